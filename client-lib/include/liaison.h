@@ -1,0 +1,181 @@
+/*
+ * liaison.h - the Liaison client library (libliaison).
+ *
+ * A portal or tool talks to liaisond through a liaison_conn: a TLS
+ * connection that speaks the length-prefixed protobuf protocol described in
+ * proto/README.md. Every call is available two ways:
+ *
+ *   - typed C calls (liaison_ping, liaison_get_health, ...), and
+ *   - one generic call, liaison_call_json(), that takes a method name and a
+ *     request in protobuf's canonical JSON mapping and returns the response
+ *     the same way. Only plain C types cross it, so any language's FFI can
+ *     bind the whole protocol with five functions.
+ *
+ * Rules that hold for the whole API:
+ *
+ *   - Status: calls return a liaison_code; LIAISON_OK (0) is success. The
+ *     codes are gRPC's canonical codes, whether the server or the library
+ *     decided them (a dropped connection is LIAISON_UNAVAILABLE, a timeout
+ *     LIAISON_DEADLINE_EXCEEDED). liaison_error() gives the message of the
+ *     last failed call on that handle.
+ *   - Ownership: strings returned through a char ** are the caller's and
+ *     are freed with liaison_string_free(). Strings returned as const char *
+ *     belong to the handle and stay valid until the next call on it.
+ *     Arguments are copied when needed; the caller keeps its own.
+ *   - Threads: a handle is used by one thread at a time; different handles
+ *     may be used from different threads at once without locking.
+ *   - The library never exits, aborts or prints; it does not install signal
+ *     handlers. Writing to a closed socket does not raise SIGPIPE.
+ *   - Reconnection: a handle whose connection dropped reconnects on its next
+ *     call. A request that was sent when the connection dropped is not
+ *     resent (it may have been carried out): that call returns
+ *     LIAISON_UNAVAILABLE and the caller decides.
+ *   - Event loops: the library owns no loop. liaison_send_json() and
+ *     liaison_recv_json() pipeline many requests on one connection; a loop
+ *     (libuv's uv_poll_t, epoll, ...) watches liaison_socket() for
+ *     readability and then calls liaison_recv_json() with a timeout of 0
+ *     until it returns LIAISON_DEADLINE_EXCEEDED. Sending blocks for at most
+ *     the request timeout when the socket is full.
+ *   - Enums only grow; fields are never removed.
+ */
+#ifndef LIAISON_H
+#define LIAISON_H
+
+#include <stdint.h>
+
+#include "liaison_version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(LIAISON_BUILDING)
+#define LIAISON_EXPORT __attribute__((visibility("default")))
+#else
+#define LIAISON_EXPORT
+#endif
+
+typedef struct liaison_conn liaison_conn;
+
+/* Status codes: the values of liaison.v1.Code on the wire. */
+typedef enum liaison_code {
+    LIAISON_OK = 0,
+    LIAISON_CANCELLED = 1,
+    LIAISON_UNKNOWN = 2,
+    LIAISON_INVALID_ARGUMENT = 3,
+    LIAISON_DEADLINE_EXCEEDED = 4,
+    LIAISON_NOT_FOUND = 5,
+    LIAISON_ALREADY_EXISTS = 6,
+    LIAISON_PERMISSION_DENIED = 7,
+    LIAISON_RESOURCE_EXHAUSTED = 8,
+    LIAISON_FAILED_PRECONDITION = 9,
+    LIAISON_ABORTED = 10,
+    LIAISON_OUT_OF_RANGE = 11,
+    LIAISON_UNIMPLEMENTED = 12,
+    LIAISON_INTERNAL = 13,
+    LIAISON_UNAVAILABLE = 14,
+    LIAISON_DATA_LOSS = 15,
+    LIAISON_UNAUTHENTICATED = 16
+} liaison_code;
+
+/* Options for liaison_set_option(); values are strings. */
+typedef enum liaison_option {
+    LIAISON_OPT_CA_FILE = 1,            /* PEM CA bundle; default: the system's */
+    LIAISON_OPT_CERT_FILE = 2,          /* client certificate chain (PEM) */
+    LIAISON_OPT_KEY_FILE = 3,           /* client private key (PEM) */
+    LIAISON_OPT_CONNECT_TIMEOUT_MS = 4, /* TCP + TLS + Hello; default 10000 */
+    LIAISON_OPT_REQUEST_TIMEOUT_MS = 5, /* one call; default 30000 */
+    LIAISON_OPT_SERVER_NAME = 6,        /* name to verify; default: the URL's host */
+    LIAISON_OPT_CLIENT_NAME = 7         /* sent in Hello; default "libliaison" */
+} liaison_option;
+
+/* The library's version, e.g. "0.1.0". */
+LIAISON_EXPORT const char *liaison_version(void);
+
+/*
+ * A new handle for url ("liaison://host[:port]", port 7443 by default;
+ * IPv6 hosts in brackets). Nothing is connected yet and the URL is checked
+ * by liaison_connect(). Returns NULL only when memory ran out.
+ */
+LIAISON_EXPORT liaison_conn *liaison_new(const char *url);
+
+/* Sets an option before connecting. Returns LIAISON_INVALID_ARGUMENT for a
+ * bad value, with liaison_error() saying why. */
+LIAISON_EXPORT int liaison_set_option(liaison_conn *conn, liaison_option option, const char *value);
+
+/*
+ * Connects, verifies the server's certificate and host name, negotiates
+ * ALPN "liaison/1" and exchanges Hello. Calls connect on their own when
+ * needed, so calling this first is optional but reports problems early.
+ */
+LIAISON_EXPORT int liaison_connect(liaison_conn *conn);
+
+/* Closes the connection (if any) and frees the handle. NULL is allowed. */
+LIAISON_EXPORT void liaison_free(liaison_conn *conn);
+
+/* The message of the last failed call on conn ("" after a success). */
+LIAISON_EXPORT const char *liaison_error(const liaison_conn *conn);
+
+/* "NOT_FOUND" for LIAISON_NOT_FOUND and so on. */
+LIAISON_EXPORT const char *liaison_code_name(int code);
+
+/* Frees a string the library returned. NULL is allowed. */
+LIAISON_EXPORT void liaison_string_free(char *s);
+
+/*
+ * The generic call. method is an RPC name from proto/liaison.proto
+ * ("GetHealth"); request_json a JSON object in the canonical mapping (NULL
+ * or "" means {}). On LIAISON_OK, *response_json is the response object.
+ * On a failure the server reported, *response_json is
+ * {"code":"NOT_FOUND","message":"...","violations":[{"field":..,
+ * "description":..}]}; on a local failure it is NULL. Either way the caller
+ * frees it with liaison_string_free().
+ */
+LIAISON_EXPORT int liaison_call_json(liaison_conn *conn, const char *method,
+                                     const char *request_json, char **response_json);
+
+/*
+ * Pipelining: sends a request without waiting and returns its id (chosen
+ * by the library, never 0). Up to the server's in-flight limit may be
+ * outstanding; responses may come back in any order.
+ */
+LIAISON_EXPORT int liaison_send_json(liaison_conn *conn, const char *method,
+                                     const char *request_json, uint64_t *request_id);
+
+/*
+ * Waits up to timeout_ms (0: do not wait; -1: the request timeout) for the
+ * next response of any outstanding request. On LIAISON_OK, *request_id
+ * names it, *status is its code and *response_json is as for
+ * liaison_call_json(). LIAISON_DEADLINE_EXCEEDED means nothing arrived in
+ * time; any other code means the connection failed and every outstanding
+ * request is lost.
+ */
+LIAISON_EXPORT int liaison_recv_json(liaison_conn *conn, int timeout_ms, uint64_t *request_id,
+                                     int *status, char **response_json);
+
+/* Requests sent with liaison_send_json() and not yet received. */
+LIAISON_EXPORT int liaison_outstanding(const liaison_conn *conn);
+
+/* The socket to watch for readability, or -1 when not connected. */
+LIAISON_EXPORT int liaison_socket(const liaison_conn *conn);
+
+/* ---- typed calls ---- */
+
+/* Round trip: the server echoes echo (at most 4096 bytes of UTF-8). */
+LIAISON_EXPORT int liaison_ping(liaison_conn *conn, const char *echo, char **echo_out);
+
+typedef struct liaison_health {
+    int database_ok;
+    unsigned schema_version;
+    char database_time[40]; /* RFC 3339, UTC */
+    char server_version[32];
+} liaison_health;
+
+/* The server's view of itself and its database. */
+LIAISON_EXPORT int liaison_get_health(liaison_conn *conn, liaison_health *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

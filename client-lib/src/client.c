@@ -1,0 +1,561 @@
+/*
+ * client.c - the public API of libliaison: handles, options, Hello,
+ * blocking and pipelined calls, JSON and typed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame.h"
+#include "liaison.h"
+#include "pbjson.h"
+#include "transport.h"
+#include "wire.h"
+
+/* What the client accepts from the server in one frame. */
+#define CLIENT_MAX_FRAME (64u << 20)
+#define CLIENT_DECODE_BUDGET (8 * (size_t)CLIENT_MAX_FRAME)
+
+struct pending {
+    uint64_t id;
+    const ProtobufCMessageDescriptor *output;
+};
+
+struct liaison_conn {
+    char host[256];
+    char port[8];
+    char url_error[160]; /* set when the URL did not parse */
+    char *opt[8];        /* string options, indexed by liaison_option */
+    int connect_timeout_ms;
+    int request_timeout_ms;
+    struct transport t;
+    bool connected;
+    uint32_t max_in_flight; /* from Hello */
+    uint64_t next_id;
+    int outstanding;
+    struct pending *pending; /* what each outstanding request expects back */
+    int pending_cap;
+    char err[1024];
+};
+
+const char *liaison_version(void)
+{
+    return LIAISON_VERSION;
+}
+
+const char *liaison_code_name(int code)
+{
+    return wire_code_name(code);
+}
+
+void liaison_string_free(char *s)
+{
+    free(s);
+}
+
+const char *liaison_error(const liaison_conn *conn)
+{
+    return conn ? conn->err : "no handle";
+}
+
+int liaison_outstanding(const liaison_conn *conn)
+{
+    return conn->outstanding;
+}
+
+int liaison_socket(const liaison_conn *conn)
+{
+    return conn->connected ? conn->t.fd : -1;
+}
+
+__attribute__((format(printf, 3, 4))) static int client_fail(liaison_conn *c, int code,
+                                                             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, sizeof c->err, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* Splits liaison://host[:port] into the handle; errors wait for connect. */
+static void client_parse_url(liaison_conn *c, const char *url)
+{
+    const char *scheme = "liaison://";
+    if (!url || strncmp(url, scheme, strlen(scheme)) != 0) {
+        snprintf(c->url_error, sizeof c->url_error, "URL must start with liaison://");
+        return;
+    }
+    const char *p = url + strlen(scheme);
+    const char *host_end;
+    const char *rest;
+    if (*p == '[') {
+        host_end = strchr(p, ']');
+        if (!host_end) {
+            snprintf(c->url_error, sizeof c->url_error, "URL has an unclosed [");
+            return;
+        }
+        p++;
+        rest = host_end + 1;
+    } else {
+        host_end = p + strcspn(p, ":/");
+        rest = host_end;
+    }
+    size_t hlen = (size_t)(host_end - p);
+    if (hlen == 0 || hlen >= sizeof c->host) {
+        snprintf(c->url_error, sizeof c->url_error, "URL has no host or too long a host");
+        return;
+    }
+    memcpy(c->host, p, hlen);
+    c->host[hlen] = '\0';
+    snprintf(c->port, sizeof c->port, "7443");
+    if (*rest == ':') {
+        char *end;
+        errno = 0;
+        long port = strtol(rest + 1, &end, 10);
+        if (errno || end == rest + 1 || port < 1 || port > 65535 || (*end && strcmp(end, "/"))) {
+            snprintf(c->url_error, sizeof c->url_error, "URL has a bad port");
+            return;
+        }
+        snprintf(c->port, sizeof c->port, "%ld", port);
+    } else if (*rest && strcmp(rest, "/")) {
+        snprintf(c->url_error, sizeof c->url_error, "URL has unexpected text after the host");
+    }
+}
+
+liaison_conn *liaison_new(const char *url)
+{
+    liaison_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->t.fd = -1;
+    c->connect_timeout_ms = 10000;
+    c->request_timeout_ms = 30000;
+    client_parse_url(c, url);
+    return c;
+}
+
+static void client_disconnect(liaison_conn *c)
+{
+    if (c->connected)
+        transport_close(&c->t);
+    c->connected = false;
+    c->outstanding = 0;
+}
+
+void liaison_free(liaison_conn *conn)
+{
+    if (!conn)
+        return;
+    client_disconnect(conn);
+    free(conn->pending);
+    for (size_t i = 0; i < sizeof conn->opt / sizeof conn->opt[0]; i++)
+        free(conn->opt[i]);
+    free(conn);
+}
+
+int liaison_set_option(liaison_conn *c, liaison_option option, const char *value)
+{
+    if (option == LIAISON_OPT_CONNECT_TIMEOUT_MS || option == LIAISON_OPT_REQUEST_TIMEOUT_MS) {
+        char *end;
+        errno = 0;
+        long v = value ? strtol(value, &end, 10) : 0;
+        if (!value || errno || end == value || *end || v < 1 || v > 3600000)
+            return client_fail(c, LIAISON_INVALID_ARGUMENT,
+                               "timeout must be 1 to 3600000 milliseconds, not '%s'",
+                               value ? value : "(null)");
+        if (option == LIAISON_OPT_CONNECT_TIMEOUT_MS)
+            c->connect_timeout_ms = (int)v;
+        else
+            c->request_timeout_ms = (int)v;
+        c->err[0] = '\0';
+        return LIAISON_OK;
+    }
+    if (option < LIAISON_OPT_CA_FILE || option > LIAISON_OPT_CLIENT_NAME)
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "unknown option");
+    if (value && strlen(value) > 4096)
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "option value too long");
+    char *copy = NULL;
+    if (value && !(copy = strdup(value)))
+        return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    free(c->opt[option]);
+    c->opt[option] = copy;
+    c->err[0] = '\0';
+    return LIAISON_OK;
+}
+
+/* Encodes and sends one request frame with a fresh id. */
+static int client_send(liaison_conn *c, const char *method, const ProtobufCMessage *req,
+                       int64_t deadline, uint64_t *id)
+{
+    Liaison__V1__Frame f = LIAISON__V1__FRAME__INIT;
+    f.request_id = ++c->next_id;
+    f.method = (char *)method;
+    size_t plen = protobuf_c_message_get_packed_size(req);
+    uint8_t *payload = malloc(plen ? plen : 1);
+    if (!payload)
+        return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    protobuf_c_message_pack(req, payload);
+    f.payload.data = payload;
+    f.payload.len = plen;
+    size_t n = protobuf_c_message_get_packed_size(&f.base);
+    uint8_t *wire = n <= UINT32_MAX ? malloc(FRAME_HEADER_SIZE + n) : NULL;
+    if (!wire) {
+        free(payload);
+        return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "request too large");
+    }
+    frame_put_header(wire, (uint32_t)n);
+    protobuf_c_message_pack(&f.base, wire + FRAME_HEADER_SIZE);
+    free(payload);
+    int rc = transport_write(&c->t, wire, FRAME_HEADER_SIZE + n, deadline, c->err, sizeof c->err);
+    free(wire);
+    if (rc != LIAISON_OK) {
+        client_disconnect(c);
+        return rc;
+    }
+    *id = f.request_id;
+    return LIAISON_OK;
+}
+
+/*
+ * Receives the next frame, decoded into a. A connection-level error frame
+ * (request id 0) ends the connection and is returned as its status code.
+ */
+static int client_recv(liaison_conn *c, int64_t deadline, struct arena *a,
+                       const Liaison__V1__Frame **out)
+{
+    const uint8_t *body;
+    size_t len;
+    int rc =
+        transport_read_frame(&c->t, CLIENT_MAX_FRAME, deadline, &body, &len, c->err, sizeof c->err);
+    if (rc == LIAISON_DEADLINE_EXCEEDED)
+        return rc;
+    if (rc != LIAISON_OK) {
+        client_disconnect(c);
+        return rc;
+    }
+    char field[128];
+    const char *why;
+    const Liaison__V1__Frame *f = (const Liaison__V1__Frame *)wire_decode(
+        &liaison__v1__frame__descriptor, body, len, a, field, sizeof field, &why);
+    if (!f) {
+        client_disconnect(c);
+        return client_fail(c, LIAISON_DATA_LOSS, "malformed frame from server: %s", why);
+    }
+    if (f->request_id == 0) {
+        int code = f->status && f->status->code ? (int)f->status->code : LIAISON_UNKNOWN;
+        snprintf(c->err, sizeof c->err, "server ended the connection: %s",
+                 f->status ? f->status->message : "");
+        client_disconnect(c);
+        return code;
+    }
+    *out = f;
+    return LIAISON_OK;
+}
+
+/* Waits for the response to id; nothing else may be in flight. */
+static int client_await(liaison_conn *c, uint64_t id, int64_t deadline, struct arena *a,
+                        const Liaison__V1__Frame **out)
+{
+    int rc = client_recv(c, deadline, a, out);
+    if (rc == LIAISON_DEADLINE_EXCEEDED) {
+        /* The answer may still come: this connection can no longer be trusted. */
+        client_disconnect(c);
+        return rc;
+    }
+    if (rc != LIAISON_OK)
+        return rc;
+    if ((*out)->request_id != id) {
+        client_disconnect(c);
+        return client_fail(c, LIAISON_DATA_LOSS, "server answered a request not asked");
+    }
+    return LIAISON_OK;
+}
+
+static int client_hello(liaison_conn *c, int64_t deadline)
+{
+    Liaison__V1__HelloRequest req = LIAISON__V1__HELLO_REQUEST__INIT;
+    req.protocol_version = WIRE_PROTOCOL_VERSION;
+    req.client_name =
+        c->opt[LIAISON_OPT_CLIENT_NAME] ? c->opt[LIAISON_OPT_CLIENT_NAME] : "libliaison";
+    uint64_t id;
+    int rc = client_send(c, "Hello", &req.base, deadline, &id);
+    if (rc != LIAISON_OK)
+        return rc;
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    const Liaison__V1__Frame *f;
+    rc = client_await(c, id, deadline, &a, &f);
+    if (rc == LIAISON_OK && f->status && f->status->code) {
+        rc = (int)f->status->code;
+        snprintf(c->err, sizeof c->err, "Hello refused: %s", f->status->message);
+        client_disconnect(c);
+    } else if (rc == LIAISON_OK) {
+        char field[64];
+        const char *why;
+        const Liaison__V1__HelloResponse *h = (const Liaison__V1__HelloResponse *)wire_decode(
+            &liaison__v1__hello_response__descriptor, f->payload.data, f->payload.len, &a, field,
+            sizeof field, &why);
+        if (!h) {
+            rc = client_fail(c, LIAISON_DATA_LOSS, "bad Hello response: %s", why);
+            client_disconnect(c);
+        } else {
+            c->max_in_flight = h->max_in_flight;
+        }
+    }
+    arena_reset(&a);
+    return rc;
+}
+
+int liaison_connect(liaison_conn *c)
+{
+    if (c->connected)
+        return LIAISON_OK;
+    if (c->url_error[0])
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "%s", c->url_error);
+    struct transport_opts o = {
+        .host = c->host,
+        .port = c->port,
+        .server_name = c->opt[LIAISON_OPT_SERVER_NAME],
+        .ca_file = c->opt[LIAISON_OPT_CA_FILE],
+        .cert_file = c->opt[LIAISON_OPT_CERT_FILE],
+        .key_file = c->opt[LIAISON_OPT_KEY_FILE],
+    };
+    int64_t deadline = transport_now_ms() + c->connect_timeout_ms;
+    int rc = transport_open(&c->t, &o, deadline, c->err, sizeof c->err);
+    if (rc != LIAISON_OK)
+        return rc;
+    c->connected = true;
+    c->outstanding = 0;
+    rc = client_hello(c, deadline);
+    if (rc == LIAISON_OK)
+        c->err[0] = '\0';
+    return rc;
+}
+
+/* Connected and fresh: a connection the server closed while idle is replaced. */
+static int client_ready(liaison_conn *c)
+{
+    if (c->connected && c->outstanding == 0 && transport_closed_by_peer(&c->t))
+        client_disconnect(c);
+    return liaison_connect(c);
+}
+
+/*
+ * One blocking call: req out, the response payload decoded as desc into a.
+ * On a server failure, *status_out (if given) points at its status.
+ */
+static int client_call(liaison_conn *c, const char *method, const ProtobufCMessage *req,
+                       const ProtobufCMessageDescriptor *desc, struct arena *a,
+                       ProtobufCMessage **out, const Liaison__V1__Status **status_out)
+{
+    if (c->outstanding > 0)
+        return client_fail(c, LIAISON_FAILED_PRECONDITION,
+                           "a blocking call cannot be made while pipelined requests are "
+                           "outstanding");
+    int rc = client_ready(c);
+    if (rc != LIAISON_OK)
+        return rc;
+    int64_t deadline = transport_now_ms() + c->request_timeout_ms;
+    uint64_t id;
+    rc = client_send(c, method, req, deadline, &id);
+    if (rc != LIAISON_OK)
+        return rc;
+    const Liaison__V1__Frame *f;
+    rc = client_await(c, id, deadline, a, &f);
+    if (rc != LIAISON_OK)
+        return rc;
+    if (f->status && f->status->code) {
+        if (status_out)
+            *status_out = f->status;
+        snprintf(c->err, sizeof c->err, "%s", f->status->message);
+        return (int)f->status->code;
+    }
+    char field[128];
+    const char *why;
+    *out = wire_decode(desc, f->payload.data, f->payload.len, a, field, sizeof field, &why);
+    if (!*out)
+        return client_fail(c, LIAISON_DATA_LOSS, "malformed response: %s", why);
+    c->err[0] = '\0';
+    return LIAISON_OK;
+}
+
+/* Parses request_json for method into a; sets *md to the method. */
+static int client_json_request(liaison_conn *c, const char *method, const char *request_json,
+                               struct arena *a, const ProtobufCMethodDescriptor **md,
+                               ProtobufCMessage **req)
+{
+    if (!method || strlen(method) > WIRE_MAX_METHOD || !(*md = wire_method(method)))
+        return client_fail(c, LIAISON_UNIMPLEMENTED, "unknown method '%s'",
+                           method ? method : "(null)");
+    json_error_t jerr;
+    json_t *j = request_json && *request_json
+                    ? json_loads(request_json, JSON_REJECT_DUPLICATES, &jerr)
+                    : json_object();
+    if (!j) {
+        snprintf(c->err, sizeof c->err, "request is not valid JSON: %s (line %d)", jerr.text,
+                 jerr.line);
+        return LIAISON_INVALID_ARGUMENT;
+    }
+    char why[512];
+    *req = pbjson_to_message((*md)->input, j, a, why, sizeof why);
+    json_decref(j);
+    if (!*req)
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "%s", why);
+    return LIAISON_OK;
+}
+
+static char *client_json_dump(const ProtobufCMessage *m)
+{
+    json_t *j = pbjson_from_message(m);
+    if (!j)
+        return NULL;
+    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    return s;
+}
+
+int liaison_call_json(liaison_conn *c, const char *method, const char *request_json,
+                      char **response_json)
+{
+    *response_json = NULL;
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    const ProtobufCMethodDescriptor *md;
+    ProtobufCMessage *req, *resp = NULL;
+    const Liaison__V1__Status *st = NULL;
+    int rc = client_json_request(c, method, request_json, &a, &md, &req);
+    if (rc == LIAISON_OK)
+        rc = client_call(c, method, req, md->output, &a, &resp, &st);
+    if (rc == LIAISON_OK || st) {
+        *response_json = client_json_dump(rc == LIAISON_OK ? resp : &st->base);
+        if (!*response_json && rc == LIAISON_OK)
+            rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    arena_reset(&a);
+    return rc;
+}
+
+int liaison_send_json(liaison_conn *c, const char *method, const char *request_json,
+                      uint64_t *request_id)
+{
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    const ProtobufCMethodDescriptor *md;
+    ProtobufCMessage *req;
+    int rc = client_json_request(c, method, request_json, &a, &md, &req);
+    if (rc == LIAISON_OK && c->outstanding == 0)
+        rc = client_ready(c);
+    if (rc == LIAISON_OK && !c->connected)
+        rc =
+            client_fail(c, LIAISON_UNAVAILABLE, "the connection dropped with requests outstanding");
+    if (rc == LIAISON_OK && (uint32_t)c->outstanding >= c->max_in_flight)
+        rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED,
+                         "the server allows no more requests in flight on one connection");
+    if (rc == LIAISON_OK && c->outstanding == c->pending_cap) {
+        int cap = c->pending_cap ? 2 * c->pending_cap : 16;
+        struct pending *p = realloc(c->pending, (size_t)cap * sizeof *p);
+        if (!p)
+            rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+        else {
+            c->pending = p;
+            c->pending_cap = cap;
+        }
+    }
+    if (rc == LIAISON_OK) {
+        rc = client_send(c, method, req, transport_now_ms() + c->request_timeout_ms, request_id);
+        if (rc == LIAISON_OK) {
+            c->pending[c->outstanding].id = *request_id;
+            c->pending[c->outstanding].output = md->output;
+            c->outstanding++;
+        }
+    }
+    arena_reset(&a);
+    return rc;
+}
+
+int liaison_recv_json(liaison_conn *c, int timeout_ms, uint64_t *request_id, int *status,
+                      char **response_json)
+{
+    *response_json = NULL;
+    if (!c->connected || c->outstanding == 0)
+        return client_fail(c, LIAISON_FAILED_PRECONDITION, "no request is outstanding");
+    int64_t deadline = transport_now_ms() + (timeout_ms < 0 ? c->request_timeout_ms : timeout_ms);
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    const Liaison__V1__Frame *f;
+    int rc = client_recv(c, deadline, &a, &f);
+    if (rc == LIAISON_OK) {
+        int k = 0;
+        while (k < c->outstanding && c->pending[k].id != f->request_id)
+            k++;
+        if (k == c->outstanding) {
+            client_disconnect(c);
+            arena_reset(&a);
+            return client_fail(c, LIAISON_DATA_LOSS, "server answered a request not asked");
+        }
+        const ProtobufCMessageDescriptor *output = c->pending[k].output;
+        c->pending[k] = c->pending[--c->outstanding];
+        *request_id = f->request_id;
+        if (f->status && f->status->code) {
+            *status = (int)f->status->code;
+            *response_json = client_json_dump(&f->status->base);
+        } else {
+            char field[128];
+            const char *why;
+            ProtobufCMessage *m =
+                wire_decode(output, f->payload.data, f->payload.len, &a, field, sizeof field, &why);
+            *status = LIAISON_OK;
+            if (!m) {
+                *status = LIAISON_DATA_LOSS;
+                snprintf(c->err, sizeof c->err, "malformed response: %s", why);
+            } else {
+                *response_json = client_json_dump(m);
+            }
+        }
+    }
+    arena_reset(&a);
+    return rc;
+}
+
+int liaison_ping(liaison_conn *c, const char *echo, char **echo_out)
+{
+    *echo_out = NULL;
+    Liaison__V1__PingRequest req = LIAISON__V1__PING_REQUEST__INIT;
+    req.echo = (char *)(echo ? echo : "");
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    ProtobufCMessage *out;
+    int rc =
+        client_call(c, "Ping", &req.base, &liaison__v1__ping_response__descriptor, &a, &out, NULL);
+    if (rc == LIAISON_OK) {
+        *echo_out = strdup(((Liaison__V1__PingResponse *)out)->echo);
+        if (!*echo_out)
+            rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    arena_reset(&a);
+    return rc;
+}
+
+int liaison_get_health(liaison_conn *c, liaison_health *h)
+{
+    memset(h, 0, sizeof *h);
+    Liaison__V1__GetHealthRequest req = LIAISON__V1__GET_HEALTH_REQUEST__INIT;
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    ProtobufCMessage *out;
+    int rc = client_call(c, "GetHealth", &req.base, &liaison__v1__get_health_response__descriptor,
+                         &a, &out, NULL);
+    if (rc == LIAISON_OK) {
+        const Liaison__V1__GetHealthResponse *r = (const Liaison__V1__GetHealthResponse *)out;
+        h->database_ok = r->database_ok;
+        h->schema_version = r->schema_version;
+        snprintf(h->database_time, sizeof h->database_time, "%s", r->database_time);
+        snprintf(h->server_version, sizeof h->server_version, "%s", r->server_version);
+    }
+    arena_reset(&a);
+    return rc;
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# deploy/dev-up.sh - Liaison on this machine, for development: installs the
+# Debian packages, builds (release), starts a PostgreSQL cluster of the
+# project's own (as the postgres user), makes a development CA and server
+# certificate, migrates and starts liaisond in the background. Running it
+# again rebuilds and restarts liaisond and keeps the data.
+#
+# Everything lives in var/ at the top of the project: var/pg (the cluster;
+# a link to /var/lib/liaison-dev/... when postgres cannot enter this
+# folder), var/certs, var/liaisond.conf, var/liaisond.log, var/liaisond.pid.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+var=$root/var
+port=${LIAISON_PORT:-7443}
+pgport=${LIAISON_PGPORT:-55432}
+
+"$root/deploy/install-deps.sh"
+
+cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DLIAISON_TESTS=OFF >/dev/null
+cmake --build "$root/build" -j "$(nproc)" >/dev/null
+
+mkdir -p "$var"
+if [ ! -e "$var/pg" ]; then
+  if runuser -u postgres -- test -x "$var"; then
+    mkdir -p "$var/pg"
+  else
+    # postgres cannot enter this folder (e.g. under /root): keep the
+    # cluster where it can, and link it here.
+    store=/var/lib/liaison-dev/$(echo "$root" | sha256sum | cut -c1-12)
+    mkdir -p "$store"
+    chmod 755 /var/lib/liaison-dev "$store"
+    ln -s "$store" "$var/pg"
+  fi
+fi
+pgdir=$(readlink -f "$var/pg")
+"$root/deploy/pgctl.sh" start "$pgdir" "$pgport"
+"$root/deploy/dev-certs.sh" "$var/certs"
+
+cat >"$var/liaisond.conf" <<CONF
+# Written by deploy/dev-up.sh; see deploy/liaisond.conf.sample for every setting.
+listen_host = 127.0.0.1
+port = $port
+tls_cert = $var/certs/server.pem
+tls_key = $var/certs/server.key
+database_url = postgresql:///liaison?host=$pgdir&port=$pgport&user=liaison
+CONF
+
+if [ -f "$var/liaisond.pid" ] && kill -0 "$(cat "$var/liaisond.pid")" 2>/dev/null; then
+  pid=$(cat "$var/liaisond.pid")
+  kill -TERM "$pid"
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+fi
+"$root/build/liaisond" --config "$var/liaisond.conf" migrate
+nohup "$root/build/liaisond" --config "$var/liaisond.conf" serve >>"$var/liaisond.log" 2>&1 &
+echo $! >"$var/liaisond.pid"
+for _ in $(seq 1 100); do
+  if "$root/build/liaison" --url "liaison://127.0.0.1:$port" --ca "$var/certs/ca.pem" \
+      health >/dev/null 2>&1; then
+    break
+  fi
+  sleep 0.1
+done
+
+cat <<MSG
+
+liaisond is running (pid $(cat "$var/liaisond.pid"), log var/liaisond.log).
+Connect with the CLI:
+
+  export LIAISON_URL=liaison://127.0.0.1:$port LIAISON_CA=$var/certs/ca.pem
+  $root/build/liaison health
+  $root/build/liaison --help
+
+Stop it with: kill \$(cat $var/liaisond.pid)
+MSG

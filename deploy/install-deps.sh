@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Liaison builds, runs and tests with.
+# Does nothing (and needs no network) when they are all present already.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  protobuf-c-compiler libprotobuf-c-dev
+  libuv1-dev libpq-dev libssl-dev libjansson-dev
+  postgresql postgresql-client openssl ca-certificates python3
+)
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(pgbouncer postgresql-contrib)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian's postgresql package starts a system cluster; Liaison runs its own.

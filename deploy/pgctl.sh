@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# pgctl.sh start DIR PORT | stop DIR | status DIR
+#
+# A private PostgreSQL cluster in DIR (data in DIR/data, socket in DIR),
+# run as the postgres user because PostgreSQL refuses to run as root. DIR
+# must be a directory postgres can enter; the caller creates it. On start,
+# a role and database "liaison" are created if missing; the role logs in
+# over the socket without a password (trust), for local development and
+# tests only.
+set -euo pipefail
+
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -n "$pgbin" ] || { echo "pgctl: PostgreSQL server binaries not found" >&2; exit 1; }
+
+as_pg() { runuser -u postgres -- "$@"; }
+
+cmd=${1:?usage: pgctl.sh start DIR PORT | stop DIR | status DIR}
+dir=${2:?directory required}
+
+case "$cmd" in
+start)
+  port=${3:?port required}
+  chown postgres:postgres "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    as_pg "$pgbin/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=reject \
+      -E UTF8 --locale=C.UTF-8 >/dev/null
+    cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$dir'
+port = $port
+max_connections = 200
+fsync = ${PGCTL_FSYNC:-on}
+CONF
+  fi
+  if ! as_pg "$pgbin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    as_pg "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null
+  fi
+  port=$(sed -n "s/^port = \([0-9]*\)/\1/p" "$dir/data/postgresql.conf" | tail -n 1)
+  psql=(as_pg "$pgbin/psql" -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt)
+  "${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'liaison'" | grep -q 1 ||
+    "${psql[@]}" -c "CREATE ROLE liaison LOGIN"
+  "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'liaison'" | grep -q 1 ||
+    "${psql[@]}" -c "CREATE DATABASE liaison OWNER liaison"
+  ;;
+stop)
+  if [ -f "$dir/data/PG_VERSION" ]; then
+    as_pg "$pgbin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  ;;
+status)
+  as_pg "$pgbin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1
+  ;;
+*)
+  echo "pgctl: unknown command $cmd" >&2
+  exit 2
+  ;;
+esac

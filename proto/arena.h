@@ -1,0 +1,37 @@
+/*
+ * arena.h - a bump allocator with a byte budget, used as the
+ * ProtobufCAllocator for decoding one request or one response. Everything a
+ * decode allocates is released at once by arena_reset(); a decode that would
+ * pass the budget fails instead of growing.
+ */
+#ifndef LIAISON_ARENA_H
+#define LIAISON_ARENA_H
+
+#include <stddef.h>
+#include <protobuf-c/protobuf-c.h>
+
+struct arena_chunk;
+
+struct arena {
+    ProtobufCAllocator pb;    /* hand &arena.pb to protobuf-c */
+    struct arena_chunk *head; /* newest chunk first */
+    size_t used;              /* bytes handed out, for the budget */
+    size_t budget;            /* 0 means unlimited */
+};
+
+/* Prepares an empty arena that will hand out at most budget bytes. */
+void arena_init(struct arena *a, size_t budget);
+
+/*
+ * Returns size bytes aligned for any type, or NULL when the budget would be
+ * passed or memory ran out.
+ */
+void *arena_alloc(struct arena *a, size_t size);
+
+/* Copies a NUL-terminated string into the arena; NULL on failure. */
+char *arena_strdup(struct arena *a, const char *s);
+
+/* Releases everything; the arena can be used again with the same budget. */
+void arena_reset(struct arena *a);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * frame.h - the length-prefixed framing shared by liaisond and libliaison.
+ *
+ * A frame is a 4-byte big-endian length followed by that many bytes of one
+ * encoded liaison.v1.Frame. frame_parse() is a pure function over a buffer;
+ * struct frame_buf assembles frames that arrive split across reads without
+ * ever allocating more than a declared, already-checked length.
+ */
+#ifndef LIAISON_FRAME_H
+#define LIAISON_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FRAME_HEADER_SIZE 4
+
+enum frame_result {
+    FRAME_NEED_MORE = 0, /* not a whole frame yet */
+    FRAME_READY = 1,     /* a whole frame: body and consumed are set */
+    FRAME_TOO_LARGE = -1 /* declared length above the limit: close */
+};
+
+/*
+ * Looks at buf[0..len) for one frame of at most max_body bytes. On
+ * FRAME_READY, *body points into buf, *body_len is its length and *consumed
+ * is header plus body. On FRAME_TOO_LARGE, *body_len holds the declared
+ * length so the caller can report it. Nothing is allocated.
+ */
+enum frame_result frame_parse(const uint8_t *buf, size_t len, uint32_t max_body,
+                              const uint8_t **body, size_t *body_len, size_t *consumed);
+
+/* Writes the 4-byte header for a body of body_len bytes. */
+void frame_put_header(uint8_t out[FRAME_HEADER_SIZE], uint32_t body_len);
+
+/*
+ * Assembler for frames that arrive in pieces. Holds only the bytes of an
+ * unfinished frame; an idle assembler holds no memory.
+ */
+struct frame_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+};
+
+/*
+ * Called for each whole frame. Returns 0 to go on, non-zero to stop feeding
+ * (the value is returned by frame_buf_feed).
+ */
+typedef int (*frame_cb)(void *arg, const uint8_t *body, size_t body_len);
+
+/*
+ * Feeds n received bytes. Whole frames found in data are handed to cb
+ * without copying; only an unfinished tail is kept. Returns 0, the first
+ * non-zero value cb returned, FRAME_TOO_LARGE (with *declared set), or
+ * -2 when memory for a legal frame could not be had.
+ */
+int frame_buf_feed(struct frame_buf *fb, const uint8_t *data, size_t n, uint32_t max_body,
+                   frame_cb cb, void *arg, size_t *declared);
+
+/* Frees what the assembler holds; it may be fed again afterwards. */
+void frame_buf_reset(struct frame_buf *fb);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * wire.c - bounds and reflection helpers over protobuf-c descriptors.
+ */
+#include "wire.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool wire_utf8_valid(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            if (c == 0xE0)
+                lo = 0xA0; /* overlong */
+            if (c == 0xED)
+                hi = 0x9F; /* UTF-16 surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            if (c == 0xF0)
+                lo = 0x90; /* overlong */
+            if (c == 0xF4)
+                hi = 0x8F; /* above U+10FFFF */
+        } else {
+            return false;
+        }
+        if (len - i - 1 < n)
+            return false;
+        if (s[i + 1] < lo || s[i + 1] > hi)
+            return false;
+        for (size_t k = 2; k <= n; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+void wire_json_name(const char *proto_name, char *out, size_t cap)
+{
+    size_t o = 0;
+    bool upper = false;
+    for (const char *p = proto_name; *p && o + 1 < cap; p++) {
+        if (*p == '_') {
+            upper = true;
+            continue;
+        }
+        out[o++] = (upper && *p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') : *p;
+        upper = false;
+    }
+    if (cap)
+        out[o] = '\0';
+}
+
+/* Appends ".name" (or "name" at the top) to the path being built. */
+static void wire_path_push(char *path, size_t cap, const char *proto_name)
+{
+    char json[128];
+    wire_json_name(proto_name, json, sizeof json);
+    size_t len = strlen(path);
+    if (len < cap)
+        snprintf(path + len, cap - len, "%s%s", len ? "." : "", json);
+}
+
+/* Returns the field's element count and a pointer to its first element. */
+static size_t wire_field_elems(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+                               const void **first)
+{
+    const char *base = (const char *)msg;
+    const void *member = base + f->offset;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        size_t n = *(const size_t *)(base + f->quantifier_offset);
+        *first = *(const void *const *)member;
+        return n;
+    }
+    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+        uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
+        if (which != f->id)
+            return 0;
+    }
+    *first = member;
+    return 1;
+}
+
+static bool wire_check(const ProtobufCMessage *msg, char *path, size_t cap, const char **why)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const void *first;
+        size_t n = wire_field_elems(msg, f, &first);
+        size_t mark = strlen(path);
+        if (n > WIRE_MAX_REPEATED) {
+            wire_path_push(path, cap, f->name);
+            *why = "too many elements";
+            return false;
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (f->type == PROTOBUF_C_TYPE_STRING) {
+                const char *s = ((const char *const *)first)[k];
+                if (!s)
+                    continue;
+                size_t len = strlen(s);
+                if (len > WIRE_MAX_STRING || !wire_utf8_valid(s, len)) {
+                    wire_path_push(path, cap, f->name);
+                    *why = len > WIRE_MAX_STRING ? "string too long" : "not valid UTF-8";
+                    return false;
+                }
+            } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                const ProtobufCMessage *sub = ((const ProtobufCMessage *const *)first)[k];
+                if (!sub)
+                    continue;
+                wire_path_push(path, cap, f->name);
+                if (!wire_check(sub, path, cap, why))
+                    return false;
+                path[mark] = '\0';
+            }
+        }
+    }
+    return true;
+}
+
+bool wire_validate(const ProtobufCMessage *msg, char *field, size_t field_cap, const char **why)
+{
+    if (field_cap)
+        field[0] = '\0';
+    return wire_check(msg, field, field_cap, why);
+}
+
+ProtobufCMessage *wire_decode(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+                              size_t len, struct arena *a, char *field, size_t field_cap,
+                              const char **why)
+{
+    if (field_cap)
+        field[0] = '\0';
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, &a->pb, len, data);
+    if (!m) {
+        *why = "malformed or over the decode budget";
+        return NULL;
+    }
+    if (!wire_validate(m, field, field_cap, why))
+        return NULL;
+    return m;
+}
+
+const ProtobufCMethodDescriptor *wire_method(const char *name)
+{
+    return protobuf_c_service_descriptor_get_method_by_name(&liaison__v1__liaison__descriptor,
+                                                            name);
+}
+
+const char *wire_code_name(int code)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&liaison__v1__code__descriptor, code);
+    return v ? v->name : "UNKNOWN";
+}

@@ -1,0 +1,53 @@
+/*
+ * wire.h - what both ends need beyond framing: the protocol version, the
+ * bounds every decoded message is held to, and helpers over protobuf-c's
+ * descriptors for the liaison.v1.Liaison service.
+ */
+#ifndef LIAISON_WIRE_H
+#define LIAISON_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "liaison.pb-c.h"
+
+#define WIRE_PROTOCOL_VERSION 1
+#define WIRE_ALPN "liaison/1"
+
+/* Every string field: valid UTF-8 of at most this many bytes. */
+#define WIRE_MAX_STRING 4096
+/* Every repeated field: at most this many elements. */
+#define WIRE_MAX_REPEATED 1000
+/* Method names are short ASCII identifiers. */
+#define WIRE_MAX_METHOD 64
+
+/* Returns true when s[0..len) is well-formed UTF-8 (RFC 3629). */
+bool wire_utf8_valid(const char *s, size_t len);
+
+/*
+ * Checks every string and repeated field of msg, nested messages included,
+ * against the bounds above. On failure returns false and writes the field's
+ * path (JSON names joined by dots) into field and the reason into *why.
+ */
+bool wire_validate(const ProtobufCMessage *msg, char *field, size_t field_cap, const char **why);
+
+/*
+ * Unpacks data with the arena as allocator, then validates it. Returns NULL
+ * with *why set (and field, when a field is to blame) on failure.
+ */
+ProtobufCMessage *wire_decode(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+                              size_t len, struct arena *a, char *field, size_t field_cap,
+                              const char **why);
+
+/* The method of liaison.v1.Liaison with this name, or NULL. */
+const ProtobufCMethodDescriptor *wire_method(const char *name);
+
+/* "INVALID_ARGUMENT" for 3 and so on; "UNKNOWN" for numbers out of range. */
+const char *wire_code_name(int code);
+
+/* Lower camel case of a proto field name ("page_size" -> "pageSize"). */
+void wire_json_name(const char *proto_name, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * config.c - the settings table, the file parser and environment overrides.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum setting_type { SET_INT, SET_BOOL, SET_STR };
+
+struct setting {
+    const char *name;
+    enum setting_type type;
+    size_t offset;
+    const char *def;
+    long min, max; /* ints: bounds; strings: min 1 means required */
+    bool reloadable;
+    const char *help;
+};
+
+#define S(field, type, def, min, max, reload, help)                                                \
+    {                                                                                              \
+#field, type, offsetof(struct config, field), def, min, max, reload, help                  \
+    }
+
+static const struct setting settings[] = {
+    S(listen_host, SET_STR, "127.0.0.1", 1, 255, false, "address to listen on"),
+    S(port, SET_INT, "7443", 1, 65535, false, "TCP port"),
+    S(workers, SET_INT, "0", 0, 64, false, "worker threads, one event loop each; 0 = one per core"),
+    S(tls_cert, SET_STR, "", 1, PATH_MAX, true, "server certificate chain (PEM)"),
+    S(tls_key, SET_STR, "", 1, PATH_MAX, true, "server private key (PEM)"),
+    S(tls_min_version, SET_STR, "1.3", 1, 3, false, "lowest TLS version accepted: 1.3 or 1.2"),
+    S(database_url, SET_STR, "postgresql:///liaison", 1, 4096, false,
+      "libpq connection string or URI"),
+    S(db_pool_size, SET_INT, "4", 1, 64, false, "PostgreSQL connections per worker"),
+    S(db_pipeline_depth, SET_INT, "32", 1, 1024, false,
+      "transactions pipelined on one PostgreSQL connection"),
+    S(db_queue_max, SET_INT, "4096", 1, 1000000, false,
+      "transactions waiting per worker before RESOURCE_EXHAUSTED"),
+    S(db_reconnect_ms, SET_INT, "1000", 50, 60000, false,
+      "delay between attempts to reach PostgreSQL"),
+    S(max_connections, SET_INT, "10000", 1, 1000000, false, "client connections in all"),
+    S(max_frame_bytes, SET_INT, "1048576", 1024, 67108864, false,
+      "largest frame body after authentication"),
+    S(preauth_max_frame_bytes, SET_INT, "16384", 256, 1048576, false,
+      "largest frame body before authentication"),
+    S(max_in_flight, SET_INT, "64", 1, 4096, false,
+      "requests in flight per connection after authentication"),
+    S(preauth_max_in_flight, SET_INT, "4", 1, 64, false,
+      "requests in flight per connection before authentication"),
+    S(max_pending_output, SET_INT, "4194304", 65536, 1073741824, false,
+      "bytes queued to a client that does not read before it is disconnected"),
+    S(handshake_timeout_ms, SET_INT, "10000", 100, 600000, false, "time to complete TLS and Hello"),
+    S(idle_timeout_ms, SET_INT, "300000", 1000, 86400000, false,
+      "an idle connection is closed after this"),
+    S(send_timeout_ms, SET_INT, "30000", 100, 600000, false,
+      "a client that takes no bytes for this long is disconnected"),
+    S(drain_timeout_ms, SET_INT, "10000", 0, 600000, false,
+      "on SIGTERM, time given to in-flight requests"),
+    S(migrate_on_start, SET_BOOL, "false", 0, 1, false, "apply schema migrations at start"),
+    S(log_level, SET_STR, "info", 1, 5, true, "debug, info, warn or error"),
+};
+
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
+
+static const struct setting *setting_find(const char *name)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (strcmp(settings[i].name, name) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+/* Parses value into the field of cfg that s describes. */
+static int setting_set(struct config *cfg, const struct setting *s, const char *value, char *err,
+                       size_t errlen)
+{
+    char *field = (char *)cfg + s->offset;
+    switch (s->type) {
+    case SET_INT: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end || v < s->min || v > s->max) {
+            snprintf(err, errlen, "%s: '%s' is not a whole number from %ld to %ld", s->name, value,
+                     s->min, s->max);
+            return -1;
+        }
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case SET_BOOL:
+        if (!strcmp(value, "true") || !strcmp(value, "on") || !strcmp(value, "1")) {
+            *(bool *)field = true;
+        } else if (!strcmp(value, "false") || !strcmp(value, "off") || !strcmp(value, "0")) {
+            *(bool *)field = false;
+        } else {
+            snprintf(err, errlen, "%s: '%s' is not true or false", s->name, value);
+            return -1;
+        }
+        return 0;
+    case SET_STR: {
+        if (strlen(value) > (size_t)s->max) {
+            snprintf(err, errlen, "%s: longer than %ld characters", s->name, s->max);
+            return -1;
+        }
+        char *copy = strdup(value);
+        if (!copy) {
+            snprintf(err, errlen, "%s: out of memory", s->name);
+            return -1;
+        }
+        free(*(char **)field);
+        *(char **)field = copy;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static int config_read_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[8192];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+            rc = -1;
+            break;
+        }
+        char *p = trim(line);
+        if (*p == '\0' || *p == '#')
+            continue;
+        char *eq = strchr(p, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected 'name = value'", path, lineno);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char *name = trim(p), *value = trim(eq + 1);
+        const struct setting *s = setting_find(name);
+        if (!s) {
+            snprintf(err, errlen, "%s:%d: unknown setting '%s'", path, lineno, name);
+            rc = -1;
+            break;
+        }
+        char why[512];
+        if (setting_set(cfg, s, value, why, sizeof why) < 0) {
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errlen, "%s: read error", path);
+        rc = -1;
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Checks rules that span settings or that bounds cannot express. */
+static int config_check(const struct config *cfg, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        if (s->type == SET_STR && s->min > 0 &&
+            **(char *const *)((const char *)cfg + s->offset) == 0) {
+            snprintf(err, errlen, "%s: must be set", s->name);
+            return -1;
+        }
+    }
+    if (strcmp(cfg->tls_min_version, "1.3") && strcmp(cfg->tls_min_version, "1.2")) {
+        snprintf(err, errlen, "tls_min_version: must be 1.3 or 1.2");
+        return -1;
+    }
+    if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info") &&
+        strcmp(cfg->log_level, "warn") && strcmp(cfg->log_level, "error")) {
+        snprintf(err, errlen, "log_level: must be debug, info, warn or error");
+        return -1;
+    }
+    if (cfg->preauth_max_frame_bytes > cfg->max_frame_bytes) {
+        snprintf(err, errlen, "preauth_max_frame_bytes: may not exceed max_frame_bytes");
+        return -1;
+    }
+    if (cfg->preauth_max_in_flight > cfg->max_in_flight) {
+        snprintf(err, errlen, "preauth_max_in_flight: may not exceed max_in_flight");
+        return -1;
+    }
+    return 0;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (setting_set(cfg, &settings[i], settings[i].def, err, errlen) < 0)
+            goto fail;
+    }
+    if (path && config_read_file(cfg, path, err, errlen) < 0)
+        goto fail;
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        char env[64] = "LIAISOND_";
+        size_t o = strlen(env);
+        for (const char *p = settings[i].name; *p && o + 1 < sizeof env; p++)
+            env[o++] = (char)toupper((unsigned char)*p);
+        env[o] = '\0';
+        const char *v = getenv(env);
+        if (v) {
+            char why[512];
+            if (setting_set(cfg, &settings[i], v, why, sizeof why) < 0) {
+                snprintf(err, errlen, "environment %s: %s", env, why);
+                goto fail;
+            }
+        }
+    }
+    if (config_check(cfg, err, errlen) < 0)
+        goto fail;
+    return 0;
+fail:
+    config_free(cfg);
+    return -1;
+}
+
+void config_free(struct config *cfg)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (settings[i].type == SET_STR) {
+            char **p = (char **)((char *)cfg + settings[i].offset);
+            free(*p);
+            *p = NULL;
+        }
+    }
+}
+
+void config_apply_reload(struct config *cur, const struct config *next, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        char *a = (char *)cur + s->offset;
+        const char *b = (const char *)next + s->offset;
+        bool same;
+        if (s->type == SET_STR)
+            same = strcmp(*(char **)a, *(char *const *)b) == 0;
+        else if (s->type == SET_INT)
+            same = *(int *)a == *(const int *)b;
+        else
+            same = *(bool *)a == *(const bool *)b;
+        if (same)
+            continue;
+        if (!s->reloadable) {
+            if (!err[0])
+                snprintf(err, errlen, "%s changed but takes effect only after a restart", s->name);
+            continue;
+        }
+        if (s->type == SET_STR) {
+            char *copy = strdup(*(char *const *)b);
+            if (!copy) {
+                snprintf(err, errlen, "%s: out of memory", s->name);
+                continue;
+            }
+            free(*(char **)a);
+            *(char **)a = copy;
+        }
+    }
+}
+
+void config_print_help(FILE *out)
+{
+    fprintf(out, "Settings (config file 'name = value', or environment LIAISOND_NAME):\n");
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        fprintf(out, "  %-24s %s", s->name, s->help);
+        if (s->type == SET_INT)
+            fprintf(out, " [%ld..%ld]", s->min, s->max);
+        fprintf(out, " (default: %s)%s\n", *s->def ? s->def : "none, required",
+                s->reloadable ? " (reloaded on SIGHUP)" : "");
+    }
+}

@@ -1,0 +1,58 @@
+/*
+ * config.h - liaisond's settings: one table of name, type, default, bounds
+ * and whether SIGHUP may change it. A whole new configuration is built and
+ * validated before it replaces the one in use.
+ */
+#ifndef LIAISON_CONFIG_H
+#define LIAISON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct config {
+    char *listen_host;
+    int port;
+    int workers;
+    char *tls_cert;
+    char *tls_key;
+    char *tls_min_version;
+    char *database_url;
+    int db_pool_size;
+    int db_pipeline_depth;
+    int db_queue_max;
+    int db_reconnect_ms;
+    int max_connections;
+    int max_frame_bytes;
+    int preauth_max_frame_bytes;
+    int max_in_flight;
+    int preauth_max_in_flight;
+    int max_pending_output;
+    int handshake_timeout_ms;
+    int idle_timeout_ms;
+    int send_timeout_ms;
+    int drain_timeout_ms;
+    bool migrate_on_start;
+    char *log_level;
+};
+
+/*
+ * Fills cfg with defaults, then the file at path (unless NULL), then
+ * LIAISOND_<NAME> environment variables. Returns 0, or -1 with a message
+ * naming the setting in err.
+ */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Frees the strings cfg holds. */
+void config_free(struct config *cfg);
+
+/*
+ * Copies the settings SIGHUP may change from next into cur and reports, in
+ * err, the first setting that changed but needs a restart (empty if none).
+ */
+void config_apply_reload(struct config *cur, const struct config *next, char *err, size_t errlen);
+
+/* Writes every setting with its default, bounds and meaning (for --help). */
+void config_print_help(FILE *out);
+
+#endif

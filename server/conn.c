@@ -1,0 +1,452 @@
+/*
+ * conn.c - the transport of one client connection.
+ *
+ * Bytes read from the socket go into the read BIO; SSL_read yields
+ * plaintext into the worker's scratch buffer, which frame_buf cuts into
+ * frames for dispatch. Output goes through SSL_write into the write BIO and
+ * from there straight to the socket with uv_try_write; only what the socket
+ * does not take is copied into a uv_write request. A client whose unsent
+ * output passes half of max_pending_output is no longer read from; past
+ * max_pending_output, or after send_timeout_ms without progress, it is
+ * disconnected.
+ */
+#include "conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "dispatch.h"
+#include "liaison.pb-c.h"
+#include "log.h"
+#include "tls.h"
+#include "wire.h"
+#include "worker.h"
+
+struct conn_write {
+    uv_write_t req;
+    struct conn *conn;
+    size_t len;
+    char data[];
+};
+
+static void conn_arm_timer(struct conn *c);
+static void conn_pump(struct conn *c);
+
+uint32_t conn_max_frame(const struct conn *c)
+{
+    return (uint32_t)(c->authenticated ? c->w->cfg->max_frame_bytes
+                                       : c->w->cfg->preauth_max_frame_bytes);
+}
+
+int conn_max_in_flight(const struct conn *c)
+{
+    return c->authenticated ? c->w->cfg->max_in_flight : c->w->cfg->preauth_max_in_flight;
+}
+
+static void conn_handle_closed(uv_handle_t *h)
+{
+    struct conn *c = h->data;
+    if (--c->handles > 0)
+        return;
+    struct worker *w = c->w;
+    SSL_free(c->ssl);
+    frame_buf_reset(&c->in);
+    free(c);
+    worker_conn_gone(w);
+}
+
+void conn_close(struct conn *c, const char *reason)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    log_event(LOG_DEBUG, "connection closed", "peer=%s reason=\"%s\"", c->peer, reason);
+    dispatch_detach(c);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    worker_conn_release();
+    uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
+    uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+}
+
+static void conn_pause(struct conn *c)
+{
+    if (c->reading) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = false;
+    }
+}
+
+static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    struct conn *c = h->data;
+    buf->base = c->w->netbuf;
+    buf->len = sizeof c->w->netbuf;
+}
+
+static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct conn *c = s->data;
+    if (c->closing)
+        return;
+    if (nread < 0) {
+        conn_close(c, nread == UV_EOF ? "peer closed" : uv_strerror((int)nread));
+        return;
+    }
+    if (nread == 0)
+        return;
+    c->last_activity = uv_now(&c->w->loop);
+    if (BIO_write(c->rbio, buf->base, (int)nread) != (int)nread) {
+        conn_close(c, "out of memory");
+        return;
+    }
+    conn_pump(c);
+}
+
+static void conn_resume(struct conn *c)
+{
+    if (c->reading || c->closing || c->close_after_flush || c->draining)
+        return;
+    if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb) == 0)
+        c->reading = true;
+}
+
+static void conn_write_cb(uv_write_t *req, int status)
+{
+    struct conn_write *wr = (struct conn_write *)req;
+    struct conn *c = wr->conn;
+    c->queued -= wr->len;
+    free(wr);
+    if (c->closing)
+        return;
+    if (status < 0) {
+        conn_close(c, uv_strerror(status));
+        return;
+    }
+    c->last_progress = uv_now(&c->w->loop);
+    if (c->queued == 0 && c->close_after_flush) {
+        conn_close(c, "closed after final frame");
+        return;
+    }
+    if (c->queued < (size_t)c->w->cfg->max_pending_output / 4)
+        conn_resume(c);
+}
+
+/* Queues n bytes at p for the socket, copying them. Returns 0 or -1. */
+static int conn_queue(struct conn *c, const char *p, size_t n)
+{
+    struct conn_write *wr = malloc(sizeof *wr + n);
+    if (!wr)
+        return -1;
+    memcpy(wr->data, p, n);
+    wr->conn = c;
+    wr->len = n;
+    uv_buf_t b = uv_buf_init(wr->data, (unsigned)n);
+    if (uv_write(&wr->req, (uv_stream_t *)&c->tcp, &b, 1, conn_write_cb) != 0) {
+        free(wr);
+        return -1;
+    }
+    if (c->queued == 0) {
+        c->last_progress = uv_now(&c->w->loop);
+        c->queued = n;
+        conn_arm_timer(c);
+    } else {
+        c->queued += n;
+    }
+    return 0;
+}
+
+/* Moves everything in the write BIO to the socket. */
+static void conn_flush(struct conn *c)
+{
+    size_t pending;
+    while (!c->closing && (pending = BIO_ctrl_pending(c->wbio)) > 0) {
+        size_t take = pending < sizeof c->w->txbuf ? pending : sizeof c->w->txbuf;
+        int n = BIO_read(c->wbio, c->w->txbuf, (int)take);
+        if (n <= 0) {
+            conn_close(c, "TLS buffer error");
+            return;
+        }
+        size_t off = 0;
+        if (c->queued == 0) {
+            uv_buf_t b = uv_buf_init(c->w->txbuf, (unsigned)n);
+            int wr = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+            if (wr < 0 && wr != UV_EAGAIN) {
+                conn_close(c, uv_strerror(wr));
+                return;
+            }
+            off = wr > 0 ? (size_t)wr : 0;
+        }
+        if (off < (size_t)n && conn_queue(c, c->w->txbuf + off, (size_t)n - off) < 0) {
+            conn_close(c, "cannot queue output");
+            return;
+        }
+    }
+    if (c->closing)
+        return;
+    size_t cap = (size_t)c->w->cfg->max_pending_output;
+    if (c->queued > cap) {
+        log_event(LOG_WARN, "client not reading, disconnected", "peer=%s queued=%zu", c->peer,
+                  c->queued);
+        conn_close(c, "output limit");
+        return;
+    }
+    if (c->queued > cap / 2)
+        conn_pause(c);
+    if (c->close_after_flush && c->queued == 0)
+        conn_close(c, "closed after final frame");
+}
+
+void conn_send(struct conn *c, const uint8_t *data, size_t len)
+{
+    if (c->closing)
+        return;
+    while (len > 0) {
+        ERR_clear_error();
+        int n = SSL_write(c->ssl, data, len > (size_t)INT32_MAX ? INT32_MAX : (int)len);
+        if (n <= 0) {
+            conn_close(c, "TLS write failed");
+            return;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    conn_flush(c);
+}
+
+void conn_fail(struct conn *c, int code, const char *message)
+{
+    if (c->closing || c->close_after_flush)
+        return;
+    log_event(LOG_INFO, "connection error", "peer=%s code=%s reason=\"%s\"", c->peer,
+              wire_code_name(code), message);
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    st.code = (Liaison__V1__Code)code;
+    st.message = (char *)message;
+    Liaison__V1__Frame f = LIAISON__V1__FRAME__INIT;
+    f.status = &st;
+    uint8_t buf[FRAME_HEADER_SIZE + 512];
+    size_t n = protobuf_c_message_get_packed_size(&f.base);
+    if (n <= sizeof buf - FRAME_HEADER_SIZE) {
+        frame_put_header(buf, (uint32_t)n);
+        protobuf_c_message_pack(&f.base, buf + FRAME_HEADER_SIZE);
+        conn_send(c, buf, FRAME_HEADER_SIZE + n);
+    }
+    if (c->closing)
+        return;
+    c->close_after_flush = true;
+    conn_pause(c);
+    if (c->queued == 0)
+        conn_close(c, message);
+}
+
+void conn_end(struct conn *c)
+{
+    if (c->closing)
+        return;
+    if (c->phase != CONN_HANDSHAKE) {
+        ERR_clear_error();
+        SSL_shutdown(c->ssl);
+    }
+    c->close_after_flush = true;
+    conn_pause(c);
+    conn_flush(c);
+    if (!c->closing && c->queued == 0)
+        conn_close(c, "shutdown");
+}
+
+static int conn_on_frame(void *arg, const uint8_t *body, size_t len)
+{
+    struct conn *c = arg;
+    dispatch_frame(c, body, len);
+    return c->closing || c->close_after_flush ? 1 : 0;
+}
+
+static void conn_handshake(struct conn *c)
+{
+    ERR_clear_error();
+    int r = SSL_do_handshake(c->ssl);
+    if (r == 1) {
+        c->phase = CONN_HELLO;
+        return;
+    }
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+        return;
+    char why[256];
+    tls_error_string(why, sizeof why);
+    log_event(LOG_INFO, "TLS handshake failed", "peer=%s reason=\"%s\"", c->peer, why);
+    /* Let the alert OpenSSL wrote go out, then close. */
+    c->close_after_flush = true;
+    conn_pause(c);
+}
+
+/* Runs TLS over whatever the read BIO holds and dispatches whole frames. */
+static void conn_pump(struct conn *c)
+{
+    if (c->phase == CONN_HANDSHAKE) {
+        conn_handshake(c);
+        conn_flush(c);
+        if (c->closing || c->phase == CONN_HANDSHAKE)
+            return;
+    }
+    while (!c->closing && !c->close_after_flush) {
+        ERR_clear_error();
+        int n = SSL_read(c->ssl, c->w->plainbuf, sizeof c->w->plainbuf);
+        if (n <= 0) {
+            int e = SSL_get_error(c->ssl, n);
+            if (e == SSL_ERROR_WANT_READ)
+                break;
+            conn_close(c, e == SSL_ERROR_ZERO_RETURN ? "peer sent close_notify" : "TLS error");
+            return;
+        }
+        size_t declared = 0;
+        int r = frame_buf_feed(&c->in, (const uint8_t *)c->w->plainbuf, (size_t)n,
+                               conn_max_frame(c), conn_on_frame, c, &declared);
+        if (r == FRAME_TOO_LARGE) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "frame of %zu bytes exceeds the limit of %u bytes", declared,
+                     conn_max_frame(c));
+            conn_fail(c, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, msg);
+            return;
+        }
+        if (r == -2) {
+            conn_close(c, "out of memory");
+            return;
+        }
+    }
+    conn_flush(c);
+}
+
+/* Picks the nearest deadline that applies and closes when one has passed. */
+static void conn_timer_cb(uv_timer_t *t)
+{
+    struct conn *c = t->data;
+    if (c->closing)
+        return;
+    const struct config *cfg = c->w->cfg;
+    uint64_t now = uv_now(&c->w->loop);
+    if (c->phase != CONN_READY && now >= c->deadline) {
+        conn_close(c, c->phase == CONN_HANDSHAKE ? "TLS handshake timeout" : "Hello timeout");
+        return;
+    }
+    if (c->queued > 0 && now - c->last_progress >= (uint64_t)cfg->send_timeout_ms) {
+        log_event(LOG_WARN, "client not reading, disconnected", "peer=%s queued=%zu", c->peer,
+                  c->queued);
+        conn_close(c, "send timeout");
+        return;
+    }
+    if (c->in_flight == 0 && c->queued == 0 &&
+        now - c->last_activity >= (uint64_t)cfg->idle_timeout_ms) {
+        conn_close(c, "idle timeout");
+        return;
+    }
+    conn_arm_timer(c);
+}
+
+static void conn_arm_timer(struct conn *c)
+{
+    const struct config *cfg = c->w->cfg;
+    uint64_t now = uv_now(&c->w->loop);
+    uint64_t due = c->last_activity + (uint64_t)cfg->idle_timeout_ms;
+    if (c->phase != CONN_READY && c->deadline < due)
+        due = c->deadline;
+    if (c->queued > 0 && c->last_progress + (uint64_t)cfg->send_timeout_ms < due)
+        due = c->last_progress + (uint64_t)cfg->send_timeout_ms;
+    uv_timer_start(&c->timer, conn_timer_cb, due > now ? due - now : 1, 0);
+}
+
+void conn_ready(struct conn *c)
+{
+    c->phase = CONN_READY;
+    conn_arm_timer(c);
+}
+
+void conn_request_done(struct conn *c)
+{
+    c->in_flight--;
+    c->last_activity = uv_now(&c->w->loop);
+    if (c->draining && c->in_flight == 0)
+        conn_end(c);
+}
+
+void conn_drain(struct conn *c)
+{
+    c->draining = true;
+    conn_pause(c);
+    if (c->in_flight == 0)
+        conn_end(c);
+}
+
+void conn_accept(struct worker *w)
+{
+    struct conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        log_event(LOG_ERROR, "out of memory accepting a connection", NULL);
+        return;
+    }
+    c->w = w;
+    c->tcp.data = c;
+    c->timer.data = c;
+    if (uv_tcp_init(&w->loop, &c->tcp) != 0) {
+        free(c);
+        return;
+    }
+    c->handles = 1;
+    c->closing = true; /* until fully set up, a close is just a close */
+    if (uv_accept((uv_stream_t *)&w->listener, (uv_stream_t *)&c->tcp) != 0 ||
+        uv_timer_init(&w->loop, &c->timer) != 0) {
+        uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
+        return;
+    }
+    c->handles = 2;
+    struct sockaddr_storage ss;
+    int sslen = sizeof ss;
+    snprintf(c->peer, sizeof c->peer, "?");
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sslen) == 0) {
+        char ip[48];
+        if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+            uv_ip6_name(a, ip, sizeof ip);
+            snprintf(c->peer, sizeof c->peer, "[%s]:%u", ip, ntohs(a->sin6_port));
+        } else {
+            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+            uv_ip4_name(a, ip, sizeof ip);
+            snprintf(c->peer, sizeof c->peer, "%s:%u", ip, ntohs(a->sin_port));
+        }
+    }
+    bool admitted = !w->draining && worker_conn_admit(w->cfg->max_connections);
+    if (admitted)
+        c->ssl = tls_new_session(&c->rbio, &c->wbio);
+    if (!admitted || !c->ssl) {
+        if (admitted)
+            worker_conn_release();
+        log_event(LOG_WARN, "connection refused", "peer=%s reason=\"%s\"", c->peer,
+                  admitted ? "TLS unavailable" : "connection limit or draining");
+        uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
+        uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+        return;
+    }
+    c->closing = false;
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    uv_tcp_nodelay(&c->tcp, 1);
+    uint64_t now = uv_now(&w->loop);
+    c->last_activity = now;
+    c->deadline = now + (uint64_t)w->cfg->handshake_timeout_ms;
+    c->phase = CONN_HANDSHAKE;
+    conn_arm_timer(c);
+    conn_resume(c);
+    if (!c->reading)
+        conn_close(c, "cannot read");
+}

@@ -1,0 +1,75 @@
+/*
+ * conn.h - one client connection: TCP from libuv, TLS through OpenSSL
+ * memory BIOs, frames through frame_buf, requests handed to dispatch.
+ * Owned by its worker's loop; freed in the close callback of its last
+ * handle.
+ */
+#ifndef LIAISON_CONN_H
+#define LIAISON_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/ssl.h>
+#include <uv.h>
+
+#include "frame.h"
+
+struct worker;
+struct request;
+
+enum conn_phase { CONN_HANDSHAKE, CONN_HELLO, CONN_READY };
+
+struct conn {
+    uv_tcp_t tcp; /* first: libuv callbacks get this pointer */
+    uv_timer_t timer;
+    struct worker *w;
+    struct conn *prev, *next; /* in the worker's list */
+    SSL *ssl;
+    BIO *rbio, *wbio;
+    struct frame_buf in;
+    enum conn_phase phase;
+    bool authenticated;
+    bool closing;           /* uv_close called */
+    bool close_after_flush; /* say nothing more; close once output is out */
+    bool draining;          /* server stopping: finish in-flight, then close */
+    bool reading;
+    int handles;
+    int in_flight;
+    struct request *requests; /* in flight, newest first */
+    size_t queued;            /* bytes handed to uv_write, not yet written */
+    uint64_t deadline;        /* end of handshake and Hello */
+    uint64_t last_activity;
+    uint64_t last_progress;
+    char peer[64];
+};
+
+/* Accepts a pending connection on the worker's listener. */
+void conn_accept(struct worker *w);
+
+/* Encrypts and sends len bytes (one or more whole frames). */
+void conn_send(struct conn *c, const uint8_t *data, size_t len);
+
+/* Sends a connection-level error frame, then closes once it is written. */
+void conn_fail(struct conn *c, int code, const char *message);
+
+/* Hello succeeded: the connection is ready for requests. */
+void conn_ready(struct conn *c);
+
+/* A request of this connection finished and has been answered. */
+void conn_request_done(struct conn *c);
+
+/* Server is stopping: stop reading, close once in-flight requests are out. */
+void conn_drain(struct conn *c);
+
+/* Sends close_notify, then closes once everything queued is written. */
+void conn_end(struct conn *c);
+
+/* Closes at once, dropping anything unsent. */
+void conn_close(struct conn *c, const char *reason);
+
+/* Limits that apply to c now (tighter before authentication). */
+uint32_t conn_max_frame(const struct conn *c);
+int conn_max_in_flight(const struct conn *c);
+
+#endif

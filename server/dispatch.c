@@ -1,0 +1,263 @@
+/*
+ * dispatch.c - the method table and the life of a request.
+ */
+#include "dispatch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "frame.h"
+#include "log.h"
+#include "rpc_system.h"
+#include "wire.h"
+#include "worker.h"
+
+/* Every RPC, by the name it has in proto/liaison.proto. */
+static struct rpc_method methods[] = {
+    {"Hello", rpc_hello, NULL},
+    {"Ping", rpc_ping, NULL},
+    {"GetHealth", rpc_get_health, NULL},
+    {"ListMigrations", rpc_list_migrations, NULL},
+};
+
+#define N_METHODS (sizeof methods / sizeof methods[0])
+
+/* Decoded structures are larger than their encoding; this bounds the ratio. */
+#define DECODE_BUDGET_FACTOR 8
+
+int dispatch_init(char *err, size_t errlen)
+{
+    const ProtobufCServiceDescriptor *svc = &liaison__v1__liaison__descriptor;
+    for (unsigned i = 0; i < svc->n_methods; i++) {
+        struct rpc_method *m = NULL;
+        for (size_t k = 0; k < N_METHODS; k++)
+            if (strcmp(methods[k].name, svc->methods[i].name) == 0)
+                m = &methods[k];
+        if (!m) {
+            snprintf(err, errlen, "method %s has no handler", svc->methods[i].name);
+            return -1;
+        }
+        m->desc = &svc->methods[i];
+    }
+    for (size_t k = 0; k < N_METHODS; k++) {
+        if (!methods[k].desc) {
+            snprintf(err, errlen, "handler %s is not in the service", methods[k].name);
+            return -1;
+        }
+    }
+    if (rpc_system_register() < 0) {
+        snprintf(err, errlen, "too many prepared statements");
+        return -1;
+    }
+    return 0;
+}
+
+static const struct rpc_method *dispatch_find(const char *name)
+{
+    for (size_t k = 0; k < N_METHODS; k++)
+        if (strcmp(methods[k].name, name) == 0)
+            return &methods[k];
+    return NULL;
+}
+
+static void request_free(struct request *r)
+{
+    arena_reset(&r->arena);
+    free(r);
+}
+
+/* Unlinks r from its connection, logs it, frees it. */
+static void request_end(struct request *r, int code)
+{
+    uint64_t dur = (uv_hrtime() - r->started_ns) / 1000;
+    log_request(r->id, NULL, r->method ? r->method->name : "unknown", wire_code_name(code), dur,
+                r->peer);
+    struct conn *c = r->conn;
+    if (c) {
+        if (r->prev)
+            r->prev->next = r->next;
+        else
+            c->requests = r->next;
+        if (r->next)
+            r->next->prev = r->prev;
+        conn_request_done(c);
+    }
+    request_free(r);
+}
+
+/* Encodes and sends the response frame; the arena holds the bytes. */
+static void request_send(struct request *r, Liaison__V1__Status *st, const ProtobufCMessage *out)
+{
+    struct conn *c = r->conn;
+    if (!c)
+        return;
+    r->arena.budget = 0; /* the budget guards decoding, not our own answers */
+    Liaison__V1__Frame f = LIAISON__V1__FRAME__INIT;
+    f.request_id = r->id;
+    f.status = st;
+    if (out) {
+        size_t n = protobuf_c_message_get_packed_size(out);
+        uint8_t *p = arena_alloc(&r->arena, n ? n : 1);
+        if (!p) {
+            conn_close(c, "out of memory");
+            return;
+        }
+        protobuf_c_message_pack(out, p);
+        f.payload.data = p;
+        f.payload.len = n;
+    }
+    size_t n = protobuf_c_message_get_packed_size(&f.base);
+    if (n > (size_t)c->w->cfg->max_frame_bytes) {
+        st->code = LIAISON__V1__CODE__INTERNAL;
+        st->message = "response too large";
+        f.payload.len = 0;
+        n = protobuf_c_message_get_packed_size(&f.base);
+    }
+    uint8_t *wire = arena_alloc(&r->arena, FRAME_HEADER_SIZE + n);
+    if (!wire) {
+        conn_close(c, "out of memory");
+        return;
+    }
+    frame_put_header(wire, (uint32_t)n);
+    protobuf_c_message_pack(&f.base, wire + FRAME_HEADER_SIZE);
+    conn_send(c, wire, FRAME_HEADER_SIZE + n);
+}
+
+void request_reply(struct request *r, const ProtobufCMessage *out)
+{
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    request_send(r, &st, out);
+    request_end(r, 0);
+}
+
+static void request_fail_with(struct request *r, int code, const char *message,
+                              Liaison__V1__FieldViolation *v)
+{
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    st.code = (Liaison__V1__Code)code;
+    st.message = (char *)message;
+    if (v) {
+        st.n_violations = 1;
+        st.violations = &v;
+    }
+    request_send(r, &st, NULL);
+    request_end(r, code);
+}
+
+void request_fail(struct request *r, int code, const char *message)
+{
+    request_fail_with(r, code, message, NULL);
+}
+
+void request_fail_field(struct request *r, const char *field, const char *description)
+{
+    Liaison__V1__FieldViolation v = LIAISON__V1__FIELD_VIOLATION__INIT;
+    v.field = (char *)field;
+    v.description = (char *)description;
+    char msg[WIRE_MAX_STRING];
+    snprintf(msg, sizeof msg, "invalid %s: %s", field, description);
+    request_fail_with(r, LIAISON__V1__CODE__INVALID_ARGUMENT, msg, &v);
+}
+
+void request_fail_db(struct request *r, int code, const char *detail)
+{
+    const char *msg;
+    switch (code) {
+    case LIAISON__V1__CODE__UNAVAILABLE:
+        msg = "the database is unavailable; try again shortly";
+        break;
+    case LIAISON__V1__CODE__RESOURCE_EXHAUSTED:
+        msg = "the server is overloaded; try again shortly";
+        break;
+    case LIAISON__V1__CODE__ABORTED:
+        msg = "the transaction was aborted by a concurrent change; try again";
+        break;
+    default:
+        msg = "internal error";
+        code = LIAISON__V1__CODE__INTERNAL;
+        break;
+    }
+    if (detail)
+        log_event(code == LIAISON__V1__CODE__INTERNAL ? LOG_ERROR : LOG_INFO, "database error",
+                  "rid=%llu detail=\"%.300s\"", (unsigned long long)r->id, detail);
+    request_fail(r, code, msg);
+}
+
+void dispatch_detach(struct conn *c)
+{
+    for (struct request *r = c->requests; r; r = r->next)
+        r->conn = NULL;
+    c->requests = NULL;
+    c->in_flight = 0;
+}
+
+void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
+{
+    struct request *r = calloc(1, sizeof *r);
+    if (!r) {
+        conn_close(c, "out of memory");
+        return;
+    }
+    r->started_ns = uv_hrtime();
+    r->w = c->w;
+    memcpy(r->peer, c->peer, sizeof r->peer);
+    arena_init(&r->arena, (size_t)conn_max_frame(c) * DECODE_BUDGET_FACTOR);
+
+    char field[256];
+    const char *why = NULL;
+    const Liaison__V1__Frame *f = (const Liaison__V1__Frame *)wire_decode(
+        &liaison__v1__frame__descriptor, body, len, &r->arena, field, sizeof field, &why);
+    if (!f || f->request_id == 0) {
+        char msg[320];
+        snprintf(msg, sizeof msg, "malformed frame: %s%s%s", f ? "request_id must not be 0" : why,
+                 field[0] ? " at " : "", field);
+        request_free(r);
+        conn_fail(c, LIAISON__V1__CODE__INVALID_ARGUMENT, msg);
+        return;
+    }
+    r->id = f->request_id;
+    r->method = dispatch_find(f->method);
+
+    if (c->phase != CONN_READY && (!r->method || r->method->handler != rpc_hello)) {
+        request_free(r);
+        conn_fail(c, LIAISON__V1__CODE__FAILED_PRECONDITION,
+                  "Hello must be the first request on a connection");
+        return;
+    }
+    for (struct request *o = c->requests; o; o = o->next) {
+        if (o->id == r->id) {
+            request_free(r);
+            conn_fail(c, LIAISON__V1__CODE__INVALID_ARGUMENT,
+                      "request_id is already in flight on this connection");
+            return;
+        }
+    }
+    r->conn = c;
+    r->next = c->requests;
+    if (c->requests)
+        c->requests->prev = r;
+    c->requests = r;
+    c->in_flight++;
+
+    if (c->in_flight > conn_max_in_flight(c)) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                     "too many requests in flight on this connection");
+        return;
+    }
+    if (!r->method) {
+        request_fail(r, LIAISON__V1__CODE__UNIMPLEMENTED, "unknown method");
+        return;
+    }
+    r->input = wire_decode(r->method->desc->input, f->payload.data, f->payload.len, &r->arena,
+                           field, sizeof field, &why);
+    if (!r->input) {
+        if (field[0])
+            request_fail_field(r, field, why);
+        else
+            request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT, why);
+        return;
+    }
+    r->method->handler(r);
+}

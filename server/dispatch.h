@@ -1,0 +1,72 @@
+/*
+ * dispatch.h - from a frame's bytes to an RPC handler and back.
+ *
+ * dispatch_frame() decodes a Frame and its payload with a per-request arena
+ * (byte budget, UTF-8 and length checks), enforces the connection's phase
+ * and in-flight limit, and calls the method's handler. A handler answers
+ * exactly once, now or later, with request_reply() or one of the
+ * request_fail*() calls; that also logs the request line and frees it.
+ */
+#ifndef LIAISON_DISPATCH_H
+#define LIAISON_DISPATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "arena.h"
+#include "db.h"
+
+struct conn;
+struct worker;
+
+struct request;
+typedef void (*rpc_handler)(struct request *r);
+
+struct rpc_method {
+    const char *name;
+    rpc_handler handler;
+    const ProtobufCMethodDescriptor *desc; /* filled by dispatch_init */
+};
+
+struct request {
+    struct request *prev, *next; /* in the connection's in-flight list */
+    struct conn *conn;           /* NULL once the connection is gone */
+    struct worker *w;
+    const struct rpc_method *method;
+    uint64_t id;
+    uint64_t started_ns;
+    const ProtobufCMessage *input;
+    struct arena arena; /* owns input and everything built for the answer */
+    struct db_txn txn;  /* for handlers that go to the database */
+    char peer[64];
+};
+
+/*
+ * Checks that every method of liaison.v1.Liaison has a handler and
+ * registers every family's statements. Returns 0 or -1 with err set.
+ */
+int dispatch_init(char *err, size_t errlen);
+
+/* Handles one frame body received on c. */
+void dispatch_frame(struct conn *c, const uint8_t *body, size_t len);
+
+/* The connection is closing: its requests finish without answering. */
+void dispatch_detach(struct conn *c);
+
+/* Answers OK with out (a message of the method's output type). */
+void request_reply(struct request *r, const ProtobufCMessage *out);
+
+/* Answers with a non-OK code and a message for the user. */
+void request_fail(struct request *r, int code, const char *message);
+
+/* Answers INVALID_ARGUMENT naming one field (its JSON path). */
+void request_fail_field(struct request *r, const char *field, const char *description);
+
+/*
+ * Answers for a database failure: the code from db.h, the detail logged but
+ * not shown to the client unless the code says it is the client's doing.
+ */
+void request_fail_db(struct request *r, int code, const char *detail);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * log.c - logfmt lines. Values that may carry user text are quoted by the
+ * caller with %s only where the text was validated first.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int log_min = LOG_INFO;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void log_set_level(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, level_names[i]) == 0)
+            atomic_store(&log_min, i);
+}
+
+static size_t log_prefix(char *buf, size_t cap, enum log_level level, const char *msg)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    int n = snprintf(buf, cap, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s msg=\"%s\"",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000, level_names[level], msg);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+static void log_write(char *buf, size_t len, size_t cap)
+{
+    if (len >= cap - 1)
+        len = cap - 2;
+    buf[len++] = '\n';
+    /* A short or failed write of a log line has nowhere better to go. */
+    ssize_t w = write(STDERR_FILENO, buf, len);
+    (void)w;
+}
+
+void log_event(enum log_level level, const char *msg, const char *fmt, ...)
+{
+    if ((int)level < atomic_load(&log_min))
+        return;
+    char buf[2048];
+    size_t n = log_prefix(buf, sizeof buf, level, msg);
+    if (fmt && *fmt && n < sizeof buf - 2) {
+        buf[n++] = ' ';
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+        va_end(ap);
+        if (k > 0)
+            n += (size_t)k < sizeof buf - n ? (size_t)k : sizeof buf - n - 1;
+    }
+    log_write(buf, n, sizeof buf);
+}
+
+void log_request(uint64_t request_id, const char *tenant, const char *method, const char *status,
+                 uint64_t duration_us, const char *peer)
+{
+    log_event(LOG_INFO, "request", "rid=%llu tenant=%s method=%s status=%s dur_us=%llu peer=%s",
+              (unsigned long long)request_id, tenant && *tenant ? tenant : "-", method, status,
+              (unsigned long long)duration_us, peer);
+}

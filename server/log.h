@@ -1,0 +1,23 @@
+/*
+ * log.h - structured logs on stderr, one logfmt line per event, written
+ * with a single write(2) so lines from worker threads never interleave.
+ */
+#ifndef LIAISON_LOG_H
+#define LIAISON_LOG_H
+
+#include <stdint.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Sets the lowest level written; takes "debug", "info", "warn", "error". */
+void log_set_level(const char *name);
+
+/* Writes "ts=… level=… msg=…" followed by the caller's key=value pairs. */
+void log_event(enum log_level level, const char *msg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The request line: time, request id, tenant, method, status, duration. */
+void log_request(uint64_t request_id, const char *tenant, const char *method, const char *status,
+                 uint64_t duration_us, const char *peer);
+
+#endif

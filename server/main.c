@@ -1,0 +1,206 @@
+/*
+ * main.c - liaisond: argument parsing, start-up, signals, shutdown.
+ *
+ * The main thread owns configuration and signals; each worker thread owns
+ * a loop. SIGTERM or SIGINT drains every worker; SIGHUP re-reads the
+ * configuration file, validates it whole, and swaps the TLS certificate.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "liaison_version.h"
+#include "log.h"
+#include "migrate.h"
+#include "tls.h"
+#include "worker.h"
+
+#define MAX_WORKERS 64
+
+struct server {
+    struct config cfg;
+    const char *config_path;
+    struct worker *workers;
+    int nworkers;
+    uv_signal_t sigterm, sigint, sighup;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: liaisond [--config FILE] [COMMAND]\n"
+                 "\n"
+                 "Commands:\n"
+                 "  serve         run the server (the default)\n"
+                 "  migrate       apply pending schema migrations and exit\n"
+                 "  check-config  validate the configuration and exit\n"
+                 "\n"
+                 "Options:\n"
+                 "  -c, --config FILE  configuration file (name = value lines)\n"
+                 "  -h, --help         this text\n"
+                 "  -V, --version      print the version\n"
+                 "\n"
+                 "Signals: SIGTERM/SIGINT drain and stop; SIGHUP reloads the certificate and\n"
+                 "the settings marked reloadable.\n\n");
+    config_print_help(out);
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+    struct server *srv = s->data;
+    log_event(LOG_INFO, "stopping", "signal=%d", signum);
+    for (int i = 0; i < srv->nworkers; i++)
+        worker_stop(&srv->workers[i]);
+    uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    uv_close((uv_handle_t *)&srv->sigint, NULL);
+    uv_close((uv_handle_t *)&srv->sighup, NULL);
+}
+
+static void on_reload_signal(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    struct server *srv = s->data;
+    struct config next;
+    char err[512];
+    if (config_load(&next, srv->config_path, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "reload refused", "reason=\"%s\"", err);
+        return;
+    }
+    if (tls_load(next.tls_cert, next.tls_key, !strcmp(next.tls_min_version, "1.2"), err,
+                 sizeof err) < 0) {
+        log_event(LOG_ERROR, "reload refused: certificate", "reason=\"%s\"", err);
+        config_free(&next);
+        return;
+    }
+    config_apply_reload(&srv->cfg, &next, err, sizeof err);
+    config_free(&next);
+    log_set_level(srv->cfg.log_level);
+    if (err[0])
+        log_event(LOG_WARN, "reload partial", "reason=\"%s\"", err);
+    log_event(LOG_INFO, "reloaded", "cert=%s", srv->cfg.tls_cert);
+}
+
+static int serve(struct server *srv)
+{
+    char err[512];
+    struct config *cfg = &srv->cfg;
+    if (dispatch_init(err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "start failed", "reason=\"%s\"", err);
+        return 1;
+    }
+    if (tls_load(cfg->tls_cert, cfg->tls_key, !strcmp(cfg->tls_min_version, "1.2"), err,
+                 sizeof err) < 0) {
+        log_event(LOG_ERROR, "start failed: TLS", "reason=\"%s\"", err);
+        return 1;
+    }
+    if (cfg->migrate_on_start && migrate_run(cfg->database_url, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "start failed: migrations", "reason=\"%s\"", err);
+        tls_shutdown();
+        return 1;
+    }
+    srv->nworkers = cfg->workers ? cfg->workers : (int)uv_available_parallelism();
+    if (srv->nworkers > MAX_WORKERS)
+        srv->nworkers = MAX_WORKERS;
+    srv->workers = calloc((size_t)srv->nworkers, sizeof *srv->workers);
+    if (!srv->workers) {
+        log_event(LOG_ERROR, "start failed", "reason=\"out of memory\"");
+        tls_shutdown();
+        return 1;
+    }
+    uv_loop_t *loop = uv_default_loop();
+    int started = 0, rc = 0;
+    for (; started < srv->nworkers; started++) {
+        if (worker_start(&srv->workers[started], started, cfg, err, sizeof err) < 0) {
+            log_event(LOG_ERROR, "start failed", "reason=\"%s\"", err);
+            rc = 1;
+            break;
+        }
+    }
+    srv->nworkers = started;
+    uv_signal_init(loop, &srv->sigterm);
+    uv_signal_init(loop, &srv->sigint);
+    uv_signal_init(loop, &srv->sighup);
+    srv->sigterm.data = srv->sigint.data = srv->sighup.data = srv;
+    uv_signal_start(&srv->sigterm, on_stop_signal, SIGTERM);
+    uv_signal_start(&srv->sigint, on_stop_signal, SIGINT);
+    uv_signal_start(&srv->sighup, on_reload_signal, SIGHUP);
+    if (rc == 0)
+        log_event(LOG_INFO, "listening", "host=%s port=%d workers=%d version=%s", cfg->listen_host,
+                  cfg->port, srv->nworkers, LIAISON_VERSION);
+    else
+        on_stop_signal(&srv->sigterm, SIGTERM);
+    uv_run(loop, UV_RUN_DEFAULT);
+    for (int i = 0; i < srv->nworkers; i++)
+        if (worker_join(&srv->workers[i]) < 0)
+            rc = 1;
+    if (uv_loop_close(loop) != 0)
+        rc = 1;
+    free(srv->workers);
+    tls_shutdown();
+    log_event(LOG_INFO, "stopped", "clean=%s", rc == 0 ? "yes" : "no");
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {NULL, 0, NULL, 0}};
+    struct server srv = {0};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            srv.config_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("liaisond %s\n", LIAISON_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    const char *command = optind < argc ? argv[optind] : "serve";
+    if (optind + 1 < argc) {
+        fprintf(stderr, "liaisond: unexpected argument '%s'\n", argv[optind + 1]);
+        return 2;
+    }
+    if (strcmp(command, "serve") && strcmp(command, "migrate") && strcmp(command, "check-config")) {
+        fprintf(stderr, "liaisond: unknown command '%s' (see --help)\n", command);
+        return 2;
+    }
+    char err[512];
+    if (config_load(&srv.cfg, srv.config_path, err, sizeof err) < 0) {
+        fprintf(stderr, "liaisond: configuration: %s\n", err);
+        return 2;
+    }
+    log_set_level(srv.cfg.log_level);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = 0;
+    if (!strcmp(command, "check-config")) {
+        printf("configuration OK\n");
+    } else if (!strcmp(command, "migrate")) {
+        int n = migrate_run(srv.cfg.database_url, err, sizeof err);
+        if (n < 0) {
+            fprintf(stderr, "liaisond: migrate: %s\n", err);
+            rc = 1;
+        } else {
+            printf("migrations applied: %d (schema at version %d)\n", n,
+                   migrations_count ? migrations[migrations_count - 1].version : 0);
+        }
+    } else {
+        rc = serve(&srv);
+    }
+    config_free(&srv.cfg);
+    return rc;
+}

@@ -1,0 +1,79 @@
+/*
+ * page.c - cursors are base64url without padding, via OpenSSL's base64.
+ */
+#include "page.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#define PAGE_MAX_CURSOR 512
+
+unsigned page_size(const Liaison__V1__PageRequest *page)
+{
+    if (!page || page->page_size == 0)
+        return PAGE_DEFAULT_SIZE;
+    return page->page_size > PAGE_MAX_SIZE ? PAGE_MAX_SIZE : page->page_size;
+}
+
+char *page_cursor_encode(struct arena *a, const char *tag, const char *key)
+{
+    char raw[PAGE_MAX_CURSOR];
+    int n = snprintf(raw, sizeof raw, "%s:%s", tag, key);
+    if (n < 0 || (size_t)n >= sizeof raw)
+        return NULL;
+    char *out = arena_alloc(a, (size_t)(4 * ((n + 2) / 3) + 1));
+    if (!out)
+        return NULL;
+    int len = EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, n);
+    while (len > 0 && out[len - 1] == '=')
+        len--;
+    out[len] = '\0';
+    for (char *p = out; *p; p++)
+        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+    return out;
+}
+
+int page_cursor_decode(const char *cursor, const char *tag, char *key, size_t cap)
+{
+    size_t len = strlen(cursor);
+    if (len == 0) {
+        key[0] = '\0';
+        return 0;
+    }
+    if (len > PAGE_MAX_CURSOR)
+        return -1;
+    char b64[PAGE_MAX_CURSOR + 4];
+    size_t i;
+    for (i = 0; i < len; i++) {
+        char ch = cursor[i];
+        if (ch == '-')
+            ch = '+';
+        else if (ch == '_')
+            ch = '/';
+        else if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                   (ch >= '0' && ch <= '9')))
+            return -1;
+        b64[i] = ch;
+    }
+    size_t pad = (4 - len % 4) % 4;
+    if (pad == 3)
+        return -1;
+    for (size_t k = 0; k < pad; k++)
+        b64[i++] = '=';
+    unsigned char raw[PAGE_MAX_CURSOR];
+    int n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)i);
+    if (n < 0)
+        return -1;
+    n -= (int)pad; /* EVP_DecodeBlock counts padding as zero bytes */
+    size_t taglen = strlen(tag);
+    if ((size_t)n <= taglen || memcmp(raw, tag, taglen) != 0 || raw[taglen] != ':')
+        return -1;
+    size_t keylen = (size_t)n - taglen - 1;
+    if (keylen >= cap || memchr(raw + taglen + 1, '\0', keylen))
+        return -1;
+    memcpy(key, raw + taglen + 1, keylen);
+    key[keylen] = '\0';
+    return 0;
+}

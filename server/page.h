@@ -1,0 +1,29 @@
+/*
+ * page.h - pagination for List calls: a bounded page size and an opaque
+ * cursor (base64url of a family-chosen key, tagged so that a cursor from
+ * one list is refused by another).
+ */
+#ifndef LIAISON_PAGE_H
+#define LIAISON_PAGE_H
+
+#include <stddef.h>
+
+#include "arena.h"
+#include "liaison.pb-c.h"
+
+#define PAGE_DEFAULT_SIZE 50
+#define PAGE_MAX_SIZE 500
+
+/* The page size to use: the default for 0, at most PAGE_MAX_SIZE. */
+unsigned page_size(const Liaison__V1__PageRequest *page);
+
+/* Encodes "tag:key" as a cursor in the arena; NULL when memory ran out. */
+char *page_cursor_encode(struct arena *a, const char *tag, const char *key);
+
+/*
+ * Decodes cursor into key (at most cap-1 bytes). An empty cursor gives an
+ * empty key. Returns 0, or -1 for a cursor that is not ours or not for tag.
+ */
+int page_cursor_decode(const char *cursor, const char *tag, char *key, size_t cap);
+
+#endif

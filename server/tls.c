@@ -1,0 +1,117 @@
+/*
+ * tls.c - SSL_CTX set-up and replacement. Worker threads take the current
+ * context under a mutex when they accept; SSL_new holds a reference, so a
+ * replaced context lives until its last session ends.
+ */
+#include "tls.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "wire.h"
+
+static pthread_mutex_t tls_lock = PTHREAD_MUTEX_INITIALIZER;
+static SSL_CTX *tls_current;
+
+void tls_error_string(char *buf, size_t len)
+{
+    unsigned long e = ERR_get_error();
+    if (e == 0)
+        snprintf(buf, len, "unknown TLS error");
+    else
+        ERR_error_string_n(e, buf, len);
+    ERR_clear_error();
+}
+
+/* Picks liaison/1 from the client's offer, or ends the handshake. */
+static int tls_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                           const unsigned char *in, unsigned int inlen, void *arg)
+{
+    (void)ssl;
+    (void)arg;
+    static const unsigned char want[] = "\x09" WIRE_ALPN;
+    unsigned char *sel;
+    if (SSL_select_next_proto(&sel, outlen, want, sizeof want - 1, in, inlen) !=
+        OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+int tls_load(const char *cert, const char *key, bool allow_tls12, char *err, size_t errlen)
+{
+    ERR_clear_error();
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx)
+        goto fail;
+    if (!SSL_CTX_set_min_proto_version(ctx, allow_tls12 ? TLS1_2_VERSION : TLS1_3_VERSION))
+        goto fail;
+    if (!SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+                                       "TLS_CHACHA20_POLY1305_SHA256"))
+        goto fail;
+    if (allow_tls12 && !SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20"))
+        goto fail;
+    /*
+     * No tickets and no session cache: every connection is a full handshake,
+     * so there is no ticket key to rotate and no cache to bound.
+     */
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_num_tickets(ctx, 0);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    /* Idle connections give their record buffers back. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE);
+    SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select, NULL);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+        goto fail;
+    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+        goto fail;
+    if (SSL_CTX_check_private_key(ctx) != 1)
+        goto fail;
+
+    pthread_mutex_lock(&tls_lock);
+    SSL_CTX *old = tls_current;
+    tls_current = ctx;
+    pthread_mutex_unlock(&tls_lock);
+    SSL_CTX_free(old);
+    return 0;
+fail:
+    tls_error_string(err, errlen);
+    SSL_CTX_free(ctx);
+    return -1;
+}
+
+SSL *tls_new_session(BIO **rbio, BIO **wbio)
+{
+    pthread_mutex_lock(&tls_lock);
+    SSL *ssl = tls_current ? SSL_new(tls_current) : NULL;
+    pthread_mutex_unlock(&tls_lock);
+    if (!ssl)
+        return NULL;
+    BIO *r = BIO_new(BIO_s_mem()), *w = BIO_new(BIO_s_mem());
+    if (!r || !w) {
+        BIO_free(r);
+        BIO_free(w);
+        SSL_free(ssl);
+        return NULL;
+    }
+    /* An empty memory BIO reports "retry" rather than end of file. */
+    BIO_set_mem_eof_return(r, -1);
+    BIO_set_mem_eof_return(w, -1);
+    SSL_set_bio(ssl, r, w);
+    SSL_set_accept_state(ssl);
+    *rbio = r;
+    *wbio = w;
+    return ssl;
+}
+
+void tls_shutdown(void)
+{
+    pthread_mutex_lock(&tls_lock);
+    SSL_CTX *old = tls_current;
+    tls_current = NULL;
+    pthread_mutex_unlock(&tls_lock);
+    SSL_CTX_free(old);
+}

@@ -1,0 +1,32 @@
+/*
+ * tls.h - the server's TLS context: modern profile, ALPN liaison/1, and a
+ * certificate that SIGHUP can replace while connections keep running.
+ */
+#ifndef LIAISON_TLS_H
+#define LIAISON_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <openssl/ssl.h>
+
+/*
+ * Builds a context from the certificate and key files and makes it the
+ * current one. Returns 0, or -1 with OpenSSL's reason in err; on failure the
+ * current context, if any, stays in use.
+ */
+int tls_load(const char *cert, const char *key, bool allow_tls12, char *err, size_t errlen);
+
+/*
+ * A new server-side SSL object on the current context, with memory BIOs
+ * attached (*rbio takes bytes from the socket, *wbio holds bytes for it).
+ * NULL when memory ran out.
+ */
+SSL *tls_new_session(BIO **rbio, BIO **wbio);
+
+/* Drops the current context; sessions still open keep theirs alive. */
+void tls_shutdown(void);
+
+/* The OpenSSL error queue as one line (and cleared). */
+void tls_error_string(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * worker.c - a worker thread's loop: accepting, draining on stop, and a
+ * clean loop close (no handle left) at the end.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+
+static atomic_int conn_count;
+
+bool worker_conn_admit(int max_connections)
+{
+    int n = atomic_fetch_add(&conn_count, 1);
+    if (n >= max_connections) {
+        atomic_fetch_sub(&conn_count, 1);
+        return false;
+    }
+    return true;
+}
+
+void worker_conn_release(void)
+{
+    atomic_fetch_sub(&conn_count, 1);
+}
+
+static void worker_handle_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+/* Everything is drained: close what the worker itself holds. */
+static void worker_db_closed(void *arg)
+{
+    struct worker *w = arg;
+    w->db_closed = true;
+    uv_close((uv_handle_t *)&w->drain_timer, worker_handle_closed);
+    uv_close((uv_handle_t *)&w->wakeup, worker_handle_closed);
+}
+
+static void worker_maybe_finish(struct worker *w)
+{
+    if (w->draining && !w->conns && w->db && !w->db_closed) {
+        struct db_pool *db = w->db;
+        w->db = NULL;
+        db_pool_close(db, worker_db_closed, w);
+    }
+}
+
+void worker_conn_gone(struct worker *w)
+{
+    worker_maybe_finish(w);
+}
+
+static void worker_drain_timeout(uv_timer_t *t)
+{
+    struct worker *w = t->data;
+    log_event(LOG_WARN, "drain timeout: closing remaining connections", "worker=%d", w->index);
+    while (w->conns)
+        conn_close(w->conns, "drain timeout");
+    worker_maybe_finish(w);
+}
+
+static void worker_wakeup(uv_async_t *a)
+{
+    struct worker *w = a->data;
+    if (!atomic_load(&w->stop_requested) || w->draining)
+        return;
+    w->draining = true;
+    uv_close((uv_handle_t *)&w->listener, worker_handle_closed);
+    uv_timer_start(&w->drain_timer, worker_drain_timeout, (uint64_t)w->cfg->drain_timeout_ms, 0);
+    struct conn *c = w->conns;
+    while (c) {
+        struct conn *next = c->next;
+        conn_drain(c);
+        c = next;
+    }
+    worker_maybe_finish(w);
+}
+
+static void worker_on_connection(uv_stream_t *server, int status)
+{
+    struct worker *w = server->data;
+    if (status < 0) {
+        log_event(LOG_WARN, "accept failed", "reason=\"%s\"", uv_strerror(status));
+        return;
+    }
+    conn_accept(w);
+}
+
+static void worker_walk_report(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    log_event(LOG_ERROR, "handle left open at loop close", "type=%s",
+              uv_handle_type_name(uv_handle_get_type(h)));
+}
+
+static void worker_main(void *arg)
+{
+    struct worker *w = arg;
+    int rc = uv_tcp_open(&w->listener, w->listen_fd);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&w->listener, 1024, worker_on_connection);
+    if (rc != 0) {
+        log_event(LOG_ERROR, "listen failed", "worker=%d reason=\"%s\"", w->index, uv_strerror(rc));
+        atomic_store(&w->failed, true);
+        atomic_store(&w->stop_requested, true);
+        worker_wakeup(&w->wakeup);
+    }
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&w->loop) != 0) {
+        uv_walk(&w->loop, worker_walk_report, NULL);
+        atomic_store(&w->failed, true);
+    }
+}
+
+/* A bound, non-blocking socket with SO_REUSEPORT, so each worker has one. */
+static int worker_socket(const char *host, int port, char *err, size_t errlen)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char portstr[8];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int gai = getaddrinfo(host, portstr, &hints, &res);
+    if (gai != 0) {
+        snprintf(err, errlen, "listen_host %s: %s", host, gai_strerror(gai));
+        return -1;
+    }
+    int fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
+        snprintf(err, errlen, "listen on %s:%d: %s", host, port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+int worker_start(struct worker *w, int index, const struct config *cfg, char *err, size_t errlen)
+{
+    w->index = index;
+    w->cfg = cfg;
+    w->listen_fd = worker_socket(cfg->listen_host, cfg->port, err, errlen);
+    if (w->listen_fd < 0)
+        return -1;
+    int rc = uv_loop_init(&w->loop);
+    if (rc != 0) {
+        snprintf(err, errlen, "event loop: %s", uv_strerror(rc));
+        close(w->listen_fd);
+        return -1;
+    }
+    uv_tcp_init(&w->loop, &w->listener);
+    uv_async_init(&w->loop, &w->wakeup, worker_wakeup);
+    uv_timer_init(&w->loop, &w->drain_timer);
+    w->listener.data = w;
+    w->wakeup.data = w;
+    w->drain_timer.data = w;
+    w->db = db_pool_create(&w->loop, cfg->database_url, cfg->db_pool_size, cfg->db_pipeline_depth,
+                           cfg->db_queue_max, cfg->db_reconnect_ms);
+    if (!w->db) {
+        snprintf(err, errlen, "out of memory creating the database pool");
+        return -1;
+    }
+    rc = uv_thread_create(&w->thread, worker_main, w);
+    if (rc != 0) {
+        snprintf(err, errlen, "thread: %s", uv_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+void worker_stop(struct worker *w)
+{
+    atomic_store(&w->stop_requested, true);
+    uv_async_send(&w->wakeup);
+}
+
+int worker_join(struct worker *w)
+{
+    uv_thread_join(&w->thread);
+    return atomic_load(&w->failed) ? -1 : 0;
+}

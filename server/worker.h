@@ -1,0 +1,61 @@
+/*
+ * worker.h - one thread, one libuv loop, one listening socket (SO_REUSEPORT
+ * spreads connections across workers), one PostgreSQL pool. Nothing on a
+ * worker's loop blocks.
+ */
+#ifndef LIAISON_WORKER_H
+#define LIAISON_WORKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "config.h"
+#include "db.h"
+
+struct conn;
+
+#define WORKER_NETBUF 65536
+#define WORKER_PLAINBUF 16384
+
+struct worker {
+    uv_loop_t loop;
+    uv_tcp_t listener;
+    uv_async_t wakeup;
+    uv_timer_t drain_timer;
+    uv_thread_t thread;
+    int index;
+    int listen_fd;
+    const struct config *cfg;
+    struct db_pool *db;
+    struct conn *conns; /* every open connection, for draining */
+    bool draining;
+    bool db_closed;
+    atomic_bool stop_requested;
+    atomic_bool failed; /* the loop ended with handles left */
+    /* Scratch space: each is used and emptied within one callback. */
+    char netbuf[WORKER_NETBUF];
+    char plainbuf[WORKER_PLAINBUF];
+    char txbuf[WORKER_NETBUF];
+};
+
+/*
+ * Opens the worker's listening socket on host:port and starts its thread.
+ * Returns 0 or a negative errno-style code with err filled in.
+ */
+int worker_start(struct worker *w, int index, const struct config *cfg, char *err, size_t errlen);
+
+/* Asks the worker, from any thread, to drain and stop. */
+void worker_stop(struct worker *w);
+
+/* Waits for the worker's thread; returns -1 if its loop did not close clean. */
+int worker_join(struct worker *w);
+
+/* Connection accounting across all workers. */
+bool worker_conn_admit(int max_connections);
+void worker_conn_release(void);
+
+/* Called by the connection layer when a connection is gone. */
+void worker_conn_gone(struct worker *w);
+
+#endif

@@ -1,0 +1,158 @@
+"""Just enough of the Liaison wire protocol (proto/README.md) to write
+hostile and lifecycle tests by hand: TLS with ALPN liaison/1, 4-byte
+big-endian length prefixes, and protobuf encoding of the few messages the
+tests send."""
+import os
+import socket
+import ssl
+import struct
+import time
+
+CODES = {0: "OK", 3: "INVALID_ARGUMENT", 8: "RESOURCE_EXHAUSTED", 9: "FAILED_PRECONDITION",
+         12: "UNIMPLEMENTED", 14: "UNAVAILABLE"}
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def field_varint(num, value):
+    return varint(num << 3) + varint(value)
+
+
+def field_bytes(num, data):
+    if isinstance(data, str):
+        data = data.encode()
+    return varint(num << 3 | 2) + varint(len(data)) + data
+
+
+def frame(request_id, method, payload=b""):
+    body = field_varint(1, request_id) + field_bytes(2, method) + field_bytes(3, payload)
+    return struct.pack(">I", len(body)) + body
+
+
+def hello(request_id=1, version=1):
+    return frame(request_id, "Hello", field_varint(1, version) + field_bytes(2, "hostile-test"))
+
+
+def ping(request_id, echo="", delay_ms=0):
+    payload = field_bytes(1, echo) if echo else b""
+    if delay_ms:
+        payload += field_varint(2, delay_ms)
+    return frame(request_id, "Ping", payload)
+
+
+def parse_fields(data):
+    """Yields (field number, wire type, value) of one protobuf message."""
+    i = 0
+    while i < len(data):
+        key, i = read_varint(data, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = read_varint(data, i)
+        elif wt == 2:
+            n, i = read_varint(data, i)
+            v = data[i:i + n]
+            i += n
+        else:
+            raise ValueError("unexpected wire type %d" % wt)
+        yield num, wt, v
+
+
+def read_varint(data, i):
+    shift = n = 0
+    while True:
+        b = data[i]
+        i += 1
+        n |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return n, i
+        shift += 7
+
+
+def decode_frame(body):
+    """Returns (request_id, code, message, payload)."""
+    rid, code, message, payload = 0, 0, "", b""
+    for num, _, v in parse_fields(body):
+        if num == 1:
+            rid = v
+        elif num == 3:
+            payload = v
+        elif num == 4:
+            for snum, _, sv in parse_fields(v):
+                if snum == 1:
+                    code = sv
+                elif snum == 2:
+                    message = sv.decode()
+    return rid, code, message, payload
+
+
+def decode_echo(payload):
+    for num, _, v in parse_fields(payload):
+        if num == 1:
+            return v.decode()
+    return ""
+
+
+def tls_context(ca, alpn=("liaison/1",), tls12_only=False):
+    ctx = ssl.create_default_context(cafile=ca)
+    if alpn:
+        ctx.set_alpn_protocols(list(alpn))
+    if tls12_only:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def connect(port, ca, rcvbuf=None, **kw):
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    raw.settimeout(10)
+    raw.connect(("127.0.0.1", port))
+    return tls_context(ca, **kw).wrap_socket(raw, server_hostname="localhost")
+
+
+def recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("closed after %d of %d bytes" % (len(buf), n))
+        buf += chunk
+    return buf
+
+
+def recv_frame(sock):
+    (n,) = struct.unpack(">I", recv_exact(sock, 4))
+    return decode_frame(recv_exact(sock, n))
+
+
+def closed_within(sock, seconds):
+    """True when the peer closes (EOF or reset) within seconds; data is
+    read and dropped meanwhile."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            if not sock.recv(65536):
+                return True
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError, OSError) as e:
+            if isinstance(e, socket.timeout):
+                continue
+            return True
+    return False
+
+
+def env(name):
+    v = os.environ.get(name)
+    if not v:
+        raise SystemExit("%s is not set: run the tests through tests/run" % name)
+    return v

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# test_cli.sh LIAISON - the real CLI against the real server: help at every
+# level, version, config file and environment, tables and --json, and the
+# exit code of each kind of failure.
+set -uo pipefail
+cli=${1:?path to the liaison CLI}
+: "${LIAISON_TEST_URL:?run the tests through tests/run}"
+fail=0
+check() { # check DESCRIPTION EXPECTED_EXIT COMMAND...
+  local desc=$1 want=$2
+  shift 2
+  "$@" >"$out" 2>"$err"
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "not ok - $desc: exit $got, wanted $want"
+    sed 's/^/    /' "$out" "$err"
+    fail=1
+  else
+    echo "ok - $desc"
+  fi
+}
+contains() { # contains DESCRIPTION FILE TEXT
+  if grep -qF -- "$3" "$2"; then echo "ok - $1"; else
+    echo "not ok - $1: '$3' not in output"
+    sed 's/^/    /' "$2"
+    fail=1
+  fi
+}
+out=$(mktemp)
+err=$(mktemp)
+home=$(mktemp -d)
+trap 'rm -rf "$out" "$err" "$home"' EXIT
+export HOME=$home
+unset XDG_CONFIG_HOME LIAISON_URL LIAISON_CA
+
+check "--help" 0 "$cli" --help
+contains "--help lists commands" "$out" "migrations"
+contains "--help lists exit codes" "$out" "Exit codes"
+check "--version" 0 "$cli" --version
+contains "--version prints it" "$out" "liaison 0."
+for sub in ping health migrations call; do
+  check "$sub --help" 0 "$cli" "$sub" --help
+  contains "$sub --help has usage" "$out" "Usage: liaison $sub"
+done
+check "no command is a usage error" 2 "$cli"
+check "unknown command is a usage error" 2 "$cli" frobnicate
+check "bad option is a usage error" 2 "$cli" ping --count 0
+
+# Without a CA the system store does not trust the dev CA: unavailable.
+check "untrusted server" 6 "$cli" --url "$LIAISON_TEST_URL" health
+contains "untrusted server says why" "$err" "not trusted"
+
+# Environment.
+export LIAISON_URL=$LIAISON_TEST_URL LIAISON_CA=$LIAISON_TEST_CA
+check "ping via environment" 0 "$cli" ping --message "hello" --count 3
+contains "ping table" "$out" "ROUND TRIP"
+contains "ping echo" "$out" "hello"
+check "health table" 0 "$cli" health
+contains "health shows schema" "$out" "schema version"
+check "health --json" 0 "$cli" --json health
+contains "health json" "$out" '"databaseOk": true'
+check "migrations list" 0 "$cli" migrations list --all
+contains "migrations table" "$out" "tenants"
+check "migrations list --json" 0 "$cli" --json migrations list --page-size 1
+contains "migrations json" "$out" '"migrations"'
+check "call with JSON argument" 0 "$cli" call Ping '{"echo":"via call"}'
+contains "call output" "$out" '"echo": "via call"'
+echo '{"echo":"from stdin"}' >"$home/req.json"
+check "call with JSON on stdin" 0 sh -c "\"$cli\" call Ping - < \"$home/req.json\""
+contains "call stdin output" "$out" "from stdin"
+check "server-side invalid argument" 2 "$cli" call Ping '{"delayMs":9999}'
+contains "violation shown" "$err" "delayMs"
+check "server-side invalid argument, json" 2 "$cli" --json call Ping '{"delayMs":9999}'
+contains "violation as json" "$err" '"violations"'
+check "bad cursor" 2 "$cli" migrations list --cursor '!!'
+check "unknown method" 1 "$cli" call NoSuchThing
+check "invalid JSON" 2 "$cli" call Ping '{oops'
+check "unavailable server" 6 "$cli" --url liaison://127.0.0.1:1 health
+check "bad URL" 2 "$cli" --url http://x health
+
+# Config file, overridden by environment and then by flags.
+unset LIAISON_URL LIAISON_CA
+mkdir -p "$home/.config/liaison"
+printf 'url = %s\nca = %s\n' "$LIAISON_TEST_URL" "$LIAISON_TEST_CA" >"$home/.config/liaison/config"
+check "config file" 0 "$cli" health
+LIAISON_URL=liaison://127.0.0.1:1 check "environment beats file" 6 "$cli" health
+LIAISON_URL=liaison://127.0.0.1:1 check "flag beats environment" 0 "$cli" --url "$LIAISON_TEST_URL" health
+echo "nonsense" >"$home/.config/liaison/config"
+check "broken config file is a usage error" 2 "$cli" health
+
+[ $fail -eq 0 ] && echo "cli: all passed" || echo "cli: FAILED"
+exit $fail

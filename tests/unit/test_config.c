@@ -1,0 +1,92 @@
+/*
+ * test_config.c - defaults, the file, environment overrides, bounds and
+ * the reload rule.
+ */
+#include <unistd.h>
+
+#include "../check.h"
+#include "config.h"
+
+static char *write_file(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/liaison-config-XXXXXX");
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static void test_defaults_and_file(void)
+{
+    struct config cfg;
+    char err[512];
+    char *path = write_file("# comment\ntls_cert = /c.pem\n tls_key=/k.pem \nport = 9000\n");
+    CHECK_EQ_INT(config_load(&cfg, path, err, sizeof err), 0);
+    CHECK_EQ_INT(cfg.port, 9000);
+    CHECK_EQ_STR(cfg.tls_cert, "/c.pem");
+    CHECK_EQ_STR(cfg.tls_key, "/k.pem");
+    CHECK_EQ_INT(cfg.max_frame_bytes, 1048576);
+    CHECK_EQ_INT(cfg.preauth_max_frame_bytes, 16384);
+    CHECK_EQ_STR(cfg.tls_min_version, "1.3");
+    config_free(&cfg);
+    setenv("LIAISOND_PORT", "9100", 1);
+    CHECK_EQ_INT(config_load(&cfg, path, err, sizeof err), 0);
+    CHECK_EQ_INT(cfg.port, 9100);
+    config_free(&cfg);
+    unsetenv("LIAISOND_PORT");
+    unlink(path);
+}
+
+static void test_errors(void)
+{
+    struct config cfg;
+    char err[512];
+    const char *cases[][2] = {
+        {"tls_cert=/c\ntls_key=/k\nport = 70000\n", "port"},
+        {"tls_cert=/c\ntls_key=/k\nnope = 1\n", "unknown setting 'nope'"},
+        {"tls_cert=/c\ntls_key=/k\nport\n", "expected 'name = value'"},
+        {"tls_key=/k\n", "tls_cert: must be set"},
+        {"tls_cert=/c\ntls_key=/k\ntls_min_version = 1.1\n", "tls_min_version"},
+        {"tls_cert=/c\ntls_key=/k\nmigrate_on_start = maybe\n", "not true or false"},
+        {"tls_cert=/c\ntls_key=/k\npreauth_max_frame_bytes = 20000\nmax_frame_bytes = 16384\n",
+         "may not exceed"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = write_file(cases[i][0]);
+        CHECK_EQ_INT(config_load(&cfg, path, err, sizeof err), -1);
+        if (!strstr(err, cases[i][1])) {
+            fprintf(stderr, "case %zu: '%s' lacks '%s'\n", i, err, cases[i][1]);
+            CHECK(0);
+        }
+        unlink(path);
+    }
+    CHECK_EQ_INT(config_load(&cfg, "/nonexistent/liaisond.conf", err, sizeof err), -1);
+}
+
+static void test_reload(void)
+{
+    struct config cur, next;
+    char err[512];
+    char *path = write_file("tls_cert=/a\ntls_key=/k\n");
+    CHECK_EQ_INT(config_load(&cur, path, err, sizeof err), 0);
+    unlink(path);
+    path = write_file("tls_cert=/b\ntls_key=/k\nport=1234\n");
+    CHECK_EQ_INT(config_load(&next, path, err, sizeof err), 0);
+    unlink(path);
+    config_apply_reload(&cur, &next, err, sizeof err);
+    CHECK_EQ_STR(cur.tls_cert, "/b");
+    CHECK_EQ_INT(cur.port, 7443);
+    CHECK(strstr(err, "port changed") != NULL);
+    config_free(&cur);
+    config_free(&next);
+}
+
+int main(void)
+{
+    RUN(test_defaults_and_file);
+    RUN(test_errors);
+    RUN(test_reload);
+    return 0;
+}

@@ -1,0 +1,223 @@
+/*
+ * test_frame.c - the frame codec and assembler: split reads, many frames
+ * per read, zero-length frames, oversized prefixes, truncation, and
+ * invalid protobuf inside a well-framed body.
+ */
+#include <stdint.h>
+
+#include "../check.h"
+#include "frame.h"
+#include "wire.h"
+
+#define MAX_BODY 1024
+
+struct seen {
+    int frames;
+    size_t lens[64];
+    uint8_t first_bytes[64];
+};
+
+static int on_frame(void *arg, const uint8_t *body, size_t len)
+{
+    struct seen *s = arg;
+    CHECK(s->frames < 64);
+    s->lens[s->frames] = len;
+    s->first_bytes[s->frames] = len ? body[0] : 0;
+    s->frames++;
+    return 0;
+}
+
+/* Writes a frame whose body is n bytes of value v; returns bytes written. */
+static size_t put_frame(uint8_t *out, size_t n, uint8_t v)
+{
+    frame_put_header(out, (uint32_t)n);
+    memset(out + FRAME_HEADER_SIZE, v, n);
+    return FRAME_HEADER_SIZE + n;
+}
+
+static void test_parse_whole_frame(void)
+{
+    uint8_t buf[64];
+    size_t n = put_frame(buf, 10, 7);
+    const uint8_t *body;
+    size_t len, consumed;
+    CHECK_EQ_INT(frame_parse(buf, n, MAX_BODY, &body, &len, &consumed), FRAME_READY);
+    CHECK_EQ_INT(len, 10);
+    CHECK_EQ_INT(consumed, 14);
+    CHECK(body == buf + 4);
+    CHECK_EQ_INT(frame_parse(buf, 3, MAX_BODY, &body, &len, &consumed), FRAME_NEED_MORE);
+    CHECK_EQ_INT(frame_parse(buf, 13, MAX_BODY, &body, &len, &consumed), FRAME_NEED_MORE);
+}
+
+static void test_split_across_many_reads(void)
+{
+    uint8_t buf[600];
+    size_t n = put_frame(buf, 500, 9);
+    struct frame_buf fb = {0};
+    struct seen s = {0};
+    size_t declared = 0;
+    for (size_t i = 0; i < n; i++) /* one byte per read */
+        CHECK_EQ_INT(frame_buf_feed(&fb, buf + i, 1, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(s.frames, 1);
+    CHECK_EQ_INT(s.lens[0], 500);
+    CHECK_EQ_INT(s.first_bytes[0], 9);
+    CHECK(fb.data == NULL && fb.len == 0); /* nothing held once whole */
+    frame_buf_reset(&fb);
+}
+
+static void test_many_frames_in_one_read(void)
+{
+    uint8_t buf[4096];
+    size_t n = 0;
+    for (int i = 0; i < 20; i++)
+        n += put_frame(buf + n, (size_t)i * 3, (uint8_t)i);
+    /* and half of one more */
+    size_t tail = put_frame(buf + n, 40, 99);
+    struct frame_buf fb = {0};
+    struct seen s = {0};
+    size_t declared = 0;
+    CHECK_EQ_INT(frame_buf_feed(&fb, buf, n + tail / 2, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(s.frames, 20);
+    for (int i = 0; i < 20; i++)
+        CHECK_EQ_INT(s.lens[i], i * 3);
+    CHECK_EQ_INT(fb.len, tail / 2);
+    CHECK_EQ_INT(
+        frame_buf_feed(&fb, buf + n + tail / 2, tail - tail / 2, MAX_BODY, on_frame, &s, &declared),
+        0);
+    CHECK_EQ_INT(s.frames, 21);
+    CHECK_EQ_INT(s.lens[20], 40);
+    CHECK_EQ_INT(s.first_bytes[20], 99);
+    frame_buf_reset(&fb);
+}
+
+static void test_zero_length_frame(void)
+{
+    uint8_t buf[16];
+    size_t n = put_frame(buf, 0, 0);
+    n += put_frame(buf + n, 0, 0);
+    struct frame_buf fb = {0};
+    struct seen s = {0};
+    size_t declared = 0;
+    CHECK_EQ_INT(frame_buf_feed(&fb, buf, n, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(s.frames, 2);
+    CHECK_EQ_INT(s.lens[0], 0);
+    /* split header of a zero-length frame */
+    CHECK_EQ_INT(frame_buf_feed(&fb, buf, 2, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(frame_buf_feed(&fb, buf + 2, 2, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(s.frames, 3);
+    frame_buf_reset(&fb);
+    /* an empty body decodes to an empty Frame: request id 0, refused later */
+    struct arena a;
+    arena_init(&a, 4096);
+    char field[64];
+    const char *why;
+    Liaison__V1__Frame *f = (Liaison__V1__Frame *)wire_decode(&liaison__v1__frame__descriptor, buf,
+                                                              0, &a, field, sizeof field, &why);
+    CHECK(f != NULL);
+    CHECK_EQ_INT(f->request_id, 0);
+    arena_reset(&a);
+}
+
+static void test_length_over_maximum(void)
+{
+    uint8_t hdr[4];
+    struct frame_buf fb = {0};
+    struct seen s = {0};
+    size_t declared = 0;
+    frame_put_header(hdr, MAX_BODY + 1);
+    CHECK_EQ_INT(frame_buf_feed(&fb, hdr, 4, MAX_BODY, on_frame, &s, &declared), FRAME_TOO_LARGE);
+    CHECK_EQ_INT(declared, MAX_BODY + 1);
+    CHECK(fb.cap <= FRAME_HEADER_SIZE); /* nothing allocated for the body */
+    frame_buf_reset(&fb);
+    /* 4 GiB - 1 announced a byte at a time */
+    frame_put_header(hdr, UINT32_MAX);
+    CHECK_EQ_INT(frame_buf_feed(&fb, hdr, 1, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(frame_buf_feed(&fb, hdr + 1, 1, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(frame_buf_feed(&fb, hdr + 2, 2, MAX_BODY, on_frame, &s, &declared),
+                 FRAME_TOO_LARGE);
+    CHECK_EQ_INT(declared, UINT32_MAX);
+    CHECK(fb.cap <= FRAME_HEADER_SIZE);
+    CHECK_EQ_INT(s.frames, 0);
+    frame_buf_reset(&fb);
+    const uint8_t *body;
+    size_t len, consumed;
+    CHECK_EQ_INT(frame_parse(hdr, 4, MAX_BODY, &body, &len, &consumed), FRAME_TOO_LARGE);
+}
+
+static void test_truncated_then_close(void)
+{
+    uint8_t buf[300];
+    size_t n = put_frame(buf, 200, 1);
+    struct frame_buf fb = {0};
+    struct seen s = {0};
+    size_t declared = 0;
+    CHECK_EQ_INT(frame_buf_feed(&fb, buf, n - 1, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(s.frames, 0);
+    CHECK_EQ_INT(fb.len, n - 1);
+    CHECK_EQ_INT(fb.cap, n); /* exactly the declared size, no more */
+    /* the peer closes: the owner resets, and nothing was delivered */
+    frame_buf_reset(&fb);
+    CHECK(fb.data == NULL);
+    CHECK_EQ_INT(s.frames, 0);
+}
+
+static void test_invalid_protobuf(void)
+{
+    struct arena a;
+    arena_init(&a, 4096);
+    char field[64];
+    const char *why = NULL;
+    /* field 1 as a varint that never ends */
+    const uint8_t bad1[] = {0x08, 0xff, 0xff, 0xff};
+    CHECK(wire_decode(&liaison__v1__frame__descriptor, bad1, sizeof bad1, &a, field, sizeof field,
+                      &why) == NULL);
+    CHECK(why != NULL);
+    /* bytes field claiming 100 bytes with 2 present */
+    const uint8_t bad2[] = {0x1a, 100, 1, 2};
+    CHECK(wire_decode(&liaison__v1__frame__descriptor, bad2, sizeof bad2, &a, field, sizeof field,
+                      &why) == NULL);
+    /* wire type 7 does not exist */
+    const uint8_t bad3[] = {0x0f, 0x00};
+    CHECK(wire_decode(&liaison__v1__frame__descriptor, bad3, sizeof bad3, &a, field, sizeof field,
+                      &why) == NULL);
+    /* method as invalid UTF-8 */
+    const uint8_t bad4[] = {0x08, 0x01, 0x12, 0x02, 0xc3, 0x28};
+    CHECK(wire_decode(&liaison__v1__frame__descriptor, bad4, sizeof bad4, &a, field, sizeof field,
+                      &why) == NULL);
+    CHECK_EQ_STR(field, "method");
+    CHECK_EQ_STR(why, "not valid UTF-8");
+    arena_reset(&a);
+}
+
+static void test_decode_budget(void)
+{
+    /* A Status with many violations: fine with room, refused on a budget. */
+    uint8_t buf[4096];
+    size_t n = 0;
+    for (int i = 0; i < 200; i++) {
+        buf[n++] = 0x1a; /* violations, length-delimited */
+        buf[n++] = 0x00; /* empty FieldViolation */
+    }
+    struct arena a;
+    char field[64];
+    const char *why;
+    arena_init(&a, 1 << 20);
+    CHECK(wire_decode(&liaison__v1__status__descriptor, buf, n, &a, field, sizeof field, &why));
+    arena_reset(&a);
+    arena_init(&a, 1024);
+    CHECK(!wire_decode(&liaison__v1__status__descriptor, buf, n, &a, field, sizeof field, &why));
+    arena_reset(&a);
+}
+
+int main(void)
+{
+    RUN(test_parse_whole_frame);
+    RUN(test_split_across_many_reads);
+    RUN(test_many_frames_in_one_read);
+    RUN(test_zero_length_frame);
+    RUN(test_length_over_maximum);
+    RUN(test_truncated_then_close);
+    RUN(test_invalid_protobuf);
+    RUN(test_decode_budget);
+    return 0;
+}

@@ -1,0 +1,115 @@
+/*
+ * test_pbjson.c - the canonical JSON mapping both ways, and its errors.
+ */
+#include "../check.h"
+#include "pbjson.h"
+#include "wire.h"
+
+static char *dump(const ProtobufCMessage *m)
+{
+    json_t *j = pbjson_from_message(m);
+    CHECK(j != NULL);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    return s;
+}
+
+static ProtobufCMessage *parse(const ProtobufCMessageDescriptor *d, const char *text,
+                               struct arena *a, char *err, size_t errlen)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    CHECK(j != NULL);
+    ProtobufCMessage *m = pbjson_to_message(d, j, a, err, errlen);
+    json_decref(j);
+    return m;
+}
+
+static void test_round_trip(void)
+{
+    struct arena a;
+    arena_init(&a, 1 << 20);
+    char err[256];
+    const char *in = "{\"page\":{\"cursor\":\"abc\",\"pageSize\":20}}";
+    ProtobufCMessage *m =
+        parse(&liaison__v1__list_migrations_request__descriptor, in, &a, err, sizeof err);
+    CHECK(m != NULL);
+    char *out = dump(m);
+    CHECK_EQ_STR(out, "{\"page\":{\"cursor\":\"abc\",\"pageSize\":20}}");
+    free(out);
+    /* proto names are accepted too */
+    m = parse(&liaison__v1__page_request__descriptor, "{\"page_size\":3}", &a, err, sizeof err);
+    CHECK(m && ((Liaison__V1__PageRequest *)m)->page_size == 3);
+    arena_reset(&a);
+}
+
+static void test_types(void)
+{
+    struct arena a;
+    arena_init(&a, 1 << 20);
+    char err[256];
+    /* uint64 as string and as number; bytes as base64; enums by name */
+    ProtobufCMessage *m = parse(&liaison__v1__frame__descriptor,
+                                "{\"requestId\":\"18446744073709551615\",\"method\":\"Ping\","
+                                "\"payload\":\"AQID\",\"status\":{\"code\":\"NOT_FOUND\"}}",
+                                &a, err, sizeof err);
+    CHECK(m != NULL);
+    Liaison__V1__Frame *f = (Liaison__V1__Frame *)m;
+    CHECK(f->request_id == UINT64_MAX);
+    CHECK_EQ_INT(f->payload.len, 3);
+    CHECK_EQ_INT(f->payload.data[2], 3);
+    CHECK_EQ_INT(f->status->code, LIAISON__V1__CODE__NOT_FOUND);
+    char *out = dump(m);
+    CHECK_EQ_STR(out, "{\"method\":\"Ping\",\"payload\":\"AQID\",\"requestId\":"
+                      "\"18446744073709551615\",\"status\":{\"code\":\"NOT_FOUND\"}}");
+    free(out);
+    m = parse(&liaison__v1__frame__descriptor, "{\"requestId\":7,\"status\":{\"code\":5}}", &a, err,
+              sizeof err);
+    CHECK(m && ((Liaison__V1__Frame *)m)->request_id == 7);
+    /* defaults are left out */
+    Liaison__V1__GetHealthResponse h = LIAISON__V1__GET_HEALTH_RESPONSE__INIT;
+    out = dump(&h.base);
+    CHECK_EQ_STR(out, "{}");
+    free(out);
+    /* repeated messages */
+    m = parse(&liaison__v1__status__descriptor,
+              "{\"violations\":[{\"field\":\"a\"},{\"field\":\"b\",\"description\":\"x\"}]}", &a,
+              err, sizeof err);
+    CHECK(m && ((Liaison__V1__Status *)m)->n_violations == 2);
+    out = dump(m);
+    CHECK_EQ_STR(out,
+                 "{\"violations\":[{\"field\":\"a\"},{\"description\":\"x\",\"field\":\"b\"}]}");
+    free(out);
+    arena_reset(&a);
+}
+
+static void test_errors(void)
+{
+    struct arena a;
+    arena_init(&a, 1 << 20);
+    char err[256];
+    CHECK(!parse(&liaison__v1__ping_request__descriptor, "{\"nope\":1}", &a, err, sizeof err));
+    CHECK_EQ_STR(err, "nope: unknown field");
+    CHECK(!parse(&liaison__v1__ping_request__descriptor, "{\"delayMs\":-1}", &a, err, sizeof err));
+    CHECK_EQ_STR(err, "delayMs: expected an unsigned 32-bit integer");
+    CHECK(!parse(&liaison__v1__ping_request__descriptor, "{\"delayMs\":4294967296}", &a, err,
+                 sizeof err));
+    CHECK(!parse(&liaison__v1__ping_request__descriptor, "{\"echo\":5}", &a, err, sizeof err));
+    CHECK_EQ_STR(err, "echo: expected a string");
+    CHECK(!parse(&liaison__v1__status__descriptor, "{\"code\":\"NOPE\"}", &a, err, sizeof err));
+    CHECK(!parse(&liaison__v1__list_migrations_request__descriptor, "{\"page\":[]}", &a, err,
+                 sizeof err));
+    CHECK_EQ_STR(err, "page: expected a JSON object");
+    CHECK(!parse(&liaison__v1__status__descriptor, "{\"violations\":[{\"field\":1}]}", &a, err,
+                 sizeof err));
+    CHECK_EQ_STR(err, "violations[0].field: expected a string");
+    CHECK(!parse(&liaison__v1__frame__descriptor, "{\"payload\":\"abc\"}", &a, err, sizeof err));
+    arena_reset(&a);
+}
+
+int main(void)
+{
+    RUN(test_round_trip);
+    RUN(test_types);
+    RUN(test_errors);
+    return 0;
+}

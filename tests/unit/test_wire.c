@@ -1,0 +1,115 @@
+/*
+ * test_wire.c - UTF-8 and bounds checks on decoded messages, JSON names,
+ * and the opaque pagination cursor.
+ */
+#include "../check.h"
+#include "page.h"
+#include "wire.h"
+
+static void test_utf8(void)
+{
+    CHECK(wire_utf8_valid("", 0));
+    CHECK(wire_utf8_valid("Hà Nội", strlen("Hà Nội")));
+    CHECK(wire_utf8_valid("\xf0\x9f\x9a\x9a", 4));  /* U+1F69A */
+    CHECK(!wire_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    CHECK(!wire_utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
+    CHECK(!wire_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    CHECK(!wire_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
+    CHECK(!wire_utf8_valid("\xe2\x82", 2));         /* truncated */
+    CHECK(!wire_utf8_valid("\x80", 1));             /* lone continuation */
+    CHECK(!wire_utf8_valid("\xff", 1));
+}
+
+static void test_validate_bounds(void)
+{
+    char field[128];
+    const char *why;
+    Liaison__V1__ListMigrationsRequest req = LIAISON__V1__LIST_MIGRATIONS_REQUEST__INIT;
+    Liaison__V1__PageRequest page = LIAISON__V1__PAGE_REQUEST__INIT;
+    req.page = &page;
+    CHECK(wire_validate(&req.base, field, sizeof field, &why));
+    char *longstr = malloc(WIRE_MAX_STRING + 2);
+    memset(longstr, 'a', WIRE_MAX_STRING + 1);
+    longstr[WIRE_MAX_STRING + 1] = '\0';
+    page.cursor = longstr;
+    CHECK(!wire_validate(&req.base, field, sizeof field, &why));
+    CHECK_EQ_STR(field, "page.cursor");
+    CHECK_EQ_STR(why, "string too long");
+    longstr[WIRE_MAX_STRING] = '\0'; /* exactly the bound is fine */
+    CHECK(wire_validate(&req.base, field, sizeof field, &why));
+    free(longstr);
+
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    Liaison__V1__FieldViolation v = LIAISON__V1__FIELD_VIOLATION__INIT;
+    Liaison__V1__FieldViolation **many = calloc(WIRE_MAX_REPEATED + 1, sizeof *many);
+    for (int i = 0; i <= WIRE_MAX_REPEATED; i++)
+        many[i] = &v;
+    st.violations = many;
+    st.n_violations = WIRE_MAX_REPEATED + 1;
+    CHECK(!wire_validate(&st.base, field, sizeof field, &why));
+    CHECK_EQ_STR(field, "violations");
+    st.n_violations = 2;
+    v.description = "\xc3\x28";
+    CHECK(!wire_validate(&st.base, field, sizeof field, &why));
+    CHECK_EQ_STR(field, "violations.description");
+    free(many);
+}
+
+static void test_json_names(void)
+{
+    char out[64];
+    wire_json_name("page_size", out, sizeof out);
+    CHECK_EQ_STR(out, "pageSize");
+    wire_json_name("request_id", out, sizeof out);
+    CHECK_EQ_STR(out, "requestId");
+    wire_json_name("echo", out, sizeof out);
+    CHECK_EQ_STR(out, "echo");
+}
+
+static void test_methods(void)
+{
+    CHECK(wire_method("Hello") != NULL);
+    CHECK(wire_method("GetHealth") != NULL);
+    CHECK(wire_method("gethealth") == NULL);
+    CHECK_EQ_STR(wire_code_name(3), "INVALID_ARGUMENT");
+    CHECK_EQ_STR(wire_code_name(99), "UNKNOWN");
+}
+
+static void test_cursor(void)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    char key[64];
+    for (int i = 0; i < 3; i++) {
+        const char *keys[] = {"1", "12345", "a:b/c+d"};
+        char *c = page_cursor_encode(&a, "mig", keys[i]);
+        CHECK(c != NULL);
+        CHECK(strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+              strlen(c));
+        CHECK_EQ_INT(page_cursor_decode(c, "mig", key, sizeof key), 0);
+        CHECK_EQ_STR(key, keys[i]);
+        CHECK_EQ_INT(page_cursor_decode(c, "other", key, sizeof key), -1);
+    }
+    CHECK_EQ_INT(page_cursor_decode("", "mig", key, sizeof key), 0);
+    CHECK_EQ_STR(key, "");
+    CHECK_EQ_INT(page_cursor_decode("!!!", "mig", key, sizeof key), -1);
+    CHECK_EQ_INT(page_cursor_decode("a", "mig", key, sizeof key), -1);
+    arena_reset(&a);
+    Liaison__V1__PageRequest p = LIAISON__V1__PAGE_REQUEST__INIT;
+    CHECK_EQ_INT(page_size(NULL), PAGE_DEFAULT_SIZE);
+    CHECK_EQ_INT(page_size(&p), PAGE_DEFAULT_SIZE);
+    p.page_size = 7;
+    CHECK_EQ_INT(page_size(&p), 7);
+    p.page_size = 100000;
+    CHECK_EQ_INT(page_size(&p), PAGE_MAX_SIZE);
+}
+
+int main(void)
+{
+    RUN(test_utf8);
+    RUN(test_validate_bounds);
+    RUN(test_json_names);
+    RUN(test_methods);
+    RUN(test_cursor);
+    return 0;
+}
