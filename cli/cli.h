@@ -23,6 +23,7 @@ enum cli_exit {
 };
 
 struct cli_settings {
+    char *token; /* --token, LIAISON_TOKEN or the saved session */
     char *url;
     char *ca;
     char *cert;
@@ -54,14 +55,62 @@ int cli_exit_code(int code);
  */
 int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out);
 
-/* Prints a JSON value, indented. */
-void output_json(const json_t *v);
-
 /* One column of a table: header and the JSON key of each row object. */
 struct output_column {
     const char *header;
     const char *key;
 };
+
+/* One option of a subcommand: a value (const char *) or a flag (bool). */
+struct cli_opt {
+    const char *name;
+    const char **value;
+    bool *flag;
+    bool required;
+    const char *help;
+};
+
+struct cli_command_spec {
+    const char *usage;          /* after "liaison " */
+    const char *summary;        /* a sentence or two */
+    const struct cli_opt *opts; /* ends with a zeroed entry */
+    int npositional_required;
+};
+
+/*
+ * Parses argv[1..] against spec: options fill their targets, other words
+ * fill positional[] (at most npositional). Returns 0 to go on, -1 when
+ * --help was printed, or EXIT_USAGE after printing the problem.
+ */
+int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
+                   const char **positional, int npositional);
+
+struct cli_subcommand {
+    const char *name;
+    int (*run)(struct cli *cli, int argc, char **argv);
+    const char *summary;
+};
+
+/* Runs argv[1] among subs (argv[0] is the family's name). */
+int cli_subcommand(const char *family, const struct cli_subcommand *subs, int argc, char **argv,
+                   struct cli *cli);
+
+/*
+ * Lists with pagination: calls method with request (consumed) plus a page,
+ * follows cursors when all is set, and prints the items under items_key
+ * as a table (or JSON with --json). Returns an exit code.
+ */
+int cli_list(struct cli *cli, const char *method, json_t *request, const char *items_key,
+             const struct output_column *cols, int ncols, const char *page_size, const char *cursor,
+             bool all);
+
+/* Reads a password: from standard input with --password-stdin, otherwise
+ * from the terminal without echo. Returns 0, or an exit code after
+ * printing why. */
+int cli_read_password(const char *prompt, bool from_stdin, char *buf, size_t cap);
+
+/* Prints a JSON value, indented. */
+void output_json(const json_t *v);
 
 /* Prints rows (a JSON array of objects) as an aligned table. */
 void output_table(const struct output_column *cols, int ncols, const json_t *rows);
@@ -74,5 +123,16 @@ int cmd_ping(struct cli *cli, int argc, char **argv);
 int cmd_health(struct cli *cli, int argc, char **argv);
 int cmd_migrations(struct cli *cli, int argc, char **argv);
 int cmd_call(struct cli *cli, int argc, char **argv);
+int cmd_login(struct cli *cli, int argc, char **argv);
+int cmd_logout(struct cli *cli, int argc, char **argv);
+int cmd_whoami(struct cli *cli, int argc, char **argv);
+int cmd_admin(struct cli *cli, int argc, char **argv);
+int cmd_user(struct cli *cli, int argc, char **argv);
+int cmd_token(struct cli *cli, int argc, char **argv);
+int cmd_audit(struct cli *cli, int argc, char **argv);
+
+/* The saved session: ~/.config/liaison/session (mode 0600). */
+int cli_session_save(const char *url, const char *token);
+int cli_session_remove(void);
 
 #endif

@@ -125,96 +125,27 @@ int cmd_health(struct cli *cli, int argc, char **argv)
 
 int cmd_migrations(struct cli *cli, int argc, char **argv)
 {
-    static const char help[] =
-        "Usage: liaison migrations list [--page-size N] [--cursor C] [--all]\n"
-        "Lists the schema migrations the server's database has applied.\n"
-        "  --page-size N  rows per page, 1 to 500 (default 50)\n"
-        "  --cursor C     continue from a previous page's next cursor\n"
-        "  --all          follow cursors to the last page\n";
-    static const struct option opts[] = {{"page-size", required_argument, NULL, 'p'},
-                                         {"cursor", required_argument, NULL, 'c'},
-                                         {"all", no_argument, NULL, 'a'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    if (argc < 2 || strcmp(argv[1], "list")) {
-        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        }
-        fputs(help, stderr);
+    static const struct output_column cols[] = {
+        {"VERSION", "version"}, {"NAME", "name"}, {"APPLIED AT", "appliedAt"}};
+    const char *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {{"page-size", &page_size, NULL, false, "rows per page (1-500)"},
+                                   {"cursor", &cursor, NULL, false, "continue from a page"},
+                                   {"all", NULL, &all, false, "every page"},
+                                   {0}};
+    const struct cli_command_spec spec = {
+        "migrations list [--page-size N] [--cursor C] [--all]",
+        "Lists the schema migrations the server's database has applied (operators).", opts, 0};
+    const char *verb = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &verb, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (!verb || strcmp(verb, "list")) {
+        fprintf(stderr, "liaison: usage: liaison migrations list [OPTIONS]\n");
         return EXIT_USAGE;
     }
-    argc--;
-    argv++;
-    long page_size = 0;
-    const char *cursor = "";
-    int all = 0, ch;
-    while ((ch = getopt_long(argc, argv, "p:c:ah", opts, NULL)) != -1) {
-        char *end;
-        switch (ch) {
-        case 'p':
-            errno = 0;
-            page_size = strtol(optarg, &end, 10);
-            if (errno || *end || page_size < 1 || page_size > 500) {
-                fprintf(stderr, "liaison: --page-size must be 1 to 500\n");
-                return EXIT_USAGE;
-            }
-            break;
-        case 'c':
-            cursor = optarg;
-            break;
-        case 'a':
-            all = 1;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return EXIT_OK;
-        default:
-            fputs(help, stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "liaison: unexpected argument '%s'\n%s", argv[optind], help);
-        return EXIT_USAGE;
-    }
-    json_t *rows = json_array();
-    char *next = strdup(cursor);
-    int rc = next ? EXIT_OK : EXIT_ERROR;
-    while (rc == EXIT_OK) {
-        json_t *resp;
-        json_t *req =
-            json_pack("{s:{s:I,s:s}}", "page", "pageSize", (json_int_t)page_size, "cursor", next);
-        rc = cli_call(cli, "ListMigrations", req, &resp);
-        if (rc != EXIT_OK)
-            break;
-        json_array_extend(rows, json_object_get(resp, "migrations"));
-        const char *nc =
-            json_string_value(json_object_get(json_object_get(resp, "page"), "nextCursor"));
-        free(next);
-        next = strdup(nc ? nc : "");
-        json_decref(resp);
-        if (!next)
-            rc = EXIT_ERROR;
-        else if (!all || !*next)
-            break;
-    }
-    if (rc == EXIT_OK) {
-        if (cli->set.json) {
-            json_t *out = json_pack("{s:O,s:s}", "migrations", rows, "nextCursor", next);
-            output_json(out);
-            json_decref(out);
-        } else {
-            static const struct output_column cols[] = {
-                {"VERSION", "version"}, {"NAME", "name"}, {"APPLIED AT", "appliedAt"}};
-            output_table(cols, 3, rows);
-            if (*next)
-                printf("more: --cursor %s\n", next);
-        }
-    }
-    free(next);
-    json_decref(rows);
-    return rc;
+    return cli_list(cli, "ListMigrations", json_object(), "migrations", cols, 3, page_size, cursor,
+                    all);
 }
 
 int cmd_call(struct cli *cli, int argc, char **argv)

@@ -20,6 +20,13 @@ static const struct command commands[] = {
     {"health", cmd_health, "server and database status"},
     {"migrations", cmd_migrations, "schema migrations applied (list)"},
     {"call", cmd_call, "any RPC by name with a JSON request"},
+    {"login", cmd_login, "log in to a tenant and keep the session"},
+    {"logout", cmd_logout, "end the saved session"},
+    {"whoami", cmd_whoami, "who the current credentials are"},
+    {"admin", cmd_admin, "platform operator: tenants"},
+    {"user", cmd_user, "users of your tenant"},
+    {"token", cmd_token, "API tokens of your tenant"},
+    {"audit", cmd_audit, "your tenant's audit log"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -37,6 +44,8 @@ static void usage(FILE *out)
                  "                   default: the system's trust store)\n"
                  "  --cert FILE      client certificate (env LIAISON_CERT)\n"
                  "  --key FILE       client key (env LIAISON_KEY)\n"
+                 "  --token TOKEN    session, API or operator token (env LIAISON_TOKEN;\n"
+                 "                   default: the session saved by 'liaison login')\n"
                  "  --timeout MS     per-request timeout in milliseconds (default 30000)\n"
                  "  --json           print JSON instead of tables\n"
                  "  -h, --help       this text\n"
@@ -44,6 +53,7 @@ static void usage(FILE *out)
                  "\n"
                  "Settings are read from ~/.config/liaison/config ('url = ...', 'ca = ...',\n"
                  "'cert', 'key', 'timeout'), then the environment, then these options.\n"
+                 "'liaison login' saves its session in ~/.config/liaison/session (mode 0600).\n"
                  "\n"
                  "Exit codes: 0 ok, 1 error, 2 usage or invalid argument, 3 not authenticated\n"
                  "or not allowed, 4 not found, 5 conflict, 6 server unavailable or timed out.\n");
@@ -90,6 +100,7 @@ int cli_connect(struct cli *cli)
                 {LIAISON_OPT_CERT_FILE, cli->set.cert},
                 {LIAISON_OPT_KEY_FILE, cli->set.key},
                 {LIAISON_OPT_REQUEST_TIMEOUT_MS, cli->set.timeout_ms},
+                {LIAISON_OPT_TOKEN, cli->set.token},
                 {LIAISON_OPT_CLIENT_NAME, "liaison-cli " LIAISON_VERSION}};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         if (!opts[i].value)
@@ -158,13 +169,14 @@ int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_URL = 256, OPT_CA, OPT_CERT, OPT_KEY, OPT_TIMEOUT, OPT_JSON };
+    enum { OPT_URL = 256, OPT_CA, OPT_CERT, OPT_KEY, OPT_TIMEOUT, OPT_JSON, OPT_TOKEN };
     static const struct option opts[] = {{"url", required_argument, NULL, OPT_URL},
                                          {"ca", required_argument, NULL, OPT_CA},
                                          {"cert", required_argument, NULL, OPT_CERT},
                                          {"key", required_argument, NULL, OPT_KEY},
                                          {"timeout", required_argument, NULL, OPT_TIMEOUT},
                                          {"json", no_argument, NULL, OPT_JSON},
+                                         {"token", required_argument, NULL, OPT_TOKEN},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
                                          {NULL, 0, NULL, 0}};
@@ -192,6 +204,9 @@ int main(int argc, char **argv)
             break;
         case OPT_TIMEOUT:
             slot = &cli.set.timeout_ms;
+            break;
+        case OPT_TOKEN:
+            slot = &cli.set.token;
             break;
         case OPT_JSON:
             cli.set.json = true;

@@ -82,3 +82,56 @@ void output_fields(const struct output_column *cols, int ncols, const json_t *ob
         printf("%-*s  %s\n", (int)width, cols[c].header,
                output_cell(json_object_get(obj, cols[c].key), cell, sizeof cell));
 }
+
+int cli_list(struct cli *cli, const char *method, json_t *request, const char *items_key,
+             const struct output_column *cols, int ncols, const char *page_size, const char *cursor,
+             bool all)
+{
+    long size = 0;
+    if (page_size) {
+        char *end;
+        size = strtol(page_size, &end, 10);
+        if (*end || size < 1 || size > 500) {
+            fprintf(stderr, "liaison: --page-size must be 1 to 500\n");
+            json_decref(request);
+            return EXIT_USAGE;
+        }
+    }
+    json_t *rows = json_array();
+    char *next = strdup(cursor ? cursor : "");
+    int rc = rows && next ? EXIT_OK : EXIT_ERROR;
+    while (rc == EXIT_OK) {
+        json_t *req = json_deep_copy(request);
+        json_object_set_new(req, "page",
+                            json_pack("{s:I,s:s}", "pageSize", (json_int_t)size, "cursor", next));
+        json_t *resp;
+        rc = cli_call(cli, method, req, &resp);
+        if (rc != EXIT_OK)
+            break;
+        json_array_extend(rows, json_object_get(resp, items_key));
+        const char *nc =
+            json_string_value(json_object_get(json_object_get(resp, "page"), "nextCursor"));
+        free(next);
+        next = strdup(nc ? nc : "");
+        json_decref(resp);
+        if (!next)
+            rc = EXIT_ERROR;
+        else if (!all || !*next)
+            break;
+    }
+    if (rc == EXIT_OK) {
+        if (cli->set.json) {
+            json_t *out = json_pack("{s:O,s:s}", items_key, rows, "nextCursor", next);
+            output_json(out);
+            json_decref(out);
+        } else {
+            output_table(cols, ncols, rows);
+            if (*next)
+                printf("more: --cursor %s\n", next);
+        }
+    }
+    free(next);
+    json_decref(rows);
+    json_decref(request);
+    return rc;
+}

@@ -42,7 +42,8 @@ listen_host = 127.0.0.1
 port = $port
 tls_cert = $var/certs/server.pem
 tls_key = $var/certs/server.key
-database_url = postgresql:///liaison?host=$pgdir&port=$pgport&user=liaison
+database_url = postgresql:///liaison?host=$pgdir&port=$pgport&user=liaison_app
+migrate_database_url = postgresql:///liaison?host=$pgdir&port=$pgport&user=liaison
 CONF
 
 if [ -f "$var/liaisond.pid" ] && kill -0 "$(cat "$var/liaisond.pid")" 2>/dev/null; then
@@ -61,6 +62,11 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+if [ ! -f "$var/operator.token" ]; then
+  (umask 077 && "$root/build/liaisond" --config "$var/liaisond.conf" operator create dev \
+    >"$var/operator.token")
+fi
+
 cat <<MSG
 
 liaisond is running (pid $(cat "$var/liaisond.pid"), log var/liaisond.log).
@@ -69,6 +75,12 @@ Connect with the CLI:
   export LIAISON_URL=liaison://127.0.0.1:$port LIAISON_CA=$var/certs/ca.pem
   $root/build/liaison health
   $root/build/liaison --help
+
+As the platform operator (token in var/operator.token), create a tenant:
+
+  LIAISON_TOKEN=\$(cat $var/operator.token) $root/build/liaison admin tenant create \\
+      --slug acme --name "Acme GmbH" --admin-email admin@acme.example --password-stdin
+  $root/build/liaison login --tenant acme --email admin@acme.example
 
 Stop it with: kill \$(cat $var/liaisond.pid)
 MSG

@@ -4,9 +4,10 @@
 # A private PostgreSQL cluster in DIR (data in DIR/data, socket in DIR),
 # run as the postgres user because PostgreSQL refuses to run as root. DIR
 # must be a directory postgres can enter; the caller creates it. On start,
-# a role and database "liaison" are created if missing; the role logs in
-# over the socket without a password (trust), for local development and
-# tests only.
+# two roles are created if missing: "liaison", which owns database
+# "liaison" and its tables (migrations run as it), and "liaison_app", what
+# liaisond connects as (no ownership, no BYPASSRLS). Both log in over the
+# socket without a password (trust), for local development and tests only.
 set -euo pipefail
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -39,6 +40,8 @@ CONF
   psql=(as_pg "$pgbin/psql" -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt)
   "${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'liaison'" | grep -q 1 ||
     "${psql[@]}" -c "CREATE ROLE liaison LOGIN"
+  "${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'liaison_app'" | grep -q 1 ||
+    "${psql[@]}" -c "CREATE ROLE liaison_app LOGIN NOBYPASSRLS"
   "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'liaison'" | grep -q 1 ||
     "${psql[@]}" -c "CREATE DATABASE liaison OWNER liaison"
   ;;

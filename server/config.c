@@ -36,6 +36,8 @@ static const struct setting settings[] = {
     S(tls_min_version, SET_STR, "1.3", 1, 3, false, "lowest TLS version accepted: 1.3 or 1.2"),
     S(database_url, SET_STR, "postgresql:///liaison", 1, 4096, false,
       "libpq connection string or URI"),
+    S(migrate_database_url, SET_STR, "", 0, 4096, false,
+      "connection for migrations, as the tables' owner (default: database_url)"),
     S(db_pool_size, SET_INT, "4", 1, 64, false, "PostgreSQL connections per worker"),
     S(db_pipeline_depth, SET_INT, "32", 1, 1024, false,
       "transactions pipelined on one PostgreSQL connection"),
@@ -62,6 +64,13 @@ static const struct setting settings[] = {
     S(drain_timeout_ms, SET_INT, "10000", 0, 600000, false,
       "on SIGTERM, time given to in-flight requests"),
     S(migrate_on_start, SET_BOOL, "false", 0, 1, false, "apply schema migrations at start"),
+    S(session_ttl_s, SET_INT, "43200", 60, 31536000, false, "log-in sessions expire after this"),
+    S(login_max_failures, SET_INT, "5", 1, 1000, false,
+      "failed log-ins per account in login_window_s before it is locked"),
+    S(login_max_failures_per_address, SET_INT, "50", 1, 100000, false,
+      "failed log-ins per source address in login_window_s before it is locked"),
+    S(login_window_s, SET_INT, "900", 1, 86400, false, "window for counting failed log-ins"),
+    S(login_lockout_s, SET_INT, "900", 1, 86400, false, "how long a lock lasts"),
     S(log_level, SET_STR, "info", 1, 5, true, "debug, info, warn or error"),
 };
 
@@ -296,4 +305,9 @@ void config_print_help(FILE *out)
         fprintf(out, " (default: %s)%s\n", *s->def ? s->def : "none, required",
                 s->reloadable ? " (reloaded on SIGHUP)" : "");
     }
+}
+
+const char *config_migrate_url(const struct config *cfg)
+{
+    return cfg->migrate_database_url[0] ? cfg->migrate_database_url : cfg->database_url;
 }

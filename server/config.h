@@ -18,6 +18,7 @@ struct config {
     char *tls_key;
     char *tls_min_version;
     char *database_url;
+    char *migrate_database_url;
     int db_pool_size;
     int db_pipeline_depth;
     int db_queue_max;
@@ -33,6 +34,11 @@ struct config {
     int send_timeout_ms;
     int drain_timeout_ms;
     bool migrate_on_start;
+    int session_ttl_s;
+    int login_max_failures;
+    int login_max_failures_per_address;
+    int login_window_s;
+    int login_lockout_s;
     char *log_level;
 };
 
@@ -51,6 +57,9 @@ void config_free(struct config *cfg);
  * err, the first setting that changed but needs a restart (empty if none).
  */
 void config_apply_reload(struct config *cur, const struct config *next, char *err, size_t errlen);
+
+/* The connection string migrations use. */
+const char *config_migrate_url(const struct config *cfg);
 
 /* Writes every setting with its default, bounds and meaning (for --help). */
 void config_print_help(FILE *out);

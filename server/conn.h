@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <uv.h>
 
+#include "auth.h"
 #include "frame.h"
 
 struct worker;
@@ -30,6 +31,7 @@ struct conn {
     struct frame_buf in;
     enum conn_phase phase;
     bool authenticated;
+    struct identity who;    /* set by Login or Authenticate */
     bool closing;           /* uv_close called */
     bool close_after_flush; /* say nothing more; close once output is out */
     bool draining;          /* server stopping: finish in-flight, then close */

@@ -6,6 +6,7 @@
  */
 #include "db.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,9 @@ static int db_code(const PGresult *r)
         return LIAISON__V1__CODE__FAILED_PRECONDITION;
     if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
         return LIAISON__V1__CODE__ABORTED;
-    if (!strcmp(state, "42501"))
+    if (!strcmp(state, "LS401"))
+        return LIAISON__V1__CODE__UNAUTHENTICATED;
+    if (!strcmp(state, "LS403"))
         return LIAISON__V1__CODE__PERMISSION_DENIED;
     if (!strncmp(state, "22", 2))
         return LIAISON__V1__CODE__INVALID_ARGUMENT;
@@ -114,7 +117,12 @@ static void db_txn_complete(struct db_txn *txn)
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
             continue;
         if (st == PGRES_FATAL_ERROR) {
-            db_txn_finish(txn, db_code(r), PQresultErrorMessage(r));
+            int code = db_code(r);
+            /* Our own exceptions carry a message meant for the user. */
+            const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+            bool ours = code == LIAISON__V1__CODE__UNAUTHENTICATED ||
+                        code == LIAISON__V1__CODE__PERMISSION_DENIED;
+            db_txn_finish(txn, code, ours && primary ? primary : PQresultErrorMessage(r));
             return;
         }
         db_txn_finish(txn, LIAISON__V1__CODE__ABORTED, PQresStatus(st));

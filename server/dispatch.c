@@ -3,14 +3,21 @@
  */
 #include "dispatch.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "authz.h"
 #include "conn.h"
 #include "frame.h"
 #include "log.h"
+#include "rpc_audit.h"
+#include "rpc_auth.h"
 #include "rpc_system.h"
+#include "rpc_tenant.h"
+#include "rpc_token.h"
+#include "rpc_user.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -20,6 +27,27 @@ static struct rpc_method methods[] = {
     {"Ping", rpc_ping, NULL},
     {"GetHealth", rpc_get_health, NULL},
     {"ListMigrations", rpc_list_migrations, NULL},
+    {"Login", rpc_login, NULL},
+    {"Authenticate", rpc_authenticate, NULL},
+    {"Logout", rpc_logout, NULL},
+    {"WhoAmI", rpc_whoami, NULL},
+    {"CreateTenant", rpc_create_tenant, NULL},
+    {"ListTenants", rpc_list_tenants, NULL},
+    {"GetTenant", rpc_get_tenant, NULL},
+    {"SuspendTenant", rpc_suspend_tenant, NULL},
+    {"ResumeTenant", rpc_resume_tenant, NULL},
+    {"ExportTenant", rpc_export_tenant, NULL},
+    {"DeleteTenant", rpc_delete_tenant, NULL},
+    {"CreateUser", rpc_create_user, NULL},
+    {"ListUsers", rpc_list_users, NULL},
+    {"DisableUser", rpc_disable_user, NULL},
+    {"EnableUser", rpc_enable_user, NULL},
+    {"ChangePassword", rpc_change_password, NULL},
+    {"ResetPassword", rpc_reset_password, NULL},
+    {"CreateApiToken", rpc_create_api_token, NULL},
+    {"ListApiTokens", rpc_list_api_tokens, NULL},
+    {"RevokeApiToken", rpc_revoke_api_token, NULL},
+    {"ListAuditLog", rpc_list_audit_log, NULL},
 };
 
 #define N_METHODS (sizeof methods / sizeof methods[0])
@@ -47,7 +75,10 @@ int dispatch_init(char *err, size_t errlen)
             return -1;
         }
     }
-    if (rpc_system_register() < 0) {
+    if (authz_init(err, errlen) < 0)
+        return -1;
+    if (rpc_system_register() < 0 || rpc_auth_register() < 0 || rpc_tenant_register() < 0 ||
+        rpc_user_register() < 0 || rpc_token_register() < 0 || rpc_audit_register() < 0) {
         snprintf(err, errlen, "too many prepared statements");
         return -1;
     }
@@ -72,8 +103,8 @@ static void request_free(struct request *r)
 static void request_end(struct request *r, int code)
 {
     uint64_t dur = (uv_hrtime() - r->started_ns) / 1000;
-    log_request(r->id, NULL, r->method ? r->method->name : "unknown", wire_code_name(code), dur,
-                r->peer);
+    log_request(r->id, r->rid, r->who.tenant_slug, r->method ? r->method->name : "unknown",
+                wire_code_name(code), dur, r->peer);
     struct conn *c = r->conn;
     if (c) {
         if (r->prev)
@@ -161,10 +192,72 @@ void request_fail_field(struct request *r, const char *field, const char *descri
     request_fail_with(r, LIAISON__V1__CODE__INVALID_ARGUMENT, msg, &v);
 }
 
+char *request_printf(struct request *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = arena_alloc(&r->arena, (size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+struct request_timer {
+    uv_timer_t timer; /* first: the close callback gets this pointer */
+    struct request *r;
+    void (*fn)(struct request *r);
+};
+
+static void request_timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void request_timer_fired(uv_timer_t *t)
+{
+    struct request_timer *rt = (struct request_timer *)t;
+    rt->fn(rt->r);
+    uv_close((uv_handle_t *)t, request_timer_closed);
+}
+
+int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
+{
+    struct request_timer *rt = malloc(sizeof *rt);
+    if (!rt || uv_timer_init(&r->w->loop, &rt->timer) != 0) {
+        free(rt);
+        return -1;
+    }
+    rt->r = r;
+    rt->fn = fn;
+    uv_timer_start(&rt->timer, request_timer_fired, ms, 0);
+    return 0;
+}
+
+void request_submit(struct request *r, db_done_cb done)
+{
+    r->txn.done = done;
+    r->txn.arg = r;
+    int code = db_submit(r->w->db, &r->txn);
+    if (code)
+        request_fail_db(r, code, NULL);
+}
+
 void request_fail_db(struct request *r, int code, const char *detail)
 {
     const char *msg;
     switch (code) {
+    case LIAISON__V1__CODE__UNAUTHENTICATED:
+    case LIAISON__V1__CODE__PERMISSION_DENIED:
+        /* Raised by liaison_auth() with a message written for the user. */
+        request_fail(r, code, detail ? detail : "not allowed");
+        return;
     case LIAISON__V1__CODE__UNAVAILABLE:
         msg = "the database is unavailable; try again shortly";
         break;
@@ -173,6 +266,15 @@ void request_fail_db(struct request *r, int code, const char *detail)
         break;
     case LIAISON__V1__CODE__ABORTED:
         msg = "the transaction was aborted by a concurrent change; try again";
+        break;
+    case LIAISON__V1__CODE__ALREADY_EXISTS:
+        msg = "already exists";
+        break;
+    case LIAISON__V1__CODE__FAILED_PRECONDITION:
+        msg = "refers to something that does not exist, or breaks a rule of the data";
+        break;
+    case LIAISON__V1__CODE__INVALID_ARGUMENT:
+        msg = "a value is out of range or malformed";
         break;
     default:
         msg = "internal error";
@@ -202,6 +304,9 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
     }
     r->started_ns = uv_hrtime();
     r->w = c->w;
+    r->who = c->who;
+    snprintf(r->rid, sizeof r->rid, "%d-%llx", c->w->index,
+             (unsigned long long)++c->w->requests_seen);
     memcpy(r->peer, c->peer, sizeof r->peer);
     arena_init(&r->arena, (size_t)conn_max_frame(c) * DECODE_BUDGET_FACTOR);
 
@@ -257,6 +362,11 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
             request_fail_field(r, field, why);
         else
             request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT, why);
+        return;
+    }
+    int denied = authz_check(r->method->name, &r->who, &why);
+    if (denied) {
+        request_fail(r, denied, why);
         return;
     }
     r->method->handler(r);

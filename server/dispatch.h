@@ -15,6 +15,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "db.h"
 
 struct conn;
@@ -37,8 +38,11 @@ struct request {
     uint64_t id;
     uint64_t started_ns;
     const ProtobufCMessage *input;
-    struct arena arena; /* owns input and everything built for the answer */
-    struct db_txn txn;  /* for handlers that go to the database */
+    struct arena arena;  /* owns input and everything built for the answer */
+    struct db_txn txn;   /* for handlers that go to the database */
+    void *state;         /* a handler's own state across steps, in the arena */
+    struct identity who; /* the caller, as of the request's arrival */
+    char rid[32];        /* server-wide request id, for logs and the audit log */
     char peer[64];
 };
 
@@ -62,6 +66,18 @@ void request_fail(struct request *r, int code, const char *message);
 
 /* Answers INVALID_ARGUMENT naming one field (its JSON path). */
 void request_fail_field(struct request *r, const char *field, const char *description);
+
+/* A printf-formatted string in the request's arena; NULL when out of memory. */
+char *request_printf(struct request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Calls fn(r) after ms milliseconds on the request's loop. Returns 0, or -1
+ * (fn not called) when no timer could be had.
+ */
+int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r));
+
+/* Sends r->txn with done as its callback; answers at once if refused. */
+void request_submit(struct request *r, db_done_cb done);
 
 /*
  * Answers for a database failure: the code from db.h, the detail logged but

@@ -17,7 +17,7 @@ void log_event(enum log_level level, const char *msg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* The request line: time, request id, tenant, method, status, duration. */
-void log_request(uint64_t request_id, const char *tenant, const char *method, const char *status,
-                 uint64_t duration_us, const char *peer);
+void log_request(uint64_t request_id, const char *rid, const char *tenant, const char *method,
+                 const char *status, uint64_t duration_us, const char *peer);
 
 #endif

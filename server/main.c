@@ -13,11 +13,14 @@
 
 #include <uv.h>
 
+#include "auth.h"
+#include "authz.h"
 #include "config.h"
 #include "dispatch.h"
 #include "liaison_version.h"
 #include "log.h"
 #include "migrate.h"
+#include "operator.h"
 #include "tls.h"
 #include "worker.h"
 
@@ -39,6 +42,9 @@ static void usage(FILE *out)
                  "  serve         run the server (the default)\n"
                  "  migrate       apply pending schema migrations and exit\n"
                  "  check-config  validate the configuration and exit\n"
+                 "  operator create NAME   make a platform operator; prints its token once\n"
+                 "  operator revoke NAME   revoke an operator's tokens\n"
+                 "  rpc-table     print who may call each RPC (Markdown)\n"
                  "\n"
                  "Options:\n"
                  "  -c, --config FILE  configuration file (name = value lines)\n"
@@ -98,7 +104,7 @@ static int serve(struct server *srv)
         log_event(LOG_ERROR, "start failed: TLS", "reason=\"%s\"", err);
         return 1;
     }
-    if (cfg->migrate_on_start && migrate_run(cfg->database_url, err, sizeof err) < 0) {
+    if (cfg->migrate_on_start && migrate_run(config_migrate_url(cfg), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "start failed: migrations", "reason=\"%s\"", err);
         tls_shutdown();
         return 1;
@@ -171,13 +177,19 @@ int main(int argc, char **argv)
         }
     }
     const char *command = optind < argc ? argv[optind] : "serve";
-    if (optind + 1 < argc) {
-        fprintf(stderr, "liaisond: unexpected argument '%s'\n", argv[optind + 1]);
+    int nargs = strcmp(command, "operator") == 0 ? 3 : 1;
+    if (optind + nargs < argc || (nargs == 3 && optind + 3 != argc)) {
+        fprintf(stderr, "liaisond: wrong arguments for '%s' (see --help)\n", command);
         return 2;
     }
-    if (strcmp(command, "serve") && strcmp(command, "migrate") && strcmp(command, "check-config")) {
+    if (strcmp(command, "serve") && strcmp(command, "migrate") && strcmp(command, "check-config") &&
+        strcmp(command, "operator") && strcmp(command, "rpc-table")) {
         fprintf(stderr, "liaisond: unknown command '%s' (see --help)\n", command);
         return 2;
+    }
+    if (!strcmp(command, "rpc-table")) {
+        authz_print_table(stdout);
+        return 0;
     }
     char err[512];
     if (config_load(&srv.cfg, srv.config_path, err, sizeof err) < 0) {
@@ -189,8 +201,30 @@ int main(int argc, char **argv)
     int rc = 0;
     if (!strcmp(command, "check-config")) {
         printf("configuration OK\n");
+    } else if (!strcmp(command, "operator")) {
+        const char *verb = argv[optind + 1], *name = argv[optind + 2];
+        char token[AUTH_TOKEN_MAX];
+        if (!strcmp(verb, "create")) {
+            if (operator_create(config_migrate_url(&srv.cfg), name, token, sizeof token, err,
+                                sizeof err) < 0) {
+                fprintf(stderr, "liaisond: operator create: %s\n", err);
+                rc = 1;
+            } else {
+                printf("%s\n", token);
+                fprintf(stderr, "operator '%s' created; the token above is shown only once\n",
+                        name);
+            }
+        } else if (!strcmp(verb, "revoke")) {
+            if (operator_revoke(config_migrate_url(&srv.cfg), name, err, sizeof err) < 0) {
+                fprintf(stderr, "liaisond: operator revoke: %s\n", err);
+                rc = 1;
+            }
+        } else {
+            fprintf(stderr, "liaisond: operator: create or revoke, not '%s'\n", verb);
+            rc = 2;
+        }
     } else if (!strcmp(command, "migrate")) {
-        int n = migrate_run(srv.cfg.database_url, err, sizeof err);
+        int n = migrate_run(config_migrate_url(&srv.cfg), err, sizeof err);
         if (n < 0) {
             fprintf(stderr, "liaisond: migrate: %s\n", err);
             rc = 1;

@@ -77,3 +77,25 @@ int page_cursor_decode(const char *cursor, const char *tag, char *key, size_t ca
     key[keylen] = '\0';
     return 0;
 }
+
+int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, char *out, size_t cap)
+{
+    const char *cursor = page ? page->cursor : "";
+    if (page_cursor_decode(cursor, tag, out, cap) < 0)
+        return -1;
+    if (!out[0]) {
+        snprintf(out, cap, "0");
+        return 0;
+    }
+    if (strspn(out, "0123456789") != strlen(out) || strlen(out) > 19)
+        return -1;
+    return 0;
+}
+
+char *page_limit_param(struct arena *a, const Liaison__V1__PageRequest *page)
+{
+    char *s = arena_alloc(a, 16);
+    if (s)
+        snprintf(s, 16, "%u", page_size(page) + 1);
+    return s;
+}

@@ -26,4 +26,13 @@ char *page_cursor_encode(struct arena *a, const char *tag, const char *key);
  */
 int page_cursor_decode(const char *cursor, const char *tag, char *key, size_t cap);
 
+/*
+ * For lists ordered by a numeric id: the id to continue after ("0" for the
+ * first page) into out. Returns 0, or -1 for a cursor that is not tag's.
+ */
+int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, char *out, size_t cap);
+
+/* The LIMIT to ask for: one more than the page, to learn whether more follow. */
+char *page_limit_param(struct arena *a, const Liaison__V1__PageRequest *page);
+
 #endif

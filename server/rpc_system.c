@@ -10,6 +10,7 @@
 
 #include "conn.h"
 #include "page.h"
+#include "rpc_auth.h"
 #include "liaison_version.h"
 #include "wire.h"
 #include "worker.h"
@@ -57,29 +58,12 @@ void rpc_hello(struct request *r)
     request_reply(r, &out.base);
 }
 
-struct ping_delay {
-    uv_timer_t timer; /* first: the close callback gets this pointer */
-    struct request *r;
-};
-
 static void ping_answer(struct request *r)
 {
     const Liaison__V1__PingRequest *in = (const Liaison__V1__PingRequest *)r->input;
     Liaison__V1__PingResponse out = LIAISON__V1__PING_RESPONSE__INIT;
     out.echo = in->echo;
     request_reply(r, &out.base);
-}
-
-static void ping_delay_closed(uv_handle_t *h)
-{
-    free(h);
-}
-
-static void ping_delay_cb(uv_timer_t *t)
-{
-    struct ping_delay *d = (struct ping_delay *)t;
-    ping_answer(d->r);
-    uv_close((uv_handle_t *)t, ping_delay_closed);
 }
 
 void rpc_ping(struct request *r)
@@ -93,14 +77,8 @@ void rpc_ping(struct request *r)
         ping_answer(r);
         return;
     }
-    struct ping_delay *d = malloc(sizeof *d);
-    if (!d || uv_timer_init(&r->w->loop, &d->timer) != 0) {
-        free(d);
+    if (request_defer(r, in->delay_ms, ping_answer) < 0)
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    d->r = r;
-    uv_timer_start(&d->timer, ping_delay_cb, in->delay_ms, 0);
 }
 
 static void health_done(struct db_txn *txn, int code, const char *detail)
@@ -119,21 +97,11 @@ static void health_done(struct db_txn *txn, int code, const char *detail)
     request_reply(r, &out.base);
 }
 
-/* Sends r->txn, answering at once when the pool refuses it. */
-static void submit(struct request *r, db_done_cb done)
-{
-    r->txn.done = done;
-    r->txn.arg = r;
-    int code = db_submit(r->w->db, &r->txn);
-    if (code)
-        request_fail_db(r, code, NULL);
-}
-
 void rpc_get_health(struct request *r)
 {
     r->txn.nsteps = 1;
     r->txn.steps[0].stmt = &q_health;
-    submit(r, health_done);
+    request_submit(r, health_done);
 }
 
 #define MIGRATIONS_CURSOR_TAG "mig"
@@ -147,7 +115,7 @@ static void list_migrations_done(struct db_txn *txn, int code, const char *detai
     }
     const Liaison__V1__ListMigrationsRequest *in =
         (const Liaison__V1__ListMigrationsRequest *)r->input;
-    const PGresult *res = txn->results[0];
+    const PGresult *res = txn->results[txn->nsteps - 1];
     unsigned want = page_size(in->page);
     unsigned rows = (unsigned)PQntuples(res);
     unsigned n = rows > want ? want : rows;
@@ -184,23 +152,16 @@ void rpc_list_migrations(struct request *r)
 {
     const Liaison__V1__ListMigrationsRequest *in =
         (const Liaison__V1__ListMigrationsRequest *)r->input;
-    char key[16];
-    const char *cursor = in->page ? in->page->cursor : "";
-    if (page_cursor_decode(cursor, MIGRATIONS_CURSOR_TAG, key, sizeof key) < 0 ||
-        (key[0] && strspn(key, "0123456789") != strlen(key))) {
+    char key[24];
+    if (page_after_id(in->page, MIGRATIONS_CURSOR_TAG, key, sizeof key) < 0) {
         request_fail_field(r, "page.cursor", "not a cursor from ListMigrations");
         return;
     }
-    char *after = arena_strdup(&r->arena, key[0] ? key : "0");
-    char *limit = arena_alloc(&r->arena, 16);
-    if (!after || !limit) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    snprintf(limit, 16, "%u", page_size(in->page) + 1);
-    r->txn.nsteps = 1;
-    r->txn.steps[0].stmt = &q_list_migrations;
-    r->txn.steps[0].values[0] = after;
-    r->txn.steps[0].values[1] = limit;
-    submit(r, list_migrations_done);
+    int n = auth_txn_begin(r);
+    struct db_step *s = &r->txn.steps[n];
+    s->stmt = &q_list_migrations;
+    s->values[0] = arena_strdup(&r->arena, key);
+    s->values[1] = page_limit_param(&r->arena, in->page);
+    r->txn.nsteps = n + 1;
+    request_submit(r, list_migrations_done);
 }

@@ -30,6 +30,7 @@ struct worker {
     struct db_pool *db;
     struct conn *conns; /* every open connection, for draining */
     bool draining;
+    unsigned long long requests_seen; /* for request ids */
     bool db_closed;
     atomic_bool stop_requested;
     atomic_bool failed; /* the loop ended with handles left */

@@ -86,7 +86,9 @@ typedef enum liaison_option {
     LIAISON_OPT_CONNECT_TIMEOUT_MS = 4, /* TCP + TLS + Hello; default 10000 */
     LIAISON_OPT_REQUEST_TIMEOUT_MS = 5, /* one call; default 30000 */
     LIAISON_OPT_SERVER_NAME = 6,        /* name to verify; default: the URL's host */
-    LIAISON_OPT_CLIENT_NAME = 7         /* sent in Hello; default "libliaison" */
+    LIAISON_OPT_CLIENT_NAME = 7,        /* sent in Hello; default "libliaison" */
+    LIAISON_OPT_TOKEN = 8 /* session, API or operator token, sent with Authenticate on every
+                             (re)connection */
 } liaison_option;
 
 /* The library's version, e.g. "0.1.0". */
@@ -160,6 +162,19 @@ LIAISON_EXPORT int liaison_outstanding(const liaison_conn *conn);
 LIAISON_EXPORT int liaison_socket(const liaison_conn *conn);
 
 /* ---- typed calls ---- */
+
+/*
+ * Logs in to a tenant. On success the session token is kept by the handle
+ * (and used to re-authenticate after a reconnection) and a copy is
+ * returned in *token (free with liaison_string_free; pass NULL to skip).
+ * A wrong password, an unknown e-mail and an unknown tenant all give
+ * LIAISON_UNAUTHENTICATED; a locked account LIAISON_RESOURCE_EXHAUSTED.
+ */
+LIAISON_EXPORT int liaison_login(liaison_conn *conn, const char *tenant, const char *email,
+                                 const char *password, char **token);
+
+/* Ends the session on the server and forgets the handle's token. */
+LIAISON_EXPORT int liaison_logout(liaison_conn *conn);
 
 /* Round trip: the server echoes echo (at most 4096 bytes of UTF-8). */
 LIAISON_EXPORT int liaison_ping(liaison_conn *conn, const char *echo, char **echo_out);

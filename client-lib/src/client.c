@@ -28,7 +28,7 @@ struct liaison_conn {
     char host[256];
     char port[8];
     char url_error[160]; /* set when the URL did not parse */
-    char *opt[8];        /* string options, indexed by liaison_option */
+    char *opt[9];        /* string options, indexed by liaison_option */
     int connect_timeout_ms;
     int request_timeout_ms;
     struct transport t;
@@ -174,7 +174,7 @@ int liaison_set_option(liaison_conn *c, liaison_option option, const char *value
         c->err[0] = '\0';
         return LIAISON_OK;
     }
-    if (option < LIAISON_OPT_CA_FILE || option > LIAISON_OPT_CLIENT_NAME)
+    if (option < LIAISON_OPT_CA_FILE || option > LIAISON_OPT_TOKEN)
         return client_fail(c, LIAISON_INVALID_ARGUMENT, "unknown option");
     if (value && strlen(value) > 4096)
         return client_fail(c, LIAISON_INVALID_ARGUMENT, "option value too long");
@@ -310,6 +310,37 @@ static int client_hello(liaison_conn *c, int64_t deadline)
     return rc;
 }
 
+/* Presents the handle's token on a fresh connection. */
+static int client_authenticate(liaison_conn *c, int64_t deadline)
+{
+    Liaison__V1__AuthenticateRequest req = LIAISON__V1__AUTHENTICATE_REQUEST__INIT;
+    req.token = c->opt[LIAISON_OPT_TOKEN];
+    uint64_t id;
+    int rc = client_send(c, "Authenticate", &req.base, deadline, &id);
+    if (rc != LIAISON_OK)
+        return rc;
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    const Liaison__V1__Frame *f;
+    rc = client_await(c, id, deadline, &a, &f);
+    if (rc == LIAISON_OK && f->status && f->status->code) {
+        rc = (int)f->status->code;
+        snprintf(c->err, sizeof c->err, "%s", f->status->message);
+        client_disconnect(c);
+    } else if (rc == LIAISON_OK) {
+        char field[64];
+        const char *why;
+        const Liaison__V1__AuthenticateResponse *ar =
+            (const Liaison__V1__AuthenticateResponse *)wire_decode(
+                &liaison__v1__authenticate_response__descriptor, f->payload.data, f->payload.len,
+                &a, field, sizeof field, &why);
+        if (ar)
+            c->max_in_flight = ar->max_in_flight;
+    }
+    arena_reset(&a);
+    return rc;
+}
+
 int liaison_connect(liaison_conn *c)
 {
     if (c->connected)
@@ -331,6 +362,8 @@ int liaison_connect(liaison_conn *c)
     c->connected = true;
     c->outstanding = 0;
     rc = client_hello(c, deadline);
+    if (rc == LIAISON_OK && c->opt[LIAISON_OPT_TOKEN])
+        rc = client_authenticate(c, deadline);
     if (rc == LIAISON_OK)
         c->err[0] = '\0';
     return rc;
@@ -555,6 +588,55 @@ int liaison_get_health(liaison_conn *c, liaison_health *h)
         h->schema_version = r->schema_version;
         snprintf(h->database_time, sizeof h->database_time, "%s", r->database_time);
         snprintf(h->server_version, sizeof h->server_version, "%s", r->server_version);
+    }
+    arena_reset(&a);
+    return rc;
+}
+
+int liaison_login(liaison_conn *c, const char *tenant, const char *email, const char *password,
+                  char **token)
+{
+    if (token)
+        *token = NULL;
+    Liaison__V1__LoginRequest req = LIAISON__V1__LOGIN_REQUEST__INIT;
+    req.tenant = (char *)(tenant ? tenant : "");
+    req.email = (char *)(email ? email : "");
+    req.password = (char *)(password ? password : "");
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    ProtobufCMessage *out;
+    int rc = client_call(c, "Login", &req.base, &liaison__v1__login_response__descriptor, &a, &out,
+                         NULL);
+    if (rc == LIAISON_OK) {
+        const char *t = ((Liaison__V1__LoginResponse *)out)->token;
+        char *kept = strdup(t);
+        char *copy = token ? strdup(t) : NULL;
+        if (!kept || (token && !copy)) {
+            free(kept);
+            free(copy);
+            rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+        } else {
+            free(c->opt[LIAISON_OPT_TOKEN]);
+            c->opt[LIAISON_OPT_TOKEN] = kept;
+            if (token)
+                *token = copy;
+        }
+    }
+    arena_reset(&a);
+    return rc;
+}
+
+int liaison_logout(liaison_conn *c)
+{
+    Liaison__V1__LogoutRequest req = LIAISON__V1__LOGOUT_REQUEST__INIT;
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    ProtobufCMessage *out;
+    int rc = client_call(c, "Logout", &req.base, &liaison__v1__logout_response__descriptor, &a,
+                         &out, NULL);
+    if (rc == LIAISON_OK) {
+        free(c->opt[LIAISON_OPT_TOKEN]);
+        c->opt[LIAISON_OPT_TOKEN] = NULL;
     }
     arena_reset(&a);
     return rc;

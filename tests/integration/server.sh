@@ -22,6 +22,7 @@ start)
     echo "tls_cert = $LIAISON_TEST_CERTS/server.pem"
     echo "tls_key = $LIAISON_TEST_CERTS/server.key"
     echo "database_url = $LIAISON_TEST_DATABASE_URL"
+    echo "migrate_database_url = $LIAISON_TEST_MIGRATE_URL"
     echo "workers = 2"
     echo "db_pool_size = 2"
     echo "db_reconnect_ms = 200"

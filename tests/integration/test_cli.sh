@@ -59,6 +59,8 @@ check "health table" 0 "$cli" health
 contains "health shows schema" "$out" "schema version"
 check "health --json" 0 "$cli" --json health
 contains "health json" "$out" '"databaseOk": true'
+check "migrations list needs authentication" 3 "$cli" migrations list
+export LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN
 check "migrations list" 0 "$cli" migrations list --all
 contains "migrations table" "$out" "tenants"
 check "migrations list --json" 0 "$cli" --json migrations list --page-size 1
@@ -73,6 +75,7 @@ contains "violation shown" "$err" "delayMs"
 check "server-side invalid argument, json" 2 "$cli" --json call Ping '{"delayMs":9999}'
 contains "violation as json" "$err" '"violations"'
 check "bad cursor" 2 "$cli" migrations list --cursor '!!'
+unset LIAISON_TOKEN
 check "unknown method" 1 "$cli" call NoSuchThing
 check "invalid JSON" 2 "$cli" call Ping '{oops'
 check "unavailable server" 6 "$cli" --url liaison://127.0.0.1:1 health

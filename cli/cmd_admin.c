@@ -1,0 +1,220 @@
+/*
+ * cmd_admin.c - 'liaison admin tenant ...': the platform operator's
+ * commands. They need an operator token (LIAISON_TOKEN or --token).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cli.h"
+
+static const struct output_column tenant_cols[] = {
+    {"SLUG", "slug"}, {"NAME", "name"}, {"STATUS", "status"}, {"CREATED", "createdAt"}};
+
+/* Calls method with {"slug": slug} and prints the tenant it returns. */
+static int tenant_one(struct cli *cli, const char *method, json_t *req)
+{
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *t = json_object_get(resp, "tenant");
+    if (cli->set.json)
+        output_json(t);
+    else
+        output_fields(tenant_cols, 4, t);
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int tenant_create(struct cli *cli, int argc, char **argv)
+{
+    const char *slug = NULL, *name = NULL, *email = NULL, *admin_name = "";
+    bool from_stdin = false;
+    const struct cli_opt opts[] = {
+        {"slug", &slug, NULL, true, "short name: 2-63 of a-z, 0-9, '-'"},
+        {"name", &name, NULL, true, "the exporter's company name"},
+        {"admin-email", &email, NULL, true, "e-mail of the first tenant admin"},
+        {"admin-name", &admin_name, NULL, false, "display name of the first tenant admin"},
+        {"password-stdin", NULL, &from_stdin, false,
+         "read the admin's password from standard input"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "admin tenant create --slug SLUG --name NAME --admin-email EMAIL [--admin-name NAME] "
+        "[--password-stdin]",
+        "Creates a tenant and its first tenant admin (password of at least 12 characters).", opts,
+        0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    char password[256];
+    if ((rc = cli_read_password("Admin password: ", from_stdin, password, sizeof password)))
+        return rc;
+    json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:s}", "slug", slug, "name", name, "adminEmail",
+                            email, "adminName", admin_name, "adminPassword", password);
+    OPENSSL_cleanse(password, sizeof password);
+    json_t *resp;
+    rc = cli_call(cli, "CreateTenant", req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    if (cli->set.json)
+        output_json(resp);
+    else
+        output_fields(tenant_cols, 4, json_object_get(resp, "tenant"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int tenant_list(struct cli *cli, int argc, char **argv)
+{
+    const char *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {{"page-size", &page_size, NULL, false, "rows per page (1-500)"},
+                                   {"cursor", &cursor, NULL, false, "continue from a page"},
+                                   {"all", NULL, &all, false, "every page"},
+                                   {0}};
+    const struct cli_command_spec spec = {"admin tenant list [--page-size N] [--cursor C] [--all]",
+                                          "Lists tenants.", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return cli_list(cli, "ListTenants", json_object(), "tenants", tenant_cols, 4, page_size, cursor,
+                    all);
+}
+
+/* show, suspend, resume: one slug in, the tenant out. */
+static int tenant_simple(struct cli *cli, int argc, char **argv, const char *method,
+                         const char *usage, const char *summary)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {usage, summary, opts, 1};
+    const char *slug = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return tenant_one(cli, method, json_pack("{s:s}", "slug", slug));
+}
+
+static int tenant_show(struct cli *cli, int argc, char **argv)
+{
+    return tenant_simple(cli, argc, argv, "GetTenant", "admin tenant show SLUG",
+                         "Shows one tenant.");
+}
+
+static int tenant_suspend(struct cli *cli, int argc, char **argv)
+{
+    return tenant_simple(cli, argc, argv, "SuspendTenant", "admin tenant suspend SLUG",
+                         "Suspends a tenant: its sessions and tokens are refused at once.");
+}
+
+static int tenant_resume(struct cli *cli, int argc, char **argv)
+{
+    return tenant_simple(cli, argc, argv, "ResumeTenant", "admin tenant resume SLUG",
+                         "Resumes a suspended tenant.");
+}
+
+static int tenant_delete(struct cli *cli, int argc, char **argv)
+{
+    const char *confirm = NULL;
+    const struct cli_opt opts[] = {{"confirm", &confirm, NULL, true, "the slug again, to confirm"},
+                                   {0}};
+    const struct cli_command_spec spec = {
+        "admin tenant delete SLUG --confirm SLUG",
+        "Deletes a tenant and every row of its data. This cannot be undone.", opts, 1};
+    const char *slug = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *resp;
+    rc = cli_call(cli, "DeleteTenant", json_pack("{s:s,s:s}", "slug", slug, "confirm", confirm),
+                  &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    if (cli->set.json)
+        output_json(resp);
+    else
+        printf("deleted tenant %s\n", slug);
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int tenant_export(struct cli *cli, int argc, char **argv)
+{
+    const char *output = NULL;
+    const struct cli_opt opts[] = {
+        {"output", &output, NULL, false, "write to this file (default: standard output)"}, {0}};
+    const struct cli_command_spec spec = {
+        "admin tenant export SLUG [--output FILE]",
+        "Writes every row of the tenant's data as JSON lines: {\"table\": ..., \"row\": {...}}.",
+        opts, 1};
+    const char *slug = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    FILE *out = output ? fopen(output, "w") : stdout;
+    if (!out) {
+        perror(output);
+        return EXIT_ERROR;
+    }
+    char *cursor = strdup("");
+    long rows = 0;
+    while (rc == EXIT_OK && cursor) {
+        json_t *resp;
+        rc = cli_call(
+            cli, "ExportTenant",
+            json_pack("{s:s,s:{s:i,s:s}}", "slug", slug, "page", "pageSize", 500, "cursor", cursor),
+            &resp);
+        if (rc != EXIT_OK)
+            break;
+        size_t i;
+        json_t *row;
+        json_array_foreach(json_object_get(resp, "rows"), i, row)
+        {
+            json_t *data = json_loads(json_string_value(json_object_get(row, "json")), 0, NULL);
+            json_t *line = json_pack("{s:O,s:o}", "table", json_object_get(row, "table"), "row",
+                                     data ? data : json_null());
+            char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            if (s)
+                fprintf(out, "%s\n", s);
+            free(s);
+            json_decref(line);
+            rows++;
+        }
+        const char *nc =
+            json_string_value(json_object_get(json_object_get(resp, "page"), "nextCursor"));
+        free(cursor);
+        cursor = nc && *nc ? strdup(nc) : NULL;
+        json_decref(resp);
+    }
+    free(cursor);
+    if (output && fclose(out) != 0) {
+        perror(output);
+        rc = EXIT_ERROR;
+    }
+    if (rc == EXIT_OK && output)
+        fprintf(stderr, "exported %ld rows to %s\n", rows, output);
+    return rc;
+}
+
+int cmd_admin(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand tenant[] = {
+        {"create", tenant_create, "create a tenant and its first admin"},
+        {"list", tenant_list, "list tenants"},
+        {"show", tenant_show, "show one tenant"},
+        {"suspend", tenant_suspend, "suspend a tenant"},
+        {"resume", tenant_resume, "resume a tenant"},
+        {"export", tenant_export, "all of a tenant's data as JSON lines"},
+        {"delete", tenant_delete, "delete a tenant and all its data"},
+        {NULL, NULL, NULL}};
+    if (argc >= 2 && !strcmp(argv[1], "tenant"))
+        return cli_subcommand("admin tenant", tenant, argc - 1, argv + 1, cli);
+    FILE *out =
+        argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? stdout : stderr;
+    fprintf(out, "Usage: liaison admin tenant COMMAND [OPTIONS]\n"
+                 "Platform operator commands (need an operator token).\n"
+                 "Run 'liaison admin tenant --help' for the commands.\n");
+    return out == stdout ? EXIT_OK : EXIT_USAGE;
+}

@@ -1,0 +1,44 @@
+/*
+ * cmd_audit.c - 'liaison audit': the tenant's audit log.
+ */
+#include "cli.h"
+
+int cmd_audit(struct cli *cli, int argc, char **argv)
+{
+    static const struct output_column cols[] = {{"ID", "id"},
+                                                {"AT", "at"},
+                                                {"ACTOR", "actor"},
+                                                {"ACTION", "action"},
+                                                {"ENTITY", "entity"},
+                                                {"ENTITY ID", "entityId"},
+                                                {"REQUEST", "requestId"},
+                                                {"SOURCE", "source"}};
+    const char *since = NULL, *until = NULL, *actor = NULL, *entity = NULL, *page_size = NULL,
+               *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"since", &since, NULL, false, "from this time (RFC 3339), inclusive"},
+        {"until", &until, NULL, false, "to this time (RFC 3339), exclusive"},
+        {"actor", &actor, NULL, false, "only this actor (as shown in the ACTOR column)"},
+        {"entity", &entity, NULL, false, "only this kind of entity (user, tenant, api_token)"},
+        {"page-size", &page_size, NULL, false, "rows per page (1-500)"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "audit [--since T] [--until T] [--actor A] [--entity E] [--page-size N] [--all]",
+        "Shows your tenant's audit log, oldest first (tenant admins and auditors).", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *req = json_object();
+    if (since)
+        json_object_set_new(req, "since", json_string(since));
+    if (until)
+        json_object_set_new(req, "until", json_string(until));
+    if (actor)
+        json_object_set_new(req, "actor", json_string(actor));
+    if (entity)
+        json_object_set_new(req, "entity", json_string(entity));
+    return cli_list(cli, "ListAuditLog", req, "entries", cols, 8, page_size, cursor, all);
+}

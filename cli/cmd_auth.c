@@ -1,0 +1,100 @@
+/*
+ * cmd_auth.c - login, logout, whoami.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cli.h"
+
+static const struct output_column identity_cols[] = {
+    {"kind", "kind"}, {"tenant", "tenant"},  {"name", "name"},
+    {"role", "role"}, {"user id", "userId"}, {"distributor", "distributorId"}};
+
+int cmd_login(struct cli *cli, int argc, char **argv)
+{
+    const char *tenant = NULL, *email = NULL;
+    bool from_stdin = false;
+    const struct cli_opt opts[] = {
+        {"tenant", &tenant, NULL, true, "tenant slug"},
+        {"email", &email, NULL, true, "your e-mail address"},
+        {"password-stdin", NULL, &from_stdin, false, "read the password from standard input"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "login --tenant SLUG --email EMAIL [--password-stdin]",
+        "Logs in and saves the session token in ~/.config/liaison/session (mode 0600).\n"
+        "The password is asked for without echo, or read from standard input.",
+        opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    char password[256];
+    if ((rc = cli_read_password("Password: ", from_stdin, password, sizeof password)))
+        return rc;
+    free(cli->set.token); /* a log-in replaces whatever token was configured */
+    cli->set.token = NULL;
+    rc = cli_connect(cli);
+    char *token = NULL;
+    if (rc == LIAISON_OK)
+        rc = liaison_login(cli->conn, tenant, email, password, &token);
+    OPENSSL_cleanse(password, sizeof password);
+    if (rc != LIAISON_OK) {
+        fprintf(stderr, "liaison: %s: %s\n", liaison_code_name(rc), liaison_error(cli->conn));
+        return cli_exit_code(rc);
+    }
+    int saved = cli_session_save(cli->set.url, token);
+    liaison_string_free(token);
+    if (saved < 0)
+        return EXIT_ERROR;
+    if (cli->set.json) {
+        json_t *out = json_pack("{s:s,s:s,s:b}", "tenant", tenant, "email", email, "loggedIn", 1);
+        output_json(out);
+        json_decref(out);
+    } else {
+        printf("logged in to %s as %s\n", tenant, email);
+    }
+    return EXIT_OK;
+}
+
+int cmd_logout(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "logout", "Ends the saved session on the server and removes it from this machine.", opts,
+        0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *resp;
+    rc = cli_call(cli, "Logout", NULL, &resp);
+    json_decref(resp);
+    /* The local copy goes even when the server has already forgotten it. */
+    if (cli_session_remove() < 0)
+        return EXIT_ERROR;
+    if (rc == EXIT_OK && !cli->set.json)
+        printf("logged out\n");
+    return rc == EXIT_AUTH ? EXIT_OK : rc;
+}
+
+int cmd_whoami(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"whoami", "Shows who the current credentials are.", opts,
+                                          0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *resp;
+    rc = cli_call(cli, "WhoAmI", NULL, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *id = json_object_get(resp, "identity");
+    if (cli->set.json)
+        output_json(id);
+    else
+        output_fields(identity_cols, 6, id);
+    json_decref(resp);
+    return EXIT_OK;
+}

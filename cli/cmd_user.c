@@ -1,0 +1,274 @@
+/*
+ * cmd_user.c - 'liaison user ...' and 'liaison token ...': a tenant's
+ * users, passwords and API tokens.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cli.h"
+
+static const struct output_column user_cols[] = {
+    {"ID", "id"},     {"EMAIL", "email"},       {"NAME", "displayName"},
+    {"ROLE", "role"}, {"DISABLED", "disabled"}, {"CREATED", "createdAt"}};
+
+static const struct output_column token_cols[] = {{"ID", "id"},
+                                                  {"NAME", "name"},
+                                                  {"ROLE", "role"},
+                                                  {"CREATED", "createdAt"},
+                                                  {"EXPIRES", "expiresAt"},
+                                                  {"REVOKED", "revoked"}};
+
+/* "manager" -> "ROLE_MANAGER", or NULL for an unknown role. */
+static const char *role_enum(const char *role)
+{
+    static const char *const map[][2] = {{"tenant_admin", "ROLE_TENANT_ADMIN"},
+                                         {"manager", "ROLE_MANAGER"},
+                                         {"distributor_user", "ROLE_DISTRIBUTOR_USER"},
+                                         {"auditor", "ROLE_AUDITOR"}};
+    for (size_t i = 0; i < 4; i++)
+        if (!strcmp(map[i][0], role))
+            return map[i][1];
+    fprintf(stderr, "liaison: role must be tenant_admin, manager, distributor_user or auditor\n");
+    return NULL;
+}
+
+/* A positive id from text, or 0 after printing why. */
+static unsigned long long parse_id(const char *s)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || !v || s[0] == '-') {
+        fprintf(stderr, "liaison: '%s' is not an id\n", s);
+        return 0;
+    }
+    return v;
+}
+
+static int print_user(struct cli *cli, int rc, json_t *resp)
+{
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *u = json_object_get(resp, "user");
+    if (cli->set.json)
+        output_json(u);
+    else
+        output_fields(user_cols, 6, u);
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int user_create(struct cli *cli, int argc, char **argv)
+{
+    const char *email = NULL, *role = NULL, *name = "", *distributor = NULL;
+    bool sees_all = false, from_stdin = false;
+    const struct cli_opt opts[] = {
+        {"email", &email, NULL, true, "e-mail address (the log-in name)"},
+        {"role", &role, NULL, true, "tenant_admin, manager, distributor_user or auditor"},
+        {"name", &name, NULL, false, "display name"},
+        {"distributor", &distributor, NULL, false, "distributor id (distributor users)"},
+        {"sees-all", NULL, &sees_all, false, "a manager who sees every distributor"},
+        {"password-stdin", NULL, &from_stdin, false, "read the password from standard input"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "user create --email EMAIL --role ROLE [--name NAME] [--distributor ID] [--sees-all] "
+        "[--password-stdin]",
+        "Creates a user in your tenant (tenant admins only).", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    const char *r = role_enum(role);
+    unsigned long long dist = distributor ? parse_id(distributor) : 0;
+    if (!r || (distributor && !dist))
+        return EXIT_USAGE;
+    char password[256];
+    if ((rc = cli_read_password("Password for the new user: ", from_stdin, password,
+                                sizeof password)))
+        return rc;
+    json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:b,s:I}", "email", email, "displayName", name,
+                            "role", r, "password", password, "seesAllDistributors", sees_all,
+                            "distributorId", (json_int_t)dist);
+    OPENSSL_cleanse(password, sizeof password);
+    json_t *resp;
+    rc = cli_call(cli, "CreateUser", req, &resp);
+    return print_user(cli, rc, resp);
+}
+
+static int user_list(struct cli *cli, int argc, char **argv)
+{
+    const char *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {{"page-size", &page_size, NULL, false, "rows per page (1-500)"},
+                                   {"cursor", &cursor, NULL, false, "continue from a page"},
+                                   {"all", NULL, &all, false, "every page"},
+                                   {0}};
+    const struct cli_command_spec spec = {"user list [--page-size N] [--cursor C] [--all]",
+                                          "Lists your tenant's users.", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return cli_list(cli, "ListUsers", json_object(), "users", user_cols, 6, page_size, cursor, all);
+}
+
+static int user_toggle(struct cli *cli, int argc, char **argv, const char *method,
+                       const char *usage, const char *summary)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {usage, summary, opts, 1};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    unsigned long long uid = parse_id(id);
+    if (!uid)
+        return EXIT_USAGE;
+    json_t *resp;
+    rc = cli_call(cli, method, json_pack("{s:I}", "userId", (json_int_t)uid), &resp);
+    return print_user(cli, rc, resp);
+}
+
+static int user_disable(struct cli *cli, int argc, char **argv)
+{
+    return user_toggle(cli, argc, argv, "DisableUser", "user disable ID",
+                       "Disables a user and ends their sessions.");
+}
+
+static int user_enable(struct cli *cli, int argc, char **argv)
+{
+    return user_toggle(cli, argc, argv, "EnableUser", "user enable ID", "Enables a disabled user.");
+}
+
+static int user_passwd(struct cli *cli, int argc, char **argv)
+{
+    const char *user = NULL;
+    bool from_stdin = false;
+    const struct cli_opt opts[] = {
+        {"user", &user, NULL, false, "reset this user's password (tenant admins)"},
+        {"password-stdin", NULL, &from_stdin, false,
+         "read passwords from standard input (current, then new, one per line)"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "user passwd [--user ID] [--password-stdin]",
+        "Changes your password (asks for the current one), or with --user resets another "
+        "user's\npassword and ends their sessions.",
+        opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    unsigned long long uid = user ? parse_id(user) : 0;
+    if (user && !uid)
+        return EXIT_USAGE;
+    char current[256] = "", fresh[256];
+    if (!uid && (rc = cli_read_password("Current password: ", from_stdin, current, sizeof current)))
+        return rc;
+    if ((rc = cli_read_password("New password: ", from_stdin, fresh, sizeof fresh)))
+        return rc;
+    json_t *req = uid ? json_pack("{s:I,s:s}", "userId", (json_int_t)uid, "newPassword", fresh)
+                      : json_pack("{s:s,s:s}", "currentPassword", current, "newPassword", fresh);
+    OPENSSL_cleanse(current, sizeof current);
+    OPENSSL_cleanse(fresh, sizeof fresh);
+    json_t *resp;
+    rc = cli_call(cli, uid ? "ResetPassword" : "ChangePassword", req, &resp);
+    json_decref(resp);
+    if (rc == EXIT_OK && !cli->set.json)
+        printf("password changed\n");
+    return rc;
+}
+
+int cmd_user(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"create", user_create, "create a user"},
+        {"list", user_list, "list users"},
+        {"disable", user_disable, "disable a user"},
+        {"enable", user_enable, "enable a user"},
+        {"passwd", user_passwd, "change your password, or reset a user's"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("user", subs, argc, argv, cli);
+}
+
+static int token_create(struct cli *cli, int argc, char **argv)
+{
+    const char *name = NULL, *role = NULL, *days = "0";
+    const struct cli_opt opts[] = {{"name", &name, NULL, true, "what the token is for"},
+                                   {"role", &role, NULL, true, "tenant_admin, manager or auditor"},
+                                   {"days", &days, NULL, false, "valid for N days (0: no expiry)"},
+                                   {0}};
+    const struct cli_command_spec spec = {
+        "token create --name NAME --role ROLE [--days N]",
+        "Creates an API token; it is printed once and cannot be shown again.", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    const char *r = role_enum(role);
+    char *end;
+    long d = strtol(days, &end, 10);
+    if (!r)
+        return EXIT_USAGE;
+    if (*end || d < 0 || d > 3650) {
+        fprintf(stderr, "liaison: --days must be 0 to 3650\n");
+        return EXIT_USAGE;
+    }
+    json_t *resp;
+    rc = cli_call(cli, "CreateApiToken",
+                  json_pack("{s:s,s:s,s:i}", "name", name, "role", r, "validDays", (int)d), &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    if (cli->set.json) {
+        output_json(resp);
+    } else {
+        output_fields(token_cols, 6, json_object_get(resp, "apiToken"));
+        printf("\ntoken (shown once): %s\n", json_string_value(json_object_get(resp, "token")));
+    }
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int token_list(struct cli *cli, int argc, char **argv)
+{
+    const char *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {{"page-size", &page_size, NULL, false, "rows per page (1-500)"},
+                                   {"cursor", &cursor, NULL, false, "continue from a page"},
+                                   {"all", NULL, &all, false, "every page"},
+                                   {0}};
+    const struct cli_command_spec spec = {"token list [--page-size N] [--cursor C] [--all]",
+                                          "Lists your tenant's API tokens (never the tokens).",
+                                          opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return cli_list(cli, "ListApiTokens", json_object(), "apiTokens", token_cols, 6, page_size,
+                    cursor, all);
+}
+
+static int token_revoke(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"token revoke ID", "Revokes an API token at once.", opts,
+                                          1};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    unsigned long long tid = parse_id(id);
+    if (!tid)
+        return EXIT_USAGE;
+    json_t *resp;
+    rc = cli_call(cli, "RevokeApiToken", json_pack("{s:I}", "id", (json_int_t)tid), &resp);
+    json_decref(resp);
+    if (rc == EXIT_OK && !cli->set.json)
+        printf("revoked token %llu\n", tid);
+    return rc;
+}
+
+int cmd_token(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {{"create", token_create, "create an API token"},
+                                                 {"list", token_list, "list API tokens"},
+                                                 {"revoke", token_revoke, "revoke an API token"},
+                                                 {NULL, NULL, NULL}};
+    return cli_subcommand("token", subs, argc, argv, cli);
+}

@@ -1,0 +1,174 @@
+/*
+ * auth.c - tokens and password hashing.
+ *
+ * Argon2id at OWASP's minimum for the algorithm (m = 19 MiB, t = 2, p = 1)
+ * with a 16-byte salt; the parameters are in the encoded string, so raising
+ * them later leaves old hashes verifiable.
+ */
+#include "auth.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <argon2.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "wire.h"
+
+#define ARGON2_T 2
+#define ARGON2_M_KIB 19456
+#define ARGON2_P 1
+#define ARGON2_SALT 16
+#define ARGON2_HASH 32
+#define ARGON2_ENCODED_MAX 160
+
+/* Hash of a long random password nobody knows: makes "no such user" as slow as a wrong password. */
+const char auth_dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$"
+                               "c29tZXNhbHRzb21lc2FsdA$"
+                               "5uGkPDzJwfk+k7SqHeBQ5SInR23ODOIC8EMhICXK/0I";
+
+static void auth_b64url(const unsigned char *in, size_t n, char *out)
+{
+    int len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+    while (len > 0 && out[len - 1] == '=')
+        len--;
+    out[len] = '\0';
+    for (char *p = out; *p; p++)
+        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+}
+
+int auth_token_new(char *out, size_t cap, int64_t tenant_id, bool operator_token)
+{
+    unsigned char raw[32];
+    char b64[48];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return -1;
+    auth_b64url(raw, sizeof raw, b64);
+    int n = operator_token ? snprintf(out, cap, "lto_%s", b64)
+                           : snprintf(out, cap, "lts_%" PRId64 "_%s", tenant_id, b64);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+void auth_hash_hex(const char *text, char out[AUTH_HASH_HEX])
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)text, strlen(text), md);
+    static const char hex[] = "0123456789abcdef";
+    out[0] = '\\';
+    out[1] = 'x';
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+        out[2 + 2 * i] = hex[md[i] >> 4];
+        out[3 + 2 * i] = hex[md[i] & 15];
+    }
+    out[2 + 2 * SHA256_DIGEST_LENGTH] = '\0';
+}
+
+int auth_token_parse(const char *token, int64_t *tenant_id)
+{
+    size_t len = strlen(token);
+    if (len < 8 || len > AUTH_TOKEN_MAX)
+        return 0;
+    if (!strncmp(token, "lto_", 4))
+        return 1;
+    if (strncmp(token, "lts_", 4))
+        return 0;
+    char *end;
+    long long t = strtoll(token + 4, &end, 10);
+    if (end == token + 4 || *end != '_' || t <= 0)
+        return 0;
+    *tenant_id = t;
+    return 2;
+}
+
+const char *auth_password_problem(const char *password)
+{
+    size_t n = strlen(password);
+    if (n < PASSWORD_MIN)
+        return "must be at least 12 characters";
+    if (n > PASSWORD_MAX)
+        return "must be at most 128 bytes";
+    return NULL;
+}
+
+struct auth_job {
+    uv_work_t work; /* first: the callbacks get this pointer */
+    auth_password_cb done;
+    void *arg;
+    bool verify;
+    bool ok;
+    char *password;
+    char encoded[ARGON2_ENCODED_MAX];
+};
+
+static void auth_job_run(uv_work_t *w)
+{
+    struct auth_job *j = (struct auth_job *)w;
+    size_t plen = strlen(j->password);
+    if (j->verify) {
+        j->ok = argon2id_verify(j->encoded, j->password, plen) == ARGON2_OK;
+        return;
+    }
+    unsigned char salt[ARGON2_SALT];
+    if (RAND_bytes(salt, sizeof salt) != 1) {
+        j->ok = false;
+        return;
+    }
+    j->ok =
+        argon2id_hash_encoded(ARGON2_T, ARGON2_M_KIB, ARGON2_P, j->password, plen, salt,
+                              sizeof salt, ARGON2_HASH, j->encoded, sizeof j->encoded) == ARGON2_OK;
+}
+
+static void auth_job_after(uv_work_t *w, int status)
+{
+    struct auth_job *j = (struct auth_job *)w;
+    bool ok = status == 0 && j->ok;
+    j->done(j->arg, ok, ok && !j->verify ? j->encoded : NULL);
+    OPENSSL_cleanse(j->password, strlen(j->password));
+    free(j->password);
+    free(j);
+}
+
+int auth_password_job(uv_loop_t *loop, const char *password, const char *encoded,
+                      auth_password_cb done, void *arg)
+{
+    struct auth_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return -1;
+    j->password = strdup(password);
+    if (!j->password || (encoded && strlen(encoded) >= sizeof j->encoded)) {
+        free(j->password);
+        free(j);
+        return -1;
+    }
+    j->done = done;
+    j->arg = arg;
+    j->verify = encoded != NULL;
+    if (encoded)
+        snprintf(j->encoded, sizeof j->encoded, "%s", encoded);
+    if (uv_queue_work(loop, &j->work, auth_job_run, auth_job_after) != 0) {
+        free(j->password);
+        free(j);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const role_names[] = {NULL, "tenant_admin", "manager", "distributor_user",
+                                         "auditor"};
+
+int auth_role_from_name(const char *name)
+{
+    for (int i = 1; i < 5; i++)
+        if (!strcmp(role_names[i], name))
+            return i;
+    return 0;
+}
+
+const char *auth_role_name(int role)
+{
+    return role >= 1 && role <= 4 ? role_names[role] : NULL;
+}

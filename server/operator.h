@@ -1,0 +1,21 @@
+/*
+ * operator.h - platform operators, managed only on the server host
+ * ('liaisond operator create NAME'): there is no RPC that makes one.
+ */
+#ifndef LIAISON_OPERATOR_H
+#define LIAISON_OPERATOR_H
+
+#include <stddef.h>
+
+/*
+ * Creates operator name with a new token, written to token (shown once;
+ * only its hash is stored). Blocking: for the command line only.
+ * Returns 0, or -1 with err set.
+ */
+int operator_create(const char *conninfo, const char *name, char *token, size_t cap, char *err,
+                    size_t errlen);
+
+/* Revokes every token of operator name. Returns 0, or -1 with err set. */
+int operator_revoke(const char *conninfo, const char *name, char *err, size_t errlen);
+
+#endif

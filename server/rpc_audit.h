@@ -1,0 +1,14 @@
+/*
+ * rpc_audit.h - reading a tenant's audit log. Rows are written by each
+ * family's own statements, in the transaction of the change.
+ */
+#ifndef LIAISON_RPC_AUDIT_H
+#define LIAISON_RPC_AUDIT_H
+
+#include "dispatch.h"
+
+int rpc_audit_register(void);
+
+void rpc_list_audit_log(struct request *r);
+
+#endif

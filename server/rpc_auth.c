@@ -1,0 +1,526 @@
+/*
+ * rpc_auth.c - log-in, token authentication and log-out.
+ *
+ * Login takes three short transactions around an Argon2id verification on
+ * the thread pool: resolve the tenant; read the throttle and the user; then
+ * record a failure, or create the session. Failures are counted per
+ * account (tenant + e-mail, whether or not it exists) and per source
+ * address; a locked key refuses even the right password until the lock
+ * ends, and every failure is answered after a delay that grows with the
+ * count. The answer never says whether the account exists.
+ */
+#include "rpc_auth.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+#include "worker.h"
+
+#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define LOGIN_DELAY_STEP_MS 250
+#define LOGIN_DELAY_MAX_MS 2000
+
+static struct db_stmt q_auth_user = {"SELECT liaison_auth($1::bigint, $2::bigint)", 2, 0};
+static struct db_stmt q_auth_operator = {"SELECT liaison_auth_operator($1::bigint)", 1, 0};
+static struct db_stmt q_set_tenant = {"SELECT set_config('liaison.tenant_id', $1, true)", 1, 0};
+static struct db_stmt q_tenant_lookup = {"SELECT id, status FROM liaison_tenant_lookup($1)", 1, 0};
+static struct db_stmt q_throttle_check = {
+    "SELECT coalesce(bool_or(locked_until > now()), false) FROM login_throttle"
+    " WHERE key_hash IN ($1::bytea, $2::bytea)",
+    2, 0};
+static struct db_stmt q_user_by_email = {
+    "SELECT id, password_hash, role, coalesce(distributor_id, 0), sees_all_distributors,"
+    " disabled_at IS NOT NULL, email FROM users"
+    " WHERE tenant_id = liaison_tenant() AND lower(email) = lower($1)",
+    1, 0};
+/* $1 key, $2 window seconds, $3 failures that lock, $4 lock seconds */
+#define THROTTLE_RESTART "t.window_start < now() - $2::int * interval '1 second'"
+#define THROTTLE_COUNT "CASE WHEN " THROTTLE_RESTART " THEN 1 ELSE t.failures + 1 END"
+static struct db_stmt q_throttle_fail = {
+    "INSERT INTO login_throttle AS t (key_hash, failures, window_start, locked_until)"
+    " VALUES ($1::bytea, 1, now(),"
+    "  CASE WHEN 1 >= $3::int THEN now() + $4::int * interval '1 second' END)"
+    " ON CONFLICT (key_hash) DO UPDATE SET"
+    "  failures = " THROTTLE_COUNT ","
+    "  window_start = CASE WHEN " THROTTLE_RESTART " THEN now() ELSE t.window_start END,"
+    "  locked_until = CASE WHEN " THROTTLE_COUNT " >= $3::int"
+    "                 THEN now() + $4::int * interval '1 second' ELSE t.locked_until END"
+    " RETURNING failures",
+    4, 0};
+static struct db_stmt q_throttle_clear = {"DELETE FROM login_throttle WHERE key_hash = $1::bytea",
+                                          1, 0};
+/* $1 user, $2 role, $3 token hash, $4 ttl seconds, $5 actor, $6 request id, $7 source */
+static struct db_stmt q_session_create = {
+    "WITH s AS (INSERT INTO sessions (tenant_id, user_id, kind, role, token_hash, expires_at)"
+    "  VALUES (liaison_tenant(), $1::bigint, 'session', $2, $3::bytea,"
+    "          now() + $4::int * interval '1 second') RETURNING id, user_id, expires_at),"
+    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
+    "  SELECT liaison_tenant(), $5, 'session.login', 'user', user_id::text, $6, $7 FROM s)"
+    " SELECT id, " RFC3339("expires_at") " FROM s",
+    7, 0};
+static struct db_stmt q_operator_by_token = {
+    "SELECT id, name FROM operators WHERE token_hash = $1::bytea AND revoked_at IS NULL", 1, 0};
+static struct db_stmt q_session_by_token = {
+    "SELECT s.id, s.user_id, s.role, s.kind, u.email, coalesce(u.distributor_id, 0),"
+    " u.sees_all_distributors, t.slug, t.status"
+    " FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
+    " JOIN tenants t ON t.id = s.tenant_id"
+    " WHERE s.tenant_id = liaison_tenant() AND s.token_hash = $1::bytea AND s.revoked_at IS NULL"
+    " AND (s.expires_at IS NULL OR s.expires_at > now()) AND u.disabled_at IS NULL",
+    1, 0};
+/* $1 session, $2 actor, $3 request id, $4 source */
+static struct db_stmt q_session_revoke = {
+    "WITH s AS (UPDATE sessions SET revoked_at = now()"
+    "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint AND kind = 'session'"
+    "  AND revoked_at IS NULL RETURNING user_id),"
+    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
+    "  SELECT liaison_tenant(), $2, 'session.logout', 'user', user_id::text, $3, $4 FROM s)"
+    " SELECT count(*) FROM s",
+    4, 0};
+static struct db_stmt q_nothing = {"SELECT 1", 0, 0};
+
+int rpc_auth_register(void)
+{
+    struct db_stmt *const stmts[] = {
+        &q_auth_user,      &q_auth_operator,     &q_set_tenant,       &q_tenant_lookup,
+        &q_throttle_check, &q_user_by_email,     &q_throttle_fail,    &q_throttle_clear,
+        &q_session_create, &q_operator_by_token, &q_session_by_token, &q_session_revoke,
+        &q_nothing};
+    return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
+}
+
+int auth_txn_begin(struct request *r)
+{
+    struct db_step *s = &r->txn.steps[0];
+    if (r->who.kind == IDENTITY_OPERATOR) {
+        s->stmt = &q_auth_operator;
+        s->values[0] = request_printf(r, "%" PRId64, r->who.operator_id);
+    } else {
+        s->stmt = &q_auth_user;
+        s->values[0] = request_printf(r, "%" PRId64, r->who.tenant_id);
+        s->values[1] = request_printf(r, "%" PRId64, r->who.session_id);
+    }
+    r->txn.nsteps = 1;
+    return 1;
+}
+
+void auth_identity_pb(const struct identity *who, Liaison__V1__Identity *out)
+{
+    liaison__v1__identity__init(out);
+    if (who->kind == IDENTITY_OPERATOR) {
+        out->kind = "operator";
+        out->name = (char *)who->actor + strlen("operator:");
+        return;
+    }
+    out->kind = who->api_token ? "api_token" : "session";
+    out->tenant = (char *)who->tenant_slug;
+    const char *sp = strchr(who->actor, ' ');
+    out->name = sp ? (char *)sp + 1 : (char *)who->actor;
+    out->role = (Liaison__V1__Role)who->role;
+    out->user_id = (uint64_t)who->user_id;
+    out->distributor_id = (uint64_t)who->distributor_id;
+    out->sees_all_distributors = who->sees_all_distributors;
+}
+
+/* Binds the connection to who and lifts the pre-authentication limits. */
+static void auth_bind(struct request *r, const struct identity *who)
+{
+    r->who = *who;
+    if (r->conn) {
+        r->conn->who = *who;
+        r->conn->authenticated = true;
+    }
+}
+
+/* ---------- Login ---------- */
+
+struct login {
+    int64_t tenant_id;
+    bool suspended;
+    bool user_found;
+    bool disabled;
+    struct identity who;
+    char hash[160];
+    char acct_key[AUTH_HASH_HEX];
+    char addr_key[AUTH_HASH_HEX];
+    char token[AUTH_TOKEN_MAX];
+    char token_hash[AUTH_HASH_HEX];
+    int failures;
+};
+
+static struct login *login_of(struct request *r)
+{
+    return r->state;
+}
+
+static void login_refuse(struct request *r)
+{
+    request_fail(r, LIAISON__V1__CODE__UNAUTHENTICATED, "invalid tenant, e-mail or password");
+}
+
+static void login_failed_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    int failures = 0;
+    for (int i = 0; i < txn->nsteps; i++) {
+        int f = atoi(PQgetvalue(txn->results[i], 0, 0));
+        if (f > failures)
+            failures = f;
+    }
+    log_event(LOG_WARN, "log-in failed", "req=%s peer=%s failures=%d", r->rid, r->peer, failures);
+    uint64_t delay = (uint64_t)failures * LOGIN_DELAY_STEP_MS;
+    if (delay > LOGIN_DELAY_MAX_MS)
+        delay = LOGIN_DELAY_MAX_MS;
+    if (request_defer(r, delay, login_refuse) < 0)
+        login_refuse(r);
+}
+
+/* Counts a failure against the address and, when a tenant was named, the account. */
+static void login_record_failure(struct request *r)
+{
+    struct login *l = login_of(r);
+    const struct config *cfg = r->w->cfg;
+    char *window = request_printf(r, "%d", cfg->login_window_s);
+    char *lock = request_printf(r, "%d", cfg->login_lockout_s);
+    char *max_addr = request_printf(r, "%d", cfg->login_max_failures_per_address);
+    char *max_acct = request_printf(r, "%d", cfg->login_max_failures);
+    struct db_txn *t = &r->txn;
+    t->nsteps = l->tenant_id ? 2 : 1;
+    for (int i = 0; i < t->nsteps; i++) {
+        t->steps[i].stmt = &q_throttle_fail;
+        t->steps[i].values[0] = i == 0 ? l->addr_key : l->acct_key;
+        t->steps[i].values[1] = window;
+        t->steps[i].values[2] = i == 0 ? max_addr : max_acct;
+        t->steps[i].values[3] = lock;
+    }
+    request_submit(r, login_failed_done);
+}
+
+static void login_session_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    struct login *l = login_of(r);
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    const PGresult *res = txn->results[2];
+    l->who.session_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    auth_bind(r, &l->who);
+    log_event(LOG_INFO, "logged in", "req=%s tenant=%s user=%" PRId64 " peer=%s", r->rid,
+              l->who.tenant_slug, l->who.user_id, r->peer);
+    Liaison__V1__LoginResponse out = LIAISON__V1__LOGIN_RESPONSE__INIT;
+    Liaison__V1__Identity ident;
+    auth_identity_pb(&r->who, &ident);
+    out.token = l->token;
+    out.expires_at = PQgetvalue(res, 0, 1);
+    out.identity = &ident;
+    request_reply(r, &out.base);
+}
+
+static void login_verified(void *arg, bool ok, const char *encoded)
+{
+    (void)encoded;
+    struct request *r = arg;
+    struct login *l = login_of(r);
+    if (!ok || !l->user_found || l->disabled) {
+        login_record_failure(r);
+        return;
+    }
+    if (l->suspended) {
+        request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED, "the tenant is suspended");
+        return;
+    }
+    if (auth_token_new(l->token, sizeof l->token, l->tenant_id, false) < 0) {
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "no randomness for a token");
+        return;
+    }
+    auth_hash_hex(l->token, l->token_hash);
+    struct db_txn *t = &r->txn;
+    t->nsteps = 3;
+    t->steps[0].stmt = &q_set_tenant;
+    t->steps[0].values[0] = request_printf(r, "%" PRId64, l->tenant_id);
+    t->steps[1].stmt = &q_throttle_clear;
+    t->steps[1].values[0] = l->acct_key;
+    t->steps[2].stmt = &q_session_create;
+    t->steps[2].values[0] = request_printf(r, "%" PRId64, l->who.user_id);
+    t->steps[2].values[1] = auth_role_name(l->who.role);
+    t->steps[2].values[2] = l->token_hash;
+    t->steps[2].values[3] = request_printf(r, "%d", r->w->cfg->session_ttl_s);
+    t->steps[2].values[4] = l->who.actor;
+    t->steps[2].values[5] = r->rid;
+    t->steps[2].values[6] = r->peer;
+    request_submit(r, login_session_done);
+}
+
+static void login_verify(struct request *r)
+{
+    struct login *l = login_of(r);
+    const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
+    if (auth_password_job(&r->w->loop, in->password, l->user_found ? l->hash : auth_dummy_hash,
+                          login_verified, r) < 0)
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+}
+
+static void login_user_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    struct login *l = login_of(r);
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    if (strcmp(PQgetvalue(txn->results[1], 0, 0), "t") == 0) {
+        log_event(LOG_WARN, "log-in refused: locked", "req=%s peer=%s", r->rid, r->peer);
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                     "too many failed log-ins; try again later");
+        return;
+    }
+    const PGresult *u = txn->results[2];
+    if (PQntuples(u) == 1) {
+        l->user_found = true;
+        l->who.kind = IDENTITY_USER;
+        l->who.tenant_id = l->tenant_id;
+        l->who.user_id = strtoll(PQgetvalue(u, 0, 0), NULL, 10);
+        snprintf(l->hash, sizeof l->hash, "%s", PQgetvalue(u, 0, 1));
+        l->who.role = auth_role_from_name(PQgetvalue(u, 0, 2));
+        l->who.distributor_id = strtoll(PQgetvalue(u, 0, 3), NULL, 10);
+        l->who.sees_all_distributors = PQgetvalue(u, 0, 4)[0] == 't';
+        l->disabled = PQgetvalue(u, 0, 5)[0] == 't';
+        snprintf(l->who.actor, sizeof l->who.actor, "user:%" PRId64 " %s", l->who.user_id,
+                 PQgetvalue(u, 0, 6));
+    }
+    login_verify(r);
+}
+
+static void login_tenant_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    struct login *l = login_of(r);
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    const PGresult *t = txn->results[0];
+    if (PQntuples(t) != 1) {
+        login_verify(r); /* as slow as a real check, then a failure */
+        return;
+    }
+    const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
+    l->tenant_id = strtoll(PQgetvalue(t, 0, 0), NULL, 10);
+    l->suspended = strcmp(PQgetvalue(t, 0, 1), "active") != 0;
+    snprintf(l->who.tenant_slug, sizeof l->who.tenant_slug, "%s", in->tenant);
+    char *acct = request_printf(r, "acct:%" PRId64 ":%s", l->tenant_id, in->email);
+    if (!acct) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    for (char *p = acct; *p; p++)
+        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+    auth_hash_hex(acct, l->acct_key);
+    struct db_txn *x = &r->txn;
+    x->nsteps = 3;
+    x->steps[0].stmt = &q_set_tenant;
+    x->steps[0].values[0] = request_printf(r, "%" PRId64, l->tenant_id);
+    x->steps[1].stmt = &q_throttle_check;
+    x->steps[1].values[0] = l->acct_key;
+    x->steps[1].values[1] = l->addr_key;
+    x->steps[2].stmt = &q_user_by_email;
+    x->steps[2].values[0] = in->email;
+    request_submit(r, login_user_done);
+}
+
+void rpc_login(struct request *r)
+{
+    const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
+    if (!in->tenant[0] || strlen(in->tenant) > 63) {
+        request_fail_field(r, "tenant", "a tenant slug is required");
+        return;
+    }
+    if (!in->email[0]) {
+        request_fail_field(r, "email", "required");
+        return;
+    }
+    if (!in->password[0] || strlen(in->password) > PASSWORD_MAX) {
+        request_fail_field(r, "password", "required, at most 128 bytes");
+        return;
+    }
+    struct login *l = arena_alloc(&r->arena, sizeof *l);
+    char *addr = request_printf(r, "addr:%.*s", (int)strcspn(r->peer, ":"), r->peer);
+    if (!l || !addr) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    memset(l, 0, sizeof *l);
+    r->state = l;
+    auth_hash_hex(addr, l->addr_key);
+    r->txn.nsteps = 1;
+    r->txn.steps[0].stmt = &q_tenant_lookup;
+    r->txn.steps[0].values[0] = in->tenant;
+    request_submit(r, login_tenant_done);
+}
+
+/* ---------- Authenticate ---------- */
+
+static void authenticate_reply(struct request *r)
+{
+    Liaison__V1__AuthenticateResponse out = LIAISON__V1__AUTHENTICATE_RESPONSE__INIT;
+    Liaison__V1__Identity ident;
+    auth_identity_pb(&r->who, &ident);
+    out.identity = &ident;
+    out.max_frame_bytes = (uint32_t)r->w->cfg->max_frame_bytes;
+    out.max_in_flight = (uint32_t)r->w->cfg->max_in_flight;
+    request_reply(r, &out.base);
+}
+
+static void authenticate_operator_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    const PGresult *res = txn->results[0];
+    if (PQntuples(res) != 1) {
+        request_fail(r, LIAISON__V1__CODE__UNAUTHENTICATED, "invalid or revoked token");
+        return;
+    }
+    struct identity who = {.kind = IDENTITY_OPERATOR};
+    who.operator_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    snprintf(who.actor, sizeof who.actor, "operator:%s", PQgetvalue(res, 0, 1));
+    auth_bind(r, &who);
+    authenticate_reply(r);
+}
+
+static void authenticate_session_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    const PGresult *res = txn->results[1];
+    if (PQntuples(res) != 1) {
+        request_fail(r, LIAISON__V1__CODE__UNAUTHENTICATED, "invalid, expired or revoked token");
+        return;
+    }
+    if (strcmp(PQgetvalue(res, 0, 8), "active") != 0) {
+        request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED, "the tenant is suspended");
+        return;
+    }
+    struct identity who = {.kind = IDENTITY_USER};
+    who.tenant_id = strtoll(r->txn.steps[0].values[0], NULL, 10);
+    who.session_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    who.user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    who.role = auth_role_from_name(PQgetvalue(res, 0, 2));
+    who.api_token = strcmp(PQgetvalue(res, 0, 3), "api") == 0;
+    who.distributor_id = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+    who.sees_all_distributors = PQgetvalue(res, 0, 6)[0] == 't';
+    snprintf(who.tenant_slug, sizeof who.tenant_slug, "%s", PQgetvalue(res, 0, 7));
+    snprintf(who.actor, sizeof who.actor, "%s:%" PRId64 " %s", who.api_token ? "token" : "user",
+             who.user_id, PQgetvalue(res, 0, 4));
+    auth_bind(r, &who);
+    authenticate_reply(r);
+}
+
+void rpc_authenticate(struct request *r)
+{
+    const Liaison__V1__AuthenticateRequest *in = (const Liaison__V1__AuthenticateRequest *)r->input;
+    int64_t tenant_id = 0;
+    int kind = auth_token_parse(in->token, &tenant_id);
+    if (!kind) {
+        request_fail(r, LIAISON__V1__CODE__UNAUTHENTICATED, "invalid, expired or revoked token");
+        return;
+    }
+    char *hash = arena_alloc(&r->arena, AUTH_HASH_HEX);
+    if (!hash) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    auth_hash_hex(in->token, hash);
+    if (kind == 1) {
+        r->txn.nsteps = 1;
+        r->txn.steps[0].stmt = &q_operator_by_token;
+        r->txn.steps[0].values[0] = hash;
+        request_submit(r, authenticate_operator_done);
+        return;
+    }
+    r->txn.nsteps = 2;
+    r->txn.steps[0].stmt = &q_set_tenant;
+    r->txn.steps[0].values[0] = request_printf(r, "%" PRId64, tenant_id);
+    r->txn.steps[1].stmt = &q_session_by_token;
+    r->txn.steps[1].values[0] = hash;
+    request_submit(r, authenticate_session_done);
+}
+
+/* ---------- Logout, WhoAmI ---------- */
+
+static void auth_unbind(struct request *r)
+{
+    if (r->conn) {
+        memset(&r->conn->who, 0, sizeof r->conn->who);
+        r->conn->authenticated = false;
+    }
+}
+
+static void logout_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    auth_unbind(r);
+    Liaison__V1__LogoutResponse out = LIAISON__V1__LOGOUT_RESPONSE__INIT;
+    request_reply(r, &out.base);
+}
+
+void rpc_logout(struct request *r)
+{
+    if (r->who.kind == IDENTITY_OPERATOR || r->who.api_token) {
+        /* Nothing to revoke: the connection simply forgets who it was. */
+        auth_unbind(r);
+        Liaison__V1__LogoutResponse out = LIAISON__V1__LOGOUT_RESPONSE__INIT;
+        request_reply(r, &out.base);
+        return;
+    }
+    int n = auth_txn_begin(r);
+    struct db_step *s = &r->txn.steps[n];
+    s->stmt = &q_session_revoke;
+    s->values[0] = request_printf(r, "%" PRId64, r->who.session_id);
+    s->values[1] = r->who.actor;
+    s->values[2] = r->rid;
+    s->values[3] = r->peer;
+    r->txn.nsteps = n + 1;
+    request_submit(r, logout_done);
+}
+
+static void whoami_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    Liaison__V1__WhoAmIResponse out = LIAISON__V1__WHO_AM_IRESPONSE__INIT;
+    Liaison__V1__Identity ident;
+    auth_identity_pb(&r->who, &ident);
+    out.identity = &ident;
+    request_reply(r, &out.base);
+}
+
+void rpc_whoami(struct request *r)
+{
+    int n = auth_txn_begin(r);
+    r->txn.steps[n].stmt = &q_nothing;
+    r->txn.nsteps = n + 1;
+    request_submit(r, whoami_done);
+}

@@ -1,0 +1,399 @@
+/*
+ * rpc_tenant.c - tenants: create (with the first tenant admin), list, show,
+ * suspend, resume, export and delete. Only operators reach these (authz.c);
+ * each runs after liaison_auth_operator() in the same transaction.
+ */
+#include "rpc_tenant.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "page.h"
+#include "rpc_auth.h"
+#include "worker.h"
+
+#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define TENANT_COLS "slug, name, status, " RFC3339("created_at")
+#define TENANTS_CURSOR "ten"
+#define EXPORT_CURSOR "exp"
+
+/* $1 slug, $2 name; binds the transaction to the new tenant. */
+static struct db_stmt q_tenant_insert = {"INSERT INTO tenants (slug, name) VALUES ($1, $2)"
+                                         " RETURNING " TENANT_COLS
+                                         ", set_config('liaison.tenant_id', id::text, true)",
+                                         2, 0};
+/* $1 email, $2 name, $3 hash, $4 actor, $5 request id, $6 source */
+static struct db_stmt q_first_admin = {
+    "WITH u AS (INSERT INTO users (tenant_id, email, display_name, role, password_hash)"
+    "  VALUES (liaison_tenant(), $1, $2, 'tenant_admin', $3) RETURNING id),"
+    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
+    "  SELECT liaison_tenant(), $4, 'user.create', 'user', id::text, $5, $6 FROM u)"
+    " SELECT id FROM u",
+    6, 0};
+static struct db_stmt q_tenant_list = {
+    "SELECT " TENANT_COLS ", id FROM tenants WHERE id > $1::bigint ORDER BY id LIMIT $2::int", 2,
+    0};
+static struct db_stmt q_tenant_get = {"SELECT " TENANT_COLS " FROM tenants WHERE slug = $1", 1, 0};
+/* $1 slug, $2 status */
+static struct db_stmt q_tenant_status = {"UPDATE tenants SET status = $2 WHERE slug = $1"
+                                         " RETURNING " TENANT_COLS
+                                         ", set_config('liaison.tenant_id', id::text, true)",
+                                         2, 0};
+/* $1 actor, $2 action, $3 slug, $4 request id, $5 source */
+static struct db_stmt q_tenant_audit = {
+    "WITH p AS (INSERT INTO platform_audit (actor, action, tenant_slug, request_id, source)"
+    "  SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM tenants WHERE slug = $3)"
+    "  OR $2 = 'tenant.delete')"
+    " INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
+    " SELECT liaison_tenant(), $1, $2, 'tenant', $3, $4, $5 WHERE liaison_tenant() IS NOT NULL",
+    5, 0};
+static struct db_stmt q_tenant_delete = {
+    "DELETE FROM tenants WHERE slug = $1 RETURNING " TENANT_COLS, 1, 0};
+static struct db_stmt q_tenant_bind = {
+    "SELECT set_config('liaison.tenant_id', id::text, true) FROM tenants WHERE slug = $1", 1, 0};
+/*
+ * Every row of the bound tenant, table by table (every table with a
+ * tenant_id column, found in the catalogue so none can be forgotten), then
+ * by id. $1 table to resume in, $2 id after, $3 limit.
+ */
+static struct db_stmt q_export_page = {
+    "SELECT tbl, id, js FROM liaison_export_page($1, $2::bigint, $3::int)", 3, 0};
+
+int rpc_tenant_register(void)
+{
+    struct db_stmt *const stmts[] = {&q_tenant_insert, &q_first_admin,   &q_tenant_list,
+                                     &q_tenant_get,    &q_tenant_status, &q_tenant_audit,
+                                     &q_tenant_delete, &q_tenant_bind,   &q_export_page};
+    return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
+}
+
+static Liaison__V1__TenantStatus tenant_status(const char *s)
+{
+    return !strcmp(s, "active") ? LIAISON__V1__TENANT_STATUS__TENANT_STATUS_ACTIVE
+                                : LIAISON__V1__TENANT_STATUS__TENANT_STATUS_SUSPENDED;
+}
+
+/* Row i of res (slug, name, status, created) as a Tenant. */
+static void tenant_from_row(const PGresult *res, int i, Liaison__V1__Tenant *t)
+{
+    liaison__v1__tenant__init(t);
+    t->slug = PQgetvalue(res, i, 0);
+    t->name = PQgetvalue(res, i, 1);
+    t->status = tenant_status(PQgetvalue(res, i, 2));
+    t->created_at = PQgetvalue(res, i, 3);
+}
+
+static bool slug_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 63 || s[0] == '-')
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+static void tenant_reply_one(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    const PGresult *res = txn->results[1];
+    if (PQntuples(res) != 1) {
+        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such tenant");
+        return;
+    }
+    Liaison__V1__Tenant t;
+    tenant_from_row(res, 0, &t);
+    Liaison__V1__TenantResponse out = LIAISON__V1__TENANT_RESPONSE__INIT;
+    out.tenant = &t;
+    request_reply(r, &out.base);
+}
+
+/* ---------- CreateTenant ---------- */
+
+static void create_tenant_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (code == LIAISON__V1__CODE__ALREADY_EXISTS) {
+        request_fail(r, code, "a tenant with this slug already exists");
+        return;
+    }
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    Liaison__V1__Tenant t;
+    tenant_from_row(txn->results[1], 0, &t);
+    Liaison__V1__CreateTenantResponse out = LIAISON__V1__CREATE_TENANT_RESPONSE__INIT;
+    out.tenant = &t;
+    out.admin_user_id = strtoull(PQgetvalue(txn->results[2], 0, 0), NULL, 10);
+    request_reply(r, &out.base);
+}
+
+static void create_tenant_hashed(void *arg, bool ok, const char *encoded)
+{
+    struct request *r = arg;
+    const Liaison__V1__CreateTenantRequest *in = (const Liaison__V1__CreateTenantRequest *)r->input;
+    char *hash = ok ? arena_strdup(&r->arena, encoded) : NULL;
+    if (!hash) {
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "password hashing failed");
+        return;
+    }
+    int n = auth_txn_begin(r);
+    struct db_step *s = r->txn.steps;
+    s[n].stmt = &q_tenant_insert;
+    s[n].values[0] = in->slug;
+    s[n].values[1] = in->name;
+    s[n + 1].stmt = &q_first_admin;
+    s[n + 1].values[0] = in->admin_email;
+    s[n + 1].values[1] = in->admin_name;
+    s[n + 1].values[2] = hash;
+    s[n + 1].values[3] = r->who.actor;
+    s[n + 1].values[4] = r->rid;
+    s[n + 1].values[5] = r->peer;
+    s[n + 2].stmt = &q_tenant_audit;
+    s[n + 2].values[0] = r->who.actor;
+    s[n + 2].values[1] = "tenant.create";
+    s[n + 2].values[2] = in->slug;
+    s[n + 2].values[3] = r->rid;
+    s[n + 2].values[4] = r->peer;
+    r->txn.nsteps = n + 3;
+    request_submit(r, create_tenant_done);
+}
+
+void rpc_create_tenant(struct request *r)
+{
+    const Liaison__V1__CreateTenantRequest *in = (const Liaison__V1__CreateTenantRequest *)r->input;
+    const char *why;
+    if (!slug_valid(in->slug)) {
+        request_fail_field(r, "slug", "2 to 63 of a-z, 0-9 and '-', not starting with '-'");
+        return;
+    }
+    if (!in->name[0] || strlen(in->name) > 200) {
+        request_fail_field(r, "name", "1 to 200 bytes");
+        return;
+    }
+    if (strlen(in->admin_email) < 3 || strlen(in->admin_email) > 254 ||
+        !strchr(in->admin_email, '@')) {
+        request_fail_field(r, "adminEmail", "an e-mail address is required");
+        return;
+    }
+    if (strlen(in->admin_name) > 200) {
+        request_fail_field(r, "adminName", "at most 200 bytes");
+        return;
+    }
+    if ((why = auth_password_problem(in->admin_password))) {
+        request_fail_field(r, "adminPassword", why);
+        return;
+    }
+    if (auth_password_job(&r->w->loop, in->admin_password, NULL, create_tenant_hashed, r) < 0)
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* ---------- ListTenants, GetTenant ---------- */
+
+static void list_tenants_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    const Liaison__V1__ListTenantsRequest *in = (const Liaison__V1__ListTenantsRequest *)r->input;
+    const PGresult *res = txn->results[1];
+    unsigned want = page_size(in->page), rows = (unsigned)PQntuples(res);
+    unsigned n = rows > want ? want : rows;
+    Liaison__V1__Tenant *items = arena_alloc(&r->arena, sizeof *items * (n + 1));
+    Liaison__V1__Tenant **ptrs = arena_alloc(&r->arena, sizeof *ptrs * (n + 1));
+    Liaison__V1__ListTenantsResponse out = LIAISON__V1__LIST_TENANTS_RESPONSE__INIT;
+    Liaison__V1__PageResponse page = LIAISON__V1__PAGE_RESPONSE__INIT;
+    if (!items || !ptrs) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        tenant_from_row(res, (int)i, &items[i]);
+        ptrs[i] = &items[i];
+    }
+    out.n_tenants = n;
+    out.tenants = ptrs;
+    out.page = &page;
+    if (rows > want)
+        page.next_cursor =
+            page_cursor_encode(&r->arena, TENANTS_CURSOR, PQgetvalue(res, (int)n - 1, 4));
+    request_reply(r, &out.base);
+}
+
+void rpc_list_tenants(struct request *r)
+{
+    const Liaison__V1__ListTenantsRequest *in = (const Liaison__V1__ListTenantsRequest *)r->input;
+    char after[24];
+    if (page_after_id(in->page, TENANTS_CURSOR, after, sizeof after) < 0) {
+        request_fail_field(r, "page.cursor", "not a cursor from ListTenants");
+        return;
+    }
+    int n = auth_txn_begin(r);
+    r->txn.steps[n].stmt = &q_tenant_list;
+    r->txn.steps[n].values[0] = arena_strdup(&r->arena, after);
+    r->txn.steps[n].values[1] = page_limit_param(&r->arena, in->page);
+    r->txn.nsteps = n + 1;
+    request_submit(r, list_tenants_done);
+}
+
+void rpc_get_tenant(struct request *r)
+{
+    const Liaison__V1__TenantRequest *in = (const Liaison__V1__TenantRequest *)r->input;
+    int n = auth_txn_begin(r);
+    r->txn.steps[n].stmt = &q_tenant_get;
+    r->txn.steps[n].values[0] = in->slug;
+    r->txn.nsteps = n + 1;
+    request_submit(r, tenant_reply_one);
+}
+
+/* ---------- SuspendTenant, ResumeTenant ---------- */
+
+static void tenant_set_status(struct request *r, const char *status, const char *action)
+{
+    const Liaison__V1__TenantRequest *in = (const Liaison__V1__TenantRequest *)r->input;
+    int n = auth_txn_begin(r);
+    struct db_step *s = r->txn.steps;
+    s[n].stmt = &q_tenant_status;
+    s[n].values[0] = in->slug;
+    s[n].values[1] = status;
+    s[n + 1].stmt = &q_tenant_audit;
+    s[n + 1].values[0] = r->who.actor;
+    s[n + 1].values[1] = action;
+    s[n + 1].values[2] = in->slug;
+    s[n + 1].values[3] = r->rid;
+    s[n + 1].values[4] = r->peer;
+    r->txn.nsteps = n + 2;
+    request_submit(r, tenant_reply_one);
+}
+
+void rpc_suspend_tenant(struct request *r)
+{
+    tenant_set_status(r, "suspended", "tenant.suspend");
+}
+
+void rpc_resume_tenant(struct request *r)
+{
+    tenant_set_status(r, "active", "tenant.resume");
+}
+
+/* ---------- DeleteTenant ---------- */
+
+static void delete_tenant_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    const PGresult *res = txn->results[1];
+    if (PQntuples(res) != 1) {
+        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such tenant");
+        return;
+    }
+    Liaison__V1__Tenant t;
+    tenant_from_row(res, 0, &t);
+    Liaison__V1__DeleteTenantResponse out = LIAISON__V1__DELETE_TENANT_RESPONSE__INIT;
+    out.tenant = &t;
+    request_reply(r, &out.base);
+}
+
+void rpc_delete_tenant(struct request *r)
+{
+    const Liaison__V1__DeleteTenantRequest *in = (const Liaison__V1__DeleteTenantRequest *)r->input;
+    if (strcmp(in->confirm, in->slug) != 0 || !in->slug[0]) {
+        request_fail_field(r, "confirm", "must repeat the tenant's slug");
+        return;
+    }
+    int n = auth_txn_begin(r);
+    struct db_step *s = r->txn.steps;
+    s[n].stmt = &q_tenant_delete;
+    s[n].values[0] = in->slug;
+    s[n + 1].stmt = &q_tenant_audit;
+    s[n + 1].values[0] = r->who.actor;
+    s[n + 1].values[1] = "tenant.delete";
+    s[n + 1].values[2] = in->slug;
+    s[n + 1].values[3] = r->rid;
+    s[n + 1].values[4] = r->peer;
+    r->txn.nsteps = n + 2;
+    request_submit(r, delete_tenant_done);
+}
+
+/* ---------- ExportTenant ---------- */
+
+static void export_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    if (PQntuples(txn->results[1]) != 1) {
+        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such tenant");
+        return;
+    }
+    const Liaison__V1__ExportTenantRequest *in = (const Liaison__V1__ExportTenantRequest *)r->input;
+    const PGresult *res = txn->results[2];
+    unsigned want = page_size(in->page), rows = (unsigned)PQntuples(res);
+    unsigned n = rows > want ? want : rows;
+    Liaison__V1__ExportRow *items = arena_alloc(&r->arena, sizeof *items * (n + 1));
+    Liaison__V1__ExportRow **ptrs = arena_alloc(&r->arena, sizeof *ptrs * (n + 1));
+    if (!items || !ptrs) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        liaison__v1__export_row__init(&items[i]);
+        items[i].table = PQgetvalue(res, (int)i, 0);
+        items[i].json = PQgetvalue(res, (int)i, 2);
+        ptrs[i] = &items[i];
+    }
+    Liaison__V1__ExportTenantResponse out = LIAISON__V1__EXPORT_TENANT_RESPONSE__INIT;
+    Liaison__V1__PageResponse page = LIAISON__V1__PAGE_RESPONSE__INIT;
+    out.n_rows = n;
+    out.rows = ptrs;
+    out.page = &page;
+    if (rows > want) {
+        char *key = request_printf(r, "%s/%s", PQgetvalue(res, (int)n - 1, 0),
+                                   PQgetvalue(res, (int)n - 1, 1));
+        page.next_cursor = key ? page_cursor_encode(&r->arena, EXPORT_CURSOR, key) : NULL;
+    }
+    request_reply(r, &out.base);
+}
+
+void rpc_export_tenant(struct request *r)
+{
+    const Liaison__V1__ExportTenantRequest *in = (const Liaison__V1__ExportTenantRequest *)r->input;
+    char key[128];
+    if (page_cursor_decode(in->page ? in->page->cursor : "", EXPORT_CURSOR, key, sizeof key) < 0) {
+        request_fail_field(r, "page.cursor", "not a cursor from ExportTenant");
+        return;
+    }
+    char *slash = strchr(key, '/');
+    const char *table = "", *after = "0";
+    if (key[0]) {
+        if (!slash || strspn(slash + 1, "0123456789") != strlen(slash + 1) || !slash[1]) {
+            request_fail_field(r, "page.cursor", "not a cursor from ExportTenant");
+            return;
+        }
+        *slash = '\0';
+        table = arena_strdup(&r->arena, key);
+        after = arena_strdup(&r->arena, slash + 1);
+    }
+    int n = auth_txn_begin(r);
+    struct db_step *s = r->txn.steps;
+    s[n].stmt = &q_tenant_bind;
+    s[n].values[0] = in->slug;
+    s[n + 1].stmt = &q_export_page;
+    s[n + 1].values[0] = table;
+    s[n + 1].values[1] = after;
+    s[n + 1].values[2] = page_limit_param(&r->arena, in->page);
+    r->txn.nsteps = n + 2;
+    request_submit(r, export_done);
+}
