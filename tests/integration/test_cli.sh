@@ -81,6 +81,54 @@ check "invalid JSON" 2 "$cli" call Ping '{oops'
 check "unavailable server" 6 "$cli" --url liaison://127.0.0.1:1 health
 check "bad URL" 2 "$cli" --url http://x health
 
+# Operator, log-in, session file, whoami, users, tokens, audit, log-out.
+slug=cli-$$
+pw='a password of some length'
+echo "$pw" >"$home/pw"
+check "admin tenant create needs an operator" 3 sh -c "\"$cli\" admin tenant create --slug $slug --name Cli --admin-email a@cli.example --password-stdin < \"$home/pw\""
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "admin tenant create" 0 sh -c "\"$cli\" admin tenant create --slug $slug --name 'Cli GmbH' --admin-email a@cli.example --password-stdin < \"$home/pw\""
+contains "tenant shown" "$out" "Cli GmbH"
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "admin tenant create again: conflict" 5 sh -c "\"$cli\" admin tenant create --slug $slug --name 'Cli GmbH' --admin-email a@cli.example --password-stdin < \"$home/pw\""
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "admin tenant list" 0 "$cli" admin tenant list --all
+contains "tenant listed" "$out" "$slug"
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "admin tenant show unknown" 4 "$cli" admin tenant show nope-$$
+check "admin tenant --help" 0 "$cli" admin tenant --help
+contains "admin help lists export" "$out" "export"
+check "wrong password: authentication exit code" 3 sh -c "echo 'not the password at all' | \"$cli\" login --tenant $slug --email a@cli.example --password-stdin"
+check "login" 0 sh -c "\"$cli\" login --tenant $slug --email a@cli.example --password-stdin < \"$home/pw\""
+[ "$(stat -c %a "$home/.config/liaison/session")" = 600 ] && echo "ok - session file is 0600" ||
+  { echo "not ok - session file mode"; fail=1; }
+grep -q "$pw" "$home/.config/liaison/session" && { echo "not ok - password stored"; fail=1; } ||
+  echo "ok - no password in the session file"
+check "whoami" 0 "$cli" whoami
+contains "whoami shows tenant" "$out" "$slug"
+check "user create" 0 sh -c "\"$cli\" user create --email m@cli.example --role manager --name Mai --password-stdin < \"$home/pw\""
+check "user create with a short password" 2 sh -c "echo short | \"$cli\" user create --email s@cli.example --role manager --password-stdin"
+contains "short password named" "$err" "password"
+check "user create with a bad role" 2 sh -c "\"$cli\" user create --email r@cli.example --role boss --password-stdin < \"$home/pw\""
+check "user list" 0 "$cli" user list
+contains "user listed" "$out" "m@cli.example"
+mid=$(grep m@cli.example "$out" | awk '{print $1}')
+check "user disable" 0 "$cli" user disable "$mid"
+check "user disable unknown" 4 "$cli" user disable 999999999
+check "user enable" 0 "$cli" user enable "$mid"
+check "token create" 0 "$cli" token create --name ci --role auditor --days 30
+contains "token shown once" "$out" "token (shown once): lts_"
+tok=$(sed -n 's/^token (shown once): //p' "$out")
+check "token list" 0 "$cli" token list
+contains "token listed" "$out" "ci"
+LIAISON_TOKEN=$tok check "auditor token reads the audit log" 0 "$cli" audit --all
+contains "audit shows user creation" "$out" "user.create"
+LIAISON_TOKEN=$tok check "auditor token may not create users" 3 sh -c "\"$cli\" user create --email x@cli.example --role manager --password-stdin < \"$home/pw\""
+check "audit --json" 0 "$cli" --json audit --entity user
+contains "audit json" "$out" '"entries"'
+printf '%s\n%s\n' "$pw" "another password, long" >"$home/pw2"
+check "passwd" 0 sh -c "\"$cli\" user passwd --password-stdin < \"$home/pw2\""
+check "logout" 0 "$cli" logout
+[ ! -e "$home/.config/liaison/session" ] && echo "ok - session file removed" ||
+  { echo "not ok - session file left"; fail=1; }
+check "whoami after logout" 3 "$cli" whoami
+
 # Config file, overridden by environment and then by flags.
 unset LIAISON_URL LIAISON_CA
 mkdir -p "$home/.config/liaison"

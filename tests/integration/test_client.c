@@ -217,6 +217,50 @@ static void test_reconnect_after_idle_close(void)
     liaison_free(c);
 }
 
+static void test_suspension_cuts_off_live_session(void)
+{
+    liaison_conn *op = liaison_new(url);
+    liaison_set_option(op, LIAISON_OPT_CA_FILE, ca);
+    liaison_set_option(op, LIAISON_OPT_TOKEN, env("LIAISON_TEST_OPERATOR_TOKEN"));
+    char slug[64], req[512];
+    snprintf(slug, sizeof slug, "live-%ld", (long)getpid());
+    snprintf(req, sizeof req,
+             "{\"slug\":\"%s\",\"name\":\"Live\",\"adminEmail\":\"a@live.example\","
+             "\"adminPassword\":\"twelve chars or more\"}",
+             slug);
+    char *json = NULL;
+    CHECK_EQ_INT(liaison_call_json(op, "CreateTenant", req, &json), LIAISON_OK);
+    liaison_string_free(json);
+
+    liaison_conn *c = liaison_new(url);
+    liaison_set_option(c, LIAISON_OPT_CA_FILE, ca);
+    CHECK_EQ_INT(liaison_login(c, slug, "a@live.example", "wrong password!!", NULL),
+                 LIAISON_UNAUTHENTICATED);
+    CHECK_EQ_INT(liaison_login(c, slug, "a@live.example", "twelve chars or more", NULL),
+                 LIAISON_OK);
+    CHECK_EQ_INT(liaison_call_json(c, "WhoAmI", NULL, &json), LIAISON_OK);
+    CHECK(strstr(json, "\"role\":\"ROLE_TENANT_ADMIN\"") != NULL);
+    liaison_string_free(json);
+
+    snprintf(req, sizeof req, "{\"slug\":\"%s\"}", slug);
+    CHECK_EQ_INT(liaison_call_json(op, "SuspendTenant", req, &json), LIAISON_OK);
+    liaison_string_free(json);
+    /* the same connection, already authenticated: refused on its next call */
+    CHECK_EQ_INT(liaison_call_json(c, "ListUsers", NULL, &json), LIAISON_PERMISSION_DENIED);
+    CHECK(strstr(liaison_error(c), "suspended") != NULL);
+    liaison_string_free(json);
+    CHECK_EQ_INT(liaison_call_json(op, "ResumeTenant", req, &json), LIAISON_OK);
+    liaison_string_free(json);
+    CHECK_EQ_INT(liaison_call_json(c, "ListUsers", NULL, &json), LIAISON_OK);
+    liaison_string_free(json);
+    /* after logout the session is gone, and the handle forgot its token */
+    CHECK_EQ_INT(liaison_logout(c), LIAISON_OK);
+    CHECK_EQ_INT(liaison_call_json(c, "ListUsers", NULL, &json), LIAISON_UNAUTHENTICATED);
+    liaison_string_free(json);
+    liaison_free(c);
+    liaison_free(op);
+}
+
 int main(void)
 {
     url = env("LIAISON_TEST_URL");
@@ -227,6 +271,7 @@ int main(void)
     RUN(test_errors);
     RUN(test_certificate_checks);
     RUN(test_bad_urls_and_options);
+    RUN(test_suspension_cuts_off_live_session);
     RUN(test_reconnect_after_idle_close);
     return 0;
 }
