@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # dev-certs.sh DIR - a development CA and a server certificate for
 # localhost / 127.0.0.1 / ::1 (ECDSA P-256), written to DIR as ca.pem,
-# ca.key, server.pem, server.key. Existing files are kept, so running it
-# again changes nothing. For development and tests only.
+# ca.key, server.pem, server.key; and an operator CA with one operator
+# client certificate (CN "ops"): operator-ca.pem, operator.pem,
+# operator.key. Existing files are kept, so running it again changes
+# nothing. For development and tests only.
 set -euo pipefail
 dir=${1:?usage: dev-certs.sh DIR}
 mkdir -p "$dir"
@@ -23,4 +25,18 @@ if [ ! -f server.pem ]; then
     -extfile server.ext -out server.pem 2>/dev/null
   rm -f server.csr server.ext
 fi
-chmod 644 ca.pem server.pem
+if [ ! -f operator-ca.pem ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 \
+    -subj "/CN=Liaison development operator CA" -keyout operator-ca.key -out operator-ca.pem \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    2>/dev/null
+fi
+if [ ! -f operator.pem ]; then
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=ops" \
+    -keyout operator.key -out operator.csr 2>/dev/null
+  printf '%s\n' "extendedKeyUsage=clientAuth" "keyUsage=critical,digitalSignature" >operator.ext
+  openssl x509 -req -in operator.csr -CA operator-ca.pem -CAkey operator-ca.key \
+    -CAcreateserial -days 825 -extfile operator.ext -out operator.pem 2>/dev/null
+  rm -f operator.csr operator.ext
+fi
+chmod 644 ca.pem server.pem operator-ca.pem operator.pem

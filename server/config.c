@@ -34,6 +34,8 @@ static const struct setting settings[] = {
     S(tls_cert, SET_STR, "", 1, PATH_MAX, true, "server certificate chain (PEM)"),
     S(tls_key, SET_STR, "", 1, PATH_MAX, true, "server private key (PEM)"),
     S(tls_min_version, SET_STR, "1.3", 1, 3, false, "lowest TLS version accepted: 1.3 or 1.2"),
+    S(operator_ca, SET_STR, "", 0, PATH_MAX, true,
+      "CA whose client certificates identify operators by common name (optional)"),
     S(database_url, SET_STR, "postgresql:///liaison", 1, 4096, false,
       "libpq connection string or URI"),
     S(migrate_database_url, SET_STR, "", 0, 4096, false,

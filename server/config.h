@@ -17,6 +17,7 @@ struct config {
     char *tls_cert;
     char *tls_key;
     char *tls_min_version;
+    char *operator_ca;
     char *database_url;
     char *migrate_database_url;
     int db_pool_size;

@@ -77,8 +77,8 @@ static void on_reload_signal(uv_signal_t *s, int signum)
         log_event(LOG_ERROR, "reload refused", "reason=\"%s\"", err);
         return;
     }
-    if (tls_load(next.tls_cert, next.tls_key, !strcmp(next.tls_min_version, "1.2"), err,
-                 sizeof err) < 0) {
+    if (tls_load(next.tls_cert, next.tls_key, !strcmp(next.tls_min_version, "1.2"),
+                 next.operator_ca, err, sizeof err) < 0) {
         log_event(LOG_ERROR, "reload refused: certificate", "reason=\"%s\"", err);
         config_free(&next);
         return;
@@ -99,8 +99,8 @@ static int serve(struct server *srv)
         log_event(LOG_ERROR, "start failed", "reason=\"%s\"", err);
         return 1;
     }
-    if (tls_load(cfg->tls_cert, cfg->tls_key, !strcmp(cfg->tls_min_version, "1.2"), err,
-                 sizeof err) < 0) {
+    if (tls_load(cfg->tls_cert, cfg->tls_key, !strcmp(cfg->tls_min_version, "1.2"),
+                 cfg->operator_ca, err, sizeof err) < 0) {
         log_event(LOG_ERROR, "start failed: TLS", "reason=\"%s\"", err);
         return 1;
     }

@@ -18,6 +18,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "tls.h"
 #include "worker.h"
 
 #define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -62,6 +63,8 @@ static struct db_stmt q_session_create = {
     "  SELECT liaison_tenant(), $5, 'session.login', 'user', user_id::text, $6, $7 FROM s)"
     " SELECT id, " RFC3339("expires_at") " FROM s",
     7, 0};
+static struct db_stmt q_operator_by_name = {
+    "SELECT id, name FROM operators WHERE name = $1 AND revoked_at IS NULL", 1, 0};
 static struct db_stmt q_operator_by_token = {
     "SELECT id, name FROM operators WHERE token_hash = $1::bytea AND revoked_at IS NULL", 1, 0};
 static struct db_stmt q_session_by_token = {
@@ -88,7 +91,7 @@ int rpc_auth_register(void)
     struct db_stmt *const stmts[] = {
         &q_auth_user,      &q_auth_operator,     &q_set_tenant,       &q_tenant_lookup,
         &q_throttle_check, &q_user_by_email,     &q_throttle_fail,    &q_throttle_clear,
-        &q_session_create, &q_operator_by_token, &q_session_by_token, &q_session_revoke,
+        &q_session_create, &q_operator_by_token, &q_operator_by_name, &q_session_by_token, &q_session_revoke,
         &q_nothing};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
@@ -435,6 +438,20 @@ void rpc_authenticate(struct request *r)
 {
     const Liaison__V1__AuthenticateRequest *in = (const Liaison__V1__AuthenticateRequest *)r->input;
     int64_t tenant_id = 0;
+    if (!in->token[0]) {
+        /* No token: an operator's client certificate, if it verified. */
+        char cn[128];
+        if (!r->conn || !tls_peer_operator(r->conn->ssl, cn, sizeof cn)) {
+            request_fail(r, LIAISON__V1__CODE__UNAUTHENTICATED,
+                         "no token, and no operator client certificate");
+            return;
+        }
+        r->txn.nsteps = 1;
+        r->txn.steps[0].stmt = &q_operator_by_name;
+        r->txn.steps[0].values[0] = arena_strdup(&r->arena, cn);
+        request_submit(r, authenticate_operator_done);
+        return;
+    }
     int kind = auth_token_parse(in->token, &tenant_id);
     if (!kind) {
         request_fail(r, LIAISON__V1__CODE__UNAUTHENTICATED, "invalid, expired or revoked token");

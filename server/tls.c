@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include "wire.h"
 
@@ -40,7 +41,8 @@ static int tls_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *o
     return SSL_TLSEXT_ERR_OK;
 }
 
-int tls_load(const char *cert, const char *key, bool allow_tls12, char *err, size_t errlen)
+int tls_load(const char *cert, const char *key, bool allow_tls12, const char *operator_ca,
+             char *err, size_t errlen)
 {
     ERR_clear_error();
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -70,6 +72,17 @@ int tls_load(const char *cert, const char *key, bool allow_tls12, char *err, siz
         goto fail;
     if (SSL_CTX_check_private_key(ctx) != 1)
         goto fail;
+    if (operator_ca && *operator_ca) {
+        /* Optional: users authenticate with tokens and present no certificate. */
+        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(operator_ca);
+        if (!names || SSL_CTX_load_verify_locations(ctx, operator_ca, NULL) != 1) {
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            goto fail;
+        }
+        SSL_CTX_set_client_CA_list(ctx, names);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+        SSL_CTX_set_verify_depth(ctx, 4);
+    }
 
     pthread_mutex_lock(&tls_lock);
     SSL_CTX *old = tls_current;
@@ -114,4 +127,13 @@ void tls_shutdown(void)
     tls_current = NULL;
     pthread_mutex_unlock(&tls_lock);
     SSL_CTX_free(old);
+}
+
+bool tls_peer_operator(SSL *ssl, char *cn, size_t cap)
+{
+    X509 *peer = SSL_get0_peer_certificate(ssl);
+    if (!peer || SSL_get_verify_result(ssl) != X509_V_OK)
+        return false;
+    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, (int)cap);
+    return n > 0 && (size_t)n < cap && strlen(cn) == (size_t)n;
 }

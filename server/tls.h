@@ -11,10 +11,18 @@
 
 /*
  * Builds a context from the certificate and key files and makes it the
- * current one. Returns 0, or -1 with OpenSSL's reason in err; on failure the
+ * current one. With operator_ca (NULL or "" for none), clients may present
+ * a certificate, which must then verify against that CA. Returns 0, or -1 with OpenSSL's reason in err; on failure the
  * current context, if any, stays in use.
  */
-int tls_load(const char *cert, const char *key, bool allow_tls12, char *err, size_t errlen);
+int tls_load(const char *cert, const char *key, bool allow_tls12, const char *operator_ca,
+             char *err, size_t errlen);
+
+/*
+ * The common name of a client certificate that verified against the
+ * operator CA, into cn; returns false when there is none.
+ */
+bool tls_peer_operator(SSL *ssl, char *cn, size_t cap);
 
 /*
  * A new server-side SSL object on the current context, with memory BIOs

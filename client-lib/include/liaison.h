@@ -81,7 +81,8 @@ typedef enum liaison_code {
 /* Options for liaison_set_option(); values are strings. */
 typedef enum liaison_option {
     LIAISON_OPT_CA_FILE = 1,            /* PEM CA bundle; default: the system's */
-    LIAISON_OPT_CERT_FILE = 2,          /* client certificate chain (PEM) */
+    LIAISON_OPT_CERT_FILE = 2,          /* client certificate chain (PEM); without a
+                                           token, it authenticates an operator */
     LIAISON_OPT_KEY_FILE = 3,           /* client private key (PEM) */
     LIAISON_OPT_CONNECT_TIMEOUT_MS = 4, /* TCP + TLS + Hello; default 10000 */
     LIAISON_OPT_REQUEST_TIMEOUT_MS = 5, /* one call; default 30000 */

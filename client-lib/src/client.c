@@ -314,7 +314,7 @@ static int client_hello(liaison_conn *c, int64_t deadline)
 static int client_authenticate(liaison_conn *c, int64_t deadline)
 {
     Liaison__V1__AuthenticateRequest req = LIAISON__V1__AUTHENTICATE_REQUEST__INIT;
-    req.token = c->opt[LIAISON_OPT_TOKEN];
+    req.token = c->opt[LIAISON_OPT_TOKEN] ? c->opt[LIAISON_OPT_TOKEN] : "";
     uint64_t id;
     int rc = client_send(c, "Authenticate", &req.base, deadline, &id);
     if (rc != LIAISON_OK)
@@ -362,7 +362,7 @@ int liaison_connect(liaison_conn *c)
     c->connected = true;
     c->outstanding = 0;
     rc = client_hello(c, deadline);
-    if (rc == LIAISON_OK && c->opt[LIAISON_OPT_TOKEN])
+    if (rc == LIAISON_OK && (c->opt[LIAISON_OPT_TOKEN] || c->opt[LIAISON_OPT_CERT_FILE]))
         rc = client_authenticate(c, deadline);
     if (rc == LIAISON_OK)
         c->err[0] = '\0';

@@ -21,6 +21,7 @@ start)
     echo "port = $port"
     echo "tls_cert = $LIAISON_TEST_CERTS/server.pem"
     echo "tls_key = $LIAISON_TEST_CERTS/server.key"
+    echo "operator_ca = $LIAISON_TEST_CERTS/operator-ca.pem"
     echo "database_url = $LIAISON_TEST_DATABASE_URL"
     echo "migrate_database_url = $LIAISON_TEST_MIGRATE_URL"
     echo "workers = 2"

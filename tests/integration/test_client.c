@@ -261,6 +261,34 @@ static void test_suspension_cuts_off_live_session(void)
     liaison_free(op);
 }
 
+static void test_operator_client_certificate(void)
+{
+    char cert[512], key[512], other[512];
+    snprintf(cert, sizeof cert, "%s/operator.pem", env("LIAISON_TEST_CERTS"));
+    snprintf(key, sizeof key, "%s/operator.key", env("LIAISON_TEST_CERTS"));
+    liaison_conn *c = liaison_new(url);
+    liaison_set_option(c, LIAISON_OPT_CA_FILE, ca);
+    liaison_set_option(c, LIAISON_OPT_CERT_FILE, cert);
+    liaison_set_option(c, LIAISON_OPT_KEY_FILE, key);
+    CHECK_EQ_INT(liaison_connect(c), LIAISON_OK);
+    char *json = NULL;
+    CHECK_EQ_INT(liaison_call_json(c, "WhoAmI", NULL, &json), LIAISON_OK);
+    CHECK(strstr(json, "\"kind\":\"operator\"") && strstr(json, "\"name\":\"ops\""));
+    liaison_string_free(json);
+    CHECK_EQ_INT(liaison_call_json(c, "ListTenants", NULL, &json), LIAISON_OK);
+    liaison_string_free(json);
+    liaison_free(c);
+    /* a certificate from another CA does not get through the handshake */
+    snprintf(other, sizeof other, "%s/operator.pem", env("LIAISON_TEST_OTHER_CERTS"));
+    snprintf(key, sizeof key, "%s/operator.key", env("LIAISON_TEST_OTHER_CERTS"));
+    c = liaison_new(url);
+    liaison_set_option(c, LIAISON_OPT_CA_FILE, ca);
+    liaison_set_option(c, LIAISON_OPT_CERT_FILE, other);
+    liaison_set_option(c, LIAISON_OPT_KEY_FILE, key);
+    CHECK(liaison_connect(c) != LIAISON_OK);
+    liaison_free(c);
+}
+
 int main(void)
 {
     url = env("LIAISON_TEST_URL");
@@ -272,6 +300,7 @@ int main(void)
     RUN(test_certificate_checks);
     RUN(test_bad_urls_and_options);
     RUN(test_suspension_cuts_off_live_session);
+    RUN(test_operator_client_certificate);
     RUN(test_reconnect_after_idle_close);
     return 0;
 }
