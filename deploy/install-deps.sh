@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   protobuf-c-compiler libprotobuf-c-dev
   libuv1-dev libpq-dev libssl-dev libjansson-dev libargon2-dev
-  postgresql postgresql-client openssl ca-certificates python3
+  postgresql postgresql-client openssl ca-certificates python3 iso-codes tzdata
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(pgbouncer postgresql-contrib)

@@ -73,6 +73,10 @@ static const struct setting settings[] = {
       "failed log-ins per source address in login_window_s before it is locked"),
     S(login_window_s, SET_INT, "900", 1, 86400, false, "window for counting failed log-ins"),
     S(login_lockout_s, SET_INT, "900", 1, 86400, false, "how long a lock lasts"),
+    S(iso_codes_dir, SET_STR, "/usr/share/iso-codes/json", 1, PATH_MAX, false,
+      "ISO 3166 and ISO 639 lists (Debian's iso-codes)"),
+    S(zoneinfo_dir, SET_STR, "/usr/share/zoneinfo", 1, PATH_MAX, false,
+      "the tz database (for tzdata.zi)"),
     S(log_level, SET_STR, "info", 1, 5, true, "debug, info, warn or error"),
 };
 

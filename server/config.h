@@ -41,6 +41,8 @@ struct config {
     int login_window_s;
     int login_lockout_s;
     char *log_level;
+    char *iso_codes_dir;
+    char *zoneinfo_dir;
 };
 
 /*

@@ -13,7 +13,7 @@
 #include <libpq-fe.h>
 #include <uv.h>
 
-#define DB_MAX_STEPS 8
+#define DB_MAX_STEPS 16
 #define DB_MAX_PARAMS 16
 #define DB_MAX_STMTS 256
 

@@ -14,6 +14,9 @@
 #include "log.h"
 #include "rpc_audit.h"
 #include "rpc_auth.h"
+#include "rpc_catalog.h"
+#include "rpc_charter.h"
+#include "rpc_distributor.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
 #include "rpc_token.h"
@@ -48,6 +51,35 @@ static struct rpc_method methods[] = {
     {"ListApiTokens", rpc_list_api_tokens, NULL},
     {"RevokeApiToken", rpc_revoke_api_token, NULL},
     {"ListAuditLog", rpc_list_audit_log, NULL},
+    {"CreateProductLine", rpc_create_product_line, NULL},
+    {"ListProductLines", rpc_list_product_lines, NULL},
+    {"UpdateProductLine", rpc_update_product_line, NULL},
+    {"RetireProductLine", rpc_retire_product_line, NULL},
+    {"CreateProduct", rpc_create_product, NULL},
+    {"ListProducts", rpc_list_products, NULL},
+    {"UpdateProduct", rpc_update_product, NULL},
+    {"RetireProduct", rpc_retire_product, NULL},
+    {"CreateDistributor", rpc_create_distributor, NULL},
+    {"ListDistributors", rpc_list_distributors, NULL},
+    {"GetDistributor", rpc_get_distributor, NULL},
+    {"UpdateDistributor", rpc_update_distributor, NULL},
+    {"SetDistributorStatus", rpc_set_distributor_status, NULL},
+    {"AssignAccountManager", rpc_assign_account_manager, NULL},
+    {"CreateContact", rpc_create_contact, NULL},
+    {"ListContacts", rpc_list_contacts, NULL},
+    {"UpdateContact", rpc_update_contact, NULL},
+    {"RemoveContact", rpc_remove_contact, NULL},
+    {"CreateCharterDraft", rpc_create_charter_draft, NULL},
+    {"SetCharterTerms", rpc_set_charter_terms, NULL},
+    {"AddCharterGrant", rpc_add_charter_grant, NULL},
+    {"RemoveCharterGrant", rpc_remove_charter_grant, NULL},
+    {"AddCarveOut", rpc_add_carve_out, NULL},
+    {"SetCommitment", rpc_set_commitment, NULL},
+    {"DeclareCompetingLine", rpc_declare_competing_line, NULL},
+    {"CheckCharter", rpc_check_charter, NULL},
+    {"ActivateCharter", rpc_activate_charter, NULL},
+    {"GetCharter", rpc_get_charter, NULL},
+    {"ListCharterVersions", rpc_list_charter_versions, NULL},
 };
 
 #define N_METHODS (sizeof methods / sizeof methods[0])
@@ -78,7 +110,9 @@ int dispatch_init(char *err, size_t errlen)
     if (authz_init(err, errlen) < 0)
         return -1;
     if (rpc_system_register() < 0 || rpc_auth_register() < 0 || rpc_tenant_register() < 0 ||
-        rpc_user_register() < 0 || rpc_token_register() < 0 || rpc_audit_register() < 0) {
+        rpc_user_register() < 0 || rpc_token_register() < 0 || rpc_audit_register() < 0 ||
+        rpc_catalog_register() < 0 || rpc_distributor_register() < 0 ||
+        rpc_charter_register() < 0) {
         snprintf(err, errlen, "too many prepared statements");
         return -1;
     }
@@ -173,6 +207,18 @@ static void request_fail_with(struct request *r, int code, const char *message,
         st.n_violations = 1;
         st.violations = &v;
     }
+    request_send(r, &st, NULL);
+    request_end(r, code);
+}
+
+void request_fail_violations(struct request *r, int code, const char *message,
+                             Liaison__V1__FieldViolation **v, size_t n)
+{
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    st.code = (Liaison__V1__Code)code;
+    st.message = (char *)message;
+    st.n_violations = n;
+    st.violations = v;
     request_send(r, &st, NULL);
     request_end(r, code);
 }

@@ -17,6 +17,7 @@
 #include "arena.h"
 #include "auth.h"
 #include "db.h"
+#include "liaison.pb-c.h"
 
 struct conn;
 struct worker;
@@ -63,6 +64,10 @@ void request_reply(struct request *r, const ProtobufCMessage *out);
 
 /* Answers with a non-OK code and a message for the user. */
 void request_fail(struct request *r, int code, const char *message);
+
+/* Answers with code, a message and one violation per entry of v. */
+void request_fail_violations(struct request *r, int code, const char *message,
+                             Liaison__V1__FieldViolation **v, size_t n);
 
 /* Answers INVALID_ARGUMENT naming one field (its JSON path). */
 void request_fail_field(struct request *r, const char *field, const char *description);

@@ -17,6 +17,7 @@
 #include "authz.h"
 #include "config.h"
 #include "dispatch.h"
+#include "geo.h"
 #include "liaison_version.h"
 #include "log.h"
 #include "migrate.h"
@@ -99,6 +100,10 @@ static int serve(struct server *srv)
         log_event(LOG_ERROR, "start failed", "reason=\"%s\"", err);
         return 1;
     }
+    if (geo_load(cfg->iso_codes_dir, cfg->zoneinfo_dir, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "start failed: reference data", "reason=\"%s\"", err);
+        return 1;
+    }
     if (tls_load(cfg->tls_cert, cfg->tls_key, !strcmp(cfg->tls_min_version, "1.2"),
                  cfg->operator_ca, err, sizeof err) < 0) {
         log_event(LOG_ERROR, "start failed: TLS", "reason=\"%s\"", err);
@@ -148,6 +153,7 @@ static int serve(struct server *srv)
         rc = 1;
     free(srv->workers);
     tls_shutdown();
+    geo_free();
     log_event(LOG_INFO, "stopped", "clean=%s", rc == 0 ? "yes" : "no");
     return rc;
 }

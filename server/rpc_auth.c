@@ -88,11 +88,11 @@ static struct db_stmt q_nothing = {"SELECT 1", 0, 0};
 
 int rpc_auth_register(void)
 {
-    struct db_stmt *const stmts[] = {
-        &q_auth_user,      &q_auth_operator,     &q_set_tenant,       &q_tenant_lookup,
-        &q_throttle_check, &q_user_by_email,     &q_throttle_fail,    &q_throttle_clear,
-        &q_session_create, &q_operator_by_token, &q_operator_by_name, &q_session_by_token, &q_session_revoke,
-        &q_nothing};
+    struct db_stmt *const stmts[] = {&q_auth_user,         &q_auth_operator,    &q_set_tenant,
+                                     &q_tenant_lookup,     &q_throttle_check,   &q_user_by_email,
+                                     &q_throttle_fail,     &q_throttle_clear,   &q_session_create,
+                                     &q_operator_by_token, &q_operator_by_name, &q_session_by_token,
+                                     &q_session_revoke,    &q_nothing};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 

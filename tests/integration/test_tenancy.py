@@ -96,11 +96,30 @@ A, B = "vn-parts-" + RUN, "other-" + RUN
 admin_a = make_tenant(A)
 admin_b = make_tenant(B)
 a_id = sql("SELECT id FROM tenants WHERE slug = '%s'" % A)
-# Distributors arrive with their own RPCs; two rows let distributor users exist now.
-d1 = sql("SET liaison.tenant_id = %s; INSERT INTO distributors (tenant_id, name) VALUES (%s, "
-         "'Saigon Auto') RETURNING id" % (a_id, a_id)).splitlines()[-1]
-d2 = sql("SET liaison.tenant_id = %s; INSERT INTO distributors (tenant_id, name) VALUES (%s, "
-         "'Hanoi Motors') RETURNING id" % (a_id, a_id)).splitlines()[-1]
+FIELDS = {"country": "VN", "timeZone": "Asia/Ho_Chi_Minh", "languages": ["vi"]}
+
+
+def must(method, request, token):
+    code, out = call(method, request, token=token)
+    if code != "OK":
+        raise RuntimeError("%s: %s %s" % (method, code, out))
+    return out
+
+
+d1 = must("CreateDistributor", {"fields": dict(FIELDS, name="Saigon Auto")},
+          admin_a)["distributor"]["id"]
+d2 = must("CreateDistributor", {"fields": dict(FIELDS, name="Hanoi Motors")},
+          admin_a)["distributor"]["id"]
+line_a = must("CreateProductLine", {"code": "SECRETLINE", "name": "Brakes"},
+              admin_a)["productLine"]["id"]
+product_a = must("CreateProduct", {"sku": "SECRETSKU", "productLineId": line_a, "name": "Pad",
+                                   "unit": "set"}, admin_a)["product"]["id"]
+contact_a = must("CreateContact", {"distributorId": d1, "fields": {"name": "Secret Contact"}},
+                 admin_a)["contact"]["id"]
+charter_a = must("CreateCharterDraft", {"distributorId": d1}, admin_a)["charter"]["id"]
+grant_a = must("AddCharterGrant", {"charterId": charter_a, "grant": {
+    "region": "VN", "allLines": True, "exclusive": True, "startsOn": "2026-01-01"}},
+    admin_a)["charter"]["grants"][0]["id"]
 manager_id = make_user(admin_a, "manager@a.example", "ROLE_MANAGER", seesAllDistributors=True)
 auditor_id = make_user(admin_a, "auditor@a.example", "ROLE_AUDITOR")
 make_user(admin_a, "dist1@a.example", "ROLE_DISTRIBUTOR_USER", distributorId=d1)
@@ -122,8 +141,10 @@ check(code == "OK" and out["identity"]["kind"] == "api_token", "API token authen
 
 # Things of tenant A that must never show to anyone outside it, and those of
 # distributor 1 that must never show to distributor 2's user.
-MARKERS = [A, "manager@a.example", "auditor@a.example", "dist1@a.example", "Saigon Auto"]
-OTHER_DISTRIBUTOR = ["manager@a.example", "auditor@a.example", "dist1@a.example", "Saigon Auto"]
+MARKERS = [A, "manager@a.example", "auditor@a.example", "dist1@a.example", "Saigon Auto",
+           "SECRETLINE", "SECRETSKU", "Secret Contact"]
+OTHER_DISTRIBUTOR = ["manager@a.example", "auditor@a.example", "dist1@a.example", "Saigon Auto",
+                     "Secret Contact"]
 
 # ---------------- the access matrix ----------------
 service = open(PROTO).read().split("service Liaison {", 1)[1]
@@ -160,11 +181,49 @@ MATRIX = {
     "ListApiTokens": ({"tenant_admin", "auditor"}, False, {}),
     "RevokeApiToken": ({"tenant_admin"}, True, {"id": api_token_id}),
     "ListAuditLog": ({"tenant_admin", "auditor"}, False, {}),
+    "CreateProductLine": ({"tenant_admin"}, True, {"code": "X" + RUN, "name": "x"}),
+    "ListProductLines": (USERS, False, {}),
+    "UpdateProductLine": ({"tenant_admin"}, True, {"id": line_a, "name": "y"}),
+    "RetireProductLine": ({"tenant_admin"}, True, {"id": line_a}),
+    "CreateProduct": ({"tenant_admin"}, True, {"sku": "S" + RUN, "productLineId": line_a,
+                                               "name": "x", "unit": "pcs"}),
+    "ListProducts": (USERS, False, {}),
+    "UpdateProduct": ({"tenant_admin"}, True, {"id": product_a, "name": "x", "unit": "pcs"}),
+    "RetireProduct": ({"tenant_admin"}, True, {"id": product_a}),
+    "CreateDistributor": ({"tenant_admin"}, True, {"fields": dict(FIELDS, name="New")}),
+    "ListDistributors": (USERS, False, {}),
+    "GetDistributor": (USERS, False, {"id": d1}),
+    "UpdateDistributor": ({"tenant_admin", "manager"}, True,
+                          {"id": d1, "fields": dict(FIELDS, name="Renamed")}),
+    "SetDistributorStatus": ({"tenant_admin", "manager"}, True, {"id": d1, "status": "onboarding"}),
+    "AssignAccountManager": ({"tenant_admin"}, True, {"id": d1, "userId": manager_id}),
+    "CreateContact": ({"tenant_admin", "manager"}, True,
+                      {"distributorId": d1, "fields": {"name": "x"}}),
+    "ListContacts": (USERS, False, {"distributorId": d1}),
+    "UpdateContact": ({"tenant_admin", "manager"}, True, {"id": contact_a, "fields": {"name": "y"}}),
+    "RemoveContact": ({"tenant_admin", "manager"}, True, {"id": contact_a}),
+    "CreateCharterDraft": ({"tenant_admin", "manager"}, True, {"distributorId": d1}),
+    "SetCharterTerms": ({"tenant_admin", "manager"}, True,
+                        {"charterId": charter_a, "fullCoverage": True, "reportDueDay": 3}),
+    "AddCharterGrant": ({"tenant_admin", "manager"}, True, {"charterId": charter_a, "grant": {
+        "region": "LA", "allLines": True, "startsOn": "2026-01-01"}}),
+    "RemoveCharterGrant": ({"tenant_admin", "manager"}, True,
+                           {"charterId": charter_a, "itemId": grant_a}),
+    "AddCarveOut": ({"tenant_admin", "manager"}, True,
+                    {"charterId": charter_a, "carveOut": {"accountName": "x"}}),
+    "SetCommitment": ({"tenant_admin", "manager"}, True, {"charterId": charter_a, "commitment": {
+        "productLineId": line_a, "bufferUnit": "units", "financing": "shared"}}),
+    "DeclareCompetingLine": ({"tenant_admin", "manager"}, True, {
+        "charterId": charter_a, "competingLine": {"competitor": "x", "line": "y"}}),
+    "CheckCharter": ({"tenant_admin", "manager", "auditor"}, False, {"id": charter_a}),
+    "ActivateCharter": ({"tenant_admin", "manager"}, True, {"id": charter_a}),
+    "GetCharter": (USERS, False, {"distributorId": d1}),
+    "ListCharterVersions": (USERS, False, {"distributorId": d1}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
 check(not [m for m in MATRIX if m not in methods], "the matrix names no RPC the proto lacks")
-check(len(methods) >= 25, "the proto's service was parsed (%d RPCs)" % len(methods))
+check(len(methods) >= 54, "the proto's service was parsed (%d RPCs)" % len(methods))
 
 # Parties that must get nothing of tenant A: (label, token, role it has).
 # Fresh sessions: the matrix's own Logout calls end them.
@@ -207,7 +266,8 @@ check(owned == "0", "the server's database role owns no table")
 tables = sql("SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
              "AND a.attname = 'tenant_id' JOIN pg_namespace n ON n.oid = c.relnamespace "
              "WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1").split()
-check(set(tables) >= {"users", "sessions", "audit_log", "distributors"},
+check(set(tables) >= {"users", "sessions", "audit_log", "distributors", "charters",
+                      "charter_grants", "product_lines", "contacts"},
       "tenant tables found: %s" % tables)
 b_id = sql("SELECT id FROM tenants WHERE slug = '%s'" % B)
 for t in tables:

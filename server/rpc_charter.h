@@ -1,0 +1,32 @@
+/*
+ * rpc_charter.h - the Distributor Relationship Charter: drafts, terms,
+ * territory grants, carve-outs, inventory commitments, declared competing
+ * lines, the territory check, activation and history. SQL in rpc_charter.c;
+ * the territory rule itself is SQL (liaison_grants_conflict, migration
+ * 0003), so the check and the activation apply the very same rule.
+ */
+#ifndef LIAISON_RPC_CHARTER_H
+#define LIAISON_RPC_CHARTER_H
+
+#include <stdbool.h>
+
+#include "dispatch.h"
+
+int rpc_charter_register(void);
+
+/* YYYY-MM-DD naming a real day. */
+bool charter_date_ok(const char *s);
+
+void rpc_create_charter_draft(struct request *r);
+void rpc_set_charter_terms(struct request *r);
+void rpc_add_charter_grant(struct request *r);
+void rpc_remove_charter_grant(struct request *r);
+void rpc_add_carve_out(struct request *r);
+void rpc_set_commitment(struct request *r);
+void rpc_declare_competing_line(struct request *r);
+void rpc_check_charter(struct request *r);
+void rpc_activate_charter(struct request *r);
+void rpc_get_charter(struct request *r);
+void rpc_list_charter_versions(struct request *r);
+
+#endif

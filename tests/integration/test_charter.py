@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""The lesson's scenario through the real CLI and server: a German
+automotive-parts exporter, an exclusive Vietnam grant for two product lines
+to one distributor with a carve-out for a key account; a second
+distributor's non-exclusive VN-SG grant on one of those lines is refused
+with the conflict listed, and succeeds once the first charter is amended to
+drop that line. History shows both versions. Also: validation of every
+field, distributor status transitions, the distributor portal's view, and
+two conflicting activations raced against each other."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_wire as w  # noqa: E402
+
+CLI = sys.argv[1]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+ENV = dict(os.environ, LIAISON_URL=w.env("LIAISON_TEST_URL"), LIAISON_CA=w.env("LIAISON_TEST_CA"),
+           HOME=os.path.join(w.env("LIAISON_TEST_DIR"), "charter-home"))
+ENV.pop("LIAISON_TOKEN", None)
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+failures = []
+
+
+def check(cond, what):
+    print(("ok - " if cond else "not ok - ") + what)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def cli(*args, token=None):
+    cmd = [CLI, "--json"] + (["--token", token] if token else []) + list(args)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=60)
+    if p.returncode == 0:
+        return "OK", json.loads(p.stdout) if p.stdout.strip() else {}
+    try:
+        err = json.loads(p.stderr.strip().splitlines()[-1])
+        return err.get("code", "UNKNOWN"), err
+    except (json.JSONDecodeError, IndexError):
+        return "EXIT_%d" % p.returncode, p.stderr
+
+
+def call(method, request, token):
+    return cli("call", method, json.dumps(request), token=token)
+
+
+def must(method, request, token):
+    code, out = call(method, request, token)
+    if code != "OK":
+        raise RuntimeError("%s: %s %s" % (method, code, out))
+    return out
+
+
+def violation(out, field):
+    return any(v.get("field") == field for v in out.get("violations", []))
+
+
+# ---------------- the exporter ----------------
+slug = "autoteile-" + RUN
+must("CreateTenant", {"slug": slug, "name": "Autoteile Müller GmbH",
+                      "adminEmail": "admin@autoteile.example", "adminPassword": PASSWORD}, OPERATOR)
+admin = must("Login", {"tenant": slug, "email": "admin@autoteile.example",
+                       "password": PASSWORD}, None)["token"]
+brk = must("CreateProductLine", {"code": "BRK", "name": "Brake systems"}, admin)["productLine"]["id"]
+flt = must("CreateProductLine", {"code": "FLT", "name": "Filters"}, admin)["productLine"]["id"]
+eng = must("CreateProductLine", {"code": "ENG", "name": "Engine parts"}, admin)["productLine"]["id"]
+p = must("CreateProduct", {"sku": "BRK-1001", "productLineId": brk, "name": "Brake pad set",
+                           "unit": "set", "moq": 50}, admin)["product"]
+check(p["moq"] == 50 and p["productLineId"] == brk, "product created with line and MOQ")
+code, out = call("ListProducts", {"productLineId": brk}, admin)
+check(code == "OK" and [x["sku"] for x in out["products"]] == ["BRK-1001"], "products listed by line")
+
+VN = {"country": "VN", "languages": ["vi", "en"], "timeZone": "Asia/Ho_Chi_Minh",
+      "businessHoursStart": "08:00", "businessHoursEnd": "17:00", "workDays": [1, 2, 3, 4, 5, 6]}
+saigon = must("CreateDistributor", {"fields": dict(VN, name="Saigon Auto Parts")},
+              admin)["distributor"]
+hanoi = must("CreateDistributor", {"fields": dict(VN, name="Hanoi Motor Supply")},
+             admin)["distributor"]
+check(saigon["status"] == "prospect" and saigon["timeZone"] == "Asia/Ho_Chi_Minh"
+      and saigon["workDays"] == [1, 2, 3, 4, 5, 6], "distributor stored with its reference data")
+c = must("CreateContact", {"distributorId": saigon["id"], "fields": {
+    "name": "Nguyễn Văn An", "role": "purchasing manager", "email": "an@saigonauto.example",
+    "messaging": "whatsapp:+84901234567", "language": "vi", "timeZone": "Asia/Ho_Chi_Minh"}},
+    admin)["contact"]
+must("CreateContact", {"distributorId": saigon["id"], "fields": {
+    "name": "Trần Thị Bình", "role": "general manager", "language": "vi-VN"}}, admin)
+code, out = call("ListContacts", {"distributorId": saigon["id"]}, admin)
+check(code == "OK" and len(out["contacts"]) == 2, "contacts listed")
+must("UpdateContact", {"id": c["id"], "fields": dict(name="Nguyễn Văn An", role="sales director",
+                                                      language="vi")}, admin)
+code, out = call("RemoveContact", {"id": c["id"]}, admin)
+check(code == "OK", "contact removed")
+
+# status transitions
+code, out = call("SetDistributorStatus", {"id": saigon["id"], "status": "active"}, admin)
+check(code == "FAILED_PRECONDITION" and "prospect to active" in out["message"],
+      "prospect -> active refused")
+for st in ("onboarding", "active", "at_risk", "active"):
+    code, out = call("SetDistributorStatus", {"id": saigon["id"], "status": st}, admin)
+    check(code == "OK" and out["distributor"]["status"] == st, "status -> %s" % st)
+code, out = call("ListDistributors", {"status": "active", "country": "VN"}, admin)
+check(code == "OK" and [d["name"] for d in out["distributors"]] == ["Saigon Auto Parts"],
+      "list filtered by status and country")
+
+# ---------------- the charter of distributor 1 ----------------
+draft = must("CreateCharterDraft", {"distributorId": saigon["id"]}, admin)["charter"]
+check(draft["version"] == 1 and draft["status"] == "draft", "first draft is version 1")
+cid = draft["id"]
+ch = must("AddCharterGrant", {"charterId": cid, "grant": {
+    "region": "VN", "productLineIds": [brk, flt], "exclusive": True,
+    "startsOn": "2026-01-01"}}, admin)["charter"]
+check(len(ch["grants"]) == 1 and ch["grants"][0]["exclusive"], "exclusive VN grant for two lines")
+ch = must("AddCarveOut", {"charterId": cid, "carveOut": {
+    "accountName": "VinFast Trading and Production", "region": "VN-HP",
+    "note": "served directly by the exporter"}}, admin)["charter"]
+check(ch["carveOuts"][0]["accountName"].startswith("VinFast"), "carve-out for a key account")
+ch = must("SetCommitment", {"charterId": cid, "commitment": {
+    "productLineId": brk, "moq": 200, "bufferUnit": "weeks", "bufferAmount": 8,
+    "financing": "shared", "paymentTermsDays": 60}}, admin)["charter"]
+check(ch["commitments"][0]["bufferAmount"] == 8, "inventory commitment")
+ch = must("DeclareCompetingLine", {"charterId": cid, "competingLine": {
+    "competitor": "Bosch", "line": "brake pads"}}, admin)["charter"]
+ch = must("SetCharterTerms", {"charterId": cid, "fullCoverage": False,
+                              "coveredLineIds": [brk, flt], "competingAllowed": False,
+                              "reportDueDay": 5, "reportSections": ["sales_by_line", "inventory"],
+                              "signatories": ["K. Müller", "Nguyễn Văn Minh"],
+                              "signedOn": "2025-12-15"}, admin)["charter"]
+check(ch["reportDueDay"] == 5 and ch["signatories"][1] == "Nguyễn Văn Minh",
+      "terms, reporting and signatories")
+code, out = call("CheckCharter", {"id": cid}, admin)
+check(code == "OK" and not out.get("conflicts"), "no conflicts for the first charter")
+ch = must("ActivateCharter", {"id": cid}, admin)["charter"]
+check(ch["status"] == "active" and ch["activatedBy"].startswith("user:"), "charter activated")
+code, out = call("AddCharterGrant", {"charterId": cid, "grant": {
+    "region": "LA", "allLines": True, "exclusive": False, "startsOn": "2026-01-01"}}, admin)
+check(code == "FAILED_PRECONDITION" and "amend" in out["message"],
+      "an active charter is never edited in place")
+
+# ---------------- distributor 2 collides ----------------
+d2 = must("CreateCharterDraft", {"distributorId": hanoi["id"]}, admin)["charter"]
+must("AddCharterGrant", {"charterId": d2["id"], "grant": {
+    "region": "VN-SG", "productLineIds": [flt], "exclusive": False,
+    "startsOn": "2026-03-01", "endsOn": "2027-02-28"}}, admin)
+code, out = call("CheckCharter", {"id": d2["id"]}, admin)
+conf = out.get("conflicts", []) if code == "OK" else []
+check(len(conf) == 1 and conf[0]["otherDistributor"] == "Saigon Auto Parts"
+      and conf[0]["otherRegion"] == "VN" and conf[0]["otherExclusive"]
+      and conf[0]["otherLines"] == "BRK,FLT", "check lists the conflict without saving")
+code, out = call("ActivateCharter", {"id": d2["id"]}, admin)
+check(code == "FAILED_PRECONDITION" and len(out.get("violations", [])) == 1
+      and "Saigon Auto Parts" in out["violations"][0]["description"]
+      and "VN-SG overlaps" in out["violations"][0]["description"],
+      "activation refused with the conflict listed: %s" % out.get("violations"))
+code, out = call("GetCharter", {"distributorId": hanoi["id"]}, admin)
+check(code == "OK" and out["charter"]["status"] == "draft", "refused charter stays a draft")
+
+# ---------------- amend distributor 1: drop Filters ----------------
+amend = must("CreateCharterDraft", {"distributorId": saigon["id"]}, admin)["charter"]
+check(amend["version"] == 2 and len(amend["grants"]) == 1 and len(amend["carveOuts"]) == 1
+      and len(amend["commitments"]) == 1 and len(amend["competingLines"]) == 1,
+      "the amendment starts as a copy of the active version")
+code, _ = call("CreateCharterDraft", {"distributorId": saigon["id"]}, admin)
+check(code == "ALREADY_EXISTS", "one draft at a time")
+g = amend["grants"][0]["id"]
+must("RemoveCharterGrant", {"charterId": amend["id"], "itemId": g}, admin)
+must("AddCharterGrant", {"charterId": amend["id"], "grant": {
+    "region": "VN", "productLineIds": [brk], "exclusive": True, "startsOn": "2026-01-01"}}, admin)
+must("SetCharterTerms", {"charterId": amend["id"], "fullCoverage": False,
+                         "coveredLineIds": [brk], "reportDueDay": 5,
+                         "reportSections": ["sales_by_line"]}, admin)
+ch = must("ActivateCharter", {"id": amend["id"]}, admin)["charter"]
+check(ch["status"] == "active" and ch["version"] == 2, "amendment activated")
+ch = must("ActivateCharter", {"id": d2["id"]}, admin)["charter"]
+check(ch["status"] == "active", "the second distributor's charter now activates")
+
+code, out = call("ListCharterVersions", {"distributorId": saigon["id"]}, admin)
+vs = [(v["version"], v["status"]) for v in out.get("versions", [])]
+check(vs == [(1, "superseded"), (2, "active")], "history shows both versions: %s" % vs)
+v1 = must("GetCharter", {"distributorId": saigon["id"], "version": 1}, admin)["charter"]
+check(v1["grants"][0]["productLineIds"] == [brk, flt] and v1["createdBy"].startswith("user:")
+      and v1["activatedAt"], "version 1 stays readable, with who and when")
+code, out = cli("audit", "--entity", "charter", "--all", token=admin)
+acts = [e["action"] for e in out.get("entries", [])]
+check({"charter.draft", "charter.amend", "charter.grant.add", "charter.grant.remove",
+       "charter.activate"} <= set(acts), "audit log records charter changes")
+
+# ---------------- validation ----------------
+other = "other-" + RUN
+must("CreateTenant", {"slug": other, "name": "Other", "adminEmail": "a@o.example",
+                      "adminPassword": PASSWORD}, OPERATOR)
+other_admin = must("Login", {"tenant": other, "email": "a@o.example", "password": PASSWORD},
+                   None)["token"]
+foreign_line = must("CreateProductLine", {"code": "BRK", "name": "Brakes"},
+                    other_admin)["productLine"]["id"]
+d3 = must("CreateCharterDraft", {"distributorId": hanoi["id"]}, admin)["charter"]["id"]
+CASES = [
+    ("unknown country", "CreateDistributor", {"fields": dict(VN, name="X", country="XX")},
+     "fields.country"),
+    ("unknown time zone", "CreateDistributor",
+     {"fields": dict(VN, name="X", timeZone="Asia/Atlantis")}, "fields.timeZone"),
+    ("bad language tag", "CreateDistributor", {"fields": dict(VN, name="X", languages=["zz-?"])},
+     "fields.languages"),
+    ("business hours end before start", "CreateDistributor",
+     {"fields": dict(VN, name="X", businessHoursStart="18:00")}, "fields.businessHoursEnd"),
+    ("work day 8", "CreateDistributor", {"fields": dict(VN, name="X", workDays=[1, 8])},
+     "fields.workDays"),
+    ("name over its bound", "CreateDistributor", {"fields": dict(VN, name="x" * 201)},
+     "fields.name"),
+    ("unknown subdivision", "AddCharterGrant", {"charterId": d3, "grant": {
+        "region": "VN-99", "allLines": True, "startsOn": "2026-01-01"}}, "grant.region"),
+    ("end before start", "AddCharterGrant", {"charterId": d3, "grant": {
+        "region": "VN", "allLines": True, "startsOn": "2026-05-01", "endsOn": "2026-04-30"}},
+     "grant.endsOn"),
+    ("not a date", "AddCharterGrant", {"charterId": d3, "grant": {
+        "region": "VN", "allLines": True, "startsOn": "2026-02-30"}}, "grant.startsOn"),
+    ("a grant of 0 lines", "AddCharterGrant", {"charterId": d3, "grant": {
+        "region": "VN", "allLines": False, "productLineIds": [], "startsOn": "2026-01-01"}},
+     "grant.productLineIds"),
+    ("a product line of another tenant", "AddCharterGrant", {"charterId": d3, "grant": {
+        "region": "LA", "productLineIds": [foreign_line], "startsOn": "2026-01-01"}},
+     "grant.productLineIds"),
+    ("commitment on another tenant's line", "SetCommitment", {"charterId": d3, "commitment": {
+        "productLineId": foreign_line, "bufferUnit": "units", "financing": "distributor"}},
+     "commitment.productLineId"),
+    ("unknown buffer unit", "SetCommitment", {"charterId": d3, "commitment": {
+        "productLineId": brk, "bufferUnit": "days", "financing": "distributor"}},
+     "commitment.bufferUnit"),
+    ("report due day 31", "SetCharterTerms", {"charterId": d3, "fullCoverage": True,
+                                              "reportDueDay": 31}, "reportDueDay"),
+    ("contact language", "CreateContact", {"distributorId": hanoi["id"], "fields": {
+        "name": "X", "language": "klingon-xx-yy-zz"}}, "fields.language"),
+]
+for name, method, req, field in CASES:
+    code, out = call(method, req, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, field),
+          "%s -> INVALID_ARGUMENT on %s (%s %s)" % (name, field, code, out.get("violations")))
+code, out = call("SetCommitment", {"charterId": d3, "commitment": {
+    "productLineId": brk, "moq": -1, "bufferUnit": "units", "financing": "shared"}}, admin)
+check(code == "INVALID_ARGUMENT" and "moq" in out.get("message", ""),
+      "negative quantity refused (%s)" % out.get("message"))
+code, out = call("GetDistributor", {"id": hanoi["id"]}, other_admin)
+check(code == "NOT_FOUND", "another tenant's distributor is not found")
+
+# ---------------- the distributor portal's view ----------------
+must("CreateUser", {"email": "portal@hanoi.example", "role": "ROLE_DISTRIBUTOR_USER",
+                    "distributorId": hanoi["id"], "password": PASSWORD}, admin)
+portal = must("Login", {"tenant": slug, "email": "portal@hanoi.example", "password": PASSWORD},
+              None)["token"]
+code, out = call("GetCharter", {"distributorId": hanoi["id"]}, portal)
+check(code == "OK" and out["charter"]["status"] == "active", "distributor user reads its charter")
+code, out = call("ListCharterVersions", {"distributorId": hanoi["id"]}, portal)
+check(code == "OK" and len(out["versions"]) == 2, "distributor user reads its history")
+code, out = call("GetCharter", {"distributorId": saigon["id"]}, portal)
+check(code == "NOT_FOUND", "another distributor's charter is not found")
+code, out = call("ListCharterVersions", {"distributorId": saigon["id"]}, portal)
+check(code == "OK" and not out.get("versions"), "another distributor's history is empty")
+code, out = call("ListDistributors", {}, portal)
+check(code == "OK" and [d["name"] for d in out["distributors"]] == ["Hanoi Motor Supply"],
+      "distributor user sees only its own distributor")
+code, _ = call("AddCharterGrant", {"charterId": d3, "grant": {
+    "region": "LA", "allLines": True, "startsOn": "2026-01-01"}}, portal)
+check(code == "PERMISSION_DENIED", "distributor user cannot change its charter")
+
+# ---------------- a manager sees only the distributors assigned ----------------
+mgr_id = must("CreateUser", {"email": "mgr@autoteile.example", "role": "ROLE_MANAGER",
+                             "password": PASSWORD}, admin)["user"]["id"]
+mgr = must("Login", {"tenant": slug, "email": "mgr@autoteile.example", "password": PASSWORD},
+           None)["token"]
+code, out = call("ListDistributors", {}, mgr)
+check(code == "OK" and not out.get("distributors"), "an unassigned manager sees no distributor")
+must("AssignAccountManager", {"id": hanoi["id"], "userId": mgr_id}, admin)
+code, out = call("ListDistributors", {}, mgr)
+check(code == "OK" and [d["name"] for d in out["distributors"]] == ["Hanoi Motor Supply"],
+      "after assignment the manager sees that distributor")
+
+# ---------------- racing two conflicting activations ----------------
+PAIRS = ["TH", "MY", "ID", "PH", "KH"]
+drafts = []
+for country in PAIRS:
+    pair = []
+    for n in (1, 2):
+        d = must("CreateDistributor", {"fields": dict(VN, name="%s dealer %d" % (country, n),
+                                                      country=country, timeZone="Asia/Bangkok")},
+                 admin)["distributor"]
+        ch = must("CreateCharterDraft", {"distributorId": d["id"]}, admin)["charter"]
+        must("AddCharterGrant", {"charterId": ch["id"], "grant": {
+            "region": country, "allLines": True, "exclusive": True,
+            "startsOn": "2026-01-01"}}, admin)
+        pair.append(ch["id"])
+    drafts.append(pair)
+# All ten activations go out in one write on one connection: the server
+# spreads them over its pooled PostgreSQL connections, so each pair's two
+# transactions run on two backends at the same moment.
+sock = w.connect(int(w.env("LIAISON_TEST_PORT")), w.env("LIAISON_TEST_CA"))
+sock.sendall(w.hello())
+w.recv_frame(sock)
+sock.sendall(w.frame(2, "Authenticate", w.field_bytes(1, admin)))
+_, code, msg, _ = w.recv_frame(sock)
+check(code == 0, "raw connection authenticated (%s)" % msg)
+ids = {}
+burst = b""
+for i, cid in enumerate([cid for pair in drafts for cid in pair]):
+    ids[100 + i] = cid
+    burst += w.frame(100 + i, "ActivateCharter", w.field_varint(1, int(cid)))
+sock.sendall(burst)
+results = {}
+for _ in ids:
+    rid, code, msg, _ = w.recv_frame(sock)
+    results[ids[rid]] = w.CODES.get(code, str(code))
+sock.close()
+for country, (a, b) in zip(PAIRS, drafts):
+    outcome = sorted([results[a], results[b]])
+    check(outcome == ["FAILED_PRECONDITION", "OK"],
+          "%s: of two conflicting activations raced, exactly one wins (%s)" % (country, outcome))
+
+# Activations in a tenant are serialized by one advisory lock: while another
+# session holds it, an activation waits.
+PSQL = w.env("LIAISON_TEST_PSQL").split()
+tenant_id = subprocess.run(PSQL + ["-U", "postgres", "-c",
+                                   "SELECT id FROM tenants WHERE slug = '%s'" % slug],
+                           capture_output=True, text=True).stdout.strip()
+holder = subprocess.Popen(PSQL + ["-U", "postgres", "-c",
+                                  "BEGIN; SELECT pg_advisory_xact_lock(hashtextextended("
+                                  "'liaison.charter.activation:' || %s, 0)); "
+                                  "SELECT pg_sleep(1.5); COMMIT;" % tenant_id],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(0.3)
+d9 = must("CreateDistributor", {"fields": dict(VN, name="Lock test", country="SG",
+                                               timeZone="Asia/Singapore")}, admin)["distributor"]
+ch = must("CreateCharterDraft", {"distributorId": d9["id"]}, admin)["charter"]
+must("AddCharterGrant", {"charterId": ch["id"], "grant": {
+    "region": "SG", "allLines": True, "exclusive": True, "startsOn": "2026-01-01"}}, admin)
+t0 = time.monotonic()
+code, _ = call("ActivateCharter", {"id": ch["id"]}, admin)
+waited = time.monotonic() - t0
+holder.wait()
+check(code == "OK" and waited > 0.5,
+      "activation waits for the tenant's activation lock (%.2f s)" % waited)
+
+if failures:
+    print("charter: FAILED (%d)" % len(failures))
+    sys.exit(1)
+print("charter: all passed")
