@@ -131,6 +131,25 @@ int cmd_user(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);
 
+int cmd_product_line(struct cli *cli, int argc, char **argv);
+int cmd_product(struct cli *cli, int argc, char **argv);
+int cmd_distributor(struct cli *cli, int argc, char **argv);
+int cmd_contact(struct cli *cli, int argc, char **argv);
+int cmd_charter(struct cli *cli, int argc, char **argv);
+
+/* Calls method and prints the object under key as fields (or JSON). */
+int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *key,
+                 const struct output_column *cols, int ncols);
+
+/* A positive id, or EXIT_USAGE after saying why. */
+int cli_parse_id(const char *s, json_int_t *out);
+
+/* A whole number from 0 to max for option name, or EXIT_USAGE. */
+int cli_parse_uint(const char *name, const char *s, long max, json_int_t *out);
+
+/* "a,b,c" as a JSON array of strings (numbers when as_ints); NULL for bad input. */
+json_t *cli_split(const char *list, bool as_ints);
+
 /* The saved session: ~/.config/liaison/session (mode 0600). */
 int cli_session_save(const char *url, const char *token);
 int cli_session_remove(void);

@@ -27,6 +27,11 @@ static const struct command commands[] = {
     {"user", cmd_user, "users of your tenant"},
     {"token", cmd_token, "API tokens of your tenant"},
     {"audit", cmd_audit, "your tenant's audit log"},
+    {"product-line", cmd_product_line, "the catalogue's product lines"},
+    {"product", cmd_product, "the catalogue's products"},
+    {"distributor", cmd_distributor, "distributors"},
+    {"contact", cmd_contact, "a distributor's contacts"},
+    {"charter", cmd_charter, "the Distributor Relationship Charter"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -35,7 +40,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "Usage: liaison [OPTIONS] COMMAND [ARGS]\n\nCommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'liaison COMMAND --help' for a command's own options.\n\n"
                  "Options:\n"
                  "  --url URL        server, liaison://host[:port] (env LIAISON_URL;\n"

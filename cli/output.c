@@ -135,3 +135,34 @@ int cli_list(struct cli *cli, const char *method, json_t *request, const char *i
     json_decref(request);
     return rc;
 }
+
+json_t *cli_split(const char *list, bool as_ints)
+{
+    json_t *arr = json_array();
+    const char *p = list;
+    while (arr && p && *p) {
+        size_t n = strcspn(p, ",");
+        char item[256];
+        if (n == 0 || n >= sizeof item) {
+            json_decref(arr);
+            return NULL;
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        if (as_ints) {
+            char *end;
+            long long v = strtoll(item, &end, 10);
+            if (*end || v < 0) {
+                json_decref(arr);
+                return NULL;
+            }
+            json_array_append_new(arr, json_integer(v));
+        } else {
+            json_array_append_new(arr, json_string(item));
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return arr;
+}

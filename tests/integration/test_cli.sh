@@ -122,6 +122,68 @@ contains "audit shows user creation" "$out" "user.create"
 LIAISON_TOKEN=$tok check "auditor token may not create users" 3 sh -c "\"$cli\" user create --email x@cli.example --role manager --password-stdin < \"$home/pw\""
 check "audit --json" 0 "$cli" --json audit --entity user
 contains "audit json" "$out" '"entries"'
+# Catalogue, distributors, contacts and charters, as a person types them.
+for sub in product-line product distributor contact charter; do
+  check "$sub --help" 0 "$cli" "$sub" --help
+done
+for sub in draft grant carve-out commitment check activate amend show history; do
+  check "charter $sub --help" 0 "$cli" charter "$sub" --help
+  contains "charter $sub usage" "$out" "Usage: liaison charter $sub"
+done
+check "product-line create" 0 "$cli" product-line create --code BRK --name "Brake systems"
+brk=$(awk '$1 == "ID" {print $2}' "$out")
+check "product-line create FLT" 0 "$cli" product-line create --code FLT --name Filters
+flt=$(awk '$1 == "ID" {print $2}' "$out")
+check "product-line list" 0 "$cli" product-line list
+contains "lines listed" "$out" "Filters"
+check "product create" 0 "$cli" product create --sku BRK-1 --line "$brk" --name Pads --unit set --moq 10
+check "product create with a bad moq" 2 "$cli" product create --sku BRK-2 --line "$brk" --name Pads --moq -3
+check "distributor create" 0 "$cli" distributor create --name "Saigon Auto Parts" --country VN \
+  --time-zone Asia/Ho_Chi_Minh --languages vi,en --hours 08:00-17:00 --days 1,2,3,4,5,6
+d1=$(awk '$1 == "ID" {print $2}' "$out")
+contains "distributor shows its time zone" "$out" "Asia/Ho_Chi_Minh"
+check "distributor with an unknown country" 2 "$cli" distributor create --name X --country XX --time-zone UTC
+contains "country named" "$err" "fields.country"
+check "distributor create 2" 0 "$cli" distributor create --name "Hanoi Motor Supply" --country VN --time-zone Asia/Bangkok
+d2=$(awk '$1 == "ID" {print $2}' "$out")
+check "distributor status refused" 5 "$cli" distributor status "$d1" active
+check "distributor status" 0 "$cli" distributor status "$d1" onboarding
+check "distributor list --status" 0 "$cli" distributor list --status onboarding
+contains "filtered list" "$out" "Saigon Auto Parts"
+check "distributor show unknown" 4 "$cli" distributor show 999999999
+check "contact create" 0 "$cli" contact create --distributor "$d1" --name "Nguyễn Văn An" --role "purchasing manager" --language vi
+check "contact list" 0 "$cli" contact list --distributor "$d1"
+contains "contact listed" "$out" "purchasing manager"
+check "charter draft" 0 "$cli" charter draft "$d1"
+c1=$(awk '$1 == "charter" {print $2}' "$out")
+check "charter grant" 0 "$cli" charter grant "$c1" --region VN --lines "$brk,$flt" --exclusive --from 2026-01-01
+contains "grant table" "$out" "GRANTS"
+check "charter carve-out" 0 "$cli" charter carve-out "$c1" --account "VinFast" --region VN-HP
+check "charter commitment" 0 "$cli" charter commitment "$c1" --line "$brk" --moq 200 --buffer 8 --financing shared --payment-terms 60
+check "charter terms" 0 "$cli" charter terms "$c1" --lines "$brk,$flt" --report-due-day 5 --signatories "K. Müller,Nguyễn Văn Minh" --signed-on 2025-12-15
+check "charter check clean" 0 "$cli" charter check "$c1"
+contains "no conflicts" "$out" "no territory conflicts"
+check "charter activate" 0 "$cli" charter activate "$c1"
+check "charter draft 2" 0 "$cli" charter draft "$d2"
+c2=$(awk '$1 == "charter" {print $2}' "$out")
+check "charter grant 2" 0 "$cli" charter grant "$c2" --region VN-SG --lines "$flt" --from 2026-03-01
+check "charter check finds the conflict" 5 "$cli" charter check "$c2"
+contains "conflict table" "$out" "Saigon Auto Parts"
+check "charter activate refused: conflict exit code" 5 "$cli" charter activate "$c2"
+contains "conflict explained" "$err" "overlaps Saigon Auto Parts"
+check "charter amend" 0 "$cli" charter amend "$d1"
+c3=$(awk '$1 == "charter" {print $2}' "$out")
+g=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ {print $1; exit}' "$out")
+check "charter ungrant" 0 "$cli" charter ungrant "$c3" "$g"
+check "charter grant brakes only" 0 "$cli" charter grant "$c3" --region VN --lines "$brk" --exclusive --from 2026-01-01
+check "charter terms brakes only" 0 "$cli" charter terms "$c3" --lines "$brk"
+check "charter activate amendment" 0 "$cli" charter activate "$c3"
+check "charter activate the second" 0 "$cli" charter activate "$c2"
+check "charter history" 0 "$cli" charter history "$d1"
+contains "history shows superseded" "$out" "superseded"
+check "charter show version 1" 0 "$cli" --json charter show "$d1" --version 1
+contains "version 1 as json" "$out" '"version": 1'
+
 printf '%s\n%s\n' "$pw" "another password, long" >"$home/pw2"
 check "passwd" 0 sh -c "\"$cli\" user passwd --password-stdin < \"$home/pw2\""
 check "logout" 0 "$cli" logout

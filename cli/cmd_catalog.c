@@ -1,0 +1,226 @@
+/*
+ * cmd_catalog.c - 'liaison product-line ...' and 'liaison product ...'.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct output_column line_cols[] = {
+    {"ID", "id"}, {"CODE", "code"}, {"NAME", "name"}, {"RETIRED", "retired"}};
+static const struct output_column product_cols[] = {
+    {"ID", "id"},     {"SKU", "sku"}, {"LINE", "productLineId"}, {"NAME", "name"},
+    {"UNIT", "unit"}, {"MOQ", "moq"}, {"RETIRED", "retired"}};
+
+int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *key,
+                 const struct output_column *cols, int ncols)
+{
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *obj = json_object_get(resp, key);
+    if (cli->set.json)
+        output_json(obj);
+    else
+        output_fields(cols, ncols, obj);
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+int cli_parse_id(const char *s, json_int_t *out)
+{
+    char *end;
+    long long v = strtoll(s ? s : "", &end, 10);
+    if (!s || *end || v <= 0) {
+        fprintf(stderr, "liaison: '%s' is not an id\n", s ? s : "");
+        return EXIT_USAGE;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_uint(const char *name, const char *s, long max, json_int_t *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || !*s || v < 0 || v > max) {
+        fprintf(stderr, "liaison: --%s must be a whole number from 0 to %ld\n", name, max);
+        return EXIT_USAGE;
+    }
+    *out = v;
+    return 0;
+}
+
+static int line_create(struct cli *cli, int argc, char **argv)
+{
+    const char *code = NULL, *name = NULL;
+    const struct cli_opt opts[] = {{"code", &code, NULL, true, "short code, e.g. BRK"},
+                                   {"name", &name, NULL, true, "name, e.g. Brake systems"},
+                                   {0}};
+    const struct cli_command_spec spec = {"product-line create --code CODE --name NAME",
+                                          "Creates a product line.", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return cli_show_one(cli, "CreateProductLine",
+                        json_pack("{s:s,s:s}", "code", code, "name", name), "productLine",
+                        line_cols, 4);
+}
+
+static int line_list(struct cli *cli, int argc, char **argv)
+{
+    const char *page_size = NULL, *cursor = NULL;
+    bool all = false, retired = false;
+    const struct cli_opt opts[] = {{"retired", NULL, &retired, false, "include retired lines"},
+                                   {"page-size", &page_size, NULL, false, "rows per page"},
+                                   {"cursor", &cursor, NULL, false, "continue from a page"},
+                                   {"all", NULL, &all, false, "every page"},
+                                   {0}};
+    const struct cli_command_spec spec = {"product-line list [--retired] [--all]",
+                                          "Lists product lines.", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return cli_list(cli, "ListProductLines", json_pack("{s:b}", "includeRetired", retired),
+                    "productLines", line_cols, 4, page_size, cursor, all);
+}
+
+static int line_update(struct cli *cli, int argc, char **argv)
+{
+    const char *name = NULL;
+    const struct cli_opt opts[] = {{"name", &name, NULL, true, "the new name"}, {0}};
+    const struct cli_command_spec spec = {"product-line update ID --name NAME",
+                                          "Renames a product line.", opts, 1};
+    const char *id = NULL;
+    json_int_t v;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return cli_show_one(cli, "UpdateProductLine", json_pack("{s:I,s:s}", "id", v, "name", name),
+                        "productLine", line_cols, 4);
+}
+
+static int line_retire(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "product-line retire ID", "Retires a product line: kept for history, no longer offered.",
+        opts, 1};
+    const char *id = NULL;
+    json_int_t v;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return cli_show_one(cli, "RetireProductLine", json_pack("{s:I}", "id", v), "productLine",
+                        line_cols, 4);
+}
+
+int cmd_product_line(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {{"create", line_create, "create a product line"},
+                                                 {"list", line_list, "list product lines"},
+                                                 {"update", line_update, "rename a product line"},
+                                                 {"retire", line_retire, "retire a product line"},
+                                                 {NULL, NULL, NULL}};
+    return cli_subcommand("product-line", subs, argc, argv, cli);
+}
+
+static int product_create(struct cli *cli, int argc, char **argv)
+{
+    const char *sku = NULL, *line = NULL, *name = NULL, *unit = "pcs", *moq = "0";
+    const struct cli_opt opts[] = {{"sku", &sku, NULL, true, "stock-keeping unit"},
+                                   {"line", &line, NULL, true, "product line id"},
+                                   {"name", &name, NULL, true, "name"},
+                                   {"unit", &unit, NULL, false, "unit of sale (default pcs)"},
+                                   {"moq", &moq, NULL, false, "minimum order quantity"},
+                                   {0}};
+    const struct cli_command_spec spec = {
+        "product create --sku SKU --line ID --name NAME [--unit U] [--moq N]", "Creates a product.",
+        opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t l, m;
+    if ((rc = cli_parse_id(line, &l)) || (rc = cli_parse_uint("moq", moq, 2147483647, &m)))
+        return rc;
+    return cli_show_one(cli, "CreateProduct",
+                        json_pack("{s:s,s:I,s:s,s:s,s:I}", "sku", sku, "productLineId", l, "name",
+                                  name, "unit", unit, "moq", m),
+                        "product", product_cols, 7);
+}
+
+static int product_list(struct cli *cli, int argc, char **argv)
+{
+    const char *line = NULL, *page_size = NULL, *cursor = NULL;
+    bool all = false, retired = false;
+    const struct cli_opt opts[] = {{"line", &line, NULL, false, "only this product line"},
+                                   {"retired", NULL, &retired, false, "include retired products"},
+                                   {"page-size", &page_size, NULL, false, "rows per page"},
+                                   {"cursor", &cursor, NULL, false, "continue from a page"},
+                                   {"all", NULL, &all, false, "every page"},
+                                   {0}};
+    const struct cli_command_spec spec = {"product list [--line ID] [--retired] [--all]",
+                                          "Lists products.", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t l = 0;
+    if (line && (rc = cli_parse_id(line, &l)))
+        return rc;
+    return cli_list(cli, "ListProducts",
+                    json_pack("{s:I,s:b}", "productLineId", l, "includeRetired", retired),
+                    "products", product_cols, 7, page_size, cursor, all);
+}
+
+static int product_update(struct cli *cli, int argc, char **argv)
+{
+    const char *name = NULL, *unit = NULL, *moq = NULL;
+    const struct cli_opt opts[] = {{"name", &name, NULL, true, "name"},
+                                   {"unit", &unit, NULL, true, "unit of sale"},
+                                   {"moq", &moq, NULL, true, "minimum order quantity"},
+                                   {0}};
+    const struct cli_command_spec spec = {"product update ID --name NAME --unit U --moq N",
+                                          "Updates a product.", opts, 1};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v, m;
+    if ((rc = cli_parse_id(id, &v)) || (rc = cli_parse_uint("moq", moq, 2147483647, &m)))
+        return rc;
+    return cli_show_one(
+        cli, "UpdateProduct",
+        json_pack("{s:I,s:s,s:s,s:I}", "id", v, "name", name, "unit", unit, "moq", m), "product",
+        product_cols, 7);
+}
+
+static int product_retire(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"product retire ID", "Retires a product.", opts, 1};
+    const char *id = NULL;
+    json_int_t v;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return cli_show_one(cli, "RetireProduct", json_pack("{s:I}", "id", v), "product", product_cols,
+                        7);
+}
+
+int cmd_product(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {{"create", product_create, "create a product"},
+                                                 {"list", product_list, "list products"},
+                                                 {"update", product_update, "update a product"},
+                                                 {"retire", product_retire, "retire a product"},
+                                                 {NULL, NULL, NULL}};
+    return cli_subcommand("product", subs, argc, argv, cli);
+}

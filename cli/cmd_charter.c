@@ -1,0 +1,388 @@
+/*
+ * cmd_charter.c - 'liaison charter ...': the Distributor Relationship
+ * Charter. A draft is built up (terms, grants, carve-outs, commitments,
+ * declared competing lines), checked against other distributors'
+ * territory, and activated; an active charter is amended with a new draft.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct output_column grant_cols[] = {{"ID", "id"},
+                                                  {"REGION", "region"},
+                                                  {"ALL LINES", "allLines"},
+                                                  {"LINES", "productLineIds"},
+                                                  {"EXCLUSIVE", "exclusive"},
+                                                  {"FROM", "startsOn"},
+                                                  {"TO", "endsOn"}};
+static const struct output_column carve_cols[] = {
+    {"ID", "id"}, {"ACCOUNT", "accountName"}, {"REGION", "region"}, {"NOTE", "note"}};
+static const struct output_column commit_cols[] = {{"ID", "id"},
+                                                   {"LINE", "productLineId"},
+                                                   {"MOQ", "moq"},
+                                                   {"BUFFER", "bufferAmount"},
+                                                   {"UNIT", "bufferUnit"},
+                                                   {"FINANCING", "financing"},
+                                                   {"TERMS (days)", "paymentTermsDays"}};
+static const struct output_column competing_cols[] = {
+    {"ID", "id"}, {"COMPETITOR", "competitor"}, {"LINE", "line"}};
+static const struct output_column head_cols[] = {{"charter", "id"},
+                                                 {"distributor", "distributorId"},
+                                                 {"version", "version"},
+                                                 {"status", "status"},
+                                                 {"full coverage", "fullCoverage"},
+                                                 {"covered lines", "coveredLineIds"},
+                                                 {"competing allowed", "competingAllowed"},
+                                                 {"report due day", "reportDueDay"},
+                                                 {"report sections", "reportSections"},
+                                                 {"signatories", "signatories"},
+                                                 {"signed on", "signedOn"},
+                                                 {"created by", "createdBy"},
+                                                 {"created at", "createdAt"},
+                                                 {"activated by", "activatedBy"},
+                                                 {"activated at", "activatedAt"}};
+static const struct output_column conflict_cols[] = {{"GRANT", "grantId"},
+                                                     {"REGION", "region"},
+                                                     {"OTHER DISTRIBUTOR", "otherDistributor"},
+                                                     {"VERSION", "otherVersion"},
+                                                     {"THEIR REGION", "otherRegion"},
+                                                     {"EXCLUSIVE", "otherExclusive"},
+                                                     {"LINES", "otherLines"},
+                                                     {"FROM", "otherStartsOn"},
+                                                     {"TO", "otherEndsOn"}};
+
+static void print_section(const char *title, json_t *rows, const struct output_column *cols,
+                          int ncols)
+{
+    if (!json_array_size(rows))
+        return;
+    printf("\n%s\n", title);
+    output_table(cols, ncols, rows);
+}
+
+/* Calls method and prints the charter it answers with. */
+static int charter_call(struct cli *cli, const char *method, json_t *req)
+{
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *c = json_object_get(resp, "charter");
+    if (cli->set.json) {
+        output_json(c);
+    } else {
+        output_fields(head_cols, 15, c);
+        print_section("GRANTS", json_object_get(c, "grants"), grant_cols, 7);
+        print_section("CARVE-OUTS", json_object_get(c, "carveOuts"), carve_cols, 4);
+        print_section("INVENTORY COMMITMENTS", json_object_get(c, "commitments"), commit_cols, 7);
+        print_section("DECLARED COMPETING LINES", json_object_get(c, "competingLines"),
+                      competing_cols, 3);
+    }
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+/* Parses one id argument for a command that takes nothing else. */
+static int one_id(const struct cli_command_spec *spec, int argc, char **argv, json_int_t *id)
+{
+    const char *arg = NULL;
+    int rc = cli_args_parse(spec, argc, argv, &arg, 1);
+    if (rc)
+        return rc;
+    return cli_parse_id(arg, id);
+}
+
+static int ch_draft(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "charter draft DISTRIBUTOR_ID",
+        "Starts a draft charter for a distributor: version 1, or, when a version is\n"
+        "active, an amendment that starts as a copy of it (same as 'charter amend').",
+        opts, 1};
+    json_int_t d;
+    int rc = one_id(&spec, argc, argv, &d);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return charter_call(cli, "CreateCharterDraft", json_pack("{s:I}", "distributorId", d));
+}
+
+static int ch_amend(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "charter amend DISTRIBUTOR_ID",
+        "Starts an amendment: a new draft version copied from the active charter.\n"
+        "The active version stays in force until the amendment is activated.",
+        opts, 1};
+    json_int_t d;
+    int rc = one_id(&spec, argc, argv, &d);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return charter_call(cli, "CreateCharterDraft", json_pack("{s:I}", "distributorId", d));
+}
+
+static int ch_terms(struct cli *cli, int argc, char **argv)
+{
+    const char *lines = NULL, *due = "10", *sections = NULL, *signatories = NULL, *signed_on = "";
+    bool competing = false;
+    const struct cli_opt opts[] = {
+        {"lines", &lines, NULL, false, "covered product line ids (default: full coverage)"},
+        {"competing-allowed", NULL, &competing, false, "may carry competitors' lines"},
+        {"report-due-day", &due, NULL, false, "day of month the monthly report is due (1-28)"},
+        {"sections", &sections, NULL, false, "required report sections, comma-separated"},
+        {"signatories", &signatories, NULL, false, "names, comma-separated"},
+        {"signed-on", &signed_on, NULL, false, "YYYY-MM-DD"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "charter terms CHARTER_ID [--lines ID,..] [--competing-allowed] [--report-due-day N]\n"
+        "       [--sections S,..] [--signatories N,..] [--signed-on DATE]",
+        "Sets a draft's product coverage, competing-lines policy, reporting and signatories.", opts,
+        1};
+    json_int_t id, d;
+    int rc = one_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_uint("report-due-day", due, 28, &d)))
+        return rc;
+    json_t *l = cli_split(lines ? lines : "", true);
+    json_t *s = sections ? cli_split(sections, false) : NULL;
+    json_t *g = cli_split(signatories ? signatories : "", false);
+    if (!l || (sections && !s) || !g) {
+        fprintf(stderr, "liaison: lists are comma-separated\n");
+        json_decref(l);
+        json_decref(s);
+        json_decref(g);
+        return EXIT_USAGE;
+    }
+    json_t *req = json_pack("{s:I,s:b,s:o,s:b,s:I,s:o,s:s}", "charterId", id, "fullCoverage",
+                            lines == NULL, "coveredLineIds", l, "competingAllowed", competing,
+                            "reportDueDay", d, "signatories", g, "signedOn", signed_on);
+    json_object_set_new(req, "reportSections",
+                        s ? s
+                          : json_pack("[s,s,s,s,s]", "sales_by_line", "inventory_on_hand",
+                                      "pipeline", "market_intelligence", "competitive_activity"));
+    return charter_call(cli, "SetCharterTerms", req);
+}
+
+static int ch_grant(struct cli *cli, int argc, char **argv)
+{
+    const char *region = NULL, *lines = NULL, *from = NULL, *to = "";
+    bool exclusive = false;
+    const struct cli_opt opts[] = {
+        {"region", &region, NULL, true, "country (VN) or subdivision (VN-SG)"},
+        {"lines", &lines, NULL, false, "product line ids, comma-separated (default: all lines)"},
+        {"exclusive", NULL, &exclusive, false, "an exclusive grant"},
+        {"from", &from, NULL, true, "first day, YYYY-MM-DD"},
+        {"to", &to, NULL, false, "last day, YYYY-MM-DD (default: open-ended)"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "charter grant CHARTER_ID --region R [--lines ID,..] [--exclusive] --from DATE [--to DATE]",
+        "Adds a territory grant to a draft.", opts, 1};
+    json_int_t id;
+    int rc = one_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *l = cli_split(lines ? lines : "", true);
+    if (!l) {
+        fprintf(stderr, "liaison: --lines is a comma-separated list of ids\n");
+        return EXIT_USAGE;
+    }
+    return charter_call(cli, "AddCharterGrant",
+                        json_pack("{s:I,s:{s:s,s:b,s:o,s:b,s:s,s:s}}", "charterId", id, "grant",
+                                  "region", region, "allLines", lines == NULL, "productLineIds", l,
+                                  "exclusive", exclusive, "startsOn", from, "endsOn", to));
+}
+
+static int ch_ungrant(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"charter ungrant CHARTER_ID GRANT_ID",
+                                          "Removes a territory grant from a draft.", opts, 2};
+    const char *args[2] = {NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, args, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t c, g;
+    if ((rc = cli_parse_id(args[0], &c)) || (rc = cli_parse_id(args[1], &g)))
+        return rc;
+    return charter_call(cli, "RemoveCharterGrant",
+                        json_pack("{s:I,s:I}", "charterId", c, "itemId", g));
+}
+
+static int ch_carve_out(struct cli *cli, int argc, char **argv)
+{
+    const char *account = NULL, *region = "", *note = "";
+    const struct cli_opt opts[] = {
+        {"account", &account, NULL, true, "key account the exporter serves directly"},
+        {"region", &region, NULL, false, "where (country or subdivision)"},
+        {"note", &note, NULL, false, "why, or any detail"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "charter carve-out CHARTER_ID --account NAME [--region R] [--note TEXT]",
+        "Adds a carve-out: a named key account in the territory served by the exporter.", opts, 1};
+    json_int_t id;
+    int rc = one_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return charter_call(cli, "AddCarveOut",
+                        json_pack("{s:I,s:{s:s,s:s,s:s}}", "charterId", id, "carveOut",
+                                  "accountName", account, "region", region, "note", note));
+}
+
+static int ch_commitment(struct cli *cli, int argc, char **argv)
+{
+    const char *line = NULL, *moq = "0", *buffer = "0", *unit = "weeks", *financing = "distributor",
+               *terms = "30";
+    const struct cli_opt opts[] = {
+        {"line", &line, NULL, true, "product line id"},
+        {"moq", &moq, NULL, false, "minimum order quantity"},
+        {"buffer", &buffer, NULL, false, "buffer stock amount"},
+        {"buffer-unit", &unit, NULL, false, "weeks (of cover, default) or units"},
+        {"financing", &financing, NULL, false, "distributor (default), consignment or shared"},
+        {"payment-terms", &terms, NULL, false, "payment terms in days (default 30)"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "charter commitment CHARTER_ID --line ID [--moq N] [--buffer N] [--buffer-unit U]\n"
+        "       [--financing F] [--payment-terms DAYS]",
+        "Sets the inventory commitment for one product line of a draft.", opts, 1};
+    json_int_t id, l, m, b, t;
+    int rc = one_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_id(line, &l)) || (rc = cli_parse_uint("moq", moq, 2147483647, &m)) ||
+        (rc = cli_parse_uint("buffer", buffer, 2147483647, &b)) ||
+        (rc = cli_parse_uint("payment-terms", terms, 365, &t)))
+        return rc;
+    return charter_call(cli, "SetCommitment",
+                        json_pack("{s:I,s:{s:I,s:I,s:s,s:I,s:s,s:I}}", "charterId", id,
+                                  "commitment", "productLineId", l, "moq", m, "bufferUnit", unit,
+                                  "bufferAmount", b, "financing", financing, "paymentTermsDays",
+                                  t));
+}
+
+static int ch_competing(struct cli *cli, int argc, char **argv)
+{
+    const char *competitor = NULL, *line = NULL;
+    const struct cli_opt opts[] = {{"competitor", &competitor, NULL, true, "the competitor"},
+                                   {"line", &line, NULL, true, "their line the distributor sells"},
+                                   {0}};
+    const struct cli_command_spec spec = {
+        "charter competing CHARTER_ID --competitor NAME --line NAME",
+        "Declares a competing line the distributor carries.", opts, 1};
+    json_int_t id;
+    int rc = one_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return charter_call(cli, "DeclareCompetingLine",
+                        json_pack("{s:I,s:{s:s,s:s}}", "charterId", id, "competingLine",
+                                  "competitor", competitor, "line", line));
+}
+
+static int ch_check(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "charter check CHARTER_ID",
+        "Lists the territory conflicts the charter would have with other distributors'\n"
+        "active charters, without changing anything. Exit code 5 when there are any.",
+        opts, 1};
+    json_int_t id;
+    int rc = one_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *resp;
+    rc = cli_call(cli, "CheckCharter", json_pack("{s:I}", "id", id), &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *conflicts = json_object_get(resp, "conflicts");
+    size_t n = json_array_size(conflicts);
+    if (cli->set.json)
+        output_json(resp);
+    else if (n == 0)
+        printf("no territory conflicts\n");
+    else
+        output_table(conflict_cols, 9, conflicts);
+    json_decref(resp);
+    return n ? EXIT_CONFLICT : EXIT_OK;
+}
+
+static int ch_activate(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "charter activate CHARTER_ID",
+        "Activates a draft; the version it amends is superseded. Refused, with every conflict\n"
+        "listed, when an exclusive grant overlaps another distributor's grant.",
+        opts, 1};
+    json_int_t id;
+    int rc = one_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return charter_call(cli, "ActivateCharter", json_pack("{s:I}", "id", id));
+}
+
+static int ch_show(struct cli *cli, int argc, char **argv)
+{
+    const char *version = "0";
+    const struct cli_opt opts[] = {
+        {"version", &version, NULL, false, "a version (default: the active one, else the draft)"},
+        {0}};
+    const struct cli_command_spec spec = {"charter show DISTRIBUTOR_ID [--version N]",
+                                          "Shows a distributor's charter.", opts, 1};
+    json_int_t d, v;
+    int rc = one_id(&spec, argc, argv, &d);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_uint("version", version, 2147483647, &v)))
+        return rc;
+    return charter_call(cli, "GetCharter",
+                        json_pack("{s:I,s:I}", "distributorId", d, "version", v));
+}
+
+static int ch_history(struct cli *cli, int argc, char **argv)
+{
+    static const struct output_column cols[] = {{"ID", "id"},
+                                                {"VERSION", "version"},
+                                                {"STATUS", "status"},
+                                                {"CREATED BY", "createdBy"},
+                                                {"CREATED AT", "createdAt"},
+                                                {"ACTIVATED BY", "activatedBy"},
+                                                {"ACTIVATED AT", "activatedAt"}};
+    const char *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {{"page-size", &page_size, NULL, false, "rows per page"},
+                                   {"cursor", &cursor, NULL, false, "continue from a page"},
+                                   {"all", NULL, &all, false, "every page"},
+                                   {0}};
+    const struct cli_command_spec spec = {"charter history DISTRIBUTOR_ID [--all]",
+                                          "Lists every version of a distributor's charter.", opts,
+                                          1};
+    json_int_t d;
+    int rc = one_id(&spec, argc, argv, &d);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return cli_list(cli, "ListCharterVersions", json_pack("{s:I}", "distributorId", d), "versions",
+                    cols, 7, page_size, cursor, all);
+}
+
+int cmd_charter(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"draft", ch_draft, "start a draft (or an amendment)"},
+        {"amend", ch_amend, "start an amendment of the active charter"},
+        {"terms", ch_terms, "coverage, competing policy, reporting, signatories"},
+        {"grant", ch_grant, "add a territory grant"},
+        {"ungrant", ch_ungrant, "remove a territory grant"},
+        {"carve-out", ch_carve_out, "add a key account served directly"},
+        {"commitment", ch_commitment, "set an inventory commitment"},
+        {"competing", ch_competing, "declare a competing line"},
+        {"check", ch_check, "list territory conflicts without saving"},
+        {"activate", ch_activate, "activate a draft"},
+        {"show", ch_show, "show a charter"},
+        {"history", ch_history, "every version of a charter"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("charter", subs, argc, argv, cli);
+}

@@ -1,0 +1,322 @@
+/*
+ * cmd_distributor.c - 'liaison distributor ...' and 'liaison contact ...'.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct output_column dist_cols[] = {{"ID", "id"},
+                                                 {"NAME", "name"},
+                                                 {"COUNTRY", "country"},
+                                                 {"STATUS", "status"},
+                                                 {"TIME ZONE", "timeZone"},
+                                                 {"LANGUAGES", "languages"},
+                                                 {"HOURS FROM", "businessHoursStart"},
+                                                 {"HOURS TO", "businessHoursEnd"},
+                                                 {"DAYS", "workDays"},
+                                                 {"MANAGER", "accountManagerId"}};
+static const struct output_column contact_cols[] = {{"ID", "id"},
+                                                    {"NAME", "name"},
+                                                    {"ROLE", "role"},
+                                                    {"EMAIL", "email"},
+                                                    {"PHONE", "phone"},
+                                                    {"MESSAGING", "messaging"},
+                                                    {"LANGUAGE", "language"},
+                                                    {"TIME ZONE", "timeZone"}};
+
+/* Options shared by create and update. */
+struct dist_opts {
+    const char *name, *country, *languages, *tz, *hours, *days, *manager;
+};
+
+/* Builds DistributorFields from the options; NULL after saying what is wrong. */
+static json_t *dist_fields(const struct dist_opts *o)
+{
+    json_t *f =
+        json_pack("{s:s,s:s,s:s}", "name", o->name, "country", o->country, "timeZone", o->tz);
+    json_t *langs = cli_split(o->languages ? o->languages : "", false);
+    json_t *days = o->days ? cli_split(o->days, true) : json_array();
+    if (!f || !langs || !days) {
+        fprintf(stderr, "liaison: --languages and --days are comma-separated lists\n");
+        json_decref(f);
+        json_decref(langs);
+        json_decref(days);
+        return NULL;
+    }
+    json_object_set_new(f, "languages", langs);
+    json_object_set_new(f, "workDays", days);
+    if (o->hours) {
+        char from[16], to[16];
+        if (sscanf(o->hours, "%15[0-9:]-%15[0-9:]", from, to) != 2) {
+            fprintf(stderr, "liaison: --hours is FROM-TO, e.g. 08:00-17:00\n");
+            json_decref(f);
+            return NULL;
+        }
+        json_object_set_new(f, "businessHoursStart", json_string(from));
+        json_object_set_new(f, "businessHoursEnd", json_string(to));
+    }
+    return f;
+}
+
+#define DIST_FIELD_OPTS(o)                                                                         \
+    {"name", &(o).name, NULL, true, "the distributor's name"},                                     \
+        {"country", &(o).country, NULL, true, "ISO 3166-1 alpha-2 code, e.g. VN"},                 \
+        {"time-zone", &(o).tz, NULL, true, "IANA time zone, e.g. Asia/Ho_Chi_Minh"},               \
+        {"languages", &(o).languages, NULL, false, "BCP 47 tags, comma-separated: vi,en"},         \
+        {"hours", &(o).hours, NULL, false, "business hours FROM-TO (default 09:00-17:00)"},        \
+    {                                                                                              \
+        "days", &(o).days, NULL, false, "work days 1 (Mon) to 7, comma-separated (default 1-5)"    \
+    }
+
+static int dist_create(struct cli *cli, int argc, char **argv)
+{
+    struct dist_opts o = {0};
+    const struct cli_opt opts[] = {
+        DIST_FIELD_OPTS(o), {"manager", &o.manager, NULL, false, "account manager's user id"}, {0}};
+    const struct cli_command_spec spec = {
+        "distributor create --name N --country CC --time-zone TZ [--languages L,..] "
+        "[--hours 08:00-17:00] [--days 1,2,3,4,5] [--manager ID]",
+        "Creates a distributor (status prospect).", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t m = 0;
+    if (o.manager && (rc = cli_parse_id(o.manager, &m)))
+        return rc;
+    json_t *f = dist_fields(&o);
+    if (!f)
+        return EXIT_USAGE;
+    return cli_show_one(cli, "CreateDistributor",
+                        json_pack("{s:o,s:I}", "fields", f, "accountManagerId", m), "distributor",
+                        dist_cols, 10);
+}
+
+static int dist_update(struct cli *cli, int argc, char **argv)
+{
+    struct dist_opts o = {0};
+    const struct cli_opt opts[] = {DIST_FIELD_OPTS(o), {0}};
+    const struct cli_command_spec spec = {
+        "distributor update ID --name N --country CC --time-zone TZ [--languages L,..] "
+        "[--hours FROM-TO] [--days D,..]",
+        "Replaces a distributor's details.", opts, 1};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    json_t *f = dist_fields(&o);
+    if (!f)
+        return EXIT_USAGE;
+    return cli_show_one(cli, "UpdateDistributor", json_pack("{s:I,s:o}", "id", v, "fields", f),
+                        "distributor", dist_cols, 10);
+}
+
+static int dist_list(struct cli *cli, int argc, char **argv)
+{
+    const char *status = NULL, *country = NULL, *manager = NULL, *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"status", &status, NULL, false, "prospect, onboarding, active, at_risk, terminated"},
+        {"country", &country, NULL, false, "ISO 3166-1 alpha-2 code"},
+        {"manager", &manager, NULL, false, "account manager's user id"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "distributor list [--status S] [--country CC] [--manager ID] [--all]",
+        "Lists the distributors you reach.", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t m = 0;
+    if (manager && (rc = cli_parse_id(manager, &m)))
+        return rc;
+    json_t *req = json_pack("{s:I}", "accountManagerId", m);
+    if (status)
+        json_object_set_new(req, "status", json_string(status));
+    if (country)
+        json_object_set_new(req, "country", json_string(country));
+    return cli_list(cli, "ListDistributors", req, "distributors", dist_cols, 10, page_size, cursor,
+                    all);
+}
+
+static int dist_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"distributor show ID", "Shows a distributor.", opts, 1};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return cli_show_one(cli, "GetDistributor", json_pack("{s:I}", "id", v), "distributor",
+                        dist_cols, 10);
+}
+
+static int dist_status(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "distributor status ID STATUS",
+        "Moves a distributor: prospect -> onboarding -> active <-> at_risk; any -> terminated.",
+        opts, 2};
+    const char *args[2] = {NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, args, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(args[0], &v)))
+        return rc;
+    return cli_show_one(cli, "SetDistributorStatus",
+                        json_pack("{s:I,s:s}", "id", v, "status", args[1]), "distributor",
+                        dist_cols, 10);
+}
+
+static int dist_assign(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"distributor assign ID USER_ID",
+                                          "Makes a manager the distributor's account manager.",
+                                          opts, 2};
+    const char *args[2] = {NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, args, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v, u;
+    if ((rc = cli_parse_id(args[0], &v)) || (rc = cli_parse_id(args[1], &u)))
+        return rc;
+    return cli_show_one(cli, "AssignAccountManager", json_pack("{s:I,s:I}", "id", v, "userId", u),
+                        "distributor", dist_cols, 10);
+}
+
+int cmd_distributor(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"create", dist_create, "create a distributor"},
+        {"list", dist_list, "list distributors"},
+        {"show", dist_show, "show a distributor"},
+        {"update", dist_update, "replace a distributor's details"},
+        {"status", dist_status, "change a distributor's status"},
+        {"assign", dist_assign, "assign an account manager"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("distributor", subs, argc, argv, cli);
+}
+
+/* ---------- contacts ---------- */
+
+struct contact_opts {
+    const char *name, *role, *email, *phone, *messaging, *language, *tz;
+};
+
+#define CONTACT_FIELD_OPTS(o)                                                                      \
+    {"name", &(o).name, NULL, true, "full name"},                                                  \
+        {"role", &(o).role, NULL, false, "purchasing manager, sales director, ..."},               \
+        {"email", &(o).email, NULL, false, "e-mail address"},                                      \
+        {"phone", &(o).phone, NULL, false, "phone number"},                                        \
+        {"messaging", &(o).messaging, NULL, false, "e.g. whatsapp:+84901234567"},                  \
+        {"language", &(o).language, NULL, false, "preferred language, BCP 47"},                    \
+    {                                                                                              \
+        "time-zone", &(o).tz, NULL, false, "IANA time zone"                                        \
+    }
+
+static json_t *contact_fields(const struct contact_opts *o)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "name", o->name, "role",
+                     o->role ? o->role : "", "email", o->email ? o->email : "", "phone",
+                     o->phone ? o->phone : "", "messaging", o->messaging ? o->messaging : "",
+                     "language", o->language ? o->language : "", "timeZone", o->tz ? o->tz : "");
+}
+
+static int contact_create(struct cli *cli, int argc, char **argv)
+{
+    struct contact_opts o = {0};
+    const char *dist = NULL;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, true, "the distributor's id"}, CONTACT_FIELD_OPTS(o), {0}};
+    const struct cli_command_spec spec = {
+        "contact create --distributor ID --name N [--role R] [--email E] [--phone P] "
+        "[--messaging M] [--language L] [--time-zone TZ]",
+        "Adds a contact person to a distributor.", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d;
+    if ((rc = cli_parse_id(dist, &d)))
+        return rc;
+    return cli_show_one(cli, "CreateContact",
+                        json_pack("{s:I,s:o}", "distributorId", d, "fields", contact_fields(&o)),
+                        "contact", contact_cols, 8);
+}
+
+static int contact_list(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL, *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {{"distributor", &dist, NULL, true, "the distributor's id"},
+                                   {"page-size", &page_size, NULL, false, "rows per page"},
+                                   {"cursor", &cursor, NULL, false, "continue from a page"},
+                                   {"all", NULL, &all, false, "every page"},
+                                   {0}};
+    const struct cli_command_spec spec = {"contact list --distributor ID [--all]",
+                                          "Lists a distributor's contacts.", opts, 0};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d;
+    if ((rc = cli_parse_id(dist, &d)))
+        return rc;
+    return cli_list(cli, "ListContacts", json_pack("{s:I}", "distributorId", d), "contacts",
+                    contact_cols, 8, page_size, cursor, all);
+}
+
+static int contact_update(struct cli *cli, int argc, char **argv)
+{
+    struct contact_opts o = {0};
+    const struct cli_opt opts[] = {CONTACT_FIELD_OPTS(o), {0}};
+    const struct cli_command_spec spec = {
+        "contact update ID --name N [--role R] [--email E] [--phone P] [--messaging M] "
+        "[--language L] [--time-zone TZ]",
+        "Replaces a contact's details.", opts, 1};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return cli_show_one(cli, "UpdateContact",
+                        json_pack("{s:I,s:o}", "id", v, "fields", contact_fields(&o)), "contact",
+                        contact_cols, 8);
+}
+
+static int contact_remove(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"contact remove ID", "Removes a contact.", opts, 1};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return cli_show_one(cli, "RemoveContact", json_pack("{s:I}", "id", v), "contact", contact_cols,
+                        8);
+}
+
+int cmd_contact(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {{"create", contact_create, "add a contact"},
+                                                 {"list", contact_list, "list contacts"},
+                                                 {"update", contact_update, "update a contact"},
+                                                 {"remove", contact_remove, "remove a contact"},
+                                                 {NULL, NULL, NULL}};
+    return cli_subcommand("contact", subs, argc, argv, cli);
+}
