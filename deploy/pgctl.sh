@@ -8,6 +8,8 @@
 # "liaison" and its tables (migrations run as it), and "liaison_app", what
 # liaisond connects as (no ownership, no BYPASSRLS). Both log in over the
 # socket without a password (trust), for local development and tests only.
+# With PGCTL_TLS_DIR (holding server.pem and server.key) set on the first
+# start, the cluster also listens on 127.0.0.1 with TLS (benchmark only).
 set -euo pipefail
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -32,6 +34,19 @@ port = $port
 max_connections = 200
 fsync = ${PGCTL_FSYNC:-on}
 CONF
+    if [ -n "${PGCTL_TLS_DIR:-}" ]; then
+      # TCP on loopback with TLS only, for the benchmark's pgbench baselines.
+      install -o postgres -g postgres -m 600 "$PGCTL_TLS_DIR/server.key" "$dir/data/server.key"
+      install -o postgres -g postgres -m 644 "$PGCTL_TLS_DIR/server.pem" "$dir/data/server.crt"
+      cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+ssl = on
+ssl_min_protocol_version = 'TLSv1.3'
+max_connections = 400
+shared_buffers = 512MB
+CONF
+      sed -i "1i hostssl all all 127.0.0.1/32 trust" "$dir/data/pg_hba.conf"
+    fi
   fi
   if ! as_pg "$pgbin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     as_pg "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null

@@ -65,6 +65,12 @@ int db_register(struct db_stmt *const *stmts, int n)
     return 0;
 }
 
+void db_print_statements(FILE *out)
+{
+    for (int i = 0; i < db_nstmts; i++)
+        fprintf(out, "%s\n", db_stmts[i]->sql);
+}
+
 static void db_stmt_name(int index, char *buf, size_t len)
 {
     snprintf(buf, len, "s%d", index);

@@ -10,10 +10,17 @@
 #ifndef LIAISON_DB_H
 #define LIAISON_DB_H
 
+#include <stdio.h>
+
 #include <libpq-fe.h>
 #include <uv.h>
 
 #define DB_MAX_STEPS 16
+
+/* A timestamptz or time expression as the text clients get (migration 0004). */
+#define DB_RFC3339(expr) "liaison_rfc3339(" expr ")"
+#define DB_RFC3339_MS(expr) "liaison_rfc3339_ms(" expr ")"
+#define DB_HHMM(expr) "liaison_hhmm(" expr ")"
 #define DB_MAX_PARAMS 16
 #define DB_MAX_STMTS 256
 
@@ -57,6 +64,9 @@ struct db_pool;
 
 /* Registers statements before any pool exists; returns -1 past DB_MAX_STMTS. */
 int db_register(struct db_stmt *const *stmts, int n);
+
+/* Writes every registered statement, one per line (for the benchmark). */
+void db_print_statements(FILE *out);
 
 /*
  * Creates a pool of size connections on loop and starts connecting. Failure

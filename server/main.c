@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "authz.h"
 #include "config.h"
+#include "db.h"
 #include "dispatch.h"
 #include "geo.h"
 #include "liaison_version.h"
@@ -46,6 +47,7 @@ static void usage(FILE *out)
                  "  operator create NAME   make a platform operator; prints its token once\n"
                  "  operator revoke NAME   revoke an operator's tokens\n"
                  "  rpc-table     print who may call each RPC (Markdown)\n"
+                 "  statements    print every SQL statement the server prepares\n"
                  "\n"
                  "Options:\n"
                  "  -c, --config FILE  configuration file (name = value lines)\n"
@@ -189,12 +191,22 @@ int main(int argc, char **argv)
         return 2;
     }
     if (strcmp(command, "serve") && strcmp(command, "migrate") && strcmp(command, "check-config") &&
-        strcmp(command, "operator") && strcmp(command, "rpc-table")) {
+        strcmp(command, "operator") && strcmp(command, "rpc-table") &&
+        strcmp(command, "statements")) {
         fprintf(stderr, "liaisond: unknown command '%s' (see --help)\n", command);
         return 2;
     }
     if (!strcmp(command, "rpc-table")) {
         authz_print_table(stdout);
+        return 0;
+    }
+    if (!strcmp(command, "statements")) {
+        char why[256];
+        if (dispatch_init(why, sizeof why) < 0) {
+            fprintf(stderr, "liaisond: %s\n", why);
+            return 1;
+        }
+        db_print_statements(stdout);
         return 0;
     }
     char err[512];

@@ -11,12 +11,11 @@
 #include "page.h"
 #include "rpc_auth.h"
 
-#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 #define AUDIT_CURSOR "aud"
 
 /* $1 after id, $2 limit, $3 since, $4 until, $5 actor, $6 entity (NULL: any) */
 static struct db_stmt q_audit_list = {
-    "SELECT id, " RFC3339(
+    "SELECT id, " DB_RFC3339_MS(
         "at") ", actor, action, entity, entity_id, request_id, source"
               " FROM audit_log WHERE tenant_id = liaison_tenant() AND id > $1::bigint"
               " AND ($3::timestamptz IS NULL OR at >= $3::timestamptz)"

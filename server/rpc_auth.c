@@ -21,7 +21,6 @@
 #include "tls.h"
 #include "worker.h"
 
-#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define LOGIN_DELAY_STEP_MS 250
 #define LOGIN_DELAY_MAX_MS 2000
 
@@ -61,7 +60,7 @@ static struct db_stmt q_session_create = {
     "          now() + $4::int * interval '1 second') RETURNING id, user_id, expires_at),"
     " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
     "  SELECT liaison_tenant(), $5, 'session.login', 'user', user_id::text, $6, $7 FROM s)"
-    " SELECT id, " RFC3339("expires_at") " FROM s",
+    " SELECT id, " DB_RFC3339("expires_at") " FROM s",
     7, 0};
 static struct db_stmt q_operator_by_name = {
     "SELECT id, name FROM operators WHERE name = $1 AND revoked_at IS NULL", 1, 0};

@@ -20,7 +20,6 @@
 #include "rows.h"
 #include "rpc_auth.h"
 
-#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
 #define RESOLVE "liaison_charter_resolve($1::bigint, $2::bigint, $3::int)"
 #define JOIN_D " JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
@@ -39,9 +38,9 @@ static struct db_stmt q_row = {
     "SELECT c.id, c.distributor_id, c.version, c.status, c.full_coverage,"
     " array_to_json(c.covered_line_ids)::text, c.competing_allowed, c.report_due_day,"
     " array_to_json(c.report_sections)::text, array_to_json(c.signatories)::text,"
-    " coalesce(c.signed_on::text, ''), c.created_by, " RFC3339(
+    " coalesce(c.signed_on::text, ''), c.created_by, " DB_RFC3339(
         "c.created_at") ","
-                        " coalesce(c.activated_by, ''), coalesce(" RFC3339(
+                        " coalesce(c.activated_by, ''), coalesce(" DB_RFC3339(
                             "c.activated_at") ", '')"
                                               " FROM charters c" JOIN_D
                                               " WHERE c.tenant_id = liaison_tenant() AND c.id "
@@ -205,19 +204,18 @@ static struct db_stmt q_supersede = {
                                  "AND" ACTIVATABLE("$1::bigint"),
     1, 0};
 /* $1 charter, $2 actor, $3 rid, $4 source */
-static struct db_stmt q_activate =
-    {
-        "WITH m AS (UPDATE charters c SET status = 'active', activated_by = $2, activated_at = "
-        "now()"
-        "  FROM distributors d WHERE d.tenant_id = c.tenant_id AND d.id = c.distributor_id "
-        "AND" DRAFT("$1::bigint") " AND" ACTIVATABLE("$1::bigint") " RETURNING c.id)," AUDIT(
-            "'charter.activate'", "$2", "$3", "$4", "id::text", "m") " SELECT id FROM m",
-        4, 0};
+static struct db_stmt q_activate = {
+    "WITH m AS (UPDATE charters c SET status = 'active', activated_by = $2, activated_at = "
+    "now()"
+    "  FROM distributors d WHERE d.tenant_id = c.tenant_id AND d.id = c.distributor_id "
+    "AND" DRAFT("$1::bigint") " AND" ACTIVATABLE("$1::bigint") " RETURNING c.id)," AUDIT(
+        "'charter.activate'", "$2", "$3", "$4", "id::text", "m") " SELECT id FROM m",
+    4, 0};
 /* $1 distributor, $2 after, $3 limit */
 static struct db_stmt q_versions = {
-    "SELECT c.id, c.version, c.status, c.created_by, " RFC3339(
+    "SELECT c.id, c.version, c.status, c.created_by, " DB_RFC3339(
         "c.created_at") ","
-                        " coalesce(c.activated_by, ''), coalesce(" RFC3339(
+                        " coalesce(c.activated_by, ''), coalesce(" DB_RFC3339(
                             "c.activated_at") ", '')"
                                               " FROM charters c" JOIN_D
                                               " WHERE c.tenant_id = liaison_tenant()"

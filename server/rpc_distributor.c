@@ -15,12 +15,12 @@
 #include "rows.h"
 #include "rpc_auth.h"
 
-#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define DIST_COLS                                                                                  \
     "d.id, d.name, d.country, array_to_json(d.languages)::text, d.time_zone,"                      \
-    " to_char(d.business_hours_start, 'HH24:MI'), to_char(d.business_hours_end, 'HH24:MI'),"       \
-    " array_to_json(d.work_days)::text, d.status, coalesce(d.account_manager_id, 0), " RFC3339(    \
-        "d.created_at")
+    " " DB_HHMM("d.business_hours_start") ", " DB_HHMM(                                            \
+        "d.business_hours_end") ","                                                                \
+                                " array_to_json(d.work_days)::text, d.status, "                    \
+                                "coalesce(d.account_manager_id, 0), " DB_RFC3339("d.created_at")
 #define CONTACT_COLS                                                                               \
     "c.id, c.distributor_id, c.name, c.role, c.email, c.phone, c.messaging,"                       \
     " c.language, c.time_zone"

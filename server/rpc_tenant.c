@@ -14,8 +14,7 @@
 #include "rpc_auth.h"
 #include "worker.h"
 
-#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define TENANT_COLS "slug, name, status, " RFC3339("created_at")
+#define TENANT_COLS "slug, name, status, " DB_RFC3339("created_at")
 #define TENANTS_CURSOR "ten"
 #define EXPORT_CURSOR "exp"
 

@@ -13,9 +13,8 @@
 #include "page.h"
 #include "rpc_auth.h"
 
-#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define TOKEN_COLS                                                                                 \
-    "id, name, role, " RFC3339("created_at") ", coalesce(" RFC3339(                                \
+    "id, name, role, " DB_RFC3339("created_at") ", coalesce(" DB_RFC3339(                          \
         "expires_at") ", ''),"                                                                     \
                       " revoked_at IS NOT NULL"
 #define TOKENS_CURSOR "tok"

@@ -14,10 +14,9 @@
 #include "rpc_auth.h"
 #include "worker.h"
 
-#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define USER_COLS                                                                                  \
     "id, email, display_name, role, sees_all_distributors, coalesce(distributor_id, 0),"           \
-    " disabled_at IS NOT NULL, " RFC3339("created_at")
+    " disabled_at IS NOT NULL, " DB_RFC3339("created_at")
 #define USERS_CURSOR "usr"
 
 /* $1 email, $2 name, $3 role, $4 hash, $5 sees all, $6 distributor, $7 actor, $8 rid, $9 source */

@@ -41,6 +41,7 @@
 #ifndef LIAISON_H
 #define LIAISON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "liaison_version.h"
@@ -155,6 +156,19 @@ LIAISON_EXPORT int liaison_send_json(liaison_conn *conn, const char *method,
  */
 LIAISON_EXPORT int liaison_recv_json(liaison_conn *conn, int timeout_ms, uint64_t *request_id,
                                      int *status, char **response_json);
+
+/*
+ * The same pipelining with encoded protobuf messages instead of JSON, for
+ * callers that have the generated code of proto/liaison.proto (or any
+ * protobuf library): payload is the encoded request message; a response's
+ * payload is the encoded response message (or nothing when *status is not
+ * LIAISON_OK; liaison_error() then holds the server's message). The payload
+ * returned stays valid until the next call on conn; do not free it.
+ */
+LIAISON_EXPORT int liaison_send_raw(liaison_conn *conn, const char *method, const uint8_t *payload,
+                                    size_t len, uint64_t *request_id);
+LIAISON_EXPORT int liaison_recv_raw(liaison_conn *conn, int timeout_ms, uint64_t *request_id,
+                                    int *status, const uint8_t **payload, size_t *len);
 
 /* Requests sent with liaison_send_json() and not yet received. */
 LIAISON_EXPORT int liaison_outstanding(const liaison_conn *conn);

@@ -37,6 +37,7 @@ struct liaison_conn {
     uint64_t next_id;
     int outstanding;
     struct pending *pending; /* what each outstanding request expects back */
+    struct arena raw_arena;  /* holds the last frame liaison_recv_raw returned */
     int pending_cap;
     char err[1024];
 };
@@ -151,6 +152,7 @@ void liaison_free(liaison_conn *conn)
     if (!conn)
         return;
     client_disconnect(conn);
+    arena_reset(&conn->raw_arena);
     free(conn->pending);
     for (size_t i = 0; i < sizeof conn->opt / sizeof conn->opt[0]; i++)
         free(conn->opt[i]);
@@ -187,37 +189,49 @@ int liaison_set_option(liaison_conn *c, liaison_option option, const char *value
     return LIAISON_OK;
 }
 
-/* Encodes and sends one request frame with a fresh id. */
-static int client_send(liaison_conn *c, const char *method, const ProtobufCMessage *req,
-                       int64_t deadline, uint64_t *id)
+/* Sends one request frame carrying an encoded payload, with a fresh id. */
+static int client_send_bytes(liaison_conn *c, const char *method, const uint8_t *payload,
+                             size_t plen, int64_t deadline, uint64_t *id)
 {
     Liaison__V1__Frame f = LIAISON__V1__FRAME__INIT;
     f.request_id = ++c->next_id;
     f.method = (char *)method;
-    size_t plen = protobuf_c_message_get_packed_size(req);
-    uint8_t *payload = malloc(plen ? plen : 1);
-    if (!payload)
-        return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
-    protobuf_c_message_pack(req, payload);
-    f.payload.data = payload;
+    f.payload.data = (uint8_t *)payload;
     f.payload.len = plen;
     size_t n = protobuf_c_message_get_packed_size(&f.base);
-    uint8_t *wire = n <= UINT32_MAX ? malloc(FRAME_HEADER_SIZE + n) : NULL;
-    if (!wire) {
-        free(payload);
+    uint8_t stack[512];
+    uint8_t *wire = n + FRAME_HEADER_SIZE <= sizeof stack ? stack
+                    : n <= UINT32_MAX                     ? malloc(FRAME_HEADER_SIZE + n)
+                                                          : NULL;
+    if (!wire)
         return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "request too large");
-    }
     frame_put_header(wire, (uint32_t)n);
     protobuf_c_message_pack(&f.base, wire + FRAME_HEADER_SIZE);
-    free(payload);
     int rc = transport_write(&c->t, wire, FRAME_HEADER_SIZE + n, deadline, c->err, sizeof c->err);
-    free(wire);
+    if (wire != stack)
+        free(wire);
     if (rc != LIAISON_OK) {
         client_disconnect(c);
         return rc;
     }
     *id = f.request_id;
     return LIAISON_OK;
+}
+
+/* Encodes req and sends it as one request frame. */
+static int client_send(liaison_conn *c, const char *method, const ProtobufCMessage *req,
+                       int64_t deadline, uint64_t *id)
+{
+    size_t plen = protobuf_c_message_get_packed_size(req);
+    uint8_t stack[256];
+    uint8_t *payload = plen <= sizeof stack ? stack : malloc(plen);
+    if (!payload)
+        return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    protobuf_c_message_pack(req, payload);
+    int rc = client_send_bytes(c, method, payload, plen, deadline, id);
+    if (payload != stack)
+        free(payload);
+    return rc;
 }
 
 /*
@@ -287,7 +301,7 @@ static int client_hello(liaison_conn *c, int64_t deadline)
         return rc;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
-    const Liaison__V1__Frame *f;
+    const Liaison__V1__Frame *f = NULL;
     rc = client_await(c, id, deadline, &a, &f);
     if (rc == LIAISON_OK && f->status && f->status->code) {
         rc = (int)f->status->code;
@@ -321,7 +335,7 @@ static int client_authenticate(liaison_conn *c, int64_t deadline)
         return rc;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
-    const Liaison__V1__Frame *f;
+    const Liaison__V1__Frame *f = NULL;
     rc = client_await(c, id, deadline, &a, &f);
     if (rc == LIAISON_OK && f->status && f->status->code) {
         rc = (int)f->status->code;
@@ -397,7 +411,7 @@ static int client_call(liaison_conn *c, const char *method, const ProtobufCMessa
     rc = client_send(c, method, req, deadline, &id);
     if (rc != LIAISON_OK)
         return rc;
-    const Liaison__V1__Frame *f;
+    const Liaison__V1__Frame *f = NULL;
     rc = client_await(c, id, deadline, a, &f);
     if (rc != LIAISON_OK)
         return rc;
@@ -414,6 +428,31 @@ static int client_call(liaison_conn *c, const char *method, const ProtobufCMessa
         return client_fail(c, LIAISON_DATA_LOSS, "malformed response: %s", why);
     c->err[0] = '\0';
     return LIAISON_OK;
+}
+
+/* Checks the in-flight limit and makes room to remember one more request. */
+static int client_pending_room(liaison_conn *c)
+{
+    if ((uint32_t)c->outstanding >= c->max_in_flight)
+        return client_fail(c, LIAISON_RESOURCE_EXHAUSTED,
+                           "the server allows no more requests in flight on one connection");
+    if (c->outstanding == c->pending_cap) {
+        int cap = c->pending_cap ? 2 * c->pending_cap : 16;
+        struct pending *p = realloc(c->pending, (size_t)cap * sizeof *p);
+        if (!p)
+            return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+        c->pending = p;
+        c->pending_cap = cap;
+    }
+    return LIAISON_OK;
+}
+
+static void client_pending_add(liaison_conn *c, uint64_t id,
+                               const ProtobufCMessageDescriptor *output)
+{
+    c->pending[c->outstanding].id = id;
+    c->pending[c->outstanding].output = output;
+    c->outstanding++;
 }
 
 /* Parses request_json for method into a; sets *md to the method. */
@@ -485,26 +524,12 @@ int liaison_send_json(liaison_conn *c, const char *method, const char *request_j
     if (rc == LIAISON_OK && !c->connected)
         rc =
             client_fail(c, LIAISON_UNAVAILABLE, "the connection dropped with requests outstanding");
-    if (rc == LIAISON_OK && (uint32_t)c->outstanding >= c->max_in_flight)
-        rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED,
-                         "the server allows no more requests in flight on one connection");
-    if (rc == LIAISON_OK && c->outstanding == c->pending_cap) {
-        int cap = c->pending_cap ? 2 * c->pending_cap : 16;
-        struct pending *p = realloc(c->pending, (size_t)cap * sizeof *p);
-        if (!p)
-            rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
-        else {
-            c->pending = p;
-            c->pending_cap = cap;
-        }
-    }
+    if (rc == LIAISON_OK)
+        rc = client_pending_room(c);
     if (rc == LIAISON_OK) {
         rc = client_send(c, method, req, transport_now_ms() + c->request_timeout_ms, request_id);
-        if (rc == LIAISON_OK) {
-            c->pending[c->outstanding].id = *request_id;
-            c->pending[c->outstanding].output = md->output;
-            c->outstanding++;
-        }
+        if (rc == LIAISON_OK)
+            client_pending_add(c, *request_id, md->output);
     }
     arena_reset(&a);
     return rc;
@@ -519,7 +544,7 @@ int liaison_recv_json(liaison_conn *c, int timeout_ms, uint64_t *request_id, int
     int64_t deadline = transport_now_ms() + (timeout_ms < 0 ? c->request_timeout_ms : timeout_ms);
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
-    const Liaison__V1__Frame *f;
+    const Liaison__V1__Frame *f = NULL;
     int rc = client_recv(c, deadline, &a, &f);
     if (rc == LIAISON_OK) {
         int k = 0;
@@ -640,4 +665,57 @@ int liaison_logout(liaison_conn *c)
     }
     arena_reset(&a);
     return rc;
+}
+
+int liaison_send_raw(liaison_conn *c, const char *method, const uint8_t *payload, size_t len,
+                     uint64_t *request_id)
+{
+    const ProtobufCMethodDescriptor *md;
+    if (!method || strlen(method) > WIRE_MAX_METHOD || !(md = wire_method(method)))
+        return client_fail(c, LIAISON_UNIMPLEMENTED, "unknown method '%s'",
+                           method ? method : "(null)");
+    int rc = c->outstanding == 0 ? client_ready(c) : LIAISON_OK;
+    if (rc == LIAISON_OK && !c->connected)
+        rc =
+            client_fail(c, LIAISON_UNAVAILABLE, "the connection dropped with requests outstanding");
+    if (rc == LIAISON_OK)
+        rc = client_pending_room(c);
+    if (rc != LIAISON_OK)
+        return rc;
+    rc = client_send_bytes(c, method, payload, len, transport_now_ms() + c->request_timeout_ms,
+                           request_id);
+    if (rc == LIAISON_OK)
+        client_pending_add(c, *request_id, md->output);
+    return rc;
+}
+
+int liaison_recv_raw(liaison_conn *c, int timeout_ms, uint64_t *request_id, int *status,
+                     const uint8_t **payload, size_t *len)
+{
+    *payload = NULL;
+    *len = 0;
+    if (!c->connected || c->outstanding == 0)
+        return client_fail(c, LIAISON_FAILED_PRECONDITION, "no request is outstanding");
+    int64_t deadline = transport_now_ms() + (timeout_ms < 0 ? c->request_timeout_ms : timeout_ms);
+    arena_reset(&c->raw_arena);
+    arena_init(&c->raw_arena, CLIENT_DECODE_BUDGET);
+    const Liaison__V1__Frame *f = NULL;
+    int rc = client_recv(c, deadline, &c->raw_arena, &f);
+    if (rc != LIAISON_OK)
+        return rc;
+    int k = 0;
+    while (k < c->outstanding && c->pending[k].id != f->request_id)
+        k++;
+    if (k == c->outstanding) {
+        client_disconnect(c);
+        return client_fail(c, LIAISON_DATA_LOSS, "server answered a request not asked");
+    }
+    c->pending[k] = c->pending[--c->outstanding];
+    *request_id = f->request_id;
+    *status = f->status ? (int)f->status->code : LIAISON_OK;
+    if (*status != LIAISON_OK)
+        snprintf(c->err, sizeof c->err, "%s", f->status->message);
+    *payload = f->payload.data;
+    *len = f->payload.len;
+    return LIAISON_OK;
 }

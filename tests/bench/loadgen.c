@@ -1,0 +1,379 @@
+/*
+ * loadgen.c - drives liaisond through libliaison over TLS for the
+ * benchmark (tests/bench/run). Each thread owns a set of connections and
+ * keeps K requests in flight on each, with pre-encoded protobuf payloads
+ * (liaison_send_raw), for a fixed time; latencies are kept per request and
+ * reported as percentiles. Modes:
+ *   read     GetDistributor of a random distributor of the connection's tenant
+ *   write    CreateContact (the server writes its audit row in the same transaction)
+ *   mixed    60 % GetDistributor, 20 % ListContacts (a page of 20), 20 % CreateContact
+ *   idle     open N authenticated connections, hold them, then ping every one
+ *   connect  open, authenticate and close connections as fast as possible
+ * The targets file has one line per tenant: TOKEN DISTRIBUTOR_ID[,ID...].
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <liaison.h>
+
+#include "liaison.pb-c.h"
+
+enum mode { MODE_READ, MODE_WRITE, MODE_MIXED, MODE_IDLE, MODE_CONNECT };
+
+struct tenant {
+    char token[160];
+    uint64_t *distributors;
+    size_t n;
+};
+
+struct options {
+    const char *url, *ca, *targets;
+    enum mode mode;
+    int connections, inflight, threads;
+    double duration, hold;
+};
+
+struct slot {
+    uint64_t id;
+    int64_t sent_us;
+};
+
+struct client {
+    liaison_conn *conn;
+    struct tenant *tenant;
+    struct slot *slots; /* by request id modulo inflight */
+    int outstanding;
+};
+
+struct thread {
+    pthread_t thread;
+    int index;
+    struct client *clients;
+    int nclients;
+    uint32_t *lat;
+    size_t nlat, cap;
+    long errors;
+    long done;
+    unsigned rng;
+};
+
+static struct options opt = {
+    .connections = 16, .inflight = 1, .threads = 2, .duration = 10, .hold = 5};
+static struct tenant *tenants;
+static size_t ntenants;
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void die(const char *what, const char *why)
+{
+    fprintf(stderr, "loadgen: %s: %s\n", what, why);
+    exit(1);
+}
+
+static void load_targets(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die(path, strerror(errno));
+    char line[1 << 16];
+    while (fgets(line, sizeof line, f)) {
+        tenants = realloc(tenants, (ntenants + 1) * sizeof *tenants);
+        struct tenant *t = &tenants[ntenants];
+        memset(t, 0, sizeof *t);
+        char *ids = strchr(line, ' ');
+        if (!ids)
+            continue;
+        *ids++ = '\0';
+        if (strlen(line) >= sizeof t->token)
+            die(path, "token too long");
+        memcpy(t->token, line, strlen(line) + 1);
+        for (char *p = strtok(ids, ",\n"); p; p = strtok(NULL, ",\n")) {
+            t->distributors = realloc(t->distributors, (t->n + 1) * sizeof(uint64_t));
+            t->distributors[t->n++] = strtoull(p, NULL, 10);
+        }
+        if (t->n)
+            ntenants++;
+    }
+    fclose(f);
+    if (!ntenants)
+        die(path, "no targets");
+}
+
+static liaison_conn *open_conn(struct tenant *t)
+{
+    liaison_conn *c = liaison_new(opt.url);
+    liaison_set_option(c, LIAISON_OPT_CA_FILE, opt.ca);
+    liaison_set_option(c, LIAISON_OPT_TOKEN, t->token);
+    liaison_set_option(c, LIAISON_OPT_CLIENT_NAME, "loadgen");
+    int rc = liaison_connect(c);
+    if (rc != LIAISON_OK)
+        die("connect", liaison_error(c));
+    return c;
+}
+
+/* Encodes the next request of the workload into buf. */
+static size_t next_request(struct thread *th, struct client *cl, uint8_t *buf, const char **method)
+{
+    uint64_t dist = cl->tenant->distributors[rand_r(&th->rng) % cl->tenant->n];
+    unsigned pick = rand_r(&th->rng) % 100;
+    enum mode m = opt.mode;
+    if (m == MODE_MIXED)
+        m = pick < 60 ? MODE_READ : pick < 80 ? MODE_IDLE /* list */ : MODE_WRITE;
+    if (m == MODE_READ) {
+        Liaison__V1__IdRequest r = LIAISON__V1__ID_REQUEST__INIT;
+        r.id = dist;
+        *method = "GetDistributor";
+        return protobuf_c_message_pack(&r.base, buf);
+    }
+    if (m == MODE_IDLE) {
+        Liaison__V1__ListContactsRequest r = LIAISON__V1__LIST_CONTACTS_REQUEST__INIT;
+        Liaison__V1__PageRequest p = LIAISON__V1__PAGE_REQUEST__INIT;
+        p.page_size = 20;
+        r.distributor_id = dist;
+        r.page = &p;
+        *method = "ListContacts";
+        return protobuf_c_message_pack(&r.base, buf);
+    }
+    Liaison__V1__CreateContactRequest r = LIAISON__V1__CREATE_CONTACT_REQUEST__INIT;
+    Liaison__V1__ContactFields f = LIAISON__V1__CONTACT_FIELDS__INIT;
+    f.name = "Benchmark Contact";
+    f.role = "purchasing manager";
+    r.distributor_id = dist;
+    r.fields = &f;
+    *method = "CreateContact";
+    return protobuf_c_message_pack(&r.base, buf);
+}
+
+static void record(struct thread *th, int64_t us)
+{
+    if (th->nlat == th->cap) {
+        th->cap = th->cap ? 2 * th->cap : 65536;
+        th->lat = realloc(th->lat, th->cap * sizeof *th->lat);
+    }
+    th->lat[th->nlat++] = (uint32_t)(us > UINT32_MAX ? UINT32_MAX : us);
+}
+
+static void fill(struct thread *th, struct client *cl)
+{
+    uint8_t buf[512];
+    while (cl->outstanding < opt.inflight) {
+        const char *method;
+        size_t n = next_request(th, cl, buf, &method);
+        uint64_t id;
+        if (liaison_send_raw(cl->conn, method, buf, n, &id) != LIAISON_OK)
+            die("send", liaison_error(cl->conn));
+        struct slot *s = &cl->slots[id % (uint64_t)opt.inflight];
+        s->id = id;
+        s->sent_us = now_us();
+        cl->outstanding++;
+    }
+}
+
+static void drain(struct thread *th, struct client *cl, int64_t stop_us)
+{
+    for (;;) {
+        uint64_t id;
+        int status;
+        const uint8_t *payload;
+        size_t len;
+        int rc = liaison_recv_raw(cl->conn, 0, &id, &status, &payload, &len);
+        if (rc == LIAISON_DEADLINE_EXCEEDED)
+            return;
+        if (rc != LIAISON_OK)
+            die("recv", liaison_error(cl->conn));
+        cl->outstanding--;
+        struct slot *s = &cl->slots[id % (uint64_t)opt.inflight];
+        int64_t t = now_us();
+        if (t <= stop_us) {
+            if (status != LIAISON_OK)
+                th->errors++;
+            else
+                record(th, t - s->sent_us);
+        }
+        if (cl->outstanding == 0)
+            return;
+    }
+}
+
+static void *run_load(void *arg)
+{
+    struct thread *th = arg;
+    struct pollfd *pfd = calloc((size_t)th->nclients, sizeof *pfd);
+    int64_t stop = now_us() + (int64_t)(opt.duration * 1e6);
+    for (int i = 0; i < th->nclients; i++)
+        fill(th, &th->clients[i]);
+    while (now_us() < stop) {
+        for (int i = 0; i < th->nclients; i++) {
+            pfd[i].fd = liaison_socket(th->clients[i].conn);
+            pfd[i].events = POLLIN;
+        }
+        poll(pfd, (nfds_t)th->nclients, 5);
+        for (int i = 0; i < th->nclients; i++) {
+            struct client *cl = &th->clients[i];
+            drain(th, cl, stop);
+            fill(th, cl);
+        }
+    }
+    /* let what is in flight come back, uncounted */
+    for (int i = 0; i < th->nclients; i++)
+        while (th->clients[i].outstanding > 0) {
+            poll(NULL, 0, 1);
+            drain(th, &th->clients[i], 0);
+        }
+    free(pfd);
+    return NULL;
+}
+
+static void *run_connect(void *arg)
+{
+    struct thread *th = arg;
+    int64_t stop = now_us() + (int64_t)(opt.duration * 1e6);
+    while (now_us() < stop) {
+        struct tenant *t = &tenants[rand_r(&th->rng) % ntenants];
+        int64_t t0 = now_us();
+        liaison_conn *c = open_conn(t);
+        liaison_free(c);
+        record(th, now_us() - t0);
+    }
+    return NULL;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void report(struct thread *ths, double seconds)
+{
+    size_t n = 0;
+    long errors = 0;
+    for (int i = 0; i < opt.threads; i++) {
+        n += ths[i].nlat;
+        errors += ths[i].errors;
+    }
+    uint32_t *all = malloc((n + 1) * sizeof *all);
+    size_t k = 0;
+    for (int i = 0; i < opt.threads; i++) {
+        memcpy(all + k, ths[i].lat, ths[i].nlat * sizeof *all);
+        k += ths[i].nlat;
+    }
+    qsort(all, n, sizeof *all, cmp_u32);
+#define PCT(p) (n ? all[(size_t)((double)(n - 1) * (p))] : 0)
+    printf("requests=%zu errors=%ld seconds=%.2f throughput=%.0f p50_us=%u p99_us=%u "
+           "p999_us=%u\n",
+           n, errors, seconds, (double)n / seconds, PCT(0.50), PCT(0.99), PCT(0.999));
+    free(all);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: loadgen --url URL --ca FILE --targets FILE --mode "
+                    "read|write|mixed|idle|connect\n"
+                    "               [--connections N] [--inflight K] [--threads T] "
+                    "[--duration S] [--hold S]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            usage();
+        i++;
+        if (!strcmp(a, "--url"))
+            opt.url = v;
+        else if (!strcmp(a, "--ca"))
+            opt.ca = v;
+        else if (!strcmp(a, "--targets"))
+            opt.targets = v;
+        else if (!strcmp(a, "--connections"))
+            opt.connections = atoi(v);
+        else if (!strcmp(a, "--inflight"))
+            opt.inflight = atoi(v);
+        else if (!strcmp(a, "--threads"))
+            opt.threads = atoi(v);
+        else if (!strcmp(a, "--duration"))
+            opt.duration = atof(v);
+        else if (!strcmp(a, "--hold"))
+            opt.hold = atof(v);
+        else if (!strcmp(a, "--mode"))
+            opt.mode = !strcmp(v, "read")    ? MODE_READ
+                       : !strcmp(v, "write") ? MODE_WRITE
+                       : !strcmp(v, "mixed") ? MODE_MIXED
+                       : !strcmp(v, "idle")  ? MODE_IDLE
+                                             : MODE_CONNECT;
+        else
+            usage();
+    }
+    if (!opt.url || !opt.ca || !opt.targets || opt.connections < 1 || opt.inflight < 1 ||
+        opt.threads < 1)
+        usage();
+    load_targets(opt.targets);
+
+    if (opt.mode == MODE_IDLE) {
+        liaison_conn **conns = calloc((size_t)opt.connections, sizeof *conns);
+        for (int i = 0; i < opt.connections; i++)
+            conns[i] = open_conn(&tenants[(size_t)i % ntenants]);
+        printf("READY connections=%d\n", opt.connections);
+        fflush(stdout);
+        usleep((useconds_t)(opt.hold * 1e6));
+        int answered = 0;
+        for (int i = 0; i < opt.connections; i++) {
+            char *echo = NULL;
+            if (liaison_ping(conns[i], "still there?", &echo) == LIAISON_OK)
+                answered++;
+            liaison_string_free(echo);
+            liaison_free(conns[i]);
+        }
+        printf("answered=%d of %d\n", answered, opt.connections);
+        free(conns);
+        return answered == opt.connections ? 0 : 1;
+    }
+
+    struct thread *ths = calloc((size_t)opt.threads, sizeof *ths);
+    for (int t = 0; t < opt.threads; t++) {
+        ths[t].index = t;
+        ths[t].rng = (unsigned)(t * 7919 + 17);
+        if (opt.mode == MODE_CONNECT)
+            continue;
+        ths[t].nclients = opt.connections / opt.threads + (t < opt.connections % opt.threads);
+        ths[t].clients = calloc((size_t)ths[t].nclients, sizeof *ths[t].clients);
+        for (int i = 0; i < ths[t].nclients; i++) {
+            struct client *cl = &ths[t].clients[i];
+            cl->tenant = &tenants[(size_t)(i * opt.threads + t) % ntenants];
+            cl->conn = open_conn(cl->tenant);
+            cl->slots = calloc((size_t)opt.inflight, sizeof *cl->slots);
+        }
+    }
+    int64_t t0 = now_us();
+    for (int t = 0; t < opt.threads; t++)
+        pthread_create(&ths[t].thread, NULL, opt.mode == MODE_CONNECT ? run_connect : run_load,
+                       &ths[t]);
+    for (int t = 0; t < opt.threads; t++)
+        pthread_join(ths[t].thread, NULL);
+    double seconds = opt.mode == MODE_CONNECT ? (double)(now_us() - t0) / 1e6 : opt.duration;
+    report(ths, seconds);
+    for (int t = 0; t < opt.threads; t++) {
+        for (int i = 0; i < ths[t].nclients; i++) {
+            liaison_free(ths[t].clients[i].conn);
+            free(ths[t].clients[i].slots);
+        }
+        free(ths[t].clients);
+        free(ths[t].lat);
+    }
+    free(ths);
+    return 0;
+}
