@@ -104,6 +104,7 @@ static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0)
         return;
     c->last_activity = uv_now(&c->w->loop);
+    c->trimmed = false;
     if (BIO_write(c->rbio, buf->base, (int)nread) != (int)nread) {
         conn_close(c, "out of memory");
         return;
@@ -362,6 +363,25 @@ static void conn_arm_timer(struct conn *c)
     if (c->queued > 0 && c->last_progress + (uint64_t)cfg->send_timeout_ms < due)
         due = c->last_progress + (uint64_t)cfg->send_timeout_ms;
     uv_timer_start(&c->timer, conn_timer_cb, due > now ? due - now : 1, 0);
+}
+
+void conn_trim(struct conn *c)
+{
+    if (c->closing || c->trimmed || c->in_flight || c->queued || c->in.len ||
+        BIO_ctrl_pending(c->rbio) || BIO_ctrl_pending(c->wbio))
+        return;
+    BIO *r = BIO_new(BIO_s_mem()), *w = BIO_new(BIO_s_mem());
+    if (!r || !w) {
+        BIO_free(r);
+        BIO_free(w);
+        return;
+    }
+    BIO_set_mem_eof_return(r, -1);
+    BIO_set_mem_eof_return(w, -1);
+    SSL_set_bio(c->ssl, r, w); /* frees the old pair */
+    c->rbio = r;
+    c->wbio = w;
+    c->trimmed = true;
 }
 
 void conn_ready(struct conn *c)

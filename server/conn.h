@@ -36,6 +36,7 @@ struct conn {
     bool close_after_flush; /* say nothing more; close once output is out */
     bool draining;          /* server stopping: finish in-flight, then close */
     bool reading;
+    bool trimmed; /* TLS buffers given back while idle */
     int handles;
     int in_flight;
     struct request *requests; /* in flight, newest first */
@@ -66,6 +67,13 @@ void conn_drain(struct conn *c);
 
 /* Sends close_notify, then closes once everything queued is written. */
 void conn_end(struct conn *c);
+
+/*
+ * An idle connection gives back the memory its TLS buffers grew to: with
+ * nothing in flight, nothing queued and both memory BIOs empty, they are
+ * replaced by new, empty ones. Called by the worker's sweep.
+ */
+void conn_trim(struct conn *c);
 
 /* Closes at once, dropping anything unsent. */
 void conn_close(struct conn *c, const char *reason);

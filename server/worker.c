@@ -36,12 +36,24 @@ static void worker_handle_closed(uv_handle_t *h)
     (void)h;
 }
 
+#define SWEEP_MS 2000
+
+static void worker_sweep(uv_timer_t *t)
+{
+    struct worker *w = t->data;
+    uint64_t now = uv_now(&w->loop);
+    for (struct conn *c = w->conns; c; c = c->next)
+        if (now - c->last_activity >= SWEEP_MS / 2)
+            conn_trim(c);
+}
+
 /* Everything is drained: close what the worker itself holds. */
 static void worker_db_closed(void *arg)
 {
     struct worker *w = arg;
     w->db_closed = true;
     uv_close((uv_handle_t *)&w->drain_timer, worker_handle_closed);
+    uv_close((uv_handle_t *)&w->sweep_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->wakeup, worker_handle_closed);
 }
 
@@ -166,9 +178,12 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     uv_tcp_init(&w->loop, &w->listener);
     uv_async_init(&w->loop, &w->wakeup, worker_wakeup);
     uv_timer_init(&w->loop, &w->drain_timer);
+    uv_timer_init(&w->loop, &w->sweep_timer);
     w->listener.data = w;
     w->wakeup.data = w;
     w->drain_timer.data = w;
+    w->sweep_timer.data = w;
+    uv_timer_start(&w->sweep_timer, worker_sweep, SWEEP_MS, SWEEP_MS);
     w->db = db_pool_create(&w->loop, cfg->database_url, cfg->db_pool_size, cfg->db_pipeline_depth,
                            cfg->db_queue_max, cfg->db_reconnect_ms);
     if (!w->db) {

@@ -23,6 +23,7 @@ struct worker {
     uv_tcp_t listener;
     uv_async_t wakeup;
     uv_timer_t drain_timer;
+    uv_timer_t sweep_timer; /* gives idle connections' TLS buffers back */
     uv_thread_t thread;
     int index;
     int listen_fd;
