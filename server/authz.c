@@ -80,7 +80,10 @@ static const struct authz_rule rules[] = {
 
 #define N_RULES (sizeof rules / sizeof rules[0])
 
-static const struct authz_rule *authz_find(const char *method)
+/* Each service method's rule, by the method's descriptor index. */
+static const struct authz_rule *by_index[N_RULES];
+
+static const struct authz_rule *authz_lookup(const char *method)
 {
     for (size_t i = 0; i < N_RULES; i++)
         if (!strcmp(rules[i].method, method))
@@ -88,14 +91,24 @@ static const struct authz_rule *authz_find(const char *method)
     return NULL;
 }
 
+static const struct authz_rule *authz_find(const char *method)
+{
+    const ProtobufCMethodDescriptor *md =
+        protobuf_c_service_descriptor_get_method_by_name(&liaison__v1__liaison__descriptor, method);
+    return md ? by_index[md - liaison__v1__liaison__descriptor.methods] : NULL;
+}
+
 int authz_init(char *err, size_t errlen)
 {
     const ProtobufCServiceDescriptor *svc = &liaison__v1__liaison__descriptor;
     for (unsigned i = 0; i < svc->n_methods; i++) {
-        if (!authz_find(svc->methods[i].name)) {
+        const struct authz_rule *r = authz_lookup(svc->methods[i].name);
+        if (!r) {
             snprintf(err, errlen, "method %s has no permission rule", svc->methods[i].name);
             return -1;
         }
+        if (i < N_RULES)
+            by_index[i] = r;
     }
     if (N_RULES != svc->n_methods) {
         snprintf(err, errlen, "permission rules name methods the service does not have");

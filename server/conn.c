@@ -365,16 +365,16 @@ static void conn_arm_timer(struct conn *c)
     uv_timer_start(&c->timer, conn_timer_cb, due > now ? due - now : 1, 0);
 }
 
-void conn_trim(struct conn *c)
+bool conn_trim(struct conn *c)
 {
     if (c->closing || c->trimmed || c->in_flight || c->queued || c->in.len ||
         BIO_ctrl_pending(c->rbio) || BIO_ctrl_pending(c->wbio))
-        return;
+        return false;
     BIO *r = BIO_new(BIO_s_mem()), *w = BIO_new(BIO_s_mem());
     if (!r || !w) {
         BIO_free(r);
         BIO_free(w);
-        return;
+        return false;
     }
     BIO_set_mem_eof_return(r, -1);
     BIO_set_mem_eof_return(w, -1);
@@ -382,6 +382,7 @@ void conn_trim(struct conn *c)
     c->rbio = r;
     c->wbio = w;
     c->trimmed = true;
+    return true;
 }
 
 void conn_ready(struct conn *c)

@@ -71,9 +71,10 @@ void conn_end(struct conn *c);
 /*
  * An idle connection gives back the memory its TLS buffers grew to: with
  * nothing in flight, nothing queued and both memory BIOs empty, they are
- * replaced by new, empty ones. Called by the worker's sweep.
+ * replaced by new, empty ones. Called by the worker's sweep; returns true
+ * when it gave something back.
  */
-void conn_trim(struct conn *c);
+bool conn_trim(struct conn *c);
 
 /* Closes at once, dropping anything unsent. */
 void conn_close(struct conn *c, const char *reason);

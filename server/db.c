@@ -23,6 +23,7 @@ struct db_poll {
     struct db_pool *pool;
     struct db_conn *conn; /* NULL once the connection moved on */
     int fd;
+    int events; /* what the handle watches now; 0 when stopped */
 };
 
 struct db_conn {
@@ -195,7 +196,13 @@ static int db_watch(struct db_conn *dc, int events)
         dc->pool->handles++;
         dc->poll = p;
     }
-    return uv_poll_start(&dc->poll->handle, events, db_poll_cb) == 0 ? 0 : -1;
+    /* Every flush asks again: only a change costs an epoll_ctl. */
+    if (dc->poll->events == events)
+        return 0;
+    if (uv_poll_start(&dc->poll->handle, events, db_poll_cb) != 0)
+        return -1;
+    dc->poll->events = events;
+    return 0;
 }
 
 static void db_conn_fail(struct db_conn *dc, const char *why)
@@ -266,8 +273,10 @@ static void db_conn_prepare(struct db_conn *dc)
 
 static void db_connect_step(struct db_conn *dc)
 {
-    if (dc->poll)
+    if (dc->poll) {
         uv_poll_stop(&dc->poll->handle);
+        dc->poll->events = 0;
+    }
     switch (PQconnectPoll(dc->pg)) {
     case PGRES_POLLING_READING:
         if (db_watch(dc, UV_READABLE) < 0)

@@ -84,6 +84,9 @@ static struct rpc_method methods[] = {
 
 #define N_METHODS (sizeof methods / sizeof methods[0])
 
+/* The handler of each service method, by the method's descriptor index. */
+static const struct rpc_method *by_index[N_METHODS];
+
 /* Decoded structures are larger than their encoding; this bounds the ratio. */
 #define DECODE_BUDGET_FACTOR 8
 
@@ -100,12 +103,18 @@ int dispatch_init(char *err, size_t errlen)
             return -1;
         }
         m->desc = &svc->methods[i];
+        by_index[i] = m;
     }
     for (size_t k = 0; k < N_METHODS; k++) {
         if (!methods[k].desc) {
             snprintf(err, errlen, "handler %s is not in the service", methods[k].name);
             return -1;
         }
+    }
+    if (svc->n_methods != N_METHODS) {
+        snprintf(err, errlen, "the service has %u methods, the table %zu", svc->n_methods,
+                 (size_t)N_METHODS);
+        return -1;
     }
     if (authz_init(err, errlen) < 0)
         return -1;
@@ -119,12 +128,11 @@ int dispatch_init(char *err, size_t errlen)
     return 0;
 }
 
+/* Binary search over the descriptor's sorted name index, then a table read. */
 static const struct rpc_method *dispatch_find(const char *name)
 {
-    for (size_t k = 0; k < N_METHODS; k++)
-        if (strcmp(methods[k].name, name) == 0)
-            return &methods[k];
-    return NULL;
+    const ProtobufCMethodDescriptor *md = wire_method(name);
+    return md ? by_index[md - liaison__v1__liaison__descriptor.methods] : NULL;
 }
 
 static void request_free(struct request *r)

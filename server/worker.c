@@ -5,6 +5,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,13 +39,23 @@ static void worker_handle_closed(uv_handle_t *h)
 
 #define SWEEP_MS 2000
 
+/* Trimming this many connections in one sweep is worth returning pages. */
+#define SWEEP_TRIM_RELEASE 32
+
 static void worker_sweep(uv_timer_t *t)
 {
     struct worker *w = t->data;
     uint64_t now = uv_now(&w->loop);
+    int trimmed = 0;
     for (struct conn *c = w->conns; c; c = c->next)
-        if (now - c->last_activity >= SWEEP_MS / 2)
-            conn_trim(c);
+        if (now - c->last_activity >= SWEEP_MS / 2 && conn_trim(c))
+            trimmed++;
+    /*
+     * Freed TLS buffers sit in the middle of the heap, where free() keeps
+     * them; glibc's malloc_trim hands whole free pages back to the kernel.
+     */
+    if (trimmed >= SWEEP_TRIM_RELEASE)
+        malloc_trim(0);
 }
 
 /* Everything is drained: close what the worker itself holds. */
