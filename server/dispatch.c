@@ -294,6 +294,13 @@ int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
     return 0;
 }
 
+void request_audit_params(struct request *r, struct db_step *step, int from)
+{
+    step->values[from] = r->who.actor;
+    step->values[from + 1] = r->rid;
+    step->values[from + 2] = r->peer;
+}
+
 void request_submit(struct request *r, db_done_cb done)
 {
     r->txn.done = done;

@@ -81,6 +81,12 @@ char *request_printf(struct request *r, const char *fmt, ...) __attribute__((for
  */
 int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r));
 
+/*
+ * Sets values[from..from+2] of step to the audit columns every change
+ * writes: the actor, the request id and the source address.
+ */
+void request_audit_params(struct request *r, struct db_step *step, int from);
+
 /* Sends r->txn with done as its callback; answers at once if refused. */
 void request_submit(struct request *r, db_done_cb done);
 

@@ -39,6 +39,21 @@ static bool audit_time_ok(const char *s)
            mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
 }
 
+static void audit_fill(struct arena *a, const void *res, int i, void *item)
+{
+    (void)a;
+    Liaison__V1__AuditEntry *e = item;
+    liaison__v1__audit_entry__init(e);
+    e->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
+    e->at = PQgetvalue(res, i, 1);
+    e->actor = PQgetvalue(res, i, 2);
+    e->action = PQgetvalue(res, i, 3);
+    e->entity = PQgetvalue(res, i, 4);
+    e->entity_id = PQgetvalue(res, i, 5);
+    e->request_id = PQgetvalue(res, i, 6);
+    e->source = PQgetvalue(res, i, 7);
+}
+
 static void list_audit_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
@@ -51,36 +66,14 @@ static void list_audit_done(struct db_txn *txn, int code, const char *detail)
         return;
     }
     const Liaison__V1__ListAuditLogRequest *in = (const Liaison__V1__ListAuditLogRequest *)r->input;
-    const PGresult *res = txn->results[1];
-    unsigned want = page_size(in->page), rows = (unsigned)PQntuples(res);
-    unsigned n = rows > want ? want : rows;
-    Liaison__V1__AuditEntry *items = arena_alloc(&r->arena, sizeof *items * (n + 1));
-    Liaison__V1__AuditEntry **ptrs = arena_alloc(&r->arena, sizeof *ptrs * (n + 1));
-    if (!items || !ptrs) {
+    Liaison__V1__ListAuditLogResponse out = LIAISON__V1__LIST_AUDIT_LOG_RESPONSE__INIT;
+    Liaison__V1__PageResponse page;
+    if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__AuditEntry), audit_fill,
+                  AUDIT_CURSOR, 0, (void ***)&out.entries, &out.n_entries, &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    for (unsigned i = 0; i < n; i++) {
-        Liaison__V1__AuditEntry *e = &items[i];
-        liaison__v1__audit_entry__init(e);
-        e->id = strtoull(PQgetvalue(res, (int)i, 0), NULL, 10);
-        e->at = PQgetvalue(res, (int)i, 1);
-        e->actor = PQgetvalue(res, (int)i, 2);
-        e->action = PQgetvalue(res, (int)i, 3);
-        e->entity = PQgetvalue(res, (int)i, 4);
-        e->entity_id = PQgetvalue(res, (int)i, 5);
-        e->request_id = PQgetvalue(res, (int)i, 6);
-        e->source = PQgetvalue(res, (int)i, 7);
-        ptrs[i] = e;
-    }
-    Liaison__V1__ListAuditLogResponse out = LIAISON__V1__LIST_AUDIT_LOG_RESPONSE__INIT;
-    Liaison__V1__PageResponse page = LIAISON__V1__PAGE_RESPONSE__INIT;
-    out.n_entries = n;
-    out.entries = ptrs;
     out.page = &page;
-    if (rows > want)
-        page.next_cursor =
-            page_cursor_encode(&r->arena, AUDIT_CURSOR, PQgetvalue(res, (int)n - 1, 0));
     request_reply(r, &out.base);
 }
 

@@ -512,9 +512,7 @@ void rpc_logout(struct request *r)
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_session_revoke;
     s->values[0] = request_printf(r, "%" PRId64, r->who.session_id);
-    s->values[1] = r->who.actor;
-    s->values[2] = r->rid;
-    s->values[3] = r->peer;
+    request_audit_params(r, s, 1);
     r->txn.nsteps = n + 1;
     request_submit(r, logout_done);
 }

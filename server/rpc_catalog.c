@@ -153,14 +153,6 @@ static void product_one_done(struct db_txn *txn, int code, const char *detail)
     request_reply(r, &out.base);
 }
 
-/* Adds the audit parameters (actor, request id, source) at values[from..]. */
-static void audit_params(struct request *r, struct db_step *s, int from)
-{
-    s->values[from] = r->who.actor;
-    s->values[from + 1] = r->rid;
-    s->values[from + 2] = r->peer;
-}
-
 static bool name_ok(struct request *r, const char *field, const char *v, size_t max)
 {
     if (!v[0] || strlen(v) > max) {
@@ -188,7 +180,7 @@ void rpc_create_product_line(struct request *r)
     s->stmt = &q_line_create;
     s->values[0] = in->code;
     s->values[1] = in->name;
-    audit_params(r, s, 2);
+    request_audit_params(r, s, 2);
     r->txn.nsteps = n + 1;
     request_submit(r, line_one_done);
 }
@@ -244,7 +236,7 @@ static void line_update(struct request *r, uint64_t id, const char *name, bool r
     s->values[0] = request_printf(r, "%" PRIu64, id);
     s->values[1] = name;
     s->values[2] = retire ? "true" : "false";
-    audit_params(r, s, 3);
+    request_audit_params(r, s, 3);
     r->txn.nsteps = n + 1;
     request_submit(r, line_one_done);
 }
@@ -301,7 +293,7 @@ void rpc_create_product(struct request *r)
     s->values[2] = in->name;
     s->values[3] = in->unit;
     s->values[4] = request_printf(r, "%u", in->moq);
-    audit_params(r, s, 5);
+    request_audit_params(r, s, 5);
     r->txn.nsteps = n + 1;
     request_submit(r, product_create_done);
 }
@@ -363,7 +355,7 @@ static void product_update(struct request *r, uint64_t id, const char *name, con
     s->values[2] = unit;
     s->values[3] = moq;
     s->values[4] = retire ? "true" : "false";
-    audit_params(r, s, 5);
+    request_audit_params(r, s, 5);
     r->txn.nsteps = n + 1;
     request_submit(r, product_one_done);
 }

@@ -476,13 +476,6 @@ static struct db_step *charter_edit(struct request *r, uint64_t id, const uint64
     return &r->txn.steps[n];
 }
 
-static void audit_params(struct request *r, struct db_step *s, int from)
-{
-    s->values[from] = r->who.actor;
-    s->values[from + 1] = r->rid;
-    s->values[from + 2] = r->peer;
-}
-
 static void draft_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
@@ -514,7 +507,7 @@ void rpc_create_charter_draft(struct request *r)
     struct db_step *s = r->txn.steps;
     s[n].stmt = &q_draft;
     s[n].values[0] = dist;
-    audit_params(r, &s[n], 1);
+    request_audit_params(r, &s[n], 1);
     struct db_stmt *const copies[] = {&q_copy_grants, &q_copy_carve_outs, &q_copy_commitments,
                                       &q_copy_competing};
     for (int i = 0; i < 4; i++) {
@@ -567,7 +560,7 @@ void rpc_set_charter_terms(struct request *r)
     s->values[5] = rows_text_array(&r->arena, in->report_sections, in->n_report_sections);
     s->values[6] = rows_text_array(&r->arena, in->signatories, in->n_signatories);
     s->values[7] = in->signed_on[0] ? in->signed_on : NULL;
-    audit_params(r, s, 8);
+    request_audit_params(r, s, 8);
     request_submit(r, charter_edit_done);
 }
 
@@ -614,7 +607,7 @@ void rpc_add_charter_grant(struct request *r)
     s->values[4] = g->exclusive ? "true" : "false";
     s->values[5] = g->starts_on;
     s->values[6] = g->ends_on[0] ? g->ends_on : NULL;
-    audit_params(r, s, 7);
+    request_audit_params(r, s, 7);
     request_submit(r, charter_edit_done);
 }
 
@@ -631,7 +624,7 @@ void rpc_remove_charter_grant(struct request *r)
     s->stmt = &q_grant_remove;
     s->values[0] = request_printf(r, "%" PRIu64, in->charter_id);
     s->values[1] = request_printf(r, "%" PRIu64, in->item_id);
-    audit_params(r, s, 2);
+    request_audit_params(r, s, 2);
     request_submit(r, charter_edit_done);
 }
 
@@ -660,7 +653,7 @@ void rpc_add_carve_out(struct request *r)
     s->values[1] = o->account_name;
     s->values[2] = o->region;
     s->values[3] = o->note;
-    audit_params(r, s, 4);
+    request_audit_params(r, s, 4);
     request_submit(r, charter_edit_done);
 }
 
@@ -703,7 +696,7 @@ void rpc_set_commitment(struct request *r)
     s->values[4] = request_printf(r, "%u", m->buffer_amount);
     s->values[5] = m->financing;
     s->values[6] = request_printf(r, "%u", m->payment_terms_days);
-    audit_params(r, s, 7);
+    request_audit_params(r, s, 7);
     request_submit(r, charter_edit_done);
 }
 
@@ -727,7 +720,7 @@ void rpc_declare_competing_line(struct request *r)
     s->values[0] = request_printf(r, "%" PRIu64, in->charter_id);
     s->values[1] = k->competitor;
     s->values[2] = k->line;
-    audit_params(r, s, 3);
+    request_audit_params(r, s, 3);
     request_submit(r, charter_edit_done);
 }
 
@@ -868,7 +861,7 @@ void rpc_activate_charter(struct request *r)
     s[n + 2].values[0] = cid;
     s[n + 3].stmt = &q_activate;
     s[n + 3].values[0] = cid;
-    audit_params(r, &s[n + 3], 1);
+    request_audit_params(r, &s[n + 3], 1);
     charter_read_steps(r, n + 4, cid, "0", "0");
     request_submit(r, activate_done);
 }

@@ -180,13 +180,6 @@ static bool id_ok(struct request *r, const char *field, uint64_t id)
     return true;
 }
 
-static void audit_params(struct request *r, struct db_step *s, int from)
-{
-    s->values[from] = r->who.actor;
-    s->values[from + 1] = r->rid;
-    s->values[from + 2] = r->peer;
-}
-
 /* "HH:MM" on a 24-hour clock. */
 static bool clock_ok(const char *s)
 {
@@ -300,7 +293,7 @@ void rpc_create_distributor(struct request *r)
     s->stmt = &q_dist_create;
     dist_field_params(r, in->fields, s, 0);
     s->values[7] = request_printf(r, "%" PRIu64, in->account_manager_id);
-    audit_params(r, s, 8);
+    request_audit_params(r, s, 8);
     r->txn.nsteps = n + 1;
     request_submit(r, dist_one_done);
 }
@@ -388,7 +381,7 @@ void rpc_update_distributor(struct request *r)
     s->stmt = &q_dist_update;
     s->values[0] = request_printf(r, "%" PRIu64, in->id);
     dist_field_params(r, in->fields, s, 1);
-    audit_params(r, s, 8);
+    request_audit_params(r, s, 8);
     r->txn.nsteps = n + 1;
     request_submit(r, dist_one_done);
 }
@@ -427,7 +420,7 @@ void rpc_set_distributor_status(struct request *r)
     s[n + 1].stmt = &q_dist_status;
     s[n + 1].values[0] = s[n].values[0];
     s[n + 1].values[1] = in->status;
-    audit_params(r, &s[n + 1], 2);
+    request_audit_params(r, &s[n + 1], 2);
     r->txn.nsteps = n + 2;
     request_submit(r, dist_status_done);
 }
@@ -454,7 +447,7 @@ void rpc_assign_account_manager(struct request *r)
     s->stmt = &q_dist_assign;
     s->values[0] = request_printf(r, "%" PRIu64, in->id);
     s->values[1] = request_printf(r, "%" PRIu64, in->user_id);
-    audit_params(r, s, 2);
+    request_audit_params(r, s, 2);
     r->txn.nsteps = n + 1;
     request_submit(r, dist_assign_done);
 }
@@ -542,7 +535,7 @@ void rpc_create_contact(struct request *r)
     s->stmt = &q_contact_create;
     s->values[0] = request_printf(r, "%" PRIu64, in->distributor_id);
     contact_field_params(in->fields, s, 1);
-    audit_params(r, s, 8);
+    request_audit_params(r, s, 8);
     r->txn.nsteps = n + 1;
     request_submit(r, contact_one_done);
 }
@@ -597,7 +590,7 @@ void rpc_update_contact(struct request *r)
     s->stmt = &q_contact_update;
     s->values[0] = request_printf(r, "%" PRIu64, in->id);
     contact_field_params(in->fields, s, 1);
-    audit_params(r, s, 8);
+    request_audit_params(r, s, 8);
     r->txn.nsteps = n + 1;
     request_submit(r, contact_one_done);
 }
@@ -611,7 +604,7 @@ void rpc_remove_contact(struct request *r)
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_contact_remove;
     s->values[0] = request_printf(r, "%" PRIu64, in->id);
-    audit_params(r, s, 1);
+    request_audit_params(r, s, 1);
     r->txn.nsteps = n + 1;
     request_submit(r, contact_one_done);
 }

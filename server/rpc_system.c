@@ -106,6 +106,16 @@ void rpc_get_health(struct request *r)
 
 #define MIGRATIONS_CURSOR_TAG "mig"
 
+static void migration_fill(struct arena *a, const void *res, int i, void *item)
+{
+    (void)a;
+    Liaison__V1__Migration *m = item;
+    liaison__v1__migration__init(m);
+    m->version = (uint32_t)strtoul(PQgetvalue(res, i, 0), NULL, 10);
+    m->name = PQgetvalue(res, i, 1);
+    m->applied_at = PQgetvalue(res, i, 2);
+}
+
 static void list_migrations_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
@@ -115,36 +125,15 @@ static void list_migrations_done(struct db_txn *txn, int code, const char *detai
     }
     const Liaison__V1__ListMigrationsRequest *in =
         (const Liaison__V1__ListMigrationsRequest *)r->input;
-    const PGresult *res = txn->results[txn->nsteps - 1];
-    unsigned want = page_size(in->page);
-    unsigned rows = (unsigned)PQntuples(res);
-    unsigned n = rows > want ? want : rows;
     Liaison__V1__ListMigrationsResponse out = LIAISON__V1__LIST_MIGRATIONS_RESPONSE__INIT;
-    Liaison__V1__PageResponse page = LIAISON__V1__PAGE_RESPONSE__INIT;
-    out.page = &page;
-    Liaison__V1__Migration *items = arena_alloc(&r->arena, sizeof *items * (n ? n : 1));
-    Liaison__V1__Migration **ptrs = arena_alloc(&r->arena, sizeof *ptrs * (n ? n : 1));
-    if (!items || !ptrs) {
+    Liaison__V1__PageResponse page;
+    if (page_rows(&r->arena, txn->results[txn->nsteps - 1], in->page,
+                  sizeof(Liaison__V1__Migration), migration_fill, MIGRATIONS_CURSOR_TAG, 0,
+                  (void ***)&out.migrations, &out.n_migrations, &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    for (unsigned i = 0; i < n; i++) {
-        liaison__v1__migration__init(&items[i]);
-        items[i].version = (uint32_t)strtoul(PQgetvalue(res, (int)i, 0), NULL, 10);
-        items[i].name = PQgetvalue(res, (int)i, 1);
-        items[i].applied_at = PQgetvalue(res, (int)i, 2);
-        ptrs[i] = &items[i];
-    }
-    out.n_migrations = n;
-    out.migrations = ptrs;
-    if (rows > want) {
-        page.next_cursor =
-            page_cursor_encode(&r->arena, MIGRATIONS_CURSOR_TAG, PQgetvalue(res, (int)n - 1, 0));
-        if (!page.next_cursor) {
-            request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-            return;
-        }
-    }
+    out.page = &page;
     request_reply(r, &out.base);
 }
 

@@ -75,8 +75,10 @@ static Liaison__V1__TenantStatus tenant_status(const char *s)
 }
 
 /* Row i of res (slug, name, status, created) as a Tenant. */
-static void tenant_from_row(const PGresult *res, int i, Liaison__V1__Tenant *t)
+static void tenant_from_row(struct arena *a, const void *res, int i, void *item)
 {
+    (void)a;
+    Liaison__V1__Tenant *t = item;
     liaison__v1__tenant__init(t);
     t->slug = PQgetvalue(res, i, 0);
     t->name = PQgetvalue(res, i, 1);
@@ -105,7 +107,7 @@ static void tenant_reply_one(struct db_txn *txn, int code, const char *detail)
         return;
     }
     Liaison__V1__Tenant t;
-    tenant_from_row(res, 0, &t);
+    tenant_from_row(&r->arena, res, 0, &t);
     Liaison__V1__TenantResponse out = LIAISON__V1__TENANT_RESPONSE__INIT;
     out.tenant = &t;
     request_reply(r, &out.base);
@@ -125,7 +127,7 @@ static void create_tenant_done(struct db_txn *txn, int code, const char *detail)
         return;
     }
     Liaison__V1__Tenant t;
-    tenant_from_row(txn->results[1], 0, &t);
+    tenant_from_row(&r->arena, txn->results[1], 0, &t);
     Liaison__V1__CreateTenantResponse out = LIAISON__V1__CREATE_TENANT_RESPONSE__INIT;
     out.tenant = &t;
     out.admin_user_id = strtoull(PQgetvalue(txn->results[2], 0, 0), NULL, 10);
@@ -202,27 +204,15 @@ static void list_tenants_done(struct db_txn *txn, int code, const char *detail)
         return;
     }
     const Liaison__V1__ListTenantsRequest *in = (const Liaison__V1__ListTenantsRequest *)r->input;
-    const PGresult *res = txn->results[1];
-    unsigned want = page_size(in->page), rows = (unsigned)PQntuples(res);
-    unsigned n = rows > want ? want : rows;
-    Liaison__V1__Tenant *items = arena_alloc(&r->arena, sizeof *items * (n + 1));
-    Liaison__V1__Tenant **ptrs = arena_alloc(&r->arena, sizeof *ptrs * (n + 1));
     Liaison__V1__ListTenantsResponse out = LIAISON__V1__LIST_TENANTS_RESPONSE__INIT;
-    Liaison__V1__PageResponse page = LIAISON__V1__PAGE_RESPONSE__INIT;
-    if (!items || !ptrs) {
+    Liaison__V1__PageResponse page;
+    if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__Tenant),
+                  tenant_from_row, TENANTS_CURSOR, 4, (void ***)&out.tenants, &out.n_tenants,
+                  &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    for (unsigned i = 0; i < n; i++) {
-        tenant_from_row(res, (int)i, &items[i]);
-        ptrs[i] = &items[i];
-    }
-    out.n_tenants = n;
-    out.tenants = ptrs;
     out.page = &page;
-    if (rows > want)
-        page.next_cursor =
-            page_cursor_encode(&r->arena, TENANTS_CURSOR, PQgetvalue(res, (int)n - 1, 4));
     request_reply(r, &out.base);
 }
 
@@ -297,7 +287,7 @@ static void delete_tenant_done(struct db_txn *txn, int code, const char *detail)
         return;
     }
     Liaison__V1__Tenant t;
-    tenant_from_row(res, 0, &t);
+    tenant_from_row(&r->arena, res, 0, &t);
     Liaison__V1__DeleteTenantResponse out = LIAISON__V1__DELETE_TENANT_RESPONSE__INIT;
     out.tenant = &t;
     request_reply(r, &out.base);

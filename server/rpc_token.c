@@ -49,8 +49,10 @@ int rpc_token_register(void)
     return db_register(stmts, 3);
 }
 
-static void token_from_row(const PGresult *res, int i, Liaison__V1__ApiToken *t)
+static void token_from_row(struct arena *a, const void *res, int i, void *item)
 {
+    (void)a;
+    Liaison__V1__ApiToken *t = item;
     liaison__v1__api_token__init(t);
     t->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
     t->name = PQgetvalue(res, i, 1);
@@ -68,7 +70,7 @@ static void create_token_done(struct db_txn *txn, int code, const char *detail)
         return;
     }
     Liaison__V1__ApiToken t;
-    token_from_row(txn->results[1], 0, &t);
+    token_from_row(&r->arena, txn->results[1], 0, &t);
     Liaison__V1__CreateApiTokenResponse out = LIAISON__V1__CREATE_API_TOKEN_RESPONSE__INIT;
     out.token = r->state;
     out.api_token = &t;
@@ -107,9 +109,7 @@ void rpc_create_api_token(struct request *r)
     s->values[2] = auth_role_name(in->role);
     s->values[3] = hash;
     s->values[4] = request_printf(r, "%u", in->valid_days);
-    s->values[5] = r->who.actor;
-    s->values[6] = r->rid;
-    s->values[7] = r->peer;
+    request_audit_params(r, s, 5);
     r->txn.nsteps = n + 1;
     request_submit(r, create_token_done);
 }
@@ -123,27 +123,15 @@ static void list_tokens_done(struct db_txn *txn, int code, const char *detail)
     }
     const Liaison__V1__ListApiTokensRequest *in =
         (const Liaison__V1__ListApiTokensRequest *)r->input;
-    const PGresult *res = txn->results[1];
-    unsigned want = page_size(in->page), rows = (unsigned)PQntuples(res);
-    unsigned n = rows > want ? want : rows;
-    Liaison__V1__ApiToken *items = arena_alloc(&r->arena, sizeof *items * (n + 1));
-    Liaison__V1__ApiToken **ptrs = arena_alloc(&r->arena, sizeof *ptrs * (n + 1));
-    if (!items || !ptrs) {
+    Liaison__V1__ListApiTokensResponse out = LIAISON__V1__LIST_API_TOKENS_RESPONSE__INIT;
+    Liaison__V1__PageResponse page;
+    if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__ApiToken),
+                  token_from_row, TOKENS_CURSOR, 0, (void ***)&out.api_tokens, &out.n_api_tokens,
+                  &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    for (unsigned i = 0; i < n; i++) {
-        token_from_row(res, (int)i, &items[i]);
-        ptrs[i] = &items[i];
-    }
-    Liaison__V1__ListApiTokensResponse out = LIAISON__V1__LIST_API_TOKENS_RESPONSE__INIT;
-    Liaison__V1__PageResponse page = LIAISON__V1__PAGE_RESPONSE__INIT;
-    out.n_api_tokens = n;
-    out.api_tokens = ptrs;
     out.page = &page;
-    if (rows > want)
-        page.next_cursor =
-            page_cursor_encode(&r->arena, TOKENS_CURSOR, PQgetvalue(res, (int)n - 1, 0));
     request_reply(r, &out.base);
 }
 
@@ -191,9 +179,7 @@ void rpc_revoke_api_token(struct request *r)
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_token_revoke;
     s->values[0] = request_printf(r, "%" PRIu64, in->id);
-    s->values[1] = r->who.actor;
-    s->values[2] = r->rid;
-    s->values[3] = r->peer;
+    request_audit_params(r, s, 1);
     r->txn.nsteps = n + 1;
     request_submit(r, revoke_token_done);
 }

@@ -66,8 +66,10 @@ int rpc_user_register(void)
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
-static void user_from_row(const PGresult *res, int i, Liaison__V1__User *u)
+static void user_from_row(struct arena *a, const void *res, int i, void *item)
 {
+    (void)a;
+    Liaison__V1__User *u = item;
     liaison__v1__user__init(u);
     u->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
     u->email = PQgetvalue(res, i, 1);
@@ -100,7 +102,7 @@ static void user_reply_one(struct db_txn *txn, int code, const char *detail)
         return;
     }
     Liaison__V1__User u;
-    user_from_row(res, 0, &u);
+    user_from_row(&r->arena, res, 0, &u);
     Liaison__V1__UserResponse out = LIAISON__V1__USER_RESPONSE__INIT;
     out.user = &u;
     request_reply(r, &out.base);
@@ -126,9 +128,7 @@ static void create_user_hashed(void *arg, bool ok, const char *encoded)
     s->values[3] = hash;
     s->values[4] = in->sees_all_distributors ? "true" : "false";
     s->values[5] = request_printf(r, "%" PRIu64, in->distributor_id);
-    s->values[6] = r->who.actor;
-    s->values[7] = r->rid;
-    s->values[8] = r->peer;
+    request_audit_params(r, s, 6);
     r->txn.nsteps = n + 1;
     request_submit(r, user_reply_one);
 }
@@ -176,27 +176,14 @@ static void list_users_done(struct db_txn *txn, int code, const char *detail)
         return;
     }
     const Liaison__V1__ListUsersRequest *in = (const Liaison__V1__ListUsersRequest *)r->input;
-    const PGresult *res = txn->results[1];
-    unsigned want = page_size(in->page), rows = (unsigned)PQntuples(res);
-    unsigned n = rows > want ? want : rows;
-    Liaison__V1__User *items = arena_alloc(&r->arena, sizeof *items * (n + 1));
-    Liaison__V1__User **ptrs = arena_alloc(&r->arena, sizeof *ptrs * (n + 1));
-    if (!items || !ptrs) {
+    Liaison__V1__ListUsersResponse out = LIAISON__V1__LIST_USERS_RESPONSE__INIT;
+    Liaison__V1__PageResponse page;
+    if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__User), user_from_row,
+                  USERS_CURSOR, 0, (void ***)&out.users, &out.n_users, &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    for (unsigned i = 0; i < n; i++) {
-        user_from_row(res, (int)i, &items[i]);
-        ptrs[i] = &items[i];
-    }
-    Liaison__V1__ListUsersResponse out = LIAISON__V1__LIST_USERS_RESPONSE__INIT;
-    Liaison__V1__PageResponse page = LIAISON__V1__PAGE_RESPONSE__INIT;
-    out.n_users = n;
-    out.users = ptrs;
     out.page = &page;
-    if (rows > want)
-        page.next_cursor =
-            page_cursor_encode(&r->arena, USERS_CURSOR, PQgetvalue(res, (int)n - 1, 0));
     request_reply(r, &out.base);
 }
 
@@ -234,9 +221,7 @@ static void user_set_disabled(struct request *r, bool disable)
     s->stmt = &q_user_set_disabled;
     s->values[0] = request_printf(r, "%" PRIu64, in->user_id);
     s->values[1] = disable ? "true" : "false";
-    s->values[2] = r->who.actor;
-    s->values[3] = r->rid;
-    s->values[4] = r->peer;
+    request_audit_params(r, s, 2);
     r->txn.nsteps = n + 1;
     request_submit(r, user_reply_one);
 }
@@ -289,9 +274,7 @@ static void password_hashed(void *arg, bool ok, const char *encoded)
     s->values[0] = request_printf(r, "%" PRId64, pc->user_id);
     s->values[1] = hash;
     s->values[2] = request_printf(r, "%" PRId64, pc->keep_session);
-    s->values[3] = r->who.actor;
-    s->values[4] = r->rid;
-    s->values[5] = r->peer;
+    request_audit_params(r, s, 3);
     r->txn.nsteps = n + 1;
     request_submit(r, password_saved);
 }
