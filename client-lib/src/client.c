@@ -289,68 +289,68 @@ static int client_await(liaison_conn *c, uint64_t id, int64_t deadline, struct a
     return LIAISON_OK;
 }
 
+/*
+ * One request and its answer by deadline, while setting up a connection:
+ * a refusal ends the connection; on success the response (decoded into a)
+ * is returned in *out.
+ */
+static int client_setup_exchange(liaison_conn *c, const char *method, const ProtobufCMessage *req,
+                                 const ProtobufCMessageDescriptor *desc, int64_t deadline,
+                                 struct arena *a, ProtobufCMessage **out)
+{
+    uint64_t id;
+    int rc = client_send(c, method, req, deadline, &id);
+    if (rc != LIAISON_OK)
+        return rc;
+    const Liaison__V1__Frame *f = NULL;
+    rc = client_await(c, id, deadline, a, &f);
+    if (rc != LIAISON_OK)
+        return rc;
+    if (f->status && f->status->code) {
+        rc = client_fail(c, (int)f->status->code, "%s refused: %s", method, f->status->message);
+        client_disconnect(c);
+        return rc;
+    }
+    char field[64];
+    const char *why;
+    *out = wire_decode(desc, f->payload.data, f->payload.len, a, field, sizeof field, &why);
+    if (!*out) {
+        rc = client_fail(c, LIAISON_DATA_LOSS, "bad %s response: %s", method, why);
+        client_disconnect(c);
+    }
+    return rc;
+}
+
 static int client_hello(liaison_conn *c, int64_t deadline)
 {
     Liaison__V1__HelloRequest req = LIAISON__V1__HELLO_REQUEST__INIT;
     req.protocol_version = WIRE_PROTOCOL_VERSION;
     req.client_name =
         c->opt[LIAISON_OPT_CLIENT_NAME] ? c->opt[LIAISON_OPT_CLIENT_NAME] : "libliaison";
-    uint64_t id;
-    int rc = client_send(c, "Hello", &req.base, deadline, &id);
-    if (rc != LIAISON_OK)
-        return rc;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
-    const Liaison__V1__Frame *f = NULL;
-    rc = client_await(c, id, deadline, &a, &f);
-    if (rc == LIAISON_OK && f->status && f->status->code) {
-        rc = (int)f->status->code;
-        snprintf(c->err, sizeof c->err, "Hello refused: %s", f->status->message);
-        client_disconnect(c);
-    } else if (rc == LIAISON_OK) {
-        char field[64];
-        const char *why;
-        const Liaison__V1__HelloResponse *h = (const Liaison__V1__HelloResponse *)wire_decode(
-            &liaison__v1__hello_response__descriptor, f->payload.data, f->payload.len, &a, field,
-            sizeof field, &why);
-        if (!h) {
-            rc = client_fail(c, LIAISON_DATA_LOSS, "bad Hello response: %s", why);
-            client_disconnect(c);
-        } else {
-            c->max_in_flight = h->max_in_flight;
-        }
-    }
+    ProtobufCMessage *out = NULL;
+    int rc = client_setup_exchange(c, "Hello", &req.base, &liaison__v1__hello_response__descriptor,
+                                   deadline, &a, &out);
+    if (rc == LIAISON_OK)
+        c->max_in_flight = ((Liaison__V1__HelloResponse *)out)->max_in_flight;
     arena_reset(&a);
     return rc;
 }
 
-/* Presents the handle's token on a fresh connection. */
+/* Presents the handle's token (or its client certificate) on a fresh connection. */
 static int client_authenticate(liaison_conn *c, int64_t deadline)
 {
     Liaison__V1__AuthenticateRequest req = LIAISON__V1__AUTHENTICATE_REQUEST__INIT;
     req.token = c->opt[LIAISON_OPT_TOKEN] ? c->opt[LIAISON_OPT_TOKEN] : "";
-    uint64_t id;
-    int rc = client_send(c, "Authenticate", &req.base, deadline, &id);
-    if (rc != LIAISON_OK)
-        return rc;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
-    const Liaison__V1__Frame *f = NULL;
-    rc = client_await(c, id, deadline, &a, &f);
-    if (rc == LIAISON_OK && f->status && f->status->code) {
-        rc = (int)f->status->code;
-        snprintf(c->err, sizeof c->err, "%s", f->status->message);
-        client_disconnect(c);
-    } else if (rc == LIAISON_OK) {
-        char field[64];
-        const char *why;
-        const Liaison__V1__AuthenticateResponse *ar =
-            (const Liaison__V1__AuthenticateResponse *)wire_decode(
-                &liaison__v1__authenticate_response__descriptor, f->payload.data, f->payload.len,
-                &a, field, sizeof field, &why);
-        if (ar)
-            c->max_in_flight = ar->max_in_flight;
-    }
+    ProtobufCMessage *out = NULL;
+    int rc =
+        client_setup_exchange(c, "Authenticate", &req.base,
+                              &liaison__v1__authenticate_response__descriptor, deadline, &a, &out);
+    if (rc == LIAISON_OK)
+        c->max_in_flight = ((Liaison__V1__AuthenticateResponse *)out)->max_in_flight;
     arena_reset(&a);
     return rc;
 }
