@@ -94,31 +94,22 @@ static int one_id(const struct cli_command_spec *spec, int argc, char **argv, js
     return cli_parse_id(arg, id);
 }
 
+/* 'draft' and 'amend' are one request: a first draft, or a copy of the active version. */
 static int ch_draft(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {
+    const struct cli_command_spec draft = {
         "charter draft DISTRIBUTOR_ID",
         "Starts a draft charter for a distributor: version 1, or, when a version is\n"
         "active, an amendment that starts as a copy of it (same as 'charter amend').",
         opts, 1};
-    json_int_t d;
-    int rc = one_id(&spec, argc, argv, &d);
-    if (rc)
-        return rc < 0 ? EXIT_OK : rc;
-    return charter_call(cli, "CreateCharterDraft", json_pack("{s:I}", "distributorId", d));
-}
-
-static int ch_amend(struct cli *cli, int argc, char **argv)
-{
-    const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {
+    const struct cli_command_spec amend = {
         "charter amend DISTRIBUTOR_ID",
         "Starts an amendment: a new draft version copied from the active charter.\n"
         "The active version stays in force until the amendment is activated.",
         opts, 1};
     json_int_t d;
-    int rc = one_id(&spec, argc, argv, &d);
+    int rc = one_id(strcmp(argv[0], "amend") ? &draft : &amend, argc, argv, &d);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     return charter_call(cli, "CreateCharterDraft", json_pack("{s:I}", "distributorId", d));
@@ -372,7 +363,7 @@ int cmd_charter(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand subs[] = {
         {"draft", ch_draft, "start a draft (or an amendment)"},
-        {"amend", ch_amend, "start an amendment of the active charter"},
+        {"amend", ch_draft, "start an amendment of the active charter"},
         {"terms", ch_terms, "coverage, competing policy, reporting, signatories"},
         {"grant", ch_grant, "add a territory grant"},
         {"ungrant", ch_ungrant, "remove a territory grant"},

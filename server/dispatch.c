@@ -310,6 +310,14 @@ void request_submit(struct request *r, db_done_cb done)
         request_fail_db(r, code, NULL);
 }
 
+bool request_check_id(struct request *r, const char *field, uint64_t id)
+{
+    if (id != 0 && id <= INT64_MAX)
+        return true;
+    request_fail_field(r, field, id ? "out of range" : "required");
+    return false;
+}
+
 void request_fail_db(struct request *r, int code, const char *detail)
 {
     const char *msg;

@@ -10,6 +10,7 @@
 #ifndef LIAISON_DISPATCH_H
 #define LIAISON_DISPATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <protobuf-c/protobuf-c.h>
@@ -68,6 +69,12 @@ void request_fail(struct request *r, int code, const char *message);
 /* Answers with code, a message and one violation per entry of v. */
 void request_fail_violations(struct request *r, int code, const char *message,
                              Liaison__V1__FieldViolation **v, size_t n);
+
+/*
+ * True when id is a usable record id (1 to INT64_MAX); otherwise answers
+ * INVALID_ARGUMENT on field and returns false.
+ */
+bool request_check_id(struct request *r, const char *field, uint64_t id);
 
 /* Answers INVALID_ARGUMENT naming one field (its JSON path). */
 void request_fail_field(struct request *r, const char *field, const char *description);

@@ -226,10 +226,8 @@ void rpc_list_product_lines(struct request *r)
 
 static void line_update(struct request *r, uint64_t id, const char *name, bool retire)
 {
-    if (id == 0 || id > INT64_MAX) {
-        request_fail_field(r, "id", "required");
+    if (!request_check_id(r, "id", id))
         return;
-    }
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_line_update;
@@ -275,10 +273,8 @@ void rpc_create_product(struct request *r)
         request_fail_field(r, "sku", "1 to 64 of A-Z, a-z, 0-9, '.', '_', '/', '-'");
         return;
     }
-    if (in->product_line_id == 0 || in->product_line_id > INT64_MAX) {
-        request_fail_field(r, "productLineId", "required");
+    if (!request_check_id(r, "productLineId", in->product_line_id))
         return;
-    }
     if (!name_ok(r, "name", in->name, 200) || !name_ok(r, "unit", in->unit, 20))
         return;
     if (in->moq > INT32_MAX) {
@@ -343,10 +339,8 @@ void rpc_list_products(struct request *r)
 static void product_update(struct request *r, uint64_t id, const char *name, const char *unit,
                            const char *moq, bool retire)
 {
-    if (id == 0 || id > INT64_MAX) {
-        request_fail_field(r, "id", "required");
+    if (!request_check_id(r, "id", id))
         return;
-    }
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_product_update;

@@ -451,10 +451,8 @@ static void charter_edit_done(struct db_txn *txn, int code, const char *detail)
 static struct db_step *charter_edit(struct request *r, uint64_t id, const uint64_t *lines,
                                     size_t nlines, const char *lines_field)
 {
-    if (id == 0 || id > INT64_MAX) {
-        request_fail_field(r, "charterId", "required");
+    if (!request_check_id(r, "charterId", id))
         return NULL;
-    }
     struct charter_edit *e = arena_alloc(&r->arena, sizeof *e);
     if (!e) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
@@ -498,10 +496,8 @@ void rpc_create_charter_draft(struct request *r)
 {
     const Liaison__V1__CreateCharterDraftRequest *in =
         (const Liaison__V1__CreateCharterDraftRequest *)r->input;
-    if (in->distributor_id == 0 || in->distributor_id > INT64_MAX) {
-        request_fail_field(r, "distributorId", "required");
+    if (!request_check_id(r, "distributorId", in->distributor_id))
         return;
-    }
     char *dist = request_printf(r, "%" PRIu64, in->distributor_id);
     int n = auth_txn_begin(r);
     struct db_step *s = r->txn.steps;
@@ -614,10 +610,8 @@ void rpc_add_charter_grant(struct request *r)
 void rpc_remove_charter_grant(struct request *r)
 {
     const Liaison__V1__CharterItemRequest *in = (const Liaison__V1__CharterItemRequest *)r->input;
-    if (in->item_id == 0 || in->item_id > INT64_MAX) {
-        request_fail_field(r, "itemId", "required");
+    if (!request_check_id(r, "itemId", in->item_id))
         return;
-    }
     struct db_step *s = charter_edit(r, in->charter_id, NULL, 0, NULL);
     if (!s)
         return;
@@ -768,10 +762,8 @@ static void check_done(struct db_txn *txn, int code, const char *detail)
 void rpc_check_charter(struct request *r)
 {
     const Liaison__V1__IdRequest *in = (const Liaison__V1__IdRequest *)r->input;
-    if (in->id == 0 || in->id > INT64_MAX) {
-        request_fail_field(r, "id", "required");
+    if (!request_check_id(r, "id", in->id))
         return;
-    }
     char *cid = request_printf(r, "%" PRIu64, in->id);
     int n = auth_txn_begin(r);
     struct db_step *s = r->txn.steps;
@@ -847,10 +839,8 @@ static void activate_done(struct db_txn *txn, int code, const char *detail)
 void rpc_activate_charter(struct request *r)
 {
     const Liaison__V1__IdRequest *in = (const Liaison__V1__IdRequest *)r->input;
-    if (in->id == 0 || in->id > INT64_MAX) {
-        request_fail_field(r, "id", "required");
+    if (!request_check_id(r, "id", in->id))
         return;
-    }
     char *cid = request_printf(r, "%" PRIu64, in->id);
     int n = auth_txn_begin(r);
     struct db_step *s = r->txn.steps;
@@ -881,10 +871,8 @@ static void get_done(struct db_txn *txn, int code, const char *detail)
 void rpc_get_charter(struct request *r)
 {
     const Liaison__V1__GetCharterRequest *in = (const Liaison__V1__GetCharterRequest *)r->input;
-    if (in->distributor_id == 0 || in->distributor_id > INT64_MAX) {
-        request_fail_field(r, "distributorId", "required");
+    if (!request_check_id(r, "distributorId", in->distributor_id))
         return;
-    }
     if (in->version > INT32_MAX) {
         request_fail_field(r, "version", "out of range");
         return;
@@ -936,10 +924,8 @@ void rpc_list_charter_versions(struct request *r)
     const Liaison__V1__ListCharterVersionsRequest *in =
         (const Liaison__V1__ListCharterVersionsRequest *)r->input;
     char after[24];
-    if (in->distributor_id == 0 || in->distributor_id > INT64_MAX) {
-        request_fail_field(r, "distributorId", "required");
+    if (!request_check_id(r, "distributorId", in->distributor_id))
         return;
-    }
     if (page_after_id(in->page, VERSIONS_CURSOR, after, sizeof after) < 0) {
         request_fail_field(r, "page.cursor", "not a cursor from ListCharterVersions");
         return;

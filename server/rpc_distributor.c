@@ -171,15 +171,6 @@ static void contact_fill(struct arena *a, const void *res, int i, void *item)
     c->time_zone = PQgetvalue(res, i, 8);
 }
 
-static bool id_ok(struct request *r, const char *field, uint64_t id)
-{
-    if (id == 0 || id > INT64_MAX) {
-        request_fail_field(r, field, "required");
-        return false;
-    }
-    return true;
-}
-
 /* "HH:MM" on a 24-hour clock. */
 static bool clock_ok(const char *s)
 {
@@ -361,7 +352,7 @@ void rpc_list_distributors(struct request *r)
 void rpc_get_distributor(struct request *r)
 {
     const Liaison__V1__IdRequest *in = (const Liaison__V1__IdRequest *)r->input;
-    if (!id_ok(r, "id", in->id))
+    if (!request_check_id(r, "id", in->id))
         return;
     int n = auth_txn_begin(r);
     r->txn.steps[n].stmt = &q_dist_get;
@@ -374,7 +365,7 @@ void rpc_update_distributor(struct request *r)
 {
     const Liaison__V1__UpdateDistributorRequest *in =
         (const Liaison__V1__UpdateDistributorRequest *)r->input;
-    if (!id_ok(r, "id", in->id) || !dist_fields_ok(r, in->fields))
+    if (!request_check_id(r, "id", in->id) || !dist_fields_ok(r, in->fields))
         return;
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
@@ -406,7 +397,7 @@ void rpc_set_distributor_status(struct request *r)
 {
     const Liaison__V1__SetDistributorStatusRequest *in =
         (const Liaison__V1__SetDistributorStatusRequest *)r->input;
-    if (!id_ok(r, "id", in->id))
+    if (!request_check_id(r, "id", in->id))
         return;
     if (!status_known(in->status)) {
         request_fail_field(r, "status", "prospect, onboarding, active, at_risk or terminated");
@@ -440,7 +431,7 @@ void rpc_assign_account_manager(struct request *r)
 {
     const Liaison__V1__AssignAccountManagerRequest *in =
         (const Liaison__V1__AssignAccountManagerRequest *)r->input;
-    if (!id_ok(r, "id", in->id) || !id_ok(r, "userId", in->user_id))
+    if (!request_check_id(r, "id", in->id) || !request_check_id(r, "userId", in->user_id))
         return;
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
@@ -528,7 +519,8 @@ void rpc_create_contact(struct request *r)
 {
     const Liaison__V1__CreateContactRequest *in =
         (const Liaison__V1__CreateContactRequest *)r->input;
-    if (!id_ok(r, "distributorId", in->distributor_id) || !contact_fields_ok(r, in->fields))
+    if (!request_check_id(r, "distributorId", in->distributor_id) ||
+        !contact_fields_ok(r, in->fields))
         return;
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
@@ -563,7 +555,7 @@ void rpc_list_contacts(struct request *r)
 {
     const Liaison__V1__ListContactsRequest *in = (const Liaison__V1__ListContactsRequest *)r->input;
     char after[24];
-    if (!id_ok(r, "distributorId", in->distributor_id))
+    if (!request_check_id(r, "distributorId", in->distributor_id))
         return;
     if (page_after_id(in->page, CONTACTS_CURSOR, after, sizeof after) < 0) {
         request_fail_field(r, "page.cursor", "not a cursor from ListContacts");
@@ -583,7 +575,7 @@ void rpc_update_contact(struct request *r)
 {
     const Liaison__V1__UpdateContactRequest *in =
         (const Liaison__V1__UpdateContactRequest *)r->input;
-    if (!id_ok(r, "id", in->id) || !contact_fields_ok(r, in->fields))
+    if (!request_check_id(r, "id", in->id) || !contact_fields_ok(r, in->fields))
         return;
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
@@ -598,7 +590,7 @@ void rpc_update_contact(struct request *r)
 void rpc_remove_contact(struct request *r)
 {
     const Liaison__V1__IdRequest *in = (const Liaison__V1__IdRequest *)r->input;
-    if (!id_ok(r, "id", in->id))
+    if (!request_check_id(r, "id", in->id))
         return;
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];

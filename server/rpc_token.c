@@ -171,10 +171,8 @@ void rpc_revoke_api_token(struct request *r)
 {
     const Liaison__V1__RevokeApiTokenRequest *in =
         (const Liaison__V1__RevokeApiTokenRequest *)r->input;
-    if (in->id == 0 || in->id > INT64_MAX) {
-        request_fail_field(r, "id", "required");
+    if (!request_check_id(r, "id", in->id))
         return;
-    }
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_token_revoke;

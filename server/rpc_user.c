@@ -208,10 +208,8 @@ void rpc_list_users(struct request *r)
 static void user_set_disabled(struct request *r, bool disable)
 {
     const Liaison__V1__UserRequest *in = (const Liaison__V1__UserRequest *)r->input;
-    if (in->user_id == 0 || in->user_id > INT64_MAX) {
-        request_fail_field(r, "userId", "required");
+    if (!request_check_id(r, "userId", in->user_id))
         return;
-    }
     if (disable && (int64_t)in->user_id == r->who.user_id) {
         request_fail_field(r, "userId", "you cannot disable yourself");
         return;
@@ -359,10 +357,8 @@ void rpc_reset_password(struct request *r)
     const Liaison__V1__ResetPasswordRequest *in =
         (const Liaison__V1__ResetPasswordRequest *)r->input;
     const char *why;
-    if (in->user_id == 0 || in->user_id > INT64_MAX) {
-        request_fail_field(r, "userId", "required");
+    if (!request_check_id(r, "userId", in->user_id))
         return;
-    }
     if ((why = auth_password_problem(in->new_password))) {
         request_fail_field(r, "newPassword", why);
         return;
