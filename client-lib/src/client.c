@@ -38,6 +38,7 @@ struct liaison_conn {
     int outstanding;
     struct pending *pending; /* what each outstanding request expects back */
     struct arena raw_arena;  /* holds the last frame liaison_recv_raw returned */
+    int64_t last_answer_ms;  /* when the server last answered on this connection */
     int pending_cap;
     char err[1024];
 };
@@ -259,6 +260,7 @@ static int client_recv(liaison_conn *c, int64_t deadline, struct arena *a,
         client_disconnect(c);
         return client_fail(c, LIAISON_DATA_LOSS, "malformed frame from server: %s", why);
     }
+    c->last_answer_ms = transport_now_ms();
     if (f->request_id == 0) {
         int code = f->status && f->status->code ? (int)f->status->code : LIAISON_UNKNOWN;
         snprintf(c->err, sizeof c->err, "server ended the connection: %s",
@@ -383,10 +385,18 @@ int liaison_connect(liaison_conn *c)
     return rc;
 }
 
-/* Connected and fresh: a connection the server closed while idle is replaced. */
+/*
+ * Connected and fresh: a connection the server closed while idle is
+ * replaced. The server closes connections only after at least a second of
+ * idleness, so one that answered more recently is not checked (saving a
+ * poll per request on a busy connection).
+ */
+#define CLIENT_FRESH_MS 500
+
 static int client_ready(liaison_conn *c)
 {
-    if (c->connected && c->outstanding == 0 && transport_closed_by_peer(&c->t))
+    if (c->connected && c->outstanding == 0 &&
+        transport_now_ms() - c->last_answer_ms > CLIENT_FRESH_MS && transport_closed_by_peer(&c->t))
         client_disconnect(c);
     return liaison_connect(c);
 }
