@@ -35,18 +35,6 @@ static const char *role_enum(const char *role)
     return NULL;
 }
 
-/* A positive id from text, or 0 after printing why. */
-static unsigned long long parse_id(const char *s)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || !v || s[0] == '-') {
-        fprintf(stderr, "liaison: '%s' is not an id\n", s);
-        return 0;
-    }
-    return v;
-}
-
 static int print_user(struct cli *cli, int rc, json_t *resp)
 {
     if (rc != EXIT_OK)
@@ -80,16 +68,18 @@ static int user_create(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     const char *r = role_enum(role);
-    unsigned long long dist = distributor ? parse_id(distributor) : 0;
-    if (!r || (distributor && !dist))
+    json_int_t dist = 0;
+    if (!r)
         return EXIT_USAGE;
+    if (distributor && (rc = cli_parse_id(distributor, &dist)))
+        return rc;
     char password[256];
     if ((rc = cli_read_password("Password for the new user: ", from_stdin, password,
                                 sizeof password)))
         return rc;
-    json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:b,s:I}", "email", email, "displayName", name,
-                            "role", r, "password", password, "seesAllDistributors", sees_all,
-                            "distributorId", (json_int_t)dist);
+    json_t *req =
+        json_pack("{s:s,s:s,s:s,s:s,s:b,s:I}", "email", email, "displayName", name, "role", r,
+                  "password", password, "seesAllDistributors", sees_all, "distributorId", dist);
     OPENSSL_cleanse(password, sizeof password);
     json_t *resp;
     rc = cli_call(cli, "CreateUser", req, &resp);
@@ -121,11 +111,11 @@ static int user_toggle(struct cli *cli, int argc, char **argv, const char *metho
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    unsigned long long uid = parse_id(id);
-    if (!uid)
-        return EXIT_USAGE;
+    json_int_t uid;
+    if ((rc = cli_parse_id(id, &uid)))
+        return rc;
     json_t *resp;
-    rc = cli_call(cli, method, json_pack("{s:I}", "userId", (json_int_t)uid), &resp);
+    rc = cli_call(cli, method, json_pack("{s:I}", "userId", uid), &resp);
     return print_user(cli, rc, resp);
 }
 
@@ -157,15 +147,15 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    unsigned long long uid = user ? parse_id(user) : 0;
-    if (user && !uid)
-        return EXIT_USAGE;
+    json_int_t uid = 0;
+    if (user && (rc = cli_parse_id(user, &uid)))
+        return rc;
     char current[256] = "", fresh[256];
     if (!uid && (rc = cli_read_password("Current password: ", from_stdin, current, sizeof current)))
         return rc;
     if ((rc = cli_read_password("New password: ", from_stdin, fresh, sizeof fresh)))
         return rc;
-    json_t *req = uid ? json_pack("{s:I,s:s}", "userId", (json_int_t)uid, "newPassword", fresh)
+    json_t *req = uid ? json_pack("{s:I,s:s}", "userId", uid, "newPassword", fresh)
                       : json_pack("{s:s,s:s}", "currentPassword", current, "newPassword", fresh);
     OPENSSL_cleanse(current, sizeof current);
     OPENSSL_cleanse(fresh, sizeof fresh);
@@ -203,17 +193,14 @@ static int token_create(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     const char *r = role_enum(role);
-    char *end;
-    long d = strtol(days, &end, 10);
+    json_int_t d;
     if (!r)
         return EXIT_USAGE;
-    if (*end || d < 0 || d > 3650) {
-        fprintf(stderr, "liaison: --days must be 0 to 3650\n");
-        return EXIT_USAGE;
-    }
+    if ((rc = cli_parse_uint("days", days, 3650, &d)))
+        return rc;
     json_t *resp;
     rc = cli_call(cli, "CreateApiToken",
-                  json_pack("{s:s,s:s,s:i}", "name", name, "role", r, "validDays", (int)d), &resp);
+                  json_pack("{s:s,s:s,s:I}", "name", name, "role", r, "validDays", d), &resp);
     if (rc != EXIT_OK)
         return rc;
     if (cli->set.json) {
@@ -253,14 +240,14 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    unsigned long long tid = parse_id(id);
-    if (!tid)
-        return EXIT_USAGE;
+    json_int_t tid;
+    if ((rc = cli_parse_id(id, &tid)))
+        return rc;
     json_t *resp;
-    rc = cli_call(cli, "RevokeApiToken", json_pack("{s:I}", "id", (json_int_t)tid), &resp);
+    rc = cli_call(cli, "RevokeApiToken", json_pack("{s:I}", "id", tid), &resp);
     json_decref(resp);
     if (rc == EXIT_OK && !cli->set.json)
-        printf("revoked token %llu\n", tid);
+        printf("revoked token %lld\n", (long long)tid);
     return rc;
 }
 

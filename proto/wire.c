@@ -4,6 +4,7 @@
 #include "wire.h"
 
 #include <stdio.h>
+#include <openssl/evp.h>
 #include <string.h>
 
 bool wire_utf8_valid(const char *str, size_t len)
@@ -45,6 +46,17 @@ bool wire_utf8_valid(const char *str, size_t len)
         i += n + 1;
     }
     return true;
+}
+
+size_t wire_base64url(char *out, const unsigned char *in, size_t n)
+{
+    int len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+    while (len > 0 && out[len - 1] == '=')
+        len--;
+    out[len] = '\0';
+    for (char *p = out; *p; p++)
+        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+    return (size_t)len;
 }
 
 void wire_json_name(const char *proto_name, char *out, size_t cap)

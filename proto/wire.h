@@ -47,6 +47,12 @@ const ProtobufCMethodDescriptor *wire_method(const char *name);
 /* "INVALID_ARGUMENT" for 3 and so on; "UNKNOWN" for numbers out of range. */
 const char *wire_code_name(int code);
 
+/*
+ * base64url without padding (RFC 4648 section 5) of in[0..n) into out,
+ * which must hold 4 * ((n + 2) / 3) + 1 bytes. Returns the length written.
+ */
+size_t wire_base64url(char *out, const unsigned char *in, size_t n);
+
 /* Lower camel case of a proto field name ("page_size" -> "pageSize"). */
 void wire_json_name(const char *proto_name, char *out, size_t cap);
 

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include <argon2.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -31,23 +30,13 @@ const char auth_dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$"
                                "c29tZXNhbHRzb21lc2FsdA$"
                                "5uGkPDzJwfk+k7SqHeBQ5SInR23ODOIC8EMhICXK/0I";
 
-static void auth_b64url(const unsigned char *in, size_t n, char *out)
-{
-    int len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-    while (len > 0 && out[len - 1] == '=')
-        len--;
-    out[len] = '\0';
-    for (char *p = out; *p; p++)
-        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
-}
-
 int auth_token_new(char *out, size_t cap, int64_t tenant_id, bool operator_token)
 {
     unsigned char raw[32];
     char b64[48];
     if (RAND_bytes(raw, sizeof raw) != 1)
         return -1;
-    auth_b64url(raw, sizeof raw, b64);
+    wire_base64url(b64, raw, sizeof raw);
     int n = operator_token ? snprintf(out, cap, "lto_%s", b64)
                            : snprintf(out, cap, "lts_%" PRId64 "_%s", tenant_id, b64);
     return n > 0 && (size_t)n < cap ? 0 : -1;

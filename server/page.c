@@ -2,6 +2,7 @@
  * page.c - cursors are base64url without padding, via OpenSSL's base64.
  */
 #include "page.h"
+#include "wire.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,12 +28,7 @@ char *page_cursor_encode(struct arena *a, const char *tag, const char *key)
     char *out = arena_alloc(a, (size_t)(4 * ((n + 2) / 3) + 1));
     if (!out)
         return NULL;
-    int len = EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, n);
-    while (len > 0 && out[len - 1] == '=')
-        len--;
-    out[len] = '\0';
-    for (char *p = out; *p; p++)
-        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+    wire_base64url(out, (const unsigned char *)raw, (size_t)n);
     return out;
 }
 
