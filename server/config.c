@@ -42,7 +42,10 @@ static const struct setting settings[] = {
       "connection for migrations, as the tables' owner (default: database_url)"),
     S(db_pool_size, SET_INT, "4", 1, 64, false, "PostgreSQL connections per worker"),
     S(db_pipeline_depth, SET_INT, "32", 1, 1024, false,
-      "transactions pipelined on one PostgreSQL connection"),
+      "segments in flight on one PostgreSQL connection (a segment: one transaction, or a batch of "
+      "reads)"),
+    S(db_read_batches, SET_INT, "2", 1, 1024, false,
+      "batches of reads in flight per worker (more: more backends busy; fewer: bigger batches)"),
     S(db_queue_max, SET_INT, "4096", 1, 1000000, false,
       "transactions waiting per worker before RESOURCE_EXHAUSTED"),
     S(db_reconnect_ms, SET_INT, "1000", 50, 60000, false,

@@ -22,6 +22,7 @@ struct config {
     char *migrate_database_url;
     int db_pool_size;
     int db_pipeline_depth;
+    int db_read_batches;
     int db_queue_max;
     int db_reconnect_ms;
     int max_connections;

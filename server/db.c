@@ -16,6 +16,12 @@
 
 #define DB_CONNECT_TIMEOUT_MS 10000
 
+/*
+ * Batched transactions per segment. More makes a flush cheaper per request
+ * but holds the first answers back until the last statement has run.
+ */
+#define DB_SEGMENT_MAX 64
+
 enum db_state { DB_DOWN, DB_CONNECTING, DB_PREPARING, DB_UP, DB_CLOSED };
 
 struct db_poll {
@@ -33,20 +39,28 @@ struct db_conn {
     enum db_state state;
     uint64_t connect_started;
     struct db_txn *head, *tail; /* sent, awaiting results, oldest first */
-    int depth;
+    struct db_txn *cur;         /* the one whose results are arriving */
+    int depth;                  /* segments in flight */
+    int batches;                /* of which batches of reads */
     int nulls;
     int prepare_pending;
     char prepare_error[256];
 };
 
+struct db_queue {
+    struct db_txn *head, *tail;
+};
+
 struct db_pool {
     uv_loop_t *loop;
-    uv_timer_t timer; /* reconnects */
+    uv_timer_t timer;   /* reconnects */
+    uv_prepare_t flush; /* sends what was queued, before the loop sleeps */
     char *conninfo;
     struct db_conn *conns;
-    int size, depth, queue_max, queued;
-    struct db_txn *queue_head, *queue_tail;
-    int handles; /* timer plus every poll handle not yet closed */
+    int size, depth, max_batches, batches, queue_max, queued;
+    /* Submitted, not sent yet: reads that may be batched, and the rest. */
+    struct db_queue reads, others;
+    int handles; /* timer, prepare, and every poll handle not yet closed */
     int closing;
     void (*closed_cb)(void *);
     void *closed_arg;
@@ -112,13 +126,21 @@ static void db_txn_finish(struct db_txn *txn, int code, const char *detail)
 }
 
 /* Settles a transaction whose sync arrived: the first failure decides. */
-static void db_txn_complete(struct db_txn *txn)
+/*
+ * What a transaction whose sync arrived comes to: the first failure
+ * decides. *failed_step is the step that failed (-1 for none); *detail
+ * points into the transaction's results.
+ */
+static int db_txn_outcome(const struct db_txn *txn, int *failed_step, const char **detail)
 {
-    for (int i = 0; i < txn->nsteps; i++) {
-        PGresult *r = txn->results[i];
+    *failed_step = -1;
+    *detail = NULL;
+    for (int i = txn->first; i < txn->nsteps; i++) {
+        const PGresult *r = txn->results[i];
+        *failed_step = i;
         if (!r) {
-            db_txn_finish(txn, LIAISON__V1__CODE__INTERNAL, "missing result");
-            return;
+            *detail = "missing result";
+            return LIAISON__V1__CODE__INTERNAL;
         }
         ExecStatusType st = PQresultStatus(r);
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
@@ -129,18 +151,27 @@ static void db_txn_complete(struct db_txn *txn)
             const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
             bool ours = code == LIAISON__V1__CODE__UNAUTHENTICATED ||
                         code == LIAISON__V1__CODE__PERMISSION_DENIED;
-            db_txn_finish(txn, code, ours && primary ? primary : PQresultErrorMessage(r));
-            return;
+            *detail = ours && primary ? primary : PQresultErrorMessage(r);
+            return code;
         }
-        db_txn_finish(txn, LIAISON__V1__CODE__ABORTED, PQresStatus(st));
-        return;
+        *detail = PQresStatus(st);
+        return LIAISON__V1__CODE__ABORTED;
     }
-    db_txn_finish(txn, 0, NULL);
+    *failed_step = -1;
+    return 0;
+}
+
+static void db_txn_complete(struct db_txn *txn)
+{
+    int step;
+    const char *detail;
+    int code = db_txn_outcome(txn, &step, &detail);
+    db_txn_finish(txn, code, detail);
 }
 
 static void db_poll_closed(uv_handle_t *h);
 static void db_conn_fail(struct db_conn *dc, const char *why);
-static void db_pump(struct db_pool *pool);
+static void db_flush_cb(uv_prepare_t *h);
 
 static void db_maybe_closed(struct db_pool *pool)
 {
@@ -205,6 +236,18 @@ static int db_watch(struct db_conn *dc, int events)
     return 0;
 }
 
+static void db_queue_fail(struct db_pool *pool, struct db_queue *q)
+{
+    struct db_txn *t = q->head;
+    q->head = q->tail = NULL;
+    while (t) {
+        struct db_txn *next = t->next;
+        pool->queued--;
+        db_txn_finish(t, LIAISON__V1__CODE__UNAVAILABLE, "database unavailable");
+        t = next;
+    }
+}
+
 static void db_conn_fail(struct db_conn *dc, const char *why)
 {
     struct db_pool *pool = dc->pool;
@@ -216,22 +259,18 @@ static void db_conn_fail(struct db_conn *dc, const char *why)
     dc->pg = NULL;
     dc->state = pool->closing ? DB_CLOSED : DB_DOWN;
     struct db_txn *t = dc->head;
-    dc->head = dc->tail = NULL;
+    dc->head = dc->tail = dc->cur = NULL;
     dc->depth = 0;
+    pool->batches -= dc->batches;
+    dc->batches = 0;
     while (t) {
         struct db_txn *next = t->next;
         db_txn_finish(t, LIAISON__V1__CODE__UNAVAILABLE, "database connection lost");
         t = next;
     }
     if (!db_pool_up(pool)) {
-        struct db_txn *q = pool->queue_head;
-        pool->queue_head = pool->queue_tail = NULL;
-        pool->queued = 0;
-        while (q) {
-            struct db_txn *next = q->next;
-            db_txn_finish(q, LIAISON__V1__CODE__UNAVAILABLE, "database unavailable");
-            q = next;
-        }
+        db_queue_fail(pool, &pool->reads);
+        db_queue_fail(pool, &pool->others);
     }
 }
 
@@ -312,7 +351,71 @@ static void db_conn_start(struct db_conn *dc)
     db_connect_step(dc);
 }
 
-/* Reads every result that has arrived and settles finished transactions. */
+/* A batched transaction that did not run because an earlier one failed. */
+static bool db_txn_aborted(const struct db_txn *txn)
+{
+    bool aborted = false;
+    for (int i = txn->first; i < txn->nsteps; i++) {
+        const PGresult *r = txn->results[i];
+        if (r && PQresultStatus(r) == PGRES_FATAL_ERROR)
+            return false;
+        if (!r || PQresultStatus(r) == PGRES_PIPELINE_ABORTED)
+            aborted = true;
+    }
+    return aborted;
+}
+
+static void db_requeue(struct db_pool *pool, struct db_txn *head, struct db_txn *tail, int n);
+
+/*
+ * A segment's sync arrived: settles each of its transactions in order. In a
+ * batch, those that were aborted by another's failure go back to the front
+ * of the queue, their results dropped, to run again.
+ */
+static void db_segment_complete(struct db_pool *pool, struct db_txn *seg)
+{
+    if (!seg->next) {
+        db_txn_complete(seg);
+        return;
+    }
+    struct db_txn *again = NULL, **again_tail = &again, *again_last = NULL;
+    int nagain = 0;
+    /* A shared first step that failed fails every transaction that shared it. */
+    int shared_code = 0;
+    char shared_detail[256];
+    for (struct db_txn *t = seg, *next; t; t = next) {
+        next = t->next;
+        t->next = NULL;
+        if (t->first == 1 && shared_code) {
+            db_txn_finish(t, shared_code, shared_detail);
+            continue;
+        }
+        shared_code = 0;
+        if (db_txn_aborted(t)) {
+            for (int i = 0; i < t->nsteps; i++) {
+                PQclear(t->results[i]);
+                t->results[i] = NULL;
+            }
+            *again_tail = t;
+            again_tail = &t->next;
+            again_last = t;
+            nagain++;
+            continue;
+        }
+        int step;
+        const char *detail;
+        int code = db_txn_outcome(t, &step, &detail);
+        if (code && step == 0 && (t->flags & DB_TXN_SHARED_FIRST)) {
+            shared_code = code;
+            snprintf(shared_detail, sizeof shared_detail, "%s", detail);
+        }
+        db_txn_finish(t, code, detail);
+    }
+    if (again)
+        db_requeue(pool, again, again_last, nagain);
+}
+
+/* Reads every result that has arrived and settles finished segments. */
 static void db_read(struct db_conn *dc)
 {
     if (!PQconsumeInput(dc->pg)) {
@@ -325,8 +428,11 @@ static void db_read(struct db_conn *dc)
             /* One NULL ends each statement's results; a second means idle. */
             if (++dc->nulls > 1)
                 break;
-            if (dc->state == DB_UP)
-                dc->head->pos++;
+            if (dc->state == DB_UP) {
+                struct db_txn *t = dc->cur;
+                if (++t->pos >= t->nsteps && !t->last)
+                    dc->cur = t->next;
+            }
             continue;
         }
         dc->nulls = 0;
@@ -345,20 +451,26 @@ static void db_read(struct db_conn *dc)
                 }
                 dc->state = DB_UP;
                 log_event(LOG_DEBUG, "database connection ready", NULL);
-                db_pump(dc->pool);
+                if (dc->pool->queued)
+                    uv_prepare_start(&dc->pool->flush, db_flush_cb);
             }
             continue;
         }
-        struct db_txn *t = dc->head;
+        struct db_txn *t = dc->cur;
         if (st == PGRES_PIPELINE_SYNC) {
             PQclear(r);
+            struct db_txn *seg = dc->head;
             dc->head = t->next;
             if (!dc->head)
                 dc->tail = NULL;
+            dc->cur = dc->head;
             dc->depth--;
+            if (seg->flags & DB_TXN_BATCH) {
+                dc->batches--;
+                dc->pool->batches--;
+            }
             t->next = NULL;
-            db_txn_complete(t);
-            db_pump(dc->pool);
+            db_segment_complete(dc->pool, seg);
             continue;
         }
         if (t->pos < t->nsteps && !t->results[t->pos])
@@ -393,58 +505,145 @@ static void db_poll_cb(uv_poll_t *h, int status, int events)
         db_read(dc);
 }
 
-/* Sends one transaction on an UP connection. */
-static void db_send(struct db_conn *dc, struct db_txn *txn)
+static bool db_same_step(const struct db_step *a, const struct db_step *b)
 {
-    txn->pos = 0;
+    if (a->stmt != b->stmt)
+        return false;
+    for (int i = 0; i < a->stmt->nparams; i++) {
+        const char *x = a->values[i], *y = b->values[i];
+        if (x != y && (!x || !y || strcmp(x, y) != 0))
+            return false;
+    }
+    return true;
+}
+
+/* Queues txn's statements on dc after prev (NULL: it opens the segment). */
+static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_txn *prev)
+{
+    txn->first = prev && (txn->flags & DB_TXN_SHARED_FIRST) &&
+                         (prev->flags & DB_TXN_SHARED_FIRST) &&
+                         db_same_step(&prev->steps[0], &txn->steps[0])
+                     ? 1
+                     : 0;
+    txn->pos = txn->first;
+    txn->last = false;
     txn->next = NULL;
     for (int i = 0; i < txn->nsteps; i++)
         txn->results[i] = NULL;
     if (dc->tail)
         dc->tail->next = txn;
     else
-        dc->head = txn;
+        dc->head = dc->cur = txn;
     dc->tail = txn;
-    dc->depth++;
-    for (int i = 0; i < txn->nsteps; i++) {
+    for (int i = txn->first; i < txn->nsteps; i++) {
         const struct db_step *s = &txn->steps[i];
         char name[16];
         db_stmt_name(s->stmt->index, name, sizeof name);
-        if (!PQsendQueryPrepared(dc->pg, name, s->stmt->nparams, s->values, NULL, NULL, 0)) {
-            db_conn_fail(dc, PQerrorMessage(dc->pg));
-            return;
-        }
+        if (!PQsendQueryPrepared(dc->pg, name, s->stmt->nparams, s->values, NULL, NULL, 0))
+            return -1;
     }
-    if (!PQpipelineSync(dc->pg)) {
-        db_conn_fail(dc, PQerrorMessage(dc->pg));
-        return;
-    }
-    db_flush(dc);
+    return 0;
 }
 
-/* The UP connection with the fewest transactions in flight, below depth. */
-static struct db_conn *db_pick(struct db_pool *pool)
+static struct db_txn *db_queue_pop(struct db_pool *pool, struct db_queue *q)
 {
+    struct db_txn *t = q->head;
+    q->head = t->next;
+    if (!q->head)
+        q->tail = NULL;
+    t->next = NULL;
+    pool->queued--;
+    return t;
+}
+
+/*
+ * Sends one segment on dc: the oldest transaction that cannot be batched
+ * alone, or (batch) up to DB_SEGMENT_MAX reads, oldest first.
+ */
+static void db_send_segment(struct db_pool *pool, struct db_conn *dc, bool batch)
+{
+    struct db_queue *q = batch ? &pool->reads : &pool->others;
+    struct db_txn *prev = NULL, *first = q->head;
+    int n = 0;
+    do {
+        struct db_txn *t = db_queue_pop(pool, q);
+        if (db_send_txn(dc, t, prev) < 0)
+            goto failed;
+        prev = t;
+        n++;
+    } while (batch && q->head && n < DB_SEGMENT_MAX);
+    prev->last = true;
+    for (struct db_txn *t = first; t; t = t->next)
+        t->batch = n;
+    dc->depth++;
+    if (batch) {
+        dc->batches++;
+        pool->batches++;
+    }
+    if (!PQpipelineSync(dc->pg))
+        goto failed;
+    db_flush(dc);
+    return;
+failed:
+    db_conn_fail(dc, PQerrorMessage(dc->pg));
+}
+
+/*
+ * Where the next segment goes. Reads go to the first connection with room,
+ * and only while fewer than max_batches batches are out: under load they
+ * wait and batch up instead of waking more backends than the database has
+ * cores for. Everything else goes to the least busy connection.
+ */
+static struct db_conn *db_pick(struct db_pool *pool, bool batch)
+{
+    if (batch && pool->batches >= pool->max_batches)
+        return NULL;
     struct db_conn *best = NULL;
     for (int i = 0; i < pool->size; i++) {
         struct db_conn *dc = &pool->conns[i];
-        if (dc->state == DB_UP && dc->depth < pool->depth && (!best || dc->depth < best->depth))
+        if (dc->state != DB_UP || dc->depth >= pool->depth)
+            continue;
+        if (batch)
+            return dc;
+        if (!best || dc->depth < best->depth)
             best = dc;
     }
     return best;
 }
 
-static void db_pump(struct db_pool *pool)
+/*
+ * Sends segments while a connection has room. What is left waits for a
+ * segment to finish; the flush handle stays on until the queues are empty.
+ */
+static void db_flush_cb(uv_prepare_t *h)
 {
-    struct db_conn *dc;
-    while (pool->queue_head && (dc = db_pick(pool))) {
-        struct db_txn *t = pool->queue_head;
-        pool->queue_head = t->next;
-        if (!pool->queue_head)
-            pool->queue_tail = NULL;
-        pool->queued--;
-        db_send(dc, t);
+    struct db_pool *pool = h->data;
+    for (;;) {
+        struct db_conn *dc;
+        bool sent = false;
+        if (pool->others.head && (dc = db_pick(pool, false))) {
+            db_send_segment(pool, dc, false);
+            sent = true;
+        }
+        if (pool->reads.head && (dc = db_pick(pool, true))) {
+            db_send_segment(pool, dc, true);
+            sent = true;
+        }
+        if (!sent)
+            break;
     }
+    if (!pool->queued)
+        uv_prepare_stop(&pool->flush);
+}
+
+static void db_requeue(struct db_pool *pool, struct db_txn *head, struct db_txn *tail, int n)
+{
+    tail->next = pool->reads.head;
+    pool->reads.head = head;
+    if (!pool->reads.tail)
+        pool->reads.tail = tail;
+    pool->queued += n;
+    uv_prepare_start(&pool->flush, db_flush_cb);
 }
 
 int db_pool_up(const struct db_pool *pool)
@@ -459,20 +658,17 @@ int db_submit(struct db_pool *pool, struct db_txn *txn)
 {
     if (pool->closing || !db_pool_up(pool))
         return LIAISON__V1__CODE__UNAVAILABLE;
-    struct db_conn *dc = db_pick(pool);
-    if (dc) {
-        db_send(dc, txn);
-        return 0;
-    }
     if (pool->queued >= pool->queue_max)
         return LIAISON__V1__CODE__RESOURCE_EXHAUSTED;
+    struct db_queue *q = txn->flags & DB_TXN_BATCH ? &pool->reads : &pool->others;
     txn->next = NULL;
-    if (pool->queue_tail)
-        pool->queue_tail->next = txn;
+    if (q->tail)
+        q->tail->next = txn;
     else
-        pool->queue_head = txn;
-    pool->queue_tail = txn;
+        q->head = txn;
+    q->tail = txn;
     pool->queued++;
+    uv_prepare_start(&pool->flush, db_flush_cb);
     return 0;
 }
 
@@ -491,7 +687,7 @@ static void db_timer_cb(uv_timer_t *t)
 }
 
 struct db_pool *db_pool_create(uv_loop_t *loop, const char *conninfo, int size, int depth,
-                               int queue_max, int reconnect_ms)
+                               int max_batches, int queue_max, int reconnect_ms)
 {
     struct db_pool *pool = calloc(1, sizeof *pool);
     if (!pool)
@@ -504,11 +700,15 @@ struct db_pool *db_pool_create(uv_loop_t *loop, const char *conninfo, int size, 
         free(pool);
         return NULL;
     }
+    /* libuv's uv_prepare_init only fills the handle in: it always returns 0. */
+    (void)uv_prepare_init(loop, &pool->flush);
+    pool->flush.data = pool;
     pool->loop = loop;
     pool->size = size;
     pool->depth = depth;
+    pool->max_batches = max_batches;
     pool->queue_max = queue_max;
-    pool->handles = 1;
+    pool->handles = 2;
     pool->timer.data = pool;
     uv_timer_start(&pool->timer, db_timer_cb, (uint64_t)reconnect_ms, (uint64_t)reconnect_ms);
     for (int i = 0; i < size; i++) {
@@ -518,7 +718,7 @@ struct db_pool *db_pool_create(uv_loop_t *loop, const char *conninfo, int size, 
     return pool;
 }
 
-static void db_timer_closed(uv_handle_t *h)
+static void db_handle_closed(uv_handle_t *h)
 {
     struct db_pool *pool = h->data;
     pool->handles--;
@@ -532,5 +732,6 @@ void db_pool_close(struct db_pool *pool, void (*closed_cb)(void *), void *arg)
     pool->closed_arg = arg;
     for (int i = 0; i < pool->size; i++)
         db_conn_fail(&pool->conns[i], "server stopping");
-    uv_close((uv_handle_t *)&pool->timer, db_timer_closed);
+    uv_close((uv_handle_t *)&pool->timer, db_handle_closed);
+    uv_close((uv_handle_t *)&pool->flush, db_handle_closed);
 }

@@ -4,12 +4,19 @@
  * its socket. Every statement is prepared once per connection, when the
  * connection comes up; a transaction is a short list of prepared statements
  * sent back to back and closed by a pipeline sync, so it costs one round
- * trip however many statements it holds, and many transactions from many
- * clients share a connection without waiting for each other's round trips.
+ * trip however many statements it holds.
+ *
+ * Submitted transactions wait for the end of the loop iteration (a
+ * uv_prepare_t, before the loop sleeps) and are sent then, so that what many
+ * clients asked for in one wake-up goes out together. Read-only
+ * transactions (DB_TXN_BATCH) are sent as one segment under one sync, one
+ * database transaction, which PostgreSQL answers with one flush: that is
+ * what makes many requests in flight cheaper per request than one.
  */
 #ifndef LIAISON_DB_H
 #define LIAISON_DB_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <libpq-fe.h>
@@ -46,18 +53,36 @@ struct db_txn;
  */
 typedef void (*db_done_cb)(struct db_txn *txn, int code, const char *detail);
 
+/* May share one database transaction with other DB_TXN_BATCH ones: read only. */
+#define DB_TXN_BATCH 1u
+/*
+ * Step 0 only sets the transaction up (binds the caller) and its result is
+ * not read: a DB_TXN_BATCH transaction whose step 0 is the same statement
+ * with the same parameters as the one before it in the segment runs it once.
+ */
+#define DB_TXN_SHARED_FIRST 2u
+
 /*
  * One transaction. The caller owns the memory and keeps it, and every
  * parameter string, alive until done is called.
+ *
+ * In a segment of batched transactions, a statement that fails aborts the
+ * rest of the segment: the transaction it belongs to gets its error, those
+ * before it their results, and those after it are sent again.
  */
 struct db_txn {
     struct db_txn *next;
     struct db_step steps[DB_MAX_STEPS];
     int nsteps;
+    unsigned flags; /* DB_TXN_* */
     PGresult *results[DB_MAX_STEPS];
-    int pos;
     db_done_cb done;
     void *arg;
+    /* db.c's own */
+    int first; /* first step sent: 1 when step 0 is shared with the one before */
+    int pos;   /* the step whose results are arriving */
+    bool last; /* closes its segment */
+    int batch; /* transactions in its segment, for the request log */
 };
 
 struct db_pool;
@@ -69,18 +94,21 @@ int db_register(struct db_stmt *const *stmts, int n);
 void db_print_statements(FILE *out);
 
 /*
- * Creates a pool of size connections on loop and starts connecting. Failure
- * to reach PostgreSQL is not an error: the pool keeps trying every
- * reconnect_ms. Returns NULL only when memory ran out.
+ * Creates a pool of size connections on loop and starts connecting. depth
+ * is how many segments a connection may have in flight, max_batches how
+ * many batches of reads the pool may have in flight; queue_max bounds the
+ * transactions waiting to be sent. Failure to reach PostgreSQL is not
+ * an error: the pool keeps trying every reconnect_ms. Returns NULL only
+ * when memory ran out.
  */
 struct db_pool *db_pool_create(uv_loop_t *loop, const char *conninfo, int size, int depth,
-                               int queue_max, int reconnect_ms);
+                               int max_batches, int queue_max, int reconnect_ms);
 
 /*
- * Sends txn, or queues it when every connection is at its pipeline depth.
- * Returns 0 and calls done later, or returns a liaison.v1.Code
- * (UNAVAILABLE with no connection up, RESOURCE_EXHAUSTED with the queue
- * full) and never calls done.
+ * Queues txn to be sent at the end of this loop iteration. Returns 0 and
+ * calls done later, or returns a liaison.v1.Code (UNAVAILABLE with no
+ * connection up, RESOURCE_EXHAUSTED with the queue full) and never calls
+ * done.
  */
 int db_submit(struct db_pool *pool, struct db_txn *txn);
 

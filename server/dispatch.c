@@ -24,62 +24,65 @@
 #include "wire.h"
 #include "worker.h"
 
-/* Every RPC, by the name it has in proto/liaison.proto. */
+/*
+ * Every RPC, by the name it has in proto/liaison.proto, and whether it only
+ * reads (its transactions may then share one with other callers' reads).
+ */
 static struct rpc_method methods[] = {
-    {"Hello", rpc_hello, NULL},
-    {"Ping", rpc_ping, NULL},
-    {"GetHealth", rpc_get_health, NULL},
-    {"ListMigrations", rpc_list_migrations, NULL},
-    {"Login", rpc_login, NULL},
-    {"Authenticate", rpc_authenticate, NULL},
-    {"Logout", rpc_logout, NULL},
-    {"WhoAmI", rpc_whoami, NULL},
-    {"CreateTenant", rpc_create_tenant, NULL},
-    {"ListTenants", rpc_list_tenants, NULL},
-    {"GetTenant", rpc_get_tenant, NULL},
-    {"SuspendTenant", rpc_suspend_tenant, NULL},
-    {"ResumeTenant", rpc_resume_tenant, NULL},
-    {"ExportTenant", rpc_export_tenant, NULL},
-    {"DeleteTenant", rpc_delete_tenant, NULL},
-    {"CreateUser", rpc_create_user, NULL},
-    {"ListUsers", rpc_list_users, NULL},
-    {"DisableUser", rpc_disable_user, NULL},
-    {"EnableUser", rpc_enable_user, NULL},
-    {"ChangePassword", rpc_change_password, NULL},
-    {"ResetPassword", rpc_reset_password, NULL},
-    {"CreateApiToken", rpc_create_api_token, NULL},
-    {"ListApiTokens", rpc_list_api_tokens, NULL},
-    {"RevokeApiToken", rpc_revoke_api_token, NULL},
-    {"ListAuditLog", rpc_list_audit_log, NULL},
-    {"CreateProductLine", rpc_create_product_line, NULL},
-    {"ListProductLines", rpc_list_product_lines, NULL},
-    {"UpdateProductLine", rpc_update_product_line, NULL},
-    {"RetireProductLine", rpc_retire_product_line, NULL},
-    {"CreateProduct", rpc_create_product, NULL},
-    {"ListProducts", rpc_list_products, NULL},
-    {"UpdateProduct", rpc_update_product, NULL},
-    {"RetireProduct", rpc_retire_product, NULL},
-    {"CreateDistributor", rpc_create_distributor, NULL},
-    {"ListDistributors", rpc_list_distributors, NULL},
-    {"GetDistributor", rpc_get_distributor, NULL},
-    {"UpdateDistributor", rpc_update_distributor, NULL},
-    {"SetDistributorStatus", rpc_set_distributor_status, NULL},
-    {"AssignAccountManager", rpc_assign_account_manager, NULL},
-    {"CreateContact", rpc_create_contact, NULL},
-    {"ListContacts", rpc_list_contacts, NULL},
-    {"UpdateContact", rpc_update_contact, NULL},
-    {"RemoveContact", rpc_remove_contact, NULL},
-    {"CreateCharterDraft", rpc_create_charter_draft, NULL},
-    {"SetCharterTerms", rpc_set_charter_terms, NULL},
-    {"AddCharterGrant", rpc_add_charter_grant, NULL},
-    {"RemoveCharterGrant", rpc_remove_charter_grant, NULL},
-    {"AddCarveOut", rpc_add_carve_out, NULL},
-    {"SetCommitment", rpc_set_commitment, NULL},
-    {"DeclareCompetingLine", rpc_declare_competing_line, NULL},
-    {"CheckCharter", rpc_check_charter, NULL},
-    {"ActivateCharter", rpc_activate_charter, NULL},
-    {"GetCharter", rpc_get_charter, NULL},
-    {"ListCharterVersions", rpc_list_charter_versions, NULL},
+    {"Hello", rpc_hello, false, NULL},
+    {"Ping", rpc_ping, false, NULL},
+    {"GetHealth", rpc_get_health, false, NULL},
+    {"ListMigrations", rpc_list_migrations, false, NULL},
+    {"Login", rpc_login, false, NULL},
+    {"Authenticate", rpc_authenticate, false, NULL},
+    {"Logout", rpc_logout, false, NULL},
+    {"WhoAmI", rpc_whoami, true, NULL},
+    {"CreateTenant", rpc_create_tenant, false, NULL},
+    {"ListTenants", rpc_list_tenants, true, NULL},
+    {"GetTenant", rpc_get_tenant, true, NULL},
+    {"SuspendTenant", rpc_suspend_tenant, false, NULL},
+    {"ResumeTenant", rpc_resume_tenant, false, NULL},
+    {"ExportTenant", rpc_export_tenant, false, NULL},
+    {"DeleteTenant", rpc_delete_tenant, false, NULL},
+    {"CreateUser", rpc_create_user, false, NULL},
+    {"ListUsers", rpc_list_users, true, NULL},
+    {"DisableUser", rpc_disable_user, false, NULL},
+    {"EnableUser", rpc_enable_user, false, NULL},
+    {"ChangePassword", rpc_change_password, false, NULL},
+    {"ResetPassword", rpc_reset_password, false, NULL},
+    {"CreateApiToken", rpc_create_api_token, false, NULL},
+    {"ListApiTokens", rpc_list_api_tokens, true, NULL},
+    {"RevokeApiToken", rpc_revoke_api_token, false, NULL},
+    {"ListAuditLog", rpc_list_audit_log, true, NULL},
+    {"CreateProductLine", rpc_create_product_line, false, NULL},
+    {"ListProductLines", rpc_list_product_lines, true, NULL},
+    {"UpdateProductLine", rpc_update_product_line, false, NULL},
+    {"RetireProductLine", rpc_retire_product_line, false, NULL},
+    {"CreateProduct", rpc_create_product, false, NULL},
+    {"ListProducts", rpc_list_products, true, NULL},
+    {"UpdateProduct", rpc_update_product, false, NULL},
+    {"RetireProduct", rpc_retire_product, false, NULL},
+    {"CreateDistributor", rpc_create_distributor, false, NULL},
+    {"ListDistributors", rpc_list_distributors, true, NULL},
+    {"GetDistributor", rpc_get_distributor, true, NULL},
+    {"UpdateDistributor", rpc_update_distributor, false, NULL},
+    {"SetDistributorStatus", rpc_set_distributor_status, false, NULL},
+    {"AssignAccountManager", rpc_assign_account_manager, false, NULL},
+    {"CreateContact", rpc_create_contact, false, NULL},
+    {"ListContacts", rpc_list_contacts, true, NULL},
+    {"UpdateContact", rpc_update_contact, false, NULL},
+    {"RemoveContact", rpc_remove_contact, false, NULL},
+    {"CreateCharterDraft", rpc_create_charter_draft, false, NULL},
+    {"SetCharterTerms", rpc_set_charter_terms, false, NULL},
+    {"AddCharterGrant", rpc_add_charter_grant, false, NULL},
+    {"RemoveCharterGrant", rpc_remove_charter_grant, false, NULL},
+    {"AddCarveOut", rpc_add_carve_out, false, NULL},
+    {"SetCommitment", rpc_set_commitment, false, NULL},
+    {"DeclareCompetingLine", rpc_declare_competing_line, false, NULL},
+    {"CheckCharter", rpc_check_charter, true, NULL},
+    {"ActivateCharter", rpc_activate_charter, false, NULL},
+    {"GetCharter", rpc_get_charter, true, NULL},
+    {"ListCharterVersions", rpc_list_charter_versions, true, NULL},
 };
 
 #define N_METHODS (sizeof methods / sizeof methods[0])
@@ -146,7 +149,7 @@ static void request_end(struct request *r, int code)
 {
     uint64_t dur = (uv_hrtime() - r->started_ns) / 1000;
     log_request(r->id, r->rid, r->who.tenant_slug, r->method ? r->method->name : "unknown",
-                wire_code_name(code), dur, r->peer);
+                wire_code_name(code), dur, r->txn.batch, r->peer);
     struct conn *c = r->conn;
     if (c) {
         if (r->prev)
@@ -303,6 +306,16 @@ void request_audit_params(struct request *r, struct db_step *step, int from)
 
 void request_submit(struct request *r, db_done_cb done)
 {
+    /*
+     * A user's read may run in one database transaction with other reads:
+     * its own liaison_auth() call rebinds the tenant and the caller before
+     * its statements, and one session's calls share one check. Operators
+     * are never batched: their check sets a flag a user's does not clear.
+     */
+    r->txn.flags =
+        r->method->read_only && r->who.kind == IDENTITY_USER && auth_txn_checks_user(&r->txn)
+            ? DB_TXN_BATCH | DB_TXN_SHARED_FIRST
+            : 0;
     r->txn.done = done;
     r->txn.arg = r;
     int code = db_submit(r->w->db, &r->txn);

@@ -29,6 +29,7 @@ typedef void (*rpc_handler)(struct request *r);
 struct rpc_method {
     const char *name;
     rpc_handler handler;
+    bool read_only;                        /* changes nothing, logs nothing */
     const ProtobufCMethodDescriptor *desc; /* filled by dispatch_init */
 };
 

@@ -63,10 +63,10 @@ void log_event(enum log_level level, const char *msg, const char *fmt, ...)
 }
 
 void log_request(uint64_t request_id, const char *rid, const char *tenant, const char *method,
-                 const char *status, uint64_t duration_us, const char *peer)
+                 const char *status, uint64_t duration_us, int db_batch, const char *peer)
 {
     log_event(LOG_INFO, "request",
-              "req=%s rid=%llu tenant=%s method=%s status=%s dur_us=%llu peer=%s", rid,
+              "req=%s rid=%llu tenant=%s method=%s status=%s dur_us=%llu db_batch=%d peer=%s", rid,
               (unsigned long long)request_id, tenant && *tenant ? tenant : "-", method, status,
-              (unsigned long long)duration_us, peer);
+              (unsigned long long)duration_us, db_batch, peer);
 }

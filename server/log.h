@@ -16,8 +16,11 @@ void log_set_level(const char *name);
 void log_event(enum log_level level, const char *msg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The request line: time, request id, tenant, method, status, duration. */
+/*
+ * The request line: time, request id, tenant, method, status, duration,
+ * and how many transactions shared its last database transaction (0: none).
+ */
 void log_request(uint64_t request_id, const char *rid, const char *tenant, const char *method,
-                 const char *status, uint64_t duration_us, const char *peer);
+                 const char *status, uint64_t duration_us, int db_batch, const char *peer);
 
 #endif

@@ -110,6 +110,11 @@ int auth_txn_begin(struct request *r)
     return 1;
 }
 
+bool auth_txn_checks_user(const struct db_txn *txn)
+{
+    return txn->nsteps > 0 && txn->steps[0].stmt == &q_auth_user;
+}
+
 void auth_identity_pb(const struct identity *who, Liaison__V1__Identity *out)
 {
     liaison__v1__identity__init(out);
@@ -225,6 +230,8 @@ static void login_session_done(struct db_txn *txn, int code, const char *detail)
     out.token = l->token;
     out.expires_at = PQgetvalue(res, 0, 1);
     out.identity = &ident;
+    out.max_frame_bytes = (uint32_t)r->w->cfg->max_frame_bytes;
+    out.max_in_flight = (uint32_t)r->w->cfg->max_in_flight;
     request_reply(r, &out.base);
 }
 

@@ -6,6 +6,8 @@
 #ifndef LIAISON_RPC_AUTH_H
 #define LIAISON_RPC_AUTH_H
 
+#include <stdbool.h>
+
 #include "dispatch.h"
 #include "liaison.pb-c.h"
 
@@ -17,6 +19,9 @@ int rpc_auth_register(void);
  * the transaction to the caller's tenant). Returns the next step's index.
  */
 int auth_txn_begin(struct request *r);
+
+/* True when txn starts with auth_txn_begin()'s check of a user's session. */
+bool auth_txn_checks_user(const struct db_txn *txn);
 
 /* The caller as a protobuf Identity (strings point into who). */
 void auth_identity_pb(const struct identity *who, Liaison__V1__Identity *out);

@@ -196,7 +196,7 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     w->sweep_timer.data = w;
     uv_timer_start(&w->sweep_timer, worker_sweep, SWEEP_MS, SWEEP_MS);
     w->db = db_pool_create(&w->loop, cfg->database_url, cfg->db_pool_size, cfg->db_pipeline_depth,
-                           cfg->db_queue_max, cfg->db_reconnect_ms);
+                           cfg->db_read_batches, cfg->db_queue_max, cfg->db_reconnect_ms);
     if (!w->db) {
         snprintf(err, errlen, "out of memory creating the database pool");
         return -1;

@@ -643,7 +643,8 @@ int liaison_login(liaison_conn *c, const char *tenant, const char *email, const 
     int rc = client_call(c, "Login", &req.base, &liaison__v1__login_response__descriptor, &a, &out,
                          NULL);
     if (rc == LIAISON_OK) {
-        const char *t = ((Liaison__V1__LoginResponse *)out)->token;
+        const Liaison__V1__LoginResponse *lr = (const Liaison__V1__LoginResponse *)out;
+        const char *t = lr->token;
         char *kept = strdup(t);
         char *copy = token ? strdup(t) : NULL;
         if (!kept || (token && !copy)) {
@@ -653,6 +654,9 @@ int liaison_login(liaison_conn *c, const char *tenant, const char *email, const 
         } else {
             free(c->opt[LIAISON_OPT_TOKEN]);
             c->opt[LIAISON_OPT_TOKEN] = kept;
+            /* A server older than these fields sends 0: keep the Hello limits. */
+            if (lr->max_in_flight)
+                c->max_in_flight = lr->max_in_flight;
             if (token)
                 *token = copy;
         }

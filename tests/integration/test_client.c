@@ -1,12 +1,14 @@
 /*
  * test_client.c - the real client library against the real server and
  * PostgreSQL: connect, Hello, round trips, pipelining with out-of-order
- * completion, errors with field violations, certificate checks and
- * reconnection after the server closed an idle connection.
+ * completion, errors with field violations, certificate checks,
+ * reconnection after the server closed an idle connection, and many
+ * callers' reads batched into shared database transactions.
  *
  * Environment (set by tests/run): LIAISON_TEST_URL, LIAISON_TEST_CA,
  * LIAISON_TEST_OTHER_CA, LIAISON_TEST_IDLE_MS.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -289,6 +291,166 @@ static void test_operator_client_certificate(void)
     liaison_free(c);
 }
 
+/* The unsigned number after "key": in json (a quoted or bare number). */
+static uint64_t json_u64(const char *json, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(json, pat);
+    CHECK(p != NULL);
+    p += strlen(pat);
+    if (*p == '"')
+        p++;
+    return strtoull(p, NULL, 10);
+}
+
+static void call_ok(liaison_conn *c, const char *method, const char *req, char **out)
+{
+    char *json = NULL;
+    int rc = liaison_call_json(c, method, req, &json);
+    if (rc != LIAISON_OK)
+        fprintf(stderr, "%s: %s\n", method, liaison_error(c));
+    CHECK_EQ_INT(rc, LIAISON_OK);
+    if (out)
+        *out = json;
+    else
+        liaison_string_free(json);
+}
+
+/* A new tenant named prefix-PID, and a connection logged in as its admin. */
+static liaison_conn *tenant_admin(liaison_conn *op, const char *prefix, char *slug, size_t len)
+{
+    char req[512];
+    snprintf(slug, len, "%s-%ld", prefix, (long)getpid());
+    snprintf(req, sizeof req,
+             "{\"slug\":\"%s\",\"name\":\"%s\",\"adminEmail\":\"admin@%s.example\","
+             "\"adminPassword\":\"twelve chars or more\"}",
+             slug, prefix, prefix);
+    call_ok(op, "CreateTenant", req, NULL);
+    liaison_conn *c = open_conn();
+    snprintf(req, sizeof req, "admin@%s.example", prefix);
+    CHECK_EQ_INT(liaison_login(c, slug, req, "twelve chars or more", NULL), LIAISON_OK);
+    return c;
+}
+
+static uint64_t create_distributor(liaison_conn *c, const char *name)
+{
+    char req[512], *json = NULL;
+    snprintf(req, sizeof req,
+             "{\"fields\":{\"name\":\"%s\",\"country\":\"VN\",\"languages\":[\"vi\"],"
+             "\"timeZone\":\"Asia/Ho_Chi_Minh\",\"businessHoursStart\":\"08:00\","
+             "\"businessHoursEnd\":\"17:00\",\"workDays\":[1,2,3,4,5]}}",
+             name);
+    call_ok(c, "CreateDistributor", req, &json);
+    uint64_t id = json_u64(json, "id");
+    liaison_string_free(json);
+    return id;
+}
+
+/* Lines of the shared server's log for method with status and db_batch >= 2. */
+static int batched_lines(const char *method, const char *status)
+{
+    char path[1024], line[2048], m[128], st[64];
+    snprintf(path, sizeof path, "%s/main/server.log", env("LIAISON_TEST_DIR"));
+    snprintf(m, sizeof m, " method=%s ", method);
+    snprintf(st, sizeof st, " status=%s ", status);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        const char *b = strstr(line, " db_batch=");
+        if (b && strstr(line, m) && strstr(line, st) && atoi(b + strlen(" db_batch=")) >= 2)
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+enum { BATCH_CONNS = 4, BATCH_ROUNDS = 48 };
+
+/*
+ * Reads of several tenants and sessions, pipelined on several connections
+ * at once, share database transactions. Each must still see only its own
+ * tenant, a disabled user's and a suspended tenant's reads must fail on
+ * their own, and the reads batched after a failure must still be answered.
+ */
+static void test_batched_reads_keep_callers_apart(void)
+{
+    liaison_conn *op = liaison_new(url);
+    liaison_set_option(op, LIAISON_OPT_CA_FILE, ca);
+    liaison_set_option(op, LIAISON_OPT_TOKEN, env("LIAISON_TEST_OPERATOR_TOKEN"));
+    char slug_a[64], slug_b[64], slug_c[64], req[512], *json = NULL;
+    liaison_conn *a = tenant_admin(op, "batch-a", slug_a, sizeof slug_a);
+    liaison_conn *b = tenant_admin(op, "batch-b", slug_b, sizeof slug_b);
+    liaison_conn *c = tenant_admin(op, "batch-c", slug_c, sizeof slug_c);
+    uint64_t dist_a = create_distributor(a, "Alpha Trading");
+    uint64_t dist_b = create_distributor(b, "Beta Imports");
+    call_ok(a, "CreateUser",
+            "{\"email\":\"m@batch-a.example\",\"displayName\":\"M\",\"role\":\"ROLE_MANAGER\","
+            "\"password\":\"twelve chars or more\",\"seesAllDistributors\":true}",
+            &json);
+    uint64_t manager = json_u64(json, "id");
+    liaison_string_free(json);
+    liaison_conn *m = open_conn();
+    CHECK_EQ_INT(liaison_login(m, slug_a, "m@batch-a.example", "twelve chars or more", NULL),
+                 LIAISON_OK);
+    char get_a[64], get_b[64];
+    snprintf(get_a, sizeof get_a, "{\"id\":\"%" PRIu64 "\"}", dist_a);
+    snprintf(get_b, sizeof get_b, "{\"id\":\"%" PRIu64 "\"}", dist_b);
+    call_ok(m, "GetDistributor", get_a, NULL);
+    snprintf(req, sizeof req, "{\"userId\":\"%" PRIu64 "\"}", manager);
+    call_ok(a, "DisableUser", req, NULL);
+    snprintf(req, sizeof req, "{\"slug\":\"%s\"}", slug_c);
+    call_ok(op, "SuspendTenant", req, NULL);
+
+    liaison_conn *conns[BATCH_CONNS] = {a, b, m, c};
+    for (int attempt = 0; attempt < 5; attempt++) {
+        uint64_t ids[BATCH_CONNS][BATCH_ROUNDS];
+        for (int i = 0; i < BATCH_ROUNDS; i++) {
+            /* a asks for its own distributor and, every third time, for b's */
+            CHECK_EQ_INT(
+                liaison_send_json(a, "GetDistributor", i % 3 == 2 ? get_b : get_a, &ids[0][i]),
+                LIAISON_OK);
+            CHECK_EQ_INT(liaison_send_json(b, "GetDistributor", get_b, &ids[1][i]), LIAISON_OK);
+            CHECK_EQ_INT(liaison_send_json(m, "GetDistributor", get_a, &ids[2][i]), LIAISON_OK);
+            CHECK_EQ_INT(liaison_send_json(c, "ListDistributors", "{}", &ids[3][i]), LIAISON_OK);
+        }
+        for (int k = 0; k < BATCH_CONNS; k++) {
+            for (int n = 0; n < BATCH_ROUNDS; n++) {
+                uint64_t id;
+                int status = -1;
+                CHECK_EQ_INT(liaison_recv_json(conns[k], 10000, &id, &status, &json), LIAISON_OK);
+                int i = 0;
+                while (i < BATCH_ROUNDS && ids[k][i] != id)
+                    i++;
+                CHECK(i < BATCH_ROUNDS);
+                if (k == 0 && i % 3 == 2) {
+                    CHECK_EQ_INT(status, LIAISON_NOT_FOUND);
+                } else if (k <= 1) {
+                    CHECK_EQ_INT(status, LIAISON_OK);
+                    CHECK(strstr(json, k == 0 ? "Alpha Trading" : "Beta Imports") != NULL);
+                } else if (k == 2) {
+                    CHECK_EQ_INT(status, LIAISON_UNAUTHENTICATED);
+                } else {
+                    CHECK_EQ_INT(status, LIAISON_PERMISSION_DENIED);
+                }
+                liaison_string_free(json);
+            }
+        }
+        if (batched_lines("GetDistributor", "UNAUTHENTICATED") > 0 &&
+            batched_lines("GetDistributor", "OK") > 0)
+            break;
+    }
+    /* the server did batch reads, with a failing session among them */
+    CHECK(batched_lines("GetDistributor", "UNAUTHENTICATED") > 0);
+    CHECK(batched_lines("GetDistributor", "OK") > 0);
+    snprintf(req, sizeof req, "{\"slug\":\"%s\"}", slug_c);
+    call_ok(op, "ResumeTenant", req, NULL);
+    for (int k = 0; k < BATCH_CONNS; k++)
+        liaison_free(conns[k]);
+    liaison_free(op);
+}
+
 int main(void)
 {
     url = env("LIAISON_TEST_URL");
@@ -302,5 +464,6 @@ int main(void)
     RUN(test_suspension_cuts_off_live_session);
     RUN(test_operator_client_certificate);
     RUN(test_reconnect_after_idle_close);
+    RUN(test_batched_reads_keep_callers_apart);
     return 0;
 }
