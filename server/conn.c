@@ -34,6 +34,8 @@ struct conn_write {
 
 static void conn_arm_timer(struct conn *c);
 static void conn_pump(struct conn *c);
+static void conn_flush_cb(uv_prepare_t *h);
+static void conn_unlist(struct conn *c);
 
 uint32_t conn_max_frame(const struct conn *c)
 {
@@ -63,6 +65,8 @@ void conn_close(struct conn *c, const char *reason)
     if (c->closing)
         return;
     c->closing = true;
+    if (c->flush_listed)
+        conn_unlist(c);
     log_event(LOG_DEBUG, "connection closed", "peer=%s reason=\"%s\"", c->peer, reason);
     dispatch_detach(c);
     if (c->prev)
@@ -206,21 +210,59 @@ static void conn_flush(struct conn *c)
         conn_close(c, "closed after final frame");
 }
 
-void conn_send(struct conn *c, const uint8_t *data, size_t len)
+/* Encrypts into the write BIO; returns false when the connection closed. */
+static bool conn_encrypt(struct conn *c, const uint8_t *data, size_t len)
 {
     if (c->closing)
-        return;
+        return false;
     while (len > 0) {
         ERR_clear_error();
         int n = SSL_write(c->ssl, data, len > (size_t)INT32_MAX ? INT32_MAX : (int)len);
         if (n <= 0) {
             conn_close(c, "TLS write failed");
-            return;
+            return false;
         }
         data += n;
         len -= (size_t)n;
     }
-    conn_flush(c);
+    return true;
+}
+
+void conn_send(struct conn *c, const uint8_t *data, size_t len)
+{
+    if (!conn_encrypt(c, data, len) || c->flush_listed)
+        return;
+    struct worker *w = c->w;
+    if (!w->flush_list)
+        uv_prepare_start(&w->flusher, conn_flush_cb);
+    c->flush_listed = true;
+    c->flush_next = w->flush_list;
+    w->flush_list = c;
+}
+
+/* Writes out what conn_send() left for the end of the loop iteration. */
+static void conn_flush_cb(uv_prepare_t *h)
+{
+    struct worker *w = h->data;
+    while (w->flush_list) {
+        struct conn *c = w->flush_list;
+        w->flush_list = c->flush_next;
+        c->flush_listed = false;
+        c->flush_next = NULL;
+        conn_flush(c);
+    }
+    uv_prepare_stop(&w->flusher);
+}
+
+static void conn_unlist(struct conn *c)
+{
+    struct conn **p = &c->w->flush_list;
+    while (*p && *p != c)
+        p = &(*p)->flush_next;
+    if (*p)
+        *p = c->flush_next;
+    c->flush_listed = false;
+    c->flush_next = NULL;
 }
 
 void conn_fail(struct conn *c, int code, const char *message)
@@ -239,7 +281,8 @@ void conn_fail(struct conn *c, int code, const char *message)
     if (n <= sizeof buf - FRAME_HEADER_SIZE) {
         frame_put_header(buf, (uint32_t)n);
         protobuf_c_message_pack(&f.base, buf + FRAME_HEADER_SIZE);
-        conn_send(c, buf, FRAME_HEADER_SIZE + n);
+        if (conn_encrypt(c, buf, FRAME_HEADER_SIZE + n))
+            conn_flush(c);
     }
     if (c->closing)
         return;

@@ -36,7 +36,9 @@ struct conn {
     bool close_after_flush; /* say nothing more; close once output is out */
     bool draining;          /* server stopping: finish in-flight, then close */
     bool reading;
-    bool trimmed; /* TLS buffers given back while idle */
+    bool trimmed;      /* TLS buffers given back while idle */
+    bool flush_listed; /* on the worker's flush list */
+    struct conn *flush_next;
     int handles;
     int in_flight;
     struct request *requests; /* in flight, newest first */
@@ -50,7 +52,11 @@ struct conn {
 /* Accepts a pending connection on the worker's listener. */
 void conn_accept(struct worker *w);
 
-/* Encrypts and sends len bytes (one or more whole frames). */
+/*
+ * Encrypts len bytes (one or more whole frames); they go to the socket
+ * with everything else answered in this loop iteration, before the loop
+ * sleeps, so that many answers cost one write.
+ */
 void conn_send(struct conn *c, const uint8_t *data, size_t len);
 
 /* Sends a connection-level error frame, then closes once it is written. */

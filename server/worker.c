@@ -66,6 +66,7 @@ static void worker_db_closed(void *arg)
     uv_close((uv_handle_t *)&w->drain_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->sweep_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->wakeup, worker_handle_closed);
+    uv_close((uv_handle_t *)&w->flusher, worker_handle_closed);
 }
 
 static void worker_maybe_finish(struct worker *w)
@@ -190,6 +191,8 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     uv_async_init(&w->loop, &w->wakeup, worker_wakeup);
     uv_timer_init(&w->loop, &w->drain_timer);
     uv_timer_init(&w->loop, &w->sweep_timer);
+    uv_prepare_init(&w->loop, &w->flusher);
+    w->flusher.data = w;
     w->listener.data = w;
     w->wakeup.data = w;
     w->drain_timer.data = w;

@@ -29,7 +29,9 @@ struct worker {
     int listen_fd;
     const struct config *cfg;
     struct db_pool *db;
-    struct conn *conns; /* every open connection, for draining */
+    struct conn *conns;      /* every open connection, for draining */
+    uv_prepare_t flusher;    /* writes answers out before the loop sleeps */
+    struct conn *flush_list; /* connections with answers not written yet */
     bool draining;
     unsigned long long requests_seen; /* for request ids */
     bool db_closed;
