@@ -520,7 +520,8 @@ static bool db_same_step(const struct db_step *a, const struct db_step *b)
 /* Queues txn's statements on dc after prev (NULL: it opens the segment). */
 static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_txn *prev)
 {
-    txn->first = prev && (txn->flags & DB_TXN_SHARED_FIRST) &&
+    /* A transaction sharing its only step would send nothing and get no result. */
+    txn->first = prev && txn->nsteps > 1 && (txn->flags & DB_TXN_SHARED_FIRST) &&
                          (prev->flags & DB_TXN_SHARED_FIRST) &&
                          db_same_step(&prev->steps[0], &txn->steps[0])
                      ? 1
