@@ -48,6 +48,30 @@ int conn_max_in_flight(const struct conn *c)
     return c->authenticated ? c->w->cfg->max_in_flight : c->w->cfg->preauth_max_in_flight;
 }
 
+/*
+ * An idle connection holds no memory BIOs (conn_trim); this gives it a new
+ * pair before TLS is used again. Returns false, the connection closed, when
+ * memory ran out.
+ */
+static bool conn_bios(struct conn *c)
+{
+    if (c->rbio)
+        return true;
+    BIO *r = BIO_new(BIO_s_mem()), *w = BIO_new(BIO_s_mem());
+    if (!r || !w) {
+        BIO_free(r);
+        BIO_free(w);
+        conn_close(c, "out of memory");
+        return false;
+    }
+    BIO_set_mem_eof_return(r, -1);
+    BIO_set_mem_eof_return(w, -1);
+    SSL_set_bio(c->ssl, r, w);
+    c->rbio = r;
+    c->wbio = w;
+    return true;
+}
+
 static void conn_handle_closed(uv_handle_t *h)
 {
     struct conn *c = h->data;
@@ -109,6 +133,8 @@ static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     c->last_activity = uv_now(&c->w->loop);
     c->trimmed = false;
+    if (!conn_bios(c))
+        return;
     if (BIO_write(c->rbio, buf->base, (int)nread) != (int)nread) {
         conn_close(c, "out of memory");
         return;
@@ -173,7 +199,7 @@ static int conn_queue(struct conn *c, const char *p, size_t n)
 static void conn_flush(struct conn *c)
 {
     size_t pending;
-    while (!c->closing && (pending = BIO_ctrl_pending(c->wbio)) > 0) {
+    while (!c->closing && c->wbio && (pending = BIO_ctrl_pending(c->wbio)) > 0) {
         size_t take = pending < sizeof c->w->txbuf ? pending : sizeof c->w->txbuf;
         int n = BIO_read(c->wbio, c->w->txbuf, (int)take);
         if (n <= 0) {
@@ -213,7 +239,7 @@ static void conn_flush(struct conn *c)
 /* Encrypts into the write BIO; returns false when the connection closed. */
 static bool conn_encrypt(struct conn *c, const uint8_t *data, size_t len)
 {
-    if (c->closing)
+    if (c->closing || !conn_bios(c))
         return false;
     while (len > 0) {
         ERR_clear_error();
@@ -295,6 +321,8 @@ void conn_fail(struct conn *c, int code, const char *message)
 void conn_end(struct conn *c)
 {
     if (c->closing)
+        return;
+    if (!conn_bios(c))
         return;
     if (c->phase != CONN_HANDSHAKE) {
         ERR_clear_error();
@@ -410,20 +438,12 @@ static void conn_arm_timer(struct conn *c)
 
 bool conn_trim(struct conn *c)
 {
-    if (c->closing || c->trimmed || c->in_flight || c->queued || c->in.len ||
+    if (c->closing || c->trimmed || !c->rbio || c->in_flight || c->queued || c->in.len ||
         BIO_ctrl_pending(c->rbio) || BIO_ctrl_pending(c->wbio))
         return false;
-    BIO *r = BIO_new(BIO_s_mem()), *w = BIO_new(BIO_s_mem());
-    if (!r || !w) {
-        BIO_free(r);
-        BIO_free(w);
-        return false;
-    }
-    BIO_set_mem_eof_return(r, -1);
-    BIO_set_mem_eof_return(w, -1);
-    SSL_set_bio(c->ssl, r, w); /* frees the old pair */
-    c->rbio = r;
-    c->wbio = w;
+    /* Frees the pair; conn_bios() makes a new one when there is work again. */
+    SSL_set_bio(c->ssl, NULL, NULL);
+    c->rbio = c->wbio = NULL;
     c->trimmed = true;
     return true;
 }

@@ -76,9 +76,9 @@ void conn_end(struct conn *c);
 
 /*
  * An idle connection gives back the memory its TLS buffers grew to: with
- * nothing in flight, nothing queued and both memory BIOs empty, they are
- * replaced by new, empty ones. Called by the worker's sweep; returns true
- * when it gave something back.
+ * nothing in flight, nothing queued and both memory BIOs empty, the BIOs
+ * are freed, and made again when the connection reads or writes. Called
+ * by the worker's sweep; returns true when it gave something back.
  */
 bool conn_trim(struct conn *c);
 
