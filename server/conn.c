@@ -57,19 +57,10 @@ static bool conn_bios(struct conn *c)
 {
     if (c->rbio)
         return true;
-    BIO *r = BIO_new(BIO_s_mem()), *w = BIO_new(BIO_s_mem());
-    if (!r || !w) {
-        BIO_free(r);
-        BIO_free(w);
-        conn_close(c, "out of memory");
-        return false;
-    }
-    BIO_set_mem_eof_return(r, -1);
-    BIO_set_mem_eof_return(w, -1);
-    SSL_set_bio(c->ssl, r, w);
-    c->rbio = r;
-    c->wbio = w;
-    return true;
+    if (tls_attach_bios(c->ssl, &c->rbio, &c->wbio) == 0)
+        return true;
+    conn_close(c, "out of memory");
+    return false;
 }
 
 static void conn_handle_closed(uv_handle_t *h)

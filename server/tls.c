@@ -103,21 +103,29 @@ SSL *tls_new_session(BIO **rbio, BIO **wbio)
     pthread_mutex_unlock(&tls_lock);
     if (!ssl)
         return NULL;
+    if (tls_attach_bios(ssl, rbio, wbio) < 0) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    SSL_set_accept_state(ssl);
+    return ssl;
+}
+
+int tls_attach_bios(SSL *ssl, BIO **rbio, BIO **wbio)
+{
     BIO *r = BIO_new(BIO_s_mem()), *w = BIO_new(BIO_s_mem());
     if (!r || !w) {
         BIO_free(r);
         BIO_free(w);
-        SSL_free(ssl);
-        return NULL;
+        return -1;
     }
     /* An empty memory BIO reports "retry" rather than end of file. */
     BIO_set_mem_eof_return(r, -1);
     BIO_set_mem_eof_return(w, -1);
     SSL_set_bio(ssl, r, w);
-    SSL_set_accept_state(ssl);
     *rbio = r;
     *wbio = w;
-    return ssl;
+    return 0;
 }
 
 void tls_shutdown(void)

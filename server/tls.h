@@ -31,6 +31,12 @@ bool tls_peer_operator(SSL *ssl, char *cn, size_t cap);
  */
 SSL *tls_new_session(BIO **rbio, BIO **wbio);
 
+/*
+ * Gives ssl a new pair of empty memory BIOs (freeing any it had) and
+ * returns them in *rbio and *wbio. Returns 0, or -1 when memory ran out.
+ */
+int tls_attach_bios(SSL *ssl, BIO **rbio, BIO **wbio);
+
 /* Drops the current context; sessions still open keep theirs alive. */
 void tls_shutdown(void);
 
