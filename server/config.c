@@ -50,6 +50,12 @@ static const struct setting settings[] = {
       "transactions waiting per worker before RESOURCE_EXHAUSTED"),
     S(db_reconnect_ms, SET_INT, "1000", 50, 60000, false,
       "delay between attempts to reach PostgreSQL"),
+    S(request_timeout_ms, SET_INT, "5000", 100, 600000, false,
+      "longest a request may take (clients may ask for less); also PostgreSQL's statement_timeout "
+      "and lock_timeout for liaisond's sessions"),
+    S(max_password_jobs, SET_INT, "8", 1, 1024, false,
+      "Argon2 hashes running or queued per worker (19 MiB each while running); more log-ins are "
+      "answered RESOURCE_EXHAUSTED"),
     S(max_connections, SET_INT, "10000", 1, 1000000, false, "client connections in all"),
     S(max_frame_bytes, SET_INT, "1048576", 1024, 67108864, false,
       "largest frame body after authentication"),

@@ -25,6 +25,8 @@ struct config {
     int db_read_batches;
     int db_queue_max;
     int db_reconnect_ms;
+    int request_timeout_ms;
+    int max_password_jobs;
     int max_connections;
     int max_frame_bytes;
     int preauth_max_frame_bytes;

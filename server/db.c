@@ -6,15 +6,24 @@
  */
 #include "db.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "liaison.pb-c.h"
 #include "log.h"
 
 #define DB_CONNECT_TIMEOUT_MS 10000
+
+/* A connection with work out that hears nothing this long past timeout_ms is hung. */
+#define DB_STALL_GRACE_MS 1000
+
+/* Resolved host addresses are used this long before they are looked up again. */
+#define DB_RESOLVE_TTL_MS 60000
 
 /*
  * Batched transactions per segment. More makes a flush cheaper per request
@@ -42,6 +51,8 @@ struct db_conn {
     struct db_txn *cur;         /* the one whose results are arriving */
     int depth;                  /* segments in flight */
     int batches;                /* of which batches of reads */
+    bool alone;                 /* a DB_TXN_ALONE transaction is out */
+    uint64_t last_progress;     /* loop time of the last result, or of sending to an idle one */
     int nulls;
     int prepare_pending;
     char prepare_error[256];
@@ -51,16 +62,24 @@ struct db_queue {
     struct db_txn *head, *tail;
 };
 
+struct db_resolve;
+
 struct db_pool {
     uv_loop_t *loop;
     uv_timer_t timer;   /* reconnects */
     uv_prepare_t flush; /* sends what was queued, before the loop sleeps */
     char *conninfo;
     struct db_conn *conns;
-    int size, depth, max_batches, batches, queue_max, queued;
-    /* Submitted, not sent yet: reads that may be batched, and the rest. */
-    struct db_queue reads, others;
-    int handles; /* timer, prepare, and every poll handle not yet closed */
+    int size, depth, max_batches, batches, queue_max, queued, timeout_ms, alone_out;
+    /* Submitted, not sent yet: reads that may be batched, the rest, and DB_TXN_ALONE ones. */
+    struct db_queue reads, others, alones;
+    /* Host names to resolve off the loop (NULL: none), their addresses when known. */
+    char *hosts;
+    char *hostaddr;
+    uint64_t resolved_at;
+    struct db_resolve *resolving;
+    char session_timeouts[2][16]; /* statement/lock timeout, idle-in-transaction timeout */
+    int handles; /* timer, prepare, a resolution, and every poll handle not yet closed */
     int closing;
     void (*closed_cb)(void *);
     void *closed_arg;
@@ -103,6 +122,8 @@ static int db_code(const PGresult *r)
         return LIAISON__V1__CODE__FAILED_PRECONDITION;
     if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
         return LIAISON__V1__CODE__ABORTED;
+    if (!strcmp(state, "57014"))
+        return LIAISON__V1__CODE__DEADLINE_EXCEEDED; /* statement_timeout, or a cancel */
     if (!strcmp(state, "LS401"))
         return LIAISON__V1__CODE__UNAUTHENTICATED;
     if (!strcmp(state, "LS403"))
@@ -125,7 +146,6 @@ static void db_txn_finish(struct db_txn *txn, int code, const char *detail)
         PQclear(results[i]);
 }
 
-/* Settles a transaction whose sync arrived: the first failure decides. */
 /*
  * What a transaction whose sync arrived comes to: the first failure
  * decides. *failed_step is the step that failed (-1 for none); *detail
@@ -179,6 +199,8 @@ static void db_maybe_closed(struct db_pool *pool)
         void (*cb)(void *) = pool->closed_cb;
         void *arg = pool->closed_arg;
         free(pool->conninfo);
+        free(pool->hosts);
+        free(pool->hostaddr);
         free(pool->conns);
         free(pool);
         cb(arg);
@@ -263,6 +285,8 @@ static void db_conn_fail(struct db_conn *dc, const char *why)
     dc->depth = 0;
     pool->batches -= dc->batches;
     dc->batches = 0;
+    pool->alone_out -= dc->alone;
+    dc->alone = false;
     while (t) {
         struct db_txn *next = t->next;
         db_txn_finish(t, LIAISON__V1__CODE__UNAVAILABLE, "database connection lost");
@@ -271,6 +295,7 @@ static void db_conn_fail(struct db_conn *dc, const char *why)
     if (!db_pool_up(pool)) {
         db_queue_fail(pool, &pool->reads);
         db_queue_fail(pool, &pool->others);
+        db_queue_fail(pool, &pool->alones);
     }
 }
 
@@ -285,10 +310,18 @@ static void db_flush(struct db_conn *dc)
         db_conn_fail(dc, "cannot watch socket");
 }
 
-/* Pipeline mode on, then every registered statement prepared, one sync. */
+/*
+ * Pipeline mode on, the session's time limits set, then every registered
+ * statement prepared, one sync.
+ */
 static void db_conn_prepare(struct db_conn *dc)
 {
-    if (PQsetnonblocking(dc->pg, 1) != 0 || PQenterPipelineMode(dc->pg) != 1) {
+    static const char limits[] =
+        "SELECT set_config('statement_timeout', $1, false), set_config('lock_timeout', $1, false),"
+        " set_config('idle_in_transaction_session_timeout', $2, false)";
+    const char *values[2] = {dc->pool->session_timeouts[0], dc->pool->session_timeouts[1]};
+    if (PQsetnonblocking(dc->pg, 1) != 0 || PQenterPipelineMode(dc->pg) != 1 ||
+        !PQsendQueryParams(dc->pg, limits, 2, NULL, values, NULL, NULL, 0)) {
         db_conn_fail(dc, PQerrorMessage(dc->pg));
         return;
     }
@@ -334,10 +367,22 @@ static void db_connect_step(struct db_conn *dc)
     }
 }
 
+static void db_resolve_start(struct db_pool *pool);
+
 static void db_conn_start(struct db_conn *dc)
 {
-    const char *keys[] = {"dbname", "application_name", "keepalives", "keepalives_idle", NULL};
-    const char *vals[] = {dc->pool->conninfo, "liaisond", "1", "30", NULL};
+    struct db_pool *pool = dc->pool;
+    if (pool->hosts &&
+        (!pool->hostaddr || uv_now(pool->loop) - pool->resolved_at > (uint64_t)DB_RESOLVE_TTL_MS))
+        db_resolve_start(pool);
+    if (pool->hosts && !pool->hostaddr)
+        return; /* connects when the names are resolved */
+    /* Later keys override what the expanded connection string says. */
+    const char *keys[] = {"dbname",          "application_name", "keepalives",
+                          "keepalives_idle", "hostaddr",         NULL};
+    const char *vals[] = {pool->conninfo, "liaisond", "1", "30", pool->hostaddr, NULL};
+    if (!pool->hostaddr)
+        keys[4] = NULL;
     dc->pg = PQconnectStartParams(keys, vals, 1);
     if (!dc->pg || PQstatus(dc->pg) == CONNECTION_BAD) {
         if (dc->pg)
@@ -436,9 +481,11 @@ static void db_read(struct db_conn *dc)
             continue;
         }
         dc->nulls = 0;
+        dc->last_progress = uv_now(dc->pool->loop);
         ExecStatusType st = PQresultStatus(r);
         if (dc->state == DB_PREPARING) {
-            if (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_SYNC && !dc->prepare_error[0])
+            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_SYNC &&
+                !dc->prepare_error[0])
                 snprintf(dc->prepare_error, sizeof dc->prepare_error, "%s",
                          PQresultErrorMessage(r));
             PQclear(r);
@@ -468,6 +515,10 @@ static void db_read(struct db_conn *dc)
             if (seg->flags & DB_TXN_BATCH) {
                 dc->batches--;
                 dc->pool->batches--;
+            }
+            if (seg->flags & DB_TXN_ALONE) {
+                dc->alone = false;
+                dc->pool->alone_out--;
             }
             t->next = NULL;
             db_segment_complete(dc->pool, seg);
@@ -558,14 +609,16 @@ static struct db_txn *db_queue_pop(struct db_pool *pool, struct db_queue *q)
 }
 
 /*
- * Sends one segment on dc: the oldest transaction that cannot be batched
- * alone, or (batch) up to DB_SEGMENT_MAX reads, oldest first.
+ * Sends one segment from q on dc: one transaction, or (batch) up to
+ * DB_SEGMENT_MAX reads, oldest first.
  */
-static void db_send_segment(struct db_pool *pool, struct db_conn *dc, bool batch)
+static void db_send_segment(struct db_pool *pool, struct db_conn *dc, struct db_queue *q,
+                            bool batch)
 {
-    struct db_queue *q = batch ? &pool->reads : &pool->others;
     struct db_txn *prev = NULL, *first = q->head;
     int n = 0;
+    if (!dc->head)
+        dc->last_progress = uv_now(pool->loop);
     do {
         struct db_txn *t = db_queue_pop(pool, q);
         if (db_send_txn(dc, t, prev) < 0)
@@ -581,6 +634,10 @@ static void db_send_segment(struct db_pool *pool, struct db_conn *dc, bool batch
         dc->batches++;
         pool->batches++;
     }
+    if (first->flags & DB_TXN_ALONE) {
+        dc->alone = true;
+        pool->alone_out++;
+    }
     if (!PQpipelineSync(dc->pg))
         goto failed;
     db_flush(dc);
@@ -589,25 +646,47 @@ failed:
     db_conn_fail(dc, PQerrorMessage(dc->pg));
 }
 
+enum db_kind { DB_KIND_READS, DB_KIND_OTHER, DB_KIND_ALONE };
+
 /*
- * Where the next segment goes. Reads go to the first connection with room,
- * and only while fewer than max_batches batches are out: under load they
- * wait and batch up instead of waking more backends than the database has
- * cores for. Everything else goes to the least busy connection.
+ * Where the next segment of a kind goes, so that nothing waits behind a
+ * transaction that may wait long:
+ * - reads go to the first connection with room that carries no other kind
+ *   of transaction, and only while fewer than max_batches batches are out:
+ *   under load they wait and batch up instead of waking more backends than
+ *   the database has cores for;
+ * - other transactions go to the least busy connection, one without reads
+ *   out first;
+ * - a DB_TXN_ALONE one only to a connection with nothing out, and one
+ *   connection is always kept free of them.
+ * A connection carrying a DB_TXN_ALONE transaction gets nothing more.
  */
-static struct db_conn *db_pick(struct db_pool *pool, bool batch)
+static struct db_conn *db_pick(struct db_pool *pool, enum db_kind kind)
 {
-    if (batch && pool->batches >= pool->max_batches)
+    if (kind == DB_KIND_READS && pool->batches >= pool->max_batches)
+        return NULL;
+    if (kind == DB_KIND_ALONE && pool->size > 1 && pool->alone_out >= pool->size - 1)
         return NULL;
     struct db_conn *best = NULL;
     for (int i = 0; i < pool->size; i++) {
         struct db_conn *dc = &pool->conns[i];
-        if (dc->state != DB_UP || dc->depth >= pool->depth)
+        if (dc->state != DB_UP || dc->depth >= pool->depth || dc->alone)
             continue;
-        if (batch)
-            return dc;
-        if (!best || dc->depth < best->depth)
-            best = dc;
+        switch (kind) {
+        case DB_KIND_READS:
+            if (dc->depth == dc->batches)
+                return dc;
+            break;
+        case DB_KIND_ALONE:
+            if (dc->depth == 0)
+                return dc;
+            break;
+        case DB_KIND_OTHER:
+            if (!best || (dc->batches > 0) < (best->batches > 0) ||
+                ((dc->batches > 0) == (best->batches > 0) && dc->depth < best->depth))
+                best = dc;
+            break;
+        }
     }
     return best;
 }
@@ -622,12 +701,16 @@ static void db_flush_cb(uv_prepare_t *h)
     for (;;) {
         struct db_conn *dc;
         bool sent = false;
-        if (pool->others.head && (dc = db_pick(pool, false))) {
-            db_send_segment(pool, dc, false);
+        if (pool->alones.head && (dc = db_pick(pool, DB_KIND_ALONE))) {
+            db_send_segment(pool, dc, &pool->alones, false);
             sent = true;
         }
-        if (pool->reads.head && (dc = db_pick(pool, true))) {
-            db_send_segment(pool, dc, true);
+        if (pool->others.head && (dc = db_pick(pool, DB_KIND_OTHER))) {
+            db_send_segment(pool, dc, &pool->others, false);
+            sent = true;
+        }
+        if (pool->reads.head && (dc = db_pick(pool, DB_KIND_READS))) {
+            db_send_segment(pool, dc, &pool->reads, true);
             sent = true;
         }
         if (!sent)
@@ -655,13 +738,20 @@ int db_pool_up(const struct db_pool *pool)
     return 0;
 }
 
+static struct db_queue *db_queue_of(struct db_pool *pool, const struct db_txn *txn)
+{
+    if (txn->flags & DB_TXN_BATCH)
+        return &pool->reads;
+    return txn->flags & DB_TXN_ALONE ? &pool->alones : &pool->others;
+}
+
 int db_submit(struct db_pool *pool, struct db_txn *txn)
 {
     if (pool->closing || !db_pool_up(pool))
         return LIAISON__V1__CODE__UNAVAILABLE;
     if (pool->queued >= pool->queue_max)
         return LIAISON__V1__CODE__RESOURCE_EXHAUSTED;
-    struct db_queue *q = txn->flags & DB_TXN_BATCH ? &pool->reads : &pool->others;
+    struct db_queue *q = db_queue_of(pool, txn);
     txn->next = NULL;
     if (q->tail)
         q->tail->next = txn;
@@ -672,6 +762,178 @@ int db_submit(struct db_pool *pool, struct db_txn *txn)
     uv_prepare_start(&pool->flush, db_flush_cb);
     return 0;
 }
+
+bool db_txn_cancel(struct db_pool *pool, struct db_txn *txn)
+{
+    struct db_queue *q = db_queue_of(pool, txn);
+    struct db_txn *prev = NULL;
+    for (struct db_txn *t = q->head; t; prev = t, t = t->next) {
+        if (t != txn)
+            continue;
+        if (prev)
+            prev->next = t->next;
+        else
+            q->head = t->next;
+        if (q->tail == t)
+            q->tail = prev;
+        t->next = NULL;
+        pool->queued--;
+        return true;
+    }
+    return false;
+}
+
+/* ---- host names, resolved on the thread pool ---- */
+
+struct db_resolve {
+    uv_work_t work; /* first: the callbacks get this pointer */
+    struct db_pool *pool;
+    char *hosts;    /* in: libpq's comma-separated host list */
+    char *hostaddr; /* out: one numeric address (or empty) per host */
+    char error[160];
+};
+
+/* A host entry libpq would look up: not a socket directory, not already numeric. */
+static bool db_host_is_name(const char *h, size_t n)
+{
+    char buf[256];
+    struct in6_addr a6;
+    if (n == 0 || h[0] == '/' || h[0] == '@' || n >= sizeof buf)
+        return false;
+    memcpy(buf, h, n);
+    buf[n] = '\0';
+    return inet_pton(AF_INET, buf, &a6) != 1 && inet_pton(AF_INET6, buf, &a6) != 1;
+}
+
+static void db_resolve_run(uv_work_t *w)
+{
+    struct db_resolve *j = (struct db_resolve *)w;
+    size_t cap = strlen(j->hosts) * 2 + 64, used = 0;
+    int entries = 1;
+    for (const char *p = j->hosts; *p; p++)
+        entries += *p == ',';
+    cap += (size_t)entries * INET6_ADDRSTRLEN;
+    j->hostaddr = malloc(cap);
+    if (!j->hostaddr) {
+        snprintf(j->error, sizeof j->error, "out of memory");
+        return;
+    }
+    j->hostaddr[0] = '\0';
+    for (const char *h = j->hosts;;) {
+        size_t n = strcspn(h, ",");
+        char addr[INET6_ADDRSTRLEN] = "";
+        if (db_host_is_name(h, n)) {
+            char name[256];
+            memcpy(name, h, n);
+            name[n] = '\0';
+            struct addrinfo hints = {0}, *res = NULL;
+            hints.ai_family = AF_UNSPEC;
+            hints.ai_socktype = SOCK_STREAM;
+            int rc = getaddrinfo(name, NULL, &hints, &res);
+            if (rc != 0 || !res) {
+                snprintf(j->error, sizeof j->error, "%.100s: %.50s", name,
+                         rc ? gai_strerror(rc) : "no address");
+                free(j->hostaddr);
+                j->hostaddr = NULL;
+                return;
+            }
+            const void *src = res->ai_family == AF_INET6
+                                  ? (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr
+                                  : (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr;
+            if (!inet_ntop(res->ai_family, src, addr, sizeof addr))
+                addr[0] = '\0';
+            freeaddrinfo(res);
+        }
+        used += (size_t)snprintf(j->hostaddr + used, cap - used, "%s%s", h == j->hosts ? "" : ",",
+                                 addr);
+        if (!h[n])
+            break;
+        h += n + 1;
+    }
+}
+
+static void db_resolve_after(uv_work_t *w, int status)
+{
+    struct db_resolve *j = (struct db_resolve *)w;
+    struct db_pool *pool = j->pool;
+    pool->resolving = NULL;
+    pool->handles--;
+    if (!pool->closing) {
+        if (status == 0 && j->hostaddr) {
+            free(pool->hostaddr);
+            pool->hostaddr = j->hostaddr;
+            j->hostaddr = NULL;
+            pool->resolved_at = uv_now(pool->loop);
+            for (int i = 0; i < pool->size; i++)
+                if (pool->conns[i].state == DB_DOWN)
+                    db_conn_start(&pool->conns[i]);
+        } else {
+            log_event(LOG_WARN, "cannot resolve the database host", "reason=\"%s\"",
+                      status ? uv_strerror(status) : j->error);
+        }
+    }
+    free(j->hostaddr);
+    free(j->hosts);
+    free(j);
+    db_maybe_closed(pool);
+}
+
+static void db_resolve_start(struct db_pool *pool)
+{
+    if (pool->resolving || pool->closing)
+        return;
+    struct db_resolve *j = calloc(1, sizeof *j);
+    if (!j || !(j->hosts = strdup(pool->hosts))) {
+        free(j);
+        log_event(LOG_WARN, "cannot resolve the database host", "reason=\"out of memory\"");
+        return;
+    }
+    j->pool = pool;
+    if (uv_queue_work(pool->loop, &j->work, db_resolve_run, db_resolve_after) != 0) {
+        free(j->hosts);
+        free(j);
+        return;
+    }
+    pool->resolving = j;
+    pool->handles++;
+}
+
+/*
+ * The host list of conninfo when any entry is a name to look up and no
+ * hostaddr is given; NULL otherwise. *err is set when conninfo does not
+ * parse or memory ran out.
+ */
+static char *db_hosts_to_resolve(const char *conninfo, bool *err)
+{
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &msg);
+    *err = !opts;
+    PQfreemem(msg);
+    if (!opts)
+        return NULL;
+    const char *host = NULL, *hostaddr = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!strcmp(o->keyword, "host"))
+            host = o->val;
+        else if (!strcmp(o->keyword, "hostaddr"))
+            hostaddr = o->val;
+    }
+    char *out = NULL;
+    bool names = false;
+    for (const char *h = host; h && !(hostaddr && *hostaddr);) {
+        size_t n = strcspn(h, ",");
+        names = names || db_host_is_name(h, n);
+        if (!h[n])
+            break;
+        h += n + 1;
+    }
+    if (names && !(out = strdup(host)))
+        *err = true;
+    PQconninfoFree(opts);
+    return out;
+}
+
+/* ---- the pool ---- */
 
 static void db_timer_cb(uv_timer_t *t)
 {
@@ -684,20 +946,25 @@ static void db_timer_cb(uv_timer_t *t)
         else if ((dc->state == DB_CONNECTING || dc->state == DB_PREPARING) &&
                  now - dc->connect_started > DB_CONNECT_TIMEOUT_MS)
             db_conn_fail(dc, "connect timed out");
+        else if (dc->state == DB_UP && dc->head &&
+                 now - dc->last_progress > (uint64_t)pool->timeout_ms + DB_STALL_GRACE_MS)
+            db_conn_fail(dc, "the database stopped answering");
     }
 }
 
-struct db_pool *db_pool_create(uv_loop_t *loop, const char *conninfo, int size, int depth,
-                               int max_batches, int queue_max, int reconnect_ms)
+struct db_pool *db_pool_create(uv_loop_t *loop, const struct db_options *opt)
 {
     struct db_pool *pool = calloc(1, sizeof *pool);
     if (!pool)
         return NULL;
-    pool->conns = calloc((size_t)size, sizeof *pool->conns);
-    pool->conninfo = strdup(conninfo);
-    if (!pool->conns || !pool->conninfo || uv_timer_init(loop, &pool->timer) != 0) {
+    bool err = false;
+    pool->conns = calloc((size_t)opt->size, sizeof *pool->conns);
+    pool->conninfo = strdup(opt->conninfo);
+    pool->hosts = db_hosts_to_resolve(opt->conninfo, &err);
+    if (!pool->conns || !pool->conninfo || err || uv_timer_init(loop, &pool->timer) != 0) {
         free(pool->conns);
         free(pool->conninfo);
+        free(pool->hosts);
         free(pool);
         return NULL;
     }
@@ -705,14 +972,20 @@ struct db_pool *db_pool_create(uv_loop_t *loop, const char *conninfo, int size, 
     (void)uv_prepare_init(loop, &pool->flush);
     pool->flush.data = pool;
     pool->loop = loop;
-    pool->size = size;
-    pool->depth = depth;
-    pool->max_batches = max_batches;
-    pool->queue_max = queue_max;
+    pool->size = opt->size;
+    pool->depth = opt->depth;
+    pool->max_batches = opt->max_batches;
+    pool->queue_max = opt->queue_max;
+    pool->timeout_ms = opt->timeout_ms;
+    snprintf(pool->session_timeouts[0], sizeof pool->session_timeouts[0], "%d", opt->timeout_ms);
+    /* Nothing here leaves a transaction open between statements: this only catches a bug. */
+    snprintf(pool->session_timeouts[1], sizeof pool->session_timeouts[1], "%d",
+             2 * opt->timeout_ms);
     pool->handles = 2;
     pool->timer.data = pool;
-    uv_timer_start(&pool->timer, db_timer_cb, (uint64_t)reconnect_ms, (uint64_t)reconnect_ms);
-    for (int i = 0; i < size; i++) {
+    uv_timer_start(&pool->timer, db_timer_cb, (uint64_t)opt->reconnect_ms,
+                   (uint64_t)opt->reconnect_ms);
+    for (int i = 0; i < pool->size; i++) {
         pool->conns[i].pool = pool;
         db_conn_start(&pool->conns[i]);
     }
@@ -733,6 +1006,9 @@ void db_pool_close(struct db_pool *pool, void (*closed_cb)(void *), void *arg)
     pool->closed_arg = arg;
     for (int i = 0; i < pool->size; i++)
         db_conn_fail(&pool->conns[i], "server stopping");
+    /* A resolution under way cannot be stopped: its callback finishes the close. */
+    if (pool->resolving)
+        uv_cancel((uv_req_t *)&pool->resolving->work);
     uv_close((uv_handle_t *)&pool->timer, db_handle_closed);
     uv_close((uv_handle_t *)&pool->flush, db_handle_closed);
 }

@@ -56,6 +56,12 @@ typedef void (*db_done_cb)(struct db_txn *txn, int code, const char *detail);
 /* May share one database transaction with other DB_TXN_BATCH ones: read only. */
 #define DB_TXN_BATCH 1u
 /*
+ * May wait on a lock for long (an advisory lock, say): sent only on a
+ * connection with nothing else in flight, and nothing is sent behind it
+ * until it ends, so that no other caller's statements queue behind the wait.
+ */
+#define DB_TXN_ALONE 4u
+/*
  * Step 0 only sets the transaction up (binds the caller) and its result is
  * not read: a DB_TXN_BATCH transaction whose step 0 is the same statement
  * with the same parameters as the one before it in the segment runs it once.
@@ -87,6 +93,23 @@ struct db_txn {
 
 struct db_pool;
 
+/* What a pool is made with (see db_pool_create). */
+struct db_options {
+    const char *conninfo;
+    int size;         /* connections */
+    int depth;        /* segments in flight on one connection */
+    int max_batches;  /* batches of reads in flight in the pool */
+    int queue_max;    /* transactions waiting to be sent */
+    int reconnect_ms; /* between attempts to reach PostgreSQL */
+    /*
+     * statement_timeout and lock_timeout of every session; a connection
+     * that has work out and gets no result for this long (plus a second)
+     * is taken for hung: it is closed, its transactions fail UNAVAILABLE,
+     * and it is made again.
+     */
+    int timeout_ms;
+};
+
 /* Registers statements before any pool exists; returns -1 past DB_MAX_STMTS. */
 int db_register(struct db_stmt *const *stmts, int n);
 
@@ -94,15 +117,13 @@ int db_register(struct db_stmt *const *stmts, int n);
 void db_print_statements(FILE *out);
 
 /*
- * Creates a pool of size connections on loop and starts connecting. depth
- * is how many segments a connection may have in flight, max_batches how
- * many batches of reads the pool may have in flight; queue_max bounds the
- * transactions waiting to be sent. Failure to reach PostgreSQL is not
- * an error: the pool keeps trying every reconnect_ms. Returns NULL only
- * when memory ran out.
+ * Creates a pool on loop and starts connecting. Failure to reach
+ * PostgreSQL is not an error: the pool keeps trying every reconnect_ms.
+ * Host names in the connection string are resolved on libuv's thread
+ * pool, never on the loop, and handed to libpq as hostaddr (host stays
+ * for TLS verification). Returns NULL only when memory ran out.
  */
-struct db_pool *db_pool_create(uv_loop_t *loop, const char *conninfo, int size, int depth,
-                               int max_batches, int queue_max, int reconnect_ms);
+struct db_pool *db_pool_create(uv_loop_t *loop, const struct db_options *opt);
 
 /*
  * Queues txn to be sent at the end of this loop iteration. Returns 0 and
@@ -111,6 +132,13 @@ struct db_pool *db_pool_create(uv_loop_t *loop, const char *conninfo, int size, 
  * done.
  */
 int db_submit(struct db_pool *pool, struct db_txn *txn);
+
+/*
+ * Takes back a transaction that has not been sent yet. Returns true when it
+ * was still waiting (done will never be called), false when it is out
+ * already (done will be called as usual).
+ */
+bool db_txn_cancel(struct db_pool *pool, struct db_txn *txn);
 
 /* True when at least one connection is ready. */
 int db_pool_up(const struct db_pool *pool);

@@ -144,13 +144,58 @@ static void request_free(struct request *r)
     free(r);
 }
 
-/* Unlinks r from its connection, logs it, frees it. */
-static void request_end(struct request *r, int code)
+/*
+ * Files r in the worker's list of deadlines, kept in deadline order: most
+ * requests get the default and go at the end.
+ */
+static void request_deadline_add(struct request *r, uint64_t ms)
+{
+    struct worker *w = r->w;
+    r->deadline = uv_now(&w->loop) + ms;
+    struct request *after = w->deadlines_tail;
+    while (after && after->deadline > r->deadline)
+        after = after->dl_prev;
+    r->dl_prev = after;
+    r->dl_next = after ? after->dl_next : w->deadlines;
+    if (r->dl_next)
+        r->dl_next->dl_prev = r;
+    else
+        w->deadlines_tail = r;
+    if (after)
+        after->dl_next = r;
+    else
+        w->deadlines = r;
+    r->in_deadlines = true;
+    if (w->deadlines == r && !uv_is_closing((uv_handle_t *)&w->deadline_timer))
+        uv_timer_start(&w->deadline_timer, dispatch_deadlines_due, ms, 0);
+}
+
+static void request_deadline_remove(struct request *r)
+{
+    struct worker *w = r->w;
+    if (!r->in_deadlines)
+        return;
+    if (r->dl_prev)
+        r->dl_prev->dl_next = r->dl_next;
+    else
+        w->deadlines = r->dl_next;
+    if (r->dl_next)
+        r->dl_next->dl_prev = r->dl_prev;
+    else
+        w->deadlines_tail = r->dl_prev;
+    r->dl_prev = r->dl_next = NULL;
+    r->in_deadlines = false;
+}
+
+/* Logs r's line and unlinks it from its connection and the deadlines. */
+static void request_close(struct request *r, int code)
 {
     uint64_t dur = (uv_hrtime() - r->started_ns) / 1000;
     log_request(r->id, r->rid, r->who.tenant_slug, r->method ? r->method->name : "unknown",
                 wire_code_name(code), dur, r->txn.batch, r->peer);
+    request_deadline_remove(r);
     struct conn *c = r->conn;
+    r->conn = NULL;
     if (c) {
         if (r->prev)
             r->prev->next = r->next;
@@ -160,6 +205,13 @@ static void request_end(struct request *r, int code)
             r->next->prev = r->prev;
         conn_request_done(c);
     }
+}
+
+/* The answer is out: logs r, unlinks it, frees it. */
+static void request_end(struct request *r, int code)
+{
+    if (!r->answered)
+        request_close(r, code);
     request_free(r);
 }
 
@@ -167,7 +219,7 @@ static void request_end(struct request *r, int code)
 static void request_send(struct request *r, Liaison__V1__Status *st, const ProtobufCMessage *out)
 {
     struct conn *c = r->conn;
-    if (!c)
+    if (!c || r->answered)
         return;
     r->arena.budget = 0; /* the budget guards decoding, not our own answers */
     Liaison__V1__Frame f = LIAISON__V1__FRAME__INIT;
@@ -280,8 +332,13 @@ static void request_timer_closed(uv_handle_t *h)
 static void request_timer_fired(uv_timer_t *t)
 {
     struct request_timer *rt = (struct request_timer *)t;
-    rt->fn(rt->r);
+    struct request *r = rt->r;
     uv_close((uv_handle_t *)t, request_timer_closed);
+    r->waits = WAIT_NONE;
+    if (r->answered)
+        request_free(r);
+    else
+        rt->fn(r);
 }
 
 int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
@@ -294,7 +351,79 @@ int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
     rt->r = r;
     rt->fn = fn;
     uv_timer_start(&rt->timer, request_timer_fired, ms, 0);
+    r->waits = WAIT_TIMER;
     return 0;
+}
+
+/* An answered request's step came back: nothing more is done for it. */
+static bool request_settle(struct request *r)
+{
+    r->waits = WAIT_NONE;
+    if (!r->answered)
+        return false;
+    request_free(r);
+    return true;
+}
+
+static void request_job_done(void *arg, bool ok, const char *encoded)
+{
+    struct request *r = arg;
+    r->w->password_jobs--;
+    if (!request_settle(r))
+        r->job_done(r, ok, encoded);
+}
+
+void request_password_job(struct request *r, const char *password, const char *encoded,
+                          auth_password_cb done)
+{
+    struct worker *w = r->w;
+    if (w->password_jobs >= w->cfg->max_password_jobs) {
+        w->password_jobs_refused++;
+        uint64_t now = uv_now(&w->loop);
+        /* One line a second at most: a flood of log-ins must not become a flood of lines. */
+        if (now - w->password_refusal_logged >= 1000) {
+            w->password_refusal_logged = now;
+            log_event(LOG_WARN, "password hashing at capacity: request refused",
+                      "worker=%d running=%d refused_total=%llu", w->index, w->password_jobs,
+                      w->password_jobs_refused);
+        }
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                     "too many passwords are being checked right now; try again shortly");
+        return;
+    }
+    r->job_done = done;
+    if (auth_password_job(&w->loop, password, encoded, request_job_done, r) < 0) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    w->password_jobs++;
+    r->waits = WAIT_JOB;
+}
+
+/* Answers r at its deadline; what it still waits for frees it when it comes back. */
+static void request_expire(struct request *r)
+{
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    st.code = r->late_code ? (Liaison__V1__Code)r->late_code : LIAISON__V1__CODE__DEADLINE_EXCEEDED;
+    st.message = (char *)(r->late_message ? r->late_message
+                                          : "the request did not finish within its deadline");
+    request_send(r, &st, NULL);
+    request_close(r, st.code);
+    r->answered = true;
+    if (r->waits == WAIT_DB && r->w->db && db_txn_cancel(r->w->db, &r->txn))
+        r->waits = WAIT_NONE;
+    if (r->waits == WAIT_NONE)
+        request_free(r);
+}
+
+void dispatch_deadlines_due(uv_timer_t *t)
+{
+    struct worker *w = t->data;
+    uint64_t now = uv_now(&w->loop);
+    while (w->deadlines && w->deadlines->deadline <= now)
+        request_expire(w->deadlines);
+    if (w->deadlines)
+        uv_timer_start(t, dispatch_deadlines_due, w->deadlines->deadline - now, 0);
 }
 
 void request_audit_params(struct request *r, struct db_step *step, int from)
@@ -304,8 +433,20 @@ void request_audit_params(struct request *r, struct db_step *step, int from)
     step->values[from + 2] = r->peer;
 }
 
+static void request_txn_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (!request_settle(r))
+        r->txn_done(txn, code, detail);
+}
+
 void request_submit(struct request *r, db_done_cb done)
 {
+    if (!r->w->db) {
+        /* The worker is stopping and its pool is gone (a late password job, say). */
+        request_fail(r, LIAISON__V1__CODE__UNAVAILABLE, "the server is stopping");
+        return;
+    }
     /*
      * A user's read may run in one database transaction with other reads:
      * its own liaison_auth() call rebinds the tenant and the caller before
@@ -313,14 +454,19 @@ void request_submit(struct request *r, db_done_cb done)
      * are never batched: their check sets a flag a user's does not clear.
      */
     r->txn.flags =
-        r->method->read_only && r->who.kind == IDENTITY_USER && auth_txn_checks_user(&r->txn)
-            ? DB_TXN_BATCH | DB_TXN_SHARED_FIRST
-            : 0;
-    r->txn.done = done;
+        (r->txn.flags & DB_TXN_ALONE) |
+        (r->method->read_only && r->who.kind == IDENTITY_USER && auth_txn_checks_user(&r->txn)
+             ? DB_TXN_BATCH | DB_TXN_SHARED_FIRST
+             : 0);
+    r->txn_done = done;
+    r->txn.done = request_txn_done;
     r->txn.arg = r;
+    r->waits = WAIT_DB;
     int code = db_submit(r->w->db, &r->txn);
-    if (code)
+    if (code) {
+        r->waits = WAIT_NONE;
         request_fail_db(r, code, NULL);
+    }
 }
 
 bool request_check_id(struct request *r, const char *field, uint64_t id)
@@ -348,6 +494,9 @@ void request_fail_db(struct request *r, int code, const char *detail)
         break;
     case LIAISON__V1__CODE__ABORTED:
         msg = "the transaction was aborted by a concurrent change; try again";
+        break;
+    case LIAISON__V1__CODE__DEADLINE_EXCEEDED:
+        msg = "the database took longer than the request's deadline and cancelled it";
         break;
     case LIAISON__V1__CODE__ALREADY_EXISTS:
         msg = "already exists";
@@ -451,5 +600,9 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
         request_fail(r, denied, why);
         return;
     }
+    uint64_t timeout = (uint64_t)c->w->cfg->request_timeout_ms;
+    if (f->timeout_ms && f->timeout_ms < timeout)
+        timeout = f->timeout_ms;
+    request_deadline_add(r, timeout);
     r->method->handler(r);
 }

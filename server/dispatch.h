@@ -33,9 +33,13 @@ struct rpc_method {
     const ProtobufCMethodDescriptor *desc; /* filled by dispatch_init */
 };
 
+/* What a request waits for between its handler's steps. */
+enum request_wait { WAIT_NONE, WAIT_DB, WAIT_JOB, WAIT_TIMER };
+
 struct request {
-    struct request *prev, *next; /* in the connection's in-flight list */
-    struct conn *conn;           /* NULL once the connection is gone */
+    struct request *prev, *next;       /* in the connection's in-flight list */
+    struct request *dl_prev, *dl_next; /* in the worker's list, by deadline */
+    struct conn *conn;                 /* NULL once the connection is gone */
     struct worker *w;
     const struct rpc_method *method;
     uint64_t id;
@@ -45,7 +49,19 @@ struct request {
     struct db_txn txn;   /* for handlers that go to the database */
     void *state;         /* a handler's own state across steps, in the arena */
     struct identity who; /* the caller, as of the request's arrival */
-    char rid[32];        /* server-wide request id, for logs and the audit log */
+    uint64_t deadline;   /* loop time (ms) when it is answered whatever happens */
+    bool in_deadlines;
+    /*
+     * Answered at its deadline while a step was still out: the step's
+     * callback frees it and the handler is not called again.
+     */
+    bool answered;
+    enum request_wait waits;
+    int late_code;            /* the answer at the deadline; 0: DEADLINE_EXCEEDED */
+    const char *late_message; /* with late_code */
+    db_done_cb txn_done;      /* the handler's, called by dispatch's own */
+    auth_password_cb job_done;
+    char rid[32]; /* server-wide request id, for logs and the audit log */
     char peer[64];
 };
 
@@ -95,8 +111,23 @@ int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
  */
 void request_audit_params(struct request *r, struct db_step *step, int from);
 
-/* Sends r->txn with done as its callback; answers at once if refused. */
+/*
+ * Sends r->txn with done as its callback; answers at once if refused.
+ * r->txn.flags may hold DB_TXN_ALONE; the rest is decided here.
+ */
 void request_submit(struct request *r, db_done_cb done);
+
+/*
+ * Hashes (encoded NULL) or verifies password on the thread pool, then calls
+ * done(r, ...), like auth_password_job. At most max_password_jobs run or
+ * wait per worker: past that, and when memory runs out, it answers
+ * RESOURCE_EXHAUSTED itself and done is never called.
+ */
+void request_password_job(struct request *r, const char *password, const char *encoded,
+                          auth_password_cb done);
+
+/* The worker's deadline timer fired: answers every request past its deadline. */
+void dispatch_deadlines_due(uv_timer_t *t);
 
 /*
  * Answers for a database failure: the code from db.h, the detail logged but

@@ -274,9 +274,8 @@ static void login_verify(struct request *r)
 {
     struct login *l = login_of(r);
     const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
-    if (auth_password_job(&r->w->loop, in->password, l->user_found ? l->hash : auth_dummy_hash,
-                          login_verified, r) < 0)
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+    request_password_job(r, in->password, l->user_found ? l->hash : auth_dummy_hash,
+                         login_verified);
 }
 
 static void login_user_done(struct db_txn *txn, int code, const char *detail)

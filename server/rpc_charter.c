@@ -853,6 +853,8 @@ void rpc_activate_charter(struct request *r)
     s[n + 3].values[0] = cid;
     request_audit_params(r, &s[n + 3], 1);
     charter_read_steps(r, n + 4, cid, "0", "0");
+    /* It may wait for another activation's lock: nobody else's statements queue behind it. */
+    r->txn.flags = DB_TXN_ALONE;
     request_submit(r, activate_done);
 }
 

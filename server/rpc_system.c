@@ -99,6 +99,9 @@ static void health_done(struct db_txn *txn, int code, const char *detail)
 
 void rpc_get_health(struct request *r)
 {
+    /* A database that hangs is as unhealthy as one that is down. */
+    r->late_code = LIAISON__V1__CODE__UNAVAILABLE;
+    r->late_message = "the database did not answer within the request's deadline";
     r->txn.nsteps = 1;
     r->txn.steps[0].stmt = &q_health;
     request_submit(r, health_done);

@@ -190,8 +190,7 @@ void rpc_create_tenant(struct request *r)
         request_fail_field(r, "adminPassword", why);
         return;
     }
-    if (auth_password_job(&r->w->loop, in->admin_password, NULL, create_tenant_hashed, r) < 0)
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+    request_password_job(r, in->admin_password, NULL, create_tenant_hashed);
 }
 
 /* ---------- ListTenants, GetTenant ---------- */

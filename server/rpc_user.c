@@ -162,8 +162,7 @@ void rpc_create_user(struct request *r)
         request_fail_field(r, "password", why);
         return;
     }
-    if (auth_password_job(&r->w->loop, in->password, NULL, create_user_hashed, r) < 0)
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+    request_password_job(r, in->password, NULL, create_user_hashed);
 }
 
 /* ---------- ListUsers ---------- */
@@ -280,8 +279,7 @@ static void password_hashed(void *arg, bool ok, const char *encoded)
 static void password_hash_new(struct request *r)
 {
     struct password_change *pc = r->state;
-    if (auth_password_job(&r->w->loop, pc->new_password, NULL, password_hashed, r) < 0)
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+    request_password_job(r, pc->new_password, NULL, password_hashed);
 }
 
 static void password_current_checked(void *arg, bool ok, const char *encoded)
@@ -309,9 +307,7 @@ static void password_current_loaded(struct db_txn *txn, int code, const char *de
         request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such user");
         return;
     }
-    if (auth_password_job(&r->w->loop, in->current_password, PQgetvalue(res, 0, 0),
-                          password_current_checked, r) < 0)
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+    request_password_job(r, in->current_password, PQgetvalue(res, 0, 0), password_current_checked);
 }
 
 static struct password_change *password_state(struct request *r, int64_t user, int64_t keep,

@@ -65,6 +65,7 @@ static void worker_db_closed(void *arg)
     w->db_closed = true;
     uv_close((uv_handle_t *)&w->drain_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->sweep_timer, worker_handle_closed);
+    uv_close((uv_handle_t *)&w->deadline_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->wakeup, worker_handle_closed);
     uv_close((uv_handle_t *)&w->flusher, worker_handle_closed);
 }
@@ -191,6 +192,8 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     uv_async_init(&w->loop, &w->wakeup, worker_wakeup);
     uv_timer_init(&w->loop, &w->drain_timer);
     uv_timer_init(&w->loop, &w->sweep_timer);
+    uv_timer_init(&w->loop, &w->deadline_timer);
+    w->deadline_timer.data = w;
     uv_prepare_init(&w->loop, &w->flusher);
     w->flusher.data = w;
     w->listener.data = w;
@@ -198,8 +201,14 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     w->drain_timer.data = w;
     w->sweep_timer.data = w;
     uv_timer_start(&w->sweep_timer, worker_sweep, SWEEP_MS, SWEEP_MS);
-    w->db = db_pool_create(&w->loop, cfg->database_url, cfg->db_pool_size, cfg->db_pipeline_depth,
-                           cfg->db_read_batches, cfg->db_queue_max, cfg->db_reconnect_ms);
+    struct db_options dbo = {.conninfo = cfg->database_url,
+                             .size = cfg->db_pool_size,
+                             .depth = cfg->db_pipeline_depth,
+                             .max_batches = cfg->db_read_batches,
+                             .queue_max = cfg->db_queue_max,
+                             .reconnect_ms = cfg->db_reconnect_ms,
+                             .timeout_ms = cfg->request_timeout_ms};
+    w->db = db_pool_create(&w->loop, &dbo);
     if (!w->db) {
         snprintf(err, errlen, "out of memory creating the database pool");
         return -1;

@@ -14,6 +14,7 @@
 #include "db.h"
 
 struct conn;
+struct request;
 
 #define WORKER_NETBUF 65536
 #define WORKER_PLAINBUF 16384
@@ -23,7 +24,12 @@ struct worker {
     uv_tcp_t listener;
     uv_async_t wakeup;
     uv_timer_t drain_timer;
-    uv_timer_t sweep_timer; /* gives idle connections' TLS buffers back */
+    uv_timer_t sweep_timer;                     /* gives idle connections' TLS buffers back */
+    uv_timer_t deadline_timer;                  /* due at the first request's deadline */
+    struct request *deadlines, *deadlines_tail; /* in flight, by deadline (dispatch.c) */
+    int password_jobs;                          /* Argon2 jobs running or queued */
+    unsigned long long password_jobs_refused;   /* over max_password_jobs, since start */
+    uint64_t password_refusal_logged;
     uv_thread_t thread;
     int index;
     int listen_fd;

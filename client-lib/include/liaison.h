@@ -86,11 +86,16 @@ typedef enum liaison_option {
                                            token, it authenticates an operator */
     LIAISON_OPT_KEY_FILE = 3,           /* client private key (PEM) */
     LIAISON_OPT_CONNECT_TIMEOUT_MS = 4, /* TCP + TLS + Hello; default 10000 */
-    LIAISON_OPT_REQUEST_TIMEOUT_MS = 5, /* one call; default 30000 */
-    LIAISON_OPT_SERVER_NAME = 6,        /* name to verify; default: the URL's host */
-    LIAISON_OPT_CLIENT_NAME = 7,        /* sent in Hello; default "libliaison" */
-    LIAISON_OPT_TOKEN = 8 /* session, API or operator token, sent with Authenticate on every
-                             (re)connection */
+    /*
+     * One call; default 30000. Sent with each request as its deadline: the
+     * server answers DEADLINE_EXCEEDED past it, or past its own
+     * request_timeout_ms when that is shorter.
+     */
+    LIAISON_OPT_REQUEST_TIMEOUT_MS = 5,
+    LIAISON_OPT_SERVER_NAME = 6, /* name to verify; default: the URL's host */
+    LIAISON_OPT_CLIENT_NAME = 7, /* sent in Hello; default "libliaison" */
+    LIAISON_OPT_TOKEN = 8        /* session, API or operator token, sent with Authenticate on every
+                                    (re)connection */
 } liaison_option;
 
 /* The library's version, e.g. "0.1.0". */

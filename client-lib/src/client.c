@@ -199,6 +199,8 @@ static int client_send_bytes(liaison_conn *c, const char *method, const uint8_t 
     f.method = (char *)method;
     f.payload.data = (uint8_t *)payload;
     f.payload.len = plen;
+    /* The server gives up at the same time as we do (or sooner, at its own limit). */
+    f.timeout_ms = (uint32_t)c->request_timeout_ms;
     size_t n = protobuf_c_message_get_packed_size(&f.base);
     uint8_t stack[512];
     uint8_t *wire = n + FRAME_HEADER_SIZE <= sizeof stack ? stack

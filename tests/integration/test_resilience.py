@@ -1,0 +1,374 @@
+#!/usr/bin/env python3
+"""Time limits and shutdown, each on a liaisond of its own (one worker, so
+that every connection shares one database pool):
+
+- every request has a deadline: a client's shorter one answers
+  DEADLINE_EXCEEDED, and with PostgreSQL frozen (SIGSTOP on the postmaster
+  and every backend) calls fail within the server's deadline, GetHealth
+  says the database is unavailable, and service comes back by itself after
+  SIGCONT;
+- an activation waiting for the tenant's activation lock does not hold up
+  other tenants' reads, and gives up at lock_timeout;
+- Argon2 jobs are capped per worker: a flood of log-ins is answered
+  RESOURCE_EXHAUSTED past the cap, and the refusals are logged with a count;
+- SIGTERM with a short drain while log-ins hash: the late password jobs
+  find their requests cancelled, and the server stops cleanly (server.sh
+  stop fails on any sanitizer report);
+- a database host name is resolved off the loop: with a resolver that takes
+  1.5 s (a preloaded getaddrinfo), the server listens at once and connects
+  once the name is known."""
+import datetime
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_wire as w  # noqa: E402
+
+LIAISOND, CLI, SLOW_RESOLVER = sys.argv[1], sys.argv[2], sys.argv[3]
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER_SH = os.path.join(HERE, "server.sh")
+CA = w.env("LIAISON_TEST_CA")
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PSQL = w.env("LIAISON_TEST_PSQL").split()
+PGDIR = w.env("LIAISON_TEST_PGDIR")
+RUN = str(int(time.time() * 1000) % 10**8)
+PASSWORD = "correct horse battery staple"
+TIMEOUT_MS = 1500
+DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE, UNAUTHENTICATED = 4, 8, 14, 16
+failures = []
+
+
+def check(cond, what):
+    print(("ok - " if cond else "not ok - ") + what)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def psql(sql):
+    return subprocess.run(PSQL + ["-U", "postgres", "-c", sql], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+class Server:
+    """A liaisond of its own, started and stopped with server.sh."""
+
+    def __init__(self, name, *settings):
+        self.name = name
+        self.port = free_port()
+        os.environ["LIAISON_RESIL_PORT"] = str(self.port)
+        subprocess.run([SERVER_SH, "start", name, "LIAISON_RESIL_PORT", LIAISOND, "workers = 1",
+                        "db_pool_size = 2", "login_max_failures_per_address = 100000"]
+                       + list(settings), check=True)
+        self.dir = os.path.join(w.env("LIAISON_TEST_DIR"), name)
+        self.pid = int(open(os.path.join(self.dir, "pid")).read())
+        self.env = dict(os.environ, LIAISON_URL="liaison://127.0.0.1:%d" % self.port,
+                        LIAISON_CA=CA, HOME=os.path.join(self.dir, "home"))
+        self.env.pop("LIAISON_TOKEN", None)
+
+    def stop(self):
+        return subprocess.run([SERVER_SH, "stop", self.name]).returncode == 0
+
+    def log(self):
+        return open(os.path.join(self.dir, "server.log")).read()
+
+    def cli(self, *args, token=None):
+        cmd = [CLI, "--json"] + (["--token", token] if token else []) + list(args)
+        p = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=60)
+        if p.returncode == 0:
+            return "OK", json.loads(p.stdout) if p.stdout.strip() else {}
+        try:
+            err = json.loads(p.stderr.strip().splitlines()[-1])
+            return err.get("code", "UNKNOWN"), err
+        except (json.JSONDecodeError, IndexError):
+            return "EXIT_%d" % p.returncode, p.stderr
+
+    def must(self, method, request, token):
+        code, out = self.cli("call", method, json.dumps(request), token=token)
+        if code != "OK":
+            raise RuntimeError("%s: %s %s" % (method, code, out))
+        return out
+
+    def session(self, token=None):
+        """A raw connection after Hello (and Authenticate with token)."""
+        s = w.connect(self.port, CA)
+        s.sendall(w.hello())
+        _, code, msg, _ = w.recv_frame(s)
+        assert code == 0, msg
+        if token:
+            s.sendall(w.frame(2, "Authenticate", w.field_bytes(1, token)))
+            _, code, msg, _ = w.recv_frame(s)
+            assert code == 0, msg
+        return s
+
+
+def frame_with_timeout(rid, method, payload, timeout_ms):
+    body = (w.field_varint(1, rid) + w.field_bytes(2, method) + w.field_bytes(3, payload)
+            + w.field_varint(5, timeout_ms))
+    return len(body).to_bytes(4, "big") + body
+
+
+def login_payload(tenant, email, password):
+    return w.field_bytes(1, tenant) + w.field_bytes(2, email) + w.field_bytes(3, password)
+
+
+def pending(sock, seconds):
+    """True when nothing arrives on sock within seconds."""
+    if sock.pending():
+        return False
+    r, _, _ = select.select([sock], [], [], seconds)
+    return not r
+
+
+def new_tenant(srv, name):
+    slug = "%s-%s" % (name, RUN)
+    email = "admin@%s.example" % name
+    srv.must("CreateTenant", {"slug": slug, "name": name, "adminEmail": email,
+                              "adminPassword": PASSWORD}, OPERATOR)
+    token = srv.must("Login", {"tenant": slug, "email": email, "password": PASSWORD},
+                     None)["token"]
+    return slug, token
+
+
+def postgres_pids():
+    postmaster = int(open(os.path.join(PGDIR, "data", "postmaster.pid")).readline())
+    kids = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True,
+                          text=True).stdout.split()
+    return [postmaster] + [int(k) for k in kids]
+
+
+psql("DELETE FROM login_throttle")
+srv = Server("resil", "request_timeout_ms = %d" % TIMEOUT_MS, "db_reconnect_ms = 200")
+try:
+    slug_a, admin_a = new_tenant(srv, "resil-a")
+    slug_b, admin_b = new_tenant(srv, "resil-b")
+
+    # ---- a client's own, shorter deadline ----
+    s = srv.session()
+    t0 = time.monotonic()
+    s.sendall(frame_with_timeout(7, "Ping", w.field_varint(2, 1500), 200))
+    rid, code, msg, _ = w.recv_frame(s)
+    took = time.monotonic() - t0
+    check(rid == 7 and code == DEADLINE_EXCEEDED,
+          "a Ping longer than the client's 200 ms timeout is DEADLINE_EXCEEDED (%d %s)"
+          % (code, msg))
+    check(took < 1.4, "answered at the client's deadline, not after the Ping (%.2f s)" % took)
+    s.sendall(w.ping(8, "still here"))
+    rid, code, _, payload = w.recv_frame(s)
+    check(rid == 8 and code == 0 and w.decode_echo(payload) == "still here",
+          "the connection goes on after a deadline")
+    s.close()
+
+    # ---- item 5: a waiting activation holds up no other tenant's reads ----
+    VN = {"country": "VN", "languages": ["vi"], "timeZone": "Asia/Ho_Chi_Minh",
+          "businessHoursStart": "08:00", "businessHoursEnd": "17:00", "workDays": [1, 2, 3]}
+    d = srv.must("CreateDistributor", {"fields": dict(VN, name="Công ty Hải Phòng")},
+                 admin_a)["distributor"]
+    ch = srv.must("CreateCharterDraft", {"distributorId": d["id"]}, admin_a)["charter"]
+    srv.must("AddCharterGrant", {"charterId": ch["id"], "grant": {
+        "region": "VN", "allLines": True, "exclusive": True, "startsOn": "2026-01-01"}}, admin_a)
+    tenant_a = psql("SELECT id FROM tenants WHERE slug = '%s'" % slug_a)
+    holder = subprocess.Popen(PSQL + ["-U", "postgres", "-c",
+                                      "BEGIN; SELECT pg_advisory_xact_lock(hashtextextended("
+                                      "'liaison.charter.activation:' || %s, 0)); "
+                                      "SELECT pg_sleep(4); COMMIT;" % tenant_a],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        sa = srv.session(admin_a)
+        sb = srv.session(admin_b)
+        sa.sendall(w.frame(3, "ActivateCharter", w.field_varint(1, int(ch["id"]))))
+        time.sleep(0.3)
+        sb.sendall(b"".join(w.frame(10 + i, "WhoAmI") for i in range(8)))
+        codes = [w.recv_frame(sb)[1] for _ in range(8)]
+        check(codes == [0] * 8, "another tenant's reads are answered (%s)" % codes)
+        check(pending(sa, 0), "... while the activation still waits for the lock")
+        rid, code, msg, _ = w.recv_frame(sa)
+        check(rid == 3 and code in (10, DEADLINE_EXCEEDED),
+              "the activation gives up at lock_timeout (%d %s)" % (code, msg))
+        sa.close()
+        sb.close()
+    finally:
+        holder.wait()
+
+    # ---- item 4: PostgreSQL frozen ----
+    code, out = srv.cli("health")
+    check(code == "OK", "health before the freeze")
+    pids = postgres_pids()
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        code, out = srv.cli("call", "ListDistributors", "{}", token=admin_a)
+        took = time.monotonic() - t0
+        check(code in ("DEADLINE_EXCEEDED", "UNAVAILABLE"),
+              "a read against a frozen database fails (%s)" % code)
+        check(took < TIMEOUT_MS / 1000 + 2.5,
+              "... within the server's deadline of %d ms (%.2f s)" % (TIMEOUT_MS, took))
+        t0 = time.monotonic()
+        code, out = srv.cli("health")
+        took = time.monotonic() - t0
+        check(code == "UNAVAILABLE", "GetHealth says the database is unavailable (%s)" % code)
+        check(took < TIMEOUT_MS / 1000 + 2.5, "... within the deadline (%.2f s)" % took)
+        code, out = srv.cli("call", "CreateProductLine",
+                            json.dumps({"code": "FRZ", "name": "frozen"}), token=admin_a)
+        check(code in ("DEADLINE_EXCEEDED", "UNAVAILABLE"), "a write fails too (%s)" % code)
+        check(srv.cli("ping")[0] == "OK", "what needs no database is still served")
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+    deadline = time.monotonic() + 30
+    code = None
+    while time.monotonic() < deadline:
+        code, out = srv.cli("health")
+        if code == "OK":
+            break
+        time.sleep(0.2)
+    check(code == "OK", "service resumes by itself after SIGCONT")
+    code, out = srv.cli("call", "ListDistributors", "{}", token=admin_a)
+    check(code == "OK", "reads work again")
+    check("the database stopped answering" in srv.log(),
+          "the hung database connection was dropped and logged")
+finally:
+    check(srv.stop(), "the server stops cleanly")
+
+# ---- item 7: Argon2 jobs capped per worker ----
+srv = Server("resil-argon", "max_password_jobs = 2")
+try:
+    socks = [srv.session() for _ in range(8)]
+    for i, s in enumerate(socks):
+        s.sendall(w.frame(2, "Login", login_payload("no-such-tenant-" + RUN,
+                                                    "x%d@example.com" % i, "wrong password")))
+    codes = []
+    for s in socks:
+        _, code, msg, _ = w.recv_frame(s)
+        codes.append((code, msg))
+        s.close()
+    refused = [m for c, m in codes if c == RESOURCE_EXHAUSTED]
+    check(refused and all("too many passwords" in m for m in refused),
+          "log-ins past max_password_jobs are refused RESOURCE_EXHAUSTED (%s)"
+          % sorted(c for c, _ in codes))
+    check(any(c == UNAUTHENTICATED for c, _ in codes), "... and the others are checked")
+    check("password hashing at capacity" in srv.log() and "refused_total=" in srv.log(),
+          "refusals are logged with a count")
+finally:
+    check(srv.stop(), "the server stops cleanly")
+
+# ---- item 6: SIGTERM while log-ins hash ----
+for round_ in range(2):
+    srv = Server("resil-stop-%d" % round_, "drain_timeout_ms = 0", "max_password_jobs = 16")
+    socks = [srv.session() for _ in range(8)]
+    for i, s in enumerate(socks):
+        s.sendall(w.frame(2, "Login", login_payload("no-such-tenant-" + RUN,
+                                                    "y%d@example.com" % i, "wrong password")))
+    time.sleep(0.05)
+    os.kill(srv.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(srv.pid, 0)
+            time.sleep(0.05)
+        except ProcessLookupError:
+            break
+    check(srv.stop(), "round %d: SIGTERM while log-ins hash stops cleanly" % round_)
+    for s in socks:
+        s.close()
+
+# ---- item 17: host names resolved off the loop ----
+def proxy_to_postgres():
+    """A TCP port on 127.0.0.1 that forwards to the cluster's Unix socket."""
+    lsn = socket.socket()
+    lsn.bind(("127.0.0.1", 0))
+    lsn.listen(16)
+    path = os.path.join(PGDIR, ".s.PGSQL.%s" % w.env("LIAISON_TEST_PGPORT"))
+
+    def pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for x in (a, b):
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def serve():
+        while True:
+            client, _ = lsn.accept()
+            pg = socket.socket(socket.AF_UNIX)
+            pg.connect(path)
+            threading.Thread(target=pump, args=(client, pg), daemon=True).start()
+            threading.Thread(target=pump, args=(pg, client), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return lsn.getsockname()[1]
+
+
+def log_times(text, msg):
+    out = []
+    for line in text.splitlines():
+        if line.startswith("ts=") and 'msg="%s' % msg in line:
+            ts = line.split()[0][len("ts="):]
+            out.append(datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ"))
+    return out
+
+
+proxy = proxy_to_postgres()
+os.environ["LD_PRELOAD"] = SLOW_RESOLVER
+# The preloaded shim comes before the sanitizers' runtime; that is all right here.
+os.environ["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
+try:
+    srv = Server("resil-dns", "log_level = debug",
+                 "database_url = postgresql:///liaison?host=slow.liaison.test&port=%d"
+                 "&user=liaison_app" % proxy)
+finally:
+    del os.environ["LD_PRELOAD"]
+try:
+    check(srv.cli("ping")[0] == "OK", "the server answers while the database host resolves")
+    deadline = time.monotonic() + 20
+    code = None
+    while time.monotonic() < deadline:
+        code, out = srv.cli("health")
+        if code == "OK":
+            break
+        time.sleep(0.2)
+    check(code == "OK", "it reaches PostgreSQL through the resolved name (%s)" % code)
+    log = srv.log()
+    start = log_times(log, "")[:1]
+    listening = log_times(log, "listening")
+    ready = log_times(log, "database connection ready")
+    if check(start and listening and ready, "start, listening and connection times logged"):
+        check((ready[0] - start[0]).total_seconds() >= 1.4,
+              "the slow resolver was in the way (ready after %.2f s)"
+              % (ready[0] - start[0]).total_seconds())
+        check((listening[0] - start[0]).total_seconds() < 1.0,
+              "... yet the server listened at once (after %.2f s), the lookup off its loop"
+              % (listening[0] - start[0]).total_seconds())
+finally:
+    check(srv.stop(), "the server stops cleanly")
+
+psql("DELETE FROM login_throttle")
+if failures:
+    print("resilience: FAILED (%d)" % len(failures))
+    sys.exit(1)
+print("resilience: all passed")
