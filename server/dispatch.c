@@ -369,6 +369,12 @@ void request_fail_db(struct request *r, int code, const char *detail)
     request_fail(r, code, msg);
 }
 
+void request_fail_status(struct request *r, Liaison__V1__Status *st)
+{
+    request_send(r, st, NULL);
+    request_end(r, (int)st->code);
+}
+
 void dispatch_detach(struct conn *c)
 {
     for (struct request *r = c->requests; r; r = r->next)
@@ -411,6 +417,13 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
         request_free(r);
         conn_fail(c, LIAISON__V1__CODE__FAILED_PRECONDITION,
                   "Hello must be the first request on a connection");
+        return;
+    }
+    /* A repeated Hello is a client bug or a flood: nothing it could answer helps. */
+    if (c->phase == CONN_READY && r->method && r->method->handler == rpc_hello) {
+        request_free(r);
+        conn_fail(c, LIAISON__V1__CODE__FAILED_PRECONDITION,
+                  "Hello was already done on this connection");
         return;
     }
     for (struct request *o = c->requests; o; o = o->next) {
