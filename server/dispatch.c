@@ -148,8 +148,9 @@ static void request_free(struct request *r)
 static void request_end(struct request *r, int code)
 {
     uint64_t dur = (uv_hrtime() - r->started_ns) / 1000;
-    log_request(r->id, r->rid, r->who.tenant_slug, r->method ? r->method->name : "unknown",
-                wire_code_name(code), dur, r->txn.batch, r->peer);
+    if (!r->conn || r->who.kind != IDENTITY_NONE || conn_log_admit(r->conn))
+        log_request(r->id, r->rid, r->who.tenant_slug, r->method ? r->method->name : "unknown",
+                    wire_code_name(code), dur, r->txn.batch, r->peer);
     struct conn *c = r->conn;
     if (c) {
         if (r->prev)
@@ -383,6 +384,12 @@ void dispatch_detach(struct conn *c)
     c->in_flight = 0;
 }
 
+/* Methods after which the connection is someone else (or no one). */
+static bool dispatch_changes_identity(const struct rpc_method *m)
+{
+    return m->handler == rpc_login || m->handler == rpc_authenticate || m->handler == rpc_logout;
+}
+
 void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
 {
     struct request *r = calloc(1, sizeof *r);
@@ -464,5 +471,9 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
         request_fail(r, denied, why);
         return;
     }
+    bool changes_identity = dispatch_changes_identity(r->method);
+    uint64_t id = r->id;
     r->method->handler(r);
+    if (changes_identity)
+        conn_hold(c, id);
 }
