@@ -365,8 +365,6 @@ static bool conn_fed(struct conn *c, int r, size_t declared)
         return false;
     }
     if (r == FRAME_OVER_BUDGET) {
-        log_event(LOG_WARN, "incomplete frames over the worker's budget", "peer=%s held=%zu",
-                  c->peer, c->w->frames.held);
         conn_fail(c, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
                   "the server holds too many incomplete frames; try again later");
         return false;
@@ -520,7 +518,7 @@ void conn_hold(struct conn *c, uint64_t request_id)
 static void conn_unhold(struct conn *c)
 {
     c->unhold = false;
-    if (c->closing || c->close_after_flush || c->held || !conn_bios(c))
+    if (c->closing || c->close_after_flush || c->draining || c->held || !conn_bios(c))
         return;
     size_t declared = 0;
     int r = frame_buf_resume(&c->in, conn_max_frame(c), conn_on_frame, c, &declared);
