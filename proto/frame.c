@@ -36,18 +36,59 @@ enum frame_result frame_parse(const uint8_t *buf, size_t len, uint32_t max_body,
     return FRAME_READY;
 }
 
+/* Gives the budget back what fb reserved beyond new_cap. */
+static void frame_buf_account(struct frame_buf *fb, size_t new_cap)
+{
+    struct frame_budget *b = fb->budget;
+    if (!b)
+        return;
+    if (new_cap >= fb->cap) {
+        b->held += new_cap - fb->cap;
+    } else {
+        b->held -= fb->cap - new_cap;
+        b->released += fb->cap - new_cap;
+    }
+}
+
 void frame_buf_reset(struct frame_buf *fb)
 {
+    frame_buf_account(fb, 0);
     free(fb->data);
     fb->data = NULL;
     fb->len = 0;
     fb->cap = 0;
+    fb->stopped = false;
+}
+
+/*
+ * Makes room for at least need bytes, at most limit: doubling, so that a
+ * frame arriving in many reads costs few copies, but never more than the
+ * bytes in hand justify by more than a factor of two.
+ */
+static int frame_buf_reserve(struct frame_buf *fb, size_t need, size_t limit)
+{
+    if (need <= fb->cap)
+        return 0;
+    size_t cap = fb->cap * 2 > need ? fb->cap * 2 : need;
+    if (cap > limit)
+        cap = limit;
+    struct frame_budget *b = fb->budget;
+    if (b && b->limit && b->held + (cap - fb->cap) > b->limit)
+        return FRAME_OVER_BUDGET;
+    uint8_t *grown = realloc(fb->data, cap);
+    if (!grown)
+        return FRAME_NO_MEMORY;
+    frame_buf_account(fb, cap);
+    fb->data = grown;
+    fb->cap = cap;
+    return 0;
 }
 
 /*
  * Moves bytes from data into the unfinished frame until it is whole or data
- * runs out. The buffer grows to the header first, then to exactly the
- * declared size once that size has passed the limit check.
+ * runs out. The buffer holds the header first; the body's bytes are taken
+ * only once the declared size has passed the limit check, and room grows
+ * with what arrives.
  */
 static int frame_buf_fill(struct frame_buf *fb, const uint8_t **data, size_t *n, uint32_t max_body,
                           size_t *declared)
@@ -58,16 +99,12 @@ static int frame_buf_fill(struct frame_buf *fb, const uint8_t **data, size_t *n,
         want = FRAME_HEADER_SIZE + (size_t)body;
     }
     for (;;) {
-        if (want > fb->cap) {
-            uint8_t *grown = realloc(fb->data, want);
-            if (!grown)
-                return -2;
-            fb->data = grown;
-            fb->cap = want;
-        }
         size_t take = want - fb->len;
         if (take > *n)
             take = *n;
+        int r = frame_buf_reserve(fb, fb->len + take, want);
+        if (r != 0)
+            return r;
         memcpy(fb->data + fb->len, *data, take);
         fb->len += take;
         *data += take;
@@ -87,6 +124,20 @@ static int frame_buf_fill(struct frame_buf *fb, const uint8_t **data, size_t *n,
     }
 }
 
+/* A callback stopped the feed with r: keeps data[0..n) for frame_buf_resume. */
+static int frame_buf_keep(struct frame_buf *fb, const uint8_t *data, size_t n, int r)
+{
+    if (n == 0)
+        return r;
+    int k = frame_buf_reserve(fb, n, n);
+    if (k != 0)
+        return k;
+    memcpy(fb->data, data, n);
+    fb->len = n;
+    fb->stopped = true;
+    return r;
+}
+
 int frame_buf_feed(struct frame_buf *fb, const uint8_t *data, size_t n, uint32_t max_body,
                    frame_cb cb, void *arg, size_t *declared)
 {
@@ -97,7 +148,7 @@ int frame_buf_feed(struct frame_buf *fb, const uint8_t *data, size_t n, uint32_t
         r = cb(arg, fb->data + FRAME_HEADER_SIZE, fb->len - FRAME_HEADER_SIZE);
         frame_buf_reset(fb);
         if (r != 0)
-            return r;
+            return frame_buf_keep(fb, data, n, r);
     }
     while (n > 0) {
         const uint8_t *body;
@@ -115,7 +166,23 @@ int frame_buf_feed(struct frame_buf *fb, const uint8_t *data, size_t n, uint32_t
         data += consumed;
         n -= consumed;
         if (r != 0)
-            return r;
+            return frame_buf_keep(fb, data, n, r);
     }
     return 0;
+}
+
+int frame_buf_resume(struct frame_buf *fb, uint32_t max_body, frame_cb cb, void *arg,
+                     size_t *declared)
+{
+    if (!fb->stopped)
+        return 0;
+    /* The kept bytes are fed like new ones from a detached copy of the buffer. */
+    struct frame_buf kept = *fb;
+    fb->data = NULL;
+    fb->len = 0;
+    fb->cap = 0;
+    fb->stopped = false;
+    int r = frame_buf_feed(fb, kept.data, kept.len, max_body, cb, arg, declared);
+    frame_buf_reset(&kept);
+    return r;
 }

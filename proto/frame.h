@@ -9,6 +9,7 @@
 #ifndef LIAISON_FRAME_H
 #define LIAISON_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,14 +34,33 @@ enum frame_result frame_parse(const uint8_t *buf, size_t len, uint32_t max_body,
 void frame_put_header(uint8_t out[FRAME_HEADER_SIZE], uint32_t body_len);
 
 /*
+ * The bytes that many assemblers (one server worker's connections) may hold
+ * together in frames not yet complete.
+ */
+struct frame_budget {
+    size_t held;     /* bytes reserved now */
+    size_t limit;    /* the most they may hold; 0: no limit */
+    size_t released; /* bytes given back; the owner clears it when it looks */
+};
+
+/*
  * Assembler for frames that arrive in pieces. Holds only the bytes of an
- * unfinished frame; an idle assembler holds no memory.
+ * unfinished frame, or the bytes left when a callback stopped it; an idle
+ * assembler holds no memory. The buffer grows with the bytes that actually
+ * arrive, never past the declared (already checked) size, so a peer that
+ * announces a large frame and sends little holds little.
  */
 struct frame_buf {
     uint8_t *data;
     size_t len;
     size_t cap;
+    struct frame_budget *budget; /* NULL: bounded only by max_body */
+    bool stopped;                /* data holds bytes a callback left: resume first */
 };
+
+/* frame_buf_feed's results besides 0 and the callback's own values. */
+#define FRAME_NO_MEMORY (-2)
+#define FRAME_OVER_BUDGET (-3)
 
 /*
  * Called for each whole frame. Returns 0 to go on, non-zero to stop feeding
@@ -50,12 +70,22 @@ typedef int (*frame_cb)(void *arg, const uint8_t *body, size_t body_len);
 
 /*
  * Feeds n received bytes. Whole frames found in data are handed to cb
- * without copying; only an unfinished tail is kept. Returns 0, the first
- * non-zero value cb returned, FRAME_TOO_LARGE (with *declared set), or
- * -2 when memory for a legal frame could not be had.
+ * without copying; only an unfinished tail is kept. When cb stops the feed,
+ * the bytes after that frame are kept too (stopped is set): nothing that
+ * arrived is lost, and frame_buf_resume() hands them over later. Returns 0,
+ * the first non-zero value cb returned, FRAME_TOO_LARGE (with *declared
+ * set), FRAME_NO_MEMORY, or FRAME_OVER_BUDGET when holding the bytes would
+ * pass the budget's limit. Must not be called while stopped is set.
  */
 int frame_buf_feed(struct frame_buf *fb, const uint8_t *data, size_t n, uint32_t max_body,
                    frame_cb cb, void *arg, size_t *declared);
+
+/*
+ * After a stop: feeds the bytes the assembler kept, as frame_buf_feed
+ * would, and returns what it returns. Returns 0 at once when not stopped.
+ */
+int frame_buf_resume(struct frame_buf *fb, uint32_t max_body, frame_cb cb, void *arg,
+                     size_t *declared);
 
 /* Frees what the assembler holds; it may be fed again afterwards. */
 void frame_buf_reset(struct frame_buf *fb);

@@ -150,6 +150,81 @@ bool wire_validate(const ProtobufCMessage *msg, char *field, size_t field_cap, c
     return wire_check(msg, field, field_cap, why);
 }
 
+/* Reads a varint at *p (below end); returns false when it runs off the end. */
+static bool wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        v |= (uint64_t)(b & 0x7F) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Walks the encoded message data[0..len) of type desc and looks for a string
+ * field holding a 0x00 byte, sub-messages included. protobuf-c hands strings
+ * over NUL-terminated without their length, so after unpacking such a
+ * string is silently cut at the NUL; only the encoding still shows it. The
+ * caller has unpacked data successfully, so its structure is sound; the
+ * walk still stops at anything it cannot follow rather than trust that.
+ */
+static bool wire_scan_nul(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
+                          char *path, size_t cap, const char **why)
+{
+    const uint8_t *p = data, *end = data + len;
+    while (p < end) {
+        uint64_t key, n;
+        if (!wire_varint(&p, end, &key))
+            return true;
+        switch (key & 7) {
+        case 0:
+            if (!wire_varint(&p, end, &n))
+                return true;
+            continue;
+        case 1:
+            n = 8;
+            break;
+        case 5:
+            n = 4;
+            break;
+        case 2:
+            if (!wire_varint(&p, end, &n))
+                return true;
+            break;
+        default:
+            return true;
+        }
+        if (n > (uint64_t)(end - p))
+            return true;
+        const ProtobufCFieldDescriptor *f =
+            key >> 3 <= UINT32_MAX
+                ? protobuf_c_message_descriptor_get_field(desc, (unsigned)(key >> 3))
+                : NULL;
+        if (f && (key & 7) == 2) {
+            size_t mark = strlen(path);
+            if (f->type == PROTOBUF_C_TYPE_STRING && memchr(p, 0, n)) {
+                wire_path_push(path, cap, f->name);
+                *why = "contains a NUL character (U+0000)";
+                return false;
+            }
+            if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                wire_path_push(path, cap, f->name);
+                if (!wire_scan_nul(f->descriptor, p, n, path, cap, why))
+                    return false;
+                if (mark < cap)
+                    path[mark] = '\0';
+            }
+        }
+        p += n;
+    }
+    return true;
+}
+
 ProtobufCMessage *wire_decode(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
                               size_t len, struct arena *a, char *field, size_t field_cap,
                               const char **why)
@@ -161,7 +236,8 @@ ProtobufCMessage *wire_decode(const ProtobufCMessageDescriptor *desc, const uint
         *why = "malformed or over the decode budget";
         return NULL;
     }
-    if (!wire_validate(m, field, field_cap, why))
+    if (!wire_validate(m, field, field_cap, why) ||
+        !wire_scan_nul(desc, data, len, field, field_cap, why))
         return NULL;
     return m;
 }

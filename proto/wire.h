@@ -16,7 +16,7 @@
 #define WIRE_PROTOCOL_VERSION 1
 #define WIRE_ALPN "liaison/1"
 
-/* Every string field: valid UTF-8 of at most this many bytes. */
+/* Every string field: valid UTF-8 without U+0000, of at most this many bytes. */
 #define WIRE_MAX_STRING 4096
 /* Every repeated field: at most this many elements. */
 #define WIRE_MAX_REPEATED 1000
@@ -34,8 +34,10 @@ bool wire_utf8_valid(const char *s, size_t len);
 bool wire_validate(const ProtobufCMessage *msg, char *field, size_t field_cap, const char **why);
 
 /*
- * Unpacks data with the arena as allocator, then validates it. Returns NULL
- * with *why set (and field, when a field is to blame) on failure.
+ * Unpacks data with the arena as allocator, then validates it, and refuses
+ * a string field whose encoding holds a NUL byte (unpacked, it would be cut
+ * there). Returns NULL with *why set (and field, when a field is to blame)
+ * on failure.
  */
 ProtobufCMessage *wire_decode(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
                               size_t len, struct arena *a, char *field, size_t field_cap,

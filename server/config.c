@@ -72,6 +72,11 @@ static const struct setting settings[] = {
       "an idle connection is closed after this"),
     S(send_timeout_ms, SET_INT, "30000", 100, 600000, false,
       "a client that takes no bytes for this long is disconnected"),
+    S(frame_timeout_s, SET_INT, "30", 1, 3600, false,
+      "a frame must be complete this long after its first byte arrived"),
+    S(max_partial_frame_bytes, SET_INT, "67108864", 1028, 2147483647, false,
+      "bytes one worker holds for incomplete frames, all its connections together; a connection "
+      "that would pass it is closed (at least max_frame_bytes + 4)"),
     S(drain_timeout_ms, SET_INT, "10000", 0, 600000, false,
       "on SIGTERM, time given to in-flight requests"),
     S(migrate_on_start, SET_BOOL, "false", 0, 1, false, "apply schema migrations at start"),
@@ -228,6 +233,10 @@ static int config_check(const struct config *cfg, char *err, size_t errlen)
     }
     if (cfg->preauth_max_in_flight > cfg->max_in_flight) {
         snprintf(err, errlen, "preauth_max_in_flight: may not exceed max_in_flight");
+        return -1;
+    }
+    if ((long)cfg->max_partial_frame_bytes < (long)cfg->max_frame_bytes + 4) {
+        snprintf(err, errlen, "max_partial_frame_bytes: must hold one frame, max_frame_bytes + 4");
         return -1;
     }
     return 0;

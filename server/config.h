@@ -36,6 +36,8 @@ struct config {
     int handshake_timeout_ms;
     int idle_timeout_ms;
     int send_timeout_ms;
+    int frame_timeout_s;
+    int max_partial_frame_bytes;
     int drain_timeout_ms;
     bool migrate_on_start;
     int session_ttl_s;

@@ -36,6 +36,10 @@ static void conn_arm_timer(struct conn *c);
 static void conn_pump(struct conn *c);
 static void conn_flush_cb(uv_prepare_t *h);
 static void conn_unlist(struct conn *c);
+static void conn_unhold(struct conn *c);
+
+/* Request lines a second of a connection not yet authenticated. */
+#define CONN_PREAUTH_LOG_PER_S 10
 
 uint32_t conn_max_frame(const struct conn *c)
 {
@@ -83,6 +87,9 @@ void conn_close(struct conn *c, const char *reason)
     if (c->flush_listed)
         conn_unlist(c);
     log_event(LOG_DEBUG, "connection closed", "peer=%s reason=\"%s\"", c->peer, reason);
+    if (c->log_suppressed)
+        log_event(LOG_WARN, "request lines suppressed", "peer=%s count=%lu", c->peer,
+                  c->log_suppressed);
     dispatch_detach(c);
     if (c->prev)
         c->prev->next = c->next;
@@ -135,7 +142,7 @@ static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 static void conn_resume(struct conn *c)
 {
-    if (c->reading || c->closing || c->close_after_flush || c->draining)
+    if (c->reading || c->closing || c->close_after_flush || c->draining || c->held)
         return;
     if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb) == 0)
         c->reading = true;
@@ -245,9 +252,10 @@ static bool conn_encrypt(struct conn *c, const uint8_t *data, size_t len)
     return true;
 }
 
-void conn_send(struct conn *c, const uint8_t *data, size_t len)
+/* Has conn_flush_cb look at c at the end of this loop iteration. */
+static void conn_schedule(struct conn *c)
 {
-    if (!conn_encrypt(c, data, len) || c->flush_listed)
+    if (c->flush_listed)
         return;
     struct worker *w = c->w;
     if (!w->flush_list)
@@ -255,6 +263,12 @@ void conn_send(struct conn *c, const uint8_t *data, size_t len)
     c->flush_listed = true;
     c->flush_next = w->flush_list;
     w->flush_list = c;
+}
+
+void conn_send(struct conn *c, const uint8_t *data, size_t len)
+{
+    if (conn_encrypt(c, data, len))
+        conn_schedule(c);
 }
 
 /* Writes out what conn_send() left for the end of the loop iteration. */
@@ -266,6 +280,8 @@ static void conn_flush_cb(uv_prepare_t *h)
         w->flush_list = c->flush_next;
         c->flush_listed = false;
         c->flush_next = NULL;
+        if (c->unhold)
+            conn_unhold(c);
         conn_flush(c);
     }
     uv_prepare_stop(&w->flusher);
@@ -329,8 +345,41 @@ void conn_end(struct conn *c)
 static int conn_on_frame(void *arg, const uint8_t *body, size_t len)
 {
     struct conn *c = arg;
+    c->frame_since = 0;
     dispatch_frame(c, body, len);
-    return c->closing || c->close_after_flush ? 1 : 0;
+    return c->closing || c->close_after_flush || c->held ? 1 : 0;
+}
+
+/*
+ * Acts on what frame_buf_feed or frame_buf_resume returned and starts the
+ * clock of a frame left incomplete. Returns false when the connection is
+ * failing.
+ */
+static bool conn_fed(struct conn *c, int r, size_t declared)
+{
+    if (r == FRAME_TOO_LARGE) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "frame of %zu bytes exceeds the limit of %u bytes", declared,
+                 conn_max_frame(c));
+        conn_fail(c, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, msg);
+        return false;
+    }
+    if (r == FRAME_OVER_BUDGET) {
+        conn_fail(c, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                  "the server holds too many incomplete frames; try again later");
+        return false;
+    }
+    if (r == FRAME_NO_MEMORY) {
+        conn_close(c, "out of memory");
+        return false;
+    }
+    if (c->in.len == 0 || c->in.stopped) {
+        c->frame_since = 0;
+    } else if (!c->frame_since) {
+        c->frame_since = uv_now(&c->w->loop);
+        conn_arm_timer(c);
+    }
+    return !c->closing && !c->close_after_flush;
 }
 
 static void conn_handshake(struct conn *c)
@@ -361,7 +410,7 @@ static void conn_pump(struct conn *c)
         if (c->closing || c->phase == CONN_HANDSHAKE)
             return;
     }
-    while (!c->closing && !c->close_after_flush) {
+    while (!c->closing && !c->close_after_flush && !c->held) {
         ERR_clear_error();
         int n = SSL_read(c->ssl, c->w->plainbuf, sizeof c->w->plainbuf);
         if (n <= 0) {
@@ -374,17 +423,8 @@ static void conn_pump(struct conn *c)
         size_t declared = 0;
         int r = frame_buf_feed(&c->in, (const uint8_t *)c->w->plainbuf, (size_t)n,
                                conn_max_frame(c), conn_on_frame, c, &declared);
-        if (r == FRAME_TOO_LARGE) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "frame of %zu bytes exceeds the limit of %u bytes", declared,
-                     conn_max_frame(c));
-            conn_fail(c, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, msg);
+        if (!conn_fed(c, r, declared))
             return;
-        }
-        if (r == -2) {
-            conn_close(c, "out of memory");
-            return;
-        }
     }
     conn_flush(c);
 }
@@ -399,6 +439,15 @@ static void conn_timer_cb(uv_timer_t *t)
     uint64_t now = uv_now(&c->w->loop);
     if (c->phase != CONN_READY && now >= c->deadline) {
         conn_close(c, c->phase == CONN_HANDSHAKE ? "TLS handshake timeout" : "Hello timeout");
+        return;
+    }
+    if (c->frame_since && !c->held &&
+        now - c->frame_since >= (uint64_t)cfg->frame_timeout_s * 1000) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "frame not complete within %d s of its first byte",
+                 cfg->frame_timeout_s);
+        c->frame_since = 0;
+        conn_fail(c, LIAISON__V1__CODE__DEADLINE_EXCEEDED, msg);
         return;
     }
     if (c->queued > 0 && now - c->last_progress >= (uint64_t)cfg->send_timeout_ms) {
@@ -424,6 +473,8 @@ static void conn_arm_timer(struct conn *c)
         due = c->deadline;
     if (c->queued > 0 && c->last_progress + (uint64_t)cfg->send_timeout_ms < due)
         due = c->last_progress + (uint64_t)cfg->send_timeout_ms;
+    if (c->frame_since && c->frame_since + (uint64_t)cfg->frame_timeout_s * 1000 < due)
+        due = c->frame_since + (uint64_t)cfg->frame_timeout_s * 1000;
     uv_timer_start(&c->timer, conn_timer_cb, due > now ? due - now : 1, 0);
 }
 
@@ -445,10 +496,72 @@ void conn_ready(struct conn *c)
     conn_arm_timer(c);
 }
 
+void conn_hold(struct conn *c, uint64_t request_id)
+{
+    if (c->closing)
+        return;
+    for (const struct request *r = c->requests; r; r = r->next) {
+        if (r->id == request_id) {
+            c->held = true;
+            c->held_for = request_id;
+            conn_pause(c);
+            return;
+        }
+    }
+}
+
+/*
+ * The identity change is over: dispatches the frames kept meanwhile, then
+ * whatever TLS still holds, then reads again. Runs from conn_flush_cb, not
+ * from inside the request's completion.
+ */
+static void conn_unhold(struct conn *c)
+{
+    c->unhold = false;
+    if (c->closing || c->close_after_flush || c->draining || c->held || !conn_bios(c))
+        return;
+    size_t declared = 0;
+    int r = frame_buf_resume(&c->in, conn_max_frame(c), conn_on_frame, c, &declared);
+    if (!conn_fed(c, r, declared) || c->held)
+        return;
+    conn_pump(c);
+    if (!c->closing && !c->held && c->queued <= (size_t)c->w->cfg->max_pending_output / 2)
+        conn_resume(c);
+}
+
+bool conn_log_admit(struct conn *c)
+{
+    uint64_t now = uv_now(&c->w->loop);
+    if (now - c->log_window >= 1000) {
+        if (c->log_suppressed)
+            log_event(LOG_WARN, "request lines suppressed", "peer=%s count=%lu", c->peer,
+                      c->log_suppressed);
+        c->log_window = now;
+        c->log_lines = 0;
+        c->log_suppressed = 0;
+    }
+    if (c->log_lines < CONN_PREAUTH_LOG_PER_S) {
+        c->log_lines++;
+        return true;
+    }
+    c->log_suppressed++;
+    return false;
+}
+
 void conn_request_done(struct conn *c)
 {
     c->in_flight--;
     c->last_activity = uv_now(&c->w->loop);
+    if (c->held) {
+        bool ended = true;
+        for (const struct request *r = c->requests; r && ended; r = r->next)
+            ended = r->id != c->held_for;
+        if (ended) {
+            c->held = false;
+            c->unhold = true;
+            conn_schedule(c);
+        }
+    }
     if (c->draining && c->in_flight == 0)
         conn_end(c);
 }
@@ -469,6 +582,7 @@ void conn_accept(struct worker *w)
         return;
     }
     c->w = w;
+    c->in.budget = &w->frames;
     c->tcp.data = c;
     c->timer.data = c;
     if (uv_tcp_init(&w->loop, &c->tcp) != 0) {

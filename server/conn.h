@@ -44,6 +44,13 @@ struct conn {
     struct request *requests; /* in flight, newest first */
     size_t queued;            /* bytes handed to uv_write, not yet written */
     uint64_t deadline;        /* end of handshake and Hello */
+    uint64_t frame_since;     /* when the incomplete frame began; 0: none */
+    bool held;                /* an identity change is in flight: dispatch nothing */
+    bool unhold;              /* it ended: go on at the end of this loop iteration */
+    uint64_t held_for;        /* the request id of that change */
+    uint64_t log_window;      /* before authentication: this second's request lines */
+    int log_lines;
+    unsigned long log_suppressed;
     uint64_t last_activity;
     uint64_t last_progress;
     char peer[64];
@@ -64,6 +71,20 @@ void conn_fail(struct conn *c, int code, const char *message);
 
 /* Hello succeeded: the connection is ready for requests. */
 void conn_ready(struct conn *c);
+
+/*
+ * The request request_id changes who the connection is (Login, Authenticate,
+ * Logout) and has been handed to its handler. If it is still in flight, no
+ * later frame of c is dispatched, and nothing more is read, until it ends:
+ * requests behind it run as the identity it leaves.
+ */
+void conn_hold(struct conn *c, uint64_t request_id);
+
+/*
+ * Whether a request line of c, made before authentication, may be logged
+ * now: a few a second, the rest counted and the count logged.
+ */
+bool conn_log_admit(struct conn *c);
 
 /* A request of this connection finished and has been answered. */
 void conn_request_done(struct conn *c);

@@ -191,8 +191,9 @@ static void request_deadline_remove(struct request *r)
 static void request_close(struct request *r, int code)
 {
     uint64_t dur = (uv_hrtime() - r->started_ns) / 1000;
-    log_request(r->id, r->rid, r->who.tenant_slug, r->method ? r->method->name : "unknown",
-                wire_code_name(code), dur, r->txn.batch, r->peer);
+    if (!r->conn || r->who.kind != IDENTITY_NONE || conn_log_admit(r->conn))
+        log_request(r->id, r->rid, r->who.tenant_slug, r->method ? r->method->name : "unknown",
+                    wire_code_name(code), dur, r->txn.batch, r->peer);
     request_deadline_remove(r);
     struct conn *c = r->conn;
     r->conn = NULL;
@@ -518,12 +519,24 @@ void request_fail_db(struct request *r, int code, const char *detail)
     request_fail(r, code, msg);
 }
 
+void request_fail_status(struct request *r, Liaison__V1__Status *st)
+{
+    request_send(r, st, NULL);
+    request_end(r, (int)st->code);
+}
+
 void dispatch_detach(struct conn *c)
 {
     for (struct request *r = c->requests; r; r = r->next)
         r->conn = NULL;
     c->requests = NULL;
     c->in_flight = 0;
+}
+
+/* Methods after which the connection is someone else (or no one). */
+static bool dispatch_changes_identity(const struct rpc_method *m)
+{
+    return m->handler == rpc_login || m->handler == rpc_authenticate || m->handler == rpc_logout;
 }
 
 void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
@@ -560,6 +573,13 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
         request_free(r);
         conn_fail(c, LIAISON__V1__CODE__FAILED_PRECONDITION,
                   "Hello must be the first request on a connection");
+        return;
+    }
+    /* A repeated Hello is a client bug or a flood: nothing it could answer helps. */
+    if (c->phase == CONN_READY && r->method && r->method->handler == rpc_hello) {
+        request_free(r);
+        conn_fail(c, LIAISON__V1__CODE__FAILED_PRECONDITION,
+                  "Hello was already done on this connection");
         return;
     }
     for (struct request *o = c->requests; o; o = o->next) {
@@ -604,5 +624,9 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
     if (f->timeout_ms && f->timeout_ms < timeout)
         timeout = f->timeout_ms;
     request_deadline_add(r, timeout);
+    bool changes_identity = dispatch_changes_identity(r->method);
+    uint64_t id = r->id;
     r->method->handler(r);
+    if (changes_identity)
+        conn_hold(c, id);
 }

@@ -87,6 +87,9 @@ void request_fail(struct request *r, int code, const char *message);
 void request_fail_violations(struct request *r, int code, const char *message,
                              Liaison__V1__FieldViolation **v, size_t n);
 
+/* Answers with a status the handler built (code, message and any other field). */
+void request_fail_status(struct request *r, Liaison__V1__Status *st);
+
 /*
  * True when id is a usable record id (1 to INT64_MAX); otherwise answers
  * INVALID_ARGUMENT on field and returns false.

@@ -37,15 +37,15 @@ void rpc_hello(struct request *r)
 {
     const Liaison__V1__HelloRequest *in = (const Liaison__V1__HelloRequest *)r->input;
     struct conn *c = r->conn;
-    if (c->phase == CONN_READY) {
-        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION, "Hello was already done");
-        return;
-    }
     if (in->protocol_version != WIRE_PROTOCOL_VERSION) {
         char msg[128];
         snprintf(msg, sizeof msg, "unsupported protocol version %u; this server speaks %d",
                  in->protocol_version, WIRE_PROTOCOL_VERSION);
-        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION, msg);
+        Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+        st.code = LIAISON__V1__CODE__FAILED_PRECONDITION;
+        st.message = msg;
+        st.server_protocol_version = WIRE_PROTOCOL_VERSION;
+        request_fail_status(r, &st);
         conn_end(c);
         return;
     }

@@ -41,6 +41,23 @@ static int tls_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *o
     return SSL_TLSEXT_ERR_OK;
 }
 
+/*
+ * OpenSSL calls the ALPN callback only when the client offered ALPN at all;
+ * a ClientHello without the extension is refused here, with the alert the
+ * protocol names.
+ */
+static int tls_client_hello(SSL *ssl, int *alert, void *arg)
+{
+    (void)arg;
+    const unsigned char *ext;
+    size_t len;
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &ext,
+                                  &len) == 1)
+        return SSL_CLIENT_HELLO_SUCCESS;
+    *alert = SSL_AD_NO_APPLICATION_PROTOCOL;
+    return SSL_CLIENT_HELLO_ERROR;
+}
+
 int tls_load(const char *cert, const char *key, bool allow_tls12, const char *operator_ca,
              char *err, size_t errlen)
 {
@@ -65,6 +82,7 @@ int tls_load(const char *cert, const char *key, bool allow_tls12, const char *op
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     /* Idle connections give their record buffers back. */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE);
+    SSL_CTX_set_client_hello_cb(ctx, tls_client_hello, NULL);
     SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select, NULL);
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
         goto fail;

@@ -41,6 +41,8 @@ static void worker_handle_closed(uv_handle_t *h)
 
 /* Trimming this many connections in one sweep is worth returning pages. */
 #define SWEEP_TRIM_RELEASE 32
+/* So is freeing this many bytes of incomplete frames since the last sweep. */
+#define SWEEP_FRAME_RELEASE (1u << 20)
 
 static void worker_sweep(uv_timer_t *t)
 {
@@ -51,11 +53,12 @@ static void worker_sweep(uv_timer_t *t)
         if (now - c->last_activity >= SWEEP_MS / 2 && conn_trim(c))
             trimmed++;
     /*
-     * Freed TLS buffers sit in the middle of the heap, where free() keeps
-     * them; glibc's malloc_trim hands whole free pages back to the kernel.
+     * Freed TLS buffers and frame buffers sit in the middle of the heap,
+     * where free() keeps them; glibc's malloc_trim hands whole free pages back to the kernel.
      */
-    if (trimmed >= SWEEP_TRIM_RELEASE)
+    if (trimmed >= SWEEP_TRIM_RELEASE || w->frames.released >= SWEEP_FRAME_RELEASE)
         malloc_trim(0);
+    w->frames.released = 0;
 }
 
 /* Everything is drained: close what the worker itself holds. */
@@ -179,6 +182,7 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
 {
     w->index = index;
     w->cfg = cfg;
+    w->frames.limit = (size_t)cfg->max_partial_frame_bytes;
     w->listen_fd = worker_socket(cfg->listen_host, cfg->port, err, errlen);
     if (w->listen_fd < 0)
         return -1;

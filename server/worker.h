@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "frame.h"
 
 struct conn;
 struct request;
@@ -35,9 +36,10 @@ struct worker {
     int listen_fd;
     const struct config *cfg;
     struct db_pool *db;
-    struct conn *conns;      /* every open connection, for draining */
-    uv_prepare_t flusher;    /* writes answers out before the loop sleeps */
-    struct conn *flush_list; /* connections with answers not written yet */
+    struct conn *conns;         /* every open connection, for draining */
+    uv_prepare_t flusher;       /* writes answers out before the loop sleeps */
+    struct conn *flush_list;    /* connections with answers not written yet */
+    struct frame_budget frames; /* incomplete frames of all its connections */
     bool draining;
     unsigned long long requests_seen; /* for request ids */
     bool db_closed;

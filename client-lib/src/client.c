@@ -477,7 +477,7 @@ static int client_json_request(liaison_conn *c, const char *method, const char *
                            method ? method : "(null)");
     json_error_t jerr;
     json_t *j = request_json && *request_json
-                    ? json_loads(request_json, JSON_REJECT_DUPLICATES, &jerr)
+                    ? json_loads(request_json, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr)
                     : json_object();
     if (!j) {
         snprintf(c->err, sizeof c->err, "request is not valid JSON: %s (line %d)", jerr.text,

@@ -234,6 +234,12 @@ static ProtobufCMessage *pbjson_message(const ProtobufCMessageDescriptor *desc, 
 static bool pbjson_set(const ProtobufCFieldDescriptor *f, const json_t *j, void *p,
                        struct pbjson_ctx *cx, const char *path)
 {
+    /*
+     * Parsed with JSON_ALLOW_NUL, so that the field can be named here: a NUL
+     * would cut a string, an enum name or a number in a string short.
+     */
+    if (json_is_string(j) && memchr(json_string_value(j), '\0', json_string_length(j)))
+        return pbjson_fail(cx, path, "contains a NUL character (U+0000)");
     int64_t iv;
     switch (f->type) {
     case PROTOBUF_C_TYPE_INT32:
@@ -293,8 +299,6 @@ static bool pbjson_set(const ProtobufCFieldDescriptor *f, const json_t *j, void 
         if (!json_is_string(j))
             return pbjson_fail(cx, path, "expected a string");
         size_t len = json_string_length(j);
-        if (memchr(json_string_value(j), '\0', len))
-            return pbjson_fail(cx, path, "contains a NUL character");
         char *s = arena_alloc(cx->a, len + 1);
         if (!s)
             return pbjson_fail(cx, path, "too large");

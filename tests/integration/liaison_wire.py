@@ -95,6 +95,59 @@ def decode_frame(body):
     return rid, code, message, payload
 
 
+def decode_status(data):
+    """Status as a dict: code, message, violations [{field, description}],
+    server_protocol_version."""
+    st = {"code": 0, "message": "", "violations": [], "server_protocol_version": 0}
+    for num, _, v in parse_fields(data):
+        if num == 1:
+            st["code"] = v
+        elif num == 2:
+            st["message"] = v.decode()
+        elif num == 3:
+            st["violations"].append({("field" if n == 1 else "description"): x.decode()
+                                     for n, _, x in parse_fields(v)})
+        elif num == 4:
+            st["server_protocol_version"] = v
+    return st
+
+
+def recv_response(sock):
+    """Returns (request_id, status dict, payload) of the next frame."""
+    (n,) = struct.unpack(">I", recv_exact(sock, 4))
+    rid, st, payload = 0, decode_status(b""), b""
+    for num, _, v in parse_fields(recv_exact(sock, n)):
+        if num == 1:
+            rid = v
+        elif num == 3:
+            payload = v
+        elif num == 4:
+            st = decode_status(v)
+    return rid, st, payload
+
+
+def strings(*pairs):
+    """A message of string fields given as (number, text or bytes) pairs."""
+    return b"".join(field_bytes(num, value) for num, value in pairs)
+
+
+def login(request_id, tenant, email, password):
+    return frame(request_id, "Login", strings((1, tenant), (2, email), (3, password)))
+
+
+def authenticate(request_id, token):
+    return frame(request_id, "Authenticate", strings((1, token)))
+
+
+def decode_identity(payload, field):
+    """(kind, tenant, name) of the Identity in field of a response."""
+    for num, _, v in parse_fields(payload):
+        if num == field:
+            got = {n: x.decode() for n, wt, x in parse_fields(v) if wt == 2}
+            return got.get(1, ""), got.get(2, ""), got.get(3, "")
+    return "", "", ""
+
+
 def decode_echo(payload):
     for num, _, v in parse_fields(payload):
         if num == 1:
@@ -133,6 +186,24 @@ def recv_exact(sock, n):
 def recv_frame(sock):
     (n,) = struct.unpack(">I", recv_exact(sock, 4))
     return decode_frame(recv_exact(sock, n))
+
+
+def read_until_closed(sock, seconds):
+    """(closed, bytes received): reads until the peer closes or seconds pass."""
+    data = b""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError, OSError):
+            return True, data
+        if not chunk:
+            return True, data
+        data += chunk
+    return False, data
 
 
 def closed_within(sock, seconds):

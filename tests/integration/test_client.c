@@ -139,6 +139,7 @@ static void test_errors(void)
     liaison_string_free(json);
     CHECK_EQ_INT(liaison_call_json(c, "Ping", "{\"echo\":\"\\u0000\"}", &json),
                  LIAISON_INVALID_ARGUMENT);
+    CHECK(strstr(liaison_error(c), "echo: contains a NUL character") != NULL);
     /* local refusals: no request is sent, no JSON comes back */
     CHECK_EQ_INT(liaison_call_json(c, "NoSuchMethod", "{}", &json), LIAISON_UNIMPLEMENTED);
     CHECK(json == NULL);

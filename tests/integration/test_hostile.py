@@ -3,22 +3,96 @@
 well-behaved client keeps being served: random bytes, plaintext, a TLS
 client that then says nothing, a client that never reads, a 4 GiB length
 prefix, frames over the pre-authentication limit, malformed protobuf,
-requests before Hello, an unknown protocol version, wrong ALPN and TLS 1.2.
+requests before Hello, an unknown protocol version, a repeated Hello, a log
+flood, half-sent frames, memory held by incomplete frames, missing and
+wrong ALPN, TLS 1.2, U+0000 in strings and requests pipelined behind Login.
+
+The test runs its own liaisond (tests/integration/server.sh, name
+"hostile") so that its limits are small and its memory is its own: usage:
+test_hostile.py LIAISOND.
 """
+import atexit
 import os
+import secrets
+import signal
 import socket
 import ssl
 import struct
+import subprocess
 import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import liaison_wire as w  # noqa: E402
 
-PORT = int(w.env("LIAISON_TEST_PORT"))
+LIAISOND = sys.argv[1]
 CA = w.env("LIAISON_TEST_CA")
-LOG = os.path.join(w.env("LIAISON_TEST_DIR"), "main", "server.log")
+OPERATOR_TOKEN = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+RUN_DIR = os.path.join(w.env("LIAISON_TEST_DIR"), "hostile")
+LOG = os.path.join(RUN_DIR, "server.log")
+FRAME_TIMEOUT_S = 2
+PARTIAL_BUDGET = 2 << 20  # per worker; server.sh runs 2 workers
+# Memory may be this far above its baseline once hostile clients are gone.
+RSS_TOLERANCE_KB = 12 << 10
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+PORT = free_port()
+SERVER_ENV = dict(os.environ, LIAISON_TEST_HOSTILE_PORT=str(PORT), LIAISON_TEST_IDLE_MS="30000",
+                  # A small quarantine, so that memory freed is memory given back.
+                  ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "")
+                  + ":quarantine_size_mb=4:allocator_release_to_os_interval_ms=500")
+subprocess.run([os.path.join(HERE, "server.sh"), "start", "hostile", "LIAISON_TEST_HOSTILE_PORT",
+                LIAISOND, "frame_timeout_s = %d" % FRAME_TIMEOUT_S,
+                "max_partial_frame_bytes = %d" % PARTIAL_BUDGET], env=SERVER_ENV, check=True)
+with open(os.path.join(RUN_DIR, "pid")) as f:
+    SERVER_PID = int(f.read())
+
+
+@atexit.register
+def _kill_server_left_running():
+    """Only for a test that died half-way: the normal end stops it cleanly."""
+    try:
+        os.kill(SERVER_PID, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def rss_kb():
+    with open("/proc/%d/status" % SERVER_PID) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for the server")
+
+
+def rss_back_to(baseline, seconds=20):
+    """True once the server's memory is within the tolerance of baseline."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if rss_kb() <= baseline + RSS_TOLERANCE_KB:
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def alerts_only(data):
+    """True when data is nothing, or only TLS alert records."""
+    while data:
+        if len(data) < 5 or data[0] != 0x15:
+            return False
+        (n,) = struct.unpack(">H", data[3:5])
+        data = data[5 + n:]
+    return True
 
 
 class GoodClient(threading.Thread):
@@ -96,18 +170,25 @@ good.start()
 time.sleep(0.5)
 
 
-@case("random bytes to the port")
+@case("random bytes to the port: at most a TLS alert, then closed")
 def _():
     s = raw_socket()
-    s.sendall(os.urandom(65536))
-    assert w.closed_within(s, 5), "server kept a garbage connection open"
+    try:
+        s.sendall(os.urandom(65536))
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    closed, got = w.read_until_closed(s, 5)
+    assert closed, "server kept a garbage connection open"
+    assert alerts_only(got), "answered garbage with %r" % got[:32]
 
 
-@case("plaintext client")
+@case("plaintext client: at most a TLS alert, then closed")
 def _():
     s = raw_socket()
     s.sendall(w.hello())
-    assert w.closed_within(s, 5), "server kept a plaintext connection open"
+    closed, got = w.read_until_closed(s, 5)
+    assert closed, "server kept a plaintext connection open"
+    assert alerts_only(got), "answered plaintext with %r" % got[:32]
 
 
 @case("TLS done, then silence: cut off by the Hello timeout")
@@ -197,14 +278,108 @@ def _():
     expect_error_then_close(s, 9, "Hello must be the first request")
 
 
-@case("unknown protocol version")
+@case("unknown protocol version: refused naming the server's version")
 def _():
     s = w.connect(PORT, CA)
     s.sendall(w.hello(version=99))
-    rid, code, msg, _ = w.recv_frame(s)
-    assert rid == 1 and code == 9, (rid, code, msg)
-    assert "unsupported protocol version 99" in msg, msg
+    rid, st, _ = w.recv_response(s)
+    assert rid == 1 and st["code"] == 9, (rid, st)
+    assert "unsupported protocol version 99" in st["message"], st
+    assert st["server_protocol_version"] == 1, st
     assert w.closed_within(s, 5)
+
+
+@case("a second Hello is a connection-level error")
+def _():
+    s = w.connect(PORT, CA)
+    s.sendall(w.hello(1) + w.hello(2) + w.ping(3, "never"))
+    rid, code, msg, _ = w.recv_frame(s)
+    assert rid == 1 and code == 0, (rid, code, msg)
+    rid, code, msg, _ = w.recv_frame(s)
+    assert rid == 0 and code == 9 and "already" in msg, (rid, code, msg)
+    assert w.closed_within(s, 5), "connection kept after a second Hello"
+
+
+def log_lines_of(sock_name, text):
+    peer = "peer=%s:%d" % sock_name
+    with open(LOG, errors="replace") as f:
+        return [line for line in f if peer in line.split() and text in line]
+
+
+@case("requests of an anonymous connection flood the log no more")
+def _():
+    s = w.connect(PORT, CA)
+    me = s.getsockname()
+    pings = 300
+    s.sendall(w.hello() + b"".join(w.ping(n, "flood") for n in range(2, pings + 2)))
+    for _ in range(pings + 1):
+        w.recv_frame(s)
+    s.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        logged = len(log_lines_of(me, 'msg="request"'))
+        suppressed = sum(int(line.split("count=")[1].split()[0])
+                         for line in log_lines_of(me, "request lines suppressed"))
+        if logged + suppressed == pings + 1:
+            break
+        time.sleep(0.1)
+    assert logged <= 50, "%d request lines for one anonymous connection" % logged
+    assert logged + suppressed == pings + 1, \
+        "%d lines logged and %d counted for %d requests" % (logged, suppressed, pings + 1)
+
+
+@case("a half-sent frame has its own deadline")
+def _():
+    s = w.connect(PORT, CA)
+    s.sendall(w.hello())
+    w.recv_frame(s)
+    t0 = time.monotonic()
+    s.sendall(struct.pack(">I", 1000) + b"\x08")
+    s.settimeout(FRAME_TIMEOUT_S + 4)
+    rid, code, msg, _ = w.recv_frame(s)
+    assert rid == 0 and code == 4 and "not complete" in msg, (rid, code, msg)
+    assert time.monotonic() - t0 >= FRAME_TIMEOUT_S - 0.5, "cut off before the deadline"
+    assert w.closed_within(s, 5)
+
+
+@case("incomplete frames: bounded per worker, memory given back")
+def _():
+    conns = []
+    for _ in range(40):
+        s = w.connect(PORT, CA)
+        s.sendall(w.hello(1) + w.authenticate(2, OPERATOR_TOKEN))
+        w.recv_frame(s)
+        rid, code, msg, _ = w.recv_frame(s)
+        assert rid == 2 and code == 0, (rid, code, msg)
+        conns.append(s)
+    baseline = rss_kb()
+    body = 1 << 20
+    held, refused = [], 0
+    for s in conns:
+        try:
+            s.settimeout(10)
+            s.sendall(struct.pack(">I", body) + b"\x08" * (body - 1))
+            held.append(s)
+        except (ssl.SSLError, OSError):
+            refused += 1
+    time.sleep(0.5)
+    peak = rss_kb()
+    budget_kb = 2 * PARTIAL_BUDGET >> 10
+    assert peak <= baseline + budget_kb + RSS_TOLERANCE_KB, \
+        "memory rose by %d KiB holding incomplete frames (budget %d KiB)" % (
+            peak - baseline, budget_kb)
+    for s in list(held):
+        closed, got = w.read_until_closed(s, 0.2)
+        if closed:
+            held.remove(s)
+            refused += 1
+    assert refused >= len(conns) - 4, "only %d of %d refused past the budget" % (
+        refused, len(conns))
+    for s in conns:
+        s.close()
+    assert rss_back_to(baseline), "memory not given back: %d KiB over the baseline" % (
+        rss_kb() - baseline)
+    print("  memory: baseline %d KiB, now +%d KiB" % (baseline, rss_kb() - baseline))
 
 
 @case("unknown method and invalid UTF-8 answered, connection kept")
@@ -223,13 +398,15 @@ def _():
     assert rid == 4 and code == 0 and w.decode_echo(payload) == "fine"
 
 
-@case("wrong ALPN refused")
+@case("no ALPN, or ALPN h2: the handshake ends with no_application_protocol")
 def _():
-    try:
-        s = w.connect(PORT, CA, alpn=("h2",))
-    except (ssl.SSLError, ConnectionResetError):
-        return
-    assert w.closed_within(s, 3), "handshake with ALPN h2 was accepted"
+    for alpn in (None, ("h2",)):
+        try:
+            w.connect(PORT, CA, alpn=alpn)
+        except ssl.SSLError as e:
+            assert "no application protocol" in str(e), "ALPN %r: %r" % (alpn, e)
+            continue
+        raise AssertionError("handshake with ALPN %r was accepted" % (alpn,))
 
 
 @case("TLS 1.2 refused by default")
@@ -241,17 +418,107 @@ def _():
     raise AssertionError("TLS 1.2 handshake succeeded (%s)" % s.version())
 
 
-@case("many connections at once, then all dropped")
+@case("many connections at once: each cut off, memory given back")
 def _():
+    baseline = rss_kb()
     socks = [raw_socket() for _ in range(200)]
-    for s in socks:
+    tls = [w.connect(PORT, CA) for _ in range(50)]
+    for s in socks + tls:
+        assert w.closed_within(s, 10), "a silent connection outlived the handshake timeout"
+    for s in socks + tls:
         s.close()
+    assert rss_back_to(baseline), "memory not given back: %d KiB over the baseline" % (
+        rss_kb() - baseline)
+    print("  memory: baseline %d KiB, now +%d KiB" % (baseline, rss_kb() - baseline))
+
+
+PASSWORD = "correct horse battery staple"
+SLUG = "hostile-" + secrets.token_hex(4)
+ADMIN = "admin@%s.example" % SLUG
+
+
+def call(s, rid, method, payload=b""):
+    s.sendall(w.frame(rid, method, payload))
+    got, st, out = w.recv_response(s)
+    assert got == rid, (got, rid)
+    return st, out
+
+
+def session(token=None):
+    """A connection after Hello, authenticated with token when given."""
+    s = w.connect(PORT, CA)
+    s.sendall(w.hello())
+    w.recv_frame(s)
+    if token:
+        st, _ = call(s, 2, "Authenticate", w.strings((1, token)))
+        assert st["code"] == 0, st
+    return s
+
+
+@case("setup: a tenant for the cases below")
+def _():
+    s = session(OPERATOR_TOKEN)
+    st, _ = call(s, 3, "CreateTenant", w.strings((1, SLUG), (2, "Hostile"), (3, ADMIN),
+                                                 (5, PASSWORD)))
+    assert st["code"] == 0, st
+    s.close()
+
+
+def refused_field(st, field):
+    assert st["code"] == 3, st
+    assert [v["field"] for v in st["violations"]] == [field], st
+
+
+@case("U+0000 in a string field is INVALID_ARGUMENT naming the field")
+def _():
+    s = w.connect(PORT, CA)
+    s.sendall(w.hello() + w.login(2, SLUG + "\0junk", ADMIN, PASSWORD))
+    w.recv_frame(s)
+    rid, st, _ = w.recv_response(s)
+    refused_field(st, "tenant")
+    st, _ = call(s, 3, "WhoAmI")
+    assert st["code"] == 16, st
+    s.sendall(w.login(4, SLUG, ADMIN, PASSWORD))
+    rid, st, _ = w.recv_response(s)
+    assert st["code"] == 0, st
+    st, _ = call(s, 5, "CreateProductLine", w.strings((1, "AB\0!!"), (2, "Brakes")))
+    refused_field(st, "code")
+    st, _ = call(s, 6, "CreateUser", w.strings((1, "x@y.example\0junk"), (2, "X"))
+                 + w.field_varint(3, 2) + w.strings((4, PASSWORD)))
+    refused_field(st, "email")
+    s.sendall(w.frame(7, "Ping\0junk"))
+    rid, code, msg, _ = w.recv_frame(s)
+    assert rid == 0 and code == 3 and "method" in msg, (rid, code, msg)
+    s.close()
+
+
+@case("requests pipelined behind Login, Authenticate and Logout see their outcome")
+def _():
+    s = w.connect(PORT, CA)
+    got = {}
+    # Each burst waits for the one before: a request sent before a Logout
+    # may race with it, which is not what is tested here.
+    for burst in ([w.hello(1), w.login(2, SLUG, ADMIN, PASSWORD), w.frame(3, "WhoAmI")],
+                  [w.frame(4, "Logout"), w.frame(5, "WhoAmI")],
+                  [w.authenticate(6, OPERATOR_TOKEN), w.frame(7, "WhoAmI")]):
+        s.sendall(b"".join(burst))
+        for _ in burst:
+            rid, st, payload = w.recv_response(s)
+            got[rid] = (st, payload)
+    for rid in range(1, 8):
+        assert got[rid][0]["code"] == (16 if rid == 5 else 0), (rid, got[rid][0])
+    assert w.decode_identity(got[3][1], 1)[2] == ADMIN, got[3]
+    assert w.decode_identity(got[7][1], 1)[0] == "operator", got[7]
+    s.close()
 
 
 good.stop.set()
 good.join(10)
 print("well-behaved client: %d answers, worst latency %.1f ms, errors %s"
       % (good.ok, good.max_latency * 1000, good.errors or "none"))
+if subprocess.run([os.path.join(HERE, "server.sh"), "stop", "hostile"],
+                  env=SERVER_ENV).returncode != 0:
+    failures.append("server stopped cleanly")
 if failures or good.errors:
     print("hostile: FAILED: %s" % ", ".join(failures))
     sys.exit(1)

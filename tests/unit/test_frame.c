@@ -154,11 +154,101 @@ static void test_truncated_then_close(void)
     CHECK_EQ_INT(frame_buf_feed(&fb, buf, n - 1, MAX_BODY, on_frame, &s, &declared), 0);
     CHECK_EQ_INT(s.frames, 0);
     CHECK_EQ_INT(fb.len, n - 1);
-    CHECK_EQ_INT(fb.cap, n); /* exactly the declared size, no more */
+    CHECK(fb.cap <= n); /* never past the declared size */
     /* the peer closes: the owner resets, and nothing was delivered */
     frame_buf_reset(&fb);
     CHECK(fb.data == NULL);
     CHECK_EQ_INT(s.frames, 0);
+}
+
+/* A large frame announced and barely begun holds about what arrived. */
+static void test_announced_not_sent(void)
+{
+    uint8_t buf[1100];
+    size_t n = put_frame(buf, 1000, 3);
+    struct frame_buf fb = {0};
+    struct seen s = {0};
+    size_t declared = 0;
+    CHECK_EQ_INT(frame_buf_feed(&fb, buf, FRAME_HEADER_SIZE + 1, MAX_BODY, on_frame, &s, &declared),
+                 0);
+    CHECK(fb.cap <= 2 * (FRAME_HEADER_SIZE + 1));
+    for (size_t off = FRAME_HEADER_SIZE + 1; off < n; off += 100) {
+        size_t k = n - off < 100 ? n - off : 100;
+        CHECK_EQ_INT(frame_buf_feed(&fb, buf + off, k, MAX_BODY, on_frame, &s, &declared), 0);
+        CHECK(fb.data == NULL || fb.cap <= 2 * fb.len);
+    }
+    CHECK_EQ_INT(s.frames, 1);
+    CHECK_EQ_INT(s.lens[0], 1000);
+    CHECK(fb.data == NULL);
+}
+
+/* Assemblers that share a budget: past its limit the feed is refused. */
+static void test_budget(void)
+{
+    uint8_t buf[1100];
+    size_t n = put_frame(buf, 1000, 5);
+    struct frame_budget budget = {.limit = 1100};
+    struct frame_buf a = {.budget = &budget}, b = {.budget = &budget};
+    struct seen s = {0};
+    size_t declared = 0;
+    CHECK_EQ_INT(frame_buf_feed(&a, buf, 600, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(budget.held, a.cap);
+    CHECK_EQ_INT(frame_buf_feed(&b, buf, 600, MAX_BODY, on_frame, &s, &declared),
+                 FRAME_OVER_BUDGET);
+    frame_buf_reset(&b);
+    size_t had = a.cap;
+    frame_buf_reset(&a);
+    CHECK_EQ_INT(budget.held, 0);
+    CHECK(budget.released >= had);
+    /* With the room given back, a whole frame goes through and holds nothing after. */
+    CHECK_EQ_INT(frame_buf_feed(&b, buf, 600, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(frame_buf_feed(&b, buf + 600, n - 600, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(s.frames, 1);
+    CHECK_EQ_INT(budget.held, 0);
+}
+
+static int stop_after_first(void *arg, const uint8_t *body, size_t len)
+{
+    struct seen *s = arg;
+    on_frame(arg, body, len);
+    return s->frames == 1 ? 7 : 0;
+}
+
+/* A callback that stops keeps the rest, whole frames and tail alike. */
+static void test_stop_and_resume(void)
+{
+    uint8_t buf[256];
+    size_t n = 0;
+    for (int i = 1; i <= 3; i++)
+        n += put_frame(buf + n, (size_t)i * 10, (uint8_t)i);
+    size_t tail = put_frame(buf + n, 30, 4);
+    struct frame_buf fb = {0};
+    struct seen s = {0};
+    size_t declared = 0;
+    CHECK_EQ_INT(frame_buf_feed(&fb, buf, n + 5, MAX_BODY, stop_after_first, &s, &declared), 7);
+    CHECK_EQ_INT(s.frames, 1);
+    CHECK(fb.stopped);
+    CHECK_EQ_INT(fb.len, n + 5 - 14);
+    CHECK_EQ_INT(frame_buf_resume(&fb, MAX_BODY, stop_after_first, &s, &declared), 0);
+    CHECK_EQ_INT(s.frames, 3);
+    CHECK(!fb.stopped);
+    CHECK_EQ_INT(fb.len, 5); /* the unfinished fourth frame, as usual */
+    CHECK_EQ_INT(
+        frame_buf_feed(&fb, buf + n + 5, tail - 5, MAX_BODY, stop_after_first, &s, &declared), 0);
+    CHECK_EQ_INT(s.frames, 4);
+    CHECK_EQ_INT(s.lens[3], 30);
+    CHECK_EQ_INT(s.first_bytes[3], 4);
+    frame_buf_reset(&fb);
+
+    /* Stopping on a frame completed from held bytes keeps what followed it. */
+    struct seen s2 = {0};
+    CHECK_EQ_INT(frame_buf_feed(&fb, buf, 6, MAX_BODY, stop_after_first, &s2, &declared), 0);
+    CHECK_EQ_INT(frame_buf_feed(&fb, buf + 6, n - 6, MAX_BODY, stop_after_first, &s2, &declared),
+                 7);
+    CHECK(fb.stopped);
+    CHECK_EQ_INT(frame_buf_resume(&fb, MAX_BODY, stop_after_first, &s2, &declared), 0);
+    CHECK_EQ_INT(s2.frames, 3);
+    CHECK(fb.data == NULL);
 }
 
 static void test_invalid_protobuf(void)
@@ -217,6 +307,9 @@ int main(void)
     RUN(test_zero_length_frame);
     RUN(test_length_over_maximum);
     RUN(test_truncated_then_close);
+    RUN(test_announced_not_sent);
+    RUN(test_budget);
+    RUN(test_stop_and_resume);
     RUN(test_invalid_protobuf);
     RUN(test_decode_budget);
     return 0;

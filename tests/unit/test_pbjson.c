@@ -24,6 +24,35 @@ static ProtobufCMessage *parse(const ProtobufCMessageDescriptor *d, const char *
     return m;
 }
 
+/* U+0000 anywhere in a string is refused with the field named, not cut short. */
+static void test_nul(void)
+{
+    struct arena a;
+    arena_init(&a, 1 << 20);
+    char err[256];
+    const struct {
+        const ProtobufCMessageDescriptor *desc;
+        const char *json, *field;
+    } cases[] = {
+        {&liaison__v1__create_product_line_request__descriptor, "{\"code\":\"AB\\u0000!!\"}",
+         "code"},
+        {&liaison__v1__create_user_request__descriptor, "{\"role\":\"ROLE_MANAGER\\u0000x\"}",
+         "role"},
+        {&liaison__v1__frame__descriptor, "{\"requestId\":\"12\\u0000\"}", "requestId"},
+        {&liaison__v1__ping_request__descriptor, "{\"delayMs\":\"5\\u0000\"}", "delayMs"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *j = json_loads(cases[i].json, JSON_ALLOW_NUL, NULL);
+        CHECK(j != NULL);
+        CHECK(pbjson_to_message(cases[i].desc, j, &a, err, sizeof err) == NULL);
+        json_decref(j);
+        char want[128];
+        snprintf(want, sizeof want, "%s: contains a NUL character (U+0000)", cases[i].field);
+        CHECK_EQ_STR(err, want);
+    }
+    arena_reset(&a);
+}
+
 static void test_round_trip(void)
 {
     struct arena a;
@@ -111,5 +140,6 @@ int main(void)
     RUN(test_round_trip);
     RUN(test_types);
     RUN(test_errors);
+    RUN(test_nul);
     return 0;
 }

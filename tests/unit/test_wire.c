@@ -55,6 +55,73 @@ static void test_validate_bounds(void)
     free(many);
 }
 
+/* Packs m into a fresh buffer of *n bytes. */
+static uint8_t *pack(const ProtobufCMessage *m, size_t *n)
+{
+    *n = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(*n ? *n : 1);
+    CHECK(buf != NULL);
+    protobuf_c_message_pack(m, buf);
+    return buf;
+}
+
+/*
+ * A string with U+0000 is refused with its JSON path, at the top and in a
+ * nested message; protobuf-c alone would hand over the part before the NUL.
+ */
+static void test_decode_nul(void)
+{
+    struct arena a;
+    arena_init(&a, 1 << 20);
+    char field[128];
+    const char *why = NULL;
+    /* "AB\0!!" packed by hand: protobuf-c cannot pack a string with a NUL. */
+    static const uint8_t code[] = {0x0a, 0x05, 'A', 'B', 0x00, '!', '!', 0x12, 0x01, 'x'};
+    CHECK(wire_decode(&liaison__v1__create_product_line_request__descriptor, code, sizeof code, &a,
+                      field, sizeof field, &why) == NULL);
+    CHECK_EQ_STR(field, "code");
+    CHECK(strstr(why, "NUL") != NULL);
+
+    static const uint8_t login[] = {0x0a, 0x06, 'a', 'c', 'm', 'e',  0x00, 'j',
+                                    0x12, 0x03, 'a', '@', 'b', 0x1a, 0x01, 'p'};
+    CHECK(wire_decode(&liaison__v1__login_request__descriptor, login, sizeof login, &a, field,
+                      sizeof field, &why) == NULL);
+    CHECK_EQ_STR(field, "tenant");
+
+    /* Nested: ListMigrationsRequest.page.cursor, after a clean page_size. */
+    static const uint8_t nested[] = {0x0a, 0x06, 0x08, 0x05, 0x12, 0x02, 'a', 0x00};
+    CHECK(wire_decode(&liaison__v1__list_migrations_request__descriptor, nested, sizeof nested, &a,
+                      field, sizeof field, &why) == NULL);
+    CHECK_EQ_STR(field, "page.cursor");
+
+    /* A repeated message: Status.violations[1].description. */
+    static const uint8_t st[] = {0x1a, 0x03, 0x0a, 0x01, 'f',  0x1a, 0x05, 0x0a, 0x01,
+                                 'g',  0x12, 0x00, 0x1a, 0x03, 0x12, 0x01, 0x00};
+    CHECK(wire_decode(&liaison__v1__status__descriptor, st, sizeof st, &a, field, sizeof field,
+                      &why) == NULL);
+    CHECK_EQ_STR(field, "violations.description");
+
+    /* Bytes may hold NUL; so may unknown fields. The same strings without it pass. */
+    Liaison__V1__Frame f = LIAISON__V1__FRAME__INIT;
+    uint8_t payload[] = {0x00, 0x01};
+    f.request_id = 1;
+    f.method = "Ping";
+    f.payload.data = payload;
+    f.payload.len = sizeof payload;
+    size_t n;
+    uint8_t *buf = pack(&f.base, &n);
+    CHECK(wire_decode(&liaison__v1__frame__descriptor, buf, n, &a, field, sizeof field, &why));
+    free(buf);
+    static const uint8_t unknown[] = {0x0a, 0x02, 'A', 'B', 0xfa, 0x01, 0x02, 'a', 0x00};
+    Liaison__V1__CreateProductLineRequest *ok =
+        (Liaison__V1__CreateProductLineRequest *)wire_decode(
+            &liaison__v1__create_product_line_request__descriptor, unknown, sizeof unknown, &a,
+            field, sizeof field, &why);
+    CHECK(ok != NULL);
+    CHECK_EQ_STR(ok->code, "AB");
+    arena_reset(&a);
+}
+
 static void test_json_names(void)
 {
     char out[64];
@@ -108,6 +175,7 @@ int main(void)
 {
     RUN(test_utf8);
     RUN(test_validate_bounds);
+    RUN(test_decode_nul);
     RUN(test_json_names);
     RUN(test_methods);
     RUN(test_cursor);
