@@ -508,14 +508,17 @@ static void logout_done(struct db_txn *txn, int code, const char *detail)
 
 void rpc_logout(struct request *r)
 {
+    int n = auth_txn_begin(r);
     if (r->who.kind == IDENTITY_OPERATOR || r->who.api_token) {
-        /* Nothing to revoke: the connection simply forgets who it was. */
-        auth_unbind(r);
-        Liaison__V1__LogoutResponse out = LIAISON__V1__LOGOUT_RESPONSE__INIT;
-        request_reply(r, &out.base);
+        /*
+         * Nothing to revoke: the connection forgets who it was, once the
+         * credential is checked like any other call's.
+         */
+        r->txn.steps[n].stmt = &q_nothing;
+        r->txn.nsteps = n + 1;
+        request_submit(r, logout_done);
         return;
     }
-    int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_session_revoke;
     s->values[0] = request_printf(r, "%" PRId64, r->who.session_id);
