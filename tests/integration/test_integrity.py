@@ -378,15 +378,12 @@ def test_exhausted_budget_never_runs_half_built():
         if code == "OK":
             current = 1 - current
             alive, _ = call("WhoAmI", {}, other)
-            if not check(alive == "UNAUTHENTICATED",
-                         "ChangePassword answered OK %d bytes short of the budget: other "
-                         "sessions are revoked (%s)" % (lo - extra, alive)):
-                break
+            check(alive == "UNAUTHENTICATED", "ChangePassword answered OK %d bytes short of the "
+                  "budget: other sessions are revoked (%s)" % (lo - extra, alive))
             other = login(slug, email, passwords[current])
-        elif not check(code == "RESOURCE_EXHAUSTED",
-                       "ChangePassword short of memory: RESOURCE_EXHAUSTED (%s %s)"
-                       % (code, msg)):
-            break
+        else:
+            check(code == "RESOURCE_EXHAUSTED", "ChangePassword %d bytes short of the budget: "
+                  "RESOURCE_EXHAUSTED (%s %s)" % (lo - extra, code, msg))
     s.close()
     check(seen.get("RESOURCE_EXHAUSTED", 0) > 0 and seen.get("OK", 0) > 0,
           "the scan crossed from too little memory to enough (%s)" % seen)
