@@ -390,7 +390,8 @@ def test_exhausted_budget_never_runs_half_built():
 
 
 for test in (test_refused_charter_edits_change_nothing, test_refused_delete_writes_no_audit,
-             test_revoked_credential_is_checked_first, test_lists_by_unreachable_parent_are_not_found,
+             test_revoked_credential_is_checked_first,
+             test_lists_by_unreachable_parent_are_not_found,
              test_cursors_are_bound_to_list_and_filters, test_one_time_precision,
              test_exhausted_budget_never_runs_half_built):
     try:
