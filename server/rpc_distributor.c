@@ -300,8 +300,10 @@ static char *dist_list_filters(struct request *r)
     const Liaison__V1__ListDistributorsRequest *in =
         (const Liaison__V1__ListDistributorsRequest *)r->input;
     char *manager = request_printf(r, "%" PRIu64, in->account_manager_id);
-    const char *const values[] = {in->status, in->country, manager ? manager : ""};
-    return manager ? page_filters(&r->arena, 3, values) : NULL;
+    if (!manager)
+        return NULL;
+    const char *const values[] = {in->status, in->country, manager};
+    return page_filters(&r->arena, 3, values);
 }
 
 static void dist_list_done(struct db_txn *txn, int code, const char *detail)
