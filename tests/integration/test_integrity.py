@@ -317,12 +317,11 @@ def test_one_time_precision():
 
 # ---- a request whose memory budget runs out ----
 
-def padded_change(current, new, fields, extra):
-    """A ChangePassword payload with `fields` unknown varint fields (number
-    15) whose values take `extra` bytes more than one byte each: protobuf-c
-    keeps unknown fields in the request's arena, so these spend its budget
-    before the handler runs."""
-    body = w.field_bytes(1, current) + w.field_bytes(2, new)
+def padded(body, fields, extra):
+    """body followed by `fields` unknown varint fields (number 15) whose
+    values take `extra` bytes more than one byte each: protobuf-c keeps
+    unknown fields in the request's arena, so these spend its budget before
+    the handler runs."""
     full, rest = divmod(extra, 9)
     if full > fields or (full == fields and rest):
         raise ValueError("too many extra bytes for %d fields" % fields)
@@ -345,7 +344,8 @@ def test_exhausted_budget_never_runs_half_built():
     def attempt(fields, extra, right):
         rid[0] += 1
         pw = passwords[current] if right else wrong
-        payload = padded_change(pw, passwords[1 - current], fields, extra)
+        payload = padded(w.field_bytes(1, pw) + w.field_bytes(2, passwords[1 - current]),
+                         fields, extra)
         return wire_call(s, rid[0], "ChangePassword", payload)
 
     def fits(fields, extra):
@@ -389,11 +389,65 @@ def test_exhausted_budget_never_runs_half_built():
           "the scan crossed from too little memory to enough (%s)" % seen)
 
 
+def test_wrong_password_always_counted():
+    """Past the password check a log-in needs no more memory: were it to,
+    a wrong password short of it would be refused uncounted, and the
+    difference from a right one would let guesses go unthrottled."""
+    email = "guess@i.example"
+    must("CreateUser", {"email": email, "role": "ROLE_AUDITOR", "password": PASSWORD}, admin)
+
+    def attempt(password, fields, extra):
+        s = w.connect(PORT, CA)
+        s.settimeout(60)
+        s.sendall(w.hello())
+        w.recv_frame(s)
+        body = (w.field_bytes(1, slug) + w.field_bytes(2, email) +
+                w.field_bytes(3, password))
+        s.sendall(w.frame(2, "Login", padded(body, fields, extra)))
+        _, code, msg, _ = w.recv_frame(s)
+        s.close()
+        if code == 3 and "decode budget" in msg:
+            return "DECODE"
+        return CODE_NAMES.get(code, str(code))
+
+    # All searching is done with the right password: it never counts.
+    wrong = "wrong " + PASSWORD[6:]
+    max_fields = 16384 // 2 - 500  # before authentication frames are small
+    lo, hi = 0, max_fields
+    if attempt(PASSWORD, hi, 0) != "DECODE":
+        check(False, "a log-in's decode budget could be reached")
+        return
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if attempt(PASSWORD, mid, 0) != "DECODE" else (lo, mid)
+    fields = lo - 40
+    lo, hi = 0, 16384 - 2 * fields - 500  # the most that decodes, in extra bytes
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if attempt(PASSWORD, fields, mid) != "DECODE" else (lo, mid)
+    least = 0  # the most extra bytes with which the right password logs in
+    if attempt(PASSWORD, fields, least) != "OK":
+        check(False, "a padded log-in with the right password works")
+        return
+    top = lo
+    while top - least > 1:
+        mid = (least + top) // 2
+        least, top = (mid, top) if attempt(PASSWORD, fields, mid) == "OK" else (least, mid)
+    short = attempt(PASSWORD, fields, least + 16)
+    code = attempt(wrong, fields, least)
+    check(code == "UNAUTHENTICATED", "a wrong password with just the memory a right one needs: "
+          "UNAUTHENTICATED, counted (%s)" % code)
+    code = attempt(wrong, fields, least + 16)
+    check(code == short and code != "UNAUTHENTICATED", "16 bytes shorter, a wrong password is "
+          "refused like the right one (%s, %s)" % (code, short))
+    login(slug, email)  # clears the account's failures
+
+
 for test in (test_refused_charter_edits_change_nothing, test_refused_delete_writes_no_audit,
              test_revoked_credential_is_checked_first,
              test_lists_by_unreachable_parent_are_not_found,
              test_cursors_are_bound_to_list_and_filters, test_one_time_precision,
-             test_exhausted_budget_never_runs_half_built):
+             test_exhausted_budget_never_runs_half_built, test_wrong_password_always_counted):
     try:
         test()
     except Exception as e:  # noqa: BLE001 - a crash is a failure of that test
