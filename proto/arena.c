@@ -39,22 +39,25 @@ void arena_init(struct arena *a, size_t budget)
     a->head = NULL;
     a->used = 0;
     a->budget = budget;
+    a->failed = false;
 }
 
 void *arena_alloc(struct arena *a, size_t size)
 {
     const size_t align = alignof(max_align_t);
     size_t rounded = (size + align - 1) & ~(align - 1);
-    if (rounded < size)
+    if (rounded < size || (a->budget && (rounded > a->budget || a->used > a->budget - rounded))) {
+        a->failed = true;
         return NULL;
-    if (a->budget && (rounded > a->budget || a->used > a->budget - rounded))
-        return NULL;
+    }
     struct arena_chunk *c = a->head;
     if (!c || c->size - c->off < rounded) {
         size_t want = rounded > ARENA_CHUNK_DEFAULT ? rounded : ARENA_CHUNK_DEFAULT;
         c = malloc(sizeof(*c) + want);
-        if (!c)
+        if (!c) {
+            a->failed = true;
             return NULL;
+        }
         c->size = want;
         c->off = 0;
         c->next = a->head;
@@ -85,4 +88,5 @@ void arena_reset(struct arena *a)
     }
     a->head = NULL;
     a->used = 0;
+    a->failed = false;
 }

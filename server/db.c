@@ -128,6 +128,10 @@ static int db_code(const PGresult *r)
         return LIAISON__V1__CODE__UNAUTHENTICATED;
     if (!strcmp(state, "LS403"))
         return LIAISON__V1__CODE__PERMISSION_DENIED;
+    if (!strcmp(state, "LS404"))
+        return LIAISON__V1__CODE__NOT_FOUND;
+    if (!strcmp(state, "LS422"))
+        return LIAISON__V1__CODE__INVALID_ARGUMENT;
     if (!strncmp(state, "22", 2))
         return LIAISON__V1__CODE__INVALID_ARGUMENT;
     if (!strncmp(state, "08", 2) || !strncmp(state, "57", 2) || !strncmp(state, "53", 2))
@@ -170,7 +174,8 @@ static int db_txn_outcome(const struct db_txn *txn, int *failed_step, const char
             /* Our own exceptions carry a message meant for the user. */
             const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
             bool ours = code == LIAISON__V1__CODE__UNAUTHENTICATED ||
-                        code == LIAISON__V1__CODE__PERMISSION_DENIED;
+                        code == LIAISON__V1__CODE__PERMISSION_DENIED ||
+                        code == LIAISON__V1__CODE__NOT_FOUND;
             *detail = ours && primary ? primary : PQresultErrorMessage(r);
             return code;
         }

@@ -24,9 +24,11 @@
 
 #define DB_MAX_STEPS 16
 
-/* A timestamptz or time expression as the text clients get (migration 0004). */
+/*
+ * A timestamptz or time expression as the text clients get: every time the
+ * server returns is YYYY-MM-DDTHH:MM:SS.mmmZ (migration 0006).
+ */
 #define DB_RFC3339(expr) "liaison_rfc3339(" expr ")"
-#define DB_RFC3339_MS(expr) "liaison_rfc3339_ms(" expr ")"
 #define DB_HHMM(expr) "liaison_hhmm(" expr ")"
 #define DB_MAX_PARAMS 16
 #define DB_MAX_STMTS 256

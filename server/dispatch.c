@@ -254,8 +254,24 @@ static void request_send(struct request *r, Liaison__V1__Status *st, const Proto
     conn_send(c, wire, FRAME_HEADER_SIZE + n);
 }
 
+/*
+ * An answer or a transaction built after an arena allocation failed may hold
+ * a NULL where the handler meant a value (a missing string, a parameter that
+ * becomes SQL NULL): refuse the request instead. True after answering.
+ */
+static bool request_out_of_memory(struct request *r)
+{
+    if (!r->arena.failed)
+        return false;
+    request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                 "the request needs more memory than its budget allows");
+    return true;
+}
+
 void request_reply(struct request *r, const ProtobufCMessage *out)
 {
+    if (request_out_of_memory(r))
+        return;
     Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
     request_send(r, &st, out);
     request_end(r, 0);
@@ -278,6 +294,8 @@ static void request_fail_with(struct request *r, int code, const char *message,
 void request_fail_violations(struct request *r, int code, const char *message,
                              Liaison__V1__FieldViolation **v, size_t n)
 {
+    if (request_out_of_memory(r))
+        return;
     Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
     st.code = (Liaison__V1__Code)code;
     st.message = (char *)message;
@@ -459,6 +477,8 @@ void request_submit(struct request *r, db_done_cb done)
         (r->method->read_only && r->who.kind == IDENTITY_USER && auth_txn_checks_user(&r->txn)
              ? DB_TXN_BATCH | DB_TXN_SHARED_FIRST
              : 0);
+    if (request_out_of_memory(r))
+        return;
     r->txn_done = done;
     r->txn.done = request_txn_done;
     r->txn.arg = r;
@@ -478,9 +498,37 @@ bool request_check_id(struct request *r, const char *field, uint64_t id)
     return false;
 }
 
+bool request_fail_raised(struct request *r, int code)
+{
+    if (code != LIAISON__V1__CODE__INVALID_ARGUMENT && code != LIAISON__V1__CODE__NOT_FOUND)
+        return false;
+    for (int i = 0; i < r->txn.nsteps; i++) {
+        const PGresult *res = r->txn.results[i];
+        if (!res || PQresultStatus(res) != PGRES_FATAL_ERROR)
+            continue;
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        const char *field = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+        if (!state || !msg)
+            return false;
+        if (!strcmp(state, "LS404")) {
+            request_fail(r, LIAISON__V1__CODE__NOT_FOUND, msg);
+            return true;
+        }
+        if (!strcmp(state, "LS422") && field) {
+            request_fail_field(r, field, msg);
+            return true;
+        }
+        return false;
+    }
+    return false;
+}
+
 void request_fail_db(struct request *r, int code, const char *detail)
 {
     const char *msg;
+    if (request_fail_raised(r, code))
+        return;
     switch (code) {
     case LIAISON__V1__CODE__UNAUTHENTICATED:
     case LIAISON__V1__CODE__PERMISSION_DENIED:

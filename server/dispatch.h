@@ -77,7 +77,11 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len);
 /* The connection is closing: its requests finish without answering. */
 void dispatch_detach(struct conn *c);
 
-/* Answers OK with out (a message of the method's output type). */
+/*
+ * Answers OK with out (a message of the method's output type), or
+ * RESOURCE_EXHAUSTED when an allocation from the request's arena failed
+ * (out may then be missing a part).
+ */
 void request_reply(struct request *r, const ProtobufCMessage *out);
 
 /* Answers with a non-OK code and a message for the user. */
@@ -99,7 +103,10 @@ bool request_check_id(struct request *r, const char *field, uint64_t id);
 /* Answers INVALID_ARGUMENT naming one field (its JSON path). */
 void request_fail_field(struct request *r, const char *field, const char *description);
 
-/* A printf-formatted string in the request's arena; NULL when out of memory. */
+/*
+ * A printf-formatted string in the request's arena; NULL when out of memory,
+ * which request_submit() and request_reply() then refuse.
+ */
 char *request_printf(struct request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
@@ -115,8 +122,10 @@ int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
 void request_audit_params(struct request *r, struct db_step *step, int from);
 
 /*
- * Sends r->txn with done as its callback; answers at once if refused.
- * r->txn.flags may hold DB_TXN_ALONE; the rest is decided here.
+ * Sends r->txn with done as its callback; answers at once if refused, and
+ * RESOURCE_EXHAUSTED when an allocation from the request's arena failed
+ * (a parameter may then be a NULL the handler did not mean). r->txn.flags
+ * may hold DB_TXN_ALONE; the rest is decided here.
  */
 void request_submit(struct request *r, db_done_cb done);
 
@@ -131,6 +140,14 @@ void request_password_job(struct request *r, const char *password, const char *e
 
 /* The worker's deadline timer fired: answers every request past its deadline. */
 void dispatch_deadlines_due(uv_timer_t *t);
+
+/*
+ * When the transaction done with code failed on one of the checks that
+ * raise inside it (liaison_check: INVALID_ARGUMENT on the field it names;
+ * liaison_found: NOT_FOUND), answers with that check's field and message
+ * and returns true. Call only from a done callback, with its code.
+ */
+bool request_fail_raised(struct request *r, int code);
 
 /*
  * Answers for a database failure: the code from db.h, the detail logged but

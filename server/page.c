@@ -1,5 +1,8 @@
 /*
- * page.c - cursors are base64url without padding, via OpenSSL's base64.
+ * page.c - cursors are base64url without padding, via OpenSSL's base64, of
+ * "tag:binding:key", the binding being the first bytes of the SHA-256 of
+ * the filters in hex. It is no secret: it only makes a cursor replayed
+ * with other filters detectable, which the client could learn anyway.
  */
 #include "page.h"
 #include "wire.h"
@@ -11,6 +14,8 @@
 #include <openssl/evp.h>
 
 #define PAGE_MAX_CURSOR 512
+#define PAGE_BINDING_BYTES 8
+#define PAGE_BINDING_HEX (2 * PAGE_BINDING_BYTES)
 
 unsigned page_size(const Liaison__V1__PageRequest *page)
 {
@@ -19,10 +24,40 @@ unsigned page_size(const Liaison__V1__PageRequest *page)
     return page->page_size > PAGE_MAX_SIZE ? PAGE_MAX_SIZE : page->page_size;
 }
 
-char *page_cursor_encode(struct arena *a, const char *tag, const char *key)
+char *page_filters(struct arena *a, size_t n, const char *const *values)
 {
-    char raw[PAGE_MAX_CURSOR];
-    int n = snprintf(raw, sizeof raw, "%s:%s", tag, key);
+    size_t cap = 1;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(values[i]) + 22;
+    char *out = arena_alloc(a, cap);
+    if (!out)
+        return NULL;
+    size_t off = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        off += (size_t)snprintf(out + off, cap - off, "%zu:%s;", strlen(values[i]), values[i]);
+    return out;
+}
+
+/* The binding of filters: PAGE_BINDING_HEX hex digits and a NUL. */
+static int page_binding(const char *filters, char out[PAGE_BINDING_HEX + 1])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!filters || !EVP_Digest(filters, strlen(filters), md, &len, EVP_sha256(), NULL) ||
+        len < PAGE_BINDING_BYTES)
+        return -1;
+    for (int i = 0; i < PAGE_BINDING_BYTES; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    return 0;
+}
+
+char *page_cursor_encode(struct arena *a, const char *tag, const char *filters, const char *key)
+{
+    char raw[PAGE_MAX_CURSOR], binding[PAGE_BINDING_HEX + 1];
+    if (page_binding(filters, binding) < 0)
+        return NULL;
+    int n = snprintf(raw, sizeof raw, "%s:%s:%s", tag, binding, key);
     if (n < 0 || (size_t)n >= sizeof raw)
         return NULL;
     char *out = arena_alloc(a, (size_t)(4 * ((n + 2) / 3) + 1));
@@ -32,7 +67,8 @@ char *page_cursor_encode(struct arena *a, const char *tag, const char *key)
     return out;
 }
 
-int page_cursor_decode(const char *cursor, const char *tag, char *key, size_t cap)
+int page_cursor_decode(const char *cursor, const char *tag, const char *filters, char *key,
+                       size_t cap)
 {
     size_t len = strlen(cursor);
     if (len == 0) {
@@ -64,21 +100,26 @@ int page_cursor_decode(const char *cursor, const char *tag, char *key, size_t ca
     if (n < 0)
         return -1;
     n -= (int)pad; /* EVP_DecodeBlock counts padding as zero bytes */
-    size_t taglen = strlen(tag);
-    if ((size_t)n <= taglen || memcmp(raw, tag, taglen) != 0 || raw[taglen] != ':')
+    char binding[PAGE_BINDING_HEX + 1];
+    if (page_binding(filters, binding) < 0)
         return -1;
-    size_t keylen = (size_t)n - taglen - 1;
-    if (keylen >= cap || memchr(raw + taglen + 1, '\0', keylen))
+    size_t taglen = strlen(tag), head = taglen + 1 + PAGE_BINDING_HEX + 1;
+    if ((size_t)n < head || memcmp(raw, tag, taglen) != 0 || raw[taglen] != ':' ||
+        memcmp(raw + taglen + 1, binding, PAGE_BINDING_HEX) != 0 || raw[head - 1] != ':')
         return -1;
-    memcpy(key, raw + taglen + 1, keylen);
+    size_t keylen = (size_t)n - head;
+    if (keylen >= cap || memchr(raw + head, '\0', keylen))
+        return -1;
+    memcpy(key, raw + head, keylen);
     key[keylen] = '\0';
     return 0;
 }
 
-int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, char *out, size_t cap)
+int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, const char *filters,
+                  char *out, size_t cap)
 {
     const char *cursor = page ? page->cursor : "";
-    if (page_cursor_decode(cursor, tag, out, cap) < 0)
+    if (page_cursor_decode(cursor, tag, filters, out, cap) < 0)
         return -1;
     if (!out[0]) {
         snprintf(out, cap, "0");
@@ -99,7 +140,7 @@ char *page_limit_param(struct arena *a, const Liaison__V1__PageRequest *page)
 
 int page_rows(struct arena *a, const void *res, const Liaison__V1__PageRequest *page,
               size_t item_size, void (*fill)(struct arena *a, const void *res, int row, void *item),
-              const char *tag, int key_col, void ***items, size_t *n,
+              const char *tag, const char *filters, int key_col, void ***items, size_t *n,
               Liaison__V1__PageResponse *out)
 {
     const PGresult *r = res;
@@ -115,7 +156,8 @@ int page_rows(struct arena *a, const void *res, const Liaison__V1__PageRequest *
     }
     liaison__v1__page_response__init(out);
     if (rows > want) {
-        out->next_cursor = page_cursor_encode(a, tag, PQgetvalue(r, (int)count - 1, key_col));
+        out->next_cursor =
+            page_cursor_encode(a, tag, filters, PQgetvalue(r, (int)count - 1, key_col));
         if (!out->next_cursor)
             return -1;
     }

@@ -1,7 +1,12 @@
 /*
  * page.h - pagination for List calls: a bounded page size and an opaque
- * cursor (base64url of a family-chosen key, tagged so that a cursor from
- * one list is refused by another).
+ * cursor (base64url of a family-chosen key), tagged with the list and bound
+ * to the filters it was asked with, so that a cursor is refused by another
+ * list, or by the same list with other filters.
+ *
+ * filters is the caller's canonical text of the filter values that shape
+ * the list ("" for none; page_filters() builds one); the cursor carries a
+ * hash of it, not the values.
  */
 #ifndef LIAISON_PAGE_H
 #define LIAISON_PAGE_H
@@ -17,20 +22,33 @@
 /* The page size to use: the default for 0, at most PAGE_MAX_SIZE. */
 unsigned page_size(const Liaison__V1__PageRequest *page);
 
-/* Encodes "tag:key" as a cursor in the arena; NULL when memory ran out. */
-char *page_cursor_encode(struct arena *a, const char *tag, const char *key);
+/*
+ * The filters text of n values: each with its length, so that no value can
+ * pass for two. NULL when memory ran out.
+ */
+char *page_filters(struct arena *a, size_t n, const char *const *values);
+
+/*
+ * Encodes "tag:hash(filters):key" as a cursor in the arena; NULL when memory
+ * ran out or filters is NULL.
+ */
+char *page_cursor_encode(struct arena *a, const char *tag, const char *filters, const char *key);
 
 /*
  * Decodes cursor into key (at most cap-1 bytes). An empty cursor gives an
- * empty key. Returns 0, or -1 for a cursor that is not ours or not for tag.
+ * empty key. Returns 0, or -1 for a cursor that is not ours, not for tag or
+ * made with other filters (or filters NULL).
  */
-int page_cursor_decode(const char *cursor, const char *tag, char *key, size_t cap);
+int page_cursor_decode(const char *cursor, const char *tag, const char *filters, char *key,
+                       size_t cap);
 
 /*
  * For lists ordered by a numeric id: the id to continue after ("0" for the
- * first page) into out. Returns 0, or -1 for a cursor that is not tag's.
+ * first page) into out. Returns 0, or -1 for a cursor that is not tag's
+ * with these filters.
  */
-int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, char *out, size_t cap);
+int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, const char *filters,
+                  char *out, size_t cap);
 
 /* The LIMIT to ask for: one more than the page, to learn whether more follow. */
 char *page_limit_param(struct arena *a, const Liaison__V1__PageRequest *page);
@@ -40,11 +58,12 @@ char *page_limit_param(struct arena *a, const Liaison__V1__PageRequest *page);
  * filled by fill(res, row, item) into an arena array of item_size items;
  * *items gets the pointer array and *n its length. When res holds one row
  * more than the page, out->next_cursor encodes column key_col of the last
- * row shown. fill may allocate in a. Returns 0, or -1 when memory ran out.
+ * row shown, bound to filters. fill may allocate in a. Returns 0, or -1 when
+ * memory ran out.
  */
 int page_rows(struct arena *a, const void *res, const Liaison__V1__PageRequest *page,
               size_t item_size, void (*fill)(struct arena *a, const void *res, int row, void *item),
-              const char *tag, int key_col, void ***items, size_t *n,
+              const char *tag, const char *filters, int key_col, void ***items, size_t *n,
               Liaison__V1__PageResponse *out);
 
 #endif

@@ -15,7 +15,7 @@
 
 /* $1 after id, $2 limit, $3 since, $4 until, $5 actor, $6 entity (NULL: any) */
 static struct db_stmt q_audit_list = {
-    "SELECT id, " DB_RFC3339_MS(
+    "SELECT id, " DB_RFC3339(
         "at") ", actor, action, entity, entity_id, request_id, source"
               " FROM audit_log WHERE tenant_id = liaison_tenant() AND id > $1::bigint"
               " AND ($3::timestamptz IS NULL OR at >= $3::timestamptz)"
@@ -37,6 +37,14 @@ static bool audit_time_ok(const char *s)
     char t;
     return strlen(s) >= 10 && strlen(s) <= 40 && sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &t) >= 3 &&
            mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
+}
+
+/* What a cursor of the audit log is bound to: every filter. */
+static char *audit_filters(struct request *r)
+{
+    const Liaison__V1__ListAuditLogRequest *in = (const Liaison__V1__ListAuditLogRequest *)r->input;
+    const char *const values[] = {in->since, in->until, in->actor, in->entity};
+    return page_filters(&r->arena, 4, values);
 }
 
 static void audit_fill(struct arena *a, const void *res, int i, void *item)
@@ -69,7 +77,8 @@ static void list_audit_done(struct db_txn *txn, int code, const char *detail)
     Liaison__V1__ListAuditLogResponse out = LIAISON__V1__LIST_AUDIT_LOG_RESPONSE__INIT;
     Liaison__V1__PageResponse page;
     if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__AuditEntry), audit_fill,
-                  AUDIT_CURSOR, 0, (void ***)&out.entries, &out.n_entries, &page) < 0) {
+                  AUDIT_CURSOR, audit_filters(r), 0, (void ***)&out.entries, &out.n_entries,
+                  &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -81,8 +90,8 @@ void rpc_list_audit_log(struct request *r)
 {
     const Liaison__V1__ListAuditLogRequest *in = (const Liaison__V1__ListAuditLogRequest *)r->input;
     char after[24];
-    if (page_after_id(in->page, AUDIT_CURSOR, after, sizeof after) < 0) {
-        request_fail_field(r, "page.cursor", "not a cursor from ListAuditLog");
+    if (page_after_id(in->page, AUDIT_CURSOR, audit_filters(r), after, sizeof after) < 0) {
+        request_fail_field(r, "page.cursor", "not a cursor from ListAuditLog with these filters");
         return;
     }
     if (in->since[0] && !audit_time_ok(in->since)) {

@@ -145,6 +145,12 @@ static void auth_bind(struct request *r, const struct identity *who)
 
 /* ---------- Login ---------- */
 
+/*
+ * A log-in's state. The parameters of the steps after the password check
+ * live here, not in the arena: a request short of memory there would be
+ * refused without its failure being counted, which would make guessing
+ * free.
+ */
 struct login {
     int64_t tenant_id;
     bool suspended;
@@ -157,6 +163,8 @@ struct login {
     char token[AUTH_TOKEN_MAX];
     char token_hash[AUTH_HASH_HEX];
     int failures;
+    char tenant_param[24], user_param[24], ttl_param[16];
+    char window_param[16], lock_param[16], max_addr_param[16], max_acct_param[16];
 };
 
 static struct login *login_of(struct request *r)
@@ -195,18 +203,19 @@ static void login_record_failure(struct request *r)
 {
     struct login *l = login_of(r);
     const struct config *cfg = r->w->cfg;
-    char *window = request_printf(r, "%d", cfg->login_window_s);
-    char *lock = request_printf(r, "%d", cfg->login_lockout_s);
-    char *max_addr = request_printf(r, "%d", cfg->login_max_failures_per_address);
-    char *max_acct = request_printf(r, "%d", cfg->login_max_failures);
+    snprintf(l->window_param, sizeof l->window_param, "%d", cfg->login_window_s);
+    snprintf(l->lock_param, sizeof l->lock_param, "%d", cfg->login_lockout_s);
+    snprintf(l->max_addr_param, sizeof l->max_addr_param, "%d",
+             cfg->login_max_failures_per_address);
+    snprintf(l->max_acct_param, sizeof l->max_acct_param, "%d", cfg->login_max_failures);
     struct db_txn *t = &r->txn;
     t->nsteps = l->tenant_id ? 2 : 1;
     for (int i = 0; i < t->nsteps; i++) {
         t->steps[i].stmt = &q_throttle_fail;
         t->steps[i].values[0] = i == 0 ? l->addr_key : l->acct_key;
-        t->steps[i].values[1] = window;
-        t->steps[i].values[2] = i == 0 ? max_addr : max_acct;
-        t->steps[i].values[3] = lock;
+        t->steps[i].values[1] = l->window_param;
+        t->steps[i].values[2] = i == 0 ? l->max_addr_param : l->max_acct_param;
+        t->steps[i].values[3] = l->lock_param;
     }
     request_submit(r, login_failed_done);
 }
@@ -255,15 +264,17 @@ static void login_verified(void *arg, bool ok, const char *encoded)
     auth_hash_hex(l->token, l->token_hash);
     struct db_txn *t = &r->txn;
     t->nsteps = 3;
+    snprintf(l->user_param, sizeof l->user_param, "%" PRId64, l->who.user_id);
+    snprintf(l->ttl_param, sizeof l->ttl_param, "%d", r->w->cfg->session_ttl_s);
     t->steps[0].stmt = &q_set_tenant;
-    t->steps[0].values[0] = request_printf(r, "%" PRId64, l->tenant_id);
+    t->steps[0].values[0] = l->tenant_param;
     t->steps[1].stmt = &q_throttle_clear;
     t->steps[1].values[0] = l->acct_key;
     t->steps[2].stmt = &q_session_create;
-    t->steps[2].values[0] = request_printf(r, "%" PRId64, l->who.user_id);
+    t->steps[2].values[0] = l->user_param;
     t->steps[2].values[1] = auth_role_name(l->who.role);
     t->steps[2].values[2] = l->token_hash;
-    t->steps[2].values[3] = request_printf(r, "%d", r->w->cfg->session_ttl_s);
+    t->steps[2].values[3] = l->ttl_param;
     t->steps[2].values[4] = l->who.actor;
     t->steps[2].values[5] = r->rid;
     t->steps[2].values[6] = r->peer;
@@ -336,8 +347,9 @@ static void login_tenant_done(struct db_txn *txn, int code, const char *detail)
     auth_hash_hex(acct, l->acct_key);
     struct db_txn *x = &r->txn;
     x->nsteps = 3;
+    snprintf(l->tenant_param, sizeof l->tenant_param, "%" PRId64, l->tenant_id);
     x->steps[0].stmt = &q_set_tenant;
-    x->steps[0].values[0] = request_printf(r, "%" PRId64, l->tenant_id);
+    x->steps[0].values[0] = l->tenant_param;
     x->steps[1].stmt = &q_throttle_check;
     x->steps[1].values[0] = l->acct_key;
     x->steps[1].values[1] = l->addr_key;
@@ -507,14 +519,17 @@ static void logout_done(struct db_txn *txn, int code, const char *detail)
 
 void rpc_logout(struct request *r)
 {
+    int n = auth_txn_begin(r);
     if (r->who.kind == IDENTITY_OPERATOR || r->who.api_token) {
-        /* Nothing to revoke: the connection simply forgets who it was. */
-        auth_unbind(r);
-        Liaison__V1__LogoutResponse out = LIAISON__V1__LOGOUT_RESPONSE__INIT;
-        request_reply(r, &out.base);
+        /*
+         * Nothing to revoke: the connection forgets who it was, once the
+         * credential is checked like any other call's.
+         */
+        r->txn.steps[n].stmt = &q_nothing;
+        r->txn.nsteps = n + 1;
+        request_submit(r, logout_done);
         return;
     }
-    int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_session_revoke;
     s->values[0] = request_printf(r, "%" PRId64, r->who.session_id);

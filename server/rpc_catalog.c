@@ -52,6 +52,11 @@ static struct db_stmt q_product_create = {
     " a AS (" AUDIT_FROM("product", "product.create", "$6", "$7", "$8", "m") ")"
                                                                              " SELECT * FROM m",
     8, 0};
+/* The line a product list is filtered by exists, or NOT_FOUND: $1 line. */
+static struct db_stmt q_product_list_line = {
+    "SELECT liaison_found(EXISTS (SELECT 1 FROM product_lines"
+    " WHERE tenant_id = liaison_tenant() AND id = $1::bigint), 'no such product line')",
+    1, 0};
 static struct db_stmt q_product_list = {
     "SELECT " PRODUCT_COLS " FROM products WHERE tenant_id = liaison_tenant()"
     " AND id > $1::bigint AND ($3::bigint = 0 OR product_line_id = $3::bigint)"
@@ -69,8 +74,9 @@ static struct db_stmt q_product_update = {
 
 int rpc_catalog_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_line_create,    &q_line_list,    &q_line_update,
-                                     &q_product_create, &q_product_list, &q_product_update};
+    struct db_stmt *const stmts[] = {&q_line_create,      &q_line_list,    &q_line_update,
+                                     &q_product_create,   &q_product_list, &q_product_update,
+                                     &q_product_list_line};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
@@ -197,7 +203,8 @@ static void line_list_done(struct db_txn *txn, int code, const char *detail)
     Liaison__V1__ListProductLinesResponse out = LIAISON__V1__LIST_PRODUCT_LINES_RESPONSE__INIT;
     Liaison__V1__PageResponse page;
     if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__ProductLine), line_fill,
-                  LINES_CURSOR, 0, (void ***)&out.product_lines, &out.n_product_lines, &page) < 0) {
+                  LINES_CURSOR, in->include_retired ? "retired" : "", 0,
+                  (void ***)&out.product_lines, &out.n_product_lines, &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -210,8 +217,10 @@ void rpc_list_product_lines(struct request *r)
     const Liaison__V1__ListProductLinesRequest *in =
         (const Liaison__V1__ListProductLinesRequest *)r->input;
     char after[24];
-    if (page_after_id(in->page, LINES_CURSOR, after, sizeof after) < 0) {
-        request_fail_field(r, "page.cursor", "not a cursor from ListProductLines");
+    if (page_after_id(in->page, LINES_CURSOR, in->include_retired ? "retired" : "", after,
+                      sizeof after) < 0) {
+        request_fail_field(r, "page.cursor",
+                           "not a cursor from ListProductLines with these filters");
         return;
     }
     int n = auth_txn_begin(r);
@@ -294,6 +303,13 @@ void rpc_create_product(struct request *r)
     request_submit(r, product_create_done);
 }
 
+/* What a cursor of the product list is bound to: its line and retired flag. */
+static char *products_filters(struct request *r)
+{
+    const Liaison__V1__ListProductsRequest *in = (const Liaison__V1__ListProductsRequest *)r->input;
+    return request_printf(r, "%" PRIu64 ";%d", in->product_line_id, in->include_retired);
+}
+
 static void product_list_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
@@ -304,8 +320,9 @@ static void product_list_done(struct db_txn *txn, int code, const char *detail)
     const Liaison__V1__ListProductsRequest *in = (const Liaison__V1__ListProductsRequest *)r->input;
     Liaison__V1__ListProductsResponse out = LIAISON__V1__LIST_PRODUCTS_RESPONSE__INIT;
     Liaison__V1__PageResponse page;
-    if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__Product), product_fill,
-                  PRODUCTS_CURSOR, 0, (void ***)&out.products, &out.n_products, &page) < 0) {
+    if (page_rows(&r->arena, txn->results[txn->nsteps - 1], in->page, sizeof(Liaison__V1__Product),
+                  product_fill, PRODUCTS_CURSOR, products_filters(r), 0, (void ***)&out.products,
+                  &out.n_products, &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -317,20 +334,26 @@ void rpc_list_products(struct request *r)
 {
     const Liaison__V1__ListProductsRequest *in = (const Liaison__V1__ListProductsRequest *)r->input;
     char after[24];
-    if (page_after_id(in->page, PRODUCTS_CURSOR, after, sizeof after) < 0) {
-        request_fail_field(r, "page.cursor", "not a cursor from ListProducts");
-        return;
-    }
     if (in->product_line_id > INT64_MAX) {
         request_fail_field(r, "productLineId", "out of range");
         return;
     }
+    if (page_after_id(in->page, PRODUCTS_CURSOR, products_filters(r), after, sizeof after) < 0) {
+        request_fail_field(r, "page.cursor", "not a cursor from ListProducts with these filters");
+        return;
+    }
+    char *line = request_printf(r, "%" PRIu64, in->product_line_id);
     int n = auth_txn_begin(r);
+    if (in->product_line_id) {
+        r->txn.steps[n].stmt = &q_product_list_line;
+        r->txn.steps[n].values[0] = line;
+        n++;
+    }
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_product_list;
     s->values[0] = arena_strdup(&r->arena, after);
     s->values[1] = page_limit_param(&r->arena, in->page);
-    s->values[2] = request_printf(r, "%" PRIu64, in->product_line_id);
+    s->values[2] = line;
     s->values[3] = in->include_retired ? "true" : "false";
     r->txn.nsteps = n + 1;
     request_submit(r, product_list_done);

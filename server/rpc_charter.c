@@ -112,11 +112,15 @@ static struct db_stmt q_copy_competing = {
     " WHERE EXISTS (SELECT 1" FROM_ACTIVE("k") ") ORDER BY k.id",
     1, 0};
 
-/* Every id in $1 is a live product line of the tenant. */
+/*
+ * Every id in $1 is a live product line of the tenant, or the transaction
+ * fails naming field $2 before the edit after it can be saved.
+ */
 static struct db_stmt q_lines_ok = {
-    "SELECT count(*) = cardinality($1::bigint[]) FROM product_lines"
+    "SELECT liaison_check(count(*) = cardinality($1::bigint[]), $2,"
+    " 'names a product line that is not a live line of this tenant') FROM product_lines"
     " WHERE tenant_id = liaison_tenant() AND id = ANY ($1::bigint[]) AND retired_at IS NULL",
-    1, 0};
+    2, 0};
 
 /* $1 charter, $2 full, $3 covered, $4 competing, $5 due day, $6 sections, $7 signatories,
  * $8 signed on, $9 actor, $10 rid, $11 source */
@@ -211,6 +215,11 @@ static struct db_stmt q_activate = {
     "AND" DRAFT("$1::bigint") " AND" ACTIVATABLE("$1::bigint") " RETURNING c.id)," AUDIT(
         "'charter.activate'", "$2", "$3", "$4", "id::text", "m") " SELECT id FROM m",
     4, 0};
+/* The distributor a list is filtered by is one the caller reaches, or NOT_FOUND. */
+static struct db_stmt q_versions_parent = {
+    "SELECT liaison_found(EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = liaison_tenant()"
+    " AND d.id = $1::bigint AND " SEES "), 'no such distributor')",
+    1, 0};
 /* $1 distributor, $2 after, $3 limit */
 static struct db_stmt q_versions = {
     "SELECT c.id, c.version, c.status, c.created_by, " DB_RFC3339(
@@ -247,7 +256,8 @@ int rpc_charter_register(void)
                                      &q_activation_lock,
                                      &q_supersede,
                                      &q_activate,
-                                     &q_versions};
+                                     &q_versions,
+                                     &q_versions_parent};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
@@ -398,31 +408,23 @@ static void charter_reply(struct request *r, struct db_txn *txn, int first)
 
 /* ---------- editing a draft ---------- */
 
-/*
- * State of one edit: which step changes the charter, which checks product
- * lines (or -1), and which field the line check speaks for.
- */
+/* State of one edit: which step changes the charter. */
 struct charter_edit {
     int change;
-    int lines_check;
-    const char *lines_field;
 };
 
 static void charter_edit_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
     struct charter_edit *e = r->state;
+    if (request_fail_raised(r, code))
+        return;
     if (code == LIAISON__V1__CODE__INVALID_ARGUMENT) {
         request_fail(r, code, "a value breaks the charter's rules");
         return;
     }
     if (code) {
         request_fail_db(r, code, detail);
-        return;
-    }
-    if (e->lines_check >= 0 && PQgetvalue(txn->results[e->lines_check], 0, 0)[0] != 't') {
-        request_fail_field(r, e->lines_field,
-                           "names a product line that is not a live line of this tenant");
         return;
     }
     int first = e->change + 1;
@@ -445,7 +447,8 @@ static void charter_edit_done(struct db_txn *txn, int code, const char *detail)
 }
 
 /*
- * Starts an edit of charter id: [auth, (line check), change, readers].
+ * Starts an edit of charter id: [auth, (line check), change, readers]. The
+ * line check, when lines_field is given, refuses inside the transaction.
  * Returns the change step for the caller to fill, or NULL after answering.
  */
 static struct db_step *charter_edit(struct request *r, uint64_t id, const uint64_t *lines,
@@ -460,12 +463,10 @@ static struct db_step *charter_edit(struct request *r, uint64_t id, const uint64
     }
     r->state = e;
     int n = auth_txn_begin(r);
-    e->lines_check = -1;
-    e->lines_field = lines_field;
     if (lines_field) {
-        e->lines_check = n;
         r->txn.steps[n].stmt = &q_lines_ok;
         r->txn.steps[n].values[0] = rows_u64_array(&r->arena, lines, nlines);
+        r->txn.steps[n].values[1] = lines_field;
         n++;
     }
     e->change = n;
@@ -911,9 +912,10 @@ static void versions_done(struct db_txn *txn, int code, const char *detail)
     Liaison__V1__ListCharterVersionsResponse out =
         LIAISON__V1__LIST_CHARTER_VERSIONS_RESPONSE__INIT;
     Liaison__V1__PageResponse page;
-    if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__CharterVersion),
-                  version_fill, VERSIONS_CURSOR, 0, (void ***)&out.versions, &out.n_versions,
-                  &page) < 0) {
+    if (page_rows(&r->arena, txn->results[txn->nsteps - 1], in->page,
+                  sizeof(Liaison__V1__CharterVersion), version_fill, VERSIONS_CURSOR,
+                  request_printf(r, "%" PRIu64, in->distributor_id), 0, (void ***)&out.versions,
+                  &out.n_versions, &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -928,16 +930,20 @@ void rpc_list_charter_versions(struct request *r)
     char after[24];
     if (!request_check_id(r, "distributorId", in->distributor_id))
         return;
-    if (page_after_id(in->page, VERSIONS_CURSOR, after, sizeof after) < 0) {
-        request_fail_field(r, "page.cursor", "not a cursor from ListCharterVersions");
+    char *dist = request_printf(r, "%" PRIu64, in->distributor_id);
+    if (page_after_id(in->page, VERSIONS_CURSOR, dist, after, sizeof after) < 0) {
+        request_fail_field(r, "page.cursor",
+                           "not a cursor from ListCharterVersions for this distributor");
         return;
     }
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
-    s->stmt = &q_versions;
-    s->values[0] = request_printf(r, "%" PRIu64, in->distributor_id);
-    s->values[1] = arena_strdup(&r->arena, after);
-    s->values[2] = page_limit_param(&r->arena, in->page);
-    r->txn.nsteps = n + 1;
+    s[0].stmt = &q_versions_parent;
+    s[0].values[0] = dist;
+    s[1].stmt = &q_versions;
+    s[1].values[0] = dist;
+    s[1].values[1] = arena_strdup(&r->arena, after);
+    s[1].values[2] = page_limit_param(&r->arena, in->page);
+    r->txn.nsteps = n + 2;
     request_submit(r, versions_done);
 }

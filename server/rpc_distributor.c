@@ -93,6 +93,11 @@ static struct db_stmt q_contact_create = {
     "  SELECT liaison_tenant(), $9, 'contact.create', 'contact', id::text, $10, $11 FROM c)"
     " SELECT " CONTACT_COLS " FROM c",
     11, 0};
+/* The distributor a list is filtered by is one the caller reaches, or NOT_FOUND. */
+static struct db_stmt q_contact_list_parent = {
+    "SELECT liaison_found(EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = liaison_tenant()"
+    " AND d.id = $1::bigint AND " SEES "), 'no such distributor')",
+    1, 0};
 /* $1 distributor, $2 after, $3 limit */
 static struct db_stmt q_contact_list = {
     "SELECT " CONTACT_COLS " FROM contacts c JOIN distributors d"
@@ -127,10 +132,10 @@ static struct db_stmt q_dist_status_now = {
 
 int rpc_distributor_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_dist_create,    &q_dist_list,      &q_dist_get,
-                                     &q_dist_update,    &q_dist_status,    &q_dist_assign,
-                                     &q_contact_create, &q_contact_list,   &q_contact_update,
-                                     &q_contact_remove, &q_dist_status_now};
+    struct db_stmt *const stmts[] = {&q_dist_create,    &q_dist_list,       &q_dist_get,
+                                     &q_dist_update,    &q_dist_status,     &q_dist_assign,
+                                     &q_contact_create, &q_contact_list,    &q_contact_update,
+                                     &q_contact_remove, &q_dist_status_now, &q_contact_list_parent};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
@@ -289,6 +294,18 @@ void rpc_create_distributor(struct request *r)
     request_submit(r, dist_one_done);
 }
 
+/* What a cursor of the distributor list is bound to: every filter. */
+static char *dist_list_filters(struct request *r)
+{
+    const Liaison__V1__ListDistributorsRequest *in =
+        (const Liaison__V1__ListDistributorsRequest *)r->input;
+    char *manager = request_printf(r, "%" PRIu64, in->account_manager_id);
+    if (!manager)
+        return NULL;
+    const char *const values[] = {in->status, in->country, manager};
+    return page_filters(&r->arena, 3, values);
+}
+
 static void dist_list_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
@@ -301,8 +318,8 @@ static void dist_list_done(struct db_txn *txn, int code, const char *detail)
     Liaison__V1__ListDistributorsResponse out = LIAISON__V1__LIST_DISTRIBUTORS_RESPONSE__INIT;
     Liaison__V1__PageResponse page;
     if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__Distributor), dist_fill,
-                  DISTRIBUTORS_CURSOR, 0, (void ***)&out.distributors, &out.n_distributors,
-                  &page) < 0) {
+                  DISTRIBUTORS_CURSOR, dist_list_filters(r), 0, (void ***)&out.distributors,
+                  &out.n_distributors, &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -321,8 +338,10 @@ void rpc_list_distributors(struct request *r)
     const Liaison__V1__ListDistributorsRequest *in =
         (const Liaison__V1__ListDistributorsRequest *)r->input;
     char after[24];
-    if (page_after_id(in->page, DISTRIBUTORS_CURSOR, after, sizeof after) < 0) {
-        request_fail_field(r, "page.cursor", "not a cursor from ListDistributors");
+    if (page_after_id(in->page, DISTRIBUTORS_CURSOR, dist_list_filters(r), after, sizeof after) <
+        0) {
+        request_fail_field(r, "page.cursor",
+                           "not a cursor from ListDistributors with these filters");
         return;
     }
     if (in->status[0] && !status_known(in->status)) {
@@ -542,8 +561,9 @@ static void contact_list_done(struct db_txn *txn, int code, const char *detail)
     const Liaison__V1__ListContactsRequest *in = (const Liaison__V1__ListContactsRequest *)r->input;
     Liaison__V1__ListContactsResponse out = LIAISON__V1__LIST_CONTACTS_RESPONSE__INIT;
     Liaison__V1__PageResponse page;
-    if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__Contact), contact_fill,
-                  CONTACTS_CURSOR, 0, (void ***)&out.contacts, &out.n_contacts, &page) < 0) {
+    if (page_rows(&r->arena, txn->results[txn->nsteps - 1], in->page, sizeof(Liaison__V1__Contact),
+                  contact_fill, CONTACTS_CURSOR, request_printf(r, "%" PRIu64, in->distributor_id),
+                  0, (void ***)&out.contacts, &out.n_contacts, &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -557,17 +577,20 @@ void rpc_list_contacts(struct request *r)
     char after[24];
     if (!request_check_id(r, "distributorId", in->distributor_id))
         return;
-    if (page_after_id(in->page, CONTACTS_CURSOR, after, sizeof after) < 0) {
-        request_fail_field(r, "page.cursor", "not a cursor from ListContacts");
+    char *dist = request_printf(r, "%" PRIu64, in->distributor_id);
+    if (page_after_id(in->page, CONTACTS_CURSOR, dist, after, sizeof after) < 0) {
+        request_fail_field(r, "page.cursor", "not a cursor from ListContacts for this distributor");
         return;
     }
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
-    s->stmt = &q_contact_list;
-    s->values[0] = request_printf(r, "%" PRIu64, in->distributor_id);
-    s->values[1] = arena_strdup(&r->arena, after);
-    s->values[2] = page_limit_param(&r->arena, in->page);
-    r->txn.nsteps = n + 1;
+    s[0].stmt = &q_contact_list_parent;
+    s[0].values[0] = dist;
+    s[1].stmt = &q_contact_list;
+    s[1].values[0] = dist;
+    s[1].values[1] = arena_strdup(&r->arena, after);
+    s[1].values[2] = page_limit_param(&r->arena, in->page);
+    r->txn.nsteps = n + 2;
     request_submit(r, contact_list_done);
 }
 

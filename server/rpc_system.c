@@ -16,13 +16,12 @@
 #include "worker.h"
 
 #define PING_MAX_DELAY_MS 5000
-#define RFC3339_SQL(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 static struct db_stmt q_health = {
-    "SELECT coalesce(max(version), 0), " RFC3339_SQL("now()") " FROM schema_migrations", 0, 0};
+    "SELECT coalesce(max(version), 0), " DB_RFC3339("now()") " FROM schema_migrations", 0, 0};
 
 static struct db_stmt q_list_migrations = {
-    "SELECT version, name, " RFC3339_SQL(
+    "SELECT version, name, " DB_RFC3339(
         "applied_at") " FROM schema_migrations"
                       " WHERE version > $1::int ORDER BY version LIMIT $2::int",
     2, 0};
@@ -131,7 +130,7 @@ static void list_migrations_done(struct db_txn *txn, int code, const char *detai
     Liaison__V1__ListMigrationsResponse out = LIAISON__V1__LIST_MIGRATIONS_RESPONSE__INIT;
     Liaison__V1__PageResponse page;
     if (page_rows(&r->arena, txn->results[txn->nsteps - 1], in->page,
-                  sizeof(Liaison__V1__Migration), migration_fill, MIGRATIONS_CURSOR_TAG, 0,
+                  sizeof(Liaison__V1__Migration), migration_fill, MIGRATIONS_CURSOR_TAG, "", 0,
                   (void ***)&out.migrations, &out.n_migrations, &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
@@ -145,7 +144,7 @@ void rpc_list_migrations(struct request *r)
     const Liaison__V1__ListMigrationsRequest *in =
         (const Liaison__V1__ListMigrationsRequest *)r->input;
     char key[24];
-    if (page_after_id(in->page, MIGRATIONS_CURSOR_TAG, key, sizeof key) < 0) {
+    if (page_after_id(in->page, MIGRATIONS_CURSOR_TAG, "", key, sizeof key) < 0) {
         request_fail_field(r, "page.cursor", "not a cursor from ListMigrations");
         return;
     }

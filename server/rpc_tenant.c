@@ -48,8 +48,15 @@ static struct db_stmt q_tenant_audit = {
     " INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
     " SELECT liaison_tenant(), $1, $2, 'tenant', $3, $4, $5 WHERE liaison_tenant() IS NOT NULL",
     5, 0};
+/*
+ * $1 slug. Raises NOT_FOUND when nothing was deleted, so that the audit
+ * step after it, which records a deletion whether or not the tenant is
+ * still there, never records one that did not happen.
+ */
 static struct db_stmt q_tenant_delete = {
-    "DELETE FROM tenants WHERE slug = $1 RETURNING " TENANT_COLS, 1, 0};
+    "WITH d AS (DELETE FROM tenants WHERE slug = $1 RETURNING " TENANT_COLS ")"
+    " SELECT * FROM d WHERE liaison_found((SELECT count(*) FROM d) = 1, 'no such tenant')",
+    1, 0};
 static struct db_stmt q_tenant_bind = {
     "SELECT set_config('liaison.tenant_id', id::text, true) FROM tenants WHERE slug = $1", 1, 0};
 /*
@@ -138,11 +145,11 @@ static void create_tenant_hashed(void *arg, bool ok, const char *encoded)
 {
     struct request *r = arg;
     const Liaison__V1__CreateTenantRequest *in = (const Liaison__V1__CreateTenantRequest *)r->input;
-    char *hash = ok ? arena_strdup(&r->arena, encoded) : NULL;
-    if (!hash) {
+    if (!ok) {
         request_fail(r, LIAISON__V1__CODE__INTERNAL, "password hashing failed");
         return;
     }
+    char *hash = arena_strdup(&r->arena, encoded); /* NULL: request_submit refuses */
     int n = auth_txn_begin(r);
     struct db_step *s = r->txn.steps;
     s[n].stmt = &q_tenant_insert;
@@ -206,7 +213,7 @@ static void list_tenants_done(struct db_txn *txn, int code, const char *detail)
     Liaison__V1__ListTenantsResponse out = LIAISON__V1__LIST_TENANTS_RESPONSE__INIT;
     Liaison__V1__PageResponse page;
     if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__Tenant),
-                  tenant_from_row, TENANTS_CURSOR, 4, (void ***)&out.tenants, &out.n_tenants,
+                  tenant_from_row, TENANTS_CURSOR, "", 4, (void ***)&out.tenants, &out.n_tenants,
                   &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
@@ -219,7 +226,7 @@ void rpc_list_tenants(struct request *r)
 {
     const Liaison__V1__ListTenantsRequest *in = (const Liaison__V1__ListTenantsRequest *)r->input;
     char after[24];
-    if (page_after_id(in->page, TENANTS_CURSOR, after, sizeof after) < 0) {
+    if (page_after_id(in->page, TENANTS_CURSOR, "", after, sizeof after) < 0) {
         request_fail_field(r, "page.cursor", "not a cursor from ListTenants");
         return;
     }
@@ -350,7 +357,7 @@ static void export_done(struct db_txn *txn, int code, const char *detail)
     if (rows > want) {
         char *key = request_printf(r, "%s/%s", PQgetvalue(res, (int)n - 1, 0),
                                    PQgetvalue(res, (int)n - 1, 1));
-        page.next_cursor = key ? page_cursor_encode(&r->arena, EXPORT_CURSOR, key) : NULL;
+        page.next_cursor = key ? page_cursor_encode(&r->arena, EXPORT_CURSOR, in->slug, key) : NULL;
     }
     request_reply(r, &out.base);
 }
@@ -359,7 +366,8 @@ void rpc_export_tenant(struct request *r)
 {
     const Liaison__V1__ExportTenantRequest *in = (const Liaison__V1__ExportTenantRequest *)r->input;
     char key[128];
-    if (page_cursor_decode(in->page ? in->page->cursor : "", EXPORT_CURSOR, key, sizeof key) < 0) {
+    if (page_cursor_decode(in->page ? in->page->cursor : "", EXPORT_CURSOR, in->slug, key,
+                           sizeof key) < 0) {
         request_fail_field(r, "page.cursor", "not a cursor from ExportTenant");
         return;
     }

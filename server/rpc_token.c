@@ -126,8 +126,8 @@ static void list_tokens_done(struct db_txn *txn, int code, const char *detail)
     Liaison__V1__ListApiTokensResponse out = LIAISON__V1__LIST_API_TOKENS_RESPONSE__INIT;
     Liaison__V1__PageResponse page;
     if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__ApiToken),
-                  token_from_row, TOKENS_CURSOR, 0, (void ***)&out.api_tokens, &out.n_api_tokens,
-                  &page) < 0) {
+                  token_from_row, TOKENS_CURSOR, "", 0, (void ***)&out.api_tokens,
+                  &out.n_api_tokens, &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -140,7 +140,7 @@ void rpc_list_api_tokens(struct request *r)
     const Liaison__V1__ListApiTokensRequest *in =
         (const Liaison__V1__ListApiTokensRequest *)r->input;
     char after[24];
-    if (page_after_id(in->page, TOKENS_CURSOR, after, sizeof after) < 0) {
+    if (page_after_id(in->page, TOKENS_CURSOR, "", after, sizeof after) < 0) {
         request_fail_field(r, "page.cursor", "not a cursor from ListApiTokens");
         return;
     }

@@ -45,6 +45,15 @@ static struct db_stmt q_user_set_disabled = {
     "  ELSE 'user.enable' END, 'user', id::text, $4, $5 FROM u)"
     " SELECT * FROM u",
     5, 0};
+/*
+ * A caller never disables itself: $1 user. The caller is the one
+ * liaison_auth() found live, so a revoked credential is refused first.
+ */
+static struct db_stmt q_user_not_self = {
+    "SELECT liaison_check($1::bigint IS DISTINCT FROM"
+    " nullif(current_setting('liaison.user_id', true), '')::bigint, 'userId',"
+    " 'you cannot disable yourself')",
+    1, 0};
 static struct db_stmt q_user_hash = {
     "SELECT password_hash FROM users WHERE tenant_id = liaison_tenant() AND id = $1::bigint", 1, 0};
 /* $1 user, $2 hash, $3 keep session (0 none), $4 actor, $5 rid, $6 source */
@@ -61,8 +70,8 @@ static struct db_stmt q_user_set_password = {
 
 int rpc_user_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_user_create, &q_user_list, &q_user_set_disabled,
-                                     &q_user_hash, &q_user_set_password};
+    struct db_stmt *const stmts[] = {&q_user_create, &q_user_list,         &q_user_set_disabled,
+                                     &q_user_hash,   &q_user_set_password, &q_user_not_self};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
@@ -114,11 +123,11 @@ static void create_user_hashed(void *arg, bool ok, const char *encoded)
 {
     struct request *r = arg;
     const Liaison__V1__CreateUserRequest *in = (const Liaison__V1__CreateUserRequest *)r->input;
-    char *hash = ok ? arena_strdup(&r->arena, encoded) : NULL;
-    if (!hash) {
+    if (!ok) {
         request_fail(r, LIAISON__V1__CODE__INTERNAL, "password hashing failed");
         return;
     }
+    char *hash = arena_strdup(&r->arena, encoded); /* NULL: request_submit refuses */
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_user_create;
@@ -178,7 +187,7 @@ static void list_users_done(struct db_txn *txn, int code, const char *detail)
     Liaison__V1__ListUsersResponse out = LIAISON__V1__LIST_USERS_RESPONSE__INIT;
     Liaison__V1__PageResponse page;
     if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__User), user_from_row,
-                  USERS_CURSOR, 0, (void ***)&out.users, &out.n_users, &page) < 0) {
+                  USERS_CURSOR, "", 0, (void ***)&out.users, &out.n_users, &page) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -190,7 +199,7 @@ void rpc_list_users(struct request *r)
 {
     const Liaison__V1__ListUsersRequest *in = (const Liaison__V1__ListUsersRequest *)r->input;
     char after[24];
-    if (page_after_id(in->page, USERS_CURSOR, after, sizeof after) < 0) {
+    if (page_after_id(in->page, USERS_CURSOR, "", after, sizeof after) < 0) {
         request_fail_field(r, "page.cursor", "not a cursor from ListUsers");
         return;
     }
@@ -209,14 +218,16 @@ static void user_set_disabled(struct request *r, bool disable)
     const Liaison__V1__UserRequest *in = (const Liaison__V1__UserRequest *)r->input;
     if (!request_check_id(r, "userId", in->user_id))
         return;
-    if (disable && (int64_t)in->user_id == r->who.user_id) {
-        request_fail_field(r, "userId", "you cannot disable yourself");
-        return;
-    }
+    char *user = request_printf(r, "%" PRIu64, in->user_id);
     int n = auth_txn_begin(r);
+    if (disable) {
+        r->txn.steps[n].stmt = &q_user_not_self;
+        r->txn.steps[n].values[0] = user;
+        n++;
+    }
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_user_set_disabled;
-    s->values[0] = request_printf(r, "%" PRIu64, in->user_id);
+    s->values[0] = user;
     s->values[1] = disable ? "true" : "false";
     request_audit_params(r, s, 2);
     r->txn.nsteps = n + 1;
@@ -260,11 +271,11 @@ static void password_hashed(void *arg, bool ok, const char *encoded)
 {
     struct request *r = arg;
     struct password_change *pc = r->state;
-    char *hash = ok ? arena_strdup(&r->arena, encoded) : NULL;
-    if (!hash) {
+    if (!ok) {
         request_fail(r, LIAISON__V1__CODE__INTERNAL, "password hashing failed");
         return;
     }
+    char *hash = arena_strdup(&r->arena, encoded); /* NULL: request_submit refuses */
     int n = auth_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_user_set_password;
@@ -302,6 +313,12 @@ static void password_current_loaded(struct db_txn *txn, int code, const char *de
     }
     const Liaison__V1__ChangePasswordRequest *in =
         (const Liaison__V1__ChangePasswordRequest *)r->input;
+    /* Only now: a revoked token must get UNAUTHENTICATED, not this. */
+    if (r->who.api_token) {
+        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
+                     "an API token has no password; log in as the user");
+        return;
+    }
     const PGresult *res = txn->results[1];
     if (PQntuples(res) != 1) {
         request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such user");
@@ -328,11 +345,6 @@ void rpc_change_password(struct request *r)
     const Liaison__V1__ChangePasswordRequest *in =
         (const Liaison__V1__ChangePasswordRequest *)r->input;
     const char *why;
-    if (r->who.api_token) {
-        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
-                     "an API token has no password; log in as the user");
-        return;
-    }
     if ((why = auth_password_problem(in->new_password))) {
         request_fail_field(r, "newPassword", why);
         return;

@@ -149,19 +149,36 @@ static void test_cursor(void)
     char key[64];
     for (int i = 0; i < 3; i++) {
         const char *keys[] = {"1", "12345", "a:b/c+d"};
-        char *c = page_cursor_encode(&a, "mig", keys[i]);
+        char *c = page_cursor_encode(&a, "mig", "7", keys[i]);
         CHECK(c != NULL);
         CHECK(strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
               strlen(c));
-        CHECK_EQ_INT(page_cursor_decode(c, "mig", key, sizeof key), 0);
+        CHECK_EQ_INT(page_cursor_decode(c, "mig", "7", key, sizeof key), 0);
         CHECK_EQ_STR(key, keys[i]);
-        CHECK_EQ_INT(page_cursor_decode(c, "other", key, sizeof key), -1);
+        CHECK_EQ_INT(page_cursor_decode(c, "other", "7", key, sizeof key), -1);
+        /* bound to the filters it was made with */
+        CHECK_EQ_INT(page_cursor_decode(c, "mig", "8", key, sizeof key), -1);
+        CHECK_EQ_INT(page_cursor_decode(c, "mig", "", key, sizeof key), -1);
     }
-    CHECK_EQ_INT(page_cursor_decode("", "mig", key, sizeof key), 0);
+    CHECK_EQ_INT(page_cursor_decode("", "mig", "", key, sizeof key), 0);
     CHECK_EQ_STR(key, "");
-    CHECK_EQ_INT(page_cursor_decode("!!!", "mig", key, sizeof key), -1);
-    CHECK_EQ_INT(page_cursor_decode("a", "mig", key, sizeof key), -1);
+    CHECK_EQ_INT(page_cursor_decode("!!!", "mig", "", key, sizeof key), -1);
+    CHECK_EQ_INT(page_cursor_decode("a", "mig", "", key, sizeof key), -1);
+    /* no value of one filter can pass for two */
+    const char *one[] = {"a;1:b"}, *two[] = {"a", "b"};
+    CHECK(strcmp(page_filters(&a, 1, one), page_filters(&a, 2, two)) != 0);
+    CHECK(!a.failed);
     arena_reset(&a);
+    /* a failed allocation is remembered until the arena is reset */
+    arena_init(&a, 64);
+    CHECK(arena_alloc(&a, 48) != NULL);
+    CHECK(!a.failed);
+    CHECK(arena_alloc(&a, 32) == NULL);
+    CHECK(a.failed);
+    CHECK(arena_alloc(&a, 8) != NULL);
+    CHECK(a.failed);
+    arena_reset(&a);
+    CHECK(!a.failed);
     Liaison__V1__PageRequest p = LIAISON__V1__PAGE_REQUEST__INIT;
     CHECK_EQ_INT(page_size(NULL), PAGE_DEFAULT_SIZE);
     CHECK_EQ_INT(page_size(&p), PAGE_DEFAULT_SIZE);

@@ -1,0 +1,459 @@
+#!/usr/bin/env python3
+"""A refused request changes nothing: checks that depend on the database
+raise inside the transaction (no change, no audit row); a revoked
+credential is refused before any check of the arguments; a request whose
+memory budget runs out is refused, never run with a NULL it did not mean;
+lists filtered by a parent the caller cannot reach answer NOT_FOUND like
+Get; cursors are bound to their list and its filters; every time the
+server returns has one precision (milliseconds, UTC)."""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_wire as w  # noqa: E402
+
+CLI = sys.argv[1]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PSQL = w.env("LIAISON_TEST_PSQL").split()
+PORT = int(w.env("LIAISON_TEST_PORT"))
+CA = w.env("LIAISON_TEST_CA")
+ENV = dict(os.environ, LIAISON_URL=w.env("LIAISON_TEST_URL"), LIAISON_CA=CA,
+           HOME=os.path.join(w.env("LIAISON_TEST_DIR"), "integrity-home"))
+ENV.pop("LIAISON_TOKEN", None)
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+failures = []
+
+
+def check(cond, what):
+    print(("ok - " if cond else "not ok - ") + what)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def cli(*args, token=None):
+    cmd = [CLI, "--json"] + (["--token", token] if token else []) + list(args)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=60)
+    if p.returncode == 0:
+        return "OK", json.loads(p.stdout) if p.stdout.strip() else {}
+    try:
+        err = json.loads(p.stderr.strip().splitlines()[-1])
+        return err.get("code", "UNKNOWN"), err
+    except (json.JSONDecodeError, IndexError):
+        return "EXIT_%d" % p.returncode, p.stderr
+
+
+def call(method, request, token):
+    return cli("call", method, json.dumps(request), token=token)
+
+
+def must(method, request, token):
+    code, out = call(method, request, token)
+    if code != "OK":
+        raise RuntimeError("%s: %s %s" % (method, code, out))
+    return out
+
+
+def violation(out, field):
+    return any(v.get("field") == field for v in out.get("violations", []))
+
+
+def sql(query):
+    p = subprocess.run(PSQL + ["-U", "postgres", "-c", query], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("psql: %s" % p.stderr)
+    return p.stdout.strip()
+
+
+def login(slug, email, password=PASSWORD):
+    return must("Login", {"tenant": slug, "email": email, "password": password}, None)["token"]
+
+
+def make_tenant(slug):
+    out = must("CreateTenant", {"slug": slug, "name": "Tenant " + slug,
+                                "adminEmail": "admin@%s.example" % slug,
+                                "adminPassword": PASSWORD}, OPERATOR)
+    return login(slug, "admin@%s.example" % slug), out["adminUserId"]
+
+
+def audit_count(tenant_id, action):
+    return int(sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s AND action = '%s'"
+                   % (tenant_id, action)))
+
+
+# ---- raw protocol, for what one connection sees over time ----
+
+def wire_session(token):
+    """A connection past Hello and Authenticate with token, and the largest
+    frame it may send."""
+    s = w.connect(PORT, CA)
+    s.settimeout(60)
+    s.sendall(w.hello())
+    _, code, msg, _ = w.recv_frame(s)
+    assert code == 0, msg
+    s.sendall(w.frame(2, "Authenticate", w.field_bytes(1, token)))
+    _, code, msg, payload = w.recv_frame(s)
+    assert code == 0, msg
+    max_frame = dict((num, v) for num, _, v in w.parse_fields(payload)).get(2, 0)
+    return s, max_frame
+
+
+def wire_call(s, rid, method, payload=b""):
+    s.sendall(w.frame(rid, method, payload))
+    got, code, msg, _ = w.recv_frame(s)
+    assert got == rid, "answer to %d, wanted %d" % (got, rid)
+    return CODE_NAMES.get(code, str(code)), msg
+
+
+CODE_NAMES = {0: "OK", 3: "INVALID_ARGUMENT", 5: "NOT_FOUND", 8: "RESOURCE_EXHAUSTED",
+              9: "FAILED_PRECONDITION", 13: "INTERNAL", 16: "UNAUTHENTICATED"}
+
+
+# ---------------- set-up ----------------
+slug = "integrity-" + RUN
+admin, admin_id = make_tenant(slug)
+tenant_id = sql("SELECT id FROM tenants WHERE slug = '%s'" % slug)
+other_admin, _ = make_tenant("integrity-other-" + RUN)
+VN = {"country": "VN", "timeZone": "Asia/Ho_Chi_Minh", "languages": ["vi"]}
+brk = must("CreateProductLine", {"code": "BRK", "name": "Brakes"}, admin)["productLine"]["id"]
+old = must("CreateProductLine", {"code": "OLD", "name": "Old"}, admin)["productLine"]["id"]
+must("RetireProductLine", {"id": old}, admin)
+foreign_line = must("CreateProductLine", {"code": "FOREIGN", "name": "x"},
+                    other_admin)["productLine"]["id"]
+d1 = must("CreateDistributor", {"fields": dict(VN, name="Saigon")}, admin)["distributor"]["id"]
+d2 = must("CreateDistributor", {"fields": dict(VN, name="Hanoi")}, admin)["distributor"]["id"]
+foreign_d = must("CreateDistributor", {"fields": dict(VN, name="Elsewhere")},
+                 other_admin)["distributor"]["id"]
+
+
+def test_refused_charter_edits_change_nothing():
+    charter = must("CreateCharterDraft", {"distributorId": d1}, admin)["charter"]
+    cid = charter["id"]
+    for lines, why in (([foreign_line], "a line of another tenant"), ([999999], "line 999999"),
+                       ([old], "a retired line"), ([brk, 999999], "one good line, one bad")):
+        before = audit_count(tenant_id, "charter.grant.add")
+        code, out = call("AddCharterGrant", {"charterId": cid, "grant": {
+            "region": "VN", "productLineIds": lines, "startsOn": "2026-01-01"}}, admin)
+        check(code == "INVALID_ARGUMENT" and violation(out, "grant.productLineIds"),
+              "grant naming %s: INVALID_ARGUMENT on grant.productLineIds (%s)" % (why, code))
+        now = must("GetCharter", {"distributorId": d1}, admin)["charter"]
+        check(not now.get("grants"), "grant naming %s: the draft has no grant" % why)
+        check(audit_count(tenant_id, "charter.grant.add") == before,
+              "grant naming %s: no charter.grant.add audit row" % why)
+
+    before = audit_count(tenant_id, "charter.terms")
+    code, out = call("SetCharterTerms", {"charterId": cid, "fullCoverage": False,
+                                         "coveredLineIds": [999998], "reportDueDay": 5}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "coveredLineIds"),
+          "terms covering line 999998: INVALID_ARGUMENT on coveredLineIds (%s)" % code)
+    now = must("GetCharter", {"distributorId": d1}, admin)["charter"]
+    check(now.get("fullCoverage") is True and not now.get("coveredLineIds")
+          and now.get("reportDueDay") == charter.get("reportDueDay"),
+          "terms covering line 999998: the charter's terms are unchanged")
+    check(audit_count(tenant_id, "charter.terms") == before,
+          "terms covering line 999998: no charter.terms audit row")
+
+    before = audit_count(tenant_id, "charter.commitment.set")
+    code, out = call("SetCommitment", {"charterId": cid, "commitment": {
+        "productLineId": old, "bufferUnit": "units", "financing": "shared"}}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "commitment.productLineId"),
+          "commitment on a retired line: INVALID_ARGUMENT (%s)" % code)
+    now = must("GetCharter", {"distributorId": d1}, admin)["charter"]
+    check(not now.get("commitments") and
+          audit_count(tenant_id, "charter.commitment.set") == before,
+          "commitment on a retired line: none saved, no audit row")
+
+    out = must("AddCharterGrant", {"charterId": cid, "grant": {
+        "region": "VN", "productLineIds": [brk], "startsOn": "2026-01-01"}}, admin)
+    check(len(out["charter"]["grants"]) == 1, "a grant naming a live line of the tenant is saved")
+
+
+def test_refused_delete_writes_no_audit():
+    ghost = "no-such-tenant-" + RUN
+    code, _ = call("DeleteTenant", {"slug": ghost, "confirm": ghost}, OPERATOR)
+    check(code == "NOT_FOUND", "deleting a tenant that does not exist: NOT_FOUND (%s)" % code)
+    n = sql("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s'" % ghost)
+    check(n == "0", "deleting a tenant that does not exist writes no platform audit row (%s)" % n)
+
+
+def test_revoked_credential_is_checked_first():
+    out = must("CreateApiToken", {"name": "sync", "role": "ROLE_TENANT_ADMIN"}, admin)
+    token, token_id = out["token"], out["apiToken"]["id"]
+    s, _ = wire_session(token)
+    code, msg = wire_call(s, 3, "DisableUser", w.field_varint(1, int(admin_id)))
+    check(code == "INVALID_ARGUMENT" and "yourself" in msg,
+          "a live token cannot disable its owner (%s %s)" % (code, msg))
+    code, msg = wire_call(s, 4, "ChangePassword", w.field_bytes(1, PASSWORD) +
+                          w.field_bytes(2, PASSWORD + "!"))
+    check(code == "FAILED_PRECONDITION", "a live token has no password to change (%s)" % code)
+    check(audit_count(tenant_id, "user.disable") == 0, "the refused self-disable wrote nothing")
+    must("RevokeApiToken", {"id": token_id}, admin)
+    # On the connection that authenticated with it, the token is now revoked:
+    # every answer is the same, whatever the arguments say about its owner.
+    for rid, method, payload, what in (
+            (5, "DisableUser", w.field_varint(1, int(admin_id)), "DisableUser of its owner"),
+            (6, "DisableUser", w.field_varint(1, 999999), "DisableUser of another id"),
+            (7, "ChangePassword", w.field_bytes(1, PASSWORD) + w.field_bytes(2, PASSWORD + "!"),
+             "ChangePassword"),
+            (8, "Logout", b"", "Logout")):
+        code, msg = wire_call(s, rid, method, payload)
+        check(code == "UNAUTHENTICATED", "revoked token, %s: UNAUTHENTICATED (%s %s)"
+              % (what, code, msg))
+    s.close()
+    code, out = call("DisableUser", {"userId": admin_id}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "userId"),
+          "a session cannot disable its own user (%s)" % code)
+    check(audit_count(tenant_id, "user.disable") == 0, "no user.disable audit row was written")
+
+
+def test_lists_by_unreachable_parent_are_not_found():
+    must("CreateContact", {"distributorId": d1, "fields": {"name": "An"}}, admin)
+    must("CreateUser", {"email": "dist2@i.example", "role": "ROLE_DISTRIBUTOR_USER",
+                        "password": PASSWORD, "distributorId": d2}, admin)
+    dist2 = login(slug, "dist2@i.example")
+    for method, field in (("ListContacts", "distributorId"),
+                          ("ListCharterVersions", "distributorId")):
+        code, _ = call(method, {field: d1}, admin)
+        check(code == "OK", "%s of a reachable distributor: OK (%s)" % (method, code))
+        for parent, who, label in ((999999, admin, "a distributor that does not exist"),
+                                   (foreign_d, admin, "another tenant's distributor"),
+                                   (d1, dist2, "a distributor the caller cannot reach")):
+            code, out = call(method, {field: parent}, who)
+            check(code == "NOT_FOUND" and "no such distributor" in out.get("message", ""),
+                  "%s of %s: NOT_FOUND like Get (%s)" % (method, label, code))
+    code, _ = call("ListProducts", {"productLineId": brk}, admin)
+    check(code == "OK", "ListProducts of a line of the tenant: OK (%s)" % code)
+    code, _ = call("ListProducts", {}, admin)
+    check(code == "OK", "ListProducts of every line: OK (%s)" % code)
+    for line, label in ((999999, "a line that does not exist"),
+                        (foreign_line, "another tenant's line")):
+        code, _ = call("ListProducts", {"productLineId": line}, admin)
+        check(code == "NOT_FOUND", "ListProducts of %s: NOT_FOUND (%s)" % (label, code))
+
+    # Reads share one database transaction; one that fails its parent check
+    # fails alone.
+    s, _ = wire_session(admin)
+    burst = b""
+    for i in range(12):
+        parent = d1 if i % 2 == 0 else 999999
+        burst += w.frame(10 + i, "ListContacts", w.field_varint(1, int(parent)))
+    s.sendall(burst)
+    answers = {}
+    for _ in range(12):
+        rid, code, _, _ = w.recv_frame(s)
+        answers[rid] = CODE_NAMES.get(code, code)
+    s.close()
+    want = {10 + i: "OK" if i % 2 == 0 else "NOT_FOUND" for i in range(12)}
+    check(answers == want, "12 lists sent at once: each answers for its own parent (%s)" % answers)
+
+
+def test_cursors_are_bound_to_list_and_filters():
+    for i in range(3):
+        must("CreateContact", {"distributorId": d2, "fields": {"name": "C%d" % i}}, admin)
+        must("CreateContact", {"distributorId": d1, "fields": {"name": "D%d" % i}}, admin)
+    page = must("ListContacts", {"distributorId": d1, "page": {"pageSize": 1}}, admin)
+    cursor = page["page"]["nextCursor"]
+    code, _ = call("ListContacts", {"distributorId": d1, "page": {"pageSize": 1,
+                                                                  "cursor": cursor}}, admin)
+    check(code == "OK", "a cursor continues its own list (%s)" % code)
+    code, out = call("ListContacts", {"distributorId": d2, "page": {"pageSize": 1,
+                                                                    "cursor": cursor}}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "page.cursor"),
+          "a ListContacts cursor of distributor A with distributor B: INVALID_ARGUMENT on "
+          "page.cursor (%s)" % code)
+    code, out = call("ListUsers", {"page": {"cursor": cursor}}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "page.cursor"),
+          "a ListContacts cursor on ListUsers: INVALID_ARGUMENT (%s)" % code)
+    page = must("ListAuditLog", {"entity": "contact", "page": {"pageSize": 1}}, admin)
+    cursor = page["page"]["nextCursor"]
+    code, _ = call("ListAuditLog", {"entity": "contact", "page": {"cursor": cursor}}, admin)
+    check(code == "OK", "an audit cursor continues with the same filters (%s)" % code)
+    for other in ({"entity": "user"}, {"entity": "contact", "actor": "x"}, {}):
+        code, out = call("ListAuditLog", dict(other, page={"cursor": cursor}), admin)
+        check(code == "INVALID_ARGUMENT" and violation(out, "page.cursor"),
+              "an audit cursor with filters %s: INVALID_ARGUMENT (%s)" % (other, code))
+    page = must("ListDistributors", {"country": "VN", "page": {"pageSize": 1}}, admin)
+    cursor = page["page"]["nextCursor"]
+    code, _ = call("ListDistributors", {"country": "TH", "page": {"cursor": cursor}}, admin)
+    check(code == "INVALID_ARGUMENT", "a distributor cursor with another country: refused")
+
+
+def test_one_time_precision():
+    times = []
+    out = must("CreateUser", {"email": "t@i.example", "role": "ROLE_AUDITOR",
+                              "password": PASSWORD}, admin)
+    times.append(("User.createdAt", out["user"]["createdAt"]))
+    out = must("Login", {"tenant": slug, "email": "t@i.example", "password": PASSWORD}, None)
+    times.append(("Login.expiresAt", out["expiresAt"]))
+    out = must("CreateApiToken", {"name": "t", "role": "ROLE_AUDITOR", "validDays": 3}, admin)
+    times += [("ApiToken.createdAt", out["apiToken"]["createdAt"]),
+              ("ApiToken.expiresAt", out["apiToken"]["expiresAt"])]
+    out = must("GetDistributor", {"id": d1}, admin)
+    times.append(("Distributor.createdAt", out["distributor"]["createdAt"]))
+    ch = must("CreateCharterDraft", {"distributorId": d2}, admin)["charter"]
+    must("AddCharterGrant", {"charterId": ch["id"], "grant": {
+        "region": "VN-HN", "allLines": True, "startsOn": "2026-01-01"}}, admin)
+    ch = must("ActivateCharter", {"id": ch["id"]}, admin)["charter"]
+    times += [("Charter.createdAt", ch["createdAt"]), ("Charter.activatedAt", ch["activatedAt"])]
+    out = must("ListCharterVersions", {"distributorId": d2}, admin)
+    times.append(("CharterVersion.createdAt", out["versions"][0]["createdAt"]))
+    out = must("ListAuditLog", {"page": {"pageSize": 1}}, admin)
+    times.append(("AuditEntry.at", out["entries"][0]["at"]))
+    out = must("GetTenant", {"slug": slug}, OPERATOR)
+    times.append(("Tenant.createdAt", out["tenant"]["createdAt"]))
+    out = must("ListMigrations", {}, OPERATOR)
+    times.append(("Migration.appliedAt", out["migrations"][0]["appliedAt"]))
+    out = must("GetHealth", {}, None)
+    times.append(("GetHealth.databaseTime", out["databaseTime"]))
+    for name, value in times:
+        check(bool(TIME.match(value or "")), "%s is YYYY-MM-DDTHH:MM:SS.mmmZ (%r)" % (name, value))
+
+
+# ---- a request whose memory budget runs out ----
+
+def padded(body, fields, extra):
+    """body followed by `fields` unknown varint fields (number 15) whose
+    values take `extra` bytes more than one byte each: protobuf-c keeps
+    unknown fields in the request's arena, so these spend its budget before
+    the handler runs."""
+    full, rest = divmod(extra, 9)
+    if full > fields or (full == fields and rest):
+        raise ValueError("too many extra bytes for %d fields" % fields)
+    out = bytearray(body)
+    for i in range(fields):
+        width = 10 if i < full else (1 + rest if i == full else 1)
+        out += b"\x78" + b"\x81" * (width - 1) + b"\x01"
+    return bytes(out)
+
+
+def test_exhausted_budget_never_runs_half_built():
+    email = "pw@i.example"
+    passwords = ["integrity phrase 0001", "integrity phrase 0002"]
+    wrong = "integrity phrase 9999"
+    must("CreateUser", {"email": email, "role": "ROLE_AUDITOR", "password": passwords[0]}, admin)
+    current = 0
+    s, max_frame = wire_session(login(slug, email, passwords[0]))
+    rid = [100]
+
+    def attempt(fields, extra, right):
+        rid[0] += 1
+        pw = passwords[current] if right else wrong
+        payload = padded(w.field_bytes(1, pw) + w.field_bytes(2, passwords[1 - current]),
+                         fields, extra)
+        return wire_call(s, rid[0], "ChangePassword", payload)
+
+    def fits(fields, extra):
+        code, msg = attempt(fields, extra, False)
+        return not (code == "INVALID_ARGUMENT" and "decode budget" in msg)
+
+    max_fields = max_frame // 2 - 1000  # two bytes each: the frame stays under max_frame
+    if fits(max_fields, 0):
+        check(False, "the decode budget could be reached with unknown fields")
+        return
+    lo, hi = 0, max_fields  # fits(lo), not fits(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if fits(mid, 0) else (lo, mid)
+    fields = lo - 16
+    lo, hi = 0, min(9 * fields, max_frame - 2 * fields - 1000)
+    if fits(fields, hi):
+        check(False, "the decode budget could be reached with longer unknown fields")
+        return
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if fits(fields, mid) else (lo, mid)
+    # From just fitting, free 16 bytes a step: every allocation the handler
+    # makes after decoding is, at some step, the first one that fails.
+    seen = {}
+    other = login(slug, email, passwords[current])
+    for extra in range(lo, max(lo - 16 * 40, -1), -16):
+        code, msg = attempt(fields, extra, True)
+        seen[code] = seen.get(code, 0) + 1
+        if code == "OK":
+            current = 1 - current
+            alive, _ = call("WhoAmI", {}, other)
+            check(alive == "UNAUTHENTICATED", "ChangePassword answered OK %d bytes short of the "
+                  "budget: other sessions are revoked (%s)" % (lo - extra, alive))
+            other = login(slug, email, passwords[current])
+        else:
+            check(code == "RESOURCE_EXHAUSTED", "ChangePassword %d bytes short of the budget: "
+                  "RESOURCE_EXHAUSTED (%s %s)" % (lo - extra, code, msg))
+    s.close()
+    check(seen.get("RESOURCE_EXHAUSTED", 0) > 0 and seen.get("OK", 0) > 0,
+          "the scan crossed from too little memory to enough (%s)" % seen)
+
+
+def test_wrong_password_always_counted():
+    """Past the password check a log-in needs no more memory: were it to,
+    a wrong password short of it would be refused uncounted, and the
+    difference from a right one would let guesses go unthrottled."""
+    email = "guess@i.example"
+    must("CreateUser", {"email": email, "role": "ROLE_AUDITOR", "password": PASSWORD}, admin)
+
+    def attempt(password, fields, extra):
+        s = w.connect(PORT, CA)
+        s.settimeout(60)
+        s.sendall(w.hello())
+        w.recv_frame(s)
+        body = (w.field_bytes(1, slug) + w.field_bytes(2, email) +
+                w.field_bytes(3, password))
+        s.sendall(w.frame(2, "Login", padded(body, fields, extra)))
+        _, code, msg, _ = w.recv_frame(s)
+        s.close()
+        if code == 3 and "decode budget" in msg:
+            return "DECODE"
+        return CODE_NAMES.get(code, str(code))
+
+    # All searching is done with the right password: it never counts.
+    wrong = "wrong " + PASSWORD[6:]
+    max_fields = 16384 // 2 - 500  # before authentication frames are small
+    lo, hi = 0, max_fields
+    if attempt(PASSWORD, hi, 0) != "DECODE":
+        check(False, "a log-in's decode budget could be reached")
+        return
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if attempt(PASSWORD, mid, 0) != "DECODE" else (lo, mid)
+    fields = lo - 40
+    lo, hi = 0, 16384 - 2 * fields - 500  # the most that decodes, in extra bytes
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if attempt(PASSWORD, fields, mid) != "DECODE" else (lo, mid)
+    least = 0  # the most extra bytes with which the right password logs in
+    if attempt(PASSWORD, fields, least) != "OK":
+        check(False, "a padded log-in with the right password works")
+        return
+    top = lo
+    while top - least > 1:
+        mid = (least + top) // 2
+        least, top = (mid, top) if attempt(PASSWORD, fields, mid) == "OK" else (least, mid)
+    short = attempt(PASSWORD, fields, least + 16)
+    code = attempt(wrong, fields, least)
+    check(code == "UNAUTHENTICATED", "a wrong password with just the memory a right one needs: "
+          "UNAUTHENTICATED, counted (%s)" % code)
+    code = attempt(wrong, fields, least + 16)
+    check(code == short and code != "UNAUTHENTICATED", "16 bytes shorter, a wrong password is "
+          "refused like the right one (%s, %s)" % (code, short))
+    login(slug, email)  # clears the account's failures
+
+
+for test in (test_refused_charter_edits_change_nothing, test_refused_delete_writes_no_audit,
+             test_revoked_credential_is_checked_first,
+             test_lists_by_unreachable_parent_are_not_found,
+             test_cursors_are_bound_to_list_and_filters, test_one_time_precision,
+             test_exhausted_budget_never_runs_half_built, test_wrong_password_always_counted):
+    try:
+        test()
+    except Exception as e:  # noqa: BLE001 - a crash is a failure of that test
+        check(False, "%s raised %r" % (test.__name__, e))
+
+if failures:
+    print("integrity: FAILED (%d)" % len(failures))
+    sys.exit(1)
+print("integrity: all passed")
