@@ -48,9 +48,9 @@ static struct db_stmt q_tenant_audit = {
     " SELECT liaison_tenant(), $1, $2, 'tenant', $3, $4, $5 WHERE liaison_tenant() IS NOT NULL",
     5, 0};
 /*
- * liaisond may not delete tenants itself (the deletion would take the
- * tenant's audit trail with it): the one function that may also writes the
- * platform audit row, only when the tenant existed. $1 slug, $2 actor,
+ * liaisond may not delete tenants itself (that would take the tenant's
+ * audit log along): liaison_tenant_delete() may, and records the deletion
+ * in the platform audit when the tenant existed. $1 slug, $2 actor,
  * $3 request id, $4 source.
  */
 static struct db_stmt q_tenant_delete = {
