@@ -2,9 +2,11 @@
  * cmd_admin.c - 'liaison admin tenant ...': the platform operator's
  * commands. They need an operator token (LIAISON_TOKEN or --token).
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -143,29 +145,44 @@ static int tenant_delete(struct cli *cli, int argc, char **argv)
 static int tenant_export(struct cli *cli, int argc, char **argv)
 {
     const char *output = NULL;
+    bool secrets = false;
     const struct cli_opt opts[] = {
-        {"output", &output, NULL, false, "write to this file (default: standard output)"}, {0}};
+        {"output", &output, NULL, false,
+         "write to this file, created readable by its owner only (default: standard output)"},
+        {"include-secrets", NULL, &secrets, false,
+         "also export password and token hashes, to move the tenant to another installation "
+         "(recorded as such in the audit logs)"},
+        {0}};
     const struct cli_command_spec spec = {
-        "admin tenant export SLUG [--output FILE]",
-        "Writes every row of the tenant's data as JSON lines: {\"table\": ..., \"row\": {...}}.",
+        "admin tenant export SLUG [--output FILE] [--include-secrets]",
+        "Writes every row of the tenant's data as JSON lines: {\"table\": ..., \"row\": {...}}. "
+        "Password and token hashes are left out unless --include-secrets is given. Every export "
+        "is recorded in the platform audit log and the tenant's audit log.",
         opts, 1};
     const char *slug = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    FILE *out = output ? fopen(output, "w") : stdout;
-    if (!out) {
-        perror(output);
-        return EXIT_ERROR;
+    FILE *out = stdout;
+    if (output) {
+        /* A tenant's data, and with --include-secrets its credentials: not for other users. */
+        int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        out = fd < 0 ? NULL : fdopen(fd, "w");
+        if (!out) {
+            perror(output);
+            if (fd >= 0)
+                close(fd);
+            return EXIT_ERROR;
+        }
     }
     char *cursor = strdup("");
     long rows = 0;
     while (rc == EXIT_OK && cursor) {
         json_t *resp;
-        rc = cli_call(
-            cli, "ExportTenant",
-            json_pack("{s:s,s:{s:i,s:s}}", "slug", slug, "page", "pageSize", 500, "cursor", cursor),
-            &resp);
+        rc = cli_call(cli, "ExportTenant",
+                      json_pack("{s:s,s:b,s:{s:i,s:s}}", "slug", slug, "includeSecrets", secrets,
+                                "page", "pageSize", 500, "cursor", cursor),
+                      &resp);
         if (rc != EXIT_OK)
             break;
         size_t i;

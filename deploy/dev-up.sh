@@ -28,7 +28,7 @@ if [ ! -e "$var/pg" ]; then
     # cluster where it can, and link it here.
     store=/var/lib/liaison-dev/$(echo "$root" | sha256sum | cut -c1-12)
     mkdir -p "$store"
-    chmod 755 /var/lib/liaison-dev "$store"
+    chmod 755 /var/lib/liaison-dev
     ln -s "$store" "$var/pg"
   fi
 fi

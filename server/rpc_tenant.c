@@ -43,35 +43,54 @@ static struct db_stmt q_tenant_status = {"UPDATE tenants SET status = $2 WHERE s
 /* $1 actor, $2 action, $3 slug, $4 request id, $5 source */
 static struct db_stmt q_tenant_audit = {
     "WITH p AS (INSERT INTO platform_audit (actor, action, tenant_slug, request_id, source)"
-    "  SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM tenants WHERE slug = $3)"
-    "  OR $2 = 'tenant.delete')"
+    "  SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM tenants WHERE slug = $3))"
     " INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
     " SELECT liaison_tenant(), $1, $2, 'tenant', $3, $4, $5 WHERE liaison_tenant() IS NOT NULL",
     5, 0};
 /*
- * $1 slug. Raises NOT_FOUND when nothing was deleted, so that the audit
- * step after it, which records a deletion whether or not the tenant is
- * still there, never records one that did not happen.
+ * liaisond may not delete tenants itself (that would take the tenant's
+ * audit log along): liaison_tenant_delete() may, and records the deletion
+ * in the platform audit when the tenant existed. $1 slug, $2 actor,
+ * $3 request id, $4 source.
  */
 static struct db_stmt q_tenant_delete = {
-    "WITH d AS (DELETE FROM tenants WHERE slug = $1 RETURNING " TENANT_COLS ")"
-    " SELECT * FROM d WHERE liaison_found((SELECT count(*) FROM d) = 1, 'no such tenant')",
-    1, 0};
+    "SELECT slug, name, status, created_at FROM liaison_tenant_delete($1, $2, $3, $4)", 4, 0};
 static struct db_stmt q_tenant_bind = {
     "SELECT set_config('liaison.tenant_id', id::text, true) FROM tenants WHERE slug = $1", 1, 0};
 /*
+ * An export is recorded once, by its first page, in the platform audit and
+ * in the tenant's own audit log; the action says whether secrets went out.
+ * Returns the platform audit row's id, which names the export in its
+ * cursors. $1 actor, $2 action, $3 slug, $4 request id, $5 source.
+ */
+static struct db_stmt q_export_audit = {
+    "WITH p AS (INSERT INTO platform_audit (actor, action, tenant_slug, request_id, source)"
+    "  SELECT $1, $2, $3, $4, $5 WHERE liaison_tenant() IS NOT NULL RETURNING id),"
+    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
+    "  SELECT liaison_tenant(), $1, $2, 'tenant', $3, $4, $5 FROM p)"
+    " SELECT id FROM p",
+    5, 0};
+/*
+ * A later page: raises unless $1 is the audit row of an export of tenant
+ * $2 by actor $3 with action $4, so no page goes out unrecorded or with
+ * secrets its first page did not record. Returns $1.
+ */
+static struct db_stmt q_export_resume = {"SELECT liaison_export_resume($1::bigint, $2, $3, $4)", 4,
+                                         0};
+/*
  * Every row of the bound tenant, table by table (every table with a
  * tenant_id column, found in the catalogue so none can be forgotten), then
- * by id. $1 table to resume in, $2 id after, $3 limit.
+ * by id; secrets only when $4. $1 table to resume in, $2 id after, $3 limit.
  */
 static struct db_stmt q_export_page = {
-    "SELECT tbl, id, js FROM liaison_export_page($1, $2::bigint, $3::int)", 3, 0};
+    "SELECT tbl, id, js FROM liaison_export_page($1, $2::bigint, $3::int, $4::boolean)", 4, 0};
 
 int rpc_tenant_register(void)
 {
     struct db_stmt *const stmts[] = {&q_tenant_insert, &q_first_admin,   &q_tenant_list,
                                      &q_tenant_get,    &q_tenant_status, &q_tenant_audit,
-                                     &q_tenant_delete, &q_tenant_bind,   &q_export_page};
+                                     &q_tenant_delete, &q_tenant_bind,   &q_export_audit,
+                                     &q_export_resume, &q_export_page};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
@@ -310,31 +329,41 @@ void rpc_delete_tenant(struct request *r)
     struct db_step *s = r->txn.steps;
     s[n].stmt = &q_tenant_delete;
     s[n].values[0] = in->slug;
-    s[n + 1].stmt = &q_tenant_audit;
-    s[n + 1].values[0] = r->who.actor;
-    s[n + 1].values[1] = "tenant.delete";
-    s[n + 1].values[2] = in->slug;
-    s[n + 1].values[3] = r->rid;
-    s[n + 1].values[4] = r->peer;
-    r->txn.nsteps = n + 2;
+    s[n].values[1] = r->who.actor;
+    s[n].values[2] = r->rid;
+    s[n].values[3] = r->peer;
+    r->txn.nsteps = n + 1;
     request_submit(r, delete_tenant_done);
 }
 
 /* ---------- ExportTenant ---------- */
 
+static const char *export_action(const Liaison__V1__ExportTenantRequest *in)
+{
+    return in->include_secrets ? "tenant.export_with_secrets" : "tenant.export";
+}
+
 static void export_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
+    if (code == LIAISON__V1__CODE__INVALID_ARGUMENT) {
+        /* Only the cursor's parts reach the database unchecked. */
+        request_fail_field(r, "page.cursor",
+                           "not a cursor from ExportTenant for this tenant, operator and "
+                           "includeSecrets");
+        return;
+    }
     if (code) {
         request_fail_db(r, code, detail);
         return;
     }
-    if (PQntuples(txn->results[1]) != 1) {
+    if (PQntuples(txn->results[1]) != 1 || PQntuples(txn->results[2]) != 1) {
         request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such tenant");
         return;
     }
     const Liaison__V1__ExportTenantRequest *in = (const Liaison__V1__ExportTenantRequest *)r->input;
-    const PGresult *res = txn->results[2];
+    const char *export_id = PQgetvalue(txn->results[2], 0, 0);
+    const PGresult *res = txn->results[3];
     unsigned want = page_size(in->page), rows = (unsigned)PQntuples(res);
     unsigned n = rows > want ? want : rows;
     Liaison__V1__ExportRow *items = arena_alloc(&r->arena, sizeof *items * (n + 1));
@@ -355,13 +384,27 @@ static void export_done(struct db_txn *txn, int code, const char *detail)
     out.rows = ptrs;
     out.page = &page;
     if (rows > want) {
-        char *key = request_printf(r, "%s/%s", PQgetvalue(res, (int)n - 1, 0),
+        char *key = request_printf(r, "%s/%s/%s", export_id, PQgetvalue(res, (int)n - 1, 0),
                                    PQgetvalue(res, (int)n - 1, 1));
         page.next_cursor = key ? page_cursor_encode(&r->arena, EXPORT_CURSOR, in->slug, key) : NULL;
+        if (!page.next_cursor) {
+            request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
     }
     request_reply(r, &out.base);
 }
 
+static bool export_digits(const char *s, size_t len)
+{
+    return len > 0 && len <= 19 && strspn(s, "0123456789") >= len;
+}
+
+/*
+ * The first page (no cursor) records the export; a cursor is
+ * "EXPORT/TABLE/ID": the export's platform audit row, then where the last
+ * page ended.
+ */
 void rpc_export_tenant(struct request *r)
 {
     const Liaison__V1__ExportTenantRequest *in = (const Liaison__V1__ExportTenantRequest *)r->input;
@@ -371,25 +414,46 @@ void rpc_export_tenant(struct request *r)
         request_fail_field(r, "page.cursor", "not a cursor from ExportTenant");
         return;
     }
-    char *slash = strchr(key, '/');
-    const char *table = "", *after = "0";
+    const char *export_id = NULL, *table = "", *after = "0";
     if (key[0]) {
-        if (!slash || strspn(slash + 1, "0123456789") != strlen(slash + 1) || !slash[1]) {
+        char *first = strchr(key, '/'), *last = strrchr(key, '/');
+        if (!first || first == last || !export_digits(key, (size_t)(first - key)) ||
+            !export_digits(last + 1, strlen(last + 1)) || last == first + 1) {
             request_fail_field(r, "page.cursor", "not a cursor from ExportTenant");
             return;
         }
-        *slash = '\0';
-        table = arena_strdup(&r->arena, key);
-        after = arena_strdup(&r->arena, slash + 1);
+        *first = *last = '\0';
+        export_id = arena_strdup(&r->arena, key);
+        table = arena_strdup(&r->arena, first + 1);
+        after = arena_strdup(&r->arena, last + 1);
+        if (!export_id || !table || !after) {
+            request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
     }
     int n = auth_txn_begin(r);
     struct db_step *s = r->txn.steps;
     s[n].stmt = &q_tenant_bind;
     s[n].values[0] = in->slug;
-    s[n + 1].stmt = &q_export_page;
-    s[n + 1].values[0] = table;
-    s[n + 1].values[1] = after;
-    s[n + 1].values[2] = page_limit_param(&r->arena, in->page);
-    r->txn.nsteps = n + 2;
+    if (export_id) {
+        s[n + 1].stmt = &q_export_resume;
+        s[n + 1].values[0] = export_id;
+        s[n + 1].values[1] = in->slug;
+        s[n + 1].values[2] = r->who.actor;
+        s[n + 1].values[3] = export_action(in);
+    } else {
+        s[n + 1].stmt = &q_export_audit;
+        s[n + 1].values[0] = r->who.actor;
+        s[n + 1].values[1] = export_action(in);
+        s[n + 1].values[2] = in->slug;
+        s[n + 1].values[3] = r->rid;
+        s[n + 1].values[4] = r->peer;
+    }
+    s[n + 2].stmt = &q_export_page;
+    s[n + 2].values[0] = table;
+    s[n + 2].values[1] = after;
+    s[n + 2].values[2] = page_limit_param(&r->arena, in->page);
+    s[n + 2].values[3] = in->include_secrets ? "true" : "false";
+    r->txn.nsteps = n + 3;
     request_submit(r, export_done);
 }

@@ -9,6 +9,7 @@ field, distributor status transitions, the distributor portal's view, and
 two conflicting activations raced against each other."""
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -293,54 +294,93 @@ for country in PAIRS:
             "startsOn": "2026-01-01"}}, admin)
         pair.append(ch["id"])
     drafts.append(pair)
-# All ten activations go out in one write on one connection: the server
-# spreads them over its pooled PostgreSQL connections, so each pair's two
-# transactions run on two backends at the same moment.
+# Each pair's two activations must be in flight at the same moment. A psql
+# session holds the tenant's activation lock while both are sent on one
+# connection (the server gives them two pooled backends), and lets go only
+# once PostgreSQL shows both waiting for that lock: from then on the lock
+# alone decides which one wins.
+RACE_PSQL = w.env("LIAISON_TEST_PSQL").split() + ["-U", "postgres"]
+
+
+def race_sql(query):
+    p = subprocess.run(RACE_PSQL + ["-c", query], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("psql: %s" % p.stderr)
+    return p.stdout.strip()
+
+
+def race_wait(query, want):
+    """Polls query until it gives want (at most 30 s); returns what it gave last."""
+    deadline = time.monotonic() + 30
+    got = race_sql(query)
+    while got != want and time.monotonic() < deadline:
+        time.sleep(0.05)
+        got = race_sql(query)
+    return got
+
+
+race_tenant = race_sql("SELECT id FROM tenants WHERE slug = '%s'" % slug)
+race_key = "hashtextextended('liaison.charter.activation:' || %s, 0)" % race_tenant
+race_lock = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1"
+             " AND classid = ((%s >> 32) & 4294967295)::oid AND objid = (%s & 4294967295)::oid"
+             " AND granted = " % (race_key, race_key))
 sock = w.connect(int(w.env("LIAISON_TEST_PORT")), w.env("LIAISON_TEST_CA"))
 sock.sendall(w.hello())
 w.recv_frame(sock)
 sock.sendall(w.frame(2, "Authenticate", w.field_bytes(1, admin)))
 _, code, msg, _ = w.recv_frame(sock)
 check(code == 0, "raw connection authenticated (%s)" % msg)
-ids = {}
-burst = b""
-for i, cid in enumerate([cid for pair in drafts for cid in pair]):
-    ids[100 + i] = cid
-    burst += w.frame(100 + i, "ActivateCharter", w.field_varint(1, int(cid)))
-sock.sendall(burst)
-results = {}
-for _ in ids:
-    rid, code, msg, _ = w.recv_frame(sock)
-    results[ids[rid]] = w.CODES.get(code, str(code))
-sock.close()
 for country, (a, b) in zip(PAIRS, drafts):
-    outcome = sorted([results[a], results[b]])
+    holder = subprocess.Popen(RACE_PSQL, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              text=True)
+    holder.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(%s);\n" % race_key)
+    holder.stdin.flush()
+    held = race_wait(race_lock + "true", "1")
+    sock.sendall(w.frame(100, "ActivateCharter", w.field_varint(1, int(a))) +
+                 w.frame(101, "ActivateCharter", w.field_varint(1, int(b))))
+    waiting = race_wait(race_lock + "false", "2")
+    holder.stdin.write("COMMIT;\n")
+    holder.stdin.close()
+    holder.wait()
+    check(held == "1" and waiting == "2",
+          "%s: both activations were in flight at once, waiting for the lock (%s)"
+          % (country, waiting))
+    results = {}
+    for _ in (a, b):
+        rid, code, msg, _ = w.recv_frame(sock)
+        results[rid] = w.CODES.get(code, str(code))
+    outcome = sorted(results.values())
     check(outcome == ["FAILED_PRECONDITION", "OK"],
           "%s: of two conflicting activations raced, exactly one wins (%s)" % (country, outcome))
+sock.close()
 
 # Activations in a tenant are serialized by one advisory lock: while another
-# session holds it, an activation waits.
-PSQL = w.env("LIAISON_TEST_PSQL").split()
-tenant_id = subprocess.run(PSQL + ["-U", "postgres", "-c",
-                                   "SELECT id FROM tenants WHERE slug = '%s'" % slug],
-                           capture_output=True, text=True).stdout.strip()
-holder = subprocess.Popen(PSQL + ["-U", "postgres", "-c",
-                                  "BEGIN; SELECT pg_advisory_xact_lock(hashtextextended("
-                                  "'liaison.charter.activation:' || %s, 0)); "
-                                  "SELECT pg_sleep(1.5); COMMIT;" % tenant_id],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-time.sleep(0.3)
+# session holds it, an activation waits, and goes on when it is released.
 d9 = must("CreateDistributor", {"fields": dict(VN, name="Lock test", country="SG",
                                                timeZone="Asia/Singapore")}, admin)["distributor"]
 ch = must("CreateCharterDraft", {"distributorId": d9["id"]}, admin)["charter"]
 must("AddCharterGrant", {"charterId": ch["id"], "grant": {
     "region": "SG", "allLines": True, "exclusive": True, "startsOn": "2026-01-01"}}, admin)
-t0 = time.monotonic()
-code, _ = call("ActivateCharter", {"id": ch["id"]}, admin)
-waited = time.monotonic() - t0
+holder = subprocess.Popen(RACE_PSQL, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+holder.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(%s);\n" % race_key)
+holder.stdin.flush()
+held = race_wait(race_lock + "true", "1")
+sock = w.connect(int(w.env("LIAISON_TEST_PORT")), w.env("LIAISON_TEST_CA"))
+sock.sendall(w.hello())
+w.recv_frame(sock)
+sock.sendall(w.frame(2, "Authenticate", w.field_bytes(1, admin)))
+w.recv_frame(sock)
+sock.sendall(w.frame(3, "ActivateCharter", w.field_varint(1, int(ch["id"]))))
+waiting = race_wait(race_lock + "false", "1")
+answered_early = bool(select.select([sock], [], [], 0)[0]) or sock.pending() > 0
+holder.stdin.write("COMMIT;\n")
+holder.stdin.close()
 holder.wait()
-check(code == "OK" and waited > 0.5,
-      "activation waits for the tenant's activation lock (%.2f s)" % waited)
+rid, code, msg, _ = w.recv_frame(sock)
+sock.close()
+check(held == "1" and waiting == "1" and not answered_early,
+      "an activation waits while another session holds the tenant's activation lock")
+check(rid == 3 and code == 0, "... and activates once the lock is released (%s)" % msg)
 
 if failures:
     print("charter: FAILED (%d)" % len(failures))

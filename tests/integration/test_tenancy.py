@@ -3,6 +3,7 @@
 the cross-tenant access matrix (every RPC of proto/liaison.proto), row-level
 security under the server's own database role, suspension, export and
 deletion, Argon2id hashes, stored token hashes and log-in throttling."""
+import base64
 import hashlib
 import json
 import os
@@ -277,11 +278,15 @@ for t in tables:
     pk = sql("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
              "AND a.attnum = i.indkey[0] WHERE i.indrelid = '%s'::regclass AND i.indisprimary" % t)
     check(pk == "tenant_id", "%s: tenant_id leads the primary key" % t)
+    # audit_log is append-only for liaisond: test_audit_append_only() below.
+    updatable = sql("SELECT has_table_privilege('liaison_app', '%s', 'UPDATE')" % t) == "t"
     for setting in ("", "SET liaison.tenant_id = %s;" % b_id):
         n = sql("%s SELECT count(*) FROM %s WHERE tenant_id = %s" % (setting, t, a_id),
                 role="liaison_app").splitlines()[-1]
         check(n == "0", "%s as liaison_app with tenant %s: 0 rows of the target" %
               (t, setting and "B" or "unset"))
+        if not updatable:
+            continue
         upd = sql("%s WITH u AS (UPDATE %s SET tenant_id = tenant_id WHERE tenant_id = %s "
                   "RETURNING 1) SELECT count(*) FROM u" % (setting, t, a_id),
                   role="liaison_app").splitlines()[-1]
@@ -355,22 +360,211 @@ code, _ = call("ResumeTenant", {"slug": A}, token=OPERATOR)
 code2, _ = call("WhoAmI", {}, token=manager)
 check(code == "OK" and code2 == "OK", "resumed tenant works again")
 
+# ---------------- the server's role and the functions that run as the owner ----------------
+def refused(query, role, what):
+    try:
+        sql(query, role=role)
+        return check(False, what)
+    except RuntimeError as e:
+        return check("permission denied" in str(e), what)
+
+
+def security_definer_paths():
+    """Every SECURITY DEFINER function outside PostgreSQL's own schemas, with
+    the search_path it pins (None when it pins none)."""
+    rows = sql("SELECT p.oid::regprocedure, coalesce((SELECT substr(c, 13) FROM "
+               "unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%'), '-') FROM pg_proc p "
+               "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prosecdef "
+               "AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1")
+    found = {}
+    for line in rows.splitlines():
+        name, path = line.split("|", 1)
+        found[name] = None if path == "-" else [
+            part.strip().strip('"') for part in path.split(",")]
+    return found
+
+
+def test_security_definer_search_paths():
+    found = security_definer_paths()
+    check("liaison_tenant_lookup(text)" in found and "liaison_tenant_delete(text,text,text,text)"
+          in found, "the SECURITY DEFINER functions are found in pg_proc (%s)" % sorted(found))
+    for name, path in sorted(found.items()):
+        check(path is not None and path[0] == "pg_catalog" and path[-1] == "pg_temp",
+              "%s pins search_path with pg_catalog first and pg_temp last (%s)" % (name, path))
+
+
+def test_lookup_ignores_temp_tables():
+    ghost = "ghost-" + RUN
+    # Readable by the function's owner, as an attacker would make it.
+    try:
+        got = sql("CREATE TEMP TABLE tenants (id bigint, slug text, status text); "
+                  "GRANT SELECT ON pg_temp.tenants TO PUBLIC; "
+                  "INSERT INTO tenants VALUES (424242, '%s', 'active'), (424243, '%s', 'active'); "
+                  "SELECT coalesce((SELECT string_agg(id::text, ',') FROM "
+                  "liaison_tenant_lookup('%s')), '') || '/' || "
+                  "(SELECT count(*) FROM liaison_tenant_lookup('%s'))"
+                  % (A, ghost, A, ghost), role="liaison_app").splitlines()[-1]
+    except RuntimeError as e:
+        got = str(e)
+    check(got == "%s/0" % a_id, "liaison_app's temporary table named tenants does not shadow the "
+          "real one in liaison_tenant_lookup (%s)" % got)
+
+
+def test_audit_append_only():
+    for table in ("audit_log", "platform_audit"):
+        refused("SET liaison.tenant_id = %s; UPDATE %s SET actor = 'forged' WHERE id > 0"
+                % (a_id, table), "liaison_app", "liaison_app may not UPDATE %s" % table)
+        refused("SET liaison.tenant_id = %s; DELETE FROM %s WHERE id < 0" % (a_id, table),
+                "liaison_app", "liaison_app may not DELETE from %s" % table)
+    refused("SET liaison.operator = 'on'; DELETE FROM tenants WHERE id < 0", "liaison_app",
+            "liaison_app may not DELETE tenants (it would take their audit log along)")
+    try:
+        sql("SELECT * FROM liaison_tenant_delete('%s', 'x', 'x', 'x')" % B, role="liaison_app")
+        check(False, "liaison_tenant_delete refuses a transaction that is not an operator's")
+    except RuntimeError as e:
+        check("only an operator" in str(e),
+              "liaison_tenant_delete refuses a transaction that is not an operator's")
+    check(sql("SELECT count(*) FROM tenants WHERE slug = '%s'" % B) == "1", "tenant B is still there")
+
+
+def test_cluster_closed_to_other_users():
+    """Only root and postgres reach the test cluster: its socket directory is
+    closed and it authenticates by peer, never trust."""
+    stranger = list(PSQL)
+    stranger[stranger.index("postgres")] = "nobody"
+    for role in ("postgres", "liaison", "liaison_app"):
+        p = subprocess.run(stranger + ["-U", role, "-c", "SELECT 1"], capture_output=True,
+                           text=True)
+        check(p.returncode != 0 and "1" not in p.stdout,
+              "local user nobody cannot connect as %s (%s)" % (role, p.stderr.strip()[:100]))
+    methods = sql("SELECT string_agg(DISTINCT auth_method, ',') FROM pg_hba_file_rules")
+    check("trust" not in methods.split(","), "no pg_hba rule trusts anyone (%s)" % methods)
+
+
+def export_rows(path):
+    return [json.loads(line) for line in open(path)]
+
+
+def export_counts(rows):
+    counts = {}
+    for row in rows:
+        counts[row["table"]] = counts.get(row["table"], 0) + 1
+    return counts
+
+
+def check_export_complete(counts, what):
+    for t in tables + ["tenants"]:
+        col = "id" if t == "tenants" else "tenant_id"
+        n = int(sql("SELECT count(*) FROM %s WHERE %s = %s" % (t, col, a_id)))
+        check(counts.get(t, 0) == n, "%s has every %s row (%d of %d)" % (what, t,
+                                                                          counts.get(t, 0), n))
+
+
+def export_audit(slug):
+    """Export actions recorded for slug: (platform audit, the tenant's own log)."""
+    platform = sql("SELECT string_agg(action, ',' ORDER BY id) FROM platform_audit "
+                   "WHERE tenant_slug = '%s' AND action LIKE 'tenant.export%%'" % slug)
+    tenant = sql("SELECT string_agg(a.action, ',' ORDER BY a.id) FROM audit_log a JOIN tenants t "
+                 "ON t.id = a.tenant_id WHERE t.slug = '%s' AND a.action LIKE 'tenant.export%%'"
+                 % slug)
+    return platform.split(",") if platform else [], tenant.split(",") if tenant else []
+
+
+def test_export():
+    plain_file = os.path.join(w.env("LIAISON_TEST_DIR"), "export-%s.jsonl" % A)
+    code, _ = cli("admin", "tenant", "export", A, "--output", plain_file, token=OPERATOR)
+    check(code == "OK", "export runs")
+    check(os.stat(plain_file).st_mode & 0o077 == 0, "the export file is for its owner only")
+    plain = export_rows(plain_file)
+    check_export_complete(export_counts(plain), "default export")
+    leaked = sorted({"%s.%s" % (r["table"], k) for r in plain for k in r["row"]
+                     if k.endswith("_hash")})
+    check(not leaked, "a default export carries no password or token hash (%s)" % leaked)
+    check(any(r["table"] == "users" and r["row"].get("email") == "manager@a.example"
+              for r in plain), "a default export still carries the users")
+    check(export_audit(A) == (["tenant.export"], ["tenant.export"]),
+          "the export is in the platform audit and the tenant's audit log (%s)"
+          % (export_audit(A),))
+
+    secret_file = os.path.join(w.env("LIAISON_TEST_DIR"), "export-secrets-%s.jsonl" % A)
+    code, _ = cli("admin", "tenant", "export", A, "--include-secrets", "--output", secret_file,
+                  token=OPERATOR)
+    check(code == "OK", "export with --include-secrets runs")
+    full = export_rows(secret_file)
+    check_export_complete(export_counts(full), "export with secrets")
+    got = sorted(r["row"].get("password_hash", "") for r in full if r["table"] == "users")
+    want = sorted(sql("SELECT password_hash FROM users WHERE tenant_id = %s" % a_id).split())
+    check(got == want and all(h.startswith("$argon2id$") for h in got),
+          "an export with secrets carries every password hash (%d)" % len(got))
+    got = sorted(r["row"].get("token_hash", "") for r in full if r["table"] == "sessions")
+    want = sorted(sql("SELECT '\\x' || encode(token_hash, 'hex') FROM sessions WHERE tenant_id = %s"
+                      % a_id).split())
+    check(got == want and len(got) > 0,
+          "an export with secrets carries every session and token hash (%d)" % len(got))
+    check(export_audit(A) == (["tenant.export", "tenant.export_with_secrets"],
+                              ["tenant.export", "tenant.export_with_secrets"]),
+          "the export with secrets is recorded as such (%s)" % (export_audit(A),))
+
+    # Many pages, one audit row; a cursor is bound to its export's options.
+    pages, rows, cursor, last_cursor = 0, 0, "", ""
+    while True:
+        code, out = call("ExportTenant", {"slug": A, "page": {"pageSize": 7, "cursor": cursor}},
+                         token=OPERATOR)
+        if not check(code == "OK", "export page %d" % (pages + 1)):
+            break
+        pages += 1
+        rows += len(out.get("rows", []))
+        cursor = out.get("page", {}).get("nextCursor", "")
+        if not cursor:
+            break
+        last_cursor = cursor
+    check(pages > 3, "the paged export took several pages (%d)" % pages)
+    check(rows == sum(export_counts(plain).values()) + 2,
+          "the pages hold every row, the two later exports' audit rows included (%d)" % rows)
+    check(export_audit(A)[0] == ["tenant.export", "tenant.export_with_secrets", "tenant.export"],
+          "a paged export is recorded once, not once per page (%s)" % (export_audit(A)[0],))
+    code, out = call("ExportTenant", {"slug": A, "includeSecrets": True,
+                                      "page": {"pageSize": 7, "cursor": last_cursor}},
+                     token=OPERATOR)
+    check(code == "INVALID_ARGUMENT" and violation_field(out) == "page.cursor",
+          "a cursor of an export without secrets does not continue with secrets (%s)" % code)
+    code, out = call("ExportTenant", {"slug": B, "page": {"pageSize": 7, "cursor": last_cursor}},
+                     token=OPERATOR)
+    check(code == "INVALID_ARGUMENT", "a cursor of tenant A's export does not page tenant B")
+    forged = base64.urlsafe_b64encode(b"exp:1/audit_log/0").rstrip(b"=").decode()
+    code, out = call("ExportTenant", {"slug": A, "page": {"cursor": forged}}, token=OPERATOR)
+    check(code == "INVALID_ARGUMENT", "a made-up cursor does not skip the export's record")
+    check(len(export_audit(A)[0]) == 3, "refused pages record nothing")
+
+
+def violation_field(out):
+    v = out.get("violations", []) if isinstance(out, dict) else []
+    return v[0].get("field") if v else None
+
+
+def test_delete():
+    code, _ = call("DeleteTenant", {"slug": A, "confirm": "wrong"}, token=OPERATOR)
+    check(code == "INVALID_ARGUMENT", "delete without the right confirmation is refused")
+    unknown = "unknown-" + RUN
+    code, _ = call("DeleteTenant", {"slug": unknown, "confirm": unknown}, token=OPERATOR)
+    check(code == "NOT_FOUND", "deleting an unknown tenant: NOT_FOUND")
+    check(sql("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s'" % unknown) == "0",
+          "deleting an unknown tenant writes no platform audit row")
+    code, _ = cli("admin", "tenant", "delete", A, "--confirm", A, token=OPERATOR)
+    check(code == "OK", "operator deletes tenant A")
+    check(sql("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s' "
+              "AND action = 'tenant.delete' AND actor LIKE 'operator:%%'" % A) == "1",
+          "the deletion is in the platform audit once")
+
+
+test_security_definer_search_paths()
+test_lookup_ignores_temp_tables()
+test_audit_append_only()
+test_cluster_closed_to_other_users()
+
 # ---------------- export, then delete ----------------
-export_file = os.path.join(w.env("LIAISON_TEST_DIR"), "export-%s.jsonl" % A)
-code, _ = cli("admin", "tenant", "export", A, "--output", export_file, token=OPERATOR)
-check(code == "OK", "export runs")
-exported = {}
-for line in open(export_file):
-    row = json.loads(line)
-    exported[row["table"]] = exported.get(row["table"], 0) + 1
-for t in tables + ["tenants"]:
-    col = "id" if t == "tenants" else "tenant_id"
-    n = int(sql("SELECT count(*) FROM %s WHERE %s = %s" % (t, col, a_id)))
-    check(exported.get(t, 0) == n, "export has every %s row (%d of %d)" % (t, exported.get(t, 0), n))
-code, _ = call("DeleteTenant", {"slug": A, "confirm": "wrong"}, token=OPERATOR)
-check(code == "INVALID_ARGUMENT", "delete without the right confirmation is refused")
-code, _ = cli("admin", "tenant", "delete", A, "--confirm", A, token=OPERATOR)
-check(code == "OK", "operator deletes tenant A")
+test_export()
+test_delete()
 for t in tables:
     n = sql("SELECT count(*) FROM %s WHERE tenant_id = %s" % (t, a_id))
     check(n == "0", "no %s row of the deleted tenant is left" % t)

@@ -84,6 +84,8 @@ query = " UNION ALL ".join(
     for i, (_, a, b, _) in enumerate(CASES))
 p = subprocess.run(PSQL + ["-U", "liaison_app", "-c", query + " ORDER BY 1"],
                    capture_output=True, text=True)
+if p.returncode != 0:
+    sys.exit("psql: " + p.stderr)
 got = dict(line.split("|") for line in p.stdout.split())
 for i, (name, _, _, want) in enumerate(CASES):
     ok = (got.get(str(i)) == "t") == want
