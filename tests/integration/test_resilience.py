@@ -174,6 +174,35 @@ try:
           "the connection goes on after a deadline")
     s.close()
 
+    # ---- identity changes on one connection (protocol document) ----
+    def whoami_tenant(sock, rid):
+        sock.sendall(w.frame(rid, "WhoAmI"))
+        got, code, msg, payload = w.recv_frame(sock)
+        tenant = ""
+        for num, _, v in w.parse_fields(payload):
+            if num == 1:
+                for inum, _, iv in w.parse_fields(v):
+                    if inum == 2:
+                        tenant = iv.decode()
+        return code, tenant
+
+    s = srv.session(admin_a)
+    s.sendall(w.frame(20, "Authenticate", w.field_bytes(1, "lts_1_not-a-real-token")))
+    check(w.recv_frame(s)[1] == UNAUTHENTICATED, "a failed re-authentication is refused")
+    check(whoami_tenant(s, 21) == (0, slug_a), "... and the connection keeps its identity")
+    s.sendall(w.frame(22, "Authenticate", w.field_bytes(1, admin_b)))
+    check(w.recv_frame(s)[1] == 0, "re-authentication as another tenant's user succeeds")
+    check(whoami_tenant(s, 23) == (0, slug_b), "... and switches the connection's identity")
+    s.sendall(w.frame(24, "Logout"))
+    check(w.recv_frame(s)[1] == 0, "Logout")
+    code, _ = whoami_tenant(s, 25)
+    check(code != 0, "after Logout the connection has no identity (%d)" % code)
+    s.close()
+    code, _ = srv.cli("call", "WhoAmI", "{}", token=admin_b)
+    check(code == "UNAUTHENTICATED", "Logout revoked that log-in session (%s)" % code)
+    admin_b = srv.must("Login", {"tenant": slug_b, "email": "admin@resil-b.example",
+                                 "password": PASSWORD}, None)["token"]
+
     # ---- item 5: a waiting activation holds up no other tenant's reads ----
     VN = {"country": "VN", "languages": ["vi"], "timeZone": "Asia/Ho_Chi_Minh",
           "businessHoursStart": "08:00", "businessHoursEnd": "17:00", "workDays": [1, 2, 3]}
