@@ -1,149 +1,36 @@
 /*
- * authz.c - the RPC permission table.
+ * authz.c - whether a caller is one of those a method admits.
  */
 #include "authz.h"
 
-#include <string.h>
-
 #include "liaison.pb-c.h"
-
-#define ANON (1u << 0)
-#define OPERATOR (1u << 1)
-#define ADMIN (1u << 2)
-#define MANAGER (1u << 3)
-#define DISTRIBUTOR (1u << 4)
-#define AUDITOR (1u << 5)
-#define USERS (ADMIN | MANAGER | DISTRIBUTOR | AUDITOR)
-#define ANYONE (ANON | OPERATOR | USERS)
-
-struct authz_rule {
-    const char *method;
-    unsigned who;
-};
-
-static const struct authz_rule rules[] = {
-    {"Hello", ANYONE},
-    {"Ping", ANYONE},
-    {"GetHealth", ANYONE},
-    {"ListMigrations", OPERATOR},
-    {"Login", ANYONE},
-    {"Authenticate", ANYONE},
-    {"Logout", OPERATOR | USERS},
-    {"WhoAmI", OPERATOR | USERS},
-    {"CreateTenant", OPERATOR},
-    {"ListTenants", OPERATOR},
-    {"GetTenant", OPERATOR},
-    {"SuspendTenant", OPERATOR},
-    {"ResumeTenant", OPERATOR},
-    {"ExportTenant", OPERATOR},
-    {"DeleteTenant", OPERATOR},
-    {"CreateUser", ADMIN},
-    {"ListUsers", ADMIN | AUDITOR},
-    {"DisableUser", ADMIN},
-    {"EnableUser", ADMIN},
-    {"ChangePassword", USERS},
-    {"ResetPassword", ADMIN},
-    {"CreateApiToken", ADMIN},
-    {"ListApiTokens", ADMIN | AUDITOR},
-    {"RevokeApiToken", ADMIN},
-    {"ListAuditLog", ADMIN | AUDITOR},
-    {"CreateProductLine", ADMIN},
-    {"ListProductLines", USERS},
-    {"UpdateProductLine", ADMIN},
-    {"RetireProductLine", ADMIN},
-    {"CreateProduct", ADMIN},
-    {"ListProducts", USERS},
-    {"UpdateProduct", ADMIN},
-    {"RetireProduct", ADMIN},
-    {"CreateDistributor", ADMIN},
-    {"ListDistributors", USERS},
-    {"GetDistributor", USERS},
-    {"UpdateDistributor", ADMIN | MANAGER},
-    {"SetDistributorStatus", ADMIN | MANAGER},
-    {"AssignAccountManager", ADMIN},
-    {"CreateContact", ADMIN | MANAGER},
-    {"ListContacts", USERS},
-    {"UpdateContact", ADMIN | MANAGER},
-    {"RemoveContact", ADMIN | MANAGER},
-    {"CreateCharterDraft", ADMIN | MANAGER},
-    {"SetCharterTerms", ADMIN | MANAGER},
-    {"AddCharterGrant", ADMIN | MANAGER},
-    {"RemoveCharterGrant", ADMIN | MANAGER},
-    {"AddCarveOut", ADMIN | MANAGER},
-    {"SetCommitment", ADMIN | MANAGER},
-    {"DeclareCompetingLine", ADMIN | MANAGER},
-    {"CheckCharter", ADMIN | MANAGER | AUDITOR},
-    {"ActivateCharter", ADMIN | MANAGER},
-    {"GetCharter", USERS},
-    {"ListCharterVersions", USERS},
-};
-
-#define N_RULES (sizeof rules / sizeof rules[0])
-
-/* Each service method's rule, by the method's descriptor index. */
-static const struct authz_rule *by_index[N_RULES];
-
-static const struct authz_rule *authz_lookup(const char *method)
-{
-    for (size_t i = 0; i < N_RULES; i++)
-        if (!strcmp(rules[i].method, method))
-            return &rules[i];
-    return NULL;
-}
-
-static const struct authz_rule *authz_find(const char *method)
-{
-    const ProtobufCMethodDescriptor *md =
-        protobuf_c_service_descriptor_get_method_by_name(&liaison__v1__liaison__descriptor, method);
-    return md ? by_index[md - liaison__v1__liaison__descriptor.methods] : NULL;
-}
-
-int authz_init(char *err, size_t errlen)
-{
-    const ProtobufCServiceDescriptor *svc = &liaison__v1__liaison__descriptor;
-    for (unsigned i = 0; i < svc->n_methods; i++) {
-        const struct authz_rule *r = authz_lookup(svc->methods[i].name);
-        if (!r) {
-            snprintf(err, errlen, "method %s has no permission rule", svc->methods[i].name);
-            return -1;
-        }
-        if (i < N_RULES)
-            by_index[i] = r;
-    }
-    if (N_RULES != svc->n_methods) {
-        snprintf(err, errlen, "permission rules name methods the service does not have");
-        return -1;
-    }
-    return 0;
-}
 
 static unsigned authz_bit(const struct identity *id)
 {
     if (id->kind == IDENTITY_OPERATOR)
-        return OPERATOR;
+        return AUTHZ_OPERATOR;
     if (id->kind != IDENTITY_USER)
-        return ANON;
+        return AUTHZ_ANON;
     switch (id->role) {
     case LIAISON__V1__ROLE__ROLE_TENANT_ADMIN:
-        return ADMIN;
+        return AUTHZ_ADMIN;
     case LIAISON__V1__ROLE__ROLE_MANAGER:
-        return MANAGER;
+        return AUTHZ_MANAGER;
     case LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER:
-        return DISTRIBUTOR;
+        return AUTHZ_DISTRIBUTOR;
     case LIAISON__V1__ROLE__ROLE_AUDITOR:
-        return AUDITOR;
+        return AUTHZ_AUDITOR;
     default:
         return 0;
     }
 }
 
-int authz_check(const char *method, const struct identity *id, const char **why)
+int authz_check(unsigned who, const struct identity *id, const char **why)
 {
-    const struct authz_rule *r = authz_find(method);
     unsigned bit = authz_bit(id);
-    if (r && (r->who & bit))
+    if (who & bit)
         return 0;
-    if (bit == ANON) {
+    if (bit == AUTHZ_ANON) {
         *why = "authenticate first (Login or Authenticate)";
         return LIAISON__V1__CODE__UNAUTHENTICATED;
     }
@@ -151,28 +38,33 @@ int authz_check(const char *method, const struct identity *id, const char **why)
     return LIAISON__V1__CODE__PERMISSION_DENIED;
 }
 
-void authz_print_table(FILE *out)
+static const struct {
+    unsigned bit;
+    const char *name;
+} authz_columns[] = {{AUTHZ_ANON, "anonymous"},
+                     {AUTHZ_OPERATOR, "operator"},
+                     {AUTHZ_ADMIN, "tenant_admin"},
+                     {AUTHZ_MANAGER, "manager"},
+                     {AUTHZ_DISTRIBUTOR, "distributor_user"},
+                     {AUTHZ_AUDITOR, "auditor"}};
+
+#define N_COLUMNS (sizeof authz_columns / sizeof authz_columns[0])
+
+void authz_print_header(FILE *out)
 {
-    static const struct {
-        unsigned bit;
-        const char *name;
-    } cols[] = {{ANON, "anonymous"},
-                {OPERATOR, "operator"},
-                {ADMIN, "tenant_admin"},
-                {MANAGER, "manager"},
-                {DISTRIBUTOR, "distributor_user"},
-                {AUDITOR, "auditor"}};
     fprintf(out, "| method |");
-    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
-        fprintf(out, " %s |", cols[c].name);
+    for (size_t c = 0; c < N_COLUMNS; c++)
+        fprintf(out, " %s |", authz_columns[c].name);
     fprintf(out, "\n|---|");
-    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
+    for (size_t c = 0; c < N_COLUMNS; c++)
         fprintf(out, "---|");
     fprintf(out, "\n");
-    for (size_t i = 0; i < N_RULES; i++) {
-        fprintf(out, "| %s |", rules[i].method);
-        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
-            fprintf(out, " %s |", rules[i].who & cols[c].bit ? "yes" : "");
-        fprintf(out, "\n");
-    }
+}
+
+void authz_print_row(FILE *out, const char *method, unsigned who)
+{
+    fprintf(out, "| %s |", method);
+    for (size_t c = 0; c < N_COLUMNS; c++)
+        fprintf(out, " %s |", who & authz_columns[c].bit ? "yes" : "");
+    fprintf(out, "\n");
 }

@@ -1,8 +1,10 @@
 /*
- * authz.h - the one place that says who may call which RPC. Row-level
- * limits (a distributor user reaches only its own distributor's rows, a
- * tenant only its own rows) are applied by each handler's SQL and, as a
- * second wall, by PostgreSQL row-level security.
+ * authz.h - who may call an RPC: each method's set of callers, as a mask of
+ * the bits below, is stated in methods.h, the one table of RPCs; this file
+ * decides whether an identity is in that set. Row-level limits (a
+ * distributor user reaches only its own distributor's rows, a tenant only
+ * its own rows) are applied by each handler's SQL and, as a second wall,
+ * by PostgreSQL row-level security.
  */
 #ifndef LIAISON_AUTHZ_H
 #define LIAISON_AUTHZ_H
@@ -11,16 +13,23 @@
 
 #include "auth.h"
 
-/* Checks the table covers exactly the service's methods. 0 or -1 (err set). */
-int authz_init(char *err, size_t errlen);
+#define AUTHZ_ANON (1u << 0)
+#define AUTHZ_OPERATOR (1u << 1)
+#define AUTHZ_ADMIN (1u << 2)
+#define AUTHZ_MANAGER (1u << 3)
+#define AUTHZ_DISTRIBUTOR (1u << 4)
+#define AUTHZ_AUDITOR (1u << 5)
+#define AUTHZ_USERS (AUTHZ_ADMIN | AUTHZ_MANAGER | AUTHZ_DISTRIBUTOR | AUTHZ_AUDITOR)
+#define AUTHZ_ANYONE (AUTHZ_ANON | AUTHZ_OPERATOR | AUTHZ_USERS)
 
 /*
- * 0 when id may call method; otherwise UNAUTHENTICATED (no identity and the
+ * 0 when id is one of who; otherwise UNAUTHENTICATED (no identity and the
  * method needs one) or PERMISSION_DENIED, with *why for the caller.
  */
-int authz_check(const char *method, const struct identity *id, const char **why);
+int authz_check(unsigned who, const struct identity *id, const char **why);
 
-/* Writes the table as Markdown (liaisond rpc-table). */
-void authz_print_table(FILE *out);
+/* The Markdown table's header, then one row per method (liaisond rpc-table). */
+void authz_print_header(FILE *out);
+void authz_print_row(FILE *out, const char *method, unsigned who);
 
 #endif

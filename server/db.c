@@ -88,11 +88,35 @@ struct db_pool {
 static struct db_stmt *db_stmts[DB_MAX_STMTS];
 static int db_nstmts;
 
+/* The highest $N placeholder in sql (0 for none). */
+static int db_max_placeholder(const char *sql)
+{
+    int max = 0;
+    for (const char *p = sql; (p = strchr(p, '$')) != NULL;) {
+        char *end;
+        long v = strtol(++p, &end, 10);
+        if (end != p && v > max && v <= DB_MAX_PARAMS + 1)
+            max = (int)v;
+        else if (end != p && v > DB_MAX_PARAMS)
+            max = DB_MAX_PARAMS + 1;
+        p = end;
+    }
+    return max;
+}
+
 int db_register(struct db_stmt *const *stmts, int n)
 {
     for (int i = 0; i < n; i++) {
         if (db_nstmts == DB_MAX_STMTS)
             return -1;
+        /* A statement whose placeholders and declared count disagree fails at start-up, not in use.
+         */
+        if (stmts[i]->nparams < 0 || stmts[i]->nparams > DB_MAX_PARAMS ||
+            db_max_placeholder(stmts[i]->sql) != stmts[i]->nparams) {
+            log_event(LOG_ERROR, "statement parameters do not match its placeholders",
+                      "declared=%d sql=\"%.120s\"", stmts[i]->nparams, stmts[i]->sql);
+            return -1;
+        }
         stmts[i]->index = db_nstmts;
         db_stmts[db_nstmts++] = stmts[i];
     }

@@ -112,7 +112,11 @@ struct db_options {
     int timeout_ms;
 };
 
-/* Registers statements before any pool exists; returns -1 past DB_MAX_STMTS. */
+/*
+ * Registers statements before any pool exists; returns -1 past DB_MAX_STMTS,
+ * or (logged) for a statement whose highest $N is not its nparams or whose
+ * nparams passes DB_MAX_PARAMS.
+ */
 int db_register(struct db_stmt *const *stmts, int n);
 
 /* Writes every registered statement, one per line (for the benchmark). */

@@ -10,80 +10,18 @@
 
 #include "authz.h"
 #include "conn.h"
+#include "credential.h"
 #include "frame.h"
 #include "log.h"
-#include "rpc_audit.h"
-#include "rpc_auth.h"
-#include "rpc_catalog.h"
-#include "rpc_charter.h"
-#include "rpc_distributor.h"
-#include "rpc_system.h"
-#include "rpc_tenant.h"
-#include "rpc_token.h"
-#include "rpc_user.h"
+#include "methods.h"
+#include "tls.h"
 #include "wire.h"
 #include "worker.h"
 
-/*
- * Every RPC, by the name it has in proto/liaison.proto, and whether it only
- * reads (its transactions may then share one with other callers' reads).
- */
-static struct rpc_method methods[] = {
-    {"Hello", rpc_hello, false, NULL},
-    {"Ping", rpc_ping, false, NULL},
-    {"GetHealth", rpc_get_health, false, NULL},
-    {"ListMigrations", rpc_list_migrations, false, NULL},
-    {"Login", rpc_login, false, NULL},
-    {"Authenticate", rpc_authenticate, false, NULL},
-    {"Logout", rpc_logout, false, NULL},
-    {"WhoAmI", rpc_whoami, true, NULL},
-    {"CreateTenant", rpc_create_tenant, false, NULL},
-    {"ListTenants", rpc_list_tenants, true, NULL},
-    {"GetTenant", rpc_get_tenant, true, NULL},
-    {"SuspendTenant", rpc_suspend_tenant, false, NULL},
-    {"ResumeTenant", rpc_resume_tenant, false, NULL},
-    {"ExportTenant", rpc_export_tenant, false, NULL},
-    {"DeleteTenant", rpc_delete_tenant, false, NULL},
-    {"CreateUser", rpc_create_user, false, NULL},
-    {"ListUsers", rpc_list_users, true, NULL},
-    {"DisableUser", rpc_disable_user, false, NULL},
-    {"EnableUser", rpc_enable_user, false, NULL},
-    {"ChangePassword", rpc_change_password, false, NULL},
-    {"ResetPassword", rpc_reset_password, false, NULL},
-    {"CreateApiToken", rpc_create_api_token, false, NULL},
-    {"ListApiTokens", rpc_list_api_tokens, true, NULL},
-    {"RevokeApiToken", rpc_revoke_api_token, false, NULL},
-    {"ListAuditLog", rpc_list_audit_log, true, NULL},
-    {"CreateProductLine", rpc_create_product_line, false, NULL},
-    {"ListProductLines", rpc_list_product_lines, true, NULL},
-    {"UpdateProductLine", rpc_update_product_line, false, NULL},
-    {"RetireProductLine", rpc_retire_product_line, false, NULL},
-    {"CreateProduct", rpc_create_product, false, NULL},
-    {"ListProducts", rpc_list_products, true, NULL},
-    {"UpdateProduct", rpc_update_product, false, NULL},
-    {"RetireProduct", rpc_retire_product, false, NULL},
-    {"CreateDistributor", rpc_create_distributor, false, NULL},
-    {"ListDistributors", rpc_list_distributors, true, NULL},
-    {"GetDistributor", rpc_get_distributor, true, NULL},
-    {"UpdateDistributor", rpc_update_distributor, false, NULL},
-    {"SetDistributorStatus", rpc_set_distributor_status, false, NULL},
-    {"AssignAccountManager", rpc_assign_account_manager, false, NULL},
-    {"CreateContact", rpc_create_contact, false, NULL},
-    {"ListContacts", rpc_list_contacts, true, NULL},
-    {"UpdateContact", rpc_update_contact, false, NULL},
-    {"RemoveContact", rpc_remove_contact, false, NULL},
-    {"CreateCharterDraft", rpc_create_charter_draft, false, NULL},
-    {"SetCharterTerms", rpc_set_charter_terms, false, NULL},
-    {"AddCharterGrant", rpc_add_charter_grant, false, NULL},
-    {"RemoveCharterGrant", rpc_remove_charter_grant, false, NULL},
-    {"AddCarveOut", rpc_add_carve_out, false, NULL},
-    {"SetCommitment", rpc_set_commitment, false, NULL},
-    {"DeclareCompetingLine", rpc_declare_competing_line, false, NULL},
-    {"CheckCharter", rpc_check_charter, true, NULL},
-    {"ActivateCharter", rpc_activate_charter, false, NULL},
-    {"GetCharter", rpc_get_charter, true, NULL},
-    {"ListCharterVersions", rpc_list_charter_versions, true, NULL},
-};
+#define RPC_ROW(name, handler, who, reads) {#name, handler, who, reads, NULL},
+
+/* The one table of RPCs (methods.h); descriptors are filled by dispatch_init. */
+static struct rpc_method methods[] = {RPC_METHODS(RPC_ROW)};
 
 #define N_METHODS (sizeof methods / sizeof methods[0])
 
@@ -119,13 +57,13 @@ int dispatch_init(char *err, size_t errlen)
                  (size_t)N_METHODS);
         return -1;
     }
-    if (authz_init(err, errlen) < 0)
-        return -1;
-    if (rpc_system_register() < 0 || rpc_auth_register() < 0 || rpc_tenant_register() < 0 ||
-        rpc_user_register() < 0 || rpc_token_register() < 0 || rpc_audit_register() < 0 ||
-        rpc_catalog_register() < 0 || rpc_distributor_register() < 0 ||
+    if (credential_register() < 0 || rpc_system_register() < 0 || rpc_auth_register() < 0 ||
+        rpc_tenant_register() < 0 || rpc_user_register() < 0 || rpc_token_register() < 0 ||
+        rpc_audit_register() < 0 || rpc_catalog_register() < 0 || rpc_distributor_register() < 0 ||
         rpc_charter_register() < 0) {
-        snprintf(err, errlen, "too many prepared statements");
+        snprintf(err, errlen,
+                 "too many prepared statements, or one whose parameters do not "
+                 "match its placeholders (see the log)");
         return -1;
     }
     return 0;
@@ -474,7 +412,7 @@ void request_submit(struct request *r, db_done_cb done)
      */
     r->txn.flags =
         (r->txn.flags & DB_TXN_ALONE) |
-        (r->method->read_only && r->who.kind == IDENTITY_USER && auth_txn_checks_user(&r->txn)
+        (r->method->read_only && r->who.kind == IDENTITY_USER && credential_txn_checks_user(&r->txn)
              ? DB_TXN_BATCH | DB_TXN_SHARED_FIRST
              : 0);
     if (request_out_of_memory(r))
@@ -524,6 +462,48 @@ bool request_fail_raised(struct request *r, int code)
     return false;
 }
 
+void request_connection_ready(struct request *r, uint32_t *max_frame, uint32_t *max_in_flight)
+{
+    struct conn *c = r->conn;
+    *max_frame = *max_in_flight = 0;
+    if (!c)
+        return;
+    conn_ready(c);
+    *max_frame = conn_max_frame(c);
+    *max_in_flight = (uint32_t)conn_max_in_flight(c);
+}
+
+void request_fail_and_close(struct request *r, Liaison__V1__Status *st)
+{
+    struct conn *c = r->conn;
+    request_fail_status(r, st);
+    /* The answer is encrypted and queued: the connection outlives r until it is written. */
+    if (c)
+        conn_end(c);
+}
+
+void request_bind_identity(struct request *r, const struct identity *who)
+{
+    r->who = *who;
+    if (r->conn) {
+        r->conn->who = *who;
+        r->conn->authenticated = true;
+    }
+}
+
+void request_unbind_identity(struct request *r)
+{
+    if (r->conn) {
+        memset(&r->conn->who, 0, sizeof r->conn->who);
+        r->conn->authenticated = false;
+    }
+}
+
+bool request_operator_certificate(struct request *r, char *cn, size_t cap)
+{
+    return r->conn && tls_peer_operator(r->conn->ssl, cn, cap);
+}
+
 void request_fail_db(struct request *r, int code, const char *detail)
 {
     const char *msg;
@@ -571,6 +551,13 @@ void request_fail_status(struct request *r, Liaison__V1__Status *st)
 {
     request_send(r, st, NULL);
     request_end(r, (int)st->code);
+}
+
+void dispatch_print_permissions(FILE *out)
+{
+    authz_print_header(out);
+    for (size_t i = 0; i < N_METHODS; i++)
+        authz_print_row(out, methods[i].name, methods[i].who);
 }
 
 void dispatch_detach(struct conn *c)
@@ -663,7 +650,7 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
             request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT, why);
         return;
     }
-    int denied = authz_check(r->method->name, &r->who, &why);
+    int denied = authz_check(r->method->who, &r->who, &why);
     if (denied) {
         request_fail(r, denied, why);
         return;

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <protobuf-c/protobuf-c.h>
 
@@ -26,9 +27,11 @@ struct worker;
 struct request;
 typedef void (*rpc_handler)(struct request *r);
 
+/* One row of the method table (methods.h). */
 struct rpc_method {
     const char *name;
     rpc_handler handler;
+    unsigned who;                          /* AUTHZ_* bits of those who may call it */
     bool read_only;                        /* changes nothing, logs nothing */
     const ProtobufCMethodDescriptor *desc; /* filled by dispatch_init */
 };
@@ -71,11 +74,41 @@ struct request {
  */
 int dispatch_init(char *err, size_t errlen);
 
+/* Writes who may call each RPC as Markdown (liaisond rpc-table). */
+void dispatch_print_permissions(FILE *out);
+
 /* Handles one frame body received on c. */
 void dispatch_frame(struct conn *c, const uint8_t *body, size_t len);
 
 /* The connection is closing: its requests finish without answering. */
 void dispatch_detach(struct conn *c);
+
+/*
+ * What handlers may do to the connection a request came on; each does
+ * nothing once the connection is gone. Handlers reach the connection only
+ * through these.
+ */
+
+/* Hello succeeded: the connection takes requests; *max_frame and *max_in_flight are its limits. */
+void request_connection_ready(struct request *r, uint32_t *max_frame, uint32_t *max_in_flight);
+
+/* Answers with st, then ends the connection once the answer is out. */
+void request_fail_and_close(struct request *r, Liaison__V1__Status *st);
+
+/*
+ * The connection now acts as who (Login, Authenticate): requests after this
+ * one run as who, with the limits after authentication.
+ */
+void request_bind_identity(struct request *r, const struct identity *who);
+
+/* The connection forgets who it was (Logout): pre-authentication limits again. */
+void request_unbind_identity(struct request *r);
+
+/*
+ * True when the connection presented a client certificate from the
+ * operator CA; its common name goes to cn.
+ */
+bool request_operator_certificate(struct request *r, char *cn, size_t cap);
 
 /*
  * Answers OK with out (a message of the method's output type), or

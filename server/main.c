@@ -14,7 +14,6 @@
 #include <uv.h>
 
 #include "auth.h"
-#include "authz.h"
 #include "config.h"
 #include "db.h"
 #include "dispatch.h"
@@ -197,7 +196,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!strcmp(command, "rpc-table")) {
-        authz_print_table(stdout);
+        dispatch_print_permissions(stdout);
         return 0;
     }
     if (!strcmp(command, "statements")) {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "credential.h"
 #include "page.h"
-#include "rpc_auth.h"
 
 #define AUDIT_CURSOR "aud"
 
@@ -102,7 +102,7 @@ void rpc_list_audit_log(struct request *r)
         request_fail_field(r, "until", "an RFC 3339 time such as 2026-12-01T00:00:00Z");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_audit_list;
     s->values[0] = arena_strdup(&r->arena, after);

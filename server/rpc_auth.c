@@ -16,16 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
+#include "credential.h"
 #include "log.h"
-#include "tls.h"
 #include "worker.h"
 
 #define LOGIN_DELAY_STEP_MS 250
 #define LOGIN_DELAY_MAX_MS 2000
 
-static struct db_stmt q_auth_user = {"SELECT liaison_auth($1::bigint, $2::bigint)", 2, 0};
-static struct db_stmt q_auth_operator = {"SELECT liaison_auth_operator($1::bigint)", 1, 0};
 static struct db_stmt q_set_tenant = {"SELECT set_config('liaison.tenant_id', $1, true)", 1, 0};
 static struct db_stmt q_tenant_lookup = {"SELECT id, status FROM liaison_tenant_lookup($1)", 1, 0};
 static struct db_stmt q_throttle_check = {
@@ -87,32 +84,11 @@ static struct db_stmt q_nothing = {"SELECT 1", 0, 0};
 
 int rpc_auth_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_auth_user,         &q_auth_operator,    &q_set_tenant,
-                                     &q_tenant_lookup,     &q_throttle_check,   &q_user_by_email,
-                                     &q_throttle_fail,     &q_throttle_clear,   &q_session_create,
-                                     &q_operator_by_token, &q_operator_by_name, &q_session_by_token,
-                                     &q_session_revoke,    &q_nothing};
+    struct db_stmt *const stmts[] = {&q_set_tenant,       &q_tenant_lookup,     &q_throttle_check,
+                                     &q_user_by_email,    &q_throttle_fail,     &q_throttle_clear,
+                                     &q_session_create,   &q_operator_by_token, &q_operator_by_name,
+                                     &q_session_by_token, &q_session_revoke,    &q_nothing};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
-}
-
-int auth_txn_begin(struct request *r)
-{
-    struct db_step *s = &r->txn.steps[0];
-    if (r->who.kind == IDENTITY_OPERATOR) {
-        s->stmt = &q_auth_operator;
-        s->values[0] = request_printf(r, "%" PRId64, r->who.operator_id);
-    } else {
-        s->stmt = &q_auth_user;
-        s->values[0] = request_printf(r, "%" PRId64, r->who.tenant_id);
-        s->values[1] = request_printf(r, "%" PRId64, r->who.session_id);
-    }
-    r->txn.nsteps = 1;
-    return 1;
-}
-
-bool auth_txn_checks_user(const struct db_txn *txn)
-{
-    return txn->nsteps > 0 && txn->steps[0].stmt == &q_auth_user;
 }
 
 void auth_identity_pb(const struct identity *who, Liaison__V1__Identity *out)
@@ -131,16 +107,6 @@ void auth_identity_pb(const struct identity *who, Liaison__V1__Identity *out)
     out->user_id = (uint64_t)who->user_id;
     out->distributor_id = (uint64_t)who->distributor_id;
     out->sees_all_distributors = who->sees_all_distributors;
-}
-
-/* Binds the connection to who and lifts the pre-authentication limits. */
-static void auth_bind(struct request *r, const struct identity *who)
-{
-    r->who = *who;
-    if (r->conn) {
-        r->conn->who = *who;
-        r->conn->authenticated = true;
-    }
 }
 
 /* ---------- Login ---------- */
@@ -230,7 +196,7 @@ static void login_session_done(struct db_txn *txn, int code, const char *detail)
     }
     const PGresult *res = txn->results[2];
     l->who.session_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    auth_bind(r, &l->who);
+    request_bind_identity(r, &l->who);
     log_event(LOG_INFO, "logged in", "req=%s tenant=%s user=%" PRId64 " peer=%s", r->rid,
               l->who.tenant_slug, l->who.user_id, r->peer);
     Liaison__V1__LoginResponse out = LIAISON__V1__LOGIN_RESPONSE__INIT;
@@ -416,7 +382,7 @@ static void authenticate_operator_done(struct db_txn *txn, int code, const char 
     struct identity who = {.kind = IDENTITY_OPERATOR};
     who.operator_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     snprintf(who.actor, sizeof who.actor, "operator:%s", PQgetvalue(res, 0, 1));
-    auth_bind(r, &who);
+    request_bind_identity(r, &who);
     authenticate_reply(r);
 }
 
@@ -447,7 +413,7 @@ static void authenticate_session_done(struct db_txn *txn, int code, const char *
     snprintf(who.tenant_slug, sizeof who.tenant_slug, "%s", PQgetvalue(res, 0, 7));
     snprintf(who.actor, sizeof who.actor, "%s:%" PRId64 " %s", who.api_token ? "token" : "user",
              who.user_id, PQgetvalue(res, 0, 4));
-    auth_bind(r, &who);
+    request_bind_identity(r, &who);
     authenticate_reply(r);
 }
 
@@ -458,7 +424,7 @@ void rpc_authenticate(struct request *r)
     if (!in->token[0]) {
         /* No token: an operator's client certificate, if it verified. */
         char cn[128];
-        if (!r->conn || !tls_peer_operator(r->conn->ssl, cn, sizeof cn)) {
+        if (!request_operator_certificate(r, cn, sizeof cn)) {
             request_fail(r, LIAISON__V1__CODE__UNAUTHENTICATED,
                          "no token, and no operator client certificate");
             return;
@@ -497,14 +463,6 @@ void rpc_authenticate(struct request *r)
 
 /* ---------- Logout, WhoAmI ---------- */
 
-static void auth_unbind(struct request *r)
-{
-    if (r->conn) {
-        memset(&r->conn->who, 0, sizeof r->conn->who);
-        r->conn->authenticated = false;
-    }
-}
-
 static void logout_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
@@ -512,14 +470,14 @@ static void logout_done(struct db_txn *txn, int code, const char *detail)
         request_fail_db(r, code, detail);
         return;
     }
-    auth_unbind(r);
+    request_unbind_identity(r);
     Liaison__V1__LogoutResponse out = LIAISON__V1__LOGOUT_RESPONSE__INIT;
     request_reply(r, &out.base);
 }
 
 void rpc_logout(struct request *r)
 {
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     if (r->who.kind == IDENTITY_OPERATOR || r->who.api_token) {
         /*
          * Nothing to revoke: the connection forgets who it was, once the
@@ -554,7 +512,7 @@ static void whoami_done(struct db_txn *txn, int code, const char *detail)
 
 void rpc_whoami(struct request *r)
 {
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     r->txn.steps[n].stmt = &q_nothing;
     r->txn.nsteps = n + 1;
     request_submit(r, whoami_done);

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "credential.h"
 #include "page.h"
-#include "rpc_auth.h"
 
 #define LINE_COLS "id, code, name, retired_at IS NOT NULL"
 #define PRODUCT_COLS "id, sku, product_line_id, name, unit, moq, retired_at IS NOT NULL"
@@ -181,7 +181,7 @@ void rpc_create_product_line(struct request *r)
     }
     if (!name_ok(r, "name", in->name, 200))
         return;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_line_create;
     s->values[0] = in->code;
@@ -223,7 +223,7 @@ void rpc_list_product_lines(struct request *r)
                            "not a cursor from ListProductLines with these filters");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_line_list;
     s->values[0] = arena_strdup(&r->arena, after);
@@ -237,7 +237,7 @@ static void line_update(struct request *r, uint64_t id, const char *name, bool r
 {
     if (!request_check_id(r, "id", id))
         return;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_line_update;
     s->values[0] = request_printf(r, "%" PRIu64, id);
@@ -290,7 +290,7 @@ void rpc_create_product(struct request *r)
         request_fail_field(r, "moq", "too large");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_product_create;
     s->values[0] = in->sku;
@@ -343,7 +343,7 @@ void rpc_list_products(struct request *r)
         return;
     }
     char *line = request_printf(r, "%" PRIu64, in->product_line_id);
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     if (in->product_line_id) {
         r->txn.steps[n].stmt = &q_product_list_line;
         r->txn.steps[n].values[0] = line;
@@ -364,7 +364,7 @@ static void product_update(struct request *r, uint64_t id, const char *name, con
 {
     if (!request_check_id(r, "id", id))
         return;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_product_update;
     s->values[0] = request_printf(r, "%" PRIu64, id);

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "credential.h"
 #include "geo.h"
 #include "page.h"
 #include "rows.h"
-#include "rpc_auth.h"
 
 #define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
 #define RESOLVE "liaison_charter_resolve($1::bigint, $2::bigint, $3::int)"
@@ -462,7 +462,7 @@ static struct db_step *charter_edit(struct request *r, uint64_t id, const uint64
         return NULL;
     }
     r->state = e;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     if (lines_field) {
         r->txn.steps[n].stmt = &q_lines_ok;
         r->txn.steps[n].values[0] = rows_u64_array(&r->arena, lines, nlines);
@@ -500,7 +500,7 @@ void rpc_create_charter_draft(struct request *r)
     if (!request_check_id(r, "distributorId", in->distributor_id))
         return;
     char *dist = request_printf(r, "%" PRIu64, in->distributor_id);
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = r->txn.steps;
     s[n].stmt = &q_draft;
     s[n].values[0] = dist;
@@ -766,7 +766,7 @@ void rpc_check_charter(struct request *r)
     if (!request_check_id(r, "id", in->id))
         return;
     char *cid = request_printf(r, "%" PRIu64, in->id);
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = r->txn.steps;
     s[n].stmt = &q_row;
     s[n].values[0] = cid;
@@ -843,7 +843,7 @@ void rpc_activate_charter(struct request *r)
     if (!request_check_id(r, "id", in->id))
         return;
     char *cid = request_printf(r, "%" PRIu64, in->id);
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = r->txn.steps;
     s[n].stmt = &q_activation_lock;
     s[n + 1].stmt = &q_conflicts;
@@ -880,7 +880,7 @@ void rpc_get_charter(struct request *r)
         request_fail_field(r, "version", "out of range");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     charter_read_steps(r, n, "0", request_printf(r, "%" PRIu64, in->distributor_id),
                        request_printf(r, "%u", in->version));
     request_submit(r, get_done);
@@ -936,7 +936,7 @@ void rpc_list_charter_versions(struct request *r)
                            "not a cursor from ListCharterVersions for this distributor");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s[0].stmt = &q_versions_parent;
     s[0].values[0] = dist;

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "credential.h"
 #include "geo.h"
 #include "page.h"
 #include "rows.h"
-#include "rpc_auth.h"
 
 #define DIST_COLS                                                                                  \
     "d.id, d.name, d.country, array_to_json(d.languages)::text, d.time_zone,"                      \
@@ -284,7 +284,7 @@ void rpc_create_distributor(struct request *r)
         request_fail_field(r, "accountManagerId", "out of range");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_dist_create;
     dist_field_params(r, in->fields, s, 0);
@@ -356,7 +356,7 @@ void rpc_list_distributors(struct request *r)
         request_fail_field(r, "accountManagerId", "out of range");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_dist_list;
     s->values[0] = arena_strdup(&r->arena, after);
@@ -373,7 +373,7 @@ void rpc_get_distributor(struct request *r)
     const Liaison__V1__IdRequest *in = (const Liaison__V1__IdRequest *)r->input;
     if (!request_check_id(r, "id", in->id))
         return;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     r->txn.steps[n].stmt = &q_dist_get;
     r->txn.steps[n].values[0] = request_printf(r, "%" PRIu64, in->id);
     r->txn.nsteps = n + 1;
@@ -386,7 +386,7 @@ void rpc_update_distributor(struct request *r)
         (const Liaison__V1__UpdateDistributorRequest *)r->input;
     if (!request_check_id(r, "id", in->id) || !dist_fields_ok(r, in->fields))
         return;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_dist_update;
     s->values[0] = request_printf(r, "%" PRIu64, in->id);
@@ -422,7 +422,7 @@ void rpc_set_distributor_status(struct request *r)
         request_fail_field(r, "status", "prospect, onboarding, active, at_risk or terminated");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = r->txn.steps;
     /* the status before the change, to explain a refused transition */
     s[n].stmt = &q_dist_status_now;
@@ -452,7 +452,7 @@ void rpc_assign_account_manager(struct request *r)
         (const Liaison__V1__AssignAccountManagerRequest *)r->input;
     if (!request_check_id(r, "id", in->id) || !request_check_id(r, "userId", in->user_id))
         return;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_dist_assign;
     s->values[0] = request_printf(r, "%" PRIu64, in->id);
@@ -541,7 +541,7 @@ void rpc_create_contact(struct request *r)
     if (!request_check_id(r, "distributorId", in->distributor_id) ||
         !contact_fields_ok(r, in->fields))
         return;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_contact_create;
     s->values[0] = request_printf(r, "%" PRIu64, in->distributor_id);
@@ -582,7 +582,7 @@ void rpc_list_contacts(struct request *r)
         request_fail_field(r, "page.cursor", "not a cursor from ListContacts for this distributor");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s[0].stmt = &q_contact_list_parent;
     s[0].values[0] = dist;
@@ -600,7 +600,7 @@ void rpc_update_contact(struct request *r)
         (const Liaison__V1__UpdateContactRequest *)r->input;
     if (!request_check_id(r, "id", in->id) || !contact_fields_ok(r, in->fields))
         return;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_contact_update;
     s->values[0] = request_printf(r, "%" PRIu64, in->id);
@@ -615,7 +615,7 @@ void rpc_remove_contact(struct request *r)
     const Liaison__V1__IdRequest *in = (const Liaison__V1__IdRequest *)r->input;
     if (!request_check_id(r, "id", in->id))
         return;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_contact_remove;
     s->values[0] = request_printf(r, "%" PRIu64, in->id);

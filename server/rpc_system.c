@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
+#include "credential.h"
 #include "page.h"
-#include "rpc_auth.h"
 #include "liaison_version.h"
 #include "wire.h"
 #include "worker.h"
@@ -35,7 +34,6 @@ int rpc_system_register(void)
 void rpc_hello(struct request *r)
 {
     const Liaison__V1__HelloRequest *in = (const Liaison__V1__HelloRequest *)r->input;
-    struct conn *c = r->conn;
     if (in->protocol_version != WIRE_PROTOCOL_VERSION) {
         char msg[128];
         snprintf(msg, sizeof msg, "unsupported protocol version %u; this server speaks %d",
@@ -44,16 +42,13 @@ void rpc_hello(struct request *r)
         st.code = LIAISON__V1__CODE__FAILED_PRECONDITION;
         st.message = msg;
         st.server_protocol_version = WIRE_PROTOCOL_VERSION;
-        request_fail_status(r, &st);
-        conn_end(c);
+        request_fail_and_close(r, &st);
         return;
     }
-    conn_ready(c);
     Liaison__V1__HelloResponse out = LIAISON__V1__HELLO_RESPONSE__INIT;
     out.protocol_version = WIRE_PROTOCOL_VERSION;
     out.server_name = "liaisond " LIAISON_VERSION;
-    out.max_frame_bytes = conn_max_frame(c);
-    out.max_in_flight = (uint32_t)conn_max_in_flight(c);
+    request_connection_ready(r, &out.max_frame_bytes, &out.max_in_flight);
     request_reply(r, &out.base);
 }
 
@@ -148,7 +143,7 @@ void rpc_list_migrations(struct request *r)
         request_fail_field(r, "page.cursor", "not a cursor from ListMigrations");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_list_migrations;
     s->values[0] = arena_strdup(&r->arena, key);

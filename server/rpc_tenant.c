@@ -1,6 +1,6 @@
 /*
  * rpc_tenant.c - tenants: create (with the first tenant admin), list, show,
- * suspend, resume, export and delete. Only operators reach these (authz.c);
+ * suspend, resume, export and delete. Only operators reach these (methods.h);
  * each runs after liaison_auth_operator() in the same transaction.
  */
 #include "rpc_tenant.h"
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "credential.h"
 #include "page.h"
-#include "rpc_auth.h"
 #include "worker.h"
 
 #define TENANT_COLS "slug, name, status, " DB_RFC3339("created_at")
@@ -169,7 +169,7 @@ static void create_tenant_hashed(void *arg, bool ok, const char *encoded)
         return;
     }
     char *hash = arena_strdup(&r->arena, encoded); /* NULL: request_submit refuses */
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = r->txn.steps;
     s[n].stmt = &q_tenant_insert;
     s[n].values[0] = in->slug;
@@ -249,7 +249,7 @@ void rpc_list_tenants(struct request *r)
         request_fail_field(r, "page.cursor", "not a cursor from ListTenants");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     r->txn.steps[n].stmt = &q_tenant_list;
     r->txn.steps[n].values[0] = arena_strdup(&r->arena, after);
     r->txn.steps[n].values[1] = page_limit_param(&r->arena, in->page);
@@ -260,7 +260,7 @@ void rpc_list_tenants(struct request *r)
 void rpc_get_tenant(struct request *r)
 {
     const Liaison__V1__TenantRequest *in = (const Liaison__V1__TenantRequest *)r->input;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     r->txn.steps[n].stmt = &q_tenant_get;
     r->txn.steps[n].values[0] = in->slug;
     r->txn.nsteps = n + 1;
@@ -272,7 +272,7 @@ void rpc_get_tenant(struct request *r)
 static void tenant_set_status(struct request *r, const char *status, const char *action)
 {
     const Liaison__V1__TenantRequest *in = (const Liaison__V1__TenantRequest *)r->input;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = r->txn.steps;
     s[n].stmt = &q_tenant_status;
     s[n].values[0] = in->slug;
@@ -325,7 +325,7 @@ void rpc_delete_tenant(struct request *r)
         request_fail_field(r, "confirm", "must repeat the tenant's slug");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = r->txn.steps;
     s[n].stmt = &q_tenant_delete;
     s[n].values[0] = in->slug;
@@ -431,7 +431,7 @@ void rpc_export_tenant(struct request *r)
             return;
         }
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = r->txn.steps;
     s[n].stmt = &q_tenant_bind;
     s[n].values[0] = in->slug;

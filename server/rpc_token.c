@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "credential.h"
 #include "page.h"
-#include "rpc_auth.h"
 
 #define TOKEN_COLS                                                                                 \
     "id, name, role, " DB_RFC3339("created_at") ", coalesce(" DB_RFC3339(                          \
@@ -101,7 +101,7 @@ void rpc_create_api_token(struct request *r)
     }
     auth_hash_hex(token, hash);
     r->state = token;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_token_create;
     s->values[0] = request_printf(r, "%" PRId64, r->who.user_id);
@@ -144,7 +144,7 @@ void rpc_list_api_tokens(struct request *r)
         request_fail_field(r, "page.cursor", "not a cursor from ListApiTokens");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     r->txn.steps[n].stmt = &q_token_list;
     r->txn.steps[n].values[0] = arena_strdup(&r->arena, after);
     r->txn.steps[n].values[1] = page_limit_param(&r->arena, in->page);
@@ -173,7 +173,7 @@ void rpc_revoke_api_token(struct request *r)
         (const Liaison__V1__RevokeApiTokenRequest *)r->input;
     if (!request_check_id(r, "id", in->id))
         return;
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_token_revoke;
     s->values[0] = request_printf(r, "%" PRIu64, in->id);

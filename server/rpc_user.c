@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "credential.h"
 #include "page.h"
-#include "rpc_auth.h"
 #include "worker.h"
 
 #define USER_COLS                                                                                  \
@@ -128,7 +128,7 @@ static void create_user_hashed(void *arg, bool ok, const char *encoded)
         return;
     }
     char *hash = arena_strdup(&r->arena, encoded); /* NULL: request_submit refuses */
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_user_create;
     s->values[0] = in->email;
@@ -203,7 +203,7 @@ void rpc_list_users(struct request *r)
         request_fail_field(r, "page.cursor", "not a cursor from ListUsers");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     r->txn.steps[n].stmt = &q_user_list;
     r->txn.steps[n].values[0] = arena_strdup(&r->arena, after);
     r->txn.steps[n].values[1] = page_limit_param(&r->arena, in->page);
@@ -219,7 +219,7 @@ static void user_set_disabled(struct request *r, bool disable)
     if (!request_check_id(r, "userId", in->user_id))
         return;
     char *user = request_printf(r, "%" PRIu64, in->user_id);
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     if (disable) {
         r->txn.steps[n].stmt = &q_user_not_self;
         r->txn.steps[n].values[0] = user;
@@ -276,7 +276,7 @@ static void password_hashed(void *arg, bool ok, const char *encoded)
         return;
     }
     char *hash = arena_strdup(&r->arena, encoded); /* NULL: request_submit refuses */
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_user_set_password;
     s->values[0] = request_printf(r, "%" PRId64, pc->user_id);
@@ -353,7 +353,7 @@ void rpc_change_password(struct request *r)
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    int n = auth_txn_begin(r);
+    int n = credential_txn_begin(r);
     r->txn.steps[n].stmt = &q_user_hash;
     r->txn.steps[n].values[0] = request_printf(r, "%" PRId64, r->who.user_id);
     r->txn.nsteps = n + 1;

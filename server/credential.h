@@ -1,0 +1,29 @@
+/*
+ * credential.h - the credential check every authenticated request runs as
+ * the first step of its own database transaction: the caller's session,
+ * API token or operator token is still live, its user enabled and its
+ * tenant active (liaison_auth() and liaison_auth_operator() raise
+ * otherwise), and the transaction is bound to the caller's tenant and
+ * user for row-level security and the audit log. Revocation therefore acts
+ * on the very next request, at no extra round trip.
+ */
+#ifndef LIAISON_CREDENTIAL_H
+#define LIAISON_CREDENTIAL_H
+
+#include <stdbool.h>
+
+#include "dispatch.h"
+
+/* Registers the check's statements. 0, or -1 past the statement limit. */
+int credential_register(void);
+
+/*
+ * Starts r->txn with the check for r's caller. Returns the index of the
+ * next step, where the request's own statements go.
+ */
+int credential_txn_begin(struct request *r);
+
+/* True when txn starts with credential_txn_begin()'s check of a user. */
+bool credential_txn_checks_user(const struct db_txn *txn);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * methods.h - every RPC of liaison.v1.Liaison, once: its handler, who may
+ * call it and whether it only reads. dispatch.c builds its method table
+ * from this list and checks it against the proto's service at start-up
+ * (liaisond refuses to start when they disagree); `liaisond rpc-table`
+ * prints the permissions from it into docs/rpc-permissions.md.
+ *
+ * Adding an RPC: the proto, its handler in the family's rpc_*.c, and one
+ * M(...) line here. Who may call it, by role (authz.h): AUTHZ_ANON,
+ * AUTHZ_OPERATOR, AUTHZ_ADMIN, AUTHZ_MANAGER, AUTHZ_DISTRIBUTOR,
+ * AUTHZ_AUDITOR, or AUTHZ_USERS (the four tenant roles) and AUTHZ_ANYONE.
+ * READS marks an RPC that changes nothing and logs nothing: a user's call
+ * may then share one database transaction with other callers' reads.
+ * Rows are further limited to the caller's tenant and reach by each
+ * handler's SQL and by row-level security.
+ */
+#ifndef LIAISON_METHODS_H
+#define LIAISON_METHODS_H
+
+#include "authz.h"
+#include "rpc_audit.h"
+#include "rpc_auth.h"
+#include "rpc_catalog.h"
+#include "rpc_charter.h"
+#include "rpc_distributor.h"
+#include "rpc_system.h"
+#include "rpc_tenant.h"
+#include "rpc_token.h"
+#include "rpc_user.h"
+
+#define READS true
+#define WRITES false
+#define ADMIN_MANAGER (AUTHZ_ADMIN | AUTHZ_MANAGER)
+
+/* M(name in the proto, handler, who may call it, READS or WRITES) */
+#define RPC_METHODS(M)                                                                             \
+    M(Hello, rpc_hello, AUTHZ_ANYONE, WRITES)                                                      \
+    M(Ping, rpc_ping, AUTHZ_ANYONE, WRITES)                                                        \
+    M(GetHealth, rpc_get_health, AUTHZ_ANYONE, WRITES)                                             \
+    M(ListMigrations, rpc_list_migrations, AUTHZ_OPERATOR, WRITES)                                 \
+    M(Login, rpc_login, AUTHZ_ANYONE, WRITES)                                                      \
+    M(Authenticate, rpc_authenticate, AUTHZ_ANYONE, WRITES)                                        \
+    M(Logout, rpc_logout, AUTHZ_OPERATOR | AUTHZ_USERS, WRITES)                                    \
+    M(WhoAmI, rpc_whoami, AUTHZ_OPERATOR | AUTHZ_USERS, READS)                                     \
+    M(CreateTenant, rpc_create_tenant, AUTHZ_OPERATOR, WRITES)                                     \
+    M(ListTenants, rpc_list_tenants, AUTHZ_OPERATOR, READS)                                        \
+    M(GetTenant, rpc_get_tenant, AUTHZ_OPERATOR, READS)                                            \
+    M(SuspendTenant, rpc_suspend_tenant, AUTHZ_OPERATOR, WRITES)                                   \
+    M(ResumeTenant, rpc_resume_tenant, AUTHZ_OPERATOR, WRITES)                                     \
+    M(ExportTenant, rpc_export_tenant, AUTHZ_OPERATOR, WRITES)                                     \
+    M(DeleteTenant, rpc_delete_tenant, AUTHZ_OPERATOR, WRITES)                                     \
+    M(CreateUser, rpc_create_user, AUTHZ_ADMIN, WRITES)                                            \
+    M(ListUsers, rpc_list_users, AUTHZ_ADMIN | AUTHZ_AUDITOR, READS)                               \
+    M(DisableUser, rpc_disable_user, AUTHZ_ADMIN, WRITES)                                          \
+    M(EnableUser, rpc_enable_user, AUTHZ_ADMIN, WRITES)                                            \
+    M(ChangePassword, rpc_change_password, AUTHZ_USERS, WRITES)                                    \
+    M(ResetPassword, rpc_reset_password, AUTHZ_ADMIN, WRITES)                                      \
+    M(CreateApiToken, rpc_create_api_token, AUTHZ_ADMIN, WRITES)                                   \
+    M(ListApiTokens, rpc_list_api_tokens, AUTHZ_ADMIN | AUTHZ_AUDITOR, READS)                      \
+    M(RevokeApiToken, rpc_revoke_api_token, AUTHZ_ADMIN, WRITES)                                   \
+    M(ListAuditLog, rpc_list_audit_log, AUTHZ_ADMIN | AUTHZ_AUDITOR, READS)                        \
+    M(CreateProductLine, rpc_create_product_line, AUTHZ_ADMIN, WRITES)                             \
+    M(ListProductLines, rpc_list_product_lines, AUTHZ_USERS, READS)                                \
+    M(UpdateProductLine, rpc_update_product_line, AUTHZ_ADMIN, WRITES)                             \
+    M(RetireProductLine, rpc_retire_product_line, AUTHZ_ADMIN, WRITES)                             \
+    M(CreateProduct, rpc_create_product, AUTHZ_ADMIN, WRITES)                                      \
+    M(ListProducts, rpc_list_products, AUTHZ_USERS, READS)                                         \
+    M(UpdateProduct, rpc_update_product, AUTHZ_ADMIN, WRITES)                                      \
+    M(RetireProduct, rpc_retire_product, AUTHZ_ADMIN, WRITES)                                      \
+    M(CreateDistributor, rpc_create_distributor, AUTHZ_ADMIN, WRITES)                              \
+    M(ListDistributors, rpc_list_distributors, AUTHZ_USERS, READS)                                 \
+    M(GetDistributor, rpc_get_distributor, AUTHZ_USERS, READS)                                     \
+    M(UpdateDistributor, rpc_update_distributor, ADMIN_MANAGER, WRITES)                            \
+    M(SetDistributorStatus, rpc_set_distributor_status, ADMIN_MANAGER, WRITES)                     \
+    M(AssignAccountManager, rpc_assign_account_manager, AUTHZ_ADMIN, WRITES)                       \
+    M(CreateContact, rpc_create_contact, ADMIN_MANAGER, WRITES)                                    \
+    M(ListContacts, rpc_list_contacts, AUTHZ_USERS, READS)                                         \
+    M(UpdateContact, rpc_update_contact, ADMIN_MANAGER, WRITES)                                    \
+    M(RemoveContact, rpc_remove_contact, ADMIN_MANAGER, WRITES)                                    \
+    M(CreateCharterDraft, rpc_create_charter_draft, ADMIN_MANAGER, WRITES)                         \
+    M(SetCharterTerms, rpc_set_charter_terms, ADMIN_MANAGER, WRITES)                               \
+    M(AddCharterGrant, rpc_add_charter_grant, ADMIN_MANAGER, WRITES)                               \
+    M(RemoveCharterGrant, rpc_remove_charter_grant, ADMIN_MANAGER, WRITES)                         \
+    M(AddCarveOut, rpc_add_carve_out, ADMIN_MANAGER, WRITES)                                       \
+    M(SetCommitment, rpc_set_commitment, ADMIN_MANAGER, WRITES)                                    \
+    M(DeclareCompetingLine, rpc_declare_competing_line, ADMIN_MANAGER, WRITES)                     \
+    M(CheckCharter, rpc_check_charter, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
+    M(ActivateCharter, rpc_activate_charter, ADMIN_MANAGER, WRITES)                                \
+    M(GetCharter, rpc_get_charter, AUTHZ_USERS, READS)                                             \
+    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)
+
+#endif
