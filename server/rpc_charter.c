@@ -80,7 +80,8 @@ static struct db_stmt q_draft = {
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
     "   AND d.status <> 'terminated' RETURNING id, version)," AUDIT(
         "CASE WHEN version = 1 THEN 'charter.draft' ELSE 'charter.amend' END", "$2", "$3", "$4",
-        "id::text", "c") " SELECT id FROM c",
+        "id::text", "c") " SELECT id FROM c WHERE liaison_found((SELECT count(*) FROM c) = 1,"
+                         " 'no such distributor (or it is terminated)')",
     4, 0};
 /* Copies of the active version's parts into the new draft: $1 distributor. */
 #define FROM_ACTIVE(alias)                                                                         \
@@ -484,10 +485,6 @@ static void draft_done(struct db_txn *txn, int code, const char *detail)
     }
     if (code) {
         request_fail_db(r, code, detail);
-        return;
-    }
-    if (PQntuples(txn->results[1]) == 0) {
-        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such distributor (or it is terminated)");
         return;
     }
     charter_reply(r, txn, 6);

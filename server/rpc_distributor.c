@@ -63,14 +63,24 @@ static struct db_stmt q_dist_update = {
     "  FROM d)"
     " SELECT " DIST_COLS " FROM d",
     11, 0};
-/* $1 id, $2 status, $3 actor, $4 rid, $5 source */
+/*
+ * $1 id, $2 status, $3 actor, $4 rid, $5 source. Terminating a distributor
+ * terminates its active charter and its draft in the same transaction: the
+ * territory it held is free again.
+ */
 static struct db_stmt q_dist_status = {
     "WITH d AS (UPDATE distributors d SET status = $2"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
     "  AND liaison_status_transition_ok(d.status, $2) RETURNING d.*),"
     " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
     "  SELECT liaison_tenant(), $3, 'distributor.status.' || $2, 'distributor', id::text, $4, $5"
-    "  FROM d)"
+    "  FROM d),"
+    " t AS (UPDATE charters c SET status = 'terminated' FROM d WHERE $2 = 'terminated'"
+    "  AND c.tenant_id = d.tenant_id AND c.distributor_id = d.id"
+    "  AND c.status IN ('active', 'draft') RETURNING c.id),"
+    " ta AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id,"
+    "  source) SELECT liaison_tenant(), $3, 'charter.terminate', 'charter', id::text, $4, $5"
+    "  FROM t)"
     " SELECT " DIST_COLS " FROM d",
     5, 0};
 /* $1 id, $2 user, $3 actor, $4 rid, $5 source */
@@ -524,7 +534,7 @@ static void contact_one_done(struct db_txn *txn, int code, const char *detail)
     const PGresult *res = txn->results[txn->nsteps - 1];
     if (PQntuples(res) != 1) {
         request_fail(r, LIAISON__V1__CODE__NOT_FOUND,
-                     r->method->name[0] == 'C' ? "no such distributor" : "no such contact");
+                     request_method_name(r)[0] == 'C' ? "no such distributor" : "no such contact");
         return;
     }
     Liaison__V1__Contact c;

@@ -382,6 +382,33 @@ check(held == "1" and waiting == "1" and not answered_early,
       "an activation waits while another session holds the tenant's activation lock")
 check(rid == 3 and code == 0, "... and activates once the lock is released (%s)" % msg)
 
+# Terminating a distributor ends its charter: its territory is free again,
+# and it cannot get a new draft (NOT_FOUND, nothing half-made).
+d_old = must("CreateDistributor", {"fields": dict(VN, name="Kyūshū Trading", country="JP",
+                                                  timeZone="Asia/Tokyo")}, admin)["distributor"]
+ch = must("CreateCharterDraft", {"distributorId": d_old["id"]}, admin)["charter"]
+must("AddCharterGrant", {"charterId": ch["id"], "grant": {
+    "region": "JP-40", "allLines": True, "exclusive": True, "startsOn": "2026-01-01"}}, admin)
+must("ActivateCharter", {"id": ch["id"]}, admin)
+d_new = must("CreateDistributor", {"fields": dict(VN, name="Fukuoka Parts", country="JP",
+                                                  timeZone="Asia/Tokyo")}, admin)["distributor"]
+ch2 = must("CreateCharterDraft", {"distributorId": d_new["id"]}, admin)["charter"]
+must("AddCharterGrant", {"charterId": ch2["id"], "grant": {
+    "region": "JP-40", "allLines": True, "exclusive": False, "startsOn": "2026-06-01"}}, admin)
+code, out = call("CheckCharter", {"id": ch2["id"]}, admin)
+check(code == "OK" and len(out.get("conflicts", [])) == 1, "the old exclusive grant conflicts")
+must("SetDistributorStatus", {"id": d_old["id"], "status": "terminated"}, admin)
+code, out = call("GetCharter", {"distributorId": d_old["id"]}, admin)
+check(code == "OK" and out["charter"]["status"] == "terminated",
+      "terminating the distributor terminates its charter (%s)" % out)
+code, out = call("CheckCharter", {"id": ch2["id"]}, admin)
+check(code == "OK" and not out.get("conflicts"), "... and frees its territory (%s)" % out)
+code, out = call("CreateCharterDraft", {"distributorId": d_old["id"]}, admin)
+check(code == "NOT_FOUND", "a terminated distributor gets no new draft (%s)" % code)
+code, out = call("ListCharterVersions", {"distributorId": d_old["id"]}, admin)
+check(code == "OK" and [v["status"] for v in out["versions"]] == ["terminated"],
+      "... and nothing half-made was left (%s)" % out)
+
 if failures:
     print("charter: FAILED (%d)" % len(failures))
     sys.exit(1)
