@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "dispatch.h"
+#include "request.h"
 
 /* Registers the check's statements. 0, or -1 past the statement limit. */
 int credential_register(void);

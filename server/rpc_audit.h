@@ -5,7 +5,7 @@
 #ifndef LIAISON_RPC_AUDIT_H
 #define LIAISON_RPC_AUDIT_H
 
-#include "dispatch.h"
+#include "request.h"
 
 int rpc_audit_register(void);
 

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "dispatch.h"
+#include "request.h"
 #include "liaison.pb-c.h"
 
 int rpc_auth_register(void);

@@ -4,7 +4,7 @@
 #ifndef LIAISON_RPC_CATALOG_H
 #define LIAISON_RPC_CATALOG_H
 
-#include "dispatch.h"
+#include "request.h"
 
 int rpc_catalog_register(void);
 

@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "dispatch.h"
+#include "request.h"
 
 int rpc_charter_register(void);
 

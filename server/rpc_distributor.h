@@ -6,7 +6,7 @@
 #ifndef LIAISON_RPC_DISTRIBUTOR_H
 #define LIAISON_RPC_DISTRIBUTOR_H
 
-#include "dispatch.h"
+#include "request.h"
 
 int rpc_distributor_register(void);
 

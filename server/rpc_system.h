@@ -5,7 +5,7 @@
 #ifndef LIAISON_RPC_SYSTEM_H
 #define LIAISON_RPC_SYSTEM_H
 
-#include "dispatch.h"
+#include "request.h"
 
 /* Registers this family's prepared statements; -1 when the table is full. */
 int rpc_system_register(void);

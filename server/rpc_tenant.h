@@ -4,7 +4,7 @@
 #ifndef LIAISON_RPC_TENANT_H
 #define LIAISON_RPC_TENANT_H
 
-#include "dispatch.h"
+#include "request.h"
 
 int rpc_tenant_register(void);
 

@@ -4,7 +4,7 @@
 #ifndef LIAISON_RPC_TOKEN_H
 #define LIAISON_RPC_TOKEN_H
 
-#include "dispatch.h"
+#include "request.h"
 
 int rpc_token_register(void);
 

@@ -4,7 +4,7 @@
 #ifndef LIAISON_RPC_USER_H
 #define LIAISON_RPC_USER_H
 
-#include "dispatch.h"
+#include "request.h"
 
 int rpc_user_register(void);
 

@@ -1,0 +1,546 @@
+/*
+ * exec.c - the executor of plain RPC declarations (see exec.h).
+ */
+#include "exec.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "credential.h"
+#include "dispatch.h"
+#include "log.h"
+#include "page.h"
+#include "rows.h"
+#include "wire.h"
+
+/* A request's state while its declaration runs. */
+struct exec_state {
+    const struct exec_decl *d;
+    const char *filters; /* EXEC_PAGE: what the cursor is bound to */
+};
+
+static ProtobufCMessage *exec_new(struct arena *a, const ProtobufCMessageDescriptor *desc)
+{
+    ProtobufCMessage *m = arena_alloc(a, desc->sizeof_message);
+    if (m)
+        protobuf_c_message_init(desc, m);
+    return m;
+}
+
+static bool exec_scalar(ProtobufCType t)
+{
+    return t != PROTOBUF_C_TYPE_MESSAGE && t != PROTOBUF_C_TYPE_BYTES &&
+           t != PROTOBUF_C_TYPE_FLOAT && t != PROTOBUF_C_TYPE_DOUBLE;
+}
+
+/* Repeated fields the conversions know: integers and strings. */
+static bool exec_repeated_ok(ProtobufCType t)
+{
+    return t == PROTOBUF_C_TYPE_UINT64 || t == PROTOBUF_C_TYPE_UINT32 ||
+           t == PROTOBUF_C_TYPE_STRING;
+}
+
+/* Marks a proto3 optional or oneof member as present. */
+static void exec_mark_present(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f)
+{
+    char *base = (char *)msg;
+    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        *(uint32_t *)(base + f->quantifier_offset) = f->id;
+    else if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset)
+        *(protobuf_c_boolean *)(base + f->quantifier_offset) = 1;
+}
+
+/* ---- request fields to parameters ---- */
+
+/* The field named by one segment [p, p+n) of a path, or NULL. */
+static const ProtobufCFieldDescriptor *exec_field(const ProtobufCMessageDescriptor *d,
+                                                  const char *p, size_t n)
+{
+    char name[128];
+    if (n == 0 || n >= sizeof name)
+        return NULL;
+    memcpy(name, p, n);
+    name[n] = '\0';
+    return protobuf_c_message_descriptor_get_field_by_name(d, name);
+}
+
+static const char *exec_scalar_text(struct arena *a, const ProtobufCFieldDescriptor *f,
+                                    const void *member)
+{
+    char buf[32];
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING:
+        return *(char *const *)member;
+    case PROTOBUF_C_TYPE_BOOL:
+        return *(const protobuf_c_boolean *)member ? "true" : "false";
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+        snprintf(buf, sizeof buf, "%" PRId32, *(const int32_t *)member);
+        break;
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        snprintf(buf, sizeof buf, "%" PRIu32, *(const uint32_t *)member);
+        break;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        snprintf(buf, sizeof buf, "%" PRId64, *(const int64_t *)member);
+        break;
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        snprintf(buf, sizeof buf, "%" PRIu64, *(const uint64_t *)member);
+        break;
+    case PROTOBUF_C_TYPE_ENUM: {
+        const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+            (const ProtobufCEnumDescriptor *)f->descriptor, *(const int *)member);
+        if (v)
+            return v->name;
+        snprintf(buf, sizeof buf, "%d", *(const int *)member);
+        break;
+    }
+    default:
+        return NULL;
+    }
+    return arena_strdup(a, buf);
+}
+
+const char *exec_param(struct arena *a, const ProtobufCMessage *msg, const char *path, bool *ok)
+{
+    *ok = false;
+    for (;;) {
+        size_t n = strcspn(path, ".");
+        const ProtobufCFieldDescriptor *f = exec_field(msg->descriptor, path, n);
+        if (!f)
+            return NULL;
+        const char *member = (const char *)msg + f->offset;
+        if (path[n] == '.') {
+            if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
+                return NULL;
+            msg = *(ProtobufCMessage *const *)member;
+            if (!msg) {
+                *ok = true; /* an absent nested message: its fields are NULL */
+                return NULL;
+            }
+            path += n + 1;
+            continue;
+        }
+        const char *text = NULL;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t count = *(const size_t *)((const char *)msg + f->quantifier_offset);
+            const void *arr = *(const void *const *)member;
+            if (f->type == PROTOBUF_C_TYPE_UINT64)
+                text = rows_u64_array(a, arr, count);
+            else if (f->type == PROTOBUF_C_TYPE_UINT32)
+                text = rows_u32_array(a, arr, count);
+            else if (f->type == PROTOBUF_C_TYPE_STRING)
+                text = rows_text_array(a, (char *const *)arr, count);
+        } else if (exec_scalar(f->type)) {
+            text = exec_scalar_text(a, f, member);
+        }
+        *ok = text != NULL;
+        return text;
+    }
+}
+
+/* ---- result columns to response fields ---- */
+
+static int exec_set_scalar(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, const char *v)
+{
+    void *member = (char *)msg + f->offset;
+    char *end = NULL;
+    errno = 0;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING:
+        *(const char **)member = v;
+        return 0;
+    case PROTOBUF_C_TYPE_BOOL:
+        if (strcmp(v, "t") && strcmp(v, "f"))
+            return -1;
+        *(protobuf_c_boolean *)member = v[0] == 't';
+        return 0;
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32: {
+        long long x = strtoll(v, &end, 10);
+        if (x < INT32_MIN || x > INT32_MAX)
+            return -1;
+        *(int32_t *)member = (int32_t)x;
+        break;
+    }
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32: {
+        unsigned long long x = v[0] == '-' ? ULLONG_MAX : strtoull(v, &end, 10);
+        if (x > UINT32_MAX)
+            return -1;
+        *(uint32_t *)member = (uint32_t)x;
+        break;
+    }
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        *(int64_t *)member = strtoll(v, &end, 10);
+        break;
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        if (v[0] == '-')
+            return -1;
+        *(uint64_t *)member = strtoull(v, &end, 10);
+        break;
+    case PROTOBUF_C_TYPE_ENUM: {
+        const ProtobufCEnumDescriptor *ed = f->descriptor;
+        const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value_by_name(ed, v);
+        if (!ev)
+            return -1;
+        *(int *)member = ev->value;
+        return 0;
+    }
+    default:
+        return -1;
+    }
+    return errno || !end || end == v || *end ? -1 : 0;
+}
+
+static int exec_set_repeated(struct arena *a, ProtobufCMessage *msg,
+                             const ProtobufCFieldDescriptor *f, const char *json)
+{
+    size_t n = 0;
+    void *arr = NULL;
+    if (f->type == PROTOBUF_C_TYPE_UINT64)
+        arr = rows_u64s(a, json, &n);
+    else if (f->type == PROTOBUF_C_TYPE_UINT32)
+        arr = rows_u32s(a, json, &n);
+    else if (f->type == PROTOBUF_C_TYPE_STRING)
+        arr = rows_strings(a, json, &n);
+    if (!arr)
+        return -1;
+    *(size_t *)((char *)msg + f->quantifier_offset) = n;
+    *(void **)((char *)msg + f->offset) = arr;
+    return 0;
+}
+
+int exec_fill(struct arena *a, const PGresult *res, int row, ProtobufCMessage *msg, char *err,
+              size_t errlen)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    for (int c = 0; c < PQnfields(res); c++) {
+        const char *name = PQfname(res, c);
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name(d, name);
+        if (!f) {
+            snprintf(err, errlen, "column %s is not a field of %s", name, d->name);
+            return -1;
+        }
+        if (PQgetisnull(res, row, c))
+            continue;
+        const char *v = PQgetvalue(res, row, c);
+        int rc = f->label == PROTOBUF_C_LABEL_REPEATED
+                     ? (exec_repeated_ok(f->type) ? exec_set_repeated(a, msg, f, v) : -1)
+                     : exec_set_scalar(msg, f, v);
+        if (rc < 0) {
+            snprintf(err, errlen, "column %s: '%.40s' does not fit %s.%s", name, v, d->name,
+                     f->name);
+            return -1;
+        }
+        exec_mark_present(msg, f);
+    }
+    return 0;
+}
+
+/* ---- running a declaration ---- */
+
+static const char *exec_bind(struct request *r, const char *spec, const char *after,
+                             const char *limit, bool *ok)
+{
+    *ok = true;
+    if (spec[0] == '=')
+        return spec + 1;
+    if (!strcmp(spec, "@null"))
+        return NULL;
+    if (!strcmp(spec, "@actor"))
+        return r->who.actor;
+    if (!strcmp(spec, "@rid"))
+        return r->rid;
+    if (!strcmp(spec, "@peer"))
+        return r->peer;
+    if (!strcmp(spec, "@after"))
+        return after;
+    if (!strcmp(spec, "@limit"))
+        return limit;
+    return exec_param(&r->arena, r->input, spec, ok);
+}
+
+static bool exec_bind_step(struct request *r, const struct exec_step *s, int at, const char *after,
+                           const char *limit)
+{
+    struct db_step *step = &r->txn.steps[at];
+    step->stmt = s->stmt;
+    for (int i = 0; i < s->stmt->nparams; i++) {
+        bool ok;
+        step->values[i] = exec_bind(r, s->params[i], after, limit, &ok);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* The message a request or response holds in field name (NULL when absent). */
+static void *exec_sub(const ProtobufCMessage *msg, const char *name,
+                      const ProtobufCFieldDescriptor **fp)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, name);
+    if (fp)
+        *fp = f;
+    return f ? (char *)msg + f->offset : NULL;
+}
+
+static int exec_page(struct request *r, const struct exec_state *st, const PGresult *res,
+                     ProtobufCMessage *out, char *err, size_t errlen)
+{
+    const struct exec_decl *d = st->d;
+    const ProtobufCFieldDescriptor *f, *pf;
+    void *items_member = exec_sub(out, d->out, &f);
+    Liaison__V1__PageResponse **page_out = exec_sub(out, "page", &pf);
+    const Liaison__V1__PageRequest *const *page_in = exec_sub(r->input, "page", NULL);
+    unsigned want = page_size(*page_in);
+    unsigned rows = (unsigned)PQntuples(res);
+    unsigned n = rows > want ? want : rows;
+    ProtobufCMessage **items = arena_alloc(&r->arena, sizeof *items * (n ? n : 1));
+    Liaison__V1__PageResponse *page = arena_alloc(&r->arena, sizeof *page);
+    if (!items || !page)
+        return 1;
+    for (unsigned i = 0; i < n; i++) {
+        items[i] = exec_new(&r->arena, f->descriptor);
+        if (!items[i])
+            return 1;
+        if (exec_fill(&r->arena, res, (int)i, items[i], err, errlen) < 0)
+            return -1;
+    }
+    liaison__v1__page_response__init(page);
+    if (rows > want) {
+        int key = PQfnumber(res, "id");
+        if (key < 0) {
+            snprintf(err, errlen, "a page's rows need an id column");
+            return -1;
+        }
+        page->next_cursor =
+            page_cursor_encode(&r->arena, d->cursor, st->filters, PQgetvalue(res, (int)n - 1, key));
+        if (!page->next_cursor)
+            return 1;
+    }
+    *(size_t *)((char *)out + f->quantifier_offset) = n;
+    *(ProtobufCMessage ***)items_member = items;
+    *page_out = page;
+    return 0;
+}
+
+static void exec_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    const struct exec_state *st = r->state;
+    const struct exec_decl *d = st->d;
+    if (code == LIAISON__V1__CODE__ALREADY_EXISTS && d->exists) {
+        request_fail(r, code, d->exists);
+        return;
+    }
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    const PGresult *res = txn->results[txn->nsteps - 1];
+    ProtobufCMessage *out = exec_new(&r->arena, r->method->desc->output);
+    if (!out) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    char err[256] = "";
+    int rc;
+    if (d->shape == EXEC_ONE) {
+        if (PQntuples(res) != 1) {
+            request_fail(r, LIAISON__V1__CODE__NOT_FOUND, d->not_found);
+            return;
+        }
+        const ProtobufCFieldDescriptor *f;
+        ProtobufCMessage **slot = exec_sub(out, d->out, &f);
+        *slot = exec_new(&r->arena, f->descriptor);
+        rc = !*slot ? 1 : exec_fill(&r->arena, res, 0, *slot, err, sizeof err);
+    } else {
+        rc = exec_page(r, st, res, out, err, sizeof err);
+    }
+    if (rc > 0) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    if (rc < 0) {
+        log_event(LOG_ERROR, "a declared RPC's result does not fit its response",
+                  "method=%s reason=\"%s\"", d->method, err);
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "internal error");
+        return;
+    }
+    request_reply(r, out);
+}
+
+void exec_run(struct request *r, const struct exec_decl *d)
+{
+    struct exec_state *st = arena_alloc(&r->arena, sizeof *st);
+    if (!st) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    st->d = d;
+    st->filters = NULL;
+    r->state = st;
+    const char *after = NULL, *limit = NULL;
+    if (d->shape == EXEC_PAGE) {
+        const char *values[EXEC_MAX_FILTERS];
+        size_t nf = 0;
+        for (; nf < EXEC_MAX_FILTERS && d->filters[nf]; nf++) {
+            bool ok;
+            const char *v = exec_param(&r->arena, r->input, d->filters[nf], &ok);
+            values[nf] = v ? v : "";
+        }
+        st->filters = page_filters(&r->arena, nf, values);
+        const Liaison__V1__PageRequest *const *page = exec_sub(r->input, "page", NULL);
+        char key[24];
+        if (!st->filters || page_after_id(*page, d->cursor, st->filters, key, sizeof key) < 0) {
+            char *why = request_printf(r, "not a cursor from %s with these filters", d->method);
+            request_fail_field(r, "page.cursor", why ? why : "not a cursor of this list");
+            return;
+        }
+        after = arena_strdup(&r->arena, key);
+        limit = page_limit_param(&r->arena, *page);
+    }
+    int n = credential_txn_begin(r);
+    if (d->check.stmt && !exec_bind_step(r, &d->check, n++, after, limit)) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    if (!exec_bind_step(r, &d->query, n++, after, limit)) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    r->txn.nsteps = n;
+    request_submit(r, exec_done);
+}
+
+/* ---- checks at start-up ---- */
+
+/* A request field path that exec_param can render. */
+static bool exec_path_ok(const ProtobufCMessageDescriptor *d, const char *path)
+{
+    for (;;) {
+        size_t n = strcspn(path, ".");
+        const ProtobufCFieldDescriptor *f = exec_field(d, path, n);
+        if (!f)
+            return false;
+        if (path[n] != '.')
+            return f->label == PROTOBUF_C_LABEL_REPEATED ? exec_repeated_ok(f->type)
+                                                         : exec_scalar(f->type);
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
+            return false;
+        d = f->descriptor;
+        path += n + 1;
+    }
+}
+
+static int exec_check_step(const struct exec_decl *d, const struct exec_step *s,
+                           const ProtobufCMethodDescriptor *md, char *err, size_t errlen)
+{
+    for (int i = 0; i < DB_MAX_PARAMS; i++) {
+        const char *p = s->params[i];
+        if ((i < s->stmt->nparams) != (p != NULL)) {
+            snprintf(err, errlen, "%s: $%d %s", d->method, i + 1,
+                     p ? "is bound but the statement has no such parameter" : "is not bound");
+            return -1;
+        }
+        if (!p || p[0] == '=' || !strcmp(p, "@null") || !strcmp(p, "@actor") ||
+            !strcmp(p, "@rid") || !strcmp(p, "@peer"))
+            continue;
+        if (!strcmp(p, "@after") || !strcmp(p, "@limit")) {
+            if (d->shape == EXEC_PAGE)
+                continue;
+            snprintf(err, errlen, "%s: %s outside a list", d->method, p);
+            return -1;
+        }
+        if (!exec_path_ok(md->input, p)) {
+            snprintf(err, errlen, "%s: $%d binds %s, not a field of %s", d->method, i + 1, p,
+                     md->input->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int exec_check(const struct exec_decl *d, char *err, size_t errlen)
+{
+    const ProtobufCMethodDescriptor *md = wire_method(d->method);
+    if (!md) {
+        snprintf(err, errlen, "declared RPC %s is not in the service", d->method);
+        return -1;
+    }
+    if ((d->check.stmt && exec_check_step(d, &d->check, md, err, errlen) < 0) ||
+        exec_check_step(d, &d->query, md, err, errlen) < 0)
+        return -1;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(md->output, d->out);
+    bool repeated = d->shape == EXEC_PAGE;
+    if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE ||
+        (f->label == PROTOBUF_C_LABEL_REPEATED) != repeated) {
+        snprintf(err, errlen, "%s: %s is not a %s field of %s", d->method, d->out,
+                 repeated ? "repeated message" : "message", md->output->name);
+        return -1;
+    }
+    if (repeated) {
+        const ProtobufCFieldDescriptor *pi =
+            protobuf_c_message_descriptor_get_field_by_name(md->input, "page");
+        const ProtobufCFieldDescriptor *po =
+            protobuf_c_message_descriptor_get_field_by_name(md->output, "page");
+        if (!pi || pi->descriptor != &liaison__v1__page_request__descriptor || !po ||
+            po->descriptor != &liaison__v1__page_response__descriptor || !d->cursor) {
+            snprintf(err, errlen, "%s: a list needs page fields and a cursor tag", d->method);
+            return -1;
+        }
+        for (size_t i = 0; i < EXEC_MAX_FILTERS && d->filters[i]; i++) {
+            if (!exec_path_ok(md->input, d->filters[i])) {
+                snprintf(err, errlen, "%s: filter %s is not a field of %s", d->method,
+                         d->filters[i], md->input->name);
+                return -1;
+            }
+        }
+    } else if (!d->not_found) {
+        snprintf(err, errlen, "%s: a single row needs a not-found message", d->method);
+        return -1;
+    }
+    return 0;
+}
+
+int exec_register(struct exec_decl *const *decls, int n, char *err, size_t errlen)
+{
+    struct db_stmt *seen[2 * DB_MAX_STMTS];
+    int nseen = 0;
+    for (int i = 0; i < n; i++) {
+        if (exec_check(decls[i], err, errlen) < 0)
+            return -1;
+        struct db_stmt *stmts[2] = {decls[i]->check.stmt, decls[i]->query.stmt};
+        for (int k = 0; k < 2; k++) {
+            bool dup = !stmts[k];
+            for (int j = 0; j < nseen && !dup; j++)
+                dup = seen[j] == stmts[k];
+            if (dup)
+                continue;
+            if (db_register(&stmts[k], 1) < 0) {
+                snprintf(err, errlen, "%s: statement not registered (see the log)",
+                         decls[i]->method);
+                return -1;
+            }
+            if (nseen < (int)(sizeof seen / sizeof seen[0]))
+                seen[nseen++] = stmts[k];
+        }
+    }
+    return 0;
+}

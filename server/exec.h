@@ -1,0 +1,86 @@
+/*
+ * exec.h - plain RPCs as declarations, and the one executor that runs them.
+ *
+ * A plain RPC is a get, a list, or a change that is one statement (with its
+ * audit row), optionally after one check that raises (liaison_check,
+ * liaison_found). Its declaration says which request fields bind to which
+ * parameters and which response field receives the row or the rows; the
+ * statement's column names are the proto field names of the item it fills
+ * (SQL folds unquoted aliases to lower case, as proto names are). The
+ * executor runs the credential check, the statements, and fills the
+ * response through protobuf-c's descriptors: no per-RPC callback, no
+ * positional result index. Handlers with more steps (log-in, passwords,
+ * charter activation) are written by hand on the same request API.
+ *
+ * Conversions, both ways: integers, bools, strings, enums by value name,
+ * repeated integers and strings (parameters as PostgreSQL array literals,
+ * columns as array_to_json(...) text). A NULL column leaves the field at its
+ * default. Timestamps are strings the SQL formats (DB_RFC3339).
+ */
+#ifndef LIAISON_EXEC_H
+#define LIAISON_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <libpq-fe.h>
+
+#include "request.h"
+
+/* What the query gives the response. */
+enum exec_shape {
+    EXEC_ONE, /* one row into the message field `out`; none is NOT_FOUND */
+    EXEC_PAGE /* rows into the repeated field `out`, paginated by id, and `page` */
+};
+
+#define EXEC_MAX_FILTERS 4
+
+/*
+ * A statement and what binds to $1, $2, ...: a request field by its proto
+ * name, nested ones joined by dots ("grant.region"); "=text" for a literal;
+ * "@null" for SQL NULL; "@actor", "@rid", "@peer" for the audit columns;
+ * "@after" and "@limit" for a page's position and size.
+ */
+struct exec_step {
+    struct db_stmt *stmt;
+    const char *params[DB_MAX_PARAMS];
+};
+
+struct exec_decl {
+    const char *method;     /* as in the proto: checked against it at start-up */
+    struct exec_step check; /* optional (stmt NULL): runs first, only to raise */
+    struct exec_step query; /* the statement whose rows make the answer */
+    enum exec_shape shape;
+    const char *out; /* response field (proto name) receiving the row or rows */
+    /* EXEC_PAGE: the cursor's tag, and the request fields the cursor is bound to. */
+    const char *cursor;
+    const char *filters[EXEC_MAX_FILTERS];
+    const char *not_found; /* EXEC_ONE: the message when no row comes back */
+    const char *exists;    /* the message for ALREADY_EXISTS (NULL: the generic one) */
+};
+
+/*
+ * Registers the statements of n declarations and checks each against its
+ * method in the proto: every parameter names a field of the request, `out`
+ * a field of the response of the right kind, a page has `page` fields.
+ * Returns 0, or -1 with err set.
+ */
+int exec_register(struct exec_decl *const *decls, int n, char *err, size_t errlen);
+
+/* Runs d for r (its input already validated by the handler) and answers. */
+void exec_run(struct request *r, const struct exec_decl *d);
+
+/*
+ * The text of request field path ("grant.region") of msg as a parameter,
+ * in a (NULL for an absent nested message). *ok is false when path names no
+ * field or memory ran out.
+ */
+const char *exec_param(struct arena *a, const ProtobufCMessage *msg, const char *path, bool *ok);
+
+/*
+ * Fills msg's fields from row `row` of res, column by column by name.
+ * Strings point into res. Returns 0, or -1 with err naming the column.
+ */
+int exec_fill(struct arena *a, const PGresult *res, int row, ProtobufCMessage *msg, char *err,
+              size_t errlen);
+
+#endif

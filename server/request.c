@@ -1,0 +1,515 @@
+/*
+ * request.c - the life of a request and what handlers may do with it:
+ * answer, fail, go to the database, wait, hash a password, act on the
+ * connection. dispatch.c creates requests and calls handlers.
+ */
+#include "request.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "credential.h"
+#include "dispatch.h"
+#include "frame.h"
+#include "log.h"
+#include "tls.h"
+#include "wire.h"
+#include "worker.h"
+
+const char *request_method_name(const struct request *r)
+{
+    return r->method ? r->method->name : "unknown";
+}
+
+struct request *request_new(struct conn *c)
+{
+    struct request *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->started_ns = uv_hrtime();
+    r->w = c->w;
+    r->who = c->who;
+    snprintf(r->rid, sizeof r->rid, "%d-%llx", c->w->index,
+             (unsigned long long)++c->w->requests_seen);
+    memcpy(r->peer, c->peer, sizeof r->peer);
+    arena_init(&r->arena, (size_t)conn_max_frame(c) * REQUEST_DECODE_FACTOR);
+    return r;
+}
+
+void request_discard(struct request *r)
+{
+    arena_reset(&r->arena);
+    free(r);
+}
+
+/* The list of deadlines is kept in deadline order: most requests get the default and go at the end.
+ */
+void request_start_clock(struct request *r, uint64_t ms)
+{
+    struct worker *w = r->w;
+    r->deadline = uv_now(&w->loop) + ms;
+    struct request *after = w->deadlines_tail;
+    while (after && after->deadline > r->deadline)
+        after = after->dl_prev;
+    r->dl_prev = after;
+    r->dl_next = after ? after->dl_next : w->deadlines;
+    if (r->dl_next)
+        r->dl_next->dl_prev = r;
+    else
+        w->deadlines_tail = r;
+    if (after)
+        after->dl_next = r;
+    else
+        w->deadlines = r;
+    r->in_deadlines = true;
+    if (w->deadlines == r && !uv_is_closing((uv_handle_t *)&w->deadline_timer))
+        uv_timer_start(&w->deadline_timer, request_deadlines_due, ms, 0);
+}
+
+static void request_deadline_remove(struct request *r)
+{
+    struct worker *w = r->w;
+    if (!r->in_deadlines)
+        return;
+    if (r->dl_prev)
+        r->dl_prev->dl_next = r->dl_next;
+    else
+        w->deadlines = r->dl_next;
+    if (r->dl_next)
+        r->dl_next->dl_prev = r->dl_prev;
+    else
+        w->deadlines_tail = r->dl_prev;
+    r->dl_prev = r->dl_next = NULL;
+    r->in_deadlines = false;
+}
+
+/* Logs r's line and unlinks it from its connection and the deadlines. */
+static void request_close(struct request *r, int code)
+{
+    uint64_t dur = (uv_hrtime() - r->started_ns) / 1000;
+    if (!r->conn || r->who.kind != IDENTITY_NONE || conn_log_admit(r->conn))
+        log_request(r->id, r->rid, r->who.tenant_slug, r->method ? r->method->name : "unknown",
+                    wire_code_name(code), dur, r->txn.batch, r->peer);
+    request_deadline_remove(r);
+    struct conn *c = r->conn;
+    r->conn = NULL;
+    if (c) {
+        if (r->prev)
+            r->prev->next = r->next;
+        else
+            c->requests = r->next;
+        if (r->next)
+            r->next->prev = r->prev;
+        conn_request_done(c);
+    }
+}
+
+/* The answer is out: logs r, unlinks it, frees it. */
+static void request_end(struct request *r, int code)
+{
+    if (!r->answered)
+        request_close(r, code);
+    request_discard(r);
+}
+
+/* Encodes and sends the response frame; the arena holds the bytes. */
+static void request_send(struct request *r, Liaison__V1__Status *st, const ProtobufCMessage *out)
+{
+    struct conn *c = r->conn;
+    if (!c || r->answered)
+        return;
+    r->arena.budget = 0; /* the budget guards decoding, not our own answers */
+    Liaison__V1__Frame f = LIAISON__V1__FRAME__INIT;
+    f.request_id = r->id;
+    f.status = st;
+    if (out) {
+        size_t n = protobuf_c_message_get_packed_size(out);
+        uint8_t *p = arena_alloc(&r->arena, n ? n : 1);
+        if (!p) {
+            conn_close(c, "out of memory");
+            return;
+        }
+        protobuf_c_message_pack(out, p);
+        f.payload.data = p;
+        f.payload.len = n;
+    }
+    size_t n = protobuf_c_message_get_packed_size(&f.base);
+    if (n > (size_t)c->w->cfg->max_frame_bytes) {
+        st->code = LIAISON__V1__CODE__INTERNAL;
+        st->message = "response too large";
+        f.payload.len = 0;
+        n = protobuf_c_message_get_packed_size(&f.base);
+    }
+    uint8_t *wire = arena_alloc(&r->arena, FRAME_HEADER_SIZE + n);
+    if (!wire) {
+        conn_close(c, "out of memory");
+        return;
+    }
+    frame_put_header(wire, (uint32_t)n);
+    protobuf_c_message_pack(&f.base, wire + FRAME_HEADER_SIZE);
+    conn_send(c, wire, FRAME_HEADER_SIZE + n);
+}
+
+/*
+ * An answer or a transaction built after an arena allocation failed may hold
+ * a NULL where the handler meant a value (a missing string, a parameter that
+ * becomes SQL NULL): refuse the request instead. True after answering.
+ */
+static bool request_out_of_memory(struct request *r)
+{
+    if (!r->arena.failed)
+        return false;
+    request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                 "the request needs more memory than its budget allows");
+    return true;
+}
+
+void request_reply(struct request *r, const ProtobufCMessage *out)
+{
+    if (request_out_of_memory(r))
+        return;
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    request_send(r, &st, out);
+    request_end(r, 0);
+}
+
+static void request_fail_with(struct request *r, int code, const char *message,
+                              Liaison__V1__FieldViolation *v)
+{
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    st.code = (Liaison__V1__Code)code;
+    st.message = (char *)message;
+    if (v) {
+        st.n_violations = 1;
+        st.violations = &v;
+    }
+    request_send(r, &st, NULL);
+    request_end(r, code);
+}
+
+void request_fail_violations(struct request *r, int code, const char *message,
+                             Liaison__V1__FieldViolation **v, size_t n)
+{
+    if (request_out_of_memory(r))
+        return;
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    st.code = (Liaison__V1__Code)code;
+    st.message = (char *)message;
+    st.n_violations = n;
+    st.violations = v;
+    request_send(r, &st, NULL);
+    request_end(r, code);
+}
+
+void request_fail(struct request *r, int code, const char *message)
+{
+    request_fail_with(r, code, message, NULL);
+}
+
+void request_fail_field(struct request *r, const char *field, const char *description)
+{
+    Liaison__V1__FieldViolation v = LIAISON__V1__FIELD_VIOLATION__INIT;
+    v.field = (char *)field;
+    v.description = (char *)description;
+    char msg[WIRE_MAX_STRING];
+    snprintf(msg, sizeof msg, "invalid %s: %s", field, description);
+    request_fail_with(r, LIAISON__V1__CODE__INVALID_ARGUMENT, msg, &v);
+}
+
+char *request_printf(struct request *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = arena_alloc(&r->arena, (size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+struct request_timer {
+    uv_timer_t timer; /* first: the close callback gets this pointer */
+    struct request *r;
+    void (*fn)(struct request *r);
+};
+
+static void request_timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void request_timer_fired(uv_timer_t *t)
+{
+    struct request_timer *rt = (struct request_timer *)t;
+    struct request *r = rt->r;
+    uv_close((uv_handle_t *)t, request_timer_closed);
+    r->waits = WAIT_NONE;
+    if (r->answered)
+        request_discard(r);
+    else
+        rt->fn(r);
+}
+
+int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
+{
+    struct request_timer *rt = malloc(sizeof *rt);
+    if (!rt || uv_timer_init(&r->w->loop, &rt->timer) != 0) {
+        free(rt);
+        return -1;
+    }
+    rt->r = r;
+    rt->fn = fn;
+    uv_timer_start(&rt->timer, request_timer_fired, ms, 0);
+    r->waits = WAIT_TIMER;
+    return 0;
+}
+
+/* An answered request's step came back: nothing more is done for it. */
+static bool request_settle(struct request *r)
+{
+    r->waits = WAIT_NONE;
+    if (!r->answered)
+        return false;
+    request_discard(r);
+    return true;
+}
+
+static void request_job_done(void *arg, bool ok, const char *encoded)
+{
+    struct request *r = arg;
+    r->w->password_jobs--;
+    if (!request_settle(r))
+        r->job_done(r, ok, encoded);
+}
+
+void request_password_job(struct request *r, const char *password, const char *encoded,
+                          auth_password_cb done)
+{
+    struct worker *w = r->w;
+    if (w->password_jobs >= w->cfg->max_password_jobs) {
+        w->password_jobs_refused++;
+        uint64_t now = uv_now(&w->loop);
+        /* One line a second at most: a flood of log-ins must not become a flood of lines. */
+        if (now - w->password_refusal_logged >= 1000) {
+            w->password_refusal_logged = now;
+            log_event(LOG_WARN, "password hashing at capacity: request refused",
+                      "worker=%d running=%d refused_total=%llu", w->index, w->password_jobs,
+                      w->password_jobs_refused);
+        }
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                     "too many passwords are being checked right now; try again shortly");
+        return;
+    }
+    r->job_done = done;
+    if (auth_password_job(&w->loop, password, encoded, request_job_done, r) < 0) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    w->password_jobs++;
+    r->waits = WAIT_JOB;
+}
+
+/* Answers r at its deadline; what it still waits for frees it when it comes back. */
+static void request_expire(struct request *r)
+{
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    st.code = r->late_code ? (Liaison__V1__Code)r->late_code : LIAISON__V1__CODE__DEADLINE_EXCEEDED;
+    st.message = (char *)(r->late_message ? r->late_message
+                                          : "the request did not finish within its deadline");
+    request_send(r, &st, NULL);
+    request_close(r, st.code);
+    r->answered = true;
+    if (r->waits == WAIT_DB && r->w->db && db_txn_cancel(r->w->db, &r->txn))
+        r->waits = WAIT_NONE;
+    if (r->waits == WAIT_NONE)
+        request_discard(r);
+}
+
+void request_deadlines_due(uv_timer_t *t)
+{
+    struct worker *w = t->data;
+    uint64_t now = uv_now(&w->loop);
+    while (w->deadlines && w->deadlines->deadline <= now)
+        request_expire(w->deadlines);
+    if (w->deadlines)
+        uv_timer_start(t, request_deadlines_due, w->deadlines->deadline - now, 0);
+}
+
+void request_audit_params(struct request *r, struct db_step *step, int from)
+{
+    step->values[from] = r->who.actor;
+    step->values[from + 1] = r->rid;
+    step->values[from + 2] = r->peer;
+}
+
+static void request_txn_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    if (!request_settle(r))
+        r->txn_done(txn, code, detail);
+}
+
+void request_submit(struct request *r, db_done_cb done)
+{
+    if (!r->w->db) {
+        /* The worker is stopping and its pool is gone (a late password job, say). */
+        request_fail(r, LIAISON__V1__CODE__UNAVAILABLE, "the server is stopping");
+        return;
+    }
+    /*
+     * A user's read may run in one database transaction with other reads:
+     * its own liaison_auth() call rebinds the tenant and the caller before
+     * its statements, and one session's calls share one check. Operators
+     * are never batched: their check sets a flag a user's does not clear.
+     */
+    r->txn.flags =
+        (r->txn.flags & DB_TXN_ALONE) |
+        (r->method->read_only && r->who.kind == IDENTITY_USER && credential_txn_checks_user(&r->txn)
+             ? DB_TXN_BATCH | DB_TXN_SHARED_FIRST
+             : 0);
+    if (request_out_of_memory(r))
+        return;
+    r->txn_done = done;
+    r->txn.done = request_txn_done;
+    r->txn.arg = r;
+    r->waits = WAIT_DB;
+    int code = db_submit(r->w->db, &r->txn);
+    if (code) {
+        r->waits = WAIT_NONE;
+        request_fail_db(r, code, NULL);
+    }
+}
+
+bool request_check_id(struct request *r, const char *field, uint64_t id)
+{
+    if (id != 0 && id <= INT64_MAX)
+        return true;
+    request_fail_field(r, field, id ? "out of range" : "required");
+    return false;
+}
+
+bool request_fail_raised(struct request *r, int code)
+{
+    if (code != LIAISON__V1__CODE__INVALID_ARGUMENT && code != LIAISON__V1__CODE__NOT_FOUND)
+        return false;
+    for (int i = 0; i < r->txn.nsteps; i++) {
+        const PGresult *res = r->txn.results[i];
+        if (!res || PQresultStatus(res) != PGRES_FATAL_ERROR)
+            continue;
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        const char *field = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+        if (!state || !msg)
+            return false;
+        if (!strcmp(state, "LS404")) {
+            request_fail(r, LIAISON__V1__CODE__NOT_FOUND, msg);
+            return true;
+        }
+        if (!strcmp(state, "LS422") && field) {
+            request_fail_field(r, field, msg);
+            return true;
+        }
+        return false;
+    }
+    return false;
+}
+
+void request_connection_ready(struct request *r, uint32_t *max_frame, uint32_t *max_in_flight)
+{
+    struct conn *c = r->conn;
+    *max_frame = *max_in_flight = 0;
+    if (!c)
+        return;
+    conn_ready(c);
+    *max_frame = conn_max_frame(c);
+    *max_in_flight = (uint32_t)conn_max_in_flight(c);
+}
+
+void request_fail_and_close(struct request *r, Liaison__V1__Status *st)
+{
+    struct conn *c = r->conn;
+    request_fail_status(r, st);
+    /* The answer is encrypted and queued: the connection outlives r until it is written. */
+    if (c)
+        conn_end(c);
+}
+
+void request_bind_identity(struct request *r, const struct identity *who)
+{
+    r->who = *who;
+    if (r->conn) {
+        r->conn->who = *who;
+        r->conn->authenticated = true;
+    }
+}
+
+void request_unbind_identity(struct request *r)
+{
+    if (r->conn) {
+        memset(&r->conn->who, 0, sizeof r->conn->who);
+        r->conn->authenticated = false;
+    }
+}
+
+bool request_operator_certificate(struct request *r, char *cn, size_t cap)
+{
+    return r->conn && tls_peer_operator(r->conn->ssl, cn, cap);
+}
+
+void request_fail_db(struct request *r, int code, const char *detail)
+{
+    const char *msg;
+    if (request_fail_raised(r, code))
+        return;
+    switch (code) {
+    case LIAISON__V1__CODE__UNAUTHENTICATED:
+    case LIAISON__V1__CODE__PERMISSION_DENIED:
+        /* Raised by liaison_auth() with a message written for the user. */
+        request_fail(r, code, detail ? detail : "not allowed");
+        return;
+    case LIAISON__V1__CODE__UNAVAILABLE:
+        msg = "the database is unavailable; try again shortly";
+        break;
+    case LIAISON__V1__CODE__RESOURCE_EXHAUSTED:
+        msg = "the server is overloaded; try again shortly";
+        break;
+    case LIAISON__V1__CODE__ABORTED:
+        msg = "the transaction was aborted by a concurrent change; try again";
+        break;
+    case LIAISON__V1__CODE__DEADLINE_EXCEEDED:
+        msg = "the database took longer than the request's deadline and cancelled it";
+        break;
+    case LIAISON__V1__CODE__ALREADY_EXISTS:
+        msg = "already exists";
+        break;
+    case LIAISON__V1__CODE__FAILED_PRECONDITION:
+        msg = "refers to something that does not exist, or breaks a rule of the data";
+        break;
+    case LIAISON__V1__CODE__INVALID_ARGUMENT:
+        msg = "a value is out of range or malformed";
+        break;
+    default:
+        msg = "internal error";
+        code = LIAISON__V1__CODE__INTERNAL;
+        break;
+    }
+    if (detail)
+        log_event(code == LIAISON__V1__CODE__INTERNAL ? LOG_ERROR : LOG_INFO, "database error",
+                  "rid=%llu detail=\"%.300s\"", (unsigned long long)r->id, detail);
+    request_fail(r, code, msg);
+}
+
+void request_fail_status(struct request *r, Liaison__V1__Status *st)
+{
+    request_send(r, st, NULL);
+    request_end(r, (int)st->code);
+}

@@ -1,0 +1,183 @@
+/*
+ * request.h - one request's life, and the API handlers use: a handler
+ * answers exactly once, now or later, with request_reply() or one of the
+ * request_fail*() calls, which also log the request line and free it; it
+ * goes to the database with request_submit(), waits with request_defer(),
+ * hashes with request_password_job(), and reaches its connection only
+ * through the request_* calls for that. Every request has a deadline: past
+ * it the caller is answered and the step still out is dropped when it
+ * comes back.
+ */
+#ifndef LIAISON_REQUEST_H
+#define LIAISON_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "arena.h"
+#include "auth.h"
+#include "db.h"
+#include "liaison.pb-c.h"
+
+struct conn;
+struct worker;
+struct rpc_method;
+
+/* Decoded structures are larger than their encoding; this bounds the ratio. */
+#define REQUEST_DECODE_FACTOR 8
+
+/* What a request waits for between its handler's steps. */
+enum request_wait { WAIT_NONE, WAIT_DB, WAIT_JOB, WAIT_TIMER };
+
+struct request {
+    struct request *prev, *next;       /* in the connection's in-flight list */
+    struct request *dl_prev, *dl_next; /* in the worker's list, by deadline */
+    struct conn *conn;                 /* NULL once the connection is gone */
+    struct worker *w;
+    const struct rpc_method *method;
+    uint64_t id;
+    uint64_t started_ns;
+    const ProtobufCMessage *input;
+    struct arena arena;  /* owns input and everything built for the answer */
+    struct db_txn txn;   /* for handlers that go to the database */
+    void *state;         /* a handler's own state across steps, in the arena */
+    struct identity who; /* the caller, as of the request's arrival */
+    uint64_t deadline;   /* loop time (ms) when it is answered whatever happens */
+    bool in_deadlines;
+    /*
+     * Answered at its deadline while a step was still out: the step's
+     * callback frees it and the handler is not called again.
+     */
+    bool answered;
+    enum request_wait waits;
+    int late_code;            /* the answer at the deadline; 0: DEADLINE_EXCEEDED */
+    const char *late_message; /* with late_code */
+    db_done_cb txn_done;      /* the handler's, called by dispatch's own */
+    auth_password_cb job_done;
+    char rid[32]; /* server-wide request id, for logs and the audit log */
+    char peer[64];
+};
+
+/* The name of r's method, as in the proto ("CreateContact"). */
+const char *request_method_name(const struct request *r);
+
+/*
+ * For the dispatcher: a new request from connection c, its arena's budget
+ * set by c's frame limit; NULL when memory ran out.
+ */
+struct request *request_new(struct conn *c);
+
+/* For the dispatcher: frees a request that was never answered nor started. */
+void request_discard(struct request *r);
+
+/* For the dispatcher: r is answered DEADLINE_EXCEEDED ms from now at the latest. */
+void request_start_clock(struct request *r, uint64_t ms);
+
+/*
+ * What handlers may do to the connection a request came on; each does
+ * nothing once the connection is gone. Handlers reach the connection only
+ * through these.
+ */
+
+/* Hello succeeded: the connection takes requests; *max_frame and *max_in_flight are its limits. */
+void request_connection_ready(struct request *r, uint32_t *max_frame, uint32_t *max_in_flight);
+
+/* Answers with st, then ends the connection once the answer is out. */
+void request_fail_and_close(struct request *r, Liaison__V1__Status *st);
+
+/*
+ * The connection now acts as who (Login, Authenticate): requests after this
+ * one run as who, with the limits after authentication.
+ */
+void request_bind_identity(struct request *r, const struct identity *who);
+
+/* The connection forgets who it was (Logout): pre-authentication limits again. */
+void request_unbind_identity(struct request *r);
+
+/*
+ * True when the connection presented a client certificate from the
+ * operator CA; its common name goes to cn.
+ */
+bool request_operator_certificate(struct request *r, char *cn, size_t cap);
+
+/*
+ * Answers OK with out (a message of the method's output type), or
+ * RESOURCE_EXHAUSTED when an allocation from the request's arena failed
+ * (out may then be missing a part).
+ */
+void request_reply(struct request *r, const ProtobufCMessage *out);
+
+/* Answers with a non-OK code and a message for the user. */
+void request_fail(struct request *r, int code, const char *message);
+
+/* Answers with code, a message and one violation per entry of v. */
+void request_fail_violations(struct request *r, int code, const char *message,
+                             Liaison__V1__FieldViolation **v, size_t n);
+
+/* Answers with a status the handler built (code, message and any other field). */
+void request_fail_status(struct request *r, Liaison__V1__Status *st);
+
+/*
+ * True when id is a usable record id (1 to INT64_MAX); otherwise answers
+ * INVALID_ARGUMENT on field and returns false.
+ */
+bool request_check_id(struct request *r, const char *field, uint64_t id);
+
+/* Answers INVALID_ARGUMENT naming one field (its JSON path). */
+void request_fail_field(struct request *r, const char *field, const char *description);
+
+/*
+ * A printf-formatted string in the request's arena; NULL when out of memory,
+ * which request_submit() and request_reply() then refuse.
+ */
+char *request_printf(struct request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Calls fn(r) after ms milliseconds on the request's loop. Returns 0, or -1
+ * (fn not called) when no timer could be had.
+ */
+int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r));
+
+/*
+ * Sets values[from..from+2] of step to the audit columns every change
+ * writes: the actor, the request id and the source address.
+ */
+void request_audit_params(struct request *r, struct db_step *step, int from);
+
+/*
+ * Sends r->txn with done as its callback; answers at once if refused, and
+ * RESOURCE_EXHAUSTED when an allocation from the request's arena failed
+ * (a parameter may then be a NULL the handler did not mean). r->txn.flags
+ * may hold DB_TXN_ALONE; the rest is decided here.
+ */
+void request_submit(struct request *r, db_done_cb done);
+
+/*
+ * Hashes (encoded NULL) or verifies password on the thread pool, then calls
+ * done(r, ...), like auth_password_job. At most max_password_jobs run or
+ * wait per worker: past that, and when memory runs out, it answers
+ * RESOURCE_EXHAUSTED itself and done is never called.
+ */
+void request_password_job(struct request *r, const char *password, const char *encoded,
+                          auth_password_cb done);
+
+/* The worker's deadline timer fired: answers every request past its deadline. */
+void request_deadlines_due(uv_timer_t *t);
+
+/*
+ * When the transaction done with code failed on one of the checks that
+ * raise inside it (liaison_check: INVALID_ARGUMENT on the field it names;
+ * liaison_found: NOT_FOUND), answers with that check's field and message
+ * and returns true. Call only from a done callback, with its code.
+ */
+bool request_fail_raised(struct request *r, int code);
+
+/*
+ * Answers for a database failure: the code from db.h, the detail logged but
+ * not shown to the client unless the code says it is the client's doing.
+ */
+void request_fail_db(struct request *r, int code, const char *detail);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * test_exec.c - the executor's conversions against a real PostgreSQL
+ * (LIAISON_TEST_DATABASE_URL, from tests/run): result columns into
+ * protobuf fields by name, with NULLs, empty arrays, non-ASCII text, enums
+ * and the 64-bit edges; and request fields into statement parameters.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "../check.h"
+#include "exec.h"
+
+static PGconn *pg;
+
+static PGresult *query(const char *sql)
+{
+    PGresult *res = PQexec(pg, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "query failed: %s\n%s\n", PQerrorMessage(pg), sql);
+        exit(1);
+    }
+    return res;
+}
+
+static void test_scalars(void)
+{
+    struct arena a;
+    arena_init(&a, 1 << 16);
+    char err[256];
+    PGresult *res = query("SELECT 9223372036854775807::bigint AS id, 'PT-Ô tô 山田' AS sku,"
+                          " NULL::bigint AS product_line_id, '' AS name, 'hộp' AS unit,"
+                          " 4294967295::bigint AS moq, true AS retired");
+    Liaison__V1__Product p = LIAISON__V1__PRODUCT__INIT;
+    CHECK(exec_fill(&a, res, 0, &p.base, err, sizeof err) == 0);
+    CHECK(p.id == 9223372036854775807ull);
+    CHECK(strcmp(p.sku, "PT-Ô tô 山田") == 0);
+    CHECK(p.product_line_id == 0); /* NULL leaves the default */
+    CHECK(strcmp(p.name, "") == 0);
+    CHECK(strcmp(p.unit, "hộp") == 0);
+    CHECK(p.moq == 4294967295u);
+    CHECK(p.retired);
+    PQclear(res);
+
+    res = query("SELECT 4294967296::bigint AS moq");
+    Liaison__V1__Product q = LIAISON__V1__PRODUCT__INIT;
+    CHECK(exec_fill(&a, res, 0, &q.base, err, sizeof err) < 0);
+    CHECK(strstr(err, "moq") != NULL);
+    PQclear(res);
+
+    res = query("SELECT -1::bigint AS id");
+    CHECK(exec_fill(&a, res, 0, &q.base, err, sizeof err) < 0);
+    PQclear(res);
+
+    res = query("SELECT 1 AS no_such_field");
+    CHECK(exec_fill(&a, res, 0, &q.base, err, sizeof err) < 0);
+    CHECK(strstr(err, "no_such_field") != NULL);
+    PQclear(res);
+    arena_reset(&a);
+}
+
+static void test_enums_and_arrays(void)
+{
+    struct arena a;
+    arena_init(&a, 1 << 16);
+    char err[256];
+    PGresult *res = query("SELECT 'ROLE_MANAGER' AS role, 'api_token' AS kind");
+    Liaison__V1__Identity id = LIAISON__V1__IDENTITY__INIT;
+    CHECK(exec_fill(&a, res, 0, &id.base, err, sizeof err) == 0);
+    CHECK(id.role == LIAISON__V1__ROLE__ROLE_MANAGER);
+    PQclear(res);
+    res = query("SELECT 'ROLE_EMPEROR' AS role");
+    CHECK(exec_fill(&a, res, 0, &id.base, err, sizeof err) < 0);
+    PQclear(res);
+
+    res = query("SELECT array_to_json('{}'::bigint[])::text AS covered_line_ids,"
+                " array_to_json(ARRAY['sales', 'Đánh giá \"quý\"', '市場'])::text"
+                " AS report_sections,"
+                " array_to_json(ARRAY[1, 9223372036854775807]::bigint[])::text AS signatories,"
+                " 7 AS version");
+    Liaison__V1__Charter c = LIAISON__V1__CHARTER__INIT;
+    /* signatories is repeated string: JSON numbers do not fit it */
+    CHECK(exec_fill(&a, res, 0, &c.base, err, sizeof err) < 0);
+    PQclear(res);
+
+    res = query("SELECT array_to_json('{}'::bigint[])::text AS covered_line_ids,"
+                " array_to_json(ARRAY['sales', 'Đánh giá \"quý\"', '市場'])::text"
+                " AS report_sections, NULL::text AS signatories, 7 AS version");
+    Liaison__V1__Charter d = LIAISON__V1__CHARTER__INIT;
+    CHECK(exec_fill(&a, res, 0, &d.base, err, sizeof err) == 0);
+    CHECK(d.n_covered_line_ids == 0);
+    CHECK(d.n_report_sections == 3);
+    CHECK(strcmp(d.report_sections[1], "Đánh giá \"quý\"") == 0);
+    CHECK(strcmp(d.report_sections[2], "市場") == 0);
+    CHECK(d.n_signatories == 0);
+    CHECK(d.version == 7);
+    PQclear(res);
+
+    res = query("SELECT array_to_json(ARRAY[1, 9223372036854775807]::bigint[])::text"
+                " AS product_line_ids");
+    Liaison__V1__CharterGrant g = LIAISON__V1__CHARTER_GRANT__INIT;
+    CHECK(exec_fill(&a, res, 0, &g.base, err, sizeof err) == 0);
+    CHECK(g.n_product_line_ids == 2 && g.product_line_ids[1] == 9223372036854775807ull);
+    PQclear(res);
+    arena_reset(&a);
+}
+
+static void test_params(void)
+{
+    struct arena a;
+    arena_init(&a, 1 << 16);
+    bool ok;
+    Liaison__V1__CreateProductRequest p = LIAISON__V1__CREATE_PRODUCT_REQUEST__INIT;
+    p.sku = "Ô-1";
+    p.product_line_id = 18446744073709551615ull;
+    p.moq = 42;
+    const char *v = exec_param(&a, &p.base, "sku", &ok);
+    CHECK(ok && strcmp(v, "Ô-1") == 0);
+    v = exec_param(&a, &p.base, "moq", &ok);
+    CHECK(ok && strcmp(v, "42") == 0);
+    v = exec_param(&a, &p.base, "product_line_id", &ok);
+    CHECK(ok && strcmp(v, "18446744073709551615") == 0);
+    v = exec_param(&a, &p.base, "no_such", &ok);
+    CHECK(!ok && v == NULL);
+
+    Liaison__V1__AddCharterGrantRequest g = LIAISON__V1__ADD_CHARTER_GRANT_REQUEST__INIT;
+    v = exec_param(&a, &g.base, "grant.region", &ok);
+    CHECK(ok && v == NULL); /* no grant: its fields are NULL */
+    Liaison__V1__CharterGrant grant = LIAISON__V1__CHARTER_GRANT__INIT;
+    uint64_t lines[] = {3, 9223372036854775807ull};
+    grant.region = "VN-SG";
+    grant.exclusive = 1;
+    grant.product_line_ids = lines;
+    grant.n_product_line_ids = 2;
+    g.grant = &grant;
+    v = exec_param(&a, &g.base, "grant.region", &ok);
+    CHECK(ok && strcmp(v, "VN-SG") == 0);
+    v = exec_param(&a, &g.base, "grant.exclusive", &ok);
+    CHECK(ok && strcmp(v, "true") == 0);
+    v = exec_param(&a, &g.base, "grant.product_line_ids", &ok);
+    CHECK(ok && v);
+    /* The array literal is what PostgreSQL reads back. */
+    const char *values[1] = {v};
+    PGresult *res = PQexecParams(pg, "SELECT array_to_json($1::bigint[])::text", 1, NULL, values,
+                                 NULL, NULL, 0);
+    CHECK(PQresultStatus(res) == PGRES_TUPLES_OK &&
+          strcmp(PQgetvalue(res, 0, 0), "[3,9223372036854775807]") == 0);
+    PQclear(res);
+
+    Liaison__V1__SetCharterTermsRequest t = LIAISON__V1__SET_CHARTER_TERMS_REQUEST__INIT;
+    char *sections[] = {"sales", "a\"b,c{d}", "市場"};
+    t.report_sections = sections;
+    t.n_report_sections = 3;
+    v = exec_param(&a, &t.base, "report_sections", &ok);
+    values[0] = v;
+    res =
+        PQexecParams(pg, "SELECT array_to_json($1::text[])::text", 1, NULL, values, NULL, NULL, 0);
+    CHECK(ok && PQresultStatus(res) == PGRES_TUPLES_OK &&
+          strcmp(PQgetvalue(res, 0, 0), "[\"sales\",\"a\\\"b,c{d}\",\"市場\"]") == 0);
+    PQclear(res);
+    arena_reset(&a);
+}
+
+int main(void)
+{
+    const char *url = getenv("LIAISON_TEST_DATABASE_URL");
+    if (!url) {
+        fprintf(stderr, "LIAISON_TEST_DATABASE_URL is not set: run the tests through tests/run\n");
+        return 1;
+    }
+    pg = PQconnectdb(url);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        fprintf(stderr, "cannot connect: %s\n", PQerrorMessage(pg));
+        return 1;
+    }
+    test_scalars();
+    test_enums_and_arrays();
+    test_params();
+    PQfinish(pg);
+    printf("test_exec: all passed\n");
+    return 0;
+}
