@@ -40,7 +40,9 @@ static const struct setting settings[] = {
       "libpq connection string or URI"),
     S(migrate_database_url, SET_STR, "", 0, 4096, false,
       "connection for migrations, as the tables' owner (default: database_url)"),
-    S(db_pool_size, SET_INT, "4", 1, 64, false, "PostgreSQL connections per worker"),
+    S(db_pool_size, SET_INT, "4", 2, 64, false,
+      "PostgreSQL connections per worker (at least 2: one is always kept for others while a "
+      "charter activation waits for its lock)"),
     S(db_pipeline_depth, SET_INT, "32", 1, 1024, false,
       "segments in flight on one PostgreSQL connection (a segment: one transaction, or a batch of "
       "reads)"),

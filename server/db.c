@@ -7,6 +7,7 @@
 #include "db.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -71,6 +72,8 @@ struct db_pool {
     char *conninfo;
     struct db_conn *conns;
     int size, depth, max_batches, batches, queue_max, queued, timeout_ms, alone_out;
+    /* While a DB_TXN_ALONE transaction waits: the connection left to drain for it. */
+    struct db_conn *reserved;
     /* Submitted, not sent yet: reads that may be batched, the rest, and DB_TXN_ALONE ones. */
     struct db_queue reads, others, alones;
     /* Host names to resolve off the loop (NULL: none), their addresses when known. */
@@ -123,6 +126,15 @@ int db_register(struct db_stmt *const *stmts, int n)
     return 0;
 }
 
+/* The first step of a transaction with a deadline (migration 0008). */
+static struct db_stmt q_deadline = {"SELECT liaison_deadline($1::bigint)", 1, 0};
+
+int db_register_own(void)
+{
+    struct db_stmt *const own[] = {&q_deadline};
+    return db_register(own, 1);
+}
+
 void db_print_statements(FILE *out)
 {
     for (int i = 0; i < db_nstmts; i++)
@@ -167,11 +179,14 @@ static int db_code(const PGresult *r)
 static void db_txn_finish(struct db_txn *txn, int code, const char *detail)
 {
     PGresult *results[DB_MAX_STEPS];
+    PGresult *guard = txn->guard;
     int n = txn->nsteps;
     memcpy(results, txn->results, sizeof results);
+    txn->guard = NULL;
     txn->done(txn, code, detail);
     for (int i = 0; i < n; i++)
         PQclear(results[i]);
+    PQclear(guard);
 }
 
 /*
@@ -183,6 +198,10 @@ static int db_txn_outcome(const struct db_txn *txn, int *failed_step, const char
 {
     *failed_step = -1;
     *detail = NULL;
+    if (txn->guard && PQresultStatus(txn->guard) == PGRES_FATAL_ERROR) {
+        *detail = PQresultErrorField(txn->guard, PG_DIAG_MESSAGE_PRIMARY);
+        return db_code(txn->guard);
+    }
     for (int i = txn->first; i < txn->nsteps; i++) {
         const PGresult *r = txn->results[i];
         *failed_step = i;
@@ -316,6 +335,8 @@ static void db_conn_fail(struct db_conn *dc, const char *why)
     dc->batches = 0;
     pool->alone_out -= dc->alone;
     dc->alone = false;
+    if (pool->reserved == dc)
+        pool->reserved = NULL;
     while (t) {
         struct db_txn *next = t->next;
         db_txn_finish(t, LIAISON__V1__CODE__UNAVAILABLE, "database connection lost");
@@ -553,7 +574,9 @@ static void db_read(struct db_conn *dc)
             db_segment_complete(dc->pool, seg);
             continue;
         }
-        if (t->pos < t->nsteps && !t->results[t->pos])
+        if (t->pos < 0 && !t->guard)
+            t->guard = r;
+        else if (t->pos >= 0 && t->pos < t->nsteps && !t->results[t->pos])
             t->results[t->pos] = r;
         else
             PQclear(r);
@@ -606,9 +629,11 @@ static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_t
                          db_same_step(&prev->steps[0], &txn->steps[0])
                      ? 1
                      : 0;
-    txn->pos = txn->first;
+    bool guarded = txn->deadline_us && !(txn->flags & DB_TXN_BATCH);
+    txn->pos = guarded ? -1 : txn->first;
     txn->last = false;
     txn->next = NULL;
+    txn->guard = NULL;
     for (int i = 0; i < txn->nsteps; i++)
         txn->results[i] = NULL;
     if (dc->tail)
@@ -616,6 +641,14 @@ static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_t
     else
         dc->head = dc->cur = txn;
     dc->tail = txn;
+    if (guarded) {
+        char name[16];
+        const char *v[1] = {txn->guard_param};
+        snprintf(txn->guard_param, sizeof txn->guard_param, "%" PRId64, txn->deadline_us);
+        db_stmt_name(q_deadline.index, name, sizeof name);
+        if (!PQsendQueryPrepared(dc->pg, name, 1, v, NULL, NULL, 0))
+            return -1;
+    }
     for (int i = txn->first; i < txn->nsteps; i++) {
         const struct db_step *s = &txn->steps[i];
         char name[16];
@@ -699,7 +732,8 @@ static struct db_conn *db_pick(struct db_pool *pool, enum db_kind kind)
     struct db_conn *best = NULL;
     for (int i = 0; i < pool->size; i++) {
         struct db_conn *dc = &pool->conns[i];
-        if (dc->state != DB_UP || dc->depth >= pool->depth || dc->alone)
+        if (dc->state != DB_UP || dc->depth >= pool->depth || dc->alone ||
+            (dc == pool->reserved && kind != DB_KIND_ALONE))
             continue;
         switch (kind) {
         case DB_KIND_READS:
@@ -724,14 +758,34 @@ static struct db_conn *db_pick(struct db_pool *pool, enum db_kind kind)
  * Sends segments while a connection has room. What is left waits for a
  * segment to finish; the flush handle stays on until the queues are empty.
  */
+/*
+ * Under steady load no connection may ever be idle: while a DB_TXN_ALONE
+ * transaction waits, the least busy connection gets nothing new, so that
+ * it drains and takes it.
+ */
+static void db_reserve(struct db_pool *pool)
+{
+    pool->reserved = NULL;
+    if (!pool->alones.head || (pool->size > 1 && pool->alone_out >= pool->size - 1))
+        return;
+    for (int i = 0; i < pool->size; i++) {
+        struct db_conn *dc = &pool->conns[i];
+        if (dc->state == DB_UP && !dc->alone &&
+            (!pool->reserved || dc->depth < pool->reserved->depth))
+            pool->reserved = dc;
+    }
+}
+
 static void db_flush_cb(uv_prepare_t *h)
 {
     struct db_pool *pool = h->data;
+    db_reserve(pool);
     for (;;) {
         struct db_conn *dc;
         bool sent = false;
         if (pool->alones.head && (dc = db_pick(pool, DB_KIND_ALONE))) {
             db_send_segment(pool, dc, &pool->alones, false);
+            db_reserve(pool);
             sent = true;
         }
         if (pool->others.head && (dc = db_pick(pool, DB_KIND_OTHER))) {

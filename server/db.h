@@ -17,6 +17,7 @@
 #define LIAISON_DB_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <libpq-fe.h>
@@ -86,9 +87,16 @@ struct db_txn {
     PGresult *results[DB_MAX_STEPS];
     db_done_cb done;
     void *arg;
+    /*
+     * Not DB_TXN_BATCH: when non-zero, the wall-clock deadline (microseconds
+     * since the epoch) that liaison_deadline() checks before the steps run.
+     */
+    int64_t deadline_us;
     /* db.c's own */
-    int first; /* first step sent: 1 when step 0 is shared with the one before */
-    int pos;   /* the step whose results are arriving */
+    int first;       /* first step sent: 1 when step 0 is shared with the one before */
+    int pos;         /* the step whose results are arriving; -1: the deadline check's */
+    PGresult *guard; /* the deadline check's result */
+    char guard_param[24];
     bool last; /* closes its segment */
     int batch; /* transactions in its segment, for the request log */
 };
@@ -118,6 +126,9 @@ struct db_options {
  * nparams passes DB_MAX_PARAMS.
  */
 int db_register(struct db_stmt *const *stmts, int n);
+
+/* Registers db.c's own statements; call before any family registers its own. */
+int db_register_own(void);
 
 /* Writes every registered statement, one per line (for the benchmark). */
 void db_print_statements(FILE *out);

@@ -51,10 +51,10 @@ int dispatch_init(char *err, size_t errlen)
                  (size_t)N_METHODS);
         return -1;
     }
-    if (credential_register() < 0 || rpc_system_register() < 0 || rpc_auth_register() < 0 ||
-        rpc_tenant_register() < 0 || rpc_user_register() < 0 || rpc_token_register() < 0 ||
-        rpc_audit_register() < 0 || rpc_catalog_register() < 0 || rpc_distributor_register() < 0 ||
-        rpc_charter_register() < 0) {
+    if (db_register_own() < 0 || credential_register() < 0 || rpc_system_register() < 0 ||
+        rpc_auth_register() < 0 || rpc_tenant_register() < 0 || rpc_user_register() < 0 ||
+        rpc_token_register() < 0 || rpc_audit_register() < 0 || rpc_catalog_register() < 0 ||
+        rpc_distributor_register() < 0 || rpc_charter_register() < 0) {
         snprintf(err, errlen,
                  "too many prepared statements, or one whose parameters do not "
                  "match its placeholders (see the log)");
@@ -168,7 +168,10 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
     uint64_t timeout = (uint64_t)c->w->cfg->request_timeout_ms;
     if (f->timeout_ms && f->timeout_ms < timeout)
         timeout = f->timeout_ms;
-    request_start_clock(r, timeout);
+    if (request_start_clock(r, timeout) < 0) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
     bool changes_identity = dispatch_changes_identity(r->method);
     uint64_t id = r->id;
     r->method->handler(r);

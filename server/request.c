@@ -45,28 +45,67 @@ void request_discard(struct request *r)
     free(r);
 }
 
-/* The list of deadlines is kept in deadline order: most requests get the default and go at the end.
+/*
+ * The worker's deadlines are a binary min-heap of requests (each knows its
+ * slot), so filing and removing one costs O(log n) whatever deadlines
+ * clients ask for.
  */
-void request_start_clock(struct request *r, uint64_t ms)
+static bool request_heap_before(const struct request *a, const struct request *b)
+{
+    return a->deadline < b->deadline;
+}
+
+static void request_heap_set(struct worker *w, size_t i, struct request *r)
+{
+    w->dl_heap[i] = r;
+    r->dl_index = i;
+}
+
+static void request_heap_up(struct worker *w, size_t i)
+{
+    struct request *r = w->dl_heap[i];
+    while (i > 0 && request_heap_before(r, w->dl_heap[(i - 1) / 2])) {
+        request_heap_set(w, i, w->dl_heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    request_heap_set(w, i, r);
+}
+
+static void request_heap_down(struct worker *w, size_t i)
+{
+    struct request *r = w->dl_heap[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= w->dl_n)
+            break;
+        if (c + 1 < w->dl_n && request_heap_before(w->dl_heap[c + 1], w->dl_heap[c]))
+            c++;
+        if (!request_heap_before(w->dl_heap[c], r))
+            break;
+        request_heap_set(w, i, w->dl_heap[c]);
+        i = c;
+    }
+    request_heap_set(w, i, r);
+}
+
+int request_start_clock(struct request *r, uint64_t ms)
 {
     struct worker *w = r->w;
+    if (w->dl_n == w->dl_cap) {
+        size_t cap = w->dl_cap ? 2 * w->dl_cap : 64;
+        struct request **grown = realloc(w->dl_heap, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        w->dl_heap = grown;
+        w->dl_cap = cap;
+    }
     r->deadline = uv_now(&w->loop) + ms;
-    struct request *after = w->deadlines_tail;
-    while (after && after->deadline > r->deadline)
-        after = after->dl_prev;
-    r->dl_prev = after;
-    r->dl_next = after ? after->dl_next : w->deadlines;
-    if (r->dl_next)
-        r->dl_next->dl_prev = r;
-    else
-        w->deadlines_tail = r;
-    if (after)
-        after->dl_next = r;
-    else
-        w->deadlines = r;
     r->in_deadlines = true;
-    if (w->deadlines == r && !uv_is_closing((uv_handle_t *)&w->deadline_timer))
+    w->dl_heap[w->dl_n] = r;
+    request_heap_up(w, w->dl_n++);
+    if (w->dl_heap[0] == r && !uv_is_closing((uv_handle_t *)&w->deadline_timer))
         uv_timer_start(&w->deadline_timer, request_deadlines_due, ms, 0);
+    return 0;
 }
 
 static void request_deadline_remove(struct request *r)
@@ -74,16 +113,14 @@ static void request_deadline_remove(struct request *r)
     struct worker *w = r->w;
     if (!r->in_deadlines)
         return;
-    if (r->dl_prev)
-        r->dl_prev->dl_next = r->dl_next;
-    else
-        w->deadlines = r->dl_next;
-    if (r->dl_next)
-        r->dl_next->dl_prev = r->dl_prev;
-    else
-        w->deadlines_tail = r->dl_prev;
-    r->dl_prev = r->dl_next = NULL;
+    size_t i = r->dl_index;
     r->in_deadlines = false;
+    struct request *last = w->dl_heap[--w->dl_n];
+    if (i == w->dl_n)
+        return;
+    request_heap_set(w, i, last);
+    request_heap_up(w, i);
+    request_heap_down(w, last->dl_index);
 }
 
 /* Logs r's line and unlinks it from its connection and the deadlines. */
@@ -252,6 +289,7 @@ static void request_timer_fired(uv_timer_t *t)
     struct request_timer *rt = (struct request_timer *)t;
     struct request *r = rt->r;
     uv_close((uv_handle_t *)t, request_timer_closed);
+    r->timer = NULL;
     r->waits = WAIT_NONE;
     if (r->answered)
         request_discard(r);
@@ -269,6 +307,7 @@ int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
     rt->r = r;
     rt->fn = fn;
     uv_timer_start(&rt->timer, request_timer_fired, ms, 0);
+    r->timer = rt;
     r->waits = WAIT_TIMER;
     return 0;
 }
@@ -330,6 +369,12 @@ static void request_expire(struct request *r)
     r->answered = true;
     if (r->waits == WAIT_DB && r->w->db && db_txn_cancel(r->w->db, &r->txn))
         r->waits = WAIT_NONE;
+    if (r->waits == WAIT_TIMER) {
+        /* Nothing is left to wait for: a timer must not keep an answered request alive. */
+        uv_close((uv_handle_t *)&r->timer->timer, request_timer_closed);
+        r->timer = NULL;
+        r->waits = WAIT_NONE;
+    }
     if (r->waits == WAIT_NONE)
         request_discard(r);
 }
@@ -338,10 +383,10 @@ void request_deadlines_due(uv_timer_t *t)
 {
     struct worker *w = t->data;
     uint64_t now = uv_now(&w->loop);
-    while (w->deadlines && w->deadlines->deadline <= now)
-        request_expire(w->deadlines);
-    if (w->deadlines)
-        uv_timer_start(t, request_deadlines_due, w->deadlines->deadline - now, 0);
+    while (w->dl_n && w->dl_heap[0]->deadline <= now)
+        request_expire(w->dl_heap[0]);
+    if (w->dl_n)
+        uv_timer_start(t, request_deadlines_due, w->dl_heap[0]->deadline - now, 0);
 }
 
 void request_audit_params(struct request *r, struct db_step *step, int from)
@@ -378,6 +423,15 @@ void request_submit(struct request *r, db_done_cb done)
              : 0);
     if (request_out_of_memory(r))
         return;
+    if (!(r->txn.flags & DB_TXN_BATCH)) {
+        /* A change that reaches PostgreSQL after its deadline runs nothing (migration 0008). */
+        uv_timeval64_t now;
+        uint64_t loop_now = uv_now(&r->w->loop);
+        uint64_t left = r->deadline > loop_now ? r->deadline - loop_now : 0;
+        r->txn.deadline_us = r->in_deadlines && uv_gettimeofday(&now) == 0
+                                 ? now.tv_sec * 1000000 + now.tv_usec + (int64_t)left * 1000
+                                 : 0;
+    }
     r->txn_done = done;
     r->txn.done = request_txn_done;
     r->txn.arg = r;

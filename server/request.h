@@ -24,6 +24,7 @@
 struct conn;
 struct worker;
 struct rpc_method;
+struct request_timer;
 
 /* Decoded structures are larger than their encoding; this bounds the ratio. */
 #define REQUEST_DECODE_FACTOR 8
@@ -32,9 +33,8 @@ struct rpc_method;
 enum request_wait { WAIT_NONE, WAIT_DB, WAIT_JOB, WAIT_TIMER };
 
 struct request {
-    struct request *prev, *next;       /* in the connection's in-flight list */
-    struct request *dl_prev, *dl_next; /* in the worker's list, by deadline */
-    struct conn *conn;                 /* NULL once the connection is gone */
+    struct request *prev, *next; /* in the connection's in-flight list */
+    struct conn *conn;           /* NULL once the connection is gone */
     struct worker *w;
     const struct rpc_method *method;
     uint64_t id;
@@ -46,6 +46,8 @@ struct request {
     struct identity who; /* the caller, as of the request's arrival */
     uint64_t deadline;   /* loop time (ms) when it is answered whatever happens */
     bool in_deadlines;
+    size_t dl_index;             /* its slot in the worker's heap of deadlines */
+    struct request_timer *timer; /* while it waits on request_defer() */
     /*
      * Answered at its deadline while a step was still out: the step's
      * callback frees it and the handler is not called again.
@@ -72,8 +74,11 @@ struct request *request_new(struct conn *c);
 /* For the dispatcher: frees a request that was never answered nor started. */
 void request_discard(struct request *r);
 
-/* For the dispatcher: r is answered DEADLINE_EXCEEDED ms from now at the latest. */
-void request_start_clock(struct request *r, uint64_t ms);
+/*
+ * For the dispatcher: r is answered DEADLINE_EXCEEDED ms from now at the
+ * latest. Returns 0, or -1 when memory ran out (r not started).
+ */
+int request_start_clock(struct request *r, uint64_t ms);
 
 /*
  * What handlers may do to the connection a request came on; each does

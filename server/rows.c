@@ -31,8 +31,9 @@ char **rows_strings(struct arena *a, const char *json, size_t *n)
     size_t count = json_array_size(j);
     char **out = arena_alloc(a, sizeof *out * (count + 1));
     for (size_t i = 0; out && i < count; i++) {
+        /* An element that is not a string is a mistake in the SQL, not an empty string. */
         const char *s = json_string_value(json_array_get(j, i));
-        out[i] = arena_strdup(a, s ? s : "");
+        out[i] = s ? arena_strdup(a, s) : NULL;
         if (!out[i])
             out = NULL;
     }

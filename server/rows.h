@@ -11,7 +11,7 @@
 
 #include "arena.h"
 
-/* JSON array of strings -> arena array; *n its length. NULL on failure. */
+/* JSON array of strings -> arena array; *n its length. NULL on failure or a non-string. */
 char **rows_strings(struct arena *a, const char *json, size_t *n);
 
 /* JSON array of non-negative integers -> arena arrays. NULL on failure. */

@@ -8,6 +8,7 @@
 #include <malloc.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -147,6 +148,8 @@ static void worker_main(void *arg)
         uv_walk(&w->loop, worker_walk_report, NULL);
         atomic_store(&w->failed, true);
     }
+    free(w->dl_heap);
+    w->dl_heap = NULL;
 }
 
 /* A bound, non-blocking socket with SO_REUSEPORT, so each worker has one. */

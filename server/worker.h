@@ -25,11 +25,12 @@ struct worker {
     uv_tcp_t listener;
     uv_async_t wakeup;
     uv_timer_t drain_timer;
-    uv_timer_t sweep_timer;                     /* gives idle connections' TLS buffers back */
-    uv_timer_t deadline_timer;                  /* due at the first request's deadline */
-    struct request *deadlines, *deadlines_tail; /* in flight, by deadline (dispatch.c) */
-    int password_jobs;                          /* Argon2 jobs running or queued */
-    unsigned long long password_jobs_refused;   /* over max_password_jobs, since start */
+    uv_timer_t sweep_timer;    /* gives idle connections' TLS buffers back */
+    uv_timer_t deadline_timer; /* due at the first request's deadline */
+    struct request **dl_heap;  /* requests in flight, a min-heap by deadline (request.c) */
+    size_t dl_n, dl_cap;
+    int password_jobs;                        /* Argon2 jobs running or queued */
+    unsigned long long password_jobs_refused; /* over max_password_jobs, since start */
     uint64_t password_refusal_logged;
     uv_thread_t thread;
     int index;

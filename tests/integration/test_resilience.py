@@ -117,6 +117,13 @@ class Server:
         return s
 
 
+def rss_kb(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
 def frame_with_timeout(rid, method, payload, timeout_ms):
     body = (w.field_varint(1, rid) + w.field_bytes(2, method) + w.field_bytes(3, payload)
             + w.field_varint(5, timeout_ms))
@@ -153,6 +160,8 @@ def postgres_pids():
 
 
 psql("DELETE FROM login_throttle")
+# Freed memory goes back at once, not into a quarantine, so that RSS means something.
+os.environ["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=1"
 srv = Server("resil", "request_timeout_ms = %d" % TIMEOUT_MS, "db_reconnect_ms = 200")
 try:
     slug_a, admin_a = new_tenant(srv, "resil-a")
@@ -172,6 +181,23 @@ try:
     rid, code, _, payload = w.recv_frame(s)
     check(rid == 8 and code == 0 and w.decode_echo(payload) == "still here",
           "the connection goes on after a deadline")
+    s.close()
+
+    # A request answered at its deadline holds nothing while its timer would
+    # still run: thousands of 5 s Pings cut to 1 ms leave memory where it was.
+    s = srv.session()
+    before = rss_kb(srv.pid)
+    sent = 0
+    for batch in range(1250):
+        s.sendall(b"".join(frame_with_timeout(100 + k, "Ping", w.field_varint(2, 5000), 1)
+                           for k in range(4)))
+        codes = [w.recv_frame(s)[1] for _ in range(4)]
+        sent += 4
+        if codes != [DEADLINE_EXCEEDED] * 4:
+            break
+    grown = rss_kb(srv.pid) - before
+    check(sent == 5000 and grown < 12 * 1024,
+          "%d Pings answered at a 1 ms deadline hold no memory (RSS grew %d KiB)" % (sent, grown))
     s.close()
 
     # ---- identity changes on one connection (protocol document) ----
@@ -234,6 +260,36 @@ try:
         sb.close()
     finally:
         holder.wait()
+
+    # ---- a write that reaches PostgreSQL after its deadline commits nothing ----
+    line = srv.must("CreateProductLine", {"code": "LCK", "name": "Khóa"}, admin_a)["productLine"]
+    holder = subprocess.Popen(PSQL + ["-U", "postgres", "-c",
+                                      "BEGIN; UPDATE product_lines SET name = name WHERE id = %s;"
+                                      " SELECT pg_sleep(3); COMMIT;" % line["id"]],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        sa = srv.session(admin_a)
+        update = w.field_varint(1, int(line["id"])) + w.field_bytes(2, "Khóa mới")
+        # Two updates wait for the row lock, one on each database connection...
+        sa.sendall(w.frame(40, "UpdateProductLine", update) +
+                   w.frame(41, "UpdateProductLine", update))
+        time.sleep(0.3)
+        # ... so this one queues behind one of them, and its caller gives up first.
+        sa.sendall(frame_with_timeout(42, "CreateProductLine",
+                                      w.field_bytes(1, "LATE") + w.field_bytes(2, "trễ"), 300))
+        answers = {}
+        for _ in range(3):
+            rid, code, msg, _ = w.recv_frame(sa)
+            answers[rid] = code
+        sa.close()
+        check(answers.get(42) == DEADLINE_EXCEEDED,
+              "the queued write's caller is told DEADLINE_EXCEEDED (%s)" % answers)
+    finally:
+        holder.wait()
+    time.sleep(0.5)
+    late = psql("SELECT count(*) FROM product_lines WHERE code = 'LATE'")
+    check(late == "0", "... and the write did not commit when PostgreSQL reached it (%s)" % late)
 
     # ---- item 4: PostgreSQL frozen ----
     code, out = srv.cli("health")
