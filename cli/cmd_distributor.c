@@ -296,6 +296,20 @@ static int contact_update(struct cli *cli, int argc, char **argv)
                         contact_cols, 8);
 }
 
+static int contact_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"contact show ID", "Shows one contact.", opts, 1};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return cli_show_one(cli, "GetContact", json_pack("{s:I}", "id", v), "contact", contact_cols, 8);
+}
+
 static int contact_remove(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
@@ -315,6 +329,7 @@ int cmd_contact(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand subs[] = {{"create", contact_create, "add a contact"},
                                                  {"list", contact_list, "list contacts"},
+                                                 {"show", contact_show, "show one contact"},
                                                  {"update", contact_update, "update a contact"},
                                                  {"remove", contact_remove, "remove a contact"},
                                                  {NULL, NULL, NULL}};

@@ -75,6 +75,7 @@
     M(AssignAccountManager, rpc_assign_account_manager, AUTHZ_ADMIN, WRITES)                       \
     M(CreateContact, rpc_create_contact, ADMIN_MANAGER, WRITES)                                    \
     M(ListContacts, rpc_list_contacts, AUTHZ_USERS, READS)                                         \
+    M(GetContact, rpc_get_contact, AUTHZ_USERS, READS)                                             \
     M(UpdateContact, rpc_update_contact, ADMIN_MANAGER, WRITES)                                    \
     M(RemoveContact, rpc_remove_contact, ADMIN_MANAGER, WRITES)                                    \
     M(CreateCharterDraft, rpc_create_charter_draft, ADMIN_MANAGER, WRITES)                         \

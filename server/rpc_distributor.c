@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "credential.h"
+#include "exec.h"
+#include "log.h"
 #include "geo.h"
 #include "page.h"
 #include "rows.h"
@@ -115,6 +117,16 @@ static struct db_stmt q_contact_list = {
     " WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = $1::bigint AND " SEES
     " AND c.id > $2::bigint ORDER BY c.id LIMIT $3::int",
     3, 0};
+/* $1 contact, of a distributor the caller reaches */
+static struct db_stmt q_contact_get = {
+    "SELECT " CONTACT_COLS " FROM contacts c JOIN distributors d"
+    " ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    " WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND " SEES,
+    1, 0};
+static struct exec_decl d_contact_get = {.method = "GetContact",
+                                         .query = {&q_contact_get, {"id"}},
+                                         .out = "contact",
+                                         .not_found = "no such contact"};
 /* $1 id, $2..$8 fields, $9 actor, $10 rid, $11 source */
 static struct db_stmt q_contact_update = {
     "WITH c AS (UPDATE contacts c SET name = $2, role = $3, email = $4, phone = $5,"
@@ -146,7 +158,21 @@ int rpc_distributor_register(void)
                                      &q_dist_update,    &q_dist_status,     &q_dist_assign,
                                      &q_contact_create, &q_contact_list,    &q_contact_update,
                                      &q_contact_remove, &q_dist_status_now, &q_contact_list_parent};
-    return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
+    struct exec_decl *const decls[] = {&d_contact_get};
+    char err[256];
+    if (db_register(stmts, (int)(sizeof stmts / sizeof stmts[0])) < 0)
+        return -1;
+    if (exec_register(decls, 1, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "distributor RPCs refused", "reason=\"%s\"", err);
+        return -1;
+    }
+    return 0;
+}
+
+void rpc_get_contact(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_contact_get);
 }
 
 static void dist_fill(struct arena *a, const void *res, int i, void *item)

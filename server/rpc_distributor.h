@@ -18,6 +18,7 @@ void rpc_set_distributor_status(struct request *r);
 void rpc_assign_account_manager(struct request *r);
 void rpc_create_contact(struct request *r);
 void rpc_list_contacts(struct request *r);
+void rpc_get_contact(struct request *r);
 void rpc_update_contact(struct request *r);
 void rpc_remove_contact(struct request *r);
 

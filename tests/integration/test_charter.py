@@ -88,14 +88,20 @@ c = must("CreateContact", {"distributorId": saigon["id"], "fields": {
     "name": "Nguyễn Văn An", "role": "purchasing manager", "email": "an@saigonauto.example",
     "messaging": "whatsapp:+84901234567", "language": "vi", "timeZone": "Asia/Ho_Chi_Minh"}},
     admin)["contact"]
-must("CreateContact", {"distributorId": saigon["id"], "fields": {
-    "name": "Trần Thị Bình", "role": "general manager", "language": "vi-VN"}}, admin)
+c2 = must("CreateContact", {"distributorId": saigon["id"], "fields": {
+    "name": "Trần Thị Bình", "role": "general manager", "language": "vi-VN"}}, admin)["contact"]
+code, out = cli("contact", "show", c2["id"], token=admin)
+shown = out.get("contact", out) if code == "OK" else {}
+check(shown.get("name") == "Trần Thị Bình" and shown.get("distributorId") == saigon["id"],
+      "contact show (GetContact): %s" % out)
 code, out = call("ListContacts", {"distributorId": saigon["id"]}, admin)
 check(code == "OK" and len(out["contacts"]) == 2, "contacts listed")
 must("UpdateContact", {"id": c["id"], "fields": dict(name="Nguyễn Văn An", role="sales director",
                                                       language="vi")}, admin)
 code, out = call("RemoveContact", {"id": c["id"]}, admin)
 check(code == "OK", "contact removed")
+code, out = call("GetContact", {"id": c["id"]}, admin)
+check(code == "NOT_FOUND", "a removed contact is NOT_FOUND (%s)" % code)
 
 # status transitions
 code, out = call("SetDistributorStatus", {"id": saigon["id"], "status": "active"}, admin)

@@ -201,6 +201,7 @@ MATRIX = {
     "CreateContact": ({"tenant_admin", "manager"}, True,
                       {"distributorId": d1, "fields": {"name": "x"}}),
     "ListContacts": (USERS, False, {"distributorId": d1}),
+    "GetContact": (USERS, False, {"id": contact_a}),
     "UpdateContact": ({"tenant_admin", "manager"}, True, {"id": contact_a, "fields": {"name": "y"}}),
     "RemoveContact": ({"tenant_admin", "manager"}, True, {"id": contact_a}),
     "CreateCharterDraft": ({"tenant_admin", "manager"}, True, {"distributorId": d1}),
