@@ -65,8 +65,10 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
-        "logout", "Ends the saved session on the server and removes it from this machine.", opts,
-        0};
+        "logout",
+        "Ends the saved session on the server and removes it from this machine. A session\n"
+        "the server has already ended (revoked or expired) counts as logged out.",
+        opts, 0};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

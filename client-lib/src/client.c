@@ -246,12 +246,10 @@ static int client_send_bytes(liaison_conn *c, const char *method, const uint8_t 
     f.timeout_ms = (uint32_t)c->request_timeout_ms;
     size_t n = protobuf_c_message_get_packed_size(&f.base);
     /* The server would end the connection over it: refuse here and keep the connection. */
-    if (c->max_frame_bytes && n > c->max_frame_bytes) {
-        c->next_id--;
+    if (c->max_frame_bytes && n > c->max_frame_bytes)
         return client_fail(c, LIAISON_RESOURCE_EXHAUSTED,
                            "request of %zu bytes exceeds the server's limit of %" PRIu32 " bytes",
                            n, c->max_frame_bytes);
-    }
     uint8_t stack[512];
     uint8_t *wire = n + FRAME_HEADER_SIZE <= sizeof stack ? stack
                     : n <= UINT32_MAX                     ? malloc(FRAME_HEADER_SIZE + n)
