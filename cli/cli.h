@@ -7,6 +7,7 @@
 #define LIAISON_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <jansson.h>
 
 #include <liaison.h>
@@ -35,6 +36,7 @@ struct cli_settings {
 struct cli {
     struct cli_settings set;
     liaison_conn *conn;
+    bool anonymous; /* set by commands that need no identity: no token is presented */
 };
 
 /* Reads ~/.config/liaison/config then LIAISON_* variables into set.
@@ -42,8 +44,17 @@ struct cli {
 int cli_config_load(struct cli_settings *set);
 void cli_config_free(struct cli_settings *set);
 
-/* Connects (once) with the resolved settings; returns a liaison_code. */
+/* Makes the handle (once) with the resolved settings, without connecting.
+ * Returns an exit code, having printed why when it is not EXIT_OK. */
+int cli_open(struct cli *cli);
+
+/* Connects (once) with the resolved settings. Returns an exit code, having
+ * printed why when it is not EXIT_OK. */
 int cli_connect(struct cli *cli);
+
+/* Prints a failed call's code and message (response: its status JSON, or
+ * NULL for the handle's error), as JSON with --json. */
+void cli_print_error(struct cli *cli, int code, const char *response);
 
 /* Maps a liaison_code to the CLI's exit code. */
 int cli_exit_code(int code);
@@ -111,6 +122,13 @@ int cli_read_password(const char *prompt, bool from_stdin, char *buf, size_t cap
 
 /* Prints a JSON value, indented. */
 void output_json(const json_t *v);
+
+/* Terminal columns text takes: wide East Asian characters 2, combining marks 0. */
+size_t output_width(const char *text);
+
+/* Writes text with control characters escaped (\n, \x1b): what the server sent,
+ * for a terminal. */
+void output_escaped(FILE *f, const char *text);
 
 /* Prints rows (a JSON array of objects) as an aligned table. */
 void output_table(const struct output_column *cols, int ncols, const json_t *rows);

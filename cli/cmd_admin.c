@@ -2,7 +2,7 @@
  * cmd_admin.c - 'liaison admin tenant ...': the platform operator's
  * commands. They need an operator token (LIAISON_TOKEN or --token).
  */
-#include <fcntl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,14 +164,29 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     FILE *out = stdout;
+    char *partial = NULL;
     if (output) {
-        /* A tenant's data, and with --include-secrets its credentials: not for other users. */
-        int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        /*
+         * Written beside the target and renamed over it only when complete,
+         * so a failed export leaves an earlier file as it was. mkstemp makes
+         * it 0600: a tenant's data, and with --include-secrets its
+         * credentials, are not for other users.
+         */
+        const char *base = strrchr(output, '/');
+        int dirlen = base ? (int)(base - output + 1) : 0;
+        if (asprintf(&partial, "%.*s.%s.XXXXXX", dirlen, output, base ? base + 1 : output) < 0) {
+            fprintf(stderr, "liaison: out of memory\n");
+            return EXIT_ERROR;
+        }
+        int fd = mkstemp(partial);
         out = fd < 0 ? NULL : fdopen(fd, "w");
         if (!out) {
-            perror(output);
-            if (fd >= 0)
+            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
+            if (fd >= 0) {
                 close(fd);
+                unlink(partial);
+            }
+            free(partial);
             return EXIT_ERROR;
         }
     }
@@ -206,9 +221,22 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
         json_decref(resp);
     }
     free(cursor);
-    if (output && fclose(out) != 0) {
-        perror(output);
-        rc = EXIT_ERROR;
+    if (output) {
+        if ((fflush(out) != 0 || fsync(fileno(out)) != 0) && rc == EXIT_OK) {
+            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
+            rc = EXIT_ERROR;
+        }
+        if (fclose(out) != 0 && rc == EXIT_OK) {
+            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
+            rc = EXIT_ERROR;
+        }
+        if (rc == EXIT_OK && rename(partial, output) != 0) {
+            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
+            rc = EXIT_ERROR;
+        }
+        if (rc != EXIT_OK)
+            unlink(partial);
+        free(partial);
     }
     if (rc == EXIT_OK && output)
         fprintf(stderr, "exported %ld rows to %s\n", rows, output);

@@ -36,9 +36,12 @@ int cmd_login(struct cli *cli, int argc, char **argv)
     free(cli->set.token); /* a log-in replaces whatever token was configured */
     cli->set.token = NULL;
     rc = cli_connect(cli);
+    if (rc != EXIT_OK) {
+        OPENSSL_cleanse(password, sizeof password);
+        return rc;
+    }
     char *token = NULL;
-    if (rc == LIAISON_OK)
-        rc = liaison_login(cli->conn, tenant, email, password, &token);
+    rc = liaison_login(cli->conn, tenant, email, password, &token);
     OPENSSL_cleanse(password, sizeof password);
     if (rc != LIAISON_OK) {
         fprintf(stderr, "liaison: %s: %s\n", liaison_code_name(rc), liaison_error(cli->conn));
@@ -62,20 +65,36 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
-        "logout", "Ends the saved session on the server and removes it from this machine.", opts,
-        0};
+        "logout",
+        "Ends the saved session on the server and removes it from this machine. A session\n"
+        "the server has already ended (revoked or expired) counts as logged out.",
+        opts, 0};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_t *resp;
-    rc = cli_call(cli, "Logout", NULL, &resp);
-    json_decref(resp);
-    /* The local copy goes even when the server has already forgotten it. */
-    if (cli_session_remove() < 0)
+    if (!cli->set.token) {
+        if (cli_session_remove() < 0)
+            return EXIT_ERROR;
+        if (!cli->set.json)
+            printf("not logged in\n");
+        return EXIT_OK;
+    }
+    if ((rc = cli_open(cli)) != EXIT_OK)
+        return rc;
+    int code = liaison_connect(cli->conn);
+    if (code == LIAISON_OK)
+        code = liaison_logout(cli->conn);
+    /* Refused as unknown, revoked or expired: the server has already ended it. */
+    bool stale = code == LIAISON_UNAUTHENTICATED;
+    if (code != LIAISON_OK && !stale)
+        cli_print_error(cli, code, NULL);
+    /* Unless the server could not be asked, the session is no use any more. */
+    if (code != LIAISON_UNAVAILABLE && code != LIAISON_DEADLINE_EXCEEDED &&
+        cli_session_remove() < 0)
         return EXIT_ERROR;
-    if (rc == EXIT_OK && !cli->set.json)
-        printf("logged out\n");
-    return rc == EXIT_AUTH ? EXIT_OK : rc;
+    if (!cli->set.json && (code == LIAISON_OK || stale))
+        printf(stale ? "already logged out: the server had ended the session\n" : "logged out\n");
+    return stale ? EXIT_OK : cli_exit_code(code);
 }
 
 int cmd_whoami(struct cli *cli, int argc, char **argv)

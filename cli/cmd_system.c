@@ -71,6 +71,7 @@ int cmd_ping(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "liaison: unexpected argument '%s'\n%s", argv[optind], help);
         return EXIT_USAGE;
     }
+    cli->anonymous = true;
     json_t *results = json_array();
     int rc = EXIT_OK;
     for (long i = 0; i < count && rc == EXIT_OK; i++) {
@@ -106,6 +107,7 @@ int cmd_health(struct cli *cli, int argc, char **argv)
                          "and the server's version. Exit code 6 when the database is down.\n");
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    cli->anonymous = true;
     json_t *resp;
     rc = cli_call(cli, "GetHealth", NULL, &resp);
     if (rc != EXIT_OK)
@@ -167,7 +169,9 @@ int cmd_call(struct cli *cli, int argc, char **argv)
     json_t *req = NULL;
     if (argc == 3) {
         json_error_t jerr;
-        req = !strcmp(argv[2], "-") ? json_loadf(stdin, 0, &jerr) : json_loads(argv[2], 0, &jerr);
+        /* A NUL is passed on so that the library can name the field that holds it. */
+        req = !strcmp(argv[2], "-") ? json_loadf(stdin, JSON_ALLOW_NUL, &jerr)
+                                    : json_loads(argv[2], JSON_ALLOW_NUL, &jerr);
         if (!req) {
             fprintf(stderr, "liaison: request is not valid JSON: %s\n", jerr.text);
             return EXIT_USAGE;

@@ -89,38 +89,8 @@ int cli_exit_code(int code)
     }
 }
 
-int cli_connect(struct cli *cli)
-{
-    if (cli->conn)
-        return LIAISON_OK;
-    cli->conn = liaison_new(cli->set.url);
-    if (!cli->conn) {
-        fprintf(stderr, "liaison: out of memory\n");
-        return LIAISON_RESOURCE_EXHAUSTED;
-    }
-    const struct {
-        liaison_option opt;
-        const char *value;
-    } opts[] = {{LIAISON_OPT_CA_FILE, cli->set.ca},
-                {LIAISON_OPT_CERT_FILE, cli->set.cert},
-                {LIAISON_OPT_KEY_FILE, cli->set.key},
-                {LIAISON_OPT_REQUEST_TIMEOUT_MS, cli->set.timeout_ms},
-                {LIAISON_OPT_TOKEN, cli->set.token},
-                {LIAISON_OPT_CLIENT_NAME, "liaison-cli " LIAISON_VERSION}};
-    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
-        if (!opts[i].value)
-            continue;
-        int rc = liaison_set_option(cli->conn, opts[i].opt, opts[i].value);
-        if (rc != LIAISON_OK) {
-            fprintf(stderr, "liaison: %s\n", liaison_error(cli->conn));
-            return rc;
-        }
-    }
-    return liaison_connect(cli->conn);
-}
-
 /* Prints a failure: the server's status object with --json, a line otherwise. */
-static void cli_print_error(struct cli *cli, int code, const char *response)
+void cli_print_error(struct cli *cli, int code, const char *response)
 {
     json_t *st = response ? json_loads(response, 0, NULL) : NULL;
     if (cli->set.json) {
@@ -134,17 +104,73 @@ static void cli_print_error(struct cli *cli, int code, const char *response)
         fprintf(stderr, "%s\n", s ? s : "{}");
         free(s);
     } else {
-        fprintf(stderr, "liaison: %s: %s\n", liaison_code_name(code),
-                cli->conn ? liaison_error(cli->conn) : "");
+        /* Messages may quote what other users stored: escaped like table cells. */
+        fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
+        output_escaped(stderr, cli->conn ? liaison_error(cli->conn) : "");
+        fputc('\n', stderr);
         size_t i;
         json_t *v;
         json_array_foreach(json_object_get(st, "violations"), i, v)
         {
-            fprintf(stderr, "  %s: %s\n", json_string_value(json_object_get(v, "field")),
-                    json_string_value(json_object_get(v, "description")));
+            const char *field = json_string_value(json_object_get(v, "field"));
+            const char *why = json_string_value(json_object_get(v, "description"));
+            fputs("  ", stderr);
+            output_escaped(stderr, field ? field : "");
+            fputs(": ", stderr);
+            output_escaped(stderr, why ? why : "");
+            fputc('\n', stderr);
         }
     }
     json_decref(st);
+}
+
+int cli_open(struct cli *cli)
+{
+    if (cli->conn)
+        return EXIT_OK;
+    cli->conn = liaison_new(cli->set.url);
+    if (!cli->conn) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    const struct {
+        const char *flag;
+        liaison_option opt;
+        const char *value;
+    } opts[] = {{"--ca", LIAISON_OPT_CA_FILE, cli->set.ca},
+                {"--cert", LIAISON_OPT_CERT_FILE, cli->set.cert},
+                {"--key", LIAISON_OPT_KEY_FILE, cli->set.key},
+                {"--timeout", LIAISON_OPT_REQUEST_TIMEOUT_MS, cli->set.timeout_ms},
+                /* A stale saved session must not stop what needs no identity. */
+                {"--token", LIAISON_OPT_TOKEN, cli->anonymous ? NULL : cli->set.token},
+                {"client name", LIAISON_OPT_CLIENT_NAME, "liaison-cli " LIAISON_VERSION}};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        if (!opts[i].value)
+            continue;
+        int rc = liaison_set_option(cli->conn, opts[i].opt, opts[i].value);
+        if (rc != LIAISON_OK) {
+            /* The library judged a setting, not the server: no status code to show. */
+            if (cli->set.json)
+                cli_print_error(cli, rc, NULL);
+            else
+                fprintf(stderr, "liaison: %s: %s\n", opts[i].flag, liaison_error(cli->conn));
+            return cli_exit_code(rc);
+        }
+    }
+    return EXIT_OK;
+}
+
+int cli_connect(struct cli *cli)
+{
+    int rc = cli_open(cli);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = liaison_connect(cli->conn);
+    if (rc != LIAISON_OK) {
+        cli_print_error(cli, rc, NULL);
+        return cli_exit_code(rc);
+    }
+    return EXIT_OK;
 }
 
 int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
@@ -153,9 +179,12 @@ int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
     char *req = request ? json_dumps(request, JSON_COMPACT) : NULL;
     json_decref(request);
     int rc = cli_connect(cli);
+    if (rc != EXIT_OK) {
+        free(req);
+        return rc;
+    }
     char *resp = NULL;
-    if (rc == LIAISON_OK)
-        rc = liaison_call_json(cli->conn, method, req, &resp);
+    rc = liaison_call_json(cli->conn, method, req, &resp);
     free(req);
     if (rc != LIAISON_OK) {
         cli_print_error(cli, rc, resp);

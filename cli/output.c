@@ -2,6 +2,7 @@
  * output.c - human tables and JSON for the CLI. Table cells are the JSON
  * values rendered as text, so one table routine serves every command.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +20,193 @@ void output_json(const json_t *v)
     }
 }
 
-/* The cell text for a value, cut to OUTPUT_MAX_CELL bytes, in buf. */
+/* Code point ranges, sorted, for output_char_width. */
+struct output_range {
+    uint32_t first, last;
+};
+
+/* Combining marks and other characters that take no column of their own. */
+static const struct output_range output_zero_width[] = {
+    {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x05BF, 0x05BF}, {0x05C1, 0x05C2},
+    {0x05C4, 0x05C5}, {0x05C7, 0x05C7}, {0x0610, 0x061A}, {0x064B, 0x065F}, {0x0670, 0x0670},
+    {0x06D6, 0x06DC}, {0x06DF, 0x06E4}, {0x06E7, 0x06E8}, {0x06EA, 0x06ED}, {0x0900, 0x0902},
+    {0x093A, 0x093A}, {0x093C, 0x093C}, {0x0941, 0x0948}, {0x094D, 0x094D}, {0x0951, 0x0957},
+    {0x0E31, 0x0E31}, {0x0E34, 0x0E3A}, {0x0E47, 0x0E4E}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF},
+    {0x200B, 0x200F}, {0x202A, 0x202E}, {0x2060, 0x2064}, {0x20D0, 0x20FF}, {0x302A, 0x302D},
+    {0x3099, 0x309A}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0xFEFF, 0xFEFF}, {0xE0100, 0xE01EF}};
+
+/* East Asian wide and fullwidth characters: two columns each. */
+static const struct output_range output_double_width[] = {
+    {0x1100, 0x115F},   {0x231A, 0x231B},   {0x2329, 0x232A},   {0x23E9, 0x23EC},
+    {0x2E80, 0x303E},   {0x3041, 0x3247},   {0x3250, 0x4DBF},   {0x4E00, 0xA4CF},
+    {0xA960, 0xA97F},   {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},   {0xFE10, 0xFE19},
+    {0xFE30, 0xFE6F},   {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6},   {0x16FE0, 0x18CFF},
+    {0x1B000, 0x1B2FF}, {0x1F300, 0x1F64F}, {0x1F900, 0x1F9FF}, {0x20000, 0x3FFFD}};
+
+static bool output_in(const struct output_range *r, size_t n, uint32_t cp)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cp < r[mid].first)
+            hi = mid;
+        else if (cp > r[mid].last)
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Terminal columns of a printable code point, by its own table rather than
+ * wcwidth(3), whose answer depends on the process's locale.
+ */
+static int output_char_width(uint32_t cp)
+{
+    if (output_in(output_zero_width, sizeof output_zero_width / sizeof output_zero_width[0], cp))
+        return 0;
+    if (output_in(output_double_width, sizeof output_double_width / sizeof output_double_width[0],
+                  cp))
+        return 2;
+    return 1;
+}
+
+/* Decodes one UTF-8 character of s (len > 0 bytes); returns its length, or 0 if invalid. */
+static size_t output_utf8(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    size_t n = s[0] < 0x80             ? 1
+               : (s[0] & 0xE0) == 0xC0 ? 2
+               : (s[0] & 0xF0) == 0xE0 ? 3
+               : (s[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
+    if (n == 0 || n > len)
+        return 0;
+    *cp = n == 1 ? s[0] : s[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3F);
+    }
+    return n;
+}
+
+size_t output_width(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), cols = 0;
+    while (len) {
+        uint32_t cp;
+        size_t n = output_utf8(p, len, &cp);
+        if (n == 0)
+            n = 1, cp = '?';
+        cols += (size_t)output_char_width(cp);
+        p += n;
+        len -= n;
+    }
+    return cols;
+}
+
+/*
+ * The terminal form of the character at s (len > 0 bytes) in piece (NUL
+ * terminated), its columns in *cols; returns the bytes of s it stands for.
+ * Control characters (C0, DEL and C1) and bytes that are not UTF-8 are
+ * escaped (\n, \x1b, \u0085) and the backslash doubled, so that text can
+ * neither move the cursor, colour the terminal nor pass for rows of its own.
+ */
+static size_t output_piece(const unsigned char *s, size_t len, char piece[8], size_t *cols)
+{
+    uint32_t cp;
+    size_t clen = output_utf8(s, len, &cp);
+    int n;
+    if (clen == 0 || cp < 0x20 || cp == 0x7F) {
+        uint8_t b = clen ? (uint8_t)cp : s[0];
+        const char *named = b == '\n' ? "\\n" : b == '\t' ? "\\t" : b == '\r' ? "\\r" : NULL;
+        n = named ? snprintf(piece, 8, "%s", named) : snprintf(piece, 8, "\\x%02x", b);
+        clen = 1;
+    } else if (cp >= 0x80 && cp < 0xA0) {
+        n = snprintf(piece, 8, "\\u%04x", (unsigned)cp);
+    } else if (cp == '\\') {
+        n = snprintf(piece, 8, "\\\\");
+    } else {
+        memcpy(piece, s, clen);
+        piece[clen] = '\0';
+        *cols = (size_t)output_char_width(cp);
+        return clen;
+    }
+    *cols = (size_t)n;
+    return clen;
+}
+
+/* Renders len bytes of text with output_piece into buf, cut with "..." past
+ * OUTPUT_MAX_CELL columns or what buf (at least 8 bytes) holds. */
+static void output_text(const char *text, size_t len, char *buf, size_t cap)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n = 0, cols = 0, cut = 0;
+    while (len) {
+        char piece[8];
+        size_t w;
+        size_t clen = output_piece(s, len, piece, &w);
+        size_t plen = strlen(piece);
+        if (cols + w > OUTPUT_MAX_CELL || n + plen + 4 > cap) {
+            memcpy(buf + cut, "...", 4);
+            return;
+        }
+        memcpy(buf + n, piece, plen);
+        n += plen;
+        cols += w;
+        if (cols <= OUTPUT_MAX_CELL - 3)
+            cut = n;
+        s += clen;
+        len -= clen;
+    }
+    buf[n] = '\0';
+}
+
+void output_escaped(FILE *f, const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t len = strlen(text);
+    while (len) {
+        char piece[8];
+        size_t w;
+        size_t clen = output_piece(s, len, piece, &w);
+        fputs(piece, f);
+        s += clen;
+        len -= clen;
+    }
+}
+
+/* The cell text for a value, as output_text renders it, in buf. */
 static const char *output_cell(const json_t *v, char *buf, size_t cap)
 {
-    if (!v || json_is_null(v))
-        snprintf(buf, cap, "-");
-    else if (json_is_string(v))
-        snprintf(buf, cap, "%s", json_string_value(v));
-    else if (json_is_integer(v))
-        snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v))
-        snprintf(buf, cap, "%g", json_real_value(v));
-    else if (json_is_boolean(v))
-        snprintf(buf, cap, "%s", json_is_true(v) ? "yes" : "no");
-    else {
+    char raw[64];
+    if (!v || json_is_null(v)) {
+        output_text("-", 1, buf, cap);
+    } else if (json_is_string(v)) {
+        output_text(json_string_value(v), json_string_length(v), buf, cap);
+    } else if (json_is_integer(v) || json_is_real(v) || json_is_boolean(v)) {
+        if (json_is_integer(v))
+            snprintf(raw, sizeof raw, "%lld", (long long)json_integer_value(v));
+        else if (json_is_real(v))
+            snprintf(raw, sizeof raw, "%g", json_real_value(v));
+        else
+            snprintf(raw, sizeof raw, "%s", json_is_true(v) ? "yes" : "no");
+        output_text(raw, strlen(raw), buf, cap);
+    } else {
         char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        snprintf(buf, cap, "%s", s ? s : "?");
+        output_text(s ? s : "?", s ? strlen(s) : 1, buf, cap);
         free(s);
     }
-    if (strlen(buf) > OUTPUT_MAX_CELL)
-        memcpy(buf + OUTPUT_MAX_CELL - 3, "...", 4);
     return buf;
+}
+
+/* Prints text and pads it with spaces to width columns. */
+static void output_padded(const char *text, size_t width)
+{
+    size_t w = output_width(text);
+    printf("%s%*s", text, (int)(width > w ? width - w : 0), "");
 }
 
 void output_table(const struct output_column *cols, int ncols, const json_t *rows)
@@ -49,25 +216,30 @@ void output_table(const struct output_column *cols, int ncols, const json_t *row
     if (ncols > 16)
         ncols = 16;
     for (int c = 0; c < ncols; c++)
-        width[c] = strlen(cols[c].header);
+        width[c] = output_width(cols[c].header);
     size_t i;
     const json_t *row;
     json_array_foreach(rows, i, row)
     {
         for (int c = 0; c < ncols; c++) {
-            size_t w = strlen(output_cell(json_object_get(row, cols[c].key), cell, sizeof cell));
+            size_t w =
+                output_width(output_cell(json_object_get(row, cols[c].key), cell, sizeof cell));
             if (w > width[c])
                 width[c] = w;
         }
     }
-    for (int c = 0; c < ncols; c++)
-        printf("%-*s%s", (int)width[c], cols[c].header, c + 1 < ncols ? "  " : "\n");
+    /* The last column is not padded: no trailing spaces. */
+    for (int c = 0; c < ncols; c++) {
+        output_padded(cols[c].header, c + 1 < ncols ? width[c] : 0);
+        fputs(c + 1 < ncols ? "  " : "\n", stdout);
+    }
     json_array_foreach(rows, i, row)
     {
-        for (int c = 0; c < ncols; c++)
-            printf("%-*s%s", (int)width[c],
-                   output_cell(json_object_get(row, cols[c].key), cell, sizeof cell),
-                   c + 1 < ncols ? "  " : "\n");
+        for (int c = 0; c < ncols; c++) {
+            output_padded(output_cell(json_object_get(row, cols[c].key), cell, sizeof cell),
+                          c + 1 < ncols ? width[c] : 0);
+            fputs(c + 1 < ncols ? "  " : "\n", stdout);
+        }
     }
 }
 
@@ -78,9 +250,10 @@ void output_fields(const struct output_column *cols, int ncols, const json_t *ob
     for (int c = 0; c < ncols; c++)
         if (strlen(cols[c].header) > width)
             width = strlen(cols[c].header);
-    for (int c = 0; c < ncols; c++)
-        printf("%-*s  %s\n", (int)width, cols[c].header,
-               output_cell(json_object_get(obj, cols[c].key), cell, sizeof cell));
+    for (int c = 0; c < ncols; c++) {
+        output_padded(cols[c].header, width);
+        printf("  %s\n", output_cell(json_object_get(obj, cols[c].key), cell, sizeof cell));
+    }
 }
 
 int cli_list(struct cli *cli, const char *method, json_t *request, const char *items_key,

@@ -17,7 +17,10 @@
  *     codes are gRPC's canonical codes, whether the server or the library
  *     decided them (a dropped connection is LIAISON_UNAVAILABLE, a timeout
  *     LIAISON_DEADLINE_EXCEEDED). liaison_error() gives the message of the
- *     last failed call on that handle.
+ *     last failed call on that handle. A request larger than the frame
+ *     limit the server stated (in HelloResponse, then LoginResponse or
+ *     AuthenticateResponse) is not sent: it fails with
+ *     LIAISON_RESOURCE_EXHAUSTED and the connection stays up.
  *   - Ownership: strings returned through a char ** are the caller's and
  *     are freed with liaison_string_free(). Strings returned as const char *
  *     belong to the handle and stay valid until the next call on it.

@@ -3,6 +3,7 @@
  * blocking and pipelined calls, JSON and typed.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,7 +34,12 @@ struct liaison_conn {
     int request_timeout_ms;
     struct transport t;
     bool connected;
-    uint32_t max_in_flight; /* from Hello */
+    uint32_t max_in_flight; /* from Hello, Login or Authenticate */
+    /* The largest request frame the server takes now (0: not stated), and
+     * the limits Hello stated, which apply again after a Logout. */
+    uint32_t max_frame_bytes;
+    uint32_t hello_max_frame_bytes;
+    uint32_t hello_max_in_flight;
     uint64_t next_id;
     int outstanding;
     struct pending *pending; /* what each outstanding request expects back */
@@ -118,11 +124,17 @@ static void client_parse_url(liaison_conn *c, const char *url)
         char *end;
         errno = 0;
         long port = strtol(rest + 1, &end, 10);
+        if (*end == '/' && end[1]) {
+            snprintf(c->url_error, sizeof c->url_error, "URL may not have a path ('%.100s')", end);
+            return;
+        }
         if (errno || end == rest + 1 || port < 1 || port > 65535 || (*end && strcmp(end, "/"))) {
             snprintf(c->url_error, sizeof c->url_error, "URL has a bad port");
             return;
         }
         snprintf(c->port, sizeof c->port, "%ld", port);
+    } else if (*rest == '/' && rest[1]) {
+        snprintf(c->url_error, sizeof c->url_error, "URL may not have a path ('%.100s')", rest);
     } else if (*rest && strcmp(rest, "/")) {
         snprintf(c->url_error, sizeof c->url_error, "URL has unexpected text after the host");
     }
@@ -190,6 +202,37 @@ int liaison_set_option(liaison_conn *c, liaison_option option, const char *value
     return LIAISON_OK;
 }
 
+/*
+ * Keeps the limits a successful response states: Hello's apply until an
+ * identity is taken on, Login's and Authenticate's while it lasts, Hello's
+ * again after Logout. A server older than these fields sends 0, which
+ * leaves the limits as they were.
+ */
+static void client_note_limits(liaison_conn *c, const ProtobufCMessage *m)
+{
+    uint32_t frame = 0, in_flight = 0;
+    if (m->descriptor == &liaison__v1__hello_response__descriptor) {
+        const Liaison__V1__HelloResponse *r = (const Liaison__V1__HelloResponse *)m;
+        frame = c->hello_max_frame_bytes = r->max_frame_bytes;
+        in_flight = c->hello_max_in_flight = r->max_in_flight;
+    } else if (m->descriptor == &liaison__v1__login_response__descriptor) {
+        const Liaison__V1__LoginResponse *r = (const Liaison__V1__LoginResponse *)m;
+        frame = r->max_frame_bytes;
+        in_flight = r->max_in_flight;
+    } else if (m->descriptor == &liaison__v1__authenticate_response__descriptor) {
+        const Liaison__V1__AuthenticateResponse *r = (const Liaison__V1__AuthenticateResponse *)m;
+        frame = r->max_frame_bytes;
+        in_flight = r->max_in_flight;
+    } else if (m->descriptor == &liaison__v1__logout_response__descriptor) {
+        frame = c->hello_max_frame_bytes;
+        in_flight = c->hello_max_in_flight;
+    }
+    if (frame)
+        c->max_frame_bytes = frame;
+    if (in_flight)
+        c->max_in_flight = in_flight;
+}
+
 /* Sends one request frame carrying an encoded payload, with a fresh id. */
 static int client_send_bytes(liaison_conn *c, const char *method, const uint8_t *payload,
                              size_t plen, int64_t deadline, uint64_t *id)
@@ -202,6 +245,11 @@ static int client_send_bytes(liaison_conn *c, const char *method, const uint8_t 
     /* The server gives up at the same time as we do (or sooner, at its own limit). */
     f.timeout_ms = (uint32_t)c->request_timeout_ms;
     size_t n = protobuf_c_message_get_packed_size(&f.base);
+    /* The server would end the connection over it: refuse here and keep the connection. */
+    if (c->max_frame_bytes && n > c->max_frame_bytes)
+        return client_fail(c, LIAISON_RESOURCE_EXHAUSTED,
+                           "request of %zu bytes exceeds the server's limit of %" PRIu32 " bytes",
+                           n, c->max_frame_bytes);
     uint8_t stack[512];
     uint8_t *wire = n + FRAME_HEADER_SIZE <= sizeof stack ? stack
                     : n <= UINT32_MAX                     ? malloc(FRAME_HEADER_SIZE + n)
@@ -337,7 +385,7 @@ static int client_hello(liaison_conn *c, int64_t deadline)
     int rc = client_setup_exchange(c, "Hello", &req.base, &liaison__v1__hello_response__descriptor,
                                    deadline, &a, &out);
     if (rc == LIAISON_OK)
-        c->max_in_flight = ((Liaison__V1__HelloResponse *)out)->max_in_flight;
+        client_note_limits(c, out);
     arena_reset(&a);
     return rc;
 }
@@ -354,7 +402,7 @@ static int client_authenticate(liaison_conn *c, int64_t deadline)
         client_setup_exchange(c, "Authenticate", &req.base,
                               &liaison__v1__authenticate_response__descriptor, deadline, &a, &out);
     if (rc == LIAISON_OK)
-        c->max_in_flight = ((Liaison__V1__AuthenticateResponse *)out)->max_in_flight;
+        client_note_limits(c, out);
     arena_reset(&a);
     return rc;
 }
@@ -379,6 +427,8 @@ int liaison_connect(liaison_conn *c)
         return rc;
     c->connected = true;
     c->outstanding = 0;
+    /* A new connection starts from nothing the last one stated. */
+    c->max_frame_bytes = 0;
     rc = client_hello(c, deadline);
     if (rc == LIAISON_OK && (c->opt[LIAISON_OPT_TOKEN] || c->opt[LIAISON_OPT_CERT_FILE]))
         rc = client_authenticate(c, deadline);
@@ -438,6 +488,7 @@ static int client_call(liaison_conn *c, const char *method, const ProtobufCMessa
     *out = wire_decode(desc, f->payload.data, f->payload.len, a, field, sizeof field, &why);
     if (!*out)
         return client_fail(c, LIAISON_DATA_LOSS, "malformed response: %s", why);
+    client_note_limits(c, *out);
     c->err[0] = '\0';
     return LIAISON_OK;
 }
@@ -583,6 +634,7 @@ int liaison_recv_json(liaison_conn *c, int timeout_ms, uint64_t *request_id, int
                 *status = LIAISON_DATA_LOSS;
                 snprintf(c->err, sizeof c->err, "malformed response: %s", why);
             } else {
+                client_note_limits(c, m);
                 *response_json = client_json_dump(m);
             }
         }
@@ -656,9 +708,6 @@ int liaison_login(liaison_conn *c, const char *tenant, const char *email, const 
         } else {
             free(c->opt[LIAISON_OPT_TOKEN]);
             c->opt[LIAISON_OPT_TOKEN] = kept;
-            /* A server older than these fields sends 0: keep the Hello limits. */
-            if (lr->max_in_flight)
-                c->max_in_flight = lr->max_in_flight;
             if (token)
                 *token = copy;
         }
@@ -726,11 +775,23 @@ int liaison_recv_raw(liaison_conn *c, int timeout_ms, uint64_t *request_id, int 
         client_disconnect(c);
         return client_fail(c, LIAISON_DATA_LOSS, "server answered a request not asked");
     }
+    const ProtobufCMessageDescriptor *output = c->pending[k].output;
     c->pending[k] = c->pending[--c->outstanding];
     *request_id = f->request_id;
     *status = f->status ? (int)f->status->code : LIAISON_OK;
     if (*status != LIAISON_OK)
         snprintf(c->err, sizeof c->err, "%s", f->status->message);
+    else if (output == &liaison__v1__login_response__descriptor ||
+             output == &liaison__v1__authenticate_response__descriptor ||
+             output == &liaison__v1__logout_response__descriptor) {
+        /* The caller decodes the payload; the limits it changes are ours to keep. */
+        char field[128];
+        const char *why;
+        ProtobufCMessage *m = wire_decode(output, f->payload.data, f->payload.len, &c->raw_arena,
+                                          field, sizeof field, &why);
+        if (m)
+            client_note_limits(c, m);
+    }
     *payload = f->payload.data;
     *len = f->payload.len;
     return LIAISON_OK;

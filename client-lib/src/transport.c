@@ -146,6 +146,20 @@ static int transport_tls(struct transport *t, const struct transport_opts *o, in
     SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS);
+    /* OpenSSL's own error for a missing file names a system call, not the file. */
+    const char *files[][2] = {{o->ca_file, "CA file"},
+                              {o->cert_file, "client certificate"},
+                              {o->cert_file ? o->key_file : NULL, "client key"}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        FILE *f = files[i][0] ? fopen(files[i][0], "r") : NULL;
+        if (files[i][0] && !f) {
+            snprintf(err, errlen, "cannot read the %s %s: %s", files[i][1], files[i][0],
+                     strerror(errno));
+            return LIAISON_INVALID_ARGUMENT;
+        }
+        if (f)
+            fclose(f);
+    }
     int ok = o->ca_file ? SSL_CTX_load_verify_locations(t->ctx, o->ca_file, NULL)
                         : SSL_CTX_set_default_verify_paths(t->ctx);
     if (ok != 1) {

@@ -26,6 +26,20 @@ contains() { # contains DESCRIPTION FILE TEXT
     fail=1
   fi
 }
+lacks() { # lacks DESCRIPTION FILE TEXT
+  if grep -qF -- "$3" "$2"; then
+    echo "not ok - $1: '$3' in output"
+    sed 's/^/    /' "$2"
+    fail=1
+  else echo "ok - $1"; fi
+}
+one_line() { # one_line DESCRIPTION FILE
+  if [ "$(wc -l <"$2")" -eq 1 ]; then echo "ok - $1"; else
+    echo "not ok - $1: $(wc -l <"$2") lines"
+    sed 's/^/    /' "$2"
+    fail=1
+  fi
+}
 out=$(mktemp)
 err=$(mktemp)
 home=$(mktemp -d)
@@ -80,6 +94,25 @@ check "unknown method" 1 "$cli" call NoSuchThing
 check "invalid JSON" 2 "$cli" call Ping '{oops'
 check "unavailable server" 6 "$cli" --url liaison://127.0.0.1:1 health
 check "bad URL" 2 "$cli" --url http://x health
+check "URL with a path" 2 "$cli" --url "$LIAISON_TEST_URL/path" health
+contains "URL path named" "$err" "URL may not have a path ('/path')"
+check "missing CA file" 2 "$cli" --ca /nonexistent health
+contains "missing CA file named" "$err" "cannot read the CA file /nonexistent: No such file or directory"
+check "timeout 0" 2 "$cli" --timeout 0 health
+one_line "timeout 0 said once" "$err"
+contains "timeout 0 names the option" "$err" "liaison: --timeout: timeout must be"
+lacks "timeout 0 without a status code" "$err" "INVALID_ARGUMENT"
+check "over-long token" 2 "$cli" --token "$(printf '%05000d' 0)" whoami
+one_line "over-long token said once" "$err"
+contains "over-long token names the option" "$err" "liaison: --token:"
+check "NUL in a request" 2 "$cli" call Ping '{"echo":"a\u0000b"}'
+contains "NUL in a request names the field" "$err" "echo: contains a NUL character"
+lacks "NUL in a request: no parser jargon" "$err" "JSON_ALLOW_NUL"
+# Over the server's frame limit: refused here, not sent and reported as unavailable.
+printf '{"echo":"%s"}' "$(printf '%02097152d' 0)" >"$home/big.json"
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "oversized request" 1 sh -c "\"$cli\" call Ping - < \"$home/big.json\""
+contains "oversized request explained" "$err" "RESOURCE_EXHAUSTED: request of 2097"
+contains "oversized request names the limit" "$err" "exceeds the server's limit of 1048576 bytes"
 
 # Operator, log-in, session file, whoami, users, tokens, audit, log-out.
 slug=cli-$$
@@ -92,6 +125,21 @@ LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "admin tenant create again: con
 LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "admin tenant list" 0 "$cli" admin tenant list --all
 contains "tenant listed" "$out" "$slug"
 LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "admin tenant show unknown" 4 "$cli" admin tenant show nope-$$
+# An export writes its file only when it is complete.
+echo precious >"$home/keep.jsonl"
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "export of an unknown tenant" 4 "$cli" admin tenant export nope-$$ --output "$home/keep.jsonl"
+[ "$(cat "$home/keep.jsonl")" = precious ] && echo "ok - failed export keeps the old file" ||
+  { echo "not ok - failed export changed the old file"; fail=1; }
+check "export without an operator" 3 "$cli" admin tenant export "$slug" --output "$home/none.jsonl"
+[ ! -e "$home/none.jsonl" ] && echo "ok - refused export creates no file" ||
+  { echo "not ok - refused export created a file"; fail=1; }
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "export" 0 "$cli" admin tenant export "$slug" --output "$home/keep.jsonl"
+contains "export written" "$home/keep.jsonl" '{"table":'
+[ "$(stat -c %a "$home/keep.jsonl")" = 600 ] && echo "ok - export file is 0600" ||
+  { echo "not ok - export file mode"; fail=1; }
+leftover=$(find "$home" -maxdepth 1 -name '.keep.jsonl.*' -o -maxdepth 1 -name '.none.jsonl.*')
+[ -z "$leftover" ] && echo "ok - no partial export left" ||
+  { echo "not ok - partial export left: $leftover"; fail=1; }
 check "admin tenant --help" 0 "$cli" admin tenant --help
 contains "admin help lists export" "$out" "export"
 check "wrong password: authentication exit code" 3 sh -c "echo 'not the password at all' | \"$cli\" login --tenant $slug --email a@cli.example --password-stdin"
@@ -154,6 +202,31 @@ check "distributor show unknown" 4 "$cli" distributor show 999999999
 check "contact create" 0 "$cli" contact create --distributor "$d1" --name "Nguyễn Văn An" --role "purchasing manager" --language vi
 check "contact list" 0 "$cli" contact list --distributor "$d1"
 contains "contact listed" "$out" "purchasing manager"
+# What one user stores cannot draw on another's terminal.
+check "contact with control characters" 0 "$cli" contact create --distributor "$d1" \
+  --name $'Evil\nID  NAME\n99  Fake\033[31mRED\033[0m\xc2\x85' --role forger
+check "contact list with control characters" 0 "$cli" contact list --distributor "$d1"
+lacks "no raw escape in a table" "$out" $'\033'
+lacks "no raw C1 in a table" "$out" $'\xc2\x85'
+contains "newline shown escaped" "$out" 'Evil\nID  NAME\n99  Fake\x1b[31mRED\x1b[0m\u0085'
+grep -q '^99' "$out" && { echo "not ok - a forged row"; fail=1; } || echo "ok - no forged row"
+check "contact list --json keeps the name exact" 0 "$cli" --json contact list --distributor "$d1"
+contains "json name exact" "$out" '"Evil\nID  NAME\n99  Fake\u001B[31mRED\u001B[0m'
+# Columns line up by display width, whatever the locale.
+check "contact wide name" 0 "$cli" contact create --distributor "$d1" --name "山田 太郎" --role wide-role
+check "contact Vietnamese name" 0 "$cli" contact create --distributor "$d1" --name "Trần Bảo" --role viet-role
+check "contact combining marks" 0 "$cli" contact create --distributor "$d1" --name $'Tra\xcc\x80n Ba\xcc\x89o' --role comb-role
+LC_ALL=C check "contact list aligned" 0 "$cli" contact list --distributor "$d1"
+python3 - "$out" <<'PY' && echo "ok - contact columns aligned" || { echo "not ok - contact columns misaligned"; sed 's/^/    /' "$out"; fail=1; }
+import sys, unicodedata
+def width(s):
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+col = lambda line, marker: width(line[:line.index(marker)])
+want = col(lines[0], "ROLE")
+got = [col(l, m) for l in lines for m in ("wide-role", "viet-role", "comb-role", "purchasing") if m in l]
+sys.exit(0 if len(got) == 4 and all(g == want for g in got) else 1)
+PY
 check "charter draft" 0 "$cli" charter draft "$d1"
 c1=$(awk '$1 == "charter" {print $2}' "$out")
 check "charter grant" 0 "$cli" charter grant "$c1" --region VN --lines "$brk,$flt" --exclusive --from 2026-01-01
@@ -186,10 +259,24 @@ contains "version 1 as json" "$out" '"version": 1'
 
 printf '%s\n%s\n' "$pw" "another password, long" >"$home/pw2"
 check "passwd" 0 sh -c "\"$cli\" user passwd --password-stdin < \"$home/pw2\""
+cp "$home/.config/liaison/session" "$home/session.saved"
 check "logout" 0 "$cli" logout
+contains "logout says so" "$out" "logged out"
 [ ! -e "$home/.config/liaison/session" ] && echo "ok - session file removed" ||
   { echo "not ok - session file left"; fail=1; }
 check "whoami after logout" 3 "$cli" whoami
+# A stale saved session: what needs no identity works, logout is a success.
+cp "$home/session.saved" "$home/.config/liaison/session"
+check "whoami with a stale session" 3 "$cli" whoami
+check "health with a stale session" 0 "$cli" health
+check "ping with a stale session" 0 "$cli" ping
+check "logout with a stale session" 0 "$cli" logout
+contains "stale logout says so" "$out" "already logged out"
+[ ! -s "$err" ] && echo "ok - stale logout prints no error" ||
+  { echo "not ok - stale logout printed an error"; sed 's/^/    /' "$err"; fail=1; }
+[ ! -e "$home/.config/liaison/session" ] && echo "ok - stale session file removed" ||
+  { echo "not ok - stale session file left"; fail=1; }
+check "logout when not logged in" 0 "$cli" logout
 
 # Config file, overridden by environment and then by flags.
 unset LIAISON_URL LIAISON_CA

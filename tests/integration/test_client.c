@@ -156,6 +156,63 @@ static void test_errors(void)
     liaison_free(c);
 }
 
+/* A ping whose echo is n bytes of 'x', as JSON. */
+static char *ping_json(size_t n)
+{
+    char *j = malloc(n + 16);
+    CHECK(j != NULL);
+    memcpy(j, "{\"echo\":\"", 9);
+    memset(j + 9, 'x', n);
+    memcpy(j + 9 + n, "\"}", 3);
+    return j;
+}
+
+/*
+ * A request over the frame limit the server stated is refused here, not
+ * sent: the server would end the connection, and the caller would see
+ * UNAVAILABLE, a reason to retry the same request. The limit is Hello's
+ * before authentication, Authenticate's after it, Hello's again after
+ * Logout.
+ */
+static void test_oversized_request_refused_locally(void)
+{
+    liaison_conn *c = open_conn();
+    int fd = liaison_socket(c);
+    char *big = ping_json(20000), *json = NULL;
+    CHECK_EQ_INT(liaison_call_json(c, "Ping", big, &json), LIAISON_RESOURCE_EXHAUSTED);
+    CHECK(json == NULL);
+    CHECK(strstr(liaison_error(c), "exceeds the server's limit of 16384 bytes") != NULL);
+    uint64_t id;
+    CHECK_EQ_INT(liaison_send_json(c, "Ping", big, &id), LIAISON_RESOURCE_EXHAUSTED);
+    CHECK_EQ_INT(liaison_outstanding(c), 0);
+    char *echo = NULL;
+    CHECK_EQ_INT(liaison_ping(c, "kept", &echo), LIAISON_OK);
+    liaison_string_free(echo);
+    CHECK_EQ_INT(liaison_socket(c), fd);
+    liaison_free(c);
+
+    c = liaison_new(url);
+    liaison_set_option(c, LIAISON_OPT_CA_FILE, ca);
+    liaison_set_option(c, LIAISON_OPT_TOKEN, env("LIAISON_TEST_OPERATOR_TOKEN"));
+    CHECK_EQ_INT(liaison_connect(c), LIAISON_OK);
+    fd = liaison_socket(c);
+    /* Authenticated, 20 000 bytes go out: the server names the field too long. */
+    CHECK_EQ_INT(liaison_call_json(c, "Ping", big, &json), LIAISON_INVALID_ARGUMENT);
+    liaison_string_free(json);
+    char *huge = ping_json(2u << 20);
+    CHECK_EQ_INT(liaison_call_json(c, "Ping", huge, &json), LIAISON_RESOURCE_EXHAUSTED);
+    CHECK(strstr(liaison_error(c), "exceeds the server's limit of 1048576 bytes") != NULL);
+    free(huge);
+    CHECK_EQ_INT(liaison_ping(c, "kept", &echo), LIAISON_OK);
+    liaison_string_free(echo);
+    CHECK_EQ_INT(liaison_socket(c), fd);
+    CHECK_EQ_INT(liaison_logout(c), LIAISON_OK);
+    CHECK_EQ_INT(liaison_call_json(c, "Ping", big, &json), LIAISON_RESOURCE_EXHAUSTED);
+    CHECK_EQ_INT(liaison_socket(c), fd);
+    free(big);
+    liaison_free(c);
+}
+
 static void test_certificate_checks(void)
 {
     liaison_conn *c = liaison_new(url);
@@ -174,6 +231,8 @@ static void test_certificate_checks(void)
     c = liaison_new(url);
     liaison_set_option(c, LIAISON_OPT_CA_FILE, "/nonexistent/ca.pem");
     CHECK_EQ_INT(liaison_connect(c), LIAISON_INVALID_ARGUMENT);
+    CHECK(strstr(liaison_error(c),
+                 "cannot read the CA file /nonexistent/ca.pem: No such file or directory") != NULL);
     liaison_free(c);
 }
 
@@ -191,7 +250,15 @@ static void test_bad_urls_and_options(void)
         CHECK_EQ_INT(liaison_connect(c), LIAISON_INVALID_ARGUMENT);
         liaison_free(c);
     }
-    liaison_conn *c = liaison_new(NULL);
+    liaison_conn *c = liaison_new("liaison://127.0.0.1:7443/path");
+    CHECK_EQ_INT(liaison_connect(c), LIAISON_INVALID_ARGUMENT);
+    CHECK(strstr(liaison_error(c), "may not have a path ('/path')") != NULL);
+    liaison_free(c);
+    c = liaison_new("liaison://127.0.0.1/path");
+    CHECK_EQ_INT(liaison_connect(c), LIAISON_INVALID_ARGUMENT);
+    CHECK(strstr(liaison_error(c), "may not have a path ('/path')") != NULL);
+    liaison_free(c);
+    c = liaison_new(NULL);
     CHECK(c != NULL);
     CHECK_EQ_INT(liaison_connect(c), LIAISON_INVALID_ARGUMENT);
     liaison_free(c);
@@ -460,6 +527,7 @@ int main(void)
     RUN(test_connect_hello_round_trip);
     RUN(test_pipelined_out_of_order);
     RUN(test_errors);
+    RUN(test_oversized_request_refused_locally);
     RUN(test_certificate_checks);
     RUN(test_bad_urls_and_options);
     RUN(test_suspension_cuts_off_live_session);
