@@ -490,6 +490,9 @@ static void conn_timer_cb(uv_timer_t *t)
                  cfg->frame_timeout_s);
         c->frame_since = 0;
         conn_fail(c, LIAISON__V1__CODE__DEADLINE_EXCEEDED, msg);
+        /* A client that does not read never takes that answer: its send timeout still runs. */
+        if (!c->closing)
+            conn_arm_timer(c);
         return;
     }
     if (c->queued > 0 && now - c->last_progress >= (uint64_t)cfg->send_timeout_ms) {
