@@ -36,18 +36,27 @@ enum frame_result frame_parse(const uint8_t *buf, size_t len, uint32_t max_body,
     return FRAME_READY;
 }
 
-/* Gives the budget back what fb reserved beyond new_cap. */
+/* Charges the budget, and each it is a share of, for fb going to new_cap. */
 static void frame_buf_account(struct frame_buf *fb, size_t new_cap)
 {
-    struct frame_budget *b = fb->budget;
-    if (!b)
-        return;
-    if (new_cap >= fb->cap) {
-        b->held += new_cap - fb->cap;
-    } else {
-        b->held -= fb->cap - new_cap;
-        b->released += fb->cap - new_cap;
+    for (struct frame_budget *b = fb->budget; b; b = b->parent) {
+        if (new_cap >= fb->cap) {
+            b->held += new_cap - fb->cap;
+        } else {
+            b->held -= fb->cap - new_cap;
+            b->released += fb->cap - new_cap;
+        }
     }
+}
+
+void frame_buf_rebudget(struct frame_buf *fb, struct frame_budget *to)
+{
+    /* Nothing is freed, so nothing counts as released. */
+    for (struct frame_budget *b = fb->budget; b; b = b->parent)
+        b->held -= fb->cap;
+    for (struct frame_budget *b = to; b; b = b->parent)
+        b->held += fb->cap;
+    fb->budget = to;
 }
 
 void frame_buf_reset(struct frame_buf *fb)
@@ -72,9 +81,9 @@ static int frame_buf_reserve(struct frame_buf *fb, size_t need, size_t limit)
     size_t cap = fb->cap * 2 > need ? fb->cap * 2 : need;
     if (cap > limit)
         cap = limit;
-    struct frame_budget *b = fb->budget;
-    if (b && b->limit && b->held + (cap - fb->cap) > b->limit)
-        return FRAME_OVER_BUDGET;
+    for (const struct frame_budget *b = fb->budget; b; b = b->parent)
+        if (b->limit && b->held + (cap - fb->cap) > b->limit)
+            return FRAME_OVER_BUDGET;
     uint8_t *grown = realloc(fb->data, cap);
     if (!grown)
         return FRAME_NO_MEMORY;
@@ -141,6 +150,9 @@ static int frame_buf_keep(struct frame_buf *fb, const uint8_t *data, size_t n, i
 int frame_buf_feed(struct frame_buf *fb, const uint8_t *data, size_t n, uint32_t max_body,
                    frame_cb cb, void *arg, size_t *declared)
 {
+    /* The kept bytes come before these: appending would mix up the frames. */
+    if (fb->stopped)
+        return FRAME_STOPPED;
     if (fb->len > 0) {
         int r = frame_buf_fill(fb, &data, &n, max_body, declared);
         if (r != FRAME_READY)

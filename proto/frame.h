@@ -35,12 +35,14 @@ void frame_put_header(uint8_t out[FRAME_HEADER_SIZE], uint32_t body_len);
 
 /*
  * The bytes that many assemblers (one server worker's connections) may hold
- * together in frames not yet complete.
+ * together in frames not yet complete. A budget with a parent is a share of
+ * it: what its assemblers hold counts against both limits.
  */
 struct frame_budget {
-    size_t held;     /* bytes reserved now */
-    size_t limit;    /* the most they may hold; 0: no limit */
-    size_t released; /* bytes given back; the owner clears it when it looks */
+    size_t held;                 /* bytes reserved now */
+    size_t limit;                /* the most they may hold; 0: no limit */
+    size_t released;             /* bytes given back; the owner clears it when it looks */
+    struct frame_budget *parent; /* NULL: a budget of its own */
 };
 
 /*
@@ -61,6 +63,7 @@ struct frame_buf {
 /* frame_buf_feed's results besides 0 and the callback's own values. */
 #define FRAME_NO_MEMORY (-2)
 #define FRAME_OVER_BUDGET (-3)
+#define FRAME_STOPPED (-4) /* fed while stopped: nothing was taken */
 
 /*
  * Called for each whole frame. Returns 0 to go on, non-zero to stop feeding
@@ -75,7 +78,8 @@ typedef int (*frame_cb)(void *arg, const uint8_t *body, size_t body_len);
  * arrived is lost, and frame_buf_resume() hands them over later. Returns 0,
  * the first non-zero value cb returned, FRAME_TOO_LARGE (with *declared
  * set), FRAME_NO_MEMORY, or FRAME_OVER_BUDGET when holding the bytes would
- * pass the budget's limit. Must not be called while stopped is set.
+ * pass the budget's limit. While stopped is set it takes nothing and
+ * returns FRAME_STOPPED: frame_buf_resume() comes first.
  */
 int frame_buf_feed(struct frame_buf *fb, const uint8_t *data, size_t n, uint32_t max_body,
                    frame_cb cb, void *arg, size_t *declared);
@@ -89,5 +93,13 @@ int frame_buf_resume(struct frame_buf *fb, uint32_t max_body, frame_cb cb, void 
 
 /* Frees what the assembler holds; it may be fed again afterwards. */
 void frame_buf_reset(struct frame_buf *fb);
+
+/*
+ * Moves what fb holds to another budget (a connection that authenticated
+ * draws on a different share). The new budget may end up over its limit:
+ * the bytes are already in hand, and later growth is refused until it is
+ * back under.
+ */
+void frame_buf_rebudget(struct frame_buf *fb, struct frame_budget *to);
 
 #endif

@@ -74,11 +74,14 @@ static const struct setting settings[] = {
       "an idle connection is closed after this"),
     S(send_timeout_ms, SET_INT, "30000", 100, 600000, false,
       "a client that takes no bytes for this long is disconnected"),
+    S(max_connections_per_address, SET_INT, "256", 1, 1000000, false,
+      "client connections from one address, all workers together; more are closed at accept"),
     S(frame_timeout_s, SET_INT, "30", 1, 3600, false,
       "a frame must be complete this long after its first byte arrived"),
     S(max_partial_frame_bytes, SET_INT, "67108864", 1028, 2147483647, false,
       "bytes one worker holds for incomplete frames, all its connections together; a connection "
-      "that would pass it is closed (at least max_frame_bytes + 4)"),
+      "that would pass it is closed (at least max_frame_bytes + 4); connections not yet "
+      "authenticated share a quarter of it"),
     S(drain_timeout_ms, SET_INT, "10000", 0, 600000, false,
       "on SIGTERM, time given to in-flight requests"),
     S(migrate_on_start, SET_BOOL, "false", 0, 1, false, "apply schema migrations at start"),

@@ -97,7 +97,7 @@ void conn_close(struct conn *c, const char *reason)
         c->w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    worker_conn_release();
+    worker_conn_release(&c->addr);
     uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
     uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
 }
@@ -140,9 +140,15 @@ static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     conn_pump(c);
 }
 
+/*
+ * Reads again, unless something says not to yet. Frames kept by a stopped
+ * feed, and an identity change whose end conn_unhold has not handled, come
+ * before any new bytes: feeding them first would mix the frames up.
+ */
 static void conn_resume(struct conn *c)
 {
-    if (c->reading || c->closing || c->close_after_flush || c->draining || c->held)
+    if (c->reading || c->closing || c->close_after_flush || c->draining || c->held || c->unhold ||
+        c->in.stopped)
         return;
     if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb) == 0)
         c->reading = true;
@@ -351,6 +357,40 @@ static int conn_on_frame(void *arg, const uint8_t *body, size_t len)
 }
 
 /*
+ * Has c's incomplete frames draw on the share that applies now: before
+ * authentication a smaller one, so anonymous connections cannot take the
+ * room authenticated ones need. Login, Authenticate and Logout change it
+ * from their handlers, while the feed is stopped or between reads; what the
+ * buffer holds then moves with it.
+ */
+static void conn_frame_share(struct conn *c)
+{
+    struct frame_budget *b = c->authenticated ? &c->w->frames : &c->w->preauth_frames;
+    if (c->in.budget != b)
+        frame_buf_rebudget(&c->in, b);
+}
+
+/*
+ * Starts the clock of an incomplete frame, or stops it when there is none.
+ * A TLS record not yet whole is part of a frame too: it sits in the read BIO
+ * or, partly read, inside OpenSSL, where the frame buffer never sees it.
+ * Bytes kept while a callback stopped the feed are not late: they wait for
+ * us.
+ */
+static void conn_frame_clock(struct conn *c)
+{
+    bool incomplete =
+        !c->in.stopped &&
+        (c->in.len > 0 || (c->rbio && BIO_ctrl_pending(c->rbio) > 0) || SSL_has_pending(c->ssl));
+    if (!incomplete) {
+        c->frame_since = 0;
+    } else if (!c->frame_since) {
+        c->frame_since = uv_now(&c->w->loop);
+        conn_arm_timer(c);
+    }
+}
+
+/*
  * Acts on what frame_buf_feed or frame_buf_resume returned and starts the
  * clock of a frame left incomplete. Returns false when the connection is
  * failing.
@@ -373,12 +413,11 @@ static bool conn_fed(struct conn *c, int r, size_t declared)
         conn_close(c, "out of memory");
         return false;
     }
-    if (c->in.len == 0 || c->in.stopped) {
-        c->frame_since = 0;
-    } else if (!c->frame_since) {
-        c->frame_since = uv_now(&c->w->loop);
-        conn_arm_timer(c);
+    if (r == FRAME_STOPPED) {
+        conn_close(c, "read while frames were held");
+        return false;
     }
+    conn_frame_clock(c);
     return !c->closing && !c->close_after_flush;
 }
 
@@ -421,11 +460,14 @@ static void conn_pump(struct conn *c)
             return;
         }
         size_t declared = 0;
+        conn_frame_share(c);
         int r = frame_buf_feed(&c->in, (const uint8_t *)c->w->plainbuf, (size_t)n,
                                conn_max_frame(c), conn_on_frame, c, &declared);
         if (!conn_fed(c, r, declared))
             return;
     }
+    if (!c->closing)
+        conn_frame_clock(c);
     conn_flush(c);
 }
 
@@ -448,6 +490,9 @@ static void conn_timer_cb(uv_timer_t *t)
                  cfg->frame_timeout_s);
         c->frame_since = 0;
         conn_fail(c, LIAISON__V1__CODE__DEADLINE_EXCEEDED, msg);
+        /* A client that does not read never takes that answer: its send timeout still runs. */
+        if (!c->closing)
+            conn_arm_timer(c);
         return;
     }
     if (c->queued > 0 && now - c->last_progress >= (uint64_t)cfg->send_timeout_ms) {
@@ -521,6 +566,7 @@ static void conn_unhold(struct conn *c)
     if (c->closing || c->close_after_flush || c->draining || c->held || !conn_bios(c))
         return;
     size_t declared = 0;
+    conn_frame_share(c);
     int r = frame_buf_resume(&c->in, conn_max_frame(c), conn_on_frame, c, &declared);
     if (!conn_fed(c, r, declared) || c->held)
         return;
@@ -574,6 +620,55 @@ void conn_drain(struct conn *c)
         conn_end(c);
 }
 
+/* Sets c's address, and its name for the log, from the socket's peer. */
+static void conn_name_peer(struct conn *c)
+{
+    struct sockaddr_storage ss;
+    int sslen = sizeof ss;
+    snprintf(c->peer, sizeof c->peer, "?");
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sslen) != 0)
+        return;
+    char ip[48];
+    if (ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+        c->addr.family = AF_INET6;
+        memcpy(c->addr.bytes, &a->sin6_addr, 16);
+        uv_ip6_name(a, ip, sizeof ip);
+        snprintf(c->peer, sizeof c->peer, "[%s]:%u", ip, ntohs(a->sin6_port));
+    } else if (ss.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+        c->addr.family = AF_INET;
+        memcpy(c->addr.bytes, &a->sin_addr, 4);
+        uv_ip4_name(a, ip, sizeof ip);
+        snprintf(c->peer, sizeof c->peer, "%s:%u", ip, ntohs(a->sin_port));
+    }
+}
+
+/*
+ * Logs a connection refused at accept: at most one line a second per
+ * worker, so that a flood of refusals does not become a flood of log lines;
+ * the line counts those left out since the one before.
+ */
+static void conn_log_refusal(struct conn *c, enum worker_admission why)
+{
+    struct worker *w = c->w;
+    uint64_t now = uv_now(&w->loop);
+    if (w->refusal_logged && now - w->refusal_logged < 1000) {
+        w->refusals_suppressed++;
+        return;
+    }
+    const char *reason = why == WORKER_ADDRESS_FULL ? "connections from this address at the limit"
+                         : why == WORKER_NO_MEMORY  ? "out of memory"
+                         : w->draining              ? "draining"
+                                                    : "connection limit";
+    int limit =
+        why == WORKER_ADDRESS_FULL ? w->cfg->max_connections_per_address : w->cfg->max_connections;
+    log_event(LOG_WARN, "connection refused", "peer=%s reason=\"%s\" limit=%d suppressed=%lu",
+              c->peer, reason, limit, w->refusals_suppressed);
+    w->refusal_logged = now;
+    w->refusals_suppressed = 0;
+}
+
 void conn_accept(struct worker *w)
 {
     struct conn *c = calloc(1, sizeof *c);
@@ -582,7 +677,7 @@ void conn_accept(struct worker *w)
         return;
     }
     c->w = w;
-    c->in.budget = &w->frames;
+    c->in.budget = &w->preauth_frames;
     c->tcp.data = c;
     c->timer.data = c;
     if (uv_tcp_init(&w->loop, &c->tcp) != 0) {
@@ -597,29 +692,21 @@ void conn_accept(struct worker *w)
         return;
     }
     c->handles = 2;
-    struct sockaddr_storage ss;
-    int sslen = sizeof ss;
-    snprintf(c->peer, sizeof c->peer, "?");
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sslen) == 0) {
-        char ip[48];
-        if (ss.ss_family == AF_INET6) {
-            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-            uv_ip6_name(a, ip, sizeof ip);
-            snprintf(c->peer, sizeof c->peer, "[%s]:%u", ip, ntohs(a->sin6_port));
-        } else {
-            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-            uv_ip4_name(a, ip, sizeof ip);
-            snprintf(c->peer, sizeof c->peer, "%s:%u", ip, ntohs(a->sin_port));
-        }
-    }
-    bool admitted = !w->draining && worker_conn_admit(w->cfg->max_connections);
-    if (admitted)
+    conn_name_peer(c);
+    enum worker_admission a = w->draining ? WORKER_FULL
+                                          : worker_conn_admit(&c->addr, w->cfg->max_connections,
+                                                              w->cfg->max_connections_per_address);
+    if (a == WORKER_ADMITTED) {
         c->ssl = tls_new_session(&c->rbio, &c->wbio);
-    if (!admitted || !c->ssl) {
-        if (admitted)
-            worker_conn_release();
-        log_event(LOG_WARN, "connection refused", "peer=%s reason=\"%s\"", c->peer,
-                  admitted ? "TLS unavailable" : "connection limit or draining");
+        if (!c->ssl) {
+            worker_conn_release(&c->addr);
+            log_event(LOG_WARN, "connection refused", "peer=%s reason=\"TLS unavailable\"",
+                      c->peer);
+        }
+    } else {
+        conn_log_refusal(c, a);
+    }
+    if (!c->ssl) {
         uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
         uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
         return;

@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "frame.h"
+#include "worker.h"
 
 struct worker;
 struct request;
@@ -53,6 +54,7 @@ struct conn {
     unsigned long log_suppressed;
     uint64_t last_activity;
     uint64_t last_progress;
+    struct peer_address addr; /* its slot in the per-address count */
     char peer[64];
 };
 

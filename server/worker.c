@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <malloc.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,18 +20,94 @@
 
 static atomic_int conn_count;
 
-bool worker_conn_admit(int max_connections)
+/*
+ * Connections per client address, shared by every worker: a chained hash
+ * table under one lock, an entry for each address with a connection. The
+ * hash is keyed with a random seed so that addresses chosen by a client do
+ * not pile up in one chain.
+ */
+#define ADDRESS_BUCKETS 4096
+
+struct address_count {
+    struct address_count *next;
+    struct peer_address addr;
+    int count;
+};
+
+static pthread_mutex_t address_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct address_count *address_table[ADDRESS_BUCKETS];
+static uint64_t address_seed;
+static bool address_seeded;
+
+static size_t address_bucket(const struct peer_address *a)
+{
+    if (!address_seeded) {
+        if (getrandom(&address_seed, sizeof address_seed, 0) != sizeof address_seed)
+            address_seed = uv_hrtime();
+        address_seeded = true;
+    }
+    uint64_t h = 14695981039346656037ull ^ address_seed;
+    h = (h ^ (uint64_t)a->family) * 1099511628211ull;
+    for (size_t i = 0; i < sizeof a->bytes; i++)
+        h = (h ^ a->bytes[i]) * 1099511628211ull;
+    return (size_t)(h ^ h >> 32) % ADDRESS_BUCKETS;
+}
+
+static bool address_equal(const struct peer_address *x, const struct peer_address *y)
+{
+    return x->family == y->family && memcmp(x->bytes, y->bytes, sizeof x->bytes) == 0;
+}
+
+/* Takes one of addr's slots; the caller holds address_lock. */
+static enum worker_admission address_take(const struct peer_address *addr, int max_per_address)
+{
+    struct address_count **slot = &address_table[address_bucket(addr)];
+    for (struct address_count *e = *slot; e; e = e->next) {
+        if (address_equal(&e->addr, addr)) {
+            if (e->count >= max_per_address)
+                return WORKER_ADDRESS_FULL;
+            e->count++;
+            return WORKER_ADMITTED;
+        }
+    }
+    struct address_count *e = malloc(sizeof *e);
+    if (!e)
+        return WORKER_NO_MEMORY;
+    e->addr = *addr;
+    e->count = 1;
+    e->next = *slot;
+    *slot = e;
+    return WORKER_ADMITTED;
+}
+
+enum worker_admission worker_conn_admit(const struct peer_address *addr, int max_connections,
+                                        int max_per_address)
 {
     int n = atomic_fetch_add(&conn_count, 1);
     if (n >= max_connections) {
         atomic_fetch_sub(&conn_count, 1);
-        return false;
+        return WORKER_FULL;
     }
-    return true;
+    pthread_mutex_lock(&address_lock);
+    enum worker_admission a = address_take(addr, max_per_address);
+    pthread_mutex_unlock(&address_lock);
+    if (a != WORKER_ADMITTED)
+        atomic_fetch_sub(&conn_count, 1);
+    return a;
 }
 
-void worker_conn_release(void)
+void worker_conn_release(const struct peer_address *addr)
 {
+    pthread_mutex_lock(&address_lock);
+    struct address_count **p = &address_table[address_bucket(addr)];
+    while (*p && !address_equal(&(*p)->addr, addr))
+        p = &(*p)->next;
+    if (*p && --(*p)->count == 0) {
+        struct address_count *gone = *p;
+        *p = gone->next;
+        free(gone);
+    }
+    pthread_mutex_unlock(&address_lock);
     atomic_fetch_sub(&conn_count, 1);
 }
 
@@ -57,6 +135,11 @@ static void worker_sweep(uv_timer_t *t)
      * Freed TLS buffers and frame buffers sit in the middle of the heap,
      * where free() keeps them; glibc's malloc_trim hands whole free pages back to the kernel.
      */
+    /* Refusals left out of the log since its last line are counted now, not only at the next. */
+    if (w->refusals_suppressed && now - w->refusal_logged >= 1000) {
+        log_event(LOG_WARN, "connections refused", "suppressed=%lu", w->refusals_suppressed);
+        w->refusals_suppressed = 0;
+    }
     if (trimmed >= SWEEP_TRIM_RELEASE || w->frames.released >= SWEEP_FRAME_RELEASE)
         malloc_trim(0);
     w->frames.released = 0;
@@ -186,6 +269,14 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     w->index = index;
     w->cfg = cfg;
     w->frames.limit = (size_t)cfg->max_partial_frame_bytes;
+    /*
+     * A quarter for connections not yet authenticated, but room for one of
+     * their frames (the whole budget holds one of any: config.c checks).
+     */
+    w->preauth_frames.limit = w->frames.limit / 4;
+    if (w->preauth_frames.limit < (size_t)cfg->preauth_max_frame_bytes + FRAME_HEADER_SIZE)
+        w->preauth_frames.limit = (size_t)cfg->preauth_max_frame_bytes + FRAME_HEADER_SIZE;
+    w->preauth_frames.parent = &w->frames;
     w->listen_fd = worker_socket(cfg->listen_host, cfg->port, err, errlen);
     if (w->listen_fd < 0)
         return -1;

@@ -37,12 +37,15 @@ struct worker {
     int listen_fd;
     const struct config *cfg;
     struct db_pool *db;
-    struct conn *conns;         /* every open connection, for draining */
-    uv_prepare_t flusher;       /* writes answers out before the loop sleeps */
-    struct conn *flush_list;    /* connections with answers not written yet */
-    struct frame_budget frames; /* incomplete frames of all its connections */
+    struct conn *conns;                 /* every open connection, for draining */
+    uv_prepare_t flusher;               /* writes answers out before the loop sleeps */
+    struct conn *flush_list;            /* connections with answers not written yet */
+    struct frame_budget frames;         /* incomplete frames of all its connections */
+    struct frame_budget preauth_frames; /* the share of frames for those not authenticated */
     bool draining;
-    unsigned long long requests_seen; /* for request ids */
+    unsigned long long requests_seen;  /* for request ids */
+    uint64_t refusal_logged;           /* when a refused connection was last logged */
+    unsigned long refusals_suppressed; /* refused since then, not logged */
     bool db_closed;
     atomic_bool stop_requested;
     atomic_bool failed; /* the loop ended with handles left */
@@ -64,9 +67,27 @@ void worker_stop(struct worker *w);
 /* Waits for the worker's thread; returns -1 if its loop did not close clean. */
 int worker_join(struct worker *w);
 
-/* Connection accounting across all workers. */
-bool worker_conn_admit(int max_connections);
-void worker_conn_release(void);
+/* A client's address without its port: what max_connections_per_address counts. */
+struct peer_address {
+    int family; /* AF_INET, AF_INET6, or 0 when unknown */
+    unsigned char bytes[16];
+};
+
+enum worker_admission {
+    WORKER_ADMITTED,
+    WORKER_FULL,         /* max_connections reached */
+    WORKER_ADDRESS_FULL, /* max_connections_per_address reached for this address */
+    WORKER_NO_MEMORY
+};
+
+/*
+ * Connection accounting across all workers (threads of one process): takes
+ * a slot for a connection from addr, or says why not. Every admission is
+ * given back with worker_conn_release() and the same address.
+ */
+enum worker_admission worker_conn_admit(const struct peer_address *addr, int max_connections,
+                                        int max_per_address);
+void worker_conn_release(const struct peer_address *addr);
 
 /* Called by the connection layer when a connection is gone. */
 void worker_conn_gone(struct worker *w);

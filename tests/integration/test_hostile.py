@@ -4,8 +4,11 @@ well-behaved client keeps being served: random bytes, plaintext, a TLS
 client that then says nothing, a client that never reads, a 4 GiB length
 prefix, frames over the pre-authentication limit, malformed protobuf,
 requests before Hello, an unknown protocol version, a repeated Hello, a log
-flood, half-sent frames, memory held by incomplete frames, missing and
-wrong ALPN, TLS 1.2, U+0000 in strings and requests pipelined behind Login.
+flood, half-sent frames and TLS records, memory held by incomplete frames,
+anonymous connections filling the incomplete-frame budget, missing and
+wrong ALPN, TLS 1.2, U+0000 in strings, requests pipelined behind Login and
+one address holding every connection slot (against a second liaisond with
+small limits).
 
 The test runs its own liaisond (tests/integration/server.sh, name
 "hostile") so that its limits are small and its memory is its own: usage:
@@ -14,6 +17,7 @@ test_hostile.py LIAISOND.
 import atexit
 import os
 import secrets
+import select
 import signal
 import socket
 import ssl
@@ -32,7 +36,7 @@ CA = w.env("LIAISON_TEST_CA")
 OPERATOR_TOKEN = w.env("LIAISON_TEST_OPERATOR_TOKEN")
 RUN_DIR = os.path.join(w.env("LIAISON_TEST_DIR"), "hostile")
 LOG = os.path.join(RUN_DIR, "server.log")
-FRAME_TIMEOUT_S = 2
+FRAME_TIMEOUT_S = 3
 PARTIAL_BUDGET = 2 << 20  # per worker; server.sh runs 2 workers
 # Memory may be this far above its baseline once hostile clients are gone.
 RSS_TOLERANCE_KB = 12 << 10
@@ -53,7 +57,8 @@ SERVER_ENV = dict(os.environ, LIAISON_TEST_HOSTILE_PORT=str(PORT), LIAISON_TEST_
                   + ":quarantine_size_mb=4:allocator_release_to_os_interval_ms=500")
 subprocess.run([os.path.join(HERE, "server.sh"), "start", "hostile", "LIAISON_TEST_HOSTILE_PORT",
                 LIAISOND, "frame_timeout_s = %d" % FRAME_TIMEOUT_S,
-                "max_partial_frame_bytes = %d" % PARTIAL_BUDGET], env=SERVER_ENV, check=True)
+                "max_partial_frame_bytes = %d" % PARTIAL_BUDGET,
+                "max_connections_per_address = 1000"], env=SERVER_ENV, check=True)
 with open(os.path.join(RUN_DIR, "pid")) as f:
     SERVER_PID = int(f.read())
 
@@ -342,6 +347,21 @@ def _():
     assert w.closed_within(s, 5)
 
 
+@case("a half-sent TLS record has the frame deadline too")
+def _():
+    s = w.connect(PORT, CA)
+    s.sendall(w.hello())
+    w.recv_frame(s)
+    t0 = time.monotonic()
+    # Past TLS, straight to the socket: 10 bytes of a 69-byte application-data record.
+    os.write(s.fileno(), b"\x17\x03\x03\x00\x40" + b"\0" * 5)
+    s.settimeout(FRAME_TIMEOUT_S + 4)
+    rid, code, msg, _ = w.recv_frame(s)
+    assert rid == 0 and code == 4 and "not complete" in msg, (rid, code, msg)
+    assert time.monotonic() - t0 >= FRAME_TIMEOUT_S - 0.5, "cut off before the deadline"
+    assert w.closed_within(s, 5)
+
+
 @case("incomplete frames: bounded per worker, memory given back")
 def _():
     conns = []
@@ -510,6 +530,115 @@ def _():
     assert w.decode_identity(got[3][1], 1)[2] == ADMIN, got[3]
     assert w.decode_identity(got[7][1], 1)[0] == "operator", got[7]
     s.close()
+
+
+def connect_from(source, port=PORT):
+    """A TLS connection to port from the loopback address source."""
+    raw = socket.socket()
+    raw.settimeout(10)
+    raw.bind((source, 0))
+    raw.connect(("127.0.0.1", port))
+    return w.tls_context(CA).wrap_socket(raw, server_hostname="localhost")
+
+
+@case("anonymous connections hold only their share of the incomplete-frame budget")
+def _():
+    members = [session(OPERATOR_TOKEN) for _ in range(2)]
+    # From several addresses, so that no per-address cap is what refuses them.
+    anonymous = []
+    for i in range(320):
+        s = connect_from("127.0.0.%d" % (10 + i % 8))
+        s.sendall(w.hello())
+        w.recv_frame(s)
+        anonymous.append(s)
+    # Each holds most of a pre-authentication frame: together 2.5 times the
+    # whole budget of both workers, had they no share of their own.
+    for s in anonymous:
+        try:
+            s.sendall(struct.pack(">I", 16384) + b"\x08" * 16000)
+        except (ssl.SSLError, OSError):
+            pass
+    time.sleep(0.3)
+    refused = 0
+    for s in select.select(anonymous, [], [], 0.5)[0]:
+        try:
+            s.settimeout(5)
+            rid, code, msg, _ = w.recv_frame(s)
+        except (ssl.SSLError, OSError):
+            continue
+        # Not a frame that timed out meanwhile: that would free room, not take it.
+        refused += code == 8 and "incomplete frames" in msg
+    kept = 0
+    body = 1 << 20
+    for s in members:
+        try:
+            s.sendall(struct.pack(">I", body) + b"\x08" * (body - 1000))
+        except (ssl.SSLError, OSError):
+            continue
+        closed, _ = w.read_until_closed(s, 0.3)
+        kept += not closed
+    for s in anonymous + members:
+        s.close()
+    # A quarter of 2 MiB per worker is 32 such frames each.
+    assert refused >= 320 - 2 * 40, "only %d of 320 anonymous frames refused" % refused
+    assert kept >= 1, "no authenticated connection could hold a large incomplete frame"
+
+
+CAP_PORT = free_port()
+
+
+@case("one address cannot take every connection slot")
+def _():
+    env = dict(SERVER_ENV, LIAISON_TEST_CAP_PORT=str(CAP_PORT))
+    subprocess.run([os.path.join(HERE, "server.sh"), "start", "hostile-cap",
+                    "LIAISON_TEST_CAP_PORT", LIAISOND, "handshake_timeout_ms = 10000",
+                    "max_connections = 60", "max_connections_per_address = 20"],
+                   env=env, check=True)
+    cap_log = os.path.join(w.env("LIAISON_TEST_DIR"), "hostile-cap", "server.log")
+    bare = []
+    try:
+        # TCP from 127.0.0.1 that never starts TLS, more than every slot.
+        for _ in range(70):
+            s = socket.socket()
+            s.connect(("127.0.0.1", CAP_PORT))
+            bare.append(s)
+        # The refused are closed at once; the rest wait for a handshake that never comes.
+        waiting, refused, deadline = list(bare), 0, time.monotonic() + 5
+        while refused < 50 and time.monotonic() < deadline:
+            for s in select.select(waiting, [], [], 0.2)[0]:
+                waiting.remove(s)
+                refused += 1
+        time.sleep(0.5)
+        refused += len(select.select(waiting, [], [], 0)[0])
+        assert refused == 50, "%d of 70 refused, with 20 allowed from one address" % refused
+        # Someone else is still served meanwhile.
+        s = connect_from("127.0.0.2", CAP_PORT)
+        s.sendall(w.hello(1) + w.ping(2, "still here"))
+        w.recv_frame(s)
+        rid, code, msg, payload = w.recv_frame(s)
+        assert rid == 2 and code == 0 and w.decode_echo(payload) == "still here", (rid, code, msg)
+        s.close()
+        # The log names the address, a line a second at most, and counts the rest.
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            with open(cap_log, errors="replace") as f:
+                lines = [line for line in f if "connections refused" in line
+                         or ("connection refused" in line and "this address" in line)]
+            named = [line for line in lines if "peer=127.0.0.1:" in line]
+            counted = sum(int(line.split("suppressed=")[1].split()[0]) for line in lines)
+            if len(named) + counted >= 50:
+                break
+            time.sleep(0.2)
+        assert named, "no refusal line names 127.0.0.1"
+        assert len(named) <= 4, "%d refusal lines for one burst" % len(named)
+        assert len(named) + counted == 50, "%d lines and %d counted for 50 refusals" % (
+            len(named), counted)
+    finally:
+        for s in bare:
+            s.close()
+        stopped = subprocess.run([os.path.join(HERE, "server.sh"), "stop", "hostile-cap"],
+                                 env=env).returncode == 0
+    assert stopped, "the capped server did not stop cleanly"
 
 
 good.stop.set()

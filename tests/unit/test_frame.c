@@ -251,6 +251,76 @@ static void test_stop_and_resume(void)
     CHECK(fb.data == NULL);
 }
 
+/*
+ * Feeding an assembler that a callback stopped is refused and changes
+ * nothing: the kept bytes (here more than one frame) used to be taken for
+ * an unfinished frame's, and the copy ran past the end of the buffer.
+ */
+static void test_feed_while_stopped(void)
+{
+    uint8_t buf[256];
+    size_t n = 0;
+    for (int i = 1; i <= 3; i++)
+        n += put_frame(buf + n, (size_t)i * 10, (uint8_t)i);
+    struct frame_buf fb = {0};
+    struct seen s = {0};
+    size_t declared = 0;
+    CHECK_EQ_INT(frame_buf_feed(&fb, buf, n, MAX_BODY, stop_after_first, &s, &declared), 7);
+    CHECK(fb.stopped);
+    size_t kept = fb.len;
+    uint8_t more[64];
+    size_t m = put_frame(more, 40, 9);
+    CHECK_EQ_INT(frame_buf_feed(&fb, more, m, MAX_BODY, stop_after_first, &s, &declared),
+                 FRAME_STOPPED);
+    CHECK(fb.stopped);
+    CHECK_EQ_INT(fb.len, kept);
+    CHECK_EQ_INT(s.frames, 1);
+    CHECK_EQ_INT(frame_buf_resume(&fb, MAX_BODY, stop_after_first, &s, &declared), 0);
+    CHECK_EQ_INT(s.frames, 3);
+    CHECK_EQ_INT(frame_buf_feed(&fb, more, m, MAX_BODY, stop_after_first, &s, &declared), 0);
+    CHECK_EQ_INT(s.frames, 4);
+    CHECK_EQ_INT(s.lens[3], 40);
+    CHECK(fb.data == NULL);
+}
+
+/*
+ * A share of a budget: its assemblers stop at the share's limit and leave
+ * the rest of the whole to the others; moving an assembler between them
+ * carries what it holds.
+ */
+static void test_budget_share(void)
+{
+    uint8_t buf[1100];
+    put_frame(buf, 1000, 5);
+    struct frame_budget whole = {.limit = 2500};
+    struct frame_budget share = {.limit = 700, .parent = &whole};
+    struct frame_buf anon[2] = {{.budget = &share}, {.budget = &share}};
+    struct frame_buf member = {.budget = &whole};
+    struct seen s = {0};
+    size_t declared = 0;
+    CHECK_EQ_INT(frame_buf_feed(&anon[0], buf, 600, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(share.held, anon[0].cap);
+    CHECK_EQ_INT(whole.held, anon[0].cap);
+    CHECK_EQ_INT(frame_buf_feed(&anon[1], buf, 600, MAX_BODY, on_frame, &s, &declared),
+                 FRAME_OVER_BUDGET);
+    frame_buf_reset(&anon[1]);
+    CHECK_EQ_INT(frame_buf_feed(&member, buf, 1000, MAX_BODY, on_frame, &s, &declared), 0);
+    CHECK_EQ_INT(whole.held, anon[0].cap + member.cap);
+
+    /* Authenticated: what it holds leaves the share, not the whole. */
+    size_t had = anon[0].cap;
+    frame_buf_rebudget(&anon[0], &whole);
+    CHECK_EQ_INT(share.held, 0);
+    CHECK_EQ_INT(whole.held, had + member.cap);
+    CHECK_EQ_INT(frame_buf_feed(&anon[1], buf, 600, MAX_BODY, on_frame, &s, &declared), 0);
+    frame_buf_reset(&anon[0]);
+    frame_buf_reset(&anon[1]);
+    frame_buf_reset(&member);
+    CHECK_EQ_INT(share.held, 0);
+    CHECK_EQ_INT(whole.held, 0);
+    CHECK_EQ_INT(s.frames, 0);
+}
+
 static void test_invalid_protobuf(void)
 {
     struct arena a;
@@ -310,6 +380,8 @@ int main(void)
     RUN(test_announced_not_sent);
     RUN(test_budget);
     RUN(test_stop_and_resume);
+    RUN(test_feed_while_stopped);
+    RUN(test_budget_share);
     RUN(test_invalid_protobuf);
     RUN(test_decode_budget);
     return 0;
