@@ -331,8 +331,12 @@ void config_print_help(FILE *out)
         fprintf(out, "  %-24s %s", s->name, s->help);
         if (s->type == SET_INT)
             fprintf(out, " [%ld..%ld]", s->min, s->max);
-        fprintf(out, " (default: %s)%s\n", *s->def ? s->def : "none, required",
-                s->reloadable ? " (reloaded on SIGHUP)" : "");
+        /* An empty default is "required" only where the setting must be given. */
+        if (*s->def)
+            fprintf(out, " (default: %s)", s->def);
+        else if (s->type == SET_STR && s->min >= 1)
+            fprintf(out, " (required)");
+        fprintf(out, "%s\n", s->reloadable ? " (reloaded on SIGHUP)" : "");
     }
 }
 
