@@ -348,6 +348,12 @@ static void exec_done(struct db_txn *txn, int code, const char *detail)
         request_fail(r, code, d->exists);
         return;
     }
+    if (code == LIAISON__V1__CODE__INVALID_ARGUMENT && d->invalid) {
+        /* A check that raised names its own field; anything else is a value PostgreSQL refused. */
+        if (!request_fail_raised(r, code))
+            request_fail(r, code, d->invalid);
+        return;
+    }
     if (code) {
         request_fail_db(r, code, detail);
         return;

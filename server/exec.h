@@ -56,6 +56,7 @@ struct exec_decl {
     const char *filters[EXEC_MAX_FILTERS];
     const char *not_found; /* EXEC_ONE: the message when no row comes back */
     const char *exists;    /* the message for ALREADY_EXISTS (NULL: the generic one) */
+    const char *invalid;   /* for a value PostgreSQL refuses to parse (NULL: the generic one) */
 };
 
 /*

@@ -278,6 +278,11 @@ def test_cursors_are_bound_to_list_and_filters():
         code, out = call("ListAuditLog", dict(other, page={"cursor": cursor}), admin)
         check(code == "INVALID_ARGUMENT" and violation(out, "page.cursor"),
               "an audit cursor with filters %s: INVALID_ARGUMENT (%s)" % (other, code))
+    code, out = call("ListAuditLog", {"since": "2026-02-30T00:00:00Z"}, admin)
+    check(code == "INVALID_ARGUMENT" and "RFC 3339" in out.get("message", ""),
+          "an audit filter PostgreSQL cannot read as a time: INVALID_ARGUMENT (%s %s)" % (code, out))
+    code, out = call("ListAuditLog", {"since": "2026-01-01T00:00:00Z", "actor": "nobody"}, admin)
+    check(code == "OK" and not out.get("entries"), "an audit filter that matches nothing: empty")
     page = must("ListDistributors", {"country": "VN", "page": {"pageSize": 1}}, admin)
     cursor = page["page"]["nextCursor"]
     code, _ = call("ListDistributors", {"country": "TH", "page": {"cursor": cursor}}, admin)
