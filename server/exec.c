@@ -366,7 +366,13 @@ static void exec_done(struct db_txn *txn, int code, const char *detail)
     }
     char err[256] = "";
     int rc;
-    if (d->shape == EXEC_ONE) {
+    if (d->shape == EXEC_NONE) {
+        if (PQntuples(res) != 1) {
+            request_fail(r, LIAISON__V1__CODE__NOT_FOUND, d->not_found);
+            return;
+        }
+        rc = 0;
+    } else if (d->shape == EXEC_ONE) {
         if (PQntuples(res) != 1) {
             request_fail(r, LIAISON__V1__CODE__NOT_FOUND, d->not_found);
             return;
@@ -492,6 +498,13 @@ static int exec_check(const struct exec_decl *d, char *err, size_t errlen)
     if ((d->check.stmt && exec_check_step(d, &d->check, md, err, errlen) < 0) ||
         exec_check_step(d, &d->query, md, err, errlen) < 0)
         return -1;
+    if (d->shape == EXEC_NONE) {
+        if (d->out || !d->not_found) {
+            snprintf(err, errlen, "%s: no out field, and a not-found message", d->method);
+            return -1;
+        }
+        return 0;
+    }
     const ProtobufCFieldDescriptor *f =
         protobuf_c_message_descriptor_get_field_by_name(md->output, d->out);
     bool repeated = d->shape == EXEC_PAGE;

@@ -28,8 +28,9 @@
 
 /* What the query gives the response. */
 enum exec_shape {
-    EXEC_ONE, /* one row into the message field `out`; none is NOT_FOUND */
-    EXEC_PAGE /* rows into the repeated field `out`, paginated by id, and `page` */
+    EXEC_ONE,  /* one row into the message field `out`; none is NOT_FOUND */
+    EXEC_PAGE, /* rows into the repeated field `out`, paginated by id, and `page` */
+    EXEC_NONE  /* one row that only says it happened (none is NOT_FOUND); no `out` */
 };
 
 #define EXEC_MAX_FILTERS 4

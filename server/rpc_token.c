@@ -11,13 +11,14 @@
 #include <string.h>
 
 #include "credential.h"
-#include "page.h"
+#include "exec.h"
+#include "log.h"
 
 #define TOKEN_COLS                                                                                 \
-    "id, name, role, " DB_RFC3339("created_at") ", coalesce(" DB_RFC3339(                          \
-        "expires_at") ", ''),"                                                                     \
-                      " revoked_at IS NOT NULL"
-#define TOKENS_CURSOR "tok"
+    "id, name, 'ROLE_' || upper(role) AS role, " DB_RFC3339(                                       \
+        "created_at") " AS created_at,"                                                            \
+                      " coalesce(" DB_RFC3339(                                                     \
+                          "expires_at") ", '') AS expires_at, revoked_at IS NOT NULL AS revoked"
 #define TOKEN_MAX_DAYS 3650
 
 /* $1 owner, $2 name, $3 role, $4 hash, $5 days (0 none), $6 actor, $7 rid, $8 source */
@@ -43,23 +44,29 @@ static struct db_stmt q_token_revoke = {
     " SELECT id FROM t",
     4, 0};
 
+static struct exec_decl d_token_list = {.method = "ListApiTokens",
+                                        .query = {&q_token_list, {"@after", "@limit"}},
+                                        .shape = EXEC_PAGE,
+                                        .out = "api_tokens",
+                                        .cursor = "tok"};
+static struct exec_decl d_token_revoke = {
+    .method = "RevokeApiToken",
+    .query = {&q_token_revoke, {"id", "@actor", "@rid", "@peer"}},
+    .shape = EXEC_NONE,
+    .not_found = "no such live API token"};
+
 int rpc_token_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_token_create, &q_token_list, &q_token_revoke};
-    return db_register(stmts, 3);
-}
-
-static void token_from_row(struct arena *a, const void *res, int i, void *item)
-{
-    (void)a;
-    Liaison__V1__ApiToken *t = item;
-    liaison__v1__api_token__init(t);
-    t->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
-    t->name = PQgetvalue(res, i, 1);
-    t->role = (Liaison__V1__Role)auth_role_from_name(PQgetvalue(res, i, 2));
-    t->created_at = PQgetvalue(res, i, 3);
-    t->expires_at = PQgetvalue(res, i, 4);
-    t->revoked = PQgetvalue(res, i, 5)[0] == 't';
+    struct db_stmt *const stmts[] = {&q_token_create};
+    struct exec_decl *const decls[] = {&d_token_list, &d_token_revoke};
+    char err[256];
+    if (db_register(stmts, 1) < 0)
+        return -1;
+    if (exec_register(decls, 2, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "API token RPCs refused", "reason=\"%s\"", err);
+        return -1;
+    }
+    return 0;
 }
 
 static void create_token_done(struct db_txn *txn, int code, const char *detail)
@@ -69,8 +76,13 @@ static void create_token_done(struct db_txn *txn, int code, const char *detail)
         request_fail_db(r, code, detail);
         return;
     }
-    Liaison__V1__ApiToken t;
-    token_from_row(&r->arena, txn->results[1], 0, &t);
+    Liaison__V1__ApiToken t = LIAISON__V1__API_TOKEN__INIT;
+    char err[256];
+    if (exec_fill(&r->arena, txn->results[1], 0, &t.base, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "API token row does not fit", "reason=\"%s\"", err);
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "internal error");
+        return;
+    }
     Liaison__V1__CreateApiTokenResponse out = LIAISON__V1__CREATE_API_TOKEN_RESPONSE__INIT;
     out.token = r->state;
     out.api_token = &t;
@@ -114,70 +126,13 @@ void rpc_create_api_token(struct request *r)
     request_submit(r, create_token_done);
 }
 
-static void list_tokens_done(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    const Liaison__V1__ListApiTokensRequest *in =
-        (const Liaison__V1__ListApiTokensRequest *)r->input;
-    Liaison__V1__ListApiTokensResponse out = LIAISON__V1__LIST_API_TOKENS_RESPONSE__INIT;
-    Liaison__V1__PageResponse page;
-    if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__ApiToken),
-                  token_from_row, TOKENS_CURSOR, "", 0, (void ***)&out.api_tokens,
-                  &out.n_api_tokens, &page) < 0) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    out.page = &page;
-    request_reply(r, &out.base);
-}
-
 void rpc_list_api_tokens(struct request *r)
 {
-    const Liaison__V1__ListApiTokensRequest *in =
-        (const Liaison__V1__ListApiTokensRequest *)r->input;
-    char after[24];
-    if (page_after_id(in->page, TOKENS_CURSOR, "", after, sizeof after) < 0) {
-        request_fail_field(r, "page.cursor", "not a cursor from ListApiTokens");
-        return;
-    }
-    int n = credential_txn_begin(r);
-    r->txn.steps[n].stmt = &q_token_list;
-    r->txn.steps[n].values[0] = arena_strdup(&r->arena, after);
-    r->txn.steps[n].values[1] = page_limit_param(&r->arena, in->page);
-    r->txn.nsteps = n + 1;
-    request_submit(r, list_tokens_done);
-}
-
-static void revoke_token_done(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    if (PQntuples(txn->results[1]) != 1) {
-        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such live API token");
-        return;
-    }
-    Liaison__V1__Empty out = LIAISON__V1__EMPTY__INIT;
-    request_reply(r, &out.base);
+    exec_run(r, &d_token_list);
 }
 
 void rpc_revoke_api_token(struct request *r)
 {
-    const Liaison__V1__RevokeApiTokenRequest *in =
-        (const Liaison__V1__RevokeApiTokenRequest *)r->input;
-    if (!request_check_id(r, "id", in->id))
-        return;
-    int n = credential_txn_begin(r);
-    struct db_step *s = &r->txn.steps[n];
-    s->stmt = &q_token_revoke;
-    s->values[0] = request_printf(r, "%" PRIu64, in->id);
-    request_audit_params(r, s, 1);
-    r->txn.nsteps = n + 1;
-    request_submit(r, revoke_token_done);
+    if (request_check_id(r, "id", ((const Liaison__V1__RevokeApiTokenRequest *)r->input)->id))
+        exec_run(r, &d_token_revoke);
 }
