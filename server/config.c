@@ -72,6 +72,9 @@ static const struct setting settings[] = {
       "an idle connection is closed after this"),
     S(send_timeout_ms, SET_INT, "30000", 100, 600000, false,
       "a client that takes no bytes for this long is disconnected"),
+    S(max_password_jobs_per_address, SET_INT, "2", 1, 1024, false,
+      "Argon2 hashes running or queued per worker for one source address; more are answered "
+      "RESOURCE_EXHAUSTED"),
     S(frame_timeout_s, SET_INT, "30", 1, 3600, false,
       "a frame must be complete this long after its first byte arrived"),
     S(max_partial_frame_bytes, SET_INT, "67108864", 1028, 2147483647, false,

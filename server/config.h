@@ -36,6 +36,7 @@ struct config {
     int handshake_timeout_ms;
     int idle_timeout_ms;
     int send_timeout_ms;
+    int max_password_jobs_per_address;
     int frame_timeout_s;
     int max_partial_frame_bytes;
     int drain_timeout_ms;
