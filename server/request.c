@@ -321,13 +321,6 @@ void request_password_job(struct request *r, const char *password, const char *e
                           auth_password_cb done)
 {
     struct worker *w = r->w;
-    struct worker_password_source *s = request_password_source(r);
-    if (s && s->jobs >= w->cfg->max_password_jobs_per_address) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
-                     "too many passwords from your address are being checked right now; try "
-                     "again shortly");
-        return;
-    }
     if (w->password_jobs >= w->cfg->max_password_jobs) {
         w->password_jobs_refused++;
         uint64_t now = uv_now(&w->loop);
@@ -340,6 +333,14 @@ void request_password_job(struct request *r, const char *password, const char *e
         }
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
                      "too many passwords are being checked right now; try again shortly");
+        return;
+    }
+    /* Within the worker's cap: one address may not take all of it. */
+    struct worker_password_source *s = request_password_source(r);
+    if (s && s->jobs >= w->cfg->max_password_jobs_per_address) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                     "too many passwords from your address are being checked right now; try "
+                     "again shortly");
         return;
     }
     r->job_done = done;
