@@ -76,6 +76,9 @@ static const struct setting settings[] = {
       "a client that takes no bytes for this long is disconnected"),
     S(max_connections_per_address, SET_INT, "256", 1, 1000000, false,
       "client connections from one address, all workers together; more are closed at accept"),
+    S(max_password_jobs_per_address, SET_INT, "2", 1, 1024, false,
+      "Argon2 hashes running or queued per worker for one source address; more are answered "
+      "RESOURCE_EXHAUSTED"),
     S(frame_timeout_s, SET_INT, "30", 1, 3600, false,
       "a frame must be complete this long after its first byte arrived"),
     S(max_partial_frame_bytes, SET_INT, "67108864", 1028, 2147483647, false,

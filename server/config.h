@@ -37,6 +37,7 @@ struct config {
     int idle_timeout_ms;
     int send_timeout_ms;
     int max_connections_per_address;
+    int max_password_jobs_per_address;
     int frame_timeout_s;
     int max_partial_frame_bytes;
     int drain_timeout_ms;

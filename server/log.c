@@ -62,6 +62,23 @@ void log_event(enum log_level level, const char *msg, const char *fmt, ...)
     log_write(buf, n, sizeof buf);
 }
 
+bool log_limit_admit(struct log_limit *l, uint64_t now_ms, unsigned per_s, const char *msg)
+{
+    if (now_ms - l->window_ms >= 1000) {
+        if (l->suppressed)
+            log_event(LOG_WARN, msg, "count=%lu", l->suppressed);
+        l->window_ms = now_ms;
+        l->lines = 0;
+        l->suppressed = 0;
+    }
+    if (l->lines < per_s) {
+        l->lines++;
+        return true;
+    }
+    l->suppressed++;
+    return false;
+}
+
 void log_request(uint64_t request_id, const char *rid, const char *tenant, const char *method,
                  const char *status, uint64_t duration_us, int db_batch, const char *peer)
 {

@@ -5,6 +5,7 @@
 #ifndef LIAISON_LOG_H
 #define LIAISON_LOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
@@ -20,6 +21,24 @@ void log_event(enum log_level level, const char *msg, const char *fmt, ...)
  * The request line: time, request id, tenant, method, status, duration,
  * and how many transactions shared its last database transaction (0: none).
  */
+/*
+ * A budget of lines a second for one kind of line a client can provoke at
+ * will: log_limit_admit() says whether the next one may be written. Zero it
+ * to start.
+ */
+struct log_limit {
+    uint64_t window_ms; /* when the current second began (loop time) */
+    unsigned lines;     /* written in it */
+    unsigned long suppressed;
+};
+
+/*
+ * True when a line may be written at now_ms: at most per_s a second. The
+ * first call in a new second first writes one line, msg with the count of
+ * lines held back in the second before, if there were any.
+ */
+bool log_limit_admit(struct log_limit *l, uint64_t now_ms, unsigned per_s, const char *msg);
+
 void log_request(uint64_t request_id, const char *rid, const char *tenant, const char *method,
                  const char *status, uint64_t duration_us, int db_batch, const char *peer);
 

@@ -24,6 +24,12 @@ const char *request_method_name(const struct request *r)
     return r->method ? r->method->name : "unknown";
 }
 
+int request_peer_address_len(const struct request *r)
+{
+    const char *colon = strrchr(r->peer, ':');
+    return (int)(colon ? (size_t)(colon - r->peer) : strlen(r->peer));
+}
+
 struct request *request_new(struct conn *c)
 {
     struct request *r = calloc(1, sizeof *r);
@@ -291,7 +297,7 @@ static void request_timer_fired(uv_timer_t *t)
     uv_close((uv_handle_t *)t, request_timer_closed);
     r->timer = NULL;
     r->waits = WAIT_NONE;
-    if (r->answered)
+    if (r->answered && !r->outlives_deadline)
         request_discard(r);
     else
         rt->fn(r);
@@ -312,20 +318,40 @@ int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
     return 0;
 }
 
-/* An answered request's step came back: nothing more is done for it. */
+/*
+ * A step came back: true when r was answered at its deadline and nothing
+ * more is done for it (then r is freed).
+ */
 static bool request_settle(struct request *r)
 {
     r->waits = WAIT_NONE;
-    if (!r->answered)
+    if (!r->answered || r->outlives_deadline)
         return false;
     request_discard(r);
     return true;
 }
 
+/* The worker's entry for r's source address; NULL when it has no job. */
+static struct worker_password_source *request_password_source(const struct request *r)
+{
+    struct worker *w = r->w;
+    int len = request_peer_address_len(r);
+    for (int i = 0; i < w->n_password_sources; i++) {
+        struct worker_password_source *s = &w->password_sources[i];
+        if (strncmp(s->address, r->peer, (size_t)len) == 0 && s->address[len] == '\0')
+            return s;
+    }
+    return NULL;
+}
+
 static void request_job_done(void *arg, bool ok, const char *encoded)
 {
     struct request *r = arg;
-    r->w->password_jobs--;
+    struct worker *w = r->w;
+    w->password_jobs--;
+    struct worker_password_source *s = request_password_source(r);
+    if (s && --s->jobs == 0)
+        *s = w->password_sources[--w->n_password_sources];
     if (!request_settle(r))
         r->job_done(r, ok, encoded);
 }
@@ -348,12 +374,27 @@ void request_password_job(struct request *r, const char *password, const char *e
                      "too many passwords are being checked right now; try again shortly");
         return;
     }
+    /* Within the worker's cap: one address may not take all of it. */
+    struct worker_password_source *s = request_password_source(r);
+    if (s && s->jobs >= w->cfg->max_password_jobs_per_address) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                     "too many passwords from your address are being checked right now; try "
+                     "again shortly");
+        return;
+    }
     r->job_done = done;
     if (auth_password_job(&w->loop, password, encoded, request_job_done, r) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
     w->password_jobs++;
+    if (!s) {
+        /* Fewer addresses than jobs: there is room while password_jobs was under its cap. */
+        s = &w->password_sources[w->n_password_sources++];
+        snprintf(s->address, sizeof s->address, "%.*s", request_peer_address_len(r), r->peer);
+        s->jobs = 0;
+    }
+    s->jobs++;
     r->waits = WAIT_JOB;
 }
 
@@ -367,7 +408,8 @@ static void request_expire(struct request *r)
     request_send(r, &st, NULL);
     request_close(r, st.code);
     r->answered = true;
-    if (r->waits == WAIT_DB && r->w->db && db_txn_cancel(r->w->db, &r->txn))
+    if (r->waits == WAIT_DB && r->w->db && !r->outlives_deadline &&
+        db_txn_cancel(r->w->db, &r->txn))
         r->waits = WAIT_NONE;
     if (r->waits == WAIT_TIMER) {
         /* Nothing is left to wait for: a timer must not keep an answered request alive. */

@@ -53,6 +53,13 @@ struct request {
      * callback frees it and the handler is not called again.
      */
     bool answered;
+    /*
+     * Set by a handler before a step that must run to its end even when the
+     * deadline answers the caller first (a password guess is counted
+     * whether or not its caller still waits): its steps then go on, and
+     * their answer goes nowhere.
+     */
+    bool outlives_deadline;
     enum request_wait waits;
     int late_code;            /* the answer at the deadline; 0: DEADLINE_EXCEEDED */
     const char *late_message; /* with late_code */
@@ -61,6 +68,9 @@ struct request {
     char rid[32]; /* server-wide request id, for logs and the audit log */
     char peer[64];
 };
+
+/* The length of r's source address in r->peer, without the port ("[::1]:5" -> 5). */
+int request_peer_address_len(const struct request *r);
 
 /* The name of r's method, as in the proto ("CreateContact"). */
 const char *request_method_name(const struct request *r);
@@ -162,7 +172,8 @@ void request_submit(struct request *r, db_done_cb done);
 /*
  * Hashes (encoded NULL) or verifies password on the thread pool, then calls
  * done(r, ...), like auth_password_job. At most max_password_jobs run or
- * wait per worker: past that, and when memory runs out, it answers
+ * wait per worker, and max_password_jobs_per_address of them for one source
+ * address: past either, and when memory runs out, it answers
  * RESOURCE_EXHAUSTED itself and done is never called.
  */
 void request_password_job(struct request *r, const char *password, const char *encoded,

@@ -6,8 +6,11 @@
  * record a failure, or create the session. Failures are counted per
  * account (tenant + e-mail, whether or not it exists) and per source
  * address; a locked key refuses even the right password until the lock
- * ends, and every failure is answered after a delay that grows with the
- * count. The answer never says whether the account exists.
+ * ends, without a hash, and every failure is answered after a delay that
+ * grows with the count. The answer never says whether the account exists.
+ * Once a password is being checked, the log-in runs to its end even past
+ * its deadline, so that a caller who stops waiting still has its guess
+ * counted. An account's lock is written to its tenant's audit log.
  */
 #include "rpc_auth.h"
 
@@ -25,9 +28,13 @@
 
 static struct db_stmt q_set_tenant = {"SELECT set_config('liaison.tenant_id', $1, true)", 1, 0};
 static struct db_stmt q_tenant_lookup = {"SELECT id, status FROM liaison_tenant_lookup($1)", 1, 0};
+/* $1 account key (NULL: none), $2 address key (NULL: none) */
 static struct db_stmt q_throttle_check = {
-    "SELECT coalesce(bool_or(locked_until > now()), false) FROM login_throttle"
-    " WHERE key_hash IN ($1::bytea, $2::bytea)",
+    "SELECT coalesce(bool_or(locked_until > now()) FILTER (WHERE key_hash = $1::bytea), false)"
+    "  AS account_locked,"
+    " coalesce(bool_or(locked_until > now()) FILTER (WHERE key_hash = $2::bytea), false)"
+    "  AS address_locked"
+    " FROM login_throttle WHERE key_hash IN ($1::bytea, $2::bytea)",
     2, 0};
 static struct db_stmt q_user_by_email = {
     "SELECT id, password_hash, role, coalesce(distributor_id, 0), sees_all_distributors,"
@@ -37,17 +44,28 @@ static struct db_stmt q_user_by_email = {
 /* $1 key, $2 window seconds, $3 failures that lock, $4 lock seconds */
 #define THROTTLE_RESTART "t.window_start < now() - $2::int * interval '1 second'"
 #define THROTTLE_COUNT "CASE WHEN " THROTTLE_RESTART " THEN 1 ELSE t.failures + 1 END"
-static struct db_stmt q_throttle_fail = {
-    "INSERT INTO login_throttle AS t (key_hash, failures, window_start, locked_until)"
-    " VALUES ($1::bytea, 1, now(),"
-    "  CASE WHEN 1 >= $3::int THEN now() + $4::int * interval '1 second' END)"
-    " ON CONFLICT (key_hash) DO UPDATE SET"
-    "  failures = " THROTTLE_COUNT ","
-    "  window_start = CASE WHEN " THROTTLE_RESTART " THEN now() ELSE t.window_start END,"
-    "  locked_until = CASE WHEN " THROTTLE_COUNT " >= $3::int"
-    "                 THEN now() + $4::int * interval '1 second' ELSE t.locked_until END"
-    " RETURNING failures",
-    4, 0};
+#define THROTTLE_FAIL                                                                              \
+    "INSERT INTO login_throttle AS t (key_hash, failures, window_start, locked_until)"             \
+    " VALUES ($1::bytea, 1, now(),"                                                                \
+    "  CASE WHEN 1 >= $3::int THEN now() + $4::int * interval '1 second' END)"                     \
+    " ON CONFLICT (key_hash) DO UPDATE SET"                                                        \
+    "  failures = " THROTTLE_COUNT ","                                                             \
+    "  window_start = CASE WHEN " THROTTLE_RESTART " THEN now() ELSE t.window_start END,"          \
+    "  locked_until = CASE WHEN " THROTTLE_COUNT " >= $3::int"                                     \
+    "                 THEN now() + $4::int * interval '1 second' ELSE t.locked_until END"          \
+    " RETURNING failures, failures >= $3::int AS locked_now"
+static struct db_stmt q_throttle_fail = {THROTTLE_FAIL, 4, 0};
+/*
+ * The same for an account, and the lock in its tenant's audit log; a lock
+ * is refused before the next hash, so each locking failure starts a lock.
+ * $5 actor, $6 entity, $7 entity id, $8 request id, $9 source
+ */
+static struct db_stmt q_throttle_fail_account = {
+    "WITH f AS (" THROTTLE_FAIL "),"
+    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
+    "  SELECT liaison_tenant(), $5, 'user.login_locked', $6, $7, $8, $9 FROM f WHERE f.locked_now)"
+    " SELECT failures, locked_now FROM f",
+    9, 0};
 static struct db_stmt q_throttle_clear = {"DELETE FROM login_throttle WHERE key_hash = $1::bytea",
                                           1, 0};
 /* $1 user, $2 role, $3 token hash, $4 ttl seconds, $5 actor, $6 request id, $7 source */
@@ -84,10 +102,11 @@ static struct db_stmt q_nothing = {"SELECT 1", 0, 0};
 
 int rpc_auth_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_set_tenant,       &q_tenant_lookup,     &q_throttle_check,
-                                     &q_user_by_email,    &q_throttle_fail,     &q_throttle_clear,
-                                     &q_session_create,   &q_operator_by_token, &q_operator_by_name,
-                                     &q_session_by_token, &q_session_revoke,    &q_nothing};
+    struct db_stmt *const stmts[] = {
+        &q_set_tenant,           &q_tenant_lookup,    &q_throttle_check, &q_user_by_email,
+        &q_throttle_fail,        &q_throttle_clear,   &q_session_create, &q_operator_by_token,
+        &q_operator_by_name,     &q_session_by_token, &q_session_revoke, &q_nothing,
+        &q_throttle_fail_account};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
@@ -109,6 +128,106 @@ void auth_identity_pb(const struct identity *who, Liaison__V1__Identity *out)
     out->sees_all_distributors = who->sees_all_distributors;
 }
 
+/* ---------- The throttle, shared with ChangePassword ---------- */
+
+/* Log-in lines a second per worker: a flood of guesses must not become a flood of lines. */
+#define LOGIN_LOG_PER_S 10
+#define EMAIL_MAX 254
+
+bool login_log_admit(struct request *r)
+{
+    return log_limit_admit(&r->w->login_log, uv_now(&r->w->loop), LOGIN_LOG_PER_S,
+                           "log-in lines suppressed");
+}
+
+uint64_t login_delay_ms(int failures)
+{
+    uint64_t delay = (uint64_t)failures * LOGIN_DELAY_STEP_MS;
+    return delay > LOGIN_DELAY_MAX_MS ? LOGIN_DELAY_MAX_MS : delay;
+}
+
+bool login_account_init(struct request *r, struct login_account *a, int64_t tenant_id,
+                        const char *email)
+{
+    char *lowered = request_printf(r, "%s", email);
+    char *key = request_printf(r, "acct:%" PRId64 ":%s", tenant_id, email);
+    if (!lowered || !key)
+        return false;
+    for (char *p = lowered; *p; p++)
+        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+    for (char *p = key; *p; p++)
+        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+    a->tenant_id = tenant_id;
+    a->email = lowered;
+    auth_hash_hex(key, a->key);
+    snprintf(a->tenant_param, sizeof a->tenant_param, "%" PRId64, tenant_id);
+    return true;
+}
+
+void login_check_step(struct db_step *s, const struct login_account *a, const char *address_key)
+{
+    s->stmt = &q_throttle_check;
+    s->values[0] = a ? a->key : NULL;
+    s->values[1] = address_key;
+}
+
+void login_locked(const PGresult *res, bool *account, bool *address)
+{
+    *account = PQgetvalue(res, 0, PQfnumber(res, "account_locked"))[0] == 't';
+    *address = PQgetvalue(res, 0, PQfnumber(res, "address_locked"))[0] == 't';
+}
+
+/* The throttle's settings as parameters of a failure's statement. */
+static void login_fail_params(const struct config *cfg, struct db_step *s, const char *key,
+                              char *window, char *lock, char *max, int max_failures)
+{
+    snprintf(window, 16, "%d", cfg->login_window_s);
+    snprintf(lock, 16, "%d", cfg->login_lockout_s);
+    snprintf(max, 16, "%d", max_failures);
+    s->values[0] = key;
+    s->values[1] = window;
+    s->values[2] = max;
+    s->values[3] = lock;
+}
+
+int login_fail_steps(struct request *r, struct db_step *steps, struct login_account *a)
+{
+    steps[0].stmt = &q_set_tenant;
+    steps[0].values[0] = a->tenant_param;
+    struct db_step *s = &steps[1];
+    s->stmt = &q_throttle_fail_account;
+    login_fail_params(r->w->cfg, s, a->key, a->window, a->lock, a->max,
+                      r->w->cfg->login_max_failures);
+    s->values[4] = a->actor;
+    if (a->user_id) {
+        snprintf(a->entity_id, sizeof a->entity_id, "%" PRId64, a->user_id);
+        s->values[5] = "user";
+        s->values[6] = a->entity_id;
+    } else {
+        /* For the tenant's admin: someone guesses at an e-mail no user has. */
+        s->values[5] = "email";
+        s->values[6] = a->email;
+    }
+    s->values[7] = r->rid;
+    s->values[8] = r->peer;
+    return 2;
+}
+
+int login_failures(const PGresult *res, bool *locked_now)
+{
+    *locked_now = PQgetvalue(res, 0, PQfnumber(res, "locked_now"))[0] == 't';
+    return atoi(PQgetvalue(res, 0, PQfnumber(res, "failures")));
+}
+
+/* "account", "address", "account,address" or "none", for log lines. */
+static const char *login_keys(bool account, bool address)
+{
+    return account && address ? "account,address"
+           : account          ? "account"
+           : address          ? "address"
+                              : "none";
+}
+
 /* ---------- Login ---------- */
 
 /*
@@ -118,24 +237,28 @@ void auth_identity_pb(const struct identity *who, Liaison__V1__Identity *out)
  * free.
  */
 struct login {
-    int64_t tenant_id;
     bool suspended;
     bool user_found;
     bool disabled;
     struct identity who;
+    struct login_account account; /* tenant_id 0: no such tenant */
     char hash[160];
-    char acct_key[AUTH_HASH_HEX];
     char addr_key[AUTH_HASH_HEX];
     char token[AUTH_TOKEN_MAX];
     char token_hash[AUTH_HASH_HEX];
-    int failures;
-    char tenant_param[24], user_param[24], ttl_param[16];
-    char window_param[16], lock_param[16], max_addr_param[16], max_acct_param[16];
+    char user_param[24], ttl_param[16];
+    char window_param[16], lock_param[16], max_addr_param[16];
 };
 
 static struct login *login_of(struct request *r)
 {
     return r->state;
+}
+
+/* The tenant for log lines: only a slug that named a tenant is known to be safe to print. */
+static const char *login_tenant_slug(const struct login *l)
+{
+    return l->account.tenant_id ? l->who.tenant_slug : "-";
 }
 
 static void login_refuse(struct request *r)
@@ -146,43 +269,38 @@ static void login_refuse(struct request *r)
 static void login_failed_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
+    struct login *l = login_of(r);
     if (code) {
         request_fail_db(r, code, detail);
         return;
     }
-    int failures = 0;
-    for (int i = 0; i < txn->nsteps; i++) {
-        int f = atoi(PQgetvalue(txn->results[i], 0, 0));
-        if (f > failures)
-            failures = f;
-    }
-    log_event(LOG_WARN, "log-in failed", "req=%s peer=%s failures=%d", r->rid, r->peer, failures);
-    uint64_t delay = (uint64_t)failures * LOGIN_DELAY_STEP_MS;
-    if (delay > LOGIN_DELAY_MAX_MS)
-        delay = LOGIN_DELAY_MAX_MS;
-    if (request_defer(r, delay, login_refuse) < 0)
+    bool addr_locked, acct_locked = false;
+    int addr_failures = login_failures(txn->results[0], &addr_locked);
+    int acct_failures = l->account.tenant_id ? login_failures(txn->results[2], &acct_locked) : 0;
+    if (login_log_admit(r))
+        log_event(LOG_WARN, "log-in failed",
+                  "req=%s tenant=%s user=%" PRId64 " peer=%s failures=%d address_failures=%d"
+                  " locked_now=%s",
+                  r->rid, login_tenant_slug(l), l->account.user_id, r->peer, acct_failures,
+                  addr_failures, login_keys(acct_locked, addr_locked));
+    int failures = acct_failures > addr_failures ? acct_failures : addr_failures;
+    /* Answered at its deadline already: the count is what mattered. */
+    if (r->answered || request_defer(r, login_delay_ms(failures), login_refuse) < 0)
         login_refuse(r);
 }
 
-/* Counts a failure against the address and, when a tenant was named, the account. */
+/* Counts a failure against the address and, when the tenant exists, the account. */
 static void login_record_failure(struct request *r)
 {
     struct login *l = login_of(r);
     const struct config *cfg = r->w->cfg;
-    snprintf(l->window_param, sizeof l->window_param, "%d", cfg->login_window_s);
-    snprintf(l->lock_param, sizeof l->lock_param, "%d", cfg->login_lockout_s);
-    snprintf(l->max_addr_param, sizeof l->max_addr_param, "%d",
-             cfg->login_max_failures_per_address);
-    snprintf(l->max_acct_param, sizeof l->max_acct_param, "%d", cfg->login_max_failures);
     struct db_txn *t = &r->txn;
-    t->nsteps = l->tenant_id ? 2 : 1;
-    for (int i = 0; i < t->nsteps; i++) {
-        t->steps[i].stmt = &q_throttle_fail;
-        t->steps[i].values[0] = i == 0 ? l->addr_key : l->acct_key;
-        t->steps[i].values[1] = l->window_param;
-        t->steps[i].values[2] = i == 0 ? l->max_addr_param : l->max_acct_param;
-        t->steps[i].values[3] = l->lock_param;
-    }
+    t->steps[0].stmt = &q_throttle_fail;
+    login_fail_params(cfg, &t->steps[0], l->addr_key, l->window_param, l->lock_param,
+                      l->max_addr_param, cfg->login_max_failures_per_address);
+    t->nsteps = 1;
+    if (l->account.tenant_id)
+        t->nsteps += login_fail_steps(r, &t->steps[1], &l->account);
     request_submit(r, login_failed_done);
 }
 
@@ -219,11 +337,16 @@ static void login_verified(void *arg, bool ok, const char *encoded)
         login_record_failure(r);
         return;
     }
+    if (r->answered) {
+        /* The caller stopped waiting: a session nobody receives is not made. */
+        login_refuse(r);
+        return;
+    }
     if (l->suspended) {
         request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED, "the tenant is suspended");
         return;
     }
-    if (auth_token_new(l->token, sizeof l->token, l->tenant_id, false) < 0) {
+    if (auth_token_new(l->token, sizeof l->token, l->account.tenant_id, false) < 0) {
         request_fail(r, LIAISON__V1__CODE__INTERNAL, "no randomness for a token");
         return;
     }
@@ -233,9 +356,9 @@ static void login_verified(void *arg, bool ok, const char *encoded)
     snprintf(l->user_param, sizeof l->user_param, "%" PRId64, l->who.user_id);
     snprintf(l->ttl_param, sizeof l->ttl_param, "%d", r->w->cfg->session_ttl_s);
     t->steps[0].stmt = &q_set_tenant;
-    t->steps[0].values[0] = l->tenant_param;
+    t->steps[0].values[0] = l->account.tenant_param;
     t->steps[1].stmt = &q_throttle_clear;
-    t->steps[1].values[0] = l->acct_key;
+    t->steps[1].values[0] = l->account.key;
     t->steps[2].stmt = &q_session_create;
     t->steps[2].values[0] = l->user_param;
     t->steps[2].values[1] = auth_role_name(l->who.role);
@@ -247,15 +370,13 @@ static void login_verified(void *arg, bool ok, const char *encoded)
     request_submit(r, login_session_done);
 }
 
-static void login_verify(struct request *r)
-{
-    struct login *l = login_of(r);
-    const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
-    request_password_job(r, in->password, l->user_found ? l->hash : auth_dummy_hash,
-                         login_verified);
-}
-
-static void login_user_done(struct db_txn *txn, int code, const char *detail)
+/*
+ * After the throttle check (and the user's look-up, when the tenant
+ * exists): a locked key is refused without a hash; otherwise the password
+ * is checked, against the dummy hash when there is no such user, so that
+ * both take as long.
+ */
+static void login_checked(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
     struct login *l = login_of(r);
@@ -263,17 +384,14 @@ static void login_user_done(struct db_txn *txn, int code, const char *detail)
         request_fail_db(r, code, detail);
         return;
     }
-    if (strcmp(PQgetvalue(txn->results[1], 0, 0), "t") == 0) {
-        log_event(LOG_WARN, "log-in refused: locked", "req=%s peer=%s", r->rid, r->peer);
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
-                     "too many failed log-ins; try again later");
-        return;
-    }
-    const PGresult *u = txn->results[2];
-    if (PQntuples(u) == 1) {
+    bool tenant = l->account.tenant_id != 0;
+    bool acct_locked, addr_locked;
+    login_locked(txn->results[tenant ? 1 : 0], &acct_locked, &addr_locked);
+    const PGresult *u = tenant ? txn->results[2] : NULL;
+    if (u && PQntuples(u) == 1) {
         l->user_found = true;
         l->who.kind = IDENTITY_USER;
-        l->who.tenant_id = l->tenant_id;
+        l->who.tenant_id = l->account.tenant_id;
         l->who.user_id = strtoll(PQgetvalue(u, 0, 0), NULL, 10);
         snprintf(l->hash, sizeof l->hash, "%s", PQgetvalue(u, 0, 1));
         l->who.role = auth_role_from_name(PQgetvalue(u, 0, 2));
@@ -282,8 +400,22 @@ static void login_user_done(struct db_txn *txn, int code, const char *detail)
         l->disabled = PQgetvalue(u, 0, 5)[0] == 't';
         snprintf(l->who.actor, sizeof l->who.actor, "user:%" PRId64 " %s", l->who.user_id,
                  PQgetvalue(u, 0, 6));
+        l->account.user_id = l->who.user_id;
     }
-    login_verify(r);
+    if (acct_locked || addr_locked) {
+        if (login_log_admit(r))
+            log_event(LOG_WARN, "log-in refused: locked",
+                      "req=%s tenant=%s user=%" PRId64 " peer=%s locked=%s", r->rid,
+                      login_tenant_slug(l), l->account.user_id, r->peer,
+                      login_keys(acct_locked, addr_locked));
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                     "too many failed log-ins; try again later");
+        return;
+    }
+    const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
+    r->outlives_deadline = true;
+    request_password_job(r, in->password, l->user_found ? l->hash : auth_dummy_hash,
+                         login_verified);
 }
 
 static void login_tenant_done(struct db_txn *txn, int code, const char *detail)
@@ -295,33 +427,29 @@ static void login_tenant_done(struct db_txn *txn, int code, const char *detail)
         return;
     }
     const PGresult *t = txn->results[0];
+    struct db_txn *x = &r->txn;
     if (PQntuples(t) != 1) {
-        login_verify(r); /* as slow as a real check, then a failure */
+        /* No such tenant: only the address can be locked, and is checked before any hash. */
+        x->nsteps = 1;
+        login_check_step(&x->steps[0], NULL, l->addr_key);
+        request_submit(r, login_checked);
         return;
     }
     const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
-    l->tenant_id = strtoll(PQgetvalue(t, 0, 0), NULL, 10);
-    l->suspended = strcmp(PQgetvalue(t, 0, 1), "active") != 0;
-    snprintf(l->who.tenant_slug, sizeof l->who.tenant_slug, "%s", in->tenant);
-    char *acct = request_printf(r, "acct:%" PRId64 ":%s", l->tenant_id, in->email);
-    if (!acct) {
+    if (!login_account_init(r, &l->account, strtoll(PQgetvalue(t, 0, 0), NULL, 10), in->email)) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    for (char *p = acct; *p; p++)
-        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
-    auth_hash_hex(acct, l->acct_key);
-    struct db_txn *x = &r->txn;
+    l->account.actor = "anonymous";
+    l->suspended = strcmp(PQgetvalue(t, 0, 1), "active") != 0;
+    snprintf(l->who.tenant_slug, sizeof l->who.tenant_slug, "%s", in->tenant);
     x->nsteps = 3;
-    snprintf(l->tenant_param, sizeof l->tenant_param, "%" PRId64, l->tenant_id);
     x->steps[0].stmt = &q_set_tenant;
-    x->steps[0].values[0] = l->tenant_param;
-    x->steps[1].stmt = &q_throttle_check;
-    x->steps[1].values[0] = l->acct_key;
-    x->steps[1].values[1] = l->addr_key;
+    x->steps[0].values[0] = l->account.tenant_param;
+    login_check_step(&x->steps[1], &l->account, l->addr_key);
     x->steps[2].stmt = &q_user_by_email;
     x->steps[2].values[0] = in->email;
-    request_submit(r, login_user_done);
+    request_submit(r, login_checked);
 }
 
 void rpc_login(struct request *r)
@@ -331,8 +459,8 @@ void rpc_login(struct request *r)
         request_fail_field(r, "tenant", "a tenant slug is required");
         return;
     }
-    if (!in->email[0]) {
-        request_fail_field(r, "email", "required");
+    if (!in->email[0] || strlen(in->email) > EMAIL_MAX) {
+        request_fail_field(r, "email", "required, at most 254 bytes");
         return;
     }
     if (!in->password[0] || strlen(in->password) > PASSWORD_MAX) {
@@ -340,7 +468,7 @@ void rpc_login(struct request *r)
         return;
     }
     struct login *l = arena_alloc(&r->arena, sizeof *l);
-    char *addr = request_printf(r, "addr:%.*s", (int)strcspn(r->peer, ":"), r->peer);
+    char *addr = request_printf(r, "addr:%.*s", request_peer_address_len(r), r->peer);
     if (!l || !addr) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;

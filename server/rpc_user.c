@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "credential.h"
+#include "log.h"
 #include "page.h"
+#include "rpc_auth.h"
 #include "worker.h"
 
 #define USER_COLS                                                                                  \
@@ -246,10 +248,15 @@ void rpc_enable_user(struct request *r)
 
 /* ---------- ChangePassword, ResetPassword ---------- */
 
+/*
+ * A wrong current password counts against the account's log-in throttle
+ * (rpc_auth.c), like a wrong log-in: a session is no licence to guess.
+ */
 struct password_change {
     int64_t user_id;
     int64_t keep_session;
     const char *new_password;
+    struct login_account account; /* ChangePassword only */
 };
 
 static void password_saved(struct db_txn *txn, int code, const char *detail)
@@ -293,12 +300,43 @@ static void password_hash_new(struct request *r)
     request_password_job(r, pc->new_password, NULL, password_hashed);
 }
 
+static void password_mismatch(struct request *r)
+{
+    request_fail_field(r, "currentPassword", "does not match");
+}
+
+static void password_failure_counted(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    struct password_change *pc = r->state;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    bool locked_now;
+    int failures = login_failures(txn->results[txn->nsteps - 1], &locked_now);
+    if (login_log_admit(r))
+        log_event(LOG_WARN, "password change: wrong current password",
+                  "req=%s tenant=%s user=%" PRId64 " peer=%s failures=%d locked_now=%s", r->rid,
+                  r->who.tenant_slug, pc->user_id, r->peer, failures,
+                  locked_now ? "account" : "none");
+    if (r->answered || request_defer(r, login_delay_ms(failures), password_mismatch) < 0)
+        password_mismatch(r);
+}
+
 static void password_current_checked(void *arg, bool ok, const char *encoded)
 {
     (void)encoded;
     struct request *r = arg;
+    struct password_change *pc = r->state;
     if (!ok) {
-        request_fail_field(r, "currentPassword", "does not match");
+        r->txn.nsteps = login_fail_steps(r, r->txn.steps, &pc->account);
+        request_submit(r, password_failure_counted);
+        return;
+    }
+    if (r->answered) {
+        /* The caller stopped waiting: its password stays as it was. */
+        password_mismatch(r);
         return;
     }
     password_hash_new(r);
@@ -307,6 +345,7 @@ static void password_current_checked(void *arg, bool ok, const char *encoded)
 static void password_current_loaded(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
+    struct password_change *pc = r->state;
     if (code) {
         request_fail_db(r, code, detail);
         return;
@@ -319,11 +358,23 @@ static void password_current_loaded(struct db_txn *txn, int code, const char *de
                      "an API token has no password; log in as the user");
         return;
     }
-    const PGresult *res = txn->results[1];
+    const PGresult *res = txn->results[txn->nsteps - 2];
     if (PQntuples(res) != 1) {
         request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such user");
         return;
     }
+    bool locked, unused;
+    login_locked(txn->results[txn->nsteps - 1], &locked, &unused);
+    if (locked) {
+        if (login_log_admit(r))
+            log_event(LOG_WARN, "password change refused: locked",
+                      "req=%s tenant=%s user=%" PRId64 " peer=%s locked=account", r->rid,
+                      r->who.tenant_slug, pc->user_id, r->peer);
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                     "too many failed log-ins; try again later");
+        return;
+    }
+    r->outlives_deadline = true;
     request_password_job(r, in->current_password, PQgetvalue(res, 0, 0), password_current_checked);
 }
 
@@ -332,6 +383,7 @@ static struct password_change *password_state(struct request *r, int64_t user, i
 {
     struct password_change *pc = arena_alloc(&r->arena, sizeof *pc);
     if (pc) {
+        memset(pc, 0, sizeof *pc);
         pc->user_id = user;
         pc->keep_session = keep;
         pc->new_password = pw;
@@ -349,14 +401,21 @@ void rpc_change_password(struct request *r)
         request_fail_field(r, "newPassword", why);
         return;
     }
-    if (!password_state(r, r->who.user_id, r->who.session_id, in->new_password)) {
+    struct password_change *pc =
+        password_state(r, r->who.user_id, r->who.session_id, in->new_password);
+    /* A user's actor is "user:ID EMAIL", the e-mail as stored, which Login's key lowers too. */
+    const char *email = strchr(r->who.actor, ' ');
+    if (!pc || !login_account_init(r, &pc->account, r->who.tenant_id, email ? email + 1 : "")) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
+    pc->account.user_id = r->who.user_id;
+    pc->account.actor = r->who.actor;
     int n = credential_txn_begin(r);
     r->txn.steps[n].stmt = &q_user_hash;
     r->txn.steps[n].values[0] = request_printf(r, "%" PRId64, r->who.user_id);
-    r->txn.nsteps = n + 1;
+    login_check_step(&r->txn.steps[n + 1], &pc->account, NULL);
+    r->txn.nsteps = n + 2;
     request_submit(r, password_current_loaded);
 }
 

@@ -13,12 +13,21 @@
 #include "config.h"
 #include "db.h"
 #include "frame.h"
+#include "log.h"
 
 struct conn;
 struct request;
 
 #define WORKER_NETBUF 65536
 #define WORKER_PLAINBUF 16384
+/* max_password_jobs' upper bound: no more addresses can have a job at once. */
+#define WORKER_PASSWORD_SOURCES 1024
+
+/* A source address with Argon2 jobs running or queued on this worker. */
+struct worker_password_source {
+    char address[64]; /* a request's peer without its port */
+    int jobs;
+};
 
 struct worker {
     uv_loop_t loop;
@@ -32,6 +41,10 @@ struct worker {
     int password_jobs;                        /* Argon2 jobs running or queued */
     unsigned long long password_jobs_refused; /* over max_password_jobs, since start */
     uint64_t password_refusal_logged;
+    /* The addresses with password jobs, the first n_password_sources in use. */
+    struct worker_password_source password_sources[WORKER_PASSWORD_SOURCES];
+    int n_password_sources;
+    struct log_limit login_log; /* log-in failures and refusals a client provokes */
     uv_thread_t thread;
     int index;
     int listen_fd;

@@ -164,10 +164,14 @@ def tls_context(ca, alpn=("liaison/1",), tls12_only=False):
     return ctx
 
 
-def connect(port, ca, rcvbuf=None, **kw):
+def connect(port, ca, rcvbuf=None, source=None, **kw):
+    """A TLS connection to 127.0.0.1:port, from the loopback address source
+    (e.g. "127.0.0.2") when given."""
     raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if rcvbuf:
         raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if source:
+        raw.bind((source, 0))
     raw.settimeout(10)
     raw.connect(("127.0.0.1", port))
     return tls_context(ca, **kw).wrap_socket(raw, server_hostname="localhost")

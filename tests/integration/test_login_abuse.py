@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""Password guessing and password floods, on liaisonds of their own (one
+worker, so that every connection shares one Argon2 cap), with clients on
+several loopback addresses:
+
+- a locked address flooding log-ins to a tenant that does not exist is
+  refused without a hash, so another address keeps logging in, and the
+  refusals are logged at most about ten lines a second with a count of the
+  rest;
+- one address flooding log-ins holds at most max_password_jobs_per_address
+  of the worker's password jobs: another address keeps logging in;
+- a Frame.timeout_ms shorter than the hash does not keep a wrong password
+  from being counted: the account locks all the same;
+- wrong current passwords in ChangePassword count against the account's
+  log-in throttle: growing delay, then refusal, and the account is locked
+  for Login too;
+- a lock is written to the tenant's audit log (user.login_locked, the user
+  when one has the e-mail), and log lines name the tenant and the key."""
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_wire as w  # noqa: E402
+
+LIAISOND, CLI = sys.argv[1], sys.argv[2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER_SH = os.path.join(HERE, "server.sh")
+CA = w.env("LIAISON_TEST_CA")
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PSQL = w.env("LIAISON_TEST_PSQL").split()
+RUN = str(int(time.time() * 1000) % 10**8)
+PASSWORD = "correct horse battery staple"
+OK, INVALID_ARGUMENT, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAUTHENTICATED = 0, 3, 4, 8, 16
+LOCKED = "too many failed log-ins"
+failures = []
+
+
+def check(cond, what):
+    print(("ok - " if cond else "not ok - ") + what)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def psql(sql):
+    return subprocess.run(PSQL + ["-U", "postgres", "-c", sql], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    def __init__(self, name, *settings):
+        self.name = name
+        self.port = free_port()
+        os.environ["LIAISON_ABUSE_PORT"] = str(self.port)
+        subprocess.run([SERVER_SH, "start", name, "LIAISON_ABUSE_PORT", LIAISOND, "workers = 1",
+                        "request_timeout_ms = 10000"] + list(settings), check=True)
+        self.dir = os.path.join(w.env("LIAISON_TEST_DIR"), name)
+        self.env = dict(os.environ, LIAISON_URL="liaison://127.0.0.1:%d" % self.port,
+                        LIAISON_CA=CA, HOME=os.path.join(self.dir, "home"))
+        self.env.pop("LIAISON_TOKEN", None)
+
+    def stop(self):
+        return subprocess.run([SERVER_SH, "stop", self.name]).returncode == 0
+
+    def log(self):
+        return open(os.path.join(self.dir, "server.log")).read()
+
+    def must(self, method, request, token):
+        cmd = [CLI, "--json", "--token", token, "call", method, json.dumps(request)]
+        p = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError("%s: %s" % (method, p.stderr))
+        return json.loads(p.stdout) if p.stdout.strip() else {}
+
+    def session(self, source):
+        s = w.connect(self.port, CA, source=source)
+        s.sendall(w.hello())
+        _, st, _ = w.recv_response(s)
+        assert st["code"] == 0, st
+        return s
+
+
+def frame_with_timeout(rid, method, payload, timeout_ms):
+    body = (w.field_varint(1, rid) + w.field_bytes(2, method) + w.field_bytes(3, payload)
+            + w.field_varint(5, timeout_ms))
+    return len(body).to_bytes(4, "big") + body
+
+
+def login_payload(tenant, email, password):
+    return w.strings((1, tenant), (2, email), (3, password))
+
+
+def login(srv, source, tenant, email, password, sock=None):
+    """(status, seconds) of one Login from source."""
+    s = sock or srv.session(source)
+    try:
+        start = time.monotonic()
+        s.sendall(w.login(2, tenant, email, password))
+        _, st, _ = w.recv_response(s)
+        return st, time.monotonic() - start
+    finally:
+        if not sock:
+            s.close()
+
+
+def new_tenant(srv, name):
+    slug = "%s-%s" % (name, RUN)
+    email = "admin@%s.example" % name
+    srv.must("CreateTenant", {"slug": slug, "name": name, "adminEmail": email,
+                              "adminPassword": PASSWORD}, OPERATOR)
+    tid = psql("SELECT id FROM tenants WHERE slug = '%s'" % slug)
+    st, _ = login(srv, "127.0.0.1", slug, email, PASSWORD)
+    assert st["code"] == OK, st
+    return slug, tid, email
+
+
+def new_user(srv, slug, admin_email, email):
+    s = srv.session("127.0.0.5")
+    s.sendall(w.login(2, slug, admin_email, PASSWORD))
+    _, st, payload = w.recv_response(s)
+    assert st["code"] == OK, st
+    token = next(v.decode() for n, _, v in w.parse_fields(payload) if n == 1)
+    s.close()
+    return srv.must("CreateUser", {"email": email, "role": "ROLE_MANAGER", "password": PASSWORD},
+                    token)["user"]["id"]
+
+
+def account_failures(tid, email):
+    return psql("SELECT coalesce(max(failures), 0) FROM login_throttle WHERE key_hash ="
+                " sha256(convert_to('acct:%s:%s', 'UTF8'))" % (tid, email.lower()))
+
+
+def lock_audit(tid):
+    """(actor, entity, entity_id) of the tenant's user.login_locked rows."""
+    out = psql("SELECT actor || '|' || entity || '|' || entity_id FROM audit_log"
+               " WHERE tenant_id = %s AND action = 'user.login_locked' ORDER BY id" % tid)
+    return [tuple(line.split("|")) for line in out.splitlines() if line]
+
+
+class Flood:
+    """Connections from source each keeping `depth` log-ins in flight until
+    stopped; counts the answers by (code, first words of the message)."""
+
+    def __init__(self, srv, source, conns, depth, tenant, email, password):
+        self.stop_at = None
+        self.started = time.monotonic()
+        self.seen = {}
+        self.lock = threading.Lock()
+        self.args = (srv, source, depth, tenant, email, password)
+        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(conns)]
+        for t in self.threads:
+            t.start()
+
+    def run(self):
+        srv, source, depth, tenant, email, password = self.args
+        try:
+            s = srv.session(source)
+            s.settimeout(30)
+            rid = 10
+            for _ in range(depth):
+                rid += 1
+                s.sendall(w.login(rid, tenant, email, password))
+            while not self.stop_at:
+                _, st, _ = w.recv_response(s)
+                with self.lock:
+                    key = (st["code"], st["message"][:24])
+                    self.seen[key] = self.seen.get(key, 0) + 1
+                rid += 1
+                s.sendall(w.login(rid, tenant, email, password))
+            s.close()
+        except (OSError, ConnectionError) as e:
+            with self.lock:
+                self.seen[("error", str(e)[:24])] = 1
+
+    def count(self, code, prefix):
+        with self.lock:
+            return sum(n for (c, m), n in self.seen.items() if c == code and m.startswith(prefix))
+
+    def stop(self):
+        self.stop_at = time.monotonic()
+        for t in self.threads:
+            t.join(40)
+
+
+psql("DELETE FROM login_throttle")
+
+# ---- a locked address flooding a tenant that does not exist ----
+srv = Server("abuse-a", "max_password_jobs = 2", "max_password_jobs_per_address = 2",
+             "login_max_failures_per_address = 3", "login_max_failures = 3",
+             "login_lockout_s = 120")
+try:
+    slug, tid, admin = new_tenant(srv, "abuse-a")
+    flood = Flood(srv, "127.0.0.1", 8, 4, "no-such-tenant-" + RUN, "x@y.example", "guess")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not flood.count(RESOURCE_EXHAUSTED, LOCKED[:24]):
+        time.sleep(0.05)
+    check(flood.count(RESOURCE_EXHAUSTED, LOCKED[:24]) > 0,
+          "a flood to a tenant that does not exist locks its address (%s)" % flood.seen)
+    # Guesses checked before the lock still hash, within the address's cap; then none.
+    time.sleep(1.5)
+    answers = []
+    for _ in range(10):
+        st, _ = login(srv, "127.0.0.2", slug, admin, PASSWORD)
+        answers.append((st["code"], st["message"]))
+    time.sleep(1)
+    flood.stop()
+    flood_secs = flood.stop_at - flood.started
+    check(all(code == OK for code, _ in answers),
+          "another address logs in 10 times out of 10 meanwhile (%s)"
+          % [a for a in answers if a[0] != OK][:3])
+    log = srv.log()
+    refused = re.findall(r'msg="log-in refused: locked".*', log)
+    check(refused and all("tenant=- " in line and "locked=address" in line for line in refused),
+          "the refusal lines say the address is locked, for no tenant (%s)" % refused[:1])
+    check(len(refused) <= 10 * (flood_secs + 2),
+          "refusal lines are limited (%d in %.1f s, %d refusals)"
+          % (len(refused), flood_secs, flood.count(RESOURCE_EXHAUSTED, LOCKED[:24])))
+    check('msg="log-in lines suppressed" count=' in log,
+          "the lines held back are counted in the log")
+
+    # ---- a deadline shorter than the hash does not dodge the count ----
+    bob = "bob@abuse-a.example"
+    bob_id = new_user(srv, slug, admin, bob)
+    times = []
+    for i in range(3):
+        st, secs = login(srv, "127.0.0.3", slug, bob, PASSWORD)
+        assert st["code"] == OK, st
+        times.append(secs)
+    timeout = max(1, int(min(times) * 1000 * 0.6))
+    dodged = []
+    for i in range(5):
+        s = srv.session("127.0.0.%d" % (10 + i))
+        s.sendall(frame_with_timeout(2, "Login", login_payload(slug, bob, "wrong %d" % i), timeout))
+        _, st, _ = w.recv_response(s)
+        dodged.append(st["code"])
+        s.close()
+        time.sleep(min(times) * 3 + 0.3)  # the hash ends; the next one finds a free slot
+    print("# deadline %d ms for a log-in of %.0f ms: %s" % (timeout, min(times) * 1000, dodged))
+    check(DEADLINE_EXCEEDED in dodged, "some guesses were answered at their deadline (%s)" % dodged)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and int(account_failures(tid, bob)) < 3:
+        time.sleep(0.1)
+    check(int(account_failures(tid, bob)) >= 3,
+          "guesses answered at their deadline are counted (%s failures)"
+          % account_failures(tid, bob))
+    st, _ = login(srv, "127.0.0.20", slug, bob, PASSWORD)
+    check(st["code"] == RESOURCE_EXHAUSTED and LOCKED in st["message"],
+          "... and lock the account: the right password is refused (%s)" % st)
+    check(("anonymous", "user", str(bob_id)) in lock_audit(tid),
+          "the lock is in the tenant's audit log, naming the user (%s)" % lock_audit(tid))
+    log = srv.log()
+    check(re.search(r'msg="log-in refused: locked".*tenant=%s .*user=%s .*locked=account'
+                    % (slug, bob_id), log) is not None,
+          "the refusal line names the tenant, the user and the account key")
+    check(re.search(r'msg="log-in failed".*tenant=%s .*locked_now=account' % slug, log)
+          is not None, "the failure that locked says so")
+
+    # ---- an e-mail no user has: the same answers, the lock in the audit log ----
+    ghost = "ghost@abuse-a.example"
+    ghost_answers = set()
+    for i in range(4):
+        st, _ = login(srv, "127.0.0.%d" % (30 + i), slug, ghost, "wrong")
+        ghost_answers.add((st["code"], st["message"]))
+    check(ghost_answers == {(UNAUTHENTICATED, "invalid tenant, e-mail or password"),
+                            (RESOURCE_EXHAUSTED, "too many failed log-ins; try again later")},
+          "an e-mail no user has gets the answers a user's does (%s)" % ghost_answers)
+    check(("anonymous", "email", ghost) in lock_audit(tid),
+          "its lock is in the audit log under the e-mail")
+
+    # ---- ChangePassword counts wrong current passwords ----
+    carol = "carol@abuse-a.example"
+    carol_id = new_user(srv, slug, admin, carol)
+    s = srv.session("127.0.0.40")
+    st, _ = login(srv, None, slug, carol, PASSWORD, sock=s)
+    assert st["code"] == OK, st
+    changes = []
+    for i in range(4):
+        start = time.monotonic()
+        s.sendall(w.frame(10 + i, "ChangePassword",
+                          w.strings((1, "wrong %d" % i), (2, "a brand new passphrase"))))
+        _, st, _ = w.recv_response(s)
+        changes.append((st["code"], st["message"], time.monotonic() - start))
+    print("# ChangePassword with wrong current passwords: %s" % changes)
+    check([c[0] for c in changes[:3]] == [INVALID_ARGUMENT] * 3,
+          "wrong current passwords are refused")
+    check(changes[1][2] >= 0.5,
+          "... after a delay that grows (%.2f s after the second failure)" % changes[1][2])
+    check(changes[3][0] == RESOURCE_EXHAUSTED and LOCKED in changes[3][1],
+          "after login_max_failures the account is locked for ChangePassword")
+    s.sendall(w.frame(20, "ChangePassword",
+                      w.strings((1, PASSWORD), (2, "a brand new passphrase"))))
+    _, st, _ = w.recv_response(s)
+    check(st["code"] == RESOURCE_EXHAUSTED, "... even with the right current password (%s)" % st)
+    s.close()
+    st, _ = login(srv, "127.0.0.41", slug, carol, PASSWORD)
+    check(st["code"] == RESOURCE_EXHAUSTED and LOCKED in st["message"],
+          "... and for Login, with the password unchanged (%s)" % st)
+    check(any(a[1:] == ("user", str(carol_id)) and a[0].startswith("user:%s " % carol_id)
+              for a in lock_audit(tid)),
+          "the lock is in the audit log, by the user itself (%s)" % lock_audit(tid))
+    check(re.search(r'msg="password change: wrong current password".*tenant=%s .*user=%s '
+                    % (slug, carol_id), srv.log()) is not None,
+          "wrong current passwords are logged with tenant and user")
+finally:
+    check(srv.stop(), "the server stops cleanly")
+
+psql("DELETE FROM login_throttle")
+
+# ---- one address may not take every password job ----
+srv = Server("abuse-b", "max_password_jobs = 4", "max_password_jobs_per_address = 2",
+             "login_max_failures_per_address = 100000", "login_max_failures = 1000")
+try:
+    slug, tid, admin = new_tenant(srv, "abuse-b")
+    flood = Flood(srv, "127.0.0.1", 6, 4, slug, admin, PASSWORD)
+    time.sleep(1)
+    answers = []
+    for _ in range(10):
+        st, _ = login(srv, "127.0.0.2", slug, admin, PASSWORD)
+        answers.append((st["code"], st["message"]))
+    flood.stop()
+    print("# flood answers: %s" % flood.seen)
+    check(all(code == OK for code, _ in answers),
+          "another address logs in 10 times out of 10 while one floods (%s)"
+          % [a for a in answers if a[0] != OK][:3])
+    check(flood.count(RESOURCE_EXHAUSTED, "too many passwords from") > 0,
+          "the flooding address is refused past its own cap")
+    check(flood.count(OK, "") > 0, "... and still logs in within it")
+finally:
+    check(srv.stop(), "the server stops cleanly")
+
+psql("DELETE FROM login_throttle")
+if failures:
+    print("login abuse: FAILED (%d)" % len(failures))
+    sys.exit(1)
+print("login abuse: all passed")
