@@ -87,9 +87,7 @@ void conn_close(struct conn *c, const char *reason)
     if (c->flush_listed)
         conn_unlist(c);
     log_event(LOG_DEBUG, "connection closed", "peer=%s reason=\"%s\"", c->peer, reason);
-    if (c->log_suppressed)
-        log_event(LOG_WARN, "request lines suppressed", "peer=%s count=%lu", c->peer,
-                  c->log_suppressed);
+    log_limit_flush(&c->log_limit, "request lines suppressed", c->peer);
     dispatch_detach(c);
     if (c->prev)
         c->prev->next = c->next;
@@ -577,21 +575,8 @@ static void conn_unhold(struct conn *c)
 
 bool conn_log_admit(struct conn *c)
 {
-    uint64_t now = uv_now(&c->w->loop);
-    if (now - c->log_window >= 1000) {
-        if (c->log_suppressed)
-            log_event(LOG_WARN, "request lines suppressed", "peer=%s count=%lu", c->peer,
-                      c->log_suppressed);
-        c->log_window = now;
-        c->log_lines = 0;
-        c->log_suppressed = 0;
-    }
-    if (c->log_lines < CONN_PREAUTH_LOG_PER_S) {
-        c->log_lines++;
-        return true;
-    }
-    c->log_suppressed++;
-    return false;
+    return log_limit_admit(&c->log_limit, uv_now(&c->w->loop), CONN_PREAUTH_LOG_PER_S,
+                           "request lines suppressed", c->peer);
 }
 
 void conn_request_done(struct conn *c)

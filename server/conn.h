@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "frame.h"
+#include "log.h"
 #include "worker.h"
 
 struct worker;
@@ -42,16 +43,14 @@ struct conn {
     struct conn *flush_next;
     int handles;
     int in_flight;
-    struct request *requests; /* in flight, newest first */
-    size_t queued;            /* bytes handed to uv_write, not yet written */
-    uint64_t deadline;        /* end of handshake and Hello */
-    uint64_t frame_since;     /* when the incomplete frame began; 0: none */
-    bool held;                /* an identity change is in flight: dispatch nothing */
-    bool unhold;              /* it ended: go on at the end of this loop iteration */
-    uint64_t held_for;        /* the request id of that change */
-    uint64_t log_window;      /* before authentication: this second's request lines */
-    int log_lines;
-    unsigned long log_suppressed;
+    struct request *requests;   /* in flight, newest first */
+    size_t queued;              /* bytes handed to uv_write, not yet written */
+    uint64_t deadline;          /* end of handshake and Hello */
+    uint64_t frame_since;       /* when the incomplete frame began; 0: none */
+    bool held;                  /* an identity change is in flight: dispatch nothing */
+    bool unhold;                /* it ended: go on at the end of this loop iteration */
+    uint64_t held_for;          /* the request id of that change */
+    struct log_limit log_limit; /* request lines before authentication */
     uint64_t last_activity;
     uint64_t last_progress;
     struct peer_address addr; /* its slot in the per-address count */

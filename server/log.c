@@ -62,14 +62,22 @@ void log_event(enum log_level level, const char *msg, const char *fmt, ...)
     log_write(buf, n, sizeof buf);
 }
 
-bool log_limit_admit(struct log_limit *l, uint64_t now_ms, unsigned per_s, const char *msg)
+void log_limit_flush(struct log_limit *l, const char *msg, const char *peer)
+{
+    if (l->suppressed && peer)
+        log_event(LOG_WARN, msg, "peer=%s count=%lu", peer, l->suppressed);
+    else if (l->suppressed)
+        log_event(LOG_WARN, msg, "count=%lu", l->suppressed);
+    l->suppressed = 0;
+}
+
+bool log_limit_admit(struct log_limit *l, uint64_t now_ms, unsigned per_s, const char *msg,
+                     const char *peer)
 {
     if (now_ms - l->window_ms >= 1000) {
-        if (l->suppressed)
-            log_event(LOG_WARN, msg, "count=%lu", l->suppressed);
+        log_limit_flush(l, msg, peer);
         l->window_ms = now_ms;
         l->lines = 0;
-        l->suppressed = 0;
     }
     if (l->lines < per_s) {
         l->lines++;

@@ -35,9 +35,14 @@ struct log_limit {
 /*
  * True when a line may be written at now_ms: at most per_s a second. The
  * first call in a new second first writes one line, msg with the count of
- * lines held back in the second before, if there were any.
+ * lines held back in the second before (and peer, unless NULL), if there
+ * were any.
  */
-bool log_limit_admit(struct log_limit *l, uint64_t now_ms, unsigned per_s, const char *msg);
+bool log_limit_admit(struct log_limit *l, uint64_t now_ms, unsigned per_s, const char *msg,
+                     const char *peer);
+
+/* Writes msg with the count of lines held back so far, if any, and starts again. */
+void log_limit_flush(struct log_limit *l, const char *msg, const char *peer);
 
 void log_request(uint64_t request_id, const char *rid, const char *tenant, const char *method,
                  const char *status, uint64_t duration_us, int db_batch, const char *peer);

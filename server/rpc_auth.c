@@ -137,7 +137,7 @@ void auth_identity_pb(const struct identity *who, Liaison__V1__Identity *out)
 bool login_log_admit(struct request *r)
 {
     return log_limit_admit(&r->w->login_log, uv_now(&r->w->loop), LOGIN_LOG_PER_S,
-                           "log-in lines suppressed");
+                           "log-in lines suppressed", NULL);
 }
 
 uint64_t login_delay_ms(int failures)
