@@ -155,6 +155,14 @@ int cmd_distributor(struct cli *cli, int argc, char **argv);
 int cmd_contact(struct cli *cli, int argc, char **argv);
 int cmd_charter(struct cli *cli, int argc, char **argv);
 
+/*
+ * A command of one ID argument: parses it per spec, calls method with
+ * {"id": ID} and prints the object under key as cli_show_one does.
+ */
+int cli_show_by_id(struct cli *cli, int argc, char **argv, const struct cli_command_spec *spec,
+                   const char *method, const char *key, const struct output_column *cols,
+                   int ncols);
+
 /* Calls method and prints the object under key as fields (or JSON). */
 int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *key,
                  const struct output_column *cols, int ncols);

@@ -29,6 +29,19 @@ int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *k
     return EXIT_OK;
 }
 
+int cli_show_by_id(struct cli *cli, int argc, char **argv, const struct cli_command_spec *spec,
+                   const char *method, const char *key, const struct output_column *cols, int ncols)
+{
+    const char *id = NULL;
+    json_int_t v;
+    int rc = cli_args_parse(spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return cli_show_one(cli, method, json_pack("{s:I}", "id", v), key, cols, ncols);
+}
+
 int cli_parse_id(const char *s, json_int_t *out)
 {
     char *end;
@@ -110,15 +123,7 @@ static int line_retire(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "product-line retire ID", "Retires a product line: kept for history, no longer offered.",
         opts, 1};
-    const char *id = NULL;
-    json_int_t v;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
-    if (rc)
-        return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
-    return cli_show_one(cli, "RetireProductLine", json_pack("{s:I}", "id", v), "productLine",
-                        line_cols, 4);
+    return cli_show_by_id(cli, argc, argv, &spec, "RetireProductLine", "productLine", line_cols, 4);
 }
 
 int cmd_product_line(struct cli *cli, int argc, char **argv)
@@ -204,15 +209,7 @@ static int product_retire(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"product retire ID", "Retires a product.", opts, 1};
-    const char *id = NULL;
-    json_int_t v;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
-    if (rc)
-        return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
-    return cli_show_one(cli, "RetireProduct", json_pack("{s:I}", "id", v), "product", product_cols,
-                        7);
+    return cli_show_by_id(cli, argc, argv, &spec, "RetireProduct", "product", product_cols, 7);
 }
 
 int cmd_product(struct cli *cli, int argc, char **argv)

@@ -149,15 +149,7 @@ static int dist_show(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"distributor show ID", "Shows a distributor.", opts, 1};
-    const char *id = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
-    if (rc)
-        return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
-    return cli_show_one(cli, "GetDistributor", json_pack("{s:I}", "id", v), "distributor",
-                        dist_cols, 10);
+    return cli_show_by_id(cli, argc, argv, &spec, "GetDistributor", "distributor", dist_cols, 10);
 }
 
 static int dist_status(struct cli *cli, int argc, char **argv)
@@ -300,29 +292,14 @@ static int contact_show(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"contact show ID", "Shows one contact.", opts, 1};
-    const char *id = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
-    if (rc)
-        return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
-    return cli_show_one(cli, "GetContact", json_pack("{s:I}", "id", v), "contact", contact_cols, 8);
+    return cli_show_by_id(cli, argc, argv, &spec, "GetContact", "contact", contact_cols, 8);
 }
 
 static int contact_remove(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"contact remove ID", "Removes a contact.", opts, 1};
-    const char *id = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
-    if (rc)
-        return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
-    return cli_show_one(cli, "RemoveContact", json_pack("{s:I}", "id", v), "contact", contact_cols,
-                        8);
+    return cli_show_by_id(cli, argc, argv, &spec, "RemoveContact", "contact", contact_cols, 8);
 }
 
 int cmd_contact(struct cli *cli, int argc, char **argv)

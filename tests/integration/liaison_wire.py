@@ -34,8 +34,11 @@ def field_bytes(num, data):
     return varint(num << 3 | 2) + varint(len(data)) + data
 
 
-def frame(request_id, method, payload=b""):
+def frame(request_id, method, payload=b"", timeout_ms=0):
+    """A request frame; timeout_ms, when given, is the request's own deadline."""
     body = field_varint(1, request_id) + field_bytes(2, method) + field_bytes(3, payload)
+    if timeout_ms:
+        body += field_varint(5, timeout_ms)
     return struct.pack(">I", len(body)) + body
 
 
@@ -224,6 +227,24 @@ def closed_within(sock, seconds):
                 continue
             return True
     return False
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def rss_kb(pid):
+    """Resident memory of process pid, in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for process %d" % pid)
 
 
 def env(name):

@@ -42,15 +42,7 @@ PARTIAL_BUDGET = 2 << 20  # per worker; server.sh runs 2 workers
 RSS_TOLERANCE_KB = 12 << 10
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-PORT = free_port()
+PORT = w.free_port()
 SERVER_ENV = dict(os.environ, LIAISON_TEST_HOSTILE_PORT=str(PORT), LIAISON_TEST_IDLE_MS="30000",
                   # A small quarantine, so that memory freed is memory given back.
                   ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "")
@@ -73,11 +65,7 @@ def _kill_server_left_running():
 
 
 def rss_kb():
-    with open("/proc/%d/status" % SERVER_PID) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for the server")
+    return w.rss_kb(SERVER_PID)
 
 
 def rss_back_to(baseline, seconds=20):
@@ -584,7 +572,7 @@ def _():
     assert kept >= 1, "no authenticated connection could hold a large incomplete frame"
 
 
-CAP_PORT = free_port()
+CAP_PORT = w.free_port()
 
 
 @case("one address cannot take every connection slot")

@@ -6,69 +6,33 @@ memory budget runs out is refused, never run with a NULL it did not mean;
 lists filtered by a parent the caller cannot reach answer NOT_FOUND like
 Get; cursors are bound to their list and its filters; every time the
 server returns has one precision (milliseconds, UTC)."""
-import json
 import os
 import re
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
 import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
 
 CLI = sys.argv[1]
 OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
-PSQL = w.env("LIAISON_TEST_PSQL").split()
 PORT = int(w.env("LIAISON_TEST_PORT"))
 CA = w.env("LIAISON_TEST_CA")
-ENV = dict(os.environ, LIAISON_URL=w.env("LIAISON_TEST_URL"), LIAISON_CA=CA,
-           HOME=os.path.join(w.env("LIAISON_TEST_DIR"), "integrity-home"))
-ENV.pop("LIAISON_TOKEN", None)
 PASSWORD = "correct horse battery staple"
 RUN = str(int(time.time() * 1000) % 10**8)
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-failures = []
-
-
-def check(cond, what):
-    print(("ok - " if cond else "not ok - ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-def cli(*args, token=None):
-    cmd = [CLI, "--json"] + (["--token", token] if token else []) + list(args)
-    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=60)
-    if p.returncode == 0:
-        return "OK", json.loads(p.stdout) if p.stdout.strip() else {}
-    try:
-        err = json.loads(p.stderr.strip().splitlines()[-1])
-        return err.get("code", "UNKNOWN"), err
-    except (json.JSONDecodeError, IndexError):
-        return "EXIT_%d" % p.returncode, p.stderr
-
-
-def call(method, request, token):
-    return cli("call", method, json.dumps(request), token=token)
-
-
-def must(method, request, token):
-    code, out = call(method, request, token)
-    if code != "OK":
-        raise RuntimeError("%s: %s %s" % (method, code, out))
-    return out
+_cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"),
+             os.path.join(w.env("LIAISON_TEST_DIR"), "integrity-home"))
+cli, call, must = _cli.cli, _cli.call, _cli.must
 
 
 def violation(out, field):
     return any(v.get("field") == field for v in out.get("violations", []))
 
 
-def sql(query):
-    p = subprocess.run(PSQL + ["-U", "postgres", "-c", query], capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError("psql: %s" % p.stderr)
-    return p.stdout.strip()
+sql = t.psql
 
 
 def login(slug, email, password=PASSWORD):
@@ -461,7 +425,4 @@ for test in (test_refused_charter_edits_change_nothing, test_refused_delete_writ
     except Exception as e:  # noqa: BLE001 - a crash is a failure of that test
         check(False, "%s raised %r" % (test.__name__, e))
 
-if failures:
-    print("integrity: FAILED (%d)" % len(failures))
-    sys.exit(1)
-print("integrity: all passed")
+t.finish("integrity")

@@ -29,11 +29,11 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
 import liaison_wire as w  # noqa: E402
+from liaison_test import check, psql  # noqa: E402
 
 LIAISOND, CLI, SLOW_RESOLVER = sys.argv[1], sys.argv[2], sys.argv[3]
-HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER_SH = os.path.join(HERE, "server.sh")
 CA = w.env("LIAISON_TEST_CA")
 OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
 PSQL = w.env("LIAISON_TEST_PSQL").split()
@@ -42,92 +42,12 @@ RUN = str(int(time.time() * 1000) % 10**8)
 PASSWORD = "correct horse battery staple"
 TIMEOUT_MS = 1500
 DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE, UNAUTHENTICATED = 4, 8, 14, 16
-failures = []
+# Its own servers: one worker, two database connections, no address lock.
+SERVER_BASE = ("db_pool_size = 2", "login_max_failures_per_address = 100000")
 
 
-def check(cond, what):
-    print(("ok - " if cond else "not ok - ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def psql(sql):
-    return subprocess.run(PSQL + ["-U", "postgres", "-c", sql], capture_output=True, text=True,
-                          check=True).stdout.strip()
-
-
-class Server:
-    """A liaisond of its own, started and stopped with server.sh."""
-
-    def __init__(self, name, *settings):
-        self.name = name
-        self.port = free_port()
-        os.environ["LIAISON_RESIL_PORT"] = str(self.port)
-        subprocess.run([SERVER_SH, "start", name, "LIAISON_RESIL_PORT", LIAISOND, "workers = 1",
-                        "db_pool_size = 2", "login_max_failures_per_address = 100000"]
-                       + list(settings), check=True)
-        self.dir = os.path.join(w.env("LIAISON_TEST_DIR"), name)
-        self.pid = int(open(os.path.join(self.dir, "pid")).read())
-        self.env = dict(os.environ, LIAISON_URL="liaison://127.0.0.1:%d" % self.port,
-                        LIAISON_CA=CA, HOME=os.path.join(self.dir, "home"))
-        self.env.pop("LIAISON_TOKEN", None)
-
-    def stop(self):
-        return subprocess.run([SERVER_SH, "stop", self.name]).returncode == 0
-
-    def log(self):
-        return open(os.path.join(self.dir, "server.log")).read()
-
-    def cli(self, *args, token=None):
-        cmd = [CLI, "--json"] + (["--token", token] if token else []) + list(args)
-        p = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=60)
-        if p.returncode == 0:
-            return "OK", json.loads(p.stdout) if p.stdout.strip() else {}
-        try:
-            err = json.loads(p.stderr.strip().splitlines()[-1])
-            return err.get("code", "UNKNOWN"), err
-        except (json.JSONDecodeError, IndexError):
-            return "EXIT_%d" % p.returncode, p.stderr
-
-    def must(self, method, request, token):
-        code, out = self.cli("call", method, json.dumps(request), token=token)
-        if code != "OK":
-            raise RuntimeError("%s: %s %s" % (method, code, out))
-        return out
-
-    def session(self, token=None):
-        """A raw connection after Hello (and Authenticate with token)."""
-        s = w.connect(self.port, CA)
-        s.sendall(w.hello())
-        _, code, msg, _ = w.recv_frame(s)
-        assert code == 0, msg
-        if token:
-            s.sendall(w.frame(2, "Authenticate", w.field_bytes(1, token)))
-            _, code, msg, _ = w.recv_frame(s)
-            assert code == 0, msg
-        return s
-
-
-def rss_kb(pid):
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def frame_with_timeout(rid, method, payload, timeout_ms):
-    body = (w.field_varint(1, rid) + w.field_bytes(2, method) + w.field_bytes(3, payload)
-            + w.field_varint(5, timeout_ms))
-    return len(body).to_bytes(4, "big") + body
+def Server(name, *settings):
+    return t.Server(name, LIAISOND, CLI, *SERVER_BASE, *settings)
 
 
 def login_payload(tenant, email, password):
@@ -170,7 +90,7 @@ try:
     # ---- a client's own, shorter deadline ----
     s = srv.session()
     t0 = time.monotonic()
-    s.sendall(frame_with_timeout(7, "Ping", w.field_varint(2, 1500), 200))
+    s.sendall(w.frame(7, "Ping", w.field_varint(2, 1500), timeout_ms=200))
     rid, code, msg, _ = w.recv_frame(s)
     took = time.monotonic() - t0
     check(rid == 7 and code == DEADLINE_EXCEEDED,
@@ -186,16 +106,16 @@ try:
     # A request answered at its deadline holds nothing while its timer would
     # still run: thousands of 5 s Pings cut to 1 ms leave memory where it was.
     s = srv.session()
-    before = rss_kb(srv.pid)
+    before = w.rss_kb(srv.pid)
     sent = 0
     for batch in range(1250):
-        s.sendall(b"".join(frame_with_timeout(100 + k, "Ping", w.field_varint(2, 5000), 1)
+        s.sendall(b"".join(w.frame(100 + k, "Ping", w.field_varint(2, 5000), timeout_ms=1)
                            for k in range(4)))
         codes = [w.recv_frame(s)[1] for _ in range(4)]
         sent += 4
         if codes != [DEADLINE_EXCEEDED] * 4:
             break
-    grown = rss_kb(srv.pid) - before
+    grown = w.rss_kb(srv.pid) - before
     check(sent == 5000 and grown < 12 * 1024,
           "%d Pings answered at a 1 ms deadline hold no memory (RSS grew %d KiB)" % (sent, grown))
     s.close()
@@ -276,8 +196,8 @@ try:
                    w.frame(41, "UpdateProductLine", update))
         time.sleep(0.3)
         # ... so this one queues behind one of them, and its caller gives up first.
-        sa.sendall(frame_with_timeout(42, "CreateProductLine",
-                                      w.field_bytes(1, "LATE") + w.field_bytes(2, "trễ"), 300))
+        sa.sendall(w.frame(42, "CreateProductLine",
+                           w.field_bytes(1, "LATE") + w.field_bytes(2, "trễ"), timeout_ms=300))
         answers = {}
         for _ in range(3):
             rid, code, msg, _ = w.recv_frame(sa)
@@ -453,7 +373,4 @@ finally:
     check(srv.stop(), "the server stops cleanly")
 
 psql("DELETE FROM login_throttle")
-if failures:
-    print("resilience: FAILED (%d)" % len(failures))
-    sys.exit(1)
-print("resilience: all passed")
+t.finish("resilience")
