@@ -5,25 +5,46 @@
 
 #include <inttypes.h>
 
-static struct db_stmt q_auth_user = {"SELECT liaison_auth($1::bigint, $2::bigint)", 2, 0};
-static struct db_stmt q_auth_operator = {"SELECT liaison_auth_operator($1::bigint)", 1, 0};
+#include "dispatch.h"
+
+/* A user's read: shareable by the reads batched with it (db.h, DB_TXN_SHARED_FIRST). */
+static struct db_stmt q_auth_read = {"SELECT liaison_auth($1::bigint, $2::bigint)", 2, 0};
+/*
+ * Everything else also checks the deadline and records the actor, request
+ * id and source for liaison_audit() (migration 0009): $3 deadline (us),
+ * $4 actor, $5 request id, $6 source.
+ */
+static struct db_stmt q_auth_user = {
+    "SELECT liaison_auth($1::bigint, $2::bigint, $3::bigint, $4, $5, $6)", 6, 0};
+static struct db_stmt q_auth_operator = {
+    "SELECT liaison_auth_operator($1::bigint, $2::bigint, $3, $4, $5)", 5, 0};
 
 int credential_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_auth_user, &q_auth_operator};
-    return db_register(stmts, 2);
+    struct db_stmt *const stmts[] = {&q_auth_read, &q_auth_user, &q_auth_operator};
+    return db_register(stmts, 3);
 }
 
 int credential_txn_begin(struct request *r)
 {
     struct db_step *s = &r->txn.steps[0];
+    int at;
     if (r->who.kind == IDENTITY_OPERATOR) {
         s->stmt = &q_auth_operator;
         s->values[0] = request_printf(r, "%" PRId64, r->who.operator_id);
+        at = 1;
     } else {
-        s->stmt = &q_auth_user;
+        s->stmt = r->method->read_only ? &q_auth_read : &q_auth_user;
         s->values[0] = request_printf(r, "%" PRId64, r->who.tenant_id);
         s->values[1] = request_printf(r, "%" PRId64, r->who.session_id);
+        at = 2;
+    }
+    if (s->stmt != &q_auth_read) {
+        r->txn.deadline_us = request_deadline_us(r);
+        s->values[at] = request_printf(r, "%" PRId64, r->txn.deadline_us);
+        s->values[at + 1] = r->who.actor;
+        s->values[at + 2] = r->rid;
+        s->values[at + 3] = r->peer;
     }
     r->txn.nsteps = 1;
     return 1;
@@ -31,5 +52,11 @@ int credential_txn_begin(struct request *r)
 
 bool credential_txn_checks_user(const struct db_txn *txn)
 {
-    return txn->nsteps > 0 && txn->steps[0].stmt == &q_auth_user;
+    return txn->nsteps > 0 && txn->steps[0].stmt == &q_auth_read;
+}
+
+bool credential_txn_checks_deadline(const struct db_txn *txn)
+{
+    return txn->nsteps > 0 &&
+           (txn->steps[0].stmt == &q_auth_user || txn->steps[0].stmt == &q_auth_operator);
 }

@@ -5,7 +5,10 @@
  * tenant active (liaison_auth() and liaison_auth_operator() raise
  * otherwise), and the transaction is bound to the caller's tenant and
  * user for row-level security and the audit log. Revocation therefore acts
- * on the very next request, at no extra round trip.
+ * on the very next request, at no extra round trip. A change's check also
+ * records the actor, request id and source address in the transaction, so
+ * that the statements' liaison_audit() calls need not pass them, and
+ * refuses to run past the request's deadline (migration 0009).
  */
 #ifndef LIAISON_CREDENTIAL_H
 #define LIAISON_CREDENTIAL_H
@@ -23,7 +26,17 @@ int credential_register(void);
  */
 int credential_txn_begin(struct request *r);
 
-/* True when txn starts with credential_txn_begin()'s check of a user. */
+/*
+ * True when txn starts with credential_txn_begin()'s check of a user's read:
+ * one that may share its transaction with other reads.
+ */
 bool credential_txn_checks_user(const struct db_txn *txn);
+
+/*
+ * True when txn's first step checks its deadline itself and records the
+ * actor, request id and source that liaison_audit() writes (every check but
+ * a user's read): the database then needs no separate deadline statement.
+ */
+bool credential_txn_checks_deadline(const struct db_txn *txn);
 
 #endif

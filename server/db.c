@@ -629,7 +629,7 @@ static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_t
                          db_same_step(&prev->steps[0], &txn->steps[0])
                      ? 1
                      : 0;
-    bool guarded = txn->deadline_us && !(txn->flags & DB_TXN_BATCH);
+    bool guarded = txn->deadline_us && !(txn->flags & (DB_TXN_BATCH | DB_TXN_CHECKS_DEADLINE));
     txn->pos = guarded ? -1 : txn->first;
     txn->last = false;
     txn->next = NULL;

@@ -70,6 +70,8 @@ typedef void (*db_done_cb)(struct db_txn *txn, int code, const char *detail);
  * with the same parameters as the one before it in the segment runs it once.
  */
 #define DB_TXN_SHARED_FIRST 2u
+/* Step 0 checks deadline_us itself: no separate deadline statement is sent. */
+#define DB_TXN_CHECKS_DEADLINE 8u
 
 /*
  * One transaction. The caller owns the memory and keeps it, and every

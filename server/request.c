@@ -431,6 +431,16 @@ void request_deadlines_due(uv_timer_t *t)
         uv_timer_start(t, request_deadlines_due, w->dl_heap[0]->deadline - now, 0);
 }
 
+int64_t request_deadline_us(struct request *r)
+{
+    uv_timeval64_t now;
+    uint64_t loop_now = uv_now(&r->w->loop);
+    uint64_t left = r->deadline > loop_now ? r->deadline - loop_now : 0;
+    return r->in_deadlines && uv_gettimeofday(&now) == 0
+               ? now.tv_sec * 1000000 + now.tv_usec + (int64_t)left * 1000
+               : 0;
+}
+
 void request_audit_params(struct request *r, struct db_step *step, int from)
 {
     step->values[from] = r->who.actor;
@@ -462,18 +472,13 @@ void request_submit(struct request *r, db_done_cb done)
         (r->txn.flags & DB_TXN_ALONE) |
         (r->method->read_only && r->who.kind == IDENTITY_USER && credential_txn_checks_user(&r->txn)
              ? DB_TXN_BATCH | DB_TXN_SHARED_FIRST
-             : 0);
+             : 0) |
+        (credential_txn_checks_deadline(&r->txn) ? DB_TXN_CHECKS_DEADLINE : 0);
     if (request_out_of_memory(r))
         return;
-    if (!(r->txn.flags & DB_TXN_BATCH)) {
-        /* A change that reaches PostgreSQL after its deadline runs nothing (migration 0008). */
-        uv_timeval64_t now;
-        uint64_t loop_now = uv_now(&r->w->loop);
-        uint64_t left = r->deadline > loop_now ? r->deadline - loop_now : 0;
-        r->txn.deadline_us = r->in_deadlines && uv_gettimeofday(&now) == 0
-                                 ? now.tv_sec * 1000000 + now.tv_usec + (int64_t)left * 1000
-                                 : 0;
-    }
+    /* A change that reaches PostgreSQL after its deadline runs nothing (migration 0008). */
+    if (!(r->txn.flags & (DB_TXN_BATCH | DB_TXN_CHECKS_DEADLINE)))
+        r->txn.deadline_us = request_deadline_us(r);
     r->txn_done = done;
     r->txn.done = request_txn_done;
     r->txn.arg = r;

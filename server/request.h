@@ -156,6 +156,12 @@ char *request_printf(struct request *r, const char *fmt, ...) __attribute__((for
 int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r));
 
 /*
+ * The request's deadline as wall-clock microseconds since the epoch, what
+ * the database checks (liaison_deadline); 0 when it has none.
+ */
+int64_t request_deadline_us(struct request *r);
+
+/*
  * Sets values[from..from+2] of step to the audit columns every change
  * writes: the actor, the request id and the source address.
  */

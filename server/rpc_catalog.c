@@ -15,45 +15,41 @@
 
 #define LINE_COLS "id, code, name, retired_at IS NOT NULL AS retired"
 #define PRODUCT_COLS "id, sku, product_line_id, name, unit, moq, retired_at IS NOT NULL AS retired"
-#define AUDIT_FROM(entity, action, a, rid, src, from)                                              \
-    " INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"     \
-    " SELECT liaison_tenant(), " a ", '" action "', '" entity "', id::text, " rid ", " src         \
-    " FROM " from
+/* The change's audit row, by the database (migration 0009): one per row of m. */
+#define AUDITED(action, entity)                                                                    \
+    " SELECT * FROM m WHERE liaison_audit('" action "', '" entity "', m.id::text)"
 
-/* $1 code, $2 name, $3 actor, $4 rid, $5 source */
+/* $1 code, $2 name */
 static struct db_stmt q_line_create = {
     "WITH m AS (INSERT INTO product_lines (tenant_id, code, name)"
-    "  VALUES (liaison_tenant(), $1, $2) RETURNING " LINE_COLS "),"
-    " a AS (" AUDIT_FROM("product_line", "product_line.create", "$3", "$4", "$5",
-                         "m") ") SELECT * FROM m",
-    5, 0};
+    "  VALUES (liaison_tenant(), $1, $2) RETURNING " LINE_COLS
+    ")" AUDITED("product_line.create", "product_line"),
+    2, 0};
 /* $1 after, $2 limit, $3 include retired */
 static struct db_stmt q_line_list = {
     "SELECT " LINE_COLS " FROM product_lines WHERE tenant_id = liaison_tenant()"
     " AND id > $1::bigint AND ($3::boolean OR retired_at IS NULL) ORDER BY id LIMIT $2::int",
     3, 0};
-/* $1 id, $2 name (NULL: keep), $3 retire, $4 actor, $5 rid, $6 source */
+/* $1 id, $2 name (NULL: keep), $3 retire */
 static struct db_stmt q_line_update = {
     "WITH m AS (UPDATE product_lines SET name = coalesce($2, name),"
     "  retired_at = CASE WHEN $3::boolean THEN coalesce(retired_at, now()) ELSE retired_at END"
-    "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING " LINE_COLS "),"
-    " a AS (" AUDIT_FROM("product_line", "product_line.update", "$4", "$5", "$6",
-                         "m") ") SELECT * FROM m",
-    6, 0};
+    "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING " LINE_COLS
+    ")" AUDITED("product_line.update", "product_line"),
+    3, 0};
 /* The line a product is made in is a live line of the tenant: $1 line. */
 static struct db_stmt q_line_live = {
     "SELECT liaison_check(EXISTS (SELECT 1 FROM product_lines WHERE tenant_id = liaison_tenant()"
     " AND id = $1::bigint AND retired_at IS NULL), 'productLineId',"
     " 'no such product line in this tenant')",
     1, 0};
-/* $1 sku, $2 line, $3 name, $4 unit, $5 moq, $6 actor, $7 rid, $8 source */
+/* $1 sku, $2 line, $3 name, $4 unit, $5 moq */
 static struct db_stmt q_product_create = {
     "WITH m AS (INSERT INTO products (tenant_id, sku, product_line_id, name, unit, moq)"
     "  SELECT liaison_tenant(), $1, l.id, $3, $4, $5::int FROM product_lines l"
     "  WHERE l.tenant_id = liaison_tenant() AND l.id = $2::bigint AND l.retired_at IS NULL"
-    "  RETURNING " PRODUCT_COLS "),"
-    " a AS (" AUDIT_FROM("product", "product.create", "$6", "$7", "$8", "m") ") SELECT * FROM m",
-    8, 0};
+    "  RETURNING " PRODUCT_COLS ")" AUDITED("product.create", "product"),
+    5, 0};
 /* The line a product list is filtered by (0: none) exists, or NOT_FOUND: $1 line. */
 static struct db_stmt q_product_list_line = {
     "SELECT liaison_found($1::bigint = 0 OR EXISTS (SELECT 1 FROM product_lines"
@@ -65,19 +61,17 @@ static struct db_stmt q_product_list = {
     " AND id > $1::bigint AND ($3::bigint = 0 OR product_line_id = $3::bigint)"
     " AND ($4::boolean OR retired_at IS NULL) ORDER BY id LIMIT $2::int",
     4, 0};
-/* $1 id, $2 name, $3 unit, $4 moq (NULL: keep), $5 retire, $6 actor, $7 rid, $8 source */
+/* $1 id, $2 name, $3 unit, $4 moq (NULL: keep), $5 retire */
 static struct db_stmt q_product_update = {
     "WITH m AS (UPDATE products SET name = coalesce($2, name), unit = coalesce($3, unit),"
     "  moq = coalesce($4::int, moq),"
     "  retired_at = CASE WHEN $5::boolean THEN coalesce(retired_at, now()) ELSE retired_at END"
-    "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING " PRODUCT_COLS "),"
-    " a AS (" AUDIT_FROM("product", "product.update", "$6", "$7", "$8", "m") ") SELECT * FROM m",
-    8, 0};
-
-#define AUDIT "@actor", "@rid", "@peer"
+    "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING " PRODUCT_COLS
+    ")" AUDITED("product.update", "product"),
+    5, 0};
 
 static struct exec_decl d_line_create = {.method = "CreateProductLine",
-                                         .query = {&q_line_create, {"code", "name", AUDIT}},
+                                         .query = {&q_line_create, {"code", "name"}},
                                          .out = "product_line",
                                          .not_found = "no such product line",
                                          .exists = "a product line with this code already exists"};
@@ -89,17 +83,17 @@ static struct exec_decl d_line_list = {
     .cursor = "pln",
     .filters = {"include_retired"}};
 static struct exec_decl d_line_update = {.method = "UpdateProductLine",
-                                         .query = {&q_line_update, {"id", "name", "=false", AUDIT}},
+                                         .query = {&q_line_update, {"id", "name", "=false"}},
                                          .out = "product_line",
                                          .not_found = "no such product line"};
 static struct exec_decl d_line_retire = {.method = "RetireProductLine",
-                                         .query = {&q_line_update, {"id", "@null", "=true", AUDIT}},
+                                         .query = {&q_line_update, {"id", "@null", "=true"}},
                                          .out = "product_line",
                                          .not_found = "no such product line"};
 static struct exec_decl d_product_create = {
     .method = "CreateProduct",
     .check = {&q_line_live, {"product_line_id"}},
-    .query = {&q_product_create, {"sku", "product_line_id", "name", "unit", "moq", AUDIT}},
+    .query = {&q_product_create, {"sku", "product_line_id", "name", "unit", "moq"}},
     .out = "product",
     .not_found = "no such product line in this tenant",
     .exists = "a product with this SKU already exists"};
@@ -113,12 +107,12 @@ static struct exec_decl d_product_list = {
     .filters = {"product_line_id", "include_retired"}};
 static struct exec_decl d_product_update = {
     .method = "UpdateProduct",
-    .query = {&q_product_update, {"id", "name", "unit", "moq", "=false", AUDIT}},
+    .query = {&q_product_update, {"id", "name", "unit", "moq", "=false"}},
     .out = "product",
     .not_found = "no such product"};
 static struct exec_decl d_product_retire = {
     .method = "RetireProduct",
-    .query = {&q_product_update, {"id", "@null", "@null", "@null", "=true", AUDIT}},
+    .query = {&q_product_update, {"id", "@null", "@null", "@null", "=true"}},
     .out = "product",
     .not_found = "no such product"};
 
