@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "credential.h"
 #include "dispatch.h"
 #include "log.h"
@@ -37,7 +39,7 @@ static bool exec_scalar(ProtobufCType t)
            t != PROTOBUF_C_TYPE_FLOAT && t != PROTOBUF_C_TYPE_DOUBLE;
 }
 
-/* Repeated fields the conversions know: integers and strings. */
+/* Repeated request fields that parameters convert (array literals): integers and strings. */
 static bool exec_repeated_ok(ProtobufCType t)
 {
     return t == PROTOBUF_C_TYPE_UINT64 || t == PROTOBUF_C_TYPE_UINT32 ||
@@ -149,9 +151,38 @@ const char *exec_param(struct arena *a, const ProtobufCMessage *msg, const char 
 
 /* ---- result columns to response fields ---- */
 
-static int exec_set_scalar(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, const char *v)
+/* The size of one element of repeated field f's array; 0 for a type the conversions lack. */
+static size_t exec_elem_size(const ProtobufCFieldDescriptor *f)
 {
-    void *member = (char *)msg + f->offset;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        return sizeof(uint32_t);
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        return sizeof(uint64_t);
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_ENUM:
+        return sizeof(int);
+    case PROTOBUF_C_TYPE_STRING:
+        return sizeof(char *);
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(ProtobufCMessage *);
+    default:
+        return 0;
+    }
+}
+
+/* Sets the scalar at member (of field f's type) from its text v; -1 when v does not fit. */
+static int exec_set_text(const ProtobufCFieldDescriptor *f, void *member, const char *v)
+{
     char *end = NULL;
     errno = 0;
     switch (f->type) {
@@ -205,22 +236,158 @@ static int exec_set_scalar(ProtobufCMessage *msg, const ProtobufCFieldDescriptor
     return errno || !end || end == v || *end ? -1 : 0;
 }
 
-static int exec_set_repeated(struct arena *a, ProtobufCMessage *msg,
-                             const ProtobufCFieldDescriptor *f, const char *json)
+/*
+ * Puts where into err, ahead of what err already says, so that a message
+ * from deep inside a JSON value names the path to it.
+ */
+static void exec_err_at(char *err, size_t errlen, const char *where)
 {
-    size_t n = 0;
-    void *arr = NULL;
-    if (f->type == PROTOBUF_C_TYPE_UINT64)
-        arr = rows_u64s(a, json, &n);
-    else if (f->type == PROTOBUF_C_TYPE_UINT32)
-        arr = rows_u32s(a, json, &n);
-    else if (f->type == PROTOBUF_C_TYPE_STRING)
-        arr = rows_strings(a, json, &n);
-    if (!arr)
+    char inner[256];
+    snprintf(inner, sizeof inner, "%s", err);
+    snprintf(err, errlen, "%s: %s", where, inner);
+}
+
+static int exec_json_field(struct arena *a, ProtobufCMessage *msg,
+                           const ProtobufCFieldDescriptor *f, json_t *v, int depth, char *err,
+                           size_t errlen);
+
+/* Fills msg from JSON object obj, key by key (proto field names). */
+static int exec_json_message(struct arena *a, ProtobufCMessage *msg, json_t *obj, int depth,
+                             char *err, size_t errlen)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    if (depth > EXEC_JSON_MAX_DEPTH) {
+        snprintf(err, errlen, "nested deeper than %d messages", EXEC_JSON_MAX_DEPTH);
         return -1;
-    *(size_t *)((char *)msg + f->quantifier_offset) = n;
-    *(void **)((char *)msg + f->offset) = arr;
+    }
+    if (!json_is_object(obj)) {
+        snprintf(err, errlen, "not a JSON object, as %s needs", d->name);
+        return -1;
+    }
+    for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
+        const char *key = json_object_iter_key(it);
+        json_t *v = json_object_iter_value(it);
+        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, key);
+        if (!f) {
+            snprintf(err, errlen, "%.100s is not a field of %s", key, d->name);
+            return -1;
+        }
+        if (exec_json_field(a, msg, f, v, depth, err, errlen) < 0) {
+            exec_err_at(err, errlen, f->name);
+            return -1;
+        }
+    }
     return 0;
+}
+
+/*
+ * Sets the one value at member (of field f's type) from JSON v: a message
+ * from an object, a string or an enum's value name from a string, a bool
+ * from true or false, an integer from a JSON integer or a string of digits
+ * (64-bit ids may come either way; neither loses precision).
+ */
+static int exec_json_value(struct arena *a, const ProtobufCFieldDescriptor *f, void *member,
+                           json_t *v, int depth, char *err, size_t errlen)
+{
+    if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+        ProtobufCMessage *m = exec_new(a, f->descriptor);
+        if (!m) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        *(ProtobufCMessage **)member = m;
+        return exec_json_message(a, m, v, depth + 1, err, errlen);
+    }
+    const char *text = NULL;
+    char digits[32];
+    if (f->type == PROTOBUF_C_TYPE_BOOL) {
+        if (json_is_boolean(v)) {
+            *(protobuf_c_boolean *)member = json_is_true(v);
+            return 0;
+        }
+    } else if (json_is_string(v)) {
+        if (f->type == PROTOBUF_C_TYPE_STRING) {
+            text = arena_strdup(a, json_string_value(v));
+            if (!text) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+        } else {
+            text = json_string_value(v); /* an enum's name, or an integer's digits */
+        }
+    } else if (json_is_integer(v) && f->type != PROTOBUF_C_TYPE_STRING &&
+               f->type != PROTOBUF_C_TYPE_ENUM) {
+        snprintf(digits, sizeof digits, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        text = digits;
+    }
+    if (text && exec_set_text(f, member, text) == 0)
+        return 0;
+    char *dump = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    snprintf(err, errlen, "%.40s does not fit", dump ? dump : "the value");
+    free(dump);
+    return -1;
+}
+
+/* Sets field f of msg from JSON v; null leaves it at its default. */
+static int exec_json_field(struct arena *a, ProtobufCMessage *msg,
+                           const ProtobufCFieldDescriptor *f, json_t *v, int depth, char *err,
+                           size_t errlen)
+{
+    if (json_is_null(v))
+        return 0;
+    char *member = (char *)msg + f->offset;
+    if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+        if (exec_json_value(a, f, member, v, depth, err, errlen) < 0)
+            return -1;
+        exec_mark_present(msg, f);
+        return 0;
+    }
+    size_t size = exec_elem_size(f);
+    if (!json_is_array(v) || !size) {
+        snprintf(err, errlen, "not a JSON array of a type the executor converts");
+        return -1;
+    }
+    size_t n = json_array_size(v);
+    char *arr = arena_alloc(a, size * (n ? n : 1));
+    if (!arr) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (exec_json_value(a, f, arr + i * size, json_array_get(v, i), depth, err, errlen) < 0) {
+            char where[32];
+            snprintf(where, sizeof where, "[%zu]", i);
+            exec_err_at(err, errlen, where);
+            return -1;
+        }
+    }
+    *(size_t *)((char *)msg + f->quantifier_offset) = n;
+    *(void **)member = arr;
+    return 0;
+}
+
+/* Sets field f of msg from column text v, JSON for a message or a repeated field. */
+static int exec_set_column(struct arena *a, ProtobufCMessage *msg,
+                           const ProtobufCFieldDescriptor *f, const char *v, char *err,
+                           size_t errlen)
+{
+    if (f->type != PROTOBUF_C_TYPE_MESSAGE && f->label != PROTOBUF_C_LABEL_REPEATED) {
+        if (exec_set_text(f, (char *)msg + f->offset, v) < 0) {
+            snprintf(err, errlen, "'%.40s' does not fit", v);
+            return -1;
+        }
+        exec_mark_present(msg, f);
+        return 0;
+    }
+    json_error_t jerr;
+    json_t *j = json_loads(v, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    if (!j) {
+        snprintf(err, errlen, "not JSON (%s)", jerr.text);
+        return -1;
+    }
+    int rc = exec_json_field(a, msg, f, j, 0, err, errlen);
+    json_decref(j);
+    return rc;
 }
 
 int exec_fill(struct arena *a, const PGresult *res, int row, ProtobufCMessage *msg, char *err,
@@ -237,16 +404,12 @@ int exec_fill(struct arena *a, const PGresult *res, int row, ProtobufCMessage *m
         }
         if (PQgetisnull(res, row, c))
             continue;
-        const char *v = PQgetvalue(res, row, c);
-        int rc = f->label == PROTOBUF_C_LABEL_REPEATED
-                     ? (exec_repeated_ok(f->type) ? exec_set_repeated(a, msg, f, v) : -1)
-                     : exec_set_scalar(msg, f, v);
-        if (rc < 0) {
-            snprintf(err, errlen, "column %s: '%.40s' does not fit %s.%s", name, v, d->name,
-                     f->name);
+        if (exec_set_column(a, msg, f, PQgetvalue(res, row, c), err, errlen) < 0) {
+            char where[160];
+            snprintf(where, sizeof where, "column %s (%s.%s)", name, d->name, f->name);
+            exec_err_at(err, errlen, where);
             return -1;
         }
-        exec_mark_present(msg, f);
     }
     return 0;
 }
@@ -377,14 +540,17 @@ static void exec_done(struct db_txn *txn, int code, const char *detail)
             request_fail(r, LIAISON__V1__CODE__NOT_FOUND, d->not_found);
             return;
         }
-        const ProtobufCFieldDescriptor *f;
-        ProtobufCMessage **slot = exec_sub(out, d->out, &f);
-        *slot = exec_new(&r->arena, f->descriptor);
-        rc = !*slot ? 1 : exec_fill(&r->arena, res, 0, *slot, err, sizeof err);
+        ProtobufCMessage *item = out;
+        if (d->out) {
+            const ProtobufCFieldDescriptor *f;
+            ProtobufCMessage **slot = exec_sub(out, d->out, &f);
+            item = *slot = exec_new(&r->arena, f->descriptor);
+        }
+        rc = !item ? 1 : exec_fill(&r->arena, res, 0, item, err, sizeof err);
     } else {
         rc = exec_page(r, st, res, out, err, sizeof err);
     }
-    if (rc > 0) {
+    if (rc > 0 || r->arena.failed) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -432,7 +598,8 @@ void exec_run(struct request *r, const struct exec_decl *d)
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    if (!exec_bind_step(r, &d->query, n++, after, limit)) {
+    if (!exec_bind_step(r, &d->query, n++, after, limit) ||
+        (d->reply.stmt && !exec_bind_step(r, &d->reply, n++, after, limit))) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -496,7 +663,8 @@ static int exec_check(const struct exec_decl *d, char *err, size_t errlen)
         return -1;
     }
     if ((d->check.stmt && exec_check_step(d, &d->check, md, err, errlen) < 0) ||
-        exec_check_step(d, &d->query, md, err, errlen) < 0)
+        exec_check_step(d, &d->query, md, err, errlen) < 0 ||
+        (d->reply.stmt && exec_check_step(d, &d->reply, md, err, errlen) < 0))
         return -1;
     if (d->shape == EXEC_NONE) {
         if (d->out || !d->not_found) {
@@ -505,14 +673,18 @@ static int exec_check(const struct exec_decl *d, char *err, size_t errlen)
         }
         return 0;
     }
-    const ProtobufCFieldDescriptor *f =
-        protobuf_c_message_descriptor_get_field_by_name(md->output, d->out);
     bool repeated = d->shape == EXEC_PAGE;
-    if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE ||
-        (f->label == PROTOBUF_C_LABEL_REPEATED) != repeated) {
-        snprintf(err, errlen, "%s: %s is not a %s field of %s", d->method, d->out,
-                 repeated ? "repeated message" : "message", md->output->name);
-        return -1;
+    /* EXEC_ONE without out: the row fills the response itself. */
+    if (d->out || repeated) {
+        const ProtobufCFieldDescriptor *f =
+            d->out ? protobuf_c_message_descriptor_get_field_by_name(md->output, d->out) : NULL;
+        if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE ||
+            (f->label == PROTOBUF_C_LABEL_REPEATED) != repeated) {
+            snprintf(err, errlen, "%s: %s is not a %s field of %s", d->method,
+                     d->out ? d->out : "(no out)", repeated ? "repeated message" : "message",
+                     md->output->name);
+            return -1;
+        }
     }
     if (repeated) {
         const ProtobufCFieldDescriptor *pi =
@@ -540,13 +712,14 @@ static int exec_check(const struct exec_decl *d, char *err, size_t errlen)
 
 int exec_register(struct exec_decl *const *decls, int n, char *err, size_t errlen)
 {
-    struct db_stmt *seen[2 * DB_MAX_STMTS];
+    struct db_stmt *seen[3 * DB_MAX_STMTS];
     int nseen = 0;
     for (int i = 0; i < n; i++) {
         if (exec_check(decls[i], err, errlen) < 0)
             return -1;
-        struct db_stmt *stmts[2] = {decls[i]->check.stmt, decls[i]->query.stmt};
-        for (int k = 0; k < 2; k++) {
+        struct db_stmt *stmts[3] = {decls[i]->check.stmt, decls[i]->query.stmt,
+                                    decls[i]->reply.stmt};
+        for (int k = 0; k < 3; k++) {
             bool dup = !stmts[k];
             for (int j = 0; j < nseen && !dup; j++)
                 dup = seen[j] == stmts[k];

@@ -16,6 +16,16 @@
  * repeated integers and strings (parameters as PostgreSQL array literals,
  * columns as array_to_json(...) text). A NULL column leaves the field at its
  * default. Timestamps are strings the SQL formats (DB_RFC3339).
+ *
+ * Columns only: a message field is filled from a JSON object
+ * (json_build_object), a repeated message field from a JSON array of them
+ * (json_agg). Keys are the nested message's proto field names; values
+ * convert as columns do: integers from JSON integers or strings of digits
+ * (64-bit ids either way, exact), strings, bools, enums by value name,
+ * repeated fields from arrays, messages recursively, at most
+ * EXEC_JSON_MAX_DEPTH deep. JSON null or a missing key leaves the default; a
+ * key that is no field is an error naming it. Everything filled lives in
+ * the response's arena.
  */
 #ifndef LIAISON_EXEC_H
 #define LIAISON_EXEC_H
@@ -28,12 +38,15 @@
 
 /* What the query gives the response. */
 enum exec_shape {
-    EXEC_ONE,  /* one row into the message field `out`; none is NOT_FOUND */
+    EXEC_ONE,  /* one row into the message field `out` (NULL: the response); none is NOT_FOUND */
     EXEC_PAGE, /* rows into the repeated field `out`, paginated by id, and `page` */
     EXEC_NONE  /* one row that only says it happened (none is NOT_FOUND); no `out` */
 };
 
 #define EXEC_MAX_FILTERS 4
+/* Messages nested in one JSON column: the schema has no recursion, this bounds it if it ever has.
+ */
+#define EXEC_JSON_MAX_DEPTH 8
 
 /*
  * A statement and what binds to $1, $2, ...: a request field by its proto
@@ -50,6 +63,12 @@ struct exec_decl {
     const char *method;     /* as in the proto: checked against it at start-up */
     struct exec_step check; /* optional (stmt NULL): runs first, only to raise */
     struct exec_step query; /* the statement whose rows make the answer */
+    /*
+     * Optional (stmt NULL): runs after query and its rows make the answer
+     * instead, for a change that answers with the whole record it changed,
+     * read after the change in the same transaction.
+     */
+    struct exec_step reply;
     enum exec_shape shape;
     const char *out; /* response field (proto name) receiving the row or rows */
     /* EXEC_PAGE: the cursor's tag, and the request fields the cursor is bound to. */
@@ -80,7 +99,9 @@ const char *exec_param(struct arena *a, const ProtobufCMessage *msg, const char 
 
 /*
  * Fills msg's fields from row `row` of res, column by column by name.
- * Strings point into res. Returns 0, or -1 with err naming the column.
+ * Strings of plain columns point into res; whatever comes from JSON is in
+ * a. Returns 0, or -1 with err naming the column (and the JSON path); when
+ * a ran out of memory, a->failed is set too.
  */
 int exec_fill(struct arena *a, const PGresult *res, int row, ProtobufCMessage *msg, char *err,
               size_t errlen);

@@ -500,7 +500,8 @@ bool request_check_id(struct request *r, const char *field, uint64_t id)
 
 bool request_fail_raised(struct request *r, int code)
 {
-    if (code != LIAISON__V1__CODE__INVALID_ARGUMENT && code != LIAISON__V1__CODE__NOT_FOUND)
+    if (code != LIAISON__V1__CODE__INVALID_ARGUMENT && code != LIAISON__V1__CODE__NOT_FOUND &&
+        code != LIAISON__V1__CODE__FAILED_PRECONDITION)
         return false;
     for (int i = 0; i < r->txn.nsteps; i++) {
         const PGresult *res = r->txn.results[i];
@@ -513,6 +514,10 @@ bool request_fail_raised(struct request *r, int code)
             return false;
         if (!strcmp(state, "LS404")) {
             request_fail(r, LIAISON__V1__CODE__NOT_FOUND, msg);
+            return true;
+        }
+        if (!strcmp(state, "LS412")) {
+            request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION, msg);
             return true;
         }
         if (!strcmp(state, "LS422") && field) {

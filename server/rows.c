@@ -42,20 +42,6 @@ char **rows_strings(struct arena *a, const char *json, size_t *n)
     return out;
 }
 
-uint64_t *rows_u64s(struct arena *a, const char *json, size_t *n)
-{
-    json_t *j = rows_parse(json);
-    if (!j)
-        return NULL;
-    size_t count = json_array_size(j);
-    uint64_t *out = arena_alloc(a, sizeof *out * (count + 1));
-    for (size_t i = 0; out && i < count; i++)
-        out[i] = (uint64_t)json_integer_value(json_array_get(j, i));
-    json_decref(j);
-    *n = count;
-    return out;
-}
-
 uint32_t *rows_u32s(struct arena *a, const char *json, size_t *n)
 {
     json_t *j = rows_parse(json);

@@ -14,8 +14,7 @@
 /* JSON array of strings -> arena array; *n its length. NULL on failure or a non-string. */
 char **rows_strings(struct arena *a, const char *json, size_t *n);
 
-/* JSON array of non-negative integers -> arena arrays. NULL on failure. */
-uint64_t *rows_u64s(struct arena *a, const char *json, size_t *n);
+/* JSON array of non-negative integers -> arena array. NULL on failure. */
 uint32_t *rows_u32s(struct arena *a, const char *json, size_t *n);
 
 /* A PostgreSQL array literal of n strings, each quoted. NULL on failure. */

@@ -1,8 +1,11 @@
 /*
- * rpc_charter.c - charters. Only a draft is ever edited; every edit checks,
- * in its own statement, that the charter is a draft of a distributor the
- * caller reaches, and writes its audit row. Every call that changes a
- * charter answers with the whole charter, read in the same transaction.
+ * rpc_charter.c - charters. Only a draft is ever edited: every edit first
+ * checks, locking the charter, that it is a draft of a distributor the
+ * caller reaches (liaison_charter_draft, migration 0011), so a refused edit
+ * writes nothing; the edit writes its audit row itself, and answers with
+ * the whole charter, read after it in the same transaction. The reads
+ * give a charter's parts as JSON columns the executor fills the nested
+ * messages from.
  *
  * Activation takes a per-tenant advisory lock, so two activations in one
  * tenant run one after the other and the second sees the first's grants:
@@ -12,253 +15,336 @@
 
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "credential.h"
+#include "exec.h"
 #include "geo.h"
-#include "page.h"
-#include "rows.h"
-
-#define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
-#define RESOLVE "liaison_charter_resolve($1::bigint, $2::bigint, $3::int)"
-#define JOIN_D " JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
-#define DRAFT(cid)                                                                                 \
-    " c.tenant_id = liaison_tenant() AND c.id = " cid " AND c.status = 'draft' AND " SEES
-#define AUDIT(action, actor, rid, src, id, from)                                                   \
-    " au AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id,"      \
-    " source) SELECT liaison_tenant(), " actor ", " action ", 'charter', " id ", " rid ", " src    \
-    " FROM " from ")"
-#define VERSIONS_CURSOR "chv"
-#define DEFAULT_SECTIONS                                                                           \
-    "'{sales_by_line,inventory_on_hand,pipeline,market_intelligence,competitive_activity}'"
-
-/* ---- reading a charter: ($1 id or 0, $2 distributor, $3 version) ---- */
-static struct db_stmt q_row = {
-    "SELECT c.id, c.distributor_id, c.version, c.status, c.full_coverage,"
-    " array_to_json(c.covered_line_ids)::text, c.competing_allowed, c.report_due_day,"
-    " array_to_json(c.report_sections)::text, array_to_json(c.signatories)::text,"
-    " coalesce(c.signed_on::text, ''), c.created_by, " DB_RFC3339(
-        "c.created_at") ","
-                        " coalesce(c.activated_by, ''), coalesce(" DB_RFC3339(
-                            "c.activated_at") ", '')"
-                                              " FROM charters c" JOIN_D
-                                              " WHERE c.tenant_id = liaison_tenant() AND c.id "
-                                              "= " RESOLVE " AND " SEES,
-    3, 0};
-static struct db_stmt q_grants = {
-    "SELECT id, region, all_lines, array_to_json(line_ids)::text, exclusive, starts_on::text,"
-    " coalesce(ends_on::text, '') FROM charter_grants"
-    " WHERE tenant_id = liaison_tenant() AND charter_id = " RESOLVE " ORDER BY id",
-    3, 0};
-static struct db_stmt q_carve_outs = {
-    "SELECT id, account_name, region, note FROM charter_carve_outs"
-    " WHERE tenant_id = liaison_tenant() AND charter_id = " RESOLVE " ORDER BY id",
-    3, 0};
-static struct db_stmt q_commitments = {
-    "SELECT id, product_line_id, moq, buffer_unit, buffer_amount, financing, payment_terms_days"
-    " FROM charter_commitments WHERE tenant_id = liaison_tenant() AND charter_id = " RESOLVE
-    " ORDER BY id",
-    3, 0};
-static struct db_stmt q_competing = {"SELECT id, competitor, line FROM charter_competing_lines"
-                                     " WHERE tenant_id = liaison_tenant() AND charter_id = " RESOLVE
-                                     " ORDER BY id",
-                                     3, 0};
-
-/* ---- a new draft: $1 distributor, $2 actor, $3 rid, $4 source ---- */
-static struct db_stmt q_draft = {
-    "WITH c AS (INSERT INTO charters (tenant_id, distributor_id, version, full_coverage,"
-    "  covered_line_ids, competing_allowed, report_due_day, report_sections, signatories,"
-    "  created_by)"
-    "  SELECT d.tenant_id, d.id, coalesce((SELECT max(x.version) FROM charters x"
-    "   WHERE x.tenant_id = d.tenant_id AND x.distributor_id = d.id), 0) + 1,"
-    "   coalesce(a.full_coverage, true), coalesce(a.covered_line_ids, '{}'),"
-    "   coalesce(a.competing_allowed, false), coalesce(a.report_due_day, 10),"
-    "   coalesce(a.report_sections, " DEFAULT_SECTIONS "), coalesce(a.signatories, '{}'), $2"
-    "  FROM distributors d LEFT JOIN charters a ON a.tenant_id = d.tenant_id"
-    "   AND a.distributor_id = d.id AND a.status = 'active'"
-    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
-    "   AND d.status <> 'terminated' RETURNING id, version)," AUDIT(
-        "CASE WHEN version = 1 THEN 'charter.draft' ELSE 'charter.amend' END", "$2", "$3", "$4",
-        "id::text", "c") " SELECT id FROM c WHERE liaison_found((SELECT count(*) FROM c) = 1,"
-                         " 'no such distributor (or it is terminated)')",
-    4, 0};
-/* Copies of the active version's parts into the new draft: $1 distributor. */
-#define FROM_ACTIVE(alias)                                                                         \
-    " FROM charters a WHERE a.tenant_id = liaison_tenant() AND a.distributor_id = $1::bigint"      \
-    " AND a.status = 'active' AND " alias ".tenant_id = a.tenant_id AND " alias                    \
-    ".charter_id = a.id"
-#define NEW_DRAFT "liaison_charter_resolve(0, $1::bigint, -1)"
-static struct db_stmt q_copy_grants = {
-    "INSERT INTO charter_grants (tenant_id, charter_id, region, all_lines, line_ids, exclusive,"
-    " starts_on, ends_on) SELECT g.tenant_id, " NEW_DRAFT ", g.region, g.all_lines, g.line_ids,"
-    " g.exclusive, g.starts_on, g.ends_on FROM charter_grants g"
-    " WHERE EXISTS (SELECT 1" FROM_ACTIVE("g") ") ORDER BY g.id",
-    1, 0};
-static struct db_stmt q_copy_carve_outs = {
-    "INSERT INTO charter_carve_outs (tenant_id, charter_id, account_name, region, note)"
-    " SELECT o.tenant_id, " NEW_DRAFT ", o.account_name, o.region, o.note"
-    " FROM charter_carve_outs o WHERE EXISTS (SELECT 1" FROM_ACTIVE("o") ") ORDER BY o.id",
-    1, 0};
-static struct db_stmt q_copy_commitments = {
-    "INSERT INTO charter_commitments (tenant_id, charter_id, product_line_id, moq, buffer_unit,"
-    " buffer_amount, financing, payment_terms_days) SELECT m.tenant_id, " NEW_DRAFT ","
-    " m.product_line_id, m.moq, m.buffer_unit, m.buffer_amount, m.financing,"
-    " m.payment_terms_days FROM charter_commitments m"
-    " WHERE EXISTS (SELECT 1" FROM_ACTIVE("m") ") ORDER BY m.id",
-    1, 0};
-static struct db_stmt q_copy_competing = {
-    "INSERT INTO charter_competing_lines (tenant_id, charter_id, competitor, line)"
-    " SELECT k.tenant_id, " NEW_DRAFT ", k.competitor, k.line FROM charter_competing_lines k"
-    " WHERE EXISTS (SELECT 1" FROM_ACTIVE("k") ") ORDER BY k.id",
-    1, 0};
+#include "log.h"
 
 /*
- * Every id in $1 is a live product line of the tenant, or the transaction
- * fails naming field $2 before the edit after it can be saved.
+ * The charter as clients see it, its parts as JSON arrays of objects keyed
+ * by proto field names: $1 charter (0: by distributor), $2 distributor,
+ * $3 version, as liaison_charter_resolve takes them.
  */
-static struct db_stmt q_lines_ok = {
-    "SELECT liaison_check(count(*) = cardinality($1::bigint[]), $2,"
-    " 'names a product line that is not a live line of this tenant') FROM product_lines"
-    " WHERE tenant_id = liaison_tenant() AND id = ANY ($1::bigint[]) AND retired_at IS NULL",
+static struct db_stmt q_charter = {
+    "SELECT c.id, c.distributor_id, c.version, c.status, c.full_coverage,"
+    " array_to_json(c.covered_line_ids)::text AS covered_line_ids, c.competing_allowed,"
+    " c.report_due_day, array_to_json(c.report_sections)::text AS report_sections,"
+    " array_to_json(c.signatories)::text AS signatories, c.signed_on::text AS signed_on,"
+    " c.created_by, liaison_rfc3339(c.created_at) AS created_at, c.activated_by,"
+    " liaison_rfc3339(c.activated_at) AS activated_at,"
+    " (SELECT json_agg(json_build_object('id', g.id, 'region', g.region,"
+    "   'all_lines', g.all_lines, 'product_line_ids', g.line_ids, 'exclusive', g.exclusive,"
+    "   'starts_on', g.starts_on::text, 'ends_on', g.ends_on::text) ORDER BY g.id)"
+    "  FROM charter_grants g WHERE g.tenant_id = c.tenant_id AND g.charter_id = c.id) AS grants,"
+    " (SELECT json_agg(json_build_object('id', o.id, 'account_name', o.account_name,"
+    "   'region', o.region, 'note', o.note) ORDER BY o.id)"
+    "  FROM charter_carve_outs o WHERE o.tenant_id = c.tenant_id AND o.charter_id = c.id)"
+    "  AS carve_outs,"
+    " (SELECT json_agg(json_build_object('id', m.id, 'product_line_id', m.product_line_id,"
+    "   'moq', m.moq, 'buffer_unit', m.buffer_unit, 'buffer_amount', m.buffer_amount,"
+    "   'financing', m.financing, 'payment_terms_days', m.payment_terms_days) ORDER BY m.id)"
+    "  FROM charter_commitments m WHERE m.tenant_id = c.tenant_id AND m.charter_id = c.id)"
+    "  AS commitments,"
+    " (SELECT json_agg(json_build_object('id', k.id, 'competitor', k.competitor, 'line', k.line)"
+    "   ORDER BY k.id)"
+    "  FROM charter_competing_lines k WHERE k.tenant_id = c.tenant_id AND k.charter_id = c.id)"
+    "  AS competing_lines"
+    " FROM charters c"
+    " JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    " WHERE c.tenant_id = liaison_tenant()"
+    " AND c.id = liaison_charter_resolve($1::bigint, $2::bigint, $3::int)"
+    " AND liaison_sees_distributor(d.id, d.account_manager_id)",
+    3, 0};
+
+/*
+ * A new draft for distributor $1 with its audit row: a first version, or an
+ * amendment that starts as a copy of the active version, parts and all.
+ */
+static struct db_stmt q_draft = {
+    "WITH dist AS (SELECT d.tenant_id, d.id FROM distributors d"
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
+    "  AND liaison_sees_distributor(d.id, d.account_manager_id) AND d.status <> 'terminated'),"
+    " active AS (SELECT a.* FROM charters a"
+    "  JOIN dist ON a.tenant_id = dist.tenant_id AND a.distributor_id = dist.id"
+    "  WHERE a.status = 'active'),"
+    " draft AS (INSERT INTO charters (tenant_id, distributor_id, version, full_coverage,"
+    "   covered_line_ids, competing_allowed, report_due_day, report_sections, signatories,"
+    "   created_by)"
+    "  SELECT dist.tenant_id, dist.id, coalesce((SELECT max(x.version) FROM charters x"
+    "    WHERE x.tenant_id = dist.tenant_id AND x.distributor_id = dist.id), 0) + 1,"
+    "   coalesce(active.full_coverage, true), coalesce(active.covered_line_ids, '{}'),"
+    "   coalesce(active.competing_allowed, false), coalesce(active.report_due_day, 10),"
+    "   coalesce(active.report_sections, '{sales_by_line,inventory_on_hand,pipeline,"
+    "market_intelligence,competitive_activity}'),"
+    "   coalesce(active.signatories, '{}'), liaison_request_setting('actor')"
+    "  FROM dist LEFT JOIN active ON true"
+    "  RETURNING tenant_id, id, liaison_audit(CASE WHEN version = 1 THEN 'charter.draft'"
+    "   ELSE 'charter.amend' END, 'charter', id::text)),"
+    " grants AS (INSERT INTO charter_grants (tenant_id, charter_id, region, all_lines, line_ids,"
+    "   exclusive, starts_on, ends_on)"
+    "  SELECT draft.tenant_id, draft.id, g.region, g.all_lines, g.line_ids, g.exclusive,"
+    "   g.starts_on, g.ends_on FROM draft, active"
+    "  JOIN charter_grants g ON g.tenant_id = active.tenant_id AND g.charter_id = active.id"
+    "  ORDER BY g.id),"
+    " carve_outs AS (INSERT INTO charter_carve_outs (tenant_id, charter_id, account_name, region,"
+    "   note)"
+    "  SELECT draft.tenant_id, draft.id, o.account_name, o.region, o.note FROM draft, active"
+    "  JOIN charter_carve_outs o ON o.tenant_id = active.tenant_id AND o.charter_id = active.id"
+    "  ORDER BY o.id),"
+    " commitments AS (INSERT INTO charter_commitments (tenant_id, charter_id, product_line_id,"
+    "   moq, buffer_unit, buffer_amount, financing, payment_terms_days)"
+    "  SELECT draft.tenant_id, draft.id, m.product_line_id, m.moq, m.buffer_unit,"
+    "   m.buffer_amount, m.financing, m.payment_terms_days FROM draft, active"
+    "  JOIN charter_commitments m ON m.tenant_id = active.tenant_id AND m.charter_id = active.id"
+    "  ORDER BY m.id),"
+    " competing AS (INSERT INTO charter_competing_lines (tenant_id, charter_id, competitor, line)"
+    "  SELECT draft.tenant_id, draft.id, k.competitor, k.line FROM draft, active"
+    "  JOIN charter_competing_lines k ON k.tenant_id = active.tenant_id"
+    "   AND k.charter_id = active.id"
+    "  ORDER BY k.id)"
+    " SELECT liaison_found(count(*) = 1, 'no such distributor (or it is terminated)') AS created"
+    " FROM draft",
+    1, 0};
+
+/* Charter $1 is a draft the caller may edit (locked until the end), or the edit stops here. */
+static struct db_stmt q_edit = {"SELECT liaison_charter_draft($1::bigint)", 1, 0};
+/* ... and every id in $2 is a live product line of the tenant, or INVALID_ARGUMENT on field $3. */
+static struct db_stmt q_edit_lines = {
+    "SELECT liaison_charter_draft($1::bigint), liaison_check((SELECT count(*) FROM product_lines"
+    " WHERE tenant_id = liaison_tenant() AND id = ANY ($2::bigint[]) AND retired_at IS NULL)"
+    " = cardinality($2::bigint[]), $3,"
+    " 'names a product line that is not a live line of this tenant')",
+    3, 0};
+/* ... the same for one line $2, named by commitment.productLineId. */
+static struct db_stmt q_edit_line = {
+    "SELECT liaison_charter_draft($1::bigint), liaison_check(EXISTS (SELECT 1 FROM product_lines"
+    " WHERE tenant_id = liaison_tenant() AND id = $2::bigint AND retired_at IS NULL),"
+    " 'commitment.productLineId', 'names a product line that is not a live line of this tenant')",
     2, 0};
 
-/* $1 charter, $2 full, $3 covered, $4 competing, $5 due day, $6 sections, $7 signatories,
- * $8 signed on, $9 actor, $10 rid, $11 source */
+/*
+ * The edits of a draft that q_edit* checked: $1 is the charter. Each writes
+ * one audit row per changed row from its RETURNING list.
+ */
+/* $2 full, $3 covered, $4 competing, $5 due day, $6 sections, $7 signatories, $8 signed on */
 static struct db_stmt q_terms = {
-    "WITH m AS (UPDATE charters c SET full_coverage = $2::boolean,"
-    "  covered_line_ids = $3::bigint[], competing_allowed = $4::boolean,"
-    "  report_due_day = $5::int, report_sections = $6::text[], signatories = $7::text[],"
-    "  signed_on = $8::date FROM distributors d"
-    "  WHERE d.tenant_id = c.tenant_id AND d.id = c.distributor_id AND" DRAFT(
-        "$1::bigint") "  RETURNING c.id)," AUDIT("'charter.terms'", "$9", "$10", "$11", "id::text",
-                                                 "m") " SELECT id FROM m",
-    11, 0};
-/* $1 charter, $2 region, $3 all, $4 lines, $5 exclusive, $6 start, $7 end, actor, rid, src */
+    "UPDATE charters SET full_coverage = $2::boolean, covered_line_ids = $3::bigint[],"
+    " competing_allowed = $4::boolean, report_due_day = $5::int, report_sections = $6::text[],"
+    " signatories = $7::text[], signed_on = nullif($8, '')::date"
+    " WHERE tenant_id = liaison_tenant() AND id = $1::bigint"
+    " RETURNING id, liaison_audit('charter.terms', 'charter', id::text)",
+    8, 0};
+/* $2 region, $3 all lines, $4 lines, $5 exclusive, $6 starts, $7 ends ('': open-ended) */
 static struct db_stmt q_grant_add = {
-    "WITH m AS (INSERT INTO charter_grants (tenant_id, charter_id, region, all_lines, line_ids,"
-    "  exclusive, starts_on, ends_on) SELECT c.tenant_id, c.id, $2, $3::boolean, $4::bigint[],"
-    "  $5::boolean, $6::date, $7::date FROM charters c" JOIN_D
-    " WHERE" DRAFT("$1::bigint") "  RETURNING charter_id, id)," AUDIT(
-        "'charter.grant.add'", "$8", "$9", "$10", "charter_id || '/grant/' || id",
-        "m") " SELECT id FROM m",
-    10, 0};
-/* $1 charter, $2 grant, actor, rid, src */
-static struct db_stmt q_grant_remove = {
-    "WITH m AS (DELETE FROM charter_grants g USING charters c, distributors d"
-    "  WHERE g.tenant_id = liaison_tenant() AND g.id = $2::bigint AND g.charter_id = c.id"
-    "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id AND" DRAFT(
-        "$1::bigint") "  RETURNING g.charter_id, g.id)," AUDIT("'charter.grant.remove'", "$3", "$4",
-                                                               "$5",
-                                                               "charter_id || '/grant/' || id",
-                                                               "m") " SELECT id FROM m",
-    5, 0};
-/* $1 charter, $2 account, $3 region, $4 note, actor, rid, src */
-static struct db_stmt q_carve_out_add = {
-    "WITH m AS (INSERT INTO charter_carve_outs (tenant_id, charter_id, account_name, region,"
-    "  note) SELECT c.tenant_id, c.id, $2, $3, $4 FROM charters c" JOIN_D
-    "  WHERE" DRAFT("$1::bigint") " RETURNING charter_id, id)," AUDIT(
-        "'charter.carve_out.add'", "$5", "$6", "$7", "charter_id || '/carve_out/' || id",
-        "m") " SELECT id FROM m",
+    "INSERT INTO charter_grants (tenant_id, charter_id, region, all_lines, line_ids, exclusive,"
+    " starts_on, ends_on) VALUES (liaison_tenant(), $1::bigint, $2, $3::boolean, $4::bigint[],"
+    " $5::boolean, $6::date, nullif($7, '')::date)"
+    " RETURNING id, liaison_audit('charter.grant.add', 'charter', charter_id || '/grant/' || id)",
     7, 0};
-/* $1 charter, $2 line, $3 moq, $4 unit, $5 amount, $6 financing, $7 terms, actor, rid, src */
+/* $2 grant */
+static struct db_stmt q_grant_remove = {
+    "WITH m AS (DELETE FROM charter_grants WHERE tenant_id = liaison_tenant()"
+    "  AND charter_id = $1::bigint AND id = $2::bigint"
+    "  RETURNING liaison_audit('charter.grant.remove', 'charter',"
+    "   charter_id || '/grant/' || id))"
+    " SELECT liaison_found(count(*) = 1, 'no such item in this charter') AS removed FROM m",
+    2, 0};
+/* $2 account, $3 region, $4 note */
+static struct db_stmt q_carve_out_add = {
+    "INSERT INTO charter_carve_outs (tenant_id, charter_id, account_name, region, note)"
+    " VALUES (liaison_tenant(), $1::bigint, $2, $3, $4) RETURNING id,"
+    " liaison_audit('charter.carve_out.add', 'charter', charter_id || '/carve_out/' || id)",
+    4, 0};
+/* $2 line, $3 moq, $4 buffer unit, $5 buffer amount, $6 financing, $7 payment terms */
 static struct db_stmt q_commitment_set = {
-    "WITH m AS (INSERT INTO charter_commitments (tenant_id, charter_id, product_line_id, moq,"
-    "  buffer_unit, buffer_amount, financing, payment_terms_days)"
-    "  SELECT c.tenant_id, c.id, l.id, $3::int, $4, $5::int, $6, $7::int FROM charters c" JOIN_D
-    "  JOIN product_lines l ON l.tenant_id = c.tenant_id AND l.id = $2::bigint"
-    "  WHERE" DRAFT("$1::bigint") "  ON CONFLICT (tenant_id, charter_id, product_line_id) DO "
-                                  "UPDATE SET moq = EXCLUDED.moq,"
-                                  "  buffer_unit = EXCLUDED.buffer_unit, buffer_amount = "
-                                  "EXCLUDED.buffer_amount,"
-                                  "  financing = EXCLUDED.financing, payment_terms_days = "
-                                  "EXCLUDED.payment_terms_days"
-                                  "  RETURNING charter_id, id)," AUDIT(
-                                      "'charter.commitment.set'", "$8", "$9", "$10",
-                                      "charter_id || '/commitment/' || id",
-                                      "m") " SELECT id FROM m",
-    10, 0};
-/* $1 charter, $2 competitor, $3 line, actor, rid, src */
+    "INSERT INTO charter_commitments (tenant_id, charter_id, product_line_id, moq, buffer_unit,"
+    " buffer_amount, financing, payment_terms_days)"
+    " VALUES (liaison_tenant(), $1::bigint, $2::bigint, $3::int, $4, $5::int, $6, $7::int)"
+    " ON CONFLICT (tenant_id, charter_id, product_line_id) DO UPDATE SET moq = EXCLUDED.moq,"
+    " buffer_unit = EXCLUDED.buffer_unit, buffer_amount = EXCLUDED.buffer_amount,"
+    " financing = EXCLUDED.financing, payment_terms_days = EXCLUDED.payment_terms_days"
+    " RETURNING id,"
+    " liaison_audit('charter.commitment.set', 'charter', charter_id || '/commitment/' || id)",
+    7, 0};
+/* $2 competitor, $3 line */
 static struct db_stmt q_competing_add = {
-    "WITH m AS (INSERT INTO charter_competing_lines (tenant_id, charter_id, competitor, line)"
-    "  SELECT c.tenant_id, c.id, $2, $3 FROM charters c" JOIN_D
-    " WHERE" DRAFT("$1::bigint") "  RETURNING charter_id, id)," AUDIT(
-        "'charter.competing_line.add'", "$4", "$5", "$6", "charter_id || '/competing_line/' || id",
-        "m") " SELECT id FROM m",
-    6, 0};
+    "INSERT INTO charter_competing_lines (tenant_id, charter_id, competitor, line)"
+    " VALUES (liaison_tenant(), $1::bigint, $2, $3) RETURNING id, liaison_audit("
+    "'charter.competing_line.add', 'charter', charter_id || '/competing_line/' || id)",
+    3, 0};
 
 /* ---- the territory rule and activation ---- */
-static struct db_stmt q_conflicts = {
-    "SELECT grant_id, region, other_distributor_id, other_distributor, other_version,"
-    " other_region, other_exclusive, other_all_lines, other_lines, other_starts_on::text,"
-    " coalesce(other_ends_on::text, '') FROM liaison_charter_conflicts($1::bigint)",
+
+/* Charter $1 is one the caller reaches, or NOT_FOUND. */
+static struct db_stmt q_charter_found = {
+    "SELECT liaison_found(EXISTS (SELECT 1 FROM charters c"
+    " JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    " WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint"
+    " AND liaison_sees_distributor(d.id, d.account_manager_id)), 'no such charter')",
     1, 0};
+/* Every grant of charter $1 that the territory rule forbids, as one JSON array. */
+static struct db_stmt q_conflicts = {
+    "SELECT json_agg(k) AS conflicts FROM liaison_charter_conflicts($1::bigint) k", 1, 0};
 static struct db_stmt q_activation_lock = {
     "SELECT pg_advisory_xact_lock(hashtextextended('liaison.charter.activation:' ||"
     " liaison_tenant(), 0))",
     0, 0};
-#define ACTIVATABLE(cid)                                                                           \
-    " NOT EXISTS (SELECT 1 FROM liaison_charter_conflicts(" cid "))"                               \
-    " AND EXISTS (SELECT 1 FROM charter_grants g WHERE g.tenant_id = c.tenant_id"                  \
-    " AND g.charter_id = c.id)"
-/* $1 charter */
+/*
+ * Charter $1, locked after the activation lock: an edit still under way
+ * (liaison_charter_draft locks it too) ends first, so the statements after
+ * this one see its grants.
+ */
+static struct db_stmt q_activation_row = {
+    "SELECT id FROM charters WHERE tenant_id = liaison_tenant() AND id = $1::bigint FOR UPDATE", 1,
+    0};
+/* $1 charter: its distributor's active version gives way, when $1 can be activated. */
 static struct db_stmt q_supersede = {
-    "UPDATE charters o SET status = 'superseded' FROM charters c" JOIN_D
-    " WHERE" DRAFT("$1::bigint") " AND o.tenant_id = c.tenant_id"
-                                 " AND o.distributor_id = c.distributor_id AND o.status = 'active' "
-                                 "AND" ACTIVATABLE("$1::bigint"),
+    "UPDATE charters o SET status = 'superseded' FROM charters c"
+    " JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    " WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND c.status = 'draft'"
+    " AND liaison_sees_distributor(d.id, d.account_manager_id)"
+    " AND o.tenant_id = c.tenant_id AND o.distributor_id = c.distributor_id"
+    " AND o.status = 'active' AND NOT EXISTS (SELECT 1 FROM liaison_charter_conflicts(c.id))"
+    " AND EXISTS (SELECT 1 FROM charter_grants g WHERE g.tenant_id = c.tenant_id"
+    " AND g.charter_id = c.id)",
     1, 0};
-/* $1 charter, $2 actor, $3 rid, $4 source */
+/* $1 charter, activated when it is a draft without conflicts and with a grant */
 static struct db_stmt q_activate = {
-    "WITH m AS (UPDATE charters c SET status = 'active', activated_by = $2, activated_at = "
-    "now()"
-    "  FROM distributors d WHERE d.tenant_id = c.tenant_id AND d.id = c.distributor_id "
-    "AND" DRAFT("$1::bigint") " AND" ACTIVATABLE("$1::bigint") " RETURNING c.id)," AUDIT(
-        "'charter.activate'", "$2", "$3", "$4", "id::text", "m") " SELECT id FROM m",
-    4, 0};
+    "UPDATE charters c SET status = 'active', activated_by = liaison_request_setting('actor'),"
+    " activated_at = now() FROM distributors d"
+    " WHERE d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    " AND c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND c.status = 'draft'"
+    " AND liaison_sees_distributor(d.id, d.account_manager_id)"
+    " AND NOT EXISTS (SELECT 1 FROM liaison_charter_conflicts(c.id))"
+    " AND EXISTS (SELECT 1 FROM charter_grants g WHERE g.tenant_id = c.tenant_id"
+    " AND g.charter_id = c.id)"
+    " RETURNING c.id, liaison_audit('charter.activate', 'charter', c.id::text)",
+    1, 0};
+
+/* ---- history ---- */
+
 /* The distributor a list is filtered by is one the caller reaches, or NOT_FOUND. */
 static struct db_stmt q_versions_parent = {
     "SELECT liaison_found(EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = liaison_tenant()"
-    " AND d.id = $1::bigint AND " SEES "), 'no such distributor')",
+    " AND d.id = $1::bigint AND liaison_sees_distributor(d.id, d.account_manager_id)),"
+    " 'no such distributor')",
     1, 0};
 /* $1 distributor, $2 after, $3 limit */
 static struct db_stmt q_versions = {
-    "SELECT c.id, c.version, c.status, c.created_by, " DB_RFC3339(
-        "c.created_at") ","
-                        " coalesce(c.activated_by, ''), coalesce(" DB_RFC3339(
-                            "c.activated_at") ", '')"
-                                              " FROM charters c" JOIN_D
-                                              " WHERE c.tenant_id = liaison_tenant()"
-                                              " AND c.distributor_id = $1::bigint AND " SEES
-                                              " AND c.id > $2::bigint"
-                                              " ORDER BY c.id LIMIT $3::int",
+    "SELECT c.id, c.version, c.status, c.created_by, liaison_rfc3339(c.created_at) AS created_at,"
+    " c.activated_by, liaison_rfc3339(c.activated_at) AS activated_at FROM charters c"
+    " JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    " WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = $1::bigint"
+    " AND liaison_sees_distributor(d.id, d.account_manager_id) AND c.id > $2::bigint"
+    " ORDER BY c.id LIMIT $3::int",
     3, 0};
+
+/* ---- the declarations ---- */
+
+#define EDITED_CHARTER                                                                             \
+    {                                                                                              \
+        &q_charter,                                                                                \
+        {                                                                                          \
+            "charter_id", "=0", "=0"                                                               \
+        }                                                                                          \
+    }
+#define INVALID_EDIT "a value breaks the charter's rules"
+
+static struct exec_decl d_draft = {
+    .method = "CreateCharterDraft",
+    .query = {&q_draft, {"distributor_id"}},
+    .reply = {&q_charter, {"=0", "distributor_id", "=-1"}},
+    .out = "charter",
+    .not_found = "no such charter",
+    .exists = "this distributor already has a draft charter: edit or activate it"};
+static struct exec_decl d_terms = {
+    .method = "SetCharterTerms",
+    .check = {&q_edit_lines, {"charter_id", "covered_line_ids", "=coveredLineIds"}},
+    .query = {&q_terms,
+              {"charter_id", "full_coverage", "covered_line_ids", "competing_allowed",
+               "report_due_day", "report_sections", "signatories", "signed_on"}},
+    .reply = EDITED_CHARTER,
+    .out = "charter",
+    .not_found = "no such charter",
+    .invalid = INVALID_EDIT};
+static struct exec_decl d_grant_add = {
+    .method = "AddCharterGrant",
+    .check = {&q_edit_lines, {"charter_id", "grant.product_line_ids", "=grant.productLineIds"}},
+    .query = {&q_grant_add,
+              {"charter_id", "grant.region", "grant.all_lines", "grant.product_line_ids",
+               "grant.exclusive", "grant.starts_on", "grant.ends_on"}},
+    .reply = EDITED_CHARTER,
+    .out = "charter",
+    .not_found = "no such charter",
+    .invalid = INVALID_EDIT};
+static struct exec_decl d_grant_remove = {.method = "RemoveCharterGrant",
+                                          .check = {&q_edit, {"charter_id"}},
+                                          .query = {&q_grant_remove, {"charter_id", "item_id"}},
+                                          .reply = EDITED_CHARTER,
+                                          .out = "charter",
+                                          .not_found = "no such charter",
+                                          .invalid = INVALID_EDIT};
+static struct exec_decl d_carve_out_add = {
+    .method = "AddCarveOut",
+    .check = {&q_edit, {"charter_id"}},
+    .query = {&q_carve_out_add,
+              {"charter_id", "carve_out.account_name", "carve_out.region", "carve_out.note"}},
+    .reply = EDITED_CHARTER,
+    .out = "charter",
+    .not_found = "no such charter",
+    .invalid = INVALID_EDIT};
+static struct exec_decl d_commitment_set = {
+    .method = "SetCommitment",
+    .check = {&q_edit_line, {"charter_id", "commitment.product_line_id"}},
+    .query = {&q_commitment_set,
+              {"charter_id", "commitment.product_line_id", "commitment.moq",
+               "commitment.buffer_unit", "commitment.buffer_amount", "commitment.financing",
+               "commitment.payment_terms_days"}},
+    .reply = EDITED_CHARTER,
+    .out = "charter",
+    .not_found = "no such charter",
+    .invalid = INVALID_EDIT};
+static struct exec_decl d_competing_add = {
+    .method = "DeclareCompetingLine",
+    .check = {&q_edit, {"charter_id"}},
+    .query = {&q_competing_add, {"charter_id", "competing_line.competitor", "competing_line.line"}},
+    .reply = EDITED_CHARTER,
+    .out = "charter",
+    .not_found = "no such charter",
+    .invalid = INVALID_EDIT};
+/* The response itself (no out) takes the row: its one column is the conflicts. */
+static struct exec_decl d_check = {.method = "CheckCharter",
+                                   .check = {&q_charter_found, {"id"}},
+                                   .query = {&q_conflicts, {"id"}},
+                                   .not_found = "no such charter"};
+static struct exec_decl d_get = {.method = "GetCharter",
+                                 .query = {&q_charter, {"=0", "distributor_id", "version"}},
+                                 .out = "charter",
+                                 .not_found = "no such charter"};
+static struct exec_decl d_versions = {
+    .method = "ListCharterVersions",
+    .check = {&q_versions_parent, {"distributor_id"}},
+    .query = {&q_versions, {"distributor_id", "@after", "@limit"}},
+    .shape = EXEC_PAGE,
+    .out = "versions",
+    .cursor = "chv",
+    .filters = {"distributor_id"}};
 
 int rpc_charter_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_row,
-                                     &q_grants,
-                                     &q_carve_outs,
-                                     &q_commitments,
-                                     &q_competing,
-                                     &q_draft,
-                                     &q_copy_grants,
-                                     &q_copy_carve_outs,
-                                     &q_copy_commitments,
-                                     &q_copy_competing,
-                                     &q_lines_ok,
-                                     &q_terms,
-                                     &q_grant_add,
-                                     &q_grant_remove,
-                                     &q_carve_out_add,
-                                     &q_commitment_set,
-                                     &q_competing_add,
-                                     &q_conflicts,
-                                     &q_activation_lock,
-                                     &q_supersede,
-                                     &q_activate,
-                                     &q_versions,
-                                     &q_versions_parent};
+    struct exec_decl *const decls[] = {
+        &d_draft,          &d_terms,         &d_grant_add, &d_grant_remove, &d_carve_out_add,
+        &d_commitment_set, &d_competing_add, &d_check,     &d_get,          &d_versions};
+    char err[256];
+    if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "charter RPCs refused", "reason=\"%s\"", err);
+        return -1;
+    }
+    /* ActivateCharter's own; it shares q_charter and q_conflicts with the declarations. */
+    struct db_stmt *const stmts[] = {&q_activation_lock, &q_activation_row, &q_supersede,
+                                     &q_activate};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
@@ -276,240 +362,14 @@ bool charter_date_ok(const char *s)
     return d <= days[m - 1] + (m == 2 && leap);
 }
 
-/* ---------- reading ---------- */
-
-/* Appends the five reading steps; returns the index of the first. */
-static int charter_read_steps(struct request *r, int n, const char *charter, const char *dist,
-                              const char *version)
-{
-    struct db_stmt *const readers[] = {&q_row, &q_grants, &q_carve_outs, &q_commitments,
-                                       &q_competing};
-    for (int i = 0; i < 5; i++) {
-        struct db_step *s = &r->txn.steps[n + i];
-        s->stmt = readers[i];
-        s->values[0] = charter;
-        s->values[1] = dist;
-        s->values[2] = version;
-    }
-    r->txn.nsteps = n + 5;
-    return n;
-}
-
-static void grant_fill(struct arena *a, const void *res, int i, void *item)
-{
-    Liaison__V1__CharterGrant *g = item;
-    liaison__v1__charter_grant__init(g);
-    g->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
-    g->region = PQgetvalue(res, i, 1);
-    g->all_lines = PQgetvalue(res, i, 2)[0] == 't';
-    g->product_line_ids = rows_u64s(a, PQgetvalue(res, i, 3), &g->n_product_line_ids);
-    if (!g->product_line_ids)
-        g->n_product_line_ids = 0;
-    g->exclusive = PQgetvalue(res, i, 4)[0] == 't';
-    g->starts_on = PQgetvalue(res, i, 5);
-    g->ends_on = PQgetvalue(res, i, 6);
-}
-
-static void carve_out_fill(struct arena *a, const void *res, int i, void *item)
-{
-    (void)a;
-    Liaison__V1__CarveOut *o = item;
-    liaison__v1__carve_out__init(o);
-    o->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
-    o->account_name = PQgetvalue(res, i, 1);
-    o->region = PQgetvalue(res, i, 2);
-    o->note = PQgetvalue(res, i, 3);
-}
-
-static void commitment_fill(struct arena *a, const void *res, int i, void *item)
-{
-    (void)a;
-    Liaison__V1__InventoryCommitment *m = item;
-    liaison__v1__inventory_commitment__init(m);
-    m->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
-    m->product_line_id = strtoull(PQgetvalue(res, i, 1), NULL, 10);
-    m->moq = (uint32_t)strtoul(PQgetvalue(res, i, 2), NULL, 10);
-    m->buffer_unit = PQgetvalue(res, i, 3);
-    m->buffer_amount = (uint32_t)strtoul(PQgetvalue(res, i, 4), NULL, 10);
-    m->financing = PQgetvalue(res, i, 5);
-    m->payment_terms_days = (uint32_t)strtoul(PQgetvalue(res, i, 6), NULL, 10);
-}
-
-static void competing_fill(struct arena *a, const void *res, int i, void *item)
-{
-    (void)a;
-    Liaison__V1__CompetingLine *k = item;
-    liaison__v1__competing_line__init(k);
-    k->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
-    k->competitor = PQgetvalue(res, i, 1);
-    k->line = PQgetvalue(res, i, 2);
-}
-
-/* Every row of res as an arena array of items. */
-static void **charter_items(struct request *r, const PGresult *res, size_t size,
-                            void (*fill)(struct arena *, const void *, int, void *), size_t *n)
-{
-    int rows = PQntuples(res);
-    char *arr = arena_alloc(&r->arena, size * (size_t)(rows + 1));
-    void **ptrs = arena_alloc(&r->arena, sizeof *ptrs * (size_t)(rows + 1));
-    if (!arr || !ptrs)
-        return NULL;
-    for (int i = 0; i < rows; i++) {
-        ptrs[i] = arr + (size_t)i * size;
-        fill(&r->arena, res, i, ptrs[i]);
-    }
-    *n = (size_t)rows;
-    return ptrs;
-}
-
-/* Answers with the charter read by the steps from first on. */
-static void charter_reply(struct request *r, struct db_txn *txn, int first)
-{
-    const PGresult *row = txn->results[first];
-    if (PQntuples(row) != 1) {
-        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such charter");
-        return;
-    }
-    Liaison__V1__Charter c = LIAISON__V1__CHARTER__INIT;
-    struct arena *a = &r->arena;
-    c.id = strtoull(PQgetvalue(row, 0, 0), NULL, 10);
-    c.distributor_id = strtoull(PQgetvalue(row, 0, 1), NULL, 10);
-    c.version = (uint32_t)strtoul(PQgetvalue(row, 0, 2), NULL, 10);
-    c.status = PQgetvalue(row, 0, 3);
-    c.full_coverage = PQgetvalue(row, 0, 4)[0] == 't';
-    c.covered_line_ids = rows_u64s(a, PQgetvalue(row, 0, 5), &c.n_covered_line_ids);
-    c.competing_allowed = PQgetvalue(row, 0, 6)[0] == 't';
-    c.report_due_day = (uint32_t)strtoul(PQgetvalue(row, 0, 7), NULL, 10);
-    c.report_sections = rows_strings(a, PQgetvalue(row, 0, 8), &c.n_report_sections);
-    c.signatories = rows_strings(a, PQgetvalue(row, 0, 9), &c.n_signatories);
-    c.signed_on = PQgetvalue(row, 0, 10);
-    c.created_by = PQgetvalue(row, 0, 11);
-    c.created_at = PQgetvalue(row, 0, 12);
-    c.activated_by = PQgetvalue(row, 0, 13);
-    c.activated_at = PQgetvalue(row, 0, 14);
-    c.grants = (Liaison__V1__CharterGrant **)charter_items(
-        r, txn->results[first + 1], sizeof(Liaison__V1__CharterGrant), grant_fill, &c.n_grants);
-    c.carve_outs = (Liaison__V1__CarveOut **)charter_items(
-        r, txn->results[first + 2], sizeof(Liaison__V1__CarveOut), carve_out_fill, &c.n_carve_outs);
-    c.commitments = (Liaison__V1__InventoryCommitment **)charter_items(
-        r, txn->results[first + 3], sizeof(Liaison__V1__InventoryCommitment), commitment_fill,
-        &c.n_commitments);
-    c.competing_lines = (Liaison__V1__CompetingLine **)charter_items(
-        r, txn->results[first + 4], sizeof(Liaison__V1__CompetingLine), competing_fill,
-        &c.n_competing_lines);
-    if (!c.covered_line_ids || !c.report_sections || !c.signatories || !c.grants || !c.carve_outs ||
-        !c.commitments || !c.competing_lines) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    Liaison__V1__CharterResponse out = LIAISON__V1__CHARTER_RESPONSE__INIT;
-    out.charter = &c;
-    request_reply(r, &out.base);
-}
-
-/* ---------- editing a draft ---------- */
-
-/* State of one edit: which step changes the charter. */
-struct charter_edit {
-    int change;
-};
-
-static void charter_edit_done(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    struct charter_edit *e = r->state;
-    if (request_fail_raised(r, code))
-        return;
-    if (code == LIAISON__V1__CODE__INVALID_ARGUMENT) {
-        request_fail(r, code, "a value breaks the charter's rules");
-        return;
-    }
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    int first = e->change + 1;
-    if (PQntuples(txn->results[e->change]) == 0) {
-        const PGresult *row = txn->results[first];
-        if (PQntuples(row) != 1) {
-            request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such charter");
-        } else if (strcmp(PQgetvalue(row, 0, 3), "draft") != 0) {
-            char *msg = request_printf(r,
-                                       "charter version %s is %s: it is never edited; amend it "
-                                       "with a new draft",
-                                       PQgetvalue(row, 0, 2), PQgetvalue(row, 0, 3));
-            request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION, msg ? msg : "not a draft");
-        } else {
-            request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such item in this charter");
-        }
-        return;
-    }
-    charter_reply(r, txn, first);
-}
-
-/*
- * Starts an edit of charter id: [auth, (line check), change, readers]. The
- * line check, when lines_field is given, refuses inside the transaction.
- * Returns the change step for the caller to fill, or NULL after answering.
- */
-static struct db_step *charter_edit(struct request *r, uint64_t id, const uint64_t *lines,
-                                    size_t nlines, const char *lines_field)
-{
-    if (!request_check_id(r, "charterId", id))
-        return NULL;
-    struct charter_edit *e = arena_alloc(&r->arena, sizeof *e);
-    if (!e) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return NULL;
-    }
-    r->state = e;
-    int n = credential_txn_begin(r);
-    if (lines_field) {
-        r->txn.steps[n].stmt = &q_lines_ok;
-        r->txn.steps[n].values[0] = rows_u64_array(&r->arena, lines, nlines);
-        r->txn.steps[n].values[1] = lines_field;
-        n++;
-    }
-    e->change = n;
-    char *cid = request_printf(r, "%" PRIu64, id);
-    charter_read_steps(r, n + 1, cid, "0", "0");
-    return &r->txn.steps[n];
-}
-
-static void draft_done(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    if (code == LIAISON__V1__CODE__ALREADY_EXISTS) {
-        request_fail(r, code, "this distributor already has a draft charter: edit or activate it");
-        return;
-    }
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    charter_reply(r, txn, 6);
-}
+/* ---------- drafts and their edits ---------- */
 
 void rpc_create_charter_draft(struct request *r)
 {
     const Liaison__V1__CreateCharterDraftRequest *in =
         (const Liaison__V1__CreateCharterDraftRequest *)r->input;
-    if (!request_check_id(r, "distributorId", in->distributor_id))
-        return;
-    char *dist = request_printf(r, "%" PRIu64, in->distributor_id);
-    int n = credential_txn_begin(r);
-    struct db_step *s = r->txn.steps;
-    s[n].stmt = &q_draft;
-    s[n].values[0] = dist;
-    request_audit_params(r, &s[n], 1);
-    struct db_stmt *const copies[] = {&q_copy_grants, &q_copy_carve_outs, &q_copy_commitments,
-                                      &q_copy_competing};
-    for (int i = 0; i < 4; i++) {
-        s[n + 1 + i].stmt = copies[i];
-        s[n + 1 + i].values[0] = dist;
-    }
-    charter_read_steps(r, n + 5, "0", dist, "-1");
-    request_submit(r, draft_done);
+    if (request_check_id(r, "distributorId", in->distributor_id))
+        exec_run(r, &d_draft);
 }
 
 void rpc_set_charter_terms(struct request *r)
@@ -541,21 +401,8 @@ void rpc_set_charter_terms(struct request *r)
             return;
         }
     }
-    struct db_step *s = charter_edit(r, in->charter_id, in->covered_line_ids,
-                                     in->n_covered_line_ids, "coveredLineIds");
-    if (!s)
-        return;
-    s->stmt = &q_terms;
-    s->values[0] = request_printf(r, "%" PRIu64, in->charter_id);
-    s->values[1] = in->full_coverage ? "true" : "false";
-    s->values[2] = rows_u64_array(&r->arena, in->covered_line_ids, in->n_covered_line_ids);
-    s->values[3] = in->competing_allowed ? "true" : "false";
-    s->values[4] = request_printf(r, "%u", in->report_due_day);
-    s->values[5] = rows_text_array(&r->arena, in->report_sections, in->n_report_sections);
-    s->values[6] = rows_text_array(&r->arena, in->signatories, in->n_signatories);
-    s->values[7] = in->signed_on[0] ? in->signed_on : NULL;
-    request_audit_params(r, s, 8);
-    request_submit(r, charter_edit_done);
+    if (request_check_id(r, "charterId", in->charter_id))
+        exec_run(r, &d_terms);
 }
 
 void rpc_add_charter_grant(struct request *r)
@@ -589,35 +436,16 @@ void rpc_add_charter_grant(struct request *r)
         request_fail_field(r, "grant.endsOn", "before the start");
         return;
     }
-    struct db_step *s = charter_edit(r, in->charter_id, g->product_line_ids, g->n_product_line_ids,
-                                     "grant.productLineIds");
-    if (!s)
-        return;
-    s->stmt = &q_grant_add;
-    s->values[0] = request_printf(r, "%" PRIu64, in->charter_id);
-    s->values[1] = g->region;
-    s->values[2] = g->all_lines ? "true" : "false";
-    s->values[3] = rows_u64_array(&r->arena, g->product_line_ids, g->n_product_line_ids);
-    s->values[4] = g->exclusive ? "true" : "false";
-    s->values[5] = g->starts_on;
-    s->values[6] = g->ends_on[0] ? g->ends_on : NULL;
-    request_audit_params(r, s, 7);
-    request_submit(r, charter_edit_done);
+    if (request_check_id(r, "charterId", in->charter_id))
+        exec_run(r, &d_grant_add);
 }
 
 void rpc_remove_charter_grant(struct request *r)
 {
     const Liaison__V1__CharterItemRequest *in = (const Liaison__V1__CharterItemRequest *)r->input;
-    if (!request_check_id(r, "itemId", in->item_id))
-        return;
-    struct db_step *s = charter_edit(r, in->charter_id, NULL, 0, NULL);
-    if (!s)
-        return;
-    s->stmt = &q_grant_remove;
-    s->values[0] = request_printf(r, "%" PRIu64, in->charter_id);
-    s->values[1] = request_printf(r, "%" PRIu64, in->item_id);
-    request_audit_params(r, s, 2);
-    request_submit(r, charter_edit_done);
+    if (request_check_id(r, "itemId", in->item_id) &&
+        request_check_id(r, "charterId", in->charter_id))
+        exec_run(r, &d_grant_remove);
 }
 
 void rpc_add_carve_out(struct request *r)
@@ -637,16 +465,8 @@ void rpc_add_carve_out(struct request *r)
         request_fail_field(r, "carveOut.note", "at most 1000 bytes");
         return;
     }
-    struct db_step *s = charter_edit(r, in->charter_id, NULL, 0, NULL);
-    if (!s)
-        return;
-    s->stmt = &q_carve_out_add;
-    s->values[0] = request_printf(r, "%" PRIu64, in->charter_id);
-    s->values[1] = o->account_name;
-    s->values[2] = o->region;
-    s->values[3] = o->note;
-    request_audit_params(r, s, 4);
-    request_submit(r, charter_edit_done);
+    if (request_check_id(r, "charterId", in->charter_id))
+        exec_run(r, &d_carve_out_add);
 }
 
 void rpc_set_commitment(struct request *r)
@@ -676,20 +496,8 @@ void rpc_set_commitment(struct request *r)
         request_fail_field(r, "commitment.paymentTermsDays", "0 to 365");
         return;
     }
-    struct db_step *s =
-        charter_edit(r, in->charter_id, &m->product_line_id, 1, "commitment.productLineId");
-    if (!s)
-        return;
-    s->stmt = &q_commitment_set;
-    s->values[0] = request_printf(r, "%" PRIu64, in->charter_id);
-    s->values[1] = request_printf(r, "%" PRIu64, m->product_line_id);
-    s->values[2] = request_printf(r, "%u", m->moq);
-    s->values[3] = m->buffer_unit;
-    s->values[4] = request_printf(r, "%u", m->buffer_amount);
-    s->values[5] = m->financing;
-    s->values[6] = request_printf(r, "%u", m->payment_terms_days);
-    request_audit_params(r, s, 7);
-    request_submit(r, charter_edit_done);
+    if (request_check_id(r, "charterId", in->charter_id))
+        exec_run(r, &d_commitment_set);
 }
 
 void rpc_declare_competing_line(struct request *r)
@@ -705,133 +513,90 @@ void rpc_declare_competing_line(struct request *r)
         request_fail_field(r, "competingLine.line", "1 to 200 bytes");
         return;
     }
-    struct db_step *s = charter_edit(r, in->charter_id, NULL, 0, NULL);
-    if (!s)
-        return;
-    s->stmt = &q_competing_add;
-    s->values[0] = request_printf(r, "%" PRIu64, in->charter_id);
-    s->values[1] = k->competitor;
-    s->values[2] = k->line;
-    request_audit_params(r, s, 3);
-    request_submit(r, charter_edit_done);
+    if (request_check_id(r, "charterId", in->charter_id))
+        exec_run(r, &d_competing_add);
 }
 
 /* ---------- the territory check and activation ---------- */
 
-static void conflict_fill(struct arena *a, const void *res, int i, void *item)
-{
-    (void)a;
-    Liaison__V1__CharterConflict *c = item;
-    liaison__v1__charter_conflict__init(c);
-    c->grant_id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
-    c->region = PQgetvalue(res, i, 1);
-    c->other_distributor_id = strtoull(PQgetvalue(res, i, 2), NULL, 10);
-    c->other_distributor = PQgetvalue(res, i, 3);
-    c->other_version = (uint32_t)strtoul(PQgetvalue(res, i, 4), NULL, 10);
-    c->other_region = PQgetvalue(res, i, 5);
-    c->other_exclusive = PQgetvalue(res, i, 6)[0] == 't';
-    c->other_all_lines = PQgetvalue(res, i, 7)[0] == 't';
-    c->other_lines = PQgetvalue(res, i, 8);
-    c->other_starts_on = PQgetvalue(res, i, 9);
-    c->other_ends_on = PQgetvalue(res, i, 10);
-}
-
-static void check_done(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    if (PQntuples(txn->results[1]) != 1) {
-        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such charter");
-        return;
-    }
-    Liaison__V1__CheckCharterResponse out = LIAISON__V1__CHECK_CHARTER_RESPONSE__INIT;
-    out.conflicts = (Liaison__V1__CharterConflict **)charter_items(
-        r, txn->results[2], sizeof(Liaison__V1__CharterConflict), conflict_fill, &out.n_conflicts);
-    if (!out.conflicts) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    request_reply(r, &out.base);
-}
-
 void rpc_check_charter(struct request *r)
 {
-    const Liaison__V1__IdRequest *in = (const Liaison__V1__IdRequest *)r->input;
-    if (!request_check_id(r, "id", in->id))
-        return;
-    char *cid = request_printf(r, "%" PRIu64, in->id);
-    int n = credential_txn_begin(r);
-    struct db_step *s = r->txn.steps;
-    s[n].stmt = &q_row;
-    s[n].values[0] = cid;
-    s[n].values[1] = "0";
-    s[n].values[2] = "0";
-    s[n + 1].stmt = &q_conflicts;
-    s[n + 1].values[0] = cid;
-    r->txn.nsteps = n + 2;
-    request_submit(r, check_done);
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_check);
 }
 
+/* Where an activation's statements are in its transaction. */
+struct activation {
+    int conflicts, activate, charter;
+};
+
 /* Refuses activation with one violation per conflict, every one listed. */
-static void activation_refused(struct request *r, const PGresult *res)
+static void activation_refused(struct request *r, const Liaison__V1__CheckCharterResponse *found)
 {
-    int rows = PQntuples(res);
-    Liaison__V1__FieldViolation *v = arena_alloc(&r->arena, sizeof *v * (size_t)rows);
-    Liaison__V1__FieldViolation **vp = arena_alloc(&r->arena, sizeof *vp * (size_t)rows);
+    size_t n = found->n_conflicts;
+    Liaison__V1__FieldViolation *v = arena_alloc(&r->arena, sizeof *v * n);
+    Liaison__V1__FieldViolation **vp = arena_alloc(&r->arena, sizeof *vp * n);
     if (!v || !vp) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    for (int i = 0; i < rows; i++) {
+    for (size_t i = 0; i < n; i++) {
+        const Liaison__V1__CharterConflict *k = found->conflicts[i];
         liaison__v1__field_violation__init(&v[i]);
-        v[i].field = request_printf(r, "grants[id=%s]", PQgetvalue(res, i, 0));
+        v[i].field = request_printf(r, "grants[id=%" PRIu64 "]", k->grant_id);
         v[i].description = request_printf(
-            r, "%s overlaps %s's %s grant for %s (%s, version %s) from %s to %s",
-            PQgetvalue(res, i, 1), PQgetvalue(res, i, 3),
-            PQgetvalue(res, i, 6)[0] == 't' ? "exclusive" : "non-exclusive", PQgetvalue(res, i, 5),
-            PQgetvalue(res, i, 7)[0] == 't' ? "all lines" : PQgetvalue(res, i, 8),
-            PQgetvalue(res, i, 4), PQgetvalue(res, i, 9),
-            PQgetvalue(res, i, 10)[0] ? PQgetvalue(res, i, 10) : "open-ended");
+            r, "%s overlaps %s's %s grant for %s (%s, version %u) from %s to %s", k->region,
+            k->other_distributor, k->other_exclusive ? "exclusive" : "non-exclusive",
+            k->other_region, k->other_all_lines ? "all lines" : k->other_lines, k->other_version,
+            k->other_starts_on, k->other_ends_on[0] ? k->other_ends_on : "open-ended");
         vp[i] = &v[i];
     }
     char *msg = request_printf(r,
-                               "the charter conflicts with %d territory grant%s of other "
+                               "the charter conflicts with %zu territory grant%s of other "
                                "distributors",
-                               rows, rows == 1 ? "" : "s");
+                               n, n == 1 ? "" : "s");
     request_fail_violations(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
-                            msg ? msg : "territory conflict", vp, (size_t)rows);
+                            msg ? msg : "territory conflict", vp, n);
 }
 
 static void activate_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
+    const struct activation *at = r->state;
     if (code) {
         request_fail_db(r, code, detail);
         return;
     }
-    const PGresult *conflicts = txn->results[2];
-    const PGresult *row = txn->results[5];
+    const PGresult *row = txn->results[at->charter];
     if (PQntuples(row) != 1) {
         request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such charter");
         return;
     }
-    if (PQntuples(txn->results[4]) == 1) {
-        charter_reply(r, txn, 5);
+    Liaison__V1__Charter charter = LIAISON__V1__CHARTER__INIT;
+    Liaison__V1__CheckCharterResponse found = LIAISON__V1__CHECK_CHARTER_RESPONSE__INIT;
+    char err[256];
+    if (exec_fill(&r->arena, row, 0, &charter.base, err, sizeof err) < 0 ||
+        exec_fill(&r->arena, txn->results[at->conflicts], 0, &found.base, err, sizeof err) < 0) {
+        if (r->arena.failed) {
+            request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
+        log_event(LOG_ERROR, "an activation's rows do not fit", "reason=\"%s\"", err);
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "internal error");
         return;
     }
-    if (strcmp(PQgetvalue(row, 0, 3), "draft") != 0) {
+    if (PQntuples(txn->results[at->activate]) == 1) {
+        Liaison__V1__CharterResponse out = LIAISON__V1__CHARTER_RESPONSE__INIT;
+        out.charter = &charter;
+        request_reply(r, &out.base);
+    } else if (strcmp(charter.status, "draft") != 0) {
         request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION, "only a draft can be activated");
-        return;
+    } else if (found.n_conflicts > 0) {
+        activation_refused(r, &found);
+    } else {
+        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
+                     "a charter needs at least one territory grant");
     }
-    if (PQntuples(conflicts) > 0) {
-        activation_refused(r, conflicts);
-        return;
-    }
-    request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
-                 "a charter needs at least one territory grant");
 }
 
 void rpc_activate_charter(struct request *r)
@@ -839,34 +604,38 @@ void rpc_activate_charter(struct request *r)
     const Liaison__V1__IdRequest *in = (const Liaison__V1__IdRequest *)r->input;
     if (!request_check_id(r, "id", in->id))
         return;
+    struct activation *at = arena_alloc(&r->arena, sizeof *at);
     char *cid = request_printf(r, "%" PRIu64, in->id);
+    if (!at || !cid) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    r->state = at;
     int n = credential_txn_begin(r);
     struct db_step *s = r->txn.steps;
-    s[n].stmt = &q_activation_lock;
-    s[n + 1].stmt = &q_conflicts;
-    s[n + 1].values[0] = cid;
-    s[n + 2].stmt = &q_supersede;
-    s[n + 2].values[0] = cid;
-    s[n + 3].stmt = &q_activate;
-    s[n + 3].values[0] = cid;
-    request_audit_params(r, &s[n + 3], 1);
-    charter_read_steps(r, n + 4, cid, "0", "0");
+    s[n++].stmt = &q_activation_lock;
+    s[n].stmt = &q_activation_row;
+    s[n++].values[0] = cid;
+    at->conflicts = n;
+    s[n].stmt = &q_conflicts;
+    s[n++].values[0] = cid;
+    s[n].stmt = &q_supersede;
+    s[n++].values[0] = cid;
+    at->activate = n;
+    s[n].stmt = &q_activate;
+    s[n++].values[0] = cid;
+    at->charter = n;
+    s[n].stmt = &q_charter;
+    s[n].values[0] = cid;
+    s[n].values[1] = "0";
+    s[n++].values[2] = "0";
+    r->txn.nsteps = n;
     /* It may wait for another activation's lock: nobody else's statements queue behind it. */
     r->txn.flags = DB_TXN_ALONE;
     request_submit(r, activate_done);
 }
 
 /* ---------- reading and history ---------- */
-
-static void get_done(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    charter_reply(r, txn, 1);
-}
 
 void rpc_get_charter(struct request *r)
 {
@@ -877,70 +646,13 @@ void rpc_get_charter(struct request *r)
         request_fail_field(r, "version", "out of range");
         return;
     }
-    int n = credential_txn_begin(r);
-    charter_read_steps(r, n, "0", request_printf(r, "%" PRIu64, in->distributor_id),
-                       request_printf(r, "%u", in->version));
-    request_submit(r, get_done);
-}
-
-static void version_fill(struct arena *a, const void *res, int i, void *item)
-{
-    (void)a;
-    Liaison__V1__CharterVersion *v = item;
-    liaison__v1__charter_version__init(v);
-    v->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
-    v->version = (uint32_t)strtoul(PQgetvalue(res, i, 1), NULL, 10);
-    v->status = PQgetvalue(res, i, 2);
-    v->created_by = PQgetvalue(res, i, 3);
-    v->created_at = PQgetvalue(res, i, 4);
-    v->activated_by = PQgetvalue(res, i, 5);
-    v->activated_at = PQgetvalue(res, i, 6);
-}
-
-static void versions_done(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    const Liaison__V1__ListCharterVersionsRequest *in =
-        (const Liaison__V1__ListCharterVersionsRequest *)r->input;
-    Liaison__V1__ListCharterVersionsResponse out =
-        LIAISON__V1__LIST_CHARTER_VERSIONS_RESPONSE__INIT;
-    Liaison__V1__PageResponse page;
-    if (page_rows(&r->arena, txn->results[txn->nsteps - 1], in->page,
-                  sizeof(Liaison__V1__CharterVersion), version_fill, VERSIONS_CURSOR,
-                  request_printf(r, "%" PRIu64, in->distributor_id), 0, (void ***)&out.versions,
-                  &out.n_versions, &page) < 0) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    out.page = &page;
-    request_reply(r, &out.base);
+    exec_run(r, &d_get);
 }
 
 void rpc_list_charter_versions(struct request *r)
 {
     const Liaison__V1__ListCharterVersionsRequest *in =
         (const Liaison__V1__ListCharterVersionsRequest *)r->input;
-    char after[24];
-    if (!request_check_id(r, "distributorId", in->distributor_id))
-        return;
-    char *dist = request_printf(r, "%" PRIu64, in->distributor_id);
-    if (page_after_id(in->page, VERSIONS_CURSOR, dist, after, sizeof after) < 0) {
-        request_fail_field(r, "page.cursor",
-                           "not a cursor from ListCharterVersions for this distributor");
-        return;
-    }
-    int n = credential_txn_begin(r);
-    struct db_step *s = &r->txn.steps[n];
-    s[0].stmt = &q_versions_parent;
-    s[0].values[0] = dist;
-    s[1].stmt = &q_versions;
-    s[1].values[0] = dist;
-    s[1].values[1] = arena_strdup(&r->arena, after);
-    s[1].values[2] = page_limit_param(&r->arena, in->page);
-    r->txn.nsteps = n + 2;
-    request_submit(r, versions_done);
+    if (request_check_id(r, "distributorId", in->distributor_id))
+        exec_run(r, &d_versions);
 }

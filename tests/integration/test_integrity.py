@@ -138,6 +138,43 @@ def test_refused_charter_edits_change_nothing():
     check(len(out["charter"]["grants"]) == 1, "a grant naming a live line of the tenant is saved")
 
 
+def refused_charter():
+    """An active charter is never edited: the edit is refused inside its
+    transaction, before it writes (the edits' statements no longer carry a
+    draft condition of their own), so nothing is saved and nothing audited."""
+    d = must("CreateDistributor", {"fields": dict(VN, name="Da Nang")}, admin)["distributor"]["id"]
+    cid = must("CreateCharterDraft", {"distributorId": d}, admin)["charter"]["id"]
+    grant = must("AddCharterGrant", {"charterId": cid, "grant": {
+        "region": "VN-DN", "allLines": True, "startsOn": "2026-01-01"}},
+        admin)["charter"]["grants"][0]["id"]
+    must("ActivateCharter", {"id": cid}, admin)
+
+    def rows(table, where):
+        return int(sql("SELECT count(*) FROM %s WHERE tenant_id = %s AND %s"
+                       % (table, tenant_id, where)))
+
+    def audited(action):
+        return rows("audit_log", "action = '%s' AND entity_id LIKE '%s/%%'" % (action, cid))
+
+    code, out = call("AddCarveOut", {"charterId": cid, "carveOut": {
+        "accountName": "Refused Trading", "region": "VN-DN"}}, admin)
+    check(code == "FAILED_PRECONDITION" and "amend" in out.get("message", ""),
+          "a carve-out on an active charter: FAILED_PRECONDITION (%s %s)" % (code, out))
+    check(rows("charter_carve_outs", "charter_id = %s" % cid) == 0
+          and audited("charter.carve_out.add") == 0,
+          "a carve-out on an active charter: no row, no audit entry")
+    code, out = call("RemoveCharterGrant", {"charterId": cid, "itemId": grant}, admin)
+    check(code == "FAILED_PRECONDITION" and "amend" in out.get("message", ""),
+          "removing an active charter's grant: FAILED_PRECONDITION (%s %s)" % (code, out))
+    check(rows("charter_grants", "charter_id = %s AND id = %s" % (cid, grant)) == 1
+          and audited("charter.grant.remove") == 0,
+          "removing an active charter's grant: the grant stays, no audit entry")
+    code, out = call("RemoveCharterGrant", {"charterId": cid, "itemId": grant}, other_admin)
+    check(code == "NOT_FOUND" and
+          rows("charter_grants", "charter_id = %s AND id = %s" % (cid, grant)) == 1,
+          "another tenant removing the grant: NOT_FOUND, the grant stays (%s)" % code)
+
+
 def test_refused_delete_writes_no_audit():
     ghost = "no-such-tenant-" + RUN
     code, _ = call("DeleteTenant", {"slug": ghost, "confirm": ghost}, OPERATOR)
@@ -415,7 +452,8 @@ def test_wrong_password_always_counted():
     login(slug, email)  # clears the account's failures
 
 
-for test in (test_refused_charter_edits_change_nothing, test_refused_delete_writes_no_audit,
+for test in (test_refused_charter_edits_change_nothing, refused_charter,
+             test_refused_delete_writes_no_audit,
              test_revoked_credential_is_checked_first,
              test_lists_by_unreachable_parent_are_not_found,
              test_cursors_are_bound_to_list_and_filters, test_one_time_precision,

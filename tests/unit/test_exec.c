@@ -2,7 +2,8 @@
  * test_exec.c - the executor's conversions against a real PostgreSQL
  * (LIAISON_TEST_DATABASE_URL, from tests/run): result columns into
  * protobuf fields by name, with NULLs, empty arrays, non-ASCII text, enums
- * and the 64-bit edges; and request fields into statement parameters.
+ * and the 64-bit edges; nested messages from JSON columns; and request
+ * fields into statement parameters.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,100 @@ static void test_enums_and_arrays(void)
     arena_reset(&a);
 }
 
+/* Nested messages from JSON columns: objects, arrays of them, and what fills them. */
+static void test_json(void)
+{
+    struct arena a;
+    arena_init(&a, 1 << 16);
+    char err[256];
+    /* A nested object (a message field), with a repeated scalar and a JSON null inside. */
+    PGresult *res = query(
+        "SELECT 7 AS charter_id, json_build_object('id', 9223372036854775807, 'region', 'VN-SG',"
+        " 'all_lines', false, 'product_line_ids', json_build_array(9007199254740993,"
+        " '9223372036854775807', 1), 'exclusive', true, 'starts_on', '2026-01-01',"
+        " 'ends_on', NULL) AS grant");
+    Liaison__V1__AddCharterGrantRequest g = LIAISON__V1__ADD_CHARTER_GRANT_REQUEST__INIT;
+    CHECK(exec_fill(&a, res, 0, &g.base, err, sizeof err) == 0);
+    CHECK(g.charter_id == 7 && g.grant);
+    CHECK(g.grant->id == 9223372036854775807ull);
+    CHECK(strcmp(g.grant->region, "VN-SG") == 0 && !g.grant->all_lines && g.grant->exclusive);
+    CHECK(g.grant->n_product_line_ids == 3);
+    CHECK(g.grant->product_line_ids[0] == 9007199254740993ull); /* 2^53 + 1, not rounded */
+    CHECK(g.grant->product_line_ids[1] == 9223372036854775807ull);
+    CHECK(strcmp(g.grant->starts_on, "2026-01-01") == 0);
+    CHECK(strcmp(g.grant->ends_on, "") == 0); /* JSON null leaves the default */
+    PQclear(res);
+
+    /* An array of objects (a repeated message field), an empty array, NULL, non-ASCII text. */
+    res = query("SELECT json_build_array(json_build_object('id', '18446744073709551615',"
+                " 'account_name', 'Công ty Vận tải \"Sao Mai\"', 'region', 'VN-HP'),"
+                " json_build_object('id', 2, 'account_name', '山田商事', 'note', E'a\\nb'))"
+                " AS carve_outs, '[]'::json AS grants, NULL::json AS commitments,"
+                " 'null'::json AS competing_lines, 'draft' AS status");
+    Liaison__V1__Charter c = LIAISON__V1__CHARTER__INIT;
+    CHECK(exec_fill(&a, res, 0, &c.base, err, sizeof err) == 0);
+    CHECK(c.n_carve_outs == 2);
+    CHECK(c.carve_outs[0]->id == 18446744073709551615ull); /* uint64 beyond int64, as a string */
+    CHECK(strcmp(c.carve_outs[0]->account_name, "Công ty Vận tải \"Sao Mai\"") == 0);
+    CHECK(strcmp(c.carve_outs[0]->region, "VN-HP") == 0);
+    CHECK(strcmp(c.carve_outs[0]->note, "") == 0); /* a missing key leaves the default */
+    CHECK(c.carve_outs[1]->id == 2 && strcmp(c.carve_outs[1]->account_name, "山田商事") == 0);
+    CHECK(strcmp(c.carve_outs[1]->note, "a\nb") == 0);
+    CHECK(c.n_grants == 0 && c.n_commitments == 0 && c.n_competing_lines == 0);
+    CHECK(strcmp(c.status, "draft") == 0);
+    PQclear(res);
+
+    /* The deepest nesting the schema has: a response holding a charter holding grants. */
+    res = query("SELECT json_build_object('id', 1, 'grants', json_build_array("
+                "json_build_object('id', 2, 'product_line_ids', '[]'::json))) AS charter");
+    Liaison__V1__CharterResponse cr = LIAISON__V1__CHARTER_RESPONSE__INIT;
+    CHECK(exec_fill(&a, res, 0, &cr.base, err, sizeof err) == 0);
+    CHECK(cr.charter && cr.charter->id == 1 && cr.charter->n_grants == 1 &&
+          cr.charter->grants[0]->id == 2 && cr.charter->grants[0]->n_product_line_ids == 0);
+    PQclear(res);
+
+    /* Enums by value name inside an object. */
+    res = query(
+        "SELECT json_build_object('name', 'Đặng Thu Hà', 'role', 'ROLE_AUDITOR') AS identity");
+    Liaison__V1__WhoAmIResponse who = LIAISON__V1__WHO_AM_IRESPONSE__INIT;
+    CHECK(exec_fill(&a, res, 0, &who.base, err, sizeof err) == 0);
+    CHECK(who.identity && who.identity->role == LIAISON__V1__ROLE__ROLE_AUDITOR &&
+          strcmp(who.identity->name, "Đặng Thu Hà") == 0);
+    PQclear(res);
+
+    /* What does not fit is refused, naming where. */
+    static const struct {
+        const char *sql, *says;
+    } bad[] = {
+        {"SELECT json_build_object('id', 1, 'no_such_key', 2) AS grant", "no_such_key"},
+        {"SELECT json_build_array(json_build_object('id', 1),"
+         " json_build_object('id', 2, 'regionn', 'VN')) AS carve_outs",
+         "regionn"},
+        {"SELECT json_build_object('id', -1) AS grant", "-1"},
+        {"SELECT '{\"id\": 18446744073709551615}'::json AS grant", "not JSON"},
+        {"SELECT json_build_object('id', 1.5) AS grant", "1.5"},
+        {"SELECT json_build_object('product_line_ids', json_build_array(1, 'x')) AS grant", "[1]"},
+        {"SELECT json_build_object('region', 5) AS grant", "region"},
+        {"SELECT json_build_object('exclusive', 'true') AS grant", "exclusive"},
+        {"SELECT json_build_array(1) AS grant", "not a JSON object"},
+        {"SELECT json_build_object('id', 1) AS carve_outs", "array"},
+        {"SELECT '{\"id\": 1, \"id\": 2}'::json AS grant", "not JSON"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        res = query(bad[i].sql);
+        Liaison__V1__AddCharterGrantRequest x = LIAISON__V1__ADD_CHARTER_GRANT_REQUEST__INIT;
+        Liaison__V1__Charter y = LIAISON__V1__CHARTER__INIT;
+        ProtobufCMessage *m = strstr(bad[i].sql, "carve_outs") ? &y.base : &x.base;
+        err[0] = '\0';
+        bool refused = exec_fill(&a, res, 0, m, err, sizeof err) < 0;
+        if (!refused || !strstr(err, bad[i].says))
+            fprintf(stderr, "case %zu: %s (%s)\n", i, refused ? "wrong message" : "accepted", err);
+        CHECK(refused && strstr(err, bad[i].says) != NULL);
+        PQclear(res);
+    }
+    arena_reset(&a);
+}
+
 static void test_params(void)
 {
     struct arena a;
@@ -177,6 +272,7 @@ int main(void)
     }
     test_scalars();
     test_enums_and_arrays();
+    test_json();
     test_params();
     PQfinish(pg);
     printf("test_exec: all passed\n");
