@@ -139,9 +139,10 @@ def test_refused_charter_edits_change_nothing():
 
 
 def refused_distributors():
-    """Contacts for a distributor the caller cannot reach, and account
-    managers who are not enabled managers or admins of the tenant, are
-    refused inside the transaction: no row changes, no audit row."""
+    """Contacts for a distributor the caller cannot reach, account managers
+    who are not enabled managers or admins of the tenant, and a status
+    change the life cycle forbids are refused inside the transaction: no
+    row changes, no audit row. A termination's cascade is audited."""
     mgr_id = must("CreateUser", {"email": "mgr@i.example", "role": "ROLE_MANAGER",
                                  "password": PASSWORD}, admin)["user"]["id"]
     mgr = login(slug, "mgr@i.example")
@@ -194,6 +195,21 @@ def refused_distributors():
     check(out["distributor"]["accountManagerId"] == mgr_id
           and audit_count(tenant_id, "distributor.assign") == before + 1,
           "assigning an enabled manager: saved, one distributor.assign audit row")
+
+    d3 = must("CreateDistributor", {"fields": dict(VN, name="Da Nang")},
+              admin)["distributor"]["id"]
+    code, out = call("SetDistributorStatus", {"id": d3, "status": "active"}, admin)
+    status = sql("SELECT status FROM distributors WHERE id = %s" % d3)
+    check(code == "FAILED_PRECONDITION" and status == "prospect"
+          and audit_count(tenant_id, "distributor.status.active") == 0,
+          "prospect -> active: FAILED_PRECONDITION, unchanged, no audit row (%s %s)"
+          % (code, status))
+    # Terminating cascades to the charter, and the cascade is audited too.
+    charter = must("CreateCharterDraft", {"distributorId": d3}, admin)["charter"]["id"]
+    must("SetDistributorStatus", {"id": d3, "status": "terminated"}, admin)
+    n = sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s AND action = 'charter.terminate'"
+            " AND entity = 'charter' AND entity_id = '%s'" % (tenant_id, charter))
+    check(n == "1", "terminating a distributor audits its draft's termination once (%s)" % n)
 
 
 def test_refused_delete_writes_no_audit():
