@@ -196,8 +196,10 @@ def refused_distributors():
           and audit_count(tenant_id, "distributor.assign") == before + 1,
           "assigning an enabled manager: saved, one distributor.assign audit row")
 
-    d3 = must("CreateDistributor", {"fields": dict(VN, name="Da Nang")},
-              admin)["distributor"]["id"]
+    d3 = must("CreateDistributor", {"fields": dict(VN, name="Da Nang")}, admin)["distributor"]
+    check((d3["businessHoursStart"], d3["businessHoursEnd"], d3["workDays"])
+          == ("09:00", "17:00", [1, 2, 3, 4, 5]), "default hours and days (%s)" % d3)
+    d3 = d3["id"]
     code, out = call("SetDistributorStatus", {"id": d3, "status": "active"}, admin)
     status = sql("SELECT status FROM distributors WHERE id = %s" % d3)
     check(code == "FAILED_PRECONDITION" and status == "prospect"
