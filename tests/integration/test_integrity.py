@@ -175,6 +175,82 @@ def refused_charter():
           "another tenant removing the grant: NOT_FOUND, the grant stays (%s)" % code)
 
 
+def refused_distributors():
+    """Contacts for a distributor the caller cannot reach, account managers
+    who are not enabled managers or admins of the tenant, and a status
+    change the life cycle forbids are refused inside the transaction: no
+    row changes, no audit row. A termination's cascade is audited."""
+    mgr_id = must("CreateUser", {"email": "mgr@i.example", "role": "ROLE_MANAGER",
+                                 "password": PASSWORD}, admin)["user"]["id"]
+    mgr = login(slug, "mgr@i.example")
+    for parent, who, label in ((foreign_d, admin, "another tenant's distributor"),
+                               (d2, mgr, "a distributor the manager does not reach")):
+        name = "Refused %s %s" % (parent, RUN)
+        before = audit_count(tenant_id, "contact.create")
+        code, out = call("CreateContact", {"distributorId": parent, "fields": {"name": name}}, who)
+        check(code == "NOT_FOUND" and "no such distributor" in out.get("message", ""),
+              "a contact for %s: NOT_FOUND (%s %s)" % (label, code, out))
+        rows = sql("SELECT count(*) FROM contacts WHERE name = '%s'" % name)
+        check(rows == "0", "a contact for %s: no contact row (%s)" % (label, rows))
+        check(audit_count(tenant_id, "contact.create") == before,
+              "a contact for %s: no contact.create audit row" % label)
+
+    leaver = must("CreateUser", {"email": "leaver@i.example", "role": "ROLE_MANAGER",
+                                 "password": PASSWORD}, admin)["user"]["id"]
+    # Disabled behind the server's back: DisableUser's audit row would count
+    # in test_revoked_credential_is_checked_first.
+    sql("UPDATE users SET disabled_at = now() WHERE id = %s" % leaver)
+    auditor = must("CreateUser", {"email": "aud@i.example", "role": "ROLE_AUDITOR",
+                                  "password": PASSWORD}, admin)["user"]["id"]
+    foreign_user = sql("SELECT id FROM users WHERE email = 'admin@integrity-other-%s.example'"
+                       % RUN)
+    for user, label in ((leaver, "a disabled manager"), (auditor, "an auditor"),
+                        (foreign_user, "another tenant's admin")):
+        before = audit_count(tenant_id, "distributor.assign")
+        code, out = call("AssignAccountManager", {"id": d2, "userId": user}, admin)
+        check(code == "INVALID_ARGUMENT" and violation(out, "userId"),
+              "assigning %s: INVALID_ARGUMENT on userId (%s %s)" % (label, code, out))
+        manager = sql("SELECT coalesce(account_manager_id, 0) FROM distributors WHERE id = %s"
+                      % d2)
+        check(manager == "0", "assigning %s: the distributor keeps no manager (%s)"
+              % (label, manager))
+        check(audit_count(tenant_id, "distributor.assign") == before,
+              "assigning %s: no distributor.assign audit row" % label)
+
+        name = "Refused manager %s %s" % (user, RUN)
+        before = audit_count(tenant_id, "distributor.create")
+        code, out = call("CreateDistributor", {"fields": dict(VN, name=name),
+                                               "accountManagerId": user}, admin)
+        check(code == "INVALID_ARGUMENT" and violation(out, "accountManagerId"),
+              "a distributor managed by %s: INVALID_ARGUMENT on accountManagerId (%s)"
+              % (label, code))
+        rows = sql("SELECT count(*) FROM distributors WHERE name = '%s'" % name)
+        check(rows == "0" and audit_count(tenant_id, "distributor.create") == before,
+              "a distributor managed by %s: no row, no distributor.create audit row" % label)
+    before = audit_count(tenant_id, "distributor.assign")
+    out = must("AssignAccountManager", {"id": d2, "userId": mgr_id}, admin)
+    check(out["distributor"]["accountManagerId"] == mgr_id
+          and audit_count(tenant_id, "distributor.assign") == before + 1,
+          "assigning an enabled manager: saved, one distributor.assign audit row")
+
+    d3 = must("CreateDistributor", {"fields": dict(VN, name="Da Nang")}, admin)["distributor"]
+    check((d3["businessHoursStart"], d3["businessHoursEnd"], d3["workDays"])
+          == ("09:00", "17:00", [1, 2, 3, 4, 5]), "default hours and days (%s)" % d3)
+    d3 = d3["id"]
+    code, out = call("SetDistributorStatus", {"id": d3, "status": "active"}, admin)
+    status = sql("SELECT status FROM distributors WHERE id = %s" % d3)
+    check(code == "FAILED_PRECONDITION" and status == "prospect"
+          and audit_count(tenant_id, "distributor.status.active") == 0,
+          "prospect -> active: FAILED_PRECONDITION, unchanged, no audit row (%s %s)"
+          % (code, status))
+    # Terminating cascades to the charter, and the cascade is audited too.
+    charter = must("CreateCharterDraft", {"distributorId": d3}, admin)["charter"]["id"]
+    must("SetDistributorStatus", {"id": d3, "status": "terminated"}, admin)
+    n = sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s AND action = 'charter.terminate'"
+            " AND entity = 'charter' AND entity_id = '%s'" % (tenant_id, charter))
+    check(n == "1", "terminating a distributor audits its draft's termination once (%s)" % n)
+
+
 def test_refused_delete_writes_no_audit():
     ghost = "no-such-tenant-" + RUN
     code, _ = call("DeleteTenant", {"slug": ghost, "confirm": ghost}, OPERATOR)
@@ -452,7 +528,7 @@ def test_wrong_password_always_counted():
     login(slug, email)  # clears the account's failures
 
 
-for test in (test_refused_charter_edits_change_nothing, refused_charter,
+for test in (test_refused_charter_edits_change_nothing, refused_charter, refused_distributors,
              test_refused_delete_writes_no_audit,
              test_revoked_credential_is_checked_first,
              test_lists_by_unreachable_parent_are_not_found,
