@@ -415,11 +415,46 @@ def test_wrong_password_always_counted():
     login(slug, email)  # clears the account's failures
 
 
+def refused_users():
+    """User changes the database refuses write neither the row nor an audit
+    row: a distributor user bound to another tenant's distributor, and a
+    password reset or a disable of another tenant's user."""
+    email = "foreign-distributor@i.example"
+    before = audit_count(tenant_id, "user.create")
+    code, out = call("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER",
+                                    "password": PASSWORD, "distributorId": foreign_d}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "distributorId"),
+          "a distributor user bound to another tenant's distributor: INVALID_ARGUMENT on "
+          "distributorId (%s)" % code)
+    n = sql("SELECT count(*) FROM users WHERE lower(email) = '%s'" % email)
+    check(n == "0" and audit_count(tenant_id, "user.create") == before,
+          "the refused distributor user: no users row (%s), no user.create audit row" % n)
+
+    other_slug = "integrity-other-" + RUN
+    other_tid = sql("SELECT id FROM tenants WHERE slug = '%s'" % other_slug)
+    victim = sql("SELECT id FROM users WHERE tenant_id = %s AND email = 'admin@%s.example'"
+                 % (other_tid, other_slug))
+    state = "SELECT password_hash, disabled_at IS NULL FROM users WHERE id = %s" % victim
+    was = sql(state)
+    for method, payload, action in (
+            ("ResetPassword", {"userId": victim, "newPassword": PASSWORD + "!"}, "user.password"),
+            ("DisableUser", {"userId": victim}, "user.disable")):
+        ours, theirs = audit_count(tenant_id, action), audit_count(other_tid, action)
+        code, _ = call(method, payload, admin)
+        check(code == "NOT_FOUND", "%s of another tenant's user: NOT_FOUND (%s)" % (method, code))
+        check(audit_count(tenant_id, action) == ours and audit_count(other_tid, action) == theirs,
+              "%s of another tenant's user: no %s audit row in either tenant" % (method, action))
+    check(sql(state) == was, "another tenant's user keeps its password and stays enabled")
+    code, _ = call("WhoAmI", {}, other_admin)
+    check(code == "OK", "another tenant's user keeps its session (%s)" % code)
+
+
 for test in (test_refused_charter_edits_change_nothing, test_refused_delete_writes_no_audit,
              test_revoked_credential_is_checked_first,
              test_lists_by_unreachable_parent_are_not_found,
              test_cursors_are_bound_to_list_and_filters, test_one_time_precision,
-             test_exhausted_budget_never_runs_half_built, test_wrong_password_always_counted):
+             test_exhausted_budget_never_runs_half_built, test_wrong_password_always_counted,
+             refused_users):
     try:
         test()
     except Exception as e:  # noqa: BLE001 - a crash is a failure of that test
