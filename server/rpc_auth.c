@@ -80,9 +80,8 @@ static struct db_stmt q_session_create = {
     "WITH m AS (INSERT INTO sessions (tenant_id, user_id, kind, role, token_hash, expires_at)"
     "  VALUES (liaison_tenant(), $1::bigint, 'session', $2, $3::bytea,"
     "          now() + $4::int * interval '1 second') RETURNING id, user_id, expires_at)"
-    " SELECT id, " DB_RFC3339(
-        "expires_at") " AS expires_at FROM m"
-                      " WHERE liaison_audit('session.login', 'user', m.user_id::text)",
+    " SELECT id, liaison_rfc3339(expires_at) AS expires_at FROM m"
+    " WHERE liaison_audit('session.login', 'user', m.user_id::text)",
     4, 0};
 static struct db_stmt q_operator_by_name = {
     "SELECT id, name FROM operators WHERE name = $1 AND revoked_at IS NULL", 1, 0};

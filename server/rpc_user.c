@@ -142,9 +142,11 @@ static char *password_hash_kept(struct request *r, bool ok, const char *encoded)
 static void create_user_hashed(void *arg, bool ok, const char *encoded)
 {
     struct request *r = arg;
-    if ((((Liaison__V1__CreateUserRequest *)r->input)->password =
-             password_hash_kept(r, ok, encoded)))
-        exec_run(r, &d_user_create);
+    char *hash = password_hash_kept(r, ok, encoded);
+    if (!hash)
+        return;
+    ((Liaison__V1__CreateUserRequest *)r->input)->password = hash;
+    exec_run(r, &d_user_create);
 }
 
 void rpc_create_user(struct request *r)
@@ -348,9 +350,11 @@ void rpc_change_password(struct request *r)
 static void reset_password_hashed(void *arg, bool ok, const char *encoded)
 {
     struct request *r = arg;
-    if ((((Liaison__V1__ResetPasswordRequest *)r->input)->new_password =
-             password_hash_kept(r, ok, encoded)))
-        exec_run(r, &d_password_reset);
+    char *hash = password_hash_kept(r, ok, encoded);
+    if (!hash)
+        return;
+    ((Liaison__V1__ResetPasswordRequest *)r->input)->new_password = hash;
+    exec_run(r, &d_password_reset);
 }
 
 void rpc_reset_password(struct request *r)

@@ -416,9 +416,10 @@ def test_wrong_password_always_counted():
 
 
 def refused_users():
-    """User changes the database refuses write neither the row nor an audit
-    row: a distributor user bound to another tenant's distributor, and a
-    password reset or a disable of another tenant's user."""
+    """User and tenant changes the database refuses write neither the row
+    nor an audit row: a distributor user bound to another tenant's
+    distributor, a password reset or a disable of another tenant's user, a
+    suspension of no tenant; the suspension of one is audited once."""
     email = "foreign-distributor@i.example"
     before = audit_count(tenant_id, "user.create")
     code, out = call("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER",
@@ -445,6 +446,20 @@ def refused_users():
         check(audit_count(tenant_id, action) == ours and audit_count(other_tid, action) == theirs,
               "%s of another tenant's user: no %s audit row in either tenant" % (method, action))
     check(sql(state) == was, "another tenant's user keeps its password and stays enabled")
+
+    ghost = "no-such-tenant-" + RUN
+    code, _ = call("SuspendTenant", {"slug": ghost}, OPERATOR)
+    n = sql("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s'" % ghost)
+    check(code == "NOT_FOUND" and n == "0",
+          "suspending a tenant that does not exist: NOT_FOUND (%s), no platform audit row (%s)"
+          % (code, n))
+    for method in ("SuspendTenant", "ResumeTenant"):
+        must(method, {"slug": other_slug}, OPERATOR)
+    for action in ("tenant.suspend", "tenant.resume"):
+        n = sql("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s' AND action = '%s'"
+                % (other_slug, action))
+        check(n == "1" and audit_count(other_tid, action) == 1,
+              "%s: one row in the platform audit (%s) and one in the tenant's log" % (action, n))
     code, _ = call("WhoAmI", {}, other_admin)
     check(code == "OK", "another tenant's user keeps its session (%s)" % code)
 
