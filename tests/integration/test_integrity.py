@@ -251,6 +251,11 @@ def test_cursors_are_bound_to_list_and_filters():
     cursor = page["page"]["nextCursor"]
     code, _ = call("ListDistributors", {"country": "TH", "page": {"cursor": cursor}}, admin)
     check(code == "INVALID_ARGUMENT", "a distributor cursor with another country: refused")
+    first = must("ListTenants", {"page": {"pageSize": 1}}, OPERATOR)
+    code, out = call("ListTenants", {"page": {"pageSize": 1,
+                                              "cursor": first["page"]["nextCursor"]}}, OPERATOR)
+    check(code == "OK" and out["tenants"][0]["slug"] != first["tenants"][0]["slug"],
+          "tenants, paged by an id they do not show: a cursor goes on past its page (%s)" % code)
 
 
 def test_one_time_precision():
