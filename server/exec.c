@@ -396,6 +396,8 @@ int exec_fill(struct arena *a, const PGresult *res, int row, ProtobufCMessage *m
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     for (int c = 0; c < PQnfields(res); c++) {
         const char *name = PQfname(res, c);
+        if (name[0] == '_')
+            continue; /* the executor's own, not a field (exec.h) */
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field_by_name(d, name);
         if (!f) {
@@ -487,8 +489,10 @@ static int exec_page(struct request *r, const struct exec_state *st, const PGres
     liaison__v1__page_response__init(page);
     if (rows > want) {
         int key = PQfnumber(res, "id");
+        if (key < 0)
+            key = PQfnumber(res, "_id");
         if (key < 0) {
-            snprintf(err, errlen, "a page's rows need an id column");
+            snprintf(err, errlen, "a page's rows need an id or _id column");
             return -1;
         }
         page->next_cursor =

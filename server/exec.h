@@ -15,7 +15,9 @@
  * Conversions, both ways: integers, bools, strings, enums by value name,
  * repeated integers and strings (parameters as PostgreSQL array literals,
  * columns as array_to_json(...) text). A NULL column leaves the field at its
- * default. Timestamps are strings the SQL formats (DB_RFC3339).
+ * default. Timestamps are strings the SQL formats (DB_RFC3339). A column
+ * whose name starts with '_' is no field: a page's key is its `id`, or
+ * `_id` for items that have no id on the wire.
  *
  * Columns only: a message field is filled from a JSON object
  * (json_build_object), a repeated message field from a JSON array of them

@@ -27,6 +27,14 @@
 #define LOGIN_DELAY_MAX_MS 2000
 
 static struct db_stmt q_set_tenant = {"SELECT set_config('liaison.tenant_id', $1, true)", 1, 0};
+/*
+ * A change's transaction has no credential check: this binds tenant $1 and
+ * records, for liaison_audit() (migration 0009), actor $2, request id $3
+ * and source $4. No deadline: past the password check a log-in runs to its
+ * end.
+ */
+static struct db_stmt q_set_tenant_request = {
+    "SELECT set_config('liaison.tenant_id', $1, true), liaison_request(0, $2, $3, $4)", 4, 0};
 static struct db_stmt q_tenant_lookup = {"SELECT id, status FROM liaison_tenant_lookup($1)", 1, 0};
 /* $1 account key (NULL: none), $2 address key (NULL: none) */
 static struct db_stmt q_throttle_check = {
@@ -58,25 +66,23 @@ static struct db_stmt q_throttle_fail = {THROTTLE_FAIL, 4, 0};
 /*
  * The same for an account, and the lock in its tenant's audit log; a lock
  * is refused before the next hash, so each locking failure starts a lock.
- * $5 actor, $6 entity, $7 entity id, $8 request id, $9 source
+ * $5 entity, $6 entity id
  */
 static struct db_stmt q_throttle_fail_account = {
-    "WITH f AS (" THROTTLE_FAIL "),"
-    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
-    "  SELECT liaison_tenant(), $5, 'user.login_locked', $6, $7, $8, $9 FROM f WHERE f.locked_now)"
-    " SELECT failures, locked_now FROM f",
-    9, 0};
+    "WITH f AS (" THROTTLE_FAIL ")"
+    " SELECT failures, locked_now FROM f"
+    " WHERE CASE WHEN locked_now THEN liaison_audit('user.login_locked', $5, $6) ELSE true END",
+    6, 0};
 static struct db_stmt q_throttle_clear = {"DELETE FROM login_throttle WHERE key_hash = $1::bytea",
                                           1, 0};
-/* $1 user, $2 role, $3 token hash, $4 ttl seconds, $5 actor, $6 request id, $7 source */
+/* $1 user, $2 role, $3 token hash, $4 ttl seconds */
 static struct db_stmt q_session_create = {
-    "WITH s AS (INSERT INTO sessions (tenant_id, user_id, kind, role, token_hash, expires_at)"
+    "WITH m AS (INSERT INTO sessions (tenant_id, user_id, kind, role, token_hash, expires_at)"
     "  VALUES (liaison_tenant(), $1::bigint, 'session', $2, $3::bytea,"
-    "          now() + $4::int * interval '1 second') RETURNING id, user_id, expires_at),"
-    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
-    "  SELECT liaison_tenant(), $5, 'session.login', 'user', user_id::text, $6, $7 FROM s)"
-    " SELECT id, " DB_RFC3339("expires_at") " FROM s",
-    7, 0};
+    "          now() + $4::int * interval '1 second') RETURNING id, user_id, expires_at)"
+    " SELECT id, liaison_rfc3339(expires_at) AS expires_at FROM m"
+    " WHERE liaison_audit('session.login', 'user', m.user_id::text)",
+    4, 0};
 static struct db_stmt q_operator_by_name = {
     "SELECT id, name FROM operators WHERE name = $1 AND revoked_at IS NULL", 1, 0};
 static struct db_stmt q_operator_by_token = {
@@ -89,24 +95,31 @@ static struct db_stmt q_session_by_token = {
     " WHERE s.tenant_id = liaison_tenant() AND s.token_hash = $1::bytea AND s.revoked_at IS NULL"
     " AND (s.expires_at IS NULL OR s.expires_at > now()) AND u.disabled_at IS NULL",
     1, 0};
-/* $1 session, $2 actor, $3 request id, $4 source */
+/* $1 session */
 static struct db_stmt q_session_revoke = {
-    "WITH s AS (UPDATE sessions SET revoked_at = now()"
+    "WITH m AS (UPDATE sessions SET revoked_at = now()"
     "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint AND kind = 'session'"
-    "  AND revoked_at IS NULL RETURNING user_id),"
-    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
-    "  SELECT liaison_tenant(), $2, 'session.logout', 'user', user_id::text, $3, $4 FROM s)"
-    " SELECT count(*) FROM s",
-    4, 0};
+    "  AND revoked_at IS NULL RETURNING user_id)"
+    " SELECT count(*) FROM m WHERE liaison_audit('session.logout', 'user', m.user_id::text)",
+    1, 0};
 static struct db_stmt q_nothing = {"SELECT 1", 0, 0};
 
 int rpc_auth_register(void)
 {
-    struct db_stmt *const stmts[] = {
-        &q_set_tenant,           &q_tenant_lookup,    &q_throttle_check, &q_user_by_email,
-        &q_throttle_fail,        &q_throttle_clear,   &q_session_create, &q_operator_by_token,
-        &q_operator_by_name,     &q_session_by_token, &q_session_revoke, &q_nothing,
-        &q_throttle_fail_account};
+    struct db_stmt *const stmts[] = {&q_set_tenant,
+                                     &q_tenant_lookup,
+                                     &q_throttle_check,
+                                     &q_user_by_email,
+                                     &q_throttle_fail,
+                                     &q_throttle_clear,
+                                     &q_session_create,
+                                     &q_operator_by_token,
+                                     &q_operator_by_name,
+                                     &q_session_by_token,
+                                     &q_session_revoke,
+                                     &q_nothing,
+                                     &q_throttle_fail_account,
+                                     &q_set_tenant_request};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
@@ -192,24 +205,24 @@ static void login_fail_params(const struct config *cfg, struct db_step *s, const
 
 int login_fail_steps(struct request *r, struct db_step *steps, struct login_account *a)
 {
-    steps[0].stmt = &q_set_tenant;
+    steps[0].stmt = &q_set_tenant_request;
     steps[0].values[0] = a->tenant_param;
+    steps[0].values[1] = a->actor;
+    steps[0].values[2] = r->rid;
+    steps[0].values[3] = r->peer;
     struct db_step *s = &steps[1];
     s->stmt = &q_throttle_fail_account;
     login_fail_params(r->w->cfg, s, a->key, a->window, a->lock, a->max,
                       r->w->cfg->login_max_failures);
-    s->values[4] = a->actor;
     if (a->user_id) {
         snprintf(a->entity_id, sizeof a->entity_id, "%" PRId64, a->user_id);
-        s->values[5] = "user";
-        s->values[6] = a->entity_id;
+        s->values[4] = "user";
+        s->values[5] = a->entity_id;
     } else {
         /* For the tenant's admin: someone guesses at an e-mail no user has. */
-        s->values[5] = "email";
-        s->values[6] = a->email;
+        s->values[4] = "email";
+        s->values[5] = a->email;
     }
-    s->values[7] = r->rid;
-    s->values[8] = r->peer;
     return 2;
 }
 
@@ -313,7 +326,7 @@ static void login_session_done(struct db_txn *txn, int code, const char *detail)
         return;
     }
     const PGresult *res = txn->results[2];
-    l->who.session_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    l->who.session_id = strtoll(PQgetvalue(res, 0, PQfnumber(res, "id")), NULL, 10);
     request_bind_identity(r, &l->who);
     log_event(LOG_INFO, "logged in", "req=%s tenant=%s user=%" PRId64 " peer=%s", r->rid,
               l->who.tenant_slug, l->who.user_id, r->peer);
@@ -321,7 +334,7 @@ static void login_session_done(struct db_txn *txn, int code, const char *detail)
     Liaison__V1__Identity ident;
     auth_identity_pb(&r->who, &ident);
     out.token = l->token;
-    out.expires_at = PQgetvalue(res, 0, 1);
+    out.expires_at = PQgetvalue(res, 0, PQfnumber(res, "expires_at"));
     out.identity = &ident;
     out.max_frame_bytes = (uint32_t)r->w->cfg->max_frame_bytes;
     out.max_in_flight = (uint32_t)r->w->cfg->max_in_flight;
@@ -355,8 +368,11 @@ static void login_verified(void *arg, bool ok, const char *encoded)
     t->nsteps = 3;
     snprintf(l->user_param, sizeof l->user_param, "%" PRId64, l->who.user_id);
     snprintf(l->ttl_param, sizeof l->ttl_param, "%d", r->w->cfg->session_ttl_s);
-    t->steps[0].stmt = &q_set_tenant;
+    t->steps[0].stmt = &q_set_tenant_request;
     t->steps[0].values[0] = l->account.tenant_param;
+    t->steps[0].values[1] = l->who.actor;
+    t->steps[0].values[2] = r->rid;
+    t->steps[0].values[3] = r->peer;
     t->steps[1].stmt = &q_throttle_clear;
     t->steps[1].values[0] = l->account.key;
     t->steps[2].stmt = &q_session_create;
@@ -364,9 +380,6 @@ static void login_verified(void *arg, bool ok, const char *encoded)
     t->steps[2].values[1] = auth_role_name(l->who.role);
     t->steps[2].values[2] = l->token_hash;
     t->steps[2].values[3] = l->ttl_param;
-    t->steps[2].values[4] = l->who.actor;
-    t->steps[2].values[5] = r->rid;
-    t->steps[2].values[6] = r->peer;
     request_submit(r, login_session_done);
 }
 
@@ -619,7 +632,6 @@ void rpc_logout(struct request *r)
     struct db_step *s = &r->txn.steps[n];
     s->stmt = &q_session_revoke;
     s->values[0] = request_printf(r, "%" PRId64, r->who.session_id);
-    request_audit_params(r, s, 1);
     r->txn.nsteps = n + 1;
     request_submit(r, logout_done);
 }

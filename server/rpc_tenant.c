@@ -11,50 +11,60 @@
 #include <string.h>
 
 #include "credential.h"
+#include "exec.h"
+#include "log.h"
 #include "page.h"
 #include "worker.h"
 
-#define TENANT_COLS "slug, name, status, " DB_RFC3339("created_at")
-#define TENANTS_CURSOR "ten"
+#define TENANT_COLS                                                                                \
+    "slug, name, 'TENANT_STATUS_' || upper(status) AS status, " DB_RFC3339(                        \
+        "created_at") " AS created_at"
 #define EXPORT_CURSOR "exp"
 
-/* $1 slug, $2 name; binds the transaction to the new tenant. */
-static struct db_stmt q_tenant_insert = {"INSERT INTO tenants (slug, name) VALUES ($1, $2)"
-                                         " RETURNING " TENANT_COLS
-                                         ", set_config('liaison.tenant_id', id::text, true)",
-                                         2, 0};
-/* $1 email, $2 name, $3 hash, $4 actor, $5 request id, $6 source */
+/*
+ * $1 slug, $2 name. Binds the transaction to the new tenant, then records
+ * the creation in the platform audit and in the tenant's own log.
+ */
+static struct db_stmt q_tenant_insert = {
+    "WITH m AS (INSERT INTO tenants (slug, name) VALUES ($1, $2)"
+    "  RETURNING " TENANT_COLS ", set_config('liaison.tenant_id', id::text, true) AS bound)"
+    " SELECT slug, name, status, created_at FROM m"
+    " WHERE liaison_platform_audit('tenant.create', m.slug)"
+    " AND liaison_audit('tenant.create', 'tenant', m.slug)",
+    2, 0};
+/* $1 email, $2 name, $3 hash */
 static struct db_stmt q_first_admin = {
-    "WITH u AS (INSERT INTO users (tenant_id, email, display_name, role, password_hash)"
-    "  VALUES (liaison_tenant(), $1, $2, 'tenant_admin', $3) RETURNING id),"
-    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
-    "  SELECT liaison_tenant(), $4, 'user.create', 'user', id::text, $5, $6 FROM u)"
-    " SELECT id FROM u",
-    6, 0};
-static struct db_stmt q_tenant_list = {
-    "SELECT " TENANT_COLS ", id FROM tenants WHERE id > $1::bigint ORDER BY id LIMIT $2::int", 2,
-    0};
+    "WITH m AS (INSERT INTO users (tenant_id, email, display_name, role, password_hash)"
+    "  VALUES (liaison_tenant(), $1, $2, 'tenant_admin', $3) RETURNING id)"
+    " SELECT id AS admin_user_id FROM m WHERE liaison_audit('user.create', 'user', m.id::text)",
+    3, 0};
+/* Tenants have no id on the wire: _id is the page's key only (exec.h). $1 after, $2 limit */
+static struct db_stmt q_tenant_list = {"SELECT " TENANT_COLS
+                                       ", id AS _id FROM tenants WHERE id > $1::bigint ORDER BY id"
+                                       " LIMIT $2::int",
+                                       2, 0};
 static struct db_stmt q_tenant_get = {"SELECT " TENANT_COLS " FROM tenants WHERE slug = $1", 1, 0};
-/* $1 slug, $2 status */
-static struct db_stmt q_tenant_status = {"UPDATE tenants SET status = $2 WHERE slug = $1"
-                                         " RETURNING " TENANT_COLS
-                                         ", set_config('liaison.tenant_id', id::text, true)",
-                                         2, 0};
-/* $1 actor, $2 action, $3 slug, $4 request id, $5 source */
-static struct db_stmt q_tenant_audit = {
-    "WITH p AS (INSERT INTO platform_audit (actor, action, tenant_slug, request_id, source)"
-    "  SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM tenants WHERE slug = $3))"
-    " INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
-    " SELECT liaison_tenant(), $1, $2, 'tenant', $3, $4, $5 WHERE liaison_tenant() IS NOT NULL",
-    5, 0};
+/*
+ * $1 slug, $2 status, $3 action. Binds the transaction to the tenant, for
+ * the audit row in its own log.
+ */
+static struct db_stmt q_tenant_status = {
+    "WITH m AS (UPDATE tenants SET status = $2 WHERE slug = $1"
+    "  RETURNING " TENANT_COLS ", set_config('liaison.tenant_id', id::text, true) AS bound)"
+    " SELECT slug, name, status, created_at FROM m"
+    " WHERE liaison_platform_audit($3, m.slug) AND liaison_audit($3, 'tenant', m.slug)",
+    3, 0};
 /*
  * liaisond may not delete tenants itself (that would take the tenant's
  * audit log along): liaison_tenant_delete() may, and records the deletion
- * in the platform audit when the tenant existed. $1 slug, $2 actor,
- * $3 request id, $4 source.
+ * in the platform audit, with what this transaction's credential check
+ * recorded, when the tenant existed. $1 slug.
  */
 static struct db_stmt q_tenant_delete = {
-    "SELECT slug, name, status, created_at FROM liaison_tenant_delete($1, $2, $3, $4)", 4, 0};
+    "SELECT slug, name, 'TENANT_STATUS_' || upper(status) AS status, created_at"
+    " FROM liaison_tenant_delete($1, liaison_request_setting('actor'),"
+    " liaison_request_setting('request_id'), liaison_request_setting('source'))",
+    1, 0};
 static struct db_stmt q_tenant_bind = {
     "SELECT set_config('liaison.tenant_id', id::text, true) FROM tenants WHERE slug = $1", 1, 0};
 /*
@@ -85,31 +95,44 @@ static struct db_stmt q_export_resume = {"SELECT liaison_export_resume($1::bigin
 static struct db_stmt q_export_page = {
     "SELECT tbl, id, js FROM liaison_export_page($1, $2::bigint, $3::int, $4::boolean)", 4, 0};
 
+static struct exec_decl d_tenant_list = {.method = "ListTenants",
+                                         .query = {&q_tenant_list, {"@after", "@limit"}},
+                                         .shape = EXEC_PAGE,
+                                         .out = "tenants",
+                                         .cursor = "ten"};
+static struct exec_decl d_tenant_get = {.method = "GetTenant",
+                                        .query = {&q_tenant_get, {"slug"}},
+                                        .out = "tenant",
+                                        .not_found = "no such tenant"};
+static struct exec_decl d_tenant_suspend = {
+    .method = "SuspendTenant",
+    .query = {&q_tenant_status, {"slug", "=suspended", "=tenant.suspend"}},
+    .out = "tenant",
+    .not_found = "no such tenant"};
+static struct exec_decl d_tenant_resume = {
+    .method = "ResumeTenant",
+    .query = {&q_tenant_status, {"slug", "=active", "=tenant.resume"}},
+    .out = "tenant",
+    .not_found = "no such tenant"};
+static struct exec_decl d_tenant_delete = {.method = "DeleteTenant",
+                                           .query = {&q_tenant_delete, {"slug"}},
+                                           .out = "tenant",
+                                           .not_found = "no such tenant"};
+
 int rpc_tenant_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_tenant_insert, &q_first_admin,   &q_tenant_list,
-                                     &q_tenant_get,    &q_tenant_status, &q_tenant_audit,
-                                     &q_tenant_delete, &q_tenant_bind,   &q_export_audit,
-                                     &q_export_resume, &q_export_page};
-    return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
-}
-
-static Liaison__V1__TenantStatus tenant_status(const char *s)
-{
-    return !strcmp(s, "active") ? LIAISON__V1__TENANT_STATUS__TENANT_STATUS_ACTIVE
-                                : LIAISON__V1__TENANT_STATUS__TENANT_STATUS_SUSPENDED;
-}
-
-/* Row i of res (slug, name, status, created) as a Tenant. */
-static void tenant_from_row(struct arena *a, const void *res, int i, void *item)
-{
-    (void)a;
-    Liaison__V1__Tenant *t = item;
-    liaison__v1__tenant__init(t);
-    t->slug = PQgetvalue(res, i, 0);
-    t->name = PQgetvalue(res, i, 1);
-    t->status = tenant_status(PQgetvalue(res, i, 2));
-    t->created_at = PQgetvalue(res, i, 3);
+    struct db_stmt *const stmts[] = {&q_tenant_insert, &q_first_admin,   &q_tenant_bind,
+                                     &q_export_audit,  &q_export_resume, &q_export_page};
+    struct exec_decl *const decls[] = {&d_tenant_list, &d_tenant_get, &d_tenant_suspend,
+                                       &d_tenant_resume, &d_tenant_delete};
+    char err[256];
+    if (db_register(stmts, (int)(sizeof stmts / sizeof stmts[0])) < 0)
+        return -1;
+    if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "tenant RPCs refused", "reason=\"%s\"", err);
+        return -1;
+    }
+    return 0;
 }
 
 static bool slug_valid(const char *s)
@@ -120,27 +143,9 @@ static bool slug_valid(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-static void tenant_reply_one(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    const PGresult *res = txn->results[1];
-    if (PQntuples(res) != 1) {
-        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such tenant");
-        return;
-    }
-    Liaison__V1__Tenant t;
-    tenant_from_row(&r->arena, res, 0, &t);
-    Liaison__V1__TenantResponse out = LIAISON__V1__TENANT_RESPONSE__INIT;
-    out.tenant = &t;
-    request_reply(r, &out.base);
-}
-
 /* ---------- CreateTenant ---------- */
 
+/* The tenant from the insert, the admin's id from the step after it. */
 static void create_tenant_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
@@ -152,11 +157,16 @@ static void create_tenant_done(struct db_txn *txn, int code, const char *detail)
         request_fail_db(r, code, detail);
         return;
     }
-    Liaison__V1__Tenant t;
-    tenant_from_row(&r->arena, txn->results[1], 0, &t);
+    Liaison__V1__Tenant t = LIAISON__V1__TENANT__INIT;
     Liaison__V1__CreateTenantResponse out = LIAISON__V1__CREATE_TENANT_RESPONSE__INIT;
+    char err[256];
+    if (exec_fill(&r->arena, txn->results[txn->nsteps - 2], 0, &t.base, err, sizeof err) < 0 ||
+        exec_fill(&r->arena, txn->results[txn->nsteps - 1], 0, &out.base, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "new tenant's rows do not fit", "reason=\"%s\"", err);
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "internal error");
+        return;
+    }
     out.tenant = &t;
-    out.admin_user_id = strtoull(PQgetvalue(txn->results[2], 0, 0), NULL, 10);
     request_reply(r, &out.base);
 }
 
@@ -178,16 +188,7 @@ static void create_tenant_hashed(void *arg, bool ok, const char *encoded)
     s[n + 1].values[0] = in->admin_email;
     s[n + 1].values[1] = in->admin_name;
     s[n + 1].values[2] = hash;
-    s[n + 1].values[3] = r->who.actor;
-    s[n + 1].values[4] = r->rid;
-    s[n + 1].values[5] = r->peer;
-    s[n + 2].stmt = &q_tenant_audit;
-    s[n + 2].values[0] = r->who.actor;
-    s[n + 2].values[1] = "tenant.create";
-    s[n + 2].values[2] = in->slug;
-    s[n + 2].values[3] = r->rid;
-    s[n + 2].values[4] = r->peer;
-    r->txn.nsteps = n + 3;
+    r->txn.nsteps = n + 2;
     request_submit(r, create_tenant_done);
 }
 
@@ -219,104 +220,29 @@ void rpc_create_tenant(struct request *r)
     request_password_job(r, in->admin_password, NULL, create_tenant_hashed);
 }
 
-/* ---------- ListTenants, GetTenant ---------- */
-
-static void list_tenants_done(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    const Liaison__V1__ListTenantsRequest *in = (const Liaison__V1__ListTenantsRequest *)r->input;
-    Liaison__V1__ListTenantsResponse out = LIAISON__V1__LIST_TENANTS_RESPONSE__INIT;
-    Liaison__V1__PageResponse page;
-    if (page_rows(&r->arena, txn->results[1], in->page, sizeof(Liaison__V1__Tenant),
-                  tenant_from_row, TENANTS_CURSOR, "", 4, (void ***)&out.tenants, &out.n_tenants,
-                  &page) < 0) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    out.page = &page;
-    request_reply(r, &out.base);
-}
+/* ---------- ListTenants, GetTenant, SuspendTenant, ResumeTenant ---------- */
 
 void rpc_list_tenants(struct request *r)
 {
-    const Liaison__V1__ListTenantsRequest *in = (const Liaison__V1__ListTenantsRequest *)r->input;
-    char after[24];
-    if (page_after_id(in->page, TENANTS_CURSOR, "", after, sizeof after) < 0) {
-        request_fail_field(r, "page.cursor", "not a cursor from ListTenants");
-        return;
-    }
-    int n = credential_txn_begin(r);
-    r->txn.steps[n].stmt = &q_tenant_list;
-    r->txn.steps[n].values[0] = arena_strdup(&r->arena, after);
-    r->txn.steps[n].values[1] = page_limit_param(&r->arena, in->page);
-    r->txn.nsteps = n + 1;
-    request_submit(r, list_tenants_done);
+    exec_run(r, &d_tenant_list);
 }
 
 void rpc_get_tenant(struct request *r)
 {
-    const Liaison__V1__TenantRequest *in = (const Liaison__V1__TenantRequest *)r->input;
-    int n = credential_txn_begin(r);
-    r->txn.steps[n].stmt = &q_tenant_get;
-    r->txn.steps[n].values[0] = in->slug;
-    r->txn.nsteps = n + 1;
-    request_submit(r, tenant_reply_one);
-}
-
-/* ---------- SuspendTenant, ResumeTenant ---------- */
-
-static void tenant_set_status(struct request *r, const char *status, const char *action)
-{
-    const Liaison__V1__TenantRequest *in = (const Liaison__V1__TenantRequest *)r->input;
-    int n = credential_txn_begin(r);
-    struct db_step *s = r->txn.steps;
-    s[n].stmt = &q_tenant_status;
-    s[n].values[0] = in->slug;
-    s[n].values[1] = status;
-    s[n + 1].stmt = &q_tenant_audit;
-    s[n + 1].values[0] = r->who.actor;
-    s[n + 1].values[1] = action;
-    s[n + 1].values[2] = in->slug;
-    s[n + 1].values[3] = r->rid;
-    s[n + 1].values[4] = r->peer;
-    r->txn.nsteps = n + 2;
-    request_submit(r, tenant_reply_one);
+    exec_run(r, &d_tenant_get);
 }
 
 void rpc_suspend_tenant(struct request *r)
 {
-    tenant_set_status(r, "suspended", "tenant.suspend");
+    exec_run(r, &d_tenant_suspend);
 }
 
 void rpc_resume_tenant(struct request *r)
 {
-    tenant_set_status(r, "active", "tenant.resume");
+    exec_run(r, &d_tenant_resume);
 }
 
 /* ---------- DeleteTenant ---------- */
-
-static void delete_tenant_done(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    const PGresult *res = txn->results[1];
-    if (PQntuples(res) != 1) {
-        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such tenant");
-        return;
-    }
-    Liaison__V1__Tenant t;
-    tenant_from_row(&r->arena, res, 0, &t);
-    Liaison__V1__DeleteTenantResponse out = LIAISON__V1__DELETE_TENANT_RESPONSE__INIT;
-    out.tenant = &t;
-    request_reply(r, &out.base);
-}
 
 void rpc_delete_tenant(struct request *r)
 {
@@ -325,15 +251,7 @@ void rpc_delete_tenant(struct request *r)
         request_fail_field(r, "confirm", "must repeat the tenant's slug");
         return;
     }
-    int n = credential_txn_begin(r);
-    struct db_step *s = r->txn.steps;
-    s[n].stmt = &q_tenant_delete;
-    s[n].values[0] = in->slug;
-    s[n].values[1] = r->who.actor;
-    s[n].values[2] = r->rid;
-    s[n].values[3] = r->peer;
-    r->txn.nsteps = n + 1;
-    request_submit(r, delete_tenant_done);
+    exec_run(r, &d_tenant_delete);
 }
 
 /* ---------- ExportTenant ---------- */

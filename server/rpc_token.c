@@ -21,39 +21,37 @@
                           "expires_at") ", '') AS expires_at, revoked_at IS NOT NULL AS revoked"
 #define TOKEN_MAX_DAYS 3650
 
-/* $1 owner, $2 name, $3 role, $4 hash, $5 days (0 none), $6 actor, $7 rid, $8 source */
+/* The change's audit row, by the database (migration 0009): one per row of m. */
+#define AUDITED(action)                                                                            \
+    " SELECT * FROM m WHERE liaison_audit('" action "', 'api_token', m.id::text)"
+
+/* $1 owner, $2 name, $3 role, $4 hash, $5 days (0 none) */
 static struct db_stmt q_token_create = {
-    "WITH t AS (INSERT INTO sessions (tenant_id, user_id, kind, name, role, token_hash, expires_at)"
+    "WITH m AS (INSERT INTO sessions (tenant_id, user_id, kind, name, role, token_hash, expires_at)"
     "  VALUES (liaison_tenant(), $1::bigint, 'api', $2, $3, $4::bytea,"
     "  CASE WHEN $5::int > 0 THEN now() + $5::int * interval '1 day' END)"
-    "  RETURNING " TOKEN_COLS "),"
-    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
-    "  SELECT liaison_tenant(), $6, 'api_token.create', 'api_token', id::text, $7, $8 FROM t)"
-    " SELECT * FROM t",
-    8, 0};
+    "  RETURNING " TOKEN_COLS ")" AUDITED("api_token.create"),
+    5, 0};
 static struct db_stmt q_token_list = {
     "SELECT " TOKEN_COLS " FROM sessions WHERE tenant_id = liaison_tenant() AND kind = 'api'"
     " AND id > $1::bigint ORDER BY id LIMIT $2::int",
     2, 0};
-/* $1 id, $2 actor, $3 rid, $4 source */
+/* $1 id */
 static struct db_stmt q_token_revoke = {
-    "WITH t AS (UPDATE sessions SET revoked_at = now() WHERE tenant_id = liaison_tenant()"
-    "  AND kind = 'api' AND id = $1::bigint AND revoked_at IS NULL RETURNING id),"
-    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
-    "  SELECT liaison_tenant(), $2, 'api_token.revoke', 'api_token', id::text, $3, $4 FROM t)"
-    " SELECT id FROM t",
-    4, 0};
+    "WITH m AS (UPDATE sessions SET revoked_at = now() WHERE tenant_id = liaison_tenant()"
+    "  AND kind = 'api' AND id = $1::bigint AND revoked_at IS NULL RETURNING id)" AUDITED(
+        "api_token.revoke"),
+    1, 0};
 
 static struct exec_decl d_token_list = {.method = "ListApiTokens",
                                         .query = {&q_token_list, {"@after", "@limit"}},
                                         .shape = EXEC_PAGE,
                                         .out = "api_tokens",
                                         .cursor = "tok"};
-static struct exec_decl d_token_revoke = {
-    .method = "RevokeApiToken",
-    .query = {&q_token_revoke, {"id", "@actor", "@rid", "@peer"}},
-    .shape = EXEC_NONE,
-    .not_found = "no such live API token"};
+static struct exec_decl d_token_revoke = {.method = "RevokeApiToken",
+                                          .query = {&q_token_revoke, {"id"}},
+                                          .shape = EXEC_NONE,
+                                          .not_found = "no such live API token"};
 
 int rpc_token_register(void)
 {
@@ -78,7 +76,7 @@ static void create_token_done(struct db_txn *txn, int code, const char *detail)
     }
     Liaison__V1__ApiToken t = LIAISON__V1__API_TOKEN__INIT;
     char err[256];
-    if (exec_fill(&r->arena, txn->results[1], 0, &t.base, err, sizeof err) < 0) {
+    if (exec_fill(&r->arena, txn->results[txn->nsteps - 1], 0, &t.base, err, sizeof err) < 0) {
         log_event(LOG_ERROR, "API token row does not fit", "reason=\"%s\"", err);
         request_fail(r, LIAISON__V1__CODE__INTERNAL, "internal error");
         return;
@@ -121,7 +119,6 @@ void rpc_create_api_token(struct request *r)
     s->values[2] = auth_role_name(in->role);
     s->values[3] = hash;
     s->values[4] = request_printf(r, "%u", in->valid_days);
-    request_audit_params(r, s, 5);
     r->txn.nsteps = n + 1;
     request_submit(r, create_token_done);
 }

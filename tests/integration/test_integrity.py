@@ -364,6 +364,11 @@ def test_cursors_are_bound_to_list_and_filters():
     cursor = page["page"]["nextCursor"]
     code, _ = call("ListDistributors", {"country": "TH", "page": {"cursor": cursor}}, admin)
     check(code == "INVALID_ARGUMENT", "a distributor cursor with another country: refused")
+    first = must("ListTenants", {"page": {"pageSize": 1}}, OPERATOR)
+    code, out = call("ListTenants", {"page": {"pageSize": 1,
+                                              "cursor": first["page"]["nextCursor"]}}, OPERATOR)
+    check(code == "OK" and out["tenants"][0]["slug"] != first["tenants"][0]["slug"],
+          "tenants, paged by an id they do not show: a cursor goes on past its page (%s)" % code)
 
 
 def test_one_time_precision():
@@ -457,6 +462,10 @@ def test_exhausted_budget_never_runs_half_built():
     # account like failed log-ins and lock it: the steps below use the right one.
     sql("DELETE FROM login_throttle")
     other = login(slug, email, passwords[current])
+    # A log-in can outlast the server's idle timeout on a busy machine: the
+    # steps below go on a connection that was not idle through it.
+    s.close()
+    s, _ = wire_session(login(slug, email, passwords[current]))
     for extra in range(lo, max(lo - 16 * 40, -1), -16):
         code, msg = attempt(fields, extra, True)
         seen[code] = seen.get(code, 0) + 1
@@ -466,6 +475,8 @@ def test_exhausted_budget_never_runs_half_built():
             check(alive == "UNAUTHENTICATED", "ChangePassword answered OK %d bytes short of the "
                   "budget: other sessions are revoked (%s)" % (lo - extra, alive))
             other = login(slug, email, passwords[current])
+            s.close()  # idle through those log-ins (see above)
+            s, _ = wire_session(login(slug, email, passwords[current]))
         else:
             check(code == "RESOURCE_EXHAUSTED", "ChangePassword %d bytes short of the budget: "
                   "RESOURCE_EXHAUSTED (%s %s)" % (lo - extra, code, msg))
@@ -528,12 +539,62 @@ def test_wrong_password_always_counted():
     login(slug, email)  # clears the account's failures
 
 
+def refused_users():
+    """User and tenant changes the database refuses write neither the row
+    nor an audit row: a distributor user bound to another tenant's
+    distributor, a password reset or a disable of another tenant's user, a
+    suspension of no tenant; the suspension of one is audited once."""
+    email = "foreign-distributor@i.example"
+    before = audit_count(tenant_id, "user.create")
+    code, out = call("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER",
+                                    "password": PASSWORD, "distributorId": foreign_d}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "distributorId"),
+          "a distributor user bound to another tenant's distributor: INVALID_ARGUMENT on "
+          "distributorId (%s)" % code)
+    n = sql("SELECT count(*) FROM users WHERE lower(email) = '%s'" % email)
+    check(n == "0" and audit_count(tenant_id, "user.create") == before,
+          "the refused distributor user: no users row (%s), no user.create audit row" % n)
+
+    other_slug = "integrity-other-" + RUN
+    other_tid = sql("SELECT id FROM tenants WHERE slug = '%s'" % other_slug)
+    victim = sql("SELECT id FROM users WHERE tenant_id = %s AND email = 'admin@%s.example'"
+                 % (other_tid, other_slug))
+    state = "SELECT password_hash, disabled_at IS NULL FROM users WHERE id = %s" % victim
+    was = sql(state)
+    for method, payload, action in (
+            ("ResetPassword", {"userId": victim, "newPassword": PASSWORD + "!"}, "user.password"),
+            ("DisableUser", {"userId": victim}, "user.disable")):
+        ours, theirs = audit_count(tenant_id, action), audit_count(other_tid, action)
+        code, _ = call(method, payload, admin)
+        check(code == "NOT_FOUND", "%s of another tenant's user: NOT_FOUND (%s)" % (method, code))
+        check(audit_count(tenant_id, action) == ours and audit_count(other_tid, action) == theirs,
+              "%s of another tenant's user: no %s audit row in either tenant" % (method, action))
+    check(sql(state) == was, "another tenant's user keeps its password and stays enabled")
+
+    ghost = "no-such-tenant-" + RUN
+    code, _ = call("SuspendTenant", {"slug": ghost}, OPERATOR)
+    n = sql("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s'" % ghost)
+    check(code == "NOT_FOUND" and n == "0",
+          "suspending a tenant that does not exist: NOT_FOUND (%s), no platform audit row (%s)"
+          % (code, n))
+    for method in ("SuspendTenant", "ResumeTenant"):
+        must(method, {"slug": other_slug}, OPERATOR)
+    for action in ("tenant.suspend", "tenant.resume"):
+        n = sql("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s' AND action = '%s'"
+                % (other_slug, action))
+        check(n == "1" and audit_count(other_tid, action) == 1,
+              "%s: one row in the platform audit (%s) and one in the tenant's log" % (action, n))
+    code, _ = call("WhoAmI", {}, other_admin)
+    check(code == "OK", "another tenant's user keeps its session (%s)" % code)
+
+
 for test in (test_refused_charter_edits_change_nothing, refused_charter, refused_distributors,
              test_refused_delete_writes_no_audit,
              test_revoked_credential_is_checked_first,
              test_lists_by_unreachable_parent_are_not_found,
              test_cursors_are_bound_to_list_and_filters, test_one_time_precision,
-             test_exhausted_budget_never_runs_half_built, test_wrong_password_always_counted):
+             test_exhausted_budget_never_runs_half_built, test_wrong_password_always_counted,
+             refused_users):
     try:
         test()
     except Exception as e:  # noqa: BLE001 - a crash is a failure of that test

@@ -59,6 +59,14 @@ static void test_scalars(void)
     CHECK(exec_fill(&a, res, 0, &q.base, err, sizeof err) < 0);
     CHECK(strstr(err, "no_such_field") != NULL);
     PQclear(res);
+
+    /* A leading '_' names the executor's own column (a page's _id key), not a field. */
+    res = query("SELECT 'acme' AS slug, 42::bigint AS _id, 'TENANT_STATUS_SUSPENDED' AS status");
+    Liaison__V1__Tenant t = LIAISON__V1__TENANT__INIT;
+    CHECK(exec_fill(&a, res, 0, &t.base, err, sizeof err) == 0);
+    CHECK(strcmp(t.slug, "acme") == 0);
+    CHECK(t.status == LIAISON__V1__TENANT_STATUS__TENANT_STATUS_SUSPENDED);
+    PQclear(res);
     arena_reset(&a);
 }
 
