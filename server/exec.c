@@ -426,12 +426,6 @@ static const char *exec_bind(struct request *r, const char *spec, const char *af
         return spec + 1;
     if (!strcmp(spec, "@null"))
         return NULL;
-    if (!strcmp(spec, "@actor"))
-        return r->who.actor;
-    if (!strcmp(spec, "@rid"))
-        return r->rid;
-    if (!strcmp(spec, "@peer"))
-        return r->peer;
     if (!strcmp(spec, "@after"))
         return after;
     if (!strcmp(spec, "@limit"))
@@ -641,8 +635,7 @@ static int exec_check_step(const struct exec_decl *d, const struct exec_step *s,
                      p ? "is bound but the statement has no such parameter" : "is not bound");
             return -1;
         }
-        if (!p || p[0] == '=' || !strcmp(p, "@null") || !strcmp(p, "@actor") ||
-            !strcmp(p, "@rid") || !strcmp(p, "@peer"))
+        if (!p || p[0] == '=' || !strcmp(p, "@null"))
             continue;
         if (!strcmp(p, "@after") || !strcmp(p, "@limit")) {
             if (d->shape == EXEC_PAGE)

@@ -53,8 +53,8 @@ enum exec_shape {
 /*
  * A statement and what binds to $1, $2, ...: a request field by its proto
  * name, nested ones joined by dots ("grant.region"); "=text" for a literal;
- * "@null" for SQL NULL; "@actor", "@rid", "@peer" for the audit columns;
- * "@after" and "@limit" for a page's position and size.
+ * "@null" for SQL NULL; "@after" and "@limit" for a page's position and
+ * size. The audit columns are the database's (liaison_audit, migration 0009).
  */
 struct exec_step {
     struct db_stmt *stmt;

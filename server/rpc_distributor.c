@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "credential.h"
 #include "exec.h"
 #include "geo.h"
 #include "log.h"
@@ -87,11 +86,19 @@ static struct db_stmt q_dist_assign = {
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
     "  RETURNING " DIST_COLS ")" AUDITED("distributor.assign", "distributor"),
     2, 0};
-/* Why a status change did nothing: the distributor's status now, if the caller reaches it. */
-static struct db_stmt q_dist_status_now = {
-    "SELECT d.status FROM distributors d WHERE d.tenant_id = liaison_tenant()"
-    " AND d.id = $1::bigint AND " SEES,
-    1, 0};
+/*
+ * A status change the life cycle allows, of a distributor the caller
+ * reaches ($1 id, $2 status): NOT_FOUND or FAILED_PRECONDITION naming the
+ * status it has. Each condition holds when the other one fails, so their
+ * order does not matter; the row stays locked until the change.
+ */
+static struct db_stmt q_dist_status_ok = {
+    "SELECT liaison_found(s IS NOT NULL, 'no such distributor'),"
+    " liaison_precondition(s IS NULL OR liaison_status_transition_ok(s, $2),"
+    "  format('a distributor cannot go from %s to %s', s, $2))"
+    " FROM (SELECT (SELECT d.status FROM distributors d WHERE d.tenant_id = liaison_tenant()"
+    "  AND d.id = $1::bigint AND " SEES " FOR UPDATE) AS s) x",
+    2, 0};
 /*
  * $1 id, $2 status. Terminating a distributor terminates its active charter
  * and its draft in the same transaction, each audited: the territory it held
@@ -177,6 +184,11 @@ static struct exec_decl d_dist_update = {.method = "UpdateDistributor",
                                          .query = {&q_dist_update, {"id", DIST_FIELDS}},
                                          .out = "distributor",
                                          .not_found = "no such distributor"};
+static struct exec_decl d_dist_status = {.method = "SetDistributorStatus",
+                                         .check = {&q_dist_status_ok, {"id", "status"}},
+                                         .query = {&q_dist_status, {"id", "status"}},
+                                         .out = "distributor",
+                                         .not_found = "no such distributor"};
 static struct exec_decl d_dist_assign = {.method = "AssignAccountManager",
                                          .check = {&q_manager_ok, {"user_id", "=userId"}},
                                          .query = {&q_dist_assign, {"id", "user_id"}},
@@ -211,13 +223,11 @@ static struct exec_decl d_contact_remove = {.method = "RemoveContact",
 
 int rpc_distributor_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_dist_status_now, &q_dist_status};
-    struct exec_decl *const decls[] = {
-        &d_dist_create,    &d_dist_list,    &d_dist_get,    &d_dist_update,    &d_dist_assign,
-        &d_contact_create, &d_contact_list, &d_contact_get, &d_contact_update, &d_contact_remove};
+    struct exec_decl *const decls[] = {&d_dist_create,    &d_dist_list,     &d_dist_get,
+                                       &d_dist_update,    &d_dist_status,   &d_dist_assign,
+                                       &d_contact_create, &d_contact_list,  &d_contact_get,
+                                       &d_contact_update, &d_contact_remove};
     char err[256];
-    if (db_register(stmts, (int)(sizeof stmts / sizeof stmts[0])) < 0)
-        return -1;
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "distributor RPCs refused", "reason=\"%s\"", err);
         return -1;
@@ -345,45 +355,6 @@ void rpc_assign_account_manager(struct request *r)
         exec_run(r, &d_dist_assign);
 }
 
-/*
- * SetDistributorStatus is written by hand: a refused transition answers
- * FAILED_PRECONDITION naming the status the distributor has, which the
- * statement that refuses it (by changing nothing) does not return.
- */
-static void dist_status_done(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    const PGresult *before = txn->results[txn->nsteps - 2];
-    const PGresult *changed = txn->results[txn->nsteps - 1];
-    if (PQntuples(changed) != 1) {
-        const Liaison__V1__SetDistributorStatusRequest *in =
-            (const Liaison__V1__SetDistributorStatusRequest *)r->input;
-        if (PQntuples(before) != 1) {
-            request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such distributor");
-            return;
-        }
-        char *why = request_printf(r, "a distributor cannot go from %s to %s",
-                                   PQgetvalue(before, 0, PQfnumber(before, "status")), in->status);
-        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
-                     why ? why : "status change not allowed");
-        return;
-    }
-    Liaison__V1__Distributor d = LIAISON__V1__DISTRIBUTOR__INIT;
-    Liaison__V1__DistributorResponse out = LIAISON__V1__DISTRIBUTOR_RESPONSE__INIT;
-    char err[256];
-    if (exec_fill(&r->arena, changed, 0, &d.base, err, sizeof err) < 0) {
-        log_event(LOG_ERROR, "SetDistributorStatus's row does not fit", "reason=\"%s\"", err);
-        request_fail(r, LIAISON__V1__CODE__INTERNAL, "internal error");
-        return;
-    }
-    out.distributor = &d;
-    request_reply(r, &out.base);
-}
-
 void rpc_set_distributor_status(struct request *r)
 {
     const Liaison__V1__SetDistributorStatusRequest *in =
@@ -394,16 +365,7 @@ void rpc_set_distributor_status(struct request *r)
         request_fail_field(r, "status", DISTRIBUTOR_STATUS_WORDS);
         return;
     }
-    char *id = request_printf(r, "%" PRIu64, in->id);
-    int n = credential_txn_begin(r);
-    struct db_step *s = r->txn.steps;
-    s[n].stmt = &q_dist_status_now;
-    s[n].values[0] = id;
-    s[n + 1].stmt = &q_dist_status;
-    s[n + 1].values[0] = id;
-    s[n + 1].values[1] = in->status;
-    r->txn.nsteps = n + 2;
-    request_submit(r, dist_status_done);
+    exec_run(r, &d_dist_status);
 }
 
 static bool contact_fields_ok(struct request *r, const Liaison__V1__ContactFields *f)
