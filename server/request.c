@@ -498,6 +498,36 @@ bool request_check_id(struct request *r, const char *field, uint64_t id)
     return false;
 }
 
+/* Bytes of white space at s: ASCII, no-break (U+00A0) and ideographic (U+3000) spaces. */
+static size_t request_space_at(const unsigned char *s)
+{
+    if (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+        return 1;
+    if (s[0] == 0xc2 && s[1] == 0xa0)
+        return 2;
+    if (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)
+        return 3;
+    return 0;
+}
+
+bool request_check_text(struct request *r, const char *field, const char *text, size_t max,
+                        bool required)
+{
+    size_t len = strlen(text);
+    if (len > max) {
+        char *why = request_printf(r, "at most %zu bytes", max);
+        request_fail_field(r, field, why ? why : "too long");
+        return false;
+    }
+    const unsigned char *p = (const unsigned char *)text;
+    for (size_t n; (n = request_space_at(p)) > 0;)
+        p += n;
+    if (*p || (!required && !len))
+        return true;
+    request_fail_field(r, field, len ? "may not be only spaces" : "required");
+    return false;
+}
+
 bool request_fail_raised(struct request *r, int code)
 {
     if (code != LIAISON__V1__CODE__INVALID_ARGUMENT && code != LIAISON__V1__CODE__NOT_FOUND &&

@@ -140,6 +140,15 @@ void request_fail_status(struct request *r, Liaison__V1__Status *st);
  */
 bool request_check_id(struct request *r, const char *field, uint64_t id);
 
+/*
+ * True when text (a name, a filter) is at most max bytes and, when
+ * required, holds more than white space; otherwise answers INVALID_ARGUMENT
+ * on field and returns false. An optional text that is not empty may not
+ * be only white space either.
+ */
+bool request_check_text(struct request *r, const char *field, const char *text, size_t max,
+                        bool required);
+
 /* Answers INVALID_ARGUMENT naming one field (its JSON path). */
 void request_fail_field(struct request *r, const char *field, const char *description);
 

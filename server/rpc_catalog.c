@@ -25,11 +25,13 @@ static struct db_stmt q_line_create = {
     "  VALUES (liaison_tenant(), $1, $2) RETURNING " LINE_COLS
     ")" AUDITED("product_line.create", "product_line"),
     2, 0};
-/* $1 after, $2 limit, $3 include retired */
+/* $1 after, $2 limit, $3 include retired, $4 name ('': any) */
 static struct db_stmt q_line_list = {
     "SELECT " LINE_COLS " FROM product_lines WHERE tenant_id = liaison_tenant()"
-    " AND id > $1::bigint AND ($3::boolean OR retired_at IS NULL) ORDER BY id LIMIT $2::int",
-    3, 0};
+    " AND id > $1::bigint AND ($3::boolean OR retired_at IS NULL)"
+    " AND ($4 = '' OR code ILIKE liaison_like($4) OR name ILIKE liaison_like($4))"
+    " ORDER BY id LIMIT $2::int",
+    4, 0};
 /* $1 id, $2 name (NULL: keep), $3 retire */
 static struct db_stmt q_line_update = {
     "WITH m AS (UPDATE product_lines SET name = coalesce($2, name),"
@@ -55,12 +57,14 @@ static struct db_stmt q_product_list_line = {
     "SELECT liaison_found($1::bigint = 0 OR EXISTS (SELECT 1 FROM product_lines"
     " WHERE tenant_id = liaison_tenant() AND id = $1::bigint), 'no such product line')",
     1, 0};
-/* $1 after, $2 limit, $3 line (0: every line), $4 include retired */
+/* $1 after, $2 limit, $3 line (0: every line), $4 include retired, $5 name ('': any) */
 static struct db_stmt q_product_list = {
     "SELECT " PRODUCT_COLS " FROM products WHERE tenant_id = liaison_tenant()"
     " AND id > $1::bigint AND ($3::bigint = 0 OR product_line_id = $3::bigint)"
-    " AND ($4::boolean OR retired_at IS NULL) ORDER BY id LIMIT $2::int",
-    4, 0};
+    " AND ($4::boolean OR retired_at IS NULL)"
+    " AND ($5 = '' OR sku ILIKE liaison_like($5) OR name ILIKE liaison_like($5))"
+    " ORDER BY id LIMIT $2::int",
+    5, 0};
 /* $1 id, $2 name, $3 unit, $4 moq (NULL: keep), $5 retire */
 static struct db_stmt q_product_update = {
     "WITH m AS (UPDATE products SET name = coalesce($2, name), unit = coalesce($3, unit),"
@@ -77,11 +81,11 @@ static struct exec_decl d_line_create = {.method = "CreateProductLine",
                                          .exists = "a product line with this code already exists"};
 static struct exec_decl d_line_list = {
     .method = "ListProductLines",
-    .query = {&q_line_list, {"@after", "@limit", "include_retired"}},
+    .query = {&q_line_list, {"@after", "@limit", "include_retired", "name"}},
     .shape = EXEC_PAGE,
     .out = "product_lines",
     .cursor = "pln",
-    .filters = {"include_retired"}};
+    .filters = {"include_retired", "name"}};
 static struct exec_decl d_line_update = {.method = "UpdateProductLine",
                                          .query = {&q_line_update, {"id", "name", "=false"}},
                                          .out = "product_line",
@@ -100,11 +104,11 @@ static struct exec_decl d_product_create = {
 static struct exec_decl d_product_list = {
     .method = "ListProducts",
     .check = {&q_product_list_line, {"product_line_id"}},
-    .query = {&q_product_list, {"@after", "@limit", "product_line_id", "include_retired"}},
+    .query = {&q_product_list, {"@after", "@limit", "product_line_id", "include_retired", "name"}},
     .shape = EXEC_PAGE,
     .out = "products",
     .cursor = "prd",
-    .filters = {"product_line_id", "include_retired"}};
+    .filters = {"product_line_id", "include_retired", "name"}};
 static struct exec_decl d_product_update = {
     .method = "UpdateProduct",
     .query = {&q_product_update, {"id", "name", "unit", "moq", "=false"}},
@@ -129,16 +133,6 @@ int rpc_catalog_register(void)
     return 0;
 }
 
-static bool name_ok(struct request *r, const char *field, const char *v, size_t max)
-{
-    if (!v[0] || strlen(v) > max) {
-        char *why = request_printf(r, "1 to %zu bytes", max);
-        request_fail_field(r, field, why ? why : "out of bounds");
-        return false;
-    }
-    return true;
-}
-
 void rpc_create_product_line(struct request *r)
 {
     const Liaison__V1__CreateProductLineRequest *in =
@@ -149,20 +143,23 @@ void rpc_create_product_line(struct request *r)
         request_fail_field(r, "code", "1 to 32 of A-Z, a-z, 0-9, '.', '_', '-'");
         return;
     }
-    if (name_ok(r, "name", in->name, 200))
+    if (request_check_text(r, "name", in->name, 200, true))
         exec_run(r, &d_line_create);
 }
 
 void rpc_list_product_lines(struct request *r)
 {
-    exec_run(r, &d_line_list);
+    const Liaison__V1__ListProductLinesRequest *in =
+        (const Liaison__V1__ListProductLinesRequest *)r->input;
+    if (request_check_text(r, "name", in->name, 200, false))
+        exec_run(r, &d_line_list);
 }
 
 void rpc_update_product_line(struct request *r)
 {
     const Liaison__V1__UpdateProductLineRequest *in =
         (const Liaison__V1__UpdateProductLineRequest *)r->input;
-    if (request_check_id(r, "id", in->id) && name_ok(r, "name", in->name, 200))
+    if (request_check_id(r, "id", in->id) && request_check_text(r, "name", in->name, 200, true))
         exec_run(r, &d_line_update);
 }
 
@@ -184,7 +181,8 @@ void rpc_create_product(struct request *r)
     }
     if (!request_check_id(r, "productLineId", in->product_line_id))
         return;
-    if (!name_ok(r, "name", in->name, 200) || !name_ok(r, "unit", in->unit, 20))
+    if (!request_check_text(r, "name", in->name, 200, true) ||
+        !request_check_text(r, "unit", in->unit, 20, true))
         return;
     if (in->moq > INT32_MAX) {
         request_fail_field(r, "moq", "too large");
@@ -200,7 +198,8 @@ void rpc_list_products(struct request *r)
         request_fail_field(r, "productLineId", "out of range");
         return;
     }
-    exec_run(r, &d_product_list);
+    if (request_check_text(r, "name", in->name, 200, false))
+        exec_run(r, &d_product_list);
 }
 
 void rpc_update_product(struct request *r)
@@ -209,7 +208,8 @@ void rpc_update_product(struct request *r)
         (const Liaison__V1__UpdateProductRequest *)r->input;
     if (!request_check_id(r, "id", in->id))
         return;
-    if (!name_ok(r, "name", in->name, 200) || !name_ok(r, "unit", in->unit, 20))
+    if (!request_check_text(r, "name", in->name, 200, true) ||
+        !request_check_text(r, "unit", in->unit, 20, true))
         return;
     if (in->moq > INT32_MAX) {
         request_fail_field(r, "moq", "too large");

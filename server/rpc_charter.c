@@ -452,10 +452,12 @@ void rpc_add_carve_out(struct request *r)
 {
     const Liaison__V1__AddCarveOutRequest *in = (const Liaison__V1__AddCarveOutRequest *)r->input;
     const Liaison__V1__CarveOut *o = in->carve_out;
-    if (!o || !o->account_name[0] || strlen(o->account_name) > 200) {
-        request_fail_field(r, "carveOut.accountName", "1 to 200 bytes");
+    if (!o) {
+        request_fail_field(r, "carveOut", "required");
         return;
     }
+    if (!request_check_text(r, "carveOut.accountName", o->account_name, 200, true))
+        return;
     if (o->region[0] && !geo_region(o->region)) {
         request_fail_field(r, "carveOut.region",
                            "not an ISO 3166-1 country or ISO 3166-2 subdivision code");

@@ -59,13 +59,14 @@ static struct db_stmt q_manager_ok = {
     " AND u.role IN ('manager', 'tenant_admin')), $2,"
     " 'not an enabled manager or tenant admin of this tenant')",
     2, 0};
-/* $1 after, $2 limit, $3 status, $4 country ('': any), $5 manager (0: any) */
+/* $1 after, $2 limit, $3 status, $4 country ('': any), $5 manager (0: any), $6 name ('': any) */
 static struct db_stmt q_dist_list = {
     "SELECT " DIST_COLS " FROM distributors d WHERE d.tenant_id = liaison_tenant()"
     " AND d.id > $1::bigint AND " SEES " AND ($3 = '' OR d.status = $3)"
     " AND ($4 = '' OR d.country = $4)"
-    " AND ($5::bigint = 0 OR d.account_manager_id = $5::bigint) ORDER BY d.id LIMIT $2::int",
-    5, 0};
+    " AND ($5::bigint = 0 OR d.account_manager_id = $5::bigint)"
+    " AND ($6 = '' OR d.name ILIKE liaison_like($6)) ORDER BY d.id LIMIT $2::int",
+    6, 0};
 static struct db_stmt q_dist_get = {"SELECT " DIST_COLS " FROM distributors d"
                                     " WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
                                     " AND " SEES,
@@ -132,8 +133,9 @@ static struct db_stmt q_contact_list = {
     "SELECT " CONTACT_COLS " FROM contacts c JOIN distributors d"
     " ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     " WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = $1::bigint AND " SEES
-    " AND c.id > $2::bigint ORDER BY c.id LIMIT $3::int",
-    3, 0};
+    " AND c.id > $2::bigint AND ($4 = '' OR c.name ILIKE liaison_like($4)"
+    " OR c.email ILIKE liaison_like($4)) ORDER BY c.id LIMIT $3::int",
+    4, 0};
 /* $1 contact, of a distributor the caller reaches */
 static struct db_stmt q_contact_get = {
     "SELECT " CONTACT_COLS " FROM contacts c JOIN distributors d"
@@ -171,11 +173,12 @@ static struct exec_decl d_dist_create = {
     .not_found = "no such distributor"};
 static struct exec_decl d_dist_list = {
     .method = "ListDistributors",
-    .query = {&q_dist_list, {"@after", "@limit", "status", "country", "account_manager_id"}},
+    .query = {&q_dist_list,
+              {"@after", "@limit", "status", "country", "account_manager_id", "name"}},
     .shape = EXEC_PAGE,
     .out = "distributors",
     .cursor = "dst",
-    .filters = {"status", "country", "account_manager_id"}};
+    .filters = {"status", "country", "account_manager_id", "name"}};
 static struct exec_decl d_dist_get = {.method = "GetDistributor",
                                       .query = {&q_dist_get, {"id"}},
                                       .out = "distributor",
@@ -203,11 +206,11 @@ static struct exec_decl d_contact_create = {
 static struct exec_decl d_contact_list = {
     .method = "ListContacts",
     .check = {&q_dist_reached, {"distributor_id"}},
-    .query = {&q_contact_list, {"distributor_id", "@after", "@limit"}},
+    .query = {&q_contact_list, {"distributor_id", "@after", "@limit", "name"}},
     .shape = EXEC_PAGE,
     .out = "contacts",
     .cursor = "cnt",
-    .filters = {"distributor_id"}};
+    .filters = {"distributor_id", "name"}};
 static struct exec_decl d_contact_get = {.method = "GetContact",
                                          .query = {&q_contact_get, {"id"}},
                                          .out = "contact",
@@ -249,10 +252,8 @@ static bool dist_fields_ok(struct request *r, const Liaison__V1__DistributorFiel
         request_fail_field(r, "fields", "required");
         return false;
     }
-    if (!f->name[0] || strlen(f->name) > 200) {
-        request_fail_field(r, "fields.name", "1 to 200 bytes");
+    if (!request_check_text(r, "fields.name", f->name, 200, true))
         return false;
-    }
     if (!geo_country(f->country)) {
         request_fail_field(r, "fields.country", "not an ISO 3166-1 alpha-2 country code");
         return false;
@@ -330,7 +331,8 @@ void rpc_list_distributors(struct request *r)
         request_fail_field(r, "accountManagerId", "out of range");
         return;
     }
-    exec_run(r, &d_dist_list);
+    if (request_check_text(r, "name", in->name, 200, false))
+        exec_run(r, &d_dist_list);
 }
 
 void rpc_get_distributor(struct request *r)
@@ -388,10 +390,8 @@ static bool contact_fields_ok(struct request *r, const Liaison__V1__ContactField
             return false;
         }
     }
-    if (!f->name[0]) {
-        request_fail_field(r, "fields.name", "required");
+    if (!request_check_text(r, "fields.name", f->name, 200, true))
         return false;
-    }
     if (f->email[0] && !strchr(f->email, '@')) {
         request_fail_field(r, "fields.email", "not an e-mail address");
         return false;
@@ -418,8 +418,9 @@ void rpc_create_contact(struct request *r)
 
 void rpc_list_contacts(struct request *r)
 {
-    if (request_check_id(r, "distributorId",
-                         ((const Liaison__V1__ListContactsRequest *)r->input)->distributor_id))
+    const Liaison__V1__ListContactsRequest *in = (const Liaison__V1__ListContactsRequest *)r->input;
+    if (request_check_id(r, "distributorId", in->distributor_id) &&
+        request_check_text(r, "name", in->name, 200, false))
         exec_run(r, &d_contact_list);
 }
 

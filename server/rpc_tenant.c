@@ -200,19 +200,15 @@ void rpc_create_tenant(struct request *r)
         request_fail_field(r, "slug", "2 to 63 of a-z, 0-9 and '-', not starting with '-'");
         return;
     }
-    if (!in->name[0] || strlen(in->name) > 200) {
-        request_fail_field(r, "name", "1 to 200 bytes");
+    if (!request_check_text(r, "name", in->name, 200, true))
         return;
-    }
     if (strlen(in->admin_email) < 3 || strlen(in->admin_email) > 254 ||
         !strchr(in->admin_email, '@')) {
         request_fail_field(r, "adminEmail", "an e-mail address is required");
         return;
     }
-    if (strlen(in->admin_name) > 200) {
-        request_fail_field(r, "adminName", "at most 200 bytes");
+    if (!request_check_text(r, "adminName", in->admin_name, 200, false))
         return;
-    }
     if ((why = auth_password_problem(in->admin_password))) {
         request_fail_field(r, "adminPassword", why);
         return;

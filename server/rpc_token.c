@@ -91,10 +91,8 @@ void rpc_create_api_token(struct request *r)
 {
     const Liaison__V1__CreateApiTokenRequest *in =
         (const Liaison__V1__CreateApiTokenRequest *)r->input;
-    if (!in->name[0] || strlen(in->name) > 100) {
-        request_fail_field(r, "name", "1 to 100 bytes");
+    if (!request_check_text(r, "name", in->name, 100, true))
         return;
-    }
     if (!auth_role_name(in->role) || in->role == LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER) {
         request_fail_field(r, "role", "tenant admin, manager or auditor");
         return;

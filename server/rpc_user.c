@@ -42,8 +42,9 @@ static struct db_stmt q_user_create = {
 /* $1 after, $2 limit */
 static struct db_stmt q_user_list = {
     "SELECT " USER_COLS " FROM users WHERE tenant_id = liaison_tenant() AND id > $1::bigint"
+    " AND ($3 = '' OR email ILIKE liaison_like($3) OR display_name ILIKE liaison_like($3))"
     " ORDER BY id LIMIT $2::int",
-    2, 0};
+    3, 0};
 /* $1 user, $2 disable: disabling also revokes the user's sessions and tokens. */
 static struct db_stmt q_user_set_disabled = {
     "WITH m AS (UPDATE users SET disabled_at = CASE WHEN $2::boolean"
@@ -88,10 +89,11 @@ static struct exec_decl d_user_create = {.method = "CreateUser",
                                          .exists =
                                              "a user with this e-mail address already exists"};
 static struct exec_decl d_user_list = {.method = "ListUsers",
-                                       .query = {&q_user_list, {"@after", "@limit"}},
+                                       .query = {&q_user_list, {"@after", "@limit", "name"}},
                                        .shape = EXEC_PAGE,
                                        .out = "users",
-                                       .cursor = "usr"};
+                                       .cursor = "usr",
+                                       .filters = {"name"}};
 static struct exec_decl d_user_disable = {.method = "DisableUser",
                                           .check = {&q_user_not_self, {"user_id"}},
                                           .query = {&q_user_set_disabled, {"user_id", "=true"}},
@@ -157,10 +159,8 @@ void rpc_create_user(struct request *r)
         request_fail_field(r, "email", "an e-mail address is required");
         return;
     }
-    if (strlen(in->display_name) > 200) {
-        request_fail_field(r, "displayName", "at most 200 bytes");
+    if (!request_check_text(r, "displayName", in->display_name, 200, false))
         return;
-    }
     if (!auth_role_name(in->role)) {
         request_fail_field(r, "role", "one of the roles is required");
         return;
@@ -185,7 +185,9 @@ void rpc_create_user(struct request *r)
 
 void rpc_list_users(struct request *r)
 {
-    exec_run(r, &d_user_list);
+    const Liaison__V1__ListUsersRequest *in = (const Liaison__V1__ListUsersRequest *)r->input;
+    if (request_check_text(r, "name", in->name, 200, false))
+        exec_run(r, &d_user_list);
 }
 
 void rpc_disable_user(struct request *r)

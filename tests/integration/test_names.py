@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Finding things by what people call them: every list's name filter
+matches a substring in any case, literally ('%' and '_' are characters),
+within the caller's tenant and reach, bound to its cursor; the filter is
+served by a trigram index; and a name of only white space is refused
+everywhere a name is required."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+CLI = sys.argv[1]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+_cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"), os.path.join(w.env("LIAISON_TEST_DIR"), "names-home"))
+call, must = _cli.call, _cli.must
+
+
+def tenant(slug):
+    must("CreateTenant", {"slug": slug, "name": "Tenant " + slug,
+                          "adminEmail": "admin@%s.example" % slug,
+                          "adminPassword": PASSWORD}, OPERATOR)
+    return must("Login", {"tenant": slug, "email": "admin@%s.example" % slug,
+                          "password": PASSWORD}, None)["token"]
+
+
+def names(method, request, key, token, field="name"):
+    out = must(method, request, token)
+    return sorted(item[field] for item in out.get(key, []))
+
+
+def dist(token, name, country="VN"):
+    return must("CreateDistributor", {"fields": {
+        "name": name, "country": country, "languages": ["vi"],
+        "timeZone": "Asia/Ho_Chi_Minh"}}, token)["distributor"]["id"]
+
+
+admin = tenant("names-" + RUN)
+other = tenant("names-other-" + RUN)
+
+# Vietnamese with precomposed and with combining marks, Japanese, wildcards.
+saigon = "Công ty Phân phối Sài Gòn"
+hanoi = "Nhà phân phối Hà Nội"
+osaka = "大阪商事株式会社"
+percent = "100% Pure_Trading"
+dash = "Pure-Trading Co"  # what '_' and '%' would match as wildcards
+for n in (saigon, hanoi, osaka, percent, dash):
+    dist(admin, n)
+dist(other, "Sài Gòn Other Tenant")
+
+got = names("ListDistributors", {"name": "sài gòn"}, "distributors", admin)
+check(got == [saigon], "a substring in another case finds the distributor, in this tenant only (%s)"
+      % got)
+got = names("ListDistributors", {"name": "PHÂN PHỐI"}, "distributors", admin)
+check(got == sorted([saigon, hanoi]), "non-ASCII upper case matches lower case (%s)" % got)
+got = names("ListDistributors", {"name": "商事"}, "distributors", admin)
+check(got == [osaka], "Japanese text is found by a part of it (%s)" % got)
+got = names("ListDistributors", {"name": "%"}, "distributors", admin)
+check(got == [percent], "'%%' is a character, not a wildcard (%s)" % got)
+got = names("ListDistributors", {"name": "e_t"}, "distributors", admin)
+check(got == [percent], "'_' is a character, not a wildcard (%s)" % got)
+got = names("ListDistributors", {"name": "zzz-nothing"}, "distributors", admin)
+check(got == [], "no match is an empty list (%s)" % got)
+
+# The filter is part of the cursor: the next page keeps it.
+out = must("ListDistributors", {"name": "phân", "page": {"pageSize": 1}}, admin)
+cursor = out["page"]["nextCursor"]
+code, _ = call("ListDistributors", {"page": {"cursor": cursor}}, admin)
+check(code == "INVALID_ARGUMENT", "a cursor used without its name filter is refused (%s)" % code)
+nxt = must("ListDistributors", {"name": "phân", "page": {"pageSize": 1, "cursor": cursor}}, admin)
+check(len(nxt["distributors"]) == 1 and nxt["distributors"][0]["name"] != out["distributors"][0][
+    "name"], "the next page of a filtered list is the next match")
+
+code, out = call("ListDistributors", {"name": "x" * 201}, admin)
+check(code == "INVALID_ARGUMENT", "a filter over 200 bytes is refused (%s)" % code)
+
+# Contacts by name or e-mail; product lines by code or name; products by
+# SKU or name; users by e-mail or display name.
+d = dist(admin, "Contacts Holder")
+for n, e in (("Nguyễn Văn An", "an@example.vn"), ("Trần Thị Bình", "binh@example.vn")):
+    must("CreateContact", {"distributorId": d, "fields": {"name": n, "email": e}}, admin)
+got = names("ListContacts", {"distributorId": d, "name": "nguyễn"}, "contacts", admin)
+check(got == ["Nguyễn Văn An"], "contacts by a part of the name (%s)" % got)
+got = names("ListContacts", {"distributorId": d, "name": "BINH@"}, "contacts", admin)
+check(got == ["Trần Thị Bình"], "contacts by a part of the e-mail (%s)" % got)
+
+brk = must("CreateProductLine", {"code": "BRK", "name": "Brake pads"}, admin)["productLine"]["id"]
+must("CreateProductLine", {"code": "FLT", "name": "Filters"}, admin)
+got = names("ListProductLines", {"name": "brk"}, "productLines", admin, "code")
+check(got == ["BRK"], "product lines by code in any case (%s)" % got)
+got = names("ListProductLines", {"name": "filt"}, "productLines", admin, "code")
+check(got == ["FLT"], "product lines by name (%s)" % got)
+must("CreateProduct", {"sku": "BRK-100", "productLineId": brk, "name": "Ceramic pad", "unit": "set",
+                       "moq": 10}, admin)
+must("CreateProduct", {"sku": "BRK-200", "productLineId": brk, "name": "Metal pad", "unit": "set",
+                       "moq": 10}, admin)
+got = names("ListProducts", {"name": "brk-2"}, "products", admin, "sku")
+check(got == ["BRK-200"], "products by SKU (%s)" % got)
+got = names("ListProducts", {"name": "CERAMIC"}, "products", admin, "sku")
+check(got == ["BRK-100"], "products by name (%s)" % got)
+
+must("CreateUser", {"email": "linh@names.example", "displayName": "Phạm Thùy Linh",
+                    "role": "ROLE_MANAGER", "password": PASSWORD}, admin)
+got = names("ListUsers", {"name": "thùy"}, "users", admin, "email")
+check(got == ["linh@names.example"], "users by display name (%s)" % got)
+got = names("ListUsers", {"name": "ADMIN@"}, "users", admin, "email")
+check(got == ["admin@names-%s.example" % RUN], "users by e-mail, this tenant's only (%s)" % got)
+
+# The filters are served by trigram indexes.
+for table in ("distributors", "contacts", "product_lines", "products", "users"):
+    n = t.psql("SELECT count(*) FROM pg_indexes WHERE tablename = '%s'"
+               " AND indexdef LIKE '%%gin_trgm_ops%%'" % table)
+    check(n == "1", "%s has a trigram index (%s)" % (table, n))
+plan = t.psql("SET enable_seqscan = off; EXPLAIN SELECT id FROM distributors"
+              " WHERE name ILIKE liaison_like('sài')")
+check("distributors_name_trgm" in plan, "a name search can use the index:\n" + plan)
+
+# A name of only white space (ASCII, no-break, ideographic) is refused.
+blanks = ("   ", "\t\n", "\u00a0\u3000 ")
+for b in blanks:
+    cases = [
+        ("CreateDistributor", {"fields": {"name": b, "country": "VN", "languages": ["vi"],
+                                          "timeZone": "Asia/Ho_Chi_Minh"}}, "fields.name"),
+        ("CreateContact", {"distributorId": d, "fields": {"name": b}}, "fields.name"),
+        ("CreateProductLine", {"code": "B" + str(len(b)), "name": b}, "name"),
+        ("CreateProduct", {"sku": "S-" + str(len(b)), "productLineId": brk, "name": b,
+                           "unit": "set", "moq": 1}, "name"),
+        ("CreateApiToken", {"name": b, "role": "ROLE_AUDITOR"}, "name"),
+        ("CreateUser", {"email": "blank%d@names.example" % len(b), "displayName": b,
+                        "role": "ROLE_MANAGER", "password": PASSWORD}, "displayName"),
+    ]
+    for method, req, field in cases:
+        code, out = call(method, req, admin)
+        fields = [v.get("field") for v in out.get("violations", [])] if isinstance(out, dict) else []
+        check(code == "INVALID_ARGUMENT" and field in fields,
+              "%s with a name of only %r: refused on %s (%s %s)" % (method, b, field, code, fields))
+    code, out = call("CreateTenant", {"slug": "blank-%d-%s" % (len(b), RUN), "name": b,
+                                      "adminEmail": "a@b.example", "adminPassword": PASSWORD},
+                     OPERATOR)
+    check(code == "INVALID_ARGUMENT", "CreateTenant with a name of only %r: refused (%s)" % (b, code))
+got = int(t.psql("SELECT count(*) FROM distributors WHERE btrim(name, E' \\t\\n\\r') = ''"))
+check(got == 0, "no blank-named distributor was saved (%d)" % got)
+
+t.finish("names")
