@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "credential.h"
+#include "exec.h"
 #include "log.h"
 #include "worker.h"
 
@@ -103,23 +104,25 @@ static struct db_stmt q_session_revoke = {
     " SELECT count(*) FROM m WHERE liaison_audit('session.logout', 'user', m.user_id::text)",
     1, 0};
 static struct db_stmt q_nothing = {"SELECT 1", 0, 0};
+/*
+ * What people call the caller: its user's display name, its tenant's and
+ * (a distributor user's) distributor's names. No row for an operator.
+ */
+static struct db_stmt q_whoami_names = {
+    "SELECT u.display_name, t.name AS tenant_name, d.name AS distributor_name"
+    " FROM tenants t LEFT JOIN users u ON u.tenant_id = t.id"
+    "  AND u.id = nullif(current_setting('liaison.user_id', true), '')::bigint"
+    " LEFT JOIN distributors d ON d.tenant_id = u.tenant_id AND d.id = u.distributor_id"
+    " WHERE t.id = liaison_tenant()",
+    0, 0};
 
 int rpc_auth_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_set_tenant,
-                                     &q_tenant_lookup,
-                                     &q_throttle_check,
-                                     &q_user_by_email,
-                                     &q_throttle_fail,
-                                     &q_throttle_clear,
-                                     &q_session_create,
-                                     &q_operator_by_token,
-                                     &q_operator_by_name,
-                                     &q_session_by_token,
-                                     &q_session_revoke,
-                                     &q_nothing,
-                                     &q_throttle_fail_account,
-                                     &q_set_tenant_request};
+    struct db_stmt *const stmts[] = {
+        &q_set_tenant,       &q_tenant_lookup,         &q_throttle_check,    &q_user_by_email,
+        &q_throttle_fail,    &q_throttle_clear,        &q_session_create,    &q_operator_by_token,
+        &q_operator_by_name, &q_session_by_token,      &q_session_revoke,    &q_nothing,
+        &q_whoami_names,     &q_throttle_fail_account, &q_set_tenant_request};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
@@ -646,6 +649,13 @@ static void whoami_done(struct db_txn *txn, int code, const char *detail)
     Liaison__V1__WhoAmIResponse out = LIAISON__V1__WHO_AM_IRESPONSE__INIT;
     Liaison__V1__Identity ident;
     auth_identity_pb(&r->who, &ident);
+    const PGresult *names = txn->results[txn->nsteps - 1];
+    char err[256];
+    if (PQntuples(names) == 1 && exec_fill(&r->arena, names, 0, &ident.base, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "WhoAmI's names do not fit", "reason=\"%s\"", err);
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "internal error");
+        return;
+    }
     out.identity = &ident;
     request_reply(r, &out.base);
 }
@@ -653,7 +663,7 @@ static void whoami_done(struct db_txn *txn, int code, const char *detail)
 void rpc_whoami(struct request *r)
 {
     int n = credential_txn_begin(r);
-    r->txn.steps[n].stmt = &q_nothing;
+    r->txn.steps[n].stmt = &q_whoami_names;
     r->txn.nsteps = n + 1;
     request_submit(r, whoami_done);
 }

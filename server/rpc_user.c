@@ -19,7 +19,9 @@
 #define USER_COLS                                                                                  \
     "id, email, display_name, 'ROLE_' || upper(role) AS role, sees_all_distributors,"              \
     " distributor_id, disabled_at IS NOT NULL AS disabled, " DB_RFC3339(                           \
-        "created_at") " AS created_at"
+        "created_at") " AS created_at,"                                                            \
+                      " (SELECT d.name FROM distributors d WHERE d.tenant_id = users.tenant_id"    \
+                      "  AND d.id = users.distributor_id) AS distributor_name"
 /* The change's audit row, by the database (migration 0009): one per row of m. */
 #define AUDITED(action) " SELECT * FROM m WHERE liaison_audit(" action ", 'user', m.id::text)"
 

@@ -146,4 +146,24 @@ for b in blanks:
 got = int(t.psql("SELECT count(*) FROM distributors WHERE btrim(name, E' \\t\\n\\r') = ''"))
 check(got == 0, "no blank-named distributor was saved (%d)" % got)
 
+# Who am I, in names: display name, tenant name, a distributor user's
+# distributor; and user lists name each distributor user's distributor.
+me = must("WhoAmI", {}, admin)["identity"]
+check(me.get("tenantName") == "Tenant names-" + RUN and me.get("role") == "ROLE_TENANT_ADMIN",
+      "WhoAmI names the tenant (%s)" % me)
+must("CreateUser", {"email": "thu@names.example", "displayName": "Đỗ Minh Thư",
+                    "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d, "password": PASSWORD},
+     admin)
+du = must("Login", {"tenant": "names-" + RUN, "email": "thu@names.example",
+                    "password": PASSWORD}, None)["token"]
+me = must("WhoAmI", {}, du)["identity"]
+check(me.get("displayName") == "Đỗ Minh Thư" and me.get("distributorName") == "Contacts Holder",
+      "WhoAmI of a distributor user names the user and its distributor (%s)" % me)
+users = must("ListUsers", {"name": "thu@"}, admin)["users"]
+check([u.get("distributorName") for u in users] == ["Contacts Holder"],
+      "ListUsers names a distributor user's distributor (%s)" % users)
+me = must("WhoAmI", {}, OPERATOR)["identity"]
+check(me.get("kind") == "operator" and not me.get("tenantName"),
+      "WhoAmI of an operator names no tenant (%s)" % me)
+
 t.finish("names")
