@@ -135,6 +135,14 @@ int geo_load(const char *iso_dir, const char *zoneinfo_dir, char *err, size_t er
     return 0;
 }
 
+void geo_upcase(const char *code)
+{
+    /* The request's strings are its own arena copy; an empty one may be protobuf-c's shared "". */
+    for (char *p = (char *)code; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+}
+
 bool geo_country(const char *code)
 {
     return strlen(code) == 2 && geo_has(&countries, code);

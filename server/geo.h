@@ -18,6 +18,13 @@
 int geo_load(const char *iso_dir, const char *zoneinfo_dir, char *err, size_t errlen);
 void geo_free(void);
 
+/*
+ * Upper-cases an ASCII code in place ("vn-sg" -> "VN-SG"): people type codes
+ * in any case, the lists and the database hold them in upper case. For a
+ * handler's own decoded request, before it is checked and stored.
+ */
+void geo_upcase(const char *code);
+
 /* "VN" */
 bool geo_country(const char *code);
 /* "VN" or "VN-SG": a country or one of its subdivisions. */

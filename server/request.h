@@ -39,6 +39,10 @@ struct request {
     const struct rpc_method *method;
     uint64_t id;
     uint64_t started_ns;
+    /*
+     * The decoded request, in the request's arena: the request's own copy,
+     * which a handler may normalise in place (geo_upcase) before using it.
+     */
     const ProtobufCMessage *input;
     struct arena arena;  /* owns input and everything built for the answer */
     struct db_txn txn;   /* for handlers that go to the database */

@@ -414,6 +414,7 @@ void rpc_add_charter_grant(struct request *r)
         request_fail_field(r, "grant", "required");
         return;
     }
+    geo_upcase(g->region);
     if (!geo_region(g->region)) {
         request_fail_field(r, "grant.region",
                            "not an ISO 3166-1 country or ISO 3166-2 subdivision code");
@@ -458,6 +459,7 @@ void rpc_add_carve_out(struct request *r)
     }
     if (!request_check_text(r, "carveOut.accountName", o->account_name, 200, true))
         return;
+    geo_upcase(o->region);
     if (o->region[0] && !geo_region(o->region)) {
         request_fail_field(r, "carveOut.region",
                            "not an ISO 3166-1 country or ISO 3166-2 subdivision code");

@@ -254,6 +254,7 @@ static bool dist_fields_ok(struct request *r, const Liaison__V1__DistributorFiel
     }
     if (!request_check_text(r, "fields.name", f->name, 200, true))
         return false;
+    geo_upcase(f->country);
     if (!geo_country(f->country)) {
         request_fail_field(r, "fields.country", "not an ISO 3166-1 alpha-2 country code");
         return false;
@@ -323,6 +324,7 @@ void rpc_list_distributors(struct request *r)
         request_fail_field(r, "status", DISTRIBUTOR_STATUS_WORDS);
         return;
     }
+    geo_upcase(in->country);
     if (in->country[0] && !geo_country(in->country)) {
         request_fail_field(r, "country", "not an ISO 3166-1 alpha-2 country code");
         return;

@@ -146,6 +146,23 @@ for b in blanks:
 got = int(t.psql("SELECT count(*) FROM distributors WHERE btrim(name, E' \\t\\n\\r') = ''"))
 check(got == 0, "no blank-named distributor was saved (%d)" % got)
 
+# Codes in any case: countries and regions are stored in upper case.
+lower = must("CreateDistributor", {"fields": {
+    "name": "Lower Case Co", "country": "vn", "languages": ["vi"],
+    "timeZone": "Asia/Ho_Chi_Minh"}}, admin)["distributor"]
+check(lower["country"] == "VN", "country 'vn' is taken as VN (%s)" % lower["country"])
+got = names("ListDistributors", {"country": "vn", "name": "lower case"}, "distributors", admin)
+check(got == ["Lower Case Co"], "the country filter takes any case (%s)" % got)
+cid = must("CreateCharterDraft", {"distributorId": lower["id"]}, admin)["charter"]["id"]
+ch = must("AddCharterGrant", {"charterId": cid, "grant": {
+    "region": "vn-sg", "allLines": True, "startsOn": "2027-01-01"}}, admin)["charter"]
+check([g["region"] for g in ch["grants"]] == ["VN-SG"], "grant region 'vn-sg' is VN-SG (%s)"
+      % ch["grants"])
+ch = must("AddCarveOut", {"charterId": cid, "carveOut": {
+    "accountName": "Key Account", "region": "vn-hn"}}, admin)["charter"]
+check([o["region"] for o in ch["carveOuts"]] == ["VN-HN"], "carve-out region 'vn-hn' is VN-HN (%s)"
+      % ch["carveOuts"])
+
 # Who am I, in names: display name, tenant name, a distributor user's
 # distributor; and user lists name each distributor user's distributor.
 me = must("WhoAmI", {}, admin)["identity"]
