@@ -166,6 +166,8 @@ static int db_code(const PGresult *r)
         return LIAISON__V1__CODE__PERMISSION_DENIED;
     if (!strcmp(state, "LS404"))
         return LIAISON__V1__CODE__NOT_FOUND;
+    if (!strcmp(state, "LS409"))
+        return LIAISON__V1__CODE__ALREADY_EXISTS;
     if (!strcmp(state, "LS412"))
         return LIAISON__V1__CODE__FAILED_PRECONDITION;
     if (!strcmp(state, "LS422"))

@@ -506,7 +506,9 @@ static void exec_done(struct db_txn *txn, int code, const char *detail)
     const struct exec_state *st = r->state;
     const struct exec_decl *d = st->d;
     if (code == LIAISON__V1__CODE__ALREADY_EXISTS && d->exists) {
-        request_fail(r, code, d->exists);
+        /* A check that raised (liaison_unique) says which record exists. */
+        if (!request_fail_raised(r, code))
+            request_fail(r, code, d->exists);
         return;
     }
     if (code == LIAISON__V1__CODE__INVALID_ARGUMENT && d->invalid) {

@@ -82,6 +82,7 @@
     M(SetCharterTerms, rpc_set_charter_terms, ADMIN_MANAGER, WRITES)                               \
     M(AddCharterGrant, rpc_add_charter_grant, ADMIN_MANAGER, WRITES)                               \
     M(RemoveCharterGrant, rpc_remove_charter_grant, ADMIN_MANAGER, WRITES)                         \
+    M(UpdateCharterGrant, rpc_update_charter_grant, ADMIN_MANAGER, WRITES)                         \
     M(AddCarveOut, rpc_add_carve_out, ADMIN_MANAGER, WRITES)                                       \
     M(SetCommitment, rpc_set_commitment, ADMIN_MANAGER, WRITES)                                    \
     M(DeclareCompetingLine, rpc_declare_competing_line, ADMIN_MANAGER, WRITES)                     \

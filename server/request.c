@@ -531,7 +531,7 @@ bool request_check_text(struct request *r, const char *field, const char *text, 
 bool request_fail_raised(struct request *r, int code)
 {
     if (code != LIAISON__V1__CODE__INVALID_ARGUMENT && code != LIAISON__V1__CODE__NOT_FOUND &&
-        code != LIAISON__V1__CODE__FAILED_PRECONDITION)
+        code != LIAISON__V1__CODE__FAILED_PRECONDITION && code != LIAISON__V1__CODE__ALREADY_EXISTS)
         return false;
     for (int i = 0; i < r->txn.nsteps; i++) {
         const PGresult *res = r->txn.results[i];
@@ -548,6 +548,10 @@ bool request_fail_raised(struct request *r, int code)
         }
         if (!strcmp(state, "LS412")) {
             request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION, msg);
+            return true;
+        }
+        if (!strcmp(state, "LS409")) {
+            request_fail(r, LIAISON__V1__CODE__ALREADY_EXISTS, msg);
             return true;
         }
         if (!strcmp(state, "LS422") && field) {

@@ -204,7 +204,8 @@ void request_deadlines_due(uv_timer_t *t);
 /*
  * When the transaction done with code failed on one of the checks that
  * raise inside it (liaison_check: INVALID_ARGUMENT on the field it names;
- * liaison_found: NOT_FOUND; liaison_precondition: FAILED_PRECONDITION),
+ * liaison_found: NOT_FOUND; liaison_precondition: FAILED_PRECONDITION;
+ * liaison_unique: ALREADY_EXISTS),
  * answers with that check's field and message
  * and returns true. Call only from a done callback, with its code.
  */

@@ -108,6 +108,16 @@ static struct db_stmt q_draft = {
     " FROM draft",
     1, 0};
 
+/* Distributor $1 has no draft yet, or ALREADY_EXISTS naming the draft's version. */
+static struct db_stmt q_no_draft = {
+    "SELECT liaison_unique(v IS NULL, format('this distributor already has a draft charter"
+    " (version %s): edit or activate it', v))"
+    " FROM (SELECT (SELECT c.version FROM charters c JOIN distributors d"
+    "  ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    "  WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = $1::bigint"
+    "  AND c.status = 'draft' AND liaison_sees_distributor(d.id, d.account_manager_id)) AS v) x",
+    1, 0};
+
 /* Charter $1 is a draft the caller may edit (locked until the end), or the edit stops here. */
 static struct db_stmt q_edit = {"SELECT liaison_charter_draft($1::bigint)", 1, 0};
 /* ... and every id in $2 is a live product line of the tenant, or INVALID_ARGUMENT on field $3. */
@@ -143,6 +153,15 @@ static struct db_stmt q_grant_add = {
     " $5::boolean, $6::date, nullif($7, '')::date)"
     " RETURNING id, liaison_audit('charter.grant.add', 'charter', charter_id || '/grant/' || id)",
     7, 0};
+/* $2 grant, $3 region, $4 all lines, $5 lines, $6 exclusive, $7 starts, $8 ends ('': open) */
+static struct db_stmt q_grant_update = {
+    "WITH m AS (UPDATE charter_grants SET region = $3, all_lines = $4::boolean,"
+    "  line_ids = $5::bigint[], exclusive = $6::boolean, starts_on = $7::date,"
+    "  ends_on = nullif($8, '')::date"
+    "  WHERE tenant_id = liaison_tenant() AND charter_id = $1::bigint AND id = $2::bigint"
+    "  RETURNING liaison_audit('charter.grant.update', 'charter', charter_id || '/grant/' || id))"
+    " SELECT liaison_found(count(*) = 1, 'no such item in this charter') AS updated FROM m",
+    8, 0};
 /* $2 grant */
 static struct db_stmt q_grant_remove = {
     "WITH m AS (DELETE FROM charter_grants WHERE tenant_id = liaison_tenant()"
@@ -186,7 +205,10 @@ static struct db_stmt q_charter_found = {
     1, 0};
 /* Every grant of charter $1 that the territory rule forbids, as one JSON array. */
 static struct db_stmt q_conflicts = {
-    "SELECT json_agg(k) AS conflicts FROM liaison_charter_conflicts($1::bigint) k", 1, 0};
+    "SELECT (SELECT json_agg(k) FROM liaison_charter_conflicts($1::bigint) k) AS conflicts,"
+    " (SELECT array_to_json(array_agg(w)) FROM liaison_charter_warnings($1::bigint) w)::text"
+    " AS warnings",
+    1, 0};
 static struct db_stmt q_activation_lock = {
     "SELECT pg_advisory_xact_lock(hashtextextended('liaison.charter.activation:' ||"
     " liaison_tenant(), 0))",
@@ -254,6 +276,7 @@ static struct db_stmt q_versions = {
 
 static struct exec_decl d_draft = {
     .method = "CreateCharterDraft",
+    .check = {&q_no_draft, {"distributor_id"}},
     .query = {&q_draft, {"distributor_id"}},
     .reply = {&q_charter, {"=0", "distributor_id", "=-1"}},
     .out = "charter",
@@ -274,6 +297,16 @@ static struct exec_decl d_grant_add = {
     .check = {&q_edit_lines, {"charter_id", "grant.product_line_ids", "=grant.productLineIds"}},
     .query = {&q_grant_add,
               {"charter_id", "grant.region", "grant.all_lines", "grant.product_line_ids",
+               "grant.exclusive", "grant.starts_on", "grant.ends_on"}},
+    .reply = EDITED_CHARTER,
+    .out = "charter",
+    .not_found = "no such charter",
+    .invalid = INVALID_EDIT};
+static struct exec_decl d_grant_update = {
+    .method = "UpdateCharterGrant",
+    .check = {&q_edit_lines, {"charter_id", "grant.product_line_ids", "=grant.productLineIds"}},
+    .query = {&q_grant_update,
+              {"charter_id", "item_id", "grant.region", "grant.all_lines", "grant.product_line_ids",
                "grant.exclusive", "grant.starts_on", "grant.ends_on"}},
     .reply = EDITED_CHARTER,
     .out = "charter",
@@ -335,8 +368,9 @@ static struct exec_decl d_versions = {
 int rpc_charter_register(void)
 {
     struct exec_decl *const decls[] = {
-        &d_draft,          &d_terms,         &d_grant_add, &d_grant_remove, &d_carve_out_add,
-        &d_commitment_set, &d_competing_add, &d_check,     &d_get,          &d_versions};
+        &d_draft,        &d_terms,         &d_grant_add,      &d_grant_update,
+        &d_grant_remove, &d_carve_out_add, &d_commitment_set, &d_competing_add,
+        &d_check,        &d_get,           &d_versions};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "charter RPCs refused", "reason=\"%s\"", err);
@@ -405,40 +439,54 @@ void rpc_set_charter_terms(struct request *r)
         exec_run(r, &d_terms);
 }
 
-void rpc_add_charter_grant(struct request *r)
+/* Checks a grant of an add or an update; on failure answers and returns false. */
+static bool grant_ok(struct request *r, const Liaison__V1__CharterGrant *g)
 {
-    const Liaison__V1__AddCharterGrantRequest *in =
-        (const Liaison__V1__AddCharterGrantRequest *)r->input;
-    const Liaison__V1__CharterGrant *g = in->grant;
     if (!g) {
         request_fail_field(r, "grant", "required");
-        return;
+        return false;
     }
     geo_upcase(g->region);
     if (!geo_region(g->region)) {
         request_fail_field(r, "grant.region",
                            "not an ISO 3166-1 country or ISO 3166-2 subdivision code");
-        return;
+        return false;
     }
     if (g->all_lines == (g->n_product_line_ids > 0)) {
         request_fail_field(r, "grant.productLineIds",
                            "a grant covers all lines, or lists at least one (not both)");
-        return;
+        return false;
     }
     if (!charter_date_ok(g->starts_on)) {
         request_fail_field(r, "grant.startsOn", "a date as YYYY-MM-DD");
-        return;
+        return false;
     }
     if (g->ends_on[0] && !charter_date_ok(g->ends_on)) {
         request_fail_field(r, "grant.endsOn", "a date as YYYY-MM-DD, or empty for open-ended");
-        return;
+        return false;
     }
     if (g->ends_on[0] && strcmp(g->ends_on, g->starts_on) < 0) {
         request_fail_field(r, "grant.endsOn", "before the start");
-        return;
+        return false;
     }
-    if (request_check_id(r, "charterId", in->charter_id))
+    return true;
+}
+
+void rpc_add_charter_grant(struct request *r)
+{
+    const Liaison__V1__AddCharterGrantRequest *in =
+        (const Liaison__V1__AddCharterGrantRequest *)r->input;
+    if (grant_ok(r, in->grant) && request_check_id(r, "charterId", in->charter_id))
         exec_run(r, &d_grant_add);
+}
+
+void rpc_update_charter_grant(struct request *r)
+{
+    const Liaison__V1__UpdateCharterGrantRequest *in =
+        (const Liaison__V1__UpdateCharterGrantRequest *)r->input;
+    if (grant_ok(r, in->grant) && request_check_id(r, "itemId", in->item_id) &&
+        request_check_id(r, "charterId", in->charter_id))
+        exec_run(r, &d_grant_update);
 }
 
 void rpc_remove_charter_grant(struct request *r)

@@ -21,6 +21,7 @@ void rpc_create_charter_draft(struct request *r);
 void rpc_set_charter_terms(struct request *r);
 void rpc_add_charter_grant(struct request *r);
 void rpc_remove_charter_grant(struct request *r);
+void rpc_update_charter_grant(struct request *r);
 void rpc_add_carve_out(struct request *r);
 void rpc_set_commitment(struct request *r);
 void rpc_declare_competing_line(struct request *r);

@@ -415,6 +415,50 @@ code, out = call("ListCharterVersions", {"distributorId": d_old["id"]}, admin)
 check(code == "OK" and [v["status"] for v in out["versions"]] == ["terminated"],
       "... and nothing half-made was left (%s)" % out)
 
+# ---------------- one draft, updated grants, warnings ----------------
+dw = must("CreateDistributor", {"fields": dict(VN, name="Bandar Brakes", country="BN",
+                                               timeZone="Asia/Brunei")}, admin)["distributor"]
+cw = must("CreateCharterDraft", {"distributorId": dw["id"]}, admin)["charter"]["id"]
+code, out = call("CreateCharterDraft", {"distributorId": dw["id"]}, admin)
+check(code == "ALREADY_EXISTS" and "(version 1)" in out.get("message", ""),
+      "a second draft is refused naming the draft's version (%s %s)" % (code, out))
+ch = must("AddCharterGrant", {"charterId": cw, "grant": {
+    "region": "BN", "productLineIds": [brk], "startsOn": "2027-01-01"}}, admin)["charter"]
+gw = ch["grants"][0]["id"]
+must("SetCommitment", {"charterId": cw, "commitment": {
+    "productLineId": flt, "moq": 10, "bufferUnit": "units", "financing": "distributor"}}, admin)
+must("DeclareCompetingLine", {"charterId": cw, "competingLine": {
+    "competitor": "Mann", "line": "flt"}}, admin)
+must("DeclareCompetingLine", {"charterId": cw, "competingLine": {
+    "competitor": "Bosch", "line": "BRK"}}, admin)
+out = must("CheckCharter", {"id": cw}, admin)
+warns = out.get("warnings", [])
+check(len(warns) == 2 and "commitment for product line FLT" in warns[0]
+      and "competing line flt of Mann" in warns[1] and not out.get("conflicts"),
+      "check warns about a commitment and a competing line for an ungranted line: %s" % out)
+ch = must("UpdateCharterGrant", {"charterId": cw, "itemId": gw, "grant": {
+    "region": "bn-be", "allLines": True, "exclusive": True, "startsOn": "2027-02-01",
+    "endsOn": "2029-12-31"}}, admin)["charter"]
+g = ch["grants"][0]
+check(len(ch["grants"]) == 1 and g["id"] == gw and g["region"] == "BN-BE" and g["allLines"]
+      and g["exclusive"] and g["startsOn"] == "2027-02-01" and g["endsOn"] == "2029-12-31",
+      "a grant is updated in place (%s)" % g)
+out = must("CheckCharter", {"id": cw}, admin)
+check(not out.get("warnings"), "granting all lines clears the warnings (%s)" % out)
+code, out = call("UpdateCharterGrant", {"charterId": cw, "itemId": 999999999, "grant": {
+    "region": "BN", "allLines": True, "startsOn": "2027-01-01"}}, admin)
+check(code == "NOT_FOUND", "updating a grant the charter lacks: NOT_FOUND (%s)" % code)
+code, out = call("UpdateCharterGrant", {"charterId": cw, "itemId": gw, "grant": {
+    "region": "BN", "productLineIds": [999999], "startsOn": "2027-01-01"}}, admin)
+check(code == "INVALID_ARGUMENT", "an update naming no live line is refused (%s)" % code)
+must("ActivateCharter", {"id": cw}, admin)
+code, out = call("UpdateCharterGrant", {"charterId": cw, "itemId": gw, "grant": {
+    "region": "BN", "allLines": True, "startsOn": "2027-01-01"}}, admin)
+check(code == "FAILED_PRECONDITION", "an active charter's grant is not updated (%s)" % code)
+code, out = cli("audit", "--entity", "charter", "--all", token=admin)
+n = sum(1 for e in out.get("entries", []) if e["action"] == "charter.grant.update")
+check(n == 1, "one charter.grant.update audit entry (%d)" % n)
+
 if failures:
     print("charter: FAILED (%d)" % len(failures))
     sys.exit(1)

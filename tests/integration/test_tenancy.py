@@ -209,6 +209,9 @@ MATRIX = {
                         {"charterId": charter_a, "fullCoverage": True, "reportDueDay": 3}),
     "AddCharterGrant": ({"tenant_admin", "manager"}, True, {"charterId": charter_a, "grant": {
         "region": "LA", "allLines": True, "startsOn": "2026-01-01"}}),
+    "UpdateCharterGrant": ({"tenant_admin", "manager"}, True, {
+        "charterId": charter_a, "itemId": grant_a,
+        "grant": {"region": "LA", "allLines": True, "startsOn": "2026-02-01"}}),
     "RemoveCharterGrant": ({"tenant_admin", "manager"}, True,
                            {"charterId": charter_a, "itemId": grant_a}),
     "AddCarveOut": ({"tenant_admin", "manager"}, True,
