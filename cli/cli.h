@@ -99,7 +99,8 @@ int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
 enum output_format {
     OUTPUT_PLAIN = 0,
     OUTPUT_ENUM, /* a proto enum's value name: "ROLE_TENANT_ADMIN" -> "tenant_admin" */
-    OUTPUT_DAYS  /* ISO week days [1,2,3,4,5,6] -> "Mon–Sat" */
+    OUTPUT_DAYS, /* ISO week days [1,2,3,4,5,6] -> "Mon–Sat" */
+    OUTPUT_BOOL  /* yes/no, "no" when left out (proto3 leaves false out of JSON) */
 };
 
 /*

@@ -8,10 +8,10 @@
 #include "cli.h"
 
 static const struct output_column line_cols[] = {
-    {"ID", "id"}, {"CODE", "code"}, {"NAME", "name"}, {"RETIRED", "retired"}};
+    {"ID", "id"}, {"CODE", "code"}, {"NAME", "name"}, {"RETIRED", "retired", OUTPUT_BOOL}};
 static const struct output_column product_cols[] = {
-    {"ID", "id"},     {"SKU", "sku"}, {"LINE", "productLineId"}, {"NAME", "name"},
-    {"UNIT", "unit"}, {"MOQ", "moq"}, {"RETIRED", "retired"}};
+    {"ID", "id"},     {"SKU", "sku"}, {"LINE", "productLineId"},          {"NAME", "name"},
+    {"UNIT", "unit"}, {"MOQ", "moq"}, {"RETIRED", "retired", OUTPUT_BOOL}};
 
 int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *key,
                  const struct output_column *cols, int ncols)

@@ -12,9 +12,9 @@
 
 static const struct output_column grant_cols[] = {{"ID", "id"},
                                                   {"REGION", "region"},
-                                                  {"ALL LINES", "allLines"},
+                                                  {"ALL LINES", "allLines", OUTPUT_BOOL},
                                                   {"LINES", "productLineIds"},
-                                                  {"EXCLUSIVE", "exclusive"},
+                                                  {"EXCLUSIVE", "exclusive", OUTPUT_BOOL},
                                                   {"FROM", "startsOn"},
                                                   {"TO", "endsOn"}};
 static const struct output_column carve_cols[] = {
@@ -28,27 +28,28 @@ static const struct output_column commit_cols[] = {{"ID", "id"},
                                                    {"TERMS (days)", "paymentTermsDays"}};
 static const struct output_column competing_cols[] = {
     {"ID", "id"}, {"COMPETITOR", "competitor"}, {"LINE", "line"}};
-static const struct output_column head_cols[] = {{"charter", "id"},
-                                                 {"distributor", "distributorId"},
-                                                 {"version", "version"},
-                                                 {"status", "status"},
-                                                 {"full coverage", "fullCoverage"},
-                                                 {"covered lines", "coveredLineIds"},
-                                                 {"competing allowed", "competingAllowed"},
-                                                 {"report due day", "reportDueDay"},
-                                                 {"report sections", "reportSections"},
-                                                 {"signatories", "signatories"},
-                                                 {"signed on", "signedOn"},
-                                                 {"created by", "createdBy"},
-                                                 {"created at", "createdAt"},
-                                                 {"activated by", "activatedBy"},
-                                                 {"activated at", "activatedAt"}};
+static const struct output_column head_cols[] = {
+    {"charter", "id"},
+    {"distributor", "distributorId"},
+    {"version", "version"},
+    {"status", "status"},
+    {"full coverage", "fullCoverage", OUTPUT_BOOL},
+    {"covered lines", "coveredLineIds"},
+    {"competing allowed", "competingAllowed", OUTPUT_BOOL},
+    {"report due day", "reportDueDay"},
+    {"report sections", "reportSections"},
+    {"signatories", "signatories"},
+    {"signed on", "signedOn"},
+    {"created by", "createdBy"},
+    {"created at", "createdAt"},
+    {"activated by", "activatedBy"},
+    {"activated at", "activatedAt"}};
 static const struct output_column conflict_cols[] = {{"GRANT", "grantId"},
                                                      {"REGION", "region"},
                                                      {"OTHER DISTRIBUTOR", "otherDistributor"},
                                                      {"VERSION", "otherVersion"},
                                                      {"THEIR REGION", "otherRegion"},
-                                                     {"EXCLUSIVE", "otherExclusive"},
+                                                     {"EXCLUSIVE", "otherExclusive", OUTPUT_BOOL},
                                                      {"LINES", "otherLines"},
                                                      {"FROM", "otherStartsOn"},
                                                      {"TO", "otherEndsOn"}};

@@ -88,23 +88,26 @@ void cli_method_suggest(const char *method, char *buf, size_t cap)
         json_decref(all);
         return;
     }
-    size_t limit = strlen(method) / 3 > 2 ? strlen(method) / 3 : 2;
+    /* The nearest misspellings; failing those, names that contain what was typed. */
+    size_t limit = strlen(method) / 3 > 2 ? strlen(method) / 3 : 2, best = limit + 1;
+    size_t i;
+    json_t *m;
+    json_array_foreach(all, i, m)
+    {
+        size_t d = meta_distance(method, json_string_value(json_object_get(m, "name")));
+        if (d < best)
+            best = d;
+    }
     int shown = 0;
-    for (size_t d = 0; d <= limit + 1 && shown < 3; d++) {
-        size_t i;
-        json_t *m;
-        json_array_foreach(all, i, m)
-        {
-            const char *name = json_string_value(json_object_get(m, "name"));
-            size_t dist = meta_distance(method, name);
-            /* A part of a name ("Distributor") is close too, after the near misses. */
-            bool close = dist == d || (d == limit + 1 && dist > limit && strlen(method) >= 4 &&
-                                       meta_contains(name, method));
-            if (close && shown < 3) {
-                size_t len = strlen(buf);
-                snprintf(buf + len, cap - len, "%s%s", shown ? ", " : "", name);
-                shown++;
-            }
+    json_array_foreach(all, i, m)
+    {
+        const char *name = json_string_value(json_object_get(m, "name"));
+        bool close = best <= limit ? meta_distance(method, name) == best
+                                   : strlen(method) >= 4 && meta_contains(name, method);
+        if (close && shown < 3) {
+            size_t len = strlen(buf);
+            snprintf(buf + len, cap - len, "%s%s", shown ? ", " : "", name);
+            shown++;
         }
     }
     json_decref(all);

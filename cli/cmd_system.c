@@ -73,7 +73,7 @@ int cmd_health(struct cli *cli, int argc, char **argv)
     if (cli->set.json) {
         output_json(resp);
     } else {
-        static const struct output_column cols[] = {{"database ok", "databaseOk"},
+        static const struct output_column cols[] = {{"database ok", "databaseOk", OUTPUT_BOOL},
                                                     {"schema version", "schemaVersion"},
                                                     {"database time", "databaseTime"},
                                                     {"server version", "serverVersion"}};

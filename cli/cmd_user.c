@@ -15,7 +15,7 @@ static const struct output_column user_cols[] = {{"ID", "id"},
                                                  {"EMAIL", "email"},
                                                  {"NAME", "displayName"},
                                                  {"ROLE", "role", OUTPUT_ENUM, "ROLE_"},
-                                                 {"DISABLED", "disabled"},
+                                                 {"DISABLED", "disabled", OUTPUT_BOOL},
                                                  {"CREATED", "createdAt"}};
 
 static const struct output_column token_cols[] = {{"ID", "id"},
@@ -23,7 +23,7 @@ static const struct output_column token_cols[] = {{"ID", "id"},
                                                   {"ROLE", "role", OUTPUT_ENUM, "ROLE_"},
                                                   {"CREATED", "createdAt"},
                                                   {"EXPIRES", "expiresAt"},
-                                                  {"REVOKED", "revoked"}};
+                                                  {"REVOKED", "revoked", OUTPUT_BOOL}};
 
 /*
  * "manager" -> "ROLE_MANAGER", or NULL for an unknown role. Roles are taken

@@ -242,6 +242,8 @@ static void output_days(const json_t *days, char *buf, size_t cap)
 static const char *output_scalar(const json_t *v, const struct output_column *col, char *raw,
                                  size_t cap)
 {
+    if ((!v || json_is_null(v)) && col && col->format == OUTPUT_BOOL)
+        return "no";
     if (!v || json_is_null(v))
         return "-";
     if (json_is_string(v))
