@@ -425,7 +425,7 @@ static int global_parse(struct cli *cli, int argc, char **argv, char **words, in
 {
     struct cli_settings flags = {0};
     int rc = 0;
-    bool seen[G_TOKEN + 1] = {false}, json = false, ids = false, format = false;
+    bool seen[G_TOKEN + 1] = {false};
     *nwords = 0;
     for (int i = 1; i < argc && rc == 0;) {
         bool before = *nwords == 0;
@@ -434,11 +434,6 @@ static int global_parse(struct cli *cli, int argc, char **argv, char **words, in
         if (id >= 0) {
             rc = global_apply(&flags, id, argv[i], value);
             seen[id] = true;
-            if (id == G_JSON || id == G_OUTPUT) {
-                format = true;
-                json = flags.json;
-                ids = flags.ids;
-            }
             i += used;
             continue;
         }
@@ -481,10 +476,9 @@ static int global_parse(struct cli *cli, int argc, char **argv, char **words, in
     }
     if (rc == 0 && seen[G_TOKEN])
         cli->set.token_from = CLI_TOKEN_GIVEN;
-    if (format) {
-        cli->set.json = json;
-        cli->set.ids = ids;
-    }
+    /* Only flags choose the format: the last of --json and --output wins. */
+    cli->set.json = flags.json;
+    cli->set.ids = flags.ids;
     cli_config_free(&flags);
     if (rc == 0)
         cli_config_resolve_token(&cli->set);
