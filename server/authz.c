@@ -27,8 +27,26 @@ static unsigned authz_bit(const struct identity *id)
     }
 }
 
+static const struct {
+    unsigned bit;
+    const char *name;
+} authz_columns[] = {{AUTHZ_ANON, "anonymous"},
+                     {AUTHZ_OPERATOR, "operator"},
+                     {AUTHZ_ADMIN, "tenant_admin"},
+                     {AUTHZ_MANAGER, "manager"},
+                     {AUTHZ_DISTRIBUTOR, "distributor_user"},
+                     {AUTHZ_AUDITOR, "auditor"}};
+
+#define N_COLUMNS (sizeof authz_columns / sizeof authz_columns[0])
+
 /* The column name of an identity's kind or role, as in docs/rpc-permissions.md. */
-static const char *authz_name(unsigned bit);
+static const char *authz_name(unsigned bit)
+{
+    for (size_t c = 0; c < N_COLUMNS; c++)
+        if (authz_columns[c].bit == bit)
+            return authz_columns[c].name;
+    return "caller without a role";
+}
 
 int authz_check(unsigned who, const struct identity *id, const char *method, char *why, size_t cap)
 {
@@ -44,26 +62,6 @@ int authz_check(unsigned who, const struct identity *id, const char *method, cha
     snprintf(why, cap, "%s %s may not call %s", strchr("aeiou", role[0]) ? "an" : "a", role,
              method);
     return LIAISON__V1__CODE__PERMISSION_DENIED;
-}
-
-static const struct {
-    unsigned bit;
-    const char *name;
-} authz_columns[] = {{AUTHZ_ANON, "anonymous"},
-                     {AUTHZ_OPERATOR, "operator"},
-                     {AUTHZ_ADMIN, "tenant_admin"},
-                     {AUTHZ_MANAGER, "manager"},
-                     {AUTHZ_DISTRIBUTOR, "distributor_user"},
-                     {AUTHZ_AUDITOR, "auditor"}};
-
-#define N_COLUMNS (sizeof authz_columns / sizeof authz_columns[0])
-
-static const char *authz_name(unsigned bit)
-{
-    for (size_t c = 0; c < N_COLUMNS; c++)
-        if (authz_columns[c].bit == bit)
-            return authz_columns[c].name;
-    return "caller without a role";
 }
 
 void authz_print_header(FILE *out)
