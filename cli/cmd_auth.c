@@ -25,8 +25,10 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "login --tenant SLUG --email EMAIL [--password-stdin]",
-        "Logs in and saves the session token in ~/.config/liaison/session (mode 0600).\n"
-        "The password is asked for without echo, or read from standard input.",
+        "Logs in and saves the session token in ~/.config/liaison/session (mode 0600), or\n"
+        "with --profile NAME in ~/.config/liaison/profiles/NAME/session, with the URL it is\n"
+        "for: it is sent to that server only. The password is asked for without echo, or\n"
+        "read from standard input.",
         opts, 0, "login --tenant acme --email ana@acme.example"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
