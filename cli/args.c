@@ -1,11 +1,40 @@
 /*
  * args.c - option tables for subcommands: each command lists its options
- * once, and gets parsing, --help and usage errors from here.
+ * once, and gets parsing, --help (with an example), UTF-8 checks and usage
+ * errors from here.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+
+bool cli_utf8_valid(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    while (*s) {
+        if (s[0] < 0x80) {
+            s++;
+            continue;
+        }
+        size_t n = (s[0] & 0xE0) == 0xC0   ? 2
+                   : (s[0] & 0xF0) == 0xE0 ? 3
+                   : (s[0] & 0xF8) == 0xF0 ? 4
+                                           : 0;
+        if (n == 0)
+            return false;
+        unsigned long cp = s[0] & (0x7F >> n);
+        for (size_t i = 1; i < n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        static const unsigned long least[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        s += n;
+    }
+    return true;
+}
 
 static void args_usage(FILE *out, const struct cli_command_spec *spec)
 {
@@ -17,21 +46,51 @@ static void args_usage(FILE *out, const struct cli_command_spec *spec)
         snprintf(left, sizeof left, "--%s%s", o->name, o->value ? " VALUE" : "");
         fprintf(out, "  %-26s %s%s\n", left, o->help, o->required ? " (required)" : "");
     }
+    if (spec->example)
+        fprintf(out, "\nExample:\n  $ liaison %s\n", spec->example);
+}
+
+/* Refuses a word that is not UTF-8 before anything is sent, naming it. */
+static int args_utf8(const char *word, const char *option, int position)
+{
+    if (cli_utf8_valid(word))
+        return 0;
+    if (option)
+        fprintf(stderr, "liaison: --%s: not valid UTF-8\n", option);
+    else
+        fprintf(stderr, "liaison: argument %d: not valid UTF-8\n", position);
+    return EXIT_USAGE;
+}
+
+/* One command runs per process: its spec is kept for the errors it may print. */
+static const struct cli_command_spec *args_current;
+
+const struct cli_command_spec *cli_args_spec(void)
+{
+    return args_current;
 }
 
 int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
                    const char **positional, int npositional)
 {
     int got = 0;
+    args_current = spec;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             args_usage(stdout, spec);
             return -1;
         }
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0 || !a[2]) {
+            if (args_utf8(a, NULL, got + 1))
+                return EXIT_USAGE;
             if (got == npositional) {
-                fprintf(stderr, "liaison: unexpected argument '%s'\n\n", a);
+                fprintf(stderr, "liaison: unexpected argument '");
+                output_escaped(stderr, a);
+                fprintf(stderr, "'\n\n");
                 args_usage(stderr, spec);
                 return EXIT_USAGE;
             }
@@ -45,7 +104,9 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
         while (o->name && (strlen(o->name) != len || strncmp(o->name, name, len)))
             o++;
         if (!o->name) {
-            fprintf(stderr, "liaison: unknown option '%s'\n\n", a);
+            fprintf(stderr, "liaison: unknown option '");
+            output_escaped(stderr, a);
+            fprintf(stderr, "'\n\n");
             args_usage(stderr, spec);
             return EXIT_USAGE;
         }
@@ -65,6 +126,8 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
             fprintf(stderr, "liaison: --%s needs a value\n", o->name);
             return EXIT_USAGE;
         }
+        if (args_utf8(*o->value, o->name, 0))
+            return EXIT_USAGE;
     }
     for (const struct cli_opt *o = spec->opts; o->name; o++) {
         if (o->required && o->value && !*o->value) {
@@ -89,13 +152,21 @@ int cli_subcommand(const char *family, const struct cli_subcommand *subs, int ar
         fprintf(out, "Usage: liaison %s COMMAND [OPTIONS]\n\nCommands:\n", family);
         for (const struct cli_subcommand *s = subs; s->name; s++)
             fprintf(out, "  %-10s %s\n", s->name, s->summary);
-        fprintf(out, "\nRun 'liaison %s COMMAND --help' for its options.\n", family);
+        fprintf(out, "\nRun 'liaison %s COMMAND --help' for its options and an example.\n", family);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
-    for (const struct cli_subcommand *s = subs; s->name; s++)
-        if (!strcmp(s->name, argv[1]))
+    if (!cli_utf8_valid(argv[1])) {
+        fprintf(stderr, "liaison: the command after '%s' is not valid UTF-8\n", family);
+        return EXIT_USAGE;
+    }
+    for (const struct cli_subcommand *s = subs; s->name; s++) {
+        if (!strcmp(s->name, argv[1])) {
+            snprintf(cli->command, sizeof cli->command, "%s %s", family, s->name);
             return s->run(cli, argc - 1, argv + 1);
-    fprintf(stderr, "liaison: unknown command '%s %s' (see 'liaison %s --help')\n", family, argv[1],
-            family);
+        }
+    }
+    fprintf(stderr, "liaison: unknown command '%s ", family);
+    output_escaped(stderr, argv[1]);
+    fprintf(stderr, "' (see 'liaison %s --help')\n", family);
     return EXIT_USAGE;
 }

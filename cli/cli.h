@@ -23,6 +23,13 @@ enum cli_exit {
     EXIT_UNAVAILABLE = 6 /* server or database unreachable, timed out */
 };
 
+/* Where the token presented comes from: it decides what an UNAUTHENTICATED means. */
+enum cli_token_from {
+    CLI_TOKEN_NONE,
+    CLI_TOKEN_SESSION, /* the profile's saved session, made for this URL */
+    CLI_TOKEN_GIVEN    /* --token, LIAISON_TOKEN or the config file */
+};
+
 struct cli_settings {
     char *token; /* --token, LIAISON_TOKEN or the saved session */
     char *url;
@@ -30,19 +37,41 @@ struct cli_settings {
     char *cert;
     char *key;
     char *timeout_ms;
-    bool json;
+    char *profile;       /* --profile or LIAISON_PROFILE; NULL for the default */
+    char *session_url;   /* the URL the saved session was made for */
+    char *session_token; /* used only against session_url */
+    enum cli_token_from token_from;
+    bool json; /* --json or --output json */
+    bool ids;  /* --output ids: one id per line */
 };
+
+struct cli_command_spec;
 
 struct cli {
     struct cli_settings set;
     liaison_conn *conn;
-    bool anonymous; /* set by commands that need no identity: no token is presented */
+    bool anonymous;   /* set by commands that need no identity: no token is presented */
+    char command[64]; /* the command being run, for errors in its terms */
 };
 
-/* Reads ~/.config/liaison/config then LIAISON_* variables into set.
- * Returns 0, or -1 after printing why. */
+/*
+ * Reads the profile's config file, its saved session, then LIAISON_*
+ * variables into set (set->profile chosen beforehand). Returns 0, or -1
+ * after printing why.
+ */
 int cli_config_load(struct cli_settings *set);
+
+/* After the flags: the saved session's token, only when set->url is the URL
+ * it was made for and no other token was given. */
+void cli_config_resolve_token(struct cli_settings *set);
 void cli_config_free(struct cli_settings *set);
+
+/* A profile name: letters, digits, '.', '_', '-', not starting with '.'. */
+bool cli_profile_valid(const char *name);
+
+/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF). */
+bool cli_utf8_valid(const char *s);
 
 /* Makes the handle (once) with the resolved settings, without connecting.
  * Returns an exit code, having printed why when it is not EXIT_OK. */
@@ -66,10 +95,23 @@ int cli_exit_code(int code);
  */
 int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out);
 
-/* One column of a table: header and the JSON key of each row object. */
+/* How a cell's value is shown in a table. */
+enum output_format {
+    OUTPUT_PLAIN = 0,
+    OUTPUT_ENUM, /* a proto enum's value name: "ROLE_TENANT_ADMIN" -> "tenant_admin" */
+    OUTPUT_DAYS, /* ISO week days [1,2,3,4,5,6] -> "Mon–Sat" */
+    OUTPUT_BOOL  /* yes/no, "no" when left out (proto3 leaves false out of JSON) */
+};
+
+/*
+ * One column of a table: header and the JSON key of each row object. The
+ * first column's key is the row's id for --output ids.
+ */
 struct output_column {
     const char *header;
     const char *key;
+    enum output_format format;
+    const char *enum_prefix; /* OUTPUT_ENUM: the value names' prefix, "ROLE_" */
 };
 
 /* One option of a subcommand: a value (const char *) or a flag (bool). */
@@ -79,6 +121,12 @@ struct cli_opt {
     bool *flag;
     bool required;
     const char *help;
+    /*
+     * The request fields (camelCase, space-separated) a server's violation
+     * names for this option when its kebab-case name does not match, so the
+     * error names the option: "productLineIds" for --lines.
+     */
+    const char *fields;
 };
 
 struct cli_command_spec {
@@ -86,15 +134,21 @@ struct cli_command_spec {
     const char *summary;        /* a sentence or two */
     const struct cli_opt *opts; /* ends with a zeroed entry */
     int npositional_required;
+    const char *example; /* a command line after "liaison ", shown by --help */
 };
 
 /*
  * Parses argv[1..] against spec: options fill their targets, other words
- * fill positional[] (at most npositional). Returns 0 to go on, -1 when
- * --help was printed, or EXIT_USAGE after printing the problem.
+ * fill positional[] (at most npositional). Every word must be UTF-8. The
+ * spec is remembered (cli_args_spec) for errors in the command's terms.
+ * Returns 0 to go on, -1 when --help was printed, or EXIT_USAGE after
+ * printing the problem.
  */
 int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
                    const char **positional, int npositional);
+
+/* The spec the running command was parsed with, or NULL. */
+const struct cli_command_spec *cli_args_spec(void);
 
 struct cli_subcommand {
     const char *name;
@@ -122,6 +176,14 @@ int cli_read_password(const char *prompt, bool from_stdin, char *buf, size_t cap
 
 /* Prints a JSON value, indented. */
 void output_json(const json_t *v);
+
+/* Prints an object as the output format asks: fields, JSON or its id. */
+void cli_print_object(const struct cli *cli, const struct output_column *cols, int ncols,
+                      const json_t *obj);
+
+/* Prints rows as the output format asks: a table, JSON or one id a line. */
+void cli_print_rows(const struct cli *cli, const struct output_column *cols, int ncols,
+                    const json_t *rows);
 
 /* Terminal columns text takes: wide East Asian characters 2, combining marks 0. */
 size_t output_width(const char *text);
@@ -154,6 +216,14 @@ int cmd_product(struct cli *cli, int argc, char **argv);
 int cmd_distributor(struct cli *cli, int argc, char **argv);
 int cmd_contact(struct cli *cli, int argc, char **argv);
 int cmd_charter(struct cli *cli, int argc, char **argv);
+int cmd_methods(struct cli *cli, int argc, char **argv);
+int cmd_completion(struct cli *cli, int argc, char **argv);
+
+/* Names similar to method among the client library's RPCs ("" if none), in buf. */
+void cli_method_suggest(const char *method, char *buf, size_t cap);
+
+/* Prints method's request fields to f (nothing for an unknown method). */
+void cli_method_fields(FILE *f, const char *method);
 
 /*
  * A command of one ID argument: parses it per spec, calls method with
@@ -176,8 +246,19 @@ int cli_parse_uint(const char *name, const char *s, long max, json_int_t *out);
 /* "a,b,c" as a JSON array of strings (numbers when as_ints); NULL for bad input. */
 json_t *cli_split(const char *list, bool as_ints);
 
-/* The saved session: ~/.config/liaison/session (mode 0600). */
-int cli_session_save(const char *url, const char *token);
-int cli_session_remove(void);
+/* Week days "1,2,3", "Mon-Sat", "mon,wed,fri" or "Mon–Sat" as a sorted JSON
+ * array of 1 (Monday) to 7; NULL for bad input. */
+json_t *cli_days(const char *list);
+
+/* An enum option's value, as tables show it: lower case ("At_Risk" -> "at_risk"). */
+json_t *cli_enum_string(const char *value);
+
+/*
+ * The saved session of a profile: ~/.config/liaison/session, or
+ * ~/.config/liaison/profiles/NAME/session (mode 0600); profile NULL for
+ * the default.
+ */
+int cli_session_save(const char *profile, const char *url, const char *token);
+int cli_session_remove(const char *profile);
 
 #endif

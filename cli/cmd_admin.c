@@ -13,7 +13,10 @@
 #include "cli.h"
 
 static const struct output_column tenant_cols[] = {
-    {"SLUG", "slug"}, {"NAME", "name"}, {"STATUS", "status"}, {"CREATED", "createdAt"}};
+    {"SLUG", "slug"},
+    {"NAME", "name"},
+    {"STATUS", "status", OUTPUT_ENUM, "TENANT_STATUS_"},
+    {"CREATED", "createdAt"}};
 
 /* Calls method with {"slug": slug} and prints the tenant it returns. */
 static int tenant_one(struct cli *cli, const char *method, json_t *req)
@@ -22,11 +25,7 @@ static int tenant_one(struct cli *cli, const char *method, json_t *req)
     int rc = cli_call(cli, method, req, &resp);
     if (rc != EXIT_OK)
         return rc;
-    json_t *t = json_object_get(resp, "tenant");
-    if (cli->set.json)
-        output_json(t);
-    else
-        output_fields(tenant_cols, 4, t);
+    cli_print_object(cli, tenant_cols, 4, json_object_get(resp, "tenant"));
     json_decref(resp);
     return EXIT_OK;
 }
@@ -47,7 +46,7 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
         "admin tenant create --slug SLUG --name NAME --admin-email EMAIL [--admin-name NAME] "
         "[--password-stdin]",
         "Creates a tenant and its first tenant admin (password of at least 12 characters).", opts,
-        0};
+        0, "admin tenant create --slug acme --name \"Acme GmbH\" --admin-email ana@acme.example"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -61,10 +60,7 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
     rc = cli_call(cli, "CreateTenant", req, &resp);
     if (rc != EXIT_OK)
         return rc;
-    if (cli->set.json)
-        output_json(resp);
-    else
-        output_fields(tenant_cols, 4, json_object_get(resp, "tenant"));
+    cli_print_object(cli, tenant_cols, 4, json_object_get(resp, "tenant"));
     json_decref(resp);
     return EXIT_OK;
 }
@@ -78,7 +74,7 @@ static int tenant_list(struct cli *cli, int argc, char **argv)
                                    {"all", NULL, &all, false, "every page"},
                                    {0}};
     const struct cli_command_spec spec = {"admin tenant list [--page-size N] [--cursor C] [--all]",
-                                          "Lists tenants.", opts, 0};
+                                          "Lists tenants.", opts, 0, "admin tenant list --all"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -88,10 +84,10 @@ static int tenant_list(struct cli *cli, int argc, char **argv)
 
 /* show, suspend, resume: one slug in, the tenant out. */
 static int tenant_simple(struct cli *cli, int argc, char **argv, const char *method,
-                         const char *usage, const char *summary)
+                         const char *usage, const char *summary, const char *example)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {usage, summary, opts, 1};
+    const struct cli_command_spec spec = {usage, summary, opts, 1, example};
     const char *slug = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
     if (rc)
@@ -102,19 +98,20 @@ static int tenant_simple(struct cli *cli, int argc, char **argv, const char *met
 static int tenant_show(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "GetTenant", "admin tenant show SLUG",
-                         "Shows one tenant.");
+                         "Shows one tenant.", "admin tenant show acme");
 }
 
 static int tenant_suspend(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "SuspendTenant", "admin tenant suspend SLUG",
-                         "Suspends a tenant: its sessions and tokens are refused at once.");
+                         "Suspends a tenant: its sessions and tokens are refused at once.",
+                         "admin tenant suspend acme");
 }
 
 static int tenant_resume(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "ResumeTenant", "admin tenant resume SLUG",
-                         "Resumes a suspended tenant.");
+                         "Resumes a suspended tenant.", "admin tenant resume acme");
 }
 
 static int tenant_delete(struct cli *cli, int argc, char **argv)
@@ -124,7 +121,8 @@ static int tenant_delete(struct cli *cli, int argc, char **argv)
                                    {0}};
     const struct cli_command_spec spec = {
         "admin tenant delete SLUG --confirm SLUG",
-        "Deletes a tenant and every row of its data. This cannot be undone.", opts, 1};
+        "Deletes a tenant and every row of its data. This cannot be undone.", opts, 1,
+        "admin tenant delete acme --confirm acme"};
     const char *slug = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
     if (rc)
@@ -243,7 +241,7 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
-int cmd_admin(struct cli *cli, int argc, char **argv)
+static int admin_tenant(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand tenant[] = {
         {"create", tenant_create, "create a tenant and its first admin"},
@@ -254,12 +252,12 @@ int cmd_admin(struct cli *cli, int argc, char **argv)
         {"export", tenant_export, "all of a tenant's data as JSON lines"},
         {"delete", tenant_delete, "delete a tenant and all its data"},
         {NULL, NULL, NULL}};
-    if (argc >= 2 && !strcmp(argv[1], "tenant"))
-        return cli_subcommand("admin tenant", tenant, argc - 1, argv + 1, cli);
-    FILE *out =
-        argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? stdout : stderr;
-    fprintf(out, "Usage: liaison admin tenant COMMAND [OPTIONS]\n"
-                 "Platform operator commands (need an operator token).\n"
-                 "Run 'liaison admin tenant --help' for the commands.\n");
-    return out == stdout ? EXIT_OK : EXIT_USAGE;
+    return cli_subcommand("admin tenant", tenant, argc, argv, cli);
+}
+
+int cmd_admin(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand families[] = {
+        {"tenant", admin_tenant, "tenants (needs an operator token)"}, {NULL, NULL, NULL}};
+    return cli_subcommand("admin", families, argc, argv, cli);
 }

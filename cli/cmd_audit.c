@@ -27,7 +27,8 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "audit [--since T] [--until T] [--actor A] [--entity E] [--page-size N] [--all]",
-        "Shows your tenant's audit log, oldest first (tenant admins and auditors).", opts, 0};
+        "Shows your tenant's audit log, oldest first (tenant admins and auditors).", opts, 0,
+        "audit --entity user --since 2026-01-01T00:00:00Z"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

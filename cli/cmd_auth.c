@@ -10,8 +10,9 @@
 #include "cli.h"
 
 static const struct output_column identity_cols[] = {
-    {"kind", "kind"}, {"tenant", "tenant"},  {"name", "name"},
-    {"role", "role"}, {"user id", "userId"}, {"distributor", "distributorId"}};
+    {"kind", "kind"},      {"tenant", "tenant"},
+    {"name", "name"},      {"role", "role", OUTPUT_ENUM, "ROLE_"},
+    {"user id", "userId"}, {"distributor", "distributorId"}};
 
 int cmd_login(struct cli *cli, int argc, char **argv)
 {
@@ -24,9 +25,11 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "login --tenant SLUG --email EMAIL [--password-stdin]",
-        "Logs in and saves the session token in ~/.config/liaison/session (mode 0600).\n"
-        "The password is asked for without echo, or read from standard input.",
-        opts, 0};
+        "Logs in and saves the session token in ~/.config/liaison/session (mode 0600), or\n"
+        "with --profile NAME in ~/.config/liaison/profiles/NAME/session, with the URL it is\n"
+        "for: it is sent to that server only. The password is asked for without echo, or\n"
+        "read from standard input.",
+        opts, 0, "login --tenant acme --email ana@acme.example"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -35,6 +38,7 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         return rc;
     free(cli->set.token); /* a log-in replaces whatever token was configured */
     cli->set.token = NULL;
+    cli->set.token_from = CLI_TOKEN_NONE;
     rc = cli_connect(cli);
     if (rc != EXIT_OK) {
         OPENSSL_cleanse(password, sizeof password);
@@ -47,7 +51,7 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "liaison: %s: %s\n", liaison_code_name(rc), liaison_error(cli->conn));
         return cli_exit_code(rc);
     }
-    int saved = cli_session_save(cli->set.url, token);
+    int saved = cli_session_save(cli->set.profile, cli->set.url, token);
     liaison_string_free(token);
     if (saved < 0)
         return EXIT_ERROR;
@@ -56,7 +60,10 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         output_json(out);
         json_decref(out);
     } else {
-        printf("logged in to %s as %s\n", tenant, email);
+        if (cli->set.profile)
+            printf("logged in to %s as %s (profile %s)\n", tenant, email, cli->set.profile);
+        else
+            printf("logged in to %s as %s\n", tenant, email);
     }
     return EXIT_OK;
 }
@@ -68,12 +75,25 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
         "logout",
         "Ends the saved session on the server and removes it from this machine. A session\n"
         "the server has already ended (revoked or expired) counts as logged out.",
-        opts, 0};
+        opts, 0, "logout"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    /* The saved session is ended where it was made, whatever --url says. */
+    if (cli->set.token_from == CLI_TOKEN_NONE && cli->set.session_token) {
+        char *url = strdup(cli->set.session_url), *token = strdup(cli->set.session_token);
+        if (!url || !token) {
+            free(url);
+            free(token);
+            return EXIT_ERROR;
+        }
+        free(cli->set.url);
+        cli->set.url = url;
+        cli->set.token = token;
+        cli->set.token_from = CLI_TOKEN_SESSION;
+    }
     if (!cli->set.token) {
-        if (cli_session_remove() < 0)
+        if (cli_session_remove(cli->set.profile) < 0)
             return EXIT_ERROR;
         if (!cli->set.json)
             printf("not logged in\n");
@@ -90,7 +110,7 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
         cli_print_error(cli, code, NULL);
     /* Unless the server could not be asked, the session is no use any more. */
     if (code != LIAISON_UNAVAILABLE && code != LIAISON_DEADLINE_EXCEEDED &&
-        cli_session_remove() < 0)
+        cli_session_remove(cli->set.profile) < 0)
         return EXIT_ERROR;
     if (!cli->set.json && (code == LIAISON_OK || stale))
         printf(stale ? "already logged out: the server had ended the session\n" : "logged out\n");
@@ -101,7 +121,7 @@ int cmd_whoami(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"whoami", "Shows who the current credentials are.", opts,
-                                          0};
+                                          0, "whoami"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -109,11 +129,7 @@ int cmd_whoami(struct cli *cli, int argc, char **argv)
     rc = cli_call(cli, "WhoAmI", NULL, &resp);
     if (rc != EXIT_OK)
         return rc;
-    json_t *id = json_object_get(resp, "identity");
-    if (cli->set.json)
-        output_json(id);
-    else
-        output_fields(identity_cols, 6, id);
+    cli_print_object(cli, identity_cols, 6, json_object_get(resp, "identity"));
     json_decref(resp);
     return EXIT_OK;
 }

@@ -8,10 +8,10 @@
 #include "cli.h"
 
 static const struct output_column line_cols[] = {
-    {"ID", "id"}, {"CODE", "code"}, {"NAME", "name"}, {"RETIRED", "retired"}};
+    {"ID", "id"}, {"CODE", "code"}, {"NAME", "name"}, {"RETIRED", "retired", OUTPUT_BOOL}};
 static const struct output_column product_cols[] = {
-    {"ID", "id"},     {"SKU", "sku"}, {"LINE", "productLineId"}, {"NAME", "name"},
-    {"UNIT", "unit"}, {"MOQ", "moq"}, {"RETIRED", "retired"}};
+    {"ID", "id"},     {"SKU", "sku"}, {"LINE", "productLineId"},          {"NAME", "name"},
+    {"UNIT", "unit"}, {"MOQ", "moq"}, {"RETIRED", "retired", OUTPUT_BOOL}};
 
 int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *key,
                  const struct output_column *cols, int ncols)
@@ -20,11 +20,7 @@ int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *k
     int rc = cli_call(cli, method, req, &resp);
     if (rc != EXIT_OK)
         return rc;
-    json_t *obj = json_object_get(resp, key);
-    if (cli->set.json)
-        output_json(obj);
-    else
-        output_fields(cols, ncols, obj);
+    cli_print_object(cli, cols, ncols, json_object_get(resp, key));
     json_decref(resp);
     return EXIT_OK;
 }
@@ -72,8 +68,9 @@ static int line_create(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{"code", &code, NULL, true, "short code, e.g. BRK"},
                                    {"name", &name, NULL, true, "name, e.g. Brake systems"},
                                    {0}};
-    const struct cli_command_spec spec = {"product-line create --code CODE --name NAME",
-                                          "Creates a product line.", opts, 0};
+    const struct cli_command_spec spec = {
+        "product-line create --code CODE --name NAME", "Creates a product line.", opts, 0,
+        "product-line create --code BRK --name \"Brake systems\""};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -92,7 +89,8 @@ static int line_list(struct cli *cli, int argc, char **argv)
                                    {"all", NULL, &all, false, "every page"},
                                    {0}};
     const struct cli_command_spec spec = {"product-line list [--retired] [--all]",
-                                          "Lists product lines.", opts, 0};
+                                          "Lists product lines.", opts, 0,
+                                          "product-line list --retired"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -104,8 +102,9 @@ static int line_update(struct cli *cli, int argc, char **argv)
 {
     const char *name = NULL;
     const struct cli_opt opts[] = {{"name", &name, NULL, true, "the new name"}, {0}};
-    const struct cli_command_spec spec = {"product-line update ID --name NAME",
-                                          "Renames a product line.", opts, 1};
+    const struct cli_command_spec spec = {
+        "product-line update ID --name NAME", "Renames a product line.", opts, 1,
+        "product-line update 1 --name \"Brake systems and pads\""};
     const char *id = NULL;
     json_int_t v;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
@@ -122,7 +121,7 @@ static int line_retire(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
         "product-line retire ID", "Retires a product line: kept for history, no longer offered.",
-        opts, 1};
+        opts, 1, "product-line retire 1"};
     return cli_show_by_id(cli, argc, argv, &spec, "RetireProductLine", "productLine", line_cols, 4);
 }
 
@@ -140,14 +139,14 @@ static int product_create(struct cli *cli, int argc, char **argv)
 {
     const char *sku = NULL, *line = NULL, *name = NULL, *unit = "pcs", *moq = "0";
     const struct cli_opt opts[] = {{"sku", &sku, NULL, true, "stock-keeping unit"},
-                                   {"line", &line, NULL, true, "product line id"},
+                                   {"line", &line, NULL, true, "product line id", "productLineId"},
                                    {"name", &name, NULL, true, "name"},
                                    {"unit", &unit, NULL, false, "unit of sale (default pcs)"},
                                    {"moq", &moq, NULL, false, "minimum order quantity"},
                                    {0}};
     const struct cli_command_spec spec = {
         "product create --sku SKU --line ID --name NAME [--unit U] [--moq N]", "Creates a product.",
-        opts, 0};
+        opts, 0, "product create --sku BRK-1 --line 1 --name \"Brake pads\" --unit set --moq 10"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -164,14 +163,15 @@ static int product_list(struct cli *cli, int argc, char **argv)
 {
     const char *line = NULL, *page_size = NULL, *cursor = NULL;
     bool all = false, retired = false;
-    const struct cli_opt opts[] = {{"line", &line, NULL, false, "only this product line"},
-                                   {"retired", NULL, &retired, false, "include retired products"},
-                                   {"page-size", &page_size, NULL, false, "rows per page"},
-                                   {"cursor", &cursor, NULL, false, "continue from a page"},
-                                   {"all", NULL, &all, false, "every page"},
-                                   {0}};
+    const struct cli_opt opts[] = {
+        {"line", &line, NULL, false, "only this product line", "productLineId"},
+        {"retired", NULL, &retired, false, "include retired products"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
     const struct cli_command_spec spec = {"product list [--line ID] [--retired] [--all]",
-                                          "Lists products.", opts, 0};
+                                          "Lists products.", opts, 0, "product list --line 1"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -190,8 +190,9 @@ static int product_update(struct cli *cli, int argc, char **argv)
                                    {"unit", &unit, NULL, true, "unit of sale"},
                                    {"moq", &moq, NULL, true, "minimum order quantity"},
                                    {0}};
-    const struct cli_command_spec spec = {"product update ID --name NAME --unit U --moq N",
-                                          "Updates a product.", opts, 1};
+    const struct cli_command_spec spec = {
+        "product update ID --name NAME --unit U --moq N", "Updates a product.", opts, 1,
+        "product update 1 --name \"Brake pads\" --unit set --moq 20"};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
@@ -208,7 +209,8 @@ static int product_update(struct cli *cli, int argc, char **argv)
 static int product_retire(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"product retire ID", "Retires a product.", opts, 1};
+    const struct cli_command_spec spec = {"product retire ID", "Retires a product.", opts, 1,
+                                          "product retire 1"};
     return cli_show_by_id(cli, argc, argv, &spec, "RetireProduct", "product", product_cols, 7);
 }
 

@@ -12,9 +12,9 @@
 
 static const struct output_column grant_cols[] = {{"ID", "id"},
                                                   {"REGION", "region"},
-                                                  {"ALL LINES", "allLines"},
+                                                  {"ALL LINES", "allLines", OUTPUT_BOOL},
                                                   {"LINES", "productLineIds"},
-                                                  {"EXCLUSIVE", "exclusive"},
+                                                  {"EXCLUSIVE", "exclusive", OUTPUT_BOOL},
                                                   {"FROM", "startsOn"},
                                                   {"TO", "endsOn"}};
 static const struct output_column carve_cols[] = {
@@ -28,27 +28,28 @@ static const struct output_column commit_cols[] = {{"ID", "id"},
                                                    {"TERMS (days)", "paymentTermsDays"}};
 static const struct output_column competing_cols[] = {
     {"ID", "id"}, {"COMPETITOR", "competitor"}, {"LINE", "line"}};
-static const struct output_column head_cols[] = {{"charter", "id"},
-                                                 {"distributor", "distributorId"},
-                                                 {"version", "version"},
-                                                 {"status", "status"},
-                                                 {"full coverage", "fullCoverage"},
-                                                 {"covered lines", "coveredLineIds"},
-                                                 {"competing allowed", "competingAllowed"},
-                                                 {"report due day", "reportDueDay"},
-                                                 {"report sections", "reportSections"},
-                                                 {"signatories", "signatories"},
-                                                 {"signed on", "signedOn"},
-                                                 {"created by", "createdBy"},
-                                                 {"created at", "createdAt"},
-                                                 {"activated by", "activatedBy"},
-                                                 {"activated at", "activatedAt"}};
+static const struct output_column head_cols[] = {
+    {"charter", "id"},
+    {"distributor", "distributorId"},
+    {"version", "version"},
+    {"status", "status"},
+    {"full coverage", "fullCoverage", OUTPUT_BOOL},
+    {"covered lines", "coveredLineIds"},
+    {"competing allowed", "competingAllowed", OUTPUT_BOOL},
+    {"report due day", "reportDueDay"},
+    {"report sections", "reportSections"},
+    {"signatories", "signatories"},
+    {"signed on", "signedOn"},
+    {"created by", "createdBy"},
+    {"created at", "createdAt"},
+    {"activated by", "activatedBy"},
+    {"activated at", "activatedAt"}};
 static const struct output_column conflict_cols[] = {{"GRANT", "grantId"},
                                                      {"REGION", "region"},
                                                      {"OTHER DISTRIBUTOR", "otherDistributor"},
                                                      {"VERSION", "otherVersion"},
                                                      {"THEIR REGION", "otherRegion"},
-                                                     {"EXCLUSIVE", "otherExclusive"},
+                                                     {"EXCLUSIVE", "otherExclusive", OUTPUT_BOOL},
                                                      {"LINES", "otherLines"},
                                                      {"FROM", "otherStartsOn"},
                                                      {"TO", "otherEndsOn"}};
@@ -70,8 +71,8 @@ static int charter_call(struct cli *cli, const char *method, json_t *req)
     if (rc != EXIT_OK)
         return rc;
     json_t *c = json_object_get(resp, "charter");
-    if (cli->set.json) {
-        output_json(c);
+    if (cli->set.json || cli->set.ids) {
+        cli_print_object(cli, head_cols, 15, c);
     } else {
         output_fields(head_cols, 15, c);
         print_section("GRANTS", json_object_get(c, "grants"), grant_cols, 7);
@@ -102,12 +103,12 @@ static int ch_draft(struct cli *cli, int argc, char **argv)
         "charter draft DISTRIBUTOR_ID",
         "Starts a draft charter for a distributor: version 1, or, when a version is\n"
         "active, an amendment that starts as a copy of it (same as 'charter amend').",
-        opts, 1};
+        opts, 1, "charter draft 1"};
     const struct cli_command_spec amend = {
         "charter amend DISTRIBUTOR_ID",
         "Starts an amendment: a new draft version copied from the active charter.\n"
         "The active version stays in force until the amendment is activated.",
-        opts, 1};
+        opts, 1, "charter amend 1"};
     json_int_t d;
     int rc = one_id(strcmp(argv[0], "amend") ? &draft : &amend, argc, argv, &d);
     if (rc)
@@ -120,10 +121,12 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
     const char *lines = NULL, *due = "10", *sections = NULL, *signatories = NULL, *signed_on = "";
     bool competing = false;
     const struct cli_opt opts[] = {
-        {"lines", &lines, NULL, false, "covered product line ids (default: full coverage)"},
+        {"lines", &lines, NULL, false, "covered product line ids (default: full coverage)",
+         "coveredLineIds fullCoverage"},
         {"competing-allowed", NULL, &competing, false, "may carry competitors' lines"},
         {"report-due-day", &due, NULL, false, "day of month the monthly report is due (1-28)"},
-        {"sections", &sections, NULL, false, "required report sections, comma-separated"},
+        {"sections", &sections, NULL, false, "required report sections, comma-separated",
+         "reportSections"},
         {"signatories", &signatories, NULL, false, "names, comma-separated"},
         {"signed-on", &signed_on, NULL, false, "YYYY-MM-DD"},
         {0}};
@@ -131,7 +134,9 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
         "charter terms CHARTER_ID [--lines ID,..] [--competing-allowed] [--report-due-day N]\n"
         "       [--sections S,..] [--signatories N,..] [--signed-on DATE]",
         "Sets a draft's product coverage, competing-lines policy, reporting and signatories.", opts,
-        1};
+        1,
+        "charter terms 1 --lines 1,2 --report-due-day 5 --signatories \"K. Müller,Nguyễn Văn "
+        "Minh\""};
     json_int_t id, d;
     int rc = one_id(&spec, argc, argv, &id);
     if (rc)
@@ -164,14 +169,16 @@ static int ch_grant(struct cli *cli, int argc, char **argv)
     bool exclusive = false;
     const struct cli_opt opts[] = {
         {"region", &region, NULL, true, "country (VN) or subdivision (VN-SG)"},
-        {"lines", &lines, NULL, false, "product line ids, comma-separated (default: all lines)"},
+        {"lines", &lines, NULL, false, "product line ids, comma-separated (default: all lines)",
+         "productLineIds allLines"},
         {"exclusive", NULL, &exclusive, false, "an exclusive grant"},
-        {"from", &from, NULL, true, "first day, YYYY-MM-DD"},
-        {"to", &to, NULL, false, "last day, YYYY-MM-DD (default: open-ended)"},
+        {"from", &from, NULL, true, "first day, YYYY-MM-DD", "startsOn"},
+        {"to", &to, NULL, false, "last day, YYYY-MM-DD (default: open-ended)", "endsOn"},
         {0}};
     const struct cli_command_spec spec = {
         "charter grant CHARTER_ID --region R [--lines ID,..] [--exclusive] --from DATE [--to DATE]",
-        "Adds a territory grant to a draft.", opts, 1};
+        "Adds a territory grant to a draft.", opts, 1,
+        "charter grant 1 --region VN --lines 1 --exclusive --from 2026-01-01"};
     json_int_t id;
     int rc = one_id(&spec, argc, argv, &id);
     if (rc)
@@ -191,7 +198,8 @@ static int ch_ungrant(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"charter ungrant CHARTER_ID GRANT_ID",
-                                          "Removes a territory grant from a draft.", opts, 2};
+                                          "Removes a territory grant from a draft.", opts, 2,
+                                          "charter ungrant 1 2"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
     if (rc)
@@ -207,13 +215,15 @@ static int ch_carve_out(struct cli *cli, int argc, char **argv)
 {
     const char *account = NULL, *region = "", *note = "";
     const struct cli_opt opts[] = {
-        {"account", &account, NULL, true, "key account the exporter serves directly"},
+        {"account", &account, NULL, true, "key account the exporter serves directly",
+         "accountName"},
         {"region", &region, NULL, false, "where (country or subdivision)"},
         {"note", &note, NULL, false, "why, or any detail"},
         {0}};
     const struct cli_command_spec spec = {
         "charter carve-out CHARTER_ID --account NAME [--region R] [--note TEXT]",
-        "Adds a carve-out: a named key account in the territory served by the exporter.", opts, 1};
+        "Adds a carve-out: a named key account in the territory served by the exporter.", opts, 1,
+        "charter carve-out 1 --account VinFast --region VN-HP"};
     json_int_t id;
     int rc = one_id(&spec, argc, argv, &id);
     if (rc)
@@ -228,17 +238,19 @@ static int ch_commitment(struct cli *cli, int argc, char **argv)
     const char *line = NULL, *moq = "0", *buffer = "0", *unit = "weeks", *financing = "distributor",
                *terms = "30";
     const struct cli_opt opts[] = {
-        {"line", &line, NULL, true, "product line id"},
+        {"line", &line, NULL, true, "product line id", "productLineId"},
         {"moq", &moq, NULL, false, "minimum order quantity"},
-        {"buffer", &buffer, NULL, false, "buffer stock amount"},
+        {"buffer", &buffer, NULL, false, "buffer stock amount", "bufferAmount"},
         {"buffer-unit", &unit, NULL, false, "weeks (of cover, default) or units"},
         {"financing", &financing, NULL, false, "distributor (default), consignment or shared"},
-        {"payment-terms", &terms, NULL, false, "payment terms in days (default 30)"},
+        {"payment-terms", &terms, NULL, false, "payment terms in days (default 30)",
+         "paymentTermsDays"},
         {0}};
     const struct cli_command_spec spec = {
         "charter commitment CHARTER_ID --line ID [--moq N] [--buffer N] [--buffer-unit U]\n"
         "       [--financing F] [--payment-terms DAYS]",
-        "Sets the inventory commitment for one product line of a draft.", opts, 1};
+        "Sets the inventory commitment for one product line of a draft.", opts, 1,
+        "charter commitment 1 --line 1 --moq 200 --buffer 8 --financing shared"};
     json_int_t id, l, m, b, t;
     int rc = one_id(&spec, argc, argv, &id);
     if (rc)
@@ -248,10 +260,10 @@ static int ch_commitment(struct cli *cli, int argc, char **argv)
         (rc = cli_parse_uint("payment-terms", terms, 365, &t)))
         return rc;
     return charter_call(cli, "SetCommitment",
-                        json_pack("{s:I,s:{s:I,s:I,s:s,s:I,s:s,s:I}}", "charterId", id,
-                                  "commitment", "productLineId", l, "moq", m, "bufferUnit", unit,
-                                  "bufferAmount", b, "financing", financing, "paymentTermsDays",
-                                  t));
+                        json_pack("{s:I,s:{s:I,s:I,s:o,s:I,s:o,s:I}}", "charterId", id,
+                                  "commitment", "productLineId", l, "moq", m, "bufferUnit",
+                                  cli_enum_string(unit), "bufferAmount", b, "financing",
+                                  cli_enum_string(financing), "paymentTermsDays", t));
 }
 
 static int ch_competing(struct cli *cli, int argc, char **argv)
@@ -262,7 +274,8 @@ static int ch_competing(struct cli *cli, int argc, char **argv)
                                    {0}};
     const struct cli_command_spec spec = {
         "charter competing CHARTER_ID --competitor NAME --line NAME",
-        "Declares a competing line the distributor carries.", opts, 1};
+        "Declares a competing line the distributor carries.", opts, 1,
+        "charter competing 1 --competitor Bosch --line \"Bosch brake pads\""};
     json_int_t id;
     int rc = one_id(&spec, argc, argv, &id);
     if (rc)
@@ -279,7 +292,7 @@ static int ch_check(struct cli *cli, int argc, char **argv)
         "charter check CHARTER_ID",
         "Lists the territory conflicts the charter would have with other distributors'\n"
         "active charters, without changing anything. Exit code 5 when there are any.",
-        opts, 1};
+        opts, 1, "charter check 1"};
     json_int_t id;
     int rc = one_id(&spec, argc, argv, &id);
     if (rc)
@@ -290,12 +303,14 @@ static int ch_check(struct cli *cli, int argc, char **argv)
         return rc;
     json_t *conflicts = json_object_get(resp, "conflicts");
     size_t n = json_array_size(conflicts);
+    if (!conflicts) /* left out on the wire when empty; always there for scripts */
+        json_object_set_new(resp, "conflicts", conflicts = json_array());
     if (cli->set.json)
         output_json(resp);
-    else if (n == 0)
-        printf("no territory conflicts\n");
+    else if (cli->set.ids || n)
+        cli_print_rows(cli, conflict_cols, 9, conflicts);
     else
-        output_table(conflict_cols, 9, conflicts);
+        printf("no territory conflicts\n");
     json_decref(resp);
     return n ? EXIT_CONFLICT : EXIT_OK;
 }
@@ -307,7 +322,7 @@ static int ch_activate(struct cli *cli, int argc, char **argv)
         "charter activate CHARTER_ID",
         "Activates a draft; the version it amends is superseded. Refused, with every conflict\n"
         "listed, when an exclusive grant overlaps another distributor's grant.",
-        opts, 1};
+        opts, 1, "charter activate 1"};
     json_int_t id;
     int rc = one_id(&spec, argc, argv, &id);
     if (rc)
@@ -322,7 +337,8 @@ static int ch_show(struct cli *cli, int argc, char **argv)
         {"version", &version, NULL, false, "a version (default: the active one, else the draft)"},
         {0}};
     const struct cli_command_spec spec = {"charter show DISTRIBUTOR_ID [--version N]",
-                                          "Shows a distributor's charter.", opts, 1};
+                                          "Shows a distributor's charter.", opts, 1,
+                                          "charter show 1 --version 1"};
     json_int_t d, v;
     int rc = one_id(&spec, argc, argv, &d);
     if (rc)
@@ -350,7 +366,7 @@ static int ch_history(struct cli *cli, int argc, char **argv)
                                    {0}};
     const struct cli_command_spec spec = {"charter history DISTRIBUTOR_ID [--all]",
                                           "Lists every version of a distributor's charter.", opts,
-                                          1};
+                                          1, "charter history 1"};
     json_int_t d;
     int rc = one_id(&spec, argc, argv, &d);
     if (rc)

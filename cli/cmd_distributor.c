@@ -15,7 +15,7 @@ static const struct output_column dist_cols[] = {{"ID", "id"},
                                                  {"LANGUAGES", "languages"},
                                                  {"HOURS FROM", "businessHoursStart"},
                                                  {"HOURS TO", "businessHoursEnd"},
-                                                 {"DAYS", "workDays"},
+                                                 {"DAYS", "workDays", OUTPUT_DAYS, NULL},
                                                  {"MANAGER", "accountManagerId"}};
 static const struct output_column contact_cols[] = {{"ID", "id"},
                                                     {"NAME", "name"},
@@ -37,9 +37,15 @@ static json_t *dist_fields(const struct dist_opts *o)
     json_t *f =
         json_pack("{s:s,s:s,s:s}", "name", o->name, "country", o->country, "timeZone", o->tz);
     json_t *langs = cli_split(o->languages ? o->languages : "", false);
-    json_t *days = o->days ? cli_split(o->days, true) : json_array();
+    json_t *days = o->days ? cli_days(o->days) : json_array();
     if (!f || !langs || !days) {
-        fprintf(stderr, "liaison: --languages and --days are comma-separated lists\n");
+        if (!f)
+            fprintf(stderr, "liaison: out of memory\n");
+        else if (!langs)
+            fprintf(stderr, "liaison: --languages is a comma-separated list: vi,en\n");
+        else
+            fprintf(stderr, "liaison: --days is a list of days, 1 (Mon) to 7 (Sun) or names, "
+                            "with ranges: 1,2,3 or Mon-Sat or mon,wed,fri\n");
         json_decref(f);
         json_decref(langs);
         json_decref(days);
@@ -65,20 +71,30 @@ static json_t *dist_fields(const struct dist_opts *o)
         {"country", &(o).country, NULL, true, "ISO 3166-1 alpha-2 code, e.g. VN"},                 \
         {"time-zone", &(o).tz, NULL, true, "IANA time zone, e.g. Asia/Ho_Chi_Minh"},               \
         {"languages", &(o).languages, NULL, false, "BCP 47 tags, comma-separated: vi,en"},         \
-        {"hours", &(o).hours, NULL, false, "business hours FROM-TO (default 09:00-17:00)"},        \
+        {"hours",                                                                                  \
+         &(o).hours,                                                                               \
+         NULL,                                                                                     \
+         false,                                                                                    \
+         "business hours FROM-TO (default 09:00-17:00)",                                           \
+         "businessHoursStart businessHoursEnd"},                                                   \
     {                                                                                              \
-        "days", &(o).days, NULL, false, "work days 1 (Mon) to 7, comma-separated (default 1-5)"    \
+        "days", &(o).days, NULL, false,                                                            \
+            "work days: 1,2,3 or Mon-Sat or mon,wed (default Mon-Fri)", "workDays"                 \
     }
 
 static int dist_create(struct cli *cli, int argc, char **argv)
 {
     struct dist_opts o = {0};
     const struct cli_opt opts[] = {
-        DIST_FIELD_OPTS(o), {"manager", &o.manager, NULL, false, "account manager's user id"}, {0}};
+        DIST_FIELD_OPTS(o),
+        {"manager", &o.manager, NULL, false, "account manager's user id", "accountManagerId"},
+        {0}};
     const struct cli_command_spec spec = {
         "distributor create --name N --country CC --time-zone TZ [--languages L,..] "
         "[--hours 08:00-17:00] [--days 1,2,3,4,5] [--manager ID]",
-        "Creates a distributor (status prospect).", opts, 0};
+        "Creates a distributor (status prospect).", opts, 0,
+        "distributor create --name \"Saigon Auto Parts\" --country VN --time-zone Asia/Ho_Chi_Minh "
+        "--languages vi,en --hours 08:00-17:00 --days 1,2,3,4,5,6"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -100,7 +116,9 @@ static int dist_update(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "distributor update ID --name N --country CC --time-zone TZ [--languages L,..] "
         "[--hours FROM-TO] [--days D,..]",
-        "Replaces a distributor's details.", opts, 1};
+        "Replaces a distributor's details.", opts, 1,
+        "distributor update 1 --name \"Saigon Auto Parts\" --country VN --time-zone "
+        "Asia/Ho_Chi_Minh"};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
@@ -122,14 +140,15 @@ static int dist_list(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"status", &status, NULL, false, "prospect, onboarding, active, at_risk, terminated"},
         {"country", &country, NULL, false, "ISO 3166-1 alpha-2 code"},
-        {"manager", &manager, NULL, false, "account manager's user id"},
+        {"manager", &manager, NULL, false, "account manager's user id", "accountManagerId"},
         {"page-size", &page_size, NULL, false, "rows per page"},
         {"cursor", &cursor, NULL, false, "continue from a page"},
         {"all", NULL, &all, false, "every page"},
         {0}};
     const struct cli_command_spec spec = {
         "distributor list [--status S] [--country CC] [--manager ID] [--all]",
-        "Lists the distributors you reach.", opts, 0};
+        "Lists the distributors you reach.", opts, 0,
+        "distributor list --status active --country VN"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -138,7 +157,7 @@ static int dist_list(struct cli *cli, int argc, char **argv)
         return rc;
     json_t *req = json_pack("{s:I}", "accountManagerId", m);
     if (status)
-        json_object_set_new(req, "status", json_string(status));
+        json_object_set_new(req, "status", cli_enum_string(status));
     if (country)
         json_object_set_new(req, "country", json_string(country));
     return cli_list(cli, "ListDistributors", req, "distributors", dist_cols, 10, page_size, cursor,
@@ -148,7 +167,8 @@ static int dist_list(struct cli *cli, int argc, char **argv)
 static int dist_show(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"distributor show ID", "Shows a distributor.", opts, 1};
+    const struct cli_command_spec spec = {"distributor show ID", "Shows a distributor.", opts, 1,
+                                          "distributor show 1"};
     return cli_show_by_id(cli, argc, argv, &spec, "GetDistributor", "distributor", dist_cols, 10);
 }
 
@@ -158,7 +178,7 @@ static int dist_status(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "distributor status ID STATUS",
         "Moves a distributor: prospect -> onboarding -> active <-> at_risk; any -> terminated.",
-        opts, 2};
+        opts, 2, "distributor status 1 onboarding"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
     if (rc)
@@ -167,8 +187,8 @@ static int dist_status(struct cli *cli, int argc, char **argv)
     if ((rc = cli_parse_id(args[0], &v)))
         return rc;
     return cli_show_one(cli, "SetDistributorStatus",
-                        json_pack("{s:I,s:s}", "id", v, "status", args[1]), "distributor",
-                        dist_cols, 10);
+                        json_pack("{s:I,s:o}", "id", v, "status", cli_enum_string(args[1])),
+                        "distributor", dist_cols, 10);
 }
 
 static int dist_assign(struct cli *cli, int argc, char **argv)
@@ -176,7 +196,7 @@ static int dist_assign(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"distributor assign ID USER_ID",
                                           "Makes a manager the distributor's account manager.",
-                                          opts, 2};
+                                          opts, 2, "distributor assign 1 2"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
     if (rc)
@@ -218,6 +238,7 @@ struct contact_opts {
         "time-zone", &(o).tz, NULL, false, "IANA time zone"                                        \
     }
 
+/* ContactFields from the options; NULL only when memory ran out. */
 static json_t *contact_fields(const struct contact_opts *o)
 {
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "name", o->name, "role",
@@ -235,16 +256,22 @@ static int contact_create(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "contact create --distributor ID --name N [--role R] [--email E] [--phone P] "
         "[--messaging M] [--language L] [--time-zone TZ]",
-        "Adds a contact person to a distributor.", opts, 0};
+        "Adds a contact person to a distributor.", opts, 0,
+        "contact create --distributor 1 --name \"Nguyễn Văn An\" --role \"purchasing manager\""};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d;
     if ((rc = cli_parse_id(dist, &d)))
         return rc;
+    json_t *f = contact_fields(&o);
+    if (!f) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
     return cli_show_one(cli, "CreateContact",
-                        json_pack("{s:I,s:o}", "distributorId", d, "fields", contact_fields(&o)),
-                        "contact", contact_cols, 8);
+                        json_pack("{s:I,s:o}", "distributorId", d, "fields", f), "contact",
+                        contact_cols, 8);
 }
 
 static int contact_list(struct cli *cli, int argc, char **argv)
@@ -257,7 +284,8 @@ static int contact_list(struct cli *cli, int argc, char **argv)
                                    {"all", NULL, &all, false, "every page"},
                                    {0}};
     const struct cli_command_spec spec = {"contact list --distributor ID [--all]",
-                                          "Lists a distributor's contacts.", opts, 0};
+                                          "Lists a distributor's contacts.", opts, 0,
+                                          "contact list --distributor 1"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -275,7 +303,8 @@ static int contact_update(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "contact update ID --name N [--role R] [--email E] [--phone P] [--messaging M] "
         "[--language L] [--time-zone TZ]",
-        "Replaces a contact's details.", opts, 1};
+        "Replaces a contact's details.", opts, 1,
+        "contact update 1 --name \"Nguyễn Văn An\" --email an@saigon-auto.example"};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
@@ -283,22 +312,28 @@ static int contact_update(struct cli *cli, int argc, char **argv)
     json_int_t v;
     if ((rc = cli_parse_id(id, &v)))
         return rc;
-    return cli_show_one(cli, "UpdateContact",
-                        json_pack("{s:I,s:o}", "id", v, "fields", contact_fields(&o)), "contact",
-                        contact_cols, 8);
+    json_t *f = contact_fields(&o);
+    if (!f) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    return cli_show_one(cli, "UpdateContact", json_pack("{s:I,s:o}", "id", v, "fields", f),
+                        "contact", contact_cols, 8);
 }
 
 static int contact_show(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"contact show ID", "Shows one contact.", opts, 1};
+    const struct cli_command_spec spec = {"contact show ID", "Shows one contact.", opts, 1,
+                                          "contact show 1"};
     return cli_show_by_id(cli, argc, argv, &spec, "GetContact", "contact", contact_cols, 8);
 }
 
 static int contact_remove(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"contact remove ID", "Removes a contact.", opts, 1};
+    const struct cli_command_spec spec = {"contact remove ID", "Removes a contact.", opts, 1,
+                                          "contact remove 1"};
     return cli_show_by_id(cli, argc, argv, &spec, "RemoveContact", "contact", contact_cols, 8);
 }
 

@@ -2,8 +2,6 @@
  * cmd_system.c - ping, health, migrations and call: the commands over the
  * connection and service RPCs.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,69 +9,27 @@
 
 #include "cli.h"
 
-/* Parses only --help for commands that take no options. Returns -1 when
- * help was printed, 0 to go on, or an exit code. */
-static int simple_opts(int argc, char **argv, const char *help)
-{
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int ch;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (ch == 'h') {
-            fputs(help, stdout);
-            return -1;
-        }
-        fputs(help, stderr);
-        return EXIT_USAGE;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "liaison: unexpected argument '%s'\n%s", argv[optind], help);
-        return EXIT_USAGE;
-    }
-    return 0;
-}
-
 int cmd_ping(struct cli *cli, int argc, char **argv)
 {
-    static const char help[] = "Usage: liaison ping [--message TEXT] [--count N]\n"
-                               "Sends Ping requests and prints each round-trip time.\n"
-                               "  --message TEXT  text the server echoes (default \"ping\")\n"
-                               "  --count N       number of pings, 1 to 1000 (default 1)\n";
-    static const struct option opts[] = {{"message", required_argument, NULL, 'm'},
-                                         {"count", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *message = "ping";
-    long count = 1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "m:c:h", opts, NULL)) != -1) {
-        char *end;
-        switch (ch) {
-        case 'm':
-            message = optarg;
-            break;
-        case 'c':
-            errno = 0;
-            count = strtol(optarg, &end, 10);
-            if (errno || *end || count < 1 || count > 1000) {
-                fprintf(stderr, "liaison: --count must be 1 to 1000\n");
-                return EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return EXIT_OK;
-        default:
-            fputs(help, stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "liaison: unexpected argument '%s'\n%s", argv[optind], help);
+    const char *message = "ping", *count_text = "1";
+    const struct cli_opt opts[] = {
+        {"message", &message, NULL, false, "text the server echoes (default \"ping\")", "echo"},
+        {"count", &count_text, NULL, false, "number of pings, 1 to 1000 (default 1)"},
+        {0}};
+    const struct cli_command_spec spec = {"ping [--message TEXT] [--count N]",
+                                          "Sends Ping requests and prints each round-trip time.",
+                                          opts, 0, "ping --count 3"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    char *end;
+    long count = strtol(count_text, &end, 10);
+    if (*end || !*count_text || count < 1 || count > 1000) {
+        fprintf(stderr, "liaison: --count must be 1 to 1000\n");
         return EXIT_USAGE;
     }
     cli->anonymous = true;
     json_t *results = json_array();
-    int rc = EXIT_OK;
     for (long i = 0; i < count && rc == EXIT_OK; i++) {
         struct timespec a, b;
         clock_gettime(CLOCK_MONOTONIC, &a);
@@ -87,13 +43,12 @@ int cmd_ping(struct cli *cli, int argc, char **argv)
         json_array_append_new(results, resp);
     }
     if (rc == EXIT_OK) {
-        if (cli->set.json) {
-            output_json(count == 1 ? json_array_get(results, 0) : results);
-        } else {
-            static const struct output_column cols[] = {{"ECHO", "echo"},
-                                                        {"ROUND TRIP (ms)", "roundTripMs"}};
-            output_table(cols, 2, results);
-        }
+        static const struct output_column cols[] = {{"ECHO", "echo"},
+                                                    {"ROUND TRIP (ms)", "roundTripMs"}};
+        if (cli->set.json && count == 1)
+            output_json(json_array_get(results, 0));
+        else
+            cli_print_rows(cli, cols, 2, results);
     }
     json_decref(results);
     return rc;
@@ -101,10 +56,13 @@ int cmd_ping(struct cli *cli, int argc, char **argv)
 
 int cmd_health(struct cli *cli, int argc, char **argv)
 {
-    int rc = simple_opts(argc, argv,
-                         "Usage: liaison health\n"
-                         "Shows whether the server reaches its database, the schema version\n"
-                         "and the server's version. Exit code 6 when the database is down.\n");
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "health",
+        "Shows whether the server reaches its database, the schema version\n"
+        "and the server's version. Exit code 6 when the database is down.",
+        opts, 0, "health"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     cli->anonymous = true;
@@ -115,7 +73,7 @@ int cmd_health(struct cli *cli, int argc, char **argv)
     if (cli->set.json) {
         output_json(resp);
     } else {
-        static const struct output_column cols[] = {{"database ok", "databaseOk"},
+        static const struct output_column cols[] = {{"database ok", "databaseOk", OUTPUT_BOOL},
                                                     {"schema version", "schemaVersion"},
                                                     {"database time", "databaseTime"},
                                                     {"server version", "serverVersion"}};
@@ -137,7 +95,8 @@ int cmd_migrations(struct cli *cli, int argc, char **argv)
                                    {0}};
     const struct cli_command_spec spec = {
         "migrations list [--page-size N] [--cursor C] [--all]",
-        "Lists the schema migrations the server's database has applied (operators).", opts, 0};
+        "Lists the schema migrations the server's database has applied (operators).", opts, 0,
+        "migrations list --all"};
     const char *verb = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &verb, 1);
     if (rc)
@@ -156,8 +115,9 @@ int cmd_call(struct cli *cli, int argc, char **argv)
         "Usage: liaison call METHOD [JSON | -]\n"
         "Calls any RPC of proto/liaison.proto by name. The request is a JSON object in\n"
         "protobuf's canonical JSON mapping, given as an argument or read from standard\n"
-        "input with '-' (default {}). The response is printed as JSON.\n";
-    int rc = 0;
+        "input with '-' (default {}). The response is printed as JSON. 'liaison methods\n"
+        "METHOD' lists a request's fields.\n"
+        "\nExample:\n  $ liaison call GetDistributor '{\"id\": \"1\"}'\n";
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(help, stdout);
         return EXIT_OK;
@@ -165,6 +125,21 @@ int cmd_call(struct cli *cli, int argc, char **argv)
     if (argc < 2 || argc > 3) {
         fputs(help, stderr);
         return EXIT_USAGE;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!cli_utf8_valid(argv[i])) {
+            fprintf(stderr, "liaison: argument %d: not valid UTF-8\n", i);
+            return EXIT_USAGE;
+        }
+    }
+    char similar[256];
+    cli_method_suggest(argv[1], similar, sizeof similar);
+    if (strcmp(similar, argv[1]) != 0) {
+        fprintf(stderr, "liaison: unknown method '");
+        output_escaped(stderr, argv[1]);
+        fprintf(stderr, "'%s%s (see 'liaison methods')\n", similar[0] ? "; did you mean " : "",
+                similar);
+        return EXIT_ERROR;
     }
     json_t *req = NULL;
     if (argc == 3) {
@@ -178,7 +153,9 @@ int cmd_call(struct cli *cli, int argc, char **argv)
         }
     }
     json_t *resp;
-    rc = cli_call(cli, argv[1], req, &resp);
+    int rc = cli_call(cli, argv[1], req, &resp);
+    if (rc == EXIT_USAGE && !cli->set.json)
+        cli_method_fields(stderr, argv[1]);
     if (rc != EXIT_OK)
         return rc;
     output_json(resp);

@@ -5,23 +5,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
 #include "cli.h"
 
-static const struct output_column user_cols[] = {
-    {"ID", "id"},     {"EMAIL", "email"},       {"NAME", "displayName"},
-    {"ROLE", "role"}, {"DISABLED", "disabled"}, {"CREATED", "createdAt"}};
+static const struct output_column user_cols[] = {{"ID", "id"},
+                                                 {"EMAIL", "email"},
+                                                 {"NAME", "displayName"},
+                                                 {"ROLE", "role", OUTPUT_ENUM, "ROLE_"},
+                                                 {"DISABLED", "disabled", OUTPUT_BOOL},
+                                                 {"CREATED", "createdAt"}};
 
 static const struct output_column token_cols[] = {{"ID", "id"},
                                                   {"NAME", "name"},
-                                                  {"ROLE", "role"},
+                                                  {"ROLE", "role", OUTPUT_ENUM, "ROLE_"},
                                                   {"CREATED", "createdAt"},
                                                   {"EXPIRES", "expiresAt"},
-                                                  {"REVOKED", "revoked"}};
+                                                  {"REVOKED", "revoked", OUTPUT_BOOL}};
 
-/* "manager" -> "ROLE_MANAGER", or NULL for an unknown role. */
+/*
+ * "manager" -> "ROLE_MANAGER", or NULL for an unknown role. Roles are taken
+ * as tables show them, in any case, and as the wire names --json shows.
+ */
 static const char *role_enum(const char *role)
 {
     static const char *const map[][2] = {{"tenant_admin", "ROLE_TENANT_ADMIN"},
@@ -29,7 +36,7 @@ static const char *role_enum(const char *role)
                                          {"distributor_user", "ROLE_DISTRIBUTOR_USER"},
                                          {"auditor", "ROLE_AUDITOR"}};
     for (size_t i = 0; i < 4; i++)
-        if (!strcmp(map[i][0], role))
+        if (!strcasecmp(map[i][0], role) || !strcasecmp(map[i][1], role))
             return map[i][1];
     fprintf(stderr, "liaison: role must be tenant_admin, manager, distributor_user or auditor\n");
     return NULL;
@@ -39,11 +46,7 @@ static int print_user(struct cli *cli, int rc, json_t *resp)
 {
     if (rc != EXIT_OK)
         return rc;
-    json_t *u = json_object_get(resp, "user");
-    if (cli->set.json)
-        output_json(u);
-    else
-        output_fields(user_cols, 6, u);
+    cli_print_object(cli, user_cols, 6, json_object_get(resp, "user"));
     json_decref(resp);
     return EXIT_OK;
 }
@@ -55,15 +58,17 @@ static int user_create(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"email", &email, NULL, true, "e-mail address (the log-in name)"},
         {"role", &role, NULL, true, "tenant_admin, manager, distributor_user or auditor"},
-        {"name", &name, NULL, false, "display name"},
+        {"name", &name, NULL, false, "display name", "displayName"},
         {"distributor", &distributor, NULL, false, "distributor id (distributor users)"},
-        {"sees-all", NULL, &sees_all, false, "a manager who sees every distributor"},
+        {"sees-all", NULL, &sees_all, false, "a manager who sees every distributor",
+         "seesAllDistributors"},
         {"password-stdin", NULL, &from_stdin, false, "read the password from standard input"},
         {0}};
     const struct cli_command_spec spec = {
         "user create --email EMAIL --role ROLE [--name NAME] [--distributor ID] [--sees-all] "
         "[--password-stdin]",
-        "Creates a user in your tenant (tenant admins only).", opts, 0};
+        "Creates a user in your tenant (tenant admins only).", opts, 0,
+        "user create --email bao@acme.example --role manager --name \"Trần Bảo\""};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -95,7 +100,7 @@ static int user_list(struct cli *cli, int argc, char **argv)
                                    {"all", NULL, &all, false, "every page"},
                                    {0}};
     const struct cli_command_spec spec = {"user list [--page-size N] [--cursor C] [--all]",
-                                          "Lists your tenant's users.", opts, 0};
+                                          "Lists your tenant's users.", opts, 0, "user list --all"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -103,10 +108,10 @@ static int user_list(struct cli *cli, int argc, char **argv)
 }
 
 static int user_toggle(struct cli *cli, int argc, char **argv, const char *method,
-                       const char *usage, const char *summary)
+                       const char *usage, const char *summary, const char *example)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {usage, summary, opts, 1};
+    const struct cli_command_spec spec = {usage, summary, opts, 1, example};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
@@ -122,12 +127,13 @@ static int user_toggle(struct cli *cli, int argc, char **argv, const char *metho
 static int user_disable(struct cli *cli, int argc, char **argv)
 {
     return user_toggle(cli, argc, argv, "DisableUser", "user disable ID",
-                       "Disables a user and ends their sessions.");
+                       "Disables a user and ends their sessions.", "user disable 2");
 }
 
 static int user_enable(struct cli *cli, int argc, char **argv)
 {
-    return user_toggle(cli, argc, argv, "EnableUser", "user enable ID", "Enables a disabled user.");
+    return user_toggle(cli, argc, argv, "EnableUser", "user enable ID", "Enables a disabled user.",
+                       "user enable 2");
 }
 
 static int user_passwd(struct cli *cli, int argc, char **argv)
@@ -143,7 +149,7 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
         "user passwd [--user ID] [--password-stdin]",
         "Changes your password (asks for the current one), or with --user resets another "
         "user's\npassword and ends their sessions.",
-        opts, 0};
+        opts, 0, "user passwd --user 2"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -182,13 +188,15 @@ int cmd_user(struct cli *cli, int argc, char **argv)
 static int token_create(struct cli *cli, int argc, char **argv)
 {
     const char *name = NULL, *role = NULL, *days = "0";
-    const struct cli_opt opts[] = {{"name", &name, NULL, true, "what the token is for"},
-                                   {"role", &role, NULL, true, "tenant_admin, manager or auditor"},
-                                   {"days", &days, NULL, false, "valid for N days (0: no expiry)"},
-                                   {0}};
+    const struct cli_opt opts[] = {
+        {"name", &name, NULL, true, "what the token is for"},
+        {"role", &role, NULL, true, "tenant_admin, manager or auditor"},
+        {"days", &days, NULL, false, "valid for N days (0: no expiry)", "validDays"},
+        {0}};
     const struct cli_command_spec spec = {
         "token create --name NAME --role ROLE [--days N]",
-        "Creates an API token; it is printed once and cannot be shown again.", opts, 0};
+        "Creates an API token; it is printed once and cannot be shown again.", opts, 0,
+        "token create --name erp-sync --role auditor --days 90"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -203,11 +211,18 @@ static int token_create(struct cli *cli, int argc, char **argv)
                   json_pack("{s:s,s:s,s:I}", "name", name, "role", r, "validDays", d), &resp);
     if (rc != EXIT_OK)
         return rc;
+    /* Like every create, the object itself; the secret with it, as it is shown only now. */
+    json_t *t = json_object_get(resp, "apiToken");
+    const char *secret = json_string_value(json_object_get(resp, "token"));
     if (cli->set.json) {
-        output_json(resp);
+        json_object_set(t, "token", json_object_get(resp, "token"));
+        output_json(t);
+    } else if (cli->set.ids) {
+        cli_print_object(cli, token_cols, 6, t);
+        fprintf(stderr, "token (shown once): %s\n", secret ? secret : "");
     } else {
-        output_fields(token_cols, 6, json_object_get(resp, "apiToken"));
-        printf("\ntoken (shown once): %s\n", json_string_value(json_object_get(resp, "token")));
+        output_fields(token_cols, 6, t);
+        printf("\ntoken (shown once): %s\n", secret ? secret : "");
     }
     json_decref(resp);
     return EXIT_OK;
@@ -223,7 +238,7 @@ static int token_list(struct cli *cli, int argc, char **argv)
                                    {0}};
     const struct cli_command_spec spec = {"token list [--page-size N] [--cursor C] [--all]",
                                           "Lists your tenant's API tokens (never the tokens).",
-                                          opts, 0};
+                                          opts, 0, "token list"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -235,7 +250,7 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"token revoke ID", "Revokes an API token at once.", opts,
-                                          1};
+                                          1, "token revoke 3"};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)

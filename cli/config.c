@@ -1,9 +1,12 @@
 /*
- * config.c - the CLI's settings: built-in defaults, then
- * ~/.config/liaison/config (name = value), then LIAISON_URL, LIAISON_CA,
- * LIAISON_CERT, LIAISON_KEY, LIAISON_TOKEN; the token of a saved session
- * (~/.config/liaison/session, written by 'liaison login') is used when no
- * other token is given. Command-line flags are applied last by main.
+ * config.c - the CLI's settings: built-in defaults, then the profile's
+ * config file (name = value), then LIAISON_URL, LIAISON_CA, LIAISON_CERT,
+ * LIAISON_KEY, LIAISON_TOKEN; command-line flags are applied last by main.
+ * The default profile lives in ~/.config/liaison/, profile NAME in
+ * ~/.config/liaison/profiles/NAME/. A saved session (written by 'liaison
+ * login') records the URL it was made for: its URL is the default server,
+ * and its token is used only when no other token is given and the final
+ * URL is that one, so pointing the CLI elsewhere never sends it there.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -77,17 +80,34 @@ static int cli_config_file(struct cli_settings *set, const char *path)
     return rc;
 }
 
-/* The path of a file in the CLI's configuration folder, or "" without HOME. */
-static void cli_config_path(const char *file, char *path, size_t cap)
+bool cli_profile_valid(const char *name)
+{
+    if (!*name || *name == '.' || strlen(name) > 64)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+            return false;
+    return true;
+}
+
+/* The path of a file in the profile's configuration folder, or "" without HOME. */
+static void cli_config_path(const char *profile, const char *file, char *path, size_t cap)
 {
     const char *home = getenv("HOME");
     const char *xdg = getenv("XDG_CONFIG_HOME");
+    char base[4096];
     if (xdg && *xdg)
-        snprintf(path, cap, "%s/liaison/%s", xdg, file);
+        snprintf(base, sizeof base, "%s/liaison", xdg);
     else if (home && *home)
-        snprintf(path, cap, "%s/.config/liaison/%s", home, file);
+        snprintf(base, sizeof base, "%s/.config/liaison", home);
     else
+        base[0] = '\0';
+    if (!base[0])
         path[0] = '\0';
+    else if (profile)
+        snprintf(path, cap, "%s/profiles/%s/%s", base, profile, file);
+    else
+        snprintf(path, cap, "%s/%s", base, file);
 }
 
 int cli_config_load(struct cli_settings *set)
@@ -95,12 +115,28 @@ int cli_config_load(struct cli_settings *set)
     if (cli_set(&set->url, "liaison://127.0.0.1:7443") < 0)
         return -1;
     char path[4096];
-    cli_config_path("config", path, sizeof path);
+    cli_config_path(set->profile, "config", path, sizeof path);
     if (path[0] && cli_config_file(set, path) < 0)
         return -1;
-    cli_config_path("session", path, sizeof path);
-    if (path[0] && cli_config_file(set, path) < 0)
+    if (set->token)
+        set->token_from = CLI_TOKEN_GIVEN;
+    /* Read aside: its token must not join the settings until the URL is final. */
+    struct cli_settings session = {0};
+    cli_config_path(set->profile, "session", path, sizeof path);
+    if (path[0] && cli_config_file(&session, path) < 0) {
+        cli_config_free(&session);
         return -1;
+    }
+    if (session.url && session.token) {
+        set->session_url = session.url;
+        set->session_token = session.token;
+        session.url = session.token = NULL;
+        if (cli_set(&set->url, set->session_url) < 0) {
+            cli_config_free(&session);
+            return -1;
+        }
+    }
+    cli_config_free(&session);
     const struct {
         const char *env;
         char **slot;
@@ -114,7 +150,42 @@ int cli_config_load(struct cli_settings *set)
         if (v && *v && cli_set(envs[i].slot, v) < 0)
             return -1;
     }
+    if (set->token)
+        set->token_from = CLI_TOKEN_GIVEN;
     return 0;
+}
+
+/*
+ * url with its default port made explicit, so that liaison://h and
+ * liaison://h:7443 count as one server; anything else is compared as it is.
+ */
+static void cli_url_canonical(const char *url, char *out, size_t cap)
+{
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    size_t len = strlen(url);
+    while (len && url[len - 1] == '/')
+        len--;
+    const char *bracket = strrchr(host, ']');
+    const char *colon = strrchr(bracket ? bracket : host, ':');
+    if (colon && colon < url + len)
+        snprintf(out, cap, "%.*s", (int)len, url);
+    else
+        snprintf(out, cap, "%.*s:7443", (int)len, url);
+}
+
+void cli_config_resolve_token(struct cli_settings *set)
+{
+    if (set->token || !set->session_token)
+        return;
+    char a[1024], b[1024];
+    cli_url_canonical(set->url, a, sizeof a);
+    cli_url_canonical(set->session_url, b, sizeof b);
+    if (strcmp(a, b) != 0)
+        return;
+    set->token = strdup(set->session_token);
+    if (set->token)
+        set->token_from = CLI_TOKEN_SESSION;
 }
 
 void cli_config_free(struct cli_settings *set)
@@ -125,12 +196,15 @@ void cli_config_free(struct cli_settings *set)
     free(set->key);
     free(set->timeout_ms);
     free(set->token);
+    free(set->profile);
+    free(set->session_url);
+    free(set->session_token);
 }
 
-int cli_session_save(const char *url, const char *token)
+int cli_session_save(const char *profile, const char *url, const char *token)
 {
     char path[4096], dir[4096];
-    cli_config_path("session", path, sizeof path);
+    cli_config_path(profile, "session", path, sizeof path);
     if (!path[0]) {
         fprintf(stderr, "liaison: HOME is not set; cannot save the session\n");
         return -1;
@@ -168,10 +242,10 @@ int cli_session_save(const char *url, const char *token)
     return 0;
 }
 
-int cli_session_remove(void)
+int cli_session_remove(const char *profile)
 {
     char path[4096];
-    cli_config_path("session", path, sizeof path);
+    cli_config_path(profile, "session", path, sizeof path);
     if (path[0] && unlink(path) < 0 && errno != ENOENT) {
         fprintf(stderr, "liaison: %s: %s\n", path, strerror(errno));
         return -1;

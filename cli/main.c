@@ -2,49 +2,64 @@
  * main.c - the liaison CLI: global options, configuration, the command
  * table and exit codes.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
+/* What people do, in the order --help shows it. */
+enum command_group { GROUP_SETUP, GROUP_CHARTERS, GROUP_PEOPLE, GROUP_OPERATOR, GROUP_TOOLS };
+
+static const char *const group_titles[] = {"Set up", "Distributors and charters",
+                                           "People and access", "Operator", "Tools"};
+
 struct command {
     const char *name;
     int (*run)(struct cli *cli, int argc, char **argv);
     const char *summary;
+    enum command_group group;
 };
 
 static const struct command commands[] = {
-    {"ping", cmd_ping, "round trip to the server"},
-    {"health", cmd_health, "server and database status"},
-    {"migrations", cmd_migrations, "schema migrations applied (list)"},
-    {"call", cmd_call, "any RPC by name with a JSON request"},
-    {"login", cmd_login, "log in to a tenant and keep the session"},
-    {"logout", cmd_logout, "end the saved session"},
-    {"whoami", cmd_whoami, "who the current credentials are"},
-    {"admin", cmd_admin, "platform operator: tenants"},
-    {"user", cmd_user, "users of your tenant"},
-    {"token", cmd_token, "API tokens of your tenant"},
-    {"audit", cmd_audit, "your tenant's audit log"},
-    {"product-line", cmd_product_line, "the catalogue's product lines"},
-    {"product", cmd_product, "the catalogue's products"},
-    {"distributor", cmd_distributor, "distributors"},
-    {"contact", cmd_contact, "a distributor's contacts"},
-    {"charter", cmd_charter, "the Distributor Relationship Charter"},
+    {"login", cmd_login, "log in to a tenant and keep the session", GROUP_SETUP},
+    {"logout", cmd_logout, "end the saved session", GROUP_SETUP},
+    {"whoami", cmd_whoami, "who the current credentials are", GROUP_SETUP},
+    {"health", cmd_health, "server and database status", GROUP_SETUP},
+    {"ping", cmd_ping, "round trip to the server", GROUP_SETUP},
+    {"product-line", cmd_product_line, "the catalogue's product lines", GROUP_CHARTERS},
+    {"product", cmd_product, "the catalogue's products", GROUP_CHARTERS},
+    {"distributor", cmd_distributor, "distributors", GROUP_CHARTERS},
+    {"contact", cmd_contact, "a distributor's contacts", GROUP_CHARTERS},
+    {"charter", cmd_charter, "the Distributor Relationship Charter", GROUP_CHARTERS},
+    {"user", cmd_user, "users of your tenant", GROUP_PEOPLE},
+    {"token", cmd_token, "API tokens of your tenant", GROUP_PEOPLE},
+    {"audit", cmd_audit, "your tenant's audit log", GROUP_PEOPLE},
+    {"admin", cmd_admin, "platform operator: tenants", GROUP_OPERATOR},
+    {"migrations", cmd_migrations, "schema migrations applied (list)", GROUP_OPERATOR},
+    {"call", cmd_call, "any RPC by name with a JSON request", GROUP_TOOLS},
+    {"methods", cmd_methods, "every RPC, and each request's fields", GROUP_TOOLS},
+    {"completion", cmd_completion, "shell completion script (bash)", GROUP_TOOLS},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: liaison [OPTIONS] COMMAND [ARGS]\n\nCommands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "Usage: liaison [OPTIONS] COMMAND [ARGS]\n");
+    for (size_t g = 0; g < sizeof group_titles / sizeof group_titles[0]; g++) {
+        fprintf(out, "\n%s:\n", group_titles[g]);
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            if (commands[i].group == g)
+                fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
+    }
     fprintf(out, "\nRun 'liaison COMMAND --help' for a command's own options.\n\n"
+                 "Example:\n"
+                 "  $ liaison login --tenant acme --email ana@acme.example\n"
+                 "  $ liaison distributor list -o ids | xargs -n1 liaison charter history\n\n"
                  "Options:\n"
                  "  --url URL        server, liaison://host[:port] (env LIAISON_URL;\n"
-                 "                   default liaison://127.0.0.1:7443)\n"
+                 "                   default: the saved session's, else liaison://127.0.0.1:7443)\n"
                  "  --ca FILE        CA certificate to verify the server (env LIAISON_CA;\n"
                  "                   default: the system's trust store)\n"
                  "  --cert FILE      client certificate (env LIAISON_CERT)\n"
@@ -52,13 +67,21 @@ static void usage(FILE *out)
                  "  --token TOKEN    session, API or operator token (env LIAISON_TOKEN;\n"
                  "                   default: the session saved by 'liaison login')\n"
                  "  --timeout MS     per-request timeout in milliseconds (default 30000)\n"
-                 "  --json           print JSON instead of tables\n"
+                 "  --profile NAME   keep several logins side by side (env LIAISON_PROFILE)\n"
+                 "  --json           print JSON instead of tables (same as --output json)\n"
+                 "  -o, --output FMT table (default), json, or ids: one id per line\n"
                  "  -h, --help       this text\n"
                  "  -V, --version    print the version\n"
                  "\n"
+                 "--json, --output and --profile may come anywhere on the line; the others go\n"
+                 "before COMMAND. --output is global only with json, table or ids: 'admin tenant\n"
+                 "export --output FILE' writes to FILE (write ./json for a file named json).\n"
+                 "\n"
                  "Settings are read from ~/.config/liaison/config ('url = ...', 'ca = ...',\n"
-                 "'cert', 'key', 'timeout'), then the environment, then these options.\n"
-                 "'liaison login' saves its session in ~/.config/liaison/session (mode 0600).\n"
+                 "'cert', 'key', 'timeout'), then the environment, then these options. With\n"
+                 "--profile NAME they come from ~/.config/liaison/profiles/NAME/ instead.\n"
+                 "'liaison login' saves its session in the profile's folder (file 'session',\n"
+                 "mode 0600) with the URL it was made for; it is sent to that server only.\n"
                  "\n"
                  "Exit codes: 0 ok, 1 error, 2 usage or invalid argument, 3 not authenticated\n"
                  "or not allowed, 4 not found, 5 conflict, 6 server unavailable or timed out.\n");
@@ -89,33 +112,125 @@ int cli_exit_code(int code)
     }
 }
 
-/* Prints a failure: the server's status object with --json, a line otherwise. */
+/*
+ * The option of the current command that a violation's field (camelCase,
+ * maybe dotted or indexed: "fields.timeZone", "grant.productLineIds[1]")
+ * stands for, as "--time-zone" in buf; the field itself when none does.
+ */
+static const char *cli_field_option(const char *field, char *buf, size_t cap)
+{
+    const char *dot = strrchr(field, '.');
+    const char *last = dot ? dot + 1 : field;
+    size_t len = strcspn(last, "[");
+    char kebab[128];
+    size_t k = 0;
+    for (size_t i = 0; i < len && k + 2 < sizeof kebab; i++) {
+        char c = last[i];
+        if (c >= 'A' && c <= 'Z') {
+            kebab[k++] = '-';
+            c = (char)(c - 'A' + 'a');
+        }
+        kebab[k++] = c;
+    }
+    kebab[k] = '\0';
+    /* "distributorId" is --distributor: an option that takes a thing takes its id. */
+    size_t klen = strlen(kebab);
+    size_t bare = klen > 3 && !strcmp(kebab + klen - 3, "-id")    ? klen - 3
+                  : klen > 4 && !strcmp(kebab + klen - 4, "-ids") ? klen - 4
+                                                                  : klen;
+    const struct cli_command_spec *spec = cli_args_spec();
+    for (const struct cli_opt *o = spec ? spec->opts : NULL; o && o->name; o++) {
+        bool named = false;
+        for (const char *f = o->fields; f && *f && !named;) {
+            size_t n = strcspn(f, " ");
+            named = n == len && !strncmp(f, last, len);
+            f += n + (f[n] == ' ');
+        }
+        if (named || !strcmp(o->name, kebab) ||
+            (strlen(o->name) == bare && !strncmp(o->name, kebab, bare))) {
+            snprintf(buf, cap, "--%s", o->name);
+            return buf;
+        }
+    }
+    return field;
+}
+
+/*
+ * Prints a failure once, in the user's terms: a violation names the
+ * command's option; an UNAUTHENTICATED says how to log in; with --json,
+ * the server's status object as it came (each violation with the option
+ * it stands for added as "option").
+ */
 void cli_print_error(struct cli *cli, int code, const char *response)
 {
     json_t *st = response ? json_loads(response, 0, NULL) : NULL;
+    const char *message = cli->conn ? liaison_error(cli->conn) : "";
+    json_t *violations = json_object_get(st, "violations");
+    char opt[160];
+    size_t i;
+    json_t *v;
     if (cli->set.json) {
         if (!st) {
             st = json_object();
             json_object_set_new(st, "code", json_string(liaison_code_name(code)));
-            json_object_set_new(st, "message",
-                                json_string(cli->conn ? liaison_error(cli->conn) : ""));
+            json_object_set_new(st, "message", json_string(message));
+        }
+        json_array_foreach(violations, i, v)
+        {
+            const char *field = json_string_value(json_object_get(v, "field"));
+            const char *o = field ? cli_field_option(field, opt, sizeof opt) : NULL;
+            if (o && o != field)
+                json_object_set_new(v, "option", json_string(o));
         }
         char *s = json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fprintf(stderr, "%s\n", s ? s : "{}");
         free(s);
-    } else {
-        /* Messages may quote what other users stored: escaped like table cells. */
-        fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
-        output_escaped(stderr, cli->conn ? liaison_error(cli->conn) : "");
+        json_decref(st);
+        return;
+    }
+    /* Messages may quote what other users stored: escaped like table cells. */
+    if (code == LIAISON_INVALID_ARGUMENT && json_array_size(violations)) {
+        json_array_foreach(violations, i, v)
+        {
+            const char *field = json_string_value(json_object_get(v, "field"));
+            const char *why = json_string_value(json_object_get(v, "description"));
+            fputs("liaison: invalid ", stderr);
+            output_escaped(stderr, field ? cli_field_option(field, opt, sizeof opt) : "");
+            fputs(": ", stderr);
+            output_escaped(stderr, why ? why : "");
+            fputc('\n', stderr);
+        }
+    } else if (code == LIAISON_UNAUTHENTICATED && cli->set.token_from == CLI_TOKEN_NONE) {
+        if (cli->set.session_url) {
+            fputs("liaison: not logged in to ", stderr);
+            output_escaped(stderr, cli->set.url);
+            fputs(" (the saved session is for ", stderr);
+            output_escaped(stderr, cli->set.session_url);
+            fputs(" and is sent nowhere else): run `liaison login`\n", stderr);
+        } else {
+            fputs("liaison: not logged in: run `liaison login`\n", stderr);
+        }
+    } else if (code == LIAISON_UNAUTHENTICATED && cli->set.token_from == CLI_TOKEN_SESSION) {
+        fputs("liaison: session expired or revoked: run `liaison login` again\n", stderr);
+    } else if (code == LIAISON_UNAUTHENTICATED) {
+        fputs("liaison: the token given is not valid (unknown, expired or revoked)\n", stderr);
+    } else if (code == LIAISON_PERMISSION_DENIED) {
+        fputs("liaison: not allowed: ", stderr);
+        output_escaped(stderr, message);
+        if (cli->command[0])
+            fprintf(stderr, " ('liaison %s')", cli->command);
         fputc('\n', stderr);
-        size_t i;
-        json_t *v;
-        json_array_foreach(json_object_get(st, "violations"), i, v)
+    } else {
+        /* Here violations are details of the message (each conflict), not a repeat of it. */
+        fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
+        output_escaped(stderr, message);
+        fputc('\n', stderr);
+        json_array_foreach(violations, i, v)
         {
             const char *field = json_string_value(json_object_get(v, "field"));
             const char *why = json_string_value(json_object_get(v, "description"));
             fputs("  ", stderr);
-            output_escaped(stderr, field ? field : "");
+            output_escaped(stderr, field ? cli_field_option(field, opt, sizeof opt) : "");
             fputs(": ", stderr);
             output_escaped(stderr, why ? why : "");
             fputc('\n', stderr);
@@ -201,93 +316,210 @@ int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
     return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/* Global options; the first three may come anywhere on the line. */
+enum global_opt { G_JSON, G_OUTPUT, G_PROFILE, G_URL, G_CA, G_CERT, G_KEY, G_TIMEOUT, G_TOKEN };
+
+static const struct {
+    const char *name;
+    enum global_opt id;
+    bool takes_value;
+    bool anywhere;
+} global_opts[] = {{"--json", G_JSON, false, true},       {"--output", G_OUTPUT, true, true},
+                   {"-o", G_OUTPUT, true, true},          {"--profile", G_PROFILE, true, true},
+                   {"--url", G_URL, true, false},         {"--ca", G_CA, true, false},
+                   {"--cert", G_CERT, true, false},       {"--key", G_KEY, true, false},
+                   {"--timeout", G_TIMEOUT, true, false}, {"--token", G_TOKEN, true, false}};
+
+/*
+ * Whether argv[i] (with argv[i + 1] as a separate value) is a global
+ * option; *value gets its value and *used how many words it takes. After
+ * the command, --output counts only with json, table or ids, so that a
+ * command's own --output FILE keeps its meaning.
+ */
+static int global_match(int argc, char **argv, int i, bool before_command, const char **value,
+                        int *used)
 {
-    enum { OPT_URL = 256, OPT_CA, OPT_CERT, OPT_KEY, OPT_TIMEOUT, OPT_JSON, OPT_TOKEN };
-    static const struct option opts[] = {{"url", required_argument, NULL, OPT_URL},
-                                         {"ca", required_argument, NULL, OPT_CA},
-                                         {"cert", required_argument, NULL, OPT_CERT},
-                                         {"key", required_argument, NULL, OPT_KEY},
-                                         {"timeout", required_argument, NULL, OPT_TIMEOUT},
-                                         {"json", no_argument, NULL, OPT_JSON},
-                                         {"token", required_argument, NULL, OPT_TOKEN},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {"version", no_argument, NULL, 'V'},
-                                         {NULL, 0, NULL, 0}};
-    struct cli cli = {0};
-    if (cli_config_load(&cli.set) < 0) {
-        cli_config_free(&cli.set);
+    const char *a = argv[i];
+    for (size_t g = 0; g < sizeof global_opts / sizeof global_opts[0]; g++) {
+        size_t n = strlen(global_opts[g].name);
+        if (strncmp(a, global_opts[g].name, n) || (!before_command && !global_opts[g].anywhere))
+            continue;
+        if (!global_opts[g].takes_value) {
+            if (a[n])
+                continue;
+            *used = 1;
+            *value = NULL;
+        } else if (a[n] == '=' && n > 2) {
+            *used = 1;
+            *value = a + n + 1;
+        } else if (!a[n]) {
+            *used = 2;
+            *value = i + 1 < argc ? argv[i + 1] : NULL;
+        } else {
+            continue;
+        }
+        if (global_opts[g].id == G_OUTPUT && !before_command &&
+            (!*value ||
+             (strcmp(*value, "json") && strcmp(*value, "table") && strcmp(*value, "ids"))))
+            continue;
+        return (int)global_opts[g].id;
+    }
+    return -1;
+}
+
+/* Sets a global option's value. Returns 0, or an exit code after saying why. */
+static int global_apply(struct cli_settings *set, int id, const char *name, const char *value)
+{
+    if (id == G_JSON) {
+        set->json = true;
+        set->ids = false;
+        return 0;
+    }
+    if (!value) {
+        fprintf(stderr, "liaison: %s needs a value\n", name);
         return EXIT_USAGE;
     }
-    int ch, rc = EXIT_OK;
-    /* '+': options after the command name belong to the command. */
-    while ((ch = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
-        char **slot = NULL;
-        switch (ch) {
-        case OPT_URL:
-            slot = &cli.set.url;
-            break;
-        case OPT_CA:
-            slot = &cli.set.ca;
-            break;
-        case OPT_CERT:
-            slot = &cli.set.cert;
-            break;
-        case OPT_KEY:
-            slot = &cli.set.key;
-            break;
-        case OPT_TIMEOUT:
-            slot = &cli.set.timeout_ms;
-            break;
-        case OPT_TOKEN:
-            slot = &cli.set.token;
-            break;
-        case OPT_JSON:
-            cli.set.json = true;
-            break;
-        case 'h':
-            usage(stdout);
-            cli_config_free(&cli.set);
-            return EXIT_OK;
-        case 'V':
-            printf("liaison %s\n", liaison_version());
-            cli_config_free(&cli.set);
-            return EXIT_OK;
-        default:
-            usage(stderr);
-            cli_config_free(&cli.set);
+    if (!cli_utf8_valid(value)) {
+        fprintf(stderr, "liaison: %s: not valid UTF-8\n", name);
+        return EXIT_USAGE;
+    }
+    if (id == G_OUTPUT) {
+        if (strcmp(value, "json") && strcmp(value, "table") && strcmp(value, "ids")) {
+            fprintf(stderr, "liaison: --output is json, table or ids\n");
             return EXIT_USAGE;
         }
-        if (slot) {
-            free(*slot);
-            *slot = strdup(optarg);
-            if (!*slot) {
-                cli_config_free(&cli.set);
-                return EXIT_ERROR;
-            }
-        }
+        set->json = !strcmp(value, "json");
+        set->ids = !strcmp(value, "ids");
+        return 0;
     }
-    if (optind >= argc) {
-        usage(stderr);
-        cli_config_free(&cli.set);
+    if (id == G_PROFILE && !cli_profile_valid(value)) {
+        fprintf(stderr, "liaison: --profile: a name of letters, digits, '.', '_' and '-'\n");
         return EXIT_USAGE;
     }
+    char **slot = id == G_PROFILE   ? &set->profile
+                  : id == G_URL     ? &set->url
+                  : id == G_CA      ? &set->ca
+                  : id == G_CERT    ? &set->cert
+                  : id == G_KEY     ? &set->key
+                  : id == G_TIMEOUT ? &set->timeout_ms
+                                    : &set->token;
+    char *copy = strdup(value);
+    if (!copy) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    free(*slot);
+    *slot = copy;
+    if (id == G_TOKEN)
+        set->token_from = CLI_TOKEN_GIVEN;
+    return 0;
+}
+
+/*
+ * Takes the global options out of argv: flags first (they name the
+ * profile whose settings are read), applied over the configuration after
+ * it is read. words[] gets the rest, the command first. Returns 0, -1
+ * after --help or --version, or an exit code.
+ */
+static int global_parse(struct cli *cli, int argc, char **argv, char **words, int *nwords)
+{
+    struct cli_settings flags = {0};
+    int rc = 0;
+    bool seen[G_TOKEN + 1] = {false};
+    *nwords = 0;
+    for (int i = 1; i < argc && rc == 0;) {
+        bool before = *nwords == 0;
+        const char *value;
+        int used, id = global_match(argc, argv, i, before, &value, &used);
+        if (id >= 0) {
+            rc = global_apply(&flags, id, argv[i], value);
+            seen[id] = true;
+            i += used;
+            continue;
+        }
+        if (before && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
+            usage(stdout);
+            rc = -1;
+        } else if (before && (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version"))) {
+            printf("liaison %s\n", liaison_version());
+            rc = -1;
+        } else if (before && argv[i][0] == '-') {
+            fprintf(stderr, "liaison: unknown option '");
+            output_escaped(stderr, argv[i]);
+            fprintf(stderr, "' (see 'liaison --help')\n");
+            rc = EXIT_USAGE;
+        } else {
+            words[(*nwords)++] = argv[i++];
+        }
+    }
+    if (rc == 0 && !seen[G_PROFILE]) {
+        const char *env = getenv("LIAISON_PROFILE");
+        if (env && *env)
+            rc = global_apply(&flags, G_PROFILE, "LIAISON_PROFILE", env);
+    }
+    if (rc == 0) {
+        cli->set.profile = flags.profile;
+        flags.profile = NULL;
+        if (cli_config_load(&cli->set) < 0)
+            rc = EXIT_USAGE;
+    }
+    char **from[] = {&flags.url, &flags.ca,         &flags.cert,
+                     &flags.key, &flags.timeout_ms, &flags.token};
+    char **to[] = {&cli->set.url, &cli->set.ca,         &cli->set.cert,
+                   &cli->set.key, &cli->set.timeout_ms, &cli->set.token};
+    for (size_t k = 0; rc == 0 && k < sizeof from / sizeof from[0]; k++) {
+        if (*from[k]) {
+            free(*to[k]);
+            *to[k] = *from[k];
+            *from[k] = NULL;
+        }
+    }
+    if (rc == 0 && seen[G_TOKEN])
+        cli->set.token_from = CLI_TOKEN_GIVEN;
+    /* Only flags choose the format: the last of --json and --output wins. */
+    cli->set.json = flags.json;
+    cli->set.ids = flags.ids;
+    cli_config_free(&flags);
+    if (rc == 0)
+        cli_config_resolve_token(&cli->set);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = {0};
+    char **words = calloc((size_t)argc + 1, sizeof *words);
+    if (!words) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    int nwords = 0;
+    int rc = global_parse(&cli, argc, argv, words, &nwords);
     const struct command *cmd = NULL;
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        if (!strcmp(commands[i].name, argv[optind]))
-            cmd = &commands[i];
-    if (!strcmp(argv[optind], "help")) {
-        usage(stdout);
-    } else if (!cmd) {
-        fprintf(stderr, "liaison: unknown command '%s' (see 'liaison --help')\n", argv[optind]);
+    if (rc == 0 && nwords == 0) {
+        usage(stderr);
         rc = EXIT_USAGE;
-    } else {
-        int sub_argc = argc - optind;
-        char **sub_argv = argv + optind;
-        optind = 1;
-        rc = cmd->run(&cli, sub_argc, sub_argv);
+    } else if (rc == 0 && !cli_utf8_valid(words[0])) {
+        fprintf(stderr, "liaison: the command is not valid UTF-8\n");
+        rc = EXIT_USAGE;
+    } else if (rc == 0) {
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            if (!strcmp(commands[i].name, words[0]))
+                cmd = &commands[i];
+        if (!strcmp(words[0], "help")) {
+            usage(stdout);
+        } else if (!cmd) {
+            fprintf(stderr, "liaison: unknown command '");
+            output_escaped(stderr, words[0]);
+            fprintf(stderr, "' (see 'liaison --help')\n");
+            rc = EXIT_USAGE;
+        } else {
+            snprintf(cli.command, sizeof cli.command, "%s", cmd->name);
+            rc = cmd->run(&cli, nwords, words);
+        }
     }
     liaison_free(cli.conn);
     cli_config_free(&cli.set);
-    return rc;
+    free(words);
+    return rc < 0 ? EXIT_OK : rc;
 }

@@ -1,11 +1,16 @@
 /*
- * output.c - human tables and JSON for the CLI. Table cells are the JSON
- * values rendered as text, so one table routine serves every command.
+ * output.c - human tables, JSON and ids for the CLI. Table cells are the
+ * JSON values rendered as text, so one table routine serves every command:
+ * lists as "vi, en", week days as "Mon–Sat", proto enum names in lower
+ * snake case ("tenant_admin"), control characters escaped, and a cell past
+ * OUTPUT_MAX_CELL columns cut on a character boundary with "…".
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -138,10 +143,15 @@ static size_t output_piece(const unsigned char *s, size_t len, char piece[8], si
     return clen;
 }
 
-/* Renders len bytes of text with output_piece into buf, cut with "..." past
- * OUTPUT_MAX_CELL columns or what buf (at least 8 bytes) holds. */
+/*
+ * Renders len bytes of text with output_piece into buf, cut with "…" past
+ * OUTPUT_MAX_CELL columns or what buf (at least 8 bytes) holds. Pieces are
+ * whole characters or escapes, so a cut never splits a UTF-8 sequence, and
+ * a combining mark stays with the character before it.
+ */
 static void output_text(const char *text, size_t len, char *buf, size_t cap)
 {
+    static const char ellipsis[] = "\u2026"; /* one column */
     const unsigned char *s = (const unsigned char *)text;
     size_t n = 0, cols = 0, cut = 0;
     while (len) {
@@ -149,14 +159,14 @@ static void output_text(const char *text, size_t len, char *buf, size_t cap)
         size_t w;
         size_t clen = output_piece(s, len, piece, &w);
         size_t plen = strlen(piece);
-        if (cols + w > OUTPUT_MAX_CELL || n + plen + 4 > cap) {
-            memcpy(buf + cut, "...", 4);
+        if (cols + w > OUTPUT_MAX_CELL || n + plen + sizeof ellipsis > cap) {
+            memcpy(buf + cut, ellipsis, sizeof ellipsis);
             return;
         }
         memcpy(buf + n, piece, plen);
         n += plen;
         cols += w;
-        if (cols <= OUTPUT_MAX_CELL - 3)
+        if (cols <= OUTPUT_MAX_CELL - 1)
             cut = n;
         s += clen;
         len -= clen;
@@ -178,27 +188,121 @@ void output_escaped(FILE *f, const char *text)
     }
 }
 
-/* The cell text for a value, as output_text renders it, in buf. */
-static const char *output_cell(const json_t *v, char *buf, size_t cap)
+/* "ROLE_TENANT_ADMIN" with prefix "ROLE_" -> "tenant_admin", in buf. */
+static const char *output_enum(const char *name, const char *prefix, char *buf, size_t cap)
 {
-    char raw[64];
-    if (!v || json_is_null(v)) {
-        output_text("-", 1, buf, cap);
-    } else if (json_is_string(v)) {
-        output_text(json_string_value(v), json_string_length(v), buf, cap);
-    } else if (json_is_integer(v) || json_is_real(v) || json_is_boolean(v)) {
-        if (json_is_integer(v))
-            snprintf(raw, sizeof raw, "%lld", (long long)json_integer_value(v));
-        else if (json_is_real(v))
-            snprintf(raw, sizeof raw, "%g", json_real_value(v));
-        else
-            snprintf(raw, sizeof raw, "%s", json_is_true(v) ? "yes" : "no");
-        output_text(raw, strlen(raw), buf, cap);
-    } else {
-        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        output_text(s ? s : "?", s ? strlen(s) : 1, buf, cap);
-        free(s);
+    size_t plen = prefix ? strlen(prefix) : 0;
+    if (plen && !strncmp(name, prefix, plen))
+        name += plen;
+    size_t i = 0;
+    for (; name[i] && i + 1 < cap; i++)
+        buf[i] = (char)tolower((unsigned char)name[i]);
+    buf[i] = '\0';
+    return buf;
+}
+
+/*
+ * ISO week days (1 Monday .. 7 Sunday) as "Mon–Sat", "Mon, Wed, Fri" or
+ * "Mon–Wed, Fri": runs of three or more days joined with an en dash.
+ */
+static void output_days(const json_t *days, char *buf, size_t cap)
+{
+    static const char *const names[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    bool on[8] = {false};
+    size_t i;
+    const json_t *d;
+    json_array_foreach(days, i, d)
+    {
+        json_int_t v = json_is_integer(d) ? json_integer_value(d) : 0;
+        if (v >= 1 && v <= 7)
+            on[v] = true;
     }
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int day = 1; day <= 7; day++) {
+        if (!on[day])
+            continue;
+        int last = day;
+        while (last < 7 && on[last + 1])
+            last++;
+        const char *sep = n ? ", " : "";
+        if (last - day >= 2)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%s\u2013%s", sep, names[day - 1],
+                                  names[last - 1]);
+        else
+            for (int k = day; k <= last; k++, sep = ", ")
+                n += (size_t)snprintf(buf + n, cap - n, "%s%s", sep, names[k - 1]);
+        if (n >= cap)
+            return;
+        day = last;
+    }
+}
+
+/* A scalar's text: strings as they are, numbers, yes/no, "-" for nothing. */
+static const char *output_scalar(const json_t *v, const struct output_column *col, char *raw,
+                                 size_t cap)
+{
+    if ((!v || json_is_null(v)) && col && col->format == OUTPUT_BOOL)
+        return "no";
+    if (!v || json_is_null(v))
+        return "-";
+    if (json_is_string(v))
+        return col && col->format == OUTPUT_ENUM
+                   ? output_enum(json_string_value(v), col->enum_prefix, raw, cap)
+                   : json_string_value(v);
+    if (json_is_integer(v))
+        snprintf(raw, cap, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(raw, cap, "%g", json_real_value(v));
+    else if (json_is_boolean(v))
+        snprintf(raw, cap, "%s", json_is_true(v) ? "yes" : "no");
+    else
+        return NULL;
+    return raw;
+}
+
+/* The cell text for a column's value, as output_text renders it, in buf. */
+static const char *output_cell(const json_t *v, const struct output_column *col, char *buf,
+                               size_t cap)
+{
+    char raw[256];
+    const char *text;
+    char *joined = NULL;
+    if (json_is_array(v) && col && col->format == OUTPUT_DAYS) {
+        output_days(v, raw, sizeof raw);
+        text = raw;
+    } else if (json_is_array(v)) {
+        /* A list of scalars reads "vi, en"; its cell is cut like any other. */
+        size_t len = 1, i;
+        const json_t *item;
+        char one[256];
+        json_array_foreach(v, i, item)
+        {
+            const char *t = output_scalar(item, col, one, sizeof one);
+            len += (t ? strlen(t) : 1) + 2;
+        }
+        joined = malloc(len);
+        if (joined) {
+            joined[0] = '\0';
+            json_array_foreach(v, i, item)
+            {
+                const char *t = output_scalar(item, col, one, sizeof one);
+                strcat(joined, i ? ", " : "");
+                strcat(joined, t ? t : "?");
+            }
+        }
+        text = joined ? joined : "?";
+        if (json_array_size(v) == 0)
+            text = "-";
+    } else {
+        text = output_scalar(v, col, raw, sizeof raw);
+        if (!text) {
+            joined = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            text = joined ? joined : "?";
+        }
+    }
+    output_text(text, strlen(text), buf, cap);
+    free(joined);
     return buf;
 }
 
@@ -222,8 +326,8 @@ void output_table(const struct output_column *cols, int ncols, const json_t *row
     json_array_foreach(rows, i, row)
     {
         for (int c = 0; c < ncols; c++) {
-            size_t w =
-                output_width(output_cell(json_object_get(row, cols[c].key), cell, sizeof cell));
+            size_t w = output_width(
+                output_cell(json_object_get(row, cols[c].key), &cols[c], cell, sizeof cell));
             if (w > width[c])
                 width[c] = w;
         }
@@ -236,8 +340,9 @@ void output_table(const struct output_column *cols, int ncols, const json_t *row
     json_array_foreach(rows, i, row)
     {
         for (int c = 0; c < ncols; c++) {
-            output_padded(output_cell(json_object_get(row, cols[c].key), cell, sizeof cell),
-                          c + 1 < ncols ? width[c] : 0);
+            output_padded(
+                output_cell(json_object_get(row, cols[c].key), &cols[c], cell, sizeof cell),
+                c + 1 < ncols ? width[c] : 0);
             fputs(c + 1 < ncols ? "  " : "\n", stdout);
         }
     }
@@ -252,7 +357,44 @@ void output_fields(const struct output_column *cols, int ncols, const json_t *ob
             width = strlen(cols[c].header);
     for (int c = 0; c < ncols; c++) {
         output_padded(cols[c].header, width);
-        printf("  %s\n", output_cell(json_object_get(obj, cols[c].key), cell, sizeof cell));
+        printf("  %s\n",
+               output_cell(json_object_get(obj, cols[c].key), &cols[c], cell, sizeof cell));
+    }
+}
+
+/* The id of a row (its first column's value) on a line of its own. */
+static void output_id(const struct output_column *cols, const json_t *obj)
+{
+    char raw[64];
+    const char *id = output_scalar(json_object_get(obj, cols[0].key), NULL, raw, sizeof raw);
+    if (id) {
+        output_escaped(stdout, id);
+        putchar('\n');
+    }
+}
+
+void cli_print_object(const struct cli *cli, const struct output_column *cols, int ncols,
+                      const json_t *obj)
+{
+    if (cli->set.json)
+        output_json(obj ? obj : json_object());
+    else if (cli->set.ids)
+        output_id(cols, obj);
+    else
+        output_fields(cols, ncols, obj);
+}
+
+void cli_print_rows(const struct cli *cli, const struct output_column *cols, int ncols,
+                    const json_t *rows)
+{
+    size_t i;
+    const json_t *row;
+    if (cli->set.json) {
+        output_json(rows);
+    } else if (cli->set.ids) {
+        json_array_foreach(rows, i, row) output_id(cols, row);
+    } else {
+        output_table(cols, ncols, rows);
     }
 }
 
@@ -293,14 +435,15 @@ int cli_list(struct cli *cli, const char *method, json_t *request, const char *i
             break;
     }
     if (rc == EXIT_OK) {
+        /* JSON keeps the page's shape, the list always present ([] when empty). */
         if (cli->set.json) {
             json_t *out = json_pack("{s:O,s:s}", items_key, rows, "nextCursor", next);
             output_json(out);
             json_decref(out);
         } else {
-            output_table(cols, ncols, rows);
+            cli_print_rows(cli, cols, ncols, rows);
             if (*next)
-                printf("more: --cursor %s\n", next);
+                fprintf(cli->set.ids ? stderr : stdout, "more: --cursor %s\n", next);
         }
     }
     free(next);
@@ -338,4 +481,61 @@ json_t *cli_split(const char *list, bool as_ints)
             p++;
     }
     return arr;
+}
+
+json_t *cli_enum_string(const char *value)
+{
+    char buf[64];
+    size_t i = 0;
+    for (; value[i] && i + 1 < sizeof buf; i++)
+        buf[i] = (char)tolower((unsigned char)value[i]);
+    buf[i] = '\0';
+    return json_string(value[i] ? value : buf);
+}
+
+/* A week day: 1..7, or a name ("mon", "Monday"), any case; 0 if neither. */
+static int cli_day(const char *s, size_t n)
+{
+    static const char *const names[] = {"monday", "tuesday",  "wednesday", "thursday",
+                                        "friday", "saturday", "sunday"};
+    if (n == 1 && s[0] >= '1' && s[0] <= '7')
+        return s[0] - '0';
+    for (int d = 0; d < 7; d++)
+        if (n >= 3 && n <= strlen(names[d]) && !strncasecmp(s, names[d], n))
+            return d + 1;
+    return 0;
+}
+
+json_t *cli_days(const char *list)
+{
+    bool on[8] = {false};
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        /* A range is "Mon-Sat", or "Mon–Sat" as tables show it. */
+        const char *dash = NULL;
+        size_t dlen = 0;
+        for (size_t k = 1; k < n && !dash; k++) {
+            if (p[k] == '-')
+                dash = p + k, dlen = 1;
+            else if (!strncmp(p + k, "\u2013", 3) && k + 3 <= n)
+                dash = p + k, dlen = 3;
+        }
+        int from = dash ? cli_day(p, (size_t)(dash - p)) : cli_day(p, n);
+        int to = dash ? cli_day(dash + dlen, n - (size_t)(dash - p) - dlen) : from;
+        if (!from || !to || to < from)
+            return NULL;
+        for (int d = from; d <= to; d++)
+            on[d] = true;
+        p += n;
+        if (*p == ',' && *++p == '\0')
+            return NULL;
+    }
+    json_t *days = json_array();
+    for (int d = 1; days && d <= 7; d++)
+        if (on[d] && json_array_append_new(days, json_integer(d)) < 0) {
+            json_decref(days);
+            return NULL;
+        }
+    return days;
 }

@@ -3,6 +3,8 @@
  */
 #include "authz.h"
 
+#include <string.h>
+
 #include "liaison.pb-c.h"
 
 static unsigned authz_bit(const struct identity *id)
@@ -25,19 +27,6 @@ static unsigned authz_bit(const struct identity *id)
     }
 }
 
-int authz_check(unsigned who, const struct identity *id, const char **why)
-{
-    unsigned bit = authz_bit(id);
-    if (who & bit)
-        return 0;
-    if (bit == AUTHZ_ANON) {
-        *why = "authenticate first (Login or Authenticate)";
-        return LIAISON__V1__CODE__UNAUTHENTICATED;
-    }
-    *why = "your role may not call this method";
-    return LIAISON__V1__CODE__PERMISSION_DENIED;
-}
-
 static const struct {
     unsigned bit;
     const char *name;
@@ -49,6 +38,31 @@ static const struct {
                      {AUTHZ_AUDITOR, "auditor"}};
 
 #define N_COLUMNS (sizeof authz_columns / sizeof authz_columns[0])
+
+/* The column name of an identity's kind or role, as in docs/rpc-permissions.md. */
+static const char *authz_name(unsigned bit)
+{
+    for (size_t c = 0; c < N_COLUMNS; c++)
+        if (authz_columns[c].bit == bit)
+            return authz_columns[c].name;
+    return "caller without a role";
+}
+
+int authz_check(unsigned who, const struct identity *id, const char *method, char *why, size_t cap)
+{
+    unsigned bit = authz_bit(id);
+    if (who & bit)
+        return 0;
+    if (bit == AUTHZ_ANON) {
+        snprintf(why, cap, "authenticate first (Login or Authenticate)");
+        return LIAISON__V1__CODE__UNAUTHENTICATED;
+    }
+    /* Named, so that a person can tell which of their logins to use. */
+    const char *role = authz_name(bit);
+    snprintf(why, cap, "%s %s may not call %s", strchr("aeiou", role[0]) ? "an" : "a", role,
+             method);
+    return LIAISON__V1__CODE__PERMISSION_DENIED;
+}
 
 void authz_print_header(FILE *out)
 {

@@ -9,6 +9,7 @@
 #ifndef LIAISON_AUTHZ_H
 #define LIAISON_AUTHZ_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "auth.h"
@@ -24,9 +25,10 @@
 
 /*
  * 0 when id is one of who; otherwise UNAUTHENTICATED (no identity and the
- * method needs one) or PERMISSION_DENIED, with *why for the caller.
+ * method needs one) or PERMISSION_DENIED, with the caller's message in why
+ * (cap bytes), which names the caller's role and the method.
  */
-int authz_check(unsigned who, const struct identity *id, const char **why);
+int authz_check(unsigned who, const struct identity *id, const char *method, char *why, size_t cap);
 
 /* The Markdown table's header, then one row per method (liaisond rpc-table). */
 void authz_print_header(FILE *out);

@@ -160,9 +160,10 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
             request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT, why);
         return;
     }
-    int denied = authz_check(r->method->who, &r->who, &why);
+    char denial[160];
+    int denied = authz_check(r->method->who, &r->who, r->method->name, denial, sizeof denial);
     if (denied) {
-        request_fail(r, denied, why);
+        request_fail(r, denied, denial);
         return;
     }
     uint64_t timeout = (uint64_t)c->w->cfg->request_timeout_ms;

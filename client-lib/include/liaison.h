@@ -184,6 +184,24 @@ LIAISON_EXPORT int liaison_outstanding(const liaison_conn *conn);
 /* The socket to watch for readability, or -1 when not connected. */
 LIAISON_EXPORT int liaison_socket(const liaison_conn *conn);
 
+/*
+ * Introspection: every RPC this library can call, from the generated
+ * protobuf-c service descriptor of proto/liaison.proto, without a
+ * connection. On LIAISON_OK, *methods_json is a JSON array in the
+ * service's order, each element
+ *   {"name": "CreateContact", "request": "liaison.v1.CreateContactRequest",
+ *    "response": "liaison.v1.CreateContactResponse",
+ *    "fields": [{"name": "distributorId", "type": "int64", "repeated": false},
+ *               {"name": "fields", "type": "liaison.v1.ContactFields",
+ *                "repeated": false, "fields": [...]}, ...]}
+ * Field names are the JSON names liaison_call_json() takes; "type" is a
+ * scalar type ("string", "int64", "bool", ...), or a message's full name
+ * with its "fields", or an enum's full name with its "values". Free it
+ * with liaison_string_free(). LIAISON_RESOURCE_EXHAUSTED when memory ran
+ * out.
+ */
+LIAISON_EXPORT int liaison_methods_json(char **methods_json);
+
 /* ---- typed calls ---- */
 
 /*
