@@ -128,19 +128,20 @@ def export_request(slug, stream=True, page_size=0):
 
 def read_stream(sock, rid, pause_every=0, pause_s=0.0):
     """Reads rid's frames to the last: (rows, frames, largest frame, last status,
-    whether a chunk had a status). With pause_every, sleeps pause_s after
-    each such many bytes."""
-    rows, frames, largest, status_on_chunk, since_pause = [], 0, 0, False, 0
+    whether a chunk had a status, bytes in all). With pause_every, sleeps
+    pause_s after each such many bytes."""
+    rows, frames, largest, status_on_chunk, since_pause, total = [], 0, 0, False, 0, 0
     while True:
         got, st, payload, more, size = recv_full(sock)
         assert got == rid, "a frame for %d, wanted %d" % (got, rid)
         frames += 1
+        total += size
         largest = max(largest, size)
         rows += export_rows(payload)[0]
         if more and st["code"] != 0:
             status_on_chunk = True
         if not more:
-            return rows, frames, largest, st, status_on_chunk
+            return rows, frames, largest, st, status_on_chunk, total
         since_pause += size
         if pause_every and since_pause >= pause_every:
             since_pause = 0
@@ -184,7 +185,7 @@ same_rows([(r["table"], r["row"]) for r in map(json.loads, p.stdout.splitlines()
 s = srv.session(OPERATOR)
 s.settimeout(30)
 s.sendall(w.frame(3, "ExportTenant", export_request(BIG)))
-rows, frames, largest, st, status_on_chunk = read_stream(s, 3)
+rows, frames, largest, st, status_on_chunk, _ = read_stream(s, 3)
 check(st["code"] == 0, "the stream ends with OK (%s)" % st)
 check(frames > 10, "the rows came in many frames (%d)" % frames)
 check(largest <= MAX_FRAME // 2, "every frame well under the frame limit (largest %d of %d)"
@@ -235,13 +236,13 @@ s.settimeout(30)
 t0 = time.monotonic()
 s.sendall(w.frame(3, "ExportTenant", export_request(HUGE)))
 # Pauses each well inside the deadline, adding up to twice it.
-rows, frames, largest, st, _ = read_stream(s, 3, pause_every=2 << 20, pause_s=TIMEOUT_MS / 3000)
+rows, frames, largest, st, _, total = read_stream(s, 3, pause_every=2 << 20,
+                                                 pause_s=TIMEOUT_MS / 3000)
 took = time.monotonic() - t0
 check(st["code"] == 0, "a stream read with pauses ends OK after %.1f s, past its %d ms deadline "
       "(%s)" % (took, TIMEOUT_MS, st))
 check(took * 1000 > TIMEOUT_MS, "the stream lasted longer than request_timeout_ms (%.1f s)" % took)
 same_rows(rows, huge_id, "huge stream")
-total = sum(len(json.dumps(r)) for _, r in rows)
 print("  huge export: %d rows, about %d KiB, %d frames" % (len(rows), total >> 10, frames))
 s.close()
 
