@@ -93,9 +93,8 @@ void dispatch_detach(struct conn *c)
 void dispatch_output_ready(struct conn *c)
 {
     /*
-     * A resumed stream may end, fail or close the connection, which changes
-     * the list: look again from its head each time. The bound keeps a
-     * handler that sends again without waiting from holding the loop.
+     * A stream that cannot go on is answered, which may close the
+     * connection and end the others: look again from the head each time.
      */
     for (int n = c->in_flight; n > 0 && !c->closing; n--) {
         struct request *r = c->requests;

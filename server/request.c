@@ -269,16 +269,17 @@ size_t request_stream_chunk_bytes(const struct request *r)
 
 void request_stream_resume(struct request *r)
 {
-    void (*next)(struct request * r) = r->stream_next;
-    r->stream_next = NULL;
     r->waits = WAIT_NONE;
     /*
      * Called while the loop runs its prepare callbacks, where a statement
      * submitted now would wait for the loop's next wake-up: the next step
      * starts from a timer due at once instead.
      */
-    if (request_defer(r, 0, next) < 0)
+    if (request_defer(r, 0, r->stream_next) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    r->stream_next = NULL;
 }
 
 void request_stream_abandon(struct request *r)

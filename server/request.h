@@ -97,7 +97,8 @@ int request_start_clock(struct request *r, uint64_t ms);
 
 /*
  * For the dispatcher: the connection's output has drained below the stream
- * mark; r, waiting there (WAIT_CLIENT), produces its next chunk.
+ * mark; r, waiting there (WAIT_CLIENT), goes on to its next chunk from a
+ * timer due at once (RESOURCE_EXHAUSTED when none could be had).
  */
 void request_stream_resume(struct request *r);
 

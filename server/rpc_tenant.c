@@ -419,7 +419,8 @@ struct export_stream {
     int page_step;  /* the step whose rows are the page */
     char table[64]; /* the next page starts after (table, after) */
     char after[24];
-    char limit[16];  /* rows asked of the database */
+    int rows;        /* rows asked of the database for the next page */
+    char limit[16];  /* the same, as its parameter */
     char budget[24]; /* bytes a chunk's rows may take */
 };
 
@@ -459,16 +460,21 @@ static void export_stream_done(struct db_txn *txn, int code, const char *detail)
     Liaison__V1__ExportTenantResponse out = LIAISON__V1__EXPORT_TENANT_RESPONSE__INIT;
     out.n_rows = (size_t)n;
     out.rows = ptrs;
-    long fetched = n ? strtol(PQgetvalue(res, 0, c_fetched), NULL, 10) : 0;
-    if (fetched == n && fetched < strtol(st->limit, NULL, 10)) {
+    int fetched = n ? atoi(PQgetvalue(res, 0, c_fetched)) : 0;
+    if (fetched == n && fetched < st->rows) {
         request_reply(r, &out.base);
         return;
     }
     snprintf(st->table, sizeof st->table, "%s", PQgetvalue(res, n - 1, c_tbl));
     snprintf(st->after, sizeof st->after, "%s", PQgetvalue(res, n - 1, c_id));
-    /* A page the budget cut asked too much of the database: ask for about what fits. */
-    if (n < fetched)
-        snprintf(st->limit, sizeof st->limit, "%d", n + n / 2 + 1);
+    /*
+     * Ask the database for about what fits a chunk: less after a page the
+     * budget cut, more (up to the maximum) after a full one it did not.
+     */
+    st->rows = n < fetched ? n + n / 2 + 1 : 2 * st->rows;
+    if (st->rows > EXPORT_STREAM_ROWS)
+        st->rows = EXPORT_STREAM_ROWS;
+    snprintf(st->limit, sizeof st->limit, "%d", st->rows);
     request_stream_chunk(r, &out.base, export_stream_next);
 }
 
@@ -524,7 +530,8 @@ static void export_stream_start(struct request *r)
     memset(st, 0, sizeof *st);
     r->state = st;
     snprintf(st->after, sizeof st->after, "0");
-    snprintf(st->limit, sizeof st->limit, "%d", EXPORT_STREAM_ROWS);
+    st->rows = EXPORT_STREAM_ROWS;
+    snprintf(st->limit, sizeof st->limit, "%d", st->rows);
     snprintf(st->budget, sizeof st->budget, "%zu", request_stream_chunk_bytes(r));
     st->own = credential_txn_begin(r);
     export_stream_submit(r, true);
