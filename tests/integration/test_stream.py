@@ -17,6 +17,7 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -313,5 +314,28 @@ check(w.rss_kb(srv.pid) - baseline <= RSS_TOLERANCE_KB,
       "memory back near the baseline after the streams (+%d KiB)"
       % (w.rss_kb(srv.pid) - baseline))
 
-check(srv.stop(), "liaisond stops cleanly (no sanitizer report, no handle left)")
+# Stopping while one stream is being read and another waits for its reader.
+paused = w.connect(srv.port, w.env("LIAISON_TEST_CA"), rcvbuf=8192)
+reading = w.connect(srv.port, w.env("LIAISON_TEST_CA"))
+for sock in (paused, reading):
+    sock.settimeout(30)
+    sock.sendall(w.hello() + w.authenticate(2, OPERATOR))
+    w.recv_frame(sock)
+    w.recv_frame(sock)
+    sock.sendall(w.frame(3, "ExportTenant", export_request(HUGE)))
+
+
+def drain(sock):
+    try:
+        while sock.recv(65536):
+            pass
+    except OSError:
+        pass
+
+
+reader = threading.Thread(target=drain, args=(reading,), daemon=True)
+reader.start()
+time.sleep(1)
+check(srv.stop(), "liaisond stops cleanly, streams under way included (no sanitizer report, "
+      "no handle left)")
 t.finish("test_stream")
