@@ -545,6 +545,12 @@ void request_submit(struct request *r, db_done_cb done)
                                  ? now.tv_sec * 1000000 + now.tv_usec + (int64_t)left * 1000
                                  : 0;
     }
+    /*
+     * A transaction used again still points at its last results, which
+     * db.c cleared after its callback: failed before it is sent (the pool
+     * closing), it would clear them again.
+     */
+    memset(r->txn.results, 0, sizeof r->txn.results);
     r->txn_done = done;
     r->txn.done = request_txn_done;
     r->txn.arg = r;
