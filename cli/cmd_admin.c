@@ -140,6 +140,40 @@ static int tenant_delete(struct cli *cli, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* Where a streamed export's rows go, as JSON lines, as they arrive. */
+struct export_sink {
+    FILE *out;
+    long rows;
+    int write_errno; /* set when writing failed: the stream was stopped for it */
+};
+
+/* One chunk of ExportTenant's stream: its rows, written out. Non-zero stops the stream. */
+static int export_chunk(void *arg, const char *chunk_json)
+{
+    struct export_sink *sink = arg;
+    json_t *chunk = json_loads(chunk_json, 0, NULL);
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(chunk, "rows"), i, row)
+    {
+        json_t *data = json_loads(json_string_value(json_object_get(row, "json")), 0, NULL);
+        json_t *line = json_pack("{s:O,s:o}", "table", json_object_get(row, "table"), "row",
+                                 data ? data : json_null());
+        char *s = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(line);
+        if (!s || fprintf(sink->out, "%s\n", s) < 0) {
+            sink->write_errno = s ? errno : ENOMEM;
+            free(s);
+            json_decref(chunk);
+            return 1;
+        }
+        free(s);
+        sink->rows++;
+    }
+    json_decref(chunk);
+    return 0;
+}
+
 static int tenant_export(struct cli *cli, int argc, char **argv)
 {
     const char *output = NULL;
@@ -153,8 +187,10 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "admin tenant export SLUG [--output FILE] [--include-secrets]",
-        "Writes every row of the tenant's data as JSON lines: {\"table\": ..., \"row\": {...}}. "
-        "Password and token hashes are left out unless --include-secrets is given. Every export "
+        "Writes every row of the tenant's data as JSON lines: {\"table\": ..., \"row\": {...}}, "
+        "each as the server's stream delivers it; with --output, to a temporary file beside FILE "
+        "that replaces FILE only when the whole export arrived. Password and token hashes are left "
+        "out unless --include-secrets is given. Every export "
         "is recorded in the platform audit log and the tenant's audit log.",
         opts, 1};
     const char *slug = NULL;
@@ -188,37 +224,28 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
             return EXIT_ERROR;
         }
     }
-    char *cursor = strdup("");
-    long rows = 0;
-    while (rc == EXIT_OK && cursor) {
-        json_t *resp;
-        rc = cli_call(cli, "ExportTenant",
-                      json_pack("{s:s,s:b,s:{s:i,s:s}}", "slug", slug, "includeSecrets", secrets,
-                                "page", "pageSize", 500, "cursor", cursor),
-                      &resp);
-        if (rc != EXIT_OK)
-            break;
-        size_t i;
-        json_t *row;
-        json_array_foreach(json_object_get(resp, "rows"), i, row)
-        {
-            json_t *data = json_loads(json_string_value(json_object_get(row, "json")), 0, NULL);
-            json_t *line = json_pack("{s:O,s:o}", "table", json_object_get(row, "table"), "row",
-                                     data ? data : json_null());
-            char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            if (s)
-                fprintf(out, "%s\n", s);
-            free(s);
-            json_decref(line);
-            rows++;
+    struct export_sink sink = {out, 0, 0};
+    rc = cli_connect(cli);
+    if (rc == EXIT_OK) {
+        json_t *jreq =
+            json_pack("{s:s,s:b,s:b}", "slug", slug, "includeSecrets", secrets, "stream", true);
+        char *req = jreq ? json_dumps(jreq, JSON_COMPACT) : NULL;
+        json_decref(jreq);
+        char *err_json = NULL;
+        int code = req ? liaison_call_stream(cli->conn, "ExportTenant", req, export_chunk, &sink,
+                                             &err_json)
+                       : LIAISON_RESOURCE_EXHAUSTED;
+        if (sink.write_errno) {
+            fprintf(stderr, "liaison: %s: %s\n", output ? output : "standard output",
+                    strerror(sink.write_errno));
+            rc = EXIT_ERROR;
+        } else if (code != LIAISON_OK) {
+            cli_print_error(cli, code, err_json);
+            rc = cli_exit_code(code);
         }
-        const char *nc =
-            json_string_value(json_object_get(json_object_get(resp, "page"), "nextCursor"));
-        free(cursor);
-        cursor = nc && *nc ? strdup(nc) : NULL;
-        json_decref(resp);
+        liaison_string_free(err_json);
+        free(req);
     }
-    free(cursor);
     if (output) {
         if ((fflush(out) != 0 || fsync(fileno(out)) != 0) && rc == EXIT_OK) {
             fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
@@ -237,7 +264,7 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
         free(partial);
     }
     if (rc == EXIT_OK && output)
-        fprintf(stderr, "exported %ld rows to %s\n", rows, output);
+        fprintf(stderr, "exported %ld rows to %s\n", sink.rows, output);
     return rc;
 }
 

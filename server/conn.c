@@ -8,7 +8,9 @@
  * does not take is copied into a uv_write request. A client whose unsent
  * output passes half of max_pending_output is no longer read from; past
  * max_pending_output, or after send_timeout_ms without progress, it is
- * disconnected.
+ * disconnected. A stream is produced only while less than a quarter of
+ * max_pending_output waits (conn_watch_output), so a slow reader pauses it
+ * before either limit.
  */
 #include "conn.h"
 
@@ -34,6 +36,7 @@ struct conn_write {
 
 static void conn_arm_timer(struct conn *c);
 static void conn_pump(struct conn *c);
+static void conn_schedule(struct conn *c);
 static void conn_flush_cb(uv_prepare_t *h);
 static void conn_unlist(struct conn *c);
 static void conn_unhold(struct conn *c);
@@ -152,6 +155,13 @@ static void conn_resume(struct conn *c)
         c->reading = true;
 }
 
+/* Below the stream mark: a stream waiting for its reader may produce again. */
+static bool conn_output_low(const struct conn *c)
+{
+    size_t pending = c->queued + (c->wbio ? BIO_ctrl_pending(c->wbio) : 0);
+    return pending < (size_t)c->w->cfg->max_pending_output / 4;
+}
+
 static void conn_write_cb(uv_write_t *req, int status)
 {
     struct conn_write *wr = (struct conn_write *)req;
@@ -171,6 +181,9 @@ static void conn_write_cb(uv_write_t *req, int status)
     }
     if (c->queued < (size_t)c->w->cfg->max_pending_output / 4)
         conn_resume(c);
+    /* Resumed from the flusher, not from inside libuv's write completion. */
+    if (c->output_watched && conn_output_low(c))
+        conn_schedule(c);
 }
 
 /* Queues n bytes at p for the socket, copying them. Returns 0 or -1. */
@@ -287,6 +300,10 @@ static void conn_flush_cb(uv_prepare_t *h)
         if (c->unhold)
             conn_unhold(c);
         conn_flush(c);
+        if (c->output_watched && !c->closing && !c->close_after_flush && conn_output_low(c)) {
+            c->output_watched = false;
+            dispatch_output_ready(c);
+        }
     }
     uv_prepare_stop(&w->flusher);
 }
@@ -300,6 +317,12 @@ static void conn_unlist(struct conn *c)
         *p = c->flush_next;
     c->flush_listed = false;
     c->flush_next = NULL;
+}
+
+void conn_watch_output(struct conn *c)
+{
+    c->output_watched = true;
+    conn_schedule(c);
 }
 
 void conn_fail(struct conn *c, int code, const char *message)

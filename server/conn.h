@@ -38,8 +38,9 @@ struct conn {
     bool close_after_flush; /* say nothing more; close once output is out */
     bool draining;          /* server stopping: finish in-flight, then close */
     bool reading;
-    bool trimmed;      /* TLS buffers given back while idle */
-    bool flush_listed; /* on the worker's flush list */
+    bool trimmed;        /* TLS buffers given back while idle */
+    bool flush_listed;   /* on the worker's flush list */
+    bool output_watched; /* a stream waits for the output to drain below the stream mark */
     struct conn *flush_next;
     int handles;
     int in_flight;
@@ -66,6 +67,13 @@ void conn_accept(struct worker *w);
  * sleeps, so that many answers cost one write.
  */
 void conn_send(struct conn *c, const uint8_t *data, size_t len);
+
+/*
+ * A stream of c waits for its reader: once what c has not yet written is
+ * below a quarter of max_pending_output (at the end of this loop iteration
+ * at the earliest), dispatch_output_ready() resumes it.
+ */
+void conn_watch_output(struct conn *c);
 
 /* Sends a connection-level error frame, then closes once it is written. */
 void conn_fail(struct conn *c, int code, const char *message);

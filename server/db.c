@@ -834,6 +834,13 @@ static struct db_queue *db_queue_of(struct db_pool *pool, const struct db_txn *t
 
 int db_submit(struct db_pool *pool, struct db_txn *txn)
 {
+    /*
+     * A transaction used again still points at its last results, cleared
+     * after its callback: one failed before it is sent (the pool closing)
+     * must not clear them again.
+     */
+    for (int i = 0; i < DB_MAX_STEPS; i++)
+        txn->results[i] = NULL;
     if (pool->closing || !db_pool_up(pool))
         return LIAISON__V1__CODE__UNAVAILABLE;
     if (pool->queued >= pool->queue_max)

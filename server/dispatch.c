@@ -79,10 +79,31 @@ void dispatch_print_permissions(FILE *out)
 
 void dispatch_detach(struct conn *c)
 {
-    for (struct request *r = c->requests; r; r = r->next)
-        r->conn = NULL;
+    struct request *r = c->requests, *next;
     c->requests = NULL;
     c->in_flight = 0;
+    for (; r; r = next) {
+        next = r->next;
+        r->conn = NULL;
+        if (r->waits == WAIT_CLIENT)
+            request_stream_abandon(r);
+    }
+}
+
+void dispatch_output_ready(struct conn *c)
+{
+    /*
+     * A stream that cannot go on is answered, which may close the
+     * connection and end the others: look again from the head each time.
+     */
+    for (int n = c->in_flight; n > 0 && !c->closing; n--) {
+        struct request *r = c->requests;
+        while (r && r->waits != WAIT_CLIENT)
+            r = r->next;
+        if (!r)
+            break;
+        request_stream_resume(r);
+    }
 }
 
 /* Methods after which the connection is someone else (or no one). */

@@ -41,7 +41,13 @@ void dispatch_print_permissions(FILE *out);
 /* Handles one frame body received on c. */
 void dispatch_frame(struct conn *c, const uint8_t *body, size_t len);
 
-/* The connection is closing: its requests finish without answering. */
+/*
+ * The connection is closing: its requests finish without answering, and a
+ * stream waiting for its reader ends now.
+ */
 void dispatch_detach(struct conn *c);
+
+/* The connection's output drained below the stream mark: its waiting streams go on. */
+void dispatch_output_ready(struct conn *c);
 
 #endif

@@ -42,12 +42,14 @@ struct request *request_new(struct conn *c)
              (unsigned long long)++c->w->requests_seen);
     memcpy(r->peer, c->peer, sizeof r->peer);
     arena_init(&r->arena, (size_t)conn_max_frame(c) * REQUEST_DECODE_FACTOR);
+    arena_init(&r->chunk, (size_t)conn_max_frame(c) * REQUEST_DECODE_FACTOR);
     return r;
 }
 
 void request_discard(struct request *r)
 {
     arena_reset(&r->arena);
+    arena_reset(&r->chunk);
     free(r);
 }
 
@@ -106,6 +108,7 @@ int request_start_clock(struct request *r, uint64_t ms)
         w->dl_cap = cap;
     }
     r->deadline = uv_now(&w->loop) + ms;
+    r->timeout_ms = ms;
     r->in_deadlines = true;
     w->dl_heap[w->dl_n] = r;
     request_heap_up(w, w->dl_n++);
@@ -158,42 +161,53 @@ static void request_end(struct request *r, int code)
     request_discard(r);
 }
 
-/* Encodes and sends the response frame; the arena holds the bytes. */
-static void request_send(struct request *r, Liaison__V1__Status *st, const ProtobufCMessage *out)
+/*
+ * Encodes and sends a response frame: the final one with its status st, or
+ * (st NULL) a stream's chunk, with Frame.more set. The bytes are the
+ * connection's once sent, so that a long stream's frames do not pile up
+ * in the request. A final answer over the frame limit becomes INTERNAL;
+ * a chunk over it is not sent: returns false.
+ */
+static bool request_send(struct request *r, Liaison__V1__Status *st, const ProtobufCMessage *out)
 {
     struct conn *c = r->conn;
     if (!c || r->answered)
-        return;
-    r->arena.budget = 0; /* the budget guards decoding, not our own answers */
+        return true;
     Liaison__V1__Frame f = LIAISON__V1__FRAME__INIT;
     f.request_id = r->id;
     f.status = st;
+    f.more = st == NULL;
+    uint8_t *payload = NULL, *wire = NULL;
     if (out) {
         size_t n = protobuf_c_message_get_packed_size(out);
-        uint8_t *p = arena_alloc(&r->arena, n ? n : 1);
-        if (!p) {
+        payload = malloc(n ? n : 1);
+        if (!payload) {
             conn_close(c, "out of memory");
-            return;
+            return true;
         }
-        protobuf_c_message_pack(out, p);
-        f.payload.data = p;
+        protobuf_c_message_pack(out, payload);
+        f.payload.data = payload;
         f.payload.len = n;
     }
     size_t n = protobuf_c_message_get_packed_size(&f.base);
-    if (n > (size_t)c->w->cfg->max_frame_bytes) {
+    bool fits = n <= (size_t)c->w->cfg->max_frame_bytes;
+    if (!fits && st) {
         st->code = LIAISON__V1__CODE__INTERNAL;
         st->message = "response too large";
         f.payload.len = 0;
         n = protobuf_c_message_get_packed_size(&f.base);
+        fits = true;
     }
-    uint8_t *wire = arena_alloc(&r->arena, FRAME_HEADER_SIZE + n);
-    if (!wire) {
+    if (fits && !(wire = malloc(FRAME_HEADER_SIZE + n))) {
         conn_close(c, "out of memory");
-        return;
+    } else if (fits) {
+        frame_put_header(wire, (uint32_t)n);
+        protobuf_c_message_pack(&f.base, wire + FRAME_HEADER_SIZE);
+        conn_send(c, wire, FRAME_HEADER_SIZE + n);
     }
-    frame_put_header(wire, (uint32_t)n);
-    protobuf_c_message_pack(&f.base, wire + FRAME_HEADER_SIZE);
-    conn_send(c, wire, FRAME_HEADER_SIZE + n);
+    free(wire);
+    free(payload);
+    return fits;
 }
 
 /*
@@ -203,7 +217,7 @@ static void request_send(struct request *r, Liaison__V1__Status *st, const Proto
  */
 static bool request_out_of_memory(struct request *r)
 {
-    if (!r->arena.failed)
+    if (!r->arena.failed && !r->chunk.failed)
         return false;
     request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
                  "the request needs more memory than its budget allows");
@@ -217,6 +231,61 @@ void request_reply(struct request *r, const ProtobufCMessage *out)
     Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
     request_send(r, &st, out);
     request_end(r, 0);
+}
+
+void request_stream_chunk(struct request *r, const ProtobufCMessage *out,
+                          void (*next)(struct request *r))
+{
+    if (request_out_of_memory(r))
+        return;
+    if (!request_send(r, NULL, out)) {
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "response too large");
+        return;
+    }
+    arena_reset(&r->chunk);
+    if (!r->conn) {
+        /* Nobody reads the rest: the stream ends here, its steps with it. */
+        request_end(r, LIAISON__V1__CODE__CANCELLED);
+        return;
+    }
+    request_deadline_remove(r);
+    if (request_start_clock(r, r->timeout_ms) < 0) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    r->stream_next = next;
+    r->waits = WAIT_CLIENT;
+    conn_watch_output(r->conn);
+}
+
+size_t request_stream_chunk_bytes(const struct request *r)
+{
+    const struct config *cfg = r->w->cfg;
+    size_t bytes = (size_t)cfg->max_pending_output / 8;
+    if (bytes > (size_t)cfg->max_frame_bytes / 4)
+        bytes = (size_t)cfg->max_frame_bytes / 4;
+    return bytes < 256 * 1024 ? bytes : 256 * 1024;
+}
+
+void request_stream_resume(struct request *r)
+{
+    r->waits = WAIT_NONE;
+    /*
+     * Called while the loop runs its prepare callbacks, where a statement
+     * submitted now would wait for the loop's next wake-up: the next step
+     * starts from a timer due at once instead.
+     */
+    if (request_defer(r, 0, r->stream_next) < 0) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    r->stream_next = NULL;
+}
+
+void request_stream_abandon(struct request *r)
+{
+    r->waits = WAIT_NONE;
+    request_end(r, LIAISON__V1__CODE__CANCELLED);
 }
 
 static void request_fail_with(struct request *r, int code, const char *message,
@@ -417,6 +486,8 @@ static void request_expire(struct request *r)
         r->timer = NULL;
         r->waits = WAIT_NONE;
     }
+    if (r->waits == WAIT_CLIENT)
+        r->waits = WAIT_NONE; /* a stream its reader left behind: nothing else holds it */
     if (r->waits == WAIT_NONE)
         request_discard(r);
 }
@@ -439,13 +510,6 @@ int64_t request_deadline_us(struct request *r)
     return r->in_deadlines && uv_gettimeofday(&now) == 0
                ? now.tv_sec * 1000000 + now.tv_usec + (int64_t)left * 1000
                : 0;
-}
-
-void request_audit_params(struct request *r, struct db_step *step, int from)
-{
-    step->values[from] = r->who.actor;
-    step->values[from + 1] = r->rid;
-    step->values[from + 2] = r->peer;
 }
 
 static void request_txn_done(struct db_txn *txn, int code, const char *detail)

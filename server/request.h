@@ -6,7 +6,9 @@
  * hashes with request_password_job(), and reaches its connection only
  * through the request_* calls for that. Every request has a deadline: past
  * it the caller is answered and the step still out is dropped when it
- * comes back.
+ * comes back. A handler may answer with a stream instead: chunks sent with
+ * request_stream_chunk(), each paced by the client's reading, then the
+ * final answer as above.
  */
 #ifndef LIAISON_REQUEST_H
 #define LIAISON_REQUEST_H
@@ -29,8 +31,8 @@ struct request_timer;
 /* Decoded structures are larger than their encoding; this bounds the ratio. */
 #define REQUEST_DECODE_FACTOR 8
 
-/* What a request waits for between its handler's steps. */
-enum request_wait { WAIT_NONE, WAIT_DB, WAIT_JOB, WAIT_TIMER };
+/* What a request waits for between its handler's steps (WAIT_CLIENT: a stream's reader). */
+enum request_wait { WAIT_NONE, WAIT_DB, WAIT_JOB, WAIT_TIMER, WAIT_CLIENT };
 
 struct request {
     struct request *prev, *next; /* in the connection's in-flight list */
@@ -45,10 +47,12 @@ struct request {
      */
     const ProtobufCMessage *input;
     struct arena arena;  /* owns input and everything built for the answer */
+    struct arena chunk;  /* a stream's next chunk: emptied once each chunk is sent */
     struct db_txn txn;   /* for handlers that go to the database */
     void *state;         /* a handler's own state across steps, in the arena */
     struct identity who; /* the caller, as of the request's arrival */
     uint64_t deadline;   /* loop time (ms) when it is answered whatever happens */
+    uint64_t timeout_ms; /* the deadline's distance, restarted by each chunk of a stream */
     bool in_deadlines;
     size_t dl_index;             /* its slot in the worker's heap of deadlines */
     struct request_timer *timer; /* while it waits on request_defer() */
@@ -65,9 +69,10 @@ struct request {
      */
     bool outlives_deadline;
     enum request_wait waits;
-    int late_code;            /* the answer at the deadline; 0: DEADLINE_EXCEEDED */
-    const char *late_message; /* with late_code */
-    db_done_cb txn_done;      /* the handler's, called by dispatch's own */
+    int late_code;                          /* the answer at the deadline; 0: DEADLINE_EXCEEDED */
+    const char *late_message;               /* with late_code */
+    db_done_cb txn_done;                    /* the handler's, called by dispatch's own */
+    void (*stream_next)(struct request *r); /* while it waits for its reader */
     auth_password_cb job_done;
     char rid[32]; /* server-wide request id, for logs and the audit log */
     char peer[64];
@@ -93,6 +98,16 @@ void request_discard(struct request *r);
  * latest. Returns 0, or -1 when memory ran out (r not started).
  */
 int request_start_clock(struct request *r, uint64_t ms);
+
+/*
+ * For the dispatcher: the connection's output has drained below the stream
+ * mark; r, waiting there (WAIT_CLIENT), goes on to its next chunk from a
+ * timer due at once (RESOURCE_EXHAUSTED when none could be had).
+ */
+void request_stream_resume(struct request *r);
+
+/* For the dispatcher: r's connection closed while r waited for it; ends r. */
+void request_stream_abandon(struct request *r);
 
 /*
  * What handlers may do to the connection a request came on; each does
@@ -127,6 +142,29 @@ bool request_operator_certificate(struct request *r, char *cn, size_t cap);
  * (out may then be missing a part).
  */
 void request_reply(struct request *r, const ProtobufCMessage *out);
+
+/*
+ * Streams: sends out (a message of the method's output type, typically
+ * built in r->chunk) as one frame with Frame.more set, empties r->chunk,
+ * and calls next(r) from the loop once the connection's output is below
+ * the stream mark (a quarter of max_pending_output): a client that reads
+ * slowly or not at all pauses the handler, never the server's memory. The
+ * request's deadline starts again with each chunk: each step towards the
+ * next chunk, the wait for the reader included, has the request's timeout.
+ * The stream ends with request_reply() (its last rows, if any) or a
+ * failure, as any request. Only for a request that asked for a stream. When
+ * the connection is gone, or out is over the frame limit, r is ended here
+ * (logged CANCELLED, answered INTERNAL "response too large") and next is
+ * never called.
+ */
+void request_stream_chunk(struct request *r, const ProtobufCMessage *out,
+                          void (*next)(struct request *r));
+
+/*
+ * The encoded size a stream's chunk should stay under: an eighth of
+ * max_pending_output and a quarter of max_frame_bytes, at most 256 KiB.
+ */
+size_t request_stream_chunk_bytes(const struct request *r);
 
 /* Answers with a non-OK code and a message for the user. */
 void request_fail(struct request *r, int code, const char *message);
@@ -173,12 +211,6 @@ int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
  * the database checks (liaison_deadline); 0 when it has none.
  */
 int64_t request_deadline_us(struct request *r);
-
-/*
- * Sets values[from..from+2] of step to the audit columns every change
- * writes: the actor, the request id and the source address.
- */
-void request_audit_params(struct request *r, struct db_step *step, int from);
 
 /*
  * Sends r->txn with done as its callback; answers at once if refused, and

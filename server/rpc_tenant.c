@@ -71,15 +71,16 @@ static struct db_stmt q_tenant_bind = {
  * An export is recorded once, by its first page, in the platform audit and
  * in the tenant's own audit log; the action says whether secrets went out.
  * Returns the platform audit row's id, which names the export in its
- * cursors. $1 actor, $2 action, $3 slug, $4 request id, $5 source.
+ * cursors. $1 action, $2 slug; the actor, request id and source are what
+ * the credential check recorded (migration 0009).
  */
 static struct db_stmt q_export_audit = {
     "WITH p AS (INSERT INTO platform_audit (actor, action, tenant_slug, request_id, source)"
-    "  SELECT $1, $2, $3, $4, $5 WHERE liaison_tenant() IS NOT NULL RETURNING id),"
-    " a AS (INSERT INTO audit_log (tenant_id, actor, action, entity, entity_id, request_id, source)"
-    "  SELECT liaison_tenant(), $1, $2, 'tenant', $3, $4, $5 FROM p)"
+    "  SELECT liaison_request_setting('actor'), $1, $2, liaison_request_setting('request_id'),"
+    "  liaison_request_setting('source') WHERE liaison_tenant() IS NOT NULL"
+    "  RETURNING id, liaison_audit($1, 'tenant', $2))"
     " SELECT id FROM p",
-    5, 0};
+    2, 0};
 /*
  * A later page: raises unless $1 is the audit row of an export of tenant
  * $2 by actor $3 with action $4, so no page goes out unrecorded or with
@@ -94,6 +95,18 @@ static struct db_stmt q_export_resume = {"SELECT liaison_export_resume($1::bigin
  */
 static struct db_stmt q_export_page = {
     "SELECT tbl, id, js FROM liaison_export_page($1, $2::bigint, $3::int, $4::boolean)", 4, 0};
+/*
+ * The same rows for a streamed export, cut to about $5 bytes (the first row
+ * always goes): one page is one chunk. fetched is how many rows the page
+ * held before the cut, so a page that was neither cut nor full is the last.
+ */
+static struct db_stmt q_export_chunk = {
+    "SELECT tbl, id, js, fetched FROM (SELECT e.tbl, e.id, e.js, e.o, count(*) OVER () AS fetched,"
+    "  sum(octet_length(e.js) + octet_length(e.tbl) + 16) OVER (ORDER BY e.o) AS upto"
+    "  FROM liaison_export_page($1, $2::bigint, $3::int, $4::boolean)"
+    "  WITH ORDINALITY AS e(tbl, id, js, o)) p"
+    " WHERE o = 1 OR upto <= $5::bigint ORDER BY o",
+    5, 0};
 
 static struct exec_decl d_tenant_list = {.method = "ListTenants",
                                          .query = {&q_tenant_list, {"@after", "@limit"}},
@@ -122,7 +135,8 @@ static struct exec_decl d_tenant_delete = {.method = "DeleteTenant",
 int rpc_tenant_register(void)
 {
     struct db_stmt *const stmts[] = {&q_tenant_insert, &q_first_admin,   &q_tenant_bind,
-                                     &q_export_audit,  &q_export_resume, &q_export_page};
+                                     &q_export_audit,  &q_export_resume, &q_export_page,
+                                     &q_export_chunk};
     struct exec_decl *const decls[] = {&d_tenant_list, &d_tenant_get, &d_tenant_suspend,
                                        &d_tenant_resume, &d_tenant_delete};
     char err[256];
@@ -309,6 +323,133 @@ static void export_done(struct db_txn *txn, int code, const char *detail)
     request_reply(r, &out.base);
 }
 
+/*
+ * A streamed export: page after page, each in its own transaction (the
+ * credential checked again, the tenant bound again), each sent as one chunk
+ * once the client has taken the one before; the first also records the
+ * export. Where the next page starts lives here, in the request's arena,
+ * so a stream of any length holds one page at a time.
+ */
+struct export_stream {
+    int own;        /* the first step after the credential check */
+    int page_step;  /* the step whose rows are the page */
+    char table[64]; /* the next page starts after (table, after) */
+    char after[24];
+    int rows;        /* rows asked of the database for the next page */
+    char limit[16];  /* the same, as its parameter */
+    char budget[24]; /* bytes a chunk's rows may take */
+};
+
+#define EXPORT_STREAM_ROWS 500
+
+static void export_stream_next(struct request *r);
+
+static void export_stream_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    struct export_stream *st = r->state;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    /* Bound to no tenant (step own): its slug is unknown, or it was deleted meanwhile. */
+    if (PQntuples(txn->results[st->own]) != 1) {
+        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such tenant");
+        return;
+    }
+    const PGresult *res = txn->results[st->page_step];
+    int n = PQntuples(res);
+    int c_tbl = PQfnumber(res, "tbl"), c_id = PQfnumber(res, "id"), c_js = PQfnumber(res, "js"),
+        c_fetched = PQfnumber(res, "fetched");
+    Liaison__V1__ExportRow *items = arena_alloc(&r->chunk, sizeof *items * ((size_t)n + 1));
+    Liaison__V1__ExportRow **ptrs = arena_alloc(&r->chunk, sizeof *ptrs * ((size_t)n + 1));
+    if (!items || !ptrs) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        liaison__v1__export_row__init(&items[i]);
+        items[i].table = PQgetvalue(res, i, c_tbl);
+        items[i].json = PQgetvalue(res, i, c_js);
+        ptrs[i] = &items[i];
+    }
+    Liaison__V1__ExportTenantResponse out = LIAISON__V1__EXPORT_TENANT_RESPONSE__INIT;
+    out.n_rows = (size_t)n;
+    out.rows = ptrs;
+    int fetched = n ? atoi(PQgetvalue(res, 0, c_fetched)) : 0;
+    if (fetched == n && fetched < st->rows) {
+        request_reply(r, &out.base);
+        return;
+    }
+    snprintf(st->table, sizeof st->table, "%s", PQgetvalue(res, n - 1, c_tbl));
+    snprintf(st->after, sizeof st->after, "%s", PQgetvalue(res, n - 1, c_id));
+    /*
+     * Ask the database for about what fits a chunk: less after a page the
+     * budget cut, more (up to the maximum) after a full one it did not.
+     */
+    st->rows = n < fetched ? n + n / 2 + 1 : 2 * st->rows;
+    if (st->rows > EXPORT_STREAM_ROWS)
+        st->rows = EXPORT_STREAM_ROWS;
+    snprintf(st->limit, sizeof st->limit, "%d", st->rows);
+    request_stream_chunk(r, &out.base, export_stream_next);
+}
+
+/*
+ * Submits the next page's transaction: the credential check (step 0, made
+ * once with the first page and kept, parameters and all), the tenant bound
+ * again, on the first page the export's record, then the page.
+ */
+static void export_stream_submit(struct request *r, bool first)
+{
+    struct export_stream *st = r->state;
+    const Liaison__V1__ExportTenantRequest *in = (const Liaison__V1__ExportTenantRequest *)r->input;
+    struct db_step *s = r->txn.steps;
+    int n = st->own;
+    s[n].stmt = &q_tenant_bind;
+    s[n].values[0] = in->slug;
+    if (first) {
+        s[++n].stmt = &q_export_audit;
+        s[n].values[0] = export_action(in);
+        s[n].values[1] = in->slug;
+    }
+    st->page_step = ++n;
+    s[n].stmt = &q_export_chunk;
+    s[n].values[0] = st->table;
+    s[n].values[1] = st->after;
+    s[n].values[2] = st->limit;
+    s[n].values[3] = in->include_secrets ? "true" : "false";
+    s[n].values[4] = st->budget;
+    r->txn.nsteps = n + 1;
+    request_submit(r, export_stream_done);
+}
+
+static void export_stream_next(struct request *r)
+{
+    export_stream_submit(r, false);
+}
+
+static void export_stream_start(struct request *r)
+{
+    const Liaison__V1__ExportTenantRequest *in = (const Liaison__V1__ExportTenantRequest *)r->input;
+    if (in->page && in->page->cursor[0]) {
+        request_fail_field(r, "page.cursor", "not used with stream");
+        return;
+    }
+    struct export_stream *st = arena_alloc(&r->arena, sizeof *st);
+    if (!st) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    memset(st, 0, sizeof *st);
+    r->state = st;
+    snprintf(st->after, sizeof st->after, "0");
+    st->rows = EXPORT_STREAM_ROWS;
+    snprintf(st->limit, sizeof st->limit, "%d", st->rows);
+    snprintf(st->budget, sizeof st->budget, "%zu", request_stream_chunk_bytes(r));
+    st->own = credential_txn_begin(r);
+    export_stream_submit(r, true);
+}
+
 static bool export_digits(const char *s, size_t len)
 {
     return len > 0 && len <= 19 && strspn(s, "0123456789") >= len;
@@ -322,6 +463,10 @@ static bool export_digits(const char *s, size_t len)
 void rpc_export_tenant(struct request *r)
 {
     const Liaison__V1__ExportTenantRequest *in = (const Liaison__V1__ExportTenantRequest *)r->input;
+    if (in->stream) {
+        export_stream_start(r);
+        return;
+    }
     char key[128];
     if (page_cursor_decode(in->page ? in->page->cursor : "", EXPORT_CURSOR, in->slug, key,
                            sizeof key) < 0) {
@@ -357,11 +502,8 @@ void rpc_export_tenant(struct request *r)
         s[n + 1].values[3] = export_action(in);
     } else {
         s[n + 1].stmt = &q_export_audit;
-        s[n + 1].values[0] = r->who.actor;
-        s[n + 1].values[1] = export_action(in);
-        s[n + 1].values[2] = in->slug;
-        s[n + 1].values[3] = r->rid;
-        s[n + 1].values[4] = r->peer;
+        s[n + 1].values[0] = export_action(in);
+        s[n + 1].values[1] = in->slug;
     }
     s[n + 2].stmt = &q_export_page;
     s[n + 2].values[0] = table;

@@ -147,6 +147,37 @@ LIAISON_EXPORT int liaison_call_json(liaison_conn *conn, const char *method,
                                      const char *request_json, char **response_json);
 
 /*
+ * Streams: a request that asks for one (ExportTenant with "stream": true)
+ * is answered by several frames, each a response message of the method
+ * holding a part (for ExportTenant, some of the rows). Nothing streams
+ * unless the request asks.
+ *
+ * liaison_call_stream() calls chunk(arg, json) with each part in order, the
+ * last included, as a JSON object in the canonical mapping (the library's,
+ * valid during the call only), and returns LIAISON_OK once the server ended
+ * the stream with OK. On a failure the server reported (which may come
+ * after some parts) *error_json is the status as for liaison_call_json()
+ * (free it with liaison_string_free()), otherwise NULL. A chunk that
+ * returns non-zero stops the call with LIAISON_CANCELLED; the connection
+ * is then closed, as the rest of the stream cannot be skipped, and the
+ * next call reconnects. Each part must arrive within the request timeout
+ * of the one before, however long the whole stream takes; the server's
+ * own deadline works the same way. A method that does not stream answers
+ * with one part.
+ *
+ * liaison_call_json() also takes a streamed answer, for small ones: its
+ * response is the parts merged (repeated fields concatenated in order,
+ * other fields as the last part that set them), as long as their payloads
+ * add up to at most the server's max_frame_bytes (1 MiB when not stated).
+ * Past that it fails with LIAISON_RESOURCE_EXHAUSTED, naming
+ * liaison_call_stream, and closes the connection.
+ */
+typedef int (*liaison_chunk_fn)(void *arg, const char *chunk_json);
+LIAISON_EXPORT int liaison_call_stream(liaison_conn *conn, const char *method,
+                                       const char *request_json, liaison_chunk_fn chunk, void *arg,
+                                       char **error_json);
+
+/*
  * Pipelining: sends a request without waiting and returns its id (chosen
  * by the library, never 0). Up to the server's in-flight limit may be
  * outstanding; responses may come back in any order.
@@ -180,6 +211,14 @@ LIAISON_EXPORT int liaison_recv_raw(liaison_conn *conn, int timeout_ms, uint64_t
 
 /* Requests sent with liaison_send_json() and not yet received. */
 LIAISON_EXPORT int liaison_outstanding(const liaison_conn *conn);
+
+/*
+ * 1 when the response liaison_recv_json() or liaison_recv_raw() returned
+ * last is a part of a streamed answer (see liaison_call_stream): its
+ * request stays outstanding and more parts follow, the last with the
+ * request's final status. 0 otherwise.
+ */
+LIAISON_EXPORT int liaison_recv_more(const liaison_conn *conn);
 
 /* The socket to watch for readability, or -1 when not connected. */
 LIAISON_EXPORT int liaison_socket(const liaison_conn *conn);

@@ -45,6 +45,7 @@ struct liaison_conn {
     struct pending *pending; /* what each outstanding request expects back */
     struct arena raw_arena;  /* holds the last frame liaison_recv_raw returned */
     int64_t last_answer_ms;  /* when the server last answered on this connection */
+    bool last_more;          /* the frame liaison_recv_* returned last was a stream's chunk */
     int pending_cap;
     char err[1024];
 };
@@ -72,6 +73,11 @@ const char *liaison_error(const liaison_conn *conn)
 int liaison_outstanding(const liaison_conn *conn)
 {
     return conn->outstanding;
+}
+
+int liaison_recv_more(const liaison_conn *conn)
+{
+    return conn->last_more;
 }
 
 int liaison_socket(const liaison_conn *conn)
@@ -453,13 +459,92 @@ static int client_ready(liaison_conn *c)
     return liaison_connect(c);
 }
 
+/* A copy of st in a, for a caller that outlives the frame it came in; NULL without memory. */
+static const Liaison__V1__Status *client_copy_status(const Liaison__V1__Status *st, struct arena *a)
+{
+    size_t n = protobuf_c_message_get_packed_size(&st->base);
+    uint8_t *buf = arena_alloc(a, n ? n : 1);
+    if (!buf)
+        return NULL;
+    protobuf_c_message_pack(&st->base, buf);
+    char field[64];
+    const char *why;
+    return (const Liaison__V1__Status *)wire_decode(&liaison__v1__status__descriptor, buf, n, a,
+                                                    field, sizeof field, &why);
+}
+
 /*
- * One blocking call: req out, the response payload decoded as desc into a.
- * On a server failure, *status_out (if given) points at its status.
+ * What a blocking call does with the chunks of a streamed answer (frames
+ * with more set): each is decoded as the method's output and handed to fn;
+ * a non-zero return stops the call with that code. When bounded, chunks
+ * whose payloads add up to more than one frame could carry (the server's
+ * max_frame_bytes) stop it with RESOURCE_EXHAUSTED.
  */
-static int client_call(liaison_conn *c, const char *method, const ProtobufCMessage *req,
-                       const ProtobufCMessageDescriptor *desc, struct arena *a,
-                       ProtobufCMessage **out, const Liaison__V1__Status **status_out)
+struct client_stream {
+    int (*fn)(liaison_conn *c, void *arg, const ProtobufCMessage *chunk);
+    void *arg;
+    bool bounded;
+};
+
+/* What a bounded stream gathers when the server stated no frame limit. */
+#define CLIENT_STREAM_BOUND_DEFAULT (1u << 20)
+
+/*
+ * Takes the chunks of id's answer until its last frame, decoded into a;
+ * each frame must come within the request timeout of the one before. A
+ * stream that is stopped, or not asked for (sc NULL), ends the connection:
+ * nothing else can be read on it until the stream's end.
+ */
+static int client_await_last(liaison_conn *c, uint64_t id, int64_t deadline,
+                             const ProtobufCMessageDescriptor *desc, const struct client_stream *sc,
+                             struct arena *a, const Liaison__V1__Frame **out)
+{
+    size_t total = 0;
+    for (;;) {
+        int rc = client_await(c, id, deadline, a, out);
+        if (rc != LIAISON_OK || !(*out)->more)
+            return rc;
+        if (!sc) {
+            client_disconnect(c);
+            return client_fail(c, LIAISON_DATA_LOSS, "server streamed an answer not asked for");
+        }
+        size_t bound = c->max_frame_bytes ? c->max_frame_bytes : CLIENT_STREAM_BOUND_DEFAULT;
+        total += (*out)->payload.len;
+        if (sc->bounded && total > bound) {
+            client_disconnect(c);
+            return client_fail(c, LIAISON_RESOURCE_EXHAUSTED,
+                               "the streamed answer passed %zu bytes, more than "
+                               "liaison_call_json returns: use liaison_call_stream",
+                               bound);
+        }
+        char field[128];
+        const char *why;
+        struct arena ca;
+        arena_init(&ca, CLIENT_DECODE_BUDGET);
+        ProtobufCMessage *m = wire_decode(desc, (*out)->payload.data, (*out)->payload.len, &ca,
+                                          field, sizeof field, &why);
+        rc = m ? sc->fn(c, sc->arg, m)
+               : client_fail(c, LIAISON_DATA_LOSS, "malformed response: %s", why);
+        arena_reset(&ca);
+        /* The frame is no longer needed: a long stream must not pile up in a. */
+        arena_reset(a);
+        if (rc != LIAISON_OK) {
+            client_disconnect(c);
+            return rc;
+        }
+        deadline = transport_now_ms() + c->request_timeout_ms;
+    }
+}
+
+/*
+ * One blocking call: req out, the response payload decoded as desc into a
+ * (for a streamed answer, the last frame's; the others go to sc). On a
+ * server failure, *status_out (if given) points at its status.
+ */
+static int client_call_stream(liaison_conn *c, const char *method, const ProtobufCMessage *req,
+                              const ProtobufCMessageDescriptor *desc,
+                              const struct client_stream *sc, struct arena *a,
+                              ProtobufCMessage **out, const Liaison__V1__Status **status_out)
 {
     if (c->outstanding > 0)
         return client_fail(c, LIAISON_FAILED_PRECONDITION,
@@ -473,24 +558,36 @@ static int client_call(liaison_conn *c, const char *method, const ProtobufCMessa
     rc = client_send(c, method, req, deadline, &id);
     if (rc != LIAISON_OK)
         return rc;
+    /* Frames go to an arena of their own, emptied per chunk: req (in a) is sent already. */
+    struct arena fa;
+    arena_init(&fa, CLIENT_DECODE_BUDGET);
     const Liaison__V1__Frame *f = NULL;
-    rc = client_await(c, id, deadline, a, &f);
-    if (rc != LIAISON_OK)
-        return rc;
-    if (f->status && f->status->code) {
-        if (status_out)
-            *status_out = f->status;
+    rc = client_await_last(c, id, deadline, desc, sc, &fa, &f);
+    if (rc == LIAISON_OK && f->status && f->status->code) {
         snprintf(c->err, sizeof c->err, "%s", f->status->message);
-        return (int)f->status->code;
+        rc = (int)f->status->code;
+        if (status_out && !(*status_out = client_copy_status(f->status, a)))
+            rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    } else if (rc == LIAISON_OK) {
+        char field[128];
+        const char *why;
+        *out = wire_decode(desc, f->payload.data, f->payload.len, a, field, sizeof field, &why);
+        if (!*out) {
+            rc = client_fail(c, LIAISON_DATA_LOSS, "malformed response: %s", why);
+        } else {
+            client_note_limits(c, *out);
+            c->err[0] = '\0';
+        }
     }
-    char field[128];
-    const char *why;
-    *out = wire_decode(desc, f->payload.data, f->payload.len, a, field, sizeof field, &why);
-    if (!*out)
-        return client_fail(c, LIAISON_DATA_LOSS, "malformed response: %s", why);
-    client_note_limits(c, *out);
-    c->err[0] = '\0';
-    return LIAISON_OK;
+    arena_reset(&fa);
+    return rc;
+}
+
+static int client_call(liaison_conn *c, const char *method, const ProtobufCMessage *req,
+                       const ProtobufCMessageDescriptor *desc, struct arena *a,
+                       ProtobufCMessage **out, const Liaison__V1__Status **status_out)
+{
+    return client_call_stream(c, method, req, desc, NULL, a, out, status_out);
 }
 
 /* Checks the in-flight limit and makes room to remember one more request. */
@@ -553,6 +650,35 @@ static char *client_json_dump(const ProtobufCMessage *m)
     return s;
 }
 
+/*
+ * Adds chunk's fields to the object acc: arrays (repeated fields) are
+ * extended, anything else takes chunk's value. Returns 0, or -1 when
+ * memory ran out.
+ */
+static int client_json_merge(json_t *acc, json_t *chunk)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(chunk, key, v)
+    {
+        json_t *have = json_object_get(acc, key);
+        int rc = json_is_array(have) && json_is_array(v) ? json_array_extend(have, v)
+                                                         : json_object_set(acc, key, v);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* A chunk of liaison_call_json's answer: merged into the JSON object arg. */
+static int client_json_chunk(liaison_conn *c, void *arg, const ProtobufCMessage *m)
+{
+    json_t *j = pbjson_from_message(m);
+    int rc = j && client_json_merge(arg, j) == 0 ? LIAISON_OK : LIAISON_RESOURCE_EXHAUSTED;
+    json_decref(j);
+    return rc == LIAISON_OK ? rc : client_fail(c, rc, "out of memory");
+}
+
 int liaison_call_json(liaison_conn *c, const char *method, const char *request_json,
                       char **response_json)
 {
@@ -562,13 +688,64 @@ int liaison_call_json(liaison_conn *c, const char *method, const char *request_j
     const ProtobufCMethodDescriptor *md;
     ProtobufCMessage *req, *resp = NULL;
     const Liaison__V1__Status *st = NULL;
+    json_t *acc = json_object();
+    struct client_stream sc = {client_json_chunk, acc, true};
+    int rc = acc ? client_json_request(c, method, request_json, &a, &md, &req)
+                 : client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    if (rc == LIAISON_OK)
+        rc = client_call_stream(c, method, req, md->output, &sc, &a, &resp, &st);
+    if (rc == LIAISON_OK) {
+        json_t *last = pbjson_from_message(resp);
+        if (last && client_json_merge(acc, last) == 0)
+            *response_json = json_dumps(acc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(last);
+        if (!*response_json)
+            rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    } else if (st) {
+        *response_json = client_json_dump(&st->base);
+    }
+    json_decref(acc);
+    arena_reset(&a);
+    return rc;
+}
+
+/* A chunk of liaison_call_stream's answer, as JSON to the caller's callback. */
+struct client_json_sink {
+    liaison_chunk_fn fn;
+    void *arg;
+};
+
+static int client_stream_chunk(liaison_conn *c, void *arg, const ProtobufCMessage *m)
+{
+    const struct client_json_sink *sink = arg;
+    char *json = client_json_dump(m);
+    if (!json)
+        return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    int stop = sink->fn(sink->arg, json);
+    free(json);
+    return stop ? client_fail(c, LIAISON_CANCELLED, "the caller stopped the stream") : LIAISON_OK;
+}
+
+int liaison_call_stream(liaison_conn *c, const char *method, const char *request_json,
+                        liaison_chunk_fn chunk, void *arg, char **error_json)
+{
+    *error_json = NULL;
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    const ProtobufCMethodDescriptor *md;
+    ProtobufCMessage *req, *resp = NULL;
+    const Liaison__V1__Status *st = NULL;
+    struct client_json_sink sink = {chunk, arg};
+    struct client_stream sc = {client_stream_chunk, &sink, false};
     int rc = client_json_request(c, method, request_json, &a, &md, &req);
     if (rc == LIAISON_OK)
-        rc = client_call(c, method, req, md->output, &a, &resp, &st);
-    if (rc == LIAISON_OK || st) {
-        *response_json = client_json_dump(rc == LIAISON_OK ? resp : &st->base);
-        if (!*response_json && rc == LIAISON_OK)
-            rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+        rc = client_call_stream(c, method, req, md->output, &sc, &a, &resp, &st);
+    if (rc == LIAISON_OK) {
+        rc = client_stream_chunk(c, &sink, resp);
+        if (rc == LIAISON_OK)
+            c->err[0] = '\0';
+    } else if (st) {
+        *error_json = client_json_dump(&st->base);
     }
     arena_reset(&a);
     return rc;
@@ -619,7 +796,9 @@ int liaison_recv_json(liaison_conn *c, int timeout_ms, uint64_t *request_id, int
             return client_fail(c, LIAISON_DATA_LOSS, "server answered a request not asked");
         }
         const ProtobufCMessageDescriptor *output = c->pending[k].output;
-        c->pending[k] = c->pending[--c->outstanding];
+        c->last_more = f->more;
+        if (!f->more)
+            c->pending[k] = c->pending[--c->outstanding];
         *request_id = f->request_id;
         if (f->status && f->status->code) {
             *status = (int)f->status->code;
@@ -776,7 +955,9 @@ int liaison_recv_raw(liaison_conn *c, int timeout_ms, uint64_t *request_id, int 
         return client_fail(c, LIAISON_DATA_LOSS, "server answered a request not asked");
     }
     const ProtobufCMessageDescriptor *output = c->pending[k].output;
-    c->pending[k] = c->pending[--c->outstanding];
+    c->last_more = f->more;
+    if (!f->more)
+        c->pending[k] = c->pending[--c->outstanding];
     *request_id = f->request_id;
     *status = f->status ? (int)f->status->code : LIAISON_OK;
     if (*status != LIAISON_OK)

@@ -2,8 +2,9 @@
  * test_client.c - the real client library against the real server and
  * PostgreSQL: connect, Hello, round trips, pipelining with out-of-order
  * completion, errors with field violations, certificate checks,
- * reconnection after the server closed an idle connection, and many
- * callers' reads batched into shared database transactions.
+ * reconnection after the server closed an idle connection, many
+ * callers' reads batched into shared database transactions, and streamed
+ * answers (pipelined, by callback, merged by the JSON call).
  *
  * Environment (set by tests/run): LIAISON_TEST_URL, LIAISON_TEST_CA,
  * LIAISON_TEST_OTHER_CA, LIAISON_TEST_IDLE_MS.
@@ -519,6 +520,93 @@ static void test_batched_reads_keep_callers_apart(void)
     liaison_free(op);
 }
 
+/* Occurrences of needle in s. */
+static int count_of(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+struct chunks {
+    int chunks, rows, stop_after;
+};
+
+static int count_chunk(void *arg, const char *json)
+{
+    struct chunks *k = arg;
+    k->chunks++;
+    k->rows += count_of(json, "\"table\":");
+    return k->stop_after && k->chunks >= k->stop_after;
+}
+
+static void test_streamed_export(void)
+{
+    liaison_conn *op = liaison_new(url);
+    liaison_set_option(op, LIAISON_OPT_CA_FILE, ca);
+    liaison_set_option(op, LIAISON_OPT_TOKEN, env("LIAISON_TEST_OPERATOR_TOKEN"));
+    char slug[64], req[256], name[64];
+    liaison_conn *admin = tenant_admin(op, "stream", slug, sizeof slug);
+    /* Rows enough for several chunks of the shared server's (an eighth of its output cap). */
+    for (int i = 0; i < 120; i++) {
+        snprintf(name, sizeof name, "Nhà phân phối %03d", i);
+        create_distributor(admin, name);
+    }
+    liaison_free(admin);
+    snprintf(req, sizeof req, "{\"slug\":\"%s\",\"stream\":true}", slug);
+
+    /* Pipelined: the parts come one by one, the request outstanding until the last. */
+    uint64_t id = 0, got = 0;
+    CHECK_EQ_INT(liaison_send_json(op, "ExportTenant", req, &id), LIAISON_OK);
+    int parts = 0, rows = 0, status = -1, more = 1;
+    while (more) {
+        char *json = NULL;
+        CHECK_EQ_INT(liaison_recv_json(op, -1, &got, &status, &json), LIAISON_OK);
+        CHECK(got == id);
+        CHECK_EQ_INT(status, LIAISON_OK);
+        more = liaison_recv_more(op);
+        CHECK_EQ_INT(liaison_outstanding(op), more ? 1 : 0);
+        parts++;
+        rows += count_of(json, "\"table\":");
+        liaison_string_free(json);
+    }
+    CHECK(parts >= 3);
+    CHECK(rows > 240); /* the tenant, its admin, 120 distributors and their audit rows */
+
+    /* By callback: every part, the last included; one more row, the first export's audit. */
+    struct chunks k = {0, 0, 0};
+    char *err = NULL;
+    CHECK_EQ_INT(liaison_call_stream(op, "ExportTenant", req, count_chunk, &k, &err), LIAISON_OK);
+    CHECK(err == NULL);
+    CHECK_EQ_INT(k.chunks, parts);
+    CHECK_EQ_INT(k.rows, rows + 1);
+
+    /* Stopped by the caller: CANCELLED, and the handle reconnects for the next call. */
+    struct chunks stop = {0, 0, 1};
+    CHECK_EQ_INT(liaison_call_stream(op, "ExportTenant", req, count_chunk, &stop, &err),
+                 LIAISON_CANCELLED);
+    CHECK_EQ_INT(stop.chunks, 1);
+    char *echo = NULL;
+    CHECK_EQ_INT(liaison_ping(op, "after a stopped stream", &echo), LIAISON_OK);
+    liaison_string_free(echo);
+
+    /* The JSON call merges a small stream into one answer. */
+    char *json = NULL;
+    call_ok(op, "ExportTenant", req, &json);
+    CHECK_EQ_INT(count_of(json, "\"table\":"), rows + 3);
+    CHECK(strstr(json, "Nhà phân phối 119") != NULL);
+    liaison_string_free(json);
+
+    /* A failure ends the stream with the server's status. */
+    CHECK_EQ_INT(liaison_call_stream(op, "ExportTenant", "{\"slug\":\"no-such\",\"stream\":true}",
+                                     count_chunk, &k, &err),
+                 LIAISON_NOT_FOUND);
+    CHECK(err != NULL && strstr(err, "NOT_FOUND") != NULL);
+    liaison_string_free(err);
+    liaison_free(op);
+}
+
 int main(void)
 {
     url = env("LIAISON_TEST_URL");
@@ -534,5 +622,6 @@ int main(void)
     RUN(test_operator_client_certificate);
     RUN(test_reconnect_after_idle_close);
     RUN(test_batched_reads_keep_callers_apart);
+    RUN(test_streamed_export);
     return 0;
 }
