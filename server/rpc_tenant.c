@@ -404,7 +404,8 @@ static void export_stream_submit(struct request *r, bool first)
     struct export_stream *st = r->state;
     const Liaison__V1__ExportTenantRequest *in = (const Liaison__V1__ExportTenantRequest *)r->input;
     struct db_step *s = r->txn.steps;
-    int n = st->own;
+    /* Each part's transaction checks the credential again, against the deadline the part has. */
+    int n = st->own = credential_txn_begin(r);
     s[n].stmt = &q_tenant_bind;
     s[n].values[0] = in->slug;
     if (first) {
@@ -446,7 +447,6 @@ static void export_stream_start(struct request *r)
     st->rows = EXPORT_STREAM_ROWS;
     snprintf(st->limit, sizeof st->limit, "%d", st->rows);
     snprintf(st->budget, sizeof st->budget, "%zu", request_stream_chunk_bytes(r));
-    st->own = credential_txn_begin(r);
     export_stream_submit(r, true);
 }
 
