@@ -593,6 +593,8 @@ void exec_run(struct request *r, const struct exec_decl *d)
         after = arena_strdup(&r->arena, key);
         limit = page_limit_param(&r->arena, *page);
     }
+    /* A declaration's transaction: the credential check, check, query, reply. */
+    _Static_assert(DB_MAX_STEPS >= 4, "a declaration runs up to four steps");
     int n = credential_txn_begin(r);
     if (d->check.stmt && !exec_bind_step(r, &d->check, n++, after, limit)) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");

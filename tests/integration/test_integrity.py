@@ -588,7 +588,45 @@ def refused_users():
     check(code == "OK", "another tenant's user keeps its session (%s)" % code)
 
 
+def refused_catalogue():
+    """A product in a line that is not a live line of the tenant, and a
+    second line with a code in use, are refused inside the transaction: no
+    row, no audit entry."""
+    for line, why in ((foreign_line, "another tenant's line"), (old, "a retired line"),
+                      (999999, "line 999999")):
+        before = audit_count(tenant_id, "product.create")
+        code, out = call("CreateProduct", {"sku": "REF-1", "productLineId": line, "name": "x",
+                                           "unit": "set", "moq": 1}, admin)
+        n = sql("SELECT count(*) FROM products WHERE sku = 'REF-1'")
+        check(code == "INVALID_ARGUMENT" and violation(out, "productLineId") and n == "0"
+              and audit_count(tenant_id, "product.create") == before,
+              "a product in %s: refused on productLineId, no row (%s), no audit row (%s)"
+              % (why, n, code))
+    before = audit_count(tenant_id, "product_line.create")
+    code, _ = call("CreateProductLine", {"code": "BRK", "name": "again"}, admin)
+    n = sql("SELECT count(*) FROM product_lines WHERE tenant_id = %s AND code = 'BRK'"
+            % tenant_id)
+    check(code == "ALREADY_EXISTS" and n == "1"
+          and audit_count(tenant_id, "product_line.create") == before,
+          "a second line coded BRK: ALREADY_EXISTS, one row (%s), no audit row (%s)" % (n, code))
+
+
+def refused_tokens():
+    """Revoking another tenant's API token is NOT_FOUND: the token still
+    works and neither tenant's log records a revocation."""
+    made = must("CreateApiToken", {"name": "other's", "role": "ROLE_AUDITOR"}, other_admin)
+    theirs = made["apiToken"]["id"]
+    other_tid = sql("SELECT id FROM tenants WHERE slug = 'integrity-other-%s'" % RUN)
+    code, _ = call("RevokeApiToken", {"id": theirs}, admin)
+    check(code == "NOT_FOUND" and audit_count(tenant_id, "api_token.revoke") == 0
+          and audit_count(other_tid, "api_token.revoke") == 0,
+          "revoking another tenant's token: NOT_FOUND, no audit row (%s)" % code)
+    code, _ = call("WhoAmI", {}, made["token"])
+    check(code == "OK", "... and the token still works (%s)" % code)
+
+
 for test in (test_refused_charter_edits_change_nothing, refused_charter, refused_distributors,
+             refused_catalogue, refused_tokens,
              test_refused_delete_writes_no_audit,
              test_revoked_credential_is_checked_first,
              test_lists_by_unreachable_parent_are_not_found,
