@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libpq-fe.h>
 #include <openssl/evp.h>
 
 #define PAGE_MAX_CURSOR 512
@@ -136,32 +135,4 @@ char *page_limit_param(struct arena *a, const Liaison__V1__PageRequest *page)
     if (s)
         snprintf(s, 16, "%u", page_size(page) + 1);
     return s;
-}
-
-int page_rows(struct arena *a, const void *res, const Liaison__V1__PageRequest *page,
-              size_t item_size, void (*fill)(struct arena *a, const void *res, int row, void *item),
-              const char *tag, const char *filters, int key_col, void ***items, size_t *n,
-              Liaison__V1__PageResponse *out)
-{
-    const PGresult *r = res;
-    unsigned want = page_size(page), rows = (unsigned)PQntuples(r);
-    unsigned count = rows > want ? want : rows;
-    char *arr = arena_alloc(a, item_size * (count + 1));
-    void **ptrs = arena_alloc(a, sizeof *ptrs * (count + 1));
-    if (!arr || !ptrs)
-        return -1;
-    for (unsigned i = 0; i < count; i++) {
-        ptrs[i] = arr + i * item_size;
-        fill(a, res, (int)i, ptrs[i]);
-    }
-    liaison__v1__page_response__init(out);
-    if (rows > want) {
-        out->next_cursor =
-            page_cursor_encode(a, tag, filters, PQgetvalue(r, (int)count - 1, key_col));
-        if (!out->next_cursor)
-            return -1;
-    }
-    *items = ptrs;
-    *n = count;
-    return 0;
 }

@@ -53,17 +53,4 @@ int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, const c
 /* The LIMIT to ask for: one more than the page, to learn whether more follow. */
 char *page_limit_param(struct arena *a, const Liaison__V1__PageRequest *page);
 
-/*
- * Builds one page of a list response from res: up to page_size rows, each
- * filled by fill(res, row, item) into an arena array of item_size items;
- * *items gets the pointer array and *n its length. When res holds one row
- * more than the page, out->next_cursor encodes column key_col of the last
- * row shown, bound to filters. fill may allocate in a. Returns 0, or -1 when
- * memory ran out.
- */
-int page_rows(struct arena *a, const void *res, const Liaison__V1__PageRequest *page,
-              size_t item_size, void (*fill)(struct arena *a, const void *res, int row, void *item),
-              const char *tag, const char *filters, int key_col, void ***items, size_t *n,
-              Liaison__V1__PageResponse *out);
-
 #endif

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "credential.h"
-#include "page.h"
+#include "exec.h"
+#include "log.h"
 #include "liaison_version.h"
 #include "wire.h"
 #include "worker.h"
@@ -19,16 +19,30 @@
 static struct db_stmt q_health = {
     "SELECT coalesce(max(version), 0), " DB_RFC3339("now()") " FROM schema_migrations", 0, 0};
 
+/* $1 after (a version), $2 limit. Migrations have no id on the wire: the page's key is _id. */
 static struct db_stmt q_list_migrations = {
-    "SELECT version, name, " DB_RFC3339(
-        "applied_at") " FROM schema_migrations"
-                      " WHERE version > $1::int ORDER BY version LIMIT $2::int",
+    "SELECT version, name, " DB_RFC3339("applied_at") " AS applied_at, version AS _id"
+                                                      " FROM schema_migrations WHERE version > "
+                                                      "$1::int ORDER BY version LIMIT $2::int",
     2, 0};
+static struct exec_decl d_list_migrations = {.method = "ListMigrations",
+                                             .query = {&q_list_migrations, {"@after", "@limit"}},
+                                             .shape = EXEC_PAGE,
+                                             .out = "migrations",
+                                             .cursor = "mig"};
 
 int rpc_system_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_health, &q_list_migrations};
-    return db_register(stmts, 2);
+    struct db_stmt *const stmts[] = {&q_health};
+    struct exec_decl *const decls[] = {&d_list_migrations};
+    char err[256];
+    if (db_register(stmts, 1) < 0)
+        return -1;
+    if (exec_register(decls, 1, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "system RPCs refused", "reason=\"%s\"", err);
+        return -1;
+    }
+    return 0;
 }
 
 void rpc_hello(struct request *r)
@@ -101,53 +115,7 @@ void rpc_get_health(struct request *r)
     request_submit(r, health_done);
 }
 
-#define MIGRATIONS_CURSOR_TAG "mig"
-
-static void migration_fill(struct arena *a, const void *res, int i, void *item)
-{
-    (void)a;
-    Liaison__V1__Migration *m = item;
-    liaison__v1__migration__init(m);
-    m->version = (uint32_t)strtoul(PQgetvalue(res, i, 0), NULL, 10);
-    m->name = PQgetvalue(res, i, 1);
-    m->applied_at = PQgetvalue(res, i, 2);
-}
-
-static void list_migrations_done(struct db_txn *txn, int code, const char *detail)
-{
-    struct request *r = txn->arg;
-    if (code) {
-        request_fail_db(r, code, detail);
-        return;
-    }
-    const Liaison__V1__ListMigrationsRequest *in =
-        (const Liaison__V1__ListMigrationsRequest *)r->input;
-    Liaison__V1__ListMigrationsResponse out = LIAISON__V1__LIST_MIGRATIONS_RESPONSE__INIT;
-    Liaison__V1__PageResponse page;
-    if (page_rows(&r->arena, txn->results[txn->nsteps - 1], in->page,
-                  sizeof(Liaison__V1__Migration), migration_fill, MIGRATIONS_CURSOR_TAG, "", 0,
-                  (void ***)&out.migrations, &out.n_migrations, &page) < 0) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    out.page = &page;
-    request_reply(r, &out.base);
-}
-
 void rpc_list_migrations(struct request *r)
 {
-    const Liaison__V1__ListMigrationsRequest *in =
-        (const Liaison__V1__ListMigrationsRequest *)r->input;
-    char key[24];
-    if (page_after_id(in->page, MIGRATIONS_CURSOR_TAG, "", key, sizeof key) < 0) {
-        request_fail_field(r, "page.cursor", "not a cursor from ListMigrations");
-        return;
-    }
-    int n = credential_txn_begin(r);
-    struct db_step *s = &r->txn.steps[n];
-    s->stmt = &q_list_migrations;
-    s->values[0] = arena_strdup(&r->arena, key);
-    s->values[1] = page_limit_param(&r->arena, in->page);
-    r->txn.nsteps = n + 1;
-    request_submit(r, list_migrations_done);
+    exec_run(r, &d_list_migrations);
 }
