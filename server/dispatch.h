@@ -18,17 +18,6 @@
 
 struct conn;
 
-typedef void (*rpc_handler)(struct request *r);
-
-/* One row of the method table (methods.h). */
-struct rpc_method {
-    const char *name;
-    rpc_handler handler;
-    unsigned who;                          /* AUTHZ_* bits of those who may call it */
-    bool read_only;                        /* changes nothing, logs nothing */
-    const ProtobufCMethodDescriptor *desc; /* filled by dispatch_init */
-};
-
 /*
  * Checks that every method of liaison.v1.Liaison has a handler and
  * registers every family's statements. Returns 0 or -1 with err set.

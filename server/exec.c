@@ -13,7 +13,6 @@
 #include <jansson.h>
 
 #include "credential.h"
-#include "dispatch.h"
 #include "log.h"
 #include "page.h"
 #include "rows.h"

@@ -502,6 +502,17 @@ void request_deadlines_due(uv_timer_t *t)
         uv_timer_start(t, request_deadlines_due, w->dl_heap[0]->deadline - now, 0);
 }
 
+const struct config *request_config(const struct request *r)
+{
+    return r->w->cfg;
+}
+
+bool request_login_log_admit(struct request *r, unsigned per_s)
+{
+    return log_limit_admit(&r->w->login_log, uv_now(&r->w->loop), per_s, "log-in lines suppressed",
+                           NULL);
+}
+
 int64_t request_deadline_us(struct request *r)
 {
     uv_timeval64_t now;

@@ -25,7 +25,19 @@
 
 struct conn;
 struct worker;
-struct rpc_method;
+struct request;
+
+typedef void (*rpc_handler)(struct request *r);
+
+/* One row of the method table (methods.h): what a request calls. */
+struct rpc_method {
+    const char *name;
+    rpc_handler handler;
+    unsigned who;                          /* AUTHZ_* bits of those who may call it */
+    bool read_only;                        /* changes nothing, logs nothing */
+    const ProtobufCMethodDescriptor *desc; /* filled by dispatch_init */
+};
+
 struct request_timer;
 
 /* Decoded structures are larger than their encoding; this bounds the ratio. */
@@ -211,6 +223,17 @@ int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
  * the database checks (liaison_deadline); 0 when it has none.
  */
 int64_t request_deadline_us(struct request *r);
+
+struct config;
+
+/* The server's settings, as the request's worker has them. */
+const struct config *request_config(const struct request *r);
+
+/*
+ * Whether one more log-in line may be written now: at most per_s a second
+ * for the request's worker (log_limit_admit), the rest counted.
+ */
+bool request_login_log_admit(struct request *r, unsigned per_s);
 
 /*
  * Sends r->txn with done as its callback; answers at once if refused, and

@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "credential.h"
 #include "exec.h"
 #include "log.h"
-#include "worker.h"
 
 #define LOGIN_DELAY_STEP_MS 250
 #define LOGIN_DELAY_MAX_MS 2000
@@ -152,8 +152,7 @@ void auth_identity_pb(const struct identity *who, Liaison__V1__Identity *out)
 
 bool login_log_admit(struct request *r)
 {
-    return log_limit_admit(&r->w->login_log, uv_now(&r->w->loop), LOGIN_LOG_PER_S,
-                           "log-in lines suppressed", NULL);
+    return request_login_log_admit(r, LOGIN_LOG_PER_S);
 }
 
 uint64_t login_delay_ms(int failures)
@@ -215,8 +214,8 @@ int login_fail_steps(struct request *r, struct db_step *steps, struct login_acco
     steps[0].values[3] = r->peer;
     struct db_step *s = &steps[1];
     s->stmt = &q_throttle_fail_account;
-    login_fail_params(r->w->cfg, s, a->key, a->window, a->lock, a->max,
-                      r->w->cfg->login_max_failures);
+    login_fail_params(request_config(r), s, a->key, a->window, a->lock, a->max,
+                      request_config(r)->login_max_failures);
     if (a->user_id) {
         snprintf(a->entity_id, sizeof a->entity_id, "%" PRId64, a->user_id);
         s->values[4] = "user";
@@ -309,7 +308,7 @@ static void login_failed_done(struct db_txn *txn, int code, const char *detail)
 static void login_record_failure(struct request *r)
 {
     struct login *l = login_of(r);
-    const struct config *cfg = r->w->cfg;
+    const struct config *cfg = request_config(r);
     struct db_txn *t = &r->txn;
     t->steps[0].stmt = &q_throttle_fail;
     login_fail_params(cfg, &t->steps[0], l->addr_key, l->window_param, l->lock_param,
@@ -339,8 +338,8 @@ static void login_session_done(struct db_txn *txn, int code, const char *detail)
     out.token = l->token;
     out.expires_at = PQgetvalue(res, 0, PQfnumber(res, "expires_at"));
     out.identity = &ident;
-    out.max_frame_bytes = (uint32_t)r->w->cfg->max_frame_bytes;
-    out.max_in_flight = (uint32_t)r->w->cfg->max_in_flight;
+    out.max_frame_bytes = (uint32_t)request_config(r)->max_frame_bytes;
+    out.max_in_flight = (uint32_t)request_config(r)->max_in_flight;
     request_reply(r, &out.base);
 }
 
@@ -370,7 +369,7 @@ static void login_verified(void *arg, bool ok, const char *encoded)
     struct db_txn *t = &r->txn;
     t->nsteps = 3;
     snprintf(l->user_param, sizeof l->user_param, "%" PRId64, l->who.user_id);
-    snprintf(l->ttl_param, sizeof l->ttl_param, "%d", r->w->cfg->session_ttl_s);
+    snprintf(l->ttl_param, sizeof l->ttl_param, "%d", request_config(r)->session_ttl_s);
     t->steps[0].stmt = &q_set_tenant_request;
     t->steps[0].values[0] = l->account.tenant_param;
     t->steps[0].values[1] = l->who.actor;
@@ -506,8 +505,8 @@ static void authenticate_reply(struct request *r)
     Liaison__V1__Identity ident;
     auth_identity_pb(&r->who, &ident);
     out.identity = &ident;
-    out.max_frame_bytes = (uint32_t)r->w->cfg->max_frame_bytes;
-    out.max_in_flight = (uint32_t)r->w->cfg->max_in_flight;
+    out.max_frame_bytes = (uint32_t)request_config(r)->max_frame_bytes;
+    out.max_in_flight = (uint32_t)request_config(r)->max_in_flight;
     request_reply(r, &out.base);
 }
 

@@ -12,7 +12,6 @@
 #include "log.h"
 #include "liaison_version.h"
 #include "wire.h"
-#include "worker.h"
 
 #define PING_MAX_DELAY_MS 5000
 

@@ -14,7 +14,6 @@
 #include "exec.h"
 #include "log.h"
 #include "page.h"
-#include "worker.h"
 
 #define TENANT_COLS                                                                                \
     "slug, name, 'TENANT_STATUS_' || upper(status) AS status, " DB_RFC3339(                        \

@@ -14,7 +14,6 @@
 #include "exec.h"
 #include "log.h"
 #include "rpc_auth.h"
-#include "worker.h"
 
 #define USER_COLS                                                                                  \
     "id, email, display_name, 'ROLE_' || upper(role) AS role, sees_all_distributors,"              \
