@@ -38,6 +38,15 @@
 
 #include "request.h"
 
+/*
+ * The end of a change written as "WITH m AS (INSERT/UPDATE/DELETE ...
+ * RETURNING ...)": every row of m, each with its audit row written by the
+ * database (liaison_audit, migration 0009). action is SQL: a quoted literal
+ * ("'product.create'") or an expression.
+ */
+#define EXEC_AUDITED(action, entity)                                                               \
+    " SELECT * FROM m WHERE liaison_audit(" action ", '" entity "', m.id::text)"
+
 /* What the query gives the response. */
 enum exec_shape {
     EXEC_ONE,  /* one row into the message field `out` (NULL: the response); none is NOT_FOUND */

@@ -15,15 +15,12 @@
 
 #define LINE_COLS "id, code, name, retired_at IS NOT NULL AS retired"
 #define PRODUCT_COLS "id, sku, product_line_id, name, unit, moq, retired_at IS NOT NULL AS retired"
-/* The change's audit row, by the database (migration 0009): one per row of m. */
-#define AUDITED(action, entity)                                                                    \
-    " SELECT * FROM m WHERE liaison_audit('" action "', '" entity "', m.id::text)"
 
 /* $1 code, $2 name */
 static struct db_stmt q_line_create = {
     "WITH m AS (INSERT INTO product_lines (tenant_id, code, name)"
     "  VALUES (liaison_tenant(), $1, $2) RETURNING " LINE_COLS
-    ")" AUDITED("product_line.create", "product_line"),
+    ")" EXEC_AUDITED("'product_line.create'", "product_line"),
     2, 0};
 /* $1 after, $2 limit, $3 include retired, $4 name ('': any) */
 static struct db_stmt q_line_list = {
@@ -37,7 +34,7 @@ static struct db_stmt q_line_update = {
     "WITH m AS (UPDATE product_lines SET name = coalesce($2, name),"
     "  retired_at = CASE WHEN $3::boolean THEN coalesce(retired_at, now()) ELSE retired_at END"
     "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING " LINE_COLS
-    ")" AUDITED("product_line.update", "product_line"),
+    ")" EXEC_AUDITED("'product_line.update'", "product_line"),
     3, 0};
 /* The line a product is made in is a live line of the tenant: $1 line. */
 static struct db_stmt q_line_live = {
@@ -50,7 +47,7 @@ static struct db_stmt q_product_create = {
     "WITH m AS (INSERT INTO products (tenant_id, sku, product_line_id, name, unit, moq)"
     "  SELECT liaison_tenant(), $1, l.id, $3, $4, $5::int FROM product_lines l"
     "  WHERE l.tenant_id = liaison_tenant() AND l.id = $2::bigint AND l.retired_at IS NULL"
-    "  RETURNING " PRODUCT_COLS ")" AUDITED("product.create", "product"),
+    "  RETURNING " PRODUCT_COLS ")" EXEC_AUDITED("'product.create'", "product"),
     5, 0};
 /* The line a product list is filtered by (0: none) exists, or NOT_FOUND: $1 line. */
 static struct db_stmt q_product_list_line = {
@@ -71,7 +68,7 @@ static struct db_stmt q_product_update = {
     "  moq = coalesce($4::int, moq),"
     "  retired_at = CASE WHEN $5::boolean THEN coalesce(retired_at, now()) ELSE retired_at END"
     "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING " PRODUCT_COLS
-    ")" AUDITED("product.update", "product"),
+    ")" EXEC_AUDITED("'product.update'", "product"),
     5, 0};
 
 static struct exec_decl d_line_create = {.method = "CreateProductLine",

@@ -33,9 +33,6 @@
     "c.id, c.distributor_id, c.name, c.role, c.email, c.phone, c.messaging, c.language,"           \
     " c.time_zone"
 #define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
-/* The change's audit row, by the database (migration 0009): one per row of m. */
-#define AUDITED(action, entity)                                                                    \
-    " SELECT * FROM m WHERE liaison_audit('" action "', '" entity "', m.id::text)"
 
 #define DISTRIBUTOR_STATUS_WORDS "prospect, onboarding, active, at_risk or terminated"
 
@@ -47,7 +44,7 @@ static struct db_stmt q_dist_create = {
     "  coalesce(nullif($5, ''), '" DEFAULT_HOURS_START "')::time,"
     "  coalesce(nullif($6, ''), '" DEFAULT_HOURS_END "')::time,"
     "  coalesce(nullif($7::smallint[], '{}'), '" DEFAULT_WORK_DAYS "'), nullif($8::bigint, 0))"
-    "  RETURNING " DIST_COLS ")" AUDITED("distributor.create", "distributor"),
+    "  RETURNING " DIST_COLS ")" EXEC_AUDITED("'distributor.create'", "distributor"),
     8, 0};
 /*
  * An account manager is an enabled manager or tenant admin of the tenant:
@@ -79,13 +76,13 @@ static struct db_stmt q_dist_update = {
     "  business_hours_end = coalesce(nullif($7, ''), '" DEFAULT_HOURS_END "')::time,"
     "  work_days = coalesce(nullif($8::smallint[], '{}'), '" DEFAULT_WORK_DAYS "')"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
-    "  RETURNING " DIST_COLS ")" AUDITED("distributor.update", "distributor"),
+    "  RETURNING " DIST_COLS ")" EXEC_AUDITED("'distributor.update'", "distributor"),
     8, 0};
 /* $1 id, $2 user (checked by q_manager_ok) */
 static struct db_stmt q_dist_assign = {
     "WITH m AS (UPDATE distributors d SET account_manager_id = $2::bigint"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
-    "  RETURNING " DIST_COLS ")" AUDITED("distributor.assign", "distributor"),
+    "  RETURNING " DIST_COLS ")" EXEC_AUDITED("'distributor.assign'", "distributor"),
     2, 0};
 /*
  * A status change the life cycle allows, of a distributor the caller
@@ -126,7 +123,7 @@ static struct db_stmt q_contact_create = {
     "WITH m AS (INSERT INTO contacts AS c (tenant_id, distributor_id, name, role, email, phone,"
     "  messaging, language, time_zone)"
     "  VALUES (liaison_tenant(), $1::bigint, $2, $3, $4, $5, $6, $7, $8)"
-    "  RETURNING " CONTACT_COLS ")" AUDITED("contact.create", "contact"),
+    "  RETURNING " CONTACT_COLS ")" EXEC_AUDITED("'contact.create'", "contact"),
     8, 0};
 /* $1 distributor, $2 after, $3 limit */
 static struct db_stmt q_contact_list = {
@@ -148,14 +145,14 @@ static struct db_stmt q_contact_update = {
     "  messaging = $6, language = $7, time_zone = $8 FROM distributors d"
     "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint"
     "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id AND " SEES
-    "  RETURNING " CONTACT_COLS ")" AUDITED("contact.update", "contact"),
+    "  RETURNING " CONTACT_COLS ")" EXEC_AUDITED("'contact.update'", "contact"),
     8, 0};
 /* $1 id */
 static struct db_stmt q_contact_remove = {
     "WITH m AS (DELETE FROM contacts c USING distributors d"
     "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint"
     "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id AND " SEES
-    "  RETURNING " CONTACT_COLS ")" AUDITED("contact.remove", "contact"),
+    "  RETURNING " CONTACT_COLS ")" EXEC_AUDITED("'contact.remove'", "contact"),
     1, 0};
 
 #define DIST_FIELDS                                                                                \

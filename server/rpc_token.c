@@ -21,16 +21,12 @@
                           "expires_at") ", '') AS expires_at, revoked_at IS NOT NULL AS revoked"
 #define TOKEN_MAX_DAYS 3650
 
-/* The change's audit row, by the database (migration 0009): one per row of m. */
-#define AUDITED(action)                                                                            \
-    " SELECT * FROM m WHERE liaison_audit('" action "', 'api_token', m.id::text)"
-
 /* $1 owner, $2 name, $3 role, $4 hash, $5 days (0 none) */
 static struct db_stmt q_token_create = {
     "WITH m AS (INSERT INTO sessions (tenant_id, user_id, kind, name, role, token_hash, expires_at)"
     "  VALUES (liaison_tenant(), $1::bigint, 'api', $2, $3, $4::bytea,"
     "  CASE WHEN $5::int > 0 THEN now() + $5::int * interval '1 day' END)"
-    "  RETURNING " TOKEN_COLS ")" AUDITED("api_token.create"),
+    "  RETURNING " TOKEN_COLS ")" EXEC_AUDITED("'api_token.create'", "api_token"),
     5, 0};
 static struct db_stmt q_token_list = {
     "SELECT " TOKEN_COLS " FROM sessions WHERE tenant_id = liaison_tenant() AND kind = 'api'"
@@ -39,8 +35,8 @@ static struct db_stmt q_token_list = {
 /* $1 id */
 static struct db_stmt q_token_revoke = {
     "WITH m AS (UPDATE sessions SET revoked_at = now() WHERE tenant_id = liaison_tenant()"
-    "  AND kind = 'api' AND id = $1::bigint AND revoked_at IS NULL RETURNING id)" AUDITED(
-        "api_token.revoke"),
+    "  AND kind = 'api' AND id = $1::bigint AND revoked_at IS NULL RETURNING id)" EXEC_AUDITED(
+        "'api_token.revoke'", "api_token"),
     1, 0};
 
 static struct exec_decl d_token_list = {.method = "ListApiTokens",

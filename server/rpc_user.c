@@ -17,12 +17,10 @@
 
 #define USER_COLS                                                                                  \
     "id, email, display_name, 'ROLE_' || upper(role) AS role, sees_all_distributors,"              \
-    " distributor_id, disabled_at IS NOT NULL AS disabled, " DB_RFC3339(                           \
-        "created_at") " AS created_at,"                                                            \
-                      " (SELECT d.name FROM distributors d WHERE d.tenant_id = users.tenant_id"    \
-                      "  AND d.id = users.distributor_id) AS distributor_name"
-/* The change's audit row, by the database (migration 0009): one per row of m. */
-#define AUDITED(action) " SELECT * FROM m WHERE liaison_audit(" action ", 'user', m.id::text)"
+    " distributor_id, disabled_at IS NOT NULL AS disabled,"                                        \
+    " liaison_rfc3339(created_at) AS created_at,"                                                  \
+    " (SELECT d.name FROM distributors d WHERE d.tenant_id = users.tenant_id"                      \
+    "  AND d.id = users.distributor_id) AS distributor_name"
 
 /* A distributor user's distributor is one of the tenant's: $1 distributor (0: none). */
 static struct db_stmt q_user_distributor = {
@@ -38,7 +36,7 @@ static struct db_stmt q_user_create = {
     "WITH m AS (INSERT INTO users (tenant_id, email, display_name, role, password_hash,"
     "  sees_all_distributors, distributor_id)"
     "  VALUES (liaison_tenant(), $1, $2, lower(substr($3, 6)), $4, $5::boolean,"
-    "  nullif($6::bigint, 0)) RETURNING " USER_COLS ")" AUDITED("'user.create'"),
+    "  nullif($6::bigint, 0)) RETURNING " USER_COLS ")" EXEC_AUDITED("'user.create'", "user"),
     6, 0};
 /* $1 after, $2 limit */
 static struct db_stmt q_user_list = {
@@ -52,8 +50,8 @@ static struct db_stmt q_user_set_disabled = {
     "  THEN coalesce(disabled_at, now()) END"
     "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING " USER_COLS "),"
     " s AS (UPDATE sessions SET revoked_at = now() WHERE tenant_id = liaison_tenant()"
-    "  AND user_id = $1::bigint AND revoked_at IS NULL AND $2::boolean)" AUDITED(
-        "CASE WHEN $2::boolean THEN 'user.disable' ELSE 'user.enable' END"),
+    "  AND user_id = $1::bigint AND revoked_at IS NULL AND $2::boolean)" EXEC_AUDITED(
+        "CASE WHEN $2::boolean THEN 'user.disable' ELSE 'user.enable' END", "user"),
     2, 0};
 /*
  * A caller never disables itself: $1 user. The caller is the one
@@ -72,7 +70,7 @@ static struct db_stmt q_user_set_password = {
     "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING id),"
     " s AS (UPDATE sessions SET revoked_at = now() WHERE tenant_id = liaison_tenant()"
     "  AND user_id = $1::bigint AND kind = 'session' AND revoked_at IS NULL"
-    "  AND id <> $3::bigint)" AUDITED("'user.password'"),
+    "  AND id <> $3::bigint)" EXEC_AUDITED("'user.password'", "user"),
     3, 0};
 
 /*
