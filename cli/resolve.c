@@ -3,13 +3,15 @@
  * An argument of digits only is an id, sent as it is. Anything else is
  * looked up with the list RPC's name filter (the server narrows by
  * substring, any case) and then matched here:
- *   1. the one item whose name, code, SKU or e-mail equals the argument
+ *   1. the items whose name, code, SKU or e-mail equals the argument
  *      after case folding (ASCII, Latin-1, Latin Extended-A/B as
  *      Vietnamese uses it, Vietnamese's Latin Extended Additional, Greek
  *      and Cyrillic; other characters compare byte for byte, and no
- *      Unicode normalisation is applied);
+ *      Unicode normalisation is applied): one is the answer;
  *   2. else, when the filter found exactly one item, that item;
  *   3. else not found (exit 4) or ambiguous (candidates listed, exit 2).
+ * One page of the filter's answers (500) is looked at: a part so common
+ * that the exact one is past it is ambiguous, and an id does the job.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -149,6 +151,14 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
     if (all_digits(arg))
         return cli_parse_id(arg, out);
     char msg[512];
+    /* The server's filter takes at most this; its refusal would name the command's own
+     * --name, which may mean something else ('contact update --name'). */
+    if (strlen(arg) > 200) {
+        snprintf(msg, sizeof msg, "a %s is looked up by at most 200 bytes of its name: give its id",
+                 k->what);
+        resolve_error(cli, "INVALID_ARGUMENT", msg);
+        return EXIT_USAGE;
+    }
     if (kind == CLI_CONTACT && !distributor) {
         snprintf(msg, sizeof msg,
                  "a contact is named within its distributor: add --distributor, or give the "

@@ -303,6 +303,8 @@ contains "ambiguous said" "$err" "'Saigon' names 3 distributors; give one's id:"
 contains "candidates listed" "$err" "Saigon Trading Co"
 check "ambiguous with --json" 2 "$cli" --json distributor show "Saigon"
 contains "ambiguous as a json status" "$err" '"code":"INVALID_ARGUMENT"'
+check "an over-long name: usage" 2 "$cli" distributor show "$(printf 'x%.0s' $(seq 201))"
+contains "over-long name said" "$err" "at most 200 bytes"
 check "unknown name: not found" 4 "$cli" distributor show "Nowhere Traders"
 contains "not found names what was looked for" "$err" "no distributor 'Nowhere Traders'"
 check "distributor list" 0 "$cli" --output ids distributor list --name "hanoi motor"
