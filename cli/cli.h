@@ -85,6 +85,10 @@ int cli_connect(struct cli *cli);
  * NULL for the handle's error), as JSON with --json. */
 void cli_print_error(struct cli *cli, int code, const char *response);
 
+/* A failure the CLI finds itself (code: a status name, "NOT_FOUND"): the message
+ * escaped after "liaison: ", or with --json a status object like the server's. */
+void cli_fail(const struct cli *cli, const char *code, const char *message);
+
 /* Maps a liaison_code to the CLI's exit code. */
 int cli_exit_code(int code);
 

@@ -123,13 +123,16 @@ static int charter_of(struct cli *cli, const char *distributor, json_int_t versi
     json_decref(resp);
     if (rc == EXIT_OK)
         return rc;
-    fputs("liaison: distributor ", stderr);
-    output_escaped(stderr, distributor);
+    char msg[512];
     if (version)
-        fprintf(stderr, " has no charter version %lld\n", (long long)version);
+        snprintf(msg, sizeof msg, "distributor %s has no charter version %lld", distributor,
+                 (long long)version);
     else
-        fputs(" has no draft charter: start one with 'liaison charter draft' (or 'amend')\n",
-              stderr);
+        snprintf(msg, sizeof msg,
+                 "distributor %s has no draft charter: start one with 'liaison charter draft' "
+                 "(or 'amend')",
+                 distributor);
+    cli_fail(cli, "NOT_FOUND", msg);
     return rc;
 }
 

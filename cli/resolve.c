@@ -100,8 +100,7 @@ static bool all_digits(const char *s)
     return true;
 }
 
-/* A resolution failure, as text or (--json) as a status object like the server's. */
-static void resolve_error(const struct cli *cli, const char *code, const char *message)
+void cli_fail(const struct cli *cli, const char *code, const char *message)
 {
     if (cli->set.json) {
         json_t *st = json_pack("{s:s,s:s}", "code", code, "message", message);
@@ -156,14 +155,14 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
     if (strlen(arg) > 200) {
         snprintf(msg, sizeof msg, "a %s is looked up by at most 200 bytes of its name: give its id",
                  k->what);
-        resolve_error(cli, "INVALID_ARGUMENT", msg);
+        cli_fail(cli, "INVALID_ARGUMENT", msg);
         return EXIT_USAGE;
     }
     if (kind == CLI_CONTACT && !distributor) {
         snprintf(msg, sizeof msg,
                  "a contact is named within its distributor: add --distributor, or give the "
                  "contact's id");
-        resolve_error(cli, "INVALID_ARGUMENT", msg);
+        cli_fail(cli, "INVALID_ARGUMENT", msg);
         return EXIT_USAGE;
     }
     json_t *req = json_pack("{s:s,s:{s:i}}", "name", arg, "page", "pageSize", 500);
@@ -200,11 +199,11 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
         rc = EXIT_OK;
     } else if (n == 0) {
         snprintf(msg, sizeof msg, "no %s '%s'", k->what, arg);
-        resolve_error(cli, "NOT_FOUND", msg);
+        cli_fail(cli, "NOT_FOUND", msg);
         rc = EXIT_NOT_FOUND;
     } else {
         snprintf(msg, sizeof msg, "'%s' names %zu %ss; give one's id:", arg, n, k->what);
-        resolve_error(cli, "INVALID_ARGUMENT", msg);
+        cli_fail(cli, "INVALID_ARGUMENT", msg);
         resolve_candidates(cli, k, pick);
         rc = EXIT_USAGE;
     }
