@@ -179,6 +179,8 @@ for sub in draft grant carve-out commitment check activate amend show history; d
   check "charter $sub --help" 0 "$cli" charter "$sub" --help
   contains "charter $sub usage" "$out" "Usage: liaison charter $sub"
 done
+check "charter grant update --help" 0 "$cli" charter grant update --help
+contains "charter grant update usage" "$out" "Usage: liaison charter grant update DISTRIBUTOR GRANT_ID"
 check "product-line create" 0 "$cli" product-line create --code BRK --name "Brake systems"
 check "product-line create FLT" 0 "$cli" product-line create --code FLT --name Filters
 check "product-line list" 0 "$cli" product-line list
