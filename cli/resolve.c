@@ -176,6 +176,9 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
         json_object_set_new(req, "includeRetired", json_true());
     json_t *resp;
     int rc = cli_call(cli, k->method, req, &resp);
+    if (rc == EXIT_AUTH && kind == CLI_USER && !cli->set.json)
+        fprintf(stderr, "liaison: only tenant admins and auditors find users by e-mail or name: "
+                        "give the user's id\n");
     if (rc != EXIT_OK)
         return rc;
     json_t *items = json_object_get(resp, k->items_key);

@@ -334,6 +334,9 @@ check "whoami of a distributor user" 0 "$cli" --profile du whoami
 contains "whoami shows the distributor's name" "$out" "Công ty Phụ tùng Đà Nẵng"
 contains "whoami shows the display name" "$out" "Lê Thị Hoa"
 contains "whoami shows a distributor user's role" "$out" "distributor_user"
+check "a manager logs in" 0 sh -c "\"$cli\" --profile mgr login --tenant $slug --email m@cli.example --password-stdin < \"$home/pw\""
+check "a manager may not look users up" 3 "$cli" --profile mgr distributor list --manager m@cli.example
+contains "says to give the id" "$err" "give the user's id"
 check "user list --name" 0 "$cli" user list --name "lê thị"
 contains "user list shows the distributor's name" "$out" "Công ty Phụ tùng Đà Nẵng"
 lacks "user list filtered" "$out" "m@cli.example"
