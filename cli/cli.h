@@ -85,6 +85,10 @@ int cli_connect(struct cli *cli);
  * NULL for the handle's error), as JSON with --json. */
 void cli_print_error(struct cli *cli, int code, const char *response);
 
+/* A failure the CLI finds itself (code: a status name, "NOT_FOUND"): the message
+ * escaped after "liaison: ", or with --json a status object like the server's. */
+void cli_fail(const struct cli *cli, const char *code, const char *message);
+
 /* Maps a liaison_code to the CLI's exit code. */
 int cli_exit_code(int code);
 
@@ -94,6 +98,9 @@ int cli_exit_code(int code);
  * error (as JSON with --json) and returns the exit code.
  */
 int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out);
+
+/* What cli_resolve looks up. */
+enum cli_kind { CLI_DISTRIBUTOR, CLI_PRODUCT_LINE, CLI_PRODUCT, CLI_USER, CLI_CONTACT };
 
 /* How a cell's value is shown in a table. */
 enum output_format {
@@ -226,12 +233,12 @@ void cli_method_suggest(const char *method, char *buf, size_t cap);
 void cli_method_fields(FILE *f, const char *method);
 
 /*
- * A command of one ID argument: parses it per spec, calls method with
- * {"id": ID} and prints the object under key as cli_show_one does.
+ * A command of one ID argument (an id or what names a kind): parses it per
+ * spec, calls method with {"id": ID} and prints the object under key as cli_show_one does.
  */
 int cli_show_by_id(struct cli *cli, int argc, char **argv, const struct cli_command_spec *spec,
-                   const char *method, const char *key, const struct output_column *cols,
-                   int ncols);
+                   enum cli_kind kind, const char *method, const char *key,
+                   const struct output_column *cols, int ncols);
 
 /* Calls method and prints the object under key as fields (or JSON). */
 int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *key,
@@ -239,6 +246,23 @@ int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *k
 
 /* A positive id, or EXIT_USAGE after saying why. */
 int cli_parse_id(const char *s, json_int_t *out);
+
+/*
+ * An id, or the id of what arg names (resolve.c has the rule): a
+ * distributor's name, a product line's code or name, a product's SKU or
+ * name, a user's e-mail or display name, a contact's name or e-mail
+ * within distributor (0: a contact only by id). Returns 0, or an exit
+ * code after saying why: EXIT_NOT_FOUND, EXIT_USAGE (ambiguous, the
+ * candidates listed), or the list call's.
+ */
+int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,
+                json_int_t *out);
+
+/* An id in a response: 64-bit ids come as JSON strings, smaller ones as numbers. */
+json_int_t cli_json_id(const json_t *v);
+
+/* "BRK,FLT" or "1,2" as a JSON array of ids; NULL with *rc set after saying why. */
+json_t *cli_resolve_list(struct cli *cli, enum cli_kind kind, const char *list, int *rc);
 
 /* A whole number from 0 to max for option name, or EXIT_USAGE. */
 int cli_parse_uint(const char *name, const char *s, long max, json_int_t *out);

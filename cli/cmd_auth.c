@@ -9,10 +9,15 @@
 
 #include "cli.h"
 
-static const struct output_column identity_cols[] = {
-    {"kind", "kind"},      {"tenant", "tenant"},
-    {"name", "name"},      {"role", "role", OUTPUT_ENUM, "ROLE_"},
-    {"user id", "userId"}, {"distributor", "distributorId"}};
+static const struct output_column identity_cols[] = {{"kind", "kind"},
+                                                     {"name", "name"},
+                                                     {"display name", "displayName"},
+                                                     {"role", "role", OUTPUT_ENUM, "ROLE_"},
+                                                     {"tenant", "tenant"},
+                                                     {"tenant name", "tenantName"},
+                                                     {"user id", "userId"},
+                                                     {"distributor", "distributorName"},
+                                                     {"distributor id", "distributorId"}};
 
 int cmd_login(struct cli *cli, int argc, char **argv)
 {
@@ -129,7 +134,7 @@ int cmd_whoami(struct cli *cli, int argc, char **argv)
     rc = cli_call(cli, "WhoAmI", NULL, &resp);
     if (rc != EXIT_OK)
         return rc;
-    cli_print_object(cli, identity_cols, 6, json_object_get(resp, "identity"));
+    cli_print_object(cli, identity_cols, 9, json_object_get(resp, "identity"));
     json_decref(resp);
     return EXIT_OK;
 }

@@ -26,14 +26,15 @@ int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *k
 }
 
 int cli_show_by_id(struct cli *cli, int argc, char **argv, const struct cli_command_spec *spec,
-                   const char *method, const char *key, const struct output_column *cols, int ncols)
+                   enum cli_kind kind, const char *method, const char *key,
+                   const struct output_column *cols, int ncols)
 {
     const char *id = NULL;
     json_int_t v;
     int rc = cli_args_parse(spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_id(id, &v)))
+    if ((rc = cli_resolve(cli, kind, id, 0, &v)))
         return rc;
     return cli_show_one(cli, method, json_pack("{s:I}", "id", v), key, cols, ncols);
 }
@@ -81,21 +82,24 @@ static int line_create(struct cli *cli, int argc, char **argv)
 
 static int line_list(struct cli *cli, int argc, char **argv)
 {
-    const char *page_size = NULL, *cursor = NULL;
+    const char *name = "", *page_size = NULL, *cursor = NULL;
     bool all = false, retired = false;
-    const struct cli_opt opts[] = {{"retired", NULL, &retired, false, "include retired lines"},
-                                   {"page-size", &page_size, NULL, false, "rows per page"},
-                                   {"cursor", &cursor, NULL, false, "continue from a page"},
-                                   {"all", NULL, &all, false, "every page"},
-                                   {0}};
-    const struct cli_command_spec spec = {"product-line list [--retired] [--all]",
+    const struct cli_opt opts[] = {
+        {"name", &name, NULL, false, "only lines whose code or name has this, any case"},
+        {"retired", NULL, &retired, false, "include retired lines"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {"product-line list [--name TEXT] [--retired] [--all]",
                                           "Lists product lines.", opts, 0,
-                                          "product-line list --retired"};
+                                          "product-line list --name brake --retired"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return cli_list(cli, "ListProductLines", json_pack("{s:b}", "includeRetired", retired),
-                    "productLines", line_cols, 4, page_size, cursor, all);
+    return cli_list(cli, "ListProductLines",
+                    json_pack("{s:b,s:s}", "includeRetired", retired, "name", name), "productLines",
+                    line_cols, 4, page_size, cursor, all);
 }
 
 static int line_update(struct cli *cli, int argc, char **argv)
@@ -103,14 +107,14 @@ static int line_update(struct cli *cli, int argc, char **argv)
     const char *name = NULL;
     const struct cli_opt opts[] = {{"name", &name, NULL, true, "the new name"}, {0}};
     const struct cli_command_spec spec = {
-        "product-line update ID --name NAME", "Renames a product line.", opts, 1,
-        "product-line update 1 --name \"Brake systems and pads\""};
+        "product-line update LINE --name NAME", "Renames a product line (LINE: its id or code).",
+        opts, 1, "product-line update BRK --name \"Brake systems and pads\""};
     const char *id = NULL;
     json_int_t v;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_id(id, &v)))
+    if ((rc = cli_resolve(cli, CLI_PRODUCT_LINE, id, 0, &v)))
         return rc;
     return cli_show_one(cli, "UpdateProductLine", json_pack("{s:I,s:s}", "id", v, "name", name),
                         "productLine", line_cols, 4);
@@ -120,9 +124,11 @@ static int line_retire(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
-        "product-line retire ID", "Retires a product line: kept for history, no longer offered.",
-        opts, 1, "product-line retire 1"};
-    return cli_show_by_id(cli, argc, argv, &spec, "RetireProductLine", "productLine", line_cols, 4);
+        "product-line retire LINE",
+        "Retires a product line (LINE: its id or code): kept for history, no longer offered.", opts,
+        1, "product-line retire FLT"};
+    return cli_show_by_id(cli, argc, argv, &spec, CLI_PRODUCT_LINE, "RetireProductLine",
+                          "productLine", line_cols, 4);
 }
 
 int cmd_product_line(struct cli *cli, int argc, char **argv)
@@ -138,20 +144,23 @@ int cmd_product_line(struct cli *cli, int argc, char **argv)
 static int product_create(struct cli *cli, int argc, char **argv)
 {
     const char *sku = NULL, *line = NULL, *name = NULL, *unit = "pcs", *moq = "0";
-    const struct cli_opt opts[] = {{"sku", &sku, NULL, true, "stock-keeping unit"},
-                                   {"line", &line, NULL, true, "product line id", "productLineId"},
-                                   {"name", &name, NULL, true, "name"},
-                                   {"unit", &unit, NULL, false, "unit of sale (default pcs)"},
-                                   {"moq", &moq, NULL, false, "minimum order quantity"},
-                                   {0}};
+    const struct cli_opt opts[] = {
+        {"sku", &sku, NULL, true, "stock-keeping unit"},
+        {"line", &line, NULL, true, "product line: id or code", "productLineId"},
+        {"name", &name, NULL, true, "name"},
+        {"unit", &unit, NULL, false, "unit of sale (default pcs)"},
+        {"moq", &moq, NULL, false, "minimum order quantity"},
+        {0}};
     const struct cli_command_spec spec = {
-        "product create --sku SKU --line ID --name NAME [--unit U] [--moq N]", "Creates a product.",
-        opts, 0, "product create --sku BRK-1 --line 1 --name \"Brake pads\" --unit set --moq 10"};
+        "product create --sku SKU --line LINE --name NAME [--unit U] [--moq N]",
+        "Creates a product.", opts, 0,
+        "product create --sku BRK-1 --line BRK --name \"Brake pads\" --unit set --moq 10"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t l, m;
-    if ((rc = cli_parse_id(line, &l)) || (rc = cli_parse_uint("moq", moq, 2147483647, &m)))
+    if ((rc = cli_parse_uint("moq", moq, 2147483647, &m)) ||
+        (rc = cli_resolve(cli, CLI_PRODUCT_LINE, line, 0, &l)))
         return rc;
     return cli_show_one(cli, "CreateProduct",
                         json_pack("{s:s,s:I,s:s,s:s,s:I}", "sku", sku, "productLineId", l, "name",
@@ -161,26 +170,29 @@ static int product_create(struct cli *cli, int argc, char **argv)
 
 static int product_list(struct cli *cli, int argc, char **argv)
 {
-    const char *line = NULL, *page_size = NULL, *cursor = NULL;
+    const char *line = NULL, *name = "", *page_size = NULL, *cursor = NULL;
     bool all = false, retired = false;
     const struct cli_opt opts[] = {
-        {"line", &line, NULL, false, "only this product line", "productLineId"},
+        {"line", &line, NULL, false, "only this product line (id or code)", "productLineId"},
+        {"name", &name, NULL, false, "only products whose SKU or name has this, any case"},
         {"retired", NULL, &retired, false, "include retired products"},
         {"page-size", &page_size, NULL, false, "rows per page"},
         {"cursor", &cursor, NULL, false, "continue from a page"},
         {"all", NULL, &all, false, "every page"},
         {0}};
-    const struct cli_command_spec spec = {"product list [--line ID] [--retired] [--all]",
-                                          "Lists products.", opts, 0, "product list --line 1"};
+    const struct cli_command_spec spec = {
+        "product list [--line LINE] [--name TEXT] [--retired] [--all]", "Lists products.", opts, 0,
+        "product list --line BRK --name pads"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t l = 0;
-    if (line && (rc = cli_parse_id(line, &l)))
+    if (line && (rc = cli_resolve(cli, CLI_PRODUCT_LINE, line, 0, &l)))
         return rc;
-    return cli_list(cli, "ListProducts",
-                    json_pack("{s:I,s:b}", "productLineId", l, "includeRetired", retired),
-                    "products", product_cols, 7, page_size, cursor, all);
+    return cli_list(
+        cli, "ListProducts",
+        json_pack("{s:I,s:b,s:s}", "productLineId", l, "includeRetired", retired, "name", name),
+        "products", product_cols, 7, page_size, cursor, all);
 }
 
 static int product_update(struct cli *cli, int argc, char **argv)
@@ -191,14 +203,16 @@ static int product_update(struct cli *cli, int argc, char **argv)
                                    {"moq", &moq, NULL, true, "minimum order quantity"},
                                    {0}};
     const struct cli_command_spec spec = {
-        "product update ID --name NAME --unit U --moq N", "Updates a product.", opts, 1,
-        "product update 1 --name \"Brake pads\" --unit set --moq 20"};
+        "product update PRODUCT --name NAME --unit U --moq N",
+        "Updates a product (PRODUCT: its id, SKU or name).", opts, 1,
+        "product update BRK-1 --name \"Brake pads\" --unit set --moq 20"};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v, m;
-    if ((rc = cli_parse_id(id, &v)) || (rc = cli_parse_uint("moq", moq, 2147483647, &m)))
+    if ((rc = cli_parse_uint("moq", moq, 2147483647, &m)) ||
+        (rc = cli_resolve(cli, CLI_PRODUCT, id, 0, &v)))
         return rc;
     return cli_show_one(
         cli, "UpdateProduct",
@@ -209,9 +223,11 @@ static int product_update(struct cli *cli, int argc, char **argv)
 static int product_retire(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"product retire ID", "Retires a product.", opts, 1,
-                                          "product retire 1"};
-    return cli_show_by_id(cli, argc, argv, &spec, "RetireProduct", "product", product_cols, 7);
+    const struct cli_command_spec spec = {"product retire PRODUCT",
+                                          "Retires a product (PRODUCT: its id, SKU or name).", opts,
+                                          1, "product retire BRK-1"};
+    return cli_show_by_id(cli, argc, argv, &spec, CLI_PRODUCT, "RetireProduct", "product",
+                          product_cols, 7);
 }
 
 int cmd_product(struct cli *cli, int argc, char **argv)

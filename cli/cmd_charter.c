@@ -63,14 +63,9 @@ static void print_section(const char *title, json_t *rows, const struct output_c
     output_table(cols, ncols, rows);
 }
 
-/* Calls method and prints the charter it answers with. */
-static int charter_call(struct cli *cli, const char *method, json_t *req)
+/* Prints a charter as the output format asks. */
+static void charter_print(struct cli *cli, json_t *c)
 {
-    json_t *resp;
-    int rc = cli_call(cli, method, req, &resp);
-    if (rc != EXIT_OK)
-        return rc;
-    json_t *c = json_object_get(resp, "charter");
     if (cli->set.json || cli->set.ids) {
         cli_print_object(cli, head_cols, 15, c);
     } else {
@@ -81,18 +76,75 @@ static int charter_call(struct cli *cli, const char *method, json_t *req)
         print_section("DECLARED COMPETING LINES", json_object_get(c, "competingLines"),
                       competing_cols, 3);
     }
+}
+
+/* Calls method and prints the charter it answers with. */
+static int charter_call(struct cli *cli, const char *method, json_t *req)
+{
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    charter_print(cli, json_object_get(resp, "charter"));
     json_decref(resp);
     return EXIT_OK;
 }
 
-/* Parses one id argument for a command that takes nothing else. */
-static int one_id(const struct cli_command_spec *spec, int argc, char **argv, json_int_t *id)
+/*
+ * The charter a command acts on: distributor's (an id or a name) version
+ * number version, or with version 0 its draft. Returns 0, or an exit code
+ * after saying why (EXIT_NOT_FOUND when there is no such version).
+ */
+static int charter_of(struct cli *cli, const char *distributor, json_int_t version,
+                      json_int_t *charter_id)
+{
+    json_int_t d;
+    int rc = cli_resolve(cli, CLI_DISTRIBUTOR, distributor, 0, &d);
+    if (rc)
+        return rc;
+    json_t *resp;
+    rc = cli_call(cli, "ListCharterVersions",
+                  json_pack("{s:I,s:{s:i}}", "distributorId", d, "page", "pageSize", 500), &resp);
+    if (rc)
+        return rc;
+    size_t i;
+    json_t *v;
+    rc = EXIT_NOT_FOUND;
+    json_array_foreach(json_object_get(resp, "versions"), i, v)
+    {
+        const char *status = json_string_value(json_object_get(v, "status"));
+        if (version ? cli_json_id(json_object_get(v, "version")) == version
+                    : status && !strcmp(status, "draft")) {
+            *charter_id = cli_json_id(json_object_get(v, "id"));
+            rc = EXIT_OK;
+            break;
+        }
+    }
+    json_decref(resp);
+    if (rc == EXIT_OK)
+        return rc;
+    char msg[512];
+    if (version)
+        snprintf(msg, sizeof msg, "distributor %s has no charter version %lld", distributor,
+                 (long long)version);
+    else
+        snprintf(msg, sizeof msg,
+                 "distributor %s has no draft charter: start one with 'liaison charter draft' "
+                 "(or 'amend')",
+                 distributor);
+    cli_fail(cli, "NOT_FOUND", msg);
+    return rc;
+}
+
+/* Parses a command's one DISTRIBUTOR argument and finds its draft. */
+static int draft_of(struct cli *cli, const struct cli_command_spec *spec, int argc, char **argv,
+                    json_int_t *charter_id)
 {
     const char *arg = NULL;
     int rc = cli_args_parse(spec, argc, argv, &arg, 1);
     if (rc)
-        return rc;
-    return cli_parse_id(arg, id);
+        return rc < 0 ? -1 : rc;
+    return charter_of(cli, arg, 0, charter_id);
 }
 
 /* 'draft' and 'amend' are one request: a first draft, or a copy of the active version. */
@@ -100,20 +152,35 @@ static int ch_draft(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec draft = {
-        "charter draft DISTRIBUTOR_ID",
+        "charter draft DISTRIBUTOR",
         "Starts a draft charter for a distributor: version 1, or, when a version is\n"
-        "active, an amendment that starts as a copy of it (same as 'charter amend').",
-        opts, 1, "charter draft 1"};
+        "active, an amendment that starts as a copy of it (same as 'charter amend').\n"
+        "DISTRIBUTOR is its id or name; the other charter commands then work on this draft.",
+        opts, 1, "charter draft \"Saigon Auto Parts\""};
     const struct cli_command_spec amend = {
-        "charter amend DISTRIBUTOR_ID",
+        "charter amend DISTRIBUTOR",
         "Starts an amendment: a new draft version copied from the active charter.\n"
-        "The active version stays in force until the amendment is activated.",
-        opts, 1, "charter amend 1"};
-    json_int_t d;
-    int rc = one_id(strcmp(argv[0], "amend") ? &draft : &amend, argc, argv, &d);
+        "The active version stays in force until the amendment is activated; while a\n"
+        "draft exists, another is refused (exit code 5) naming the draft's version.",
+        opts, 1, "charter amend \"Saigon Auto Parts\""};
+    const char *arg = NULL;
+    int rc = cli_args_parse(strcmp(argv[0], "amend") ? &draft : &amend, argc, argv, &arg, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return charter_call(cli, "CreateCharterDraft", json_pack("{s:I}", "distributorId", d));
+    json_int_t d;
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, arg, 0, &d)))
+        return rc;
+    json_t *resp;
+    if ((rc = cli_call(cli, "CreateCharterDraft", json_pack("{s:I}", "distributorId", d), &resp)))
+        return rc;
+    json_t *c = json_object_get(resp, "charter");
+    charter_print(cli, c);
+    if (!cli->set.json && !cli->set.ids)
+        printf("\ndraft version %lld started (charter %lld)\n",
+               (long long)cli_json_id(json_object_get(c, "version")),
+               (long long)cli_json_id(json_object_get(c, "id")));
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 static int ch_terms(struct cli *cli, int argc, char **argv)
@@ -121,7 +188,8 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
     const char *lines = NULL, *due = "10", *sections = NULL, *signatories = NULL, *signed_on = "";
     bool competing = false;
     const struct cli_opt opts[] = {
-        {"lines", &lines, NULL, false, "covered product line ids (default: full coverage)",
+        {"lines", &lines, NULL, false,
+         "covered product lines, codes or ids (default: full coverage)",
          "coveredLineIds fullCoverage"},
         {"competing-allowed", NULL, &competing, false, "may carry competitors' lines"},
         {"report-due-day", &due, NULL, false, "day of month the monthly report is due (1-28)"},
@@ -131,27 +199,33 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
         {"signed-on", &signed_on, NULL, false, "YYYY-MM-DD"},
         {0}};
     const struct cli_command_spec spec = {
-        "charter terms CHARTER_ID [--lines ID,..] [--competing-allowed] [--report-due-day N]\n"
+        "charter terms DISTRIBUTOR [--lines CODE,..] [--competing-allowed] [--report-due-day N]\n"
         "       [--sections S,..] [--signatories N,..] [--signed-on DATE]",
-        "Sets a draft's product coverage, competing-lines policy, reporting and signatories.", opts,
-        1,
-        "charter terms 1 --lines 1,2 --report-due-day 5 --signatories \"K. Müller,Nguyễn Văn "
-        "Minh\""};
+        "Sets the draft's product coverage, competing-lines policy, reporting and signatories.",
+        opts, 1,
+        "charter terms \"Saigon Auto Parts\" --lines BRK,FLT --report-due-day 5 --signatories "
+        "\"K. Müller,Nguyễn Văn Minh\""};
+    const char *dist = NULL;
     json_int_t id, d;
-    int rc = one_id(&spec, argc, argv, &id);
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     if ((rc = cli_parse_uint("report-due-day", due, 28, &d)))
         return rc;
-    json_t *l = cli_split(lines ? lines : "", true);
     json_t *s = sections ? cli_split(sections, false) : NULL;
     json_t *g = cli_split(signatories ? signatories : "", false);
-    if (!l || (sections && !s) || !g) {
+    if ((sections && !s) || !g) {
         fprintf(stderr, "liaison: lists are comma-separated\n");
-        json_decref(l);
         json_decref(s);
         json_decref(g);
         return EXIT_USAGE;
+    }
+    json_t *l = NULL;
+    if ((rc = charter_of(cli, dist, 0, &id)) ||
+        !(l = cli_resolve_list(cli, CLI_PRODUCT_LINE, lines ? lines : "", &rc))) {
+        json_decref(s);
+        json_decref(g);
+        return rc;
     }
     json_t *req = json_pack("{s:I,s:b,s:o,s:b,s:I,s:o,s:s}", "charterId", id, "fullCoverage",
                             lines == NULL, "coveredLineIds", l, "competingAllowed", competing,
@@ -163,49 +237,69 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
     return charter_call(cli, "SetCharterTerms", req);
 }
 
+/* 'grant', 'grant add' and 'grant update': a grant's options, one table. */
 static int ch_grant(struct cli *cli, int argc, char **argv)
 {
     const char *region = NULL, *lines = NULL, *from = NULL, *to = "";
     bool exclusive = false;
     const struct cli_opt opts[] = {
         {"region", &region, NULL, true, "country (VN) or subdivision (VN-SG)"},
-        {"lines", &lines, NULL, false, "product line ids, comma-separated (default: all lines)",
+        {"lines", &lines, NULL, false, "product lines, codes or ids (default: all lines)",
          "productLineIds allLines"},
         {"exclusive", NULL, &exclusive, false, "an exclusive grant"},
         {"from", &from, NULL, true, "first day, YYYY-MM-DD", "startsOn"},
         {"to", &to, NULL, false, "last day, YYYY-MM-DD (default: open-ended)", "endsOn"},
         {0}};
-    const struct cli_command_spec spec = {
-        "charter grant CHARTER_ID --region R [--lines ID,..] [--exclusive] --from DATE [--to DATE]",
-        "Adds a territory grant to a draft.", opts, 1,
-        "charter grant 1 --region VN --lines 1 --exclusive --from 2026-01-01"};
-    json_int_t id;
-    int rc = one_id(&spec, argc, argv, &id);
+    const struct cli_command_spec add = {
+        "charter grant [add] DISTRIBUTOR --region R [--lines CODE,..] [--exclusive] --from DATE\n"
+        "       [--to DATE]",
+        "Adds a territory grant to the distributor's draft.", opts, 1,
+        "charter grant \"Saigon Auto Parts\" --region VN --lines BRK --exclusive --from "
+        "2026-01-01"};
+    const struct cli_command_spec update = {
+        "charter grant update DISTRIBUTOR GRANT_ID --region R [--lines CODE,..] [--exclusive]\n"
+        "       --from DATE [--to DATE]",
+        "Replaces a grant of the distributor's draft in place: it keeps its id.", opts, 2,
+        "charter grant update \"Saigon Auto Parts\" 7 --region VN-SG --lines BRK,FLT "
+        "--from 2026-01-01"};
+    bool updating = argc > 1 && !strcmp(argv[1], "update");
+    if (argc > 1 && (updating || !strcmp(argv[1], "add"))) {
+        argc--;
+        argv++;
+    }
+    const char *args[2] = {NULL, NULL};
+    int rc = cli_args_parse(updating ? &update : &add, argc, argv, args, updating ? 2 : 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_t *l = cli_split(lines ? lines : "", true);
-    if (!l) {
-        fprintf(stderr, "liaison: --lines is a comma-separated list of ids\n");
-        return EXIT_USAGE;
-    }
+    json_int_t id, item = 0;
+    json_t *l;
+    if ((updating && (rc = cli_parse_id(args[1], &item))) ||
+        (rc = charter_of(cli, args[0], 0, &id)) ||
+        !(l = cli_resolve_list(cli, CLI_PRODUCT_LINE, lines ? lines : "", &rc)))
+        return rc;
+    json_t *grant =
+        json_pack("{s:s,s:b,s:o,s:b,s:s,s:s}", "region", region, "allLines", lines == NULL,
+                  "productLineIds", l, "exclusive", exclusive, "startsOn", from, "endsOn", to);
+    if (updating)
+        return charter_call(
+            cli, "UpdateCharterGrant",
+            json_pack("{s:I,s:I,s:o}", "charterId", id, "itemId", item, "grant", grant));
     return charter_call(cli, "AddCharterGrant",
-                        json_pack("{s:I,s:{s:s,s:b,s:o,s:b,s:s,s:s}}", "charterId", id, "grant",
-                                  "region", region, "allLines", lines == NULL, "productLineIds", l,
-                                  "exclusive", exclusive, "startsOn", from, "endsOn", to));
+                        json_pack("{s:I,s:o}", "charterId", id, "grant", grant));
 }
 
 static int ch_ungrant(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"charter ungrant CHARTER_ID GRANT_ID",
-                                          "Removes a territory grant from a draft.", opts, 2,
-                                          "charter ungrant 1 2"};
+    const struct cli_command_spec spec = {"charter ungrant DISTRIBUTOR GRANT_ID",
+                                          "Removes a territory grant from the distributor's draft.",
+                                          opts, 2, "charter ungrant \"Saigon Auto Parts\" 7"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t c, g;
-    if ((rc = cli_parse_id(args[0], &c)) || (rc = cli_parse_id(args[1], &g)))
+    if ((rc = cli_parse_id(args[1], &g)) || (rc = charter_of(cli, args[0], 0, &c)))
         return rc;
     return charter_call(cli, "RemoveCharterGrant",
                         json_pack("{s:I,s:I}", "charterId", c, "itemId", g));
@@ -221,11 +315,12 @@ static int ch_carve_out(struct cli *cli, int argc, char **argv)
         {"note", &note, NULL, false, "why, or any detail"},
         {0}};
     const struct cli_command_spec spec = {
-        "charter carve-out CHARTER_ID --account NAME [--region R] [--note TEXT]",
-        "Adds a carve-out: a named key account in the territory served by the exporter.", opts, 1,
-        "charter carve-out 1 --account VinFast --region VN-HP"};
+        "charter carve-out DISTRIBUTOR --account NAME [--region R] [--note TEXT]",
+        "Adds a carve-out to the distributor's draft: a named key account in the territory\n"
+        "served by the exporter.",
+        opts, 1, "charter carve-out \"Saigon Auto Parts\" --account VinFast --region VN-HP"};
     json_int_t id;
-    int rc = one_id(&spec, argc, argv, &id);
+    int rc = draft_of(cli, &spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     return charter_call(cli, "AddCarveOut",
@@ -238,7 +333,7 @@ static int ch_commitment(struct cli *cli, int argc, char **argv)
     const char *line = NULL, *moq = "0", *buffer = "0", *unit = "weeks", *financing = "distributor",
                *terms = "30";
     const struct cli_opt opts[] = {
-        {"line", &line, NULL, true, "product line id", "productLineId"},
+        {"line", &line, NULL, true, "product line: code or id", "productLineId"},
         {"moq", &moq, NULL, false, "minimum order quantity"},
         {"buffer", &buffer, NULL, false, "buffer stock amount", "bufferAmount"},
         {"buffer-unit", &unit, NULL, false, "weeks (of cover, default) or units"},
@@ -247,17 +342,21 @@ static int ch_commitment(struct cli *cli, int argc, char **argv)
          "paymentTermsDays"},
         {0}};
     const struct cli_command_spec spec = {
-        "charter commitment CHARTER_ID --line ID [--moq N] [--buffer N] [--buffer-unit U]\n"
+        "charter commitment DISTRIBUTOR --line CODE [--moq N] [--buffer N] [--buffer-unit U]\n"
         "       [--financing F] [--payment-terms DAYS]",
-        "Sets the inventory commitment for one product line of a draft.", opts, 1,
-        "charter commitment 1 --line 1 --moq 200 --buffer 8 --financing shared"};
+        "Sets the inventory commitment for one product line of the distributor's draft.", opts, 1,
+        "charter commitment \"Saigon Auto Parts\" --line BRK --moq 200 --buffer 8 --financing "
+        "shared"};
+    const char *dist = NULL;
     json_int_t id, l, m, b, t;
-    int rc = one_id(&spec, argc, argv, &id);
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_id(line, &l)) || (rc = cli_parse_uint("moq", moq, 2147483647, &m)) ||
+    if ((rc = cli_parse_uint("moq", moq, 2147483647, &m)) ||
         (rc = cli_parse_uint("buffer", buffer, 2147483647, &b)) ||
-        (rc = cli_parse_uint("payment-terms", terms, 365, &t)))
+        (rc = cli_parse_uint("payment-terms", terms, 365, &t)) ||
+        (rc = charter_of(cli, dist, 0, &id)) ||
+        (rc = cli_resolve(cli, CLI_PRODUCT_LINE, line, 0, &l)))
         return rc;
     return charter_call(cli, "SetCommitment",
                         json_pack("{s:I,s:{s:I,s:I,s:o,s:I,s:o,s:I}}", "charterId", id,
@@ -273,11 +372,11 @@ static int ch_competing(struct cli *cli, int argc, char **argv)
                                    {"line", &line, NULL, true, "their line the distributor sells"},
                                    {0}};
     const struct cli_command_spec spec = {
-        "charter competing CHARTER_ID --competitor NAME --line NAME",
-        "Declares a competing line the distributor carries.", opts, 1,
-        "charter competing 1 --competitor Bosch --line \"Bosch brake pads\""};
+        "charter competing DISTRIBUTOR --competitor NAME --line NAME",
+        "Declares, in the distributor's draft, a competing line the distributor carries.", opts, 1,
+        "charter competing \"Saigon Auto Parts\" --competitor Bosch --line \"Bosch brake pads\""};
     json_int_t id;
-    int rc = one_id(&spec, argc, argv, &id);
+    int rc = draft_of(cli, &spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     return charter_call(cli, "DeclareCompetingLine",
@@ -287,30 +386,51 @@ static int ch_competing(struct cli *cli, int argc, char **argv)
 
 static int ch_check(struct cli *cli, int argc, char **argv)
 {
-    const struct cli_opt opts[] = {{0}};
+    const char *version = "0";
+    const struct cli_opt opts[] = {
+        {"version", &version, NULL, false, "a version (default: the draft)"}, {0}};
     const struct cli_command_spec spec = {
-        "charter check CHARTER_ID",
-        "Lists the territory conflicts the charter would have with other distributors'\n"
-        "active charters, without changing anything. Exit code 5 when there are any.",
-        opts, 1, "charter check 1"};
-    json_int_t id;
-    int rc = one_id(&spec, argc, argv, &id);
+        "charter check DISTRIBUTOR [--version N]",
+        "Lists the territory conflicts the distributor's draft would have with other\n"
+        "distributors' active charters, without changing anything, and warnings (lines no\n"
+        "grant covers that have a commitment or a competing line). Exit code 5 when there\n"
+        "are conflicts; warnings alone do not change it.",
+        opts, 1, "charter check \"Hanoi Motor Supply\""};
+    const char *dist = NULL;
+    json_int_t id, v;
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_uint("version", version, 2147483647, &v)) ||
+        (rc = charter_of(cli, dist, v, &id)))
+        return rc;
     json_t *resp;
     rc = cli_call(cli, "CheckCharter", json_pack("{s:I}", "id", id), &resp);
     if (rc != EXIT_OK)
         return rc;
     json_t *conflicts = json_object_get(resp, "conflicts");
+    json_t *warnings = json_object_get(resp, "warnings");
     size_t n = json_array_size(conflicts);
-    if (!conflicts) /* left out on the wire when empty; always there for scripts */
+    /* Both left out on the wire when empty; always there for scripts. */
+    if (!conflicts)
         json_object_set_new(resp, "conflicts", conflicts = json_array());
+    if (!warnings)
+        json_object_set_new(resp, "warnings", warnings = json_array());
     if (cli->set.json)
         output_json(resp);
     else if (cli->set.ids || n)
         cli_print_rows(cli, conflict_cols, 9, conflicts);
     else
         printf("no territory conflicts\n");
+    size_t i;
+    json_t *w;
+    if (!cli->set.json && !cli->set.ids)
+        json_array_foreach(warnings, i, w)
+        {
+            fputs("warning: ", stdout);
+            output_escaped(stdout, json_string_value(w) ? json_string_value(w) : "");
+            fputc('\n', stdout);
+        }
     json_decref(resp);
     return n ? EXIT_CONFLICT : EXIT_OK;
 }
@@ -319,12 +439,13 @@ static int ch_activate(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
-        "charter activate CHARTER_ID",
-        "Activates a draft; the version it amends is superseded. Refused, with every conflict\n"
-        "listed, when an exclusive grant overlaps another distributor's grant.",
-        opts, 1, "charter activate 1"};
+        "charter activate DISTRIBUTOR",
+        "Activates the distributor's draft; the version it amends is superseded. Refused,\n"
+        "with every conflict listed, when an exclusive grant overlaps another distributor's\n"
+        "grant.",
+        opts, 1, "charter activate \"Saigon Auto Parts\""};
     json_int_t id;
-    int rc = one_id(&spec, argc, argv, &id);
+    int rc = draft_of(cli, &spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     return charter_call(cli, "ActivateCharter", json_pack("{s:I}", "id", id));
@@ -336,14 +457,16 @@ static int ch_show(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"version", &version, NULL, false, "a version (default: the active one, else the draft)"},
         {0}};
-    const struct cli_command_spec spec = {"charter show DISTRIBUTOR_ID [--version N]",
+    const struct cli_command_spec spec = {"charter show DISTRIBUTOR [--version N]",
                                           "Shows a distributor's charter.", opts, 1,
-                                          "charter show 1 --version 1"};
+                                          "charter show \"Saigon Auto Parts\" --version 1"};
+    const char *dist = NULL;
     json_int_t d, v;
-    int rc = one_id(&spec, argc, argv, &d);
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_uint("version", version, 2147483647, &v)))
+    if ((rc = cli_parse_uint("version", version, 2147483647, &v)) ||
+        (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     return charter_call(cli, "GetCharter",
                         json_pack("{s:I,s:I}", "distributorId", d, "version", v));
@@ -364,13 +487,16 @@ static int ch_history(struct cli *cli, int argc, char **argv)
                                    {"cursor", &cursor, NULL, false, "continue from a page"},
                                    {"all", NULL, &all, false, "every page"},
                                    {0}};
-    const struct cli_command_spec spec = {"charter history DISTRIBUTOR_ID [--all]",
+    const struct cli_command_spec spec = {"charter history DISTRIBUTOR [--all]",
                                           "Lists every version of a distributor's charter.", opts,
-                                          1, "charter history 1"};
+                                          1, "charter history \"Saigon Auto Parts\""};
+    const char *dist = NULL;
     json_int_t d;
-    int rc = one_id(&spec, argc, argv, &d);
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
     return cli_list(cli, "ListCharterVersions", json_pack("{s:I}", "distributorId", d), "versions",
                     cols, 7, page_size, cursor, all);
 }
@@ -381,7 +507,7 @@ int cmd_charter(struct cli *cli, int argc, char **argv)
         {"draft", ch_draft, "start a draft (or an amendment)"},
         {"amend", ch_draft, "start an amendment of the active charter"},
         {"terms", ch_terms, "coverage, competing policy, reporting, signatories"},
-        {"grant", ch_grant, "add a territory grant"},
+        {"grant", ch_grant, "add a territory grant ('grant update': replace one)"},
         {"ungrant", ch_ungrant, "remove a territory grant"},
         {"carve-out", ch_carve_out, "add a key account served directly"},
         {"commitment", ch_commitment, "set an inventory commitment"},

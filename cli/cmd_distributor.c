@@ -85,25 +85,27 @@ static json_t *dist_fields(const struct dist_opts *o)
 static int dist_create(struct cli *cli, int argc, char **argv)
 {
     struct dist_opts o = {0};
-    const struct cli_opt opts[] = {
-        DIST_FIELD_OPTS(o),
-        {"manager", &o.manager, NULL, false, "account manager's user id", "accountManagerId"},
-        {0}};
+    const struct cli_opt opts[] = {DIST_FIELD_OPTS(o),
+                                   {"manager", &o.manager, NULL, false,
+                                    "account manager: user id or e-mail", "accountManagerId"},
+                                   {0}};
     const struct cli_command_spec spec = {
         "distributor create --name N --country CC --time-zone TZ [--languages L,..] "
-        "[--hours 08:00-17:00] [--days 1,2,3,4,5] [--manager ID]",
+        "[--hours 08:00-17:00] [--days 1,2,3,4,5] [--manager USER]",
         "Creates a distributor (status prospect).", opts, 0,
         "distributor create --name \"Saigon Auto Parts\" --country VN --time-zone Asia/Ho_Chi_Minh "
-        "--languages vi,en --hours 08:00-17:00 --days 1,2,3,4,5,6"};
+        "--languages vi,en --hours 08:00-17:00 --days 1,2,3,4,5,6 --manager bao@acme.example"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t m = 0;
-    if (o.manager && (rc = cli_parse_id(o.manager, &m)))
-        return rc;
     json_t *f = dist_fields(&o);
     if (!f)
         return EXIT_USAGE;
+    json_int_t m = 0;
+    if (o.manager && (rc = cli_resolve(cli, CLI_USER, o.manager, 0, &m))) {
+        json_decref(f);
+        return rc;
+    }
     return cli_show_one(cli, "CreateDistributor",
                         json_pack("{s:o,s:I}", "fields", f, "accountManagerId", m), "distributor",
                         dist_cols, 10);
@@ -114,48 +116,53 @@ static int dist_update(struct cli *cli, int argc, char **argv)
     struct dist_opts o = {0};
     const struct cli_opt opts[] = {DIST_FIELD_OPTS(o), {0}};
     const struct cli_command_spec spec = {
-        "distributor update ID --name N --country CC --time-zone TZ [--languages L,..] "
+        "distributor update DISTRIBUTOR --name N --country CC --time-zone TZ [--languages L,..] "
         "[--hours FROM-TO] [--days D,..]",
-        "Replaces a distributor's details.", opts, 1,
-        "distributor update 1 --name \"Saigon Auto Parts\" --country VN --time-zone "
-        "Asia/Ho_Chi_Minh"};
+        "Replaces a distributor's details (DISTRIBUTOR: its id or name).", opts, 1,
+        "distributor update \"Saigon Auto Parts\" --name \"Saigon Auto Parts JSC\" --country VN "
+        "--time-zone Asia/Ho_Chi_Minh"};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
     json_t *f = dist_fields(&o);
     if (!f)
         return EXIT_USAGE;
+    json_int_t v;
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, id, 0, &v))) {
+        json_decref(f);
+        return rc;
+    }
     return cli_show_one(cli, "UpdateDistributor", json_pack("{s:I,s:o}", "id", v, "fields", f),
                         "distributor", dist_cols, 10);
 }
 
 static int dist_list(struct cli *cli, int argc, char **argv)
 {
-    const char *status = NULL, *country = NULL, *manager = NULL, *page_size = NULL, *cursor = NULL;
+    const char *status = NULL, *country = NULL, *manager = NULL, *name = "", *page_size = NULL,
+               *cursor = NULL;
     bool all = false;
     const struct cli_opt opts[] = {
+        {"name", &name, NULL, false, "only names that have this, any case"},
         {"status", &status, NULL, false, "prospect, onboarding, active, at_risk, terminated"},
         {"country", &country, NULL, false, "ISO 3166-1 alpha-2 code"},
-        {"manager", &manager, NULL, false, "account manager's user id", "accountManagerId"},
+        {"manager", &manager, NULL, false, "account manager: user id or e-mail",
+         "accountManagerId"},
         {"page-size", &page_size, NULL, false, "rows per page"},
         {"cursor", &cursor, NULL, false, "continue from a page"},
         {"all", NULL, &all, false, "every page"},
         {0}};
     const struct cli_command_spec spec = {
-        "distributor list [--status S] [--country CC] [--manager ID] [--all]",
+        "distributor list [--name TEXT] [--status S] [--country CC] [--manager USER] [--all]",
         "Lists the distributors you reach.", opts, 0,
-        "distributor list --status active --country VN"};
+        "distributor list --name saigon --status active --country VN"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t m = 0;
-    if (manager && (rc = cli_parse_id(manager, &m)))
+    if (manager && (rc = cli_resolve(cli, CLI_USER, manager, 0, &m)))
         return rc;
-    json_t *req = json_pack("{s:I}", "accountManagerId", m);
+    json_t *req = json_pack("{s:I,s:s}", "accountManagerId", m, "name", name);
     if (status)
         json_object_set_new(req, "status", cli_enum_string(status));
     if (country)
@@ -167,24 +174,26 @@ static int dist_list(struct cli *cli, int argc, char **argv)
 static int dist_show(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"distributor show ID", "Shows a distributor.", opts, 1,
-                                          "distributor show 1"};
-    return cli_show_by_id(cli, argc, argv, &spec, "GetDistributor", "distributor", dist_cols, 10);
+    const struct cli_command_spec spec = {"distributor show DISTRIBUTOR",
+                                          "Shows a distributor (DISTRIBUTOR: its id or name).",
+                                          opts, 1, "distributor show \"Saigon Auto Parts\""};
+    return cli_show_by_id(cli, argc, argv, &spec, CLI_DISTRIBUTOR, "GetDistributor", "distributor",
+                          dist_cols, 10);
 }
 
 static int dist_status(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
-        "distributor status ID STATUS",
+        "distributor status DISTRIBUTOR STATUS",
         "Moves a distributor: prospect -> onboarding -> active <-> at_risk; any -> terminated.",
-        opts, 2, "distributor status 1 onboarding"};
+        opts, 2, "distributor status \"Saigon Auto Parts\" onboarding"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v;
-    if ((rc = cli_parse_id(args[0], &v)))
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &v)))
         return rc;
     return cli_show_one(cli, "SetDistributorStatus",
                         json_pack("{s:I,s:o}", "id", v, "status", cli_enum_string(args[1])),
@@ -194,15 +203,17 @@ static int dist_status(struct cli *cli, int argc, char **argv)
 static int dist_assign(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"distributor assign ID USER_ID",
-                                          "Makes a manager the distributor's account manager.",
-                                          opts, 2, "distributor assign 1 2"};
+    const struct cli_command_spec spec = {
+        "distributor assign DISTRIBUTOR USER",
+        "Makes a manager (id or e-mail) the distributor's account manager.", opts, 2,
+        "distributor assign \"Saigon Auto Parts\" bao@acme.example"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v, u;
-    if ((rc = cli_parse_id(args[0], &v)) || (rc = cli_parse_id(args[1], &u)))
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &v)) ||
+        (rc = cli_resolve(cli, CLI_USER, args[1], 0, &u)))
         return rc;
     return cli_show_one(cli, "AssignAccountManager", json_pack("{s:I,s:I}", "id", v, "userId", u),
                         "distributor", dist_cols, 10);
@@ -252,17 +263,20 @@ static int contact_create(struct cli *cli, int argc, char **argv)
     struct contact_opts o = {0};
     const char *dist = NULL;
     const struct cli_opt opts[] = {
-        {"distributor", &dist, NULL, true, "the distributor's id"}, CONTACT_FIELD_OPTS(o), {0}};
+        {"distributor", &dist, NULL, true, "the distributor: id or name"},
+        CONTACT_FIELD_OPTS(o),
+        {0}};
     const struct cli_command_spec spec = {
-        "contact create --distributor ID --name N [--role R] [--email E] [--phone P] "
+        "contact create --distributor DISTRIBUTOR --name N [--role R] [--email E] [--phone P] "
         "[--messaging M] [--language L] [--time-zone TZ]",
         "Adds a contact person to a distributor.", opts, 0,
-        "contact create --distributor 1 --name \"Nguyễn Văn An\" --role \"purchasing manager\""};
+        "contact create --distributor \"Saigon Auto Parts\" --name \"Nguyễn Văn An\" --role "
+        "\"purchasing manager\""};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d;
-    if ((rc = cli_parse_id(dist, &d)))
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     json_t *f = contact_fields(&o);
     if (!f) {
@@ -276,41 +290,60 @@ static int contact_create(struct cli *cli, int argc, char **argv)
 
 static int contact_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *page_size = NULL, *cursor = NULL;
+    const char *dist = NULL, *name = "", *page_size = NULL, *cursor = NULL;
     bool all = false;
-    const struct cli_opt opts[] = {{"distributor", &dist, NULL, true, "the distributor's id"},
-                                   {"page-size", &page_size, NULL, false, "rows per page"},
-                                   {"cursor", &cursor, NULL, false, "continue from a page"},
-                                   {"all", NULL, &all, false, "every page"},
-                                   {0}};
-    const struct cli_command_spec spec = {"contact list --distributor ID [--all]",
-                                          "Lists a distributor's contacts.", opts, 0,
-                                          "contact list --distributor 1"};
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, true, "the distributor: id or name"},
+        {"name", &name, NULL, false, "only names or e-mails that have this, any case"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "contact list --distributor DISTRIBUTOR [--name TEXT] [--all]",
+        "Lists a distributor's contacts.", opts, 0,
+        "contact list --distributor \"Saigon Auto Parts\" --name nguyễn"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d;
-    if ((rc = cli_parse_id(dist, &d)))
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
-    return cli_list(cli, "ListContacts", json_pack("{s:I}", "distributorId", d), "contacts",
-                    contact_cols, 8, page_size, cursor, all);
+    return cli_list(cli, "ListContacts", json_pack("{s:I,s:s}", "distributorId", d, "name", name),
+                    "contacts", contact_cols, 8, page_size, cursor, all);
 }
+
+/* A contact by id, or by name or e-mail within --distributor (an id or a name). */
+static int contact_resolve(struct cli *cli, const char *dist, const char *contact, json_int_t *id)
+{
+    json_int_t d = 0;
+    int rc = dist ? cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d) : 0;
+    return rc ? rc : cli_resolve(cli, CLI_CONTACT, contact, d, id);
+}
+
+#define CONTACT_DIST_OPT(d)                                                                        \
+    {                                                                                              \
+        "distributor", &(d), NULL, false, "the contact's distributor, to name the contact"         \
+    }
 
 static int contact_update(struct cli *cli, int argc, char **argv)
 {
     struct contact_opts o = {0};
-    const struct cli_opt opts[] = {CONTACT_FIELD_OPTS(o), {0}};
+    const char *dist = NULL;
+    const struct cli_opt opts[] = {CONTACT_DIST_OPT(dist), CONTACT_FIELD_OPTS(o), {0}};
     const struct cli_command_spec spec = {
-        "contact update ID --name N [--role R] [--email E] [--phone P] [--messaging M] "
-        "[--language L] [--time-zone TZ]",
-        "Replaces a contact's details.", opts, 1,
-        "contact update 1 --name \"Nguyễn Văn An\" --email an@saigon-auto.example"};
+        "contact update CONTACT [--distributor DISTRIBUTOR] --name N [--role R] [--email E]\n"
+        "       [--phone P] [--messaging M] [--language L] [--time-zone TZ]",
+        "Replaces a contact's details. CONTACT: its id, or its name or e-mail with --distributor.",
+        opts, 1,
+        "contact update \"Nguyễn Văn An\" --distributor \"Saigon Auto Parts\" --name \"Nguyễn Văn "
+        "An\" --email an@saigon-auto.example"};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
+    if ((rc = contact_resolve(cli, dist, id, &v)))
         return rc;
     json_t *f = contact_fields(&o);
     if (!f) {
@@ -321,20 +354,37 @@ static int contact_update(struct cli *cli, int argc, char **argv)
                         "contact", contact_cols, 8);
 }
 
+/* show and remove: one contact, by id or by name within a distributor. */
+static int contact_one(struct cli *cli, int argc, char **argv, const char *method)
+{
+    const char *dist = NULL;
+    const struct cli_opt opts[] = {CONTACT_DIST_OPT(dist), {0}};
+    const struct cli_command_spec show = {
+        "contact show CONTACT [--distributor DISTRIBUTOR]",
+        "Shows one contact. CONTACT: its id, or its name or e-mail with --distributor.", opts, 1,
+        "contact show \"Nguyễn Văn An\" --distributor \"Saigon Auto Parts\""};
+    const struct cli_command_spec remove = {
+        "contact remove CONTACT [--distributor DISTRIBUTOR]",
+        "Removes a contact. CONTACT: its id, or its name or e-mail with --distributor.", opts, 1,
+        "contact remove an@saigon-auto.example --distributor \"Saigon Auto Parts\""};
+    const char *id = NULL;
+    int rc = cli_args_parse(strcmp(method, "GetContact") ? &remove : &show, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = contact_resolve(cli, dist, id, &v)))
+        return rc;
+    return cli_show_one(cli, method, json_pack("{s:I}", "id", v), "contact", contact_cols, 8);
+}
+
 static int contact_show(struct cli *cli, int argc, char **argv)
 {
-    const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"contact show ID", "Shows one contact.", opts, 1,
-                                          "contact show 1"};
-    return cli_show_by_id(cli, argc, argv, &spec, "GetContact", "contact", contact_cols, 8);
+    return contact_one(cli, argc, argv, "GetContact");
 }
 
 static int contact_remove(struct cli *cli, int argc, char **argv)
 {
-    const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"contact remove ID", "Removes a contact.", opts, 1,
-                                          "contact remove 1"};
-    return cli_show_by_id(cli, argc, argv, &spec, "RemoveContact", "contact", contact_cols, 8);
+    return contact_one(cli, argc, argv, "RemoveContact");
 }
 
 int cmd_contact(struct cli *cli, int argc, char **argv)

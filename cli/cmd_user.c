@@ -16,7 +16,8 @@ static const struct output_column user_cols[] = {{"ID", "id"},
                                                  {"NAME", "displayName"},
                                                  {"ROLE", "role", OUTPUT_ENUM, "ROLE_"},
                                                  {"DISABLED", "disabled", OUTPUT_BOOL},
-                                                 {"CREATED", "createdAt"}};
+                                                 {"CREATED", "createdAt"},
+                                                 {"DISTRIBUTOR", "distributorName"}};
 
 static const struct output_column token_cols[] = {{"ID", "id"},
                                                   {"NAME", "name"},
@@ -46,7 +47,7 @@ static int print_user(struct cli *cli, int rc, json_t *resp)
 {
     if (rc != EXIT_OK)
         return rc;
-    cli_print_object(cli, user_cols, 6, json_object_get(resp, "user"));
+    cli_print_object(cli, user_cols, 7, json_object_get(resp, "user"));
     json_decref(resp);
     return EXIT_OK;
 }
@@ -59,13 +60,15 @@ static int user_create(struct cli *cli, int argc, char **argv)
         {"email", &email, NULL, true, "e-mail address (the log-in name)"},
         {"role", &role, NULL, true, "tenant_admin, manager, distributor_user or auditor"},
         {"name", &name, NULL, false, "display name", "displayName"},
-        {"distributor", &distributor, NULL, false, "distributor id (distributor users)"},
+        {"distributor", &distributor, NULL, false,
+         "distributor users: the distributor's id or name"},
         {"sees-all", NULL, &sees_all, false, "a manager who sees every distributor",
          "seesAllDistributors"},
         {"password-stdin", NULL, &from_stdin, false, "read the password from standard input"},
         {0}};
     const struct cli_command_spec spec = {
-        "user create --email EMAIL --role ROLE [--name NAME] [--distributor ID] [--sees-all] "
+        "user create --email EMAIL --role ROLE [--name NAME] [--distributor DISTRIBUTOR] "
+        "[--sees-all] "
         "[--password-stdin]",
         "Creates a user in your tenant (tenant admins only).", opts, 0,
         "user create --email bao@acme.example --role manager --name \"Trần Bảo\""};
@@ -76,7 +79,7 @@ static int user_create(struct cli *cli, int argc, char **argv)
     json_int_t dist = 0;
     if (!r)
         return EXIT_USAGE;
-    if (distributor && (rc = cli_parse_id(distributor, &dist)))
+    if (distributor && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, distributor, 0, &dist)))
         return rc;
     char password[256];
     if ((rc = cli_read_password("Password for the new user: ", from_stdin, password,
@@ -93,18 +96,23 @@ static int user_create(struct cli *cli, int argc, char **argv)
 
 static int user_list(struct cli *cli, int argc, char **argv)
 {
-    const char *page_size = NULL, *cursor = NULL;
+    const char *name = "", *page_size = NULL, *cursor = NULL;
     bool all = false;
-    const struct cli_opt opts[] = {{"page-size", &page_size, NULL, false, "rows per page (1-500)"},
-                                   {"cursor", &cursor, NULL, false, "continue from a page"},
-                                   {"all", NULL, &all, false, "every page"},
-                                   {0}};
-    const struct cli_command_spec spec = {"user list [--page-size N] [--cursor C] [--all]",
-                                          "Lists your tenant's users.", opts, 0, "user list --all"};
+    const struct cli_opt opts[] = {
+        {"name", &name, NULL, false, "only e-mails or display names that have this, any case"},
+        {"page-size", &page_size, NULL, false, "rows per page (1-500)"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "user list [--name TEXT] [--page-size N] [--cursor C] [--all]",
+        "Lists your tenant's users; a distributor user's distributor by name.", opts, 0,
+        "user list --name trần --all"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return cli_list(cli, "ListUsers", json_object(), "users", user_cols, 6, page_size, cursor, all);
+    return cli_list(cli, "ListUsers", json_pack("{s:s}", "name", name), "users", user_cols, 7,
+                    page_size, cursor, all);
 }
 
 static int user_toggle(struct cli *cli, int argc, char **argv, const char *method,
@@ -117,7 +125,7 @@ static int user_toggle(struct cli *cli, int argc, char **argv, const char *metho
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t uid;
-    if ((rc = cli_parse_id(id, &uid)))
+    if ((rc = cli_resolve(cli, CLI_USER, id, 0, &uid)))
         return rc;
     json_t *resp;
     rc = cli_call(cli, method, json_pack("{s:I}", "userId", uid), &resp);
@@ -126,14 +134,15 @@ static int user_toggle(struct cli *cli, int argc, char **argv, const char *metho
 
 static int user_disable(struct cli *cli, int argc, char **argv)
 {
-    return user_toggle(cli, argc, argv, "DisableUser", "user disable ID",
-                       "Disables a user and ends their sessions.", "user disable 2");
+    return user_toggle(cli, argc, argv, "DisableUser", "user disable USER",
+                       "Disables a user (id or e-mail) and ends their sessions.",
+                       "user disable bao@acme.example");
 }
 
 static int user_enable(struct cli *cli, int argc, char **argv)
 {
-    return user_toggle(cli, argc, argv, "EnableUser", "user enable ID", "Enables a disabled user.",
-                       "user enable 2");
+    return user_toggle(cli, argc, argv, "EnableUser", "user enable USER",
+                       "Enables a disabled user (id or e-mail).", "user enable bao@acme.example");
 }
 
 static int user_passwd(struct cli *cli, int argc, char **argv)
@@ -141,20 +150,20 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
     const char *user = NULL;
     bool from_stdin = false;
     const struct cli_opt opts[] = {
-        {"user", &user, NULL, false, "reset this user's password (tenant admins)"},
+        {"user", &user, NULL, false, "reset this user's password (id or e-mail; tenant admins)"},
         {"password-stdin", NULL, &from_stdin, false,
          "read passwords from standard input (current, then new, one per line)"},
         {0}};
     const struct cli_command_spec spec = {
-        "user passwd [--user ID] [--password-stdin]",
+        "user passwd [--user USER] [--password-stdin]",
         "Changes your password (asks for the current one), or with --user resets another "
         "user's\npassword and ends their sessions.",
-        opts, 0, "user passwd --user 2"};
+        opts, 0, "user passwd --user bao@acme.example"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t uid = 0;
-    if (user && (rc = cli_parse_id(user, &uid)))
+    if (user && (rc = cli_resolve(cli, CLI_USER, user, 0, &uid)))
         return rc;
     char current[256] = "", fresh[256];
     if (!uid && (rc = cli_read_password("Current password: ", from_stdin, current, sizeof current)))

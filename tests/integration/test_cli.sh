@@ -150,16 +150,17 @@ grep -q "$pw" "$home/.config/liaison/session" && { echo "not ok - password store
   echo "ok - no password in the session file"
 check "whoami" 0 "$cli" whoami
 contains "whoami shows tenant" "$out" "$slug"
+contains "whoami shows the tenant's name" "$out" "Cli GmbH"
+contains "whoami shows the role" "$out" "tenant_admin"
 check "user create" 0 sh -c "\"$cli\" user create --email m@cli.example --role manager --name Mai --password-stdin < \"$home/pw\""
 check "user create with a short password" 2 sh -c "echo short | \"$cli\" user create --email s@cli.example --role manager --password-stdin"
 contains "short password named" "$err" "password"
 check "user create with a bad role" 2 sh -c "\"$cli\" user create --email r@cli.example --role boss --password-stdin < \"$home/pw\""
 check "user list" 0 "$cli" user list
 contains "user listed" "$out" "m@cli.example"
-mid=$(grep m@cli.example "$out" | awk '{print $1}')
-check "user disable" 0 "$cli" user disable "$mid"
+check "user disable" 0 "$cli" user disable m@cli.example
 check "user disable unknown" 4 "$cli" user disable 999999999
-check "user enable" 0 "$cli" user enable "$mid"
+check "user enable" 0 "$cli" user enable m@cli.example
 check "token create" 0 "$cli" token create --name ci --role auditor --days 30
 contains "token shown once" "$out" "token (shown once): lts_"
 tok=$(sed -n 's/^token (shown once): //p' "$out")
@@ -178,46 +179,44 @@ for sub in draft grant carve-out commitment check activate amend show history; d
   check "charter $sub --help" 0 "$cli" charter "$sub" --help
   contains "charter $sub usage" "$out" "Usage: liaison charter $sub"
 done
+check "charter grant update --help" 0 "$cli" charter grant update --help
+contains "charter grant update usage" "$out" "Usage: liaison charter grant update DISTRIBUTOR GRANT_ID"
 check "product-line create" 0 "$cli" product-line create --code BRK --name "Brake systems"
-brk=$(awk '$1 == "ID" {print $2}' "$out")
 check "product-line create FLT" 0 "$cli" product-line create --code FLT --name Filters
-flt=$(awk '$1 == "ID" {print $2}' "$out")
 check "product-line list" 0 "$cli" product-line list
 contains "lines listed" "$out" "Filters"
-check "product create" 0 "$cli" product create --sku BRK-1 --line "$brk" --name Pads --unit set --moq 10
-check "product create with a bad moq" 2 "$cli" product create --sku BRK-2 --line "$brk" --name Pads --moq -3
+check "product create" 0 "$cli" product create --sku BRK-1 --line BRK --name Pads --unit set --moq 10
+check "product create with a bad moq" 2 "$cli" product create --sku BRK-2 --line BRK --name Pads --moq -3
 check "distributor create" 0 "$cli" distributor create --name "Saigon Auto Parts" --country VN \
   --time-zone Asia/Ho_Chi_Minh --languages vi,en --hours 08:00-17:00 --days 1,2,3,4,5,6
-d1=$(awk '$1 == "ID" {print $2}' "$out")
 contains "distributor shows its time zone" "$out" "Asia/Ho_Chi_Minh"
 check "distributor with an unknown country" 2 "$cli" distributor create --name X --country XX --time-zone UTC
 contains "country named by its option" "$err" "liaison: invalid --country: "
 one_line "country error said once" "$err"
 check "distributor create 2" 0 "$cli" distributor create --name "Hanoi Motor Supply" --country VN --time-zone Asia/Bangkok
-d2=$(awk '$1 == "ID" {print $2}' "$out")
-check "distributor status refused" 5 "$cli" distributor status "$d1" active
-check "distributor status" 0 "$cli" distributor status "$d1" onboarding
+check "distributor status refused" 5 "$cli" distributor status "Saigon Auto Parts" active
+check "distributor status" 0 "$cli" distributor status "Saigon Auto Parts" onboarding
 check "distributor list --status" 0 "$cli" distributor list --status onboarding
 contains "filtered list" "$out" "Saigon Auto Parts"
 check "distributor show unknown" 4 "$cli" distributor show 999999999
-check "contact create" 0 "$cli" contact create --distributor "$d1" --name "Nguyễn Văn An" --role "purchasing manager" --language vi
-check "contact list" 0 "$cli" contact list --distributor "$d1"
+check "contact create" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "Nguyễn Văn An" --role "purchasing manager" --language vi
+check "contact list" 0 "$cli" contact list --distributor "Saigon Auto Parts"
 contains "contact listed" "$out" "purchasing manager"
 # What one user stores cannot draw on another's terminal.
-check "contact with control characters" 0 "$cli" contact create --distributor "$d1" \
+check "contact with control characters" 0 "$cli" contact create --distributor "Saigon Auto Parts" \
   --name $'Evil\nID  NAME\n99  Fake\033[31mRED\033[0m\xc2\x85' --role forger
-check "contact list with control characters" 0 "$cli" contact list --distributor "$d1"
+check "contact list with control characters" 0 "$cli" contact list --distributor "Saigon Auto Parts"
 lacks "no raw escape in a table" "$out" $'\033'
 lacks "no raw C1 in a table" "$out" $'\xc2\x85'
 contains "newline shown escaped" "$out" 'Evil\nID  NAME\n99  Fake\x1b[31mRED\x1b[0m\u0085'
 grep -q '^99' "$out" && { echo "not ok - a forged row"; fail=1; } || echo "ok - no forged row"
-check "contact list --json keeps the name exact" 0 "$cli" --json contact list --distributor "$d1"
+check "contact list --json keeps the name exact" 0 "$cli" --json contact list --distributor "Saigon Auto Parts"
 contains "json name exact" "$out" '"Evil\nID  NAME\n99  Fake\u001B[31mRED\u001B[0m'
 # Columns line up by display width, whatever the locale.
-check "contact wide name" 0 "$cli" contact create --distributor "$d1" --name "山田 太郎" --role wide-role
-check "contact Vietnamese name" 0 "$cli" contact create --distributor "$d1" --name "Trần Bảo" --role viet-role
-check "contact combining marks" 0 "$cli" contact create --distributor "$d1" --name $'Tra\xcc\x80n Ba\xcc\x89o' --role comb-role
-LC_ALL=C check "contact list aligned" 0 "$cli" contact list --distributor "$d1"
+check "contact wide name" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "山田 太郎" --role wide-role
+check "contact Vietnamese name" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "Trần Bảo" --role viet-role
+check "contact combining marks" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name $'Tra\xcc\x80n Ba\xcc\x89o' --role comb-role
+LC_ALL=C check "contact list aligned" 0 "$cli" contact list --distributor "Saigon Auto Parts"
 python3 - "$out" <<'PY' && echo "ok - contact columns aligned" || { echo "not ok - contact columns misaligned"; sed 's/^/    /' "$out"; fail=1; }
 import sys, unicodedata
 def width(s):
@@ -228,35 +227,138 @@ want = col(lines[0], "ROLE")
 got = [col(l, m) for l in lines for m in ("wide-role", "viet-role", "comb-role", "purchasing") if m in l]
 sys.exit(0 if len(got) == 4 and all(g == want for g in got) else 1)
 PY
-check "charter draft" 0 "$cli" charter draft "$d1"
-c1=$(awk '$1 == "charter" {print $2}' "$out")
-check "charter grant" 0 "$cli" charter grant "$c1" --region VN --lines "$brk,$flt" --exclusive --from 2026-01-01
+check "charter draft" 0 "$cli" charter draft "Saigon Auto Parts"
+contains "draft says its version and id" "$out" "draft version 1 started (charter "
+check "charter grant" 0 "$cli" charter grant "Saigon Auto Parts" --region VN --lines BRK,FLT --exclusive --from 2026-01-01
 contains "grant table" "$out" "GRANTS"
-check "charter carve-out" 0 "$cli" charter carve-out "$c1" --account "VinFast" --region VN-HP
-check "charter commitment" 0 "$cli" charter commitment "$c1" --line "$brk" --moq 200 --buffer 8 --financing shared --payment-terms 60
-check "charter terms" 0 "$cli" charter terms "$c1" --lines "$brk,$flt" --report-due-day 5 --signatories "K. Müller,Nguyễn Văn Minh" --signed-on 2025-12-15
-check "charter check clean" 0 "$cli" charter check "$c1"
+check "charter carve-out" 0 "$cli" charter carve-out "Saigon Auto Parts" --account "VinFast" --region VN-HP
+check "charter commitment" 0 "$cli" charter commitment "Saigon Auto Parts" --line BRK --moq 200 --buffer 8 --financing shared --payment-terms 60
+check "charter terms" 0 "$cli" charter terms "saigon auto parts" --lines brk,flt --report-due-day 5 --signatories "K. Müller,Nguyễn Văn Minh" --signed-on 2025-12-15
+check "charter check clean" 0 "$cli" charter check "SAIGON AUTO PARTS"
 contains "no conflicts" "$out" "no territory conflicts"
-check "charter activate" 0 "$cli" charter activate "$c1"
-check "charter draft 2" 0 "$cli" charter draft "$d2"
-c2=$(awk '$1 == "charter" {print $2}' "$out")
-check "charter grant 2" 0 "$cli" charter grant "$c2" --region VN-SG --lines "$flt" --from 2026-03-01
-check "charter check finds the conflict" 5 "$cli" charter check "$c2"
+check "charter activate" 0 "$cli" charter activate "Saigon Auto Parts"
+check "charter draft 2" 0 "$cli" charter draft "Hanoi Motor Supply"
+check "charter grant 2" 0 "$cli" charter grant "Hanoi Motor Supply" --region VN-SG --lines FLT --from 2026-03-01
+check "charter check finds the conflict" 5 "$cli" charter check "Hanoi Motor Supply"
 contains "conflict table" "$out" "Saigon Auto Parts"
-check "charter activate refused: conflict exit code" 5 "$cli" charter activate "$c2"
+check "charter activate refused: conflict exit code" 5 "$cli" charter activate "Hanoi Motor Supply"
 contains "conflict explained" "$err" "overlaps Saigon Auto Parts"
-check "charter amend" 0 "$cli" charter amend "$d1"
-c3=$(awk '$1 == "charter" {print $2}' "$out")
+check "charter amend" 0 "$cli" charter amend "Saigon Auto Parts"
+contains "amendment says its version" "$out" "draft version 2 started"
 g=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ {print $1; exit}' "$out")
-check "charter ungrant" 0 "$cli" charter ungrant "$c3" "$g"
-check "charter grant brakes only" 0 "$cli" charter grant "$c3" --region VN --lines "$brk" --exclusive --from 2026-01-01
-check "charter terms brakes only" 0 "$cli" charter terms "$c3" --lines "$brk"
-check "charter activate amendment" 0 "$cli" charter activate "$c3"
-check "charter activate the second" 0 "$cli" charter activate "$c2"
-check "charter history" 0 "$cli" charter history "$d1"
+check "a second amend: conflict exit code" 5 "$cli" charter amend "Saigon Auto Parts"
+contains "second amend names the draft's version" "$err" "version 2"
+check "charter ungrant" 0 "$cli" charter ungrant "Saigon Auto Parts" "$g"
+check "charter check warns of an ungranted commitment" 0 "$cli" charter check "Saigon Auto Parts"
+contains "warning printed" "$out" "warning: commitment for product line BRK: no grant of this charter covers it"
+check "charter check --json has the warnings" 0 "$cli" --json charter check "Saigon Auto Parts"
+contains "warnings in json" "$out" '"warnings": ['
+check "charter check of version 1" 0 "$cli" --json charter check "Saigon Auto Parts" --version 1
+contains "version 1 has no warnings" "$out" '"warnings": []'
+check "charter check of a version that does not exist" 4 "$cli" charter check "Saigon Auto Parts" --version 9
+contains "missing version named" "$err" "has no charter version 9"
+check "charter grant add" 0 "$cli" charter grant add "Saigon Auto Parts" --region VN --lines FLT --from 2026-01-01
+g2=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ {print $1; exit}' "$out")
+check "charter grant update" 0 "$cli" charter grant update "Saigon Auto Parts" "$g2" --region VN --lines brk --exclusive --from 2026-01-01 --to 2030-12-31
+awk -v g="$g2" '/^GRANTS/{f=1; next} f && $1 == g && /2030-12-31/ && /yes/ {ok=1} END {exit !ok}' "$out" &&
+  echo "ok - grant updated in place, keeping its id" || { echo "not ok - grant update"; sed 's/^/    /' "$out"; fail=1; }
+check "charter check: the grant covers the commitment" 0 "$cli" charter check "Saigon Auto Parts"
+lacks "no warning once covered" "$out" "warning:"
+check "charter ungrant the updated grant" 0 "$cli" charter ungrant "Saigon Auto Parts" "$g2"
+check "charter grant brakes only" 0 "$cli" charter grant "Saigon Auto Parts" --region VN --lines BRK --exclusive --from 2026-01-01
+check "charter terms brakes only" 0 "$cli" charter terms "Saigon Auto Parts" --lines BRK
+check "charter activate amendment" 0 "$cli" charter activate "Saigon Auto Parts"
+check "charter activate the second" 0 "$cli" charter activate "Hanoi Motor Supply"
+check "charter history" 0 "$cli" charter history "Saigon Auto Parts"
 contains "history shows superseded" "$out" "superseded"
-check "charter show version 1" 0 "$cli" --json charter show "$d1" --version 1
+check "charter show version 1" 0 "$cli" --json charter show "Saigon Auto Parts" --version 1
 contains "version 1 as json" "$out" '"version": 1'
+check "charter terms without a draft: not found" 4 "$cli" charter terms "Saigon Auto Parts" --lines BRK
+contains "no draft said" "$err" "has no draft charter"
+
+# Names, codes, SKUs and e-mails where ids are taken: the exact one in any
+# case, else the only one that has the text, else not found (4) or
+# ambiguous (2, the candidates listed).
+check "distributor Vietnamese" 0 "$cli" distributor create --name "Công ty Phụ tùng Đà Nẵng" --country VN --time-zone Asia/Ho_Chi_Minh
+check "distributor Japanese" 0 "$cli" distributor create --name "大阪商事株式会社" --country JP --time-zone Asia/Tokyo
+check "distributor Saigon Trading" 0 "$cli" distributor create --name "Saigon Trading" --country VN --time-zone Asia/Ho_Chi_Minh
+check "distributor Saigon Trading Co" 0 "$cli" distributor create --name "Saigon Trading Co" --country VN --time-zone Asia/Ho_Chi_Minh
+check "by exact name" 0 "$cli" distributor show "Hanoi Motor Supply"
+contains "exact name shown" "$out" "Asia/Bangkok"
+check "by name in another case" 0 "$cli" distributor show "hanoi MOTOR supply"
+contains "any case shown" "$out" "Hanoi Motor Supply"
+check "Vietnamese name in upper case" 0 "$cli" distributor show "CÔNG TY PHỤ TÙNG ĐÀ NẴNG"
+contains "Vietnamese name shown" "$out" "Công ty Phụ tùng Đà Nẵng"
+check "distributor Vietnamese, part of another's name" 0 "$cli" distributor create --name "Phụ tùng Đà Nẵng" --country VN --time-zone Asia/Ho_Chi_Minh
+check "Vietnamese exact name in upper case among longer ones" 0 "$cli" distributor show "PHỤ TÙNG ĐÀ NẴNG"
+grep -q '^NAME  *Phụ tùng Đà Nẵng$' "$out" && echo "ok - the exact Vietnamese one" ||
+  { echo "not ok - exact Vietnamese among longer"; sed 's/^/    /' "$out"; fail=1; }
+check "Japanese name" 0 "$cli" distributor show "大阪商事株式会社"
+contains "Japanese name shown" "$out" "Asia/Tokyo"
+check "the only one that has the text" 0 "$cli" distributor show "Motor"
+contains "unique part shown" "$out" "Hanoi Motor Supply"
+check "an exact name among longer ones" 0 "$cli" distributor show "saigon trading"
+grep -q '^NAME  *Saigon Trading$' "$out" && echo "ok - the exact one, not Saigon Trading Co" ||
+  { echo "not ok - exact among longer"; sed 's/^/    /' "$out"; fail=1; }
+check "ambiguous name: usage exit code" 2 "$cli" distributor show "Saigon"
+contains "ambiguous said" "$err" "'Saigon' names 3 distributors; give one's id:"
+contains "candidates listed" "$err" "Saigon Trading Co"
+check "ambiguous with --json" 2 "$cli" --json distributor show "Saigon"
+contains "ambiguous as a json status" "$err" '"code":"INVALID_ARGUMENT"'
+check "an over-long name: usage" 2 "$cli" distributor show "$(printf 'x%.0s' $(seq 201))"
+contains "over-long name said" "$err" "at most 200 bytes"
+check "unknown name: not found" 4 "$cli" distributor show "Nowhere Traders"
+contains "not found names what was looked for" "$err" "no distributor 'Nowhere Traders'"
+check "distributor list" 0 "$cli" --output ids distributor list --name "hanoi motor"
+hid=$(cat "$out")
+check "an id still works" 0 "$cli" distributor show "$hid"
+contains "by id" "$out" "Hanoi Motor Supply"
+check "unknown id: not found" 4 "$cli" distributor show 999999998
+check "line codes in any case" 0 "$cli" --json product list --line brk
+contains "product of the line by code" "$out" '"sku": "BRK-1"'
+check "product by SKU" 0 "$cli" product update brk-1 --name "Brake pads" --unit set --moq 20
+contains "product updated by SKU" "$out" "Brake pads"
+check "draft by a Vietnamese name" 0 "$cli" charter draft "công ty phụ tùng đà nẵng"
+check "unknown line code" 4 "$cli" charter grant "Công ty Phụ tùng Đà Nẵng" --region VN-DN --lines BRK,NOPE --from 2026-01-01
+contains "unknown code named" "$err" "no product line 'NOPE'"
+check "line codes in lower case" 0 "$cli" --json charter grant "Công ty Phụ tùng Đà Nẵng" --region VN-DN --lines brk,flt --from 2026-01-01
+python3 - "$out" <<'PY' && echo "ok - --lines brk,flt are the two lines" || { echo "not ok - --lines brk,flt"; sed 's/^/    /' "$out"; fail=1; }
+import json, sys
+grants = json.load(open(sys.argv[1]))["grants"]
+sys.exit(0 if len(grants) == 1 and len(grants[0]["productLineIds"]) == 2 else 1)
+PY
+check "user by e-mail in another case" 0 "$cli" distributor assign "Hanoi Motor Supply" M@CLI.EXAMPLE
+check "distributor user of a named distributor" 0 sh -c "\"$cli\" user create --email du@cli.example --role distributor_user --name 'Lê Thị Hoa' --distributor 'Công ty Phụ tùng Đà Nẵng' --password-stdin < \"$home/pw\""
+check "distributor user logs in" 0 sh -c "\"$cli\" --profile du login --tenant $slug --email du@cli.example --password-stdin < \"$home/pw\""
+check "whoami of a distributor user" 0 "$cli" --profile du whoami
+contains "whoami shows the distributor's name" "$out" "Công ty Phụ tùng Đà Nẵng"
+contains "whoami shows the display name" "$out" "Lê Thị Hoa"
+contains "whoami shows a distributor user's role" "$out" "distributor_user"
+check "a manager logs in" 0 sh -c "\"$cli\" --profile mgr login --tenant $slug --email m@cli.example --password-stdin < \"$home/pw\""
+check "a manager may not look users up" 3 "$cli" --profile mgr distributor list --manager m@cli.example
+contains "says to give the id" "$err" "give the user's id"
+check "user list --name" 0 "$cli" user list --name "lê thị"
+contains "user list shows the distributor's name" "$out" "Công ty Phụ tùng Đà Nẵng"
+lacks "user list filtered" "$out" "m@cli.example"
+check "distributor list --name" 0 "$cli" distributor list --name "phụ TÙNG"
+contains "list by name" "$out" "Đà Nẵng"
+lacks "list filtered" "$out" "Saigon"
+check "product-line list --name" 0 "$cli" product-line list --name filt
+contains "line by name" "$out" "FLT"
+lacks "line list filtered" "$out" "BRK"
+check "product list --name" 0 "$cli" product list --name pads
+contains "product by name" "$out" "BRK-1"
+check "contact list --name" 0 "$cli" contact list --distributor "Saigon Auto Parts" --name "nguyễn"
+contains "contact by name" "$out" "Nguyễn Văn An"
+lacks "contact list filtered" "$out" "Trần Bảo"
+check "contact by name within its distributor" 0 "$cli" contact show "NGUYỄN VĂN AN" --distributor "Saigon Auto Parts"
+contains "contact shown" "$out" "purchasing manager"
+check "contact by name without a distributor" 2 "$cli" contact show "Nguyễn Văn An"
+contains "says to give the distributor or the id" "$err" "add --distributor, or give the contact's id"
+check "contact list of an unknown distributor" 4 "$cli" contact list --distributor 999999997
+check "contact list of an unknown distributor name" 4 "$cli" contact list --distributor "Nowhere Traders"
+check "charter history of an unknown distributor" 4 "$cli" charter history 999999997
+check "charter show of an unknown distributor" 4 "$cli" charter show 999999997
 
 printf '%s\n%s\n' "$pw" "another password, long" >"$home/pw2"
 check "passwd" 0 sh -c "\"$cli\" user passwd --password-stdin < \"$home/pw2\""

@@ -1,0 +1,242 @@
+/*
+ * resolve.c - names, codes, SKUs and e-mails where the server takes ids.
+ * An argument of digits only is an id, sent as it is. Anything else is
+ * looked up with the list RPC's name filter (the server narrows by
+ * substring, any case) and then matched here:
+ *   1. the items whose name, code, SKU or e-mail equals the argument
+ *      after case folding (ASCII, Latin-1, Latin Extended-A/B as
+ *      Vietnamese uses it, Vietnamese's Latin Extended Additional, Greek
+ *      and Cyrillic; other characters compare byte for byte, and no
+ *      Unicode normalisation is applied): one is the answer;
+ *   2. else, when the filter found exactly one item, that item;
+ *   3. else not found (exit 4) or ambiguous (candidates listed, exit 2).
+ * One page of the filter's answers (500) is looked at: a part so common
+ * that the exact one is past it is ambiguous, and an id does the job.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct resolve_kind {
+    const char *what;      /* in messages: "distributor" */
+    const char *method;    /* the list RPC */
+    const char *items_key; /* its response's array */
+    const char *keys[2];   /* fields an argument may equal */
+};
+
+static const struct resolve_kind kinds[] = {
+    [CLI_DISTRIBUTOR] = {"distributor", "ListDistributors", "distributors", {"name", NULL}},
+    [CLI_PRODUCT_LINE] = {"product line", "ListProductLines", "productLines", {"code", "name"}},
+    [CLI_PRODUCT] = {"product", "ListProducts", "products", {"sku", "name"}},
+    [CLI_USER] = {"user", "ListUsers", "users", {"email", "displayName"}},
+    [CLI_CONTACT] = {"contact", "ListContacts", "contacts", {"name", "email"}},
+};
+
+/* The next code point of s (advanced past it); malformed bytes are taken one by one. */
+static uint32_t utf8_next(const unsigned char **s)
+{
+    const unsigned char *p = *s;
+    size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3 : 4;
+    uint32_t cp = n == 1 ? p[0] : p[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            *s = p + 1;
+            return p[0];
+        }
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    *s = p + n;
+    return cp;
+}
+
+/* The lower-case of cp in the scripts the header names; cp itself elsewhere. */
+static uint32_t fold(uint32_t cp)
+{
+    if ((cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) ||
+        (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) || (cp >= 0x410 && cp <= 0x42F))
+        return cp + 0x20;
+    if (cp >= 0x400 && cp <= 0x40F)
+        return cp + 0x50;
+    /* Pairs upper-even, lower-odd: Latin Extended-A (but its odd-paired
+     * stretches), and Latin Extended Additional (Vietnamese ạ..ỹ). */
+    if (((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14A && cp <= 0x177) ||
+         (cp >= 0x1E00 && cp <= 0x1EFF)) &&
+        !(cp & 1))
+        return cp + 1;
+    if (((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E)) && (cp & 1))
+        return cp + 1;
+    if (cp == 0x1A0 || cp == 0x1AF) /* Ơ, Ư */
+        return cp + 1;
+    return cp;
+}
+
+/* Whether a and b are equal after folding each code point. */
+static bool fold_equal(const char *a, const char *b)
+{
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    while (*p && *q)
+        if (fold(utf8_next(&p)) != fold(utf8_next(&q)))
+            return false;
+    return !*p && !*q;
+}
+
+json_int_t cli_json_id(const json_t *v)
+{
+    if (json_is_string(v))
+        return strtoll(json_string_value(v), NULL, 10);
+    return json_integer_value(v);
+}
+
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+void cli_fail(const struct cli *cli, const char *code, const char *message)
+{
+    if (cli->set.json) {
+        json_t *st = json_pack("{s:s,s:s}", "code", code, "message", message);
+        char *s = st ? json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        fprintf(stderr, "%s\n", s ? s : "{}");
+        free(s);
+        json_decref(st);
+        return;
+    }
+    fputs("liaison: ", stderr);
+    output_escaped(stderr, message);
+    fputc('\n', stderr);
+}
+
+/* The candidates for an ambiguous argument, an id and names a line (the first 20),
+ * escaped for a terminal. */
+static void resolve_candidates(const struct cli *cli, const struct resolve_kind *k, json_t *items)
+{
+    if (cli->set.json)
+        return;
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        if (i == 20) {
+            fprintf(stderr, "  ... and %zu more\n", json_array_size(items) - i);
+            break;
+        }
+        fprintf(stderr, "  %-8lld", (long long)cli_json_id(json_object_get(it, "id")));
+        for (int j = 0; j < 2 && k->keys[j]; j++) {
+            fputs(j ? "  " : "", stderr);
+            const char *v = json_string_value(json_object_get(it, k->keys[j]));
+            output_escaped(stderr, v ? v : "");
+        }
+        fputc('\n', stderr);
+    }
+}
+
+int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,
+                json_int_t *out)
+{
+    const struct resolve_kind *k = &kinds[kind];
+    if (!arg || !*arg) {
+        fprintf(stderr, "liaison: an empty %s\n", k->what);
+        return EXIT_USAGE;
+    }
+    if (all_digits(arg))
+        return cli_parse_id(arg, out);
+    char msg[512];
+    /* The server's filter takes at most this; its refusal would name the command's own
+     * --name, which may mean something else ('contact update --name'). */
+    if (strlen(arg) > 200) {
+        snprintf(msg, sizeof msg, "a %s is looked up by at most 200 bytes of its name: give its id",
+                 k->what);
+        cli_fail(cli, "INVALID_ARGUMENT", msg);
+        return EXIT_USAGE;
+    }
+    if (kind == CLI_CONTACT && !distributor) {
+        snprintf(msg, sizeof msg,
+                 "a contact is named within its distributor: add --distributor, or give the "
+                 "contact's id");
+        cli_fail(cli, "INVALID_ARGUMENT", msg);
+        return EXIT_USAGE;
+    }
+    json_t *req = json_pack("{s:s,s:{s:i}}", "name", arg, "page", "pageSize", 500);
+    if (!req) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    if (kind == CLI_CONTACT)
+        json_object_set_new(req, "distributorId", json_integer(distributor));
+    if (kind == CLI_PRODUCT_LINE || kind == CLI_PRODUCT)
+        json_object_set_new(req, "includeRetired", json_true());
+    json_t *resp;
+    int rc = cli_call(cli, k->method, req, &resp);
+    if (rc == EXIT_AUTH && kind == CLI_USER && !cli->set.json)
+        fprintf(stderr, "liaison: only tenant admins and auditors find users by e-mail or name: "
+                        "give the user's id\n");
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *items = json_object_get(resp, k->items_key);
+    json_t *exact = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        for (int j = 0; j < 2 && k->keys[j]; j++) {
+            const char *v = json_string_value(json_object_get(it, k->keys[j]));
+            if (v && fold_equal(v, arg)) {
+                json_array_append(exact, it);
+                break;
+            }
+        }
+    }
+    json_t *pick = json_array_size(exact) ? exact : items;
+    size_t n = json_array_size(pick);
+    if (n == 1) {
+        *out = cli_json_id(json_object_get(json_array_get(pick, 0), "id"));
+        rc = EXIT_OK;
+    } else if (n == 0) {
+        snprintf(msg, sizeof msg, "no %s '%s'", k->what, arg);
+        cli_fail(cli, "NOT_FOUND", msg);
+        rc = EXIT_NOT_FOUND;
+    } else {
+        snprintf(msg, sizeof msg, "'%s' names %zu %ss; give one's id:", arg, n, k->what);
+        cli_fail(cli, "INVALID_ARGUMENT", msg);
+        resolve_candidates(cli, k, pick);
+        rc = EXIT_USAGE;
+    }
+    json_decref(exact);
+    json_decref(resp);
+    return rc;
+}
+
+json_t *cli_resolve_list(struct cli *cli, enum cli_kind kind, const char *list, int *rc)
+{
+    json_t *ids = json_array();
+    json_t *words = cli_split(list, false);
+    *rc = EXIT_OK;
+    if (!ids || !words) {
+        fprintf(stderr, "liaison: a list is comma-separated: BRK,FLT or 1,2\n");
+        *rc = EXIT_USAGE;
+    }
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w)
+    {
+        json_int_t id;
+        if (*rc || (*rc = cli_resolve(cli, kind, json_string_value(w), 0, &id)))
+            break;
+        json_array_append_new(ids, json_integer(id));
+    }
+    json_decref(words);
+    if (*rc) {
+        json_decref(ids);
+        return NULL;
+    }
+    return ids;
+}
