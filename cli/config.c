@@ -90,24 +90,21 @@ bool cli_profile_valid(const char *name)
     return true;
 }
 
-/* The path of a file in the profile's configuration folder, or "" without HOME. */
+/*
+ * The path of a file in the profile's configuration folder, or "" without
+ * HOME (or when the path would not fit: the callers then say they cannot).
+ */
 static void cli_config_path(const char *profile, const char *file, char *path, size_t cap)
 {
     const char *home = getenv("HOME");
     const char *xdg = getenv("XDG_CONFIG_HOME");
-    char base[4096];
-    if (xdg && *xdg)
-        snprintf(base, sizeof base, "%s/liaison", xdg);
-    else if (home && *home)
-        snprintf(base, sizeof base, "%s/.config/liaison", home);
-    else
-        base[0] = '\0';
-    if (!base[0])
+    bool use_xdg = xdg && *xdg;
+    const char *root = use_xdg ? xdg : home && *home ? home : NULL;
+    int n = root ? snprintf(path, cap, "%s%s/liaison%s%s/%s", root, use_xdg ? "" : "/.config",
+                            profile ? "/profiles/" : "", profile ? profile : "", file)
+                 : -1;
+    if (n < 0 || (size_t)n >= cap)
         path[0] = '\0';
-    else if (profile)
-        snprintf(path, cap, "%s/profiles/%s/%s", base, profile, file);
-    else
-        snprintf(path, cap, "%s/%s", base, file);
 }
 
 int cli_config_load(struct cli_settings *set)
