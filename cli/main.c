@@ -155,6 +155,24 @@ static const char *cli_field_option(const char *field, char *buf, size_t cap)
     return field;
 }
 
+/* One line a violation: prefix, the option (or field) it names, why. Escaped like table cells. */
+static void print_violations(json_t *violations, const char *prefix)
+{
+    char opt[160];
+    size_t i;
+    json_t *v;
+    json_array_foreach(violations, i, v)
+    {
+        const char *field = json_string_value(json_object_get(v, "field"));
+        const char *why = json_string_value(json_object_get(v, "description"));
+        fputs(prefix, stderr);
+        output_escaped(stderr, field ? cli_field_option(field, opt, sizeof opt) : "");
+        fputs(": ", stderr);
+        output_escaped(stderr, why ? why : "");
+        fputc('\n', stderr);
+    }
+}
+
 /*
  * Prints a failure once, in the user's terms: a violation names the
  * command's option; an UNAUTHENTICATED says how to log in; with --json,
@@ -190,16 +208,7 @@ void cli_print_error(struct cli *cli, int code, const char *response)
     }
     /* Messages may quote what other users stored: escaped like table cells. */
     if (code == LIAISON_INVALID_ARGUMENT && json_array_size(violations)) {
-        json_array_foreach(violations, i, v)
-        {
-            const char *field = json_string_value(json_object_get(v, "field"));
-            const char *why = json_string_value(json_object_get(v, "description"));
-            fputs("liaison: invalid ", stderr);
-            output_escaped(stderr, field ? cli_field_option(field, opt, sizeof opt) : "");
-            fputs(": ", stderr);
-            output_escaped(stderr, why ? why : "");
-            fputc('\n', stderr);
-        }
+        print_violations(violations, "liaison: invalid ");
     } else if (code == LIAISON_UNAUTHENTICATED && cli->set.token_from == CLI_TOKEN_NONE) {
         if (cli->set.session_url) {
             fputs("liaison: not logged in to ", stderr);
@@ -225,16 +234,7 @@ void cli_print_error(struct cli *cli, int code, const char *response)
         fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
         output_escaped(stderr, message);
         fputc('\n', stderr);
-        json_array_foreach(violations, i, v)
-        {
-            const char *field = json_string_value(json_object_get(v, "field"));
-            const char *why = json_string_value(json_object_get(v, "description"));
-            fputs("  ", stderr);
-            output_escaped(stderr, field ? cli_field_option(field, opt, sizeof opt) : "");
-            fputs(": ", stderr);
-            output_escaped(stderr, why ? why : "");
-            fputc('\n', stderr);
-        }
+        print_violations(violations, "  ");
     }
     json_decref(st);
 }

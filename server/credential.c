@@ -5,7 +5,6 @@
 
 #include <inttypes.h>
 
-
 /* A user's read: shareable by the reads batched with it (db.h, DB_TXN_SHARED_FIRST). */
 static struct db_stmt q_auth_read = {"SELECT liaison_auth($1::bigint, $2::bigint)", 2, 0};
 /*
