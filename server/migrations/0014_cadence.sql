@@ -205,14 +205,51 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (run_at) WHERE done_at IS NULL;
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_pending_key ON jobs (kind, key) WHERE done_at IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_pending_key
+    ON jobs ((coalesce(for_tenant, 0)), kind, key) WHERE done_at IS NULL;
+
+-- What each kind of job runs: a function fn(p_payload jsonb) RETURNS void,
+-- called by the scheduler inside the transaction that takes the job, with
+-- the job's tenant as liaison_tenant() and 'scheduler' as the actor, so its
+-- changes are tenant-scoped and audited like a request's. A migration that
+-- adds a kind registers it here (INSERT ... ON CONFLICT (kind) DO UPDATE).
+-- The job is marked done before fn runs, so fn may schedule its own next
+-- run under the same key.
+CREATE TABLE IF NOT EXISTS job_kinds (
+    kind text PRIMARY KEY CHECK (kind ~ '^[a-z][a-z0-9_]{0,62}$'),
+    fn regproc NOT NULL
+);
+
+-- Schedules (or moves) the pending job (kind, key) of the caller's tenant
+-- to run at p_run_at. Returns the job's id.
+CREATE OR REPLACE FUNCTION liaison_schedule(p_kind text, p_key text, p_run_at timestamptz,
+                                            p_payload jsonb) RETURNS bigint
+LANGUAGE sql VOLATILE AS $$
+    INSERT INTO public.jobs (for_tenant, kind, key, payload, run_at)
+    VALUES (liaison_tenant(), p_kind, p_key, coalesce(p_payload, '{}'), p_run_at)
+    ON CONFLICT ((coalesce(for_tenant, 0)), kind, key) WHERE done_at IS NULL
+    DO UPDATE SET run_at = EXCLUDED.run_at, payload = EXCLUDED.payload
+    RETURNING id
+$$;
+
+-- Withdraws the caller's tenant's pending job (kind, key), if there is one:
+-- it is kept, done, with the reason. Returns whether there was one.
+CREATE OR REPLACE FUNCTION liaison_unschedule(p_kind text, p_key text, p_reason text)
+RETURNS boolean
+LANGUAGE sql VOLATILE AS $$
+    WITH u AS (UPDATE public.jobs SET done_at = liaison_now(), last_error = p_reason
+                WHERE coalesce(for_tenant, 0) = coalesce(liaison_tenant(), 0) AND kind = p_kind
+                  AND key = p_key AND done_at IS NULL RETURNING 1)
+    SELECT count(*) > 0 FROM u
+$$;
 
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'liaison_app') THEN
         GRANT SELECT, INSERT, UPDATE, DELETE ON cadence_defaults, meeting_series, meetings,
             meeting_attendees, meeting_notes, action_items, jobs TO liaison_app;
-        GRANT SELECT ON liaison_clock TO liaison_app;
-        GRANT EXECUTE ON FUNCTION liaison_now() TO liaison_app;
+        GRANT SELECT ON liaison_clock, job_kinds TO liaison_app;
+        GRANT EXECUTE ON FUNCTION liaison_now(), liaison_schedule(text, text, timestamptz, jsonb),
+            liaison_unschedule(text, text, text) TO liaison_app;
     END IF;
 END $$;
