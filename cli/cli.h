@@ -169,8 +169,10 @@ int cli_subcommand(const char *family, const struct cli_subcommand *subs, int ar
 
 /*
  * Lists with pagination: calls method with request (consumed) plus a page,
- * follows cursors when all is set, and prints the items under items_key
- * as a table (or JSON with --json). Returns an exit code.
+ * follows cursors when all is set, and prints the items under items_key:
+ * a table, one id per line, or with --json a JSON array ([] when empty).
+ * The next page's cursor, if any, follows as "more: --cursor C" (on
+ * standard error for JSON and ids). Returns an exit code.
  */
 int cli_list(struct cli *cli, const char *method, json_t *request, const char *items_key,
              const struct output_column *cols, int ncols, const char *page_size, const char *cursor,

@@ -13,14 +13,14 @@
 static const struct output_column grant_cols[] = {{"ID", "id"},
                                                   {"REGION", "region"},
                                                   {"ALL LINES", "allLines", OUTPUT_BOOL},
-                                                  {"LINES", "productLineIds"},
+                                                  {"LINES", "productLineCodes"},
                                                   {"EXCLUSIVE", "exclusive", OUTPUT_BOOL},
                                                   {"FROM", "startsOn"},
                                                   {"TO", "endsOn"}};
 static const struct output_column carve_cols[] = {
     {"ID", "id"}, {"ACCOUNT", "accountName"}, {"REGION", "region"}, {"NOTE", "note"}};
 static const struct output_column commit_cols[] = {{"ID", "id"},
-                                                   {"LINE", "productLineId"},
+                                                   {"LINE", "productLineCode"},
                                                    {"MOQ", "moq"},
                                                    {"BUFFER", "bufferAmount"},
                                                    {"UNIT", "bufferUnit"},
@@ -34,7 +34,7 @@ static const struct output_column head_cols[] = {
     {"version", "version"},
     {"status", "status"},
     {"full coverage", "fullCoverage", OUTPUT_BOOL},
-    {"covered lines", "coveredLineIds"},
+    {"covered lines", "coveredLineCodes"},
     {"competing allowed", "competingAllowed", OUTPUT_BOOL},
     {"report due day", "reportDueDay"},
     {"report sections", "reportSections"},

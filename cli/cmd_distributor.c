@@ -16,7 +16,7 @@ static const struct output_column dist_cols[] = {{"ID", "id"},
                                                  {"HOURS FROM", "businessHoursStart"},
                                                  {"HOURS TO", "businessHoursEnd"},
                                                  {"DAYS", "workDays", OUTPUT_DAYS, NULL},
-                                                 {"MANAGER", "accountManagerId"}};
+                                                 {"MANAGER", "accountManagerName"}};
 static const struct output_column contact_cols[] = {{"ID", "id"},
                                                     {"NAME", "name"},
                                                     {"ROLE", "role"},

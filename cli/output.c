@@ -435,16 +435,12 @@ int cli_list(struct cli *cli, const char *method, json_t *request, const char *i
             break;
     }
     if (rc == EXIT_OK) {
-        /* JSON keeps the page's shape, the list always present ([] when empty). */
-        if (cli->set.json) {
-            json_t *out = json_pack("{s:O,s:s}", items_key, rows, "nextCursor", next);
-            output_json(out);
-            json_decref(out);
-        } else {
-            cli_print_rows(cli, cols, ncols, rows);
-            if (*next)
-                fprintf(cli->set.ids ? stderr : stdout, "more: --cursor %s\n", next);
-        }
+        /* A list is its rows in every format ([] when empty), so `jq '.[]'`
+         * and `xargs` read it alike; the way to the next page goes beside
+         * the rows a script reads, never into them. */
+        cli_print_rows(cli, cols, ncols, rows);
+        if (*next)
+            fprintf(cli->set.json || cli->set.ids ? stderr : stdout, "more: --cursor %s\n", next);
     }
     free(next);
     json_decref(rows);

@@ -10,8 +10,10 @@
  *      Unicode normalisation is applied): one is the answer;
  *   2. else, when the filter found exactly one item, that item;
  *   3. else not found (exit 4) or ambiguous (candidates listed, exit 2).
- * One page of the filter's answers (500) is looked at: a part so common
- * that the exact one is past it is ambiguous, and an id does the job.
+ * The filter's answers are read page by page up to RESOLVE_MAX_ITEMS: a
+ * part so common that the exact one is past that is ambiguous, and an id
+ * does the job. A user is also "me", or the caller's own e-mail, which
+ * needs no right to list users (a manager names itself).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +21,9 @@
 #include <string.h>
 
 #include "cli.h"
+
+#define RESOLVE_PAGE 500
+#define RESOLVE_MAX_ITEMS 10000
 
 struct resolve_kind {
     const char *what;      /* in messages: "distributor" */
@@ -139,6 +144,75 @@ static void resolve_candidates(const struct cli *cli, const struct resolve_kind 
     }
 }
 
+/*
+ * The caller's own user id when arg is "me" or the caller's e-mail:
+ * EXIT_OK with *out set; EXIT_NOT_FOUND when arg names someone else (or
+ * the caller is no user); another exit code when WhoAmI failed.
+ */
+static int resolve_self(struct cli *cli, const char *arg, json_int_t *out)
+{
+    json_t *resp;
+    int rc = cli_call(cli, "WhoAmI", NULL, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    const json_t *me = json_object_get(resp, "identity");
+    const char *email = json_string_value(json_object_get(me, "name"));
+    json_int_t id = cli_json_id(json_object_get(me, "userId"));
+    rc = EXIT_NOT_FOUND;
+    if (id > 0 && (fold_equal(arg, "me") || (email && fold_equal(arg, email)))) {
+        *out = id;
+        rc = EXIT_OK;
+    } else if (fold_equal(arg, "me")) {
+        cli_fail(cli, "INVALID_ARGUMENT", "'me' is a user, and these credentials are not one");
+        rc = EXIT_USAGE;
+    }
+    json_decref(resp);
+    return rc;
+}
+
+/* Every item the list RPC's name filter finds for arg, page by page, up to
+ * RESOLVE_MAX_ITEMS, into *items (the caller's). Returns an exit code. */
+static int resolve_fetch(struct cli *cli, const struct resolve_kind *k, const char *arg,
+                         json_int_t distributor, json_t **items)
+{
+    json_t *all = json_array();
+    char *cursor = strdup("");
+    int rc = all && cursor ? EXIT_OK : EXIT_ERROR;
+    while (rc == EXIT_OK && json_array_size(all) < RESOLVE_MAX_ITEMS) {
+        json_t *req = json_pack("{s:s,s:{s:i,s:s}}", "name", arg, "page", "pageSize", RESOLVE_PAGE,
+                                "cursor", cursor);
+        if (!req) {
+            rc = EXIT_ERROR;
+            break;
+        }
+        if (distributor)
+            json_object_set_new(req, "distributorId", json_integer(distributor));
+        if (k == &kinds[CLI_PRODUCT_LINE] || k == &kinds[CLI_PRODUCT])
+            json_object_set_new(req, "includeRetired", json_true());
+        json_t *resp;
+        rc = cli_call(cli, k->method, req, &resp);
+        if (rc != EXIT_OK)
+            break;
+        json_array_extend(all, json_object_get(resp, k->items_key));
+        const char *next =
+            json_string_value(json_object_get(json_object_get(resp, "page"), "nextCursor"));
+        free(cursor);
+        cursor = next && *next ? strdup(next) : NULL;
+        json_decref(resp);
+        if (!cursor)
+            break;
+    }
+    if (rc == EXIT_ERROR)
+        fprintf(stderr, "liaison: out of memory\n");
+    free(cursor);
+    if (rc != EXIT_OK) {
+        json_decref(all);
+        return rc;
+    }
+    *items = all;
+    return EXIT_OK;
+}
+
 int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,
                 json_int_t *out)
 {
@@ -165,23 +239,19 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
         cli_fail(cli, "INVALID_ARGUMENT", msg);
         return EXIT_USAGE;
     }
-    json_t *req = json_pack("{s:s,s:{s:i}}", "name", arg, "page", "pageSize", 500);
-    if (!req) {
-        fprintf(stderr, "liaison: out of memory\n");
-        return EXIT_ERROR;
+    int rc;
+    if (kind == CLI_USER) {
+        rc = resolve_self(cli, arg, out);
+        if (rc != EXIT_NOT_FOUND)
+            return rc;
     }
-    if (kind == CLI_CONTACT)
-        json_object_set_new(req, "distributorId", json_integer(distributor));
-    if (kind == CLI_PRODUCT_LINE || kind == CLI_PRODUCT)
-        json_object_set_new(req, "includeRetired", json_true());
-    json_t *resp;
-    int rc = cli_call(cli, k->method, req, &resp);
+    json_t *items = NULL;
+    rc = resolve_fetch(cli, k, arg, kind == CLI_CONTACT ? distributor : 0, &items);
     if (rc == EXIT_AUTH && kind == CLI_USER && !cli->set.json)
         fprintf(stderr, "liaison: only tenant admins and auditors find users by e-mail or name: "
-                        "give the user's id\n");
+                        "give the user's id, or 'me'\n");
     if (rc != EXIT_OK)
         return rc;
-    json_t *items = json_object_get(resp, k->items_key);
     json_t *exact = json_array();
     size_t i;
     json_t *it;
@@ -211,7 +281,7 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
         rc = EXIT_USAGE;
     }
     json_decref(exact);
-    json_decref(resp);
+    json_decref(items);
     return rc;
 }
 

@@ -14,7 +14,10 @@
 #include "log.h"
 
 #define LINE_COLS "id, code, name, retired_at IS NOT NULL AS retired"
-#define PRODUCT_COLS "id, sku, product_line_id, name, unit, moq, retired_at IS NOT NULL AS retired"
+#define PRODUCT_COLS                                                                               \
+    "id, sku, product_line_id, name, unit, moq, retired_at IS NOT NULL AS retired,"                \
+    " (SELECT l.code FROM product_lines l WHERE l.tenant_id = products.tenant_id"                  \
+    "  AND l.id = products.product_line_id) AS product_line_code"
 
 /* $1 code, $2 name */
 static struct db_stmt q_line_create = {

@@ -28,7 +28,9 @@
     " liaison_hhmm(d.business_hours_start) AS business_hours_start,"                               \
     " liaison_hhmm(d.business_hours_end) AS business_hours_end,"                                   \
     " array_to_json(d.work_days)::text AS work_days, d.status, d.account_manager_id,"              \
-    " liaison_rfc3339(d.created_at) AS created_at"
+    " liaison_rfc3339(d.created_at) AS created_at,"                                                \
+    " (SELECT coalesce(nullif(u.display_name, ''), u.email) FROM users u"                          \
+    "  WHERE u.tenant_id = d.tenant_id AND u.id = d.account_manager_id) AS account_manager_name"
 #define CONTACT_COLS                                                                               \
     "c.id, c.distributor_id, c.name, c.role, c.email, c.phone, c.messaging, c.language,"           \
     " c.time_zone"

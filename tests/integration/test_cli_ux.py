@@ -96,7 +96,7 @@ ids = lines(out)
 check(rc == 0 and len(ids) == 4 and all(i.isdigit() for i in ids),
       "--output ids lists one id per line (%r)" % ids)
 rc, out, _ = run("product-line", "list", "--output=json")
-check(rc == 0 and len(json.loads(out)["productLines"]) == 4, "--output=json after the command")
+check(rc == 0 and len(json.loads(out)) == 4, "--output=json after the command")
 rc, out, _ = run("--json", "product-line", "list", "-o", "table")
 check(rc == 0 and lines(out)[0].startswith("ID"), "the last of --json and -o table wins")
 rc, out, err = run("product-line", "list", "--output", "yaml")
@@ -108,10 +108,29 @@ rc, out, _ = run("distributor", "create", "--name", "Empty Co", "--country", "VN
                  "--time-zone", "Asia/Ho_Chi_Minh", "-o", "ids")
 empty_id = text(out).strip()
 rc, out, _ = run("contact", "list", "--distributor", empty_id, "--json")
-check(rc == 0 and json.loads(out)["contacts"] == [], "an empty list is [] with --json")
+check(rc == 0 and json.loads(out) == [], "an empty list is [] with --json (%r)" % out)
 rc, out, _ = run("contact", "list", "--distributor", empty_id)
 check(rc == 0 and len(lines(out)) == 1 and lines(out)[0].startswith("ID"),
       "an empty list is its header line in a table")
+
+# ---------------- a name past the first page of the filter's matches ----------------
+# 600 distributors whose names contain "Đông Á", then "Đông Á" itself: the
+# exact one is the 601st match, beyond one page of 500.
+tid = next(x.strip() for x in t.psql("SELECT id FROM tenants WHERE slug = '%s'" % slug)
+           .splitlines() if x.strip().isdigit())
+t.psql("INSERT INTO distributors (tenant_id, name, country, time_zone) SELECT %s, "
+       "'Đông Á ' || lpad(g::text, 4, '0'), 'VN', 'Asia/Ho_Chi_Minh' "
+       "FROM generate_series(1, 600) g" % tid)
+rc, out, err = run("distributor", "create", "--name", "Đông Á", "--country", "VN",
+                   "--time-zone", "Asia/Ho_Chi_Minh", "-o", "ids")
+dong_a = text(out).strip()
+rc, out, err = run("distributor", "show", "ĐÔNG Á")
+check(rc == 0 and field(out, "ID") == dong_a,
+      "the exact name is found past the first 500 matches (%d %s)" % (rc, text(err)))
+rc, out, err = run("distributor", "show", "Đông Á 01")
+check(rc == 2 and "names 100 distributors" in text(err),
+      "a part shared by many is ambiguous (%d %s)" % (rc, text(err)[:80]))
+t.psql("DELETE FROM distributors WHERE tenant_id = %s AND name LIKE 'Đông Á%%'" % tid)
 
 # ---------------- arguments that are not UTF-8 ----------------
 bad = b"Sai\xff Gon"
