@@ -15,7 +15,7 @@ struct geo_set {
     size_t n, cap;
 };
 
-static struct geo_set countries, regions, zones, languages;
+static struct geo_set countries, regions, zones, languages, currencies;
 
 static int geo_add(struct geo_set *s, const char *v)
 {
@@ -58,6 +58,7 @@ void geo_free(void)
     geo_set_free(&regions);
     geo_set_free(&zones);
     geo_set_free(&languages);
+    geo_set_free(&currencies);
 }
 
 /* Adds field key of every object in file's array top (iso-codes layout). */
@@ -128,6 +129,8 @@ int geo_load(const char *iso_dir, const char *zoneinfo_dir, char *err, size_t er
             0 ||
         geo_load_json(iso_dir, "iso_639-3.json", "639-3", "alpha_3", "alpha_2", &languages, err,
                       errlen) < 0 ||
+        geo_load_json(iso_dir, "iso_4217.json", "4217", "alpha_3", NULL, &currencies, err, errlen) <
+            0 ||
         geo_load_zones(zoneinfo_dir, err, errlen) < 0) {
         geo_free();
         return -1;
@@ -151,6 +154,11 @@ bool geo_country(const char *code)
 bool geo_region(const char *code)
 {
     return geo_country(code) || (strlen(code) <= 6 && geo_has(&regions, code));
+}
+
+bool geo_currency(const char *code)
+{
+    return strlen(code) == 3 && geo_has(&currencies, code);
 }
 
 bool geo_time_zone(const char *name)

@@ -1,8 +1,8 @@
 /*
  * geo.h - the reference lists the charter and distributor records are
  * checked against, loaded once at start: ISO 3166-1 countries and ISO
- * 3166-2 subdivisions from Debian's iso-codes data, ISO 639 languages from
- * the same, and IANA time zones from the system's tz database. Read-only
+ * 3166-2 subdivisions from Debian's iso-codes data, ISO 639 languages and
+ * ISO 4217 currencies from the same, and IANA time zones from the system's tz database. Read-only
  * after geo_load(), so every worker may use them without locking.
  */
 #ifndef LIAISON_GEO_H
@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 /*
- * Loads iso_3166-1.json, iso_3166-2.json and iso_639-3.json from iso_dir
+ * Loads iso_3166-1.json, iso_3166-2.json, iso_639-3.json and iso_4217.json from iso_dir
  * and tzdata.zi from zoneinfo_dir. Returns 0, or -1 with err set.
  */
 int geo_load(const char *iso_dir, const char *zoneinfo_dir, char *err, size_t errlen);
@@ -29,6 +29,8 @@ void geo_upcase(const char *code);
 bool geo_country(const char *code);
 /* "VN" or "VN-SG": a country or one of its subdivisions. */
 bool geo_region(const char *code);
+/* "VND": an ISO 4217 currency code. */
+bool geo_currency(const char *code);
 /* "Asia/Ho_Chi_Minh", or a link such as "Asia/Saigon". */
 bool geo_time_zone(const char *name);
 /* A well-formed BCP 47 tag whose language subtag is a known ISO 639 code. */

@@ -22,6 +22,7 @@
 #include "rpc_auth.h"
 #include "rpc_catalog.h"
 #include "rpc_charter.h"
+#include "rpc_crm.h"
 #include "rpc_distributor.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
@@ -89,6 +90,18 @@
     M(CheckCharter, rpc_check_charter, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
     M(ActivateCharter, rpc_activate_charter, ADMIN_MANAGER, WRITES)                                \
     M(GetCharter, rpc_get_charter, AUTHZ_USERS, READS)                                             \
-    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)
+    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)                          \
+    M(CreateKeyAccount, rpc_create_key_account, ADMIN_MANAGER, WRITES)                             \
+    M(ListKeyAccounts, rpc_list_key_accounts, AUTHZ_USERS, READS)                                  \
+    M(GetKeyAccount, rpc_get_key_account, AUTHZ_USERS, READS)                                      \
+    M(RegisterLead, rpc_register_lead, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                  \
+    M(ListLeads, rpc_list_leads, AUTHZ_USERS, READS)                                               \
+    M(GetLead, rpc_get_lead, AUTHZ_USERS, READS)                                                   \
+    M(SetLeadStage, rpc_set_lead_stage, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                 \
+    M(DecideLeadRegistration, rpc_decide_lead_registration, ADMIN_MANAGER, WRITES)                 \
+    M(CreateInteraction, rpc_create_interaction, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)        \
+    M(ListInteractions, rpc_list_interactions, AUTHZ_USERS, READS)                                 \
+    M(GetCrmSettings, rpc_get_crm_settings, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                  \
+    M(UpdateCrmSettings, rpc_update_crm_settings, AUTHZ_ADMIN, WRITES)
 
 #endif

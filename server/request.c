@@ -573,6 +573,37 @@ bool request_check_id(struct request *r, const char *field, uint64_t id)
     return false;
 }
 
+/* Whether s holds n digits. */
+static bool request_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+bool request_check_time(struct request *r, const char *field, const char *text, bool required)
+{
+    const char *s = text;
+    bool ok = strlen(s) <= 40 && request_digits(s, 4) && s[4] == '-' && request_digits(s + 5, 2) &&
+              s[7] == '-' && request_digits(s + 8, 2) && strchr("Tt ", s[10]) && s[10] &&
+              request_digits(s + 11, 2) && s[13] == ':' && request_digits(s + 14, 2) &&
+              s[16] == ':' && request_digits(s + 17, 2);
+    if (ok) {
+        s += 19;
+        if (*s == '.' && request_digits(s + 1, 1))
+            for (s++; *s >= '0' && *s <= '9'; s++)
+                ;
+        ok = ((*s == 'Z' || *s == 'z') && !s[1]) ||
+             ((*s == '+' || *s == '-') && request_digits(s + 1, 2) && s[3] == ':' &&
+              request_digits(s + 4, 2) && !s[6]);
+    }
+    if (ok || (!required && !text[0]))
+        return true;
+    request_fail_field(r, field, "a time as RFC 3339, such as 2026-03-01T09:30:00+07:00");
+    return false;
+}
+
 /* Bytes of white space at s: ASCII, no-break (U+00A0) and ideographic (U+3000) spaces. */
 static size_t request_space_at(const unsigned char *s)
 {

@@ -203,6 +203,14 @@ bool request_check_id(struct request *r, const char *field, uint64_t id);
 bool request_check_text(struct request *r, const char *field, const char *text, size_t max,
                         bool required);
 
+/*
+ * True when text is an RFC 3339 date-time (2026-03-01T09:30:00+07:00,
+ * fractions and Z allowed; the database checks the calendar), or empty and
+ * not required; otherwise answers INVALID_ARGUMENT on field and returns
+ * false. PostgreSQL alone would also take 'yesterday' or 'epoch'.
+ */
+bool request_check_time(struct request *r, const char *field, const char *text, bool required);
+
 /* Answers INVALID_ARGUMENT naming one field (its JSON path). */
 void request_fail_field(struct request *r, const char *field, const char *description);
 

@@ -121,6 +121,13 @@ charter_a = must("CreateCharterDraft", {"distributorId": d1}, admin_a)["charter"
 grant_a = must("AddCharterGrant", {"charterId": charter_a, "grant": {
     "region": "VN", "allLines": True, "exclusive": True, "startsOn": "2026-01-01"}},
     admin_a)["charter"]["grants"][0]["id"]
+lead_a = must("RegisterLead", {"distributorId": d1, "accountName": "Secret Account",
+                               "country": "VN", "title": "Secret deal", "currency": "VND"},
+              admin_a)["lead"]
+account_a = lead_a["keyAccountId"]
+lead_a = lead_a["id"]
+must("CreateInteraction", {"distributorId": d1, "kind": "call", "summary": "Secret call",
+                           "leadId": lead_a}, admin_a)
 manager_id = make_user(admin_a, "manager@a.example", "ROLE_MANAGER", seesAllDistributors=True)
 auditor_id = make_user(admin_a, "auditor@a.example", "ROLE_AUDITOR")
 make_user(admin_a, "dist1@a.example", "ROLE_DISTRIBUTOR_USER", distributorId=d1)
@@ -143,9 +150,10 @@ check(code == "OK" and out["identity"]["kind"] == "api_token", "API token authen
 # Things of tenant A that must never show to anyone outside it, and those of
 # distributor 1 that must never show to distributor 2's user.
 MARKERS = [A, "manager@a.example", "auditor@a.example", "dist1@a.example", "Saigon Auto",
-           "SECRETLINE", "SECRETSKU", "Secret Contact"]
+           "SECRETLINE", "SECRETSKU", "Secret Contact", "Secret Account", "Secret deal",
+           "Secret call"]
 OTHER_DISTRIBUTOR = ["manager@a.example", "auditor@a.example", "dist1@a.example", "Saigon Auto",
-                     "Secret Contact"]
+                     "Secret Contact", "Secret Account", "Secret deal", "Secret call"]
 
 # ---------------- the access matrix ----------------
 service = open(PROTO).read().split("service Liaison {", 1)[1]
@@ -224,6 +232,24 @@ MATRIX = {
     "ActivateCharter": ({"tenant_admin", "manager"}, True, {"id": charter_a}),
     "GetCharter": (USERS, False, {"distributorId": d1}),
     "ListCharterVersions": (USERS, False, {"distributorId": d1}),
+    "CreateKeyAccount": ({"tenant_admin", "manager"}, True,
+                         {"name": "x", "country": "VN", "distributorId": d1}),
+    "ListKeyAccounts": (USERS, False, {}),
+    "GetKeyAccount": (USERS, False, {"id": account_a}),
+    "RegisterLead": ({"tenant_admin", "manager", "distributor_user"}, True, {
+        "distributorId": d1, "accountName": "Secret Account", "country": "VN", "title": "x",
+        "currency": "VND"}),
+    "ListLeads": (USERS, False, {}),
+    "GetLead": (USERS, False, {"id": lead_a}),
+    "SetLeadStage": ({"tenant_admin", "manager", "distributor_user"}, True,
+                     {"id": lead_a, "stage": "qualified"}),
+    "DecideLeadRegistration": ({"tenant_admin", "manager"}, True,
+                               {"id": lead_a, "decision": "reject"}),
+    "CreateInteraction": ({"tenant_admin", "manager", "distributor_user"}, True,
+                          {"kind": "call", "summary": "x", "leadId": lead_a}),
+    "ListInteractions": (USERS, False, {}),
+    "GetCrmSettings": ({"tenant_admin", "manager", "auditor"}, False, {}),
+    "UpdateCrmSettings": ({"tenant_admin"}, True, {"settings": {"dealProtectionDays": 10}}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)

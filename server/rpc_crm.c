@@ -1,0 +1,472 @@
+/*
+ * rpc_crm.c - the shared CRM: key accounts, leads and deal registration,
+ * customer interactions. Who reaches what is one function of the database
+ * (liaison_sees_side, migration 0020): a distributor user its own
+ * distributor's records only, staff the distributors they see and the
+ * exporter's own. A distributor user's records name no other distributor.
+ */
+#include "rpc_crm.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "exec.h"
+#include "geo.h"
+#include "log.h"
+#include "rpc_charter.h"
+
+#define ACCOUNT_COLS                                                                               \
+    "a.id, a.name, a.country, a.region, a.industry,"                                               \
+    " CASE WHEN liaison_sees_side(a.distributor_id) THEN a.distributor_id END AS distributor_id,"  \
+    " (SELECT d.name FROM distributors d WHERE d.tenant_id = a.tenant_id"                          \
+    "  AND d.id = a.distributor_id AND liaison_sees_side(d.id)) AS distributor_name, a.owner_id,"  \
+    " liaison_account_carved_out(a.name, a.country, a.region) AS carve_out,"                       \
+    " liaison_rfc3339(a.created_at) AS created_at"
+/* An account is reached through its owner, or through a lead of one the caller reaches; its
+ * owner is named only to those who reach the owner. */
+#define SEES_ACCOUNT                                                                               \
+    "(liaison_sees_side(a.distributor_id) OR EXISTS (SELECT 1 FROM leads x"                        \
+    " WHERE x.tenant_id = a.tenant_id AND x.key_account_id = a.id"                                 \
+    " AND x.distributor_id IS NOT NULL AND liaison_sees_side(x.distributor_id)))"
+#define LEAD_COLS                                                                                  \
+    "l.id, l.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = l.tenant_id"   \
+    "  AND d.id = l.distributor_id) AS distributor_name, l.key_account_id,"                        \
+    " (SELECT a.name FROM key_accounts a WHERE a.tenant_id = l.tenant_id"                          \
+    "  AND a.id = l.key_account_id) AS account_name, l.title, l.stage, l.value_minor,"             \
+    " l.currency, l.expected_close::text AS expected_close, l.owner_id,"                           \
+    " array_to_json(l.product_line_ids)::text AS product_line_ids,"                                \
+    " (SELECT json_agg(pl.code ORDER BY array_position(l.product_line_ids, pl.id))"                \
+    "  FROM product_lines pl WHERE pl.tenant_id = l.tenant_id"                                     \
+    "  AND pl.id = ANY (l.product_line_ids)) AS product_line_codes, l.region,"                     \
+    " liaison_rfc3339(l.registered_at) AS registered_at, l.registration,"                          \
+    " array_to_json(l.flags)::text AS flags, l.decided_by,"                                        \
+    " liaison_rfc3339(l.decided_at) AS decided_at, l.decision_note, l.created_by,"                 \
+    " liaison_rfc3339(l.created_at) AS created_at"
+#define INTERACTION_COLS                                                                           \
+    "i.id, i.distributor_id, i.kind, liaison_rfc3339(i.at) AS at, i.summary, i.key_account_id,"    \
+    " (SELECT a.name FROM key_accounts a WHERE a.tenant_id = i.tenant_id"                          \
+    "  AND a.id = i.key_account_id) AS account_name, i.lead_id, i.created_by,"                     \
+    " liaison_rfc3339(i.created_at) AS created_at"
+/* The distributor a change is for: the one named, else a distributor user's own, else NULL
+ * (the exporter's). $N is the request's distributor id. */
+#define SIDE(n)                                                                                    \
+    "coalesce(nullif(" n "::bigint, 0), CASE WHEN current_setting('liaison.role', true) ="         \
+    " 'distributor_user' THEN nullif(current_setting('liaison.distributor_id', true), '')::bigint" \
+    " END)"
+
+#define STAGE_WORDS "new, qualified, proposal, negotiation, won or lost"
+
+/* ---------- key accounts ---------- */
+
+/* $1 owner (0: none), $2 distributor (0: the exporter) */
+static struct db_stmt q_account_refs = {
+    "SELECT liaison_check($1::bigint = 0 OR EXISTS (SELECT 1 FROM users u"
+    "  WHERE u.tenant_id = liaison_tenant() AND u.id = $1::bigint), 'ownerId',"
+    "  'no such user of this tenant'),"
+    " liaison_found(liaison_sees_side(nullif($2::bigint, 0)), 'no such distributor')",
+    2, 0};
+/* $1..$4 name, country, region, industry, $5 distributor, $6 owner */
+static struct db_stmt q_account_create = {
+    "WITH m AS (INSERT INTO key_accounts AS a (tenant_id, name, country, region, industry,"
+    "  distributor_id, owner_id) VALUES (liaison_tenant(), $1, $2, $3, $4,"
+    "  nullif($5::bigint, 0), nullif($6::bigint, 0)) RETURNING " ACCOUNT_COLS
+    ")" EXEC_AUDITED("'key_account.create'", "key_account"),
+    6, 0};
+/* $1 after, $2 limit, $3 name part, $4 country, $5 distributor */
+static struct db_stmt q_account_list = {
+    "SELECT " ACCOUNT_COLS " FROM key_accounts a WHERE a.tenant_id = liaison_tenant()"
+    " AND a.id > $1::bigint AND " SEES_ACCOUNT
+    " AND ($3 = '' OR a.name ILIKE liaison_like($3)) AND ($4 = '' OR a.country = $4)"
+    " AND ($5::bigint = 0 OR a.distributor_id = $5::bigint) ORDER BY a.id LIMIT $2::int",
+    5, 0};
+static struct db_stmt q_account_get = {"SELECT " ACCOUNT_COLS " FROM key_accounts a"
+                                       " WHERE a.tenant_id = liaison_tenant()"
+                                       " AND a.id = $1::bigint AND " SEES_ACCOUNT,
+                                       1, 0};
+
+/* ---------- leads ---------- */
+
+/* $1 distributor, $2..$5 account, $6 title, $7 value, $8 currency, $9 close, $10 lines, $11 owner
+ */
+static struct db_stmt q_lead_register = {
+    "SELECT liaison_lead_register(" SIDE(
+        "$1") ", $2, $3, $4, $5, $6, $7::bigint, $8,"
+              " nullif($9, '')::date, $10::bigint[], nullif($11::bigint, 0)) AS _id",
+    11, 0};
+/* The lead the registration above made, read after it. */
+static struct db_stmt q_lead_registered = {
+    "SELECT " LEAD_COLS " FROM leads l WHERE l.tenant_id = liaison_tenant()"
+    " AND l.id = nullif(current_setting('liaison.created_id', true), '')::bigint",
+    0, 0};
+/* $1 after, $2 limit, $3 distributor, $4 stage, $5 registration, $6 account */
+static struct db_stmt q_lead_list = {
+    "SELECT " LEAD_COLS " FROM leads l WHERE l.tenant_id = liaison_tenant()"
+    " AND l.id > $1::bigint AND liaison_sees_side(l.distributor_id)"
+    " AND ($3::bigint = 0 OR l.distributor_id = $3::bigint) AND ($4 = '' OR l.stage = $4)"
+    " AND ($5 = '' OR l.registration = $5)"
+    " AND ($6::bigint = 0 OR l.key_account_id = $6::bigint) ORDER BY l.id LIMIT $2::int",
+    6, 0};
+static struct db_stmt q_lead_get = {"SELECT " LEAD_COLS " FROM leads l"
+                                    " WHERE l.tenant_id = liaison_tenant() AND l.id = $1::bigint"
+                                    " AND liaison_sees_side(l.distributor_id)",
+                                    1, 0};
+/* A lead the caller reaches, open ($1 id): won and lost are final. */
+static struct db_stmt q_lead_open = {
+    "SELECT liaison_found(s IS NOT NULL, 'no such lead'),"
+    " liaison_precondition(s IS NULL OR s NOT IN ('won', 'lost'),"
+    "  format('this lead is %s: won and lost are final', s))"
+    " FROM (SELECT (SELECT l.stage FROM leads l WHERE l.tenant_id = liaison_tenant()"
+    "  AND l.id = $1::bigint AND liaison_sees_side(l.distributor_id) FOR UPDATE) AS s) x",
+    1, 0};
+/* $1 id, $2 stage */
+static struct db_stmt q_lead_stage = {
+    "WITH m AS (UPDATE leads l SET stage = $2 WHERE l.tenant_id = liaison_tenant()"
+    "  AND l.id = $1::bigint AND liaison_sees_side(l.distributor_id) RETURNING l.id)"
+    " SELECT m.id AS _id FROM m WHERE liaison_audit('lead.stage.' || $2, 'lead', m.id::text)",
+    2, 0};
+/* $1 id, $2 decision, $3 to distributor (0: the exporter), $4 note */
+static struct db_stmt q_lead_decide = {
+    "SELECT liaison_lead_decide($1::bigint, $2, nullif($3::bigint, 0), $4) AS _id", 4, 0};
+
+/* ---------- interactions ---------- */
+
+/*
+ * $1 distributor, $2 kind, $3 at ('': now), $4 summary, $5 account, $6 lead. The lead, when
+ * given, names the account; either must be one the caller reaches, on the same side.
+ */
+static struct db_stmt q_interaction_create = {
+    "WITH s AS (SELECT " SIDE(
+        "$1") " AS side),"
+              " k AS (SELECT coalesce((SELECT l.key_account_id FROM leads l"
+              "  WHERE l.tenant_id = liaison_tenant() AND l.id = $6::bigint"
+              "  AND liaison_sees_side(l.distributor_id)), nullif($5::bigint, 0)) AS account),"
+              " m AS (INSERT INTO interactions AS i (tenant_id, distributor_id, kind, at, summary,"
+              "  key_account_id, lead_id, created_by, created_at)"
+              "  SELECT liaison_tenant(), s.side, $2, coalesce(nullif($3, '')::timestamptz, "
+              "liaison_now()),"
+              "  $4, k.account, nullif($6::bigint, 0), liaison_request_setting('actor'), "
+              "liaison_now()"
+              "  FROM s, k WHERE liaison_found(liaison_sees_side(s.side), 'no such distributor')"
+              "  AND liaison_found($6::bigint = 0 OR EXISTS (SELECT 1 FROM leads l"
+              "   WHERE l.tenant_id = liaison_tenant() AND l.id = $6::bigint"
+              "   AND liaison_sees_side(l.distributor_id)), 'no such lead')"
+              "  AND liaison_found(EXISTS (SELECT 1 FROM key_accounts a WHERE a.tenant_id = "
+              "liaison_tenant()"
+              "   AND a.id = k.account AND " SEES_ACCOUNT "), 'no such key account')"
+              "  RETURNING " INTERACTION_COLS
+              ")" EXEC_AUDITED("'interaction.create'", "interaction"),
+    6, 0};
+/* $1 after, $2 limit, $3 distributor, $4 account, $5 lead */
+static struct db_stmt q_interaction_list = {
+    "SELECT " INTERACTION_COLS " FROM interactions i WHERE i.tenant_id = liaison_tenant()"
+    " AND i.id > $1::bigint AND liaison_sees_side(i.distributor_id)"
+    " AND ($3::bigint = 0 OR i.distributor_id = $3::bigint)"
+    " AND ($4::bigint = 0 OR i.key_account_id = $4::bigint)"
+    " AND ($5::bigint = 0 OR i.lead_id = $5::bigint) ORDER BY i.id LIMIT $2::int",
+    5, 0};
+
+/* ---------- settings ---------- */
+
+static struct db_stmt q_settings_get = {
+    "SELECT liaison_deal_protection_days() AS deal_protection_days", 0, 0};
+/* $1 protection days */
+static struct db_stmt q_settings_update = {
+    "WITH m AS (INSERT INTO tenant_settings AS s (tenant_id, deal_protection_days)"
+    "  VALUES (liaison_tenant(), $1::int) ON CONFLICT (tenant_id)"
+    "  DO UPDATE SET deal_protection_days = EXCLUDED.deal_protection_days"
+    "  RETURNING s.tenant_id, s.deal_protection_days)"
+    " SELECT m.deal_protection_days FROM m"
+    " WHERE liaison_audit('crm.settings.update', 'tenant', m.tenant_id::text)",
+    1, 0};
+
+static struct exec_decl d_account_create = {
+    .method = "CreateKeyAccount",
+    .check = {&q_account_refs, {"owner_id", "distributor_id"}},
+    .query = {&q_account_create,
+              {"name", "country", "region", "industry", "distributor_id", "owner_id"}},
+    .out = "account",
+    .not_found = "no such distributor",
+    .exists = "a key account of this name (in any case) and country exists"};
+static struct exec_decl d_account_list = {
+    .method = "ListKeyAccounts",
+    .query = {&q_account_list, {"@after", "@limit", "name", "country", "distributor_id"}},
+    .shape = EXEC_PAGE,
+    .out = "accounts",
+    .cursor = "acc",
+    .filters = {"name", "country", "distributor_id"}};
+static struct exec_decl d_account_get = {.method = "GetKeyAccount",
+                                         .query = {&q_account_get, {"id"}},
+                                         .out = "account",
+                                         .not_found = "no such key account"};
+static struct exec_decl d_lead_register = {
+    .method = "RegisterLead",
+    .query = {&q_lead_register,
+              {"distributor_id", "account_name", "country", "region", "industry", "title",
+               "value_minor", "currency", "expected_close", "product_line_ids", "owner_id"}},
+    .reply = {&q_lead_registered, {NULL}},
+    .out = "lead",
+    .not_found = "no such lead",
+    .invalid = "expectedClose: a date as YYYY-MM-DD"};
+static struct exec_decl d_lead_list = {
+    .method = "ListLeads",
+    .query = {&q_lead_list,
+              {"@after", "@limit", "distributor_id", "stage", "registration", "key_account_id"}},
+    .shape = EXEC_PAGE,
+    .out = "leads",
+    .cursor = "led",
+    .filters = {"distributor_id", "stage", "registration", "key_account_id"}};
+static struct exec_decl d_lead_get = {.method = "GetLead",
+                                      .query = {&q_lead_get, {"id"}},
+                                      .out = "lead",
+                                      .not_found = "no such lead"};
+static struct exec_decl d_lead_stage = {.method = "SetLeadStage",
+                                        .check = {&q_lead_open, {"id"}},
+                                        .query = {&q_lead_stage, {"id", "stage"}},
+                                        .reply = {&q_lead_get, {"id"}},
+                                        .out = "lead",
+                                        .not_found = "no such lead"};
+static struct exec_decl d_lead_decide = {
+    .method = "DecideLeadRegistration",
+    .query = {&q_lead_decide, {"id", "decision", "distributor_id", "note"}},
+    .reply = {&q_lead_get, {"id"}},
+    .out = "lead",
+    .not_found = "no such lead"};
+static struct exec_decl d_interaction_create = {
+    .method = "CreateInteraction",
+    .query = {&q_interaction_create,
+              {"distributor_id", "kind", "at", "summary", "key_account_id", "lead_id"}},
+    .out = "interaction",
+    .not_found = "no such key account",
+    .invalid = "at: not a time of the calendar"};
+static struct exec_decl d_interaction_list = {
+    .method = "ListInteractions",
+    .query = {&q_interaction_list,
+              {"@after", "@limit", "distributor_id", "key_account_id", "lead_id"}},
+    .shape = EXEC_PAGE,
+    .out = "interactions",
+    .cursor = "int",
+    .filters = {"distributor_id", "key_account_id", "lead_id"}};
+static struct exec_decl d_settings_get = {.method = "GetCrmSettings",
+                                          .query = {&q_settings_get, {NULL}},
+                                          .out = "settings",
+                                          .not_found = "no such tenant"};
+static struct exec_decl d_settings_update = {
+    .method = "UpdateCrmSettings",
+    .query = {&q_settings_update, {"settings.deal_protection_days"}},
+    .out = "settings",
+    .not_found = "no such tenant"};
+
+int rpc_crm_register(void)
+{
+    struct exec_decl *const decls[] = {&d_account_create,   &d_account_list, &d_account_get,
+                                       &d_lead_register,    &d_lead_list,    &d_lead_get,
+                                       &d_lead_stage,       &d_lead_decide,  &d_interaction_create,
+                                       &d_interaction_list, &d_settings_get, &d_settings_update};
+    char err[256];
+    if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "CRM RPCs refused", "reason=\"%s\"", err);
+        return -1;
+    }
+    return 0;
+}
+
+static bool stage_known(const char *s)
+{
+    static const char *const stages[] = {"new",         "qualified", "proposal",
+                                         "negotiation", "won",       "lost"};
+    for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++)
+        if (!strcmp(s, stages[i]))
+            return true;
+    return false;
+}
+
+/* A country, and a region that is empty or one of its subdivisions (both upper-cased). */
+static bool place_ok(struct request *r, const char *country, const char *region)
+{
+    geo_upcase(country);
+    geo_upcase(region);
+    if (!geo_country(country)) {
+        request_fail_field(r, "country", "not an ISO 3166-1 alpha-2 country code");
+        return false;
+    }
+    if (region[0] && (!geo_region(region) || strncmp(region, country, 2) || region[2] != '-')) {
+        request_fail_field(r, "region", "an ISO 3166-2 subdivision of the country, or empty");
+        return false;
+    }
+    return true;
+}
+
+static bool id_or_zero_ok(struct request *r, const char *field, uint64_t id)
+{
+    return id == 0 || request_check_id(r, field, id);
+}
+
+void rpc_create_key_account(struct request *r)
+{
+    Liaison__V1__CreateKeyAccountRequest *in = (Liaison__V1__CreateKeyAccountRequest *)r->input;
+    if (request_check_text(r, "name", in->name, 200, true) &&
+        place_ok(r, in->country, in->region) &&
+        request_check_text(r, "industry", in->industry, 100, false) &&
+        id_or_zero_ok(r, "distributorId", in->distributor_id) &&
+        id_or_zero_ok(r, "ownerId", in->owner_id))
+        exec_run(r, &d_account_create);
+}
+
+void rpc_list_key_accounts(struct request *r)
+{
+    Liaison__V1__ListKeyAccountsRequest *in = (Liaison__V1__ListKeyAccountsRequest *)r->input;
+    geo_upcase(in->country);
+    if (in->country[0] && !geo_country(in->country)) {
+        request_fail_field(r, "country", "not an ISO 3166-1 alpha-2 country code");
+        return;
+    }
+    if (request_check_text(r, "name", in->name, 200, false) &&
+        id_or_zero_ok(r, "distributorId", in->distributor_id))
+        exec_run(r, &d_account_list);
+}
+
+void rpc_get_key_account(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_account_get);
+}
+
+void rpc_register_lead(struct request *r)
+{
+    Liaison__V1__RegisterLeadRequest *in = (Liaison__V1__RegisterLeadRequest *)r->input;
+    if (!request_check_text(r, "accountName", in->account_name, 200, true) ||
+        !place_ok(r, in->country, in->region) ||
+        !request_check_text(r, "industry", in->industry, 100, false) ||
+        !request_check_text(r, "title", in->title, 200, true) ||
+        !id_or_zero_ok(r, "distributorId", in->distributor_id) ||
+        !id_or_zero_ok(r, "ownerId", in->owner_id))
+        return;
+    geo_upcase(in->currency);
+    if (!geo_currency(in->currency)) {
+        request_fail_field(r, "currency", "not an ISO 4217 currency code");
+        return;
+    }
+    if (in->value_minor > INT64_MAX) {
+        request_fail_field(r, "valueMinor", "out of range");
+        return;
+    }
+    if (in->expected_close[0] && !charter_date_ok(in->expected_close)) {
+        request_fail_field(r, "expectedClose", "a date as YYYY-MM-DD");
+        return;
+    }
+    if (in->n_product_line_ids > 100) {
+        request_fail_field(r, "productLineIds", "at most 100");
+        return;
+    }
+    for (size_t i = 0; i < in->n_product_line_ids; i++)
+        if (!request_check_id(r, "productLineIds", in->product_line_ids[i]))
+            return;
+    exec_run(r, &d_lead_register);
+}
+
+void rpc_list_leads(struct request *r)
+{
+    const Liaison__V1__ListLeadsRequest *in = (const Liaison__V1__ListLeadsRequest *)r->input;
+    if (in->stage[0] && !stage_known(in->stage)) {
+        request_fail_field(r, "stage", STAGE_WORDS);
+        return;
+    }
+    if (in->registration[0] && strcmp(in->registration, "accepted") &&
+        strcmp(in->registration, "flagged") && strcmp(in->registration, "approved") &&
+        strcmp(in->registration, "rejected")) {
+        request_fail_field(r, "registration", "accepted, flagged, approved or rejected");
+        return;
+    }
+    if (id_or_zero_ok(r, "distributorId", in->distributor_id) &&
+        id_or_zero_ok(r, "keyAccountId", in->key_account_id))
+        exec_run(r, &d_lead_list);
+}
+
+void rpc_get_lead(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_lead_get);
+}
+
+void rpc_set_lead_stage(struct request *r)
+{
+    const Liaison__V1__SetLeadStageRequest *in = (const Liaison__V1__SetLeadStageRequest *)r->input;
+    if (!request_check_id(r, "id", in->id))
+        return;
+    if (!stage_known(in->stage)) {
+        request_fail_field(r, "stage", STAGE_WORDS);
+        return;
+    }
+    exec_run(r, &d_lead_stage);
+}
+
+void rpc_decide_lead_registration(struct request *r)
+{
+    const Liaison__V1__DecideLeadRegistrationRequest *in =
+        (const Liaison__V1__DecideLeadRegistrationRequest *)r->input;
+    if (!request_check_id(r, "id", in->id))
+        return;
+    bool reassign = !strcmp(in->decision, "reassign");
+    if (!reassign && strcmp(in->decision, "approve") && strcmp(in->decision, "reject")) {
+        request_fail_field(r, "decision", "approve, reject or reassign");
+        return;
+    }
+    if (!reassign && in->distributor_id) {
+        request_fail_field(r, "distributorId", "only a reassignment names a distributor");
+        return;
+    }
+    if (id_or_zero_ok(r, "distributorId", in->distributor_id) &&
+        request_check_text(r, "note", in->note, 2000, false))
+        exec_run(r, &d_lead_decide);
+}
+
+void rpc_create_interaction(struct request *r)
+{
+    const Liaison__V1__CreateInteractionRequest *in =
+        (const Liaison__V1__CreateInteractionRequest *)r->input;
+    if (strcmp(in->kind, "call") && strcmp(in->kind, "visit") && strcmp(in->kind, "email") &&
+        strcmp(in->kind, "message")) {
+        request_fail_field(r, "kind", "call, visit, email or message");
+        return;
+    }
+    if (!in->key_account_id && !in->lead_id) {
+        request_fail_field(r, "keyAccountId", "required unless leadId names the lead");
+        return;
+    }
+    if (request_check_time(r, "at", in->at, false) &&
+        request_check_text(r, "summary", in->summary, 4000, true) &&
+        id_or_zero_ok(r, "distributorId", in->distributor_id) &&
+        id_or_zero_ok(r, "keyAccountId", in->key_account_id) &&
+        id_or_zero_ok(r, "leadId", in->lead_id))
+        exec_run(r, &d_interaction_create);
+}
+
+void rpc_list_interactions(struct request *r)
+{
+    const Liaison__V1__ListInteractionsRequest *in =
+        (const Liaison__V1__ListInteractionsRequest *)r->input;
+    if (id_or_zero_ok(r, "distributorId", in->distributor_id) &&
+        id_or_zero_ok(r, "keyAccountId", in->key_account_id) &&
+        id_or_zero_ok(r, "leadId", in->lead_id))
+        exec_run(r, &d_interaction_list);
+}
+
+void rpc_get_crm_settings(struct request *r)
+{
+    exec_run(r, &d_settings_get);
+}
+
+void rpc_update_crm_settings(struct request *r)
+{
+    const Liaison__V1__UpdateCrmSettingsRequest *in =
+        (const Liaison__V1__UpdateCrmSettingsRequest *)r->input;
+    if (!in->settings) {
+        request_fail_field(r, "settings", "required");
+        return;
+    }
+    if (in->settings->deal_protection_days < 1 || in->settings->deal_protection_days > 3650) {
+        request_fail_field(r, "settings.dealProtectionDays", "1 to 3650 days");
+        return;
+    }
+    exec_run(r, &d_settings_update);
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""The shared CRM's first part (issue 13): key accounts, leads and deal
+registration against the charters, customer interactions. Registration
+inside one's own territory is accepted; in another distributor's exclusive
+territory, outside one's lines, or for a carve-out it is flagged for
+exporter staff, who approve, reject or reassign it (audited); an account
+another distributor registered within the protection window is refused
+with the date, never the holder's name, and two simultaneous registrations
+of one account never both hold. Money is minor units with an ISO 4217
+code. A distributor user reaches its own leads, accounts and interactions
+only."""
+import json
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+CLI = sys.argv[1]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+_cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"), os.path.join(w.env("LIAISON_TEST_DIR"), "crm-home"))
+call, must = _cli.call, _cli.must
+
+slug = "crm-" + RUN
+must("CreateTenant", {"slug": slug, "name": "Phụ tùng CRM", "adminEmail": "admin@crm.example",
+                      "adminPassword": PASSWORD}, OPERATOR)
+admin = must("Login", {"tenant": slug, "email": "admin@crm.example", "password": PASSWORD},
+             None)["token"]
+brk = must("CreateProductLine", {"code": "BRK", "name": "Phanh"}, admin)["productLine"]["id"]
+flt = must("CreateProductLine", {"code": "FLT", "name": "Lọc"}, admin)["productLine"]["id"]
+
+
+def distributor(name, country, grants, carve_outs=()):
+    d = must("CreateDistributor", {"fields": {"name": name, "country": country,
+                                              "timeZone": "Asia/Ho_Chi_Minh"}},
+             admin)["distributor"]["id"]
+    cid = must("CreateCharterDraft", {"distributorId": d}, admin)["charter"]["id"]
+    for g in grants:
+        must("AddCharterGrant", {"charterId": cid, "grant": dict(g, startsOn="2026-01-01")}, admin)
+    for c in carve_outs:
+        must("AddCarveOut", {"charterId": cid, "carveOut": c}, admin)
+    must("ActivateCharter", {"id": cid}, admin)
+    email = "portal-%s@crm.example" % d
+    must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d,
+                        "password": PASSWORD}, admin)
+    token = must("Login", {"tenant": slug, "email": email, "password": PASSWORD}, None)["token"]
+    return d, token
+
+
+saigon, saigon_user = distributor(
+    "Công ty Phân phối Sài Gòn", "VN",
+    [{"region": "VN", "productLineIds": [brk], "exclusive": True}],
+    [{"accountName": "VinFast Trading and Production", "region": "VN-HP", "note": "direct"}])
+vientiane, vientiane_user = distributor(
+    "ビエンチャン商事", "LA", [{"region": "LA", "allLines": True}])
+
+
+def register(token, account, region="", country="VN", lines=(brk,), distributor_id=0,
+             currency="VND", value=125000000):
+    return call("RegisterLead", {"distributorId": distributor_id, "accountName": account,
+                                 "country": country, "region": region,
+                                 "title": "Má phanh cho đội xe " + account,
+                                 "valueMinor": value, "currency": currency,
+                                 "expectedClose": "2027-03-31",
+                                 "productLineIds": list(lines)}, token)
+
+
+# ---------------- inside its own territory: accepted ----------------
+code, out = register(saigon_user, "Công ty Vận tải Bình Minh", "VN-SG")
+lead = out.get("lead", {})
+check(code == "OK" and lead.get("registration") == "accepted" and not lead.get("flags")
+      and lead.get("distributorId") == saigon and lead.get("productLineCodes") == ["BRK"]
+      and str(lead.get("valueMinor")) == "125000000",
+      "a registration inside its own territory and lines is accepted (%s %s)" % (code, out))
+check(lead.get("stage") == "new" and lead.get("currency") == "VND" and lead.get("region") == "VN-SG"
+      and lead.get("registeredAt", "").endswith("Z"), "the lead: stage new, VND, region, when")
+first = lead.get("id")
+
+# ---------------- the same account by another distributor: refused, no name ----------------
+code, out = register(vientiane_user, "CÔNG TY VẬN TẢI BÌNH MINH", "VN-SG")
+msg = out.get("message", "")
+check(code == "ALREADY_EXISTS" and "registered by another distributor on " in msg
+      and "protected until" in msg and "Sài Gòn" not in json.dumps(out, ensure_ascii=False),
+      "a second registration of the account within the window is refused with the date only "
+      "(%s %s)" % (code, msg))
+
+# ---------------- flagged: another's exclusive territory, outside lines, carve-out ----------------
+code, out = register(vientiane_user, "株式会社ハノイ物流", "VN-HN")
+lead = out.get("lead", {})
+check(code == "OK" and lead.get("registration") == "flagged"
+      and set(lead.get("flags", [])) == {"outside_territory", "exclusive_elsewhere"},
+      "a registration in another distributor's exclusive territory is flagged (%s)" % out)
+flag_exclusive = lead.get("id")
+code, out = register(saigon_user, "Nhà máy Lọc Đồng Nai", "VN-39", lines=(flt,))
+lead = out.get("lead", {})
+check(code == "OK" and lead.get("flags") == ["outside_lines"],
+      "a registration outside its product lines is flagged (%s)" % out)
+flag_lines = lead.get("id")
+code, out = register(saigon_user, "vinfast trading and production", "VN-HP")
+lead = out.get("lead", {})
+check(code == "OK" and lead.get("registration") == "flagged" and lead.get("flags") == ["carve_out"],
+      "a carve-out is flagged as the exporter's (%s)" % out)
+flag_carve = lead.get("id")
+code, out = call("GetKeyAccount", {"id": lead.get("keyAccountId", 0)}, admin)
+check(code == "OK" and out["account"].get("carveOut") is True, "the account shows as a carve-out")
+
+# ---------------- exporter staff decide ----------------
+code, out = call("ListLeads", {"registration": "flagged"}, admin)
+check(code == "OK" and sorted(x["id"] for x in out.get("leads", [])) ==
+      sorted([flag_exclusive, flag_lines, flag_carve]), "staff list the flagged registrations")
+code, out = call("DecideLeadRegistration", {"id": flag_lines, "decision": "approve",
+                                            "note": "Đồng ý"}, admin)
+check(code == "OK" and out["lead"]["registration"] == "approved"
+      and out["lead"]["decidedBy"].startswith("user:"), "approve (%s)" % out)
+code, out = call("DecideLeadRegistration", {"id": flag_exclusive, "decision": "reassign",
+                                            "distributorId": saigon}, admin)
+check(code == "OK" and out["lead"]["distributorId"] == saigon
+      and out["lead"]["registration"] == "approved", "reassign to the territory's holder")
+code, out = call("DecideLeadRegistration", {"id": flag_carve, "decision": "reassign"}, admin)
+check(code == "OK" and not out["lead"].get("distributorId") and not out["lead"].get("registration"),
+      "reassign a carve-out to the exporter: no registration any more (%s)" % out)
+code, out = call("DecideLeadRegistration", {"id": first, "decision": "reject"}, admin)
+check(code == "FAILED_PRECONDITION" and "only a flagged registration" in out.get("message", ""),
+      "an accepted registration is not decided again (%s)" % code)
+code, out = call("DecideLeadRegistration", {"id": flag_lines, "decision": "maybe"}, admin)
+check(code == "INVALID_ARGUMENT", "an unknown decision is refused")
+code, out = call("DecideLeadRegistration", {"id": first, "decision": "approve"}, saigon_user)
+check(code == "PERMISSION_DENIED", "a distributor user decides nothing")
+code, out = call("ListAuditLog", {"entity": "lead"}, admin)
+acts = [e["action"] for e in out.get("entries", [])]
+check({"lead.register", "lead.approve", "lead.reassign"} <= set(acts),
+      "every decision is in the audit log (%s)" % sorted(set(acts)))
+
+# ---------------- after the protection window: accepted ----------------
+must("UpdateCrmSettings", {"settings": {"dealProtectionDays": 30}}, admin)
+check(must("GetCrmSettings", {}, admin)["settings"]["dealProtectionDays"] == 30,
+      "the protection window is a tenant setting")
+tid = next(x.strip() for x in t.psql("SELECT id FROM tenants WHERE slug = '%s'" % slug)
+           .splitlines() if x.strip().isdigit())
+t.psql("UPDATE leads SET registered_at = registered_at - interval '31 days' "
+       "WHERE tenant_id = %s AND id = %s" % (tid, first))
+code, out = register(vientiane_user, "Công ty Vận tải Bình Minh", "VN-SG")
+check(code == "OK" and out["lead"]["registration"] == "flagged",
+      "after the window the account may be registered again (flagged: not its territory) (%s)"
+      % code)
+
+# ---------------- a race: exactly one of simultaneous registrations holds ----------------
+# Distributors that may all sell in Thailand: each registration alone would
+# be accepted, so only the protection decides. The accounts exist before the
+# race, so nothing but the registration's own lock orders the racers.
+racers = [distributor(n, "TH", [{"region": "TH", "allLines": True}])[1]
+          for n in ("Bangkok Parts", "เชียงใหม่ อะไหล่", "Phuket Motor", "Korat Supply")]
+ROUNDS = 10
+for i in range(ROUNDS):
+    must("CreateKeyAccount", {"name": "Race Account %d" % i, "country": "TH"}, admin)
+# Each racer on its own authenticated connection; a round's requests go out
+# back to back, so their transactions overlap in the server's pool.
+port = int(w.env("LIAISON_TEST_URL").rsplit(":", 1)[1])
+socks = []
+for token in racers:
+    sock = w.connect(port, w.env("LIAISON_TEST_CA"))
+    sock.sendall(w.hello(1) + w.authenticate(2, token))
+    for _ in range(2):
+        _, st, _ = w.recv_response(sock)
+        assert st["code"] == 0, st
+    socks.append(sock)
+won = 0
+for i in range(ROUNDS):
+    payload = w.strings((2, "RACE ACCOUNT %d" % i), (3, "TH"), (4, "TH-10"), (6, "Đơn hàng"),
+                        (8, "THB"))
+    for n, sock in enumerate(socks):
+        sock.sendall(w.frame(100 + i * 10 + n, "RegisterLead", payload))
+    codes = sorted(w.recv_response(sock)[1]["code"] for sock in socks)
+    won += codes == [0] + [6] * (len(socks) - 1)  # OK once, ALREADY_EXISTS for the others
+for sock in socks:
+    sock.close()
+check(won == ROUNDS, "simultaneous registrations of one account: exactly one holds (%d of %d)"
+      % (won, ROUNDS))
+
+# ---------------- money, stages, input ----------------
+code, out = register(admin, "Exporter Direct GmbH", country="de", currency="eur", value=99)
+check(code == "OK" and out["lead"]["currency"] == "EUR" and not out["lead"].get("registration")
+      and out["lead"]["region"] == "DE", "staff's own lead: no registration, codes upper-cased")
+own = out["lead"]["id"]
+code, out = register(admin, "Bad Money", currency="XYZ")
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "currency",
+      "a currency that is not ISO 4217 is refused (%s)" % out)
+code, out = register(admin, "Bad Region", region="TH-10")
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "region",
+      "a region outside the country is refused")
+code, out = register(admin, "   ")
+check(code == "INVALID_ARGUMENT", "an account name of spaces is refused")
+code, out = call("RegisterLead", {"accountName": "Bad Close", "country": "VN", "title": "x",
+                                  "currency": "VND", "expectedClose": "2027-02-30"}, admin)
+check(code == "INVALID_ARGUMENT", "an impossible close date is refused")
+for stage in ("qualified", "proposal", "negotiation", "won"):
+    code, out = call("SetLeadStage", {"id": own, "stage": stage}, admin)
+    check(code == "OK" and out["lead"]["stage"] == stage, "stage -> %s" % stage)
+code, out = call("SetLeadStage", {"id": own, "stage": "qualified"}, admin)
+check(code == "FAILED_PRECONDITION" and "won and lost are final" in out.get("message", ""),
+      "a won lead stays won (%s)" % out)
+code, out = call("SetLeadStage", {"id": own, "stage": "closed"}, admin)
+check(code == "INVALID_ARGUMENT", "an unknown stage is refused")
+
+# ---------------- interactions ----------------
+code, out = call("CreateInteraction", {"kind": "visit", "summary": "Gặp anh Minh, đội xe 40 chiếc",
+                                       "leadId": first, "at": "2026-11-02T09:30:00+07:00"},
+                 saigon_user)
+check(code == "OK" and out["interaction"]["distributorId"] == saigon
+      and out["interaction"]["at"].startswith("2026-11-02T02:30:00")
+      and out["interaction"]["accountName"] == "Công ty Vận tải Bình Minh",
+      "a distributor user records a visit on its lead (%s)" % out)
+code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first},
+                 vientiane_user)
+check(code == "NOT_FOUND", "not on another distributor's lead (%s)" % code)
+code, out = call("CreateInteraction", {"kind": "fax", "summary": "x", "leadId": first}, admin)
+check(code == "INVALID_ARGUMENT", "an unknown kind is refused")
+for bad in ("yesterday", "2026-11-02", "2026-11-02T09:30:00", "2026-13-02T09:30:00Z"):
+    code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first,
+                                           "at": bad}, saigon_user)
+    named = out.get("violations", [{}])[0].get("field") == "at" or out.get("message", "") \
+        .startswith("at:")
+    check(code == "INVALID_ARGUMENT" and named,
+          "a time that is not RFC 3339 is refused: %r (%s)" % (bad, code))
+
+# ---------------- a distributor user's view ----------------
+for method, key in (("ListLeads", "leads"), ("ListKeyAccounts", "accounts"),
+                    ("ListInteractions", "interactions")):
+    code, out = call(method, {}, vientiane_user)
+    rows = out.get(key, [])
+    text = json.dumps(out, ensure_ascii=False)
+    check(code == "OK" and all(r.get("distributorId") in (None, vientiane) for r in rows)
+          and "Sài Gòn" not in text and "VinFast" not in text,
+          "%s as a distributor user: only its own rows, no other distributor named" % method)
+code, out = call("GetLead", {"id": first}, vientiane_user)
+check(code == "NOT_FOUND", "another distributor's lead is not found")
+code, out = call("GetLead", {"id": own}, saigon_user)
+check(code == "NOT_FOUND", "the exporter's own lead is not found by a distributor user")
+code, out = call("ListLeads", {}, saigon_user)
+check(code == "OK" and first in [x["id"] for x in out.get("leads", [])],
+      "a distributor user lists its own leads")
+
+t.finish("test_crm")
