@@ -23,6 +23,7 @@
 #include "rpc_catalog.h"
 #include "rpc_charter.h"
 #include "rpc_distributor.h"
+#include "rpc_escalation.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
 #include "rpc_token.h"
@@ -89,6 +90,14 @@
     M(CheckCharter, rpc_check_charter, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
     M(ActivateCharter, rpc_activate_charter, ADMIN_MANAGER, WRITES)                                \
     M(GetCharter, rpc_get_charter, AUTHZ_USERS, READS)                                             \
-    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)
+    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)                         \
+    /* escalation: the reads take the steps due by the clock first, so they write */               \
+    M(SetEscalationProtocol, rpc_set_escalation_protocol, ADMIN_MANAGER, WRITES)                   \
+    M(GetEscalationProtocol, rpc_get_escalation_protocol, AUTHZ_USERS, READS)                      \
+    M(CreateEscalationRequest, rpc_create_escalation_request, ADMIN_MANAGER, WRITES)               \
+    M(RespondEscalation, rpc_respond_escalation, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)        \
+    M(ListEscalations, rpc_list_escalations, AUTHZ_USERS, WRITES)                                  \
+    M(GetEscalation, rpc_get_escalation, AUTHZ_USERS, WRITES)                                      \
+    M(GetEscalationConcern, rpc_get_escalation_concern, ADMIN_MANAGER | AUTHZ_AUDITOR, WRITES)
 
 #endif
