@@ -121,6 +121,13 @@ charter_a = must("CreateCharterDraft", {"distributorId": d1}, admin_a)["charter"
 grant_a = must("AddCharterGrant", {"charterId": charter_a, "grant": {
     "region": "VN", "allLines": True, "exclusive": True, "startsOn": "2026-01-01"}},
     admin_a)["charter"]["grants"][0]["id"]
+# --- escalation ---
+ESCALATION_LADDER = [{"contactId": contact_a, "method": "email", "responseHours": 4}]
+must("SetEscalationProtocol", {"distributorId": d1, "severity": "critical",
+                               "steps": ESCALATION_LADDER}, admin_a)
+escalation_a = must("CreateEscalationRequest", {"distributorId": d1, "severity": "critical",
+                                                "subject": "x", "text": "y"},
+                    admin_a)["escalation"]["id"]
 manager_id = make_user(admin_a, "manager@a.example", "ROLE_MANAGER", seesAllDistributors=True)
 auditor_id = make_user(admin_a, "auditor@a.example", "ROLE_AUDITOR")
 make_user(admin_a, "dist1@a.example", "ROLE_DISTRIBUTOR_USER", distributorId=d1)
@@ -224,6 +231,17 @@ MATRIX = {
     "ActivateCharter": ({"tenant_admin", "manager"}, True, {"id": charter_a}),
     "GetCharter": (USERS, False, {"distributorId": d1}),
     "ListCharterVersions": (USERS, False, {"distributorId": d1}),
+    # --- escalation ---
+    "SetEscalationProtocol": ({"tenant_admin", "manager"}, True, {
+        "distributorId": d1, "severity": "critical", "steps": ESCALATION_LADDER}),
+    "GetEscalationProtocol": (USERS, False, {"distributorId": d1}),
+    "CreateEscalationRequest": ({"tenant_admin", "manager"}, True, {
+        "distributorId": d1, "severity": "critical", "subject": "x", "text": "y"}),
+    "RespondEscalation": ({"tenant_admin", "manager", "distributor_user"}, True,
+                          {"id": escalation_a, "text": "x"}),
+    "ListEscalations": (USERS, False, {"distributorId": d1}),
+    "GetEscalation": (USERS, False, {"id": escalation_a}),
+    "GetEscalationConcern": ({"tenant_admin", "manager", "auditor"}, False, {"id": escalation_a}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
