@@ -185,9 +185,7 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
         {"default", NULL, &is_default, false, "the tenant default instead of a distributor's"},
         {"severity", &severity, NULL, false, "low, normal, high or critical"},
         {"step", &unused_step, NULL, false,
-         "set: CONTACT_OR_ROLE:METHOD:HOURS, once per rung in order; a contact's id, name or\n"
-         "e-mail, else a contact role (the tenant default takes roles only); METHOD is\n"
-         "email, phone, messaging, visit or formal_letter",
+         "set: CONTACT_OR_ROLE:METHOD:HOURS, once per rung, in order",
          "contactId contactRole method responseHours steps"},
         {"visit-hours", &visit, NULL, false,
          "set: hours a visit has before the formal concern (default: the last step's)"},
@@ -200,7 +198,10 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
         "Shows the escalation protocol in force (the distributor's own for a severity, else\n"
         "the tenant default), or with 'set' replaces one severity's ladder. An unanswered\n"
         "request goes up the ladder at each timeframe, then to a visit, then to a formal\n"
-        "written performance concern.",
+        "written performance concern. A --step names a contact of the distributor (its id,\n"
+        "name or e-mail) or else a contact role, matched without case against the\n"
+        "distributor's contacts when a request is sent (the tenant default takes roles only).\n"
+        "METHOD: email, phone, messaging, visit or formal_letter. HOURS: 1 to 8760.",
         opts, 0,
         "escalation protocol --default set --severity critical --step \"purchasing "
         "manager:email:4\" --step \"sales director:phone:8\" --step \"general "

@@ -472,6 +472,10 @@ BEGIN
         format('no escalation protocol for severity %s: set one for the distributor or the'
                ' tenant default', p_severity));
     v_ladder := liaison_escalation_ladder(pr.protocol_id, p_distributor);
+    -- Removing a contact removes the rungs that named it.
+    PERFORM liaison_precondition(jsonb_array_length(v_ladder) > 0,
+        format('the escalation protocol for severity %s has no steps left: set it again',
+               p_severity));
     first_rung := v_ladder -> 0;
     due := v_now + make_interval(hours => (first_rung ->> 'response_hours')::int);
     INSERT INTO escalation_requests (tenant_id, distributor_id, severity, subject, body,

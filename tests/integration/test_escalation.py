@@ -452,6 +452,14 @@ try:
     code, out = call("CreateEscalationRequest", {"distributorId": sg, "severity": "critical",
                                                  "subject": "x", "text": "y"}, sg_user)
     check(code == "PERMISSION_DENIED", "a distributor user does not send requests")
+    temp = contact(tk, "山田 太郎", "buyer")
+    must("SetEscalationProtocol", {"distributorId": tk, "severity": "high", "steps": [
+        {"contactId": temp, "method": "email", "responseHours": 4}]}, admin)
+    must("RemoveContact", {"id": temp}, admin)
+    code, out = call("CreateEscalationRequest", {"distributorId": tk, "severity": "high",
+                                                 "subject": "x", "text": "y"}, admin)
+    check(code == "FAILED_PRECONDITION" and "no steps left" in out["message"],
+          "a ladder whose only contact was removed is refused, not sent: %s" % out)
     check(sql("SELECT count(*) FROM escalation_requests WHERE tenant_id = %s" % tid) == n_req and
           audits("escalation.create") == n_audit, "refused requests left no row and no audit entry")
 
