@@ -470,6 +470,21 @@ try:
           out["protocols"][0]["steps"][0].get("contactId") == an,
           "no steps removes Saigon's own ladder: the tenant default applies again")
 
+    # Staff answer on a distributor's behalf; the default ladder now starts with An.
+    e5 = must("CreateEscalationRequest", {"distributorId": sg, "severity": "critical",
+                                          "subject": "Khiếu nại khách hàng", "text": "Xin phản hồi."},
+              admin)["escalation"]
+    check(e5["steps"][0].get("contactName") == "Nguyễn Văn An" and
+          e5["expectedBy"] == rfc(T3 + 4 * H + SEC + 4 * H), "the default ladder for Saigon: %s" % e5)
+    code, out = cli("escalation", "respond", str(e5["id"]), "--text",
+                    "Anh An đã trả lời qua điện thoại.", token=admin)
+    check(code == "OK" and out.get("respondedBy", "").endswith("admin@esc.example"),
+          "exporter staff record an answer on the distributor's behalf")
+    code, out = cli("escalation", "list", "--state", "overdue", "--distributor",
+                    "Công ty Phụ tùng Sài Gòn", token=admin)
+    check(code == "OK" and [x["id"] for x in out["escalations"]] == [eid, e2["id"]],
+          "escalation list --state overdue: the requests walking their ladder")
+
     # ---------------- the CLI for people ----------------
     rc, so, se = cli_text("escalation", "show", str(eid), token=admin)
     check(rc == 0 and "Trần Thị Bình" in so and "concern" in so and "STEP" in so,
