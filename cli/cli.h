@@ -225,6 +225,7 @@ int cmd_product(struct cli *cli, int argc, char **argv);
 int cmd_distributor(struct cli *cli, int argc, char **argv);
 int cmd_contact(struct cli *cli, int argc, char **argv);
 int cmd_charter(struct cli *cli, int argc, char **argv);
+int cmd_escalation(struct cli *cli, int argc, char **argv);
 int cmd_methods(struct cli *cli, int argc, char **argv);
 int cmd_completion(struct cli *cli, int argc, char **argv);
 

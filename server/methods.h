@@ -24,6 +24,7 @@
 #include "rpc_charter.h"
 #include "rpc_crm.h"
 #include "rpc_distributor.h"
+#include "rpc_escalation.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
 #include "rpc_token.h"
@@ -102,6 +103,14 @@
     M(CreateInteraction, rpc_create_interaction, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)        \
     M(ListInteractions, rpc_list_interactions, AUTHZ_USERS, READS)                                 \
     M(GetCrmSettings, rpc_get_crm_settings, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                  \
-    M(UpdateCrmSettings, rpc_update_crm_settings, AUTHZ_ADMIN, WRITES)
+    M(UpdateCrmSettings, rpc_update_crm_settings, AUTHZ_ADMIN, WRITES)                            \
+    /* escalation: the reads take the steps due by the clock first, so they write */               \
+    M(SetEscalationProtocol, rpc_set_escalation_protocol, ADMIN_MANAGER, WRITES)                   \
+    M(GetEscalationProtocol, rpc_get_escalation_protocol, AUTHZ_USERS, READS)                      \
+    M(CreateEscalationRequest, rpc_create_escalation_request, ADMIN_MANAGER, WRITES)               \
+    M(RespondEscalation, rpc_respond_escalation, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)        \
+    M(ListEscalations, rpc_list_escalations, AUTHZ_USERS, WRITES)                                  \
+    M(GetEscalation, rpc_get_escalation, AUTHZ_USERS, WRITES)                                      \
+    M(GetEscalationConcern, rpc_get_escalation_concern, ADMIN_MANAGER | AUTHZ_AUDITOR, WRITES)
 
 #endif

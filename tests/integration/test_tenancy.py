@@ -128,6 +128,13 @@ account_a = lead_a["keyAccountId"]
 lead_a = lead_a["id"]
 must("CreateInteraction", {"distributorId": d1, "kind": "call", "summary": "Secret call",
                            "leadId": lead_a}, admin_a)
+# --- escalation ---
+ESCALATION_LADDER = [{"contactId": contact_a, "method": "email", "responseHours": 4}]
+must("SetEscalationProtocol", {"distributorId": d1, "severity": "critical",
+                               "steps": ESCALATION_LADDER}, admin_a)
+escalation_a = must("CreateEscalationRequest", {"distributorId": d1, "severity": "critical",
+                                                "subject": "x", "text": "y"},
+                    admin_a)["escalation"]["id"]
 manager_id = make_user(admin_a, "manager@a.example", "ROLE_MANAGER", seesAllDistributors=True)
 auditor_id = make_user(admin_a, "auditor@a.example", "ROLE_AUDITOR")
 make_user(admin_a, "dist1@a.example", "ROLE_DISTRIBUTOR_USER", distributorId=d1)
@@ -250,6 +257,17 @@ MATRIX = {
     "ListInteractions": (USERS, False, {}),
     "GetCrmSettings": ({"tenant_admin", "manager", "auditor"}, False, {}),
     "UpdateCrmSettings": ({"tenant_admin"}, True, {"settings": {"dealProtectionDays": 10}}),
+    # --- escalation ---
+    "SetEscalationProtocol": ({"tenant_admin", "manager"}, True, {
+        "distributorId": d1, "severity": "critical", "steps": ESCALATION_LADDER}),
+    "GetEscalationProtocol": (USERS, False, {"distributorId": d1}),
+    "CreateEscalationRequest": ({"tenant_admin", "manager"}, True, {
+        "distributorId": d1, "severity": "critical", "subject": "x", "text": "y"}),
+    "RespondEscalation": ({"tenant_admin", "manager", "distributor_user"}, True,
+                          {"id": escalation_a, "text": "x"}),
+    "ListEscalations": (USERS, False, {"distributorId": d1}),
+    "GetEscalation": (USERS, False, {"id": escalation_a}),
+    "GetEscalationConcern": ({"tenant_admin", "manager", "auditor"}, False, {"id": escalation_a}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)

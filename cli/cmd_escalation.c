@@ -1,0 +1,425 @@
+/*
+ * cmd_escalation.c - 'liaison escalation ...': the escalation protocol (a
+ * distributor's, or the tenant default), requests to distributors, their
+ * answers, the steps an unanswered request has taken and the formal
+ * concern drafted at the end of its ladder.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct output_column step_cols[] = {{"CONTACT", "contactName"},
+                                                 {"ROLE", "contactRole"},
+                                                 {"CONTACT ID", "contactId"},
+                                                 {"METHOD", "method"},
+                                                 {"HOURS", "responseHours"}};
+static const struct output_column head_cols[] = {
+    {"id", "id"},
+    {"distributor", "distributorName"},
+    {"severity", "severity"},
+    {"subject", "subject"},
+    {"text", "text"},
+    {"state", "state"},
+    {"step", "stepNo"},
+    {"step kind", "stepKind"},
+    {"protocol", "protocolSource"},
+    {"sent by", "sentBy"},
+    {"sent at", "sentAt"},
+    {"expected by", "expectedBy"},
+    {"response", "response"},
+    {"responded by", "respondedBy"},
+    {"responded at", "respondedAt"},
+    {"concern drafted", "concernDrafted", OUTPUT_BOOL}};
+static const struct output_column taken_cols[] = {
+    {"STEP", "stepNo"},           {"KIND", "kind"},     {"CONTACT", "contactName"},
+    {"ROLE", "contactRole"},      {"METHOD", "method"}, {"REACHED AT", "reachedAt"},
+    {"EXPECTED BY", "expectedBy"}};
+static const struct output_column list_cols[] = {{"ID", "id"},
+                                                 {"DISTRIBUTOR", "distributorName"},
+                                                 {"SEVERITY", "severity"},
+                                                 {"SUBJECT", "subject"},
+                                                 {"STATE", "state"},
+                                                 {"STEP", "stepKind"},
+                                                 {"SENT AT", "sentAt"},
+                                                 {"EXPECTED BY", "expectedBy"}};
+
+#define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Prints the protocols of a response: per severity its source, then its ladder. */
+static void protocols_print(struct cli *cli, json_t *resp)
+{
+    if (cli->set.json) {
+        output_json(resp);
+        return;
+    }
+    json_t *list = json_object_get(resp, "protocols");
+    if (!json_array_size(list)) {
+        printf("no escalation protocol in force\n");
+        return;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p)
+    {
+        printf("%s%s (%s); after the contacts a visit, %lld hours to answer; then a formal "
+               "concern\n",
+               i ? "\n" : "", json_string_value(json_object_get(p, "severity")),
+               json_string_value(json_object_get(p, "source")),
+               (long long)json_integer_value(json_object_get(p, "visitHours")));
+        output_table(step_cols, NCOLS(step_cols), json_object_get(p, "steps"));
+    }
+}
+
+/* Prints an escalation: its fields, then the steps it has taken. */
+static void escalation_print(struct cli *cli, json_t *e)
+{
+    if (cli->set.json || cli->set.ids) {
+        cli_print_object(cli, head_cols, NCOLS(head_cols), e);
+        return;
+    }
+    output_fields(head_cols, NCOLS(head_cols), e);
+    printf("\nSTEPS\n");
+    output_table(taken_cols, NCOLS(taken_cols), json_object_get(e, "steps"));
+}
+
+static int escalation_call(struct cli *cli, const char *method, json_t *req)
+{
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    escalation_print(cli, json_object_get(resp, "escalation"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+/*
+ * One --step: CONTACT_OR_ROLE:METHOD:HOURS, split at its last two colons.
+ * For a distributor (its contacts in contacts), a contact's id, name or
+ * e-mail names that contact; anything else is a role, as it always is for
+ * the tenant default. NULL after saying why.
+ */
+static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
+{
+    const char *c2 = strrchr(text, ':');
+    const char *c1 = NULL;
+    for (const char *p = text; c2 && p < c2; p++)
+        if (*p == ':')
+            c1 = p;
+    json_int_t hours;
+    if (!c1 || c1 == text || c2 == c1 + 1 || cli_parse_uint("step", c2 + 1, 8760, &hours)) {
+        if (!c1 || c1 == text || c2 == c1 + 1)
+            fprintf(stderr, "liaison: --step: CONTACT_OR_ROLE:METHOD:HOURS, not '%s'\n", text);
+        return NULL;
+    }
+    char who[256], method[64];
+    size_t nwho = (size_t)(c1 - text), nmethod = (size_t)(c2 - c1 - 1);
+    if (nwho >= sizeof who || nmethod >= sizeof method) {
+        fprintf(stderr, "liaison: --step: '%s' is too long\n", text);
+        return NULL;
+    }
+    memcpy(who, text, nwho);
+    who[nwho] = '\0';
+    memcpy(method, c1 + 1, nmethod);
+    method[nmethod] = '\0';
+    json_t *step = json_pack("{s:s,s:I}", "method", method, "responseHours", hours);
+    json_int_t id = 0;
+    if (!by_role) {
+        char *end;
+        long long n = strtoll(who, &end, 10);
+        if (!*end && n > 0)
+            id = n;
+        size_t i;
+        json_t *c;
+        json_array_foreach(contacts, i, c)
+        {
+            const char *name = json_string_value(json_object_get(c, "name"));
+            const char *email = json_string_value(json_object_get(c, "email"));
+            if (id == 0 &&
+                ((name && !strcmp(name, who)) || (email && *email && !strcmp(email, who))))
+                id = cli_json_id(json_object_get(c, "id"));
+        }
+    }
+    if (id)
+        json_object_set_new(step, "contactId", json_integer(id));
+    else
+        json_object_set_new(step, "contactRole", json_string(who));
+    return step;
+}
+
+/*
+ * Takes every --step VALUE (and --step=VALUE) out of argv into steps, so
+ * that the option may repeat; the rest is left for cli_args_parse.
+ */
+static int steps_take(int *argc, char **argv, const char **steps, int cap, int *nsteps)
+{
+    int out = 0;
+    *nsteps = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *v = NULL;
+        if (!strcmp(argv[i], "--step") && i + 1 < *argc)
+            v = argv[++i];
+        else if (!strncmp(argv[i], "--step=", 7))
+            v = argv[i] + 7;
+        if (!v) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (*nsteps == cap) {
+            fprintf(stderr, "liaison: --step: at most %d steps\n", cap);
+            return EXIT_USAGE;
+        }
+        steps[(*nsteps)++] = v;
+    }
+    *argc = out;
+    return EXIT_OK;
+}
+
+static int esc_protocol(struct cli *cli, int argc, char **argv)
+{
+    const char *severity = "", *visit = "0", *unused_step = NULL;
+    bool is_default = false, remove = false;
+    const struct cli_opt opts[] = {
+        {"default", NULL, &is_default, false, "the tenant default instead of a distributor's"},
+        {"severity", &severity, NULL, false, "low, normal, high or critical"},
+        {"step", &unused_step, NULL, false,
+         "set: CONTACT_OR_ROLE:METHOD:HOURS, once per rung, in order",
+         "contactId contactRole method responseHours steps"},
+        {"visit-hours", &visit, NULL, false,
+         "set: hours a visit has before the formal concern (default: the last step's)"},
+        {"remove", NULL, &remove, false, "set: remove the distributor's own ladder"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "escalation protocol DISTRIBUTOR|--default [--severity S]\n"
+        "       escalation protocol DISTRIBUTOR|--default set --severity S\n"
+        "       --step CONTACT_OR_ROLE:METHOD:HOURS ... [--visit-hours H] | --remove",
+        "Shows the escalation protocol in force (the distributor's own for a severity, else\n"
+        "the tenant default), or with 'set' replaces one severity's ladder. An unanswered\n"
+        "request goes up the ladder at each timeframe, then to a visit, then to a formal\n"
+        "written performance concern. A --step names a contact of the distributor (its id,\n"
+        "name or e-mail) or else a contact role, matched without case against the\n"
+        "distributor's contacts when a request is sent (the tenant default takes roles only).\n"
+        "METHOD: email, phone, messaging, visit or formal_letter. HOURS: 1 to 8760.",
+        opts, 0,
+        "escalation protocol --default set --severity critical --step \"purchasing "
+        "manager:email:4\" --step \"sales director:phone:8\" --step \"general "
+        "manager:phone:24\" --visit-hours 72"};
+    const char *steps[16];
+    int nsteps;
+    int rc = steps_take(&argc, argv, steps, 16, &nsteps);
+    if (rc)
+        return rc;
+    const char *args[2] = {NULL, NULL};
+    if ((rc = cli_args_parse(&spec, argc, argv, args, 2)))
+        return rc < 0 ? EXIT_OK : rc;
+    const char *dist = is_default ? NULL : args[0];
+    const char *verb = is_default ? args[0] : args[1];
+    if ((!is_default && !dist) || (is_default && args[1]) || (verb && strcmp(verb, "set"))) {
+        fprintf(stderr, "liaison: escalation protocol: give a DISTRIBUTOR or --default, then "
+                        "optionally 'set'\n");
+        return EXIT_USAGE;
+    }
+    json_int_t d = 0, visit_hours;
+    if ((dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
+        (rc = cli_parse_uint("visit-hours", visit, 8760, &visit_hours)))
+        return rc;
+    json_t *resp;
+    if (!verb) {
+        if ((rc =
+                 cli_call(cli, "GetEscalationProtocol",
+                          json_pack("{s:I,s:s}", "distributorId", d, "severity", severity), &resp)))
+            return rc;
+        protocols_print(cli, resp);
+        json_decref(resp);
+        return EXIT_OK;
+    }
+    if (!*severity || (nsteps == 0) == !remove) {
+        fprintf(stderr, "liaison: escalation protocol set: --severity, and --step (one per rung) "
+                        "or --remove\n");
+        return EXIT_USAGE;
+    }
+    json_t *contacts = NULL;
+    if (d && nsteps &&
+        (rc = cli_call(cli, "ListContacts",
+                       json_pack("{s:I,s:{s:i}}", "distributorId", d, "page", "pageSize", 500),
+                       &contacts)))
+        return rc;
+    json_t *list = json_array();
+    for (int i = 0; i < nsteps && rc == EXIT_OK; i++) {
+        json_t *step = step_parse(steps[i], json_object_get(contacts, "contacts"), d == 0);
+        if (!step)
+            rc = EXIT_USAGE;
+        else
+            json_array_append_new(list, step);
+    }
+    json_decref(contacts);
+    if (rc) {
+        json_decref(list);
+        return rc;
+    }
+    if ((rc = cli_call(cli, "SetEscalationProtocol",
+                       json_pack("{s:I,s:s,s:o,s:I}", "distributorId", d, "severity", severity,
+                                 "steps", list, "visitHours", visit_hours),
+                       &resp)))
+        return rc;
+    protocols_print(cli, resp);
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int esc_request(struct cli *cli, int argc, char **argv)
+{
+    const char *severity = NULL, *subject = NULL, *text = NULL;
+    const struct cli_opt opts[] = {
+        {"severity", &severity, NULL, true, "low, normal, high or critical"},
+        {"subject", &subject, NULL, true, "what it is about"},
+        {"text", &text, NULL, true, "the request itself"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "escalation request DISTRIBUTOR --severity S --subject TEXT --text TEXT",
+        "Sends a request to a distributor under its escalation protocol for the severity:\n"
+        "logged as sent now, its answer expected within the first contact's timeframe.",
+        opts, 1,
+        "escalation request \"Saigon Auto Parts\" --severity critical --subject \"Báo cáo "
+        "tháng 3\" --text \"Xin gửi báo cáo tồn kho trước thứ Sáu.\""};
+    const char *dist = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d;
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    return escalation_call(cli, "CreateEscalationRequest",
+                           json_pack("{s:I,s:s,s:s,s:s}", "distributorId", d, "severity", severity,
+                                     "subject", subject, "text", text));
+}
+
+static int esc_respond(struct cli *cli, int argc, char **argv)
+{
+    const char *text = NULL;
+    const struct cli_opt opts[] = {{"text", &text, NULL, true, "the answer"}, {0}};
+    const struct cli_command_spec spec = {
+        "escalation respond ID --text TEXT",
+        "Records the distributor's answer to a request (by one of its users, or by staff on\n"
+        "its behalf): the request is answered and its walk up the ladder stops.",
+        opts, 1, "escalation respond 12 --text \"Đã gửi báo cáo hôm nay.\""};
+    const char *id = NULL;
+    json_int_t v;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return escalation_call(cli, "RespondEscalation", json_pack("{s:I,s:s}", "id", v, "text", text));
+}
+
+/* 'pending' and 'list': one request, pending fixing the state to the unanswered ones. */
+static int esc_list(struct cli *cli, int argc, char **argv)
+{
+    bool pending = !strcmp(argv[0], "pending");
+    const char *dist = NULL, *state = pending ? "open" : "", *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false, "one distributor (id or name)"},
+        {"state", pending ? NULL : &state, NULL, false,
+         "open (pending or overdue), pending, overdue or answered"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_opt *use = opts;
+    const struct cli_opt pending_opts[] = {opts[0], opts[2], opts[3], opts[4], {0}};
+    if (pending)
+        use = pending_opts;
+    const struct cli_command_spec spec_pending = {
+        "escalation pending [--distributor D] [--all]",
+        "Lists the unanswered requests (pending, or overdue: walking up the ladder), the\n"
+        "steps due by now taken first.",
+        use, 0, "escalation pending --distributor \"Saigon Auto Parts\""};
+    const struct cli_command_spec spec_list = {
+        "escalation list [--distributor D] [--state S] [--all]",
+        "Lists requests to distributors, the steps due by now taken first.", use, 0,
+        "escalation list --state answered"};
+    int rc = cli_args_parse(pending ? &spec_pending : &spec_list, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d = 0;
+    if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    return cli_list(cli, "ListEscalations",
+                    json_pack("{s:I,s:s}", "distributorId", d, "state", state), "escalations",
+                    list_cols, NCOLS(list_cols), page_size, cursor, all);
+}
+
+static int esc_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "escalation show ID", "Shows a request, its answer and every step it has taken.", opts, 1,
+        "escalation show 12"};
+    const char *id = NULL;
+    json_int_t v;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return escalation_call(cli, "GetEscalation", json_pack("{s:I}", "id", v));
+}
+
+static int esc_concern(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "escalation concern ID",
+        "Prints the formal written performance concern drafted when the request reached the\n"
+        "end of its ladder, as drafted then (Markdown-like text), to be sent by you.",
+        opts, 1, "escalation concern 12 > concern.md"};
+    const char *id = NULL;
+    json_int_t v;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    json_t *resp;
+    if ((rc = cli_call(cli, "GetEscalationConcern", json_pack("{s:I}", "id", v), &resp)))
+        return rc;
+    if (cli->set.json) {
+        output_json(resp);
+    } else {
+        /* Line by line: the text's own line breaks kept, any other control character escaped. */
+        const char *text = json_string_value(json_object_get(resp, "concern"));
+        for (const char *p = text ? text : ""; *p;) {
+            size_t n = strcspn(p, "\n");
+            char *line = strndup(p, n);
+            if (!line) {
+                json_decref(resp);
+                fprintf(stderr, "liaison: out of memory\n");
+                return EXIT_ERROR;
+            }
+            output_escaped(stdout, line);
+            putchar('\n');
+            free(line);
+            p += n + (p[n] == '\n');
+        }
+    }
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+int cmd_escalation(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"protocol", esc_protocol, "show or set the escalation ladder per severity"},
+        {"request", esc_request, "send a request to a distributor"},
+        {"respond", esc_respond, "record a distributor's answer"},
+        {"pending", esc_list, "unanswered requests"},
+        {"list", esc_list, "requests, by state"},
+        {"show", esc_show, "a request and the steps it has taken"},
+        {"concern", esc_concern, "the drafted formal performance concern"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("escalation", subs, argc, argv, cli);
+}

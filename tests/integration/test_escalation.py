@@ -1,0 +1,508 @@
+#!/usr/bin/env python3
+"""The escalation protocol through the real CLI, server and PostgreSQL, with
+the service clock (liaison_clock) set by the superuser to exact instants:
+an unanswered critical request walks its distributor's ladder at the
+configured timeframes (next contact, next contact, a visit, the formal
+concern), one second before and after each; the drafted concern names the
+missed meetings, missing notes, overdue actions and the unanswered request
+with their dates and the charter version in force, and stays as drafted; a
+clock far ahead takes every due step at once; the scheduler's job kind
+takes a step without any read; an answer stops the walk and withdraws the
+job; the tenant default (contact roles, matched without case) applies to a
+distributor without its own protocol; distributor users answer their own
+requests and reach no other distributor's; refusals leave no row and no
+audit entry. Vietnamese and Japanese text throughout."""
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_wire as w  # noqa: E402
+
+CLI = sys.argv[1]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PSQL = w.env("LIAISON_TEST_PSQL").split()
+ENV = dict(os.environ, LIAISON_URL=w.env("LIAISON_TEST_URL"), LIAISON_CA=w.env("LIAISON_TEST_CA"),
+           HOME=os.path.join(w.env("LIAISON_TEST_DIR"), "escalation-home"))
+ENV.pop("LIAISON_TOKEN", None)
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+failures = []
+
+
+def check(cond, what):
+    print(("ok - " if cond else "not ok - ") + what)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def cli(*args, token=None):
+    cmd = [CLI, "--json"] + (["--token", token] if token else []) + list(args)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=60)
+    if p.returncode == 0:
+        try:
+            return "OK", json.loads(p.stdout) if p.stdout.strip() else {}
+        except json.JSONDecodeError:
+            return "OK", p.stdout
+    try:
+        err = json.loads(p.stderr.strip().splitlines()[-1])
+        return err.get("code", "UNKNOWN"), err
+    except (json.JSONDecodeError, IndexError):
+        return "EXIT_%d" % p.returncode, p.stderr
+
+
+def cli_text(*args, token=None):
+    """Runs the CLI for people (no --json): (exit code, stdout, stderr)."""
+    p = subprocess.run([CLI, "--token", token] + list(args), capture_output=True, text=True,
+                       env=ENV, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def call(method, request, token):
+    return cli("call", method, json.dumps(request), token=token)
+
+
+def must(method, request, token):
+    code, out = call(method, request, token)
+    if code != "OK":
+        raise RuntimeError("%s: %s %s" % (method, code, out))
+    return out
+
+
+def sql(query):
+    """As the superuser, who sees through row-level security."""
+    p = subprocess.run(PSQL + ["-c", query], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("psql: %s" % p.stderr)
+    return p.stdout.strip()
+
+
+def rfc(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def set_clock(t):
+    sql("INSERT INTO liaison_clock (fixed_at) VALUES ('%s') ON CONFLICT (only_row) "
+        "DO UPDATE SET fixed_at = EXCLUDED.fixed_at, shift = '0'" % t.isoformat())
+
+
+def get(eid, token):
+    code, out = call("GetEscalation", {"id": eid}, token)
+    return out["escalation"] if code == "OK" else {"code": code, "out": out}
+
+
+def audits(action):
+    return int(sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s AND action = '%s'"
+                   % (tid, action)))
+
+
+SEC = datetime.timedelta(seconds=1)
+H = datetime.timedelta(hours=1)
+# Instants after the real clock, so the charter's activation (stamped by the
+# real clock) is in force before them.
+today = datetime.datetime.now(datetime.timezone.utc).replace(hour=0, minute=0, second=0,
+                                                             microsecond=0)
+T0 = today + datetime.timedelta(days=20, hours=2)
+
+try:
+    # ---------------- set-up ----------------
+    slug = "phutung-" + RUN
+    must("CreateTenant", {"slug": slug, "name": "Autoteile Müller GmbH",
+                          "adminEmail": "admin@esc.example", "adminPassword": PASSWORD}, OPERATOR)
+    admin = must("Login", {"tenant": slug, "email": "admin@esc.example",
+                           "password": PASSWORD}, None)["token"]
+    tid = sql("SELECT id FROM tenants WHERE slug = '%s'" % slug)
+    VN = {"country": "VN", "languages": ["vi"], "timeZone": "Asia/Ho_Chi_Minh"}
+    JP = {"country": "JP", "languages": ["ja"], "timeZone": "Asia/Tokyo"}
+    sg = must("CreateDistributor", {"fields": dict(VN, name="Công ty Phụ tùng Sài Gòn")},
+              admin)["distributor"]["id"]
+    tk = must("CreateDistributor", {"fields": dict(JP, name="東京モーターパーツ株式会社")},
+              admin)["distributor"]["id"]
+
+    def contact(d, name, role):
+        return must("CreateContact", {"distributorId": d, "fields": {"name": name, "role": role}},
+                    admin)["contact"]["id"]
+
+    an = contact(sg, "Nguyễn Văn An", "purchasing manager")
+    binh = contact(sg, "Trần Thị Bình", "sales director")
+    cuong = contact(sg, "Lê Văn Cường", "general manager")
+    sato = contact(tk, "佐藤 花子", "Purchasing Manager ")
+    suzuki = contact(tk, "鈴木 一郎", "SALES DIRECTOR")
+    for email, d in (("sg@esc.example", sg), ("tk@esc.example", tk)):
+        must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER", "password": PASSWORD,
+                            "distributorId": d}, admin)
+    must("CreateUser", {"email": "mgr@esc.example", "role": "ROLE_MANAGER",
+                        "password": PASSWORD}, admin)
+    must("CreateUser", {"email": "aud@esc.example", "role": "ROLE_AUDITOR",
+                        "password": PASSWORD}, admin)
+
+    def login(email):
+        return must("Login", {"tenant": slug, "email": email, "password": PASSWORD},
+                    None)["token"]
+
+    sg_user, tk_user = login("sg@esc.example"), login("tk@esc.example")
+    manager, auditor = login("mgr@esc.example"), login("aud@esc.example")
+
+    # Saigon's charter, version 1, in force.
+    line = must("CreateProductLine", {"code": "BRK", "name": "Phanh xe"},
+                admin)["productLine"]["id"]
+    charter = must("CreateCharterDraft", {"distributorId": sg}, admin)["charter"]["id"]
+    must("AddCharterGrant", {"charterId": charter, "grant": {
+        "region": "VN", "productLineIds": [line], "exclusive": True,
+        "startsOn": today.strftime("%Y-%m-%d")}}, admin)
+    must("ActivateCharter", {"id": charter}, admin)
+
+    # ---------------- the protocol ----------------
+    # The tenant default names roles; a distributor's own names contacts.
+    code, out = cli("escalation", "protocol", "--default", "set", "--severity", "critical",
+                    "--step", "purchasing manager:email:4", "--step", "sales director:phone:8",
+                    "--visit-hours", "48", token=admin)
+    p = out["protocols"][0] if code == "OK" else {}
+    check(p.get("source") == "tenant_default" and
+          [(s["contactRole"], s["method"], s["responseHours"]) for s in p.get("steps", [])] ==
+          [("purchasing manager", "email", 4), ("sales director", "phone", 8)] and
+          p.get("visitHours") == 48, "CLI sets the tenant default ladder by roles: %s %s"
+          % (code, out))
+    code, out = call("SetEscalationProtocol", {"severity": "critical", "steps": [
+        {"contactId": an, "method": "email", "responseHours": 4}]}, admin)
+    check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "steps[0].contactId",
+          "the tenant default takes roles, not contacts: %s" % out)
+    code, out = call("SetEscalationProtocol", {"distributorId": sg, "severity": "critical",
+                                               "steps": [{"contactId": sato, "method": "email",
+                                                          "responseHours": 4}]}, admin)
+    check(code == "INVALID_ARGUMENT" and "not a contact of this distributor" in out["message"],
+          "another distributor's contact is refused: %s" % out)
+    code, out = call("SetEscalationProtocol", {"distributorId": sg, "severity": "urgent",
+                                               "steps": []}, admin)
+    check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "severity",
+          "an unknown severity is refused")
+    code, out = call("SetEscalationProtocol", {"distributorId": sg, "severity": "critical",
+                                               "steps": [{"contactId": an, "method": "fax",
+                                                          "responseHours": 4}]}, admin)
+    check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "steps[0].method",
+          "an unknown method is refused")
+    code, out = cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity",
+                    "critical", "--step", "Nguyễn Văn An:email:2", "--step", "%s:phone:4" % binh,
+                    "--step", "Lê Văn Cường:messaging:6", "--visit-hours", "24", token=manager)
+    check(code == "NOT_FOUND", "a manager who does not manage the distributor cannot see it")
+    code, out = cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity",
+                    "critical", "--step", "Nguyễn Văn An:email:2", "--step", "%s:phone:4" % binh,
+                    "--step", "Lê Văn Cường:messaging:6", "--visit-hours", "24", token=admin)
+    p = out["protocols"][0] if code == "OK" else {}
+    check(p.get("source") == "distributor" and
+          [(s.get("contactId"), s["method"], s["responseHours"]) for s in p.get("steps", [])] ==
+          [(an, "email", 2), (binh, "phone", 4), (cuong, "messaging", 6)],
+          "CLI sets Saigon's own ladder by contact name and id: %s %s" % (code, out))
+    code, out = call("GetEscalationProtocol", {"distributorId": tk}, tk_user)
+    p = out["protocols"][0] if code == "OK" and out.get("protocols") else {}
+    check(p.get("source") == "tenant_default" and
+          [(s.get("contactId"), s.get("contactName")) for s in p.get("steps", [])] ==
+          [(sato, "佐藤 花子"), (suzuki, "鈴木 一郎")],
+          "Tokyo has the tenant default, its roles matched without case: %s" % out)
+    code, out = call("GetEscalationProtocol", {"distributorId": sg}, tk_user)
+    check(code == "NOT_FOUND", "a distributor user does not see another's protocol")
+
+    # ---------------- a critical request walks the ladder ----------------
+    sql("DELETE FROM liaison_clock")
+    set_clock(T0)
+    code, out = cli("escalation", "request", "Công ty Phụ tùng Sài Gòn", "--severity", "critical",
+                    "--subject", "Báo cáo tồn kho tháng 3 chưa gửi",
+                    "--text", "Xin anh gửi báo cáo tồn kho và doanh số trước thứ Sáu.",
+                    token=admin)
+    e = out if code == "OK" else {}
+    eid = e.get("id")
+    check(e.get("sentAt") == rfc(T0) and e.get("expectedBy") == rfc(T0 + 2 * H) and
+          e.get("state") == "pending" and e.get("protocolSource") == "distributor" and
+          e.get("steps", [{}])[0].get("contactName") == "Nguyễn Văn An" and
+          e.get("sentBy", "").endswith("admin@esc.example"),
+          "request logged: who, severity, sent at the service clock, expected by +2h: %s" % e)
+    job = sql("SELECT run_at = '%s' FROM jobs WHERE for_tenant = %s AND kind = 'escalation_step' "
+              "AND key = 'escalation:%s' AND done_at IS NULL" % (T0 + 2 * H, tid, eid))
+    check(job == "t", "an escalation_step job is scheduled at the expected-by instant (%s)" % job)
+
+    # (expiry instant, step reached after it, its kind, contact, method, next expected-by)
+    ladder = [(T0 + 2 * H, 2, "contact", "Trần Thị Bình", "phone", T0 + 6 * H),
+              (T0 + 6 * H, 3, "contact", "Lê Văn Cường", "messaging", T0 + 12 * H),
+              (T0 + 12 * H, 4, "visit", "", "visit", T0 + 36 * H),
+              (T0 + 36 * H, 5, "concern", "", "formal_letter", None)]
+    for at, step, kind, name, method, nxt in ladder:
+        set_clock(at - SEC)
+        before = get(eid, admin)
+        check(before.get("stepNo") == step - 1,
+              "one second before %s: still step %d (%s)" % (rfc(at), step - 1,
+                                                            before.get("stepNo")))
+        if kind == "concern":
+            code, out = call("GetEscalationConcern", {"id": eid}, admin)
+            check(code == "FAILED_PRECONDITION", "no concern before its step (%s)" % code)
+        set_clock(at + SEC)
+        after = get(eid, admin)
+        last = after.get("steps", [{}])[-1]
+        check(after.get("stepNo") == step and after.get("state") == "overdue" and
+              last.get("kind") == kind and last.get("contactName", "") == name and
+              last.get("method") == method and last.get("reachedAt") == rfc(at) and
+              last.get("expectedBy", "") == (rfc(nxt) if nxt else "") and
+              after.get("expectedBy", "") == (rfc(nxt) if nxt else ""),
+              "one second after %s: step %d, %s %s by %s, reached at the expiry: %s"
+              % (rfc(at), step, kind, name, method, last))
+    check(audits("escalation.step") == 4, "each step is audited once (%d)" % audits("escalation.step"))
+    again = get(eid, admin)
+    check(len(again.get("steps", [])) == 5, "reading again takes no step twice")
+    pending = sql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND key = 'escalation:%s' "
+                  "AND done_at IS NULL" % (tid, eid))
+    check(pending == "0", "no job stays pending once the concern is reached (%s)" % pending)
+
+    # ---------------- the concern ----------------
+    concern_at = T0 + 36 * H
+    d = datetime.timedelta(days=1)
+    missed1 = T0 - 7 * d + H
+    held_no_notes = T0 - 5 * d + H
+    held_notes = T0 - 3 * d + H
+    overdue_due = T0 - 2 * d + 8 * H
+    T1 = T0 + 40 * H  # the second request's sending
+    late = T1 + 36 * H + 2 * H  # after the second request's concern
+    # What the concern must cite, and what it must not.
+    sql("INSERT INTO meetings (tenant_id, distributor_id, kind, title, starts_at, ends_at, status)"
+        " VALUES (%(t)s, %(sg)s, 'weekly', 'Họp giao ban tuần', '%(m1)s', '%(m1e)s', 'missed'),"
+        " (%(t)s, %(sg)s, 'monthly', 'Đánh giá hiệu quả tháng', '%(h1)s', '%(h1e)s', 'held'),"
+        " (%(t)s, %(sg)s, 'weekly', 'Họp có biên bản', '%(h2)s', '%(h2e)s', 'held'),"
+        " (%(t)s, %(sg)s, 'weekly', 'Cuộc họp bị hủy', '%(h2)s', '%(h2e)s', 'cancelled'),"
+        " (%(t)s, %(sg)s, 'weekly', 'Họp sau thư', '%(late)s', '%(latee)s', 'missed'),"
+        " (%(t)s, %(tk)s, 'weekly', '東京の定例会議', '%(m1)s', '%(m1e)s', 'missed')"
+        % {"t": tid, "sg": sg, "tk": tk, "m1": missed1, "m1e": missed1 + H / 2,
+           "h1": held_no_notes, "h1e": held_no_notes + H, "h2": held_notes,
+           "h2e": held_notes + H / 2, "late": late, "latee": late + H})
+    admin_id = sql("SELECT id FROM users WHERE tenant_id = %s AND email = 'admin@esc.example'"
+                   % tid)
+    sql("INSERT INTO meeting_notes (tenant_id, meeting_id, author_id, language, body, created_at)"
+        " SELECT tenant_id, id, %s, 'vi', 'Biên bản đầy đủ', ends_at + interval '2 hours'"
+        " FROM meetings WHERE tenant_id = %s AND title = 'Họp có biên bản'" % (admin_id, tid))
+    sql("INSERT INTO action_items (tenant_id, distributor_id, description, owner_contact_id,"
+        " due_at, status, done_at, created_at) VALUES"
+        " (%(t)s, %(sg)s, 'Gửi dự báo doanh số quý 2', %(an)s, '%(od)s', 'open', NULL, '%(c)s'),"
+        " (%(t)s, %(sg)s, 'Việc đã xong', %(an)s, '%(od)s', 'done', '%(c)s', '%(c)s'),"
+        " (%(t)s, %(sg)s, 'Việc chưa đến hạn', %(an)s, '%(fut)s', 'open', NULL, '%(c)s'),"
+        " (%(t)s, %(tk)s, '東京の宿題', %(sato)s, '%(od)s', 'open', NULL, '%(c)s')"
+        % {"t": tid, "sg": sg, "tk": tk, "an": an, "sato": sato, "od": overdue_due,
+           "c": T0 - 10 * d, "fut": T0 + 10 * d})
+    # The concern was drafted when its step was reached, before these rows
+    # existed: it stays as drafted.
+    code, out = call("GetEscalationConcern", {"id": eid}, admin)
+    first = out.get("concern", "") if code == "OK" else ""
+    check(code == "OK" and "Họp giao ban tuần" not in first and out.get("charterVersion") == 1
+          and out.get("draftedAt") == rfc(concern_at),
+          "the concern is kept as drafted at its step, citing charter version 1: %s" % out)
+
+    # A second request, walked to its concern in one jump of the clock, cites them.
+    set_clock(T1)
+    e2 = must("CreateEscalationRequest", {"distributorId": sg, "severity": "critical",
+                                          "subject": "Đơn hàng tối thiểu (MOQ) tháng 4",
+                                          "text": "Vui lòng xác nhận đơn hàng."},
+              admin)["escalation"]
+    set_clock(T1 + 100 * H)
+    code, out = cli("escalation", "show", str(e2["id"]), token=admin)
+    s2 = out.get("steps", []) if code == "OK" else []
+    check([(s["kind"], s["reachedAt"]) for s in s2] ==
+          [("contact", rfc(T1)), ("contact", rfc(T1 + 2 * H)), ("contact", rfc(T1 + 6 * H)),
+           ("visit", rfc(T1 + 12 * H)), ("concern", rfc(T1 + 36 * H))],
+          "a clock far ahead takes every due step at once, each at its own instant: %s" % s2)
+    code, out = cli("escalation", "concern", str(e2["id"]), token=admin)
+    text = out.get("concern", "") if code == "OK" else ""
+    print(text)
+    day = lambda t: t.strftime("%Y-%m-%d")  # noqa: E731
+    for what, needle in (
+            ("addressed to the distributor", "To: Công ty Phụ tùng Sài Gòn"),
+            ("from the exporter", "From: Autoteile Müller GmbH"),
+            ("the charter version in force", "charter (version 1, in force since %s)"
+             % day(today)),
+            ("the missed meeting with its date", "- %s: Họp giao ban tuần (weekly meeting"
+             % day(missed1)),
+            ("the missing notes with their due time",
+             "no notes for Đánh giá hiệu quả tháng (monthly meeting, held); they were due %s"
+             % (held_no_notes + H + 24 * H).strftime("%Y-%m-%d %H:%M")),
+            ("the overdue action with its due date", "- %s: action item \"Gửi dự báo doanh số quý"
+             " 2\" (owner: Nguyễn Văn An) is overdue" % day(overdue_due)),
+            ("the unanswered first request with its dates",
+             "escalation request #%s \"Báo cáo tồn kho tháng 3 chưa gửi\" (critical) sent %s"
+             % (eid, T0.strftime("%Y-%m-%d %H:%M"))),
+            ("this request", "Re: Đơn hàng tối thiểu (MOQ) tháng 4"),
+            ("the sections as headings", "## Meetings missed"),
+            ("the notes section", "## Meeting notes missing"),
+            ("the actions section", "## Action items overdue")):
+        check(needle in text, "the concern names %s" % what)
+    for what, needle in (("a held meeting with notes", "Họp có biên bản"),
+                         ("a cancelled meeting", "Cuộc họp bị hủy"),
+                         ("a meeting after the concern's date", "Họp sau thư"),
+                         ("a done action", "Việc đã xong"),
+                         ("an action not yet due", "Việc chưa đến hạn"),
+                         ("another distributor's meeting", "東京"),
+                         ("late reports, not recorded yet", "report"),
+                         ("missed MOQs, not recorded yet", "## Minimum")):
+        check(needle not in text, "the concern leaves out %s" % what)
+    code, out = call("GetEscalationConcern", {"id": eid}, sg_user)
+    check(code == "PERMISSION_DENIED", "a distributor user does not read the draft concern")
+    code, out = call("GetEscalationConcern", {"id": eid}, auditor)
+    check(code == "OK" and out.get("concern") == first, "an auditor reads the concern")
+
+    # ---------------- the scheduler's job takes a step without any read ----------------
+    T2 = T1 + 200 * H
+    set_clock(T2)
+    e3 = must("CreateEscalationRequest", {"distributorId": sg, "severity": "critical",
+                                          "subject": "Giao hàng trễ", "text": "Lô hàng tháng 5?"},
+              admin)["escalation"]["id"]
+    set_clock(T2 + 2 * H)
+    sql("BEGIN; SELECT set_config('liaison.tenant_id', '%s', true),"
+        " set_config('liaison.actor', 'scheduler', true),"
+        " set_config('liaison.request_id', 'job-test', true),"
+        " set_config('liaison.source', 'scheduler', true);"
+        " SELECT liaison_escalation_step_job(payload) FROM jobs WHERE for_tenant = %s"
+        " AND key = 'escalation:%s' AND done_at IS NULL; COMMIT" % (tid, tid, e3))
+    row = sql("SELECT step_no, expected_by = '%s' FROM escalation_requests WHERE tenant_id = %s"
+              " AND id = %s" % (T2 + 6 * H, tid, e3))
+    check(row == "2|t", "the escalation_step job reaches the next contact by itself (%s)" % row)
+    by = sql("SELECT actor FROM audit_log WHERE tenant_id = %s AND action = 'escalation.step'"
+             " AND entity_id = '%s'" % (tid, e3))
+    check(by == "scheduler", "the job's step is audited as the scheduler's (%s)" % by)
+    job = sql("SELECT run_at = '%s' FROM jobs WHERE for_tenant = %s AND key = 'escalation:%s'"
+              " AND done_at IS NULL" % (T2 + 6 * H, tid, e3))
+    check(job == "t", "the job is scheduled again at the next expected-by (%s)" % job)
+
+    # ---------------- an answer stops the walk ----------------
+    code, out = call("RespondEscalation", {"id": e3, "text": "x"}, tk_user)
+    check(code == "NOT_FOUND", "another distributor's user cannot answer it (%s)" % code)
+    set_clock(T2 + 3 * H)
+    code, out = cli("escalation", "respond", str(e3), "--text",
+                    "Lô hàng đã xuất kho hôm nay, xin lỗi vì chậm trễ.", token=sg_user)
+    r = out if code == "OK" else {}
+    check(r.get("state") == "answered" and r.get("respondedAt") == rfc(T2 + 3 * H) and
+          r.get("respondedBy", "").endswith("sg@esc.example") and
+          r.get("response", "").startswith("Lô hàng"),
+          "the distributor's user answers its own request at the service clock: %s" % r)
+    done = sql("SELECT last_error FROM jobs WHERE for_tenant = %s AND key = 'escalation:%s'"
+               " AND done_at IS NOT NULL ORDER BY id DESC LIMIT 1" % (tid, e3))
+    check(done == "answered" and sql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND key ="
+                                     " 'escalation:%s' AND done_at IS NULL" % (tid, e3)) == "0",
+          "the answer withdraws the pending job (%s)" % done)
+    set_clock(T2 + 500 * H)
+    r = get(e3, admin)
+    check(r.get("state") == "answered" and r.get("stepNo") == 2 and len(r.get("steps", [])) == 2,
+          "long after, an answered request has taken no further step")
+    code, out = call("RespondEscalation", {"id": e3, "text": "lần nữa"}, admin)
+    check(code == "FAILED_PRECONDITION", "an answered request is not answered twice (%s)" % code)
+
+    # ---------------- the tenant default, and the distributor portal ----------------
+    T3 = T2 + 600 * H
+    set_clock(T3)
+    e4 = must("CreateEscalationRequest", {"distributorId": tk, "severity": "critical",
+                                          "subject": "在庫報告のお願い",
+                                          "text": "三月の在庫報告を金曜日までにお送りください。"},
+              admin)["escalation"]
+    check(e4["protocolSource"] == "tenant_default" and e4["steps"][0].get("contactId") == sato
+          and e4["expectedBy"] == rfc(T3 + 4 * H),
+          "the tenant default applies to Tokyo: 佐藤 花子 first, 4 hours: %s" % e4)
+    set_clock(T3 + 4 * H + SEC)
+    e4 = get(e4["id"], tk_user)
+    check(e4.get("stepNo") == 2 and e4["steps"][-1].get("contactName") == "鈴木 一郎" and
+          e4["steps"][-1].get("method") == "phone",
+          "then the default's second role: 鈴木 一郎 by phone")
+    code, out = call("ListEscalations", {}, tk_user)
+    check(code == "OK" and [x["id"] for x in out["escalations"]] == [e4["id"]],
+          "a distributor user lists only its own distributor's requests")
+    for method, req in (("GetEscalation", {"id": eid}), ("RespondEscalation",
+                                                         {"id": eid, "text": "x"})):
+        code, out = call(method, req, tk_user)
+        check(code == "NOT_FOUND" and "Sài Gòn" not in json.dumps(out, ensure_ascii=False),
+              "%s of another distributor's request: NOT_FOUND" % method)
+    code, out = call("ListEscalations", {"distributorId": sg}, tk_user)
+    check(code == "NOT_FOUND", "listing another distributor is NOT_FOUND")
+    code, out = call("RespondEscalation", {"id": e4["id"], "text": "承知しました。金曜日までに送ります。"},
+                     tk_user)
+    check(code == "OK" and out["escalation"]["response"] == "承知しました。金曜日までに送ります。",
+          "Tokyo answers its own request in Japanese")
+
+    # ---------------- lists ----------------
+    code, out = cli("escalation", "pending", token=admin)
+    ids = [x["id"] for x in out.get("escalations", [])] if code == "OK" else []
+    check(code == "OK" and ids == [eid, e2["id"]],
+          "escalation pending: the unanswered requests (%s %s)" % (code, ids))
+    code, out = call("ListEscalations", {"state": "answered"}, admin)
+    check(code == "OK" and [x["id"] for x in out["escalations"]] == [e3, e4["id"]],
+          "answered requests listed")
+    code, out = cli("escalation", "pending", "--distributor", "東京モーターパーツ株式会社",
+                    token=admin)
+    check(code == "OK" and out.get("escalations") == [],
+          "pending of one distributor: none left for Tokyo")
+    code, out = call("ListEscalations", {"state": "late"}, admin)
+    check(code == "INVALID_ARGUMENT", "an unknown state is refused")
+
+    # ---------------- refusals leave nothing ----------------
+    n_req = sql("SELECT count(*) FROM escalation_requests WHERE tenant_id = %s" % tid)
+    n_audit = audits("escalation.create")
+    code, out = call("CreateEscalationRequest", {"distributorId": sg, "severity": "low",
+                                                 "subject": "x", "text": "y"}, admin)
+    check(code == "FAILED_PRECONDITION" and "no escalation protocol for severity low"
+          in out["message"], "no protocol for the severity: refused (%s)" % out)
+    code, out = cli("escalation", "request", "東京モーターパーツ株式会社", "--severity", "urgent",
+                    "--subject", "x", "--text", "y", token=admin)
+    check(code == "INVALID_ARGUMENT" and out["violations"][0].get("option") == "--severity",
+          "an unknown severity names --severity: %s" % out)
+    code, out = call("CreateEscalationRequest", {"distributorId": sg, "severity": "critical",
+                                                 "subject": "x", "text": "y"}, sg_user)
+    check(code == "PERMISSION_DENIED", "a distributor user does not send requests")
+    temp = contact(tk, "山田 太郎", "buyer")
+    must("SetEscalationProtocol", {"distributorId": tk, "severity": "high", "steps": [
+        {"contactId": temp, "method": "email", "responseHours": 4}]}, admin)
+    must("RemoveContact", {"id": temp}, admin)
+    code, out = call("CreateEscalationRequest", {"distributorId": tk, "severity": "high",
+                                                 "subject": "x", "text": "y"}, admin)
+    check(code == "FAILED_PRECONDITION" and "no steps left" in out["message"],
+          "a ladder whose only contact was removed is refused, not sent: %s" % out)
+    check(sql("SELECT count(*) FROM escalation_requests WHERE tenant_id = %s" % tid) == n_req and
+          audits("escalation.create") == n_audit, "refused requests left no row and no audit entry")
+
+    # ---------------- removing a distributor's protocol falls back ----------------
+    code, out = call("SetEscalationProtocol", {"distributorId": sg, "severity": "critical"},
+                     admin)
+    check(code == "OK" and out["protocols"][0]["source"] == "tenant_default" and
+          out["protocols"][0]["steps"][0].get("contactId") == an,
+          "no steps removes Saigon's own ladder: the tenant default applies again")
+
+    # Staff answer on a distributor's behalf; the default ladder now starts with An.
+    e5 = must("CreateEscalationRequest", {"distributorId": sg, "severity": "critical",
+                                          "subject": "Khiếu nại khách hàng", "text": "Xin phản hồi."},
+              admin)["escalation"]
+    check(e5["steps"][0].get("contactName") == "Nguyễn Văn An" and
+          e5["expectedBy"] == rfc(T3 + 4 * H + SEC + 4 * H), "the default ladder for Saigon: %s" % e5)
+    code, out = cli("escalation", "respond", str(e5["id"]), "--text",
+                    "Anh An đã trả lời qua điện thoại.", token=admin)
+    check(code == "OK" and out.get("respondedBy", "").endswith("admin@esc.example"),
+          "exporter staff record an answer on the distributor's behalf")
+    code, out = cli("escalation", "list", "--state", "overdue", "--distributor",
+                    "Công ty Phụ tùng Sài Gòn", token=admin)
+    check(code == "OK" and [x["id"] for x in out["escalations"]] == [eid, e2["id"]],
+          "escalation list --state overdue: the requests walking their ladder")
+
+    # ---------------- the CLI for people ----------------
+    rc, so, se = cli_text("escalation", "show", str(eid), token=admin)
+    check(rc == 0 and "Trần Thị Bình" in so and "concern" in so and "STEP" in so,
+          "escalation show prints the steps as a table:\n%s%s" % (so, se))
+    rc, so, se = cli_text("escalation", "concern", str(eid), token=admin)
+    check(rc == 0 and so.startswith("# Formal performance concern"),
+          "escalation concern prints the letter as text")
+    rc, so, se = cli_text("escalation", "protocol", "東京モーターパーツ株式会社", token=admin)
+    check(rc == 0 and "tenant_default" in so and "佐藤 花子" in so,
+          "escalation protocol shows the ladder in force:\n%s%s" % (so, se))
+    rc, so, se = cli_text("escalation", "protocol", "--default", "set", "--severity", "high",
+                          "--step", "sales director:fax:4", token=admin)
+    check(rc == 2 and "--step" in se, "a bad --step names the option: %s" % se)
+    rc, so, se = cli_text("escalation", "request", "--help", token=admin)
+    check(rc == 0 and "Example:\n  $ liaison escalation request" in so,
+          "request --help has an example")
+finally:
+    sql("DELETE FROM liaison_clock")
+
+print("%d failure(s)" % len(failures))
+sys.exit(1 if failures else 0)
