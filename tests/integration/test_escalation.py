@@ -425,7 +425,7 @@ try:
 
     # ---------------- lists ----------------
     code, out = cli("escalation", "pending", token=admin)
-    ids = [x["id"] for x in out.get("escalations", [])] if code == "OK" else []
+    ids = [x["id"] for x in out] if code == "OK" else []
     check(code == "OK" and ids == [eid, e2["id"]],
           "escalation pending: the unanswered requests (%s %s)" % (code, ids))
     code, out = call("ListEscalations", {"state": "answered"}, admin)
@@ -433,7 +433,7 @@ try:
           "answered requests listed")
     code, out = cli("escalation", "pending", "--distributor", "東京モーターパーツ株式会社",
                     token=admin)
-    check(code == "OK" and out.get("escalations") == [],
+    check(code == "OK" and out == [],
           "pending of one distributor: none left for Tokyo")
     code, out = call("ListEscalations", {"state": "late"}, admin)
     check(code == "INVALID_ARGUMENT", "an unknown state is refused")
@@ -482,7 +482,7 @@ try:
           "exporter staff record an answer on the distributor's behalf")
     code, out = cli("escalation", "list", "--state", "overdue", "--distributor",
                     "Công ty Phụ tùng Sài Gòn", token=admin)
-    check(code == "OK" and [x["id"] for x in out["escalations"]] == [eid, e2["id"]],
+    check(code == "OK" and [x["id"] for x in out] == [eid, e2["id"]],
           "escalation list --state overdue: the requests walking their ladder")
 
     # ---------------- the CLI for people ----------------
