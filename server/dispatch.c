@@ -12,6 +12,7 @@
 #include "credential.h"
 #include "log.h"
 #include "methods.h"
+#include "scheduler.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -54,7 +55,8 @@ int dispatch_init(char *err, size_t errlen)
     if (db_register_own() < 0 || credential_register() < 0 || rpc_system_register() < 0 ||
         rpc_auth_register() < 0 || rpc_tenant_register() < 0 || rpc_user_register() < 0 ||
         rpc_token_register() < 0 || rpc_audit_register() < 0 || rpc_catalog_register() < 0 ||
-        rpc_distributor_register() < 0 || rpc_charter_register() < 0) {
+        rpc_distributor_register() < 0 || rpc_charter_register() < 0 || scheduler_register() < 0 ||
+        rpc_scheduler_register() < 0) {
         snprintf(err, errlen,
                  "too many prepared statements, or one whose parameters do not "
                  "match its placeholders (see the log)");

@@ -22,6 +22,7 @@
 #include "rpc_auth.h"
 #include "rpc_catalog.h"
 #include "rpc_charter.h"
+#include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
@@ -89,6 +90,9 @@
     M(CheckCharter, rpc_check_charter, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
     M(ActivateCharter, rpc_activate_charter, ADMIN_MANAGER, WRITES)                                \
     M(GetCharter, rpc_get_charter, AUTHZ_USERS, READS)                                             \
-    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)
+    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)                          \
+    M(GetClock, rpc_get_clock, AUTHZ_OPERATOR, READS)                                              \
+    M(SetClock, rpc_set_clock, AUTHZ_OPERATOR, WRITES)                                             \
+    M(ListJobs, rpc_list_jobs, AUTHZ_OPERATOR, READS)
 
 #endif

@@ -224,6 +224,9 @@ MATRIX = {
     "ActivateCharter": ({"tenant_admin", "manager"}, True, {"id": charter_a}),
     "GetCharter": (USERS, False, {"distributorId": d1}),
     "ListCharterVersions": (USERS, False, {"distributorId": d1}),
+    "GetClock": ({"operator"}, False, {}),
+    "SetClock": ({"operator"}, True, {"reset": True}),
+    "ListJobs": ({"operator"}, False, {}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)

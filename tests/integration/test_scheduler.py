@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""The durable scheduler (migration 0015, server/scheduler.c) and the
+settable clock, on liaisonds of the test's own sharing the test database:
+1,000 due jobs over two processes each run exactly once; a failing kind
+retries at the back-off's exact instants (the clock fixed by SetClock) and
+gives up after the last attempt; a kind with no function fails the same
+way; a process killed with SIGKILL in the middle of a slow job has its run
+rolled back and the other process runs it once; pending jobs survive a
+restart; jobs run with their own tenant as liaison_tenant(), none leaking
+into the next job, and audit as 'scheduler'; SetClock is refused without
+--test-clock and to anyone but an operator; ListJobs and the CLI's
+`liaison clock` and `liaison jobs`.
+Usage: test_scheduler.py LIAISOND CLI."""
+import atexit
+import os
+import secrets
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+LIAISOND, CLI = sys.argv[1], sys.argv[2]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = secrets.token_hex(3)
+sql = t.psql
+FAST = "scheduler_interval_ms = 100"
+
+servers = []
+
+
+@atexit.register
+def _leave_clean():
+    """Only for a test that died half-way: the normal end stops them cleanly."""
+    for s in servers:
+        try:
+            os.kill(s.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        sql("DELETE FROM liaison_clock")
+    except RuntimeError:
+        pass
+
+
+def start(name, *settings):
+    s = t.Server(name, LIAISOND, CLI, FAST, *settings)
+    servers.append(s)
+    return s
+
+
+def wait_for(query, expected, seconds=60):
+    """Polls query until it prints expected; returns what it printed last."""
+    deadline = time.monotonic() + seconds
+    got = sql(query)
+    while got != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+        got = sql(query)
+    return got
+
+
+# The test's own kinds, registered as job kinds are: ok records its key and
+# the tenant it ran for; fail always raises; slow records the backend that
+# ran it, then sleeps; audit writes an audit row for its tenant.
+sql("""
+CREATE TABLE IF NOT EXISTS sched_test_runs (
+    key text NOT NULL, tenant bigint, backend int NOT NULL DEFAULT pg_backend_pid());
+GRANT SELECT, INSERT ON sched_test_runs TO liaison_app;
+CREATE OR REPLACE FUNCTION sched_test_ok(p jsonb) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO sched_test_runs (key, tenant) VALUES (p ->> 'key', liaison_tenant()) $$;
+CREATE OR REPLACE FUNCTION sched_test_fail(p jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO sched_test_runs (key) VALUES (p ->> 'key');
+    RAISE EXCEPTION 'nguồn lỗi thử nghiệm %', p ->> 'key';
+END $$;
+CREATE OR REPLACE FUNCTION sched_test_slow(p jsonb) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO sched_test_runs (key) VALUES (p ->> 'key');
+    SELECT pg_sleep((p ->> 'seconds')::float8) $$;
+CREATE OR REPLACE FUNCTION sched_test_audit(p jsonb) RETURNS void LANGUAGE sql AS $$
+    SELECT liaison_audit('test.job', 'job', p ->> 'key') $$;
+INSERT INTO job_kinds (kind, fn) VALUES ('sched_test_ok', 'sched_test_ok'),
+    ('sched_test_fail', 'sched_test_fail'), ('sched_test_slow', 'sched_test_slow'),
+    ('sched_test_audit', 'sched_test_audit')
+    ON CONFLICT (kind) DO UPDATE SET fn = EXCLUDED.fn;
+DELETE FROM liaison_clock;
+""")
+
+
+def add_job(kind, key, run_at="now()", tenant="NULL", extra=""):
+    """A job as liaison_schedule() makes it, payload {"key": key, ...extra}."""
+    return sql("INSERT INTO jobs (for_tenant, kind, key, payload, run_at) VALUES (%s, '%s', '%s',"
+               " jsonb_build_object('key', '%s'%s), %s) RETURNING id"
+               % (tenant, kind, key, key, extra, run_at)).splitlines()[0]
+
+
+a = start("sched_a", "test_clock = true")
+b = start("sched_b")
+
+# ---------------- 1,000 due jobs, two processes, each once ----------------
+sql("INSERT INTO jobs (kind, key, payload, run_at) SELECT 'sched_test_ok', 'many-%s-' || i,"
+    " jsonb_build_object('key', 'many-%s-' || i), now() - interval '1 second'"
+    " FROM generate_series(1, 1000) i" % (RUN, RUN))
+left = wait_for("SELECT count(*) FROM jobs WHERE key LIKE 'many-%s-%%' AND done_at IS NULL" % RUN,
+                "0")
+check(left == "0", "1,000 due jobs all ran (left: %s)" % left)
+runs = sql("SELECT count(*), count(DISTINCT key) FROM sched_test_runs WHERE key LIKE 'many-%s-%%'"
+           % RUN)
+check(runs == "1000|1000", "each of the 1,000 jobs ran exactly once (runs|distinct: %s)" % runs)
+hist = sql("SELECT count(*), count(DISTINCT job_id), count(*) FILTER (WHERE outcome = 'done')"
+           " FROM job_runs r JOIN jobs j ON j.id = r.job_id WHERE j.key LIKE 'many-%s-%%'" % RUN)
+check(hist == "1000|1000|1000", "job_runs: one successful run per job (%s)" % hist)
+instances = sql("SELECT string_agg(DISTINCT r.instance, ' ') FROM job_runs r JOIN jobs j"
+                " ON j.id = r.job_id WHERE j.key LIKE 'many-%s-%%'" % RUN)
+print("# instances that ran them: %s" % instances)
+check(any(instances.endswith(":%d" % s.pid) or ":%d " % s.pid in instances for s in (a, b)),
+      "job_runs names the instances (host:pid) that ran them")
+check("jobs run" in a.log() + b.log(), "the batches are logged")
+
+# ---------------- tenants: each job runs as its own tenant ----------------
+ta, tb = "sched-a-" + RUN, "sched-b-" + RUN
+for slug in (ta, tb):
+    a.must("CreateTenant", {"slug": slug, "name": "Công ty 東京 " + slug,
+                            "adminEmail": "admin@%s.example" % slug,
+                            "adminPassword": PASSWORD}, OPERATOR)
+ida = sql("SELECT id FROM tenants WHERE slug = '%s'" % ta)
+idb = sql("SELECT id FROM tenants WHERE slug = '%s'" % tb)
+# Three jobs due in this order, likely in one batch: A's, B's, then the platform's.
+add_job("sched_test_ok", "ten-a-" + RUN, "now() - interval '3 seconds'", ida)
+add_job("sched_test_ok", "ten-b-" + RUN, "now() - interval '2 seconds'", idb)
+add_job("sched_test_ok", "ten-none-" + RUN, "now() - interval '1 second'")
+audit_job = add_job("sched_test_audit", "aud-" + RUN, "now()", ida)
+wait_for("SELECT count(*) FROM jobs WHERE key IN ('ten-a-%s', 'ten-b-%s', 'ten-none-%s',"
+         " 'aud-%s') AND done_at IS NULL" % (RUN, RUN, RUN, RUN), "0")
+got = sql("SELECT key || '=' || coalesce(tenant::text, 'none') FROM sched_test_runs"
+          " WHERE key LIKE 'ten-%%-%s' ORDER BY key" % RUN).split()
+check(got == ["ten-a-%s=%s" % (RUN, ida), "ten-b-%s=%s" % (RUN, idb), "ten-none-%s=none" % RUN],
+      "each job saw its own tenant as liaison_tenant(), none carried over: %s" % got)
+aud = sql("SELECT tenant_id, actor, action, entity_id, request_id FROM audit_log"
+          " WHERE action = 'test.job' AND entity_id = 'aud-%s'" % RUN)
+check(aud == "%s|scheduler|test.job|aud-%s|job-%s" % (ida, RUN, audit_job),
+      "a job's audit row is its tenant's, by actor 'scheduler': %s" % aud)
+
+# ---------------- the clock: who may set it ----------------
+code, out = b.call("SetClock", {"shiftSeconds": 60}, OPERATOR)
+check(code == "FAILED_PRECONDITION" and "--test-clock" in out.get("message", ""),
+      "SetClock without --test-clock -> FAILED_PRECONDITION naming it (%s %s)" % (code, out))
+check(sql("SELECT count(*) FROM liaison_clock") == "0", "... and the clock is untouched")
+admin = a.must("Login", {"tenant": ta, "email": "admin@%s.example" % ta, "password": PASSWORD},
+               None)["token"]
+code, _ = a.call("SetClock", {"shiftSeconds": 60}, admin)
+check(code == "PERMISSION_DENIED", "SetClock by a tenant admin -> PERMISSION_DENIED (%s)" % code)
+code, _ = a.call("SetClock", {"shiftSeconds": 60, "reset": True}, OPERATOR)
+check(code == "INVALID_ARGUMENT", "SetClock with two modes -> INVALID_ARGUMENT (%s)" % code)
+code, out = a.call("SetClock", {"fixedAt": "not a time"}, OPERATOR)
+check(code == "INVALID_ARGUMENT", "SetClock with a bad instant -> INVALID_ARGUMENT (%s)" % code)
+before = int(sql("SELECT count(*) FROM platform_audit WHERE action LIKE 'clock.%'"))
+out = a.must("SetClock", {"shiftSeconds": 7200}, OPERATOR)
+check(out.get("shiftSeconds") in (7200, "7200") and not out.get("fixed"),
+      "SetClock shift answers the clock: %s" % out)
+skew = float(sql("SELECT extract(epoch FROM liaison_now() - now())"))
+check(abs(skew - 7200) < 1, "liaison_now() is two hours ahead (%s s)" % skew)
+out = a.must("GetClock", {}, OPERATOR)
+check(out.get("shiftSeconds") in (7200, "7200"), "GetClock says shifted: %s" % out)
+a.must("SetClock", {"reset": True}, OPERATOR)
+check(sql("SELECT count(*) FROM liaison_clock") == "0", "SetClock reset: the real time again")
+acts = sql("SELECT string_agg(action || ':' || actor, ' ' ORDER BY id) FROM platform_audit"
+           " WHERE action LIKE 'clock.%%' AND id > (SELECT max(id) - %d FROM platform_audit)"
+           % 2)
+check(int(sql("SELECT count(*) FROM platform_audit WHERE action LIKE 'clock.%'")) == before + 2
+      and "clock.shift" in acts and "clock.reset" in acts,
+      "each SetClock is in the platform audit, refused ones not: %s" % acts)
+
+# ---------------- a failing kind: back-off at exact instants, then gives up ----------------
+T = "2031-03-29T00:59:30Z"  # fixed, so every run_at below is exact
+code, out = a.cli("clock", "set", T, token=OPERATOR)
+check(code == "OK" and out.get("fixed") and out.get("now") == "2031-03-29T00:59:30.000Z",
+      "liaison clock set fixes the clock: %s %s" % (code, out))
+fail_job = add_job("sched_test_fail", "fail-" + RUN, "'%s'" % T)
+none_job = add_job("sched_test_nokind_" + RUN, "nokind-" + RUN, "'%s'" % T)
+due = T
+delays = []
+for attempt in range(1, 9):
+    if attempt > 1:
+        # One second before the due instant nothing runs; at it, the job does.
+        a.must("SetClock", {"fixedAt": sql("SELECT liaison_rfc3339('%s'::timestamptz"
+                                           " - interval '1 second')" % due)}, OPERATOR)
+        time.sleep(0.6)
+        check(sql("SELECT attempts FROM jobs WHERE id = %s" % fail_job) == str(attempt - 1),
+              "attempt %d: not run a second before it is due" % attempt)
+        a.must("SetClock", {"fixedAt": due}, OPERATOR)
+    got = wait_for("SELECT attempts FROM jobs WHERE id = %s" % fail_job, str(attempt), 20)
+    check(got == str(attempt), "attempt %d ran at %s" % (attempt, due))
+    row = sql("SELECT liaison_rfc3339(run_at), done_at IS NOT NULL, failed_at IS NOT NULL,"
+              " last_error FROM jobs WHERE id = %s" % fail_job).split("|")
+    if attempt < 8:
+        delay = int(float(sql("SELECT extract(epoch FROM '%s'::timestamptz - '%s'::timestamptz)"
+                              % (row[0], due))))
+        delays.append(delay)
+        check(row[1] == "f" and "nguồn lỗi thử nghiệm fail-" + RUN in row[3],
+              "attempt %d failed and is due again, its error kept: %s" % (attempt, row))
+        due = row[0]
+        if attempt == 3:
+            code, out = a.cli("jobs", "--state", "retrying", "--kind", "sched_test_fail",
+                              token=OPERATOR)
+            got = [(str(j["id"]), j.get("attempts"), j.get("runAt"), j.get("lastError"))
+                   for j in out["jobs"]] if code == "OK" else out
+            check(code == "OK" and (fail_job, 3, due, row[3]) in got,
+                  "liaison jobs --state retrying shows it, due again: %s %s" % (code, got))
+    else:
+        check(row[1] == "t" and row[2] == "t",
+              "after the 8th attempt the job gave up: done and failed (%s)" % row)
+check(delays == [10, 20, 40, 80, 160, 320, 640],
+      "back-off doubles from 10 s: %s" % delays)
+check(sql("SELECT count(*) FROM sched_test_runs WHERE key = 'fail-%s'" % RUN) == "0",
+      "a failed attempt's changes are rolled back")
+outcomes = sql("SELECT string_agg(outcome, ',' ORDER BY attempt) FROM job_runs WHERE job_id = %s"
+               % fail_job)
+check(outcomes == ",".join(["retry"] * 7 + ["failed"]), "job_runs: %s" % outcomes)
+# It was due with the failing one, at the same instants.
+nk = sql("SELECT attempts, failed_at IS NOT NULL, last_error FROM jobs WHERE id = %s" % none_job)
+check(nk == "8|t|no function is registered for job kind sched_test_nokind_" + RUN,
+      "a kind with no function fails like a raising one, the servers unharmed: %s" % nk)
+code, out = a.cli("jobs", "--kind", "sched_test_fail", "--state", "failed", token=OPERATOR)
+ids = [str(j.get("id")) for j in out["jobs"]] if code == "OK" else out
+check(code == "OK" and fail_job in ids, "liaison jobs --state failed lists it: %s %s" % (code, ids))
+code, out = a.cli("jobs", "--state", "retrying", "--all", token=OPERATOR)
+ids = [str(j.get("id")) for j in out["jobs"]] if code == "OK" else out
+check(code == "OK" and fail_job not in ids, "... and no longer as retrying: %s %s" % (code, ids))
+code, _ = a.cli("jobs", "--state", "nonsense", token=OPERATOR)
+check(code != "OK", "liaison jobs --state nonsense is refused (%s)" % code)
+code, out = a.cli("clock", "reset", token=OPERATOR)
+check(code == "OK" and not out.get("fixed"), "liaison clock reset: %s %s" % (code, out))
+
+# ---------------- SIGKILL in the middle of a slow job ----------------
+slow_key = "slow-" + RUN
+add_job("sched_test_slow", slow_key, "now()", extra=", 'seconds', 3")
+# The backend running it, and the liaisond whose connection it serves.
+# A batch names its process (host:pid) in application_name while it runs.
+holder, backend, runner = None, None, ""
+deadline = time.monotonic() + 20
+while not runner and time.monotonic() < deadline:
+    row = sql("SELECT pid, application_name FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
+              " AND query LIKE '%liaison_run_due_jobs%'")
+    if row:
+        backend, runner = row.splitlines()[0].split("|")
+    time.sleep(0.05)
+holder = ([s for s in (a, b) if runner.endswith(":%d" % s.pid)] or [None])[0]
+check(holder is not None, "one of the test's servers is running the slow job (%s)" % runner)
+if holder is not None:
+    other = b if holder is a else a
+    os.kill(holder.pid, signal.SIGKILL)
+    servers.remove(holder)
+    got = wait_for("SELECT count(*) FROM jobs WHERE key = '%s' AND done_at IS NOT NULL" % slow_key,
+                   "1", 30)
+    check(got == "1", "the killed process's job was run by the other")
+    runs = sql("SELECT count(*), bool_and(backend <> %s) FROM sched_test_runs WHERE key = '%s'"
+               % (backend, slow_key))
+    check(runs == "1|t", "exactly one run's changes committed, not the killed one's (%s)" % runs)
+    hist = sql("SELECT count(*), min(instance) FROM job_runs r JOIN jobs j ON j.id = r.job_id"
+               " WHERE j.key = '%s'" % slow_key).split("|")
+    check(hist[0] == "1" and hist[1].endswith(":%d" % other.pid),
+          "one run in job_runs, by the survivor: %s" % hist)
+    # The killed process is started again for what follows.
+    if holder is a:
+        a = start("sched_a2", "test_clock = true")
+    else:
+        b = start("sched_b2")
+
+# ---------------- a restart keeps pending jobs ----------------
+later = add_job("sched_test_ok", "later-" + RUN, "now() + interval '3 seconds'")
+check(a.stop() and b.stop(), "both servers stop cleanly (SIGTERM)")
+servers.clear()
+time.sleep(3.5)
+check(sql("SELECT done_at IS NULL FROM jobs WHERE id = %s" % later) == "t",
+      "with no server running, the due job waits")
+c = start("sched_c")
+got = wait_for("SELECT count(*) FROM sched_test_runs WHERE key = 'later-%s'" % RUN, "1", 20)
+check(got == "1", "a server started again runs it, once")
+check(c.stop(), "the restarted server stops cleanly")
+servers.clear()
+
+# The built-in pruning job is registered and pending.
+check(sql("SELECT count(*) FROM jobs WHERE kind = 'jobs_prune' AND done_at IS NULL") == "1",
+      "jobs_prune is pending, once")
+
+sql("DELETE FROM jobs WHERE kind LIKE 'sched_test%'; DELETE FROM liaison_clock")
+t.finish("test_scheduler")
