@@ -128,10 +128,12 @@ for slug in (ta, tb):
                             "adminPassword": PASSWORD}, OPERATOR)
 ida = sql("SELECT id FROM tenants WHERE slug = '%s'" % ta)
 idb = sql("SELECT id FROM tenants WHERE slug = '%s'" % tb)
-# Three jobs due in this order, likely in one batch: A's, B's, then the platform's.
-add_job("sched_test_ok", "ten-a-" + RUN, "now() - interval '3 seconds'", ida)
-add_job("sched_test_ok", "ten-b-" + RUN, "now() - interval '2 seconds'", idb)
-add_job("sched_test_ok", "ten-none-" + RUN, "now() - interval '1 second'")
+# Three jobs due in this order, made at once so that one batch takes them:
+# A's, B's, then the platform's.
+sql("INSERT INTO jobs (for_tenant, kind, key, payload, run_at) SELECT t, 'sched_test_ok', k,"
+    " jsonb_build_object('key', k), now() - d * interval '1 second' FROM (VALUES"
+    " (%s, 'ten-a-%s', 3), (%s, 'ten-b-%s', 2), (NULL, 'ten-none-%s', 1)) v(t, k, d)"
+    % (ida, RUN, idb, RUN, RUN))
 audit_job = add_job("sched_test_audit", "aud-" + RUN, "now()", ida)
 wait_for("SELECT count(*) FROM jobs WHERE key IN ('ten-a-%s', 'ten-b-%s', 'ten-none-%s',"
          " 'aud-%s') AND done_at IS NULL" % (RUN, RUN, RUN, RUN), "0")
