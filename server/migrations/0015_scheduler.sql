@@ -126,14 +126,16 @@ END $$;
 -- The built-in job kind jobs_prune: deletes done jobs and runs older than
 -- p_payload's retention_hours (default a week, never under 24 hours, so
 -- that what others keep in jobs to recognise a repeat, such as idempotency
--- keys, lives at least a day), then schedules itself an hour later.
+-- keys, lives at least a day), then schedules itself an hour later. Runs
+-- are dated by the wall clock, so their age is too: a clock set forward
+-- for a test does not wipe the history.
 CREATE OR REPLACE FUNCTION liaison_jobs_prune(p_payload jsonb) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     keep interval := make_interval(hours => greatest(24, coalesce((p_payload ->> 'retention_hours')::int, 168)));
 BEGIN
     DELETE FROM public.jobs WHERE done_at < liaison_now() - keep;
-    DELETE FROM public.job_runs WHERE started_at < liaison_now() - keep;
+    DELETE FROM public.job_runs WHERE started_at < now() - keep;
     PERFORM liaison_schedule('jobs_prune', '', liaison_now() + interval '1 hour', p_payload);
 END $$;
 

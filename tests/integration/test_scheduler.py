@@ -238,22 +238,27 @@ code, out = a.cli("clock", "reset", token=OPERATOR)
 check(code == "OK" and not out.get("fixed"), "liaison clock reset: %s %s" % (code, out))
 
 # ---------------- SIGKILL in the middle of a slow job ----------------
-slow_key = "slow-" + RUN
-add_job("sched_test_slow", slow_key, "now()", extra=", 'seconds', 3")
-# The backend running it, and the liaisond whose connection it serves.
 # A batch names its process (host:pid) in application_name while it runs.
-holder, backend, runner = None, None, ""
-deadline = time.monotonic() + 20
-while not runner and time.monotonic() < deadline:
-    row = sql("SELECT pid, application_name FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
-              " AND query LIKE '%liaison_run_due_jobs%'")
-    if row:
-        backend, runner = row.splitlines()[0].split("|")
-    time.sleep(0.05)
-holder = ([s for s in (a, b) if runner.endswith(":%d" % s.pid)] or [None])[0]
+# Another test's server on the database may take the job instead (its timer
+# is ten times slower): then the test waits for that run and tries again.
+holder = None
+for round_no in range(5):
+    slow_key = "slow-%d-%s" % (round_no, RUN)
+    add_job("sched_test_slow", slow_key, "now()", extra=", 'seconds', 3")
+    backend, runner = None, ""
+    deadline = time.monotonic() + 20
+    while not runner and time.monotonic() < deadline:
+        row = sql("SELECT pid, application_name FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
+                  " AND query LIKE '%liaison_run_due_jobs%'")
+        if row:
+            backend, runner = row.splitlines()[0].split("|")
+        time.sleep(0.05)
+    holder = ([s for s in (a, b) if runner.endswith(":%d" % s.pid)] or [None])[0]
+    if holder is not None:
+        break
+    wait_for("SELECT count(*) FROM jobs WHERE key = '%s' AND done_at IS NULL" % slow_key, "0")
 check(holder is not None, "one of the test's servers is running the slow job (%s)" % runner)
 if holder is not None:
-    other = b if holder is a else a
     os.kill(holder.pid, signal.SIGKILL)
     servers.remove(holder)
     got = wait_for("SELECT count(*) FROM jobs WHERE key = '%s' AND done_at IS NOT NULL" % slow_key,
@@ -264,8 +269,8 @@ if holder is not None:
     check(runs == "1|t", "exactly one run's changes committed, not the killed one's (%s)" % runs)
     hist = sql("SELECT count(*), min(instance) FROM job_runs r JOIN jobs j ON j.id = r.job_id"
                " WHERE j.key = '%s'" % slow_key).split("|")
-    check(hist[0] == "1" and hist[1].endswith(":%d" % other.pid),
-          "one run in job_runs, by the survivor: %s" % hist)
+    check(hist[0] == "1" and not hist[1].endswith(":%d" % holder.pid),
+          "one run in job_runs, not by the killed process: %s" % hist)
     # The killed process is started again for what follows.
     if holder is a:
         a = start("sched_a2", "test_clock = true")
@@ -273,21 +278,45 @@ if holder is not None:
         b = start("sched_b2")
 
 # ---------------- a restart keeps pending jobs ----------------
-later = add_job("sched_test_ok", "later-" + RUN, "now() + interval '3 seconds'")
+# The clock stands still while the servers restart, so the job is due only
+# when the test says so (another test's server may share the database).
+T2 = "2031-06-01T08:00:00Z"
+a.must("SetClock", {"fixedAt": T2}, OPERATOR)
+later = add_job("sched_test_ok", "later-" + RUN, "'%s'::timestamptz + interval '1 minute'" % T2)
 check(a.stop() and b.stop(), "both servers stop cleanly (SIGTERM)")
 servers.clear()
-time.sleep(3.5)
+c = start("sched_c", "test_clock = true")
+time.sleep(0.5)
 check(sql("SELECT done_at IS NULL FROM jobs WHERE id = %s" % later) == "t",
-      "with no server running, the due job waits")
-c = start("sched_c")
+      "after the restart the job is still pending, not due yet")
+c.must("SetClock", {"fixedAt": "2031-06-01T08:01:00Z"}, OPERATOR)
 got = wait_for("SELECT count(*) FROM sched_test_runs WHERE key = 'later-%s'" % RUN, "1", 20)
-check(got == "1", "a server started again runs it, once")
+check(got == "1", "once due, it runs, once")
+c.must("SetClock", {"reset": True}, OPERATOR)
+
+# ---------------- jobs_prune ----------------
+# Old done jobs and runs go; those under the 24-hour floor stay, even when
+# the payload asks for less; the job schedules its next run an hour later.
+old, young = sql("INSERT INTO jobs (kind, key, run_at, done_at) SELECT 'sched_test_ok', k, r, r"
+                 " FROM (VALUES ('old-%s', now() - interval '9 days'),"
+                 " ('young-%s', now() - interval '23 hours')) v(k, r) RETURNING id"
+                 % (RUN, RUN)).split()[:2]
+sql("INSERT INTO job_runs (job_id, kind, instance, attempt, started_at, finished_at, outcome)"
+    " VALUES (%s, 'sched_test_ok', 'x', 1, now() - interval '9 days', now(), 'done'),"
+    " (%s, 'sched_test_ok', 'x', 1, now() - interval '23 hours', now(), 'done');"
+    " UPDATE jobs SET run_at = now(), payload = '{\"retention_hours\": 1}'"
+    " WHERE kind = 'jobs_prune' AND done_at IS NULL" % (old, young))
+prune = sql("SELECT id FROM jobs WHERE kind = 'jobs_prune' AND done_at IS NULL")
+wait_for("SELECT done_at IS NOT NULL FROM jobs WHERE id = %s" % prune, "t", 20)
+kept = sql("SELECT (SELECT string_agg(key, ' ' ORDER BY id) FROM jobs WHERE id IN (%s, %s)),"
+           " (SELECT count(*) FROM job_runs WHERE job_id = %s),"
+           " (SELECT count(*) FROM job_runs WHERE job_id = %s)" % (old, young, old, young))
+check(kept == "young-%s|0|1" % RUN, "jobs_prune removed the 9-day-old job and run only: %s" % kept)
+nxt = sql("SELECT count(*), bool_and(run_at - now() BETWEEN interval '59 minutes'"
+          " AND interval '61 minutes') FROM jobs WHERE kind = 'jobs_prune' AND done_at IS NULL")
+check(nxt == "1|t", "jobs_prune is pending once more, an hour on: %s" % nxt)
 check(c.stop(), "the restarted server stops cleanly")
 servers.clear()
-
-# The built-in pruning job is registered and pending.
-check(sql("SELECT count(*) FROM jobs WHERE kind = 'jobs_prune' AND done_at IS NULL") == "1",
-      "jobs_prune is pending, once")
 
 sql("DELETE FROM jobs WHERE kind LIKE 'sched_test%'; DELETE FROM liaison_clock")
 t.finish("test_scheduler")
