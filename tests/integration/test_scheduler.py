@@ -307,7 +307,8 @@ sql("INSERT INTO job_runs (job_id, kind, instance, attempt, started_at, finished
     " UPDATE jobs SET run_at = now(), payload = '{\"retention_hours\": 1}'"
     " WHERE kind = 'jobs_prune' AND done_at IS NULL" % (old, young))
 prune = sql("SELECT id FROM jobs WHERE kind = 'jobs_prune' AND done_at IS NULL")
-wait_for("SELECT done_at IS NOT NULL FROM jobs WHERE id = %s" % prune, "t", 20)
+check(prune != "", "jobs_prune is pending (it schedules itself)")
+wait_for("SELECT count(*) FROM jobs WHERE id = %s AND done_at IS NOT NULL" % (prune or 0), "1", 20)
 kept = sql("SELECT (SELECT string_agg(key, ' ' ORDER BY id) FROM jobs WHERE id IN (%s, %s)),"
            " (SELECT count(*) FROM job_runs WHERE job_id = %s),"
            " (SELECT count(*) FROM job_runs WHERE job_id = %s)" % (old, young, old, young))
