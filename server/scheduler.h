@@ -29,9 +29,9 @@ struct scheduler *scheduler_create(uv_loop_t *loop, struct db_pool *pool, int in
                                    int budget_ms);
 
 /*
- * Starts no more batches (SIGTERM): a batch in flight finishes, or fails
- * when the pool closes under it and its transaction rolls back. The pool
- * must outlive the stop until it has closed.
+ * Starts no more batches (SIGTERM). A batch in flight ends first, or fails
+ * when the pool closes under it: its connection goes, and its session,
+ * noticing that, rolls the batch back.
  */
 void scheduler_stop(struct scheduler *s);
 

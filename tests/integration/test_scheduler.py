@@ -160,13 +160,17 @@ check(code == "INVALID_ARGUMENT", "SetClock with two modes -> INVALID_ARGUMENT (
 code, out = a.call("SetClock", {"fixedAt": "not a time"}, OPERATOR)
 check(code == "INVALID_ARGUMENT", "SetClock with a bad instant -> INVALID_ARGUMENT (%s)" % code)
 before = int(sql("SELECT count(*) FROM platform_audit WHERE action LIKE 'clock.%'"))
-out = a.must("SetClock", {"shiftSeconds": 7200}, OPERATOR)
-check(out.get("shiftSeconds") in (7200, "7200") and not out.get("fixed"),
-      "SetClock shift answers the clock: %s" % out)
+code, out = a.cli("clock", "shift", "x7200", token=OPERATOR)
+check(code == "INVALID_ARGUMENT" and "SECONDS" in out.get("message", ""),
+      "liaison clock shift x7200 is refused, naming SECONDS: %s %s" % (code, out))
+code, out = a.cli("clock", "shift", "7200", token=OPERATOR)
+check(code == "OK" and out.get("shiftSeconds") in (7200, "7200") and not out.get("fixed"),
+      "liaison clock shift answers the clock: %s %s" % (code, out))
 skew = float(sql("SELECT extract(epoch FROM liaison_now() - now())"))
 check(abs(skew - 7200) < 1, "liaison_now() is two hours ahead (%s s)" % skew)
-out = a.must("GetClock", {}, OPERATOR)
-check(out.get("shiftSeconds") in (7200, "7200"), "GetClock says shifted: %s" % out)
+code, out = a.cli("clock", "show", token=OPERATOR)
+check(code == "OK" and out.get("shiftSeconds") in (7200, "7200"),
+      "liaison clock show says shifted: %s %s" % (code, out))
 a.must("SetClock", {"reset": True}, OPERATOR)
 check(sql("SELECT count(*) FROM liaison_clock") == "0", "SetClock reset: the real time again")
 acts = sql("SELECT string_agg(action || ':' || actor, ' ' ORDER BY id) FROM platform_audit"
@@ -237,45 +241,71 @@ check(code != "OK", "liaison jobs --state nonsense is refused (%s)" % code)
 code, out = a.cli("clock", "reset", token=OPERATOR)
 check(code == "OK" and not out.get("fixed"), "liaison clock reset: %s %s" % (code, out))
 
-# ---------------- SIGKILL in the middle of a slow job ----------------
-# A batch names its process (host:pid) in application_name while it runs.
-# Another test's server on the database may take the job instead (its timer
-# is ten times slower): then the test waits for that run and tries again.
-holder = None
-for round_no in range(5):
-    slow_key = "slow-%d-%s" % (round_no, RUN)
-    add_job("sched_test_slow", slow_key, "now()", extra=", 'seconds', 3")
-    backend, runner = None, ""
-    deadline = time.monotonic() + 20
-    while not runner and time.monotonic() < deadline:
-        row = sql("SELECT pid, application_name FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
-                  " AND query LIKE '%liaison_run_due_jobs%'")
-        if row:
-            backend, runner = row.splitlines()[0].split("|")
-        time.sleep(0.05)
-    holder = ([s for s in (a, b) if runner.endswith(":%d" % s.pid)] or [None])[0]
-    if holder is not None:
-        break
-    wait_for("SELECT count(*) FROM jobs WHERE key = '%s' AND done_at IS NULL" % slow_key, "0")
-check(holder is not None, "one of the test's servers is running the slow job (%s)" % runner)
+# ---------------- stopped in the middle of a slow job ----------------
+
+
+def slow_job_running(tag):
+    """Makes a 3-second job and waits until one of the test's servers runs
+    it: (that server, its backend's pid, the job's key). A batch names its
+    process (host:pid) in application_name while it runs. Another test's
+    server on the database may take the job instead (its timer is ten times
+    slower): then this waits for that run and tries again."""
+    for round_no in range(5):
+        key = "slow-%s-%d-%s" % (tag, round_no, RUN)
+        add_job("sched_test_slow", key, "now()", extra=", 'seconds', 3")
+        backend, runner = None, ""
+        deadline = time.monotonic() + 20
+        while not runner and time.monotonic() < deadline:
+            row = sql("SELECT pid, application_name FROM pg_stat_activity"
+                      " WHERE wait_event = 'PgSleep' AND query LIKE '%liaison_run_due_jobs%'")
+            if row:
+                backend, runner = row.splitlines()[0].split("|")
+            time.sleep(0.05)
+        holder = ([s for s in (a, b) if runner.endswith(":%d" % s.pid)] or [None])[0]
+        if holder is not None:
+            return holder, backend, key
+        wait_for("SELECT count(*) FROM jobs WHERE key = '%s' AND done_at IS NULL" % key, "0")
+    return None, None, None
+
+
+def run_once_elsewhere(holder, backend, key, how):
+    """The job whose run holder lost is run once, by another process."""
+    got = wait_for("SELECT count(*) FROM jobs WHERE key = '%s' AND done_at IS NOT NULL" % key,
+                   "1", 30)
+    check(got == "1", "%s: the job was run by the other process" % how)
+    runs = sql("SELECT count(*), bool_and(backend <> %s) FROM sched_test_runs WHERE key = '%s'"
+               % (backend, key))
+    check(runs == "1|t", "%s: exactly one run's changes committed, not the stopped one's (%s)"
+          % (how, runs))
+    hist = sql("SELECT count(*), min(instance) FROM job_runs r JOIN jobs j ON j.id = r.job_id"
+               " WHERE j.key = '%s'" % key).split("|")
+    check(hist[0] == "1" and not hist[1].endswith(":%d" % holder.pid),
+          "%s: one run in job_runs, not by the stopped process: %s" % (how, hist))
+
+
+# SIGKILL: the session notices its client is gone and rolls the batch back.
+holder, backend, key = slow_job_running("kill")
+check(holder is not None, "SIGKILL: one of the test's servers is running the slow job")
 if holder is not None:
     os.kill(holder.pid, signal.SIGKILL)
     servers.remove(holder)
-    got = wait_for("SELECT count(*) FROM jobs WHERE key = '%s' AND done_at IS NOT NULL" % slow_key,
-                   "1", 30)
-    check(got == "1", "the killed process's job was run by the other")
-    runs = sql("SELECT count(*), bool_and(backend <> %s) FROM sched_test_runs WHERE key = '%s'"
-               % (backend, slow_key))
-    check(runs == "1|t", "exactly one run's changes committed, not the killed one's (%s)" % runs)
-    hist = sql("SELECT count(*), min(instance) FROM job_runs r JOIN jobs j ON j.id = r.job_id"
-               " WHERE j.key = '%s'" % slow_key).split("|")
-    check(hist[0] == "1" and not hist[1].endswith(":%d" % holder.pid),
-          "one run in job_runs, not by the killed process: %s" % hist)
-    # The killed process is started again for what follows.
+    run_once_elsewhere(holder, backend, key, "SIGKILL")
     if holder is a:
         a = start("sched_a2", "test_clock = true")
     else:
         b = start("sched_b2")
+
+# SIGTERM: the server stops cleanly without waiting for the job, abandoning it.
+holder, backend, key = slow_job_running("term")
+check(holder is not None, "SIGTERM: one of the test's servers is running the slow job")
+if holder is not None:
+    check(holder.stop(), "SIGTERM in the middle of a job: a clean stop")
+    servers.remove(holder)
+    run_once_elsewhere(holder, backend, key, "SIGTERM")
+    if holder is a:
+        a = start("sched_a3", "test_clock = true")
+    else:
+        b = start("sched_b3")
 
 # ---------------- a restart keeps pending jobs ----------------
 # The clock stands still while the servers restart, so the job is due only
