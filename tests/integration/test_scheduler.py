@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """The durable scheduler (migration 0015, server/scheduler.c) and the
 settable clock, on liaisonds of the test's own sharing the test database:
-1,000 due jobs over two processes each run exactly once; a failing kind
-retries at the back-off's exact instants (the clock fixed by SetClock) and
-gives up after the last attempt; a kind with no function fails the same
-way; a process killed with SIGKILL in the middle of a slow job has its run
-rolled back and the other process runs it once; pending jobs survive a
-restart; jobs run with their own tenant as liaison_tenant(), none leaking
-into the next job, and audit as 'scheduler'; SetClock is refused without
---test-clock and to anyone but an operator; ListJobs and the CLI's
-`liaison clock` and `liaison jobs`.
+1,000 due jobs over two processes each run exactly once; jobs run with
+their own tenant as liaison_tenant(), none leaking into the next job, and
+audit as 'scheduler'; SetClock is refused without --test-clock and to anyone
+but an operator, and audited; a failing kind retries at the back-off's
+exact instants (the clock fixed) and gives up after the last attempt, as
+does a kind with no function; a process killed with SIGKILL, or stopped
+with SIGTERM, in the middle of a slow job has its run rolled back and
+another process runs it once; a pending job survives a restart; jobs_prune
+keeps what is under a day old and schedules itself; the CLI's `liaison
+clock` and `liaison jobs`.
 Usage: test_scheduler.py LIAISOND CLI."""
 import atexit
 import os
