@@ -39,6 +39,8 @@ static const struct command commands[] = {
     {"audit", cmd_audit, "your tenant's audit log", GROUP_PEOPLE},
     {"admin", cmd_admin, "platform operator: tenants", GROUP_OPERATOR},
     {"migrations", cmd_migrations, "schema migrations applied (list)", GROUP_OPERATOR},
+    {"clock", cmd_clock, "platform operator: the clock time-driven work reads", GROUP_OPERATOR},
+    {"jobs", cmd_jobs, "platform operator: the scheduler's jobs, due and failed", GROUP_OPERATOR},
     {"call", cmd_call, "any RPC by name with a JSON request", GROUP_TOOLS},
     {"methods", cmd_methods, "every RPC, and each request's fields", GROUP_TOOLS},
     {"completion", cmd_completion, "shell completion script (bash)", GROUP_TOOLS},

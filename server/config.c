@@ -100,6 +100,12 @@ static const struct setting settings[] = {
     S(zoneinfo_dir, SET_STR, "/usr/share/zoneinfo", 1, PATH_MAX, false,
       "the tz database (for tzdata.zi)"),
     S(log_level, SET_STR, "info", 1, 5, true, "debug, info, warn or error"),
+    S(scheduler_interval_ms, SET_INT, "1000", 0, 3600000, false,
+      "how often this process looks for due jobs (one loop per process); 0: never, this process "
+      "runs no jobs"),
+    S(test_clock, SET_BOOL, "false", 0, 1, false,
+      "operators may set the clock every process on the database reads (SetClock): for tests "
+      "only"),
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
@@ -280,6 +286,18 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 fail:
     config_free(cfg);
     return -1;
+}
+
+int config_set(struct config *cfg, const char *name, const char *value, char *err, size_t errlen)
+{
+    const struct setting *s = setting_find(name);
+    if (!s) {
+        snprintf(err, errlen, "unknown setting '%s'", name);
+        return -1;
+    }
+    if (setting_set(cfg, s, value, err, errlen) < 0)
+        return -1;
+    return config_check(cfg, err, errlen);
 }
 
 void config_free(struct config *cfg)

@@ -50,6 +50,8 @@ struct config {
     char *log_level;
     char *iso_codes_dir;
     char *zoneinfo_dir;
+    int scheduler_interval_ms;
+    bool test_clock;
 };
 
 /*
@@ -58,6 +60,9 @@ struct config {
  * naming the setting in err.
  */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Sets one setting by name from text, checked as the file's are. Returns 0, or -1 with err set. */
+int config_set(struct config *cfg, const char *name, const char *value, char *err, size_t errlen);
 
 /* Frees the strings cfg holds. */
 void config_free(struct config *cfg);

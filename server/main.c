@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,9 @@
 struct server {
     struct config cfg;
     const char *config_path;
+    /* Command-line settings, applied over every load of the file. */
+    const char *scheduler_interval;
+    bool test_clock;
     struct worker *workers;
     int nworkers;
     uv_signal_t sigterm, sigint, sighup;
@@ -50,12 +54,30 @@ static void usage(FILE *out)
                  "\n"
                  "Options:\n"
                  "  -c, --config FILE  configuration file (name = value lines)\n"
+                 "  --scheduler-interval-ms MS  as the setting scheduler_interval_ms\n"
+                 "  --test-clock       as the setting test_clock = true (tests only)\n"
                  "  -h, --help         this text\n"
                  "  -V, --version      print the version\n"
                  "\n"
                  "Signals: SIGTERM/SIGINT drain and stop; SIGHUP reloads the certificate and\n"
                  "the settings marked reloadable.\n\n");
     config_print_help(out);
+}
+
+/* The file and the environment, then the command line's settings over them. */
+static int server_config_load(const struct server *srv, struct config *cfg, char *err,
+                              size_t errlen)
+{
+    if (config_load(cfg, srv->config_path, err, errlen) < 0)
+        return -1;
+    if (srv->scheduler_interval &&
+        config_set(cfg, "scheduler_interval_ms", srv->scheduler_interval, err, errlen) < 0) {
+        config_free(cfg);
+        return -1;
+    }
+    if (srv->test_clock)
+        cfg->test_clock = true;
+    return 0;
 }
 
 static void on_stop_signal(uv_signal_t *s, int signum)
@@ -75,7 +97,7 @@ static void on_reload_signal(uv_signal_t *s, int signum)
     struct server *srv = s->data;
     struct config next;
     char err[512];
-    if (config_load(&next, srv->config_path, err, sizeof err) < 0) {
+    if (server_config_load(srv, &next, err, sizeof err) < 0) {
         log_event(LOG_ERROR, "reload refused", "reason=\"%s\"", err);
         return;
     }
@@ -164,6 +186,8 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
+                                         {"scheduler-interval-ms", required_argument, NULL, 'S'},
+                                         {"test-clock", no_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
     struct server srv = {0};
     int ch;
@@ -178,6 +202,12 @@ int main(int argc, char **argv)
         case 'V':
             printf("liaisond %s\n", LIAISON_VERSION);
             return 0;
+        case 'S':
+            srv.scheduler_interval = optarg;
+            break;
+        case 'T':
+            srv.test_clock = true;
+            break;
         default:
             usage(stderr);
             return 2;
@@ -209,7 +239,7 @@ int main(int argc, char **argv)
         return 0;
     }
     char err[512];
-    if (config_load(&srv.cfg, srv.config_path, err, sizeof err) < 0) {
+    if (server_config_load(&srv, &srv.cfg, err, sizeof err) < 0) {
         fprintf(stderr, "liaisond: configuration: %s\n", err);
         return 2;
     }

@@ -23,6 +23,7 @@
 #include "rpc_catalog.h"
 #include "rpc_charter.h"
 #include "rpc_crm.h"
+#include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
 #include "rpc_system.h"
@@ -111,6 +112,9 @@
     M(RespondEscalation, rpc_respond_escalation, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)        \
     M(ListEscalations, rpc_list_escalations, AUTHZ_USERS, WRITES)                                  \
     M(GetEscalation, rpc_get_escalation, AUTHZ_USERS, WRITES)                                      \
-    M(GetEscalationConcern, rpc_get_escalation_concern, ADMIN_MANAGER | AUTHZ_AUDITOR, WRITES)
+    M(GetEscalationConcern, rpc_get_escalation_concern, ADMIN_MANAGER | AUTHZ_AUDITOR, WRITES)     \
+    M(GetClock, rpc_get_clock, AUTHZ_OPERATOR, READS)                                              \
+    M(SetClock, rpc_set_clock, AUTHZ_OPERATOR, WRITES)                                             \
+    M(ListJobs, rpc_list_jobs, AUTHZ_OPERATOR, READS)
 
 #endif

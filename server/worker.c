@@ -17,6 +17,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "scheduler.h"
 
 static atomic_int conn_count;
 
@@ -155,6 +156,9 @@ static void worker_db_closed(void *arg)
     uv_close((uv_handle_t *)&w->deadline_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->wakeup, worker_handle_closed);
     uv_close((uv_handle_t *)&w->flusher, worker_handle_closed);
+    if (w->scheduler)
+        scheduler_close(w->scheduler);
+    w->scheduler = NULL;
 }
 
 static void worker_maybe_finish(struct worker *w)
@@ -187,6 +191,8 @@ static void worker_wakeup(uv_async_t *a)
         return;
     w->draining = true;
     uv_close((uv_handle_t *)&w->listener, worker_handle_closed);
+    if (w->scheduler)
+        scheduler_stop(w->scheduler);
     uv_timer_start(&w->drain_timer, worker_drain_timeout, (uint64_t)w->cfg->drain_timeout_ms, 0);
     struct conn *c = w->conns;
     while (c) {
@@ -310,6 +316,15 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     if (!w->db) {
         snprintf(err, errlen, "out of memory creating the database pool");
         return -1;
+    }
+    /* One loop per process runs jobs: the database spreads them over processes. */
+    if (index == 0 && cfg->scheduler_interval_ms > 0) {
+        w->scheduler = scheduler_create(&w->loop, w->db, cfg->scheduler_interval_ms,
+                                        cfg->request_timeout_ms / 2);
+        if (!w->scheduler) {
+            snprintf(err, errlen, "out of memory creating the scheduler");
+            return -1;
+        }
     }
     rc = uv_thread_create(&w->thread, worker_main, w);
     if (rc != 0) {

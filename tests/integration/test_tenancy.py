@@ -268,6 +268,9 @@ MATRIX = {
     "ListEscalations": (USERS, False, {"distributorId": d1}),
     "GetEscalation": (USERS, False, {"id": escalation_a}),
     "GetEscalationConcern": ({"tenant_admin", "manager", "auditor"}, False, {"id": escalation_a}),
+    "GetClock": ({"operator"}, False, {}),
+    "SetClock": ({"operator"}, True, {"reset": True}),
+    "ListJobs": ({"operator"}, False, {}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
