@@ -23,6 +23,7 @@
 #include "rpc_catalog.h"
 #include "rpc_charter.h"
 #include "rpc_distributor.h"
+#include "rpc_meeting.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
 #include "rpc_token.h"
@@ -89,6 +90,23 @@
     M(CheckCharter, rpc_check_charter, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
     M(ActivateCharter, rpc_activate_charter, ADMIN_MANAGER, WRITES)                                \
     M(GetCharter, rpc_get_charter, AUTHZ_USERS, READS)                                             \
-    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)
+    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)                          \
+    /* --- meetings, notes and action items --- */                                                 \
+    M(CreateMeeting, rpc_create_meeting, ADMIN_MANAGER, WRITES)                                    \
+    M(ListMeetings, rpc_list_meetings, AUTHZ_USERS, READS)                                         \
+    M(GetMeeting, rpc_get_meeting, AUTHZ_USERS, READS)                                             \
+    M(RescheduleMeeting, rpc_reschedule_meeting, ADMIN_MANAGER, WRITES)                            \
+    M(MarkMeetingHeld, rpc_mark_meeting_held, ADMIN_MANAGER, WRITES)                               \
+    M(MarkMeetingMissed, rpc_mark_meeting_missed, ADMIN_MANAGER, WRITES)                           \
+    M(CancelMeeting, rpc_cancel_meeting, ADMIN_MANAGER, WRITES)                                    \
+    M(AddMeetingAttendee, rpc_add_meeting_attendee, ADMIN_MANAGER, WRITES)                         \
+    M(RemoveMeetingAttendee, rpc_remove_meeting_attendee, ADMIN_MANAGER, WRITES)                   \
+    M(SetAttendance, rpc_set_attendance, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                \
+    M(AddMeetingNote, rpc_add_meeting_note, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)             \
+    M(GetNotesCompliance, rpc_get_notes_compliance, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)          \
+    M(CreateActionItem, rpc_create_action_item, ADMIN_MANAGER, WRITES)                             \
+    M(ListActionItems, rpc_list_action_items, AUTHZ_USERS, READS)                                  \
+    M(CompleteActionItem, rpc_complete_action_item, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)     \
+    M(CancelActionItem, rpc_cancel_action_item, ADMIN_MANAGER, WRITES)
 
 #endif
