@@ -51,9 +51,7 @@ static int ac_add(struct cli *cli, int argc, char **argv)
     const char *owner = NULL, *due = NULL, *description = NULL, *meeting = NULL;
     const struct cli_opt opts[] = {
         {"owner", &owner, NULL, true, "a user's e-mail, or a contact's e-mail or name"},
-        {"due", &due, NULL, true,
-         "YYYY-MM-DD (the end of that day in the distributor's zone), RFC 3339, or\n"
-         "'YYYY-MM-DD HH:MM' in your zone",
+        {"due", &due, NULL, true, "a day YYYY-MM-DD (its end in the distributor's zone), or a time",
          "dueAt dueOn"},
         {"description", &description, NULL, true, "what is to be done"},
         {"meeting", &meeting, NULL, false, "the meeting it came from (id)", "meetingId"},
@@ -61,7 +59,10 @@ static int ac_add(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "action add DISTRIBUTOR --owner EMAIL|CONTACT --due DATE|TIME --description TEXT\n"
         "       [--meeting ID]",
-        "Creates an action item with one owner and a due date.", opts, 1,
+        "Creates an action item with one owner and a due date. A day (YYYY-MM-DD) is due\n"
+        "at its end (midnight after it) in the distributor's time zone; a time is RFC 3339\n"
+        "or 'YYYY-MM-DD HH:MM' in your time zone.",
+        opts, 1,
         "action add \"Saigon Auto Parts\" --owner an@saigon.example --due 2026-03-09 "
         "--description \"Gửi dự báo tồn kho quý 2\""};
     const char *dist = NULL;

@@ -68,10 +68,13 @@ int cli_parse_time(const char *option, const char *s, char *buf, size_t cap)
         tm.tm_year -= 1900;
         tm.tm_mon -= 1;
         tm.tm_isdst = -1;
+        /* mktime() normalises 2026-13-01 into a real day: a day it moved was no day. */
+        int mon = tm.tm_mon, mday = tm.tm_mday;
+        bool clock_ok = tm.tm_hour < 24 && tm.tm_min < 60;
         time_t t = mktime(&tm);
         struct tm utc;
-        if (t != (time_t)-1 && gmtime_r(&t, &utc) &&
-            strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &utc) > 0)
+        if (clock_ok && t != (time_t)-1 && tm.tm_mon == mon && tm.tm_mday == mday &&
+            gmtime_r(&t, &utc) && strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &utc) > 0)
             return 0;
     }
     fprintf(stderr,
