@@ -15,15 +15,28 @@ ALTER TABLE action_items
     ADD COLUMN IF NOT EXISTS overdue_flagged_at timestamptz;
 CREATE INDEX IF NOT EXISTS action_items_distributor ON action_items (tenant_id, distributor_id);
 
+-- Whether user p_user may take part in distributor p_distributor's
+-- meetings and own its action items: any user of the exporter, and that
+-- distributor's own portal users, never another distributor's (whose
+-- e-mail would then show to this one).
+CREATE OR REPLACE FUNCTION liaison_party_user_ok(p_distributor bigint, p_user bigint)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM public.users u
+                    WHERE u.tenant_id = liaison_tenant() AND u.id = p_user
+                      AND (u.distributor_id IS NULL OR u.distributor_id = p_distributor))
+$$;
+
 -- Who p_who names for distributor p_distributor: a user of the tenant by
--- e-mail, else a contact of that distributor by e-mail or exact name (case
--- ignored). At most one row; none when it names nobody, or more than one
--- contact.
+-- e-mail (liaison_party_user_ok), else a contact of that distributor by
+-- e-mail or exact name (case ignored). At most one row; none when it names
+-- nobody, or more than one contact.
 CREATE OR REPLACE FUNCTION liaison_party_resolve(p_distributor bigint, p_who text)
 RETURNS TABLE (user_id bigint, contact_id bigint)
 LANGUAGE sql STABLE AS $$
     SELECT u.id, NULL::bigint FROM public.users u
      WHERE u.tenant_id = liaison_tenant() AND lower(u.email) = lower(p_who)
+       AND liaison_party_user_ok(p_distributor, u.id)
     UNION ALL
     SELECT NULL::bigint, min(c.id) FROM public.contacts c
      WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = p_distributor
@@ -114,7 +127,8 @@ ON CONFLICT (kind) DO UPDATE SET fn = EXCLUDED.fn;
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'liaison_app') THEN
-        GRANT EXECUTE ON FUNCTION liaison_party_resolve(bigint, text),
+        GRANT EXECUTE ON FUNCTION liaison_party_user_ok(bigint, bigint),
+            liaison_party_resolve(bigint, text),
             liaison_notes_status(text, timestamptz, timestamptz),
             liaison_job_notes_due(jsonb), liaison_job_action_overdue(jsonb) TO liaison_app;
     END IF;

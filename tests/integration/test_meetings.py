@@ -82,9 +82,10 @@ try:
         "name": "Nguyễn Văn An", "email": "an@saigon.example"}}, admin)["contact"]["id"]
     c2 = must("CreateContact", {"distributorId": d2, "fields": {
         "name": "山田太郎", "email": "yamada@tokyo.example"}}, admin)["contact"]["id"]
-    for email, d in (("portal@saigon.example", d1), ("portal@tokyo.example", d2)):
-        must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER",
-                            "distributorId": d, "password": PASSWORD}, admin)
+    portal_ids = [must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER",
+                                      "distributorId": d, "password": PASSWORD},
+                       admin)["user"]["id"]
+                  for email, d in (("portal@saigon.example", d1), ("portal@tokyo.example", d2))]
     portal1 = login(slug, "portal@saigon.example")
     portal2 = login(slug, "portal@tokyo.example")
     auditor_id = must("CreateUser", {"email": "audit@meet.example", "role": "ROLE_AUDITOR",
@@ -121,6 +122,10 @@ try:
     check(code == "INVALID_ARGUMENT" and any(v.get("field") == "attendees"
                                              for v in out.get("violations", [])),
           "a contact of another distributor is no attendee (%s %s)" % (code, out))
+    code, out = call("CreateMeeting", {
+        "distributorId": d1, "title": "x", "startsAt": "2026-03-02T08:00:00Z",
+        "durationMinutes": 30, "attendees": ["portal@tokyo.example"]}, manager)
+    check(code == "INVALID_ARGUMENT", "nor is another distributor's portal user")
     code, out = call("CreateMeeting", {"distributorId": d1, "title": "x", "startsAt":
                                        "2026-03-02 08:00", "durationMinutes": 30}, manager)
     check(code == "INVALID_ARGUMENT", "a time without a zone is refused")
@@ -319,6 +324,12 @@ try:
                      manager)
     check(code == "INVALID_ARGUMENT", "also by e-mail")
     code, out = call("CreateActionItem", {"distributorId": d1, "description": "x",
+                                          "ownerUserId": portal_ids[1], "dueOn": "2026-03-10"},
+                     manager)
+    check(code == "INVALID_ARGUMENT" and any(v.get("field") == "ownerUserId"
+                                             for v in out.get("violations", [])),
+          "nor is another distributor's portal user: %s" % out)
+    code, out = call("CreateActionItem", {"distributorId": d1, "description": "x",
                                           "ownerContactId": c1, "meetingId": m2["id"],
                                           "dueOn": "2026-03-10"}, manager)
     check(code == "INVALID_ARGUMENT", "a meeting of another distributor is refused")
@@ -416,13 +427,19 @@ try:
     code, out = call("AddMeetingAttendee", {"meetingId": moved, "attendee": "an@saigon.example"},
                      manager)
     check(code == "OK" and len(out["meeting"]["attendees"]) == 1, "an attendee is added")
+    code, out = call("AddMeetingAttendee", {"meetingId": moved,
+                                            "attendee": "portal@tokyo.example"}, manager)
+    check(code == "INVALID_ARGUMENT", "another distributor's portal user is not")
+    code, out = call("AddMeetingAttendee", {"meetingId": moved,
+                                            "attendee": "portal@saigon.example"}, manager)
+    check(code == "OK" and len(out["meeting"]["attendees"]) == 2, "its own portal user is")
     code, out = call("AddMeetingAttendee", {"meetingId": moved, "attendee": "Nguyễn Văn An"},
                      manager)
     check(code == "ALREADY_EXISTS", "not twice (by name this time)")
     att = must("GetMeeting", {"id": moved}, manager)["meeting"]["attendees"][0]["id"]
     code, out = call("RemoveMeetingAttendee", {"meetingId": moved, "attendeeId": att}, manager)
-    check(code == "OK" and not out["meeting"].get("attendees"), "and removed")
-    check(audit_count("meeting.attendee.add") == 1 and audit_count("meeting.attendee.remove") == 1,
+    check(code == "OK" and len(out["meeting"]["attendees"]) == 1, "and removed")
+    check(audit_count("meeting.attendee.add") == 2 and audit_count("meeting.attendee.remove") == 1,
           "attendee changes are audited")
 
     # ---------------- the CLI ----------------
