@@ -19,11 +19,9 @@
 #include "rpc_charter.h"
 
 #define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
-/* The distributor d of a meeting m or an action item a. */
-#define JOIN_D(x)                                                                                  \
-    " JOIN distributors d ON d.tenant_id = " x ".tenant_id AND d.id = " x ".distributor_id"
-
-#define LOCAL(t) "to_char(" t " AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI')"
+/* The distributor d of a meeting m, or of an action item a. */
+#define JOIN_DM " JOIN distributors d ON d.tenant_id = m.tenant_id AND d.id = m.distributor_id"
+#define JOIN_DA " JOIN distributors d ON d.tenant_id = a.tenant_id AND d.id = a.distributor_id"
 #define FIRST_NOTE                                                                                 \
     "(SELECT min(n.created_at) FROM meeting_notes n WHERE n.tenant_id = m.tenant_id"               \
     " AND n.meeting_id = m.id)"
@@ -32,38 +30,34 @@
     "m.id, m.distributor_id, d.name AS distributor_name, m.series_id, m.occurrence_no, m.kind,"    \
     " m.title, array_to_json(m.agenda)::text AS agenda,"                                           \
     " liaison_rfc3339(m.starts_at) AS starts_at, liaison_rfc3339(m.ends_at) AS ends_at,"           \
-    " d.time_zone, " LOCAL(                                                                        \
-        "m.starts_at") " AS local_starts_at,"                                                      \
-                       " " LOCAL(                                                                  \
-                           "m.ends_at") " AS local_ends_at, m.status, m.sequence, "                \
-                                        "m.status_reason,"                                         \
-                                        " liaison_rfc3339(m.status_changed_at) AS "                \
-                                        "status_changed_at, m.exporter_outside_minutes,"           \
-                                        " m.distributor_outside_minutes,"                          \
-                                        " CASE WHEN m.status = 'held' THEN "                       \
-                                        "liaison_rfc3339(m.ends_at + interval '24 hours') END"     \
-                                        "  AS notes_due_at,"                                       \
-                                        " liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE   \
-                                        ") AS notes_status,"                                       \
-                                        " liaison_rfc3339(m.notes_flagged_at) AS notes_flagged_at"
+    " d.time_zone,"                                                                                \
+    " to_char(m.starts_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI') AS local_starts_at,"     \
+    " to_char(m.ends_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI') AS local_ends_at,"         \
+    " m.status, m.sequence, m.status_reason,"                                                      \
+    " liaison_rfc3339(m.status_changed_at) AS status_changed_at, m.exporter_outside_minutes,"      \
+    " m.distributor_outside_minutes,"                                                              \
+    " CASE WHEN m.status = 'held' THEN liaison_rfc3339(m.ends_at + interval '24 hours') END"       \
+    "  AS notes_due_at,"                                                                           \
+    " liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ") AS notes_status,"                  \
+    " liaison_rfc3339(m.notes_flagged_at) AS notes_flagged_at"
 /* The whole Meeting: its attendees and notes too. */
 #define MEETING_FULL                                                                               \
-    MEETING_COLS ","                                                                               \
-                 " (SELECT json_agg(json_build_object('id', a.id, 'user_id', a.user_id,"           \
-                 "   'contact_id', a.contact_id, 'name', coalesce(nullif(u.display_name, ''),"     \
-                 "   u.email, c.name), 'email', coalesce(u.email, c.email), 'attendance',"         \
-                 "   CASE a.attended WHEN true THEN 'attended' WHEN false THEN 'absent'"           \
-                 "   ELSE 'unmarked' END) ORDER BY a.id)"                                          \
-                 "  FROM meeting_attendees a"                                                      \
-                 "  LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"           \
-                 "  LEFT JOIN contacts c ON c.tenant_id = a.tenant_id AND c.id = a.contact_id"     \
-                 "  WHERE a.tenant_id = m.tenant_id AND a.meeting_id = m.id) AS attendees,"        \
-                 " (SELECT json_agg(json_build_object('id', n.id, 'author_id', n.author_id,"       \
-                 "   'author_email', u.email, 'language', n.language, 'body', n.body,"             \
-                 "   'created_at', liaison_rfc3339(n.created_at)) ORDER BY n.created_at, n.id)"    \
-                 "  FROM meeting_notes n"                                                          \
-                 "  JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.author_id"              \
-                 "  WHERE n.tenant_id = m.tenant_id AND n.meeting_id = m.id) AS notes"
+    MEETING_COLS                                                                                   \
+    ", (SELECT json_agg(json_build_object('id', a.id, 'user_id', a.user_id,"                       \
+    "   'contact_id', a.contact_id, 'name', coalesce(nullif(u.display_name, ''),"                  \
+    "   u.email, c.name), 'email', coalesce(u.email, c.email), 'attendance',"                      \
+    "   CASE a.attended WHEN true THEN 'attended' WHEN false THEN 'absent'"                        \
+    "   ELSE 'unmarked' END) ORDER BY a.id)"                                                       \
+    "  FROM meeting_attendees a"                                                                   \
+    "  LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"                        \
+    "  LEFT JOIN contacts c ON c.tenant_id = a.tenant_id AND c.id = a.contact_id"                  \
+    "  WHERE a.tenant_id = m.tenant_id AND a.meeting_id = m.id) AS attendees,"                     \
+    " (SELECT json_agg(json_build_object('id', n.id, 'author_id', n.author_id,"                    \
+    "   'author_email', u.email, 'language', n.language, 'body', n.body,"                          \
+    "   'created_at', liaison_rfc3339(n.created_at)) ORDER BY n.created_at, n.id)"                 \
+    "  FROM meeting_notes n"                                                                       \
+    "  JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.author_id"                           \
+    "  WHERE n.tenant_id = m.tenant_id AND n.meeting_id = m.id) AS notes"
 /* An ActionItem, from action_items a and distributors d. */
 #define ACTION_COLS                                                                                \
     "a.id, a.distributor_id, a.meeting_id, a.description, a.owner_user_id, a.owner_contact_id,"    \
@@ -79,8 +73,10 @@
     " a.status = 'open' AND a.due_at < liaison_now() AS overdue,"                                  \
     " liaison_rfc3339(a.done_at) AS done_at, a.done_by, a.cancel_reason,"                          \
     " liaison_rfc3339(a.created_at) AS created_at, d.time_zone,"                                   \
-    " " LOCAL("a.due_at") " AS local_due_at,"                                                      \
-                          " liaison_rfc3339(a.overdue_flagged_at) AS overdue_flagged_at"
+    " "                                                                                            \
+    "to_char(a.due_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI')"                             \
+    " AS local_due_at,"                                                                            \
+    " liaison_rfc3339(a.overdue_flagged_at) AS overdue_flagged_at"
 #define CALLER "nullif(current_setting('liaison.user_id', true), '')::bigint"
 #define NOBODY_BY_THAT_NAME                                                                        \
     "no user of this tenant and no single contact of this distributor by that e-mail or name"
@@ -123,25 +119,21 @@ static struct db_stmt q_meeting_create = {
     " AND set_config('liaison.created_meeting', m.id::text, true) <> ''",
     6, 0};
 static struct db_stmt q_meeting_created = {
-    "SELECT " MEETING_FULL
-    " FROM meetings m" JOIN_D("m") " WHERE m.tenant_id = liaison_tenant()"
-                                   " AND m.id = current_setting('liaison.created_meeting')::bigint",
+    "SELECT " MEETING_FULL " FROM meetings m" JOIN_DM " WHERE m.tenant_id = liaison_tenant()"
+    " AND m.id = current_setting('liaison.created_meeting')::bigint",
     0, 0};
 /* $1 id */
-static struct db_stmt q_meeting_get = {
-    "SELECT " MEETING_FULL
-    " FROM meetings m" JOIN_D("m") " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"
-                                   " AND " SEES,
-    1, 0};
+static struct db_stmt q_meeting_get = {"SELECT " MEETING_FULL " FROM meetings m" JOIN_DM
+                                       " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"
+                                       " AND " SEES,
+                                       1, 0};
 /* $1 after, $2 limit, $3 distributor (0: any), $4 from, $5 to ('': open), $6 status ('': any) */
 static struct db_stmt q_meeting_list = {
-    "SELECT " MEETING_COLS " FROM meetings m" JOIN_D(
-        "m") " WHERE m.tenant_id = liaison_tenant()"
-             " AND " SEES
-             " AND m.id > $1::bigint AND ($3::bigint = 0 OR m.distributor_id = $3::bigint)"
-             " AND (nullif($4, '') IS NULL OR m.starts_at >= nullif($4, '')::timestamptz)"
-             " AND (nullif($5, '') IS NULL OR m.starts_at < nullif($5, '')::timestamptz)"
-             " AND ($6 = '' OR m.status = $6) ORDER BY m.id LIMIT $2::int",
+    "SELECT " MEETING_COLS " FROM meetings m" JOIN_DM " WHERE m.tenant_id = liaison_tenant()"
+    " AND " SEES " AND m.id > $1::bigint AND ($3::bigint = 0 OR m.distributor_id = $3::bigint)"
+    " AND (nullif($4, '') IS NULL OR m.starts_at >= nullif($4, '')::timestamptz)"
+    " AND (nullif($5, '') IS NULL OR m.starts_at < nullif($5, '')::timestamptz)"
+    " AND ($6 = '' OR m.status = $6) ORDER BY m.id LIMIT $2::int",
     6, 0};
 /*
  * A transition from scheduled, of a meeting the caller reaches: $1 id, $2
@@ -157,9 +149,9 @@ static struct db_stmt q_meeting_can = {
     " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR NOT $3::boolean"
     "  OR x.starts_at <= liaison_now(), format('the meeting has not started yet (it starts at %s);"
     " it can be %s only once it has started', liaison_rfc3339(x.starts_at), $2::text))"
-    " FROM (VALUES (1)) one LEFT JOIN (SELECT m.status AS s, m.starts_at FROM meetings m" JOIN_D(
-        "m") " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
-             " FOR UPDATE OF m) x ON true",
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT m.status AS s, m.starts_at FROM meetings m" JOIN_DM
+    " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
+    " FOR UPDATE OF m) x ON true",
     3, 0};
 /*
  * $1 id, $2 status, $3 reason, $4 whether calendars must see it (SEQUENCE
@@ -191,23 +183,23 @@ static struct db_stmt q_attendee_can_add = {
     "SELECT liaison_found(x.dist IS NOT NULL, 'no such meeting'),"
     " liaison_check(x.dist IS NULL OR EXISTS (SELECT 1 FROM liaison_party_resolve(x.dist, $2)),"
     "  'attendee', '" NOBODY_BY_THAT_NAME "')"
-    " FROM (SELECT (SELECT m.distributor_id FROM meetings m" JOIN_D(
-        "m") " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES ") AS dist) x",
+    " FROM (SELECT (SELECT m.distributor_id FROM meetings m" JOIN_DM
+    " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES ") AS dist) x",
     2, 0};
 /* $1 meeting, $2 attendee */
 static struct db_stmt q_attendee_add = {
     "WITH m AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
-    "  SELECT liaison_tenant(), m.id, p.user_id, p.contact_id FROM meetings m" JOIN_D(
-        "m") "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, $2) p"
-             "  WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
-             "  RETURNING id)" EXEC_AUDITED("'meeting.attendee.add'", "meeting_attendee"),
+    "  SELECT liaison_tenant(), m.id, p.user_id, p.contact_id FROM meetings m" JOIN_DM
+    "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, $2) p"
+    "  WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
+    "  RETURNING id)" EXEC_AUDITED("'meeting.attendee.add'", "meeting_attendee"),
     2, 0};
 /* $1 meeting, $2 attendee: an attendee of a meeting the caller reaches. */
 static struct db_stmt q_attendee_found = {
     "SELECT liaison_found(EXISTS (SELECT 1 FROM meeting_attendees a"
-    " JOIN meetings m ON m.tenant_id = a.tenant_id AND m.id = a.meeting_id" JOIN_D(
-        "m") " WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint"
-             " AND a.meeting_id = $1::bigint AND " SEES "), 'no such attendee of this meeting')",
+    " JOIN meetings m ON m.tenant_id = a.tenant_id AND m.id = a.meeting_id" JOIN_DM
+    " WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint"
+    " AND a.meeting_id = $1::bigint AND " SEES "), 'no such attendee of this meeting')",
     2, 0};
 /* $1 meeting, $2 attendee (checked by q_attendee_found) */
 static struct db_stmt q_attendee_remove = {
@@ -226,17 +218,16 @@ static struct db_stmt q_note_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such meeting'),"
     " liaison_precondition(x.s IS NULL OR x.s = 'held',"
     "  format('notes go with a held meeting; this one is %s', x.s))"
-    " FROM (SELECT (SELECT m.status FROM meetings m" JOIN_D(
-        "m") " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES ") AS s) x",
+    " FROM (SELECT (SELECT m.status FROM meetings m" JOIN_DM
+    " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES ") AS s) x",
     1, 0};
 /* $1 meeting, $2 body, $3 language; written at the clock's instant, by the caller. */
 static struct db_stmt q_note_add = {
     "WITH m AS (INSERT INTO meeting_notes (tenant_id, meeting_id, author_id, language, body,"
     "  created_at)"
-    "  SELECT liaison_tenant(), m.id, " CALLER ", $3, $2, liaison_now() FROM meetings m" JOIN_D(
-        "m") "  WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
-             "  AND m.status = 'held' RETURNING id)" EXEC_AUDITED("'meeting.note.add'",
-                                                                  "meeting_note"),
+    "  SELECT liaison_tenant(), m.id, " CALLER ", $3, $2, liaison_now() FROM meetings m" JOIN_DM
+    "  WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
+    "  AND m.status = 'held' RETURNING id)" EXEC_AUDITED("'meeting.note.add'", "meeting_note"),
     3, 0};
 /* The counts of one group of h, the held meetings of the period. */
 #define COUNTS                                                                                     \
@@ -248,24 +239,20 @@ static struct db_stmt q_note_add = {
 static struct db_stmt q_compliance = {
     "WITH h AS (SELECT m.distributor_id, d.name, d.account_manager_id,"
     "  liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ") AS s"
-    "  FROM meetings m" JOIN_D(
-        "m") "  WHERE m.tenant_id = liaison_tenant() AND m.status = 'held'"
-             "  AND " SEES " AND ($1::bigint = 0 OR m.distributor_id = $1::bigint)"
-             "  AND ($2::bigint = 0 OR d.account_manager_id = $2::bigint)"
-             "  AND m.starts_at >= $3::timestamptz"
-             "  AND m.starts_at < $4::timestamptz)"
-             " SELECT (SELECT json_agg(g.o ORDER BY g.name, g.distributor_id) FROM"
-             "  (SELECT h.distributor_id, h.name, json_build_object('distributor_id', "
-             "h.distributor_id,"
-             "   'distributor_name', h.name, " COUNTS
-             ") AS o FROM h GROUP BY h.distributor_id, h.name) g)"
-             "  AS by_distributor,"
-             " (SELECT json_agg(g.o ORDER BY g.account_manager_id NULLS LAST) FROM"
-             "  (SELECT h.account_manager_id, json_build_object('account_manager_id',"
-             "   h.account_manager_id, 'account_manager_email', (SELECT u.email FROM users u"
-             "   WHERE u.tenant_id = liaison_tenant() AND u.id = h.account_manager_id), " COUNTS
-             ") AS o FROM h GROUP BY h.account_manager_id) g) AS by_account_manager,"
-             " liaison_rfc3339(liaison_now()) AS as_of",
+    "  FROM meetings m" JOIN_DM "  WHERE m.tenant_id = liaison_tenant() AND m.status = 'held'"
+    "  AND " SEES " AND ($1::bigint = 0 OR m.distributor_id = $1::bigint)"
+    "  AND ($2::bigint = 0 OR d.account_manager_id = $2::bigint)"
+    "  AND m.starts_at >= $3::timestamptz AND m.starts_at < $4::timestamptz)"
+    " SELECT (SELECT json_agg(g.o ORDER BY g.name, g.distributor_id) FROM"
+    "  (SELECT h.distributor_id, h.name, json_build_object('distributor_id', h.distributor_id,"
+    "   'distributor_name', h.name, " COUNTS ") AS o FROM h GROUP BY h.distributor_id, h.name) g)"
+    "  AS by_distributor,"
+    " (SELECT json_agg(g.o ORDER BY g.account_manager_id NULLS LAST) FROM"
+    "  (SELECT h.account_manager_id, json_build_object('account_manager_id',"
+    "   h.account_manager_id, 'account_manager_email', (SELECT u.email FROM users u"
+    "   WHERE u.tenant_id = liaison_tenant() AND u.id = h.account_manager_id), " COUNTS
+    ") AS o FROM h GROUP BY h.account_manager_id) g) AS by_account_manager,"
+    " liaison_rfc3339(liaison_now()) AS as_of",
     4, 0};
 
 /* ---- action items ---- */
@@ -306,30 +293,30 @@ static struct db_stmt q_action_create = {
     "  (nullif($8, '')::date + 1)::timestamp AT TIME ZONE d.time_zone), " CALLER ", liaison_now()"
     "  FROM distributors d, o WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
     "  AND " SEES " RETURNING *)"
-    " SELECT " ACTION_COLS
-    " FROM m a" JOIN_D("a") " WHERE liaison_audit('action_item.create', 'action_item', a.id::text)"
-                            " AND liaison_schedule('action_overdue', a.id::text, a.due_at,"
-                            "  jsonb_build_object('action_item_id', a.id)) > 0",
+    " SELECT " ACTION_COLS " FROM m a" JOIN_DA
+    " WHERE liaison_audit('action_item.create', 'action_item', a.id::text)"
+    " AND liaison_schedule('action_overdue', a.id::text, a.due_at,"
+    "  jsonb_build_object('action_item_id', a.id)) > 0",
     8, 0};
 /* $1 after, $2 limit, $3 distributor, $4 owner user, $5 owner contact (0: any), $6 status */
 static struct db_stmt q_action_list = {
-    "SELECT " ACTION_COLS " FROM action_items a" JOIN_D(
-        "a") " WHERE a.tenant_id = liaison_tenant() AND " SEES " AND a.id > $1::bigint"
-             " AND ($3::bigint = 0 OR a.distributor_id = $3::bigint)"
-             " AND ($4::bigint = 0 OR a.owner_user_id = $4::bigint)"
-             " AND ($5::bigint = 0 OR a.owner_contact_id = $5::bigint)"
-             " AND ($6 = '' OR a.status = $6"
-             "  OR ($6 = 'overdue' AND a.status = 'open' AND a.due_at < liaison_now()))"
-             " ORDER BY a.id LIMIT $2::int",
+    "SELECT " ACTION_COLS " FROM action_items a" JOIN_DA
+    " WHERE a.tenant_id = liaison_tenant() AND " SEES " AND a.id > $1::bigint"
+    " AND ($3::bigint = 0 OR a.distributor_id = $3::bigint)"
+    " AND ($4::bigint = 0 OR a.owner_user_id = $4::bigint)"
+    " AND ($5::bigint = 0 OR a.owner_contact_id = $5::bigint)"
+    " AND ($6 = '' OR a.status = $6"
+    "  OR ($6 = 'overdue' AND a.status = 'open' AND a.due_at < liaison_now()))"
+    " ORDER BY a.id LIMIT $2::int",
     6, 0};
 /* $1 id, $2 what it would become (in words): reached, and open. */
 static struct db_stmt q_action_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such action item'),"
     " liaison_precondition(x.s IS NULL OR x.s = 'open',"
     "  format('the action item is %s; only an open one can be %s', x.s, $2::text))"
-    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s FROM action_items a" JOIN_D(
-        "a") " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint AND " SEES
-             " FOR UPDATE OF a) x ON true",
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s FROM action_items a" JOIN_DA
+    " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint AND " SEES
+    " FOR UPDATE OF a) x ON true",
     2, 0};
 /*
  * $1 id, $2 status (done or cancelled), $3 reason. The pending
@@ -342,10 +329,10 @@ static struct db_stmt q_action_close = {
     "  FROM distributors d WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint"
     "  AND d.tenant_id = a.tenant_id AND d.id = a.distributor_id AND " SEES
     "  AND a.status = 'open' RETURNING a.*)"
-    " SELECT " ACTION_COLS
-    " FROM m a" JOIN_D("a") " WHERE liaison_audit(CASE $2 WHEN 'done' THEN 'action_item.done'"
-                            "  ELSE 'action_item.cancel' END, 'action_item', a.id::text)"
-                            " AND liaison_unschedule('action_overdue', a.id::text, $2) IS NOT NULL",
+    " SELECT " ACTION_COLS " FROM m a" JOIN_DA
+    " WHERE liaison_audit(CASE $2 WHEN 'done' THEN 'action_item.done'"
+    "  ELSE 'action_item.cancel' END, 'action_item', a.id::text)"
+    " AND liaison_unschedule('action_overdue', a.id::text, $2) IS NOT NULL",
     3, 0};
 
 /* ---- declarations ---- */
