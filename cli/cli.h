@@ -226,6 +226,16 @@ int cmd_distributor(struct cli *cli, int argc, char **argv);
 int cmd_contact(struct cli *cli, int argc, char **argv);
 int cmd_charter(struct cli *cli, int argc, char **argv);
 int cmd_escalation(struct cli *cli, int argc, char **argv);
+int cmd_meeting(struct cli *cli, int argc, char **argv);
+int cmd_action(struct cli *cli, int argc, char **argv);
+
+/*
+ * A time from the command line (option names it in errors) as an RFC 3339
+ * UTC string in buf: RFC 3339 passes as it is, for the server to check;
+ * "YYYY-MM-DD HH:MM" is the caller's local time (TZ, else the system's
+ * zone). Returns 0, or EXIT_USAGE after saying why.
+ */
+int cli_parse_time(const char *option, const char *s, char *buf, size_t cap);
 int cmd_methods(struct cli *cli, int argc, char **argv);
 int cmd_completion(struct cli *cli, int argc, char **argv);
 int cmd_clock(struct cli *cli, int argc, char **argv);

@@ -34,6 +34,8 @@ static const struct command commands[] = {
     {"charter", cmd_charter, "the Distributor Relationship Charter", GROUP_CHARTERS},
     {"escalation", cmd_escalation, "escalation protocol, requests, answers, concerns",
      GROUP_CHARTERS},
+    {"meeting", cmd_meeting, "meetings, attendance, notes and their compliance", GROUP_CHARTERS},
+    {"action", cmd_action, "action items: add, list, done", GROUP_CHARTERS},
     {"user", cmd_user, "users of your tenant", GROUP_PEOPLE},
     {"token", cmd_token, "API tokens of your tenant", GROUP_PEOPLE},
     {"audit", cmd_audit, "your tenant's audit log", GROUP_PEOPLE},

@@ -26,6 +26,7 @@
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
+#include "rpc_meeting.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
 #include "rpc_token.h"
@@ -115,6 +116,23 @@
     M(GetEscalationConcern, rpc_get_escalation_concern, ADMIN_MANAGER | AUTHZ_AUDITOR, WRITES)     \
     M(GetClock, rpc_get_clock, AUTHZ_OPERATOR, READS)                                              \
     M(SetClock, rpc_set_clock, AUTHZ_OPERATOR, WRITES)                                             \
-    M(ListJobs, rpc_list_jobs, AUTHZ_OPERATOR, READS)
+    M(ListJobs, rpc_list_jobs, AUTHZ_OPERATOR, READS)                                              \
+    /* --- meetings, notes and action items --- */                                                 \
+    M(CreateMeeting, rpc_create_meeting, ADMIN_MANAGER, WRITES)                                    \
+    M(ListMeetings, rpc_list_meetings, AUTHZ_USERS, READS)                                         \
+    M(GetMeeting, rpc_get_meeting, AUTHZ_USERS, READS)                                             \
+    M(RescheduleMeeting, rpc_reschedule_meeting, ADMIN_MANAGER, WRITES)                            \
+    M(MarkMeetingHeld, rpc_mark_meeting_held, ADMIN_MANAGER, WRITES)                               \
+    M(MarkMeetingMissed, rpc_mark_meeting_missed, ADMIN_MANAGER, WRITES)                           \
+    M(CancelMeeting, rpc_cancel_meeting, ADMIN_MANAGER, WRITES)                                    \
+    M(AddMeetingAttendee, rpc_add_meeting_attendee, ADMIN_MANAGER, WRITES)                         \
+    M(RemoveMeetingAttendee, rpc_remove_meeting_attendee, ADMIN_MANAGER, WRITES)                   \
+    M(SetAttendance, rpc_set_attendance, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                \
+    M(AddMeetingNote, rpc_add_meeting_note, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)             \
+    M(GetNotesCompliance, rpc_get_notes_compliance, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)          \
+    M(CreateActionItem, rpc_create_action_item, ADMIN_MANAGER, WRITES)                             \
+    M(ListActionItems, rpc_list_action_items, AUTHZ_USERS, READS)                                  \
+    M(CompleteActionItem, rpc_complete_action_item, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)     \
+    M(CancelActionItem, rpc_cancel_action_item, ADMIN_MANAGER, WRITES)
 
 #endif

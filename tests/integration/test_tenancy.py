@@ -135,6 +135,13 @@ must("SetEscalationProtocol", {"distributorId": d1, "severity": "critical",
 escalation_a = must("CreateEscalationRequest", {"distributorId": d1, "severity": "critical",
                                                 "subject": "x", "text": "y"},
                     admin_a)["escalation"]["id"]
+meeting_a = must("CreateMeeting", {"distributorId": d1, "title": "Secret meeting",
+                                   "startsAt": "2026-03-02T08:00:00Z", "durationMinutes": 30,
+                                   "attendees": ["Secret Contact"]}, admin_a)["meeting"]
+meeting_a, attendee_a = meeting_a["id"], meeting_a["attendees"][0]["id"]
+action_a = must("CreateActionItem", {"distributorId": d1, "description": "Secret action",
+                                     "ownerContactId": contact_a, "dueOn": "2026-03-10"},
+                admin_a)["actionItem"]["id"]
 manager_id = make_user(admin_a, "manager@a.example", "ROLE_MANAGER", seesAllDistributors=True)
 auditor_id = make_user(admin_a, "auditor@a.example", "ROLE_AUDITOR")
 make_user(admin_a, "dist1@a.example", "ROLE_DISTRIBUTOR_USER", distributorId=d1)
@@ -158,9 +165,10 @@ check(code == "OK" and out["identity"]["kind"] == "api_token", "API token authen
 # distributor 1 that must never show to distributor 2's user.
 MARKERS = [A, "manager@a.example", "auditor@a.example", "dist1@a.example", "Saigon Auto",
            "SECRETLINE", "SECRETSKU", "Secret Contact", "Secret Account", "Secret deal",
-           "Secret call"]
+           "Secret call", "Secret meeting", "Secret action"]
 OTHER_DISTRIBUTOR = ["manager@a.example", "auditor@a.example", "dist1@a.example", "Saigon Auto",
-                     "Secret Contact", "Secret Account", "Secret deal", "Secret call"]
+                     "Secret Contact", "Secret Account", "Secret deal", "Secret call",
+                     "Secret meeting", "Secret action"]
 
 # ---------------- the access matrix ----------------
 service = open(PROTO).read().split("service Liaison {", 1)[1]
@@ -271,6 +279,34 @@ MATRIX = {
     "GetClock": ({"operator"}, False, {}),
     "SetClock": ({"operator"}, True, {"reset": True}),
     "ListJobs": ({"operator"}, False, {}),
+    # --- meetings, notes and action items ---
+    "CreateMeeting": ({"tenant_admin", "manager"}, True, {
+        "distributorId": d1, "title": "x", "startsAt": "2026-03-02T08:00:00Z",
+        "durationMinutes": 30}),
+    "ListMeetings": (USERS, False, {"distributorId": d1}),
+    "GetMeeting": (USERS, False, {"id": meeting_a}),
+    "RescheduleMeeting": ({"tenant_admin", "manager"}, True,
+                          {"id": meeting_a, "startsAt": "2026-03-03T08:00:00Z"}),
+    "MarkMeetingHeld": ({"tenant_admin", "manager"}, True, {"id": meeting_a}),
+    "MarkMeetingMissed": ({"tenant_admin", "manager"}, True, {"id": meeting_a}),
+    "CancelMeeting": ({"tenant_admin", "manager"}, True, {"id": meeting_a}),
+    "AddMeetingAttendee": ({"tenant_admin", "manager"}, True,
+                           {"meetingId": meeting_a, "attendee": "manager@a.example"}),
+    "RemoveMeetingAttendee": ({"tenant_admin", "manager"}, True,
+                              {"meetingId": meeting_a, "attendeeId": attendee_a}),
+    "SetAttendance": ({"tenant_admin", "manager", "distributor_user"}, True,
+                      {"meetingId": meeting_a, "attendeeId": attendee_a, "attended": True}),
+    "AddMeetingNote": ({"tenant_admin", "manager", "distributor_user"}, True,
+                       {"meetingId": meeting_a, "body": "x"}),
+    "GetNotesCompliance": ({"tenant_admin", "manager", "auditor"}, False, {
+        "distributorId": d1, "from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"}),
+    "CreateActionItem": ({"tenant_admin", "manager"}, True, {
+        "distributorId": d1, "description": "x", "ownerContactId": contact_a,
+        "dueOn": "2026-03-10"}),
+    "ListActionItems": (USERS, False, {"distributorId": d1}),
+    "CompleteActionItem": ({"tenant_admin", "manager", "distributor_user"}, True,
+                           {"id": action_a}),
+    "CancelActionItem": ({"tenant_admin", "manager"}, True, {"id": action_a}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)

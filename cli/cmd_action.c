@@ -1,0 +1,160 @@
+/*
+ * cmd_action.c - 'liaison action ...': action items (add, list, done,
+ * cancel). A due day (YYYY-MM-DD) means the end of that day in the
+ * distributor's time zone; a due time is as cli_parse_time() reads it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct output_column action_cols[] = {
+    {"ID", "id"},           {"DESCRIPTION", "description"},
+    {"OWNER", "ownerName"}, {"LOCAL DUE", "localDueAt"},
+    {"ZONE", "timeZone"},   {"DUE (UTC)", "dueAt"},
+    {"STATUS", "status"},   {"OVERDUE", "overdue", OUTPUT_BOOL}};
+#define N_ACTION_COLS ((int)(sizeof action_cols / sizeof action_cols[0]))
+
+/* Parses a command's one action item ID. Returns 0, -1 after --help, or an exit code. */
+static int action_id(const struct cli_command_spec *spec, int argc, char **argv, json_int_t *id)
+{
+    const char *arg = NULL;
+    int rc = cli_args_parse(spec, argc, argv, &arg, 1);
+    if (rc)
+        return rc;
+    return cli_parse_id(arg, id);
+}
+
+/* Calls method and prints the action item it answers with. */
+static int action_call(struct cli *cli, const char *method, json_t *req)
+{
+    static const struct output_column fields[] = {{"action item", "id"},
+                                                  {"distributor", "distributorId"},
+                                                  {"meeting", "meetingId"},
+                                                  {"description", "description"},
+                                                  {"owner", "ownerName"},
+                                                  {"owner e-mail", "ownerEmail"},
+                                                  {"time zone", "timeZone"},
+                                                  {"local due", "localDueAt"},
+                                                  {"due (UTC)", "dueAt"},
+                                                  {"status", "status"},
+                                                  {"overdue", "overdue", OUTPUT_BOOL},
+                                                  {"done at", "doneAt"},
+                                                  {"reason", "cancelReason"}};
+    return cli_show_one(cli, method, req, "actionItem", fields,
+                        (int)(sizeof fields / sizeof fields[0]));
+}
+
+static int ac_add(struct cli *cli, int argc, char **argv)
+{
+    const char *owner = NULL, *due = NULL, *description = NULL, *meeting = NULL;
+    const struct cli_opt opts[] = {
+        {"owner", &owner, NULL, true, "a user's e-mail, or a contact's e-mail or name"},
+        {"due", &due, NULL, true, "a day YYYY-MM-DD (its end in the distributor's zone), or a time",
+         "dueAt dueOn"},
+        {"description", &description, NULL, true, "what is to be done"},
+        {"meeting", &meeting, NULL, false, "the meeting it came from (id)", "meetingId"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "action add DISTRIBUTOR --owner EMAIL|CONTACT --due DATE|TIME --description TEXT\n"
+        "       [--meeting ID]",
+        "Creates an action item with one owner and a due date. A day (YYYY-MM-DD) is due\n"
+        "at its end (midnight after it) in the distributor's time zone; a time is RFC 3339\n"
+        "or 'YYYY-MM-DD HH:MM' in your time zone.",
+        opts, 1,
+        "action add \"Saigon Auto Parts\" --owner an@saigon.example --due 2026-03-09 "
+        "--description \"Gửi dự báo tồn kho quý 2\""};
+    const char *dist = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d, m = 0;
+    char when[64] = "";
+    bool day = strlen(due) == 10 && due[4] == '-' && due[7] == '-';
+    if ((meeting && (rc = cli_parse_id(meeting, &m))) ||
+        (!day && (rc = cli_parse_time("due", due, when, sizeof when))) ||
+        (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    return action_call(cli, "CreateActionItem",
+                       json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "distributorId", d, "meetingId", m,
+                                 "description", description, "owner", owner, "dueAt", when, "dueOn",
+                                 day ? due : ""));
+}
+
+static int ac_list(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL, *status = "", *page_size = NULL, *cursor = NULL;
+    bool overdue = false, mine = false, all = false;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false, "a distributor: id or name", "distributorId"},
+        {"status", &status, NULL, false, "open, done or cancelled"},
+        {"overdue", NULL, &overdue, false, "open and past due"},
+        {"mine", NULL, &mine, false, "those you own", "ownerUserId"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "action list [--distributor D] [--status S] [--overdue] [--mine] [--all]",
+        "Lists action items of the distributors you reach.", opts, 0,
+        "action list --overdue --mine"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (overdue && *status) {
+        fprintf(stderr, "liaison: --overdue and --status: one or the other\n");
+        return EXIT_USAGE;
+    }
+    json_int_t d = 0, me = 0;
+    if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    if (mine) {
+        json_t *who;
+        if ((rc = cli_call(cli, "WhoAmI", json_object(), &who)))
+            return rc;
+        me = cli_json_id(json_object_get(json_object_get(who, "identity"), "userId"));
+        json_decref(who);
+    }
+    return cli_list(cli, "ListActionItems",
+                    json_pack("{s:I,s:I,s:s}", "distributorId", d, "ownerUserId", me, "status",
+                              overdue ? "overdue" : status),
+                    "actionItems", action_cols, N_ACTION_COLS, page_size, cursor, all);
+}
+
+static int ac_done(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"action done ID", "Completes an open action item.", opts,
+                                          1, "action done 7"};
+    json_int_t id;
+    int rc = action_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return action_call(cli, "CompleteActionItem", json_pack("{s:I}", "id", id));
+}
+
+static int ac_cancel(struct cli *cli, int argc, char **argv)
+{
+    const char *reason = "";
+    const struct cli_opt opts[] = {{"reason", &reason, NULL, false, "why"}, {0}};
+    const struct cli_command_spec spec = {"action cancel ID [--reason TEXT]",
+                                          "Cancels an open action item.", opts, 1,
+                                          "action cancel 7 --reason \"superseded\""};
+    json_int_t id;
+    int rc = action_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return action_call(cli, "CancelActionItem", json_pack("{s:I,s:s}", "id", id, "reason", reason));
+}
+
+int cmd_action(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"add", ac_add, "create an action item"},
+        {"list", ac_list, "action items (--overdue, --mine)"},
+        {"done", ac_done, "complete an action item"},
+        {"cancel", ac_cancel, "cancel an action item"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("action", subs, argc, argv, cli);
+}

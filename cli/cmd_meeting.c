@@ -1,0 +1,446 @@
+/*
+ * cmd_meeting.c - 'liaison meeting ...': meetings (list, show, add, held,
+ * missed, cancel, reschedule), their notes and the notes compliance report.
+ *
+ * Times given on the command line are RFC 3339 ("2026-03-02T08:00:00Z",
+ * "2026-03-02T15:00:00+07:00") or "YYYY-MM-DD HH:MM" in the caller's own
+ * time zone (TZ, else the system's); they are sent as UTC (cli_parse_time).
+ * Times shown are the distributor's local time, with its zone, and UTC.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+#define NOTE_MAX_BYTES 100000
+
+static const struct output_column meeting_cols[] = {
+    {"ID", "id"},         {"DISTRIBUTOR", "distributorName"},
+    {"TITLE", "title"},   {"LOCAL START", "localStartsAt"},
+    {"ZONE", "timeZone"}, {"UTC START", "startsAt"},
+    {"STATUS", "status"}, {"NOTES", "notesStatus"}};
+static const struct output_column meeting_fields[] = {{"meeting", "id"},
+                                                      {"distributor", "distributorName"},
+                                                      {"kind", "kind"},
+                                                      {"title", "title"},
+                                                      {"agenda", "agenda"},
+                                                      {"time zone", "timeZone"},
+                                                      {"local start", "localStartsAt"},
+                                                      {"local end", "localEndsAt"},
+                                                      {"start (UTC)", "startsAt"},
+                                                      {"end (UTC)", "endsAt"},
+                                                      {"status", "status"},
+                                                      {"reason", "statusReason"},
+                                                      {"sequence", "sequence"},
+                                                      {"notes due (UTC)", "notesDueAt"},
+                                                      {"notes", "notesStatus"}};
+#define N_MEETING_FIELDS ((int)(sizeof meeting_fields / sizeof meeting_fields[0]))
+static const struct output_column attendee_cols[] = {
+    {"ID", "id"}, {"NAME", "name"}, {"E-MAIL", "email"}, {"ATTENDANCE", "attendance"}};
+static const struct output_column note_cols[] = {{"ID", "id"},
+                                                 {"AT (UTC)", "createdAt"},
+                                                 {"BY", "authorEmail"},
+                                                 {"LANGUAGE", "language"},
+                                                 {"NOTE", "body"}};
+static const struct output_column compliance_cols[] = {
+    {"ID", "distributorId"}, {"DISTRIBUTOR", "distributorName"},
+    {"HELD", "held"},        {"ON TIME", "onTime"},
+    {"LATE", "late"},        {"MISSING", "missing"},
+    {"PENDING", "pending"}};
+static const struct output_column manager_cols[] = {
+    {"ID", "accountManagerId"}, {"ACCOUNT MANAGER", "accountManagerEmail"},
+    {"HELD", "held"},           {"ON TIME", "onTime"},
+    {"LATE", "late"},           {"MISSING", "missing"},
+    {"PENDING", "pending"}};
+
+int cli_parse_time(const char *option, const char *s, char *buf, size_t cap)
+{
+    struct tm tm = {0};
+    char tail;
+    if (strchr(s, 'T') || strchr(s, 't')) {
+        snprintf(buf, cap, "%s", s);
+        return 0;
+    }
+    if (sscanf(s, "%4d-%2d-%2d %2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tail) == 5) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        tm.tm_isdst = -1;
+        /* mktime() normalises 2026-13-01 into a real day: a day it moved was no day. */
+        int mon = tm.tm_mon, mday = tm.tm_mday;
+        bool clock_ok = tm.tm_hour < 24 && tm.tm_min < 60;
+        time_t t = mktime(&tm);
+        struct tm utc;
+        if (clock_ok && t != (time_t)-1 && tm.tm_mon == mon && tm.tm_mday == mday &&
+            gmtime_r(&t, &utc) && strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &utc) > 0)
+            return 0;
+    }
+    fprintf(stderr,
+            "liaison: --%s: '%s' is not a time: RFC 3339 (2026-03-02T08:00:00Z) or "
+            "'YYYY-MM-DD HH:MM' in your time zone\n",
+            option, s);
+    return EXIT_USAGE;
+}
+
+/*
+ * Takes every "--NAME VALUE" and "--NAME=VALUE" out of argv (the parser
+ * keeps one value an option) into the array values; returns the new argc.
+ * A value that is not UTF-8 stays, for the parser to refuse.
+ */
+static int take_repeated(const char *name, int argc, char **argv, json_t *values)
+{
+    size_t n = strlen(name);
+    int out = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (i > 0 && !strncmp(a, "--", 2) && !strncmp(a + 2, name, n)) {
+            if (a[2 + n] == '=' && cli_utf8_valid(a + 3 + n)) {
+                json_array_append_new(values, json_string(a + 3 + n));
+                continue;
+            }
+            if (!a[2 + n] && i + 1 < argc && cli_utf8_valid(argv[i + 1])) {
+                json_array_append_new(values, json_string(argv[++i]));
+                continue;
+            }
+        }
+        argv[out++] = argv[i];
+    }
+    return out;
+}
+
+/* Prints a meeting: its fields, attendees and notes (or JSON / its id). */
+static void meeting_print(struct cli *cli, json_t *m)
+{
+    if (cli->set.json || cli->set.ids) {
+        cli_print_object(cli, meeting_fields, N_MEETING_FIELDS, m);
+        return;
+    }
+    output_fields(meeting_fields, N_MEETING_FIELDS, m);
+    json_t *attendees = json_object_get(m, "attendees");
+    if (json_array_size(attendees)) {
+        printf("\nATTENDEES\n");
+        output_table(attendee_cols, 4, attendees);
+    }
+    json_t *notes = json_object_get(m, "notes");
+    if (json_array_size(notes)) {
+        printf("\nNOTES\n");
+        output_table(note_cols, 5, notes);
+    }
+}
+
+/* Calls method and prints the meeting it answers with. */
+static int meeting_call(struct cli *cli, const char *method, json_t *req)
+{
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    meeting_print(cli, json_object_get(resp, "meeting"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int mt_list(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL, *from = NULL, *to = NULL, *status = "", *page_size = NULL,
+               *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false, "a distributor: id or name", "distributorId"},
+        {"from", &from, NULL, false, "meetings starting at or after this time"},
+        {"to", &to, NULL, false, "meetings starting before this time"},
+        {"status", &status, NULL, false, "scheduled, held, missed or cancelled"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "meeting list [--distributor D] [--from TIME] [--to TIME] [--status S] [--all]",
+        "Lists meetings of the distributors you reach, in the order they were made.\n"
+        "TIME is RFC 3339 or 'YYYY-MM-DD HH:MM' in your time zone.",
+        opts, 0, "meeting list --distributor \"Saigon Auto Parts\" --from \"2026-03-01 00:00\""};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    char f[64] = "", t[64] = "";
+    json_int_t d = 0;
+    if ((from && (rc = cli_parse_time("from", from, f, sizeof f))) ||
+        (to && (rc = cli_parse_time("to", to, t, sizeof t))) ||
+        (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
+        return rc;
+    return cli_list(
+        cli, "ListMeetings",
+        json_pack("{s:I,s:s,s:s,s:s}", "distributorId", d, "from", f, "to", t, "status", status),
+        "meetings", meeting_cols, 8, page_size, cursor, all);
+}
+
+/* Parses a command's one meeting ID. Returns 0, -1 after --help, or an exit code. */
+static int meeting_id(const struct cli_command_spec *spec, int argc, char **argv, json_int_t *id)
+{
+    const char *arg = NULL;
+    int rc = cli_args_parse(spec, argc, argv, &arg, 1);
+    if (rc)
+        return rc;
+    return cli_parse_id(arg, id);
+}
+
+static int mt_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"meeting show ID",
+                                          "Shows a meeting with its attendees and notes.", opts, 1,
+                                          "meeting show 42"};
+    json_int_t id;
+    int rc = meeting_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return meeting_call(cli, "GetMeeting", json_pack("{s:I}", "id", id));
+}
+
+static int mt_add(struct cli *cli, int argc, char **argv)
+{
+    const char *title = NULL, *at = NULL, *duration = "30", *agenda = NULL, *attendee = NULL;
+    const struct cli_opt opts[] = {
+        {"title", &title, NULL, true, "what the meeting is"},
+        {"at", &at, NULL, true, "when it starts: RFC 3339 or 'YYYY-MM-DD HH:MM' in your zone",
+         "startsAt"},
+        {"duration", &duration, NULL, false, "minutes, 5 to 480 (default 30)", "durationMinutes"},
+        {"agenda", &agenda, NULL, false, "agenda items, comma-separated"},
+        {"attendee", &attendee, NULL, false,
+         "(repeatable) a user's e-mail, or a contact's e-mail or name", "attendees"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "meeting add DISTRIBUTOR --title T --at TIME [--duration MIN] [--agenda A,..]\n"
+        "       [--attendee EMAIL|CONTACT]...",
+        "Schedules an ad-hoc meeting with a distributor.", opts, 1,
+        "meeting add \"Saigon Auto Parts\" --title \"Họp khẩn: giao hàng trễ\" --at "
+        "\"2026-03-02 15:00\" --duration 45 --attendee an@saigon.example --attendee "
+        "bao@acme.example"};
+    json_t *attendees = json_array();
+    argc = take_repeated("attendee", argc, argv, attendees);
+    const char *dist = NULL;
+    json_int_t d, minutes;
+    char when[64];
+    json_t *items = agenda ? NULL : json_array();
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
+    if (!rc && agenda && !(items = cli_split(agenda, false))) {
+        fprintf(stderr, "liaison: --agenda is comma-separated\n");
+        rc = EXIT_USAGE;
+    }
+    if (!rc && !(rc = cli_parse_uint("duration", duration, 480, &minutes)) &&
+        !(rc = cli_parse_time("at", at, when, sizeof when)) &&
+        !(rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return meeting_call(cli, "CreateMeeting",
+                            json_pack("{s:I,s:s,s:o,s:s,s:I,s:o}", "distributorId", d, "title",
+                                      title, "agenda", items, "startsAt", when, "durationMinutes",
+                                      minutes, "attendees", attendees));
+    json_decref(items);
+    json_decref(attendees);
+    return rc < 0 ? EXIT_OK : rc;
+}
+
+/* 'held', 'missed' and 'cancel': one meeting ID and, but for held, a reason. */
+static int mt_status(struct cli *cli, int argc, char **argv)
+{
+    const char *reason = "";
+    const struct cli_opt opts[] = {{"reason", &reason, NULL, false, "why (kept with the meeting)"},
+                                   {0}};
+    const struct cli_opt none[] = {{0}};
+    const struct cli_command_spec held = {
+        "meeting held ID",
+        "Marks a meeting held, once it has started by the server's clock. Its notes are\n"
+        "then due 24 hours after its end.",
+        none, 1, "meeting held 42"};
+    const struct cli_command_spec missed = {
+        "meeting missed ID [--reason TEXT]", "Marks a meeting that did not take place as missed.",
+        opts, 1, "meeting missed 42 --reason \"no one dialled in\""};
+    const struct cli_command_spec cancel = {
+        "meeting cancel ID [--reason TEXT]",
+        "Cancels a scheduled meeting; calendars see it cancelled (its SEQUENCE goes up).", opts, 1,
+        "meeting cancel 42 --reason \"Tết holiday\""};
+    const char *method = "MarkMeetingHeld";
+    const struct cli_command_spec *spec = &held;
+    if (!strcmp(argv[0], "missed")) {
+        method = "MarkMeetingMissed";
+        spec = &missed;
+    } else if (!strcmp(argv[0], "cancel")) {
+        method = "CancelMeeting";
+        spec = &cancel;
+    }
+    json_int_t id;
+    int rc = meeting_id(spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *req = json_pack("{s:I}", "id", id);
+    if (spec != &held)
+        json_object_set_new(req, "reason", json_string(reason));
+    return meeting_call(cli, method, req);
+}
+
+static int mt_reschedule(struct cli *cli, int argc, char **argv)
+{
+    const char *at = NULL, *duration = "0";
+    const struct cli_opt opts[] = {
+        {"at", &at, NULL, true, "the new start: RFC 3339 or 'YYYY-MM-DD HH:MM' in your zone",
+         "startsAt"},
+        {"duration", &duration, NULL, false, "minutes (default: as it was)", "durationMinutes"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "meeting reschedule ID --at TIME [--duration MIN]",
+        "Moves a scheduled meeting; calendars see the change (its SEQUENCE goes up).", opts, 1,
+        "meeting reschedule 42 --at 2026-03-03T08:00:00Z"};
+    json_int_t id, minutes;
+    char when[64];
+    int rc = meeting_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_uint("duration", duration, 480, &minutes)) ||
+        (rc = cli_parse_time("at", at, when, sizeof when)))
+        return rc;
+    return meeting_call(
+        cli, "RescheduleMeeting",
+        json_pack("{s:I,s:s,s:I}", "id", id, "startsAt", when, "durationMinutes", minutes));
+}
+
+/* The contents of path, at most NOTE_MAX_BYTES, in a malloc'd string; NULL after saying why. */
+static char *read_note(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "liaison: --file: cannot open %s\n", path);
+        return NULL;
+    }
+    char *buf = malloc(NOTE_MAX_BYTES + 2);
+    size_t n = buf ? fread(buf, 1, NOTE_MAX_BYTES + 1, f) : 0;
+    int failed = !buf || ferror(f);
+    fclose(f);
+    if (failed || n > NOTE_MAX_BYTES || memchr(buf, 0, n)) {
+        fprintf(stderr, "liaison: --file: %s\n",
+                failed ? "cannot read it" : "a note is text of at most 100,000 bytes");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    if (!cli_utf8_valid(buf)) {
+        fprintf(stderr, "liaison: --file: not UTF-8 text\n");
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int mt_notes(struct cli *cli, int argc, char **argv)
+{
+    const char *add = NULL, *file = NULL, *language = "";
+    const struct cli_opt opts[] = {
+        {"add", &add, NULL, false, "a note's text", "body"},
+        {"file", &file, NULL, false, "a note's text from a file (UTF-8)", "body"},
+        {"language", &language, NULL, false, "its BCP 47 language tag: vi, ja, en, ..."},
+        {0}};
+    const struct cli_command_spec spec = {
+        "meeting notes ID [--add TEXT | --file F] [--language TAG]",
+        "Shows a meeting's notes, or adds one. Notes go with a held meeting and are due\n"
+        "24 hours after it ends; a note at that very instant is on time.",
+        opts, 1, "meeting notes 42 --add \"Đã thống nhất đơn hàng tháng 4\" --language vi"};
+    json_int_t id;
+    int rc = meeting_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (add && file) {
+        fprintf(stderr, "liaison: --add and --file: one or the other\n");
+        return EXIT_USAGE;
+    }
+    if (!add && !file) {
+        json_t *resp;
+        if ((rc = cli_call(cli, "GetMeeting", json_pack("{s:I}", "id", id), &resp)))
+            return rc;
+        json_t *m = json_object_get(resp, "meeting");
+        json_t *notes = json_object_get(m, "notes");
+        if (!notes)
+            json_object_set_new(m, "notes", notes = json_array());
+        if (cli->set.json)
+            output_json(notes);
+        else
+            cli_print_rows(cli, note_cols, 5, notes);
+        json_decref(resp);
+        return EXIT_OK;
+    }
+    char *text = file ? read_note(file) : NULL;
+    if (file && !text)
+        return EXIT_USAGE;
+    rc = meeting_call(cli, "AddMeetingNote",
+                      json_pack("{s:I,s:s,s:s}", "meetingId", id, "body", file ? text : add,
+                                "language", language));
+    free(text);
+    return rc;
+}
+
+static int mt_compliance(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL, *manager = NULL, *from = NULL, *to = NULL;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false, "one distributor: id or name", "distributorId"},
+        {"manager", &manager, NULL, false, "one account manager: id or e-mail", "accountManagerId"},
+        {"from", &from, NULL, true, "meetings starting at or after this time"},
+        {"to", &to, NULL, true, "meetings starting before this time"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "meeting compliance [--distributor D | --manager M] --from TIME --to TIME",
+        "Counts held meetings of a period by their notes, per distributor and per account\n"
+        "manager: on time (first note at most 24 hours after the end, the instant itself\n"
+        "included), late, missing (none, and past due) or pending (none, not yet due).",
+        opts, 0, "meeting compliance --from \"2026-03-01 00:00\" --to \"2026-04-01 00:00\""};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    char f[64], t[64];
+    json_int_t d = 0, m = 0;
+    if ((rc = cli_parse_time("from", from, f, sizeof f)) ||
+        (rc = cli_parse_time("to", to, t, sizeof t)) ||
+        (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
+        (manager && (rc = cli_resolve(cli, CLI_USER, manager, 0, &m))))
+        return rc;
+    json_t *resp;
+    if ((rc = cli_call(cli, "GetNotesCompliance",
+                       json_pack("{s:I,s:I,s:s,s:s}", "distributorId", d, "accountManagerId", m,
+                                 "from", f, "to", t),
+                       &resp)))
+        return rc;
+    json_t *by_d = json_object_get(resp, "byDistributor");
+    json_t *by_m = json_object_get(resp, "byAccountManager");
+    if (!by_d)
+        json_object_set_new(resp, "byDistributor", by_d = json_array());
+    if (!by_m)
+        json_object_set_new(resp, "byAccountManager", by_m = json_array());
+    if (cli->set.json) {
+        output_json(resp);
+    } else if (cli->set.ids) {
+        cli_print_rows(cli, compliance_cols, 7, by_d);
+    } else {
+        const char *as_of = json_string_value(json_object_get(resp, "asOf"));
+        printf("notes compliance as of %s (UTC)\n\nBY DISTRIBUTOR\n", as_of ? as_of : "");
+        output_table(compliance_cols, 7, by_d);
+        printf("\nBY ACCOUNT MANAGER\n");
+        output_table(manager_cols, 7, by_m);
+    }
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+int cmd_meeting(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"list", mt_list, "meetings of the distributors you reach"},
+        {"show", mt_show, "a meeting with its attendees and notes"},
+        {"add", mt_add, "schedule an ad-hoc meeting"},
+        {"held", mt_status, "mark a meeting held"},
+        {"missed", mt_status, "mark a meeting missed"},
+        {"cancel", mt_status, "cancel a meeting"},
+        {"reschedule", mt_reschedule, "move a meeting"},
+        {"notes", mt_notes, "a meeting's notes, or add one"},
+        {"compliance", mt_compliance, "notes on time, late, missing, pending"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("meeting", subs, argc, argv, cli);
+}

@@ -1,0 +1,774 @@
+/*
+ * rpc_meeting.c - meetings, attendees, notes, notes compliance and action
+ * items, every RPC a declaration run by exec.c. Reach is the distributor's
+ * (liaison_sees_distributor): a distributor user reaches its own
+ * distributor's meetings and action items only, and another distributor's
+ * answer NOT_FOUND as everywhere else. A change that is refused (a wrong
+ * transition, a meeting not yet started, notes on a meeting not held) raises
+ * in its check, inside the transaction, so it leaves no row and no audit.
+ */
+#include "rpc_meeting.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "exec.h"
+#include "log.h"
+#include "rpc_charter.h"
+
+#define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
+/* The distributor d of a meeting m, or of an action item a. */
+#define JOIN_DM " JOIN distributors d ON d.tenant_id = m.tenant_id AND d.id = m.distributor_id"
+#define JOIN_DA " JOIN distributors d ON d.tenant_id = a.tenant_id AND d.id = a.distributor_id"
+#define FIRST_NOTE                                                                                 \
+    "(SELECT min(n.created_at) FROM meeting_notes n WHERE n.tenant_id = m.tenant_id"               \
+    " AND n.meeting_id = m.id)"
+/* A Meeting without attendees and notes, from meetings m and distributors d. */
+#define MEETING_COLS                                                                               \
+    "m.id, m.distributor_id, d.name AS distributor_name, m.series_id, m.occurrence_no, m.kind,"    \
+    " m.title, array_to_json(m.agenda)::text AS agenda,"                                           \
+    " liaison_rfc3339(m.starts_at) AS starts_at, liaison_rfc3339(m.ends_at) AS ends_at,"           \
+    " d.time_zone,"                                                                                \
+    " to_char(m.starts_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI') AS local_starts_at,"     \
+    " to_char(m.ends_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI') AS local_ends_at,"         \
+    " m.status, m.sequence, m.status_reason,"                                                      \
+    " liaison_rfc3339(m.status_changed_at) AS status_changed_at, m.exporter_outside_minutes,"      \
+    " m.distributor_outside_minutes,"                                                              \
+    " CASE WHEN m.status = 'held' THEN liaison_rfc3339(m.ends_at + interval '24 hours') END"       \
+    "  AS notes_due_at,"                                                                           \
+    " liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ") AS notes_status,"                  \
+    " liaison_rfc3339(m.notes_flagged_at) AS notes_flagged_at"
+/* The whole Meeting: its attendees and notes too. */
+#define MEETING_FULL                                                                               \
+    MEETING_COLS                                                                                   \
+    ", (SELECT json_agg(json_build_object('id', a.id, 'user_id', a.user_id,"                       \
+    "   'contact_id', a.contact_id, 'name', coalesce(nullif(u.display_name, ''),"                  \
+    "   u.email, c.name), 'email', coalesce(u.email, c.email), 'attendance',"                      \
+    "   CASE a.attended WHEN true THEN 'attended' WHEN false THEN 'absent'"                        \
+    "   ELSE 'unmarked' END) ORDER BY a.id)"                                                       \
+    "  FROM meeting_attendees a"                                                                   \
+    "  LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"                        \
+    "  LEFT JOIN contacts c ON c.tenant_id = a.tenant_id AND c.id = a.contact_id"                  \
+    "  WHERE a.tenant_id = m.tenant_id AND a.meeting_id = m.id) AS attendees,"                     \
+    " (SELECT json_agg(json_build_object('id', n.id, 'author_id', n.author_id,"                    \
+    "   'author_email', u.email, 'language', n.language, 'body', n.body,"                          \
+    "   'created_at', liaison_rfc3339(n.created_at)) ORDER BY n.created_at, n.id)"                 \
+    "  FROM meeting_notes n"                                                                       \
+    "  JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.author_id"                           \
+    "  WHERE n.tenant_id = m.tenant_id AND n.meeting_id = m.id) AS notes"
+/* An ActionItem, from action_items a and distributors d. */
+#define ACTION_COLS                                                                                \
+    "a.id, a.distributor_id, a.meeting_id, a.description, a.owner_user_id, a.owner_contact_id,"    \
+    " coalesce((SELECT coalesce(nullif(u.display_name, ''), u.email) FROM users u"                 \
+    "  WHERE u.tenant_id = a.tenant_id AND u.id = a.owner_user_id),"                               \
+    "  (SELECT c.name FROM contacts c WHERE c.tenant_id = a.tenant_id"                             \
+    "  AND c.id = a.owner_contact_id)) AS owner_name,"                                             \
+    " coalesce((SELECT u.email FROM users u"                                                       \
+    "  WHERE u.tenant_id = a.tenant_id AND u.id = a.owner_user_id),"                               \
+    "  (SELECT c.email FROM contacts c WHERE c.tenant_id = a.tenant_id"                            \
+    "  AND c.id = a.owner_contact_id)) AS owner_email,"                                            \
+    " liaison_rfc3339(a.due_at) AS due_at, a.status,"                                              \
+    " a.status = 'open' AND a.due_at < liaison_now() AS overdue,"                                  \
+    " liaison_rfc3339(a.done_at) AS done_at, a.done_by, a.cancel_reason,"                          \
+    " liaison_rfc3339(a.created_at) AS created_at, d.time_zone,"                                   \
+    " "                                                                                            \
+    "to_char(a.due_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI')"                             \
+    " AS local_due_at,"                                                                            \
+    " liaison_rfc3339(a.overdue_flagged_at) AS overdue_flagged_at"
+#define CALLER "nullif(current_setting('liaison.user_id', true), '')::bigint"
+#define NOBODY_BY_THAT_NAME                                                                        \
+    "no user of this tenant and no single contact of this distributor by that e-mail or name"
+
+/* ---- meetings ---- */
+
+/* The distributor a change or a filter names is one the caller reaches: $1 (0: none named). */
+static struct db_stmt q_dist_reached = {
+    "SELECT liaison_found($1::bigint = 0 OR EXISTS (SELECT 1 FROM distributors d"
+    " WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
+    "), 'no such distributor')",
+    1, 0};
+/* $1 distributor, $2 attendees: the distributor is reached and every attendee names someone. */
+static struct db_stmt q_meeting_create_ok = {
+    "SELECT liaison_found(x.reached, 'no such distributor'),"
+    " liaison_check(NOT x.reached OR x.nobody IS NULL, 'attendees',"
+    "  '" NOBODY_BY_THAT_NAME ": ' || coalesce(x.nobody, ''))"
+    " FROM (SELECT EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = liaison_tenant()"
+    "  AND d.id = $1::bigint AND " SEES ") AS reached,"
+    "  (SELECT string_agg(w.who, ', ') FROM unnest($2::text[]) w (who)"
+    "   WHERE NOT EXISTS (SELECT 1 FROM liaison_party_resolve($1::bigint, w.who))) AS nobody) x",
+    2, 0};
+/*
+ * $1 distributor, $2 title, $3 agenda, $4 starts_at, $5 minutes, $6 attendees.
+ * The new id is kept in the transaction for the reply (q_meeting_created).
+ */
+static struct db_stmt q_meeting_create = {
+    "WITH m AS (INSERT INTO meetings (tenant_id, distributor_id, kind, title, agenda, starts_at,"
+    "  ends_at)"
+    "  SELECT liaison_tenant(), d.id, 'ad_hoc', $2, $3::text[], $4::timestamptz,"
+    "  $4::timestamptz + make_interval(mins => $5::int) FROM distributors d"
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
+    "  RETURNING id, distributor_id),"
+    " a AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
+    "  SELECT DISTINCT liaison_tenant(), m.id, p.user_id, p.contact_id"
+    "  FROM m CROSS JOIN LATERAL unnest($6::text[]) w (who)"
+    "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, w.who) p RETURNING id)"
+    " SELECT m.id, (SELECT count(*) FROM a) AS _attendees FROM m"
+    " WHERE liaison_audit('meeting.create', 'meeting', m.id::text)"
+    " AND set_config('liaison.created_meeting', m.id::text, true) <> ''",
+    6, 0};
+static struct db_stmt q_meeting_created = {
+    "SELECT " MEETING_FULL " FROM meetings m" JOIN_DM " WHERE m.tenant_id = liaison_tenant()"
+    " AND m.id = current_setting('liaison.created_meeting')::bigint",
+    0, 0};
+/* $1 id */
+static struct db_stmt q_meeting_get = {"SELECT " MEETING_FULL " FROM meetings m" JOIN_DM
+                                       " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"
+                                       " AND " SEES,
+                                       1, 0};
+/* $1 after, $2 limit, $3 distributor (0: any), $4 from, $5 to ('': open), $6 status ('': any) */
+static struct db_stmt q_meeting_list = {
+    "SELECT " MEETING_COLS " FROM meetings m" JOIN_DM " WHERE m.tenant_id = liaison_tenant()"
+    " AND " SEES " AND m.id > $1::bigint AND ($3::bigint = 0 OR m.distributor_id = $3::bigint)"
+    " AND (nullif($4, '') IS NULL OR m.starts_at >= nullif($4, '')::timestamptz)"
+    " AND (nullif($5, '') IS NULL OR m.starts_at < nullif($5, '')::timestamptz)"
+    " AND ($6 = '' OR m.status = $6) ORDER BY m.id LIMIT $2::int",
+    6, 0};
+/*
+ * A transition from scheduled, of a meeting the caller reaches: $1 id, $2
+ * what it would become (in words), $3 whether it must have started by the
+ * clock. NOT_FOUND or FAILED_PRECONDITION in words; each condition holds
+ * when another fails, so their order does not matter. The row stays locked
+ * until the change.
+ */
+static struct db_stmt q_meeting_can = {
+    "SELECT liaison_found(x.s IS NOT NULL, 'no such meeting'),"
+    " liaison_precondition(x.s IS NULL OR x.s = 'scheduled',"
+    "  format('the meeting is %s; only a scheduled meeting can be %s', x.s, $2::text)),"
+    " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR NOT $3::boolean"
+    "  OR x.starts_at <= liaison_now(), format('the meeting has not started yet (it starts at %s);"
+    " it can be %s only once it has started', liaison_rfc3339(x.starts_at), $2::text))"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT m.status AS s, m.starts_at FROM meetings m" JOIN_DM
+    " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
+    " FOR UPDATE OF m) x ON true",
+    3, 0};
+/*
+ * $1 id, $2 status, $3 reason, $4 whether calendars must see it (SEQUENCE
+ * + 1). A meeting marked held has its notes due 24 hours after its end:
+ * the notes_due job records a lapse then.
+ */
+static struct db_stmt q_meeting_status = {
+    "WITH m AS (UPDATE meetings m SET status = $2, status_reason = $3,"
+    "  sequence = m.sequence + CASE WHEN $4::boolean THEN 1 ELSE 0 END,"
+    "  status_changed_at = liaison_now(), updated_at = now() FROM distributors d"
+    "  WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND d.tenant_id = m.tenant_id"
+    "  AND d.id = m.distributor_id AND " SEES " AND m.status = 'scheduled'"
+    "  RETURNING m.id, m.status, m.ends_at)"
+    " SELECT m.id FROM m WHERE liaison_audit('meeting.' || $2, 'meeting', m.id::text)"
+    " AND (m.status <> 'held' OR liaison_schedule('notes_due', m.id::text,"
+    "  m.ends_at + interval '24 hours', jsonb_build_object('meeting_id', m.id)) > 0)",
+    4, 0};
+/* $1 id, $2 starts_at, $3 minutes (0: the meeting's own length) */
+static struct db_stmt q_meeting_reschedule = {
+    "WITH m AS (UPDATE meetings m SET starts_at = $2::timestamptz,"
+    "  ends_at = $2::timestamptz + CASE WHEN $3::int > 0 THEN make_interval(mins => $3::int)"
+    "  ELSE m.ends_at - m.starts_at END, sequence = m.sequence + 1, updated_at = now()"
+    "  FROM distributors d WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"
+    "  AND d.tenant_id = m.tenant_id AND d.id = m.distributor_id AND " SEES
+    "  AND m.status = 'scheduled' RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting"),
+    3, 0};
+/* $1 meeting, $2 attendee: the meeting is reached and the attendee names someone. */
+static struct db_stmt q_attendee_can_add = {
+    "SELECT liaison_found(x.dist IS NOT NULL, 'no such meeting'),"
+    " liaison_check(x.dist IS NULL OR EXISTS (SELECT 1 FROM liaison_party_resolve(x.dist, $2)),"
+    "  'attendee', '" NOBODY_BY_THAT_NAME "')"
+    " FROM (SELECT (SELECT m.distributor_id FROM meetings m" JOIN_DM
+    " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES ") AS dist) x",
+    2, 0};
+/* $1 meeting, $2 attendee */
+static struct db_stmt q_attendee_add = {
+    "WITH m AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
+    "  SELECT liaison_tenant(), m.id, p.user_id, p.contact_id FROM meetings m" JOIN_DM
+    "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, $2) p"
+    "  WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
+    "  RETURNING id)" EXEC_AUDITED("'meeting.attendee.add'", "meeting_attendee"),
+    2, 0};
+/* $1 meeting, $2 attendee: an attendee of a meeting the caller reaches. */
+static struct db_stmt q_attendee_found = {
+    "SELECT liaison_found(EXISTS (SELECT 1 FROM meeting_attendees a"
+    " JOIN meetings m ON m.tenant_id = a.tenant_id AND m.id = a.meeting_id" JOIN_DM
+    " WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint"
+    " AND a.meeting_id = $1::bigint AND " SEES "), 'no such attendee of this meeting')",
+    2, 0};
+/* $1 meeting, $2 attendee (checked by q_attendee_found) */
+static struct db_stmt q_attendee_remove = {
+    "WITH m AS (DELETE FROM meeting_attendees a WHERE a.tenant_id = liaison_tenant()"
+    "  AND a.id = $2::bigint AND a.meeting_id = $1::bigint"
+    "  RETURNING a.id)" EXEC_AUDITED("'meeting.attendee.remove'", "meeting_attendee"),
+    2, 0};
+/* $1 meeting, $2 attendee (checked by q_attendee_found), $3 attended */
+static struct db_stmt q_attendance = {
+    "WITH m AS (UPDATE meeting_attendees a SET attended = $3::boolean"
+    "  WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint AND a.meeting_id = $1::bigint"
+    "  RETURNING a.id)" EXEC_AUDITED("'meeting.attendance'", "meeting_attendee"),
+    3, 0};
+/* $1 meeting: reached, and held (notes record what was said at a meeting that took place). */
+static struct db_stmt q_note_can = {
+    "SELECT liaison_found(x.s IS NOT NULL, 'no such meeting'),"
+    " liaison_precondition(x.s IS NULL OR x.s = 'held',"
+    "  format('notes go with a held meeting; this one is %s', x.s))"
+    " FROM (SELECT (SELECT m.status FROM meetings m" JOIN_DM
+    " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES ") AS s) x",
+    1, 0};
+/* $1 meeting, $2 body, $3 language; written at the clock's instant, by the caller. */
+static struct db_stmt q_note_add = {
+    "WITH m AS (INSERT INTO meeting_notes (tenant_id, meeting_id, author_id, language, body,"
+    "  created_at)"
+    "  SELECT liaison_tenant(), m.id, " CALLER ", $3, $2, liaison_now() FROM meetings m" JOIN_DM
+    "  WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
+    "  AND m.status = 'held' RETURNING id)" EXEC_AUDITED("'meeting.note.add'", "meeting_note"),
+    3, 0};
+/* The counts of one group of h, the held meetings of the period. */
+#define COUNTS                                                                                     \
+    "'held', count(*), 'on_time', count(*) FILTER (WHERE h.s = 'on_time'),"                        \
+    " 'late', count(*) FILTER (WHERE h.s = 'late'),"                                               \
+    " 'missing', count(*) FILTER (WHERE h.s = 'missing'),"                                         \
+    " 'pending', count(*) FILTER (WHERE h.s = 'pending')"
+/* $1 distributor (0: any), $2 account manager (0: any), $3 from, $4 to */
+static struct db_stmt q_compliance = {
+    "WITH h AS (SELECT m.distributor_id, d.name, d.account_manager_id,"
+    "  liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ") AS s"
+    "  FROM meetings m" JOIN_DM "  WHERE m.tenant_id = liaison_tenant() AND m.status = 'held'"
+    "  AND " SEES " AND ($1::bigint = 0 OR m.distributor_id = $1::bigint)"
+    "  AND ($2::bigint = 0 OR d.account_manager_id = $2::bigint)"
+    "  AND m.starts_at >= $3::timestamptz AND m.starts_at < $4::timestamptz)"
+    " SELECT (SELECT json_agg(g.o ORDER BY g.name, g.distributor_id) FROM"
+    "  (SELECT h.distributor_id, h.name, json_build_object('distributor_id', h.distributor_id,"
+    "   'distributor_name', h.name, " COUNTS ") AS o FROM h GROUP BY h.distributor_id, h.name) g)"
+    "  AS by_distributor,"
+    " (SELECT json_agg(g.o ORDER BY g.account_manager_id NULLS LAST) FROM"
+    "  (SELECT h.account_manager_id, json_build_object('account_manager_id',"
+    "   h.account_manager_id, 'account_manager_email', (SELECT u.email FROM users u"
+    "   WHERE u.tenant_id = liaison_tenant() AND u.id = h.account_manager_id), " COUNTS
+    ") AS o FROM h GROUP BY h.account_manager_id) g) AS by_account_manager,"
+    " liaison_rfc3339(liaison_now()) AS as_of",
+    4, 0};
+
+/* ---- action items ---- */
+
+/*
+ * $1 distributor, $2 meeting (0: none), $3 owner user, $4 owner contact (0:
+ * not given), $5 owner by e-mail or name ('': not given).
+ */
+static struct db_stmt q_action_can_create = {
+    "SELECT liaison_found(x.r, 'no such distributor'),"
+    " liaison_check(NOT x.r OR $2::bigint = 0 OR EXISTS (SELECT 1 FROM meetings m"
+    "  WHERE m.tenant_id = liaison_tenant() AND m.id = $2::bigint"
+    "  AND m.distributor_id = $1::bigint), 'meetingId', 'no such meeting of this distributor'),"
+    " liaison_check(NOT x.r OR $3::bigint = 0 OR liaison_party_user_ok($1::bigint, $3::bigint),"
+    "  'ownerUserId', 'no user of this tenant who may own this distributor''s items'),"
+    " liaison_check(NOT x.r OR $4::bigint = 0 OR EXISTS (SELECT 1 FROM contacts c"
+    "  WHERE c.tenant_id = liaison_tenant() AND c.id = $4::bigint"
+    "  AND c.distributor_id = $1::bigint), 'ownerContactId', 'not a contact of this distributor'),"
+    " liaison_check(NOT x.r OR $5 = '' OR EXISTS (SELECT 1 FROM"
+    "  liaison_party_resolve($1::bigint, $5)), 'owner', '" NOBODY_BY_THAT_NAME "')"
+    " FROM (SELECT EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = liaison_tenant()"
+    "  AND d.id = $1::bigint AND " SEES ") AS r) x",
+    5, 0};
+/*
+ * $1 distributor, $2 meeting, $3 description, $4 owner user, $5 owner
+ * contact, $6 owner ('': by id), $7 due_at, $8 due_on: the end of that day,
+ * midnight after it, in the distributor's zone. The action_overdue job
+ * records the lapse at the due instant.
+ */
+static struct db_stmt q_action_create = {
+    "WITH o AS (SELECT nullif($4::bigint, 0) AS user_id, nullif($5::bigint, 0) AS contact_id"
+    "  WHERE $6 = '' UNION ALL"
+    "  SELECT p.user_id, p.contact_id FROM liaison_party_resolve($1::bigint, $6) p WHERE $6 <> ''),"
+    " m AS (INSERT INTO action_items (tenant_id, distributor_id, meeting_id, description,"
+    "  owner_user_id, owner_contact_id, due_at, created_by, created_at)"
+    "  SELECT liaison_tenant(), d.id, nullif($2::bigint, 0), $3, o.user_id, o.contact_id,"
+    "  coalesce(nullif($7, '')::timestamptz,"
+    "  (nullif($8, '')::date + 1)::timestamp AT TIME ZONE d.time_zone), " CALLER ", liaison_now()"
+    "  FROM distributors d, o WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
+    "  AND " SEES " RETURNING *)"
+    " SELECT " ACTION_COLS " FROM m a" JOIN_DA
+    " WHERE liaison_audit('action_item.create', 'action_item', a.id::text)"
+    " AND liaison_schedule('action_overdue', a.id::text, a.due_at,"
+    "  jsonb_build_object('action_item_id', a.id)) > 0",
+    8, 0};
+/* $1 after, $2 limit, $3 distributor, $4 owner user, $5 owner contact (0: any), $6 status */
+static struct db_stmt q_action_list = {
+    "SELECT " ACTION_COLS " FROM action_items a" JOIN_DA
+    " WHERE a.tenant_id = liaison_tenant() AND " SEES " AND a.id > $1::bigint"
+    " AND ($3::bigint = 0 OR a.distributor_id = $3::bigint)"
+    " AND ($4::bigint = 0 OR a.owner_user_id = $4::bigint)"
+    " AND ($5::bigint = 0 OR a.owner_contact_id = $5::bigint)"
+    " AND ($6 = '' OR a.status = $6"
+    "  OR ($6 = 'overdue' AND a.status = 'open' AND a.due_at < liaison_now()))"
+    " ORDER BY a.id LIMIT $2::int",
+    6, 0};
+/* $1 id, $2 what it would become (in words): reached, and open. */
+static struct db_stmt q_action_can = {
+    "SELECT liaison_found(x.s IS NOT NULL, 'no such action item'),"
+    " liaison_precondition(x.s IS NULL OR x.s = 'open',"
+    "  format('the action item is %s; only an open one can be %s', x.s, $2::text))"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s FROM action_items a" JOIN_DA
+    " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint AND " SEES
+    " FOR UPDATE OF a) x ON true",
+    2, 0};
+/*
+ * $1 id, $2 status (done or cancelled), $3 reason. The pending
+ * action_overdue job is withdrawn: nothing is overdue once it is closed.
+ */
+static struct db_stmt q_action_close = {
+    "WITH m AS (UPDATE action_items a SET status = $2,"
+    "  done_at = CASE WHEN $2 = 'done' THEN liaison_now() END,"
+    "  done_by = CASE WHEN $2 = 'done' THEN " CALLER " END, cancel_reason = $3"
+    "  FROM distributors d WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint"
+    "  AND d.tenant_id = a.tenant_id AND d.id = a.distributor_id AND " SEES
+    "  AND a.status = 'open' RETURNING a.*)"
+    " SELECT " ACTION_COLS " FROM m a" JOIN_DA
+    " WHERE liaison_audit(CASE $2 WHEN 'done' THEN 'action_item.done'"
+    "  ELSE 'action_item.cancel' END, 'action_item', a.id::text)"
+    " AND liaison_unschedule('action_overdue', a.id::text, $2) IS NOT NULL",
+    3, 0};
+
+/* ---- declarations ---- */
+
+#define MEETING_REPLY(field) .reply = {&q_meeting_get, {field}}, .out = "meeting"
+
+static struct exec_decl d_meeting_create = {
+    .method = "CreateMeeting",
+    .check = {&q_meeting_create_ok, {"distributor_id", "attendees"}},
+    .query = {&q_meeting_create,
+              {"distributor_id", "title", "agenda", "starts_at", "duration_minutes", "attendees"}},
+    .reply = {&q_meeting_created, {NULL}},
+    .out = "meeting",
+    .not_found = "no such distributor",
+    .invalid = "startsAt: not a time"};
+static struct exec_decl d_meeting_list = {
+    .method = "ListMeetings",
+    .check = {&q_dist_reached, {"distributor_id"}},
+    .query = {&q_meeting_list, {"@after", "@limit", "distributor_id", "from", "to", "status"}},
+    .shape = EXEC_PAGE,
+    .out = "meetings",
+    .cursor = "mtg",
+    .filters = {"distributor_id", "from", "to", "status"}};
+static struct exec_decl d_meeting_get = {.method = "GetMeeting",
+                                         .query = {&q_meeting_get, {"id"}},
+                                         .out = "meeting",
+                                         .not_found = "no such meeting"};
+static struct exec_decl d_meeting_reschedule = {
+    .method = "RescheduleMeeting",
+    .check = {&q_meeting_can, {"id", "=rescheduled", "=false"}},
+    .query = {&q_meeting_reschedule, {"id", "starts_at", "duration_minutes"}},
+    MEETING_REPLY("id"),
+    .not_found = "no such meeting",
+    .invalid = "startsAt: not a time"};
+static struct exec_decl d_meeting_held = {
+    .method = "MarkMeetingHeld",
+    .check = {&q_meeting_can, {"id", "=marked held", "=true"}},
+    .query = {&q_meeting_status, {"id", "=held", "=", "=false"}},
+    MEETING_REPLY("id"),
+    .not_found = "no such meeting"};
+static struct exec_decl d_meeting_missed = {
+    .method = "MarkMeetingMissed",
+    .check = {&q_meeting_can, {"id", "=marked missed", "=true"}},
+    .query = {&q_meeting_status, {"id", "=missed", "reason", "=false"}},
+    MEETING_REPLY("id"),
+    .not_found = "no such meeting"};
+static struct exec_decl d_meeting_cancel = {
+    .method = "CancelMeeting",
+    .check = {&q_meeting_can, {"id", "=cancelled", "=false"}},
+    .query = {&q_meeting_status, {"id", "=cancelled", "reason", "=true"}},
+    MEETING_REPLY("id"),
+    .not_found = "no such meeting"};
+static struct exec_decl d_attendee_add = {
+    .method = "AddMeetingAttendee",
+    .check = {&q_attendee_can_add, {"meeting_id", "attendee"}},
+    .query = {&q_attendee_add, {"meeting_id", "attendee"}},
+    MEETING_REPLY("meeting_id"),
+    .not_found = "no such meeting",
+    .exists = "already an attendee of this meeting"};
+static struct exec_decl d_attendee_remove = {
+    .method = "RemoveMeetingAttendee",
+    .check = {&q_attendee_found, {"meeting_id", "attendee_id"}},
+    .query = {&q_attendee_remove, {"meeting_id", "attendee_id"}},
+    MEETING_REPLY("meeting_id"),
+    .not_found = "no such meeting"};
+static struct exec_decl d_attendance = {
+    .method = "SetAttendance",
+    .check = {&q_attendee_found, {"meeting_id", "attendee_id"}},
+    .query = {&q_attendance, {"meeting_id", "attendee_id", "attended"}},
+    MEETING_REPLY("meeting_id"),
+    .not_found = "no such meeting"};
+static struct exec_decl d_note_add = {.method = "AddMeetingNote",
+                                      .check = {&q_note_can, {"meeting_id"}},
+                                      .query = {&q_note_add, {"meeting_id", "body", "language"}},
+                                      MEETING_REPLY("meeting_id"),
+                                      .not_found = "no such meeting"};
+static struct exec_decl d_compliance = {
+    .method = "GetNotesCompliance",
+    .check = {&q_dist_reached, {"distributor_id"}},
+    .query = {&q_compliance, {"distributor_id", "account_manager_id", "from", "to"}},
+    .not_found = "no such distributor"};
+static struct exec_decl d_action_create = {
+    .method = "CreateActionItem",
+    .check = {&q_action_can_create,
+              {"distributor_id", "meeting_id", "owner_user_id", "owner_contact_id", "owner"}},
+    .query = {&q_action_create,
+              {"distributor_id", "meeting_id", "description", "owner_user_id", "owner_contact_id",
+               "owner", "due_at", "due_on"}},
+    .out = "action_item",
+    .not_found = "no such distributor",
+    .invalid = "dueAt: not a time"};
+static struct exec_decl d_action_list = {
+    .method = "ListActionItems",
+    .check = {&q_dist_reached, {"distributor_id"}},
+    .query = {&q_action_list,
+              {"@after", "@limit", "distributor_id", "owner_user_id", "owner_contact_id",
+               "status"}},
+    .shape = EXEC_PAGE,
+    .out = "action_items",
+    .cursor = "act",
+    .filters = {"distributor_id", "owner_user_id", "owner_contact_id", "status"}};
+static struct exec_decl d_action_complete = {.method = "CompleteActionItem",
+                                             .check = {&q_action_can, {"id", "=completed"}},
+                                             .query = {&q_action_close, {"id", "=done", "="}},
+                                             .out = "action_item",
+                                             .not_found = "no such action item"};
+static struct exec_decl d_action_cancel = {
+    .method = "CancelActionItem",
+    .check = {&q_action_can, {"id", "=cancelled"}},
+    .query = {&q_action_close, {"id", "=cancelled", "reason"}},
+    .out = "action_item",
+    .not_found = "no such action item"};
+
+int rpc_meeting_register(void)
+{
+    struct exec_decl *const decls[] = {
+        &d_meeting_create,  &d_meeting_list,   &d_meeting_get,     &d_meeting_reschedule,
+        &d_meeting_held,    &d_meeting_missed, &d_meeting_cancel,  &d_attendee_add,
+        &d_attendee_remove, &d_attendance,     &d_note_add,        &d_compliance,
+        &d_action_create,   &d_action_list,    &d_action_complete, &d_action_cancel};
+    char err[256];
+    if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "meeting RPCs refused", "reason=\"%s\"", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the requests' formats ---- */
+
+/* The number of UTF-8 characters of s (well-formed: protobuf-c checked it). */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* A text of 1 (when required) to max characters; answers and returns false when not. */
+static bool text_ok(struct request *r, const char *field, const char *text, size_t max,
+                    bool required)
+{
+    if (!request_check_text(r, field, text, 4 * max, required))
+        return false;
+    if (utf8_chars(text) <= max)
+        return true;
+    char *why = request_printf(r, "at most %zu characters", max);
+    request_fail_field(r, field, why ? why : "too long");
+    return false;
+}
+
+static bool digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/*
+ * An RFC 3339 instant: YYYY-MM-DDTHH:MM[:SS[.fraction]] and Z or +HH:MM /
+ * -HH:MM. The zone is required, so no instant depends on a session's zone;
+ * the day's validity is PostgreSQL's to refuse (the declaration's `invalid`).
+ */
+static bool instant_ok(const char *s)
+{
+    char day[11];
+    if (strlen(s) < 16)
+        return false;
+    memcpy(day, s, 10);
+    day[10] = 0;
+    if (!charter_date_ok(day))
+        return false;
+    if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s + 11, 2) || s[13] != ':' ||
+        !digits(s + 14, 2))
+        return false;
+    const char *p = s + 16;
+    if (*p == ':') {
+        if (!digits(p + 1, 2))
+            return false;
+        p += 3;
+        if (*p == '.') {
+            size_t n = strspn(p + 1, "0123456789");
+            if (n < 1 || n > 9)
+                return false;
+            p += 1 + n;
+        }
+    }
+    if (!strcmp(p, "Z") || !strcmp(p, "z"))
+        return true;
+    return (*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2) && !p[6];
+}
+
+static bool instant_field_ok(struct request *r, const char *field, const char *s, bool required)
+{
+    if (!s[0] && !required)
+        return true;
+    if (s[0] && strlen(s) <= 40 && instant_ok(s))
+        return true;
+    request_fail_field(r, field,
+                       s[0] ? "not an RFC 3339 time with a zone, e.g. 2026-03-02T08:00:00Z"
+                            : "required");
+    return false;
+}
+
+/* A BCP 47 tag in form (letters, digits, hyphens; it starts with 2 to 8 letters), or empty. */
+static bool language_ok(const char *s)
+{
+    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    if (!s[0])
+        return true;
+    if (n < 2 || n > 8 || strlen(s) > 35)
+        return false;
+    for (s += n; *s; s++) {
+        if (*s != '-' || !isalnum((unsigned char)s[1]))
+            return false;
+        size_t k = strspn(s + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+        if (k > 8)
+            return false;
+        s += k;
+    }
+    return true;
+}
+
+static bool one_of(const char *s, const char *const *values)
+{
+    for (; *values; values++)
+        if (!strcmp(s, *values))
+            return true;
+    return false;
+}
+
+static bool duration_ok(struct request *r, uint32_t minutes, bool required)
+{
+    if ((!required && minutes == 0) || (minutes >= 5 && minutes <= 480))
+        return true;
+    request_fail_field(r, "durationMinutes", "5 to 480 minutes");
+    return false;
+}
+
+static bool optional_id_ok(struct request *r, const char *field, uint64_t id)
+{
+    if (id <= INT64_MAX)
+        return true;
+    request_fail_field(r, field, "out of range");
+    return false;
+}
+
+void rpc_create_meeting(struct request *r)
+{
+    const Liaison__V1__CreateMeetingRequest *in =
+        (const Liaison__V1__CreateMeetingRequest *)r->input;
+    if (!request_check_id(r, "distributorId", in->distributor_id) ||
+        !text_ok(r, "title", in->title, 200, true) ||
+        !instant_field_ok(r, "startsAt", in->starts_at, true) ||
+        !duration_ok(r, in->duration_minutes, true))
+        return;
+    if (in->n_agenda > 32) {
+        request_fail_field(r, "agenda", "at most 32 items");
+        return;
+    }
+    for (size_t i = 0; i < in->n_agenda; i++)
+        if (!text_ok(r, "agenda", in->agenda[i], 500, true))
+            return;
+    if (in->n_attendees > 50) {
+        request_fail_field(r, "attendees", "at most 50");
+        return;
+    }
+    for (size_t i = 0; i < in->n_attendees; i++)
+        if (!request_check_text(r, "attendees", in->attendees[i], 254, true))
+            return;
+    exec_run(r, &d_meeting_create);
+}
+
+static const char *const meeting_statuses[] = {"",       "scheduled", "held",
+                                               "missed", "cancelled", NULL};
+
+void rpc_list_meetings(struct request *r)
+{
+    const Liaison__V1__ListMeetingsRequest *in = (const Liaison__V1__ListMeetingsRequest *)r->input;
+    if (!optional_id_ok(r, "distributorId", in->distributor_id) ||
+        !instant_field_ok(r, "from", in->from, false) || !instant_field_ok(r, "to", in->to, false))
+        return;
+    if (!one_of(in->status, meeting_statuses)) {
+        request_fail_field(r, "status", "scheduled, held, missed or cancelled");
+        return;
+    }
+    exec_run(r, &d_meeting_list);
+}
+
+void rpc_get_meeting(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_meeting_get);
+}
+
+void rpc_reschedule_meeting(struct request *r)
+{
+    const Liaison__V1__RescheduleMeetingRequest *in =
+        (const Liaison__V1__RescheduleMeetingRequest *)r->input;
+    if (request_check_id(r, "id", in->id) && instant_field_ok(r, "startsAt", in->starts_at, true) &&
+        duration_ok(r, in->duration_minutes, false))
+        exec_run(r, &d_meeting_reschedule);
+}
+
+void rpc_mark_meeting_held(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_meeting_held);
+}
+
+static void meeting_status(struct request *r, const struct exec_decl *d)
+{
+    const Liaison__V1__MeetingStatusRequest *in =
+        (const Liaison__V1__MeetingStatusRequest *)r->input;
+    if (request_check_id(r, "id", in->id) && text_ok(r, "reason", in->reason, 2000, false))
+        exec_run(r, d);
+}
+
+void rpc_mark_meeting_missed(struct request *r)
+{
+    meeting_status(r, &d_meeting_missed);
+}
+
+void rpc_cancel_meeting(struct request *r)
+{
+    meeting_status(r, &d_meeting_cancel);
+}
+
+void rpc_add_meeting_attendee(struct request *r)
+{
+    const Liaison__V1__AddMeetingAttendeeRequest *in =
+        (const Liaison__V1__AddMeetingAttendeeRequest *)r->input;
+    if (request_check_id(r, "meetingId", in->meeting_id) &&
+        request_check_text(r, "attendee", in->attendee, 254, true))
+        exec_run(r, &d_attendee_add);
+}
+
+void rpc_remove_meeting_attendee(struct request *r)
+{
+    const Liaison__V1__MeetingAttendeeRequest *in =
+        (const Liaison__V1__MeetingAttendeeRequest *)r->input;
+    if (request_check_id(r, "meetingId", in->meeting_id) &&
+        request_check_id(r, "attendeeId", in->attendee_id))
+        exec_run(r, &d_attendee_remove);
+}
+
+void rpc_set_attendance(struct request *r)
+{
+    const Liaison__V1__SetAttendanceRequest *in =
+        (const Liaison__V1__SetAttendanceRequest *)r->input;
+    if (request_check_id(r, "meetingId", in->meeting_id) &&
+        request_check_id(r, "attendeeId", in->attendee_id))
+        exec_run(r, &d_attendance);
+}
+
+void rpc_add_meeting_note(struct request *r)
+{
+    const Liaison__V1__AddMeetingNoteRequest *in =
+        (const Liaison__V1__AddMeetingNoteRequest *)r->input;
+    if (!request_check_id(r, "meetingId", in->meeting_id) ||
+        !request_check_text(r, "body", in->body, 100000, true))
+        return;
+    if (!language_ok(in->language)) {
+        request_fail_field(r, "language", "a BCP 47 language tag such as vi, ja or en-GB");
+        return;
+    }
+    exec_run(r, &d_note_add);
+}
+
+void rpc_get_notes_compliance(struct request *r)
+{
+    const Liaison__V1__GetNotesComplianceRequest *in =
+        (const Liaison__V1__GetNotesComplianceRequest *)r->input;
+    if (optional_id_ok(r, "distributorId", in->distributor_id) &&
+        optional_id_ok(r, "accountManagerId", in->account_manager_id) &&
+        instant_field_ok(r, "from", in->from, true) && instant_field_ok(r, "to", in->to, true))
+        exec_run(r, &d_compliance);
+}
+
+void rpc_create_action_item(struct request *r)
+{
+    const Liaison__V1__CreateActionItemRequest *in =
+        (const Liaison__V1__CreateActionItemRequest *)r->input;
+    if (!request_check_id(r, "distributorId", in->distributor_id) ||
+        !optional_id_ok(r, "meetingId", in->meeting_id) ||
+        !optional_id_ok(r, "ownerUserId", in->owner_user_id) ||
+        !optional_id_ok(r, "ownerContactId", in->owner_contact_id) ||
+        !text_ok(r, "description", in->description, 2000, true) ||
+        !request_check_text(r, "owner", in->owner, 254, false))
+        return;
+    if ((in->owner_user_id != 0) + (in->owner_contact_id != 0) + (in->owner[0] != 0) != 1) {
+        request_fail_field(r, "owner", "exactly one of owner, ownerUserId, ownerContactId");
+        return;
+    }
+    if (!in->due_at[0] == !in->due_on[0]) {
+        request_fail_field(r, "dueAt", "exactly one of dueAt, dueOn");
+        return;
+    }
+    if (!instant_field_ok(r, "dueAt", in->due_at, false))
+        return;
+    if (in->due_on[0] && !charter_date_ok(in->due_on)) {
+        request_fail_field(r, "dueOn", "a day as YYYY-MM-DD");
+        return;
+    }
+    exec_run(r, &d_action_create);
+}
+
+static const char *const action_statuses[] = {"", "open", "done", "cancelled", "overdue", NULL};
+
+void rpc_list_action_items(struct request *r)
+{
+    const Liaison__V1__ListActionItemsRequest *in =
+        (const Liaison__V1__ListActionItemsRequest *)r->input;
+    if (!optional_id_ok(r, "distributorId", in->distributor_id) ||
+        !optional_id_ok(r, "ownerUserId", in->owner_user_id) ||
+        !optional_id_ok(r, "ownerContactId", in->owner_contact_id))
+        return;
+    if (!one_of(in->status, action_statuses)) {
+        request_fail_field(r, "status", "open, done, cancelled or overdue");
+        return;
+    }
+    exec_run(r, &d_action_list);
+}
+
+void rpc_complete_action_item(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_action_complete);
+}
+
+void rpc_cancel_action_item(struct request *r)
+{
+    const Liaison__V1__CancelActionItemRequest *in =
+        (const Liaison__V1__CancelActionItemRequest *)r->input;
+    if (request_check_id(r, "id", in->id) && text_ok(r, "reason", in->reason, 2000, false))
+        exec_run(r, &d_action_cancel);
+}

@@ -1,0 +1,491 @@
+#!/usr/bin/env python3
+"""Meetings, notes and action items at exact instants of the one clock
+(liaison_clock, set as the superuser): a meeting is marked held only once
+it has started; notes are on time up to and at 24 hours after its end,
+late after; missing and pending by the clock; action items are overdue one
+second after their due instant, not one second before; the scheduler's
+notes_due and action_overdue jobs are scheduled and record the lapse;
+wrong transitions are refused in words and leave no audit row; a
+distributor user reads its own schedule, marks attendance, adds notes and
+completes its own action items, and reaches nothing of another
+distributor's; Vietnamese and Japanese titles and notes come back intact;
+the CLI's meeting and action commands."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+CLI = sys.argv[1]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+_cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"),
+             os.path.join(w.env("LIAISON_TEST_DIR"), "meetings-home"))
+call, must = _cli.call, _cli.must
+sql = t.psql
+
+
+def login(slug, email):
+    return must("Login", {"tenant": slug, "email": email, "password": PASSWORD}, None)["token"]
+
+
+def set_clock(instant):
+    sql("INSERT INTO liaison_clock (fixed_at) VALUES ('%s') ON CONFLICT (only_row)"
+        " DO UPDATE SET fixed_at = EXCLUDED.fixed_at, shift = '0'" % instant)
+
+
+def audit_count(action, entity_id=None):
+    q = "SELECT count(*) FROM audit_log WHERE tenant_id = %s AND action = '%s'" % (tid, action)
+    if entity_id is not None:
+        q += " AND entity_id = '%s'" % entity_id
+    return int(sql(q))
+
+
+def run_job(fn, payload):
+    """Runs a job kind's function as the scheduler runs it: in the job's
+    tenant, with 'scheduler' as the actor."""
+    sql("BEGIN; SELECT set_config('liaison.tenant_id', '%s', true),"
+        " set_config('liaison.actor', 'scheduler', true),"
+        " set_config('liaison.request_id', 'job-test', true),"
+        " set_config('liaison.source', 'scheduler', true);"
+        " SELECT %s('%s'::jsonb); COMMIT;" % (tid, fn, json.dumps(payload)))
+
+
+def refused(code, out, want, words):
+    return code == want and words in out.get("message", "")
+
+
+try:
+    # ---------------- the exporter, two distributors, their people ----------------
+    slug = "meet-" + RUN
+    must("CreateTenant", {"slug": slug, "name": "Hưng Thịnh Export", "adminEmail":
+                          "admin@meet.example", "adminPassword": PASSWORD}, OPERATOR)
+    tid = sql("SELECT id FROM tenants WHERE slug = '%s'" % slug)
+    admin = login(slug, "admin@meet.example")
+    mgr_id = must("CreateUser", {"email": "bao@meet.example", "role": "ROLE_MANAGER",
+                                 "displayName": "Trần Bảo", "password": PASSWORD},
+                  admin)["user"]["id"]
+    manager = login(slug, "bao@meet.example")
+    d1 = must("CreateDistributor", {"fields": {
+        "name": "Công ty Phụ tùng Sài Gòn", "country": "VN", "timeZone": "Asia/Ho_Chi_Minh",
+        "languages": ["vi"]}, "accountManagerId": mgr_id}, admin)["distributor"]["id"]
+    d2 = must("CreateDistributor", {"fields": {
+        "name": "東京オートパーツ株式会社", "country": "JP", "timeZone": "Asia/Tokyo",
+        "languages": ["ja"]}}, admin)["distributor"]["id"]
+    c1 = must("CreateContact", {"distributorId": d1, "fields": {
+        "name": "Nguyễn Văn An", "email": "an@saigon.example"}}, admin)["contact"]["id"]
+    c2 = must("CreateContact", {"distributorId": d2, "fields": {
+        "name": "山田太郎", "email": "yamada@tokyo.example"}}, admin)["contact"]["id"]
+    portal_ids = [must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER",
+                                      "distributorId": d, "password": PASSWORD},
+                       admin)["user"]["id"]
+                  for email, d in (("portal@saigon.example", d1), ("portal@tokyo.example", d2))]
+    portal1 = login(slug, "portal@saigon.example")
+    portal2 = login(slug, "portal@tokyo.example")
+    auditor_id = must("CreateUser", {"email": "audit@meet.example", "role": "ROLE_AUDITOR",
+                                     "password": PASSWORD}, admin)["user"]["id"]
+    auditor = login(slug, "audit@meet.example")
+
+    # ---------------- an ad-hoc meeting ----------------
+    set_clock("2026-03-02T00:00:00Z")
+    TITLE_VI = "Họp khẩn: giao hàng trễ tháng 3"
+    code, out = call("CreateMeeting", {
+        "distributorId": d1, "title": TITLE_VI, "agenda": ["Đơn hàng", "Tồn kho"],
+        "startsAt": "2026-03-02T08:00:00Z", "durationMinutes": 60,
+        "attendees": ["BAO@meet.example", "an@saigon.example"]}, manager)
+    check(code == "OK", "a manager makes an ad-hoc meeting (%s %s)" % (code, out))
+    m = out["meeting"]
+    ma = m["id"]
+    check(m["title"] == TITLE_VI and m["agenda"] == ["Đơn hàng", "Tồn kho"],
+          "the Vietnamese title and agenda come back intact")
+    check(m["status"] == "scheduled" and m.get("sequence", 0) == 0 and m["kind"] == "ad_hoc",
+          "it is scheduled, sequence 0, ad hoc")
+    check(m["startsAt"] == "2026-03-02T08:00:00.000Z" and m["endsAt"] == "2026-03-02T09:00:00.000Z"
+          and m["localStartsAt"] == "2026-03-02 15:00" and m["timeZone"] == "Asia/Ho_Chi_Minh",
+          "times in UTC and in the distributor's zone: %s" % m)
+    people = sorted((a.get("name"), a.get("email"), a.get("attendance")) for a in m["attendees"])
+    check(people == [("Nguyễn Văn An", "an@saigon.example", "unmarked"),
+                     ("Trần Bảo", "bao@meet.example", "unmarked")],
+          "attendees: the user and the contact, by name and e-mail: %s" % people)
+    check(audit_count("meeting.create", ma) == 1, "the meeting's creation is audited")
+
+    before = int(sql("SELECT count(*) FROM meetings WHERE tenant_id = %s" % tid))
+    code, out = call("CreateMeeting", {
+        "distributorId": d1, "title": "x", "startsAt": "2026-03-02T08:00:00Z",
+        "durationMinutes": 30, "attendees": ["yamada@tokyo.example"]}, manager)
+    check(code == "INVALID_ARGUMENT" and any(v.get("field") == "attendees"
+                                             for v in out.get("violations", [])),
+          "a contact of another distributor is no attendee (%s %s)" % (code, out))
+    code, out = call("CreateMeeting", {
+        "distributorId": d1, "title": "x", "startsAt": "2026-03-02T08:00:00Z",
+        "durationMinutes": 30, "attendees": ["portal@tokyo.example"]}, manager)
+    check(code == "INVALID_ARGUMENT", "nor is another distributor's portal user")
+    code, out = call("CreateMeeting", {"distributorId": d1, "title": "x", "startsAt":
+                                       "2026-03-02 08:00", "durationMinutes": 30}, manager)
+    check(code == "INVALID_ARGUMENT", "a time without a zone is refused")
+    check(int(sql("SELECT count(*) FROM meetings WHERE tenant_id = %s" % tid)) == before,
+          "refused meetings leave no row")
+
+    # ---------------- held only once it started ----------------
+    set_clock("2026-03-02T07:59:59Z")
+    code, out = call("MarkMeetingHeld", {"id": ma}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "has not started yet"),
+          "one second before its start a meeting cannot be marked held: %s" % out)
+    check(audit_count("meeting.held", ma) == 0, "the refused change left no audit row")
+    code, out = call("MarkMeetingMissed", {"id": ma}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "has not started yet"),
+          "nor missed")
+    set_clock("2026-03-02T08:00:00Z")
+    code, out = call("MarkMeetingHeld", {"id": ma}, manager)
+    check(code == "OK" and out["meeting"]["status"] == "held",
+          "at its start instant it can be marked held")
+    check(out["meeting"]["notesDueAt"] == "2026-03-03T09:00:00.000Z"
+          and out["meeting"]["notesStatus"] == "pending",
+          "notes are due 24 hours after the end, pending meanwhile")
+    check(audit_count("meeting.held", ma) == 1, "the status change is audited")
+    job = sql("SELECT liaison_rfc3339(run_at) || '|' || (payload->>'meeting_id') FROM jobs"
+              " WHERE for_tenant = %s AND kind = 'notes_due' AND key = '%s' AND done_at IS NULL"
+              % (tid, ma))
+    check(job == "2026-03-03T09:00:00.000Z|%s" % ma,
+          "a notes_due job is scheduled at the due instant: %r" % job)
+    check(sql("SELECT fn::text FROM job_kinds WHERE kind = 'notes_due'") == "liaison_job_notes_due"
+          and sql("SELECT fn::text FROM job_kinds WHERE kind = 'action_overdue'")
+          == "liaison_job_action_overdue", "both job kinds are registered")
+    for method, words in (("MarkMeetingHeld", "the meeting is held; only a scheduled meeting can be"
+                           " marked held"),
+                          ("CancelMeeting", "only a scheduled meeting can be cancelled"),
+                          ("MarkMeetingMissed", "only a scheduled meeting can be marked missed")):
+        code, out = call(method, {"id": ma}, manager)
+        check(refused(code, out, "FAILED_PRECONDITION", words),
+              "%s of a held meeting is refused in words: %s" % (method, out.get("message")))
+    code, out = call("RescheduleMeeting", {"id": ma, "startsAt": "2026-03-05T08:00:00Z"}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "only a scheduled meeting can be rescheduled"),
+          "a held meeting is not rescheduled")
+    check(audit_count("meeting.cancelled", ma) == 0 and audit_count("meeting.reschedule", ma) == 0,
+          "refused transitions leave no audit row")
+
+    # ---------------- three more held meetings at the same hour ----------------
+    def held_meeting(title):
+        mid = must("CreateMeeting", {"distributorId": d1, "title": title, "startsAt":
+                                     "2026-03-02T08:00:00Z", "durationMinutes": 60},
+                   manager)["meeting"]["id"]
+        must("MarkMeetingHeld", {"id": mid}, manager)
+        return mid
+    mb, mc, md = held_meeting("B"), held_meeting("C"), held_meeting("D")
+    scheduled = must("CreateMeeting", {"distributorId": d1, "title": "later", "startsAt":
+                                       "2026-03-09T08:00:00Z", "durationMinutes": 30},
+                     manager)["meeting"]["id"]
+    code, out = call("AddMeetingNote", {"meetingId": scheduled, "body": "x"}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "notes go with a held meeting; this one is"
+                  " scheduled"), "no notes on a meeting not held: %s" % out.get("message"))
+
+    PERIOD = {"from": "2026-03-01T00:00:00Z", "to": "2026-04-01T00:00:00Z"}
+
+    def compliance(token=manager, **extra):
+        code, out = call("GetNotesCompliance", dict(PERIOD, **extra), token)
+        if code != "OK":
+            return code, out
+        rows = out.get("byDistributor", [])
+        mrows = out.get("byAccountManager", [])
+        counts = lambda r: tuple(r.get(k, 0) for k in ("held", "onTime", "late", "missing",
+                                                       "pending"))
+        return [counts(r) for r in rows], [counts(r) for r in mrows], out
+
+    NOTE_VI = "Đã thống nhất: giao 500 bộ má phanh trước ngày 15/3. Anh An xác nhận tồn kho."
+    NOTE_JA = "議事録：4月の発注数量を確認しました。山田様より在庫報告あり。"
+    set_clock("2026-03-03T08:59:59Z")  # one second before the notes are due
+    by_d, by_m, out = compliance()
+    check(by_d == [(4, 0, 0, 0, 4)], "one second before due: four held, all pending: %s" % by_d)
+    must("AddMeetingNote", {"meetingId": mb, "body": NOTE_VI, "language": "vi"}, manager)
+    set_clock("2026-03-03T09:00:00Z")  # the due instant itself
+    must("AddMeetingNote", {"meetingId": mc, "body": NOTE_JA, "language": "ja"}, manager)
+    got = must("GetMeeting", {"id": ma}, manager)["meeting"]
+    check(got["notesStatus"] == "pending", "at the due instant a meeting without notes is pending")
+    set_clock("2026-03-03T09:00:01Z")  # one second after
+    must("AddMeetingNote", {"meetingId": md, "body": "late", "language": "en"}, manager)
+    by_d, by_m, out = compliance()
+    check(by_d == [(4, 2, 1, 1, 0)],
+          "one second after due: on time 2 (one at the instant), late 1, missing 1: %s" % by_d)
+    check(by_m == [(4, 2, 1, 1, 0)] and out["byAccountManager"][0]["accountManagerId"] == mgr_id
+          and out["byAccountManager"][0]["accountManagerEmail"] == "bao@meet.example",
+          "the same per account manager: %s" % out.get("byAccountManager"))
+    check(out["asOf"] == "2026-03-03T09:00:01.000Z", "the report says the clock's instant")
+    status = {x: must("GetMeeting", {"id": x}, manager)["meeting"].get("notesStatus")
+              for x in (ma, mb, mc, md)}
+    check(status == {ma: "missing", mb: "on_time", mc: "on_time", md: "late"},
+          "each meeting's notes status by the clock: %s" % status)
+    notes = must("GetMeeting", {"id": mc}, manager)["meeting"]["notes"]
+    check(notes[0]["body"] == NOTE_JA and notes[0]["language"] == "ja"
+          and notes[0]["createdAt"] == "2026-03-03T09:00:00.000Z"
+          and notes[0]["authorEmail"] == "bao@meet.example",
+          "the Japanese note comes back intact, stamped by the clock")
+    check(must("GetMeeting", {"id": mb}, manager)["meeting"]["notes"][0]["body"] == NOTE_VI,
+          "the Vietnamese note comes back intact")
+    got = compliance(admin, distributorId=d2)
+    check(got[0] == [], "another distributor has no held meetings: %s" % (got,))
+    got = compliance(manager, distributorId=d2)
+    check(got[0] == "NOT_FOUND", "a manager reaches only the distributors they manage")
+    by_d, _, _ = compliance(auditor)
+    check(by_d == [(4, 2, 1, 1, 0)], "an auditor reads the report")
+    code, _ = call("GetNotesCompliance", PERIOD, portal1)
+    check(code == "PERMISSION_DENIED", "a distributor user does not read the report")
+
+    # The scheduler's notes_due job: at the due instant nothing has lapsed
+    # yet, so it looks again just after; one second after it records it.
+    set_clock("2026-03-03T09:00:00Z")
+    run_job("liaison_job_notes_due", {"meeting_id": ma})
+    check(sql("SELECT notes_flagged_at IS NULL FROM meetings WHERE id = %s" % ma) == "t",
+          "at the due instant the job records nothing")
+    check(sql("SELECT liaison_rfc3339(run_at) FROM jobs WHERE kind = 'notes_due' AND key = '%s'"
+              " AND done_at IS NULL" % ma).startswith("2026-03-03T09:00:00"),
+          "and looks again just after the due instant")
+    set_clock("2026-03-03T09:00:01Z")
+    for x in (ma, mb):
+        run_job("liaison_job_notes_due", {"meeting_id": x})
+    check(must("GetMeeting", {"id": ma}, manager)["meeting"].get("notesFlaggedAt")
+          == "2026-03-03T09:00:01.000Z", "one second after, the lapse is recorded")
+    check(sql("SELECT actor FROM audit_log WHERE tenant_id = %s AND action ="
+              " 'meeting.notes_overdue' AND entity_id = '%s'" % (tid, ma)) == "scheduler",
+          "audited as the scheduler")
+    check(audit_count("meeting.notes_overdue", mb) == 0, "notes on time are not flagged")
+
+    # ---------------- cancel, reschedule, missed ----------------
+    code, out = call("CancelMeeting", {"id": scheduled, "reason": "Nghỉ Tết"}, manager)
+    check(code == "OK" and out["meeting"]["status"] == "cancelled"
+          and out["meeting"]["sequence"] == 1 and out["meeting"]["statusReason"] == "Nghỉ Tết",
+          "cancelling bumps the sequence and keeps the reason")
+    check(audit_count("meeting.cancelled", scheduled) == 1, "the cancellation is audited")
+    code, out = call("RescheduleMeeting", {"id": scheduled, "startsAt": "2026-03-10T08:00:00Z"},
+                     manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "the meeting is cancelled"),
+          "a cancelled meeting is not rescheduled")
+    moved = must("CreateMeeting", {"distributorId": d1, "title": "move me", "startsAt":
+                                   "2026-03-04T08:00:00Z", "durationMinutes": 45},
+                 manager)["meeting"]["id"]
+    code, out = call("RescheduleMeeting", {"id": moved, "startsAt": "2026-03-04T10:30:00+07:00"},
+                     manager)
+    check(code == "OK" and out["meeting"]["startsAt"] == "2026-03-04T03:30:00.000Z"
+          and out["meeting"]["endsAt"] == "2026-03-04T04:15:00.000Z"
+          and out["meeting"]["sequence"] == 1,
+          "rescheduling moves it, keeps its length and bumps the sequence: %s" % out)
+    check(audit_count("meeting.reschedule", moved) == 1, "the reschedule is audited")
+    set_clock("2026-03-04T03:30:00Z")
+    code, out = call("MarkMeetingMissed", {"id": moved, "reason": "no one dialled in"}, manager)
+    check(code == "OK" and out["meeting"]["status"] == "missed"
+          and out["meeting"].get("notesStatus", "") == "", "a started meeting is marked missed")
+    check(audit_count("meeting.missed", moved) == 1, "the miss is audited")
+
+    # ---------------- a Japanese meeting of the other distributor ----------------
+    TITLE_JA = "四半期ビジネスレビュー（第1四半期）"
+    set_clock("2026-03-05T00:00:00Z")
+    m2 = must("CreateMeeting", {"distributorId": d2, "title": TITLE_JA, "startsAt":
+                                "2026-03-05T01:00:00Z", "durationMinutes": 90,
+                                "attendees": ["山田太郎"]}, admin)["meeting"]
+    check(m2["title"] == TITLE_JA and m2["localStartsAt"] == "2026-03-05 10:00"
+          and m2["attendees"][0]["name"] == "山田太郎",
+          "the Japanese title, Tokyo time and the contact named in Japanese")
+    set_clock("2026-03-05T02:30:00Z")
+    must("MarkMeetingHeld", {"id": m2["id"]}, admin)
+
+    # ---------------- action items ----------------
+    set_clock("2026-03-05T03:00:00Z")
+    code, out = call("CreateActionItem", {
+        "distributorId": d1, "meetingId": ma, "description": "Gửi dự báo tồn kho quý 2",
+        "ownerContactId": c1, "dueAt": "2026-03-10T10:00:00Z"}, manager)
+    check(code == "OK", "an action item from a meeting, owned by a contact (%s %s)" % (code, out))
+    a1 = out["actionItem"]
+    check(a1["ownerName"] == "Nguyễn Văn An" and a1["ownerEmail"] == "an@saigon.example"
+          and a1["status"] == "open" and not a1.get("overdue") and a1["meetingId"] == ma
+          and a1["localDueAt"] == "2026-03-10 17:00", "its owner, status and local due time")
+    check(sql("SELECT liaison_rfc3339(run_at) FROM jobs WHERE for_tenant = %s AND kind ="
+              " 'action_overdue' AND key = '%s' AND done_at IS NULL" % (tid, a1["id"]))
+          == "2026-03-10T10:00:00.000Z", "an action_overdue job is scheduled at the due instant")
+    code, out = call("CreateActionItem", {"distributorId": d1, "description": "x",
+                                          "owner": "bao@meet.example", "dueOn": "2026-03-10"},
+                     manager)
+    check(code == "OK" and out["actionItem"]["dueAt"] == "2026-03-10T17:00:00.000Z"
+          and out["actionItem"]["ownerUserId"] == mgr_id,
+          "a due day is the end of that day in the distributor's zone (+07:00): %s" % out)
+    a_mgr = out["actionItem"]["id"]
+    before = int(sql("SELECT count(*) FROM action_items WHERE tenant_id = %s" % tid))
+    code, out = call("CreateActionItem", {"distributorId": d1, "description": "x",
+                                          "ownerContactId": c2, "dueOn": "2026-03-10"}, manager)
+    check(code == "INVALID_ARGUMENT" and any(v.get("field") == "ownerContactId"
+                                             for v in out.get("violations", [])),
+          "an owner who is another distributor's contact is refused: %s" % out)
+    code, out = call("CreateActionItem", {"distributorId": d1, "description": "x",
+                                          "owner": "yamada@tokyo.example", "dueOn": "2026-03-10"},
+                     manager)
+    check(code == "INVALID_ARGUMENT", "also by e-mail")
+    code, out = call("CreateActionItem", {"distributorId": d1, "description": "x",
+                                          "ownerUserId": portal_ids[1], "dueOn": "2026-03-10"},
+                     manager)
+    check(code == "INVALID_ARGUMENT" and any(v.get("field") == "ownerUserId"
+                                             for v in out.get("violations", [])),
+          "nor is another distributor's portal user: %s" % out)
+    code, out = call("CreateActionItem", {"distributorId": d1, "description": "x",
+                                          "ownerContactId": c1, "meetingId": m2["id"],
+                                          "dueOn": "2026-03-10"}, manager)
+    check(code == "INVALID_ARGUMENT", "a meeting of another distributor is refused")
+    check(int(sql("SELECT count(*) FROM action_items WHERE tenant_id = %s" % tid)) == before,
+          "refused action items leave no row")
+    a2 = must("CreateActionItem", {"distributorId": d2, "description": "在庫報告を送付",
+                                   "ownerContactId": c2, "dueAt": "2026-03-10T10:00:00Z"},
+              admin)["actionItem"]
+
+    def overdue_ids(token=manager, **extra):
+        out = must("ListActionItems", dict({"status": "overdue"}, **extra), token)
+        return sorted(x["id"] for x in out.get("actionItems", []))
+
+    set_clock("2026-03-10T09:59:59Z")  # one second before due
+    check(overdue_ids(admin) == [], "one second before due nothing is overdue")
+    check(not must("ListActionItems", {"distributorId": d1}, manager)["actionItems"][0]
+          .get("overdue"), "and the item says so")
+    set_clock("2026-03-10T10:00:00Z")
+    check(overdue_ids(admin) == [], "at the due instant it is not yet overdue")
+    run_job("liaison_job_action_overdue", {"action_item_id": a1["id"]})
+    check(audit_count("action_item.overdue", a1["id"]) == 0, "nor does the job record it then")
+    set_clock("2026-03-10T10:00:01Z")  # one second after
+    check(overdue_ids(admin) == sorted([a1["id"], a2["id"]]),
+          "one second after due both are overdue")
+    check(overdue_ids(manager, distributorId=d1) == [a1["id"]], "filtered by distributor")
+    run_job("liaison_job_action_overdue", {"action_item_id": a1["id"]})
+    check(sql("SELECT actor FROM audit_log WHERE tenant_id = %s AND action ="
+              " 'action_item.overdue' AND entity_id = '%s'" % (tid, a1["id"])) == "scheduler",
+          "the job records the lapse, audited as the scheduler")
+    mine = must("ListActionItems", {"ownerUserId": mgr_id}, manager)["actionItems"]
+    check([x["id"] for x in mine] == [a_mgr], "by owner")
+
+    # ---------------- the distributor portal ----------------
+    seen = [x["id"] for x in must("ListMeetings", {}, portal1)["meetings"]]
+    check(seen and m2["id"] not in seen and ma in seen,
+          "a distributor user lists its own distributor's meetings only")
+    code, _ = call("ListMeetings", {"distributorId": d2}, portal1)
+    check(code == "NOT_FOUND", "another distributor's schedule is NOT_FOUND")
+    code, _ = call("GetMeeting", {"id": m2["id"]}, portal1)
+    check(code == "NOT_FOUND", "another distributor's meeting is NOT_FOUND")
+    code, _ = call("AddMeetingNote", {"meetingId": m2["id"], "body": "x"}, portal1)
+    check(code == "NOT_FOUND", "no note on another distributor's meeting")
+    code, _ = call("SetAttendance", {"meetingId": m2["id"],
+                                     "attendeeId": m2["attendees"][0]["id"], "attended": True},
+                   portal1)
+    check(code == "NOT_FOUND", "no attendance on another distributor's meeting")
+    code, _ = call("CompleteActionItem", {"id": a2["id"]}, portal1)
+    check(code == "NOT_FOUND", "another distributor's action item is NOT_FOUND")
+    check(sql("SELECT status FROM action_items WHERE id = %s" % a2["id"]) == "open",
+          "and stays open")
+    items = must("ListActionItems", {}, portal1)["actionItems"]
+    check(sorted(x["id"] for x in items) == sorted([a1["id"], a_mgr]),
+          "a distributor user lists its own distributor's action items only")
+    code, _ = call("ListActionItems", {"distributorId": d2}, portal1)
+    check(code == "NOT_FOUND", "another distributor's action items are NOT_FOUND")
+    code, _ = call("CreateMeeting", {"distributorId": d1, "title": "x", "startsAt":
+                                     "2026-03-20T08:00:00Z", "durationMinutes": 30}, portal1)
+    check(code == "PERMISSION_DENIED", "a distributor user does not schedule meetings")
+    code, _ = call("CancelActionItem", {"id": a1["id"]}, portal1)
+    check(code == "PERMISSION_DENIED", "nor cancels action items")
+    contact_row = [a for a in must("GetMeeting", {"id": ma}, portal1)["meeting"]["attendees"]
+                   if a.get("contactId") == c1][0]
+    code, out = call("SetAttendance", {"meetingId": ma, "attendeeId": contact_row["id"],
+                                       "attended": True}, portal1)
+    check(code == "OK" and [a["attendance"] for a in out["meeting"]["attendees"]
+                            if a["id"] == contact_row["id"]] == ["attended"],
+          "a distributor user marks attendance at its own meeting")
+    check(audit_count("meeting.attendance", contact_row["id"]) == 1, "attendance is audited")
+    code, out = call("AddMeetingNote", {"meetingId": ma, "body": "Bổ sung: đã gửi báo giá.",
+                                        "language": "vi"}, portal1)
+    check(code == "OK" and out["meeting"]["notes"][-1]["authorEmail"] == "portal@saigon.example",
+          "a distributor user adds notes to its own meeting")
+    code, out = call("CompleteActionItem", {"id": a1["id"]}, portal1)
+    check(code == "OK" and out["actionItem"]["status"] == "done"
+          and out["actionItem"]["doneAt"] == "2026-03-10T10:00:01.000Z"
+          and not out["actionItem"].get("overdue"),
+          "a distributor user completes its own action item, at the clock's instant")
+    check(sql("SELECT actor LIKE '%%portal@saigon.example%%' FROM audit_log WHERE tenant_id = %s"
+              " AND action = 'action_item.done' AND entity_id = '%s'" % (tid, a1["id"])) == "t",
+          "the completion is audited with its actor")
+    code, out = call("CompleteActionItem", {"id": a1["id"]}, portal1)
+    check(refused(code, out, "FAILED_PRECONDITION", "the action item is done; only an open one can"
+                  " be completed"), "completing twice is refused in words")
+    code, out = call("CompleteActionItem", {"id": a2["id"]}, portal2)
+    check(code == "OK", "the other distributor's user completes its own")
+    code, out = call("CancelActionItem", {"id": a_mgr, "reason": "trùng lặp"}, manager)
+    check(code == "OK" and out["actionItem"]["status"] == "cancelled"
+          and out["actionItem"]["cancelReason"] == "trùng lặp", "a manager cancels with a reason")
+    check(sql("SELECT count(*) FROM jobs WHERE kind = 'action_overdue' AND key = '%s'"
+              " AND done_at IS NULL" % a_mgr) == "0", "a closed item's overdue job is withdrawn")
+    check(audit_count("action_item.create") == 3 and audit_count("action_item.done") == 2
+          and audit_count("action_item.cancel") == 1, "action items' changes are audited")
+
+    # ---------------- attendees ----------------
+    code, out = call("AddMeetingAttendee", {"meetingId": moved, "attendee": "an@saigon.example"},
+                     manager)
+    check(code == "OK" and len(out["meeting"]["attendees"]) == 1, "an attendee is added")
+    code, out = call("AddMeetingAttendee", {"meetingId": moved,
+                                            "attendee": "portal@tokyo.example"}, manager)
+    check(code == "INVALID_ARGUMENT", "another distributor's portal user is not")
+    code, out = call("AddMeetingAttendee", {"meetingId": moved,
+                                            "attendee": "portal@saigon.example"}, manager)
+    check(code == "OK" and len(out["meeting"]["attendees"]) == 2, "its own portal user is")
+    code, out = call("AddMeetingAttendee", {"meetingId": moved, "attendee": "Nguyễn Văn An"},
+                     manager)
+    check(code == "ALREADY_EXISTS", "not twice (by name this time)")
+    att = must("GetMeeting", {"id": moved}, manager)["meeting"]["attendees"][0]["id"]
+    code, out = call("RemoveMeetingAttendee", {"meetingId": moved, "attendeeId": att}, manager)
+    check(code == "OK" and len(out["meeting"]["attendees"]) == 1, "and removed")
+    check(audit_count("meeting.attendee.add") == 2 and audit_count("meeting.attendee.remove") == 1,
+          "attendee changes are audited")
+
+    # ---------------- the CLI ----------------
+    env = dict(_cli.env, TZ="Asia/Tokyo")
+    p = subprocess.run([CLI, "--json", "--token", manager, "meeting", "add",
+                        "Công ty Phụ tùng Sài Gòn", "--title", "Gọi điện", "--at",
+                        "2026-03-20 17:00", "--duration", "30", "--attendee", "an@saigon.example",
+                        "--attendee", "bao@meet.example"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    cm = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(cm.get("startsAt") == "2026-03-20T08:00:00.000Z" and len(cm.get("attendees", [])) == 2,
+          "meeting add: 'YYYY-MM-DD HH:MM' is the caller's zone, repeated --attendee: %s %s"
+          % (p.stdout, p.stderr))
+    p = subprocess.run([CLI, "--token", manager, "meeting", "list", "--distributor",
+                        "Công ty Phụ tùng Sài Gòn", "--status", "held"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and TITLE_VI in p.stdout and "2026-03-02 15:00" in p.stdout
+          and "Asia/Ho_Chi_Minh" in p.stdout, "meeting list shows local time, zone and UTC")
+    p = subprocess.run([CLI, "--json", "--token", manager, "meeting", "notes", str(mb)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and json.loads(p.stdout)[0]["body"] == NOTE_VI,
+          "meeting notes lists the notes")
+    p = subprocess.run([CLI, "--token", manager, "meeting", "held", str(scheduled)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 5 and "only a scheduled meeting" in p.stderr,
+          "a refused transition exits 5 with the server's words: %s" % p.stderr)
+    p = subprocess.run([CLI, "--json", "--token", manager, "action", "add",
+                        "Công ty Phụ tùng Sài Gòn", "--owner", "Nguyễn Văn An", "--due",
+                        "2026-03-12", "--description", "Xác nhận đơn hàng"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    ca = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(ca.get("dueAt") == "2026-03-12T17:00:00.000Z", "action add with a due day: %s %s"
+          % (p.stdout, p.stderr))
+    p = subprocess.run([CLI, "--json", "--token", portal1, "action", "list", "--overdue"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and json.loads(p.stdout)["actionItems"] == [],
+          "action list --overdue as the portal user: nothing overdue now")
+    p = subprocess.run([CLI, "--json", "--token", portal1, "action", "done", str(ca.get("id", 0))],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and json.loads(p.stdout).get("status") == "done", "action done")
+    p = subprocess.run([CLI, "--token", manager, "meeting", "compliance", "--from",
+                        "2026-03-01 00:00", "--to", "2026-04-01 00:00"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and "Công ty Phụ tùng Sài Gòn" in p.stdout
+          and "bao@meet.example" in p.stdout, "meeting compliance prints both tables")
+finally:
+    sql("DELETE FROM liaison_clock")
+
+t.finish("meetings")
