@@ -223,6 +223,9 @@ int cmd_product(struct cli *cli, int argc, char **argv);
 int cmd_distributor(struct cli *cli, int argc, char **argv);
 int cmd_contact(struct cli *cli, int argc, char **argv);
 int cmd_charter(struct cli *cli, int argc, char **argv);
+int cmd_cadence(struct cli *cli, int argc, char **argv);
+/* 'cadence ics' (cmd_ics.c), for the cadence group's table. */
+int cadence_ics(struct cli *cli, int argc, char **argv);
 int cmd_methods(struct cli *cli, int argc, char **argv);
 int cmd_completion(struct cli *cli, int argc, char **argv);
 

@@ -20,6 +20,7 @@
 #include "authz.h"
 #include "rpc_audit.h"
 #include "rpc_auth.h"
+#include "rpc_calendar.h"
 #include "rpc_catalog.h"
 #include "rpc_charter.h"
 #include "rpc_distributor.h"
@@ -89,6 +90,7 @@
     M(CheckCharter, rpc_check_charter, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
     M(ActivateCharter, rpc_activate_charter, ADMIN_MANAGER, WRITES)                                \
     M(GetCharter, rpc_get_charter, AUTHZ_USERS, READS)                                             \
-    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)
+    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)                          \
+    M(ExportCalendar, rpc_export_calendar, AUTHZ_USERS, READS)
 
 #endif

@@ -224,6 +224,7 @@ MATRIX = {
     "ActivateCharter": ({"tenant_admin", "manager"}, True, {"id": charter_a}),
     "GetCharter": (USERS, False, {"distributorId": d1}),
     "ListCharterVersions": (USERS, False, {"distributorId": d1}),
+    "ExportCalendar": (USERS, False, {"distributorId": d1}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
