@@ -69,9 +69,9 @@ static int ics_receive(struct cli *cli, json_t *jreq, struct ics_sink *sink, con
 {
     char *req = json_dumps(jreq, JSON_COMPACT);
     char *err_json = NULL;
-    int code = req ? liaison_call_stream(cli->conn, "ExportCalendar", req, ics_chunk, sink,
-                                         &err_json)
-                   : LIAISON_RESOURCE_EXHAUSTED;
+    int code =
+        req ? liaison_call_stream(cli->conn, "ExportCalendar", req, ics_chunk, sink, &err_json)
+            : LIAISON_RESOURCE_EXHAUSTED;
     int rc = EXIT_OK;
     if (sink->write_errno) {
         fprintf(stderr, "liaison: %s: %s\n", where, strerror(sink->write_errno));
@@ -127,12 +127,15 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     if (!dist == !user) {
-        fprintf(stderr, "liaison: give a DISTRIBUTOR or --user, not %s\n", dist ? "both" : "neither");
+        fprintf(stderr, "liaison: give a DISTRIBUTOR or --user, not %s\n",
+                dist ? "both" : "neither");
         return EXIT_USAGE;
     }
     json_int_t id;
     rc = dist ? cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &id) : ics_user(cli, user, &id);
     if (rc)
+        return rc;
+    if ((rc = cli_connect(cli)))
         return rc;
     json_t *jreq = json_pack("{s:I,s:s,s:s,s:b}", dist ? "distributorId" : "userId", id, "from",
                              from ? from : "", "to", to ? to : "", "stream", true);

@@ -94,7 +94,8 @@ static char *ics_agenda_text(const char *agenda)
     json_t *a = json_loads(agenda, 0, NULL);
     size_t i, len = 0;
     json_t *line;
-    json_array_foreach(a, i, line) len += strlen(json_string_value(line) ? json_string_value(line) : "") + 1;
+    json_array_foreach(a, i, line) len +=
+        strlen(json_string_value(line) ? json_string_value(line) : "") + 1;
     char *text = len ? malloc(len) : NULL;
     if (text) {
         char *p = text;
@@ -136,10 +137,9 @@ static icalcomponent *ics_event(const struct ics_calendar *cal, const struct ics
     if (agenda)
         ics_add_text(ev, icalproperty_new_description, agenda, true);
     free(agenda);
-    icalproperty *org = m->organizer_email[0]
-                            ? ics_address(ICAL_ORGANIZER_PROPERTY, m->organizer_name,
-                                          m->organizer_email)
-                            : NULL;
+    icalproperty *org = m->organizer_email[0] ? ics_address(ICAL_ORGANIZER_PROPERTY,
+                                                            m->organizer_name, m->organizer_email)
+                                              : NULL;
     if (!org) {
         /* No account manager: the tenant organizes, at its calendar's own domain. */
         size_t n = strlen("calendar@") + strlen(cal->uid_domain) + 1;
@@ -159,8 +159,8 @@ static icalcomponent *ics_event(const struct ics_calendar *cal, const struct ics
     {
         const char *name = json_string_value(json_object_get(person, "name"));
         const char *email = json_string_value(json_object_get(person, "email"));
-        icalproperty *att = email ? ics_address(ICAL_ATTENDEE_PROPERTY, name ? name : "", email)
-                                  : NULL;
+        icalproperty *att =
+            email ? ics_address(ICAL_ATTENDEE_PROPERTY, name ? name : "", email) : NULL;
         if (!att)
             continue; /* a contact without an e-mail address cannot be invited */
         icalproperty_add_parameter(att, icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
@@ -247,4 +247,31 @@ size_t ics_render(const struct ics_calendar *cal, const struct ics_meeting *m, s
     free(buf);
     *text = out;
     return done;
+}
+
+size_t ics_pieces(const char *text, size_t max, struct arena *a, char ***pieces)
+{
+    size_t len = strlen(text), n = 0;
+    /* Every piece but the last holds more than max - 77 bytes: this many at most. */
+    size_t cap = len / (max - 77) + 1;
+    char **out = arena_alloc(a, cap * sizeof *out);
+    for (size_t at = 0; out && at < len; n++) {
+        size_t take = len - at;
+        if (take > max) {
+            take = max;
+            while (take > 1 && !(text[at + take - 2] == '\r' && text[at + take - 1] == '\n'))
+                take--;
+            if (take <= 1)
+                take = max; /* not lines: cut anyway, bounded */
+        }
+        if (!(out[n] = arena_alloc(a, take + 1))) {
+            out = NULL;
+            break;
+        }
+        memcpy(out[n], text + at, take);
+        out[n][take] = '\0';
+        at += take;
+    }
+    *pieces = out;
+    return out ? n : 0;
 }

@@ -61,4 +61,12 @@ extern const char ics_end[];
 size_t ics_render(const struct ics_calendar *cal, const struct ics_meeting *m, size_t n,
                   size_t budget, struct arena *a, char **text);
 
+/*
+ * Cuts text (CRLF-ended lines, none longer than 75 octets) into pieces of
+ * at most max bytes (at least 80), each ending after a line's CRLF, copied
+ * into a. *pieces gets the array, or NULL when memory ran out. Returns
+ * how many pieces there are.
+ */
+size_t ics_pieces(const char *text, size_t max, struct arena *a, char ***pieces);
+
 #endif

@@ -87,10 +87,10 @@ struct request {
     db_done_cb txn_done;                    /* the handler's, called by dispatch's own */
     void (*stream_next)(struct request *r); /* while it waits for its reader */
     auth_password_cb job_done;
-    uv_work_t work;                        /* request_work's, while it runs */
-    void (*work_fn)(struct request *r);    /* request_work's, on the thread pool */
-    void (*work_done)(struct request *r);  /* request_work's, back on the loop */
-    char rid[32]; /* server-wide request id, for logs and the audit log */
+    uv_work_t work;                       /* request_work's, while it runs */
+    void (*work_fn)(struct request *r);   /* request_work's, on the thread pool */
+    void (*work_done)(struct request *r); /* request_work's, back on the loop */
+    char rid[32];                         /* server-wide request id, for logs and the audit log */
     char peer[64];
 };
 

@@ -18,6 +18,7 @@
 #include "credential.h"
 #include "ics.h"
 #include "log.h"
+#include "wire.h"
 
 #define UTC_STAMP(expr) "to_char((" expr ") AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')"
 
@@ -41,9 +42,11 @@ static struct db_stmt q_calendar_scope = {
     " AND (u.id = nullif(current_setting('liaison.user_id', true), '')::bigint"
     " OR current_setting('liaison.role', true) IN ('tenant_admin', 'auditor')))) AS name,"
     " " UTC_STAMP("liaison_now()") " AS dtstamp,"
-    " coalesce(nullif($3, '')::timestamptz, liaison_now() - interval '3 months')::text AS from_at,"
-    " coalesce(nullif($4, '')::timestamptz, liaison_now() + interval '12 months')::text AS to_at"
-    " FROM tenants t WHERE t.id = liaison_tenant()) s",
+                                   " coalesce(nullif($3, '')::timestamptz, liaison_now() - "
+                                   "interval '3 months')::text AS from_at,"
+                                   " coalesce(nullif($4, '')::timestamptz, liaison_now() + "
+                                   "interval '12 months')::text AS to_at"
+                                   " FROM tenants t WHERE t.id = liaison_tenant()) s",
     4, 0};
 
 /*
@@ -51,35 +54,56 @@ static struct db_stmt q_calendar_scope = {
  * same instants as the scope's within one transaction), $5 and $6 the
  * (starts_at, id) the page starts after, $7 rows. A user's schedule: the
  * meetings they attend and those of the distributors they manage; either
- * way only distributors the caller reaches.
+ * way only meetings the caller sees: of distributors it reaches, or that
+ * it attends itself (an invitation shows the meeting).
  */
 static struct db_stmt q_calendar_page = {
     "SELECT m.id, m.sequence, m.status, m.kind, m.title,"
-    " " UTC_STAMP("m.starts_at") " AS dtstart, " UTC_STAMP("m.ends_at") " AS dtend,"
-    " " UTC_STAMP("m.updated_at") " AS last_modified,"
-    " array_to_json(m.agenda)::text AS agenda,"
-    " (SELECT coalesce(json_agg(json_build_object("
-    " 'name', coalesce(nullif(au.display_name, ''), au.email, c.name),"
-    " 'email', coalesce(au.email, c.email)) ORDER BY a.id), '[]')"
-    " FROM meeting_attendees a"
-    " LEFT JOIN users au ON au.tenant_id = a.tenant_id AND au.id = a.user_id"
-    " LEFT JOIN contacts c ON c.tenant_id = a.tenant_id AND c.id = a.contact_id"
-    " WHERE a.tenant_id = liaison_tenant() AND a.meeting_id = m.id)::text AS attendees,"
-    " coalesce(nullif(am.display_name, ''), am.email, '') AS organizer_name,"
-    " coalesce(am.email, '') AS organizer_email,"
-    " m.starts_at::text AS _after_at"
-    " FROM meetings m JOIN distributors d ON d.tenant_id = m.tenant_id AND d.id = m.distributor_id"
-    " LEFT JOIN users am ON am.tenant_id = d.tenant_id AND am.id = d.account_manager_id"
-    " WHERE m.tenant_id = liaison_tenant()"
-    " AND liaison_sees_distributor(d.id, d.account_manager_id)"
-    " AND ($1::bigint = 0 OR m.distributor_id = $1::bigint)"
-    " AND ($2::bigint = 0 OR d.account_manager_id = $2::bigint OR EXISTS (SELECT 1"
-    " FROM meeting_attendees x WHERE x.tenant_id = liaison_tenant() AND x.meeting_id = m.id"
-    " AND x.user_id = $2::bigint))"
-    " AND m.starts_at >= coalesce(nullif($3, '')::timestamptz, liaison_now() - interval '3 months')"
-    " AND m.starts_at < coalesce(nullif($4, '')::timestamptz, liaison_now() + interval '12 months')"
-    " AND (m.starts_at, m.id) > ($5::timestamptz, $6::bigint)"
-    " ORDER BY m.starts_at, m.id LIMIT $7::int",
+    " " UTC_STAMP("m.starts_at") " AS dtstart, " UTC_STAMP(
+        "m.ends_at") " AS dtend,"
+                     " " UTC_STAMP(
+                         "m.updated_at") " AS last_modified,"
+                                         " array_to_json(m.agenda)::text AS agenda,"
+                                         " (SELECT coalesce(json_agg(json_build_object("
+                                         " 'name', coalesce(nullif(au.display_name, ''), au.email, "
+                                         "c.name),"
+                                         " 'email', coalesce(au.email, c.email)) ORDER BY a.id), "
+                                         "'[]')"
+                                         " FROM meeting_attendees a"
+                                         " LEFT JOIN users au ON au.tenant_id = a.tenant_id AND "
+                                         "au.id = a.user_id"
+                                         " LEFT JOIN contacts c ON c.tenant_id = a.tenant_id AND "
+                                         "c.id = a.contact_id"
+                                         " WHERE a.tenant_id = liaison_tenant() AND a.meeting_id = "
+                                         "m.id)::text AS attendees,"
+                                         " coalesce(nullif(am.display_name, ''), am.email, '') AS "
+                                         "organizer_name,"
+                                         " coalesce(am.email, '') AS organizer_email,"
+                                         " m.starts_at::text AS _after_at"
+                                         " FROM meetings m JOIN distributors d ON d.tenant_id = "
+                                         "m.tenant_id AND d.id = m.distributor_id"
+                                         " LEFT JOIN users am ON am.tenant_id = d.tenant_id AND "
+                                         "am.id = d.account_manager_id"
+                                         " WHERE m.tenant_id = liaison_tenant()"
+                                         " AND (liaison_sees_distributor(d.id, "
+                                         "d.account_manager_id) OR EXISTS (SELECT 1"
+                                         " FROM meeting_attendees y WHERE y.tenant_id = "
+                                         "liaison_tenant() AND y.meeting_id = m.id"
+                                         " AND y.user_id = "
+                                         "nullif(current_setting('liaison.user_id', true), "
+                                         "'')::bigint))"
+                                         " AND ($1::bigint = 0 OR m.distributor_id = $1::bigint)"
+                                         " AND ($2::bigint = 0 OR d.account_manager_id = "
+                                         "$2::bigint OR EXISTS (SELECT 1"
+                                         " FROM meeting_attendees x WHERE x.tenant_id = "
+                                         "liaison_tenant() AND x.meeting_id = m.id"
+                                         " AND x.user_id = $2::bigint))"
+                                         " AND m.starts_at >= coalesce(nullif($3, "
+                                         "'')::timestamptz, liaison_now() - interval '3 months')"
+                                         " AND m.starts_at < coalesce(nullif($4, '')::timestamptz, "
+                                         "liaison_now() + interval '12 months')"
+                                         " AND (m.starts_at, m.id) > ($5::timestamptz, $6::bigint)"
+                                         " ORDER BY m.starts_at, m.id LIMIT $7::int",
     7, 0};
 
 int rpc_calendar_register(void)
@@ -112,9 +136,11 @@ struct calendar_export {
     struct ics_meeting *meetings;
     const char **after; /* each meeting's starts_at, where a page after it starts */
     size_t n;
-    /* What the renderer made of it, in r->chunk. */
+    /* What the renderer made of it, in r->chunk: the part's text in pieces. */
     size_t rendered;
-    char *head, *events;
+    bool last; /* the page ended the calendar */
+    char **pieces;
+    size_t n_pieces;
 };
 
 /*
@@ -143,58 +169,60 @@ static bool calendar_bound(const char *in, char *out, size_t cap)
     if (*z == '.')
         for (z++; *z >= '0' && *z <= '9'; z++)
             ;
-    bool zone = !strcmp(z, "Z") || (strlen(z) == 6 && (z[0] == '+' || z[0] == '-') &&
-                                     z[3] == ':' && strspn(z + 1, "0123456789") == 2 &&
-                                     strspn(z + 4, "0123456789") == 2);
+    bool zone =
+        !strcmp(z, "Z") || (strlen(z) == 6 && (z[0] == '+' || z[0] == '-') && z[3] == ':' &&
+                            strspn(z + 1, "0123456789") == 2 && strspn(z + 4, "0123456789") == 2);
     snprintf(out, cap, "%s", in);
     return zone && atoi(in + 5) >= 1 && atoi(in + 5) <= 12 && atoi(in + 8) >= 1 &&
-           atoi(in + 8) <= 31 && atoi(in + 11) <= 23 && atoi(in + 14) <= 59 &&
-           atoi(in + 17) <= 60;
+           atoi(in + 8) <= 31 && atoi(in + 11) <= 23 && atoi(in + 14) <= 59 && atoi(in + 17) <= 60;
 }
 
 static void calendar_page(struct request *r);
 
-/* Renders the page: on the thread pool (request_work), touching only the state and r->chunk. */
+/*
+ * Renders the page into the part's pieces: on the thread pool
+ * (request_work), touching only the state and r->chunk.
+ */
 static void calendar_render(struct request *r)
 {
     struct calendar_export *st = r->state;
     size_t budget = st->budget;
-    st->head = NULL;
-    if (st->first) {
-        st->head = ics_begin(&st->cal, &r->chunk);
-        budget -= st->head && strlen(st->head) < budget ? strlen(st->head) : budget;
-    }
-    budget -= strlen(ics_end) < budget ? strlen(ics_end) : budget;
-    st->rendered = ics_render(&st->cal, st->meetings, st->n, budget, &r->chunk, &st->events);
+    const char *head = st->first ? ics_begin(&st->cal, &r->chunk) : "";
+    char *events = NULL;
+    st->pieces = NULL;
+    if (!head)
+        return;
+    budget -= strlen(head) + strlen(ics_end) < budget ? strlen(head) + strlen(ics_end) : budget;
+    st->rendered = ics_render(&st->cal, st->meetings, st->n, budget, &r->chunk, &events);
+    st->last = st->rendered == st->n && (int)st->n < st->rows;
+    size_t len = events ? strlen(head) + strlen(events) + strlen(ics_end) + 1 : 0;
+    char *text = len ? arena_alloc(&r->chunk, len) : NULL;
+    if (!text)
+        return;
+    snprintf(text, len, "%s%s%s", head, events, st->last ? ics_end : "");
+    st->n_pieces = ics_pieces(text, WIRE_MAX_STRING, &r->chunk, &st->pieces);
 }
 
 /* Back on the loop with the page rendered: one part, the answer, or a refusal. */
 static void calendar_rendered(struct request *r)
 {
     struct calendar_export *st = r->state;
-    if ((st->first && !st->head) || !st->events) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+    if (!st->pieces) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                     "the request needs more memory than its budget allows");
         return;
     }
-    bool last = st->rendered == st->n && (int)st->n < st->rows;
-    if (!last && !st->stream) {
+    if (!st->last && !st->stream) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
                      "the calendar is larger than one answer: ask for it as a stream (stream = "
                      "true; `liaison cadence ics` does)");
         return;
     }
-    char *pieces[3];
-    size_t n = 0;
-    if (st->head)
-        pieces[n++] = st->head;
-    pieces[n++] = st->events;
-    if (last)
-        pieces[n++] = (char *)ics_end;
     Liaison__V1__ExportCalendarResponse out = LIAISON__V1__EXPORT_CALENDAR_RESPONSE__INIT;
-    out.n_ics = n;
-    out.ics = pieces;
+    out.n_ics = st->n_pieces;
+    out.ics = st->pieces;
     out.events = (uint32_t)st->rendered;
-    if (last) {
+    if (st->last) {
         request_reply(r, &out.base);
         return;
     }
@@ -216,7 +244,8 @@ static bool calendar_scope(struct request *r, const PGresult *res)
     const char *slug = PQgetvalue(res, 0, PQfnumber(res, "slug"));
     st->cal.uid_domain = request_printf(r, "%s.liaison", slug);
     st->cal.name = arena_strdup(&r->arena, PQgetvalue(res, 0, PQfnumber(res, "name")));
-    st->cal.tenant_name = arena_strdup(&r->arena, PQgetvalue(res, 0, PQfnumber(res, "tenant_name")));
+    st->cal.tenant_name =
+        arena_strdup(&r->arena, PQgetvalue(res, 0, PQfnumber(res, "tenant_name")));
     st->cal.dtstamp = arena_strdup(&r->arena, PQgetvalue(res, 0, PQfnumber(res, "dtstamp")));
     snprintf(st->from, sizeof st->from, "%s", PQgetvalue(res, 0, PQfnumber(res, "from_at")));
     snprintf(st->to, sizeof st->to, "%s", PQgetvalue(res, 0, PQfnumber(res, "to_at")));
@@ -244,10 +273,10 @@ static void calendar_page_done(struct db_txn *txn, int code, const char *detail)
         return;
     }
     /* The results go when this callback returns: the renderer gets copies, in r->chunk. */
-    static const char *const cols[] = {"id",     "sequence",      "status",   "kind",
-                                       "title",  "dtstart",       "dtend",    "last_modified",
-                                       "agenda", "attendees",     "organizer_name",
-                                       "organizer_email", "_after_at"};
+    static const char *const cols[] = {"id",       "sequence",  "status",         "kind",
+                                       "title",    "dtstart",   "dtend",          "last_modified",
+                                       "agenda",   "attendees", "organizer_name", "organizer_email",
+                                       "_after_at"};
     int c[sizeof cols / sizeof cols[0]];
     for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
         c[k] = PQfnumber(res, cols[k]);
@@ -343,6 +372,9 @@ void rpc_export_calendar(struct request *r)
     /* A frame's envelope (ids, status) takes well under a KiB of the limit. */
     st->budget = in->stream ? request_stream_chunk_bytes(r)
                             : (size_t)request_config(r)->max_frame_bytes - 1024;
+    /* Pieces are full but for the last (ics_pieces): no part may have more than a client takes. */
+    if (st->budget > (WIRE_MAX_REPEATED - 1) * (WIRE_MAX_STRING - 77))
+        st->budget = (WIRE_MAX_REPEATED - 1) * (WIRE_MAX_STRING - 77);
     st->rows = (int)(st->budget / CALENDAR_EVENT_MIN);
     if (st->rows > CALENDAR_PAGE_MAX && in->stream)
         st->rows = CALENDAR_PAGE_MAX;

@@ -127,15 +127,15 @@ int main(int argc, char **argv)
     icalproperty *name = icalcomponent_get_first_property(cal, ICAL_X_PROPERTY);
     icalproperty *prodid = icalcomponent_get_first_property(cal, ICAL_PRODID_PROPERTY);
     icalproperty *version = icalcomponent_get_first_property(cal, ICAL_VERSION_PROPERTY);
-    json_t *out = json_pack(
-        "{s:s,s:o,s:o,s:o,s:i,s:I,s:I,s:I,s:I,s:o}", "method",
-        icalenum_method_to_string(icalcomponent_get_method(cal)), "version",
-        str_or_null(version ? icalproperty_get_version(version) : NULL), "prodid",
-        str_or_null(prodid ? icalproperty_get_prodid(prodid) : NULL), "name",
-        str_or_null(name ? icalproperty_get_x(name) : NULL), "errors",
-        icalcomponent_count_errors(cal), "lines", (json_int_t)lines, "long_lines",
-        (json_int_t)long_lines, "bad_utf8_lines", (json_int_t)bad_utf8, "bare_newlines",
-        (json_int_t)bare_newlines, "events", events);
+    json_t *out =
+        json_pack("{s:s,s:o,s:o,s:o,s:i,s:I,s:I,s:I,s:I,s:o}", "method",
+                  icalenum_method_to_string(icalcomponent_get_method(cal)), "version",
+                  str_or_null(version ? icalproperty_get_version(version) : NULL), "prodid",
+                  str_or_null(prodid ? icalproperty_get_prodid(prodid) : NULL), "name",
+                  str_or_null(name ? icalproperty_get_x(name) : NULL), "errors",
+                  icalcomponent_count_errors(cal), "lines", (json_int_t)lines, "long_lines",
+                  (json_int_t)long_lines, "bad_utf8_lines", (json_int_t)bad_utf8, "bare_newlines",
+                  (json_int_t)bare_newlines, "events", events);
     icalcomponent_free(cal);
     char *s = out ? json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     json_decref(out);

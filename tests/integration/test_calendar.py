@@ -81,7 +81,7 @@ def meeting(dist, title, start, status="scheduled", sequence=0, agenda=()):
     arr = "ARRAY[%s]::text[]" % ",".join("'%s'" % a.replace("'", "''") for a in agenda)
     return int(sql("INSERT INTO meetings (tenant_id, distributor_id, kind, title, agenda, "
                    "starts_at, ends_at, status, sequence) VALUES (%s, %s, 'weekly', '%s', %s, "
-                   "%s, (%s) + interval '1 hour', '%s', %s) RETURNING id"
+                   "(%s)::timestamptz, (%s)::timestamptz + interval '1 hour', '%s', %s) RETURNING id"
                    % (tid, dist, title.replace("'", "''"), arr, start, start, status,
                       sequence)).split()[0])
 

@@ -18,8 +18,8 @@ static const struct ics_calendar cal = {"Công ty Sài Gòn 株式会社", "acme
                                         "20260301T120000Z", "Acme \"Tools\" GmbH"};
 
 /* A long title, mixing Vietnamese (combining marks) and Japanese (3-byte) text. */
-#define TITLE                                                                                      \
-    "Họp định kỳ hàng tuần với Nhà phân phối Sài Gòn — 週次定例会議：販売代理店との在庫と"   \
+#define TITLE                                                                                                                   \
+    "Họp định kỳ hàng tuần với Nhà phân phối Sài Gòn — 週次定例会議：販売代理店との在庫と" \
     "販売計画の確認; a, b \\ c"
 
 static struct ics_meeting meeting(const char *id, const char *status)
@@ -47,9 +47,11 @@ static struct ics_meeting meeting(const char *id, const char *status)
 static bool utf8_ok(const unsigned char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
-        size_t len = s[i] < 0x80 ? 1 : (s[i] & 0xe0) == 0xc0 ? 2 : (s[i] & 0xf0) == 0xe0 ? 3
-                                   : (s[i] & 0xf8) == 0xf0  ? 4
-                                                            : 0;
+        size_t len = s[i] < 0x80             ? 1
+                     : (s[i] & 0xe0) == 0xc0 ? 2
+                     : (s[i] & 0xf0) == 0xe0 ? 3
+                     : (s[i] & 0xf8) == 0xf0 ? 4
+                                             : 0;
         if (!len || i + len > n)
             return false;
         for (size_t k = 1; k < len; k++)
@@ -104,8 +106,8 @@ static void test_round_trip(void)
     int seen = 0;
     for (icalcomponent *ev = icalcomponent_get_first_component(c, ICAL_VEVENT_COMPONENT); ev;
          ev = icalcomponent_get_next_component(c, ICAL_VEVENT_COMPONENT), seen++) {
-        CHECK_EQ_STR(icalcomponent_get_uid(ev), seen ? "meeting-42@acme.liaison"
-                                                     : "meeting-41@acme.liaison");
+        CHECK_EQ_STR(icalcomponent_get_uid(ev),
+                     seen ? "meeting-42@acme.liaison" : "meeting-41@acme.liaison");
         CHECK_EQ_STR(icalcomponent_get_summary(ev), TITLE);
         CHECK_EQ_STR(icalcomponent_get_description(ev),
                      "Tồn kho và đơn hàng\n在庫の確認\nbell  here");
@@ -123,8 +125,8 @@ static void test_round_trip(void)
         const char *want[][2] = {{"mailto:an@saigon.example", "Nguyễn Văn 'An'"},
                                  {"mailto:tanaka@acme.example", "田中 太郎"}};
         int k = 0;
-        for (icalproperty *att = icalcomponent_get_first_property(ev, ICAL_ATTENDEE_PROPERTY);
-             att; att = icalcomponent_get_next_property(ev, ICAL_ATTENDEE_PROPERTY), k++) {
+        for (icalproperty *att = icalcomponent_get_first_property(ev, ICAL_ATTENDEE_PROPERTY); att;
+             att = icalcomponent_get_next_property(ev, ICAL_ATTENDEE_PROPERTY), k++) {
             CHECK(k < 2);
             CHECK_EQ_STR(icalproperty_get_attendee(att), want[k][0]);
             CHECK_EQ_STR(icalproperty_get_parameter_as_string(att, "CN"), want[k][1]);
@@ -173,11 +175,35 @@ static void test_budget(void)
     arena_reset(&a);
 }
 
+static void test_pieces(void)
+{
+    struct arena a;
+    arena_init(&a, 1 << 20);
+    char text[8192] = "";
+    for (int i = 0; i < 50; i++)
+        strcat(text, "DESCRIPTION:Tồn kho và đơn hàng 在庫の確認 line of some length\r\n");
+    char **pieces = NULL;
+    size_t n = ics_pieces(text, 200, &a, &pieces);
+    CHECK(pieces && n > 1);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(pieces[i]);
+        CHECK(len <= 200 && len >= 2);
+        CHECK(!strcmp(pieces[i] + len - 2, "\r\n"));
+        CHECK(!strncmp(text + total, pieces[i], len));
+        total += len;
+    }
+    CHECK_EQ_INT(total, strlen(text));
+    CHECK_EQ_INT(ics_pieces("", 200, &a, &pieces), 0);
+    arena_reset(&a);
+}
+
 int main(void)
 {
     CHECK_EQ_INT(ics_init(), 0);
     RUN(test_round_trip);
     RUN(test_tenant_organizes_without_manager);
     RUN(test_budget);
+    RUN(test_pieces);
     return 0;
 }
