@@ -20,8 +20,6 @@
 #include "log.h"
 #include "wire.h"
 
-#define UTC_STAMP(expr) "to_char((" expr ") AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')"
-
 /*
  * $1 distributor (0: none), $2 user (0: none), $3 from, $4 to ('': the
  * default). The name is NULL when the caller may not export that
@@ -41,74 +39,69 @@ static struct db_stmt q_calendar_scope = {
     " WHERE u.tenant_id = liaison_tenant() AND u.id = $2::bigint"
     " AND (u.id = nullif(current_setting('liaison.user_id', true), '')::bigint"
     " OR current_setting('liaison.role', true) IN ('tenant_admin', 'auditor')))) AS name,"
-    " " UTC_STAMP("liaison_now()") " AS dtstamp,"
-                                   " coalesce(nullif($3, '')::timestamptz, liaison_now() - "
-                                   "interval '3 months')::text AS from_at,"
-                                   " coalesce(nullif($4, '')::timestamptz, liaison_now() + "
-                                   "interval '12 months')::text AS to_at"
-                                   " FROM tenants t WHERE t.id = liaison_tenant()) s",
+    " liaison_ics_time(liaison_now()) AS dtstamp,"
+    " coalesce(nullif($3, '')::timestamptz, liaison_now() - interval '3 months')::text AS from_at,"
+    " coalesce(nullif($4, '')::timestamptz, liaison_now() + interval '12 months')::text AS to_at"
+    " FROM tenants t WHERE t.id = liaison_tenant()) s",
     4, 0};
 
 /*
- * $1 distributor, $2 user, $3 from, $4 to (as above: the defaults are the
- * same instants as the scope's within one transaction), $5 and $6 the
- * (starts_at, id) the page starts after, $7 rows. A user's schedule: the
- * meetings they attend and those of the distributors they manage; either
- * way only meetings the caller sees: of distributors it reaches, or that
- * it attends itself (an invitation shows the meeting).
+ * A page of meetings: what both calendars select, then each one's own
+ * condition, then the range and the page. Only meetings the caller sees:
+ * of distributors it reaches, or that it attends itself (an invitation
+ * shows the meeting).
  */
-static struct db_stmt q_calendar_page = {
-    "SELECT m.id, m.sequence, m.status, m.kind, m.title,"
-    " " UTC_STAMP("m.starts_at") " AS dtstart, " UTC_STAMP(
-        "m.ends_at") " AS dtend,"
-                     " " UTC_STAMP(
-                         "m.updated_at") " AS last_modified,"
-                                         " array_to_json(m.agenda)::text AS agenda,"
-                                         " (SELECT coalesce(json_agg(json_build_object("
-                                         " 'name', coalesce(nullif(au.display_name, ''), au.email, "
-                                         "c.name),"
-                                         " 'email', coalesce(au.email, c.email)) ORDER BY a.id), "
-                                         "'[]')"
-                                         " FROM meeting_attendees a"
-                                         " LEFT JOIN users au ON au.tenant_id = a.tenant_id AND "
-                                         "au.id = a.user_id"
-                                         " LEFT JOIN contacts c ON c.tenant_id = a.tenant_id AND "
-                                         "c.id = a.contact_id"
-                                         " WHERE a.tenant_id = liaison_tenant() AND a.meeting_id = "
-                                         "m.id)::text AS attendees,"
-                                         " coalesce(nullif(am.display_name, ''), am.email, '') AS "
-                                         "organizer_name,"
-                                         " coalesce(am.email, '') AS organizer_email,"
-                                         " m.starts_at::text AS _after_at"
-                                         " FROM meetings m JOIN distributors d ON d.tenant_id = "
-                                         "m.tenant_id AND d.id = m.distributor_id"
-                                         " LEFT JOIN users am ON am.tenant_id = d.tenant_id AND "
-                                         "am.id = d.account_manager_id"
-                                         " WHERE m.tenant_id = liaison_tenant()"
-                                         " AND (liaison_sees_distributor(d.id, "
-                                         "d.account_manager_id) OR EXISTS (SELECT 1"
-                                         " FROM meeting_attendees y WHERE y.tenant_id = "
-                                         "liaison_tenant() AND y.meeting_id = m.id"
-                                         " AND y.user_id = "
-                                         "nullif(current_setting('liaison.user_id', true), "
-                                         "'')::bigint))"
-                                         " AND ($1::bigint = 0 OR m.distributor_id = $1::bigint)"
-                                         " AND ($2::bigint = 0 OR d.account_manager_id = "
-                                         "$2::bigint OR EXISTS (SELECT 1"
-                                         " FROM meeting_attendees x WHERE x.tenant_id = "
-                                         "liaison_tenant() AND x.meeting_id = m.id"
-                                         " AND x.user_id = $2::bigint))"
-                                         " AND m.starts_at >= coalesce(nullif($3, "
-                                         "'')::timestamptz, liaison_now() - interval '3 months')"
-                                         " AND m.starts_at < coalesce(nullif($4, '')::timestamptz, "
-                                         "liaison_now() + interval '12 months')"
-                                         " AND (m.starts_at, m.id) > ($5::timestamptz, $6::bigint)"
-                                         " ORDER BY m.starts_at, m.id LIMIT $7::int",
-    7, 0};
+#define CALENDAR_PAGE_SELECT                                                                       \
+    "SELECT m.id, m.sequence, m.status, m.kind, m.title,"                                          \
+    " liaison_ics_time(m.starts_at) AS dtstart, liaison_ics_time(m.ends_at) AS dtend,"             \
+    " liaison_ics_time(m.updated_at) AS last_modified,"                                            \
+    " array_to_json(m.agenda)::text AS agenda,"                                                    \
+    " (SELECT coalesce(json_agg(json_build_object("                                                \
+    " 'name', coalesce(nullif(au.display_name, ''), au.email, c.name),"                            \
+    " 'email', coalesce(au.email, c.email)) ORDER BY a.id), '[]')"                                 \
+    " FROM meeting_attendees a"                                                                    \
+    " LEFT JOIN users au ON au.tenant_id = a.tenant_id AND au.id = a.user_id"                      \
+    " LEFT JOIN contacts c ON c.tenant_id = a.tenant_id AND c.id = a.contact_id"                   \
+    " WHERE a.tenant_id = liaison_tenant() AND a.meeting_id = m.id)::text AS attendees,"           \
+    " coalesce(nullif(am.display_name, ''), am.email, '') AS organizer_name,"                      \
+    " coalesce(am.email, '') AS organizer_email,"                                                  \
+    " m.starts_at::text AS _after_at"                                                              \
+    " FROM meetings m JOIN distributors d"                                                         \
+    " ON d.tenant_id = m.tenant_id AND d.id = m.distributor_id"                                    \
+    " LEFT JOIN users am ON am.tenant_id = d.tenant_id AND am.id = d.account_manager_id"           \
+    " WHERE m.tenant_id = liaison_tenant()"                                                        \
+    " AND (liaison_sees_distributor(d.id, d.account_manager_id) OR EXISTS (SELECT 1"               \
+    " FROM meeting_attendees y WHERE y.tenant_id = liaison_tenant() AND y.meeting_id = m.id"       \
+    " AND y.user_id = nullif(current_setting('liaison.user_id', true), '')::bigint))"
+
+/*
+ * $2 from, $3 to (as the scope's: within one transaction the defaults are
+ * the same instants), $4 and $5 the (starts_at, id) the page starts after,
+ * $6 rows.
+ */
+#define CALENDAR_PAGE_RANGE                                                                        \
+    " AND m.starts_at >= coalesce(nullif($2, '')::timestamptz,"                                    \
+    " liaison_now() - interval '3 months')"                                                        \
+    " AND m.starts_at < coalesce(nullif($3, '')::timestamptz,"                                     \
+    " liaison_now() + interval '12 months')"                                                       \
+    " AND (m.starts_at, m.id) > ($4::timestamptz, $5::bigint)"                                     \
+    " ORDER BY m.starts_at, m.id LIMIT $6::int"
+
+/* $1 the distributor: its meetings, by meetings_distributor_starts. */
+static struct db_stmt q_calendar_distributor = {
+    CALENDAR_PAGE_SELECT " AND m.distributor_id = $1::bigint" CALENDAR_PAGE_RANGE, 6, 0};
+
+/* $1 the user: the meetings they attend and those of the distributors they manage. */
+static struct db_stmt q_calendar_user = {
+    CALENDAR_PAGE_SELECT
+    " AND (d.account_manager_id = $1::bigint OR EXISTS (SELECT 1"
+    " FROM meeting_attendees x WHERE x.tenant_id = liaison_tenant() AND x.meeting_id = m.id"
+    " AND x.user_id = $1::bigint))" CALENDAR_PAGE_RANGE,
+    6, 0};
 
 int rpc_calendar_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_calendar_scope, &q_calendar_page};
+    struct db_stmt *const stmts[] = {&q_calendar_scope, &q_calendar_distributor, &q_calendar_user};
     if (ics_init() < 0) {
         log_event(LOG_ERROR, "libical could not be initialised", "%s", "");
         return -1;
@@ -323,14 +316,14 @@ static void calendar_page(struct request *r)
     s[n].values[1] = st->user;
     s[n].values[2] = st->from;
     s[n].values[3] = st->to;
-    s[++n].stmt = &q_calendar_page;
-    s[n].values[0] = st->distributor;
-    s[n].values[1] = st->user;
-    s[n].values[2] = st->from;
-    s[n].values[3] = st->to;
-    s[n].values[4] = st->after_at;
-    s[n].values[5] = st->after_id;
-    s[n].values[6] = st->limit;
+    bool by_user = strcmp(st->user, "0") != 0;
+    s[++n].stmt = by_user ? &q_calendar_user : &q_calendar_distributor;
+    s[n].values[0] = by_user ? st->user : st->distributor;
+    s[n].values[1] = st->from;
+    s[n].values[2] = st->to;
+    s[n].values[3] = st->after_at;
+    s[n].values[4] = st->after_id;
+    s[n].values[5] = st->limit;
     r->txn.nsteps = n + 1;
     request_submit(r, calendar_page_done);
 }
