@@ -127,8 +127,7 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     if (!dist == !user) {
-        fprintf(stderr, "liaison: give a DISTRIBUTOR or --user, not %s\n",
-                dist ? "both" : "neither");
+        fprintf(stderr, "liaison: give a DISTRIBUTOR or --user%s\n", dist ? ", not both" : "");
         return EXIT_USAGE;
     }
     json_int_t id;

@@ -103,13 +103,16 @@ int rpc_calendar_register(void)
 {
     struct db_stmt *const stmts[] = {&q_calendar_scope, &q_calendar_distributor, &q_calendar_user};
     if (ics_init() < 0) {
-        log_event(LOG_ERROR, "libical could not be initialised", "%s", "");
+        log_event(LOG_ERROR, "libical could not be initialised", "%s", "zone=UTC");
         return -1;
     }
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
-/* No VEVENT is shorter than this: a page of budget / this many rows can never fit less. */
+/*
+ * A VEVENT takes at least this many bytes: a page of budget / this many
+ * rows holds at least what one part can.
+ */
 #define CALENDAR_EVENT_MIN 200
 #define CALENDAR_PAGE_MAX 1000
 
@@ -172,6 +175,13 @@ static bool calendar_bound(const char *in, char *out, size_t cap)
 
 static void calendar_page(struct request *r);
 
+static void calendar_refuse_unstreamed(struct request *r)
+{
+    request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                 "the calendar is larger than one answer: ask for it as a stream (stream = "
+                 "true; `liaison cadence ics` does)");
+}
+
 /*
  * Renders the page into the part's pieces: on the thread pool
  * (request_work), touching only the state and r->chunk.
@@ -206,9 +216,7 @@ static void calendar_rendered(struct request *r)
         return;
     }
     if (!st->last && !st->stream) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
-                     "the calendar is larger than one answer: ask for it as a stream (stream = "
-                     "true; `liaison cadence ics` does)");
+        calendar_refuse_unstreamed(r);
         return;
     }
     Liaison__V1__ExportCalendarResponse out = LIAISON__V1__EXPORT_CALENDAR_RESPONSE__INIT;
@@ -259,6 +267,10 @@ static void calendar_page_done(struct db_txn *txn, int code, const char *detail)
     }
     const PGresult *res = txn->results[st->scope_step + 1];
     int rows = PQntuples(res);
+    if (!st->stream && rows >= st->rows) {
+        calendar_refuse_unstreamed(r); /* more meetings than one answer could hold */
+        return;
+    }
     st->meetings = arena_alloc(&r->chunk, sizeof *st->meetings * ((size_t)rows + 1));
     st->after = arena_alloc(&r->chunk, sizeof *st->after * ((size_t)rows + 1));
     if (!st->meetings || !st->after) {
