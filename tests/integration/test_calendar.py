@@ -11,6 +11,7 @@ ahead); a user's schedule; who may export what (a distributor user only
 its own distributor, NOT_FOUND otherwise); the request's checks.
 Meetings are made by SQL as the superuser.
 Usage: test_calendar.py CLI ICS_CHECK."""
+import datetime
 import json
 import os
 import subprocess
@@ -238,7 +239,7 @@ check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("option"
       "the CLI names the option of a bad bound (%s)" % out)
 
 # ---------------- thousands of meetings: streamed ----------------
-N = 4000
+N = 6000  # more than one answer could hold whatever their size (a VEVENT takes >= 200 bytes)
 sql("INSERT INTO meetings (tenant_id, distributor_id, kind, title, agenda, starts_at, ends_at) "
     "SELECT %s, %s, 'weekly', 'Họp số ' || g || ' 会議', ARRAY['Tồn kho ' || g], "
     "timestamptz '2027-01-01T00:00:00Z' + g * interval '1 hour', "
@@ -253,10 +254,13 @@ if code == "OK":
           "the streamed calendar parses to exactly the %d stored meetings, in order" % N)
     check(os.path.getsize(os.path.join(D, "bulk.ics")) > 1 << 20,
           "it is larger than a frame (%d bytes)" % os.path.getsize(os.path.join(D, "bulk.ics")))
-code, out = c.call("ExportCalendar", {"distributorId": bulk, "from": "2027-01-01",
-                                      "to": "2028-01-01"}, admin)
-check(code == "RESOURCE_EXHAUSTED" and "stream" in out.get("message", ""),
-      "without a stream it is refused, saying to ask for one (%s %s)" % (code, out))
+for hours, what in ((N, "more meetings than one answer could hold"),
+                    (4000, "fewer meetings, but more text than one answer holds")):
+    to = datetime.datetime(2027, 1, 1) + datetime.timedelta(hours=hours)
+    code, out = c.call("ExportCalendar", {"distributorId": bulk, "from": "2027-01-01",
+                                          "to": to.strftime("%Y-%m-%dT%H:%M:%SZ")}, admin)
+    check(code == "RESOURCE_EXHAUSTED" and "stream" in out.get("message", ""),
+          "without a stream, %s: refused, saying to ask for a stream (%s %s)" % (what, code, out))
 code, out = c.call("ExportCalendar", {"distributorId": bulk, "from": "2027-01-01",
                                       "to": "2027-01-02"}, admin)
 check(code == "OK" and "".join(out["ics"]).count("BEGIN:VEVENT") == 23
