@@ -94,8 +94,11 @@ static char *ics_agenda_text(const char *agenda)
     json_t *a = json_loads(agenda, 0, NULL);
     size_t i, len = 0;
     json_t *line;
-    json_array_foreach(a, i, line) len +=
-        strlen(json_string_value(line) ? json_string_value(line) : "") + 1;
+    json_array_foreach(a, i, line)
+    {
+        const char *s = json_string_value(line);
+        len += (s ? strlen(s) : 0) + 1;
+    }
     char *text = len ? malloc(len) : NULL;
     if (text) {
         char *p = text;
@@ -213,7 +216,8 @@ size_t ics_render(const struct ics_calendar *cal, const struct ics_meeting *m, s
     for (; done < n; done++) {
         icalcomponent *ev = ics_event(cal, &m[done]);
         char *s = ev ? icalcomponent_as_ical_string_r(ev) : NULL;
-        icalcomponent_free(ev);
+        if (ev)
+            icalcomponent_free(ev);
         if (!s) {
             failed = true;
             break;
