@@ -175,34 +175,35 @@ static icalcomponent *ics_event(const struct ics_calendar *cal, const struct ics
 
 char *ics_begin(const struct ics_calendar *cal, struct arena *a)
 {
-    icalproperty *props[6] = {
+    enum { N_PROPS = 5 };
+    icalproperty *props[N_PROPS] = {
         icalproperty_new_prodid("-//Liaison//liaisond " LIAISON_VERSION "//EN"),
         icalproperty_new_version("2.0"),
         icalproperty_new_calscale("GREGORIAN"),
         icalproperty_new_method(ICAL_METHOD_PUBLISH),
-        NULL,
         NULL,
     };
     char *name = ics_clean(cal->name, false, false);
     if (name && (props[4] = icalproperty_new_x(name)))
         icalproperty_set_x_name(props[4], "X-WR-CALNAME");
     free(name);
-    char *lines[5] = {0};
+    char *lines[N_PROPS] = {0};
     size_t len = strlen("BEGIN:VCALENDAR\r\n");
     bool ok = true;
-    for (int i = 0; props[i]; i++) {
-        lines[i] = icalproperty_as_ical_string_r(props[i]);
+    for (int i = 0; i < N_PROPS; i++) {
+        lines[i] = props[i] ? icalproperty_as_ical_string_r(props[i]) : NULL;
         ok = ok && lines[i];
         len += lines[i] ? strlen(lines[i]) : 0;
-        icalproperty_free(props[i]);
+        if (props[i])
+            icalproperty_free(props[i]);
     }
     char *out = ok ? arena_alloc(a, len + 1) : NULL;
     if (out) {
         strcpy(out, "BEGIN:VCALENDAR\r\n");
-        for (int i = 0; i < 5 && lines[i]; i++)
+        for (int i = 0; i < N_PROPS; i++)
             strcat(out, lines[i]);
     }
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < N_PROPS; i++)
         icalmemory_free_buffer(lines[i]);
     return out;
 }
