@@ -236,6 +236,9 @@ int cmd_action(struct cli *cli, int argc, char **argv);
  * zone). Returns 0, or EXIT_USAGE after saying why.
  */
 int cli_parse_time(const char *option, const char *s, char *buf, size_t cap);
+int cmd_cadence(struct cli *cli, int argc, char **argv);
+/* 'cadence ics' (cmd_ics.c), for the cadence group's table. */
+int cadence_ics(struct cli *cli, int argc, char **argv);
 int cmd_methods(struct cli *cli, int argc, char **argv);
 int cmd_completion(struct cli *cli, int argc, char **argv);
 int cmd_clock(struct cli *cli, int argc, char **argv);

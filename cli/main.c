@@ -36,6 +36,7 @@ static const struct command commands[] = {
      GROUP_CHARTERS},
     {"meeting", cmd_meeting, "meetings, attendance, notes and their compliance", GROUP_CHARTERS},
     {"action", cmd_action, "action items: add, list, done", GROUP_CHARTERS},
+    {"cadence", cmd_cadence, "meetings: the calendar export (ics)", GROUP_CHARTERS},
     {"user", cmd_user, "users of your tenant", GROUP_PEOPLE},
     {"token", cmd_token, "API tokens of your tenant", GROUP_PEOPLE},
     {"audit", cmd_audit, "your tenant's audit log", GROUP_PEOPLE},

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   protobuf-c-compiler libprotobuf-c-dev
-  libuv1-dev libpq-dev libssl-dev libjansson-dev libargon2-dev
+  libuv1-dev libpq-dev libssl-dev libjansson-dev libargon2-dev libical-dev
   postgresql postgresql-client openssl ca-certificates python3 iso-codes tzdata
 )
 if [ "${1:-}" = "--bench" ]; then

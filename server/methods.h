@@ -20,6 +20,7 @@
 #include "authz.h"
 #include "rpc_audit.h"
 #include "rpc_auth.h"
+#include "rpc_calendar.h"
 #include "rpc_catalog.h"
 #include "rpc_charter.h"
 #include "rpc_crm.h"
@@ -133,6 +134,7 @@
     M(CreateActionItem, rpc_create_action_item, ADMIN_MANAGER, WRITES)                             \
     M(ListActionItems, rpc_list_action_items, AUTHZ_USERS, READS)                                  \
     M(CompleteActionItem, rpc_complete_action_item, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)     \
-    M(CancelActionItem, rpc_cancel_action_item, ADMIN_MANAGER, WRITES)
+    M(CancelActionItem, rpc_cancel_action_item, ADMIN_MANAGER, WRITES)                             \
+    M(ExportCalendar, rpc_export_calendar, AUTHZ_USERS, READS)
 
 #endif

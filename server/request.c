@@ -467,6 +467,34 @@ void request_password_job(struct request *r, const char *password, const char *e
     r->waits = WAIT_JOB;
 }
 
+static void request_work_run(uv_work_t *w)
+{
+    struct request *r = w->data;
+    r->work_fn(r);
+}
+
+static void request_work_after(uv_work_t *w, int status)
+{
+    struct request *r = w->data;
+    /* status is UV_ECANCELED only for uv_cancel(), which nothing calls. */
+    (void)status;
+    if (!request_settle(r))
+        r->work_done(r);
+}
+
+void request_work(struct request *r, void (*work)(struct request *r),
+                  void (*done)(struct request *r))
+{
+    r->work_fn = work;
+    r->work_done = done;
+    r->work.data = r;
+    if (uv_queue_work(&r->w->loop, &r->work, request_work_run, request_work_after) != 0) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    r->waits = WAIT_JOB;
+}
+
 /* Answers r at its deadline; what it still waits for frees it when it comes back. */
 static void request_expire(struct request *r)
 {

@@ -3,7 +3,8 @@
  * answers exactly once, now or later, with request_reply() or one of the
  * request_fail*() calls, which also log the request line and free it; it
  * goes to the database with request_submit(), waits with request_defer(),
- * hashes with request_password_job(), and reaches its connection only
+ * hashes with request_password_job(), runs other work that would hold up
+ * the loop with request_work(), and reaches its connection only
  * through the request_* calls for that. Every request has a deadline: past
  * it the caller is answered and the step still out is dropped when it
  * comes back. A handler may answer with a stream instead: chunks sent with
@@ -86,7 +87,10 @@ struct request {
     db_done_cb txn_done;                    /* the handler's, called by dispatch's own */
     void (*stream_next)(struct request *r); /* while it waits for its reader */
     auth_password_cb job_done;
-    char rid[32]; /* server-wide request id, for logs and the audit log */
+    uv_work_t work;                       /* request_work's, while it runs */
+    void (*work_fn)(struct request *r);   /* request_work's, on the thread pool */
+    void (*work_done)(struct request *r); /* request_work's, back on the loop */
+    char rid[32];                         /* server-wide request id, for logs and the audit log */
     char peer[64];
 };
 
@@ -260,6 +264,21 @@ void request_submit(struct request *r, db_done_cb done);
  */
 void request_password_job(struct request *r, const char *password, const char *encoded,
                           auth_password_cb done);
+
+/*
+ * Runs work(r) on libuv's thread pool, then done(r) on the request's loop:
+ * for CPU-bound steps (rendering a calendar) that would hold up every
+ * other connection of the worker. While work runs it owns r->state and
+ * r->chunk (it may allocate from r->chunk: nothing else does meanwhile)
+ * and may read r->input and the results of r->txn's last transaction;
+ * it must touch nothing else of r and call nothing of the loop's or of
+ * this API. done continues as a handler does, and must answer or take a
+ * next step. When the deadline answers the caller first, done is not
+ * called and r is freed once work returns. When the job cannot be queued
+ * it answers RESOURCE_EXHAUSTED itself and neither is called.
+ */
+void request_work(struct request *r, void (*work)(struct request *r),
+                  void (*done)(struct request *r));
 
 /* The worker's deadline timer fired: answers every request past its deadline. */
 void request_deadlines_due(uv_timer_t *t);

@@ -7,6 +7,7 @@
  *   read     GetDistributor of a random distributor of the connection's tenant
  *   write    CreateContact (the server writes its audit row in the same transaction)
  *   mixed    60 % GetDistributor, 20 % ListContacts (a page of 20), 20 % CreateContact
+ *   ics      ExportCalendar of a random distributor's 2027 (its year of meetings as .ics)
  *   idle     open N authenticated connections, hold them, then ping every one
  *   connect  open, authenticate and close connections as fast as possible
  * The targets file has one line per tenant: TOKEN DISTRIBUTOR_ID[,ID...].
@@ -24,7 +25,7 @@
 
 #include "liaison.pb-c.h"
 
-enum mode { MODE_READ, MODE_WRITE, MODE_MIXED, MODE_IDLE, MODE_CONNECT };
+enum mode { MODE_READ, MODE_WRITE, MODE_MIXED, MODE_IDLE, MODE_CONNECT, MODE_ICS };
 
 struct tenant {
     char token[160];
@@ -60,6 +61,7 @@ struct thread {
     size_t nlat, cap;
     long errors;
     long done;
+    long long bytes; /* of the answers counted */
     unsigned rng;
 };
 
@@ -136,6 +138,14 @@ static size_t next_request(struct thread *th, struct client *cl, uint8_t *buf, c
         *method = "GetDistributor";
         return protobuf_c_message_pack(&r.base, buf);
     }
+    if (m == MODE_ICS) {
+        Liaison__V1__ExportCalendarRequest r = LIAISON__V1__EXPORT_CALENDAR_REQUEST__INIT;
+        r.distributor_id = dist;
+        r.from = "2027-01-01";
+        r.to = "2028-01-01";
+        *method = "ExportCalendar";
+        return protobuf_c_message_pack(&r.base, buf);
+    }
     if (m == MODE_IDLE) {
         Liaison__V1__ListContactsRequest r = LIAISON__V1__LIST_CONTACTS_REQUEST__INIT;
         Liaison__V1__PageRequest p = LIAISON__V1__PAGE_REQUEST__INIT;
@@ -196,10 +206,12 @@ static void drain(struct thread *th, struct client *cl, int64_t stop_us)
         struct slot *s = &cl->slots[id % (uint64_t)opt.inflight];
         int64_t t = now_us();
         if (t <= stop_us) {
-            if (status != LIAISON_OK)
+            if (status != LIAISON_OK) {
                 th->errors++;
-            else
+            } else {
                 record(th, t - s->sent_us);
+                th->bytes += (long long)len;
+            }
         }
         if (cl->outstanding == 0)
             return;
@@ -259,9 +271,11 @@ static void report(struct thread *ths, double seconds)
 {
     size_t n = 0;
     long errors = 0;
+    long long bytes = 0;
     for (int i = 0; i < opt.threads; i++) {
         n += ths[i].nlat;
         errors += ths[i].errors;
+        bytes += ths[i].bytes;
     }
     uint32_t *all = malloc((n + 1) * sizeof *all);
     size_t k = 0;
@@ -272,15 +286,16 @@ static void report(struct thread *ths, double seconds)
     qsort(all, n, sizeof *all, cmp_u32);
 #define PCT(p) (n ? all[(size_t)((double)(n - 1) * (p))] : 0)
     printf("requests=%zu errors=%ld seconds=%.2f throughput=%.0f p50_us=%u p99_us=%u "
-           "p999_us=%u\n",
-           n, errors, seconds, (double)n / seconds, PCT(0.50), PCT(0.99), PCT(0.999));
+           "p999_us=%u answer_bytes=%lld\n",
+           n, errors, seconds, (double)n / seconds, PCT(0.50), PCT(0.99), PCT(0.999),
+           n ? bytes / (long long)n : 0);
     free(all);
 }
 
 static void usage(void)
 {
     fprintf(stderr, "usage: loadgen --url URL --ca FILE --targets FILE --mode "
-                    "read|write|mixed|idle|connect\n"
+                    "read|write|mixed|ics|idle|connect\n"
                     "               [--connections N] [--inflight K] [--threads T] "
                     "[--duration S] [--hold S]\n");
     exit(2);
@@ -314,6 +329,7 @@ int main(int argc, char **argv)
                        : !strcmp(v, "write") ? MODE_WRITE
                        : !strcmp(v, "mixed") ? MODE_MIXED
                        : !strcmp(v, "idle")  ? MODE_IDLE
+                       : !strcmp(v, "ics")   ? MODE_ICS
                                              : MODE_CONNECT;
         else
             usage();

@@ -307,6 +307,7 @@ MATRIX = {
     "CompleteActionItem": ({"tenant_admin", "manager", "distributor_user"}, True,
                            {"id": action_a}),
     "CancelActionItem": ({"tenant_admin", "manager"}, True, {"id": action_a}),
+    "ExportCalendar": (USERS, False, {"distributorId": d1}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)

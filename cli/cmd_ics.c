@@ -1,0 +1,211 @@
+/*
+ * cmd_ics.c - 'liaison cadence ics': a distributor's meetings, or a user's
+ * schedule, as an iCalendar (.ics) file, received as a stream and written
+ * as it arrives.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Where the calendar's text goes as its parts arrive. */
+struct ics_sink {
+    FILE *out;
+    long events;
+    int write_errno; /* set when writing failed: the stream was stopped for it */
+};
+
+/* One part of ExportCalendar's stream: its pieces of text, written out. Non-zero stops it. */
+static int ics_chunk(void *arg, const char *chunk_json)
+{
+    struct ics_sink *sink = arg;
+    json_t *chunk = json_loads(chunk_json, 0, NULL);
+    size_t i;
+    json_t *piece;
+    json_array_foreach(json_object_get(chunk, "ics"), i, piece)
+    {
+        const char *text = json_string_value(piece);
+        size_t n = text ? strlen(text) : 0;
+        if (n && fwrite(text, 1, n, sink->out) != n) {
+            sink->write_errno = errno ? errno : EIO;
+            json_decref(chunk);
+            return 1;
+        }
+    }
+    sink->events += (long)json_integer_value(json_object_get(chunk, "events"));
+    json_decref(chunk);
+    return 0;
+}
+
+/*
+ * The user --user names: the caller itself by its e-mail or "me" (found
+ * with WhoAmI, so a manager needs no ListUsers), otherwise looked up as
+ * any user is. Returns 0, or an exit code after saying why.
+ */
+static int ics_user(struct cli *cli, const char *arg, json_int_t *id)
+{
+    json_t *me = NULL;
+    int rc = cli_call(cli, "WhoAmI", json_object(), &me);
+    if (rc)
+        return rc;
+    const json_t *who = json_object_get(me, "identity");
+    const char *email = json_string_value(json_object_get(who, "name"));
+    json_int_t own = cli_json_id(json_object_get(who, "userId"));
+    bool self = own && (!strcmp(arg, "me") || (email && !strcasecmp(email, arg)));
+    json_decref(me);
+    if (self) {
+        *id = own;
+        return 0;
+    }
+    return cli_resolve(cli, CLI_USER, arg, 0, id);
+}
+
+/* Writes the stream to out; returns an exit code, having said why when not EXIT_OK. */
+static int ics_receive(struct cli *cli, json_t *jreq, struct ics_sink *sink, const char *where)
+{
+    char *req = json_dumps(jreq, JSON_COMPACT);
+    char *err_json = NULL;
+    int code =
+        req ? liaison_call_stream(cli->conn, "ExportCalendar", req, ics_chunk, sink, &err_json)
+            : LIAISON_RESOURCE_EXHAUSTED;
+    int rc = EXIT_OK;
+    if (sink->write_errno) {
+        fprintf(stderr, "liaison: %s: %s\n", where, strerror(sink->write_errno));
+        rc = EXIT_ERROR;
+    } else if (code != LIAISON_OK) {
+        cli_print_error(cli, code, err_json);
+        rc = cli_exit_code(code);
+    }
+    liaison_string_free(err_json);
+    free(req);
+    return rc;
+}
+
+/* argv with -o FILE as --output FILE: after a command, the global -o takes only formats. */
+static char **ics_args(int argc, char **argv)
+{
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    for (int i = 0; args && i < argc; i++)
+        args[i] = !strcmp(argv[i], "-o") ? "--output" : argv[i];
+    return args;
+}
+
+int cadence_ics(struct cli *cli, int argc, char **argv)
+{
+    const char *output = NULL, *user = NULL, *from = NULL, *to = NULL;
+    const struct cli_opt opts[] = {
+        {"user", &user, NULL, false,
+         "a user's schedule instead (e-mail, or me): the meetings they attend and those of the "
+         "distributors they manage",
+         "userId"},
+        {"from", &from, NULL, false,
+         "meetings starting from this date or RFC 3339 instant (default: 3 months ago)"},
+        {"to", &to, NULL, false, "and before this one (default: 12 months ahead)"},
+        {"output", &output, NULL, false,
+         "write to this file (-o FILE), replaced only once the whole calendar arrived "
+         "(default: standard output)"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "cadence ics DISTRIBUTOR [-o FILE] [--from DATE] [--to DATE] | cadence ics --user EMAIL",
+        "Writes a distributor's meetings, or a user's schedule, as an iCalendar (RFC 5545) file "
+        "for calendar applications: one event per meeting, in UTC, each with a UID that never "
+        "changes, so importing a later export updates the events (a cancelled meeting shows as "
+        "cancelled).",
+        opts, 0, "cadence ics \"Saigon Auto Parts\" -o saigon.ics --from 2026-01-01"};
+    char **args = ics_args(argc, argv);
+    if (!args) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    const char *dist = NULL;
+    int rc = cli_args_parse(&spec, argc, args, &dist, 1);
+    free(args);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (!dist == !user) {
+        fprintf(stderr, "liaison: give a DISTRIBUTOR or --user%s\n", dist ? ", not both" : "");
+        return EXIT_USAGE;
+    }
+    json_int_t id;
+    rc = dist ? cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &id) : ics_user(cli, user, &id);
+    if (rc)
+        return rc;
+    if ((rc = cli_connect(cli)))
+        return rc;
+    json_t *jreq = json_pack("{s:I,s:s,s:s,s:b}", dist ? "distributorId" : "userId", id, "from",
+                             from ? from : "", "to", to ? to : "", "stream", true);
+    if (!jreq) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    FILE *out = stdout;
+    char *partial = NULL;
+    if (output) {
+        /* Beside the target, renamed over it once complete: a failed export keeps the old file. */
+        const char *base = strrchr(output, '/');
+        int dirlen = base ? (int)(base - output + 1) : 0;
+        if (asprintf(&partial, "%.*s.%s.XXXXXX", dirlen, output, base ? base + 1 : output) < 0) {
+            json_decref(jreq);
+            fprintf(stderr, "liaison: out of memory\n");
+            return EXIT_ERROR;
+        }
+        int fd = mkstemp(partial);
+        out = fd < 0 ? NULL : fdopen(fd, "w");
+        if (!out) {
+            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+                unlink(partial);
+            }
+            free(partial);
+            json_decref(jreq);
+            return EXIT_ERROR;
+        }
+    }
+    struct ics_sink sink = {out, 0, 0};
+    rc = ics_receive(cli, jreq, &sink, output ? output : "standard output");
+    json_decref(jreq);
+    if (output) {
+        if (fclose(out) != 0 && rc == EXIT_OK) {
+            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
+            rc = EXIT_ERROR;
+        }
+        if (rc == EXIT_OK && rename(partial, output) != 0) {
+            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
+            rc = EXIT_ERROR;
+        }
+        if (rc != EXIT_OK)
+            unlink(partial);
+        free(partial);
+    } else if (fflush(stdout) != 0 && rc == EXIT_OK) {
+        fprintf(stderr, "liaison: standard output: %s\n", strerror(errno));
+        rc = EXIT_ERROR;
+    }
+    if (rc == EXIT_OK && output) {
+        json_t *done = cli->set.json ? json_pack("{s:I,s:s}", "events", (json_int_t)sink.events,
+                                                 "output", output)
+                                     : NULL;
+        if (done)
+            output_json(done);
+        else
+            fprintf(stderr, "wrote %ld meetings to %s\n", sink.events, output);
+        json_decref(done);
+    }
+    return rc;
+}
+
+/*
+ * The cadence group, ics alone: the group's other commands are in
+ * cmd_cadence.c where it exists (merge: add {"ics", cadence_ics, ...} to
+ * its table and drop this one).
+ */
+int cmd_cadence(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"ics", cadence_ics, "meetings as an iCalendar (.ics) file"}, {NULL, NULL, NULL}};
+    return cli_subcommand("cadence", subs, argc, argv, cli);
+}
