@@ -54,7 +54,8 @@ int dispatch_init(char *err, size_t errlen)
     if (db_register_own() < 0 || credential_register() < 0 || rpc_system_register() < 0 ||
         rpc_auth_register() < 0 || rpc_tenant_register() < 0 || rpc_user_register() < 0 ||
         rpc_token_register() < 0 || rpc_audit_register() < 0 || rpc_catalog_register() < 0 ||
-        rpc_distributor_register() < 0 || rpc_charter_register() < 0) {
+        rpc_distributor_register() < 0 || rpc_charter_register() < 0 ||
+        rpc_cadence_register() < 0) {
         snprintf(err, errlen,
                  "too many prepared statements, or one whose parameters do not "
                  "match its placeholders (see the log)");

@@ -20,6 +20,7 @@
 #include "authz.h"
 #include "rpc_audit.h"
 #include "rpc_auth.h"
+#include "rpc_cadence.h"
 #include "rpc_catalog.h"
 #include "rpc_charter.h"
 #include "rpc_distributor.h"
@@ -89,6 +90,17 @@
     M(CheckCharter, rpc_check_charter, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
     M(ActivateCharter, rpc_activate_charter, ADMIN_MANAGER, WRITES)                                \
     M(GetCharter, rpc_get_charter, AUTHZ_USERS, READS)                                             \
-    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)
+    M(ListCharterVersions, rpc_list_charter_versions, AUTHZ_USERS, READS)                          \
+    /* --- cadence plan --- */                                                                     \
+    M(GetTenantWorkingTime, rpc_get_tenant_working_time, AUTHZ_USERS, READS)                       \
+    M(SetTenantWorkingTime, rpc_set_tenant_working_time, AUTHZ_ADMIN, WRITES)                      \
+    M(GetUserWorkingTime, rpc_get_user_working_time, AUTHZ_USERS, READS)                           \
+    M(SetUserWorkingTime, rpc_set_user_working_time, AUTHZ_USERS, WRITES)                          \
+    M(ListCadenceDefaults, rpc_list_cadence_defaults, AUTHZ_USERS, READS)                          \
+    M(SetCadenceDefault, rpc_set_cadence_default, AUTHZ_ADMIN, WRITES)                             \
+    M(PlanCadence, rpc_plan_cadence, ADMIN_MANAGER, WRITES)                                        \
+    M(GetCadence, rpc_get_cadence, AUTHZ_USERS, READS)                                             \
+    M(UpdateMeetingSeries, rpc_update_meeting_series, ADMIN_MANAGER, WRITES)                       \
+    M(GetCadenceFairness, rpc_get_cadence_fairness, AUTHZ_USERS, READS)
 
 #endif
