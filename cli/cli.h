@@ -223,6 +223,10 @@ int cmd_product(struct cli *cli, int argc, char **argv);
 int cmd_distributor(struct cli *cli, int argc, char **argv);
 int cmd_contact(struct cli *cli, int argc, char **argv);
 int cmd_charter(struct cli *cli, int argc, char **argv);
+int cmd_cadence(struct cli *cli, int argc, char **argv);
+int cmd_tenant(struct cli *cli, int argc, char **argv);
+/* 'user hours': in cmd_cadence.c with the other working-time command. */
+int cli_user_hours(struct cli *cli, int argc, char **argv);
 int cmd_methods(struct cli *cli, int argc, char **argv);
 int cmd_completion(struct cli *cli, int argc, char **argv);
 

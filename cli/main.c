@@ -32,6 +32,8 @@ static const struct command commands[] = {
     {"distributor", cmd_distributor, "distributors", GROUP_CHARTERS},
     {"contact", cmd_contact, "a distributor's contacts", GROUP_CHARTERS},
     {"charter", cmd_charter, "the Distributor Relationship Charter", GROUP_CHARTERS},
+    {"cadence", cmd_cadence, "meeting plan, rotation and fairness", GROUP_CHARTERS},
+    {"tenant", cmd_tenant, "your tenant's working time", GROUP_PEOPLE},
     {"user", cmd_user, "users of your tenant", GROUP_PEOPLE},
     {"token", cmd_token, "API tokens of your tenant", GROUP_PEOPLE},
     {"audit", cmd_audit, "your tenant's audit log", GROUP_PEOPLE},
