@@ -245,41 +245,66 @@ $$;
 -- out-of-hours minutes, then is the earliest: where the hours overlap that
 -- is a meeting inside both; where they do not, the burden goes to the side
 -- that has carried less so far. No row when nothing fits.
+--
+-- A candidate inside both sides' hours on their work days (inside one
+-- intersection of their windows) is always the best by that order, so
+-- the earliest such is taken without computing any candidate's minutes;
+-- only a window without one scores every candidate. PL/pgSQL with a
+-- generic plan: planning this query costs more than running it, so it is
+-- planned once a session rather than at every call.
 CREATE OR REPLACE FUNCTION liaison_cadence_place(
     p_distributor bigint, p_meeting bigint, p_first date, p_last date, p_minutes integer,
     p_ex_zone text, p_ex_from time, p_ex_to time, p_ex_days smallint[],
     p_di_zone text, p_di_from time, p_di_to time, p_di_days smallint[],
     p_ex_total integer, p_di_total integer, p_not_before timestamptz)
 RETURNS TABLE (starts_at timestamptz, exporter_outside integer, distributor_outside integer)
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     WITH days AS (SELECT d::date AS d FROM generate_series(p_first - 1, p_last + 1,
                                                            interval '1 day') g (d)),
-    edges AS (SELECT (days.d + s.t) AT TIME ZONE s.z AS at
-                FROM days, (VALUES (p_ex_zone, p_ex_from), (p_ex_zone, p_ex_to),
-                                   (p_di_zone, p_di_from), (p_di_zone, p_di_to)) AS s (z, t)),
-    cand AS (SELECT DISTINCT edges.at - o.halves * make_interval(mins => p_minutes) / 2 AS at
-               FROM edges, (VALUES (0), (1), (2)) AS o (halves)),
-    fit AS (SELECT cand.at,
-                   liaison_outside_minutes(cand.at, p_minutes, p_ex_zone, p_ex_from, p_ex_to,
-                                           p_ex_days) AS e,
-                   liaison_outside_minutes(cand.at, p_minutes, p_di_zone, p_di_from, p_di_to,
-                                           p_di_days) AS x
-              FROM cand
-             WHERE cand.at >= p_first::timestamp AT TIME ZONE p_ex_zone
-               AND cand.at + make_interval(mins => p_minutes)
-                   <= (p_last + 1)::timestamp AT TIME ZONE p_ex_zone
-               AND cand.at >= p_not_before
-               AND NOT EXISTS (SELECT 1 FROM meetings m
-                                WHERE m.tenant_id = liaison_tenant()
-                                  AND m.distributor_id = p_distributor
-                                  AND m.status <> 'cancelled'
-                                  AND m.id IS DISTINCT FROM p_meeting
-                                  AND m.starts_at < cand.at + make_interval(mins => p_minutes)
-                                  AND m.ends_at > cand.at))
-    SELECT fit.at, fit.e, fit.x FROM fit
-     ORDER BY greatest(p_ex_total + fit.e, p_di_total + fit.x), fit.e + fit.x, fit.at
-     LIMIT 1
-$$;
+    sides AS (SELECT s.side, days.d, (days.d + s.f) AT TIME ZONE s.z AS lo,
+                     (days.d + s.t) AT TIME ZONE s.z AS hi,
+                     extract(isodow FROM days.d)::smallint = ANY (s.w) AS works
+                FROM days, (VALUES (1, p_ex_zone, p_ex_from, p_ex_to, p_ex_days),
+                                   (2, p_di_zone, p_di_from, p_di_to, p_di_days))
+                           AS s (side, z, f, t, w)),
+    both_in AS (SELECT greatest(e.lo, x.lo) AS lo, least(e.hi, x.hi) AS hi
+                  FROM sides e JOIN sides x ON e.side = 1 AND x.side = 2 AND e.works AND x.works
+                                           AND x.lo < e.hi AND e.lo < x.hi),
+    cand AS (SELECT DISTINCT edge.at - o.halves * make_interval(mins => p_minutes) / 2 AS at
+               FROM sides, LATERAL (VALUES (sides.lo), (sides.hi)) AS edge (at),
+                    (VALUES (0), (1), (2)) AS o (halves)),
+    free AS (SELECT cand.at FROM cand
+              WHERE cand.at >= p_first::timestamp AT TIME ZONE p_ex_zone
+                AND cand.at + make_interval(mins => p_minutes)
+                    <= (p_last + 1)::timestamp AT TIME ZONE p_ex_zone
+                AND cand.at >= p_not_before
+                AND NOT EXISTS (SELECT 1 FROM meetings m
+                                 WHERE m.tenant_id = liaison_tenant()
+                                   AND m.distributor_id = p_distributor
+                                   AND m.status <> 'cancelled'
+                                   AND m.id IS DISTINCT FROM p_meeting
+                                   AND m.starts_at < cand.at + make_interval(mins => p_minutes)
+                                   AND m.starts_at > cand.at - interval '1 day'
+                                   AND m.ends_at > cand.at)),
+    inside AS (SELECT free.at FROM free
+                WHERE EXISTS (SELECT 1 FROM both_in b WHERE free.at >= b.lo
+                                 AND free.at + make_interval(mins => p_minutes) <= b.hi)
+                ORDER BY free.at LIMIT 1)
+    SELECT inside.at, 0, 0 FROM inside
+    UNION ALL
+    (SELECT fit.at, fit.e, fit.x
+       FROM (SELECT free.at,
+                    liaison_outside_minutes(free.at, p_minutes, p_ex_zone, p_ex_from, p_ex_to,
+                                            p_ex_days) AS e,
+                    liaison_outside_minutes(free.at, p_minutes, p_di_zone, p_di_from, p_di_to,
+                                            p_di_days) AS x
+               FROM free WHERE NOT EXISTS (SELECT 1 FROM inside)) fit
+      ORDER BY greatest(p_ex_total + fit.e, p_di_total + fit.x), fit.e + fit.x, fit.at
+      LIMIT 1);
+END $$;
 
 -- ---------- plan generation ----------
 
@@ -551,7 +576,7 @@ $$;
 -- see them cancelled); held, missed and begun ones stay. Resuming a
 -- paused series brings back what the pause cancelled, and every change
 -- re-plans the distributor, so a new duration moves future occurrences.
--- An ended series stays ended.
+-- An ended series ends today (the exporter's date) and stays ended.
 CREATE OR REPLACE FUNCTION liaison_cadence_series_update(p_series bigint, p_title text,
                                                          p_agenda text[], p_minutes integer,
                                                          p_status text)
@@ -561,13 +586,17 @@ LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     s record;
     now_at timestamptz := liaison_now();
+    today date;
 BEGIN
-    SELECT ms.* INTO s FROM meeting_series ms
+    SELECT ms.*, (now_at AT TIME ZONE ex.time_zone)::date AS today INTO s
+      FROM meeting_series ms
       JOIN distributors d ON d.tenant_id = ms.tenant_id AND d.id = ms.distributor_id
+     CROSS JOIN liaison_exporter_hours(d.account_manager_id) ex
      WHERE ms.tenant_id = liaison_tenant() AND ms.id = p_series
        AND liaison_sees_distributor(d.id, d.account_manager_id)
        FOR UPDATE OF ms;
     PERFORM liaison_found(FOUND, 'no such meeting series');
+    today := s.today;
     PERFORM liaison_check(p_status IN ('', 'active', 'paused', 'ended'), 'status',
                           'active, paused or ended');
     PERFORM liaison_check(p_minutes IS NULL OR p_minutes BETWEEN 5 AND 480, 'durationMinutes',
@@ -580,7 +609,7 @@ BEGIN
            status = coalesce(nullif(p_status, ''), ms.status),
            ends_on = CASE WHEN p_status = 'ended' AND ms.status <> 'ended'
                           THEN greatest(ms.starts_on, least(coalesce(ms.ends_on, 'infinity'),
-                                                            now_at::date))
+                                                            today))
                           ELSE ms.ends_on END,
            updated_at = now()
      WHERE ms.tenant_id = liaison_tenant() AND ms.id = p_series;
