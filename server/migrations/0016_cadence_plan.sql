@@ -637,23 +637,29 @@ END $$;
 
 -- ---------- the distributor's life cycle ----------
 
--- On a distributor's first charter activation (no onboarding yet): a
--- prospect moves to onboarding, its onboarding starts now and its cadence
--- is planned, in the activation's transaction. Returns true, to stand in
--- the activation's RETURNING list.
+-- On a charter's activation: a prospect moves to onboarding and a
+-- distributor in onboarding without a start gets one (now), and a
+-- distributor without a plan gets its cadence planned, all in the
+-- activation's transaction; an amendment's activation changes nothing here.
+-- Returns true, to stand in the activation's RETURNING list.
 CREATE OR REPLACE FUNCTION liaison_cadence_activated(p_distributor bigint) RETURNS boolean
 LANGUAGE plpgsql VOLATILE AS $$
-DECLARE started timestamptz;
+DECLARE
+    was text;
+    started timestamptz;
 BEGIN
-    UPDATE distributors d
-       SET onboarding_started_at = liaison_now(),
-           status = CASE WHEN d.status = 'prospect' THEN 'onboarding' ELSE d.status END
-     WHERE d.tenant_id = liaison_tenant() AND d.id = p_distributor
-       AND d.onboarding_started_at IS NULL
-    RETURNING d.onboarding_started_at INTO started;
-    IF started IS NOT NULL THEN
-        PERFORM liaison_audit('distributor.status.onboarding', 'distributor',
-                              p_distributor::text);
+    SELECT d.status, d.onboarding_started_at INTO was, started FROM distributors d
+     WHERE d.tenant_id = liaison_tenant() AND d.id = p_distributor FOR UPDATE;
+    IF was IN ('prospect', 'onboarding') AND started IS NULL THEN
+        UPDATE distributors d SET onboarding_started_at = liaison_now(), status = 'onboarding'
+         WHERE d.tenant_id = liaison_tenant() AND d.id = p_distributor;
+        IF was = 'prospect' THEN
+            PERFORM liaison_audit('distributor.status.onboarding', 'distributor',
+                                  p_distributor::text);
+        END IF;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM meeting_series s WHERE s.tenant_id = liaison_tenant()
+                      AND s.distributor_id = p_distributor) THEN
         PERFORM liaison_cadence_generate(p_distributor);
     END IF;
     RETURN true;
@@ -662,12 +668,14 @@ END $$;
 -- Why onboarding distributor p_distributor may not become active yet, or
 -- NULL. It may after 90 days of onboarding with the cadence kept: each of
 -- the 12 whole weeks (7 days from the onboarding's start) in those 90 days
--- had at least one held meeting with it.
+-- had at least one held meeting with it. The rule holds for onboarding
+-- that began with a first charter's activation (onboarding_started_at),
+-- which planned the cadence to keep; a distributor moved to onboarding by
+-- hand, without a charter, has no cadence and no such rule.
 CREATE OR REPLACE FUNCTION liaison_onboarding_unfinished(p_distributor bigint) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT CASE
-        WHEN d.onboarding_started_at IS NULL THEN
-            'onboarding has not started: activate the distributor''s first charter'
+        WHEN d.onboarding_started_at IS NULL THEN NULL
         WHEN liaison_now() < d.onboarding_started_at + interval '90 days' THEN
             format('onboarding started on %s: a distributor becomes active after 90 days of '
                    'onboarding, on %s at the earliest',
