@@ -218,6 +218,14 @@ try:
     check(meetings(d_vn) == after, "a second regeneration gives the same rows")
     must("SetTenantWorkingTime", {"workingTime": BERLIN}, admin)
     must("PlanCadence", {"distributorId": d_vn}, admin)
+    restored = meetings(d_vn)
+    must("ActivateCharter", {"id": must("CreateCharterDraft", {"distributorId": d_vn},
+                                        admin)["charter"]["id"]}, admin)
+    check(meetings(d_vn) == restored
+          and psql("SELECT count(*) FROM meeting_series WHERE distributor_id = %d" % d_vn) == "5"
+          and psql("SELECT count(*) FROM audit_log WHERE action = 'distributor.status.onboarding'"
+                   " AND entity_id = '%d'" % d_vn) == "1",
+          "an amendment's activation leaves the plan and the onboarding as they were")
 
 
     # ---------------- series edits, Vietnamese and Japanese titles ----------------
