@@ -239,6 +239,13 @@ int cli_parse_time(const char *option, const char *s, char *buf, size_t cap);
 int cmd_cadence(struct cli *cli, int argc, char **argv);
 /* 'cadence ics' (cmd_ics.c), for the cadence group's table. */
 int cadence_ics(struct cli *cli, int argc, char **argv);
+int cmd_tenant(struct cli *cli, int argc, char **argv);
+/* 'user hours': in cmd_cadence.c with the other working-time command. */
+int cli_user_hours(struct cli *cli, int argc, char **argv);
+int cmd_account(struct cli *cli, int argc, char **argv);
+int cmd_lead(struct cli *cli, int argc, char **argv);
+int cmd_interaction(struct cli *cli, int argc, char **argv);
+int cmd_crm(struct cli *cli, int argc, char **argv);
 int cmd_methods(struct cli *cli, int argc, char **argv);
 int cmd_completion(struct cli *cli, int argc, char **argv);
 int cmd_clock(struct cli *cli, int argc, char **argv);

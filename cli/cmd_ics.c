@@ -197,15 +197,3 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
     }
     return rc;
 }
-
-/*
- * The cadence group, ics alone: the group's other commands are in
- * cmd_cadence.c where it exists (merge: add {"ics", cadence_ics, ...} to
- * its table and drop this one).
- */
-int cmd_cadence(struct cli *cli, int argc, char **argv)
-{
-    static const struct cli_subcommand subs[] = {
-        {"ics", cadence_ics, "meetings as an iCalendar (.ics) file"}, {NULL, NULL, NULL}};
-    return cli_subcommand("cadence", subs, argc, argv, cli);
-}

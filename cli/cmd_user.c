@@ -190,6 +190,7 @@ int cmd_user(struct cli *cli, int argc, char **argv)
         {"disable", user_disable, "disable a user"},
         {"enable", user_enable, "enable a user"},
         {"passwd", user_passwd, "change your password, or reset a user's"},
+        {"hours", cli_user_hours, "a user's own working time (time zone, hours, days)"},
         {NULL, NULL, NULL}};
     return cli_subcommand("user", subs, argc, argv, cli);
 }

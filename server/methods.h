@@ -21,6 +21,7 @@
 #include "rpc_audit.h"
 #include "rpc_auth.h"
 #include "rpc_calendar.h"
+#include "rpc_cadence.h"
 #include "rpc_catalog.h"
 #include "rpc_charter.h"
 #include "rpc_crm.h"
@@ -135,6 +136,17 @@
     M(ListActionItems, rpc_list_action_items, AUTHZ_USERS, READS)                                  \
     M(CompleteActionItem, rpc_complete_action_item, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)     \
     M(CancelActionItem, rpc_cancel_action_item, ADMIN_MANAGER, WRITES)                             \
-    M(ExportCalendar, rpc_export_calendar, AUTHZ_USERS, READS)
+    M(ExportCalendar, rpc_export_calendar, AUTHZ_USERS, READS)                                     \
+    /* --- cadence plan --- */                                                                     \
+    M(GetTenantWorkingTime, rpc_get_tenant_working_time, AUTHZ_USERS, READS)                       \
+    M(SetTenantWorkingTime, rpc_set_tenant_working_time, AUTHZ_ADMIN, WRITES)                      \
+    M(GetUserWorkingTime, rpc_get_user_working_time, AUTHZ_USERS, READS)                           \
+    M(SetUserWorkingTime, rpc_set_user_working_time, AUTHZ_USERS, WRITES)                          \
+    M(ListCadenceDefaults, rpc_list_cadence_defaults, AUTHZ_USERS, READS)                          \
+    M(SetCadenceDefault, rpc_set_cadence_default, AUTHZ_ADMIN, WRITES)                             \
+    M(PlanCadence, rpc_plan_cadence, ADMIN_MANAGER, WRITES)                                        \
+    M(GetCadence, rpc_get_cadence, AUTHZ_USERS, READS)                                             \
+    M(UpdateMeetingSeries, rpc_update_meeting_series, ADMIN_MANAGER, WRITES)                       \
+    M(GetCadenceFairness, rpc_get_cadence_fairness, AUTHZ_USERS, READS)
 
 #endif

@@ -249,7 +249,9 @@ static struct db_stmt q_activate = {
     " AND NOT EXISTS (SELECT 1 FROM liaison_charter_conflicts(c.id))"
     " AND EXISTS (SELECT 1 FROM charter_grants g WHERE g.tenant_id = c.tenant_id"
     " AND g.charter_id = c.id)"
-    " RETURNING c.id, liaison_audit('charter.activate', 'charter', c.id::text)",
+    " RETURNING c.id, liaison_audit('charter.activate', 'charter', c.id::text),"
+    /* A first activation starts onboarding and plans the cadence (0016). */
+    " liaison_cadence_activated(c.distributor_id)",
     1, 0};
 
 /* ---- history ---- */

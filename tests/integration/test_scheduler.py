@@ -214,7 +214,7 @@ for attempt in range(1, 9):
             code, out = a.cli("jobs", "--state", "retrying", "--kind", "sched_test_fail",
                               token=OPERATOR)
             got = [(str(j["id"]), j.get("attempts"), j.get("runAt"), j.get("lastError"))
-                   for j in out["jobs"]] if code == "OK" else out
+                   for j in out] if code == "OK" else out
             check(code == "OK" and (fail_job, 3, due, row[3]) in got,
                   "liaison jobs --state retrying shows it, due again: %s %s" % (code, got))
     else:
@@ -232,10 +232,10 @@ nk = sql("SELECT attempts, failed_at IS NOT NULL, last_error FROM jobs WHERE id 
 check(nk == "8|t|no function is registered for job kind sched_test_nokind_" + RUN,
       "a kind with no function fails like a raising one, the servers unharmed: %s" % nk)
 code, out = a.cli("jobs", "--kind", "sched_test_fail", "--state", "failed", token=OPERATOR)
-ids = [str(j.get("id")) for j in out["jobs"]] if code == "OK" else out
+ids = [str(j.get("id")) for j in out] if code == "OK" else out
 check(code == "OK" and fail_job in ids, "liaison jobs --state failed lists it: %s %s" % (code, ids))
 code, out = a.cli("jobs", "--state", "retrying", "--all", token=OPERATOR)
-ids = [str(j.get("id")) for j in out["jobs"]] if code == "OK" else out
+ids = [str(j.get("id")) for j in out] if code == "OK" else out
 check(code == "OK" and fail_job not in ids, "... and no longer as retrying: %s %s" % (code, ids))
 code, _ = a.cli("jobs", "--state", "nonsense", token=OPERATOR)
 check(code != "OK", "liaison jobs --state nonsense is refused (%s)" % code)

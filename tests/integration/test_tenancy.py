@@ -175,6 +175,8 @@ service = open(PROTO).read().split("service Liaison {", 1)[1]
 methods = re.findall(r"rpc\s+(\w+)\s*\(", service)
 ANYONE = {"anonymous", "operator", "tenant_admin", "manager", "distributor_user", "auditor"}
 USERS = {"tenant_admin", "manager", "distributor_user", "auditor"}
+WORKING_TIME = {"timeZone": "Europe/Berlin", "businessHoursStart": "09:00",
+                "businessHoursEnd": "17:00", "workDays": [1, 2, 3, 4, 5]}
 # method: (who may call it, is it a write, a request aimed at tenant A's things)
 MATRIX = {
     "Hello": (ANYONE, False, {"protocolVersion": 1}),
@@ -308,6 +310,17 @@ MATRIX = {
                            {"id": action_a}),
     "CancelActionItem": ({"tenant_admin", "manager"}, True, {"id": action_a}),
     "ExportCalendar": (USERS, False, {"distributorId": d1}),
+    "GetTenantWorkingTime": (USERS, False, {}),
+    "SetTenantWorkingTime": ({"tenant_admin"}, True, {"workingTime": WORKING_TIME}),
+    "GetUserWorkingTime": (USERS, False, {"userId": manager_id}),
+    "SetUserWorkingTime": (USERS, True, {"userId": manager_id, "workingTime": WORKING_TIME}),
+    "ListCadenceDefaults": (USERS, False, {}),
+    "SetCadenceDefault": ({"tenant_admin"}, True, {"kind": "weekly", "durationMinutes": 25}),
+    "PlanCadence": ({"tenant_admin", "manager"}, True, {"distributorId": d1}),
+    "GetCadence": (USERS, False, {"distributorId": d1}),
+    "UpdateMeetingSeries": ({"tenant_admin", "manager"}, True, {"id": 1, "title": "x"}),
+    "GetCadenceFairness": (USERS, False, {"distributorId": d1, "from": "2026-01-01",
+                                          "to": "2026-03-31"}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)

@@ -1,0 +1,387 @@
+/*
+ * cmd_cadence.c - 'liaison cadence ...': a distributor's meeting plan (its
+ * series and next occurrences in both sides' local time), its fairness
+ * figures, the tenant's defaults per kind of meeting and series edits; and
+ * the working time behind the rotation, 'liaison tenant hours' and
+ * 'liaison user hours'.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct output_column series_cols[] = {{"ID", "id"},
+                                                   {"KIND", "kind"},
+                                                   {"TITLE", "title"},
+                                                   {"MIN", "durationMinutes"},
+                                                   {"STATUS", "status"},
+                                                   {"FROM", "startsOn"},
+                                                   {"TO", "endsOn"},
+                                                   {"SCHEDULED", "scheduled"},
+                                                   {"NEXT (UTC)", "nextStartsAt"}};
+static const struct output_column occurrence_cols[] = {
+    {"ID", "id"},
+    {"KIND", "kind"},
+    {"#", "occurrenceNo"},
+    {"EXPORTER", "exporterLocal"},
+    {"DISTRIBUTOR", "distributorLocal"},
+    {"OUT EXP (min)", "exporterOutsideMinutes"},
+    {"OUT DIST (min)", "distributorOutsideMinutes"}};
+static const struct output_column hours_cols[] = {{"time zone", "timeZone"},
+                                                  {"from", "businessHoursStart"},
+                                                  {"to", "businessHoursEnd"},
+                                                  {"days", "workDays", OUTPUT_DAYS}};
+static const struct output_column default_cols[] = {{"KIND", "kind"},
+                                                    {"MINUTES", "durationMinutes"},
+                                                    {"AGENDA", "agenda"},
+                                                    {"BUILT IN", "builtIn", OUTPUT_BOOL}};
+static const struct output_column side_cols[] = {{"time zone", "timeZone"},
+                                                 {"meetings outside hours", "outsideCount"},
+                                                 {"minutes outside hours", "outsideMinutes"}};
+
+/* Prints a CadenceResponse: both sides' hours, the series, the next occurrences. */
+static void cadence_print(struct cli *cli, json_t *resp)
+{
+    json_t *up = json_object_get(resp, "upcoming");
+    if (cli->set.json) {
+        output_json(resp);
+        return;
+    }
+    if (cli->set.ids) {
+        cli_print_rows(cli, occurrence_cols, 7, up ? up : json_array());
+        return;
+    }
+    printf("EXPORTER SIDE\n");
+    output_fields(hours_cols, 4, json_object_get(resp, "exporter"));
+    printf("\nDISTRIBUTOR SIDE\n");
+    output_fields(hours_cols, 4, json_object_get(resp, "distributor"));
+    json_t *series = json_object_get(resp, "series");
+    if (json_array_size(series)) {
+        printf("\nSERIES\n");
+        output_table(series_cols, 9, series);
+    } else {
+        printf("\nno series: the cadence is planned when the first charter is activated\n");
+    }
+    if (json_array_size(up)) {
+        printf("\nNEXT MEETINGS\n");
+        output_table(occurrence_cols, 7, up);
+    }
+}
+
+/* PlanCadence or GetCadence for DISTRIBUTOR [--upcoming N]. */
+static int cadence_one(struct cli *cli, int argc, char **argv, const char *method,
+                       const struct cli_command_spec *spec, const char **upcoming)
+{
+    const char *dist = NULL;
+    json_int_t d, n = 0;
+    int rc = cli_args_parse(spec, argc, argv, &dist, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((*upcoming && (rc = cli_parse_uint("upcoming", *upcoming, 500, &n))) ||
+        (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    json_t *resp;
+    if ((rc = cli_call(cli, method, json_pack("{s:I,s:I}", "distributorId", d, "upcoming", n),
+                       &resp)))
+        return rc;
+    cadence_print(cli, resp);
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int cad_plan(struct cli *cli, int argc, char **argv)
+{
+    const char *upcoming = NULL;
+    const struct cli_opt opts[] = {
+        {"upcoming", &upcoming, NULL, false, "how many next meetings to list (default 10)"}, {0}};
+    const struct cli_command_spec spec = {
+        "cadence plan DISTRIBUTOR [--upcoming N]",
+        "Makes or brings up to date a distributor's meeting plan from its active charter:\n"
+        "a series per kind, occurrences up to 12 months ahead, each placed in both sides'\n"
+        "business hours where they overlap, else rotating the out-of-hours burden.\n"
+        "Held, missed and cancelled meetings are never touched; a moved one is re-sent.",
+        opts, 1, "cadence plan \"Saigon Auto Parts\""};
+    return cadence_one(cli, argc, argv, "PlanCadence", &spec, &upcoming);
+}
+
+static int cad_show(struct cli *cli, int argc, char **argv)
+{
+    const char *upcoming = NULL;
+    const struct cli_opt opts[] = {
+        {"upcoming", &upcoming, NULL, false, "how many next meetings to list (default 10)"}, {0}};
+    const struct cli_command_spec spec = {
+        "cadence show DISTRIBUTOR [--upcoming N]",
+        "Shows a distributor's series and next meetings, in both sides' local time.", opts, 1,
+        "cadence show \"Saigon Auto Parts\" --upcoming 20"};
+    return cadence_one(cli, argc, argv, "GetCadence", &spec, &upcoming);
+}
+
+static int cad_fairness(struct cli *cli, int argc, char **argv)
+{
+    const char *from = NULL, *to = NULL;
+    const struct cli_opt opts[] = {{"from", &from, NULL, true, "first day, YYYY-MM-DD"},
+                                   {"to", &to, NULL, true, "last day, YYYY-MM-DD"},
+                                   {0}};
+    const struct cli_command_spec spec = {
+        "cadence fairness DISTRIBUTOR --from DATE --to DATE",
+        "Per side, how many meetings and minutes fell outside its business hours (held,\n"
+        "missed and scheduled meetings starting in the period; cancelled ones do not count).",
+        opts, 1, "cadence fairness \"Saigon Auto Parts\" --from 2026-01-01 --to 2026-03-31"};
+    const char *dist = NULL;
+    json_int_t d;
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    json_t *resp;
+    if ((rc = cli_call(cli, "GetCadenceFairness",
+                       json_pack("{s:I,s:s,s:s}", "distributorId", d, "from", from, "to", to),
+                       &resp)))
+        return rc;
+    if (cli->set.json || cli->set.ids) {
+        output_json(resp);
+    } else {
+        printf("%lld meetings from %s to %s\n\nEXPORTER SIDE\n",
+               (long long)cli_json_id(json_object_get(resp, "meetings")), from, to);
+        output_fields(side_cols, 3, json_object_get(resp, "exporter"));
+        printf("\nDISTRIBUTOR SIDE\n");
+        output_fields(side_cols, 3, json_object_get(resp, "distributor"));
+    }
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int cad_defaults(struct cli *cli, int argc, char **argv)
+{
+    const char *duration = NULL, *agenda = NULL;
+    bool reset = false;
+    const struct cli_opt opts[] = {
+        {"duration", &duration, NULL, false, "minutes, 5-480", "durationMinutes"},
+        {"agenda", &agenda, NULL, false, "agenda items, comma-separated"},
+        {"reset", NULL, &reset, false, "back to the built-in default"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "cadence defaults [set KIND (--duration MIN [--agenda A,..] | --reset)]",
+        "Lists each kind of meeting's default for new series (onboarding, weekly, monthly,\n"
+        "quarterly, annual); 'set' gives the tenant its own (tenant admins).",
+        opts, 0, "cadence defaults set weekly --duration 25 --agenda \"pipeline,orders,issues\""};
+    const char *pos[2] = {NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, pos, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *resp;
+    if (!pos[0]) {
+        if ((rc = cli_call(cli, "ListCadenceDefaults", json_object(), &resp)))
+            return rc;
+        cli_print_rows(cli, default_cols, 4, json_object_get(resp, "defaults"));
+        json_decref(resp);
+        return EXIT_OK;
+    }
+    if (strcmp(pos[0], "set") || !pos[1] || (!duration && !reset)) {
+        cli_fail(cli, "INVALID_ARGUMENT",
+                 "usage: cadence defaults set KIND (--duration MIN [--agenda A,..] | --reset)");
+        return EXIT_USAGE;
+    }
+    json_int_t minutes = 0;
+    if (duration && (rc = cli_parse_uint("duration", duration, 480, &minutes)))
+        return rc;
+    json_t *items = cli_split(agenda ? agenda : "", false);
+    if (!items) {
+        cli_fail(cli, "INVALID_ARGUMENT", "--agenda is a comma-separated list");
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_call(cli, "SetCadenceDefault",
+                       json_pack("{s:s,s:I,s:o,s:b}", "kind", pos[1], "durationMinutes", minutes,
+                                 "agenda", items, "reset", reset),
+                       &resp)))
+        return rc;
+    if (cli->set.json)
+        output_json(resp);
+    else
+        cli_print_object(cli, default_cols, 4, json_object_get(resp, "cadenceDefault"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int cad_series(struct cli *cli, int argc, char **argv)
+{
+    const char *title = NULL, *agenda = NULL, *duration = NULL;
+    const struct cli_opt opts[] = {
+        {"title", &title, NULL, false, "the series' title"},
+        {"agenda", &agenda, NULL, false, "agenda items, comma-separated"},
+        {"duration", &duration, NULL, false, "minutes, 5-480", "durationMinutes"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "cadence series (update [--title T] [--agenda A,..] [--duration MIN] | pause | resume |\n"
+        "       end) SERIES_ID",
+        "Edits a meeting series (its id from 'cadence show'): future scheduled meetings\n"
+        "follow. Pausing cancels them until it resumes; ending cancels them for good.\n"
+        "Held and missed meetings are never touched.",
+        opts, 2, "cadence series update 12 --title \"Họp hàng tuần\" --duration 25"};
+    const char *pos[2] = {NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, pos, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    static const char *const actions[][2] = {
+        {"update", ""}, {"pause", "paused"}, {"resume", "active"}, {"end", "ended"}};
+    const char *status = NULL;
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+        if (!strcmp(pos[0], actions[i][0]))
+            status = actions[i][1];
+    if (!status) {
+        cli_fail(cli, "INVALID_ARGUMENT", "cadence series: update, pause, resume or end");
+        return EXIT_USAGE;
+    }
+    json_int_t id, minutes = 0;
+    if ((rc = cli_parse_id(pos[1], &id)) ||
+        (duration && (rc = cli_parse_uint("duration", duration, 480, &minutes))))
+        return rc;
+    json_t *items = cli_split(agenda ? agenda : "", false);
+    if (!items) {
+        cli_fail(cli, "INVALID_ARGUMENT", "--agenda is a comma-separated list");
+        return EXIT_USAGE;
+    }
+    json_t *resp;
+    if ((rc = cli_call(cli, "UpdateMeetingSeries",
+                       json_pack("{s:I,s:s,s:o,s:I,s:s}", "id", id, "title", title ? title : "",
+                                 "agenda", items, "durationMinutes", minutes, "status", status),
+                       &resp)))
+        return rc;
+    if (cli->set.json)
+        output_json(resp);
+    else
+        cli_print_object(cli, series_cols, 9, json_object_get(resp, "series"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+int cmd_cadence(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"plan", cad_plan, "make or update a distributor's meeting plan"},
+        {"show", cad_show, "series and next meetings in both sides' local time"},
+        {"fairness", cad_fairness, "meetings and minutes outside each side's hours"},
+        {"defaults", cad_defaults, "each kind's default ('defaults set': the tenant's own)"},
+        {"series", cad_series, "update, pause, resume or end a series"},
+        {"ics", cadence_ics, "meetings as an iCalendar (.ics) file"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("cadence", subs, argc, argv, cli);
+}
+
+/*
+ * A WorkingTime from --time-zone, --hours FROM-TO and --days; NULL after
+ * saying what is wrong.
+ */
+static json_t *working_time(struct cli *cli, const char *tz, const char *hours, const char *days)
+{
+    char from[16], to[16];
+    if (sscanf(hours, "%15[0-9:]-%15[0-9:]", from, to) != 2) {
+        cli_fail(cli, "INVALID_ARGUMENT", "--hours is FROM-TO, e.g. 09:00-17:00");
+        return NULL;
+    }
+    json_t *d = cli_days(days);
+    if (!d) {
+        cli_fail(cli, "INVALID_ARGUMENT",
+                 "--days is a list of days, 1 (Mon) to 7 (Sun) or names: 1,2,3 or Mon-Fri");
+        return NULL;
+    }
+    return json_pack("{s:s,s:s,s:s,s:o}", "timeZone", tz, "businessHoursStart", from,
+                     "businessHoursEnd", to, "workDays", d);
+}
+
+#define HOURS_OPTS(tz, hours, days)                                                                \
+    {"time-zone", &(tz), NULL, false, "a tz database name, e.g. Europe/Berlin"},                   \
+        {"hours",                                                                                  \
+         &(hours),                                                                                 \
+         NULL,                                                                                     \
+         false,                                                                                    \
+         "business hours FROM-TO (default 09:00-17:00)",                                           \
+         "businessHoursStart businessHoursEnd"},                                                   \
+    {                                                                                              \
+        "days", &(days), NULL, false, "work days: 1,2,3 or Mon-Fri (default Mon-Fri)", "workDays"  \
+    }
+
+static int tenant_hours(struct cli *cli, int argc, char **argv)
+{
+    const char *tz = NULL, *hours = "09:00-17:00", *days = "Mon-Fri";
+    const struct cli_opt opts[] = {HOURS_OPTS(tz, hours, days), {0}};
+    const struct cli_command_spec spec = {
+        "tenant hours [--time-zone TZ [--hours FROM-TO] [--days D,..]]",
+        "Shows your tenant's working time, or sets it (tenant admins): the exporter side of\n"
+        "every distributor whose account manager has none of their own.",
+        opts, 0, "tenant hours --time-zone Europe/Berlin --hours 09:00-17:00 --days Mon-Fri"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *resp, *req = json_object();
+    if (tz) {
+        json_t *w = working_time(cli, tz, hours, days);
+        if (!w) {
+            json_decref(req);
+            return EXIT_USAGE;
+        }
+        json_object_set_new(req, "workingTime", w);
+    }
+    if ((rc = cli_call(cli, tz ? "SetTenantWorkingTime" : "GetTenantWorkingTime", req, &resp)))
+        return rc;
+    if (cli->set.json)
+        output_json(resp);
+    else
+        cli_print_object(cli, hours_cols, 4, json_object_get(resp, "workingTime"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+int cmd_tenant(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"hours", tenant_hours, "your tenant's time zone, business hours and work days"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("tenant", subs, argc, argv, cli);
+}
+
+int cli_user_hours(struct cli *cli, int argc, char **argv)
+{
+    const char *tz = NULL, *hours = "09:00-17:00", *days = "Mon-Fri";
+    bool clear = false;
+    const struct cli_opt opts[] = {
+        HOURS_OPTS(tz, hours, days),
+        {"clear", NULL, &clear, false, "forget your own: the tenant's applies"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "user hours [USER] [--time-zone TZ [--hours FROM-TO] [--days D,..] | --clear]",
+        "Shows or sets a user's own working time (yours without USER; an admin's for anyone):\n"
+        "the exporter side of the distributors they manage. Without their own, the tenant's.",
+        opts, 0, "user hours --time-zone America/Los_Angeles --hours 08:00-16:30 --days Mon-Fri"};
+    const char *who = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &who, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t id = 0;
+    if (who && (rc = cli_resolve(cli, CLI_USER, who, 0, &id)))
+        return rc;
+    json_t *resp, *req = json_pack("{s:I}", "userId", id);
+    if (tz) {
+        json_t *w = working_time(cli, tz, hours, days);
+        if (!w) {
+            json_decref(req);
+            return EXIT_USAGE;
+        }
+        json_object_set_new(req, "workingTime", w);
+    } else if (clear) {
+        json_object_set_new(req, "clear", json_true());
+    }
+    if ((rc = cli_call(cli, tz || clear ? "SetUserWorkingTime" : "GetUserWorkingTime", req, &resp)))
+        return rc;
+    if (cli->set.json) {
+        output_json(resp);
+    } else {
+        cli_print_object(cli, hours_cols, 4, json_object_get(resp, "workingTime"));
+        if (!json_is_true(json_object_get(resp, "own")))
+            printf("(the tenant's working time: no own set)\n");
+    }
+    json_decref(resp);
+    return EXIT_OK;
+}

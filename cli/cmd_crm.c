@@ -1,0 +1,401 @@
+/*
+ * cmd_crm.c - 'liaison account|lead|interaction|crm ...': the shared CRM.
+ * Key accounts (customers), leads and deal registration (a distributor's
+ * lead is checked against the charters when it is registered; exporter
+ * staff decide the flagged ones), customer interactions, and the tenant's
+ * CRM settings.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct output_column account_cols[] = {{"ID", "id"},
+                                                    {"NAME", "name"},
+                                                    {"COUNTRY", "country"},
+                                                    {"REGION", "region"},
+                                                    {"INDUSTRY", "industry"},
+                                                    {"DISTRIBUTOR", "distributorName"},
+                                                    {"CARVE-OUT", "carveOut", OUTPUT_BOOL}};
+static const struct output_column lead_cols[] = {{"ID", "id"},
+                                                 {"ACCOUNT", "accountName"},
+                                                 {"DISTRIBUTOR", "distributorName"},
+                                                 {"TITLE", "title"},
+                                                 {"STAGE", "stage"},
+                                                 {"VALUE (minor units)", "valueMinor"},
+                                                 {"CURRENCY", "currency"},
+                                                 {"LINES", "productLineCodes"},
+                                                 {"REGION", "region"},
+                                                 {"REGISTRATION", "registration"},
+                                                 {"FLAGS", "flags"},
+                                                 {"REGISTERED", "registeredAt"}};
+static const struct output_column interaction_cols[] = {
+    {"ID", "id"},       {"AT", "at"},           {"KIND", "kind"},   {"ACCOUNT", "accountName"},
+    {"LEAD", "leadId"}, {"SUMMARY", "summary"}, {"BY", "createdBy"}};
+static const struct output_column settings_cols[] = {
+    {"deal protection (days)", "dealProtectionDays"}};
+
+#define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
+
+/* A distributor option: its id (0 when absent). */
+static int distributor_opt(struct cli *cli, const char *arg, json_int_t *out)
+{
+    *out = 0;
+    return arg ? cli_resolve(cli, CLI_DISTRIBUTOR, arg, 0, out) : EXIT_OK;
+}
+
+/* A plain id option: its value (0 when absent). */
+static int id_opt(const char *arg, json_int_t *out)
+{
+    *out = 0;
+    return arg ? cli_parse_id(arg, out) : EXIT_OK;
+}
+
+/* ---------- accounts ---------- */
+
+static int account_create(struct cli *cli, int argc, char **argv)
+{
+    const char *name = NULL, *country = NULL, *region = "", *industry = "", *dist = NULL,
+               *owner = NULL;
+    const struct cli_opt opts[] = {
+        {"name", &name, NULL, true, "the customer's name"},
+        {"country", &country, NULL, true, "ISO 3166-1 alpha-2 code, e.g. VN"},
+        {"region", &region, NULL, false, "ISO 3166-2 subdivision of the country, e.g. VN-SG"},
+        {"industry", &industry, NULL, false, "e.g. logistics"},
+        {"distributor", &dist, NULL, false, "the owning distributor (default: the exporter)",
+         "distributorId"},
+        {"owner", &owner, NULL, false, "the user who owns it: id, e-mail or me", "ownerId"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "account create --name N --country CC [--region R] [--industry I] [--distributor D] "
+        "[--owner USER]",
+        "Creates a key account (a customer), the exporter's own or a distributor's.", opts, 0,
+        "account create --name \"Công ty Vận tải Bình Minh\" --country VN --region VN-SG "
+        "--industry logistics --distributor \"Saigon Auto Parts\""};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d, u = 0;
+    if ((rc = distributor_opt(cli, dist, &d)) ||
+        (owner && (rc = cli_resolve(cli, CLI_USER, owner, 0, &u))))
+        return rc;
+    return cli_show_one(cli, "CreateKeyAccount",
+                        json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "name", name, "country", country,
+                                  "region", region, "industry", industry, "distributorId", d,
+                                  "ownerId", u),
+                        "account", account_cols, NCOLS(account_cols));
+}
+
+static int account_list(struct cli *cli, int argc, char **argv)
+{
+    const char *name = "", *country = "", *dist = NULL, *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"name", &name, NULL, false, "only names that have this"},
+        {"country", &country, NULL, false, "ISO 3166-1 alpha-2 code"},
+        {"distributor", &dist, NULL, false, "owned by this distributor", "distributorId"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "account list [--name TEXT] [--country CC] [--distributor D] [--all]",
+        "Lists the key accounts you reach.", opts, 0, "account list --country VN --name vận tải"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d;
+    if ((rc = distributor_opt(cli, dist, &d)))
+        return rc;
+    return cli_list(
+        cli, "ListKeyAccounts",
+        json_pack("{s:s,s:s,s:I}", "name", name, "country", country, "distributorId", d),
+        "accounts", account_cols, NCOLS(account_cols), page_size, cursor, all);
+}
+
+static int account_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"account show ID", "Shows a key account.", opts, 1,
+                                          "account show 12"};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return cli_show_one(cli, "GetKeyAccount", json_pack("{s:I}", "id", v), "account", account_cols,
+                        NCOLS(account_cols));
+}
+
+int cmd_account(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {{"create", account_create, "create a key account"},
+                                                 {"list", account_list, "list key accounts"},
+                                                 {"show", account_show, "show a key account"},
+                                                 {NULL, NULL, NULL}};
+    return cli_subcommand("account", subs, argc, argv, cli);
+}
+
+/* ---------- leads ---------- */
+
+static int lead_register(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL, *account = NULL, *country = NULL, *region = "", *industry = "",
+               *title = NULL, *value = "0", *currency = NULL, *close = "", *lines = NULL,
+               *owner = NULL;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false,
+         "whose registration it is (a distributor user: its own; staff without it: the "
+         "exporter's own lead)",
+         "distributorId"},
+        {"account", &account, NULL, true, "the customer's name (found in any case, else made)",
+         "accountName"},
+        {"country", &country, NULL, true, "the customer's country, ISO 3166-1 alpha-2"},
+        {"region", &region, NULL, false, "where the deal is: ISO 3166-2 subdivision"},
+        {"industry", &industry, NULL, false, "for a new account"},
+        {"title", &title, NULL, true, "what the deal is"},
+        {"value", &value, NULL, false, "in the currency's minor units (cents): 1250000 = 12,500.00",
+         "valueMinor"},
+        {"currency", &currency, NULL, true, "ISO 4217 code, e.g. VND, USD"},
+        {"close", &close, NULL, false, "expected close, YYYY-MM-DD", "expectedClose"},
+        {"lines", &lines, NULL, false, "product lines: codes or ids, BRK,FLT", "productLineIds"},
+        {"owner", &owner, NULL, false, "the user who owns it: id, e-mail or me", "ownerId"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "lead register --account NAME --country CC --title T --currency CUR [--value MINOR] "
+        "[--distributor D] [--region R] [--close YYYY-MM-DD] [--lines L,..] [--owner USER]",
+        "Registers a deal: checked at once against the charters (own territory and lines, "
+        "carve-outs, another distributor's registration of the account within the protection "
+        "window). Accepted, flagged for exporter staff, or refused (exit 5) with the date the "
+        "account is protected from.",
+        opts, 0,
+        "lead register --distributor \"Saigon Auto Parts\" --account \"Công ty Vận tải Bình "
+        "Minh\" --country VN --region VN-SG --title \"Má phanh cho đội xe\" --value 125000000 "
+        "--currency VND --close 2027-03-31 --lines BRK"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d, u = 0, v;
+    if ((rc = cli_parse_uint("--value", value, 9000000000000000000L, &v)) ||
+        (rc = distributor_opt(cli, dist, &d)) ||
+        (owner && (rc = cli_resolve(cli, CLI_USER, owner, 0, &u))))
+        return rc;
+    json_t *l = lines ? cli_resolve_list(cli, CLI_PRODUCT_LINE, lines, &rc) : json_array();
+    if (!l)
+        return rc ? rc : EXIT_ERROR;
+    json_t *req = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:o,s:I}", "distributorId", d,
+                            "accountName", account, "country", country, "region", region,
+                            "industry", industry, "title", title, "valueMinor", v, "currency",
+                            currency, "expectedClose", close, "productLineIds", l, "ownerId", u);
+    return cli_show_one(cli, "RegisterLead", req, "lead", lead_cols, NCOLS(lead_cols));
+}
+
+static int lead_list(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL, *stage = "", *registration = "", *account = NULL, *page_size = NULL,
+               *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
+        {"stage", &stage, NULL, false, "new, qualified, proposal, negotiation, won, lost"},
+        {"registration", &registration, NULL, false, "accepted, flagged, approved, rejected"},
+        {"account", &account, NULL, false, "only this key account (id)", "keyAccountId"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "lead list [--distributor D] [--stage S] [--registration R] [--account ID] [--all]",
+        "Lists the leads you reach; --registration flagged is what staff decide.", opts, 0,
+        "lead list --registration flagged"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d, a;
+    if ((rc = distributor_opt(cli, dist, &d)) || (rc = id_opt(account, &a)))
+        return rc;
+    return cli_list(cli, "ListLeads",
+                    json_pack("{s:I,s:s,s:s,s:I}", "distributorId", d, "stage", stage,
+                              "registration", registration, "keyAccountId", a),
+                    "leads", lead_cols, NCOLS(lead_cols), page_size, cursor, all);
+}
+
+static int lead_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"lead show ID", "Shows a lead.", opts, 1, "lead show 7"};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return cli_show_one(cli, "GetLead", json_pack("{s:I}", "id", v), "lead", lead_cols,
+                        NCOLS(lead_cols));
+}
+
+static int lead_stage(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "lead stage ID STAGE",
+        "Moves a lead: new, qualified, proposal, negotiation (either way), then won or lost "
+        "(final).",
+        opts, 2, "lead stage 7 proposal"};
+    const char *args[2] = {NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, args, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(args[0], &v)))
+        return rc;
+    return cli_show_one(cli, "SetLeadStage",
+                        json_pack("{s:I,s:o}", "id", v, "stage", cli_enum_string(args[1])), "lead",
+                        lead_cols, NCOLS(lead_cols));
+}
+
+static int lead_decide(struct cli *cli, int argc, char **argv)
+{
+    const char *to = NULL, *note = "";
+    const struct cli_opt opts[] = {
+        {"to", &to, NULL, false, "reassign: to this distributor, or 'exporter'", "distributorId"},
+        {"note", &note, NULL, false, "why, for the record"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "lead decide ID approve|reject|reassign [--to DISTRIBUTOR|exporter] [--note TEXT]",
+        "Decides a flagged registration (exporter staff); every decision is audited.", opts, 2,
+        "lead decide 9 reassign --to exporter --note \"carve-out: served directly\""};
+    const char *args[2] = {NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, args, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v, d = 0;
+    if ((rc = cli_parse_id(args[0], &v)) ||
+        (to && strcmp(to, "exporter") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, to, 0, &d))))
+        return rc;
+    return cli_show_one(cli, "DecideLeadRegistration",
+                        json_pack("{s:I,s:o,s:I,s:s}", "id", v, "decision",
+                                  cli_enum_string(args[1]), "distributorId", d, "note", note),
+                        "lead", lead_cols, NCOLS(lead_cols));
+}
+
+int cmd_lead(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"register", lead_register, "register a deal (or staff: add the exporter's own lead)"},
+        {"list", lead_list, "list leads"},
+        {"show", lead_show, "show a lead"},
+        {"stage", lead_stage, "move a lead to a stage"},
+        {"decide", lead_decide, "approve, reject or reassign a flagged registration"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("lead", subs, argc, argv, cli);
+}
+
+/* ---------- interactions ---------- */
+
+static int interaction_add(struct cli *cli, int argc, char **argv)
+{
+    const char *kind = NULL, *summary = NULL, *at = NULL, *lead = NULL, *account = NULL,
+               *dist = NULL;
+    const struct cli_opt opts[] = {
+        {"kind", &kind, NULL, true, "call, visit, email or message"},
+        {"summary", &summary, NULL, true, "what was said or agreed"},
+        {"at", &at, NULL, false, "when: RFC 3339 or 'YYYY-MM-DD HH:MM' local (default now)"},
+        {"lead", &lead, NULL, false, "about this lead (id); its account is the account", "leadId"},
+        {"account", &account, NULL, false, "about this key account (id)", "keyAccountId"},
+        {"distributor", &dist, NULL, false,
+         "the distributor's side (staff: default the exporter's)", "distributorId"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "interaction add --kind K --summary S (--lead ID | --account ID) [--at TIME] "
+        "[--distributor D]",
+        "Records a call, visit, e-mail or message with a customer.", opts, 0,
+        "interaction add --kind visit --lead 7 --at \"2026-11-02 09:30\" --summary \"Gặp anh "
+        "Minh, đội xe 40 chiếc\""};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    char when[64] = "";
+    json_int_t l, a, d;
+    if ((at && (rc = cli_parse_time("--at", at, when, sizeof when))) || (rc = id_opt(lead, &l)) ||
+        (rc = id_opt(account, &a)) || (rc = distributor_opt(cli, dist, &d)))
+        return rc;
+    return cli_show_one(cli, "CreateInteraction",
+                        json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "kind", kind, "summary", summary,
+                                  "at", when, "leadId", l, "keyAccountId", a, "distributorId", d),
+                        "interaction", interaction_cols, NCOLS(interaction_cols));
+}
+
+static int interaction_list(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL, *account = NULL, *lead = NULL, *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
+        {"account", &account, NULL, false, "only about this key account (id)", "keyAccountId"},
+        {"lead", &lead, NULL, false, "only about this lead (id)", "leadId"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "interaction list [--distributor D] [--account ID] [--lead ID] [--all]",
+        "Lists the customer interactions you reach.", opts, 0, "interaction list --lead 7"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d, a, l;
+    if ((rc = distributor_opt(cli, dist, &d)) || (rc = id_opt(account, &a)) ||
+        (rc = id_opt(lead, &l)))
+        return rc;
+    return cli_list(cli, "ListInteractions",
+                    json_pack("{s:I,s:I,s:I}", "distributorId", d, "keyAccountId", a, "leadId", l),
+                    "interactions", interaction_cols, NCOLS(interaction_cols), page_size, cursor,
+                    all);
+}
+
+int cmd_interaction(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"add", interaction_add, "record a call, visit, e-mail or message"},
+        {"list", interaction_list, "list interactions"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("interaction", subs, argc, argv, cli);
+}
+
+/* ---------- settings ---------- */
+
+static int crm_settings(struct cli *cli, int argc, char **argv)
+{
+    const char *days = NULL;
+    const struct cli_opt opts[] = {{"protection-days", &days, NULL, false,
+                                    "days an accepted registration protects its account (1-3650)",
+                                    "settings.dealProtectionDays"},
+                                   {0}};
+    const struct cli_command_spec spec = {
+        "crm settings [--protection-days N]",
+        "Shows the tenant's CRM settings; with an option, changes them (tenant admins).", opts, 0,
+        "crm settings --protection-days 120"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (!days)
+        return cli_show_one(cli, "GetCrmSettings", json_object(), "settings", settings_cols, 1);
+    json_int_t n;
+    if ((rc = cli_parse_uint("--protection-days", days, 3650, &n)))
+        return rc;
+    return cli_show_one(cli, "UpdateCrmSettings",
+                        json_pack("{s:{s:I}}", "settings", "dealProtectionDays", n), "settings",
+                        settings_cols, 1);
+}
+
+int cmd_crm(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"settings", crm_settings, "show or change the tenant's CRM settings"}, {NULL, NULL, NULL}};
+    return cli_subcommand("crm", subs, argc, argv, cli);
+}

@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""The cadence plan at exact instants (the clock set in the database as the
+superuser): a first charter activation moves a prospect to onboarding and
+plans its series; Europe/Berlin <-> Asia/Ho_Chi_Minh places every weekly
+call of a year inside both sides' business hours across the March and
+October daylight-saving changes (checked with the database's own AT TIME
+ZONE, not the server's functions); America/Los_Angeles <-> Asia/Tokyo, with
+no overlap, shares the out-of-hours minutes within one meeting's length
+over a quarter; regenerating changes nothing and never touches a held
+meeting; the 90-day rule; tenant defaults in a new plan; series edits; the
+fairness report; who sees which plan; working time validated against the
+tz database; the CLI."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check, psql  # noqa: E402
+
+CLI = sys.argv[1]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+_cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"), os.path.join(w.env("LIAISON_TEST_DIR"),
+                                                           "cadence-home"))
+call, must, cli = _cli.call, _cli.must, _cli.cli
+
+
+def set_clock(at):
+    psql("INSERT INTO liaison_clock (fixed_at) VALUES ('%s') ON CONFLICT (only_row) "
+         "DO UPDATE SET fixed_at = EXCLUDED.fixed_at, shift = '0'" % at)
+
+
+def rows(sql):
+    out = psql(sql)
+    return [line.split("|") for line in out.splitlines()] if out else []
+
+
+def login(slug, email):
+    return must("Login", {"tenant": slug, "email": email, "password": PASSWORD}, None)["token"]
+
+
+def user(admin, email, role, **extra):
+    req = {"email": email, "role": role, "password": PASSWORD}
+    req.update(extra)
+    return must("CreateUser", req, admin)["user"]["id"]
+
+
+def distributor(token, name, zone, start, end, days, manager=0):
+    d = must("CreateDistributor", {"fields": {
+        "name": name, "country": "VN", "languages": ["vi"], "timeZone": zone,
+        "businessHoursStart": start, "businessHoursEnd": end, "workDays": days}}, token)
+    did = d["distributor"]["id"]
+    if manager:
+        must("AssignAccountManager", {"id": did, "userId": manager}, token)
+    return int(did)
+
+
+def charter(token, did, region, starts_on):
+    c = must("CreateCharterDraft", {"distributorId": did}, token)["charter"]["id"]
+    must("AddCharterGrant", {"charterId": c, "grant": {
+        "region": region, "allLines": True, "exclusive": False, "startsOn": starts_on}}, token)
+    return c
+
+
+def meetings(did, where="true"):
+    return rows("SELECT id, kind, occurrence_no, starts_at, sequence, status FROM meetings "
+                "WHERE distributor_id = %d AND %s ORDER BY series_id, occurrence_no" % (did, where))
+
+
+def inside_both(did, kinds, zone_a, a_from, a_to, a_days, zone_b, b_from, b_to, b_days):
+    """Meetings of kinds not inside both sides' hours and days, by the database's own
+    AT TIME ZONE: start and end on the same local date, a work day, within the hours."""
+    def side(z, f, to, days):
+        return ("((m.starts_at AT TIME ZONE '{z}')::date = (m.ends_at AT TIME ZONE '{z}')::date"
+                " AND extract(isodow FROM m.starts_at AT TIME ZONE '{z}') IN ({d})"
+                " AND (m.starts_at AT TIME ZONE '{z}')::time >= '{f}'"
+                " AND (m.ends_at AT TIME ZONE '{z}')::time <= '{t}')").format(
+                    z=z, f=f, t=to, d=",".join(map(str, days)))
+    return rows("SELECT m.kind, m.occurrence_no, m.starts_at FROM meetings m WHERE "
+                "m.distributor_id = %d AND m.kind IN (%s) AND NOT (%s AND %s)" % (
+                    did, ",".join("'%s'" % k for k in kinds), side(zone_a, a_from, a_to, a_days),
+                    side(zone_b, b_from, b_to, b_days)))
+
+
+def outside_minutes(did, zone, f, to, days, start, end):
+    """Per meeting from start to end (exclusive), minutes outside one side's hours, computed
+    here from the database's local wall-clock times, minute by minute."""
+    total = 0
+    for (n,) in rows(
+            "SELECT count(*) FILTER (WHERE NOT (extract(isodow FROM x AT TIME ZONE '%s') IN (%s)"
+            " AND (x AT TIME ZONE '%s')::time >= '%s' AND (x AT TIME ZONE '%s')::time < '%s'))"
+            " FROM meetings m, generate_series(m.starts_at, m.ends_at - interval '1 minute',"
+            " interval '1 minute') x WHERE m.distributor_id = %d AND m.status <> 'cancelled'"
+            " AND m.starts_at >= '%s' AND m.starts_at < '%s' GROUP BY m.id" % (
+                zone, ",".join(map(str, days)), zone, f, zone, to, did, start, end)):
+        total += int(n)
+    return total
+
+
+try:
+    set_clock("2026-01-05T00:00:00Z")
+    slug = "kadenz-" + RUN
+    must("CreateTenant", {"slug": slug, "name": "Kadenz GmbH", "adminEmail": "admin@kadenz.example",
+                          "adminPassword": PASSWORD}, OPERATOR)
+    admin = login(slug, "admin@kadenz.example")
+
+    # ---------------- working time ----------------
+    BERLIN = {"timeZone": "Europe/Berlin", "businessHoursStart": "09:00",
+              "businessHoursEnd": "17:00", "workDays": [1, 2, 3, 4, 5]}
+    out = must("SetTenantWorkingTime", {"workingTime": BERLIN}, admin)
+    check(out["workingTime"] == BERLIN, "the tenant's working time is set")
+    check(must("GetTenantWorkingTime", {}, admin)["workingTime"] == BERLIN,
+          "and read back")
+    code, out = call("SetTenantWorkingTime", {"workingTime": dict(BERLIN, timeZone="Europe/Berln")},
+                     admin)
+    check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field")
+          == "workingTime.timeZone", "a zone the tz database lacks is refused on its field")
+    code, out = call("SetTenantWorkingTime", {"workingTime": dict(BERLIN, workDays=[1, 8])}, admin)
+    check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "workingTime.workDays",
+          "a weekday 8 is refused")
+    code, out = call("SetTenantWorkingTime", {"workingTime": dict(BERLIN, businessHoursEnd="08:00")},
+                     admin)
+    check(code == "INVALID_ARGUMENT"
+          and out["violations"][0]["field"] == "workingTime.businessHoursEnd",
+          "hours that end before they start are refused")
+    check(must("GetTenantWorkingTime", {}, admin)["workingTime"] == BERLIN,
+          "refused changes changed nothing")
+
+    manager_id = user(admin, "la@kadenz.example", "ROLE_MANAGER")
+    other_id = user(admin, "other@kadenz.example", "ROLE_MANAGER")
+    manager = login(slug, "la@kadenz.example")
+    other = login(slug, "other@kadenz.example")
+    out = must("GetUserWorkingTime", {}, manager)
+    check(not out.get("own") and out["workingTime"] == BERLIN,
+          "a user without their own working time has the tenant's")
+    LA = {"timeZone": "America/Los_Angeles", "businessHoursStart": "09:00",
+          "businessHoursEnd": "17:00", "workDays": [1, 2, 3, 4, 5]}
+    out = must("SetUserWorkingTime", {"workingTime": LA}, manager)
+    check(out["own"] and out["workingTime"] == LA and out["userId"] == manager_id,
+          "a user sets their own working time")
+    code, _ = call("SetUserWorkingTime", {"userId": manager_id, "workingTime": BERLIN}, other)
+    check(code == "NOT_FOUND", "a manager cannot set another user's working time")
+    code, _ = call("GetUserWorkingTime", {"userId": manager_id}, other)
+    check(code == "NOT_FOUND", "nor read it")
+    out = must("GetUserWorkingTime", {"userId": manager_id}, admin)
+    check(out["own"] and out["workingTime"] == LA, "an admin reads anyone's")
+    out = must("SetUserWorkingTime", {"userId": other_id, "workingTime": BERLIN}, admin)
+    check(out["own"], "an admin sets anyone's")
+    out = must("SetUserWorkingTime", {"userId": other_id, "clear": True}, admin)
+    check(not out.get("own") and out["workingTime"] == BERLIN,
+          "cleared, the tenant's applies again")
+
+    # ---------------- first activation: Berlin <-> Ho Chi Minh City ----------------
+    HCM_DAYS = [1, 2, 3, 4, 5, 6]
+    d_vn = distributor(admin, "Công ty Phụ tùng Sài Gòn " + RUN, "Asia/Ho_Chi_Minh", "08:00",
+                       "17:00", HCM_DAYS)
+    c_vn = charter(admin, d_vn, "VN", "2026-01-05")
+    code, _ = call("PlanCadence", {"distributorId": d_vn}, admin)
+    check(code == "FAILED_PRECONDITION", "no plan without an active charter")
+    must("ActivateCharter", {"id": c_vn}, admin)
+    check(must("GetDistributor", {"id": d_vn}, admin)["distributor"]["status"] == "onboarding",
+          "the first activation moves the prospect to onboarding")
+    check(psql("SELECT onboarding_started_at = '2026-01-05T00:00:00Z' FROM distributors "
+               "WHERE id = %d" % d_vn) == "t", "onboarding started at the clock's instant")
+    cad = must("GetCadence", {"distributorId": d_vn, "upcoming": 5}, admin)
+    kinds = [s["kind"] for s in cad["series"]]
+    check(kinds == ["onboarding", "weekly", "monthly", "quarterly", "annual"],
+          "five series made: %s" % kinds)
+    weekly = [s for s in cad["series"] if s["kind"] == "weekly"][0]
+    check(weekly["durationMinutes"] == 30 and weekly["agenda"] == ["pipeline", "orders", "issues"],
+          "the weekly series has the built-in default")
+    check(cad["exporter"]["timeZone"] == "Europe/Berlin"
+          and cad["distributor"]["timeZone"] == "Asia/Ho_Chi_Minh", "both sides' zones shown")
+    up = cad["upcoming"]
+    check(len(up) == 5 and up[0]["exporterLocal"] == "2026-01-05 09:00 Europe/Berlin"
+          and up[0]["distributorLocal"] == "2026-01-05 15:00 Asia/Ho_Chi_Minh",
+          "the first onboarding call in both local times: %s" % (up[:1],))
+    counts = dict((k, int(n)) for k, n in rows(
+        "SELECT kind, count(*) FROM meetings WHERE distributor_id = %d GROUP BY kind" % d_vn))
+    check(counts.get("onboarding") == 9 and counts.get("weekly", 0) >= 47
+          and counts.get("monthly", 0) >= 11 and counts.get("quarterly", 0) >= 3
+          and counts.get("annual") == 1, "a year of occurrences: %s" % counts)
+    span = rows("SELECT min(starts_at) < '2026-03-29', max(starts_at) > '2026-10-25' "
+                "FROM meetings WHERE distributor_id = %d AND kind = 'weekly'" % d_vn)
+    check(span == [["t", "t"]], "the weekly calls span both daylight-saving changes")
+    bad = inside_both(d_vn, ["onboarding", "weekly", "monthly", "quarterly"], "Europe/Berlin",
+                      "09:00", "17:00", [1, 2, 3, 4, 5], "Asia/Ho_Chi_Minh", "08:00", "17:00",
+                      HCM_DAYS)
+    check(not bad, "every call inside both sides' business hours and work days (%s)" % bad[:3])
+    check(psql("SELECT count(*) FROM meetings WHERE distributor_id = %d AND kind <> 'annual' AND "
+               "exporter_outside_minutes + distributor_outside_minutes > 0" % d_vn) == "0",
+          "and stored as 0 minutes outside on either side")
+    check(psql("SELECT count(*) FROM (SELECT m.id FROM meetings m JOIN meetings o ON "
+               "o.distributor_id = m.distributor_id AND o.id < m.id AND o.starts_at < m.ends_at "
+               "AND o.ends_at > m.starts_at WHERE m.distributor_id = %d) x" % d_vn) == "0",
+          "no two meetings of a distributor overlap")
+    check(psql("SELECT count(*) FROM audit_log WHERE action = 'distributor.status.onboarding' "
+               "AND entity_id = '%d'" % d_vn) == "1", "the move to onboarding is audited")
+
+    # ---------------- regeneration ----------------
+    before = meetings(d_vn)
+    out = must("PlanCadence", {"distributorId": d_vn}, admin)
+    check(meetings(d_vn) == before, "regenerating changes no row")
+    held_id = before[20][0]
+    psql("UPDATE meetings SET status = 'held' WHERE id = %s" % held_id)
+    held = meetings(d_vn, "id = %s" % held_id)
+    must("SetTenantWorkingTime", {"workingTime": dict(BERLIN, businessHoursStart="10:00")}, admin)
+    must("PlanCadence", {"distributorId": d_vn}, admin)
+    after = meetings(d_vn)
+    check(meetings(d_vn, "id = %s" % held_id) == held, "a held occurrence is untouched")
+    moved = [a for a, b in zip(after, before) if a[3] != b[3]]
+    check(len(after) == len(before) and moved and all(int(m[4]) == 1 for m in moved),
+          "occurrences whose time changed moved with sequence bumped (%d)" % len(moved))
+    must("PlanCadence", {"distributorId": d_vn}, admin)
+    check(meetings(d_vn) == after, "a second regeneration gives the same rows")
+    must("SetTenantWorkingTime", {"workingTime": BERLIN}, admin)
+    must("PlanCadence", {"distributorId": d_vn}, admin)
+    restored = meetings(d_vn)
+    must("ActivateCharter", {"id": must("CreateCharterDraft", {"distributorId": d_vn},
+                                        admin)["charter"]["id"]}, admin)
+    check(meetings(d_vn) == restored
+          and psql("SELECT count(*) FROM meeting_series WHERE distributor_id = %d" % d_vn) == "5"
+          and psql("SELECT count(*) FROM audit_log WHERE action = 'distributor.status.onboarding'"
+                   " AND entity_id = '%d'" % d_vn) == "1",
+          "an amendment's activation leaves the plan and the onboarding as they were")
+
+
+    # ---------------- series edits, Vietnamese and Japanese titles ----------------
+    sid = int(weekly["id"])
+    out = must("UpdateMeetingSeries", {"id": sid, "title": "Họp hàng tuần — 週次定例",
+                                       "agenda": ["Đơn hàng", "受注状況"]}, admin)
+    check(out["series"]["title"] == "Họp hàng tuần — 週次定例"
+          and out["series"]["agenda"] == ["Đơn hàng", "受注状況"], "a series renamed in vi/ja")
+    check(psql("SELECT count(*) FROM meetings WHERE series_id = %d AND status = 'scheduled' AND "
+               "title <> 'Họp hàng tuần — 週次定例'" % sid) == "0",
+          "its scheduled occurrences carry the new title")
+    set_clock("2026-06-01T00:00:00Z")
+    future = int(psql("SELECT count(*) FROM meetings WHERE series_id = %d AND status = "
+                      "'scheduled' AND starts_at >= '2026-06-01'" % sid))
+    fair0 = must("GetCadenceFairness", {"distributorId": d_vn, "from": "2026-01-01",
+                                        "to": "2026-12-31"}, admin)
+    out = must("UpdateMeetingSeries", {"id": sid, "status": "paused"}, admin)
+    check(out["series"]["status"] == "paused" and out["series"].get("scheduled", 0) == 0,
+          "a paused series has nothing scheduled")
+    check(psql("SELECT count(*) FROM meetings WHERE series_id = %d AND status = 'cancelled' AND "
+               "starts_at >= '2026-06-01'" % sid) == str(future),
+          "pausing cancelled the %d future occurrences" % future)
+    check(psql("SELECT status FROM meetings WHERE id = %s" % held_id) == "held",
+          "and left the held one")
+    fair1 = must("GetCadenceFairness", {"distributorId": d_vn, "from": "2026-01-01",
+                                        "to": "2026-12-31"}, admin)
+    check(fair1["meetings"] == fair0["meetings"] - future,
+          "cancelled meetings do not count in the fairness report")
+    must("UpdateMeetingSeries", {"id": sid, "status": "active"}, admin)
+    check(psql("SELECT count(*) FROM meetings WHERE series_id = %d AND status = 'scheduled' AND "
+               "starts_at >= '2026-06-01' AND sequence >= 2" % sid) == str(future),
+          "resuming brings them back, sequence bumped")
+    out = must("UpdateMeetingSeries", {"id": sid, "status": "ended"}, admin)
+    check(out["series"]["status"] == "ended" and out["series"]["endsOn"] == "2026-06-01",
+          "a series ends today")
+    code, _ = call("UpdateMeetingSeries", {"id": sid, "status": "active"}, admin)
+    check(code == "FAILED_PRECONDITION", "an ended series does not start again")
+    code, out = call("UpdateMeetingSeries", {"id": sid, "durationMinutes": 2}, admin)
+    check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "durationMinutes",
+          "a 2-minute meeting is refused")
+
+    # ---------------- the 90-day rule ----------------
+    set_clock("2026-03-01T00:00:00Z")
+    code, out = call("SetDistributorStatus", {"id": d_vn, "status": "active"}, admin)
+    check(code == "FAILED_PRECONDITION" and "90 days" in out.get("message", "")
+          and "2026-04-05" in out.get("message", ""),
+          "active refused before 90 days of onboarding: %s" % out.get("message"))
+    set_clock("2026-04-04T23:59:59Z")
+    code, out = call("SetDistributorStatus", {"id": d_vn, "status": "active"}, admin)
+    check(code == "FAILED_PRECONDITION" and "90 days" in out.get("message", ""),
+          "still refused one second before the 90 days are over")
+    set_clock("2026-04-05T00:00:00Z")
+    code, out = call("SetDistributorStatus", {"id": d_vn, "status": "active"}, admin)
+    check(code == "FAILED_PRECONDITION" and "week from 2026-01-05" in out.get("message", ""),
+          "refused after 90 days when no meeting was held: %s" % out.get("message"))
+    psql("UPDATE meetings SET status = 'held' WHERE distributor_id = %d AND status = 'scheduled' "
+         "AND starts_at < '2026-04-05' AND NOT (starts_at >= '2026-02-09' AND "
+         "starts_at < '2026-02-16')" % d_vn)
+    code, out = call("SetDistributorStatus", {"id": d_vn, "status": "active"}, admin)
+    check(code == "FAILED_PRECONDITION"
+          and "week from 2026-02-09 to 2026-02-15" in out.get("message", ""),
+          "refused naming the one week without a held meeting: %s" % out.get("message"))
+    check(psql("SELECT count(*) FROM audit_log WHERE action = 'distributor.status.active' AND "
+               "entity_id = '%d'" % d_vn) == "0", "refusals left no audit row")
+    psql("UPDATE meetings SET status = 'held' WHERE distributor_id = %d AND status = 'scheduled' "
+         "AND starts_at >= '2026-02-09' AND starts_at < '2026-02-16'" % d_vn)
+    code, out = call("SetDistributorStatus", {"id": d_vn, "status": "active"}, admin)
+    check(code == "OK" and out["distributor"]["status"] == "active",
+          "active allowed after 90 days with the cadence kept")
+
+    # ---------------- rotation: Los Angeles <-> Tokyo ----------------
+    set_clock("2026-04-01T00:00:00Z")
+    d_jp = distributor(admin, "東京オートパーツ株式会社 " + RUN, "Asia/Tokyo", "09:00", "17:00",
+                       [1, 2, 3, 4, 5], manager=manager_id)
+    must("ActivateCharter", {"id": charter(manager, d_jp, "JP", "2026-04-06")}, manager)
+    cad = must("GetCadence", {"distributorId": d_jp}, manager)
+    check(cad["exporter"]["timeZone"] == "America/Los_Angeles",
+          "the exporter side is the account manager's working time")
+    quarter = ("2026-04-06", "2026-07-05")
+    fair = must("GetCadenceFairness", {"distributorId": d_jp, "from": quarter[0],
+                                       "to": quarter[1]}, manager)
+    ex, di = fair["exporter"], fair["distributor"]
+    longest = int(psql("SELECT max(duration_minutes) FROM meeting_series s WHERE "
+                       "distributor_id = %d AND EXISTS (SELECT 1 FROM meetings m WHERE "
+                       "m.series_id = s.id AND m.starts_at < '2026-07-06')" % d_jp))
+    check(fair["meetings"] >= 20, "a quarter of meetings: %d" % fair["meetings"])
+    check(ex.get("outsideMinutes", 0) > 0 and di.get("outsideMinutes", 0) > 0,
+          "both sides carry some of the out-of-hours burden (%s / %s)" % (
+              ex.get("outsideMinutes"), di.get("outsideMinutes")))
+    check(abs(ex.get("outsideMinutes", 0) - di.get("outsideMinutes", 0)) <= longest,
+          "over the quarter they differ by at most one meeting (%d min)" % longest)
+    # The stored minutes, recomputed here minute by minute with the database's AT TIME ZONE.
+    lo, hi = "2026-04-06T07:00:00Z", "2026-07-06T07:00:00Z"
+    check(outside_minutes(d_jp, "America/Los_Angeles", "09:00", "17:00", [1, 2, 3, 4, 5], lo, hi)
+          == ex.get("outsideMinutes", 0), "the exporter's minutes are what the clock says")
+    check(outside_minutes(d_jp, "Asia/Tokyo", "09:00", "17:00", [1, 2, 3, 4, 5], lo, hi)
+          == di.get("outsideMinutes", 0), "the distributor's minutes are what the clock says")
+
+    # ---------------- tenant defaults in a new plan ----------------
+    code, _ = call("SetCadenceDefault", {"kind": "weekly", "durationMinutes": 25}, manager)
+    check(code == "PERMISSION_DENIED", "only an admin sets the defaults")
+    out = must("SetCadenceDefault", {"kind": "weekly", "durationMinutes": 25,
+                                     "agenda": ["Tồn kho", "在庫"]}, admin)
+    check(out["cadenceDefault"] == {"kind": "weekly", "durationMinutes": 25,
+                                    "agenda": ["Tồn kho", "在庫"]}, "the tenant's weekly default")
+    defaults = must("ListCadenceDefaults", {}, manager)["defaults"]
+    check([d["kind"] for d in defaults] == ["onboarding", "weekly", "monthly", "quarterly",
+                                            "annual"]
+          and [d.get("builtIn", False) for d in defaults] == [True, False, True, True, True],
+          "the defaults listed, the tenant's marked")
+    code, out = call("SetCadenceDefault", {"kind": "daily", "durationMinutes": 25}, admin)
+    check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "kind",
+          "an unknown kind is refused")
+    d_new = distributor(admin, "Hà Nội Phụ tùng " + RUN, "Asia/Ho_Chi_Minh", "08:00", "17:00",
+                        HCM_DAYS)
+    must("ActivateCharter", {"id": charter(admin, d_new, "VN-HN", "2026-04-06")}, admin)
+    weekly_new = [s for s in must("GetCadence", {"distributorId": d_new}, admin)["series"]
+                  if s["kind"] == "weekly"][0]
+    check(weekly_new["durationMinutes"] == 25 and weekly_new["agenda"] == ["Tồn kho", "在庫"],
+          "a new plan takes the tenant's default")
+    check(psql("SELECT count(*) FROM meetings WHERE series_id = %d AND "
+               "ends_at - starts_at <> interval '25 minutes'" % int(weekly_new["id"])) == "0",
+          "its occurrences last 25 minutes")
+    must("SetCadenceDefault", {"kind": "weekly", "reset": True}, admin)
+    check(must("ListCadenceDefaults", {}, admin)["defaults"][1]["durationMinutes"] == 30,
+          "reset to the built-in default")
+
+    # ---------------- who sees which plan ----------------
+    user(admin, "portal@kadenz.example", "ROLE_DISTRIBUTOR_USER", distributorId=d_jp)
+    portal = login(slug, "portal@kadenz.example")
+    check(call("GetCadence", {"distributorId": d_jp}, portal)[0] == "OK",
+          "a distributor user sees its own distributor's plan")
+    check(call("GetCadence", {"distributorId": d_vn}, portal)[0] == "NOT_FOUND",
+          "and not another's")
+    check(call("GetCadenceFairness", {"distributorId": d_vn, "from": "2026-01-01",
+                                      "to": "2026-02-01"}, portal)[0] == "NOT_FOUND",
+          "nor its fairness")
+    check(call("PlanCadence", {"distributorId": d_jp}, portal)[0] == "PERMISSION_DENIED",
+          "a distributor user does not plan")
+    check(call("GetCadence", {"distributorId": d_jp}, manager)[0] == "OK",
+          "a manager sees the plan of a distributor they manage")
+    check(call("GetCadence", {"distributorId": d_vn}, manager)[0] == "NOT_FOUND",
+          "and not one they do not")
+    check(call("UpdateMeetingSeries", {"id": sid, "title": "x"}, manager)[0] == "NOT_FOUND",
+          "nor edit its series")
+    code, out = call("GetCadenceFairness", {"distributorId": d_jp, "from": "2026-02-30",
+                                            "to": "2026-03-01"}, manager)
+    check(code == "INVALID_ARGUMENT", "a 30 February is refused")
+
+    # ---------------- the CLI ----------------
+    code, out = cli("cadence", "show", "東京オートパーツ株式会社 " + RUN, token=manager)
+    check(code == "OK" and out.get("distributor", {}).get("timeZone") == "Asia/Tokyo",
+          "cadence show names the distributor by its Japanese name")
+    code, out = cli("cadence", "fairness", "東京オートパーツ株式会社 " + RUN, "--from", quarter[0],
+                    "--to", quarter[1], token=manager)
+    check(code == "OK" and out.get("exporter") == ex, "cadence fairness gives the same figures")
+    code, out = cli("cadence", "fairness", "東京オートパーツ株式会社 " + RUN, "--from", "tomorrow",
+                    "--to", quarter[1], token=manager)
+    check(code == "INVALID_ARGUMENT" and "--from" in str(out), "errors name the option")
+    code, out = cli("cadence", "plan", "Hà Nội Phụ tùng " + RUN, token=admin)
+    check(code == "OK" and len(out.get("series", [])) == 5, "cadence plan")
+    code, out = cli("cadence", "defaults", "set", "monthly", "--duration", "45", "--agenda",
+                    "Báo cáo tháng,月次報告", token=admin)
+    check(code == "OK" and out.get("cadenceDefault", {}).get("agenda") == ["Báo cáo tháng",
+                                                                           "月次報告"],
+          "cadence defaults set")
+    code, out = cli("cadence", "series", "pause", str(weekly_new["id"]), token=admin)
+    check(code == "OK" and out.get("series", {}).get("status") == "paused", "cadence series pause")
+    code, out = cli("tenant", "hours", "--time-zone", "Europe/Berlin", "--hours", "09:00-17:00",
+                    "--days", "1,2,3,4,5", token=admin)
+    check(code == "OK" and out.get("workingTime") == BERLIN, "tenant hours")
+    code, out = cli("user", "hours", "--time-zone", "Mars/Olympus", "--hours", "09:00-17:00",
+                    token=manager)
+    check(code == "INVALID_ARGUMENT" and "--time-zone" in str(out),
+          "user hours: a bad zone names the option")
+finally:
+    psql("DELETE FROM liaison_clock")
+
+t.finish("test_cadence")
