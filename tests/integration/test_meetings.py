@@ -109,6 +109,10 @@ try:
     check(m["startsAt"] == "2026-03-02T08:00:00.000Z" and m["endsAt"] == "2026-03-02T09:00:00.000Z"
           and m["localStartsAt"] == "2026-03-02 15:00" and m["timeZone"] == "Asia/Ho_Chi_Minh",
           "times in UTC and in the distributor's zone: %s" % m)
+    # 15:00 in Saigon is inside its hours; 08:00 UTC is before the tenant's 09:00 (UTC).
+    check(m.get("exporterOutsideMinutes") == 60 and not m.get("distributorOutsideMinutes"),
+          "an ad-hoc meeting's out-of-hours minutes per side: %s/%s" % (
+              m.get("exporterOutsideMinutes"), m.get("distributorOutsideMinutes")))
     people = sorted((a.get("name"), a.get("email"), a.get("attendance")) for a in m["attendees"])
     check(people == [("Nguyễn Văn An", "an@saigon.example", "unmarked"),
                      ("Trần Bảo", "bao@meet.example", "unmarked")],
