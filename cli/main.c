@@ -9,10 +9,23 @@
 #include "cli.h"
 
 /* What people do, in the order --help shows it. */
-enum command_group { GROUP_SETUP, GROUP_CHARTERS, GROUP_PEOPLE, GROUP_OPERATOR, GROUP_TOOLS };
+enum command_group {
+    GROUP_SETUP,
+    GROUP_CHARTERS,
+    GROUP_CADENCE,
+    GROUP_CRM,
+    GROUP_PEOPLE,
+    GROUP_OPERATOR,
+    GROUP_TOOLS
+};
 
-static const char *const group_titles[] = {"Set up", "Distributors and charters",
-                                           "People and access", "Operator", "Tools"};
+static const char *const group_titles[] = {"Set up",
+                                           "Distributors and charters",
+                                           "Meetings and follow-up",
+                                           "Customers and deals",
+                                           "People and access",
+                                           "Operator",
+                                           "Tools"};
 
 struct command {
     const char *name;
@@ -32,17 +45,17 @@ static const struct command commands[] = {
     {"distributor", cmd_distributor, "distributors", GROUP_CHARTERS},
     {"contact", cmd_contact, "a distributor's contacts", GROUP_CHARTERS},
     {"charter", cmd_charter, "the Distributor Relationship Charter", GROUP_CHARTERS},
-    {"escalation", cmd_escalation, "escalation protocol, requests, answers, concerns",
-     GROUP_CHARTERS},
-    {"meeting", cmd_meeting, "meetings, attendance, notes and their compliance", GROUP_CHARTERS},
-    {"action", cmd_action, "action items: add, list, done", GROUP_CHARTERS},
     {"cadence", cmd_cadence, "meeting plan, rotation, fairness and the calendar (ics)",
-     GROUP_CHARTERS},
-    {"account", cmd_account, "key accounts (customers)", GROUP_CHARTERS},
-    {"lead", cmd_lead, "leads and deal registration", GROUP_CHARTERS},
+     GROUP_CADENCE},
+    {"meeting", cmd_meeting, "meetings, attendance, notes and their compliance", GROUP_CADENCE},
+    {"action", cmd_action, "action items: add, list, done", GROUP_CADENCE},
+    {"escalation", cmd_escalation, "escalation protocol, requests, answers, concerns",
+     GROUP_CADENCE},
+    {"account", cmd_account, "key accounts (customers)", GROUP_CRM},
+    {"lead", cmd_lead, "leads and deal registration", GROUP_CRM},
     {"interaction", cmd_interaction, "calls, visits, e-mails and messages with customers",
-     GROUP_CHARTERS},
-    {"crm", cmd_crm, "the tenant's CRM settings", GROUP_CHARTERS},
+     GROUP_CRM},
+    {"crm", cmd_crm, "the tenant's CRM settings", GROUP_CRM},
     {"tenant", cmd_tenant, "your tenant's working time", GROUP_PEOPLE},
     {"user", cmd_user, "users of your tenant", GROUP_PEOPLE},
     {"token", cmd_token, "API tokens of your tenant", GROUP_PEOPLE},

@@ -246,4 +246,30 @@ code, out = call("ListLeads", {}, saigon_user)
 check(code == "OK" and first in [x["id"] for x in out.get("leads", [])],
       "a distributor user lists its own leads")
 
+# ---------------- the CLI, as people type it ----------------
+cli = _cli.cli
+code, out = cli("lead", "register", "--account", "Xưởng Cơ khí Thủ Đức", "--country", "vn",
+                "--region", "vn-sg", "--title", "Phanh cho xe tải", "--value", "98000000",
+                "--currency", "vnd", "--lines", "brk", token=saigon_user)
+check(code == "OK" and out.get("registration") == "accepted" and out.get("productLineCodes")
+      == ["BRK"] and out.get("currency") == "VND",
+      "lead register by names and codes, any case, prints the lead (%s %s)" % (code, out))
+code, out = cli("lead", "register", "--account", "Xưởng Cơ khí Thủ Đức", "--country", "VN",
+                "--title", "x", "--currency", "VND", token=vientiane_user)
+check(code == "ALREADY_EXISTS" and "protected until" in out.get("message", ""),
+      "a protected account: the CLI says until when (%s)" % code)
+code, out = cli("lead", "list", "--registration", "flagged", token=admin)
+check(code == "OK" and isinstance(out, list) and all(x["registration"] == "flagged" for x in out),
+      "lead list --registration flagged: a JSON array of flagged leads")
+code, out = cli("lead", "register", "--account", "x", "--country", "VN", "--title", "x",
+                "--currency", "VND", "--value", "12.50", token=admin)
+check(code != "OK" and "--value" in json.dumps(out, ensure_ascii=False),
+      "a value that is not whole minor units is refused naming --value (%s)" % out)
+code, out = cli("account", "list", "--name", "thủ đức", token=vientiane_user)
+check(code == "OK" and out == [], "another distributor's account is not listed to a distributor user")
+code, out = cli("crm", "settings", token=admin)
+check(code == "OK" and out.get("dealProtectionDays") == 30, "crm settings shows the window")
+code, out = cli("crm", "settings", "--protection-days", "0", token=admin)
+check(code == "INVALID_ARGUMENT", "a window of 0 days is refused (%s)" % code)
+
 t.finish("test_crm")
