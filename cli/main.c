@@ -56,6 +56,7 @@ static const struct command commands[] = {
     {"interaction", cmd_interaction, "calls, visits, e-mails and messages with customers",
      GROUP_CRM},
     {"crm", cmd_crm, "the tenant's CRM settings", GROUP_CRM},
+    {"doc", cmd_doc, "key documents, their versions and translations", GROUP_CRM},
     {"tenant", cmd_tenant, "your tenant's working time", GROUP_PEOPLE},
     {"user", cmd_user, "users of your tenant", GROUP_PEOPLE},
     {"token", cmd_token, "API tokens of your tenant", GROUP_PEOPLE},

@@ -63,6 +63,9 @@ static const struct setting settings[] = {
       "largest frame body after authentication"),
     S(preauth_max_frame_bytes, SET_INT, "16384", 256, 1048576, false,
       "largest frame body before authentication"),
+    S(document_max_bytes, SET_INT, "16777216", 1, 67108864, false,
+      "largest document content (a version or a translation); it comes inline in one request, so "
+      "max_frame_bytes - 8192 bounds it too"),
     S(max_in_flight, SET_INT, "64", 1, 4096, false,
       "requests in flight per connection after authentication"),
     S(preauth_max_in_flight, SET_INT, "4", 1, 64, false,

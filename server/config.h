@@ -30,6 +30,7 @@ struct config {
     int max_connections;
     int max_frame_bytes;
     int preauth_max_frame_bytes;
+    int document_max_bytes;
     int max_in_flight;
     int preauth_max_in_flight;
     int max_pending_output;

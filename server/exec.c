@@ -57,6 +57,23 @@ static void exec_mark_present(ProtobufCMessage *msg, const ProtobufCFieldDescrip
 
 /* ---- request fields to parameters ---- */
 
+/* A bytes field as bytea's hex input text, \x0aff: parameters are text. */
+static const char *exec_bytea_text(struct arena *a, const ProtobufCBinaryData *b)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *text = arena_alloc(a, 2 * b->len + 3);
+    if (!text)
+        return NULL;
+    text[0] = '\\';
+    text[1] = 'x';
+    for (size_t i = 0; i < b->len; i++) {
+        text[2 + 2 * i] = hex[b->data[i] >> 4];
+        text[3 + 2 * i] = hex[b->data[i] & 15];
+    }
+    text[2 + 2 * b->len] = '\0';
+    return text;
+}
+
 /* The field named by one segment [p, p+n) of a path, or NULL. */
 static const ProtobufCFieldDescriptor *exec_field(const ProtobufCMessageDescriptor *d,
                                                   const char *p, size_t n)
@@ -140,6 +157,8 @@ const char *exec_param(struct arena *a, const ProtobufCMessage *msg, const char 
                 text = rows_u32_array(a, arr, count);
             else if (f->type == PROTOBUF_C_TYPE_STRING)
                 text = rows_text_array(a, (char *const *)arr, count);
+        } else if (f->type == PROTOBUF_C_TYPE_BYTES) {
+            text = exec_bytea_text(a, (const ProtobufCBinaryData *)member);
         } else if (exec_scalar(f->type)) {
             text = exec_scalar_text(a, f, member);
         }
@@ -619,8 +638,9 @@ static bool exec_path_ok(const ProtobufCMessageDescriptor *d, const char *path)
         if (!f)
             return false;
         if (path[n] != '.')
-            return f->label == PROTOBUF_C_LABEL_REPEATED ? exec_repeated_ok(f->type)
-                                                         : exec_scalar(f->type);
+            return f->label == PROTOBUF_C_LABEL_REPEATED
+                       ? exec_repeated_ok(f->type)
+                       : exec_scalar(f->type) || f->type == PROTOBUF_C_TYPE_BYTES;
         if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
             return false;
         d = f->descriptor;

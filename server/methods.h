@@ -25,6 +25,7 @@
 #include "rpc_catalog.h"
 #include "rpc_charter.h"
 #include "rpc_crm.h"
+#include "rpc_document.h"
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
@@ -107,7 +108,7 @@
     M(CreateInteraction, rpc_create_interaction, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)        \
     M(ListInteractions, rpc_list_interactions, AUTHZ_USERS, READS)                                 \
     M(GetCrmSettings, rpc_get_crm_settings, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                  \
-    M(UpdateCrmSettings, rpc_update_crm_settings, AUTHZ_ADMIN, WRITES)                            \
+    M(UpdateCrmSettings, rpc_update_crm_settings, AUTHZ_ADMIN, WRITES)                             \
     /* escalation: the reads take the steps due by the clock first, so they write */               \
     M(SetEscalationProtocol, rpc_set_escalation_protocol, ADMIN_MANAGER, WRITES)                   \
     M(GetEscalationProtocol, rpc_get_escalation_protocol, AUTHZ_USERS, READS)                      \
@@ -147,6 +148,14 @@
     M(PlanCadence, rpc_plan_cadence, ADMIN_MANAGER, WRITES)                                        \
     M(GetCadence, rpc_get_cadence, AUTHZ_USERS, READS)                                             \
     M(UpdateMeetingSeries, rpc_update_meeting_series, ADMIN_MANAGER, WRITES)                       \
-    M(GetCadenceFairness, rpc_get_cadence_fairness, AUTHZ_USERS, READS)
+    M(GetCadenceFairness, rpc_get_cadence_fairness, AUTHZ_USERS, READS)                            \
+    /* --- documents and translations --- */                                                       \
+    M(CreateDocument, rpc_create_document, ADMIN_MANAGER, WRITES)                                  \
+    M(AddDocumentVersion, rpc_add_document_version, ADMIN_MANAGER, WRITES)                         \
+    M(AddTranslation, rpc_add_translation, ADMIN_MANAGER, WRITES)                                  \
+    M(ListDocuments, rpc_list_documents, AUTHZ_USERS, READS)                                       \
+    M(GetDocument, rpc_get_document, AUTHZ_USERS, READS)                                           \
+    M(GetDocumentContent, rpc_get_document_content, AUTHZ_USERS, READS)                            \
+    M(GetTranslationCoverage, rpc_get_translation_coverage, AUTHZ_USERS, READS)
 
 #endif

@@ -169,6 +169,12 @@ MARKERS = [A, "manager@a.example", "auditor@a.example", "dist1@a.example", "Saig
 OTHER_DISTRIBUTOR = ["manager@a.example", "auditor@a.example", "dist1@a.example", "Saigon Auto",
                      "Secret Contact", "Secret Account", "Secret deal", "Secret call",
                      "Secret meeting", "Secret action"]
+# --- documents: one shared with distributor 1 only ---
+document_a = must("CreateDocument", {"kind": "price_sheet", "title": "Secret document",
+                                     "language": "vi", "share": [d1],
+                                     "content": "U2VjcmV0IHByaWNlcw=="}, admin_a)["document"]["id"]
+MARKERS.append("Secret document")
+OTHER_DISTRIBUTOR.append("Secret document")
 
 # ---------------- the access matrix ----------------
 service = open(PROTO).read().split("service Liaison {", 1)[1]
@@ -321,6 +327,17 @@ MATRIX = {
     "UpdateMeetingSeries": ({"tenant_admin", "manager"}, True, {"id": 1, "title": "x"}),
     "GetCadenceFairness": (USERS, False, {"distributorId": d1, "from": "2026-01-01",
                                           "to": "2026-03-31"}),
+    # --- documents and translations ---
+    "CreateDocument": ({"tenant_admin", "manager"}, True, {
+        "kind": "other", "title": "x", "language": "vi", "content": "eA=="}),
+    "AddDocumentVersion": ({"tenant_admin", "manager"}, True,
+                           {"documentId": document_a, "content": "eA=="}),
+    "AddTranslation": ({"tenant_admin", "manager"}, True,
+                       {"documentId": document_a, "language": "ja", "content": "eA=="}),
+    "ListDocuments": (USERS, False, {}),
+    "GetDocument": (USERS, False, {"id": document_a}),
+    "GetDocumentContent": (USERS, False, {"documentId": document_a}),
+    "GetTranslationCoverage": (USERS, False, {"distributorId": d1}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)

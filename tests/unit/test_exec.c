@@ -228,6 +228,20 @@ static void test_params(void)
     v = exec_param(&a, &p.base, "no_such", &ok);
     CHECK(!ok && v == NULL);
 
+    /* Bytes bind as bytea's hex input, a NUL byte and all, and read back as they were. */
+    Liaison__V1__AddDocumentVersionRequest d = LIAISON__V1__ADD_DOCUMENT_VERSION_REQUEST__INIT;
+    uint8_t content[] = {0x00, 0xff, 'A', 0x0a};
+    d.content.data = content;
+    d.content.len = sizeof content;
+    v = exec_param(&a, &d.base, "content", &ok);
+    CHECK(ok && strcmp(v, "\\x00ff410a") == 0);
+    const char *bytea[1] = {v};
+    PGresult *bres =
+        PQexecParams(pg, "SELECT encode($1::bytea, 'base64')", 1, NULL, bytea, NULL, NULL, 0);
+    CHECK(PQresultStatus(bres) == PGRES_TUPLES_OK &&
+          strcmp(PQgetvalue(bres, 0, 0), "AP9BCg==") == 0);
+    PQclear(bres);
+
     Liaison__V1__AddCharterGrantRequest g = LIAISON__V1__ADD_CHARTER_GRANT_REQUEST__INIT;
     v = exec_param(&a, &g.base, "grant.region", &ok);
     CHECK(ok && v == NULL); /* no grant: its fields are NULL */

@@ -1,0 +1,494 @@
+/*
+ * cmd_doc.c - 'liaison doc ...': the tenant's key documents (price sheets,
+ * catalogues, the handbook), their versions and translations, each
+ * document's bytes written to a file, and which translations a
+ * distributor lacks or has stale.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "cli.h"
+
+static const struct output_column doc_cols[] = {{"ID", "id"},
+                                                {"KIND", "kind"},
+                                                {"TITLE", "title"},
+                                                {"LANGUAGE", "language"},
+                                                {"VERSION", "latestVersion"},
+                                                {"SHARED WITH ALL", "shareAll", OUTPUT_BOOL},
+                                                {"SHARED WITH", "share"},
+                                                {"BY", "createdBy"},
+                                                {"CREATED", "createdAt"}};
+static const struct output_column version_cols[] = {{"VERSION", "version"},
+                                                    {"MEDIA TYPE", "mediaType"},
+                                                    {"BYTES", "sizeBytes"},
+                                                    {"BY", "createdBy"},
+                                                    {"CREATED", "createdAt"}};
+static const struct output_column variant_cols[] = {{"LANGUAGE", "language"},
+                                                    {"FROM VERSION", "translatedFrom"},
+                                                    {"STALE", "stale", OUTPUT_BOOL},
+                                                    {"BYTES", "sizeBytes"},
+                                                    {"BY", "createdBy"},
+                                                    {"CREATED", "createdAt"}};
+static const struct output_column coverage_cols[] = {{"ID", "documentId"},
+                                                     {"TITLE", "title"},
+                                                     {"KIND", "kind"},
+                                                     {"LANGUAGE", "language"},
+                                                     {"MISSING", "missingLanguages"},
+                                                     {"STALE", "staleLanguages"}};
+
+#define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
+/* What the CLI reads into memory at most; the server's own bound is smaller. */
+#define DOC_FILE_MAX (64L << 20)
+
+/* A media type from the file name's extension, for the common kinds of document. */
+static const char *doc_media_type(const char *path)
+{
+    static const char *const types[][2] = {
+        {".pdf", "application/pdf"},
+        {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+        {".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+        {".csv", "text/csv"},
+        {".txt", "text/plain"},
+        {".md", "text/markdown"},
+        {".html", "text/html"},
+        {".png", "image/png"},
+        {".jpg", "image/jpeg"},
+        {".jpeg", "image/jpeg"}};
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (!strcasecmp(dot, types[i][0]))
+            return types[i][1];
+    return "application/octet-stream";
+}
+
+/* The file's bytes as base64 (what JSON carries for bytes); NULL after saying why. */
+static char *doc_read_base64(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "liaison: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    unsigned char *data = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? 2 * cap : 65536;
+            unsigned char *more = cap <= (size_t)DOC_FILE_MAX + 1 ? realloc(data, cap) : NULL;
+            if (!more) {
+                fprintf(stderr, "liaison: %s: larger than %ld bytes\n", path, DOC_FILE_MAX);
+                free(data);
+                fclose(f);
+                return NULL;
+            }
+            data = more;
+        }
+        size_t n = fread(data + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        fprintf(stderr, "liaison: %s: read error\n", path);
+        free(data);
+        return NULL;
+    }
+    char *b64 = malloc(4 * ((len + 2) / 3) + 1);
+    if (b64)
+        EVP_EncodeBlock((unsigned char *)b64, data, (int)len);
+    else
+        fprintf(stderr, "liaison: out of memory\n");
+    free(data);
+    return b64;
+}
+
+/* Calls method with req (consumed) plus the file's content and prints the document. */
+static int doc_send(struct cli *cli, const char *method, json_t *req, const char *file,
+                    const char *media_type, bool default_type)
+{
+    char *b64 = doc_read_base64(file);
+    if (!b64 || !req) {
+        json_decref(req);
+        free(b64);
+        return EXIT_ERROR;
+    }
+    int rc = json_object_set_new(req, "content", json_string(b64)) ||
+                     json_object_set_new(req, "mediaType",
+                                         json_string(media_type     ? media_type
+                                                     : default_type ? doc_media_type(file)
+                                                                    : ""))
+                 ? EXIT_ERROR
+                 : EXIT_OK;
+    free(b64);
+    if (rc) {
+        json_decref(req);
+        fprintf(stderr, "liaison: out of memory\n");
+        return rc;
+    }
+    return cli_show_one(cli, method, req, "document", doc_cols, NCOLS(doc_cols));
+}
+
+static int doc_add(struct cli *cli, int argc, char **argv)
+{
+    const char *kind = NULL, *title = NULL, *language = NULL, *share = NULL, *file = NULL,
+               *media_type = NULL;
+    bool share_all = false;
+    const struct cli_opt opts[] = {
+        {"kind", &kind, NULL, true,
+         "price_sheet, catalogue, marketing, charter, handbook or other"},
+        {"title", &title, NULL, true, "the document's title"},
+        {"language", &language, NULL, true, "the language it is written in (BCP 47: vi, ja, en)"},
+        {"share", &share, NULL, false, "the distributors who read it (names or ids, a,b)"},
+        {"share-all", NULL, &share_all, false, "every distributor reads it"},
+        {"file", &file, NULL, true, "the content, version 1", "content"},
+        {"media-type", &media_type, NULL, false, "e.g. application/pdf (default: from the name)"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "doc add --kind K --title T --language L [--share D,D | --share-all] --file F "
+        "[--media-type M]",
+        "Adds a key document with its first version. Without --share or --share-all only staff "
+        "read it.",
+        opts, 0,
+        "doc add --kind price_sheet --title \"Bảng giá 2027\" --language vi "
+        "--share \"Saigon Auto Parts\" --file bang-gia.pdf"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *ids = share ? cli_resolve_list(cli, CLI_DISTRIBUTOR, share, &rc) : json_array();
+    if (!ids)
+        return rc ? rc : EXIT_ERROR;
+    return doc_send(cli, "CreateDocument",
+                    json_pack("{s:s,s:s,s:s,s:b,s:o}", "kind", kind, "title", title, "language",
+                              language, "shareAll", share_all, "share", ids),
+                    file, media_type, true);
+}
+
+static int doc_version(struct cli *cli, int argc, char **argv)
+{
+    const char *file = NULL, *media_type = NULL, *id = NULL;
+    const struct cli_opt opts[] = {
+        {"file", &file, NULL, true, "the new version's content", "content"},
+        {"media-type", &media_type, NULL, false, "default: the previous version's"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "doc version ID --file F [--media-type M]",
+        "Adds the next version of a document; earlier versions are kept, and translations made "
+        "from them become stale.",
+        opts, 1, "doc version 7 --file bang-gia-v2.pdf"};
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return doc_send(cli, "AddDocumentVersion", json_pack("{s:I}", "documentId", v), file,
+                    media_type, false);
+}
+
+static int doc_translate(struct cli *cli, int argc, char **argv)
+{
+    const char *file = NULL, *media_type = NULL, *language = NULL, *from = NULL, *id = NULL;
+    const struct cli_opt opts[] = {
+        {"language", &language, NULL, true, "the translation's language (BCP 47: ja, vi)"},
+        {"file", &file, NULL, true, "the translation", "content"},
+        {"from-version", &from, NULL, false, "the version translated (default: the latest)"},
+        {"media-type", &media_type, NULL, false, "default: the source version's"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "doc translate ID --language L --file F [--from-version N] [--media-type M]",
+        "Adds a translation of a document; the newest one in a language is its variant.", opts, 1,
+        "doc translate 7 --language ja --file price-sheet-ja.pdf --from-version 2"};
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v, n = 0;
+    if ((rc = cli_parse_id(id, &v)) ||
+        (from && (rc = cli_parse_uint("from-version", from, 2147483647L, &n))))
+        return rc;
+    return doc_send(
+        cli, "AddTranslation",
+        json_pack("{s:I,s:s,s:I}", "documentId", v, "language", language, "fromVersion", n), file,
+        media_type, false);
+}
+
+static int doc_list(struct cli *cli, int argc, char **argv)
+{
+    const char *kind = "", *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {{"kind", &kind, NULL, false, "only documents of this kind"},
+                                   {"page-size", &page_size, NULL, false, "rows per page"},
+                                   {"cursor", &cursor, NULL, false, "continue from a page"},
+                                   {"all", NULL, &all, false, "every page"},
+                                   {0}};
+    const struct cli_command_spec spec = {"doc list [--kind K] [--all]",
+                                          "Lists the documents you read.", opts, 0,
+                                          "doc list --kind price_sheet"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return cli_list(cli, "ListDocuments", json_pack("{s:s}", "kind", kind), "documents", doc_cols,
+                    NCOLS(doc_cols), page_size, cursor, all);
+}
+
+static int doc_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "doc show ID", "Shows a document with its versions and its language variants.", opts, 1,
+        "doc show 7"};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    json_t *out = NULL;
+    if ((rc = cli_call(cli, "GetDocument", json_pack("{s:I}", "id", v), &out)))
+        return rc;
+    const json_t *doc = json_object_get(out, "document");
+    if (cli->set.json || cli->set.ids) {
+        cli_print_object(cli, doc_cols, NCOLS(doc_cols), doc);
+    } else {
+        output_fields(doc_cols, NCOLS(doc_cols), doc);
+        printf("\nversions:\n");
+        output_table(version_cols, NCOLS(version_cols), json_object_get(doc, "versions"));
+        const json_t *variants = json_object_get(doc, "variants");
+        if (json_array_size(variants)) {
+            printf("\nlanguage variants:\n");
+            output_table(variant_cols, NCOLS(variant_cols), variants);
+        }
+    }
+    json_decref(out);
+    return EXIT_OK;
+}
+
+/* Where a document's bytes go as its parts arrive. */
+struct doc_sink {
+    FILE *out;
+    long bytes;
+    int write_errno; /* set when writing failed: the stream was stopped for it */
+    bool bad_part;   /* a part whose content was not base64 */
+};
+
+/* One part of GetDocumentContent's stream, written out. Non-zero stops it. */
+static int doc_chunk(void *arg, const char *chunk_json)
+{
+    struct doc_sink *sink = arg;
+    json_t *chunk = json_loads(chunk_json, 0, NULL);
+    const char *b64 = json_string_value(json_object_get(chunk, "content"));
+    size_t n = b64 ? strlen(b64) : 0;
+    if (n == 0) {
+        json_decref(chunk);
+        return 0;
+    }
+    unsigned char *data = malloc(n / 4 * 3 + 3);
+    int len = data && n % 4 == 0 ? EVP_DecodeBlock(data, (const unsigned char *)b64, (int)n) : -1;
+    if (len >= 0) /* EVP_DecodeBlock counts the padding's bytes too */
+        len -= (n >= 1 && b64[n - 1] == '=') + (n >= 2 && b64[n - 2] == '=');
+    json_decref(chunk);
+    if (len < 0) {
+        free(data);
+        sink->bad_part = true;
+        return 1;
+    }
+    if (fwrite(data, 1, (size_t)len, sink->out) != (size_t)len) {
+        sink->write_errno = errno ? errno : EIO;
+        free(data);
+        return 1;
+    }
+    free(data);
+    sink->bytes += len;
+    return 0;
+}
+
+/* argv with -o FILE as --output FILE: after a command, the global -o takes only formats. */
+static char **doc_args(int argc, char **argv)
+{
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    for (int i = 0; args && i < argc; i++)
+        args[i] = !strcmp(argv[i], "-o") ? "--output" : argv[i];
+    return args;
+}
+
+static int doc_get(struct cli *cli, int argc, char **argv)
+{
+    const char *output = NULL, *version = NULL, *language = "", *id = NULL;
+    const struct cli_opt opts[] = {
+        {"version", &version, NULL, false,
+         "this version (default: the latest); with --language, the translation made from it"},
+        {"language", &language, NULL, false, "the newest translation into this language"},
+        {"output", &output, NULL, false,
+         "write to this file (-o FILE), replaced only once the whole document arrived "
+         "(default: standard output)"},
+        {0}};
+    const struct cli_command_spec spec = {"doc get ID [--version N] [--language L] [-o FILE]",
+                                          "Writes a document's bytes, received as a stream.", opts,
+                                          1, "doc get 7 --language vi -o bang-gia.pdf"};
+    char **args = doc_args(argc, argv);
+    if (!args) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    int rc = cli_args_parse(&spec, argc, args, &id, 1);
+    free(args);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v, n = 0;
+    if ((rc = cli_parse_id(id, &v)) ||
+        (version && (rc = cli_parse_uint("version", version, 2147483647L, &n))))
+        return rc;
+    if ((rc = cli_connect(cli)))
+        return rc;
+    json_t *jreq = json_pack("{s:I,s:I,s:s,s:b}", "documentId", v, "version", n, "language",
+                             language, "stream", true);
+    char *req = jreq ? json_dumps(jreq, JSON_COMPACT) : NULL;
+    json_decref(jreq);
+    if (!req) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    FILE *out = stdout;
+    char *partial = NULL;
+    if (output) {
+        /* Beside the target, renamed over it once complete: a failed download keeps the old file.
+         */
+        const char *base = strrchr(output, '/');
+        int dirlen = base ? (int)(base - output + 1) : 0;
+        if (asprintf(&partial, "%.*s.%s.XXXXXX", dirlen, output, base ? base + 1 : output) < 0) {
+            free(req);
+            fprintf(stderr, "liaison: out of memory\n");
+            return EXIT_ERROR;
+        }
+        int fd = mkstemp(partial);
+        out = fd < 0 ? NULL : fdopen(fd, "wb");
+        if (!out) {
+            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            unlink(partial);
+            free(partial);
+            free(req);
+            return EXIT_ERROR;
+        }
+    }
+    struct doc_sink sink = {out, 0, 0, false};
+    char *err_json = NULL;
+    int code =
+        liaison_call_stream(cli->conn, "GetDocumentContent", req, doc_chunk, &sink, &err_json);
+    free(req);
+    const char *where = output ? output : "standard output";
+    if (sink.write_errno) {
+        fprintf(stderr, "liaison: %s: %s\n", where, strerror(sink.write_errno));
+        rc = EXIT_ERROR;
+    } else if (sink.bad_part) {
+        fprintf(stderr, "liaison: the server sent content that is not base64\n");
+        rc = EXIT_ERROR;
+    } else if (code != LIAISON_OK) {
+        cli_print_error(cli, code, err_json);
+        rc = cli_exit_code(code);
+    }
+    liaison_string_free(err_json);
+    if (output) {
+        if (fclose(out) != 0 && rc == EXIT_OK) {
+            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
+            rc = EXIT_ERROR;
+        }
+        if (rc == EXIT_OK && rename(partial, output) != 0) {
+            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
+            rc = EXIT_ERROR;
+        }
+        if (rc != EXIT_OK)
+            unlink(partial);
+        free(partial);
+    } else if (fflush(stdout) != 0 && rc == EXIT_OK) {
+        fprintf(stderr, "liaison: standard output: %s\n", strerror(errno));
+        rc = EXIT_ERROR;
+    }
+    if (rc == EXIT_OK && output) {
+        json_t *done = cli->set.json ? json_pack("{s:I,s:s}", "bytes", (json_int_t)sink.bytes,
+                                                 "output", output)
+                                     : NULL;
+        if (done)
+            output_json(done);
+        else
+            fprintf(stderr, "wrote %ld bytes to %s\n", sink.bytes, output);
+        json_decref(done);
+    }
+    return rc;
+}
+
+static int doc_coverage(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "doc coverage DISTRIBUTOR",
+        "The documents shared with a distributor that lack a translation in a language it reads "
+        "(its own and its contacts'), or whose translation is stale: made from a version before "
+        "the latest.",
+        opts, 1, "doc coverage \"Saigon Auto Parts\""};
+    const char *dist = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d;
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    json_t *out = NULL;
+    if ((rc =
+             cli_call(cli, "GetTranslationCoverage", json_pack("{s:I}", "distributorId", d), &out)))
+        return rc;
+    json_t *docs = json_object_get(out, "documents");
+    if (!docs) {
+        docs = json_array();
+        json_object_set_new(out, "documents", docs);
+    }
+    /* The table names each stale variant's language with the versions it lags by. */
+    size_t i;
+    json_t *doc;
+    json_array_foreach(docs, i, doc)
+    {
+        json_t *names = json_array();
+        size_t k;
+        json_t *st;
+        json_array_foreach(json_object_get(doc, "stale"), k, st)
+        {
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s (v%lld < v%lld)",
+                     json_string_value(json_object_get(st, "language")),
+                     (long long)json_integer_value(json_object_get(st, "translatedFrom")),
+                     (long long)json_integer_value(json_object_get(st, "latestVersion")));
+            json_array_append_new(names, json_string(buf));
+        }
+        if (!cli->set.json)
+            json_object_set_new(doc, "staleLanguages", names);
+        else
+            json_decref(names);
+    }
+    cli_print_rows(cli, coverage_cols, NCOLS(coverage_cols), docs);
+    json_decref(out);
+    return EXIT_OK;
+}
+
+int cmd_doc(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"add", doc_add, "add a document with its first version"},
+        {"version", doc_version, "add a document's next version"},
+        {"translate", doc_translate, "add a translation of a document"},
+        {"list", doc_list, "list documents"},
+        {"show", doc_show, "show a document, its versions and variants"},
+        {"get", doc_get, "write a document's bytes to a file"},
+        {"coverage", doc_coverage, "translations a distributor lacks or has stale"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("doc", subs, argc, argv, cli);
+}

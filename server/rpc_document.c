@@ -1,0 +1,430 @@
+/*
+ * rpc_document.c - a tenant's key documents, their versions and their
+ * translations. Content comes inline, one version or translation per
+ * request, so it is bounded by the frame (document_max_bytes and
+ * max_frame_bytes - 8 KiB, whichever is smaller): a chunked upload would
+ * need an upload table, its pruning and three more RPCs for what a frame
+ * already carries. Content goes out as a stream of parts, each its own
+ * transaction reading one slice of the row. Who reads a document is one
+ * function of the database (liaison_sees_document, migration 0023); a
+ * distributor user is never shown whom a document is shared with.
+ */
+#include "rpc_document.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "credential.h"
+#include "exec.h"
+#include "geo.h"
+#include "log.h"
+
+/* Staff and auditors see the share list; a distributor user does not. */
+#define STAFF "current_setting('liaison.role', true) <> 'distributor_user'"
+#define DOC_COLS                                                                                   \
+    "d.id, d.kind, d.title, d.language, CASE WHEN " STAFF " THEN d.share_all END AS share_all,"    \
+    " CASE WHEN " STAFF " THEN (SELECT array_to_json(coalesce(array_agg(s.distributor_id"          \
+    "  ORDER BY s.distributor_id), '{}'))::text FROM document_shares s"                            \
+    "  WHERE s.tenant_id = d.tenant_id AND s.document_id = d.id) END AS share,"                    \
+    " lv.latest AS latest_version, d.created_by, liaison_rfc3339(d.created_at) AS created_at,"     \
+    " (SELECT json_agg(json_build_object('language', t.language, 'translated_from',"               \
+    "  t.translated_from, 'stale', t.translated_from < lv.latest, 'media_type', t.media_type,"     \
+    "  'size_bytes', octet_length(t.content), 'created_by', t.created_by, 'created_at',"           \
+    "  liaison_rfc3339(t.created_at)) ORDER BY lower(t.language))"                                 \
+    "  FROM (SELECT DISTINCT ON (lower(x.language)) x.* FROM document_translations x"              \
+    "  WHERE x.tenant_id = d.tenant_id AND x.document_id = d.id"                                   \
+    "  ORDER BY lower(x.language), x.id DESC) t) AS variants"
+#define DOC_FROM                                                                                   \
+    " FROM documents d CROSS JOIN LATERAL (SELECT max(v.version) AS latest"                        \
+    "  FROM document_versions v WHERE v.tenant_id = d.tenant_id AND v.document_id = d.id) lv"
+#define DOC_VERSIONS                                                                               \
+    ", (SELECT json_agg(json_build_object('version', v.version, 'media_type', v.media_type,"       \
+    "  'size_bytes', octet_length(v.content), 'created_by', v.created_by, 'created_at',"           \
+    "  liaison_rfc3339(v.created_at)) ORDER BY v.version) FROM document_versions v"                \
+    "  WHERE v.tenant_id = d.tenant_id AND v.document_id = d.id) AS versions"
+
+#define KIND_WORDS "price_sheet, catalogue, marketing, charter, handbook or other"
+
+/* $1..$7 kind, title, language, share_all, share, media type, content */
+static struct db_stmt q_document_add = {
+    "SELECT liaison_document_add($1, $2, $3, $4::boolean, $5::bigint[], $6, $7::bytea) AS _id", 7,
+    0};
+/* The document the statement above made, read after it. */
+static struct db_stmt q_document_created = {
+    "SELECT " DOC_COLS DOC_VERSIONS DOC_FROM " WHERE d.tenant_id = liaison_tenant()"
+    " AND d.id = nullif(current_setting('liaison.created_id', true), '')::bigint",
+    0, 0};
+/* $1 document, $2 media type, $3 content */
+static struct db_stmt q_document_version = {
+    "SELECT liaison_document_version($1::bigint, $2, $3::bytea) AS _id", 3, 0};
+/* $1 document, $2 language, $3 from version (0: latest), $4 media type, $5 content */
+static struct db_stmt q_document_translate = {
+    "SELECT liaison_document_translate($1::bigint, $2, nullif($3::int, 0), $4, $5::bytea) AS _id",
+    5, 0};
+static struct db_stmt q_document_get = {"SELECT " DOC_COLS DOC_VERSIONS DOC_FROM
+                                        " WHERE d.tenant_id = liaison_tenant()"
+                                        " AND d.id = $1::bigint AND liaison_sees_document(d.id)",
+                                        1, 0};
+/* $1 after, $2 limit, $3 kind */
+static struct db_stmt q_document_list = {
+    "SELECT " DOC_COLS DOC_FROM " WHERE d.tenant_id = liaison_tenant() AND d.id > $1::bigint"
+    " AND liaison_sees_document(d.id) AND ($3 = '' OR d.kind = $3) ORDER BY d.id LIMIT $2::int",
+    3, 0};
+/*
+ * One slice of a document's content: $1 document, $2 version (0: the
+ * latest; with a language, the translation made from it), $3 language (''
+ * the source), $4 offset, $5 length, $6 the row (0: the first part picks
+ * it; later parts read the same row even if a version was added meanwhile).
+ */
+static struct db_stmt q_document_content = {
+    "SELECT c._row, c.media_type, c.version, c.language, octet_length(c.content) AS size_bytes,"
+    " substring(c.content FROM $4::int + 1 FOR $5::int) AS content FROM ("
+    "  SELECT v.id AS _row, v.version AS _rank, v.media_type, v.version, '' AS language, v.content"
+    "  FROM document_versions v WHERE $3 = '' AND v.tenant_id = liaison_tenant()"
+    "  AND v.document_id = $1::bigint AND ($2::int = 0 OR v.version = $2::int)"
+    "  AND ($6::bigint = 0 OR v.id = $6::bigint)"
+    "  UNION ALL"
+    "  SELECT t.id, t.id, t.media_type, t.translated_from, t.language, t.content"
+    "  FROM document_translations t WHERE $3 <> '' AND t.tenant_id = liaison_tenant()"
+    "  AND t.document_id = $1::bigint AND lower(t.language) = lower($3)"
+    "  AND ($2::int = 0 OR t.translated_from = $2::int) AND ($6::bigint = 0 OR t.id = $6::bigint)"
+    " ) c WHERE liaison_sees_document($1::bigint) ORDER BY c._rank DESC LIMIT 1",
+    6, 0};
+/*
+ * $1 distributor: the languages it reads, and per document shared with it
+ * the ones no variant covers and its stale variants in them.
+ */
+static struct db_stmt q_document_coverage = {
+    "SELECT array_to_json(g.langs)::text AS languages,"
+    " (SELECT json_agg(x ORDER BY x.document_id) FROM ("
+    "  SELECT d.id AS document_id, d.title, d.kind, d.language,"
+    "   (SELECT coalesce(json_agg(l ORDER BY l), '[]') FROM unnest(g.langs) l"
+    "    WHERE l <> lower(d.language) AND NOT EXISTS (SELECT 1 FROM document_translations t"
+    "     WHERE t.tenant_id = d.tenant_id AND t.document_id = d.id AND lower(t.language) = l))"
+    "    AS missing_languages,"
+    "   (SELECT coalesce(json_agg(json_build_object('language', t.language, 'translated_from',"
+    "     t.translated_from, 'latest_version', lv.latest) ORDER BY lower(t.language)), '[]')"
+    "    FROM (SELECT DISTINCT ON (lower(y.language)) y.language, y.translated_from"
+    "     FROM document_translations y WHERE y.tenant_id = d.tenant_id AND y.document_id = d.id"
+    "     AND lower(y.language) = ANY (g.langs) ORDER BY lower(y.language), y.id DESC) t"
+    "    WHERE t.translated_from < lv.latest) AS stale" DOC_FROM
+    "  WHERE d.tenant_id = liaison_tenant() AND (d.share_all OR EXISTS (SELECT 1"
+    "   FROM document_shares s WHERE s.tenant_id = d.tenant_id AND s.document_id = d.id"
+    "   AND s.distributor_id = $1::bigint))) x"
+    "  WHERE json_array_length(x.missing_languages) > 0 OR json_array_length(x.stale) > 0)"
+    "  AS documents"
+    " FROM (SELECT liaison_distributor_languages($1::bigint) AS langs) g"
+    " WHERE liaison_found(liaison_sees_side($1::bigint), 'no such distributor')",
+    1, 0};
+
+static struct exec_decl d_document_create = {
+    .method = "CreateDocument",
+    .query = {&q_document_add,
+              {"kind", "title", "language", "share_all", "share", "media_type", "content"}},
+    .reply = {&q_document_created, {NULL}},
+    .out = "document",
+    .not_found = "no such document"};
+static struct exec_decl d_document_version = {
+    .method = "AddDocumentVersion",
+    .query = {&q_document_version, {"document_id", "media_type", "content"}},
+    .reply = {&q_document_get, {"document_id"}},
+    .out = "document",
+    .not_found = "no such document"};
+static struct exec_decl d_document_translate = {
+    .method = "AddTranslation",
+    .query = {&q_document_translate,
+              {"document_id", "language", "from_version", "media_type", "content"}},
+    .reply = {&q_document_get, {"document_id"}},
+    .out = "document",
+    .not_found = "no such document"};
+static struct exec_decl d_document_list = {
+    .method = "ListDocuments",
+    .query = {&q_document_list, {"@after", "@limit", "kind"}},
+    .shape = EXEC_PAGE,
+    .out = "documents",
+    .cursor = "doc",
+    .filters = {"kind"}};
+static struct exec_decl d_document_get = {.method = "GetDocument",
+                                          .query = {&q_document_get, {"id"}},
+                                          .out = "document",
+                                          .not_found = "no such document"};
+static struct exec_decl d_document_coverage = {.method = "GetTranslationCoverage",
+                                               .query = {&q_document_coverage, {"distributor_id"}},
+                                               .not_found = "no such distributor"};
+
+int rpc_document_register(void)
+{
+    struct db_stmt *const stmts[] = {&q_document_content};
+    if (db_register(stmts, (int)(sizeof stmts / sizeof stmts[0])) < 0)
+        return -1;
+    struct exec_decl *const decls[] = {&d_document_create,    &d_document_version,
+                                       &d_document_translate, &d_document_list,
+                                       &d_document_get,       &d_document_coverage};
+    char err[256];
+    if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "document RPCs refused", "reason=\"%s\"", err);
+        return -1;
+    }
+    return 0;
+}
+
+static bool kind_known(const char *s)
+{
+    static const char *const kinds[] = {"price_sheet", "catalogue", "marketing",
+                                        "charter",     "handbook",  "other"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(s, kinds[i]))
+            return true;
+    return false;
+}
+
+static bool language_ok(struct request *r, const char *field, const char *tag)
+{
+    if (geo_language_tag(tag))
+        return true;
+    request_fail_field(r, field, "a BCP 47 language tag (vi, ja, en-GB)");
+    return false;
+}
+
+/* An empty media type, or type/subtype in printable ASCII without spaces. */
+static bool media_type_ok(struct request *r, const char *media_type)
+{
+    size_t n = strlen(media_type);
+    bool ok = n == 0 || (n >= 3 && n <= 127 && strchr(media_type, '/'));
+    for (size_t i = 0; ok && i < n; i++)
+        ok = media_type[i] > ' ' && media_type[i] < 127;
+    if (!ok)
+        request_fail_field(r, "mediaType", "type/subtype, as application/pdf");
+    return ok;
+}
+
+/*
+ * Content that is not empty and within the bound: document_max_bytes, and
+ * what a frame carries next to the request's other fields.
+ */
+static bool content_ok(struct request *r, const ProtobufCBinaryData *content)
+{
+    const struct config *cfg = request_config(r);
+    size_t bound = (size_t)cfg->document_max_bytes;
+    if (cfg->max_frame_bytes > 8192 && (size_t)cfg->max_frame_bytes - 8192 < bound)
+        bound = (size_t)cfg->max_frame_bytes - 8192;
+    if (content->len == 0) {
+        request_fail_field(r, "content", "required: the document's bytes");
+        return false;
+    }
+    if (content->len > bound) {
+        const char *why =
+            request_printf(r, "%zu bytes is too large: a document may have at most %zu bytes",
+                           content->len, bound);
+        request_fail_field(r, "content", why ? why : "too large");
+        return false;
+    }
+    return true;
+}
+
+void rpc_create_document(struct request *r)
+{
+    Liaison__V1__CreateDocumentRequest *in = (Liaison__V1__CreateDocumentRequest *)r->input;
+    if (!kind_known(in->kind)) {
+        request_fail_field(r, "kind", KIND_WORDS);
+        return;
+    }
+    if (!request_check_text(r, "title", in->title, 200, true) ||
+        !language_ok(r, "language", in->language) || !media_type_ok(r, in->media_type) ||
+        !content_ok(r, &in->content))
+        return;
+    if (in->share_all && in->n_share) {
+        request_fail_field(r, "share", "give shareAll or the distributors, not both");
+        return;
+    }
+    for (size_t i = 0; i < in->n_share; i++)
+        if (!request_check_id(r, "share", in->share[i]))
+            return;
+    if (!in->media_type[0])
+        in->media_type = "application/octet-stream";
+    exec_run(r, &d_document_create);
+}
+
+void rpc_add_document_version(struct request *r)
+{
+    const Liaison__V1__AddDocumentVersionRequest *in =
+        (const Liaison__V1__AddDocumentVersionRequest *)r->input;
+    if (request_check_id(r, "documentId", in->document_id) && media_type_ok(r, in->media_type) &&
+        content_ok(r, &in->content))
+        exec_run(r, &d_document_version);
+}
+
+void rpc_add_translation(struct request *r)
+{
+    const Liaison__V1__AddTranslationRequest *in =
+        (const Liaison__V1__AddTranslationRequest *)r->input;
+    if (request_check_id(r, "documentId", in->document_id) &&
+        language_ok(r, "language", in->language) && media_type_ok(r, in->media_type) &&
+        content_ok(r, &in->content))
+        exec_run(r, &d_document_translate);
+}
+
+void rpc_list_documents(struct request *r)
+{
+    const Liaison__V1__ListDocumentsRequest *in =
+        (const Liaison__V1__ListDocumentsRequest *)r->input;
+    if (in->kind[0] && !kind_known(in->kind)) {
+        request_fail_field(r, "kind", KIND_WORDS);
+        return;
+    }
+    exec_run(r, &d_document_list);
+}
+
+void rpc_get_document(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_document_get);
+}
+
+void rpc_get_translation_coverage(struct request *r)
+{
+    if (request_check_id(
+            r, "distributorId",
+            ((const Liaison__V1__TranslationCoverageRequest *)r->input)->distributor_id))
+        exec_run(r, &d_document_coverage);
+}
+
+/* ---------- content, in parts ---------- */
+
+/* What the parts of one GetDocumentContent share. */
+struct content_read {
+    bool stream;
+    size_t part; /* bytes per part */
+    size_t offset;
+    char document[24], version[16], offset_text[24], part_text[24], row[24];
+};
+
+static void content_part(struct request *r);
+
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* bytea's hex output (\x0aff) decoded into a; false when it is not that or memory ran out. */
+static bool content_decode(struct arena *a, const char *text, ProtobufCBinaryData *out)
+{
+    size_t n = strlen(text);
+    if (n < 2 || text[0] != '\\' || text[1] != 'x' || n % 2)
+        return false;
+    out->len = (n - 2) / 2;
+    out->data = arena_alloc(a, out->len ? out->len : 1);
+    if (!out->data)
+        return false;
+    for (size_t i = 0; i < out->len; i++) {
+        int hi = hex_value(text[2 + 2 * i]), lo = hex_value(text[3 + 2 * i]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out->data[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+static void content_part_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    struct content_read *st = r->state;
+    const Liaison__V1__GetDocumentContentRequest *in =
+        (const Liaison__V1__GetDocumentContentRequest *)r->input;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    const PGresult *res = txn->results[txn->nsteps - 1];
+    if (PQntuples(res) != 1) {
+        request_fail(r, LIAISON__V1__CODE__NOT_FOUND,
+                     in->language[0] ? "no such translation"
+                     : in->version   ? "no such version"
+                                     : "no such document");
+        return;
+    }
+    Liaison__V1__GetDocumentContentResponse out = LIAISON__V1__GET_DOCUMENT_CONTENT_RESPONSE__INIT;
+    unsigned long long size = strtoull(PQgetvalue(res, 0, PQfnumber(res, "size_bytes")), NULL, 10);
+    if (st->offset == 0) {
+        /* The first part says what the content is, and fixes the row the others read. */
+        snprintf(st->row, sizeof st->row, "%s", PQgetvalue(res, 0, PQfnumber(res, "_row")));
+        out.media_type = arena_strdup(&r->chunk, PQgetvalue(res, 0, PQfnumber(res, "media_type")));
+        out.language = arena_strdup(&r->chunk, PQgetvalue(res, 0, PQfnumber(res, "language")));
+        out.version = (uint32_t)strtoul(PQgetvalue(res, 0, PQfnumber(res, "version")), NULL, 10);
+        out.size_bytes = size;
+        if (!out.media_type || !out.language) {
+            request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
+    }
+    if (!content_decode(&r->chunk, PQgetvalue(res, 0, PQfnumber(res, "content")), &out.content)) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                     "the request needs more memory than its budget allows");
+        return;
+    }
+    st->offset += out.content.len;
+    if (st->offset >= size || out.content.len == 0) {
+        request_reply(r, &out.base);
+        return;
+    }
+    if (!st->stream) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
+                     "the document is larger than one answer: ask for it as a stream (stream = "
+                     "true; `liaison doc get` does)");
+        return;
+    }
+    request_stream_chunk(r, &out.base, content_part);
+}
+
+/* Submits the next part's transaction: the credential check again, then the slice. */
+static void content_part(struct request *r)
+{
+    struct content_read *st = r->state;
+    const Liaison__V1__GetDocumentContentRequest *in =
+        (const Liaison__V1__GetDocumentContentRequest *)r->input;
+    snprintf(st->offset_text, sizeof st->offset_text, "%zu", st->offset);
+    struct db_step *s = r->txn.steps;
+    int n = credential_txn_begin(r);
+    s[n].stmt = &q_document_content;
+    s[n].values[0] = st->document;
+    s[n].values[1] = st->version;
+    s[n].values[2] = in->language;
+    s[n].values[3] = st->offset_text;
+    s[n].values[4] = st->part_text;
+    s[n].values[5] = st->row;
+    r->txn.nsteps = n + 1;
+    request_submit(r, content_part_done);
+}
+
+void rpc_get_document_content(struct request *r)
+{
+    const Liaison__V1__GetDocumentContentRequest *in =
+        (const Liaison__V1__GetDocumentContentRequest *)r->input;
+    if (!request_check_id(r, "documentId", in->document_id) ||
+        (in->language[0] && !language_ok(r, "language", in->language)))
+        return;
+    if (in->version > INT32_MAX) {
+        request_fail_field(r, "version", "out of range");
+        return;
+    }
+    struct content_read *st = arena_alloc(&r->arena, sizeof *st);
+    if (!st) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    memset(st, 0, sizeof *st);
+    r->state = st;
+    st->stream = in->stream;
+    /* A part's other fields (media type, language, sizes) take well under a KiB. */
+    size_t budget =
+        in->stream ? request_stream_chunk_bytes(r) : (size_t)request_config(r)->max_frame_bytes;
+    st->part = budget > 2048 ? budget - 1024 : budget / 2;
+    snprintf(st->document, sizeof st->document, "%" PRIu64, in->document_id);
+    snprintf(st->version, sizeof st->version, "%" PRIu32, in->version);
+    snprintf(st->part_text, sizeof st->part_text, "%zu", st->part);
+    snprintf(st->row, sizeof st->row, "0");
+    content_part(r);
+}

@@ -1,0 +1,22 @@
+/*
+ * rpc_document.h - a tenant's key documents: versions, translations,
+ * content (inline up, streamed down) and translation coverage per
+ * distributor. SQL in rpc_document.c; the writes and who reads a document
+ * in migration 0023 (liaison_document_*, liaison_sees_document).
+ */
+#ifndef LIAISON_RPC_DOCUMENT_H
+#define LIAISON_RPC_DOCUMENT_H
+
+#include "request.h"
+
+int rpc_document_register(void);
+
+void rpc_create_document(struct request *r);
+void rpc_add_document_version(struct request *r);
+void rpc_add_translation(struct request *r);
+void rpc_list_documents(struct request *r);
+void rpc_get_document(struct request *r);
+void rpc_get_document_content(struct request *r);
+void rpc_get_translation_coverage(struct request *r);
+
+#endif

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Documents and translations (issue 13): a tenant's key documents, their
+versions and language variants, stored in PostgreSQL and bounded in size
+(refused in words), written out byte for byte through a stream of several
+frames. Coverage per distributor: the documents shared with it that lack a
+variant in a language it or its contacts read, and the variants made from
+a version before the latest (stale) until a new translation replaces them.
+A distributor user reads only what is shared with it (NOT_FOUND otherwise)
+and never sees whom a document is shared with. Everything is audited."""
+import base64
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+CLI, LIAISOND = sys.argv[1], sys.argv[2]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+HOME = os.path.join(w.env("LIAISON_TEST_DIR"), "documents-home")
+os.makedirs(HOME, exist_ok=True)
+_cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"), HOME)
+call, must, cli = _cli.call, _cli.must, _cli.cli
+sql = t.psql
+
+slug = "docs-" + RUN
+must("CreateTenant", {"slug": slug, "name": "Tài liệu 資料", "adminEmail": "admin@docs.example",
+                      "adminPassword": PASSWORD}, OPERATOR)
+tid = sql("SELECT id FROM tenants WHERE slug = '%s'" % slug)
+admin = must("Login", {"tenant": slug, "email": "admin@docs.example", "password": PASSWORD},
+             None)["token"]
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def distributor(name, country, languages, contact_language=""):
+    d = must("CreateDistributor", {"fields": {"name": name, "country": country,
+                                              "timeZone": "Asia/Ho_Chi_Minh",
+                                              "languages": languages}},
+             admin)["distributor"]["id"]
+    if contact_language:
+        must("CreateContact", {"distributorId": d, "fields": {
+            "name": "Nguyễn Thị Lan", "language": contact_language}}, admin)
+    email = "portal-%s@docs.example" % d
+    must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d,
+                        "password": PASSWORD}, admin)
+    token = must("Login", {"tenant": slug, "email": email, "password": PASSWORD}, None)["token"]
+    return d, token
+
+
+def audit_count(action):
+    return int(sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s AND action = '%s'"
+                   % (tid, action)))
+
+
+def coverage(d, token=admin):
+    code, out = call("GetTranslationCoverage", {"distributorId": d}, token)
+    check(code == "OK", "coverage answers (%s %s)" % (code, out))
+    return {x["documentId"]: x for x in out.get("documents", [])}, out
+
+
+# Saigon reads English itself; its contact reads Vietnamese. Osaka reads Japanese.
+saigon, saigon_user = distributor("Công ty Phân phối Sài Gòn", "VN", ["en"], "vi")
+osaka, osaka_user = distributor("大阪部品商事株式会社", "JP", ["ja"])
+
+# ---------------- documents with Vietnamese and Japanese titles ----------------
+sheet_v1 = "Bảng giá 2027: má phanh 120.000 ₫\n".encode()
+code, out = call("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá phụ tùng 2027",
+                                    "language": "en", "share": [saigon], "mediaType": "text/plain",
+                                    "content": b64(sheet_v1)}, admin)
+sheet = out.get("document", {})
+check(code == "OK" and sheet.get("title") == "Bảng giá phụ tùng 2027"
+      and sheet.get("latestVersion") == 1 and sheet.get("share") == [saigon]
+      and [v["version"] for v in sheet.get("versions", [])] == [1]
+      and int(sheet["versions"][0]["sizeBytes"]) == len(sheet_v1),
+      "staff add a price sheet shared with one distributor (%s %s)" % (code, out))
+sheet_id = sheet.get("id")
+code, out = call("CreateDocument", {"kind": "handbook", "title": "販売店ハンドブック",
+                                    "language": "ja", "shareAll": True,
+                                    "content": b64("第一章 はじめに\n".encode())}, admin)
+handbook = out.get("document", {})
+check(code == "OK" and handbook.get("title") == "販売店ハンドブック" and handbook.get("shareAll")
+      and handbook["versions"][0]["mediaType"] == "application/octet-stream",
+      "a Japanese handbook shared with every distributor (%s %s)" % (code, out))
+handbook_id = handbook.get("id")
+check(audit_count("document.create") == 2, "each creation is audited")
+
+# ---------------- coverage: missing languages ----------------
+docs, out = coverage(saigon)
+check(out.get("languages") == ["en", "vi"], "Saigon reads its own and its contact's languages "
+      "(%s)" % out.get("languages"))
+check(sheet_id in docs and docs[sheet_id].get("missingLanguages", []) == ["vi"]
+      and docs[sheet_id]["kind"] == "price_sheet",
+      "a Vietnamese-speaking distributor lacking a Vietnamese price sheet is listed (%s)" % out)
+check(handbook_id in docs and docs[handbook_id].get("missingLanguages", []) == ["en", "vi"],
+      "the Japanese handbook lacks English and Vietnamese for Saigon")
+docs, out = coverage(osaka)
+check(sheet_id not in docs and handbook_id not in docs,
+      "Osaka: the price sheet is not shared with it, the handbook is in its language (%s)" % out)
+
+# ---------------- translations: stale and fresh ----------------
+code, out = call("AddTranslation", {"documentId": sheet_id, "language": "vi",
+                                    "content": b64("Bảng giá (tiếng Việt) v1".encode())}, admin)
+variants = {v["language"]: v for v in out.get("document", {}).get("variants", [])}
+check(code == "OK" and variants.get("vi", {}).get("translatedFrom") == 1
+      and not variants["vi"].get("stale"),
+      "a Vietnamese translation of version 1 (%s %s)" % (code, out))
+docs, _ = coverage(saigon)
+check(sheet_id not in docs, "with a fresh Vietnamese variant the price sheet is covered")
+sheet_v2 = "Bảng giá 2027 (sửa đổi): má phanh 125.000 ₫\n".encode()
+code, out = call("AddDocumentVersion", {"documentId": sheet_id, "content": b64(sheet_v2)}, admin)
+doc = out.get("document", {})
+variants = {v["language"]: v for v in doc.get("variants", [])}
+check(code == "OK" and doc.get("latestVersion") == 2
+      and [v["version"] for v in doc.get("versions", [])] == [1, 2]
+      and doc["versions"][1]["mediaType"] == "text/plain" and variants["vi"].get("stale"),
+      "a new version keeps the history and the previous media type (%s %s)" % (code, out))
+docs, out = coverage(saigon)
+check(sheet_id in docs and docs[sheet_id].get("missingLanguages", []) == []
+      and docs[sheet_id].get("stale") == [{"language": "vi", "translatedFrom": 1,
+                                       "latestVersion": 2}],
+      "a translation made before the source's last version is stale (%s)" % docs.get(sheet_id))
+code, out = call("AddTranslation", {"documentId": sheet_id, "language": "vi", "fromVersion": 1,
+                                    "content": b64(b"old again")}, admin)
+check(code == "OK", "a translation may name an older version")
+docs, _ = coverage(saigon)
+check(sheet_id in docs, "a translation of version 1 is still stale")
+code, out = call("AddTranslation", {"documentId": sheet_id, "language": "vi",
+                                    "content": b64("Bảng giá v2 tiếng Việt".encode())}, admin)
+docs, _ = coverage(saigon)
+check(code == "OK" and sheet_id not in docs,
+      "and fresh after a new translation of the latest version (%s)" % docs.get(sheet_id))
+code, out = call("AddTranslation", {"documentId": sheet_id, "language": "ja", "fromVersion": 3,
+                                    "content": b64(b"x")}, admin)
+check(code == "INVALID_ARGUMENT" and "1 to 2" in json.dumps(out, ensure_ascii=False),
+      "a version the document does not have is refused in words (%s)" % out)
+code, out = call("AddTranslation", {"documentId": sheet_id, "language": "EN",
+                                    "content": b64(b"x")}, admin)
+check(code == "INVALID_ARGUMENT", "no translation into the document's own language")
+code, out = call("AddTranslation", {"documentId": sheet_id, "language": "xx-nope",
+                                    "content": b64(b"x")}, admin)
+check(code == "INVALID_ARGUMENT", "a language that is no BCP 47 tag is refused")
+check(audit_count("document.version") == 1 and audit_count("document.translate") == 3,
+      "versions and translations are audited")
+
+# ---------------- content: small, and a large one through the stream ----------------
+code, out = call("GetDocumentContent", {"documentId": sheet_id}, admin)
+check(code == "OK" and base64.b64decode(out.get("content", "")) == sheet_v2
+      and out.get("version") == 2 and out.get("mediaType") == "text/plain",
+      "the latest version's bytes in one answer (%s)" % out)
+code, out = call("GetDocumentContent", {"documentId": sheet_id, "version": 1}, admin)
+check(code == "OK" and base64.b64decode(out.get("content", "")) == sheet_v1, "version 1's bytes")
+code, out = call("GetDocumentContent", {"documentId": sheet_id, "language": "VI"}, admin)
+check(code == "OK" and base64.b64decode(out.get("content", "")).decode() ==
+      "Bảng giá v2 tiếng Việt" and out.get("version") == 2,
+      "the newest Vietnamese variant (%s)" % out)
+code, out = call("GetDocumentContent", {"documentId": sheet_id, "language": "ja"}, admin)
+check(code == "NOT_FOUND", "no Japanese variant (%s)" % code)
+
+big = os.urandom(1000000)
+big_path = os.path.join(HOME, "catalogue.pdf")
+with open(big_path, "wb") as f:
+    f.write(big)
+code, out = cli("doc", "add", "--kind", "catalogue", "--title", "Danh mục sản phẩm カタログ",
+                "--language", "vi", "--share", str(osaka), "--file", big_path, token=admin)
+catalogue = out.get("id") if code == "OK" else None
+check(code == "OK" and out.get("versions", [{}])[0].get("mediaType") == "application/pdf"
+      and int(out["versions"][0]["sizeBytes"]) == len(big),
+      "doc add uploads a 1 MB catalogue, its media type from the name (%s %s)"
+      % (code, str(out)[:300]))
+got_path = os.path.join(HOME, "catalogue-got.pdf")
+code, out = cli("doc", "get", str(catalogue), "-o", got_path, token=admin)
+with open(got_path, "rb") as f:
+    got = f.read()
+check(code == "OK" and got == big and out.get("bytes") == len(big),
+      "a document of several frames round-trips byte for byte through the stream (%s %s)"
+      % (code, out))
+code, out = cli("doc", "get", str(catalogue), "-o", got_path, token=osaka_user)
+with open(got_path, "rb") as f:
+    check(code == "OK" and f.read() == big, "the distributor it is shared with downloads it")
+code, out = call("GetDocumentContent", {"documentId": catalogue}, admin)
+check(code == "OK" and base64.b64decode(out.get("content", "")) == big,
+      "unasked, a document that fits one frame comes in one answer (%s)" % code)
+
+# A server with smaller frames: the bound follows the frame, larger content streams only.
+small = t.Server("documents-small", LIAISOND, CLI, "max_frame_bytes = 131072")
+code, out = small.call("GetDocumentContent", {"documentId": catalogue}, admin)
+check(code == "RESOURCE_EXHAUSTED" and "stream" in out.get("message", ""),
+      "unasked, a document larger than one answer is refused with how to ask (%s)" % code)
+code, out = small.cli("doc", "get", str(catalogue), "-o", got_path, token=admin)
+with open(got_path, "rb") as f:
+    check(code == "OK" and f.read() == big, "streamed in parts of a quarter of a small frame")
+with open(os.path.join(HOME, "126k.bin"), "wb") as f:
+    f.write(os.urandom(126000))
+code, out = small.cli("doc", "version", str(catalogue), "--file",
+                      os.path.join(HOME, "126k.bin"), token=admin)
+text = json.dumps(out, ensure_ascii=False)
+check(code == "INVALID_ARGUMENT" and "at most 122880 bytes" in text,
+      "the bound is never more than a frame carries (%s %s)" % (code, text[:300]))
+check(small.stop(), "the small-frame server stops cleanly")
+
+# ---------------- the size bound, refused in words ----------------
+before = int(sql("SELECT count(*) FROM document_versions WHERE tenant_id = %s" % tid))
+audits = audit_count("document.version")
+too_big = os.path.join(HOME, "too-big.bin")
+with open(too_big, "wb") as f:
+    f.write(os.urandom(1044000))
+code, out = cli("doc", "version", str(catalogue), "--file", too_big, token=admin)
+text = json.dumps(out, ensure_ascii=False)
+check(code == "INVALID_ARGUMENT" and "1044000 bytes is too large" in text and "at most" in text,
+      "content over the bound is refused in words (%s %s)" % (code, text[:300]))
+check(int(sql("SELECT count(*) FROM document_versions WHERE tenant_id = %s" % tid)) == before
+      and audit_count("document.version") == audits, "a refused version leaves no row, no audit")
+code, out = call("CreateDocument", {"kind": "leaflet", "title": "x", "language": "vi",
+                                    "content": b64(b"x")}, admin)
+check(code == "INVALID_ARGUMENT", "an unknown kind is refused")
+code, out = call("CreateDocument", {"kind": "other", "title": "x", "language": "vi",
+                                    "content": ""}, admin)
+check(code == "INVALID_ARGUMENT", "empty content is refused")
+code, out = call("CreateDocument", {"kind": "other", "title": "x", "language": "vi",
+                                    "share": [999999999], "content": b64(b"x")}, admin)
+check(code == "INVALID_ARGUMENT" and audit_count("document.create") == 3,
+      "a share with no such distributor is refused, nothing written (%s)" % code)
+
+# ---------------- a distributor user's view ----------------
+code, out = cli("doc", "list", token=osaka_user)
+ids = [d["id"] for d in out] if code == "OK" else []
+text = json.dumps(out, ensure_ascii=False)
+check(code == "OK" and sorted(ids) == sorted([handbook_id, catalogue])
+      and all("share" not in d and "shareAll" not in d for d in out)
+      and "Sài Gòn" not in text,
+      "a distributor user lists only what is shared with it, without the share list (%s)"
+      % text[:400])
+for method, req in (("GetDocument", {"id": sheet_id}),
+                    ("GetDocumentContent", {"documentId": sheet_id}),
+                    ("GetDocumentContent", {"documentId": sheet_id, "language": "vi"})):
+    code, out = call(method, req, osaka_user)
+    check(code == "NOT_FOUND", "%s of a document not shared with it: NOT_FOUND (%s)"
+          % (method, code))
+code, out = call("GetDocument", {"id": sheet_id}, saigon_user)
+check(code == "OK" and "share" not in out["document"] and "shareAll" not in out["document"]
+      and len(out["document"]["versions"]) == 2,
+      "the distributor it is shared with reads it, not whom it is shared with (%s)" % out)
+code, out = call("GetTranslationCoverage", {"distributorId": osaka}, saigon_user)
+check(code == "NOT_FOUND", "no coverage of another distributor (%s)" % code)
+docs, _ = coverage(saigon, saigon_user)
+check(handbook_id in docs, "a distributor user sees its own coverage")
+code, out = call("AddDocumentVersion", {"documentId": handbook_id, "content": b64(b"x")},
+                 osaka_user)
+check(code == "PERMISSION_DENIED", "a distributor user edits nothing")
+
+# ---------------- the CLI ----------------
+code, out = cli("doc", "show", str(sheet_id), token=admin)
+check(code == "OK" and out.get("title") == "Bảng giá phụ tùng 2027"
+      and [v["language"] for v in out.get("variants", [])] == ["vi"],
+      "doc show: versions and variants (%s)" % out)
+code, out = cli("doc", "coverage", "Công ty Phân phối Sài Gòn", token=admin)
+check(code == "OK" and isinstance(out, list) and [d["documentId"] for d in out] == [handbook_id],
+      "doc coverage prints a JSON array (%s)" % out)
+ja_path = os.path.join(HOME, "handbook-en.txt")
+with open(ja_path, "w") as f:
+    f.write("Distributor handbook, chapter 1\n")
+code, out = cli("doc", "translate", str(handbook_id), "--language", "en", "--file", ja_path,
+                token=admin)
+check(code == "OK" and out["variants"][0]["language"] == "en"
+      and out["variants"][0]["mediaType"] == "application/octet-stream",
+      "doc translate (%s)" % out)
+code, out = cli("doc", "get", str(handbook_id), "--language", "en", "-o", got_path, token=admin)
+with open(got_path) as f:
+    check(code == "OK" and f.read() == "Distributor handbook, chapter 1\n", "doc get --language")
+
+t.finish("test_documents")
