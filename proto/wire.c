@@ -105,6 +105,33 @@ static size_t wire_field_elems(const ProtobufCMessage *msg, const ProtobufCField
     return 1;
 }
 
+/* Fields of free text ("message.field", sorted): WIRE_MAX_TEXT bytes, not WIRE_MAX_STRING. */
+static const char *const wire_text_fields[] = {
+    "liaison.v1.ActionItem.description",
+    "liaison.v1.AddMeetingNoteRequest.body",
+    "liaison.v1.CreateActionItemRequest.description",
+    "liaison.v1.CreateInteractionRequest.summary",
+    "liaison.v1.Escalation.response",
+    "liaison.v1.Escalation.text",
+    "liaison.v1.EscalationConcernResponse.concern",
+    "liaison.v1.ExportRow.json",
+    "liaison.v1.Interaction.summary",
+    "liaison.v1.MeetingNote.body",
+    "liaison.v1.NewEscalationRequest.text",
+    "liaison.v1.RespondEscalationRequest.text",
+};
+
+size_t wire_max_string(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f)
+{
+    size_t n = strlen(d->name);
+    for (size_t i = 0; i < sizeof wire_text_fields / sizeof wire_text_fields[0]; i++) {
+        const char *t = wire_text_fields[i];
+        if (!strncmp(t, d->name, n) && t[n] == '.' && !strcmp(t + n + 1, f->name))
+            return WIRE_MAX_TEXT;
+    }
+    return WIRE_MAX_STRING;
+}
+
 static bool wire_check(const ProtobufCMessage *msg, char *path, size_t cap, const char **why)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
@@ -124,9 +151,10 @@ static bool wire_check(const ProtobufCMessage *msg, char *path, size_t cap, cons
                 if (!s)
                     continue;
                 size_t len = strlen(s);
-                if (len > WIRE_MAX_STRING || !wire_utf8_valid(s, len)) {
+                size_t max = wire_max_string(d, f);
+                if (len > max || !wire_utf8_valid(s, len)) {
                     wire_path_push(path, cap, f->name);
-                    *why = len > WIRE_MAX_STRING ? "string too long" : "not valid UTF-8";
+                    *why = len > max ? "string too long" : "not valid UTF-8";
                     return false;
                 }
             } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {

@@ -16,8 +16,14 @@
 #define WIRE_PROTOCOL_VERSION 1
 #define WIRE_ALPN "liaison/1"
 
-/* Every string field: valid UTF-8 without U+0000, of at most this many bytes. */
+/* Every string field: valid UTF-8 without U+0000, of at most this many bytes... */
 #define WIRE_MAX_STRING 4096
+/*
+ * ...except the free text people write or the server drafts (meeting notes,
+ * summaries, escalation requests, answers and concerns, exported rows),
+ * listed in wire.c, which may hold this many; the frame bounds them too.
+ */
+#define WIRE_MAX_TEXT 409600
 /* Every repeated field: at most this many elements. */
 #define WIRE_MAX_REPEATED 1000
 /* Method names are short ASCII identifiers. */
@@ -25,6 +31,9 @@
 
 /* Returns true when s[0..len) is well-formed UTF-8 (RFC 3629). */
 bool wire_utf8_valid(const char *s, size_t len);
+
+/* The bound of string field f of messages described by d: WIRE_MAX_STRING or WIRE_MAX_TEXT. */
+size_t wire_max_string(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f);
 
 /*
  * Checks every string and repeated field of msg, nested messages included,

@@ -231,6 +231,14 @@ try:
           "the Japanese note comes back intact, stamped by the clock")
     check(must("GetMeeting", {"id": mb}, manager)["meeting"]["notes"][0]["body"] == NOTE_VI,
           "the Vietnamese note comes back intact")
+    # Notes are free text, longer than a name: a page of Vietnamese (~9 KB) round-trips.
+    long_note = "\n".join("%d. %s" % (i, NOTE_VI) for i in range(100))
+    must("AddMeetingNote", {"meetingId": mb, "body": long_note, "language": "vi"}, manager)
+    check(must("GetMeeting", {"id": mb}, manager)["meeting"]["notes"][-1]["body"] == long_note,
+          "a long note (%d bytes) comes back intact" % len(long_note.encode()))
+    code, out = call("AddMeetingNote", {"meetingId": mb, "body": "a" * 100001}, manager)
+    check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "body",
+          "a note over 100,000 bytes is refused on body (%s)" % code)
     got = compliance(admin, distributorId=d2)
     check(got[0] == [], "another distributor has no held meetings: %s" % (got,))
     got = compliance(manager, distributorId=d2)

@@ -55,6 +55,34 @@ static void test_validate_bounds(void)
     free(many);
 }
 
+/* Free text (a meeting note) may be longer than a name, up to WIRE_MAX_TEXT. */
+static void test_validate_text_fields(void)
+{
+    char field[128];
+    const char *why;
+    char *text = malloc(WIRE_MAX_TEXT + 2);
+    memset(text, 'a', WIRE_MAX_TEXT + 1);
+    text[WIRE_MAX_TEXT + 1] = '\0';
+    Liaison__V1__AddMeetingNoteRequest note = LIAISON__V1__ADD_MEETING_NOTE_REQUEST__INIT;
+    note.body = text;
+    CHECK(!wire_validate(&note.base, field, sizeof field, &why));
+    CHECK_EQ_STR(field, "body");
+    CHECK_EQ_STR(why, "string too long");
+    text[WIRE_MAX_TEXT] = '\0';
+    CHECK(wire_validate(&note.base, field, sizeof field, &why));
+    /* Its other strings, and other messages' strings, keep the short bound. */
+    text[WIRE_MAX_STRING + 1] = '\0';
+    note.language = text;
+    CHECK(!wire_validate(&note.base, field, sizeof field, &why));
+    CHECK_EQ_STR(field, "language");
+    Liaison__V1__ListMigrationsRequest req = LIAISON__V1__LIST_MIGRATIONS_REQUEST__INIT;
+    Liaison__V1__PageRequest page = LIAISON__V1__PAGE_REQUEST__INIT;
+    page.cursor = text;
+    req.page = &page;
+    CHECK(!wire_validate(&req.base, field, sizeof field, &why));
+    free(text);
+}
+
 /* Packs m into a fresh buffer of *n bytes. */
 static uint8_t *pack(const ProtobufCMessage *m, size_t *n)
 {
@@ -192,6 +220,7 @@ int main(void)
 {
     RUN(test_utf8);
     RUN(test_validate_bounds);
+    RUN(test_validate_text_fields);
     RUN(test_decode_nul);
     RUN(test_json_names);
     RUN(test_methods);
