@@ -10,7 +10,8 @@ packages=(
   postgresql postgresql-client openssl ca-certificates python3 iso-codes tzdata
 )
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(pgbouncer postgresql-contrib)
+  # clang: the fuzz harnesses (tests/fuzz/run), which CTest runs too.
+  packages+=(pgbouncer postgresql-contrib clang)
 fi
 
 missing=()

@@ -116,6 +116,84 @@ static bool dispatch_changes_identity(const struct rpc_method *m)
     return m->handler == rpc_login || m->handler == rpc_authenticate || m->handler == rpc_logout;
 }
 
+/* What dispatch_admit decided about a frame. */
+struct verdict {
+    enum { ADMIT_RUN, ADMIT_CLOSE, ADMIT_FAIL } kind;
+    int code;
+    uint32_t timeout_ms; /* the frame's own, when it runs */
+    char field[256];     /* ADMIT_FAIL naming a field: the field, why in msg */
+    char msg[320];
+};
+
+/*
+ * Everything between a frame's bytes and its handler that can say no:
+ * decoding, the connection's phase, request ids, the in-flight limit, the
+ * method, its payload and the caller's permission. Sets r's id, method and
+ * input; touches neither the connection nor anything outside r, so the fuzz
+ * build can drive it on a connection with no socket (dispatch_fuzz_frame).
+ */
+static void dispatch_admit(const struct conn *c, struct request *r, const uint8_t *body, size_t len,
+                           struct verdict *v)
+{
+    v->kind = ADMIT_CLOSE;
+    v->field[0] = '\0';
+    const char *why = NULL;
+    const Liaison__V1__Frame *f = (const Liaison__V1__Frame *)wire_decode(
+        &liaison__v1__frame__descriptor, body, len, &r->arena, v->field, sizeof v->field, &why);
+    if (!f || f->request_id == 0) {
+        v->code = LIAISON__V1__CODE__INVALID_ARGUMENT;
+        snprintf(v->msg, sizeof v->msg, "malformed frame: %s%s%s",
+                 f ? "request_id must not be 0" : why, v->field[0] ? " at " : "", v->field);
+        return;
+    }
+    r->id = f->request_id;
+    r->method = dispatch_find(f->method);
+
+    v->code = LIAISON__V1__CODE__FAILED_PRECONDITION;
+    if (c->phase != CONN_READY && (!r->method || r->method->handler != rpc_hello)) {
+        snprintf(v->msg, sizeof v->msg, "Hello must be the first request on a connection");
+        return;
+    }
+    /* A repeated Hello is a client bug or a flood: nothing it could answer helps. */
+    if (c->phase == CONN_READY && r->method && r->method->handler == rpc_hello) {
+        snprintf(v->msg, sizeof v->msg, "Hello was already done on this connection");
+        return;
+    }
+    for (const struct request *o = c->requests; o; o = o->next) {
+        if (o->id == r->id) {
+            v->code = LIAISON__V1__CODE__INVALID_ARGUMENT;
+            snprintf(v->msg, sizeof v->msg, "request_id is already in flight on this connection");
+            return;
+        }
+    }
+
+    /* From here the request is answered; it counts among those in flight. */
+    v->kind = ADMIT_FAIL;
+    if (c->in_flight + 1 > conn_max_in_flight(c)) {
+        v->code = LIAISON__V1__CODE__RESOURCE_EXHAUSTED;
+        snprintf(v->msg, sizeof v->msg, "too many requests in flight on this connection");
+        return;
+    }
+    if (!r->method) {
+        v->code = LIAISON__V1__CODE__UNIMPLEMENTED;
+        snprintf(v->msg, sizeof v->msg, "unknown method");
+        return;
+    }
+    r->input = wire_decode(r->method->desc->input, f->payload.data, f->payload.len, &r->arena,
+                           v->field, sizeof v->field, &why);
+    if (!r->input) {
+        v->code = LIAISON__V1__CODE__INVALID_ARGUMENT;
+        snprintf(v->msg, sizeof v->msg, "%s", why);
+        return;
+    }
+    v->field[0] = '\0';
+    v->code = authz_check(r->method->who, &r->who, r->method->name, v->msg, sizeof v->msg);
+    if (v->code)
+        return;
+    v->kind = ADMIT_RUN;
+    v->timeout_ms = f->timeout_ms;
+}
+
 void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
 {
     struct request *r = request_new(c);
@@ -123,42 +201,12 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
         conn_close(c, "out of memory");
         return;
     }
-
-    char field[256];
-    const char *why = NULL;
-    const Liaison__V1__Frame *f = (const Liaison__V1__Frame *)wire_decode(
-        &liaison__v1__frame__descriptor, body, len, &r->arena, field, sizeof field, &why);
-    if (!f || f->request_id == 0) {
-        char msg[320];
-        snprintf(msg, sizeof msg, "malformed frame: %s%s%s", f ? "request_id must not be 0" : why,
-                 field[0] ? " at " : "", field);
+    struct verdict v;
+    dispatch_admit(c, r, body, len, &v);
+    if (v.kind == ADMIT_CLOSE) {
         request_discard(r);
-        conn_fail(c, LIAISON__V1__CODE__INVALID_ARGUMENT, msg);
+        conn_fail(c, v.code, v.msg);
         return;
-    }
-    r->id = f->request_id;
-    r->method = dispatch_find(f->method);
-
-    if (c->phase != CONN_READY && (!r->method || r->method->handler != rpc_hello)) {
-        request_discard(r);
-        conn_fail(c, LIAISON__V1__CODE__FAILED_PRECONDITION,
-                  "Hello must be the first request on a connection");
-        return;
-    }
-    /* A repeated Hello is a client bug or a flood: nothing it could answer helps. */
-    if (c->phase == CONN_READY && r->method && r->method->handler == rpc_hello) {
-        request_discard(r);
-        conn_fail(c, LIAISON__V1__CODE__FAILED_PRECONDITION,
-                  "Hello was already done on this connection");
-        return;
-    }
-    for (struct request *o = c->requests; o; o = o->next) {
-        if (o->id == r->id) {
-            request_discard(r);
-            conn_fail(c, LIAISON__V1__CODE__INVALID_ARGUMENT,
-                      "request_id is already in flight on this connection");
-            return;
-        }
     }
     r->conn = c;
     r->next = c->requests;
@@ -167,33 +215,16 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
     c->requests = r;
     c->in_flight++;
 
-    if (c->in_flight > conn_max_in_flight(c)) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
-                     "too many requests in flight on this connection");
-        return;
-    }
-    if (!r->method) {
-        request_fail(r, LIAISON__V1__CODE__UNIMPLEMENTED, "unknown method");
-        return;
-    }
-    r->input = wire_decode(r->method->desc->input, f->payload.data, f->payload.len, &r->arena,
-                           field, sizeof field, &why);
-    if (!r->input) {
-        if (field[0])
-            request_fail_field(r, field, why);
+    if (v.kind == ADMIT_FAIL) {
+        if (v.field[0])
+            request_fail_field(r, v.field, v.msg);
         else
-            request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT, why);
-        return;
-    }
-    char denial[160];
-    int denied = authz_check(r->method->who, &r->who, r->method->name, denial, sizeof denial);
-    if (denied) {
-        request_fail(r, denied, denial);
+            request_fail(r, v.code, v.msg);
         return;
     }
     uint64_t timeout = (uint64_t)c->w->cfg->request_timeout_ms;
-    if (f->timeout_ms && f->timeout_ms < timeout)
-        timeout = f->timeout_ms;
+    if (v.timeout_ms && v.timeout_ms < timeout)
+        timeout = v.timeout_ms;
     if (request_start_clock(r, timeout) < 0) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
@@ -204,3 +235,16 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
     if (changes_identity)
         conn_hold(c, id);
 }
+
+#ifdef LIAISON_FUZZ_BUILD
+int dispatch_fuzz_frame(struct conn *c, const uint8_t *body, size_t len)
+{
+    struct request *r = request_new(c);
+    if (!r)
+        return -1;
+    struct verdict v;
+    dispatch_admit(c, r, body, len, &v);
+    request_discard(r);
+    return v.kind == ADMIT_RUN ? 0 : v.code;
+}
+#endif

@@ -39,4 +39,15 @@ void dispatch_detach(struct conn *c);
 /* The connection's output drained below the stream mark: its waiting streams go on. */
 void dispatch_output_ready(struct conn *c);
 
+#ifdef LIAISON_FUZZ_BUILD
+/*
+ * Test-only, compiled into the fuzz build alone (tests/fuzz/fuzz_dispatch.c):
+ * decides about one frame body as dispatch_frame() would, up to and
+ * including the permission check, on a connection that need have no socket,
+ * and answers nothing. Returns 0 when the handler would run, else the code
+ * the frame would be refused with (-1: out of memory).
+ */
+int dispatch_fuzz_frame(struct conn *c, const uint8_t *body, size_t len);
+#endif
+
 #endif

@@ -459,19 +459,53 @@ static int client_ready(liaison_conn *c)
     return liaison_connect(c);
 }
 
-/* A copy of st in a, for a caller that outlives the frame it came in; NULL without memory. */
+/*
+ * A copy of st in a, for a caller that outlives the frame it came in; NULL
+ * without memory. Field by field, not packed and unpacked again: protobuf-c
+ * keeps an unknown field whose tag is past 2^29 and packs it back as a tag
+ * it then refuses, so a server's odd Status came out as "out of memory"
+ * (found by tests/fuzz/fuzz_client.c; corpus/client/regress-status-tag).
+ */
 static const Liaison__V1__Status *client_copy_status(const Liaison__V1__Status *st, struct arena *a)
 {
-    size_t n = protobuf_c_message_get_packed_size(&st->base);
-    uint8_t *buf = arena_alloc(a, n ? n : 1);
-    if (!buf)
+    Liaison__V1__Status *cp = arena_alloc(a, sizeof *cp);
+    if (!cp)
         return NULL;
-    protobuf_c_message_pack(&st->base, buf);
-    char field[64];
-    const char *why;
-    return (const Liaison__V1__Status *)wire_decode(&liaison__v1__status__descriptor, buf, n, a,
-                                                    field, sizeof field, &why);
+    liaison__v1__status__init(cp);
+    cp->code = st->code;
+    cp->server_protocol_version = st->server_protocol_version;
+    cp->message = arena_strdup(a, st->message ? st->message : "");
+    if (!cp->message)
+        return NULL;
+    if (st->n_violations) {
+        cp->violations = arena_alloc(a, st->n_violations * sizeof *cp->violations);
+        if (!cp->violations)
+            return NULL;
+        for (size_t i = 0; i < st->n_violations; i++) {
+            Liaison__V1__FieldViolation *v = arena_alloc(a, sizeof *v);
+            if (!v)
+                return NULL;
+            liaison__v1__field_violation__init(v);
+            const Liaison__V1__FieldViolation *from = st->violations[i];
+            v->field = arena_strdup(a, from->field ? from->field : "");
+            v->description = arena_strdup(a, from->description ? from->description : "");
+            if (!v->field || !v->description)
+                return NULL;
+            cp->violations[i] = v;
+        }
+        cp->n_violations = st->n_violations;
+    }
+    return cp;
 }
+
+#ifdef LIAISON_FUZZ_BUILD
+/* Test-only, in the fuzz build alone: client_copy_status for tests/fuzz/fuzz_client.c. */
+const Liaison__V1__Status *client_fuzz_copy_status(const Liaison__V1__Status *st, struct arena *a);
+const Liaison__V1__Status *client_fuzz_copy_status(const Liaison__V1__Status *st, struct arena *a)
+{
+    return client_copy_status(st, a);
+}
+#endif
 
 /*
  * What a blocking call does with the chunks of a streamed answer (frames
