@@ -107,7 +107,8 @@ enum output_format {
     OUTPUT_PLAIN = 0,
     OUTPUT_ENUM, /* a proto enum's value name: "ROLE_TENANT_ADMIN" -> "tenant_admin" */
     OUTPUT_DAYS, /* ISO week days [1,2,3,4,5,6] -> "Mon–Sat" */
-    OUTPUT_BOOL  /* yes/no, "no" when left out (proto3 leaves false out of JSON) */
+    OUTPUT_BOOL, /* yes/no, "no" when left out (proto3 leaves false out of JSON) */
+    OUTPUT_COUNT /* a number, "0" when left out (proto3 leaves 0 out of JSON) */
 };
 
 /*

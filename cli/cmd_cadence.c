@@ -26,8 +26,8 @@ static const struct output_column occurrence_cols[] = {
     {"#", "occurrenceNo"},
     {"EXPORTER", "exporterLocal"},
     {"DISTRIBUTOR", "distributorLocal"},
-    {"OUT EXP (min)", "exporterOutsideMinutes"},
-    {"OUT DIST (min)", "distributorOutsideMinutes"}};
+    {"OUT EXP (min)", "exporterOutsideMinutes", OUTPUT_COUNT},
+    {"OUT DIST (min)", "distributorOutsideMinutes", OUTPUT_COUNT}};
 static const struct output_column hours_cols[] = {{"time zone", "timeZone"},
                                                   {"from", "businessHoursStart"},
                                                   {"to", "businessHoursEnd"},
@@ -36,9 +36,10 @@ static const struct output_column default_cols[] = {{"KIND", "kind"},
                                                     {"MINUTES", "durationMinutes"},
                                                     {"AGENDA", "agenda"},
                                                     {"BUILT IN", "builtIn", OUTPUT_BOOL}};
-static const struct output_column side_cols[] = {{"time zone", "timeZone"},
-                                                 {"meetings outside hours", "outsideCount"},
-                                                 {"minutes outside hours", "outsideMinutes"}};
+static const struct output_column side_cols[] = {
+    {"time zone", "timeZone"},
+    {"meetings outside hours", "outsideCount", OUTPUT_COUNT},
+    {"minutes outside hours", "outsideMinutes", OUTPUT_COUNT}};
 
 /* Prints a CadenceResponse: both sides' hours, the series, the next occurrences. */
 static void cadence_print(struct cli *cli, json_t *resp)

@@ -18,18 +18,19 @@ static const struct output_column account_cols[] = {{"ID", "id"},
                                                     {"INDUSTRY", "industry"},
                                                     {"DISTRIBUTOR", "distributorName"},
                                                     {"CARVE-OUT", "carveOut", OUTPUT_BOOL}};
-static const struct output_column lead_cols[] = {{"ID", "id"},
-                                                 {"ACCOUNT", "accountName"},
-                                                 {"DISTRIBUTOR", "distributorName"},
-                                                 {"TITLE", "title"},
-                                                 {"STAGE", "stage"},
-                                                 {"VALUE (minor units)", "valueMinor"},
-                                                 {"CURRENCY", "currency"},
-                                                 {"LINES", "productLineCodes"},
-                                                 {"REGION", "region"},
-                                                 {"REGISTRATION", "registration"},
-                                                 {"FLAGS", "flags"},
-                                                 {"REGISTERED", "registeredAt"}};
+static const struct output_column lead_cols[] = {
+    {"ID", "id"},
+    {"ACCOUNT", "accountName"},
+    {"DISTRIBUTOR", "distributorName"},
+    {"TITLE", "title"},
+    {"STAGE", "stage"},
+    {"VALUE (minor units)", "valueMinor", OUTPUT_COUNT},
+    {"CURRENCY", "currency"},
+    {"LINES", "productLineCodes"},
+    {"REGION", "region"},
+    {"REGISTRATION", "registration"},
+    {"FLAGS", "flags"},
+    {"REGISTERED", "registeredAt"}};
 static const struct output_column interaction_cols[] = {
     {"ID", "id"},       {"AT", "at"},           {"KIND", "kind"},   {"ACCOUNT", "accountName"},
     {"LEAD", "leadId"}, {"SUMMARY", "summary"}, {"BY", "createdBy"}};

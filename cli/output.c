@@ -244,6 +244,8 @@ static const char *output_scalar(const json_t *v, const struct output_column *co
 {
     if ((!v || json_is_null(v)) && col && col->format == OUTPUT_BOOL)
         return "no";
+    if ((!v || json_is_null(v)) && col && col->format == OUTPUT_COUNT)
+        return "0";
     if (!v || json_is_null(v))
         return "-";
     if (json_is_string(v))
