@@ -43,6 +43,8 @@ static const struct command commands[] = {
     {"interaction", cmd_interaction, "calls, visits, e-mails and messages with customers",
      GROUP_CHARTERS},
     {"crm", cmd_crm, "the tenant's CRM settings", GROUP_CHARTERS},
+    {"order", cmd_order, "a distributor's orders: place, list, show, status", GROUP_CHARTERS},
+    {"shipment", cmd_shipment, "shipments of orders: add, list, show, status", GROUP_CHARTERS},
     {"tenant", cmd_tenant, "your tenant's working time", GROUP_PEOPLE},
     {"user", cmd_user, "users of your tenant", GROUP_PEOPLE},
     {"token", cmd_token, "API tokens of your tenant", GROUP_PEOPLE},

@@ -54,7 +54,7 @@ enum exec_shape {
     EXEC_NONE  /* one row that only says it happened (none is NOT_FOUND); no `out` */
 };
 
-#define EXEC_MAX_FILTERS 4
+#define EXEC_MAX_FILTERS 5
 /* Messages nested in one JSON column: the schema has no recursion, this bounds it if it ever has.
  */
 #define EXEC_JSON_MAX_DEPTH 8

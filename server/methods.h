@@ -25,6 +25,7 @@
 #include "rpc_catalog.h"
 #include "rpc_charter.h"
 #include "rpc_crm.h"
+#include "rpc_order.h"
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
@@ -147,6 +148,15 @@
     M(PlanCadence, rpc_plan_cadence, ADMIN_MANAGER, WRITES)                                        \
     M(GetCadence, rpc_get_cadence, AUTHZ_USERS, READS)                                             \
     M(UpdateMeetingSeries, rpc_update_meeting_series, ADMIN_MANAGER, WRITES)                       \
-    M(GetCadenceFairness, rpc_get_cadence_fairness, AUTHZ_USERS, READS)
+    M(GetCadenceFairness, rpc_get_cadence_fairness, AUTHZ_USERS, READS)                           \
+    /* --- orders and shipments --- */                                                             \
+    M(PlaceOrder, rpc_place_order, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(ListOrders, rpc_list_orders, AUTHZ_USERS, READS)                                             \
+    M(GetOrder, rpc_get_order, AUTHZ_USERS, READS)                                                 \
+    M(SetOrderStatus, rpc_set_order_status, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)             \
+    M(AddShipment, rpc_add_shipment, ADMIN_MANAGER, WRITES)                                        \
+    M(ListShipments, rpc_list_shipments, AUTHZ_USERS, READS)                                       \
+    M(GetShipment, rpc_get_shipment, AUTHZ_USERS, READS)                                           \
+    M(SetShipmentStatus, rpc_set_shipment_status, ADMIN_MANAGER, WRITES)
 
 #endif
