@@ -82,10 +82,12 @@ CREATE INDEX IF NOT EXISTS shipments_status ON shipments (tenant_id, status, id)
 
 CREATE TABLE IF NOT EXISTS shipment_lines (
     tenant_id bigint NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    id bigint GENERATED ALWAYS AS IDENTITY,
     shipment_id bigint NOT NULL,
     order_line_id bigint NOT NULL,
     quantity bigint NOT NULL CHECK (quantity > 0),
-    PRIMARY KEY (tenant_id, shipment_id, order_line_id),
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, shipment_id, order_line_id),
     FOREIGN KEY (tenant_id, shipment_id) REFERENCES shipments (tenant_id, id) ON DELETE CASCADE,
     FOREIGN KEY (tenant_id, order_line_id) REFERENCES order_lines (tenant_id, id)
 );
