@@ -14,7 +14,9 @@
  *
  * Conversions, both ways: integers, bools, strings, enums by value name,
  * repeated integers and strings (parameters as PostgreSQL array literals,
- * columns as array_to_json(...) text). A NULL column leaves the field at its
+ * columns as array_to_json(...) text). A repeated message is a parameter
+ * too: a JSON array of objects of its scalar fields by proto name, every
+ * value as text (the SQL casts: (e->>'quantity')::bigint). A NULL column leaves the field at its
  * default. Timestamps are strings the SQL formats (DB_RFC3339). A column
  * whose name starts with '_' is no field: a page's key is its `id`, or
  * `_id` for items that have no id on the wire.
