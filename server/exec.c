@@ -38,11 +38,14 @@ static bool exec_scalar(ProtobufCType t)
            t != PROTOBUF_C_TYPE_FLOAT && t != PROTOBUF_C_TYPE_DOUBLE;
 }
 
-/* Repeated request fields that parameters convert (array literals): integers and strings. */
+/*
+ * Repeated request fields that parameters convert: integers and strings (array literals),
+ * messages (a JSON array of objects of their scalar fields, values as text).
+ */
 static bool exec_repeated_ok(ProtobufCType t)
 {
     return t == PROTOBUF_C_TYPE_UINT64 || t == PROTOBUF_C_TYPE_UINT32 ||
-           t == PROTOBUF_C_TYPE_STRING;
+           t == PROTOBUF_C_TYPE_STRING || t == PROTOBUF_C_TYPE_MESSAGE;
 }
 
 /* Marks a proto3 optional or oneof member as present. */
@@ -127,6 +130,35 @@ static const char *exec_scalar_text(struct arena *a, const ProtobufCFieldDescrip
     return arena_strdup(a, buf);
 }
 
+/* Messages as a JSON array of objects of their scalar fields, each value as text. */
+static const char *exec_messages_json(struct arena *a, ProtobufCMessage *const *msgs, size_t count)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < count; i++) {
+        const ProtobufCMessageDescriptor *d = msgs[i]->descriptor;
+        json_t *o = json_object();
+        if (!o || json_array_append_new(arr, o) < 0) {
+            json_decref(arr);
+            return NULL;
+        }
+        for (unsigned j = 0; j < d->n_fields; j++) {
+            const ProtobufCFieldDescriptor *f = &d->fields[j];
+            if (f->label == PROTOBUF_C_LABEL_REPEATED || !exec_scalar(f->type))
+                continue;
+            const char *v = exec_scalar_text(a, f, (const char *)msgs[i] + f->offset);
+            if (!v || json_object_set_new(o, f->name, json_string(v)) < 0) {
+                json_decref(arr);
+                return NULL;
+            }
+        }
+    }
+    char *dump = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+    json_decref(arr);
+    const char *text = dump ? arena_strdup(a, dump) : NULL;
+    free(dump);
+    return text;
+}
+
 const char *exec_param(struct arena *a, const ProtobufCMessage *msg, const char *path, bool *ok)
 {
     *ok = false;
@@ -157,6 +189,8 @@ const char *exec_param(struct arena *a, const ProtobufCMessage *msg, const char 
                 text = rows_u32_array(a, arr, count);
             else if (f->type == PROTOBUF_C_TYPE_STRING)
                 text = rows_text_array(a, (char *const *)arr, count);
+            else if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+                text = exec_messages_json(a, (ProtobufCMessage *const *)arr, count);
         } else if (f->type == PROTOBUF_C_TYPE_BYTES) {
             text = exec_bytea_text(a, (const ProtobufCBinaryData *)member);
         } else if (exec_scalar(f->type)) {

@@ -14,9 +14,12 @@
  *
  * Conversions, both ways: integers, bools, strings, enums by value name,
  * repeated integers and strings (parameters as PostgreSQL array literals,
- * columns as array_to_json(...) text). A NULL column leaves the field at its
- * default. A bytes request field binds as bytea (hex input text); no column
- * fills a bytes field. Timestamps are strings the SQL formats (DB_RFC3339). A column
+ * columns as array_to_json(...) text). A repeated message is a parameter
+ * too: a JSON array of objects of its scalar fields by proto name, every
+ * value as text (the SQL casts: (e->>'quantity')::bigint). A bytes request
+ * field binds as bytea (hex input text); no column fills a bytes field. A
+ * NULL column leaves the field at its default. Timestamps are strings the
+ * SQL formats (DB_RFC3339). A column
  * whose name starts with '_' is no field: a page's key is its `id`, or
  * `_id` for items that have no id on the wire.
  *
@@ -55,7 +58,7 @@ enum exec_shape {
     EXEC_NONE  /* one row that only says it happened (none is NOT_FOUND); no `out` */
 };
 
-#define EXEC_MAX_FILTERS 4
+#define EXEC_MAX_FILTERS 5
 /* Messages nested in one JSON column: the schema has no recursion, this bounds it if it ever has.
  */
 #define EXEC_JSON_MAX_DEPTH 8

@@ -26,6 +26,7 @@
 #include "rpc_charter.h"
 #include "rpc_crm.h"
 #include "rpc_document.h"
+#include "rpc_order.h"
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
@@ -156,6 +157,15 @@
     M(ListDocuments, rpc_list_documents, AUTHZ_USERS, READS)                                       \
     M(GetDocument, rpc_get_document, AUTHZ_USERS, READS)                                           \
     M(GetDocumentContent, rpc_get_document_content, AUTHZ_USERS, READS)                            \
-    M(GetTranslationCoverage, rpc_get_translation_coverage, AUTHZ_USERS, READS)
+    M(GetTranslationCoverage, rpc_get_translation_coverage, AUTHZ_USERS, READS)                    \
+    /* --- orders and shipments --- */                                                             \
+    M(PlaceOrder, rpc_place_order, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(ListOrders, rpc_list_orders, AUTHZ_USERS, READS)                                             \
+    M(GetOrder, rpc_get_order, AUTHZ_USERS, READS)                                                 \
+    M(SetOrderStatus, rpc_set_order_status, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)             \
+    M(AddShipment, rpc_add_shipment, ADMIN_MANAGER, WRITES)                                        \
+    M(ListShipments, rpc_list_shipments, AUTHZ_USERS, READS)                                       \
+    M(GetShipment, rpc_get_shipment, AUTHZ_USERS, READS)                                           \
+    M(SetShipmentStatus, rpc_set_shipment_status, ADMIN_MANAGER, WRITES)
 
 #endif

@@ -142,6 +142,15 @@ meeting_a, attendee_a = meeting_a["id"], meeting_a["attendees"][0]["id"]
 action_a = must("CreateActionItem", {"distributorId": d1, "description": "Secret action",
                                      "ownerContactId": contact_a, "dueOn": "2026-03-10"},
                 admin_a)["actionItem"]["id"]
+# --- orders and shipments (the note and carrier carry markers below) ---
+order_a = must("PlaceOrder", {"distributorId": d1, "currency": "VND", "note": "Secret deal order",
+                              "lines": [{"productId": product_a, "quantity": 5,
+                                         "unitPriceMinor": 100}]}, admin_a)["order"]
+order_a, order_line_a = order_a["id"], order_a["lines"][0]["id"]
+must("SetOrderStatus", {"id": order_a, "status": "confirmed"}, admin_a)
+shipment_a = must("AddShipment", {"orderId": order_a, "carrier": "Secret call carrier",
+                                  "lines": [{"orderLineId": order_line_a, "quantity": 1}]},
+                  admin_a)["shipment"]["id"]
 manager_id = make_user(admin_a, "manager@a.example", "ROLE_MANAGER", seesAllDistributors=True)
 auditor_id = make_user(admin_a, "auditor@a.example", "ROLE_AUDITOR")
 make_user(admin_a, "dist1@a.example", "ROLE_DISTRIBUTOR_USER", distributorId=d1)
@@ -338,6 +347,21 @@ MATRIX = {
     "GetDocument": (USERS, False, {"id": document_a}),
     "GetDocumentContent": (USERS, False, {"documentId": document_a}),
     "GetTranslationCoverage": (USERS, False, {"distributorId": d1}),
+    # --- orders and shipments ---
+    "PlaceOrder": ({"tenant_admin", "manager", "distributor_user"}, True, {
+        "distributorId": d1, "currency": "VND",
+        "lines": [{"productId": product_a, "quantity": 1, "unitPriceMinor": 1}]}),
+    "ListOrders": (USERS, False, {}),
+    "GetOrder": (USERS, False, {"id": order_a}),
+    "SetOrderStatus": ({"tenant_admin", "manager", "distributor_user"}, True,
+                       {"id": order_a, "status": "cancelled"}),
+    "AddShipment": ({"tenant_admin", "manager"}, True, {
+        "orderId": order_a, "carrier": "x", "lines": [{"orderLineId": order_line_a,
+                                                       "quantity": 1}]}),
+    "ListShipments": (USERS, False, {}),
+    "GetShipment": (USERS, False, {"id": shipment_a}),
+    "SetShipmentStatus": ({"tenant_admin", "manager"}, True,
+                          {"id": shipment_a, "status": "cancelled"}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)

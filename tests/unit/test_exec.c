@@ -277,6 +277,30 @@ static void test_params(void)
     CHECK(ok && PQresultStatus(res) == PGRES_TUPLES_OK &&
           strcmp(PQgetvalue(res, 0, 0), "[\"sales\",\"a\\\"b,c{d}\",\"市場\"]") == 0);
     PQclear(res);
+
+    /* Repeated messages: a JSON array of objects of their scalar fields, values as text. */
+    Liaison__V1__PlaceOrderRequest o = LIAISON__V1__PLACE_ORDER_REQUEST__INIT;
+    Liaison__V1__OrderLine l1 = LIAISON__V1__ORDER_LINE__INIT, l2 = LIAISON__V1__ORDER_LINE__INIT;
+    l1.product_id = 18446744073709551615ull;
+    l1.quantity = 200;
+    l2.sku = "Ô-\"1";
+    l2.unit_price_minor = 5;
+    Liaison__V1__OrderLine *ol[] = {&l1, &l2};
+    o.lines = ol;
+    o.n_lines = 2;
+    v = exec_param(&a, &o.base, "lines", &ok);
+    values[0] = v;
+    res = PQexecParams(pg,
+                       "SELECT string_agg((e->>'product_id') || '/' || (e->>'sku') || '/' ||"
+                       " (e->>'quantity') || '/' || (e->>'unit_price_minor'), ';')"
+                       " FROM jsonb_array_elements($1::jsonb) e",
+                       1, NULL, values, NULL, NULL, 0);
+    CHECK(ok && PQresultStatus(res) == PGRES_TUPLES_OK &&
+          strcmp(PQgetvalue(res, 0, 0), "18446744073709551615//200/0;0/Ô-\"1/0/5") == 0);
+    PQclear(res);
+    o.n_lines = 0;
+    v = exec_param(&a, &o.base, "lines", &ok);
+    CHECK(ok && strcmp(v, "[]") == 0);
     arena_reset(&a);
 }
 

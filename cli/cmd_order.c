@@ -1,0 +1,458 @@
+/*
+ * cmd_order.c - 'liaison order|shipment ...': a distributor's orders and
+ * their shipments. Every 'order place' carries an idempotency key (random
+ * unless --idempotency-key gives one), so a retry of a request whose answer
+ * was lost places no second order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "cli.h"
+
+static const struct output_column order_cols[] = {{"ID", "id"},
+                                                  {"DISTRIBUTOR", "distributorName"},
+                                                  {"STATUS", "status"},
+                                                  {"TOTAL (minor units)", "totalMinor"},
+                                                  {"CURRENCY", "currency"},
+                                                  {"ACCOUNT", "keyAccountId"},
+                                                  {"NOTE", "note"},
+                                                  {"PLACED", "placedAt"},
+                                                  {"BY", "placedBy"}};
+static const struct output_column line_cols[] = {{"LINE", "id"},
+                                                 {"SKU", "sku"},
+                                                 {"QUANTITY", "quantity"},
+                                                 {"UNIT PRICE", "unitPriceMinor"},
+                                                 {"AMOUNT", "amountMinor"},
+                                                 {"SHIPPED", "shipped"}};
+static const struct output_column shipment_cols[] = {
+    {"ID", "id"},   {"ORDER", "orderId"}, {"CARRIER", "carrier"}, {"TRACKING", "trackingNumber"},
+    {"ETD", "etd"}, {"ETA", "eta"},       {"STATUS", "status"},   {"CREATED", "createdAt"}};
+static const struct output_column shipment_line_cols[] = {{"ORDER LINE", "orderLineId"},
+                                                          {"QUANTITY", "quantity"}};
+
+#define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
+#define MAX_LINE_ARGS 200
+
+/*
+ * Takes every "--line X" and "--line=X" out of argv (the option parser keeps
+ * one value per option) into lines; argv keeps the rest, in order.
+ */
+static int take_lines(int *argc, char **argv, const char **lines, int *nlines)
+{
+    int kept = 0;
+    *nlines = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *v = NULL;
+        if (i > 0 && !strcmp(argv[i], "--line")) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "liaison: --line needs a value\n");
+                return EXIT_USAGE;
+            }
+            v = argv[++i];
+        } else if (i > 0 && !strncmp(argv[i], "--line=", 7)) {
+            v = argv[i] + 7;
+        }
+        if (!v) {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        if (*nlines == MAX_LINE_ARGS) {
+            fprintf(stderr, "liaison: at most %d --line options\n", MAX_LINE_ARGS);
+            return EXIT_USAGE;
+        }
+        if (!cli_utf8_valid(v)) {
+            fprintf(stderr, "liaison: --line: not valid UTF-8\n");
+            return EXIT_USAGE;
+        }
+        lines[(*nlines)++] = v;
+    }
+    *argc = kept;
+    return EXIT_OK;
+}
+
+/* A whole number from 1 (or 0 when zero_ok) up, for --line's part what. */
+static bool line_number(const char *s, size_t n, bool zero_ok, json_int_t *out)
+{
+    char buf[24];
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    long long v = strtoll(buf, &end, 10);
+    if (*end || buf[0] == '-' || buf[0] == '+' || v < (zero_ok ? 0 : 1))
+        return false;
+    *out = v;
+    return true;
+}
+
+/*
+ * "SKU:QTY:PRICE" as {"sku"|"productId", "quantity", "unitPriceMinor"}; a product given by
+ * digits only is its id. NULL after saying why.
+ */
+static json_t *order_line(const char *arg)
+{
+    const char *c2 = strrchr(arg, ':');
+    const char *c1 = c2;
+    while (c1 && c1 > arg && *--c1 != ':')
+        ;
+    if (c1 && *c1 != ':')
+        c1 = NULL;
+    json_int_t qty, price, id;
+    if (!c1 || c1 == c2 || c1 == arg || !line_number(c1 + 1, (size_t)(c2 - c1 - 1), false, &qty) ||
+        !line_number(c2 + 1, strlen(c2 + 1), true, &price)) {
+        fprintf(stderr,
+                "liaison: --line '%s': SKU:QUANTITY:UNIT_PRICE, the price in minor units "
+                "(BRK-1001:200:125000)\n",
+                arg);
+        return NULL;
+    }
+    size_t n = (size_t)(c1 - arg);
+    if (line_number(arg, n, false, &id))
+        return json_pack("{s:I,s:I,s:I}", "productId", id, "quantity", qty, "unitPriceMinor",
+                         price);
+    return json_pack("{s:s%,s:I,s:I}", "sku", arg, n, "quantity", qty, "unitPriceMinor", price);
+}
+
+/* "LINE_ID:QTY" as {"orderLineId", "quantity"}; NULL after saying why. */
+static json_t *shipment_line(const char *arg)
+{
+    const char *c = strchr(arg, ':');
+    json_int_t line, qty;
+    if (!c || !line_number(arg, (size_t)(c - arg), false, &line) ||
+        !line_number(c + 1, strlen(c + 1), false, &qty)) {
+        fprintf(stderr, "liaison: --line '%s': ORDER_LINE_ID:QUANTITY (41:150)\n", arg);
+        return NULL;
+    }
+    return json_pack("{s:I,s:I}", "orderLineId", line, "quantity", qty);
+}
+
+/* 128 random bits as hex: a key no other request carries. */
+static int random_key(char *buf, size_t cap)
+{
+    unsigned char raw[16];
+    if (cap < 2 * sizeof raw + 1 || getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+        fprintf(stderr, "liaison: no random bytes for an idempotency key\n");
+        return EXIT_ERROR;
+    }
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(buf + 2 * i, 3, "%02x", raw[i]);
+    return EXIT_OK;
+}
+
+/* An order: its fields, then its lines as a table (or the whole object as JSON). */
+static void order_print(struct cli *cli, json_t *order)
+{
+    if (cli->set.json || cli->set.ids) {
+        cli_print_object(cli, order_cols, NCOLS(order_cols), order);
+        return;
+    }
+    output_fields(order_cols, NCOLS(order_cols), order);
+    json_t *lines = json_object_get(order, "lines");
+    if (json_array_size(lines)) {
+        printf("\n");
+        output_table(line_cols, NCOLS(line_cols), lines);
+    }
+}
+
+static int order_answer(struct cli *cli, const char *method, json_t *req)
+{
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    order_print(cli, json_object_get(resp, "order"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int order_place(struct cli *cli, int argc, char **argv)
+{
+    const char *lines[MAX_LINE_ARGS];
+    int nlines;
+    int rc = take_lines(&argc, argv, lines, &nlines);
+    if (rc)
+        return rc;
+    const char *currency = NULL, *account = NULL, *lead = NULL, *note = "", *key = NULL,
+               *listed = NULL;
+    bool verbose = false;
+    const struct cli_opt opts[] = {
+        {"line", &listed, NULL, false,
+         "SKU:QUANTITY:UNIT_PRICE (minor units), once per line; a product id works for SKU",
+         "lines"},
+        {"currency", &currency, NULL, true, "ISO 4217 code, e.g. VND, USD"},
+        {"account", &account, NULL, false, "the key account it is for (id)", "keyAccountId"},
+        {"lead", &lead, NULL, false, "the lead it closes (id)", "leadId"},
+        {"note", &note, NULL, false, "up to 2000 characters"},
+        {"idempotency-key", &key, NULL, false,
+         "retry a placing whose answer was lost: the same key and request answer the first order "
+         "(default: a new random key)"},
+        {"verbose", NULL, &verbose, false, "print the idempotency key sent"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "order place DISTRIBUTOR --line SKU:QTY:PRICE ... --currency CUR [--account ID] "
+        "[--lead ID] [--note TEXT] [--idempotency-key K] [--verbose]",
+        "Places an order for a distributor (a distributor user: its own). Each line must reach "
+        "the product's MOQ and the charter commitment's MOQ for its product line; the server "
+        "computes the total.",
+        opts, 1,
+        "order place \"Saigon Auto Parts\" --line BRK-1001:200:125000 --line FLT-7:50:98000 "
+        "--currency VND --note \"Giao trước Tết\""};
+    const char *dist = NULL;
+    if ((rc = cli_args_parse(&spec, argc, argv, &dist, 1)))
+        return rc < 0 ? EXIT_OK : rc;
+    if (!nlines) {
+        fprintf(stderr, "liaison: at least one --line SKU:QUANTITY:UNIT_PRICE\n");
+        return EXIT_USAGE;
+    }
+    json_int_t d, a = 0, l = 0;
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)) ||
+        (account && (rc = cli_parse_id(account, &a))) || (lead && (rc = cli_parse_id(lead, &l))))
+        return rc;
+    char made[33];
+    if (!key) {
+        if ((rc = random_key(made, sizeof made)))
+            return rc;
+        key = made;
+    }
+    json_t *arr = json_array();
+    for (int i = 0; arr && i < nlines; i++) {
+        json_t *line = order_line(lines[i]);
+        if (!line) {
+            json_decref(arr);
+            return EXIT_USAGE;
+        }
+        json_array_append_new(arr, line);
+    }
+    json_t *req =
+        json_pack("{s:I,s:o,s:s,s:I,s:I,s:s,s:s}", "distributorId", d, "lines", arr, "currency",
+                  currency, "keyAccountId", a, "leadId", l, "note", note, "idempotencyKey", key);
+    if (!req)
+        return EXIT_ERROR;
+    if (verbose)
+        fprintf(stderr, "liaison: idempotency key %s\n", key);
+    rc = order_answer(cli, "PlaceOrder", req);
+    /* The answer may be all that was lost: the same key retries without a second order. */
+    if (rc == EXIT_UNAVAILABLE && !cli->set.json)
+        fprintf(stderr,
+                "liaison: the order may have been placed; retry with --idempotency-key %s\n", key);
+    return rc;
+}
+
+static int order_list(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL, *status = "", *from = "", *to = "", *account = NULL, *page_size = NULL,
+               *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
+        {"status", &status, NULL, false, "placed, confirmed, shipped, delivered, cancelled"},
+        {"from", &from, NULL, false, "placed at or after (RFC 3339)", "placedFrom"},
+        {"to", &to, NULL, false, "placed before (RFC 3339)", "placedTo"},
+        {"account", &account, NULL, false, "only this key account's (id)", "keyAccountId"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "order list [--distributor D] [--status S] [--from T] [--to T] [--account ID] [--all]",
+        "Lists the orders you reach, oldest first.", opts, 0,
+        "order list --status placed --from 2027-01-01T00:00:00Z"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d = 0, a = 0;
+    if ((dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
+        (account && (rc = cli_parse_id(account, &a))))
+        return rc;
+    return cli_list(cli, "ListOrders",
+                    json_pack("{s:I,s:s,s:s,s:s,s:I}", "distributorId", d, "status", status,
+                              "placedFrom", from, "placedTo", to, "keyAccountId", a),
+                    "orders", order_cols, NCOLS(order_cols), page_size, cursor, all);
+}
+
+static int order_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"order show ID", "Shows an order and its lines.", opts, 1,
+                                          "order show 12"};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return order_answer(cli, "GetOrder", json_pack("{s:I}", "id", v));
+}
+
+static int order_status(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "order status ID STATUS",
+        "Moves an order: placed, confirmed, shipped, delivered; cancelled while placed or "
+        "confirmed (a distributor user may only cancel).",
+        opts, 2, "order status 12 confirmed"};
+    const char *args[2] = {NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, args, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(args[0], &v)))
+        return rc;
+    return order_answer(cli, "SetOrderStatus",
+                        json_pack("{s:I,s:o}", "id", v, "status", cli_enum_string(args[1])));
+}
+
+int cmd_order(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"place", order_place, "place an order"},
+        {"list", order_list, "list orders"},
+        {"show", order_show, "show an order and its lines"},
+        {"status", order_status, "move an order"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("order", subs, argc, argv, cli);
+}
+
+/* ---------- shipments ---------- */
+
+static int shipment_answer(struct cli *cli, const char *method, json_t *req)
+{
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *s = json_object_get(resp, "shipment");
+    if (cli->set.json || cli->set.ids) {
+        cli_print_object(cli, shipment_cols, NCOLS(shipment_cols), s);
+    } else {
+        output_fields(shipment_cols, NCOLS(shipment_cols), s);
+        printf("\n");
+        output_table(shipment_line_cols, NCOLS(shipment_line_cols), json_object_get(s, "lines"));
+    }
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+static int shipment_add(struct cli *cli, int argc, char **argv)
+{
+    const char *lines[MAX_LINE_ARGS];
+    int nlines;
+    int rc = take_lines(&argc, argv, lines, &nlines);
+    if (rc)
+        return rc;
+    const char *carrier = NULL, *tracking = "", *etd = "", *eta = "", *listed = NULL;
+    const struct cli_opt opts[] = {
+        {"line", &listed, NULL, false, "ORDER_LINE_ID:QUANTITY, once per line", "lines"},
+        {"carrier", &carrier, NULL, true, "who carries it"},
+        {"tracking", &tracking, NULL, false, "the carrier's tracking number", "trackingNumber"},
+        {"etd", &etd, NULL, false, "departure, YYYY-MM-DD"},
+        {"eta", &eta, NULL, false, "arrival, YYYY-MM-DD"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "shipment add ORDER --carrier C [--tracking T] [--etd DATE] [--eta DATE] "
+        "--line LINE_ID:QTY ...",
+        "Adds a shipment of a confirmed order. What an order's shipments carry never passes what "
+        "was ordered (cancelled shipments do not count).",
+        opts, 1,
+        "shipment add 12 --carrier \"Gemadept\" --tracking GMD123 --etd 2027-02-01 --eta "
+        "2027-02-09 --line 41:150"};
+    const char *order = NULL;
+    if ((rc = cli_args_parse(&spec, argc, argv, &order, 1)))
+        return rc < 0 ? EXIT_OK : rc;
+    if (!nlines) {
+        fprintf(stderr, "liaison: at least one --line ORDER_LINE_ID:QUANTITY\n");
+        return EXIT_USAGE;
+    }
+    json_int_t o;
+    if ((rc = cli_parse_id(order, &o)))
+        return rc;
+    json_t *arr = json_array();
+    for (int i = 0; arr && i < nlines; i++) {
+        json_t *line = shipment_line(lines[i]);
+        if (!line) {
+            json_decref(arr);
+            return EXIT_USAGE;
+        }
+        json_array_append_new(arr, line);
+    }
+    json_t *req = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "orderId", o, "carrier", carrier,
+                            "trackingNumber", tracking, "etd", etd, "eta", eta, "lines", arr);
+    return req ? shipment_answer(cli, "AddShipment", req) : EXIT_ERROR;
+}
+
+static int shipment_list(struct cli *cli, int argc, char **argv)
+{
+    const char *order = NULL, *dist = NULL, *status = "", *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"order", &order, NULL, false, "only this order's (id)", "orderId"},
+        {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
+        {"status", &status, NULL, false, "planned, in_transit, delivered, cancelled"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {"shipment list [--order ID] [--distributor D] "
+                                          "[--status S] [--all]",
+                                          "Lists the shipments you reach.", opts, 0,
+                                          "shipment list --order 12"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t o = 0, d = 0;
+    if ((order && (rc = cli_parse_id(order, &o))) ||
+        (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
+        return rc;
+    return cli_list(cli, "ListShipments",
+                    json_pack("{s:I,s:I,s:s}", "orderId", o, "distributorId", d, "status", status),
+                    "shipments", shipment_cols, NCOLS(shipment_cols), page_size, cursor, all);
+}
+
+static int shipment_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"shipment show ID", "Shows a shipment and its lines.",
+                                          opts, 1, "shipment show 3"};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return shipment_answer(cli, "GetShipment", json_pack("{s:I}", "id", v));
+}
+
+static int shipment_status(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "shipment status ID STATUS",
+        "Moves a shipment: planned, in_transit, delivered; cancelled until delivered. When "
+        "delivered shipments carry every ordered unit, the order becomes delivered.",
+        opts, 2, "shipment status 3 in_transit"};
+    const char *args[2] = {NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, args, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(args[0], &v)))
+        return rc;
+    return shipment_answer(cli, "SetShipmentStatus",
+                           json_pack("{s:I,s:o}", "id", v, "status", cli_enum_string(args[1])));
+}
+
+int cmd_shipment(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {{"add", shipment_add, "add a shipment"},
+                                                 {"list", shipment_list, "list shipments"},
+                                                 {"show", shipment_show, "show a shipment"},
+                                                 {"status", shipment_status, "move a shipment"},
+                                                 {NULL, NULL, NULL}};
+    return cli_subcommand("shipment", subs, argc, argv, cli);
+}

@@ -1,0 +1,333 @@
+/*
+ * rpc_order.c - orders and shipments. Each change is one call of a function
+ * of migration 0022, which checks, writes and audits in the request's
+ * transaction, and leaves the id it made in liaison.created_id for the read
+ * that answers. Reach is liaison_sees_side(distributor), as in the CRM.
+ */
+#include "rpc_order.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "exec.h"
+#include "geo.h"
+#include "log.h"
+#include "rpc_charter.h"
+
+#define ORDER_COLS                                                                                 \
+    "o.id, o.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = o.tenant_id"   \
+    "  AND d.id = o.distributor_id) AS distributor_name, o.status, o.currency, o.total_minor,"     \
+    " o.key_account_id, o.lead_id, o.note, o.placed_by, liaison_rfc3339(o.placed_at) AS "          \
+    "placed_at,"                                                                                   \
+    " o.status_changed_by, liaison_rfc3339(o.status_changed_at) AS status_changed_at"
+#define ORDER_LINES                                                                                \
+    "(SELECT json_agg(json_build_object('id', l.id, 'product_id', l.product_id, 'sku', p.sku,"     \
+    "  'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor,"                            \
+    "  'amount_minor', l.amount_minor, 'shipped', (SELECT coalesce(sum(x.quantity), 0)"            \
+    "   FROM shipment_lines x JOIN shipments s ON s.tenant_id = x.tenant_id"                       \
+    "   AND s.id = x.shipment_id WHERE x.tenant_id = l.tenant_id AND x.order_line_id = l.id"       \
+    "   AND s.status <> 'cancelled')) ORDER BY l.id)"                                              \
+    " FROM order_lines l JOIN products p ON p.tenant_id = l.tenant_id AND p.id = l.product_id"     \
+    " WHERE l.tenant_id = o.tenant_id AND l.order_id = o.id) AS lines"
+#define SHIPMENT_COLS                                                                              \
+    "s.id, s.order_id, o.distributor_id, s.carrier, s.tracking_number, s.etd::text AS etd,"        \
+    " s.eta::text AS eta, s.status, (SELECT json_agg(json_build_object('order_line_id',"           \
+    "  x.order_line_id, 'quantity', x.quantity) ORDER BY x.order_line_id) FROM shipment_lines x"   \
+    "  WHERE x.tenant_id = s.tenant_id AND x.shipment_id = s.id) AS lines, s.created_by,"          \
+    " liaison_rfc3339(s.created_at) AS created_at"
+#define SHIPMENT_FROM                                                                              \
+    " FROM shipments s JOIN orders o ON o.tenant_id = s.tenant_id AND o.id = s.order_id"           \
+    " WHERE s.tenant_id = liaison_tenant() AND liaison_sees_side(o.distributor_id)"
+/* The distributor an order is for: the one named, else a distributor user's own. */
+#define SIDE(n)                                                                                    \
+    "coalesce(nullif(" n "::bigint, 0), CASE WHEN current_setting('liaison.role', true) ="         \
+    " 'distributor_user' THEN nullif(current_setting('liaison.distributor_id', true), '')::bigint" \
+    " END)"
+#define CREATED "nullif(current_setting('liaison.created_id', true), '')::bigint"
+
+/* $1 distributor, $2 lines (JSON), $3 currency, $4 account, $5 lead, $6 note, $7 key */
+static struct db_stmt q_order_place = {
+    "SELECT liaison_order_place(" SIDE("$1") ", $2::jsonb, $3, nullif($4::bigint, 0),"
+                                             " nullif($5::bigint, 0), $6, $7) AS _id",
+    7, 0};
+static struct db_stmt q_order_created = {
+    "SELECT " ORDER_COLS ", " ORDER_LINES " FROM orders o"
+    " WHERE o.tenant_id = liaison_tenant() AND o.id = " CREATED,
+    0, 0};
+static struct db_stmt q_order_get = {"SELECT " ORDER_COLS ", " ORDER_LINES " FROM orders o"
+                                     " WHERE o.tenant_id = liaison_tenant() AND o.id = $1::bigint"
+                                     " AND liaison_sees_side(o.distributor_id)",
+                                     1, 0};
+/* $1 after, $2 limit, $3 distributor, $4 status, $5 from, $6 to, $7 account */
+static struct db_stmt q_order_list = {
+    "SELECT " ORDER_COLS " FROM orders o WHERE o.tenant_id = liaison_tenant()"
+    " AND o.id > $1::bigint AND liaison_sees_side(o.distributor_id)"
+    " AND ($3::bigint = 0 OR o.distributor_id = $3::bigint) AND ($4 = '' OR o.status = $4)"
+    " AND ($5 = '' OR o.placed_at >= $5::timestamptz) AND ($6 = '' OR o.placed_at < "
+    "$6::timestamptz)"
+    " AND ($7::bigint = 0 OR o.key_account_id = $7::bigint) ORDER BY o.id LIMIT $2::int",
+    7, 0};
+/* $1 id, $2 status */
+static struct db_stmt q_order_status = {"SELECT liaison_order_status($1::bigint, $2) AS _id", 2, 0};
+
+/* $1 order, $2 carrier, $3 tracking, $4 etd, $5 eta, $6 lines (JSON) */
+static struct db_stmt q_shipment_add = {
+    "SELECT liaison_shipment_add($1::bigint, $2, $3, nullif($4, '')::date, nullif($5, '')::date,"
+    " $6::jsonb) AS _id",
+    6, 0};
+static struct db_stmt q_shipment_created = {
+    "SELECT " SHIPMENT_COLS SHIPMENT_FROM " AND s.id = " CREATED, 0, 0};
+static struct db_stmt q_shipment_get = {
+    "SELECT " SHIPMENT_COLS SHIPMENT_FROM " AND s.id = $1::bigint", 1, 0};
+/* $1 after, $2 limit, $3 order, $4 distributor, $5 status */
+static struct db_stmt q_shipment_list = {
+    "SELECT " SHIPMENT_COLS SHIPMENT_FROM " AND s.id > $1::bigint"
+    " AND ($3::bigint = 0 OR s.order_id = $3::bigint)"
+    " AND ($4::bigint = 0 OR o.distributor_id = $4::bigint) AND ($5 = '' OR s.status = $5)"
+    " ORDER BY s.id LIMIT $2::int",
+    5, 0};
+/* $1 id, $2 status */
+static struct db_stmt q_shipment_status = {"SELECT liaison_shipment_status($1::bigint, $2) AS _id",
+                                           2, 0};
+
+static struct exec_decl d_order_place = {
+    .method = "PlaceOrder",
+    .query = {&q_order_place,
+              {"distributor_id", "lines", "currency", "key_account_id", "lead_id", "note",
+               "idempotency_key"}},
+    .reply = {&q_order_created, {NULL}},
+    .out = "order",
+    .not_found = "no such order"};
+static struct exec_decl d_order_list = {
+    .method = "ListOrders",
+    .query = {&q_order_list,
+              {"@after", "@limit", "distributor_id", "status", "placed_from", "placed_to",
+               "key_account_id"}},
+    .shape = EXEC_PAGE,
+    .out = "orders",
+    .cursor = "ord",
+    .filters = {"distributor_id", "status", "placed_from", "placed_to", "key_account_id"}};
+static struct exec_decl d_order_get = {.method = "GetOrder",
+                                       .query = {&q_order_get, {"id"}},
+                                       .out = "order",
+                                       .not_found = "no such order"};
+static struct exec_decl d_order_status = {.method = "SetOrderStatus",
+                                          .query = {&q_order_status, {"id", "status"}},
+                                          .reply = {&q_order_get, {"id"}},
+                                          .out = "order",
+                                          .not_found = "no such order"};
+static struct exec_decl d_shipment_add = {
+    .method = "AddShipment",
+    .query = {&q_shipment_add, {"order_id", "carrier", "tracking_number", "etd", "eta", "lines"}},
+    .reply = {&q_shipment_created, {NULL}},
+    .out = "shipment",
+    .not_found = "no such shipment",
+    .invalid = "etd: a date as YYYY-MM-DD"};
+static struct exec_decl d_shipment_list = {
+    .method = "ListShipments",
+    .query = {&q_shipment_list, {"@after", "@limit", "order_id", "distributor_id", "status"}},
+    .shape = EXEC_PAGE,
+    .out = "shipments",
+    .cursor = "shp",
+    .filters = {"order_id", "distributor_id", "status"}};
+static struct exec_decl d_shipment_get = {.method = "GetShipment",
+                                          .query = {&q_shipment_get, {"id"}},
+                                          .out = "shipment",
+                                          .not_found = "no such shipment"};
+static struct exec_decl d_shipment_status = {.method = "SetShipmentStatus",
+                                             .query = {&q_shipment_status, {"id", "status"}},
+                                             .reply = {&q_shipment_get, {"id"}},
+                                             .out = "shipment",
+                                             .not_found = "no such shipment"};
+
+int rpc_order_register(void)
+{
+    struct exec_decl *const decls[] = {&d_order_place,  &d_order_list,     &d_order_get,
+                                       &d_order_status, &d_shipment_add,   &d_shipment_list,
+                                       &d_shipment_get, &d_shipment_status};
+    char err[256];
+    if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "order RPCs refused", "reason=\"%s\"", err);
+        return -1;
+    }
+    return 0;
+}
+
+#define ORDER_STATUS_WORDS "placed, confirmed, shipped, delivered or cancelled"
+#define SHIPMENT_STATUS_WORDS "planned, in_transit, delivered or cancelled"
+#define MAX_LINES 200
+
+static bool word_in(const char *s, const char *const *words)
+{
+    for (; *words; words++)
+        if (!strcmp(s, *words))
+            return true;
+    return false;
+}
+
+static const char *const order_statuses[] = {"placed",    "confirmed", "shipped",
+                                             "delivered", "cancelled", NULL};
+static const char *const shipment_statuses[] = {"planned", "in_transit", "delivered", "cancelled",
+                                                NULL};
+
+static bool id_or_zero_ok(struct request *r, const char *field, uint64_t id)
+{
+    return id == 0 || request_check_id(r, field, id);
+}
+
+/* A field of line i, named as the client wrote it. */
+static const char *line_field(struct request *r, size_t i, const char *name)
+{
+    return request_printf(r, "lines[%zu].%s", i, name);
+}
+
+void rpc_place_order(struct request *r)
+{
+    Liaison__V1__PlaceOrderRequest *in = (Liaison__V1__PlaceOrderRequest *)r->input;
+    if (!id_or_zero_ok(r, "distributorId", in->distributor_id) ||
+        !id_or_zero_ok(r, "keyAccountId", in->key_account_id) ||
+        !id_or_zero_ok(r, "leadId", in->lead_id) ||
+        !request_check_text(r, "note", in->note, 2000, false))
+        return;
+    if (strlen(in->idempotency_key) > 255) {
+        request_fail_field(r, "idempotencyKey", "at most 255 bytes");
+        return;
+    }
+    geo_upcase(in->currency);
+    if (!geo_currency(in->currency)) {
+        request_fail_field(r, "currency", "not an ISO 4217 currency code");
+        return;
+    }
+    if (in->n_lines < 1 || in->n_lines > MAX_LINES) {
+        request_fail_field(r, "lines", "1 to 200 lines");
+        return;
+    }
+    for (size_t i = 0; i < in->n_lines; i++) {
+        const Liaison__V1__OrderLine *l = in->lines[i];
+        const char *f = NULL, *why = NULL;
+        if (!l->product_id && !l->sku[0])
+            f = "productId", why = "a product id or a SKU";
+        else if (l->product_id > INT64_MAX)
+            f = "productId", why = "out of range";
+        else if (strlen(l->sku) > 64)
+            f = "sku", why = "at most 64 characters";
+        else if (l->quantity < 1 || l->quantity > INT64_MAX)
+            f = "quantity", why = "a whole number of at least 1";
+        else if (l->unit_price_minor > INT64_MAX)
+            f = "unitPriceMinor", why = "out of range";
+        else if (l->id || l->amount_minor || l->shipped)
+            f = "id", why = "only product_id or sku, quantity and unit_price_minor are given";
+        if (f) {
+            const char *name = line_field(r, i, f);
+            if (name)
+                request_fail_field(r, name, why);
+            else
+                request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
+    }
+    exec_run(r, &d_order_place);
+}
+
+void rpc_list_orders(struct request *r)
+{
+    const Liaison__V1__ListOrdersRequest *in = (const Liaison__V1__ListOrdersRequest *)r->input;
+    if (in->status[0] && !word_in(in->status, order_statuses)) {
+        request_fail_field(r, "status", ORDER_STATUS_WORDS);
+        return;
+    }
+    if (id_or_zero_ok(r, "distributorId", in->distributor_id) &&
+        id_or_zero_ok(r, "keyAccountId", in->key_account_id) &&
+        request_check_time(r, "placedFrom", in->placed_from, false) &&
+        request_check_time(r, "placedTo", in->placed_to, false))
+        exec_run(r, &d_order_list);
+}
+
+void rpc_get_order(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_order_get);
+}
+
+void rpc_set_order_status(struct request *r)
+{
+    const Liaison__V1__SetOrderStatusRequest *in =
+        (const Liaison__V1__SetOrderStatusRequest *)r->input;
+    if (!request_check_id(r, "id", in->id))
+        return;
+    if (!word_in(in->status, order_statuses) || !strcmp(in->status, "placed")) {
+        request_fail_field(r, "status", "confirmed, shipped, delivered or cancelled");
+        return;
+    }
+    exec_run(r, &d_order_status);
+}
+
+void rpc_add_shipment(struct request *r)
+{
+    const Liaison__V1__AddShipmentRequest *in = (const Liaison__V1__AddShipmentRequest *)r->input;
+    if (!request_check_id(r, "orderId", in->order_id) ||
+        !request_check_text(r, "carrier", in->carrier, 100, true) ||
+        !request_check_text(r, "trackingNumber", in->tracking_number, 100, false))
+        return;
+    if (in->etd[0] && !charter_date_ok(in->etd)) {
+        request_fail_field(r, "etd", "a date as YYYY-MM-DD");
+        return;
+    }
+    if (in->eta[0] && !charter_date_ok(in->eta)) {
+        request_fail_field(r, "eta", "a date as YYYY-MM-DD");
+        return;
+    }
+    if (in->n_lines < 1 || in->n_lines > MAX_LINES) {
+        request_fail_field(r, "lines", "1 to 200 lines");
+        return;
+    }
+    for (size_t i = 0; i < in->n_lines; i++) {
+        const Liaison__V1__ShipmentLine *l = in->lines[i];
+        const char *f = NULL, *why = NULL;
+        if (l->order_line_id < 1 || l->order_line_id > INT64_MAX)
+            f = "orderLineId", why = "an order line's id";
+        else if (l->quantity < 1 || l->quantity > INT64_MAX)
+            f = "quantity", why = "a whole number of at least 1";
+        if (f) {
+            const char *name = line_field(r, i, f);
+            if (name)
+                request_fail_field(r, name, why);
+            else
+                request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
+    }
+    exec_run(r, &d_shipment_add);
+}
+
+void rpc_list_shipments(struct request *r)
+{
+    const Liaison__V1__ListShipmentsRequest *in =
+        (const Liaison__V1__ListShipmentsRequest *)r->input;
+    if (in->status[0] && !word_in(in->status, shipment_statuses)) {
+        request_fail_field(r, "status", SHIPMENT_STATUS_WORDS);
+        return;
+    }
+    if (id_or_zero_ok(r, "orderId", in->order_id) &&
+        id_or_zero_ok(r, "distributorId", in->distributor_id))
+        exec_run(r, &d_shipment_list);
+}
+
+void rpc_get_shipment(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_shipment_get);
+}
+
+void rpc_set_shipment_status(struct request *r)
+{
+    const Liaison__V1__SetShipmentStatusRequest *in =
+        (const Liaison__V1__SetShipmentStatusRequest *)r->input;
+    if (!request_check_id(r, "id", in->id))
+        return;
+    if (!word_in(in->status, shipment_statuses) || !strcmp(in->status, "planned")) {
+        request_fail_field(r, "status", "in_transit, delivered or cancelled");
+        return;
+    }
+    exec_run(r, &d_shipment_status);
+}

@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Orders and shipments (issue 13). A line below the product's MOQ or the
+distributor's charter commitment for its line is refused on that line,
+naming the minimum and where it comes from; a retired product is refused;
+the server computes the total and refuses one past bigint. Status moves
+placed, confirmed, shipped, delivered, or cancelled while placed or
+confirmed; nothing else. An idempotency key makes a retried PlaceOrder
+answer the first order (the same JSON), another request with the key is
+refused, and concurrent creates with one key make one order. What an
+order's non-cancelled shipments carry never passes what was ordered. A
+distributor user reaches its own orders and shipments only."""
+import json
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+CLI = sys.argv[1]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+_cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"), os.path.join(w.env("LIAISON_TEST_DIR"),
+                                                          "orders-home"))
+call, must, cli = _cli.call, _cli.must, _cli.cli
+
+slug = "orders-" + RUN
+must("CreateTenant", {"slug": slug, "name": "Phụ tùng Đơn hàng", "adminEmail": "admin@ord.example",
+                      "adminPassword": PASSWORD}, OPERATOR)
+admin = must("Login", {"tenant": slug, "email": "admin@ord.example", "password": PASSWORD},
+             None)["token"]
+tid = t.psql("SELECT id FROM tenants WHERE slug = '%s'" % slug).strip()
+
+
+def sql(query):
+    """query as the superuser, whom row-level security does not hold: filter by tid."""
+    out = t.psql("SET liaison.tenant_id = %s; %s" % (tid, query)).splitlines()
+    return out[-1].strip() if out else ""
+
+
+def violation(out, field):
+    return [v.get("description", "") for v in out.get("violations", [])
+            if v.get("field") == field]
+
+
+brk = must("CreateProductLine", {"code": "BRK", "name": "Phanh"}, admin)["productLine"]["id"]
+flt = must("CreateProductLine", {"code": "FLT", "name": "Lọc"}, admin)["productLine"]["id"]
+pad = must("CreateProduct", {"sku": "BRK-1001", "productLineId": brk, "name": "Má phanh",
+                             "unit": "set", "moq": 50}, admin)["product"]["id"]
+fil = must("CreateProduct", {"sku": "FLT-7", "productLineId": flt, "name": "フィルター",
+                             "unit": "pcs", "moq": 10}, admin)["product"]["id"]
+old = must("CreateProduct", {"sku": "OLD-1", "productLineId": flt, "name": "Lọc cũ",
+                             "unit": "pcs"}, admin)["product"]["id"]
+must("RetireProduct", {"id": old}, admin)
+
+
+def distributor(name, country, commitments):
+    d = must("CreateDistributor", {"fields": {"name": name, "country": country,
+                                              "timeZone": "Asia/Ho_Chi_Minh"}},
+             admin)["distributor"]["id"]
+    cid = must("CreateCharterDraft", {"distributorId": d}, admin)["charter"]["id"]
+    must("AddCharterGrant", {"charterId": cid, "grant": {
+        "region": country, "allLines": True, "startsOn": "2026-01-01"}}, admin)
+    for line, moq in commitments:
+        must("SetCommitment", {"charterId": cid, "commitment": {
+            "productLineId": line, "moq": moq, "bufferUnit": "weeks", "bufferAmount": 8,
+            "financing": "shared", "paymentTermsDays": 60}}, admin)
+    must("ActivateCharter", {"id": cid}, admin)
+    email = "portal-%s@ord.example" % d
+    must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d,
+                        "password": PASSWORD}, admin)
+    token = must("Login", {"tenant": slug, "email": email, "password": PASSWORD}, None)["token"]
+    return d, token
+
+
+saigon, saigon_user = distributor("Công ty Phân phối Sài Gòn", "VN", [(brk, 200)])
+vientiane, vientiane_user = distributor("ビエンチャン商事", "LA", [])
+
+
+def line(product, qty, price):
+    key = "productId" if str(product).isdigit() else "sku"
+    return {key: product, "quantity": qty, "unitPriceMinor": price}
+
+
+def place(token, lines, distributor_id=0, currency="VND", **extra):
+    req = {"distributorId": distributor_id, "lines": lines, "currency": currency}
+    req.update(extra)
+    return call("PlaceOrder", req, token)
+
+
+def orders():
+    return int(sql("SELECT count(*) FROM orders WHERE tenant_id = %s" % tid))
+
+
+def audits(action):
+    return int(sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s AND action = '%s'"
+                   % (tid, action)))
+
+
+# ---------------- MOQ: the product's, and the charter commitment's ----------------
+before, placed_audits = orders(), audits("order.place")
+code, out = place(saigon_user, [line(fil, 5, 98000)])
+why = violation(out, "lines[0].quantity")
+check(code == "INVALID_ARGUMENT" and why == ["below the minimum order of 10 (product FLT-7)"],
+      "a line below the product's MOQ is refused on that line, naming it (%s %s)" % (code, out))
+code, out = place(saigon_user, [line("FLT-7", 20, 98000), line("BRK-1001", 100, 125000)])
+why = violation(out, "lines[1].quantity")
+check(code == "INVALID_ARGUMENT"
+      and why == ["below the minimum order of 200 (charter commitment for BRK)"],
+      "a line below the charter commitment's MOQ is refused, naming the line (%s %s)" % (code, out))
+code, out = place(vientiane_user, [line("BRK-1001", 100, 125000)])
+check(code == "OK", "without a commitment for the line, the product's MOQ is the minimum (%s)"
+      % code)
+vientiane_order = out.get("order", {}).get("id")
+code, out = place(saigon_user, [line(old, 10, 1)])
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].productId")
+      == ["product OLD-1 is retired"], "a retired product is refused (%s %s)" % (code, out))
+code, out = place(saigon_user, [line("NOPE-1", 10, 1)])
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].productId"),
+      "an unknown SKU is refused on its line (%s)" % code)
+code, out = place(saigon_user, [line(pad, 2**62, 4)])
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].unitPriceMinor"),
+      "a total past bigint is refused (%s %s)" % (code, out))
+code, out = place(saigon_user, [line(pad, 200, 1)], currency="XYZ")
+check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "currency",
+      "an unknown currency is refused (%s)" % code)
+check(orders() == before + 1 and audits("order.place") == placed_audits + 1,
+      "refused orders leave no row and no audit entry")
+
+# ---------------- placed, with the total computed ----------------
+code, out = place(saigon_user, [line("BRK-1001", 200, 125000), line(fil, 20, 98000)],
+                  note="Giao trước Tết, kho Bình Dương")
+o = out.get("order", {})
+check(code == "OK" and o.get("status") == "placed" and o.get("distributorId") == saigon
+      and str(o.get("totalMinor")) == str(200 * 125000 + 20 * 98000)
+      and [x.get("sku") for x in o.get("lines", [])] == ["BRK-1001", "FLT-7"]
+      and str(o["lines"][0].get("amountMinor")) == str(200 * 125000)
+      and o.get("note") == "Giao trước Tết, kho Bình Dương" and o.get("placedAt", "").endswith("Z")
+      and o.get("placedBy", "").startswith("user:"),
+      "a distributor user places its own order; the server computes the total (%s %s)"
+      % (code, out))
+order = o.get("id")
+bl, fl = (o["lines"][0]["id"], o["lines"][1]["id"]) if code == "OK" else (0, 0)
+
+# ---------------- status: the graph, in words ----------------
+code, out = call("SetOrderStatus", {"id": order, "status": "shipped"}, admin)
+check(code == "FAILED_PRECONDITION" and "this order is placed and cannot become shipped"
+      in out.get("message", ""), "placed -> shipped is refused in words (%s %s)" % (code, out))
+code, out = call("SetOrderStatus", {"id": order, "status": "confirmed"}, saigon_user)
+check(code == "FAILED_PRECONDITION" and "may only cancel" in out.get("message", ""),
+      "a distributor user may not confirm its own order (%s)" % code)
+code, out = call("SetOrderStatus", {"id": order, "status": "confirmed"}, admin)
+check(code == "OK" and out["order"]["status"] == "confirmed"
+      and out["order"]["statusChangedBy"].startswith("user:"), "placed -> confirmed (%s)" % code)
+code, out = call("SetOrderStatus", {"id": order, "status": "placed"}, admin)
+check(code == "INVALID_ARGUMENT", "no way back to placed (%s)" % code)
+code, out = call("SetOrderStatus", {"id": order, "status": "delivered"}, admin)
+check(code == "FAILED_PRECONDITION", "confirmed -> delivered is refused (%s)" % code)
+check(audits("order.confirmed") == 1, "the change is audited once")
+
+# ---------------- shipments never past what was ordered ----------------
+
+
+def ship(lines, token=admin, order_id=None):
+    return call("AddShipment", {"orderId": order_id or order, "carrier": "Gemadept",
+                                "trackingNumber": "GMD-" + RUN, "etd": "2027-02-01",
+                                "eta": "2027-02-09",
+                                "lines": [{"orderLineId": a, "quantity": q} for a, q in lines]},
+                token)
+
+
+code, out = ship([(bl, 150)])
+s1 = out.get("shipment", {})
+check(code == "OK" and s1.get("status") == "planned" and s1.get("etd") == "2027-02-01"
+      and [(str(x["orderLineId"]), str(x["quantity"])) for x in s1.get("lines", [])]
+      == [(str(bl), "150")],
+      "a first shipment of 150 of 200 (%s %s)" % (code, out))
+code, out = ship([(fl, 20), (bl, 60)])
+why = violation(out, "lines[1].quantity")
+check(code == "INVALID_ARGUMENT" and why and "200 ordered, 150 in other shipments, 50 remain" in
+      why[0] and "BRK-1001" in why[0],
+      "a second shipment past the ordered quantity is refused naming the line and what remains "
+      "(%s %s)" % (code, out))
+check(sql("SELECT count(*) FROM shipments WHERE tenant_id = %s" % tid) == "1",
+      "the refused shipment left no row")
+code, out = ship([(bl, 30), (bl, 10)])
+check(code == "INVALID_ARGUMENT", "one line twice in a shipment is refused (%s)" % code)
+code, out = ship([(fl, 1)], token=saigon_user)
+check(code == "PERMISSION_DENIED", "a distributor user adds no shipment (%s)" % code)
+# Two at once for the last 50: the order's row lock lets one through.
+results = []
+
+
+def ship_last():
+    results.append(ship([(bl, 50)])[0])
+
+
+threads = [threading.Thread(target=ship_last) for _ in range(2)]
+for th in threads:
+    th.start()
+for th in threads:
+    th.join()
+check(sorted(results) == ["INVALID_ARGUMENT", "OK"],
+      "of two simultaneous shipments of the last 50, one is refused (%s)" % results)
+check(sql("SELECT sum(x.quantity) FROM shipment_lines x JOIN shipments s ON s.id = x.shipment_id "
+          "WHERE s.order_id = %s AND x.order_line_id = %s" % (order, bl)) == "200",
+      "shipped never passes ordered")
+code, out = call("SetShipmentStatus", {"id": s1["id"], "status": "cancelled"}, admin)
+check(code == "OK" and out["shipment"]["status"] == "cancelled", "a shipment is cancelled")
+code, out = ship([(bl, 150), (fl, 20)])
+s3 = out.get("shipment", {}).get("id")
+check(code == "OK", "a cancelled shipment's quantities may ship again (%s %s)" % (code, out))
+code, out = call("GetOrder", {"id": order}, admin)
+check(code == "OK" and [x.get("shipped") for x in out["order"]["lines"]] in ([200, 20],
+                                                                              ["200", "20"]),
+      "the order shows what its lines shipped (%s)" % out.get("order", {}).get("lines"))
+code, out = call("SetShipmentStatus", {"id": s1["id"], "status": "in_transit"}, admin)
+check(code == "FAILED_PRECONDITION" and "this shipment is cancelled" in out.get("message", ""),
+      "a cancelled shipment stays cancelled (%s)" % code)
+must("SetOrderStatus", {"id": order, "status": "shipped"}, admin)
+code, out = call("SetOrderStatus", {"id": order, "status": "cancelled"}, admin)
+check(code == "FAILED_PRECONDITION" and "cancelled only while placed or confirmed"
+      in out.get("message", ""), "a shipped order is not cancelled (%s)" % code)
+other = [s for s in call("ListShipments", {"orderId": order, "status": "planned"}, admin)[1]
+         .get("shipments", [])]
+check(len(other) == 2, "shipments list by order and status (%d)" % len(other))
+for s in other:
+    must("SetShipmentStatus", {"id": s["id"], "status": "in_transit"}, admin)
+must("SetShipmentStatus", {"id": other[0]["id"], "status": "delivered"}, admin)
+check(must("GetOrder", {"id": order}, admin)["order"]["status"] == "shipped",
+      "partly delivered: the order stays shipped")
+must("SetShipmentStatus", {"id": other[1]["id"], "status": "delivered"}, admin)
+check(must("GetOrder", {"id": order}, admin)["order"]["status"] == "delivered"
+      and audits("order.delivered") == 1,
+      "delivering every ordered unit delivers the order, audited")
+
+# ---------------- idempotency keys ----------------
+key = "retry-" + RUN + "-đơn-注文"
+req_lines = [line("BRK-1001", 250, 120000)]
+before = orders()
+code1, first = place(saigon_user, req_lines, idempotencyKey=key, note="Lần đầu")
+code2, again = place(saigon_user, req_lines, idempotencyKey=key, note="Lần đầu")
+check(code1 == "OK" and code2 == "OK" and json.dumps(first, sort_keys=True)
+      == json.dumps(again, sort_keys=True) and orders() == before + 1,
+      "a retry with the same key and request answers the first order, the same JSON (%s %s)"
+      % (code2, again))
+code, out = place(saigon_user, [line("BRK-1001", 251, 120000)], idempotencyKey=key,
+                  note="Lần đầu")
+check(code == "INVALID_ARGUMENT" and violation(out, "idempotencyKey") and orders() == before + 1,
+      "the same key with another request is refused (%s %s)" % (code, out))
+code, out = place(admin, req_lines, distributor_id=vientiane, idempotencyKey=key, note="Lần đầu")
+check(code == "INVALID_ARGUMENT", "a key is the tenant's: another caller's request is another "
+      "request (%s)" % code)
+check(int(sql("SELECT count(*) FROM idempotency_keys WHERE tenant_id = %s" % tid)) == 1
+      and sql("SELECT method FROM idempotency_keys WHERE tenant_id = %s" % tid) == "PlaceOrder",
+      "refused requests left no key; the key names its method")
+
+key2 = "concurrent-" + RUN
+before, answers = orders(), []
+
+
+def place_concurrently():
+    answers.append(place(admin, [line(fil, 30, 98000)], distributor_id=vientiane,
+                         idempotencyKey=key2, note="同時の注文"))
+
+
+threads = [threading.Thread(target=place_concurrently) for _ in range(6)]
+for th in threads:
+    th.start()
+for th in threads:
+    th.join()
+ids = {a[1].get("order", {}).get("id") for a in answers}
+check([a[0] for a in answers] == ["OK"] * 6 and len(ids) == 1 and orders() == before + 1,
+      "six concurrent creates with one key: all answer the one order they made (%s)"
+      % [a[0] for a in answers])
+check(sql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind = 'idempotency_prune' "
+          "AND done_at IS NULL" % tid) == "1", "one prune job is pending for the tenant")
+# The prune forgets keys past 24 hours (the job's function, run as the scheduler would).
+sql("UPDATE idempotency_keys SET created_at = created_at - interval '25 hours' "
+    "WHERE tenant_id = %s AND key = '%s'" % (tid, key))
+sql("SELECT liaison_idempotency_prune('{}')")
+check(sql("SELECT count(*) FROM idempotency_keys WHERE tenant_id = %s AND key = '%s'"
+          % (tid, key)) == "0"
+      and sql("SELECT count(*) FROM idempotency_keys WHERE tenant_id = %s AND key = '%s'"
+              % (tid, key2)) == "1",
+      "the prune forgets keys older than 24 hours and keeps the others")
+code, out = place(saigon_user, [line("BRK-1001", 251, 120000)], idempotencyKey=key)
+check(code == "OK", "an expired key is free again (%s)" % code)
+code, out = place(saigon_user, req_lines, idempotencyKey="k" * 256)
+check(code == "INVALID_ARGUMENT" and violation(out, "idempotencyKey"), "a key over 255 bytes")
+
+# ---------------- reach: a distributor user its own only ----------------
+code, out = call("GetOrder", {"id": order}, vientiane_user)
+check(code == "NOT_FOUND", "another distributor's order is not found (%s)" % code)
+code, out = call("SetOrderStatus", {"id": order, "status": "cancelled"}, vientiane_user)
+check(code == "NOT_FOUND", "nor changed (%s)" % code)
+code, out = call("GetShipment", {"id": s3}, vientiane_user)
+check(code == "NOT_FOUND", "another distributor's shipment is not found (%s)" % code)
+code, out = place(vientiane_user, [line(pad, 300, 1)], distributor_id=saigon)
+check(code == "NOT_FOUND", "a distributor user places no order for another (%s)" % code)
+code, out = call("ListOrders", {}, vientiane_user)
+check(code == "OK" and out.get("orders") and {x["distributorId"] for x in out["orders"]}
+      == {vientiane}, "a distributor user lists its own orders only")
+code, out = call("ListShipments", {}, vientiane_user)
+check(code == "OK" and not out.get("shipments"), "and no other distributor's shipments")
+code, out = call("SetOrderStatus", {"id": vientiane_order, "status": "cancelled"}, vientiane_user)
+check(code == "OK" and out["order"]["status"] == "cancelled", "a distributor user cancels its own")
+
+# ---------------- lists: filters and pages ----------------
+code, out = call("ListOrders", {"distributorId": saigon, "status": "placed"}, admin)
+check(code == "OK" and out.get("orders") and all(x["status"] == "placed" and x["distributorId"]
+                                                  == saigon for x in out["orders"]),
+      "orders list by distributor and status")
+code, out = call("ListOrders", {"placedFrom": "2000-01-01T00:00:00Z",
+                                "placedTo": "2000-01-02T00:00:00Z"}, admin)
+check(code == "OK" and not out.get("orders"), "and by when they were placed")
+seen, cursor = [], ""
+for _ in range(20):
+    code, out = call("ListOrders", {"page": {"pageSize": 2, "cursor": cursor}}, admin)
+    seen += [int(x["id"]) for x in out.get("orders", [])]
+    cursor = out.get("page", {}).get("nextCursor", "")
+    if not cursor:
+        break
+check(seen == sorted(set(seen)) and len(seen) == orders(),
+      "pages of 2 walk every order in id order (%s)" % seen)
+
+# ---------------- the CLI ----------------
+code, out = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7:40:98000", "--line",
+                "BRK-1001:60:125000", "--currency", "usd", "--note", "ラオス向け第一便", "--verbose",
+                token=admin)
+check(code == "OK" and out.get("currency") == "USD" and len(out.get("lines", [])) == 2
+      and out.get("note") == "ラオス向け第一便", "liaison order place (%s %s)" % (code, out))
+cli_order = out.get("id")
+code, again = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7:40:98000",
+                  "--currency", "USD", "--idempotency-key", "cli-" + RUN, token=admin)
+code2, again2 = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7:40:98000",
+                    "--currency", "USD", "--idempotency-key", "cli-" + RUN, token=admin)
+check(code == code2 == "OK" and again == again2, "--idempotency-key retries answer the same order")
+code, out = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7:4:98000", "--currency", "USD",
+                token=admin)
+check(code == "INVALID_ARGUMENT" and "below the minimum order of 10 (product FLT-7)"
+      in json.dumps(out, ensure_ascii=False), "the CLI shows the MOQ refusal (%s)" % out)
+code, out = cli("order", "list", "--distributor", "ビエンチャン商事", token=admin)
+check(code == "OK" and isinstance(out, list) and cli_order in [x["id"] for x in out],
+      "liaison order list --json is an array")
+code, out = cli("order", "show", str(cli_order), token=admin)
+check(code == "OK" and [x["sku"] for x in out.get("lines", [])] == ["FLT-7", "BRK-1001"],
+      "liaison order show")
+code, out = cli("order", "status", str(cli_order), "confirmed", token=admin)
+check(code == "OK" and out.get("status") == "confirmed", "liaison order status")
+lines = must("GetOrder", {"id": cli_order}, admin)["order"]["lines"]
+code, out = cli("shipment", "add", str(cli_order), "--carrier", "日本通運", "--tracking", "NX-1",
+                "--etd", "2027-03-01", "--eta", "2027-03-20", "--line",
+                "%s:40" % lines[0]["id"], "--line=%s:10" % lines[1]["id"], token=admin)
+check(code == "OK" and out.get("carrier") == "日本通運" and len(out.get("lines", [])) == 2,
+      "liaison shipment add (%s %s)" % (code, out))
+cli_ship = out.get("id")
+code, out = cli("shipment", "add", str(cli_order), "--carrier", "x", "--line",
+                "%s:51" % lines[1]["id"], token=admin)
+check(code == "INVALID_ARGUMENT" and "50 remain" in json.dumps(out), "the CLI shows what remains")
+code, out = cli("shipment", "list", "--order", str(cli_order), token=admin)
+check(code == "OK" and isinstance(out, list) and [x["id"] for x in out] == [cli_ship],
+      "liaison shipment list --json is an array")
+code, out = cli("shipment", "status", str(cli_ship), "in_transit", token=admin)
+check(code == "OK" and out.get("status") == "in_transit", "liaison shipment status")
+code, out = cli("shipment", "show", str(cli_ship), token=vientiane_user)
+check(code == "OK" and out.get("id") == cli_ship, "its distributor's user sees the shipment")
+
+t.finish("test_orders")
