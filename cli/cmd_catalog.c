@@ -10,7 +10,7 @@
 static const struct output_column line_cols[] = {
     {"ID", "id"}, {"CODE", "code"}, {"NAME", "name"}, {"RETIRED", "retired", OUTPUT_BOOL}};
 static const struct output_column product_cols[] = {
-    {"ID", "id"},     {"SKU", "sku"}, {"LINE", "productLineCode"},          {"NAME", "name"},
+    {"ID", "id"},     {"SKU", "sku"}, {"LINE", "productLineCode"},        {"NAME", "name"},
     {"UNIT", "unit"}, {"MOQ", "moq"}, {"RETIRED", "retired", OUTPUT_BOOL}};
 
 int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *key,
