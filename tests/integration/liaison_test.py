@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import liaison_wire as w  # noqa: E402
@@ -81,6 +82,13 @@ class Server(Cli):
         self.dir = os.path.join(w.env("LIAISON_TEST_DIR"), name)
         self.pid = int(open(os.path.join(self.dir, "pid")).read())
         super().__init__(cli, "liaison://127.0.0.1:%d" % self.port, os.path.join(self.dir, "home"))
+
+    def wait_ready(self, seconds=15):
+        """Waits until GetHealth answers OK: liaisond listens before its database
+        pool has connected, and answers UNAVAILABLE until then."""
+        deadline = time.time() + seconds
+        while self.call("GetHealth", {}, None)[0] != "OK" and time.time() < deadline:
+            time.sleep(0.05)
 
     def stop(self):
         return subprocess.run([SERVER_SH, "stop", self.name]).returncode == 0

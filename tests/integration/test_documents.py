@@ -191,6 +191,7 @@ check(code == "OK" and base64.b64decode(out.get("content", "")) == big,
 
 # A server with smaller frames: the bound follows the frame, larger content streams only.
 small = t.Server("documents-small", LIAISOND, CLI, "max_frame_bytes = 131072")
+small.wait_ready()
 code, out = small.call("GetDocumentContent", {"documentId": catalogue}, admin)
 check(code == "RESOURCE_EXHAUSTED" and "stream" in out.get("message", ""),
       "unasked, a document larger than one answer is refused with how to ask (%s)" % code)

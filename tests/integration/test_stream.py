@@ -41,6 +41,7 @@ os.environ["ASAN_OPTIONS"] = (os.environ.get("ASAN_OPTIONS", "")
 srv = t.Server("stream", LIAISOND, CLI, "max_frame_bytes = %d" % MAX_FRAME,
                "max_pending_output = %d" % PENDING_CAP, "request_timeout_ms = %d" % TIMEOUT_MS,
                "send_timeout_ms = 30000", "idle_timeout_ms = 60000")
+srv.wait_ready()
 sql = t.psql
 
 
