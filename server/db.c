@@ -84,6 +84,12 @@ struct db_pool {
     char session_timeouts[2][16]; /* statement/lock timeout, idle-in-transaction timeout */
     int handles; /* timer, prepare, a resolution, and every poll handle not yet closed */
     int closing;
+    /*
+     * Until the first connection is up or one attempt has failed, requests
+     * wait for it instead of failing: a server that has just started
+     * listening serves its first clients rather than calling itself down.
+     */
+    int starting;
     void (*closed_cb)(void *);
     void *closed_arg;
 };
@@ -322,6 +328,17 @@ static void db_queue_fail(struct db_pool *pool, struct db_queue *q)
     }
 }
 
+/* A connection attempt failed: what waits for one fails too unless another is up. */
+static void db_pool_stop_waiting(struct db_pool *pool)
+{
+    pool->starting = 0;
+    if (!db_pool_up(pool)) {
+        db_queue_fail(pool, &pool->reads);
+        db_queue_fail(pool, &pool->others);
+        db_queue_fail(pool, &pool->alones);
+    }
+}
+
 static void db_conn_fail(struct db_conn *dc, const char *why)
 {
     struct db_pool *pool = dc->pool;
@@ -346,11 +363,7 @@ static void db_conn_fail(struct db_conn *dc, const char *why)
         db_txn_finish(t, LIAISON__V1__CODE__UNAVAILABLE, "database connection lost");
         t = next;
     }
-    if (!db_pool_up(pool)) {
-        db_queue_fail(pool, &pool->reads);
-        db_queue_fail(pool, &pool->others);
-        db_queue_fail(pool, &pool->alones);
-    }
+    db_pool_stop_waiting(pool);
 }
 
 static void db_flush(struct db_conn *dc)
@@ -443,6 +456,7 @@ static void db_conn_start(struct db_conn *dc)
             PQfinish(dc->pg);
         dc->pg = NULL;
         dc->state = DB_DOWN;
+        db_pool_stop_waiting(pool);
         return;
     }
     dc->state = DB_CONNECTING;
@@ -551,6 +565,7 @@ static void db_read(struct db_conn *dc)
                     return;
                 }
                 dc->state = DB_UP;
+                dc->pool->starting = 0;
                 log_event(LOG_DEBUG, "database connection ready", NULL);
                 if (dc->pool->queued)
                     uv_prepare_start(&dc->pool->flush, db_flush_cb);
@@ -841,7 +856,7 @@ int db_submit(struct db_pool *pool, struct db_txn *txn)
      */
     for (int i = 0; i < DB_MAX_STEPS; i++)
         txn->results[i] = NULL;
-    if (pool->closing || !db_pool_up(pool))
+    if (pool->closing || (!pool->starting && !db_pool_up(pool)))
         return LIAISON__V1__CODE__UNAVAILABLE;
     if (pool->queued >= pool->queue_max)
         return LIAISON__V1__CODE__RESOURCE_EXHAUSTED;
@@ -964,6 +979,7 @@ static void db_resolve_after(uv_work_t *w, int status)
         } else {
             log_event(LOG_WARN, "cannot resolve the database host", "reason=\"%s\"",
                       status ? uv_strerror(status) : j->error);
+            db_pool_stop_waiting(pool);
         }
     }
     free(j->hostaddr);
@@ -1079,6 +1095,7 @@ struct db_pool *db_pool_create(uv_loop_t *loop, const struct db_options *opt)
     pool->timer.data = pool;
     uv_timer_start(&pool->timer, db_timer_cb, (uint64_t)opt->reconnect_ms,
                    (uint64_t)opt->reconnect_ms);
+    pool->starting = 1;
     for (int i = 0; i < pool->size; i++) {
         pool->conns[i].pool = pool;
         db_conn_start(&pool->conns[i]);
