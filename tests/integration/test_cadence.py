@@ -401,6 +401,24 @@ try:
                     token=manager)
     check(code == "INVALID_ARGUMENT" and "--time-zone" in str(out),
           "user hours: a bad zone names the option")
+
+    # ---------------- termination ends the calendar ----------------
+    set_clock("2026-05-01T00:00:00Z")
+    before = {r[0]: r for r in meetings(d_jp)}
+    future = [i for i, r in before.items() if r[5] == "scheduled" and r[3] >= "2026-05-01"]
+    check(len(future) > 0, "the Tokyo distributor has meetings to come")
+    must("SetDistributorStatus", {"id": d_jp, "status": "terminated"}, admin)
+    after = {r[0]: r for r in meetings(d_jp)}
+    check(all(after[i][5] == "cancelled" and int(after[i][4]) == int(before[i][4]) + 1
+              for i in future),
+          "termination cancels every meeting to come, SEQUENCE + 1 for calendars")
+    check(all(after[i] == before[i] for i in before if i not in future),
+          "meetings before the termination stay as they were")
+    check(rows("SELECT count(*) FROM meeting_series WHERE distributor_id = %d "
+               "AND status <> 'ended'" % d_jp) == [["0"]], "its series end")
+    check(rows("SELECT count(*) FROM audit_log WHERE action = 'meeting.cancelled' "
+               "AND entity_id IN (%s)" % ",".join("'%s'" % i for i in future))
+          == [[str(len(future))]], "each cancellation is audited")
 finally:
     psql("DELETE FROM liaison_clock")
 
