@@ -461,6 +461,17 @@ try:
     check(code == "OK" and len(out["meeting"]["attendees"]) == 1, "and removed")
     check(audit_count("meeting.attendee.add") == 2 and audit_count("meeting.attendee.remove") == 1,
           "attendee changes are audited")
+    gone = must("CreateUser", {"email": "da-nghi@meet.example", "role": "ROLE_MANAGER", "displayName": "Lê Đã Nghỉ",
+                               "password": PASSWORD}, admin)["user"]["id"]
+    must("DisableUser", {"userId": gone}, admin)
+    code, out = call("AddMeetingAttendee", {"meetingId": moved,
+                                            "attendee": "da-nghi@meet.example"}, manager)
+    check(refused(code, out, "INVALID_ARGUMENT", "no user of this tenant"),
+          "a disabled user is not invited")
+    code, out = call("CreateActionItem", {"distributorId": d1, "description": "Gửi bảng giá",
+                                          "ownerUserId": gone, "dueOn": "2026-12-31"}, manager)
+    check(code == "INVALID_ARGUMENT" and "ownerUserId" in str(out),
+          "nor does it own a new action item")
 
     # ---------------- the CLI ----------------
     env = dict(_cli.env, TZ="Asia/Tokyo")
@@ -504,7 +515,8 @@ try:
                         "2026-03-01 00:00", "--to", "2026-04-01 00:00"],
                        capture_output=True, text=True, env=env, timeout=60)
     check(p.returncode == 0 and "Công ty Phụ tùng Sài Gòn" in p.stdout
-          and "bao@meet.example" in p.stdout, "meeting compliance prints both tables")
+          and "bao@meet.example" in p.stdout,
+          "meeting compliance prints both tables (%s %s)" % (p.stdout, p.stderr))
 finally:
     sql("DELETE FROM liaison_clock")
 
