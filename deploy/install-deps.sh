@@ -8,6 +8,7 @@ packages=(
   protobuf-c-compiler libprotobuf-c-dev
   libuv1-dev libpq-dev libssl-dev libjansson-dev libargon2-dev libical-dev
   postgresql postgresql-client openssl ca-certificates python3 iso-codes tzdata
+  python3-pip python3-setuptools python3-wheel
 )
 if [ "${1:-}" = "--bench" ]; then
   # clang: the fuzz harnesses (tests/fuzz/run), which CTest runs too.

@@ -232,7 +232,9 @@ LIAISON_EXPORT int liaison_socket(const liaison_conn *conn);
  *    "response": "liaison.v1.CreateContactResponse",
  *    "fields": [{"name": "distributorId", "type": "int64", "repeated": false},
  *               {"name": "fields", "type": "liaison.v1.ContactFields",
- *                "repeated": false, "fields": [...]}, ...]}
+ *                "repeated": false, "fields": [...]}, ...],
+ *    "responseFields": [...]}
+ * "fields" are the request's, "responseFields" the response's, alike.
  * Field names are the JSON names liaison_call_json() takes; "type" is a
  * scalar type ("string", "int64", "bool", ...), or a message's full name
  * with its "fields", or an enum's full name with its "values". Free it

@@ -82,10 +82,13 @@ int liaison_methods_json(char **methods_json)
     for (unsigned i = 0; all && i < svc->n_methods; i++) {
         const ProtobufCMethodDescriptor *m = &svc->methods[i];
         json_t *fields = introspect_fields(m->input);
-        json_t *method =
-            fields ? json_pack("{s:s,s:s,s:s,s:o}", "name", m->name, "request", m->input->name,
-                               "response", m->output->name, "fields", fields)
-                   : NULL;
+        json_t *out_fields = fields ? introspect_fields(m->output) : NULL;
+        if (!out_fields)
+            json_decref(fields);
+        json_t *method = out_fields ? json_pack("{s:s,s:s,s:s,s:o,s:o}", "name", m->name, "request",
+                                                m->input->name, "response", m->output->name,
+                                                "fields", fields, "responseFields", out_fields)
+                                    : NULL;
         if (!method || json_array_append_new(all, method) < 0) {
             json_decref(all);
             all = NULL;

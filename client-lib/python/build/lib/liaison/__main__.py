@@ -1,0 +1,85 @@
+"""python3 -m liaison: quick calls from a shell.
+
+    python3 -m liaison call GetHealth
+    python3 -m liaison call GetDistributor '{"id": 3}'
+    python3 -m liaison login acme an@acme.example      # prints a session token
+    python3 -m liaison methods                         # every RPC's name
+
+The server, CA and token come from --url/--ca/--token or LIAISON_URL,
+LIAISON_CA and LIAISON_TOKEN. A failed call prints its status and message on
+standard error and exits with 1; bad usage exits with 2.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from typing import List, Optional
+
+from . import Client, Error, LibraryNotFound, _schema
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python3 -m liaison",
+                                description="Call Liaison's RPCs through libliaison.")
+    p.add_argument("--url", default=os.environ.get("LIAISON_URL"),
+                   help="liaison://host[:port] (default: $LIAISON_URL)")
+    p.add_argument("--ca", default=os.environ.get("LIAISON_CA"),
+                   help="PEM CA bundle to verify the server (default: $LIAISON_CA, else the "
+                        "system's)")
+    p.add_argument("--token", default=os.environ.get("LIAISON_TOKEN"),
+                   help="session, API or operator token (default: $LIAISON_TOKEN)")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("call", help="call an RPC with a JSON request and print its response")
+    c.add_argument("method", help="an RPC name from liaison.proto, e.g. GetHealth")
+    c.add_argument("request", nargs="?", default="{}",
+                   help="the request as a JSON object (default: {}); - reads standard input")
+    lg = sub.add_parser("login", help="log in and print the session token")
+    lg.add_argument("tenant")
+    lg.add_argument("email")
+    sub.add_parser("methods", help="list every RPC")
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "methods":
+            for name in _schema.methods():
+                print(name)
+            return 0
+        if not args.url:
+            print("python3 -m liaison: no server: give --url or set LIAISON_URL", file=sys.stderr)
+            return 2
+        with Client(args.url, ca=args.ca, token=args.token) as client:
+            if args.command == "login":
+                password = os.environ.get("LIAISON_PASSWORD") or getpass.getpass("Password: ")
+                print(client.login(args.tenant, args.email, password))
+                return 0
+            if args.method not in _schema.methods():
+                print("python3 -m liaison: no RPC named %s (python3 -m liaison methods lists "
+                      "them)" % args.method, file=sys.stderr)
+                return 2
+            text = sys.stdin.read() if args.request == "-" else args.request
+            try:
+                request = json.loads(text)
+            except ValueError as e:
+                print("python3 -m liaison: the request is not JSON: %s" % e, file=sys.stderr)
+                return 2
+            if not isinstance(request, dict):
+                print("python3 -m liaison: the request must be a JSON object", file=sys.stderr)
+                return 2
+            print(json.dumps(client.call(args.method, request), ensure_ascii=False, indent=2))
+            return 0
+    except Error as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    except LibraryNotFound as e:
+        print("python3 -m liaison: %s" % e, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,347 @@
+"""liaison: the Python binding of libliaison, the Liaison client library.
+
+    import liaison
+
+    with liaison.Client("liaison://liaison.example.com", ca="ca.pem") as client:
+        client.login("acme", "an@acme.example", password)
+        dist = client.call("GetDistributor", {"id": 3})["distributor"]
+
+Every RPC of proto/liaison.proto is reachable through Client.call(), with
+requests and responses as dicts in protobuf's JSON mapping (camelCase
+names); 64-bit integers are Python ints both ways. A failure raises the
+subclass of liaison.Error named for its status code (liaison.NotFound,
+liaison.PermissionDenied, ...), carrying the code, the message and the
+field violations.
+
+Threads: a Client belongs to the thread that made it (libliaison's rule: a
+handle is used by one thread at a time). Using it from another thread
+raises liaison.ThreadError; make one Client per thread.
+
+Reconnection: a Client whose connection dropped reconnects on its next
+call (and authenticates again with its token). The call that was in flight
+when it dropped raises liaison.Unavailable; the caller decides whether to
+repeat it.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import threading
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+
+from . import _native, _schema
+from ._native import LibraryNotFound
+
+__all__ = [
+    "Client", "Error", "ThreadError", "LibraryNotFound", "CODES", "error_class", "version",
+    "Cancelled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound", "AlreadyExists",
+    "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
+    "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated",
+]
+
+# The status codes (gRPC's canonical codes), by number.
+CODES: Dict[int, str] = {
+    1: "CANCELLED", 2: "UNKNOWN", 3: "INVALID_ARGUMENT", 4: "DEADLINE_EXCEEDED",
+    5: "NOT_FOUND", 6: "ALREADY_EXISTS", 7: "PERMISSION_DENIED", 8: "RESOURCE_EXHAUSTED",
+    9: "FAILED_PRECONDITION", 10: "ABORTED", 11: "OUT_OF_RANGE", 12: "UNIMPLEMENTED",
+    13: "INTERNAL", 14: "UNAVAILABLE", 15: "DATA_LOSS", 16: "UNAUTHENTICATED",
+}
+
+_OPTIONS = {"ca": 1, "cert": 2, "key": 3, "connect_timeout_ms": 4, "request_timeout_ms": 5,
+            "server_name": 6, "client_name": 7, "token": 8}
+
+
+class Error(Exception):
+    """A call that failed: the server's status, or the library's own (a dropped
+    connection is Unavailable, a timeout DeadlineExceeded).
+
+    code: the numeric status; code_name: "NOT_FOUND" and so on; message: the
+    server's sentence; violations: [(field, description), ...] for
+    INVALID_ARGUMENT; request_id: the pipelined request it answers, if any.
+    """
+
+    code: int = 2
+
+    def __init__(self, message: str, code: Optional[int] = None,
+                 violations: Optional[List[Tuple[str, str]]] = None,
+                 request_id: Optional[int] = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.message = message
+        self.violations = list(violations or [])
+        self.request_id = request_id
+
+    @property
+    def code_name(self) -> str:
+        return CODES.get(self.code, "UNKNOWN")
+
+    def __str__(self) -> str:
+        text = "%s: %s" % (self.code_name, self.message)
+        for field, why in self.violations:
+            text += "\n  %s: %s" % (field, why)
+        return text
+
+
+class ThreadError(RuntimeError):
+    """A Client used from a thread other than the one that made it."""
+
+
+def _error_subclass(code: int) -> Type[Error]:
+    name = "".join(part.capitalize() for part in CODES[code].split("_"))
+    doc = "Status %s (%d)." % (CODES[code], code)
+    return type(name, (Error,), {"code": code, "__doc__": doc, "__module__": __name__})
+
+
+_CLASSES: Dict[int, Type[Error]] = {code: _error_subclass(code) for code in CODES}
+Cancelled = _CLASSES[1]
+Unknown = _CLASSES[2]
+InvalidArgument = _CLASSES[3]
+DeadlineExceeded = _CLASSES[4]
+NotFound = _CLASSES[5]
+AlreadyExists = _CLASSES[6]
+PermissionDenied = _CLASSES[7]
+ResourceExhausted = _CLASSES[8]
+FailedPrecondition = _CLASSES[9]
+Aborted = _CLASSES[10]
+OutOfRange = _CLASSES[11]
+Unimplemented = _CLASSES[12]
+Internal = _CLASSES[13]
+Unavailable = _CLASSES[14]
+DataLoss = _CLASSES[15]
+Unauthenticated = _CLASSES[16]
+_BY_NAME = {name: code for code, name in CODES.items()}
+
+
+def error_class(code: Any) -> Type[Error]:
+    """The exception class of a status code, given as a number or a name."""
+    if isinstance(code, str):
+        code = _BY_NAME.get(code, 2)
+    return _CLASSES.get(code, Unknown)
+
+
+def version() -> str:
+    """libliaison's version, e.g. "0.1.0"."""
+    return _native.load().liaison_version().decode()
+
+
+def _dumps(request: Optional[dict]) -> Optional[bytes]:
+    if request is None:
+        return None
+    if not isinstance(request, dict):
+        raise TypeError("a request is a dict, not %s" % type(request).__name__)
+    return json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class Client:
+    """One connection to liaisond (a libliaison handle), used by one thread.
+
+    url is "liaison://host[:port]" (port 7443 by default). ca: a PEM CA
+    bundle to verify the server with (default: the system's); token: a
+    session, API or operator token to authenticate with; cert/key: a client
+    certificate for operators; timeouts in milliseconds. Nothing connects
+    until the first call (or connect()).
+    """
+
+    def __init__(self, url: str, *, ca: Optional[str] = None, token: Optional[str] = None,
+                 cert: Optional[str] = None, key: Optional[str] = None,
+                 connect_timeout_ms: Optional[int] = None,
+                 request_timeout_ms: Optional[int] = None, server_name: Optional[str] = None,
+                 client_name: str = "liaison-python") -> None:
+        self._lib = _native.load()
+        self._owner = threading.get_ident()
+        self._sent: Dict[int, str] = {}  # pipelined request id -> its method
+        self._conn = self._lib.liaison_new(url.encode())
+        if not self._conn:
+            raise MemoryError("libliaison could not make a handle")
+        try:
+            for name, value in (("ca", ca), ("cert", cert), ("key", key),
+                                ("connect_timeout_ms", connect_timeout_ms),
+                                ("request_timeout_ms", request_timeout_ms),
+                                ("server_name", server_name), ("client_name", client_name),
+                                ("token", token)):
+                if value is not None:
+                    self._set(name, value)
+        except BaseException:
+            self._lib.liaison_free(self._conn)
+            self._conn = None
+            raise
+
+    # ---- life cycle ----
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        conn = getattr(self, "_conn", None)
+        if conn:
+            self._lib.liaison_free(conn)
+            self._conn = None
+
+    def close(self) -> None:
+        """Closes the connection and frees the handle; the Client is unusable after."""
+        if self._conn:
+            self._check_thread()
+            self._lib.liaison_free(self._conn)
+            self._conn = None
+
+    def connect(self) -> None:
+        """Connects now (calls connect on their own), to report problems early."""
+        self._raise_if(self._lib.liaison_connect(self._handle()))
+
+    def set_token(self, token: str) -> None:
+        """The token to authenticate with from the next (re)connection on."""
+        self._set("token", token)
+
+    # ---- calls ----
+
+    def call(self, method: str, request: Optional[dict] = None) -> Dict[str, Any]:
+        """Calls RPC method with request (a dict; None means {}) and returns the
+        response as a dict, or raises the liaison.Error of its status."""
+        conn = self._handle()
+        body = _dumps(_schema.request_to_wire(method, request))
+        out = ctypes.c_void_p()
+        code = self._lib.liaison_call_json(conn, method.encode(), body, ctypes.byref(out))
+        text = _native.take_string(self._lib, out)
+        if code != 0:
+            raise self._error(code, text)
+        return _schema.response_from_wire(method, json.loads(text) if text else {}) or {}
+
+    def stream(self, method: str, request: Optional[dict] = None,
+               on_part: Optional[Callable[[Dict[str, Any]], Any]] = None) -> List[Dict[str, Any]]:
+        """Calls a streaming RPC (e.g. ExportTenant with {"stream": True}).
+
+        Each part is passed to on_part as it arrives; without on_part the parts
+        are returned as a list. An exception raised by on_part stops the stream
+        (the connection is closed, and the next call reconnects) and is raised
+        again here."""
+        conn = self._handle()
+        parts: List[Dict[str, Any]] = []
+        failure: List[BaseException] = []
+
+        def chunk(_arg: Any, data: bytes) -> int:
+            try:
+                part = _schema.response_from_wire(method, json.loads(data.decode("utf-8")))
+                if on_part is None:
+                    parts.append(part or {})
+                else:
+                    on_part(part or {})
+                return 0
+            except BaseException as e:  # handed back to the caller below
+                failure.append(e)
+                return 1
+
+        fn = _native.CHUNK_FN(chunk)
+        body = _dumps(_schema.request_to_wire(method, request))
+        err = ctypes.c_void_p()
+        code = self._lib.liaison_call_stream(conn, method.encode(), body, fn, None,
+                                             ctypes.byref(err))
+        text = _native.take_string(self._lib, err)
+        if failure:
+            raise failure[0]
+        if code != 0:
+            raise self._error(code, text)
+        return parts
+
+    def send(self, method: str, request: Optional[dict] = None) -> int:
+        """Sends a request without waiting (pipelining) and returns its id."""
+        conn = self._handle()
+        rid = ctypes.c_uint64()
+        body = _dumps(_schema.request_to_wire(method, request))
+        self._raise_if(self._lib.liaison_send_json(conn, method.encode(), body,
+                                                   ctypes.byref(rid)))
+        self._sent[rid.value] = method
+        return rid.value
+
+    def recv(self, timeout_ms: int = -1) -> Optional[Tuple[int, Dict[str, Any]]]:
+        """The next answer to a request sent with send(): (request id, response).
+
+        Waits up to timeout_ms (0: do not wait; -1: the request timeout) and
+        returns None when nothing arrived in time. An error answer raises its
+        liaison.Error with .request_id set; a failed connection raises
+        Unavailable (request_id None) and every outstanding request is lost;
+        with nothing outstanding it raises FailedPrecondition."""
+        conn = self._handle()
+        rid, status, out = ctypes.c_uint64(), ctypes.c_int(), ctypes.c_void_p()
+        code = self._lib.liaison_recv_json(conn, timeout_ms, ctypes.byref(rid),
+                                           ctypes.byref(status), ctypes.byref(out))
+        text = _native.take_string(self._lib, out)
+        if code == 4:
+            return None
+        if code != 0:
+            self._sent.clear()
+            raise self._error(code, text)
+        more = self._lib.liaison_recv_more(conn) != 0
+        method = self._sent.get(rid.value, "") if more else self._sent.pop(rid.value, "")
+        if status.value != 0:
+            err = self._error(status.value, text)
+            err.request_id = rid.value
+            raise err
+        return rid.value, _schema.response_from_wire(method, json.loads(text) if text else {}) or {}
+
+    @property
+    def outstanding(self) -> int:
+        """Requests sent and not yet received."""
+        return int(self._lib.liaison_outstanding(self._handle()))
+
+    def fileno(self) -> int:
+        """The socket to watch for readability (selectors), or -1 when not connected."""
+        return int(self._lib.liaison_socket(self._handle()))
+
+    def login(self, tenant: str, email: str, password: str) -> str:
+        """Logs in to a tenant and returns the session token (also kept by the
+        Client to authenticate again after a reconnection). Wrong credentials
+        raise Unauthenticated; a locked account ResourceExhausted."""
+        conn = self._handle()
+        out = ctypes.c_void_p()
+        code = self._lib.liaison_login(conn, tenant.encode(), email.encode(), password.encode(),
+                                       ctypes.byref(out))
+        token = _native.take_string(self._lib, out)
+        self._raise_if(code)
+        return token or ""
+
+    def logout(self) -> None:
+        """Ends the session on the server and forgets the token."""
+        self._raise_if(self._lib.liaison_logout(self._handle()))
+
+    # ---- helpers ----
+
+    def _handle(self) -> int:
+        self._check_thread()
+        if not self._conn:
+            raise ValueError("this liaison.Client is closed")
+        return self._conn
+
+    def _check_thread(self) -> None:
+        me = threading.get_ident()
+        if me != self._owner:
+            raise ThreadError("a liaison.Client is used by the thread that made it (made in "
+                              "thread %d, used in %d): make one Client per thread"
+                              % (self._owner, me))
+
+    def _set(self, name: str, value: Any) -> None:
+        code = self._lib.liaison_set_option(self._handle(), _OPTIONS[name], str(value).encode())
+        if code != 0:
+            raise self._error(code, None)
+
+    def _raise_if(self, code: int) -> None:
+        if code != 0:
+            raise self._error(code, None)
+
+    def _error(self, code: int, text: Optional[str]) -> Error:
+        body: Dict[str, Any] = {}
+        if text:
+            try:
+                body = json.loads(text)
+            except ValueError:
+                body = {}
+        message = body.get("message", "")
+        if not message and self._conn:
+            message = (self._lib.liaison_error(self._conn) or b"").decode("utf-8", "replace")
+        violations = [(v.get("field", ""), v.get("description", ""))
+                      for v in body.get("violations", []) or []]
+        return error_class(code)(message or CODES.get(code, "UNKNOWN").lower(), code,
+                                 violations)

@@ -1,0 +1,208 @@
+#!/usr/bin/python3
+"""The Python binding (client-lib/python, the liaison package) over the real
+libliaison and a real liaisond: every status code maps to its exception
+class, and the server's own refusals arrive as them with message and field
+violations; a dict round-trips with Vietnamese and Japanese text and 64-bit
+ids unchanged; pipelining returns every answer once; a stream arrives in
+parts; a dropped connection raises Unavailable and the next call
+reconnects; a Client used from another thread raises ThreadError; python3
+-m liaison works and refuses bad input; pip installs the package offline.
+
+Run with Debian's /usr/bin/python3 and LIAISON_LIBRARY naming the built
+libliaison.so.0 (tests/CMakeLists.txt sets both)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "client-lib", "python"))
+import liaison  # noqa: E402
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+LIAISOND, CLI = sys.argv[1], sys.argv[2]
+# A sanitized libliaison needs the sanitizer's runtime preloaded into every
+# Python that loads it (CTest preloads it into this one), without leak
+# checks of CPython itself; the servers this test starts keep the suite's.
+PY_ENV = dict(os.environ)
+os.environ.pop("LD_PRELOAD", None)
+if "LIAISON_SERVER_ASAN_OPTIONS" in os.environ:
+    os.environ["ASAN_OPTIONS"] = os.environ["LIAISON_SERVER_ASAN_OPTIONS"]
+URL, CA = w.env("LIAISON_TEST_URL"), w.env("LIAISON_TEST_CA")
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+PY = os.path.join(HERE, "..", "..", "client-lib", "python")
+
+
+def raises(cls, fn, *args):
+    """The exception fn raised if it is a cls, else None."""
+    try:
+        fn(*args)
+    except cls as e:
+        return e
+    except Exception as e:  # reported by the check that follows
+        print("# raised %r" % e)
+    return None
+
+
+# ---------------- status codes ----------------
+names = {}
+for code, name in liaison.CODES.items():
+    cls = liaison.error_class(code)
+    names[name] = cls
+    check(issubclass(cls, liaison.Error) and cls.code == code and cls(name, code).code_name == name
+          and liaison.error_class(name) is cls, "status %d maps to liaison.%s" % (code, cls.__name__))
+check(len(set(names.values())) == 16, "sixteen distinct exception classes")
+check(liaison.NotFound is names["NOT_FOUND"] and liaison.PermissionDenied is
+      names["PERMISSION_DENIED"] and liaison.Unavailable is names["UNAVAILABLE"],
+      "the classes are named as the issue names them")
+
+op = liaison.Client(URL, ca=CA, token=OPERATOR)
+slug = "py-" + RUN
+op.call("CreateTenant", {"slug": slug, "name": "Công ty Xuất khẩu Bình Minh",
+                         "adminEmail": "admin@py.example", "adminPassword": PASSWORD})
+with liaison.Client(URL, ca=CA) as c:
+    e = raises(liaison.Unauthenticated, c.login, slug, "admin@py.example", "wrong password")
+    check(e is not None and e.code == 16, "a wrong password raises Unauthenticated")
+    token = c.login(slug, "admin@py.example", PASSWORD)
+    check(len(token) > 20, "login returns the session token")
+
+    # ---------------- round trips ----------------
+    text = "Nhà phân phối Hà Nội — 東京オートパーツ株式会社 ✓"
+    check(c.call("Ping", {"echo": text}).get("echo") == text,
+          "Vietnamese and Japanese text round-trips unchanged")
+    d = c.call("CreateDistributor", {"fields": {"name": text, "country": "VN",
+                                                "timeZone": "Asia/Ho_Chi_Minh",
+                                                "languages": ["vi", "ja"]}})["distributor"]
+    check(isinstance(d["id"], int) and d["name"] == text, "ids come back as ints (%r)" % d["id"])
+    got = c.call("GetDistributor", {"id": d["id"]})["distributor"]
+    check(got["id"] == d["id"] and got["name"] == text and got["languages"] == ["vi", "ja"],
+          "the distributor read back is the one made")
+    e = raises(liaison.NotFound, c.call, "GetDistributor", {"id": 2**63 - 1})
+    check(e is not None and e.code_name == "NOT_FOUND" and e.message,
+          "the largest 64-bit id crosses unchanged and is NOT_FOUND (%s)" % e)
+    e = raises(liaison.InvalidArgument, c.call, "CreateDistributor",
+               {"fields": {"name": "", "country": "ZZ", "timeZone": "Mars/Olympus"}})
+    check(e is not None and e.violations and e.violations[0][0] == "fields.name"
+          and all(isinstance(f, str) and why for f, why in e.violations),
+          "INVALID_ARGUMENT carries its field violations (%s)" % (e and e.violations))
+    e = raises(liaison.PermissionDenied, c.call, "CreateTenant",
+               {"slug": "x" + RUN, "name": "x", "adminEmail": "a@x.example",
+                "adminPassword": PASSWORD})
+    check(e is not None, "a tenant admin creating a tenant raises PermissionDenied")
+    e = raises(liaison.InvalidArgument, c.call, "NoSuchMethod", {})
+    check(e is not None or raises(liaison.Unimplemented, c.call, "NoSuchMethod", {}) is not None,
+          "an unknown method is refused as a status, not a crash")
+    e = raises(TypeError, c.call, "Ping", ["not", "a", "dict"])
+    check(e is not None, "a request that is not a dict raises TypeError")
+
+    # ---------------- pipelining ----------------
+    sent = {}
+    for i in range(50):
+        sent[c.send("Ping", {"echo": "ping %d — số %d" % (i, i)})] = "ping %d — số %d" % (i, i)
+    check(c.outstanding == 50, "fifty requests outstanding")
+    seen, wrong = {}, 0
+    while len(seen) < 50:
+        r = c.recv(5000)
+        if r is None:
+            break
+        rid, resp = r
+        seen[rid] = seen.get(rid, 0) + 1
+        wrong += resp.get("echo") != sent.get(rid)
+    check(sorted(seen) == sorted(sent) and set(seen.values()) == {1} and wrong == 0,
+          "pipelining returns every answer exactly once, each its own request's")
+    check(c.outstanding == 0 and raises(liaison.FailedPrecondition, c.recv, 0) is not None,
+          "and nothing more: recv() with nothing outstanding says so")
+    rid = c.send("GetDistributor", {"id": 2**62})
+    e = raises(liaison.NotFound, c.recv, 5000)
+    check(e is not None and e.request_id == rid, "a pipelined refusal names its request")
+
+    # ---------------- a stream ----------------
+    parts = op.stream("ExportTenant", {"slug": slug, "stream": True})
+    check(len(parts) >= 1 and any(p.get("rows") for p in parts),
+          "ExportTenant streams its rows in parts (%d)" % len(parts))
+    stop = raises(KeyError, op.stream, "ExportTenant", {"slug": slug, "stream": True},
+                  lambda part: (_ for _ in ()).throw(KeyError("stop")))
+    check(stop is not None, "an exception in on_part stops the stream and is raised")
+    check(op.call("Ping", {"echo": "after"}).get("echo") == "after",
+          "and the next call reconnects")
+
+    # ---------------- threads ----------------
+    caught = []
+    th = threading.Thread(target=lambda: caught.append(raises(liaison.ThreadError, c.call,
+                                                              "Ping", {})))
+    th.start()
+    th.join()
+    check(caught and caught[0] is not None and "one Client per thread" in str(caught[0]),
+          "a Client used from another thread raises ThreadError")
+
+# ---------------- a dropped connection ----------------
+own = t.Server("binding", LIAISOND, CLI)
+own.wait_ready()
+with liaison.Client("liaison://127.0.0.1:%d" % own.port, ca=CA, token=token,
+                    request_timeout_ms=3000, connect_timeout_ms=2000) as c:
+    check(c.call("WhoAmI").get("identity", {}).get("name") == "admin@py.example",
+          "a token given to the Client authenticates it")
+    check(own.stop(), "the server stops cleanly")
+    e = raises(liaison.Unavailable, c.call, "GetHealth")
+    check(e is not None, "a call on the dropped connection raises Unavailable (%s)" % e)
+    os.environ["LIAISON_OWN_PORT"] = str(own.port)
+    subprocess.run([t.SERVER_SH, "start", "binding", "LIAISON_OWN_PORT", LIAISOND,
+                    "workers = 1"], check=True)
+    deadline, ok = time.time() + 15, False
+    while not ok and time.time() < deadline:
+        try:
+            ok = c.call("WhoAmI").get("identity", {}).get("name") == "admin@py.example"
+        except liaison.Unavailable:
+            time.sleep(0.1)
+    check(ok, "the next call reconnects and authenticates again")
+own.stop()
+
+# ---------------- python3 -m liaison ----------------
+env = dict(PY_ENV, LIAISON_URL=URL, LIAISON_CA=CA, LIAISON_TOKEN=token, PYTHONPATH=PY)
+p = subprocess.run([sys.executable, "-m", "liaison", "call", "Ping", '{"echo": "Xin chào"}'],
+                   capture_output=True, text=True, env=env)
+check(p.returncode == 0 and json.loads(p.stdout).get("echo") == "Xin chào",
+      "python3 -m liaison call prints the response (%s)" % p.stderr)
+p = subprocess.run([sys.executable, "-m", "liaison", "call", "Ping", "{not json"],
+                   capture_output=True, text=True, env=env)
+check(p.returncode == 2 and "not JSON" in p.stderr, "bad JSON is a usage error")
+p = subprocess.run([sys.executable, "-m", "liaison", "call", "Pnig"],
+                   capture_output=True, text=True, env=env)
+check(p.returncode == 2 and "no RPC named Pnig" in p.stderr, "an unknown RPC is named")
+p = subprocess.run([sys.executable, "-m", "liaison", "call", "GetDistributor", '{"id": 1}'],
+                   capture_output=True, text=True, env=dict(env, LIAISON_TOKEN="nope"))
+check(p.returncode == 1 and "UNAUTHENTICATED" in p.stderr,
+      "a refused call prints its status (%s)" % p.stderr.strip())
+p = subprocess.run([sys.executable, "-m", "liaison", "--help"], capture_output=True, text=True,
+                   env=env)
+check(p.returncode == 0 and "call" in p.stdout and "login" in p.stdout, "--help")
+p = subprocess.run([sys.executable, "-m", "liaison", "call", "GetHealth"], capture_output=True,
+                   text=True, env=dict(env, LIAISON_LIBRARY="/nonexistent/libliaison.so.0",
+                                       LD_LIBRARY_PATH="/nonexistent"))
+check(p.returncode == 1 and "LIAISON_LIBRARY" in p.stderr,
+      "a missing library says how to point at it (%s)" % p.stderr.strip())
+
+# ---------------- pip installs it offline ----------------
+with tempfile.TemporaryDirectory() as target:
+    p = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-build-isolation",
+                        "--no-deps", "--no-index", "--target", target, PY],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, "pip install client-lib/python (%s)" % p.stderr.strip()[-300:])
+    p = subprocess.run([sys.executable, "-c", "import liaison, sys; "
+                        "sys.stdout.write(liaison.__file__ + ' ' + liaison.version())"],
+                       capture_output=True, text=True, cwd=target,
+                       env=dict(PY_ENV, PYTHONPATH=target))
+    check(p.returncode == 0 and p.stdout.startswith(target) and
+          os.path.exists(os.path.join(target, "liaison", "py.typed")),
+          "the installed package imports and is typed (%s %s)" % (p.stdout, p.stderr))
+
+op.close()
+t.finish("test_binding")
