@@ -2,12 +2,15 @@
 # deploy/dev-up.sh - Liaison on this machine, for development: installs the
 # Debian packages, builds (release), starts a PostgreSQL cluster of the
 # project's own (as the postgres user), makes a development CA and server
-# certificate, migrates and starts liaisond in the background. Running it
-# again rebuilds and restarts liaisond and keeps the data.
+# certificate, migrates and starts liaisond in the background, makes a
+# demonstration tenant once and starts the distributor portal on
+# 127.0.0.1:8080. Running it again rebuilds and restarts both and keeps
+# the data.
 #
 # Everything lives in var/ at the top of the project: var/pg (the cluster;
 # a link to /var/lib/liaison-dev/... when postgres cannot enter this
-# folder), var/certs, var/liaisond.conf, var/liaisond.log, var/liaisond.pid.
+# folder), var/certs, var/liaisond.conf, var/liaisond.log, var/liaisond.pid,
+# var/demo-logins, var/portal.log, var/portal.pid.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 var=$root/var
@@ -67,6 +70,20 @@ if [ ! -f "$var/operator.token" ]; then
     >"$var/operator.token")
 fi
 
+# The demonstration tenant (once), then the reference distributor portal on
+# 127.0.0.1:8080, restarted like liaisond.
+export LIAISON_URL=liaison://127.0.0.1:$port LIAISON_CA=$var/certs/ca.pem
+export LIAISON_LIBRARY=$root/build/libliaison.so.0
+/usr/bin/python3 "$root/deploy/dev-seed.py" "$var"
+if [ -f "$var/portal.pid" ] && kill -0 "$(cat "$var/portal.pid")" 2>/dev/null; then
+  kill -TERM "$(cat "$var/portal.pid")"
+  for _ in $(seq 1 50); do kill -0 "$(cat "$var/portal.pid")" 2>/dev/null || break; sleep 0.1; done
+fi
+PYTHONPATH=$root/client-lib/python:$root/client-lib/examples/portal \
+  PORTAL_SESSION_DB=$var/portal-sessions.sqlite3 \
+  nohup /usr/bin/python3 -m liaison_portal --host 127.0.0.1 --port 8080 >>"$var/portal.log" 2>&1 &
+echo $! >"$var/portal.pid"
+
 cat <<MSG
 
 liaisond is running (pid $(cat "$var/liaisond.pid"), log var/liaisond.log).
@@ -82,5 +99,11 @@ As the platform operator (token in var/operator.token), create a tenant:
       --slug acme --name "Acme GmbH" --admin-email admin@acme.example --password-stdin
   $root/build/liaison login --tenant acme --email admin@acme.example
 
-Stop it with: kill \$(cat $var/liaisond.pid)
+The distributor portal is on http://127.0.0.1:8080 (log var/portal.log).
+Sign in to organisation "demo" as the distributor user; the logins of the
+demonstration tenant are in var/demo-logins:
+
+$(sed 's/^/  /' "$var/demo-logins")
+
+Stop them with: kill \$(cat $var/liaisond.pid) \$(cat $var/portal.pid)
 MSG

@@ -9,10 +9,14 @@ packages=(
   libuv1-dev libpq-dev libssl-dev libjansson-dev libargon2-dev libical-dev
   postgresql postgresql-client openssl ca-certificates python3 iso-codes tzdata
   python3-pip python3-setuptools python3-wheel
+  python3-flask python3-flask-babel python3-babel gunicorn
 )
+
 if [ "${1:-}" = "--bench" ]; then
   # clang: the fuzz harnesses (tests/fuzz/run), which CTest runs too.
-  packages+=(pgbouncer postgresql-contrib clang)
+  # chromium, chromium-driver, selenium, html5lib: the portal's browser test.
+  packages+=(pgbouncer postgresql-contrib clang chromium chromium-driver python3-selenium
+             python3-html5lib)
 fi
 
 missing=()

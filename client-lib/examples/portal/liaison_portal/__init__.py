@@ -1,0 +1,406 @@
+"""The reference distributor portal: a Flask application on the liaison
+Python binding, for a distributor's own staff.
+
+Configuration (environment, or the mapping given to create_app):
+  LIAISON_URL         liaison://host:port of liaisond (required)
+  LIAISON_CA          PEM CA bundle that verifies liaisond (default: the system's)
+  LIAISON_SERVER_NAME the name liaisond's certificate must carry (default: the
+                      URL's host)
+  PORTAL_SESSION_DB   SQLite file of the portal's sessions (default: in the
+                      instance folder)
+  PORTAL_SECURE_COOKIES  "0" only when the portal is served over plain HTTP
+                      on 127.0.0.1 for development; cookies are Secure otherwise
+
+Every page is rendered on the server and works without JavaScript. The
+Liaison session token never leaves the server (sessions.py); every form
+carries a CSRF token; a Content-Security-Policy allows nothing but the
+portal's own stylesheet and images.
+"""
+from __future__ import annotations
+
+import atexit
+import base64
+import datetime as dt
+import decimal
+import io
+import os
+import secrets
+import shutil
+import tempfile
+from typing import Any, Dict, Mapping, Optional
+from zoneinfo import ZoneInfo
+
+import liaison
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, get_currency_precision
+from flask import (Flask, Response, abort, g, redirect, render_template, request,
+                   send_file, url_for)
+from flask_babel import Babel, gettext as _
+
+from .sessions import SessionStore
+
+COOKIE = "liaison_portal"
+LANGUAGES = ("en", "vi")
+PAGE_SIZE = 50
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _compile_catalogues() -> str:
+    """The .po catalogues compiled to .mo in a directory of this process's own."""
+    out = tempfile.mkdtemp(prefix="liaison-portal-i18n-")
+    atexit.register(shutil.rmtree, out, True)
+    src = os.path.join(HERE, "translations")
+    for lang in os.listdir(src):
+        po_path = os.path.join(src, lang, "LC_MESSAGES", "messages.po")
+        if not os.path.exists(po_path):
+            continue
+        os.makedirs(os.path.join(out, lang, "LC_MESSAGES"))
+        with open(po_path, "rb") as f:
+            catalog = read_po(f, locale=lang)
+        with open(os.path.join(out, lang, "LC_MESSAGES", "messages.mo"), "wb") as f:
+            write_mo(f, catalog)
+    return out
+
+
+def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    settings = dict(os.environ)
+    settings.update(config or {})
+    if not settings.get("LIAISON_URL"):
+        raise RuntimeError("set LIAISON_URL to liaisond's liaison://host:port")
+    app.config.update(
+        LIAISON_URL=settings["LIAISON_URL"],
+        LIAISON_CA=settings.get("LIAISON_CA") or None,
+        LIAISON_SERVER_NAME=settings.get("LIAISON_SERVER_NAME") or None,
+        SECURE_COOKIES=settings.get("PORTAL_SECURE_COOKIES", "1") != "0",
+        BABEL_TRANSLATION_DIRECTORIES=_compile_catalogues(),
+        BABEL_DEFAULT_LOCALE="en",
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
+    db_path = settings.get("PORTAL_SESSION_DB")
+    if not db_path:
+        os.makedirs(app.instance_path, exist_ok=True)
+        db_path = os.path.join(app.instance_path, "sessions.sqlite3")
+    store = SessionStore(db_path)
+    store.prune()
+    babel = Babel(app)
+
+    @babel.localeselector
+    def pick_locale() -> str:
+        chosen = (g.get("session") or {}).get("lang")
+        if chosen in LANGUAGES:
+            return chosen
+        return request.accept_languages.best_match(LANGUAGES) or "en"
+
+    # ---------------- sessions, CSRF, headers ----------------
+
+    @app.before_request
+    def load_session() -> Optional[Response]:
+        g.sid = request.cookies.get(COOKIE)
+        g.session = store.get(g.sid)
+        g.new_sid = None
+        if g.session is None:
+            g.sid = g.new_sid = store.create()
+            g.session = store.get(g.sid)
+        if request.method == "POST":
+            sent = request.form.get("csrf_token", "")
+            if not secrets.compare_digest(sent, g.session["csrf"]):
+                return _page("error.html", 400, title=_("This form has expired"),
+                             message=_("The form was not sent from this page, or it is too "
+                                       "old. Go back, reload the page and try again."))
+        return None
+
+    @app.after_request
+    def headers(resp: Response) -> Response:
+        if g.get("new_sid"):
+            resp.set_cookie(COOKIE, g.new_sid, httponly=True, samesite="Lax",
+                            secure=app.config["SECURE_COOKIES"], path="/")
+        resp.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'")
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "same-origin"
+        resp.headers["X-Frame-Options"] = "DENY"
+        if not request.path.startswith("/static/"):
+            # After logout, Back must not show a page from the cache.
+            resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @app.teardown_request
+    def close_client(_exc: Optional[BaseException]) -> None:
+        client = g.pop("client", None)
+        if client is not None:
+            client.close()
+
+    @app.context_processor
+    def template_globals() -> Dict[str, Any]:
+        return {"csrf_token": g.session["csrf"] if g.get("session") else "",
+                "me": g.get("identity"), "lang": str(pick_locale()),
+                "languages": LANGUAGES}
+
+    def api() -> liaison.Client:
+        """The request's connection to liaisond, as the signed-in user."""
+        if "client" not in g:
+            g.client = liaison.Client(app.config["LIAISON_URL"], ca=app.config["LIAISON_CA"],
+                                      server_name=app.config["LIAISON_SERVER_NAME"],
+                                      token=g.session["token"] or None,
+                                      client_name="liaison-portal")
+        return g.client
+
+    def signed_in() -> Dict[str, Any]:
+        """The distributor user of this session, or a redirect to the login page."""
+        if not g.session["token"]:
+            abort(redirect(url_for("login", next=request.path)))
+        g.identity = api().call("WhoAmI")["identity"]
+        return g.identity
+
+    def _page(template: str, status: int = 200, **ctx: Any) -> Response:
+        return Response(render_template(template, **ctx), status=status,
+                        content_type="text/html; charset=utf-8")
+
+    # ---------------- Liaison errors as pages ----------------
+
+    @app.errorhandler(liaison.Error)
+    def liaison_error(e: liaison.Error) -> Response:
+        if isinstance(e, liaison.Unauthenticated):
+            store.update(g.sid, token="", identity="")
+            return redirect(url_for("login", expired=1))
+        if isinstance(e, liaison.NotFound):
+            return not_found(e)
+        if isinstance(e, liaison.PermissionDenied):
+            return _page("error.html", 403, title=_("Not allowed"),
+                         message=_("Your account may not see or do this."))
+        if isinstance(e, (liaison.Unavailable, liaison.DeadlineExceeded,
+                          liaison.ResourceExhausted)):
+            return _page("error.html", 503, title=_("The service is unavailable"),
+                         message=_("The service is unavailable, try again in a moment."))
+        app.logger.error("liaison call failed: %s", e)
+        return _page("error.html", 500, title=_("Something went wrong"),
+                     message=_("The request could not be completed (%(code)s).",
+                               code=e.code_name))
+
+    @app.errorhandler(404)
+    def not_found(_e: Any) -> Response:
+        return _page("error.html", 404, title=_("Not found"),
+                     message=_("There is nothing here, or it is not yours to see."))
+
+    @app.errorhandler(413)
+    def too_large(_e: Any) -> Response:
+        return _page("error.html", 413, title=_("Too large"),
+                     message=_("What was sent is larger than this form takes."))
+
+    # ---------------- formatting ----------------
+
+    @app.template_filter("money")
+    def money(minor: Any, currency: str) -> str:
+        digits = get_currency_precision(currency or "USD")
+        amount = decimal.Decimal(int(minor or 0)).scaleb(-digits)
+        return format_currency(amount, currency or "USD", locale=str(pick_locale()))
+
+    @app.template_filter("when")
+    def when(rfc3339: str, zone: str = "UTC") -> str:
+        if not rfc3339:
+            return ""
+        t = dt.datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
+        return format_datetime(t.astimezone(ZoneInfo(zone or "UTC")), "medium",
+                               locale=str(pick_locale()))
+
+    @app.template_filter("language_name")
+    def language_name(tag: str) -> str:
+        try:
+            return Locale.parse(tag.replace("-", "_")).get_display_name(str(pick_locale())) or tag
+        except (ValueError, TypeError, LookupError):
+            return tag
+
+    # ---------------- pages ----------------
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> Response:
+        form = {"tenant": "", "email": ""}
+        error = _("Your session has ended: sign in again.") if request.args.get("expired") else ""
+        if request.method == "POST":
+            form = {"tenant": request.form.get("tenant", "").strip(),
+                    "email": request.form.get("email", "").strip()}
+            password = request.form.get("password", "")
+            try:
+                token = api().login(form["tenant"], form["email"], password)
+                ident = api().call("WhoAmI")["identity"]
+            except (liaison.Unauthenticated, liaison.InvalidArgument):
+                error = _("The organisation, e-mail or password is not right.")
+            except liaison.ResourceExhausted:
+                error = _("Too many attempts: wait a few minutes and try again.")
+            else:
+                if not ident.get("distributorId"):
+                    api().logout()
+                    error = _("This portal is for distributors' staff. Exporter staff use "
+                              "the Liaison command line or their own tools.")
+                else:
+                    sid = store.rotate(g.sid)
+                    store.update(sid, token=token)
+                    g.new_sid = sid
+                    target = request.args.get("next", "")
+                    if not target.startswith("/") or target.startswith("//"):
+                        target = url_for("dashboard")
+                    return redirect(target)
+        return _page("login.html", 401 if error and request.method == "POST" else 200,
+                     form=form, error=error)
+
+    @app.route("/logout", methods=["POST"])
+    def logout() -> Response:
+        if g.session["token"]:
+            try:
+                api().logout()
+            except liaison.Error:
+                pass  # the session is forgotten here either way
+        store.delete(g.sid)
+        g.new_sid = store.create()
+        return redirect(url_for("login"))
+
+    @app.route("/language", methods=["POST"])
+    def language() -> Response:
+        lang = request.form.get("lang", "")
+        if lang in LANGUAGES:
+            store.update(g.sid, lang=lang)
+        target = request.form.get("next", "")
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("dashboard")
+        return redirect(target)
+
+    @app.route("/")
+    def dashboard() -> Response:
+        me = signed_in()
+        did = me["distributorId"]
+        c = api()
+        dist = c.call("GetDistributor", {"id": did})["distributor"]
+        try:
+            charter = c.call("GetCharter", {"distributorId": did})["charter"]
+        except liaison.NotFound:
+            charter = None
+        contacts = c.call("ListContacts", {"distributorId": did,
+                                           "page": {"pageSize": PAGE_SIZE}})["contacts"]
+        return _page("dashboard.html", dist=dist, charter=charter, contacts=contacts)
+
+    @app.route("/meetings")
+    def meetings() -> Response:
+        me = signed_in()
+        now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=31)
+        items = api().call("ListMeetings", {
+            "distributorId": me["distributorId"],
+            "from": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "page": {"pageSize": PAGE_SIZE}}).get("meetings", [])
+        return _page("meetings.html", meetings=items)
+
+    @app.route("/meetings/<int:mid>")
+    def meeting(mid: int) -> Response:
+        signed_in()
+        m = api().call("GetMeeting", {"id": mid})["meeting"]
+        return _page("meeting.html", m=m)
+
+    @app.route("/actions")
+    def actions() -> Response:
+        me = signed_in()
+        items = api().call("ListActionItems", {"distributorId": me["distributorId"],
+                                               "status": "open",
+                                               "page": {"pageSize": PAGE_SIZE}})
+        return _page("actions.html", items=items.get("actionItems", []))
+
+    @app.route("/actions/<int:aid>/done", methods=["POST"])
+    def action_done(aid: int) -> Response:
+        signed_in()
+        api().call("CompleteActionItem", {"id": aid})
+        return redirect(url_for("actions"))
+
+    @app.route("/leads")
+    def leads() -> Response:
+        me = signed_in()
+        items = api().call("ListLeads", {"distributorId": me["distributorId"],
+                                         "page": {"pageSize": PAGE_SIZE}}).get("leads", [])
+        return _page("leads.html", leads=items)
+
+    @app.route("/leads/new", methods=["GET", "POST"])
+    def lead_new() -> Response:
+        me = signed_in()
+        lines = api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}}).get(
+            "productLines", [])
+        form: Dict[str, Any] = {"currency": "USD", "country": "", "lines": []}
+        errors: Dict[str, str] = {}
+        if request.method == "POST":
+            form = {k: request.form.get(k, "").strip() for k in
+                    ("account_name", "country", "region", "industry", "title", "value",
+                     "currency", "expected_close")}
+            form["lines"] = [int(x) for x in request.form.getlist("lines") if x.isdigit()]
+            req = {"distributorId": me["distributorId"], "accountName": form["account_name"],
+                   "country": form["country"].upper(), "region": form["region"].upper(),
+                   "industry": form["industry"], "title": form["title"],
+                   "currency": form["currency"].upper(),
+                   "expectedClose": form["expected_close"], "productLineIds": form["lines"]}
+            try:
+                digits = get_currency_precision(form["currency"].upper() or "USD")
+                value = decimal.Decimal(form["value"] or "0")
+                if value < 0 or value != value.quantize(decimal.Decimal(1).scaleb(-digits)):
+                    raise decimal.InvalidOperation
+                req["valueMinor"] = int(value.scaleb(digits))
+            except (decimal.InvalidOperation, ValueError):
+                errors["value"] = _("a positive amount, e.g. 1250.50")
+            if not errors:
+                try:
+                    lead = api().call("RegisterLead", req)["lead"]
+                    return redirect(url_for("lead", lid=lead["id"]))
+                except liaison.InvalidArgument as e:
+                    errors = {f: why for f, why in e.violations} or {"": e.message}
+                except (liaison.FailedPrecondition, liaison.AlreadyExists) as e:
+                    errors[""] = e.message
+        return _page("lead_new.html", 400 if errors else 200, form=form, lines=lines,
+                     errors=errors)
+
+    @app.route("/leads/<int:lid>")
+    def lead(lid: int) -> Response:
+        signed_in()
+        return _page("lead.html", lead=api().call("GetLead", {"id": lid})["lead"])
+
+    @app.route("/orders")
+    def orders() -> Response:
+        me = signed_in()
+        items = api().call("ListOrders", {"distributorId": me["distributorId"],
+                                          "page": {"pageSize": PAGE_SIZE}}).get("orders", [])
+        dist = api().call("GetDistributor", {"id": me["distributorId"]})["distributor"]
+        return _page("orders.html", orders=list(reversed(items)), zone=dist["timeZone"])
+
+    @app.route("/orders/<int:oid>")
+    def order(oid: int) -> Response:
+        signed_in()
+        o = api().call("GetOrder", {"id": oid})["order"]
+        ships = api().call("ListShipments", {"orderId": oid,
+                                             "page": {"pageSize": PAGE_SIZE}}).get("shipments", [])
+        dist = api().call("GetDistributor", {"id": o["distributorId"]})["distributor"]
+        return _page("order.html", o=o, shipments=ships, zone=dist["timeZone"])
+
+    @app.route("/documents")
+    def documents() -> Response:
+        signed_in()
+        docs = api().call("ListDocuments", {"page": {"pageSize": PAGE_SIZE}}).get(
+            "documents", [])
+        return _page("documents.html", docs=docs)
+
+    @app.route("/documents/<int:doc>")
+    def document(doc: int) -> Response:
+        signed_in()
+        return _page("document.html", d=api().call("GetDocument", {"id": doc})["document"])
+
+    @app.route("/documents/<int:doc>/content")
+    def document_content(doc: int) -> Response:
+        signed_in()
+        lang = request.args.get("language", "")
+        parts = api().stream("GetDocumentContent", {"documentId": doc, "language": lang,
+                                                     "stream": True})
+        data = b"".join(base64.b64decode(p.get("content", "")) for p in parts)
+        media = (parts[0].get("mediaType") if parts else "") or "application/octet-stream"
+        d = api().call("GetDocument", {"id": doc})["document"]
+        name = "%s%s" % (d["title"], "-" + lang if lang else "")
+        return send_file(io.BytesIO(data), mimetype=media, as_attachment=True,
+                         download_name=name)
+
+    return app

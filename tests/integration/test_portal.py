@@ -1,0 +1,344 @@
+#!/usr/bin/python3
+"""The reference distributor portal (client-lib/examples/portal) in headless
+Chromium, against the real liaisond through the Python binding: a
+distributor user signs in, sees its own charter and contacts, its meetings,
+action items (and closes one), leads (and registers one, and sees a field
+error), orders and documents; switches the interface to Vietnamese; signs
+out, and Back then shows no data. Another distributor's order and another
+tenant's order by URL give the 404 page and none of their data; a form
+posted without its CSRF token is refused; exporter staff and a wrong
+password are turned away. Every page parses without errors in an HTML5
+parser, carries its security headers, and a screenshot of each page is
+written to $LIAISON_ARTIFACTS/portal/ (build-test/artifacts/portal/; the
+README's is one of them)."""
+import base64
+import http.cookiejar
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "client-lib", "python"))
+import html5lib  # noqa: E402
+import liaison  # noqa: E402
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+# The portal's Python loads libliaison (sanitized in the test build): it gets
+# the preload CTest gave this process; Chromium and servers do not.
+PY_ENV = dict(os.environ)
+os.environ.pop("LD_PRELOAD", None)
+if "LIAISON_SERVER_ASAN_OPTIONS" in os.environ:
+    os.environ["ASAN_OPTIONS"] = os.environ["LIAISON_SERVER_ASAN_OPTIONS"]
+
+URL, CA = w.env("LIAISON_TEST_URL"), w.env("LIAISON_TEST_CA")
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+SHOTS = os.path.join(os.environ.get("LIAISON_ARTIFACTS") or w.env("LIAISON_TEST_DIR"), "portal")
+os.makedirs(SHOTS, exist_ok=True)
+
+# ---------------- two tenants' data, made through the binding ----------------
+op = liaison.Client(URL, ca=CA, token=OPERATOR)
+
+
+def tenant(slug, name):
+    op.call("CreateTenant", {"slug": slug, "name": name, "adminEmail": "admin@%s.example" % slug,
+                             "adminPassword": PASSWORD})
+    c = liaison.Client(URL, ca=CA)
+    c.login(slug, "admin@%s.example" % slug, PASSWORD)
+    return c
+
+
+def distributor(c, name, country, zone, langs):
+    return c.call("CreateDistributor", {"fields": {
+        "name": name, "country": country, "timeZone": zone, "languages": langs,
+        "businessHoursStart": "08:00", "businessHoursEnd": "17:00",
+        "workDays": [1, 2, 3, 4, 5]}})["distributor"]["id"]
+
+
+slug = "portal-" + RUN
+a = tenant(slug, "Công ty Xuất khẩu Bình Minh")
+line = a.call("CreateProductLine", {"code": "PT", "name": "Phụ tùng ô tô"})["productLine"]["id"]
+a.call("CreateProduct", {"sku": "PT-100", "productLineId": line, "name": "Má phanh",
+                         "unit": "hộp", "moq": 10})
+d1 = distributor(a, "Công ty Phụ tùng Sài Gòn", "VN", "Asia/Ho_Chi_Minh", ["vi"])
+d2 = distributor(a, "東京オートパーツ株式会社", "JP", "Asia/Tokyo", ["ja"])
+ch = a.call("CreateCharterDraft", {"distributorId": d1})["charter"]["id"]
+a.call("AddCharterGrant", {"charterId": ch, "grant": {
+    "region": "VN-SG", "allLines": True, "exclusive": True, "startsOn": "2026-01-01"}})
+a.call("SetCommitment", {"charterId": ch, "commitment": {
+    "productLineId": line, "moq": 20, "bufferUnit": "weeks", "bufferAmount": 6,
+    "financing": "distributor", "paymentTermsDays": 60}})
+a.call("ActivateCharter", {"id": ch})
+contact = a.call("CreateContact", {"distributorId": d1, "fields": {
+    "name": "Nguyễn Văn An", "role": "Giám đốc kinh doanh", "email": "an@saigon.example",
+    "language": "vi", "timeZone": "Asia/Ho_Chi_Minh"}})["contact"]["id"]
+a.call("CreateUser", {"email": "portal@saigon.example", "role": "ROLE_DISTRIBUTOR_USER",
+                      "distributorId": d1, "displayName": "Trần Thị Bích",
+                      "password": PASSWORD})
+a.call("CreateUser", {"email": "manager@%s.example" % slug, "role": "ROLE_MANAGER",
+                      "password": PASSWORD})
+order1 = a.call("PlaceOrder", {"distributorId": d1, "currency": "VND", "note": "Đơn tháng 12",
+                               "lines": [{"sku": "PT-100", "quantity": 25,
+                                          "unitPriceMinor": 150000}]})["order"]
+order2 = a.call("PlaceOrder", {"distributorId": d2, "currency": "JPY", "note": "東京の注文",
+                               "lines": [{"sku": "PT-100", "quantity": 40,
+                                          "unitPriceMinor": 98765}]})["order"]
+a.call("CreateActionItem", {"distributorId": d1, "description": "Gửi dự báo tồn kho quý 1",
+                            "ownerContactId": contact, "dueOn": "2027-01-15"})
+doc = a.call("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá 2027",
+                                "language": "vi", "share": [d1], "mediaType": "text/plain",
+                                "content": base64.b64encode("Giá mới — 2027".encode()).decode()}
+             )["document"]["id"]
+b = tenant("portal-b-" + RUN, "Other Exports Ltd")
+db_ = distributor(b, "Other Distribution Co", "VN", "Asia/Ho_Chi_Minh", ["en"])
+b.call("CreateProduct", {"sku": "OX-1", "productLineId": b.call("CreateProductLine", {
+    "code": "OX", "name": "Other"})["productLine"]["id"], "name": "Other", "unit": "pc",
+    "moq": 1})
+order_b = b.call("PlaceOrder", {"distributorId": db_, "currency": "USD", "note": "SECRET-B",
+                                "lines": [{"sku": "OX-1", "quantity": 3,
+                                           "unitPriceMinor": 777777}]})["order"]
+for c in (a, b):
+    c.close()
+
+# ---------------- the portal ----------------
+port = w.free_port()
+base = "http://127.0.0.1:%d" % port
+sessions = tempfile.mkdtemp(prefix="portal-sessions-")
+env = dict(PY_ENV, LIAISON_URL=URL, LIAISON_CA=CA,
+           PORTAL_SESSION_DB=os.path.join(sessions, "s.sqlite3"),
+           PYTHONPATH=os.pathsep.join([os.path.join(ROOT, "client-lib", "python"),
+                                       os.path.join(ROOT, "client-lib", "examples", "portal")]))
+portal_log = open(os.path.join(SHOTS, "portal.log"), "w")
+portal = subprocess.Popen([sys.executable, "-m", "liaison_portal", "--port", str(port)], env=env,
+                          stdout=portal_log, stderr=subprocess.STDOUT)
+for _ in range(200):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        break
+    except OSError:
+        time.sleep(0.1)
+
+opts = webdriver.ChromeOptions()
+opts.binary_location = "/usr/bin/chromium"
+for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--window-size=1280,1000", "--lang=en-US", "--no-first-run"):
+    opts.add_argument(arg)
+opts.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+driver.set_page_load_timeout(30)
+
+
+def shot(name):
+    driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+
+def fetch(path, data=None, cookie=True):
+    """(status, headers, body) of path with the browser's session cookie."""
+    req = urllib.request.Request(base + path, data=urllib.parse.urlencode(data).encode()
+                                 if data is not None else None)
+    c = driver.get_cookie("liaison_portal") if cookie else None
+    if c:
+        req.add_header("Cookie", "liaison_portal=" + c["value"])
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(
+        http.cookiejar.CookieJar()))
+    try:
+        r = opener.open(req, timeout=30)
+        return r.status, r.headers, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode("utf-8", "replace")
+
+
+def valid_html(path):
+    """path parses as HTML5 without one error, and has the security headers."""
+    status, headers, body = fetch(path)
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    try:
+        parser.parse(body)
+        errors = ""
+    except html5lib.html5parser.ParseError as e:
+        errors = str(e)
+    csp = headers.get("Content-Security-Policy", "")
+    return (not errors and "default-src 'none'" in csp and "script-src" not in csp
+            and headers.get("X-Content-Type-Options") == "nosniff"
+            and headers.get("Cache-Control") == "no-store"), status, errors
+
+
+def login(email, password=PASSWORD, tenant_slug=slug):
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "tenant").send_keys(tenant_slug)
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "sign-in").click()
+
+
+def text():
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+try:
+    driver.get(base + "/")
+    check(driver.current_url.startswith(base + "/login"), "signed out, / leads to the login page")
+    shot("login")
+    login("portal@saigon.example", "wrong password")
+    check("not right" in text(), "a wrong password is turned away with a sentence")
+    login("manager@%s.example" % slug)
+    check("for distributors' staff" in text(), "exporter staff are turned away")
+    cookie_before = (driver.get_cookie("liaison_portal") or {}).get("value")
+
+    login("portal@saigon.example")
+    body = text()
+    check("Công ty Phụ tùng Sài Gòn" in body and "VN-SG" in body and "exclusive" in body,
+          "the dashboard shows its own charter's territory and exclusivity")
+    check("Nguyễn Văn An" in body and "Giám đốc kinh doanh" in body,
+          "and its contacts, in Vietnamese")
+    check("6 weeks" in body and "60 days" in body, "and its inventory commitments")
+    check("東京オートパーツ" not in driver.page_source and "Other Distribution" not in body,
+          "and nothing of another distributor")
+    c = driver.get_cookie("liaison_portal")
+    check(c and c.get("httpOnly") and c.get("sameSite") == "Lax" and c["value"] != cookie_before,
+          "the session cookie is HttpOnly, SameSite=Lax, and new at sign-in")
+    check(all(len(ck["value"]) < 100 for ck in driver.get_cookies())
+          and not any(PASSWORD in ck["value"] for ck in driver.get_cookies()),
+          "no cookie carries the Liaison token")
+    shot("dashboard")
+
+    driver.get(base + "/meetings")
+    links = driver.find_elements(By.CSS_SELECTOR, "main table a")
+    check(len(links) > 0, "the charter's cadence shows as meetings (%d)" % len(links))
+    shot("meetings")
+    meeting_path = urllib.parse.urlparse(links[0].get_attribute("href")).path if links else "/"
+    if links:
+        links[0].click()
+        check("Asia/Ho_Chi_Minh" in text(), "a meeting in the distributor's time zone")
+        shot("meeting")
+
+    driver.get(base + "/actions")
+    check("Gửi dự báo tồn kho quý 1" in text(), "its action item is listed")
+    shot("actions")
+    driver.find_element(By.CSS_SELECTOR, "main form button").click()
+    check("Gửi dự báo tồn kho quý 1" not in text(), "marked done, it leaves the open list")
+
+    driver.get(base + "/leads/new")
+    driver.find_element(By.ID, "account_name").send_keys("Garage Thủ Đức")
+    driver.find_element(By.ID, "country").send_keys("VN")
+    driver.find_element(By.ID, "region").send_keys("VN-SG")
+    driver.find_element(By.ID, "title").send_keys("Má phanh cho đội xe")
+    driver.find_element(By.ID, "value").send_keys("1250.5")
+    cur = driver.find_element(By.ID, "currency")
+    cur.clear()
+    cur.send_keys("XYZ")
+    driver.find_element(By.ID, "register").click()
+    check("field-error" in driver.page_source and "Garage Thủ Đức" in driver.page_source,
+          "a bad currency is shown beside its field, the form kept")
+    shot("lead-form-error")
+    cur = driver.find_element(By.ID, "currency")
+    cur.clear()
+    cur.send_keys("USD")
+    driver.find_element(By.ID, "register").click()
+    body = text()
+    check("Má phanh cho đội xe" in body and "accepted" in body and "$1,250.50" in body,
+          "a deal inside its territory is registered and accepted (%s)" % body[-200:])
+    lead_path = urllib.parse.urlparse(driver.current_url).path
+    shot("lead")
+    driver.get(base + "/leads")
+    check("Garage Thủ Đức" in text(), "and listed")
+    shot("leads")
+
+    driver.get(base + "/orders")
+    check("#%d" % order1["id"] in text() and "#%d" % order2["id"] not in text(),
+          "its own orders only")
+    shot("orders")
+    driver.get(base + "/orders/%d" % order1["id"])
+    check("PT-100" in text() and "Đơn tháng 12" in text(), "its order with its lines")
+    shot("order")
+
+    driver.get(base + "/documents")
+    check("Bảng giá 2027" in text(), "the document shared with it")
+    shot("documents")
+    driver.get(base + "/documents/%d" % doc)
+    shot("document")
+    status, headers, body = fetch("/documents/%d/content" % doc)
+    check(status == 200 and body == "Giá mới — 2027", "and its content downloads")
+
+    # ---------------- other people's data by URL ----------------
+    for what, oid, secret in (("another distributor's", order2["id"], "東京の注文"),
+                              ("another tenant's", order_b["id"], "SECRET-B")):
+        driver.get(base + "/orders/%d" % oid)
+        status, _, body = fetch("/orders/%d" % oid)
+        check(status == 404 and "Not found" in text() and secret not in driver.page_source
+              and secret not in body, "%s order by URL: the 404 page, no data" % what)
+    shot("not-found")
+    status, _, _ = fetch("/meetings/%d" % 2**62)
+    check(status == 404, "an id nobody has: 404")
+
+    # ---------------- CSRF ----------------
+    status, _, body = fetch("/leads/new", {"account_name": "CSRF Ltd", "country": "VN",
+                                           "title": "x", "value": "1", "currency": "USD"})
+    check(status == 400 and "expired" in body, "a form posted without its CSRF token is refused")
+    status, _, _ = fetch("/logout", {"csrf_token": "forged"})
+    driver.get(base + "/leads")
+    check(status == 400 and "CSRF Ltd" not in text() and "Garage Thủ Đức" in text(),
+          "a forged token neither writes nor signs out")
+
+    # ---------------- markup and headers ----------------
+    pages = ["/", "/meetings", meeting_path, "/actions", "/leads", "/leads/new", lead_path,
+             "/orders", "/orders/%d" % order1["id"], "/documents", "/documents/%d" % doc,
+             "/orders/%d" % order2["id"]]
+    for path in pages:
+        ok, status, errors = valid_html(path)
+        check(ok, "%s (%d) is valid HTML5 with the security headers %s" % (path, status, errors))
+
+    # ---------------- Vietnamese ----------------
+    driver.get(base + "/")
+    Select(driver.find_element(By.ID, "lang")).select_by_value("vi")
+    driver.find_element(By.ID, "set-language").click()
+    body = text()
+    check("Hiến chương hợp tác" in body and "Đơn hàng" in body and "Lãnh thổ" in body
+          and driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi",
+          "the interface switches to Vietnamese")
+    shot("dashboard-vi")
+    driver.get(base + "/orders")
+    check("₫" in text() or "VND" in text(), "amounts in the order's currency, Vietnamese style")
+    ok, _, errors = valid_html("/")
+    check(ok, "the Vietnamese page is valid HTML5 too %s" % errors)
+
+    # ---------------- sign out, then Back ----------------
+    driver.get(base + "/orders/%d" % order1["id"])
+    driver.find_element(By.ID, "logout").click()
+    check(driver.current_url.startswith(base + "/login"), "signing out leads to the login page")
+    driver.back()
+    time.sleep(0.5)
+    check("PT-100" not in driver.page_source and "Đơn tháng 12" not in driver.page_source,
+          "after sign-out, Back shows no data")
+    shot("after-logout-back")
+    ok, _, errors = valid_html("/login")
+    check(ok, "the login page is valid HTML5 %s" % errors)
+finally:
+    driver.quit()
+    portal.terminate()
+    try:
+        portal.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        portal.kill()
+    portal_log.close()
+    op.close()
+
+log = open(os.path.join(SHOTS, "portal.log")).read()
+check("Traceback" not in log and "AddressSanitizer" not in log,
+      "the portal logged no exception (%s)" % log[-500:])
+t.finish("test_portal")
