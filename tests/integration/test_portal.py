@@ -104,6 +104,17 @@ doc = a.call("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá 202
                                 "language": "vi", "share": [d1], "mediaType": "text/plain",
                                 "content": base64.b64encode("Giá mới — 2027".encode()).decode()}
              )["document"]["id"]
+held = a.call("CreateMeeting", {"distributorId": d1, "title": "Họp khẩn về tồn kho",
+                                "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                          time.gmtime(time.time() - 3600)),
+                                "durationMinutes": 30, "attendees": ["an@saigon.example"]}
+                )["meeting"]["id"]
+a.call("MarkMeetingHeld", {"id": held})
+a.call("SetEscalationProtocol", {"distributorId": d1, "severity": "high", "steps": [
+    {"contactId": contact, "method": "email", "responseHours": 24}]})
+a.call("CreateEscalationRequest", {"distributorId": d1, "severity": "high",
+                                   "subject": "Tồn kho tháng 12 chưa báo cáo",
+                                   "text": "Vui lòng gửi số liệu tồn kho."})
 b = tenant("portal-b-" + RUN, "Other Exports Ltd")
 db_ = distributor(b, "Other Distribution Co", "VN", "Asia/Ho_Chi_Minh", ["en"])
 b.call("CreateProduct", {"sku": "OX-1", "productLineId": b.call("CreateProductLine", {
@@ -275,6 +286,42 @@ try:
     status, headers, body = fetch("/documents/%d/content" % doc)
     check(status == 200 and body == "Giá mới — 2027", "and its content downloads")
 
+    # ---------------- notes, requests, orders, interactions ----------------
+    driver.get(base + "/meetings/%d" % held)
+    driver.find_element(By.ID, "body").send_keys("Đã thống nhất: gửi dự báo trước ngày 15.")
+    driver.find_element(By.ID, "add-note").click()
+    check("Đã thống nhất: gửi dự báo trước ngày 15." in text(),
+          "a note is added to a held meeting")
+    shot("meeting-note")
+    driver.get(base + "/escalations")
+    check("Tồn kho tháng 12 chưa báo cáo" in text(), "the exporter's request is shown")
+    shot("escalations")
+    driver.find_element(By.CSS_SELECTOR, "main form textarea").send_keys("Số liệu đã gửi qua e-mail.")
+    driver.find_element(By.CSS_SELECTOR, "main form button").click()
+    check("Số liệu đã gửi qua e-mail." in text() and "answered" in text(),
+          "and answered from the portal")
+    driver.get(base + "/orders/new")
+    driver.find_element(By.ID, "sku0").send_keys("PT-100")
+    driver.find_element(By.ID, "quantity0").send_keys("5")
+    driver.find_element(By.ID, "price0").send_keys("1500")
+    cur = driver.find_element(By.ID, "currency")
+    cur.clear()
+    cur.send_keys("VND")
+    driver.find_element(By.ID, "place-order").click()
+    check("20" in text() and "field-error" in driver.page_source,
+          "a line below the charter's MOQ is refused on its row, naming the minimum")
+    shot("order-form-error")
+    q = driver.find_element(By.ID, "quantity0")
+    q.clear()
+    q.send_keys("25")
+    driver.find_element(By.ID, "place-order").click()
+    check("PT-100" in text() and "/orders/" in driver.current_url
+          and "/new" not in driver.current_url, "with 25 the order is placed")
+    driver.get(base + lead_path)
+    driver.find_element(By.ID, "summary").send_keys("Gọi điện: khách cần báo giá trước thứ Sáu.")
+    driver.find_element(By.ID, "log-interaction").click()
+    check("khách cần báo giá trước thứ Sáu" in text(), "an interaction is logged on the lead")
+
     # ---------------- other people's data by URL ----------------
     for what, oid, secret in (("another distributor's", order2["id"], "東京の注文"),
                               ("another tenant's", order_b["id"], "SECRET-B")):
@@ -298,7 +345,7 @@ try:
     # ---------------- markup and headers ----------------
     pages = ["/", "/meetings", meeting_path, "/actions", "/leads", "/leads/new", lead_path,
              "/orders", "/orders/%d" % order1["id"], "/documents", "/documents/%d" % doc,
-             "/orders/%d" % order2["id"]]
+             "/orders/%d" % order2["id"], "/escalations", "/orders/new", "/meetings/%d" % held]
     for path in pages:
         ok, status, errors = valid_html(path)
         check(ok, "%s (%d) is valid HTML5 with the security headers %s" % (path, status, errors))

@@ -65,6 +65,30 @@ def _compile_catalogues() -> str:
     return out
 
 
+ORDER_LINES = 5
+
+
+def _minor(text: str, currency: str) -> Optional[int]:
+    """An amount typed in major units ("1250.50") in currency's minor units
+    (125050), never through a float; None when it is not one."""
+    try:
+        digits = get_currency_precision(currency.upper() or "USD")
+        value = decimal.Decimal(text.replace(",", ""))
+    except (decimal.InvalidOperation, ValueError):
+        return None
+    if not value.is_finite() or value < 0 or value != value.quantize(
+            decimal.Decimal(1).scaleb(-digits)):
+        return None
+    return int(value.scaleb(digits))
+
+
+def _sentence(e: liaison.Error) -> str:
+    """The server's refusal as one line for a form."""
+    if e.violations:
+        return "; ".join(why for _field, why in e.violations)
+    return e.message
+
+
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     settings = dict(os.environ)
@@ -156,6 +180,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             abort(redirect(url_for("login", next=request.path)))
         g.identity = api().call("WhoAmI")["identity"]
         return g.identity
+
+    def my_zone() -> str:
+        """The signed-in distributor's time zone: its people read times in it."""
+        if "zone" not in g:
+            did = g.identity["distributorId"]
+            g.zone = api().call("GetDistributor", {"id": did})["distributor"]["timeZone"]
+        return g.zone
 
     def _page(template: str, status: int = 200, **ctx: Any) -> Response:
         return Response(render_template(template, **ctx), status=status,
@@ -299,6 +330,40 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         m = api().call("GetMeeting", {"id": mid})["meeting"]
         return _page("meeting.html", m=m)
 
+    @app.route("/meetings/<int:mid>/notes", methods=["POST"])
+    def meeting_note(mid: int) -> Response:
+        signed_in()
+        body = request.form.get("body", "").strip()
+        lang = request.form.get("language", "").strip()
+        try:
+            api().call("AddMeetingNote", {"meetingId": mid, "body": body, "language": lang})
+        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+            m = api().call("GetMeeting", {"id": mid})["meeting"]
+            return _page("meeting.html", 400, m=m, note_error=_sentence(e), note_body=body)
+        return redirect(url_for("meeting", mid=mid))
+
+    @app.route("/escalations")
+    def escalations() -> Response:
+        me = signed_in()
+        items = api().call("ListEscalations", {"distributorId": me["distributorId"],
+                                               "page": {"pageSize": PAGE_SIZE}})
+        return _page("escalations.html", items=list(reversed(items.get("escalations", []))),
+                     errors={}, zone=my_zone())
+
+    @app.route("/escalations/<int:eid>/answer", methods=["POST"])
+    def escalation_answer(eid: int) -> Response:
+        me = signed_in()
+        text = request.form.get("text", "").strip()
+        try:
+            api().call("RespondEscalation", {"id": eid, "text": text})
+        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+            items = api().call("ListEscalations", {"distributorId": me["distributorId"],
+                                                   "page": {"pageSize": PAGE_SIZE}})
+            return _page("escalations.html", 400,
+                         items=list(reversed(items.get("escalations", []))),
+                         errors={eid: _sentence(e)}, answers={eid: text}, zone=my_zone())
+        return redirect(url_for("escalations"))
+
     @app.route("/actions")
     def actions() -> Response:
         me = signed_in()
@@ -337,14 +402,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                    "industry": form["industry"], "title": form["title"],
                    "currency": form["currency"].upper(),
                    "expectedClose": form["expected_close"], "productLineIds": form["lines"]}
-            try:
-                digits = get_currency_precision(form["currency"].upper() or "USD")
-                value = decimal.Decimal(form["value"] or "0")
-                if value < 0 or value != value.quantize(decimal.Decimal(1).scaleb(-digits)):
-                    raise decimal.InvalidOperation
-                req["valueMinor"] = int(value.scaleb(digits))
-            except (decimal.InvalidOperation, ValueError):
+            value = _minor(form["value"] or "0", form["currency"])
+            if value is None:
                 errors["value"] = _("a positive amount, e.g. 1250.50")
+            else:
+                req["valueMinor"] = value
             if not errors:
                 try:
                     lead = api().call("RegisterLead", req)["lead"]
@@ -356,10 +418,28 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return _page("lead_new.html", 400 if errors else 200, form=form, lines=lines,
                      errors=errors)
 
+    def lead_page(lid: int, status: int = 200, **ctx: Any) -> Response:
+        lead_ = api().call("GetLead", {"id": lid})["lead"]
+        talks = api().call("ListInteractions", {"leadId": lid, "page": {"pageSize": PAGE_SIZE}})
+        return _page("lead.html", status, lead=lead_, zone=my_zone(),
+                     interactions=list(reversed(talks.get("interactions", []))), **ctx)
+
     @app.route("/leads/<int:lid>")
     def lead(lid: int) -> Response:
         signed_in()
-        return _page("lead.html", lead=api().call("GetLead", {"id": lid})["lead"])
+        return lead_page(lid)
+
+    @app.route("/leads/<int:lid>/interactions", methods=["POST"])
+    def lead_interaction(lid: int) -> Response:
+        signed_in()
+        form = {"kind": request.form.get("kind", ""), "summary": request.form.get(
+            "summary", "").strip()}
+        try:
+            api().call("CreateInteraction", {"leadId": lid, "kind": form["kind"],
+                                             "summary": form["summary"]})
+        except liaison.InvalidArgument as e:
+            return lead_page(lid, 400, interaction_error=_sentence(e), form=form)
+        return redirect(url_for("lead", lid=lid))
 
     @app.route("/orders")
     def orders() -> Response:
@@ -368,6 +448,60 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                           "page": {"pageSize": PAGE_SIZE}}).get("orders", [])
         dist = api().call("GetDistributor", {"id": me["distributorId"]})["distributor"]
         return _page("orders.html", orders=list(reversed(items)), zone=dist["timeZone"])
+
+    @app.route("/orders/new", methods=["GET", "POST"])
+    def order_new() -> Response:
+        signed_in()
+        rows = [{"sku": "", "quantity": "", "price": ""} for _ in range(ORDER_LINES)]
+        form: Dict[str, Any] = {"currency": "USD", "note": "", "rows": rows}
+        errors: Dict[str, str] = {}
+        if request.method == "POST":
+            form = {"currency": request.form.get("currency", "").strip().upper(),
+                    "note": request.form.get("note", "").strip(),
+                    "rows": [{"sku": request.form.get("sku%d" % i, "").strip(),
+                              "quantity": request.form.get("quantity%d" % i, "").strip(),
+                              "price": request.form.get("price%d" % i, "").strip()}
+                             for i in range(ORDER_LINES)]}
+            lines = []
+            for i, row in enumerate(form["rows"]):
+                if not (row["sku"] or row["quantity"] or row["price"]):
+                    continue
+                try:
+                    qty = int(row["quantity"])
+                    if qty <= 0:
+                        raise ValueError
+                except ValueError:
+                    errors["lines[%d].quantity" % len(lines)] = _("a whole number above 0")
+                    qty = 0
+                price = _minor(row["price"], form["currency"])
+                if price is None:
+                    errors["lines[%d].unitPriceMinor" % len(lines)] = _(
+                        "a price, e.g. 12.50")
+                lines.append({"sku": row["sku"], "quantity": qty, "unitPriceMinor": price or 0,
+                              "row": i})
+            if not lines:
+                errors[""] = _("Give at least one line: a SKU, a quantity and a unit price.")
+            if not errors:
+                try:
+                    o = api().call("PlaceOrder", {
+                        "currency": form["currency"], "note": form["note"],
+                        "idempotencyKey": request.form.get("key", ""),
+                        "lines": [{k: v for k, v in ln.items() if k != "row"}
+                                  for ln in lines]})["order"]
+                    return redirect(url_for("order", oid=o["id"]))
+                except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+                    errors = {f: why for f, why in e.violations} or {"": _sentence(e)}
+            # Field errors name the n-th line sent; show them on the form's row.
+            by_row: Dict[int, str] = {}
+            for field, why in errors.items():
+                if field.startswith("lines["):
+                    n = int(field[6:field.index("]")])
+                    if n < len(lines):
+                        by_row[lines[n]["row"]] = why
+            return _page("order_new.html", 400, form=form, errors=errors, by_row=by_row,
+                         key=request.form.get("key", ""))
+        return _page("order_new.html", form=form, errors=errors, by_row={},
+                     key=secrets.token_urlsafe(16))
 
     @app.route("/orders/<int:oid>")
     def order(oid: int) -> Response:
