@@ -308,8 +308,8 @@ try:
     cur.clear()
     cur.send_keys("VND")
     driver.find_element(By.ID, "place-order").click()
-    check("20" in text() and "field-error" in driver.page_source,
-          "a line below the charter's MOQ is refused on its row, naming the minimum")
+    check("minimum order of 10" in text() and "field-error" in driver.page_source,
+          "a line below the MOQ is refused on its row, naming the minimum")
     shot("order-form-error")
     q = driver.find_element(By.ID, "quantity0")
     q.clear()
