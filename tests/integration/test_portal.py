@@ -321,6 +321,18 @@ try:
     driver.find_element(By.ID, "summary").send_keys("Gọi điện: khách cần báo giá trước thứ Sáu.")
     driver.find_element(By.ID, "log-interaction").click()
     check("khách cần báo giá trước thứ Sáu" in text(), "an interaction is logged on the lead")
+    Select(driver.find_element(By.ID, "stage")).select_by_value("qualified")
+    driver.find_element(By.ID, "set-stage").click()
+    check("qualified" in driver.find_element(By.CSS_SELECTOR, "dl.facts").text,
+          "the lead moves to qualified")
+    driver.get(base + "/orders/%d" % order1["id"])
+    driver.find_element(By.ID, "cancel-order").click()
+    check("cancelled" in text() and not driver.find_elements(By.ID, "cancel-order"),
+          "its own placed order is cancelled from the portal")
+    status, headers, body = fetch("/calendar.ics")
+    check(status == 200 and body.startswith("BEGIN:VCALENDAR")
+          and "Họp khẩn về tồn kho" in body and headers.get_content_type() == "text/calendar",
+          "its meetings download as a calendar")
 
     # ---------------- other people's data by URL ----------------
     for what, oid, secret in (("another distributor's", order2["id"], "東京の注文"),
@@ -366,6 +378,7 @@ try:
 
     # ---------------- sign out, then Back ----------------
     driver.get(base + "/orders/%d" % order1["id"])
+    check("PT-100" in text(), "an order is on screen before signing out")
     driver.find_element(By.ID, "logout").click()
     check(driver.current_url.startswith(base + "/login"), "signing out leads to the login page")
     driver.back()

@@ -429,6 +429,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         signed_in()
         return lead_page(lid)
 
+    @app.route("/leads/<int:lid>/stage", methods=["POST"])
+    def lead_stage(lid: int) -> Response:
+        signed_in()
+        try:
+            api().call("SetLeadStage", {"id": lid, "stage": request.form.get("stage", "")})
+        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+            return lead_page(lid, 400, stage_error=_sentence(e))
+        return redirect(url_for("lead", lid=lid))
+
     @app.route("/leads/<int:lid>/interactions", methods=["POST"])
     def lead_interaction(lid: int) -> Response:
         signed_in()
@@ -446,8 +455,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         me = signed_in()
         items = api().call("ListOrders", {"distributorId": me["distributorId"],
                                           "page": {"pageSize": PAGE_SIZE}}).get("orders", [])
-        dist = api().call("GetDistributor", {"id": me["distributorId"]})["distributor"]
-        return _page("orders.html", orders=list(reversed(items)), zone=dist["timeZone"])
+        return _page("orders.html", orders=list(reversed(items)), zone=my_zone())
 
     @app.route("/orders/new", methods=["GET", "POST"])
     def order_new() -> Response:
@@ -503,14 +511,34 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return _page("order_new.html", form=form, errors=errors, by_row={},
                      key=secrets.token_urlsafe(16))
 
-    @app.route("/orders/<int:oid>")
-    def order(oid: int) -> Response:
-        signed_in()
+    def order_page(oid: int, status: int = 200, **ctx: Any) -> Response:
         o = api().call("GetOrder", {"id": oid})["order"]
         ships = api().call("ListShipments", {"orderId": oid,
                                              "page": {"pageSize": PAGE_SIZE}}).get("shipments", [])
-        dist = api().call("GetDistributor", {"id": o["distributorId"]})["distributor"]
-        return _page("order.html", o=o, shipments=ships, zone=dist["timeZone"])
+        return _page("order.html", status, o=o, shipments=ships, zone=my_zone(), **ctx)
+
+    @app.route("/orders/<int:oid>")
+    def order(oid: int) -> Response:
+        signed_in()
+        return order_page(oid)
+
+    @app.route("/orders/<int:oid>/cancel", methods=["POST"])
+    def order_cancel(oid: int) -> Response:
+        signed_in()
+        try:
+            api().call("SetOrderStatus", {"id": oid, "status": "cancelled"})
+        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+            return order_page(oid, 400, error=_sentence(e))
+        return redirect(url_for("order", oid=oid))
+
+    @app.route("/calendar.ics")
+    def calendar() -> Response:
+        me = signed_in()
+        parts = api().stream("ExportCalendar", {"distributorId": me["distributorId"],
+                                                 "stream": True})
+        text = "".join("".join(p.get("ics", [])) for p in parts)
+        return Response(text, content_type="text/calendar; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename=liaison.ics"})
 
     @app.route("/documents")
     def documents() -> Response:
