@@ -59,7 +59,8 @@ problems AS (
      WHERE t.tcol IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = t.oid AND k.contype = 'p')
     UNION ALL
-    SELECT t.rel || ': ' || CASE k.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique constraint'
+    SELECT t.rel || ': ' || CASE k.contype WHEN 'p' THEN 'primary key'
+                                           WHEN 'u' THEN 'unique constraint'
                                            ELSE 'foreign key' END
            || ' ' || k.conname || ' does not lead with tenant_id: ' || pg_get_constraintdef(k.oid)
       FROM tenant_tables t JOIN pg_constraint k ON k.conrelid = t.oid
@@ -87,7 +88,8 @@ problems AS (
     UNION ALL
     SELECT a.rolname || ' owns ' || CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view'
                                                    WHEN 'm' THEN 'materialized view'
-                                                   WHEN 'i' THEN 'index' WHEN 'c' THEN 'composite type'
+                                                   WHEN 'i' THEN 'index'
+                                                   WHEN 'c' THEN 'composite type'
                                                    ELSE 'table' END
            || ' ' || c.oid::regclass::text
       FROM pg_class c JOIN app_roles a ON a.oid = c.relowner

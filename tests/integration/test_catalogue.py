@@ -60,7 +60,8 @@ BREAKAGES = [
     ("a unique index without tenant_id first",
      "CREATE UNIQUE INDEX gate_probe_i ON distributors (lower(name), tenant_id)",
      "distributors: unique index gate_probe_i does not lead with tenant_id: "
-     "CREATE UNIQUE INDEX gate_probe_i ON public.distributors USING btree (lower(name), tenant_id)"),
+     "CREATE UNIQUE INDEX gate_probe_i ON public.distributors USING btree "
+     "(lower(name), tenant_id)"),
     ("a foreign key without tenant_id first",
      "ALTER TABLE contacts ADD CONSTRAINT gate_probe_fk FOREIGN KEY (distributor_id, tenant_id) "
      "REFERENCES distributors (id, tenant_id)",
