@@ -1,5 +1,6 @@
 # Writes OUT, a C file holding every server/migrations/NNNN_name.sql as a
-# struct migration, in version order. Run by the build; no tool beyond CMake.
+# struct migration, in version order, with the SHA-256 of the file's bytes
+# (what migrate.c records and compares). Run by the build; no tool beyond CMake.
 file(GLOB files "${SRC}/[0-9][0-9][0-9][0-9]_*.sql")
 list(SORT files)
 set(body "")
@@ -11,9 +12,10 @@ foreach(f IN LISTS files)
   string(SUBSTRING "${base}" 5 -1 name)
   math(EXPR v "${ver}")
   file(READ "${f}" hex HEX)
+  file(SHA256 "${f}" sum)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
   string(APPEND body "static const char sql_${i}[] = {${bytes}0x00};\n")
-  string(APPEND table "    {${v}, \"${name}\", sql_${i}},\n")
+  string(APPEND table "    {${v}, \"${name}\", sql_${i}, \"${sum}\"},\n")
   math(EXPR i "${i} + 1")
 endforeach()
 file(WRITE "${OUT}.tmp" "/* Generated from server/migrations by embed_migrations.cmake. */\n#include \"migrate.h\"\n\n${body}\nconst struct migration migrations[] = {\n${table}};\nconst int migrations_count = ${i};\n")

@@ -132,11 +132,19 @@ static int serve(struct server *srv)
         log_event(LOG_ERROR, "start failed: TLS", "reason=\"%s\"", err);
         return 1;
     }
-    if (cfg->migrate_on_start && migrate_run(config_migrate_url(cfg), err, sizeof err) < 0) {
+    /* Without migrating, the recorded checksums are still checked; a
+     * database that cannot be reached yet is left to the pool, which
+     * waits for it, as before checksums were kept. */
+    int schema = cfg->migrate_on_start
+                     ? migrate_run(config_migrate_url(cfg), err, sizeof err)
+                     : migrate_verify(config_migrate_url(cfg), 10, err, sizeof err);
+    if (schema < 0) {
         log_event(LOG_ERROR, "start failed: migrations", "reason=\"%s\"", err);
         tls_shutdown();
         return 1;
     }
+    if (!cfg->migrate_on_start && schema > 0)
+        log_event(LOG_WARN, "migrations not verified", "reason=\"%s\"", err);
     srv->nworkers = cfg->workers ? cfg->workers : (int)uv_available_parallelism();
     if (srv->nworkers > MAX_WORKERS)
         srv->nworkers = MAX_WORKERS;

@@ -1,6 +1,7 @@
 /*
  * migrate.c - applies embedded migrations. Running it twice, or from two
- * hosts at once, applies each migration exactly once.
+ * hosts at once, applies each migration exactly once; an applied one whose
+ * text has changed since (its recorded SHA-256 differs) stops it.
  */
 #include "migrate.h"
 
@@ -25,13 +26,45 @@ static int migrate_exec(PGconn *pg, const char *sql, char *err, size_t errlen)
     return ok ? 0 : -1;
 }
 
-static int migrate_applied(PGconn *pg, int version, char *err, size_t errlen)
+/*
+ * Whether migration version was applied: 1 with its recorded checksum in
+ * sum ("" when it was applied before checksums were kept), 0 when it was
+ * not, -1 with err set.
+ */
+static int migrate_recorded(PGconn *pg, int version, char *sum, size_t sumlen, char *err,
+                            size_t errlen)
 {
     char v[16];
     snprintf(v, sizeof v, "%d", version);
     const char *params[] = {v};
-    PGresult *res = PQexecParams(pg, "SELECT 1 FROM schema_migrations WHERE version = $1::int", 1,
-                                 NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(pg,
+                                 "SELECT coalesce(checksum, '') AS checksum"
+                                 " FROM schema_migrations WHERE version = $1::int",
+                                 1, NULL, params, NULL, NULL, 0);
+    int rc;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+        rc = -1;
+    } else if (PQntuples(res) == 0) {
+        rc = 0;
+    } else {
+        snprintf(sum, sumlen, "%s", PQgetvalue(res, 0, PQfnumber(res, "checksum")));
+        rc = 1;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/*
+ * Whether schema_migrations has its checksum column: 1 yes, 0 no (a
+ * database last migrated by a build that kept none, or never migrated),
+ * -1 with err set.
+ */
+static int migrate_has_checksums(PGconn *pg, char *err, size_t errlen)
+{
+    PGresult *res = PQexec(pg, "SELECT 1 FROM pg_attribute"
+                               " WHERE attrelid = to_regclass('schema_migrations')"
+                               " AND attname = 'checksum' AND NOT attisdropped");
     int rc;
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         snprintf(err, errlen, "%s", PQresultErrorMessage(res));
@@ -43,6 +76,61 @@ static int migrate_applied(PGconn *pg, int version, char *err, size_t errlen)
     return rc;
 }
 
+/* Records m's checksum for a migration applied before checksums were kept. */
+static int migrate_record_checksum(PGconn *pg, const struct migration *m, char *err, size_t errlen)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", m->version);
+    const char *params[] = {v, m->sha256};
+    PGresult *res = PQexecParams(pg,
+                                 "UPDATE schema_migrations SET checksum = $2"
+                                 " WHERE version = $1::int AND checksum IS NULL",
+                                 2, NULL, params, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+        rc = -1;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/*
+ * Compares every applied migration of this build with its recorded
+ * checksum; with record, fills in the ones applied before checksums were
+ * kept (trusting this build's text for them, the only text there is).
+ * Returns 0, or -1 with err naming the first migration that differs.
+ */
+static int migrate_check_applied(PGconn *pg, int record, char *err, size_t errlen)
+{
+    for (int i = 0; i < migrations_count; i++) {
+        const struct migration *m = &migrations[i];
+        char sum[128];
+        int applied = migrate_recorded(pg, m->version, sum, sizeof sum, err, errlen);
+        if (applied < 0)
+            return -1;
+        if (!applied)
+            continue;
+        if (!sum[0]) {
+            if (!record)
+                continue;
+            if (migrate_record_checksum(pg, m, err, errlen) < 0)
+                return -1;
+            log_event(LOG_INFO, "migration checksum recorded", "version=%d name=%s sha256=%s",
+                      m->version, m->name, m->sha256);
+            continue;
+        }
+        if (strcmp(sum, m->sha256)) {
+            snprintf(err, errlen,
+                     "migration %04d_%s.sql was changed after it was applied (recorded sha256 "
+                     "%.64s, this build's %s): restore its text and add a new migration instead",
+                     m->version, m->name, sum, m->sha256);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int migrate_one(PGconn *pg, const struct migration *m, char *err, size_t errlen)
 {
     if (migrate_exec(pg, "BEGIN", err, errlen) < 0)
@@ -51,10 +139,11 @@ static int migrate_one(PGconn *pg, const struct migration *m, char *err, size_t 
         goto rollback;
     char v[16];
     snprintf(v, sizeof v, "%d", m->version);
-    const char *params[] = {v, m->name};
-    PGresult *res =
-        PQexecParams(pg, "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)", 2,
-                     NULL, params, NULL, NULL, 0);
+    const char *params[] = {v, m->name, m->sha256};
+    PGresult *res = PQexecParams(pg,
+                                 "INSERT INTO schema_migrations (version, name, checksum)"
+                                 " VALUES ($1::int, $2, $3)",
+                                 3, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         snprintf(err, errlen, "%s", PQresultErrorMessage(res));
         PQclear(res);
@@ -68,16 +157,27 @@ rollback:;
     return -1;
 }
 
-int migrate_run(const char *conninfo, char *err, size_t errlen)
+/* A blocking connection for the migrator, or NULL with err set. */
+static PGconn *migrate_connect(const char *conninfo, const char *connect_timeout, char *err,
+                               size_t errlen)
 {
-    const char *keys[] = {"dbname", "application_name", NULL};
-    const char *vals[] = {conninfo, "liaisond-migrate", NULL};
+    const char *keys[] = {"dbname", "application_name", connect_timeout ? "connect_timeout" : NULL,
+                          NULL};
+    const char *vals[] = {conninfo, "liaisond-migrate", connect_timeout, NULL};
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     if (!pg || PQstatus(pg) != CONNECTION_OK) {
         snprintf(err, errlen, "cannot connect: %s", pg ? PQerrorMessage(pg) : "out of memory");
         PQfinish(pg);
-        return -1;
+        return NULL;
     }
+    return pg;
+}
+
+int migrate_run(const char *conninfo, char *err, size_t errlen)
+{
+    PGconn *pg = migrate_connect(conninfo, NULL, err, errlen);
+    if (!pg)
+        return -1;
     int applied = 0;
     if (migrate_exec(pg, "SET client_min_messages = warning", err, errlen) < 0 ||
         migrate_exec(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", err, errlen) < 0) {
@@ -88,14 +188,32 @@ int migrate_run(const char *conninfo, char *err, size_t errlen)
                      "CREATE TABLE IF NOT EXISTS schema_migrations ("
                      " version int PRIMARY KEY,"
                      " name text NOT NULL,"
-                     " applied_at timestamptz NOT NULL DEFAULT now())",
+                     " applied_at timestamptz NOT NULL DEFAULT now(),"
+                     " checksum text)",
                      err, errlen) < 0) {
+        applied = -1;
+        goto out;
+    }
+    /* Altered only when missing: ALTER needs ownership, and a migrate with
+     * nothing to do must keep working for a role that only reads. */
+    int has_checksums = migrate_has_checksums(pg, err, errlen);
+    if (has_checksums < 0 ||
+        (!has_checksums &&
+         migrate_exec(pg, "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text",
+                      err, errlen) < 0)) {
+        applied = -1;
+        goto out;
+    }
+    /* Every applied migration is checked before any is applied, so a
+     * changed history stops the run before anything builds on it. */
+    if (migrate_check_applied(pg, 1, err, errlen) < 0) {
         applied = -1;
         goto out;
     }
     for (int i = 0; i < migrations_count; i++) {
         const struct migration *m = &migrations[i];
-        int done = migrate_applied(pg, m->version, err, errlen);
+        char sum[128];
+        int done = migrate_recorded(pg, m->version, sum, sizeof sum, err, errlen);
         if (done < 0) {
             applied = -1;
             goto out;
@@ -117,4 +235,22 @@ out:;
     migrate_exec(pg, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", ignored, sizeof ignored);
     PQfinish(pg);
     return applied;
+}
+
+int migrate_verify(const char *conninfo, int connect_timeout_s, char *err, size_t errlen)
+{
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d", connect_timeout_s);
+    PGconn *pg = migrate_connect(conninfo, timeout, err, errlen);
+    if (!pg)
+        return 1;
+    int rc = migrate_has_checksums(pg, err, errlen);
+    if (rc == 0) {
+        snprintf(err, errlen, "no migration checksums recorded yet (run liaisond migrate)");
+        rc = 1;
+    } else if (rc > 0) {
+        rc = migrate_check_applied(pg, 0, err, errlen);
+    }
+    PQfinish(pg);
+    return rc;
 }

@@ -2,6 +2,9 @@
  * migrate.h - the schema migrations compiled into liaisond
  * (server/migrations/NNNN_name.sql), applied in order under a PostgreSQL
  * advisory lock so that two servers starting together apply each once.
+ * Each applied migration's SHA-256 is recorded in schema_migrations; one
+ * whose text changed after it was applied stops migrate and serve, since
+ * the schema no longer is what the migrations in this build describe.
  */
 #ifndef LIAISON_MIGRATE_H
 #define LIAISON_MIGRATE_H
@@ -12,6 +15,7 @@ struct migration {
     int version;
     const char *name;
     const char *sql;
+    const char *sha256; /* of the file's bytes, lower-case hex */
 };
 
 /* Generated from server/migrations by the build. */
@@ -19,10 +23,23 @@ extern const struct migration migrations[];
 extern const int migrations_count;
 
 /*
- * Connects with conninfo (blocking: call it before any loop runs), applies
- * every migration not yet recorded in schema_migrations, each in its own
- * transaction. Returns the number applied, or -1 with err set.
+ * Connects with conninfo (blocking: call it before any loop runs), checks
+ * every applied migration against its recorded checksum (recording it for
+ * those applied before checksums were kept), then applies every migration
+ * not yet recorded in schema_migrations, each in its own transaction.
+ * Returns the number applied, or -1 with err set (naming the migration
+ * whose text changed, when that is why).
  */
 int migrate_run(const char *conninfo, char *err, size_t errlen);
+
+/*
+ * Connects with conninfo (blocking, at most connect_timeout_s to connect)
+ * and checks the recorded checksums without changing anything, for a
+ * server that does not migrate at start. Returns 0 when they all match,
+ * -1 with err set when one differs or the check failed, 1 with err set
+ * when nothing could be checked (no connection, or no checksums recorded
+ * yet): the caller decides whether to start anyway.
+ */
+int migrate_verify(const char *conninfo, int connect_timeout_s, char *err, size_t errlen);
 
 #endif
