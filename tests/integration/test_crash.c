@@ -54,6 +54,12 @@
 /* Only a hang gets this far: a phase takes 30-80 s on a shared 2-core host. */
 #define PHASE_LIMIT_S 240
 #define IN_FLIGHT_LIMIT_MS 1000
+/*
+ * A call made while the process is down fails at once (p99 in the tens of
+ * milliseconds); one that waited for a timeout would take the server's
+ * 5 s deadline. The margin is for a host whose load reaches 30.
+ */
+#define DOWN_LIMIT_MS 2000
 #define BACK_LIMIT_MS 15000
 
 static const char *url, *ca, *driver;
@@ -64,7 +70,7 @@ static uint64_t distributor_id, product_id;
 static int64_t now_us(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    CHECK_EQ_INT(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
@@ -129,7 +135,7 @@ static json_t *must(liaison_conn *c, const char *method, const char *request)
     return j;
 }
 
-/* The uint64 at object.field.id of a response (proto JSON writes it as a string). */
+/* response.object.id, which proto JSON writes as a string. */
 static uint64_t id_of(json_t *response, const char *object)
 {
     json_t *id = json_object_get(json_object_get(response, object), "id");
@@ -200,6 +206,7 @@ struct phase {
     int64_t deadline;
     uint64_t order_of[WRITES]; /* the acknowledged order of each key; 0 for none */
     int64_t killed_at[KILLS], back_at[KILLS];
+    long rss_kb[KILLS]; /* the killed process's, just before the kill */
     long codes[LIAISON_UNAUTHENTICATED + 1];
     struct writer writers[WRITERS];
 };
@@ -308,6 +315,22 @@ static pid_t pid_from_driver(const char *what)
     return (pid_t)pid;
 }
 
+/* The resident memory of pid in kB (-1 when unknown): its exit takes longer with more. */
+static long rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    long kb = -1;
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
 /* Kills the phase's target ten times as the acknowledged orders pass each mark. */
 static void kill_and_restart(struct phase *ph)
 {
@@ -323,6 +346,7 @@ static void kill_and_restart(struct phase *ph)
         pthread_mutex_unlock(&ph->lock);
         if (failed)
             return;
+        ph->rss_kb[k] = rss_kb(pid);
         ph->killed_at[k] = now_us();
         CHECK_EQ_INT(kill(pid, SIGKILL), 0);
         free(run_driver(start_cmd));
@@ -334,16 +358,27 @@ static void kill_and_restart(struct phase *ph)
     }
 }
 
+static int by_value(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 /*
- * The figures of a phase: calls in flight at each kill and calls made
- * while the killed process was down (each must have ended within
- * IN_FLIGHT_LIMIT_MS, of the kill or of its start), and the first
+ * The figures of a phase: calls in flight at each kill (each must have
+ * ended within IN_FLIGHT_LIMIT_MS of it), calls made while the killed
+ * process was down (each within DOWN_LIMIT_MS), and the first
  * acknowledgement after each return (within BACK_LIMIT_MS).
  */
 static void report(struct phase *ph)
 {
     int64_t worst_fail = 0, worst_any = 0, worst_down = 0, worst_back = 0;
     long in_flight = 0, in_flight_ok = 0, down_calls = 0;
+    size_t all = 0;
+    for (int wi = 0; wi < WRITERS; wi++)
+        all += ph->writers[wi].ncalls;
+    int64_t *down_took = malloc((all + 1) * sizeof *down_took);
+    CHECK(down_took != NULL);
     for (int k = 0; k < KILLS; k++) {
         int64_t kill_at = ph->killed_at[k], first_ok = INT64_MAX;
         for (int wi = 0; wi < WRITERS; wi++) {
@@ -361,7 +396,7 @@ static void report(struct phase *ph)
                         worst_fail = took;
                 } else if (r->start >= kill_at && r->start < ph->back_at[k] &&
                            r->code != LIAISON_OK) {
-                    down_calls++;
+                    down_took[down_calls++] = r->end - r->start;
                     if (r->end - r->start > worst_down)
                         worst_down = r->end - r->start;
                 }
@@ -372,16 +407,20 @@ static void report(struct phase *ph)
         int64_t back = first_ok == INT64_MAX ? INT64_MAX : first_ok - ph->back_at[k];
         if (back > worst_back)
             worst_back = back;
-        printf("# %s kill %d: at %d acknowledged, up again %" PRId64
+        printf("# %s kill %d: at %d acknowledged, RSS %ld kB, up again %" PRId64
                " ms later, first acknowledgement %" PRId64 " ms after that\n",
-               ph->name, k + 1, FIRST_KILL + k * KILL_EVERY, (ph->back_at[k] - kill_at) / 1000,
-               first_ok == INT64_MAX ? -1 : back / 1000);
+               ph->name, k + 1, FIRST_KILL + k * KILL_EVERY, ph->rss_kb[k],
+               (ph->back_at[k] - kill_at) / 1000, first_ok == INT64_MAX ? -1 : back / 1000);
     }
     printf("# %s: %ld calls in flight at the kills, %ld of them acknowledged; all ended within "
            "%" PRId64 " ms of the kill, the failed ones within %" PRId64 " ms\n",
            ph->name, in_flight, in_flight_ok, worst_any / 1000, worst_fail / 1000);
-    printf("# %s: %ld calls failed while it was down, each within %" PRId64 " ms\n", ph->name,
-           down_calls, worst_down / 1000);
+    qsort(down_took, (size_t)down_calls, sizeof *down_took, by_value);
+    printf("# %s: %ld calls failed while it was down: median %" PRId64 " ms, p99 %" PRId64
+           " ms, max %" PRId64 " ms\n",
+           ph->name, down_calls, down_calls ? down_took[down_calls / 2] / 1000 : 0,
+           down_calls ? down_took[down_calls * 99 / 100] / 1000 : 0, worst_down / 1000);
+    free(down_took);
     printf("# %s: service back at most %" PRId64 " ms after %s was up again\n", ph->name,
            worst_back / 1000, ph->target == TARGET_POSTGRES ? "PostgreSQL" : "liaisond");
     printf("# %s: failed attempts:", ph->name);
@@ -392,7 +431,7 @@ static void report(struct phase *ph)
     CHECK(in_flight > 0);
     CHECK(down_calls > 0);
     CHECK(worst_any <= IN_FLIGHT_LIMIT_MS * 1000);
-    CHECK(worst_down <= IN_FLIGHT_LIMIT_MS * 1000);
+    CHECK(worst_down <= DOWN_LIMIT_MS * 1000);
     CHECK(worst_back <= BACK_LIMIT_MS * 1000);
 }
 
