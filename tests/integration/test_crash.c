@@ -12,10 +12,11 @@
  *
  * Afterwards, counted in the database as its superuser: every acknowledged
  * key has exactly one order, the one acknowledged, and no key has two.
- * Measured and printed: how long the calls in flight at a kill took to fail
- * (at most 1 s) and how long after the killed process was back the first
- * order was acknowledged (at most 15 s after PostgreSQL's return, liaisond
- * not restarted).
+ * Measured and printed: how long the calls in flight at a kill took to end
+ * (at most 1 s), how long calls made while the process was down took to
+ * fail (at most 2 s), and how long after the killed process was back the
+ * first order was acknowledged (at most 15 s; after PostgreSQL's return,
+ * liaisond not restarted).
  *
  * Usage: test_crash URL CA OPERATOR_TOKEN DRIVER
  * DRIVER is test_crash.sh, called as "DRIVER pg-pid", "DRIVER pg-start",
