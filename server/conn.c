@@ -8,7 +8,10 @@
  * does not take is copied into a uv_write request. A client whose unsent
  * output passes half of max_pending_output is no longer read from; past
  * max_pending_output, or after send_timeout_ms without progress, it is
- * disconnected. A stream is produced only while less than a quarter of
+ * disconnected. The kernel's send buffer, autotuned to megabytes, takes
+ * answers before anything is left for the server to queue; bytes there that
+ * the peer does not take count for send_timeout_ms too. A stream is
+ * produced only while less than a quarter of
  * max_pending_output waits (conn_watch_output), so a slow reader pauses it
  * before either limit.
  */
@@ -17,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 
 #include <openssl/err.h>
 
@@ -162,11 +168,47 @@ static bool conn_output_low(const struct conn *c)
     return pending < (size_t)c->w->cfg->max_pending_output / 4;
 }
 
+/*
+ * Bytes handed to the socket went straight into the kernel's send buffer:
+ * from now on the send timeout also watches whether the peer takes them.
+ */
+static void conn_watch_unacked(struct conn *c)
+{
+    if (c->unacked_watched)
+        return;
+    c->unacked_watched = true;
+    c->last_progress = uv_now(&c->w->loop);
+    conn_arm_timer(c);
+}
+
+/*
+ * Whether the peer took bytes from the kernel's send buffer since the last
+ * look (SIOCOUTQ: bytes it has not acknowledged); stops watching once it
+ * has taken everything. A socket that cannot be asked counts as taking.
+ */
+static bool conn_peer_took(struct conn *c)
+{
+    uv_os_fd_t fd;
+    int unacked = 0;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 || ioctl(fd, SIOCOUTQ, &unacked) != 0 ||
+        unacked <= 0) {
+        c->acked = c->handed;
+        c->unacked_watched = false;
+        return true;
+    }
+    uint64_t acked = c->handed - (uint64_t)unacked;
+    bool took = acked > c->acked;
+    c->acked = acked;
+    return took;
+}
+
 static void conn_write_cb(uv_write_t *req, int status)
 {
     struct conn_write *wr = (struct conn_write *)req;
     struct conn *c = wr->conn;
     c->queued -= wr->len;
+    if (status >= 0)
+        c->handed += wr->len;
     free(wr);
     if (c->closing)
         return;
@@ -175,6 +217,7 @@ static void conn_write_cb(uv_write_t *req, int status)
         return;
     }
     c->last_progress = uv_now(&c->w->loop);
+    conn_watch_unacked(c);
     if (c->queued == 0 && c->close_after_flush) {
         conn_close(c, "closed after final frame");
         return;
@@ -230,6 +273,9 @@ static void conn_flush(struct conn *c)
                 return;
             }
             off = wr > 0 ? (size_t)wr : 0;
+            if (off > 0)
+                conn_watch_unacked(c);
+            c->handed += off;
         }
         if (off < (size_t)n && conn_queue(c, c->w->txbuf + off, (size_t)n - off) < 0) {
             conn_close(c, "cannot queue output");
@@ -240,8 +286,8 @@ static void conn_flush(struct conn *c)
         return;
     size_t cap = (size_t)c->w->cfg->max_pending_output;
     if (c->queued > cap) {
-        log_event(LOG_WARN, "client not reading, disconnected", "peer=%s queued=%zu", c->peer,
-                  c->queued);
+        log_event(LOG_WARN, "client not reading, disconnected",
+                  "peer=%s queued=%zu reason=\"output limit\"", c->peer, c->queued);
         conn_close(c, "output limit");
         return;
     }
@@ -516,9 +562,13 @@ static void conn_timer_cb(uv_timer_t *t)
             conn_arm_timer(c);
         return;
     }
-    if (c->queued > 0 && now - c->last_progress >= (uint64_t)cfg->send_timeout_ms) {
-        log_event(LOG_WARN, "client not reading, disconnected", "peer=%s queued=%zu", c->peer,
-                  c->queued);
+    if ((c->queued > 0 || c->unacked_watched) &&
+        now - c->last_progress >= (uint64_t)cfg->send_timeout_ms && conn_peer_took(c))
+        c->last_progress = now;
+    if ((c->queued > 0 || c->unacked_watched) &&
+        now - c->last_progress >= (uint64_t)cfg->send_timeout_ms) {
+        log_event(LOG_WARN, "client not reading, disconnected",
+                  "peer=%s queued=%zu reason=\"send timeout\"", c->peer, c->queued);
         conn_close(c, "send timeout");
         return;
     }
@@ -537,7 +587,8 @@ static void conn_arm_timer(struct conn *c)
     uint64_t due = c->last_activity + (uint64_t)cfg->idle_timeout_ms;
     if (c->phase != CONN_READY && c->deadline < due)
         due = c->deadline;
-    if (c->queued > 0 && c->last_progress + (uint64_t)cfg->send_timeout_ms < due)
+    if ((c->queued > 0 || c->unacked_watched) &&
+        c->last_progress + (uint64_t)cfg->send_timeout_ms < due)
         due = c->last_progress + (uint64_t)cfg->send_timeout_ms;
     if (c->frame_since && c->frame_since + (uint64_t)cfg->frame_timeout_s * 1000 < due)
         due = c->frame_since + (uint64_t)cfg->frame_timeout_s * 1000;

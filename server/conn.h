@@ -54,6 +54,9 @@ struct conn {
     struct log_limit log_limit; /* request lines before authentication */
     uint64_t last_activity;
     uint64_t last_progress;
+    uint64_t handed;      /* bytes given to the kernel for the socket */
+    uint64_t acked;       /* of those, taken by the peer when last looked at */
+    bool unacked_watched; /* the send timeout watches the kernel's queue too */
     struct peer_address addr; /* its slot in the per-address count */
     char peer[64];
 };
