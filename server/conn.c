@@ -50,6 +50,14 @@ static void conn_unhold(struct conn *c);
 /* Request lines a second of a connection not yet authenticated. */
 #define CONN_PREAUTH_LOG_PER_S 10
 
+/*
+ * Bytes one connection may read in a millisecond of loop time before it
+ * lets the others go first: libuv reads a readable socket up to 32 times in
+ * one iteration, and a client that sends without pause would otherwise have
+ * the loop decrypt and answer megabytes before anyone else is read.
+ */
+#define CONN_READ_SHARE (256u << 10)
+
 uint32_t conn_max_frame(const struct conn *c)
 {
     return (uint32_t)(c->authenticated ? c->w->cfg->max_frame_bytes
@@ -136,8 +144,19 @@ static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
     if (nread == 0)
         return;
-    c->last_activity = uv_now(&c->w->loop);
+    uint64_t now = uv_now(&c->w->loop);
+    c->last_activity = now;
     c->trimmed = false;
+    if (c->read_ms != now) {
+        c->read_ms = now;
+        c->read_bytes = 0;
+    }
+    c->read_bytes += (size_t)nread;
+    if (c->read_bytes >= CONN_READ_SHARE) {
+        conn_pause(c);
+        c->read_yielded = true;
+        conn_schedule(c);
+    }
     if (!conn_bios(c))
         return;
     if (BIO_write(c->rbio, buf->base, (int)nread) != (int)nread) {
@@ -346,6 +365,11 @@ static void conn_flush_cb(uv_prepare_t *h)
         if (c->unhold)
             conn_unhold(c);
         conn_flush(c);
+        if (c->read_yielded) {
+            c->read_yielded = false;
+            if (c->queued <= (size_t)w->cfg->max_pending_output / 2)
+                conn_resume(c);
+        }
         if (c->output_watched && !c->closing && !c->close_after_flush && conn_output_low(c)) {
             c->output_watched = false;
             dispatch_output_ready(c);

@@ -7,7 +7,9 @@
  * The well-behaved client is a libliaison connection sending Ping, one in
  * flight, every 2 ms, in its own thread; its latencies are kept per phase:
  *   alone         before any attacker;
- *   under attack  from the first attacker's connect until the last is cut;
+ *   under attack  from the first attacker's connect until the last is cut,
+ *                 and apart: while attackers connect (TLS handshakes and
+ *                 Hellos), and once all are connected until the last is cut;
  *   after         once every attacker is gone;
  *   at the limit  while max_connections connections are open.
  * The attackers are non-blocking sockets (plain sockets and OpenSSL on one
@@ -91,8 +93,13 @@ struct attacker {
     int64_t cut_us;
 };
 
-enum phase { ALONE, UNDER_ATTACK, AFTER, AT_LIMIT, PHASES };
-static const char *const phase_name[PHASES] = {"alone", "under attack", "after", "at the limit"};
+enum phase { ALONE, UNDER_ATTACK, OPENING, HELD, AFTER, AT_LIMIT, PHASES };
+static const char *const phase_name[PHASES] = {"alone",
+                                               "under attack (all of it)",
+                                               "  while attackers connect",
+                                               "  all connected, until cut",
+                                               "after",
+                                               "at the limit"};
 
 struct samples {
     uint32_t *us;
@@ -234,10 +241,15 @@ static void *good_main(void *arg)
         enum phase ph = (enum phase)atomic_load(&phase);
         int64_t t0 = now_us();
         char *echo = NULL;
-        if (liaison_ping(c, "well-behaved", &echo) == LIAISON_OK)
+        bool attacked = ph == OPENING || ph == HELD;
+        if (liaison_ping(c, "well-behaved", &echo) == LIAISON_OK) {
             record(ph, now_us() - t0);
-        else
+            if (attacked)
+                record(UNDER_ATTACK, now_us() - t0);
+        } else {
             good[ph].errors++;
+            good[UNDER_ATTACK].errors += attacked;
+        }
         liaison_string_free(echo);
         int64_t rest = t0 + 2000 - now_us();
         if (rest > 0)
@@ -480,7 +492,7 @@ static short wanted(const struct attacker *a)
         return POLLIN;
     case MISBEHAVING:
         if (a->kind == NEVER_READS)
-            return (short)(POLLRDHUP | (a->write_blocked ? POLLOUT : 0));
+            return POLLRDHUP | POLLOUT;
         return (short)(POLLIN | POLLRDHUP);
     default:
         return 0;
@@ -496,7 +508,7 @@ static void attack(SSL_CTX *ctx, long *rss_peak)
         die("attackers", "out of memory");
     int opened = 0, live = 0, setting_up = 0;
     int64_t start = now_us(), stop = start + (int64_t)(opt.max_attack_s * 1e6);
-    atomic_store(&phase, UNDER_ATTACK);
+    atomic_store(&phase, OPENING);
     while ((opened < opt.attackers || live > 0) && now_us() < stop) {
         /* A few set-ups at a time, as a client pool would open them. */
         while (opened < opt.attackers && setting_up < 64) {
@@ -543,6 +555,8 @@ static void attack(SSL_CTX *ctx, long *rss_peak)
         long rss = rss_kb();
         if (rss > *rss_peak)
             *rss_peak = rss;
+        if (opened == opt.attackers && setting_up == 0)
+            atomic_store(&phase, HELD);
     }
     atomic_store(&phase, AFTER);
     double attack_s = (double)(now_us() - start) / 1e6;
@@ -714,7 +728,15 @@ int main(int argc, char **argv)
     usleep((useconds_t)(opt.alone_s * 1e6));
     long rss_base = rss_kb(), rss_peak = rss_base;
     attack(ctx, &rss_peak);
-    usleep((useconds_t)(opt.after_s * 1e6));
+    /* Memory as the server gives it back, a sample a second. */
+    char after_trace[1024] = "";
+    size_t at = 0;
+    for (int sec = 1; sec <= (int)opt.after_s; sec++) {
+        usleep(1000000);
+        if (at < sizeof after_trace)
+            at += (size_t)snprintf(after_trace + at, sizeof after_trace - at, " %.1f",
+                                   rss_kb() / 1024.0);
+    }
     long rss_after = rss_kb();
     at_the_limit();
     usleep(500000);
@@ -737,6 +759,7 @@ int main(int argc, char **argv)
            "after %.1f MiB (+%.1f)\n",
            rss_base / 1024.0, rss_peak / 1024.0, (rss_peak - rss_base) / 1024.0, rss_after / 1024.0,
            (rss_after - rss_base) / 1024.0);
+    printf("server memory after the attack, MiB, a second apart:%s\n", after_trace);
     for (int ph = 0; ph < PHASES; ph++)
         free(good[ph].us);
     free(greedy_pings);
