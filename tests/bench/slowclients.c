@@ -34,6 +34,7 @@
  * under attack, and at the end of "after".
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -596,6 +597,21 @@ static void attack(SSL_CTX *ctx, long *rss_peak)
     free(idx);
 }
 
+/* Descriptors the server has open: one for each connection it took. */
+static int server_fds(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/fd", opt.pid);
+    DIR *d = opendir(path);
+    if (!d)
+        die(path, strerror(errno));
+    int n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
 /* Fills the server to max_connections and tries one more. */
 static void at_the_limit(void)
 {
@@ -605,12 +621,14 @@ static void at_the_limit(void)
     int *fds = malloc((size_t)held * sizeof *fds);
     if (!fds)
         die("limit", "out of memory");
-    int open_ok = 0;
+    int open_ok = 0, before = server_fds();
     for (int i = 0; i < held; i++) {
         fds[i] = open_socket(i, 0, true);
         open_ok += fds[i] >= 0;
     }
-    usleep(300000);
+    /* Taken by the server, not only queued for accept: else the next one may overtake them. */
+    for (int64_t until = now_us() + 5000000; server_fds() < before + open_ok && now_us() < until;)
+        usleep(10000);
     int closed_early = 0;
     for (int i = 0; i < held; i++) {
         struct pollfd p = {.fd = fds[i], .events = POLLIN | POLLRDHUP};
