@@ -8,7 +8,10 @@
  * does not take is copied into a uv_write request. A client whose unsent
  * output passes half of max_pending_output is no longer read from; past
  * max_pending_output, or after send_timeout_ms without progress, it is
- * disconnected. A stream is produced only while less than a quarter of
+ * disconnected. The kernel's send buffer, autotuned to megabytes, takes
+ * answers before anything is left for the server to queue; bytes there that
+ * the peer does not take count for send_timeout_ms too. A stream is
+ * produced only while less than a quarter of
  * max_pending_output waits (conn_watch_output), so a slow reader pauses it
  * before either limit.
  */
@@ -17,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 
 #include <openssl/err.h>
 
@@ -43,6 +49,14 @@ static void conn_unhold(struct conn *c);
 
 /* Request lines a second of a connection not yet authenticated. */
 #define CONN_PREAUTH_LOG_PER_S 10
+
+/*
+ * Bytes one connection may read in a millisecond of loop time before it
+ * lets the others go first: libuv reads a readable socket up to 32 times in
+ * one iteration, and a client that sends without pause would otherwise have
+ * the loop decrypt and answer megabytes before anyone else is read.
+ */
+#define CONN_READ_SHARE (256u << 10)
 
 uint32_t conn_max_frame(const struct conn *c)
 {
@@ -130,8 +144,19 @@ static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
     if (nread == 0)
         return;
-    c->last_activity = uv_now(&c->w->loop);
+    uint64_t now = uv_now(&c->w->loop);
+    c->last_activity = now;
     c->trimmed = false;
+    if (c->read_ms != now) {
+        c->read_ms = now;
+        c->read_bytes = 0;
+    }
+    c->read_bytes += (size_t)nread;
+    if (c->read_bytes >= CONN_READ_SHARE) {
+        conn_pause(c);
+        c->read_yielded = true;
+        conn_schedule(c);
+    }
     if (!conn_bios(c))
         return;
     if (BIO_write(c->rbio, buf->base, (int)nread) != (int)nread) {
@@ -162,11 +187,47 @@ static bool conn_output_low(const struct conn *c)
     return pending < (size_t)c->w->cfg->max_pending_output / 4;
 }
 
+/*
+ * Bytes handed to the socket went straight into the kernel's send buffer:
+ * from now on the send timeout also watches whether the peer takes them.
+ */
+static void conn_watch_unacked(struct conn *c)
+{
+    if (c->unacked_watched)
+        return;
+    c->unacked_watched = true;
+    c->last_progress = uv_now(&c->w->loop);
+    conn_arm_timer(c);
+}
+
+/*
+ * Whether the peer took bytes from the kernel's send buffer since the last
+ * look (SIOCOUTQ: bytes it has not acknowledged); stops watching once it
+ * has taken everything. A socket that cannot be asked counts as taking.
+ */
+static bool conn_peer_took(struct conn *c)
+{
+    uv_os_fd_t fd;
+    int unacked = 0;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 || ioctl(fd, SIOCOUTQ, &unacked) != 0 ||
+        unacked <= 0) {
+        c->acked = c->handed;
+        c->unacked_watched = false;
+        return true;
+    }
+    uint64_t acked = c->handed - (uint64_t)unacked;
+    bool took = acked > c->acked;
+    c->acked = acked;
+    return took;
+}
+
 static void conn_write_cb(uv_write_t *req, int status)
 {
     struct conn_write *wr = (struct conn_write *)req;
     struct conn *c = wr->conn;
     c->queued -= wr->len;
+    if (status >= 0)
+        c->handed += wr->len;
     free(wr);
     if (c->closing)
         return;
@@ -175,6 +236,7 @@ static void conn_write_cb(uv_write_t *req, int status)
         return;
     }
     c->last_progress = uv_now(&c->w->loop);
+    conn_watch_unacked(c);
     if (c->queued == 0 && c->close_after_flush) {
         conn_close(c, "closed after final frame");
         return;
@@ -230,6 +292,9 @@ static void conn_flush(struct conn *c)
                 return;
             }
             off = wr > 0 ? (size_t)wr : 0;
+            if (off > 0)
+                conn_watch_unacked(c);
+            c->handed += off;
         }
         if (off < (size_t)n && conn_queue(c, c->w->txbuf + off, (size_t)n - off) < 0) {
             conn_close(c, "cannot queue output");
@@ -240,8 +305,8 @@ static void conn_flush(struct conn *c)
         return;
     size_t cap = (size_t)c->w->cfg->max_pending_output;
     if (c->queued > cap) {
-        log_event(LOG_WARN, "client not reading, disconnected", "peer=%s queued=%zu", c->peer,
-                  c->queued);
+        log_event(LOG_WARN, "client not reading, disconnected",
+                  "peer=%s queued=%zu reason=\"output limit\"", c->peer, c->queued);
         conn_close(c, "output limit");
         return;
     }
@@ -300,6 +365,11 @@ static void conn_flush_cb(uv_prepare_t *h)
         if (c->unhold)
             conn_unhold(c);
         conn_flush(c);
+        if (c->read_yielded) {
+            c->read_yielded = false;
+            if (c->queued <= (size_t)w->cfg->max_pending_output / 2)
+                conn_resume(c);
+        }
         if (c->output_watched && !c->closing && !c->close_after_flush && conn_output_low(c)) {
             c->output_watched = false;
             dispatch_output_ready(c);
@@ -516,9 +586,13 @@ static void conn_timer_cb(uv_timer_t *t)
             conn_arm_timer(c);
         return;
     }
-    if (c->queued > 0 && now - c->last_progress >= (uint64_t)cfg->send_timeout_ms) {
-        log_event(LOG_WARN, "client not reading, disconnected", "peer=%s queued=%zu", c->peer,
-                  c->queued);
+    if ((c->queued > 0 || c->unacked_watched) &&
+        now - c->last_progress >= (uint64_t)cfg->send_timeout_ms && conn_peer_took(c))
+        c->last_progress = now;
+    if ((c->queued > 0 || c->unacked_watched) &&
+        now - c->last_progress >= (uint64_t)cfg->send_timeout_ms) {
+        log_event(LOG_WARN, "client not reading, disconnected",
+                  "peer=%s queued=%zu reason=\"send timeout\"", c->peer, c->queued);
         conn_close(c, "send timeout");
         return;
     }
@@ -537,7 +611,8 @@ static void conn_arm_timer(struct conn *c)
     uint64_t due = c->last_activity + (uint64_t)cfg->idle_timeout_ms;
     if (c->phase != CONN_READY && c->deadline < due)
         due = c->deadline;
-    if (c->queued > 0 && c->last_progress + (uint64_t)cfg->send_timeout_ms < due)
+    if ((c->queued > 0 || c->unacked_watched) &&
+        c->last_progress + (uint64_t)cfg->send_timeout_ms < due)
         due = c->last_progress + (uint64_t)cfg->send_timeout_ms;
     if (c->frame_since && c->frame_since + (uint64_t)cfg->frame_timeout_s * 1000 < due)
         due = c->frame_since + (uint64_t)cfg->frame_timeout_s * 1000;

@@ -123,6 +123,11 @@ static void worker_handle_closed(uv_handle_t *h)
 #define SWEEP_TRIM_RELEASE 32
 /* So is freeing this many bytes of incomplete frames since the last sweep. */
 #define SWEEP_FRAME_RELEASE (1u << 20)
+/*
+ * And freeing this many connections, or any once no more have gone for a
+ * sweep: a burst of them ending leaves their TLS state and output behind.
+ */
+#define SWEEP_GONE_RELEASE 32
 
 static void worker_sweep(uv_timer_t *t)
 {
@@ -141,8 +146,13 @@ static void worker_sweep(uv_timer_t *t)
         log_event(LOG_WARN, "connections refused", "suppressed=%lu", w->refusals_suppressed);
         w->refusals_suppressed = 0;
     }
-    if (trimmed >= SWEEP_TRIM_RELEASE || w->frames.released >= SWEEP_FRAME_RELEASE)
+    bool burst_over = w->conns_gone > 0 && w->conns_gone == w->conns_gone_seen;
+    if (trimmed >= SWEEP_TRIM_RELEASE || w->frames.released >= SWEEP_FRAME_RELEASE ||
+        w->conns_gone >= SWEEP_GONE_RELEASE || burst_over) {
         malloc_trim(0);
+        w->conns_gone = 0;
+    }
+    w->conns_gone_seen = w->conns_gone;
     w->frames.released = 0;
 }
 
@@ -172,6 +182,7 @@ static void worker_maybe_finish(struct worker *w)
 
 void worker_conn_gone(struct worker *w)
 {
+    w->conns_gone++;
     worker_maybe_finish(w);
 }
 

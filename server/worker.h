@@ -56,6 +56,8 @@ struct worker {
     struct conn *flush_list;            /* connections with answers not written yet */
     struct frame_budget frames;         /* incomplete frames of all its connections */
     struct frame_budget preauth_frames; /* the share of frames for those not authenticated */
+    int conns_gone;                     /* connections freed since memory was last given back */
+    int conns_gone_seen;                /* conns_gone at the sweep before */
     bool draining;
     unsigned long long requests_seen;  /* for request ids */
     uint64_t refusal_logged;           /* when a refused connection was last logged */
