@@ -204,7 +204,8 @@ static void fill(struct thread *th, struct client *cl)
 
 static void drain(struct thread *th, struct client *cl, int64_t stop_us)
 {
-    for (;;) {
+    /* Paced by --rate, a connection may have nothing out. */
+    while (cl->outstanding > 0) {
         uint64_t id;
         int status;
         const uint8_t *payload;
@@ -229,8 +230,6 @@ static void drain(struct thread *th, struct client *cl, int64_t stop_us)
                 th->bytes += (long long)len;
             }
         }
-        if (cl->outstanding == 0)
-            return;
     }
 }
 
