@@ -260,34 +260,6 @@ int ratelimit_set_overrides(const struct rate_override *o, size_t n)
     return 0;
 }
 
-int ratelimit_set_override(int64_t tenant_id, uint32_t rate_per_s, uint32_t burst)
-{
-    int rc = 0;
-    pthread_mutex_lock(&rate_lock);
-    struct rate_override *o = (struct rate_override *)rate_override_find(tenant_id);
-    if (o && rate_per_s) {
-        o->rate_per_s = rate_per_s;
-        o->burst = burst ? burst : rate_per_s;
-    } else if (o) {
-        size_t at = (size_t)(o - overrides);
-        memmove(o, o + 1, (n_overrides - at - 1) * sizeof *o);
-        n_overrides--;
-    } else if (rate_per_s) {
-        struct rate_override *grown = realloc(overrides, (n_overrides + 1) * sizeof *grown);
-        if (grown) {
-            overrides = grown;
-            overrides[n_overrides++] = (struct rate_override){.tenant_id = tenant_id,
-                                                              .rate_per_s = rate_per_s,
-                                                              .burst = burst ? burst : rate_per_s};
-            qsort(overrides, n_overrides, sizeof *overrides, rate_override_cmp);
-        } else {
-            rc = -1;
-        }
-    }
-    pthread_mutex_unlock(&rate_lock);
-    return rc;
-}
-
 size_t ratelimit_buckets(void)
 {
     pthread_mutex_lock(&rate_lock);

@@ -53,13 +53,6 @@ uint32_t ratelimit_take_address(const struct config *cfg, const struct peer_addr
  */
 int ratelimit_set_overrides(const struct rate_override *o, size_t n);
 
-/*
- * Sets one tenant's override at once (rate 0: back to the configured
- * default), for the process that made the change. Returns 0 or -1 when
- * memory ran out.
- */
-int ratelimit_set_override(int64_t tenant_id, uint32_t rate_per_s, uint32_t burst);
-
 /* Buckets in the table now, tenants' and addresses' (for tests and logs). */
 size_t ratelimit_buckets(void);
 

@@ -90,12 +90,13 @@ static void test_overrides(void)
     for (int i = 0; i < 1000; i++)
         CHECK_EQ_INT(ratelimit_take_tenant(&cfg, 5, 0), 0);
     /* Back to the default: the bucket grows to the configured burst. */
-    CHECK_EQ_INT(ratelimit_set_override(7, 0, 0), 0);
+    CHECK_EQ_INT(ratelimit_set_overrides(o + 1, 1), 0);
     CHECK_EQ_INT(ratelimit_take_tenant(&cfg, 7, 1000 * MS), 0);
     CHECK_EQ_INT(ratelimit_take_tenant(&cfg, 7, 1000 * MS), 0);
     CHECK_EQ_INT(ratelimit_take_tenant(&cfg, 7, 1000 * MS), 0);
-    /* One set at once, and replaced by a refresh that lacks it. */
-    CHECK_EQ_INT(ratelimit_set_override(11, 1, 0), 0);
+    /* A new one, then a refresh that lacks it. */
+    struct rate_override one = {11, 1, 1};
+    CHECK_EQ_INT(ratelimit_set_overrides(&one, 1), 0);
     CHECK_EQ_INT(ratelimit_take_tenant(&cfg, 11, 0), 0);
     CHECK(ratelimit_take_tenant(&cfg, 11, 0) > 0);
     CHECK_EQ_INT(ratelimit_set_overrides(NULL, 0), 0);
