@@ -268,6 +268,54 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
+static const struct output_column rate_limit_cols[] = {
+    {"SLUG", "slug"}, {"RATE/S", "ratePerS"}, {"BURST", "burst"}};
+
+static int tenant_rate_limit(struct cli *cli, int argc, char **argv)
+{
+    const char *rate = NULL, *burst = NULL;
+    bool back_to_default = false;
+    const struct cli_opt opts[] = {
+        {"rate", &rate, NULL, false, "requests a second the tenant may make (1-1000000)",
+         "ratePerS"},
+        {"burst", &burst, NULL, false,
+         "requests it may make at once above the rate (1-1000000; default: the rate)"},
+        {"default", NULL, &back_to_default, false,
+         "drop the tenant's own limit: liaisond.conf's tenant_rate and tenant_burst apply"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "admin tenant rate-limit SLUG (--rate N [--burst N] | --default)",
+        "Sets a tenant's request rate limit, for all its users and API tokens together; every "
+        "server applies it within its tenant_rate_refresh_ms (5 s by default). Past the limit "
+        "calls are answered RESOURCE_EXHAUSTED with the time to wait.",
+        opts, 1, "admin tenant rate-limit acme --rate 200 --burst 400"};
+    const char *slug = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (!back_to_default == !rate) {
+        fprintf(stderr, "liaison: give --rate (and optionally --burst), or --default\n");
+        return EXIT_USAGE;
+    }
+    if (back_to_default && burst) {
+        fprintf(stderr, "liaison: --burst goes with --rate, not with --default\n");
+        return EXIT_USAGE;
+    }
+    json_int_t rate_n = 0, burst_n = 0;
+    if ((rate && (rc = cli_parse_uint("--rate", rate, 1000000, &rate_n))) ||
+        (burst && (rc = cli_parse_uint("--burst", burst, 1000000, &burst_n))))
+        return rc;
+    json_t *resp;
+    rc = cli_call(cli, "SetTenantRateLimit",
+                  json_pack("{s:s,s:I,s:I}", "slug", slug, "ratePerS", rate_n, "burst", burst_n),
+                  &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    cli_print_object(cli, rate_limit_cols, 3, json_object_get(resp, "limit"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
 static int admin_tenant(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand tenant[] = {
@@ -278,6 +326,7 @@ static int admin_tenant(struct cli *cli, int argc, char **argv)
         {"resume", tenant_resume, "resume a tenant"},
         {"export", tenant_export, "all of a tenant's data as JSON lines"},
         {"delete", tenant_delete, "delete a tenant and all its data"},
+        {"rate-limit", tenant_rate_limit, "set a tenant's request rate limit"},
         {NULL, NULL, NULL}};
     return cli_subcommand("admin tenant", tenant, argc, argv, cli);
 }

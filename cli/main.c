@@ -259,6 +259,12 @@ void cli_print_error(struct cli *cli, int code, const char *response)
         if (cli->command[0])
             fprintf(stderr, " ('liaison %s')", cli->command);
         fputc('\n', stderr);
+    } else if (code == LIAISON_RESOURCE_EXHAUSTED && cli->conn &&
+               liaison_retry_after_ms(cli->conn) > 0) {
+        /* A rate limit: whole seconds, rounded up, so that waiting that long is enough. */
+        fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
+        output_escaped(stderr, message);
+        fprintf(stderr, "; try again in %u s\n", (liaison_retry_after_ms(cli->conn) + 999) / 1000);
     } else {
         /* Here violations are details of the message (each conflict), not a repeat of it. */
         fprintf(stderr, "liaison: %s: ", liaison_code_name(code));

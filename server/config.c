@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum setting_type { SET_INT, SET_BOOL, SET_STR };
+/* SET_RATE: a whole number of requests a second, "100", "100/s" or "100 requests/s". */
+enum setting_type { SET_INT, SET_BOOL, SET_STR, SET_RATE };
 
 struct setting {
     const char *name;
@@ -109,6 +110,22 @@ static const struct setting settings[] = {
     S(test_clock, SET_BOOL, "false", 0, 1, false,
       "operators may set the clock every process on the database reads (SetClock): for tests "
       "only"),
+    S(tenant_rate, SET_RATE, "0", 0, 1000000, false,
+      "requests a second one tenant's users and API tokens may make, all workers together (a "
+      "token bucket; an operator may set a tenant's own with SetTenantRateLimit); past it "
+      "RESOURCE_EXHAUSTED with Status.retry_after_ms; 0: unlimited"),
+    S(tenant_burst, SET_INT, "0", 0, 1000000, false,
+      "requests a tenant may make at once above tenant_rate (the bucket's size); 0: tenant_rate"),
+    S(address_rate, SET_RATE, "0", 0, 1000000, false,
+      "requests a second from one client address (IPv6: one /64) before a tenant is known (Hello, "
+      "Login, Authenticate, ...); past it RESOURCE_EXHAUSTED with retry_after_ms; 0: unlimited"),
+    S(address_burst, SET_INT, "0", 0, 1000000, false,
+      "requests an address may make at once above address_rate; 0: address_rate"),
+    S(rate_buckets_max, SET_INT, "65536", 16, 10000000, false,
+      "token buckets kept for tenants, and as many for addresses (about 100 bytes each); past it "
+      "the one idle longest is dropped"),
+    S(tenant_rate_refresh_ms, SET_INT, "5000", 100, 3600000, false,
+      "how often this process reads the rate limits operators set per tenant"),
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
@@ -127,11 +144,24 @@ static int setting_set(struct config *cfg, const struct setting *s, const char *
 {
     char *field = (char *)cfg + s->offset;
     switch (s->type) {
-    case SET_INT: {
+    case SET_INT:
+    case SET_RATE: {
         char *end;
         errno = 0;
         long v = strtol(value, &end, 10);
+        if (s->type == SET_RATE && end != value) {
+            const char *unit = end;
+            while (*unit == ' ')
+                unit++;
+            if (!strcmp(unit, "/s") || !strcmp(unit, "requests/s"))
+                end += strlen(end);
+        }
         if (errno || end == value || *end || v < s->min || v > s->max) {
+            if (s->type == SET_RATE) {
+                snprintf(err, errlen, "%s: '%s' is not a rate of 0 to %ld requests/s", s->name,
+                         value, s->max);
+                return -1;
+            }
             snprintf(err, errlen, "%s: '%s' is not a whole number from %ld to %ld", s->name, value,
                      s->min, s->max);
             return -1;
@@ -324,7 +354,7 @@ void config_apply_reload(struct config *cur, const struct config *next, char *er
         bool same;
         if (s->type == SET_STR)
             same = strcmp(*(char **)a, *(char *const *)b) == 0;
-        else if (s->type == SET_INT)
+        else if (s->type == SET_INT || s->type == SET_RATE)
             same = *(int *)a == *(const int *)b;
         else
             same = *(bool *)a == *(const bool *)b;
@@ -355,6 +385,8 @@ void config_print_help(FILE *out)
         fprintf(out, "  %-24s %s", s->name, s->help);
         if (s->type == SET_INT)
             fprintf(out, " [%ld..%ld]", s->min, s->max);
+        else if (s->type == SET_RATE)
+            fprintf(out, " [%ld..%ld requests/s]", s->min, s->max);
         /* An empty default is "required" only where the setting must be given. */
         if (*s->def)
             fprintf(out, " (default: %s)", s->def);

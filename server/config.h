@@ -53,6 +53,12 @@ struct config {
     char *zoneinfo_dir;
     int scheduler_interval_ms;
     bool test_clock;
+    int tenant_rate;   /* requests a second per tenant; 0: unlimited */
+    int tenant_burst;  /* 0: tenant_rate */
+    int address_rate;  /* requests a second per address before authentication; 0: unlimited */
+    int address_burst; /* 0: address_rate */
+    int rate_buckets_max;
+    int tenant_rate_refresh_ms;
 };
 
 /*

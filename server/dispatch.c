@@ -12,6 +12,7 @@
 #include "credential.h"
 #include "log.h"
 #include "methods.h"
+#include "ratelimit.h"
 #include "scheduler.h"
 #include "wire.h"
 #include "worker.h"
@@ -58,7 +59,7 @@ int dispatch_init(char *err, size_t errlen)
         rpc_distributor_register() < 0 || rpc_charter_register() < 0 || rpc_crm_register() < 0 ||
         rpc_escalation_register() < 0 || scheduler_register() < 0 || rpc_scheduler_register() < 0 ||
         rpc_meeting_register() < 0 || rpc_calendar_register() < 0 || rpc_cadence_register() < 0 ||
-        rpc_document_register() < 0 || rpc_order_register() < 0) {
+        rpc_document_register() < 0 || rpc_order_register() < 0 || ratelimit_register() < 0) {
         snprintf(err, errlen,
                  "too many prepared statements, or one whose parameters do not "
                  "match its placeholders (see the log)");
@@ -220,6 +221,24 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
             request_fail_field(r, v.field, v.msg);
         else
             request_fail(r, v.code, v.msg);
+        return;
+    }
+    /*
+     * The rate limit comes after the permission check, so a caller is told
+     * first what it may never do; operators are not limited.
+     */
+    uint32_t retry_after_ms = 0;
+    if (r->who.kind == IDENTITY_USER)
+        retry_after_ms = ratelimit_take_tenant(c->w->cfg, r->who.tenant_id, uv_hrtime());
+    else if (r->who.kind == IDENTITY_NONE)
+        retry_after_ms = ratelimit_take_address(c->w->cfg, &c->addr, uv_hrtime());
+    if (retry_after_ms) {
+        Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+        st.code = LIAISON__V1__CODE__RESOURCE_EXHAUSTED;
+        st.message = r->who.kind == IDENTITY_USER ? "too many requests for this tenant"
+                                                  : "too many requests from this address";
+        st.retry_after_ms = retry_after_ms;
+        request_fail_status(r, &st);
         return;
     }
     uint64_t timeout = (uint64_t)c->w->cfg->request_timeout_ms;

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "operator.h"
+#include "ratelimit.h"
 #include "tls.h"
 #include "worker.h"
 
@@ -185,6 +186,7 @@ static int serve(struct server *srv)
     free(srv->workers);
     tls_shutdown();
     geo_free();
+    ratelimit_reset();
     log_event(LOG_INFO, "stopped", "clean=%s", rc == 0 ? "yes" : "no");
     return rc;
 }

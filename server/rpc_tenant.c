@@ -107,6 +107,27 @@ static struct db_stmt q_export_chunk = {
     " WHERE o = 1 OR upto <= $5::bigint ORDER BY o",
     5, 0};
 
+/*
+ * $1 slug, $2 rate, $3 burst (0: none; the configured default, or the
+ * rate). Binds the transaction to the tenant, for the audit row in its own
+ * log. Each liaisond reads the new limit within tenant_rate_refresh_ms.
+ */
+static struct db_stmt q_tenant_rate_limit = {
+    "WITH m AS (UPDATE tenants SET rate_per_s = nullif($2::int, 0), rate_burst = nullif($3::int, 0)"
+    "  WHERE slug = $1 RETURNING slug, coalesce(rate_per_s, 0) AS rate_per_s,"
+    "  coalesce(rate_burst, rate_per_s, 0) AS burst,"
+    "  set_config('liaison.tenant_id', id::text, true) AS bound)"
+    " SELECT slug, rate_per_s, burst FROM m"
+    " WHERE liaison_platform_audit('tenant.rate_limit', m.slug)"
+    " AND liaison_audit('tenant.rate_limit', 'tenant', m.slug)",
+    3, 0};
+
+static struct exec_decl d_tenant_rate_limit = {
+    .method = "SetTenantRateLimit",
+    .query = {&q_tenant_rate_limit, {"slug", "rate_per_s", "burst"}},
+    .out = "limit",
+    .not_found = "no such tenant"};
+
 static struct exec_decl d_tenant_list = {.method = "ListTenants",
                                          .query = {&q_tenant_list, {"@after", "@limit"}},
                                          .shape = EXEC_PAGE,
@@ -136,8 +157,8 @@ int rpc_tenant_register(void)
     struct db_stmt *const stmts[] = {&q_tenant_insert, &q_first_admin,   &q_tenant_bind,
                                      &q_export_audit,  &q_export_resume, &q_export_page,
                                      &q_export_chunk};
-    struct exec_decl *const decls[] = {&d_tenant_list, &d_tenant_get, &d_tenant_suspend,
-                                       &d_tenant_resume, &d_tenant_delete};
+    struct exec_decl *const decls[] = {&d_tenant_list,   &d_tenant_get,    &d_tenant_suspend,
+                                       &d_tenant_resume, &d_tenant_delete, &d_tenant_rate_limit};
     char err[256];
     if (db_register(stmts, (int)(sizeof stmts / sizeof stmts[0])) < 0)
         return -1;
@@ -511,4 +532,28 @@ void rpc_export_tenant(struct request *r)
     s[n + 2].values[3] = in->include_secrets ? "true" : "false";
     r->txn.nsteps = n + 3;
     request_submit(r, export_done);
+}
+
+/* ---------- SetTenantRateLimit ---------- */
+
+/* The database's bounds, checked here so that the refusal names the field. */
+#define TENANT_RATE_MAX 1000000u
+
+void rpc_set_tenant_rate_limit(struct request *r)
+{
+    const Liaison__V1__SetTenantRateLimitRequest *in =
+        (const Liaison__V1__SetTenantRateLimitRequest *)r->input;
+    if (in->rate_per_s > TENANT_RATE_MAX) {
+        request_fail_field(r, "ratePerS", "at most 1000000 requests a second");
+        return;
+    }
+    if (in->burst > TENANT_RATE_MAX) {
+        request_fail_field(r, "burst", "at most 1000000 requests");
+        return;
+    }
+    if (in->rate_per_s == 0 && in->burst != 0) {
+        request_fail_field(r, "burst", "a burst needs a rate: set ratePerS too, or neither");
+        return;
+    }
+    exec_run(r, &d_tenant_rate_limit);
 }

@@ -15,5 +15,7 @@ void rpc_suspend_tenant(struct request *r);
 void rpc_resume_tenant(struct request *r);
 void rpc_export_tenant(struct request *r);
 void rpc_delete_tenant(struct request *r);
+/* Operators: a tenant's own rate and burst, or back to the configured ones. */
+void rpc_set_tenant_rate_limit(struct request *r);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "scheduler.h"
 
 static atomic_int conn_count;
@@ -169,6 +170,9 @@ static void worker_db_closed(void *arg)
     if (w->scheduler)
         scheduler_close(w->scheduler);
     w->scheduler = NULL;
+    if (w->rates)
+        ratelimit_refresh_close(w->rates);
+    w->rates = NULL;
 }
 
 static void worker_maybe_finish(struct worker *w)
@@ -204,6 +208,8 @@ static void worker_wakeup(uv_async_t *a)
     uv_close((uv_handle_t *)&w->listener, worker_handle_closed);
     if (w->scheduler)
         scheduler_stop(w->scheduler);
+    if (w->rates)
+        ratelimit_refresh_stop(w->rates);
     uv_timer_start(&w->drain_timer, worker_drain_timeout, (uint64_t)w->cfg->drain_timeout_ms, 0);
     struct conn *c = w->conns;
     while (c) {
@@ -334,6 +340,14 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
                                         cfg->request_timeout_ms / 2);
         if (!w->scheduler) {
             snprintf(err, errlen, "out of memory creating the scheduler");
+            return -1;
+        }
+    }
+    /* The buckets are the process's: one loop reads tenants' limits for all. */
+    if (index == 0) {
+        w->rates = ratelimit_refresh_create(&w->loop, w->db, cfg->tenant_rate_refresh_ms);
+        if (!w->rates) {
+            snprintf(err, errlen, "out of memory creating the rate limits' refresh");
             return -1;
         }
     }

@@ -51,6 +51,7 @@ struct worker {
     const struct config *cfg;
     struct db_pool *db;
     struct scheduler *scheduler;        /* worker 0's, unless scheduler_interval_ms is 0 */
+    struct ratelimit_refresh *rates;    /* worker 0's: reads tenants' rate limits */
     struct conn *conns;                 /* every open connection, for draining */
     uv_prepare_t flusher;               /* writes answers out before the loop sleeps */
     struct conn *flush_list;            /* connections with answers not written yet */

@@ -128,6 +128,14 @@ LIAISON_EXPORT void liaison_free(liaison_conn *conn);
 /* The message of the last failed call on conn ("" after a success). */
 LIAISON_EXPORT const char *liaison_error(const liaison_conn *conn);
 
+/*
+ * After a call the server answered RESOURCE_EXHAUSTED because of a rate
+ * limit: the milliseconds it asks the caller to wait before sending again
+ * (Status.retry_after_ms, also "retryAfterMs" in the status JSON). 0 when
+ * the last answer gave none.
+ */
+LIAISON_EXPORT uint32_t liaison_retry_after_ms(const liaison_conn *conn);
+
 /* "NOT_FOUND" for LIAISON_NOT_FOUND and so on. */
 LIAISON_EXPORT const char *liaison_code_name(int code);
 

@@ -47,6 +47,7 @@ struct liaison_conn {
     int64_t last_answer_ms;  /* when the server last answered on this connection */
     bool last_more;          /* the frame liaison_recv_* returned last was a stream's chunk */
     int pending_cap;
+    uint32_t retry_after_ms; /* the last answer's Status.retry_after_ms */
     char err[1024];
 };
 
@@ -68,6 +69,11 @@ void liaison_string_free(char *s)
 const char *liaison_error(const liaison_conn *conn)
 {
     return conn ? conn->err : "no handle";
+}
+
+uint32_t liaison_retry_after_ms(const liaison_conn *conn)
+{
+    return conn ? conn->retry_after_ms : 0;
 }
 
 int liaison_outstanding(const liaison_conn *conn)
@@ -474,6 +480,7 @@ static const Liaison__V1__Status *client_copy_status(const Liaison__V1__Status *
     liaison__v1__status__init(cp);
     cp->code = st->code;
     cp->server_protocol_version = st->server_protocol_version;
+    cp->retry_after_ms = st->retry_after_ms;
     cp->message = arena_strdup(a, st->message ? st->message : "");
     if (!cp->message)
         return NULL;
@@ -597,6 +604,7 @@ static int client_call_stream(liaison_conn *c, const char *method, const Protobu
     arena_init(&fa, CLIENT_DECODE_BUDGET);
     const Liaison__V1__Frame *f = NULL;
     rc = client_await_last(c, id, deadline, desc, sc, &fa, &f);
+    c->retry_after_ms = rc == LIAISON_OK && f->status ? f->status->retry_after_ms : 0;
     if (rc == LIAISON_OK && f->status && f->status->code) {
         snprintf(c->err, sizeof c->err, "%s", f->status->message);
         rc = (int)f->status->code;
@@ -834,6 +842,7 @@ int liaison_recv_json(liaison_conn *c, int timeout_ms, uint64_t *request_id, int
         if (!f->more)
             c->pending[k] = c->pending[--c->outstanding];
         *request_id = f->request_id;
+        c->retry_after_ms = f->status ? f->status->retry_after_ms : 0;
         if (f->status && f->status->code) {
             *status = (int)f->status->code;
             *response_json = client_json_dump(&f->status->base);
@@ -994,6 +1003,7 @@ int liaison_recv_raw(liaison_conn *c, int timeout_ms, uint64_t *request_id, int 
         c->pending[k] = c->pending[--c->outstanding];
     *request_id = f->request_id;
     *status = f->status ? (int)f->status->code : LIAISON_OK;
+    c->retry_after_ms = f->status ? f->status->retry_after_ms : 0;
     if (*status != LIAISON_OK)
         snprintf(c->err, sizeof c->err, "%s", f->status->message);
     else if (output == &liaison__v1__login_response__descriptor ||

@@ -11,6 +11,9 @@
  *   idle     open N authenticated connections, hold them, then ping every one
  *   connect  open, authenticate and close connections as fast as possible
  * The targets file has one line per tenant: TOKEN DISTRIBUTOR_ID[,ID...].
+ * --rate R paces the read, write and mixed modes to R requests a second in
+ * all (the rate-limit benchmark's tenant over its quota); answers refused
+ * RESOURCE_EXHAUSTED with a retry-after are counted apart, as "limited".
  */
 #include <errno.h>
 #include <poll.h>
@@ -38,6 +41,7 @@ struct options {
     enum mode mode;
     int connections, inflight, threads;
     double duration, hold;
+    double rate; /* requests a second in all; 0: as fast as the in-flight limit allows */
 };
 
 struct slot {
@@ -60,6 +64,9 @@ struct thread {
     uint32_t *lat;
     size_t nlat, cap;
     long errors;
+    long limited;          /* RESOURCE_EXHAUSTED with a retry-after */
+    uint32_t retry_max_ms; /* the longest retry-after among them */
+    int64_t next_send_us;  /* with --rate: when the thread may send again */
     long done;
     long long bytes; /* of the answers counted */
     unsigned rng;
@@ -178,6 +185,11 @@ static void fill(struct thread *th, struct client *cl)
 {
     uint8_t buf[512];
     while (cl->outstanding < opt.inflight) {
+        if (opt.rate > 0) {
+            if (now_us() < th->next_send_us)
+                return;
+            th->next_send_us += (int64_t)(1e6 * opt.threads / opt.rate);
+        }
         const char *method;
         size_t n = next_request(th, cl, buf, &method);
         uint64_t id;
@@ -192,7 +204,8 @@ static void fill(struct thread *th, struct client *cl)
 
 static void drain(struct thread *th, struct client *cl, int64_t stop_us)
 {
-    for (;;) {
+    /* Paced by --rate, a connection may have nothing out. */
+    while (cl->outstanding > 0) {
         uint64_t id;
         int status;
         const uint8_t *payload;
@@ -206,15 +219,17 @@ static void drain(struct thread *th, struct client *cl, int64_t stop_us)
         struct slot *s = &cl->slots[id % (uint64_t)opt.inflight];
         int64_t t = now_us();
         if (t <= stop_us) {
-            if (status != LIAISON_OK) {
+            if (status == LIAISON_RESOURCE_EXHAUSTED && liaison_retry_after_ms(cl->conn) > 0) {
+                th->limited++;
+                if (liaison_retry_after_ms(cl->conn) > th->retry_max_ms)
+                    th->retry_max_ms = liaison_retry_after_ms(cl->conn);
+            } else if (status != LIAISON_OK) {
                 th->errors++;
             } else {
                 record(th, t - s->sent_us);
                 th->bytes += (long long)len;
             }
         }
-        if (cl->outstanding == 0)
-            return;
     }
 }
 
@@ -223,6 +238,7 @@ static void *run_load(void *arg)
     struct thread *th = arg;
     struct pollfd *pfd = calloc((size_t)th->nclients, sizeof *pfd);
     int64_t stop = now_us() + (int64_t)(opt.duration * 1e6);
+    th->next_send_us = now_us();
     for (int i = 0; i < th->nclients; i++)
         fill(th, &th->clients[i]);
     while (now_us() < stop) {
@@ -270,11 +286,15 @@ static int cmp_u32(const void *a, const void *b)
 static void report(struct thread *ths, double seconds)
 {
     size_t n = 0;
-    long errors = 0;
+    long errors = 0, limited = 0;
+    uint32_t retry_max_ms = 0;
     long long bytes = 0;
     for (int i = 0; i < opt.threads; i++) {
         n += ths[i].nlat;
         errors += ths[i].errors;
+        limited += ths[i].limited;
+        if (ths[i].retry_max_ms > retry_max_ms)
+            retry_max_ms = ths[i].retry_max_ms;
         bytes += ths[i].bytes;
     }
     uint32_t *all = malloc((n + 1) * sizeof *all);
@@ -286,9 +306,9 @@ static void report(struct thread *ths, double seconds)
     qsort(all, n, sizeof *all, cmp_u32);
 #define PCT(p) (n ? all[(size_t)((double)(n - 1) * (p))] : 0)
     printf("requests=%zu errors=%ld seconds=%.2f throughput=%.0f p50_us=%u p99_us=%u "
-           "p999_us=%u answer_bytes=%lld\n",
+           "p999_us=%u answer_bytes=%lld limited=%ld retry_after_max_ms=%u\n",
            n, errors, seconds, (double)n / seconds, PCT(0.50), PCT(0.99), PCT(0.999),
-           n ? bytes / (long long)n : 0);
+           n ? bytes / (long long)n : 0, limited, retry_max_ms);
     free(all);
 }
 
@@ -297,7 +317,7 @@ static void usage(void)
     fprintf(stderr, "usage: loadgen --url URL --ca FILE --targets FILE --mode "
                     "read|write|mixed|ics|idle|connect\n"
                     "               [--connections N] [--inflight K] [--threads T] "
-                    "[--duration S] [--hold S]\n");
+                    "[--duration S] [--hold S] [--rate R]\n");
     exit(2);
 }
 
@@ -324,6 +344,8 @@ int main(int argc, char **argv)
             opt.duration = atof(v);
         else if (!strcmp(a, "--hold"))
             opt.hold = atof(v);
+        else if (!strcmp(a, "--rate"))
+            opt.rate = atof(v);
         else if (!strcmp(a, "--mode"))
             opt.mode = !strcmp(v, "read")    ? MODE_READ
                        : !strcmp(v, "write") ? MODE_WRITE

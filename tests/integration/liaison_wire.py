@@ -100,8 +100,9 @@ def decode_frame(body):
 
 def decode_status(data):
     """Status as a dict: code, message, violations [{field, description}],
-    server_protocol_version."""
-    st = {"code": 0, "message": "", "violations": [], "server_protocol_version": 0}
+    server_protocol_version, retry_after_ms."""
+    st = {"code": 0, "message": "", "violations": [], "server_protocol_version": 0,
+          "retry_after_ms": 0}
     for num, _, v in parse_fields(data):
         if num == 1:
             st["code"] = v
@@ -112,6 +113,8 @@ def decode_status(data):
                                      for n, _, x in parse_fields(v)})
         elif num == 4:
             st["server_protocol_version"] = v
+        elif num == 5:
+            st["retry_after_ms"] = v
     return st
 
 

@@ -362,6 +362,7 @@ MATRIX = {
     "GetShipment": (USERS, False, {"id": shipment_a}),
     "SetShipmentStatus": ({"tenant_admin", "manager"}, True,
                           {"id": shipment_a, "status": "cancelled"}),
+    "SetTenantRateLimit": ({"operator"}, True, {"slug": A, "ratePerS": 1, "burst": 1}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)

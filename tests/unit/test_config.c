@@ -83,10 +83,70 @@ static void test_reload(void)
     config_free(&next);
 }
 
+/* Rate limits: off by default; a rate reads as a number, "N/s" or "N requests/s". */
+static void test_rate_limits(void)
+{
+    struct config cfg;
+    char err[512];
+    char *path = write_file("tls_cert=/c\ntls_key=/k\n");
+    CHECK_EQ_INT(config_load(&cfg, path, err, sizeof err), 0);
+    unlink(path);
+    CHECK_EQ_INT(cfg.tenant_rate, 0);
+    CHECK_EQ_INT(cfg.tenant_burst, 0);
+    CHECK_EQ_INT(cfg.address_rate, 0);
+    CHECK_EQ_INT(cfg.address_burst, 0);
+    CHECK_EQ_INT(cfg.rate_buckets_max, 65536);
+    CHECK_EQ_INT(cfg.tenant_rate_refresh_ms, 5000);
+    config_free(&cfg);
+
+    path = write_file("tls_cert=/c\ntls_key=/k\ntenant_rate = 100 requests/s\ntenant_burst = 250\n"
+                      "address_rate = 20/s\naddress_burst=40\nrate_buckets_max = 1024\n"
+                      "tenant_rate_refresh_ms = 200\n");
+    CHECK_EQ_INT(config_load(&cfg, path, err, sizeof err), 0);
+    unlink(path);
+    CHECK_EQ_INT(cfg.tenant_rate, 100);
+    CHECK_EQ_INT(cfg.tenant_burst, 250);
+    CHECK_EQ_INT(cfg.address_rate, 20);
+    CHECK_EQ_INT(cfg.address_burst, 40);
+    CHECK_EQ_INT(cfg.rate_buckets_max, 1024);
+    CHECK_EQ_INT(cfg.tenant_rate_refresh_ms, 200);
+    config_free(&cfg);
+
+    setenv("LIAISOND_TENANT_RATE", "7", 1);
+    path = write_file("tls_cert=/c\ntls_key=/k\ntenant_rate = 100\n");
+    CHECK_EQ_INT(config_load(&cfg, path, err, sizeof err), 0);
+    unlink(path);
+    unsetenv("LIAISOND_TENANT_RATE");
+    CHECK_EQ_INT(cfg.tenant_rate, 7);
+    config_free(&cfg);
+
+    const char *bad[][2] = {
+        {"tenant_rate = 5 per minute", "tenant_rate: '5 per minute' is not a rate"},
+        {"tenant_rate = requests/s", "not a rate"},
+        {"tenant_rate = -1", "not a rate"},
+        {"address_rate = 1000001/s", "address_rate: '1000001/s' is not a rate of 0 to 1000000"},
+        {"tenant_burst = 10/s", "tenant_burst: '10/s' is not a whole number"},
+        {"rate_buckets_max = 1", "rate_buckets_max"},
+        {"tenant_rate_refresh_ms = 10", "tenant_rate_refresh_ms"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "tls_cert=/c\ntls_key=/k\n%s\n", bad[i][0]);
+        path = write_file(text);
+        CHECK_EQ_INT(config_load(&cfg, path, err, sizeof err), -1);
+        unlink(path);
+        if (!strstr(err, bad[i][1])) {
+            fprintf(stderr, "rate case %zu: '%s' lacks '%s'\n", i, err, bad[i][1]);
+            CHECK(0);
+        }
+    }
+}
+
 int main(void)
 {
     RUN(test_defaults_and_file);
     RUN(test_errors);
     RUN(test_reload);
+    RUN(test_rate_limits);
     return 0;
 }
