@@ -168,4 +168,19 @@
     M(GetShipment, rpc_get_shipment, AUTHZ_USERS, READS)                                           \
     M(SetShipmentStatus, rpc_set_shipment_status, ADMIN_MANAGER, WRITES)
 
+/*
+ * Creates: the RPCs that make something a caller would not want twice.
+ * Each takes an idempotency key in its Frame (idempotency.h); any other
+ * method refuses one. Keys are per tenant, per operator for CreateTenant.
+ * CreateApiToken is left out on purpose: its answer holds the token, shown
+ * once and stored only as a hash, so no repeat could give it again.
+ */
+#define RPC_CREATES(C)                                                                             \
+    C(CreateTenant) C(CreateUser) C(CreateProductLine) C(CreateProduct) C(CreateDistributor)      \
+    C(CreateContact) C(CreateCharterDraft) C(AddCharterGrant) C(AddCarveOut)                       \
+    C(DeclareCompetingLine) C(CreateKeyAccount) C(RegisterLead) C(CreateInteraction)               \
+    C(CreateEscalationRequest) C(CreateMeeting) C(AddMeetingAttendee) C(AddMeetingNote)            \
+    C(CreateActionItem) C(CreateDocument) C(AddDocumentVersion) C(AddTranslation) C(PlaceOrder)    \
+    C(AddShipment)
+
 #endif
