@@ -20,8 +20,7 @@ static const char *const idem_creates[] = {RPC_CREATES(IDEM_NAME)};
 /* $1 method, $2 key, $3 request hash (bytea hex) */
 static struct db_stmt q_claim = {"SELECT liaison_request_key_claim($1, $2, $3::bytea)", 3, 0};
 /* $1 key, $2 response (bytea hex) */
-static struct db_stmt q_store = {"SELECT liaison_request_key_store($1, $2::bytea) AS stored", 2,
-                                 0};
+static struct db_stmt q_store = {"SELECT liaison_request_key_store($1, $2::bytea) AS stored", 2, 0};
 /* $1 key */
 static struct db_stmt q_response = {"SELECT liaison_request_key_response($1) AS response", 1, 0};
 
@@ -67,8 +66,8 @@ static char *idem_hex(struct arena *a, const uint8_t *data, size_t len)
 static bool idem_secret_field(const ProtobufCFieldDescriptor *f)
 {
     size_t n = strlen(f->name);
-    return f->type == PROTOBUF_C_TYPE_STRING && f->label != PROTOBUF_C_LABEL_REPEATED &&
-           n >= 8 && !strcmp(f->name + n - 8, "password");
+    return f->type == PROTOBUF_C_TYPE_STRING && f->label != PROTOBUF_C_LABEL_REPEATED && n >= 8 &&
+           !strcmp(f->name + n - 8, "password");
 }
 
 /*
@@ -124,8 +123,8 @@ const char *idem_admit(struct request *r, const char *key)
     if (strlen(key) > IDEM_MAX_KEY)
         return "at most 255 bytes";
     if (!idem_method_takes_key(r->method->name)) {
-        const char *why = request_printf(r, "%s is not a create and takes no idempotency key",
-                                         r->method->name);
+        const char *why =
+            request_printf(r, "%s is not a create and takes no idempotency key", r->method->name);
         return why ? why : "this method takes no idempotency key";
     }
     if (!idem_hash(r))

@@ -176,11 +176,28 @@
  * once and stored only as a hash, so no repeat could give it again.
  */
 #define RPC_CREATES(C)                                                                             \
-    C(CreateTenant) C(CreateUser) C(CreateProductLine) C(CreateProduct) C(CreateDistributor)      \
-    C(CreateContact) C(CreateCharterDraft) C(AddCharterGrant) C(AddCarveOut)                       \
-    C(DeclareCompetingLine) C(CreateKeyAccount) C(RegisterLead) C(CreateInteraction)               \
-    C(CreateEscalationRequest) C(CreateMeeting) C(AddMeetingAttendee) C(AddMeetingNote)            \
-    C(CreateActionItem) C(CreateDocument) C(AddDocumentVersion) C(AddTranslation) C(PlaceOrder)    \
+    C(CreateTenant)                                                                                \
+    C(CreateUser)                                                                                  \
+    C(CreateProductLine)                                                                           \
+    C(CreateProduct)                                                                               \
+    C(CreateDistributor)                                                                           \
+    C(CreateContact)                                                                               \
+    C(CreateCharterDraft)                                                                          \
+    C(AddCharterGrant)                                                                             \
+    C(AddCarveOut)                                                                                 \
+    C(DeclareCompetingLine)                                                                        \
+    C(CreateKeyAccount)                                                                            \
+    C(RegisterLead)                                                                                \
+    C(CreateInteraction)                                                                           \
+    C(CreateEscalationRequest)                                                                     \
+    C(CreateMeeting)                                                                               \
+    C(AddMeetingAttendee)                                                                          \
+    C(AddMeetingNote)                                                                              \
+    C(CreateActionItem)                                                                            \
+    C(CreateDocument)                                                                              \
+    C(AddDocumentVersion)                                                                          \
+    C(AddTranslation)                                                                              \
+    C(PlaceOrder)                                                                                  \
     C(AddShipment)
 
 #endif

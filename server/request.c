@@ -169,8 +169,8 @@ static void request_end(struct request *r, int code)
  * in the request. A final answer over the frame limit becomes INTERNAL;
  * a chunk over it is not sent: returns false.
  */
-static bool request_send_payload(struct request *r, Liaison__V1__Status *st,
-                                 const uint8_t *payload, size_t len);
+static bool request_send_payload(struct request *r, Liaison__V1__Status *st, const uint8_t *payload,
+                                 size_t len);
 
 static bool request_send(struct request *r, Liaison__V1__Status *st, const ProtobufCMessage *out)
 {
@@ -194,8 +194,8 @@ static bool request_send(struct request *r, Liaison__V1__Status *st, const Proto
 }
 
 /* request_send with the payload encoded already (NULL: none). */
-static bool request_send_payload(struct request *r, Liaison__V1__Status *st,
-                                 const uint8_t *payload, size_t len)
+static bool request_send_payload(struct request *r, Liaison__V1__Status *st, const uint8_t *payload,
+                                 size_t len)
 {
     struct conn *c = r->conn;
     if (!c || r->answered)
