@@ -71,8 +71,10 @@ static bool idem_secret_field(const ProtobufCFieldDescriptor *f)
 }
 
 /*
- * SHA-256 of the method's name and its request, as bytea hex in
- * r->idem_hash. Top-level password fields (CreateUser's, CreateTenant's
+ * SHA-256 of the method's name, the caller (its actor: one user, token or
+ * operator, whichever session it came in) and its request, as bytea hex
+ * in r->idem_hash: another caller of the tenant cannot have a creation's
+ * answer by repeating its key. Top-level password fields (CreateUser's, CreateTenant's
  * admin_password) are blanked first: a fast hash of a request holding a
  * password would let whoever reads the table guess the password far
  * faster than its Argon2id hash allows. A repeat with the same key that
@@ -107,6 +109,7 @@ static bool idem_hash(struct request *r)
     const char *method = r->method->name;
     bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
               EVP_DigestUpdate(ctx, method, strlen(method) + 1) == 1 &&
+              EVP_DigestUpdate(ctx, r->who.actor, strlen(r->who.actor) + 1) == 1 &&
               EVP_DigestUpdate(ctx, packed, n) == 1 && EVP_DigestFinal_ex(ctx, md, &len) == 1;
     EVP_MD_CTX_free(ctx);
     const char *hex = ok ? idem_hex(&r->arena, md, len) : NULL;

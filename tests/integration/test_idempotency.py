@@ -7,7 +7,7 @@ byte for byte and leave one row; the same key with another request is
 INVALID_ARGUMENT on idempotencyKey; a duplicate sent while the first is in
 flight is ABORTED; a key is refused on a method that is no create and past
 255 bytes; a refused create leaves no key; the keys of one tenant are not
-another's; a key older than 24 hours is forgotten by the scheduler's
+another's, nor one caller's another's; a key older than 24 hours is forgotten by the scheduler's
 idempotency_prune job and is then free again.
 Usage: test_idempotency.py LIAISOND CLI."""
 import os
@@ -140,7 +140,7 @@ other = w.strings((1, "FLT" + RUN[-4:]), (2, "Filters"))
 st, _ = me.call("CreateProductLine", other, "pl-" + RUN)
 check(st["code"] == INVALID and field_violation(st),
       "the same key with another request: INVALID_ARGUMENT on idempotencyKey (%s)" % st)
-st, _ = me.call("CreateKeyAccount", line, "pl-" + RUN)
+st, _ = me.call("CreateKeyAccount", w.strings((1, "Other " + RUN), (2, "VN")), "pl-" + RUN)
 check(st["code"] == INVALID and field_violation(st),
       "the same key on another create method: INVALID_ARGUMENT (%s)" % st)
 check(rows("product_lines", "code = 'FLT%s'" % RUN[-4:]) == "0", "... and nothing was made")
@@ -178,6 +178,15 @@ check(st["code"] == 0, "a key of 255 bytes: taken (%s)" % st)
 st, _ = me.call("CreateProductLine", line, "dup-" + RUN)
 check(st["code"] == 6, "a create refused ALREADY_EXISTS with a fresh key (%s)" % st)
 check(rows("request_keys", "key = 'dup-%s'" % RUN) == "0", "... leaves no key behind")
+
+# ---- a key is its caller's: another user of the tenant may not repeat it ----
+srv.must("CreateUser", {"email": "mgr@idem.example", "role": "ROLE_MANAGER",
+                        "password": PASSWORD, "seesAllDistributors": True}, admin)
+manager = srv.must("Login", {"tenant": slug, "email": "mgr@idem.example", "password": PASSWORD},
+                   None)["token"]
+st, body = Caller(manager).call("CreateKeyAccount", acct, "acct-" + RUN)
+check(st["code"] == INVALID and field_violation(st) and not body,
+      "another caller repeating a key: INVALID_ARGUMENT, not the first's answer (%s)" % st)
 
 # ---- keys are per tenant ----
 srv.must("CreateTenant", {"slug": slug + "-b", "name": "Other", "adminEmail": "b@idem.example",
