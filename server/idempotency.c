@@ -148,6 +148,12 @@ int idem_claim_step(struct request *r, int n)
     s->values[2] = r->idem_hash;
     r->idem = IDEM_CLAIMED;
     r->idem_step = n;
+    /*
+     * A creation that commits after its caller was told DEADLINE_EXCEEDED
+     * must still store its answer, or its key would stay in flight (ABORTED)
+     * for a day instead of answering the retry.
+     */
+    r->outlives_deadline = true;
     r->txn.nsteps = n + 1;
     return n + 1;
 }

@@ -7,11 +7,13 @@ byte for byte and leave one row; the same key with another request is
 INVALID_ARGUMENT on idempotencyKey; a duplicate sent while the first is in
 flight is ABORTED; a key is refused on a method that is no create and past
 255 bytes; a refused create leaves no key; the keys of one tenant are not
-another's, nor one caller's another's; a key older than 24 hours is forgotten by the scheduler's
-idempotency_prune job and is then free again.
+another's, nor one caller's another's; the CLI keys every create and
+repeats one with --idempotency-key; a key older than 24 hours is forgotten
+by the scheduler's idempotency_prune job and is then free again.
 Usage: test_idempotency.py LIAISOND CLI."""
 import os
 import struct
+import subprocess
 import sys
 import time
 
@@ -147,8 +149,12 @@ check(rows("product_lines", "code = 'FLT%s'" % RUN[-4:]) == "0", "... and nothin
 
 # ---- a concurrent duplicate: ABORTED while the first is in flight ----
 acct2 = w.strings((1, "Thaco " + RUN), (2, "VN"))
-a = me.send("CreateKeyAccount", acct2, "conc-" + RUN)
-b = me.send("CreateKeyAccount", acct2, "conc-" + RUN)
+# Both in one write: the server reads them together and both reach the
+# database before the first's answer is stored.
+me.send("Ping", b"", "")  # refreshes an idle connection first
+w.recv_response(me.sock)
+me.sock.sendall(keyed(901, "CreateKeyAccount", acct2, "conc-" + RUN)
+                + keyed(902, "CreateKeyAccount", acct2, "conc-" + RUN))
 answers = {}
 for _ in range(2):
     rid, st, body = w.recv_response(me.sock)
@@ -196,6 +202,23 @@ other_admin = srv.must("Login", {"tenant": slug + "-b", "email": "b@idem.example
 st, theirs = Caller(other_admin).call("CreateProductLine", line, "pl-" + RUN)
 check(st["code"] == 0 and theirs != first,
       "another tenant's create with the same key is its own (%s)" % st)
+
+# ---- the CLI: a fresh key with every create, --idempotency-key to repeat one ----
+before = int(rows("request_keys", "true"))
+code, out = srv.cli("product-line", "create", "--code", "CLA", "--name", "One", token=admin)
+check(code == "OK" and int(rows("request_keys", "true")) == before + 1,
+      "the CLI sends a fresh key with a create (%s %s)" % (code, out))
+cmd = ("--idempotency-key", "cli-" + RUN, "product-line", "create", "--code", "CLB", "--name", "2")
+code1, out1 = srv.cli(*cmd, token=admin)
+code2, out2 = srv.cli(*cmd, token=admin)
+check(code1 == code2 == "OK" and out1 == out2 and rows("product_lines", "code = 'CLB'") == "1",
+      "liaison --idempotency-key K ... run twice: the same answer, one row (%s %s)" % (code2, out2))
+code, out = srv.cli("--idempotency-key", "cli-" + RUN, "product-line", "create", "--code", "CLC",
+                    "--name", "3", token=admin)
+check(code == "INVALID_ARGUMENT" and rows("product_lines", "code = 'CLC'") == "0",
+      "... and with another create: refused (%s)" % code)
+help_text = subprocess.run([CLI, "--help"], capture_output=True, text=True).stdout
+check("--idempotency-key KEY" in help_text, "liaison --help explains --idempotency-key")
 
 # ---- the scheduler forgets keys past 24 hours ----
 check(sql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind = 'idempotency_prune'"
