@@ -162,6 +162,9 @@ static void request_end(struct request *r, int code)
     request_discard(r);
 }
 
+static bool request_send_payload(struct request *r, Liaison__V1__Status *st, const uint8_t *payload,
+                                 size_t len);
+
 /*
  * Encodes and sends a response frame: the final one with its status st, or
  * (st NULL) a stream's chunk, with Frame.more set. The bytes are the
@@ -169,9 +172,6 @@ static void request_end(struct request *r, int code)
  * in the request. A final answer over the frame limit becomes INTERNAL;
  * a chunk over it is not sent: returns false.
  */
-static bool request_send_payload(struct request *r, Liaison__V1__Status *st, const uint8_t *payload,
-                                 size_t len);
-
 static bool request_send(struct request *r, Liaison__V1__Status *st, const ProtobufCMessage *out)
 {
     struct conn *c = r->conn;

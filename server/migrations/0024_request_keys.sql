@@ -56,7 +56,10 @@ $$;
 -- finished (the server then answers its stored response), LSK10 when the
 -- first is still in flight (ABORTED: a concurrent duplicate is not waited
 -- for), and LS422 on idempotencyKey when the key was used for another
--- request.
+-- request. A claim whose answer never came for five minutes (far past
+-- any request's deadline: its server died between the creation's commit
+-- and storing the answer) raises LS412: the creation was made -- the
+-- claim commits only with it -- but its answer is lost.
 CREATE OR REPLACE FUNCTION liaison_request_key_claim(p_method text, p_key text, p_hash bytea)
 RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
@@ -65,6 +68,7 @@ DECLARE
     scope text := liaison_request_key_scope();
     prior_hash bytea;
     prior_done boolean;
+    prior_at timestamptz;
 BEGIN
     IF NOT pg_try_advisory_xact_lock(
             hashtextextended(coalesce(t::text, scope) || ' ' || p_key, 1424)) THEN
@@ -72,10 +76,12 @@ BEGIN
             USING ERRCODE = 'LSK10';
     END IF;
     IF t IS NOT NULL THEN
-        SELECT k.request_hash, k.response IS NOT NULL INTO prior_hash, prior_done
+        SELECT k.request_hash, k.response IS NOT NULL, k.created_at
+          INTO prior_hash, prior_done, prior_at
           FROM request_keys k WHERE k.tenant_id = t AND k.key = p_key;
     ELSE
-        SELECT k.request_hash, k.response IS NOT NULL INTO prior_hash, prior_done
+        SELECT k.request_hash, k.response IS NOT NULL, k.created_at
+          INTO prior_hash, prior_done, prior_at
           FROM operator_request_keys k WHERE k.actor = scope AND k.key = p_key;
     END IF;
     IF FOUND THEN
@@ -84,6 +90,10 @@ BEGIN
         IF prior_done THEN
             RAISE EXCEPTION 'the request with this idempotency key was done already'
                 USING ERRCODE = 'LSK00';
+        END IF;
+        IF prior_at < liaison_now() - interval '5 minutes' THEN
+            RAISE EXCEPTION USING ERRCODE = 'LS412', MESSAGE = 'the request with this '
+                || 'idempotency key was carried out, but its answer was lost: read to find it';
         END IF;
         RAISE EXCEPTION 'a request with this idempotency key is in progress; try again shortly'
             USING ERRCODE = 'LSK10';

@@ -168,6 +168,19 @@ check(st["code"] == 0 and ok_body and again == ok_body[0],
       "... and a retry after it gets the first answer's bytes (%s)" % st)
 check(rows("key_accounts", "name = 'Thaco %s'" % RUN) == "1", "... and one key account")
 
+# ---- an answer lost (its server died between the commit and storing it) ----
+st, _ = me.call("CreateKeyAccount", w.strings((1, "Lost " + RUN), (2, "VN")), "lost-" + RUN)
+sql("UPDATE request_keys SET response = NULL WHERE tenant_id = %s AND key = 'lost-%s'"
+    % (tid, RUN))
+st2, _ = me.call("CreateKeyAccount", w.strings((1, "Lost " + RUN), (2, "VN")), "lost-" + RUN)
+sql("UPDATE request_keys SET created_at = created_at - interval '6 minutes' WHERE tenant_id = %s"
+    " AND key = 'lost-%s'" % (tid, RUN))
+st3, _ = me.call("CreateKeyAccount", w.strings((1, "Lost " + RUN), (2, "VN")), "lost-" + RUN)
+check(st["code"] == 0 and st2["code"] == ABORTED and st3["code"] == 9
+      and "answer was lost" in st3["message"] and rows("key_accounts", "name = 'Lost %s'" % RUN)
+      == "1", "a key whose answer never came: ABORTED, then after five minutes FAILED_PRECONDITION"
+      " saying it was made (%s, %s)" % (st2, st3))
+
 # ---- refusals at the door ----
 st, _ = me.call("ListKeyAccounts", b"", "list-" + RUN)
 check(st["code"] == INVALID and field_violation(st),
