@@ -13,13 +13,15 @@
 -- keeps its own rules.
 CREATE TABLE IF NOT EXISTS request_keys (
     tenant_id bigint NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    id bigint GENERATED ALWAYS AS IDENTITY, -- every tenant table has one (ExportTenant pages by it)
     key text NOT NULL CHECK (octet_length(key) BETWEEN 1 AND 255),
     method text NOT NULL CHECK (method ~ '^[A-Z][A-Za-z]{0,62}$'),
     request_hash bytea NOT NULL,
     request_id text NOT NULL,
     response bytea,
     created_at timestamptz NOT NULL,
-    PRIMARY KEY (tenant_id, key)
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, key)
 );
 CREATE INDEX IF NOT EXISTS request_keys_created ON request_keys (tenant_id, created_at);
 

@@ -252,5 +252,10 @@ check(sql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind = 'idempoten
 st, _ = me.call("CreateProductLine", other, "pl-" + RUN)
 check(st["code"] == 0, "an expired key is free again (%s)" % st)
 
+# The tenant's keys are tenant data like any: its export reads them (by id, as every table).
+code, out = srv.call("ExportTenant", {"slug": slug, "stream": True}, OPERATOR)
+check(code == "OK" and "request_keys" in str(out), "ExportTenant pages through request_keys (%s)"
+      % code)
+
 check(srv.stop(), "liaisond stopped cleanly (no sanitizer report)")
 t.finish("test_idempotency")
