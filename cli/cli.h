@@ -37,9 +37,10 @@ struct cli_settings {
     char *cert;
     char *key;
     char *timeout_ms;
-    char *profile;       /* --profile or LIAISON_PROFILE; NULL for the default */
-    char *session_url;   /* the URL the saved session was made for */
-    char *session_token; /* used only against session_url */
+    char *idempotency_key; /* --idempotency-key: the command's creates repeat safely */
+    char *profile;         /* --profile or LIAISON_PROFILE; NULL for the default */
+    char *session_url;     /* the URL the saved session was made for */
+    char *session_token;   /* used only against session_url */
     enum cli_token_from token_from;
     bool json; /* --json or --output json */
     bool ids;  /* --output ids: one id per line */
@@ -52,6 +53,7 @@ struct cli {
     liaison_conn *conn;
     bool anonymous;   /* set by commands that need no identity: no token is presented */
     char command[64]; /* the command being run, for errors in its terms */
+    int creates;      /* create calls made so far: each gets its own idempotency key */
 };
 
 /*

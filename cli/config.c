@@ -192,6 +192,7 @@ void cli_config_free(struct cli_settings *set)
     free(set->cert);
     free(set->key);
     free(set->timeout_ms);
+    free(set->idempotency_key);
     free(set->token);
     free(set->profile);
     free(set->session_url);

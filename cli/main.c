@@ -97,6 +97,13 @@ static void usage(FILE *out)
                  "  --token TOKEN    session, API or operator token (env LIAISON_TOKEN;\n"
                  "                   default: the session saved by 'liaison login')\n"
                  "  --timeout MS     per-request timeout in milliseconds (default 30000)\n"
+                 "  --idempotency-key KEY\n"
+                 "                   the key of the command's create (1-255 bytes): the same\n"
+                 "                   command with the same key again within 24 hours makes\n"
+                 "                   nothing twice and prints what the first made. Without\n"
+                 "                   it every create sends a fresh random key, so a create\n"
+                 "                   is resent safely when the connection drops; when its\n"
+                 "                   answer is lost the key to repeat it with is printed\n"
                  "  --profile NAME   keep several logins side by side (env LIAISON_PROFILE)\n"
                  "  --json           print JSON instead of tables (same as --output json)\n"
                  "  -o, --output FMT table (default), json, or ids: one id per line\n"
@@ -324,6 +331,28 @@ int cli_connect(struct cli *cli)
     return EXIT_OK;
 }
 
+/*
+ * Sets the key of the invocation's next create: --idempotency-key for the
+ * first, KEY/2, KEY/3 ... for any after it (so that the whole command
+ * repeats safely), else a fresh random one. Returns an exit code.
+ */
+static int cli_create_key(struct cli *cli)
+{
+    const char *given = cli->set.idempotency_key;
+    char key[320];
+    if (given && cli->creates > 0)
+        snprintf(key, sizeof key, "%s/%d", given, cli->creates + 1);
+    else if (given)
+        snprintf(key, sizeof key, "%s", given);
+    cli->creates++;
+    int rc = liaison_set_idempotency_key(cli->conn, given ? key : NULL);
+    if (rc != LIAISON_OK) {
+        fprintf(stderr, "liaison: --idempotency-key: %s\n", liaison_error(cli->conn));
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
 {
     *out = NULL;
@@ -334,10 +363,21 @@ int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
         free(req);
         return rc;
     }
+    if (liaison_method_is_create(method)) {
+        rc = cli_create_key(cli);
+        if (rc != EXIT_OK) {
+            free(req);
+            return rc;
+        }
+    }
     char *resp = NULL;
     rc = liaison_call_json(cli->conn, method, req, &resp);
     free(req);
     if (rc != LIAISON_OK) {
+        const char *key = liaison_idempotency_key(cli->conn);
+        /* The create may have been made: the key makes trying again safe. */
+        if (key[0] && (rc == LIAISON_UNAVAILABLE || rc == LIAISON_DEADLINE_EXCEEDED))
+            fprintf(stderr, "liaison: to repeat this create safely: --idempotency-key %s\n", key);
         cli_print_error(cli, rc, resp);
         liaison_string_free(resp);
         return cli_exit_code(rc);
@@ -353,18 +393,35 @@ int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
 }
 
 /* Global options; the first three may come anywhere on the line. */
-enum global_opt { G_JSON, G_OUTPUT, G_PROFILE, G_URL, G_CA, G_CERT, G_KEY, G_TIMEOUT, G_TOKEN };
+enum global_opt {
+    G_JSON,
+    G_OUTPUT,
+    G_PROFILE,
+    G_URL,
+    G_CA,
+    G_CERT,
+    G_KEY,
+    G_TIMEOUT,
+    G_IDEMPOTENCY_KEY,
+    G_TOKEN
+};
 
 static const struct {
     const char *name;
     enum global_opt id;
     bool takes_value;
     bool anywhere;
-} global_opts[] = {{"--json", G_JSON, false, true},       {"--output", G_OUTPUT, true, true},
-                   {"-o", G_OUTPUT, true, true},          {"--profile", G_PROFILE, true, true},
-                   {"--url", G_URL, true, false},         {"--ca", G_CA, true, false},
-                   {"--cert", G_CERT, true, false},       {"--key", G_KEY, true, false},
-                   {"--timeout", G_TIMEOUT, true, false}, {"--token", G_TOKEN, true, false}};
+} global_opts[] = {{"--json", G_JSON, false, true},
+                   {"--output", G_OUTPUT, true, true},
+                   {"-o", G_OUTPUT, true, true},
+                   {"--profile", G_PROFILE, true, true},
+                   {"--url", G_URL, true, false},
+                   {"--ca", G_CA, true, false},
+                   {"--cert", G_CERT, true, false},
+                   {"--key", G_KEY, true, false},
+                   {"--timeout", G_TIMEOUT, true, false},
+                   {"--token", G_TOKEN, true, false},
+                   {"--idempotency-key", G_IDEMPOTENCY_KEY, true, false}};
 
 /*
  * Whether argv[i] (with argv[i + 1] as a separate value) is a global
@@ -432,13 +489,14 @@ static int global_apply(struct cli_settings *set, int id, const char *name, cons
         fprintf(stderr, "liaison: --profile: a name of letters, digits, '.', '_' and '-'\n");
         return EXIT_USAGE;
     }
-    char **slot = id == G_PROFILE   ? &set->profile
-                  : id == G_URL     ? &set->url
-                  : id == G_CA      ? &set->ca
-                  : id == G_CERT    ? &set->cert
-                  : id == G_KEY     ? &set->key
-                  : id == G_TIMEOUT ? &set->timeout_ms
-                                    : &set->token;
+    char **slot = id == G_PROFILE           ? &set->profile
+                  : id == G_URL             ? &set->url
+                  : id == G_CA              ? &set->ca
+                  : id == G_CERT            ? &set->cert
+                  : id == G_KEY             ? &set->key
+                  : id == G_TIMEOUT         ? &set->timeout_ms
+                  : id == G_IDEMPOTENCY_KEY ? &set->idempotency_key
+                                            : &set->token;
     char *copy = strdup(value);
     if (!copy) {
         fprintf(stderr, "liaison: out of memory\n");
@@ -499,10 +557,10 @@ static int global_parse(struct cli *cli, int argc, char **argv, char **words, in
         if (cli_config_load(&cli->set) < 0)
             rc = EXIT_USAGE;
     }
-    char **from[] = {&flags.url, &flags.ca,         &flags.cert,
-                     &flags.key, &flags.timeout_ms, &flags.token};
-    char **to[] = {&cli->set.url, &cli->set.ca,         &cli->set.cert,
-                   &cli->set.key, &cli->set.timeout_ms, &cli->set.token};
+    char **from[] = {&flags.url,        &flags.ca,    &flags.cert,           &flags.key,
+                     &flags.timeout_ms, &flags.token, &flags.idempotency_key};
+    char **to[] = {&cli->set.url,        &cli->set.ca,    &cli->set.cert,           &cli->set.key,
+                   &cli->set.timeout_ms, &cli->set.token, &cli->set.idempotency_key};
     for (size_t k = 0; rc == 0 && k < sizeof from / sizeof from[0]; k++) {
         if (*from[k]) {
             free(*to[k]);

@@ -5,6 +5,8 @@
 
 #include <inttypes.h>
 
+#include "idempotency.h"
+
 /* A user's read: shareable by the reads batched with it (db.h, DB_TXN_SHARED_FIRST). */
 static struct db_stmt q_auth_read = {"SELECT liaison_auth($1::bigint, $2::bigint)", 2, 0};
 /*
@@ -20,7 +22,7 @@ static struct db_stmt q_auth_operator = {
 int credential_register(void)
 {
     struct db_stmt *const stmts[] = {&q_auth_read, &q_auth_user, &q_auth_operator};
-    return db_register(stmts, 3);
+    return db_register(stmts, 3) < 0 ? -1 : idem_register();
 }
 
 int credential_txn_begin(struct request *r)
@@ -45,7 +47,8 @@ int credential_txn_begin(struct request *r)
         s->values[at + 3] = r->peer;
     }
     r->txn.nsteps = 1;
-    return 1;
+    /* A create's idempotency key is claimed in the transaction of the creation. */
+    return idem_claim_step(r, 1);
 }
 
 bool credential_txn_checks_user(const struct db_txn *txn)

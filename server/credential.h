@@ -17,12 +17,14 @@
 
 #include "request.h"
 
-/* Registers the check's statements. 0, or -1 past the statement limit. */
+/* Registers the check's statements and idempotency.c's. 0, or -1 past the statement limit. */
 int credential_register(void);
 
 /*
- * Starts r->txn with the check for r's caller. Returns the index of the
- * next step, where the request's own statements go.
+ * Starts r->txn with the check for r's caller, and the claim of its
+ * idempotency key when it carries one not yet claimed (idempotency.h).
+ * Returns the index of the next step, where the request's own statements
+ * go.
  */
 int credential_txn_begin(struct request *r);
 

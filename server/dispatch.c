@@ -10,6 +10,7 @@
 #include "authz.h"
 #include "conn.h"
 #include "credential.h"
+#include "idempotency.h"
 #include "log.h"
 #include "methods.h"
 #include "ratelimit.h"
@@ -191,6 +192,13 @@ static void dispatch_admit(const struct conn *c, struct request *r, const uint8_
     v->code = authz_check(r->method->who, &r->who, r->method->name, v->msg, sizeof v->msg);
     if (v->code)
         return;
+    const char *key_refused = idem_admit(r, f->idempotency_key);
+    if (key_refused) {
+        v->code = LIAISON__V1__CODE__INVALID_ARGUMENT;
+        snprintf(v->field, sizeof v->field, "idempotencyKey");
+        snprintf(v->msg, sizeof v->msg, "%s", key_refused);
+        return;
+    }
     v->kind = ADMIT_RUN;
     v->timeout_ms = f->timeout_ms;
 }

@@ -170,4 +170,36 @@
     /* issue 14: per-tenant rate limits */                                                         \
     M(SetTenantRateLimit, rpc_set_tenant_rate_limit, AUTHZ_OPERATOR, WRITES)
 
+/*
+ * Creates: the RPCs that make something a caller would not want twice.
+ * Each takes an idempotency key in its Frame (idempotency.h); any other
+ * method refuses one. Keys are per tenant, per operator for CreateTenant.
+ * CreateApiToken is left out on purpose: its answer holds the token, shown
+ * once and stored only as a hash, so no repeat could give it again.
+ */
+#define RPC_CREATES(C)                                                                             \
+    C(CreateTenant)                                                                                \
+    C(CreateUser)                                                                                  \
+    C(CreateProductLine)                                                                           \
+    C(CreateProduct)                                                                               \
+    C(CreateDistributor)                                                                           \
+    C(CreateContact)                                                                               \
+    C(CreateCharterDraft)                                                                          \
+    C(AddCharterGrant)                                                                             \
+    C(AddCarveOut)                                                                                 \
+    C(DeclareCompetingLine)                                                                        \
+    C(CreateKeyAccount)                                                                            \
+    C(RegisterLead)                                                                                \
+    C(CreateInteraction)                                                                           \
+    C(CreateEscalationRequest)                                                                     \
+    C(CreateMeeting)                                                                               \
+    C(AddMeetingAttendee)                                                                          \
+    C(AddMeetingNote)                                                                              \
+    C(CreateActionItem)                                                                            \
+    C(CreateDocument)                                                                              \
+    C(AddDocumentVersion)                                                                          \
+    C(AddTranslation)                                                                              \
+    C(PlaceOrder)                                                                                  \
+    C(AddShipment)
+
 #endif

@@ -14,6 +14,7 @@
 #include "credential.h"
 #include "dispatch.h"
 #include "frame.h"
+#include "idempotency.h"
 #include "log.h"
 #include "tls.h"
 #include "wire.h"
@@ -161,6 +162,9 @@ static void request_end(struct request *r, int code)
     request_discard(r);
 }
 
+static bool request_send_payload(struct request *r, Liaison__V1__Status *st, const uint8_t *payload,
+                                 size_t len);
+
 /*
  * Encodes and sends a response frame: the final one with its status st, or
  * (st NULL) a stream's chunk, with Frame.more set. The bytes are the
@@ -173,21 +177,37 @@ static bool request_send(struct request *r, Liaison__V1__Status *st, const Proto
     struct conn *c = r->conn;
     if (!c || r->answered)
         return true;
-    Liaison__V1__Frame f = LIAISON__V1__FRAME__INIT;
-    f.request_id = r->id;
-    f.status = st;
-    f.more = st == NULL;
-    uint8_t *payload = NULL, *wire = NULL;
+    uint8_t *payload = NULL;
+    size_t n = 0;
     if (out) {
-        size_t n = protobuf_c_message_get_packed_size(out);
+        n = protobuf_c_message_get_packed_size(out);
         payload = malloc(n ? n : 1);
         if (!payload) {
             conn_close(c, "out of memory");
             return true;
         }
         protobuf_c_message_pack(out, payload);
-        f.payload.data = payload;
-        f.payload.len = n;
+    }
+    bool fits = request_send_payload(r, st, payload, n);
+    free(payload);
+    return fits;
+}
+
+/* request_send with the payload encoded already (NULL: none). */
+static bool request_send_payload(struct request *r, Liaison__V1__Status *st, const uint8_t *payload,
+                                 size_t len)
+{
+    struct conn *c = r->conn;
+    if (!c || r->answered)
+        return true;
+    Liaison__V1__Frame f = LIAISON__V1__FRAME__INIT;
+    f.request_id = r->id;
+    f.status = st;
+    f.more = st == NULL;
+    uint8_t *wire = NULL;
+    if (payload) {
+        f.payload.data = (uint8_t *)payload;
+        f.payload.len = len;
     }
     size_t n = protobuf_c_message_get_packed_size(&f.base);
     bool fits = n <= (size_t)c->w->cfg->max_frame_bytes;
@@ -206,7 +226,6 @@ static bool request_send(struct request *r, Liaison__V1__Status *st, const Proto
         conn_send(c, wire, FRAME_HEADER_SIZE + n);
     }
     free(wire);
-    free(payload);
     return fits;
 }
 
@@ -228,8 +247,21 @@ void request_reply(struct request *r, const ProtobufCMessage *out)
 {
     if (request_out_of_memory(r))
         return;
+    if (r->idem == IDEM_CLAIMED) {
+        /* Committed: its answer is stored, and the caller waits for it, past any deadline. */
+        request_deadline_remove(r);
+        idem_store(r, out);
+        return;
+    }
     Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
     request_send(r, &st, out);
+    request_end(r, 0);
+}
+
+void request_reply_encoded(struct request *r, const uint8_t *payload, size_t len)
+{
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    request_send_payload(r, &st, payload, len);
     request_end(r, 0);
 }
 
@@ -554,7 +586,7 @@ int64_t request_deadline_us(struct request *r)
 static void request_txn_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
-    if (!request_settle(r))
+    if (!request_settle(r) && !idem_refused(r, code))
         r->txn_done(txn, code, detail);
 }
 

@@ -92,6 +92,13 @@ struct request {
     void (*work_done)(struct request *r); /* request_work's, back on the loop */
     char rid[32];                         /* server-wide request id, for logs and the audit log */
     char peer[64];
+    /* idempotency.c's: the frame's key, where r is with it, its hash, the answer it stores */
+    const char *idem_key;
+    enum request_idem { IDEM_NONE, IDEM_WANTED, IDEM_CLAIMED, IDEM_STORING, IDEM_REPLAYING } idem;
+    int idem_step; /* the claim's step in r->txn */
+    char idem_hash[68];
+    const uint8_t *idem_answer; /* in the arena */
+    size_t idem_answer_len;
 };
 
 /* The length of r's source address in r->peer, without the port ("[::1]:5" -> 5). */
@@ -158,6 +165,12 @@ bool request_operator_certificate(struct request *r, char *cn, size_t cap);
  * (out may then be missing a part).
  */
 void request_reply(struct request *r, const ProtobufCMessage *out);
+
+/*
+ * Answers OK with payload, an encoded message of the method's output type
+ * (an idempotent repeat's stored answer, sent as it was stored).
+ */
+void request_reply_encoded(struct request *r, const uint8_t *payload, size_t len);
 
 /*
  * Streams: sends out (a message of the method's output type, typically

@@ -30,9 +30,14 @@
  *   - The library never exits, aborts or prints; it does not install signal
  *     handlers. Writing to a closed socket does not raise SIGPIPE.
  *   - Reconnection: a handle whose connection dropped reconnects on its next
- *     call. A request that was sent when the connection dropped is not
- *     resent (it may have been carried out): that call returns
- *     LIAISON_UNAVAILABLE and the caller decides.
+ *     call. A blocking call (liaison_call_json, liaison_call_stream, the
+ *     typed calls) whose connection drops after its request was sent
+ *     reconnects, authenticates again and sends it once more when doing so
+ *     cannot do anything twice: a read, or a create sent with an
+ *     idempotency key (liaison_set_idempotency_key). Any other change may
+ *     have been carried out, so it is not resent: that call returns
+ *     LIAISON_UNAVAILABLE and the caller decides. Nothing is resent after a
+ *     stream delivered a part, nor for pipelined requests.
  *   - Event loops: the library owns no loop. liaison_send_json() and
  *     liaison_recv_json() pipeline many requests on one connection; a loop
  *     (libuv's uv_poll_t, epoll, ...) watches liaison_socket() for
@@ -250,6 +255,32 @@ LIAISON_EXPORT int liaison_socket(const liaison_conn *conn);
  * out.
  */
 LIAISON_EXPORT int liaison_methods_json(char **methods_json);
+
+/*
+ * Idempotency keys (proto/README.md, "Idempotency keys"). A create RPC
+ * (liaison_method_is_create) sent with a key is carried out at most once
+ * for that key within 24 hours: sent again with the same request it is
+ * answered the first response, byte for byte; with another request
+ * LIAISON_INVALID_ARGUMENT; while the first is still being carried out
+ * LIAISON_ABORTED (try again shortly). Keys belong to the caller's tenant
+ * (to the operator for an operator's creates). A keyed create is one the
+ * library resends after a dropped connection (see Reconnection above);
+ * keep the key to repeat the call safely later, from any connection.
+ *
+ * liaison_set_idempotency_key() sets the key for the next call on conn
+ * that sends a request (liaison_call_json, liaison_call_stream,
+ * liaison_send_json, liaison_send_raw), which takes it whatever its
+ * outcome: key NULL makes a fresh random one (32 hex digits), "" none.
+ * At most 255 bytes of UTF-8 (LIAISON_INVALID_ARGUMENT otherwise). The
+ * server refuses a key on a method that is no create.
+ * liaison_idempotency_key() is the key of the call that took one last ("" before
+ * any), valid until the next call on conn: a tool prints it so that a
+ * person can repeat a create whose answer was lost.
+ * liaison_method_is_create() is 1 for a method that takes a key, else 0.
+ */
+LIAISON_EXPORT int liaison_set_idempotency_key(liaison_conn *conn, const char *key);
+LIAISON_EXPORT const char *liaison_idempotency_key(const liaison_conn *conn);
+LIAISON_EXPORT int liaison_method_is_create(const char *method);
 
 /* ---- typed calls ---- */
 

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
+#include "client_methods.h"
 #include "frame.h"
 #include "liaison.h"
 #include "pbjson.h"
@@ -48,6 +51,10 @@ struct liaison_conn {
     bool last_more;          /* the frame liaison_recv_* returned last was a stream's chunk */
     int pending_cap;
     uint32_t retry_after_ms; /* the last answer's Status.retry_after_ms */
+    /* The idempotency key for the next request (when key_set), and the one the last call took. */
+    bool key_set;
+    char key[256];
+    char last_key[256];
     char err[1024];
 };
 
@@ -245,13 +252,15 @@ static void client_note_limits(liaison_conn *c, const ProtobufCMessage *m)
         c->max_in_flight = in_flight;
 }
 
-/* Sends one request frame carrying an encoded payload, with a fresh id. */
+/* Sends one request frame carrying an encoded payload and key (NULL: none), with a fresh id. */
 static int client_send_bytes(liaison_conn *c, const char *method, const uint8_t *payload,
-                             size_t plen, int64_t deadline, uint64_t *id)
+                             size_t plen, const char *key, int64_t deadline, uint64_t *id)
 {
     Liaison__V1__Frame f = LIAISON__V1__FRAME__INIT;
     f.request_id = ++c->next_id;
     f.method = (char *)method;
+    if (key)
+        f.idempotency_key = (char *)key;
     f.payload.data = (uint8_t *)payload;
     f.payload.len = plen;
     /* The server gives up at the same time as we do (or sooner, at its own limit). */
@@ -283,7 +292,7 @@ static int client_send_bytes(liaison_conn *c, const char *method, const uint8_t 
 
 /* Encodes req and sends it as one request frame. */
 static int client_send(liaison_conn *c, const char *method, const ProtobufCMessage *req,
-                       int64_t deadline, uint64_t *id)
+                       const char *key, int64_t deadline, uint64_t *id)
 {
     size_t plen = protobuf_c_message_get_packed_size(req);
     uint8_t stack[256];
@@ -291,7 +300,7 @@ static int client_send(liaison_conn *c, const char *method, const ProtobufCMessa
     if (!payload)
         return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
     protobuf_c_message_pack(req, payload);
-    int rc = client_send_bytes(c, method, payload, plen, deadline, id);
+    int rc = client_send_bytes(c, method, payload, plen, key, deadline, id);
     if (payload != stack)
         free(payload);
     return rc;
@@ -363,7 +372,7 @@ static int client_setup_exchange(liaison_conn *c, const char *method, const Prot
                                  struct arena *a, ProtobufCMessage **out)
 {
     uint64_t id;
-    int rc = client_send(c, method, req, deadline, &id);
+    int rc = client_send(c, method, req, NULL, deadline, &id);
     if (rc != LIAISON_OK)
         return rc;
     const Liaison__V1__Frame *f = NULL;
@@ -525,6 +534,7 @@ struct client_stream {
     int (*fn)(liaison_conn *c, void *arg, const ProtobufCMessage *chunk);
     void *arg;
     bool bounded;
+    unsigned delivered; /* parts handed to fn */
 };
 
 /* What a bounded stream gathers when the server stated no frame limit. */
@@ -537,7 +547,7 @@ struct client_stream {
  * nothing else can be read on it until the stream's end.
  */
 static int client_await_last(liaison_conn *c, uint64_t id, int64_t deadline,
-                             const ProtobufCMessageDescriptor *desc, const struct client_stream *sc,
+                             const ProtobufCMessageDescriptor *desc, struct client_stream *sc,
                              struct arena *a, const Liaison__V1__Frame **out)
 {
     size_t total = 0;
@@ -564,6 +574,8 @@ static int client_await_last(liaison_conn *c, uint64_t id, int64_t deadline,
         arena_init(&ca, CLIENT_DECODE_BUDGET);
         ProtobufCMessage *m = wire_decode(desc, (*out)->payload.data, (*out)->payload.len, &ca,
                                           field, sizeof field, &why);
+        if (m)
+            sc->delivered++;
         rc = m ? sc->fn(c, sc->arg, m)
                : client_fail(c, LIAISON_DATA_LOSS, "malformed response: %s", why);
         arena_reset(&ca);
@@ -577,33 +589,75 @@ static int client_await_last(liaison_conn *c, uint64_t id, int64_t deadline,
     }
 }
 
+/* The call's key, taken from what liaison_set_idempotency_key() set: NULL for none. */
+static const char *client_take_key(liaison_conn *c)
+{
+    if (!c->key_set) {
+        c->last_key[0] = '\0';
+        return NULL;
+    }
+    c->key_set = false;
+    memcpy(c->last_key, c->key, sizeof c->last_key);
+    return c->last_key[0] ? c->last_key : NULL;
+}
+
+static bool client_listed(const char *const *names, const char *method)
+{
+    for (; *names; names++)
+        if (!strcmp(*names, method))
+            return true;
+    return false;
+}
+
+/*
+ * Whether method, sent with key or not, may be sent again after its
+ * connection dropped: nothing it does can happen twice (server/methods.h).
+ */
+static bool client_may_resend(const char *method, const char *key)
+{
+    return client_listed(client_read_methods, method) ||
+           (key && client_listed(client_create_methods, method));
+}
+
 /*
  * One blocking call: req out, the response payload decoded as desc into a
  * (for a streamed answer, the last frame's; the others go to sc). On a
- * server failure, *status_out (if given) points at its status.
+ * server failure, *status_out (if given) points at its status. Sent once
+ * more on a new connection when the connection dropped before the answer
+ * and client_may_resend() allows it.
  */
 static int client_call_stream(liaison_conn *c, const char *method, const ProtobufCMessage *req,
-                              const ProtobufCMessageDescriptor *desc,
-                              const struct client_stream *sc, struct arena *a,
-                              ProtobufCMessage **out, const Liaison__V1__Status **status_out)
+                              const ProtobufCMessageDescriptor *desc, struct client_stream *sc,
+                              struct arena *a, ProtobufCMessage **out,
+                              const Liaison__V1__Status **status_out)
 {
+    const char *key = client_take_key(c);
+    c->retry_after_ms = 0;
     if (c->outstanding > 0)
         return client_fail(c, LIAISON_FAILED_PRECONDITION,
                            "a blocking call cannot be made while pipelined requests are "
                            "outstanding");
-    int rc = client_ready(c);
-    if (rc != LIAISON_OK)
-        return rc;
-    int64_t deadline = transport_now_ms() + c->request_timeout_ms;
-    uint64_t id;
-    rc = client_send(c, method, req, deadline, &id);
-    if (rc != LIAISON_OK)
-        return rc;
+    bool resend = client_may_resend(method, key);
     /* Frames go to an arena of their own, emptied per chunk: req (in a) is sent already. */
     struct arena fa;
     arena_init(&fa, CLIENT_DECODE_BUDGET);
     const Liaison__V1__Frame *f = NULL;
-    rc = client_await_last(c, id, deadline, desc, sc, &fa, &f);
+    int rc;
+    for (int attempt = 0;; attempt++) {
+        rc = client_ready(c);
+        if (rc != LIAISON_OK)
+            return rc;
+        int64_t deadline = transport_now_ms() + c->request_timeout_ms;
+        uint64_t id;
+        rc = client_send(c, method, req, key, deadline, &id);
+        if (rc == LIAISON_OK)
+            rc = client_await_last(c, id, deadline, desc, sc, &fa, &f);
+        bool dropped = rc == LIAISON_UNAVAILABLE && !c->connected;
+        if (!dropped || !resend || attempt > 0 || (sc && sc->delivered))
+            break;
+        arena_reset(&fa);
+        arena_init(&fa, CLIENT_DECODE_BUDGET);
+    }
     c->retry_after_ms = rc == LIAISON_OK && f->status ? f->status->retry_after_ms : 0;
     if (rc == LIAISON_OK && f->status && f->status->code) {
         snprintf(c->err, sizeof c->err, "%s", f->status->message);
@@ -731,7 +785,7 @@ int liaison_call_json(liaison_conn *c, const char *method, const char *request_j
     ProtobufCMessage *req, *resp = NULL;
     const Liaison__V1__Status *st = NULL;
     json_t *acc = json_object();
-    struct client_stream sc = {client_json_chunk, acc, true};
+    struct client_stream sc = {client_json_chunk, acc, true, 0};
     int rc = acc ? client_json_request(c, method, request_json, &a, &md, &req)
                  : client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
     if (rc == LIAISON_OK)
@@ -778,7 +832,7 @@ int liaison_call_stream(liaison_conn *c, const char *method, const char *request
     ProtobufCMessage *req, *resp = NULL;
     const Liaison__V1__Status *st = NULL;
     struct client_json_sink sink = {chunk, arg};
-    struct client_stream sc = {client_stream_chunk, &sink, false};
+    struct client_stream sc = {client_stream_chunk, &sink, false, 0};
     int rc = client_json_request(c, method, request_json, &a, &md, &req);
     if (rc == LIAISON_OK)
         rc = client_call_stream(c, method, req, md->output, &sc, &a, &resp, &st);
@@ -800,6 +854,7 @@ int liaison_send_json(liaison_conn *c, const char *method, const char *request_j
     arena_init(&a, CLIENT_DECODE_BUDGET);
     const ProtobufCMethodDescriptor *md;
     ProtobufCMessage *req;
+    const char *key = client_take_key(c);
     int rc = client_json_request(c, method, request_json, &a, &md, &req);
     if (rc == LIAISON_OK && c->outstanding == 0)
         rc = client_ready(c);
@@ -809,7 +864,8 @@ int liaison_send_json(liaison_conn *c, const char *method, const char *request_j
     if (rc == LIAISON_OK)
         rc = client_pending_room(c);
     if (rc == LIAISON_OK) {
-        rc = client_send(c, method, req, transport_now_ms() + c->request_timeout_ms, request_id);
+        rc = client_send(c, method, req, key, transport_now_ms() + c->request_timeout_ms,
+                         request_id);
         if (rc == LIAISON_OK)
             client_pending_add(c, *request_id, md->output);
     }
@@ -958,6 +1014,7 @@ int liaison_send_raw(liaison_conn *c, const char *method, const uint8_t *payload
                      uint64_t *request_id)
 {
     const ProtobufCMethodDescriptor *md;
+    const char *key = client_take_key(c);
     if (!method || strlen(method) > WIRE_MAX_METHOD || !(md = wire_method(method)))
         return client_fail(c, LIAISON_UNIMPLEMENTED, "unknown method '%s'",
                            method ? method : "(null)");
@@ -969,7 +1026,7 @@ int liaison_send_raw(liaison_conn *c, const char *method, const uint8_t *payload
         rc = client_pending_room(c);
     if (rc != LIAISON_OK)
         return rc;
-    rc = client_send_bytes(c, method, payload, len, transport_now_ms() + c->request_timeout_ms,
+    rc = client_send_bytes(c, method, payload, len, key, transport_now_ms() + c->request_timeout_ms,
                            request_id);
     if (rc == LIAISON_OK)
         client_pending_add(c, *request_id, md->output);
@@ -1020,4 +1077,32 @@ int liaison_recv_raw(liaison_conn *c, int timeout_ms, uint64_t *request_id, int 
     *payload = f->payload.data;
     *len = f->payload.len;
     return LIAISON_OK;
+}
+
+int liaison_set_idempotency_key(liaison_conn *c, const char *key)
+{
+    if (!key) {
+        unsigned char raw[16];
+        if (RAND_bytes(raw, sizeof raw) != 1)
+            return client_fail(c, LIAISON_INTERNAL, "no random bytes for an idempotency key");
+        for (size_t i = 0; i < sizeof raw; i++)
+            snprintf(c->key + 2 * i, 3, "%02x", raw[i]);
+    } else if (strlen(key) >= sizeof c->key) {
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "an idempotency key is at most %zu bytes",
+                           sizeof c->key - 1);
+    } else {
+        memcpy(c->key, key, strlen(key) + 1);
+    }
+    c->key_set = true;
+    return LIAISON_OK;
+}
+
+const char *liaison_idempotency_key(const liaison_conn *c)
+{
+    return c->last_key;
+}
+
+int liaison_method_is_create(const char *method)
+{
+    return method && client_listed(client_create_methods, method);
 }
