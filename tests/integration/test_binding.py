@@ -85,6 +85,17 @@ with liaison.Client(URL, ca=CA) as c:
     got = c.call("GetDistributor", {"id": d["id"]})["distributor"]
     check(got["id"] == d["id"] and got["name"] == text and got["languages"] == ["vi", "ja"],
           "the distributor read back is the one made")
+    check(liaison.is_create("CreateDistributor") and not liaison.is_create("GetDistributor"),
+          "is_create tells the creates")
+    req = {"fields": {"name": "Đại lý Hải Phòng " + RUN, "country": "VN",
+                      "timeZone": "Asia/Ho_Chi_Minh"}}
+    first = c.call("CreateDistributor", req, idempotency_key="py-" + RUN)
+    again = c.call("CreateDistributor", req, idempotency_key="py-" + RUN)
+    check(first == again and c.last_idempotency_key == "py-" + RUN,
+          "a create repeated with its idempotency key answers the first one")
+    e = raises(liaison.InvalidArgument, c.call, "CreateDistributor",
+               {"fields": dict(req["fields"], name="khác")}, idempotency_key="py-" + RUN)
+    check(e is not None, "the key with another request is refused")
     e = raises(liaison.NotFound, c.call, "GetDistributor", {"id": 2**63 - 1})
     check(e is not None and e.code_name == "NOT_FOUND" and e.message,
           "the largest 64-bit id crosses unchanged and is NOT_FOUND (%s)" % e)

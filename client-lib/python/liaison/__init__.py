@@ -18,9 +18,10 @@ handle is used by one thread at a time). Using it from another thread
 raises liaison.ThreadError; make one Client per thread.
 
 Reconnection: a Client whose connection dropped reconnects on its next
-call (and authenticates again with its token). The call that was in flight
-when it dropped raises liaison.Unavailable; the caller decides whether to
-repeat it.
+call (and authenticates again with its token). A call in flight when it
+dropped is sent once more when that cannot do anything twice (a read, or a
+create with an idempotency_key); otherwise it raises liaison.Unavailable
+and the caller decides.
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ from . import _native, _schema
 from ._native import LibraryNotFound
 
 __all__ = [
-    "Client", "Error", "ThreadError", "LibraryNotFound", "CODES", "error_class", "version",
+    "Client", "Error", "ThreadError", "LibraryNotFound", "CODES", "error_class", "is_create",
+    "version",
     "Cancelled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound", "AlreadyExists",
     "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
     "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated",
@@ -57,10 +59,13 @@ class Error(Exception):
 
     code: the numeric status; code_name: "NOT_FOUND" and so on; message: the
     server's sentence; violations: [(field, description), ...] for
-    INVALID_ARGUMENT; request_id: the pipelined request it answers, if any.
+    INVALID_ARGUMENT; request_id: the pipelined request it answers, if any;
+    retry_after_ms: for RESOURCE_EXHAUSTED from a rate limit, how long to
+    wait before sending again (0 otherwise).
     """
 
     code: int = 2
+    retry_after_ms: int = 0
 
     def __init__(self, message: str, code: Optional[int] = None,
                  violations: Optional[List[Tuple[str, str]]] = None,
@@ -118,6 +123,11 @@ def error_class(code: Any) -> Type[Error]:
     if isinstance(code, str):
         code = _BY_NAME.get(code, 2)
     return _CLASSES.get(code, Unknown)
+
+
+def is_create(method: str) -> bool:
+    """Whether method is a create RPC, one that takes an idempotency key."""
+    return _native.load().liaison_method_is_create(method.encode()) == 1
 
 
 def version() -> str:
@@ -198,11 +208,19 @@ class Client:
 
     # ---- calls ----
 
-    def call(self, method: str, request: Optional[dict] = None) -> Dict[str, Any]:
+    def call(self, method: str, request: Optional[dict] = None, *,
+             idempotency_key: Optional[str] = None) -> Dict[str, Any]:
         """Calls RPC method with request (a dict; None means {}) and returns the
-        response as a dict, or raises the liaison.Error of its status."""
+        response as a dict, or raises the liaison.Error of its status.
+
+        idempotency_key (creates only, see is_create(); at most 255 bytes)
+        makes the call safe to repeat: the same key and request answer the
+        first response, and the library resends it once by itself when the
+        connection drops. Reads are resent that way too; other changes are
+        not, and raise Unavailable."""
         conn = self._handle()
         body = _dumps(_schema.request_to_wire(method, request))
+        self._key(idempotency_key)
         out = ctypes.c_void_p()
         code = self._lib.liaison_call_json(conn, method.encode(), body, ctypes.byref(out))
         text = _native.take_string(self._lib, out)
@@ -246,11 +264,14 @@ class Client:
             raise self._error(code, text)
         return parts
 
-    def send(self, method: str, request: Optional[dict] = None) -> int:
-        """Sends a request without waiting (pipelining) and returns its id."""
+    def send(self, method: str, request: Optional[dict] = None, *,
+             idempotency_key: Optional[str] = None) -> int:
+        """Sends a request without waiting (pipelining) and returns its id.
+        A pipelined request is never resent by the library."""
         conn = self._handle()
         rid = ctypes.c_uint64()
         body = _dumps(_schema.request_to_wire(method, request))
+        self._key(idempotency_key)
         self._raise_if(self._lib.liaison_send_json(conn, method.encode(), body,
                                                    ctypes.byref(rid)))
         self._sent[rid.value] = method
@@ -281,6 +302,12 @@ class Client:
             err.request_id = rid.value
             raise err
         return rid.value, _schema.response_from_wire(method, json.loads(text) if text else {}) or {}
+
+    @property
+    def last_idempotency_key(self) -> str:
+        """The key the last call sent ("" for none): print it so that a person can
+        repeat a create whose answer was lost."""
+        return (self._lib.liaison_idempotency_key(self._handle()) or b"").decode()
 
     @property
     def outstanding(self) -> int:
@@ -322,6 +349,10 @@ class Client:
                               "thread %d, used in %d): make one Client per thread"
                               % (self._owner, me))
 
+    def _key(self, key: Optional[str]) -> None:
+        if key is not None:
+            self._raise_if(self._lib.liaison_set_idempotency_key(self._conn, key.encode()))
+
     def _set(self, name: str, value: Any) -> None:
         code = self._lib.liaison_set_option(self._handle(), _OPTIONS[name], str(value).encode())
         if code != 0:
@@ -343,5 +374,8 @@ class Client:
             message = (self._lib.liaison_error(self._conn) or b"").decode("utf-8", "replace")
         violations = [(v.get("field", ""), v.get("description", ""))
                       for v in body.get("violations", []) or []]
-        return error_class(code)(message or CODES.get(code, "UNKNOWN").lower(), code,
-                                 violations)
+        err = error_class(code)(message or CODES.get(code, "UNKNOWN").lower(), code, violations)
+        if self._conn:
+            err.retry_after_ms = int(body.get("retryAfterMs") or
+                                     self._lib.liaison_retry_after_ms(self._conn))
+        return err

@@ -51,6 +51,10 @@ def _declare(lib: ctypes.CDLL) -> None:
         "liaison_methods_json": (c_int, [out_str]),
         "liaison_login": (c_int, [conn_p, c_char_p, c_char_p, c_char_p, out_str]),
         "liaison_logout": (c_int, [conn_p]),
+        "liaison_retry_after_ms": (ctypes.c_uint32, [conn_p]),
+        "liaison_set_idempotency_key": (c_int, [conn_p, c_char_p]),
+        "liaison_idempotency_key": (c_char_p, [conn_p]),
+        "liaison_method_is_create": (c_int, [c_char_p]),
     }
     for name, (restype, argtypes) in table.items():
         fn = getattr(lib, name)
