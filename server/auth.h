@@ -26,7 +26,6 @@ struct identity {
     int64_t session_id;
     int64_t user_id;
     int64_t distributor_id;
-    int64_t operator_id;
     char tenant_slug[64];
     char actor[160]; /* for the audit log: "user:12 ana@example.com" */
     /*

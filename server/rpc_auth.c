@@ -544,7 +544,6 @@ static void authenticate_operator_done(struct db_txn *txn, int code, const char 
         return;
     }
     struct identity who = {.kind = IDENTITY_OPERATOR};
-    who.operator_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     snprintf(who.actor, sizeof who.actor, "operator:%s", PQgetvalue(res, 0, 1));
     if (r->txn.steps[0].stmt == &q_operator_by_token)
         snprintf(who.token, sizeof who.token, "%s",
@@ -609,13 +608,13 @@ void rpc_authenticate(struct request *r)
         request_fail(r, LIAISON__V1__CODE__UNAUTHENTICATED, "invalid, expired or revoked token");
         return;
     }
-    char *hash = arena_alloc(&r->arena, AUTH_HASH_HEX);
-    if (!hash) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    auth_hash_hex(in->token, hash);
     if (kind == 1) {
+        char *hash = arena_alloc(&r->arena, AUTH_HASH_HEX);
+        if (!hash) {
+            request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
+        auth_hash_hex(in->token, hash);
         r->txn.nsteps = 1;
         r->txn.steps[0].stmt = &q_operator_by_token;
         r->txn.steps[0].values[0] = hash;
