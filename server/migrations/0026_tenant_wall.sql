@@ -161,9 +161,10 @@ BEGIN
     DROP POLICY IF EXISTS distributor_scope ON distributors;
     CREATE POLICY distributor_scope ON distributors AS RESTRICTIVE TO liaison_app
         USING ((SELECT liaison_distributor_scope()) IN (0, id));
+    -- Not leads nor interactions: deal registration's protection window
+    -- reads other distributors' leads in the caller's own functions.
     FOREACH t IN ARRAY ARRAY['contacts', 'charters', 'meeting_series', 'meetings',
-                             'action_items', 'leads', 'orders', 'escalation_requests',
-                             'interactions'] LOOP
+                             'action_items', 'orders', 'escalation_requests'] LOOP
         CONTINUE WHEN to_regclass(format('public.%I', t)) IS NULL;
         EXECUTE format('DROP POLICY IF EXISTS distributor_scope ON %I', t);
         EXECUTE format('CREATE POLICY distributor_scope ON %I AS RESTRICTIVE TO liaison_app'
