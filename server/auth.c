@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <argon2.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -83,22 +84,58 @@ const char *auth_password_problem(const char *password)
     return NULL;
 }
 
+enum auth_job_kind { AUTH_JOB_HASH, AUTH_JOB_VERIFY, AUTH_JOB_REHASH };
+
 struct auth_job {
     uv_work_t work; /* first: the callbacks get this pointer */
     auth_password_cb done;
     void *arg;
-    bool verify;
+    enum auth_job_kind kind;
     bool ok;
     char *password;
     char encoded[ARGON2_ENCODED_MAX];
 };
 
+/*
+ * Hashes password with the parameters and salt of prefix
+ * ("$argon2id$v=19$m=M,t=T,p=P$SALT", unpadded base64), into out. Returns
+ * whether it could.
+ */
+static bool auth_rehash(const char *prefix, const char *password, char *out, size_t cap)
+{
+    unsigned m, t, p;
+    int at = 0;
+    if (sscanf(prefix, "$argon2id$v=19$m=%u,t=%u,p=%u$%n", &m, &t, &p, &at) != 3 || !at)
+        return false;
+    const char *b64 = prefix + at;
+    size_t n = strlen(b64);
+    if (n == 0 || n > 64 || strchr(b64, '$'))
+        return false;
+    /* EVP_DecodeBlock wants padding; argon2's encoding leaves it out. */
+    char padded[68];
+    size_t pad = (4 - n % 4) % 4;
+    memcpy(padded, b64, n);
+    memset(padded + n, '=', pad);
+    unsigned char salt[52];
+    int got = EVP_DecodeBlock(salt, (const unsigned char *)padded, (int)(n + pad));
+    if (got < (int)pad + 8)
+        return false;
+    return argon2id_hash_encoded(t, m, p, password, strlen(password), salt, (size_t)got - pad,
+                                 ARGON2_HASH, out, cap) == ARGON2_OK;
+}
+
 static void auth_job_run(uv_work_t *w)
 {
     struct auth_job *j = (struct auth_job *)w;
     size_t plen = strlen(j->password);
-    if (j->verify) {
+    if (j->kind == AUTH_JOB_VERIFY) {
         j->ok = argon2id_verify(j->encoded, j->password, plen) == ARGON2_OK;
+        return;
+    }
+    if (j->kind == AUTH_JOB_REHASH) {
+        char prefix[ARGON2_ENCODED_MAX];
+        snprintf(prefix, sizeof prefix, "%s", j->encoded);
+        j->ok = auth_rehash(prefix, j->password, j->encoded, sizeof j->encoded);
         return;
     }
     unsigned char salt[ARGON2_SALT];
@@ -115,10 +152,18 @@ static void auth_job_after(uv_work_t *w, int status)
 {
     struct auth_job *j = (struct auth_job *)w;
     bool ok = status == 0 && j->ok;
-    j->done(j->arg, ok, ok && !j->verify ? j->encoded : NULL);
+    j->done(j->arg, ok, ok && j->kind != AUTH_JOB_VERIFY ? j->encoded : NULL);
     OPENSSL_cleanse(j->password, strlen(j->password));
     free(j->password);
     free(j);
+}
+
+static int auth_dollars(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '$';
+    return n;
 }
 
 int auth_password_job(uv_loop_t *loop, const char *password, const char *encoded,
@@ -135,7 +180,9 @@ int auth_password_job(uv_loop_t *loop, const char *password, const char *encoded
     }
     j->done = done;
     j->arg = arg;
-    j->verify = encoded != NULL;
+    j->kind = !encoded                     ? AUTH_JOB_HASH
+              : auth_dollars(encoded) == 4 ? AUTH_JOB_REHASH
+                                           : AUTH_JOB_VERIFY;
     if (encoded)
         snprintf(j->encoded, sizeof j->encoded, "%s", encoded);
     if (uv_queue_work(loop, &j->work, auth_job_run, auth_job_after) != 0) {

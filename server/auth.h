@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <uv.h>
 
+#define AUTH_TOKEN_MAX 128
+#define AUTH_HASH_HEX (2 + 64 + 1) /* "\x" + SHA-256 in hex + NUL */
+
 enum identity_kind { IDENTITY_NONE, IDENTITY_OPERATOR, IDENTITY_USER };
 
 struct identity {
@@ -23,13 +26,17 @@ struct identity {
     int64_t session_id;
     int64_t user_id;
     int64_t distributor_id;
-    int64_t operator_id;
     char tenant_slug[64];
     char actor[160]; /* for the audit log: "user:12 ana@example.com" */
+    /*
+     * The session's, API token's or operator's token as the caller sent it
+     * ("" for an operator's certificate): every request hands it to the
+     * database's own check (liaison_auth(), migration 0026), which alone
+     * can give a transaction its tenant.
+     */
+    char token[AUTH_TOKEN_MAX + 1];
 };
 
-#define AUTH_TOKEN_MAX 128
-#define AUTH_HASH_HEX (2 + 64 + 1) /* "\x" + SHA-256 in hex + NUL */
 #define PASSWORD_MIN 12
 #define PASSWORD_MAX 128
 
@@ -53,7 +60,11 @@ const char *auth_password_problem(const char *password);
 /*
  * Hashes (encoded == NULL) or verifies a password on the thread pool, then
  * calls done on the loop's thread. Hashing gives "$argon2id$v=19$m=…"
- * with a fresh salt; verifying gives ok. The job owns copies of its inputs.
+ * with a fresh salt; verifying gives ok. Given an encoded hash without its
+ * last field (algorithm, parameters and salt only, as liaison_login_user()
+ * returns it), hashes with that salt and those parameters and gives the
+ * encoded hash, for the database to compare with the stored one. The job
+ * owns copies of its inputs.
  * Returns 0, or -1 (done not called) when the job could not be queued.
  */
 typedef void (*auth_password_cb)(void *arg, bool ok, const char *encoded);

@@ -1,16 +1,19 @@
 /*
  * rpc_auth.c - log-in, token authentication and log-out.
  *
- * Login takes three short transactions around an Argon2id verification on
- * the thread pool: resolve the tenant; read the throttle and the user; then
- * record a failure, or create the session. Failures are counted per
- * account (tenant + e-mail, whether or not it exists) and per source
- * address; a locked key refuses even the right password until the lock
- * ends, without a hash, and every failure is answered after a delay that
- * grows with the count. The answer never says whether the account exists.
- * Once a password is being checked, the log-in runs to its end even past
- * its deadline, so that a caller who stops waiting still has its guess
- * counted. An account's lock is written to its tenant's audit log.
+ * Login takes three short transactions around an Argon2id hash on the
+ * thread pool: resolve the tenant; read the throttle and the user (its
+ * hash's salt and parameters, never the hash: migration 0026); then hash
+ * the password with them and let the database compare the result with the
+ * stored hash, which makes the session only when they match, or record a
+ * failure. Failures are counted per account (tenant + e-mail, whether or
+ * not it exists) and per source address; a locked key refuses even the
+ * right password until the lock ends, without a hash, and every failure is
+ * answered after a delay that grows with the count. The answer never says
+ * whether the account exists. Once a password is being checked, the log-in
+ * runs to its end even past its deadline, so that a caller who stops
+ * waiting still has its guess counted. An account's lock is written to its
+ * tenant's audit log.
  */
 #include "rpc_auth.h"
 
@@ -27,15 +30,14 @@
 #define LOGIN_DELAY_STEP_MS 250
 #define LOGIN_DELAY_MAX_MS 2000
 
-static struct db_stmt q_set_tenant = {"SELECT set_config('liaison.tenant_id', $1, true)", 1, 0};
 /*
- * A change's transaction has no credential check: this binds tenant $1 and
- * records, for liaison_audit() (migration 0009), actor $2, request id $3
- * and source $4. No deadline: past the password check a log-in runs to its
- * end.
+ * A log-in's change has no credential check: this records, for
+ * liaison_audit() (migration 0009), actor $1, request id $2 and source $3.
+ * No deadline: past the password check a log-in runs to its end. The
+ * tenant comes from the database's own functions (migration 0026), which
+ * liaisond's role cannot bind by itself.
  */
-static struct db_stmt q_set_tenant_request = {
-    "SELECT set_config('liaison.tenant_id', $1, true), liaison_request(0, $2, $3, $4)", 4, 0};
+static struct db_stmt q_request = {"SELECT liaison_request(0, $1, $2, $3)", 3, 0};
 static struct db_stmt q_tenant_lookup = {"SELECT id, status FROM liaison_tenant_lookup($1)", 1, 0};
 /* $1 account key (NULL: none), $2 address key (NULL: none) */
 static struct db_stmt q_throttle_check = {
@@ -45,11 +47,11 @@ static struct db_stmt q_throttle_check = {
     "  AS address_locked"
     " FROM login_throttle WHERE key_hash IN ($1::bytea, $2::bytea)",
     2, 0};
+/* $1 tenant, $2 e-mail: the user, and its hash's salt and parameters, never the hash. */
 static struct db_stmt q_user_by_email = {
-    "SELECT id, password_hash, role, coalesce(distributor_id, 0), sees_all_distributors,"
-    " disabled_at IS NOT NULL, email FROM users"
-    " WHERE tenant_id = liaison_tenant() AND lower(email) = lower($1)",
-    1, 0};
+    "SELECT id, salt, role, distributor_id, sees_all, disabled, email"
+    " FROM liaison_login_user($1::bigint, $2)",
+    2, 0};
 /* $1 key, $2 window seconds, $3 failures that lock, $4 lock seconds */
 #define THROTTLE_RESTART "t.window_start < now() - $2::int * interval '1 second'"
 #define THROTTLE_COUNT "CASE WHEN " THROTTLE_RESTART " THEN 1 ELSE t.failures + 1 END"
@@ -72,30 +74,27 @@ static struct db_stmt q_throttle_fail = {THROTTLE_FAIL, 4, 0};
 static struct db_stmt q_throttle_fail_account = {
     "WITH f AS (" THROTTLE_FAIL ")"
     " SELECT failures, locked_now FROM f"
-    " WHERE CASE WHEN locked_now THEN liaison_audit('user.login_locked', $5, $6) ELSE true END",
-    6, 0};
-static struct db_stmt q_throttle_clear = {"DELETE FROM login_throttle WHERE key_hash = $1::bytea",
-                                          1, 0};
-/* $1 user, $2 role, $3 token hash, $4 ttl seconds */
+    " WHERE CASE WHEN locked_now THEN liaison_login_locked_audit($7::bigint, $5, $6) ELSE true"
+    " END",
+    7, 0};
+/*
+ * $1 tenant, $2 user, $3 the password hashed with the stored salt, $4 token
+ * hash (NULL: check only), $5 ttl seconds, $6 account key: the database
+ * compares the hashes and only then makes the session (migration 0026).
+ */
 static struct db_stmt q_session_create = {
-    "WITH m AS (INSERT INTO sessions (tenant_id, user_id, kind, role, token_hash, expires_at)"
-    "  VALUES (liaison_tenant(), $1::bigint, 'session', $2, $3::bytea,"
-    "          now() + $4::int * interval '1 second') RETURNING id, user_id, expires_at)"
-    " SELECT id, liaison_rfc3339(expires_at) AS expires_at FROM m"
-    " WHERE liaison_audit('session.login', 'user', m.user_id::text)",
-    4, 0};
+    "SELECT matched, suspended, id, expires_at"
+    " FROM liaison_login($1::bigint, $2::bigint, $3, $4::bytea, $5::int, $6::bytea)",
+    6, 0};
 static struct db_stmt q_operator_by_name = {
     "SELECT id, name FROM operators WHERE name = $1 AND revoked_at IS NULL", 1, 0};
 static struct db_stmt q_operator_by_token = {
     "SELECT id, name FROM operators WHERE token_hash = $1::bytea AND revoked_at IS NULL", 1, 0};
+/* $1 tenant, $2 the token as sent */
 static struct db_stmt q_session_by_token = {
-    "SELECT s.id, s.user_id, s.role, s.kind, u.email, coalesce(u.distributor_id, 0),"
-    " u.sees_all_distributors, t.slug, t.status"
-    " FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
-    " JOIN tenants t ON t.id = s.tenant_id"
-    " WHERE s.tenant_id = liaison_tenant() AND s.token_hash = $1::bytea AND s.revoked_at IS NULL"
-    " AND (s.expires_at IS NULL OR s.expires_at > now()) AND u.disabled_at IS NULL",
-    1, 0};
+    "SELECT id, user_id, role, kind, email, distributor_id, sees_all, slug, status"
+    " FROM liaison_session_by_token($1::bigint, $2)",
+    2, 0};
 /* $1 session */
 static struct db_stmt q_session_revoke = {
     "WITH m AS (UPDATE sessions SET revoked_at = now()"
@@ -118,11 +117,19 @@ static struct db_stmt q_whoami_names = {
 
 int rpc_auth_register(void)
 {
-    struct db_stmt *const stmts[] = {
-        &q_set_tenant,       &q_tenant_lookup,         &q_throttle_check,    &q_user_by_email,
-        &q_throttle_fail,    &q_throttle_clear,        &q_session_create,    &q_operator_by_token,
-        &q_operator_by_name, &q_session_by_token,      &q_session_revoke,    &q_nothing,
-        &q_whoami_names,     &q_throttle_fail_account, &q_set_tenant_request};
+    struct db_stmt *const stmts[] = {&q_request,
+                                     &q_tenant_lookup,
+                                     &q_throttle_check,
+                                     &q_user_by_email,
+                                     &q_throttle_fail,
+                                     &q_session_create,
+                                     &q_operator_by_token,
+                                     &q_operator_by_name,
+                                     &q_session_by_token,
+                                     &q_session_revoke,
+                                     &q_nothing,
+                                     &q_whoami_names,
+                                     &q_throttle_fail_account};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
@@ -207,11 +214,10 @@ static void login_fail_params(const struct config *cfg, struct db_step *s, const
 
 int login_fail_steps(struct request *r, struct db_step *steps, struct login_account *a)
 {
-    steps[0].stmt = &q_set_tenant_request;
-    steps[0].values[0] = a->tenant_param;
-    steps[0].values[1] = a->actor;
-    steps[0].values[2] = r->rid;
-    steps[0].values[3] = r->peer;
+    steps[0].stmt = &q_request;
+    steps[0].values[0] = a->actor;
+    steps[0].values[1] = r->rid;
+    steps[0].values[2] = r->peer;
     struct db_step *s = &steps[1];
     s->stmt = &q_throttle_fail_account;
     login_fail_params(request_config(r), s, a->key, a->window, a->lock, a->max,
@@ -225,6 +231,7 @@ int login_fail_steps(struct request *r, struct db_step *steps, struct login_acco
         s->values[4] = "email";
         s->values[5] = a->email;
     }
+    s->values[6] = a->tenant_param;
     return 2;
 }
 
@@ -257,10 +264,11 @@ struct login {
     bool disabled;
     struct identity who;
     struct login_account account; /* tenant_id 0: no such tenant */
-    char hash[160];
+    char salt[160];               /* the stored hash's salt and parameters */
     char addr_key[AUTH_HASH_HEX];
     char token[AUTH_TOKEN_MAX];
     char token_hash[AUTH_HASH_HEX];
+    char encoded[160];
     char user_param[24], ttl_param[16];
     char window_param[16], lock_param[16], max_addr_param[16];
 };
@@ -327,8 +335,22 @@ static void login_session_done(struct db_txn *txn, int code, const char *detail)
         request_fail_db(r, code, detail);
         return;
     }
-    const PGresult *res = txn->results[2];
+    const PGresult *res = txn->results[1];
+    if (PQntuples(res) != 1 || PQgetvalue(res, 0, PQfnumber(res, "matched"))[0] != 't') {
+        login_record_failure(r);
+        return;
+    }
+    if (r->answered) {
+        /* The caller stopped waiting: no session was made for nobody to receive. */
+        login_refuse(r);
+        return;
+    }
+    if (PQgetvalue(res, 0, PQfnumber(res, "suspended"))[0] == 't') {
+        request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED, "the tenant is suspended");
+        return;
+    }
     l->who.session_id = strtoll(PQgetvalue(res, 0, PQfnumber(res, "id")), NULL, 10);
+    snprintf(l->who.token, sizeof l->who.token, "%s", l->token);
     request_bind_identity(r, &l->who);
     log_event(LOG_INFO, "logged in", "req=%s tenant=%s user=%" PRId64 " peer=%s", r->rid,
               l->who.tenant_slug, l->who.user_id, r->peer);
@@ -343,45 +365,42 @@ static void login_session_done(struct db_txn *txn, int code, const char *detail)
     request_reply(r, &out.base);
 }
 
+/*
+ * The password hashed with the stored salt (or the dummy's): the database
+ * compares it with the stored hash and, when they match, makes the session
+ * (or, for a caller who stopped waiting, only says whether they match).
+ */
 static void login_verified(void *arg, bool ok, const char *encoded)
 {
-    (void)encoded;
     struct request *r = arg;
     struct login *l = login_of(r);
     if (!ok || !l->user_found || l->disabled) {
         login_record_failure(r);
         return;
     }
-    if (r->answered) {
-        /* The caller stopped waiting: a session nobody receives is not made. */
-        login_refuse(r);
-        return;
+    snprintf(l->encoded, sizeof l->encoded, "%s", encoded);
+    if (!r->answered && !l->suspended) {
+        if (auth_token_new(l->token, sizeof l->token, l->account.tenant_id, false) < 0) {
+            request_fail(r, LIAISON__V1__CODE__INTERNAL, "no randomness for a token");
+            return;
+        }
+        auth_hash_hex(l->token, l->token_hash);
     }
-    if (l->suspended) {
-        request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED, "the tenant is suspended");
-        return;
-    }
-    if (auth_token_new(l->token, sizeof l->token, l->account.tenant_id, false) < 0) {
-        request_fail(r, LIAISON__V1__CODE__INTERNAL, "no randomness for a token");
-        return;
-    }
-    auth_hash_hex(l->token, l->token_hash);
     struct db_txn *t = &r->txn;
-    t->nsteps = 3;
+    t->nsteps = 2;
     snprintf(l->user_param, sizeof l->user_param, "%" PRId64, l->who.user_id);
     snprintf(l->ttl_param, sizeof l->ttl_param, "%d", request_config(r)->session_ttl_s);
-    t->steps[0].stmt = &q_set_tenant_request;
-    t->steps[0].values[0] = l->account.tenant_param;
-    t->steps[0].values[1] = l->who.actor;
-    t->steps[0].values[2] = r->rid;
-    t->steps[0].values[3] = r->peer;
-    t->steps[1].stmt = &q_throttle_clear;
-    t->steps[1].values[0] = l->account.key;
-    t->steps[2].stmt = &q_session_create;
-    t->steps[2].values[0] = l->user_param;
-    t->steps[2].values[1] = auth_role_name(l->who.role);
-    t->steps[2].values[2] = l->token_hash;
-    t->steps[2].values[3] = l->ttl_param;
+    t->steps[0].stmt = &q_request;
+    t->steps[0].values[0] = l->who.actor;
+    t->steps[0].values[1] = r->rid;
+    t->steps[0].values[2] = r->peer;
+    t->steps[1].stmt = &q_session_create;
+    t->steps[1].values[0] = l->account.tenant_param;
+    t->steps[1].values[1] = l->user_param;
+    t->steps[1].values[2] = l->encoded;
+    t->steps[1].values[3] = l->token[0] ? l->token_hash : NULL;
+    t->steps[1].values[4] = l->ttl_param;
+    t->steps[1].values[5] = l->account.key;
     request_submit(r, login_session_done);
 }
 
@@ -401,14 +420,14 @@ static void login_checked(struct db_txn *txn, int code, const char *detail)
     }
     bool tenant = l->account.tenant_id != 0;
     bool acct_locked, addr_locked;
-    login_locked(txn->results[tenant ? 1 : 0], &acct_locked, &addr_locked);
-    const PGresult *u = tenant ? txn->results[2] : NULL;
+    login_locked(txn->results[0], &acct_locked, &addr_locked);
+    const PGresult *u = tenant ? txn->results[1] : NULL;
     if (u && PQntuples(u) == 1) {
         l->user_found = true;
         l->who.kind = IDENTITY_USER;
         l->who.tenant_id = l->account.tenant_id;
         l->who.user_id = strtoll(PQgetvalue(u, 0, 0), NULL, 10);
-        snprintf(l->hash, sizeof l->hash, "%s", PQgetvalue(u, 0, 1));
+        snprintf(l->salt, sizeof l->salt, "%s", PQgetvalue(u, 0, 1));
         l->who.role = auth_role_from_name(PQgetvalue(u, 0, 2));
         l->who.distributor_id = strtoll(PQgetvalue(u, 0, 3), NULL, 10);
         l->who.sees_all_distributors = PQgetvalue(u, 0, 4)[0] == 't';
@@ -429,8 +448,11 @@ static void login_checked(struct db_txn *txn, int code, const char *detail)
     }
     const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
     r->outlives_deadline = true;
-    request_password_job(r, in->password, l->user_found ? l->hash : auth_dummy_hash,
-                         login_verified);
+    if (!l->user_found) {
+        snprintf(l->salt, sizeof l->salt, "%s", auth_dummy_hash);
+        *strrchr(l->salt, '$') = '\0';
+    }
+    request_password_job(r, in->password, l->salt, login_verified);
 }
 
 static void login_tenant_done(struct db_txn *txn, int code, const char *detail)
@@ -458,12 +480,11 @@ static void login_tenant_done(struct db_txn *txn, int code, const char *detail)
     l->account.actor = "anonymous";
     l->suspended = strcmp(PQgetvalue(t, 0, 1), "active") != 0;
     snprintf(l->who.tenant_slug, sizeof l->who.tenant_slug, "%s", in->tenant);
-    x->nsteps = 3;
-    x->steps[0].stmt = &q_set_tenant;
-    x->steps[0].values[0] = l->account.tenant_param;
-    login_check_step(&x->steps[1], &l->account, l->addr_key);
-    x->steps[2].stmt = &q_user_by_email;
-    x->steps[2].values[0] = in->email;
+    x->nsteps = 2;
+    login_check_step(&x->steps[0], &l->account, l->addr_key);
+    x->steps[1].stmt = &q_user_by_email;
+    x->steps[1].values[0] = l->account.tenant_param;
+    x->steps[1].values[1] = in->email;
     request_submit(r, login_checked);
 }
 
@@ -523,8 +544,10 @@ static void authenticate_operator_done(struct db_txn *txn, int code, const char 
         return;
     }
     struct identity who = {.kind = IDENTITY_OPERATOR};
-    who.operator_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     snprintf(who.actor, sizeof who.actor, "operator:%s", PQgetvalue(res, 0, 1));
+    if (r->txn.steps[0].stmt == &q_operator_by_token)
+        snprintf(who.token, sizeof who.token, "%s",
+                 ((const Liaison__V1__AuthenticateRequest *)r->input)->token);
     request_bind_identity(r, &who);
     authenticate_reply(r);
 }
@@ -536,7 +559,7 @@ static void authenticate_session_done(struct db_txn *txn, int code, const char *
         request_fail_db(r, code, detail);
         return;
     }
-    const PGresult *res = txn->results[1];
+    const PGresult *res = txn->results[0];
     if (PQntuples(res) != 1) {
         request_fail(r, LIAISON__V1__CODE__UNAUTHENTICATED, "invalid, expired or revoked token");
         return;
@@ -556,6 +579,8 @@ static void authenticate_session_done(struct db_txn *txn, int code, const char *
     snprintf(who.tenant_slug, sizeof who.tenant_slug, "%s", PQgetvalue(res, 0, 7));
     snprintf(who.actor, sizeof who.actor, "%s:%" PRId64 " %s", who.api_token ? "token" : "user",
              who.user_id, PQgetvalue(res, 0, 4));
+    snprintf(who.token, sizeof who.token, "%s",
+             ((const Liaison__V1__AuthenticateRequest *)r->input)->token);
     request_bind_identity(r, &who);
     authenticate_reply(r);
 }
@@ -583,24 +608,23 @@ void rpc_authenticate(struct request *r)
         request_fail(r, LIAISON__V1__CODE__UNAUTHENTICATED, "invalid, expired or revoked token");
         return;
     }
-    char *hash = arena_alloc(&r->arena, AUTH_HASH_HEX);
-    if (!hash) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    auth_hash_hex(in->token, hash);
     if (kind == 1) {
+        char *hash = arena_alloc(&r->arena, AUTH_HASH_HEX);
+        if (!hash) {
+            request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
+        auth_hash_hex(in->token, hash);
         r->txn.nsteps = 1;
         r->txn.steps[0].stmt = &q_operator_by_token;
         r->txn.steps[0].values[0] = hash;
         request_submit(r, authenticate_operator_done);
         return;
     }
-    r->txn.nsteps = 2;
-    r->txn.steps[0].stmt = &q_set_tenant;
+    r->txn.nsteps = 1;
+    r->txn.steps[0].stmt = &q_session_by_token;
     r->txn.steps[0].values[0] = request_printf(r, "%" PRId64, tenant_id);
-    r->txn.steps[1].stmt = &q_session_by_token;
-    r->txn.steps[1].values[0] = hash;
+    r->txn.steps[0].values[1] = in->token;
     request_submit(r, authenticate_session_done);
 }
 

@@ -26,7 +26,7 @@
  */
 static struct db_stmt q_tenant_insert = {
     "WITH m AS (INSERT INTO tenants (slug, name) VALUES ($1, $2)"
-    "  RETURNING " TENANT_COLS ", set_config('liaison.tenant_id', id::text, true) AS bound)"
+    "  RETURNING " TENANT_COLS ", liaison_operator_bind(id) AS bound)"
     " SELECT slug, name, status, created_at FROM m"
     " WHERE liaison_platform_audit('tenant.create', m.slug)"
     " AND liaison_audit('tenant.create', 'tenant', m.slug)",
@@ -49,7 +49,7 @@ static struct db_stmt q_tenant_get = {"SELECT " TENANT_COLS " FROM tenants WHERE
  */
 static struct db_stmt q_tenant_status = {
     "WITH m AS (UPDATE tenants SET status = $2 WHERE slug = $1"
-    "  RETURNING " TENANT_COLS ", set_config('liaison.tenant_id', id::text, true) AS bound)"
+    "  RETURNING " TENANT_COLS ", liaison_operator_bind(id) AS bound)"
     " SELECT slug, name, status, created_at FROM m"
     " WHERE liaison_platform_audit($3, m.slug) AND liaison_audit($3, 'tenant', m.slug)",
     3, 0};
@@ -65,7 +65,7 @@ static struct db_stmt q_tenant_delete = {
     " liaison_request_setting('request_id'), liaison_request_setting('source'))",
     1, 0};
 static struct db_stmt q_tenant_bind = {
-    "SELECT set_config('liaison.tenant_id', id::text, true) FROM tenants WHERE slug = $1", 1, 0};
+    "SELECT liaison_operator_bind(id) FROM tenants WHERE slug = $1", 1, 0};
 /*
  * An export is recorded once, by its first page, in the platform audit and
  * in the tenant's own audit log; the action says whether secrets went out.

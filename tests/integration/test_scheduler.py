@@ -70,7 +70,8 @@ def wait_for(query, expected, seconds=60):
 sql("""
 CREATE TABLE IF NOT EXISTS sched_test_runs (
     key text NOT NULL, tenant bigint, backend int NOT NULL DEFAULT pg_backend_pid());
-GRANT SELECT, INSERT ON sched_test_runs TO liaison_app;
+-- Jobs run as the owner since migration 0026 (the runner gives each its tenant).
+GRANT SELECT, INSERT ON sched_test_runs TO liaison_app, liaison;
 CREATE OR REPLACE FUNCTION sched_test_ok(p jsonb) RETURNS void LANGUAGE sql AS $$
     INSERT INTO sched_test_runs (key, tenant) VALUES (p ->> 'key', liaison_tenant()) $$;
 CREATE OR REPLACE FUNCTION sched_test_fail(p jsonb) RETURNS void LANGUAGE plpgsql AS $$

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""The tenant wall (issue 14, migration 0026): as liaisond's own database
+role in psql -- what SQL injected into any of its statements could do --
+no setting it writes by hand shows a row of any tenant: every liaison.*
+setting forged, a made-up MAC, a genuine context edited, or copied from
+another transaction, backend or tenant. Only the database's credential
+check makes a context, and it asks for the token itself, not a session id
+or a stored hash; log-in compares a hash liaisond computed and never hands
+out the stored one. A distributor user's genuine context reaches its own
+distributor's rows only, in a SELECT without any WHERE."""
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+CLI = sys.argv[1]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PSQL = w.env("LIAISON_TEST_PSQL").split()
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+_cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"), os.path.join(w.env("LIAISON_TEST_DIR"), "wall-home"))
+must = _cli.must
+
+
+def app(query):
+    """query, one transaction, as the server's role: (ok, last line or error)."""
+    p = subprocess.run(PSQL + ["-U", "liaison_app", "-c", query], capture_output=True, text=True)
+    if p.returncode != 0:
+        return False, p.stderr.strip()
+    lines = p.stdout.strip().splitlines()
+    return True, lines[-1] if lines else ""
+
+
+def tenant(slug, distributors):
+    must("CreateTenant", {"slug": slug, "name": "Wall " + slug, "adminEmail": "admin@wall.example",
+                          "adminPassword": PASSWORD}, OPERATOR)
+    admin = must("Login", {"tenant": slug, "email": "admin@wall.example", "password": PASSWORD},
+                 None)["token"]
+    ids = []
+    for name in distributors:
+        d = must("CreateDistributor", {"fields": {"name": name, "country": "VN",
+                                                  "timeZone": "Asia/Ho_Chi_Minh"}},
+                 admin)["distributor"]["id"]
+        must("CreateContact", {"distributorId": d, "fields": {"name": "Contact of " + name,
+                                                              "role": "purchasing manager"}},
+             admin)
+        must("CreateCharterDraft", {"distributorId": d}, admin)
+        ids.append(d)
+    return t.psql("SELECT id FROM tenants WHERE slug = '%s'" % slug), admin, ids
+
+
+a_id, admin_a, (d1, d2) = tenant("wall-a-" + RUN, ["Sài Gòn Parts", "Hà Nội Parts"])
+b_id, admin_b, _ = tenant("wall-b-" + RUN, ["Osaka Trading"])
+must("CreateUser", {"email": "portal@wall.example", "role": "ROLE_DISTRIBUTOR_USER",
+                    "distributorId": d1, "password": PASSWORD}, admin_a)
+portal = must("Login", {"tenant": "wall-a-" + RUN, "email": "portal@wall.example",
+                        "password": PASSWORD}, None)["token"]
+
+TABLES = t.psql("SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+                "AND a.attname = 'tenant_id' AND NOT a.attisdropped JOIN pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' "
+                "ORDER BY 1").split() + ["tenants"]
+# Every row of every tenant table the server's role can see, as one number.
+EVERY_ROW = "SELECT " + " + ".join("(SELECT count(*) FROM public.%s)" % x for x in TABLES)
+SETTINGS = ["tenant_id", "user_id", "role", "distributor_id", "sees_all", "operator",
+            "context_mac"]
+READ_CONTEXT = "SELECT " + " || '|' || ".join(
+    "coalesce(current_setting('liaison.%s', true), '')" % s for s in SETTINGS)
+
+
+def forge(values):
+    return "SELECT " + ", ".join("set_config('liaison.%s', '%s', true)" % (k, v)
+                                 for k, v in values.items()) + ";"
+
+
+def zero(prefix, what):
+    ok, got = app(prefix + EVERY_ROW)
+    check(ok and got == "0", "%s: no row of any of %d tenant tables (%s)"
+          % (what, len(TABLES), got))
+
+
+# ---------------- a genuine context sees its tenant (so that zero means something) ----------------
+ok, got = app("SELECT liaison_auth(%s, '%s');" % (a_id, admin_a) + EVERY_ROW)
+check(ok and int(got) > 0, "tenant A's admin token, through liaison_auth(), shows A's rows (%s)"
+      % got)
+ok, genuine = app("SELECT liaison_auth(%s, '%s');" % (a_id, admin_a) + READ_CONTEXT)
+fields = dict(zip(SETTINGS, genuine.split("|")))
+check(ok and fields.get("tenant_id") == a_id and len(fields.get("context_mac", "")) == 64,
+      "liaison_auth() writes the tenant and a MAC (%s)" % genuine)
+
+# ---------------- forged settings ----------------
+zero("", "no context")
+every = {"tenant_id": a_id, "user_id": fields["user_id"], "role": "tenant_admin",
+         "distributor_id": "", "sees_all": "true", "operator": "on"}
+zero(forge(every), "every liaison.* setting set by hand, operator on")
+for name, value in every.items():
+    zero(forge({name: value, "tenant_id": a_id}), "liaison.tenant_id and liaison.%s by hand" % name)
+zero(forge(dict(every, context_mac="0" * 64)), "every setting with a made-up MAC")
+zero(forge(dict(every, operator="", context_mac=fields["context_mac"])),
+     "A's settings with a MAC copied from another transaction")
+# The same backend, the next transaction (its own message, as liaisond's
+# pipelines send each transaction): the MAC names the transaction it was
+# made in. (Transactions in one multi-statement simple query share their
+# start time: docs/tenant-wall.md.)
+cols = ", ".join("current_setting('liaison.%s') AS %s" % (x, x) for x in SETTINGS)
+restore = ", ".join("set_config('liaison.%s', s.%s, true)" % (x, x) for x in SETTINGS)
+p = subprocess.run(PSQL + ["-U", "liaison_app",
+                           "-c", "SELECT liaison_auth(%s, '%s'); CREATE TEMP TABLE stolen AS "
+                                 "SELECT %s" % (a_id, admin_a, cols),
+                           "-c", "SELECT %s FROM stolen s; %s" % (restore, EVERY_ROW)],
+                   capture_output=True, text=True)
+got = p.stdout.strip().splitlines()[-1] if p.returncode == 0 else p.stderr.strip()
+check(got == "0", "A's whole context copied into the next transaction of its own connection: "
+      "no row (%s)" % got)
+# A genuine context for A, then edited: its tenant, its role, the operator flag.
+auth_a = "SELECT liaison_auth(%s, '%s');" % (a_id, admin_a)
+zero(auth_a + forge({"tenant_id": b_id}), "A's genuine context with liaison.tenant_id set to B")
+auth_portal = "SELECT liaison_auth(%s, '%s');" % (a_id, portal)
+zero(auth_portal + forge({"role": "tenant_admin"}),
+     "a distributor user's genuine context with liaison.role set to tenant_admin")
+zero(auth_a + forge({"operator": "on"}), "A's genuine context with liaison.operator on")
+# B's genuine context moved onto tenant A's id in the same transaction.
+ok, b_context = app("SELECT liaison_auth(%s, '%s');" % (b_id, admin_b) + READ_CONTEXT)
+bf = dict(zip(SETTINGS, b_context.split("|")))
+zero("SELECT liaison_auth(%s, '%s');" % (b_id, admin_b) + forge({"tenant_id": a_id}),
+     "B's genuine context with liaison.tenant_id set to A")
+zero(auth_a + forge(bf), "B's settings and MAC copied into a transaction of A's")
+
+# ---------------- only the database makes a context ----------------
+for what, query in (
+        ("a session id", "SELECT liaison_auth(%s, '1')" % a_id),
+        ("a stored token hash", "SELECT liaison_auth(%s, (SELECT encode(token_hash, 'hex') FROM "
+                                "sessions LIMIT 1))" % a_id),
+        ("an operator's name as a token", "SELECT liaison_auth_operator('ops', 0, 'x', 'x', 'x')"),
+        ("a token of tenant B for tenant A", "SELECT liaison_auth(%s, '%s')" % (a_id, admin_b))):
+    ok, got = app(query)
+    check(not ok and "revoked" in got, "liaison_auth refuses %s (%s)" % (what, got[-80:]))
+ok, got = app("SELECT liaison_context_set(%s, NULL, 'tenant_admin', NULL, true, true)" % a_id)
+check(not ok and "permission denied" in got, "the server's role may not call liaison_context_set")
+ok, got = app("SELECT count(*) FROM liaison_wall_key")
+check(not ok and "permission denied" in got, "the server's role may not read the MAC's keys")
+ok, got = app("SELECT liaison_operator_bind(%s)" % b_id)
+check(not ok and "only an operator" in got, "liaison_operator_bind needs an operator's context")
+ok, got = app("SELECT salt FROM liaison_login_user(%s, 'admin@wall.example')" % a_id)
+check(ok and got.startswith("$argon2id$") and got.count("$") == 4,
+      "log-in's look-up gives the salt and parameters, not the hash (%s)" % got)
+ok, got = app("SELECT matched::text || count(*) OVER () FROM liaison_login(%s, (SELECT id FROM "
+              "liaison_login_user(%s, 'admin@wall.example')), (SELECT salt || '$AAAA' FROM "
+              "liaison_login_user(%s, 'admin@wall.example')), '\\x00'::bytea, 60, NULL)"
+              % (a_id, a_id, a_id))
+sessions = t.psql("SELECT count(*) FROM sessions WHERE tenant_id = %s AND token_hash = '\\x00'"
+                  % a_id)
+check(ok and got == "false1" and sessions == "0",
+      "liaison_login without the password's hash makes no session (%s, %s)" % (got, sessions))
+
+# ---------------- a distributor user's rows, limited by the database ----------------
+for table, column in (("distributors", "id"), ("contacts", "distributor_id"),
+                      ("charters", "distributor_id")):
+    ok, got = app(auth_portal + "SELECT string_agg(DISTINCT %s::text, ',') FROM %s"
+                  % (column, table))
+    check(ok and got == str(d1), "a distributor user's SELECT * FROM %s without WHERE: only its "
+          "own distributor's rows (%s)" % (table, got))
+    ok, got = app(auth_a + "SELECT count(DISTINCT %s) FROM %s" % (column, table))
+    check(ok and got == "2", "the tenant admin's context sees both distributors in %s (%s)"
+          % (table, got))
+ok, got = app(auth_portal + "WITH u AS (UPDATE contacts SET name = name WHERE distributor_id = %s "
+              "RETURNING 1) SELECT count(*) FROM u" % d2)
+check(ok and got == "0", "a distributor user's context updates no row of another distributor")
+
+t.finish("test_wall")
