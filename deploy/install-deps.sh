@@ -10,8 +10,9 @@ packages=(
   postgresql postgresql-client openssl ca-certificates python3 iso-codes tzdata
 )
 if [ "${1:-}" = "--bench" ]; then
-  # clang: the fuzz harnesses (tests/fuzz/run), which CTest runs too.
-  packages+=(pgbouncer postgresql-contrib clang)
+  # clang: the fuzz harnesses (tests/fuzz/run), which CTest runs too;
+  # testssl.sh: the scan of the server's TLS (tests/integration/test_tls.py).
+  packages+=(pgbouncer postgresql-contrib clang testssl.sh)
 fi
 
 missing=()
