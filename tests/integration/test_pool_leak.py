@@ -7,6 +7,7 @@ server, which must report no sanitizer finding and a clean stop.
 Usage: test_pool_leak.py LIAISOND CLI TEST_POOL_LEAK
 """
 import os
+import re
 import subprocess
 import sys
 
@@ -23,6 +24,11 @@ try:
     p = subprocess.run([PROGRAM, "liaison://127.0.0.1:%d" % srv.port, w.env("LIAISON_TEST_CA"),
                         w.env("LIAISON_TEST_OPERATOR_TOKEN")], timeout=600)
     t.check(p.returncode == 0, "10,000 pooled transactions: no row out of its caller's reach")
+    # The point is callers sharing connections and transactions: make sure they did.
+    batches = [int(n) for n in re.findall(r" db_batch=(\d+)", srv.log())]
+    print("# requests logged %d, largest shared database transaction %d requests"
+          % (len(batches), max(batches, default=0)))
+    t.check(max(batches, default=0) > 1, "reads of several callers shared database transactions")
 finally:
     t.check(srv.stop(), "liaisond stopped cleanly")
 t.finish("test_pool_leak")
