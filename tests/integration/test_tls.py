@@ -105,16 +105,17 @@ def scanner(d):
 
 def testssl_start(tool, wrapper, port, name):
     """Starts testssl against 127.0.0.1:port: protocols, cipher categories,
-    forward secrecy, renegotiation and compression only; no DNS (not even
-    for its own start-up probes, NXCONNECT), no phoning out."""
+    forward secrecy, renegotiation and compression only; no DNS, no
+    phoning out. Its report goes to WORK/NAME.log."""
     out = os.path.join(WORK, name + ".json")
     if os.path.exists(out):
         os.unlink(out)
     cmd = [tool, "--quiet", "--color", "0", "--warnings", "batch", "--fast", "--nodns", "none",
-           "--connect-timeout", "30", "--openssl-timeout", "30", "--openssl", wrapper,
-           "-p", "-s", "-f", "-R", "-C", "--jsonfile", out, "127.0.0.1:%d" % port]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=dict(os.environ, NXCONNECT="127.0.0.1:0")), out, time.monotonic()
+           "--openssl", wrapper, "-p", "-s", "-f", "-R", "-C", "--jsonfile", out,
+           "127.0.0.1:%d" % port]
+    with open(os.path.join(WORK, name + ".log"), "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    return proc, out, time.monotonic()
 
 
 def testssl_findings(scan, name):
