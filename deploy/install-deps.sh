@@ -11,12 +11,12 @@ packages=(
   python3-pip python3-setuptools python3-wheel
   python3-flask python3-flask-babel python3-babel gunicorn
 )
-
 if [ "${1:-}" = "--bench" ]; then
-  # clang: the fuzz harnesses (tests/fuzz/run), which CTest runs too.
+  # clang: the fuzz harnesses (tests/fuzz/run), which CTest runs too;
+  # testssl.sh: the scan of the server's TLS (tests/integration/test_tls.py);
   # chromium, chromium-driver, selenium, html5lib: the portal's browser test.
-  packages+=(pgbouncer postgresql-contrib clang chromium chromium-driver python3-selenium
-             python3-html5lib)
+  packages+=(pgbouncer postgresql-contrib clang testssl.sh chromium chromium-driver
+             python3-selenium python3-html5lib)
 fi
 
 missing=()
