@@ -116,7 +116,7 @@ static struct db_stmt q_tenant_rate_limit = {
     "WITH m AS (UPDATE tenants SET rate_per_s = nullif($2::int, 0), rate_burst = nullif($3::int, 0)"
     "  WHERE slug = $1 RETURNING slug, coalesce(rate_per_s, 0) AS rate_per_s,"
     "  coalesce(rate_burst, rate_per_s, 0) AS burst,"
-    "  set_config('liaison.tenant_id', id::text, true) AS bound)"
+    "  liaison_operator_bind(id) AS bound)"
     " SELECT slug, rate_per_s, burst FROM m"
     " WHERE liaison_platform_audit('tenant.rate_limit', m.slug)"
     " AND liaison_audit('tenant.rate_limit', 'tenant', m.slug)",

@@ -93,8 +93,9 @@ with liaison.Client(URL, ca=CA) as c:
     again = c.call("CreateDistributor", req, idempotency_key="py-" + RUN)
     check(first == again and c.last_idempotency_key == "py-" + RUN,
           "a create repeated with its idempotency key answers the first one")
-    e = raises(liaison.InvalidArgument, c.call, "CreateDistributor",
-               {"fields": dict(req["fields"], name="khác")}, idempotency_key="py-" + RUN)
+    e = raises(liaison.InvalidArgument, lambda: c.call(
+        "CreateDistributor", {"fields": dict(req["fields"], name="khác")},
+        idempotency_key="py-" + RUN))
     check(e is not None, "the key with another request is refused")
     e = raises(liaison.NotFound, c.call, "GetDistributor", {"id": 2**63 - 1})
     check(e is not None and e.code_name == "NOT_FOUND" and e.message,

@@ -160,7 +160,13 @@ for _ in range(2):
     rid, st, body = w.recv_response(me.sock)
     answers[rid] = (st["code"], body, st["message"])
 codes = sorted(c for c, _, _ in answers.values())
-check(codes == [0, ABORTED], "two at once with one key: one OK, one ABORTED (%s)"
+# Whether the second is claimed while the first is in flight (ABORTED) or
+# after its answer was stored (the same answer again) depends on which
+# database connection each lands on; never two creates. The in-flight case
+# is held still and checked below ("a key whose answer never came").
+bodies = [b for c, b, _ in answers.values() if c == 0]
+check(codes == [0, ABORTED] or (codes == [0, 0] and bodies[0] == bodies[1]),
+      "two at once with one key: one OK and one ABORTED, or the first answer twice (%s)"
       % [(c, m) for c, _, m in answers.values()])
 ok_body = [body for c, body, _ in answers.values() if c == 0]
 st, again = me.call("CreateKeyAccount", acct2, "conc-" + RUN)
