@@ -166,6 +166,9 @@
     M(AddShipment, rpc_add_shipment, ADMIN_MANAGER, WRITES)                                        \
     M(ListShipments, rpc_list_shipments, AUTHZ_USERS, READS)                                       \
     M(GetShipment, rpc_get_shipment, AUTHZ_USERS, READS)                                           \
-    M(SetShipmentStatus, rpc_set_shipment_status, ADMIN_MANAGER, WRITES)
+    M(SetShipmentStatus, rpc_set_shipment_status, ADMIN_MANAGER, WRITES)                           \
+    /* --- chunked document uploads --- */                                                         \
+    M(BeginDocumentUpload, rpc_begin_document_upload, ADMIN_MANAGER, WRITES)                       \
+    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)
 
 #endif

@@ -362,6 +362,11 @@ MATRIX = {
     "GetShipment": (USERS, False, {"id": shipment_a}),
     "SetShipmentStatus": ({"tenant_admin", "manager"}, True,
                           {"id": shipment_a, "status": "cancelled"}),
+    # --- chunked document uploads ---
+    "BeginDocumentUpload": ({"tenant_admin", "manager"}, True,
+                            {"sizeBytes": 1, "sha256": "A" * 43 + "="}),
+    "UploadDocumentChunk": ({"tenant_admin", "manager"}, True,
+                            {"uploadId": 1, "offset": 0, "content": "eA=="}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
