@@ -166,10 +166,11 @@ VALUES ('document_upload_prune', 'liaison_document_upload_prune'::regproc)
 -- One page of a tenant export, as in 0007, except that a table's bytea
 -- column named content leaves its rows and goes out in rows of its own,
 -- table "TABLE.content" right after TABLE: {"id": the row's id, "part": 0,
--- 1, ..., "content": "\x" and the hex of 192 KiB of it}, each part's
--- export id being the row's id * 1024 + part (contents are at most 64 MiB,
--- 342 parts). So no exported row passes the wire's 400 KiB text bound,
--- however large a document is, and pages still resume at (table, id).
+-- 1, ..., "content": "\x" and the hex of 16 KiB of it}, each part's export
+-- id being the row's id * 4096 + part (contents are at most 64 MiB, 4096
+-- parts). So no exported row passes the wire's 400 KiB text bound however
+-- large a document is, a row (32 KiB) fits the smallest stream part and
+-- output cap a server may have, and pages still resume at (table, id).
 CREATE OR REPLACE FUNCTION liaison_export_page(p_table text, p_after bigint, p_limit int,
                                                p_secrets boolean)
 RETURNS TABLE (tbl text, id bigint, js text)
@@ -202,13 +203,13 @@ BEGIN
             base := left(t, -length('.content'));
             -- The parts are chosen first and only those are cut and encoded.
             FOR rec IN EXECUTE format(
-                'SELECT q.id * 1024 + q.part AS id, json_build_object(''id'', q.id, ''part'','
-                ' q.part, ''content'', ''\x'' || encode(substring(x.content FROM q.part * 196608'
-                ' + 1 FOR 196608), ''hex''))::text AS js FROM (SELECT y.id, p.part'
+                'SELECT q.id * 4096 + q.part AS id, json_build_object(''id'', q.id, ''part'','
+                ' q.part, ''content'', ''\x'' || encode(substring(x.content FROM q.part * 16384'
+                ' + 1 FOR 16384), ''hex''))::text AS js FROM (SELECT y.id, p.part'
                 '  FROM public.%1$I y CROSS JOIN LATERAL'
-                '  generate_series(0, (octet_length(y.content) - 1) / 196608) p(part)'
-                '  WHERE y.tenant_id = liaison_tenant() AND y.id >= $1 / 1024'
-                '  AND y.id * 1024 + p.part > $1 ORDER BY y.id, p.part LIMIT $2) q'
+                '  generate_series(0, (octet_length(y.content) - 1) / 16384) p(part)'
+                '  WHERE y.tenant_id = liaison_tenant() AND y.id >= $1 / 4096'
+                '  AND y.id * 4096 + p.part > $1 ORDER BY y.id, p.part LIMIT $2) q'
                 ' JOIN public.%1$I x ON x.tenant_id = liaison_tenant() AND x.id = q.id'
                 ' ORDER BY q.id, q.part', base)
                 USING CASE WHEN t = p_table THEN p_after ELSE -1 END, p_limit - got
@@ -244,6 +245,11 @@ BEGIN
 END $$;
 
 -- ---------------- indexes for the lists at 10x data ----------------
+
+-- A key account is reached through a lead of one the caller reaches (SEES_ACCOUNT in
+-- rpc_crm.c): one lookup per account, registered or not (leads_account_registered covers only
+-- registrations). Without it a distributor user's page of accounts read every lead.
+CREATE INDEX IF NOT EXISTS leads_account ON leads (tenant_id, key_account_id);
 
 DO $$
 BEGIN
