@@ -68,8 +68,8 @@ static const char *doc_media_type(const char *path)
     return "application/octet-stream";
 }
 
-/* The file's bytes as base64 (what JSON carries for bytes); NULL after saying why. */
-static char *doc_read_base64(const char *path)
+/* The file's bytes (*len of them, the caller frees); NULL after saying why. */
+static unsigned char *doc_read(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -77,9 +77,10 @@ static char *doc_read_base64(const char *path)
         return NULL;
     }
     unsigned char *data = NULL;
-    size_t len = 0, cap = 0;
+    size_t cap = 0;
+    *len = 0;
     for (;;) {
-        if (len == cap) {
+        if (*len == cap) {
             cap = cap ? 2 * cap : 65536;
             unsigned char *more = cap <= (size_t)DOC_FILE_MAX + 1 ? realloc(data, cap) : NULL;
             if (!more) {
@@ -90,8 +91,8 @@ static char *doc_read_base64(const char *path)
             }
             data = more;
         }
-        size_t n = fread(data + len, 1, cap - len, f);
-        len += n;
+        size_t n = fread(data + *len, 1, cap - *len, f);
+        *len += n;
         if (n == 0)
             break;
     }
@@ -102,39 +103,52 @@ static char *doc_read_base64(const char *path)
         free(data);
         return NULL;
     }
-    char *b64 = malloc(4 * ((len + 2) / 3) + 1);
-    if (b64)
-        EVP_EncodeBlock((unsigned char *)b64, data, (int)len);
-    else
-        fprintf(stderr, "liaison: out of memory\n");
-    free(data);
-    return b64;
+    return data;
 }
 
-/* Calls method with req (consumed) plus the file's content and prints the document. */
+/*
+ * Calls method with req (consumed) plus the file's content and prints the
+ * document. The library sends content larger than a request in parts
+ * (liaison_call_with_content), so a file of any size the server allows goes.
+ */
 static int doc_send(struct cli *cli, const char *method, json_t *req, const char *file,
                     const char *media_type, bool default_type)
 {
-    char *b64 = doc_read_base64(file);
-    if (!b64 || !req) {
-        json_decref(req);
-        free(b64);
+    size_t len;
+    unsigned char *data = req ? doc_read(file, &len) : NULL;
+    char *text = NULL, *resp = NULL;
+    int rc = data && !json_object_set_new(req, "mediaType",
+                                          json_string(media_type     ? media_type
+                                                      : default_type ? doc_media_type(file)
+                                                                     : ""))
+                 ? EXIT_OK
+                 : EXIT_ERROR;
+    if (rc == EXIT_OK && !(text = json_dumps(req, JSON_COMPACT))) {
+        fprintf(stderr, "liaison: out of memory\n");
+        rc = EXIT_ERROR;
+    }
+    json_decref(req);
+    if (rc == EXIT_OK)
+        rc = cli_connect(cli);
+    if (rc == EXIT_OK) {
+        int code = liaison_call_with_content(cli->conn, method, text, data, len, &resp);
+        if (code != LIAISON_OK) {
+            cli_print_error(cli, code, resp);
+            rc = cli_exit_code(code);
+        }
+    }
+    free(text);
+    free(data);
+    json_t *out = rc == EXIT_OK ? json_loads(resp, 0, NULL) : NULL;
+    liaison_string_free(resp);
+    if (rc == EXIT_OK && !out) {
+        fprintf(stderr, "liaison: unreadable response\n");
         return EXIT_ERROR;
     }
-    int rc = json_object_set_new(req, "content", json_string(b64)) ||
-                     json_object_set_new(req, "mediaType",
-                                         json_string(media_type     ? media_type
-                                                     : default_type ? doc_media_type(file)
-                                                                    : ""))
-                 ? EXIT_ERROR
-                 : EXIT_OK;
-    free(b64);
-    if (rc) {
-        json_decref(req);
-        fprintf(stderr, "liaison: out of memory\n");
-        return rc;
-    }
-    return cli_show_one(cli, method, req, "document", doc_cols, NCOLS(doc_cols));
+    if (out)
+        cli_print_object(cli, doc_cols, NCOLS(doc_cols), json_object_get(out, "document"));
+    json_decref(out);
+    return rc;
 }
 
 static int doc_add(struct cli *cli, int argc, char **argv)

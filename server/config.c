@@ -65,8 +65,12 @@ static const struct setting settings[] = {
     S(preauth_max_frame_bytes, SET_INT, "16384", 256, 1048576, false,
       "largest frame body before authentication"),
     S(document_max_bytes, SET_INT, "16777216", 1, 67108864, false,
-      "largest document content (a version or a translation); it comes inline in one request, so "
-      "max_frame_bytes - 8192 bounds it too"),
+      "largest document content (a version or a translation); content over max_frame_bytes - 8192 "
+      "comes in chunks (BeginDocumentUpload)"),
+    S(document_uploads_max, SET_INT, "16", 1, 10000, false,
+      "chunked document uploads a tenant may have open at once"),
+    S(document_upload_lifetime_s, SET_INT, "3600", 10, 604800, false,
+      "seconds a chunked document upload stays open; one not finished by then is deleted"),
     S(max_in_flight, SET_INT, "64", 1, 4096, false,
       "requests in flight per connection after authentication"),
     S(preauth_max_in_flight, SET_INT, "4", 1, 64, false,

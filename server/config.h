@@ -31,6 +31,8 @@ struct config {
     int max_frame_bytes;
     int preauth_max_frame_bytes;
     int document_max_bytes;
+    int document_uploads_max;
+    int document_upload_lifetime_s;
     int max_in_flight;
     int preauth_max_in_flight;
     int max_pending_output;

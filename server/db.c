@@ -178,6 +178,8 @@ static int db_code(const PGresult *r)
         return LIAISON__V1__CODE__FAILED_PRECONDITION;
     if (!strcmp(state, "LS422"))
         return LIAISON__V1__CODE__INVALID_ARGUMENT;
+    if (!strcmp(state, "LS429"))
+        return LIAISON__V1__CODE__RESOURCE_EXHAUSTED;
     if (!strncmp(state, "22", 2))
         return LIAISON__V1__CODE__INVALID_ARGUMENT;
     if (!strncmp(state, "08", 2) || !strncmp(state, "57", 2) || !strncmp(state, "53", 2))

@@ -168,7 +168,10 @@
     M(GetShipment, rpc_get_shipment, AUTHZ_USERS, READS)                                           \
     M(SetShipmentStatus, rpc_set_shipment_status, ADMIN_MANAGER, WRITES)                           \
     /* issue 14: per-tenant rate limits */                                                         \
-    M(SetTenantRateLimit, rpc_set_tenant_rate_limit, AUTHZ_OPERATOR, WRITES)
+    M(SetTenantRateLimit, rpc_set_tenant_rate_limit, AUTHZ_OPERATOR, WRITES)                       \
+    /* --- chunked document uploads --- */                                                         \
+    M(BeginDocumentUpload, rpc_begin_document_upload, ADMIN_MANAGER, WRITES)                       \
+    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.

@@ -23,11 +23,13 @@
     " liaison_account_carved_out(a.name, a.country, a.region) AS carve_out,"                       \
     " liaison_rfc3339(a.created_at) AS created_at"
 /* An account is reached through its owner, or through a lead of one the caller reaches; its
- * owner is named only to those who reach the owner. */
+ * owner is named only to those who reach the owner. OFFSET 0 keeps the lead check a lookup
+ * per account (leads_account_registered): without it PostgreSQL may hash every lead of the
+ * tenant, calling liaison_sees_side on each, to answer one page (test_crm_plans.py). */
 #define SEES_ACCOUNT                                                                               \
     "(liaison_sees_side(a.distributor_id) OR EXISTS (SELECT 1 FROM leads x"                        \
     " WHERE x.tenant_id = a.tenant_id AND x.key_account_id = a.id"                                 \
-    " AND x.distributor_id IS NOT NULL AND liaison_sees_side(x.distributor_id)))"
+    " AND x.distributor_id IS NOT NULL AND liaison_sees_side(x.distributor_id) OFFSET 0))"
 #define LEAD_COLS                                                                                  \
     "l.id, l.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = l.tenant_id"   \
     "  AND d.id = l.distributor_id) AS distributor_name, l.key_account_id,"                        \

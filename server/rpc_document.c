@@ -1,13 +1,16 @@
 /*
  * rpc_document.c - a tenant's key documents, their versions and their
  * translations. Content comes inline, one version or translation per
- * request, so it is bounded by the frame (document_max_bytes and
- * max_frame_bytes - 8 KiB, whichever is smaller): a chunked upload would
- * need an upload table, its pruning and three more RPCs for what a frame
- * already carries. Content goes out as a stream of parts, each its own
- * transaction reading one slice of the row. Who reads a document is one
- * function of the database (liaison_sees_document, migration 0023); a
- * distributor user is never shown whom a document is shared with.
+ * request, when it fits a frame; larger content comes first in parts
+ * (BeginDocumentUpload, UploadDocumentChunk, held in document_uploads,
+ * migration 0028) and the request that makes the version names the
+ * upload instead, which its transaction takes whole, its SHA-256 checked:
+ * nothing of an upload is visible before that, and one never taken is
+ * pruned when its lifetime ends. Content goes out as a stream of parts,
+ * each its own transaction reading one slice of the row. Who reads a
+ * document is one function of the database (liaison_sees_document,
+ * migration 0023); a distributor user is never shown whom a document is
+ * shared with.
  */
 #include "rpc_document.h"
 
@@ -48,22 +51,40 @@
 
 #define KIND_WORDS "price_sheet, catalogue, marketing, charter, handbook or other"
 
-/* $1..$7 kind, title, language, share_all, share, media type, content */
+/* The content: inline ($N), or the upload $M names, taken whole. */
+#define CONTENT(n, m)                                                                              \
+    "CASE WHEN " m "::bigint = 0 THEN " n "::bytea ELSE liaison_document_upload_take(" m           \
+    "::bigint) END"
+/* $1..$7 kind, title, language, share_all, share, media type, content, $8 upload */
 static struct db_stmt q_document_add = {
-    "SELECT liaison_document_add($1, $2, $3, $4::boolean, $5::bigint[], $6, $7::bytea) AS _id", 7,
-    0};
+    "SELECT liaison_document_add($1, $2, $3, $4::boolean, $5::bigint[], $6, " CONTENT(
+        "$7", "$8") ") AS _id",
+    8, 0};
 /* The document the statement above made, read after it. */
 static struct db_stmt q_document_created = {
     "SELECT " DOC_COLS DOC_VERSIONS DOC_FROM " WHERE d.tenant_id = liaison_tenant()"
     " AND d.id = nullif(current_setting('liaison.created_id', true), '')::bigint",
     0, 0};
-/* $1 document, $2 media type, $3 content */
+/* $1 document, $2 media type, $3 content, $4 upload */
 static struct db_stmt q_document_version = {
-    "SELECT liaison_document_version($1::bigint, $2, $3::bytea) AS _id", 3, 0};
-/* $1 document, $2 language, $3 from version (0: latest), $4 media type, $5 content */
+    "SELECT liaison_document_version($1::bigint, $2, " CONTENT("$3", "$4") ") AS _id", 4, 0};
+/* $1 document, $2 language, $3 from version (0: latest), $4 media type, $5 content, $6 upload */
 static struct db_stmt q_document_translate = {
-    "SELECT liaison_document_translate($1::bigint, $2, nullif($3::int, 0), $4, $5::bytea) AS _id",
+    "SELECT liaison_document_translate($1::bigint, $2, nullif($3::int, 0), $4, " CONTENT(
+        "$5", "$6") ") AS _id",
+    6, 0};
+/* $1 size, $2 SHA-256, $3 bytes per chunk, $4 uploads a tenant may have open, $5 lifetime (s) */
+static struct db_stmt q_upload_begin = {
+    "SELECT u.id AS upload_id, $3::bigint AS chunk_bytes,"
+    " liaison_rfc3339(u.expires_at) AS expires_at"
+    " FROM liaison_document_upload_begin($1::bigint, $2::bytea, $4::int, $5::int) u",
     5, 0};
+/* $1 upload, $2 offset, $3 content */
+static struct db_stmt q_upload_chunk = {
+    "WITH c AS (SELECT liaison_document_upload_chunk($1::bigint, $2::bigint, $3::bytea) AS got)"
+    " SELECT c.got AS received_bytes, u.size_bytes FROM c JOIN document_uploads u"
+    " ON u.tenant_id = liaison_tenant() AND u.id = $1::bigint",
+    3, 0};
 static struct db_stmt q_document_get = {"SELECT " DOC_COLS DOC_VERSIONS DOC_FROM
                                         " WHERE d.tenant_id = liaison_tenant()"
                                         " AND d.id = $1::bigint AND liaison_sees_document(d.id)",
@@ -123,20 +144,21 @@ static struct db_stmt q_document_coverage = {
 static struct exec_decl d_document_create = {
     .method = "CreateDocument",
     .query = {&q_document_add,
-              {"kind", "title", "language", "share_all", "share", "media_type", "content"}},
+              {"kind", "title", "language", "share_all", "share", "media_type", "content",
+               "upload_id"}},
     .reply = {&q_document_created, {NULL}},
     .out = "document",
     .not_found = "no such document"};
 static struct exec_decl d_document_version = {
     .method = "AddDocumentVersion",
-    .query = {&q_document_version, {"document_id", "media_type", "content"}},
+    .query = {&q_document_version, {"document_id", "media_type", "content", "upload_id"}},
     .reply = {&q_document_get, {"document_id"}},
     .out = "document",
     .not_found = "no such document"};
 static struct exec_decl d_document_translate = {
     .method = "AddTranslation",
     .query = {&q_document_translate,
-              {"document_id", "language", "from_version", "media_type", "content"}},
+              {"document_id", "language", "from_version", "media_type", "content", "upload_id"}},
     .reply = {&q_document_get, {"document_id"}},
     .out = "document",
     .not_found = "no such document"};
@@ -157,7 +179,7 @@ static struct exec_decl d_document_coverage = {.method = "GetTranslationCoverage
 
 int rpc_document_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_document_content};
+    struct db_stmt *const stmts[] = {&q_document_content, &q_upload_begin, &q_upload_chunk};
     if (db_register(stmts, (int)(sizeof stmts / sizeof stmts[0])) < 0)
         return -1;
     struct exec_decl *const decls[] = {&d_document_create,    &d_document_version,
@@ -201,24 +223,42 @@ static bool media_type_ok(struct request *r, const char *media_type)
     return ok;
 }
 
-/*
- * Content that is not empty and within the bound: document_max_bytes, and
- * what a frame carries next to the request's other fields.
- */
-static bool content_ok(struct request *r, const ProtobufCBinaryData *content)
+/* The most content one request carries: document_max_bytes, and what a frame holds beside the
+ * request's other fields. */
+static size_t content_inline_max(const struct request *r)
 {
     const struct config *cfg = request_config(r);
     size_t bound = (size_t)cfg->document_max_bytes;
     if (cfg->max_frame_bytes > 8192 && (size_t)cfg->max_frame_bytes - 8192 < bound)
         bound = (size_t)cfg->max_frame_bytes - 8192;
+    return bound;
+}
+
+/*
+ * Content that is either inline, not empty and within content_inline_max,
+ * or named by upload_id (whose size BeginDocumentUpload held to
+ * document_max_bytes), not both.
+ */
+static bool content_ok(struct request *r, const ProtobufCBinaryData *content, uint64_t upload_id)
+{
+    size_t bound = content_inline_max(r);
+    if (upload_id) {
+        if (content->len) {
+            request_fail_field(r, "uploadId", "give content or uploadId, not both");
+            return false;
+        }
+        return request_check_id(r, "uploadId", upload_id);
+    }
     if (content->len == 0) {
         request_fail_field(r, "content", "required: the document's bytes");
         return false;
     }
     if (content->len > bound) {
-        const char *why =
-            request_printf(r, "%zu bytes is too large: a document may have at most %zu bytes",
-                           content->len, bound);
+        const char *why = request_printf(
+            r,
+            "%zu bytes is too large: a request may carry at most %zu bytes; larger content goes "
+            "through BeginDocumentUpload",
+            content->len, bound);
         request_fail_field(r, "content", why ? why : "too large");
         return false;
     }
@@ -234,7 +274,7 @@ void rpc_create_document(struct request *r)
     }
     if (!request_check_text(r, "title", in->title, 200, true) ||
         !language_ok(r, "language", in->language) || !media_type_ok(r, in->media_type) ||
-        !content_ok(r, &in->content))
+        !content_ok(r, &in->content, in->upload_id))
         return;
     if (in->share_all && in->n_share) {
         request_fail_field(r, "share", "give shareAll or the distributors, not both");
@@ -253,7 +293,7 @@ void rpc_add_document_version(struct request *r)
     const Liaison__V1__AddDocumentVersionRequest *in =
         (const Liaison__V1__AddDocumentVersionRequest *)r->input;
     if (request_check_id(r, "documentId", in->document_id) && media_type_ok(r, in->media_type) &&
-        content_ok(r, &in->content))
+        content_ok(r, &in->content, in->upload_id))
         exec_run(r, &d_document_version);
 }
 
@@ -263,7 +303,7 @@ void rpc_add_translation(struct request *r)
         (const Liaison__V1__AddTranslationRequest *)r->input;
     if (request_check_id(r, "documentId", in->document_id) &&
         language_ok(r, "language", in->language) && media_type_ok(r, in->media_type) &&
-        content_ok(r, &in->content))
+        content_ok(r, &in->content, in->upload_id))
         exec_run(r, &d_document_translate);
 }
 
@@ -290,6 +330,113 @@ void rpc_get_translation_coverage(struct request *r)
             r, "distributorId",
             ((const Liaison__V1__TranslationCoverageRequest *)r->input)->distributor_id))
         exec_run(r, &d_document_coverage);
+}
+
+/* ---------- uploads, in parts ---------- */
+
+/* The one row of an upload statement fills the response (exec.h, by column name). */
+static void upload_done(struct db_txn *txn, int code, const char *detail)
+{
+    struct request *r = txn->arg;
+    /* The cap on open uploads (LS429) says how many are open, not that the server is busy. */
+    const PGresult *last = txn->results[txn->nsteps - 1];
+    const char *state = last ? PQresultErrorField(last, PG_DIAG_SQLSTATE) : NULL;
+    if (code == LIAISON__V1__CODE__RESOURCE_EXHAUSTED && state && !strcmp(state, "LS429")) {
+        request_fail(r, code, PQresultErrorField(last, PG_DIAG_MESSAGE_PRIMARY));
+        return;
+    }
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    const PGresult *res = txn->results[txn->nsteps - 1];
+    if (PQntuples(res) != 1) {
+        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such upload");
+        return;
+    }
+    ProtobufCMessage *out = arena_alloc(&r->arena, r->method->desc->output->sizeof_message);
+    char err[256];
+    if (!out) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    protobuf_c_message_init(r->method->desc->output, out);
+    if (exec_fill(&r->arena, res, 0, out, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "upload answer", "reason=\"%s\"", err);
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "internal error");
+        return;
+    }
+    request_reply(r, out);
+}
+
+/* Runs stmt after the credential check with values (n of them), answering through upload_done. */
+static void upload_submit(struct request *r, struct db_stmt *stmt, const char *const *values, int n)
+{
+    struct db_step *s = r->txn.steps;
+    int at = credential_txn_begin(r);
+    s[at].stmt = stmt;
+    for (int i = 0; i < n; i++)
+        s[at].values[i] = values[i];
+    r->txn.nsteps = at + 1;
+    request_submit(r, upload_done);
+}
+
+void rpc_begin_document_upload(struct request *r)
+{
+    const Liaison__V1__BeginDocumentUploadRequest *in =
+        (const Liaison__V1__BeginDocumentUploadRequest *)r->input;
+    const struct config *cfg = request_config(r);
+    if (in->size_bytes == 0 || in->size_bytes > (uint64_t)cfg->document_max_bytes) {
+        const char *why = request_printf(r, "1 to %d bytes: a document may have at most %d bytes",
+                                         cfg->document_max_bytes, cfg->document_max_bytes);
+        request_fail_field(r, "sizeBytes", why ? why : "too large");
+        return;
+    }
+    if (in->sha256.len != 32) {
+        request_fail_field(r, "sha256", "the SHA-256 of the whole content: 32 bytes");
+        return;
+    }
+    bool ok = true;
+    const char *values[5] = {
+        request_printf(r, "%" PRIu64, in->size_bytes),
+        exec_param(&r->arena, r->input, "sha256", &ok),
+        request_printf(r, "%zu", content_inline_max(r)),
+        request_printf(r, "%d", cfg->document_uploads_max),
+        request_printf(r, "%d", cfg->document_upload_lifetime_s),
+    };
+    for (int i = 0; i < 5; i++)
+        ok = ok && values[i];
+    if (!ok) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    upload_submit(r, &q_upload_begin, values, 5);
+}
+
+void rpc_upload_document_chunk(struct request *r)
+{
+    const Liaison__V1__UploadDocumentChunkRequest *in =
+        (const Liaison__V1__UploadDocumentChunkRequest *)r->input;
+    if (!request_check_id(r, "uploadId", in->upload_id))
+        return;
+    size_t bound = content_inline_max(r);
+    if (in->content.len > bound || in->offset > INT64_MAX) {
+        const char *why = request_printf(r, "at most %zu bytes in one part", bound);
+        request_fail_field(r, in->content.len > bound ? "content" : "offset",
+                           in->content.len > bound && why ? why : "out of range");
+        return;
+    }
+    bool ok = true;
+    const char *values[3] = {
+        request_printf(r, "%" PRIu64, in->upload_id),
+        request_printf(r, "%" PRIu64, in->offset),
+        exec_param(&r->arena, r->input, "content", &ok),
+    };
+    if (!ok || !values[0] || !values[1] || !values[2]) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    upload_submit(r, &q_upload_chunk, values, 3);
 }
 
 /* ---------- content, in parts ---------- */

@@ -1,6 +1,6 @@
 /*
  * rpc_document.h - a tenant's key documents: versions, translations,
- * content (inline up, streamed down) and translation coverage per
+ * content (inline or in chunks up, streamed down) and translation coverage per
  * distributor. SQL in rpc_document.c; the writes and who reads a document
  * in migration 0023 (liaison_document_*, liaison_sees_document).
  */
@@ -18,5 +18,7 @@ void rpc_list_documents(struct request *r);
 void rpc_get_document(struct request *r);
 void rpc_get_document_content(struct request *r);
 void rpc_get_translation_coverage(struct request *r);
+void rpc_begin_document_upload(struct request *r);
+void rpc_upload_document_chunk(struct request *r);
 
 #endif

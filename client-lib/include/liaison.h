@@ -160,6 +160,21 @@ LIAISON_EXPORT int liaison_call_json(liaison_conn *conn, const char *method,
                                      const char *request_json, char **response_json);
 
 /*
+ * Content of any size for a method that takes a bytes "content" or an
+ * "uploadId" (CreateDocument, AddDocumentVersion, AddTranslation): as
+ * liaison_call_json() with request_json plus the content. Content that
+ * fits one request goes inline; larger content is uploaded first in parts
+ * (BeginDocumentUpload with its SHA-256, UploadDocumentChunk; a part whose
+ * call failed is resumed from where the server says the upload got) and
+ * the request names the upload, so nothing is visible before the call
+ * succeeds. *response_json is as for liaison_call_json(), for whichever
+ * call failed.
+ */
+LIAISON_EXPORT int liaison_call_with_content(liaison_conn *conn, const char *method,
+                                             const char *request_json, const uint8_t *content,
+                                             size_t len, char **response_json);
+
+/*
  * Streams: a request that asks for one (ExportTenant with "stream": true)
  * is answered by several frames, each a response message of the method
  * holding a part (for ExportTenant, some of the rows). Nothing streams

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "client_methods.h"
@@ -1105,4 +1106,162 @@ const char *liaison_idempotency_key(const liaison_conn *c)
 int liaison_method_is_create(const char *method)
 {
     return method && client_listed(client_create_methods, method);
+}
+
+/* ---------- content larger than a request: chunked uploads ---------- */
+
+/* Room a request leaves beside its content: the server keeps 8 KiB for the other fields. */
+#define CLIENT_CONTENT_SLACK 8192
+/* Calls in a row that may fail on one part before the upload gives up. */
+#define CLIENT_UPLOAD_RETRIES 3
+
+/* data as base64, NUL-terminated, for a JSON bytes field; NULL when memory ran out. */
+static char *client_base64(const uint8_t *data, size_t len)
+{
+    char *b64 = malloc(4 * ((len + 2) / 3) + 1);
+    if (b64)
+        EVP_EncodeBlock((unsigned char *)b64, data, (int)len);
+    return b64;
+}
+
+/*
+ * Calls method with j (borrowed) as its request; on LIAISON_OK *answer is
+ * the response object (the caller's), otherwise *error_json is the status
+ * as liaison_call_json() gives it (the caller's, may be NULL).
+ */
+static int client_call_object(liaison_conn *c, const char *method, json_t *j, json_t **answer,
+                              char **error_json)
+{
+    *answer = NULL;
+    *error_json = NULL;
+    char *req = json_dumps(j, JSON_COMPACT), *resp = NULL;
+    if (!req)
+        return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    int rc = liaison_call_json(c, method, req, &resp);
+    free(req);
+    if (rc == LIAISON_OK) {
+        *answer = json_loads(resp, 0, NULL);
+        liaison_string_free(resp);
+        if (!*answer)
+            rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    } else {
+        *error_json = resp;
+    }
+    return rc;
+}
+
+/* A uint64 field of a response object, which JSON carries as a string. */
+static uint64_t client_json_u64(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (json_is_string(v))
+        return strtoull(json_string_value(v), NULL, 10);
+    return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+}
+
+/*
+ * Sends content through BeginDocumentUpload and UploadDocumentChunk;
+ * *upload_id is the complete upload. A part whose call failed is asked
+ * again from where the server says the upload got (an empty part asks),
+ * up to CLIENT_UPLOAD_RETRIES times in a row, so a dropped connection
+ * resumes instead of starting over.
+ */
+static int client_upload(liaison_conn *c, const uint8_t *content, size_t len, uint64_t *upload_id,
+                         char **error_json)
+{
+    unsigned char digest[32];
+    char sha[45];
+    if (EVP_Digest(content, len, digest, NULL, EVP_sha256(), NULL) != 1)
+        return client_fail(c, LIAISON_INTERNAL, "SHA-256 failed");
+    EVP_EncodeBlock((unsigned char *)sha, digest, 32);
+    json_t *begin = json_pack("{s:I,s:s}", "sizeBytes", (json_int_t)len, "sha256", sha), *answer;
+    if (!begin)
+        return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    int rc = client_call_object(c, "BeginDocumentUpload", begin, &answer, error_json);
+    json_decref(begin);
+    if (rc != LIAISON_OK)
+        return rc;
+    *upload_id = client_json_u64(answer, "uploadId");
+    size_t chunk = (size_t)client_json_u64(answer, "chunkBytes");
+    json_decref(answer);
+    if (!*upload_id || !chunk)
+        return client_fail(c, LIAISON_DATA_LOSS, "BeginDocumentUpload answered no upload");
+    size_t offset = 0;
+    int failures = 0;
+    while (offset < len) {
+        size_t n = len - offset < chunk ? len - offset : chunk;
+        char *b64 = failures ? NULL : client_base64(content + offset, n);
+        if (!failures && !b64)
+            return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+        char id[24];
+        snprintf(id, sizeof id, "%" PRIu64, *upload_id);
+        /* After a failure, an empty part only asks how far the upload got. */
+        json_t *part = json_pack("{s:s,s:I,s:s}", "uploadId", id, "offset", (json_int_t)offset,
+                                 "content", b64 ? b64 : "");
+        free(b64);
+        if (!part)
+            return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+        rc = client_call_object(c, "UploadDocumentChunk", part, &answer, error_json);
+        json_decref(part);
+        if (rc == LIAISON_OK) {
+            uint64_t got = client_json_u64(answer, "receivedBytes");
+            json_decref(answer);
+            if (got > len || (!failures && got != offset + n))
+                return client_fail(c, LIAISON_DATA_LOSS, "the upload took %" PRIu64 " bytes", got);
+            offset = (size_t)got;
+            failures = 0;
+            continue;
+        }
+        bool retry = (rc == LIAISON_UNAVAILABLE || rc == LIAISON_DEADLINE_EXCEEDED ||
+                      rc == LIAISON_FAILED_PRECONDITION) &&
+                     ++failures <= CLIENT_UPLOAD_RETRIES;
+        if (!retry)
+            return rc;
+        liaison_string_free(*error_json);
+        *error_json = NULL;
+    }
+    return LIAISON_OK;
+}
+
+int liaison_call_with_content(liaison_conn *c, const char *method, const char *request_json,
+                              const uint8_t *content, size_t len, char **response_json)
+{
+    *response_json = NULL;
+    json_t *j = request_json && *request_json ? json_loads(request_json, 0, NULL) : json_object();
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "the request is not a JSON object");
+    }
+    int rc = c->connected ? LIAISON_OK : liaison_connect(c);
+    size_t room =
+        c->max_frame_bytes > CLIENT_CONTENT_SLACK + strlen(request_json ? request_json : "")
+            ? c->max_frame_bytes - CLIENT_CONTENT_SLACK - strlen(request_json ? request_json : "")
+            : 0;
+    char *b64 = NULL;
+    if (rc == LIAISON_OK && len <= room) {
+        b64 = client_base64(content, len);
+        rc = b64 && !json_object_set_new(j, "content", json_string(b64))
+                 ? LIAISON_OK
+                 : client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    } else if (rc == LIAISON_OK) {
+        uint64_t upload_id = 0;
+        char id[24];
+        rc = client_upload(c, content, len, &upload_id, response_json);
+        snprintf(id, sizeof id, "%" PRIu64, upload_id);
+        if (rc == LIAISON_OK && json_object_set_new(j, "uploadId", json_string(id)))
+            rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    free(b64);
+    if (rc == LIAISON_OK) {
+        json_t *answer;
+        rc = client_call_object(c, method, j, &answer, response_json);
+        if (rc == LIAISON_OK) {
+            *response_json = json_dumps(answer, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            json_decref(answer);
+            if (!*response_json)
+                rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+        }
+    }
+    json_decref(j);
+    return rc;
 }

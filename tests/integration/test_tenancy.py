@@ -363,6 +363,11 @@ MATRIX = {
     "SetShipmentStatus": ({"tenant_admin", "manager"}, True,
                           {"id": shipment_a, "status": "cancelled"}),
     "SetTenantRateLimit": ({"operator"}, True, {"slug": A, "ratePerS": 1, "burst": 1}),
+    # --- chunked document uploads ---
+    "BeginDocumentUpload": ({"tenant_admin", "manager"}, True,
+                            {"sizeBytes": 1, "sha256": "A" * 43 + "="}),
+    "UploadDocumentChunk": ({"tenant_admin", "manager"}, True,
+                            {"uploadId": 1, "offset": 0, "content": "eA=="}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
