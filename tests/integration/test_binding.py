@@ -12,6 +12,7 @@ Run with Debian's /usr/bin/python3 and LIAISON_LIBRARY naming the built
 libliaison.so.0 (tests/CMakeLists.txt sets both)."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -203,10 +204,13 @@ check(p.returncode == 1 and "LIAISON_LIBRARY" in p.stderr,
       "a missing library says how to point at it (%s)" % p.stderr.strip())
 
 # ---------------- pip installs it offline ----------------
-with tempfile.TemporaryDirectory() as target:
+with tempfile.TemporaryDirectory() as target, tempfile.TemporaryDirectory() as src:
+    # From a copy: building writes build/ and *.egg-info beside the sources.
+    shutil.copytree(PY, os.path.join(src, "python"),
+                    ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     p = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-build-isolation",
-                        "--no-deps", "--no-index", "--target", target, PY],
-                       capture_output=True, text=True)
+                        "--no-deps", "--no-index", "--target", target,
+                        os.path.join(src, "python")], capture_output=True, text=True)
     check(p.returncode == 0, "pip install client-lib/python (%s)" % p.stderr.strip()[-300:])
     p = subprocess.run([sys.executable, "-c", "import liaison, sys; "
                         "sys.stdout.write(liaison.__file__ + ' ' + liaison.version())"],
