@@ -269,6 +269,10 @@ try:
     driver.get(base + "/leads")
     check("Garage Thủ Đức" in text(), "and listed")
     shot("leads")
+    driver.get(base + "/customers")
+    check("Garage Thủ Đức" in text() and "VN-SG" in text(),
+          "its customer is among its customers")
+    shot("customers")
 
     driver.get(base + "/orders")
     check("#%d" % order1["id"] in text() and "#%d" % order2["id"] not in text(),
@@ -355,7 +359,7 @@ try:
           "a forged token neither writes nor signs out")
 
     # ---------------- markup and headers ----------------
-    pages = ["/", "/meetings", meeting_path, "/actions", "/leads", "/leads/new", lead_path,
+    pages = ["/", "/customers", "/meetings", meeting_path, "/actions", "/leads", "/leads/new", lead_path,
              "/orders", "/orders/%d" % order1["id"], "/documents", "/documents/%d" % doc,
              "/orders/%d" % order2["id"], "/escalations", "/orders/new", "/meetings/%d" % held]
     for path in pages:

@@ -378,6 +378,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         api().call("CompleteActionItem", {"id": aid})
         return redirect(url_for("actions"))
 
+    @app.route("/customers")
+    def customers() -> Response:
+        me = signed_in()
+        items = api().call("ListKeyAccounts", {"distributorId": me["distributorId"],
+                                               "name": request.args.get("q", "")[:200],
+                                               "page": {"pageSize": PAGE_SIZE}})
+        return _page("customers.html", accounts=items.get("keyAccounts", []),
+                     q=request.args.get("q", ""))
+
     @app.route("/leads")
     def leads() -> Response:
         me = signed_in()
