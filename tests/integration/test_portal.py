@@ -35,7 +35,8 @@ from liaison_test import check  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 # The portal's Python loads libliaison (sanitized in the test build): it gets
 # the preload CTest gave this process; Chromium and servers do not.
@@ -194,11 +195,27 @@ def login(email, password=PASSWORD, tenant_slug=slug):
     driver.find_element(By.ID, "tenant").send_keys(tenant_slug)
     driver.find_element(By.ID, "email").send_keys(email)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "sign-in").click()
+    click(driver.find_element(By.ID, "sign-in"))
 
 
 def text():
     return driver.find_element(By.TAG_NAME, "body").text
+
+
+def click(element):
+    """Clicks a button or link and waits for the next page to replace this one: a
+    form's POST and its redirect finish after click() returns."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+
+    def replaced(_driver):
+        try:
+            page.is_enabled()
+            return False
+        except WebDriverException:  # stale or detached: chromedriver says either
+            return driver.execute_script("return document.readyState") == "complete"
+
+    WebDriverWait(driver, 30).until(replaced)
 
 
 try:
@@ -234,14 +251,14 @@ try:
     shot("meetings")
     meeting_path = urllib.parse.urlparse(links[0].get_attribute("href")).path if links else "/"
     if links:
-        links[0].click()
+        click(links[0])
         check("Asia/Ho_Chi_Minh" in text(), "a meeting in the distributor's time zone")
         shot("meeting")
 
     driver.get(base + "/actions")
     check("Gửi dự báo tồn kho quý 1" in text(), "its action item is listed")
     shot("actions")
-    driver.find_element(By.CSS_SELECTOR, "main form button").click()
+    click(driver.find_element(By.CSS_SELECTOR, "main form button"))
     check("Gửi dự báo tồn kho quý 1" not in text(), "marked done, it leaves the open list")
 
     driver.get(base + "/leads/new")
@@ -253,14 +270,14 @@ try:
     cur = driver.find_element(By.ID, "currency")
     cur.clear()
     cur.send_keys("XYZ")
-    driver.find_element(By.ID, "register").click()
+    click(driver.find_element(By.ID, "register"))
     check("field-error" in driver.page_source and "Garage Thủ Đức" in driver.page_source,
           "a bad currency is shown beside its field, the form kept")
     shot("lead-form-error")
     cur = driver.find_element(By.ID, "currency")
     cur.clear()
     cur.send_keys("USD")
-    driver.find_element(By.ID, "register").click()
+    click(driver.find_element(By.ID, "register"))
     body = text()
     check("Má phanh cho đội xe" in body and "accepted" in body and "$1,250.50" in body,
           "a deal inside its territory is registered and accepted (%s)" % body[-200:])
@@ -293,7 +310,7 @@ try:
     # ---------------- notes, requests, orders, interactions ----------------
     driver.get(base + "/meetings/%d" % held)
     driver.find_element(By.ID, "body").send_keys("Đã thống nhất: gửi dự báo trước ngày 15.")
-    driver.find_element(By.ID, "add-note").click()
+    click(driver.find_element(By.ID, "add-note"))
     check("Đã thống nhất: gửi dự báo trước ngày 15." in text(),
           "a note is added to a held meeting")
     shot("meeting-note")
@@ -301,7 +318,7 @@ try:
     check("Tồn kho tháng 12 chưa báo cáo" in text(), "the exporter's request is shown")
     shot("escalations")
     driver.find_element(By.CSS_SELECTOR, "main form textarea").send_keys("Số liệu đã gửi qua e-mail.")
-    driver.find_element(By.CSS_SELECTOR, "main form button").click()
+    click(driver.find_element(By.CSS_SELECTOR, "main form button"))
     check("Số liệu đã gửi qua e-mail." in text() and "answered" in text(),
           "and answered from the portal")
     driver.get(base + "/orders/new")
@@ -311,26 +328,26 @@ try:
     cur = driver.find_element(By.ID, "currency")
     cur.clear()
     cur.send_keys("VND")
-    driver.find_element(By.ID, "place-order").click()
+    click(driver.find_element(By.ID, "place-order"))
     check("minimum order of 10" in text() and "field-error" in driver.page_source,
           "a line below the MOQ is refused on its row, naming the minimum")
     shot("order-form-error")
     q = driver.find_element(By.ID, "quantity0")
     q.clear()
     q.send_keys("25")
-    driver.find_element(By.ID, "place-order").click()
+    click(driver.find_element(By.ID, "place-order"))
     check("PT-100" in text() and "/orders/" in driver.current_url
           and "/new" not in driver.current_url, "with 25 the order is placed")
     driver.get(base + lead_path)
     driver.find_element(By.ID, "summary").send_keys("Gọi điện: khách cần báo giá trước thứ Sáu.")
-    driver.find_element(By.ID, "log-interaction").click()
+    click(driver.find_element(By.ID, "log-interaction"))
     check("khách cần báo giá trước thứ Sáu" in text(), "an interaction is logged on the lead")
     Select(driver.find_element(By.ID, "stage")).select_by_value("qualified")
-    driver.find_element(By.ID, "set-stage").click()
+    click(driver.find_element(By.ID, "set-stage"))
     check("qualified" in driver.find_element(By.CSS_SELECTOR, "dl.facts").text,
           "the lead moves to qualified")
     driver.get(base + "/orders/%d" % order1["id"])
-    driver.find_element(By.ID, "cancel-order").click()
+    click(driver.find_element(By.ID, "cancel-order"))
     check("cancelled" in text() and not driver.find_elements(By.ID, "cancel-order"),
           "its own placed order is cancelled from the portal")
     status, headers, body = fetch("/calendar.ics")
@@ -369,7 +386,7 @@ try:
     # ---------------- Vietnamese ----------------
     driver.get(base + "/")
     Select(driver.find_element(By.ID, "lang")).select_by_value("vi")
-    driver.find_element(By.ID, "set-language").click()
+    click(driver.find_element(By.ID, "set-language"))
     body = text()
     check("Hiến chương hợp tác" in body and "Đơn hàng" in body and "Lãnh thổ" in body
           and driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi",
@@ -383,7 +400,7 @@ try:
     # ---------------- sign out, then Back ----------------
     driver.get(base + "/orders/%d" % order1["id"])
     check("PT-100" in text(), "an order is on screen before signing out")
-    driver.find_element(By.ID, "logout").click()
+    click(driver.find_element(By.ID, "logout"))
     check(driver.current_url.startswith(base + "/login"), "signing out leads to the login page")
     driver.back()
     time.sleep(0.5)
