@@ -45,6 +45,7 @@ listen_host = 127.0.0.1
 port = $port
 tls_cert = $var/certs/server.pem
 tls_key = $var/certs/server.key
+metrics_listen = 127.0.0.1:${LIAISON_METRICS_PORT:-9469}
 database_url = postgresql:///liaison?host=$pgdir&port=$pgport&user=liaison_app
 migrate_database_url = postgresql:///liaison?host=$pgdir&port=$pgport&user=liaison
 CONF

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   protobuf-c-compiler libprotobuf-c-dev
-  libuv1-dev libpq-dev libssl-dev libjansson-dev libargon2-dev libical-dev
+  libuv1-dev libpq-dev libssl-dev libjansson-dev libargon2-dev libical-dev libmicrohttpd-dev
   postgresql postgresql-client openssl ca-certificates python3 iso-codes tzdata
   python3-pip python3-setuptools python3-wheel
   python3-flask python3-flask-babel python3-babel gunicorn
@@ -15,8 +15,10 @@ if [ "${1:-}" = "--bench" ]; then
   # clang: the fuzz harnesses (tests/fuzz/run), which CTest runs too;
   # testssl.sh: the scan of the server's TLS (tests/integration/test_tls.py);
   # chromium, chromium-driver, selenium, html5lib: the portal's browser test.
+  # prometheus-client: parses the metrics endpoint's scrape (integration_metrics);
+  # prometheus: promtool checks deploy/prometheus (deploy_prometheus).
   packages+=(pgbouncer postgresql-contrib clang testssl.sh chromium chromium-driver
-             python3-selenium python3-html5lib)
+             python3-selenium python3-html5lib python3-prometheus-client prometheus)
 fi
 
 missing=()

@@ -31,6 +31,9 @@ struct setting {
 static const struct setting settings[] = {
     S(listen_host, SET_STR, "127.0.0.1", 1, 255, false, "address to listen on"),
     S(port, SET_INT, "7443", 1, 65535, false, "TCP port"),
+    S(metrics_listen, SET_STR, "", 0, 255, false,
+      "host:port for Prometheus' /metrics and the /livez and /readyz probes, plain HTTP; keep it "
+      "local (empty: not served)"),
     S(workers, SET_INT, "0", 0, 64, false, "worker threads, one event loop each; 0 = one per core"),
     S(tls_cert, SET_STR, "", 1, PATH_MAX, true, "server certificate chain (PEM)"),
     S(tls_key, SET_STR, "", 1, PATH_MAX, true, "server private key (PEM)"),

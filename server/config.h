@@ -13,6 +13,7 @@
 struct config {
     char *listen_host;
     int port;
+    char *metrics_listen;
     int workers;
     char *tls_cert;
     char *tls_key;

@@ -28,6 +28,7 @@
 
 #include "dispatch.h"
 #include "liaison.pb-c.h"
+#include "metrics.h"
 #include "log.h"
 #include "tls.h"
 #include "wire.h"
@@ -90,6 +91,9 @@ static void conn_handle_closed(uv_handle_t *h)
     if (--c->handles > 0)
         return;
     struct worker *w = c->w;
+    /* Only an admitted connection has a TLS session, and was counted in a phase. */
+    if (c->ssl)
+        metrics_conn_gone((int)c->phase);
     SSL_free(c->ssl);
     frame_buf_reset(&c->in);
     free(c);
@@ -518,6 +522,8 @@ static void conn_handshake(struct conn *c)
     int r = SSL_do_handshake(c->ssl);
     if (r == 1) {
         c->phase = CONN_HELLO;
+        metrics_conn_phase(METRICS_HANDSHAKE, METRICS_HELLO);
+        metrics_tls_handshake(true);
         return;
     }
     int e = SSL_get_error(c->ssl, r);
@@ -526,6 +532,7 @@ static void conn_handshake(struct conn *c)
     char why[256];
     tls_error_string(why, sizeof why);
     log_event(LOG_INFO, "TLS handshake failed", "peer=%s reason=\"%s\"", c->peer, why);
+    metrics_tls_handshake(false);
     /* Let the alert OpenSSL wrote go out, then close. */
     c->close_after_flush = true;
     conn_pause(c);
@@ -634,6 +641,7 @@ bool conn_trim(struct conn *c)
 void conn_ready(struct conn *c)
 {
     c->phase = CONN_READY;
+    metrics_conn_phase(METRICS_HELLO, METRICS_READY);
     conn_arm_timer(c);
 }
 
@@ -788,6 +796,7 @@ void conn_accept(struct worker *w)
         }
     } else {
         conn_log_refusal(c, a);
+        metrics_conn_refused();
     }
     if (!c->ssl) {
         uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
@@ -804,6 +813,7 @@ void conn_accept(struct worker *w)
     c->last_activity = now;
     c->deadline = now + (uint64_t)w->cfg->handshake_timeout_ms;
     c->phase = CONN_HANDSHAKE;
+    metrics_conn_phase(-1, METRICS_HANDSHAKE);
     conn_arm_timer(c);
     conn_resume(c);
     if (!c->reading)

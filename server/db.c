@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "liaison.pb-c.h"
+#include "metrics.h"
 #include "log.h"
 
 #define DB_CONNECT_TIMEOUT_MS 10000
@@ -344,8 +345,10 @@ static void db_pool_stop_waiting(struct db_pool *pool)
 static void db_conn_fail(struct db_conn *dc, const char *why)
 {
     struct db_pool *pool = dc->pool;
-    if (dc->state != DB_DOWN && !pool->closing)
+    if (dc->state != DB_DOWN && !pool->closing) {
         log_event(LOG_WARN, "database connection lost", "reason=\"%.200s\"", why ? why : "unknown");
+        metrics_db_lost();
+    }
     db_unwatch(dc);
     if (dc->pg)
         PQfinish(dc->pg);
@@ -567,6 +570,7 @@ static void db_read(struct db_conn *dc)
                     return;
                 }
                 dc->state = DB_UP;
+                metrics_db_connected();
                 dc->pool->starting = 0;
                 log_event(LOG_DEBUG, "database connection ready", NULL);
                 if (dc->pool->queued)
@@ -1124,4 +1128,18 @@ void db_pool_close(struct db_pool *pool, void (*closed_cb)(void *), void *arg)
         uv_cancel((uv_req_t *)&pool->resolving->work);
     uv_close((uv_handle_t *)&pool->timer, db_handle_closed);
     uv_close((uv_handle_t *)&pool->flush, db_handle_closed);
+}
+
+void db_pool_stats(const struct db_pool *pool, struct db_pool_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->size = pool->size;
+    out->queued = pool->queued;
+    for (int i = 0; i < pool->size; i++) {
+        if (pool->conns[i].state != DB_UP)
+            continue;
+        out->up++;
+        if (pool->conns[i].depth > 0)
+            out->busy++;
+    }
 }

@@ -162,6 +162,15 @@ bool db_txn_cancel(struct db_pool *pool, struct db_txn *txn);
 /* True when at least one connection is ready. */
 int db_pool_up(const struct db_pool *pool);
 
+/* What the pool is doing now, for the metrics. */
+struct db_pool_stats {
+    int size;   /* connections configured */
+    int up;     /* of those, ready */
+    int busy;   /* of those, with transactions out */
+    int queued; /* transactions waiting to be sent */
+};
+void db_pool_stats(const struct db_pool *pool, struct db_pool_stats *out);
+
 /*
  * Fails whatever is still pending with UNAVAILABLE, closes every connection
  * and handle, then calls closed_cb(arg) and frees the pool.

@@ -13,6 +13,7 @@
 #include "idempotency.h"
 #include "log.h"
 #include "methods.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "scheduler.h"
 #include "wire.h"
@@ -241,6 +242,7 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
     else if (r->who.kind == IDENTITY_NONE)
         retry_after_ms = ratelimit_take_address(c->w->cfg, &c->addr, uv_hrtime());
     if (retry_after_ms) {
+        metrics_rate_limited(r->who.kind == IDENTITY_USER);
         Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
         st.code = LIAISON__V1__CODE__RESOURCE_EXHAUSTED;
         st.message = r->who.kind == IDENTITY_USER ? "too many requests for this tenant"

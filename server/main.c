@@ -21,6 +21,7 @@
 #include "geo.h"
 #include "liaison_version.h"
 #include "log.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "operator.h"
 #include "ratelimit.h"
@@ -155,6 +156,12 @@ static int serve(struct server *srv)
         tls_shutdown();
         return 1;
     }
+    if (metrics_init(srv->nworkers, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "start failed", "reason=\"%s\"", err);
+        free(srv->workers);
+        tls_shutdown();
+        return 1;
+    }
     uv_loop_t *loop = uv_default_loop();
     int started = 0, rc = 0;
     for (; started < srv->nworkers; started++) {
@@ -165,6 +172,10 @@ static int serve(struct server *srv)
         }
     }
     srv->nworkers = started;
+    if (rc == 0 && metrics_start(cfg, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "start failed", "reason=\"%s\"", err);
+        rc = 1;
+    }
     uv_signal_init(loop, &srv->sigterm);
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sighup);
@@ -183,6 +194,7 @@ static int serve(struct server *srv)
             rc = 1;
     if (uv_loop_close(loop) != 0)
         rc = 1;
+    metrics_stop();
     free(srv->workers);
     tls_shutdown();
     geo_free();

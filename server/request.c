@@ -16,6 +16,7 @@
 #include "frame.h"
 #include "idempotency.h"
 #include "log.h"
+#include "metrics.h"
 #include "tls.h"
 #include "wire.h"
 #include "worker.h"
@@ -140,6 +141,10 @@ static void request_close(struct request *r, int code)
     if (!r->conn || r->who.kind != IDENTITY_NONE || conn_log_admit(r->conn))
         log_request(r->id, r->rid, r->who.tenant_slug, r->method ? r->method->name : "unknown",
                     wire_code_name(code), dur, r->txn.batch, r->peer);
+    metrics_request(r->method && r->method->desc
+                        ? (int)(r->method->desc - liaison__v1__liaison__descriptor.methods)
+                        : -1,
+                    code, dur, r->txn.batch);
     request_deadline_remove(r);
     struct conn *c = r->conn;
     r->conn = NULL;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 
 /*
  * Jobs per batch: each job is a sub-transaction, and past 64 of them that
@@ -40,7 +41,7 @@ struct scheduler {
  */
 static struct db_stmt q_batch_setup = {
     "SELECT set_config('client_connection_check_interval', $1, true),"
-    " set_config('application_name', $2, true)",
+    " set_config('application_name', $2, true), liaison_scheduler_lag_ms() AS lag_ms",
     2, 0};
 /* $1 batch size, $2 instance, $3 budget in ms */
 static struct db_stmt q_run_due = {
@@ -75,6 +76,10 @@ static void scheduler_done(struct db_txn *txn, int code, const char *detail)
                   detail ? detail : "");
         return;
     }
+    const PGresult *setup = txn->results[0];
+    int lag_col = setup ? PQfnumber(setup, "lag_ms") : -1;
+    if (lag_col >= 0 && PQntuples(setup) > 0)
+        metrics_scheduler_lag(strtoll(PQgetvalue(setup, 0, lag_col), NULL, 10));
     const PGresult *res = txn->results[1];
     int taken = scheduler_column(res, "taken"), failed = scheduler_column(res, "failed");
     bool more = PQntuples(res) > 0 && PQfnumber(res, "more") >= 0 &&

@@ -17,6 +17,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "scheduler.h"
 
@@ -130,10 +131,21 @@ static void worker_handle_closed(uv_handle_t *h)
  */
 #define SWEEP_GONE_RELEASE 32
 
+/* Tells the metrics this worker's loop turns, and what its pool does. */
+static void worker_report(struct worker *w)
+{
+    struct db_pool_stats st = {0};
+    if (w->db && !w->db_closed)
+        db_pool_stats(w->db, &st);
+    metrics_worker(w->index, uv_hrtime() / 1000000, st.size, st.up, st.busy, st.queued,
+                   w->draining);
+}
+
 static void worker_sweep(uv_timer_t *t)
 {
     struct worker *w = t->data;
     uint64_t now = uv_now(&w->loop);
+    worker_report(w);
     int trimmed = 0;
     for (struct conn *c = w->conns; c; c = c->next)
         if (now - c->last_activity >= SWEEP_MS / 2 && conn_trim(c))
@@ -205,6 +217,8 @@ static void worker_wakeup(uv_async_t *a)
     if (!atomic_load(&w->stop_requested) || w->draining)
         return;
     w->draining = true;
+    /* At once: balancers asking /readyz stop sending new connections here. */
+    worker_report(w);
     uv_close((uv_handle_t *)&w->listener, worker_handle_closed);
     if (w->scheduler)
         scheduler_stop(w->scheduler);
@@ -321,7 +335,8 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     w->wakeup.data = w;
     w->drain_timer.data = w;
     w->sweep_timer.data = w;
-    uv_timer_start(&w->sweep_timer, worker_sweep, SWEEP_MS, SWEEP_MS);
+    /* At once too: the metrics hear from the worker as soon as its loop runs. */
+    uv_timer_start(&w->sweep_timer, worker_sweep, 0, SWEEP_MS);
     struct db_options dbo = {.conninfo = cfg->database_url,
                              .size = cfg->db_pool_size,
                              .depth = cfg->db_pipeline_depth,
