@@ -16,9 +16,10 @@ if [ "${1:-}" = "--bench" ]; then
   # testssl.sh: the scan of the server's TLS (tests/integration/test_tls.py);
   # chromium, chromium-driver, selenium, html5lib: the portal's browser test.
   # prometheus-client: parses the metrics endpoint's scrape (integration_metrics);
-  # prometheus: promtool checks deploy/prometheus (deploy_prometheus).
+  # prometheus: promtool checks deploy/prometheus (deploy_prometheus);
+  # haproxy: the balancer in front of two servers (integration_haproxy).
   packages+=(pgbouncer postgresql-contrib clang testssl.sh chromium chromium-driver
-             python3-selenium python3-html5lib python3-prometheus-client prometheus)
+             python3-selenium python3-html5lib python3-prometheus-client prometheus haproxy)
 fi
 
 missing=()
