@@ -1,8 +1,15 @@
 # Writes OUT, a C file holding every server/migrations/NNNN_name.sql as a
 # struct migration, in version order, with the SHA-256 of the file's bytes
 # (what migrate.c records and compares). Run by the build; no tool beyond CMake.
+# EXTRA (optional): a second directory whose migrations come after SRC's, for
+# a test build that plays a newer release (tests/integration/upgrade).
 file(GLOB files "${SRC}/[0-9][0-9][0-9][0-9]_*.sql")
 list(SORT files)
+if(EXTRA)
+  file(GLOB extra "${EXTRA}/[0-9][0-9][0-9][0-9]_*.sql")
+  list(SORT extra)
+  list(APPEND files ${extra})
+endif()
 set(body "")
 set(table "")
 set(i 0)

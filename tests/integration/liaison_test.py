@@ -73,9 +73,9 @@ class Cli:
 class Server(Cli):
     """A liaisond of the test's own on a free port, one worker unless told."""
 
-    def __init__(self, name, liaisond, cli, *settings):
+    def __init__(self, name, liaisond, cli, *settings, port=None):
         self.name = name
-        self.port = w.free_port()
+        self.port = port or w.free_port()
         os.environ["LIAISON_OWN_PORT"] = str(self.port)
         subprocess.run([SERVER_SH, "start", name, "LIAISON_OWN_PORT", liaisond, "workers = 1"]
                        + list(settings), check=True)
@@ -107,3 +107,50 @@ class Server(Cli):
             _, code, msg, _ = w.recv_frame(s)
             assert code == 0, msg
         return s
+
+
+def readyz(port):
+    """The status of a server's /readyz on its metrics port (0: no answer)."""
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/readyz" % port, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return 0
+
+
+class Balancer:
+    """Debian's HAProxy in TCP mode in front of servers given as
+    (name, port, metrics_port), each checked on its /readyz; a connection
+    the chosen server refuses goes to another (option redispatch 1)."""
+
+    def __init__(self, name, backends):
+        self.port = w.free_port()
+        self.url = "liaison://127.0.0.1:%d" % self.port
+        d = os.path.join(w.env("LIAISON_TEST_DIR"), name)
+        os.makedirs(d, exist_ok=True)
+        cfg = os.path.join(d, "haproxy.cfg")
+        with open(cfg, "w") as f:
+            f.write("global\n    maxconn 1000\n"
+                    "defaults\n    mode tcp\n    timeout connect 2s\n    timeout client 60s\n"
+                    "    timeout server 60s\n    retries 3\n    option redispatch 1\n"
+                    "frontend liaison\n    bind 127.0.0.1:%d\n    default_backend liaisond\n"
+                    "backend liaisond\n    balance roundrobin\n    option httpchk\n"
+                    "    http-check send meth GET uri /readyz\n"
+                    "    default-server inter 200ms fall 1 rise 2\n" % self.port)
+            for n, port, mport in backends:
+                f.write("    server %s 127.0.0.1:%d check port %d\n" % (n, port, mport))
+        self.log = open(os.path.join(d, "haproxy.log"), "w")
+        self.proc = subprocess.Popen(["haproxy", "-f", cfg, "-db"], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()

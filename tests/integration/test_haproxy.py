@@ -15,12 +15,9 @@ Usage: test_haproxy.py LIAISOND CLI
 import os
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -41,16 +38,6 @@ RUN = str(int(time.time() * 1000) % 10**8)
 CLIENTS = 4
 
 
-def readyz(port):
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/readyz" % port, timeout=5) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-    except OSError:
-        return 0
-
-
 def requests_of(server, slug):
     """Request lines of the tenant in the server's log."""
     return len(re.findall(r" tenant=%s " % re.escape(slug), server.log()))
@@ -61,42 +48,16 @@ a = t.Server("lb-a", LIAISOND, CLI, "metrics_listen = 127.0.0.1:%d" % ma,
              "idle_timeout_ms = 60000", "drain_timeout_ms = 10000")
 b = t.Server("lb-b", LIAISOND, CLI, "metrics_listen = 127.0.0.1:%d" % mb,
              "idle_timeout_ms = 60000")
-lb_port = w.free_port()
-lb_dir = os.path.join(w.env("LIAISON_TEST_DIR"), "haproxy")
-os.makedirs(lb_dir, exist_ok=True)
-cfg = os.path.join(lb_dir, "haproxy.cfg")
-with open(cfg, "w") as f:
-    f.write("""global
-    maxconn 1000
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 60s
-    timeout server 60s
-    retries 3
-    option redispatch 1
-frontend liaison
-    bind 127.0.0.1:%d
-    default_backend liaisond
-backend liaisond
-    balance roundrobin
-    option httpchk
-    http-check send meth GET uri /readyz
-    default-server inter 200ms fall 1 rise 2
-    server a 127.0.0.1:%d check port %d
-    server b 127.0.0.1:%d check port %d
-""" % (lb_port, a.port, ma, b.port, mb))
-lb_log = open(os.path.join(lb_dir, "haproxy.log"), "w")
-lb = subprocess.Popen(["haproxy", "-f", cfg, "-db"], stdout=lb_log, stderr=subprocess.STDOUT)
-LB = "liaison://127.0.0.1:%d" % lb_port
+lb = t.Balancer("haproxy", [("a", a.port, ma), ("b", b.port, mb)])
+LB = lb.url
 failures = []
 try:
     a.wait_ready()
     b.wait_ready()
     deadline = time.time() + 15
-    while (readyz(ma), readyz(mb)) != (200, 200) and time.time() < deadline:
+    while (t.readyz(ma), t.readyz(mb)) != (200, 200) and time.time() < deadline:
         time.sleep(0.1)
-    t.check((readyz(ma), readyz(mb)) == (200, 200), "both servers ready")
+    t.check((t.readyz(ma), t.readyz(mb)) == (200, 200), "both servers ready")
     time.sleep(1)  # the balancer's checks see both up (rise 2 at 200 ms)
 
     slug = "lb-" + RUN
@@ -164,11 +125,6 @@ try:
     t.check(all(n > 0 for n in counts), "every client kept calling")
     t.check(a.stop(), "the drained server stopped cleanly")
 finally:
-    lb.terminate()
-    try:
-        lb.wait(10)
-    except subprocess.TimeoutExpired:
-        lb.kill()
-    lb_log.close()
+    lb.stop()
     t.check(b.stop(), "the other server stopped cleanly")
 t.finish("test_haproxy")
