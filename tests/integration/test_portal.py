@@ -375,6 +375,25 @@ try:
     check(status == 400 and "CSRF Ltd" not in text() and "Garage Thủ Đức" in text(),
           "a forged token neither writes nor signs out")
 
+    # ---------------- sessions of nobody ----------------
+    status, headers, _ = fetch("/static/portal.css", cookie=False)
+    check(status == 200 and not headers.get("Set-Cookie"),
+          "a style sheet fetched without a cookie makes no session")
+    status, headers, _ = fetch("/login", cookie=False)
+    check("liaison_portal=" in (headers.get("Set-Cookie") or ""),
+          "a page with forms makes one (for its CSRF token)")
+    sys.path.insert(0, os.path.join(ROOT, "client-lib", "examples", "portal"))
+    from liaison_portal.sessions import SessionStore  # noqa: E402
+    capped = SessionStore(os.path.join(sessions, "capped.sqlite3"), max_anonymous=10)
+    signed = capped.create()
+    capped.update(signed, token="a signed-in session's token")
+    anonymous = [capped.create() for _ in range(30)]
+    capped.cap_anonymous()
+    check(capped.get(signed) is not None and capped.get(anonymous[-1]) is not None
+          and capped.get(anonymous[0]) is None
+          and sum(capped.get(a) is not None for a in anonymous) == 10,
+          "anonymous sessions are capped, oldest first, signed-in ones kept")
+
     # ---------------- markup and headers ----------------
     pages = ["/", "/customers", "/meetings", meeting_path, "/actions", "/leads", "/leads/new", lead_path,
              "/orders", "/orders/%d" % order1["id"], "/documents", "/documents/%d" % doc,

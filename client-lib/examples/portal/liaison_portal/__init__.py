@@ -24,6 +24,7 @@ import datetime as dt
 import decimal
 import io
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -123,6 +124,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     @app.before_request
     def load_session() -> Optional[Response]:
+        # Style sheets and images need no session: a cookieless request for
+        # one makes none.
+        if request.endpoint == "static":
+            return None
         g.sid = request.cookies.get(COOKIE)
         g.session = store.get(g.sid)
         g.new_sid = None
@@ -512,10 +517,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             # Field errors name the n-th line sent; show them on the form's row.
             by_row: Dict[int, str] = {}
             for field, why in errors.items():
-                if field.startswith("lines["):
-                    n = int(field[6:field.index("]")])
-                    if n < len(lines):
-                        by_row[lines[n]["row"]] = why
+                m = re.match(r"lines\[(\d+)\]", field)
+                if m and int(m.group(1)) < len(lines):
+                    by_row[lines[int(m.group(1))]["row"]] = why
             return _page("order_new.html", 400, form=form, errors=errors, by_row=by_row,
                          key=request.form.get("key", ""))
         return _page("order_new.html", form=form, errors=errors, by_row={},

@@ -17,6 +17,10 @@ from typing import Any, Dict, Optional
 
 IDLE_SECONDS = 30 * 60
 LIFETIME_SECONDS = 12 * 60 * 60
+# Sessions nobody signed in to (every first page view makes one, for its
+# forms' CSRF token): at most this many are kept, the oldest go first, so a
+# flood of cookieless requests cannot grow the file without bound.
+MAX_ANONYMOUS = 50000
 
 
 def _key(sid: str) -> str:
@@ -26,8 +30,9 @@ def _key(sid: str) -> str:
 class SessionStore:
     """Sessions in the SQLite file at path (":memory:" for one process)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, max_anonymous: int = MAX_ANONYMOUS) -> None:
         self._path = path
+        self._max_anonymous = max_anonymous
         self._local = threading.local()
         self._pruned = 0.0
         with self._db() as db:
@@ -48,11 +53,21 @@ class SessionStore:
         """A new anonymous session (for the login form's CSRF token): its id."""
         sid = secrets.token_urlsafe(32)
         now = time.time()
+        db = self._db()
         if now - self._pruned > 60:
             self.prune()
-        self._db().execute("INSERT INTO sessions (key, csrf, created, seen) VALUES (?, ?, ?, ?)",
-                           (_key(sid), secrets.token_urlsafe(32), now, now))
+        db.execute("INSERT INTO sessions (key, csrf, created, seen) VALUES (?, ?, ?, ?)",
+                   (_key(sid), secrets.token_urlsafe(32), now, now))
+        # The cap is checked every 1/64th of it, so the check costs little.
+        if self._max_anonymous and secrets.randbelow(max(1, self._max_anonymous // 64)) == 0:
+            self.cap_anonymous()
         return sid
+
+    def cap_anonymous(self) -> None:
+        """Forgets the oldest sessions nobody signed in to, past the cap."""
+        self._db().execute(
+            "DELETE FROM sessions WHERE key IN (SELECT key FROM sessions WHERE token = ''"
+            " ORDER BY seen DESC LIMIT -1 OFFSET ?)", (self._max_anonymous,))
 
     def get(self, sid: Optional[str]) -> Optional[Dict[str, Any]]:
         """The live session of sid, its idle time renewed; None when there is none."""
@@ -95,3 +110,4 @@ class SessionStore:
         self._pruned = now
         self._db().execute("DELETE FROM sessions WHERE seen < ? OR created < ?",
                            (now - IDLE_SECONDS, now - LIFETIME_SECONDS))
+        self.cap_anonymous()
