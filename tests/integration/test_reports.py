@@ -76,7 +76,9 @@ flt = must("CreateProductLine", {"code": "FLT", "name": "フィルター"}, admi
 oil = must("CreateProductLine", {"code": "OIL", "name": "Dầu nhớt"}, admin)["productLine"]["id"]
 
 
-def distributor(name, country, charter=True):
+def distributor(name, country, charter=True, sections=("sales_by_line", "inventory_on_hand",
+                                                       "pipeline", "market_intelligence",
+                                                       "competitive_activity")):
     """A distributor with a user; its active charter covers BRK and FLT only, its report due on
     the 10th, buffer stock 10 weeks of BRK and 500 units of FLT."""
     d = must("CreateDistributor", {"fields": {"name": name, "country": country,
@@ -88,9 +90,7 @@ def distributor(name, country, charter=True):
             "region": country, "allLines": True, "startsOn": "2024-01-01"}}, admin)
         must("SetCharterTerms", {"charterId": cid, "fullCoverage": False,
                                  "coveredLineIds": [brk, flt], "reportDueDay": 10,
-                                 "reportSections": ["sales_by_line", "inventory_on_hand",
-                                                    "pipeline", "market_intelligence",
-                                                    "competitive_activity"]}, admin)
+                                 "reportSections": list(sections)}, admin)
         for line, unit, amount in ((brk, "weeks", 10), (flt, "units", 500)):
             must("SetCommitment", {"charterId": cid, "commitment": {
                 "productLineId": line, "moq": 1, "bufferUnit": unit, "bufferAmount": amount,
@@ -106,6 +106,11 @@ def distributor(name, country, charter=True):
 saigon, saigon_user = distributor("Công ty Phân phối Sài Gòn", "VN")
 hanoi, hanoi_user = distributor("ハノイ自動車部品", "TH")
 vientiane, vientiane_user = distributor("Vientiane Motors", "LA", charter=False)
+phnom_penh, phnom_penh_user = distributor("Phnom Penh Trading", "KH", sections=["sales_by_line"])
+must("CreateUser", {"email": "manager@rep.example", "role": "ROLE_MANAGER", "password": PASSWORD},
+     admin)
+manager = must("Login", {"tenant": slug, "email": "manager@rep.example", "password": PASSWORD},
+               None)["token"]
 
 # Leads of Saigon: two open, one won (not pre-filled); one of Hanoi (never in Saigon's report).
 lead_open = must("RegisterLead", {"distributorId": saigon, "accountName": "Xe khách Phương Trang",
@@ -327,6 +332,28 @@ code, out = call("ListReports", {"distributorId": saigon}, hanoi_user)
 check(code == "OK" and not out.get("reports"), "another distributor's reports are not listed")
 code, out = call("ListReports", {}, hanoi_user)
 check(code == "OK" and not out.get("reports"), "a distributor user lists only its own")
+
+# A manager reaches only the distributors it manages (none here), as a distributor user does.
+for method, req in (("GetReport", {"id": report}), ("ReviewReport", {"id": late["id"]}),
+                    ("GetAttainment", {"distributorId": saigon, "to": "2025", "last": 1})):
+    code, out = call(method, req, manager)
+    check(code == "NOT_FOUND", "%s of a distributor the manager does not manage: NOT_FOUND (%s)"
+          % (method, code))
+code, out = call("ListReports", {}, manager)
+check(code == "OK" and not out.get("reports"), "nor are its reports listed to the manager")
+
+# The charter says which sections are required: here only sales.
+pp = must("OpenReport", {"period": "2099-01"}, phnom_penh_user)["report"]
+check(pp.get("requiredSections") == ["sales_by_line"], "the report carries its charter's "
+      "required sections (%s)" % pp.get("requiredSections"))
+code, out = call("SubmitReport", {"id": pp["id"]}, phnom_penh_user)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["sales"], "without sales it is refused")
+must("SaveReport", {"id": pp["id"], "sections": ["sales_by_line"], "sales": SALES},
+     phnom_penh_user)
+code, out = call("SubmitReport", {"id": pp["id"]}, phnom_penh_user)
+check(code == "OK" and out["report"]["status"] == "submitted",
+      "with sales alone it is submitted: the other sections were not required (%s %s)"
+      % (code, out))
 
 # ---------------- listing ----------------
 code, out = call("ListReports", {"distributorId": saigon, "periodFrom": "2099-01",
@@ -567,7 +594,7 @@ code, out = cli("report", "list", "--status", "reviewed", "--from", "2030-01", t
 check(code == "OK" and out == [], "an empty list is [] (%s %s)" % (code, out))
 code, out = cli("report", "save", str(cli_report), "--sales", "BRK:12", token=saigon_user)
 check(code == "EXIT_2" and "LINE:UNITS:REVENUE:CURRENCY" in out,
-      "a malformed --sales is refused before sending (%s %s)" % (code, out))
+      "a malformed --sales is refused before sending (%s %r)" % (code, out))
 code, out = cli("report", "save", str(cli_report), "--sales", "BRK:1:1:XYZ", token=saigon_user)
 check(code == "INVALID_ARGUMENT" and "currency" in json.dumps(out),
       "the server's refusal names the field (%s %s)" % (code, out))
