@@ -675,10 +675,11 @@ int cmd_attainment(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"from", &from, NULL, false, "the first period (YYYY-MM, YYYY-Qn or YYYY)"},
         {"to", &to, NULL, true, "the last period, of the same kind"},
-        {"last", &last, NULL, false, "the trend: this many periods (1-24) ending with --to"},
+        {"last", &last, NULL, false,
+         "the trend: this many periods (1-24) ending with --to (default without --from: 6)"},
         {0}};
     const struct cli_command_spec spec = {
-        "attainment DISTRIBUTOR (--from PERIOD --to PERIOD | --last N --to PERIOD)",
+        "attainment DISTRIBUTOR --to PERIOD [--from PERIOD | --last N]",
         "Attainment per product line and period against the targets, from submitted and "
         "reviewed reports (a quarter or year sums its months), with inventory turns (12 "
         "months' units sold / average on hand) and weeks of cover (on hand / average weekly "

@@ -452,10 +452,11 @@ void rpc_list_reports(struct request *r)
 
 #define MAX_RANGE 36
 #define MAX_TREND 24
+#define DEFAULT_TREND 6
 
 void rpc_get_attainment(struct request *r)
 {
-    const Liaison__V1__AttainmentRequest *in = (const Liaison__V1__AttainmentRequest *)r->input;
+    Liaison__V1__AttainmentRequest *in = (Liaison__V1__AttainmentRequest *)r->input;
     if (in->distributor_id && !request_check_id(r, "distributorId", in->distributor_id))
         return;
     if (!in->distributor_id && r->who.role != LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER) {
@@ -469,6 +470,9 @@ void rpc_get_attainment(struct request *r)
         request_fail_field(r, "last", "1 to 24 periods");
         return;
     }
+    /* Neither a range nor a length: the trend over the usual half year. */
+    if (!in->last && !in->from[0])
+        in->last = DEFAULT_TREND;
     if (in->last) {
         if (in->from[0]) {
             request_fail_field(r, "from", "either from..to or the last periods up to to");
