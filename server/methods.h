@@ -27,6 +27,8 @@
 #include "rpc_crm.h"
 #include "rpc_document.h"
 #include "rpc_order.h"
+#include "rpc_report.h"
+#include "rpc_target.h"
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
@@ -171,7 +173,19 @@
     M(SetTenantRateLimit, rpc_set_tenant_rate_limit, AUTHZ_OPERATOR, WRITES)                       \
     /* --- chunked document uploads --- */                                                         \
     M(BeginDocumentUpload, rpc_begin_document_upload, ADMIN_MANAGER, WRITES)                       \
-    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)
+    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)                       \
+    /* --- monthly reports, targets and attainment --- */                                          \
+    M(OpenReport, rpc_open_report, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(SaveReport, rpc_save_report, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(SubmitReport, rpc_submit_report, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                  \
+    M(ReviewReport, rpc_review_report, ADMIN_MANAGER, WRITES)                                      \
+    M(ReopenReport, rpc_reopen_report, ADMIN_MANAGER, WRITES)                                      \
+    M(GetReport, rpc_get_report, AUTHZ_USERS, READS)                                               \
+    M(ListReports, rpc_list_reports, AUTHZ_USERS, READS)                                           \
+    M(SetTarget, rpc_set_target, ADMIN_MANAGER, WRITES)                                            \
+    M(DeleteTarget, rpc_delete_target, ADMIN_MANAGER, WRITES)                                      \
+    M(ListTargets, rpc_list_targets, AUTHZ_USERS, READS)                                           \
+    M(GetAttainment, rpc_get_attainment, AUTHZ_USERS, READS)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.

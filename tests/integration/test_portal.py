@@ -355,6 +355,59 @@ try:
           and "Họp khẩn về tồn kho" in body and headers.get_content_type() == "text/calendar",
           "its meetings download as a calendar")
 
+    # ---------------- monthly report and targets ----------------
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    adm.call("SetTarget", {"distributorId": d1, "productLineId": line, "period": "2099-Q2",
+                           "units": 300})
+    adm.close()
+    # The other distributor has no charter to open one with: its report is written as the owner.
+    other_report = t.psql("INSERT INTO monthly_reports (tenant_id, distributor_id, period, due_on,"
+                          " market_intelligence, created_by, created_at, updated_by, updated_at)"
+                          " SELECT tenant_id, id, '2099-04-01', '2099-05-10', '東京の市場情報',"
+                          " 'x', now(), 'x', now() FROM distributors WHERE id = %d RETURNING id"
+                          % d2).split()[0]
+    driver.get(base + "/reports")
+    check("2099-Q2" in text() and "300" in text(), "its targets are on the reports page")
+    period = driver.find_element(By.ID, "period")
+    period.clear()
+    period.send_keys("2099-13")
+    click(driver.find_element(By.ID, "open-report"))
+    check("error-message" in driver.page_source, "a month that is none is refused with a sentence")
+    period = driver.find_element(By.ID, "period")
+    period.clear()
+    period.send_keys("2099-04")
+    click(driver.find_element(By.ID, "open-report"))
+    report_path = urllib.parse.urlparse(driver.current_url).path
+    check("2099-04" in text() and "2099-05-10" in text() and "Má phanh cho đội xe" in text(),
+          "the month's draft opens, due on the charter's day, its pipeline from its leads")
+    driver.find_element(By.ID, "units_%d" % line).send_keys("120")
+    driver.find_element(By.ID, "revenue_%d" % line).send_keys("18000000")
+    driver.find_element(By.ID, "onhand_%d" % line).send_keys("45")
+    cur = driver.find_element(By.ID, "currency")
+    cur.clear()
+    cur.send_keys("VND")
+    driver.find_element(By.ID, "market_intelligence").send_keys(
+        "Nhu cầu má phanh tăng trước mùa mưa; 日系ブランドが値下げ")
+    driver.find_element(By.ID, "competitor0").send_keys("Phanh Hàn Quốc")
+    driver.find_element(By.ID, "activity0").send_keys("Giảm giá 8% cho gara")
+    click(driver.find_element(By.ID, "save-report"))
+    check("Phanh Hàn Quốc" in driver.page_source and "18000000" in driver.page_source,
+          "the draft is saved with its sales, stock and competitor")
+    shot("report")
+    click(driver.find_element(By.ID, "submit-report"))
+    body = text()
+    check("submitted" in body and "日系ブランドが値下げ" in body and "Phanh Hàn Quốc" in body
+          and not driver.find_elements(By.ID, "save-report"),
+          "the report is submitted and no longer edited (%r)" % body[-300:])
+    driver.get(base + "/reports")
+    check("2099-04" in text(), "and listed")
+    shot("reports")
+    driver.get(base + "/reports/%s" % other_report)
+    status, _, body = fetch("/reports/%s" % other_report)
+    check(status == 404 and "東京の市場情報" not in driver.page_source
+          and "東京の市場情報" not in body, "another distributor's report by URL: 404, no data")
+
     # ---------------- other people's data by URL ----------------
     for what, oid, secret in (("another distributor's", order2["id"], "東京の注文"),
                               ("another tenant's", order_b["id"], "SECRET-B")):
@@ -397,7 +450,8 @@ try:
     # ---------------- markup and headers ----------------
     pages = ["/", "/customers", "/meetings", meeting_path, "/actions", "/leads", "/leads/new", lead_path,
              "/orders", "/orders/%d" % order1["id"], "/documents", "/documents/%d" % doc,
-             "/orders/%d" % order2["id"], "/escalations", "/orders/new", "/meetings/%d" % held]
+             "/orders/%d" % order2["id"], "/escalations", "/orders/new", "/meetings/%d" % held,
+             "/reports", report_path]
     for path in pages:
         ok, status, errors = valid_html(path)
         check(ok, "%s (%d) is valid HTML5 with the security headers %s" % (path, status, errors))

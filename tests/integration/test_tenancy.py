@@ -184,6 +184,17 @@ document_a = must("CreateDocument", {"kind": "price_sheet", "title": "Secret doc
                                      "content": "U2VjcmV0IHByaWNlcw=="}, admin_a)["document"]["id"]
 MARKERS.append("Secret document")
 OTHER_DISTRIBUTOR.append("Secret document")
+# --- a monthly report and a target of distributor 1, written as the owner (the charter above
+# stays a draft, and opening a report needs an active one) ---
+report_a = int(sql("INSERT INTO monthly_reports (tenant_id, distributor_id, period, due_on, "
+                   "market_intelligence, created_by, created_at, updated_by, updated_at) VALUES "
+                   "(%s, %s, '2099-01-01', '2099-02-10', 'Secret intel', 'x', now(), 'x', now()) "
+                   "RETURNING id" % (a_id, d1)).split()[0])
+target_a = int(sql("INSERT INTO targets (tenant_id, distributor_id, product_line_id, period_kind, "
+                   "period_start, units, set_by, set_at) VALUES (%s, %s, %s, 'month', "
+                   "'2099-01-01', 5, 'x', now()) RETURNING id" % (a_id, d1, line_a)).split()[0])
+MARKERS.append("Secret intel")
+OTHER_DISTRIBUTOR.append("Secret intel")
 
 # ---------------- the access matrix ----------------
 service = open(PROTO).read().split("service Liaison {", 1)[1]
@@ -368,6 +379,21 @@ MATRIX = {
                             {"sizeBytes": 1, "sha256": "A" * 43 + "="}),
     "UploadDocumentChunk": ({"tenant_admin", "manager"}, True,
                             {"uploadId": 1, "offset": 0, "content": "eA=="}),
+    # --- monthly reports, targets and attainment ---
+    "OpenReport": ({"tenant_admin", "manager", "distributor_user"}, True,
+                   {"distributorId": d1, "period": "2099-02"}),
+    "SaveReport": ({"tenant_admin", "manager", "distributor_user"}, True,
+                   {"id": report_a, "marketIntelligence": "x"}),
+    "SubmitReport": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": report_a}),
+    "ReviewReport": ({"tenant_admin", "manager"}, True, {"id": report_a, "comment": "x"}),
+    "ReopenReport": ({"tenant_admin", "manager"}, True, {"id": report_a, "comment": "x"}),
+    "GetReport": (USERS, False, {"id": report_a}),
+    "ListReports": (USERS, False, {}),
+    "SetTarget": ({"tenant_admin", "manager"}, True,
+                  {"distributorId": d1, "productLineId": line_a, "period": "2099", "units": 1}),
+    "DeleteTarget": ({"tenant_admin", "manager"}, True, {"id": target_a}),
+    "ListTargets": (USERS, False, {}),
+    "GetAttainment": (USERS, False, {"distributorId": d1, "to": "2099-01", "last": 1}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)

@@ -545,6 +545,101 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             return order_page(oid, 400, error=_sentence(e))
         return redirect(url_for("order", oid=oid))
 
+    # ---------------- monthly reports and targets ----------------
+
+    @app.route("/reports", methods=["GET", "POST"])
+    def reports() -> Response:
+        me = signed_in()
+        error, period = "", request.form.get("period", "").strip()
+        if request.method == "POST":
+            try:
+                r = api().call("OpenReport", {"period": period})["report"]
+                return redirect(url_for("report", rid=r["id"]))
+            except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+                error = _sentence(e)
+        if not period:
+            period = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+            period = period.strftime("%Y-%m")
+        page = {"distributorId": me["distributorId"], "page": {"pageSize": PAGE_SIZE}}
+        items = api().call("ListReports", page).get("reports", [])
+        targets = api().call("ListTargets", page).get("targets", [])
+        return _page("reports.html", 400 if error else 200, reports=list(reversed(items)),
+                     targets=targets, error=error, period=period, zone=my_zone())
+
+    def report_page(rid: int, status: int = 200, **ctx: Any) -> Response:
+        """The report, and for a draft the form over the product lines its charter covers."""
+        r = api().call("GetReport", {"id": rid})["report"]
+        try:
+            charter = api().call("GetCharter", {"distributorId": r["distributorId"]})["charter"]
+        except liaison.NotFound:
+            charter = {}
+        covered = set(charter.get("coveredLineIds", []))
+        lines = [ln for ln in api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}})
+                 .get("productLines", []) if not ln.get("retired")
+                 and (charter.get("fullCoverage") or ln["id"] in covered)]
+        sales = {s["productLineId"]: dict(s, revenue=str(decimal.Decimal(
+            int(s.get("revenueMinor", 0))).scaleb(-get_currency_precision(s["currency"]))))
+            for s in r.get("sales", [])}
+        stock = {s["productLineId"]: s for s in r.get("inventory", [])}
+        return _page("report.html", status, r=r, lines=lines, sales=sales, stock=stock,
+                     zone=my_zone(), **ctx)
+
+    @app.route("/reports/<int:rid>")
+    def report(rid: int) -> Response:
+        signed_in()
+        return report_page(rid)
+
+    @app.route("/reports/<int:rid>/save", methods=["POST"])
+    def report_save(rid: int) -> Response:
+        """Sales and stock per line, market intelligence and competitive activity; the
+        pipeline keeps what the report has."""
+        signed_in()
+        f = request.form
+        currency = f.get("currency", "").strip().upper()
+        sales, stock, errors = [], [], []
+        for key in f:
+            if not key.startswith("units_"):
+                continue
+            line = key[6:]
+            units, revenue = f.get(key, "").strip(), f.get("revenue_" + line, "").strip()
+            on_hand = f.get("onhand_" + line, "").strip()
+            if units or revenue:
+                minor = _minor(revenue or "0", currency)
+                if not units.isdigit() or minor is None:
+                    errors.append(_("Units are a whole number and revenue an amount, e.g. "
+                                    "1250.50."))
+                    continue
+                sales.append({"productLineId": line, "units": int(units),
+                              "revenueMinor": minor, "currency": currency})
+            if on_hand:
+                if not on_hand.isdigit():
+                    errors.append(_("Stock on hand is a whole number."))
+                    continue
+                stock.append({"productLineId": line, "unitsOnHand": int(on_hand)})
+        competition = [{"competitor": c.strip(), "activity": a.strip()}
+                       for c, a in zip(f.getlist("competitor"), f.getlist("activity"))
+                       if c.strip() or a.strip()]
+        if errors:
+            return report_page(rid, 400, error=" ".join(dict.fromkeys(errors)))
+        try:
+            api().call("SaveReport", {
+                "id": rid, "sections": ["sales_by_line", "inventory_on_hand",
+                                        "market_intelligence", "competitive_activity"],
+                "sales": sales, "inventory": stock, "competition": competition,
+                "marketIntelligence": f.get("market_intelligence", "").strip()})
+        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+            return report_page(rid, 400, error=_sentence(e))
+        return redirect(url_for("report", rid=rid))
+
+    @app.route("/reports/<int:rid>/submit", methods=["POST"])
+    def report_submit(rid: int) -> Response:
+        signed_in()
+        try:
+            api().call("SubmitReport", {"id": rid})
+        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+            return report_page(rid, 400, error=_sentence(e))
+        return redirect(url_for("report", rid=rid))
+
     @app.route("/calendar.ics")
     def calendar() -> Response:
         me = signed_in()
