@@ -27,6 +27,8 @@
 #include "rpc_crm.h"
 #include "rpc_document.h"
 #include "rpc_order.h"
+#include "rpc_plan.h"
+#include "rpc_update.h"
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
@@ -171,7 +173,21 @@
     M(SetTenantRateLimit, rpc_set_tenant_rate_limit, AUTHZ_OPERATOR, WRITES)                       \
     /* --- chunked document uploads --- */                                                         \
     M(BeginDocumentUpload, rpc_begin_document_upload, ADMIN_MANAGER, WRITES)                       \
-    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)
+    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)                       \
+    /* --- issue 15 B: joint business plan (either side proposes, the other decides) --- */        \
+    M(CreatePlan, rpc_create_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(SavePlan, rpc_save_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                          \
+    M(ProposePlan, rpc_propose_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                    \
+    M(ApprovePlan, rpc_approve_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                    \
+    M(RejectPlan, rpc_reject_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(GetPlan, rpc_get_plan, AUTHZ_USERS, READS)                                                   \
+    M(ListPlans, rpc_list_plans, AUTHZ_USERS, READS)                                               \
+    /* upstream updates: a distributor user's reading records its receipt, so Get writes */        \
+    M(CreateUpstreamUpdate, rpc_create_upstream_update, ADMIN_MANAGER, WRITES)                     \
+    M(PublishUpstreamUpdate, rpc_publish_upstream_update, ADMIN_MANAGER, WRITES)                   \
+    M(ListUpstreamUpdates, rpc_list_upstream_updates, AUTHZ_USERS, READS)                          \
+    M(GetUpstreamUpdate, rpc_get_upstream_update, AUTHZ_USERS, WRITES)                             \
+    M(ListUpdateReceipts, rpc_list_update_receipts, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.
@@ -203,6 +219,8 @@
     C(AddDocumentVersion)                                                                          \
     C(AddTranslation)                                                                              \
     C(PlaceOrder)                                                                                  \
-    C(AddShipment)
+    C(AddShipment)                                                                                 \
+    C(CreatePlan)                                                                                  \
+    C(CreateUpstreamUpdate)
 
 #endif
