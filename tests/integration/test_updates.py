@@ -91,15 +91,20 @@ def user(email, distributor_id):
     return uid, login(email)
 
 
-def monthly_meeting(distributor_id, starts_at, agenda=()):
-    """Fixture: a scheduled monthly review, made with CreateMeeting and then
-    marked 'monthly' as the database owner, as the cadence's series would
-    have made it (PlanCadence would add a year of meetings to every test)."""
-    m = int(must("CreateMeeting", {"distributorId": distributor_id, "title": "Họp tháng",
-                                   "startsAt": starts_at, "durationMinutes": 60,
-                                   "agenda": list(agenda)}, admin)["meeting"]["id"])
-    sql("UPDATE meetings SET kind = 'monthly' WHERE tenant_id = %s AND id = %s" % (tid, m))
-    return m
+def monthly_reviews(distributor_id):
+    """The distributor's scheduled monthly reviews from now, earliest first:
+    the cadence made them when its charter was activated."""
+    return [int(x) for x in t.psql(
+        "SET liaison.tenant_id = %s; SELECT id FROM meetings WHERE tenant_id = %s AND "
+        "distributor_id = %s AND kind = 'monthly' AND status = 'scheduled' AND starts_at > now() "
+        "ORDER BY starts_at, id" % (tid, tid, distributor_id)).split()]
+
+
+def set_agenda_as_owner(meeting, items):
+    """Fixture: a meeting's agenda written as the database owner (no RPC sets
+    one meeting's agenda)."""
+    sql("UPDATE meetings SET agenda = ARRAY[%s]::text[] WHERE tenant_id = %s AND id = %s"
+        % (",".join("'%s'" % i for i in items), tid, meeting))
 
 
 def agenda(meeting):
@@ -122,13 +127,15 @@ _, sg_user = user("binh@sg.example", sg_flt)
 _, th_user = user("somchai@th.example", th)
 _, draft_user = user("chua@dn.example", draft_only)
 
-# Next reviews: Vietnam's earliest future monthly meeting, not the later one
-# nor a past one; Hanoi's next one is full; Thailand has none.
-vn_past = monthly_meeting(vn_all, "2026-01-05T02:00:00Z")
-vn_next = monthly_meeting(vn_all, "2027-02-03T02:00:00Z", ["Doanh số tháng 1"])
-vn_later = monthly_meeting(vn_all, "2027-03-03T02:00:00Z")
-hn_full = monthly_meeting(hn_brk, "2027-02-04T02:00:00Z", ["Mục %d" % i for i in range(32)])
-sg_next = monthly_meeting(sg_flt, "2027-02-05T02:00:00Z")
+# Next reviews: Vietnam's earliest scheduled monthly review, not a later one;
+# Hanoi's next one is full; Thailand's are all cancelled.
+vn_next, vn_later = monthly_reviews(vn_all)[:2]
+set_agenda_as_owner(vn_next, ["Doanh số tháng trước"])
+hn_full = monthly_reviews(hn_brk)[0]
+set_agenda_as_owner(hn_full, ["Mục %d" % i for i in range(32)])
+sql("UPDATE meetings SET status = 'cancelled' WHERE tenant_id = %s AND distributor_id = %s "
+    "AND kind = 'monthly'" % (tid, th))
+check(not monthly_reviews(th), "fixture: Thailand has no scheduled monthly review")
 
 doc = int(must("CreateDocument", {"kind": "marketing", "title": "Catalogue má phanh gốm",
                                   "language": "vi", "content": base64.b64encode(
@@ -198,6 +205,7 @@ check(code == "NOT_FOUND", "before publication the attachment is not shared (%s)
 code, _ = call("PublishUpstreamUpdate", {"id": u1}, hn1)
 check(code == "PERMISSION_DENIED", "a distributor user does not publish (%s)" % code)
 
+vn_later_agenda = agenda(vn_later)
 code, out = call("PublishUpstreamUpdate", {"id": u1}, admin)
 rcp = {int(r["distributorId"]): r for r in out.get("update", {}).get("recipients", [])}
 check(code == "OK" and out["update"]["status"] == "published" and set(rcp) == {vn_all, hn_brk},
@@ -206,8 +214,8 @@ check(code == "OK" and out["update"]["status"] == "published" and set(rcp) == {v
 check(rcp.get(vn_all, {}).get("agenda") == "added"
       and int(rcp[vn_all].get("agendaMeetingId", 0)) == vn_next,
       "Vietnam's next monthly review gets it (%s)" % rcp.get(vn_all))
-check(agenda(vn_next) == ["Doanh số tháng 1", "Upstream update: " + LAUNCH["title"]]
-      and agenda(vn_later) == [] and agenda(vn_past) == [],
+check(agenda(vn_next) == ["Doanh số tháng trước", "Upstream update: " + LAUNCH["title"]]
+      and agenda(vn_later) == vn_later_agenda,
       "appended to the next review's agenda only (%s)" % agenda(vn_next))
 check(rcp.get(hn_brk, {}).get("agenda") == "full" and len(agenda(hn_full)) == 32,
       "a full agenda (32 items) is left alone and the recipient says so (%s)" % rcp.get(hn_brk))
@@ -330,9 +338,10 @@ cu = out.get("id", "0")
 path = os.path.join(w.env("LIAISON_TEST_DIR"), "update-%s.json" % RUN)
 with open(path, "w") as f:
     json.dump(dict(LAUNCH, title="ファイルから", documentIds=[]), f, ensure_ascii=False)
-code, out = cli("update", "draft", "--file", path, "--language", "ja", "--title", "ファイルから",
-                token=admin)
-check(code == "OK" and out.get("language") == "ja" and len(out.get("variants", [])) == 1,
+code, out = cli("update", "draft", "--file", path, "--language", "vi-VN", "--title",
+                "Từ tệp JSON", token=admin)
+check(code == "OK" and out.get("language") == "vi-VN" and out.get("title") == "Từ tệp JSON"
+      and len(out.get("variants", [])) == 2,
       "liaison update draft --file, options overriding it (%s %s)" % (code, out))
 code, out = cli("update", "draft", "--file", path, "--regions", "VN,XX", token=admin)
 check(code == "INVALID_ARGUMENT", "the CLI passes a refusal on (%s %s)" % (code, out))
