@@ -184,6 +184,18 @@ document_a = must("CreateDocument", {"kind": "price_sheet", "title": "Secret doc
                                      "content": "U2VjcmV0IHByaWNlcw=="}, admin_a)["document"]["id"]
 MARKERS.append("Secret document")
 OTHER_DISTRIBUTOR.append("Secret document")
+# --- issue 15 B: distributor 1's plan, and an update aimed at its territory ---
+plan_a = must("CreatePlan", {"distributorId": d1, "year": 2030}, admin_a)["plan"]["id"]
+must("SavePlan", {"id": plan_a, "goals": [{"productLineId": line_a, "period": "2030",
+                                           "units": 10}],
+                  "initiatives": [{"title": "Secret plan initiative", "ownerUserId": manager_id,
+                                   "startsOn": "2030-01-01", "dueOn": "2030-02-01"}]}, admin_a)
+update_a = must("CreateUpstreamUpdate", {"kind": "launch", "title": "Secret update",
+                                         "body": "x", "language": "vi",
+                                         "effectiveOn": "2030-01-01", "regions": ["VN"],
+                                         "productLineIds": [line_a]}, admin_a)["update"]["id"]
+MARKERS += ["Secret plan initiative", "Secret update"]
+OTHER_DISTRIBUTOR += ["Secret plan initiative", "Secret update"]
 
 # ---------------- the access matrix ----------------
 service = open(PROTO).read().split("service Liaison {", 1)[1]
@@ -368,6 +380,24 @@ MATRIX = {
                             {"sizeBytes": 1, "sha256": "A" * 43 + "="}),
     "UploadDocumentChunk": ({"tenant_admin", "manager"}, True,
                             {"uploadId": 1, "offset": 0, "content": "eA=="}),
+    # --- issue 15 B: the joint business plan and upstream updates ---
+    "CreatePlan": ({"tenant_admin", "manager", "distributor_user"}, True,
+                   {"distributorId": d1, "year": 2031}),
+    "SavePlan": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": plan_a, "goals": [
+        {"productLineId": line_a, "period": "2030", "units": 1}]}),
+    "ProposePlan": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": plan_a}),
+    "ApprovePlan": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": plan_a}),
+    "RejectPlan": ({"tenant_admin", "manager", "distributor_user"}, True,
+                   {"id": plan_a, "comment": "x"}),
+    "GetPlan": (USERS, False, {"id": plan_a}),
+    "ListPlans": (USERS, False, {}),
+    "CreateUpstreamUpdate": ({"tenant_admin", "manager"}, True, {
+        "kind": "launch", "title": "x", "body": "x", "language": "vi", "effectiveOn": "2030-01-01",
+        "regions": ["VN"], "productLineIds": [line_a]}),
+    "PublishUpstreamUpdate": ({"tenant_admin", "manager"}, True, {"id": update_a}),
+    "ListUpstreamUpdates": (USERS, False, {}),
+    "GetUpstreamUpdate": (USERS, False, {"id": update_a}),
+    "ListUpdateReceipts": ({"tenant_admin", "manager", "auditor"}, False, {"updateId": update_a}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
