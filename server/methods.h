@@ -29,6 +29,8 @@
 #include "rpc_order.h"
 #include "rpc_report.h"
 #include "rpc_target.h"
+#include "rpc_plan.h"
+#include "rpc_update.h"
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
@@ -185,7 +187,21 @@
     M(SetTarget, rpc_set_target, ADMIN_MANAGER, WRITES)                                            \
     M(DeleteTarget, rpc_delete_target, ADMIN_MANAGER, WRITES)                                      \
     M(ListTargets, rpc_list_targets, AUTHZ_USERS, READS)                                           \
-    M(GetAttainment, rpc_get_attainment, AUTHZ_USERS, READS)
+    M(GetAttainment, rpc_get_attainment, AUTHZ_USERS, READS)                                       \
+    /* --- issue 15 B: joint business plan (either side proposes, the other decides) --- */        \
+    M(CreatePlan, rpc_create_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(SavePlan, rpc_save_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                          \
+    M(ProposePlan, rpc_propose_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                    \
+    M(ApprovePlan, rpc_approve_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                    \
+    M(RejectPlan, rpc_reject_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(GetPlan, rpc_get_plan, AUTHZ_USERS, READS)                                                   \
+    M(ListPlans, rpc_list_plans, AUTHZ_USERS, READS)                                               \
+    /* upstream updates: a distributor user's reading records its receipt, so Get writes */        \
+    M(CreateUpstreamUpdate, rpc_create_upstream_update, ADMIN_MANAGER, WRITES)                     \
+    M(PublishUpstreamUpdate, rpc_publish_upstream_update, ADMIN_MANAGER, WRITES)                   \
+    M(ListUpstreamUpdates, rpc_list_upstream_updates, AUTHZ_USERS, READS)                          \
+    M(GetUpstreamUpdate, rpc_get_upstream_update, AUTHZ_USERS, WRITES)                             \
+    M(ListUpdateReceipts, rpc_list_update_receipts, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.
@@ -217,6 +233,8 @@
     C(AddDocumentVersion)                                                                          \
     C(AddTranslation)                                                                              \
     C(PlaceOrder)                                                                                  \
-    C(AddShipment)
+    C(AddShipment)                                                                                 \
+    C(CreatePlan)                                                                                  \
+    C(CreateUpstreamUpdate)
 
 #endif

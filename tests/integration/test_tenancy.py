@@ -195,6 +195,18 @@ target_a = int(sql("INSERT INTO targets (tenant_id, distributor_id, product_line
                    "'2099-01-01', 5, 'x', now()) RETURNING id" % (a_id, d1, line_a)).split()[0])
 MARKERS.append("Secret intel")
 OTHER_DISTRIBUTOR.append("Secret intel")
+# --- issue 15 B: distributor 1's plan, and an update aimed at its territory ---
+plan_a = must("CreatePlan", {"distributorId": d1, "year": 2030}, admin_a)["plan"]["id"]
+must("SavePlan", {"id": plan_a, "goals": [{"productLineId": line_a, "period": "2030",
+                                           "units": 10}],
+                  "initiatives": [{"title": "Secret plan initiative", "ownerUserId": manager_id,
+                                   "startsOn": "2030-01-01", "dueOn": "2030-02-01"}]}, admin_a)
+update_a = must("CreateUpstreamUpdate", {"kind": "launch", "title": "Secret update",
+                                         "body": "x", "language": "vi",
+                                         "effectiveOn": "2030-01-01", "regions": ["VN"],
+                                         "productLineIds": [line_a]}, admin_a)["update"]["id"]
+MARKERS += ["Secret plan initiative", "Secret update"]
+OTHER_DISTRIBUTOR += ["Secret plan initiative", "Secret update"]
 
 # ---------------- the access matrix ----------------
 service = open(PROTO).read().split("service Liaison {", 1)[1]
@@ -394,6 +406,24 @@ MATRIX = {
     "DeleteTarget": ({"tenant_admin", "manager"}, True, {"id": target_a}),
     "ListTargets": (USERS, False, {}),
     "GetAttainment": (USERS, False, {"distributorId": d1, "to": "2099-01", "last": 1}),
+    # --- issue 15 B: the joint business plan and upstream updates ---
+    "CreatePlan": ({"tenant_admin", "manager", "distributor_user"}, True,
+                   {"distributorId": d1, "year": 2031}),
+    "SavePlan": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": plan_a, "goals": [
+        {"productLineId": line_a, "period": "2030", "units": 1}]}),
+    "ProposePlan": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": plan_a}),
+    "ApprovePlan": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": plan_a}),
+    "RejectPlan": ({"tenant_admin", "manager", "distributor_user"}, True,
+                   {"id": plan_a, "comment": "x"}),
+    "GetPlan": (USERS, False, {"id": plan_a}),
+    "ListPlans": (USERS, False, {}),
+    "CreateUpstreamUpdate": ({"tenant_admin", "manager"}, True, {
+        "kind": "launch", "title": "x", "body": "x", "language": "vi", "effectiveOn": "2030-01-01",
+        "regions": ["VN"], "productLineIds": [line_a]}),
+    "PublishUpstreamUpdate": ({"tenant_admin", "manager"}, True, {"id": update_a}),
+    "ListUpstreamUpdates": (USERS, False, {}),
+    "GetUpstreamUpdate": (USERS, False, {"id": update_a}),
+    "ListUpdateReceipts": ({"tenant_admin", "manager", "auditor"}, False, {"updateId": update_a}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
