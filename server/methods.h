@@ -30,6 +30,7 @@
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
+#include "rpc_health.h"
 #include "rpc_meeting.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
@@ -171,7 +172,12 @@
     M(SetTenantRateLimit, rpc_set_tenant_rate_limit, AUTHZ_OPERATOR, WRITES)                       \
     /* --- chunked document uploads --- */                                                         \
     M(BeginDocumentUpload, rpc_begin_document_upload, ADMIN_MANAGER, WRITES)                       \
-    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)
+    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)                       \
+    /* issue 15 part C: relationship health */                                                     \
+    M(GetDistributorHealth, rpc_get_distributor_health, AUTHZ_USERS, READS)                        \
+    M(GetPortfolio, rpc_get_portfolio, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
+    M(GetHealthWeights, rpc_get_health_weights, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)              \
+    M(SetHealthWeights, rpc_set_health_weights, AUTHZ_ADMIN, WRITES)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.
