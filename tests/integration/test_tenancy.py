@@ -368,6 +368,11 @@ MATRIX = {
                             {"sizeBytes": 1, "sha256": "A" * 43 + "="}),
     "UploadDocumentChunk": ({"tenant_admin", "manager"}, True,
                             {"uploadId": 1, "offset": 0, "content": "eA=="}),
+    # --- relationship health (issue 15 part C) ---
+    "GetDistributorHealth": (USERS, False, {"distributorId": d1}),
+    "GetPortfolio": ({"tenant_admin", "manager", "auditor"}, False, {}),
+    "GetHealthWeights": ({"tenant_admin", "manager", "auditor"}, False, {}),
+    "SetHealthWeights": ({"tenant_admin"}, True, {"orderTrend": 30, "reportTimeliness": 20}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
