@@ -69,6 +69,7 @@ DECLARE
     total numeric;
     ch public.charters;
     since timestamptz;
+    oldest timestamptz;
     silent boolean := false;
     f jsonb := '[]';
     n1 integer; n2 integer; n3 integer; n4 integer;
@@ -286,13 +287,13 @@ BEGIN
     END IF;
 
     -- Overdue action items: open and past due; three or more lose the whole weight.
-    SELECT count(*), min(a.due_at) INTO n1, since FROM public.action_items a
+    SELECT count(*), min(a.due_at) INTO n1, oldest FROM public.action_items a
      WHERE a.tenant_id = t AND a.distributor_id = p_distributor AND a.status = 'open'
        AND a.due_at < now_;
     IF n1 > 0 THEN
         f := f || jsonb_build_object('factor', 'overdue_actions', 'loss', least(1, n1 / 3.0),
             'detail', format('%s action items overdue, the oldest due %s', n1,
-                             to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD')));
+                             to_char(oldest AT TIME ZONE 'UTC', 'YYYY-MM-DD')));
     END IF;
 
     -- Flagged deal registrations: registered in the last 180 days and
