@@ -170,7 +170,7 @@ static int health_weights(struct cli *cli, int argc, char **argv)
         }
         json_object_set_new(req, factors[f].json, json_integer(w));
     }
-    if ((rc = cli_call(cli, "SetHealthWeights", req, &resp)))
+    if ((rc = cli_call(cli, "SetHealthWeights", json_pack("{s:o}", "weights", req), &resp)))
         return rc;
     print_weights(cli, json_object_get(resp, "weights"));
     json_decref(resp);

@@ -98,9 +98,9 @@ static struct exec_decl d_weights = {.method = "GetHealthWeights",
 static struct exec_decl d_weights_set = {
     .method = "SetHealthWeights",
     .query = {&q_weights_set,
-              {"report_timeliness", "notes_compliance", "responsiveness", "target_attainment",
-               "inventory_cover", "order_trend", "competing_lines", "overdue_actions",
-               "flagged_deals"}},
+              {"weights.report_timeliness", "weights.notes_compliance", "weights.responsiveness",
+               "weights.target_attainment", "weights.inventory_cover", "weights.order_trend",
+               "weights.competing_lines", "weights.overdue_actions", "weights.flagged_deals"}},
     .reply = {&q_weights, {NULL}},
     .out = "weights",
     .not_found = "no weights"};
@@ -145,17 +145,22 @@ void rpc_get_health_weights(struct request *r)
  */
 void rpc_set_health_weights(struct request *r)
 {
+    static const Liaison__V1__HealthWeights none = LIAISON__V1__HEALTH_WEIGHTS__INIT;
     const Liaison__V1__SetHealthWeightsRequest *in =
         (const Liaison__V1__SetHealthWeightsRequest *)r->input;
+    const Liaison__V1__HealthWeights *w = in->weights ? in->weights : &none;
     const struct {
         const char *field;
         uint32_t weight;
-    } weights[] = {
-        {"reportTimeliness", in->report_timeliness}, {"notesCompliance", in->notes_compliance},
-        {"responsiveness", in->responsiveness},      {"targetAttainment", in->target_attainment},
-        {"inventoryCover", in->inventory_cover},     {"orderTrend", in->order_trend},
-        {"competingLines", in->competing_lines},     {"overdueActions", in->overdue_actions},
-        {"flaggedDeals", in->flagged_deals}};
+    } weights[] = {{"weights.reportTimeliness", w->report_timeliness},
+                   {"weights.notesCompliance", w->notes_compliance},
+                   {"weights.responsiveness", w->responsiveness},
+                   {"weights.targetAttainment", w->target_attainment},
+                   {"weights.inventoryCover", w->inventory_cover},
+                   {"weights.orderTrend", w->order_trend},
+                   {"weights.competingLines", w->competing_lines},
+                   {"weights.overdueActions", w->overdue_actions},
+                   {"weights.flaggedDeals", w->flagged_deals}};
     uint32_t sum = 0;
     for (size_t i = 0; i < sizeof weights / sizeof weights[0]; i++) {
         if (weights[i].weight > WEIGHT_MAX) {

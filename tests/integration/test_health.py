@@ -318,16 +318,16 @@ try:
                  " AND action = 'health.weights_set'" % tid)
     for bad, field, token in ((dict(new, orderTrend=101), "orderTrend", admin),
                               ({k: 0 for k in new}, "weights", admin)):
-        code, out = call("SetHealthWeights", bad, token)
+        code, out = call("SetHealthWeights", {"weights": bad}, token)
         check(code == "INVALID_ARGUMENT" and field in json.dumps(out),
               "weights refused naming %s (%s %s)" % (field, code, out))
-    code, out = call("SetHealthWeights", new, mgr)
+    code, out = call("SetHealthWeights", {"weights": new}, mgr)
     check(code == "PERMISSION_DENIED", "a manager may not set weights (%s)" % code)
     check(sql("SELECT count(*) FROM health_weights WHERE tenant_id = %s" % tid) == "0"
           and sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s"
                   " AND action = 'health.weights_set'" % tid) == audits,
           "refused weights leave no row and no audit entry")
-    code, out = call("SetHealthWeights", new, admin)
+    code, out = call("SetHealthWeights", {"weights": new}, admin)
     check(code == "OK" and out["weights"].get("updatedBy") and "flaggedDeals" not in out["weights"]
           and out["weights"].get("responsiveness") == 10,
           "a tenant admin sets the weights (%s %s)" % (code, out))
@@ -342,7 +342,7 @@ try:
     check(h.get("score") == 100 - points(10 * 100 / 78, 1) == 87,
           "the other weights' shares grow when some are turned off: 10 of 78 (%s)"
           % h.get("score"))
-    must("SetHealthWeights", {CAMEL[f]: v for f, v in WEIGHTS.items()}, admin)
+    must("SetHealthWeights", {"weights": {CAMEL[f]: v for f, v in WEIGHTS.items()}}, admin)
     settle()
 
     # ---------------- phase 3: past the grace period ----------------
@@ -463,7 +463,7 @@ try:
           "liaison health weights set changes one weight and keeps the others (%s)" % out)
     code, out = c.cli("health", "weights", "set", "bogus=3", token=admin)
     check(code != "OK", "an unknown factor is a usage error (%s)" % code)
-    must("SetHealthWeights", {CAMEL[f]: v for f, v in WEIGHTS.items()}, admin)
+    must("SetHealthWeights", {"weights": {CAMEL[f]: v for f, v in WEIGHTS.items()}}, admin)
 
     # ---------------- 1,000 distributors, answered from stored rows ----------------
     check(sql("SELECT has_function_privilege('liaison_app', 'liaison_health_compute(bigint)',"

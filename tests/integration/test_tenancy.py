@@ -372,7 +372,7 @@ MATRIX = {
     "GetDistributorHealth": (USERS, False, {"distributorId": d1}),
     "GetPortfolio": ({"tenant_admin", "manager", "auditor"}, False, {}),
     "GetHealthWeights": ({"tenant_admin", "manager", "auditor"}, False, {}),
-    "SetHealthWeights": ({"tenant_admin"}, True, {"orderTrend": 30, "reportTimeliness": 20}),
+    "SetHealthWeights": ({"tenant_admin"}, True, {"weights": {"orderTrend": 30}}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
