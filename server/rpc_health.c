@@ -35,18 +35,22 @@ static struct db_stmt q_health = {
     " FROM health_current h WHERE h.tenant_id = liaison_tenant()"
     " AND h.distributor_id = $1::bigint AND " SEES,
     2, 0};
-/* $1 after, $2 limit, $3 only the caller's own distributors */
+/*
+ * $1 after, $2 limit, $3 only the caller's own distributors. The page is
+ * chosen first (one index probe per distributor for its newest score), and
+ * only its rows get their reasons and trend.
+ */
 static struct db_stmt q_portfolio = {
-    "SELECT " RANK " AS _id, h.distributor_id, h.distributor_name, h.status,"
-    " h.account_manager_id, h.score_id IS NOT NULL AS scored, h.score,"
-    " liaison_rfc3339(h.computed_at) AS computed_at,"
+    "SELECT h._id, h.distributor_id, h.distributor_name, h.status, h.account_manager_id,"
+    " h.score_id IS NOT NULL AS scored, h.score, liaison_rfc3339(h.computed_at) AS computed_at,"
     " (SELECT json_agg(e.r ORDER BY e.n) FROM jsonb_array_elements(h.reasons)"
     "   WITH ORDINALITY e (r, n) WHERE e.n <= 3) AS top_reasons,"
     " (SELECT array_to_json(array_agg(x.score ORDER BY x.computed_at, x.id))" NEWEST "12) x)"
-    " AS trend FROM health_current h WHERE h.tenant_id = liaison_tenant()"
-    " AND h.status <> 'terminated' AND " SEES " AND (NOT $3::boolean OR h.account_manager_id ="
-    " nullif(current_setting('liaison.user_id', true), '')::bigint)"
-    " AND " RANK " > $1::bigint ORDER BY 1 LIMIT $2::int",
+    " AS trend FROM (SELECT " RANK " AS _id, h.* FROM health_current h"
+    "  WHERE h.tenant_id = liaison_tenant() AND h.status <> 'terminated' AND " SEES
+    "  AND (NOT $3::boolean OR h.account_manager_id ="
+    "  nullif(current_setting('liaison.user_id', true), '')::bigint)"
+    "  AND " RANK " > $1::bigint ORDER BY 1 LIMIT $2::int) h ORDER BY h._id",
     3, 0};
 /* The tenant's weights (the defaults until first set). */
 static struct db_stmt q_weights = {

@@ -349,27 +349,39 @@ BEGIN
     RETURN true;
 END $$;
 
--- Queues distributor p_distributor's recomputation in tenant p_tenant, due
--- now: one pending job per distributor, so a burst of changes computes once.
--- Also makes sure the tenant's daily job is pending. The owner's only
--- (triggers and jobs): liaisond's role cannot call it.
+-- Queues distributor p_distributor's recomputation in tenant p_tenant,
+-- due now. The key names the transaction, so the many rows one transaction
+-- changes make one job, and a request never waits on a job row another
+-- transaction (a running batch above all) holds: a request may not queue
+-- behind the scheduler. Jobs of other transactions are coalesced when they
+-- run (liaison_job_health_recompute). The owner's only (triggers and jobs):
+-- liaisond's role cannot call it.
 CREATE OR REPLACE FUNCTION liaison_health_queue(p_tenant bigint, p_distributor bigint)
 RETURNS void LANGUAGE sql VOLATILE AS $$
     INSERT INTO public.jobs (for_tenant, kind, key, payload, run_at)
-    VALUES (p_tenant, 'health_recompute', 'd' || p_distributor,
+    VALUES (p_tenant, 'health_recompute', 'd' || p_distributor || '/' || txid_current(),
             jsonb_build_object('distributor_id', p_distributor), public.liaison_now())
-    ON CONFLICT ((coalesce(for_tenant, 0)), kind, key) WHERE done_at IS NULL DO NOTHING;
-    INSERT INTO public.jobs (for_tenant, kind, key, payload, run_at)
-    VALUES (p_tenant, 'health_daily', '', '{}', public.liaison_now() + interval '1 day')
     ON CONFLICT ((coalesce(for_tenant, 0)), kind, key) WHERE done_at IS NULL DO NOTHING;
 $$;
 REVOKE ALL ON FUNCTION liaison_health_queue(bigint, bigint) FROM PUBLIC;
 
--- Job health_recompute: one distributor, payload {"distributor_id"}.
+-- Job health_recompute: one distributor, payload {"distributor_id"}. When a
+-- later job for the same distributor is already due, this one leaves the
+-- work to it: that one runs after this one and sees every change this one
+-- would have.
 CREATE OR REPLACE FUNCTION liaison_job_health_recompute(p_payload jsonb) RETURNS void
-LANGUAGE sql VOLATILE AS $$
-    SELECT liaison_health_record((p_payload ->> 'distributor_id')::bigint);
-$$;
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    me bigint := nullif(substr(current_setting('liaison.request_id', true), 5), '')::bigint;
+BEGIN
+    IF EXISTS (SELECT 1 FROM public.jobs j
+                WHERE coalesce(j.for_tenant, 0) = liaison_tenant() AND j.kind = 'health_recompute'
+                  AND j.done_at IS NULL AND j.run_at <= liaison_now() AND j.id > me
+                  AND j.payload ->> 'distributor_id' = p_payload ->> 'distributor_id') THEN
+        RETURN;
+    END IF;
+    PERFORM liaison_health_record((p_payload ->> 'distributor_id')::bigint);
+END $$;
 
 -- Job health_daily: queues every distributor of the tenant that is not
 -- terminated (each its own job, so no one job outlasts the statement
@@ -391,6 +403,20 @@ INSERT INTO job_kinds (kind, fn) VALUES ('health_recompute', 'liaison_job_health
 INSERT INTO jobs (for_tenant, kind, key, run_at)
     SELECT t.id, 'health_daily', '', liaison_now() FROM tenants t
     ON CONFLICT DO NOTHING;
+
+-- A new tenant's daily job, made with the tenant (no other transaction
+-- holds its key yet).
+CREATE OR REPLACE FUNCTION liaison_health_tenant_made() RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    INSERT INTO public.jobs (for_tenant, kind, key, run_at)
+    VALUES (NEW.id, 'health_daily', '', public.liaison_now() + interval '1 day')
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS health_daily ON tenants;
+CREATE TRIGGER health_daily AFTER INSERT ON tenants
+    FOR EACH ROW EXECUTE FUNCTION liaison_health_tenant_made();
 
 -- An input of a distributor's health changed: queue its recomputation.
 -- TG_ARGV[0] says how a row names its distributor: 'distributor' (its
