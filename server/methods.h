@@ -34,6 +34,7 @@
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
+#include "rpc_health.h"
 #include "rpc_meeting.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
@@ -201,7 +202,12 @@
     M(PublishUpstreamUpdate, rpc_publish_upstream_update, ADMIN_MANAGER, WRITES)                   \
     M(ListUpstreamUpdates, rpc_list_upstream_updates, AUTHZ_USERS, READS)                          \
     M(GetUpstreamUpdate, rpc_get_upstream_update, AUTHZ_USERS, WRITES)                             \
-    M(ListUpdateReceipts, rpc_list_update_receipts, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)
+    M(ListUpdateReceipts, rpc_list_update_receipts, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)          \
+    /* issue 15 part C: relationship health */                                                     \
+    M(GetDistributorHealth, rpc_get_distributor_health, AUTHZ_USERS, READS)                        \
+    M(GetPortfolio, rpc_get_portfolio, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
+    M(GetHealthWeights, rpc_get_health_weights, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)              \
+    M(SetHealthWeights, rpc_set_health_weights, AUTHZ_ADMIN, WRITES)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.

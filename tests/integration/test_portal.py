@@ -446,6 +446,25 @@ try:
           and capped.get(anonymous[0]) is None
           and sum(capped.get(a) is not None for a in anonymous) == 10,
           "anonymous sessions are capped, oldest first, signed-in ones kept")
+    # ---------------- its own relationship health (issue 15 part C) ----------------
+    # Its orders and leads above queued a recompute: the scheduler stores the score.
+    deadline = time.monotonic() + 30
+    driver.get(base + "/health")
+    while "/100" not in text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+        driver.get(base + "/health")
+    body = text()
+    check("Relationship health" in body and "/100" in body and "Points lost" in body,
+          "its own relationship health, from the stored score (%s)" % body[-300:])
+    shot("health")
+    ok, status, errors = valid_html("/health")
+    check(ok, "/health (%d) is valid HTML5 with the security headers %s" % (status, errors))
+    req = urllib.request.Request(base + "/health", headers={
+        "Accept-Language": "vi",
+        "Cookie": "liaison_portal=" + driver.get_cookie("liaison_portal")["value"]})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        vi = r.read().decode("utf-8")
+    check("Sức khỏe quan hệ" in vi and "Điểm bị trừ" in vi, "the health page in Vietnamese")
 
     # ---------------- markup and headers ----------------
     pages = ["/", "/customers", "/meetings", meeting_path, "/actions", "/leads", "/leads/new", lead_path,

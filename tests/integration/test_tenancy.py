@@ -424,6 +424,11 @@ MATRIX = {
     "ListUpstreamUpdates": (USERS, False, {}),
     "GetUpstreamUpdate": (USERS, False, {"id": update_a}),
     "ListUpdateReceipts": ({"tenant_admin", "manager", "auditor"}, False, {"updateId": update_a}),
+    # --- relationship health (issue 15 part C) ---
+    "GetDistributorHealth": (USERS, False, {"distributorId": d1}),
+    "GetPortfolio": ({"tenant_admin", "manager", "auditor"}, False, {}),
+    "GetHealthWeights": ({"tenant_admin", "manager", "auditor"}, False, {}),
+    "SetHealthWeights": ({"tenant_admin"}, True, {"weights": {"orderTrend": 30}}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)

@@ -383,6 +383,18 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         api().call("CompleteActionItem", {"id": aid})
         return redirect(url_for("actions"))
 
+    @app.route("/health")
+    def health() -> Response:
+        """Its own relationship health, as the exporter sees it: the stored
+        score, the reasons it lost points, and the trend on a 0-100 scale."""
+        me = signed_in()
+        h = api().call("GetDistributorHealth", {"distributorId": me["distributorId"],
+                                                "historyLimit": 30})["health"]
+        blocks = "▁▂▃▄▅▆▇█"
+        trend = "".join(blocks[(max(0, min(100, p.get("score", 0))) * 14 + 100) // 200]
+                        for p in h.get("history", []))
+        return _page("health.html", h=h, trend=trend, zone=my_zone())
+
     @app.route("/customers")
     def customers() -> Response:
         signed_in()
