@@ -30,6 +30,7 @@
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
+#include "rpc_handbook.h"
 #include "rpc_meeting.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
@@ -171,7 +172,11 @@
     M(SetTenantRateLimit, rpc_set_tenant_rate_limit, AUTHZ_OPERATOR, WRITES)                       \
     /* --- chunked document uploads --- */                                                         \
     M(BeginDocumentUpload, rpc_begin_document_upload, ADMIN_MANAGER, WRITES)                       \
-    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)
+    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)                       \
+    /* issue 15 part D: the operating handbook and the scorecard */                                \
+    M(GenerateHandbook, rpc_generate_handbook, ADMIN_MANAGER, WRITES)                              \
+    M(GetHandbook, rpc_get_handbook, AUTHZ_USERS, READS)                                           \
+    M(GetScorecard, rpc_get_scorecard, AUTHZ_USERS, READS)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.
