@@ -256,6 +256,8 @@ int cmd_methods(struct cli *cli, int argc, char **argv);
 int cmd_completion(struct cli *cli, int argc, char **argv);
 int cmd_clock(struct cli *cli, int argc, char **argv);
 int cmd_jobs(struct cli *cli, int argc, char **argv);
+int cmd_handbook(struct cli *cli, int argc, char **argv);
+int cmd_scorecard(struct cli *cli, int argc, char **argv);
 
 /* Names similar to method among the client library's RPCs ("" if none), in buf. */
 void cli_method_suggest(const char *method, char *buf, size_t cap);

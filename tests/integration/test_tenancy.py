@@ -368,6 +368,10 @@ MATRIX = {
                             {"sizeBytes": 1, "sha256": "A" * 43 + "="}),
     "UploadDocumentChunk": ({"tenant_admin", "manager"}, True,
                             {"uploadId": 1, "offset": 0, "content": "eA=="}),
+    # --- issue 15 part D: the operating handbook and the scorecard ---
+    "GenerateHandbook": ({"tenant_admin", "manager"}, True, {"distributorId": d1}),
+    "GetHandbook": (USERS, False, {"distributorId": d1, "format": "html"}),
+    "GetScorecard": (USERS, False, {"distributorId": d1}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
