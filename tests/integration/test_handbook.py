@@ -407,7 +407,7 @@ missing_code, missing = call("GetHandbook", {"distributorId": 999999999}, user_b
 check(code == "NOT_FOUND" and missing_code == "NOT_FOUND"
       and out.get("message") == missing.get("message") == "no such distributor",
       "another distributor's handbook is NOT_FOUND, as one that does not exist (%s %s)"
-      % (out, missing))
+      % (code, out.get("message")))
 code, out = call("GetScorecard", {"distributorId": da}, user_b)
 check(code == "NOT_FOUND" and out.get("message") == "no such distributor",
       "another distributor's scorecard is NOT_FOUND (%s)" % code)
