@@ -6,7 +6,8 @@
  * 3-step ladder, 40 documents with 3 translations each, 12 months of
  * charts and 60 health scores), parsing the JSON included. One thread;
  * each format for the given seconds. Prints one line per format: renders
- * per second, microseconds per render, bytes per document.
+ * per second by the wall clock and per CPU second, CPU microseconds per
+ * render, bytes per document.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +18,10 @@
 
 #include "handbook.h"
 
-static double now_s(void)
+static double clock_s(clockid_t which)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(which, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -124,11 +125,13 @@ int main(int argc, char **argv)
         return 1;
     }
     static const char *const names[] = {"handbook markdown", "handbook html", "scorecard html"};
-    printf("%-20s %12s %14s %10s\n", "document", "renders/s", "us/render", "bytes");
+    /* Per CPU second too: on a shared host the wall clock counts other processes' turns. */
+    printf("%-20s %12s %16s %14s %10s\n", "document", "renders/s", "renders/CPU-s", "CPU us/render",
+           "bytes");
     for (int kind = 0; kind < 3; kind++) {
         long n = 0;
         size_t bytes = 0;
-        double start = now_s(), end;
+        double start = clock_s(CLOCK_MONOTONIC), cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID), end;
         do {
             json_t *j = json_loads(data, 0, NULL);
             struct svg_text out = {0};
@@ -142,10 +145,11 @@ int main(int argc, char **argv)
             svg_text_free(&out);
             json_decref(j);
             n++;
-            end = now_s();
+            end = clock_s(CLOCK_MONOTONIC);
         } while (end - start < seconds);
-        printf("%-20s %12.0f %14.1f %10zu\n", names[kind], (double)n / (end - start),
-               (end - start) * 1e6 / (double)n, bytes);
+        cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu;
+        printf("%-20s %12.0f %16.0f %14.1f %10zu\n", names[kind], (double)n / (end - start),
+               (double)n / cpu, cpu * 1e6 / (double)n, bytes);
     }
     free(data);
     return 0;
