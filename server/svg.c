@@ -162,6 +162,47 @@ static void put_id(struct svg_text *t, const char *id)
     }
 }
 
+/* Where period i of a plot of slot-wide periods is drawn, and value v on an axis to y_max. */
+static double x_at(double slot, size_t i)
+{
+    return PLOT_LEFT + slot * ((double)i + 0.5);
+}
+
+static double y_at(double v, double y_max)
+{
+    return PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * clamp0(v) / y_max;
+}
+
+/* Point p's value, or with target its target, in *v: false when it has none to draw. */
+static bool point_at(const struct svg_point *p, bool target, double *v)
+{
+    *v = target ? p->target : p->value;
+    return (target ? p->has_target : p->has_value) && usable(*v);
+}
+
+/*
+ * The values (or targets) as polylines, each opened with head (an open
+ * <polyline ... points=" tag), broken where a period has none.
+ */
+static void put_polylines(struct svg_text *out, const struct svg_chart *c, bool target, double slot,
+                          double y_max, const char *head)
+{
+    bool open = false;
+    double v;
+    for (size_t i = 0; i < c->n; i++) {
+        if (!point_at(&c->points[i], target, &v)) {
+            if (open)
+                svg_text_puts(out, "\"/>");
+            open = false;
+            continue;
+        }
+        svg_text_printf(out, "%s%.1f,%.1f", open ? " " : head, x_at(slot, i), y_at(v, y_max));
+        open = true;
+    }
+    if (open)
+        svg_text_puts(out, "\"/>");
+}
+
 int svg_chart(struct svg_text *out, const struct svg_chart *c)
 {
     if (!c->id || !c->id[0] || !c->title || c->n > SVG_MAX_POINTS || (c->n && !c->points))
@@ -187,8 +228,8 @@ int svg_chart(struct svg_text *out, const struct svg_chart *c)
     while (y_max < top)
         y_max += step;
     double slot = c->n ? (PLOT_RIGHT - PLOT_LEFT) / (double)c->n : 0.0;
-#define X(i) (PLOT_LEFT + slot * ((double)(i) + 0.5))
-#define Y(v) (PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * clamp0(v) / y_max)
+#define X(i) x_at(slot, i)
+#define Y(v) y_at(v, y_max)
 
     svg_text_puts(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\""
                        " viewBox=\"0 0 640 280\" width=\"640\" height=\"280\" aria-labelledby=\"");
@@ -257,24 +298,8 @@ int svg_chart(struct svg_text *out, const struct svg_chart *c)
         }
         svg_text_puts(out, "</g>");
     } else {
-        bool open = false;
-        for (size_t i = 0; i < c->n; i++) {
-            const struct svg_point *p = &c->points[i];
-            if (!p->has_value || !usable(p->value)) {
-                if (open)
-                    svg_text_puts(out, "\"/>");
-                open = false;
-                continue;
-            }
-            svg_text_printf(out, "%s%.1f,%.1f",
-                            open ? " "
-                                 : "<polyline fill=\"none\" stroke=\"#2b6cb0\""
-                                   " stroke-width=\"2\" points=\"",
-                            X(i), Y(p->value));
-            open = true;
-        }
-        if (open)
-            svg_text_puts(out, "\"/>");
+        put_polylines(out, c, false, slot, y_max,
+                      "<polyline fill=\"none\" stroke=\"#2b6cb0\" stroke-width=\"2\" points=\"");
         svg_text_puts(out, "<g fill=\"#2b6cb0\">");
         for (size_t i = 0; i < c->n; i++)
             if (c->points[i].has_value && usable(c->points[i].value))
@@ -284,24 +309,9 @@ int svg_chart(struct svg_text *out, const struct svg_chart *c)
     }
     /* The targets: a dashed line through them, a mark on each. */
     if (c->target_name) {
-        bool open = false;
-        for (size_t i = 0; i < c->n; i++) {
-            const struct svg_point *p = &c->points[i];
-            if (!p->has_target || !usable(p->target)) {
-                if (open)
-                    svg_text_puts(out, "\"/>");
-                open = false;
-                continue;
-            }
-            svg_text_printf(out, "%s%.1f,%.1f",
-                            open ? " "
-                                 : "<polyline fill=\"none\" stroke=\"#c05621\""
-                                   " stroke-width=\"2\" stroke-dasharray=\"6 4\" points=\"",
-                            X(i), Y(p->target));
-            open = true;
-        }
-        if (open)
-            svg_text_puts(out, "\"/>");
+        put_polylines(out, c, true, slot, y_max,
+                      "<polyline fill=\"none\" stroke=\"#c05621\" stroke-width=\"2\""
+                      " stroke-dasharray=\"6 4\" points=\"");
         svg_text_puts(out, "<g stroke=\"#c05621\" stroke-width=\"2\">");
         for (size_t i = 0; i < c->n; i++)
             if (c->points[i].has_target && usable(c->points[i].target))
