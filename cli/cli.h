@@ -268,6 +268,8 @@ int cmd_jobs(struct cli *cli, int argc, char **argv);
 /* 'health DISTRIBUTOR' and 'health weights' (cmd_health.c), reached from cmd_health. */
 int cli_health_distributor(struct cli *cli, int argc, char **argv);
 int cmd_portfolio(struct cli *cli, int argc, char **argv);
+int cmd_handbook(struct cli *cli, int argc, char **argv);
+int cmd_scorecard(struct cli *cli, int argc, char **argv);
 
 /* Names similar to method among the client library's RPCs ("" if none), in buf. */
 void cli_method_suggest(const char *method, char *buf, size_t cap);

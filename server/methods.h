@@ -35,6 +35,7 @@
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
 #include "rpc_health.h"
+#include "rpc_handbook.h"
 #include "rpc_meeting.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
@@ -207,7 +208,11 @@
     M(GetDistributorHealth, rpc_get_distributor_health, AUTHZ_USERS, READS)                        \
     M(GetPortfolio, rpc_get_portfolio, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
     M(GetHealthWeights, rpc_get_health_weights, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)              \
-    M(SetHealthWeights, rpc_set_health_weights, AUTHZ_ADMIN, WRITES)
+    M(SetHealthWeights, rpc_set_health_weights, AUTHZ_ADMIN, WRITES)                               \
+    /* issue 15 part D: the operating handbook and the scorecard */                                \
+    M(GenerateHandbook, rpc_generate_handbook, ADMIN_MANAGER, WRITES)                              \
+    M(GetHandbook, rpc_get_handbook, AUTHZ_USERS, READS)                                           \
+    M(GetScorecard, rpc_get_scorecard, AUTHZ_USERS, READS)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.

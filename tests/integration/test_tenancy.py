@@ -429,6 +429,10 @@ MATRIX = {
     "GetPortfolio": ({"tenant_admin", "manager", "auditor"}, False, {}),
     "GetHealthWeights": ({"tenant_admin", "manager", "auditor"}, False, {}),
     "SetHealthWeights": ({"tenant_admin"}, True, {"weights": {"orderTrend": 30}}),
+    # --- issue 15 part D: the operating handbook and the scorecard ---
+    "GenerateHandbook": ({"tenant_admin", "manager"}, True, {"distributorId": d1}),
+    "GetHandbook": (USERS, False, {"distributorId": d1, "format": "html"}),
+    "GetScorecard": (USERS, False, {"distributorId": d1}),
 }
 missing = [m for m in methods if m not in MATRIX]
 check(not missing, "every RPC in the proto is in the access matrix (missing: %s)" % missing)
