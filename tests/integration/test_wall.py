@@ -172,4 +172,56 @@ ok, got = app(auth_portal + "WITH u AS (UPDATE contacts SET name = name WHERE di
               "RETURNING 1) SELECT count(*) FROM u" % d2)
 check(ok and got == "0", "a distributor user's context updates no row of another distributor")
 
+# ---------------- the seal (migration 0036): once per transaction, in the backend ----------------
+ok, got = app("SELECT liaison_wall_seal()")
+check(not ok and "permission denied" in got, "the server's role may not seal a context (%s)"
+      % got[-80:])
+ok, got = app(forge(every) + "SELECT liaison_wall_valid()")
+check(ok and got == "f", "settings written by hand are not a sealed context (%s)" % got)
+ok, got = app(auth_a + "SELECT liaison_wall_valid()")
+check(ok and got == "t", "liaison_auth() seals the context it makes (%s)" % got)
+
+
+def script(lines):
+    """psql input (with \\gset) as the server's role: its last line or the error."""
+    p = subprocess.run(PSQL + ["-U", "liaison_app"], input="\n".join(lines) + "\n",
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return p.stderr.strip()
+    lines = p.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+steal = "SELECT %s \\gset" % ", ".join("current_setting('liaison.%s') AS %s" % (x, x)
+                                       for x in SETTINGS)
+put_back = "SELECT %s;" % ", ".join("set_config('liaison.%s', :'%s', true)" % (x, x)
+                                    for x in SETTINGS)
+# One simple-query message, two transactions: they share a start time, so
+# 0026's MAC verified in the second; the seal ends with the first.
+p = subprocess.run(PSQL + ["-U", "liaison_app", "-c",
+                           "BEGIN; SELECT liaison_auth(%s, '%s'); CREATE TEMP TABLE stolen AS "
+                           "SELECT %s; COMMIT; BEGIN; SELECT %s FROM stolen s; %s"
+                           % (a_id, admin_a, cols, restore, EVERY_ROW)],
+                   capture_output=True, text=True)
+got = p.stdout.strip().splitlines()[-1] if p.returncode == 0 else p.stderr.strip()
+check(got == "0", "A's context copied into the next transaction of the same message: no row (%s)"
+      % got)
+# A subtransaction that made B's context and rolled back takes its seal
+# with it: B's settings and MAC written back by hand are not believed.
+got = script(["BEGIN;", auth_a, "SAVEPOINT s;", "SELECT liaison_auth(%s, '%s');" % (b_id, admin_b),
+              steal, "ROLLBACK TO SAVEPOINT s;", put_back, EVERY_ROW + ";"])
+check(got == "0", "B's context from a rolled-back subtransaction, written back: no row (%s)" % got)
+# A has two distributors, B one.
+got = script(["BEGIN;", auth_a, "SAVEPOINT s;", "SELECT liaison_auth(%s, '%s');" % (b_id, admin_b),
+              "ROLLBACK TO SAVEPOINT s;", "SELECT string_agg(id::text, ',' ORDER BY id) "
+              "FROM distributors;"])
+check(got == "%s,%s" % (d1, d2), "after the rollback the outer context is A's again (%s)" % got)
+got = script(["BEGIN;", "SAVEPOINT s;", auth_a, "RELEASE SAVEPOINT s;",
+              "SELECT count(*) FROM distributors;"])
+check(got == "2", "a context made in a released subtransaction holds for the transaction (%s)"
+      % got)
+ok, got = app("DROP EXTENSION liaison_wall CASCADE")
+check(not ok and "must be owner" in got, "the server's role may not drop the extension (%s)"
+      % got[-80:])
+
 t.finish("test_wall")
