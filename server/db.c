@@ -59,6 +59,7 @@ struct db_conn {
     struct db_txn *cur;         /* the one whose results are arriving */
     int depth;                  /* segments in flight */
     int batches;                /* of which batches of reads */
+    int writes;                 /* of which DB_TXN_WRITES ones (a batch or one alone) */
     bool alone;                 /* a DB_TXN_ALONE transaction is out */
     uint64_t last_progress;     /* loop time of the last result, or of sending to an idle one */
     int nulls;
@@ -389,6 +390,7 @@ static void db_conn_fail(struct db_conn *dc, const char *why)
     dc->depth = 0;
     pool->batches -= dc->batches;
     dc->batches = 0;
+    dc->writes = 0;
     pool->alone_out -= dc->alone;
     dc->alone = false;
     if (pool->reserved == dc)
@@ -720,6 +722,8 @@ static void db_read(struct db_conn *dc)
                 dc->batches--;
                 dc->pool->batches--;
             }
+            if (seg->flags & DB_TXN_WRITES)
+                dc->writes--;
             if (seg->flags & DB_TXN_ALONE) {
                 dc->alone = false;
                 dc->pool->alone_out--;
@@ -888,6 +892,8 @@ static void db_send_segment(struct db_pool *pool, struct db_conn *dc, struct db_
         dc->batches++;
         pool->batches++;
     }
+    if (first->flags & DB_TXN_WRITES)
+        dc->writes++;
     if (first->flags & DB_TXN_ALONE) {
         dc->alone = true;
         pool->alone_out++;
@@ -900,7 +906,7 @@ failed:
     db_conn_fail(dc, PQerrorMessage(dc->pg));
 }
 
-enum db_kind { DB_KIND_READS, DB_KIND_OTHER, DB_KIND_ALONE };
+enum db_kind { DB_KIND_READS, DB_KIND_OTHER, DB_KIND_WRITES, DB_KIND_ALONE };
 
 /*
  * Where the next segment of a kind goes, so that nothing waits behind a
@@ -910,7 +916,9 @@ enum db_kind { DB_KIND_READS, DB_KIND_OTHER, DB_KIND_ALONE };
  *   under load they wait and batch up instead of waking more backends than
  *   the database has cores for;
  * - other transactions go to the least busy connection, one without reads
- *   out first;
+ *   out first; changes that may share a batch (DB_TXN_WRITES) only to one
+ *   with none of them out: while a connection waits for its COMMIT's WAL
+ *   flush the next ones queue, and go together when it is done;
  * - a DB_TXN_ALONE one only to a connection with nothing out, and one
  *   connection is always kept free of them.
  * A connection carrying a DB_TXN_ALONE transaction gets nothing more.
@@ -936,6 +944,10 @@ static struct db_conn *db_pick(struct db_pool *pool, enum db_kind kind)
             if (dc->depth == 0)
                 return dc;
             break;
+        case DB_KIND_WRITES:
+            if (dc->writes)
+                break;
+            /* fall through */
         case DB_KIND_OTHER:
             if (!best || (dc->batches > 0) < (best->batches > 0) ||
                 ((dc->batches > 0) == (best->batches > 0) && dc->depth < best->depth))
@@ -980,7 +992,9 @@ static void db_flush_cb(uv_prepare_t *h)
             db_reserve(pool);
             sent = true;
         }
-        if (pool->others.head && (dc = db_pick(pool, DB_KIND_OTHER))) {
+        if (pool->others.head &&
+            (dc = db_pick(pool, pool->others.head->flags & DB_TXN_WRITES ? DB_KIND_WRITES
+                                                                         : DB_KIND_OTHER))) {
             db_send_segment(pool, dc, &pool->others, false);
             sent = true;
         }
