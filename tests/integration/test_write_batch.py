@@ -27,6 +27,7 @@ request log's db_batch then shows each batch's size.
 Run with Debian's /usr/bin/python3 and LIAISON_LIBRARY naming the built
 libliaison.so.0 (tests/CMakeLists.txt sets both).
 Usage: test_write_batch.py LIAISOND CLI."""
+import atexit
 import os
 import re
 import shutil
@@ -164,6 +165,9 @@ def batch_sizes(log, methods):
 OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
 shared = Cluster(w.env("LIAISON_TEST_PSQL").split())
 srv = t.Server("write-batch", LIAISOND, CLI, *SETTINGS)
+# A check that raises must not leave the server running.
+atexit.register(lambda: srv.pid and subprocess.run(["kill", "-TERM", str(srv.pid)],
+                                                  stderr=subprocess.DEVNULL))
 srv.wait_ready()
 
 # ---------------- failures inside a batch fail only their own request ----------------
@@ -278,6 +282,7 @@ for c in a + b + [b1, b2]:
 ten.admin.close()
 ten2.admin.close()
 check(srv.stop(), "the server stops cleanly")
+srv.pid = 0
 
 # ---------------- PostgreSQL killed between the statements and the COMMIT ----------------
 work = tempfile.mkdtemp(prefix="liaison-wbatch.")
