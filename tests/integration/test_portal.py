@@ -485,8 +485,7 @@ try:
     pages = ["/", "/customers", "/meetings", meeting_path, "/actions", "/leads", "/leads/new", lead_path,
              "/orders", "/orders/%d" % order1["id"], "/documents", "/documents/%d" % doc,
              "/orders/%d" % order2["id"], "/escalations", "/orders/new", "/meetings/%d" % held,
-             "/reports", report_path]
-             "/performance"]
+             "/reports", report_path, "/performance"]
     for path in pages:
         ok, status, errors = valid_html(path)
         check(ok, "%s (%d) is valid HTML5 with the security headers %s" % (path, status, errors))

@@ -424,8 +424,14 @@ code, out = call("ListTargets", {}, hanoi_user)
 check(code == "OK" and not out.get("targets"), "another distributor's targets are not listed")
 code, out = call("DeleteTarget", {"id": q1_target}, hanoi_user)
 check(code == "PERMISSION_DENIED", "a distributor user does not remove targets (%s)" % code)
-# Part B's approved plans write targets with plan_id: this fixture stands in for one.
-sql("UPDATE targets SET plan_id = 4242 WHERE id = %s" % year_target)
+# Part B's approved plans write targets with plan_id: an approved plan row, made as
+# the owner, stands in for one.
+plan_row = sql("INSERT INTO plans (tenant_id, distributor_id, year, revision, status, "
+               "proposed_side, proposed_by, proposed_at, decided_by, decided_at, created_by, "
+               "created_at, updated_by, updated_at) VALUES (%s, %s, 2025, 1, 'approved', "
+               "'exporter', 'x', now(), 'x', now(), 'x', now(), 'x', now()) RETURNING id"
+               % (tid, saigon)).split()[0]
+sql("UPDATE targets SET plan_id = %s WHERE id = %s" % (plan_row, year_target))
 for method, req in (("SetTarget", {"distributorId": saigon, "productLineId": flt,
                                    "period": "2025", "units": 5}),
                     ("DeleteTarget", {"id": year_target})):
