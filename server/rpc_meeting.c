@@ -463,28 +463,6 @@ int rpc_meeting_register(void)
 
 /* ---- the requests' formats ---- */
 
-/* The number of UTF-8 characters of s (well-formed: protobuf-c checked it). */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-/* A text of 1 (when required) to max characters; answers and returns false when not. */
-static bool text_ok(struct request *r, const char *field, const char *text, size_t max,
-                    bool required)
-{
-    if (!request_check_text(r, field, text, 4 * max, required))
-        return false;
-    if (utf8_chars(text) <= max)
-        return true;
-    char *why = request_printf(r, "at most %zu characters", max);
-    request_fail_field(r, field, why ? why : "too long");
-    return false;
-}
-
 static bool digits(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -587,7 +565,7 @@ void rpc_create_meeting(struct request *r)
     const Liaison__V1__CreateMeetingRequest *in =
         (const Liaison__V1__CreateMeetingRequest *)r->input;
     if (!request_check_id(r, "distributorId", in->distributor_id) ||
-        !text_ok(r, "title", in->title, 200, true) ||
+        !request_check_chars(r, "title", in->title, 200, true) ||
         !instant_field_ok(r, "startsAt", in->starts_at, true) ||
         !duration_ok(r, in->duration_minutes, true))
         return;
@@ -596,7 +574,7 @@ void rpc_create_meeting(struct request *r)
         return;
     }
     for (size_t i = 0; i < in->n_agenda; i++)
-        if (!text_ok(r, "agenda", in->agenda[i], 500, true))
+        if (!request_check_chars(r, "agenda", in->agenda[i], 500, true))
             return;
     if (in->n_attendees > 50) {
         request_fail_field(r, "attendees", "at most 50");
@@ -649,7 +627,8 @@ static void meeting_status(struct request *r, const struct exec_decl *d)
 {
     const Liaison__V1__MeetingStatusRequest *in =
         (const Liaison__V1__MeetingStatusRequest *)r->input;
-    if (request_check_id(r, "id", in->id) && text_ok(r, "reason", in->reason, 2000, false))
+    if (request_check_id(r, "id", in->id) &&
+        request_check_chars(r, "reason", in->reason, 2000, false))
         exec_run(r, d);
 }
 
@@ -722,7 +701,7 @@ void rpc_create_action_item(struct request *r)
         !optional_id_ok(r, "meetingId", in->meeting_id) ||
         !optional_id_ok(r, "ownerUserId", in->owner_user_id) ||
         !optional_id_ok(r, "ownerContactId", in->owner_contact_id) ||
-        !text_ok(r, "description", in->description, 2000, true) ||
+        !request_check_chars(r, "description", in->description, 2000, true) ||
         !request_check_text(r, "owner", in->owner, 254, false))
         return;
     if ((in->owner_user_id != 0) + (in->owner_contact_id != 0) + (in->owner[0] != 0) != 1) {
@@ -769,6 +748,7 @@ void rpc_cancel_action_item(struct request *r)
 {
     const Liaison__V1__CancelActionItemRequest *in =
         (const Liaison__V1__CancelActionItemRequest *)r->input;
-    if (request_check_id(r, "id", in->id) && text_ok(r, "reason", in->reason, 2000, false))
+    if (request_check_id(r, "id", in->id) &&
+        request_check_chars(r, "reason", in->reason, 2000, false))
         exec_run(r, &d_action_cancel);
 }

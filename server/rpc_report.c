@@ -225,27 +225,6 @@ bool report_period_ok(struct request *r, const char *field, const char *s, bool 
     return false;
 }
 
-/* Characters of UTF-8 text (the database's length()), not bytes. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-/* Text of 1 (0 when not required) to max characters, not only spaces, or answers on field. */
-static bool text_ok(struct request *r, const char *field, const char *s, size_t max, bool required)
-{
-    if (!request_check_text(r, field, s, 4 * max, required))
-        return false;
-    if (utf8_chars(s) <= max)
-        return true;
-    const char *why = request_printf(r, "at most %zu characters", max);
-    request_fail_field(r, field, why ? why : "too long");
-    return false;
-}
-
 /* Answers INVALID_ARGUMENT on "list[i].name", or RESOURCE_EXHAUSTED. */
 static void fail_item(struct request *r, const char *list, size_t i, const char *name,
                       const char *why)
@@ -268,12 +247,12 @@ static bool item_currency_ok(struct request *r, const char *list, size_t i, char
 }
 
 /* Text of an item checked like text_ok, on "list[i].name". */
-static bool item_text_ok(struct request *r, const char *list, size_t i, const char *name,
-                         const char *s, size_t max)
+static bool item_request_check_chars(struct request *r, const char *list, size_t i,
+                                     const char *name, const char *s, size_t max)
 {
     const char *f = request_printf(r, "%s[%zu].%s", list, i, name);
     if (f)
-        return text_ok(r, f, s, max, true);
+        return request_check_chars(r, f, s, max, true);
     request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
     return false;
 }
@@ -350,8 +329,8 @@ static bool pipeline_ok(struct request *r, Liaison__V1__SaveReportRequest *in)
             fail_item(r, "pipeline", i, "valueMinor", "out of range");
         else if (p->expected_close[0] && !charter_date_ok(p->expected_close))
             fail_item(r, "pipeline", i, "expectedClose", "a date as YYYY-MM-DD");
-        else if (item_text_ok(r, "pipeline", i, "title", p->title, 200) &&
-                 item_text_ok(r, "pipeline", i, "stage", p->stage, 40) &&
+        else if (item_request_check_chars(r, "pipeline", i, "title", p->title, 200) &&
+                 item_request_check_chars(r, "pipeline", i, "stage", p->stage, 40) &&
                  item_currency_ok(r, "pipeline", i, p->currency))
             continue;
         return false;
@@ -369,8 +348,8 @@ static bool competition_ok(struct request *r, const Liaison__V1__SaveReportReque
         const Liaison__V1__ReportCompetition *c = in->competition[i];
         if (c->product_line_id > INT64_MAX)
             fail_item(r, "competition", i, "productLineId", "out of range");
-        else if (item_text_ok(r, "competition", i, "competitor", c->competitor, 200) &&
-                 item_text_ok(r, "competition", i, "activity", c->activity, 4000))
+        else if (item_request_check_chars(r, "competition", i, "competitor", c->competitor, 200) &&
+                 item_request_check_chars(r, "competition", i, "activity", c->activity, 4000))
             continue;
         return false;
     }
@@ -402,7 +381,7 @@ void rpc_save_report(struct request *r)
         }
     }
     if (sales_ok(r, in) && inventory_ok(r, in) && pipeline_ok(r, in) && competition_ok(r, in) &&
-        text_ok(r, "marketIntelligence", in->market_intelligence, 20000, false))
+        request_check_chars(r, "marketIntelligence", in->market_intelligence, 20000, false))
         exec_run(r, &d_report_save);
 }
 
@@ -416,7 +395,8 @@ void rpc_review_report(struct request *r)
 {
     const Liaison__V1__ReportCommentRequest *in =
         (const Liaison__V1__ReportCommentRequest *)r->input;
-    if (request_check_id(r, "id", in->id) && text_ok(r, "comment", in->comment, 10000, false))
+    if (request_check_id(r, "id", in->id) &&
+        request_check_chars(r, "comment", in->comment, 10000, false))
         exec_run(r, &d_report_review);
 }
 
@@ -424,7 +404,8 @@ void rpc_reopen_report(struct request *r)
 {
     const Liaison__V1__ReportCommentRequest *in =
         (const Liaison__V1__ReportCommentRequest *)r->input;
-    if (request_check_id(r, "id", in->id) && text_ok(r, "comment", in->comment, 10000, true))
+    if (request_check_id(r, "id", in->id) &&
+        request_check_chars(r, "comment", in->comment, 10000, true))
         exec_run(r, &d_report_reopen);
 }
 
