@@ -206,6 +206,8 @@ code, _ = call("PublishUpstreamUpdate", {"id": u1}, hn1)
 check(code == "PERMISSION_DENIED", "a distributor user does not publish (%s)" % code)
 
 vn_later_agenda = agenda(vn_later)
+SEQUENCE = "SELECT sequence FROM meetings WHERE tenant_id = %s AND id = %s"
+vn_next_seq, vn_later_seq = (int(sql(SEQUENCE % (tid, m))) for m in (vn_next, vn_later))
 code, out = call("PublishUpstreamUpdate", {"id": u1}, admin)
 rcp = {int(r["distributorId"]): r for r in out.get("update", {}).get("recipients", [])}
 check(code == "OK" and out["update"]["status"] == "published" and set(rcp) == {vn_all, hn_brk},
@@ -217,6 +219,9 @@ check(rcp.get(vn_all, {}).get("agenda") == "added"
 check(agenda(vn_next) == ["Doanh số tháng trước", "Upstream update: " + LAUNCH["title"]]
       and agenda(vn_later) == vn_later_agenda,
       "appended to the next review's agenda only (%s)" % agenda(vn_next))
+check(int(sql(SEQUENCE % (tid, vn_next))) == vn_next_seq + 1
+      and int(sql(SEQUENCE % (tid, vn_later))) == vn_later_seq,
+      "the review whose agenda changed has its iCalendar SEQUENCE bumped, the later one not")
 check(rcp.get(hn_brk, {}).get("agenda") == "full" and len(agenda(hn_full)) == 32,
       "a full agenda (32 items) is left alone and the recipient says so (%s)" % rcp.get(hn_brk))
 check(audits("update.published") == 1 and audits("update.created") == 1,
