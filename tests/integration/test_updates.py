@@ -68,9 +68,10 @@ flt = int(must("CreateProductLine", {"code": "FLT", "name": "フィルター"},
 oil = int(must("CreateProductLine", {"code": "OIL", "name": "Dầu"}, admin)["productLine"]["id"])
 
 
-def distributor(name, region, lines=None, activate=True, covered=None):
+def distributor(name, region, lines=None, activate=True, covered=None, manager=0):
     d = int(must("CreateDistributor", {"fields": {"name": name, "country": region[:2],
-                                                  "timeZone": "Asia/Ho_Chi_Minh"}},
+                                                  "timeZone": "Asia/Ho_Chi_Minh"},
+                                       "accountManagerId": manager},
                  admin)["distributor"]["id"])
     c = must("CreateCharterDraft", {"distributorId": d}, admin)["charter"]["id"]
     grant = {"region": region, "startsOn": "2026-01-01"}
@@ -360,5 +361,24 @@ check(code == "OK" and out.get("readAt"), "liaison update show records the readi
 code, out = cli("update", "receipts", str(cu), "--distributor", "ハノイ・ブレーキ", token=admin)
 check(code == "OK" and [bool(r.get("readAt")) for r in out] == [False, True],
       "liaison update receipts (%s %s)" % (code, out))
+
+# ---------------- a manager of some distributors reaches only those ----------------
+mgr_id = int(must("CreateUser", {"email": "quan.ly@vn.example", "role": "ROLE_MANAGER",
+                                 "password": PASSWORD}, admin)["user"]["id"])
+mine = distributor("Phanh Đà Nẵng của tôi", "VN-DN", lines=[brk], manager=mgr_id)
+mgr = login("quan.ly@vn.example")
+code, out = call("CreateUpstreamUpdate", dict(LAUNCH, title="Chỉ cho nhà phân phối của tôi",
+                                              regions=["VN-DN"], documentIds=[], variants=[]),
+                 mgr)
+check(code == "OK", "a manager drafts an update (%s %s)" % (code, out))
+mgr_update = out.get("update", {}).get("id", 0)
+code, _ = call("PublishUpstreamUpdate", {"id": mgr_update}, mgr)
+# Read back as the admin, who sees every recipient (the manager's own view
+# of the recipients is limited to its distributors anyway).
+out = must("GetUpstreamUpdate", {"id": mgr_update}, admin)
+got = sorted(int(r["distributorId"]) for r in out.get("update", {}).get("recipients", []))
+check(code == "OK" and got == [mine],
+      "a manager who does not see every distributor publishes to the ones it manages only, "
+      "not to Vietnam's, whose VN grant holds VN-DN too (%s %s)" % (code, got))
 
 t.finish("test_updates")
