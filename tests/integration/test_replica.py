@@ -151,7 +151,7 @@ try:
     # The standby: a base backup that streams from the primary (-R), its own port and socket.
     shutil.chown(standby.dir, "postgres", "postgres")
     as_pg(os.path.join(PGBIN, "pg_basebackup"), "-D", os.path.join(standby.dir, "data"), "-R",
-          "-X", "stream", "-h", primary.dir, "-p", str(primary.port), "-U", "postgres")
+          "-X", "stream", "-c", "fast", "-h", primary.dir, "-p", str(primary.port), "-U", "postgres")
     standby.conf("port = %d" % standby.port)
     standby.conf("unix_socket_directories = '%s'" % standby.dir)
     standby.conf("hot_standby = on")
@@ -282,6 +282,8 @@ try:
                   - before_primary)
     t.check(on_primary >= n, "the reads went to the primary (%d of %d)" % (on_primary, n))
     t.check(metrics(mport).get("liaison_standby_up") == 0, "the standby is reported down")
+    step("reads sent again to the primary after failing on the standby: %d"
+         % metrics(mport).get("liaison_standby_retries_total", 0))
     standby.start()
 
     def back():
