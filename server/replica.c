@@ -208,7 +208,8 @@ static void replica_tick(uv_timer_t *t)
     replica_ask(rep, &rep->ask_primary, rep->primary, &q_primary_lsn, replica_primary_done);
 }
 
-struct replica *replica_create(uv_loop_t *loop, struct db_pool *primary, const struct config *cfg,
+struct replica *replica_create(uv_loop_t *loop, struct db_pool *primary,
+                               const struct db_options *primary_opt, const struct config *cfg,
                                bool *err)
 {
     *err = false;
@@ -219,13 +220,8 @@ struct replica *replica_create(uv_loop_t *loop, struct db_pool *primary, const s
         rep->cap = cfg->standby_max_lag_ms / REPLICA_POLL_MS + 2;
     if (rep)
         rep->samples = calloc((size_t)rep->cap, sizeof *rep->samples);
-    struct db_options opt = {.conninfo = cfg->standby_database_url,
-                             .size = cfg->db_pool_size,
-                             .depth = cfg->db_pipeline_depth,
-                             .max_batches = cfg->db_read_batches,
-                             .queue_max = cfg->db_queue_max,
-                             .reconnect_ms = cfg->db_reconnect_ms,
-                             .timeout_ms = cfg->request_timeout_ms};
+    struct db_options opt = *primary_opt;
+    opt.conninfo = cfg->standby_database_url;
     if (rep && rep->samples)
         rep->standby = db_pool_create(loop, &opt);
     if (!rep || !rep->standby) {

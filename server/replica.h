@@ -33,10 +33,12 @@ struct replica;
 int replica_register(void);
 
 /*
- * Makes the standby pool and its poller on loop, next to primary. NULL
- * when no standby is configured, or (with *err set) when memory ran out.
+ * Makes the standby pool (as primary_opt says, on standby_database_url)
+ * and its poller on loop, next to primary. NULL when no standby is
+ * configured, or (with *err set) when memory ran out.
  */
-struct replica *replica_create(uv_loop_t *loop, struct db_pool *primary, const struct config *cfg,
+struct replica *replica_create(uv_loop_t *loop, struct db_pool *primary,
+                               const struct db_options *primary_opt, const struct config *cfg,
                                bool *err);
 
 /*

@@ -640,8 +640,7 @@ static bool request_streams(const struct request *r)
            *(const protobuf_c_boolean *)((const char *)r->input + f->offset);
 }
 
-/* The standby's pool when r's transaction is a user's read that may go there; else the primary's.
- */
+/* The standby's pool for a user's read it may take; the primary's otherwise. */
 static struct db_pool *request_pool(struct request *r)
 {
     struct db_pool *standby = NULL;

@@ -357,7 +357,7 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
         return -1;
     }
     bool replica_err;
-    w->replica = replica_create(&w->loop, w->db, cfg, &replica_err);
+    w->replica = replica_create(&w->loop, w->db, &dbo, cfg, &replica_err);
     if (replica_err) {
         snprintf(err, errlen, "out of memory creating the standby's pool");
         return -1;
