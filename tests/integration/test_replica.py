@@ -151,7 +151,8 @@ try:
     # The standby: a base backup that streams from the primary (-R), its own port and socket.
     shutil.chown(standby.dir, "postgres", "postgres")
     as_pg(os.path.join(PGBIN, "pg_basebackup"), "-D", os.path.join(standby.dir, "data"), "-R",
-          "-X", "stream", "-c", "fast", "-h", primary.dir, "-p", str(primary.port), "-U", "postgres")
+          "-X", "stream", "-c", "fast", "-h", primary.dir, "-p", str(primary.port),
+          "-U", "postgres")
     standby.conf("port = %d" % standby.port)
     standby.conf("unix_socket_directories = '%s'" % standby.dir)
     standby.conf("hot_standby = on")
@@ -223,6 +224,14 @@ try:
                          " SELECT count(*) FROM distributors" % vn_id, user="liaison_app")
     t.check(forged.splitlines()[-1] == "0",
             "on the standby a context set by hand shows no row (%s)" % forged.splitlines()[-1])
+
+    before = standby_reads(mport)
+    vn_reader.call("ExportCalendar", {"distributorId": first["id"]})
+    t.check(standby_reads(mport) > before, "a calendar export in one answer reads on the standby")
+    before = standby_reads(mport)
+    parts = vn_reader.stream("ExportCalendar", {"distributorId": first["id"], "stream": True})
+    t.check(parts and standby_reads(mport) == before,
+            "a streamed calendar export (%d parts) reads on the primary" % len(parts))
 
     step("lag phase")
     # --- read your writes, with the standby two seconds behind ---
