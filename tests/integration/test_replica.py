@@ -262,6 +262,19 @@ try:
     t.check(lagged == "NOT_FOUND" and standby_reads(mport) > before,
             "meanwhile another session's read, on the lagging standby, does not see the last "
             "write yet (%s): the writer's reads did not go there" % lagged)
+    # A session made now is not on the standby yet: its first read fails there and is sent
+    # again to the primary, unseen by the caller.
+    retries = metrics(mport).get("liaison_standby_retries_total", 0)
+    with liaison.Client(URL, ca=CA, token=login(vn_slug)) as fresh:
+        try:
+            fresh_names = len(fresh.call("ListDistributors", {"page": {"pageSize": 500}})
+                              .get("distributors", []))
+        except liaison.Error as e:
+            fresh_names = e.code_name
+    t.check(fresh_names == 201 and
+            metrics(mport).get("liaison_standby_retries_total", 0) > retries,
+            "a session made while the standby lags reads at once, through the primary (%s)"
+            % fresh_names)
     lag = metrics(mport).get("liaison_standby_lag_seconds", 0)
     t.check(lag >= 1, "the lag gauge shows the delay (%.3f s)" % lag)
     standby.conf("recovery_min_apply_delay = 0")
