@@ -44,6 +44,10 @@ static const struct setting settings[] = {
       "libpq connection string or URI"),
     S(migrate_database_url, SET_STR, "", 0, 4096, false,
       "connection for migrations, as the tables' owner (default: database_url)"),
+    S(standby_database_url, SET_STR, "", 0, 4096, false,
+      "a streaming standby of database_url: users' reads go to it (empty: none; docs/scaling.md)"),
+    S(standby_max_lag_ms, SET_INT, "5000", 100, 600000, false,
+      "a standby further behind the primary than this gets no reads until it catches up"),
     S(db_pool_size, SET_INT, "4", 2, 64, false,
       "PostgreSQL connections per worker (at least 2: one is always kept for others while a "
       "charter activation waits for its lock)"),

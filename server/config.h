@@ -21,6 +21,8 @@ struct config {
     char *operator_ca;
     char *database_url;
     char *migrate_database_url;
+    char *standby_database_url;
+    int standby_max_lag_ms;
     int db_pool_size;
     int db_pipeline_depth;
     int db_read_batches;

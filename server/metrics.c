@@ -57,6 +57,8 @@ static struct {
     atomic_ullong db_connects, db_losses;
     atomic_llong scheduler_lag_ms;
     atomic_bool scheduler_seen;
+    atomic_ullong standby_reads, primary_reads, standby_retries, standby_lag_ms;
+    atomic_bool standby_seen, standby_up;
     uint64_t started_ms;
     struct MHD_Daemon *daemon;
 } m;
@@ -174,6 +176,24 @@ void metrics_scheduler_lag(int64_t lag_ms)
 {
     atomic_store_explicit(&m.scheduler_lag_ms, lag_ms < 0 ? 0 : lag_ms, memory_order_relaxed);
     atomic_store_explicit(&m.scheduler_seen, true, memory_order_relaxed);
+}
+
+void metrics_standby_read(bool standby)
+{
+    atomic_fetch_add_explicit(standby ? &m.standby_reads : &m.primary_reads, 1,
+                              memory_order_relaxed);
+}
+
+void metrics_standby_retry(void)
+{
+    atomic_fetch_add_explicit(&m.standby_retries, 1, memory_order_relaxed);
+}
+
+void metrics_standby(bool up, uint64_t lag_ms)
+{
+    atomic_store_explicit(&m.standby_up, up, memory_order_relaxed);
+    atomic_store_explicit(&m.standby_lag_ms, lag_ms, memory_order_relaxed);
+    atomic_store_explicit(&m.standby_seen, true, memory_order_relaxed);
 }
 
 bool metrics_live(uint64_t now_ms, const char **why)
@@ -335,6 +355,27 @@ static void render_gauges(FILE *f, uint64_t now_ms)
                 "# TYPE liaison_scheduler_lag_seconds gauge\n"
                 "liaison_scheduler_lag_seconds %.3f\n",
                 (double)atomic_load_explicit(&m.scheduler_lag_ms, memory_order_relaxed) / 1e3);
+    if (atomic_load_explicit(&m.standby_seen, memory_order_relaxed))
+        fprintf(f,
+                "# HELP liaison_standby_reads_total Users' reads, by where they were sent "
+                "(standby_database_url set).\n"
+                "# TYPE liaison_standby_reads_total counter\n"
+                "liaison_standby_reads_total{target=\"standby\"} %llu\n"
+                "liaison_standby_reads_total{target=\"primary\"} %llu\n"
+                "# HELP liaison_standby_retries_total Reads that failed on the standby and were "
+                "sent again to the primary.\n"
+                "# TYPE liaison_standby_retries_total counter\n"
+                "liaison_standby_retries_total %llu\n"
+                "# HELP liaison_standby_up 1 when the standby answered its last poll.\n"
+                "# TYPE liaison_standby_up gauge\n"
+                "liaison_standby_up %d\n"
+                "# HELP liaison_standby_lag_seconds Upper bound of how far the standby's replay "
+                "is behind the primary's commits.\n"
+                "# TYPE liaison_standby_lag_seconds gauge\n"
+                "liaison_standby_lag_seconds %.3f\n",
+                load(&m.standby_reads), load(&m.primary_reads), load(&m.standby_retries),
+                atomic_load_explicit(&m.standby_up, memory_order_relaxed) ? 1 : 0,
+                (double)load(&m.standby_lag_ms) / 1e3);
     const char *why;
     fprintf(f,
             "# HELP liaison_ready 1 when /readyz answers 200.\n"

@@ -80,6 +80,13 @@ void metrics_worker(int worker, uint64_t now_ms, int db_size, int db_up, int db_
 /* How late the oldest due job was when the scheduler last looked. */
 void metrics_scheduler_lag(int64_t lag_ms);
 
+/* A user's read sent to the standby (true) or, with a standby configured, to the primary. */
+void metrics_standby_read(bool standby);
+/* A read that failed on the standby, sent again to the primary. */
+void metrics_standby_retry(void);
+/* What the standby's last poll said: reachable, and how far behind the primary. */
+void metrics_standby(bool up, uint64_t lag_ms);
+
 /*
  * The text a scrape gets, in a malloc'd buffer the caller frees (NULL when
  * out of memory). Exposed for the unit test.

@@ -17,6 +17,7 @@
 #include "idempotency.h"
 #include "log.h"
 #include "metrics.h"
+#include "replica.h"
 #include "tls.h"
 #include "wire.h"
 #include "worker.h"
@@ -542,8 +543,7 @@ static void request_expire(struct request *r)
     request_send(r, &st, NULL);
     request_close(r, st.code);
     r->answered = true;
-    if (r->waits == WAIT_DB && r->w->db && !r->outlives_deadline &&
-        db_txn_cancel(r->w->db, &r->txn))
+    if (r->waits == WAIT_DB && r->w->db && !r->outlives_deadline && db_txn_cancel(r->pool, &r->txn))
         r->waits = WAIT_NONE;
     if (r->waits == WAIT_TIMER) {
         /* Nothing is left to wait for: a timer must not keep an answered request alive. */
@@ -588,11 +588,65 @@ int64_t request_deadline_us(struct request *r)
                : 0;
 }
 
+/*
+ * A read that failed on the standby runs again on the primary, which is
+ * always as new as the standby: the standby went away or cancelled it
+ * (a conflict with its replay), or it has not replayed yet the session,
+ * user or tenant the caller's credential needs. Returns false when the
+ * failure stands.
+ */
+static bool request_retry_on_primary(struct request *r, int code)
+{
+    if (code != LIAISON__V1__CODE__UNAVAILABLE && code != LIAISON__V1__CODE__ABORTED &&
+        code != LIAISON__V1__CODE__UNAUTHENTICATED &&
+        code != LIAISON__V1__CODE__PERMISSION_DENIED && code != LIAISON__V1__CODE__INTERNAL)
+        return false;
+    replica_read_failed(r->w->replica, code);
+    if (!r->w->db)
+        return false;
+    r->pool = r->w->db;
+    r->waits = WAIT_DB;
+    if (db_submit(r->pool, &r->txn) == 0)
+        return true;
+    r->waits = WAIT_NONE;
+    return false;
+}
+
 static void request_txn_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
-    if (!request_settle(r) && !idem_refused(r, code))
+    if (request_settle(r))
+        return;
+    if (code && r->pool == replica_pool(r->w->replica) && request_retry_on_primary(r, code))
+        return;
+    /* Recorded before the caller hears of it: its next read must see this transaction. */
+    if (r->w->replica && !(txn->flags & DB_TXN_BATCH) && r->who.kind == IDENTITY_USER)
+        replica_wrote(r->who.tenant_id, r->who.token);
+    if (!idem_refused(r, code))
         r->txn_done(txn, code, detail);
+}
+
+/*
+ * A request that asked for a stream (a `stream` field set) reads on the
+ * primary: its pages are separate transactions, and the standby's replay
+ * may cancel a long one.
+ */
+static bool request_streams(const struct request *r)
+{
+    const ProtobufCFieldDescriptor *f =
+        r->input ? protobuf_c_message_descriptor_get_field_by_name(r->input->descriptor, "stream")
+                 : NULL;
+    return f && f->type == PROTOBUF_C_TYPE_BOOL && f->label != PROTOBUF_C_LABEL_REPEATED &&
+           *(const protobuf_c_boolean *)((const char *)r->input + f->offset);
+}
+
+/* The standby's pool for a user's read it may take; the primary's otherwise. */
+static struct db_pool *request_pool(struct request *r)
+{
+    struct db_pool *standby = NULL;
+    if (r->w->replica && (r->txn.flags & DB_TXN_BATCH) && !request_streams(r))
+        standby = replica_route(r->w->replica, r->who.tenant_id, r->who.token);
+    return standby ? standby : r->w->db;
 }
 
 void request_submit(struct request *r, db_done_cb done)
@@ -623,7 +677,13 @@ void request_submit(struct request *r, db_done_cb done)
     r->txn.done = request_txn_done;
     r->txn.arg = r;
     r->waits = WAIT_DB;
-    int code = db_submit(r->w->db, &r->txn);
+    r->pool = request_pool(r);
+    int code = db_submit(r->pool, &r->txn);
+    if (code && r->pool == replica_pool(r->w->replica)) {
+        replica_read_failed(r->w->replica, code);
+        r->pool = r->w->db;
+        code = db_submit(r->pool, &r->txn);
+    }
     if (code) {
         r->waits = WAIT_NONE;
         request_fail_db(r, code, NULL);

@@ -81,6 +81,8 @@ struct request {
      * their answer goes nowhere.
      */
     bool outlives_deadline;
+    /* Where txn was submitted: the primary's pool or the standby's. */
+    struct db_pool *pool;
     enum request_wait waits;
     int late_code;                          /* the answer at the deadline; 0: DEADLINE_EXCEEDED */
     const char *late_message;               /* with late_code */

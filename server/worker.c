@@ -19,6 +19,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "replica.h"
 #include "scheduler.h"
 
 static atomic_int conn_count;
@@ -185,6 +186,10 @@ static void worker_db_closed(void *arg)
     if (w->rates)
         ratelimit_refresh_close(w->rates);
     w->rates = NULL;
+    /* After the primary's pool: a read failing on the standby finds no primary to retry on. */
+    if (w->replica)
+        replica_close(w->replica);
+    w->replica = NULL;
 }
 
 static void worker_maybe_finish(struct worker *w)
@@ -224,6 +229,8 @@ static void worker_wakeup(uv_async_t *a)
         scheduler_stop(w->scheduler);
     if (w->rates)
         ratelimit_refresh_stop(w->rates);
+    if (w->replica)
+        replica_stop(w->replica);
     uv_timer_start(&w->drain_timer, worker_drain_timeout, (uint64_t)w->cfg->drain_timeout_ms, 0);
     struct conn *c = w->conns;
     while (c) {
@@ -347,6 +354,12 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     w->db = db_pool_create(&w->loop, &dbo);
     if (!w->db) {
         snprintf(err, errlen, "out of memory creating the database pool");
+        return -1;
+    }
+    bool replica_err;
+    w->replica = replica_create(&w->loop, w->db, &dbo, cfg, &replica_err);
+    if (replica_err) {
+        snprintf(err, errlen, "out of memory creating the standby's pool");
         return -1;
     }
     /* One loop per process runs jobs: the database spreads them over processes. */

@@ -50,6 +50,7 @@ struct worker {
     int listen_fd;
     const struct config *cfg;
     struct db_pool *db;
+    struct replica *replica;            /* the standby's pool and poller; NULL: none configured */
     struct scheduler *scheduler;        /* worker 0's, unless scheduler_interval_ms is 0 */
     struct ratelimit_refresh *rates;    /* worker 0's: reads tenants' rate limits */
     struct conn *conns;                 /* every open connection, for draining */
