@@ -171,7 +171,11 @@
     M(SetTenantRateLimit, rpc_set_tenant_rate_limit, AUTHZ_OPERATOR, WRITES)                       \
     /* --- chunked document uploads --- */                                                         \
     M(BeginDocumentUpload, rpc_begin_document_upload, ADMIN_MANAGER, WRITES)                       \
-    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)
+    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)                       \
+    /* --- tenant import (issue 18) --- */                                                         \
+    M(BeginTenantImport, rpc_begin_tenant_import, AUTHZ_OPERATOR, WRITES)                          \
+    M(ImportTenantRows, rpc_import_tenant_rows, AUTHZ_OPERATOR, WRITES)                            \
+    M(FinishTenantImport, rpc_finish_tenant_import, AUTHZ_OPERATOR, WRITES)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.
