@@ -19,9 +19,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import liaison_test as t  # noqa: E402
 import liaison_wire as w  # noqa: E402
+import scratch_db  # noqa: E402
 from liaison_test import check  # noqa: E402
 
-CLI = sys.argv[1]
+CLI, LIAISOND = sys.argv[1], sys.argv[2]
 OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
 PASSWORD = "correct horse battery staple"
 RUN = str(int(time.time() * 1000) % 10**8)
@@ -116,13 +117,56 @@ must("AddTranslation", {"documentId": doc, "language": "vi", "fromVersion": 1,
                         "content": base64.b64encode("Bảng giá".encode()).decode()}, admin)
 must("AddTranslation", {"documentId": doc, "language": "ja",
                         "content": base64.b64encode("価格表".encode()).decode()}, admin)
-must("CreateUser", {"email": "minh@saokhue.example", "displayName": "Nguyễn Văn Minh",
-                    "role": "ROLE_MANAGER", "seesAllDistributors": True, "password": PASSWORD},
-     admin)
+minh_id = must("CreateUser", {"email": "minh@saokhue.example", "displayName": "Nguyễn Văn Minh",
+                              "role": "ROLE_MANAGER", "seesAllDistributors": True,
+                              "password": PASSWORD}, admin)["user"]["id"]
 must("CreateUser", {"email": "hanako@tokyo.example", "displayName": "佐藤 花子",
                     "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d2, "password": PASSWORD},
      admin)
 must("CreateApiToken", {"name": "đồng bộ ERP", "role": "ROLE_MANAGER"}, admin)
+# Issue 15's tables: a reviewed monthly report with every section, a target,
+# an approved plan (its goals become targets) and its next revision, an
+# upstream update sent with a document and read, health weights, a handbook.
+must("CreateUser", {"email": "lan@saigon.example", "displayName": "Trần Thị Lan",
+                    "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d1, "password": PASSWORD},
+     admin)
+lan = must("Login", {"tenant": SRC, "email": "lan@saigon.example", "password": PASSWORD},
+           None)["token"]
+report = must("OpenReport", {"distributorId": d1, "period": "2026-09"}, admin)["report"]["id"]
+must("SaveReport", {"id": report, "sales": [
+    {"productLineId": brk, "units": 120, "revenueMinor": 150000000, "currency": "VND"}],
+    "inventory": [{"productLineId": flt, "unitsOnHand": 400}],
+    "pipeline": [{"leadId": lead["id"], "title": "Đội xe Bình Minh", "stage": "đàm phán",
+                  "valueMinor": 125000000, "currency": "VND", "expectedClose": "2026-12-15"}],
+    "marketIntelligence": "Thị trường ổn định; 競合が値下げ",
+    "competition": [{"competitor": "株式会社ブレーキ", "productLineId": brk,
+                     "activity": "Giảm giá 10% cho đại lý cấp 1"}]}, lan)
+must("SubmitReport", {"id": report}, lan)
+must("ReviewReport", {"id": report, "comment": "Tốt. よくできました"}, admin)
+must("SetTarget", {"distributorId": d1, "productLineId": flt, "period": "2026-Q3", "units": 300,
+                   "revenueMinor": 90000000, "currency": "VND"}, admin)
+plan = must("CreatePlan", {"distributorId": d1, "year": 2027}, admin)["plan"]["id"]
+must("SavePlan", {"id": plan, "goals": [
+    {"productLineId": brk, "period": "2027", "units": 12000},
+    {"productLineId": flt, "period": "2027-Q1", "revenueMinor": 450000000, "currency": "VND"}],
+    "initiatives": [{"title": "Hội thảo kỹ thuật cho gara", "description": "整備工場向けセミナー",
+                     "ownerUserId": minh_id, "startsOn": "2027-03-01", "dueOn": "2027-03-31"}]},
+     admin)
+must("ProposePlan", {"id": plan}, admin)
+must("ApprovePlan", {"id": plan, "comment": "Đồng ý"}, lan)
+must("CreatePlan", {"distributorId": d1, "year": 2027}, admin)
+update = must("CreateUpstreamUpdate", {
+    "kind": "launch", "title": "Ra mắt má phanh gốm", "body": "Có hàng từ tháng 3.",
+    "language": "vi", "effectiveOn": "2027-03-01", "regions": ["VN"], "productLineIds": [brk],
+    "documentIds": [doc], "variants": [{"language": "ja", "title": "セラミックパッド発売",
+                                        "body": "3月より販売します。"}]}, admin)["update"]["id"]
+must("PublishUpstreamUpdate", {"id": update}, admin)
+must("GetUpstreamUpdate", {"id": update}, lan)
+must("SetHealthWeights", {"weights": {
+    "reportTimeliness": 20, "notesCompliance": 10, "responsiveness": 10, "targetAttainment": 20,
+    "inventoryCover": 10, "orderTrend": 10, "competingLines": 10, "overdueActions": 5,
+    "flaggedDeals": 5}}, admin)
+must("GenerateHandbook", {"distributorId": d1}, admin)
 src_id = tenant_id(SRC)
 
 # ---------------- export, with and without secrets ----------------
@@ -168,10 +212,10 @@ def nothing_left(slug):
         "SELECT count(*) FROM tenant_imports WHERE slug = '%s'" % slug) in ("0", "1")
 
 
-def do_import(path, slug, *extra, stdin=None):
-    p = subprocess.run([CLI, "--json", "--token", OPERATOR, "admin", "tenant", "import", path,
+def do_import(path, slug, *extra, stdin=None, via=_cli, token=OPERATOR):
+    p = subprocess.run([CLI, "--json", "--token", token, "admin", "tenant", "import", path,
                         "--slug", slug, "--name", "Khôi phục " + slug] + list(extra),
-                       input=stdin, capture_output=True, text=True, env=_cli.env, timeout=120)
+                       input=stdin, capture_output=True, text=True, env=via.env, timeout=120)
     if p.returncode == 0:
         return "OK", json.loads(p.stdout)
     last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""
@@ -217,67 +261,94 @@ def target(table, col, depth=0):
 # The ids that no foreign key covers (migration 0040's tenant_import_id_columns, said again).
 ARRAYS = {("charters", "covered_line_ids"): "product_lines",
           ("charter_grants", "line_ids"): "product_lines",
-          ("leads", "product_line_ids"): "product_lines"}
+          ("leads", "product_line_ids"): "product_lines",
+          ("upstream_updates", "line_ids"): "product_lines",
+          ("upstream_updates", "document_ids"): "documents"}
 PLAIN = {("action_items", "created_by"): "users", ("action_items", "done_by"): "users"}
 SKIPPED = {"idempotency_keys", "request_keys"}
+# Tables the fill above must have put rows in (issue 15's among them).
+FILLED = ["charter_grants", "charter_carve_outs", "charter_commitments", "meeting_notes",
+          "action_items", "escalation_requests", "leads", "orders", "shipments",
+          "document_versions", "document_translations", "monthly_reports", "report_sales",
+          "report_inventory", "report_pipeline", "report_competition", "targets", "plans",
+          "plan_goals", "plan_initiatives", "upstream_updates", "update_variants",
+          "update_recipients", "update_receipts", "health_weights", "handbook_documents"]
 
 
-def dump(tid):
-    q = ", ".join("'%s', (SELECT coalesce(json_agg(to_jsonb(x) ORDER BY x.id), '[]') FROM %s x"
-                  " WHERE x.tenant_id = %s)" % (n, n, tid) for n in TABLES)
-    return json.loads(t.psql("SELECT json_build_object(%s)" % q))
+def dump(tid, sql=t.psql):
+    q = ["'%s', (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]') FROM %s x"
+         " WHERE x.tenant_id = %s)" % (n, n, tid) for n in TABLES]
+    # A function takes at most 100 arguments: the tables in objects of 40, joined.
+    return json.loads(sql("SELECT %s" % " || ".join(
+        "jsonb_build_object(%s)" % ", ".join(q[i:i + 40]) for i in range(0, len(q), 40))))
+
+
+def compare(src, dst, dst_id, dst_slug, where):
+    """Checks dst (a dump of the imported tenant) holds src's rows, ids
+    translated; returns the map of ids, table by table."""
+    # New ids follow the old ones' order, table by table.
+    idmap = {n: dict(zip([r["id"] for r in src[n]], [r["id"] for r in dst[n]])) for n in TABLES}
+
+    def actor(v):
+        head, _, rest = v.partition(" ")
+        kind, _, num = head.partition(":")
+        if kind in ("user", "token") and num.isdigit() and int(num) in idmap["users"]:
+            return "%s:%d%s" % (kind, idmap["users"][int(num)], " " + rest if _ else "")
+        return v
+
+    def entity(e, v):
+        """audit_log.entity_id: "ID" or "ID/kind/ID" (a charter's grant), or the tenant."""
+        if e == "tenant":
+            return {str(src_id): str(dst_id), SRC: dst_slug}.get(v, v)
+        parts = v.split("/")
+        if not all(x.isdigit() for x in parts[::2]):
+            return v
+        for i in range(0, len(parts), 2):
+            n = (e if e in TABLES else e + "s") if i == 0 else "%s_%ss" % (e, parts[i - 1])
+            parts[i] = str(idmap.get(n, {}).get(int(parts[i]), parts[i]))
+        return "/".join(parts)
+
+    def translate(table, row):
+        out = {}
+        for col, v in row.items():
+            ref = target(table, col)
+            if col == "tenant_id":
+                v = int(dst_id)
+            elif ref and v is not None:
+                v = idmap[ref].get(v, "missing %s %s" % (ref, v))
+            elif (table, col) in ARRAYS:
+                v = [idmap[ARRAYS[(table, col)]].get(x, "missing") for x in v]
+            elif (table, col) in PLAIN and v is not None:
+                v = idmap[PLAIN[(table, col)]].get(v, "missing")
+            elif table == "escalation_requests" and col == "ladder":
+                v = [dict(s, contact_id=idmap["contacts"].get(s["contact_id"], "missing"))
+                     if s.get("contact_id") else s for s in v]
+            elif table == "audit_log" and col == "entity_id" and v is not None:
+                v = entity(row["entity"], v)
+            elif isinstance(v, str) and (col == "actor" or col.endswith("_by")):
+                v = actor(v)
+            out[col] = v
+        return out
+
+    compared = 0
+    for n in TABLES:
+        want = [] if n in SKIPPED else [translate(n, r) for r in src[n]]
+        got = [r for r in dst[n]
+               if not (n == "audit_log" and r["action"].startswith("tenant.import"))]
+        same = want == got
+        if not same:
+            bad = [(a, b) for a, b in zip(want, got) if a != b][:1] or [(len(want), len(got))]
+            print("# %s differs: %s" % (n, str(bad)[:1500]))
+        check(same, "%s: table %s: %d rows the same, ids translated" % (where, n, len(want)))
+        compared += 1 if src[n] else 0
+    check(compared >= 45, "%s: rows of %d tables were compared" % (where, compared))
+    return idmap
 
 
 src, dst = dump(src_id), dump(dst_id)
-# New ids follow the old ones' order, table by table.
-idmap = {n: dict(zip([r["id"] for r in src[n]], [r["id"] for r in dst[n]])) for n in TABLES}
-
-
-def actor(v):
-    head, _, rest = v.partition(" ")
-    kind, _, num = head.partition(":")
-    if kind in ("user", "token") and num.isdigit() and int(num) in idmap["users"]:
-        return "%s:%d%s" % (kind, idmap["users"][int(num)], " " + rest if _ else "")
-    return v
-
-
-def translate(table, row):
-    out = {}
-    for col, v in row.items():
-        ref = target(table, col)
-        if col == "tenant_id":
-            v = int(dst_id)
-        elif ref and v is not None:
-            v = idmap[ref].get(v, "missing %s %s" % (ref, v))
-        elif (table, col) in ARRAYS:
-            v = [idmap[ARRAYS[(table, col)]].get(x, "missing") for x in v]
-        elif (table, col) in PLAIN and v is not None:
-            v = idmap[PLAIN[(table, col)]].get(v, "missing")
-        elif table == "escalation_requests" and col == "ladder":
-            v = [dict(s, contact_id=idmap["contacts"].get(s["contact_id"], "missing"))
-                 if s.get("contact_id") else s for s in v]
-        elif table == "audit_log" and col == "entity_id":
-            e = row["entity"]
-            n = e if e in TABLES else e + "s"
-            v = DST if e == "tenant" else (str(idmap[n].get(int(v), v))
-                                           if n in idmap and v.isdigit() else v)
-        elif isinstance(v, str) and (col == "actor" or col.endswith("_by")):
-            v = actor(v)
-        out[col] = v
-    return out
-
-
-compared = 0
-for n in TABLES:
-    want = [] if n in SKIPPED else [translate(n, r) for r in src[n]]
-    got = [r for r in dst[n] if not (n == "audit_log" and r["action"].startswith("tenant.import"))]
-    same = want == got
-    if not same:
-        bad = [(a, b) for a, b in zip(want, got) if a != b][:1] or [(len(want), len(got))]
-        print("# %s differs: %s" % (n, str(bad)[:1500]))
-    check(same, "table %s: %d rows the same, ids translated" % (n, len(want)))
-    compared += 1 if src[n] else 0
-check(compared >= 30, "rows of %d tables were compared" % compared)
+empty = [n for n in FILLED if not src[n]]
+check(not empty, "the source tenant has rows in every table filled (empty: %s)" % empty)
+idmap = compare(src, dst, dst_id, DST, "same installation")
 check(any(r["action"] == "tenant.import_with_secrets" for r in dst["audit_log"])
       and t.psql("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s'"
                  " AND action = 'tenant.import_with_secrets'" % DST) == "1",
@@ -313,6 +384,13 @@ check([int(x) for x in covered] == [idmap["product_lines"][int(flt)],
 code, out = call("ListDistributors", {}, hanako)
 check(code == "OK" and [d["name"] for d in out.get("distributors", [])] == ["東京パーツ株式会社"],
       "a distributor user still sees only their distributor (%s)" % out)
+got = must("GetUpstreamUpdate", {"id": idmap["upstream_updates"][int(update)]}, minh)["update"]
+check([int(x) for x in got.get("documentIds", [])] == [new_doc]
+      and [int(x) for x in got.get("productLineIds", [])] == [idmap["product_lines"][int(brk)]],
+      "an upstream update's lines and attachments name the new rows (%s)" % got)
+got = must("GetPlan", {"id": idmap["plans"][int(plan)]}, minh)["plan"]
+check(got.get("status") == "approved" and [int(i["ownerUserId"]) for i in got["initiatives"]]
+      == [idmap["users"][int(minh_id)]], "an approved plan and its initiative's owner (%s)" % got)
 
 # ---------------- refused: a non-empty tenant ----------------
 code, out = do_import(WITH, DST)
@@ -420,5 +498,49 @@ check(code == "FAILED_PRECONDITION" and "not empty" in out.get("message", ""),
       "beginning an import into a tenant with rows is refused (%s)" % out)
 code, out = call("FinishTenantImport", {"importId": imp, "rows": 1}, admin)
 check(code == "PERMISSION_DENIED", "a tenant admin may not import (%s)" % code)
+
+# ---------------- another installation: a database of its own ----------------
+# Created empty on the test's cluster, migrated and served by a liaisond of
+# this test's own, with its own operator: the export goes in under the
+# source's slug and is compared table by table again.
+db = scratch_db.ScratchDatabase("backup")
+other = None
+try:
+    rc, _, err = db.liaisond(LIAISOND, "migrate")
+    check(rc == 0, "another installation's database is migrated (%s)" % err.strip()[-300:])
+    rc, op, err = db.liaisond(LIAISOND, "operator", "create", "backup-operator")
+    check(rc == 0 and op.strip(), "it has an operator of its own (%s)" % err.strip()[-300:])
+    other = t.Server("backup-other", LIAISOND, CLI, "database_url = " + db.app_url,
+                     "migrate_database_url = " + db.migrate_url)
+    other.wait_ready()
+    # A tenant of its own first, and every id sequence ahead, so that no new
+    # id can equal its old one by chance and hide an id left untranslated.
+    other.must("CreateTenant", {"slug": "da-co-" + RUN, "name": "Đã có", "adminEmail":
+                                "quan@daco.example", "adminPassword": PASSWORD}, op.strip())
+    db.psql(None, "SELECT setval(pg_get_serial_sequence(c.oid::regclass::text, 'id'), 100000)"
+            " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'id'"
+            " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'"
+            " AND pg_get_serial_sequence(c.oid::regclass::text, 'id') IS NOT NULL")
+    code, out = do_import(WITH, SRC, via=other, token=op.strip())
+    check(code == "OK" and out.get("secrets") is True,
+          "the export imports into the other installation under its own slug (%s %s)"
+          % (code, str(out)[:300]))
+    far_id = db.psql(None, "SELECT id FROM tenants WHERE slug = '%s'" % SRC)
+    far = dump(far_id, lambda q: db.psql(None, q))
+    far_map = compare(src, far, far_id, SRC, "other installation")
+    code, out = other.call("Login", {"tenant": SRC, "email": "lan@saigon.example",
+                                     "password": PASSWORD}, None)
+    check(code == "OK", "a distributor user logs into the other installation (%s)" % code)
+    code, out = other.call("GetReport", {"id": far_map["monthly_reports"][int(report)]},
+                           out.get("token"))
+    check(code == "OK" and out["report"]["status"] == "reviewed"
+          and out["report"]["pipeline"][0].get("leadId")
+          == str(far_map["leads"][int(lead["id"])]),
+          "and reads their reviewed report, its pipeline naming the new lead (%s %s)"
+          % (code, str(out)[:300]))
+finally:
+    if other:
+        check(other.stop(), "the other installation's liaisond stops cleanly")
+    db.drop()
 
 t.finish("integration_backup")
