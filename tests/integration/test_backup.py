@@ -519,8 +519,8 @@ try:
                                 "quan@daco.example", "adminPassword": PASSWORD}, op.strip())
     db.psql(None, "SELECT setval(pg_get_serial_sequence(c.oid::regclass::text, 'id'), 100000)"
             " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'id'"
-            " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'"
-            " AND pg_get_serial_sequence(c.oid::regclass::text, 'id') IS NOT NULL")
+            " AND NOT a.attisdropped AND a.attidentity <> ''"
+            " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'")
     code, out = do_import(WITH, SRC, via=other, token=op.strip())
     check(code == "OK" and out.get("secrets") is True,
           "the export imports into the other installation under its own slug (%s %s)"
