@@ -4,6 +4,7 @@
 #include "credential.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "idempotency.h"
@@ -24,9 +25,20 @@ static struct db_stmt q_auth_user = {"SELECT liaison_auth($1::bigint, $2, $3::bi
                                      6, 0};
 static struct db_stmt q_auth_operator = {"SELECT liaison_auth_operator($1, $2::bigint, $3, $4, $5)",
                                          5, 0};
-/* An operator by client certificate, verified by our TLS: $1 the operator's name. */
+/*
+ * An operator by client certificate, verified by our TLS: $1 the operator's
+ * name, $2 the key that proves this process checked it (migration 0044).
+ */
 static struct db_stmt q_auth_operator_certificate = {
-    "SELECT liaison_auth_operator_certificate($1, $2::bigint, $3, $4, $5)", 5, 0};
+    "SELECT liaison_auth_operator_certificate($1, $2, $3::bigint, $4, $5, $6)", 6, 0};
+
+/* Set once at start, before any worker runs; read-only afterwards. */
+static char operator_key[65];
+
+void credential_set_operator_key(const char *key)
+{
+    snprintf(operator_key, sizeof operator_key, "%s", key);
+}
 
 int credential_register(void)
 {
@@ -44,6 +56,8 @@ int credential_txn_begin(struct request *r)
         s->stmt = by_token ? &q_auth_operator : &q_auth_operator_certificate;
         s->values[0] = by_token ? r->who.token : r->who.actor + strlen("operator:");
         at = 1;
+        if (!by_token)
+            s->values[at++] = operator_key;
     } else {
         s->stmt = r->method->read_only ? &q_auth_read : &q_auth_user;
         s->values[0] = request_printf(r, "%" PRId64, r->who.tenant_id);

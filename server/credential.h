@@ -21,6 +21,13 @@
 int credential_register(void);
 
 /*
+ * The key an operator's certificate check gives the database
+ * (tls_operator_key()); "" when none could be registered, and then the
+ * database refuses every operator certificate.
+ */
+void credential_set_operator_key(const char *key);
+
+/*
  * Starts r->txn with the check for r's caller, and the claim of its
  * idempotency key when it carries one not yet claimed (idempotency.h).
  * Returns the index of the next step, where the request's own statements

@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <uv.h>
 
 #include "auth.h"
 #include "config.h"
+#include "credential.h"
 #include "db.h"
 #include "dispatch.h"
 #include "geo.h"
@@ -117,6 +119,24 @@ static void on_reload_signal(uv_signal_t *s, int signum)
     log_event(LOG_INFO, "reloaded", "cert=%s", srv->cfg.tls_cert);
 }
 
+/*
+ * Operators by certificate need this process's key registered with the
+ * database (migration 0044). Without it the server still serves users and
+ * operator tokens; the database refuses certificates, and the log says why.
+ */
+static void operator_key_start(const struct config *cfg)
+{
+    char key[65], err[512];
+    if (tls_operator_key(key, sizeof key, err, sizeof err) < 0 ||
+        operator_certificate_key_register(config_migrate_url(cfg), key, err, sizeof err) < 0) {
+        log_event(LOG_WARN, "operator certificates will be refused",
+                  "reason=\"%s\" hint=\"migrate_database_url must be the tables' owner\"", err);
+        return;
+    }
+    credential_set_operator_key(key);
+    OPENSSL_cleanse(key, sizeof key);
+}
+
 static int serve(struct server *srv)
 {
     char err[512];
@@ -147,6 +167,8 @@ static int serve(struct server *srv)
     }
     if (!cfg->migrate_on_start && schema > 0)
         log_event(LOG_WARN, "migrations not verified", "reason=\"%s\"", err);
+    if (cfg->operator_ca && *cfg->operator_ca)
+        operator_key_start(cfg);
     srv->nworkers = cfg->workers ? cfg->workers : (int)uv_available_parallelism();
     if (srv->nworkers > MAX_WORKERS)
         srv->nworkers = MAX_WORKERS;

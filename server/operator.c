@@ -77,3 +77,16 @@ int operator_revoke(const char *conninfo, const char *name, char *err, size_t er
     }
     return rc;
 }
+
+int operator_certificate_key_register(const char *conninfo, const char *key, char *err,
+                                      size_t errlen)
+{
+    PGconn *pg = operator_connect(conninfo, err, errlen);
+    if (!pg)
+        return -1;
+    const char *params[] = {key};
+    int rc = operator_exec(pg, "SELECT liaison_operator_certificate_key_register($1)", 1, params,
+                           NULL, err, errlen);
+    PQfinish(pg);
+    return rc;
+}

@@ -18,4 +18,13 @@ int operator_create(const char *conninfo, const char *name, char *token, size_t 
 /* Revokes every token of operator name. Returns 0, or -1 with err set. */
 int operator_revoke(const char *conninfo, const char *name, char *err, size_t errlen);
 
+/*
+ * Registers key (tls_operator_key()) as the proof that this server verified
+ * an operator's client certificate (migration 0044). Needs the tables'
+ * owner: conninfo is the migration connection. Blocking: at start only.
+ * Returns 0, or -1 with err set.
+ */
+int operator_certificate_key_register(const char *conninfo, const char *key, char *err,
+                                      size_t errlen);
+
 #endif

@@ -8,7 +8,9 @@
 #include <pthread.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "wire.h"
@@ -112,6 +114,33 @@ fail:
     tls_error_string(err, errlen);
     SSL_CTX_free(ctx);
     return -1;
+}
+
+int tls_operator_key(char *out, size_t cap, char *err, size_t errlen)
+{
+    static const char label[] = "liaison operator certificate key v1";
+    unsigned char mac[32], *der = NULL;
+    size_t maclen = 0;
+    int rc = -1;
+    ERR_clear_error();
+    pthread_mutex_lock(&tls_lock);
+    EVP_PKEY *pkey = tls_current ? SSL_CTX_get0_privatekey(tls_current) : NULL;
+    int derlen = pkey ? i2d_PrivateKey(pkey, &der) : -1;
+    pthread_mutex_unlock(&tls_lock);
+    if (derlen <= 0) {
+        snprintf(err, errlen, "no private key to derive the operator certificate key from");
+        return -1;
+    }
+    if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, der, (size_t)derlen,
+                  (const unsigned char *)label, sizeof label - 1, mac, sizeof mac,
+                  &maclen) == NULL ||
+        maclen != sizeof mac || OPENSSL_buf2hexstr_ex(out, cap, NULL, mac, maclen, '\0') != 1)
+        tls_error_string(err, errlen);
+    else
+        rc = 0;
+    OPENSSL_clear_free(der, (size_t)derlen);
+    OPENSSL_cleanse(mac, sizeof mac);
+    return rc;
 }
 
 SSL *tls_new_session(BIO **rbio, BIO **wbio)

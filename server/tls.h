@@ -25,6 +25,15 @@ int tls_load(const char *cert, const char *key, bool allow_tls12, const char *op
 bool tls_peer_operator(SSL *ssl, char *cn, size_t cap);
 
 /*
+ * The key that proves to the database that an operator's certificate was
+ * verified by this process (migration 0044): an HMAC of the current
+ * context's private key, as 64 hex digits into out (cap >= 65). The
+ * database never holds the private key, so SQL cannot make the key.
+ * Returns 0, or -1 with err set.
+ */
+int tls_operator_key(char *out, size_t cap, char *err, size_t errlen);
+
+/*
  * A new server-side SSL object on the current context, with memory BIOs
  * attached (*rbio takes bytes from the socket, *wbio holds bytes for it).
  * NULL when memory ran out.

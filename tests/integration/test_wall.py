@@ -141,6 +141,28 @@ for what, query in (
         ("a token of tenant B for tenant A", "SELECT liaison_auth(%s, '%s')" % (a_id, admin_b))):
     ok, got = app(query)
     check(not ok and "revoked" in got, "liaison_auth refuses %s (%s)" % (what, got[-80:]))
+# The certificate door (migration 0044): an operator's name is not enough,
+# the database wants the key only a liaisond process can derive.
+for what, query in (
+        ("a made-up key", "SELECT liaison_auth_operator_certificate('ops', '%s', 0, 'x', 'x', "
+                          "'x')" % ("0" * 64)),
+        ("no key", "SELECT liaison_auth_operator_certificate('ops', NULL, 0, 'x', 'x', 'x')"),
+        ("a stored key hash", "SELECT liaison_auth_operator_certificate('ops', (SELECT "
+                              "encode(key_hash, 'hex') FROM operator_certificate_keys LIMIT 1), "
+                              "0, 'x', 'x', 'x')")):
+    ok, got = app(query + "; SELECT count(*) FROM tenants")
+    check(not ok and ("not registered" in got or "permission denied" in got),
+          "the operator-certificate door refuses %s (%s)" % (what, got[-80:]))
+ok, got = app("SELECT liaison_auth_operator_certificate('ops', 0, 'x', 'x', 'x'); "
+              "SELECT count(*) FROM tenants")
+check(not ok and "does not exist" in got,
+      "the old door that believed any operator's name is gone (%s)" % got[-80:])
+ok, got = app("SELECT count(*) FROM operator_certificate_keys")
+check(not ok and "permission denied" in got,
+      "the server's role may not read the operator-certificate key hashes")
+ok, got = app("SELECT liaison_operator_certificate_key_register('mine')")
+check(not ok and "permission denied" in got,
+      "the server's role may not register an operator-certificate key")
 ok, got = app("SELECT liaison_context_set(%s, NULL, 'tenant_admin', NULL, true, true)" % a_id)
 check(not ok and "permission denied" in got, "the server's role may not call liaison_context_set")
 ok, got = app("SELECT count(*) FROM liaison_wall_key")
