@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "cli.h"
 
@@ -140,12 +141,39 @@ static int tenant_delete(struct cli *cli, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* The table name of an export's last line. */
+#define EXPORT_END "#end"
+
 /* Where a streamed export's rows go, as JSON lines, as they arrive. */
 struct export_sink {
     FILE *out;
     long rows;
     int write_errno; /* set when writing failed: the stream was stopped for it */
+    EVP_MD_CTX *sha; /* over every row line, for the end line */
 };
+
+/*
+ * An export's last line: {"table": "#end", "row": {"rows": N, "sha256": HEX}},
+ * HEX the SHA-256 of every line before it (newlines included); shaped as a row
+ * so that readers of the lines need no second format, named as no table can
+ * be. An import refuses a file without it (cut short) or whose lines do not
+ * hash to it (changed).
+ */
+static char *export_end_line(EVP_MD_CTX *sha, long rows)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    char hex[2 * EVP_MAX_MD_SIZE + 1];
+    if (EVP_DigestFinal_ex(sha, md, &n) != 1)
+        return NULL;
+    for (unsigned int i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    json_t *end = json_pack("{s:s,s:{s:I,s:s}}", "table", EXPORT_END, "row", "rows",
+                            (json_int_t)rows, "sha256", hex);
+    char *s = end ? json_dumps(end, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(end);
+    return s;
+}
 
 /* One chunk of ExportTenant's stream: its rows, written out. Non-zero stops the stream. */
 static int export_chunk(void *arg, const char *chunk_json)
@@ -161,7 +189,9 @@ static int export_chunk(void *arg, const char *chunk_json)
                                  data ? data : json_null());
         char *s = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         json_decref(line);
-        if (!s || fprintf(sink->out, "%s\n", s) < 0) {
+        if (!s || fprintf(sink->out, "%s\n", s) < 0 ||
+            EVP_DigestUpdate(sink->sha, s, strlen(s)) != 1 ||
+            EVP_DigestUpdate(sink->sha, "\n", 1) != 1) {
             sink->write_errno = s ? errno : ENOMEM;
             free(s);
             json_decref(chunk);
@@ -188,7 +218,10 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "admin tenant export SLUG [--output FILE] [--include-secrets]",
         "Writes every row of the tenant's data as JSON lines: {\"table\": ..., \"row\": {...}}, "
-        "each as the server's stream delivers it; with --output, to a temporary file beside FILE "
+        "each as the server's stream delivers it, then {\"table\": \"#end\", \"row\": {\"rows\": "
+        "N, "
+        "\"sha256\": ...}} (what 'admin tenant import' checks); with --output, to a temporary file "
+        "beside FILE "
         "that replaces FILE only when the whole export arrived. Password and token hashes are left "
         "out unless --include-secrets is given. Every export "
         "is recorded in the platform audit log and the tenant's audit log.",
@@ -224,8 +257,9 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
             return EXIT_ERROR;
         }
     }
-    struct export_sink sink = {out, 0, 0};
-    rc = cli_connect(cli);
+    struct export_sink sink = {out, 0, 0, EVP_MD_CTX_new()};
+    rc = sink.sha && EVP_DigestInit_ex(sink.sha, EVP_sha256(), NULL) == 1 ? cli_connect(cli)
+                                                                          : EXIT_ERROR;
     if (rc == EXIT_OK) {
         json_t *jreq =
             json_pack("{s:s,s:b,s:b}", "slug", slug, "includeSecrets", secrets, "stream", true);
@@ -242,10 +276,19 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
         } else if (code != LIAISON_OK) {
             cli_print_error(cli, code, err_json);
             rc = cli_exit_code(code);
+        } else {
+            char *end = export_end_line(sink.sha, sink.rows);
+            if (!end || fprintf(out, "%s\n", end) < 0) {
+                fprintf(stderr, "liaison: %s: %s\n", output ? output : "standard output",
+                        end ? strerror(errno) : "out of memory");
+                rc = EXIT_ERROR;
+            }
+            free(end);
         }
         liaison_string_free(err_json);
         free(req);
     }
+    EVP_MD_CTX_free(sink.sha);
     if (output) {
         if ((fflush(out) != 0 || fsync(fileno(out)) != 0) && rc == EXIT_OK) {
             fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
@@ -266,6 +309,175 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
     if (rc == EXIT_OK && output)
         fprintf(stderr, "exported %ld rows to %s\n", sink.rows, output);
     return rc;
+}
+
+/* Rows and bytes of JSON per ImportTenantRows call: well under the 1 MiB frame. */
+#define IMPORT_BATCH_ROWS 500
+#define IMPORT_BATCH_BYTES (512 * 1024)
+
+/* Sends the batch in rows (emptied after) to import import_id. */
+static int import_send(struct cli *cli, json_int_t import_id, json_t *rows)
+{
+    json_t *resp;
+    int rc = cli_call(cli, "ImportTenantRows",
+                      json_pack("{s:I,s:O}", "importId", import_id, "rows", rows), &resp);
+    if (rc == EXIT_OK)
+        json_decref(resp);
+    json_array_clear(rows);
+    return rc;
+}
+
+/*
+ * Checks FILE's end line against its lines: returns the row count, or -1
+ * after saying what is wrong. Reads the file once, before anything is sent.
+ */
+static long import_check(FILE *in, const char *file)
+{
+    EVP_MD_CTX *sha = EVP_MD_CTX_new();
+    char *line = NULL, *want = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long rows = 0, end_rows = -1;
+    bool ok = sha && EVP_DigestInit_ex(sha, EVP_sha256(), NULL) == 1;
+    while (ok && end_rows < 0 && (len = getline(&line, &cap, in)) > 0) {
+        json_t *j = json_loadb(line, (size_t)len, 0, NULL);
+        const char *table = json_string_value(json_object_get(j, "table"));
+        json_t *end = table && strcmp(table, EXPORT_END) == 0 ? json_object_get(j, "row") : NULL;
+        if (end) {
+            end_rows = (long)json_integer_value(json_object_get(end, "rows"));
+            const char *h = json_string_value(json_object_get(end, "sha256"));
+            want = h ? strdup(h) : NULL;
+        } else {
+            ok = EVP_DigestUpdate(sha, line, (size_t)len) == 1;
+            rows++;
+        }
+        json_decref(j);
+    }
+    bool trailing = ok && end_rows >= 0 && getline(&line, &cap, in) > 0;
+    free(line);
+    char *got = ok ? export_end_line(sha, rows) : NULL;
+    json_t *gotj = got ? json_loads(got, 0, NULL) : NULL;
+    const char *goth = json_string_value(json_object_get(json_object_get(gotj, "row"), "sha256"));
+    long result = -1;
+    if (!ok || !goth)
+        fprintf(stderr, "liaison: %s: %s\n", file, ferror(in) ? strerror(errno) : "out of memory");
+    else if (end_rows < 0)
+        fprintf(stderr, "liaison: %s: no end line: the export is incomplete (cut short?)\n", file);
+    else if (trailing || end_rows != rows || !want || strcmp(want, goth) != 0)
+        fprintf(stderr,
+                "liaison: %s: its rows do not match its end line: the file was changed "
+                "or damaged after the export\n",
+                file);
+    else
+        result = rows;
+    json_decref(gotj);
+    free(got);
+    free(want);
+    EVP_MD_CTX_free(sha);
+    return result;
+}
+
+static int tenant_import(struct cli *cli, int argc, char **argv)
+{
+    const char *slug = NULL, *name = NULL, *admin_email = NULL;
+    bool from_stdin = false;
+    const struct cli_opt opts[] = {
+        {"slug", &slug, NULL, true, "the tenant to import into: new, or existing and empty"},
+        {"name", &name, NULL, true, "its name, when the import creates it"},
+        {"admin-email", &admin_email, NULL, false,
+         "for an export without secrets: a tenant admin of the export, who gets a new password "
+         "(asked for) and can then reset the other users'"},
+        {"password-stdin", NULL, &from_stdin, false,
+         "read that admin's new password from standard input"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "admin tenant import FILE --slug SLUG --name NAME [--admin-email EMAIL [--password-stdin]]",
+        "Imports a file 'admin tenant export' wrote (of this installation or another) into a new "
+        "or empty tenant: every row again, under new ids, all or nothing. A file cut short or "
+        "changed after the export is refused before anything is sent; an export from a newer "
+        "schema than this installation's is refused. Without --include-secrets on the export, "
+        "nobody's password came along: give --admin-email, and that admin resets the others'.",
+        opts, 1, "admin tenant import acme.jsonl --slug acme-restored --name \"Acme GmbH\""};
+    const char *file = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &file, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    FILE *in = fopen(file, "r");
+    if (!in) {
+        fprintf(stderr, "liaison: %s: %s\n", file, strerror(errno));
+        return EXIT_ERROR;
+    }
+    long total = import_check(in, file);
+    char password[256] = "";
+    if (total >= 0 && admin_email &&
+        (rc = cli_read_password("New password for the admin: ", from_stdin, password,
+                                sizeof password))) {
+        fclose(in);
+        return rc;
+    }
+    if (total < 0 || fseek(in, 0, SEEK_SET) != 0) {
+        fclose(in);
+        return EXIT_ERROR;
+    }
+    json_t *resp;
+    rc = cli_call(cli, "BeginTenantImport", json_pack("{s:s,s:s}", "slug", slug, "name", name),
+                  &resp);
+    json_int_t import_id = 0;
+    if (rc == EXIT_OK) {
+        const char *id = json_string_value(json_object_get(resp, "importId"));
+        import_id =
+            id ? strtoll(id, NULL, 10) : json_integer_value(json_object_get(resp, "importId"));
+        json_decref(resp);
+    }
+    json_t *batch = json_array();
+    size_t bytes = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    for (long n = 0; rc == EXIT_OK && n < total && (len = getline(&line, &cap, in)) > 0; n++) {
+        json_t *j = json_loadb(line, (size_t)len, 0, NULL);
+        char *row = j ? json_dumps(json_object_get(j, "row"), JSON_COMPACT) : NULL;
+        json_t *item =
+            row ? json_pack("{s:O,s:s}", "table", json_object_get(j, "table"), "json", row) : NULL;
+        json_decref(j);
+        free(row);
+        if (!item || json_array_append_new(batch, item) < 0) {
+            fprintf(stderr, "liaison: %s: line %ld is not an exported row\n", file, n + 1);
+            rc = EXIT_ERROR;
+            break;
+        }
+        bytes += (size_t)len;
+        if (json_array_size(batch) >= IMPORT_BATCH_ROWS || bytes >= IMPORT_BATCH_BYTES) {
+            rc = import_send(cli, import_id, batch);
+            bytes = 0;
+        }
+    }
+    free(line);
+    fclose(in);
+    if (rc == EXIT_OK && json_array_size(batch) > 0)
+        rc = import_send(cli, import_id, batch);
+    json_decref(batch);
+    if (rc == EXIT_OK) {
+        json_t *req =
+            json_pack("{s:I,s:I,s:s,s:s}", "importId", import_id, "rows", (json_int_t)total,
+                      "adminEmail", admin_email ? admin_email : "", "adminPassword", password);
+        OPENSSL_cleanse(password, sizeof password);
+        rc = cli_call(cli, "FinishTenantImport", req, &resp);
+    }
+    if (rc != EXIT_OK)
+        return rc;
+    if (cli->set.json) {
+        output_json(resp);
+    } else {
+        cli_print_object(cli, tenant_cols, 4, json_object_get(resp, "tenant"));
+        if (!json_is_true(json_object_get(resp, "secrets")))
+            fprintf(stderr,
+                    "The export held no passwords: only %s can log in; they must reset "
+                    "every other user's password (liaison user passwd --user USER).\n",
+                    admin_email);
+    }
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 static const struct output_column rate_limit_cols[] = {
@@ -325,6 +537,7 @@ static int admin_tenant(struct cli *cli, int argc, char **argv)
         {"suspend", tenant_suspend, "suspend a tenant"},
         {"resume", tenant_resume, "resume a tenant"},
         {"export", tenant_export, "all of a tenant's data as JSON lines"},
+        {"import", tenant_import, "an export into a new or empty tenant"},
         {"delete", tenant_delete, "delete a tenant and all its data"},
         {"rate-limit", tenant_rate_limit, "set a tenant's request rate limit"},
         {NULL, NULL, NULL}};

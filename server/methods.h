@@ -212,7 +212,11 @@
     /* issue 15 part D: the operating handbook and the scorecard */                                \
     M(GenerateHandbook, rpc_generate_handbook, ADMIN_MANAGER, WRITES)                              \
     M(GetHandbook, rpc_get_handbook, AUTHZ_USERS, READS)                                           \
-    M(GetScorecard, rpc_get_scorecard, AUTHZ_USERS, READS)
+    M(GetScorecard, rpc_get_scorecard, AUTHZ_USERS, READS)                                         \
+    /* --- tenant import (issue 18) --- */                                                         \
+    M(BeginTenantImport, rpc_begin_tenant_import, AUTHZ_OPERATOR, WRITES)                          \
+    M(ImportTenantRows, rpc_import_tenant_rows, AUTHZ_OPERATOR, WRITES)                            \
+    M(FinishTenantImport, rpc_finish_tenant_import, AUTHZ_OPERATOR, WRITES)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.

@@ -92,19 +92,33 @@ static struct db_stmt q_export_resume = {"SELECT liaison_export_resume($1::bigin
  * tenant_id column, found in the catalogue so none can be forgotten), then
  * by id; secrets only when $4. $1 table to resume in, $2 id after, $3 limit.
  */
+/*
+ * The tenants row also says at which migration the export was made and
+ * whether it carries secrets, for FinishTenantImport.
+ */
+#define EXPORT_JS(tbl, js)                                                                         \
+    "CASE WHEN " tbl " = 'tenants' THEN (" js "::jsonb || jsonb_build_object('schema_version',"    \
+    " (SELECT max(version) FROM schema_migrations), 'secrets', $4::boolean))::text"                \
+    " ELSE " js " END"
 static struct db_stmt q_export_page = {
-    "SELECT tbl, id, js FROM liaison_export_page($1, $2::bigint, $3::int, $4::boolean)", 4, 0};
+    "SELECT tbl, id, " EXPORT_JS(
+        "tbl", "js") " AS js"
+                     " FROM liaison_export_page($1, $2::bigint, $3::int, $4::boolean)",
+    4, 0};
 /*
  * The same rows for a streamed export, cut to about $5 bytes (the first row
  * always goes): one page is one chunk. fetched is how many rows the page
  * held before the cut, so a page that was neither cut nor full is the last.
  */
 static struct db_stmt q_export_chunk = {
-    "SELECT tbl, id, js, fetched FROM (SELECT e.tbl, e.id, e.js, e.o, count(*) OVER () AS fetched,"
-    "  sum(octet_length(e.js) + octet_length(e.tbl) + 16) OVER (ORDER BY e.o) AS upto"
-    "  FROM liaison_export_page($1, $2::bigint, $3::int, $4::boolean)"
-    "  WITH ORDINALITY AS e(tbl, id, js, o)) p"
-    " WHERE o = 1 OR upto <= $5::bigint ORDER BY o",
+    "SELECT tbl, id, js, fetched FROM (SELECT e.tbl, e.id, " EXPORT_JS(
+        "e.tbl",
+        "e.js") " AS js,"
+                "  e.o, count(*) OVER () AS fetched,"
+                "  sum(octet_length(e.js) + octet_length(e.tbl) + 16) OVER (ORDER BY e.o) AS upto"
+                "  FROM liaison_export_page($1, $2::bigint, $3::int, $4::boolean)"
+                "  WITH ORDINALITY AS e(tbl, id, js, o)) p"
+                " WHERE o = 1 OR upto <= $5::bigint ORDER BY o",
     5, 0};
 
 /*
@@ -127,6 +141,30 @@ static struct exec_decl d_tenant_rate_limit = {
     .query = {&q_tenant_rate_limit, {"slug", "rate_per_s", "burst"}},
     .out = "limit",
     .not_found = "no such tenant"};
+
+/* Tenant import (migration 0040): each step is one function of the owner's. $1 slug, $2 name */
+static struct db_stmt q_import_begin = {"SELECT liaison_tenant_import_begin($1, $2) AS import_id",
+                                        2, 0};
+/* $1 import, $2 rows as a JSON array of {"table", "json"} */
+static struct db_stmt q_import_rows = {
+    "SELECT liaison_tenant_import_rows($1::bigint, $2::jsonb) AS rows_staged", 2, 0};
+/* $1 import, $2 the export's row count, $3 admin e-mail, $4 that admin's new hash (or '') */
+static struct db_stmt q_import_finish = {
+    "SELECT json_build_object('slug', f.slug, 'name', f.name, 'status', f.status,"
+    " 'created_at', f.created_at) AS tenant, f.rows_imported, f.secrets, f.schema_version"
+    " FROM liaison_tenant_import_finish($1::bigint, $2::bigint, $3, $4) f",
+    4, 0};
+
+static struct exec_decl d_import_begin = {.method = "BeginTenantImport",
+                                          .query = {&q_import_begin, {"slug", "name"}},
+                                          .not_found = "no such tenant"};
+static struct exec_decl d_import_rows = {.method = "ImportTenantRows",
+                                         .query = {&q_import_rows, {"import_id", "rows"}},
+                                         .not_found = "no such import"};
+static struct exec_decl d_import_finish = {
+    .method = "FinishTenantImport",
+    .query = {&q_import_finish, {"import_id", "rows", "admin_email", "admin_password"}},
+    .not_found = "no such import"};
 
 static struct exec_decl d_tenant_list = {.method = "ListTenants",
                                          .query = {&q_tenant_list, {"@after", "@limit"}},
@@ -158,7 +196,8 @@ int rpc_tenant_register(void)
                                      &q_export_audit,  &q_export_resume, &q_export_page,
                                      &q_export_chunk};
     struct exec_decl *const decls[] = {&d_tenant_list,   &d_tenant_get,    &d_tenant_suspend,
-                                       &d_tenant_resume, &d_tenant_delete, &d_tenant_rate_limit};
+                                       &d_tenant_resume, &d_tenant_delete, &d_tenant_rate_limit,
+                                       &d_import_begin,  &d_import_rows,   &d_import_finish};
     char err[256];
     if (db_register(stmts, (int)(sizeof stmts / sizeof stmts[0])) < 0)
         return -1;
@@ -556,4 +595,85 @@ void rpc_set_tenant_rate_limit(struct request *r)
         return;
     }
     exec_run(r, &d_tenant_rate_limit);
+}
+
+/* ---------- BeginTenantImport, ImportTenantRows, FinishTenantImport ---------- */
+
+/* Rows a batch may stage: a batch stays well under the frame limit and one statement. */
+#define IMPORT_BATCH_ROWS 1000
+/* A row's JSON, as the export's rows are bounded (0028: 32 KiB parts), with room to spare. */
+#define IMPORT_ROW_BYTES (400 * 1024)
+
+void rpc_begin_tenant_import(struct request *r)
+{
+    const Liaison__V1__BeginTenantImportRequest *in =
+        (const Liaison__V1__BeginTenantImportRequest *)r->input;
+    if (!slug_valid(in->slug)) {
+        request_fail_field(r, "slug", "2 to 63 of a-z, 0-9 and '-', not starting with '-'");
+        return;
+    }
+    if (!request_check_text(r, "name", in->name, 200, true))
+        return;
+    exec_run(r, &d_import_begin);
+}
+
+void rpc_import_tenant_rows(struct request *r)
+{
+    const Liaison__V1__ImportTenantRowsRequest *in =
+        (const Liaison__V1__ImportTenantRowsRequest *)r->input;
+    if (!request_check_id(r, "importId", in->import_id))
+        return;
+    if (in->n_rows < 1 || in->n_rows > IMPORT_BATCH_ROWS) {
+        request_fail_field(r, "rows", "1 to 1000 rows a batch");
+        return;
+    }
+    for (size_t i = 0; i < in->n_rows; i++) {
+        size_t t = strlen(in->rows[i]->table);
+        if (t < 1 || t > 63 || strlen(in->rows[i]->json) > IMPORT_ROW_BYTES) {
+            request_fail_field(r, "rows",
+                               "each row needs its table (1-63 characters) and at most 400 KiB "
+                               "of JSON");
+            return;
+        }
+    }
+    exec_run(r, &d_import_rows);
+}
+
+static void finish_import_hashed(void *arg, bool ok, const char *encoded)
+{
+    struct request *r = arg;
+    char *hash = ok ? arena_strdup(&r->arena, encoded) : NULL;
+    if (!hash) {
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "password hashing failed");
+        return;
+    }
+    ((Liaison__V1__FinishTenantImportRequest *)r->input)->admin_password = hash;
+    exec_run(r, &d_import_finish);
+}
+
+void rpc_finish_tenant_import(struct request *r)
+{
+    Liaison__V1__FinishTenantImportRequest *in = (Liaison__V1__FinishTenantImportRequest *)r->input;
+    const char *why;
+    if (!request_check_id(r, "importId", in->import_id))
+        return;
+    if (in->rows < 1 || in->rows > INT64_MAX) {
+        request_fail_field(r, "rows", "the export's row count is required");
+        return;
+    }
+    if (!in->admin_password[0]) {
+        /* Only an export without secrets needs one: the database says so. */
+        exec_run(r, &d_import_finish);
+        return;
+    }
+    if (strlen(in->admin_email) < 3 || strlen(in->admin_email) > 254 ||
+        !strchr(in->admin_email, '@')) {
+        request_fail_field(r, "adminEmail", "an e-mail address is required");
+        return;
+    }
+    if ((why = auth_password_problem(in->admin_password))) {
+        request_fail_field(r, "adminPassword", why);
+        return;
+    }
+    request_password_job(r, in->admin_password, NULL, finish_import_hashed);
 }

@@ -17,5 +17,8 @@ void rpc_export_tenant(struct request *r);
 void rpc_delete_tenant(struct request *r);
 /* Operators: a tenant's own rate and burst, or back to the configured ones. */
 void rpc_set_tenant_rate_limit(struct request *r);
+void rpc_begin_tenant_import(struct request *r);
+void rpc_import_tenant_rows(struct request *r);
+void rpc_finish_tenant_import(struct request *r);
 
 #endif

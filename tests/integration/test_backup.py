@@ -1,0 +1,569 @@
+#!/usr/bin/env python3
+"""Tenant backup and restore (issue 18): a tenant filled through the RPCs is
+exported with the CLI and imported under another slug (standing in for
+another installation); the two tenants are then compared table by table, row
+by row, with ids translated (every table with a tenant_id column, found in
+the catalogue, so a table added later is compared too). With secrets the
+imported users log in and see the same data; without, only the admin named
+at import can, until they reset the others. An import into a non-empty
+tenant, a truncated, changed or tampered file, an export from a newer
+schema, and rows of unknown tables or columns are refused, leaving nothing."""
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+import scratch_db  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+CLI, LIAISOND = sys.argv[1], sys.argv[2]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+HOME = os.path.join(w.env("LIAISON_TEST_DIR"), "backup-home")
+os.makedirs(HOME, exist_ok=True)
+# FinishTenantImport writes the whole tenant in one request, bounded by
+# request_timeout_ms (5 s by default): on a loaded machine that is too short,
+# so this test's own liaisond, as an operator moving a large tenant would, allows more.
+LONG = "request_timeout_ms = 120000"
+_cli = t.Server("backup", LIAISOND, CLI, LONG)
+_cli.wait_ready()
+call, must, cli = _cli.call, _cli.must, _cli.cli
+
+
+def login(slug, email, password=PASSWORD):
+    return call("Login", {"tenant": slug, "email": email, "password": password}, None)
+
+
+def tenant_id(slug):
+    return t.psql("SELECT coalesce((SELECT id FROM tenants WHERE slug = '%s'), 0)" % slug)
+
+
+# ---------------- a tenant with everything, through the RPCs ----------------
+SRC = "sao-khue-" + RUN
+must("CreateTenant", {"slug": SRC, "name": "Công ty Sao Khuê", "adminEmail": "an@saokhue.example",
+                      "adminPassword": PASSWORD}, OPERATOR)
+admin = must("Login", {"tenant": SRC, "email": "an@saokhue.example", "password": PASSWORD},
+             None)["token"]
+FIELDS = {"country": "VN", "timeZone": "Asia/Ho_Chi_Minh", "languages": ["vi"]}
+d1 = must("CreateDistributor", {"fields": dict(FIELDS, name="Phân phối Sài Gòn")},
+          admin)["distributor"]["id"]
+d2 = must("CreateDistributor", {"fields": dict(FIELDS, name="東京パーツ株式会社", country="JP",
+                                               timeZone="Asia/Tokyo", languages=["ja"])},
+          admin)["distributor"]["id"]
+brk = must("CreateProductLine", {"code": "BRK", "name": "Phanh"}, admin)["productLine"]["id"]
+flt = must("CreateProductLine", {"code": "FLT", "name": "フィルター"}, admin)["productLine"]["id"]
+pad = must("CreateProduct", {"sku": "BRK-1", "productLineId": brk, "name": "Má phanh",
+                             "unit": "set"}, admin)["product"]["id"]
+hoa = must("CreateContact", {"distributorId": d1, "fields": {"name": "Lê Thị Hoa"}},
+           admin)["contact"]["id"]
+sato = must("CreateContact", {"distributorId": d2, "fields": {"name": "佐藤 花子"}},
+            admin)["contact"]["id"]
+charter = must("CreateCharterDraft", {"distributorId": d1}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": charter, "grant": {
+    "region": "VN", "productLineIds": [brk, flt], "exclusive": True, "startsOn": "2026-01-01"}},
+    admin)
+must("AddCarveOut", {"charterId": charter, "carveOut": {
+    "accountName": "VinFast Trading and Production", "region": "VN-HP", "note": "trực tiếp"}},
+    admin)
+must("SetCommitment", {"charterId": charter, "commitment": {
+    "productLineId": brk, "moq": 200, "bufferUnit": "weeks", "bufferAmount": 8,
+    "financing": "shared", "paymentTermsDays": 60}}, admin)
+must("DeclareCompetingLine", {"charterId": charter, "competingLine": {
+    "competitor": "Bosch", "line": "má phanh"}}, admin)
+must("SetCharterTerms", {"charterId": charter, "fullCoverage": False,
+                         "coveredLineIds": [flt, brk], "competingAllowed": False,
+                         "reportDueDay": 5, "reportSections": ["sales_by_line"],
+                         "signatories": ["Nguyễn Văn Minh"]}, admin)
+must("ActivateCharter", {"id": charter}, admin)
+must("SetCadenceDefault", {"kind": "weekly", "durationMinutes": 25}, admin)
+must("PlanCadence", {"distributorId": d1}, admin)
+meeting = must("CreateMeeting", {"distributorId": d1, "title": "Họp quý", "startsAt":
+                                 "2026-03-02T08:00:00Z", "durationMinutes": 60,
+                                 "attendees": ["Lê Thị Hoa"]}, admin)["meeting"]["id"]
+must("MarkMeetingHeld", {"id": meeting}, admin)
+must("AddMeetingNote", {"meetingId": meeting, "body": "Đã thống nhất giá quý 2",
+                        "language": "vi"}, admin)
+action = must("CreateActionItem", {"distributorId": d1, "description": "Gửi báo cáo tồn kho",
+                                   "ownerContactId": hoa, "dueOn": "2026-03-10"},
+              admin)["actionItem"]["id"]
+must("CompleteActionItem", {"id": action}, admin)
+must("SetEscalationProtocol", {"distributorId": d1, "severity": "critical", "steps": [
+    {"contactId": hoa, "method": "email", "responseHours": 4}]}, admin)
+must("CreateEscalationRequest", {"distributorId": d1, "severity": "critical",
+                                 "subject": "Đơn hàng tối thiểu", "text": "Vui lòng xác nhận."},
+     admin)
+lead = must("RegisterLead", {"distributorId": d1, "accountName": "Công ty Vận tải Bình Minh",
+                             "country": "VN", "region": "VN-SG", "title": "Má phanh cho đội xe",
+                             "valueMinor": 125000000, "currency": "VND",
+                             "productLineIds": [brk]}, admin)["lead"]
+must("CreateInteraction", {"distributorId": d1, "kind": "call", "summary": "Gặp anh Minh",
+                           "leadId": lead["id"]}, admin)
+order = must("PlaceOrder", {"distributorId": d1, "currency": "VND", "note": "Đơn đầu tiên",
+                            "lines": [{"productId": pad, "quantity": 250, "unitPriceMinor": 100}]},
+             admin)["order"]
+must("SetOrderStatus", {"id": order["id"], "status": "confirmed"}, admin)
+must("AddShipment", {"orderId": order["id"], "carrier": "Gemadept",
+                     "lines": [{"orderLineId": order["lines"][0]["id"], "quantity": 2}]}, admin)
+# Content over 16 KiB leaves the export in parts (0028): it must come back whole.
+BIG = bytes((i * 7 + 3) % 256 for i in range(40000))
+doc = must("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá 2026", "language": "en",
+                              "share": [d1], "content": base64.b64encode(BIG).decode()},
+           admin)["document"]["id"]
+must("AddDocumentVersion", {"documentId": doc, "content": base64.b64encode(b"v2").decode()},
+     admin)
+must("AddTranslation", {"documentId": doc, "language": "vi", "fromVersion": 1,
+                        "content": base64.b64encode("Bảng giá".encode()).decode()}, admin)
+must("AddTranslation", {"documentId": doc, "language": "ja",
+                        "content": base64.b64encode("価格表".encode()).decode()}, admin)
+minh_id = must("CreateUser", {"email": "minh@saokhue.example", "displayName": "Nguyễn Văn Minh",
+                              "role": "ROLE_MANAGER", "seesAllDistributors": True,
+                              "password": PASSWORD}, admin)["user"]["id"]
+must("CreateUser", {"email": "hanako@tokyo.example", "displayName": "佐藤 花子",
+                    "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d2, "password": PASSWORD},
+     admin)
+must("CreateApiToken", {"name": "đồng bộ ERP", "role": "ROLE_MANAGER"}, admin)
+# Issue 15's tables: a reviewed monthly report with every section, a target,
+# an approved plan (its goals become targets) and its next revision, an
+# upstream update sent with a document and read, health weights, a handbook.
+must("CreateUser", {"email": "lan@saigon.example", "displayName": "Trần Thị Lan",
+                    "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d1, "password": PASSWORD},
+     admin)
+lan = must("Login", {"tenant": SRC, "email": "lan@saigon.example", "password": PASSWORD},
+           None)["token"]
+report = must("OpenReport", {"distributorId": d1, "period": "2026-09"}, admin)["report"]["id"]
+must("SaveReport", {"id": report, "sales": [
+    {"productLineId": brk, "units": 120, "revenueMinor": 150000000, "currency": "VND"}],
+    "inventory": [{"productLineId": flt, "unitsOnHand": 400}],
+    "pipeline": [{"leadId": lead["id"], "title": "Đội xe Bình Minh", "stage": "đàm phán",
+                  "valueMinor": 125000000, "currency": "VND", "expectedClose": "2026-12-15"}],
+    "marketIntelligence": "Thị trường ổn định; 競合が値下げ",
+    "competition": [{"competitor": "株式会社ブレーキ", "productLineId": brk,
+                     "activity": "Giảm giá 10% cho đại lý cấp 1"}]}, lan)
+must("SubmitReport", {"id": report}, lan)
+must("ReviewReport", {"id": report, "comment": "Tốt. よくできました"}, admin)
+must("SetTarget", {"distributorId": d1, "productLineId": flt, "period": "2026-Q3", "units": 300,
+                   "revenueMinor": 90000000, "currency": "VND"}, admin)
+plan = must("CreatePlan", {"distributorId": d1, "year": 2027}, admin)["plan"]["id"]
+must("SavePlan", {"id": plan, "goals": [
+    {"productLineId": brk, "period": "2027", "units": 12000},
+    {"productLineId": flt, "period": "2027-Q1", "revenueMinor": 450000000, "currency": "VND"}],
+    "initiatives": [{"title": "Hội thảo kỹ thuật cho gara", "description": "整備工場向けセミナー",
+                     "ownerUserId": minh_id, "startsOn": "2027-03-01", "dueOn": "2027-03-31"}]},
+     admin)
+must("ProposePlan", {"id": plan}, admin)
+must("ApprovePlan", {"id": plan, "comment": "Đồng ý"}, lan)
+must("CreatePlan", {"distributorId": d1, "year": 2027}, admin)
+update = must("CreateUpstreamUpdate", {
+    "kind": "launch", "title": "Ra mắt má phanh gốm", "body": "Có hàng từ tháng 3.",
+    "language": "vi", "effectiveOn": "2027-03-01", "regions": ["VN"], "productLineIds": [brk],
+    "documentIds": [doc], "variants": [{"language": "ja", "title": "セラミックパッド発売",
+                                        "body": "3月より販売します。"}]}, admin)["update"]["id"]
+must("PublishUpstreamUpdate", {"id": update}, admin)
+must("GetUpstreamUpdate", {"id": update}, lan)
+must("SetHealthWeights", {"weights": {
+    "reportTimeliness": 20, "notesCompliance": 10, "responsiveness": 10, "targetAttainment": 20,
+    "inventoryCover": 10, "orderTrend": 10, "competingLines": 10, "overdueActions": 5,
+    "flaggedDeals": 5}}, admin)
+must("GenerateHandbook", {"distributorId": d1}, admin)
+src_id = tenant_id(SRC)
+
+# ---------------- export, with and without secrets ----------------
+WITH = os.path.join(HOME, "with-secrets.jsonl")
+WITHOUT = os.path.join(HOME, "without-secrets.jsonl")
+# The one with secrets last: its own audit row is in it, compared below.
+code, _ = cli("admin", "tenant", "export", SRC, "--output", WITHOUT, token=OPERATOR)
+check(code == "OK", "export without secrets (%s)" % code)
+code, _ = cli("admin", "tenant", "export", SRC, "--output", WITH, "--include-secrets",
+              token=OPERATOR)
+check(code == "OK", "export with secrets (%s)" % code)
+lines = open(WITH).read().splitlines()
+end = json.loads(lines[-1])
+check(end.get("table") == "#end", "the export's last line is its end (%s)" % end)
+end = end.get("row", {})
+check(end.get("rows") == len(lines) - 1 and len(end.get("sha256", "")) == 64,
+      "the export ends with its row count and checksum (%s)" % end)
+header = [json.loads(x)["row"] for x in lines[:-1] if json.loads(x)["table"] == "tenants"]
+version = int(t.psql("SELECT max(version) FROM schema_migrations"))
+check(len(header) == 1 and header[0].get("schema_version") == version
+      and header[0].get("secrets") is True,
+      "the export says its schema version and that it carries secrets (%s)" % header)
+
+
+def rewrite(src, dst, edit):
+    """dst: src's rows changed by edit(table, row) (None drops the row), with a
+    correct end line, as someone who knows the format would forge it."""
+    rows = []
+    for x in open(src).read().splitlines()[:-1]:
+        j = json.loads(x)
+        row = edit(j["table"], j["row"])
+        if row is not None:
+            rows.append(json.dumps({"table": j["table"], "row": row}, ensure_ascii=False,
+                                   separators=(",", ":")) + "\n")
+    body = "".join(rows)
+    with open(dst, "w") as f:
+        f.write(body + json.dumps({"table": "#end", "row": {"rows": len(rows), "sha256":
+                                   hashlib.sha256(body.encode()).hexdigest()}}) + "\n")
+
+
+def nothing_left(slug):
+    return tenant_id(slug) == "0" and t.psql(
+        "SELECT count(*) FROM tenant_imports WHERE slug = '%s'" % slug) in ("0", "1")
+
+
+def do_import(path, slug, *extra, stdin=None, via=_cli, token=OPERATOR):
+    p = subprocess.run([CLI, "--json", "--token", token, "admin", "tenant", "import", path,
+                        "--slug", slug, "--name", "Khôi phục " + slug] + list(extra),
+                       input=stdin, capture_output=True, text=True, env=via.env, timeout=120)
+    if p.returncode == 0:
+        return "OK", json.loads(p.stdout)
+    last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""
+    try:
+        return json.loads(last).get("code", "UNKNOWN"), json.loads(last)
+    except json.JSONDecodeError:
+        return "EXIT_%d" % p.returncode, p.stderr
+
+
+# ---------------- import with secrets, compared table by table ----------------
+DST = "sao-khue-moi-" + RUN
+code, out = do_import(WITH, DST)
+check(code == "OK" and out.get("tenant", {}).get("slug") == DST and out.get("secrets") is True
+      and out.get("schemaVersion") == version,
+      "an export with secrets imports into a new slug (%s %s)" % (code, str(out)[:300]))
+dst_id = tenant_id(DST)
+
+TABLES = t.psql(
+    "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c"
+    " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped"
+    " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'").split()
+# Foreign keys, read here on their own: (table, column) -> the table whose
+# id it holds, following composite keys to the row's id.
+FKS = json.loads(t.psql(
+    "SELECT coalesce(json_agg(json_build_array(c.conrelid::regclass::text,"
+    " a.attname, c.confrelid::regclass::text, f.attname)), '[]')"
+    " FROM pg_constraint c, unnest(c.conkey, c.confkey) u(k, fk)"
+    " JOIN pg_attribute a ON true JOIN pg_attribute f ON true"
+    " WHERE c.contype = 'f' AND a.attrelid = c.conrelid AND a.attnum = u.k"
+    " AND f.attrelid = c.confrelid AND f.attnum = u.fk AND a.attname <> 'tenant_id'"
+    " AND c.connamespace = 'public'::regnamespace"))
+fk = {(a, col): (b, bcol) for a, col, b, bcol in FKS}
+
+
+def target(table, col, depth=0):
+    if col == "id":
+        return table
+    if (table, col) not in fk or depth > 8 or fk[(table, col)][0] not in TABLES:
+        return None
+    return target(*fk[(table, col)], depth + 1)
+
+
+# The ids that no foreign key covers (migration 0040's tenant_import_id_columns, said again).
+ARRAYS = {("charters", "covered_line_ids"): "product_lines",
+          ("charter_grants", "line_ids"): "product_lines",
+          ("leads", "product_line_ids"): "product_lines",
+          ("upstream_updates", "line_ids"): "product_lines",
+          ("upstream_updates", "document_ids"): "documents"}
+PLAIN = {("action_items", "created_by"): "users", ("action_items", "done_by"): "users"}
+SKIPPED = {"idempotency_keys", "request_keys"}
+# Tables the fill above must have put rows in (issue 15's among them).
+FILLED = ["charter_grants", "charter_carve_outs", "charter_commitments", "meeting_notes",
+          "action_items", "escalation_requests", "leads", "orders", "shipments",
+          "document_versions", "document_translations", "monthly_reports", "report_sales",
+          "report_inventory", "report_pipeline", "report_competition", "targets", "plans",
+          "plan_goals", "plan_initiatives", "upstream_updates", "update_variants",
+          "update_recipients", "update_receipts", "health_weights", "handbook_documents"]
+
+
+def dump(tid, sql=t.psql):
+    q = ["'%s', (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]') FROM %s x"
+         " WHERE x.tenant_id = %s)" % (n, n, tid) for n in TABLES]
+    # A function takes at most 100 arguments: the tables in objects of 40, joined.
+    return json.loads(sql("SELECT %s" % " || ".join(
+        "jsonb_build_object(%s)" % ", ".join(q[i:i + 40]) for i in range(0, len(q), 40))))
+
+
+def compare(src, dst, dst_id, dst_slug, where):
+    """Checks dst (a dump of the imported tenant) holds src's rows, ids
+    translated; returns the map of ids, table by table."""
+    # New ids follow the old ones' order, table by table.
+    idmap = {n: dict(zip([r["id"] for r in src[n]], [r["id"] for r in dst[n]])) for n in TABLES}
+
+    def actor(v):
+        head, _, rest = v.partition(" ")
+        kind, _, num = head.partition(":")
+        if kind in ("user", "token") and num.isdigit() and int(num) in idmap["users"]:
+            return "%s:%d%s" % (kind, idmap["users"][int(num)], " " + rest if _ else "")
+        return v
+
+    def entity(e, v):
+        """audit_log.entity_id: "ID" or "ID/kind/ID" (a charter's grant), or the tenant."""
+        if e == "tenant":
+            return {str(src_id): str(dst_id), SRC: dst_slug}.get(v, v)
+        parts = v.split("/")
+        if not all(x.isdigit() for x in parts[::2]):
+            return v
+        for i in range(0, len(parts), 2):
+            n = (e if e in TABLES else e + "s") if i == 0 else "%s_%ss" % (e, parts[i - 1])
+            parts[i] = str(idmap.get(n, {}).get(int(parts[i]), parts[i]))
+        return "/".join(parts)
+
+    def translate(table, row):
+        out = {}
+        for col, v in row.items():
+            ref = target(table, col)
+            if col == "tenant_id":
+                v = int(dst_id)
+            elif ref and v is not None:
+                v = idmap[ref].get(v, "missing %s %s" % (ref, v))
+            elif (table, col) in ARRAYS:
+                v = [idmap[ARRAYS[(table, col)]].get(x, "missing") for x in v]
+            elif (table, col) in PLAIN and v is not None:
+                v = idmap[PLAIN[(table, col)]].get(v, "missing")
+            elif table == "escalation_requests" and col == "ladder":
+                v = [dict(s, contact_id=idmap["contacts"].get(s["contact_id"], "missing"))
+                     if s.get("contact_id") else s for s in v]
+            elif table == "audit_log" and col == "entity_id" and v is not None:
+                v = entity(row["entity"], v)
+            elif isinstance(v, str) and (col == "actor" or col.endswith("_by")):
+                v = actor(v)
+            out[col] = v
+        return out
+
+    compared = 0
+    for n in TABLES:
+        want = [] if n in SKIPPED else [translate(n, r) for r in src[n]]
+        got = [r for r in dst[n]
+               if not (n == "audit_log" and r["action"].startswith("tenant.import"))]
+        same = want == got
+        if not same:
+            bad = [(a, b) for a, b in zip(want, got) if a != b][:1] or [(len(want), len(got))]
+            print("# %s differs: %s" % (n, str(bad)[:1500]))
+        check(same, "%s: table %s: %d rows the same, ids translated" % (where, n, len(want)))
+        compared += 1 if src[n] else 0
+    check(compared >= 45, "%s: rows of %d tables were compared" % (where, compared))
+    return idmap
+
+
+src, dst = dump(src_id), dump(dst_id)
+empty = [n for n in FILLED if not src[n]]
+check(not empty, "the source tenant has rows in every table filled (empty: %s)" % empty)
+idmap = compare(src, dst, dst_id, DST, "same installation")
+check(any(r["action"] == "tenant.import_with_secrets" for r in dst["audit_log"])
+      and t.psql("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s'"
+                 " AND action = 'tenant.import_with_secrets'" % DST) == "1",
+      "the import is in the tenant's audit log and the platform's")
+
+# ---------------- the imported users log in and see the same ----------------
+code, out = login(DST, "minh@saokhue.example")
+check(code == "OK", "a manager logs into the imported tenant with their old password (%s)" % code)
+minh = out.get("token")
+code, out = login(DST, "hanako@tokyo.example")
+check(code == "OK", "and a distributor user (%s)" % code)
+hanako = out.get("token")
+old_minh = must("Login", {"tenant": SRC, "email": "minh@saokhue.example", "password": PASSWORD},
+                None)["token"]
+
+
+def names(token, method, field, key="name"):
+    return sorted(x.get(key) for x in must(method, {}, token).get(field, []))
+
+
+check(names(minh, "ListDistributors", "distributors") ==
+      names(old_minh, "ListDistributors", "distributors"), "the same distributors")
+new_doc = idmap["documents"][int(doc)]
+got = must("GetDocumentContent", {"documentId": new_doc, "version": 1}, minh)
+old = must("GetDocumentContent", {"documentId": doc, "version": 1}, old_minh)
+check(base64.b64decode(got.get("content", "")) == base64.b64decode(old.get("content", ""))
+      and got.get("content"), "a document's content comes back whole")
+covered = must("GetCharter", {"distributorId": idmap["distributors"][int(d1)]},
+               minh)["charter"]["coveredLineIds"]
+check([int(x) for x in covered] == [idmap["product_lines"][int(flt)],
+                                    idmap["product_lines"][int(brk)]],
+      "a charter's covered lines name the new product lines (%s)" % covered)
+code, out = call("ListDistributors", {}, hanako)
+check(code == "OK" and [d["name"] for d in out.get("distributors", [])] == ["東京パーツ株式会社"],
+      "a distributor user still sees only their distributor (%s)" % out)
+got = must("GetUpstreamUpdate", {"id": idmap["upstream_updates"][int(update)]}, minh)["update"]
+check([int(x) for x in got.get("documentIds", [])] == [new_doc]
+      and [int(x) for x in got.get("productLineIds", [])] == [idmap["product_lines"][int(brk)]],
+      "an upstream update's lines and attachments name the new rows (%s)" % got)
+got = must("GetPlan", {"id": idmap["plans"][int(plan)]}, minh)["plan"]
+check(got.get("status") == "approved" and [int(i["ownerUserId"]) for i in got["initiatives"]]
+      == [idmap["users"][int(minh_id)]], "an approved plan and its initiative's owner (%s)" % got)
+
+# ---------------- refused: a non-empty tenant ----------------
+code, out = do_import(WITH, DST)
+check(code == "FAILED_PRECONDITION" and "not empty" in str(out),
+      "an import into a tenant that has rows is refused (%s %s)" % (code, out))
+
+# ---------------- without secrets: nobody but the named admin ----------------
+BARE = "sao-khue-bare-" + RUN
+code, out = do_import(WITHOUT, BARE)
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "adminPassword"
+      and tenant_id(BARE) == "0",
+      "an export without secrets needs an admin to give a password to (%s %s)" % (code, out))
+NEW_PW = "mật khẩu mới thật dài 新しい"
+code, out = do_import(WITHOUT, BARE, "--admin-email", "an@saokhue.example", "--password-stdin",
+                      stdin=NEW_PW + "\n")
+check(code == "OK" and not out.get("secrets"),
+      "with a tenant admin named, it imports (%s %s)" % (code, str(out)[:300]))
+code, _ = login(BARE, "minh@saokhue.example")
+check(code == "UNAUTHENTICATED", "a user cannot log in until reset (%s)" % code)
+code, _ = login(BARE, "an@saokhue.example")
+check(code == "UNAUTHENTICATED", "not even the admin with the old password (%s)" % code)
+code, out = login(BARE, "an@saokhue.example", NEW_PW)
+check(code == "OK", "the admin logs in with the new password (%s)" % code)
+bare_admin = out.get("token")
+minh_id = [u["id"] for u in must("ListUsers", {}, bare_admin)["users"]
+           if u["email"] == "minh@saokhue.example"][0]
+must("ResetPassword", {"userId": minh_id, "newPassword": NEW_PW}, bare_admin)
+code, _ = login(BARE, "minh@saokhue.example", NEW_PW)
+check(code == "OK", "and after the admin resets it, the manager logs in (%s)" % code)
+
+# ---------------- refused: cut short, changed, forged ----------------
+CUT = os.path.join(HOME, "cut.jsonl")
+with open(CUT, "w") as f:
+    f.write("\n".join(lines[:len(lines) // 2]) + "\n")
+slug = "cut-" + RUN
+code, out = do_import(CUT, slug)
+check(code != "OK" and "incomplete" in str(out) and nothing_left(slug),
+      "a truncated export is refused, nothing left (%s %s)" % (code, out))
+CHANGED = os.path.join(HOME, "changed.jsonl")
+with open(CHANGED, "w") as f:
+    f.write("\n".join(lines).replace("Phân phối Sài Gòn", "Phân phối Hà Nội") + "\n")
+code, out = do_import(CHANGED, slug)
+check(code != "OK" and "changed" in str(out) and nothing_left(slug),
+      "a changed export is refused, nothing left (%s %s)" % (code, out))
+
+
+def forged(edit, expect_code, words, what):
+    path = os.path.join(HOME, "forged.jsonl")
+    rewrite(WITH, path, edit)
+    s = "forged-%d-%s" % (len(words), RUN)
+    code, out = do_import(path, s)
+    check(code == expect_code and words in json.dumps(out, ensure_ascii=False)
+          and nothing_left(s), "%s (%s %s)" % (what, code, out))
+
+
+forged(lambda tb, r: dict(r, contact_id=r["contact_id"] + 10**9)
+       if tb == "meeting_attendees" and r.get("contact_id") else r, "INVALID_ARGUMENT",
+       "does not hold", "a row naming a contact the export does not hold is refused")
+forged(lambda tb, r: dict(r, covered_line_ids=[10**12]) if tb == "charters" else r,
+       "INVALID_ARGUMENT", "does not hold", "an id list naming no exported row is refused")
+forged(lambda tb, r: dict(r, favourite_colour="xanh") if tb == "contacts" else r,
+       "INVALID_ARGUMENT", "contacts.favourite_colour", "an unknown column is refused")
+forged(lambda tb, r: None if tb == "tenants" else r, "INVALID_ARGUMENT", "tenants row",
+       "an export without its tenants row is refused")
+forged(lambda tb, r: dict(r, schema_version=version + 1) if tb == "tenants" else r,
+       "FAILED_PRECONDITION", "schema version %d" % (version + 1),
+       "an export from a newer schema is refused")
+
+
+path = os.path.join(HOME, "forged.jsonl")
+rewrite(WITH, path, lambda tb, r: r)
+with open(path) as f:
+    body = f.read().splitlines()[:-1]
+body.append(json.dumps({"table": "plans_of_the_future", "row": {"id": 1}}))
+text = "".join(x + "\n" for x in body)
+with open(path, "w") as f:
+    f.write(text + json.dumps({"table": "#end", "row": {"rows": len(body), "sha256":
+                               hashlib.sha256(text.encode()).hexdigest()}}) + "\n")
+code, out = do_import(path, "forged-table-" + RUN)
+check(code == "INVALID_ARGUMENT" and "plans_of_the_future" in str(out)
+      and nothing_left("forged-table-" + RUN),
+      "rows of a table this installation lacks are refused (%s %s)" % (code, out))
+
+# An export made at an older schema (30, before issue 15's tables): it lacks
+# those tables' rows, and imports; what it holds comes back.
+NEWER = {"monthly_reports", "report_sales", "report_inventory", "report_pipeline",
+         "report_competition", "targets", "plans", "plan_goals", "plan_initiatives",
+         "upstream_updates", "update_variants", "update_recipients", "update_receipts",
+         "health_scores", "health_weights", "handbook_documents"}
+rewrite(WITH, path, lambda tb, r: None if tb in NEWER else dict(r, schema_version=30)
+        if tb == "tenants" else r)
+code, out = do_import(path, "older-" + RUN)
+old_id = tenant_id("older-" + RUN)
+check(code == "OK" and out.get("schemaVersion") == 30 and int(old_id) > 0
+      and t.psql("SELECT count(*) FROM monthly_reports WHERE tenant_id = %s" % old_id) == "0"
+      and t.psql("SELECT count(*) FROM leads WHERE tenant_id = %s" % old_id)
+      == str(len(src["leads"])),
+      "an export made at an older schema imports, without the tables it predates (%s %s)"
+      % (code, str(out)[:300]))
+
+# ---------------- the RPCs' own checks ----------------
+imp = must("BeginTenantImport", {"slug": "rpc-" + RUN, "name": "Nhập"}, OPERATOR)["importId"]
+code, out = call("ImportTenantRows", {"importId": imp, "rows": []}, OPERATOR)
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "rows",
+      "an empty batch is refused")
+code, out = call("ImportTenantRows", {"importId": imp, "rows": [
+    {"table": "users", "json": "not json"}]}, OPERATOR)
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "rows",
+      "a row that is not JSON is refused (%s %s)" % (code, out))
+code, out = call("ImportTenantRows", {"importId": imp, "rows": [
+    {"table": "tenants", "json": json.dumps(header[0])}]}, OPERATOR)
+check(code == "OK" and str(out.get("rowsStaged")) == "1", "a batch is staged (%s)" % out)
+code, out = call("FinishTenantImport", {"importId": imp, "rows": 5}, OPERATOR)
+check(code == "INVALID_ARGUMENT" and "truncated" in out.get("message", "")
+      and tenant_id("rpc-" + RUN) == "0",
+      "finishing with fewer rows than the export had is refused (%s %s)" % (code, out))
+code, out = call("BeginTenantImport", {"slug": "Không hợp lệ", "name": "x"}, OPERATOR)
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "slug",
+      "a bad slug is refused")
+code, out = call("BeginTenantImport", {"slug": SRC, "name": "x"}, OPERATOR)
+check(code == "FAILED_PRECONDITION" and "not empty" in out.get("message", ""),
+      "beginning an import into a tenant with rows is refused (%s)" % out)
+code, out = call("FinishTenantImport", {"importId": imp, "rows": 1}, admin)
+check(code == "PERMISSION_DENIED", "a tenant admin may not import (%s)" % code)
+
+# ---------------- another installation: a database of its own ----------------
+# Created empty on the test's cluster, migrated and served by a liaisond of
+# this test's own, with its own operator: the export goes in under the
+# source's slug and is compared table by table again.
+db = scratch_db.ScratchDatabase("backup")
+other = None
+try:
+    rc, _, err = db.liaisond(LIAISOND, "migrate")
+    check(rc == 0, "another installation's database is migrated (%s)" % err.strip()[-300:])
+    rc, op, err = db.liaisond(LIAISOND, "operator", "create", "backup-operator")
+    check(rc == 0 and op.strip(), "it has an operator of its own (%s)" % err.strip()[-300:])
+    other = t.Server("backup-other", LIAISOND, CLI, "database_url = " + db.app_url,
+                     "migrate_database_url = " + db.migrate_url, LONG)
+    other.wait_ready()
+    # A tenant of its own first, and every id sequence ahead, so that no new
+    # id can equal its old one by chance and hide an id left untranslated.
+    other.must("CreateTenant", {"slug": "da-co-" + RUN, "name": "Đã có", "adminEmail":
+                                "quan@daco.example", "adminPassword": PASSWORD}, op.strip())
+    db.psql(None, "SELECT setval(pg_get_serial_sequence(c.oid::regclass::text, 'id'), 100000)"
+            " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'id'"
+            " AND NOT a.attisdropped AND a.attidentity <> ''"
+            " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'")
+    code, out = do_import(WITH, SRC, via=other, token=op.strip())
+    check(code == "OK" and out.get("secrets") is True,
+          "the export imports into the other installation under its own slug (%s %s)"
+          % (code, str(out)[:300]))
+    far_id = db.psql(None, "SELECT id FROM tenants WHERE slug = '%s'" % SRC)
+    far = dump(far_id, lambda q: db.psql(None, q))
+    far_map = compare(src, far, far_id, SRC, "other installation")
+    code, out = other.call("Login", {"tenant": SRC, "email": "lan@saigon.example",
+                                     "password": PASSWORD}, None)
+    check(code == "OK", "a distributor user logs into the other installation (%s)" % code)
+    code, out = other.call("GetReport", {"id": far_map["monthly_reports"][int(report)]},
+                           out.get("token"))
+    check(code == "OK" and out["report"]["status"] == "reviewed"
+          and out["report"]["pipeline"][0].get("leadId")
+          == str(far_map["leads"][int(lead["id"])]),
+          "and reads their reviewed report, its pipeline naming the new lead (%s %s)"
+          % (code, str(out)[:300]))
+finally:
+    if other:
+        check(other.stop(), "the other installation's liaisond stops cleanly")
+    db.drop()
+
+check(_cli.stop(), "this test's liaisond stops cleanly")
+t.finish("integration_backup")
