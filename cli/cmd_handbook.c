@@ -166,10 +166,14 @@ static int handbook_parse(const struct cli_command_spec *spec, int argc, char **
 
 int cmd_handbook(struct cli *cli, int argc, char **argv)
 {
-    const char *format = "md", *output = NULL;
+    const char *format = "md", *output = NULL, *language = "";
     bool no_store = false;
     const struct cli_opt opts[] = {
         {"format", &format, NULL, false, "md (Markdown, the default) or html"},
+        {"language", &language, NULL, false,
+         "the language (BCP 47) to write and store it in: en, the default and the only one "
+         "with a template; another language is a translation of the handbook document "
+         "(liaison doc translate)"},
         {"output", &output, NULL, false,
          "write to this file (-o FILE), replaced only once the whole handbook arrived "
          "(default: standard output)"},
@@ -178,7 +182,7 @@ int cmd_handbook(struct cli *cli, int argc, char **argv)
          "way distributor users and auditors read theirs"},
         {0}};
     const struct cli_command_spec spec = {
-        "handbook DISTRIBUTOR [--format md|html] [-o FILE] [--no-store]",
+        "handbook DISTRIBUTOR [--format md|html] [--language en] [-o FILE] [--no-store]",
         "Generates a distributor's Relationship Operating Handbook from its active charter, "
         "cadence, escalation protocol, documents' languages and notes discipline, with charts "
         "in HTML, and stores it (Markdown) as the next version of the distributor's handbook "
@@ -195,9 +199,10 @@ int cmd_handbook(struct cli *cli, int argc, char **argv)
     json_int_t id;
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &id)) || (rc = cli_connect(cli)))
         return rc;
-    return handbook_receive(
-        cli, no_store ? "GetHandbook" : "GenerateHandbook",
-        json_pack("{s:I,s:s,s:b}", "distributorId", id, "format", format, "stream", true), output);
+    return handbook_receive(cli, no_store ? "GetHandbook" : "GenerateHandbook",
+                            json_pack("{s:I,s:s,s:s,s:b}", "distributorId", id, "format", format,
+                                      "language", language, "stream", true),
+                            output);
 }
 
 int cmd_scorecard(struct cli *cli, int argc, char **argv)

@@ -17,11 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
 #include "credential.h"
 #include "config.h"
+#include "geo.h"
 #include "handbook.h"
 #include "log.h"
 
@@ -36,8 +38,12 @@ static struct db_stmt q_handbook_store = {
     "SELECT s.document_id, s.document_version FROM liaison_handbook_store($1::bigint, $2, $3) s", 3,
     0};
 
-/* The handbook's language: its text is written in English. */
-#define HANDBOOK_LANGUAGE "en"
+/*
+ * The language the handbook's text is written in (handbook.c's template):
+ * the only one it may be stored as, so translation coverage lists the
+ * distributor's other languages until a translation is added.
+ */
+#define HANDBOOK_TEMPLATE_LANGUAGE "en"
 
 int rpc_handbook_register(void)
 {
@@ -213,7 +219,7 @@ static void handbook_rendered(struct request *r)
     int n = credential_txn_begin(r);
     s[n].stmt = &q_handbook_store;
     s[n].values[0] = st->distributor;
-    s[n].values[1] = HANDBOOK_LANGUAGE;
+    s[n].values[1] = HANDBOOK_TEMPLATE_LANGUAGE;
     s[n].values[2] = st->markdown;
     r->txn.nsteps = n + 1;
     request_submit(r, handbook_stored);
@@ -240,10 +246,21 @@ static void handbook_read(struct db_txn *txn, int code, const char *detail)
 
 /* Checks the request, then reads the data: the credential check and one statement. */
 static void handbook_start(struct request *r, enum handbook_kind kind, uint64_t distributor,
-                           const char *format, bool stream)
+                           const char *format, const char *language, bool stream)
 {
     if (!request_check_id(r, "distributorId", distributor))
         return;
+    if (language[0] && !geo_language_tag(language)) {
+        request_fail_field(r, "language", "a BCP 47 language tag (en, vi, ja)");
+        return;
+    }
+    if (language[0] && strcasecmp(language, HANDBOOK_TEMPLATE_LANGUAGE)) {
+        request_fail_field(r, "language",
+                           "the handbook has a template in " HANDBOOK_TEMPLATE_LANGUAGE
+                           " only; for another language, add a translation of the handbook "
+                           "document (AddTranslation)");
+        return;
+    }
     enum handbook_format f = HANDBOOK_MARKDOWN;
     if (!strcmp(format, "html"))
         f = HANDBOOK_HTML;
@@ -277,17 +294,17 @@ static void handbook_start(struct request *r, enum handbook_kind kind, uint64_t 
 void rpc_generate_handbook(struct request *r)
 {
     const Liaison__V1__HandbookRequest *in = (const Liaison__V1__HandbookRequest *)r->input;
-    handbook_start(r, KIND_GENERATE, in->distributor_id, in->format, in->stream);
+    handbook_start(r, KIND_GENERATE, in->distributor_id, in->format, in->language, in->stream);
 }
 
 void rpc_get_handbook(struct request *r)
 {
     const Liaison__V1__HandbookRequest *in = (const Liaison__V1__HandbookRequest *)r->input;
-    handbook_start(r, KIND_GET, in->distributor_id, in->format, in->stream);
+    handbook_start(r, KIND_GET, in->distributor_id, in->format, in->language, in->stream);
 }
 
 void rpc_get_scorecard(struct request *r)
 {
     const Liaison__V1__ScorecardRequest *in = (const Liaison__V1__ScorecardRequest *)r->input;
-    handbook_start(r, KIND_SCORECARD, in->distributor_id, "", in->stream);
+    handbook_start(r, KIND_SCORECARD, in->distributor_id, "", "", in->stream);
 }

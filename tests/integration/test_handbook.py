@@ -19,11 +19,14 @@ shared with it, and names carrying <script>, Vietnamese and Japanese:
 - a distributor user reads only its own distributor's handbook and
   scorecard: another's is NOT_FOUND, word for word as one that does not
   exist, and it may not generate (store) one; a refusal stores nothing.
-Reports, targets and health scores (parts A and C) are written by one
-fixture helper as the database owner, fill_performance_as_owner().
+Reports and targets (part A) are made through their RPCs; the health
+scores (part C) by owner SQL, since no RPC writes one (fill_performance()).
+GenerateHandbook's language is en or refused naming the field; a
+translated handbook uploaded with AddTranslation counts in coverage.
 Usage: test_handbook.py LIAISOND CLI."""
 import atexit
 import base64
+import datetime
 import json
 import os
 import re
@@ -145,27 +148,31 @@ price_doc = must("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá
                  admin)["document"]["id"]
 
 
-def fill_performance_as_owner(distributor, line):
-    """Parts A and C's rows, written as the database owner until their RPCs are
-    merged: submitted reports for the three months before this one (sales and
-    stock), unit targets for them, and three health scores (the newest 64, with
-    a reason carrying <script>). Returns the months' labels, oldest first."""
+def fill_performance(distributor, line):
+    """Parts A and C's data: reports for the three months before this one
+    (sales and stock), opened, saved and submitted through the report RPCs,
+    with unit targets for them through SetTarget; and three health scores
+    (the newest 64, with a reason carrying <script>), which stay owner SQL:
+    no RPC writes a score (the scheduler computes them) and these must be
+    dated ahead of its own. Returns the months' labels, oldest first."""
     months = []
+    today = datetime.datetime.now(datetime.timezone.utc).date()
     for back, units, on_hand, target in ((3, 120, 200, 100), (2, 90, 150, 100), (1, 60, 80, 100)):
-        period = ("(date_trunc('month', now()) - interval '%d months')::date" % back)
-        months.append(sql("SELECT to_char(%s, 'YYYY-MM')" % period))
-        rid = sql("INSERT INTO monthly_reports (tenant_id, distributor_id, period, status, due_on,"
-                  " created_by, created_at, updated_by, updated_at, submitted_by, submitted_at)"
-                  " VALUES (%d, %d, %s, 'submitted', %s + 40, 'fixture', now(), 'fixture', now(),"
-                  " 'fixture', now()) RETURNING id" % (tid, distributor, period, period))
-        rid = int(rid.split()[0])
-        sql("INSERT INTO report_sales (tenant_id, report_id, product_line_id, units, revenue_minor,"
-            " currency) VALUES (%d, %d, %d, %d, %d, 'VND')" % (tid, rid, line, units, units * 1000))
-        sql("INSERT INTO report_inventory (tenant_id, report_id, product_line_id, units_on_hand)"
-            " VALUES (%d, %d, %d, %d)" % (tid, rid, line, on_hand))
-        sql("INSERT INTO targets (tenant_id, distributor_id, product_line_id, period_kind,"
-            " period_start, units, set_by, set_at) VALUES (%d, %d, %d, 'month', %s, %d,"
-            " 'fixture', now())" % (tid, distributor, line, period, target))
+        y, m = today.year, today.month - back
+        while m < 1:
+            y, m = y - 1, m + 12
+        period = "%04d-%02d" % (y, m)
+        months.append(period)
+        rid = must("OpenReport", {"distributorId": distributor, "period": period},
+                   admin)["report"]["id"]
+        must("SaveReport", {"id": rid, "sections": ["sales_by_line", "inventory_on_hand"],
+                            "sales": [{"productLineId": line, "units": units,
+                                       "revenueMinor": units * 1000, "currency": "VND"}],
+                            "inventory": [{"productLineId": line, "unitsOnHand": on_hand}]},
+             admin)
+        must("SubmitReport", {"id": rid}, admin)
+        must("SetTarget", {"distributorId": distributor, "productLineId": line,
+                           "period": period, "units": target}, admin)
     # Dated ahead of the clock: the scheduler's own health jobs (queued by the
     # rows above) append real scores at the clock's time, and these stay the newest.
     for back, score in ((60, 81), (30, 72), (1, 64)):
@@ -177,7 +184,7 @@ def fill_performance_as_owner(distributor, line):
     return months
 
 
-months = fill_performance_as_owner(da, brk)
+months = fill_performance(da, brk)
 
 
 def audits(action):
@@ -370,8 +377,27 @@ def coverage_of(document):
 cov = coverage_of(doc)
 check(cov is not None and cov.get("missingLanguages") == ["ja", "vi"],
       "coverage lists the handbook as lacking the distributor's languages (%s)" % cov)
+# The handbook's language is chosen and honest: the server writes English
+# only, so asking for Vietnamese is refused (naming the field and what is
+# supported) rather than storing English text labelled vi.
+for lang, words in (("vi", "template in en only"), ("ja-JP", "template in en only"),
+                    ("tiếng Việt", "BCP 47")):
+    code, out = call("GenerateHandbook", {"distributorId": da, "language": lang}, admin)
+    check(code == "INVALID_ARGUMENT" and "language" in json.dumps(out)
+          and words in json.dumps(out, ensure_ascii=False),
+          "GenerateHandbook in %s is refused naming language and saying %r (%s %s)"
+          % (lang, words, code, out))
+code, out = cli("handbook", str(da), "--language", "vi", "-o", os.path.join(OUT, "vi.md"),
+                token=admin)
+check(code == "INVALID_ARGUMENT" and "template in en only" in json.dumps(out)
+      and not os.path.exists(os.path.join(OUT, "vi.md")),
+      "liaison handbook --language vi says the same and writes no file (%s %s)" % (code, out))
+check(versions() == 2, "a refused language stores nothing")
 must("AddTranslation", {"documentId": doc, "language": "vi",
                         "content": base64.b64encode("Sổ tay".encode()).decode()}, admin)
+cov = coverage_of(doc)
+check(cov is not None and cov.get("missingLanguages") == ["ja"],
+      "the uploaded Vietnamese handbook counts: only ja is missing now (%s)" % cov)
 must("AddTranslation", {"documentId": doc, "language": "ja",
                         "content": base64.b64encode("ハンドブック".encode()).decode()}, admin)
 check(coverage_of(doc) is None, "translated into both, the handbook leaves the coverage list")

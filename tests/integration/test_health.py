@@ -3,9 +3,8 @@
 through the real CLI, server, scheduler and PostgreSQL, with the service
 clock fixed by the superuser: each factor loses the documented points for
 inputs made through the RPCs (escalations, meetings and notes, orders,
-action items, deal registrations, competing lines) or, for the monthly
-reports and targets of other parts, by one owner-SQL fixture helper
-(owner_report, owner_target); silence past the grace period scores low with
+action items, deal registrations, competing lines, monthly reports
+submitted on time or late as the clock says, targets); silence past the grace period scores low with
 reasons naming what is missing; a change of input appends a row, nothing
 new appends none, and a day passing appends one; weights change the score,
 are validated and audited; distributor users read only their own
@@ -89,45 +88,24 @@ def rows(d):
                    % (tid, d)))
 
 
-def owner_sql(body):
-    """As the database's owner in the tenant's context: what the report and
-    target RPCs of issue 15's other parts will write, until they land."""
-    sql("BEGIN; SET LOCAL ROLE liaison;"
-        " SELECT liaison_context_set(%s, NULL, NULL, NULL, NULL, false); %s; COMMIT;" % (tid, body))
-
-
-def owner_report(d, period, late=False, sales=None, inventory=None, competitors=()):
-    """Fixture helper: a submitted monthly report for distributor d and period
-    (a date, its month's first day) with its sales {line: units},
-    inventory {line: units on hand} and competitors named, written as the
-    owner. Switch to the report RPCs (part A) after the merge."""
-    p = period.isoformat()
-    stmts = ["INSERT INTO monthly_reports (tenant_id, distributor_id, period, status, due_on, late,"
-             " created_by, created_at, updated_by, updated_at, submitted_by, submitted_at)"
-             " VALUES (%s, %s, '%s', 'submitted', ('%s'::date + interval '1 month' + interval '9 days')::date,"
-             " %s, 'fixture', now(), 'fixture', now(), 'fixture', now())"
-             % (tid, d, p, p, "true" if late else "false")]
-    rid = ("(SELECT id FROM monthly_reports WHERE tenant_id = %s AND distributor_id = %s"
-           " AND period = '%s')" % (tid, d, p))
-    for line, units in (sales or {}).items():
-        stmts.append("INSERT INTO report_sales (tenant_id, report_id, product_line_id, units,"
-                     " revenue_minor, currency) VALUES (%s, %s, %s, %s, %s, 'VND')"
-                     % (tid, rid, line, units, units * 125000))
-    for line, units in (inventory or {}).items():
-        stmts.append("INSERT INTO report_inventory (tenant_id, report_id, product_line_id,"
-                     " units_on_hand) VALUES (%s, %s, %s, %s)" % (tid, rid, line, units))
-    for i, name in enumerate(competitors):
-        stmts.append("INSERT INTO report_competition (tenant_id, report_id, position, competitor,"
-                     " activity) VALUES (%s, %s, %s, '%s', 'giảm giá 10%%')"
-                     % (tid, rid, i, name.replace("'", "''")))
-    owner_sql("; ".join(stmts))
-
-
-def owner_target(d, line, kind, start, units):
-    """Fixture helper: a target, written as the owner (part A's SetTarget later)."""
-    owner_sql("INSERT INTO targets (tenant_id, distributor_id, product_line_id, period_kind,"
-              " period_start, units, set_by, set_at) VALUES (%s, %s, %s, '%s', '%s', %s,"
-              " 'fixture', now())" % (tid, d, line, kind, start.isoformat(), units))
+def report(d, period, sales=None, inventory=None):
+    """A monthly report for distributor d and period (a date, its month's
+    first day), opened, filled and submitted by the admin at the service
+    clock's now (on time or late as the clock says): its sales
+    {line: units}, inventory {line: units on hand}, and every other
+    section the charter requires."""
+    rid = must("OpenReport", {"distributorId": d, "period": period.strftime("%Y-%m")},
+               admin)["report"]["id"]
+    must("SaveReport", {"id": rid, "sales": [
+        {"productLineId": line, "units": units, "revenueMinor": units * 125000, "currency": "VND"}
+        for line, units in (sales or {brk: 1}).items()],
+        "inventory": [{"productLineId": line, "unitsOnHand": units}
+                      for line, units in (inventory or {brk: 0}).items()],
+        "pipeline": [{"title": "Xe tải Bình Dương", "stage": "proposal", "valueMinor": 9,
+                      "currency": "VND"}],
+        "marketIntelligence": "Thị trường ổn định; 市場は安定",
+        "competition": [{"competitor": "Phanh Hàn Quốc", "activity": "giảm giá 10%"}]}, admin)
+    must("SubmitReport", {"id": rid}, admin)
 
 
 def month_start(x, back=0):
@@ -178,8 +156,8 @@ try:
             must("SetCommitment", {"charterId": cid, "commitment": {
                 "productLineId": brk, "moq": 0, "bufferUnit": "weeks", "bufferAmount": 8,
                 "financing": "shared", "paymentTermsDays": 60}}, admin)
-        if competing:
-            must("DeclareCompetingLine", {"charterId": cid, "competingLine": competing}, admin)
+        for line in ([competing] if isinstance(competing, dict) else competing or []):
+            must("DeclareCompetingLine", {"charterId": cid, "competingLine": line}, admin)
         must("ActivateCharter", {"id": cid}, admin)
         return d
 
@@ -191,6 +169,9 @@ try:
     deals = distributor("名古屋商事", "JP")
     comp = distributor("Công ty Cần Thơ",
                        competing={"competitor": "Bremsen Schmidt", "line": "Má phanh giá rẻ"})
+    comp2 = distributor("Công ty Cà Mau", competing=[
+        {"competitor": "Bremsen Schmidt", "line": "Má phanh giá rẻ"},
+        {"competitor": "曙ブレーキ", "line": "ブレーキパッド"}])
     reports = distributor("Công ty Huế")
     targets = distributor("札幌パーツ", "JP")
     cover = distributor("Công ty Vũng Tàu", commitment=True)
@@ -263,15 +244,30 @@ try:
     r = reason(h, "overdue_actions")
     check(r.get("points") == points(3, 2 / 3) and "2 action items overdue" in r.get("detail", ""),
           "two overdue action items lose two thirds of their weight (%s)" % h)
+    check(r.get("code") == "overdue_actions.overdue" and r.get("args", [None])[0] == "2",
+          "the reason's code and figures come with its text (%s)" % r)
     h = health(deals)
     r = reason(h, "flagged_deals")
-    check(r.get("points") == points(2, 1 / 3) and "1 deal registrations flagged" in r.get("detail", ""),
-          "a flagged deal registration loses a third of its weight (%s)" % h)
+    check(r.get("points") == points(2, 1 / 3)
+          and r.get("detail", "").startswith("1 deal registration flagged or rejected"),
+          "a flagged deal registration loses a third of its weight, in the singular (%s)" % h)
+    check(r.get("code") == "flagged_deals.flagged" and r.get("args") == ["1"],
+          "the flagged deals' code and count (%s)" % r)
     h = health(comp)
     r = reason(h, "competing_lines")
     check(r.get("points") == 10 and "Bremsen Schmidt" in r.get("detail", "")
           and h.get("score") == 90,
           "a competing line declared against the charter loses the whole weight (%s)" % h)
+    check(r.get("detail", "").startswith("1 competing line declared against")
+          and r.get("code") == "competing_lines.declared"
+          and r.get("args", [None])[0] == "1",
+          "one competing line is said in the singular, with its code (%s)" % r)
+    r = reason(health(comp2), "competing_lines")
+    check(r.get("detail", "").startswith("2 competing lines declared against")
+          and "曙ブレーキ (ブレーキパッド)" in r.get("detail", "")
+          and r.get("code") == "competing_lines.declared"
+          and r.get("args", [None])[0] == "2" and "曙ブレーキ" in r.get("args", ["", ""])[1],
+          "two competing lines in the plural, Japanese names intact in text and args (%s)" % r)
     h = health(orders)
     check(not h.get("reasons") and h.get("score") == 100,
           "orders growing from none cost nothing (%s)" % h)
@@ -358,18 +354,31 @@ try:
             due.append(p)
         p = next_month(p)
     check(len(due) >= 2, "the worked example has %d due reports" % len(due))
-    # Reports: the first missing, the second late, the others on time.
+    # The inputs of phase 3 at their own instants, in time order, the clock
+    # only moving forward. Reports: the first missing, the second late (the
+    # day after its due day, the 10th), the others on time (the 2nd).
+    utc = datetime.timezone.utc
+    at = []
     for i, p in enumerate(due):
+        day = next_month(p) + datetime.timedelta(days=10 if i == 1 else 1)
         if i > 0:
-            owner_report(reports, p, late=(i == 1))
-    # Targets: last month's 100 units against 60 sold.
+            at.append((datetime.datetime(day.year, day.month, day.day, 0, 0, 1, tzinfo=utc),
+                       lambda p=p: report(reports, p)))
+    # Targets: last month's 100 units against 60 sold. Cover: 52 units sold
+    # a month (12 a week), 48 on hand: 4 weeks against 8. Both submitted
+    # on the first of this month.
     last = month_start(today3, 1)
-    owner_target(targets, brk, "month", last, 100)
-    owner_report(targets, last, sales={brk: 60})
-    # Cover: 52 units sold a month (12 a week), 48 on hand: 4 weeks against 8.
-    owner_report(cover, last, sales={brk: 52}, inventory={brk: 48})
-    set_clock(T3 - datetime.timedelta(days=5))
-    must("PlaceOrder", {"distributorId": orders, "lines": order_line, "currency": "VND"}, admin)
+    first3 = month_start(today3)
+    at.append((datetime.datetime(first3.year, first3.month, 1, 0, 0, 2, tzinfo=utc), lambda: (
+        must("SetTarget", {"distributorId": targets, "productLineId": brk,
+                           "period": last.strftime("%Y-%m"), "units": 100}, admin),
+        report(targets, last, sales={brk: 60}),
+        report(cover, last, sales={brk: 52}, inventory={brk: 48}))))
+    at.append((T3 - datetime.timedelta(days=5), lambda: must(
+        "PlaceOrder", {"distributorId": orders, "lines": order_line, "currency": "VND"}, admin)))
+    for when, step in sorted(at, key=lambda x: x[0]):
+        set_clock(when)
+        step()
     set_clock(T3)
     settle()
     settle()
@@ -426,7 +435,8 @@ try:
     everyone = must("GetPortfolio", {}, admin)["entries"]
     scores = [e.get("score", 0) for e in everyone]
     worst = [str(e["distributorId"]) for e in everyone if e.get("score", 0) == scores[0]]
-    check(len(everyone) == 11 and scores == sorted(scores) and str(silent) in worst,
+    # Every distributor of the tenant (comp2, the plural competing lines', the twelfth).
+    check(len(everyone) == 12 and scores == sorted(scores) and str(silent) in worst,
           "the portfolio is worst first, the silent distributor among the worst (%s)" % scores)
     check(all(len(e.get("topReasons", [])) <= 3 and 1 <= len(e.get("trend", [])) <= 12
               for e in everyone), "each entry has at most three reasons and a trend")
@@ -451,7 +461,7 @@ try:
           and any(ch in p.stdout for ch in "▁▂▃▄▅▆▇█") and "no order in the last 180 days"
           in p.stdout, "liaison health shows the score, a sparkline and the reasons:\n" + p.stdout)
     code, out = c.cli("portfolio", token=admin)
-    check(code == "OK" and isinstance(out, list) and len(out) == 11
+    check(code == "OK" and isinstance(out, list) and len(out) == 12
           and all(e.get("sparkline") for e in out),
           "liaison portfolio --json is a JSON array with sparklines (%s)" % code)
     p = subprocess.run([CLI, "--token", admin, "portfolio"], capture_output=True, text=True,

@@ -5,9 +5,9 @@ reports go late then stop, whose orders stall, who declares a competing
 line against its exclusive charter and stops answering escalation requests
 sinks to the worst place of the portfolio, with those reasons, before
 month six; a healthy distributor in the same tenant keeps the best place.
-Meetings, notes, orders, escalations and the charter amendment go through
-the RPCs; the monthly reports through the owner-SQL fixture helper of
-test_health.py's kind (owner_report), until part A's RPCs are merged.
+Meetings, notes, orders, escalations, the charter amendment and the
+monthly reports go through the RPCs; an on-time report is submitted with
+the clock set before its due day, a late one after it.
 Usage: test_health_story.py CLI."""
 import datetime
 import os
@@ -46,16 +46,20 @@ def settle(seconds=120):
         time.sleep(0.2)
 
 
-def owner_report(d, period, late):
-    """Fixture helper: a submitted monthly report, written as the owner (part A's RPCs later)."""
-    p = period.isoformat()
-    sql("BEGIN; SET LOCAL ROLE liaison;"
-        " SELECT liaison_context_set(%s, NULL, NULL, NULL, NULL, false);"
-        " INSERT INTO monthly_reports (tenant_id, distributor_id, period, status, due_on, late,"
-        " created_by, created_at, updated_by, updated_at, submitted_by, submitted_at)"
-        " VALUES (%s, %s, '%s', 'submitted', ('%s'::date + interval '1 month 9 days')::date, %s,"
-        " 'fixture', now(), 'fixture', now(), 'fixture', now()); COMMIT;"
-        % (tid, tid, d, p, p, "true" if late else "false"))
+def submit_report(user, period):
+    """Its distributor's user opens, fills (every section the charter
+    requires) and submits the monthly report for period (a date) at the
+    service clock's now: on time or late as the clock says."""
+    rid = must("OpenReport", {"period": period.strftime("%Y-%m")}, user)["report"]["id"]
+    must("SaveReport", {"id": rid, "sales": [{"productLineId": brk, "units": 40,
+                                               "revenueMinor": 18000000, "currency": "VND"}],
+                        "inventory": [{"productLineId": brk, "unitsOnHand": 60}],
+                        "pipeline": [{"title": "Đội xe buýt Hà Nội", "stage": "proposal",
+                                      "valueMinor": 5000000, "currency": "VND"}],
+                        "marketIntelligence": "Nhu cầu ổn định; 需要は安定しています。",
+                        "competition": [{"competitor": "Phanh Hàn Quốc",
+                                         "activity": "Giảm giá 5%"}]}, user)
+    must("SubmitReport", {"id": rid}, user)
 
 
 def first_of_month(x, ahead):
@@ -103,10 +107,10 @@ try:
     tokyo, tokyo_user = distributor("東京ブレーキ販売株式会社", "JP", "Asia/Tokyo", "佐藤 花子",
                                     "sato@story.example")
 
-    def month(d, user, at, held_notes, orders, answers, report, late):
+    def month(d, user, at, held_notes, orders, answers, late_report):
         """One month of a relationship at instant at: a review meeting held an hour ago
         (notes or not), orders placed, a request sent (answered or not), last month's
-        report (on time, late or not at all)."""
+        report submitted late (at at) or not here."""
         m = must("CreateMeeting", {"distributorId": d, "title": "Họp đánh giá tháng",
                                    "startsAt": rfc(at - datetime.timedelta(hours=2)),
                                    "durationMinutes": 60}, admin)["meeting"]["id"]
@@ -122,19 +126,24 @@ try:
             "text": "Xin gửi số liệu tồn kho tháng này."}, admin)["escalation"]["id"]
         if answers:
             must("RespondEscalation", {"id": e, "text": "Đã gửi. 送付しました。"}, user)
-        if report:
-            owner_report(d, first_of_month(at, -1).date(), late)
+        if late_report:
+            submit_report(user, first_of_month(at, -1))
 
     scores = {hanoi: [], tokyo: []}
     firsts = []
     for m in range(8):
         # The 13th of each month after the activation's, after the reports' due day (10th).
         at = first_of_month(REAL, m + 1) + datetime.timedelta(days=12, hours=10)
+        # Last month's reports that are on time: submitted on the 5th, before the due day.
+        set_clock(first_of_month(REAL, m + 1) + datetime.timedelta(days=4, hours=10))
+        submit_report(tokyo_user, first_of_month(at, -1))
+        if m < 3:
+            submit_report(hanoi_user, first_of_month(at, -1))
         set_clock(at)
-        month(tokyo, tokyo_user, at, True, 2, True, True, False)
+        month(tokyo, tokyo_user, at, True, 2, True, False)
         # Hà Nội: fine for three months, then late reports and no notes, no more
         # orders, no answers; then no reports at all; a competing line declared in month 3.
-        month(hanoi, hanoi_user, at, m < 3, 2 if m < 3 else 0, m < 3, m < 5, m in (3, 4))
+        month(hanoi, hanoi_user, at, m < 3, 2 if m < 3 else 0, m < 3, m in (3, 4))
         if m == 3:
             draft = must("CreateCharterDraft", {"distributorId": hanoi}, admin)["charter"]["id"]
             must("DeclareCompetingLine", {"charterId": draft, "competingLine": {

@@ -46,13 +46,10 @@ def sql(query):
     return out[-1].strip() if out else ""
 
 
-def set_target_as_owner(distributor, line, kind, start, units):
-    """Fixture: a hand-set target (no plan_id), written as the database owner
-    because part A's SetTarget RPC is not on this branch. After the merge,
-    switch this to SetTarget."""
-    sql("INSERT INTO targets (tenant_id, distributor_id, product_line_id, period_kind, "
-        "period_start, units, set_by, set_at) VALUES (%s, %s, %s, '%s', '%s', %s, 'fixture', "
-        "now())" % (tid, distributor, line, kind, start, units))
+def set_target(distributor, line, period, units):
+    """A hand-set target (no plan_id), through SetTarget as the admin does."""
+    must("SetTarget", {"distributorId": distributor, "productLineId": line, "period": period,
+                       "units": units}, admin)
 
 
 def targets(distributor):
@@ -130,8 +127,8 @@ check(code == "ALREADY_EXISTS" and "still open" in out.get("message", ""),
 code, out = call("CreatePlan", {"distributorId": saigon, "year": 1999}, admin)
 check(code == "INVALID_ARGUMENT" and violation(out, "year"), "year 1999 is refused on year")
 
-set_target_as_owner(saigon, brk, "quarter", "2027-01-01", 999)
-set_target_as_owner(saigon, flt, "month", "2027-01-01", 77)
+set_target(saigon, brk, "2027-Q1", 999)
+set_target(saigon, flt, "2027-01", 77)
 
 GOALS = [{"productLineId": brk, "period": "2027", "units": 12000},
          {"productLineId": brk, "period": "2027-Q1", "units": 2500,

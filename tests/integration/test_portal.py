@@ -4,7 +4,13 @@ Chromium, against the real liaisond through the Python binding: a
 distributor user signs in, sees its own charter and contacts, its meetings,
 action items (and closes one), leads (and registers one, and sees a field
 error), orders and documents; switches the interface to Vietnamese; signs
-out, and Back then shows no data. Another distributor's order and another
+out, and Back then shows no data. Issue 15: it drafts its joint business
+plan, is told on the page what is wrong in it, proposes it, and approves
+and declines the exporter's proposals (checked through the plan RPCs as
+the exporter); it reads the upstream updates aimed at it, in its language
+variant, with attachments, an opened one recording its read receipt
+(checked through ListUpdateReceipts), and never one aimed at another
+territory; its health reasons come in Vietnamese from their codes. Another distributor's order and another
 tenant's order by URL give the 404 page and none of their data; a form
 posted without its CSRF token is refused; exporter staff and a wrong
 password are turned away. Every page parses without errors in an HTML5
@@ -465,10 +471,17 @@ try:
           and sum(capped.get(a) is not None for a in anonymous) == 10,
           "anonymous sessions are capped, oldest first, signed-in ones kept")
     # ---------------- its own relationship health (issue 15 part C) ----------------
-    # Its orders and leads above queued a recompute: the scheduler stores the score.
-    deadline = time.monotonic() + 30
+    # Its orders and leads above queued a recompute: the scheduler stores the
+    # score. A deal registered outside its territory is flagged: a reason with a code.
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    adm.call("RegisterLead", {"distributorId": d1, "accountName": "Garage Viêng Chăn",
+                              "country": "LA", "title": "Vientiane", "valueMinor": 500,
+                              "currency": "USD"})
+    adm.close()
+    deadline = time.monotonic() + 60
     driver.get(base + "/health")
-    while "/100" not in text() and time.monotonic() < deadline:
+    while "deal registration" not in text() and time.monotonic() < deadline:
         time.sleep(0.5)
         driver.get(base + "/health")
     body = text()
@@ -483,12 +496,166 @@ try:
     with urllib.request.urlopen(req, timeout=30) as r:
         vi = r.read().decode("utf-8")
     check("Sức khỏe quan hệ" in vi and "Điểm bị trừ" in vi, "the health page in Vietnamese")
+    check("1 deal registration flagged or rejected in the last 180 days" in body,
+          "the English reason in the singular (%s)" % body[-300:])
+    check("1 đăng ký thương vụ bị gắn cờ hoặc từ chối trong 180 ngày qua" in vi
+          and "deal registration" not in vi,
+          "a Vietnamese reader gets the reason worded from its code")
+
+    # ---------------- the joint business plan (issue 15) ----------------
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+
+    def fill(element_id, value):
+        box = driver.find_element(By.ID, element_id)
+        box.clear()
+        box.send_keys(value)
+
+    driver.get(base + "/plans?year=2098")
+    check("No plan for this year yet." in text(), "no plan for 2098 yet")
+    fill("year", "20x8")
+    click(driver.find_element(By.ID, "show-year"))
+    check("four digits" in text(), "a year that is none is refused with a sentence")
+    driver.get(base + "/plans?year=2098")
+    click(driver.find_element(By.ID, "new-plan"))
+    plan_path = urllib.parse.urlparse(driver.current_url).path
+    own_plan = int(plan_path.rsplit("/", 1)[1])
+    check("Plan for 2098" in text() and "draft" in text(), "its own draft for 2098 opens")
+    fill("goal_period0", "2098-13")
+    fill("goal_units0", "500")
+    fill("init_title0", "Hội thảo gara Thủ Đức — 東京セミナー")
+    fill("init_starts0", "2098-02-01")
+    fill("init_due0", "2098-03-31")
+    click(driver.find_element(By.ID, "save-plan"))
+    error = driver.find_element(By.CLASS_NAME, "error-message").text
+    check("YYYY-Qn" in error and "plan's year" in error
+          and driver.find_element(By.ID, "init_title0").get_attribute("value")
+          == "Hội thảo gara Thủ Đức — 東京セミナー",
+          "a period that is none is refused on the page in words, what was typed kept (%s)"
+          % error)
+    fill("goal_units0", "năm trăm")
+    click(driver.find_element(By.ID, "save-plan"))
+    check("Units are a whole number." in text(), "units that are no number: a sentence")
+    fill("goal_period0", "2098-Q1")
+    fill("goal_units0", "500")
+    fill("goal_revenue0", "1250000")
+    fill("goal_currency0", "VND")
+    fill("init_description0", "Giới thiệu má phanh mới cho 40 gara; 日本語の資料も配布")
+    click(driver.find_element(By.ID, "save-plan"))
+    check(driver.find_element(By.ID, "init_title0").get_attribute("value")
+          == "Hội thảo gara Thủ Đức — 東京セミナー"
+          and driver.find_element(By.ID, "goal_period0").get_attribute("value") == "2098-Q1",
+          "the draft is saved: goal and initiative, Vietnamese and Japanese intact")
+    shot("plan-draft")
+    click(driver.find_element(By.ID, "propose-plan"))
+    check(driver.find_element(By.ID, "plan-status").text == "proposed"
+          and "Waiting for the exporter" in text() and "portal@saigon.example" in text()
+          and "user:" not in text(),
+          "proposed, it waits for the exporter, its owner named (%s)" % text()[-300:])
+    got = adm.call("GetPlan", {"id": own_plan})["plan"]
+    check(got["status"] == "proposed" and got.get("proposedSide") == "distributor"
+          and got["initiatives"][0]["title"] == "Hội thảo gara Thủ Đức — 東京セミナー"
+          and got["goals"][0].get("units") == 500,
+          "the exporter sees the distributor's proposal as it was typed (%s)" % got)
+    adm.call("ApprovePlan", {"id": own_plan, "comment": "Đồng ý"})
+    driver.get(base + plan_path)
+    check(driver.find_element(By.ID, "plan-status").text == "approved" and "Đồng ý" in text()
+          and not driver.find_elements(By.ID, "save-plan"),
+          "approved by the exporter, it is locked on the page")
+    # The exporter proposes 2097's plan: the distributor approves it; 2096's it declines.
+    for year in (2097, 2096):
+        pid = adm.call("CreatePlan", {"distributorId": d1, "year": year})["plan"]["id"]
+        adm.call("SavePlan", {"id": pid, "goals": [{"productLineId": line, "period": str(year),
+                                                     "units": 2400}]})
+        adm.call("ProposePlan", {"id": pid})
+        if year == 2097:
+            ours = pid
+        else:
+            declined = pid
+    driver.get(base + "/plans?year=2097")
+    click(driver.find_element(By.PARTIAL_LINK_TEXT, "2097"))
+    check("2,400" in text() or "2400" in text(), "the exporter's proposal shows its goals")
+    fill("comment", "Đồng ý — 了解しました")
+    click(driver.find_element(By.ID, "approve-plan"))
+    got = adm.call("GetPlan", {"id": ours})["plan"]
+    check(got["status"] == "approved" and got.get("decisionComment") == "Đồng ý — 了解しました"
+          and got.get("decidedBy", "").endswith("portal@saigon.example"),
+          "the distributor approves the exporter's proposal from the portal (%s)" % got)
+    driver.get(base + "/plans/%s" % declined)
+    click(driver.find_element(By.ID, "reject-plan"))
+    check("error-message" in driver.page_source
+          and adm.call("GetPlan", {"id": declined})["plan"]["status"] == "proposed",
+          "declining without a comment is refused on the page (%s)" % text()[-300:])
+    fill("comment", "Quý 1 quá cao: Tết rơi vào tháng 2")
+    click(driver.find_element(By.ID, "reject-plan"))
+    check(adm.call("GetPlan", {"id": declined})["plan"]["status"] == "rejected"
+          and "Tết rơi vào tháng 2" in text(), "declined with its reason")
+    shot("plan")
+    other_plan = adm.call("CreatePlan", {"distributorId": d2, "year": 2098})["plan"]["id"]
+    status, _, body = fetch("/plans/%s" % other_plan)
+    check(status == 404 and "東京オートパーツ" not in body,
+          "another distributor's plan by URL: 404, no data (%d)" % status)
+
+    # ---------------- upstream updates (issue 15) ----------------
+    def publish(title, regions, **extra):
+        req = {"kind": "production", "title": title, "body": extra.pop("body", "Body of " + title),
+               "language": "en", "effectiveOn": "2099-03-01", "regions": regions,
+               "productLineIds": [line]}
+        req.update(extra)
+        uid = adm.call("CreateUpstreamUpdate", req)["update"]["id"]
+        adm.call("PublishUpstreamUpdate", {"id": uid})
+        return uid
+
+    ours_u = publish("Factory schedule for 2099", ["VN-SG"],
+                     body="Line 2 stops for maintenance in March. 工場の点検は3月です。",
+                     documentIds=[doc],
+                     variants=[{"language": "vi", "title": "Lịch sản xuất năm 2099",
+                                "body": "Dây chuyền 2 bảo trì trong tháng 3; đặt hàng sớm."}])
+    publish("北海道限定キャンペーン", ["VN-HN"])
+
+    def read_at(uid):
+        rows = adm.call("ListUpdateReceipts", {"updateId": uid}).get("receipts", [])
+        return [r.get("readAt", "") for r in rows if r.get("email") == "portal@saigon.example"]
+
+    check(read_at(ours_u) == [""], "not read yet: the receipt is empty")
+    driver.get(base + "/updates")
+    body = text()
+    check("Factory schedule for 2099" in body and "北海道限定キャンペーン" not in body
+          and "not yet" in body,
+          "its updates are listed, unread; one aimed at another territory is not (%s)"
+          % body[-300:])
+    shot("updates")
+    click(driver.find_element(By.LINK_TEXT, "Factory schedule for 2099"))
+    update_path = urllib.parse.urlparse(driver.current_url).path
+    body = text()
+    check("工場の点検は3月です" in body and "2099-03-01" in body and "Bảng giá 2027" in body,
+          "the update shows its body, effective date and attachment (%s)" % body[-300:])
+    click(driver.find_element(By.LINK_TEXT, "Bảng giá 2027"))
+    check(urllib.parse.urlparse(driver.current_url).path == "/documents/%d" % doc,
+          "the attachment links to its own document")
+    got = read_at(ours_u)
+    check(len(got) == 1 and got[0], "opening it recorded its read receipt (%s)" % got)
+    shot("update")
+    req = urllib.request.Request(base + update_path, headers={
+        "Accept-Language": "vi",
+        "Cookie": "liaison_portal=" + driver.get_cookie("liaison_portal")["value"]})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        vi = r.read().decode("utf-8")
+    check("Lịch sản xuất năm 2099" in vi and "đặt hàng sớm" in vi and "工場の点検" not in vi,
+          "a Vietnamese reader gets the Vietnamese variant")
+    hidden = adm.call("ListUpstreamUpdates", {"status": "published"})["updates"]
+    hidden = [u["id"] for u in hidden if u["title"] == "北海道限定キャンペーン"][0]
+    status, _, body = fetch("/updates/%s" % hidden)
+    check(status == 404 and "北海道限定" not in body,
+          "an update aimed at another territory by URL: 404, no data (%d)" % status)
+    adm.close()
 
     # ---------------- markup and headers ----------------
     pages = ["/", "/customers", "/meetings", meeting_path, "/actions", "/leads", "/leads/new", lead_path,
              "/orders", "/orders/%d" % order1["id"], "/documents", "/documents/%d" % doc,
              "/orders/%d" % order2["id"], "/escalations", "/orders/new", "/meetings/%d" % held,
-             "/reports", report_path, "/performance"]
+             "/reports", report_path, "/performance", "/plans", plan_path,
+             "/plans/%s" % declined, "/updates", update_path]
     for path in pages:
         ok, status, errors = valid_html(path)
         check(ok, "%s (%d) is valid HTML5 with the security headers %s" % (path, status, errors))

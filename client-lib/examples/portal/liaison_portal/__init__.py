@@ -39,7 +39,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, get_currency_precision
 from flask import (Flask, Response, abort, g, redirect, render_template, request,
                    send_file, url_for)
-from flask_babel import Babel, gettext as _
+from flask_babel import Babel, gettext as _, ngettext
 
 from .sessions import SessionStore
 
@@ -88,6 +88,66 @@ def _sentence(e: liaison.Error) -> str:
     if e.violations:
         return "; ".join(why for _field, why in e.violations)
     return e.message
+
+
+def _int(text: str) -> int:
+    return int(text) if text.isdigit() else 0
+
+
+# A health reason's sentence from its code and figures (migration 0042),
+# in the reader's language; the count that governs a noun chooses its form.
+REASONS = {
+    "report_timeliness.missing_late": lambda a: ngettext(
+        "%(missing)s of the last monthly report missing, %(late)s submitted late",
+        "%(missing)s of the last %(num)s monthly reports missing, %(late)s submitted late",
+        _int(a[1]), missing=a[0], late=a[2]),
+    "notes_compliance.meetings": lambda a: ngettext(
+        "of %(num)s meeting in the last 180 days, %(missed)s missed; notes missing for "
+        "%(missing)s and late (after 24 h) for %(late)s",
+        "of %(num)s meetings in the last 180 days, %(missed)s missed; notes missing for "
+        "%(missing)s and late (after 24 h) for %(late)s",
+        _int(a[0]), missed=a[1], missing=a[2], late=a[3]),
+    "notes_compliance.none": lambda a: _("no meeting held in the last 180 days"),
+    "responsiveness.unanswered": lambda a: ngettext(
+        "%(late)s of %(num)s escalation request in the last 180 days not answered within "
+        "its timeframe",
+        "%(late)s of %(num)s escalation requests in the last 180 days not answered within "
+        "their timeframe", _int(a[1]), late=a[0]),
+    "target_attainment.below": lambda a: ngettext(
+        "targets %(pct)s%% attained on average (%(num)s target ended in the last six months)",
+        "targets %(pct)s%% attained on average (%(num)s targets ended in the last six months)",
+        _int(a[1]), pct=a[0]),
+    "inventory_cover.below": lambda a: ngettext(
+        "stock below the buffer commitment on %(short)s of %(num)s product line: %(lines)s",
+        "stock below the buffer commitment on %(short)s of %(num)s product lines: %(lines)s",
+        _int(a[1]), short=a[0], lines=a[2]),
+    "inventory_cover.none": lambda a: _(
+        "no inventory reported in the last three months against the charter's buffer "
+        "commitments"),
+    "order_trend.fell": lambda a: _(
+        "orders fell from %(before)s to %(now)s (the last 90 days against the 90 before)",
+        before=a[0], now=a[1]),
+    "order_trend.none": lambda a: _("no order in the last 180 days"),
+    "competing_lines.declared": lambda a: ngettext(
+        "%(num)s competing line declared against the charter's exclusivity: %(lines)s",
+        "%(num)s competing lines declared against the charter's exclusivity: %(lines)s",
+        _int(a[0]), lines=a[1]),
+    "competing_lines.undeclared": lambda a: ngettext(
+        "%(num)s competitor reported but not declared in the charter: %(names)s",
+        "%(num)s competitors reported but not declared in the charter: %(names)s",
+        _int(a[0]), names=a[1]),
+    "overdue_actions.overdue": lambda a: ngettext(
+        "%(num)s action item overdue, due %(day)s",
+        "%(num)s action items overdue, the oldest due %(day)s", _int(a[0]), day=a[1]),
+    "flagged_deals.flagged": lambda a: ngettext(
+        "%(num)s deal registration flagged or rejected in the last 180 days",
+        "%(num)s deal registrations flagged or rejected in the last 180 days", _int(a[0])),
+}
+REASON_ARGS = {"report_timeliness.missing_late": 3, "notes_compliance.meetings": 4,
+               "responsiveness.unanswered": 2, "target_attainment.below": 2,
+               "inventory_cover.below": 3, "order_trend.fell": 2,
+               "competing_lines.declared": 2, "competing_lines.undeclared": 2,
+               "overdue_actions.overdue": 2, "flagged_deals.flagged": 1}
 
 
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
@@ -243,6 +303,23 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         t = dt.datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
         return format_datetime(t.astimezone(ZoneInfo(zone or "UTC")), "medium",
                                locale=str(pick_locale()))
+
+    @app.template_filter("actor")
+    def actor(who: str) -> str:
+        """An audit actor ("user:8 an@example.com") as people know it: the e-mail."""
+        return re.sub(r"^user:[0-9]+ ", "", who or "")
+
+    @app.template_filter("reason")
+    def reason(r: Mapping[str, Any]) -> str:
+        """A health reason in the reader's language: the server's English
+        sentence, or for another language the sentence its code words; a
+        code this portal does not know (or a score stored before codes)
+        keeps the English."""
+        code, args = r.get("code", ""), list(r.get("args", []))
+        if str(pick_locale()) == "en" or code not in REASONS or len(args) < REASON_ARGS.get(
+                code, 0):
+            return r.get("detail", "")
+        return REASONS[code](args)
 
     @app.template_filter("language_name")
     def language_name(tag: str) -> str:
@@ -651,6 +728,153 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
             return report_page(rid, 400, error=_sentence(e))
         return redirect(url_for("report", rid=rid))
+
+    # ---------------- the joint business plan ----------------
+
+    PLAN_ROWS = 5
+
+    @app.route("/plans", methods=["GET", "POST"])
+    def plans() -> Response:
+        """Its plans for a year, every revision; a new revision is opened here."""
+        me = signed_in()
+        error = ""
+        year = (request.form.get("year") or request.args.get("year") or "").strip()
+        if not year:
+            year = str(dt.date.today().year)
+        if not re.fullmatch(r"[0-9]{4}", year):
+            error, year = _("The year is four digits, e.g. 2027."), str(dt.date.today().year)
+        elif request.method == "POST":
+            try:
+                p = api().call("CreatePlan", {"year": int(year)})["plan"]
+                return redirect(url_for("plan", pid=p["id"]))
+            except (liaison.InvalidArgument, liaison.FailedPrecondition,
+                    liaison.AlreadyExists) as e:
+                error = _sentence(e)
+        items = api().call("ListPlans", {"distributorId": me["distributorId"],
+                                         "year": int(year),
+                                         "page": {"pageSize": PAGE_SIZE}}).get("plans", [])
+        return _page("plans.html", 400 if error else 200, plans=list(reversed(items)),
+                     year=year, error=error, zone=my_zone())
+
+    def plan_page(pid: int, status: int = 200, typed: Optional[Dict[str, Any]] = None,
+                  **ctx: Any) -> Response:
+        """A revision; a draft or declined one with its form (refilled with
+        what was typed when it was refused), a proposal of the exporter's
+        with approve and decline."""
+        p = api().call("GetPlan", {"id": pid})["plan"]
+        if typed:
+            p = dict(p, **typed)
+        lines = [ln for ln in api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}})
+                 .get("productLines", []) if not ln.get("retired")]
+        goals = [gl if "revenue" in gl else dict(gl, revenue=str(decimal.Decimal(int(
+            gl.get("revenueMinor", 0))).scaleb(-get_currency_precision(gl["currency"])))
+            if gl.get("currency") else "") for gl in p.get("goals", [])]
+        goals += [{}] * max(0, PLAN_ROWS - len(goals))
+        initiatives = p.get("initiatives", []) + [{}] * max(
+            0, PLAN_ROWS - len(p.get("initiatives", [])))
+        return _page("plan.html", status, p=p, lines=lines, goals=goals,
+                     initiatives=initiatives, zone=my_zone(), **ctx)
+
+    @app.route("/plans/<int:pid>")
+    def plan(pid: int) -> Response:
+        signed_in()
+        return plan_page(pid)
+
+    @app.route("/plans/<int:pid>/save", methods=["POST"])
+    def plan_save(pid: int) -> Response:
+        """Goals per product line and period, initiatives owned by the
+        signed-in user; empty rows are left out."""
+        me = signed_in()
+        f = request.form
+        goals, initiatives, errors = [], [], []
+        typed: Dict[str, Any] = {"goals": [], "initiatives": []}
+        for i in range(PLAN_ROWS):
+            line, period = f.get("goal_line%d" % i, ""), f.get("goal_period%d" % i, "").strip()
+            units = f.get("goal_units%d" % i, "").strip()
+            revenue = f.get("goal_revenue%d" % i, "").strip()
+            currency = f.get("goal_currency%d" % i, "").strip().upper()
+            if not (period or units or revenue):
+                continue
+            typed["goals"].append({"productLineId": int(line) if line.isdigit() else line,
+                                   "period": period, "units": units, "revenue": revenue,
+                                   "currency": currency})
+            goal: Dict[str, Any] = {"productLineId": line, "period": period}
+            if units:
+                if not units.isdigit():
+                    errors.append(_("Units are a whole number."))
+                    continue
+                goal["units"] = int(units)
+            if revenue:
+                minor = _minor(revenue, currency)
+                if minor is None or not currency:
+                    errors.append(_("Revenue is an amount with its currency, e.g. 1250.50 USD."))
+                    continue
+                goal.update(revenueMinor=minor, currency=currency)
+            goals.append(goal)
+        for i in range(PLAN_ROWS):
+            title = f.get("init_title%d" % i, "").strip()
+            starts, due = f.get("init_starts%d" % i, "").strip(), f.get("init_due%d" % i, "").strip()
+            if not (title or starts or due):
+                continue
+            typed["initiatives"].append({"title": title, "description": f.get(
+                "init_description%d" % i, "").strip(), "startsOn": starts, "dueOn": due})
+            initiatives.append({"title": title, "description": f.get(
+                "init_description%d" % i, "").strip(), "ownerUserId": me["userId"],
+                "startsOn": starts, "dueOn": due})
+        if errors:
+            return plan_page(pid, 400, typed, error=" ".join(dict.fromkeys(errors)))
+        try:
+            api().call("SavePlan", {"id": pid, "goals": goals, "initiatives": initiatives})
+        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+            return plan_page(pid, 400, typed, error=_sentence(e))
+        return redirect(url_for("plan", pid=pid))
+
+    @app.route("/plans/<int:pid>/<any(propose, approve, reject):step>", methods=["POST"])
+    def plan_step(pid: int, step: str) -> Response:
+        signed_in()
+        req: Dict[str, Any] = {"id": pid}
+        if step != "propose":
+            req["comment"] = request.form.get("comment", "").strip()
+        method = {"propose": "ProposePlan", "approve": "ApprovePlan", "reject": "RejectPlan"}
+        try:
+            api().call(method[step], req)
+        except (liaison.InvalidArgument, liaison.FailedPrecondition,
+                liaison.PermissionDenied) as e:
+            return plan_page(pid, 400, error=_sentence(e))
+        return redirect(url_for("plan", pid=pid))
+
+    # ---------------- upstream updates ----------------
+
+    @app.route("/updates")
+    def updates() -> Response:
+        """The exporter's updates aimed at it (row-level security shows no other)."""
+        signed_in()
+        items = api().call("ListUpstreamUpdates", {"status": "published",
+                                                   "page": {"pageSize": PAGE_SIZE}}
+                           ).get("updates", [])
+        return _page("updates.html", updates=list(reversed(items)), zone=my_zone())
+
+    @app.route("/updates/<int:uid>")
+    def update(uid: int) -> Response:
+        """One update, in the reader's language when the exporter wrote a
+        variant in it; opening it records this user's read receipt."""
+        signed_in()
+        u = api().call("GetUpstreamUpdate", {"id": uid})["update"]
+        lang = str(pick_locale())
+        shown = {"language": u.get("language", ""), "title": u.get("title", ""),
+                 "body": u.get("body", "")}
+        if shown["language"].split("-")[0].lower() != lang:
+            for v in u.get("variants", []):
+                if v.get("language", "").split("-")[0].lower() == lang:
+                    shown = v
+                    break
+        docs = []
+        for did in u.get("documentIds", []):
+            try:
+                docs.append(api().call("GetDocument", {"id": did})["document"])
+            except liaison.NotFound:
+                continue  # an attachment not shared with this distributor
+        return _page("update.html", u=u, shown=shown, docs=docs, zone=my_zone())
 
     @app.route("/calendar.ics")
     def calendar() -> Response:
