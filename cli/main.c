@@ -57,6 +57,7 @@ static const struct command commands[] = {
      GROUP_CRM},
     {"crm", cmd_crm, "the tenant's CRM settings", GROUP_CRM},
     {"doc", cmd_doc, "key documents, their versions and translations", GROUP_CRM},
+    {"events", cmd_events, "your live events as they happen (JSON lines)", GROUP_CRM},
     {"order", cmd_order, "a distributor's orders: place, list, show, status", GROUP_CRM},
     {"shipment", cmd_shipment, "shipments of orders: add, list, show, status", GROUP_CRM},
     {"tenant", cmd_tenant, "your tenant's working time", GROUP_PEOPLE},

@@ -30,6 +30,7 @@
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
+#include "rpc_events.h"
 #include "rpc_meeting.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
@@ -171,7 +172,9 @@
     M(SetTenantRateLimit, rpc_set_tenant_rate_limit, AUTHZ_OPERATOR, WRITES)                       \
     /* --- chunked document uploads --- */                                                         \
     M(BeginDocumentUpload, rpc_begin_document_upload, ADMIN_MANAGER, WRITES)                       \
-    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)
+    M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)                       \
+    /* --- live events --- */                                                                      \
+    M(SubscribeEvents, rpc_subscribe_events, AUTHZ_USERS, READS)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.
