@@ -23,9 +23,10 @@
  */
 #define EVENTS_HELD_MS 20
 
-static struct db_stmt q_events_after = {"SELECT id, kind, subject_id, distributor_id, at, ready"
-                                        " FROM liaison_events_after($1::bigint, $2, $3::int)",
-                                        3, 0};
+static struct db_stmt q_events_after = {
+    "SELECT id, kind, subject_id, distributor_id, at, ready, mine"
+    " FROM liaison_events_after($1::bigint, $2, $3::int)",
+    3, 0};
 
 int rpc_events_register(void)
 {
