@@ -27,10 +27,13 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_at ON events (tenant_id, at);
 
+-- One row per tenant; an id like every tenant table's (ExportTenant pages by it).
 CREATE TABLE IF NOT EXISTS event_prunes (
     tenant_id bigint NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    id bigint GENERATED ALWAYS AS IDENTITY,
     through_id bigint NOT NULL,
-    PRIMARY KEY (tenant_id)
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id)
 );
 
 DO $$
