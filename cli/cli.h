@@ -180,6 +180,10 @@ int cli_subcommand(const char *family, const struct cli_subcommand *subs, int ar
 int cli_list(struct cli *cli, const char *method, json_t *request, const char *items_key,
              const struct output_column *cols, int ncols, const char *page_size, const char *cursor,
              bool all);
+/* cli_list, with map called on each row (an object it may add keys to) before printing. */
+int cli_list_mapped(struct cli *cli, const char *method, json_t *request, const char *items_key,
+                    const struct output_column *cols, int ncols, const char *page_size,
+                    const char *cursor, bool all, void (*map)(json_t *row));
 
 /* Reads a password: from standard input with --password-stdin, otherwise
  * from the terminal without echo. Returns 0, or an exit code after
@@ -252,11 +256,21 @@ int cmd_crm(struct cli *cli, int argc, char **argv);
 int cmd_doc(struct cli *cli, int argc, char **argv);
 int cmd_order(struct cli *cli, int argc, char **argv);
 int cmd_shipment(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_target(struct cli *cli, int argc, char **argv);
+int cmd_attainment(struct cli *cli, int argc, char **argv);
+int cmd_plan(struct cli *cli, int argc, char **argv);
+int cmd_update(struct cli *cli, int argc, char **argv);
 int cmd_methods(struct cli *cli, int argc, char **argv);
 int cmd_completion(struct cli *cli, int argc, char **argv);
 int cmd_clock(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_jobs(struct cli *cli, int argc, char **argv);
+/* 'health DISTRIBUTOR' and 'health weights' (cmd_health.c), reached from cmd_health. */
+int cli_health_distributor(struct cli *cli, int argc, char **argv);
+int cmd_portfolio(struct cli *cli, int argc, char **argv);
+int cmd_handbook(struct cli *cli, int argc, char **argv);
+int cmd_scorecard(struct cli *cli, int argc, char **argv);
 
 /* Names similar to method among the client library's RPCs ("" if none), in buf. */
 void cli_method_suggest(const char *method, char *buf, size_t cap);

@@ -56,11 +56,15 @@ int cmd_ping(struct cli *cli, int argc, char **argv)
 
 int cmd_health(struct cli *cli, int argc, char **argv)
 {
+    if (argc > 1 && argv[1][0] != '-')
+        return cli_health_distributor(cli, argc, argv);
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
-        "health",
+        "health [DISTRIBUTOR | weights]",
         "Shows whether the server reaches its database, the schema version\n"
-        "and the server's version. Exit code 6 when the database is down.",
+        "and the server's version. Exit code 6 when the database is down.\n"
+        "With a distributor: its relationship health ('liaison health D --help');\n"
+        "'health weights': the tenant's health weights.",
         opts, 0, "health"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)

@@ -404,6 +404,14 @@ int cli_list(struct cli *cli, const char *method, json_t *request, const char *i
              const struct output_column *cols, int ncols, const char *page_size, const char *cursor,
              bool all)
 {
+    return cli_list_mapped(cli, method, request, items_key, cols, ncols, page_size, cursor, all,
+                           NULL);
+}
+
+int cli_list_mapped(struct cli *cli, const char *method, json_t *request, const char *items_key,
+                    const struct output_column *cols, int ncols, const char *page_size,
+                    const char *cursor, bool all, void (*map)(json_t *row))
+{
     long size = 0;
     if (page_size) {
         char *end;
@@ -435,6 +443,11 @@ int cli_list(struct cli *cli, const char *method, json_t *request, const char *i
             rc = EXIT_ERROR;
         else if (!all || !*next)
             break;
+    }
+    if (rc == EXIT_OK && map) {
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row) map(row);
     }
     if (rc == EXIT_OK) {
         /* A list is its rows in every format ([] when empty), so `jq '.[]'`

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   protobuf-c-compiler libprotobuf-c-dev
   libuv1-dev libpq-dev libssl-dev libjansson-dev libargon2-dev libical-dev libmicrohttpd-dev
-  postgresql postgresql-client openssl ca-certificates python3 iso-codes tzdata
+  postgresql postgresql-client postgresql-server-dev-15 openssl ca-certificates python3 iso-codes tzdata
   python3-pip python3-setuptools python3-wheel
   python3-flask python3-flask-babel python3-babel gunicorn
 )
@@ -33,3 +33,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Debian's postgresql package starts a system cluster; Liaison runs its own.
+# The tenant wall's extension, which migration 0036 creates (server/wall).
+"$(dirname "$0")/install-wall.sh"

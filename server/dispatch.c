@@ -62,6 +62,8 @@ int dispatch_init(char *err, size_t errlen)
         rpc_escalation_register() < 0 || scheduler_register() < 0 || rpc_scheduler_register() < 0 ||
         rpc_meeting_register() < 0 || rpc_calendar_register() < 0 || rpc_cadence_register() < 0 ||
         rpc_document_register() < 0 || rpc_order_register() < 0 || ratelimit_register() < 0 ||
+        rpc_report_register() < 0 || rpc_target_register() < 0 || rpc_plan_register() < 0 ||
+        rpc_update_register() < 0 || rpc_health_register() < 0 || rpc_handbook_register() < 0 ||
         rpc_events_register() < 0) {
         snprintf(err, errlen,
                  "too many prepared statements, or one whose parameters do not "

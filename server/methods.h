@@ -27,9 +27,15 @@
 #include "rpc_crm.h"
 #include "rpc_document.h"
 #include "rpc_order.h"
+#include "rpc_report.h"
+#include "rpc_target.h"
+#include "rpc_plan.h"
+#include "rpc_update.h"
 #include "rpc_scheduler.h"
 #include "rpc_distributor.h"
 #include "rpc_escalation.h"
+#include "rpc_health.h"
+#include "rpc_handbook.h"
 #include "rpc_events.h"
 #include "rpc_meeting.h"
 #include "rpc_system.h"
@@ -173,6 +179,41 @@
     /* --- chunked document uploads --- */                                                         \
     M(BeginDocumentUpload, rpc_begin_document_upload, ADMIN_MANAGER, WRITES)                       \
     M(UploadDocumentChunk, rpc_upload_document_chunk, ADMIN_MANAGER, WRITES)                       \
+    /* --- monthly reports, targets and attainment --- */                                          \
+    M(OpenReport, rpc_open_report, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(SaveReport, rpc_save_report, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(SubmitReport, rpc_submit_report, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                  \
+    M(ReviewReport, rpc_review_report, ADMIN_MANAGER, WRITES)                                      \
+    M(ReopenReport, rpc_reopen_report, ADMIN_MANAGER, WRITES)                                      \
+    M(GetReport, rpc_get_report, AUTHZ_USERS, READS)                                               \
+    M(ListReports, rpc_list_reports, AUTHZ_USERS, READS)                                           \
+    M(SetTarget, rpc_set_target, ADMIN_MANAGER, WRITES)                                            \
+    M(DeleteTarget, rpc_delete_target, ADMIN_MANAGER, WRITES)                                      \
+    M(ListTargets, rpc_list_targets, AUTHZ_USERS, READS)                                           \
+    M(GetAttainment, rpc_get_attainment, AUTHZ_USERS, READS)                                       \
+    /* --- issue 15 B: joint business plan (either side proposes, the other decides) --- */        \
+    M(CreatePlan, rpc_create_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(SavePlan, rpc_save_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                          \
+    M(ProposePlan, rpc_propose_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                    \
+    M(ApprovePlan, rpc_approve_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                    \
+    M(RejectPlan, rpc_reject_plan, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
+    M(GetPlan, rpc_get_plan, AUTHZ_USERS, READS)                                                   \
+    M(ListPlans, rpc_list_plans, AUTHZ_USERS, READS)                                               \
+    /* upstream updates: a distributor user's reading records its receipt, so Get writes */        \
+    M(CreateUpstreamUpdate, rpc_create_upstream_update, ADMIN_MANAGER, WRITES)                     \
+    M(PublishUpstreamUpdate, rpc_publish_upstream_update, ADMIN_MANAGER, WRITES)                   \
+    M(ListUpstreamUpdates, rpc_list_upstream_updates, AUTHZ_USERS, READS)                          \
+    M(GetUpstreamUpdate, rpc_get_upstream_update, AUTHZ_USERS, WRITES)                             \
+    M(ListUpdateReceipts, rpc_list_update_receipts, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)          \
+    /* issue 15 part C: relationship health */                                                     \
+    M(GetDistributorHealth, rpc_get_distributor_health, AUTHZ_USERS, READS)                        \
+    M(GetPortfolio, rpc_get_portfolio, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
+    M(GetHealthWeights, rpc_get_health_weights, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)              \
+    M(SetHealthWeights, rpc_set_health_weights, AUTHZ_ADMIN, WRITES)                               \
+    /* issue 15 part D: the operating handbook and the scorecard */                                \
+    M(GenerateHandbook, rpc_generate_handbook, ADMIN_MANAGER, WRITES)                              \
+    M(GetHandbook, rpc_get_handbook, AUTHZ_USERS, READS)                                           \
+    M(GetScorecard, rpc_get_scorecard, AUTHZ_USERS, READS)                                         \
     /* --- live events --- */                                                                      \
     M(SubscribeEvents, rpc_subscribe_events, AUTHZ_USERS, READS)
 
@@ -206,6 +247,8 @@
     C(AddDocumentVersion)                                                                          \
     C(AddTranslation)                                                                              \
     C(PlaceOrder)                                                                                  \
-    C(AddShipment)
+    C(AddShipment)                                                                                 \
+    C(CreatePlan)                                                                                  \
+    C(CreateUpstreamUpdate)
 
 #endif

@@ -430,7 +430,9 @@ static enum MHD_Result metrics_handle(void *cls, struct MHD_Connection *conn, co
     return metrics_text(conn, MHD_HTTP_NOT_FOUND, "not found: /metrics, /livez, /readyz\n");
 }
 
-static void metrics_mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's own messages: fmt is its format, checked as one. */
+__attribute__((format(printf, 2, 0))) static void metrics_mhd_log(void *cls, const char *fmt,
+                                                                  va_list ap)
 {
     (void)cls;
     char text[256];

@@ -707,6 +707,22 @@ bool request_check_text(struct request *r, const char *field, const char *text, 
     return false;
 }
 
+bool request_check_chars(struct request *r, const char *field, const char *text, size_t max,
+                         bool required)
+{
+    /* A UTF-8 character takes at most 4 bytes; protobuf-c checked the encoding. */
+    if (!request_check_text(r, field, text, 4 * max, required))
+        return false;
+    size_t chars = 0;
+    for (const char *p = text; *p; p++)
+        chars += ((unsigned char)*p & 0xC0) != 0x80;
+    if (chars <= max)
+        return true;
+    char *why = request_printf(r, "at most %zu characters", max);
+    request_fail_field(r, field, why ? why : "too long");
+    return false;
+}
+
 bool request_fail_raised(struct request *r, int code)
 {
     if (code != LIAISON__V1__CODE__INVALID_ARGUMENT && code != LIAISON__V1__CODE__NOT_FOUND &&

@@ -223,6 +223,14 @@ bool request_check_text(struct request *r, const char *field, const char *text, 
                         bool required);
 
 /*
+ * request_check_text() counting characters, not bytes: text is at most
+ * max UTF-8 characters (what the database's length() checks), so a title
+ * in Vietnamese or Japanese gets the same room as one in English.
+ */
+bool request_check_chars(struct request *r, const char *field, const char *text, size_t max,
+                         bool required);
+
+/*
  * True when text is an RFC 3339 date-time (2026-03-01T09:30:00+07:00,
  * fractions and Z allowed; the database checks the calendar), or empty and
  * not required; otherwise answers INVALID_ARGUMENT on field and returns

@@ -184,6 +184,29 @@ document_a = must("CreateDocument", {"kind": "price_sheet", "title": "Secret doc
                                      "content": "U2VjcmV0IHByaWNlcw=="}, admin_a)["document"]["id"]
 MARKERS.append("Secret document")
 OTHER_DISTRIBUTOR.append("Secret document")
+# --- a monthly report and a target of distributor 1, written as the owner (the charter above
+# stays a draft, and opening a report needs an active one) ---
+report_a = int(sql("INSERT INTO monthly_reports (tenant_id, distributor_id, period, due_on, "
+                   "market_intelligence, created_by, created_at, updated_by, updated_at) VALUES "
+                   "(%s, %s, '2099-01-01', '2099-02-10', 'Secret intel', 'x', now(), 'x', now()) "
+                   "RETURNING id" % (a_id, d1)).split()[0])
+target_a = int(sql("INSERT INTO targets (tenant_id, distributor_id, product_line_id, period_kind, "
+                   "period_start, units, set_by, set_at) VALUES (%s, %s, %s, 'month', "
+                   "'2099-01-01', 5, 'x', now()) RETURNING id" % (a_id, d1, line_a)).split()[0])
+MARKERS.append("Secret intel")
+OTHER_DISTRIBUTOR.append("Secret intel")
+# --- issue 15 B: distributor 1's plan, and an update aimed at its territory ---
+plan_a = must("CreatePlan", {"distributorId": d1, "year": 2030}, admin_a)["plan"]["id"]
+must("SavePlan", {"id": plan_a, "goals": [{"productLineId": line_a, "period": "2030",
+                                           "units": 10}],
+                  "initiatives": [{"title": "Secret plan initiative", "ownerUserId": manager_id,
+                                   "startsOn": "2030-01-01", "dueOn": "2030-02-01"}]}, admin_a)
+update_a = must("CreateUpstreamUpdate", {"kind": "launch", "title": "Secret update",
+                                         "body": "x", "language": "vi",
+                                         "effectiveOn": "2030-01-01", "regions": ["VN"],
+                                         "productLineIds": [line_a]}, admin_a)["update"]["id"]
+MARKERS += ["Secret plan initiative", "Secret update"]
+OTHER_DISTRIBUTOR += ["Secret plan initiative", "Secret update"]
 
 # ---------------- the access matrix ----------------
 service = open(PROTO).read().split("service Liaison {", 1)[1]
@@ -368,6 +391,48 @@ MATRIX = {
                             {"sizeBytes": 1, "sha256": "A" * 43 + "="}),
     "UploadDocumentChunk": ({"tenant_admin", "manager"}, True,
                             {"uploadId": 1, "offset": 0, "content": "eA=="}),
+    # --- monthly reports, targets and attainment ---
+    "OpenReport": ({"tenant_admin", "manager", "distributor_user"}, True,
+                   {"distributorId": d1, "period": "2099-02"}),
+    "SaveReport": ({"tenant_admin", "manager", "distributor_user"}, True,
+                   {"id": report_a, "marketIntelligence": "x"}),
+    "SubmitReport": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": report_a}),
+    "ReviewReport": ({"tenant_admin", "manager"}, True, {"id": report_a, "comment": "x"}),
+    "ReopenReport": ({"tenant_admin", "manager"}, True, {"id": report_a, "comment": "x"}),
+    "GetReport": (USERS, False, {"id": report_a}),
+    "ListReports": (USERS, False, {}),
+    "SetTarget": ({"tenant_admin", "manager"}, True,
+                  {"distributorId": d1, "productLineId": line_a, "period": "2099", "units": 1}),
+    "DeleteTarget": ({"tenant_admin", "manager"}, True, {"id": target_a}),
+    "ListTargets": (USERS, False, {}),
+    "GetAttainment": (USERS, False, {"distributorId": d1, "to": "2099-01", "last": 1}),
+    # --- issue 15 B: the joint business plan and upstream updates ---
+    "CreatePlan": ({"tenant_admin", "manager", "distributor_user"}, True,
+                   {"distributorId": d1, "year": 2031}),
+    "SavePlan": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": plan_a, "goals": [
+        {"productLineId": line_a, "period": "2030", "units": 1}]}),
+    "ProposePlan": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": plan_a}),
+    "ApprovePlan": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": plan_a}),
+    "RejectPlan": ({"tenant_admin", "manager", "distributor_user"}, True,
+                   {"id": plan_a, "comment": "x"}),
+    "GetPlan": (USERS, False, {"id": plan_a}),
+    "ListPlans": (USERS, False, {}),
+    "CreateUpstreamUpdate": ({"tenant_admin", "manager"}, True, {
+        "kind": "launch", "title": "x", "body": "x", "language": "vi", "effectiveOn": "2030-01-01",
+        "regions": ["VN"], "productLineIds": [line_a]}),
+    "PublishUpstreamUpdate": ({"tenant_admin", "manager"}, True, {"id": update_a}),
+    "ListUpstreamUpdates": (USERS, False, {}),
+    "GetUpstreamUpdate": (USERS, False, {"id": update_a}),
+    "ListUpdateReceipts": ({"tenant_admin", "manager", "auditor"}, False, {"updateId": update_a}),
+    # --- relationship health (issue 15 part C) ---
+    "GetDistributorHealth": (USERS, False, {"distributorId": d1}),
+    "GetPortfolio": ({"tenant_admin", "manager", "auditor"}, False, {}),
+    "GetHealthWeights": ({"tenant_admin", "manager", "auditor"}, False, {}),
+    "SetHealthWeights": ({"tenant_admin"}, True, {"weights": {"orderTrend": 30}}),
+    # --- issue 15 part D: the operating handbook and the scorecard ---
+    "GenerateHandbook": ({"tenant_admin", "manager"}, True, {"distributorId": d1}),
+    "GetHandbook": (USERS, False, {"distributorId": d1, "format": "html"}),
+    "GetScorecard": (USERS, False, {"distributorId": d1}),
     # --- live events: a wrong kind, so that a caller let in is answered at once ---
     "SubscribeEvents": (USERS, False, {"kinds": ["none"]}),
 }

@@ -8,6 +8,7 @@ check makes a context, and it asks for the token itself, not a session id
 or a stored hash; log-in compares a hash liaisond computed and never hands
 out the stored one. A distributor user's genuine context reaches its own
 distributor's rows only, in a SELECT without any WHERE."""
+import json
 import os
 import subprocess
 import sys
@@ -171,5 +172,111 @@ for table, column in (("distributors", "id"), ("contacts", "distributor_id"),
 ok, got = app(auth_portal + "WITH u AS (UPDATE contacts SET name = name WHERE distributor_id = %s "
               "RETURNING 1) SELECT count(*) FROM u" % d2)
 check(ok and got == "0", "a distributor user's context updates no row of another distributor")
+
+# ---------------- the seal (migration 0036): once per transaction, in the backend ----------------
+ok, got = app("SELECT liaison_wall_set(1, 1, 'tenant_admin', NULL, true, true)")
+check(not ok and "permission denied" in got, "the server's role may not seal a context (%s)"
+      % got[-80:])
+ok, got = app(forge(every) + "SELECT liaison_wall_valid()")
+check(ok and got == "f", "settings written by hand are not a sealed context (%s)" % got)
+ok, got = app(auth_a + "SELECT liaison_wall_valid()")
+check(ok and got == "t", "liaison_auth() seals the context it makes (%s)" % got)
+
+
+def script(lines):
+    """psql input (with \\gset) as the server's role: its last line or the error."""
+    p = subprocess.run(PSQL + ["-U", "liaison_app"], input="\n".join(lines) + "\n",
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return p.stderr.strip()
+    lines = p.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+steal = "SELECT %s \\gset" % ", ".join("current_setting('liaison.%s') AS %s" % (x, x)
+                                       for x in SETTINGS)
+put_back = "SELECT %s;" % ", ".join("set_config('liaison.%s', :'%s', true)" % (x, x)
+                                    for x in SETTINGS)
+# One simple-query message, two transactions: they share a start time, so
+# 0026's MAC verified in the second; the seal ends with the first.
+p = subprocess.run(PSQL + ["-U", "liaison_app", "-c",
+                           "BEGIN; SELECT liaison_auth(%s, '%s'); CREATE TEMP TABLE stolen AS "
+                           "SELECT %s; COMMIT; BEGIN; SELECT %s FROM stolen s; %s"
+                           % (a_id, admin_a, cols, restore, EVERY_ROW)],
+                   capture_output=True, text=True)
+got = p.stdout.strip().splitlines()[-1] if p.returncode == 0 else p.stderr.strip()
+check(got == "0", "A's context copied into the next transaction of the same message: no row (%s)"
+      % got)
+# A subtransaction that made B's context and rolled back takes its seal
+# with it: B's settings and MAC written back by hand are not believed.
+got = script(["BEGIN;", auth_a, "SAVEPOINT s;", "SELECT liaison_auth(%s, '%s');" % (b_id, admin_b),
+              steal, "ROLLBACK TO SAVEPOINT s;", put_back, EVERY_ROW + ";"])
+check(got == "0", "B's context from a rolled-back subtransaction, written back: no row (%s)" % got)
+# A has two distributors, B one.
+got = script(["BEGIN;", auth_a, "SAVEPOINT s;", "SELECT liaison_auth(%s, '%s');" % (b_id, admin_b),
+              "ROLLBACK TO SAVEPOINT s;", "SELECT string_agg(id::text, ',' ORDER BY id) "
+              "FROM distributors;"])
+check(got == "%s,%s" % (d1, d2), "after the rollback the outer context is A's again (%s)" % got)
+got = script(["BEGIN;", "SAVEPOINT s;", auth_a, "RELEASE SAVEPOINT s;",
+              "SELECT count(*) FROM distributors;"])
+check(got == "2", "a context made in a released subtransaction holds for the transaction (%s)"
+      % got)
+ok, got = app("DROP EXTENSION liaison_wall CASCADE")
+check(not ok and "must be owner" in got, "the server's role may not drop the extension (%s)"
+      % got[-80:])
+
+# ---------------- leads and interactions: the distributor scope (migration 0036) ----------------
+# Distributor 2's deal, approved so that it protects its account; one lead
+# and one interaction of each distributor.
+lead2 = must("RegisterLead", {"distributorId": d2, "accountName": "Công ty Bình Minh",
+                              "country": "VN", "title": "東京向け部品", "currency": "VND"},
+             admin_a)["lead"]
+must("DecideLeadRegistration", {"id": lead2["id"], "decision": "approve"}, admin_a)
+lead1 = must("RegisterLead", {"distributorId": d1, "accountName": "Nhà máy Đồng Nai",
+                              "country": "VN", "title": "Phụ tùng ô tô", "currency": "VND"},
+             portal)["lead"]
+for d, lead in ((d1, lead1), (d2, lead2)):
+    must("CreateInteraction", {"distributorId": d, "kind": "visit", "summary": "Gặp khách hàng",
+                               "leadId": lead["id"]}, admin_a)
+for table in ("leads", "interactions"):
+    ok, got = app(auth_portal + "SELECT string_agg(DISTINCT distributor_id::text, ',') FROM %s"
+                  % table)
+    check(ok and got == str(d1), "a distributor user's SELECT * FROM %s without WHERE: only its "
+          "own distributor's rows (%s)" % (table, got))
+    ok, got = app(auth_a + "SELECT count(DISTINCT distributor_id) FROM %s" % table)
+    check(ok and got == "2", "the tenant admin's context sees both distributors in %s (%s)"
+          % (table, got))
+ok, got = app(auth_portal + "WITH u AS (UPDATE leads SET title = title WHERE distributor_id = %s "
+              "RETURNING 1) SELECT count(*) FROM u" % d2)
+check(ok and got == "0", "a distributor user's context updates no lead of another distributor")
+# The protection window still weighs the other distributor's lead it cannot see.
+code, out = _cli.call("RegisterLead", {"distributorId": d1, "accountName": "công ty bình minh",
+                                       "country": "VN", "title": "Lần thứ hai",
+                                       "currency": "VND"}, portal)
+check(code == "ALREADY_EXISTS" and "protected until" in out.get("message", "")
+      and "Bình Minh" not in json.dumps(out, ensure_ascii=False),
+      "a distributor user's registration of another distributor's protected account is refused, "
+      "without its name (%s %s)" % (code, out))
+
+# ---------------- jobs: queued only by the owner's functions ----------------
+ok, got = app("INSERT INTO jobs (for_tenant, kind, key, run_at) VALUES (%s, 'idempotency_prune', "
+              "'wall-%s', now() + interval '1 day')" % (b_id, RUN))
+check(not ok and "permission denied" in got, "the server's role may not insert a job (%s)"
+      % got[-80:])
+ok, got = app("UPDATE jobs SET run_at = now() WHERE for_tenant = %s" % b_id)
+check(not ok and "permission denied" in got, "the server's role may not move a job (%s)"
+      % got[-80:])
+key = "wall-" + RUN
+ok, got = app(forge(every) + "SELECT liaison_schedule('idempotency_prune', '%s', now() + "
+              "interval '1 day', NULL)" % key)
+queued = t.psql("SELECT coalesce(for_tenant::text, 'none') FROM jobs WHERE key = '%s'" % key)
+check(ok and queued == "none", "a job queued with forged settings is for no tenant (%s, %s)"
+      % (got, queued))
+ok, got = app(auth_a + "SELECT liaison_schedule('idempotency_prune', '%s-a', now() + "
+              "interval '1 day', NULL)" % key)
+queued = t.psql("SELECT for_tenant FROM jobs WHERE key = '%s-a'" % key)
+check(ok and queued == a_id, "liaison_schedule() queues a job for the context's own tenant (%s)"
+      % queued)
+t.psql("DELETE FROM jobs WHERE key LIKE '%s%%'" % key)
 
 t.finish("test_wall")

@@ -383,6 +383,18 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         api().call("CompleteActionItem", {"id": aid})
         return redirect(url_for("actions"))
 
+    @app.route("/health")
+    def health() -> Response:
+        """Its own relationship health, as the exporter sees it: the stored
+        score, the reasons it lost points, and the trend on a 0-100 scale."""
+        me = signed_in()
+        h = api().call("GetDistributorHealth", {"distributorId": me["distributorId"],
+                                                "historyLimit": 30})["health"]
+        blocks = "▁▂▃▄▅▆▇█"
+        trend = "".join(blocks[(max(0, min(100, p.get("score", 0))) * 14 + 100) // 200]
+                        for p in h.get("history", []))
+        return _page("health.html", h=h, trend=trend, zone=my_zone())
+
     @app.route("/customers")
     def customers() -> Response:
         signed_in()
@@ -545,6 +557,101 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             return order_page(oid, 400, error=_sentence(e))
         return redirect(url_for("order", oid=oid))
 
+    # ---------------- monthly reports and targets ----------------
+
+    @app.route("/reports", methods=["GET", "POST"])
+    def reports() -> Response:
+        me = signed_in()
+        error, period = "", request.form.get("period", "").strip()
+        if request.method == "POST":
+            try:
+                r = api().call("OpenReport", {"period": period})["report"]
+                return redirect(url_for("report", rid=r["id"]))
+            except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+                error = _sentence(e)
+        if not period:
+            period = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+            period = period.strftime("%Y-%m")
+        page = {"distributorId": me["distributorId"], "page": {"pageSize": PAGE_SIZE}}
+        items = api().call("ListReports", page).get("reports", [])
+        targets = api().call("ListTargets", page).get("targets", [])
+        return _page("reports.html", 400 if error else 200, reports=list(reversed(items)),
+                     targets=targets, error=error, period=period, zone=my_zone())
+
+    def report_page(rid: int, status: int = 200, **ctx: Any) -> Response:
+        """The report, and for a draft the form over the product lines its charter covers."""
+        r = api().call("GetReport", {"id": rid})["report"]
+        try:
+            charter = api().call("GetCharter", {"distributorId": r["distributorId"]})["charter"]
+        except liaison.NotFound:
+            charter = {}
+        covered = set(charter.get("coveredLineIds", []))
+        lines = [ln for ln in api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}})
+                 .get("productLines", []) if not ln.get("retired")
+                 and (charter.get("fullCoverage") or ln["id"] in covered)]
+        sales = {s["productLineId"]: dict(s, revenue=str(decimal.Decimal(
+            int(s.get("revenueMinor", 0))).scaleb(-get_currency_precision(s["currency"]))))
+            for s in r.get("sales", [])}
+        stock = {s["productLineId"]: s for s in r.get("inventory", [])}
+        return _page("report.html", status, r=r, lines=lines, sales=sales, stock=stock,
+                     zone=my_zone(), **ctx)
+
+    @app.route("/reports/<int:rid>")
+    def report(rid: int) -> Response:
+        signed_in()
+        return report_page(rid)
+
+    @app.route("/reports/<int:rid>/save", methods=["POST"])
+    def report_save(rid: int) -> Response:
+        """Sales and stock per line, market intelligence and competitive activity; the
+        pipeline keeps what the report has."""
+        signed_in()
+        f = request.form
+        currency = f.get("currency", "").strip().upper()
+        sales, stock, errors = [], [], []
+        for key in f:
+            if not key.startswith("units_"):
+                continue
+            line = key[6:]
+            units, revenue = f.get(key, "").strip(), f.get("revenue_" + line, "").strip()
+            on_hand = f.get("onhand_" + line, "").strip()
+            if units or revenue:
+                minor = _minor(revenue or "0", currency)
+                if not units.isdigit() or minor is None:
+                    errors.append(_("Units are a whole number and revenue an amount, e.g. "
+                                    "1250.50."))
+                    continue
+                sales.append({"productLineId": line, "units": int(units),
+                              "revenueMinor": minor, "currency": currency})
+            if on_hand:
+                if not on_hand.isdigit():
+                    errors.append(_("Stock on hand is a whole number."))
+                    continue
+                stock.append({"productLineId": line, "unitsOnHand": int(on_hand)})
+        competition = [{"competitor": c.strip(), "activity": a.strip()}
+                       for c, a in zip(f.getlist("competitor"), f.getlist("activity"))
+                       if c.strip() or a.strip()]
+        if errors:
+            return report_page(rid, 400, error=" ".join(dict.fromkeys(errors)))
+        try:
+            api().call("SaveReport", {
+                "id": rid, "sections": ["sales_by_line", "inventory_on_hand",
+                                        "market_intelligence", "competitive_activity"],
+                "sales": sales, "inventory": stock, "competition": competition,
+                "marketIntelligence": f.get("market_intelligence", "").strip()})
+        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+            return report_page(rid, 400, error=_sentence(e))
+        return redirect(url_for("report", rid=rid))
+
+    @app.route("/reports/<int:rid>/submit", methods=["POST"])
+    def report_submit(rid: int) -> Response:
+        signed_in()
+        try:
+            api().call("SubmitReport", {"id": rid})
+        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+            return report_page(rid, 400, error=_sentence(e))
+        return redirect(url_for("report", rid=rid))
+
     @app.route("/calendar.ics")
     def calendar() -> Response:
         me = signed_in()
@@ -576,6 +683,34 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         media = (parts[0].get("mediaType") if parts else "") or "application/octet-stream"
         d = api().call("GetDocument", {"id": doc})["document"]
         name = "%s%s" % (d["title"], "-" + lang if lang else "")
+        return send_file(io.BytesIO(data), mimetype=media, as_attachment=True,
+                         download_name=name)
+
+    # The handbook and the scorecard: generated by the server, downloaded whole.
+    PERFORMANCE_FILES = {
+        "scorecard.html": ("GetScorecard", {}),
+        "handbook.html": ("GetHandbook", {"format": "html"}),
+        "handbook.md": ("GetHandbook", {"format": "md"}),
+    }
+
+    @app.route("/performance")
+    def performance() -> Response:
+        me = signed_in()
+        parts = api().stream("GetScorecard", {"distributorId": me["distributorId"],
+                                               "stream": True})
+        first = parts[0] if parts else {}
+        return _page("performance.html", scored=bool(first.get("scored")),
+                     score=first.get("score", 0))
+
+    @app.route("/performance/<name>")
+    def performance_file(name: str) -> Response:
+        me = signed_in()
+        if name not in PERFORMANCE_FILES:
+            abort(404)
+        method, req = PERFORMANCE_FILES[name]
+        parts = api().stream(method, dict(req, distributorId=me["distributorId"], stream=True))
+        data = b"".join(base64.b64decode(p.get("content", "")) for p in parts)
+        media = (parts[0].get("mediaType") if parts else "") or "application/octet-stream"
         return send_file(io.BytesIO(data), mimetype=media, as_attachment=True,
                          download_name=name)
 

@@ -1,0 +1,234 @@
+/*
+ * cmd_health.c - relationship health: 'liaison health DISTRIBUTOR' (the
+ * score, its reasons worst first and the trend as a sparkline), 'liaison
+ * health weights [set FACTOR=WEIGHT ...]' and 'liaison portfolio' (every
+ * distributor you reach, worst first). Plain 'liaison health' is still the
+ * server's status (cmd_system.c), which hands the rest to this file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sparkline.h"
+
+/* A trend is at most this many points: the server's history bound. */
+#define TREND_MAX 365
+#define SPARK_BYTES (TREND_MAX * 3 + 1)
+
+/* The factors in the documented order: snake_case (as in reasons) and the JSON name. */
+static const struct {
+    const char *factor;
+    const char *json;
+} factors[] = {{"report_timeliness", "reportTimeliness"}, {"notes_compliance", "notesCompliance"},
+               {"responsiveness", "responsiveness"},      {"target_attainment", "targetAttainment"},
+               {"inventory_cover", "inventoryCover"},     {"order_trend", "orderTrend"},
+               {"competing_lines", "competingLines"},     {"overdue_actions", "overdueActions"},
+               {"flagged_deals", "flaggedDeals"}};
+#define N_FACTORS (sizeof factors / sizeof factors[0])
+
+/*
+ * Sets key "sparkline" of obj to the sparkline of the scores in arr: an
+ * array of numbers, or of objects whose "score" is one (absent: 0, as
+ * proto3 JSON leaves zero out).
+ */
+static void set_sparkline(json_t *obj, const json_t *arr)
+{
+    int scores[TREND_MAX];
+    size_t n = 0, i;
+    const json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (n == TREND_MAX)
+            break;
+        const json_t *s = json_is_object(v) ? json_object_get(v, "score") : v;
+        scores[n++] = (int)json_integer_value(s);
+    }
+    char line[SPARK_BYTES];
+    if (sparkline(scores, n, 0, 100, line, sizeof line) >= 0)
+        json_object_set_new(obj, "sparkline", json_string(line));
+}
+
+/* A portfolio row: its sparkline and its worst reason as plain text columns. */
+static void portfolio_row(json_t *row)
+{
+    set_sparkline(row, json_object_get(row, "trend"));
+    const json_t *worst = json_array_get(json_object_get(row, "topReasons"), 0);
+    const char *detail = json_string_value(json_object_get(worst, "detail"));
+    json_object_set_new(row, "worstReason", json_string(detail ? detail : ""));
+}
+
+int cmd_portfolio(struct cli *cli, int argc, char **argv)
+{
+    static const struct output_column cols[] = {{"DISTRIBUTOR", "distributorId"},
+                                                {"NAME", "distributorName"},
+                                                {"SCORE", "score", OUTPUT_COUNT},
+                                                {"TREND", "sparkline"},
+                                                {"STATUS", "status"},
+                                                {"WORST REASON", "worstReason"}};
+    const char *page_size = NULL, *cursor = NULL;
+    bool mine = false, all = false;
+    const struct cli_opt opts[] = {{"mine", NULL, &mine, false, "only the distributors you manage"},
+                                   {"page-size", &page_size, NULL, false, "rows per page (1-500)"},
+                                   {"cursor", &cursor, NULL, false, "continue from a page"},
+                                   {"all", NULL, &all, false, "every page"},
+                                   {0}};
+    const struct cli_command_spec spec = {
+        "portfolio [--mine] [--page-size N] [--cursor C] [--all]",
+        "Lists the distributors you reach, worst health first (never scored ones last),\n"
+        "each with its score, its trend as a sparkline (the last 12 scores, ▁ 0 .. █ 100),\n"
+        "its status and its worst reason. With --json: the entries as a JSON array,\n"
+        "each with its top three reasons and its trend.",
+        opts, 0, "portfolio --mine --all"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return cli_list_mapped(cli, "GetPortfolio", json_pack("{s:b}", "mine", mine), "entries", cols,
+                           (int)(sizeof cols / sizeof cols[0]), page_size, cursor, all,
+                           portfolio_row);
+}
+
+/* Prints a HealthWeights object as fields, or as JSON. */
+static void print_weights(const struct cli *cli, const json_t *weights)
+{
+    static const struct output_column cols[] = {
+        {"report timeliness", "reportTimeliness", OUTPUT_COUNT},
+        {"notes compliance", "notesCompliance", OUTPUT_COUNT},
+        {"responsiveness", "responsiveness", OUTPUT_COUNT},
+        {"target attainment", "targetAttainment", OUTPUT_COUNT},
+        {"inventory cover", "inventoryCover", OUTPUT_COUNT},
+        {"order trend", "orderTrend", OUTPUT_COUNT},
+        {"competing lines", "competingLines", OUTPUT_COUNT},
+        {"overdue actions", "overdueActions", OUTPUT_COUNT},
+        {"flagged deals", "flaggedDeals", OUTPUT_COUNT},
+        {"updated by", "updatedBy"},
+        {"updated at", "updatedAt"}};
+    if (cli->set.json)
+        output_json(weights);
+    else
+        output_fields(cols, (int)(sizeof cols / sizeof cols[0]), weights);
+}
+
+/*
+ * 'health weights [set FACTOR=WEIGHT ...]': shows the weights, or changes
+ * the named ones and keeps the others (read first, all nine sent).
+ */
+static int health_weights(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "health weights [set FACTOR=WEIGHT ...]",
+        "Shows your tenant's health weights, or (tenant admins) sets some of them; the\n"
+        "others keep their value. Factors: report_timeliness, notes_compliance,\n"
+        "responsiveness, target_attainment, inventory_cover, order_trend,\n"
+        "competing_lines, overdue_actions, flagged_deals. A weight is 0 (factor off)\n"
+        "to 100; a factor's share of the score is its weight over their sum\n"
+        "(docs/health.md). Every distributor is recomputed after a change.",
+        opts, 0, "health weights set order_trend=25 competing_lines=0"};
+    const char *words[N_FACTORS + 1] = {NULL};
+    int rc = cli_args_parse(&spec, argc, argv, words, (int)N_FACTORS + 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (words[0] && strcmp(words[0], "set")) {
+        fprintf(stderr, "liaison: health weights: '%s' is not 'set'\n", words[0]);
+        return EXIT_USAGE;
+    }
+    if (words[0] && !words[1]) {
+        fprintf(stderr, "liaison: health weights set: give FACTOR=WEIGHT at least once\n");
+        return EXIT_USAGE;
+    }
+    json_t *resp;
+    if ((rc = cli_call(cli, "GetHealthWeights", json_object(), &resp)))
+        return rc;
+    json_t *weights = json_object_get(resp, "weights");
+    if (!words[0]) {
+        print_weights(cli, weights);
+        json_decref(resp);
+        return EXIT_OK;
+    }
+    json_t *req = json_object();
+    for (size_t f = 0; f < N_FACTORS; f++)
+        json_object_set_new(
+            req, factors[f].json,
+            json_integer(json_integer_value(json_object_get(weights, factors[f].json))));
+    json_decref(resp);
+    for (size_t i = 1; i <= N_FACTORS && words[i]; i++) {
+        const char *eq = strchr(words[i], '=');
+        size_t f = 0, len = eq ? (size_t)(eq - words[i]) : 0;
+        while (f < N_FACTORS &&
+               (strlen(factors[f].factor) != len || strncmp(words[i], factors[f].factor, len)))
+            f++;
+        char *end = NULL;
+        long w = eq ? strtol(eq + 1, &end, 10) : -1;
+        if (f == N_FACTORS || !eq[1] || *end || w < 0 || w > 100) {
+            fprintf(stderr,
+                    "liaison: health weights set: '%s' is not FACTOR=WEIGHT (a factor named in "
+                    "--help, a weight 0 to 100)\n",
+                    words[i]);
+            json_decref(req);
+            return EXIT_USAGE;
+        }
+        json_object_set_new(req, factors[f].json, json_integer(w));
+    }
+    if ((rc = cli_call(cli, "SetHealthWeights", json_pack("{s:o}", "weights", req), &resp)))
+        return rc;
+    print_weights(cli, json_object_get(resp, "weights"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+int cli_health_distributor(struct cli *cli, int argc, char **argv)
+{
+    if (!strcmp(argv[1], "weights"))
+        return health_weights(cli, argc - 1, argv + 1);
+    const char *history = NULL;
+    const struct cli_opt opts[] = {{"history", &history, NULL, false,
+                                    "points of history (1-365; 0 or none: 30)", "historyLimit"},
+                                   {0}};
+    const struct cli_command_spec spec = {
+        "health DISTRIBUTOR [--history N]",
+        "Shows a distributor's relationship health: the score (0 worst, 100 best), the\n"
+        "reasons it lost points, worst first, and its trend as a sparkline (▁ 0 .. █ 100).\n"
+        "Scores are computed by the scheduler when an input changes and daily\n"
+        "(docs/health.md); 'not scored yet' until the first computation.",
+        opts, 1, "health \"Công ty Phụ tùng Sài Gòn\" --history 12"};
+    const char *dist = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d, points = 0;
+    if ((history && (rc = cli_parse_uint("history", history, TREND_MAX, &points))) ||
+        (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    json_t *resp;
+    if ((rc = cli_call(cli, "GetDistributorHealth",
+                       json_pack("{s:I,s:I}", "distributorId", d, "historyLimit", points), &resp)))
+        return rc;
+    json_t *health = json_object_get(resp, "health");
+    set_sparkline(health, json_object_get(health, "history"));
+    if (cli->set.json) {
+        output_json(health);
+        json_decref(resp);
+        return EXIT_OK;
+    }
+    output_escaped(stdout, json_string_value(json_object_get(health, "distributorName")));
+    if (!json_is_true(json_object_get(health, "scored"))) {
+        printf(": not scored yet\n");
+    } else {
+        printf(": %d/100 %s (computed %s)\n",
+               (int)json_integer_value(json_object_get(health, "score")),
+               json_string_value(json_object_get(health, "sparkline")),
+               json_string_value(json_object_get(health, "computedAt")));
+        static const struct output_column cols[] = {{"POINTS LOST", "points", OUTPUT_COUNT},
+                                                    {"WEIGHT", "weight", OUTPUT_COUNT},
+                                                    {"FACTOR", "factor"},
+                                                    {"WHY", "detail"}};
+        const json_t *reasons = json_object_get(health, "reasons");
+        if (json_array_size(reasons))
+            output_table(cols, 4, reasons);
+        else
+            printf("no points lost\n");
+    }
+    json_decref(resp);
+    return EXIT_OK;
+}

@@ -1,0 +1,718 @@
+/*
+ * cmd_report.c - 'liaison report|target|attainment ...': the distributor's
+ * monthly report, targets per product line and period, and attainment with
+ * inventory turns and weeks of cover.
+ *
+ * 'report save' takes the sections from a JSON file in the shape 'report
+ * show --json' prints (so a report can be fetched, edited and saved back),
+ * and the common small edits from options; a product line may be named by
+ * its code ("productLine": "BRK") instead of its id.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct output_column report_cols[] = {{"ID", "id"},
+                                                   {"DISTRIBUTOR", "distributorName"},
+                                                   {"PERIOD", "period"},
+                                                   {"STATUS", "status"},
+                                                   {"DUE", "dueOn"},
+                                                   {"LATE", "late", OUTPUT_BOOL},
+                                                   {"SUBMITTED", "submittedAt"},
+                                                   {"REVIEWED BY", "reviewedBy"},
+                                                   {"COMMENT", "reviewComment"}};
+static const struct output_column sales_cols[] = {
+    {"LINE", "productLineCode"},
+    {"UNITS", "units", OUTPUT_COUNT},
+    {"REVENUE (minor units)", "revenueMinor", OUTPUT_COUNT},
+    {"CURRENCY", "currency"}};
+static const struct output_column inventory_cols[] = {{"LINE", "productLineCode"},
+                                                      {"ON HAND", "unitsOnHand", OUTPUT_COUNT}};
+static const struct output_column pipeline_cols[] = {
+    {"LEAD", "leadId"},       {"TITLE", "title"},
+    {"STAGE", "stage"},       {"VALUE (minor units)", "valueMinor", OUTPUT_COUNT},
+    {"CURRENCY", "currency"}, {"CLOSES", "expectedClose"}};
+static const struct output_column competition_cols[] = {
+    {"COMPETITOR", "competitor"}, {"LINE", "productLineCode"}, {"ACTIVITY", "activity"}};
+static const struct output_column target_cols[] = {
+    {"ID", "id"},
+    {"DISTRIBUTOR", "distributorId"},
+    {"LINE", "productLineCode"},
+    {"PERIOD", "period"},
+    {"UNITS", "units", OUTPUT_COUNT},
+    {"REVENUE (minor units)", "revenueMinor", OUTPUT_COUNT},
+    {"CURRENCY", "currency"},
+    {"PLAN", "planId"},
+    {"SET BY", "setBy"}};
+static const struct output_column attainment_cols[] = {
+    {"LINE", "productLineCode"},
+    {"PERIOD", "period"},
+    {"TARGET UNITS", "targetUnitsCell"},
+    {"UNITS", "actualUnits", OUTPUT_COUNT},
+    {"UNITS %", "unitsPercent"},
+    {"TARGET REVENUE", "targetRevenueCell"},
+    {"REVENUE", "actualRevenueMinor", OUTPUT_COUNT},
+    {"REVENUE %", "revenuePercent"},
+    {"CUR", "currency"},
+    {"ON HAND", "onHand"},
+    {"TURNS", "turns"},
+    {"WEEKS OF COVER", "weeksOfCover"},
+    {"COMMITMENT", "commitment"},
+    {"BELOW", "belowCommitment", OUTPUT_BOOL}};
+
+#define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
+#define MAX_REPEATS 100
+#define REPORT_FILE_MAX (4L << 20)
+
+/* A report: its fields, then each section that holds something (or the whole object as JSON). */
+static void report_print(struct cli *cli, json_t *report)
+{
+    if (cli->set.json || cli->set.ids) {
+        cli_print_object(cli, report_cols, NCOLS(report_cols), report);
+        return;
+    }
+    output_fields(report_cols, NCOLS(report_cols), report);
+    static const struct {
+        const char *key, *title;
+        const struct output_column *cols;
+        int ncols;
+    } parts[] = {
+        {"sales", "Sales by product line", sales_cols, NCOLS(sales_cols)},
+        {"inventory", "Inventory on hand", inventory_cols, NCOLS(inventory_cols)},
+        {"pipeline", "Pipeline", pipeline_cols, NCOLS(pipeline_cols)},
+        {"competition", "Competitive activity", competition_cols, NCOLS(competition_cols)}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        json_t *rows = json_object_get(report, parts[i].key);
+        if (!json_array_size(rows))
+            continue;
+        printf("\n%s:\n", parts[i].title);
+        output_table(parts[i].cols, parts[i].ncols, rows);
+    }
+    const char *mi = json_string_value(json_object_get(report, "marketIntelligence"));
+    if (mi && *mi) {
+        printf("\nMarket intelligence:\n");
+        output_escaped(stdout, mi);
+        printf("\n");
+    }
+}
+
+static int report_answer(struct cli *cli, const char *method, json_t *req)
+{
+    if (!req)
+        return EXIT_ERROR;
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    report_print(cli, json_object_get(resp, "report"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+/*
+ * Takes every "--NAME X" and "--NAME=X" out of argv (the option parser
+ * keeps one value per option) into vals; argv keeps the rest, in order.
+ */
+static int take_repeated(int *argc, char **argv, const char *name, const char **vals, int *n)
+{
+    size_t len = strlen(name);
+    int kept = 0;
+    *n = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *v = NULL;
+        const char *a = argv[i];
+        if (i > 0 && a[0] == '-' && a[1] == '-' && !strncmp(a + 2, name, len)) {
+            if (!a[2 + len]) {
+                if (i + 1 >= *argc) {
+                    fprintf(stderr, "liaison: --%s needs a value\n", name);
+                    return EXIT_USAGE;
+                }
+                v = argv[++i];
+            } else if (a[2 + len] == '=') {
+                v = a + 3 + len;
+            }
+        }
+        if (!v) {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        if (*n == MAX_REPEATS) {
+            fprintf(stderr, "liaison: at most %d --%s options\n", MAX_REPEATS, name);
+            return EXIT_USAGE;
+        }
+        vals[(*n)++] = v;
+    }
+    *argc = kept;
+    return EXIT_OK;
+}
+
+/* "a:b:c" split at ':' into at most n parts (copies in buf); the number of parts. */
+static int split_colons(const char *s, char *buf, size_t cap, char **parts, int n)
+{
+    if (strlen(s) >= cap)
+        return 0;
+    strcpy(buf, s);
+    int k = 0;
+    for (char *p = buf; k < n;) {
+        parts[k++] = p;
+        char *c = strchr(p, ':');
+        if (!c)
+            return k;
+        *c = '\0';
+        p = c + 1;
+    }
+    return n + 1;
+}
+
+/* A whole number 0..2^63-1 in s, or false. */
+static bool whole(const char *s, json_int_t *out)
+{
+    if (!*s || *s == '-' || *s == '+')
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end || errno)
+        return false;
+    *out = v;
+    return true;
+}
+
+/*
+ * Replaces "productLine" (a code, a name or an id) in each object of rows
+ * with its "productLineId". Returns 0 or an exit code after saying why.
+ */
+static int resolve_lines(struct cli *cli, json_t *rows, const char *section)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        if (!json_is_object(row)) {
+            fprintf(stderr, "liaison: %s[%zu]: an object\n", section, i);
+            return EXIT_USAGE;
+        }
+        const char *name = json_string_value(json_object_get(row, "productLine"));
+        if (!name)
+            continue;
+        json_int_t id;
+        int rc = cli_resolve(cli, CLI_PRODUCT_LINE, name, 0, &id);
+        if (rc)
+            return rc;
+        json_object_del(row, "productLine");
+        json_object_set_new(row, "productLineId", json_integer(id));
+    }
+    return EXIT_OK;
+}
+
+/* Whether key is a field 'report show --json' prints beside the sections: left alone. */
+static bool report_field(const char *key)
+{
+    static const char *const fields[] = {"id",          "distributorId", "distributorName",
+                                         "period",      "status",        "charterId",
+                                         "dueOn",       "late",          "createdBy",
+                                         "createdAt",   "updatedBy",     "updatedAt",
+                                         "submittedBy", "submittedAt",   "reviewedBy",
+                                         "reviewedAt",  "reviewComment", "requiredSections"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (!strcmp(key, fields[i]))
+            return true;
+    return false;
+}
+
+/* The sections of a report file ("-": standard input) into req and sections. */
+static int report_file(struct cli *cli, const char *path, json_t *req, json_t *sections)
+{
+    static const char *const keys[][2] = {{"sales", "sales_by_line"},
+                                          {"inventory", "inventory_on_hand"},
+                                          {"pipeline", "pipeline"},
+                                          {"marketIntelligence", "market_intelligence"},
+                                          {"competition", "competitive_activity"}};
+    json_error_t jerr;
+    json_t *doc = !strcmp(path, "-") ? json_loadf(stdin, 0, &jerr) : json_load_file(path, 0, &jerr);
+    if (!doc) {
+        fprintf(stderr, "liaison: %s: %s (line %d)\n", path, jerr.text, jerr.line);
+        return EXIT_USAGE;
+    }
+    int rc = EXIT_OK;
+    if (!json_is_object(doc)) {
+        fprintf(stderr, "liaison: %s: a JSON object of report sections\n", path);
+        rc = EXIT_USAGE;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(doc, key, v)
+    {
+        if (rc)
+            break;
+        size_t k = 0;
+        while (k < sizeof keys / sizeof keys[0] && strcmp(key, keys[k][0]))
+            k++;
+        if (k == sizeof keys / sizeof keys[0]) {
+            if (report_field(key))
+                continue;
+            fprintf(stderr,
+                    "liaison: %s: '%s' is no section (sales, inventory, pipeline, "
+                    "marketIntelligence, competition)\n",
+                    path, key);
+            rc = EXIT_USAGE;
+            break;
+        }
+        bool text = !strcmp(key, "marketIntelligence");
+        if (text ? !json_is_string(v) : !json_is_array(v)) {
+            fprintf(stderr, "liaison: %s: '%s' must be %s\n", path, key,
+                    text ? "a string" : "an array");
+            rc = EXIT_USAGE;
+            break;
+        }
+        if (!text && (rc = resolve_lines(cli, v, key)))
+            break;
+        json_object_set(req, key, v);
+        json_array_append_new(sections, json_string(keys[k][1]));
+    }
+    json_decref(doc);
+    return rc;
+}
+
+static int report_save(struct cli *cli, int argc, char **argv)
+{
+    const char *sales[MAX_REPEATS], *stock[MAX_REPEATS];
+    int nsales, nstock;
+    int rc = take_repeated(&argc, argv, "sales", sales, &nsales);
+    if (rc || (rc = take_repeated(&argc, argv, "inventory", stock, &nstock)))
+        return rc;
+    const char *file = NULL, *mi = NULL, *listed = NULL;
+    const struct cli_opt opts[] = {
+        {"file", &file, NULL, false,
+         "the sections as JSON ('-': standard input), keys sales, inventory, pipeline, "
+         "marketIntelligence, competition; only the keys present are replaced",
+         "sales inventory pipeline competition"},
+        {"sales", &listed, NULL, false,
+         "LINE:UNITS:REVENUE:CURRENCY, revenue in minor units, once per line: replaces the "
+         "sales section"},
+        {"inventory", &listed, NULL, false,
+         "LINE:UNITS_ON_HAND, once per line: replaces the inventory section"},
+        {"market-intelligence", &mi, NULL, false, "replaces the market intelligence text"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "report save ID [--file FILE.json] [--sales LINE:UNITS:REVENUE:CUR ...] "
+        "[--inventory LINE:UNITS ...] [--market-intelligence TEXT]",
+        "Saves sections of a draft report; the sections not given stay as they are. A file has "
+        "the shape 'report show --json' prints, e.g. {\"sales\": [{\"productLine\": \"BRK\", "
+        "\"units\": 120, \"revenueMinor\": 150000000, \"currency\": \"VND\"}], \"inventory\": "
+        "[{\"productLine\": \"BRK\", \"unitsOnHand\": 300}], \"pipeline\": [{\"title\": \"Xe "
+        "buýt Phương Trang\", \"stage\": \"proposal\", \"valueMinor\": 90000000, \"currency\": "
+        "\"VND\", \"expectedClose\": \"2027-05-31\"}], \"marketIntelligence\": \"...\", "
+        "\"competition\": [{\"competitor\": \"...\", \"productLine\": \"BRK\", \"activity\": "
+        "\"...\"}]}; options override the file's section of the same name.",
+        opts, 1,
+        "report save 7 --sales BRK:120:150000000:VND --inventory BRK:300 "
+        "--market-intelligence \"Nhu cầu má phanh tăng trước Tết\""};
+    const char *id = NULL;
+    if ((rc = cli_args_parse(&spec, argc, argv, &id, 1)))
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    if (!file && !nsales && !nstock && !mi) {
+        fprintf(stderr, "liaison: give --file, --sales, --inventory or --market-intelligence\n");
+        return EXIT_USAGE;
+    }
+    json_t *req = json_pack("{s:I}", "id", v), *sections = json_array();
+    if (!req || !sections) {
+        json_decref(req);
+        json_decref(sections);
+        return EXIT_ERROR;
+    }
+    if (file)
+        rc = report_file(cli, file, req, sections);
+    if (!rc && nsales) {
+        json_t *rows = json_array();
+        for (int i = 0; !rc && i < nsales; i++) {
+            char buf[512], *p[4];
+            json_int_t units, revenue;
+            if (split_colons(sales[i], buf, sizeof buf, p, 4) != 4 || !whole(p[1], &units) ||
+                !whole(p[2], &revenue)) {
+                fprintf(stderr,
+                        "liaison: --sales '%s': LINE:UNITS:REVENUE:CURRENCY, revenue in minor "
+                        "units (BRK:120:150000000:VND)\n",
+                        sales[i]);
+                rc = EXIT_USAGE;
+                break;
+            }
+            json_array_append_new(rows,
+                                  json_pack("{s:s,s:I,s:I,s:s}", "productLine", p[0], "units",
+                                            units, "revenueMinor", revenue, "currency", p[3]));
+        }
+        if (!rc && !(rc = resolve_lines(cli, rows, "sales"))) {
+            json_object_set(req, "sales", rows);
+            json_array_append_new(sections, json_string("sales_by_line"));
+        }
+        json_decref(rows);
+    }
+    if (!rc && nstock) {
+        json_t *rows = json_array();
+        for (int i = 0; !rc && i < nstock; i++) {
+            char buf[512], *p[2];
+            json_int_t units;
+            if (split_colons(stock[i], buf, sizeof buf, p, 2) != 2 || !whole(p[1], &units)) {
+                fprintf(stderr, "liaison: --inventory '%s': LINE:UNITS_ON_HAND (BRK:300)\n",
+                        stock[i]);
+                rc = EXIT_USAGE;
+                break;
+            }
+            json_array_append_new(
+                rows, json_pack("{s:s,s:I}", "productLine", p[0], "unitsOnHand", units));
+        }
+        if (!rc && !(rc = resolve_lines(cli, rows, "inventory"))) {
+            json_object_set(req, "inventory", rows);
+            json_array_append_new(sections, json_string("inventory_on_hand"));
+        }
+        json_decref(rows);
+    }
+    if (!rc && mi) {
+        json_object_set_new(req, "marketIntelligence", json_string(mi));
+        json_array_append_new(sections, json_string("market_intelligence"));
+    }
+    if (rc) {
+        json_decref(req);
+        json_decref(sections);
+        return rc;
+    }
+    json_object_set_new(req, "sections", sections);
+    return report_answer(cli, "SaveReport", req);
+}
+
+static int report_open(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL;
+    const struct cli_opt opts[] = {{"distributor", &dist, NULL, false,
+                                    "whose report (a distributor user: its own)", "distributorId"},
+                                   {0}};
+    const struct cli_command_spec spec = {
+        "report open PERIOD [--distributor D]",
+        "Opens the monthly report for a month (YYYY-MM): the first opening makes the draft, due "
+        "on the active charter's due day of the month after, its pipeline filled from the "
+        "distributor's open leads; opening again shows the same report.",
+        opts, 1, "report open 2027-03 --distributor \"Saigon Auto Parts\""};
+    const char *period = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &period, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d = 0;
+    if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    return report_answer(cli, "OpenReport",
+                         json_pack("{s:I,s:s}", "distributorId", d, "period", period));
+}
+
+/* A command of one report id: show or submit. */
+static int report_by_id(struct cli *cli, int argc, char **argv, const char *usage,
+                        const char *summary, const char *example, const char *method)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {usage, summary, opts, 1, example};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return report_answer(cli, method, json_pack("{s:I}", "id", v));
+}
+
+static int report_show(struct cli *cli, int argc, char **argv)
+{
+    return report_by_id(cli, argc, argv, "report show ID",
+                        "Shows a report with its sections ('--json' prints what 'report save "
+                        "--file' takes).",
+                        "report show 7", "GetReport");
+}
+
+static int report_submit(struct cli *cli, int argc, char **argv)
+{
+    return report_by_id(cli, argc, argv, "report submit ID",
+                        "Submits a draft. Every section the charter requires must hold "
+                        "something; after the due day it is marked late.",
+                        "report submit 7", "SubmitReport");
+}
+
+/* review and reopen: an id and a comment. */
+static int report_comment(struct cli *cli, int argc, char **argv, bool reopen)
+{
+    const char *comment = "";
+    const struct cli_opt opts[] = {
+        {"comment", &comment, NULL, reopen,
+         reopen ? "why it goes back to the distributor" : "the reviewer's comments"},
+        {0}};
+    const struct cli_command_spec review = {
+        "report review ID [--comment TEXT]",
+        "Reviews a submitted report (exporter staff): it is final from then on.", opts, 1,
+        "report review 7 --comment \"Tồn kho phanh thấp, cần đặt thêm\""};
+    const struct cli_command_spec back = {
+        "report reopen ID --comment TEXT",
+        "Returns a submitted report to draft (exporter staff), saying why; the distributor "
+        "saves and submits it again.",
+        opts, 1, "report reopen 7 --comment \"Thiếu doanh số dòng FLT\""};
+    const char *id = NULL;
+    int rc = cli_args_parse(reopen ? &back : &review, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return report_answer(cli, reopen ? "ReopenReport" : "ReviewReport",
+                         json_pack("{s:I,s:s}", "id", v, "comment", comment));
+}
+
+static int report_review(struct cli *cli, int argc, char **argv)
+{
+    return report_comment(cli, argc, argv, false);
+}
+
+static int report_reopen(struct cli *cli, int argc, char **argv)
+{
+    return report_comment(cli, argc, argv, true);
+}
+
+static int report_list(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL, *from = "", *to = "", *status = "", *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
+        {"from", &from, NULL, false, "periods from this month (YYYY-MM)", "periodFrom"},
+        {"to", &to, NULL, false, "periods up to this month (YYYY-MM)", "periodTo"},
+        {"status", &status, NULL, false, "draft, submitted, reviewed"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "report list [--distributor D] [--from YYYY-MM] [--to YYYY-MM] [--status S] [--all]",
+        "Lists the monthly reports you reach, oldest first.", opts, 0,
+        "report list --status submitted --from 2027-01"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d = 0;
+    if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    return cli_list(cli, "ListReports",
+                    json_pack("{s:I,s:s,s:s,s:s}", "distributorId", d, "periodFrom", from,
+                              "periodTo", to, "status", status),
+                    "reports", report_cols, NCOLS(report_cols), page_size, cursor, all);
+}
+
+int cmd_report(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"open", report_open, "open (or make) a month's report"},
+        {"show", report_show, "show a report and its sections"},
+        {"save", report_save, "save sections of a draft"},
+        {"submit", report_submit, "submit a draft"},
+        {"review", report_review, "review a submitted report (exporter)"},
+        {"reopen", report_reopen, "return a submitted report to draft (exporter)"},
+        {"list", report_list, "list reports"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("report", subs, argc, argv, cli);
+}
+
+/* ---------- targets ---------- */
+
+static int target_set(struct cli *cli, int argc, char **argv)
+{
+    const char *units = NULL, *revenue = NULL, *currency = "";
+    const struct cli_opt opts[] = {
+        {"units", &units, NULL, false, "the units target"},
+        {"revenue", &revenue, NULL, false, "the revenue target in minor units", "revenueMinor"},
+        {"currency", &currency, NULL, false, "ISO 4217 code of the revenue target"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "target set DISTRIBUTOR LINE PERIOD [--units N] [--revenue MINOR --currency CUR]",
+        "Sets the target of a distributor for a product line and a period: YYYY-MM, YYYY-Qn or "
+        "YYYY (exporter staff). Setting it again replaces it; a target from a joint business "
+        "plan changes only with the plan.",
+        opts, 3,
+        "target set \"Saigon Auto Parts\" BRK 2027-Q1 --units 400 --revenue 500000000 "
+        "--currency VND"};
+    const char *args[3] = {NULL, NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, args, 3);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d, l, u = 0, m = 0;
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &d)) ||
+        (rc = cli_resolve(cli, CLI_PRODUCT_LINE, args[1], 0, &l)))
+        return rc;
+    if ((units && !whole(units, &u)) || (revenue && !whole(revenue, &m))) {
+        fprintf(stderr, "liaison: --%s must be a whole number\n",
+                units && !whole(units, &u) ? "units" : "revenue");
+        return EXIT_USAGE;
+    }
+    return cli_show_one(cli, "SetTarget",
+                        json_pack("{s:I,s:I,s:s,s:I,s:I,s:s}", "distributorId", d, "productLineId",
+                                  l, "period", args[2], "units", u, "revenueMinor", m, "currency",
+                                  currency),
+                        "target", target_cols, NCOLS(target_cols));
+}
+
+static int target_list(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL, *line = NULL, *from = "", *to = "", *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
+        {"line", &line, NULL, false, "only this product line's", "productLineId"},
+        {"from", &from, NULL, false, "periods starting from this period's first day", "periodFrom"},
+        {"to", &to, NULL, false, "periods starting by this period's last day", "periodTo"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "target list [--distributor D] [--line L] [--from PERIOD] [--to PERIOD] [--all]",
+        "Lists the targets you reach (a distributor user: its own).", opts, 0,
+        "target list --distributor \"Saigon Auto Parts\" --from 2027"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d = 0, l = 0;
+    if ((dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
+        (line && (rc = cli_resolve(cli, CLI_PRODUCT_LINE, line, 0, &l))))
+        return rc;
+    return cli_list(cli, "ListTargets",
+                    json_pack("{s:I,s:I,s:s,s:s}", "distributorId", d, "productLineId", l,
+                              "periodFrom", from, "periodTo", to),
+                    "targets", target_cols, NCOLS(target_cols), page_size, cursor, all);
+}
+
+static int target_delete(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "target delete ID",
+        "Removes a target (exporter staff); one from a joint business plan changes only with "
+        "the plan.",
+        opts, 1, "target delete 12"};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return cli_show_one(cli, "DeleteTarget", json_pack("{s:I}", "id", v), "target", target_cols,
+                        NCOLS(target_cols));
+}
+
+int cmd_target(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {{"set", target_set, "set a target"},
+                                                 {"list", target_list, "list targets"},
+                                                 {"delete", target_delete, "remove a target"},
+                                                 {NULL, NULL, NULL}};
+    return cli_subcommand("target", subs, argc, argv, cli);
+}
+
+/* ---------- attainment ---------- */
+
+/* n hundredths ("1234") as "12.34" in a new JSON string. */
+static json_t *centi(json_int_t n)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld.%02lld", (long long)(n / 100), (long long)(n % 100));
+    return json_string(buf);
+}
+
+static json_int_t json_whole(const json_t *v)
+{
+    return json_is_string(v) ? strtoll(json_string_value(v), NULL, 10) : json_integer_value(v);
+}
+
+/*
+ * Adds the table's readable columns to a row: targets and figures only where known, percentages,
+ * turns, cover, the commitment.
+ */
+static void attainment_cells(json_t *row)
+{
+    if (json_is_true(json_object_get(row, "hasUnitsTarget"))) {
+        json_object_set_new(row, "targetUnitsCell",
+                            json_integer(json_whole(json_object_get(row, "targetUnits"))));
+        json_object_set_new(row, "unitsPercent",
+                            centi(json_whole(json_object_get(row, "unitsAttainmentBp"))));
+    }
+    if (json_is_true(json_object_get(row, "hasRevenueTarget"))) {
+        json_object_set_new(row, "targetRevenueCell",
+                            json_integer(json_whole(json_object_get(row, "targetRevenueMinor"))));
+        json_object_set_new(row, "revenuePercent",
+                            centi(json_whole(json_object_get(row, "revenueAttainmentBp"))));
+    }
+    if (json_is_true(json_object_get(row, "hasOnHand")))
+        json_object_set_new(row, "onHand",
+                            json_integer(json_whole(json_object_get(row, "unitsOnHand"))));
+    if (json_is_true(json_object_get(row, "hasTurns")))
+        json_object_set_new(row, "turns",
+                            centi(json_whole(json_object_get(row, "inventoryTurnsCenti"))));
+    if (json_is_true(json_object_get(row, "hasWeeksOfCover")))
+        json_object_set_new(row, "weeksOfCover",
+                            centi(json_whole(json_object_get(row, "weeksOfCoverCenti"))));
+    const char *unit = json_string_value(json_object_get(row, "bufferUnit"));
+    if (unit) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%lld %s",
+                 (long long)json_whole(json_object_get(row, "bufferAmount")), unit);
+        json_object_set_new(row, "commitment", json_string(buf));
+    }
+}
+
+int cmd_attainment(struct cli *cli, int argc, char **argv)
+{
+    const char *from = "", *to = NULL, *last = NULL;
+    const struct cli_opt opts[] = {
+        {"from", &from, NULL, false, "the first period (YYYY-MM, YYYY-Qn or YYYY)"},
+        {"to", &to, NULL, true, "the last period, of the same kind"},
+        {"last", &last, NULL, false,
+         "the trend: this many periods (1-24) ending with --to (default without --from: 6)"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "attainment DISTRIBUTOR --to PERIOD [--from PERIOD | --last N]",
+        "Attainment per product line and period against the targets, from submitted and "
+        "reviewed reports (a quarter or year sums its months), with inventory turns (12 "
+        "months' units sold / average on hand) and weeks of cover (on hand / average weekly "
+        "units sold over 3 months) at each period's end, checked against the charter's "
+        "buffer-stock commitment. A distributor user gives '-' for its own.",
+        opts, 1, "attainment \"Saigon Auto Parts\" --last 6 --to 2027-06"};
+    const char *dist = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d = 0, n = 0;
+    if (strcmp(dist, "-") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    if (last && (rc = cli_parse_uint("last", last, 24, &n)))
+        return rc;
+    json_t *resp;
+    rc = cli_call(
+        cli, "GetAttainment",
+        json_pack("{s:I,s:s,s:s,s:I}", "distributorId", d, "from", from, "to", to, "last", n),
+        &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *rows = json_object_get(resp, "rows");
+    if (!rows) {
+        rows = json_array();
+        json_object_set_new(resp, "rows", rows);
+    }
+    if (!cli->set.json) {
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row) attainment_cells(row);
+    }
+    cli_print_rows(cli, attainment_cols, NCOLS(attainment_cols), rows);
+    json_decref(resp);
+    return EXIT_OK;
+}

@@ -1,0 +1,237 @@
+/*
+ * cmd_update.c - 'liaison update ...': the exporter's upstream updates
+ * (production news, launches, campaigns). A draft is published to the
+ * distributors whose active charter holds its regions and lines; each
+ * reading by a distributor user is recorded, and 'update receipts' shows
+ * who has read it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct output_column update_cols[] = {{"ID", "id"},
+                                                   {"KIND", "kind"},
+                                                   {"TITLE", "title"},
+                                                   {"LANGUAGE", "language"},
+                                                   {"EFFECTIVE", "effectiveOn"},
+                                                   {"STATUS", "status"},
+                                                   {"PUBLISHED", "publishedAt"},
+                                                   {"READ", "readAt"}};
+static const struct output_column recipient_cols[] = {{"DISTRIBUTOR", "distributorId"},
+                                                      {"NAME", "distributorName"},
+                                                      {"AGENDA", "agenda"},
+                                                      {"MEETING", "agendaMeetingId"}};
+static const struct output_column variant_cols[] = {{"LANGUAGE", "language"}, {"TITLE", "title"}};
+static const struct output_column receipt_cols[] = {{"USER", "userId"},
+                                                    {"E-MAIL", "email"},
+                                                    {"DISTRIBUTOR", "distributorName"},
+                                                    {"READ", "readAt"}};
+
+#define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
+
+/* An update: its fields, body, variants and recipients (or the whole object as JSON). */
+static int update_answer(struct cli *cli, const char *method, json_t *req)
+{
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *u = json_object_get(resp, "update");
+    if (cli->set.json || cli->set.ids) {
+        cli_print_object(cli, update_cols, NCOLS(update_cols), u);
+    } else {
+        output_fields(update_cols, NCOLS(update_cols), u);
+        printf("\n");
+        output_escaped(stdout, json_string_value(json_object_get(u, "body")));
+        printf("\n");
+        json_t *variants = json_object_get(u, "variants");
+        if (json_array_size(variants)) {
+            printf("\nOther languages\n");
+            output_table(variant_cols, NCOLS(variant_cols), variants);
+        }
+        json_t *recipients = json_object_get(u, "recipients");
+        if (json_array_size(recipients)) {
+            printf("\nRecipients\n");
+            output_table(recipient_cols, NCOLS(recipient_cols), recipients);
+        }
+    }
+    json_decref(resp);
+    return EXIT_OK;
+}
+
+/* Sets key to a JSON value unless v is NULL; -1 when memory ran out. */
+static int set_opt(json_t *req, const char *key, json_t *v)
+{
+    return v ? json_object_set_new(req, key, v) : 0;
+}
+
+static int update_draft(struct cli *cli, int argc, char **argv)
+{
+    const char *file = NULL, *kind = NULL, *title = NULL, *body = NULL, *language = NULL,
+               *effective = NULL, *regions = NULL, *lines = NULL, *documents = NULL;
+    const struct cli_opt opts[] = {
+        {"file", &file, NULL, false,
+         "the update as JSON: kind, title, body, language, effectiveOn, regions, "
+         "productLineIds, variants [{language, title, body}], documentIds; options below "
+         "override it"},
+        {"kind", &kind, NULL, false, "production, launch or campaign"},
+        {"title", &title, NULL, false, "up to 200 characters"},
+        {"body", &body, NULL, false, "the text, up to 20000 characters"},
+        {"language", &language, NULL, false, "BCP 47 tag of title and body (en, vi, ja)"},
+        {"effective", &effective, NULL, false, "YYYY-MM-DD", "effectiveOn"},
+        {"regions", &regions, NULL, false, "VN,VN-HN,TH: the territories it is aimed at"},
+        {"lines", &lines, NULL, false, "product lines it is aimed at (codes or ids)",
+         "productLineIds"},
+        {"documents", &documents, NULL, false, "attached documents' ids", "documentIds"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "update draft [--file F] [--kind K] [--title T] [--body B] [--language L] "
+        "[--effective DATE] [--regions R,R] [--lines L,L] [--documents ID,ID]",
+        "Drafts an upstream update. Published, it goes to the distributors whose active charter "
+        "holds one of its regions (a grant for VN holds VN-HN) for one of its lines.",
+        opts, 0,
+        "update draft --kind launch --title \"Má phanh gốm mới\" --body \"Từ tháng 3...\" "
+        "--language vi --effective 2027-03-01 --regions VN --lines BRK"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *req;
+    if (file) {
+        json_error_t err;
+        req = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
+        if (!json_is_object(req)) {
+            fprintf(stderr, "liaison: --file %s: %s\n", file,
+                    req ? "a JSON object (the update's fields)" : err.text);
+            json_decref(req);
+            return EXIT_USAGE;
+        }
+    } else {
+        req = json_object();
+    }
+    json_t *region_list = NULL, *line_list = NULL, *doc_list = NULL;
+    if (regions && !(region_list = cli_split(regions, false))) {
+        fprintf(stderr, "liaison: --regions: a comma-separated list such as VN,TH\n");
+        rc = EXIT_USAGE;
+    } else if (lines && !(line_list = cli_resolve_list(cli, CLI_PRODUCT_LINE, lines, &rc))) {
+        /* cli_resolve_list said why */
+    } else if (documents && !(doc_list = cli_split(documents, true))) {
+        fprintf(stderr, "liaison: --documents: a comma-separated list of ids\n");
+        rc = EXIT_USAGE;
+    }
+    if (rc || !req || set_opt(req, "kind", kind ? json_string(kind) : NULL) ||
+        set_opt(req, "title", title ? json_string(title) : NULL) ||
+        set_opt(req, "body", body ? json_string(body) : NULL) ||
+        set_opt(req, "language", language ? json_string(language) : NULL) ||
+        set_opt(req, "effectiveOn", effective ? json_string(effective) : NULL) ||
+        set_opt(req, "regions", region_list) || set_opt(req, "productLineIds", line_list) ||
+        set_opt(req, "documentIds", doc_list)) {
+        json_decref(req);
+        return rc ? rc : EXIT_ERROR;
+    }
+    return update_answer(cli, "CreateUpstreamUpdate", req);
+}
+
+static int update_by_id(struct cli *cli, int argc, char **argv, const char *method,
+                        const struct cli_command_spec *spec)
+{
+    const char *id = NULL;
+    int rc = cli_args_parse(spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    return update_answer(cli, method, json_pack("{s:I}", "id", v));
+}
+
+static int update_publish(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "update publish ID",
+        "Publishes a draft: its recipients are fixed now, its attachments are shared with them, "
+        "and it goes on each one's next scheduled monthly review agenda (left off an agenda "
+        "that already has 32 items: the recipient then shows 'full').",
+        opts, 1, "update publish 4"};
+    return update_by_id(cli, argc, argv, "PublishUpstreamUpdate", &spec);
+}
+
+static int update_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "update show ID",
+        "Shows an update with its other languages and recipients. A distributor user's first "
+        "reading is recorded as its read receipt.",
+        opts, 1, "update show 4"};
+    return update_by_id(cli, argc, argv, "GetUpstreamUpdate", &spec);
+}
+
+static int update_list(struct cli *cli, int argc, char **argv)
+{
+    const char *status = "", *kind = "", *dist = NULL, *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"status", &status, NULL, false, "draft or published"},
+        {"kind", &kind, NULL, false, "production, launch or campaign"},
+        {"distributor", &dist, NULL, false, "only those sent to this distributor", "distributorId"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "update list [--status S] [--kind K] [--distributor D] [--all]",
+        "Lists updates, oldest first (a distributor user: those sent to its distributor).", opts, 0,
+        "update list --status published --kind launch"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d = 0;
+    if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    return cli_list(cli, "ListUpstreamUpdates",
+                    json_pack("{s:s,s:s,s:I}", "status", status, "kind", kind, "distributorId", d),
+                    "updates", update_cols, NCOLS(update_cols), page_size, cursor, all);
+}
+
+static int update_receipts(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL, *page_size = NULL, *cursor = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false, "only this distributor's users", "distributorId"},
+        {"page-size", &page_size, NULL, false, "rows per page"},
+        {"cursor", &cursor, NULL, false, "continue from a page"},
+        {"all", NULL, &all, false, "every page"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "update receipts ID [--distributor D] [--all]",
+        "Every user of each recipient distributor and when they first read the update (empty: "
+        "not yet).",
+        opts, 1, "update receipts 4 --distributor \"Saigon Auto Parts\""};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v, d = 0;
+    if ((rc = cli_parse_id(id, &v)) ||
+        (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
+        return rc;
+    return cli_list(cli, "ListUpdateReceipts",
+                    json_pack("{s:I,s:I}", "updateId", v, "distributorId", d), "receipts",
+                    receipt_cols, NCOLS(receipt_cols), page_size, cursor, all);
+}
+
+int cmd_update(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"draft", update_draft, "draft an update"},
+        {"publish", update_publish, "publish a draft to its distributors"},
+        {"list", update_list, "list updates"},
+        {"show", update_show, "show an update (records a distributor user's reading)"},
+        {"receipts", update_receipts, "who has read an update"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("update", subs, argc, argv, cli);
+}

@@ -1,0 +1,803 @@
+/*
+ * handbook.c - the handbook and the scorecard as Markdown or HTML. One
+ * writer (struct page) turns headings, paragraphs, list items and table
+ * rows into either format, so both say the same; text goes in as pieces,
+ * each either fixed (ours, written as it is) or the user's (escaped for
+ * the format). The charts are SVG in HTML and a table of their values in
+ * Markdown.
+ */
+#include "handbook.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+struct page {
+    struct svg_text *out;
+    enum handbook_format f;
+    bool in_list, in_table;
+};
+
+/* User text in Markdown: no markup, no HTML, one line. */
+static void md_escaped(struct svg_text *t, const char *s)
+{
+    const char *run = s;
+    for (; *s; s++) {
+        const char *rep = NULL;
+        char esc[3] = {'\\', *s, '\0'};
+        switch (*s) {
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '\\':
+        case '`':
+        case '*':
+        case '_':
+        case '[':
+        case ']':
+        case '|':
+        case '#':
+        case '~':
+        case '!':
+            rep = esc;
+            break;
+        default:
+            if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                rep = " ";
+        }
+        if (!rep)
+            continue;
+        svg_text_put(t, run, (size_t)(s - run));
+        svg_text_puts(t, rep);
+        run = s + 1;
+    }
+    svg_text_put(t, run, (size_t)(s - run));
+}
+
+/* The user's text, escaped for the page's format. */
+static void user(struct page *p, const char *s)
+{
+    if (p->f == HANDBOOK_HTML)
+        svg_text_escaped(p->out, s ? s : "");
+    else
+        md_escaped(p->out, s ? s : "");
+}
+
+static void fixed(struct page *p, const char *s)
+{
+    svg_text_puts(p->out, s);
+}
+
+static void end_blocks(struct page *p)
+{
+    if (p->in_list)
+        fixed(p, p->f == HANDBOOK_HTML ? "</ul>\n" : "\n");
+    if (p->in_table)
+        fixed(p, p->f == HANDBOOK_HTML ? "</tbody></table>\n" : "\n");
+    p->in_list = p->in_table = false;
+}
+
+static void heading(struct page *p, int level, const char *text)
+{
+    end_blocks(p);
+    if (p->f == HANDBOOK_HTML) {
+        svg_text_printf(p->out, "<h%d>", level);
+        user(p, text);
+        svg_text_printf(p->out, "</h%d>\n", level);
+    } else {
+        svg_text_printf(p->out, "%.*s ", level, "######");
+        user(p, text);
+        fixed(p, "\n\n");
+    }
+}
+
+/* Starts a paragraph; its pieces follow, then para_end. */
+static void para(struct page *p)
+{
+    end_blocks(p);
+    fixed(p, p->f == HANDBOOK_HTML ? "<p>" : "");
+}
+
+static void para_end(struct page *p)
+{
+    fixed(p, p->f == HANDBOOK_HTML ? "</p>\n" : "\n\n");
+}
+
+/* Starts a list item; its pieces follow, then item_end. */
+static void item(struct page *p)
+{
+    if (p->in_table)
+        end_blocks(p);
+    if (!p->in_list && p->f == HANDBOOK_HTML)
+        fixed(p, "<ul>\n");
+    p->in_list = true;
+    fixed(p, p->f == HANDBOOK_HTML ? "<li>" : "- ");
+}
+
+static void item_end(struct page *p)
+{
+    fixed(p, p->f == HANDBOOK_HTML ? "</li>\n" : "\n");
+}
+
+/* Starts a table with n column heads (fixed text). */
+static void table(struct page *p, const char *const *heads, size_t n)
+{
+    end_blocks(p);
+    fixed(p, p->f == HANDBOOK_HTML ? "<table><thead><tr>" : "|");
+    for (size_t i = 0; i < n; i++) {
+        if (p->f == HANDBOOK_HTML)
+            svg_text_printf(p->out, "<th scope=\"col\">%s</th>", heads[i]);
+        else
+            svg_text_printf(p->out, " %s |", heads[i]);
+    }
+    if (p->f == HANDBOOK_HTML) {
+        fixed(p, "</tr></thead><tbody>\n");
+    } else {
+        fixed(p, "\n|");
+        for (size_t i = 0; i < n; i++)
+            fixed(p, " --- |");
+        fixed(p, "\n");
+    }
+    p->in_table = true;
+}
+
+/* A row of n cells of the user's text. */
+static void row(struct page *p, const char *const *cells, size_t n)
+{
+    fixed(p, p->f == HANDBOOK_HTML ? "<tr>" : "|");
+    for (size_t i = 0; i < n; i++) {
+        fixed(p, p->f == HANDBOOK_HTML ? "<td>" : " ");
+        user(p, cells[i]);
+        fixed(p, p->f == HANDBOOK_HTML ? "</td>" : " |");
+    }
+    fixed(p, p->f == HANDBOOK_HTML ? "</tr>\n" : "\n");
+}
+
+/* Fixed text with numbers, written as it is. */
+static void fmt(struct page *p, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void fmt(struct page *p, const char *f, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(buf, sizeof buf, f, ap);
+    va_end(ap);
+    fixed(p, buf);
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static long long num(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* A JSON number (integer or real) of o[key]; false when it is null or missing. */
+static bool real(const json_t *o, const char *key, double *v)
+{
+    const json_t *x = json_object_get(o, key);
+    if (!json_is_number(x))
+        return false;
+    *v = json_number_value(x);
+    return true;
+}
+
+/* The strings of a JSON array joined with ", " as the user's text. */
+static void user_list(struct page *p, const json_t *a, const char *none)
+{
+    size_t i;
+    const json_t *x;
+    if (!json_array_size(a)) {
+        fixed(p, none);
+        return;
+    }
+    json_array_foreach(a, i, x)
+    {
+        if (i)
+            fixed(p, ", ");
+        user(p, json_string_value(x));
+    }
+}
+
+static const char *const day_names[] = {"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+
+/* "Europe/Berlin, 09:00-17:00, Mon Tue Wed Thu Fri" */
+static void working_time(struct page *p, const json_t *w)
+{
+    user(p, str(w, "time_zone"));
+    fixed(p, ", ");
+    user(p, str(w, "business_hours_start"));
+    fixed(p, "–");
+    user(p, str(w, "business_hours_end"));
+    fixed(p, ",");
+    size_t i;
+    const json_t *d;
+    json_array_foreach(json_object_get(w, "work_days"), i, d)
+    {
+        json_int_t n = json_integer_value(d);
+        if (n >= 1 && n <= 7)
+            fmt(p, " %s", day_names[n]);
+    }
+}
+
+static void title_block(struct page *p, const json_t *dist, const char *what,
+                        long long charter_version)
+{
+    const char *name = str(dist, "name");
+    char title[300];
+    snprintf(title, sizeof title, "%s: ", what);
+    if (p->f == HANDBOOK_HTML) {
+        fixed(p, "<h1>");
+        fixed(p, title);
+        user(p, name);
+        fixed(p, "</h1>\n");
+    } else {
+        fixed(p, "# ");
+        fixed(p, title);
+        user(p, name);
+        fixed(p, "\n\n");
+    }
+    para(p);
+    user(p, str(dist, "tenant_name"));
+    fixed(p, " and ");
+    user(p, name);
+    fixed(p, " (");
+    user(p, str(dist, "country"));
+    fixed(p, "). Generated on ");
+    user(p, str(dist, "generated_on"));
+    if (charter_version > 0)
+        fmt(p, ", charter version %lld.", charter_version);
+    else
+        fixed(p, ". No charter is active.");
+    para_end(p);
+}
+
+static void section_charter(struct page *p, const json_t *c)
+{
+    heading(p, 2, "1. The charter");
+    if (!json_is_object(c)) {
+        para(p);
+        fixed(p, "No charter is active for this distributor: nothing below binds either side "
+                 "until one is signed and activated.");
+        para_end(p);
+        return;
+    }
+    para(p);
+    fmt(p, "Version %lld, active", num(c, "version"));
+    if (*str(c, "signed_on")) {
+        fixed(p, ", signed on ");
+        user(p, str(c, "signed_on"));
+    }
+    fixed(p, " by ");
+    user_list(p, json_object_get(c, "signatories"), "(no signatories recorded)");
+    fixed(p, ".");
+    para_end(p);
+
+    heading(p, 3, "Territory");
+    size_t i;
+    const json_t *g;
+    if (!json_array_size(json_object_get(c, "grants"))) {
+        para(p);
+        fixed(p, "No territory is granted.");
+        para_end(p);
+    }
+    json_array_foreach(json_object_get(c, "grants"), i, g)
+    {
+        item(p);
+        user(p, str(g, "region"));
+        fixed(p, json_is_true(json_object_get(g, "exclusive")) ? ", exclusive" : ", not exclusive");
+        fixed(p, ", ");
+        if (json_is_true(json_object_get(g, "all_lines")))
+            fixed(p, "all product lines");
+        else
+            user_list(p, json_object_get(g, "lines"), "no product lines");
+        fixed(p, ", from ");
+        user(p, str(g, "starts_on"));
+        if (*str(g, "ends_on")) {
+            fixed(p, " to ");
+            user(p, str(g, "ends_on"));
+        } else {
+            fixed(p, ", open-ended");
+        }
+        item_end(p);
+    }
+    const json_t *carve = json_object_get(c, "carve_outs");
+    if (json_array_size(carve)) {
+        para(p);
+        fixed(p, "Carve-outs: these key accounts in the territory are served by the exporter "
+                 "directly; their orders, leads and customers are flagged as the exporter's.");
+        para_end(p);
+        json_array_foreach(carve, i, g)
+        {
+            item(p);
+            user(p, str(g, "account_name"));
+            if (*str(g, "region")) {
+                fixed(p, " (");
+                user(p, str(g, "region"));
+                fixed(p, ")");
+            }
+            if (*str(g, "note")) {
+                fixed(p, ": ");
+                user(p, str(g, "note"));
+            }
+            item_end(p);
+        }
+    }
+
+    heading(p, 3, "Product coverage");
+    para(p);
+    if (json_is_true(json_object_get(c, "full_coverage"))) {
+        fixed(p, "The full line: every product line of the exporter.");
+    } else {
+        fixed(p, "The listed lines only: ");
+        user_list(p, json_object_get(c, "covered_lines"), "none");
+        fixed(p, ".");
+    }
+    para_end(p);
+
+    heading(p, 3, "Inventory commitments");
+    const json_t *commitments = json_object_get(c, "commitments");
+    if (!json_array_size(commitments)) {
+        para(p);
+        fixed(p, "No inventory commitments are recorded.");
+        para_end(p);
+    } else {
+        static const char *const heads[] = {"Product line", "Minimum order", "Buffer stock",
+                                            "Stock financed by", "Payment terms"};
+        table(p, heads, 5);
+        json_array_foreach(commitments, i, g)
+        {
+            char moq[32], buffer[64], terms[32];
+            snprintf(moq, sizeof moq, "%lld", num(g, "moq"));
+            snprintf(buffer, sizeof buffer, "%lld %s", num(g, "buffer_amount"),
+                     !strcmp(str(g, "buffer_unit"), "weeks") ? "weeks of cover" : "units");
+            snprintf(terms, sizeof terms, "%lld days", num(g, "payment_terms_days"));
+            const char *cells[] = {str(g, "line"), moq, buffer, str(g, "financing"), terms};
+            row(p, cells, 5);
+        }
+    }
+
+    heading(p, 3, "Reporting duties");
+    para(p);
+    fmt(p,
+        "The distributor submits the monthly performance report by day %lld of the month after "
+        "the period; a report submitted after that day counts as late. Required sections: ",
+        num(c, "report_due_day"));
+    user_list(p, json_object_get(c, "report_sections"), "none");
+    fixed(p, ".");
+    para_end(p);
+
+    heading(p, 3, "Competing lines");
+    para(p);
+    fixed(p, json_is_true(json_object_get(c, "competing_allowed"))
+                 ? "The distributor may carry competitors' lines; it declares each one."
+                 : "The distributor may not carry competitors' lines.");
+    para_end(p);
+    const json_t *competing = json_object_get(c, "competing_lines");
+    if (json_array_size(competing)) {
+        para(p);
+        fixed(p, "Declared competing lines:");
+        para_end(p);
+        json_array_foreach(competing, i, g)
+        {
+            item(p);
+            user(p, str(g, "competitor"));
+            fixed(p, ": ");
+            user(p, str(g, "line"));
+            item_end(p);
+        }
+    }
+}
+
+static void section_cadence(struct page *p, const json_t *data)
+{
+    const json_t *dist = json_object_get(data, "distributor");
+    heading(p, 2, "2. Cadence");
+    para(p);
+    fixed(p, "Meetings follow these series; each occurrence lands in both sides' calendars "
+             "(iCalendar export).");
+    para_end(p);
+    const json_t *series = json_object_get(data, "series");
+    size_t i;
+    const json_t *s;
+    if (!json_array_size(series)) {
+        para(p);
+        fixed(p, "No meeting series yet: the cadence is generated when a charter is activated.");
+        para_end(p);
+    }
+    json_array_foreach(series, i, s)
+    {
+        item(p);
+        user(p, str(s, "title"));
+        fixed(p, " (");
+        user(p, str(s, "kind"));
+        fmt(p, "): %lld minutes, from ", num(s, "duration_minutes"));
+        user(p, str(s, "starts_on"));
+        if (*str(s, "ends_on")) {
+            fixed(p, " to ");
+            user(p, str(s, "ends_on"));
+        }
+        fixed(p, ", ");
+        user(p, str(s, "status"));
+        item_end(p);
+    }
+    heading(p, 3, "Time zones and rotation");
+    item(p);
+    fixed(p, "Exporter: ");
+    working_time(p, json_object_get(dist, "exporter_time"));
+    item_end(p);
+    item(p);
+    fixed(p, "Distributor: ");
+    working_time(p, json_object_get(dist, "distributor_time"));
+    item_end(p);
+    para(p);
+    fixed(p, "Call times rotate so that the burden of early or late calls is shared between the "
+             "two sides' business hours: each meeting is placed inside both sides' hours where "
+             "they overlap, otherwise on the side that has carried less so far.");
+    const json_t *f = json_object_get(data, "fairness");
+    if (json_is_object(f)) {
+        const json_t *ex = json_object_get(f, "exporter"), *di = json_object_get(f, "distributor");
+        fmt(p,
+            " Over the last 90 days, of %lld meetings, %lld (%lld minutes) fell outside the "
+            "exporter's hours and %lld (%lld minutes) outside the distributor's.",
+            num(f, "meetings"), num(ex, "outside_count"), num(ex, "outside_minutes"),
+            num(di, "outside_count"), num(di, "outside_minutes"));
+    }
+    para_end(p);
+}
+
+static const char *method_words(const char *m)
+{
+    return !strcmp(m, "email")           ? "by e-mail"
+           : !strcmp(m, "phone")         ? "by phone"
+           : !strcmp(m, "messaging")     ? "by messaging"
+           : !strcmp(m, "visit")         ? "by a visit"
+           : !strcmp(m, "formal_letter") ? "by formal letter"
+                                         : "";
+}
+
+static void section_escalation(struct page *p, const json_t *data)
+{
+    heading(p, 2, "3. Escalation protocol");
+    const json_t *esc = json_object_get(data, "escalation");
+    if (!json_array_size(esc)) {
+        para(p);
+        fixed(p, "No escalation protocol is set, for this distributor or as the exporter's "
+                 "default.");
+        para_end(p);
+        return;
+    }
+    para(p);
+    fixed(p, "A request that goes unanswered past its timeframe moves to the next step: the next "
+             "contact on the ladder, then a visit, then a formal written performance concern "
+             "citing the charter commitments being missed.");
+    para_end(p);
+    size_t i, j;
+    const json_t *e, *step;
+    json_array_foreach(esc, i, e)
+    {
+        char h[96];
+        snprintf(h, sizeof h, "Severity %s", str(e, "severity"));
+        heading(p, 3, h);
+        para(p);
+        fixed(p, !strcmp(str(e, "source"), "distributor")
+                     ? "This distributor's own ladder."
+                     : "The exporter's default ladder (this distributor has none of its own).");
+        para_end(p);
+        json_array_foreach(json_object_get(e, "ladder"), j, step)
+        {
+            item(p);
+            fmt(p, "Step %zu: ", j + 1);
+            if (*str(step, "contact_name")) {
+                user(p, str(step, "contact_name"));
+                if (*str(step, "contact_role")) {
+                    fixed(p, " (");
+                    user(p, str(step, "contact_role"));
+                    fixed(p, ")");
+                }
+            } else {
+                fixed(p, "the ");
+                user(p, str(step, "contact_role"));
+                fixed(p, " (no contact holds this role yet)");
+            }
+            fmt(p, ", %s; an answer is expected within %lld hours",
+                method_words(str(step, "method")), num(step, "response_hours"));
+            item_end(p);
+        }
+        item(p);
+        fmt(p, "Then a visit, due within %lld hours; then a formal written performance concern",
+            num(e, "visit_hours"));
+        item_end(p);
+    }
+}
+
+static void section_languages(struct page *p, const json_t *data)
+{
+    heading(p, 2, "4. Language protocol");
+    const json_t *langs = json_object_get(data, "languages");
+    para(p);
+    fixed(p, "The distributor reads: ");
+    user_list(p, langs, "no language recorded");
+    fixed(p, ". Every key document shared with it should exist in these languages; a translation "
+             "made from an older version of its source is stale until it is translated again.");
+    para_end(p);
+    const json_t *docs = json_object_get(data, "documents");
+    if (!json_array_size(docs)) {
+        para(p);
+        fixed(p, "No documents are shared with this distributor yet.");
+        para_end(p);
+        return;
+    }
+    static const char *const heads[] = {"Document", "Kind",         "Language",
+                                        "Version",  "Translations", "Missing"};
+    table(p, heads, 6);
+    size_t i, j, k;
+    const json_t *d, *v, *l;
+    json_array_foreach(docs, i, d)
+    {
+        char version[24], translations[1024] = "", missing[512] = "";
+        long long latest = num(d, "latest_version");
+        snprintf(version, sizeof version, "%lld", latest);
+        size_t used = 0;
+        json_array_foreach(json_object_get(d, "variants"), j, v)
+        {
+            int n = snprintf(translations + used, sizeof translations - used, "%s%s (v%lld%s)",
+                             j ? ", " : "", str(v, "language"), num(v, "translated_from"),
+                             num(v, "translated_from") < latest ? ", stale" : "");
+            if (n < 0 || (size_t)n >= sizeof translations - used)
+                break;
+            used += (size_t)n;
+        }
+        used = 0;
+        json_array_foreach(langs, k, l)
+        {
+            const char *lang = json_string_value(l);
+            bool have = lang && !strcasecmp(lang, str(d, "language"));
+            json_array_foreach(json_object_get(d, "variants"), j, v) have =
+                have || (lang && !strcasecmp(lang, str(v, "language")));
+            if (have || !lang)
+                continue;
+            int n = snprintf(missing + used, sizeof missing - used, "%s%s", used ? ", " : "", lang);
+            if (n < 0 || (size_t)n >= sizeof missing - used)
+                break;
+            used += (size_t)n;
+        }
+        const char *cells[] = {str(d, "title"), str(d, "kind"), str(d, "language"),
+                               version,         translations,   missing};
+        row(p, cells, 6);
+    }
+}
+
+static void section_notes(struct page *p, const json_t *data)
+{
+    const json_t *n = json_object_get(data, "notes");
+    heading(p, 2, "5. Notes discipline");
+    para(p);
+    fixed(p, "Notes of every held meeting are written within 24 hours of its end; late and "
+             "missing notes are flagged. Each action item has one owner (a person on either "
+             "side), a due date and a status; overdue ones are flagged.");
+    para_end(p);
+    item(p);
+    fmt(p, "Held meetings in the last 90 days: %lld; notes on time %lld, late %lld, missing %lld",
+        num(n, "held"), num(n, "on_time"), num(n, "late"), num(n, "missing"));
+    item_end(p);
+    item(p);
+    fmt(p, "Open action items: %lld, of which overdue: %lld", num(n, "open_actions"),
+        num(n, "overdue_actions"));
+    item_end(p);
+}
+
+/* The three charts: SVG in HTML, their values as a table in Markdown. */
+static void charts(struct page *p, const json_t *ch)
+{
+    const json_t *att = json_object_get(ch, "attainment"), *cov = json_object_get(ch, "cover"),
+                 *hea = json_object_get(ch, "health");
+    size_t na = json_array_size(att), nc = json_array_size(cov), nh = json_array_size(hea);
+    if (na > SVG_MAX_POINTS)
+        na = SVG_MAX_POINTS;
+    if (nc > SVG_MAX_POINTS)
+        nc = SVG_MAX_POINTS;
+    if (nh > SVG_MAX_POINTS)
+        nh = SVG_MAX_POINTS;
+    double commitment = 0.0;
+    bool has_commitment = real(ch, "commitment_weeks", &commitment);
+    if (p->f == HANDBOOK_MARKDOWN) {
+        static const char *const heads[] = {"Month", "Units sold", "Unit target", "Weeks of cover"};
+        table(p, heads, 4);
+        for (size_t i = 0; i < na; i++) {
+            const json_t *a = json_array_get(att, i), *c = json_array_get(cov, i);
+            double v;
+            char sold[32] = "–", target[32] = "–", weeks[32] = "–";
+            if (real(a, "units", &v))
+                snprintf(sold, sizeof sold, "%.0f", v);
+            if (real(a, "target", &v))
+                snprintf(target, sizeof target, "%.0f", v);
+            if (real(c, "weeks", &v))
+                snprintf(weeks, sizeof weeks, "%.1f", v);
+            const char *cells[] = {str(a, "period"), sold, target, weeks};
+            row(p, cells, 4);
+        }
+        end_blocks(p);
+        para(p);
+        if (has_commitment)
+            fmt(p, "Buffer-stock commitment: %.0f weeks of cover. ", commitment);
+        fmt(p, "Health scores recorded: %zu", nh);
+        if (nh) {
+            const json_t *last = json_array_get(hea, nh - 1);
+            fmt(p, "; the latest %lld on ", num(last, "score"));
+            user(p, str(last, "at"));
+        }
+        fixed(p, ".");
+        para_end(p);
+        return;
+    }
+    struct svg_point pa[SVG_MAX_POINTS], pc[SVG_MAX_POINTS], ph[SVG_MAX_POINTS];
+    for (size_t i = 0; i < na; i++) {
+        const json_t *a = json_array_get(att, i);
+        pa[i] = (struct svg_point){.label = str(a, "period")};
+        pa[i].has_value = real(a, "units", &pa[i].value);
+        pa[i].has_target = real(a, "target", &pa[i].target);
+    }
+    for (size_t i = 0; i < nc; i++) {
+        const json_t *c = json_array_get(cov, i);
+        pc[i] = (struct svg_point){.label = str(c, "period")};
+        pc[i].has_value = real(c, "weeks", &pc[i].value);
+    }
+    for (size_t i = 0; i < nh; i++) {
+        const json_t *h = json_array_get(hea, i);
+        ph[i] = (struct svg_point){.label = str(h, "at")};
+        ph[i].has_value = real(h, "score", &ph[i].value);
+    }
+    char line_name[64];
+    snprintf(line_name, sizeof line_name, "commitment: %.0f weeks", commitment);
+    const struct svg_chart list[] = {
+        {.id = "chart-attainment",
+         .title = "Attainment by month",
+         .desc = "Units sold each month, from submitted reports, against the month's unit "
+                 "target, over the last twelve months.",
+         .unit = "units",
+         .value_name = "units sold",
+         .target_name = "target",
+         .kind = SVG_BAR,
+         .points = pa,
+         .n = na},
+        {.id = "chart-cover",
+         .title = "Weeks of cover",
+         .desc = "Stock on hand at each month's end in weeks of the trailing three months' "
+                 "sales, against the charter's buffer-stock commitment.",
+         .unit = "weeks",
+         .value_name = "weeks of cover",
+         .points = pc,
+         .n = nc,
+         .has_line = has_commitment,
+         .line = commitment,
+         .line_name = line_name},
+        {.id = "chart-health",
+         .title = "Health over time",
+         .desc = "The relationship's health score (0 to 100) each time it was computed.",
+         .unit = "score",
+         .value_name = "health score",
+         .points = ph,
+         .n = nh,
+         .y_max = 100.0},
+    };
+    end_blocks(p);
+    fixed(p, "<div class=\"charts\">\n");
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
+        fixed(p, "<figure>");
+        if (svg_chart(p->out, &list[i]) < 0)
+            p->out->failed = true;
+        fixed(p, "</figure>\n");
+    }
+    fixed(p, "</div>\n");
+}
+
+static const char style[] =
+    "<style>\n"
+    "body{font-family:system-ui,'Noto Sans','Noto Sans JP',sans-serif;line-height:1.45;"
+    "max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}\n"
+    "table{border-collapse:collapse;margin:0.5rem 0 1rem}\n"
+    "th,td{border:1px solid #bbb;padding:0.25rem 0.5rem;text-align:left;vertical-align:top}\n"
+    "figure{margin:1rem 0}svg.chart{max-width:100%;height:auto}\n"
+    ".score{font-size:2.5rem;font-weight:bold}\n"
+    "@media print{body{margin:0;max-width:none;font-size:10.5pt}"
+    "h2{break-after:avoid;page-break-after:avoid}"
+    "table,figure,li{break-inside:avoid;page-break-inside:avoid}"
+    "a{color:inherit;text-decoration:none}"
+    "@page{margin:18mm}}\n"
+    "</style>\n";
+
+static void html_open(struct page *p, const char *what, const json_t *dist)
+{
+    fixed(p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    fixed(p, what);
+    fixed(p, ": ");
+    user(p, str(dist, "name"));
+    fixed(p, "</title>\n");
+    fixed(p, style);
+    fixed(p, "</head>\n<body>\n<main>\n");
+}
+
+static void html_close(struct page *p)
+{
+    end_blocks(p);
+    fixed(p, "</main>\n</body>\n</html>\n");
+}
+
+int handbook_render(const json_t *data, enum handbook_format f, struct svg_text *out)
+{
+    if (!json_is_object(data))
+        return -1;
+    struct page p = {out, f, false, false};
+    const json_t *dist = json_object_get(data, "distributor");
+    const json_t *charter = json_object_get(data, "charter");
+    if (f == HANDBOOK_HTML)
+        html_open(&p, "Relationship Operating Handbook", dist);
+    title_block(&p, dist, "Relationship Operating Handbook",
+                json_is_object(charter) ? num(charter, "version") : 0);
+    section_charter(&p, charter);
+    section_cadence(&p, data);
+    section_escalation(&p, data);
+    section_languages(&p, data);
+    section_notes(&p, data);
+    heading(&p, 2, "6. Performance at a glance");
+    charts(&p, json_object_get(data, "charts"));
+    if (f == HANDBOOK_HTML)
+        html_close(&p);
+    else
+        end_blocks(&p);
+    return out->failed ? -1 : 0;
+}
+
+int handbook_scorecard(const json_t *data, struct svg_text *out)
+{
+    if (!json_is_object(data))
+        return -1;
+    struct page p = {out, HANDBOOK_HTML, false, false};
+    const json_t *dist = json_object_get(data, "distributor");
+    const json_t *ch = json_object_get(data, "charts");
+    const json_t *now = json_object_get(ch, "health_now");
+    html_open(&p, "Scorecard", dist);
+    title_block(&p, dist, "Scorecard", num(data, "charter_version"));
+    heading(&p, 2, "Health");
+    if (!json_is_object(now)) {
+        para(&p);
+        fixed(&p, "No health score has been computed yet.");
+        para_end(&p);
+    } else {
+        fmt(&p, "<p><span class=\"score\">%lld</span> / 100, computed ", num(now, "score"));
+        user(&p, str(now, "computed_at"));
+        fixed(&p, "</p>\n");
+        const json_t *reasons = json_object_get(now, "reasons");
+        if (json_array_size(reasons)) {
+            static const char *const heads[] = {"Reason", "Points lost", "Detail"};
+            table(&p, heads, 3);
+            size_t i;
+            const json_t *r;
+            json_array_foreach(reasons, i, r)
+            {
+                char points[32];
+                double v = 0.0;
+                snprintf(points, sizeof points, "%g", real(r, "points", &v) ? v : 0.0);
+                const char *cells[] = {str(r, "factor"), points, str(r, "detail")};
+                row(&p, cells, 3);
+            }
+        }
+    }
+    heading(&p, 2, "Charts");
+    charts(&p, ch);
+    html_close(&p);
+    return out->failed ? -1 : 0;
+}

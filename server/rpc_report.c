@@ -1,0 +1,499 @@
+/*
+ * rpc_report.c - the monthly report and attainment. Each change is one
+ * call of a function of migration 0032, which checks, writes and audits in
+ * the request's transaction; the answer is the report read again. Reach is
+ * liaison_sees_side(distributor), and row-level security (0031) keeps a
+ * distributor user to its own distributor's reports.
+ */
+#include "rpc_report.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "geo.h"
+#include "log.h"
+#include "rpc_charter.h"
+
+#define REPORT_COLS                                                                                \
+    "r.id, r.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = r.tenant_id"   \
+    "  AND d.id = r.distributor_id) AS distributor_name, to_char(r.period, 'YYYY-MM') AS period,"  \
+    " r.status, r.charter_id, r.due_on::text AS due_on, r.late,"                                   \
+    " array_to_json((SELECT c.report_sections FROM charters c WHERE c.tenant_id = r.tenant_id"     \
+    "  AND c.id = liaison_report_charter(r.id)))::text AS required_sections,"                      \
+    " r.market_intelligence, r.created_by, liaison_rfc3339(r.created_at) AS created_at,"           \
+    " r.updated_by, liaison_rfc3339(r.updated_at) AS updated_at, r.submitted_by,"                  \
+    " liaison_rfc3339(r.submitted_at) AS submitted_at, r.reviewed_by,"                             \
+    " liaison_rfc3339(r.reviewed_at) AS reviewed_at, r.review_comment"
+#define REPORT_SECTIONS                                                                            \
+    ", (SELECT json_agg(json_build_object('product_line_id', s.product_line_id,"                   \
+    "   'product_line_code', pl.code, 'units', s.units, 'revenue_minor', s.revenue_minor,"         \
+    "   'currency', s.currency) ORDER BY pl.code) FROM report_sales s JOIN product_lines pl"       \
+    "   ON pl.tenant_id = s.tenant_id AND pl.id = s.product_line_id"                               \
+    "  WHERE s.tenant_id = r.tenant_id AND s.report_id = r.id) AS sales,"                          \
+    " (SELECT json_agg(json_build_object('product_line_id', s.product_line_id,"                    \
+    "   'product_line_code', pl.code, 'units_on_hand', s.units_on_hand) ORDER BY pl.code)"         \
+    "  FROM report_inventory s JOIN product_lines pl ON pl.tenant_id = s.tenant_id"                \
+    "   AND pl.id = s.product_line_id"                                                             \
+    "  WHERE s.tenant_id = r.tenant_id AND s.report_id = r.id) AS inventory,"                      \
+    " (SELECT json_agg(json_build_object('lead_id', s.lead_id, 'title', s.title, 'stage',"         \
+    "   s.stage, 'value_minor', s.value_minor, 'currency', s.currency, 'expected_close',"          \
+    "   s.expected_close::text) ORDER BY s.position) FROM report_pipeline s"                       \
+    "  WHERE s.tenant_id = r.tenant_id AND s.report_id = r.id) AS pipeline,"                       \
+    " (SELECT json_agg(json_build_object('competitor', s.competitor, 'product_line_id',"           \
+    "   s.product_line_id, 'product_line_code', pl.code, 'activity', s.activity)"                  \
+    "   ORDER BY s.position) FROM report_competition s LEFT JOIN product_lines pl"                 \
+    "   ON pl.tenant_id = s.tenant_id AND pl.id = s.product_line_id"                               \
+    "  WHERE s.tenant_id = r.tenant_id AND s.report_id = r.id) AS competition"
+#define REPORT_FROM                                                                                \
+    " FROM monthly_reports r WHERE r.tenant_id = liaison_tenant()"                                 \
+    " AND liaison_sees_side(r.distributor_id)"
+/* The distributor asked for: the one named, else a distributor user's own. */
+#define SIDE(n)                                                                                    \
+    "coalesce(nullif(" n "::bigint, 0), CASE WHEN current_setting('liaison.role', true) ="         \
+    " 'distributor_user' THEN nullif(current_setting('liaison.distributor_id', true), '')::bigint" \
+    " END)"
+#define CREATED "nullif(current_setting('liaison.created_id', true), '')::bigint"
+
+/* $1 distributor, $2 period */
+static struct db_stmt q_report_open = {"SELECT liaison_report_open(" SIDE("$1") ", $2) AS _id", 2,
+                                       0};
+static struct db_stmt q_report_created = {
+    "SELECT " REPORT_COLS REPORT_SECTIONS REPORT_FROM " AND r.id = " CREATED, 0, 0};
+static struct db_stmt q_report_get = {
+    "SELECT " REPORT_COLS REPORT_SECTIONS REPORT_FROM " AND r.id = $1::bigint", 1, 0};
+/* $1 id, $2 sections, $3 sales, $4 inventory, $5 pipeline, $6 market intelligence, $7 competition
+ */
+static struct db_stmt q_report_save = {
+    "SELECT liaison_report_save($1::bigint, $2::text[], $3::jsonb, $4::jsonb, $5::jsonb, $6,"
+    " $7::jsonb) AS _id",
+    7, 0};
+static struct db_stmt q_report_submit = {"SELECT liaison_report_submit($1::bigint) AS _id", 1, 0};
+/* $1 id, $2 comment */
+static struct db_stmt q_report_review = {"SELECT liaison_report_review($1::bigint, $2) AS _id", 2,
+                                         0};
+static struct db_stmt q_report_reopen = {"SELECT liaison_report_reopen($1::bigint, $2) AS _id", 2,
+                                         0};
+/* $1 after, $2 limit, $3 distributor, $4 from, $5 to, $6 status */
+static struct db_stmt q_report_list = {
+    "SELECT " REPORT_COLS REPORT_FROM " AND r.id > $1::bigint"
+    " AND ($3::bigint = 0 OR r.distributor_id = $3::bigint)"
+    " AND ($4 = '' OR r.period >= liaison_period_start($4))"
+    " AND ($5 = '' OR r.period <= liaison_period_start($5)) AND ($6 = '' OR r.status = $6)"
+    " ORDER BY r.id LIMIT $2::int",
+    6, 0};
+
+/* $1 distributor */
+static struct db_stmt q_attainment_reach = {
+    "SELECT liaison_found(" SIDE("$1") " IS NOT NULL AND liaison_sees_side(" SIDE(
+        "$1") "),"
+              " 'no such distributor')",
+    1, 0};
+/*
+ * $1 distributor, $2 from, $3 to, $4 last: the trend of the last $4 periods up to $3, or
+ * $2..$3. Fixed point on the wire: basis points and hundredths.
+ */
+static struct db_stmt q_attainment = {
+    "WITH p AS (SELECT " SIDE(
+        "$1") " AS d, liaison_period_kind($3) AS k),"
+              " rows_ AS (SELECT x.* FROM p, liaison_performance_trend(p.d, p.k,"
+              "   liaison_period_start($3), $4::int) x WHERE $4::int > 0"
+              "  UNION ALL SELECT x.* FROM p, liaison_performance(p.d, p.k, "
+              "liaison_period_start($2),"
+              "   liaison_period_start($3)) x WHERE $4::int = 0)"
+              " SELECT p.d AS distributor_id, p.k AS period_kind, (SELECT "
+              "json_agg(json_build_object("
+              "   'product_line_id', x.product_line_id, 'product_line_code', x.product_line_code,"
+              "   'period', x.period, 'target_units', x.target_units,"
+              "   'has_units_target', x.target_units IS NOT NULL, 'actual_units', x.actual_units,"
+              "   'units_attainment_bp', x.units_bp, 'target_revenue_minor', "
+              "x.target_revenue_minor,"
+              "   'has_revenue_target', x.target_revenue_minor IS NOT NULL,"
+              "   'actual_revenue_minor', x.actual_revenue_minor, 'currency', x.currency,"
+              "   'revenue_attainment_bp', x.revenue_bp, 'has_on_hand', x.units_on_hand IS NOT "
+              "NULL,"
+              "   'units_on_hand', x.units_on_hand, 'has_turns', x.inventory_turns IS NOT NULL,"
+              "   'inventory_turns_centi', round(x.inventory_turns * 100)::bigint,"
+              "   'has_weeks_of_cover', x.weeks_of_cover IS NOT NULL,"
+              "   'weeks_of_cover_centi', round(x.weeks_of_cover * 100)::bigint,"
+              "   'buffer_unit', x.buffer_unit, 'buffer_amount', x.buffer_amount,"
+              "   'below_commitment', x.below_commitment)"
+              "  ORDER BY x.product_line_code, x.product_line_id, x.period_start) FROM rows_ x) AS "
+              "rows"
+              " FROM p",
+    4, 0};
+
+static struct exec_decl d_report_open = {.method = "OpenReport",
+                                         .query = {&q_report_open, {"distributor_id", "period"}},
+                                         .reply = {&q_report_created, {NULL}},
+                                         .out = "report",
+                                         .not_found = "no such report"};
+static struct exec_decl d_report_save = {
+    .method = "SaveReport",
+    .query = {&q_report_save,
+              {"id", "sections", "sales", "inventory", "pipeline", "market_intelligence",
+               "competition"}},
+    .reply = {&q_report_get, {"id"}},
+    .out = "report",
+    .not_found = "no such report"};
+static struct exec_decl d_report_submit = {.method = "SubmitReport",
+                                           .query = {&q_report_submit, {"id"}},
+                                           .reply = {&q_report_get, {"id"}},
+                                           .out = "report",
+                                           .not_found = "no such report"};
+static struct exec_decl d_report_review = {.method = "ReviewReport",
+                                           .query = {&q_report_review, {"id", "comment"}},
+                                           .reply = {&q_report_get, {"id"}},
+                                           .out = "report",
+                                           .not_found = "no such report"};
+static struct exec_decl d_report_reopen = {.method = "ReopenReport",
+                                           .query = {&q_report_reopen, {"id", "comment"}},
+                                           .reply = {&q_report_get, {"id"}},
+                                           .out = "report",
+                                           .not_found = "no such report"};
+static struct exec_decl d_report_get = {.method = "GetReport",
+                                        .query = {&q_report_get, {"id"}},
+                                        .out = "report",
+                                        .not_found = "no such report"};
+static struct exec_decl d_report_list = {
+    .method = "ListReports",
+    .query = {&q_report_list,
+              {"@after", "@limit", "distributor_id", "period_from", "period_to", "status"}},
+    .shape = EXEC_PAGE,
+    .out = "reports",
+    .cursor = "rpt",
+    .filters = {"distributor_id", "period_from", "period_to", "status"}};
+static struct exec_decl d_attainment = {
+    .method = "GetAttainment",
+    .check = {&q_attainment_reach, {"distributor_id"}},
+    .query = {&q_attainment, {"distributor_id", "from", "to", "last"}},
+    .not_found = "no such distributor"};
+
+int rpc_report_register(void)
+{
+    struct exec_decl *const decls[] = {&d_report_open,   &d_report_save,   &d_report_submit,
+                                       &d_report_review, &d_report_reopen, &d_report_get,
+                                       &d_report_list,   &d_attainment};
+    char err[256];
+    if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "report RPCs refused", "reason=\"%s\"", err);
+        return -1;
+    }
+    return 0;
+}
+
+const char *report_period_kind(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < 4; i++)
+        if (i >= n || s[i] < '0' || s[i] > '9')
+            return NULL;
+    if (n == 4)
+        return "year";
+    if (n == 7 && s[4] == '-' && s[5] == 'Q' && s[6] >= '1' && s[6] <= '4')
+        return "quarter";
+    if (n == 7 && s[4] == '-' &&
+        ((s[5] == '0' && s[6] >= '1' && s[6] <= '9') ||
+         (s[5] == '1' && s[6] >= '0' && s[6] <= '2')))
+        return "month";
+    return NULL;
+}
+
+/* The index of period s among periods of its kind (year * per-year + position). */
+static long period_index(const char *s, const char *kind)
+{
+    long year = strtol(s, NULL, 10);
+    if (!strcmp(kind, "year"))
+        return year;
+    if (!strcmp(kind, "quarter"))
+        return year * 4 + (s[6] - '1');
+    return year * 12 + strtol(s + 5, NULL, 10) - 1;
+}
+
+bool report_period_ok(struct request *r, const char *field, const char *s, bool month_only,
+                      bool required)
+{
+    if (!s[0] && !required)
+        return true;
+    const char *kind = report_period_kind(s);
+    if (kind && (!month_only || !strcmp(kind, "month")))
+        return true;
+    request_fail_field(r, field,
+                       month_only ? "a month as YYYY-MM (2027-03)"
+                                  : "a period: YYYY-MM, YYYY-Qn or YYYY");
+    return false;
+}
+
+/* Characters of UTF-8 text (the database's length()), not bytes. */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Text of 1 (0 when not required) to max characters, not only spaces, or answers on field. */
+static bool text_ok(struct request *r, const char *field, const char *s, size_t max, bool required)
+{
+    if (!request_check_text(r, field, s, 4 * max, required))
+        return false;
+    if (utf8_chars(s) <= max)
+        return true;
+    const char *why = request_printf(r, "at most %zu characters", max);
+    request_fail_field(r, field, why ? why : "too long");
+    return false;
+}
+
+/* Answers INVALID_ARGUMENT on "list[i].name", or RESOURCE_EXHAUSTED. */
+static void fail_item(struct request *r, const char *list, size_t i, const char *name,
+                      const char *why)
+{
+    const char *f = request_printf(r, "%s[%zu].%s", list, i, name);
+    if (f)
+        request_fail_field(r, f, why);
+    else
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* A currency code, upper-cased in place, checked on "list[i].currency". */
+static bool item_currency_ok(struct request *r, const char *list, size_t i, char *code)
+{
+    geo_upcase(code);
+    if (geo_currency(code))
+        return true;
+    fail_item(r, list, i, "currency", "not an ISO 4217 currency code");
+    return false;
+}
+
+/* Text of an item checked like text_ok, on "list[i].name". */
+static bool item_text_ok(struct request *r, const char *list, size_t i, const char *name,
+                         const char *s, size_t max)
+{
+    const char *f = request_printf(r, "%s[%zu].%s", list, i, name);
+    if (f)
+        return text_ok(r, f, s, max, true);
+    request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+    return false;
+}
+
+static const char *const sections[] = {"sales_by_line", "inventory_on_hand", "pipeline",
+                                       "market_intelligence", "competitive_activity"};
+#define MAX_LINES 100
+#define MAX_PIPELINE 200
+
+void rpc_open_report(struct request *r)
+{
+    const Liaison__V1__OpenReportRequest *in = (const Liaison__V1__OpenReportRequest *)r->input;
+    if (in->distributor_id && !request_check_id(r, "distributorId", in->distributor_id))
+        return;
+    if (!in->distributor_id && r->who.role != LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER) {
+        request_fail_field(r, "distributorId", "required");
+        return;
+    }
+    if (report_period_ok(r, "period", in->period, true, true))
+        exec_run(r, &d_report_open);
+}
+
+static bool sales_ok(struct request *r, Liaison__V1__SaveReportRequest *in)
+{
+    if (in->n_sales > MAX_LINES) {
+        request_fail_field(r, "sales", "at most 100 product lines");
+        return false;
+    }
+    for (size_t i = 0; i < in->n_sales; i++) {
+        Liaison__V1__ReportSales *s = in->sales[i];
+        if (s->product_line_id < 1 || s->product_line_id > INT64_MAX)
+            fail_item(r, "sales", i, "productLineId", "a product line's id");
+        else if (s->units > INT64_MAX)
+            fail_item(r, "sales", i, "units", "out of range");
+        else if (s->revenue_minor > INT64_MAX)
+            fail_item(r, "sales", i, "revenueMinor", "out of range");
+        else if (item_currency_ok(r, "sales", i, s->currency))
+            continue;
+        return false;
+    }
+    return true;
+}
+
+static bool inventory_ok(struct request *r, const Liaison__V1__SaveReportRequest *in)
+{
+    if (in->n_inventory > MAX_LINES) {
+        request_fail_field(r, "inventory", "at most 100 product lines");
+        return false;
+    }
+    for (size_t i = 0; i < in->n_inventory; i++) {
+        const Liaison__V1__ReportInventory *s = in->inventory[i];
+        if (s->product_line_id < 1 || s->product_line_id > INT64_MAX)
+            fail_item(r, "inventory", i, "productLineId", "a product line's id");
+        else if (s->units_on_hand > INT64_MAX)
+            fail_item(r, "inventory", i, "unitsOnHand", "out of range");
+        else
+            continue;
+        return false;
+    }
+    return true;
+}
+
+static bool pipeline_ok(struct request *r, Liaison__V1__SaveReportRequest *in)
+{
+    if (in->n_pipeline > MAX_PIPELINE) {
+        request_fail_field(r, "pipeline", "at most 200 rows");
+        return false;
+    }
+    for (size_t i = 0; i < in->n_pipeline; i++) {
+        Liaison__V1__ReportPipelineRow *p = in->pipeline[i];
+        if (p->lead_id > INT64_MAX)
+            fail_item(r, "pipeline", i, "leadId", "out of range");
+        else if (p->value_minor > INT64_MAX)
+            fail_item(r, "pipeline", i, "valueMinor", "out of range");
+        else if (p->expected_close[0] && !charter_date_ok(p->expected_close))
+            fail_item(r, "pipeline", i, "expectedClose", "a date as YYYY-MM-DD");
+        else if (item_text_ok(r, "pipeline", i, "title", p->title, 200) &&
+                 item_text_ok(r, "pipeline", i, "stage", p->stage, 40) &&
+                 item_currency_ok(r, "pipeline", i, p->currency))
+            continue;
+        return false;
+    }
+    return true;
+}
+
+static bool competition_ok(struct request *r, const Liaison__V1__SaveReportRequest *in)
+{
+    if (in->n_competition > MAX_LINES) {
+        request_fail_field(r, "competition", "at most 100 entries");
+        return false;
+    }
+    for (size_t i = 0; i < in->n_competition; i++) {
+        const Liaison__V1__ReportCompetition *c = in->competition[i];
+        if (c->product_line_id > INT64_MAX)
+            fail_item(r, "competition", i, "productLineId", "out of range");
+        else if (item_text_ok(r, "competition", i, "competitor", c->competitor, 200) &&
+                 item_text_ok(r, "competition", i, "activity", c->activity, 4000))
+            continue;
+        return false;
+    }
+    return true;
+}
+
+void rpc_save_report(struct request *r)
+{
+    Liaison__V1__SaveReportRequest *in = (Liaison__V1__SaveReportRequest *)r->input;
+    if (!request_check_id(r, "id", in->id))
+        return;
+    if (in->n_sections > sizeof sections / sizeof sections[0]) {
+        request_fail_field(r, "sections", "at most the five sections");
+        return;
+    }
+    for (size_t i = 0; i < in->n_sections; i++) {
+        size_t k = 0;
+        while (k < sizeof sections / sizeof sections[0] && strcmp(in->sections[i], sections[k]))
+            k++;
+        if (k == sizeof sections / sizeof sections[0]) {
+            const char *f = request_printf(r, "sections[%zu]", i);
+            if (f)
+                request_fail_field(r, f,
+                                   "sales_by_line, inventory_on_hand, pipeline, "
+                                   "market_intelligence or competitive_activity");
+            else
+                request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
+    }
+    if (sales_ok(r, in) && inventory_ok(r, in) && pipeline_ok(r, in) && competition_ok(r, in) &&
+        text_ok(r, "marketIntelligence", in->market_intelligence, 20000, false))
+        exec_run(r, &d_report_save);
+}
+
+void rpc_submit_report(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_report_submit);
+}
+
+void rpc_review_report(struct request *r)
+{
+    const Liaison__V1__ReportCommentRequest *in =
+        (const Liaison__V1__ReportCommentRequest *)r->input;
+    if (request_check_id(r, "id", in->id) && text_ok(r, "comment", in->comment, 10000, false))
+        exec_run(r, &d_report_review);
+}
+
+void rpc_reopen_report(struct request *r)
+{
+    const Liaison__V1__ReportCommentRequest *in =
+        (const Liaison__V1__ReportCommentRequest *)r->input;
+    if (request_check_id(r, "id", in->id) && text_ok(r, "comment", in->comment, 10000, true))
+        exec_run(r, &d_report_reopen);
+}
+
+void rpc_get_report(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_report_get);
+}
+
+void rpc_list_reports(struct request *r)
+{
+    const Liaison__V1__ListReportsRequest *in = (const Liaison__V1__ListReportsRequest *)r->input;
+    if (in->distributor_id && !request_check_id(r, "distributorId", in->distributor_id))
+        return;
+    if (!report_period_ok(r, "periodFrom", in->period_from, true, false) ||
+        !report_period_ok(r, "periodTo", in->period_to, true, false))
+        return;
+    if (in->status[0] && strcmp(in->status, "draft") && strcmp(in->status, "submitted") &&
+        strcmp(in->status, "reviewed")) {
+        request_fail_field(r, "status", "draft, submitted or reviewed");
+        return;
+    }
+    exec_run(r, &d_report_list);
+}
+
+#define MAX_RANGE 36
+#define MAX_TREND 24
+#define DEFAULT_TREND 6
+
+void rpc_get_attainment(struct request *r)
+{
+    Liaison__V1__AttainmentRequest *in = (Liaison__V1__AttainmentRequest *)r->input;
+    if (in->distributor_id && !request_check_id(r, "distributorId", in->distributor_id))
+        return;
+    if (!in->distributor_id && r->who.role != LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER) {
+        request_fail_field(r, "distributorId", "required");
+        return;
+    }
+    if (!report_period_ok(r, "to", in->to, false, true))
+        return;
+    const char *kind = report_period_kind(in->to);
+    if (in->last > MAX_TREND) {
+        request_fail_field(r, "last", "1 to 24 periods");
+        return;
+    }
+    /* Neither a range nor a length: the trend over the usual half year. */
+    if (!in->last && !in->from[0])
+        in->last = DEFAULT_TREND;
+    if (in->last) {
+        if (in->from[0]) {
+            request_fail_field(r, "from", "either from..to or the last periods up to to");
+            return;
+        }
+    } else {
+        if (!report_period_ok(r, "from", in->from, false, true))
+            return;
+        if (strcmp(report_period_kind(in->from), kind)) {
+            request_fail_field(r, "from", "a period of the same kind as to");
+            return;
+        }
+        long n = period_index(in->to, kind) - period_index(in->from, kind) + 1;
+        if (n < 1) {
+            request_fail_field(r, "from", "not after to");
+            return;
+        }
+        if (n > MAX_RANGE) {
+            request_fail_field(r, "from", "at most 36 periods from from to to");
+            return;
+        }
+    }
+    exec_run(r, &d_attainment);
+}

@@ -1,0 +1,35 @@
+/*
+ * rpc_report.h - the distributor's monthly report (open, save, submit,
+ * review, return to draft, get, list) and attainment against targets with
+ * inventory turns and weeks of cover. SQL in rpc_report.c; the rules and
+ * the figures in migration 0032.
+ */
+#ifndef LIAISON_RPC_REPORT_H
+#define LIAISON_RPC_REPORT_H
+
+#include <stdbool.h>
+
+#include "request.h"
+
+int rpc_report_register(void);
+
+/* "month" for YYYY-MM, "quarter" for YYYY-Qn, "year" for YYYY; NULL for anything else. */
+const char *report_period_kind(const char *s);
+
+/*
+ * True when s is a period (only a month when month_only), or empty and not
+ * required; otherwise answers INVALID_ARGUMENT on field and returns false.
+ */
+bool report_period_ok(struct request *r, const char *field, const char *s, bool month_only,
+                      bool required);
+
+void rpc_open_report(struct request *r);
+void rpc_save_report(struct request *r);
+void rpc_submit_report(struct request *r);
+void rpc_review_report(struct request *r);
+void rpc_reopen_report(struct request *r);
+void rpc_get_report(struct request *r);
+void rpc_list_reports(struct request *r);
+void rpc_get_attainment(struct request *r);
+
+#endif

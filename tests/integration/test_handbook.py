@@ -1,0 +1,456 @@
+#!/usr/bin/env python3
+"""The Relationship Operating Handbook and the scorecard (issue 15, part D),
+on a liaisond of the test's own with a small frame limit, so that a
+handbook takes several parts. A distributor with a full charter (territory,
+carve-out, coverage, commitments, reporting duties, competing-line policy),
+its cadence, its own escalation ladder and the tenant's default, a document
+shared with it, and names carrying <script>, Vietnamese and Japanese:
+- the Markdown and the HTML name all of it; the HTML (handbook and
+  scorecard) parses without one error in an HTML5 parser, its charts are
+  well-formed SVG with a title and a description, and no user text comes
+  out unescaped;
+- it is streamed (Frame.more), the stream's text is the CLI's file byte for
+  byte, and a request without a stream is refused in words;
+- each generation is the next version of the distributor's handbook
+  document, shared with that distributor alone, which translation coverage
+  lists (missing, then stale);
+- amending and activating a new charter version changes what the next
+  generation says;
+- a distributor user reads only its own distributor's handbook and
+  scorecard: another's is NOT_FOUND, word for word as one that does not
+  exist, and it may not generate (store) one; a refusal stores nothing.
+Reports, targets and health scores (parts A and C) are written by one
+fixture helper as the database owner, fill_performance_as_owner().
+Usage: test_handbook.py LIAISOND CLI."""
+import atexit
+import base64
+import json
+import os
+import re
+import secrets
+import signal
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, "/usr/lib/python3/dist-packages")  # Debian's html5lib
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import html5lib  # noqa: E402
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+LIAISOND, CLI = sys.argv[1], sys.argv[2]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = secrets.token_hex(3)
+MAX_FRAME = 8192
+HOSTILE = "<script>alert('x')</script>"
+
+srv = t.Server("handbook", LIAISOND, CLI, "max_frame_bytes = %d" % MAX_FRAME,
+               "preauth_max_frame_bytes = %d" % MAX_FRAME)
+srv.wait_ready()
+call, must, cli = srv.call, srv.must, srv.cli
+sql = t.psql
+OUT = os.path.join(srv.dir, "out")
+os.makedirs(OUT, exist_ok=True)
+
+
+@atexit.register
+def _kill_server_left_running():
+    """Only for a test that died half-way: the normal end stops it cleanly."""
+    try:
+        os.kill(srv.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+slug = "handbook-" + RUN
+must("CreateTenant", {"slug": slug, "name": "Müller Teile GmbH 株式会社",
+                      "adminEmail": "admin@hb.example", "adminPassword": PASSWORD}, OPERATOR)
+tid = int(sql("SELECT id FROM tenants WHERE slug = '%s'" % slug))
+admin = must("Login", {"tenant": slug, "email": "admin@hb.example", "password": PASSWORD},
+             None)["token"]
+
+
+def login(email):
+    return must("Login", {"tenant": slug, "email": email, "password": PASSWORD}, None)["token"]
+
+
+brk = int(must("CreateProductLine", {"code": "BRK", "name": "Phanh " + HOSTILE},
+           admin)["productLine"]["id"])
+
+
+def distributor(name, country, languages):
+    d = must("CreateDistributor", {"fields": {"name": name, "country": country,
+                                              "timeZone": "Asia/Ho_Chi_Minh",
+                                              "languages": languages}},
+             admin)["distributor"]["id"]
+    email = "portal-%s@hb.example" % d
+    must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d,
+                        "password": PASSWORD}, admin)
+    return int(d), login(email)
+
+
+NAME_A = "Sài Gòn %s 株式会社" % HOSTILE
+da, user_a = distributor(NAME_A, "VN", ["vi"])
+db, user_b = distributor("Hà Nội Phụ Tùng", "VN", ["vi"])
+must("CreateUser", {"email": "auditor@hb.example", "role": "ROLE_AUDITOR",
+                    "password": PASSWORD}, admin)
+auditor = login("auditor@hb.example")
+must("CreateContact", {"distributorId": da, "fields": {
+    "name": "Trần Thị Bình", "role": "purchasing manager", "language": "vi"}}, admin)
+must("CreateContact", {"distributorId": da, "fields": {
+    "name": "田中 <b>太郎</b>", "role": "general manager", "language": "ja"}}, admin)
+
+
+def charter(due_day, signatory):
+    """A new charter version for distributor A, made active; its version number."""
+    c = must("CreateCharterDraft", {"distributorId": da}, admin)["charter"]
+    must("SetCharterTerms", {"charterId": c["id"], "fullCoverage": False,
+                             "coveredLineIds": [brk], "competingAllowed": False,
+                             "reportDueDay": due_day,
+                             "reportSections": ["sales_by_line", "inventory_on_hand"],
+                             "signatories": ["Nguyễn Văn An", signatory],
+                             "signedOn": "2026-01-15"}, admin)
+    if c["version"] == 1:
+        must("AddCharterGrant", {"charterId": c["id"], "grant": {
+            "region": "VN-SG", "allLines": False, "productLineIds": [brk], "exclusive": True,
+            "startsOn": "2026-01-01"}}, admin)
+        must("AddCarveOut", {"charterId": c["id"], "carveOut": {
+            "accountName": "VinFast " + HOSTILE, "region": "VN-SG", "note": "served directly"}},
+             admin)
+        must("SetCommitment", {"charterId": c["id"], "commitment": {
+            "productLineId": brk, "moq": 50, "bufferUnit": "weeks", "bufferAmount": 8,
+            "financing": "shared", "paymentTermsDays": 60}}, admin)
+        must("DeclareCompetingLine", {"charterId": c["id"], "competingLine": {
+            "competitor": "Rival </td>" + HOSTILE, "line": "Bremsen 制動"}}, admin)
+    must("ActivateCharter", {"id": c["id"]}, admin)
+    return c["version"]
+
+
+check(charter(12, "Klaus <i>Müller</i>") == 1, "distributor A's charter version 1 is active")
+must("SetEscalationProtocol", {"distributorId": da, "severity": "high", "visitHours": 72,
+                               "steps": [{"contactRole": "purchasing manager", "method": "phone",
+                                          "responseHours": 24},
+                                         {"contactRole": "general manager", "method": "email",
+                                          "responseHours": 48}]}, admin)
+must("SetEscalationProtocol", {"distributorId": 0, "severity": "normal",
+                               "steps": [{"contactRole": "sales director", "method": "email",
+                                          "responseHours": 72}]}, admin)
+price_doc = must("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá " + HOSTILE,
+                                    "language": "en", "share": [da],
+                                    "content": base64.b64encode(b"prices").decode()},
+                 admin)["document"]["id"]
+
+
+def fill_performance_as_owner(distributor, line):
+    """Parts A and C's rows, written as the database owner until their RPCs are
+    merged: submitted reports for the three months before this one (sales and
+    stock), unit targets for them, and three health scores (the newest 64, with
+    a reason carrying <script>). Returns the months' labels, oldest first."""
+    months = []
+    for back, units, on_hand, target in ((3, 120, 200, 100), (2, 90, 150, 100), (1, 60, 80, 100)):
+        period = ("(date_trunc('month', now()) - interval '%d months')::date" % back)
+        months.append(sql("SELECT to_char(%s, 'YYYY-MM')" % period))
+        rid = sql("INSERT INTO monthly_reports (tenant_id, distributor_id, period, status, due_on,"
+                  " created_by, created_at, updated_by, updated_at, submitted_by, submitted_at)"
+                  " VALUES (%d, %d, %s, 'submitted', %s + 40, 'fixture', now(), 'fixture', now(),"
+                  " 'fixture', now()) RETURNING id" % (tid, distributor, period, period))
+        rid = int(rid.split()[0])
+        sql("INSERT INTO report_sales (tenant_id, report_id, product_line_id, units, revenue_minor,"
+            " currency) VALUES (%d, %d, %d, %d, %d, 'VND')" % (tid, rid, line, units, units * 1000))
+        sql("INSERT INTO report_inventory (tenant_id, report_id, product_line_id, units_on_hand)"
+            " VALUES (%d, %d, %d, %d)" % (tid, rid, line, on_hand))
+        sql("INSERT INTO targets (tenant_id, distributor_id, product_line_id, period_kind,"
+            " period_start, units, set_by, set_at) VALUES (%d, %d, %d, 'month', %s, %d,"
+            " 'fixture', now())" % (tid, distributor, line, period, target))
+    # Dated ahead of the clock: the scheduler's own health jobs (queued by the
+    # rows above) append real scores at the clock's time, and these stay the newest.
+    for back, score in ((60, 81), (30, 72), (1, 64)):
+        reasons = json.dumps([{"factor": "report_timeliness", "points": 12, "weight": 15,
+                               "detail": "2 báo cáo trễ " + HOSTILE}])
+        sql("INSERT INTO health_scores (tenant_id, distributor_id, computed_at, score, reasons)"
+            " VALUES (%d, %d, now() + interval '3650 days' - interval '%d days', %d, '%s')"
+            % (tid, distributor, back, score, reasons.replace("'", "''")))
+    return months
+
+
+months = fill_performance_as_owner(da, brk)
+
+
+def audits(action):
+    return int(sql("SELECT count(*) FROM audit_log WHERE tenant_id = %d AND action = '%s'"
+                   % (tid, action)))
+
+
+def versions():
+    return int(sql("SELECT count(*) FROM document_versions v JOIN handbook_documents h"
+                   " ON h.tenant_id = v.tenant_id AND h.document_id = v.document_id"
+                   " WHERE h.tenant_id = %d AND h.distributor_id = %d" % (tid, da)))
+
+
+def html_errors(text):
+    """'' when text parses as HTML5 without one error, else the first error."""
+    try:
+        html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(text)
+        return ""
+    except html5lib.html5parser.ParseError as e:
+        return str(e) or "parse error"
+
+
+def svgs(text):
+    """Each inline <svg> of text, parsed as XML (it must be well-formed)."""
+    found = []
+    for m in re.findall(r"<svg .*?</svg>", text, re.S):
+        try:
+            found.append(ET.fromstring(m))
+        except ET.ParseError as e:
+            check(False, "a chart is well-formed SVG (%s)" % e)
+    return found
+
+
+def visible_text(text):
+    """The text a browser shows (and the <title>): user text must come back intact."""
+    tree = html5lib.parse(text, namespaceHTMLElements=False)
+    return "".join(tree.itertext())
+
+
+# ---------------- Markdown, through the CLI ----------------
+audits_before = audits("handbook.generated")
+md_path = os.path.join(OUT, "handbook.md")
+code, out = cli("handbook", str(da), "-o", md_path, token=admin)
+check(code == "OK" and out.get("output") == md_path, "`liaison handbook` writes the file (%s %s)"
+      % (code, out))
+check(out.get("documentVersion") == 1 and out.get("charterVersion") == 1
+      and out.get("mediaType", "").startswith("text/markdown"),
+      "the first generation is version 1 of the handbook document, from charter 1 (%s)" % out)
+md = open(md_path, encoding="utf-8").read()
+check(out.get("bytes") == len(md.encode()), "the CLI says how many bytes it wrote")
+for want, what in (("# Relationship Operating Handbook: Sài Gòn &lt;script&gt;", "the title"),
+                   ("- VN-SG, exclusive, BRK Phanh &lt;script&gt;", "the territory"),
+                   ("VinFast &lt;script&gt;", "the carve-out"),
+                   ("The listed lines only: BRK Phanh", "the coverage"),
+                   ("| 50 | 8 weeks of cover | shared | 60 days |", "the commitment"),
+                   ("by day 12 of the month after the period", "the report's due day"),
+                   ("may not carry competitors' lines", "the competing-line policy"),
+                   ("Rival &lt;/td&gt;&lt;script&gt;", "the declared competing line"),
+                   ("Nguyễn Văn An, Klaus &lt;i&gt;Müller&lt;/i&gt;", "the signatories"),
+                   ("Distributor: Asia/Ho\\_Chi\\_Minh", "the distributor's time zone"),
+                   ("Call times rotate", "the rotation rule"),
+                   ("Step 1: Trần Thị Bình (purchasing manager), by phone; an answer is expected"
+                    " within 24 hours", "the ladder's first step"),
+                   ("Step 2: 田中 &lt;b&gt;太郎&lt;/b&gt; (general manager), by e-mail",
+                    "the ladder's second step"),
+                   ("Then a visit, due within 72 hours", "the visit"),
+                   ("### Severity normal", "the tenant default's severity"),
+                   ("The exporter's default ladder", "the tenant default said as such"),
+                   ("Bảng giá &lt;script&gt;", "the shared document"),
+                   ("| ja, vi |", "the languages the price sheet lacks"),
+                   ("within 24 hours of its end", "the notes discipline"),
+                   ("| %s | 60 | 100 | " % months[2], "the last month's sales and target")):
+    check(want in md, "the Markdown names %s" % what)
+check("(onboarding)" in md or "(weekly)" in md, "the Markdown names the cadence's series")
+check("<script" not in md and "<b>" not in md and "<i>" not in md,
+      "no user text comes out as HTML in the Markdown")
+
+# ---------------- HTML ----------------
+html_path = os.path.join(OUT, "handbook.html")
+code, out = cli("handbook", str(da), "--format", "html", "-o", html_path, token=admin)
+check(code == "OK" and out.get("documentVersion") == 2,
+      "a second generation (HTML) stores version 2 (%s %s)" % (code, out))
+html = open(html_path, encoding="utf-8").read()
+check(html_errors(html) == "", "the HTML handbook parses as HTML5 without errors (%s)"
+      % html_errors(html))
+check("<script" not in html.lower(), "no user text comes out unescaped in the HTML")
+shown = visible_text(html)
+check(NAME_A in shown, "the distributor's name, <script> and all, is shown as text")
+check("Rival </td>" + HOSTILE in shown and "田中 <b>太郎</b>" in shown,
+      "the competing line and the contact are shown as the user wrote them")
+check("@media print" in html, "the HTML carries a print stylesheet")
+charts = svgs(html)
+check(len(charts) == 3, "the HTML carries three charts (%d)" % len(charts))
+NS = "{http://www.w3.org/2000/svg}"
+titles = [c.findtext(NS + "title") for c in charts]
+check(titles == ["Attainment by month", "Weeks of cover", "Health over time"],
+      "each chart has its <title> (%s)" % titles)
+check(all(c.findtext(NS + "desc") for c in charts), "each chart has a <desc>")
+bars = [r for r in charts[0].iter(NS + "rect") if r.get("width") != "640"]
+check(len(bars) == 3, "attainment: one bar per month reported (%d)" % len(bars))
+check(len(list(charts[2].iter(NS + "circle"))) >= 3,
+      "health: a point per score (the three stored, and any the scheduler added)")
+check(any(x.text == "commitment: 8 weeks" for x in charts[1].iter(NS + "text")),
+      "weeks of cover: the commitment line is named")
+
+# ---------------- streamed ----------------
+
+
+def handbook_request(distributor, fmt, stream):
+    return (w.field_varint(1, distributor) + w.field_bytes(2, fmt.encode())
+            + (w.field_varint(3, 1) if stream else b""))
+
+
+def recv_full(sock):
+    """(request_id, status dict, payload, more) of the next frame."""
+    (n,) = struct.unpack(">I", w.recv_exact(sock, 4))
+    body = w.recv_exact(sock, n)
+    rid, st, payload, more = 0, w.decode_status(b""), b"", False
+    for num, _, v in w.parse_fields(body):
+        if num == 1:
+            rid = v
+        elif num == 3:
+            payload = v
+        elif num == 4:
+            st = w.decode_status(v)
+        elif num == 6:
+            more = bool(v)
+    return rid, st, payload, more
+
+
+def read_answer(sock, rid):
+    """(frames, status, the content of every part joined)."""
+    frames, content = 0, b""
+    while True:
+        got, st, payload, more = recv_full(sock)
+        check(got == rid, "every part answers its request")
+        frames += 1
+        content += b"".join(v for num, _, v in w.parse_fields(payload) if num == 1)
+        if not more:
+            return frames, st, content
+
+
+# The handbook lists its own document (now at version 2), so read it again as it is now.
+read_path = os.path.join(OUT, "read.html")
+code, out = cli("handbook", str(da), "--no-store", "--format", "html", "-o", read_path,
+                token=admin)
+check(code == "OK" and out.get("documentVersion", 0) == 0, "--no-store reads (%s)" % code)
+s = srv.session(token=admin)
+s.sendall(w.frame(3, "GetHandbook", handbook_request(da, "html", True)))
+frames, st, content = read_answer(s, 3)
+check(st["code"] == 0 and frames > 1, "the handbook comes as a stream of %d parts" % frames)
+check(content.decode() == open(read_path, encoding="utf-8").read(),
+      "the stream's text is the CLI's file, byte for byte")
+s.sendall(w.frame(4, "GetHandbook", handbook_request(da, "html", False)))
+frames, st, _ = read_answer(s, 4)
+check(frames == 1 and st["code"] == 8 and "ask for it as a stream" in st.get("message", ""),
+      "without a stream, a handbook larger than one answer is refused in words (%s)" % st)
+s.close()
+check(versions() == 2, "reading (GetHandbook) stores no version")
+
+# ---------------- stored as a document version; coverage ----------------
+doc = int(sql("SELECT document_id FROM handbook_documents WHERE tenant_id = %d"
+              " AND distributor_id = %d" % (tid, da)))
+
+
+def stored(version):
+    return bytes.fromhex(sql("SELECT encode(content, 'hex') FROM document_versions WHERE"
+                             " tenant_id = %d AND document_id = %d AND version = %d"
+                             % (tid, doc, version))).decode()
+
+
+check(stored(1) == md, "version 1 holds the first generation's Markdown, byte for byte")
+check(stored(2).startswith("# Relationship Operating Handbook:") and "by day 12" in stored(2),
+      "version 2 holds Markdown too, though HTML was asked for")
+check(sql("SELECT kind || ' ' || language || ' ' || share_all FROM documents WHERE id = %d"
+          % doc) == "handbook en false", "it is an English handbook document, not shared with all")
+check(sql("SELECT array_agg(distributor_id) FROM document_shares WHERE document_id = %d" % doc)
+      == "{%d}" % da, "it is shared with its distributor alone")
+code, _ = call("GetDocument", {"id": doc}, user_a)
+check(code == "OK", "distributor A's user reads its handbook document")
+code, _ = call("GetDocument", {"id": doc}, user_b)
+check(code == "NOT_FOUND", "distributor B's user does not (%s)" % code)
+
+
+def coverage_of(document):
+    out = must("GetTranslationCoverage", {"distributorId": da}, admin)
+    return {int(x["documentId"]): x for x in out.get("documents", [])}.get(document)
+
+
+cov = coverage_of(doc)
+check(cov is not None and cov.get("missingLanguages") == ["ja", "vi"],
+      "coverage lists the handbook as lacking the distributor's languages (%s)" % cov)
+must("AddTranslation", {"documentId": doc, "language": "vi",
+                        "content": base64.b64encode("Sổ tay".encode()).decode()}, admin)
+must("AddTranslation", {"documentId": doc, "language": "ja",
+                        "content": base64.b64encode("ハンドブック".encode()).decode()}, admin)
+check(coverage_of(doc) is None, "translated into both, the handbook leaves the coverage list")
+
+# ---------------- regenerating after an amendment ----------------
+check(charter(20, "Klaus Müller") == 2, "an amendment (version 2) is activated")
+code, out = cli("handbook", str(da), "-o", md_path, token=admin)
+md2 = open(md_path, encoding="utf-8").read()
+check(code == "OK" and out.get("charterVersion") == 2 and out.get("documentVersion") == 3,
+      "the next generation is made from charter version 2, stored as version 3 (%s)" % out)
+check("by day 20 of the month" in md2 and "by day 12" not in md2
+      and "charter version 2" in md2, "the regenerated handbook says the amended due day")
+check(stored(3) == md2, "version 3 holds it")
+cov = coverage_of(doc)
+check(cov is not None and [x["language"] for x in cov.get("stale", [])] == ["ja", "vi"],
+      "the translations are stale once the handbook changed (%s)" % cov)
+check(audits("handbook.generated") == audits_before + 3, "each generation is audited once")
+
+# ---------------- the scorecard ----------------
+sc_path = os.path.join(OUT, "scorecard.html")
+code, out = cli("scorecard", str(da), "-o", sc_path, token=user_a)
+check(code == "OK" and out.get("scored") is True and out.get("score") == 64,
+      "distributor A's user writes its scorecard: the newest score, 64 (%s %s)" % (code, out))
+sc = open(sc_path, encoding="utf-8").read()
+check(html_errors(sc) == "", "the scorecard parses as HTML5 without errors (%s)"
+      % html_errors(sc))
+check("<script" not in sc.lower(), "no user text comes out unescaped in the scorecard")
+check("2 báo cáo trễ " + HOSTILE in visible_text(sc), "the reason's detail is shown as text")
+check('<span class="score">64</span>' in sc, "the current score is shown")
+check(len(svgs(sc)) == 3, "the scorecard carries the three charts")
+
+# ---------------- who may ----------------
+versions_before, audits_now = versions(), audits("handbook.generated")
+code, out = call("GetHandbook", {"distributorId": da}, user_b)
+missing_code, missing = call("GetHandbook", {"distributorId": 999999999}, user_b)
+check(code == "NOT_FOUND" and missing_code == "NOT_FOUND"
+      and out.get("message") == missing.get("message") == "no such distributor",
+      "another distributor's handbook is NOT_FOUND, as one that does not exist (%s %s)"
+      % (code, out.get("message")))
+code, out = call("GetScorecard", {"distributorId": da}, user_b)
+check(code == "NOT_FOUND" and out.get("message") == "no such distributor",
+      "another distributor's scorecard is NOT_FOUND (%s)" % code)
+code, _ = call("GenerateHandbook", {"distributorId": da}, user_a)
+check(code == "PERMISSION_DENIED", "a distributor user may not generate (store) one (%s)" % code)
+code, _ = call("GenerateHandbook", {"distributorId": da}, auditor)
+check(code == "PERMISSION_DENIED", "nor may an auditor (%s)" % code)
+code, out = cli("handbook", str(da), "--no-store", "--format", "html", "-o",
+                os.path.join(OUT, "own.html"), token=user_a)
+check(code == "OK" and out.get("documentVersion", 0) == 0,
+      "distributor A's user reads its own handbook with --no-store (%s)" % code)
+code, _ = call("GetHandbook", {"distributorId": da, "format": "md"}, auditor)
+check(code == "OK", "an auditor reads a handbook")
+check(versions() == versions_before and audits("handbook.generated") == audits_now,
+      "refused and read-only requests store nothing and audit nothing")
+
+# ---------------- wrong input ----------------
+
+
+def field(out):
+    v = out.get("violations", []) if isinstance(out, dict) else []
+    return v[0].get("field") if v else None
+
+
+code, out = call("GetHandbook", {"distributorId": da, "format": "pdf"}, admin)
+check(code == "INVALID_ARGUMENT" and field(out) == "format",
+      "an unknown format is INVALID_ARGUMENT on format (%s)" % out)
+code, out = call("GenerateHandbook", {"distributorId": 0}, admin)
+check(code == "INVALID_ARGUMENT" and field(out) == "distributorId",
+      "no distributor is INVALID_ARGUMENT on distributorId (%s)" % out)
+code, out = call("GetScorecard", {}, admin)
+check(code == "INVALID_ARGUMENT" and field(out) == "distributorId",
+      "the scorecard wants a distributor too (%s)" % out)
+code, _ = cli("handbook", str(da), "--format", "pdf", token=admin)
+check(code == "EXIT_2", "the CLI refuses --format pdf before asking (%s)" % code)
+for command in ("handbook", "scorecard"):
+    p = subprocess.run([CLI, command, "--help"], capture_output=True, text=True, env=srv.env)
+    check(p.returncode == 0 and ("%s DISTRIBUTOR" % command) in p.stdout,
+          "`liaison %s --help` says how to call it" % command)
+check(versions() == versions_before, "wrong input stores nothing")
+
+check(srv.stop(), "the server stops cleanly (no sanitizer report)")
+t.finish("handbook")

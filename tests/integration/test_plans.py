@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""The joint business plan (issue 15, part B). A plan per distributor and
+year: goals per product line (units and/or revenue with its currency, for the
+year, a quarter or a month of it) and initiatives with an owner of either
+side. One side proposes, only the other approves or rejects (with a comment);
+an approved plan is locked, a change is a new revision copied from it, and
+approving that supersedes it. On approval the goals become the year's
+targets: the superseded revision's targets go, a hand-set target of the same
+line and period is replaced, other hand-set targets stay. A distributor user
+reaches its own distributor's plans only (NOT_FOUND otherwise, as for a plan
+that does not exist). Every step is audited; wrong input names its field."""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+CLI = sys.argv[1]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+_cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"), os.path.join(w.env("LIAISON_TEST_DIR"),
+                                                          "plans-home"))
+call, must, cli = _cli.call, _cli.must, _cli.cli
+
+slug = "plans-" + RUN
+must("CreateTenant", {"slug": slug, "name": "Kế hoạch kinh doanh chung",
+                      "adminEmail": "admin@plan.example", "adminPassword": PASSWORD}, OPERATOR)
+
+
+def login(email):
+    return must("Login", {"tenant": slug, "email": email, "password": PASSWORD}, None)["token"]
+
+
+admin = login("admin@plan.example")
+tid = t.psql("SELECT id FROM tenants WHERE slug = '%s'" % slug).strip()
+
+
+def sql(query):
+    """query as the superuser, whom row-level security does not hold: filter by tid."""
+    out = t.psql("SET liaison.tenant_id = %s; %s" % (tid, query)).splitlines()
+    return out[-1].strip() if out else ""
+
+
+def set_target_as_owner(distributor, line, kind, start, units):
+    """Fixture: a hand-set target (no plan_id), written as the database owner
+    because part A's SetTarget RPC is not on this branch. After the merge,
+    switch this to SetTarget."""
+    sql("INSERT INTO targets (tenant_id, distributor_id, product_line_id, period_kind, "
+        "period_start, units, set_by, set_at) VALUES (%s, %s, %s, '%s', '%s', %s, 'fixture', "
+        "now())" % (tid, distributor, line, kind, start, units))
+
+
+def targets(distributor):
+    """{(line, kind, start): (units, revenue, currency, plan_id)} of a distributor."""
+    rows = t.psql("SET liaison.tenant_id = %s; SELECT product_line_id, period_kind, period_start,"
+                  " coalesce(units::text, ''), coalesce(revenue_minor::text, ''),"
+                  " coalesce(currency, ''), coalesce(plan_id::text, '') FROM targets"
+                  " WHERE tenant_id = %s AND distributor_id = %s" % (tid, tid, distributor))
+    out = {}
+    for line in rows.splitlines():
+        f = line.split("|")
+        if len(f) != 7:
+            continue  # the SET's own output
+        out[(int(f[0]), f[1], f[2])] = tuple(f[3:])
+    return out
+
+
+def audits(action):
+    return int(sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s AND action = '%s'"
+                   % (tid, action)))
+
+
+def all_audits():
+    return int(sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s" % tid))
+
+
+def violation(out, field):
+    if not isinstance(out, dict):
+        return []
+    return [v.get("description", "") for v in out.get("violations", [])
+            if v.get("field") == field]
+
+
+brk = int(must("CreateProductLine", {"code": "BRK", "name": "Phanh"}, admin)["productLine"]["id"])
+flt = int(must("CreateProductLine", {"code": "FLT", "name": "フィルター"},
+               admin)["productLine"]["id"])
+
+
+def distributor(name, region):
+    d = int(must("CreateDistributor", {"fields": {"name": name, "country": region[:2],
+                                                  "timeZone": "Asia/Ho_Chi_Minh"}},
+                 admin)["distributor"]["id"])
+    c = must("CreateCharterDraft", {"distributorId": d}, admin)["charter"]["id"]
+    must("AddCharterGrant", {"charterId": c, "grant": {"region": region, "allLines": True,
+                                                       "startsOn": "2026-01-01"}}, admin)
+    must("ActivateCharter", {"id": c}, admin)
+    return d
+
+
+def user(email, role, **extra):
+    req = {"email": email, "role": role, "password": PASSWORD}
+    req.update(extra)
+    uid = int(must("CreateUser", req, admin)["user"]["id"])
+    return uid, login(email)
+
+
+saigon = distributor("Công ty Phụ tùng Sài Gòn", "VN-SG")
+hanoi = distributor("ハノイ商事", "VN-HN")
+minh_id, minh = user("minh@saigon.example", "ROLE_DISTRIBUTOR_USER", distributorId=saigon)
+lan_id, lan = user("lan@saigon.example", "ROLE_DISTRIBUTOR_USER", distributorId=saigon)
+haruki_id, haruki = user("haruki@hanoi.example", "ROLE_DISTRIBUTOR_USER", distributorId=hanoi)
+mgr_id, manager = user("manager@plan.example", "ROLE_MANAGER", seesAllDistributors=True)
+_, auditor = user("auditor@plan.example", "ROLE_AUDITOR")
+
+# ---------------- a first revision ----------------
+code, out = call("CreatePlan", {"distributorId": saigon, "year": 2027}, admin)
+check(code == "OK" and out["plan"]["status"] == "draft" and out["plan"]["revision"] == 1
+      and out["plan"]["distributorName"] == "Công ty Phụ tùng Sài Gòn",
+      "a plan starts as draft revision 1 (%s %s)" % (code, out))
+p1 = int(out["plan"]["id"])
+check(audits("plan.created") == 1, "plan.created is audited")
+code, out = call("CreatePlan", {"distributorId": saigon, "year": 2027}, manager)
+check(code == "ALREADY_EXISTS" and "still open" in out.get("message", ""),
+      "a second revision is refused while one is open (%s %s)" % (code, out))
+code, out = call("CreatePlan", {"distributorId": saigon, "year": 1999}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "year"), "year 1999 is refused on year")
+
+set_target_as_owner(saigon, brk, "quarter", "2027-01-01", 999)
+set_target_as_owner(saigon, flt, "month", "2027-01-01", 77)
+
+GOALS = [{"productLineId": brk, "period": "2027", "units": 12000},
+         {"productLineId": brk, "period": "2027-Q1", "units": 2500,
+          "revenueMinor": 3125000000, "currency": "vnd"},
+         {"productLineId": flt, "period": "2027-06", "revenueMinor": 450000000,
+          "currency": "VND"}]
+INITIATIVES = [{"title": "Hội thảo kỹ thuật cho gara ở Thủ Đức", "description":
+                "Giới thiệu má phanh gốm; 整備工場向けの技術セミナー", "ownerUserId": minh_id,
+                "startsOn": "2027-03-01", "dueOn": "2027-03-31"},
+               {"title": "在庫の週次共有", "ownerUserId": mgr_id, "startsOn": "2027-01-15",
+                "dueOn": "2027-12-31"}]
+code, out = call("SavePlan", {"id": p1, "goals": GOALS, "initiatives": INITIATIVES}, admin)
+plan = out.get("plan", {})
+check(code == "OK" and [g["period"] for g in plan.get("goals", [])] == ["2027", "2027-Q1",
+                                                                        "2027-06"]
+      and plan["goals"][1].get("currency") == "VND" and plan["goals"][0]["productLineCode"] == "BRK",
+      "goals are saved for the year, a quarter and a month, currency upper-cased (%s %s)"
+      % (code, out))
+check(code == "OK" and plan["initiatives"][0]["title"] == INITIATIVES[0]["title"]
+      and plan["initiatives"][0]["ownerEmail"] == "minh@saigon.example"
+      and plan["initiatives"][1]["title"] == "在庫の週次共有",
+      "initiatives keep Vietnamese and Japanese text and name their owners")
+
+# ---------------- wrong input, each naming its field, changing nothing ----------------
+BAD = [
+    ({"goals": [dict(GOALS[0], period="2027-13")]}, "goals[0].period", "'YYYY'"),
+    ({"goals": [dict(GOALS[0], period="2027-Q5")]}, "goals[0].period", "'YYYY'"),
+    ({"goals": [dict(GOALS[0], period="27")]}, "goals[0].period", "'YYYY'"),
+    ({"goals": [GOALS[0], dict(GOALS[0], period="2026-Q1")]}, "goals[1].period",
+     "outside the plan's year 2027"),
+    ({"goals": [GOALS[0], GOALS[0]]}, "goals[1].period", "a second goal"),
+    ({"goals": [dict(GOALS[0], productLineId=0)]}, "goals[0].productLineId", "a product line"),
+    ({"goals": [dict(GOALS[0], productLineId=987654321)]}, "goals[0].productLineId",
+     "no such product line"),
+    ({"goals": [dict(GOALS[0], units=0)]}, "goals[0].units", "a goal needs"),
+    ({"goals": [{"productLineId": brk, "period": "2027", "revenueMinor": 5}]},
+     "goals[0].currency", "needs its currency"),
+    ({"goals": [dict(GOALS[1], currency="XYZ")]}, "goals[0].currency", "ISO 4217"),
+    ({"goals": [dict(GOALS[0], units=str(2**63))]}, "goals[0].units", "out of range"),
+    ({"initiatives": [dict(INITIATIVES[0], dueOn="2027-02-28")]}, "initiatives[0].dueOn",
+     "not before"),
+    ({"initiatives": [dict(INITIATIVES[0], startsOn="2027-3-1")]}, "initiatives[0].startsOn",
+     "YYYY-MM-DD"),
+    ({"initiatives": [dict(INITIATIVES[0], title="")]}, "initiatives[0].title", "required"),
+    ({"initiatives": [dict(INITIATIVES[0], title="計" * 201)]}, "initiatives[0].title",
+     "at most 200 characters"),
+    ({"initiatives": [dict(INITIATIVES[0], ownerUserId=haruki_id)]},
+     "initiatives[0].ownerUserId", "no such user of the exporter or of this distributor"),
+    ({"initiatives": [dict(INITIATIVES[0], ownerUserId=0)]}, "initiatives[0].ownerUserId",
+     "a user's id"),
+    ({"goals": [GOALS[0]] * 201}, "goals", "at most 200"),
+]
+before_rows, before_audit = sql("SELECT count(*) FROM plan_goals WHERE tenant_id = %s" % tid), \
+    all_audits()
+for extra, field, why in BAD:
+    req = {"id": p1, "goals": GOALS, "initiatives": INITIATIVES}
+    req.update(extra)
+    code, out = call("SavePlan", req, admin)
+    got = violation(out, field)
+    check(code == "INVALID_ARGUMENT" and got and why in got[0],
+          "SavePlan refuses %s: %s (%s %s)" % (field, why, code, got or out))
+check(sql("SELECT count(*) FROM plan_goals WHERE tenant_id = %s" % tid) == before_rows
+      and all_audits() == before_audit, "refused saves leave no row and no audit entry")
+ok_title = "計" * 200
+code, out = call("SavePlan", {"id": p1, "goals": GOALS, "initiatives": [
+    dict(INITIATIVES[0], title=ok_title)]}, admin)
+check(code == "OK", "a title of 200 Japanese characters (600 bytes) is accepted (%s)" % code)
+must("SavePlan", {"id": p1, "goals": GOALS, "initiatives": INITIATIVES}, admin)
+
+code, out = call("ListPlans", {"status": "open"}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "status"), "ListPlans: a bad status")
+code, out = call("RejectPlan", {"id": p1}, minh)
+check(code == "INVALID_ARGUMENT" and violation(out, "comment"),
+      "a rejection needs its comment")
+
+# ---------------- propose; only the other side decides ----------------
+code, out = call("ProposePlan", {"id": p1}, admin)
+check(code == "OK" and out["plan"]["status"] == "proposed"
+      and out["plan"]["proposedSide"] == "exporter", "exporter staff propose (%s %s)" % (code, out))
+for who, label in ((admin, "the admin who proposed"), (manager, "another exporter user")):
+    code, out = call("ApprovePlan", {"id": p1}, who)
+    check(code == "FAILED_PRECONDITION" and "other side" in out.get("message", ""),
+          "%s cannot approve an exporter proposal (%s %s)" % (label, code, out))
+code, out = call("SavePlan", {"id": p1, "goals": GOALS}, minh)
+check(code == "FAILED_PRECONDITION" and "awaits" in out.get("message", ""),
+      "a proposed plan is not edited (%s)" % code)
+code, out = call("ApprovePlan", {"id": p1}, auditor)
+check(code == "PERMISSION_DENIED", "an auditor does not approve (%s)" % code)
+code, out = call("ApprovePlan", {"id": p1}, haruki)
+check(code == "NOT_FOUND", "another distributor's user gets NOT_FOUND (%s)" % code)
+
+code, out = call("RejectPlan", {"id": p1, "comment": "Quý 1 quá cao: Tết rơi vào tháng 2"}, minh)
+check(code == "OK" and out["plan"]["status"] == "rejected"
+      and out["plan"]["decisionComment"] == "Quý 1 quá cao: Tết rơi vào tháng 2"
+      and audits("plan.rejected") == 1, "the distributor rejects with a comment (%s)" % code)
+check(targets(saigon)[(brk, "quarter", "2027-01-01")][3] == "",
+      "a rejected plan makes no targets")
+GOALS[1]["units"] = 2000
+must("SavePlan", {"id": p1, "goals": GOALS, "initiatives": INITIATIVES}, admin)
+must("ProposePlan", {"id": p1}, admin)
+code, out = call("ApprovePlan", {"id": p1, "comment": "Đồng ý"}, minh)
+check(code == "OK" and out["plan"]["status"] == "approved"
+      and out["plan"]["decidedBy"].endswith("minh@saigon.example"),
+      "the distributor's user approves the exporter's proposal (%s %s)" % (code, out))
+tg = targets(saigon)
+check(tg.get((brk, "year", "2027-01-01")) == ("12000", "", "", str(p1))
+      and tg.get((brk, "quarter", "2027-01-01")) == ("2000", "3125000000", "VND", str(p1))
+      and tg.get((flt, "month", "2027-06-01")) == ("", "450000000", "VND", str(p1)),
+      "the goals became the year's targets, the plan's goal replacing the hand-set Q1 (%s)" % tg)
+check(tg.get((flt, "month", "2027-01-01")) == ("77", "", "", ""),
+      "a hand-set target of another line and period stays (%s)" % tg)
+
+# ---------------- locked; a revision supersedes ----------------
+code, out = call("SavePlan", {"id": p1, "goals": GOALS}, admin)
+check(code == "FAILED_PRECONDITION" and "locked" in out.get("message", ""),
+      "an approved plan is locked (%s %s)" % (code, out))
+code, out = call("ProposePlan", {"id": p1}, admin)
+check(code == "FAILED_PRECONDITION", "an approved plan is not proposed again")
+code, out = call("CreatePlan", {"year": 2027}, lan)
+p2 = out.get("plan", {})
+check(code == "OK" and p2.get("revision") == 2 and int(p2.get("basedOnId", 0)) == p1
+      and p2.get("status") == "draft" and len(p2.get("goals", [])) == 3
+      and len(p2.get("initiatives", [])) == 2,
+      "a distributor user starts revision 2, copied from the approved one (%s %s)" % (code, out))
+p2 = int(p2["id"])
+must("SavePlan", {"id": p2, "goals": [dict(GOALS[0], units=13000), GOALS[2]],
+                  "initiatives": INITIATIVES[:1]}, lan)
+code, out = call("ProposePlan", {"id": p2}, lan)
+check(code == "OK" and out["plan"]["proposedSide"] == "distributor", "the distributor proposes")
+code, out = call("ApprovePlan", {"id": p2}, minh)
+check(code == "FAILED_PRECONDITION",
+      "another user of the proposing distributor cannot approve (%s)" % code)
+check(targets(saigon).get((brk, "year", "2027-01-01")) == ("12000", "", "", str(p1)),
+      "while revision 2 is proposed, revision 1's targets stand")
+code, out = call("ApprovePlan", {"id": p2}, manager)
+check(code == "OK" and out["plan"]["status"] == "approved", "the exporter approves revision 2")
+code, out = call("GetPlan", {"id": p1}, admin)
+check(code == "OK" and out["plan"]["status"] == "superseded" and audits("plan.superseded") == 1,
+      "revision 1 is superseded (%s)" % out.get("plan", {}).get("status"))
+tg = targets(saigon)
+check(tg.get((brk, "year", "2027-01-01")) == ("13000", "", "", str(p2))
+      and (brk, "quarter", "2027-01-01") not in tg
+      and tg.get((flt, "month", "2027-06-01"), ("",) * 4)[3] == str(p2)
+      and not [k for k, v in tg.items() if v[3] == str(p1)],
+      "revision 2's goals replace revision 1's targets; none of revision 1's remain (%s)" % tg)
+check(tg.get((flt, "month", "2027-01-01")) == ("77", "", "", ""),
+      "the untouched hand-set target still stands")
+
+# ---------------- reach ----------------
+code, missing = call("GetPlan", {"id": 987654321}, haruki)
+code2, theirs = call("GetPlan", {"id": p1}, haruki)
+check(code == code2 == "NOT_FOUND" and missing.get("message") == theirs.get("message"),
+      "another distributor's plan answers as one that does not exist (%s %s)" % (code2, theirs))
+for method, req in (("SavePlan", {"id": p2, "goals": GOALS}), ("ProposePlan", {"id": p2}),
+                    ("RejectPlan", {"id": p2, "comment": "x"})):
+    code, _ = call(method, req, haruki)
+    check(code == "NOT_FOUND", "%s on another distributor's plan: NOT_FOUND (%s)" % (method, code))
+code, out = call("CreatePlan", {"distributorId": saigon, "year": 2028}, haruki)
+check(code == "NOT_FOUND", "a plan for another distributor: NOT_FOUND (%s)" % code)
+code, out = call("ListPlans", {}, haruki)
+check(code == "OK" and not out.get("plans"), "another distributor's user lists none")
+code, out = call("ListPlans", {}, minh)
+check(code == "OK" and len(out.get("plans", [])) == 2 and "goals" not in out["plans"][0],
+      "the distributor's user lists its two revisions, without goals")
+code, out = call("GetPlan", {"id": p2}, auditor)
+check(code == "OK", "an auditor reads a plan")
+code, page1 = call("ListPlans", {"page": {"pageSize": 1}, "year": 2027}, admin)
+code2, page2 = call("ListPlans", {"page": {"pageSize": 1, "cursor": page1["page"]["nextCursor"]},
+                                  "year": 2027}, admin)
+check(code == code2 == "OK" and int(page1["plans"][0]["id"]) == p1
+      and int(page2["plans"][0]["id"]) == p2, "lists are paged")
+code, out = call("ListPlans", {"status": "approved", "distributorId": saigon}, admin)
+check(code == "OK" and [int(p["id"]) for p in out["plans"]] == [p2], "ListPlans filters")
+
+check((audits("plan.created"), audits("plan.proposed"), audits("plan.approved"))
+      == (2, 3, 2), "every step is audited")
+
+# ---------------- the CLI ----------------
+for sub in ("new", "show", "save", "propose", "approve", "reject", "list"):
+    p = __import__("subprocess").run([CLI, "plan", sub, "--help"], capture_output=True, text=True)
+    check(p.returncode == 0 and ("plan " + sub) in p.stdout + p.stderr,
+          "plan %s --help" % sub)
+code, out = cli("plan", "new", "2027", "--distributor", "ハノイ商事", token=admin)
+check(code == "OK" and out["revision"] == 1, "liaison plan new (%s %s)" % (code, out))
+hp = out["id"] if code == "OK" else "0"
+code, out = cli("plan", "save", str(hp), "--goal", "BRK:2027-Q3:800:96000000:VND",
+                "--initiative", "展示会 Hà Nội|haruki@hanoi.example|2027-07-01|2027-07-05",
+                token=admin)
+check(code == "OK" and out.get("goals", [{}])[0].get("period") == "2027-Q3"
+      and out.get("initiatives", [{}])[0].get("title") == "展示会 Hà Nội",
+      "liaison plan save with --goal and --initiative (%s %s)" % (code, out))
+path = os.path.join(w.env("LIAISON_TEST_DIR"), "plan-%s.json" % RUN)
+code, shown = cli("plan", "show", str(hp), token=admin)
+shown["goals"][0]["units"] = "900"
+with open(path, "w") as f:
+    json.dump({"plan": shown}, f, ensure_ascii=False)
+code, out = cli("plan", "save", str(hp), "--file", path, token=admin)
+check(code == "OK" and str(out["goals"][0]["units"]) == "900",
+      "liaison plan save --file takes what plan show prints (%s %s)" % (code, out))
+code, out = cli("plan", "save", str(hp), "--goal", "BRK:2027-Q9:1", token=admin)
+check(code == "INVALID_ARGUMENT", "the CLI passes the server's refusal on (%s %s)" % (code, out))
+code, out = cli("plan", "propose", str(hp), token=admin)
+code, out = cli("plan", "reject", str(hp), "--comment", "もう少し", token=haruki)
+check(code == "OK" and out["status"] == "rejected", "liaison plan reject (%s)" % code)
+code, out = cli("plan", "propose", str(hp), token=admin)
+code, out = cli("plan", "approve", str(hp), token=haruki)
+check(code == "OK" and out["status"] == "approved", "liaison plan approve (%s)" % code)
+code, out = cli("plan", "list", "--year", "2027", token=admin)
+check(code == "OK" and isinstance(out, list) and len(out) == 3, "liaison plan list prints a JSON "
+      "array (%s %s)" % (code, out))
+
+t.finish("test_plans")

@@ -1,0 +1,644 @@
+#!/usr/bin/env python3
+"""Monthly reports, targets and attainment (issue 15, part A). Opening a
+month's report makes the draft once (due on the active charter's due day of
+the month after; refused without an active charter) with its pipeline
+pre-filled from the distributor's open leads; saving replaces the named
+sections of a draft, only with lines the charter covers; submitting
+enforces the charter's required sections, naming the empty one, and marks
+a report late after its due day; the exporter reviews (final) or returns a
+submitted report to draft with a comment. Distributor users reach only
+their own distributor's reports and targets: another's answer NOT_FOUND,
+as a record that does not exist. Targets are set and removed by exporter
+staff; one an approved plan wrote is refused. Attainment, inventory turns
+and weeks of cover are checked against figures computed by hand below.
+Every wrong input is INVALID_ARGUMENT naming the field, and a refused
+request leaves no row and no audit entry. The CLI's report, target and
+attainment commands at the end."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
+import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
+
+CLI = sys.argv[1]
+OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
+PASSWORD = "correct horse battery staple"
+RUN = str(int(time.time() * 1000) % 10**8)
+_cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"), os.path.join(w.env("LIAISON_TEST_DIR"),
+                                                          "reports-home"))
+call, must, cli = _cli.call, _cli.must, _cli.cli
+
+slug = "reports-" + RUN
+must("CreateTenant", {"slug": slug, "name": "Phụ tùng Báo cáo", "adminEmail": "admin@rep.example",
+                      "adminPassword": PASSWORD}, OPERATOR)
+admin = must("Login", {"tenant": slug, "email": "admin@rep.example", "password": PASSWORD},
+             None)["token"]
+tid = t.psql("SELECT id FROM tenants WHERE slug = '%s'" % slug).strip()
+
+
+def sql(query):
+    """query as the superuser, whom row-level security does not hold: filter by tid."""
+    out = t.psql("SET liaison.tenant_id = %s; %s" % (tid, query)).splitlines()
+    return out[-1].strip() if out else ""
+
+
+def violation(out, field):
+    return [v.get("description", "") for v in (out or {}).get("violations", [])
+            if v.get("field") == field] if isinstance(out, dict) else []
+
+
+def fields(out):
+    return [v.get("field") for v in out.get("violations", [])] if isinstance(out, dict) else []
+
+
+def audits(action):
+    return int(sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s AND action = '%s'"
+                   % (tid, action)))
+
+
+def n(v):
+    """A number as the JSON has it: 64-bit integers are strings, 0 and absent are None."""
+    return None if v is None else int(v)
+
+
+def rows(table):
+    return int(sql("SELECT count(*) FROM %s WHERE tenant_id = %s" % (table, tid)))
+
+
+brk = must("CreateProductLine", {"code": "BRK", "name": "Má phanh"}, admin)["productLine"]["id"]
+flt = must("CreateProductLine", {"code": "FLT", "name": "フィルター"}, admin)["productLine"]["id"]
+oil = must("CreateProductLine", {"code": "OIL", "name": "Dầu nhớt"}, admin)["productLine"]["id"]
+
+
+def distributor(name, country, charter=True, sections=("sales_by_line", "inventory_on_hand",
+                                                       "pipeline", "market_intelligence",
+                                                       "competitive_activity")):
+    """A distributor with a user; its active charter covers BRK and FLT only, its report due on
+    the 10th, buffer stock 10 weeks of BRK and 500 units of FLT."""
+    d = must("CreateDistributor", {"fields": {"name": name, "country": country,
+                                              "timeZone": "Asia/Ho_Chi_Minh"}},
+             admin)["distributor"]["id"]
+    if charter:
+        cid = must("CreateCharterDraft", {"distributorId": d}, admin)["charter"]["id"]
+        must("AddCharterGrant", {"charterId": cid, "grant": {
+            "region": country, "allLines": True, "startsOn": "2024-01-01"}}, admin)
+        must("SetCharterTerms", {"charterId": cid, "fullCoverage": False,
+                                 "coveredLineIds": [brk, flt], "reportDueDay": 10,
+                                 "reportSections": list(sections)}, admin)
+        for line, unit, amount in ((brk, "weeks", 10), (flt, "units", 500)):
+            must("SetCommitment", {"charterId": cid, "commitment": {
+                "productLineId": line, "moq": 1, "bufferUnit": unit, "bufferAmount": amount,
+                "financing": "shared", "paymentTermsDays": 60}}, admin)
+        must("ActivateCharter", {"id": cid}, admin)
+    email = "portal-%s@rep.example" % d
+    must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d,
+                        "password": PASSWORD}, admin)
+    token = must("Login", {"tenant": slug, "email": email, "password": PASSWORD}, None)["token"]
+    return d, token
+
+
+saigon, saigon_user = distributor("Công ty Phân phối Sài Gòn", "VN")
+hanoi, hanoi_user = distributor("ハノイ自動車部品", "TH")
+vientiane, vientiane_user = distributor("Vientiane Motors", "LA", charter=False)
+phnom_penh, phnom_penh_user = distributor("Phnom Penh Trading", "KH", sections=["sales_by_line"])
+must("CreateUser", {"email": "manager@rep.example", "role": "ROLE_MANAGER", "password": PASSWORD},
+     admin)
+manager = must("Login", {"tenant": slug, "email": "manager@rep.example", "password": PASSWORD},
+               None)["token"]
+
+# Leads of Saigon: two open, one won (not pre-filled); one of Hanoi (never in Saigon's report).
+lead_open = must("RegisterLead", {"distributorId": saigon, "accountName": "Xe khách Phương Trang",
+                                  "country": "VN", "title": "Má phanh cho 200 xe buýt",
+                                  "valueMinor": 900000000, "currency": "VND",
+                                  "expectedClose": "2099-05-31", "productLineIds": [brk]},
+                 admin)["lead"]["id"]
+lead_second = must("RegisterLead", {"distributorId": saigon, "accountName": "Mai Linh Taxi",
+                                    "country": "VN", "title": "Lọc gió đội xe",
+                                    "valueMinor": 50000000, "currency": "VND",
+                                    "productLineIds": [flt]}, admin)["lead"]["id"]
+lead_won = must("RegisterLead", {"distributorId": saigon, "accountName": "Thaco Trường Hải",
+                                 "country": "VN", "title": "Won deal", "currency": "VND"},
+                admin)["lead"]["id"]
+must("SetLeadStage", {"id": lead_won, "stage": "won"}, admin)
+must("RegisterLead", {"distributorId": hanoi, "accountName": "Bangkok Bus", "country": "TH",
+                      "title": "Hanoi's own deal", "currency": "THB"}, admin)
+
+# ---------------- opening: one draft per distributor and month ----------------
+opened = audits("report.opened")
+code, out = call("OpenReport", {"period": "2099-01"}, saigon_user)
+rep = out.get("report", {})
+report = rep.get("id")
+check(code == "OK" and rep.get("status") == "draft" and rep.get("period") == "2099-01"
+      and rep.get("dueOn") == "2099-02-10" and rep.get("distributorId") == saigon
+      and rep.get("requiredSections") == ["sales_by_line", "inventory_on_hand", "pipeline",
+                                          "market_intelligence", "competitive_activity"],
+      "a distributor user opens its month: a draft due on the 10th of the next month (%s %s)"
+      % (code, out))
+pipe = rep.get("pipeline", [])
+check([(n(p.get("leadId")), p.get("title"), p.get("stage"), n(p.get("valueMinor")),
+        p.get("expectedClose", "")) for p in pipe]
+      == [(n(lead_open), "Má phanh cho 200 xe buýt", "new", 900000000, "2099-05-31"),
+          (n(lead_second), "Lọc gió đội xe", "new", 50000000, "")],
+      "the pipeline is pre-filled from the distributor's open leads only (%s)" % pipe)
+code, out = call("OpenReport", {"distributorId": saigon, "period": "2099-01"}, admin)
+check(code == "OK" and out["report"]["id"] == report and audits("report.opened") == opened + 1,
+      "opening again (staff too) answers the same report, made once (%s)" % code)
+code, out = call("OpenReport", {"period": "2099-01"}, vientiane_user)
+check(code == "FAILED_PRECONDITION" and "no active charter" in out.get("message", ""),
+      "no active charter: refused, saying so (%s %s)" % (code, out))
+code, out = call("OpenReport", {"period": "2099-01"}, admin)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["distributorId"],
+      "staff must name the distributor (%s %s)" % (code, out))
+before = rows("monthly_reports")
+for bad in ("2099-13", "2099-1", "2099", "2099-Q1", "99-01", "", "2099-01-01", "２０９９-01"):
+    code, out = call("OpenReport", {"period": bad}, saigon_user)
+    check(code == "INVALID_ARGUMENT" and fields(out) == ["period"],
+          "period %r is refused on the field (%s %s)" % (bad, code, out))
+check(rows("monthly_reports") == before, "refused openings leave no report")
+
+# ---------------- saving: sections of a draft ----------------
+MI = ("Nhu cầu má phanh tăng mạnh trước Tết; đối thủ giảm giá 10%. "
+      "日本のメーカーが新しいフィルターを発売しました。")
+SALES = [{"productLineId": brk, "units": 120, "revenueMinor": 150000000, "currency": "vnd"}]
+COMPETITION = [{"competitor": "Công ty Phanh Việt", "productLineId": brk,
+                "activity": "Giảm giá 10% cho đại lý cấp 1"},
+               {"competitor": "株式会社ブレーキ", "activity": "新製品の展示会"}]
+saved = audits("report.saved")
+code, out = call("SaveReport", {"id": report, "sections": ["sales_by_line"], "sales": SALES},
+                 saigon_user)
+r = out.get("report", {})
+check(code == "OK" and [(s["productLineCode"], n(s["units"]), n(s["revenueMinor"]), s["currency"])
+                        for s in r.get("sales", [])] == [("BRK", 120, 150000000, "VND")]
+      and len(r.get("pipeline", [])) == 2,
+      "saving one section replaces it and leaves the others (%s %s)" % (code, out))
+code, out = call("SubmitReport", {"id": report}, saigon_user)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["inventory"]
+      and "inventory_on_hand" in out.get("message", ""),
+      "submitting with an empty required section names it (%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": report, "sections": ["inventory_on_hand",
+                                                           "market_intelligence"],
+                                "inventory": [{"productLineId": brk, "unitsOnHand": 300}],
+                                "marketIntelligence": MI}, saigon_user)
+check(code == "OK" and out["report"]["marketIntelligence"] == MI,
+      "Vietnamese and Japanese market intelligence is kept as written (%s)" % code)
+code, out = call("SubmitReport", {"id": report}, saigon_user)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["competition"],
+      "the next empty required section is named: competition (%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": report, "sections": ["competitive_activity", "pipeline"],
+                                "competition": COMPETITION,
+                                "pipeline": pipe[:1] + [{"title": "Đội xe tải Hòa Bình",
+                                                         "stage": "proposal",
+                                                         "valueMinor": 7, "currency": "USD",
+                                                         "expectedClose": "2099-03-01"}]},
+                 saigon_user)
+r = out.get("report", {})
+check(code == "OK" and [(c["competitor"], c.get("productLineCode", ""), c["activity"])
+                        for c in r.get("competition", [])]
+      == [("Công ty Phanh Việt", "BRK", "Giảm giá 10% cho đại lý cấp 1"),
+          ("株式会社ブレーキ", "", "新製品の展示会")]
+      and [p["title"] for p in r.get("pipeline", [])]
+      == ["Má phanh cho 200 xe buýt", "Đội xe tải Hòa Bình"],
+      "competitor names in Vietnamese and Japanese, and edited pipeline rows, are saved (%s %s)"
+      % (code, out))
+check(audits("report.saved") == saved + 3, "each save is audited")
+
+# Every wrong input: INVALID_ARGUMENT naming the field, nothing saved, nothing audited.
+saved = audits("report.saved")
+state = sql("SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM (SELECT s::text AS x FROM "
+            "report_sales s UNION ALL SELECT p::text FROM report_pipeline p UNION ALL "
+            "SELECT c::text FROM report_competition c) q")
+LONG_VI = "ệ" * 201
+BAD_SAVES = [
+    ({"sections": ["sales"]}, "sections[0]"),
+    ({"sales": [{"productLineId": oil, "units": 1, "revenueMinor": 1, "currency": "VND"}]},
+     "sales[0].productLineId"),
+    ({"sales": [{"productLineId": 999999999, "units": 1, "revenueMinor": 1, "currency": "VND"}]},
+     "sales[0].productLineId"),
+    ({"sales": [{"productLineId": 0, "units": 1, "revenueMinor": 1, "currency": "VND"}]},
+     "sales[0].productLineId"),
+    ({"sales": SALES + SALES}, "sales[1].productLineId"),
+    ({"sales": [{"productLineId": brk, "units": 1, "revenueMinor": 1, "currency": "XYZ"}]},
+     "sales[0].currency"),
+    ({"sales": [{"productLineId": brk, "units": str(2**63), "revenueMinor": 1,
+                 "currency": "VND"}]}, "sales[0].units"),
+    ({"sales": [{"productLineId": brk, "units": 1, "revenueMinor": str(2**63),
+                 "currency": "VND"}]}, "sales[0].revenueMinor"),
+    ({"inventory": [{"productLineId": oil, "unitsOnHand": 1}]}, "inventory[0].productLineId"),
+    ({"inventory": [{"productLineId": brk, "unitsOnHand": str(2**64 - 1)}]},
+     "inventory[0].unitsOnHand"),
+    ({"pipeline": [{"title": "", "stage": "new", "currency": "VND"}]}, "pipeline[0].title"),
+    ({"pipeline": [{"title": "   ", "stage": "new", "currency": "VND"}]}, "pipeline[0].title"),
+    ({"pipeline": [{"title": LONG_VI, "stage": "new", "currency": "VND"}]}, "pipeline[0].title"),
+    ({"pipeline": [{"title": "x", "stage": "", "currency": "VND"}]}, "pipeline[0].stage"),
+    ({"pipeline": [{"title": "x", "stage": "new", "currency": ""}]}, "pipeline[0].currency"),
+    ({"pipeline": [{"title": "x", "stage": "new", "currency": "VND",
+                    "expectedClose": "2099-02-30"}]}, "pipeline[0].expectedClose"),
+    ({"pipeline": [{"title": "x", "stage": "new", "currency": "VND", "leadId": 99999999}]},
+     "pipeline[0].leadId"),
+    ({"pipeline": [{"title": "x", "stage": "new", "currency": "VND"}] * 201}, "pipeline"),
+    ({"competition": [{"competitor": "", "activity": "x"}]}, "competition[0].competitor"),
+    ({"competition": [{"competitor": "x", "activity": ""}]}, "competition[0].activity"),
+    ({"competition": [{"competitor": "x", "activity": "y", "productLineId": oil}]},
+     "competition[0].productLineId"),
+    ({"marketIntelligence": "ố" * 20001}, "marketIntelligence"),
+]
+for extra, field in BAD_SAVES:
+    req = {"id": report}
+    req.update(extra)
+    code, out = call("SaveReport", req, saigon_user)
+    check(code == "INVALID_ARGUMENT" and fields(out) == [field],
+          "save with a wrong %s is refused on it (%s %s)" % (field, code, fields(out)))
+hanoi_lead = sql("SELECT id FROM leads WHERE tenant_id = %s AND distributor_id = %s"
+                 % (tid, hanoi))
+code, out = call("SaveReport", {"id": report, "pipeline": [
+    {"title": "x", "stage": "new", "currency": "VND", "leadId": int(hanoi_lead)}]}, saigon_user)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["pipeline[0].leadId"],
+      "another distributor's lead cannot be linked (%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": 0}, saigon_user)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["id"], "id 0 is refused (%s)" % code)
+check(audits("report.saved") == saved and state == sql(
+    "SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM (SELECT s::text AS x FROM "
+    "report_sales s UNION ALL SELECT p::text FROM report_pipeline p UNION ALL "
+    "SELECT c::text FROM report_competition c) q"),
+    "refused saves change no row and write no audit entry")
+
+# ---------------- submitting, returning to draft, reviewing ----------------
+code, out = call("SubmitReport", {"id": report}, saigon_user)
+r = out.get("report", {})
+check(code == "OK" and r.get("status") == "submitted" and r.get("late") is not True
+      and r.get("submittedBy", "").endswith("@rep.example"),
+      "submitted before its due day: not late (%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": report, "marketIntelligence": "x"}, saigon_user)
+check(code == "FAILED_PRECONDITION", "a submitted report is not saved (%s)" % code)
+code, out = call("ReviewReport", {"id": report, "comment": "x"}, saigon_user)
+check(code == "PERMISSION_DENIED", "a distributor user does not review (%s)" % code)
+code, out = call("ReopenReport", {"id": report}, admin)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["comment"],
+      "returning to draft needs a comment (%s %s)" % (code, out))
+returned = audits("report.returned_to_draft")
+code, out = call("ReopenReport", {"id": report, "comment": "Thiếu doanh số dòng FLT"}, admin)
+r = out.get("report", {})
+check(code == "OK" and r.get("status") == "draft" and r.get("reviewComment")
+      == "Thiếu doanh số dòng FLT" and audits("report.returned_to_draft") == returned + 1,
+      "the exporter returns a submitted report to draft with a comment, audited (%s %s)"
+      % (code, out))
+must("SaveReport", {"id": report, "sections": ["sales_by_line"], "sales": SALES + [
+    {"productLineId": flt, "units": 40, "revenueMinor": 2000000, "currency": "VND"}]},
+     saigon_user)
+must("SubmitReport", {"id": report}, saigon_user)
+code, out = call("ReviewReport", {"id": report, "comment": "Tốt. よくできました"}, admin)
+r = out.get("report", {})
+check(code == "OK" and r.get("status") == "reviewed" and r.get("reviewComment")
+      == "Tốt. よくできました" and r.get("reviewedBy", "").startswith("user:")
+      and audits("report.reviewed") == 1,
+      "the exporter reviews it, with comments (%s %s)" % (code, out))
+for method in ("ReopenReport", "ReviewReport"):
+    code, out = call(method, {"id": report, "comment": "again"}, admin)
+    check(code == "FAILED_PRECONDITION", "a reviewed report is final: %s refused (%s)"
+          % (method, code))
+code, out = call("ReviewReport", {"id": report, "comment": "ö" * 10001}, admin)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["comment"], "a comment past 10000 characters"
+      " is refused (%s)" % code)
+
+# Late: January 2025 was due on 2025-02-10, long past on the tenant's clock.
+late = must("OpenReport", {"distributorId": saigon, "period": "2025-01"}, admin)["report"]
+must("SaveReport", {"id": late["id"], "sales": SALES, "inventory": [
+    {"productLineId": brk, "unitsOnHand": 1}], "marketIntelligence": "x",
+    "competition": COMPETITION[:1], "pipeline": pipe[:1]}, saigon_user)
+late_audits = audits("report.submitted_late")
+code, out = call("SubmitReport", {"id": late["id"]}, saigon_user)
+check(code == "OK" and out["report"].get("late") is True and late["dueOn"] == "2025-02-10"
+      and audits("report.submitted_late") == late_audits + 1,
+      "submitted after its due day: late, and audited so (%s %s)" % (code, out))
+
+# ---------------- another distributor's reports: NOT_FOUND, as none at all ----------------
+missing = int(sql("SELECT max(id) FROM monthly_reports")) + 1000
+for method, req in (("GetReport", {"id": report}), ("SubmitReport", {"id": late["id"]}),
+                    ("SaveReport", {"id": report, "marketIntelligence": "x"})):
+    code, out = call(method, req, hanoi_user)
+    code2, out2 = call(method, dict(req, id=missing), hanoi_user)
+    check(code == "NOT_FOUND" and (code2, out2.get("message")) == (code, out.get("message")),
+          "%s of another distributor's report: NOT_FOUND, as a missing one (%s %s)"
+          % (method, code, out))
+code, out = call("OpenReport", {"distributorId": saigon, "period": "2099-02"}, hanoi_user)
+check(code == "NOT_FOUND", "opening another distributor's report: NOT_FOUND (%s)" % code)
+code, out = call("ListReports", {"distributorId": saigon}, hanoi_user)
+check(code == "OK" and not out.get("reports"), "another distributor's reports are not listed")
+code, out = call("ListReports", {}, hanoi_user)
+check(code == "OK" and not out.get("reports"), "a distributor user lists only its own")
+
+# A manager reaches only the distributors it manages (none here), as a distributor user does.
+for method, req in (("GetReport", {"id": report}), ("ReviewReport", {"id": late["id"]}),
+                    ("GetAttainment", {"distributorId": saigon, "to": "2025", "last": 1})):
+    code, out = call(method, req, manager)
+    check(code == "NOT_FOUND", "%s of a distributor the manager does not manage: NOT_FOUND (%s)"
+          % (method, code))
+code, out = call("ListReports", {}, manager)
+check(code == "OK" and not out.get("reports"), "nor are its reports listed to the manager")
+
+# The charter says which sections are required: here only sales.
+pp = must("OpenReport", {"period": "2099-01"}, phnom_penh_user)["report"]
+check(pp.get("requiredSections") == ["sales_by_line"], "the report carries its charter's "
+      "required sections (%s)" % pp.get("requiredSections"))
+code, out = call("SubmitReport", {"id": pp["id"]}, phnom_penh_user)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["sales"], "without sales it is refused")
+must("SaveReport", {"id": pp["id"], "sections": ["sales_by_line"], "sales": SALES},
+     phnom_penh_user)
+code, out = call("SubmitReport", {"id": pp["id"]}, phnom_penh_user)
+check(code == "OK" and out["report"]["status"] == "submitted",
+      "with sales alone it is submitted: the other sections were not required (%s %s)"
+      % (code, out))
+
+# ---------------- listing ----------------
+code, out = call("ListReports", {"distributorId": saigon, "periodFrom": "2099-01",
+                                 "periodTo": "2099-12"}, admin)
+check(code == "OK" and [x["id"] for x in out.get("reports", [])] == [report],
+      "listing by period range (%s)" % code)
+code, out = call("ListReports", {"status": "submitted"}, saigon_user)
+check(code == "OK" and [x["id"] for x in out.get("reports", [])] == [late["id"]],
+      "listing by status")
+code, out = call("ListReports", {"page": {"pageSize": 1}}, saigon_user)
+code2, out2 = call("ListReports", {"page": {"pageSize": 1, "cursor": out.get("page", {}).get(
+    "nextCursor", "")}}, saigon_user)
+check(code == "OK" and code2 == "OK" and len(out["reports"]) == 1 and len(out2["reports"]) == 1
+      and out["reports"][0]["id"] != out2["reports"][0]["id"], "lists are paged")
+for req, field in (({"status": "late"}, "status"), ({"periodFrom": "2099"}, "periodFrom"),
+                   ({"periodTo": "x"}, "periodTo")):
+    code, out = call("ListReports", req, admin)
+    check(code == "INVALID_ARGUMENT" and fields(out) == [field],
+          "list with a wrong %s is refused (%s)" % (field, code))
+
+# ---------------- targets ----------------
+code, out = call("SetTarget", {"distributorId": saigon, "productLineId": brk,
+                               "period": "2025-Q1", "units": 400, "revenueMinor": 4000000,
+                               "currency": "vnd"}, admin)
+tg = out.get("target", {})
+check(code == "OK" and tg.get("period") == "2025-Q1" and tg.get("periodKind") == "quarter"
+      and n(tg.get("units")) == 400 and tg.get("currency") == "VND" and not tg.get("planId"),
+      "staff set a quarter's target (%s %s)" % (code, out))
+q1_target = tg.get("id")
+code, out = call("SetTarget", {"distributorId": saigon, "productLineId": brk, "period": "2025-03",
+                               "units": 150}, admin)
+check(code == "OK" and out["target"].get("revenueMinor") is None, "a units-only month target")
+code, out = call("SetTarget", {"distributorId": saigon, "productLineId": flt, "period": "2025",
+                               "units": 999}, admin)
+code, out = call("SetTarget", {"distributorId": saigon, "productLineId": flt, "period": "2025",
+                               "units": 1000}, admin)
+year_target = out["target"]["id"]
+check(code == "OK" and n(out["target"]["units"]) == 1000 and rows("targets") == 3,
+      "setting a period's target again replaces it (%s)" % code)
+code, out = call("SetTarget", {"distributorId": saigon, "productLineId": brk,
+                               "period": "2025-Q2", "units": 1}, saigon_user)
+check(code == "PERMISSION_DENIED", "a distributor user does not set targets (%s)" % code)
+before, set_audits = rows("targets"), audits("target.set")
+for req, field in (({"period": "2025-Q5", "units": 1}, "period"),
+                   ({"period": "2025-00", "units": 1}, "period"),
+                   ({"period": "", "units": 1}, "period"),
+                   ({"period": "2025"}, "units"),
+                   ({"period": "2025", "revenueMinor": 5}, "currency"),
+                   ({"period": "2025", "revenueMinor": 5, "currency": "ABC"}, "currency"),
+                   ({"period": "2025", "units": 1, "currency": "VND"}, "revenueMinor"),
+                   ({"period": "2025", "units": str(2**63)}, "units"),
+                   ({"period": "2025", "units": 1, "productLineId": 99999999}, "productLineId"),
+                   ({"period": "2025", "units": 1, "productLineId": 0}, "productLineId"),
+                   ({"period": "2025", "units": 1, "distributorId": 0}, "distributorId")):
+    full = {"distributorId": saigon, "productLineId": brk}
+    full.update(req)
+    code, out = call("SetTarget", full, admin)
+    check(code == "INVALID_ARGUMENT" and fields(out) == [field],
+          "target with a wrong %s (%s) is refused on it (%s %s)" % (field, req, code, out))
+check(rows("targets") == before and audits("target.set") == set_audits,
+      "refused targets leave no row and no audit entry")
+code, out = call("ListTargets", {"distributorId": saigon}, saigon_user)
+check(code == "OK" and len(out.get("targets", [])) == 3, "the distributor reads its own targets")
+code, out = call("ListTargets", {"periodFrom": "2025-Q1", "periodTo": "2025-Q1"}, admin)
+check(code == "OK" and sorted(x["period"] for x in out.get("targets", []))
+      == ["2025", "2025-03", "2025-Q1"], "targets listed by period range (%s)" % out)
+code, out = call("ListTargets", {}, hanoi_user)
+check(code == "OK" and not out.get("targets"), "another distributor's targets are not listed")
+code, out = call("DeleteTarget", {"id": q1_target}, hanoi_user)
+check(code == "PERMISSION_DENIED", "a distributor user does not remove targets (%s)" % code)
+# Part B's approved plans write targets with plan_id: an approved plan row, made as
+# the owner, stands in for one.
+plan_row = sql("INSERT INTO plans (tenant_id, distributor_id, year, revision, status, "
+               "proposed_side, proposed_by, proposed_at, decided_by, decided_at, created_by, "
+               "created_at, updated_by, updated_at) VALUES (%s, %s, 2025, 1, 'approved', "
+               "'exporter', 'x', now(), 'x', now(), 'x', now(), 'x', now()) RETURNING id"
+               % (tid, saigon)).split()[0]
+sql("UPDATE targets SET plan_id = %s WHERE id = %s" % (plan_row, year_target))
+for method, req in (("SetTarget", {"distributorId": saigon, "productLineId": flt,
+                                   "period": "2025", "units": 5}),
+                    ("DeleteTarget", {"id": year_target})):
+    code, out = call(method, req, admin)
+    check(code == "FAILED_PRECONDITION" and "plan" in out.get("message", ""),
+          "%s of a plan's target is refused (%s %s)" % (method, code, out))
+sql("UPDATE targets SET plan_id = NULL WHERE id = %s" % year_target)
+throwaway = must("SetTarget", {"distributorId": saigon, "productLineId": oil, "period": "2031",
+                               "units": 1}, admin)["target"]["id"]
+code, out = call("DeleteTarget", {"id": throwaway}, admin)
+check(code == "OK" and out["target"]["id"] == throwaway and audits("target.deleted") == 1
+      and call("DeleteTarget", {"id": throwaway}, admin)[0] == "NOT_FOUND",
+      "staff remove a target, audited; it is gone (%s)" % code)
+
+# ---------------- attainment on a worked example ----------------
+# Saigon's submitted reports, January to March 2025 (January's is the late one above, whose
+# figures are replaced here as the owner, standing for a distributor's corrected report):
+#            BRK units  BRK revenue  BRK on hand   FLT units  FLT on hand
+#   2025-01     100      1,000,000       300           50         400
+#   2025-02     120      1,200,000       280            -         450
+#   2025-03     140      1,400,000       250           70         420
+# and a draft for April (not counted): BRK 999 units.
+def month_report(period, sales, stock, submit=True):
+    rid = must("OpenReport", {"distributorId": saigon, "period": period}, admin)["report"]["id"]
+    st = sql("SELECT status FROM monthly_reports WHERE id = %s" % rid)
+    if st != "draft":
+        must("ReopenReport", {"id": rid, "comment": "corrected figures"}, admin)
+    must("SaveReport", {"id": rid, "sales": [
+        {"productLineId": line, "units": u, "revenueMinor": rev, "currency": "VND"}
+        for line, u, rev in sales], "inventory": [
+        {"productLineId": line, "unitsOnHand": n} for line, n in stock],
+        "marketIntelligence": "Thị trường ổn định", "competition": COMPETITION[:1],
+        "pipeline": pipe[:1]}, saigon_user)
+    if submit:
+        must("SubmitReport", {"id": rid}, saigon_user)
+    return rid
+
+
+month_report("2025-01", [(brk, 100, 1000000), (flt, 50, 250000)], [(brk, 300), (flt, 400)])
+month_report("2025-02", [(brk, 120, 1200000)], [(brk, 280), (flt, 450)])
+month_report("2025-03", [(brk, 140, 1400000), (flt, 70, 350000)], [(brk, 250), (flt, 420)])
+month_report("2025-04", [(brk, 999, 9990000)], [(brk, 1)], submit=False)
+
+
+def attainment(token=admin, **req):
+    req.setdefault("distributorId", saigon)
+    return call("GetAttainment", req, token)
+
+
+NUMERIC = {"productLineId", "targetUnits", "actualUnits", "unitsAttainmentBp",
+           "targetRevenueMinor", "actualRevenueMinor", "revenueAttainmentBp", "unitsOnHand",
+           "inventoryTurnsCenti", "weeksOfCoverCenti", "bufferAmount"}
+
+
+def numbers(row):
+    return {k: (n(v) if k in NUMERIC else v) for k, v in row.items()}
+
+
+def by_line(out, code):
+    rows_ = out.get("rows", []) if isinstance(out, dict) else out
+    return [numbers(r) for r in rows_ if r.get("productLineCode") == code]
+
+
+# The quarter: BRK units 360 of 400 = 9000 bp; revenue 3,600,000 of 4,000,000 = 9000 bp.
+# At March's end: turns = 360 sold / average on hand (300 + 280 + 250) / 3 = 1.30; weekly
+# sales over January-March (90 days) = 360 * 7 / 90 = 28, so 250 on hand is 8.93 weeks of
+# cover, below the 10 weeks committed. FLT: 120 sold, no quarter target; turns 120 / 423.33
+# = 0.28; weekly 120 * 7 / 90 = 9.33, so 420 on hand is 45.00 weeks, but the commitment is
+# 500 units: below.
+code, out = attainment(**{"from": "2025-Q1", "to": "2025-Q1"})
+b, f = by_line(out, "BRK"), by_line(out, "FLT")
+check(code == "OK" and out.get("periodKind") == "quarter" and len(b) == 1 and len(f) == 1,
+      "quarter attainment answers one row per line (%s %s)" % (code, out))
+b, f = (b or [{}])[0], (f or [{}])[0]
+check((b.get("period"), b.get("targetUnits"), b.get("actualUnits"), b.get("unitsAttainmentBp"),
+       b.get("targetRevenueMinor"), b.get("actualRevenueMinor"),
+       b.get("revenueAttainmentBp"), b.get("currency"))
+      == ("2025-Q1", 400, 360, 9000, 4000000, 3600000, 9000, "VND"),
+      "BRK Q1: 360 of 400 units and 3,600,000 of 4,000,000 VND, 90.00 %% each (%s)" % b)
+check((b.get("unitsOnHand"), b.get("inventoryTurnsCenti"), b.get("weeksOfCoverCenti"),
+       b.get("bufferUnit"), b.get("bufferAmount"), b.get("belowCommitment"))
+      == (250, 130, 893, "weeks", 10, True),
+      "BRK at March's end: 1.30 turns, 8.93 weeks of cover, below 10 weeks (%s)" % b)
+check((f.get("hasUnitsTarget"), f.get("actualUnits"), f.get("unitsOnHand"),
+       f.get("inventoryTurnsCenti"), f.get("weeksOfCoverCenti"), f.get("bufferUnit"),
+       f.get("belowCommitment")) == (None, 120, 420, 28, 4500, "units", True),
+      "FLT Q1: 120 units, no target; 0.28 turns, 45.00 weeks, below 500 units (%s)" % f)
+# The year: FLT 120 of 1000 = 1200 bp. December has no report: nothing on hand is known, no
+# sales in October-December to measure weeks by, and 0 is below 500 units.
+code, out = attainment(**{"from": "2025", "to": "2025"})
+f = (by_line(out, "FLT") or [{}])[0]
+check(code == "OK" and (f.get("targetUnits"), f.get("actualUnits"), f.get("unitsAttainmentBp"),
+                        f.get("hasOnHand"), f.get("hasWeeksOfCover"), f.get("inventoryTurnsCenti"),
+                        f.get("belowCommitment")) == (1000, 120, 1200, None, None, 28, True),
+      "FLT 2025: 120 of 1000 units = 12.00 %%, the year-end cover unknown and flagged (%s)" % f)
+# The monthly trend, the last 3 months to March. January: turns 100 / 300 = 0.33; November-
+# January is 92 days, 100 * 7 / 92 a week, so 300 on hand is 300 * 92 / 700 = 39.43 weeks.
+# February: turns 220 / 290 = 0.76; December-February is 90 days: 280 * 90 / (7 * 220) =
+# 16.36 weeks. March: 8.93 weeks, below; its month target 150 gives 140 / 150 = 9333 bp.
+code, out = attainment(to="2025-03", last=3)
+b = by_line(out, "BRK")
+check(code == "OK" and [(x["period"], x.get("actualUnits"), x.get("unitsAttainmentBp"),
+                         x.get("inventoryTurnsCenti"), x.get("weeksOfCoverCenti"),
+                         x.get("belowCommitment", False)) for x in b]
+      == [("2025-01", 100, None, 33, 3943, False), ("2025-02", 120, None, 76, 1636, False),
+          ("2025-03", 140, 9333, 130, 893, True)],
+      "BRK's trend over the last 3 months (%s %s)" % (code, b))
+code, out = attainment(to="2025-03")
+check(code == "OK" and [x["period"] for x in by_line(out, "BRK")]
+      == ["2024-10", "2024-11", "2024-12", "2025-01", "2025-02", "2025-03"],
+      "with neither from nor last, the trend of the last 6 months (%s %s)" % (code, out))
+code, out = attainment(**{"from": "2025-04", "to": "2025-04"})
+b = (by_line(out, "BRK") or [{}])[0]
+check(code == "OK" and b.get("actualUnits") is None and b.get("hasOnHand") is None,
+      "a draft's figures do not count (%s)" % b)
+code, out = attainment(token=saigon_user, to="2025-Q1", last=1)
+check(code == "OK" and by_line(out, "BRK") and out.get("distributorId") == saigon,
+      "a distributor user reads its own attainment (%s)" % code)
+code, out = attainment(token=hanoi_user, to="2025-Q1", last=1)
+code2, out2 = attainment(token=hanoi_user, to="2025-Q1", last=1, distributorId=missing)
+check(code == "NOT_FOUND" and (code2, out2.get("message")) == (code, out.get("message")),
+      "another distributor's attainment: NOT_FOUND, as a missing one (%s)" % code)
+for req, field in (({"from": "2025-01", "to": "2025-Q1"}, "from"),
+                   ({"from": "2025-04", "to": "2025-01"}, "from"),
+                   ({"from": "2020-01", "to": "2025-01"}, "from"),
+                   ({"to": "2025-01", "last": 25}, "last"),
+                   ({"from": "2025-01", "to": "2025-03", "last": 2}, "from"),
+                   ({"from": "2025-01", "to": ""}, "to"),
+                   ({"to": "2025-Q0", "last": 2}, "to"),
+                   ({"to": "2025", "last": 2, "distributorId": 0}, "distributorId")):
+    code, out = attainment(**req)
+    check(code == "INVALID_ARGUMENT" and fields(out) == [field],
+          "attainment with a wrong %s (%s) is refused on it (%s %s)" % (field, req, code, out))
+
+# ---------------- the CLI ----------------
+code, out = cli("report", "open", "2099-06", "--distributor", "Công ty Phân phối Sài Gòn",
+                token=admin)
+cli_report = out.get("id")
+check(code == "OK" and out.get("period") == "2099-06" and out.get("status") == "draft",
+      "report open prints the draft (%s %s)" % (code, out))
+code, out = cli("report", "save", str(cli_report), "--sales", "BRK:12:340000:VND",
+                "--inventory", "BRK:30", "--inventory", "FLT:7", "--market-intelligence",
+                "Giá thép tăng; 鋼材価格が上昇", token=saigon_user)
+check(code == "OK" and [(s["productLineCode"], n(s["units"])) for s in out.get("sales", [])]
+      == [("BRK", 12)] and [(s["productLineCode"], n(s["unitsOnHand"]))
+                            for s in out.get("inventory", [])] == [("BRK", 30), ("FLT", 7)]
+      and out.get("marketIntelligence") == "Giá thép tăng; 鋼材価格が上昇"
+      and len(out.get("pipeline", [])) == 2,
+      "report save with options replaces those sections only (%s %s)" % (code, out))
+with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
+    shown = cli("report", "show", str(cli_report), token=saigon_user)[1]
+    shown["competition"] = [{"competitor": "Đối thủ Á Châu", "productLine": "FLT",
+                             "activity": "Khuyến mãi mua 2 tặng 1"}]
+    shown["pipeline"] = shown["pipeline"][:1]
+    json.dump(shown, fh, ensure_ascii=False)
+code, out = cli("report", "save", str(cli_report), "--file", fh.name, token=saigon_user)
+check(code == "OK" and [(c["competitor"], c.get("productLineCode")) for c in
+                        out.get("competition", [])] == [("Đối thủ Á Châu", "FLT")]
+      and len(out.get("pipeline", [])) == 1 and n(out.get("sales", [{}])[0].get("units")) == 12,
+      "report save --file takes what report show --json printed, edited (%s %s)" % (code, out))
+code, out = cli("report", "submit", str(cli_report), token=saigon_user)
+check(code == "OK" and out.get("status") == "submitted", "report submit (%s %s)" % (code, out))
+code, out = cli("report", "reopen", str(cli_report), "--comment", "Bổ sung tồn kho", token=admin)
+check(code == "OK" and out.get("status") == "draft", "report reopen (%s)" % code)
+code, out = cli("report", "list", "--status", "draft", token=saigon_user)
+check(code == "OK" and isinstance(out, list) and cli_report in [x["id"] for x in out],
+      "report list prints a JSON array (%s)" % code)
+code, out = cli("report", "list", "--status", "reviewed", "--from", "2030-01", token=hanoi_user)
+check(code == "OK" and out == [], "an empty list is [] (%s %s)" % (code, out))
+code, out = cli("report", "save", str(cli_report), "--sales", "BRK:12", token=saigon_user)
+check(code == "EXIT_2" and "LINE:UNITS:REVENUE:CURRENCY" in out,
+      "a malformed --sales is refused before sending (%s %r)" % (code, out))
+code, out = cli("report", "save", str(cli_report), "--sales", "BRK:1:1:XYZ", token=saigon_user)
+check(code == "INVALID_ARGUMENT" and "currency" in json.dumps(out),
+      "the server's refusal names the field (%s %s)" % (code, out))
+code, out = cli("report", "open", "2099-13", token=saigon_user)
+check(code == "INVALID_ARGUMENT" and "period" in json.dumps(out), "a bad period (%s)" % code)
+code, out = cli("report", "show", str(cli_report), token=hanoi_user)
+check(code == "NOT_FOUND", "report show of another distributor's: NOT_FOUND (%s)" % code)
+code, out = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3", "--units", "80",
+                "--revenue", "5000000", "--currency", "VND", token=admin)
+check(code == "OK" and out.get("period") == "2099-Q3" and n(out.get("units")) == 80,
+      "target set (%s %s)" % (code, out))
+code, out = cli("target", "list", "--from", "2099", token=saigon_user)
+check(code == "OK" and isinstance(out, list) and [x["period"] for x in out] == ["2099-Q3"],
+      "target list prints a JSON array (%s %s)" % (code, out))
+code, out = cli("target", "delete", str(out[0]["id"]) if out else "1", token=admin)
+check(code == "OK" and out.get("period") == "2099-Q3", "target delete (%s)" % code)
+code, out = cli("attainment", "Công ty Phân phối Sài Gòn", "--from", "2025-Q1", "--to", "2025-Q1",
+                token=admin)
+check(code == "OK" and isinstance(out, list)
+      and [(r["productLineCode"], n(r.get("unitsAttainmentBp"))) for r in out]
+      == [("BRK", 9000), ("FLT", None)], "attainment prints its rows (%s %s)" % (code, out))
+code, out = cli("attainment", "-", "--last", "3", "--to", "2025-03", token=saigon_user)
+check(code == "OK" and len([r for r in out if r["productLineCode"] == "BRK"]) == 3,
+      "attainment '-' is a distributor user's own trend (%s)" % code)
+table = subprocess.run([CLI, "--token", admin, "attainment", "Công ty Phân phối Sài Gòn",
+                        "--from", "2025-Q1", "--to", "2025-Q1"], capture_output=True, text=True,
+                       env=_cli.env, timeout=60)
+check(table.returncode == 0 and "90.00" in table.stdout and "8.93" in table.stdout
+      and "10 weeks" in table.stdout, "the attainment table shows %%, weeks of cover and the "
+      "commitment (%r)" % table.stdout)
+for args in (("report", "--help"), ("report", "save", "--help"), ("target", "set", "--help"),
+             ("attainment", "--help")):
+    h = subprocess.run([CLI] + list(args), capture_output=True, text=True, env=_cli.env,
+                       timeout=60)
+    check(h.returncode == 0 and ("Example" in h.stdout or "report" in h.stdout),
+          "liaison %s prints help" % " ".join(args))
+
+t.finish("test_reports")

@@ -1,0 +1,201 @@
+/*
+ * test_handbook.c - handbook.c's rendering from the database's JSON: the
+ * Markdown and the HTML name the territory, coverage, commitments,
+ * reporting duties, competing-line policy, cadence, both sides' time
+ * zones, the escalation ladder and the documents' languages; user text
+ * (with <script> in it, Vietnamese and Japanese) is escaped for each
+ * format and otherwise kept byte for byte; the HTML is a standalone page
+ * with a print stylesheet and the three charts; a distributor without a
+ * charter or data gets words, not gaps; the same data gives the same
+ * bytes; the scorecard shows the score and its reasons.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../check.h"
+#include "handbook.h"
+
+#define HOSTILE "</p><script>alert(1)</script>"
+
+static const char full[] =
+    "{\"distributor\": {\"id\": 7, \"name\": \"Sài Gòn Auto " HOSTILE "\", \"country\": \"VN\","
+    " \"languages\": [\"vi\"], \"status\": \"active\", \"tenant_name\": \"Müller Teile 株式会社\","
+    " \"generated_on\": \"2026-11-30\","
+    " \"distributor_time\": {\"time_zone\": \"Asia/Ho_Chi_Minh\", \"business_hours_start\":"
+    " \"08:00\", \"business_hours_end\": \"17:00\", \"work_days\": [1,2,3,4,5,6]},"
+    " \"exporter_time\": {\"time_zone\": \"Europe/Berlin\", \"business_hours_start\": \"09:00\","
+    " \"business_hours_end\": \"17:00\", \"work_days\": [1,2,3,4,5]}},"
+    " \"charter\": {\"id\": 3, \"version\": 2, \"status\": \"active\", \"signed_on\":"
+    " \"2026-01-15\", \"signatories\": [\"Nguyễn Văn An\", \"田中 太郎\"], \"full_coverage\":"
+    " false, \"covered_lines\": [\"BRK Phanh *bold*\"], \"competing_allowed\": false,"
+    " \"report_due_day\": 12, \"report_sections\": [\"sales_by_line\", \"inventory_on_hand\"],"
+    " \"grants\": [{\"region\": \"VN-SG\", \"all_lines\": false, \"lines\": [\"BRK Phanh *bold*\"],"
+    " \"exclusive\": true, \"starts_on\": \"2026-01-01\", \"ends_on\": null}],"
+    " \"carve_outs\": [{\"account_name\": \"VinFast <b>\", \"region\": \"VN-HN\", \"note\":"
+    " \"served directly\"}],"
+    " \"commitments\": [{\"line\": \"BRK Phanh *bold*\", \"moq\": 50, \"buffer_unit\": \"weeks\","
+    " \"buffer_amount\": 8, \"financing\": \"shared\", \"payment_terms_days\": 60}],"
+    " \"competing_lines\": [{\"competitor\": \"Rival | Co\", \"line\": \"Bremsen\"}]},"
+    " \"series\": [{\"kind\": \"weekly\", \"title\": \"Họp tuần 週次 " HOSTILE "\","
+    " \"duration_minutes\": 30, \"starts_on\": \"2026-02-01\", \"ends_on\": null, \"status\":"
+    " \"active\"}],"
+    " \"fairness\": {\"meetings\": 12, \"exporter\": {\"outside_count\": 2, \"outside_minutes\":"
+    " 60}, \"distributor\": {\"outside_count\": 3, \"outside_minutes\": 90}},"
+    " \"escalation\": [{\"severity\": \"high\", \"source\": \"distributor\", \"visit_hours\": 72,"
+    " \"ladder\": [{\"contact_name\": \"Trần Thị Bình\", \"contact_role\": \"purchasing"
+    " manager\", \"method\": \"phone\", \"response_hours\": 24}, {\"contact_name\": \"\","
+    " \"contact_role\": \"general manager\", \"method\": \"email\", \"response_hours\": 48}]}],"
+    " \"languages\": [\"vi\", \"ja\"],"
+    " \"documents\": [{\"title\": \"Bảng giá 価格表\", \"kind\": \"price_sheet\", \"language\":"
+    " \"en\", \"latest_version\": 3, \"variants\": [{\"language\": \"vi\", \"translated_from\":"
+    " 2}]}],"
+    " \"notes\": {\"held\": 10, \"on_time\": 7, \"late\": 2, \"missing\": 1, \"open_actions\": 4,"
+    " \"overdue_actions\": 1},"
+    " \"charts\": {\"attainment\": [{\"period\": \"2026-09\", \"units\": 120, \"target\": 100},"
+    " {\"period\": \"2026-10\", \"units\": null, \"target\": 100}], \"cover\": [{\"period\":"
+    " \"2026-09\", \"weeks\": 6.5}, {\"period\": \"2026-10\", \"weeks\": null}],"
+    " \"commitment_weeks\": 8, \"health\": [{\"at\": \"2026-10-01\", \"score\": 71}],"
+    " \"health_now\": {\"score\": 71, \"computed_at\": \"2026-10-01T00:00:00.000Z\", \"reasons\":"
+    " [{\"factor\": \"report_timeliness " HOSTILE "\", \"points\": 12, \"detail\": \"2 late"
+    " báo cáo\"}]}}}";
+
+static json_t *load(const char *text)
+{
+    json_error_t err;
+    json_t *j = json_loads(text, 0, &err);
+    if (!j)
+        fprintf(stderr, "bad test JSON: %s at %d\n", err.text, err.position);
+    CHECK(j != NULL);
+    return j;
+}
+
+static int count(const char *s, const char *what)
+{
+    int n = 0;
+    for (const char *q = s; (q = strstr(q, what)); q++)
+        n++;
+    return n;
+}
+
+static void test_markdown(void)
+{
+    json_t *data = load(full);
+    struct svg_text t = {0};
+    CHECK_EQ_INT(handbook_render(data, HANDBOOK_MARKDOWN, &t), 0);
+    const char *s = t.s;
+    CHECK(!strstr(s, "<script") && !strstr(s, "<b>") && !strstr(s, "</p>"));
+    CHECK(strstr(s, "# Relationship Operating Handbook: Sài Gòn Auto &lt;/p&gt;&lt;script&gt;"));
+    CHECK(strstr(s, "- VN-SG, exclusive, BRK Phanh \\*bold\\*, from 2026-01-01, open-ended"));
+    CHECK(strstr(s, "charter version 2"));
+    CHECK(strstr(s, "signed on 2026-01-15 by Nguyễn Văn An, 田中 太郎"));
+    CHECK(strstr(s, "VinFast &lt;b&gt; (VN-HN): served directly"));
+    CHECK(strstr(s, "The listed lines only: BRK Phanh \\*bold\\*."));
+    CHECK(strstr(s, "| BRK Phanh \\*bold\\* | 50 | 8 weeks of cover | shared | 60 days |"));
+    CHECK(strstr(s, "by day 12 of the month after the period"));
+    CHECK(strstr(s, "may not carry competitors' lines"));
+    CHECK(strstr(s, "Rival \\| Co: Bremsen"));
+    CHECK(strstr(s, "Họp tuần 週次 &lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt; (weekly): 30"));
+    CHECK(strstr(s, "Exporter: Europe/Berlin, 09:00–17:00, Mon Tue Wed Thu Fri"));
+    CHECK(strstr(s, "Distributor: Asia/Ho\\_Chi\\_Minh, 08:00–17:00, Mon Tue Wed Thu Fri Sat"));
+    CHECK(strstr(s, "of 12 meetings, 2 (60 minutes)"));
+    CHECK(strstr(s, "### Severity high"));
+    CHECK(strstr(s, "Step 1: Trần Thị Bình (purchasing manager), by phone; an answer is expected "
+                    "within 24 hours"));
+    CHECK(strstr(s, "Step 2: the general manager (no contact holds this role yet), by e-mail"));
+    CHECK(strstr(s, "Then a visit, due within 72 hours"));
+    CHECK(strstr(s, "| Bảng giá 価格表 | price\\_sheet | en | 3 | vi (v2, stale) | ja |"));
+    CHECK(strstr(s, "notes on time 7, late 2, missing 1"));
+    CHECK(strstr(s, "| 2026-09 | 120 | 100 | 6.5 |"));
+    CHECK(strstr(s, "| 2026-10 | – | 100 | – |"));
+    CHECK(strstr(s, "Buffer-stock commitment: 8 weeks of cover."));
+    /* Markdown carries no SVG: the charts' values are the table above. */
+    CHECK(!strstr(s, "<svg"));
+    svg_text_free(&t);
+    json_decref(data);
+}
+
+static void test_html(void)
+{
+    json_t *data = load(full);
+    struct svg_text t = {0};
+    CHECK_EQ_INT(handbook_render(data, HANDBOOK_HTML, &t), 0);
+    const char *s = t.s;
+    CHECK(!strncmp(s, "<!DOCTYPE html>\n<html lang=\"en\">", 32));
+    CHECK(strstr(s, "<meta charset=\"utf-8\">"));
+    CHECK(strstr(s, "@media print{"));
+    CHECK(!strstr(s, "<script") && !strstr(s, "<b>"));
+    CHECK_EQ_INT(count(s, "</p>"), count(s, "<p>"));
+    CHECK(strstr(s, "<title>Relationship Operating Handbook: Sài Gòn Auto &lt;/p&gt;&lt;script"));
+    CHECK(strstr(s, "<li>VN-SG, exclusive, BRK Phanh *bold*, from 2026-01-01, open-ended</li>"));
+    CHECK(strstr(s, "<td>Rival | Co</td>") == NULL); /* competing lines are a list */
+    CHECK(strstr(s, "<li>Rival | Co: Bremsen</li>"));
+    CHECK(strstr(s, "<td>vi (v2, stale)</td><td>ja</td>"));
+    CHECK_EQ_INT(count(s, "<svg "), 3);
+    CHECK_EQ_INT(count(s, "</svg>"), 3);
+    CHECK(strstr(s, "<title id=\"chart-attainment-title\">Attainment by month</title>"));
+    CHECK(strstr(s, ">commitment: 8 weeks</text>"));
+    CHECK_EQ_INT(count(s, "<table>"), count(s, "</table>"));
+    CHECK_EQ_INT(count(s, "<ul>"), count(s, "</ul>"));
+    CHECK(!strcmp(s + t.len - 16, "</body>\n</html>\n"));
+    /* The same data, the same bytes. */
+    struct svg_text again = {0};
+    CHECK_EQ_INT(handbook_render(data, HANDBOOK_HTML, &again), 0);
+    CHECK(again.len == t.len && !memcmp(again.s, t.s, t.len));
+    svg_text_free(&again);
+    svg_text_free(&t);
+    json_decref(data);
+}
+
+static void test_empty(void)
+{
+    json_t *data = load("{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\": null,"
+                        " \"series\": [], \"escalation\": [], \"languages\": [],"
+                        " \"documents\": [], \"notes\": {}, \"charts\": {}}");
+    struct svg_text t = {0};
+    CHECK_EQ_INT(handbook_render(data, HANDBOOK_HTML, &t), 0);
+    CHECK(strstr(t.s, "No charter is active for this distributor"));
+    CHECK(strstr(t.s, "No meeting series yet"));
+    CHECK(strstr(t.s, "No escalation protocol is set"));
+    CHECK(strstr(t.s, "No documents are shared"));
+    CHECK_EQ_INT(count(t.s, ">No data yet</text>"), 3);
+    svg_text_free(&t);
+    json_t *array = load("[]");
+    CHECK_EQ_INT(handbook_render(array, HANDBOOK_MARKDOWN, &t), -1);
+    CHECK_EQ_INT(handbook_scorecard(array, &t), -1);
+    CHECK(t.s == NULL);
+    json_decref(array);
+    json_decref(data);
+}
+
+static void test_scorecard(void)
+{
+    json_t *data = load(full);
+    json_object_set_new(data, "charter_version", json_integer(2));
+    struct svg_text t = {0};
+    CHECK_EQ_INT(handbook_scorecard(data, &t), 0);
+    const char *s = t.s;
+    CHECK(!strstr(s, "<script"));
+    CHECK(strstr(s, "<title>Scorecard: Sài Gòn Auto &lt;/p&gt;"));
+    CHECK(strstr(s, "<span class=\"score\">71</span> / 100"));
+    CHECK(strstr(s, "<td>report_timeliness &lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;</td>"
+                    "<td>12</td><td>2 late báo cáo</td>"));
+    CHECK(strstr(s, "charter version 2"));
+    CHECK_EQ_INT(count(s, "<svg "), 3);
+    svg_text_free(&t);
+    json_object_del(json_object_get(data, "charts"), "health_now");
+    CHECK_EQ_INT(handbook_scorecard(data, &t), 0);
+    CHECK(strstr(t.s, "No health score has been computed yet."));
+    svg_text_free(&t);
+    json_decref(data);
+}
+
+int main(void)
+{
+    RUN(test_markdown);
+    RUN(test_html);
+    RUN(test_empty);
+    RUN(test_scorecard);
+    return 0;
+}
