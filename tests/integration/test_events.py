@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Live events (SubscribeEvents, migration 0039) across two liaisond of the
-test's own on the suite's cluster: an event made through server A reaches
-subscribers on server B (LISTEN/NOTIFY between them); each subscriber gets
+test's own on the suite's cluster: an event of each kind, made through
+server A's RPCs (an escalation raised, an action item assigned, a charter
+activated, a monthly report submitted, a deal registration flagged),
+reaches subscribers on server B (LISTEN/NOTIFY between them); each gets
 exactly the events its own credentials may read (another tenant nothing, a
 distributor user of D2 never D1's, an action item only its assignee);
 resuming after the last id seen loses and repeats nothing, and a resume
@@ -162,18 +164,38 @@ try:
                                              "dueAt": "2027-03-10T10:00:00Z"},
                         admin)["actionItem"]["id"])
 
-    def reports(d, n, first_year=1800):
-        """n submitted monthly reports of d, written as the superuser (their RPCs are
-        another issue's): the trigger announces each one."""
-        t.psql("INSERT INTO monthly_reports (tenant_id, distributor_id, period, status, due_on,"
-               " created_by, created_at, updated_by, updated_at, submitted_by, submitted_at)"
-               " SELECT %d, %d, make_date(%d + i / 12, i %% 12 + 1, 1), 'submitted', now(),"
-               " 'test', now(), 'test', now(), 'test', now() FROM generate_series(0, %d) i"
-               % (t1, d, first_year, n - 1))
-        return [int(x) for x in t.psql(
-            "SELECT id FROM monthly_reports WHERE tenant_id = %d AND distributor_id = %d"
-            " AND extract(year FROM period) >= %d ORDER BY id DESC LIMIT %d"
-            % (t1, d, first_year, n)).split()][::-1]
+    line = must("CreateProductLine", {"code": "BRK", "name": "Má phanh"}, admin)["productLine"]["id"]
+
+    def charter(d):
+        """d's charter draft: Vietnam, every line, a report of market intelligence alone."""
+        cid = must("CreateCharterDraft", {"distributorId": d}, admin)["charter"]["id"]
+        must("AddCharterGrant", {"charterId": cid, "grant": {
+            "region": "VN", "allLines": True, "startsOn": "2024-01-01"}}, admin)
+        must("SetCharterTerms", {"charterId": cid, "fullCoverage": True, "reportDueDay": 10,
+                                 "reportSections": ["market_intelligence"]}, admin)
+        return int(cid)
+
+    def report(token, period):
+        """A distributor user's monthly report opened, written and submitted."""
+        rid = must("OpenReport", {"period": period}, token)["report"]["id"]
+        must("SaveReport", {"id": rid, "sections": ["market_intelligence"],
+                            "marketIntelligence": "Thị trường phụ tùng tăng 12% — 需要は堅調"},
+             token)
+        rep = must("SubmitReport", {"id": rid}, token)["report"]
+        check(rep.get("status") == "submitted", "report %s submitted through SubmitReport" % rid)
+        return int(rid)
+
+    def flagged(token, d, account):
+        """A deal registered in Japan, outside d's territory: flagged."""
+        lead = must("RegisterLead", {"distributorId": d, "accountName": account, "country": "JP",
+                                     "title": "Má phanh cho đội xe " + account,
+                                     "currency": "JPY", "productLineIds": [line]},
+                    token)["lead"]
+        check(lead.get("registration") == "flagged",
+              "a registration outside the territory is flagged: %s" % lead)
+        return int(lead["id"])
+
+    charter1, charter2 = charter(d1), charter(d2)
 
     # ---------------- wrong input ----------------
     for req, field in (({"kinds": ["escalation_raised", "khiếu nại"]}, "kinds[1]"),
@@ -197,12 +219,20 @@ try:
     e2 = escalate(d2, "在庫の確認")
     x1 = action(d1, um, "Gửi dự báo tồn kho quý 2 cho quản lý")
     x2 = action(d2, ua, "見積書を送付する")
-    r2 = reports(d2, 1)[0]
+    must("ActivateCharter", {"id": charter2}, admin)
+    r2 = report(portal2, "2099-01")
+    l2 = flagged(portal2, d2, "株式会社大阪運輸")
+    l1 = flagged(admin, d1, "Công ty Vận tải Đà Nẵng")
+    must("ActivateCharter", {"id": charter1}, admin)
     want = {
         "admin": [("escalation_raised", e1), ("escalation_raised", e2),
-                  ("action_item_assigned", x2), ("report_submitted", r2)],
-        "portal1": [("escalation_raised", e1)],
-        "portal2": [("escalation_raised", e2), ("report_submitted", r2)],
+                  ("action_item_assigned", x2), ("charter_activated", charter2),
+                  ("report_submitted", r2), ("deal_flagged", l2), ("deal_flagged", l1),
+                  ("charter_activated", charter1)],
+        "portal1": [("escalation_raised", e1), ("deal_flagged", l1),
+                    ("charter_activated", charter1)],
+        "portal2": [("escalation_raised", e2), ("charter_activated", charter2),
+                    ("report_submitted", r2), ("deal_flagged", l2)],
         "manager": [("action_item_assigned", x1)],
         "other": [],
     }
@@ -217,7 +247,7 @@ try:
     reader = threading.Thread(target=lambda: [lines.append(json.loads(x))
                                               for x in cli.stdout], daemon=True)
     reader.start()
-    until(lambda: len(lines) >= 4, 10)
+    until(lambda: len(lines) >= len(want["admin"]), 10)
     cli.send_signal(signal.SIGTERM)
     cli.wait(10)
     check([(e["kind"], int(e["subjectId"])) for e in lines] == want["admin"],
