@@ -264,6 +264,7 @@ int cmd_update(struct cli *cli, int argc, char **argv);
 int cmd_methods(struct cli *cli, int argc, char **argv);
 int cmd_completion(struct cli *cli, int argc, char **argv);
 int cmd_clock(struct cli *cli, int argc, char **argv);
+int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_jobs(struct cli *cli, int argc, char **argv);
 /* 'health DISTRIBUTOR' and 'health weights' (cmd_health.c), reached from cmd_health. */
 int cli_health_distributor(struct cli *cli, int argc, char **argv);

@@ -61,6 +61,7 @@ static const struct command commands[] = {
      GROUP_CRM},
     {"crm", cmd_crm, "the tenant's CRM settings", GROUP_CRM},
     {"doc", cmd_doc, "key documents, their versions and translations", GROUP_CRM},
+    {"events", cmd_events, "your live events as they happen (JSON lines)", GROUP_CRM},
     {"order", cmd_order, "a distributor's orders: place, list, show, status", GROUP_CRM},
     {"shipment", cmd_shipment, "shipments of orders: add, list, show, status", GROUP_CRM},
     {"report", cmd_report, "monthly reports: open, save, submit, review, reopen, list", GROUP_CRM},

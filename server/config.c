@@ -137,6 +137,9 @@ static const struct setting settings[] = {
       "the one idle longest is dropped"),
     S(tenant_rate_refresh_ms, SET_INT, "5000", 100, 3600000, false,
       "how often this process reads the rate limits operators set per tenant"),
+    S(event_queue_max, SET_INT, "10000", 1, 1000000, false,
+      "events announced while a subscriber does not read its stream before it is cut off "
+      "(RESOURCE_EXHAUSTED)"),
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

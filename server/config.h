@@ -64,6 +64,7 @@ struct config {
     int address_burst; /* 0: address_rate */
     int rate_buckets_max;
     int tenant_rate_refresh_ms;
+    int event_queue_max; /* events a subscriber may fall behind while it does not read */
 };
 
 /*

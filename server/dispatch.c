@@ -65,7 +65,7 @@ int dispatch_init(char *err, size_t errlen)
         rpc_document_register() < 0 || rpc_order_register() < 0 || ratelimit_register() < 0 ||
         rpc_report_register() < 0 || rpc_target_register() < 0 || rpc_plan_register() < 0 ||
         rpc_update_register() < 0 || rpc_health_register() < 0 || rpc_handbook_register() < 0 ||
-        replica_register() < 0) {
+        replica_register() < 0 || rpc_events_register() < 0) {
         snprintf(err, errlen,
                  "too many prepared statements, or one whose parameters do not "
                  "match its placeholders (see the log)");

@@ -20,6 +20,7 @@
 #include "credential.h"
 #include "db.h"
 #include "dispatch.h"
+#include "events.h"
 #include "geo.h"
 #include "liaison_version.h"
 #include "log.h"
@@ -198,6 +199,10 @@ static int serve(struct server *srv)
         log_event(LOG_ERROR, "start failed", "reason=\"%s\"", err);
         rc = 1;
     }
+    if (rc == 0 && events_start(cfg, err, sizeof err) < 0) {
+        log_event(LOG_ERROR, "start failed", "reason=\"%s\"", err);
+        rc = 1;
+    }
     uv_signal_init(loop, &srv->sigterm);
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sighup);
@@ -214,6 +219,7 @@ static int serve(struct server *srv)
     for (int i = 0; i < srv->nworkers; i++)
         if (worker_join(&srv->workers[i]) < 0)
             rc = 1;
+    events_stop();
     if (uv_loop_close(loop) != 0)
         rc = 1;
     metrics_stop();

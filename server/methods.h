@@ -36,6 +36,7 @@
 #include "rpc_escalation.h"
 #include "rpc_health.h"
 #include "rpc_handbook.h"
+#include "rpc_events.h"
 #include "rpc_meeting.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
@@ -216,7 +217,9 @@
     /* --- tenant import (issue 18) --- */                                                         \
     M(BeginTenantImport, rpc_begin_tenant_import, AUTHZ_OPERATOR, WRITES)                          \
     M(ImportTenantRows, rpc_import_tenant_rows, AUTHZ_OPERATOR, WRITES)                            \
-    M(FinishTenantImport, rpc_finish_tenant_import, AUTHZ_OPERATOR, WRITES)
+    M(FinishTenantImport, rpc_finish_tenant_import, AUTHZ_OPERATOR, WRITES)                        \
+    /* --- live events --- */                                                                      \
+    M(SubscribeEvents, rpc_subscribe_events, AUTHZ_USERS, READS)
 
 /*
  * Creates: the RPCs that make something a caller would not want twice.

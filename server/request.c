@@ -51,6 +51,8 @@ struct request *request_new(struct conn *c)
 
 void request_discard(struct request *r)
 {
+    if (r->on_end)
+        r->on_end(r);
     arena_reset(&r->arena);
     arena_reset(&r->chunk);
     free(r);
@@ -423,6 +425,12 @@ int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r))
     r->timer = rt;
     r->waits = WAIT_TIMER;
     return 0;
+}
+
+void request_wake(struct request *r)
+{
+    if (r->waits == WAIT_TIMER && r->timer)
+        uv_timer_start(&r->timer->timer, request_timer_fired, 0, 0);
 }
 
 /*

@@ -101,6 +101,8 @@ struct request {
     char idem_hash[68];
     const uint8_t *idem_answer; /* in the arena */
     size_t idem_answer_len;
+    /* Called as r is freed, however it ended: a subscription unlinks itself (rpc_events.c). */
+    void (*on_end)(struct request *r);
 };
 
 /* The length of r's source address in r->peer, without the port ("[::1]:5" -> 5). */
@@ -252,6 +254,9 @@ char *request_printf(struct request *r, const char *fmt, ...) __attribute__((for
  * (fn not called) when no timer could be had.
  */
 int request_defer(struct request *r, uint64_t ms, void (*fn)(struct request *r));
+
+/* r waits on request_defer(): its function runs from the loop at once instead of when due. */
+void request_wake(struct request *r);
 
 /*
  * The request's deadline as wall-clock microseconds since the epoch, what

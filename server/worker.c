@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "events.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -180,6 +181,7 @@ static void worker_db_closed(void *arg)
     uv_close((uv_handle_t *)&w->deadline_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->wakeup, worker_handle_closed);
     uv_close((uv_handle_t *)&w->flusher, worker_handle_closed);
+    events_worker_close(w);
     if (w->scheduler)
         scheduler_close(w->scheduler);
     w->scheduler = NULL;
@@ -342,6 +344,8 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     w->wakeup.data = w;
     w->drain_timer.data = w;
     w->sweep_timer.data = w;
+    if (events_worker_init(w, err, errlen) < 0)
+        return -1;
     /* At once too: the metrics hear from the worker as soon as its loop runs. */
     uv_timer_start(&w->sweep_timer, worker_sweep, 0, SWEEP_MS);
     struct db_options dbo = {.conninfo = cfg->database_url,
