@@ -614,6 +614,14 @@ void request_submit(struct request *r, db_done_cb done)
              ? DB_TXN_BATCH | DB_TXN_SHARED_FIRST
              : 0) |
         (credential_txn_checks_deadline(&r->txn) ? DB_TXN_CHECKS_DEADLINE : 0);
+    /*
+     * A user's change may share one transaction, and one WAL flush, with
+     * other changes: its savepoint isolates it, and its own credential check
+     * rebinds everything the one before it set.
+     */
+    if (!(r->txn.flags & (DB_TXN_ALONE | DB_TXN_BATCH)) && r->who.kind == IDENTITY_USER &&
+        credential_txn_checks_user_change(&r->txn))
+        r->txn.flags |= DB_TXN_WRITES;
     if (request_out_of_memory(r))
         return;
     /* A change that reaches PostgreSQL after its deadline runs nothing (migration 0008). */
