@@ -35,10 +35,11 @@
 
 /*
  * Statements a transaction in a batch of writes ends after its steps:
- * RELEASE, SAVEPOINT, ROLLBACK TO; and the last one the COMMIT.
+ * RELEASE, SAVEPOINT, ROLLBACK TO; and the last one the batch's deadline
+ * check and the COMMIT.
  */
 #define DB_WRITES_AFTER 3
-#define DB_WRITES_AFTER_LAST 4
+#define DB_WRITES_AFTER_LAST 5
 
 enum db_state { DB_DOWN, DB_CONNECTING, DB_PREPARING, DB_UP, DB_CLOSED };
 
@@ -158,6 +159,14 @@ static struct db_stmt q_release = {"RELEASE SAVEPOINT liaison_request", 0, 0};
 static struct db_stmt q_rollback_to = {"ROLLBACK TO SAVEPOINT liaison_request", 0, 0};
 static struct db_stmt q_commit = {"COMMIT", 0, 0};
 /*
+ * Before the COMMIT, in a sync of its own: the earliest deadline of the
+ * batch ($1, 0: none). A batch that reaches it late (the database froze or
+ * stalled, and a caller was told UNAVAILABLE) is left aborted, so the COMMIT
+ * after it rolls everything back.
+ */
+static struct db_stmt q_batch_deadline = {
+    "SELECT liaison_deadline($1::bigint) WHERE $1::bigint > 0", 1, 0};
+/*
  * What one transaction of a batch leaves behind for the next: its tenant
  * context (until the next one's credential check makes its own, nothing
  * runs in it) and the ids its creation made for the answer's read.
@@ -169,9 +178,9 @@ static struct db_stmt q_reset = {
 
 int db_register_own(void)
 {
-    struct db_stmt *const own[] = {&q_deadline,    &q_begin,  &q_savepoint, &q_release,
-                                   &q_rollback_to, &q_commit, &q_reset};
-    return db_register(own, 7);
+    struct db_stmt *const own[] = {&q_deadline,    &q_begin,  &q_savepoint,      &q_release,
+                                   &q_rollback_to, &q_commit, &q_batch_deadline, &q_reset};
+    return db_register(own, 8);
 }
 
 void db_print_statements(FILE *out)
@@ -541,10 +550,16 @@ static void db_writes_complete(struct db_pool *pool, struct db_txn *seg)
     struct db_txn *last = seg;
     while (last->next)
         last = last->next;
-    const PGresult *c = last->commit;
+    const PGresult *c = last->commit, *g = last->guard;
     int commit_code = 0;
     char commit_detail[256] = "";
-    if (!c) {
+    if (!g || PQresultStatus(g) != PGRES_TUPLES_OK) {
+        /* Its callers were told UNAVAILABLE, or are about to be: none may see it commit. */
+        commit_code = LIAISON__V1__CODE__UNAVAILABLE;
+        snprintf(commit_detail, sizeof commit_detail,
+                 "the batch reached its COMMIT after a caller's deadline: %s",
+                 g ? PQresultErrorMessage(g) : "no result");
+    } else if (!c) {
         commit_code = LIAISON__V1__CODE__INTERNAL;
         snprintf(commit_detail, sizeof commit_detail, "no result for the batch's COMMIT");
     } else if (PQresultStatus(c) == PGRES_FATAL_ERROR) {
@@ -742,6 +757,8 @@ static void db_read(struct db_conn *dc)
             t->guard = r;
         else if (t->pos >= 0 && t->pos < t->nsteps && !t->results[t->pos])
             t->results[t->pos] = r;
+        else if (t->in_writes && t->last && t->after == DB_WRITES_AFTER && !t->guard)
+            t->guard = r;
         else if (t->in_writes && t->last && t->after == DB_WRITES_AFTER_LAST - 1 && !t->commit)
             t->commit = r;
         else
@@ -847,6 +864,22 @@ static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_t
     return 0;
 }
 
+/* Ends a batch of writes that opened with first: its deadline check, and the COMMIT. */
+static int db_send_writes_end(struct db_conn *dc, const struct db_txn *first)
+{
+    int64_t earliest = 0;
+    for (const struct db_txn *t = first; t; t = t->next)
+        if (t->deadline_us > 0 && (!earliest || t->deadline_us < earliest))
+            earliest = t->deadline_us;
+    char param[24], name[16];
+    const char *v[1] = {param};
+    snprintf(param, sizeof param, "%" PRId64, earliest);
+    db_stmt_name(q_batch_deadline.index, name, sizeof name);
+    if (!PQsendQueryPrepared(dc->pg, name, 1, v, NULL, NULL, 0) || !PQpipelineSync(dc->pg))
+        return -1;
+    return db_send_own(dc, &q_commit);
+}
+
 /* How many transactions at the head of q may go as one batch of writes (0: not 2). */
 static int db_writes_ahead(const struct db_pool *pool, const struct db_queue *q)
 {
@@ -887,7 +920,7 @@ static void db_send_segment(struct db_pool *pool, struct db_conn *dc, struct db_
         n++;
     } while ((batch && q->head && n < DB_SEGMENT_MAX) || n < writes);
     prev->last = true;
-    if (writes && db_send_own(dc, &q_commit) < 0)
+    if (writes && db_send_writes_end(dc, first) < 0)
         goto failed;
     for (struct db_txn *t = first; t; t = t->next)
         t->batch = n;
@@ -1081,6 +1114,27 @@ bool db_txn_cancel(struct db_pool *pool, struct db_txn *txn)
         t->next = NULL;
         pool->queued--;
         return true;
+    }
+    return false;
+}
+
+bool db_txn_abandon(struct db_pool *pool, struct db_txn *txn)
+{
+    if (!txn->in_writes)
+        return false;
+    for (int i = 0; i < pool->size; i++) {
+        struct db_conn *dc = &pool->conns[i];
+        for (struct db_txn *t = dc->head; t; t = t->next) {
+            if (t != txn)
+                continue;
+            /*
+             * Closing the connection settles the batch at once; what of it
+             * the database still reads (a frozen backend resumed) reaches
+             * the batch's deadline check late and commits nothing.
+             */
+            db_conn_fail(dc, "a batch of changes passed a caller's deadline");
+            return true;
+        }
     }
     return false;
 }

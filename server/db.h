@@ -106,9 +106,10 @@ struct db_txn {
      */
     int64_t deadline_us;
     /* db.c's own */
-    int first;       /* first step sent: 1 when step 0 is shared with the one before */
-    int pos;         /* the step whose results are arriving; -1: the deadline check's */
-    PGresult *guard; /* the deadline check's result */
+    int first; /* first step sent: 1 when step 0 is shared with the one before */
+    int pos;   /* the step whose results are arriving; -1: the deadline check's */
+    PGresult
+        *guard; /* the deadline check's result; the last one of a batch of writes: the batch's */
     char guard_param[24];
     bool last; /* closes its segment */
     int batch; /* transactions in its segment, for the request log */
@@ -175,6 +176,15 @@ int db_submit(struct db_pool *pool, struct db_txn *txn);
  * already (done will be called as usual).
  */
 bool db_txn_cancel(struct db_pool *pool, struct db_txn *txn);
+
+/*
+ * A transaction out in a batch of writes whose caller's deadline passed:
+ * drops the connection that carries it, so that every transaction out on it
+ * is done at once with UNAVAILABLE (txn's too) and none of the batch
+ * commits afterwards. False, doing nothing, when txn is not out in such a
+ * batch.
+ */
+bool db_txn_abandon(struct db_pool *pool, struct db_txn *txn);
 
 /* True when at least one connection is ready. */
 int db_pool_up(const struct db_pool *pool);

@@ -23,6 +23,12 @@ request log's db_batch then shows each batch's size.
   COMMIT: every caller of the batch gets UNAVAILABLE, none OK, and after
   the restart none of its rows, audit entries or keys exist; the server
   serves again without a restart.
+- PostgreSQL frozen (SIGSTOP on every process of that cluster) while a
+  batch waits between its statements and its COMMIT: at the first caller's
+  deadline the batch is cancelled, every caller gets UNAVAILABLE while the
+  database is still frozen, and after SIGCONT (the backend reads on and
+  reaches the batch's deadline check late) none of its rows, audit entries
+  or keys exist; the server serves again by itself.
 
 Run with Debian's /usr/bin/python3 and LIAISON_LIBRARY naming the built
 libliaison.so.0 (tests/CMakeLists.txt sets both).
@@ -55,6 +61,8 @@ CA = w.env("LIAISON_TEST_CA")
 PASSWORD = "correct horse battery staple"
 RUN = str(int(time.time() * 1000) % 10**8)
 CAP = 8
+# The frozen-database part's deadline: long enough to set a batch up, short enough to wait for.
+FREEZE_MS = 4000
 SETTINGS = ["db_pool_size = 2", "db_pipeline_depth = 1", "db_write_batch = %d" % CAP,
             "request_timeout_ms = 30000", "idle_timeout_ms = 600000", "log_level = info"]
 
@@ -358,6 +366,77 @@ try:
             time.sleep(0.2)
     check(ok, "the same create succeeds once PostgreSQL is back, without restarting liaisond")
     for c in batch + blockers + [ten3.admin]:
+        c.close()
+    check(own_srv.stop(), "the server stops cleanly")
+    own_srv = None
+
+    # ------------- PostgreSQL frozen while a batch waits for its COMMIT -------------
+    own_srv = t.Server("write-batch-freeze", LIAISOND, CLI,
+                       *[x for x in SETTINGS if not x.startswith("request_timeout_ms")],
+                       "request_timeout_ms = %d" % FREEZE_MS)
+    own_srv.wait_ready()
+    ten4 = Tenant(own_srv, own_op, "z")
+    tid4 = own.sql("SELECT id FROM tenants WHERE slug = '%s'" % ten4.slug)
+    gate, last = ten4.line("GATE", "Cổng"), ten4.line("LAST", "Cuối cùng")
+    batch = [ten4.client() for _ in range(4)]
+    g, hold_last = Locker(own, [gate]), Locker(own, [last])
+    blockers = fill_pool(ten4, own, gate)
+    mark = len(own_srv.log())
+    sent = time.monotonic()
+    send_all(batch, [("CreateProductLine", {"code": "Z1-" + RUN, "name": "Phụ tùng xe máy"}),
+                     ("CreateProductLine", {"code": "Z2-" + RUN, "name": "二輪車部品"}),
+                     ("CreateProductLine", {"code": "Z3-" + RUN, "name": "Vòng bi"},
+                      "key-freeze-" + RUN),
+                     ("UpdateProductLine", {"id": last, "name": "không bao giờ"})])
+    time.sleep(1.0)
+    g.release()
+    check(all(outcome(b)[0] == "OK" for b in blockers), "the blockers commit")
+    before = own.sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s" % tid4)
+    # The batch's first three ran; its fourth waits for LAST, its COMMIT not reached yet.
+    check(own.waiting(1), "the batch waits between its statements and its COMMIT")
+    postmaster = int(open(os.path.join(work, "pg", "data", "postmaster.pid")).readline())
+    frozen = [postmaster] + [int(k) for k in subprocess.run(
+        ["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()]
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        got = [outcome(c) for c in batch]
+        took = time.monotonic() - sent
+        # Past every deadline of the batch, and its backend's own lock_timeout.
+        time.sleep(1.0)
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+    codes = [c for c, _ in got]
+    check(codes == ["UNAVAILABLE"] * 4,
+          "every caller of the frozen batch gets UNAVAILABLE: %s" % codes)
+    check(took < FREEZE_MS / 1000 + 2.5, "... within the deadline of %d ms (all answered %.2f s"
+          " after sending, PostgreSQL still frozen)" % (FREEZE_MS, took))
+    check("deadline" in str(got[0][1]),
+          "... the first to reach its deadline told so (%s)" % (got[0][1],))
+    hold_last.release()
+    # What the resumed backend had still to read runs now: give it the time to.
+    time.sleep(2.0)
+    sizes = [s[2] for s in batch_sizes(own_srv.log()[mark:], ["CreateProductLine",
+                                                               "UpdateProductLine"])]
+    check(sizes.count(4) == 4, "the four went as one batch (%s)" % sizes)
+    check(own.sql("SELECT count(*) FROM product_lines WHERE tenant_id = %s AND code LIKE 'Z_-%%'"
+                  % tid4) == "0", "none of the frozen batch's rows exist after SIGCONT")
+    check(own.sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s" % tid4) == before,
+          "nor any of its audit entries")
+    check(own.sql("SELECT count(*) FROM request_keys WHERE key = 'key-freeze-%s'" % RUN) == "0",
+          "nor its idempotency key")
+    check(own.sql("SELECT name FROM product_lines WHERE id = %d" % last) == "Cuối cùng",
+          "the change that waited did not happen")
+    ok, deadline = False, time.time() + 30
+    while not ok and time.time() < deadline:
+        try:
+            ok = ten4.admin.call("CreateProductLine", {"code": "Z1-" + RUN, "name": "Phụ tùng"}
+                                 )["productLine"]["code"] == "Z1-" + RUN
+        except liaison.Error:
+            time.sleep(0.2)
+    check(ok, "the same create succeeds after SIGCONT, without restarting liaisond")
+    for c in batch + blockers + [ten4.admin]:
         c.close()
     check(own_srv.stop(), "the server stops cleanly")
     own_srv = None
