@@ -170,6 +170,68 @@ def batch_sizes(log, methods):
     return [(m.group(1), m.group(2), int(m.group(3))) for m in pat.finditer(log)]
 
 
+class HeldBatch:
+    """A tenant of its own on srv and a batch of four of its changes (two
+    creates, a keyed create, and an update of a row a psql session holds):
+    made with both database connections busy, so that the four queue and go
+    as one batch; on return its first three have run and it waits between
+    its statements and its COMMIT."""
+
+    def __init__(self, srv, cluster, operator, tag, pause):
+        self.srv, self.cluster, self.tag = srv, cluster, tag.upper()
+        self.ten = Tenant(srv, operator, tag)
+        self.tid = cluster.sql("SELECT id FROM tenants WHERE slug = '%s'" % self.ten.slug)
+        gate, self.last = self.ten.line("GATE", "Cổng"), self.ten.line("LAST", "Cuối cùng")
+        self.batch = [self.ten.client() for _ in range(4)]
+        g, self.hold_last = Locker(cluster, [gate]), Locker(cluster, [self.last])
+        self.blockers = fill_pool(self.ten, cluster, gate)
+        self.mark = len(srv.log())
+        self.sent = time.monotonic()
+        self.key = "key-%s-%s" % (tag, RUN)
+        send_all(self.batch, [
+            ("CreateProductLine", {"code": self.code(1), "name": "Phụ tùng ô tô"}),
+            ("CreateProductLine", {"code": self.code(2), "name": "自動車部品"}),
+            ("CreateProductLine", {"code": self.code(3), "name": "Bạc đạn"}, self.key),
+            ("UpdateProductLine", {"id": self.last, "name": "không bao giờ"})])
+        time.sleep(pause)  # every request read and queued behind the blockers
+        g.release()
+        check(all(outcome(b)[0] == "OK" for b in self.blockers), "the blockers commit")
+        self.audit = cluster.sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s" % self.tid)
+        # The batch's first three ran; its fourth waits for LAST, so no COMMIT was reached.
+        check(cluster.waiting(1), "the batch waits between its statements and its COMMIT")
+
+    def code(self, i):
+        return "%s%d-%s" % (self.tag, i, RUN)
+
+    def check_one_batch(self):
+        sizes = [s[2] for s in batch_sizes(self.srv.log()[self.mark:], ["CreateProductLine",
+                                                                         "UpdateProductLine"])]
+        check(sizes.count(4) == 4, "the four went as one batch (%s)" % sizes)
+
+    def check_nothing_left(self, when, back):
+        """None of the batch is in the database, and the server serves again by itself."""
+        sql = self.cluster.sql
+        check(sql("SELECT count(*) FROM product_lines WHERE tenant_id = %s AND code LIKE '%s_-%%'"
+                  % (self.tid, self.tag)) == "0", "none of the batch's rows exist %s" % when)
+        check(sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s" % self.tid) == self.audit,
+              "nor any of its audit entries")
+        check(sql("SELECT count(*) FROM request_keys WHERE key = '%s'" % self.key) == "0",
+              "nor its idempotency key")
+        check(sql("SELECT name FROM product_lines WHERE id = %d" % self.last) == "Cuối cùng",
+              "the change that waited did not happen")
+        ok, deadline = False, time.time() + 30
+        while not ok and time.time() < deadline:
+            try:
+                ok = self.ten.admin.call("CreateProductLine", {
+                    "code": self.code(1), "name": "Phụ tùng ô tô"})["productLine"]["code"] \
+                    == self.code(1)
+            except liaison.Error:
+                time.sleep(0.2)
+        check(ok, "the same create succeeds %s, without restarting liaisond" % back)
+        for c in self.batch + self.blockers + [self.ten.admin]:
+            c.close()
+
+
 OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
 shared = Cluster(w.env("LIAISON_TEST_PSQL").split())
 srv = t.Server("write-batch", LIAISOND, CLI, *SETTINGS)
@@ -321,52 +383,16 @@ try:
                             check=True, capture_output=True, text=True).stdout.strip()
     own_srv = t.Server("write-batch-kill", LIAISOND, CLI, *SETTINGS)
     own_srv.wait_ready()
-    ten3 = Tenant(own_srv, own_op, "k")
-    tid3 = own.sql("SELECT id FROM tenants WHERE slug = '%s'" % ten3.slug)
-    gate, last = ten3.line("GATE", "Cổng"), ten3.line("LAST", "Cuối cùng")
-    batch = [ten3.client() for _ in range(4)]
-    g, hold_last = Locker(own, [gate]), Locker(own, [last])
-    blockers = fill_pool(ten3, own, gate)
-    mark = len(own_srv.log())
-    send_all(batch, [("CreateProductLine", {"code": "K1-" + RUN, "name": "Phụ tùng ô tô"}),
-                     ("CreateProductLine", {"code": "K2-" + RUN, "name": "自動車部品"}),
-                     ("CreateProductLine", {"code": "K3-" + RUN, "name": "Bạc đạn"},
-                      "key-kill-" + RUN),
-                     ("UpdateProductLine", {"id": last, "name": "không bao giờ"})])
-    time.sleep(1.5)
-    g.release()
-    check(all(outcome(b)[0] == "OK" for b in blockers), "the blockers commit")
-    before = own.sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s" % tid3)
-    # The batch's first three ran; its fourth waits for LAST, so no COMMIT was sent.
-    check(own.waiting(1), "the batch waits between its statements and its COMMIT")
+    held = HeldBatch(own_srv, own, own_op, "k", 1.5)
     pid = int(subprocess.run([crash, "pg-pid"], env=cenv, capture_output=True, text=True,
                              check=True).stdout.strip())
     os.kill(pid, signal.SIGKILL)
-    got = [outcome(c)[0] for c in batch]
+    got = [outcome(c)[0] for c in held.batch]
     check(got == ["UNAVAILABLE"] * 4, "every caller of the batch gets UNAVAILABLE: %s" % got)
-    hold_last.release()
-    sizes = [s[2] for s in batch_sizes(own_srv.log()[mark:], ["CreateProductLine",
-                                                               "UpdateProductLine"])]
-    check(sizes.count(4) == 4, "the four went as one batch (%s)" % sizes)
+    held.hold_last.release()
+    held.check_one_batch()
     subprocess.run([crash, "pg-start"], env=cenv, check=True)
-    check(own.sql("SELECT count(*) FROM product_lines WHERE tenant_id = %s AND code LIKE 'K_-%%'"
-                  % tid3) == "0", "none of the batch's rows exist after the restart")
-    check(own.sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s" % tid3) == before,
-          "nor any of its audit entries")
-    check(own.sql("SELECT count(*) FROM request_keys WHERE key = 'key-kill-%s'" % RUN) == "0",
-          "nor its idempotency key")
-    check(own.sql("SELECT name FROM product_lines WHERE id = %d" % last) == "Cuối cùng",
-          "the change that waited did not happen")
-    ok, deadline = False, time.time() + 30
-    while not ok and time.time() < deadline:
-        try:
-            ok = ten3.admin.call("CreateProductLine", {"code": "K1-" + RUN, "name": "Phụ tùng ô tô"}
-                                 )["productLine"]["code"] == "K1-" + RUN
-        except liaison.Error:
-            time.sleep(0.2)
-    check(ok, "the same create succeeds once PostgreSQL is back, without restarting liaisond")
-    for c in batch + blockers + [ten3.admin]:
-        c.close()
+    held.check_nothing_left("after the restart", "once PostgreSQL is back")
     check(own_srv.stop(), "the server stops cleanly")
     own_srv = None
 
@@ -375,33 +401,15 @@ try:
                        *[x for x in SETTINGS if not x.startswith("request_timeout_ms")],
                        "request_timeout_ms = %d" % FREEZE_MS)
     own_srv.wait_ready()
-    ten4 = Tenant(own_srv, own_op, "z")
-    tid4 = own.sql("SELECT id FROM tenants WHERE slug = '%s'" % ten4.slug)
-    gate, last = ten4.line("GATE", "Cổng"), ten4.line("LAST", "Cuối cùng")
-    batch = [ten4.client() for _ in range(4)]
-    g, hold_last = Locker(own, [gate]), Locker(own, [last])
-    blockers = fill_pool(ten4, own, gate)
-    mark = len(own_srv.log())
-    sent = time.monotonic()
-    send_all(batch, [("CreateProductLine", {"code": "Z1-" + RUN, "name": "Phụ tùng xe máy"}),
-                     ("CreateProductLine", {"code": "Z2-" + RUN, "name": "二輪車部品"}),
-                     ("CreateProductLine", {"code": "Z3-" + RUN, "name": "Vòng bi"},
-                      "key-freeze-" + RUN),
-                     ("UpdateProductLine", {"id": last, "name": "không bao giờ"})])
-    time.sleep(1.0)
-    g.release()
-    check(all(outcome(b)[0] == "OK" for b in blockers), "the blockers commit")
-    before = own.sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s" % tid4)
-    # The batch's first three ran; its fourth waits for LAST, its COMMIT not reached yet.
-    check(own.waiting(1), "the batch waits between its statements and its COMMIT")
+    held = HeldBatch(own_srv, own, own_op, "z", 1.0)
     postmaster = int(open(os.path.join(work, "pg", "data", "postmaster.pid")).readline())
     frozen = [postmaster] + [int(k) for k in subprocess.run(
         ["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()]
     for pid in frozen:
         os.kill(pid, signal.SIGSTOP)
     try:
-        got = [outcome(c) for c in batch]
-        took = time.monotonic() - sent
+        got = [outcome(c) for c in held.batch]
+        took = time.monotonic() - held.sent
         # Past every deadline of the batch, and its backend's own lock_timeout.
         time.sleep(1.0)
     finally:
@@ -414,30 +422,11 @@ try:
           " after sending, PostgreSQL still frozen)" % (FREEZE_MS, took))
     check("deadline" in str(got[0][1]),
           "... the first to reach its deadline told so (%s)" % (got[0][1],))
-    hold_last.release()
+    held.hold_last.release()
     # What the resumed backend had still to read runs now: give it the time to.
     time.sleep(2.0)
-    sizes = [s[2] for s in batch_sizes(own_srv.log()[mark:], ["CreateProductLine",
-                                                               "UpdateProductLine"])]
-    check(sizes.count(4) == 4, "the four went as one batch (%s)" % sizes)
-    check(own.sql("SELECT count(*) FROM product_lines WHERE tenant_id = %s AND code LIKE 'Z_-%%'"
-                  % tid4) == "0", "none of the frozen batch's rows exist after SIGCONT")
-    check(own.sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s" % tid4) == before,
-          "nor any of its audit entries")
-    check(own.sql("SELECT count(*) FROM request_keys WHERE key = 'key-freeze-%s'" % RUN) == "0",
-          "nor its idempotency key")
-    check(own.sql("SELECT name FROM product_lines WHERE id = %d" % last) == "Cuối cùng",
-          "the change that waited did not happen")
-    ok, deadline = False, time.time() + 30
-    while not ok and time.time() < deadline:
-        try:
-            ok = ten4.admin.call("CreateProductLine", {"code": "Z1-" + RUN, "name": "Phụ tùng"}
-                                 )["productLine"]["code"] == "Z1-" + RUN
-        except liaison.Error:
-            time.sleep(0.2)
-    check(ok, "the same create succeeds after SIGCONT, without restarting liaisond")
-    for c in batch + blockers + [ten4.admin]:
-        c.close()
+    held.check_one_batch()
+    held.check_nothing_left("after SIGCONT", "after SIGCONT")
     check(own_srv.stop(), "the server stops cleanly")
     own_srv = None
 finally:
