@@ -108,8 +108,8 @@ struct db_txn {
     /* db.c's own */
     int first; /* first step sent: 1 when step 0 is shared with the one before */
     int pos;   /* the step whose results are arriving; -1: the deadline check's */
-    PGresult
-        *guard; /* the deadline check's result; the last one of a batch of writes: the batch's */
+    /* The deadline check's result; in the last one of a batch of writes, the batch's. */
+    PGresult *guard;
     char guard_param[24];
     bool last; /* closes its segment */
     int batch; /* transactions in its segment, for the request log */
