@@ -56,6 +56,10 @@ static const struct setting settings[] = {
       "reads)"),
     S(db_read_batches, SET_INT, "2", 1, 1024, false,
       "batches of reads in flight per worker (more: more backends busy; fewer: bigger batches)"),
+    S(db_write_batch, SET_INT, "32", 1, 63, false,
+      "most changes that share one database transaction (and one WAL flush), each in a savepoint "
+      "of its own; 1: each change its own transaction. At most 63: PostgreSQL keeps 64 "
+      "subtransactions per backend in shared memory before every snapshot pays for more"),
     S(db_queue_max, SET_INT, "4096", 1, 1000000, false,
       "transactions waiting per worker before RESOURCE_EXHAUSTED"),
     S(db_reconnect_ms, SET_INT, "1000", 50, 60000, false,

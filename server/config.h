@@ -26,6 +26,7 @@ struct config {
     int db_pool_size;
     int db_pipeline_depth;
     int db_read_batches;
+    int db_write_batch;
     int db_queue_max;
     int db_reconnect_ms;
     int request_timeout_ms;

@@ -81,6 +81,11 @@ bool credential_txn_checks_user(const struct db_txn *txn)
     return txn->nsteps > 0 && txn->steps[0].stmt == &q_auth_read;
 }
 
+bool credential_txn_checks_user_change(const struct db_txn *txn)
+{
+    return txn->nsteps > 0 && txn->steps[0].stmt == &q_auth_user;
+}
+
 bool credential_txn_checks_deadline(const struct db_txn *txn)
 {
     return txn->nsteps > 0 &&

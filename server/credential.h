@@ -42,6 +42,13 @@ int credential_txn_begin(struct request *r);
 bool credential_txn_checks_user(const struct db_txn *txn);
 
 /*
+ * True when txn starts with the check of a user's change: it binds the
+ * whole caller, so the change may share a batch of writes (db.h,
+ * DB_TXN_WRITES).
+ */
+bool credential_txn_checks_user_change(const struct db_txn *txn);
+
+/*
  * True when txn's first step checks its deadline itself and records the
  * actor, request id and source that liaison_audit() writes (every check but
  * a user's read): the database then needs no separate deadline statement.

@@ -33,6 +33,14 @@
  */
 #define DB_SEGMENT_MAX 64
 
+/*
+ * Statements a transaction in a batch of writes ends after its steps:
+ * RELEASE, SAVEPOINT, ROLLBACK TO; and the last one the batch's deadline
+ * check and the COMMIT.
+ */
+#define DB_WRITES_AFTER 3
+#define DB_WRITES_AFTER_LAST 5
+
 enum db_state { DB_DOWN, DB_CONNECTING, DB_PREPARING, DB_UP, DB_CLOSED };
 
 struct db_poll {
@@ -53,6 +61,7 @@ struct db_conn {
     struct db_txn *cur;         /* the one whose results are arriving */
     int depth;                  /* segments in flight */
     int batches;                /* of which batches of reads */
+    int writes;                 /* of which DB_TXN_WRITES ones (a batch or one alone) */
     bool alone;                 /* a DB_TXN_ALONE transaction is out */
     uint64_t last_progress;     /* loop time of the last result, or of sending to an idle one */
     int nulls;
@@ -72,7 +81,7 @@ struct db_pool {
     uv_prepare_t flush; /* sends what was queued, before the loop sleeps */
     char *conninfo;
     struct db_conn *conns;
-    int size, depth, max_batches, batches, queue_max, queued, timeout_ms, alone_out;
+    int size, depth, max_batches, batches, queue_max, queued, timeout_ms, alone_out, write_batch;
     /* While a DB_TXN_ALONE transaction waits: the connection left to drain for it. */
     struct db_conn *reserved;
     /* Submitted, not sent yet: reads that may be batched, the rest, and DB_TXN_ALONE ones. */
@@ -136,10 +145,42 @@ int db_register(struct db_stmt *const *stmts, int n)
 /* The first step of a transaction with a deadline (migration 0008). */
 static struct db_stmt q_deadline = {"SELECT liaison_deadline($1::bigint)", 1, 0};
 
+/*
+ * A batch of writes: BEGIN, then for each transaction its reset, its steps
+ * and RELEASE + SAVEPOINT, a sync, and ROLLBACK TO SAVEPOINT; then COMMIT and
+ * a sync. A failed statement skips the rest up to its own transaction's
+ * sync, so the ROLLBACK TO after it undoes that one transaction and no
+ * other; after one that succeeded it rolls back to the savepoint just made,
+ * which undoes nothing.
+ */
+static struct db_stmt q_begin = {"BEGIN", 0, 0};
+static struct db_stmt q_savepoint = {"SAVEPOINT liaison_request", 0, 0};
+static struct db_stmt q_release = {"RELEASE SAVEPOINT liaison_request", 0, 0};
+static struct db_stmt q_rollback_to = {"ROLLBACK TO SAVEPOINT liaison_request", 0, 0};
+static struct db_stmt q_commit = {"COMMIT", 0, 0};
+/*
+ * Before the COMMIT, in a sync of its own: the earliest deadline of the
+ * batch ($1, 0: none). A batch that reaches it late (the database froze or
+ * stalled, and a caller was told UNAVAILABLE) is left aborted, so the COMMIT
+ * after it rolls everything back.
+ */
+static struct db_stmt q_batch_deadline = {
+    "SELECT liaison_deadline($1::bigint) WHERE $1::bigint > 0", 1, 0};
+/*
+ * What one transaction of a batch leaves behind for the next: its tenant
+ * context (until the next one's credential check makes its own, nothing
+ * runs in it) and the ids its creation made for the answer's read.
+ */
+static struct db_stmt q_reset = {
+    "SELECT set_config('liaison.context_mac', '', true),"
+    " set_config('liaison.created_id', '', true), set_config('liaison.escalation_id', '', true)",
+    0, 0};
+
 int db_register_own(void)
 {
-    struct db_stmt *const own[] = {&q_deadline};
-    return db_register(own, 1);
+    struct db_stmt *const own[] = {&q_deadline,    &q_begin,  &q_savepoint,      &q_release,
+                                   &q_rollback_to, &q_commit, &q_batch_deadline, &q_reset};
+    return db_register(own, 8);
 }
 
 void db_print_statements(FILE *out)
@@ -192,14 +233,16 @@ static int db_code(const PGresult *r)
 static void db_txn_finish(struct db_txn *txn, int code, const char *detail)
 {
     PGresult *results[DB_MAX_STEPS];
-    PGresult *guard = txn->guard;
+    PGresult *guard = txn->guard, *commit = txn->commit;
     int n = txn->nsteps;
     memcpy(results, txn->results, sizeof results);
     txn->guard = NULL;
+    txn->commit = NULL;
     txn->done(txn, code, detail);
     for (int i = 0; i < n; i++)
         PQclear(results[i]);
     PQclear(guard);
+    PQclear(commit);
 }
 
 /*
@@ -359,6 +402,7 @@ static void db_conn_fail(struct db_conn *dc, const char *why)
     dc->depth = 0;
     pool->batches -= dc->batches;
     dc->batches = 0;
+    dc->writes = 0;
     pool->alone_out -= dc->alone;
     dc->alone = false;
     if (pool->reserved == dc)
@@ -483,7 +527,87 @@ static bool db_txn_aborted(const struct db_txn *txn)
     return aborted;
 }
 
-static void db_requeue(struct db_pool *pool, struct db_txn *head, struct db_txn *tail, int n);
+static void db_requeue(struct db_pool *pool, struct db_queue *q, struct db_txn *head,
+                       struct db_txn *tail, int n);
+
+/* A deadlock or a serialization failure: the same transaction alone may well succeed. */
+static bool db_retryable(const PGresult *r)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return state && (!strcmp(state, "40001") || !strcmp(state, "40P01"));
+}
+
+/*
+ * A batch of writes' last sync arrived. When its COMMIT succeeded each
+ * transaction settles as its own steps came out, except one that lost a
+ * deadlock or a serialization failure (its savepoint undid it), which is
+ * sent again alone. When the COMMIT failed nothing of the batch is in the
+ * database: each is sent again alone, or fails if it already was or the
+ * database is gone.
+ */
+static void db_writes_complete(struct db_pool *pool, struct db_txn *seg)
+{
+    struct db_txn *last = seg;
+    while (last->next)
+        last = last->next;
+    const PGresult *c = last->commit, *g = last->guard;
+    int commit_code = 0;
+    char commit_detail[256] = "";
+    if (!g || PQresultStatus(g) != PGRES_TUPLES_OK) {
+        /* Its callers were told UNAVAILABLE, or are about to be: none may see it commit. */
+        commit_code = LIAISON__V1__CODE__UNAVAILABLE;
+        snprintf(commit_detail, sizeof commit_detail,
+                 "the batch reached its COMMIT after a caller's deadline: %s",
+                 g ? PQresultErrorMessage(g) : "no result");
+    } else if (!c) {
+        commit_code = LIAISON__V1__CODE__INTERNAL;
+        snprintf(commit_detail, sizeof commit_detail, "no result for the batch's COMMIT");
+    } else if (PQresultStatus(c) == PGRES_FATAL_ERROR) {
+        commit_code = db_code(c);
+        snprintf(commit_detail, sizeof commit_detail, "%s", PQresultErrorMessage(c));
+    } else if (PQresultStatus(c) != PGRES_COMMAND_OK ||
+               strcmp(PQcmdStatus((PGresult *)c), "COMMIT") != 0) {
+        /* A transaction left aborted answers COMMIT with ROLLBACK, and no error. */
+        commit_code = LIAISON__V1__CODE__ABORTED;
+        snprintf(commit_detail, sizeof commit_detail, "the batch's transaction was rolled back");
+    }
+    struct db_txn *again = NULL, **again_tail = &again, *again_last = NULL;
+    int nagain = 0;
+    for (struct db_txn *t = seg, *next; t; t = next) {
+        next = t->next;
+        t->next = NULL;
+        int code, step = -1;
+        const char *detail = commit_detail;
+        bool retry;
+        if (commit_code) {
+            code = commit_code;
+            retry = code != LIAISON__V1__CODE__UNAVAILABLE;
+        } else {
+            code = db_txn_outcome(t, &step, &detail);
+            retry = step >= 0 && db_retryable(t->results[step]);
+        }
+        if (!retry || t->retried) {
+            db_txn_finish(t, code, detail);
+            continue;
+        }
+        log_event(LOG_INFO, "write sent again alone", "batch=%d reason=\"%.200s\"", t->batch,
+                  detail ? detail : "");
+        for (int i = 0; i < t->nsteps; i++) {
+            PQclear(t->results[i]);
+            t->results[i] = NULL;
+        }
+        PQclear(t->guard);
+        PQclear(t->commit);
+        t->guard = t->commit = NULL;
+        t->retried = true;
+        *again_tail = t;
+        again_tail = &t->next;
+        again_last = t;
+        nagain++;
+    }
+    if (again)
+        db_requeue(pool, &pool->others, again, again_last, nagain);
+}
 
 /*
  * A segment's sync arrived: settles each of its transactions in order. In a
@@ -492,6 +616,10 @@ static void db_requeue(struct db_pool *pool, struct db_txn *head, struct db_txn 
  */
 static void db_segment_complete(struct db_pool *pool, struct db_txn *seg)
 {
+    if (seg->in_writes) {
+        db_writes_complete(pool, seg);
+        return;
+    }
     if (!seg->next) {
         db_txn_complete(seg);
         return;
@@ -530,7 +658,29 @@ static void db_segment_complete(struct db_pool *pool, struct db_txn *seg)
         db_txn_finish(t, code, detail);
     }
     if (again)
-        db_requeue(pool, again, again_last, nagain);
+        db_requeue(pool, &pool->reads, again, again_last, nagain);
+}
+
+/*
+ * One statement's results have all arrived: the next statement, and after
+ * a transaction's last one (in a batch of writes, its ROLLBACK TO) the next
+ * transaction.
+ */
+static void db_statement_ended(struct db_conn *dc)
+{
+    struct db_txn *t = dc->cur;
+    if (t->before > 0) {
+        t->before--;
+        return;
+    }
+    if (t->pos < t->nsteps) {
+        if (++t->pos < t->nsteps)
+            return;
+    } else {
+        t->after++;
+    }
+    if (!t->last && t->after == (t->in_writes ? DB_WRITES_AFTER : 0))
+        dc->cur = t->next;
 }
 
 /* Reads every result that has arrived and settles finished segments. */
@@ -546,11 +696,8 @@ static void db_read(struct db_conn *dc)
             /* One NULL ends each statement's results; a second means idle. */
             if (++dc->nulls > 1)
                 break;
-            if (dc->state == DB_UP) {
-                struct db_txn *t = dc->cur;
-                if (++t->pos >= t->nsteps && !t->last)
-                    dc->cur = t->next;
-            }
+            if (dc->state == DB_UP)
+                db_statement_ended(dc);
             continue;
         }
         dc->nulls = 0;
@@ -581,6 +728,9 @@ static void db_read(struct db_conn *dc)
         struct db_txn *t = dc->cur;
         if (st == PGRES_PIPELINE_SYNC) {
             PQclear(r);
+            /* A batch of writes ends with the sync after its COMMIT. */
+            if (t->in_writes && !(t->last && t->after == DB_WRITES_AFTER_LAST))
+                continue;
             struct db_txn *seg = dc->head;
             dc->head = t->next;
             if (!dc->head)
@@ -591,6 +741,8 @@ static void db_read(struct db_conn *dc)
                 dc->batches--;
                 dc->pool->batches--;
             }
+            if (seg->flags & DB_TXN_WRITES)
+                dc->writes--;
             if (seg->flags & DB_TXN_ALONE) {
                 dc->alone = false;
                 dc->pool->alone_out--;
@@ -599,10 +751,16 @@ static void db_read(struct db_conn *dc)
             db_segment_complete(dc->pool, seg);
             continue;
         }
-        if (t->pos < 0 && !t->guard)
+        if (t->before > 0)
+            PQclear(r);
+        else if (t->pos < 0 && !t->guard)
             t->guard = r;
         else if (t->pos >= 0 && t->pos < t->nsteps && !t->results[t->pos])
             t->results[t->pos] = r;
+        else if (t->in_writes && t->last && t->after == DB_WRITES_AFTER && !t->guard)
+            t->guard = r;
+        else if (t->in_writes && t->last && t->after == DB_WRITES_AFTER_LAST - 1 && !t->commit)
+            t->commit = r;
         else
             PQclear(r);
     }
@@ -645,8 +803,19 @@ static bool db_same_step(const struct db_step *a, const struct db_step *b)
     return true;
 }
 
-/* Queues txn's statements on dc after prev (NULL: it opens the segment). */
-static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_txn *prev)
+static int db_send_own(struct db_conn *dc, const struct db_stmt *stmt)
+{
+    char name[16];
+    db_stmt_name(stmt->index, name, sizeof name);
+    return PQsendQueryPrepared(dc->pg, name, 0, NULL, NULL, NULL, 0) ? 0 : -1;
+}
+
+/*
+ * Queues txn's statements on dc after prev (NULL: it opens the segment);
+ * writes: as one of a batch of writes (db_register_own's statements).
+ */
+static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_txn *prev,
+                       bool writes)
 {
     /* A transaction sharing its only step would send nothing and get no result. */
     txn->first = prev && txn->nsteps > 1 && (txn->flags & DB_TXN_SHARED_FIRST) &&
@@ -659,6 +828,10 @@ static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_t
     txn->last = false;
     txn->next = NULL;
     txn->guard = NULL;
+    txn->commit = NULL;
+    txn->in_writes = writes;
+    txn->before = writes ? (prev ? 1 : 3) : 0;
+    txn->after = 0;
     for (int i = 0; i < txn->nsteps; i++)
         txn->results[i] = NULL;
     if (dc->tail)
@@ -666,6 +839,10 @@ static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_t
     else
         dc->head = dc->cur = txn;
     dc->tail = txn;
+    if (writes &&
+        ((!prev && (db_send_own(dc, &q_begin) < 0 || db_send_own(dc, &q_savepoint) < 0)) ||
+         db_send_own(dc, &q_reset) < 0))
+        return -1;
     if (guarded) {
         char name[16];
         const char *v[1] = {txn->guard_param};
@@ -681,7 +858,36 @@ static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_t
         if (!PQsendQueryPrepared(dc->pg, name, s->stmt->nparams, s->values, NULL, NULL, 0))
             return -1;
     }
+    if (writes && (db_send_own(dc, &q_release) < 0 || db_send_own(dc, &q_savepoint) < 0 ||
+                   !PQpipelineSync(dc->pg) || db_send_own(dc, &q_rollback_to) < 0))
+        return -1;
     return 0;
+}
+
+/* Ends a batch of writes that opened with first: its deadline check, and the COMMIT. */
+static int db_send_writes_end(struct db_conn *dc, const struct db_txn *first)
+{
+    int64_t earliest = 0;
+    for (const struct db_txn *t = first; t; t = t->next)
+        if (t->deadline_us > 0 && (!earliest || t->deadline_us < earliest))
+            earliest = t->deadline_us;
+    char param[24], name[16];
+    const char *v[1] = {param};
+    snprintf(param, sizeof param, "%" PRId64, earliest);
+    db_stmt_name(q_batch_deadline.index, name, sizeof name);
+    if (!PQsendQueryPrepared(dc->pg, name, 1, v, NULL, NULL, 0) || !PQpipelineSync(dc->pg))
+        return -1;
+    return db_send_own(dc, &q_commit);
+}
+
+/* How many transactions at the head of q may go as one batch of writes (0: not 2). */
+static int db_writes_ahead(const struct db_pool *pool, const struct db_queue *q)
+{
+    int n = 0;
+    for (const struct db_txn *t = q->head;
+         t && n < pool->write_batch && (t->flags & DB_TXN_WRITES) && !t->retried; t = t->next)
+        n++;
+    return n >= 2 ? n : 0;
 }
 
 static struct db_txn *db_queue_pop(struct db_pool *pool, struct db_queue *q)
@@ -696,24 +902,26 @@ static struct db_txn *db_queue_pop(struct db_pool *pool, struct db_queue *q)
 }
 
 /*
- * Sends one segment from q on dc: one transaction, or (batch) up to
- * DB_SEGMENT_MAX reads, oldest first.
+ * Sends one segment from q on dc: one transaction, (batch) up to
+ * DB_SEGMENT_MAX reads, or up to write_batch writes, oldest first.
  */
 static void db_send_segment(struct db_pool *pool, struct db_conn *dc, struct db_queue *q,
                             bool batch)
 {
     struct db_txn *prev = NULL, *first = q->head;
-    int n = 0;
+    int n = 0, writes = batch ? 0 : db_writes_ahead(pool, q);
     if (!dc->head)
         dc->last_progress = uv_now(pool->loop);
     do {
         struct db_txn *t = db_queue_pop(pool, q);
-        if (db_send_txn(dc, t, prev) < 0)
+        if (db_send_txn(dc, t, prev, writes > 0) < 0)
             goto failed;
         prev = t;
         n++;
-    } while (batch && q->head && n < DB_SEGMENT_MAX);
+    } while ((batch && q->head && n < DB_SEGMENT_MAX) || n < writes);
     prev->last = true;
+    if (writes && db_send_writes_end(dc, first) < 0)
+        goto failed;
     for (struct db_txn *t = first; t; t = t->next)
         t->batch = n;
     dc->depth++;
@@ -721,6 +929,8 @@ static void db_send_segment(struct db_pool *pool, struct db_conn *dc, struct db_
         dc->batches++;
         pool->batches++;
     }
+    if (first->flags & DB_TXN_WRITES)
+        dc->writes++;
     if (first->flags & DB_TXN_ALONE) {
         dc->alone = true;
         pool->alone_out++;
@@ -733,7 +943,7 @@ failed:
     db_conn_fail(dc, PQerrorMessage(dc->pg));
 }
 
-enum db_kind { DB_KIND_READS, DB_KIND_OTHER, DB_KIND_ALONE };
+enum db_kind { DB_KIND_READS, DB_KIND_OTHER, DB_KIND_WRITES, DB_KIND_ALONE };
 
 /*
  * Where the next segment of a kind goes, so that nothing waits behind a
@@ -743,7 +953,9 @@ enum db_kind { DB_KIND_READS, DB_KIND_OTHER, DB_KIND_ALONE };
  *   under load they wait and batch up instead of waking more backends than
  *   the database has cores for;
  * - other transactions go to the least busy connection, one without reads
- *   out first;
+ *   out first; changes that may share a batch (DB_TXN_WRITES) only to one
+ *   with none of them out: while a connection waits for its COMMIT's WAL
+ *   flush the next ones queue, and go together when it is done;
  * - a DB_TXN_ALONE one only to a connection with nothing out, and one
  *   connection is always kept free of them.
  * A connection carrying a DB_TXN_ALONE transaction gets nothing more.
@@ -769,6 +981,10 @@ static struct db_conn *db_pick(struct db_pool *pool, enum db_kind kind)
             if (dc->depth == 0)
                 return dc;
             break;
+        case DB_KIND_WRITES:
+            if (dc->writes)
+                break;
+            /* fall through */
         case DB_KIND_OTHER:
             if (!best || (dc->batches > 0) < (best->batches > 0) ||
                 ((dc->batches > 0) == (best->batches > 0) && dc->depth < best->depth))
@@ -813,7 +1029,9 @@ static void db_flush_cb(uv_prepare_t *h)
             db_reserve(pool);
             sent = true;
         }
-        if (pool->others.head && (dc = db_pick(pool, DB_KIND_OTHER))) {
+        if (pool->others.head &&
+            (dc = db_pick(pool, pool->others.head->flags & DB_TXN_WRITES ? DB_KIND_WRITES
+                                                                         : DB_KIND_OTHER))) {
             db_send_segment(pool, dc, &pool->others, false);
             sent = true;
         }
@@ -828,12 +1046,13 @@ static void db_flush_cb(uv_prepare_t *h)
         uv_prepare_stop(&pool->flush);
 }
 
-static void db_requeue(struct db_pool *pool, struct db_txn *head, struct db_txn *tail, int n)
+static void db_requeue(struct db_pool *pool, struct db_queue *q, struct db_txn *head,
+                       struct db_txn *tail, int n)
 {
-    tail->next = pool->reads.head;
-    pool->reads.head = head;
-    if (!pool->reads.tail)
-        pool->reads.tail = tail;
+    tail->next = q->head;
+    q->head = head;
+    if (!q->tail)
+        q->tail = tail;
     pool->queued += n;
     uv_prepare_start(&pool->flush, db_flush_cb);
 }
@@ -862,6 +1081,7 @@ int db_submit(struct db_pool *pool, struct db_txn *txn)
      */
     for (int i = 0; i < DB_MAX_STEPS; i++)
         txn->results[i] = NULL;
+    txn->retried = false;
     if (pool->closing || (!pool->starting && !db_pool_up(pool)))
         return LIAISON__V1__CODE__UNAVAILABLE;
     if (pool->queued >= pool->queue_max)
@@ -894,6 +1114,27 @@ bool db_txn_cancel(struct db_pool *pool, struct db_txn *txn)
         t->next = NULL;
         pool->queued--;
         return true;
+    }
+    return false;
+}
+
+bool db_txn_abandon(struct db_pool *pool, struct db_txn *txn)
+{
+    if (!txn->in_writes)
+        return false;
+    for (int i = 0; i < pool->size; i++) {
+        struct db_conn *dc = &pool->conns[i];
+        for (struct db_txn *t = dc->head; t; t = t->next) {
+            if (t != txn)
+                continue;
+            /*
+             * Closing the connection settles the batch at once; what of it
+             * the database still reads (a frozen backend resumed) reaches
+             * the batch's deadline check late and commits nothing.
+             */
+            db_conn_fail(dc, "a batch of changes passed a caller's deadline");
+            return true;
+        }
     }
     return false;
 }
@@ -1091,6 +1332,7 @@ struct db_pool *db_pool_create(uv_loop_t *loop, const struct db_options *opt)
     pool->size = opt->size;
     pool->depth = opt->depth;
     pool->max_batches = opt->max_batches;
+    pool->write_batch = opt->write_batch > 0 ? opt->write_batch : 1;
     pool->queue_max = opt->queue_max;
     pool->timeout_ms = opt->timeout_ms;
     snprintf(pool->session_timeouts[0], sizeof pool->session_timeouts[0], "%d", opt->timeout_ms);

@@ -72,14 +72,25 @@ typedef void (*db_done_cb)(struct db_txn *txn, int code, const char *detail);
 #define DB_TXN_SHARED_FIRST 2u
 /* Step 0 checks deadline_us itself: no separate deadline statement is sent. */
 #define DB_TXN_CHECKS_DEADLINE 8u
+/*
+ * A change that may share one database transaction with other such changes
+ * queued in the same loop iteration, each inside a savepoint of its own:
+ * one that fails rolls back to its savepoint and gets its own error, and
+ * every one is settled only after the one COMMIT has returned. Its step 0
+ * must rebind the whole caller (a user's credential check): the one before
+ * it in the batch leaves its context behind.
+ */
+#define DB_TXN_WRITES 16u
 
 /*
  * One transaction. The caller owns the memory and keeps it, and every
  * parameter string, alive until done is called.
  *
- * In a segment of batched transactions, a statement that fails aborts the
- * rest of the segment: the transaction it belongs to gets its error, those
- * before it their results, and those after it are sent again.
+ * In a segment of batched reads, a statement that fails aborts the rest of
+ * the segment: the transaction it belongs to gets its error, those before
+ * it their results, and those after it are sent again. In a batch of
+ * writes, a deadlock or serialization failure (or a COMMIT that fails)
+ * sends the transaction again once, alone.
  */
 struct db_txn {
     struct db_txn *next;
@@ -95,12 +106,18 @@ struct db_txn {
      */
     int64_t deadline_us;
     /* db.c's own */
-    int first;       /* first step sent: 1 when step 0 is shared with the one before */
-    int pos;         /* the step whose results are arriving; -1: the deadline check's */
-    PGresult *guard; /* the deadline check's result */
+    int first; /* first step sent: 1 when step 0 is shared with the one before */
+    int pos;   /* the step whose results are arriving; -1: the deadline check's */
+    /* The deadline check's result; in the last one of a batch of writes, the batch's. */
+    PGresult *guard;
     char guard_param[24];
     bool last; /* closes its segment */
     int batch; /* transactions in its segment, for the request log */
+    /* In a batch of writes: statements of the batch's own before its steps, and after them. */
+    bool in_writes;
+    int before, after;
+    bool retried;     /* sent again alone once already */
+    PGresult *commit; /* the last one's: the batch's COMMIT */
 };
 
 struct db_pool;
@@ -111,6 +128,7 @@ struct db_options {
     int size;         /* connections */
     int depth;        /* segments in flight on one connection */
     int max_batches;  /* batches of reads in flight in the pool */
+    int write_batch;  /* most DB_TXN_WRITES transactions in one database transaction */
     int queue_max;    /* transactions waiting to be sent */
     int reconnect_ms; /* between attempts to reach PostgreSQL */
     /*
@@ -158,6 +176,15 @@ int db_submit(struct db_pool *pool, struct db_txn *txn);
  * already (done will be called as usual).
  */
 bool db_txn_cancel(struct db_pool *pool, struct db_txn *txn);
+
+/*
+ * A transaction out in a batch of writes whose caller's deadline passed:
+ * drops the connection that carries it, so that every transaction out on it
+ * is done at once with UNAVAILABLE (txn's too) and none of the batch
+ * commits afterwards. False, doing nothing, when txn is not out in such a
+ * batch.
+ */
+bool db_txn_abandon(struct db_pool *pool, struct db_txn *txn);
 
 /* True when at least one connection is ready. */
 int db_pool_up(const struct db_pool *pool);

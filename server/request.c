@@ -545,14 +545,30 @@ void request_work(struct request *r, void (*work)(struct request *r),
 static void request_expire(struct request *r)
 {
     Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    bool db = r->waits == WAIT_DB && r->w->db && !r->outlives_deadline;
+    if (db && db_txn_cancel(r->pool, &r->txn)) {
+        r->waits = WAIT_NONE;
+        db = false;
+    }
+    /*
+     * Out in a batch of changes, the request could still commit with the
+     * others after this answer: the whole batch is cancelled instead, and
+     * each of its callers (this one through its own callback, which frees
+     * it) is told UNAVAILABLE.
+     */
+    if (db && r->txn.in_writes) {
+        r->late_code = LIAISON__V1__CODE__UNAVAILABLE;
+        r->late_message = "the database did not finish the change within the request's deadline; "
+                          "it was cancelled, try again shortly";
+    }
     st.code = r->late_code ? (Liaison__V1__Code)r->late_code : LIAISON__V1__CODE__DEADLINE_EXCEEDED;
     st.message = (char *)(r->late_message ? r->late_message
                                           : "the request did not finish within its deadline");
     request_send(r, &st, NULL);
     request_close(r, st.code);
     r->answered = true;
-    if (r->waits == WAIT_DB && r->w->db && !r->outlives_deadline && db_txn_cancel(r->pool, &r->txn))
-        r->waits = WAIT_NONE;
+    if (db && db_txn_abandon(r->pool, &r->txn))
+        return;
     if (r->waits == WAIT_TIMER) {
         /* Nothing is left to wait for: a timer must not keep an answered request alive. */
         uv_close((uv_handle_t *)&r->timer->timer, request_timer_closed);
@@ -676,6 +692,14 @@ void request_submit(struct request *r, db_done_cb done)
              ? DB_TXN_BATCH | DB_TXN_SHARED_FIRST
              : 0) |
         (credential_txn_checks_deadline(&r->txn) ? DB_TXN_CHECKS_DEADLINE : 0);
+    /*
+     * A user's change may share one transaction, and one WAL flush, with
+     * other changes: its savepoint isolates it, and its own credential check
+     * rebinds everything the one before it set.
+     */
+    if (!(r->txn.flags & (DB_TXN_ALONE | DB_TXN_BATCH)) && r->who.kind == IDENTITY_USER &&
+        credential_txn_checks_user_change(&r->txn))
+        r->txn.flags |= DB_TXN_WRITES;
     if (request_out_of_memory(r))
         return;
     /* A change that reaches PostgreSQL after its deadline runs nothing (migration 0008). */

@@ -352,6 +352,7 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
                              .size = cfg->db_pool_size,
                              .depth = cfg->db_pipeline_depth,
                              .max_batches = cfg->db_read_batches,
+                             .write_batch = cfg->db_write_batch,
                              .queue_max = cfg->db_queue_max,
                              .reconnect_ms = cfg->db_reconnect_ms,
                              .timeout_ms = cfg->request_timeout_ms};

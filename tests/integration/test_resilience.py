@@ -191,9 +191,12 @@ try:
         time.sleep(0.5)
         sa = srv.session(admin_a)
         update = w.field_varint(1, int(line["id"])) + w.field_bytes(2, "Khóa mới")
-        # Two updates wait for the row lock, one on each database connection...
-        sa.sendall(w.frame(40, "UpdateProductLine", update) +
-                   w.frame(41, "UpdateProductLine", update))
+        # Two updates wait for the row lock, one on each database connection
+        # (sent apart: changes that arrive together share one connection's
+        # batch, see db_write_batch)...
+        sa.sendall(w.frame(40, "UpdateProductLine", update))
+        time.sleep(0.3)
+        sa.sendall(w.frame(41, "UpdateProductLine", update))
         time.sleep(0.3)
         # ... so this one queues behind one of them, and its caller gives up first.
         sa.sendall(w.frame(42, "CreateProductLine",
