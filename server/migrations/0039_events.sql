@@ -73,6 +73,12 @@ SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     eid bigint;
 BEGIN
+    -- A tenant import (0040) writes the exported events themselves: the rows
+    -- it inserts are history, not news. A caller that forges the setting
+    -- only silences its own transaction's events in its own tenant.
+    IF current_setting('liaison.importing', true) = p_tenant::text THEN
+        RETURN;
+    END IF;
     INSERT INTO public.events (tenant_id, kind, subject_id, distributor_id, user_id, at)
     VALUES (p_tenant, p_kind, p_subject, p_distributor, p_user, public.liaison_now())
     RETURNING id INTO eid;
