@@ -53,7 +53,8 @@ static int transport_wait(int fd, short events, int64_t deadline)
 /*
  * Writing to a socket the peer closed raises SIGPIPE, which would end the
  * host program. As libpq does, block it in this thread around our writes
- * and swallow one that we caused.
+ * and swallow one that we caused. SSL_read writes too (an alert, a
+ * KeyUpdate's answer), so reads are guarded as well.
  */
 struct sigpipe_guard {
     sigset_t old;
@@ -310,7 +311,10 @@ int transport_read_frame(struct transport *t, uint32_t max_body, int64_t deadlin
             return LIAISON_RESOURCE_EXHAUSTED;
         }
         ERR_clear_error();
+        struct sigpipe_guard g;
+        sigpipe_block(&g);
         int n = SSL_read(t->ssl, t->rbuf + t->rlen, (int)(t->rcap - t->rlen));
+        sigpipe_restore(&g);
         if (n > 0) {
             t->rlen += (size_t)n;
             continue;
@@ -345,7 +349,10 @@ int transport_closed_by_peer(struct transport *t)
     if (transport_reserve(t, 4096) < 0)
         return 1;
     ERR_clear_error();
+    struct sigpipe_guard g;
+    sigpipe_block(&g);
     int n = SSL_read(t->ssl, t->rbuf + t->rlen, (int)(t->rcap - t->rlen));
+    sigpipe_restore(&g);
     if (n > 0) {
         t->rlen += (size_t)n;
         return 0;
