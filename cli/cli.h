@@ -197,6 +197,27 @@ void output_json(const json_t *v);
 void cli_print_object(const struct cli *cli, const struct output_column *cols, int ncols,
                       const json_t *obj);
 
+/*
+ * A streamed download's destination (outfile.c): path, or standard output
+ * when path is NULL. A file is written beside path and renamed over it by
+ * cli_outfile_close only when everything went well.
+ */
+struct cli_outfile {
+    FILE *out;
+    const char *path;
+    char *partial;
+};
+
+/* Opens o for path (NULL: standard output). 0, or -1 after printing why. */
+int cli_outfile_open(struct cli_outfile *o, const char *path);
+
+/*
+ * Finishes o: with rc EXIT_OK the file is closed and renamed into place
+ * (or standard output flushed); otherwise the partial file is removed.
+ * Returns rc, or EXIT_ERROR when closing, renaming or flushing failed.
+ */
+int cli_outfile_close(struct cli_outfile *o, int rc);
+
 /* Prints rows as the output format asks: a table, JSON or one id a line. */
 void cli_print_rows(const struct cli *cli, const struct output_column *cols, int ncols,
                     const json_t *rows);

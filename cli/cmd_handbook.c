@@ -69,31 +69,12 @@ static int handbook_receive(struct cli *cli, const char *method, json_t *jreq, c
         fprintf(stderr, "liaison: out of memory\n");
         return EXIT_ERROR;
     }
-    FILE *out = stdout;
-    char *partial = NULL;
-    if (output) {
-        /* Beside the target, renamed over it once complete: a failure keeps the old file. */
-        const char *base = strrchr(output, '/');
-        int dirlen = base ? (int)(base - output + 1) : 0;
-        if (asprintf(&partial, "%.*s.%s.XXXXXX", dirlen, output, base ? base + 1 : output) < 0) {
-            free(req);
-            fprintf(stderr, "liaison: out of memory\n");
-            return EXIT_ERROR;
-        }
-        int fd = mkstemp(partial);
-        out = fd < 0 ? NULL : fdopen(fd, "wb");
-        if (!out) {
-            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-                unlink(partial);
-            }
-            free(partial);
-            free(req);
-            return EXIT_ERROR;
-        }
+    struct cli_outfile of;
+    if (cli_outfile_open(&of, output) < 0) {
+        free(req);
+        return EXIT_ERROR;
     }
-    struct handbook_sink sink = {out, 0, 0, false, NULL};
+    struct handbook_sink sink = {of.out, 0, 0, false, NULL};
     char *err_json = NULL;
     int code = liaison_call_stream(cli->conn, method, req, handbook_chunk, &sink, &err_json);
     free(req);
@@ -110,22 +91,7 @@ static int handbook_receive(struct cli *cli, const char *method, json_t *jreq, c
         rc = cli_exit_code(code);
     }
     liaison_string_free(err_json);
-    if (output) {
-        if (fclose(out) != 0 && rc == EXIT_OK) {
-            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
-            rc = EXIT_ERROR;
-        }
-        if (rc == EXIT_OK && rename(partial, output) != 0) {
-            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
-            rc = EXIT_ERROR;
-        }
-        if (rc != EXIT_OK)
-            unlink(partial);
-        free(partial);
-    } else if (fflush(stdout) != 0 && rc == EXIT_OK) {
-        fprintf(stderr, "liaison: standard output: %s\n", strerror(errno));
-        rc = EXIT_ERROR;
-    }
+    rc = cli_outfile_close(&of, rc);
     if (rc == EXIT_OK && output) {
         /* What the first part said (media type, versions), and where the text went. */
         json_t *done = sink.first ? sink.first : json_object();
