@@ -94,6 +94,13 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sighup, NULL);
+    /*
+     * Closing the handles gave SIGTERM its default action back: a second
+     * one (a service manager or script asking again) would end the drain
+     * at once, without the "stopped" line. The drain ends by itself, within
+     * drain_timeout_ms; a second SIGINT (Ctrl-C twice) still stops at once.
+     */
+    signal(SIGTERM, SIG_IGN);
 }
 
 static void on_reload_signal(uv_signal_t *s, int signum)

@@ -247,7 +247,7 @@ try:
               last.get("expectedBy", "") == (rfc(nxt) if nxt else "") and
               after.get("expectedBy", "") == (rfc(nxt) if nxt else ""),
               "one second after %s: step %d, %s %s by %s, reached at the expiry: %s"
-              % (rfc(at), step, kind, name, method, last))
+              % (rfc(at), step, kind, name, method, last or after))
     check(audits("escalation.step") == 4, "each step is audited once (%d)" % audits("escalation.step"))
     again = get(eid, admin)
     check(len(again.get("steps", [])) == 5, "reading again takes no step twice")
