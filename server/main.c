@@ -5,6 +5,7 @@
  * a loop. SIGTERM or SIGINT drains every worker; SIGHUP re-reads the
  * configuration file, validates it whole, and swaps the TLS certificate.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -100,7 +101,8 @@ static void on_stop_signal(uv_signal_t *s, int signum)
      * at once, without the "stopped" line. The drain ends by itself, within
      * drain_timeout_ms; a second SIGINT (Ctrl-C twice) still stops at once.
      */
-    signal(SIGTERM, SIG_IGN);
+    if (signal(SIGTERM, SIG_IGN) == SIG_ERR)
+        log_event(LOG_WARN, "a second SIGTERM will stop at once", "reason=\"%s\"", strerror(errno));
 }
 
 static void on_reload_signal(uv_signal_t *s, int signum)
