@@ -537,13 +537,21 @@ static bool db_retryable(const PGresult *r)
     return state && (!strcmp(state, "40001") || !strcmp(state, "40P01"));
 }
 
+/* Wall-clock microseconds since the epoch, as request deadlines are kept. */
+static int64_t db_wall_us(void)
+{
+    uv_timeval64_t now;
+    return uv_gettimeofday(&now) == 0 ? now.tv_sec * 1000000 + now.tv_usec : 0;
+}
+
 /*
  * A batch of writes' last sync arrived. When its COMMIT succeeded each
  * transaction settles as its own steps came out, except one that lost a
  * deadlock or a serialization failure (its savepoint undid it), which is
  * sent again alone. When the COMMIT failed nothing of the batch is in the
- * database: each is sent again alone, or fails if it already was or the
- * database is gone.
+ * database: each is sent again alone, or fails if it already was, if the
+ * database is gone, or if the batch failed its deadline check and its own
+ * deadline has passed too.
  */
 static void db_writes_complete(struct db_pool *pool, struct db_txn *seg)
 {
@@ -553,9 +561,15 @@ static void db_writes_complete(struct db_pool *pool, struct db_txn *seg)
     const PGresult *c = last->commit, *g = last->guard;
     int commit_code = 0;
     char commit_detail[256] = "";
+    bool late = false;
     if (!g || PQresultStatus(g) != PGRES_TUPLES_OK) {
-        /* Its callers were told UNAVAILABLE, or are about to be: none may see it commit. */
-        commit_code = LIAISON__V1__CODE__UNAVAILABLE;
+        /*
+         * One caller's deadline passed before the COMMIT, and that caller
+         * may have been told so: the batch committed nothing. The others
+         * are not to pay for it while they still have time.
+         */
+        late = g != NULL;
+        commit_code = g ? LIAISON__V1__CODE__DEADLINE_EXCEEDED : LIAISON__V1__CODE__INTERNAL;
         snprintf(commit_detail, sizeof commit_detail,
                  "the batch reached its COMMIT after a caller's deadline: %s",
                  g ? PQresultErrorMessage(g) : "no result");
@@ -579,7 +593,10 @@ static void db_writes_complete(struct db_pool *pool, struct db_txn *seg)
         int code, step = -1;
         const char *detail = commit_detail;
         bool retry;
-        if (commit_code) {
+        if (late) {
+            code = commit_code;
+            retry = !t->deadline_us || t->deadline_us > db_wall_us();
+        } else if (commit_code) {
             code = commit_code;
             retry = code != LIAISON__V1__CODE__UNAVAILABLE;
         } else {
@@ -1114,27 +1131,6 @@ bool db_txn_cancel(struct db_pool *pool, struct db_txn *txn)
         t->next = NULL;
         pool->queued--;
         return true;
-    }
-    return false;
-}
-
-bool db_txn_abandon(struct db_pool *pool, struct db_txn *txn)
-{
-    if (!txn->in_writes)
-        return false;
-    for (int i = 0; i < pool->size; i++) {
-        struct db_conn *dc = &pool->conns[i];
-        for (struct db_txn *t = dc->head; t; t = t->next) {
-            if (t != txn)
-                continue;
-            /*
-             * Closing the connection settles the batch at once; what of it
-             * the database still reads (a frozen backend resumed) reaches
-             * the batch's deadline check late and commits nothing.
-             */
-            db_conn_fail(dc, "a batch of changes passed a caller's deadline");
-            return true;
-        }
     }
     return false;
 }

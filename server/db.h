@@ -177,15 +177,6 @@ int db_submit(struct db_pool *pool, struct db_txn *txn);
  */
 bool db_txn_cancel(struct db_pool *pool, struct db_txn *txn);
 
-/*
- * A transaction out in a batch of writes whose caller's deadline passed:
- * drops the connection that carries it, so that every transaction out on it
- * is done at once with UNAVAILABLE (txn's too) and none of the batch
- * commits afterwards. False, doing nothing, when txn is not out in such a
- * batch.
- */
-bool db_txn_abandon(struct db_pool *pool, struct db_txn *txn);
-
 /* True when at least one connection is ready. */
 int db_pool_up(const struct db_pool *pool);
 

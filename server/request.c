@@ -545,30 +545,20 @@ void request_work(struct request *r, void (*work)(struct request *r),
 static void request_expire(struct request *r)
 {
     Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
-    bool db = r->waits == WAIT_DB && r->w->db && !r->outlives_deadline;
-    if (db && db_txn_cancel(r->pool, &r->txn)) {
-        r->waits = WAIT_NONE;
-        db = false;
-    }
     /*
-     * Out in a batch of changes, the request could still commit with the
-     * others after this answer: the whole batch is cancelled instead, and
-     * each of its callers (this one through its own callback, which frees
-     * it) is told UNAVAILABLE.
+     * One still queued is taken back; one out (in a batch of writes too)
+     * is left to come back and free r. Its database deadline check keeps
+     * it from committing past the deadline, though a COMMIT already under
+     * way may land: DEADLINE_EXCEEDED leaves the outcome open.
      */
-    if (db && r->txn.in_writes) {
-        r->late_code = LIAISON__V1__CODE__UNAVAILABLE;
-        r->late_message = "the database did not finish the change within the request's deadline; "
-                          "it was cancelled, try again shortly";
-    }
+    if (r->waits == WAIT_DB && r->w->db && !r->outlives_deadline && db_txn_cancel(r->pool, &r->txn))
+        r->waits = WAIT_NONE;
     st.code = r->late_code ? (Liaison__V1__Code)r->late_code : LIAISON__V1__CODE__DEADLINE_EXCEEDED;
     st.message = (char *)(r->late_message ? r->late_message
                                           : "the request did not finish within its deadline");
     request_send(r, &st, NULL);
     request_close(r, st.code);
     r->answered = true;
-    if (db && db_txn_abandon(r->pool, &r->txn))
-        return;
     if (r->waits == WAIT_TIMER) {
         /* Nothing is left to wait for: a timer must not keep an answered request alive. */
         uv_close((uv_handle_t *)&r->timer->timer, request_timer_closed);
