@@ -537,8 +537,7 @@ static bool db_retryable(const PGresult *r)
     return state && (!strcmp(state, "40001") || !strcmp(state, "40P01"));
 }
 
-/* Wall-clock microseconds since the epoch, as request deadlines are kept. */
-static int64_t db_wall_us(void)
+int64_t db_wall_us(void)
 {
     uv_timeval64_t now;
     return uv_gettimeofday(&now) == 0 ? now.tv_sec * 1000000 + now.tv_usec : 0;

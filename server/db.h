@@ -177,6 +177,12 @@ int db_submit(struct db_pool *pool, struct db_txn *txn);
  */
 bool db_txn_cancel(struct db_pool *pool, struct db_txn *txn);
 
+/*
+ * Wall-clock microseconds since the epoch, as request deadlines and write
+ * times are kept; 0 when the clock cannot be read.
+ */
+int64_t db_wall_us(void);
+
 /* True when at least one connection is ready. */
 int db_pool_up(const struct db_pool *pool);
 

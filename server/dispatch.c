@@ -206,6 +206,7 @@ static void dispatch_admit(const struct conn *c, struct request *r, const uint8_
     }
     v->kind = ADMIT_RUN;
     v->timeout_ms = f->timeout_ms;
+    r->read_after_us = f->read_after_us;
 }
 
 void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)

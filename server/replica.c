@@ -22,7 +22,7 @@
  */
 #define REPLICA_SESSIONS 4096
 
-/* The end time (uv_hrtime, ns) of each slot's newest write. */
+/* The end time (wall clock, µs since the epoch) of each slot's newest write. */
 static atomic_ullong replica_writes[REPLICA_SESSIONS];
 
 /* The standby's state as last logged, shared by the workers so that a change is logged once. */
@@ -37,6 +37,7 @@ static struct db_stmt q_standby_lsn = {"SELECT (pg_last_wal_replay_lsn() - '0/0'
 
 struct replica_sample {
     uint64_t at_ns; /* when the primary's position was asked for */
+    uint64_t at_us; /* the same instant by the wall clock, which other servers share */
     uint64_t lsn;
 };
 
@@ -45,9 +46,9 @@ struct replica {
     struct db_pool *primary, *standby;
     struct db_txn ask_primary, ask_standby;
     bool in_flight, stopping, up;
-    uint64_t asked_ns;
-    uint64_t
-        caught_up_ns; /* everything committed before this is visible on the standby; 0: never */
+    uint64_t asked_ns, asked_us;
+    /* Everything committed before this is visible on the standby; 0: never. */
+    uint64_t caught_up_ns, caught_up_us;
     uint64_t max_lag_ns;
     /* Samples of the primary not yet replayed by the standby, oldest first (a ring). */
     struct replica_sample *samples;
@@ -75,13 +76,12 @@ static size_t replica_slot(int64_t tenant_id, const char *token)
     return (size_t)(h % REPLICA_SESSIONS);
 }
 
-void replica_wrote(int64_t tenant_id, const char *token)
+void replica_wrote(int64_t tenant_id, const char *token, uint64_t at_us)
 {
     atomic_ullong *slot = &replica_writes[replica_slot(tenant_id, token)];
-    unsigned long long now = uv_hrtime();
     unsigned long long seen = atomic_load_explicit(slot, memory_order_relaxed);
     /* Workers may record out of order: the slot keeps the newest. */
-    while (seen < now && !atomic_compare_exchange_weak(slot, &seen, now))
+    while (seen < at_us && !atomic_compare_exchange_weak(slot, &seen, at_us))
         ;
 }
 
@@ -91,11 +91,12 @@ static bool replica_usable(const struct replica *rep, uint64_t now)
            db_pool_up(rep->standby);
 }
 
-struct db_pool *replica_route(struct replica *rep, int64_t tenant_id, const char *token)
+struct db_pool *replica_route(struct replica *rep, int64_t tenant_id, const char *token,
+                              uint64_t read_after_us)
 {
     uint64_t now = uv_hrtime();
-    bool standby = replica_usable(rep, now) &&
-                   atomic_load(&replica_writes[replica_slot(tenant_id, token)]) < rep->caught_up_ns;
+    bool standby = replica_usable(rep, now) && read_after_us < rep->caught_up_us &&
+                   atomic_load(&replica_writes[replica_slot(tenant_id, token)]) < rep->caught_up_us;
     metrics_standby_read(standby);
     return standby ? rep->standby : NULL;
 }
@@ -155,6 +156,7 @@ static void replica_standby_done(struct db_txn *txn, int code, const char *detai
     if (rep->up) {
         while (rep->count && rep->samples[rep->head].lsn <= replayed) {
             rep->caught_up_ns = rep->samples[rep->head].at_ns;
+            rep->caught_up_us = rep->samples[rep->head].at_us;
             rep->head = (rep->head + 1) % rep->cap;
             rep->count--;
         }
@@ -191,7 +193,7 @@ static void replica_primary_done(struct db_txn *txn, int code, const char *detai
         rep->count--;
     }
     rep->samples[(rep->head + rep->count) % rep->cap] =
-        (struct replica_sample){.at_ns = rep->asked_ns, .lsn = lsn};
+        (struct replica_sample){.at_ns = rep->asked_ns, .at_us = rep->asked_us, .lsn = lsn};
     rep->count++;
     replica_ask(rep, &rep->ask_standby, rep->standby, &q_standby_lsn, replica_standby_done);
 }
@@ -205,6 +207,7 @@ static void replica_tick(uv_timer_t *t)
         return;
     /* Before the question is sent: whatever committed before now is in its answer. */
     rep->asked_ns = uv_hrtime();
+    rep->asked_us = (uint64_t)db_wall_us();
     replica_ask(rep, &rep->ask_primary, rep->primary, &q_primary_lsn, replica_primary_done);
 }
 

@@ -8,14 +8,15 @@
  * visible there: the newest such s is the standby's "caught-up time".
  *
  * Read your writes: a user's transaction that is not a batched read
- * records its end time against its session (a process-wide table, keyed
- * by a hash of tenant and token). That session's reads go to the standby
- * only once the caught-up time has passed its last write; before that,
- * and whenever the standby is down or further behind than
- * standby_max_lag_ms, they go to the primary. The table is this process's:
- * a session that writes through one liaisond and reads through another
- * right after may read on a standby that has not replayed its write yet,
- * for at most standby_max_lag_ms.
+ * records its end time, by the wall clock, against its session (a
+ * process-wide table, keyed by a hash of tenant and token), and its answer
+ * carries that time to the client (Frame.written_at_us). The client sends
+ * the newest it saw with each request (Frame.read_after_us), to whichever
+ * server it reaches. A read goes to the standby only once the caught-up
+ * time, by the wall clock too, has passed both; before that, and whenever
+ * the standby is down or further behind than standby_max_lag_ms, it goes
+ * to the primary. The servers' clocks are taken to agree to within a few
+ * ms (NTP), as the database deadline check already takes them to.
  */
 #ifndef LIAISON_REPLICA_H
 #define LIAISON_REPLICA_H
@@ -43,12 +44,17 @@ struct replica *replica_create(uv_loop_t *loop, struct db_pool *primary,
 
 /*
  * Where a user's batchable read goes: the standby pool, or NULL for the
- * primary. Counts the choice for the metrics.
+ * primary. read_after_us is the request's Frame.read_after_us. Counts the
+ * choice for the metrics.
  */
-struct db_pool *replica_route(struct replica *rep, int64_t tenant_id, const char *token);
+struct db_pool *replica_route(struct replica *rep, int64_t tenant_id, const char *token,
+                              uint64_t read_after_us);
 
-/* A transaction of this session may have written: its reads stay on the primary for now. */
-void replica_wrote(int64_t tenant_id, const char *token);
+/*
+ * A transaction of this session that may have written ended at at_us (wall
+ * clock): its reads stay on the primary until the standby holds it.
+ */
+void replica_wrote(int64_t tenant_id, const char *token, uint64_t at_us);
 
 /* The standby's pool; NULL when rep is. */
 struct db_pool *replica_pool(const struct replica *rep);

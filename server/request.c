@@ -212,6 +212,7 @@ static bool request_send_payload(struct request *r, Liaison__V1__Status *st, con
     f.request_id = r->id;
     f.status = st;
     f.more = st == NULL;
+    f.written_at_us = r->written_at_us;
     uint8_t *wire = NULL;
     if (payload) {
         f.payload.data = (uint8_t *)payload;
@@ -594,12 +595,10 @@ bool request_login_log_admit(struct request *r, unsigned per_s)
 
 int64_t request_deadline_us(struct request *r)
 {
-    uv_timeval64_t now;
     uint64_t loop_now = uv_now(&r->w->loop);
     uint64_t left = r->deadline > loop_now ? r->deadline - loop_now : 0;
-    return r->in_deadlines && uv_gettimeofday(&now) == 0
-               ? now.tv_sec * 1000000 + now.tv_usec + (int64_t)left * 1000
-               : 0;
+    int64_t now = r->in_deadlines ? db_wall_us() : 0;
+    return now ? now + (int64_t)left * 1000 : 0;
 }
 
 /*
@@ -634,8 +633,13 @@ static void request_txn_done(struct db_txn *txn, int code, const char *detail)
     if (code && r->pool == replica_pool(r->w->replica) && request_retry_on_primary(r, code))
         return;
     /* Recorded before the caller hears of it: its next read must see this transaction. */
-    if (r->w->replica && !(txn->flags & DB_TXN_BATCH) && r->who.kind == IDENTITY_USER)
-        replica_wrote(r->who.tenant_id, r->who.token);
+    if (!(txn->flags & DB_TXN_BATCH) && r->who.kind == IDENTITY_USER) {
+        int64_t now = db_wall_us();
+        if (now > 0 && (uint64_t)now > r->written_at_us)
+            r->written_at_us = (uint64_t)now;
+        if (r->w->replica)
+            replica_wrote(r->who.tenant_id, r->who.token, r->written_at_us);
+    }
     if (!idem_refused(r, code))
         r->txn_done(txn, code, detail);
 }
@@ -659,7 +663,7 @@ static struct db_pool *request_pool(struct request *r)
 {
     struct db_pool *standby = NULL;
     if (r->w->replica && (r->txn.flags & DB_TXN_BATCH) && !request_streams(r))
-        standby = replica_route(r->w->replica, r->who.tenant_id, r->who.token);
+        standby = replica_route(r->w->replica, r->who.tenant_id, r->who.token, r->read_after_us);
     return standby ? standby : r->w->db;
 }
 

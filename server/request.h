@@ -83,6 +83,8 @@ struct request {
     bool outlives_deadline;
     /* Where txn was submitted: the primary's pool or the standby's. */
     struct db_pool *pool;
+    /* The frame's read_after_us; the answer's written_at_us (0: the request wrote nothing). */
+    uint64_t read_after_us, written_at_us;
     enum request_wait waits;
     int late_code;                          /* the answer at the deadline; 0: DEADLINE_EXCEEDED */
     const char *late_message;               /* with late_code */

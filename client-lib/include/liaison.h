@@ -141,6 +141,21 @@ LIAISON_EXPORT const char *liaison_error(const liaison_conn *conn);
  */
 LIAISON_EXPORT uint32_t liaison_retry_after_ms(const liaison_conn *conn);
 
+/*
+ * Read your writes across servers. Each answer to a call that may have
+ * written carries the time its transaction ended (Frame.written_at_us);
+ * conn keeps the newest, through reconnects, and sends it with every
+ * request (Frame.read_after_us), so that no server answers one of its
+ * reads from a standby that has not replayed that write yet.
+ *
+ * liaison_read_after() gives that time (0: none yet). An application that
+ * serves one user over several handles (a pool, or a web page each) hands
+ * it to whichever handle it uses next with liaison_set_read_after(), which
+ * never moves it back.
+ */
+LIAISON_EXPORT uint64_t liaison_read_after(const liaison_conn *conn);
+LIAISON_EXPORT void liaison_set_read_after(liaison_conn *conn, uint64_t written_at_us);
+
 /* "NOT_FOUND" for LIAISON_NOT_FOUND and so on. */
 LIAISON_EXPORT const char *liaison_code_name(int code);
 

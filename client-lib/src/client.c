@@ -52,6 +52,8 @@ struct liaison_conn {
     bool last_more;          /* the frame liaison_recv_* returned last was a stream's chunk */
     int pending_cap;
     uint32_t retry_after_ms; /* the last answer's Status.retry_after_ms */
+    uint64_t
+        read_after_us; /* the newest Frame.written_at_us seen or given, sent with each request */
     /* The idempotency key for the next request (when key_set), and the one the last call took. */
     bool key_set;
     char key[256];
@@ -82,6 +84,17 @@ const char *liaison_error(const liaison_conn *conn)
 uint32_t liaison_retry_after_ms(const liaison_conn *conn)
 {
     return conn ? conn->retry_after_ms : 0;
+}
+
+uint64_t liaison_read_after(const liaison_conn *conn)
+{
+    return conn ? conn->read_after_us : 0;
+}
+
+void liaison_set_read_after(liaison_conn *conn, uint64_t written_at_us)
+{
+    if (conn && written_at_us > conn->read_after_us)
+        conn->read_after_us = written_at_us;
 }
 
 int liaison_outstanding(const liaison_conn *conn)
@@ -266,6 +279,7 @@ static int client_send_bytes(liaison_conn *c, const char *method, const uint8_t 
     f.payload.len = plen;
     /* The server gives up at the same time as we do (or sooner, at its own limit). */
     f.timeout_ms = (uint32_t)c->request_timeout_ms;
+    f.read_after_us = c->read_after_us;
     size_t n = protobuf_c_message_get_packed_size(&f.base);
     /* The server would end the connection over it: refuse here and keep the connection. */
     if (c->max_frame_bytes && n > c->max_frame_bytes)
@@ -333,6 +347,7 @@ static int client_recv(liaison_conn *c, int64_t deadline, struct arena *a,
         return client_fail(c, LIAISON_DATA_LOSS, "malformed frame from server: %s", why);
     }
     c->last_answer_ms = transport_now_ms();
+    liaison_set_read_after(c, f->written_at_us);
     if (f->request_id == 0) {
         int code = f->status && f->status->code ? (int)f->status->code : LIAISON_UNKNOWN;
         snprintf(c->err, sizeof c->err, "server ended the connection: %s",

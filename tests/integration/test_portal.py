@@ -470,6 +470,27 @@ try:
           and capped.get(anonymous[0]) is None
           and sum(capped.get(a) is not None for a in anonymous) == 10,
           "anonymous sessions are capped, oldest first, signed-in ones kept")
+    # ---------------- read your writes from page to page ----------------
+    # Each page opens its own connection: the session keeps its newest write's
+    # time for the next, which may reach another liaisond.
+    import sqlite3  # noqa: E402
+    kept = sqlite3.connect(os.path.join(sessions, "s.sqlite3")).execute(
+        "SELECT max(read_after) FROM sessions WHERE token <> ''").fetchone()[0] or 0
+    check(abs(kept / 1e6 - time.time()) < 3600,
+          "the signed-in session keeps its last write's time for its next page (%.0f s ago)"
+          % (time.time() - kept / 1e6))
+    capped.wrote(signed, 5)
+    capped.wrote(signed, 3)
+    check(capped.get(signed)["read_after"] == 5, "a session's write time never moves back")
+    old_file = os.path.join(sessions, "old.sqlite3")
+    with sqlite3.connect(old_file) as db:
+        db.execute("CREATE TABLE sessions (key TEXT PRIMARY KEY, token TEXT NOT NULL DEFAULT '',"
+                   " csrf TEXT NOT NULL, lang TEXT NOT NULL DEFAULT '', identity TEXT NOT NULL"
+                   " DEFAULT '', created REAL NOT NULL, seen REAL NOT NULL)")
+    reopened = SessionStore(old_file)
+    sid_old = reopened.create()
+    check(reopened.get(sid_old)["read_after"] == 0,
+          "a session file from before the write time gains it")
     # ---------------- its own relationship health (issue 15 part C) ----------------
     # Its orders and leads above queued a recompute: the scheduler stores the
     # score. A deal registered outside its territory is flagged: a reason with a code.

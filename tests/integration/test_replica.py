@@ -8,7 +8,9 @@ a fresh mktemp -d, unix sockets only):
 - tenants stay apart there: row-level security and the wall hold in a
   hot-standby transaction;
 - a session reads its own writes, 200 times in a row, while the standby
-  replays two seconds late (recovery_min_apply_delay);
+  replays two seconds late (recovery_min_apply_delay); and through a
+  second server at once, on a connection that carries the write's time
+  (Frame.read_after_us), while a read on one without it misses the write;
 - the standby stopped (pg_ctl stop -m immediate): reads go on, on the
   primary, with no failed call; started again: reads return to it, without
   restarting liaisond.
@@ -160,12 +162,17 @@ try:
     step("standby started")
     t.check(standby.sql("SELECT pg_is_in_recovery()") == "t", "the standby is in recovery")
 
+    def server(name, metrics_port):
+        """A liaisond on the primary, reading on the standby."""
+        return t.Server(name, LIAISOND, CLI, "database_url = %s" % primary.url("liaison_app"),
+                        "migrate_database_url = %s" % primary.url("liaison"),
+                        "standby_database_url = %s" % standby.url("liaison_app"),
+                        "standby_max_lag_ms = 30000",
+                        "metrics_listen = 127.0.0.1:%d" % metrics_port,
+                        "idle_timeout_ms = 120000")
+
     mport = w.free_port()
-    srv = t.Server("replica", LIAISOND, CLI, "database_url = %s" % primary.url("liaison_app"),
-                   "migrate_database_url = %s" % primary.url("liaison"),
-                   "standby_database_url = %s" % standby.url("liaison_app"),
-                   "standby_max_lag_ms = 30000", "metrics_listen = 127.0.0.1:%d" % mport,
-                   "idle_timeout_ms = 120000")
+    srv = server("replica", mport)
     srv.wait_ready()
     step("server ready")
     URL = "liaison://127.0.0.1:%d" % srv.port
@@ -185,7 +192,8 @@ try:
         with liaison.Client(URL, ca=CA) as c:
             return c.login(slug, "admin@%s.example" % slug, PASSWORD)
 
-    vn_writer = liaison.Client(URL, ca=CA, token=login(vn_slug))
+    writer_token = login(vn_slug)
+    vn_writer = liaison.Client(URL, ca=CA, token=writer_token)
     vn_reader = liaison.Client(URL, ca=CA, token=login(vn_slug))
     jp = liaison.Client(URL, ca=CA, token=login(jp_slug))
     first = vn_writer.call("CreateDistributor", {"fields": {
@@ -277,6 +285,59 @@ try:
             % fresh_names)
     lag = metrics(mport).get("liaison_standby_lag_seconds", 0)
     t.check(lag >= 1, "the lag gauge shows the delay (%.3f s)" % lag)
+    # The same session through a second server: its reads there carry the writer's time.
+    written = vn_writer.read_after
+    t.check(abs(written / 1e6 - time.time()) < 5,
+            "an answer to a write carries its time (%.3f s ago)" % (time.time() - written / 1e6))
+    mport2 = w.free_port()
+    srv2 = server("replica-2", mport2)
+    try:
+        srv2.wait_ready()
+        URL2 = "liaison://127.0.0.1:%d" % srv2.port
+        t.check(wait_for(lambda: metrics(mport2).get("liaison_standby_up") == 1, 15),
+                "a second server polls the standby too")
+        # Two connections of the writer's session to the second server (a pool's,
+        # say, or a portal's page each), reading on its standby.
+        with liaison.Client(URL2, ca=CA, token=writer_token) as blind, \
+                liaison.Client(URL2, ca=CA, token=writer_token) as carried:
+            blind.call("ListDistributors", {})
+            carried.call("ListDistributors", {})
+
+            def blind_on_standby():
+                b = standby_reads(mport2)
+                blind.call("ListDistributors", {})
+                return standby_reads(mport2) > b
+
+            t.check(wait_for(blind_on_standby, 15),
+                    "the second server's connections read on the standby")
+            moved = vn_writer.call("CreateDistributor", {"fields": {
+                "name": "Đại lý Đà Nẵng — chuyển máy chủ", "country": "VN",
+                "timeZone": "Asia/Ho_Chi_Minh"}})["distributor"]
+            carried.read_after = vn_writer.read_after
+            before2 = standby_reads(mport2)
+            try:
+                carried_name = carried.call("GetDistributor", {"id": moved["id"]})[
+                    "distributor"]["name"]
+            except liaison.Error as e:
+                carried_name = e.code_name
+            on_primary = standby_reads(mport2) == before2
+            # Without the time, the second server has no record of the write: a standby read.
+            try:
+                blind.call("GetDistributor", {"id": moved["id"]})
+                blind_got = "OK"
+            except liaison.Error as e:
+                blind_got = e.code_name
+            t.check(carried_name == "Đại lý Đà Nẵng — chuyển máy chủ" and on_primary,
+                    "the session reads its write through the other server at once, on the "
+                    "primary (%s)" % carried_name)
+            t.check(blind_got == "NOT_FOUND" and standby_reads(mport2) > before2,
+                    "while a read there without the write's time goes to the lagging standby "
+                    "and misses it (%s)" % blind_got)
+            older = carried.read_after
+            carried.read_after = 1
+            t.check(carried.read_after == older, "an older time given does not move it back")
+    finally:
+        t.check(srv2.stop(), "the second server stopped cleanly")
     standby.conf("recovery_min_apply_delay = 0")
     standby.reload()
     t.check(wait_for(lambda: any(x["id"] == last["id"] for x in vn_reader.call(

@@ -310,6 +310,19 @@ class Client:
         return (self._lib.liaison_idempotency_key(self._handle()) or b"").decode()
 
     @property
+    def read_after(self) -> int:
+        """The newest write time (microseconds since the epoch) this client was
+        answered with, or was given: its reads never come from a standby that
+        has not replayed that write. 0 for none yet."""
+        return int(self._lib.liaison_read_after(self._handle()))
+
+    @read_after.setter
+    def read_after(self, written_at_us: int) -> None:
+        """Carries a session's writes over from another client (kept with a web
+        session, say); a time older than the one held changes nothing."""
+        self._lib.liaison_set_read_after(self._handle(), int(written_at_us))
+
+    @property
     def outstanding(self) -> int:
         """Requests sent and not yet received."""
         return int(self._lib.liaison_outstanding(self._handle()))

@@ -52,6 +52,8 @@ def _declare(lib: ctypes.CDLL) -> None:
         "liaison_login": (c_int, [conn_p, c_char_p, c_char_p, c_char_p, out_str]),
         "liaison_logout": (c_int, [conn_p]),
         "liaison_retry_after_ms": (ctypes.c_uint32, [conn_p]),
+        "liaison_read_after": (ctypes.c_uint64, [conn_p]),
+        "liaison_set_read_after": (None, [conn_p, ctypes.c_uint64]),
         "liaison_set_idempotency_key": (c_int, [conn_p, c_char_p]),
         "liaison_idempotency_key": (c_char_p, [conn_p]),
         "liaison_method_is_create": (c_int, [c_char_p]),

@@ -222,6 +222,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     def close_client(_exc: Optional[BaseException]) -> None:
         client = g.pop("client", None)
         if client is not None:
+            sid = g.get("new_sid") or g.get("sid")
+            if sid and client.read_after > g.session["read_after"]:
+                store.wrote(sid, client.read_after)
             client.close()
 
     @app.context_processor
@@ -237,6 +240,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                       server_name=app.config["LIAISON_SERVER_NAME"],
                                       token=g.session["token"] or None,
                                       client_name="liaison-portal")
+            # This page reads what the session's earlier pages wrote, on any server.
+            g.client.read_after = g.session["read_after"]
         return g.client
 
     def signed_in() -> Dict[str, Any]:

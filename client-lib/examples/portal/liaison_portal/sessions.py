@@ -39,7 +39,12 @@ class SessionStore:
             db.execute("CREATE TABLE IF NOT EXISTS sessions (key TEXT PRIMARY KEY,"
                        " token TEXT NOT NULL DEFAULT '', csrf TEXT NOT NULL,"
                        " lang TEXT NOT NULL DEFAULT '', identity TEXT NOT NULL DEFAULT '',"
-                       " created REAL NOT NULL, seen REAL NOT NULL)")
+                       " created REAL NOT NULL, seen REAL NOT NULL,"
+                       " read_after INTEGER NOT NULL DEFAULT 0)")
+            # A file made before read_after was kept gains it.
+            if "read_after" not in [c[1] for c in db.execute("PRAGMA table_info(sessions)")]:
+                db.execute("ALTER TABLE sessions ADD COLUMN read_after INTEGER NOT NULL"
+                           " DEFAULT 0")
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -75,15 +80,16 @@ class SessionStore:
             return None
         now = time.time()
         db = self._db()
-        row = db.execute("SELECT token, csrf, lang, identity, created, seen FROM sessions"
-                         " WHERE key = ?", (_key(sid),)).fetchone()
+        row = db.execute("SELECT token, csrf, lang, identity, created, seen, read_after"
+                         " FROM sessions WHERE key = ?", (_key(sid),)).fetchone()
         if row is None:
             return None
         if now - row[5] > IDLE_SECONDS or now - row[4] > LIFETIME_SECONDS:
             self.delete(sid)
             return None
         db.execute("UPDATE sessions SET seen = ? WHERE key = ?", (now, _key(sid)))
-        return {"token": row[0], "csrf": row[1], "lang": row[2], "identity": row[3]}
+        return {"token": row[0], "csrf": row[1], "lang": row[2], "identity": row[3],
+                "read_after": row[6]}
 
     def update(self, sid: str, **fields: str) -> None:
         allowed = {"token", "lang", "identity"}
@@ -92,6 +98,12 @@ class SessionStore:
                 raise KeyError(name)
             self._db().execute("UPDATE sessions SET %s = ? WHERE key = ?" % name,
                                (value, _key(sid)))
+
+    def wrote(self, sid: str, read_after: int) -> None:
+        """Keeps the newest write time of the session's Liaison calls, so that the
+        next page, on another connection (maybe to another server), reads them."""
+        self._db().execute("UPDATE sessions SET read_after = max(read_after, ?) WHERE key = ?",
+                           (read_after, _key(sid)))
 
     def rotate(self, sid: str) -> str:
         """A new id (and CSRF token) for the session of sid, as at login: an id
