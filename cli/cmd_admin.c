@@ -396,7 +396,9 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
         "or empty tenant: every row again, under new ids, all or nothing. A file cut short or "
         "changed after the export is refused before anything is sent; an export from a newer "
         "schema than this installation's is refused. Without --include-secrets on the export, "
-        "nobody's password came along: give --admin-email, and that admin resets the others'.",
+        "nobody's password came along: give --admin-email, and that admin resets the others'. "
+        "The last step waits up to the server's import_timeout_ms (10 minutes by default) "
+        "unless --timeout says less.",
         opts, 1, "admin tenant import acme.jsonl --slug acme-restored --name \"Acme GmbH\""};
     const char *file = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &file, 1);
@@ -462,6 +464,10 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
             json_pack("{s:I,s:I,s:s,s:s}", "importId", import_id, "rows", (json_int_t)total,
                       "adminEmail", admin_email ? admin_email : "", "adminPassword", password);
         OPENSSL_cleanse(password, sizeof password);
+        /* It writes the whole tenant: wait as long as the server may take (import_timeout_ms). */
+        if (!cli->set.timeout_ms &&
+            liaison_set_option(cli->conn, LIAISON_OPT_REQUEST_TIMEOUT_MS, "3600000") != LIAISON_OK)
+            fprintf(stderr, "liaison: %s\n", liaison_error(cli->conn));
         rc = cli_call(cli, "FinishTenantImport", req, &resp);
     }
     if (rc != EXIT_OK)

@@ -67,6 +67,9 @@ static const struct setting settings[] = {
     S(request_timeout_ms, SET_INT, "5000", 100, 600000, false,
       "longest a request may take (clients may ask for less); also PostgreSQL's statement_timeout "
       "and lock_timeout for liaisond's sessions"),
+    S(import_timeout_ms, SET_INT, "600000", 1000, 3600000, false,
+      "longest FinishTenantImport may take (clients may ask for less): it writes a whole tenant "
+      "in one transaction, on a database connection of its own"),
     S(max_password_jobs, SET_INT, "8", 1, 1024, false,
       "Argon2 hashes running or queued per worker (19 MiB each while running); more log-ins are "
       "answered RESOURCE_EXHAUSTED"),

@@ -30,6 +30,7 @@ struct config {
     int db_queue_max;
     int db_reconnect_ms;
     int request_timeout_ms;
+    int import_timeout_ms;
     int max_password_jobs;
     int max_connections;
     int max_frame_bytes;

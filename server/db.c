@@ -1299,7 +1299,9 @@ static void db_timer_cb(uv_timer_t *t)
                  now - dc->connect_started > DB_CONNECT_TIMEOUT_MS)
             db_conn_fail(dc, "connect timed out");
         else if (dc->state == DB_UP && dc->head &&
-                 now - dc->last_progress > (uint64_t)pool->timeout_ms + DB_STALL_GRACE_MS)
+                 now - dc->last_progress > (uint64_t)pool->timeout_ms + DB_STALL_GRACE_MS &&
+                 !(dc->head->deadline_us && dc->head->deadline_us > db_wall_us()))
+            /* Silent past its time, and past its own deadline when it has a longer one. */
             db_conn_fail(dc, "the database stopped answering");
     }
 }

@@ -257,6 +257,7 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t len)
         return;
     }
     uint64_t timeout = (uint64_t)c->w->cfg->request_timeout_ms;
+    r->asked_timeout_ms = v.timeout_ms;
     if (v.timeout_ms && v.timeout_ms < timeout)
         timeout = v.timeout_ms;
     if (request_start_clock(r, timeout) < 0) {

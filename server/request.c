@@ -122,6 +122,17 @@ int request_start_clock(struct request *r, uint64_t ms)
     return 0;
 }
 
+static void request_deadline_remove(struct request *r);
+
+void request_extend_deadline(struct request *r, uint64_t ms)
+{
+    if (r->asked_timeout_ms && r->asked_timeout_ms < ms)
+        ms = r->asked_timeout_ms;
+    request_deadline_remove(r);
+    /* The slot just given up is taken again: the heap does not grow. */
+    (void)request_start_clock(r, ms);
+}
+
 static void request_deadline_remove(struct request *r)
 {
     struct worker *w = r->w;

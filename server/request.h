@@ -59,13 +59,14 @@ struct request {
      * which a handler may normalise in place (geo_upcase) before using it.
      */
     const ProtobufCMessage *input;
-    struct arena arena;  /* owns input and everything built for the answer */
-    struct arena chunk;  /* a stream's next chunk: emptied once each chunk is sent */
-    struct db_txn txn;   /* for handlers that go to the database */
-    void *state;         /* a handler's own state across steps, in the arena */
-    struct identity who; /* the caller, as of the request's arrival */
-    uint64_t deadline;   /* loop time (ms) when it is answered whatever happens */
-    uint64_t timeout_ms; /* the deadline's distance, restarted by each chunk of a stream */
+    struct arena arena;        /* owns input and everything built for the answer */
+    struct arena chunk;        /* a stream's next chunk: emptied once each chunk is sent */
+    struct db_txn txn;         /* for handlers that go to the database */
+    void *state;               /* a handler's own state across steps, in the arena */
+    struct identity who;       /* the caller, as of the request's arrival */
+    uint64_t deadline;         /* loop time (ms) when it is answered whatever happens */
+    uint64_t timeout_ms;       /* the deadline's distance, restarted by each chunk of a stream */
+    uint32_t asked_timeout_ms; /* the frame's timeout_ms: the client waits no longer (0: any) */
     bool in_deadlines;
     size_t dl_index;             /* its slot in the worker's heap of deadlines */
     struct request_timer *timer; /* while it waits on request_defer() */
@@ -127,6 +128,13 @@ void request_discard(struct request *r);
  * latest. Returns 0, or -1 when memory ran out (r not started).
  */
 int request_start_clock(struct request *r, uint64_t ms);
+
+/*
+ * For a handler whose one transaction may run long by design (a tenant's
+ * import): r's deadline becomes ms from now, or the client's own timeout
+ * if that is less.
+ */
+void request_extend_deadline(struct request *r, uint64_t ms);
 
 /*
  * For the dispatcher: the connection's output has drained below the stream
