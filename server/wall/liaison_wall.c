@@ -126,25 +126,49 @@ static void wall_id_text(char *out, size_t size, FunctionCallInfo fcinfo, int ar
         snprintf(out, size, INT64_FORMAT, PG_GETARG_INT64(arg));
 }
 
+/* 256 bits unique to each seal of this backend: random bits drawn once,
+ * the seal's serial added in. pg_strong_random() and snprintf() for every
+ * seal cost 3.5 µs, a third of a read's whole wall (two seals each). */
+static void wall_nonce_hex(char out[65])
+{
+    static uint8 nonce[32];
+    static bool drawn;
+    static uint64 serial;
+    static const char hex[] = "0123456789abcdef";
+    uint64 head;
+
+    if (!drawn) {
+        if (!pg_strong_random(nonce, sizeof nonce))
+            ereport(ERROR, (errmsg("could not generate random bytes for the context")));
+        drawn = true;
+    }
+    serial++;
+    memcpy(&head, nonce, sizeof head);
+    head += serial;
+    for (size_t i = 0; i < sizeof nonce; i++) {
+        uint8 b = i < sizeof head ? (uint8)(head >> (8 * i)) : nonce[i];
+
+        out[2 * i] = hex[b >> 4];
+        out[2 * i + 1] = hex[b & 15];
+    }
+    out[64] = '\0';
+}
+
 /* liaison_wall_set(tenant, user, role, distributor, sees_all, operator):
  * the context's settings for the rest of the transaction, as text the
  * way SQL casts them (NULL: empty), and sealed. liaison.context_mac, whose
- * name statements and tests know, gets 256 random bits: the seal, not the
- * value, is what is believed. */
+ * name statements and tests know, gets a value unique to the seal: the
+ * seal, not the value, is what is believed. */
 PG_FUNCTION_INFO_V1(liaison_wall_set);
 Datum liaison_wall_set(PG_FUNCTION_ARGS)
 {
     char tenant[24], user[24], distributor[24], nonce_hex[65];
-    uint8 nonce[32];
     const char *values[WALL_NSETTINGS];
 
     wall_id_text(tenant, sizeof tenant, fcinfo, 0);
     wall_id_text(user, sizeof user, fcinfo, 1);
     wall_id_text(distributor, sizeof distributor, fcinfo, 3);
-    if (!pg_strong_random(nonce, sizeof nonce))
-        ereport(ERROR, (errmsg("could not generate random bytes for the context")));
-    for (size_t i = 0; i < sizeof nonce; i++)
-        snprintf(nonce_hex + 2 * i, 3, "%02x", nonce[i]);
+    wall_nonce_hex(nonce_hex);
     values[0] = tenant;
     values[1] = user;
     values[2] = PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2));
