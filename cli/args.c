@@ -170,3 +170,10 @@ int cli_subcommand(const char *family, const struct cli_subcommand *subs, int ar
     fprintf(stderr, "' (see 'liaison %s --help')\n", family);
     return EXIT_USAGE;
 }
+
+int cli_args_id(const struct cli_command_spec *spec, int argc, char **argv, json_int_t *id)
+{
+    const char *word = NULL;
+    int rc = cli_args_parse(spec, argc, argv, &word, 1);
+    return rc ? rc : cli_parse_id(word, id);
+}

@@ -157,6 +157,9 @@ struct cli_command_spec {
 int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
                    const char **positional, int npositional);
 
+/* cli_args_parse for a command whose one argument is an id, parsed into *id. */
+int cli_args_id(const struct cli_command_spec *spec, int argc, char **argv, json_int_t *id);
+
 /* The spec the running command was parsed with, or NULL. */
 const struct cli_command_spec *cli_args_spec(void);
 

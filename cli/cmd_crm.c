@@ -120,13 +120,10 @@ static int account_show(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"account show ID", "Shows a key account.", opts, 1,
                                           "account show 12"};
-    const char *id = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    json_int_t v;
+    int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
     return cli_show_one(cli, "GetKeyAccount", json_pack("{s:I}", "id", v), "account", account_cols,
                         NCOLS(account_cols));
 }
@@ -228,13 +225,10 @@ static int lead_show(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"lead show ID", "Shows a lead.", opts, 1, "lead show 7"};
-    const char *id = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    json_int_t v;
+    int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
     return cli_show_one(cli, "GetLead", json_pack("{s:I}", "id", v), "lead", lead_cols,
                         NCOLS(lead_cols));
 }

@@ -259,13 +259,10 @@ static int doc_show(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "doc show ID", "Shows a document with its versions and its language variants.", opts, 1,
         "doc show 7"};
-    const char *id = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    json_int_t v;
+    int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
     json_t *out = NULL;
     if ((rc = cli_call(cli, "GetDocument", json_pack("{s:I}", "id", v), &out)))
         return rc;

@@ -278,13 +278,10 @@ static int order_show(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"order show ID", "Shows an order and its lines.", opts, 1,
                                           "order show 12"};
-    const char *id = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    json_int_t v;
+    int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
     return order_answer(cli, "GetOrder", json_pack("{s:I}", "id", v));
 }
 
@@ -418,13 +415,10 @@ static int shipment_show(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {"shipment show ID", "Shows a shipment and its lines.",
                                           opts, 1, "shipment show 3"};
-    const char *id = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    json_int_t v;
+    int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
     return shipment_answer(cli, "GetShipment", json_pack("{s:I}", "id", v));
 }
 

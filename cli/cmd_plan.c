@@ -126,13 +126,10 @@ static int plan_show(struct cli *cli, int argc, char **argv)
                                           "Shows a plan revision with its goals and initiatives "
                                           "(--json gives a file 'plan save --file' takes).",
                                           opts, 1, "plan show 7"};
-    const char *id = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    json_int_t v;
+    int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
     return plan_answer(cli, "GetPlan", json_pack("{s:I}", "id", v));
 }
 

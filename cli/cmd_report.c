@@ -415,13 +415,10 @@ static int report_by_id(struct cli *cli, int argc, char **argv, const char *usag
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {usage, summary, opts, 1, example};
-    const char *id = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    json_int_t v;
+    int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
     return report_answer(cli, method, json_pack("{s:I}", "id", v));
 }
 
@@ -598,13 +595,10 @@ static int target_delete(struct cli *cli, int argc, char **argv)
         "Removes a target (exporter staff); one from a joint business plan changes only with "
         "the plan.",
         opts, 1, "target delete 12"};
-    const char *id = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    json_int_t v;
+    int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t v;
-    if ((rc = cli_parse_id(id, &v)))
-        return rc;
     return cli_show_one(cli, "DeleteTarget", json_pack("{s:I}", "id", v), "target", target_cols,
                         NCOLS(target_cols));
 }
