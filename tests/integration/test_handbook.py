@@ -35,6 +35,7 @@ import signal
 import struct
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, "/usr/lib/python3/dist-packages")  # Debian's html5lib
@@ -327,7 +328,20 @@ def read_answer(sock, rid):
             return frames, st, content
 
 
+def health_settled():
+    """Waits until no recomputation of this tenant's health is pending: the
+    handbook draws every stored score, and the generations above queued jobs
+    that may add one, so two reads compare equal only once those have run."""
+    for _ in range(300):
+        if sql("SELECT count(*) FROM jobs WHERE for_tenant = %d AND kind = 'health_recompute'"
+               " AND done_at IS NULL" % tid) == "0":
+            return True
+        time.sleep(0.1)
+    return False
+
+
 # The handbook lists its own document (now at version 2), so read it again as it is now.
+check(health_settled(), "the scheduler has run the health jobs the generations queued")
 read_path = os.path.join(OUT, "read.html")
 code, out = cli("handbook", str(da), "--no-store", "--format", "html", "-o", read_path,
                 token=admin)
