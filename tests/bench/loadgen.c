@@ -14,6 +14,8 @@
  * --rate R paces the read, write and mixed modes to R requests a second in
  * all (the rate-limit benchmark's tenant over its quota); answers refused
  * RESOURCE_EXHAUSTED with a retry-after are counted apart, as "limited".
+ * In mixed mode a line per method follows the totals (kind=METHOD ...), so
+ * the reads' figures can be told from the writes' beside them.
  */
 #include <errno.h>
 #include <poll.h>
@@ -29,6 +31,16 @@
 #include "liaison.pb-c.h"
 
 enum mode { MODE_READ, MODE_WRITE, MODE_MIXED, MODE_IDLE, MODE_CONNECT, MODE_ICS };
+
+/* What a request of the read, write and mixed modes is, for the per-method lines. */
+enum kind { KIND_GET, KIND_LIST, KIND_CREATE, KIND_ICS, NKINDS };
+static const char *const kind_method[NKINDS] = {"GetDistributor", "ListContacts", "CreateContact",
+                                                "ExportCalendar"};
+
+struct lats {
+    uint32_t *v; /* microseconds, one per answer counted */
+    size_t n, cap;
+};
 
 struct tenant {
     char token[160];
@@ -47,6 +59,7 @@ struct options {
 struct slot {
     uint64_t id;
     int64_t sent_us;
+    enum kind kind;
 };
 
 struct client {
@@ -61,8 +74,7 @@ struct thread {
     int index;
     struct client *clients;
     int nclients;
-    uint32_t *lat;
-    size_t nlat, cap;
+    struct lats all, by_kind[NKINDS];
     long errors;
     long limited;          /* RESOURCE_EXHAUSTED with a retry-after */
     uint32_t retry_max_ms; /* the longest retry-after among them */
@@ -132,7 +144,7 @@ static liaison_conn *open_conn(struct tenant *t)
 }
 
 /* Encodes the next request of the workload into buf. */
-static size_t next_request(struct thread *th, struct client *cl, uint8_t *buf, const char **method)
+static size_t next_request(struct thread *th, struct client *cl, uint8_t *buf, enum kind *kind)
 {
     uint64_t dist = cl->tenant->distributors[rand_r(&th->rng) % cl->tenant->n];
     unsigned pick = rand_r(&th->rng) % 100;
@@ -142,7 +154,7 @@ static size_t next_request(struct thread *th, struct client *cl, uint8_t *buf, c
     if (m == MODE_READ) {
         Liaison__V1__IdRequest r = LIAISON__V1__ID_REQUEST__INIT;
         r.id = dist;
-        *method = "GetDistributor";
+        *kind = KIND_GET;
         return protobuf_c_message_pack(&r.base, buf);
     }
     if (m == MODE_ICS) {
@@ -150,7 +162,7 @@ static size_t next_request(struct thread *th, struct client *cl, uint8_t *buf, c
         r.distributor_id = dist;
         r.from = "2027-01-01";
         r.to = "2028-01-01";
-        *method = "ExportCalendar";
+        *kind = KIND_ICS;
         return protobuf_c_message_pack(&r.base, buf);
     }
     if (m == MODE_IDLE) {
@@ -159,7 +171,7 @@ static size_t next_request(struct thread *th, struct client *cl, uint8_t *buf, c
         p.page_size = 20;
         r.distributor_id = dist;
         r.page = &p;
-        *method = "ListContacts";
+        *kind = KIND_LIST;
         return protobuf_c_message_pack(&r.base, buf);
     }
     Liaison__V1__CreateContactRequest r = LIAISON__V1__CREATE_CONTACT_REQUEST__INIT;
@@ -168,17 +180,25 @@ static size_t next_request(struct thread *th, struct client *cl, uint8_t *buf, c
     f.role = "purchasing manager";
     r.distributor_id = dist;
     r.fields = &f;
-    *method = "CreateContact";
+    *kind = KIND_CREATE;
     return protobuf_c_message_pack(&r.base, buf);
 }
 
-static void record(struct thread *th, int64_t us)
+static void lats_add(struct lats *l, int64_t us)
 {
-    if (th->nlat == th->cap) {
-        th->cap = th->cap ? 2 * th->cap : 65536;
-        th->lat = realloc(th->lat, th->cap * sizeof *th->lat);
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 65536;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+        if (!l->v)
+            die("latencies", strerror(errno));
     }
-    th->lat[th->nlat++] = (uint32_t)(us > UINT32_MAX ? UINT32_MAX : us);
+    l->v[l->n++] = (uint32_t)(us > UINT32_MAX ? UINT32_MAX : us);
+}
+
+static void record(struct thread *th, enum kind kind, int64_t us)
+{
+    lats_add(&th->all, us);
+    lats_add(&th->by_kind[kind], us);
 }
 
 static void fill(struct thread *th, struct client *cl)
@@ -190,13 +210,14 @@ static void fill(struct thread *th, struct client *cl)
                 return;
             th->next_send_us += (int64_t)(1e6 * opt.threads / opt.rate);
         }
-        const char *method;
-        size_t n = next_request(th, cl, buf, &method);
+        enum kind kind;
+        size_t n = next_request(th, cl, buf, &kind);
         uint64_t id;
-        if (liaison_send_raw(cl->conn, method, buf, n, &id) != LIAISON_OK)
+        if (liaison_send_raw(cl->conn, kind_method[kind], buf, n, &id) != LIAISON_OK)
             die("send", liaison_error(cl->conn));
         struct slot *s = &cl->slots[id % (uint64_t)opt.inflight];
         s->id = id;
+        s->kind = kind;
         s->sent_us = now_us();
         cl->outstanding++;
     }
@@ -226,7 +247,7 @@ static void drain(struct thread *th, struct client *cl, int64_t stop_us)
             } else if (status != LIAISON_OK) {
                 th->errors++;
             } else {
-                record(th, t - s->sent_us);
+                record(th, s->kind, t - s->sent_us);
                 th->bytes += (long long)len;
             }
         }
@@ -272,7 +293,7 @@ static void *run_connect(void *arg)
         int64_t t0 = now_us();
         liaison_conn *c = open_conn(t);
         liaison_free(c);
-        record(th, now_us() - t0);
+        lats_add(&th->all, now_us() - t0);
     }
     return NULL;
 }
@@ -283,33 +304,59 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The latencies of one kind (or of all, kind NKINDS) across the threads, sorted. */
+static uint32_t *gather(struct thread *ths, int kind, size_t *n)
+{
+    *n = 0;
+    for (int i = 0; i < opt.threads; i++)
+        *n += kind == NKINDS ? ths[i].all.n : ths[i].by_kind[kind].n;
+    uint32_t *v = malloc((*n + 1) * sizeof *v);
+    if (!v)
+        die("latencies", strerror(errno));
+    size_t k = 0;
+    for (int i = 0; i < opt.threads; i++) {
+        const struct lats *l = kind == NKINDS ? &ths[i].all : &ths[i].by_kind[kind];
+        memcpy(v + k, l->v, l->n * sizeof *v);
+        k += l->n;
+    }
+    qsort(v, *n, sizeof *v, cmp_u32);
+    return v;
+}
+
+static uint32_t pct(const uint32_t *v, size_t n, double p)
+{
+    return n ? v[(size_t)((double)(n - 1) * p)] : 0;
+}
+
 static void report(struct thread *ths, double seconds)
 {
-    size_t n = 0;
     long errors = 0, limited = 0;
     uint32_t retry_max_ms = 0;
     long long bytes = 0;
     for (int i = 0; i < opt.threads; i++) {
-        n += ths[i].nlat;
         errors += ths[i].errors;
         limited += ths[i].limited;
         if (ths[i].retry_max_ms > retry_max_ms)
             retry_max_ms = ths[i].retry_max_ms;
         bytes += ths[i].bytes;
     }
-    uint32_t *all = malloc((n + 1) * sizeof *all);
-    size_t k = 0;
-    for (int i = 0; i < opt.threads; i++) {
-        memcpy(all + k, ths[i].lat, ths[i].nlat * sizeof *all);
-        k += ths[i].nlat;
-    }
-    qsort(all, n, sizeof *all, cmp_u32);
-#define PCT(p) (n ? all[(size_t)((double)(n - 1) * (p))] : 0)
+    size_t n;
+    uint32_t *all = gather(ths, NKINDS, &n);
     printf("requests=%zu errors=%ld seconds=%.2f throughput=%.0f p50_us=%u p99_us=%u "
            "p999_us=%u answer_bytes=%lld limited=%ld retry_after_max_ms=%u\n",
-           n, errors, seconds, (double)n / seconds, PCT(0.50), PCT(0.99), PCT(0.999),
-           n ? bytes / (long long)n : 0, limited, retry_max_ms);
+           n, errors, seconds, (double)n / seconds, pct(all, n, 0.50), pct(all, n, 0.99),
+           pct(all, n, 0.999), n ? bytes / (long long)n : 0, limited, retry_max_ms);
     free(all);
+    if (opt.mode != MODE_MIXED)
+        return;
+    for (int k = 0; k < NKINDS; k++) {
+        uint32_t *v = gather(ths, k, &n);
+        if (n)
+            printf("kind=%s requests=%zu throughput=%.0f p50_us=%u p99_us=%u p999_us=%u\n",
+                   kind_method[k], n, (double)n / seconds, pct(v, n, 0.50), pct(v, n, 0.99),
+                   pct(v, n, 0.999));
+        free(v);
+    }
 }
 
 static void usage(void)
@@ -410,7 +457,9 @@ int main(int argc, char **argv)
             free(ths[t].clients[i].slots);
         }
         free(ths[t].clients);
-        free(ths[t].lat);
+        free(ths[t].all.v);
+        for (int k = 0; k < NKINDS; k++)
+            free(ths[t].by_kind[k].v);
     }
     free(ths);
     return 0;
