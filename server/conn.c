@@ -14,6 +14,14 @@
  * produced only while less than a quarter of
  * max_pending_output waits (conn_watch_output), so a slow reader pauses it
  * before either limit.
+ *
+ * A TLS handshake's expensive step (the key exchange and the signature over
+ * the ClientHello) never runs inside a read callback: the connection waits
+ * on the worker's handshake list, and the loop takes one step of one
+ * connection per iteration, before it polls. A burst of new connections
+ * then delays the frames of those already connected by one handshake step
+ * at most, instead of by every handshake whose bytes arrived in the same
+ * poll, while handshakes still go as fast as the CPU allows.
  */
 #include "conn.h"
 
@@ -43,6 +51,8 @@ struct conn_write {
 
 static void conn_arm_timer(struct conn *c);
 static void conn_pump(struct conn *c);
+static void conn_hs_unwait(struct conn *c);
+static void conn_records(struct conn *c);
 static void conn_schedule(struct conn *c);
 static void conn_flush_cb(uv_prepare_t *h);
 static void conn_unlist(struct conn *c);
@@ -58,6 +68,18 @@ static void conn_unhold(struct conn *c);
  * the loop decrypt and answer megabytes before anyone else is read.
  */
 #define CONN_READ_SHARE (256u << 10)
+
+/*
+ * Before authentication a client gets small answers (Hello, Ping, Login):
+ * one that has left this much of them not taken, in the server's queue and
+ * the kernel's send buffer together, is not reading, and is read no more
+ * until it takes them (looked at every CONN_STALL_CHECK_MS). Without this
+ * the kernel's send buffer, autotuned to megabytes, would have the server
+ * decrypt and answer megabytes from an anonymous client before
+ * max_pending_output applied; send_timeout_ms still cuts it off.
+ */
+#define CONN_PREAUTH_UNTAKEN (64u << 10)
+#define CONN_STALL_CHECK_MS 50
 
 uint32_t conn_max_frame(const struct conn *c)
 {
@@ -107,6 +129,8 @@ void conn_close(struct conn *c, const char *reason)
     c->closing = true;
     if (c->flush_listed)
         conn_unlist(c);
+    if (c->hs_waiting)
+        conn_hs_unwait(c);
     log_event(LOG_DEBUG, "connection closed", "peer=%s reason=\"%s\"", c->peer, reason);
     log_limit_flush(&c->log_limit, "request lines suppressed", c->peer);
     dispatch_detach(c);
@@ -178,7 +202,7 @@ static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void conn_resume(struct conn *c)
 {
     if (c->reading || c->closing || c->close_after_flush || c->draining || c->held || c->unhold ||
-        c->in.stopped)
+        c->in.stopped || c->out_stalled)
         return;
     if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb) == 0)
         c->reading = true;
@@ -194,11 +218,15 @@ static bool conn_output_low(const struct conn *c)
 /*
  * Bytes handed to the socket went straight into the kernel's send buffer:
  * from now on the send timeout also watches whether the peer takes them.
+ * Called after c->handed counts the just_handed bytes; what was handed
+ * before them had all been taken (the watch stops only then), which is the
+ * mark the first look measures progress from.
  */
-static void conn_watch_unacked(struct conn *c)
+static void conn_watch_unacked(struct conn *c, size_t just_handed)
 {
     if (c->unacked_watched)
         return;
+    c->acked = c->handed - just_handed;
     c->unacked_watched = true;
     c->last_progress = uv_now(&c->w->loop);
     conn_arm_timer(c);
@@ -209,6 +237,24 @@ static void conn_watch_unacked(struct conn *c)
  * look (SIOCOUTQ: bytes it has not acknowledged); stops watching once it
  * has taken everything. A socket that cannot be asked counts as taking.
  */
+/* Bytes of c's answers in the kernel's send buffer that the peer has not acknowledged. */
+static size_t conn_kernel_unacked(struct conn *c)
+{
+    uv_os_fd_t fd;
+    int unacked = 0;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 || ioctl(fd, SIOCOUTQ, &unacked) != 0 ||
+        unacked <= 0)
+        return 0;
+    return (size_t)unacked;
+}
+
+/* Before authentication: whether c's answers not taken pass CONN_PREAUTH_UNTAKEN. */
+static bool conn_preauth_untaken(struct conn *c, size_t limit)
+{
+    return !c->authenticated && c->handed + c->queued > limit &&
+           c->queued + conn_kernel_unacked(c) > limit;
+}
+
 static bool conn_peer_took(struct conn *c)
 {
     uv_os_fd_t fd;
@@ -229,9 +275,10 @@ static void conn_write_cb(uv_write_t *req, int status)
 {
     struct conn_write *wr = (struct conn_write *)req;
     struct conn *c = wr->conn;
-    c->queued -= wr->len;
+    size_t len = wr->len;
+    c->queued -= len;
     if (status >= 0)
-        c->handed += wr->len;
+        c->handed += len;
     free(wr);
     if (c->closing)
         return;
@@ -240,7 +287,7 @@ static void conn_write_cb(uv_write_t *req, int status)
         return;
     }
     c->last_progress = uv_now(&c->w->loop);
-    conn_watch_unacked(c);
+    conn_watch_unacked(c, len);
     if (c->queued == 0 && c->close_after_flush) {
         conn_close(c, "closed after final frame");
         return;
@@ -296,9 +343,9 @@ static void conn_flush(struct conn *c)
                 return;
             }
             off = wr > 0 ? (size_t)wr : 0;
-            if (off > 0)
-                conn_watch_unacked(c);
             c->handed += off;
+            if (off > 0)
+                conn_watch_unacked(c, off);
         }
         if (off < (size_t)n && conn_queue(c, c->w->txbuf + off, (size_t)n - off) < 0) {
             conn_close(c, "cannot queue output");
@@ -316,6 +363,13 @@ static void conn_flush(struct conn *c)
     }
     if (c->queued > cap / 2)
         conn_pause(c);
+    if (c->reading && conn_preauth_untaken(c, CONN_PREAUTH_UNTAKEN)) {
+        log_event(LOG_DEBUG, "connection not read",
+                  "peer=%s reason=\"answers not taken before authentication\"", c->peer);
+        c->out_stalled = true;
+        conn_pause(c);
+        conn_arm_timer(c);
+    }
     if (c->close_after_flush && c->queued == 0)
         conn_close(c, "closed after final frame");
 }
@@ -538,15 +592,66 @@ static void conn_handshake(struct conn *c)
     conn_pause(c);
 }
 
+static void conn_hs_unwait(struct conn *c)
+{
+    struct worker *w = c->w;
+    if (c->hs_prev)
+        c->hs_prev->hs_next = c->hs_next;
+    else
+        w->hs_head = c->hs_next;
+    if (c->hs_next)
+        c->hs_next->hs_prev = c->hs_prev;
+    else
+        w->hs_tail = c->hs_prev;
+    c->hs_prev = c->hs_next = NULL;
+    c->hs_waiting = false;
+    if (!w->hs_head)
+        uv_idle_stop(&w->handshaker);
+}
+
+/*
+ * The worker's idle callback: one handshake step of the connection that has
+ * waited longest. While the list is not empty the loop polls without
+ * sleeping, so those already connected are read between any two steps.
+ */
+static void conn_handshakes_cb(uv_idle_t *h)
+{
+    struct worker *w = h->data;
+    struct conn *c = w->hs_head;
+    if (!c) {
+        uv_idle_stop(h);
+        return;
+    }
+    conn_hs_unwait(c);
+    conn_handshake(c);
+    conn_flush(c);
+    if (!c->closing && c->phase != CONN_HANDSHAKE)
+        conn_records(c);
+}
+
 /* Runs TLS over whatever the read BIO holds and dispatches whole frames. */
 static void conn_pump(struct conn *c)
 {
-    if (c->phase == CONN_HANDSHAKE) {
-        conn_handshake(c);
-        conn_flush(c);
-        if (c->closing || c->phase == CONN_HANDSHAKE)
-            return;
+    if (c->phase != CONN_HANDSHAKE) {
+        conn_records(c);
+        return;
     }
+    if (c->hs_waiting)
+        return;
+    struct worker *w = c->w;
+    c->hs_waiting = true;
+    c->hs_prev = w->hs_tail;
+    if (w->hs_tail)
+        w->hs_tail->hs_next = c;
+    else
+        w->hs_head = c;
+    w->hs_tail = c;
+    uv_idle_start(&w->handshaker, conn_handshakes_cb);
+}
+
+/* After the handshake: SSL_read what the read BIO holds, dispatching whole frames. */
+static void conn_records(struct conn *c)
+{
     while (!c->closing && !c->close_after_flush && !c->held) {
         ERR_clear_error();
         int n = SSL_read(c->ssl, c->w->plainbuf, sizeof c->w->plainbuf);
@@ -577,6 +682,11 @@ static void conn_timer_cb(uv_timer_t *t)
         return;
     const struct config *cfg = c->w->cfg;
     uint64_t now = uv_now(&c->w->loop);
+    if (c->out_stalled && !conn_preauth_untaken(c, CONN_PREAUTH_UNTAKEN / 2)) {
+        c->out_stalled = false;
+        if (c->queued <= (size_t)cfg->max_pending_output / 2)
+            conn_resume(c);
+    }
     if (c->phase != CONN_READY && now >= c->deadline) {
         conn_close(c, c->phase == CONN_HANDSHAKE ? "TLS handshake timeout" : "Hello timeout");
         return;
@@ -603,7 +713,7 @@ static void conn_timer_cb(uv_timer_t *t)
         conn_close(c, "send timeout");
         return;
     }
-    if (c->in_flight == 0 && c->queued == 0 &&
+    if (c->in_flight == 0 && c->queued == 0 && !c->out_stalled &&
         now - c->last_activity >= (uint64_t)cfg->idle_timeout_ms) {
         conn_close(c, "idle timeout");
         return;
@@ -623,13 +733,15 @@ static void conn_arm_timer(struct conn *c)
         due = c->last_progress + (uint64_t)cfg->send_timeout_ms;
     if (c->frame_since && c->frame_since + (uint64_t)cfg->frame_timeout_s * 1000 < due)
         due = c->frame_since + (uint64_t)cfg->frame_timeout_s * 1000;
+    if (c->out_stalled && now + CONN_STALL_CHECK_MS < due)
+        due = now + CONN_STALL_CHECK_MS;
     uv_timer_start(&c->timer, conn_timer_cb, due > now ? due - now : 1, 0);
 }
 
 bool conn_trim(struct conn *c)
 {
-    if (c->closing || c->trimmed || !c->rbio || c->in_flight || c->queued || c->in.len ||
-        BIO_ctrl_pending(c->rbio) || BIO_ctrl_pending(c->wbio))
+    if (c->closing || c->trimmed || !c->rbio || c->hs_waiting || c->in_flight || c->queued ||
+        c->in.len || BIO_ctrl_pending(c->rbio) || BIO_ctrl_pending(c->wbio))
         return false;
     /* Frees the pair; conn_bios() makes a new one when there is work again. */
     SSL_set_bio(c->ssl, NULL, NULL);

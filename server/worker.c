@@ -181,6 +181,7 @@ static void worker_db_closed(void *arg)
     uv_close((uv_handle_t *)&w->deadline_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->wakeup, worker_handle_closed);
     uv_close((uv_handle_t *)&w->flusher, worker_handle_closed);
+    uv_close((uv_handle_t *)&w->handshaker, worker_handle_closed);
     events_worker_close(w);
     if (w->scheduler)
         scheduler_close(w->scheduler);
@@ -340,6 +341,8 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     w->deadline_timer.data = w;
     uv_prepare_init(&w->loop, &w->flusher);
     w->flusher.data = w;
+    uv_idle_init(&w->loop, &w->handshaker);
+    w->handshaker.data = w;
     w->listener.data = w;
     w->wakeup.data = w;
     w->drain_timer.data = w;

@@ -4,7 +4,8 @@ it while a well-behaved client keeps being served: a ClientHello trickled
 a byte at a time (handshake_timeout_ms), a frame trickled a byte at a time
 and a half-sent frame held (frame_timeout_s), a client that sends a burst
 of requests and never reads (max_pending_output) and one that sends them
-slowly and never reads (send_timeout_ms), a client silent after Hello
+slowly and never reads (send_timeout_ms), one not authenticated that
+leaves 64 KiB of answers untaken (not read until it takes them), a client silent after Hello
 (idle_timeout_ms), a flood of 300 of them at once with the server's memory
 back near its baseline afterwards, and, on a second liaisond with
 max_connections = 10, connection 11 closed as it is accepted while the ten
@@ -325,6 +326,33 @@ def _():
         assert any("client not reading" in line and 'reason="output limit"' in line
                    and "peer=%s:%d" % me in line.split() for line in f), \
             "no warning names the output limit"
+    s.close()
+
+
+@case("before authentication, 64 KiB of answers not taken stop the reading; taking them resumes it")
+def _():
+    s = after_hello(rcvbuf=4096)
+    me = s.getsockname()
+    count = 40
+    # 160 KB of requests, each answered with its 4 KB: the kernel's buffers
+    # would take all of the answers, but the server stops at 64 KiB of them ...
+    s.settimeout(10)
+    s.sendall(b"".join(w.ping(n, "%05d" % n + "u" * 3995) for n in range(2, 2 + count)))
+    peer, seen, deadline = "peer=%s:%d" % me, False, time.monotonic() + 5
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.1)
+        with open(LOG, errors="replace") as f:
+            seen = any('msg="connection not read"' in line and peer in line.split()
+                       and "answers not taken before authentication" in line for line in f)
+    assert seen, "the server read on with answers not taken"
+    # ... and goes on once they are taken: every one answered, in order.
+    for n in range(2, 2 + count):
+        rid, code, msg, payload = w.recv_frame(s)
+        assert rid == n and code == 0 and w.decode_echo(payload).startswith("%05d" % n), \
+            (n, rid, code, msg)
+    s.sendall(w.ping(99, "still there"))
+    rid, code, _, payload = w.recv_frame(s)
+    assert rid == 99 and w.decode_echo(payload) == "still there", (rid, code)
     s.close()
 
 
