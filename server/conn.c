@@ -232,11 +232,6 @@ static void conn_watch_unacked(struct conn *c, size_t just_handed)
     conn_arm_timer(c);
 }
 
-/*
- * Whether the peer took bytes from the kernel's send buffer since the last
- * look (SIOCOUTQ: bytes it has not acknowledged); stops watching once it
- * has taken everything. A socket that cannot be asked counts as taking.
- */
 /* Bytes of c's answers in the kernel's send buffer that the peer has not acknowledged. */
 static size_t conn_kernel_unacked(struct conn *c)
 {
@@ -255,6 +250,11 @@ static bool conn_preauth_untaken(struct conn *c, size_t limit)
            c->queued + conn_kernel_unacked(c) > limit;
 }
 
+/*
+ * Whether the peer took bytes from the kernel's send buffer since the last
+ * look (SIOCOUTQ: bytes it has not acknowledged); stops watching once it
+ * has taken everything. A socket that cannot be asked counts as taking.
+ */
 static bool conn_peer_took(struct conn *c)
 {
     uv_os_fd_t fd;
