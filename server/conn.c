@@ -232,7 +232,10 @@ static void conn_watch_unacked(struct conn *c, size_t just_handed)
     conn_arm_timer(c);
 }
 
-/* Bytes of c's answers in the kernel's send buffer that the peer has not acknowledged. */
+/*
+ * Bytes of c's answers in the kernel's send buffer that the peer has not
+ * acknowledged (SIOCOUTQ); 0 as well when the socket cannot be asked.
+ */
 static size_t conn_kernel_unacked(struct conn *c)
 {
     uv_os_fd_t fd;
@@ -257,10 +260,8 @@ static bool conn_preauth_untaken(struct conn *c, size_t limit)
  */
 static bool conn_peer_took(struct conn *c)
 {
-    uv_os_fd_t fd;
-    int unacked = 0;
-    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 || ioctl(fd, SIOCOUTQ, &unacked) != 0 ||
-        unacked <= 0) {
+    size_t unacked = conn_kernel_unacked(c);
+    if (unacked == 0) {
         c->acked = c->handed;
         c->unacked_watched = false;
         return true;
