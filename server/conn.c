@@ -202,7 +202,7 @@ static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void conn_resume(struct conn *c)
 {
     if (c->reading || c->closing || c->close_after_flush || c->draining || c->held || c->unhold ||
-        c->in.stopped || c->out_stalled)
+        c->in.stopped || c->out_stalled || c->hs_waiting)
         return;
     if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb) == 0)
         c->reading = true;
@@ -368,6 +368,7 @@ static void conn_flush(struct conn *c)
         log_event(LOG_DEBUG, "connection not read",
                   "peer=%s reason=\"answers not taken before authentication\"", c->peer);
         c->out_stalled = true;
+        c->stalled_since = uv_now(&c->w->loop);
         conn_pause(c);
         conn_arm_timer(c);
     }
@@ -624,10 +625,14 @@ static void conn_handshakes_cb(uv_idle_t *h)
         return;
     }
     conn_hs_unwait(c);
+    if (c->close_after_flush || c->draining)
+        return;
     conn_handshake(c);
     conn_flush(c);
     if (!c->closing && c->phase != CONN_HANDSHAKE)
         conn_records(c);
+    if (!c->closing && c->queued <= (size_t)w->cfg->max_pending_output / 2)
+        conn_resume(c);
 }
 
 /* Runs TLS over whatever the read BIO holds and dispatches whole frames. */
@@ -639,6 +644,8 @@ static void conn_pump(struct conn *c)
     }
     if (c->hs_waiting)
         return;
+    /* Not read meanwhile: what it sends waits in the kernel, not in the read BIO. */
+    conn_pause(c);
     struct worker *w = c->w;
     c->hs_waiting = true;
     c->hs_prev = w->hs_tail;
@@ -685,14 +692,24 @@ static void conn_timer_cb(uv_timer_t *t)
     uint64_t now = uv_now(&c->w->loop);
     if (c->out_stalled && !conn_preauth_untaken(c, CONN_PREAUTH_UNTAKEN / 2)) {
         c->out_stalled = false;
+        /* The frame it was sending waited for the server, not for the client. */
+        if (c->frame_since)
+            c->frame_since += now - c->stalled_since;
         if (c->queued <= (size_t)cfg->max_pending_output / 2)
             conn_resume(c);
+    }
+    /* However little it takes, it must take enough to be read again within the send timeout. */
+    if (c->out_stalled && now - c->stalled_since >= (uint64_t)cfg->send_timeout_ms) {
+        log_event(LOG_WARN, "client not reading, disconnected",
+                  "peer=%s queued=%zu reason=\"send timeout\"", c->peer, c->queued);
+        conn_close(c, "send timeout");
+        return;
     }
     if (c->phase != CONN_READY && now >= c->deadline) {
         conn_close(c, c->phase == CONN_HANDSHAKE ? "TLS handshake timeout" : "Hello timeout");
         return;
     }
-    if (c->frame_since && !c->held &&
+    if (c->frame_since && !c->held && !c->out_stalled &&
         now - c->frame_since >= (uint64_t)cfg->frame_timeout_s * 1000) {
         char msg[96];
         snprintf(msg, sizeof msg, "frame not complete within %d s of its first byte",
