@@ -75,7 +75,7 @@ static const char *const kind_name[KINDS] = {
 static const char *const kind_limit[KINDS] = {
     "handshake_timeout_ms", "handshake_timeout_ms (Hello)",
     "idle_timeout_ms",      "frame_timeout_s",
-    "frame_timeout_s",      "64 KiB not taken: not read; frame_timeout_s or send_timeout_ms",
+    "frame_timeout_s",      "64 KiB not taken: not read; send_timeout_ms",
     "max_frame_bytes"};
 
 enum state { CONNECTING, HANDSHAKING, AWAITING_HELLO, MISBEHAVING, CUT };
