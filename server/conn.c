@@ -619,11 +619,8 @@ static void conn_hs_unwait(struct conn *c)
 static void conn_handshakes_cb(uv_idle_t *h)
 {
     struct worker *w = h->data;
+    /* Never empty here: the handle stops when the last one leaves the list. */
     struct conn *c = w->hs_head;
-    if (!c) {
-        uv_idle_stop(h);
-        return;
-    }
     conn_hs_unwait(c);
     if (c->close_after_flush || c->draining)
         return;

@@ -134,7 +134,7 @@ static void wall_nonce_hex(char out[65])
     static uint8 nonce[32];
     static bool drawn;
     static uint64 serial;
-    static const char hex[] = "0123456789abcdef";
+    uint8 seal[32];
     uint64 head;
 
     if (!drawn) {
@@ -142,15 +142,11 @@ static void wall_nonce_hex(char out[65])
             ereport(ERROR, (errmsg("could not generate random bytes for the context")));
         drawn = true;
     }
-    serial++;
-    memcpy(&head, nonce, sizeof head);
-    head += serial;
-    for (size_t i = 0; i < sizeof nonce; i++) {
-        uint8 b = i < sizeof head ? (uint8)(head >> (8 * i)) : nonce[i];
-
-        out[2 * i] = hex[b >> 4];
-        out[2 * i + 1] = hex[b & 15];
-    }
+    memcpy(seal, nonce, sizeof seal);
+    memcpy(&head, seal, sizeof head);
+    head += ++serial;
+    memcpy(seal, &head, sizeof head);
+    hex_encode((const char *)seal, sizeof seal, out);
     out[64] = '\0';
 }
 
