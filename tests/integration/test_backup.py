@@ -175,9 +175,25 @@ src_id = tenant_id(SRC)
 # ---------------- export, with and without secrets ----------------
 WITH = os.path.join(HOME, "with-secrets.jsonl")
 WITHOUT = os.path.join(HOME, "without-secrets.jsonl")
+
+
+def jobs_settled(tid, seconds=60):
+    """Waits until the tenant has no due job left pending; True once so."""
+    q = ("SELECT count(*) FROM jobs WHERE for_tenant = %s AND done_at IS NULL"
+         " AND run_at <= liaison_now()" % tid)
+    deadline = time.monotonic() + seconds
+    while t.psql(q) != "0" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return t.psql(q) == "0"
+
+
 # The scheduler appends health scores whenever their inputs change, in the
 # source after its export and in an imported tenant after its import: only
-# the scores computed before the export are the export's.
+# the scores computed before the export are the export's. A score is stamped
+# with the start of the job batch that computes it, so one still being
+# computed now would be dated before the export yet missing from it: first
+# the source's due jobs (the recomputes the fill above queued) have all run.
+check(jobs_settled(src_id), "the scheduler has run the source tenant's due jobs")
 EXPORTED_AT = datetime.datetime.fromisoformat(t.psql("SELECT to_json(now())#>>'{}'").strip())
 # The one with secrets last: its own audit row is in it, compared below.
 code, _ = cli("admin", "tenant", "export", SRC, "--output", WITHOUT, token=OPERATOR)

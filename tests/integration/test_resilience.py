@@ -72,6 +72,17 @@ def new_tenant(srv, name):
     return slug, token
 
 
+def sleeping(marker, seconds=30):
+    """Waits until a psql session whose statements name marker is in their
+    pg_sleep, the lock taken before it held; True once it is."""
+    q = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
+         " AND query LIKE '%%%s%%'" % marker)
+    deadline = time.monotonic() + seconds
+    while psql(q) == "0" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return psql(q) != "0"
+
+
 def postgres_pids():
     postmaster = int(open(os.path.join(PGDIR, "data", "postmaster.pid")).readline())
     kids = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True,
@@ -164,7 +175,7 @@ try:
                                       "SELECT pg_sleep(4); COMMIT;" % tenant_a],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(0.5)
+        check(sleeping("pg_advisory_xact_lock"), "a psql session holds the activation lock")
         sa = srv.session(admin_a)
         sb = srv.session(admin_b)
         sa.sendall(w.frame(3, "ActivateCharter", w.field_varint(1, int(ch["id"]))))
@@ -188,7 +199,8 @@ try:
                                       " SELECT pg_sleep(3); COMMIT;" % line["id"]],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(0.5)
+        check(sleeping("UPDATE product_lines SET name = name"),
+              "a psql session holds the product line's row")
         sa = srv.session(admin_a)
         update = w.field_varint(1, int(line["id"])) + w.field_bytes(2, "Khóa mới")
         # Two updates wait for the row lock, one on each database connection
@@ -219,7 +231,10 @@ try:
     check(code == "OK", "health before the freeze")
     pids = postgres_pids()
     for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
+        try:
+            os.kill(pid, signal.SIGSTOP)
+        except ProcessLookupError:
+            pass  # a backend (of a psql session above, say) gone since pgrep listed it
     try:
         t0 = time.monotonic()
         code, out = srv.cli("call", "ListDistributors", "{}", token=admin_a)
@@ -239,7 +254,10 @@ try:
         check(srv.cli("ping")[0] == "OK", "what needs no database is still served")
     finally:
         for pid in pids:
-            os.kill(pid, signal.SIGCONT)
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
     deadline = time.monotonic() + 30
     code = None
     while time.monotonic() < deadline:

@@ -170,6 +170,17 @@ def batch_sizes(log, methods):
     return [(m.group(1), m.group(2), int(m.group(3))) for m in pat.finditer(log)]
 
 
+def logged_sizes(srv, mark, methods, n, seconds=10):
+    """batch_sizes of srv's log past mark, once it holds n such lines (or the
+    seconds are up): a request's line is written after its answer is sent."""
+    deadline = time.monotonic() + seconds
+    sizes = batch_sizes(srv.log()[mark:], methods)
+    while len(sizes) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+        sizes = batch_sizes(srv.log()[mark:], methods)
+    return sizes
+
+
 class HeldBatch:
     """A tenant of its own on srv and a batch of four of its changes (two
     creates, a keyed create, and an update of a row a psql session holds):
@@ -278,8 +289,8 @@ check(isinstance(got[3][1], liaison.Error) and
 check(got[2][0] == "OK" and got[2][1]["productLine"]["name"] == "ブレーキ部品" and
       got[0][1]["productLine"]["name"] == "Phanh đĩa Việt Nam",
       "Japanese and Vietnamese names come back as sent")
-sizes = batch_sizes(srv.log()[mark:], ["CreateProductLine", "AssignAccountManager",
-                                       "UpdateProductLine"])
+sizes = logged_sizes(srv, mark, ["CreateProductLine", "AssignAccountManager",
+                                 "UpdateProductLine"], len(calls) + len(blockers))
 firsts = [s for s in sizes if s[2] == CAP]
 check(len(firsts) == CAP and sum(1 for s in sizes if s[2] == 2) == 2,
       "the ten changes went as a batch of %d (the cap) and one of 2: %s" % (CAP, sizes))
@@ -406,7 +417,10 @@ try:
     frozen = [postmaster] + [int(k) for k in subprocess.run(
         ["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()]
     for pid in frozen:
-        os.kill(pid, signal.SIGSTOP)
+        try:
+            os.kill(pid, signal.SIGSTOP)
+        except ProcessLookupError:
+            pass  # a backend (of a psql session above, say) gone since pgrep listed it
     try:
         got = [outcome(c) for c in held.batch]
         took = time.monotonic() - held.sent
@@ -414,7 +428,10 @@ try:
         time.sleep(1.0)
     finally:
         for pid in frozen:
-            os.kill(pid, signal.SIGCONT)
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
     codes = [c for c, _ in got]
     check(codes == ["DEADLINE_EXCEEDED"] * 4,
           "every caller of the frozen batch gets DEADLINE_EXCEEDED: %s" % codes)
