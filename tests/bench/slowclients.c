@@ -32,6 +32,13 @@
  * libliaison and raw: what it sees and how fast is printed.
  * Server memory is VmRSS of --pid: at the end of "alone", the highest seen
  * under attack, and at the end of "after".
+ * Where the two cores went in each phase is the scheduler's own account
+ * (/proc/.../schedstat: time on a CPU, and time runnable but waiting for
+ * one) of liaisond's threads together, of this program's attacker loop (its
+ * main thread) and of the well-behaved client's thread: a wait that the
+ * well-behaved client's thread or the server spends runnable is CPU taken by
+ * something else. --attacker-nice N runs the attacker loop at that nice
+ * value, so that a run can tell the attackers' own CPU from the server's.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -48,6 +55,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,7 +117,7 @@ struct samples {
 };
 
 static struct options {
-    int port, attackers, limit;
+    int port, attackers, limit, attacker_nice;
     long pid;
     const char *ca;
     double alone_s, after_s, max_attack_s;
@@ -117,6 +125,17 @@ static struct options {
 
 static atomic_int phase = ALONE;
 static atomic_bool good_stop;
+static atomic_long good_tid;
+
+/* CPU time and run-queue wait, in ns, at the phases' boundaries. */
+struct sched {
+    int64_t run_ns, wait_ns;
+};
+enum mark { MARK_ALONE, MARK_OPENING, MARK_HELD, MARK_AFTER, MARK_END, MARKS };
+static struct {
+    int64_t at_us;
+    struct sched server, attacker, good;
+} marks[MARKS];
 static struct samples good[PHASES];
 static uint8_t client_hello[2048];
 static size_t client_hello_len;
@@ -136,6 +155,51 @@ static void die(const char *what, const char *why)
 {
     fprintf(stderr, "slowclients: %s: %s\n", what, why);
     exit(1);
+}
+
+static void sched_add(const char *path, struct sched *s)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    long long run, wait;
+    if (fscanf(f, "%lld %lld", &run, &wait) == 2) {
+        s->run_ns += run;
+        s->wait_ns += wait;
+    }
+    fclose(f);
+}
+
+/* One thread's account, or (tid 0) every thread's of pid together. */
+static struct sched sched_of(long pid, long tid)
+{
+    struct sched s = {0, 0};
+    char path[96];
+    if (tid) {
+        snprintf(path, sizeof path, "/proc/%ld/task/%ld/schedstat", pid, tid);
+        sched_add(path, &s);
+        return s;
+    }
+    snprintf(path, sizeof path, "/proc/%ld/task", pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return s;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/%ld/task/%.20s/schedstat", pid, e->d_name);
+        sched_add(path, &s);
+    }
+    closedir(d);
+    return s;
+}
+
+static void mark(enum mark m)
+{
+    marks[m].at_us = now_us();
+    marks[m].server = sched_of(opt.pid, 0);
+    marks[m].attacker = sched_of((long)getpid(), (long)getpid());
+    marks[m].good = sched_of((long)getpid(), atomic_load(&good_tid));
 }
 
 static long rss_kb(void)
@@ -235,6 +299,7 @@ static liaison_conn *good_connect(void)
 static void *good_main(void *arg)
 {
     (void)arg;
+    atomic_store(&good_tid, (long)syscall(SYS_gettid));
     liaison_conn *c = good_connect();
     if (liaison_connect(c) != LIAISON_OK)
         die("good client", liaison_error(c));
@@ -508,7 +573,11 @@ static void attack(SSL_CTX *ctx, long *rss_peak)
     if (!as || !pfd || !idx)
         die("attackers", "out of memory");
     int opened = 0, live = 0, setting_up = 0;
+    /* The main thread's alone: the well-behaved client keeps nice 0. */
+    if (opt.attacker_nice && setpriority(PRIO_PROCESS, 0, opt.attacker_nice) != 0)
+        die("setpriority", strerror(errno));
     int64_t start = now_us(), stop = start + (int64_t)(opt.max_attack_s * 1e6);
+    mark(MARK_OPENING);
     atomic_store(&phase, OPENING);
     while ((opened < opt.attackers || live > 0) && now_us() < stop) {
         /* A few set-ups at a time, as a client pool would open them. */
@@ -556,9 +625,14 @@ static void attack(SSL_CTX *ctx, long *rss_peak)
         long rss = rss_kb();
         if (rss > *rss_peak)
             *rss_peak = rss;
-        if (opened == opt.attackers && setting_up == 0)
+        if (opened == opt.attackers && setting_up == 0 && atomic_load(&phase) != HELD) {
+            mark(MARK_HELD);
             atomic_store(&phase, HELD);
+        }
     }
+    if (atomic_load(&phase) != HELD)
+        mark(MARK_HELD);
+    mark(MARK_AFTER);
     atomic_store(&phase, AFTER);
     double attack_s = (double)(now_us() - start) / 1e6;
 
@@ -682,10 +756,38 @@ static void at_the_limit(void)
     atomic_store(&phase, AFTER);
 }
 
+/* The scheduler's account between the marks: cores busy, and run-queue wait a second. */
+static void print_cpu(void)
+{
+    static const char *const name[MARK_END] = {"alone", "while attackers connect",
+                                               "all connected, until cut", "after"};
+    printf("\nWhere the CPU went (the scheduler's account, /proc/*/schedstat; attacker loop at "
+           "nice %d):\n\n",
+           opt.attacker_nice);
+    printf("| phase | seconds | liaisond: cores busy | liaisond: waiting for a core, ms/s | "
+           "attacker loop: cores busy | well-behaved client: cores busy | well-behaved client: "
+           "waiting for a core, ms/s |\n|---|---|---|---|---|---|---|\n");
+    for (int m = 0; m < MARK_END; m++) {
+        double s = (double)(marks[m + 1].at_us - marks[m].at_us) / 1e6;
+        if (s <= 0)
+            continue;
+        const struct sched *a = &marks[m].server, *b = &marks[m + 1].server;
+        const struct sched *aa = &marks[m].attacker, *ba = &marks[m + 1].attacker;
+        const struct sched *ag = &marks[m].good, *bg = &marks[m + 1].good;
+        printf("| %s | %.1f | %.2f | %.0f | %.2f | %.2f | %.1f |\n", name[m], s,
+               (double)(b->run_ns - a->run_ns) / 1e9 / s,
+               (double)(b->wait_ns - a->wait_ns) / 1e6 / s,
+               (double)(ba->run_ns - aa->run_ns) / 1e9 / s,
+               (double)(bg->run_ns - ag->run_ns) / 1e9 / s,
+               (double)(bg->wait_ns - ag->wait_ns) / 1e6 / s);
+    }
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: slowclients --port PORT --ca FILE --pid SERVER_PID [--attackers N] "
-                    "[--limit MAX_CONNECTIONS] [--alone S] [--after S] [--max-attack S]\n");
+                    "[--limit MAX_CONNECTIONS] [--alone S] [--after S] [--max-attack S] "
+                    "[--attacker-nice N]\n");
     exit(2);
 }
 
@@ -711,6 +813,8 @@ int main(int argc, char **argv)
             opt.after_s = atof(v);
         else if (!strcmp(argv[i], "--max-attack"))
             opt.max_attack_s = atof(v);
+        else if (!strcmp(argv[i], "--attacker-nice"))
+            opt.attacker_nice = atoi(v);
         else
             usage();
         i++;
@@ -743,6 +847,9 @@ int main(int argc, char **argv)
     pthread_t good_thread;
     if (pthread_create(&good_thread, NULL, good_main, NULL) != 0)
         die("thread", "cannot start the well-behaved client");
+    while (!atomic_load(&good_tid))
+        usleep(1000);
+    mark(MARK_ALONE);
     usleep((useconds_t)(opt.alone_s * 1e6));
     long rss_base = rss_kb(), rss_peak = rss_base;
     attack(ctx, &rss_peak);
@@ -756,6 +863,7 @@ int main(int argc, char **argv)
                                    rss_kb() / 1024.0);
     }
     long rss_after = rss_kb();
+    mark(MARK_END);
     at_the_limit();
     usleep(500000);
     atomic_store(&good_stop, true);
@@ -778,6 +886,7 @@ int main(int argc, char **argv)
            rss_base / 1024.0, rss_peak / 1024.0, (rss_peak - rss_base) / 1024.0, rss_after / 1024.0,
            (rss_after - rss_base) / 1024.0);
     printf("server memory after the attack, MiB, a second apart:%s\n", after_trace);
+    print_cpu();
     for (int ph = 0; ph < PHASES; ph++)
         free(good[ph].us);
     free(greedy_pings);
