@@ -573,7 +573,7 @@ static void attack(SSL_CTX *ctx, long *rss_peak)
     if (!as || !pfd || !idx)
         die("attackers", "out of memory");
     int opened = 0, live = 0, setting_up = 0;
-    /* The main thread's alone: the well-behaved client keeps nice 0. */
+    /* On Linux this sets the calling thread's nice only: the well-behaved client's stays 0. */
     if (opt.attacker_nice && setpriority(PRIO_PROCESS, 0, opt.attacker_nice) != 0)
         die("setpriority", strerror(errno));
     int64_t start = now_us(), stop = start + (int64_t)(opt.max_attack_s * 1e6);
