@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -154,6 +155,21 @@ def send_all(clients, calls):
         time.sleep(0.02)
 
 
+def all_queued(port, n, seconds=20):
+    """Waits until the server's liaison_db_queued gauge (refreshed every 2 s)
+    shows n transactions waiting for a database connection: every request
+    sent has been read and queued, and none has been sent yet. True once so."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+            text = r.read().decode()
+        m = re.search(r"^liaison_db_queued (\d+)$", text, re.M)
+        if m and int(m.group(1)) >= n:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def fill_pool(tenant, cluster, blocked_line):
     """Both database connections busy with a change that waits for
     blocked_line's row: the clients that sent them."""
@@ -245,7 +261,11 @@ class HeldBatch:
 
 OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
 shared = Cluster(w.env("LIAISON_TEST_PSQL").split())
-srv = t.Server("write-batch", LIAISOND, CLI, *SETTINGS)
+# The main server shows its queue, so that a batch is released only once
+# every request meant for it is queued (a slow read would split it).
+metrics_port = w.free_port()
+srv = t.Server("write-batch", LIAISOND, CLI, *SETTINGS,
+               "metrics_listen = 127.0.0.1:%d" % metrics_port)
 # A check that raises must not leave the server running.
 atexit.register(lambda: srv.pid and subprocess.run(["kill", "-TERM", str(srv.pid)],
                                                   stderr=subprocess.DEVNULL))
@@ -276,7 +296,7 @@ lock = Locker(shared, [blocked])
 blockers = fill_pool(ten, shared, blocked)
 mark = len(srv.log())
 send_all(clients, calls)
-time.sleep(1.5)  # every request read and queued behind the blockers
+check(all_queued(metrics_port, len(calls)), "the ten are queued behind the blockers")
 lock.release()
 got = [outcome(c) for c in clients]
 check(all(outcome(b)[0] == "OK" for b in blockers), "the blockers commit")
@@ -334,24 +354,25 @@ mark = len(srv.log())
 send_all(a, [("UpdateProductLine", {"id": x, "name": "A xích"}),
              ("UpdateProductLine", {"id": z, "name": "A zắc"}),
              ("UpdateProductLine", {"id": y, "name": "A yên"})])
-time.sleep(1.0)
+check(all_queued(metrics_port, 3), "batch A is queued behind the blockers")
 gate1.release()
 check(outcome(b1)[0] == "OK", "the first blocker commits")
 check(shared.waiting(2), "batch A waits for Z")
 send_all(b, [("UpdateProductLine", {"id": y, "name": "B yên"}),
              ("UpdateProductLine", {"id": z, "name": "B zắc"}),
              ("UpdateProductLine", {"id": x, "name": "B xích"})])
-time.sleep(1.0)
+check(all_queued(metrics_port, 3), "batch B is queued behind the second blocker")
 gate2.release()
 check(outcome(b2)[0] == "OK", "the second blocker commits")
 check(shared.waiting(2), "batch B waits for Z too")
 hold_z.release()
 got = [outcome(c)[0] for c in a + b]
 check(got == ["OK"] * 6, "every change of both batches ends OK: %s" % got)
+# Eight request lines: the two blockers' and the six changes'.
+sizes = [s[2] for s in logged_sizes(srv, mark, ["UpdateProductLine"], 8)]
 log = srv.log()[mark:]
 check(log.count("write sent again alone") >= 1 and "deadlock detected" in log,
       "a deadlock was detected and the change that lost it sent again alone")
-sizes = [s[2] for s in batch_sizes(log, ["UpdateProductLine"])]
 check(sizes.count(3) >= 4, "the six changes went as two batches of 3 (%s)" % sizes)
 per_row = shared.sql("SELECT string_agg(n::text, ',' ORDER BY e) FROM (SELECT entity_id::bigint e,"
                      " count(*) n FROM audit_log WHERE tenant_id = %s AND action ="
