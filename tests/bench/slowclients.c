@@ -39,6 +39,10 @@
  * well-behaved client's thread or the server spends runnable is CPU taken by
  * something else. --attacker-nice N runs the attacker loop at that nice
  * value, so that a run can tell the attackers' own CPU from the server's.
+ * --attacker-cpu N and --client-cpu N pin the attacker loop and the
+ * well-behaved client's thread to one CPU each: with the server pinned to
+ * the client's CPU (the runner's --split-cores), the attackers' user and
+ * kernel send work stays on a core of its own, as on a machine of its own.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -47,6 +51,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -117,11 +122,16 @@ struct samples {
 };
 
 static struct options {
-    int port, attackers, limit, attacker_nice;
+    int port, attackers, limit, attacker_nice, attacker_cpu, client_cpu;
     long pid;
     const char *ca;
     double alone_s, after_s, max_attack_s;
-} opt = {.attackers = 2000, .alone_s = 10, .after_s = 10, .max_attack_s = 180};
+} opt = {.attackers = 2000,
+         .attacker_cpu = -1,
+         .client_cpu = -1,
+         .alone_s = 10,
+         .after_s = 10,
+         .max_attack_s = 180};
 
 static atomic_int phase = ALONE;
 static atomic_bool good_stop;
@@ -296,9 +306,23 @@ static liaison_conn *good_connect(void)
 }
 
 /* The well-behaved client: a Ping every 2 ms, latencies kept by phase. */
+/* Pins the calling thread (not the process) to one CPU; cpu < 0 leaves it free. */
+static void pin_thread(int cpu, const char *who)
+{
+    if (cpu < 0)
+        return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    if (rc != 0)
+        die(who, strerror(rc));
+}
+
 static void *good_main(void *arg)
 {
     (void)arg;
+    pin_thread(opt.client_cpu, "--client-cpu");
     atomic_store(&good_tid, (long)syscall(SYS_gettid));
     liaison_conn *c = good_connect();
     if (liaison_connect(c) != LIAISON_OK)
@@ -576,6 +600,7 @@ static void attack(SSL_CTX *ctx, long *rss_peak)
     /* On Linux this sets the calling thread's nice only: the well-behaved client's stays 0. */
     if (opt.attacker_nice && setpriority(PRIO_PROCESS, 0, opt.attacker_nice) != 0)
         die("setpriority", strerror(errno));
+    pin_thread(opt.attacker_cpu, "--attacker-cpu");
     int64_t start = now_us(), stop = start + (int64_t)(opt.max_attack_s * 1e6);
     mark(MARK_OPENING);
     atomic_store(&phase, OPENING);
@@ -761,9 +786,13 @@ static void print_cpu(void)
 {
     static const char *const name[MARK_END] = {"alone", "while attackers connect",
                                                "all connected, until cut", "after"};
+    char cpus[96] = "";
+    if (opt.attacker_cpu >= 0 || opt.client_cpu >= 0)
+        snprintf(cpus, sizeof cpus, "; attacker loop on CPU %d, well-behaved client on CPU %d",
+                 opt.attacker_cpu, opt.client_cpu);
     printf("\nWhere the CPU went (the scheduler's account, /proc/*/schedstat; attacker loop at "
-           "nice %d):\n\n",
-           opt.attacker_nice);
+           "nice %d%s):\n\n",
+           opt.attacker_nice, cpus);
     printf("| phase | seconds | liaisond: cores busy | liaisond: waiting for a core, ms/s | "
            "attacker loop: cores busy | well-behaved client: cores busy | well-behaved client: "
            "waiting for a core, ms/s |\n|---|---|---|---|---|---|---|\n");
@@ -787,7 +816,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: slowclients --port PORT --ca FILE --pid SERVER_PID [--attackers N] "
                     "[--limit MAX_CONNECTIONS] [--alone S] [--after S] [--max-attack S] "
-                    "[--attacker-nice N]\n");
+                    "[--attacker-nice N] [--attacker-cpu N] [--client-cpu N]\n");
     exit(2);
 }
 
@@ -815,6 +844,10 @@ int main(int argc, char **argv)
             opt.max_attack_s = atof(v);
         else if (!strcmp(argv[i], "--attacker-nice"))
             opt.attacker_nice = atoi(v);
+        else if (!strcmp(argv[i], "--attacker-cpu"))
+            opt.attacker_cpu = atoi(v);
+        else if (!strcmp(argv[i], "--client-cpu"))
+            opt.client_cpu = atoi(v);
         else
             usage();
         i++;
