@@ -173,6 +173,22 @@ struct cli_subcommand {
 int cli_subcommand(const char *family, const struct cli_subcommand *subs, int argc, char **argv,
                    struct cli *cli);
 
+/* --page-size, --cursor and --all: what every list command takes. */
+struct cli_paging {
+    const char *page_size; /* NULL: the server's default */
+    const char *cursor;    /* NULL: the first page */
+    bool all;              /* follow the cursors to the last page */
+};
+
+/* The three options of p, for a command's option table. */
+#define CLI_PAGING_OPTS(p)                                                                         \
+    {"page-size", &(p).page_size, NULL, false,                                                     \
+     "rows per page, 1 to 500 (the server's default: 50)"},                                        \
+        {"cursor", &(p).cursor, NULL, false, "continue from the page a \"more:\" line names"},     \
+    {                                                                                              \
+        "all", NULL, &(p).all, false, "every page"                                                 \
+    }
+
 /*
  * Lists with pagination: calls method with request (consumed) plus a page,
  * follows cursors when all is set, and prints the items under items_key:
@@ -181,12 +197,11 @@ int cli_subcommand(const char *family, const struct cli_subcommand *subs, int ar
  * standard error for JSON and ids). Returns an exit code.
  */
 int cli_list(struct cli *cli, const char *method, json_t *request, const char *items_key,
-             const struct output_column *cols, int ncols, const char *page_size, const char *cursor,
-             bool all);
+             const struct output_column *cols, int ncols, const struct cli_paging *paging);
 /* cli_list, with map called on each row (an object it may add keys to) before printing. */
 int cli_list_mapped(struct cli *cli, const char *method, json_t *request, const char *items_key,
-                    const struct output_column *cols, int ncols, const char *page_size,
-                    const char *cursor, bool all, void (*map)(json_t *row));
+                    const struct output_column *cols, int ncols, const struct cli_paging *paging,
+                    void (*map)(json_t *row));
 
 /* Reads a password: from standard input with --password-stdin, otherwise
  * from the terminal without echo. Returns 0, or an exit code after

@@ -84,16 +84,15 @@ static int ac_add(struct cli *cli, int argc, char **argv)
 
 static int ac_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *status = "", *page_size = NULL, *cursor = NULL;
-    bool overdue = false, mine = false, all = false;
+    const char *dist = NULL, *status = "";
+    struct cli_paging page = {0};
+    bool overdue = false, mine = false;
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "a distributor: id or name", "distributorId"},
         {"status", &status, NULL, false, "open, done or cancelled"},
         {"overdue", NULL, &overdue, false, "open and past due"},
         {"mine", NULL, &mine, false, "those you own", "ownerUserId"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "action list [--distributor D] [--status S] [--overdue] [--mine] [--all]",
@@ -119,7 +118,7 @@ static int ac_list(struct cli *cli, int argc, char **argv)
     return cli_list(cli, "ListActionItems",
                     json_pack("{s:I,s:I,s:s}", "distributorId", d, "ownerUserId", me, "status",
                               overdue ? "overdue" : status),
-                    "actionItems", action_cols, N_ACTION_COLS, page_size, cursor, all);
+                    "actionItems", action_cols, N_ACTION_COLS, &page);
 }
 
 static int ac_done(struct cli *cli, int argc, char **argv)

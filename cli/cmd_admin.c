@@ -68,19 +68,14 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
 
 static int tenant_list(struct cli *cli, int argc, char **argv)
 {
-    const char *page_size = NULL, *cursor = NULL;
-    bool all = false;
-    const struct cli_opt opts[] = {{"page-size", &page_size, NULL, false, "rows per page (1-500)"},
-                                   {"cursor", &cursor, NULL, false, "continue from a page"},
-                                   {"all", NULL, &all, false, "every page"},
-                                   {0}};
+    struct cli_paging page = {0};
+    const struct cli_opt opts[] = {CLI_PAGING_OPTS(page), {0}};
     const struct cli_command_spec spec = {"admin tenant list [--page-size N] [--cursor C] [--all]",
                                           "Lists tenants.", opts, 0, "admin tenant list --all"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return cli_list(cli, "ListTenants", json_object(), "tenants", tenant_cols, 4, page_size, cursor,
-                    all);
+    return cli_list(cli, "ListTenants", json_object(), "tenants", tenant_cols, 4, &page);
 }
 
 /* show, suspend, resume: one slug in, the tenant out. */

@@ -13,17 +13,14 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
                                                 {"ENTITY ID", "entityId"},
                                                 {"REQUEST", "requestId"},
                                                 {"SOURCE", "source"}};
-    const char *since = NULL, *until = NULL, *actor = NULL, *entity = NULL, *page_size = NULL,
-               *cursor = NULL;
-    bool all = false;
+    const char *since = NULL, *until = NULL, *actor = NULL, *entity = NULL;
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"since", &since, NULL, false, "from this time (RFC 3339), inclusive"},
         {"until", &until, NULL, false, "to this time (RFC 3339), exclusive"},
         {"actor", &actor, NULL, false, "only this actor (as shown in the ACTOR column)"},
         {"entity", &entity, NULL, false, "only this kind of entity (user, tenant, api_token)"},
-        {"page-size", &page_size, NULL, false, "rows per page (1-500)"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "audit [--since T] [--until T] [--actor A] [--entity E] [--page-size N] [--all]",
@@ -41,5 +38,5 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
         json_object_set_new(req, "actor", json_string(actor));
     if (entity)
         json_object_set_new(req, "entity", json_string(entity));
-    return cli_list(cli, "ListAuditLog", req, "entries", cols, 8, page_size, cursor, all);
+    return cli_list(cli, "ListAuditLog", req, "entries", cols, 8, &page);
 }

@@ -82,14 +82,13 @@ static int line_create(struct cli *cli, int argc, char **argv)
 
 static int line_list(struct cli *cli, int argc, char **argv)
 {
-    const char *name = "", *page_size = NULL, *cursor = NULL;
-    bool all = false, retired = false;
+    const char *name = "";
+    struct cli_paging page = {0};
+    bool retired = false;
     const struct cli_opt opts[] = {
         {"name", &name, NULL, false, "only lines whose code or name has this, any case"},
         {"retired", NULL, &retired, false, "include retired lines"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {"product-line list [--name TEXT] [--retired] [--all]",
                                           "Lists product lines.", opts, 0,
@@ -99,7 +98,7 @@ static int line_list(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     return cli_list(cli, "ListProductLines",
                     json_pack("{s:b,s:s}", "includeRetired", retired, "name", name), "productLines",
-                    line_cols, 4, page_size, cursor, all);
+                    line_cols, 4, &page);
 }
 
 static int line_update(struct cli *cli, int argc, char **argv)
@@ -170,15 +169,14 @@ static int product_create(struct cli *cli, int argc, char **argv)
 
 static int product_list(struct cli *cli, int argc, char **argv)
 {
-    const char *line = NULL, *name = "", *page_size = NULL, *cursor = NULL;
-    bool all = false, retired = false;
+    const char *line = NULL, *name = "";
+    struct cli_paging page = {0};
+    bool retired = false;
     const struct cli_opt opts[] = {
         {"line", &line, NULL, false, "only this product line (id or code)", "productLineId"},
         {"name", &name, NULL, false, "only products whose SKU or name has this, any case"},
         {"retired", NULL, &retired, false, "include retired products"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "product list [--line LINE] [--name TEXT] [--retired] [--all]", "Lists products.", opts, 0,
@@ -192,7 +190,7 @@ static int product_list(struct cli *cli, int argc, char **argv)
     return cli_list(
         cli, "ListProducts",
         json_pack("{s:I,s:b,s:s}", "productLineId", l, "includeRetired", retired, "name", name),
-        "products", product_cols, 7, page_size, cursor, all);
+        "products", product_cols, 7, &page);
 }
 
 static int product_update(struct cli *cli, int argc, char **argv)

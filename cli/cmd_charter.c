@@ -481,12 +481,8 @@ static int ch_history(struct cli *cli, int argc, char **argv)
                                                 {"CREATED AT", "createdAt"},
                                                 {"ACTIVATED BY", "activatedBy"},
                                                 {"ACTIVATED AT", "activatedAt"}};
-    const char *page_size = NULL, *cursor = NULL;
-    bool all = false;
-    const struct cli_opt opts[] = {{"page-size", &page_size, NULL, false, "rows per page"},
-                                   {"cursor", &cursor, NULL, false, "continue from a page"},
-                                   {"all", NULL, &all, false, "every page"},
-                                   {0}};
+    struct cli_paging page = {0};
+    const struct cli_opt opts[] = {CLI_PAGING_OPTS(page), {0}};
     const struct cli_command_spec spec = {"charter history DISTRIBUTOR [--all]",
                                           "Lists every version of a distributor's charter.", opts,
                                           1, "charter history \"Saigon Auto Parts\""};
@@ -498,7 +494,7 @@ static int ch_history(struct cli *cli, int argc, char **argv)
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     return cli_list(cli, "ListCharterVersions", json_pack("{s:I}", "distributorId", d), "versions",
-                    cols, 7, page_size, cursor, all);
+                    cols, 7, &page);
 }
 
 int cmd_charter(struct cli *cli, int argc, char **argv)

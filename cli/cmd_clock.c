@@ -108,14 +108,12 @@ int cmd_jobs(struct cli *cli, int argc, char **argv)
                                                 {"RUN AT", "runAt"},
                                                 {"ATTEMPTS", "attempts"},
                                                 {"LAST ERROR", "lastError"}};
-    const char *kind = NULL, *state = NULL, *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *kind = NULL, *state = NULL;
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"kind", &kind, NULL, false, "only this kind of job"},
         {"state", &state, NULL, false, "only this state: pending, retrying, failed or done"},
-        {"page-size", &page_size, NULL, false, "rows per page (1-500)"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "jobs [--kind K] [--state S] [--page-size N] [--cursor C] [--all]",
@@ -135,5 +133,5 @@ int cmd_jobs(struct cli *cli, int argc, char **argv)
             name[i] = (char)toupper((unsigned char)name[i]);
         json_object_set_new(req, "state", json_string(n < sizeof name ? name : state));
     }
-    return cli_list(cli, "ListJobs", req, "jobs", cols, 8, page_size, cursor, all);
+    return cli_list(cli, "ListJobs", req, "jobs", cols, 8, &page);
 }

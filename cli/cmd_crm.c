@@ -90,15 +90,13 @@ static int account_create(struct cli *cli, int argc, char **argv)
 
 static int account_list(struct cli *cli, int argc, char **argv)
 {
-    const char *name = "", *country = "", *dist = NULL, *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *name = "", *country = "", *dist = NULL;
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"name", &name, NULL, false, "only names that have this"},
         {"country", &country, NULL, false, "ISO 3166-1 alpha-2 code"},
         {"distributor", &dist, NULL, false, "owned by this distributor", "distributorId"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "account list [--name TEXT] [--country CC] [--distributor D] [--all]",
@@ -112,7 +110,7 @@ static int account_list(struct cli *cli, int argc, char **argv)
     return cli_list(
         cli, "ListKeyAccounts",
         json_pack("{s:s,s:s,s:I}", "name", name, "country", country, "distributorId", d),
-        "accounts", account_cols, NCOLS(account_cols), page_size, cursor, all);
+        "accounts", account_cols, NCOLS(account_cols), &page);
 }
 
 static int account_show(struct cli *cli, int argc, char **argv)
@@ -193,17 +191,14 @@ static int lead_register(struct cli *cli, int argc, char **argv)
 
 static int lead_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *stage = "", *registration = "", *account = NULL, *page_size = NULL,
-               *cursor = NULL;
-    bool all = false;
+    const char *dist = NULL, *stage = "", *registration = "", *account = NULL;
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
         {"stage", &stage, NULL, false, "new, qualified, proposal, negotiation, won, lost"},
         {"registration", &registration, NULL, false, "accepted, flagged, approved, rejected"},
         {"account", &account, NULL, false, "only this key account (id)", "keyAccountId"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "lead list [--distributor D] [--stage S] [--registration R] [--account ID] [--all]",
@@ -218,7 +213,7 @@ static int lead_list(struct cli *cli, int argc, char **argv)
     return cli_list(cli, "ListLeads",
                     json_pack("{s:I,s:s,s:s,s:I}", "distributorId", d, "stage", stage,
                               "registration", registration, "keyAccountId", a),
-                    "leads", lead_cols, NCOLS(lead_cols), page_size, cursor, all);
+                    "leads", lead_cols, NCOLS(lead_cols), &page);
 }
 
 static int lead_show(struct cli *cli, int argc, char **argv)
@@ -327,15 +322,13 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
 
 static int interaction_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *account = NULL, *lead = NULL, *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *dist = NULL, *account = NULL, *lead = NULL;
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
         {"account", &account, NULL, false, "only about this key account (id)", "keyAccountId"},
         {"lead", &lead, NULL, false, "only about this lead (id)", "leadId"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "interaction list [--distributor D] [--account ID] [--lead ID] [--all]",
@@ -349,8 +342,7 @@ static int interaction_list(struct cli *cli, int argc, char **argv)
         return rc;
     return cli_list(cli, "ListInteractions",
                     json_pack("{s:I,s:I,s:I}", "distributorId", d, "keyAccountId", a, "leadId", l),
-                    "interactions", interaction_cols, NCOLS(interaction_cols), page_size, cursor,
-                    all);
+                    "interactions", interaction_cols, NCOLS(interaction_cols), &page);
 }
 
 int cmd_interaction(struct cli *cli, int argc, char **argv)

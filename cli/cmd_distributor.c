@@ -139,18 +139,15 @@ static int dist_update(struct cli *cli, int argc, char **argv)
 
 static int dist_list(struct cli *cli, int argc, char **argv)
 {
-    const char *status = NULL, *country = NULL, *manager = NULL, *name = "", *page_size = NULL,
-               *cursor = NULL;
-    bool all = false;
+    const char *status = NULL, *country = NULL, *manager = NULL, *name = "";
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"name", &name, NULL, false, "only names that have this, any case"},
         {"status", &status, NULL, false, "prospect, onboarding, active, at_risk, terminated"},
         {"country", &country, NULL, false, "ISO 3166-1 alpha-2 code"},
         {"manager", &manager, NULL, false, "account manager: user id or e-mail",
          "accountManagerId"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "distributor list [--name TEXT] [--status S] [--country CC] [--manager USER] [--all]",
@@ -167,8 +164,7 @@ static int dist_list(struct cli *cli, int argc, char **argv)
         json_object_set_new(req, "status", cli_enum_string(status));
     if (country)
         json_object_set_new(req, "country", json_string(country));
-    return cli_list(cli, "ListDistributors", req, "distributors", dist_cols, 10, page_size, cursor,
-                    all);
+    return cli_list(cli, "ListDistributors", req, "distributors", dist_cols, 10, &page);
 }
 
 static int dist_show(struct cli *cli, int argc, char **argv)
@@ -290,14 +286,12 @@ static int contact_create(struct cli *cli, int argc, char **argv)
 
 static int contact_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *name = "", *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *dist = NULL, *name = "";
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, true, "the distributor: id or name"},
         {"name", &name, NULL, false, "only names or e-mails that have this, any case"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "contact list --distributor DISTRIBUTOR [--name TEXT] [--all]",
@@ -310,7 +304,7 @@ static int contact_list(struct cli *cli, int argc, char **argv)
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     return cli_list(cli, "ListContacts", json_pack("{s:I,s:s}", "distributorId", d, "name", name),
-                    "contacts", contact_cols, 8, page_size, cursor, all);
+                    "contacts", contact_cols, 8, &page);
 }
 
 /* A contact by id, or by name or e-mail within --distributor (an id or a name). */

@@ -236,13 +236,10 @@ static int doc_translate(struct cli *cli, int argc, char **argv)
 
 static int doc_list(struct cli *cli, int argc, char **argv)
 {
-    const char *kind = "", *page_size = NULL, *cursor = NULL;
-    bool all = false;
-    const struct cli_opt opts[] = {{"kind", &kind, NULL, false, "only documents of this kind"},
-                                   {"page-size", &page_size, NULL, false, "rows per page"},
-                                   {"cursor", &cursor, NULL, false, "continue from a page"},
-                                   {"all", NULL, &all, false, "every page"},
-                                   {0}};
+    const char *kind = "";
+    struct cli_paging page = {0};
+    const struct cli_opt opts[] = {
+        {"kind", &kind, NULL, false, "only documents of this kind"}, CLI_PAGING_OPTS(page), {0}};
     const struct cli_command_spec spec = {"doc list [--kind K] [--all]",
                                           "Lists the documents you read.", opts, 0,
                                           "doc list --kind price_sheet"};
@@ -250,7 +247,7 @@ static int doc_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     return cli_list(cli, "ListDocuments", json_pack("{s:s}", "kind", kind), "documents", doc_cols,
-                    NCOLS(doc_cols), page_size, cursor, all);
+                    NCOLS(doc_cols), &page);
 }
 
 static int doc_show(struct cli *cli, int argc, char **argv)

@@ -319,15 +319,13 @@ static int esc_respond(struct cli *cli, int argc, char **argv)
 static int esc_list(struct cli *cli, int argc, char **argv)
 {
     bool pending = !strcmp(argv[0], "pending");
-    const char *dist = NULL, *state = pending ? "open" : "", *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *dist = NULL, *state = pending ? "open" : "";
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "one distributor (id or name)"},
         {"state", pending ? NULL : &state, NULL, false,
          "open (pending or overdue), pending, overdue or answered"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_opt *use = opts;
     const struct cli_opt pending_opts[] = {opts[0], opts[2], opts[3], opts[4], {0}};
@@ -350,7 +348,7 @@ static int esc_list(struct cli *cli, int argc, char **argv)
         return rc;
     return cli_list(cli, "ListEscalations",
                     json_pack("{s:I,s:s}", "distributorId", d, "state", state), "escalations",
-                    list_cols, NCOLS(list_cols), page_size, cursor, all);
+                    list_cols, NCOLS(list_cols), &page);
 }
 
 static int esc_show(struct cli *cli, int argc, char **argv)

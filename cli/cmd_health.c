@@ -66,12 +66,10 @@ int cmd_portfolio(struct cli *cli, int argc, char **argv)
                                                 {"TREND", "sparkline"},
                                                 {"STATUS", "status"},
                                                 {"WORST REASON", "worstReason"}};
-    const char *page_size = NULL, *cursor = NULL;
-    bool mine = false, all = false;
+    struct cli_paging page = {0};
+    bool mine = false;
     const struct cli_opt opts[] = {{"mine", NULL, &mine, false, "only the distributors you manage"},
-                                   {"page-size", &page_size, NULL, false, "rows per page (1-500)"},
-                                   {"cursor", &cursor, NULL, false, "continue from a page"},
-                                   {"all", NULL, &all, false, "every page"},
+                                   CLI_PAGING_OPTS(page),
                                    {0}};
     const struct cli_command_spec spec = {
         "portfolio [--mine] [--page-size N] [--cursor C] [--all]",
@@ -84,8 +82,7 @@ int cmd_portfolio(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     return cli_list_mapped(cli, "GetPortfolio", json_pack("{s:b}", "mine", mine), "entries", cols,
-                           (int)(sizeof cols / sizeof cols[0]), page_size, cursor, all,
-                           portfolio_row);
+                           (int)(sizeof cols / sizeof cols[0]), &page, portfolio_row);
 }
 
 /* Prints a HealthWeights object as fields, or as JSON. */

@@ -144,17 +144,14 @@ static int meeting_call(struct cli *cli, const char *method, json_t *req)
 
 static int mt_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *from = NULL, *to = NULL, *status = "", *page_size = NULL,
-               *cursor = NULL;
-    bool all = false;
+    const char *dist = NULL, *from = NULL, *to = NULL, *status = "";
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "a distributor: id or name", "distributorId"},
         {"from", &from, NULL, false, "meetings starting at or after this time"},
         {"to", &to, NULL, false, "meetings starting before this time"},
         {"status", &status, NULL, false, "scheduled, held, missed or cancelled"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "meeting list [--distributor D] [--from TIME] [--to TIME] [--status S] [--all]",
@@ -173,7 +170,7 @@ static int mt_list(struct cli *cli, int argc, char **argv)
     return cli_list(
         cli, "ListMeetings",
         json_pack("{s:I,s:s,s:s,s:s}", "distributorId", d, "from", f, "to", t, "status", status),
-        "meetings", meeting_cols, 8, page_size, cursor, all);
+        "meetings", meeting_cols, 8, &page);
 }
 
 /* Parses a command's one meeting ID. Returns 0, -1 after --help, or an exit code. */

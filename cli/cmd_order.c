@@ -243,18 +243,15 @@ static int order_place(struct cli *cli, int argc, char **argv)
 
 static int order_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *status = "", *from = "", *to = "", *account = NULL, *page_size = NULL,
-               *cursor = NULL;
-    bool all = false;
+    const char *dist = NULL, *status = "", *from = "", *to = "", *account = NULL;
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
         {"status", &status, NULL, false, "placed, confirmed, shipped, delivered, cancelled"},
         {"from", &from, NULL, false, "placed at or after (RFC 3339)", "placedFrom"},
         {"to", &to, NULL, false, "placed before (RFC 3339)", "placedTo"},
         {"account", &account, NULL, false, "only this key account's (id)", "keyAccountId"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "order list [--distributor D] [--status S] [--from T] [--to T] [--account ID] [--all]",
@@ -270,7 +267,7 @@ static int order_list(struct cli *cli, int argc, char **argv)
     return cli_list(cli, "ListOrders",
                     json_pack("{s:I,s:s,s:s,s:s,s:I}", "distributorId", d, "status", status,
                               "placedFrom", from, "placedTo", to, "keyAccountId", a),
-                    "orders", order_cols, NCOLS(order_cols), page_size, cursor, all);
+                    "orders", order_cols, NCOLS(order_cols), &page);
 }
 
 static int order_show(struct cli *cli, int argc, char **argv)
@@ -384,15 +381,13 @@ static int shipment_add(struct cli *cli, int argc, char **argv)
 
 static int shipment_list(struct cli *cli, int argc, char **argv)
 {
-    const char *order = NULL, *dist = NULL, *status = "", *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *order = NULL, *dist = NULL, *status = "";
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"order", &order, NULL, false, "only this order's (id)", "orderId"},
         {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
         {"status", &status, NULL, false, "planned, in_transit, delivered, cancelled"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {"shipment list [--order ID] [--distributor D] "
                                           "[--status S] [--all]",
@@ -407,7 +402,7 @@ static int shipment_list(struct cli *cli, int argc, char **argv)
         return rc;
     return cli_list(cli, "ListShipments",
                     json_pack("{s:I,s:I,s:s}", "orderId", o, "distributorId", d, "status", status),
-                    "shipments", shipment_cols, NCOLS(shipment_cols), page_size, cursor, all);
+                    "shipments", shipment_cols, NCOLS(shipment_cols), &page);
 }
 
 static int shipment_show(struct cli *cli, int argc, char **argv)

@@ -328,15 +328,13 @@ static int plan_reject(struct cli *cli, int argc, char **argv)
 
 static int plan_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *year = NULL, *status = "", *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *dist = NULL, *year = NULL, *status = "";
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
         {"year", &year, NULL, false, "only this year's"},
         {"status", &status, NULL, false, "draft, proposed, approved, rejected, superseded"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "plan list [--distributor D] [--year Y] [--status S] [--all]",
@@ -351,7 +349,7 @@ static int plan_list(struct cli *cli, int argc, char **argv)
         return rc;
     return cli_list(cli, "ListPlans",
                     json_pack("{s:I,s:I,s:s}", "distributorId", d, "year", y, "status", status),
-                    "plans", plan_cols, NCOLS(plan_cols), page_size, cursor, all);
+                    "plans", plan_cols, NCOLS(plan_cols), &page);
 }
 
 int cmd_plan(struct cli *cli, int argc, char **argv)

@@ -478,16 +478,14 @@ static int report_reopen(struct cli *cli, int argc, char **argv)
 
 static int report_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *from = "", *to = "", *status = "", *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *dist = NULL, *from = "", *to = "", *status = "";
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
         {"from", &from, NULL, false, "periods from this month (YYYY-MM)", "periodFrom"},
         {"to", &to, NULL, false, "periods up to this month (YYYY-MM)", "periodTo"},
         {"status", &status, NULL, false, "draft, submitted, reviewed"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "report list [--distributor D] [--from YYYY-MM] [--to YYYY-MM] [--status S] [--all]",
@@ -502,7 +500,7 @@ static int report_list(struct cli *cli, int argc, char **argv)
     return cli_list(cli, "ListReports",
                     json_pack("{s:I,s:s,s:s,s:s}", "distributorId", d, "periodFrom", from,
                               "periodTo", to, "status", status),
-                    "reports", report_cols, NCOLS(report_cols), page_size, cursor, all);
+                    "reports", report_cols, NCOLS(report_cols), &page);
 }
 
 int cmd_report(struct cli *cli, int argc, char **argv)
@@ -559,16 +557,14 @@ static int target_set(struct cli *cli, int argc, char **argv)
 
 static int target_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *line = NULL, *from = "", *to = "", *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *dist = NULL, *line = NULL, *from = "", *to = "";
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
         {"line", &line, NULL, false, "only this product line's", "productLineId"},
         {"from", &from, NULL, false, "periods starting from this period's first day", "periodFrom"},
         {"to", &to, NULL, false, "periods starting by this period's last day", "periodTo"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "target list [--distributor D] [--line L] [--from PERIOD] [--to PERIOD] [--all]",
@@ -584,7 +580,7 @@ static int target_list(struct cli *cli, int argc, char **argv)
     return cli_list(cli, "ListTargets",
                     json_pack("{s:I,s:I,s:s,s:s}", "distributorId", d, "productLineId", l,
                               "periodFrom", from, "periodTo", to),
-                    "targets", target_cols, NCOLS(target_cols), page_size, cursor, all);
+                    "targets", target_cols, NCOLS(target_cols), &page);
 }
 
 static int target_delete(struct cli *cli, int argc, char **argv)

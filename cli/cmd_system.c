@@ -91,12 +91,8 @@ int cmd_migrations(struct cli *cli, int argc, char **argv)
 {
     static const struct output_column cols[] = {
         {"VERSION", "version"}, {"NAME", "name"}, {"APPLIED AT", "appliedAt"}};
-    const char *page_size = NULL, *cursor = NULL;
-    bool all = false;
-    const struct cli_opt opts[] = {{"page-size", &page_size, NULL, false, "rows per page (1-500)"},
-                                   {"cursor", &cursor, NULL, false, "continue from a page"},
-                                   {"all", NULL, &all, false, "every page"},
-                                   {0}};
+    struct cli_paging page = {0};
+    const struct cli_opt opts[] = {CLI_PAGING_OPTS(page), {0}};
     const struct cli_command_spec spec = {
         "migrations list [--page-size N] [--cursor C] [--all]",
         "Lists the schema migrations the server's database has applied (operators).", opts, 0,
@@ -109,8 +105,7 @@ int cmd_migrations(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "liaison: usage: liaison migrations list [OPTIONS]\n");
         return EXIT_USAGE;
     }
-    return cli_list(cli, "ListMigrations", json_object(), "migrations", cols, 3, page_size, cursor,
-                    all);
+    return cli_list(cli, "ListMigrations", json_object(), "migrations", cols, 3, &page);
 }
 
 int cmd_call(struct cli *cli, int argc, char **argv)

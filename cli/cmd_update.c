@@ -171,15 +171,13 @@ static int update_show(struct cli *cli, int argc, char **argv)
 
 static int update_list(struct cli *cli, int argc, char **argv)
 {
-    const char *status = "", *kind = "", *dist = NULL, *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *status = "", *kind = "", *dist = NULL;
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"status", &status, NULL, false, "draft or published"},
         {"kind", &kind, NULL, false, "production, launch or campaign"},
         {"distributor", &dist, NULL, false, "only those sent to this distributor", "distributorId"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "update list [--status S] [--kind K] [--distributor D] [--all]",
@@ -193,18 +191,16 @@ static int update_list(struct cli *cli, int argc, char **argv)
         return rc;
     return cli_list(cli, "ListUpstreamUpdates",
                     json_pack("{s:s,s:s,s:I}", "status", status, "kind", kind, "distributorId", d),
-                    "updates", update_cols, NCOLS(update_cols), page_size, cursor, all);
+                    "updates", update_cols, NCOLS(update_cols), &page);
 }
 
 static int update_receipts(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *dist = NULL;
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "only this distributor's users", "distributorId"},
-        {"page-size", &page_size, NULL, false, "rows per page"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "update receipts ID [--distributor D] [--all]",
@@ -221,7 +217,7 @@ static int update_receipts(struct cli *cli, int argc, char **argv)
         return rc;
     return cli_list(cli, "ListUpdateReceipts",
                     json_pack("{s:I,s:I}", "updateId", v, "distributorId", d), "receipts",
-                    receipt_cols, NCOLS(receipt_cols), page_size, cursor, all);
+                    receipt_cols, NCOLS(receipt_cols), &page);
 }
 
 int cmd_update(struct cli *cli, int argc, char **argv)

@@ -96,13 +96,11 @@ static int user_create(struct cli *cli, int argc, char **argv)
 
 static int user_list(struct cli *cli, int argc, char **argv)
 {
-    const char *name = "", *page_size = NULL, *cursor = NULL;
-    bool all = false;
+    const char *name = "";
+    struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"name", &name, NULL, false, "only e-mails or display names that have this, any case"},
-        {"page-size", &page_size, NULL, false, "rows per page (1-500)"},
-        {"cursor", &cursor, NULL, false, "continue from a page"},
-        {"all", NULL, &all, false, "every page"},
+        CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "user list [--name TEXT] [--page-size N] [--cursor C] [--all]",
@@ -112,7 +110,7 @@ static int user_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     return cli_list(cli, "ListUsers", json_pack("{s:s}", "name", name), "users", user_cols, 7,
-                    page_size, cursor, all);
+                    &page);
 }
 
 static int user_toggle(struct cli *cli, int argc, char **argv, const char *method,
@@ -240,20 +238,15 @@ static int token_create(struct cli *cli, int argc, char **argv)
 
 static int token_list(struct cli *cli, int argc, char **argv)
 {
-    const char *page_size = NULL, *cursor = NULL;
-    bool all = false;
-    const struct cli_opt opts[] = {{"page-size", &page_size, NULL, false, "rows per page (1-500)"},
-                                   {"cursor", &cursor, NULL, false, "continue from a page"},
-                                   {"all", NULL, &all, false, "every page"},
-                                   {0}};
+    struct cli_paging page = {0};
+    const struct cli_opt opts[] = {CLI_PAGING_OPTS(page), {0}};
     const struct cli_command_spec spec = {"token list [--page-size N] [--cursor C] [--all]",
                                           "Lists your tenant's API tokens (never the tokens).",
                                           opts, 0, "token list"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return cli_list(cli, "ListApiTokens", json_object(), "apiTokens", token_cols, 6, page_size,
-                    cursor, all);
+    return cli_list(cli, "ListApiTokens", json_object(), "apiTokens", token_cols, 6, &page);
 }
 
 static int token_revoke(struct cli *cli, int argc, char **argv)

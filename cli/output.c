@@ -401,21 +401,19 @@ void cli_print_rows(const struct cli *cli, const struct output_column *cols, int
 }
 
 int cli_list(struct cli *cli, const char *method, json_t *request, const char *items_key,
-             const struct output_column *cols, int ncols, const char *page_size, const char *cursor,
-             bool all)
+             const struct output_column *cols, int ncols, const struct cli_paging *paging)
 {
-    return cli_list_mapped(cli, method, request, items_key, cols, ncols, page_size, cursor, all,
-                           NULL);
+    return cli_list_mapped(cli, method, request, items_key, cols, ncols, paging, NULL);
 }
 
 int cli_list_mapped(struct cli *cli, const char *method, json_t *request, const char *items_key,
-                    const struct output_column *cols, int ncols, const char *page_size,
-                    const char *cursor, bool all, void (*map)(json_t *row))
+                    const struct output_column *cols, int ncols, const struct cli_paging *paging,
+                    void (*map)(json_t *row))
 {
     long size = 0;
-    if (page_size) {
+    if (paging->page_size) {
         char *end;
-        size = strtol(page_size, &end, 10);
+        size = strtol(paging->page_size, &end, 10);
         if (*end || size < 1 || size > 500) {
             fprintf(stderr, "liaison: --page-size must be 1 to 500\n");
             json_decref(request);
@@ -423,7 +421,7 @@ int cli_list_mapped(struct cli *cli, const char *method, json_t *request, const 
         }
     }
     json_t *rows = json_array();
-    char *next = strdup(cursor ? cursor : "");
+    char *next = strdup(paging->cursor ? paging->cursor : "");
     int rc = rows && next ? EXIT_OK : EXIT_ERROR;
     while (rc == EXIT_OK) {
         json_t *req = json_deep_copy(request);
@@ -441,7 +439,7 @@ int cli_list_mapped(struct cli *cli, const char *method, json_t *request, const 
         json_decref(resp);
         if (!next)
             rc = EXIT_ERROR;
-        else if (!all || !*next)
+        else if (!paging->all || !*next)
             break;
     }
     if (rc == EXIT_OK && map) {
