@@ -282,6 +282,8 @@ int cmd_action(struct cli *cli, int argc, char **argv);
  * zone). Returns 0, or EXIT_USAGE after saying why.
  */
 int cli_parse_time(const char *option, const char *s, char *buf, size_t cap);
+/* cli_parse_time(), for a range's end: a bare 'YYYY-MM-DD' is that day's 00:00 there too. */
+int cli_parse_bound(const char *option, const char *s, char *buf, size_t cap);
 int cmd_cadence(struct cli *cli, int argc, char **argv);
 /* 'cadence ics' (cmd_ics.c), for the cadence group's table. */
 int cadence_ics(struct cli *cli, int argc, char **argv);
@@ -349,7 +351,7 @@ json_int_t cli_json_id(const json_t *v);
 /* "BRK,FLT" or "1,2" as a JSON array of ids; NULL with *rc set after saying why. */
 json_t *cli_resolve_list(struct cli *cli, enum cli_kind kind, const char *list, int *rc);
 
-/* A whole number from 0 to max for option name, or EXIT_USAGE. */
+/* A whole number from 0 to max, or EXIT_USAGE after saying so of name ("--moq", "YEAR"). */
 int cli_parse_uint(const char *name, const char *s, long max, json_int_t *out);
 
 /* "a,b,c" as a JSON array of strings (numbers when as_ints); NULL for bad input. */

@@ -79,7 +79,7 @@ static int cadence_one(struct cli *cli, int argc, char **argv, const char *metho
     int rc = cli_args_parse(spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((*upcoming && (rc = cli_parse_uint("upcoming", *upcoming, 500, &n))) ||
+    if ((*upcoming && (rc = cli_parse_uint("--upcoming", *upcoming, 500, &n))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     json_t *resp;
@@ -186,7 +186,7 @@ static int cad_defaults(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_int_t minutes = 0;
-    if (duration && (rc = cli_parse_uint("duration", duration, 480, &minutes)))
+    if (duration && (rc = cli_parse_uint("--duration", duration, 480, &minutes)))
         return rc;
     json_t *items = cli_split(agenda ? agenda : "", false);
     if (!items) {
@@ -237,7 +237,7 @@ static int cad_series(struct cli *cli, int argc, char **argv)
     }
     json_int_t id, minutes = 0;
     if ((rc = cli_parse_id(pos[1], &id)) ||
-        (duration && (rc = cli_parse_uint("duration", duration, 480, &minutes))))
+        (duration && (rc = cli_parse_uint("--duration", duration, 480, &minutes))))
         return rc;
     json_t *items = cli_split(agenda ? agenda : "", false);
     if (!items) {

@@ -1,6 +1,7 @@
 /*
  * cmd_catalog.c - 'liaison product-line ...' and 'liaison product ...'.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,9 +55,10 @@ int cli_parse_id(const char *s, json_int_t *out)
 int cli_parse_uint(const char *name, const char *s, long max, json_int_t *out)
 {
     char *end;
+    errno = 0;
     long v = strtol(s, &end, 10);
-    if (*end || !*s || v < 0 || v > max) {
-        fprintf(stderr, "liaison: --%s must be a whole number from 0 to %ld\n", name, max);
+    if (*end || !*s || errno == ERANGE || v < 0 || v > max) {
+        fprintf(stderr, "liaison: %s must be a whole number from 0 to %ld\n", name, max);
         return EXIT_USAGE;
     }
     *out = v;
@@ -158,7 +160,7 @@ static int product_create(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t l, m;
-    if ((rc = cli_parse_uint("moq", moq, 2147483647, &m)) ||
+    if ((rc = cli_parse_uint("--moq", moq, 2147483647, &m)) ||
         (rc = cli_resolve(cli, CLI_PRODUCT_LINE, line, 0, &l)))
         return rc;
     return cli_show_one(cli, "CreateProduct",
@@ -209,7 +211,7 @@ static int product_update(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v, m;
-    if ((rc = cli_parse_uint("moq", moq, 2147483647, &m)) ||
+    if ((rc = cli_parse_uint("--moq", moq, 2147483647, &m)) ||
         (rc = cli_resolve(cli, CLI_PRODUCT, id, 0, &v)))
         return rc;
     return cli_show_one(

@@ -210,7 +210,7 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_uint("report-due-day", due, 28, &d)))
+    if ((rc = cli_parse_uint("--report-due-day", due, 28, &d)))
         return rc;
     json_t *s = sections ? cli_split(sections, false) : NULL;
     json_t *g = cli_split(signatories ? signatories : "", false);
@@ -352,9 +352,9 @@ static int ch_commitment(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_uint("moq", moq, 2147483647, &m)) ||
-        (rc = cli_parse_uint("buffer", buffer, 2147483647, &b)) ||
-        (rc = cli_parse_uint("payment-terms", terms, 365, &t)) ||
+    if ((rc = cli_parse_uint("--moq", moq, 2147483647, &m)) ||
+        (rc = cli_parse_uint("--buffer", buffer, 2147483647, &b)) ||
+        (rc = cli_parse_uint("--payment-terms", terms, 365, &t)) ||
         (rc = charter_of(cli, dist, 0, &id)) ||
         (rc = cli_resolve(cli, CLI_PRODUCT_LINE, line, 0, &l)))
         return rc;
@@ -401,7 +401,7 @@ static int ch_check(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_uint("version", version, 2147483647, &v)) ||
+    if ((rc = cli_parse_uint("--version", version, 2147483647, &v)) ||
         (rc = charter_of(cli, dist, v, &id)))
         return rc;
     json_t *resp;
@@ -465,7 +465,7 @@ static int ch_show(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_uint("version", version, 2147483647, &v)) ||
+    if ((rc = cli_parse_uint("--version", version, 2147483647, &v)) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     return charter_call(cli, "GetCharter",

@@ -311,7 +311,7 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     char when[64] = "";
     json_int_t l, a, d;
-    if ((at && (rc = cli_parse_time("--at", at, when, sizeof when))) || (rc = id_opt(lead, &l)) ||
+    if ((at && (rc = cli_parse_time("at", at, when, sizeof when))) || (rc = id_opt(lead, &l)) ||
         (rc = id_opt(account, &a)) || (rc = distributor_opt(cli, dist, &d)))
         return rc;
     return cli_show_one(cli, "CreateInteraction",

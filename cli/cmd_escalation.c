@@ -109,7 +109,7 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
         if (*p == ':')
             c1 = p;
     json_int_t hours;
-    if (!c1 || c1 == text || c2 == c1 + 1 || cli_parse_uint("step", c2 + 1, 8760, &hours)) {
+    if (!c1 || c1 == text || c2 == c1 + 1 || cli_parse_uint("--step", c2 + 1, 8760, &hours)) {
         if (!c1 || c1 == text || c2 == c1 + 1)
             fprintf(stderr, "liaison: --step: CONTACT_OR_ROLE:METHOD:HOURS, not '%s'\n", text);
         return NULL;
@@ -223,7 +223,7 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
     }
     json_int_t d = 0, visit_hours;
     if ((dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
-        (rc = cli_parse_uint("visit-hours", visit, 8760, &visit_hours)))
+        (rc = cli_parse_uint("--visit-hours", visit, 8760, &visit_hours)))
         return rc;
     json_t *resp;
     if (!verb) {

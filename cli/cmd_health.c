@@ -194,7 +194,7 @@ int cli_health_distributor(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, points = 0;
-    if ((history && (rc = cli_parse_uint("history", history, TREND_MAX, &points))) ||
+    if ((history && (rc = cli_parse_uint("--history", history, TREND_MAX, &points))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     json_t *resp;

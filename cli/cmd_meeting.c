@@ -55,7 +55,27 @@ static const struct output_column manager_cols[] = {
     {"LATE", "late"},           {"MISSING", "missing"},
     {"PENDING", "pending"}};
 
-int cli_parse_time(const char *option, const char *s, char *buf, size_t cap)
+/*
+ * tm, a local time as people write it (1-based month, full year), as an
+ * RFC 3339 UTC string in buf; false when the calendar or the clock has no
+ * such instant.
+ */
+static bool local_to_utc(struct tm *tm, char *buf, size_t cap)
+{
+    tm->tm_year -= 1900;
+    tm->tm_mon -= 1;
+    tm->tm_isdst = -1;
+    /* mktime() normalises 2026-13-01 into a real day: a day it moved was no day. */
+    int mon = tm->tm_mon, mday = tm->tm_mday;
+    bool clock_ok = tm->tm_hour < 24 && tm->tm_min < 60;
+    time_t t = mktime(tm);
+    struct tm utc;
+    return clock_ok && t != (time_t)-1 && tm->tm_mon == mon && tm->tm_mday == mday &&
+           gmtime_r(&t, &utc) && strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &utc) > 0;
+}
+
+/* cli_parse_time(), and with day a bare 'YYYY-MM-DD' as that day's 00:00 too. */
+static int parse_time(const char *option, const char *s, char *buf, size_t cap, bool day)
 {
     struct tm tm = {0};
     char tail;
@@ -63,25 +83,29 @@ int cli_parse_time(const char *option, const char *s, char *buf, size_t cap)
         snprintf(buf, cap, "%s", s);
         return 0;
     }
+    if (day && sscanf(s, "%4d-%2d-%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tail) == 3 &&
+        local_to_utc(&tm, buf, cap))
+        return 0;
+    memset(&tm, 0, sizeof tm);
     if (sscanf(s, "%4d-%2d-%2d %2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tail) == 5) {
-        tm.tm_year -= 1900;
-        tm.tm_mon -= 1;
-        tm.tm_isdst = -1;
-        /* mktime() normalises 2026-13-01 into a real day: a day it moved was no day. */
-        int mon = tm.tm_mon, mday = tm.tm_mday;
-        bool clock_ok = tm.tm_hour < 24 && tm.tm_min < 60;
-        time_t t = mktime(&tm);
-        struct tm utc;
-        if (clock_ok && t != (time_t)-1 && tm.tm_mon == mon && tm.tm_mday == mday &&
-            gmtime_r(&t, &utc) && strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &utc) > 0)
-            return 0;
-    }
+               &tm.tm_min, &tail) == 5 &&
+        local_to_utc(&tm, buf, cap))
+        return 0;
     fprintf(stderr,
-            "liaison: --%s: '%s' is not a time: RFC 3339 (2026-03-02T08:00:00Z) or "
+            "liaison: --%s: '%s' is not a time: RFC 3339 (2026-03-02T08:00:00Z)%s or "
             "'YYYY-MM-DD HH:MM' in your time zone\n",
-            option, s);
+            option, s, day ? ", a day ('YYYY-MM-DD', from its 00:00)" : "");
     return EXIT_USAGE;
+}
+
+int cli_parse_time(const char *option, const char *s, char *buf, size_t cap)
+{
+    return parse_time(option, s, buf, cap, false);
+}
+
+int cli_parse_bound(const char *option, const char *s, char *buf, size_t cap)
+{
+    return parse_time(option, s, buf, cap, true);
 }
 
 /*
@@ -156,15 +180,16 @@ static int mt_list(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "meeting list [--distributor D] [--from TIME] [--to TIME] [--status S] [--all]",
         "Lists meetings of the distributors you reach, in the order they were made.\n"
-        "TIME is RFC 3339 or 'YYYY-MM-DD HH:MM' in your time zone.",
+        "TIME is RFC 3339, or 'YYYY-MM-DD HH:MM' or a day 'YYYY-MM-DD' (its 00:00) in your\n"
+        "time zone.",
         opts, 0, "meeting list --distributor \"Saigon Auto Parts\" --from \"2026-03-01 00:00\""};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     char f[64] = "", t[64] = "";
     json_int_t d = 0;
-    if ((from && (rc = cli_parse_time("from", from, f, sizeof f))) ||
-        (to && (rc = cli_parse_time("to", to, t, sizeof t))) ||
+    if ((from && (rc = cli_parse_bound("from", from, f, sizeof f))) ||
+        (to && (rc = cli_parse_bound("to", to, t, sizeof t))) ||
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
         return rc;
     return cli_list(
@@ -226,7 +251,7 @@ static int mt_add(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "liaison: --agenda is comma-separated\n");
         rc = EXIT_USAGE;
     }
-    if (!rc && !(rc = cli_parse_uint("duration", duration, 480, &minutes)) &&
+    if (!rc && !(rc = cli_parse_uint("--duration", duration, 480, &minutes)) &&
         !(rc = cli_parse_time("at", at, when, sizeof when)) &&
         !(rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return meeting_call(cli, "CreateMeeting",
@@ -293,7 +318,7 @@ static int mt_reschedule(struct cli *cli, int argc, char **argv)
     int rc = meeting_id(&spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_uint("duration", duration, 480, &minutes)) ||
+    if ((rc = cli_parse_uint("--duration", duration, 480, &minutes)) ||
         (rc = cli_parse_time("at", at, when, sizeof when)))
         return rc;
     return meeting_call(
@@ -387,15 +412,17 @@ static int mt_compliance(struct cli *cli, int argc, char **argv)
         "meeting compliance [--distributor D | --manager M] --from TIME --to TIME",
         "Counts held meetings of a period by their notes, per distributor and per account\n"
         "manager: on time (first note at most 24 hours after the end, the instant itself\n"
-        "included), late, missing (none, and past due) or pending (none, not yet due).",
-        opts, 0, "meeting compliance --from \"2026-03-01 00:00\" --to \"2026-04-01 00:00\""};
+        "included), late, missing (none, and past due) or pending (none, not yet due).\n"
+        "TIME is RFC 3339, or 'YYYY-MM-DD HH:MM' or a day 'YYYY-MM-DD' (its 00:00) in your\n"
+        "time zone.",
+        opts, 0, "meeting compliance --from 2026-03-01 --to 2026-04-01"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     char f[64], t[64];
     json_int_t d = 0, m = 0;
-    if ((rc = cli_parse_time("from", from, f, sizeof f)) ||
-        (rc = cli_parse_time("to", to, t, sizeof t)) ||
+    if ((rc = cli_parse_bound("from", from, f, sizeof f)) ||
+        (rc = cli_parse_bound("to", to, t, sizeof t)) ||
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
         (manager && (rc = cli_resolve(cli, CLI_USER, manager, 0, &m))))
         return rc;

@@ -4,6 +4,7 @@
  * an approved plan is locked and changes as a new revision ('plan new'
  * again), whose approval makes its goals the year's targets.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,9 +151,12 @@ static json_t *goal_arg(struct cli *cli, const char *arg, int *rc)
     json_int_t line, units, revenue = 0;
     if ((*rc = cli_resolve(cli, CLI_PRODUCT_LINE, part[0], 0, &line)))
         return NULL;
+    /* The line names the bad part; the usage line after it would only repeat the rest. */
     if (cli_parse_uint("--goal UNITS", part[2], 0x7fffffffL, &units) ||
-        (n == 5 && cli_parse_uint("--goal REVENUE", part[3], 0x7fffffffL, &revenue)))
-        goto bad;
+        (n == 5 && cli_parse_uint("--goal REVENUE", part[3], INT64_MAX, &revenue))) {
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
     return json_pack("{s:I,s:s,s:I,s:I,s:s}", "productLineId", line, "period", part[1], "units",
                      units, "revenueMinor", revenue, "currency", n == 5 ? part[4] : "");
 bad:

@@ -683,7 +683,7 @@ int cmd_attainment(struct cli *cli, int argc, char **argv)
     json_int_t d = 0, n = 0;
     if (strcmp(dist, "-") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
-    if (last && (rc = cli_parse_uint("last", last, 24, &n)))
+    if (last && (rc = cli_parse_uint("--last", last, 24, &n)))
         return rc;
     json_t *resp;
     rc = cli_call(

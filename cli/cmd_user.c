@@ -212,7 +212,7 @@ static int token_create(struct cli *cli, int argc, char **argv)
     json_int_t d;
     if (!r)
         return EXIT_USAGE;
-    if ((rc = cli_parse_uint("days", days, 3650, &d)))
+    if ((rc = cli_parse_uint("--days", days, 3650, &d)))
         return rc;
     json_t *resp;
     rc = cli_call(cli, "CreateApiToken",

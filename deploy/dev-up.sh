@@ -11,11 +11,16 @@
 # a link to /var/lib/liaison-dev/... when postgres cannot enter this
 # folder), var/certs, var/liaisond.conf, var/liaisond.log, var/liaisond.pid,
 # var/demo-logins, var/portal.log, var/portal.pid.
+#
+# Ports, when the defaults are taken: LIAISON_PORT (liaisond, 7443),
+# LIAISON_PGPORT (PostgreSQL, 55432), LIAISON_METRICS_PORT (/metrics,
+# 9469), LIAISON_PORTAL_PORT (the portal, 8080).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 var=$root/var
 port=${LIAISON_PORT:-7443}
 pgport=${LIAISON_PGPORT:-55432}
+portal_port=${LIAISON_PORTAL_PORT:-8080}
 
 "$root/deploy/install-deps.sh"
 
@@ -58,13 +63,20 @@ fi
 "$root/build/liaisond" --config "$var/liaisond.conf" migrate
 nohup "$root/build/liaisond" --config "$var/liaisond.conf" serve >>"$var/liaisond.log" 2>&1 &
 echo $! >"$var/liaisond.pid"
+up=0
 for _ in $(seq 1 100); do
   if "$root/build/liaison" --url "liaison://127.0.0.1:$port" --ca "$var/certs/ca.pem" \
       health >/dev/null 2>&1; then
+    up=1
     break
   fi
   sleep 0.1
 done
+if [ "$up" = 0 ]; then
+  echo "dev-up: liaisond did not answer on 127.0.0.1:$port within 10 s; the end of var/liaisond.log:" >&2
+  tail -n 20 "$var/liaisond.log" >&2
+  exit 1
+fi
 
 if [ ! -f "$var/operator.token" ]; then
   (umask 077 && "$root/build/liaisond" --config "$var/liaisond.conf" operator create dev \
@@ -72,7 +84,7 @@ if [ ! -f "$var/operator.token" ]; then
 fi
 
 # The demonstration tenant (once), then the reference distributor portal on
-# 127.0.0.1:8080, restarted like liaisond.
+# 127.0.0.1:$portal_port, restarted like liaisond.
 export LIAISON_URL=liaison://127.0.0.1:$port LIAISON_CA=$var/certs/ca.pem
 export LIAISON_LIBRARY=$root/build/libliaison.so.0
 /usr/bin/python3 "$root/deploy/dev-seed.py" "$var"
@@ -82,8 +94,26 @@ if [ -f "$var/portal.pid" ] && kill -0 "$(cat "$var/portal.pid")" 2>/dev/null; t
 fi
 PYTHONPATH=$root/client-lib/python:$root/client-lib/examples/portal \
   PORTAL_SESSION_DB=$var/portal-sessions.sqlite3 \
-  nohup /usr/bin/python3 -m liaison_portal --host 127.0.0.1 --port 8080 >>"$var/portal.log" 2>&1 &
+  nohup /usr/bin/python3 -m liaison_portal --host 127.0.0.1 --port "$portal_port" \
+  >>"$var/portal.log" 2>&1 &
 echo $! >"$var/portal.pid"
+up=0
+for _ in $(seq 1 100); do
+  kill -0 "$(cat "$var/portal.pid")" 2>/dev/null || break
+  if /usr/bin/python3 -c 'import sys, urllib.request
+urllib.request.urlopen("http://127.0.0.1:%s/login" % sys.argv[1], timeout=1)' "$portal_port" \
+      2>/dev/null; then
+    up=1
+    break
+  fi
+  sleep 0.1
+done
+if [ "$up" = 0 ]; then
+  echo "dev-up: the portal did not start on 127.0.0.1:$portal_port (LIAISON_PORTAL_PORT picks" \
+    "another port); the end of var/portal.log:" >&2
+  tail -n 20 "$var/portal.log" >&2
+  exit 1
+fi
 
 cat <<MSG
 
@@ -100,7 +130,7 @@ As the platform operator (token in var/operator.token), create a tenant:
       --slug acme --name "Acme GmbH" --admin-email admin@acme.example --password-stdin
   $root/build/liaison login --tenant acme --email admin@acme.example
 
-The distributor portal is on http://127.0.0.1:8080 (log var/portal.log).
+The distributor portal is on http://127.0.0.1:$portal_port (log var/portal.log).
 Sign in to organisation "demo" as the distributor user; the logins of the
 demonstration tenant are in var/demo-logins:
 

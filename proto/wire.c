@@ -7,6 +7,10 @@
 #include <openssl/evp.h>
 #include <string.h>
 
+/* "longer than 4096 bytes": the bound as the message names it. */
+#define WIRE_STR(x) #x
+#define WIRE_TOO_LONG(max) "longer than " WIRE_STR(max) " bytes of UTF-8"
+
 bool wire_utf8_valid(const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -105,20 +109,44 @@ static size_t wire_field_elems(const ProtobufCMessage *msg, const ProtobufCField
     return 1;
 }
 
-/* Fields of free text ("message.field", sorted): WIRE_MAX_TEXT bytes, not WIRE_MAX_STRING. */
+/*
+ * Fields of free text ("message.field", sorted): WIRE_MAX_TEXT bytes, not
+ * WIRE_MAX_STRING. Every field whose own limit, in characters, could pass
+ * WIRE_MAX_STRING bytes in UTF-8 (more than 1,024 characters) belongs here,
+ * in the request that sets it and in the message that carries it back;
+ * the handler or the table enforces the limit itself.
+ */
 static const char *const wire_text_fields[] = {
+    "liaison.v1.ActionItem.cancel_reason",
     "liaison.v1.ActionItem.description",
     "liaison.v1.AddMeetingNoteRequest.body",
+    "liaison.v1.CancelActionItemRequest.reason",
     "liaison.v1.CreateActionItemRequest.description",
     "liaison.v1.CreateInteractionRequest.summary",
+    "liaison.v1.CreateUpstreamUpdateRequest.body",
+    "liaison.v1.DecideLeadRegistrationRequest.note",
+    "liaison.v1.DecidePlanRequest.comment",
     "liaison.v1.Escalation.response",
     "liaison.v1.Escalation.text",
     "liaison.v1.EscalationConcernResponse.concern",
     "liaison.v1.ExportRow.json",
     "liaison.v1.Interaction.summary",
+    "liaison.v1.Lead.decision_note",
+    "liaison.v1.Meeting.status_reason",
     "liaison.v1.MeetingNote.body",
+    "liaison.v1.MeetingStatusRequest.reason",
+    "liaison.v1.MonthlyReport.market_intelligence",
+    "liaison.v1.MonthlyReport.review_comment",
     "liaison.v1.NewEscalationRequest.text",
+    "liaison.v1.Order.note",
+    "liaison.v1.PlaceOrderRequest.note",
+    "liaison.v1.Plan.decision_comment",
+    "liaison.v1.PlanInitiative.description",
+    "liaison.v1.ReportCommentRequest.comment",
+    "liaison.v1.ReportCompetition.activity",
     "liaison.v1.RespondEscalationRequest.text",
+    "liaison.v1.SaveReportRequest.market_intelligence",
+    "liaison.v1.UpdateVariant.body",
 };
 
 size_t wire_max_string(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f)
@@ -154,7 +182,9 @@ static bool wire_check(const ProtobufCMessage *msg, char *path, size_t cap, cons
                 size_t max = wire_max_string(d, f);
                 if (len > max || !wire_utf8_valid(s, len)) {
                     wire_path_push(path, cap, f->name);
-                    *why = len > max ? "string too long" : "not valid UTF-8";
+                    *why = len <= max               ? "not valid UTF-8"
+                           : max == WIRE_MAX_STRING ? WIRE_TOO_LONG(WIRE_MAX_STRING)
+                                                    : WIRE_TOO_LONG(WIRE_MAX_TEXT);
                     return false;
                 }
             } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {

@@ -418,7 +418,7 @@ void rpc_decide_lead_registration(struct request *r)
         return;
     }
     if (id_or_zero_ok(r, "distributorId", in->distributor_id) &&
-        request_check_text(r, "note", in->note, 2000, false))
+        request_check_chars(r, "note", in->note, 2000, false))
         exec_run(r, &d_lead_decide);
 }
 

@@ -195,7 +195,7 @@ void rpc_place_order(struct request *r)
     if (!id_or_zero_ok(r, "distributorId", in->distributor_id) ||
         !id_or_zero_ok(r, "keyAccountId", in->key_account_id) ||
         !id_or_zero_ok(r, "leadId", in->lead_id) ||
-        !request_check_text(r, "note", in->note, 2000, false))
+        !request_check_chars(r, "note", in->note, 2000, false))
         return;
     if (strlen(in->idempotency_key) > 255) {
         request_fail_field(r, "idempotencyKey", "at most 255 bytes");

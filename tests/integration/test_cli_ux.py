@@ -164,6 +164,22 @@ rc, out, err = run("distributor", "create", "--name", "X", "--country", "VN",
                    "--time-zone", "UTC", "--days", "1,9")
 check(rc == 2 and "--days" in text(err) and len(lines(err)) == 1, "bad --days named")
 
+rc, out, err = run("crm", "settings", "--protection-days", "-5")
+check(rc == 2 and text(err) == "liaison: --protection-days must be a whole number from 0 to 3650\n",
+      "a number out of range names its option once, with two dashes (%r)" % text(err))
+rc, out, err = run("distributor", "list", "--page-size", "501")
+check(rc == 2 and text(err) == "liaison: --page-size must be 1 to 500\n",
+      "--page-size out of range, before anything is sent (%r)" % text(err))
+rc, out, err = run("meeting", "list", "--from", "2026-03-01", "--to", "2026-04-01")
+check(rc == 0, "meeting list takes days for --from and --to (%d %r)" % (rc, text(err)))
+rc, out, err = run("meeting", "list", "--from", "2026-02-30")
+check(rc == 2 and "--from: '2026-02-30' is not a time" in text(err)
+      and "'YYYY-MM-DD'" in text(err) and len(lines(err)) == 1,
+      "a day that does not exist is refused, the forms named once (%r)" % text(err))
+rc, out, err = run("meeting", "add", "1", "--title", "x", "--at", "2026-03-01")
+check(rc == 2 and "'YYYY-MM-DD HH:MM'" in text(err) and "a day (" not in text(err),
+      "a meeting's --at needs a time of day, not a day alone (%r)" % text(err))
+
 fresh = tempfile.mkdtemp(prefix="liaison-cli-ux-fresh.")
 rc, out, err = run("whoami", home_dir=fresh)
 check(rc == 3 and text(err) == "liaison: not logged in: run `liaison login`\n",
@@ -339,16 +355,25 @@ def commands(help_text):
     return names
 
 
-missing, todo = [], [[c] for c in commands(text(out))]
+missing, dashes, paging, todo = [], [], [], [[c] for c in commands(text(out))]
 while todo:
     words = todo.pop()
     rc, out, _ = run(*(words + ["--help"]))
+    if "----" in text(out):
+        dashes.append(" ".join(words))
+    if "--page-size" in text(out) and not re.search(
+            r"--page-size VALUE +rows per page, 1 to 500 \(the server's default: 50\)\n"
+            r" +--cursor VALUE +continue from the page a \"more:\" line names\n"
+            r" +--all +every page\n", text(out)):
+        paging.append(" ".join(words))
     subs = commands(text(out)) if "Commands:" in text(out) else []
     todo += [words + [s] for s in subs]
     # 'admin tenant export' is being rewritten for streams on another branch.
     if not subs and "Example:\n  $ liaison " not in text(out) and words != ["admin", "tenant", "export"]:
         missing.append(" ".join(words))
 check(not missing, "every command's --help has an example (missing: %s)" % missing)
+check(not dashes, "no --help shows an option with four dashes (%s)" % dashes)
+check(not paging, "every list command's paging options read alike (%s)" % paging)
 
 shutil.rmtree(home, ignore_errors=True)
 shutil.rmtree(fresh, ignore_errors=True)

@@ -314,12 +314,15 @@ for sub in ("new", "show", "save", "propose", "approve", "reject", "list"):
 code, out = cli("plan", "new", "2027", "--distributor", "ハノイ商事", token=admin)
 check(code == "OK" and out["revision"] == 1, "liaison plan new (%s %s)" % (code, out))
 hp = out["id"] if code == "OK" else "0"
-code, out = cli("plan", "save", str(hp), "--goal", "BRK:2027-Q3:800:96000000:VND",
+# 3,125,000,000 VND (about US$120,000) passes a 32-bit integer: the CLI takes 64 bits, as the server.
+code, out = cli("plan", "save", str(hp), "--goal", "BRK:2027-Q3:800:3125000000:VND",
                 "--initiative", "展示会 Hà Nội|haruki@hanoi.example|2027-07-01|2027-07-05",
                 token=admin)
 check(code == "OK" and out.get("goals", [{}])[0].get("period") == "2027-Q3"
+      and str(out.get("goals", [{}])[0].get("revenueMinor")) == "3125000000"
       and out.get("initiatives", [{}])[0].get("title") == "展示会 Hà Nội",
-      "liaison plan save with --goal and --initiative (%s %s)" % (code, out))
+      "liaison plan save with --goal (a revenue past 2^31) and --initiative (%s %s)"
+      % (code, out))
 path = os.path.join(w.env("LIAISON_TEST_DIR"), "plan-%s.json" % RUN)
 code, shown = cli("plan", "show", str(hp), token=admin)
 shown["goals"][0]["units"] = "900"

@@ -207,6 +207,20 @@ check(code == "OK" and [(c["competitor"], c.get("productLineCode", ""), c["activ
       "competitor names in Vietnamese and Japanese, and edited pipeline rows, are saved (%s %s)"
       % (code, out))
 check(audits("report.saved") == saved + 3, "each save is audited")
+# Its limit is 20,000 characters, not bytes: 20,000 Vietnamese ones are 60,000 bytes.
+LONG_MI = "ệ" * 20000
+code, out = call("SaveReport", {"id": report, "sections": ["market_intelligence"],
+                                "marketIntelligence": LONG_MI}, saigon_user)
+check(code == "OK" and out["report"]["marketIntelligence"] == LONG_MI,
+      "20,000 characters of market intelligence (60,000 bytes) are kept (%s %s)"
+      % (code, out.get("message", "")))
+code, out = call("SaveReport", {"id": report, "sections": ["market_intelligence"],
+                                "marketIntelligence": LONG_MI + "ệ"}, saigon_user)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["marketIntelligence"]
+      and "20000 characters" in out.get("message", ""),
+      "20,001 are refused, the limit named (%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": report, "sections": ["market_intelligence"],
+                                "marketIntelligence": MI}, saigon_user)
 
 # Every wrong input: INVALID_ARGUMENT naming the field, nothing saved, nothing audited.
 saved = audits("report.saved")

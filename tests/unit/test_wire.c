@@ -34,7 +34,7 @@ static void test_validate_bounds(void)
     page.cursor = longstr;
     CHECK(!wire_validate(&req.base, field, sizeof field, &why));
     CHECK_EQ_STR(field, "page.cursor");
-    CHECK_EQ_STR(why, "string too long");
+    CHECK_EQ_STR(why, "longer than 4096 bytes of UTF-8");
     longstr[WIRE_MAX_STRING] = '\0'; /* exactly the bound is fine */
     CHECK(wire_validate(&req.base, field, sizeof field, &why));
     free(longstr);
@@ -67,9 +67,26 @@ static void test_validate_text_fields(void)
     note.body = text;
     CHECK(!wire_validate(&note.base, field, sizeof field, &why));
     CHECK_EQ_STR(field, "body");
-    CHECK_EQ_STR(why, "string too long");
+    CHECK_EQ_STR(why, "longer than 409600 bytes of UTF-8");
     text[WIRE_MAX_TEXT] = '\0';
     CHECK(wire_validate(&note.base, field, sizeof field, &why));
+    /* Fields limited in characters, not bytes: 20,000 Vietnamese ones are 60,000 bytes. */
+    char *viet = malloc(20000 * 3 + 1);
+    for (int i = 0; i < 20000; i++)
+        memcpy(viet + 3 * i, "\xe1\xbb\x87", 3); /* U+1EC7 ệ */
+    viet[20000 * 3] = '\0';
+    Liaison__V1__SaveReportRequest save = LIAISON__V1__SAVE_REPORT_REQUEST__INIT;
+    save.market_intelligence = viet;
+    CHECK(wire_validate(&save.base, field, sizeof field, &why));
+    Liaison__V1__CreateUpstreamUpdateRequest upd =
+        LIAISON__V1__CREATE_UPSTREAM_UPDATE_REQUEST__INIT;
+    upd.body = viet;
+    CHECK(wire_validate(&upd.base, field, sizeof field, &why));
+    viet[4000 * 3] = '\0';
+    Liaison__V1__DecidePlanRequest decide = LIAISON__V1__DECIDE_PLAN_REQUEST__INIT;
+    decide.comment = viet;
+    CHECK(wire_validate(&decide.base, field, sizeof field, &why));
+    free(viet);
     /* Its other strings, and other messages' strings, keep the short bound. */
     text[WIRE_MAX_STRING + 1] = '\0';
     note.language = text;
