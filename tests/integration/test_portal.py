@@ -13,11 +13,17 @@ variant, with attachments, an opened one recording its read receipt
 territory; its health reasons come in Vietnamese from their codes. Another distributor's order and another
 tenant's order by URL give the 404 page and none of their data; a form
 posted without its CSRF token is refused; exporter staff and a wrong
-password are turned away. Every page parses without errors in an HTML5
+password are turned away. A distributor with nothing yet (no contact, no
+charter) gets every page; sign-in and the language switch never redirect
+off the site; ids out of range, numbers that are none and a year the
+server refuses give 404 or 400, not 500; a download names its charset
+once. The session file and its -wal and -shm are the owner's alone and hold
+no usable Liaison token; one from before that is signed out and wiped. Every page parses without errors in an HTML5
 parser, carries its security headers, and a screenshot of each page is
 written to $LIAISON_ARTIFACTS/portal/ (build-test/artifacts/portal/; the
 README's is one of them)."""
 import base64
+import hashlib
 import http.cookiejar
 import os
 import re
@@ -98,6 +104,9 @@ contact = a.call("CreateContact", {"distributorId": d1, "fields": {
 a.call("CreateUser", {"email": "portal@saigon.example", "role": "ROLE_DISTRIBUTOR_USER",
                       "distributorId": d1, "displayName": "Trần Thị Bích",
                       "password": PASSWORD})
+# d2's user: a distributor with no contact and no charter (empty lists are left out of answers).
+a.call("CreateUser", {"email": "portal@tokyo.example", "role": "ROLE_DISTRIBUTOR_USER",
+                      "distributorId": d2, "displayName": "山田花子", "password": PASSWORD})
 a.call("CreateUser", {"email": "manager@%s.example" % slug, "role": "ROLE_MANAGER",
                       "password": PASSWORD})
 order1 = a.call("PlaceOrder", {"distributorId": d1, "currency": "VND", "note": "Đơn tháng 12",
@@ -112,6 +121,10 @@ doc = a.call("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá 202
                                 "language": "vi", "share": [d1], "mediaType": "text/plain",
                                 "content": base64.b64encode("Giá mới — 2027".encode()).decode()}
              )["document"]["id"]
+markdown = a.call("CreateDocument", {"kind": "other", "title": "Hướng dẫn", "language": "vi",
+                                     "share": [d1], "mediaType": "text/markdown;charset=utf-8",
+                                     "content": base64.b64encode("# Hướng dẫn".encode()).decode()}
+                  )["document"]["id"]
 held = a.call("CreateMeeting", {"distributorId": d1, "title": "Họp khẩn về tồn kho",
                                 "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                           time.gmtime(time.time() - 3600)),
@@ -162,19 +175,34 @@ driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts
 driver.set_page_load_timeout(30)
 
 
+def mode(path):
+    return os.stat(path).st_mode & 0o777
+
+
+def on_disk(path):
+    """The bytes of an SQLite file and of its -wal, as a copy of them would hold."""
+    return b"".join(open(f, "rb").read() for f in (path, path + "-wal") if os.path.exists(f))
+
+
 def shot(name):
     driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
 
 
-def fetch(path, data=None, cookie=True):
-    """(status, headers, body) of path with the browser's session cookie."""
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args):
+        return None  # the 3xx itself is the answer looked at
+
+
+def fetch(path, data=None, cookie=True, jar=None):
+    """(status, headers, body) of path with the browser's session cookie; or
+    with jar's cookies, a redirect then answered as it is, not followed."""
     req = urllib.request.Request(base + path, data=urllib.parse.urlencode(data).encode()
                                  if data is not None else None)
-    c = driver.get_cookie("liaison_portal") if cookie else None
+    c = driver.get_cookie("liaison_portal") if cookie and jar is None else None
     if c:
         req.add_header("Cookie", "liaison_portal=" + c["value"])
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(
-        http.cookiejar.CookieJar()))
+        http.cookiejar.CookieJar() if jar is None else jar), *([NoRedirect] if jar is not None else []))
     try:
         r = opener.open(req, timeout=30)
         return r.status, r.headers, r.read().decode("utf-8", "replace")
@@ -195,6 +223,19 @@ def valid_html(path):
     return (not errors and "default-src 'none'" in csp and "script-src" not in csp
             and headers.get("X-Content-Type-Options") == "nosniff"
             and headers.get("Cache-Control") == "no-store"), status, errors
+
+
+def csrf_of(body):
+    return re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+
+
+def sign_in(jar, email, next_path=""):
+    """Signs jar's session in as email over HTTP: the login's (status, Location)."""
+    form = {"tenant": slug, "email": email, "password": PASSWORD,
+            "csrf_token": csrf_of(fetch("/login", jar=jar)[2])}
+    status, headers, _ = fetch("/login?" + urllib.parse.urlencode({"next": next_path}), form,
+                               jar=jar)
+    return status, headers.get("Location", "")
 
 
 def login(email, password=PASSWORD, tenant_slug=slug):
@@ -251,6 +292,29 @@ try:
           and not any(PASSWORD in ck["value"] for ck in driver.get_cookies()),
           "no cookie carries the Liaison token")
     shot("dashboard")
+
+    # ---------------- a distributor with nothing yet ----------------
+    tokyo = http.cookiejar.CookieJar()
+    check(sign_in(tokyo, "portal@tokyo.example") == (302, "/"), "d2's user signs in")
+    for path in ("/", "/meetings", "/actions", "/leads", "/leads/new", "/escalations",
+                 "/reports", "/plans", "/documents", "/customers", "/updates", "/health",
+                 "/performance", "/orders", "/orders/new"):
+        status, _, body = fetch(path, jar=tokyo)
+        check(status == 200, "a distributor with no contact, charter or data: %s (%d)"
+              % (path, status))
+    check("東京オートパーツ" in fetch("/", jar=tokyo)[2], "its own dashboard, without contacts")
+    for target in ("/\\evil.example/phish", "//evil.example/phish", "/\tevil.example",
+                   "https://evil.example/", "/\x7f"):
+        got = sign_in(tokyo, "portal@tokyo.example", target)
+        check(got == (302, "/"), "sign-in's next %r goes to the start page (%s)" % (target, got))
+        status, headers, _ = fetch("/language", {"lang": "en", "next": target,
+                                                 "csrf_token": csrf_of(fetch("/", jar=tokyo)[2])},
+                                   jar=tokyo)
+        check((status, headers.get("Location")) == (302, "/"),
+              "the language switch's next %r too (%d %s)" % (target, status,
+                                                            headers.get("Location")))
+    check(sign_in(tokyo, "portal@tokyo.example", "/orders?page=2") == (302, "/orders?page=2"),
+          "a path of its own is kept")
 
     driver.get(base + "/meetings")
     links = driver.find_elements(By.CSS_SELECTOR, "main table a")
@@ -313,6 +377,10 @@ try:
     shot("document")
     status, headers, body = fetch("/documents/%d/content" % doc)
     check(status == 200 and body == "Giá mới — 2027", "and its content downloads")
+    status, headers, body = fetch("/documents/%d/content" % markdown)
+    check(status == 200 and body == "# Hướng dẫn" and headers.get_content_type() == "text/markdown"
+          and headers["Content-Type"].lower().count("charset") == 1,
+          "a Markdown document names its charset once (%s)" % headers["Content-Type"])
 
     # The handbook and the scorecard (issue 15, part D): generated by the server.
     driver.get(base + "/performance")
@@ -325,8 +393,9 @@ try:
           and body.count("<svg ") == 3 and "attachment" in headers.get("Content-Disposition", ""),
           "its handbook downloads as HTML with its territory and charts")
     status, headers, body = fetch("/performance/handbook.md")
-    check(status == 200 and body.startswith("# Relationship Operating Handbook: Công ty Phụ"),
-          "and as Markdown")
+    check(status == 200 and body.startswith("# Relationship Operating Handbook: Công ty Phụ")
+          and headers["Content-Type"].lower().count("charset") == 1,
+          "and as Markdown, its charset named once (%s)" % headers["Content-Type"])
     status, headers, body = fetch("/performance/scorecard.html")
     check(status == 200 and body.count("<svg ") == 3, "its scorecard downloads")
     check(fetch("/performance/other.html")[0] == 404, "nothing else under /performance")
@@ -443,6 +512,32 @@ try:
     status, _, _ = fetch("/meetings/%d" % 2**62)
     check(status == 404, "an id nobody has: 404")
 
+    # ---------------- input that is none: 400 or 404, never 500 ----------------
+    for path in ("/reports/0", "/meetings/99999999999999999999999", "/orders/-1"):
+        status, _, body = fetch(path)
+        check(status == 404 and "Not found" in body, "%s: 404 (%d)" % (path, status))
+    status, _, body = fetch("/plans?year=9999")
+    check(status == 400 and "2000 to 2100" in body, "a year the server refuses: 400, and why")
+    driver.get(base + "/orders/new")
+    csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
+    for units, revenue in (("²", "10"), ("1", "1e400"), ("1" * 40, "10")):
+        status, _, body = fetch(report_path + "/save", {
+            "csrf_token": csrf, "currency": "VND", "units_%d" % line: units,
+            "revenue_%d" % line: revenue})
+        check(status == 400 and "whole number" in body,
+              "a report's units %r and revenue %r: 400, the form says why (%d)"
+              % (units, revenue, status))
+    status, _, body = fetch("/orders/new", {"csrf_token": csrf, "key": "k-" + RUN,
+                                            "currency": "VND", "sku0": "PT-100",
+                                            "quantity0": "25", "price0": "1e400"})
+    check(status == 400 and "a price" in body and 'value="1e400"' in body,
+          "an order's price 1e400: 400, the form kept (%d)" % status)
+    status, _, body = fetch("/leads/new", {"csrf_token": csrf, "account_name": "Garage 1e400",
+                                           "country": "VN", "title": "x", "value": "1e400",
+                                           "currency": "USD"})
+    check(status == 400 and "a positive amount" in body and "Garage 1e400" in body,
+          "a lead's value 1e400: 400, the form kept (%d)" % status)
+
     # ---------------- CSRF ----------------
     status, _, body = fetch("/leads/new", {"account_name": "CSRF Ltd", "country": "VN",
                                            "title": "x", "value": "1", "currency": "USD"})
@@ -464,6 +559,8 @@ try:
     capped = SessionStore(os.path.join(sessions, "capped.sqlite3"), max_anonymous=10)
     signed = capped.create()
     capped.update(signed, token="a signed-in session's token")
+    check(capped.get(signed)["token"] == "a signed-in session's token",
+          "a session gives back its token to its own id")
     anonymous = [capped.create() for _ in range(30)]
     capped.cap_anonymous()
     check(capped.get(signed) is not None and capped.get(anonymous[-1]) is not None
@@ -475,7 +572,7 @@ try:
     # time for the next, which may reach another liaisond.
     import sqlite3  # noqa: E402
     kept = sqlite3.connect(os.path.join(sessions, "s.sqlite3")).execute(
-        "SELECT max(read_after) FROM sessions WHERE token <> ''").fetchone()[0] or 0
+        "SELECT max(read_after) FROM sessions WHERE sealed IS NOT NULL").fetchone()[0] or 0
     check(abs(kept / 1e6 - time.time()) < 3600,
           "the signed-in session keeps its last write's time for its next page (%.0f s ago)"
           % (time.time() - kept / 1e6))
@@ -487,10 +584,31 @@ try:
         db.execute("CREATE TABLE sessions (key TEXT PRIMARY KEY, token TEXT NOT NULL DEFAULT '',"
                    " csrf TEXT NOT NULL, lang TEXT NOT NULL DEFAULT '', identity TEXT NOT NULL"
                    " DEFAULT '', created REAL NOT NULL, seen REAL NOT NULL)")
+        db.execute("INSERT INTO sessions VALUES (?, 'lts_1_CLEAR-TOKEN-OF-OLD', 'c', '', '', ?, ?)",
+                   (hashlib.sha256(b"an old session").hexdigest(), time.time(), time.time()))
+    os.chmod(old_file, 0o644)
     reopened = SessionStore(old_file)
     sid_old = reopened.create()
     check(reopened.get(sid_old)["read_after"] == 0,
           "a session file from before the write time gains it")
+    check(reopened.get("an old session")["token"] == "" and b"CLEAR-TOKEN" not in on_disk(old_file)
+          and mode(old_file) == 0o600,
+          "a session file from before sealed tokens: signed out, its tokens wiped, made owner-only")
+
+    # ---------------- the session file: owner-only, no usable token ----------------
+    live = os.path.join(sessions, "s.sqlite3")
+    check({f: mode(f) for f in (live, live + "-wal", live + "-shm")}
+          == dict.fromkeys((live, live + "-wal", live + "-shm"), 0o600),
+          "the session file and its -wal and -shm are the owner's alone")
+    check(not re.search(rb"lts_[0-9]+_[A-Za-z0-9_-]{43}", on_disk(live)) and b"signed-in session's token" not in on_disk(
+        os.path.join(sessions, "capped.sqlite3")), "no Liaison token in the session files")
+    other = capped.create()
+    with sqlite3.connect(os.path.join(sessions, "capped.sqlite3")) as db:
+        db.execute("UPDATE sessions SET sealed = (SELECT sealed FROM sessions WHERE key = ?)"
+                   " WHERE key = ?", (hashlib.sha256(signed.encode()).hexdigest(),
+                                      hashlib.sha256(other.encode()).hexdigest()))
+    check(capped.get(other)["token"] == "",
+          "a sealed token copied to another session opens to nothing there")
     # ---------------- its own relationship health (issue 15 part C) ----------------
     # Its orders and leads above queued a recompute: the scheduler stores the
     # score. A deal registered outside its territory is flagged: a reason with a code.

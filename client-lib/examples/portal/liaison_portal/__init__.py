@@ -28,7 +28,8 @@ import re
 import secrets
 import shutil
 import tempfile
-from typing import Any, Dict, Mapping, Optional
+import urllib.parse
+from typing import Any, Dict, List, Mapping, Optional
 from zoneinfo import ZoneInfo
 
 import liaison
@@ -40,6 +41,8 @@ from babel.numbers import format_currency, get_currency_precision
 from flask import (Flask, Response, abort, g, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import Babel, gettext as _, ngettext
+from werkzeug.http import parse_options_header
+from werkzeug.routing import IntegerConverter
 
 from .sessions import SessionStore
 
@@ -67,20 +70,64 @@ def _compile_catalogues() -> str:
 
 
 ORDER_LINES = 5
+# The server's ids and amounts are signed 64-bit.
+INT64_MAX = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """A record's id in a URL: 1 to INT64_MAX, so that /orders/0 or an id of
+    30 digits is a page that does not exist, not a call the server refuses."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=INT64_MAX)
 
 
 def _minor(text: str, currency: str) -> Optional[int]:
     """An amount typed in major units ("1250.50") in currency's minor units
-    (125050), never through a float; None when it is not one."""
+    (125050), never through a float; None when it is not one or is more
+    than the server's amounts hold."""
     try:
         digits = get_currency_precision(currency.upper() or "USD")
+        cent = decimal.Decimal(1).scaleb(-digits)
         value = decimal.Decimal(text.replace(",", ""))
-    except (decimal.InvalidOperation, ValueError):
-        return None
-    if not value.is_finite() or value < 0 or value != value.quantize(
-            decimal.Decimal(1).scaleb(-digits)):
+        # Bounded before quantize(), which refuses a number longer than the
+        # context's precision ("1e400").
+        if (not value.is_finite() or not 0 <= value <= INT64_MAX * cent
+                or value != value.quantize(cent)):
+            return None
+    except (decimal.DecimalException, ValueError):
         return None
     return int(value.scaleb(digits))
+
+
+def _whole(text: str) -> Optional[int]:
+    """A whole number typed in ASCII digits; None for anything else. Not
+    str.isdigit(): it takes "²", which int() then refuses."""
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
+
+
+def _local_path(target: str) -> Optional[str]:
+    """target when it is a path on this site; None when a browser could go
+    elsewhere with it: "//host" and "/\\host" both name another host, and
+    browsers drop tabs and newlines before reading a URL."""
+    parts = urllib.parse.urlsplit(target)
+    if (re.match(r"/(?![/\\])", target) and not re.search(r"[\\\x00-\x1f\x7f-\x9f]", target)
+            and not (parts.scheme or parts.netloc)):
+        return target
+    return None
+
+
+def _attachment(parts: List[Dict[str, Any]], name: str) -> Response:
+    """A download of a streamed file: its chunks' content, the first chunk's media type."""
+    data = b"".join(base64.b64decode(p.get("content", "")) for p in parts)
+    media = (parts[0].get("mediaType") if parts else "") or "application/octet-stream"
+    mimetype, params = parse_options_header(media)
+    resp = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=name)
+    if params:
+        # The server's own charset: Werkzeug adds one of its own to a text/ type.
+        resp.headers["Content-Type"] = media
+    return resp
 
 
 def _sentence(e: liaison.Error) -> str:
@@ -91,7 +138,7 @@ def _sentence(e: liaison.Error) -> str:
 
 
 def _int(text: str) -> int:
-    return int(text) if text.isdigit() else 0
+    return _whole(text) or 0
 
 
 # A health reason's sentence from its code and figures (migration 0042),
@@ -152,6 +199,7 @@ REASON_ARGS = {"report_timeliness.missing_late": 3, "notes_compliance.meetings":
 
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["id"] = IdConverter
     settings = dict(os.environ)
     settings.update(config or {})
     if not settings.get("LIAISON_URL"):
@@ -271,6 +319,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             return redirect(url_for("login", expired=1))
         if isinstance(e, liaison.NotFound):
             return not_found(e)
+        if isinstance(e, (liaison.InvalidArgument, liaison.OutOfRange)):
+            return _page("error.html", 400, title=_("This request is not valid"),
+                         message=_sentence(e))
+        if isinstance(e, (liaison.FailedPrecondition, liaison.AlreadyExists)):
+            return _page("error.html", 409, title=_("This cannot be done now"),
+                         message=_sentence(e))
         if isinstance(e, liaison.PermissionDenied):
             return _page("error.html", 403, title=_("Not allowed"),
                          message=_("Your account may not see or do this."))
@@ -359,10 +413,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     sid = store.rotate(g.sid)
                     store.update(sid, token=token)
                     g.new_sid = sid
-                    target = request.args.get("next", "")
-                    if not target.startswith("/") or target.startswith("//"):
-                        target = url_for("dashboard")
-                    return redirect(target)
+                    return redirect(_local_path(request.args.get("next", ""))
+                                    or url_for("dashboard"))
         return _page("login.html", 401 if error and request.method == "POST" else 200,
                      form=form, error=error)
 
@@ -382,10 +434,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         lang = request.form.get("lang", "")
         if lang in LANGUAGES:
             store.update(g.sid, lang=lang)
-        target = request.form.get("next", "")
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("dashboard")
-        return redirect(target)
+        return redirect(_local_path(request.form.get("next", "")) or url_for("dashboard"))
 
     @app.route("/")
     def dashboard() -> Response:
@@ -398,7 +447,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         except liaison.NotFound:
             charter = None
         contacts = c.call("ListContacts", {"distributorId": did,
-                                           "page": {"pageSize": PAGE_SIZE}})["contacts"]
+                                           "page": {"pageSize": PAGE_SIZE}}).get("contacts", [])
         return _page("dashboard.html", dist=dist, charter=charter, contacts=contacts)
 
     @app.route("/meetings")
@@ -411,13 +460,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             "page": {"pageSize": PAGE_SIZE}}).get("meetings", [])
         return _page("meetings.html", meetings=items)
 
-    @app.route("/meetings/<int:mid>")
+    @app.route("/meetings/<id:mid>")
     def meeting(mid: int) -> Response:
         signed_in()
         m = api().call("GetMeeting", {"id": mid})["meeting"]
         return _page("meeting.html", m=m)
 
-    @app.route("/meetings/<int:mid>/notes", methods=["POST"])
+    @app.route("/meetings/<id:mid>/notes", methods=["POST"])
     def meeting_note(mid: int) -> Response:
         signed_in()
         body = request.form.get("body", "").strip()
@@ -437,7 +486,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return _page("escalations.html", items=list(reversed(items.get("escalations", []))),
                      errors={}, zone=my_zone())
 
-    @app.route("/escalations/<int:eid>/answer", methods=["POST"])
+    @app.route("/escalations/<id:eid>/answer", methods=["POST"])
     def escalation_answer(eid: int) -> Response:
         me = signed_in()
         text = request.form.get("text", "").strip()
@@ -459,7 +508,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                                "page": {"pageSize": PAGE_SIZE}})
         return _page("actions.html", items=items.get("actionItems", []))
 
-    @app.route("/actions/<int:aid>/done", methods=["POST"])
+    @app.route("/actions/<id:aid>/done", methods=["POST"])
     def action_done(aid: int) -> Response:
         signed_in()
         api().call("CompleteActionItem", {"id": aid})
@@ -505,7 +554,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             form = {k: request.form.get(k, "").strip() for k in
                     ("account_name", "country", "region", "industry", "title", "value",
                      "currency", "expected_close")}
-            form["lines"] = [int(x) for x in request.form.getlist("lines") if x.isdigit()]
+            form["lines"] = [n for n in map(_whole, request.form.getlist("lines")) if n]
             req = {"distributorId": me["distributorId"], "accountName": form["account_name"],
                    "country": form["country"].upper(), "region": form["region"].upper(),
                    "industry": form["industry"], "title": form["title"],
@@ -533,12 +582,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return _page("lead.html", status, lead=lead_, zone=my_zone(),
                      interactions=list(reversed(talks.get("interactions", []))), **ctx)
 
-    @app.route("/leads/<int:lid>")
+    @app.route("/leads/<id:lid>")
     def lead(lid: int) -> Response:
         signed_in()
         return lead_page(lid)
 
-    @app.route("/leads/<int:lid>/stage", methods=["POST"])
+    @app.route("/leads/<id:lid>/stage", methods=["POST"])
     def lead_stage(lid: int) -> Response:
         signed_in()
         try:
@@ -547,7 +596,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             return lead_page(lid, 400, stage_error=_sentence(e))
         return redirect(url_for("lead", lid=lid))
 
-    @app.route("/leads/<int:lid>/interactions", methods=["POST"])
+    @app.route("/leads/<id:lid>/interactions", methods=["POST"])
     def lead_interaction(lid: int) -> Response:
         signed_in()
         form = {"kind": request.form.get("kind", ""), "summary": request.form.get(
@@ -583,13 +632,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             for i, row in enumerate(form["rows"]):
                 if not (row["sku"] or row["quantity"] or row["price"]):
                     continue
-                try:
-                    qty = int(row["quantity"])
-                    if qty <= 0:
-                        raise ValueError
-                except ValueError:
+                qty = _whole(row["quantity"]) or 0
+                if not qty:
                     errors["lines[%d].quantity" % len(lines)] = _("a whole number above 0")
-                    qty = 0
                 price = _minor(row["price"], form["currency"])
                 if price is None:
                     errors["lines[%d].unitPriceMinor" % len(lines)] = _(
@@ -625,12 +670,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                              "page": {"pageSize": PAGE_SIZE}}).get("shipments", [])
         return _page("order.html", status, o=o, shipments=ships, zone=my_zone(), **ctx)
 
-    @app.route("/orders/<int:oid>")
+    @app.route("/orders/<id:oid>")
     def order(oid: int) -> Response:
         signed_in()
         return order_page(oid)
 
-    @app.route("/orders/<int:oid>/cancel", methods=["POST"])
+    @app.route("/orders/<id:oid>/cancel", methods=["POST"])
     def order_cancel(oid: int) -> Response:
         signed_in()
         try:
@@ -678,12 +723,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return _page("report.html", status, r=r, lines=lines, sales=sales, stock=stock,
                      zone=my_zone(), **ctx)
 
-    @app.route("/reports/<int:rid>")
+    @app.route("/reports/<id:rid>")
     def report(rid: int) -> Response:
         signed_in()
         return report_page(rid)
 
-    @app.route("/reports/<int:rid>/save", methods=["POST"])
+    @app.route("/reports/<id:rid>/save", methods=["POST"])
     def report_save(rid: int) -> Response:
         """Sales and stock per line, market intelligence and competitive activity; the
         pipeline keeps what the report has."""
@@ -698,18 +743,19 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             units, revenue = f.get(key, "").strip(), f.get("revenue_" + line, "").strip()
             on_hand = f.get("onhand_" + line, "").strip()
             if units or revenue:
-                minor = _minor(revenue or "0", currency)
-                if not units.isdigit() or minor is None:
+                count, minor = _whole(units), _minor(revenue or "0", currency)
+                if count is None or minor is None:
                     errors.append(_("Units are a whole number and revenue an amount, e.g. "
                                     "1250.50."))
                     continue
-                sales.append({"productLineId": line, "units": int(units),
+                sales.append({"productLineId": line, "units": count,
                               "revenueMinor": minor, "currency": currency})
             if on_hand:
-                if not on_hand.isdigit():
+                held = _whole(on_hand)
+                if held is None:
                     errors.append(_("Stock on hand is a whole number."))
                     continue
-                stock.append({"productLineId": line, "unitsOnHand": int(on_hand)})
+                stock.append({"productLineId": line, "unitsOnHand": held})
         competition = [{"competitor": c.strip(), "activity": a.strip()}
                        for c, a in zip(f.getlist("competitor"), f.getlist("activity"))
                        if c.strip() or a.strip()]
@@ -725,7 +771,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             return report_page(rid, 400, error=_sentence(e))
         return redirect(url_for("report", rid=rid))
 
-    @app.route("/reports/<int:rid>/submit", methods=["POST"])
+    @app.route("/reports/<id:rid>/submit", methods=["POST"])
     def report_submit(rid: int) -> Response:
         signed_in()
         try:
@@ -780,12 +826,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return _page("plan.html", status, p=p, lines=lines, goals=goals,
                      initiatives=initiatives, zone=my_zone(), **ctx)
 
-    @app.route("/plans/<int:pid>")
+    @app.route("/plans/<id:pid>")
     def plan(pid: int) -> Response:
         signed_in()
         return plan_page(pid)
 
-    @app.route("/plans/<int:pid>/save", methods=["POST"])
+    @app.route("/plans/<id:pid>/save", methods=["POST"])
     def plan_save(pid: int) -> Response:
         """Goals per product line and period, initiatives owned by the
         signed-in user; empty rows are left out."""
@@ -800,15 +846,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             currency = f.get("goal_currency%d" % i, "").strip().upper()
             if not (period or units or revenue):
                 continue
-            typed["goals"].append({"productLineId": int(line) if line.isdigit() else line,
+            typed["goals"].append({"productLineId": _whole(line) or line,
                                    "period": period, "units": units, "revenue": revenue,
                                    "currency": currency})
             goal: Dict[str, Any] = {"productLineId": line, "period": period}
             if units:
-                if not units.isdigit():
+                goal["units"] = _whole(units)
+                if goal["units"] is None:
                     errors.append(_("Units are a whole number."))
                     continue
-                goal["units"] = int(units)
             if revenue:
                 minor = _minor(revenue, currency)
                 if minor is None or not currency:
@@ -834,7 +880,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             return plan_page(pid, 400, typed, error=_sentence(e))
         return redirect(url_for("plan", pid=pid))
 
-    @app.route("/plans/<int:pid>/<any(propose, approve, reject):step>", methods=["POST"])
+    @app.route("/plans/<id:pid>/<any(propose, approve, reject):step>", methods=["POST"])
     def plan_step(pid: int, step: str) -> Response:
         signed_in()
         req: Dict[str, Any] = {"id": pid}
@@ -859,7 +905,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                            ).get("updates", [])
         return _page("updates.html", updates=list(reversed(items)), zone=my_zone())
 
-    @app.route("/updates/<int:uid>")
+    @app.route("/updates/<id:uid>")
     def update(uid: int) -> Response:
         """One update, in the reader's language when the exporter wrote a
         variant in it; opening it records this user's read receipt."""
@@ -897,23 +943,19 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             "documents", [])
         return _page("documents.html", docs=docs)
 
-    @app.route("/documents/<int:doc>")
+    @app.route("/documents/<id:doc>")
     def document(doc: int) -> Response:
         signed_in()
         return _page("document.html", d=api().call("GetDocument", {"id": doc})["document"])
 
-    @app.route("/documents/<int:doc>/content")
+    @app.route("/documents/<id:doc>/content")
     def document_content(doc: int) -> Response:
         signed_in()
         lang = request.args.get("language", "")
         parts = api().stream("GetDocumentContent", {"documentId": doc, "language": lang,
                                                      "stream": True})
-        data = b"".join(base64.b64decode(p.get("content", "")) for p in parts)
-        media = (parts[0].get("mediaType") if parts else "") or "application/octet-stream"
         d = api().call("GetDocument", {"id": doc})["document"]
-        name = "%s%s" % (d["title"], "-" + lang if lang else "")
-        return send_file(io.BytesIO(data), mimetype=media, as_attachment=True,
-                         download_name=name)
+        return _attachment(parts, "%s%s" % (d["title"], "-" + lang if lang else ""))
 
     # The handbook and the scorecard: generated by the server, downloaded whole.
     PERFORMANCE_FILES = {
@@ -938,9 +980,6 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             abort(404)
         method, req = PERFORMANCE_FILES[name]
         parts = api().stream(method, dict(req, distributorId=me["distributorId"], stream=True))
-        data = b"".join(base64.b64decode(p.get("content", "")) for p in parts)
-        media = (parts[0].get("mediaType") if parts else "") or "application/octet-stream"
-        return send_file(io.BytesIO(data), mimetype=media, as_attachment=True,
-                         download_name=name)
+        return _attachment(parts, name)
 
     return app

@@ -1,19 +1,29 @@
 """Portal sessions, kept server-side in SQLite.
 
-The browser holds only a random session id (an HttpOnly cookie); the
-Liaison session token, the CSRF token and the chosen language stay here.
-Only a SHA-256 of the id is stored, so a copy of the database does not
-let anyone take a session over. Sessions end after an idle time and after
-an absolute lifetime; SQLite lets several gunicorn workers share them.
+The browser holds only a random session id (an HttpOnly cookie); the CSRF
+token and the chosen language stay here, and so does the Liaison session
+token, sealed. The file keeps only a SHA-256 of the id, and the token
+encrypted (AES-GCM) under a key derived from the id: a copy of the database
+does not let anyone take a session over, nor call Liaison with its token.
+The file and its -wal and -shm are the owner's alone. Sessions end after an
+idle time and after an absolute lifetime; SQLite lets several gunicorn
+workers share them.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import sqlite3
+import stat
 import threading
 import time
 from typing import Any, Dict, Optional
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 IDLE_SECONDS = 30 * 60
 LIFETIME_SECONDS = 12 * 60 * 60
@@ -21,10 +31,51 @@ LIFETIME_SECONDS = 12 * 60 * 60
 # forms' CSRF token): at most this many are kept, the oldest go first, so a
 # flood of cookieless requests cannot grow the file without bound.
 MAX_ANONYMOUS = 50000
+NONCE_BYTES = 12
 
 
 def _key(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
+
+
+def _cipher(sid: str) -> AESGCM:
+    """The session's own token key. The id has 256 random bits and the file
+    keeps only its SHA-256, so the key is the cookie's to give, never the file's."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"liaison-portal session token").derive(sid.encode())
+    return AESGCM(key)
+
+
+def _seal(sid: str, token: str) -> bytes:
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    # The row's key as associated data: a sealed token moved to another row opens there to nothing.
+    return nonce + _cipher(sid).encrypt(nonce, token.encode(), _key(sid).encode())
+
+
+def _unseal(sid: str, sealed: Optional[bytes]) -> str:
+    """The token sealed for sid; "" (signed out) when there is none or it does not open."""
+    if not sealed:
+        return ""
+    try:
+        return _cipher(sid).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:],
+                                    _key(sid).encode()).decode()
+    except (InvalidTag, ValueError):
+        return ""
+
+
+def _owner_only(path: str) -> None:
+    """Makes the database file owner-only before SQLite opens it (SQLite gives
+    its -wal and -shm the file's mode), and tightens a file made before."""
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            mode = os.stat(name).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_IMODE(mode) & 0o077:
+            os.chmod(name, 0o600)
 
 
 class SessionStore:
@@ -35,16 +86,34 @@ class SessionStore:
         self._max_anonymous = max_anonymous
         self._local = threading.local()
         self._pruned = 0.0
-        with self._db() as db:
+        _owner_only(path)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Creates the table, or brings one of an earlier portal up to date.
+        Every gunicorn worker runs this: the write lock makes it once."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        with db:
             db.execute("CREATE TABLE IF NOT EXISTS sessions (key TEXT PRIMARY KEY,"
-                       " token TEXT NOT NULL DEFAULT '', csrf TEXT NOT NULL,"
+                       " sealed BLOB, csrf TEXT NOT NULL,"
                        " lang TEXT NOT NULL DEFAULT '', identity TEXT NOT NULL DEFAULT '',"
                        " created REAL NOT NULL, seen REAL NOT NULL,"
                        " read_after INTEGER NOT NULL DEFAULT 0)")
-            # A file made before read_after was kept gains it.
-            if "read_after" not in [c[1] for c in db.execute("PRAGMA table_info(sessions)")]:
+            columns = [c[1] for c in db.execute("PRAGMA table_info(sessions)")]
+            if "read_after" not in columns:
                 db.execute("ALTER TABLE sessions ADD COLUMN read_after INTEGER NOT NULL"
                            " DEFAULT 0")
+            if "token" in columns:
+                # Tokens kept in clear by an earlier portal: those sessions are
+                # signed out, their bytes overwritten rather than freed.
+                db.execute("PRAGMA secure_delete = ON")
+                db.execute("ALTER TABLE sessions ADD COLUMN sealed BLOB")
+                db.execute("ALTER TABLE sessions DROP COLUMN token")
+        if "token" in columns:
+            db.execute("PRAGMA secure_delete = OFF")
+            # Nor may the old pages linger in the write-ahead log.
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -71,7 +140,7 @@ class SessionStore:
     def cap_anonymous(self) -> None:
         """Forgets the oldest sessions nobody signed in to, past the cap."""
         self._db().execute(
-            "DELETE FROM sessions WHERE key IN (SELECT key FROM sessions WHERE token = ''"
+            "DELETE FROM sessions WHERE key IN (SELECT key FROM sessions WHERE sealed IS NULL"
             " ORDER BY seen DESC LIMIT -1 OFFSET ?)", (self._max_anonymous,))
 
     def get(self, sid: Optional[str]) -> Optional[Dict[str, Any]]:
@@ -80,7 +149,7 @@ class SessionStore:
             return None
         now = time.time()
         db = self._db()
-        row = db.execute("SELECT token, csrf, lang, identity, created, seen, read_after"
+        row = db.execute("SELECT sealed, csrf, lang, identity, created, seen, read_after"
                          " FROM sessions WHERE key = ?", (_key(sid),)).fetchone()
         if row is None:
             return None
@@ -88,16 +157,20 @@ class SessionStore:
             self.delete(sid)
             return None
         db.execute("UPDATE sessions SET seen = ? WHERE key = ?", (now, _key(sid)))
-        return {"token": row[0], "csrf": row[1], "lang": row[2], "identity": row[3],
-                "read_after": row[6]}
+        return {"token": _unseal(sid, row[0]), "csrf": row[1], "lang": row[2],
+                "identity": row[3], "read_after": row[6]}
 
     def update(self, sid: str, **fields: str) -> None:
-        allowed = {"token", "lang", "identity"}
+        """Sets the session's token ("": signed out), lang or identity."""
         for name, value in fields.items():
-            if name not in allowed:
+            column: str = name
+            stored: Any = value
+            if name == "token":
+                column, stored = "sealed", _seal(sid, value) if value else None
+            elif name not in ("lang", "identity"):
                 raise KeyError(name)
-            self._db().execute("UPDATE sessions SET %s = ? WHERE key = ?" % name,
-                               (value, _key(sid)))
+            self._db().execute("UPDATE sessions SET %s = ? WHERE key = ?" % column,
+                               (stored, _key(sid)))
 
     def wrote(self, sid: str, read_after: int) -> None:
         """Keeps the newest write time of the session's Liaison calls, so that the
@@ -107,9 +180,10 @@ class SessionStore:
 
     def rotate(self, sid: str) -> str:
         """A new id (and CSRF token) for the session of sid, as at login: an id
-        seen before login is worth nothing after it."""
+        seen before login is worth nothing after it. A token sealed under the
+        old id would not open under the new one: it is dropped."""
         new = secrets.token_urlsafe(32)
-        self._db().execute("UPDATE sessions SET key = ?, csrf = ? WHERE key = ?",
+        self._db().execute("UPDATE sessions SET key = ?, csrf = ?, sealed = NULL WHERE key = ?",
                            (_key(new), secrets.token_urlsafe(32), _key(sid)))
         return new
 
