@@ -31,45 +31,79 @@ struct dist_opts {
     const char *name, *country, *languages, *tz, *hours, *days, *manager;
 };
 
-/* Builds DistributorFields from the options; NULL after saying what is wrong. */
-static json_t *dist_fields(const struct dist_opts *o)
+/*
+ * The fields of an update, which replaces them all: the object as
+ * get_method shows it now (its keys only), for the options given to be
+ * laid over, so that what is not given stays as it is. NULL after saying
+ * why, with *rc set.
+ */
+static json_t *current_fields(struct cli *cli, const char *get_method, json_int_t id,
+                              const char *key, const char *const *keys, size_t n, int *rc)
 {
-    json_t *f =
-        json_pack("{s:s,s:s,s:s}", "name", o->name, "country", o->country, "timeZone", o->tz);
-    json_t *langs = cli_split(o->languages ? o->languages : "", false);
-    json_t *days = o->days ? cli_days(o->days) : json_array();
-    if (!f || !langs || !days) {
-        if (!f)
-            fprintf(stderr, "liaison: out of memory\n");
-        else if (!langs)
-            fprintf(stderr, "liaison: --languages is a comma-separated list: vi,en\n");
-        else
-            fprintf(stderr, "liaison: --days is a list of days, 1 (Mon) to 7 (Sun) or names, "
-                            "with ranges: 1,2,3 or Mon-Sat or mon,wed,fri\n");
-        json_decref(f);
-        json_decref(langs);
-        json_decref(days);
+    json_t *resp;
+    if ((*rc = cli_call(cli, get_method, json_pack("{s:I}", "id", id), &resp)))
         return NULL;
-    }
-    json_object_set_new(f, "languages", langs);
-    json_object_set_new(f, "workDays", days);
-    if (o->hours) {
-        char from[16], to[16];
-        if (sscanf(o->hours, "%15[0-9:]-%15[0-9:]", from, to) != 2) {
-            fprintf(stderr, "liaison: --hours is FROM-TO, e.g. 08:00-17:00\n");
+    const json_t *obj = json_object_get(resp, key);
+    json_t *f = json_object();
+    for (size_t i = 0; f && i < n; i++) {
+        json_t *v = json_object_get(obj, keys[i]);
+        if (v && json_object_set(f, keys[i], v) != 0) {
             json_decref(f);
-            return NULL;
+            f = NULL;
         }
-        json_object_set_new(f, "businessHoursStart", json_string(from));
-        json_object_set_new(f, "businessHoursEnd", json_string(to));
+    }
+    json_decref(resp);
+    if (!f) {
+        fprintf(stderr, "liaison: out of memory\n");
+        *rc = EXIT_ERROR;
     }
     return f;
 }
 
-#define DIST_FIELD_OPTS(o)                                                                         \
-    {"name", &(o).name, NULL, true, "the distributor's name"},                                     \
-        {"country", &(o).country, NULL, true, "ISO 3166-1 alpha-2 code, e.g. VN"},                 \
-        {"time-zone", &(o).tz, NULL, true, "IANA time zone, e.g. Asia/Ho_Chi_Minh"},               \
+/* Sets key to the string s in f when s was given; false when memory ran out. */
+static bool set_given(json_t *f, const char *key, const char *s)
+{
+    return !s || json_object_set_new(f, key, json_string(s)) == 0;
+}
+
+/*
+ * DistributorFields: f (consumed; what an update keeps, or empty) with the
+ * options given set over it. NULL after saying what is wrong.
+ */
+static json_t *dist_fields(const struct dist_opts *o, json_t *f)
+{
+    json_t *langs = o->languages ? cli_split(o->languages, false) : NULL;
+    json_t *days = o->days ? cli_days(o->days) : NULL;
+    const char *why = NULL;
+    char from[16], to[16];
+    if (o->languages && !langs)
+        why = "--languages is a comma-separated list: vi,en";
+    else if (o->days && !days)
+        why = "--days is a list of days, 1 (Mon) to 7 (Sun) or names, with ranges: 1,2,3 or "
+              "Mon-Sat or mon,wed,fri";
+    else if (o->hours && sscanf(o->hours, "%15[0-9:]-%15[0-9:]", from, to) != 2)
+        why = "--hours is FROM-TO, e.g. 08:00-17:00";
+    else if (!f || !set_given(f, "name", o->name) || !set_given(f, "country", o->country) ||
+             !set_given(f, "timeZone", o->tz) ||
+             (langs && json_object_set(f, "languages", langs) != 0) ||
+             (days && json_object_set(f, "workDays", days) != 0) ||
+             !set_given(f, "businessHoursStart", o->hours ? from : NULL) ||
+             !set_given(f, "businessHoursEnd", o->hours ? to : NULL))
+        why = "out of memory";
+    json_decref(langs);
+    json_decref(days);
+    if (!why)
+        return f;
+    fprintf(stderr, "liaison: %s\n", why);
+    json_decref(f);
+    return NULL;
+}
+
+/* A distributor's fields as options; req: the three a new one needs are required. */
+#define DIST_FIELD_OPTS(o, req)                                                                    \
+    {"name", &(o).name, NULL, req, "the distributor's name"},                                      \
+        {"country", &(o).country, NULL, req, "ISO 3166-1 alpha-2 code, e.g. VN"},                  \
+        {"time-zone", &(o).tz, NULL, req, "IANA time zone, e.g. Asia/Ho_Chi_Minh"},                \
         {"languages", &(o).languages, NULL, false, "BCP 47 tags, comma-separated: vi,en"},         \
         {"hours",                                                                                  \
          &(o).hours,                                                                               \
@@ -85,7 +119,7 @@ static json_t *dist_fields(const struct dist_opts *o)
 static int dist_create(struct cli *cli, int argc, char **argv)
 {
     struct dist_opts o = {0};
-    const struct cli_opt opts[] = {DIST_FIELD_OPTS(o),
+    const struct cli_opt opts[] = {DIST_FIELD_OPTS(o, true),
                                    {"manager", &o.manager, NULL, false,
                                     "account manager: user id or e-mail", "accountManagerId"},
                                    {0}};
@@ -98,7 +132,7 @@ static int dist_create(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_t *f = dist_fields(&o);
+    json_t *f = dist_fields(&o, json_object());
     if (!f)
         return EXIT_USAGE;
     json_int_t m = 0;
@@ -113,26 +147,35 @@ static int dist_create(struct cli *cli, int argc, char **argv)
 
 static int dist_update(struct cli *cli, int argc, char **argv)
 {
+    static const char *const keys[] = {
+        "name",    "country", "languages", "timeZone", "businessHoursStart", "businessHoursEnd",
+        "workDays"};
     struct dist_opts o = {0};
-    const struct cli_opt opts[] = {DIST_FIELD_OPTS(o), {0}};
+    const struct cli_opt opts[] = {DIST_FIELD_OPTS(o, false), {0}};
     const struct cli_command_spec spec = {
-        "distributor update DISTRIBUTOR --name N --country CC --time-zone TZ [--languages L,..] "
-        "[--hours FROM-TO] [--days D,..]",
-        "Replaces a distributor's details (DISTRIBUTOR: its id or name).", opts, 1,
-        "distributor update \"Saigon Auto Parts\" --name \"Saigon Auto Parts JSC\" --country VN "
-        "--time-zone Asia/Ho_Chi_Minh"};
+        "distributor update DISTRIBUTOR [--name N] [--country CC] [--time-zone TZ] "
+        "[--languages L,..] [--hours FROM-TO] [--days D,..]",
+        "Changes the details given of a distributor (DISTRIBUTOR: its id or name); the others\n"
+        "stay as they are.",
+        opts, 1, "distributor update \"Saigon Auto Parts\" --name \"Saigon Auto Parts JSC\""};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_t *f = dist_fields(&o);
-    if (!f)
+    if (!o.name && !o.country && !o.tz && !o.languages && !o.hours && !o.days) {
+        fprintf(stderr, "liaison: nothing to change: give at least one of the options "
+                        "(liaison distributor update --help)\n");
         return EXIT_USAGE;
-    json_int_t v;
-    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, id, 0, &v))) {
-        json_decref(f);
-        return rc;
     }
+    json_int_t v;
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, id, 0, &v)))
+        return rc;
+    json_t *f = current_fields(cli, "GetDistributor", v, "distributor", keys,
+                               sizeof keys / sizeof keys[0], &rc);
+    if (!f)
+        return rc;
+    if (!(f = dist_fields(&o, f)))
+        return EXIT_USAGE;
     return cli_show_one(cli, "UpdateDistributor", json_pack("{s:I,s:o}", "id", v, "fields", f),
                         "distributor", dist_cols, 10);
 }
@@ -234,8 +277,9 @@ struct contact_opts {
     const char *name, *role, *email, *phone, *messaging, *language, *tz;
 };
 
-#define CONTACT_FIELD_OPTS(o)                                                                      \
-    {"name", &(o).name, NULL, true, "full name"},                                                  \
+/* A contact's fields as options; req: a new one needs its name. */
+#define CONTACT_FIELD_OPTS(o, req)                                                                 \
+    {"name", &(o).name, NULL, req, "full name"},                                                   \
         {"role", &(o).role, NULL, false, "purchasing manager, sales director, ..."},               \
         {"email", &(o).email, NULL, false, "e-mail address"},                                      \
         {"phone", &(o).phone, NULL, false, "phone number"},                                        \
@@ -245,13 +289,18 @@ struct contact_opts {
         "time-zone", &(o).tz, NULL, false, "IANA time zone"                                        \
     }
 
-/* ContactFields from the options; NULL only when memory ran out. */
-static json_t *contact_fields(const struct contact_opts *o)
+/* ContactFields: f (consumed; what an update keeps, or empty) with the options given set over it.
+ */
+static json_t *contact_fields(const struct contact_opts *o, json_t *f)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "name", o->name, "role",
-                     o->role ? o->role : "", "email", o->email ? o->email : "", "phone",
-                     o->phone ? o->phone : "", "messaging", o->messaging ? o->messaging : "",
-                     "language", o->language ? o->language : "", "timeZone", o->tz ? o->tz : "");
+    if (f && set_given(f, "name", o->name) && set_given(f, "role", o->role) &&
+        set_given(f, "email", o->email) && set_given(f, "phone", o->phone) &&
+        set_given(f, "messaging", o->messaging) && set_given(f, "language", o->language) &&
+        set_given(f, "timeZone", o->tz))
+        return f;
+    fprintf(stderr, "liaison: out of memory\n");
+    json_decref(f);
+    return NULL;
 }
 
 static int contact_create(struct cli *cli, int argc, char **argv)
@@ -260,7 +309,7 @@ static int contact_create(struct cli *cli, int argc, char **argv)
     const char *dist = NULL;
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, true, "the distributor: id or name"},
-        CONTACT_FIELD_OPTS(o),
+        CONTACT_FIELD_OPTS(o, true),
         {0}};
     const struct cli_command_spec spec = {
         "contact create --distributor DISTRIBUTOR --name N [--role R] [--email E] [--phone P] "
@@ -274,11 +323,9 @@ static int contact_create(struct cli *cli, int argc, char **argv)
     json_int_t d;
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
-    json_t *f = contact_fields(&o);
-    if (!f) {
-        fprintf(stderr, "liaison: out of memory\n");
+    json_t *f = contact_fields(&o, json_object());
+    if (!f)
         return EXIT_ERROR;
-    }
     return cli_show_one(cli, "CreateContact",
                         json_pack("{s:I,s:o}", "distributorId", d, "fields", f), "contact",
                         contact_cols, 8);
@@ -322,28 +369,37 @@ static int contact_resolve(struct cli *cli, const char *dist, const char *contac
 
 static int contact_update(struct cli *cli, int argc, char **argv)
 {
+    static const char *const keys[] = {"name",      "role",     "email",   "phone",
+                                       "messaging", "language", "timeZone"};
     struct contact_opts o = {0};
     const char *dist = NULL;
-    const struct cli_opt opts[] = {CONTACT_DIST_OPT(dist), CONTACT_FIELD_OPTS(o), {0}};
+    const struct cli_opt opts[] = {CONTACT_DIST_OPT(dist), CONTACT_FIELD_OPTS(o, false), {0}};
     const struct cli_command_spec spec = {
-        "contact update CONTACT [--distributor DISTRIBUTOR] --name N [--role R] [--email E]\n"
+        "contact update CONTACT [--distributor DISTRIBUTOR] [--name N] [--role R] [--email E]\n"
         "       [--phone P] [--messaging M] [--language L] [--time-zone TZ]",
-        "Replaces a contact's details. CONTACT: its id, or its name or e-mail with --distributor.",
+        "Changes the details given of a contact; the others stay as they are (--role \"\"\n"
+        "empties one). CONTACT: its id, or its name or e-mail with --distributor.",
         opts, 1,
-        "contact update \"Nguyễn Văn An\" --distributor \"Saigon Auto Parts\" --name \"Nguyễn Văn "
-        "An\" --email an@saigon-auto.example"};
+        "contact update \"Nguyễn Văn An\" --distributor \"Saigon Auto Parts\" --email "
+        "an@saigon-auto.example"};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if (!o.name && !o.role && !o.email && !o.phone && !o.messaging && !o.language && !o.tz) {
+        fprintf(stderr, "liaison: nothing to change: give at least one of the options "
+                        "(liaison contact update --help)\n");
+        return EXIT_USAGE;
+    }
     json_int_t v;
     if ((rc = contact_resolve(cli, dist, id, &v)))
         return rc;
-    json_t *f = contact_fields(&o);
-    if (!f) {
-        fprintf(stderr, "liaison: out of memory\n");
+    json_t *f =
+        current_fields(cli, "GetContact", v, "contact", keys, sizeof keys / sizeof keys[0], &rc);
+    if (!f)
+        return rc;
+    if (!(f = contact_fields(&o, f)))
         return EXIT_ERROR;
-    }
     return cli_show_one(cli, "UpdateContact", json_pack("{s:I,s:o}", "id", v, "fields", f),
                         "contact", contact_cols, 8);
 }

@@ -180,6 +180,38 @@ rc, out, err = run("meeting", "add", "1", "--title", "x", "--at", "2026-03-01")
 check(rc == 2 and "'YYYY-MM-DD HH:MM'" in text(err) and "a day (" not in text(err),
       "a meeting's --at needs a time of day, not a day alone (%r)" % text(err))
 
+# ---------------- an update changes what it is given and keeps the rest ----------------
+# (In Japan: the table below counts the tenant's VN rows.)
+rc, out, err = run("--json", "distributor", "create", "--name", "Công ty TNHH Phụ tùng Hà Nội",
+                   "--country", "JP", "--time-zone", "Asia/Tokyo", "--languages", "vi,ja",
+                   "--hours", "08:00-17:30", "--days", "Mon-Sat")
+hn = json.loads(out) if rc == 0 else {}
+rc, out, err = run("--json", "distributor", "update", str(hn.get("id")), "--name",
+                   "Công ty TNHH Phụ tùng Hà Nội JSC")
+upd = json.loads(out) if rc == 0 else {}
+check(rc == 0 and upd.get("name") == "Công ty TNHH Phụ tùng Hà Nội JSC"
+      and upd.get("languages") == ["vi", "ja"] and upd.get("businessHoursStart") == "08:00"
+      and upd.get("businessHoursEnd") == "17:30" and upd.get("workDays") == [1, 2, 3, 4, 5, 6]
+      and upd.get("timeZone") == "Asia/Tokyo" and upd.get("country") == "JP",
+      "distributor update --name keeps the languages, hours and days (%d %r %r)"
+      % (rc, upd, text(err)))
+rc, out, err = run("distributor", "update", str(hn.get("id")))
+check(rc == 2 and "nothing to change" in text(err), "an update with no option is refused (%r)"
+      % text(err))
+rc, out, err = run("--json", "contact", "create", "--distributor", str(hn.get("id")), "--name",
+                   "山田 花子", "--role", "purchasing manager", "--phone", "+81 3 1234 5678")
+ct = json.loads(out) if rc == 0 else {}
+rc, out, err = run("--json", "contact", "update", str(ct.get("id")), "--email",
+                   "hanako@hanoi.example")
+cu = json.loads(out) if rc == 0 else {}
+check(rc == 0 and cu.get("email") == "hanako@hanoi.example" and cu.get("name") == "山田 花子"
+      and cu.get("role") == "purchasing manager" and cu.get("phone") == "+81 3 1234 5678",
+      "contact update --email keeps the name, role and phone (%d %r %r)" % (rc, cu, text(err)))
+rc, out, err = run("--json", "contact", "update", str(ct.get("id")), "--role", "")
+cu = json.loads(out) if rc == 0 else {}
+check(rc == 0 and not cu.get("role") and cu.get("email") == "hanako@hanoi.example",
+      "contact update --role '' empties the role only (%d %r)" % (rc, cu))
+
 fresh = tempfile.mkdtemp(prefix="liaison-cli-ux-fresh.")
 rc, out, err = run("whoami", home_dir=fresh)
 check(rc == 3 and text(err) == "liaison: not logged in: run `liaison login`\n",
