@@ -90,13 +90,18 @@ static int charter_call(struct cli *cli, const char *method, json_t *req)
     return EXIT_OK;
 }
 
+/* A charter version found: its id, its distributor's and its number. */
+struct charter_ref {
+    json_int_t id, distributor, version;
+};
+
 /*
  * The charter a command acts on: distributor's (an id or a name) version
  * number version, or with version 0 its draft. Returns 0, or an exit code
  * after saying why (EXIT_NOT_FOUND when there is no such version).
  */
-static int charter_of(struct cli *cli, const char *distributor, json_int_t version,
-                      json_int_t *charter_id)
+static int charter_find(struct cli *cli, const char *distributor, json_int_t version,
+                        struct charter_ref *ref)
 {
     json_int_t d;
     int rc = cli_resolve(cli, CLI_DISTRIBUTOR, distributor, 0, &d);
@@ -115,7 +120,9 @@ static int charter_of(struct cli *cli, const char *distributor, json_int_t versi
         const char *status = json_string_value(json_object_get(v, "status"));
         if (version ? cli_json_id(json_object_get(v, "version")) == version
                     : status && !strcmp(status, "draft")) {
-            *charter_id = cli_json_id(json_object_get(v, "id"));
+            ref->id = cli_json_id(json_object_get(v, "id"));
+            ref->distributor = d;
+            ref->version = cli_json_id(json_object_get(v, "version"));
             rc = EXIT_OK;
             break;
         }
@@ -133,6 +140,16 @@ static int charter_of(struct cli *cli, const char *distributor, json_int_t versi
                  "(or 'amend')",
                  distributor);
     cli_fail(cli, "NOT_FOUND", msg);
+    return rc;
+}
+
+static int charter_of(struct cli *cli, const char *distributor, json_int_t version,
+                      json_int_t *charter_id)
+{
+    struct charter_ref ref;
+    int rc = charter_find(cli, distributor, version, &ref);
+    if (!rc)
+        *charter_id = ref.id;
     return rc;
 }
 
@@ -183,57 +200,105 @@ static int ch_draft(struct cli *cli, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* A comma-separated option as a JSON array into req[key]; false after saying why. */
+static bool terms_list(json_t *req, const char *key, const char *option, const char *list)
+{
+    json_t *a = cli_split(list, false);
+    if (a && json_object_set_new(req, key, a) == 0)
+        return true;
+    fprintf(stderr, "liaison: --%s is comma-separated\n", option);
+    return false;
+}
+
 static int ch_terms(struct cli *cli, int argc, char **argv)
 {
-    const char *lines = NULL, *due = "10", *sections = NULL, *signatories = NULL, *signed_on = "";
-    bool competing = false;
+    static const char *const keys[] = {"fullCoverage", "coveredLineIds", "competingAllowed",
+                                       "reportDueDay", "reportSections", "signatories",
+                                       "signedOn"};
+    const char *lines = NULL, *due = NULL, *sections = NULL, *signatories = NULL, *signed_on = NULL;
+    bool full = false, competing = false, no_competing = false;
     const struct cli_opt opts[] = {
-        {"lines", &lines, NULL, false,
-         "covered product lines, codes or ids (default: full coverage)",
+        {"lines", &lines, NULL, false, "covered product lines, codes or ids",
          "coveredLineIds fullCoverage"},
+        {"full-coverage", NULL, &full, false, "every product line, those to come too"},
         {"competing-allowed", NULL, &competing, false, "may carry competitors' lines"},
+        {"no-competing", NULL, &no_competing, false, "may not carry competitors' lines"},
         {"report-due-day", &due, NULL, false, "day of month the monthly report is due (1-28)"},
         {"sections", &sections, NULL, false, "required report sections, comma-separated",
          "reportSections"},
-        {"signatories", &signatories, NULL, false, "names, comma-separated"},
-        {"signed-on", &signed_on, NULL, false, "YYYY-MM-DD"},
+        {"signatories", &signatories, NULL, false, "names, comma-separated (\"\": none)"},
+        {"signed-on", &signed_on, NULL, false, "YYYY-MM-DD (\"\": not yet)"},
         {0}};
     const struct cli_command_spec spec = {
-        "charter terms DISTRIBUTOR [--lines CODE,..] [--competing-allowed] [--report-due-day N]\n"
-        "       [--sections S,..] [--signatories N,..] [--signed-on DATE]",
-        "Sets the draft's product coverage, competing-lines policy, reporting and signatories.",
+        "charter terms DISTRIBUTOR [--lines CODE,.. | --full-coverage]\n"
+        "       [--competing-allowed | --no-competing] [--report-due-day N] [--sections S,..]\n"
+        "       [--signatories N,..] [--signed-on DATE]",
+        "Changes the draft's product coverage, competing-lines policy, reporting or\n"
+        "signatories: those given; the others stay as they are. A first draft covers every\n"
+        "line, allows no competing lines and wants every section by the 10th; an amendment\n"
+        "starts from the version it amends.",
         opts, 1,
         "charter terms \"Saigon Auto Parts\" --lines BRK,FLT --report-due-day 5 --signatories "
         "\"K. Müller,Nguyễn Văn Minh\""};
     const char *dist = NULL;
-    json_int_t id, d;
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_uint("--report-due-day", due, 28, &d)))
-        return rc;
-    json_t *s = sections ? cli_split(sections, false) : NULL;
-    json_t *g = cli_split(signatories ? signatories : "", false);
-    if ((sections && !s) || !g) {
-        fprintf(stderr, "liaison: lists are comma-separated\n");
-        json_decref(s);
-        json_decref(g);
+    if ((lines && full) || (competing && no_competing)) {
+        fprintf(stderr, "liaison: %s: one or the other\n",
+                full && lines ? "--lines and --full-coverage"
+                              : "--competing-allowed and --no-competing");
         return EXIT_USAGE;
     }
-    json_t *l = NULL;
-    if ((rc = charter_of(cli, dist, 0, &id)) ||
-        !(l = cli_resolve_list(cli, CLI_PRODUCT_LINE, lines ? lines : "", &rc))) {
-        json_decref(s);
-        json_decref(g);
+    if (!lines && !full && !competing && !no_competing && !due && !sections && !signatories &&
+        !signed_on) {
+        fprintf(stderr, "liaison: nothing to change: give at least one of the options "
+                        "(liaison charter terms --help)\n");
+        return EXIT_USAGE;
+    }
+    json_int_t d = 0;
+    if (due && (rc = cli_parse_uint("--report-due-day", due, 28, &d)))
+        return rc;
+    struct charter_ref ref;
+    json_t *resp;
+    if ((rc = charter_find(cli, dist, 0, &ref)) ||
+        (rc = cli_call(
+             cli, "GetCharter",
+             json_pack("{s:I,s:I}", "distributorId", ref.distributor, "version", ref.version),
+             &resp)))
+        return rc;
+    json_t *req = json_pack("{s:I}", "charterId", ref.id);
+    const json_t *now = json_object_get(resp, "charter");
+    for (size_t i = 0; req && i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_object_get(now, keys[i]);
+        if (v)
+            json_object_set(req, keys[i], v);
+    }
+    json_decref(resp);
+    if (!req) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    json_t *l = lines ? cli_resolve_list(cli, CLI_PRODUCT_LINE, lines, &rc) : NULL;
+    if (lines && !l) {
+        json_decref(req);
         return rc;
     }
-    json_t *req = json_pack("{s:I,s:b,s:o,s:b,s:I,s:o,s:s}", "charterId", id, "fullCoverage",
-                            lines == NULL, "coveredLineIds", l, "competingAllowed", competing,
-                            "reportDueDay", d, "signatories", g, "signedOn", signed_on);
-    json_object_set_new(req, "reportSections",
-                        s ? s
-                          : json_pack("[s,s,s,s,s]", "sales_by_line", "inventory_on_hand",
-                                      "pipeline", "market_intelligence", "competitive_activity"));
+    if (lines || full) {
+        json_object_set_new(req, "fullCoverage", json_boolean(full));
+        json_object_set_new(req, "coveredLineIds", l ? l : json_array());
+    }
+    if (competing || no_competing)
+        json_object_set_new(req, "competingAllowed", json_boolean(competing));
+    if (due)
+        json_object_set_new(req, "reportDueDay", json_integer(d));
+    if (signed_on)
+        json_object_set_new(req, "signedOn", json_string(signed_on));
+    if ((sections && !terms_list(req, "reportSections", "sections", sections)) ||
+        (signatories && !terms_list(req, "signatories", "signatories", signatories))) {
+        json_decref(req);
+        return EXIT_USAGE;
+    }
     return charter_call(cli, "SetCharterTerms", req);
 }
 

@@ -236,6 +236,17 @@ contains "grant table" "$out" "GRANTS"
 check "charter carve-out" 0 "$cli" charter carve-out "Saigon Auto Parts" --account "VinFast" --region VN-HP
 check "charter commitment" 0 "$cli" charter commitment "Saigon Auto Parts" --line BRK --moq 200 --buffer 8 --financing shared --payment-terms 60
 check "charter terms" 0 "$cli" charter terms "saigon auto parts" --lines brk,flt --report-due-day 5 --signatories "K. Müller,Nguyễn Văn Minh" --signed-on 2025-12-15
+check "charter terms changes only what it is given" 0 "$cli" --json charter terms "Saigon Auto Parts" --report-due-day 6 --competing-allowed
+contains "the due day changed" "$out" '"reportDueDay": 6'
+contains "competing lines allowed" "$out" '"competingAllowed": true'
+contains "the signatories stay" "$out" '"K. Müller"'
+contains "the covered lines stay" "$out" '"FLT"'
+contains "the signing date stays" "$out" '"signedOn": "2025-12-15"'
+check "charter terms --no-competing" 0 "$cli" --json charter terms "Saigon Auto Parts" --no-competing --report-due-day 5
+lacks "competing lines no longer allowed" "$out" '"competingAllowed": true'
+check "charter terms with nothing to change" 2 "$cli" charter terms "Saigon Auto Parts"
+contains "nothing to change said" "$err" "nothing to change"
+check "charter terms: --lines and --full-coverage" 2 "$cli" charter terms "Saigon Auto Parts" --lines BRK --full-coverage
 check "charter check clean" 0 "$cli" charter check "SAIGON AUTO PARTS"
 contains "no conflicts" "$out" "no territory conflicts"
 check "charter activate" 0 "$cli" charter activate "Saigon Auto Parts"
