@@ -18,10 +18,11 @@ charter) gets every page; sign-in and the language switch never redirect
 off the site; ids out of range, numbers that are none and a year the
 server refuses give 404 or 400, not 500; a download names its charset
 once. The session file and its -wal and -shm are the owner's alone and hold
-no usable Liaison token; one from before that is signed out and wiped. Every page parses without errors in an HTML5
-parser, carries its security headers, and a screenshot of each page is
-written to $LIAISON_ARTIFACTS/portal/ (build-test/artifacts/portal/; the
-README's is one of them)."""
+no usable Liaison token; one from before that is signed out and wiped.
+Every page parses without errors in an HTML5 parser, carries its security
+headers, and a screenshot of each page is written to
+$LIAISON_ARTIFACTS/portal/ (build-test/artifacts/portal/; the README's is
+one of them)."""
 import base64
 import hashlib
 import http.cookiejar
@@ -201,8 +202,10 @@ def fetch(path, data=None, cookie=True, jar=None):
     c = driver.get_cookie("liaison_portal") if cookie and jar is None else None
     if c:
         req.add_header("Cookie", "liaison_portal=" + c["value"])
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(
-        http.cookiejar.CookieJar() if jar is None else jar), *([NoRedirect] if jar is not None else []))
+    handlers = [urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())]
+    if jar is not None:
+        handlers = [urllib.request.HTTPCookieProcessor(jar), NoRedirect]
+    opener = urllib.request.build_opener(*handlers)
     try:
         r = opener.open(req, timeout=30)
         return r.status, r.headers, r.read().decode("utf-8", "replace")
@@ -299,7 +302,7 @@ try:
     for path in ("/", "/meetings", "/actions", "/leads", "/leads/new", "/escalations",
                  "/reports", "/plans", "/documents", "/customers", "/updates", "/health",
                  "/performance", "/orders", "/orders/new"):
-        status, _, body = fetch(path, jar=tokyo)
+        status = fetch(path, jar=tokyo)[0]
         check(status == 200, "a distributor with no contact, charter or data: %s (%d)"
               % (path, status))
     check("東京オートパーツ" in fetch("/", jar=tokyo)[2], "its own dashboard, without contacts")
@@ -307,9 +310,9 @@ try:
                    "https://evil.example/", "/\x7f"):
         got = sign_in(tokyo, "portal@tokyo.example", target)
         check(got == (302, "/"), "sign-in's next %r goes to the start page (%s)" % (target, got))
+        csrf = csrf_of(fetch("/login", jar=tokyo)[2])
         status, headers, _ = fetch("/language", {"lang": "en", "next": target,
-                                                 "csrf_token": csrf_of(fetch("/", jar=tokyo)[2])},
-                                   jar=tokyo)
+                                                 "csrf_token": csrf}, jar=tokyo)
         check((status, headers.get("Location")) == (302, "/"),
               "the language switch's next %r too (%d %s)" % (target, status,
                                                             headers.get("Location")))
@@ -567,10 +570,25 @@ try:
           and capped.get(anonymous[0]) is None
           and sum(capped.get(a) is not None for a in anonymous) == 10,
           "anonymous sessions are capped, oldest first, signed-in ones kept")
+    # ---------------- the session file: owner-only, no usable token ----------------
+    import sqlite3  # noqa: E402
+    live = os.path.join(sessions, "s.sqlite3")
+    check({f: mode(f) for f in (live, live + "-wal", live + "-shm")}
+          == dict.fromkeys((live, live + "-wal", live + "-shm"), 0o600),
+          "the session file and its -wal and -shm are the owner's alone")
+    check(not re.search(rb"lts_[0-9]+_[A-Za-z0-9_-]{43}", on_disk(live))
+          and b"signed-in session's token" not in on_disk(os.path.join(sessions, "capped.sqlite3")),
+          "no Liaison token in the session files")
+    other = capped.create()
+    with sqlite3.connect(os.path.join(sessions, "capped.sqlite3")) as db:
+        db.execute("UPDATE sessions SET sealed = (SELECT sealed FROM sessions WHERE key = ?)"
+                   " WHERE key = ?", (hashlib.sha256(signed.encode()).hexdigest(),
+                                      hashlib.sha256(other.encode()).hexdigest()))
+    check(capped.get(other)["token"] == "",
+          "a sealed token copied to another session opens to nothing there")
     # ---------------- read your writes from page to page ----------------
     # Each page opens its own connection: the session keeps its newest write's
     # time for the next, which may reach another liaisond.
-    import sqlite3  # noqa: E402
     kept = sqlite3.connect(os.path.join(sessions, "s.sqlite3")).execute(
         "SELECT max(read_after) FROM sessions WHERE sealed IS NOT NULL").fetchone()[0] or 0
     check(abs(kept / 1e6 - time.time()) < 3600,
@@ -591,24 +609,9 @@ try:
     sid_old = reopened.create()
     check(reopened.get(sid_old)["read_after"] == 0,
           "a session file from before the write time gains it")
-    check(reopened.get("an old session")["token"] == "" and b"CLEAR-TOKEN" not in on_disk(old_file)
-          and mode(old_file) == 0o600,
+    check(reopened.get("an old session")["token"] == ""
+          and b"CLEAR-TOKEN" not in on_disk(old_file) and mode(old_file) == 0o600,
           "a session file from before sealed tokens: signed out, its tokens wiped, made owner-only")
-
-    # ---------------- the session file: owner-only, no usable token ----------------
-    live = os.path.join(sessions, "s.sqlite3")
-    check({f: mode(f) for f in (live, live + "-wal", live + "-shm")}
-          == dict.fromkeys((live, live + "-wal", live + "-shm"), 0o600),
-          "the session file and its -wal and -shm are the owner's alone")
-    check(not re.search(rb"lts_[0-9]+_[A-Za-z0-9_-]{43}", on_disk(live)) and b"signed-in session's token" not in on_disk(
-        os.path.join(sessions, "capped.sqlite3")), "no Liaison token in the session files")
-    other = capped.create()
-    with sqlite3.connect(os.path.join(sessions, "capped.sqlite3")) as db:
-        db.execute("UPDATE sessions SET sealed = (SELECT sealed FROM sessions WHERE key = ?)"
-                   " WHERE key = ?", (hashlib.sha256(signed.encode()).hexdigest(),
-                                      hashlib.sha256(other.encode()).hexdigest()))
-    check(capped.get(other)["token"] == "",
-          "a sealed token copied to another session opens to nothing there")
     # ---------------- its own relationship health (issue 15 part C) ----------------
     # Its orders and leads above queued a recompute: the scheduler stores the
     # score. A deal registered outside its territory is flagged: a reason with a code.
