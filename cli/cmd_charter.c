@@ -224,7 +224,7 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
         {"competing-allowed", NULL, &competing, false, "may carry competitors' lines"},
         {"no-competing", NULL, &no_competing, false, "may not carry competitors' lines"},
         {"report-due-day", &due, NULL, false, "day of month the monthly report is due (1-28)"},
-        {"sections", &sections, NULL, false, "required report sections, comma-separated",
+        {"sections", &sections, NULL, false, "required report sections, comma-separated (below)",
          "reportSections"},
         {"signatories", &signatories, NULL, false, "names, comma-separated (\"\": none)"},
         {"signed-on", &signed_on, NULL, false, "YYYY-MM-DD (\"\": not yet)"},
@@ -236,7 +236,8 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
         "Changes the draft's product coverage, competing-lines policy, reporting or\n"
         "signatories: those given; the others stay as they are. A first draft covers every\n"
         "line, allows no competing lines and wants every section by the 10th; an amendment\n"
-        "starts from the version it amends.",
+        "starts from the version it amends. Report sections: sales_by_line,\n"
+        "inventory_on_hand, pipeline, market_intelligence, competitive_activity.",
         opts, 1,
         "charter terms \"Saigon Auto Parts\" --lines BRK,FLT --report-due-day 5 --signatories "
         "\"K. Müller,Nguyễn Văn Minh\""};

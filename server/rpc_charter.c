@@ -21,6 +21,7 @@
 #include "exec.h"
 #include "geo.h"
 #include "log.h"
+#include "rpc_report.h"
 
 /*
  * The charter as clients see it, its parts as JSON arrays of objects keyed
@@ -432,12 +433,8 @@ void rpc_set_charter_terms(struct request *r)
         request_fail_field(r, "signedOn", "a date as YYYY-MM-DD");
         return;
     }
-    for (size_t i = 0; i < in->n_report_sections; i++) {
-        if (!in->report_sections[i][0] || strlen(in->report_sections[i]) > 100) {
-            request_fail_field(r, "reportSections", "each 1 to 100 bytes");
-            return;
-        }
-    }
+    if (!report_sections_ok(r, "reportSections", in->report_sections, in->n_report_sections))
+        return;
     for (size_t i = 0; i < in->n_signatories; i++) {
         if (!in->signatories[i][0] || strlen(in->signatories[i]) > 200) {
             request_fail_field(r, "signatories", "each 1 to 200 bytes");

@@ -262,6 +262,30 @@ static const char *const sections[] = {"sales_by_line", "inventory_on_hand", "pi
 #define MAX_LINES 100
 #define MAX_PIPELINE 200
 
+bool report_sections_ok(struct request *r, const char *field, char *const *names, size_t n)
+{
+    if (n > sizeof sections / sizeof sections[0]) {
+        request_fail_field(r, field, "at most the five sections");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < sizeof sections / sizeof sections[0] && strcmp(names[i], sections[k]))
+            k++;
+        if (k == sizeof sections / sizeof sections[0]) {
+            const char *f = request_printf(r, "%s[%zu]", field, i);
+            if (f)
+                request_fail_field(r, f,
+                                   "sales_by_line, inventory_on_hand, pipeline, "
+                                   "market_intelligence or competitive_activity");
+            else
+                request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            return false;
+        }
+    }
+    return true;
+}
+
 void rpc_open_report(struct request *r)
 {
     const Liaison__V1__OpenReportRequest *in = (const Liaison__V1__OpenReportRequest *)r->input;
@@ -361,25 +385,8 @@ void rpc_save_report(struct request *r)
     Liaison__V1__SaveReportRequest *in = (Liaison__V1__SaveReportRequest *)r->input;
     if (!request_check_id(r, "id", in->id))
         return;
-    if (in->n_sections > sizeof sections / sizeof sections[0]) {
-        request_fail_field(r, "sections", "at most the five sections");
+    if (!report_sections_ok(r, "sections", in->sections, in->n_sections))
         return;
-    }
-    for (size_t i = 0; i < in->n_sections; i++) {
-        size_t k = 0;
-        while (k < sizeof sections / sizeof sections[0] && strcmp(in->sections[i], sections[k]))
-            k++;
-        if (k == sizeof sections / sizeof sections[0]) {
-            const char *f = request_printf(r, "sections[%zu]", i);
-            if (f)
-                request_fail_field(r, f,
-                                   "sales_by_line, inventory_on_hand, pipeline, "
-                                   "market_intelligence or competitive_activity");
-            else
-                request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-            return;
-        }
-    }
     if (sales_ok(r, in) && inventory_ok(r, in) && pipeline_ok(r, in) && competition_ok(r, in) &&
         request_check_chars(r, "marketIntelligence", in->market_intelligence, 20000, false))
         exec_run(r, &d_report_save);

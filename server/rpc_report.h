@@ -23,6 +23,14 @@ const char *report_period_kind(const char *s);
 bool report_period_ok(struct request *r, const char *field, const char *s, bool month_only,
                       bool required);
 
+/*
+ * True when names[0..n) are sections of a monthly report (sales_by_line,
+ * inventory_on_hand, pipeline, market_intelligence, competitive_activity),
+ * at most the five; otherwise answers INVALID_ARGUMENT on field[i] (or
+ * field) and returns false.
+ */
+bool report_sections_ok(struct request *r, const char *field, char *const *names, size_t n);
+
 void rpc_open_report(struct request *r);
 void rpc_save_report(struct request *r);
 void rpc_submit_report(struct request *r);

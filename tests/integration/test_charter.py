@@ -132,9 +132,16 @@ ch = must("SetCommitment", {"charterId": cid, "commitment": {
 check(ch["commitments"][0]["bufferAmount"] == 8, "inventory commitment")
 ch = must("DeclareCompetingLine", {"charterId": cid, "competingLine": {
     "competitor": "Bosch", "line": "brake pads"}}, admin)["charter"]
+code, out = call("SetCharterTerms", {"charterId": cid, "fullCoverage": True,
+                                     "reportDueDay": 5,
+                                     "reportSections": ["sales_by_line", "inventory"]}, admin)
+check(code == "INVALID_ARGUMENT" and "reportSections[1]" in out.get("message", "")
+      and "inventory_on_hand" in out.get("message", ""),
+      "a report section that is not one is refused, the five named (%s %s)" % (code, out))
 ch = must("SetCharterTerms", {"charterId": cid, "fullCoverage": False,
                               "coveredLineIds": [brk, flt], "competingAllowed": False,
-                              "reportDueDay": 5, "reportSections": ["sales_by_line", "inventory"],
+                              "reportDueDay": 5,
+                              "reportSections": ["sales_by_line", "inventory_on_hand"],
                               "signatories": ["K. Müller", "Nguyễn Văn Minh"],
                               "signedOn": "2025-12-15"}, admin)["charter"]
 check(ch["reportDueDay"] == 5 and ch["signatories"][1] == "Nguyễn Văn Minh",
