@@ -9,7 +9,7 @@ packages=(
   libuv1-dev libpq-dev libssl-dev libjansson-dev libargon2-dev libical-dev libmicrohttpd-dev
   postgresql postgresql-client postgresql-server-dev-15 openssl ca-certificates python3 iso-codes tzdata
   python3-pip python3-setuptools python3-wheel
-  python3-flask python3-flask-babel python3-babel gunicorn
+  python3-flask python3-flask-babel python3-babel python3-cryptography gunicorn
 )
 if [ "${1:-}" = "--bench" ]; then
   # clang: the fuzz harnesses (tests/fuzz/run), which CTest runs too;
