@@ -221,6 +221,33 @@ static int mt_show(struct cli *cli, int argc, char **argv)
     return meeting_call(cli, "GetMeeting", json_pack("{s:I}", "id", id));
 }
 
+static int mt_attendance(struct cli *cli, int argc, char **argv)
+{
+    bool attended = false, absent = false;
+    const struct cli_opt opts[] = {{"attended", NULL, &attended, false, "took part"},
+                                   {"absent", NULL, &absent, false, "did not take part"},
+                                   {0}};
+    const struct cli_command_spec spec = {
+        "meeting attendance ID ATTENDEE --attended | --absent",
+        "Records whether an attendee of a meeting took part. ATTENDEE: the attendee's id,\n"
+        "as 'meeting show ID' lists it.",
+        opts, 2, "meeting attendance 42 7 --attended"};
+    const char *args[2] = {NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, args, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (attended == absent) {
+        fprintf(stderr, "liaison: --attended or --absent: one of them\n");
+        return EXIT_USAGE;
+    }
+    json_int_t id, attendee;
+    if ((rc = cli_parse_id(args[0], &id)) || (rc = cli_parse_id(args[1], &attendee)))
+        return rc;
+    return meeting_call(
+        cli, "SetAttendance",
+        json_pack("{s:I,s:I,s:b}", "meetingId", id, "attendeeId", attendee, "attended", attended));
+}
+
 static int mt_add(struct cli *cli, int argc, char **argv)
 {
     const char *title = NULL, *at = NULL, *duration = "30", *agenda = NULL, *attendee = NULL;
@@ -463,6 +490,7 @@ int cmd_meeting(struct cli *cli, int argc, char **argv)
         {"missed", mt_status, "mark a meeting missed"},
         {"cancel", mt_status, "cancel a meeting"},
         {"reschedule", mt_reschedule, "move a meeting"},
+        {"attendance", mt_attendance, "record whether an attendee took part"},
         {"notes", mt_notes, "a meeting's notes, or add one"},
         {"compliance", mt_compliance, "notes on time, late, missing, pending"},
         {NULL, NULL, NULL}};

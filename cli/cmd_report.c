@@ -39,7 +39,7 @@ static const struct output_column competition_cols[] = {
     {"COMPETITOR", "competitor"}, {"LINE", "productLineCode"}, {"ACTIVITY", "activity"}};
 static const struct output_column target_cols[] = {
     {"ID", "id"},
-    {"DISTRIBUTOR", "distributorId"},
+    {"DISTRIBUTOR ID", "distributorId"},
     {"LINE", "productLineCode"},
     {"PERIOD", "period"},
     {"UNITS", "units", OUTPUT_COUNT},

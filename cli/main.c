@@ -502,6 +502,12 @@ static int global_apply(struct cli_settings *set, int id, const char *name, cons
         fprintf(stderr, "liaison: --profile: a name of letters, digits, '.', '_' and '-'\n");
         return EXIT_USAGE;
     }
+    /* The library takes "" for no key: a create sent so would not be the repeatable one asked for.
+     */
+    if (id == G_IDEMPOTENCY_KEY && !*value) {
+        fprintf(stderr, "liaison: --idempotency-key: 1 to 255 bytes\n");
+        return EXIT_USAGE;
+    }
     char **slot = id == G_PROFILE           ? &set->profile
                   : id == G_URL             ? &set->url
                   : id == G_CA              ? &set->ca

@@ -167,6 +167,10 @@ check(rc == 2 and "--days" in text(err) and len(lines(err)) == 1, "bad --days na
 rc, out, err = run("crm", "settings", "--protection-days", "-5")
 check(rc == 2 and text(err) == "liaison: --protection-days must be a whole number from 0 to 3650\n",
       "a number out of range names its option once, with two dashes (%r)" % text(err))
+rc, out, err = run("--idempotency-key", "", "distributor", "create", "--name", "K",
+                   "--country", "VN", "--time-zone", "UTC")
+check(rc == 2 and text(err) == "liaison: --idempotency-key: 1 to 255 bytes\n",
+      "an empty --idempotency-key is refused, not taken for none (%r)" % text(err))
 rc, out, err = run("distributor", "list", "--page-size", "501")
 check(rc == 2 and text(err) == "liaison: --page-size must be 1 to 500\n",
       "--page-size out of range, before anything is sent (%r)" % text(err))

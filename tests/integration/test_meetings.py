@@ -418,6 +418,16 @@ try:
                             if a["id"] == contact_row["id"]] == ["attended"],
           "a distributor user marks attendance at its own meeting")
     check(audit_count("meeting.attendance", contact_row["id"]) == 1, "attendance is audited")
+    code, out = _cli.cli("meeting", "attendance", str(ma), str(contact_row["id"]), "--absent",
+                         token=portal1)
+    check(code == "OK" and [a["attendance"] for a in out.get("attendees", [])
+                            if a["id"] == contact_row["id"]] == ["absent"],
+          "liaison meeting attendance --absent records it (%s %s)" % (code, out))
+    code, out = _cli.cli("meeting", "attendance", str(ma), str(contact_row["id"]), "--attended",
+                         token=portal1)
+    check(code == "OK" and [a["attendance"] for a in out.get("attendees", [])
+                            if a["id"] == contact_row["id"]] == ["attended"],
+          "and --attended again (%s)" % code)
     code, out = call("AddMeetingNote", {"meetingId": ma, "body": "Bổ sung: đã gửi báo giá.",
                                         "language": "vi"}, portal1)
     check(code == "OK" and out["meeting"]["notes"][-1]["authorEmail"] == "portal@saigon.example",
