@@ -349,6 +349,22 @@ try:
     check(psql("SELECT count(*) FROM meetings WHERE series_id = %d AND "
                "ends_at - starts_at <> interval '25 minutes'" % int(weekly_new["id"])) == "0",
           "its occurrences last 25 minutes")
+    # A first charter whose grant began months before its activation: the
+    # plan starts on the activation's day, with its month of onboarding calls
+    # and occurrences numbered from one (the clock is at 2026-04-01).
+    d_back = distributor(admin, "Đà Nẵng Phụ tùng " + RUN, "Asia/Ho_Chi_Minh", "08:00", "17:00",
+                         HCM_DAYS)
+    must("ActivateCharter", {"id": charter(admin, d_back, "VN-DN", "2025-10-01")}, admin)
+    starts = dict((s["kind"], s.get("startsOn")) for s in must(
+        "GetCadence", {"distributorId": d_back}, admin)["series"])
+    check(starts == {"onboarding": "2026-04-01", "weekly": "2026-05-01", "monthly": "2026-05-01",
+                     "quarterly": "2026-07-01", "annual": "2027-03-01"},
+          "a grant dated before the activation: the series start from the activation (%s)"
+          % starts)
+    firsts = dict(rows("SELECT kind, min(occurrence_no) FROM meetings WHERE distributor_id = %d"
+                       " GROUP BY kind" % d_back))
+    check(firsts.get("onboarding") == "1" and firsts.get("weekly") == "1",
+          "and their occurrences are numbered from one (%s)" % firsts)
     must("SetCadenceDefault", {"kind": "weekly", "reset": True}, admin)
     check(must("ListCadenceDefaults", {}, admin)["defaults"][1]["durationMinutes"] == 30,
           "reset to the built-in default")
