@@ -41,7 +41,7 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
         {"admin-email", &email, NULL, true, "e-mail of the first tenant admin"},
         {"admin-name", &admin_name, NULL, false, "display name of the first tenant admin"},
         {"password-stdin", NULL, &from_stdin, false,
-         "read the admin's password from standard input"},
+         "read the admin's password from standard input", "adminPassword"},
         {0}};
     const struct cli_command_spec spec = {
         "admin tenant create --slug SLUG --name NAME --admin-email EMAIL [--admin-name NAME] "
@@ -515,7 +515,7 @@ static int tenant_rate_limit(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_int_t rate_n = 0, burst_n = 0;
-    if ((rate && (rc = cli_parse_uint("--rate", rate, 1000000, &rate_n))) ||
+    if ((rate && (rc = cli_parse_range("--rate", rate, 1, 1000000, &rate_n))) ||
         (burst && (rc = cli_parse_uint("--burst", burst, 1000000, &burst_n))))
         return rc;
     json_t *resp;

@@ -52,17 +52,22 @@ int cli_parse_id(const char *s, json_int_t *out)
     return 0;
 }
 
-int cli_parse_uint(const char *name, const char *s, long max, json_int_t *out)
+int cli_parse_range(const char *name, const char *s, long min, long max, json_int_t *out)
 {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (*end || !*s || errno == ERANGE || v < 0 || v > max) {
-        fprintf(stderr, "liaison: %s must be a whole number from 0 to %ld\n", name, max);
+    if (*end || !*s || errno == ERANGE || v < min || v > max) {
+        fprintf(stderr, "liaison: %s must be a whole number from %ld to %ld\n", name, min, max);
         return EXIT_USAGE;
     }
     *out = v;
     return 0;
+}
+
+int cli_parse_uint(const char *name, const char *s, long max, json_int_t *out)
+{
+    return cli_parse_range(name, s, 0, max, out);
 }
 
 static int line_create(struct cli *cli, int argc, char **argv)

@@ -258,7 +258,7 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_int_t d = 0;
-    if (due && (rc = cli_parse_uint("--report-due-day", due, 28, &d)))
+    if (due && (rc = cli_parse_range("--report-due-day", due, 1, 28, &d)))
         return rc;
     struct charter_ref ref;
     json_t *resp;

@@ -361,7 +361,7 @@ static int crm_settings(struct cli *cli, int argc, char **argv)
     const char *days = NULL;
     const struct cli_opt opts[] = {{"protection-days", &days, NULL, false,
                                     "days an accepted registration protects its account (1-3650)",
-                                    "settings.dealProtectionDays"},
+                                    "dealProtectionDays"},
                                    {0}};
     const struct cli_command_spec spec = {
         "crm settings [--protection-days N]",
@@ -373,7 +373,7 @@ static int crm_settings(struct cli *cli, int argc, char **argv)
     if (!days)
         return cli_show_one(cli, "GetCrmSettings", json_object(), "settings", settings_cols, 1);
     json_int_t n;
-    if ((rc = cli_parse_uint("--protection-days", days, 3650, &n)))
+    if ((rc = cli_parse_range("--protection-days", days, 1, 3650, &n)))
         return rc;
     return cli_show_one(cli, "UpdateCrmSettings",
                         json_pack("{s:{s:I}}", "settings", "dealProtectionDays", n), "settings",

@@ -163,7 +163,7 @@ static int doc_add(struct cli *cli, int argc, char **argv)
         {"language", &language, NULL, true, "the language it is written in (BCP 47: vi, ja, en)"},
         {"share", &share, NULL, false, "the distributors who read it (names or ids, a,b)"},
         {"share-all", NULL, &share_all, false, "every distributor reads it"},
-        {"file", &file, NULL, true, "the content, version 1", "content"},
+        {"file", &file, NULL, true, "the content, version 1", "content sizeBytes"},
         {"media-type", &media_type, NULL, false, "e.g. application/pdf (default: from the name)"},
         {0}};
     const struct cli_command_spec spec = {
@@ -190,7 +190,7 @@ static int doc_version(struct cli *cli, int argc, char **argv)
 {
     const char *file = NULL, *media_type = NULL, *id = NULL;
     const struct cli_opt opts[] = {
-        {"file", &file, NULL, true, "the new version's content", "content"},
+        {"file", &file, NULL, true, "the new version's content", "content sizeBytes"},
         {"media-type", &media_type, NULL, false, "default: the previous version's"},
         {0}};
     const struct cli_command_spec spec = {
@@ -213,7 +213,7 @@ static int doc_translate(struct cli *cli, int argc, char **argv)
     const char *file = NULL, *media_type = NULL, *language = NULL, *from = NULL, *id = NULL;
     const struct cli_opt opts[] = {
         {"language", &language, NULL, true, "the translation's language (BCP 47: ja, vi)"},
-        {"file", &file, NULL, true, "the translation", "content"},
+        {"file", &file, NULL, true, "the translation", "content sizeBytes"},
         {"from-version", &from, NULL, false, "the version translated (default: the latest)"},
         {"media-type", &media_type, NULL, false, "default: the source version's"},
         {0}};

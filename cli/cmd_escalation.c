@@ -109,7 +109,8 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
         if (*p == ':')
             c1 = p;
     json_int_t hours;
-    if (!c1 || c1 == text || c2 == c1 + 1 || cli_parse_uint("--step", c2 + 1, 8760, &hours)) {
+    if (!c1 || c1 == text || c2 == c1 + 1 ||
+        cli_parse_range("--step HOURS", c2 + 1, 1, 8760, &hours)) {
         if (!c1 || c1 == text || c2 == c1 + 1)
             fprintf(stderr, "liaison: --step: CONTACT_OR_ROLE:METHOD:HOURS, not '%s'\n", text);
         return NULL;

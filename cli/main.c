@@ -162,20 +162,13 @@ int cli_exit_code(int code)
     }
 }
 
-/*
- * The option of the current command that a violation's field (camelCase,
- * maybe dotted or indexed: "fields.timeZone", "grant.productLineIds[1]")
- * stands for, as "--time-zone" in buf; the field itself when none does.
- */
-static const char *cli_field_option(const char *field, char *buf, size_t cap)
+/* The option of the current command that one path component (camelCase, [n] cut) names, or NULL. */
+static const struct cli_opt *cli_component_option(const char *name, size_t len)
 {
-    const char *dot = strrchr(field, '.');
-    const char *last = dot ? dot + 1 : field;
-    size_t len = strcspn(last, "[");
     char kebab[128];
     size_t k = 0;
     for (size_t i = 0; i < len && k + 2 < sizeof kebab; i++) {
-        char c = last[i];
+        char c = name[i];
         if (c >= 'A' && c <= 'Z') {
             kebab[k++] = '-';
             c = (char)(c - 'A' + 'a');
@@ -193,14 +186,42 @@ static const char *cli_field_option(const char *field, char *buf, size_t cap)
         bool named = false;
         for (const char *f = o->fields; f && *f && !named;) {
             size_t n = strcspn(f, " ");
-            named = n == len && !strncmp(f, last, len);
+            named = n == len && !strncmp(f, name, len);
             f += n + (f[n] == ' ');
         }
         if (named || !strcmp(o->name, kebab) ||
-            (strlen(o->name) == bare && !strncmp(o->name, kebab, bare))) {
-            snprintf(buf, cap, "--%s", o->name);
+            (strlen(o->name) == bare && !strncmp(o->name, kebab, bare)))
+            return o;
+    }
+    return NULL;
+}
+
+/*
+ * The option of the current command that a violation's field (camelCase,
+ * maybe dotted or indexed: "fields.timeZone", "lines[1].quantity") stands
+ * for, as "--time-zone" in buf, or "--line #2" for the second of a
+ * repeated one; the field itself when none does. The last component that
+ * names an option wins: "lines[1].quantity" is --line when no option is
+ * --quantity.
+ */
+static const char *cli_field_option(const char *field, char *buf, size_t cap)
+{
+    const char *end = field + strlen(field);
+    while (end > field) {
+        const char *start = end;
+        while (start > field && start[-1] != '.')
+            start--;
+        size_t len = strcspn(start, "[.");
+        const struct cli_opt *o = cli_component_option(start, len);
+        if (o) {
+            long index = start[len] == '[' ? strtol(start + len + 1, NULL, 10) : -1;
+            if (index >= 0)
+                snprintf(buf, cap, "--%s #%ld", o->name, index + 1);
+            else
+                snprintf(buf, cap, "--%s", o->name);
             return buf;
         }
+        end = start > field ? start - 1 : field;
     }
     return field;
 }

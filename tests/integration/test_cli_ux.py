@@ -165,7 +165,7 @@ rc, out, err = run("distributor", "create", "--name", "X", "--country", "VN",
 check(rc == 2 and "--days" in text(err) and len(lines(err)) == 1, "bad --days named")
 
 rc, out, err = run("crm", "settings", "--protection-days", "-5")
-check(rc == 2 and text(err) == "liaison: --protection-days must be a whole number from 0 to 3650\n",
+check(rc == 2 and text(err) == "liaison: --protection-days must be a whole number from 1 to 3650\n",
       "a number out of range names its option once, with two dashes (%r)" % text(err))
 rc, out, err = run("--idempotency-key", "", "distributor", "create", "--name", "K",
                    "--country", "VN", "--time-zone", "UTC")

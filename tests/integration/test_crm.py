@@ -270,6 +270,7 @@ check(code == "OK" and out == [], "another distributor's account is not listed t
 code, out = cli("crm", "settings", token=admin)
 check(code == "OK" and out.get("dealProtectionDays") == 30, "crm settings shows the window")
 code, out = cli("crm", "settings", "--protection-days", "0", token=admin)
-check(code == "INVALID_ARGUMENT", "a window of 0 days is refused (%s)" % code)
+check(code == "EXIT_2" and "from 1 to 3650" in out,
+      "a window of 0 days is refused before it is sent, the range named (%s %s)" % (code, out))
 
 t.finish("test_crm")
