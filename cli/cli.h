@@ -100,6 +100,13 @@ int cli_exit_code(int code);
  * error (as JSON with --json) and returns the exit code.
  */
 int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out);
+/*
+ * The next reads see every change committed before now, even another
+ * process's: a standby answers them only once it has replayed up to now,
+ * else the primary does. For a read whose answer is written back (an
+ * update that keeps what it is not given). Returns an exit code.
+ */
+int cli_read_current(struct cli *cli);
 
 /* What cli_resolve looks up. */
 enum cli_kind { CLI_DISTRIBUTOR, CLI_PRODUCT_LINE, CLI_PRODUCT, CLI_USER, CLI_CONTACT };

@@ -41,7 +41,7 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
         {"admin-email", &email, NULL, true, "e-mail of the first tenant admin"},
         {"admin-name", &admin_name, NULL, false, "display name of the first tenant admin"},
         {"password-stdin", NULL, &from_stdin, false,
-         "read the admin's password from standard input", "adminPassword"},
+         "read the admin's password from standard input"},
         {0}};
     const struct cli_command_spec spec = {
         "admin tenant create --slug SLUG --name NAME --admin-email EMAIL [--admin-name NAME] "

@@ -262,7 +262,7 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
         return rc;
     struct charter_ref ref;
     json_t *resp;
-    if ((rc = charter_find(cli, dist, 0, &ref)) ||
+    if ((rc = cli_read_current(cli)) || (rc = charter_find(cli, dist, 0, &ref)) ||
         (rc = cli_call(
              cli, "GetCharter",
              json_pack("{s:I,s:I}", "distributorId", ref.distributor, "version", ref.version),

@@ -41,7 +41,8 @@ static json_t *current_fields(struct cli *cli, const char *get_method, json_int_
                               const char *key, const char *const *keys, size_t n, int *rc)
 {
     json_t *resp;
-    if ((*rc = cli_call(cli, get_method, json_pack("{s:I}", "id", id), &resp)))
+    if ((*rc = cli_read_current(cli)) ||
+        (*rc = cli_call(cli, get_method, json_pack("{s:I}", "id", id), &resp)))
         return NULL;
     const json_t *obj = json_object_get(resp, key);
     json_t *f = json_object();

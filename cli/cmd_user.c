@@ -150,8 +150,7 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"user", &user, NULL, false, "reset this user's password (id or e-mail; tenant admins)"},
         {"password-stdin", NULL, &from_stdin, false,
-         "read passwords from standard input (current, then new, one per line)",
-         "currentPassword newPassword"},
+         "read passwords from standard input (current, then new, one per line)"},
         {0}};
     const struct cli_command_spec spec = {
         "user passwd [--user USER] [--password-stdin]",

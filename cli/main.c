@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -199,10 +200,10 @@ static const struct cli_opt *cli_component_option(const char *name, size_t len)
 /*
  * The option of the current command that a violation's field (camelCase,
  * maybe dotted or indexed: "fields.timeZone", "lines[1].quantity") stands
- * for, as "--time-zone" in buf, or "--line #2" for the second of a
- * repeated one; the field itself when none does. The last component that
- * names an option wins: "lines[1].quantity" is --line when no option is
- * --quantity.
+ * for, as "--time-zone" in buf, or "--line, item 2" for the second of a
+ * repeated option or of a list; the field itself when none does. The last
+ * component that names an option wins: "lines[1].quantity" is --line when
+ * no option is --quantity.
  */
 static const char *cli_field_option(const char *field, char *buf, size_t cap)
 {
@@ -216,7 +217,7 @@ static const char *cli_field_option(const char *field, char *buf, size_t cap)
         if (o) {
             long index = start[len] == '[' ? strtol(start + len + 1, NULL, 10) : -1;
             if (index >= 0)
-                snprintf(buf, cap, "--%s #%ld", o->name, index + 1);
+                snprintf(buf, cap, "--%s, item %ld", o->name, index + 1);
             else
                 snprintf(buf, cap, "--%s", o->name);
             return buf;
@@ -384,6 +385,18 @@ static int cli_create_key(struct cli *cli)
         fprintf(stderr, "liaison: --idempotency-key: %s\n", liaison_error(cli->conn));
         return EXIT_USAGE;
     }
+    return EXIT_OK;
+}
+
+int cli_read_current(struct cli *cli)
+{
+    int rc = cli_open(cli);
+    if (rc != EXIT_OK)
+        return rc;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    liaison_set_read_after(cli->conn,
+                           (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u);
     return EXIT_OK;
 }
 

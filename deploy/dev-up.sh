@@ -65,6 +65,7 @@ nohup "$root/build/liaisond" --config "$var/liaisond.conf" serve >>"$var/liaison
 echo $! >"$var/liaisond.pid"
 up=0
 for _ in $(seq 1 100); do
+  kill -0 "$(cat "$var/liaisond.pid")" 2>/dev/null || break
   if "$root/build/liaison" --url "liaison://127.0.0.1:$port" --ca "$var/certs/ca.pem" \
       health >/dev/null 2>&1; then
     up=1
@@ -100,10 +101,14 @@ echo $! >"$var/portal.pid"
 up=0
 for _ in $(seq 1 100); do
   kill -0 "$(cat "$var/portal.pid")" 2>/dev/null || break
+  # No proxy for 127.0.0.1; and the answer counts only if ours still runs (not
+  # another program's, on a port ours could not take).
   if /usr/bin/python3 -c 'import sys, urllib.request
-urllib.request.urlopen("http://127.0.0.1:%s/login" % sys.argv[1], timeout=1)' "$portal_port" \
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+opener.open("http://127.0.0.1:%s/login" % sys.argv[1], timeout=1)' "$portal_port" \
       2>/dev/null; then
-    up=1
+    sleep 1
+    kill -0 "$(cat "$var/portal.pid")" 2>/dev/null && up=1
     break
   fi
   sleep 0.1

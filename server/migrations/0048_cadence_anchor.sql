@@ -6,8 +6,11 @@
 -- the series start from the later of the grant's first day and the
 -- distributor's first activation (onboarding_started_at, set in the same
 -- transaction just before the plan is made). A grant that starts after the
--- activation still starts the plan on its own first day, as before. Series
--- already made keep their dates: the plan only ever adds a missing series.
+-- activation still starts the plan on its own first day, as before, and so
+-- does a distributor never moved to onboarding by a charter (no
+-- onboarding_started_at). Series already made keep their dates: the plan
+-- only ever adds a missing series, and an onboarding series only to a
+-- distributor's first plan.
 -- Only liaison_cadence_generate() changes; its grants stay (CREATE OR
 -- REPLACE keeps them).
 
@@ -21,6 +24,7 @@ DECLARE
     c_start date;
     c_end date;
     anchor date;
+    first_plan boolean;
     today date;
     horizon date;
     ex_total integer;
@@ -58,7 +62,13 @@ BEGIN
     -- The series: an existing one of each kind is the user's (title, agenda
     -- and duration as they left them); a missing one is made, unless it
     -- would already be over.
+    -- Onboarding belongs to a distributor's first plan only: a plan made
+    -- before this anchor (weekly check-ins already running) gains no
+    -- onboarding month when it is made again.
+    first_plan := NOT EXISTS (SELECT 1 FROM meeting_series s WHERE s.tenant_id = liaison_tenant()
+                                 AND s.distributor_id = p_distributor);
     FOR k IN SELECT * FROM liaison_cadence_kinds() LOOP
+        CONTINUE WHEN k.kind = 'onboarding' AND NOT first_plan;
         CONTINUE WHEN EXISTS (SELECT 1 FROM meeting_series s WHERE s.tenant_id = liaison_tenant()
                                  AND s.distributor_id = p_distributor AND s.kind = k.kind);
         DECLARE

@@ -305,7 +305,6 @@ static liaison_conn *good_connect(void)
     return c;
 }
 
-/* The well-behaved client: a Ping every 2 ms, latencies kept by phase. */
 /* Pins the calling thread (not the process) to one CPU; cpu < 0 leaves it free. */
 static void pin_thread(int cpu, const char *who)
 {
@@ -319,6 +318,7 @@ static void pin_thread(int cpu, const char *who)
         die(who, strerror(rc));
 }
 
+/* The well-behaved client: a Ping every 2 ms, latencies kept by phase. */
 static void *good_main(void *arg)
 {
     (void)arg;

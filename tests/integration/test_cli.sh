@@ -240,7 +240,8 @@ check "charter terms changes only what it is given" 0 "$cli" --json charter term
 contains "the due day changed" "$out" '"reportDueDay": 6'
 contains "competing lines allowed" "$out" '"competingAllowed": true'
 contains "the signatories stay" "$out" '"K. Müller"'
-contains "the covered lines stay" "$out" '"FLT"'
+contains "the covered lines stay listed" "$out" '"coveredLineCodes"'
+lacks "coverage is not reset to full" "$out" '"fullCoverage": true'
 contains "the signing date stays" "$out" '"signedOn": "2025-12-15"'
 check "charter terms --no-competing" 0 "$cli" --json charter terms "Saigon Auto Parts" --no-competing --report-due-day 5
 lacks "competing lines no longer allowed" "$out" '"competingAllowed": true'

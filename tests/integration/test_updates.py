@@ -269,8 +269,13 @@ u6 = int(must("CreateUpstreamUpdate", u6, admin)["update"]["id"])
 out = must("PublishUpstreamUpdate", {"id": u6}, admin)["update"]
 check([(int(r["distributorId"]), r["agenda"]) for r in out.get("recipients", [])]
       == [(th, "no_meeting")], "Thailand only; without a scheduled review: no_meeting")
-draft = int(must("CreateUpstreamUpdate", dict(LAUNCH, title="Bản nháp", documentIds=[]),
-                 admin)["update"]["id"])
+# A body of 20,000 characters (60,000 bytes of Vietnamese) is taken and comes back whole.
+LONG_BODY = "ệ" * 20000
+draft = int(must("CreateUpstreamUpdate", dict(LAUNCH, title="Bản nháp", documentIds=[],
+                                              body=LONG_BODY), admin)["update"]["id"])
+code, out = call("GetUpstreamUpdate", {"id": draft}, admin)
+check(code == "OK" and out.get("update", {}).get("body") == LONG_BODY,
+      "a 20,000-character body is read back whole (%s %s)" % (code, str(out)[:200]))
 
 # ---------------- what each distributor sees ----------------
 def listed(token, **req):

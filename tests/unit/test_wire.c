@@ -82,6 +82,13 @@ static void test_validate_text_fields(void)
         LIAISON__V1__CREATE_UPSTREAM_UPDATE_REQUEST__INIT;
     upd.body = viet;
     CHECK(wire_validate(&upd.base, field, sizeof field, &why));
+    /* ...and the answers that carry them back, which the client checks as well. */
+    Liaison__V1__UpstreamUpdate shown = LIAISON__V1__UPSTREAM_UPDATE__INIT;
+    shown.body = viet;
+    CHECK(wire_validate(&shown.base, field, sizeof field, &why));
+    Liaison__V1__MonthlyReport report = LIAISON__V1__MONTHLY_REPORT__INIT;
+    report.market_intelligence = viet;
+    CHECK(wire_validate(&report.base, field, sizeof field, &why));
     viet[4000 * 3] = '\0';
     Liaison__V1__DecidePlanRequest decide = LIAISON__V1__DECIDE_PLAN_REQUEST__INIT;
     decide.comment = viet;
