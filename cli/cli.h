@@ -365,6 +365,12 @@ int cli_parse_range(const char *name, const char *s, long min, long max, json_in
 
 /* "a,b,c" as a JSON array of strings (numbers when as_ints); NULL for bad input. */
 json_t *cli_split(const char *list, bool as_ints);
+/*
+ * A new object holding obj's keys[0..n) that it has, for an update that
+ * replaces them all to be sent back with the options given laid over;
+ * NULL when memory ran out.
+ */
+json_t *cli_pick(const json_t *obj, const char *const *keys, size_t n);
 
 /* Week days "1,2,3", "Mon-Sat", "mon,wed,fri" or "Mon–Sat" as a sorted JSON
  * array of 1 (Monday) to 7; NULL for bad input. */

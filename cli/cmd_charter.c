@@ -268,15 +268,10 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
              json_pack("{s:I,s:I}", "distributorId", ref.distributor, "version", ref.version),
              &resp)))
         return rc;
-    json_t *req = json_pack("{s:I}", "charterId", ref.id);
-    const json_t *now = json_object_get(resp, "charter");
-    for (size_t i = 0; req && i < sizeof keys / sizeof keys[0]; i++) {
-        json_t *v = json_object_get(now, keys[i]);
-        if (v)
-            json_object_set(req, keys[i], v);
-    }
+    json_t *req = cli_pick(json_object_get(resp, "charter"), keys, sizeof keys / sizeof keys[0]);
     json_decref(resp);
-    if (!req) {
+    if (!req || json_object_set_new(req, "charterId", json_integer(ref.id)) != 0) {
+        json_decref(req);
         fprintf(stderr, "liaison: out of memory\n");
         return EXIT_ERROR;
     }

@@ -44,15 +44,7 @@ static json_t *current_fields(struct cli *cli, const char *get_method, json_int_
     if ((*rc = cli_read_current(cli)) ||
         (*rc = cli_call(cli, get_method, json_pack("{s:I}", "id", id), &resp)))
         return NULL;
-    const json_t *obj = json_object_get(resp, key);
-    json_t *f = json_object();
-    for (size_t i = 0; f && i < n; i++) {
-        json_t *v = json_object_get(obj, keys[i]);
-        if (v && json_object_set(f, keys[i], v) != 0) {
-            json_decref(f);
-            f = NULL;
-        }
-    }
+    json_t *f = cli_pick(json_object_get(resp, key), keys, n);
     json_decref(resp);
     if (!f) {
         fprintf(stderr, "liaison: out of memory\n");

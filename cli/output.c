@@ -461,6 +461,19 @@ int cli_list_mapped(struct cli *cli, const char *method, json_t *request, const 
     return rc;
 }
 
+json_t *cli_pick(const json_t *obj, const char *const *keys, size_t n)
+{
+    json_t *f = json_object();
+    for (size_t i = 0; f && i < n; i++) {
+        json_t *v = json_object_get(obj, keys[i]);
+        if (v && json_object_set(f, keys[i], v) != 0) {
+            json_decref(f);
+            f = NULL;
+        }
+    }
+    return f;
+}
+
 json_t *cli_split(const char *list, bool as_ints)
 {
     json_t *arr = json_array();

@@ -494,6 +494,16 @@ try:
     check(cm.get("startsAt") == "2026-03-20T08:00:00.000Z" and len(cm.get("attendees", [])) == 2,
           "meeting add: 'YYYY-MM-DD HH:MM' is the caller's zone, repeated --attendee: %s %s"
           % (p.stdout, p.stderr))
+    # A bare day is its 00:00 in the caller's zone: in Honolulu (UTC-10) the day
+    # 2026-03-19 runs to 10:00Z on the 20th, so it holds the 08:00Z meeting; read
+    # as UTC it would not.
+    p = subprocess.run([CLI, "--json", "--token", manager, "meeting", "list", "--distributor",
+                        "Công ty Phụ tùng Sài Gòn", "--from", "2026-03-19", "--to", "2026-03-20",
+                        "--all"], capture_output=True, text=True,
+                       env=dict(env, TZ="Pacific/Honolulu"), timeout=60)
+    ids = [m["id"] for m in json.loads(p.stdout)] if p.returncode == 0 else p.stderr
+    check(isinstance(ids, list) and cm.get("id") in ids,
+          "meeting list --from DAY --to DAY: days in the caller's zone (%s)" % (ids,))
     p = subprocess.run([CLI, "--token", manager, "meeting", "list", "--distributor",
                         "Công ty Phụ tùng Sài Gòn", "--status", "held"],
                        capture_output=True, text=True, env=env, timeout=60)
