@@ -319,6 +319,11 @@ def _():
             n += 1
         except (ssl.SSLWantWriteError, BlockingIOError):
             break
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError):
+            # On a loaded host the delayed answers can come due, and the
+            # cap cut the connection, before this loop saw the window shut:
+            # which limit closed it is checked from the log below.
+            break
     assert time.monotonic() < deadline, "the server still read after %d requests" % n
     reason = close_reason(me, seconds=SEND_TIMEOUT_MS / 1000 + 5)
     assert reason == "output limit", "closed for %r" % reason
