@@ -92,6 +92,10 @@ static const struct setting settings[] = {
     S(max_pending_output, SET_INT, "4194304", 65536, 1073741824, false,
       "bytes queued to a client that does not read before it is disconnected"),
     S(handshake_timeout_ms, SET_INT, "10000", 100, 600000, false, "time to complete TLS and Hello"),
+    S(handshake_nice, SET_INT, "10", 0, 19, false,
+      "how much lower than the workers' the CPU priority of the threads taking TLS handshakes' "
+      "steps is (Linux nice); a burst of new connections then delays those connected less; 0: "
+      "the same"),
     S(idle_timeout_ms, SET_INT, "300000", 1000, 86400000, false,
       "an idle connection is closed after this"),
     S(send_timeout_ms, SET_INT, "30000", 100, 600000, false,

@@ -42,6 +42,7 @@ struct config {
     int preauth_max_in_flight;
     int max_pending_output;
     int handshake_timeout_ms;
+    int handshake_nice;
     int idle_timeout_ms;
     int send_timeout_ms;
     int max_connections_per_address;

@@ -15,16 +15,15 @@
  * max_pending_output waits (conn_watch_output), so a slow reader pauses it
  * before either limit.
  *
- * A TLS handshake's expensive step (the key exchange and the signature over
- * the ClientHello) never runs inside a read callback: the connection waits
- * on the worker's handshake list, and the loop takes one step of one
- * connection per iteration, before it polls. A burst of new connections
- * then delays the frames of those already connected by one handshake step
- * at most, instead of by every handshake whose bytes arrived in the same
- * poll, while handshakes still go as fast as the CPU allows.
+ * A TLS handshake's steps never run on the loop: the worker's handshake
+ * thread takes them at a lower CPU priority (handshake.c), and the
+ * connection is neither read nor written meanwhile. The job holds a
+ * reference, as a handle does: a connection closed while its step runs is
+ * freed when the step comes back.
  */
 #include "conn.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +50,6 @@ struct conn_write {
 
 static void conn_arm_timer(struct conn *c);
 static void conn_pump(struct conn *c);
-static void conn_hs_unwait(struct conn *c);
 static void conn_records(struct conn *c);
 static void conn_schedule(struct conn *c);
 static void conn_flush_cb(uv_prepare_t *h);
@@ -107,9 +105,9 @@ static bool conn_bios(struct conn *c)
     return false;
 }
 
-static void conn_handle_closed(uv_handle_t *h)
+/* Drops one of c's references (its handles and a handshake job); the last frees it. */
+static void conn_unref(struct conn *c)
 {
-    struct conn *c = h->data;
     if (--c->handles > 0)
         return;
     struct worker *w = c->w;
@@ -122,6 +120,11 @@ static void conn_handle_closed(uv_handle_t *h)
     worker_conn_gone(w);
 }
 
+static void conn_handle_closed(uv_handle_t *h)
+{
+    conn_unref(h->data);
+}
+
 void conn_close(struct conn *c, const char *reason)
 {
     if (c->closing)
@@ -129,8 +132,11 @@ void conn_close(struct conn *c, const char *reason)
     c->closing = true;
     if (c->flush_listed)
         conn_unlist(c);
-    if (c->hs_waiting)
-        conn_hs_unwait(c);
+    /* A step not yet started is taken back; one running comes back to conn_handshake_done. */
+    if (c->hs_waiting && handshaker_cancel(&c->w->hs, &c->hs)) {
+        c->hs_waiting = false;
+        c->handles--;
+    }
     log_event(LOG_DEBUG, "connection closed", "peer=%s reason=\"%s\"", c->peer, reason);
     log_limit_flush(&c->log_limit, "request lines suppressed", c->peer);
     dispatch_detach(c);
@@ -327,6 +333,9 @@ static int conn_queue(struct conn *c, const char *p, size_t n)
 /* Moves everything in the write BIO to the socket. */
 static void conn_flush(struct conn *c)
 {
+    /* The handshake thread owns the BIOs until its step comes back. */
+    if (c->hs_waiting)
+        return;
     size_t pending;
     while (!c->closing && c->wbio && (pending = BIO_ctrl_pending(c->wbio)) > 0) {
         size_t take = pending < sizeof c->w->txbuf ? pending : sizeof c->w->txbuf;
@@ -572,63 +581,32 @@ static bool conn_fed(struct conn *c, int r, size_t declared)
     return !c->closing && !c->close_after_flush;
 }
 
-static void conn_handshake(struct conn *c)
+void conn_handshake_done(struct hs_job *job, bool cancelled)
 {
-    ERR_clear_error();
-    int r = SSL_do_handshake(c->ssl);
-    if (r == 1) {
+    struct conn *c = (struct conn *)((char *)job - offsetof(struct conn, hs));
+    c->hs_waiting = false;
+    if (c->closing || cancelled) {
+        conn_unref(c);
+        return;
+    }
+    /* Still open: its handles hold it, this cannot be the last reference. */
+    c->handles--;
+    if (job->result == 1) {
         c->phase = CONN_HELLO;
         metrics_conn_phase(METRICS_HANDSHAKE, METRICS_HELLO);
         metrics_tls_handshake(true);
-        return;
+    } else if (job->result < 0) {
+        log_event(LOG_INFO, "TLS handshake failed", "peer=%s reason=\"%s\"", c->peer, job->why);
+        metrics_tls_handshake(false);
+        /* Let the alert OpenSSL wrote go out, then close. */
+        c->close_after_flush = true;
+        conn_pause(c);
     }
-    int e = SSL_get_error(c->ssl, r);
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-        return;
-    char why[256];
-    tls_error_string(why, sizeof why);
-    log_event(LOG_INFO, "TLS handshake failed", "peer=%s reason=\"%s\"", c->peer, why);
-    metrics_tls_handshake(false);
-    /* Let the alert OpenSSL wrote go out, then close. */
-    c->close_after_flush = true;
-    conn_pause(c);
-}
-
-static void conn_hs_unwait(struct conn *c)
-{
-    struct worker *w = c->w;
-    if (c->hs_prev)
-        c->hs_prev->hs_next = c->hs_next;
-    else
-        w->hs_head = c->hs_next;
-    if (c->hs_next)
-        c->hs_next->hs_prev = c->hs_prev;
-    else
-        w->hs_tail = c->hs_prev;
-    c->hs_prev = c->hs_next = NULL;
-    c->hs_waiting = false;
-    if (!w->hs_head)
-        uv_idle_stop(&w->handshaker);
-}
-
-/*
- * The worker's idle callback: one handshake step of the connection that has
- * waited longest. While the list is not empty the loop polls without
- * sleeping, so those already connected are read between any two steps.
- */
-static void conn_handshakes_cb(uv_idle_t *h)
-{
-    struct worker *w = h->data;
-    /* Never empty here: the handle stops when the last one leaves the list. */
-    struct conn *c = w->hs_head;
-    conn_hs_unwait(c);
-    if (c->close_after_flush || c->draining)
-        return;
-    conn_handshake(c);
     conn_flush(c);
-    if (!c->closing && c->phase != CONN_HANDSHAKE)
+    /* The Hello may have come with the handshake's last bytes. */
+    if (!c->closing && !c->close_after_flush && c->phase != CONN_HANDSHAKE)
         conn_records(c);
-    if (!c->closing && c->queued <= (size_t)w->cfg->max_pending_output / 2)
+    if (!c->closing && c->queued <= (size_t)c->w->cfg->max_pending_output / 2)
         conn_resume(c);
 }
 
@@ -643,15 +621,10 @@ static void conn_pump(struct conn *c)
         return;
     /* Not read meanwhile: what it sends waits in the kernel, not in the read BIO. */
     conn_pause(c);
-    struct worker *w = c->w;
     c->hs_waiting = true;
-    c->hs_prev = w->hs_tail;
-    if (w->hs_tail)
-        w->hs_tail->hs_next = c;
-    else
-        w->hs_head = c;
-    w->hs_tail = c;
-    uv_idle_start(&w->handshaker, conn_handshakes_cb);
+    c->handles++;
+    c->hs.ssl = c->ssl;
+    handshaker_submit(&c->w->hs, &c->hs);
 }
 
 /* After the handshake: SSL_read what the read BIO holds, dispatching whole frames. */

@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "frame.h"
+#include "handshake.h"
 #include "log.h"
 #include "worker.h"
 
@@ -54,16 +55,16 @@ struct conn {
     struct log_limit log_limit; /* request lines before authentication */
     uint64_t last_activity;
     uint64_t last_progress;
-    uint64_t handed;        /* bytes given to the kernel for the socket */
-    uint64_t acked;         /* of those, taken by the peer when last looked at */
-    bool unacked_watched;   /* the send timeout watches the kernel's queue too */
-    uint64_t read_ms;       /* loop time of read_bytes */
-    size_t read_bytes;      /* read in that millisecond of loop time */
-    bool read_yielded;      /* stopped reading for the others; reads again next iteration */
-    bool hs_waiting;        /* on the worker's list of handshake steps to take */
-    bool out_stalled;       /* not authenticated, too many answers not taken: not read */
-    uint64_t stalled_since; /* when out_stalled was set */
-    struct conn *hs_prev, *hs_next;
+    uint64_t handed;          /* bytes given to the kernel for the socket */
+    uint64_t acked;           /* of those, taken by the peer when last looked at */
+    bool unacked_watched;     /* the send timeout watches the kernel's queue too */
+    uint64_t read_ms;         /* loop time of read_bytes */
+    size_t read_bytes;        /* read in that millisecond of loop time */
+    bool read_yielded;        /* stopped reading for the others; reads again next iteration */
+    bool hs_waiting;          /* a handshake step is with the handshake thread */
+    bool out_stalled;         /* not authenticated, too many answers not taken: not read */
+    uint64_t stalled_since;   /* when out_stalled was set */
+    struct hs_job hs;         /* that step */
     struct peer_address addr; /* its slot in the per-address count */
     char peer[64];
 };
@@ -121,6 +122,9 @@ void conn_end(struct conn *c);
  * by the worker's sweep; returns true when it gave something back.
  */
 bool conn_trim(struct conn *c);
+
+/* The worker's handshake thread finished a step of c's (handshake.h). */
+void conn_handshake_done(struct hs_job *job, bool cancelled);
 
 /* Closes at once, dropping anything unsent. */
 void conn_close(struct conn *c, const char *reason);

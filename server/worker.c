@@ -181,7 +181,7 @@ static void worker_db_closed(void *arg)
     uv_close((uv_handle_t *)&w->deadline_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->wakeup, worker_handle_closed);
     uv_close((uv_handle_t *)&w->flusher, worker_handle_closed);
-    uv_close((uv_handle_t *)&w->handshaker, worker_handle_closed);
+    handshaker_close(&w->hs, worker_handle_closed);
     events_worker_close(w);
     if (w->scheduler)
         scheduler_close(w->scheduler);
@@ -341,13 +341,14 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     w->deadline_timer.data = w;
     uv_prepare_init(&w->loop, &w->flusher);
     w->flusher.data = w;
-    uv_idle_init(&w->loop, &w->handshaker);
-    w->handshaker.data = w;
     w->listener.data = w;
     w->wakeup.data = w;
     w->drain_timer.data = w;
     w->sweep_timer.data = w;
     if (events_worker_init(w, err, errlen) < 0)
+        return -1;
+    if (handshaker_init(&w->hs, &w->loop, cfg->handshake_nice, conn_handshake_done, err, errlen) <
+        0)
         return -1;
     /* At once too: the metrics hear from the worker as soon as its loop runs. */
     uv_timer_start(&w->sweep_timer, worker_sweep, 0, SWEEP_MS);

@@ -221,6 +221,25 @@ good.start()
 good.ready.wait(10)
 
 
+def thread_nices(pid):
+    """{thread id: nice value} of pid's threads (field 19 of /proc's stat)."""
+    nices = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            nices[int(tid)] = int(f.read().rsplit(")", 1)[1].split()[16])
+    return nices
+
+
+@case("TLS handshakes run on a thread per worker, handshake_nice (10) below the rest")
+def _():
+    pid = servers["greedy"]
+    nices = thread_nices(pid)
+    base = nices[pid]
+    low = [n for n in nices.values() if n != base]
+    # server.sh starts 2 workers, each with its handshake thread.
+    assert low == [min(base + 10, 19)] * 2, nices
+
+
 @case("a ClientHello trickled a byte at a time: cut at handshake_timeout_ms")
 def _():
     hello = client_hello()
