@@ -125,6 +125,18 @@ static void conn_handle_closed(uv_handle_t *h)
     conn_unref(h->data);
 }
 
+/*
+ * Takes back a handshake step the thread has not started: c will say no
+ * more. One running comes back to conn_handshake_done.
+ */
+static void conn_hs_cancel(struct conn *c)
+{
+    if (c->hs_waiting && handshake_cancel(&c->w->hs, &c->hs)) {
+        c->hs_waiting = false;
+        c->handles--;
+    }
+}
+
 void conn_close(struct conn *c, const char *reason)
 {
     if (c->closing)
@@ -132,11 +144,7 @@ void conn_close(struct conn *c, const char *reason)
     c->closing = true;
     if (c->flush_listed)
         conn_unlist(c);
-    /* A step not yet started is taken back; one running comes back to conn_handshake_done. */
-    if (c->hs_waiting && handshaker_cancel(&c->w->hs, &c->hs)) {
-        c->hs_waiting = false;
-        c->handles--;
-    }
+    conn_hs_cancel(c);
     log_event(LOG_DEBUG, "connection closed", "peer=%s reason=\"%s\"", c->peer, reason);
     log_limit_flush(&c->log_limit, "request lines suppressed", c->peer);
     dispatch_detach(c);
@@ -501,6 +509,7 @@ void conn_end(struct conn *c)
         ERR_clear_error();
         SSL_shutdown(c->ssl);
     }
+    conn_hs_cancel(c);
     c->close_after_flush = true;
     conn_pause(c);
     conn_flush(c);
@@ -581,11 +590,16 @@ static bool conn_fed(struct conn *c, int r, size_t declared)
     return !c->closing && !c->close_after_flush;
 }
 
-void conn_handshake_done(struct hs_job *job, bool cancelled)
+void conn_handshake_done(struct handshake_job *job, bool cancelled)
 {
     struct conn *c = (struct conn *)((char *)job - offsetof(struct conn, hs));
     c->hs_waiting = false;
-    if (c->closing || cancelled) {
+    char *why = job->why;
+    job->why = NULL;
+    if (cancelled)
+        conn_close(c, "server stopping");
+    if (c->closing) {
+        free(why);
         conn_unref(c);
         return;
     }
@@ -596,12 +610,14 @@ void conn_handshake_done(struct hs_job *job, bool cancelled)
         metrics_conn_phase(METRICS_HANDSHAKE, METRICS_HELLO);
         metrics_tls_handshake(true);
     } else if (job->result < 0) {
-        log_event(LOG_INFO, "TLS handshake failed", "peer=%s reason=\"%s\"", c->peer, job->why);
+        log_event(LOG_INFO, "TLS handshake failed", "peer=%s reason=\"%s\"", c->peer,
+                  why ? why : "out of memory for the reason");
         metrics_tls_handshake(false);
         /* Let the alert OpenSSL wrote go out, then close. */
         c->close_after_flush = true;
         conn_pause(c);
     }
+    free(why);
     conn_flush(c);
     /* The Hello may have come with the handshake's last bytes. */
     if (!c->closing && !c->close_after_flush && c->phase != CONN_HANDSHAKE)
@@ -624,7 +640,7 @@ static void conn_pump(struct conn *c)
     c->hs_waiting = true;
     c->handles++;
     c->hs.ssl = c->ssl;
-    handshaker_submit(&c->w->hs, &c->hs);
+    handshake_submit(&c->w->hs, &c->hs);
 }
 
 /* After the handshake: SSL_read what the read BIO holds, dispatching whole frames. */

@@ -64,7 +64,7 @@ struct conn {
     bool hs_waiting;          /* a handshake step is with the handshake thread */
     bool out_stalled;         /* not authenticated, too many answers not taken: not read */
     uint64_t stalled_since;   /* when out_stalled was set */
-    struct hs_job hs;         /* that step */
+    struct handshake_job hs;  /* that step */
     struct peer_address addr; /* its slot in the per-address count */
     char peer[64];
 };
@@ -124,7 +124,7 @@ void conn_end(struct conn *c);
 bool conn_trim(struct conn *c);
 
 /* The worker's handshake thread finished a step of c's (handshake.h). */
-void conn_handshake_done(struct hs_job *job, bool cancelled);
+void conn_handshake_done(struct handshake_job *job, bool cancelled);
 
 /* Closes at once, dropping anything unsent. */
 void conn_close(struct conn *c, const char *reason);

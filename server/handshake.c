@@ -19,7 +19,8 @@
 #include "log.h"
 #include "tls.h"
 
-static void hs_append(struct hs_job **head, struct hs_job **tail, struct hs_job *job)
+static void handshake_append(struct handshake_job **head, struct handshake_job **tail,
+                             struct handshake_job *job)
 {
     job->next = NULL;
     job->prev = *tail;
@@ -30,7 +31,8 @@ static void hs_append(struct hs_job **head, struct hs_job **tail, struct hs_job 
     *tail = job;
 }
 
-static void hs_remove(struct hs_job **head, struct hs_job **tail, struct hs_job *job)
+static void handshake_remove(struct handshake_job **head, struct handshake_job **tail,
+                             struct handshake_job *job)
 {
     if (job->prev)
         job->prev->next = job->next;
@@ -43,12 +45,13 @@ static void hs_remove(struct hs_job **head, struct hs_job **tail, struct hs_job 
     job->prev = job->next = NULL;
 }
 
-static void hs_step(struct hs_job *job)
+/* One step of job's handshake, on the handshake thread: sets result, and why if it failed. */
+static void handshake_step(struct handshake_job *job)
 {
     /* OpenSSL's error queue is per thread: the reason is read here. */
     ERR_clear_error();
     int r = SSL_do_handshake(job->ssl);
-    job->why[0] = '\0';
+    job->why = NULL;
     if (r == 1) {
         job->result = 1;
         return;
@@ -59,62 +62,77 @@ static void hs_step(struct hs_job *job)
         return;
     }
     job->result = -1;
-    tls_error_string(job->why, sizeof job->why);
+    char why[256];
+    tls_error_string(why, sizeof why);
+    job->why = strdup(why);
 }
 
-static void hs_thread(void *arg)
+/* The thread: takes queued jobs, oldest first, until handshake_close. */
+static void handshake_main(void *arg)
 {
-    struct handshaker *h = arg;
+    struct handshake_thread *h = arg;
     /* Linux keeps a nice value per thread; the workers keep the process's. */
     pid_t tid = gettid();
     errno = 0;
     int base = getpriority(PRIO_PROCESS, (id_t)tid);
-    if (h->nice > 0 && (errno != 0 || setpriority(PRIO_PROCESS, (id_t)tid, base + h->nice) != 0))
+    if (h->nice > 0 && (errno != 0 || setpriority(PRIO_PROCESS, (id_t)tid, base + h->nice) != 0)) {
+        char buf[128];
         log_event(LOG_WARN, "handshake thread keeps the workers' priority", "reason=\"%s\"",
-                  strerror(errno));
+                  strerror_r(errno, buf, sizeof buf));
+    }
     uv_mutex_lock(&h->lock);
     for (;;) {
         while (!h->queue_head && !h->stopping)
             uv_cond_wait(&h->more, &h->lock);
         if (h->stopping)
             break;
-        struct hs_job *job = h->queue_head;
-        hs_remove(&h->queue_head, &h->queue_tail, job);
-        job->state = HS_RUNNING;
+        struct handshake_job *job = h->queue_head;
+        handshake_remove(&h->queue_head, &h->queue_tail, job);
+        job->state = HANDSHAKE_RUNNING;
         uv_mutex_unlock(&h->lock);
-        hs_step(job);
+        handshake_step(job);
         uv_mutex_lock(&h->lock);
-        job->state = HS_DONE;
-        hs_append(&h->done_head, &h->done_tail, job);
-        uv_async_send(&h->async);
+        job->state = HANDSHAKE_DONE;
+        bool first = !h->done_head;
+        handshake_append(&h->done_head, &h->done_tail, job);
+        /*
+         * The loop is woken with the lock released: this thread's low
+         * priority may have it preempted anywhere, and the loop must not
+         * wait for it to run again. One wake-up serves every job listed
+         * before the loop takes the list.
+         */
+        uv_mutex_unlock(&h->lock);
+        if (first && uv_async_send(&h->async) != 0)
+            log_event(LOG_ERROR, "handshake thread cannot wake its worker", NULL);
+        uv_mutex_lock(&h->lock);
     }
     uv_mutex_unlock(&h->lock);
 }
 
 /* Hands the loop every finished job, oldest first. */
-static void hs_deliver(struct handshaker *h)
+static void handshake_deliver(struct handshake_thread *h)
 {
     uv_mutex_lock(&h->lock);
-    struct hs_job *job = h->done_head;
+    struct handshake_job *job = h->done_head;
     h->done_head = h->done_tail = NULL;
-    for (struct hs_job *j = job; j; j = j->next)
-        j->state = HS_IDLE;
+    for (struct handshake_job *j = job; j; j = j->next)
+        j->state = HANDSHAKE_IDLE;
     uv_mutex_unlock(&h->lock);
     while (job) {
-        struct hs_job *next = job->next;
+        struct handshake_job *next = job->next;
         job->prev = job->next = NULL;
         h->done(job, false);
         job = next;
     }
 }
 
-static void hs_async_cb(uv_async_t *a)
+static void handshake_async_cb(uv_async_t *a)
 {
-    hs_deliver(a->data);
+    handshake_deliver(a->data);
 }
 
-int handshaker_init(struct handshaker *h, uv_loop_t *loop, int nice, hs_done_fn done, char *err,
-                    size_t errlen)
+int handshake_init(struct handshake_thread *h, uv_loop_t *loop, int nice, handshake_done_fn done,
+                   char *err, size_t errlen)
 {
     memset(h, 0, sizeof *h);
     h->done = done;
@@ -129,10 +147,10 @@ int handshaker_init(struct handshaker *h, uv_loop_t *loop, int nice, hs_done_fn 
         snprintf(err, errlen, "handshake thread: %s", uv_strerror(rc));
         return -1;
     }
-    rc = uv_async_init(loop, &h->async, hs_async_cb);
+    rc = uv_async_init(loop, &h->async, handshake_async_cb);
     if (rc == 0) {
         h->async.data = h;
-        rc = uv_thread_create(&h->thread, hs_thread, h);
+        rc = uv_thread_create(&h->thread, handshake_main, h);
         if (rc != 0)
             uv_close((uv_handle_t *)&h->async, NULL);
     }
@@ -146,43 +164,44 @@ int handshaker_init(struct handshaker *h, uv_loop_t *loop, int nice, hs_done_fn 
     return 0;
 }
 
-void handshaker_submit(struct handshaker *h, struct hs_job *job)
+void handshake_submit(struct handshake_thread *h, struct handshake_job *job)
 {
     uv_mutex_lock(&h->lock);
-    job->state = HS_QUEUED;
-    hs_append(&h->queue_head, &h->queue_tail, job);
+    job->state = HANDSHAKE_QUEUED;
+    handshake_append(&h->queue_head, &h->queue_tail, job);
     uv_cond_signal(&h->more);
     uv_mutex_unlock(&h->lock);
 }
 
-bool handshaker_cancel(struct handshaker *h, struct hs_job *job)
+bool handshake_cancel(struct handshake_thread *h, struct handshake_job *job)
 {
     uv_mutex_lock(&h->lock);
-    bool taken = job->state == HS_QUEUED;
+    bool taken = job->state == HANDSHAKE_QUEUED;
     if (taken) {
-        hs_remove(&h->queue_head, &h->queue_tail, job);
-        job->state = HS_IDLE;
+        handshake_remove(&h->queue_head, &h->queue_tail, job);
+        job->state = HANDSHAKE_IDLE;
     }
     uv_mutex_unlock(&h->lock);
     return taken;
 }
 
-void handshaker_close(struct handshaker *h, uv_close_cb closed)
+void handshake_close(struct handshake_thread *h, uv_close_cb closed)
 {
     if (h->thread_started) {
         uv_mutex_lock(&h->lock);
         h->stopping = true;
         uv_cond_signal(&h->more);
         uv_mutex_unlock(&h->lock);
-        uv_thread_join(&h->thread);
+        if (uv_thread_join(&h->thread) != 0)
+            log_event(LOG_ERROR, "handshake thread not joined", NULL);
         h->thread_started = false;
     }
-    hs_deliver(h);
+    handshake_deliver(h);
     /* The thread is gone: nothing else touches the queue. */
     while (h->queue_head) {
-        struct hs_job *job = h->queue_head;
-        hs_remove(&h->queue_head, &h->queue_tail, job);
-        job->state = HS_IDLE;
+        struct handshake_job *job = h->queue_head;
+        handshake_remove(&h->queue_head, &h->queue_tail, job);
+        job->state = HANDSHAKE_IDLE;
         h->done(job, true);
     }
     uv_cond_destroy(&h->more);

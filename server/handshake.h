@@ -10,7 +10,7 @@
  * as fast as the CPU the workers leave allows.
  *
  * A job is one SSL object whose memory BIOs hold what the peer sent. From
- * handshaker_submit() until its done callback the job's SSL object and its
+ * handshake_submit() until its done callback the job's SSL object and its
  * BIOs belong to the handshake thread: the loop neither reads into nor
  * writes out of them meanwhile.
  */
@@ -21,57 +21,63 @@
 #include <openssl/ssl.h>
 #include <uv.h>
 
-enum hs_state { HS_IDLE, HS_QUEUED, HS_RUNNING, HS_DONE };
+enum handshake_state { HANDSHAKE_IDLE, HANDSHAKE_QUEUED, HANDSHAKE_RUNNING, HANDSHAKE_DONE };
 
-struct hs_job {
+struct handshake_job {
     SSL *ssl;
-    /* Set by the thread: 1 done, 0 more bytes wanted, -1 failed (why says how). */
+    /* Set by the thread: 1 done, 0 more bytes wanted, -1 failed. */
     int result;
-    char why[256];
-    enum hs_state state; /* under the handshaker's lock */
-    struct hs_job *prev, *next;
+    /*
+     * When it failed: OpenSSL's reason, which the done callback owns (free
+     * it); NULL when memory for it ran out. Allocated only then, so that a
+     * connection does not carry room for it all its life.
+     */
+    char *why;
+    enum handshake_state state; /* under the thread's lock */
+    struct handshake_job *prev, *next;
 };
 
 /*
  * Runs on the loop, once per job: result and why are set, or cancelled is
- * true when the job was never taken (the handshaker is closing).
+ * true when the job was never taken (handshake_close).
  */
-typedef void (*hs_done_fn)(struct hs_job *job, bool cancelled);
+typedef void (*handshake_done_fn)(struct handshake_job *job, bool cancelled);
 
-struct handshaker {
+struct handshake_thread {
     uv_async_t async; /* the thread's "jobs are done" to the loop */
     uv_thread_t thread;
     uv_mutex_t lock;
     uv_cond_t more;
-    struct hs_job *queue_head, *queue_tail; /* waiting for the thread, oldest first */
-    struct hs_job *done_head, *done_tail;   /* taken, waiting for the loop */
-    hs_done_fn done;
+    struct handshake_job *queue_head, *queue_tail; /* waiting for the thread, oldest first */
+    struct handshake_job *done_head, *done_tail;   /* taken, waiting for the loop */
+    handshake_done_fn done;
     int nice;
     bool stopping;
     bool thread_started;
 };
 
 /*
- * Starts h's thread, at nice (0-19) above the calling process's own
- * priority; done runs on loop. Returns 0, or -1 with err filled in.
+ * Starts h's thread, nice (0-19) lower in priority than the calling
+ * thread; done runs on loop. Returns 0, or -1 with err filled in.
  */
-int handshaker_init(struct handshaker *h, uv_loop_t *loop, int nice, hs_done_fn done, char *err,
-                    size_t errlen);
+int handshake_init(struct handshake_thread *h, uv_loop_t *loop, int nice, handshake_done_fn done,
+                   char *err, size_t errlen);
 
-/* Queues a handshake step of job->ssl (state HS_IDLE). */
-void handshaker_submit(struct handshaker *h, struct hs_job *job);
+/* Queues a handshake step of job->ssl (state HANDSHAKE_IDLE). */
+void handshake_submit(struct handshake_thread *h, struct handshake_job *job);
 
 /*
  * Takes job back if the thread has not started it: true, and its done
  * callback will not run. false: it runs or ran, and the callback comes.
  */
-bool handshaker_cancel(struct handshaker *h, struct hs_job *job);
+bool handshake_cancel(struct handshake_thread *h, struct handshake_job *job);
 
 /*
  * From the loop: stops and joins the thread (a step it is taking finishes),
  * runs the done callback of every job (cancelled for those never taken),
- * then closes the async handle, calling closed when it is closed.
+ * then closes the async handle, calling closed (may be NULL) when it is
+ * closed.
  */
-void handshaker_close(struct handshaker *h, uv_close_cb closed);
+void handshake_close(struct handshake_thread *h, uv_close_cb closed);
 
 #endif

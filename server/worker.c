@@ -181,7 +181,7 @@ static void worker_db_closed(void *arg)
     uv_close((uv_handle_t *)&w->deadline_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->wakeup, worker_handle_closed);
     uv_close((uv_handle_t *)&w->flusher, worker_handle_closed);
-    handshaker_close(&w->hs, worker_handle_closed);
+    handshake_close(&w->hs, worker_handle_closed);
     events_worker_close(w);
     if (w->scheduler)
         scheduler_close(w->scheduler);
@@ -347,9 +347,6 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     w->sweep_timer.data = w;
     if (events_worker_init(w, err, errlen) < 0)
         return -1;
-    if (handshaker_init(&w->hs, &w->loop, cfg->handshake_nice, conn_handshake_done, err, errlen) <
-        0)
-        return -1;
     /* At once too: the metrics hear from the worker as soon as its loop runs. */
     uv_timer_start(&w->sweep_timer, worker_sweep, 0, SWEEP_MS);
     struct db_options dbo = {.conninfo = cfg->database_url,
@@ -388,8 +385,12 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
             return -1;
         }
     }
+    /* Last: a worker that fails to start leaves no thread behind. */
+    if (handshake_init(&w->hs, &w->loop, cfg->handshake_nice, conn_handshake_done, err, errlen) < 0)
+        return -1;
     rc = uv_thread_create(&w->thread, worker_main, w);
     if (rc != 0) {
+        handshake_close(&w->hs, NULL);
         snprintf(err, errlen, "thread: %s", uv_strerror(rc));
         return -1;
     }

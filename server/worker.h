@@ -57,7 +57,7 @@ struct worker {
     struct conn *conns;                 /* every open connection, for draining */
     uv_prepare_t flusher;               /* writes answers out before the loop sleeps */
     struct conn *flush_list;            /* connections with answers not written yet */
-    struct handshaker hs;               /* TLS handshake steps, on a thread of lower priority */
+    struct handshake_thread hs;         /* TLS handshake steps, on a thread of lower priority */
     struct frame_budget frames;         /* incomplete frames of all its connections */
     struct frame_budget preauth_frames; /* the share of frames for those not authenticated */
     int conns_gone;                     /* connections freed since memory was last given back */
