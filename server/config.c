@@ -93,9 +93,9 @@ static const struct setting settings[] = {
       "bytes queued to a client that does not read before it is disconnected"),
     S(handshake_timeout_ms, SET_INT, "10000", 100, 600000, false, "time to complete TLS and Hello"),
     S(handshake_nice, SET_INT, "10", 0, 19, false,
-      "how much lower than the workers' the CPU priority of the threads taking TLS handshakes' "
-      "steps is (Linux nice); a burst of new connections then delays those connected less; 0: "
-      "the same"),
+      "TLS handshakes run on a thread beside each worker, this many Linux nice steps below the "
+      "workers' CPU priority, so that a burst of new connections delays connected clients less; "
+      "0: the workers' priority"),
     S(idle_timeout_ms, SET_INT, "300000", 1000, 86400000, false,
       "an idle connection is closed after this"),
     S(send_timeout_ms, SET_INT, "30000", 100, 600000, false,
