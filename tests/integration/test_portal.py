@@ -375,6 +375,8 @@ try:
 
     driver.get(base + "/documents")
     check("Bảng giá 2027" in text(), "the document shared with it")
+    check("price sheet" in text() and "price_sheet" not in text(),
+          "its kind in words, not the wire's value")
     shot("documents")
     driver.get(base + "/documents/%d" % doc)
     shot("document")
@@ -810,9 +812,27 @@ try:
     check("Hiến chương hợp tác" in body and "Đơn hàng" in body and "Lãnh thổ" in body
           and driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi",
           "the interface switches to Vietnamese")
+    check("đang hội nhập" in body and "đang có hiệu lực" in body and "6 tuần" in body
+          and "tồn kho hiện có" in body and "sales_by_line" not in body
+          and "weeks" not in body.split(),
+          "the charter's statuses, units and report sections in Vietnamese (%s)" % body[:600])
     shot("dashboard-vi")
     driver.get(base + "/orders")
     check("₫" in text() or "VND" in text(), "amounts in the order's currency, Vietnamese style")
+    words = set(re.findall(r"[a-z_]+", text()))
+    check(("đã đặt" in text() or "đã hủy" in text())
+          and not words & {"placed", "confirmed", "shipped", "cancelled"},
+          "order statuses in Vietnamese (%s)" % text()[-300:])
+    driver.get(base + "/documents")
+    check("bảng giá" in text() and "khác" in text() and "price sheet" not in text()
+          and "price_sheet" not in text(),
+          "document kinds in Vietnamese")
+    driver.get(base + "/meetings/%d" % held)
+    check("đã diễn ra" in text() and "held" not in text().split(),
+          "a meeting's status in Vietnamese (%s)" % text()[:300])
+    driver.get(base + "/escalations")
+    check("cao" in text().split() and "high" not in text().split(),
+          "an escalation's severity in Vietnamese")
     ok, _, errors = valid_html("/")
     check(ok, "the Vietnamese page is valid HTML5 too %s" % errors)
 

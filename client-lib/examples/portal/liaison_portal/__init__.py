@@ -40,7 +40,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, get_currency_precision
 from flask import (Flask, Response, abort, g, redirect, render_template, request,
                    send_file, url_for)
-from flask_babel import Babel, gettext as _, ngettext
+from flask_babel import Babel, gettext as _, lazy_pgettext, ngettext
 from werkzeug.http import parse_options_header
 from werkzeug.routing import IntegerConverter
 
@@ -195,6 +195,134 @@ REASON_ARGS = {"report_timeliness.missing_late": 3, "notes_compliance.meetings":
                "inventory_cover.below": 3, "order_trend.fell": 2,
                "competing_lines.declared": 2, "competing_lines.undeclared": 2,
                "overdue_actions.overdue": 2, "flagged_deals.flagged": 1}
+
+
+# The words the server sends for statuses, kinds and severities, as a
+# reader of each language says them (the `label` filter). The context names
+# the family: "active" is a distributor's state in one and a charter's in
+# another, and Vietnamese words them apart. A value not listed here (a
+# newer server's) is shown as sent.
+LABELS = {
+    "distributor status": {
+        "prospect": lazy_pgettext("distributor status", "prospect"),
+        "onboarding": lazy_pgettext("distributor status", "onboarding"),
+        "active": lazy_pgettext("distributor status", "active"),
+        "at_risk": lazy_pgettext("distributor status", "at risk"),
+        "terminated": lazy_pgettext("distributor status", "terminated"),
+    },
+    "charter status": {
+        "draft": lazy_pgettext("charter status", "draft"),
+        "active": lazy_pgettext("charter status", "in force"),
+        "superseded": lazy_pgettext("charter status", "superseded"),
+        "expired": lazy_pgettext("charter status", "expired"),
+        "terminated": lazy_pgettext("charter status", "terminated"),
+    },
+    "meeting kind": {
+        "onboarding": lazy_pgettext("meeting kind", "onboarding"),
+        "weekly": lazy_pgettext("meeting kind", "weekly check-in"),
+        "monthly": lazy_pgettext("meeting kind", "monthly review"),
+        "quarterly": lazy_pgettext("meeting kind", "quarterly review"),
+        "annual": lazy_pgettext("meeting kind", "annual review"),
+        "ad_hoc": lazy_pgettext("meeting kind", "ad hoc"),
+    },
+    "meeting status": {
+        "scheduled": lazy_pgettext("meeting status", "scheduled"),
+        "held": lazy_pgettext("meeting status", "held"),
+        "missed": lazy_pgettext("meeting status", "missed"),
+        "cancelled": lazy_pgettext("meeting status", "cancelled"),
+    },
+    "notes status": {
+        "on_time": lazy_pgettext("notes status", "on time"),
+        "late": lazy_pgettext("notes status", "late"),
+        "missing": lazy_pgettext("notes status", "missing"),
+        "pending": lazy_pgettext("notes status", "pending"),
+    },
+    "order status": {
+        "placed": lazy_pgettext("order status", "placed"),
+        "confirmed": lazy_pgettext("order status", "confirmed"),
+        "shipped": lazy_pgettext("order status", "shipped"),
+        "delivered": lazy_pgettext("order status", "delivered"),
+        "cancelled": lazy_pgettext("order status", "cancelled"),
+    },
+    "shipment status": {
+        "planned": lazy_pgettext("shipment status", "planned"),
+        "in_transit": lazy_pgettext("shipment status", "in transit"),
+        "delivered": lazy_pgettext("shipment status", "delivered"),
+        "cancelled": lazy_pgettext("shipment status", "cancelled"),
+    },
+    "report status": {
+        "draft": lazy_pgettext("report status", "draft"),
+        "submitted": lazy_pgettext("report status", "submitted"),
+        "reviewed": lazy_pgettext("report status", "reviewed"),
+    },
+    "plan status": {
+        "draft": lazy_pgettext("plan status", "draft"),
+        "proposed": lazy_pgettext("plan status", "proposed"),
+        "approved": lazy_pgettext("plan status", "approved"),
+        "rejected": lazy_pgettext("plan status", "rejected"),
+        "superseded": lazy_pgettext("plan status", "superseded"),
+    },
+    "update kind": {
+        "production": lazy_pgettext("update kind", "production"),
+        "launch": lazy_pgettext("update kind", "launch"),
+        "campaign": lazy_pgettext("update kind", "campaign"),
+    },
+    "document kind": {
+        "price_sheet": lazy_pgettext("document kind", "price sheet"),
+        "catalogue": lazy_pgettext("document kind", "catalogue"),
+        "marketing": lazy_pgettext("document kind", "marketing"),
+        "charter": lazy_pgettext("document kind", "charter"),
+        "handbook": lazy_pgettext("document kind", "handbook"),
+        "other": lazy_pgettext("document kind", "other"),
+    },
+    "severity": {
+        "low": lazy_pgettext("severity", "low"),
+        "normal": lazy_pgettext("severity", "normal"),
+        "high": lazy_pgettext("severity", "high"),
+        "critical": lazy_pgettext("severity", "critical"),
+    },
+    "escalation state": {
+        "pending": lazy_pgettext("escalation state", "pending"),
+        "overdue": lazy_pgettext("escalation state", "overdue"),
+        "answered": lazy_pgettext("escalation state", "answered"),
+    },
+    "lead stage": {
+        "new": lazy_pgettext("lead stage", "new"),
+        "qualified": lazy_pgettext("lead stage", "qualified"),
+        "proposal": lazy_pgettext("lead stage", "proposal"),
+        "negotiation": lazy_pgettext("lead stage", "negotiation"),
+        "won": lazy_pgettext("lead stage", "won"),
+        "lost": lazy_pgettext("lead stage", "lost"),
+    },
+    "registration": {
+        "accepted": lazy_pgettext("registration", "accepted"),
+        "flagged": lazy_pgettext("registration", "flagged"),
+        "approved": lazy_pgettext("registration", "approved"),
+        "rejected": lazy_pgettext("registration", "rejected"),
+    },
+    "report section": {
+        "sales_by_line": lazy_pgettext("report section", "sales by product line"),
+        "inventory_on_hand": lazy_pgettext("report section", "inventory on hand"),
+        "pipeline": lazy_pgettext("report section", "pipeline"),
+        "market_intelligence": lazy_pgettext("report section", "market intelligence"),
+        "competitive_activity": lazy_pgettext("report section", "competitive activity"),
+    },
+    "buffer unit": {
+        "weeks": lazy_pgettext("buffer unit", "weeks"),
+        "units": lazy_pgettext("buffer unit", "units"),
+    },
+    "financing": {
+        "distributor": lazy_pgettext("financing", "by the distributor"),
+        "consignment": lazy_pgettext("financing", "consignment"),
+        "shared": lazy_pgettext("financing", "shared"),
+    },
+    "interaction kind": {
+        "call": lazy_pgettext("interaction kind", "call"),
+        "visit": lazy_pgettext("interaction kind", "visit"),
+        "email": lazy_pgettext("interaction kind", "e-mail"),
+        "message": lazy_pgettext("interaction kind", "message"),
+    },
+}
 
 
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
@@ -379,6 +507,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 code, 0):
             return r.get("detail", "")
         return REASONS[code](args)
+
+    @app.template_filter("label")
+    def label(value: str, family: str) -> str:
+        """A status, kind or severity of family (a key of LABELS) in the reader's language."""
+        return str(LABELS.get(family, {}).get(value, value or ""))
 
     @app.template_filter("language_name")
     def language_name(tag: str) -> str:
