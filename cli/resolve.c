@@ -248,8 +248,9 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
     json_t *items = NULL;
     rc = resolve_fetch(cli, k, arg, kind == CLI_CONTACT ? distributor : 0, &items);
     if (rc == EXIT_AUTH && kind == CLI_USER && !cli->set.json)
-        fprintf(stderr, "liaison: only tenant admins and auditors find users by e-mail or name: "
-                        "give the user's id, or 'me'\n");
+        fprintf(stderr,
+                "liaison: only tenant admins, managers and auditors find users by e-mail or "
+                "name: give the user's id, or 'me'\n");
     if (rc != EXIT_OK)
         return rc;
     json_t *exact = json_array();

@@ -65,7 +65,7 @@
     M(ExportTenant, rpc_export_tenant, AUTHZ_OPERATOR, WRITES)                                     \
     M(DeleteTenant, rpc_delete_tenant, AUTHZ_OPERATOR, WRITES)                                     \
     M(CreateUser, rpc_create_user, AUTHZ_ADMIN, WRITES)                                            \
-    M(ListUsers, rpc_list_users, AUTHZ_ADMIN | AUTHZ_AUDITOR, READS)                               \
+    M(ListUsers, rpc_list_users, AUTHZ_ADMIN | AUTHZ_MANAGER | AUTHZ_AUDITOR, READS)               \
     M(DisableUser, rpc_disable_user, AUTHZ_ADMIN, WRITES)                                          \
     M(EnableUser, rpc_enable_user, AUTHZ_ADMIN, WRITES)                                            \
     M(ChangePassword, rpc_change_password, AUTHZ_USERS, WRITES)                                    \

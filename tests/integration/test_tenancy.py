@@ -235,7 +235,7 @@ MATRIX = {
     "DeleteTenant": ({"operator"}, True, {"slug": A, "confirm": A}),
     "CreateUser": ({"tenant_admin"}, True, {"email": "new@a.example", "role": "ROLE_AUDITOR",
                                             "password": PASSWORD}),
-    "ListUsers": ({"tenant_admin", "auditor"}, False, {}),
+    "ListUsers": ({"tenant_admin", "manager", "auditor"}, False, {}),
     "DisableUser": ({"tenant_admin"}, True, {"userId": manager_id}),
     "EnableUser": ({"tenant_admin"}, True, {"userId": disabled_id}),
     "ChangePassword": (USERS, True, {"currentPassword": "wrong password x",
