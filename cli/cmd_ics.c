@@ -43,7 +43,7 @@ static int ics_chunk(void *arg, const char *chunk_json)
 
 /*
  * The user --user names: the caller itself by its e-mail or "me" (found
- * with WhoAmI, so a manager needs no ListUsers), otherwise looked up as
+ * with WhoAmI, so a distributor user needs no ListUsers), otherwise looked up as
  * any user is. Returns 0, or an exit code after saying why.
  */
 static int ics_user(struct cli *cli, const char *arg, json_int_t *id)

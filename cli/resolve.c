@@ -13,7 +13,7 @@
  * The filter's answers are read page by page up to RESOLVE_MAX_ITEMS: a
  * part so common that the exact one is past that is ambiguous, and an id
  * does the job. A user is also "me", or the caller's own e-mail, which
- * needs no right to list users (a manager names itself).
+ * needs no right to list users (a distributor user names itself).
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -38,10 +38,18 @@ static struct db_stmt q_user_create = {
     "  VALUES (liaison_tenant(), $1, $2, lower(substr($3, 6)), $4, $5::boolean,"
     "  nullif($6::bigint, 0)) RETURNING " USER_COLS ")" EXEC_AUDITED("'user.create'", "user"),
     6, 0};
-/* $1 after, $2 limit */
+/*
+ * $1 after, $2 limit, $3 name filter. A distributor's users only for a
+ * caller who reaches that distributor: a manager who does not see every
+ * distributor lists the exporter's staff and the users of those it
+ * manages, nothing of the others.
+ */
 static struct db_stmt q_user_list = {
     "SELECT " USER_COLS " FROM users WHERE tenant_id = liaison_tenant() AND id > $1::bigint"
     " AND ($3 = '' OR email ILIKE liaison_like($3) OR display_name ILIKE liaison_like($3))"
+    " AND (distributor_id IS NULL OR EXISTS (SELECT 1 FROM distributors d"
+    "  WHERE d.tenant_id = users.tenant_id AND d.id = users.distributor_id"
+    "  AND liaison_sees_distributor(d.id, d.account_manager_id)))"
     " ORDER BY id LIMIT $2::int",
     3, 0};
 /* $1 user, $2 disable: disabling also revokes the user's sessions and tokens. */

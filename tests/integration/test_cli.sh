@@ -353,7 +353,12 @@ check "a manager names itself by its e-mail" 0 "$cli" --profile mgr distributor 
 contains "its distributors listed" "$out" "Hanoi Motor Supply"
 check "a manager names itself as me" 0 "$cli" --profile mgr --output ids distributor list --manager me
 contains "me is the manager" "$out" "$hid"
-check "a manager looks another user up by name, in another case" 0 "$cli" --profile mgr distributor list --manager "Lê Thị HOA"
+check "a manager looks the exporter's staff up by e-mail" 0 "$cli" --profile mgr distributor list --manager A@cli.example
+check "a distributor user of Mai's distributor" 0 sh -c "\"$cli\" user create --email hn@cli.example --role distributor_user --name 'Phạm Văn Nam' --distributor 'Hanoi Motor Supply' --password-stdin < \"$home/pw\""
+check "a manager lists users" 0 "$cli" --profile mgr user list
+contains "the users of the distributor it manages" "$out" "hn@cli.example"
+lacks "no user of a distributor it does not reach" "$out" "du@cli.example"
+check "nor finds one by name" 4 "$cli" --profile mgr distributor list --manager "Lê Thị HOA"
 check "a distributor user may not look other users up" 3 "$cli" --profile du distributor list --manager m@cli.example
 contains "says to give the id" "$err" "give the user's id, or 'me'"
 check "me is no user for an operator" 2 env LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN "$cli" distributor list --manager me

@@ -812,7 +812,7 @@ try:
     check("Hiến chương hợp tác" in body and "Đơn hàng" in body and "Lãnh thổ" in body
           and driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi",
           "the interface switches to Vietnamese")
-    check("đang hội nhập" in body and "đang có hiệu lực" in body and "6 tuần" in body
+    check("đang khởi động hợp tác" in body and "đang áp dụng" in body and "6 tuần" in body
           and "tồn kho hiện có" in body and "sales_by_line" not in body
           and "weeks" not in body.split(),
           "the charter's statuses, units and report sections in Vietnamese (%s)" % body[:600])

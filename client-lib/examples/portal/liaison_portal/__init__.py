@@ -212,7 +212,7 @@ LABELS = {
     },
     "charter status": {
         "draft": lazy_pgettext("charter status", "draft"),
-        "active": lazy_pgettext("charter status", "in force"),
+        "active": lazy_pgettext("charter status", "active"),
         "superseded": lazy_pgettext("charter status", "superseded"),
         "expired": lazy_pgettext("charter status", "expired"),
         "terminated": lazy_pgettext("charter status", "terminated"),
