@@ -435,6 +435,11 @@ try:
     check(rows("SELECT count(*) FROM audit_log WHERE action = 'meeting.cancelled' "
                "AND entity_id IN (%s)" % ",".join("'%s'" % i for i in future))
           == [[str(len(future))]], "each cancellation is audited")
+    code, out = cli("meeting", "add", "東京オートパーツ株式会社 " + RUN, "--title", "再開の相談",
+                    "--at", "2026-05-12T10:00:00+09:00", token=admin)
+    check(code == "FAILED_PRECONDITION" and "is terminated" in out.get("message", "")
+          and "takes no new meetings" in out.get("message", ""),
+          "a terminated distributor gets no new meeting (%s %s)" % (code, out))
 finally:
     psql("DELETE FROM liaison_clock")
 

@@ -273,4 +273,27 @@ code, out = cli("crm", "settings", "--protection-days", "0", token=admin)
 check(code == "EXIT_2" and "from 1 to 3650" in out,
       "a window of 0 days is refused before it is sent, the range named (%s %s)" % (code, out))
 
+# ---------------- a terminated distributor takes no new lead ----------------
+danang, _ = distributor("Đại lý Đà Nẵng", "KH", [{"region": "KH", "allLines": True}])
+must("SetDistributorStatus", {"id": danang, "status": "terminated"}, admin)
+code, out = register(admin, "Công ty Xe buýt Campuchia", "", country="KH", distributor_id=danang)
+check(code == "FAILED_PRECONDITION" and "Đại lý Đà Nẵng" in out.get("message", "")
+      and "is terminated" in out.get("message", ""),
+      "a registration for a terminated distributor is refused, named (%s %s)" % (code, out))
+code, out = register(vientiane_user, "Xí nghiệp Đóng tàu Hải Phòng", "VN-HP")
+flagged = out.get("lead", {}).get("id")
+check(code == "OK" and out["lead"].get("registration") == "flagged", "one more flagged registration")
+code, out = call("DecideLeadRegistration", {"id": flagged, "decision": "reassign",
+                                            "distributorId": danang}, admin)
+check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+      == ["distributorId"], "a lead is not reassigned to a terminated distributor (%s %s)"
+      % (code, out))
+lead = must("GetLead", {"id": flagged}, admin)["lead"]
+check(lead.get("distributorId") == vientiane and lead.get("registration") == "flagged",
+      "the refused reassignment changed nothing (%s)" % lead)
+code, out = cli("lead", "register", "--distributor", "Đại lý Đà Nẵng", "--account", "Phnom Penh Auto",
+                "--country", "KH", "--title", "x", "--currency", "USD", token=admin)
+check(code == "FAILED_PRECONDITION" and "is terminated" in out.get("message", ""),
+      "the CLI shows why (%s %s)" % (code, out))
+
 t.finish("test_crm")

@@ -375,4 +375,19 @@ check(code == "OK" and out.get("status") == "in_transit", "liaison shipment stat
 code, out = cli("shipment", "show", str(cli_ship), token=vientiane_user)
 check(code == "OK" and out.get("id") == cli_ship, "its distributor's user sees the shipment")
 
+# ---------------- a terminated distributor takes no new order ----------------
+before = orders()
+must("SetDistributorStatus", {"id": vientiane, "status": "terminated"}, admin)
+code, out = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7:40:98000", "--currency", "USD",
+                token=admin)
+check(code == "FAILED_PRECONDITION" and "ビエンチャン商事" in out.get("message", "")
+      and "takes no new orders" in out.get("message", "") and orders() == before,
+      "an order for a terminated distributor is refused, nothing written (%s %s)" % (code, out))
+code, out = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7:40:98000", "--currency", "USD",
+                "--idempotency-key", "cli-" + RUN, token=admin)
+check(code == "OK" and out == again, "a retry of an order placed before still answers that order")
+code, out = cli("shipment", "add", str(cli_order), "--carrier", "日本通運", "--line",
+                "%s:50" % lines[1]["id"], token=admin)
+check(code == "OK", "what it ordered before still ships (%s %s)" % (code, out))
+
 t.finish("test_orders")

@@ -1,0 +1,49 @@
+-- A terminated distributor takes no new business (found in a try-out: an
+-- order was placed for a distributor terminated a minute before). 0029
+-- ended its series and cancelled its meetings to come, and a charter was
+-- already refused; orders, leads (a registration, or a lead reassigned to
+-- it), meetings and meeting series were still accepted. Now each is
+-- refused FAILED_PRECONDITION with the distributor's name, whichever
+-- statement writes it, in the table's own trigger: one rule, not one
+-- check per RPC. What the relationship left behind stays open: shipments
+-- of its orders, its contacts, interactions with its customers, its
+-- monthly reports, and a lead's stage or an order's status.
+-- A tenant import (an operator's, restoring history) writes a terminated
+-- distributor's rows as they were.
+
+CREATE OR REPLACE FUNCTION liaison_distributor_takes_new() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    d record;
+BEGIN
+    IF NEW.distributor_id IS NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT x.name, x.status INTO d FROM distributors x
+     WHERE x.tenant_id = NEW.tenant_id AND x.id = NEW.distributor_id;
+    IF d.status = 'terminated' AND NOT liaison_is_operator() THEN
+        PERFORM liaison_precondition(false, format(
+            'distributor %s (%s) is terminated: it takes no new %s', NEW.distributor_id, d.name,
+            CASE TG_TABLE_NAME WHEN 'meeting_series' THEN 'meeting series'
+                               ELSE TG_TABLE_NAME END));
+    END IF;
+    RETURN NEW;
+END $$;
+
+DROP TRIGGER IF EXISTS orders_distributor_takes_new ON orders;
+CREATE TRIGGER orders_distributor_takes_new BEFORE INSERT ON orders
+    FOR EACH ROW EXECUTE FUNCTION liaison_distributor_takes_new();
+DROP TRIGGER IF EXISTS leads_distributor_takes_new ON leads;
+CREATE TRIGGER leads_distributor_takes_new BEFORE INSERT ON leads
+    FOR EACH ROW WHEN (NEW.distributor_id IS NOT NULL)
+    EXECUTE FUNCTION liaison_distributor_takes_new();
+DROP TRIGGER IF EXISTS leads_reassigned_takes_new ON leads;
+CREATE TRIGGER leads_reassigned_takes_new BEFORE UPDATE OF distributor_id ON leads
+    FOR EACH ROW WHEN (NEW.distributor_id IS DISTINCT FROM OLD.distributor_id)
+    EXECUTE FUNCTION liaison_distributor_takes_new();
+DROP TRIGGER IF EXISTS meetings_distributor_takes_new ON meetings;
+CREATE TRIGGER meetings_distributor_takes_new BEFORE INSERT ON meetings
+    FOR EACH ROW EXECUTE FUNCTION liaison_distributor_takes_new();
+DROP TRIGGER IF EXISTS meeting_series_distributor_takes_new ON meeting_series;
+CREATE TRIGGER meeting_series_distributor_takes_new BEFORE INSERT ON meeting_series
+    FOR EACH ROW EXECUTE FUNCTION liaison_distributor_takes_new();
