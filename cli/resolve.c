@@ -30,14 +30,16 @@ struct resolve_kind {
     const char *method;    /* the list RPC */
     const char *items_key; /* its response's array */
     const char *keys[2];   /* fields an argument may equal */
+    const char *shown[2];  /* more fields listed with ambiguous candidates */
 };
 
 static const struct resolve_kind kinds[] = {
-    [CLI_DISTRIBUTOR] = {"distributor", "ListDistributors", "distributors", {"name", NULL}},
+    [CLI_DISTRIBUTOR] =
+        {"distributor", "ListDistributors", "distributors", {"name", NULL}, {"country", "status"}},
     [CLI_PRODUCT_LINE] = {"product line", "ListProductLines", "productLines", {"code", "name"}},
     [CLI_PRODUCT] = {"product", "ListProducts", "products", {"sku", "name"}},
     [CLI_USER] = {"user", "ListUsers", "users", {"email", "displayName"}},
-    [CLI_CONTACT] = {"contact", "ListContacts", "contacts", {"name", "email"}},
+    [CLI_CONTACT] = {"contact", "ListContacts", "contacts", {"name", "email"}, {"role", NULL}},
 };
 
 /* The next code point of s (advanced past it); malformed bytes are taken one by one. */
@@ -140,8 +142,37 @@ static void resolve_candidates(const struct cli *cli, const struct resolve_kind 
             const char *v = json_string_value(json_object_get(it, k->keys[j]));
             output_escaped(stderr, v ? v : "");
         }
+        for (int j = 0; j < 2 && k->shown[j]; j++) {
+            const char *v = json_string_value(json_object_get(it, k->shown[j]));
+            fputs(j ? ", " : "  (", stderr);
+            output_escaped(stderr, v && *v ? v : "-");
+            fputs(j + 1 < 2 && k->shown[j + 1] ? "" : ")", stderr);
+        }
         fputc('\n', stderr);
     }
+}
+
+/*
+ * A terminated distributor is final, so a relationship taken up again is a
+ * new record, often under the same name: the one not terminated among
+ * several named alike is the one meant (the others by id). Its id, or 0
+ * when none or more than one is live.
+ */
+static json_int_t resolve_one_live(json_t *items)
+{
+    json_int_t found = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        const char *status = json_string_value(json_object_get(it, "status"));
+        if (status && !strcmp(status, "terminated"))
+            continue;
+        if (found)
+            return 0;
+        found = cli_json_id(json_object_get(it, "id"));
+    }
+    return found;
 }
 
 /*
@@ -268,7 +299,14 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
     }
     json_t *pick = json_array_size(exact) ? exact : items;
     size_t n = json_array_size(pick);
-    if (n == 1) {
+    json_int_t live = kind == CLI_DISTRIBUTOR && n > 1 ? resolve_one_live(pick) : 0;
+    if (live > 0) {
+        if (!cli->set.json)
+            fprintf(stderr, "liaison: '%s' is taken as distributor %lld, the one not terminated\n",
+                    arg, (long long)live);
+        *out = live;
+        rc = EXIT_OK;
+    } else if (n == 1) {
         *out = cli_json_id(json_object_get(json_array_get(pick, 0), "id"));
         rc = EXIT_OK;
     } else if (n == 0) {

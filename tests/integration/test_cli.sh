@@ -317,6 +317,20 @@ grep -q '^NAME  *Saigon Trading$' "$out" && echo "ok - the exact one, not Saigon
 check "ambiguous name: usage exit code" 2 "$cli" distributor show "Saigon"
 contains "ambiguous said" "$err" "'Saigon' names 3 distributors; give one's id:"
 contains "candidates listed" "$err" "Saigon Trading Co"
+contains "candidates with country and status" "$err" "Saigon Trading  (VN, prospect)"
+# Terminated is final: a relationship taken up again is a new record under
+# the same name, and the name means the one not terminated.
+check "distributor to terminate" 0 "$cli" distributor create --name "Kyoto 部品" --country JP --time-zone Asia/Tokyo
+check "terminated by name" 0 "$cli" distributor status "Kyoto 部品" terminated
+check "the same name again" 0 "$cli" --output ids distributor create --name "Kyoto 部品" --country JP --time-zone Asia/Tokyo
+kyoto=$(cat "$out")
+check "a name shared with a terminated one means the live one" 0 "$cli" distributor show "kyoto 部品"
+grep -q "^ID  *$kyoto\$" "$out" && echo "ok - the live Kyoto" ||
+  { echo "not ok - the live Kyoto ($kyoto)"; sed 's/^/    /' "$out"; fail=1; }
+contains "which one is said" "$err" "is taken as distributor $kyoto, the one not terminated"
+check "a second live one makes it ambiguous again" 0 "$cli" distributor create --name "Kyoto 部品" --country JP --time-zone Asia/Tokyo
+check "two live and a terminated: ambiguous" 2 "$cli" distributor show "Kyoto 部品"
+contains "the terminated one listed as such" "$err" "(JP, terminated)"
 check "ambiguous with --json" 2 "$cli" --json distributor show "Saigon"
 contains "ambiguous as a json status" "$err" '"code":"INVALID_ARGUMENT"'
 check "an over-long name: usage" 2 "$cli" distributor show "$(printf 'x%.0s' $(seq 201))"
