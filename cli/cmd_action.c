@@ -116,8 +116,8 @@ static int ac_list(struct cli *cli, int argc, char **argv)
         json_decref(who);
     }
     return cli_list(cli, "ListActionItems",
-                    json_pack("{s:I,s:I,s:s}", "distributorId", d, "ownerUserId", me, "status",
-                              overdue ? "overdue" : status),
+                    json_pack("{s:I,s:I,s:o}", "distributorId", d, "ownerUserId", me, "status",
+                              cli_enum_string(overdue ? "overdue" : status)),
                     "actionItems", action_cols, N_ACTION_COLS, &page);
 }
 

@@ -389,41 +389,101 @@ static int ch_carve_out(struct cli *cli, int argc, char **argv)
                                   "accountName", account, "region", region, "note", note));
 }
 
+/*
+ * The draft's commitment for product line l, or NULL: its fields are what
+ * 'charter commitment' keeps when an option is not given.
+ */
+static json_t *commitment_of(json_t *charter, json_int_t l)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(charter, "commitments"), i, c)
+    {
+        if (cli_json_id(json_object_get(c, "productLineId")) == l)
+            return c;
+    }
+    return NULL;
+}
+
+/* A word option given, else the kept commitment's, else the default. */
+static const char *kept_word(const char *given, json_t *kept, const char *key, const char *dflt)
+{
+    const char *v = json_string_value(json_object_get(kept, key));
+    return given ? given : v && *v ? v : dflt;
+}
+
+/*
+ * A number option given, else the kept commitment's (absent from its JSON
+ * when zero), else the default; in buf when it is the kept one.
+ */
+static const char *kept_number(const char *given, json_t *kept, const char *key, const char *dflt,
+                               char *buf, size_t cap)
+{
+    if (given)
+        return given;
+    if (!kept)
+        return dflt;
+    snprintf(buf, cap, "%lld", (long long)cli_json_id(json_object_get(kept, key)));
+    return buf;
+}
+
 static int ch_commitment(struct cli *cli, int argc, char **argv)
 {
-    const char *line = NULL, *moq = "0", *buffer = "0", *unit = "weeks", *financing = "distributor",
-               *terms = "30";
+    const char *line = NULL, *moq = NULL, *buffer = NULL, *unit = NULL, *financing = NULL,
+               *terms = NULL;
     const struct cli_opt opts[] = {
         {"line", &line, NULL, true, "product line: code or id", "productLineId"},
-        {"moq", &moq, NULL, false, "minimum order quantity"},
-        {"buffer", &buffer, NULL, false, "buffer stock amount", "bufferAmount"},
-        {"buffer-unit", &unit, NULL, false, "weeks (of cover, default) or units"},
-        {"financing", &financing, NULL, false, "distributor (default), consignment or shared"},
-        {"payment-terms", &terms, NULL, false, "payment terms in days (default 30)",
+        {"moq", &moq, NULL, false, "minimum order quantity (new: none)"},
+        {"buffer", &buffer, NULL, false, "buffer stock amount (new: none)", "bufferAmount"},
+        {"buffer-unit", &unit, NULL, false, "weeks (of cover; new: weeks) or units"},
+        {"financing", &financing, NULL, false,
+         "distributor (new: distributor), consignment or shared"},
+        {"payment-terms", &terms, NULL, false, "payment terms in days (new: 30)",
          "paymentTermsDays"},
         {0}};
     const struct cli_command_spec spec = {
         "charter commitment DISTRIBUTOR --line CODE [--moq N] [--buffer N] [--buffer-unit U]\n"
         "       [--financing F] [--payment-terms DAYS]",
-        "Sets the inventory commitment for one product line of the distributor's draft.", opts, 1,
+        "Sets the inventory commitment for one product line of the distributor's draft.\n"
+        "A line that has one keeps what is not given; a new one starts from the defaults.",
+        opts, 1,
         "charter commitment \"Saigon Auto Parts\" --line BRK --moq 200 --buffer 8 --financing "
         "shared"};
     const char *dist = NULL;
-    json_int_t id, l, m, b, t;
+    json_int_t l, m, b, t;
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_uint("--moq", moq, 2147483647, &m)) ||
-        (rc = cli_parse_uint("--buffer", buffer, 2147483647, &b)) ||
-        (rc = cli_parse_uint("--payment-terms", terms, 365, &t)) ||
-        (rc = charter_of(cli, dist, 0, &id)) ||
-        (rc = cli_resolve(cli, CLI_PRODUCT_LINE, line, 0, &l)))
+    struct charter_ref ref;
+    json_t *resp;
+    if ((rc = charter_find(cli, dist, 0, &ref)) ||
+        (rc = cli_resolve(cli, CLI_PRODUCT_LINE, line, 0, &l)) ||
+        (rc = cli_call(
+             cli, "GetCharter",
+             json_pack("{s:I,s:I}", "distributorId", ref.distributor, "version", ref.version),
+             &resp)))
         return rc;
-    return charter_call(cli, "SetCommitment",
-                        json_pack("{s:I,s:{s:I,s:I,s:o,s:I,s:o,s:I}}", "charterId", id,
-                                  "commitment", "productLineId", l, "moq", m, "bufferUnit",
-                                  cli_enum_string(unit), "bufferAmount", b, "financing",
-                                  cli_enum_string(financing), "paymentTermsDays", t));
+    json_t *kept = commitment_of(json_object_get(resp, "charter"), l);
+    char mb[24], bb[24], tb[24];
+    if ((rc = cli_parse_uint("--moq", kept_number(moq, kept, "moq", "0", mb, sizeof mb), 2147483647,
+                             &m)) ||
+        (rc = cli_parse_uint("--buffer",
+                             kept_number(buffer, kept, "bufferAmount", "0", bb, sizeof bb),
+                             2147483647, &b)) ||
+        (rc = cli_parse_uint("--payment-terms",
+                             kept_number(terms, kept, "paymentTermsDays", "30", tb, sizeof tb), 365,
+                             &t))) {
+        json_decref(resp);
+        return rc;
+    }
+    json_t *req = json_pack("{s:I,s:{s:I,s:I,s:o,s:I,s:o,s:I}}", "charterId", ref.id, "commitment",
+                            "productLineId", l, "moq", m, "bufferUnit",
+                            cli_enum_string(kept_word(unit, kept, "bufferUnit", "weeks")),
+                            "bufferAmount", b, "financing",
+                            cli_enum_string(kept_word(financing, kept, "financing", "distributor")),
+                            "paymentTermsDays", t);
+    json_decref(resp);
+    return charter_call(cli, "SetCommitment", req);
 }
 
 static int ch_competing(struct cli *cli, int argc, char **argv)

@@ -192,10 +192,10 @@ static int mt_list(struct cli *cli, int argc, char **argv)
         (to && (rc = cli_parse_bound("to", to, t, sizeof t))) ||
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
         return rc;
-    return cli_list(
-        cli, "ListMeetings",
-        json_pack("{s:I,s:s,s:s,s:s}", "distributorId", d, "from", f, "to", t, "status", status),
-        "meetings", meeting_cols, 8, &page);
+    return cli_list(cli, "ListMeetings",
+                    json_pack("{s:I,s:s,s:s,s:o}", "distributorId", d, "from", f, "to", t, "status",
+                              cli_enum_string(status)),
+                    "meetings", meeting_cols, 8, &page);
 }
 
 /* Parses a command's one meeting ID. Returns 0, -1 after --help, or an exit code. */

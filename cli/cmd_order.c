@@ -265,8 +265,9 @@ static int order_list(struct cli *cli, int argc, char **argv)
         (account && (rc = cli_parse_id(account, &a))))
         return rc;
     return cli_list(cli, "ListOrders",
-                    json_pack("{s:I,s:s,s:s,s:s,s:I}", "distributorId", d, "status", status,
-                              "placedFrom", from, "placedTo", to, "keyAccountId", a),
+                    json_pack("{s:I,s:o,s:s,s:s,s:I}", "distributorId", d, "status",
+                              cli_enum_string(status), "placedFrom", from, "placedTo", to,
+                              "keyAccountId", a),
                     "orders", order_cols, NCOLS(order_cols), &page);
 }
 
@@ -401,7 +402,8 @@ static int shipment_list(struct cli *cli, int argc, char **argv)
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
         return rc;
     return cli_list(cli, "ListShipments",
-                    json_pack("{s:I,s:I,s:s}", "orderId", o, "distributorId", d, "status", status),
+                    json_pack("{s:I,s:I,s:o}", "orderId", o, "distributorId", d, "status",
+                              cli_enum_string(status)),
                     "shipments", shipment_cols, NCOLS(shipment_cols), &page);
 }
 

@@ -352,7 +352,8 @@ static int plan_list(struct cli *cli, int argc, char **argv)
         (year && (rc = cli_parse_uint("--year", year, 9999, &y))))
         return rc;
     return cli_list(cli, "ListPlans",
-                    json_pack("{s:I,s:I,s:s}", "distributorId", d, "year", y, "status", status),
+                    json_pack("{s:I,s:I,s:o}", "distributorId", d, "year", y, "status",
+                              cli_enum_string(status)),
                     "plans", plan_cols, NCOLS(plan_cols), &page);
 }
 

@@ -498,8 +498,8 @@ static int report_list(struct cli *cli, int argc, char **argv)
     if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     return cli_list(cli, "ListReports",
-                    json_pack("{s:I,s:s,s:s,s:s}", "distributorId", d, "periodFrom", from,
-                              "periodTo", to, "status", status),
+                    json_pack("{s:I,s:s,s:s,s:o}", "distributorId", d, "periodFrom", from,
+                              "periodTo", to, "status", cli_enum_string(status)),
                     "reports", report_cols, NCOLS(report_cols), &page);
 }
 
@@ -683,7 +683,7 @@ int cmd_attainment(struct cli *cli, int argc, char **argv)
     json_int_t d = 0, n = 0;
     if (strcmp(dist, "-") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
-    if (last && (rc = cli_parse_uint("--last", last, 24, &n)))
+    if (last && (rc = cli_parse_range("--last", last, 1, 24, &n)))
         return rc;
     json_t *resp;
     rc = cli_call(

@@ -190,7 +190,8 @@ static int update_list(struct cli *cli, int argc, char **argv)
     if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     return cli_list(cli, "ListUpstreamUpdates",
-                    json_pack("{s:s,s:s,s:I}", "status", status, "kind", kind, "distributorId", d),
+                    json_pack("{s:o,s:o,s:I}", "status", cli_enum_string(status), "kind",
+                              cli_enum_string(kind), "distributorId", d),
                     "updates", update_cols, NCOLS(update_cols), &page);
 }
 

@@ -153,6 +153,31 @@ static void resolve_candidates(const struct cli *cli, const struct resolve_kind 
 }
 
 /*
+ * Codes and SKUs are unique as written, so "BRK" and "brk" may both exist:
+ * among several equal in any case, the one written exactly as given is
+ * meant. Its id, or 0 when none or more than one is.
+ */
+static json_int_t resolve_one_same(const struct resolve_kind *k, json_t *items, const char *arg)
+{
+    json_int_t found = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        for (int j = 0; j < 2 && k->keys[j]; j++) {
+            const char *v = json_string_value(json_object_get(it, k->keys[j]));
+            if (v && !strcmp(v, arg)) {
+                if (found)
+                    return 0;
+                found = cli_json_id(json_object_get(it, "id"));
+                break;
+            }
+        }
+    }
+    return found;
+}
+
+/*
  * A terminated distributor is final, so a relationship taken up again is a
  * new record, often under the same name: the one not terminated among
  * several named alike is the one meant (the others by id). Its id, or 0
@@ -299,8 +324,12 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
     }
     json_t *pick = json_array_size(exact) ? exact : items;
     size_t n = json_array_size(pick);
+    json_int_t same = n > 1 ? resolve_one_same(k, exact, arg) : 0;
     json_int_t live = kind == CLI_DISTRIBUTOR && n > 1 ? resolve_one_live(pick) : 0;
-    if (live > 0) {
+    if (same > 0) {
+        *out = same;
+        rc = EXIT_OK;
+    } else if (live > 0) {
         if (!cli->set.json)
             fprintf(stderr, "liaison: '%s' is taken as distributor %lld, the one not terminated\n",
                     arg, (long long)live);

@@ -787,6 +787,18 @@ bool request_check_text(struct request *r, const char *field, const char *text, 
         request_fail_field(r, field, why ? why : "too long");
         return false;
     }
+    /*
+     * Control characters (C0 but tab and line breaks, DEL, C1) are refused:
+     * in a name they would move a terminal's cursor, ring it or recolour
+     * what follows.
+     */
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if ((*c < 0x20 && *c != '\t' && *c != '\n' && *c != '\r') || *c == 0x7f ||
+            (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)) {
+            request_fail_field(r, field, "may not hold control characters");
+            return false;
+        }
+    }
     const unsigned char *p = (const unsigned char *)text;
     for (size_t n; (n = request_space_at(p)) > 0;)
         p += n;

@@ -2,10 +2,10 @@
 -- order was placed for a distributor terminated a minute before). 0029
 -- ended its series and cancelled its meetings to come, and a charter was
 -- already refused; orders, leads (a registration, or a lead reassigned to
--- it), meetings and meeting series were still accepted. Now each is
--- refused FAILED_PRECONDITION with the distributor's name, whichever
--- statement writes it, in the table's own trigger: one rule, not one
--- check per RPC. What the relationship left behind stays open: shipments
+-- it), meetings, meeting series and distributor users were still
+-- accepted. Now each is refused FAILED_PRECONDITION with the
+-- distributor's name, whichever statement writes it, in the table's own
+-- trigger: one rule, not one check per RPC. What the relationship left behind stays open: shipments
 -- of its orders, its contacts, interactions with its customers, its
 -- monthly reports, and a lead's stage or an order's status.
 -- A tenant import (an operator's, restoring history) writes a terminated
@@ -44,6 +44,10 @@ CREATE TRIGGER leads_reassigned_takes_new BEFORE UPDATE OF distributor_id ON lea
 DROP TRIGGER IF EXISTS meetings_distributor_takes_new ON meetings;
 CREATE TRIGGER meetings_distributor_takes_new BEFORE INSERT ON meetings
     FOR EACH ROW EXECUTE FUNCTION liaison_distributor_takes_new();
+DROP TRIGGER IF EXISTS users_distributor_takes_new ON users;
+CREATE TRIGGER users_distributor_takes_new BEFORE INSERT ON users
+    FOR EACH ROW WHEN (NEW.distributor_id IS NOT NULL)
+    EXECUTE FUNCTION liaison_distributor_takes_new();
 DROP TRIGGER IF EXISTS meeting_series_distributor_takes_new ON meeting_series;
 CREATE TRIGGER meeting_series_distributor_takes_new BEFORE INSERT ON meeting_series
     FOR EACH ROW EXECUTE FUNCTION liaison_distributor_takes_new();

@@ -291,6 +291,10 @@ check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violation
 lead = must("GetLead", {"id": flagged}, admin)["lead"]
 check(lead.get("distributorId") == vientiane and lead.get("registration") == "flagged",
       "the refused reassignment changed nothing (%s)" % lead)
+code, out = call("CreateUser", {"email": "late@crm.example", "role": "ROLE_DISTRIBUTOR_USER",
+                                "distributorId": danang, "password": PASSWORD}, admin)
+check(code == "FAILED_PRECONDITION" and "takes no new users" in out.get("message", ""),
+      "a terminated distributor gets no new user (%s %s)" % (code, out))
 code, out = cli("lead", "register", "--distributor", "Đại lý Đà Nẵng", "--account", "Phnom Penh Auto",
                 "--country", "KH", "--title", "x", "--currency", "USD", token=admin)
 check(code == "FAILED_PRECONDITION" and "is terminated" in out.get("message", ""),

@@ -357,6 +357,10 @@ check(code == "OK" and [x["sku"] for x in out.get("lines", [])] == ["FLT-7", "BR
       "liaison order show")
 code, out = cli("order", "status", str(cli_order), "confirmed", token=admin)
 check(code == "OK" and out.get("status") == "confirmed", "liaison order status")
+code, out = cli("order", "list", "--status", "Confirmed", token=admin)
+check(code == "OK" and cli_order in [x["id"] for x in out]
+      and all(x["status"] == "confirmed" for x in out),
+      "order list --status in any case (%s %s)" % (code, out))
 lines = must("GetOrder", {"id": cli_order}, admin)["order"]["lines"]
 code, out = cli("shipment", "add", str(cli_order), "--carrier", "日本通運", "--tracking", "NX-1",
                 "--etd", "2027-03-01", "--eta", "2027-03-20", "--line",
