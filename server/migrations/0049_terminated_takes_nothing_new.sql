@@ -2,8 +2,8 @@
 -- order was placed for a distributor terminated a minute before). 0029
 -- ended its series and cancelled its meetings to come, and a charter was
 -- already refused; orders, leads (a registration, or a lead reassigned to
--- it), meetings, meeting series and distributor users were still
--- accepted. Now each is refused FAILED_PRECONDITION with the
+-- it), meetings, meeting series, targets and distributor users were
+-- still accepted. Now each is refused FAILED_PRECONDITION with the
 -- distributor's name, whichever statement writes it, in the table's own
 -- trigger: one rule, not one check per RPC. What the relationship left behind stays open: shipments
 -- of its orders, its contacts, interactions with its customers, its
@@ -43,6 +43,9 @@ CREATE TRIGGER leads_reassigned_takes_new BEFORE UPDATE OF distributor_id ON lea
     EXECUTE FUNCTION liaison_distributor_takes_new();
 DROP TRIGGER IF EXISTS meetings_distributor_takes_new ON meetings;
 CREATE TRIGGER meetings_distributor_takes_new BEFORE INSERT ON meetings
+    FOR EACH ROW EXECUTE FUNCTION liaison_distributor_takes_new();
+DROP TRIGGER IF EXISTS targets_distributor_takes_new ON targets;
+CREATE TRIGGER targets_distributor_takes_new BEFORE INSERT ON targets
     FOR EACH ROW EXECUTE FUNCTION liaison_distributor_takes_new();
 DROP TRIGGER IF EXISTS users_distributor_takes_new ON users;
 CREATE TRIGGER users_distributor_takes_new BEFORE INSERT ON users

@@ -295,6 +295,10 @@ code, out = call("CreateUser", {"email": "late@crm.example", "role": "ROLE_DISTR
                                 "distributorId": danang, "password": PASSWORD}, admin)
 check(code == "FAILED_PRECONDITION" and "takes no new users" in out.get("message", ""),
       "a terminated distributor gets no new user (%s %s)" % (code, out))
+code, out = call("SetTarget", {"distributorId": danang, "productLineId": brk, "period": "2027",
+                               "units": 10}, admin)
+check(code == "FAILED_PRECONDITION" and "takes no new targets" in out.get("message", ""),
+      "a terminated distributor gets no new target (%s %s)" % (code, out))
 code, out = cli("lead", "register", "--distributor", "Đại lý Đà Nẵng", "--account", "Phnom Penh Auto",
                 "--country", "KH", "--title", "x", "--currency", "USD", token=admin)
 check(code == "FAILED_PRECONDITION" and "is terminated" in out.get("message", ""),

@@ -421,12 +421,24 @@ for req, field in (({"period": "2025-Q5", "units": 1}, "period"),
                    ({"period": "2025", "units": str(2**63)}, "units"),
                    ({"period": "2025", "units": 1, "productLineId": 99999999}, "productLineId"),
                    ({"period": "2025", "units": 1, "productLineId": 0}, "productLineId"),
-                   ({"period": "2025", "units": 1, "distributorId": 0}, "distributorId")):
+                   ({"period": "2025", "units": 1, "distributorId": 0}, "distributorId"),
+                   ({"period": "2025", "units": 1, "productLineId": oil}, "productLineId")):
     full = {"distributorId": saigon, "productLineId": brk}
     full.update(req)
     code, out = call("SetTarget", full, admin)
     check(code == "INVALID_ARGUMENT" and fields(out) == [field],
           "target with a wrong %s (%s) is refused on it (%s %s)" % (field, req, code, out))
+code, out = call("SetTarget", {"distributorId": saigon, "productLineId": oil, "period": "2025",
+                               "units": 1}, admin)
+check("OIL is not covered by the distributor's charter" in out.get("message", ""),
+      "a target on a line the charter does not cover says so (%s)" % out)
+retired = must("CreateProductLine", {"code": "OLD", "name": "Cũ"}, admin)["productLine"]["id"]
+must("RetireProductLine", {"id": retired}, admin)
+code, out = call("SetTarget", {"distributorId": hanoi, "productLineId": retired, "period": "2025",
+                               "units": 1}, admin)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["productLineId"]
+      and "product line OLD is retired" in out.get("message", ""),
+      "a target on a retired line is refused (%s %s)" % (code, out))
 check(rows("targets") == before and audits("target.set") == set_audits,
       "refused targets leave no row and no audit entry")
 code, out = call("ListTargets", {"distributorId": saigon}, saigon_user)
@@ -453,7 +465,7 @@ for method, req in (("SetTarget", {"distributorId": saigon, "productLineId": flt
     check(code == "FAILED_PRECONDITION" and "plan" in out.get("message", ""),
           "%s of a plan's target is refused (%s %s)" % (method, code, out))
 sql("UPDATE targets SET plan_id = NULL WHERE id = %s" % year_target)
-throwaway = must("SetTarget", {"distributorId": saigon, "productLineId": oil, "period": "2031",
+throwaway = must("SetTarget", {"distributorId": saigon, "productLineId": brk, "period": "2031",
                                "units": 1}, admin)["target"]["id"]
 code, out = call("DeleteTarget", {"id": throwaway}, admin)
 check(code == "OK" and out["target"]["id"] == throwaway and audits("target.deleted") == 1
