@@ -39,6 +39,11 @@ static int update_answer(struct cli *cli, const char *method, json_t *req)
     if (rc != EXIT_OK)
         return rc;
     json_t *u = json_object_get(resp, "update");
+    if (!cli->set.json && !strcmp(method, "PublishUpstreamUpdate") &&
+        !json_array_size(json_object_get(u, "recipients")))
+        fprintf(stderr, "liaison: published, but to no distributor: no active charter in force "
+                        "today grants one of its regions for one of its lines (a grant for a "
+                        "country covers its subdivisions, not the reverse)\n");
     if (cli->set.json || cli->set.ids) {
         cli_print_object(cli, update_cols, NCOLS(update_cols), u);
     } else {

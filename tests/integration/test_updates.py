@@ -358,6 +358,14 @@ code, out = cli("update", "draft", "--file", path, "--regions", "VN,XX", token=a
 check(code == "INVALID_ARGUMENT", "the CLI passes a refusal on (%s %s)" % (code, out))
 code, out = cli("update", "publish", str(cu), token=admin)
 check(code == "OK" and out.get("status") == "published", "liaison update publish (%s)" % code)
+code, out = cli("update", "draft", "--kind", "campaign", "--title", "日本向けキャンペーン",
+                "--body", "x", "--language", "ja", "--effective", "2027-01-10", "--regions", "JP",
+                "--lines", "BRK", token=admin)
+p = subprocess.run([CLI, "--token", admin, "update", "publish", str(out.get("id", 0))],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and "published, but to no distributor" in p.stderr
+      and "Recipients" not in p.stdout,
+      "publishing to nobody says so on stderr (%d %s)" % (p.returncode, p.stderr))
 code, out = cli("update", "list", token=hn2)
 check(code == "OK" and isinstance(out, list) and [int(u["id"]) for u in out] == [u1, int(cu)],
       "liaison update list prints a JSON array of what Hanoi received (%s %s)" % (code, out))
