@@ -49,9 +49,17 @@ static void set_sparkline(json_t *obj, const json_t *arr)
         json_object_set_new(obj, "sparkline", json_string(line));
 }
 
-/* A portfolio row: its sparkline and its worst reason as plain text columns. */
+/*
+ * A portfolio row: its score ('-' when never scored, not a 0 that reads as
+ * the worst), its sparkline and its worst reason as plain text columns.
+ */
 static void portfolio_row(json_t *row)
 {
+    char score[16] = "-";
+    if (json_is_true(json_object_get(row, "scored")))
+        snprintf(score, sizeof score, "%lld",
+                 (long long)json_integer_value(json_object_get(row, "score")));
+    json_object_set_new(row, "scoreShown", json_string(score));
     set_sparkline(row, json_object_get(row, "trend"));
     const json_t *worst = json_array_get(json_object_get(row, "topReasons"), 0);
     const char *detail = json_string_value(json_object_get(worst, "detail"));
@@ -62,7 +70,7 @@ int cmd_portfolio(struct cli *cli, int argc, char **argv)
 {
     static const struct output_column cols[] = {{"DISTRIBUTOR", "distributorId"},
                                                 {"NAME", "distributorName"},
-                                                {"SCORE", "score", OUTPUT_COUNT},
+                                                {"SCORE", "scoreShown"},
                                                 {"TREND", "sparkline"},
                                                 {"STATUS", "status"},
                                                 {"WORST REASON", "worstReason"}};
