@@ -177,6 +177,10 @@ static int doc_add(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if (share && share_all) {
+        cli_fail(cli, "INVALID_ARGUMENT", "give --share or --share-all, not both");
+        return EXIT_USAGE;
+    }
     json_t *ids = share ? cli_resolve_list(cli, CLI_DISTRIBUTOR, share, &rc) : json_array();
     if (!ids)
         return rc ? rc : EXIT_ERROR;

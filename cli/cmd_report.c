@@ -284,16 +284,18 @@ static int report_save(struct cli *cli, int argc, char **argv)
     int rc = take_repeated(&argc, argv, "sales", sales, &nsales);
     if (rc || (rc = take_repeated(&argc, argv, "inventory", stock, &nstock)))
         return rc;
-    const char *file = NULL, *mi = NULL, *listed = NULL;
+    /* Taken out of argv above; marked so that a violation on sales names --sales. */
+    const char *file = NULL, *mi = NULL, *sales_given = nsales ? "" : NULL,
+               *stock_given = nstock ? "" : NULL;
     const struct cli_opt opts[] = {
         {"file", &file, NULL, false,
          "the sections as JSON ('-': standard input), keys sales, inventory, pipeline, "
          "marketIntelligence, competition; only the keys present are replaced",
          "sales inventory pipeline competition"},
-        {"sales", &listed, NULL, false,
+        {"sales", &sales_given, NULL, false,
          "LINE:UNITS:REVENUE:CURRENCY, revenue in minor units, once per line: replaces the "
          "sales section"},
-        {"inventory", &listed, NULL, false,
+        {"inventory", &stock_given, NULL, false,
          "LINE:UNITS_ON_HAND, once per line: replaces the inventory section"},
         {"market-intelligence", &mi, NULL, false, "replaces the market intelligence text"},
         {0}};

@@ -92,10 +92,11 @@ static int update_draft(struct cli *cli, int argc, char **argv)
         {"documents", &documents, NULL, false, "attached documents' ids", "documentIds"},
         {0}};
     const struct cli_command_spec spec = {
-        "update draft [--file F] [--kind K] [--title T] [--body B] [--language L] "
-        "[--effective DATE] [--regions R,R] [--lines L,L] [--documents ID,ID]",
-        "Drafts an upstream update. Published, it goes to the distributors whose active charter "
-        "holds one of its regions (a grant for VN holds VN-HN) for one of its lines.",
+        "update draft [--file F] --kind K --title T --body B --language L --effective DATE\n"
+        "       --regions R,R --lines L,L [--documents ID,ID]",
+        "Drafts an upstream update; each option but --documents is needed unless --file gives "
+        "it. Published, it goes to the distributors whose active charter holds one of its "
+        "regions (a grant for VN holds VN-HN) for one of its lines.",
         opts, 0,
         "update draft --kind launch --title \"Má phanh gốm mới\" --body \"Từ tháng 3...\" "
         "--language vi --effective 2027-03-01 --regions VN --lines BRK"};
@@ -134,6 +135,26 @@ static int update_draft(struct cli *cli, int argc, char **argv)
         set_opt(req, "documentIds", doc_list)) {
         json_decref(req);
         return rc ? rc : EXIT_ERROR;
+    }
+    /* Every missing one named at once: the server stops at the first. */
+    static const char *const needed[][2] = {
+        {"kind", "--kind"},           {"title", "--title"},           {"body", "--body"},
+        {"language", "--language"},   {"effectiveOn", "--effective"}, {"regions", "--regions"},
+        {"productLineIds", "--lines"}};
+    char missing[160] = "";
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
+        json_t *v = json_object_get(req, needed[i][0]);
+        if (!v || (json_is_string(v) && !*json_string_value(v)) ||
+            (json_is_array(v) && !json_array_size(v)))
+            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
+                     *missing ? ", " : "", needed[i][1]);
+    }
+    if (*missing) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "update draft needs %s (or those fields in --file)", missing);
+        cli_fail(cli, "INVALID_ARGUMENT", msg);
+        json_decref(req);
+        return EXIT_USAGE;
     }
     return update_answer(cli, "CreateUpstreamUpdate", req);
 }

@@ -182,18 +182,26 @@ static const struct cli_opt *cli_component_option(const char *name, size_t len)
     size_t bare = klen > 3 && !strcmp(kebab + klen - 3, "-id")    ? klen - 3
                   : klen > 4 && !strcmp(kebab + klen - 4, "-ids") ? klen - 4
                                                                   : klen;
+    /*
+     * Options the user gave first: a field that --file and --sales both
+     * stand for is --sales when only that was given.
+     */
     const struct cli_command_spec *spec = cli_args_spec();
-    for (const struct cli_opt *o = spec ? spec->opts : NULL; o && o->name; o++) {
-        bool named = false;
-        for (const char *f = o->fields; f && *f && !named;) {
-            size_t n = strcspn(f, " ");
-            named = n == len && !strncmp(f, name, len);
-            f += n + (f[n] == ' ');
+    for (int pass = 0; pass < 2; pass++)
+        for (const struct cli_opt *o = spec ? spec->opts : NULL; o && o->name; o++) {
+            bool given = (o->value && *o->value) || (o->flag && *o->flag);
+            if (pass == 0 && !given)
+                continue;
+            bool named = false;
+            for (const char *f = o->fields; f && *f && !named;) {
+                size_t n = strcspn(f, " ");
+                named = n == len && !strncmp(f, name, len);
+                f += n + (f[n] == ' ');
+            }
+            if (named || !strcmp(o->name, kebab) ||
+                (strlen(o->name) == bare && !strncmp(o->name, kebab, bare)))
+                return o;
         }
-        if (named || !strcmp(o->name, kebab) ||
-            (strlen(o->name) == bare && !strncmp(o->name, kebab, bare)))
-            return o;
-    }
     return NULL;
 }
 

@@ -122,14 +122,43 @@ void cli_fail(const struct cli *cli, const char *code, const char *message)
     fputc('\n', stderr);
 }
 
-/* The candidates for an ambiguous argument, an id and names a line (the first 20),
- * escaped for a terminal. */
-static void resolve_candidates(const struct cli *cli, const struct resolve_kind *k, json_t *items)
+/*
+ * An ambiguous argument: the message and the candidates (the first 20), an
+ * id and names a line escaped for a terminal, or with --json one status
+ * object whose "candidates" hold each one's id and fields.
+ */
+static void resolve_ambiguous(const struct cli *cli, const struct resolve_kind *k, json_t *items,
+                              const char *message)
 {
-    if (cli->set.json)
-        return;
     size_t i;
     json_t *it;
+    if (cli->set.json) {
+        json_t *list = json_array();
+        json_array_foreach(items, i, it)
+        {
+            if (i == 20)
+                break;
+            json_t *c = json_pack("{s:O}", "id", json_object_get(it, "id"));
+            const char *const *fields[] = {k->keys, k->shown};
+            for (int f = 0; c && f < 2; f++)
+                for (int j = 0; j < 2 && fields[f][j]; j++) {
+                    json_t *v = json_object_get(it, fields[f][j]);
+                    if (v)
+                        json_object_set(c, fields[f][j], v);
+                }
+            json_array_append_new(list, c);
+        }
+        json_t *st = json_pack("{s:s,s:s,s:o}", "code", "INVALID_ARGUMENT", "message", message,
+                               "candidates", list);
+        char *s = st ? json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        fprintf(stderr, "%s\n", s ? s : "{}");
+        free(s);
+        json_decref(st);
+        return;
+    }
+    fputs("liaison: ", stderr);
+    output_escaped(stderr, message);
+    fputs(":\n", stderr);
     json_array_foreach(items, i, it)
     {
         if (i == 20) {
@@ -343,9 +372,8 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
         cli_fail(cli, "NOT_FOUND", msg);
         rc = EXIT_NOT_FOUND;
     } else {
-        snprintf(msg, sizeof msg, "'%s' names %zu %ss; give one's id:", arg, n, k->what);
-        cli_fail(cli, "INVALID_ARGUMENT", msg);
-        resolve_candidates(cli, k, pick);
+        snprintf(msg, sizeof msg, "'%s' names %zu %ss; give one's id", arg, n, k->what);
+        resolve_ambiguous(cli, k, pick, msg);
         rc = EXIT_USAGE;
     }
     json_decref(exact);

@@ -744,13 +744,24 @@ static bool request_digits(const char *s, size_t n)
     return true;
 }
 
+bool request_calendar_day(int y, int m, int d)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap);
+}
+
 bool request_check_time(struct request *r, const char *field, const char *text, bool required)
 {
     const char *s = text;
     bool ok = strlen(s) <= 40 && request_digits(s, 4) && s[4] == '-' && request_digits(s + 5, 2) &&
               s[7] == '-' && request_digits(s + 8, 2) && strchr("Tt ", s[10]) && s[10] &&
               request_digits(s + 11, 2) && s[13] == ':' && request_digits(s + 14, 2) &&
-              s[16] == ':' && request_digits(s + 17, 2);
+              s[16] == ':' && request_digits(s + 17, 2) &&
+              request_calendar_day(atoi(s), atoi(s + 5), atoi(s + 8)) && atoi(s + 11) <= 23 &&
+              atoi(s + 14) <= 59 && atoi(s + 17) <= 60;
     if (ok) {
         s += 19;
         if (*s == '.' && request_digits(s + 1, 1))

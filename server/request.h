@@ -243,9 +243,12 @@ bool request_check_text(struct request *r, const char *field, const char *text, 
 bool request_check_chars(struct request *r, const char *field, const char *text, size_t max,
                          bool required);
 
+/* Whether day d of month m of year y (1..9999) is on the Gregorian calendar. */
+bool request_calendar_day(int y, int m, int d);
+
 /*
  * True when text is an RFC 3339 date-time (2026-03-01T09:30:00+07:00,
- * fractions and Z allowed; the database checks the calendar), or empty and
+ * fractions and Z allowed) on the calendar (no 2026-02-30), or empty and
  * not required; otherwise answers INVALID_ARGUMENT on field and returns
  * false. PostgreSQL alone would also take 'yesterday' or 'epoch'.
  */

@@ -10,6 +10,7 @@
 
 #include "exec.h"
 #include "log.h"
+#include "request.h"
 
 /* $1 after id, $2 limit, $3 since, $4 until, $5 actor, $6 entity (each '' for any) */
 static struct db_stmt q_audit_list = {
@@ -48,7 +49,7 @@ static bool audit_time_ok(const char *s)
     int y, mo, d;
     char t;
     return strlen(s) >= 10 && strlen(s) <= 40 && sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &t) >= 3 &&
-           mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
+           request_calendar_day(y, mo, d);
 }
 
 void rpc_list_audit_log(struct request *r)

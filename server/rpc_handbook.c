@@ -258,7 +258,7 @@ static void handbook_start(struct request *r, enum handbook_kind kind, uint64_t 
         request_fail_field(r, "language",
                            "the handbook has a template in " HANDBOOK_TEMPLATE_LANGUAGE
                            " only; for another language, add a translation of the handbook "
-                           "document (AddTranslation)");
+                           "document (AddTranslation; the CLI's 'doc translate')");
         return;
     }
     enum handbook_format f = HANDBOOK_MARKDOWN;

@@ -347,6 +347,8 @@ check "two live and a terminated: ambiguous" 2 "$cli" distributor show "Kyoto éƒ
 contains "the terminated one listed as such" "$err" "(JP, terminated)"
 check "ambiguous with --json" 2 "$cli" --json distributor show "Saigon"
 contains "ambiguous as a json status" "$err" '"code":"INVALID_ARGUMENT"'
+contains "the candidates in the json status" "$err" '"candidates":[{"id":'
+contains "a candidate's name and status" "$err" '"name":"Saigon Trading Co","country":"VN","status":"prospect"}'
 check "an over-long name: usage" 2 "$cli" distributor show "$(printf 'x%.0s' $(seq 201))"
 contains "over-long name said" "$err" "at most 200 bytes"
 check "unknown name: not found" 4 "$cli" distributor show "Nowhere Traders"

@@ -354,6 +354,10 @@ code, out = cli("update", "draft", "--file", path, "--language", "vi-VN", "--tit
 check(code == "OK" and out.get("language") == "vi-VN" and out.get("title") == "Từ tệp JSON"
       and len(out.get("variants", [])) == 2,
       "liaison update draft --file, options overriding it (%s %s)" % (code, out))
+code, out = cli("update", "draft", "--kind", "campaign", "--title", "Thiếu", token=admin)
+check(code == "INVALID_ARGUMENT" and "needs --body, --language, --effective, --regions, --lines"
+      in out.get("message", ""), "update draft names every missing option at once (%s %s)"
+      % (code, out))
 code, out = cli("update", "draft", "--file", path, "--regions", "VN,XX", token=admin)
 check(code == "INVALID_ARGUMENT", "the CLI passes a refusal on (%s %s)" % (code, out))
 code, out = cli("update", "publish", str(cu), token=admin)
