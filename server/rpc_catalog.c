@@ -41,9 +41,12 @@ static struct db_stmt q_line_update = {
     3, 0};
 /* The line a product is made in is a live line of the tenant: $1 line. */
 static struct db_stmt q_line_live = {
-    "SELECT liaison_check(EXISTS (SELECT 1 FROM product_lines WHERE tenant_id = liaison_tenant()"
-    " AND id = $1::bigint AND retired_at IS NULL), 'productLineId',"
-    " 'no such product line in this tenant')",
+    "SELECT liaison_check(l.id IS NOT NULL, 'productLineId', 'no such product line in this "
+    "tenant'),"
+    " liaison_check(l.retired_at IS NULL, 'productLineId',"
+    "  format('product line %s is retired: it takes no new products', l.code))"
+    " FROM (VALUES (1)) v LEFT JOIN product_lines l"
+    "  ON l.tenant_id = liaison_tenant() AND l.id = $1::bigint",
     1, 0};
 /* $1 sku, $2 line, $3 name, $4 unit, $5 moq */
 static struct db_stmt q_product_create = {

@@ -192,6 +192,10 @@ check "product create with a bad moq" 2 "$cli" product create --sku BRK-2 --line
 check "a name with an escape sequence" 2 "$cli" product-line create --code CTL --name "$(printf 'Phanh\033[31m đỏ')"
 contains "control characters refused, the option named" "$err" "invalid --name: may not hold control characters"
 check "a name with a bell" 2 "$cli" distributor create --name "$(printf 'Ctrl\007bell')" --country VN --time-zone Asia/Ho_Chi_Minh
+check "a line to retire" 0 "$cli" product-line create --code RET --name "Ngừng bán"
+check "retire it" 0 "$cli" product-line retire RET
+check "a product on a retired line" 2 "$cli" product create --sku RET-1 --line RET --name x
+contains "the line is said to be retired" "$err" "invalid --line: product line RET is retired"
 check "a code that differs only in case" 5 "$cli" product-line create --code brk --name "brakes again"
 contains "the code it collides with is named" "$err" "a product line with code BRK already exists"
 check "a SKU that differs only in case" 5 "$cli" product create --sku brk-1 --line BRK --name Pads
