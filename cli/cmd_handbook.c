@@ -152,7 +152,7 @@ int cmd_handbook(struct cli *cli, int argc, char **argv)
         "Generates a distributor's Relationship Operating Handbook from its active charter, "
         "cadence, escalation protocol, documents' languages and notes discipline, with charts "
         "in HTML, and stores it (Markdown) as the next version of the distributor's handbook "
-        "document, so translation coverage tracks it.",
+        "document when its text changed, so translation coverage tracks it.",
         opts, 1, "handbook \"Saigon Auto Parts\" --format html -o handbook.html"};
     const char *dist = NULL;
     int rc = handbook_parse(&spec, argc, argv, &dist);

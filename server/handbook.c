@@ -532,8 +532,16 @@ static void section_languages(struct page *p, const json_t *data)
     fixed(p, ". Every key document shared with it should exist in these languages; a translation "
              "made from an older version of its source is stale until it is translated again.");
     para_end(p);
+    /*
+     * The handbook's own document is left out: listed, its version would
+     * change the text at every generation, so that each would store a new
+     * version and make its translations stale.
+     */
     const json_t *docs = json_object_get(data, "documents");
-    if (!json_array_size(docs)) {
+    size_t i, j, k, shown = 0;
+    const json_t *d, *v, *l;
+    json_array_foreach(docs, i, d) shown += strcmp(str(d, "kind"), "handbook") != 0;
+    if (!shown) {
         para(p);
         fixed(p, "No documents are shared with this distributor yet.");
         para_end(p);
@@ -542,10 +550,10 @@ static void section_languages(struct page *p, const json_t *data)
     static const char *const heads[] = {"Document", "Kind",         "Language",
                                         "Version",  "Translations", "Missing"};
     table(p, heads, 6);
-    size_t i, j, k;
-    const json_t *d, *v, *l;
     json_array_foreach(docs, i, d)
     {
+        if (!strcmp(str(d, "kind"), "handbook"))
+            continue;
         char version[24], translations[1024] = "", missing[512] = "";
         long long latest = num(d, "latest_version");
         snprintf(version, sizeof version, "%lld", latest);

@@ -7,9 +7,9 @@
  * next version of the distributor's handbook document in a second
  * transaction. The text goes out in parts cut to what one frame may hold:
  * one answer, or a stream when the request asked for one. A repeated
- * GenerateHandbook stores another version (the same text when nothing
- * changed); it takes no idempotency key, since its change is not in its
- * first transaction.
+ * GenerateHandbook with nothing changed stores nothing new (the database
+ * compares the text with the latest version's, migration 0052); it takes
+ * no idempotency key, since its change is not in its first transaction.
  */
 #include "rpc_handbook.h"
 
