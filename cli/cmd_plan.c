@@ -114,7 +114,7 @@ static int plan_new(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d = 0, year;
-    if ((rc = cli_parse_uint("YEAR", year_arg, 9999, &year)) ||
+    if ((rc = cli_parse_range("YEAR", year_arg, 2000, 2100, &year)) ||
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
         return rc;
     return plan_answer(cli, "CreatePlan", json_pack("{s:I,s:I}", "distributorId", d, "year", year));

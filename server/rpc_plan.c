@@ -227,6 +227,10 @@ void rpc_create_plan(struct request *r)
     const Liaison__V1__CreatePlanRequest *in = (const Liaison__V1__CreatePlanRequest *)r->input;
     if (in->distributor_id && !request_check_id(r, "distributorId", in->distributor_id))
         return;
+    if (!in->distributor_id && r->who.role != LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER) {
+        request_fail_field(r, "distributorId", "required");
+        return;
+    }
     if (in->year < YEAR_MIN || in->year > YEAR_MAX) {
         request_fail_field(r, "year", "a year from 2000 to 2100");
         return;

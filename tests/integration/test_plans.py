@@ -247,6 +247,9 @@ check(code == "FAILED_PRECONDITION" and "locked" in out.get("message", ""),
       "an approved plan is locked (%s %s)" % (code, out))
 code, out = call("ProposePlan", {"id": p1}, admin)
 check(code == "FAILED_PRECONDITION", "an approved plan is not proposed again")
+code, out = call("CreatePlan", {"year": 2027}, admin)
+check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+      == ["distributorId"], "staff name the distributor of a new plan (%s %s)" % (code, out))
 code, out = call("CreatePlan", {"year": 2027}, lan)
 p2 = out.get("plan", {})
 check(code == "OK" and p2.get("revision") == 2 and int(p2.get("basedOnId", 0)) == p1
