@@ -19,7 +19,9 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
         {"since", &since, NULL, false, "from this time (RFC 3339), inclusive"},
         {"until", &until, NULL, false, "to this time (RFC 3339), exclusive"},
         {"actor", &actor, NULL, false, "only this actor (as shown in the ACTOR column)"},
-        {"entity", &entity, NULL, false, "only this kind of entity (user, tenant, api_token)"},
+        {"entity", &entity, NULL, false,
+         "only this kind of entity, as the ENTITY column shows it: user, distributor, charter, "
+         "meeting, order, lead, document, ..."},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -158,10 +159,11 @@ int cmd_handbook(struct cli *cli, int argc, char **argv)
     int rc = handbook_parse(&spec, argc, argv, &dist);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (strcmp(format, "md") && strcmp(format, "markdown") && strcmp(format, "html")) {
+    if (strcasecmp(format, "md") && strcasecmp(format, "markdown") && strcasecmp(format, "html")) {
         fprintf(stderr, "liaison: --format: md or html, not \"%s\"\n", format);
         return EXIT_USAGE;
     }
+    format = strcasecmp(format, "html") ? "md" : "html";
     json_int_t id;
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &id)) || (rc = cli_connect(cli)))
         return rc;
