@@ -355,6 +355,13 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
 /* An id in a response: 64-bit ids come as JSON strings, smaller ones as numbers. */
 json_int_t cli_json_id(const json_t *v);
 
+/*
+ * Whether a and b are equal in any case: each code point folded as the
+ * name lookup does (ASCII, Latin-1, Latin Extended-A/B as Vietnamese uses
+ * it, Vietnamese's Latin Extended Additional, Greek and Cyrillic).
+ */
+bool cli_fold_equal(const char *a, const char *b);
+
 /* "BRK,FLT" or "1,2" as a JSON array of ids; NULL with *rc set after saying why. */
 json_t *cli_resolve_list(struct cli *cli, enum cli_kind kind, const char *list, int *rc);
 

@@ -143,10 +143,25 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
                 id = cli_json_id(json_object_get(c, "id"));
         }
     }
-    if (id)
+    if (id) {
         json_object_set_new(step, "contactId", json_integer(id));
-    else
-        json_object_set_new(step, "contactRole", json_string(who));
+        return step;
+    }
+    json_object_set_new(step, "contactRole", json_string(who));
+    /* A role no contact holds reaches no one until one does: said, not refused. */
+    bool held = by_role;
+    size_t i;
+    json_t *c;
+    json_array_foreach(contacts, i, c)
+    {
+        const char *role = json_string_value(json_object_get(c, "role"));
+        held = held || (role && cli_fold_equal(role, who));
+    }
+    if (!held)
+        fprintf(stderr,
+                "liaison: warning: no contact of the distributor has the role '%s' yet: this "
+                "rung reaches no one until one does\n",
+                who);
     return step;
 }
 

@@ -80,8 +80,7 @@ static uint32_t fold(uint32_t cp)
     return cp;
 }
 
-/* Whether a and b are equal after folding each code point. */
-static bool fold_equal(const char *a, const char *b)
+bool cli_fold_equal(const char *a, const char *b)
 {
     const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
     while (*p && *q)
@@ -244,10 +243,10 @@ static int resolve_self(struct cli *cli, const char *arg, json_int_t *out)
     const char *email = json_string_value(json_object_get(me, "name"));
     json_int_t id = cli_json_id(json_object_get(me, "userId"));
     rc = EXIT_NOT_FOUND;
-    if (id > 0 && (fold_equal(arg, "me") || (email && fold_equal(arg, email)))) {
+    if (id > 0 && (cli_fold_equal(arg, "me") || (email && cli_fold_equal(arg, email)))) {
         *out = id;
         rc = EXIT_OK;
-    } else if (fold_equal(arg, "me")) {
+    } else if (cli_fold_equal(arg, "me")) {
         cli_fail(cli, "INVALID_ARGUMENT", "'me' is a user, and these credentials are not one");
         rc = EXIT_USAGE;
     }
@@ -345,7 +344,7 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
     {
         for (int j = 0; j < 2 && k->keys[j]; j++) {
             const char *v = json_string_value(json_object_get(it, k->keys[j]));
-            if (v && fold_equal(v, arg)) {
+            if (v && cli_fold_equal(v, arg)) {
                 json_array_append(exact, it);
                 break;
             }

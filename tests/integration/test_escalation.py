@@ -197,6 +197,13 @@ try:
           [(s.get("contactId"), s["method"], s["responseHours"]) for s in p.get("steps", [])] ==
           [(an, "email", 2), (binh, "phone", 4), (cuong, "messaging", 6)],
           "CLI sets Saigon's own ladder by contact name and id: %s %s" % (code, out))
+    rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",
+                          "--severity", "low", "--step", "KẾ TOÁN TRƯỞNG:email:48", token=admin)
+    check(rc == 0 and "no contact of the distributor has the role 'KẾ TOÁN TRƯỞNG' yet" in err,
+          "a rung whose role no contact holds is set, with a warning (%d %s)" % (rc, err))
+    code, _ = cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity", "low",
+                  "--remove", token=admin)
+    check(code == "OK", "and removed again (%s)" % code)
     code, out = call("GetEscalationProtocol", {"distributorId": tk}, tk_user)
     p = out["protocols"][0] if code == "OK" and out.get("protocols") else {}
     check(p.get("source") == "tenant_default" and
