@@ -438,6 +438,8 @@ must("DeclareCompetingLine", {"charterId": cw, "competingLine": {
     "competitor": "Mann", "line": "flt"}}, admin)
 must("DeclareCompetingLine", {"charterId": cw, "competingLine": {
     "competitor": "Bosch", "line": "BRK"}}, admin)
+must("SetCharterTerms", {"charterId": cw, "fullCoverage": True, "competingAllowed": True,
+                         "reportDueDay": 5}, admin)
 out = must("CheckCharter", {"id": cw}, admin)
 warns = out.get("warnings", [])
 check(len(warns) == 2 and "commitment for product line FLT" in warns[0]
@@ -452,6 +454,18 @@ check(len(ch["grants"]) == 1 and g["id"] == gw and g["region"] == "BN-BE" and g[
       "a grant is updated in place (%s)" % g)
 out = must("CheckCharter", {"id": cw}, admin)
 check(not out.get("warnings"), "granting all lines clears the warnings (%s)" % out)
+must("SetCharterTerms", {"charterId": cw, "fullCoverage": True, "competingAllowed": False,
+                         "reportDueDay": 5}, admin)
+must("AddCarveOut", {"charterId": cw, "carveOut": {"accountName": "Siam Fleet", "region": "TH"}},
+     admin)
+warns = must("CheckCharter", {"id": cw}, admin).get("warnings", [])
+check(warns == ["competing line flt of Mann is declared, but this charter does not allow "
+                "competing lines",
+                "competing line BRK of Bosch is declared, but this charter does not allow "
+                "competing lines",
+                "carve-out Siam Fleet in TH: no grant of this charter holds that region"],
+      "check warns about competing lines the charter does not allow, and a carve-out outside "
+      "its territory (%s)" % warns)
 code, out = call("UpdateCharterGrant", {"charterId": cw, "itemId": 999999999, "grant": {
     "region": "BN", "allLines": True, "startsOn": "2027-01-01"}}, admin)
 check(code == "NOT_FOUND", "updating a grant the charter lacks: NOT_FOUND (%s)" % code)
