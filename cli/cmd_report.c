@@ -285,8 +285,8 @@ static int report_save(struct cli *cli, int argc, char **argv)
     if (rc || (rc = take_repeated(&argc, argv, "inventory", stock, &nstock)))
         return rc;
     /* Taken out of argv above; marked so that a violation on sales names --sales. */
-    const char *file = NULL, *mi = NULL, *sales_given = nsales ? "" : NULL,
-               *stock_given = nstock ? "" : NULL;
+    const char *file = NULL, *mi = NULL, *sales_given = nsales ? "given" : NULL,
+               *stock_given = nstock ? "given" : NULL;
     const struct cli_opt opts[] = {
         {"file", &file, NULL, false,
          "the sections as JSON ('-': standard input), keys sales, inventory, pipeline, "

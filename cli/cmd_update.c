@@ -136,18 +136,24 @@ static int update_draft(struct cli *cli, int argc, char **argv)
         json_decref(req);
         return rc ? rc : EXIT_ERROR;
     }
-    /* Every missing one named at once: the server stops at the first. */
-    static const char *const needed[][2] = {
-        {"kind", "--kind"},           {"title", "--title"},           {"body", "--body"},
-        {"language", "--language"},   {"effectiveOn", "--effective"}, {"regions", "--regions"},
-        {"productLineIds", "--lines"}};
+    /* Every missing one named at once: the server stops at the first. A file may use the
+     * proto's own names as well (effective_on), as the JSON mapping takes them. */
+    static const char *const needed[][3] = {{"kind", "kind", "--kind"},
+                                            {"title", "title", "--title"},
+                                            {"body", "body", "--body"},
+                                            {"language", "language", "--language"},
+                                            {"effectiveOn", "effective_on", "--effective"},
+                                            {"regions", "regions", "--regions"},
+                                            {"productLineIds", "product_line_ids", "--lines"}};
     char missing[160] = "";
     for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
         json_t *v = json_object_get(req, needed[i][0]);
+        if (!v)
+            v = json_object_get(req, needed[i][1]);
         if (!v || (json_is_string(v) && !*json_string_value(v)) ||
             (json_is_array(v) && !json_array_size(v)))
             snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
-                     *missing ? ", " : "", needed[i][1]);
+                     *missing ? ", " : "", needed[i][2]);
     }
     if (*missing) {
         char msg[256];

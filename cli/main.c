@@ -189,7 +189,8 @@ static const struct cli_opt *cli_component_option(const char *name, size_t len)
     const struct cli_command_spec *spec = cli_args_spec();
     for (int pass = 0; pass < 2; pass++)
         for (const struct cli_opt *o = spec ? spec->opts : NULL; o && o->name; o++) {
-            bool given = (o->value && *o->value) || (o->flag && *o->flag);
+            /* A default of "" is no value given. */
+            bool given = (o->value && *o->value && **o->value) || (o->flag && *o->flag);
             if (pass == 0 && !given)
                 continue;
             bool named = false;

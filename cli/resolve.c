@@ -7,7 +7,9 @@
  *      after case folding (ASCII, Latin-1, Latin Extended-A/B as
  *      Vietnamese uses it, Vietnamese's Latin Extended Additional, Greek
  *      and Cyrillic; other characters compare byte for byte, and no
- *      Unicode normalisation is applied): one is the answer;
+ *      Unicode normalisation is applied): one is the answer; of several,
+ *      the only distributor not terminated, else the only one written
+ *      exactly as the argument;
  *   2. else, when the filter found exactly one item, that item;
  *   3. else not found (exit 4) or ambiguous (candidates listed, exit 2).
  * The filter's answers are read page by page up to RESOLVE_MAX_ITEMS: a
@@ -350,10 +352,15 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
             }
         }
     }
+    /*
+     * Among several equal in any case (never among mere parts, which stay
+     * ambiguous): the one distributor not terminated, else the one written
+     * exactly as given.
+     */
     json_t *pick = json_array_size(exact) ? exact : items;
-    size_t n = json_array_size(pick);
-    json_int_t same = n > 1 ? resolve_one_same(k, exact, arg) : 0;
-    json_int_t live = kind == CLI_DISTRIBUTOR && n > 1 ? resolve_one_live(pick) : 0;
+    size_t n = json_array_size(pick), nexact = json_array_size(exact);
+    json_int_t live = kind == CLI_DISTRIBUTOR && nexact > 1 ? resolve_one_live(exact) : 0;
+    json_int_t same = !live && nexact > 1 ? resolve_one_same(k, exact, arg) : 0;
     if (same > 0) {
         *out = same;
         rc = EXIT_OK;

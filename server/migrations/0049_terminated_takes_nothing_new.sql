@@ -5,11 +5,35 @@
 -- it), meetings, meeting series, targets and distributor users were
 -- still accepted. Now each is refused FAILED_PRECONDITION with the
 -- distributor's name, whichever statement writes it, in the table's own
--- trigger: one rule, not one check per RPC. What the relationship left behind stays open: shipments
--- of its orders, its contacts, interactions with its customers, its
--- monthly reports, and a lead's stage or an order's status.
+-- trigger: one rule, not one check per RPC. What the relationship left
+-- behind stays open: shipments of its orders, its contacts, interactions
+-- with its customers, its monthly reports, and a lead's stage or an
+-- order's status.
 -- A tenant import (an operator's, restoring history) writes a terminated
 -- distributor's rows as they were.
+-- A row written while its distributor is being terminated would slip past
+-- the check (the termination is not committed yet, and the foreign key's
+-- lock does not wait for it), and a meeting so written would miss 0029's
+-- cancellations: each check takes a shared transaction-level advisory lock
+-- on the distributor, and a termination the exclusive one before its
+-- UPDATE, so one waits for the other.
+
+CREATE OR REPLACE FUNCTION liaison_distributor_lock_key(p_tenant bigint, p_distributor bigint)
+RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+    SELECT hashtextextended(format('distributor:%s:%s', p_tenant, p_distributor), 49)
+$$;
+
+CREATE OR REPLACE FUNCTION liaison_distributor_terminating() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(liaison_distributor_lock_key(NEW.tenant_id, NEW.id));
+    RETURN NEW;
+END $$;
+
+DROP TRIGGER IF EXISTS distributors_terminating ON distributors;
+CREATE TRIGGER distributors_terminating BEFORE UPDATE OF status ON distributors
+    FOR EACH ROW WHEN (NEW.status = 'terminated' AND OLD.status IS DISTINCT FROM 'terminated')
+    EXECUTE FUNCTION liaison_distributor_terminating();
 
 CREATE OR REPLACE FUNCTION liaison_distributor_takes_new() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -19,6 +43,8 @@ BEGIN
     IF NEW.distributor_id IS NULL THEN
         RETURN NEW;
     END IF;
+    PERFORM pg_advisory_xact_lock_shared(liaison_distributor_lock_key(NEW.tenant_id,
+                                                                      NEW.distributor_id));
     SELECT x.name, x.status INTO d FROM distributors x
      WHERE x.tenant_id = NEW.tenant_id AND x.id = NEW.distributor_id;
     IF d.status = 'terminated' AND NOT liaison_is_operator() THEN

@@ -37,6 +37,10 @@ BEGIN
     RETURN NEW;
 END $$;
 
+-- The lookups above, by index rather than a scan of the tenant's catalogue.
+CREATE INDEX IF NOT EXISTS product_lines_code_lower ON product_lines (tenant_id, lower(code));
+CREATE INDEX IF NOT EXISTS products_sku_lower ON products (tenant_id, lower(sku));
+
 DROP TRIGGER IF EXISTS product_lines_code_any_case ON product_lines;
 CREATE TRIGGER product_lines_code_any_case BEFORE INSERT OR UPDATE OF code ON product_lines
     FOR EACH ROW EXECUTE FUNCTION liaison_code_unique_any_case();

@@ -1,12 +1,14 @@
--- A target only on a line the distributor can report (found in a try-out):
--- SetTarget took a retired product line, or one its active charter does
--- not cover, while the monthly report refuses sales on such a line; the
--- target then stayed unattained for good and cost the distributor health
--- points for a line it may not sell. A target set directly is now refused
--- INVALID_ARGUMENT on productLineId for a retired line, or for a line the
--- active charter (when there is one) does not cover. Targets already set
--- stay; a plan's goals, which become targets on approval, are the plan's
--- to revise and are not checked here.
+-- A target only on a line the distributor can sell (found in a try-out):
+-- SetTarget took a line the active charter does not cover, on which the
+-- monthly report refuses sales, and a retired line, which the exporter no
+-- longer offers; such a target stayed unattained and cost the distributor
+-- health points. A target set directly is now refused INVALID_ARGUMENT on
+-- productLineId for a retired line, or for a line the active charter (when
+-- there is one) does not cover. Targets already set stay and may be
+-- removed; setting one of them again is refused as a new one would be. A
+-- plan's goals, which become targets on approval, are the plan's to revise
+-- and are not checked here, and a tenant import (an operator's) restores
+-- what was exported.
 
 CREATE OR REPLACE FUNCTION liaison_target_line_ok() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -14,6 +16,9 @@ DECLARE
     pl record;
     covered boolean;
 BEGIN
+    IF liaison_is_operator() THEN
+        RETURN NEW;
+    END IF;
     SELECT l.code, l.retired_at INTO pl FROM product_lines l
      WHERE l.tenant_id = NEW.tenant_id AND l.id = NEW.product_line_id;
     PERFORM liaison_check(pl.retired_at IS NULL, 'productLineId',

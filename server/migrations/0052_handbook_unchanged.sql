@@ -3,7 +3,9 @@
 -- the distributor's handbook document, so running `liaison handbook` twice
 -- made its Vietnamese and Japanese translations stale though not a word had
 -- changed. The text is now compared with the latest version's: the same
--- bytes answer that version; different ones are the next. (The renderer no
+-- bytes answer that version; different ones are the next (the text names
+-- the day it was generated, so a generation on a later day is a new
+-- version). (The renderer no
 -- longer lists the handbook's own document, whose version number changed
 -- the text at every generation.) Only liaison_handbook_store() changes; its
 -- grant stays (CREATE OR REPLACE keeps it).

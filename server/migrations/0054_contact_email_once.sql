@@ -1,0 +1,39 @@
+-- A distributor's contacts each with an e-mail of their own (found in a
+-- try-out): the same address was accepted twice for one distributor (and
+-- again in upper case), and from then on `contact show an@dn.example`
+-- could only answer that it names several contacts. A new contact, or a
+-- changed one, whose e-mail equals another contact's of the same
+-- distributor ignoring case is refused ALREADY_EXISTS naming that contact.
+-- Contacts without an e-mail are not compared; pairs made before this
+-- migration stay, and a tenant import (an operator's) restores what was
+-- exported. Two transactions adding the same address at once are
+-- serialised by a transaction-level advisory lock on the distributor and
+-- the folded address.
+
+CREATE OR REPLACE FUNCTION liaison_contact_email_once() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    other record;
+BEGIN
+    IF liaison_is_operator() THEN
+        RETURN NEW;
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('contact:' || NEW.tenant_id || ':'
+                                                   || NEW.distributor_id || ':'
+                                                   || lower(NEW.email), 0));
+    SELECT c.id, c.name INTO other FROM contacts c
+     WHERE c.tenant_id = NEW.tenant_id AND c.distributor_id = NEW.distributor_id
+       AND c.email <> '' AND lower(c.email) = lower(NEW.email) AND c.id <> NEW.id
+     LIMIT 1;
+    PERFORM liaison_unique(other.id IS NULL, format(
+        'contact %s (%s) of this distributor already has the e-mail %s', other.id, other.name,
+        NEW.email));
+    RETURN NEW;
+END $$;
+
+CREATE INDEX IF NOT EXISTS contacts_email_lower
+    ON contacts (tenant_id, distributor_id, lower(email)) WHERE email <> '';
+
+DROP TRIGGER IF EXISTS contacts_email_once ON contacts;
+CREATE TRIGGER contacts_email_once BEFORE INSERT OR UPDATE OF email, distributor_id ON contacts
+    FOR EACH ROW WHEN (NEW.email <> '') EXECUTE FUNCTION liaison_contact_email_once();
