@@ -175,6 +175,22 @@ static size_t geo_span(const char *s, int (*pred)(int))
     return n;
 }
 
+void geo_language_canonical(char *tag)
+{
+    char *p = tag;
+    bool extension = false; /* after a singleton (x-, u-): all lower case */
+    for (int subtag = 0; *p; subtag++) {
+        size_t k = strcspn(p, "-");
+        extension = extension || (subtag > 0 && k == 1);
+        for (size_t i = 0; i < k; i++) {
+            unsigned char c = (unsigned char)p[i];
+            bool upper = subtag > 0 && !extension && ((k == 2 && isalpha(c)) || (k == 4 && i == 0));
+            p[i] = (char)(upper ? toupper(c) : tolower(c));
+        }
+        p += k + (p[k] == '-');
+    }
+}
+
 bool geo_language_tag(const char *tag)
 {
     size_t len = strlen(tag);

@@ -35,5 +35,11 @@ bool geo_currency(const char *code);
 bool geo_time_zone(const char *name);
 /* A well-formed BCP 47 tag whose language subtag is a known ISO 639 code. */
 bool geo_language_tag(const char *tag);
+/*
+ * A tag geo_language_tag() took, rewritten in place in BCP 47's own case:
+ * language lower, script title, region upper ("VI-vn" -> "vi-VN"), so that
+ * a tag is stored and compared one way.
+ */
+void geo_language_canonical(char *tag);
 
 #endif

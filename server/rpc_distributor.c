@@ -267,6 +267,7 @@ static bool dist_fields_ok(struct request *r, const Liaison__V1__DistributorFiel
             request_fail_field(r, "fields.languages", "not a BCP 47 language tag");
             return false;
         }
+        geo_language_canonical(f->languages[i]);
     }
     if (!geo_time_zone(f->time_zone)) {
         request_fail_field(r, "fields.timeZone", "not an IANA time zone of the tz database");
@@ -401,6 +402,7 @@ static bool contact_fields_ok(struct request *r, const Liaison__V1__ContactField
         request_fail_field(r, "fields.language", "not a BCP 47 language tag");
         return false;
     }
+    geo_language_canonical(f->language);
     if (f->time_zone[0] && !geo_time_zone(f->time_zone)) {
         request_fail_field(r, "fields.timeZone", "not an IANA time zone of the tz database");
         return false;

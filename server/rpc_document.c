@@ -203,10 +203,13 @@ static bool kind_known(const char *s)
     return false;
 }
 
-static bool language_ok(struct request *r, const char *field, const char *tag)
+/* Also puts the tag in BCP 47's case. */
+static bool language_ok(struct request *r, const char *field, char *tag)
 {
-    if (geo_language_tag(tag))
+    if (geo_language_tag(tag)) {
+        geo_language_canonical(tag);
         return true;
+    }
     request_fail_field(r, field, "a BCP 47 language tag (vi, ja, en-GB)");
     return false;
 }

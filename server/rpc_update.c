@@ -170,6 +170,7 @@ static bool variant_ok(struct request *r, size_t i, const Liaison__V1__UpdateVar
     }
     if (!geo_language_tag(v->language))
         return fail_item(r, "variants", i, "language", "a BCP 47 language tag such as vi or ja");
+    geo_language_canonical(v->language);
     return request_check_chars(r, title, v->title, 200, true) &&
            request_check_chars(r, body, v->body, 20000, true);
 }
@@ -189,6 +190,7 @@ void rpc_create_upstream_update(struct request *r)
         request_fail_field(r, "language", "a BCP 47 language tag such as en, vi or ja");
         return;
     }
+    geo_language_canonical(in->language);
     if (!charter_date_ok(in->effective_on)) {
         request_fail_field(r, "effectiveOn", "a date as YYYY-MM-DD");
         return;
