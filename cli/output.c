@@ -532,6 +532,8 @@ json_t *cli_days(const char *list)
 {
     bool on[8] = {false};
     const char *p = list;
+    if (!*p)
+        return NULL; /* "" would be no day at all, which the server reads as its default */
     while (*p) {
         size_t n = strcspn(p, ",");
         /* A range is "Mon-Sat", or "Mon–Sat" as tables show it. */
