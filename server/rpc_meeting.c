@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exec.h"
@@ -486,11 +487,11 @@ static bool instant_ok(const char *s)
     if (!charter_date_ok(day))
         return false;
     if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s + 11, 2) || s[13] != ':' ||
-        !digits(s + 14, 2))
+        !digits(s + 14, 2) || atoi(s + 11) > 23 || atoi(s + 14) > 59)
         return false;
     const char *p = s + 16;
     if (*p == ':') {
-        if (!digits(p + 1, 2))
+        if (!digits(p + 1, 2) || atoi(p + 1) > 60)
             return false;
         p += 3;
         if (*p == '.') {
