@@ -108,14 +108,19 @@ static bool all_digits(const char *s)
     return true;
 }
 
+/* A --json status object on one line of stderr; takes st (NULL: out of memory). */
+static void status_print(json_t *st)
+{
+    char *s = st ? json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    fprintf(stderr, "%s\n", s ? s : "{}");
+    free(s);
+    json_decref(st);
+}
+
 void cli_fail(const struct cli *cli, const char *code, const char *message)
 {
     if (cli->set.json) {
-        json_t *st = json_pack("{s:s,s:s}", "code", code, "message", message);
-        char *s = st ? json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        fprintf(stderr, "%s\n", s ? s : "{}");
-        free(s);
-        json_decref(st);
+        status_print(json_pack("{s:s,s:s}", "code", code, "message", message));
         return;
     }
     fputs("liaison: ", stderr);
@@ -149,12 +154,8 @@ static void resolve_ambiguous(const struct cli *cli, const struct resolve_kind *
                 }
             json_array_append_new(list, c);
         }
-        json_t *st = json_pack("{s:s,s:s,s:o}", "code", "INVALID_ARGUMENT", "message", message,
-                               "candidates", list);
-        char *s = st ? json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        fprintf(stderr, "%s\n", s ? s : "{}");
-        free(s);
-        json_decref(st);
+        status_print(json_pack("{s:s,s:s,s:o}", "code", "INVALID_ARGUMENT", "message", message,
+                               "candidates", list));
         return;
     }
     fputs("liaison: ", stderr);
