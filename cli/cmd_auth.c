@@ -10,6 +10,7 @@
 #include "cli.h"
 
 static const struct output_column identity_cols[] = {{"kind", "kind"},
+                                                     {"token name", "apiTokenName"},
                                                      {"name", "name"},
                                                      {"display name", "displayName"},
                                                      {"role", "role", OUTPUT_ENUM, "ROLE_"},

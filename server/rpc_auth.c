@@ -107,13 +107,16 @@ static struct db_stmt q_nothing = {"SELECT 1", 0, 0};
  * What people call the caller: its user's display name, its tenant's and
  * (a distributor user's) distributor's names. No row for an operator.
  */
+/* $1 the API token's session id (0: not an API token) */
 static struct db_stmt q_whoami_names = {
-    "SELECT u.display_name, t.name AS tenant_name, d.name AS distributor_name"
+    "SELECT u.display_name, t.name AS tenant_name, d.name AS distributor_name,"
+    " (SELECT s.name FROM sessions s WHERE s.tenant_id = t.id AND s.kind = 'api'"
+    "  AND s.id = $1::bigint) AS api_token_name"
     " FROM tenants t LEFT JOIN users u ON u.tenant_id = t.id"
     "  AND u.id = nullif(current_setting('liaison.user_id', true), '')::bigint"
     " LEFT JOIN distributors d ON d.tenant_id = u.tenant_id AND d.id = u.distributor_id"
     " WHERE t.id = liaison_tenant()",
-    0, 0};
+    1, 0};
 
 int rpc_auth_register(void)
 {
@@ -687,6 +690,12 @@ void rpc_whoami(struct request *r)
 {
     int n = credential_txn_begin(r);
     r->txn.steps[n].stmt = &q_whoami_names;
+    r->txn.steps[n].values[0] =
+        request_printf(r, "%" PRId64, r->who.api_token ? r->who.session_id : (int64_t)0);
+    if (!r->txn.steps[n].values[0]) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
     r->txn.nsteps = n + 1;
     request_submit(r, whoami_done);
 }

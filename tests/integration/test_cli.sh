@@ -168,6 +168,9 @@ contains "token shown once" "$out" "token (shown once): lts_"
 tok=$(sed -n 's/^token (shown once): //p' "$out")
 check "token list" 0 "$cli" token list
 contains "token listed" "$out" "ci"
+LIAISON_TOKEN=$tok check "whoami with an API token" 0 "$cli" whoami
+grep -q '^token name  *ci$' "$out" && echo "ok - whoami names the API token" ||
+  { echo "not ok - whoami names the API token"; sed 's/^/    /' "$out"; fail=1; }
 LIAISON_TOKEN=$tok check "auditor token reads the audit log" 0 "$cli" audit --all
 contains "audit shows user creation" "$out" "user.create"
 LIAISON_TOKEN=$tok check "auditor token may not create users" 3 sh -c "\"$cli\" user create --email x@cli.example --role manager --password-stdin < \"$home/pw\""
