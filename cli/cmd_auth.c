@@ -135,7 +135,8 @@ int cmd_whoami(struct cli *cli, int argc, char **argv)
     rc = cli_call(cli, "WhoAmI", NULL, &resp);
     if (rc != EXIT_OK)
         return rc;
-    cli_print_object(cli, identity_cols, 9, json_object_get(resp, "identity"));
+    cli_print_object(cli, identity_cols, (int)(sizeof identity_cols / sizeof identity_cols[0]),
+                     json_object_get(resp, "identity"));
     json_decref(resp);
     return EXIT_OK;
 }

@@ -126,6 +126,13 @@ static int update_draft(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "liaison: --documents: a comma-separated list of ids\n");
         rc = EXIT_USAGE;
     }
+    /* An option replaces the file's field, under the proto's name too. */
+    if (req && effective)
+        json_object_del(req, "effective_on");
+    if (req && line_list)
+        json_object_del(req, "product_line_ids");
+    if (req && doc_list)
+        json_object_del(req, "document_ids");
     if (rc || !req || set_opt(req, "kind", kind ? json_string(kind) : NULL) ||
         set_opt(req, "title", title ? json_string(title) : NULL) ||
         set_opt(req, "body", body ? json_string(body) : NULL) ||

@@ -769,7 +769,7 @@ bool request_check_time(struct request *r, const char *field, const char *text, 
                 ;
         ok = ((*s == 'Z' || *s == 'z') && !s[1]) ||
              ((*s == '+' || *s == '-') && request_digits(s + 1, 2) && s[3] == ':' &&
-              request_digits(s + 4, 2) && !s[6]);
+              request_digits(s + 4, 2) && !s[6] && atoi(s + 1) <= 15 && atoi(s + 4) <= 59);
     }
     if (ok || (!required && !text[0]))
         return true;

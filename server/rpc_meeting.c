@@ -503,7 +503,9 @@ static bool instant_ok(const char *s)
     }
     if (!strcmp(p, "Z") || !strcmp(p, "z"))
         return true;
-    return (*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2) && !p[6];
+    /* PostgreSQL takes offsets up to 15:59. */
+    return (*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2) &&
+           !p[6] && atoi(p + 1) <= 15 && atoi(p + 4) <= 59;
 }
 
 static bool instant_field_ok(struct request *r, const char *field, const char *s, bool required)

@@ -34,6 +34,13 @@ END $$;
 CREATE INDEX IF NOT EXISTS contacts_email_lower
     ON contacts (tenant_id, distributor_id, lower(email)) WHERE email <> '';
 
+-- An edit compares only an address (or distributor) that changed, so a
+-- pair made before this migration can still be edited, each of its own.
 DROP TRIGGER IF EXISTS contacts_email_once ON contacts;
-CREATE TRIGGER contacts_email_once BEFORE INSERT OR UPDATE OF email, distributor_id ON contacts
+CREATE TRIGGER contacts_email_once BEFORE INSERT ON contacts
     FOR EACH ROW WHEN (NEW.email <> '') EXECUTE FUNCTION liaison_contact_email_once();
+DROP TRIGGER IF EXISTS contacts_email_changed_once ON contacts;
+CREATE TRIGGER contacts_email_changed_once BEFORE UPDATE OF email, distributor_id ON contacts
+    FOR EACH ROW WHEN (NEW.email <> '' AND (lower(NEW.email) IS DISTINCT FROM lower(OLD.email)
+                                           OR NEW.distributor_id <> OLD.distributor_id))
+    EXECUTE FUNCTION liaison_contact_email_once();
