@@ -6,9 +6,12 @@
 -- ALREADY_EXISTS, naming the one it collides with. Pairs made before this
 -- migration stay as they are (refusing them would lose data; the CLI
 -- takes the one written exactly as given), and so does a tenant import
--- (an operator's, restoring what was exported). Two transactions adding
+-- (an operator's, restoring what was exported), and a write with no
+-- request context (the database's own roles: a seed, a bulk load). Two transactions adding
 -- "brk" and "BRK" at once are serialised by a transaction-level advisory
--- lock on the tenant and the folded code, so one of them sees the other.
+-- lock on the tenant's table, so one of them sees the other: one lock
+-- however many rows a transaction writes (one per code would run out of
+-- the lock table in a bulk load), and catalogue writes are rare.
 
 CREATE OR REPLACE FUNCTION liaison_code_unique_any_case() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -16,11 +19,10 @@ DECLARE
     code_ text := to_jsonb(NEW) ->> CASE TG_TABLE_NAME WHEN 'products' THEN 'sku' ELSE 'code' END;
     other text;
 BEGIN
-    IF liaison_is_operator() THEN
+    IF liaison_tenant() IS NULL OR liaison_is_operator() THEN
         RETURN NEW;
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtextextended(TG_TABLE_NAME || ':' || NEW.tenant_id || ':'
-                                                   || lower(code_), 0));
+    PERFORM pg_advisory_xact_lock(hashtextextended(TG_TABLE_NAME || ':' || NEW.tenant_id, 50));
     IF TG_TABLE_NAME = 'products' THEN
         SELECT p.sku INTO other FROM products p
          WHERE p.tenant_id = NEW.tenant_id AND lower(p.sku) = lower(code_) AND p.id <> NEW.id
