@@ -221,6 +221,11 @@ contains "contact listed" "$out" "purchasing manager"
 check "contact with an e-mail" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "Lê Thị Hoa" --email hoa@saigon.example
 check "the same e-mail again, in upper case" 5 "$cli" contact create --distributor "Saigon Auto Parts" --name "Hoa 2" --email HOA@SAIGON.EXAMPLE
 contains "the contact holding it is named" "$err" "(Lê Thị Hoa) of this distributor already has the e-mail HOA@SAIGON.EXAMPLE"
+# A pair stored before the rule (here by the database's own role) can still be edited.
+$LIAISON_TEST_PSQL -U postgres -c "INSERT INTO contacts (tenant_id, distributor_id, name, email) SELECT tenant_id, distributor_id, 'Hoa cũ', 'Hoa@Saigon.example' FROM contacts WHERE email = 'hoa@saigon.example'" >/dev/null
+check "an old pair sharing an e-mail: one is edited" 0 "$cli" contact update "Lê Thị Hoa" --distributor "Saigon Auto Parts" --phone "+84 28 3822 0000"
+check "an old pair: the other moves to an address of its own" 0 "$cli" contact update "Hoa cũ" --distributor "Saigon Auto Parts" --email hoa.cu@saigon.example
+check "and may not move back onto the taken one" 5 "$cli" contact update "Hoa cũ" --distributor "Saigon Auto Parts" --email HOA@saigon.example
 # What one user stores cannot draw on another's terminal.
 check "contact with an escape sequence: refused" 2 "$cli" contact create --distributor "Saigon Auto Parts" \
   --name $'Evil\033[31mRED\033[0m' --role forger
