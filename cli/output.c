@@ -115,9 +115,11 @@ size_t output_width(const char *s)
 /*
  * The terminal form of the character at s (len > 0 bytes) in piece (NUL
  * terminated), its columns in *cols; returns the bytes of s it stands for.
- * Control characters (C0, DEL and C1) and bytes that are not UTF-8 are
- * escaped (\n, \x1b, \u0085) and the backslash doubled, so that text can
- * neither move the cursor, colour the terminal nor pass for rows of its own.
+ * Control characters (C0, DEL and C1), bidirectional embeddings, overrides
+ * and isolates, and bytes that are not UTF-8 are escaped (\n, \x1b, \u0085,
+ * \u202e) and the backslash doubled, so that text can neither move the
+ * cursor, colour the terminal, reorder the rest of its line nor pass for
+ * rows of its own.
  */
 static size_t output_piece(const unsigned char *s, size_t len, char piece[8], size_t *cols)
 {
@@ -129,7 +131,8 @@ static size_t output_piece(const unsigned char *s, size_t len, char piece[8], si
         const char *named = b == '\n' ? "\\n" : b == '\t' ? "\\t" : b == '\r' ? "\\r" : NULL;
         n = named ? snprintf(piece, 8, "%s", named) : snprintf(piece, 8, "\\x%02x", b);
         clen = 1;
-    } else if (cp >= 0x80 && cp < 0xA0) {
+    } else if ((cp >= 0x80 && cp < 0xA0) || (cp >= 0x202A && cp <= 0x202E) ||
+               (cp >= 0x2066 && cp <= 0x2069)) {
         n = snprintf(piece, 8, "\\u%04x", (unsigned)cp);
     } else if (cp == '\\') {
         n = snprintf(piece, 8, "\\\\");

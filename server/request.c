@@ -801,12 +801,20 @@ bool request_check_text(struct request *r, const char *field, const char *text, 
     /*
      * Control characters (C0 but tab and line breaks, DEL, C1) are refused:
      * in a name they would move a terminal's cursor, ring it or recolour
-     * what follows.
+     * what follows. So are the bidirectional embeddings, overrides and
+     * isolates (U+202A-U+202E, U+2066-U+2069): one left open reorders
+     * whatever is shown after it, so "gpj.exe" reads as "exe.jpg". The marks
+     * right-to-left text needs (U+200E, U+200F, U+061C) stay allowed.
      */
     for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
         if ((*c < 0x20 && *c != '\t' && *c != '\n' && *c != '\r') || *c == 0x7f ||
             (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)) {
             request_fail_field(r, field, "may not hold control characters");
+            return false;
+        }
+        if (c[0] == 0xe2 && ((c[1] == 0x80 && c[2] >= 0xaa && c[2] <= 0xae) ||
+                             (c[1] == 0x81 && c[2] >= 0xa6 && c[2] <= 0xa9))) {
+            request_fail_field(r, field, "may not hold bidirectional override characters");
             return false;
         }
     }

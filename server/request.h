@@ -228,9 +228,10 @@ bool request_check_id(struct request *r, const char *field, uint64_t id);
 /*
  * True when text (a name, a filter) is at most max bytes and, when
  * required, holds more than white space, and holds no control character
- * but tab and line breaks; otherwise answers INVALID_ARGUMENT on field and
- * returns false. An optional text that is not empty may not be only white
- * space either.
+ * but tab and line breaks and no bidirectional embedding, override or
+ * isolate (U+202A-U+202E, U+2066-U+2069); otherwise answers
+ * INVALID_ARGUMENT on field and returns false. An optional text that is not
+ * empty may not be only white space either.
  */
 bool request_check_text(struct request *r, const char *field, const char *text, size_t max,
                         bool required);

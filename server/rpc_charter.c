@@ -154,19 +154,38 @@ static struct db_stmt q_terms = {
     " WHERE tenant_id = liaison_tenant() AND id = $1::bigint"
     " RETURNING id, liaison_audit('charter.terms', 'charter', id::text)",
     8, 0};
+/*
+ * The grant of charter $1 that says what the one given says ($2 region, $3
+ * all lines, $4 lines in any order, $5 exclusive, $6 starts, $7 ends): a
+ * grant given twice (a command run again) would be listed and checked
+ * twice. Its one row's dup is NULL when there is none.
+ */
+#define SAME_GRANT                                                                                 \
+    "SELECT min(g.id) AS dup FROM charter_grants g"                                                \
+    " WHERE g.tenant_id = liaison_tenant() AND g.charter_id = $1::bigint AND g.region = $2::text"  \
+    " AND g.all_lines = $3::boolean AND g.exclusive = $5::boolean AND g.starts_on = $6::date"      \
+    " AND g.ends_on IS NOT DISTINCT FROM nullif($7::text, '')::date"                               \
+    " AND ARRAY(SELECT DISTINCT x FROM unnest(g.line_ids) x ORDER BY 1)"                           \
+    "  = ARRAY(SELECT DISTINCT x FROM unnest($4::bigint[]) x ORDER BY 1)"
+#define SAME_GRANT_REFUSED                                                                         \
+    "liaison_unique(same.dup IS NULL, format('grant %s of this charter already says the same',"    \
+    " same.dup))"
 /* $2 region, $3 all lines, $4 lines, $5 exclusive, $6 starts, $7 ends ('': open-ended) */
 static struct db_stmt q_grant_add = {
-    "INSERT INTO charter_grants (tenant_id, charter_id, region, all_lines, line_ids, exclusive,"
-    " starts_on, ends_on) VALUES (liaison_tenant(), $1::bigint, $2, $3::boolean, $4::bigint[],"
-    " $5::boolean, $6::date, nullif($7, '')::date)"
+    "WITH same AS (" SAME_GRANT ")"
+    " INSERT INTO charter_grants (tenant_id, charter_id, region, all_lines, line_ids, exclusive,"
+    " starts_on, ends_on) SELECT liaison_tenant(), $1::bigint, $2, $3::boolean, $4::bigint[],"
+    " $5::boolean, $6::date, nullif($7, '')::date FROM same WHERE " SAME_GRANT_REFUSED
     " RETURNING id, liaison_audit('charter.grant.add', 'charter', charter_id || '/grant/' || id)",
     7, 0};
-/* $2 grant, $3 region, $4 all lines, $5 lines, $6 exclusive, $7 starts, $8 ends ('': open) */
+/* $2 to $7 as for an add, $8 the grant */
 static struct db_stmt q_grant_update = {
-    "WITH m AS (UPDATE charter_grants SET region = $3, all_lines = $4::boolean,"
-    "  line_ids = $5::bigint[], exclusive = $6::boolean, starts_on = $7::date,"
-    "  ends_on = nullif($8, '')::date"
-    "  WHERE tenant_id = liaison_tenant() AND charter_id = $1::bigint AND id = $2::bigint"
+    "WITH same AS (" SAME_GRANT " AND g.id <> $8::bigint),"
+    " m AS (UPDATE charter_grants SET region = $2, all_lines = $3::boolean,"
+    "  line_ids = $4::bigint[], exclusive = $5::boolean, starts_on = $6::date,"
+    "  ends_on = nullif($7, '')::date FROM same"
+    "  WHERE tenant_id = liaison_tenant() AND charter_id = $1::bigint AND id = $8::bigint"
+    "  AND " SAME_GRANT_REFUSED
     "  RETURNING liaison_audit('charter.grant.update', 'charter', charter_id || '/grant/' || id))"
     " SELECT liaison_found(count(*) = 1, 'no such item in this charter') AS updated FROM m",
     8, 0};
@@ -197,8 +216,15 @@ static struct db_stmt q_commitment_set = {
     7, 0};
 /* $2 competitor, $3 line */
 static struct db_stmt q_competing_add = {
-    "INSERT INTO charter_competing_lines (tenant_id, charter_id, competitor, line)"
-    " VALUES (liaison_tenant(), $1::bigint, $2, $3) RETURNING id, liaison_audit("
+    "WITH same AS (SELECT min(k.id) AS dup FROM charter_competing_lines k"
+    "  WHERE k.tenant_id = liaison_tenant() AND k.charter_id = $1::bigint"
+    "  AND lower(k.competitor) = lower($2::text) AND lower(k.line) = lower($3::text))"
+    " INSERT INTO charter_competing_lines (tenant_id, charter_id, competitor, line)"
+    " SELECT liaison_tenant(), $1::bigint, $2, $3 FROM same"
+    " WHERE liaison_unique(same.dup IS NULL, format("
+    "  'this charter already declares %s''s line %s (competing line %s)', $2::text, $3::text,"
+    "  same.dup))"
+    " RETURNING id, liaison_audit("
     "'charter.competing_line.add', 'charter', charter_id || '/competing_line/' || id)",
     3, 0};
 
@@ -316,8 +342,8 @@ static struct exec_decl d_grant_update = {
     .method = "UpdateCharterGrant",
     .check = {&q_edit_lines, {"charter_id", "grant.product_line_ids", "=grant.productLineIds"}},
     .query = {&q_grant_update,
-              {"charter_id", "item_id", "grant.region", "grant.all_lines", "grant.product_line_ids",
-               "grant.exclusive", "grant.starts_on", "grant.ends_on"}},
+              {"charter_id", "grant.region", "grant.all_lines", "grant.product_line_ids",
+               "grant.exclusive", "grant.starts_on", "grant.ends_on", "item_id"}},
     .reply = EDITED_CHARTER,
     .out = "charter",
     .not_found = "no such charter",

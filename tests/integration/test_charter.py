@@ -132,6 +132,11 @@ ch = must("SetCommitment", {"charterId": cid, "commitment": {
 check(ch["commitments"][0]["bufferAmount"] == 8, "inventory commitment")
 ch = must("DeclareCompetingLine", {"charterId": cid, "competingLine": {
     "competitor": "Bosch", "line": "brake pads"}}, admin)["charter"]
+code, out = call("DeclareCompetingLine", {"charterId": cid, "competingLine": {
+    "competitor": "BOSCH", "line": "Brake Pads"}}, admin)
+check(code == "ALREADY_EXISTS" and "already declares BOSCH's line Brake Pads (competing line %s)"
+      % ch["competingLines"][0]["id"] in out.get("message", ""),
+      "the same competing line again, in another case, is refused naming it (%s %s)" % (code, out))
 code, out = call("SetCharterTerms", {"charterId": cid, "fullCoverage": True,
                                      "reportDueDay": 5,
                                      "reportSections": ["sales_by_line", "inventory"]}, admin)

@@ -243,6 +243,18 @@ lacks "no raw C1 in a table" "$out" $'\xc2\x85'
 grep -q '^99' "$out" && { echo "not ok - a forged row"; fail=1; } || echo "ok - no forged row"
 check "contact list --json keeps the name exact" 0 "$cli" --json contact list --distributor "Saigon Auto Parts"
 contains "json name exact" "$out" '"Evil\nID  NAME\n99  Fake\tRED\u001B[31mX\u001B[0m'$'\xc2\x85''"'
+# Bidirectional overrides would reorder the rest of a line ("gpj.exe" read as "exe.jpg").
+check "a name with a right-to-left override: refused" 2 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name $'Invoice \xe2\x80\xaegpj.exe' --role spoofer
+contains "override refused, the option named" "$err" "invalid --name: may not hold bidirectional override characters"
+check "a name with a right-to-left isolate: refused" 2 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name $'x \xe2\x81\xa7y' --role spoofer
+check "a right-to-left mark is allowed" 0 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name $'\xd9\x85\xd8\xad\xd9\x85\xd8\xaf \xe2\x80\x8f(Dubai)' --role rtl-role
+$LIAISON_TEST_PSQL -U postgres -c "UPDATE contacts SET name = 'Invoice ' || chr(8238) || 'gpj.exe' WHERE role = 'rtl-role'" >/dev/null
+check "an override stored before the rule" 0 "$cli" contact list --distributor "Saigon Auto Parts"
+contains "is shown escaped" "$out" 'Invoice \u202egpj.exe'
+lacks "no raw override in a table" "$out" $'\xe2\x80\xae'
 # Columns line up by display width, whatever the locale.
 check "contact wide name" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "山田 太郎" --role wide-role
 check "contact Vietnamese name" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "Trần Bảo" --role viet-role
@@ -262,6 +274,8 @@ check "charter draft" 0 "$cli" charter draft "Saigon Auto Parts"
 contains "draft says its version and id" "$out" "draft version 1 started (charter "
 check "charter grant" 0 "$cli" charter grant "Saigon Auto Parts" --region VN --lines BRK,FLT --exclusive --from 2026-01-01
 contains "grant table" "$out" "GRANTS"
+check "the same grant again, its lines in another order: refused" 5 "$cli" charter grant "Saigon Auto Parts" --region VN --lines flt,brk --exclusive --from 2026-01-01
+contains "the grant it repeats is named" "$err" "of this charter already says the same"
 check "charter carve-out" 0 "$cli" charter carve-out "Saigon Auto Parts" --account "VinFast" --region VN-HP
 check "charter commitment" 0 "$cli" charter commitment "Saigon Auto Parts" --line BRK --moq 200 --buffer 8 --financing shared --payment-terms 60
 check "charter commitment: one field" 0 "$cli" charter commitment "Saigon Auto Parts" --line brk --financing CONSIGNMENT
@@ -309,6 +323,11 @@ g2=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ {print $1; exit}' "$out")
 check "charter grant update" 0 "$cli" charter grant update "Saigon Auto Parts" "$g2" --region VN --lines brk --exclusive --from 2026-01-01 --to 2030-12-31
 awk -v g="$g2" '/^GRANTS/{f=1; next} f && $1 == g && /2030-12-31/ && /yes/ {ok=1} END {exit !ok}' "$out" &&
   echo "ok - grant updated in place, keeping its id" || { echo "not ok - grant update"; sed 's/^/    /' "$out"; fail=1; }
+check "another grant" 0 "$cli" charter grant add "Saigon Auto Parts" --region VN-HN --lines FLT --from 2026-01-01
+g3=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ && /VN-HN/ {print $1; exit}' "$out")
+check "a grant updated into the same as another: refused" 5 "$cli" charter grant update "Saigon Auto Parts" "$g3" --region VN --lines BRK --exclusive --from 2026-01-01 --to 2030-12-31
+contains "the other grant is named" "$err" "grant $g2 of this charter already says the same"
+check "ungrant the other grant" 0 "$cli" charter ungrant "Saigon Auto Parts" "$g3"
 check "charter check: the grant covers the commitment" 0 "$cli" charter check "Saigon Auto Parts"
 lacks "no warning once covered" "$out" "warning:"
 check "charter ungrant the updated grant" 0 "$cli" charter ungrant "Saigon Auto Parts" "$g2"
