@@ -683,9 +683,9 @@ int cmd_attainment(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d = 0, n = 0;
-    if (strcmp(dist, "-") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
-        return rc;
     if (last && (rc = cli_parse_range("--last", last, 1, 24, &n)))
+        return rc;
+    if (strcmp(dist, "-") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     json_t *resp;
     rc = cli_call(

@@ -152,6 +152,13 @@ static struct db_stmt q_terms = {
     " competing_allowed = $4::boolean, report_due_day = $5::int, report_sections = $6::text[],"
     " signatories = $7::text[], signed_on = nullif($8, '')::date"
     " WHERE tenant_id = liaison_tenant() AND id = $1::bigint"
+    /*
+     * A day's grace: it may already be tomorrow where the charter was signed.
+     * A date kept as it was (stored before this rule) is not judged again.
+     */
+    " AND liaison_check(nullif($8, '')::date IS NOT DISTINCT FROM signed_on"
+    "  OR coalesce(nullif($8, '')::date <= (liaison_now() AT TIME ZONE 'UTC')::date + 1, true),"
+    "  'signedOn', 'may not be a day that has not come yet')"
     " RETURNING id, liaison_audit('charter.terms', 'charter', id::text)",
     8, 0};
 /*

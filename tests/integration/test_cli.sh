@@ -292,6 +292,8 @@ lacks "coverage is not reset to full" "$out" '"fullCoverage": true'
 contains "the signing date stays" "$out" '"signedOn": "2025-12-15"'
 check "charter terms --no-competing" 0 "$cli" --json charter terms "Saigon Auto Parts" --no-competing --report-due-day 5
 lacks "competing lines no longer allowed" "$out" '"competingAllowed": true'
+check "charter terms: signed on a day to come" 2 "$cli" charter terms "Saigon Auto Parts" --signed-on 2099-01-01
+contains "the signing day refused, the option named" "$err" "invalid --signed-on: may not be a day that has not come yet"
 check "charter terms with nothing to change" 2 "$cli" charter terms "Saigon Auto Parts"
 contains "nothing to change said" "$err" "nothing to change"
 check "charter terms: --lines and --full-coverage" 2 "$cli" charter terms "Saigon Auto Parts" --lines BRK --full-coverage
