@@ -209,6 +209,71 @@ bool wire_validate(const ProtobufCMessage *msg, char *field, size_t field_cap, c
     return wire_check(msg, field, field_cap, why);
 }
 
+const char *wire_text_refused(const char *s)
+{
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if ((*c < 0x20 && *c != '\t' && *c != '\n' && *c != '\r') || *c == 0x7f ||
+            (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f))
+            return "may not hold control characters";
+        if (c[0] == 0xe2 && ((c[1] == 0x80 && c[2] >= 0xaa && c[2] <= 0xae) ||
+                             (c[1] == 0x81 && c[2] >= 0xa6 && c[2] <= 0xa9)))
+            return "may not hold bidirectional override characters";
+    }
+    return NULL;
+}
+
+/*
+ * Text taken as it is: a password is a secret, never shown, and may be any
+ * text it was set to before the rule; an export's rows restore what was
+ * stored, as it was.
+ */
+static bool wire_text_kept(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f)
+{
+    size_t n = strlen(f->name), p = strlen("password");
+    return (n >= p && !strcmp(f->name + n - p, "password")) ||
+           (!strcmp(d->name, "liaison.v1.ExportRow") && !strcmp(f->name, "json"));
+}
+
+static bool wire_text_walk(const ProtobufCMessage *msg, char *path, size_t cap, const char **why)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if (wire_text_kept(d, f))
+            continue;
+        const void *first;
+        size_t n = wire_field_elems(msg, f, &first);
+        size_t mark = strlen(path);
+        for (size_t k = 0; k < n; k++) {
+            if (f->type == PROTOBUF_C_TYPE_STRING) {
+                const char *s = ((const char *const *)first)[k];
+                if (s && (*why = wire_text_refused(s))) {
+                    wire_path_push(path, cap, f->name);
+                    return false;
+                }
+            } else {
+                const ProtobufCMessage *sub = ((const ProtobufCMessage *const *)first)[k];
+                if (!sub)
+                    continue;
+                wire_path_push(path, cap, f->name);
+                if (!wire_text_walk(sub, path, cap, why))
+                    return false;
+                path[mark] = '\0';
+            }
+        }
+    }
+    return true;
+}
+
+bool wire_text_clean(const ProtobufCMessage *msg, char *field, size_t field_cap, const char **why)
+{
+    if (field_cap)
+        field[0] = '\0';
+    return wire_text_walk(msg, field, field_cap, why);
+}
+
 /* Reads a varint at *p (below end); returns false when it runs off the end. */
 static bool wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 {

@@ -43,6 +43,24 @@ size_t wire_max_string(const ProtobufCMessageDescriptor *d, const ProtobufCField
 bool wire_validate(const ProtobufCMessage *msg, char *field, size_t field_cap, const char **why);
 
 /*
+ * Why text s may not be stored: it holds a control character (C0 but tab
+ * and line breaks, DEL, C1) or a bidirectional embedding, override or
+ * isolate (U+202A-U+202E, U+2066-U+2069), which would move a terminal's
+ * cursor, recolour it or reorder what is shown after it. NULL when it may.
+ */
+const char *wire_text_refused(const char *s);
+
+/*
+ * Checks every string of msg, nested messages included, with
+ * wire_text_refused, but passwords and an export's rows, taken as they
+ * are. On failure returns false with the field's path in field (as
+ * wire_validate writes it) and the reason in *why. The server holds every
+ * request to it; the client takes answers as they are, since what was
+ * stored before the rule may hold such characters.
+ */
+bool wire_text_clean(const ProtobufCMessage *msg, char *field, size_t field_cap, const char **why);
+
+/*
  * Unpacks data with the arena as allocator, then validates it, and refuses
  * a string field whose encoding holds a NUL byte (unpacked, it would be cut
  * there). Returns NULL with *why set (and field, when a field is to blame)

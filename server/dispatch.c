@@ -188,12 +188,11 @@ static void dispatch_admit(const struct conn *c, struct request *r, const uint8_
     }
     r->input = wire_decode(r->method->desc->input, f->payload.data, f->payload.len, &r->arena,
                            v->field, sizeof v->field, &why);
-    if (!r->input) {
+    if (!r->input || !wire_text_clean(r->input, v->field, sizeof v->field, &why)) {
         v->code = LIAISON__V1__CODE__INVALID_ARGUMENT;
         snprintf(v->msg, sizeof v->msg, "%s", why);
         return;
     }
-    v->field[0] = '\0';
     v->code = authz_check(r->method->who, &r->who, r->method->name, v->msg, sizeof v->msg);
     if (v->code)
         return;

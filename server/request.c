@@ -798,32 +798,40 @@ bool request_check_text(struct request *r, const char *field, const char *text, 
         request_fail_field(r, field, why ? why : "too long");
         return false;
     }
-    /*
-     * Control characters (C0 but tab and line breaks, DEL, C1) are refused:
-     * in a name they would move a terminal's cursor, ring it or recolour
-     * what follows. So are the bidirectional embeddings, overrides and
-     * isolates (U+202A-U+202E, U+2066-U+2069): one left open reorders
-     * whatever is shown after it, so "gpj.exe" reads as "exe.jpg". The marks
-     * right-to-left text needs (U+200E, U+200F, U+061C) stay allowed.
-     */
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-        if ((*c < 0x20 && *c != '\t' && *c != '\n' && *c != '\r') || *c == 0x7f ||
-            (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)) {
-            request_fail_field(r, field, "may not hold control characters");
-            return false;
-        }
-        if (c[0] == 0xe2 && ((c[1] == 0x80 && c[2] >= 0xaa && c[2] <= 0xae) ||
-                             (c[1] == 0x81 && c[2] >= 0xa6 && c[2] <= 0xa9))) {
-            request_fail_field(r, field, "may not hold bidirectional override characters");
-            return false;
-        }
-    }
     const unsigned char *p = (const unsigned char *)text;
     for (size_t n; (n = request_space_at(p)) > 0;)
         p += n;
     if (*p || (!required && !len))
         return true;
     request_fail_field(r, field, len ? "may not be only spaces" : "required");
+    return false;
+}
+
+bool request_check_email(struct request *r, const char *field, const char *email, bool required)
+{
+    if (!*email && !required)
+        return true;
+    const char *at = strchr(email, '@');
+    size_t len = strlen(email);
+    const char *why = NULL;
+    if (!*email)
+        why = "an e-mail address is required";
+    else if (len > 254)
+        why = "at most 254 bytes";
+    else if (!at || at == email || !at[1] || strchr(at + 1, '@'))
+        why = "not an e-mail address: one '@' between a name and a domain";
+    else if (at - email > 64)
+        why = "not an e-mail address: at most 64 bytes before the '@'";
+    else if (at[1] == '.' || email[len - 1] == '.' || strstr(at, ".."))
+        why = "not an e-mail address: the domain's dots must separate names";
+    for (const unsigned char *c = (const unsigned char *)email; !why && *c; c++)
+        /* What a mail header or a mailto: URI would have to quote. */
+        if (*c <= 0x20 || strchr("\"<>\\,;:()[]", *c))
+            why = "not an e-mail address: no spaces, quotes, brackets, commas, colons or "
+                  "semicolons";
+    if (!why)
+        return true;
+    request_fail_field(r, field, why);
     return false;
 }
 

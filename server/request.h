@@ -227,14 +227,23 @@ bool request_check_id(struct request *r, const char *field, uint64_t id);
 
 /*
  * True when text (a name, a filter) is at most max bytes and, when
- * required, holds more than white space, and holds no control character
- * but tab and line breaks and no bidirectional embedding, override or
- * isolate (U+202A-U+202E, U+2066-U+2069); otherwise answers
- * INVALID_ARGUMENT on field and returns false. An optional text that is not
- * empty may not be only white space either.
+ * required, holds more than white space; otherwise answers INVALID_ARGUMENT
+ * on field and returns false. An optional text that is not empty may not be
+ * only white space either. (Control characters and bidirectional overrides
+ * were refused in every request's text before it reached a handler:
+ * wire_text_clean.)
  */
 bool request_check_text(struct request *r, const char *field, const char *text, size_t max,
                         bool required);
+
+/*
+ * True when email is an e-mail address (or empty, when not required): one
+ * '@' between 1 to 64 bytes and a domain whose dots separate names, at most
+ * 254 bytes, nothing a mail header or a mailto: URI would have to quote
+ * (white space, quotes, brackets, commas, colons, semicolons). Otherwise
+ * answers INVALID_ARGUMENT on field saying which, and returns false.
+ */
+bool request_check_email(struct request *r, const char *field, const char *email, bool required);
 
 /*
  * request_check_text() counting characters, not bytes: text is at most

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "exec.h"
 #include "geo.h"
@@ -372,6 +373,34 @@ void rpc_set_distributor_status(struct request *r)
     exec_run(r, &d_dist_status);
 }
 
+/*
+ * A phone number as people write them ("+84 28 3822 0000", "(028) 3822-0000
+ * ext. 12"): what a dialler or a person can use, not "ask reception".
+ */
+static bool phone_ok(const char *phone)
+{
+    size_t digits = 0;
+    const char *p = phone;
+    for (; *p && strchr("0123456789+()-./ ", *p); p++)
+        digits += *p >= '0' && *p <= '9';
+    if (*p) {
+        /* An extension: "ext", "ext." or "x" (any case), then its digits. */
+        if (!strncasecmp(p, "ext", 3))
+            p += p[3] == '.' ? 4 : 3;
+        else if (*p == 'x' || *p == 'X')
+            p++;
+        else
+            return false;
+        while (*p == ' ')
+            p++;
+        if (*p < '0' || *p > '9')
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return !*p && digits >= 3;
+}
+
 static bool contact_fields_ok(struct request *r, const Liaison__V1__ContactFields *f)
 {
     if (!f) {
@@ -394,8 +423,12 @@ static bool contact_fields_ok(struct request *r, const Liaison__V1__ContactField
     }
     if (!request_check_text(r, "fields.name", f->name, 200, true))
         return false;
-    if (f->email[0] && !strchr(f->email, '@')) {
-        request_fail_field(r, "fields.email", "not an e-mail address");
+    if (!request_check_email(r, "fields.email", f->email, false))
+        return false;
+    if (f->phone[0] && !phone_ok(f->phone)) {
+        request_fail_field(r, "fields.phone",
+                           "not a phone number: digits, spaces and + ( ) - . /, at least 3 digits,"
+                           " and an extension as \"ext 12\" or \"x12\"");
         return false;
     }
     if (f->language[0] && !geo_language_tag(f->language)) {

@@ -276,11 +276,8 @@ void rpc_create_tenant(struct request *r)
     }
     if (!request_check_text(r, "name", in->name, 200, true))
         return;
-    if (strlen(in->admin_email) < 3 || strlen(in->admin_email) > 254 ||
-        !strchr(in->admin_email, '@')) {
-        request_fail_field(r, "adminEmail", "an e-mail address is required");
+    if (!request_check_email(r, "adminEmail", in->admin_email, true))
         return;
-    }
     if (!request_check_text(r, "adminName", in->admin_name, 200, false))
         return;
     if ((why = auth_password_problem(in->admin_password))) {
@@ -673,11 +670,8 @@ void rpc_finish_tenant_import(struct request *r)
         exec_run(r, &d_import_finish);
         return;
     }
-    if (strlen(in->admin_email) < 3 || strlen(in->admin_email) > 254 ||
-        !strchr(in->admin_email, '@')) {
-        request_fail_field(r, "adminEmail", "an e-mail address is required");
+    if (!request_check_email(r, "adminEmail", in->admin_email, true))
         return;
-    }
     if ((why = auth_password_problem(in->admin_password))) {
         request_fail_field(r, "adminPassword", why);
         return;

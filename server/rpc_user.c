@@ -162,10 +162,8 @@ void rpc_create_user(struct request *r)
 {
     const Liaison__V1__CreateUserRequest *in = (const Liaison__V1__CreateUserRequest *)r->input;
     const char *why;
-    if (strlen(in->email) < 3 || strlen(in->email) > 254 || !strchr(in->email, '@')) {
-        request_fail_field(r, "email", "an e-mail address is required");
+    if (!request_check_email(r, "email", in->email, true))
         return;
-    }
     if (!request_check_text(r, "displayName", in->display_name, 200, false))
         return;
     if (!auth_role_name(in->role)) {

@@ -157,6 +157,8 @@ contains "whoami shows the role" "$out" "tenant_admin"
 check "user create" 0 sh -c "\"$cli\" user create --email m@cli.example --role manager --name Mai --password-stdin < \"$home/pw\""
 check "user create with a short password" 2 sh -c "echo short | \"$cli\" user create --email s@cli.example --role manager --password-stdin"
 contains "short password named" "$err" "password"
+check "user create with an e-mail ending in a dot" 2 sh -c "\"$cli\" user create --email m@cli.example. --role manager --password-stdin < \"$home/pw\""
+contains "the domain's fault said" "$err" "invalid --email: not an e-mail address: the domain's dots must separate names"
 check "user create with a bad role" 2 sh -c "\"$cli\" user create --email r@cli.example --role boss --password-stdin < \"$home/pw\""
 check "user list" 0 "$cli" user list
 contains "user listed" "$out" "m@cli.example"
@@ -232,6 +234,20 @@ check "contact with an escape sequence: refused" 2 "$cli" contact create --distr
 contains "escape refused" "$err" "invalid --name: may not hold control characters"
 check "contact with a C1 control: refused" 2 "$cli" contact create --distributor "Saigon Auto Parts" \
   --name $'Evil\xc2\x85' --role forger
+check "a role with an escape sequence: refused" 2 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name "Phạm Văn Đức" --role $'buyer\033[2J'
+contains "every text field is held to it, the option named" "$err" "invalid --role: may not hold control characters"
+check "an e-mail with two @: refused" 2 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name "Phạm Văn Đức" --email "duc@saigon@example"
+contains "the e-mail's fault said" "$err" "invalid --email: not an e-mail address: one '@' between a name and a domain"
+check "an e-mail with a space: refused" 2 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name "Phạm Văn Đức" --email "duc pham@saigon.example"
+check "a phone that is words: refused" 2 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name "Phạm Văn Đức" --phone "ask reception"
+contains "the phone's form said" "$err" "invalid --phone: not a phone number"
+check "a phone with an extension" 0 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name "Phạm Văn Đức" --phone "(028) 3822-0000 ext. 12" --email "đức@sàigòn.example"
+contains "the phone kept as written" "$out" "(028) 3822-0000 ext. 12"
 check "contact with line breaks" 0 "$cli" contact create --distributor "Saigon Auto Parts" \
   --name $'Evil\nID  NAME\n99  Fake\tRED' --role forger
 # Names stored before control characters were refused may still hold them.
