@@ -217,8 +217,14 @@ bool report_period_ok(struct request *r, const char *field, const char *s, bool 
     if (!s[0] && !required)
         return true;
     const char *kind = report_period_kind(s);
-    if (kind && (!month_only || !strcmp(kind, "month")))
-        return true;
+    if (kind && (!month_only || !strcmp(kind, "month"))) {
+        /* The years a plan may be made for: a report or target of year 0 or 9999 is a typo. */
+        long year = strtol(s, NULL, 10);
+        if (year >= 2000 && year <= 2100)
+            return true;
+        request_fail_field(r, field, "a period in the years 2000 to 2100");
+        return false;
+    }
     request_fail_field(r, field,
                        month_only ? "a month as YYYY-MM (2027-03)"
                                   : "a period: YYYY-MM, YYYY-Qn or YYYY");

@@ -310,6 +310,25 @@ check(code == "OK" and not out.get("shipments"), "and no other distributor's shi
 code, out = call("SetOrderStatus", {"id": vientiane_order, "status": "cancelled"}, vientiane_user)
 check(code == "OK" and out["order"]["status"] == "cancelled", "a distributor user cancels its own")
 
+# A cancelled order takes its planned shipments with it, and stops while one is on its way.
+code, out = place(saigon_user, [line("BRK-1001", 200, 125000)])
+o2 = out.get("order", {})
+must("SetOrderStatus", {"id": o2.get("id"), "status": "confirmed"}, admin)
+moving = ship([(o2["lines"][0]["id"], 50)], order_id=o2.get("id"))[1].get("shipment", {})
+planned = ship([(o2["lines"][0]["id"], 50)], order_id=o2.get("id"))[1].get("shipment", {})
+must("SetShipmentStatus", {"id": moving.get("id"), "status": "in_transit"}, admin)
+code, out = call("SetOrderStatus", {"id": o2.get("id"), "status": "cancelled"}, saigon_user)
+check(code == "FAILED_PRECONDITION" and "shipment %s of this order is in_transit" % moving.get("id")
+      in out.get("message", ""),
+      "an order with a shipment on its way is not cancelled, the shipment named (%s %s)"
+      % (code, out))
+must("SetShipmentStatus", {"id": moving.get("id"), "status": "cancelled"}, admin)
+code, out = call("SetOrderStatus", {"id": o2.get("id"), "status": "cancelled"}, saigon_user)
+check(code == "OK" and must("GetShipment", {"id": planned.get("id")}, admin)["shipment"]["status"]
+      == "cancelled", "cancelling the order cancels its planned shipment (%s %s)" % (code, out))
+code, out = call("SetShipmentStatus", {"id": planned.get("id"), "status": "in_transit"}, admin)
+check(code == "FAILED_PRECONDITION", "a cancelled order's shipment does not move on (%s)" % code)
+
 # ---------------- lists: filters and pages ----------------
 code, out = call("ListOrders", {"distributorId": saigon, "status": "placed"}, admin)
 check(code == "OK" and out.get("orders") and all(x["status"] == "placed" and x["distributorId"]

@@ -156,7 +156,8 @@ code, out = call("OpenReport", {"period": "2099-01"}, admin)
 check(code == "INVALID_ARGUMENT" and fields(out) == ["distributorId"],
       "staff must name the distributor (%s %s)" % (code, out))
 before = rows("monthly_reports")
-for bad in ("2099-13", "2099-1", "2099", "2099-Q1", "99-01", "", "2099-01-01", "２０９９-01"):
+for bad in ("2099-13", "2099-1", "2099", "2099-Q1", "99-01", "", "2099-01-01", "２０９９-01",
+            "0000-01", "1999-12", "9999-12"):
     code, out = call("OpenReport", {"period": bad}, saigon_user)
     check(code == "INVALID_ARGUMENT" and fields(out) == ["period"],
           "period %r is refused on the field (%s %s)" % (bad, code, out))
