@@ -310,12 +310,23 @@ static struct db_stmt q_action_list = {
     "  OR ($6 = 'overdue' AND a.status = 'open' AND a.due_at < liaison_now()))"
     " ORDER BY a.id LIMIT $2::int",
     6, 0};
-/* $1 id, $2 what it would become (in words): reached, and open. */
+/*
+ * $1 id, $2 what it would become (in words): reached, and open. A
+ * distributor user sees every item of its distributor (the exporter's
+ * promises too) but closes only those its own side owns: one of its
+ * contacts, or one of its distributor's users.
+ */
 static struct db_stmt q_action_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such action item'),"
     " liaison_precondition(x.s IS NULL OR x.s = 'open',"
-    "  format('the action item is %s; only an open one can be %s', x.s, $2::text))"
-    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s FROM action_items a" JOIN_DA
+    "  format('the action item is %s; only an open one can be %s', x.s, $2::text)),"
+    " liaison_precondition(x.s IS NULL OR x.ours, format('the action item is owned by %s of the"
+    " exporter: a distributor completes only the items of its own people', x.owner))"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s,"
+    "  liaison_distributor_scope() = 0 OR a.owner_contact_id IS NOT NULL OR u.distributor_id"
+    "  IS NOT DISTINCT FROM a.distributor_id AS ours, coalesce(nullif(u.display_name, ''),"
+    "  u.email) AS owner FROM action_items a" JOIN_DA
+    " LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.owner_user_id"
     " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint AND " SEES
     " FOR UPDATE OF a) x ON true",
     2, 0};

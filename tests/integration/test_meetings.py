@@ -405,6 +405,11 @@ try:
           "a distributor user lists its own distributor's action items only")
     code, _ = call("ListActionItems", {"distributorId": d2}, portal1)
     check(code == "NOT_FOUND", "another distributor's action items are NOT_FOUND")
+    code, out = call("CompleteActionItem", {"id": a_mgr}, portal1)
+    check(refused(code, out, "FAILED_PRECONDITION", "of the exporter: a distributor completes only"
+                  " the items of its own people"),
+          "a distributor user sees the exporter's own action item but does not complete it")
+    check(sql("SELECT status FROM action_items WHERE id = %s" % a_mgr) == "open", "it stays open")
     code, _ = call("CreateMeeting", {"distributorId": d1, "title": "x", "startsAt":
                                      "2026-03-20T08:00:00Z", "durationMinutes": 30}, portal1)
     check(code == "PERMISSION_DENIED", "a distributor user does not schedule meetings")
