@@ -65,6 +65,14 @@ static struct db_stmt q_document_created = {
     "SELECT " DOC_COLS DOC_VERSIONS DOC_FROM " WHERE d.tenant_id = liaison_tenant()"
     " AND d.id = nullif(current_setting('liaison.created_id', true), '')::bigint",
     0, 0};
+/* Document $1 is one the caller sees (liaison_sees_document), or NOT_FOUND. */
+static struct db_stmt q_document_sees = {
+    "SELECT liaison_found(liaison_sees_document($1::bigint), 'no such document')", 1, 0};
+/* Every distributor in $1 is one the caller reaches, or INVALID_ARGUMENT on share. */
+static struct db_stmt q_document_shares_reached = {
+    "SELECT liaison_check(NOT EXISTS (SELECT 1 FROM unnest($1::bigint[]) x"
+    " WHERE NOT liaison_sees_side(x)), 'share', 'no such distributor')",
+    1, 0};
 /* $1 document, $2 media type, $3 content, $4 upload */
 static struct db_stmt q_document_version = {
     "SELECT liaison_document_version($1::bigint, $2, " CONTENT("$3", "$4") ") AS _id", 4, 0};
@@ -143,6 +151,7 @@ static struct db_stmt q_document_coverage = {
 
 static struct exec_decl d_document_create = {
     .method = "CreateDocument",
+    .check = {&q_document_shares_reached, {"share"}},
     .query = {&q_document_add,
               {"kind", "title", "language", "share_all", "share", "media_type", "content",
                "upload_id"}},
@@ -151,12 +160,14 @@ static struct exec_decl d_document_create = {
     .not_found = "no such document"};
 static struct exec_decl d_document_version = {
     .method = "AddDocumentVersion",
+    .check = {&q_document_sees, {"document_id"}},
     .query = {&q_document_version, {"document_id", "media_type", "content", "upload_id"}},
     .reply = {&q_document_get, {"document_id"}},
     .out = "document",
     .not_found = "no such document"};
 static struct exec_decl d_document_translate = {
     .method = "AddTranslation",
+    .check = {&q_document_sees, {"document_id"}},
     .query = {&q_document_translate,
               {"document_id", "language", "from_version", "media_type", "content", "upload_id"}},
     .reply = {&q_document_get, {"document_id"}},

@@ -398,4 +398,38 @@ check(code == "OK" and got == [mine],
       "a manager who does not see every distributor publishes to the ones it manages only, "
       "not to Vietnam's, whose VN grant holds VN-DN too (%s %s)" % (code, got))
 
+# Documents follow the same reach: one shared only with a distributor the
+# manager does not manage is not found, to read, to change or to attach.
+def document(title, share):
+    return int(must("CreateDocument", {"kind": "price_sheet", "title": title, "language": "vi",
+                                       "share": share, "content": base64.b64encode(
+                                           title.encode()).decode()}, admin)["document"]["id"])
+
+
+theirs = document("Bảng giá riêng của Bangkok", [th])
+ours = document("Bảng giá Đà Nẵng", [mine])
+own = document("Ghi chú nội bộ của nhà xuất khẩu", [])
+for method, req in (("GetDocument", {"id": theirs}), ("GetDocumentContent", {"documentId": theirs}),
+                    ("AddDocumentVersion", {"documentId": theirs, "mediaType": "text/plain",
+                                            "content": base64.b64encode(b"x").decode()}),
+                    ("AddTranslation", {"documentId": theirs, "language": "en",
+                                        "mediaType": "text/plain",
+                                        "content": base64.b64encode(b"x").decode()})):
+    code, out = call(method, req, mgr)
+    check(code == "NOT_FOUND", "a manager's %s of a document shared only with a distributor it "
+          "does not manage: NOT_FOUND (%s %s)" % (method, code, out))
+listed = [int(x["id"]) for x in must("ListDocuments", {}, mgr)["documents"]]
+check(theirs not in listed and ours in listed and own in listed,
+      "the manager lists the documents of its distributors and the exporter's own (%s)" % listed)
+code, out = call("CreateUpstreamUpdate", dict(LAUNCH, regions=["VN-DN"], documentIds=[theirs],
+                                              variants=[]), mgr)
+check(code == "INVALID_ARGUMENT" and "documentIds" in str(out),
+      "nor does it attach one to an update (%s %s)" % (code, out))
+code, out = call("CreateDocument", {"kind": "price_sheet", "title": "x", "language": "vi",
+                                    "share": [th], "content": "eA=="}, mgr)
+check(code == "INVALID_ARGUMENT" and "share" in str(out),
+      "nor share a new one with such a distributor (%s %s)" % (code, out))
+check(must("GetDocument", {"id": theirs}, admin)["document"]["id"] in (theirs, str(theirs)),
+      "the admin still reads it")
+
 t.finish("test_updates")
