@@ -17,7 +17,14 @@ password are turned away. A distributor with nothing yet (no contact, no
 charter) gets every page; sign-in and the language switch never redirect
 off the site; ids out of range, numbers that are none and a year the
 server refuses give 404 or 400, not 500; a download names its charset
-once. The session file and its -wal and -shm are the owner's alone and hold
+once, with a safe name and the extension of its type. From the try-out
+(/tmp/tryout-portal.md): a plan of seven goals keeps them all and its
+initiatives' owners when saved; a refused report comes back as typed; an
+8,000-character Japanese note is taken and a 10,000-letter word wraps; an
+order's note refused by the server is shown with its field; the language
+switch after a form comes back to a page, and 405 is the portal's own page;
+a form sent after signing out in another tab says so and leads back; a due
+day shows as that date. The session file and its -wal and -shm are the owner's alone and hold
 no usable Liaison token; one from before that is signed out and wiped.
 Every page parses without errors in an HTML5 parser, carries its security
 headers, and a screenshot of each page is written to
@@ -126,6 +133,12 @@ markdown = a.call("CreateDocument", {"kind": "other", "title": "Hướng dẫn",
                                      "share": [d1], "mediaType": "text/markdown;charset=utf-8",
                                      "content": base64.b64encode("# Hướng dẫn".encode()).decode()}
                   )["document"]["id"]
+# A PDF titled with characters a file name must not carry, and no extension.
+pdf_doc = a.call("CreateDocument", {"kind": "other", "title": 'Giá <b>"mới"</b> a/b\\c',
+                                    "language": "vi", "share": [d1],
+                                    "mediaType": "application/pdf",
+                                    "content": base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()}
+                 )["document"]["id"]
 held = a.call("CreateMeeting", {"distributorId": d1, "title": "Họp khẩn về tồn kho",
                                 "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                           time.gmtime(time.time() - 3600)),
@@ -269,6 +282,12 @@ def click(element):
     WebDriverWait(driver, 30).until(replaced)
 
 
+def fill(element_id, value):
+    box = driver.find_element(By.ID, element_id)
+    box.clear()
+    box.send_keys(value)
+
+
 try:
     driver.get(base + "/")
     check(driver.current_url.startswith(base + "/login"), "signed out, / leads to the login page")
@@ -318,6 +337,28 @@ try:
                                                             headers.get("Location")))
     check(sign_in(tokyo, "portal@tokyo.example", "/orders?page=2") == (302, "/orders?page=2"),
           "a path of its own is kept")
+    csrf = csrf_of(fetch("/", jar=tokyo)[2])
+    for came_from, goes_to in (("/meetings/217/notes", "/meetings/217"),
+                               ("/reports/2/save", "/reports/2"), ("/logout", "/"),
+                               ("/plans?year=2097", "/plans?year=2097")):
+        status, headers, _ = fetch("/language", {"lang": "en", "next": came_from,
+                                                 "csrf_token": csrf}, jar=tokyo)
+        check((status, headers.get("Location")) == (302, goes_to),
+              "the language switch from %s comes back to a page, %s (%d %s)"
+              % (came_from, goes_to, status, headers.get("Location")))
+    status, headers, body = fetch("/reports/2/save", jar=tokyo)
+    check(status == 405 and "portal.css" in body and "error-message" in body
+          and "Werkzeug" not in body and "Method Not Allowed" not in body,
+          "a form's address opened as a page: the portal's own 405 page (%d)" % status)
+    status, _, body = fetch("/logout", jar=tokyo)
+    check(status == 200 and 'id="logout-confirm"' in body,
+          "GET /logout asks, and signs nobody out (%d)" % status)
+    check(fetch("/", jar=tokyo)[0] == 200, "still signed in after GET /logout")
+    status, headers, _ = fetch("/logout", jar=http.cookiejar.CookieJar())
+    check(status == 302 and headers.get("Location", "").startswith("/login"),
+          "GET /logout signed out: the sign-in page (%d)" % status)
+    status, _, body = fetch("/no/such/page", jar=tokyo)
+    check(status == 404 and "portal.css" in body, "an unknown address: the portal's 404 page")
 
     driver.get(base + "/meetings")
     links = driver.find_elements(By.CSS_SELECTOR, "main table a")
@@ -331,6 +372,8 @@ try:
 
     driver.get(base + "/actions")
     check("Gửi dự báo tồn kho quý 1" in text(), "its action item is listed")
+    check("2027-01-15" in text() and "2027-01-16" not in text() and "00:00" not in text(),
+          "an action item due on a day shows that day, as a date (%s)" % text()[-300:])
     shot("actions")
     click(driver.find_element(By.CSS_SELECTOR, "main form button"))
     check("Gửi dự báo tồn kho quý 1" not in text(), "marked done, it leaves the open list")
@@ -382,6 +425,19 @@ try:
     shot("document")
     status, headers, body = fetch("/documents/%d/content" % doc)
     check(status == 200 and body == "Giá mới — 2027", "and its content downloads")
+    disposition = headers.get("Content-Disposition", "")
+    check("filename*=UTF-8''B%E1%BA%A3ng%20gi%C3%A1%202027.txt" in disposition,
+          "a download's name keeps its Vietnamese and gains the extension of its type (%s)"
+          % disposition)
+    status, headers, body = fetch("/documents/%d/content" % pdf_doc)
+    disposition = headers.get("Content-Disposition", "")
+    name = re.search(r"filename\*=UTF-8''(\S+)", disposition)
+    name = urllib.parse.unquote(name.group(1)) if name else ""
+    ascii_name = re.search(r'filename="?([^";]*)', disposition)
+    check(status == 200 and name.startswith("Giá") and name.endswith(".pdf")
+          and not set('<>/\\"') & set(name) and ascii_name
+          and not set('<>/\\') & set(ascii_name.group(1)),
+          "a PDF titled with < > / \\ \" downloads as a safe name ending .pdf (%s)" % disposition)
     status, headers, body = fetch("/documents/%d/content" % markdown)
     check(status == 200 and body == "# Hướng dẫn" and headers.get_content_type() == "text/markdown"
           and headers["Content-Type"].lower().count("charset") == 1,
@@ -412,6 +468,20 @@ try:
     check("Đã thống nhất: gửi dự báo trước ngày 15." in text(),
           "a note is added to a held meeting")
     shot("meeting-note")
+    check(driver.find_element(By.ID, "body").get_attribute("maxlength") == "100000",
+          "the note's box says the server's limit")
+    csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
+    status, _, body = fetch("/meetings/%d/notes" % held, {"csrf_token": csrf,
+                                                           "body": "東" * 8000, "language": "ja"})
+    check(status == 200 and "東" * 8000 in body,
+          "a note of 8,000 Japanese characters (24,000 bytes) is taken (%d)" % status)
+    fetch("/meetings/%d/notes" % held, {"csrf_token": csrf, "body": "W" * 10000,
+                                        "language": "en"})
+    driver.get(base + "/meetings/%d" % held)
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    check("W" * 10000 in driver.page_source and width <= 1280,
+          "a 10,000-letter word in a note wraps: the page stays %d px wide" % width)
+    shot("meeting-long-note")
     driver.get(base + "/escalations")
     check("Tồn kho tháng 12 chưa báo cáo" in text(), "the exporter's request is shown")
     shot("escalations")
@@ -430,6 +500,15 @@ try:
     check("minimum order of 10" in text() and "field-error" in driver.page_source,
           "a line below the MOQ is refused on its row, naming the minimum")
     shot("order-form-error")
+    csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
+    status, _, body = fetch("/orders/new", {"csrf_token": csrf, "key": "note-" + RUN,
+                                            "currency": "VND", "sku0": "PT-100",
+                                            "quantity0": "25", "price0": "1500",
+                                            "note": "ghi chú " * 400})
+    errors = re.search(r'<ul class="error-message"[^>]*id="order-errors">(.*?)</ul>', body, re.S)
+    check(status == 400 and errors and "Note: " in errors.group(1),
+          "the server's refusal of a 3,200-character note is shown with its field (%d %s)"
+          % (status, errors.group(1) if errors else body[-400:]))
     q = driver.find_element(By.ID, "quantity0")
     q.clear()
     q.send_keys("25")
@@ -493,6 +572,34 @@ try:
     check("Phanh Hàn Quốc" in driver.page_source and "18000000" in driver.page_source,
           "the draft is saved with its sales, stock and competitor")
     shot("report")
+    typed_mi = "Thị trường tốt, giữ lại văn bản này — 市場は好調"
+    fill("units_%d" % line, "abc")
+    fill("market_intelligence", typed_mi)
+    click(driver.find_element(By.ID, "save-report"))
+    check("whole number" in text()
+          and driver.find_element(By.ID, "units_%d" % line).get_attribute("value") == "abc"
+          and driver.find_element(By.ID, "market_intelligence").get_attribute("value")
+          == typed_mi
+          and driver.find_element(By.ID, "currency").get_attribute("value") == "VND",
+          "a bad number: the report's form comes back as typed, with why")
+    fill("units_%d" % line, "120")
+    fill("currency", "XYZ")
+    click(driver.find_element(By.ID, "save-report"))
+    check("error-message" in driver.page_source
+          and driver.find_element(By.ID, "market_intelligence").get_attribute("value")
+          == typed_mi
+          and driver.find_element(By.ID, "currency").get_attribute("value") == "XYZ"
+          and driver.find_element(By.ID, "competitor0").get_attribute("value")
+          == "Phanh Hàn Quốc",
+          "a currency the server refuses: the form comes back as typed, with why (%s)"
+          % text()[:300])
+    shot("report-refused")
+    fill("currency", "VND")
+    fill("market_intelligence", "Nhu cầu má phanh tăng trước mùa mưa; 日系ブランドが値下げ")
+    click(driver.find_element(By.ID, "save-report"))
+    check(driver.find_element(By.ID, "market_intelligence").get_attribute("maxlength")
+          == "20000" and "error-message" not in driver.page_source,
+          "saved again; market intelligence says the server's limit")
     click(driver.find_element(By.ID, "submit-report"))
     body = text()
     check("submitted" in body and "日系ブランドが値下げ" in body and "Phanh Hàn Quốc" in body
@@ -551,6 +658,26 @@ try:
     driver.get(base + "/leads")
     check(status == 400 and "CSRF Ltd" not in text() and "Garage Thủ Đức" in text(),
           "a forged token neither writes nor signs out")
+
+    # ---------------- signed out in another tab ----------------
+    two_tabs = http.cookiejar.CookieJar()
+    sign_in(two_tabs, "portal@saigon.example")
+    stale = csrf_of(fetch("/meetings/%d" % held, jar=two_tabs)[2])
+    fetch("/logout", {"csrf_token": stale}, jar=two_tabs)
+    status, headers, _ = fetch("/meetings/%d/notes" % held, {"csrf_token": stale,
+                                                              "body": "Viết ở thẻ thứ hai"},
+                               jar=two_tabs)
+    where = headers.get("Location", "")
+    check(status == 303 and where.startswith("/login?")
+          and urllib.parse.parse_qs(urllib.parse.urlsplit(where).query).get("next")
+          == ["/meetings/%d" % held],
+          "a form sent after signing out in another tab goes to sign in, then back (%d %s)"
+          % (status, where))
+    body = fetch(where, jar=two_tabs)[2]
+    check("You were signed out" in body and "expired" not in body,
+          "and says the user was signed out, not that the form expired")
+    check(sign_in(two_tabs, "portal@saigon.example", "/meetings/%d" % held)
+          == (302, "/meetings/%d" % held), "signed in again, back on the meeting")
 
     # ---------------- sessions of nobody ----------------
     status, headers, _ = fetch("/static/portal.css", cookie=False)
@@ -650,11 +777,6 @@ try:
     adm = liaison.Client(URL, ca=CA)
     adm.login(slug, "admin@%s.example" % slug, PASSWORD)
 
-    def fill(element_id, value):
-        box = driver.find_element(By.ID, element_id)
-        box.clear()
-        box.send_keys(value)
-
     driver.get(base + "/plans?year=2098")
     check("No plan for this year yet." in text(), "no plan for 2098 yet")
     fill("year", "20x8")
@@ -735,6 +857,39 @@ try:
     check(adm.call("GetPlan", {"id": declined})["plan"]["status"] == "rejected"
           and "Tết rơi vào tháng 2" in text(), "declined with its reason")
     shot("plan")
+    # Issue #4/#5 of the try-out: seven goals and the exporter's initiatives
+    # survive a save from the portal, their owner too; a row added is the user's.
+    admin_id = adm.call("WhoAmI")["identity"]["userId"]
+    big = adm.call("CreatePlan", {"distributorId": d1, "year": 2095})["plan"]["id"]
+    periods = ["2095", "2095-Q1", "2095-Q2", "2095-Q3", "2095-Q4", "2095-01", "2095-02"]
+    adm.call("SavePlan", {"id": big, "goals": [
+        {"productLineId": line, "period": per, "units": 100 + n} for n, per in enumerate(periods)],
+        "initiatives": [{"title": "Exporter trade fair", "ownerUserId": admin_id,
+                         "startsOn": "2095-03-01", "dueOn": "2095-03-31"},
+                        {"title": "Exporter training", "ownerUserId": admin_id,
+                         "startsOn": "2095-05-01", "dueOn": "2095-05-31"}]})
+    driver.get(base + "/plans/%s" % big)
+    check(driver.find_element(By.ID, "goal_period6").get_attribute("value") == "2095-02"
+          and driver.find_elements(By.ID, "goal_period9")
+          and not driver.find_elements(By.ID, "goal_period10")
+          and "admin@%s.example" % slug in driver.find_element(By.ID, "init_owner_name0").text,
+          "seven goals show with three empty rows, the initiatives with their owner")
+    shot("plan-seven-goals")
+    fill("goal_units0", "150")
+    fill("init_title2", "Hội thảo của nhà phân phối")
+    fill("init_starts2", "2095-06-01")
+    fill("init_due2", "2095-06-30")
+    click(driver.find_element(By.ID, "save-plan"))
+    got = adm.call("GetPlan", {"id": big})["plan"]
+    owners = {it["title"]: it.get("ownerEmail") for it in got.get("initiatives", [])}
+    check(len(got.get("goals", [])) == 7 and got["goals"][0].get("units") == 150
+          and sorted(gl["period"] for gl in got["goals"]) == sorted(periods),
+          "saved from the portal, the plan keeps all seven goals (%s)" % got.get("goals"))
+    check(owners == {"Exporter trade fair": "admin@%s.example" % slug,
+                     "Exporter training": "admin@%s.example" % slug,
+                     "Hội thảo của nhà phân phối": "portal@saigon.example"},
+          "the exporter's initiatives keep their owner; the one added is the user's (%s)"
+          % owners)
     other_plan = adm.call("CreatePlan", {"distributorId": d2, "year": 2098})["plan"]["id"]
     status, _, body = fetch("/plans/%s" % other_plan)
     check(status == 404 and "東京オートパーツ" not in body,

@@ -23,11 +23,13 @@ import base64
 import datetime as dt
 import decimal
 import io
+import mimetypes
 import os
 import re
 import secrets
 import shutil
 import tempfile
+import unicodedata
 import urllib.parse
 from typing import Any, Dict, List, Mapping, Optional
 from zoneinfo import ZoneInfo
@@ -41,6 +43,7 @@ from babel.numbers import format_currency, get_currency_precision
 from flask import (Flask, Response, abort, g, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import Babel, gettext as _, lazy_pgettext, ngettext
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_options_header
 from werkzeug.routing import IntegerConverter
 
@@ -117,13 +120,31 @@ def _local_path(target: str) -> Optional[str]:
     return None
 
 
+def _download_name(name: str, mimetype: str) -> str:
+    """A file name to save a download under: no character a file system or
+    a header refuses or shows misleadingly (< > : / \\ " | ? *, control and
+    format characters such as U+202E), at most 150 characters, and an
+    extension from its media type when it has none of it ("Bảng giá 2027"
+    as application/pdf: "Bảng giá 2027.pdf"). Vietnamese and Japanese stay:
+    send_file gives them as filename*=UTF-8''... (RFC 5987) with an ASCII
+    filename beside it."""
+    name = "".join(" " if ch in '<>:/\\"|?*' or unicodedata.category(ch) in ("Cc", "Cf", "Zl",
+                                                                              "Zp")
+                   else ch for ch in name)
+    name = re.sub(r"\s+", " ", name).strip(" .")[:150].strip(" .") or "document"
+    if mimetype not in ("", "application/octet-stream") and mimetypes.guess_type(
+            "x" + os.path.splitext(name)[1].lower())[0] != mimetype:
+        name += mimetypes.guess_extension(mimetype) or ""
+    return name
+
+
 def _attachment(parts: List[Dict[str, Any]], name: str) -> Response:
     """A download of a streamed file: its chunks' content, the first chunk's media type."""
     data = b"".join(base64.b64decode(p.get("content", "")) for p in parts)
     media = (parts[0].get("mediaType") if parts else "") or "application/octet-stream"
     mimetype, params = parse_options_header(media)
     resp = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=name)
+                     download_name=_download_name(name, mimetype.lower()))
     if params:
         # The server's own charset: Werkzeug adds one of its own to a text/ type.
         resp.headers["Content-Type"] = media
@@ -135,6 +156,16 @@ def _sentence(e: liaison.Error) -> str:
     if e.violations:
         return "; ".join(why for _field, why in e.violations)
     return e.message
+
+
+def _field_name(field: str) -> str:
+    """A field the server names in a violation ("note", "lines[1].sku"), as
+    the reader knows it; one this portal has no word for, as it is."""
+    names = {"note": _("Note"), "currency": _("Currency"), "lines": _("Order lines")}
+    m = re.match(r"lines\[([0-9]+)\]", field)
+    if m:
+        return _("Line %(n)s", n=int(m.group(1)) + 1)
+    return str(names.get(field, field))
 
 
 def _int(text: str) -> int:
@@ -339,7 +370,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         SECURE_COOKIES=settings.get("PORTAL_SECURE_COOKIES", "1") != "0",
         BABEL_TRANSLATION_DIRECTORIES=_compile_catalogues(),
         BABEL_DEFAULT_LOCALE="en",
-        MAX_CONTENT_LENGTH=64 * 1024,
+        # The largest text the server takes (a meeting note, 100,000 bytes)
+        # URL-encoded, with the rest of its form: well within 1 MiB.
+        MAX_CONTENT_LENGTH=1024 * 1024,
     )
     db_path = settings.get("PORTAL_SESSION_DB")
     if not db_path:
@@ -373,6 +406,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         if request.method == "POST":
             sent = request.form.get("csrf_token", "")
             if not secrets.compare_digest(sent, g.session["csrf"]):
+                if sent and not g.session["token"] and request.endpoint not in (
+                        "login", "logout", "language", None):
+                    # A page's form with a token, sent by a session that is
+                    # not signed in: it signed out (in another tab) or ended
+                    # since. Nothing is done; sign in, then back to the page.
+                    return redirect(url_for("login", signed_out=1,
+                                            next=get_page(request.path)), 303)
                 return _page("error.html", 400, title=_("This form has expired"),
                              message=_("The form was not sent from this page, or it is too "
                                        "old. Go back, reload the page and try again."))
@@ -405,7 +445,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     @app.context_processor
     def template_globals() -> Dict[str, Any]:
+        # Where the language switch comes back to: this page, or for a
+        # form's answer the page the form is on.
+        here = request.full_path.rstrip("?") if request.method == "GET" else request.path
         return {"csrf_token": g.session["csrf"] if g.get("session") else "",
+                "here": here,
                 "me": g.get("identity"), "lang": str(pick_locale()),
                 "languages": LANGUAGES}
 
@@ -470,6 +514,24 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return _page("error.html", 404, title=_("Not found"),
                      message=_("There is nothing here, or it is not yours to see."))
 
+    @app.errorhandler(405)
+    def wrong_method(e: Any) -> Response:
+        resp = _page("error.html", 405, title=_("This address is not a page"),
+                     message=_("This address only takes a form sent from the portal. "
+                               "Open the page from the menu."))
+        if getattr(e, "valid_methods", None):
+            resp.headers["Allow"] = ", ".join(e.valid_methods)
+        return resp
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> Response:
+        """Any other HTTP error as the portal's own page, not Werkzeug's."""
+        if e.code is None or e.response is not None:
+            return e.get_response()  # one already made (a redirect given to abort())
+        return _page("error.html", e.code, title=_("Something went wrong"),
+                     message=_("The request could not be completed (%(code)s).",
+                               code="%d %s" % (e.code, e.name)))
+
     @app.errorhandler(413)
     def too_large(_e: Any) -> Response:
         return _page("error.html", 413, title=_("Too large"),
@@ -490,6 +552,21 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         t = dt.datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
         return format_datetime(t.astimezone(ZoneInfo(zone or "UTC")), "medium",
                                locale=str(pick_locale()))
+
+    @app.template_filter("due")
+    def due(item: Mapping[str, Any]) -> str:
+        """An action item's due time as its people read it. One due on a day
+        is due at the end of that day, the midnight after it in the
+        distributor's zone ("2026-11-26 00:00"): that is the day itself,
+        2026-11-25. Another time is shown with its zone."""
+        local, zone = item.get("localDueAt", ""), item.get("timeZone", "")
+        m = re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00", local)
+        if m:
+            try:
+                return (dt.date.fromisoformat(m.group(1)) - dt.timedelta(days=1)).isoformat()
+            except ValueError:
+                pass
+        return "%s (%s)" % (local, zone) if zone else local
 
     @app.template_filter("actor")
     def actor(who: str) -> str:
@@ -526,6 +603,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     def login() -> Response:
         form = {"tenant": "", "email": ""}
         error = _("Your session has ended: sign in again.") if request.args.get("expired") else ""
+        if request.args.get("signed_out"):
+            error = _("You were signed out (in another tab, or after a while), so what you "
+                      "sent was not saved. Sign in again to go back to the page.")
         if request.method == "POST":
             form = {"tenant": request.form.get("tenant", "").strip(),
                     "email": request.form.get("email", "").strip()}
@@ -551,8 +631,16 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return _page("login.html", 401 if error and request.method == "POST" else 200,
                      form=form, error=error)
 
-    @app.route("/logout", methods=["POST"])
+    @app.route("/logout", methods=["GET", "POST"])
     def logout() -> Response:
+        """POST signs out. GET (a bookmark, a typed address) cannot, a form's
+        CSRF token being what shows the user asked: it asks, or goes to
+        the sign-in page when nobody is signed in."""
+        if request.method == "GET":
+            if not g.session["token"]:
+                return redirect(url_for("login"))
+            signed_in()
+            return _page("logout.html")
         if g.session["token"]:
             try:
                 api().logout()
@@ -567,7 +655,24 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         lang = request.form.get("lang", "")
         if lang in LANGUAGES:
             store.update(g.sid, lang=lang)
-        return redirect(_local_path(request.form.get("next", "")) or url_for("dashboard"))
+        return redirect(get_page(_local_path(request.form.get("next", "")) or "/"))
+
+    def get_page(target: str) -> str:
+        """target (a local path, with its query) when a GET of it is a page;
+        else the nearest page above it: a form's address (/meetings/7/notes,
+        /reports/2/save) gives the page the form is on (/meetings/7), and
+        one with no page above it the start page."""
+        path, _sep, query = target.partition("?")
+        adapter = app.url_map.bind("localhost")
+        while path not in ("", "/"):
+            try:
+                endpoint, _args = adapter.match(path, method="GET")
+                if endpoint not in ("logout", "static"):
+                    return path + ("?" + query if query else "")
+            except HTTPException:
+                pass
+            path, query = path.rsplit("/", 1)[0], ""
+        return url_for("dashboard")
 
     @app.route("/")
     def dashboard() -> Response:
@@ -787,14 +892,19 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
                     errors = {f: why for f, why in e.violations} or {"": _sentence(e)}
             # Field errors name the n-th line sent; show them on the form's row.
+            # Every other one the server gives (the note's, or a field this
+            # form does not know) is listed with its field.
             by_row: Dict[int, str] = {}
+            others: List[tuple] = []
             for field, why in errors.items():
                 m = re.match(r"lines\[(\d+)\]", field)
                 if m and int(m.group(1)) < len(lines):
                     by_row[lines[int(m.group(1))]["row"]] = why
+                elif field not in ("", "currency"):
+                    others.append((_field_name(field), why))
             return _page("order_new.html", 400, form=form, errors=errors, by_row=by_row,
-                         key=request.form.get("key", ""))
-        return _page("order_new.html", form=form, errors=errors, by_row={},
+                         others=others, key=request.form.get("key", ""))
+        return _page("order_new.html", form=form, errors=errors, by_row={}, others=[],
                      key=secrets.token_urlsafe(16))
 
     def order_page(oid: int, status: int = 200, **ctx: Any) -> Response:
@@ -838,8 +948,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return _page("reports.html", 400 if error else 200, reports=list(reversed(items)),
                      targets=targets, error=error, period=period, zone=my_zone())
 
-    def report_page(rid: int, status: int = 200, **ctx: Any) -> Response:
-        """The report, and for a draft the form over the product lines its charter covers."""
+    def report_page(rid: int, status: int = 200, typed: Optional[Dict[str, Any]] = None,
+                    **ctx: Any) -> Response:
+        """The report, and for a draft the form over the product lines its
+        charter covers: refilled with what was typed when it was refused."""
         r = api().call("GetReport", {"id": rid})["report"]
         try:
             charter = api().call("GetCharter", {"distributorId": r["distributorId"]})["charter"]
@@ -853,8 +965,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             int(s.get("revenueMinor", 0))).scaleb(-get_currency_precision(s["currency"]))))
             for s in r.get("sales", [])}
         stock = {s["productLineId"]: s for s in r.get("inventory", [])}
+        currency = r["sales"][0]["currency"] if r.get("sales") else "USD"
+        if typed is not None and r.get("status") == "draft":
+            sales, stock, currency = typed["sales"], typed["stock"], typed["currency"]
+            r = dict(r, marketIntelligence=typed["marketIntelligence"],
+                     competition=typed["competition"])
         return _page("report.html", status, r=r, lines=lines, sales=sales, stock=stock,
-                     zone=my_zone(), **ctx)
+                     currency=currency, zone=my_zone(), **ctx)
 
     @app.route("/reports/<id:rid>")
     def report(rid: int) -> Response:
@@ -864,25 +981,31 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     @app.route("/reports/<id:rid>/save", methods=["POST"])
     def report_save(rid: int) -> Response:
         """Sales and stock per line, market intelligence and competitive activity; the
-        pipeline keeps what the report has."""
+        pipeline keeps what the report has. Refused, by this form or by the
+        server, the form comes back with what was typed and why."""
         signed_in()
         f = request.form
         currency = f.get("currency", "").strip().upper()
         sales, stock, errors = [], [], []
+        typed: Dict[str, Any] = {
+            "currency": f.get("currency", "").strip(), "sales": {}, "stock": {},
+            "marketIntelligence": f.get("market_intelligence", "").strip()}
         for key in f:
             if not key.startswith("units_"):
                 continue
             line = key[6:]
             units, revenue = f.get(key, "").strip(), f.get("revenue_" + line, "").strip()
             on_hand = f.get("onhand_" + line, "").strip()
+            typed["sales"][_whole(line) or line] = {"units": units, "revenue": revenue}
+            typed["stock"][_whole(line) or line] = {"unitsOnHand": on_hand}
             if units or revenue:
                 count, minor = _whole(units), _minor(revenue or "0", currency)
                 if count is None or minor is None:
                     errors.append(_("Units are a whole number and revenue an amount, e.g. "
                                     "1250.50."))
-                    continue
-                sales.append({"productLineId": line, "units": count,
-                              "revenueMinor": minor, "currency": currency})
+                else:
+                    sales.append({"productLineId": line, "units": count,
+                                  "revenueMinor": minor, "currency": currency})
             if on_hand:
                 held = _whole(on_hand)
                 if held is None:
@@ -892,16 +1015,17 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         competition = [{"competitor": c.strip(), "activity": a.strip()}
                        for c, a in zip(f.getlist("competitor"), f.getlist("activity"))
                        if c.strip() or a.strip()]
+        typed["competition"] = competition
         if errors:
-            return report_page(rid, 400, error=" ".join(dict.fromkeys(errors)))
+            return report_page(rid, 400, typed, error=" ".join(dict.fromkeys(errors)))
         try:
             api().call("SaveReport", {
                 "id": rid, "sections": ["sales_by_line", "inventory_on_hand",
                                         "market_intelligence", "competitive_activity"],
                 "sales": sales, "inventory": stock, "competition": competition,
-                "marketIntelligence": f.get("market_intelligence", "").strip()})
-        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
-            return report_page(rid, 400, error=_sentence(e))
+                "marketIntelligence": typed["marketIntelligence"]})
+        except (liaison.InvalidArgument, liaison.OutOfRange, liaison.FailedPrecondition) as e:
+            return report_page(rid, 400, typed, error=_sentence(e))
         return redirect(url_for("report", rid=rid))
 
     @app.route("/reports/<id:rid>/submit", methods=["POST"])
@@ -915,7 +1039,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     # ---------------- the joint business plan ----------------
 
+    # A plan's form: at least PLAN_ROWS rows of each, and PLAN_SPARE empty ones.
     PLAN_ROWS = 5
+    PLAN_SPARE = 3
 
     @app.route("/plans", methods=["GET", "POST"])
     def plans() -> Response:
@@ -943,9 +1069,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     def plan_page(pid: int, status: int = 200, typed: Optional[Dict[str, Any]] = None,
                   **ctx: Any) -> Response:
         """A revision; a draft or declined one with its form (refilled with
-        what was typed when it was refused), a proposal of the exporter's
-        with approve and decline."""
+        what was typed when it was refused): a row for every goal and
+        initiative it has and PLAN_SPARE empty ones; a proposal of the
+        exporter's with approve and decline."""
         p = api().call("GetPlan", {"id": pid})["plan"]
+        owners = {it.get("ownerUserId"): it.get("ownerEmail", "")
+                  for it in p.get("initiatives", [])}
         if typed:
             p = dict(p, **typed)
         lines = [ln for ln in api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}})
@@ -953,9 +1082,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         goals = [gl if "revenue" in gl else dict(gl, revenue=str(decimal.Decimal(int(
             gl.get("revenueMinor", 0))).scaleb(-get_currency_precision(gl["currency"])))
             if gl.get("currency") else "") for gl in p.get("goals", [])]
-        goals += [{}] * max(0, PLAN_ROWS - len(goals))
-        initiatives = p.get("initiatives", []) + [{}] * max(
-            0, PLAN_ROWS - len(p.get("initiatives", [])))
+        goals += [{}] * max(PLAN_SPARE, PLAN_ROWS - len(goals))
+        initiatives = [dict(it, ownerEmail=it.get("ownerEmail") or owners.get(
+            it.get("ownerUserId"), "")) for it in p.get("initiatives", [])]
+        initiatives += [{}] * max(PLAN_SPARE, PLAN_ROWS - len(initiatives))
         return _page("plan.html", status, p=p, lines=lines, goals=goals,
                      initiatives=initiatives, zone=my_zone(), **ctx)
 
@@ -964,15 +1094,24 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         signed_in()
         return plan_page(pid)
 
+    def form_rows(form: Mapping[str, Any], prefix: str) -> List[int]:
+        """The row numbers of a form's fields named prefix + number, in order:
+        every row the page showed, however many."""
+        rows = {int(m.group(1)) for m in (re.fullmatch(prefix + r"([0-9]{1,4})", k)
+                                          for k in form) if m}
+        return sorted(rows)
+
     @app.route("/plans/<id:pid>/save", methods=["POST"])
     def plan_save(pid: int) -> Response:
-        """Goals per product line and period, initiatives owned by the
-        signed-in user; empty rows are left out."""
+        """Goals per product line and period, and initiatives; empty rows are
+        left out. An initiative keeps the owner it has (sent back with its
+        row, and only one of the plan's own owners is taken); one added here
+        is the signed-in user's."""
         me = signed_in()
         f = request.form
         goals, initiatives, errors = [], [], []
         typed: Dict[str, Any] = {"goals": [], "initiatives": []}
-        for i in range(PLAN_ROWS):
+        for i in form_rows(f, "goal_(?:line|period|units|revenue|currency)"):
             line, period = f.get("goal_line%d" % i, ""), f.get("goal_period%d" % i, "").strip()
             units = f.get("goal_units%d" % i, "").strip()
             revenue = f.get("goal_revenue%d" % i, "").strip()
@@ -995,16 +1134,20 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     continue
                 goal.update(revenueMinor=minor, currency=currency)
             goals.append(goal)
-        for i in range(PLAN_ROWS):
+        owners = {it.get("ownerUserId") for it in api().call("GetPlan", {"id": pid})[
+            "plan"].get("initiatives", [])}
+        for i in form_rows(f, "init_(?:title|description|starts|due)"):
             title = f.get("init_title%d" % i, "").strip()
             starts, due = f.get("init_starts%d" % i, "").strip(), f.get("init_due%d" % i, "").strip()
             if not (title or starts or due):
                 continue
-            typed["initiatives"].append({"title": title, "description": f.get(
-                "init_description%d" % i, "").strip(), "startsOn": starts, "dueOn": due})
-            initiatives.append({"title": title, "description": f.get(
-                "init_description%d" % i, "").strip(), "ownerUserId": me["userId"],
-                "startsOn": starts, "dueOn": due})
+            owner = _whole(f.get("init_owner%d" % i, ""))
+            if owner not in owners:
+                owner = me["userId"]
+            row = {"title": title, "description": f.get("init_description%d" % i, "").strip(),
+                   "ownerUserId": owner, "startsOn": starts, "dueOn": due}
+            typed["initiatives"].append(row)
+            initiatives.append(row)
         if errors:
             return plan_page(pid, 400, typed, error=" ".join(dict.fromkeys(errors)))
         try:
@@ -1029,14 +1172,32 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     # ---------------- upstream updates ----------------
 
+    def shown_variant(u: Mapping[str, Any]) -> Dict[str, Any]:
+        """The language, title and body of update u to show the reader: the
+        variant in the reader's language when the exporter wrote one, else
+        the update's own."""
+        lang = str(pick_locale())
+        shown = {"language": u.get("language", ""), "title": u.get("title", ""),
+                 "body": u.get("body", "")}
+        if shown["language"].split("-")[0].lower() != lang:
+            for v in u.get("variants", []):
+                if v.get("language", "").split("-")[0].lower() == lang:
+                    return dict(v)
+        return shown
+
     @app.route("/updates")
     def updates() -> Response:
-        """The exporter's updates aimed at it (row-level security shows no other)."""
+        """The exporter's updates aimed at it (row-level security shows no
+        other), each titled as its own page shows it. A list's rows carry no
+        variants (ListUpstreamUpdates leaves them out, and GetUpstreamUpdate
+        would record a reading): until the server lists them, a row shows
+        the title the update was written with."""
         signed_in()
         items = api().call("ListUpstreamUpdates", {"status": "published",
                                                    "page": {"pageSize": PAGE_SIZE}}
                            ).get("updates", [])
-        return _page("updates.html", updates=list(reversed(items)), zone=my_zone())
+        rows = [dict(u, shown=shown_variant(u)) for u in reversed(items)]
+        return _page("updates.html", updates=rows, zone=my_zone())
 
     @app.route("/updates/<id:uid>")
     def update(uid: int) -> Response:
@@ -1044,14 +1205,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         variant in it; opening it records this user's read receipt."""
         signed_in()
         u = api().call("GetUpstreamUpdate", {"id": uid})["update"]
-        lang = str(pick_locale())
-        shown = {"language": u.get("language", ""), "title": u.get("title", ""),
-                 "body": u.get("body", "")}
-        if shown["language"].split("-")[0].lower() != lang:
-            for v in u.get("variants", []):
-                if v.get("language", "").split("-")[0].lower() == lang:
-                    shown = v
-                    break
+        shown = shown_variant(u)
         docs = []
         for did in u.get("documentIds", []):
             try:
