@@ -262,6 +262,13 @@ void rpc_set_escalation_protocol(struct request *r)
         (const Liaison__V1__SetEscalationProtocolRequest *)r->input;
     if (!distributor_filter_ok(r, in->distributor_id) || !severity_ok(r, in->severity))
         return;
+    /* The default reaches every distributor, the ones a manager does not manage too. */
+    if (!in->distributor_id && r->who.role != LIAISON__V1__ROLE__ROLE_TENANT_ADMIN) {
+        request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED,
+                     "the tenant's default ladder is set by a tenant admin; a manager sets a"
+                     " distributor's own");
+        return;
+    }
     size_t n = in->n_steps;
     if (n > MAX_STEPS) {
         request_fail_field(r, "steps", "at most 10 steps");

@@ -214,14 +214,31 @@ static struct db_stmt q_attendance = {
     "  WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint AND a.meeting_id = $1::bigint"
     "  RETURNING a.id)" EXEC_AUDITED("'meeting.attendance'", "meeting_attendee"),
     3, 0};
-/* $1 meeting: reached, and held (notes record what was said at a meeting that took place). */
+/*
+ * A meeting's notes, all together, in bytes: a meeting goes out whole, notes
+ * and all, in one frame of max_frame_bytes (1 MiB by default), so without a
+ * bound a few long notes would make it unreadable for everyone, and every
+ * change to it would commit and yet answer INTERNAL.
+ */
+#define NOTES_MAX_BYTES "600000"
+/*
+ * $1 meeting, $2 body: reached, held (notes record what was said at a
+ * meeting that took place), and its notes with this one within
+ * NOTES_MAX_BYTES.
+ */
 static struct db_stmt q_note_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such meeting'),"
     " liaison_precondition(x.s IS NULL OR x.s = 'held',"
-    "  format('notes go with a held meeting; this one is %s', x.s))"
-    " FROM (SELECT (SELECT m.status FROM meetings m" JOIN_DM
-    " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES ") AS s) x",
-    1, 0};
+    "  format('notes go with a held meeting; this one is %s', x.s)),"
+    " liaison_precondition(x.s IS NULL OR x.s <> 'held' OR x.bytes + octet_length($2::text)"
+    "  <= " NOTES_MAX_BYTES ", format('this meeting''s notes hold %s bytes, and this note of %s"
+    " would pass the " NOTES_MAX_BYTES " a meeting keeps: put a long text in a document and"
+    " note where it is', x.bytes, octet_length($2::text)))"
+    " FROM (SELECT m.status AS s, (SELECT coalesce(sum(octet_length(n.body)), 0)"
+    "  FROM meeting_notes n WHERE n.tenant_id = m.tenant_id AND n.meeting_id = m.id) AS bytes"
+    "  FROM (VALUES (1)) one LEFT JOIN (meetings m" JOIN_DM ") ON m.tenant_id = liaison_tenant()"
+    "  AND m.id = $1::bigint AND " SEES ") x",
+    2, 0};
 /* $1 meeting, $2 body, $3 language; written at the clock's instant, by the caller. */
 static struct db_stmt q_note_add = {
     "WITH m AS (INSERT INTO meeting_notes (tenant_id, meeting_id, author_id, language, body,"
@@ -417,7 +434,7 @@ static struct exec_decl d_attendance = {
     MEETING_REPLY("meeting_id"),
     .not_found = "no such meeting"};
 static struct exec_decl d_note_add = {.method = "AddMeetingNote",
-                                      .check = {&q_note_can, {"meeting_id"}},
+                                      .check = {&q_note_can, {"meeting_id", "body"}},
                                       .query = {&q_note_add, {"meeting_id", "body", "language"}},
                                       MEETING_REPLY("meeting_id"),
                                       .not_found = "no such meeting"};

@@ -167,6 +167,10 @@ try:
           [("purchasing manager", "email", 4), ("sales director", "phone", 8)] and
           p.get("visitHours") == 48, "CLI sets the tenant default ladder by roles: %s %s"
           % (code, out))
+    code, out = call("SetEscalationProtocol", {"severity": "high", "steps": [
+        {"contactRole": "x", "method": "email", "responseHours": 1}]}, manager)
+    check(code == "PERMISSION_DENIED" and "tenant admin" in out.get("message", ""),
+          "a manager does not set the tenant's default ladder: %s %s" % (code, out))
     code, out = call("SetEscalationProtocol", {"severity": "critical", "steps": [
         {"contactId": an, "method": "email", "responseHours": 4}]}, admin)
     check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "steps[0].contactId",

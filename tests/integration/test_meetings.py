@@ -239,6 +239,21 @@ try:
     code, out = call("AddMeetingNote", {"meetingId": mb, "body": "a" * 100001}, manager)
     check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "body",
           "a note over 100,000 bytes is refused on body (%s)" % code)
+    # A meeting goes out whole in one frame: its notes together are bounded,
+    # so no one can make it unreadable (nor its changes answer INTERNAL).
+    added = 0
+    for _ in range(8):
+        code, out = call("AddMeetingNote", {"meetingId": mb, "body": "b" * 99000}, manager)
+        if code != "OK":
+            break
+        added += 1
+    check(added == 5 and code == "FAILED_PRECONDITION"
+          and "would pass the 600000 a meeting keeps" in out.get("message", ""),
+          "notes past 600,000 bytes a meeting are refused in words (%d added, %s %s)"
+          % (added, code, out.get("message")))
+    code, out = call("GetMeeting", {"id": mb}, manager)
+    check(code == "OK" and len(out["meeting"]["notes"]) == 7, "and the meeting still reads (%s)"
+          % code)
     got = compliance(admin, distributorId=d2)
     check(got[0] == [], "another distributor has no held meetings: %s" % (got,))
     got = compliance(manager, distributorId=d2)
