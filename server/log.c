@@ -56,8 +56,18 @@ void log_event(enum log_level level, const char *msg, const char *fmt, ...)
         va_start(ap, fmt);
         int k = vsnprintf(buf + n, sizeof buf - n, fmt, ap);
         va_end(ap);
-        if (k > 0)
+        if (k > 0) {
+            size_t start = n;
             n += (size_t)k < sizeof buf - n ? (size_t)k : sizeof buf - n - 1;
+            /*
+             * One event, one line: a value from elsewhere (PostgreSQL's
+             * message with its DETAIL on a second line) may hold a line
+             * break or another control character.
+             */
+            for (size_t i = start; i < n; i++)
+                if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+                    buf[i] = ' ';
+        }
     }
     log_write(buf, n, sizeof buf);
 }

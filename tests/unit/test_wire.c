@@ -240,11 +240,45 @@ static void test_cursor(void)
     CHECK_EQ_INT(page_size(&p), PAGE_MAX_SIZE);
 }
 
+/* What text a request may hold, and where the server says the field is. */
+static void test_text_clean(void)
+{
+    CHECK(!wire_text_refused("Nguyễn Văn An\tline one\r\nline two"));
+    CHECK(!wire_text_refused("\xd9\x85 \xe2\x80\x8f(Dubai)")); /* a right-to-left mark */
+    CHECK(wire_text_refused("a\x1b[31m"));
+    CHECK(wire_text_refused("a\x7f"));
+    CHECK(wire_text_refused("a\xc2\x85"));                   /* C1 NEL */
+    CHECK(wire_text_refused("Invoice \xe2\x80\xaegpj.exe")); /* U+202E */
+    CHECK(wire_text_refused("x \xe2\x81\xa7y"));             /* U+2067 */
+    CHECK(!wire_text_refused("\xe2\x80\xa9"));               /* U+2029, not an override */
+
+    char field[128];
+    const char *why = NULL;
+    Liaison__V1__CreateContactRequest req = LIAISON__V1__CREATE_CONTACT_REQUEST__INIT;
+    Liaison__V1__ContactFields f = LIAISON__V1__CONTACT_FIELDS__INIT;
+    req.fields = &f;
+    f.name = "Lê Thị Hoa";
+    f.time_zone = "Asia/Ho_Chi_Minh";
+    CHECK(wire_text_clean(&req.base, field, sizeof field, &why));
+    CHECK(field[0] == '\0');
+    f.time_zone = "Asia/\x1b[2J";
+    CHECK(!wire_text_clean(&req.base, field, sizeof field, &why));
+    CHECK(!strcmp(field, "fields.timeZone"));
+    CHECK(why && strstr(why, "control characters"));
+
+    /* A password is a secret taken as it is. */
+    Liaison__V1__LoginRequest login = LIAISON__V1__LOGIN_REQUEST__INIT;
+    login.tenant = "demo";
+    login.password = "p\x01ss";
+    CHECK(wire_text_clean(&login.base, field, sizeof field, &why));
+}
+
 int main(void)
 {
     RUN(test_utf8);
     RUN(test_validate_bounds);
     RUN(test_validate_text_fields);
+    RUN(test_text_clean);
     RUN(test_decode_nul);
     RUN(test_json_names);
     RUN(test_methods);
