@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -102,6 +103,10 @@ static const struct setting settings[] = {
       "a client that takes no bytes for this long is disconnected"),
     S(max_connections_per_address, SET_INT, "256", 1, 1000000, false,
       "client connections from one address, all workers together; more are closed at accept"),
+    S(trusted_proxies, SET_STR, "", 0, 1024, false,
+      "IP addresses, comma-separated, of proxies (a portal, a gateway) that sign in on their "
+      "users' behalf and may name each user's own address at Login (clientAddress): the "
+      "per-address log-in limits then count that address, not the proxy's; empty: none"),
     S(max_password_jobs_per_address, SET_INT, "2", 1, 1024, false,
       "Argon2 hashes running or queued per worker for one source address; more are answered "
       "RESOURCE_EXHAUSTED"),
@@ -311,7 +316,59 @@ static int config_check(const struct config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "max_partial_frame_bytes: must hold one frame, max_frame_bytes + 4");
         return -1;
     }
+    const char *bad = config_proxies_bad(cfg->trusted_proxies);
+    if (bad) {
+        snprintf(err, errlen, "trusted_proxies: '%.*s' is not an IP address",
+                 (int)strcspn(bad, ","), bad);
+        return -1;
+    }
     return 0;
+}
+
+/*
+ * Walks list (IP addresses, comma-separated, spaces around them ignored):
+ * returns where the first item that is not an IP address starts, or (with
+ * family given) where the address equal to family and bytes starts; NULL
+ * when the walk reaches the end.
+ */
+static const char *config_proxies_walk(const char *list, const int *family,
+                                       const unsigned char *bytes)
+{
+    for (const char *p = list; *p;) {
+        p += strspn(p, " ");
+        size_t n = strcspn(p, ",");
+        size_t len = n;
+        while (len && p[len - 1] == ' ')
+            len--;
+        char text[INET6_ADDRSTRLEN];
+        unsigned char got[16];
+        int fam = 0;
+        if (len && len < sizeof text) {
+            memcpy(text, p, len);
+            text[len] = '\0';
+            fam = inet_pton(AF_INET, text, got) == 1    ? AF_INET
+                  : inet_pton(AF_INET6, text, got) == 1 ? AF_INET6
+                                                        : 0;
+        }
+        if (!fam)
+            return p;
+        if (family && *family == fam && !memcmp(got, bytes, fam == AF_INET ? 4 : 16))
+            return p;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return NULL;
+}
+
+const char *config_proxies_bad(const char *list)
+{
+    return config_proxies_walk(list, NULL, NULL);
+}
+
+bool config_proxy_trusted(const struct config *cfg, int family, const unsigned char *bytes)
+{
+    return family && config_proxies_walk(cfg->trusted_proxies, &family, bytes) != NULL;
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)

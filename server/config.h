@@ -46,6 +46,7 @@ struct config {
     int idle_timeout_ms;
     int send_timeout_ms;
     int max_connections_per_address;
+    char *trusted_proxies; /* comma-separated IP addresses; see config_proxy_trusted */
     int max_password_jobs_per_address;
     int frame_timeout_s;
     int max_partial_frame_bytes;
@@ -94,5 +95,14 @@ const char *config_migrate_url(const struct config *cfg);
 
 /* Writes every setting with its default, bounds and meaning (for --help). */
 void config_print_help(FILE *out);
+
+/* Where the first item of list that is not an IP address starts; NULL when all are. */
+const char *config_proxies_bad(const char *list);
+
+/*
+ * Whether the peer at family (AF_INET, AF_INET6) and bytes (4 or 16) is one
+ * of trusted_proxies: it may name its users' own addresses at Login.
+ */
+bool config_proxy_trusted(const struct config *cfg, int family, const unsigned char *bytes);
 
 #endif

@@ -27,10 +27,15 @@ const char *request_method_name(const struct request *r)
     return r->method ? r->method->name : "unknown";
 }
 
-int request_peer_address_len(const struct request *r)
+const char *request_source(const struct request *r, int *len)
 {
+    if (r->source[0]) {
+        *len = (int)strlen(r->source);
+        return r->source;
+    }
     const char *colon = strrchr(r->peer, ':');
-    return (int)(colon ? (size_t)(colon - r->peer) : strlen(r->peer));
+    *len = (int)(colon ? (size_t)(colon - r->peer) : strlen(r->peer));
+    return r->peer;
 }
 
 struct request *request_new(struct conn *c)
@@ -462,10 +467,11 @@ static bool request_settle(struct request *r)
 static struct worker_password_source *request_password_source(const struct request *r)
 {
     struct worker *w = r->w;
-    int len = request_peer_address_len(r);
+    int len;
+    const char *source = request_source(r, &len);
     for (int i = 0; i < w->n_password_sources; i++) {
         struct worker_password_source *s = &w->password_sources[i];
-        if (strncmp(s->address, r->peer, (size_t)len) == 0 && s->address[len] == '\0')
+        if (strncmp(s->address, source, (size_t)len) == 0 && s->address[len] == '\0')
             return s;
     }
     return NULL;
@@ -518,7 +524,9 @@ void request_password_job(struct request *r, const char *password, const char *e
     if (!s) {
         /* Fewer addresses than jobs: there is room while password_jobs was under its cap. */
         s = &w->password_sources[w->n_password_sources++];
-        snprintf(s->address, sizeof s->address, "%.*s", request_peer_address_len(r), r->peer);
+        int len;
+        const char *source = request_source(r, &len);
+        snprintf(s->address, sizeof s->address, "%.*s", len, source);
         s->jobs = 0;
     }
     s->jobs++;

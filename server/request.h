@@ -97,6 +97,8 @@ struct request {
     void (*work_done)(struct request *r); /* request_work's, back on the loop */
     char rid[32];                         /* server-wide request id, for logs and the audit log */
     char peer[64];
+    /* The user's own address a trusted proxy named at Login; empty: the peer's (request_source). */
+    char source[48];
     /* idempotency.c's: the frame's key, where r is with it, its hash, the answer it stores */
     const char *idem_key;
     enum request_idem { IDEM_NONE, IDEM_WANTED, IDEM_CLAIMED, IDEM_STORING, IDEM_REPLAYING } idem;
@@ -108,8 +110,12 @@ struct request {
     void (*on_end)(struct request *r);
 };
 
-/* The length of r's source address in r->peer, without the port ("[::1]:5" -> 5). */
-int request_peer_address_len(const struct request *r);
+/*
+ * The address r comes from, its length in *len: the user's own a trusted
+ * proxy named at Login (r->source), else the peer's in r->peer without the
+ * port ("[::1]:5" -> "[::1]", 5).
+ */
+const char *request_source(const struct request *r, int *len);
 
 /* The name of r's method, as in the proto ("CreateContact"). */
 const char *request_method_name(const struct request *r);

@@ -17,12 +17,14 @@
  */
 #include "rpc_auth.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "conn.h"
 #include "credential.h"
 #include "exec.h"
 #include "log.h"
@@ -287,6 +289,13 @@ static const char *login_tenant_slug(const struct login *l)
     return l->account.tenant_id ? l->who.tenant_slug : "-";
 }
 
+/* Where a log-in comes from, for log lines: the peer, and the user's address a proxy named. */
+static const char *login_from(struct request *r)
+{
+    const char *from = r->source[0] ? request_printf(r, "%s client=%s", r->peer, r->source) : NULL;
+    return from ? from : r->peer;
+}
+
 static void login_refuse(struct request *r)
 {
     request_fail(r, LIAISON__V1__CODE__UNAUTHENTICATED, "invalid tenant, e-mail or password");
@@ -307,7 +316,7 @@ static void login_failed_done(struct db_txn *txn, int code, const char *detail)
         log_event(LOG_WARN, "log-in failed",
                   "req=%s tenant=%s user=%" PRId64 " peer=%s failures=%d address_failures=%d"
                   " locked_now=%s",
-                  r->rid, login_tenant_slug(l), l->account.user_id, r->peer, acct_failures,
+                  r->rid, login_tenant_slug(l), l->account.user_id, login_from(r), acct_failures,
                   addr_failures, login_keys(acct_locked, addr_locked));
     int failures = acct_failures > addr_failures ? acct_failures : addr_failures;
     /* Answered at its deadline already: the count is what mattered. */
@@ -443,7 +452,7 @@ static void login_checked(struct db_txn *txn, int code, const char *detail)
         if (login_log_admit(r))
             log_event(LOG_WARN, "log-in refused: locked",
                       "req=%s tenant=%s user=%" PRId64 " peer=%s locked=%s", r->rid,
-                      login_tenant_slug(l), l->account.user_id, r->peer,
+                      login_tenant_slug(l), l->account.user_id, login_from(r),
                       login_keys(acct_locked, addr_locked));
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
                      "too many failed log-ins; try again later");
@@ -491,6 +500,37 @@ static void login_tenant_done(struct db_txn *txn, int code, const char *detail)
     request_submit(r, login_checked);
 }
 
+/*
+ * Takes the user's own address a proxy named (a portal signing its users
+ * in) as r's source, so that one user's failures lock that user's address
+ * and not every user of the proxy. Only a trusted proxy may: anyone else
+ * could name any address and never be locked. On failure answers and
+ * returns false.
+ */
+static bool login_client_address(struct request *r, const char *text)
+{
+    unsigned char bytes[16];
+    int family = inet_pton(AF_INET, text, bytes) == 1    ? AF_INET
+                 : inet_pton(AF_INET6, text, bytes) == 1 ? AF_INET6
+                                                         : 0;
+    if (!family) {
+        request_fail_field(r, "clientAddress", "an IPv4 or IPv6 address");
+        return false;
+    }
+    if (!r->conn ||
+        !config_proxy_trusted(request_config(r), r->conn->addr.family, r->conn->addr.bytes)) {
+        request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED,
+                     "clientAddress is taken only from a proxy in liaisond's trusted_proxies");
+        return false;
+    }
+    /* One spelling per address ("::1", not "0::1"), so that one key counts its failures. */
+    if (!inet_ntop(family, bytes, r->source, sizeof r->source)) {
+        request_fail_field(r, "clientAddress", "an IPv4 or IPv6 address");
+        return false;
+    }
+    return true;
+}
+
 void rpc_login(struct request *r)
 {
     const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
@@ -506,8 +546,12 @@ void rpc_login(struct request *r)
         request_fail_field(r, "password", "required, at most 128 bytes");
         return;
     }
+    if (in->client_address[0] && !login_client_address(r, in->client_address))
+        return;
+    int len;
+    const char *source = request_source(r, &len);
     struct login *l = arena_alloc(&r->arena, sizeof *l);
-    char *addr = request_printf(r, "addr:%.*s", request_peer_address_len(r), r->peer);
+    char *addr = request_printf(r, "addr:%.*s", len, source);
     if (!l || !addr) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;

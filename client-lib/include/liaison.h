@@ -324,6 +324,17 @@ LIAISON_EXPORT int liaison_method_is_create(const char *method);
 LIAISON_EXPORT int liaison_login(liaison_conn *conn, const char *tenant, const char *email,
                                  const char *password, char **token);
 
+/*
+ * liaison_login() for a proxy that signs its users in (a portal):
+ * client_address is the user's own IP address, which liaisond's per-address
+ * log-in limits then count instead of the proxy's. liaisond takes it only
+ * from a connection of one of its trusted_proxies
+ * (LIAISON_PERMISSION_DENIED otherwise); NULL or "" is liaison_login().
+ */
+LIAISON_EXPORT int liaison_login_for(liaison_conn *conn, const char *tenant, const char *email,
+                                     const char *password, const char *client_address,
+                                     char **token);
+
 /* Ends the session on the server and forgets the handle's token. */
 LIAISON_EXPORT int liaison_logout(liaison_conn *conn);
 

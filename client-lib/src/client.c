@@ -979,12 +979,19 @@ int liaison_get_health(liaison_conn *c, liaison_health *h)
 int liaison_login(liaison_conn *c, const char *tenant, const char *email, const char *password,
                   char **token)
 {
+    return liaison_login_for(c, tenant, email, password, NULL, token);
+}
+
+int liaison_login_for(liaison_conn *c, const char *tenant, const char *email,
+                      const char *password, const char *client_address, char **token)
+{
     if (token)
         *token = NULL;
     Liaison__V1__LoginRequest req = LIAISON__V1__LOGIN_REQUEST__INIT;
     req.tenant = (char *)(tenant ? tenant : "");
     req.email = (char *)(email ? email : "");
     req.password = (char *)(password ? password : "");
+    req.client_address = (char *)(client_address ? client_address : "");
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
     ProtobufCMessage *out;

@@ -285,4 +285,51 @@ finally:
     check(srv.stop(), "the server stops cleanly")
 
 psql("DELETE FROM login_throttle")
+
+# ---- a trusted proxy (a portal) names each user's own address ----
+srv = Server("abuse-proxy", "trusted_proxies = 127.0.0.9, ::1",
+             "login_max_failures_per_address = 3", "login_max_failures = 1000")
+PERMISSION_DENIED = 7
+
+
+def login_for(source, tenant, email, password, client):
+    s = srv.session(source=source)
+    try:
+        s.sendall(w.frame(2, "Login", w.strings((1, tenant), (2, email), (3, password),
+                                                (4, client))))
+        _, st, _ = w.recv_response(s)
+        return st
+    finally:
+        s.close()
+
+
+try:
+    slug, tid, admin = new_tenant(srv, "abuse-proxy")
+    for i in range(4):
+        st = login_for("127.0.0.9", slug, admin, "wrong %d" % i, "203.0.113.5")
+    check(st["code"] == RESOURCE_EXHAUSTED and LOCKED in st["message"],
+          "one user's failures through the proxy lock that user's address (%s)" % st)
+    st = login_for("127.0.0.9", slug, admin, PASSWORD, "203.0.113.6")
+    check(st["code"] == OK, "while another user signs in through the same proxy (%s)" % st)
+    st = login_for("127.0.0.9", slug, admin, PASSWORD, "2001:db8:0:0::7")
+    check(st["code"] == OK, "an IPv6 user too (%s)" % st)
+    st = login_for("127.0.0.8", slug, admin, PASSWORD, "203.0.113.6")
+    check(st["code"] == PERMISSION_DENIED and "trusted_proxies" in st["message"],
+          "a peer that is not a trusted proxy may not name an address (%s)" % st)
+    st = login_for("127.0.0.9", slug, admin, PASSWORD, "203.0.113.6:80")
+    check(st["code"] == INVALID_ARGUMENT and "clientAddress" in str(st),
+          "a client address that is not an IP address is refused on the field (%s)" % st)
+    check(re.search(r'msg="log-in failed".* peer=127\.0\.0\.9:[0-9]+ client=203\.0\.113\.5 ',
+                    srv.log()) is not None, "the log names the proxy and the user's address")
+finally:
+    check(srv.stop(), "the server stops cleanly")
+bad = os.path.join(w.env("LIAISON_TEST_DIR"), "proxy-bad.conf")
+with open(bad, "w") as f:
+    f.write("tls_cert = x\ntls_key = x\ntrusted_proxies = 127.0.0.1, portal.example\n")
+p = subprocess.run([LIAISOND, "--config", bad, "check-config"], capture_output=True, text=True,
+                   timeout=30)
+check(p.returncode != 0 and "trusted_proxies: 'portal.example' is not an IP address" in p.stderr,
+      "a trusted proxy given by name is refused, named (%s)" % p.stderr.strip()[-120:])
+
+psql("DELETE FROM login_throttle")
 t.finish("login abuse")

@@ -331,14 +331,20 @@ class Client:
         """The socket to watch for readability (selectors), or -1 when not connected."""
         return int(self._lib.liaison_socket(self._handle()))
 
-    def login(self, tenant: str, email: str, password: str) -> str:
+    def login(self, tenant: str, email: str, password: str, client_address: str = "") -> str:
         """Logs in to a tenant and returns the session token (also kept by the
         Client to authenticate again after a reconnection). Wrong credentials
-        raise Unauthenticated; a locked account ResourceExhausted."""
+        raise Unauthenticated; a locked account ResourceExhausted.
+
+        A proxy that signs its users in (a portal) names each user's own IP
+        address as client_address, so that liaisond's per-address limits
+        count the user's address and not the proxy's; liaisond takes it
+        only from one of its trusted_proxies (PermissionDenied otherwise)."""
         conn = self._handle()
         out = ctypes.c_void_p()
-        code = self._lib.liaison_login(conn, tenant.encode(), email.encode(), password.encode(),
-                                       ctypes.byref(out))
+        code = self._lib.liaison_login_for(conn, tenant.encode(), email.encode(),
+                                           password.encode(), client_address.encode(),
+                                           ctypes.byref(out))
         token = _native.take_string(self._lib, out)
         self._raise_if(code)
         return token or ""

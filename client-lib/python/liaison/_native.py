@@ -50,6 +50,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "liaison_socket": (c_int, [conn_p]),
         "liaison_methods_json": (c_int, [out_str]),
         "liaison_login": (c_int, [conn_p, c_char_p, c_char_p, c_char_p, out_str]),
+        "liaison_login_for": (c_int, [conn_p, c_char_p, c_char_p, c_char_p, c_char_p, out_str]),
         "liaison_logout": (c_int, [conn_p]),
         "liaison_retry_after_ms": (ctypes.c_uint32, [conn_p]),
         "liaison_read_after": (ctypes.c_uint64, [conn_p]),

@@ -10,6 +10,13 @@ Configuration (environment, or the mapping given to create_app):
                       instance folder)
   PORTAL_SECURE_COOKIES  "0" only when the portal is served over plain HTTP
                       on 127.0.0.1 for development; cookies are Secure otherwise
+  PORTAL_CLIENT_ADDRESS  "1": name each user's own address when signing in,
+                      so liaisond's per-address log-in limits count the user,
+                      not the portal (list the portal in liaisond's
+                      trusted_proxies first, or every sign-in is refused)
+  PORTAL_PROXY_HOPS   reverse proxies in front of the portal (a TLS
+                      terminator: 1) whose X-Forwarded-For gives the user's
+                      address (default 0: the connection's)
 
 Every page is rendered on the server and works without JavaScript. The
 Liaison session token never leaves the server (sessions.py); every form
@@ -45,6 +52,7 @@ from flask import (Flask, Response, abort, g, redirect, render_template, request
 from flask_babel import Babel, gettext as _, lazy_pgettext, ngettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_options_header
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .sessions import SessionStore
@@ -373,7 +381,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         # The largest text the server takes (a meeting note, 100,000 bytes)
         # URL-encoded, with the rest of its form: well within 1 MiB.
         MAX_CONTENT_LENGTH=1024 * 1024,
+        CLIENT_ADDRESS=settings.get("PORTAL_CLIENT_ADDRESS", "0") == "1",
     )
+    hops = int(settings.get("PORTAL_PROXY_HOPS", "0") or "0")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
     db_path = settings.get("PORTAL_SESSION_DB")
     if not db_path:
         os.makedirs(app.instance_path, exist_ok=True)
@@ -611,12 +623,18 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     "email": request.form.get("email", "").strip()}
             password = request.form.get("password", "")
             try:
-                token = api().login(form["tenant"], form["email"], password)
+                token = api().login(form["tenant"], form["email"], password,
+                                    client_address=(request.remote_addr or "")
+                                    if app.config["CLIENT_ADDRESS"] else "")
                 ident = api().call("WhoAmI")["identity"]
             except (liaison.Unauthenticated, liaison.InvalidArgument):
                 error = _("The organisation, e-mail or password is not right.")
-            except liaison.ResourceExhausted:
-                error = _("Too many attempts: wait a few minutes and try again.")
+            except liaison.ResourceExhausted as e:
+                # A lock after failures, or passwords being checked for
+                # others at this moment: only the first is the user's doing.
+                error = (_("Too many attempts: wait a few minutes and try again.")
+                         if "failed log-ins" in e.message else
+                         _("Many people are signing in right now: try again in a moment."))
             else:
                 if not ident.get("distributorId"):
                     api().logout()
