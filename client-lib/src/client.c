@@ -982,8 +982,8 @@ int liaison_login(liaison_conn *c, const char *tenant, const char *email, const 
     return liaison_login_for(c, tenant, email, password, NULL, token);
 }
 
-int liaison_login_for(liaison_conn *c, const char *tenant, const char *email,
-                      const char *password, const char *client_address, char **token)
+int liaison_login_for(liaison_conn *c, const char *tenant, const char *email, const char *password,
+                      const char *client_address, char **token)
 {
     if (token)
         *token = NULL;
