@@ -83,7 +83,8 @@ static const struct setting settings[] = {
       "largest document content (a version or a translation); content over max_frame_bytes - 8192 "
       "comes in chunks (BeginDocumentUpload)"),
     S(document_uploads_max, SET_INT, "16", 1, 10000, false,
-      "chunked document uploads a tenant may have open at once"),
+      "chunked document uploads a tenant may have open at once; one person a quarter of them "
+      "(at least 2)"),
     S(document_upload_lifetime_s, SET_INT, "3600", 10, 604800, false,
       "seconds a chunked document upload stays open; one not finished by then is deleted"),
     S(max_in_flight, SET_INT, "64", 1, 4096, false,

@@ -60,11 +60,16 @@
 
 /* ---------- key accounts ---------- */
 
-/* $1 owner (0: none), $2 distributor (0: the exporter) */
+/*
+ * $1 owner (0: none), $2 distributor (0: the exporter): the owner is the
+ * exporter's staff, or a user of the account's own distributor.
+ */
 static struct db_stmt q_account_refs = {
     "SELECT liaison_check($1::bigint = 0 OR EXISTS (SELECT 1 FROM users u"
-    "  WHERE u.tenant_id = liaison_tenant() AND u.id = $1::bigint), 'ownerId',"
-    "  'no such user of this tenant'),"
+    "  WHERE u.tenant_id = liaison_tenant() AND u.id = $1::bigint"
+    "  AND (u.distributor_id IS NULL OR u.distributor_id = nullif($2::bigint, 0))), 'ownerId',"
+    "  'no user of this tenant who may own this account (the exporter''s staff, or a user of"
+    " its distributor)'),"
     " liaison_found(liaison_sees_side(nullif($2::bigint, 0)), 'no such distributor')",
     2, 0};
 /* $1..$4 name, country, region, industry, $5 distributor, $6 owner */

@@ -150,6 +150,18 @@ check(code == "OK" and out["lead"]["registration"] == "flagged",
       "after the window the account may be registered again (flagged: not its territory) (%s)"
       % code)
 
+# ---------------- an account's owner: the exporter's staff or its own distributor's ----------------
+other_user = int(next(x.strip() for x in t.psql(
+    "SELECT id FROM users WHERE tenant_id = %s AND email = 'portal-%s@crm.example'"
+    % (tid, vientiane)).splitlines() if x.strip().isdigit()))
+code, out = call("CreateKeyAccount", {"name": "Xe buýt Viêng Chăn", "country": "LA",
+                                      "distributorId": saigon, "ownerId": other_user}, admin)
+check(code == "INVALID_ARGUMENT" and "ownerId" in str(out),
+      "another distributor's user does not own an account (%s %s)" % (code, out))
+code, out = call("CreateKeyAccount", {"name": "Xe buýt Viêng Chăn", "country": "LA",
+                                      "distributorId": vientiane, "ownerId": other_user}, admin)
+check(code == "OK", "its own distributor's user does (%s %s)" % (code, out))
+
 # ---------------- a race: exactly one of simultaneous registrations holds ----------------
 # Distributors that may all sell in Thailand: each registration alone would
 # be accepted, so only the protection decides. The accounts exist before the

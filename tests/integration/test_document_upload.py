@@ -194,7 +194,13 @@ check(code == "PERMISSION_DENIED", "a distributor user may not upload (%s)" % co
 
 # ---------------- the cap, and abandoned uploads ----------------
 open_now = count("document_uploads")  # the one with the wrong SHA-256
-ups = [begin(small)[1].get("uploadId") for _ in range(3 - open_now)]
+check(open_now == 1, "fixture: the admin holds one upload (%d)" % open_now)
+ups = [begin(small)[1].get("uploadId")]
+code, out = begin(small)
+check(code == "RESOURCE_EXHAUSTED" and "you have 2 uploads open, the most one person may"
+      in out.get("message", ""),
+      "one person holds at most a quarter of the open uploads, at least two (%s %s)" % (code, out))
+ups.append(begin(small, token=manager)[1].get("uploadId"))
 chunk(ups[0], 0, small[:40000])
 code, out = begin(small)
 check(code == "RESOURCE_EXHAUSTED" and "3 uploads open" in out.get("message", ""),
