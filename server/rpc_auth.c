@@ -18,6 +18,7 @@
 #include "rpc_auth.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -548,6 +549,9 @@ void rpc_login(struct request *r)
     }
     if (in->client_address[0] && !login_client_address(r, in->client_address))
         return;
+    /* A slug is lower case (a-z, 0-9, '-'): "DEMO" is demo, as an e-mail is any case. */
+    for (char *p = in->tenant; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     int len;
     const char *source = request_source(r, &len);
     struct login *l = arena_alloc(&r->arena, sizeof *l);

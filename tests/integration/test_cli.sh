@@ -429,7 +429,8 @@ sys.exit(0 if len(grants) == 1 and len(grants[0]["productLineIds"]) == 2 else 1)
 PY
 check "user by e-mail in another case" 0 "$cli" distributor assign "Hanoi Motor Supply" M@CLI.EXAMPLE
 check "distributor user of a named distributor" 0 sh -c "\"$cli\" user create --email du@cli.example --role distributor_user --name 'Lê Thị Hoa' --distributor 'Công ty Phụ tùng Đà Nẵng' --password-stdin < \"$home/pw\""
-check "distributor user logs in" 0 sh -c "\"$cli\" --profile du login --tenant $slug --email du@cli.example --password-stdin < \"$home/pw\""
+upper_slug=$(printf '%s' "$slug" | tr a-z A-Z)
+check "distributor user logs in, the organisation in capitals" 0 sh -c "\"$cli\" --profile du login --tenant $upper_slug --email DU@cli.example --password-stdin < \"$home/pw\""
 check "whoami of a distributor user" 0 "$cli" --profile du whoami
 contains "whoami shows the distributor's name" "$out" "Công ty Phụ tùng Đà Nẵng"
 contains "whoami shows the display name" "$out" "Lê Thị Hoa"

@@ -117,6 +117,11 @@ a.call("CreateUser", {"email": "portal@tokyo.example", "role": "ROLE_DISTRIBUTOR
                       "distributorId": d2, "displayName": "山田花子", "password": PASSWORD})
 a.call("CreateUser", {"email": "manager@%s.example" % slug, "role": "ROLE_MANAGER",
                       "password": PASSWORD})
+# An ad-hoc meeting, made after the charter's series but starting before them.
+a.call("CreateMeeting", {"distributorId": d1, "title": "Họp đột xuất về tồn kho",
+                         "startsAt": time.strftime("%Y-%m-%dT%H:00:00Z",
+                                                   time.gmtime(time.time() - 2 * 86400)),
+                         "durationMinutes": 30})
 order1 = a.call("PlaceOrder", {"distributorId": d1, "currency": "VND", "note": "Đơn tháng 12",
                                "lines": [{"sku": "PT-100", "quantity": 25,
                                           "unitPriceMinor": 150000}]})["order"]
@@ -363,6 +368,10 @@ try:
     driver.get(base + "/meetings")
     links = driver.find_elements(By.CSS_SELECTOR, "main table a")
     check(len(links) > 0, "the charter's cadence shows as meetings (%d)" % len(links))
+    when = [td.text for td in driver.find_elements(By.CSS_SELECTOR,
+                                                   "main table tbody tr td:first-child")]
+    check(when == sorted(when) and links and links[0].text == "Họp đột xuất về tồn kho",
+          "meetings in time order, an ad-hoc one made last first (%s)" % when[:3])
     shot("meetings")
     meeting_path = urllib.parse.urlparse(links[0].get_attribute("href")).path if links else "/"
     if links:
