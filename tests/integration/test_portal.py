@@ -403,6 +403,19 @@ try:
     cur = driver.find_element(By.ID, "currency")
     cur.clear()
     cur.send_keys("USD")
+    val = driver.find_element(By.ID, "value")
+    val.clear()
+    val.send_keys("1,5")
+    click(driver.find_element(By.ID, "register"))
+    check("e.g. 1,250.50" in text() and "Garage Thủ Đức" in driver.page_source,
+          "a comma out of place is no amount (not $15): refused with an example as English "
+          "writes one (%s)" % text()[-300:])
+    val = driver.find_element(By.ID, "value")
+    val.clear()
+    val.send_keys("1,250.50")
+    cur = driver.find_element(By.ID, "currency")
+    cur.clear()
+    cur.send_keys("USD")
     click(driver.find_element(By.ID, "register"))
     body = text()
     check("Má phanh cho đội xe" in body and "accepted" in body and "$1,250.50" in body,

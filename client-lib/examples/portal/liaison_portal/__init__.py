@@ -46,7 +46,8 @@ from babel import Locale
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import (format_currency, format_decimal, get_currency_precision,
+                           get_decimal_symbol, get_group_symbol)
 from flask import (Flask, Response, abort, g, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import Babel, gettext as _, lazy_pgettext, ngettext
@@ -96,14 +97,48 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=INT64_MAX)
 
 
-def _minor(text: str, currency: str) -> Optional[int]:
-    """An amount typed in major units ("1250.50") in currency's minor units
-    (125050), never through a float; None when it is not one or is more
-    than the server's amounts hold."""
+def _amount_text(text: str, locale: str) -> Optional[str]:
+    """An amount as the reader's language writes it ("1.250.000" or
+    "1250,50" in Vietnamese, "1,250.50" in English), or plainly ("1250.50"),
+    as a decimal's text; None when it is neither, or when a separator is out
+    of place ("1,5" in English is not 15)."""
+    dec, grp = get_decimal_symbol(locale), get_group_symbol(locale)
+    d, g = re.escape(dec), re.escape(grp)
+    text = text.strip()
+    if re.fullmatch(r"[0-9]+(?:%s[0-9]+)?" % d, text):
+        return text.replace(dec, ".")
+    if re.fullmatch(r"[0-9]{1,3}(?:%s[0-9]{3})+(?:%s[0-9]+)?" % (g, d), text):
+        return text.replace(grp, "").replace(dec, ".")
+    # Where "." groups digits, "1250.50" still reads as a decimal; "1.250" groups.
+    if dec != "." and re.fullmatch(r"[0-9]+\.[0-9]+", text) and not (
+            grp == "." and re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{3})+", text)):
+        return text
+    return None
+
+
+def _amount_example(currency: str, locale: str) -> str:
+    """1250.50 as locale writes an amount of currency ("1,250.50" in English,
+    "1.250,50" in Vietnamese; "1.250.000" for VND, which has no decimals)."""
+    try:
+        digits = get_currency_precision(currency.upper() or "USD")
+    except (KeyError, ValueError):
+        digits = 2
+    example = decimal.Decimal("1250.50") if digits else decimal.Decimal(1250000)
+    return format_decimal(example, format="#,##0" + ("." + "0" * digits if digits else ""),
+                          locale=locale)
+
+
+def _minor(text: str, currency: str, locale: str = "en") -> Optional[int]:
+    """An amount typed in major units ("1250.50", or as locale writes it:
+    _amount_text) in currency's minor units (125050), never through a float;
+    None when it is not one or is more than the server's amounts hold."""
     try:
         digits = get_currency_precision(currency.upper() or "USD")
         cent = decimal.Decimal(1).scaleb(-digits)
-        value = decimal.Decimal(text.replace(",", ""))
+        plain = _amount_text(text, locale)
+        if plain is None:
+            return None
+        value = decimal.Decimal(plain)
         # Bounded before quantize(), which refuses a number longer than the
         # context's precision ("1e400").
         if (not value.is_finite() or not 0 <= value <= INT64_MAX * cent
@@ -720,7 +755,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         req: Dict[str, Any] = {"distributorId": me["distributorId"],
                                "from": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                "page": {"pageSize": PAGE_SIZE}}
-        for _ in range(MEETING_PAGES):
+        for _page_no in range(MEETING_PAGES):
             out = api().call("ListMeetings", req)
             items += out.get("meetings", [])
             cursor = out.get("page", {}).get("nextCursor")
@@ -830,9 +865,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                    "industry": form["industry"], "title": form["title"],
                    "currency": form["currency"].upper(),
                    "expectedClose": form["expected_close"], "productLineIds": form["lines"]}
-            value = _minor(form["value"] or "0", form["currency"])
+            value = _minor(form["value"] or "0", form["currency"], str(pick_locale()))
             if value is None:
-                errors["value"] = _("a positive amount, e.g. 1250.50")
+                errors["valueMinor"] = _("a positive amount, e.g. %(example)s",
+                                         example=_amount_example(form["currency"],
+                                                                 str(pick_locale())))
             else:
                 req["valueMinor"] = value
             if not errors:
@@ -905,7 +942,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 qty = _whole(row["quantity"]) or 0
                 if not qty:
                     errors["lines[%d].quantity" % len(lines)] = _("a whole number above 0")
-                price = _minor(row["price"], form["currency"])
+                price = _minor(row["price"], form["currency"], str(pick_locale()))
                 if price is None:
                     errors["lines[%d].unitPriceMinor" % len(lines)] = _(
                         "a price, e.g. 12.50")
@@ -1031,10 +1068,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             typed["sales"][_whole(line) or line] = {"units": units, "revenue": revenue}
             typed["stock"][_whole(line) or line] = {"unitsOnHand": on_hand}
             if units or revenue:
-                count, minor = _whole(units), _minor(revenue or "0", currency)
+                count = _whole(units)
+                minor = _minor(revenue or "0", currency, str(pick_locale()))
                 if count is None or minor is None:
                     errors.append(_("Units are a whole number and revenue an amount, e.g. "
-                                    "1250.50."))
+                                    "%(example)s.",
+                                    example=_amount_example(currency, str(pick_locale()))))
                 else:
                     sales.append({"productLineId": line, "units": count,
                                   "revenueMinor": minor, "currency": currency})
@@ -1160,9 +1199,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     errors.append(_("Units are a whole number."))
                     continue
             if revenue:
-                minor = _minor(revenue, currency)
+                minor = _minor(revenue, currency, str(pick_locale()))
                 if minor is None or not currency:
-                    errors.append(_("Revenue is an amount with its currency, e.g. 1250.50 USD."))
+                    errors.append(_("Revenue is an amount with its currency, e.g. %(example)s "
+                                    "USD.", example=_amount_example("USD", str(pick_locale()))))
                     continue
                 goal.update(revenueMinor=minor, currency=currency)
             goals.append(goal)
