@@ -327,13 +327,13 @@ static int config_check(const struct config *cfg, char *err, size_t errlen)
 }
 
 /*
- * Walks list (IP addresses, comma-separated, spaces around them ignored):
- * returns where the first item that is not an IP address starts, or (with
- * family given) where the address equal to family and bytes starts; NULL
- * when the walk reaches the end.
+ * Walks list (IP addresses, comma-separated, spaces around them ignored).
+ * Returns where the first item that is not an IP address starts, or NULL
+ * when all are; with family given, *matched says whether one of them is
+ * the address family and bytes.
  */
-static const char *config_proxies_walk(const char *list, const int *family,
-                                       const unsigned char *bytes)
+static const char *config_proxies_walk(const char *list, int family, const unsigned char *bytes,
+                                       bool *matched)
 {
     for (const char *p = list; *p;) {
         p += strspn(p, " ");
@@ -353,8 +353,8 @@ static const char *config_proxies_walk(const char *list, const int *family,
         }
         if (!fam)
             return p;
-        if (family && *family == fam && !memcmp(got, bytes, fam == AF_INET ? 4 : 16))
-            return p;
+        if (matched && family == fam && !memcmp(got, bytes, fam == AF_INET ? 4 : 16))
+            *matched = true;
         p += n;
         if (*p == ',')
             p++;
@@ -364,12 +364,20 @@ static const char *config_proxies_walk(const char *list, const int *family,
 
 const char *config_proxies_bad(const char *list)
 {
-    return config_proxies_walk(list, NULL, NULL);
+    return config_proxies_walk(list, 0, NULL, NULL);
 }
 
 bool config_proxy_trusted(const struct config *cfg, int family, const unsigned char *bytes)
 {
-    return family && config_proxies_walk(cfg->trusted_proxies, &family, bytes) != NULL;
+    static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    /* A dual-stack listener sees an IPv4 proxy as ::ffff:a.b.c.d: it is listed as a.b.c.d. */
+    if (family == AF_INET6 && !memcmp(bytes, v4_mapped, sizeof v4_mapped)) {
+        family = AF_INET;
+        bytes += sizeof v4_mapped;
+    }
+    bool matched = false;
+    /* A list that does not parse trusts no one (config_check refuses it at start anyway). */
+    return family && !config_proxies_walk(cfg->trusted_proxies, family, bytes, &matched) && matched;
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)

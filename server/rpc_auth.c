@@ -218,12 +218,22 @@ static void login_fail_params(const struct config *cfg, struct db_step *s, const
     s->values[3] = lock;
 }
 
+/*
+ * Where a log-in comes from, for log lines and the audit log: the peer, and
+ * the user's address a trusted proxy named.
+ */
+static const char *login_from(struct request *r)
+{
+    const char *from = r->source[0] ? request_printf(r, "%s client=%s", r->peer, r->source) : NULL;
+    return from ? from : r->peer;
+}
+
 int login_fail_steps(struct request *r, struct db_step *steps, struct login_account *a)
 {
     steps[0].stmt = &q_request;
     steps[0].values[0] = a->actor;
     steps[0].values[1] = r->rid;
-    steps[0].values[2] = r->peer;
+    steps[0].values[2] = login_from(r);
     struct db_step *s = &steps[1];
     s->stmt = &q_throttle_fail_account;
     login_fail_params(request_config(r), s, a->key, a->window, a->lock, a->max,
@@ -288,13 +298,6 @@ static struct login *login_of(struct request *r)
 static const char *login_tenant_slug(const struct login *l)
 {
     return l->account.tenant_id ? l->who.tenant_slug : "-";
-}
-
-/* Where a log-in comes from, for log lines: the peer, and the user's address a proxy named. */
-static const char *login_from(struct request *r)
-{
-    const char *from = r->source[0] ? request_printf(r, "%s client=%s", r->peer, r->source) : NULL;
-    return from ? from : r->peer;
 }
 
 static void login_refuse(struct request *r)
@@ -406,7 +409,7 @@ static void login_verified(void *arg, bool ok, const char *encoded)
     t->steps[0].stmt = &q_request;
     t->steps[0].values[0] = l->who.actor;
     t->steps[0].values[1] = r->rid;
-    t->steps[0].values[2] = r->peer;
+    t->steps[0].values[2] = login_from(r);
     t->steps[1].stmt = &q_session_create;
     t->steps[1].values[0] = l->account.tenant_param;
     t->steps[1].values[1] = l->user_param;
@@ -523,6 +526,17 @@ static bool login_client_address(struct request *r, const char *text)
         request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED,
                      "clientAddress is taken only from a proxy in liaisond's trusted_proxies");
         return false;
+    }
+    static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (family == AF_INET6 && !memcmp(bytes, v4_mapped, sizeof v4_mapped)) {
+        family = AF_INET;
+        memmove(bytes, bytes + sizeof v4_mapped, 4);
+    } else if (family == AF_INET6) {
+        /*
+         * Counted by its /64, what one subscriber holds: every address of
+         * it, named one after another, is the same guesser.
+         */
+        memset(bytes + 8, 0, 8);
     }
     /* One spelling per address ("::1", not "0::1"), so that one key counts its failures. */
     if (!inet_ntop(family, bytes, r->source, sizeof r->source)) {

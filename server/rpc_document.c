@@ -65,14 +65,35 @@ static struct db_stmt q_document_created = {
     "SELECT " DOC_COLS DOC_VERSIONS DOC_FROM " WHERE d.tenant_id = liaison_tenant()"
     " AND d.id = nullif(current_setting('liaison.created_id', true), '')::bigint",
     0, 0};
-/* Document $1 is one the caller sees (liaison_sees_document), or NOT_FOUND. */
-static struct db_stmt q_document_sees = {
-    "SELECT liaison_found(liaison_sees_document($1::bigint), 'no such document')", 1, 0};
-/* Every distributor in $1 is one the caller reaches, or INVALID_ARGUMENT on share. */
+/*
+ * The caller reaches every distributor: what a document shared with all of
+ * them reaches too, so only such a caller shares one or changes it.
+ */
+#define REACHES_ALL                                                                                \
+    "(current_setting('liaison.role', true) = 'tenant_admin'"                                      \
+    " OR current_setting('liaison.sees_all', true) = 'true')"
+/*
+ * Document $1 is one the caller sees (liaison_sees_document), or
+ * NOT_FOUND; one shared with every distributor, only if the caller
+ * reaches them all.
+ */
+static struct db_stmt q_document_writable = {
+    "SELECT liaison_found(liaison_sees_document($1::bigint), 'no such document'),"
+    " liaison_precondition(NOT coalesce((SELECT d.share_all FROM documents d"
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint), false) OR " REACHES_ALL ","
+    "  'this document is shared with every distributor: a tenant admin or a manager who sees"
+    " every distributor changes it')",
+    1, 0};
+/*
+ * Every distributor in $1 is one the caller reaches, or INVALID_ARGUMENT on
+ * share; $2 (shared with all) only from a caller who reaches them all.
+ */
 static struct db_stmt q_document_shares_reached = {
     "SELECT liaison_check(NOT EXISTS (SELECT 1 FROM unnest($1::bigint[]) x"
-    " WHERE NOT liaison_sees_side(x)), 'share', 'no such distributor')",
-    1, 0};
+    " WHERE NOT liaison_sees_side(x)), 'share', 'no such distributor'),"
+    " liaison_check(NOT $2::boolean OR " REACHES_ALL ", 'shareAll', 'a document for every"
+    " distributor is shared by a tenant admin or a manager who sees every distributor')",
+    2, 0};
 /* $1 document, $2 media type, $3 content, $4 upload */
 static struct db_stmt q_document_version = {
     "SELECT liaison_document_version($1::bigint, $2, " CONTENT("$3", "$4") ") AS _id", 4, 0};
@@ -151,7 +172,7 @@ static struct db_stmt q_document_coverage = {
 
 static struct exec_decl d_document_create = {
     .method = "CreateDocument",
-    .check = {&q_document_shares_reached, {"share"}},
+    .check = {&q_document_shares_reached, {"share", "share_all"}},
     .query = {&q_document_add,
               {"kind", "title", "language", "share_all", "share", "media_type", "content",
                "upload_id"}},
@@ -160,14 +181,14 @@ static struct exec_decl d_document_create = {
     .not_found = "no such document"};
 static struct exec_decl d_document_version = {
     .method = "AddDocumentVersion",
-    .check = {&q_document_sees, {"document_id"}},
+    .check = {&q_document_writable, {"document_id"}},
     .query = {&q_document_version, {"document_id", "media_type", "content", "upload_id"}},
     .reply = {&q_document_get, {"document_id"}},
     .out = "document",
     .not_found = "no such document"};
 static struct exec_decl d_document_translate = {
     .method = "AddTranslation",
-    .check = {&q_document_sees, {"document_id"}},
+    .check = {&q_document_writable, {"document_id"}},
     .query = {&q_document_translate,
               {"document_id", "language", "from_version", "media_type", "content", "upload_id"}},
     .reply = {&q_document_get, {"document_id"}},

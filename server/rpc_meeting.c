@@ -222,30 +222,35 @@ static struct db_stmt q_attendance = {
  */
 #define NOTES_MAX_BYTES "600000"
 /*
- * $1 meeting, $2 body: reached, held (notes record what was said at a
- * meeting that took place), and its notes with this one within
- * NOTES_MAX_BYTES.
+ * $1 meeting: reached, and held (notes record what was said at a meeting
+ * that took place); locked to the end, so that notes added at once are
+ * counted one after another by q_note_add, whose statement comes after.
  */
 static struct db_stmt q_note_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such meeting'),"
     " liaison_precondition(x.s IS NULL OR x.s = 'held',"
-    "  format('notes go with a held meeting; this one is %s', x.s)),"
-    " liaison_precondition(x.s IS NULL OR x.s <> 'held' OR x.bytes + octet_length($2::text)"
-    "  <= " NOTES_MAX_BYTES ", format('this meeting''s notes hold %s bytes, and this note of %s"
-    " would pass the " NOTES_MAX_BYTES " a meeting keeps: put a long text in a document and"
-    " note where it is', x.bytes, octet_length($2::text)))"
-    " FROM (SELECT m.status AS s, (SELECT coalesce(sum(octet_length(n.body)), 0)"
-    "  FROM meeting_notes n WHERE n.tenant_id = m.tenant_id AND n.meeting_id = m.id) AS bytes"
-    "  FROM (VALUES (1)) one LEFT JOIN (meetings m" JOIN_DM ") ON m.tenant_id = liaison_tenant()"
-    "  AND m.id = $1::bigint AND " SEES ") x",
-    2, 0};
-/* $1 meeting, $2 body, $3 language; written at the clock's instant, by the caller. */
+    "  format('notes go with a held meeting; this one is %s', x.s))"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT m.status AS s FROM meetings m" JOIN_DM
+    " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
+    " FOR UPDATE OF m) x ON true",
+    1, 0};
+/*
+ * $1 meeting, $2 body, $3 language; written at the clock's instant, by the
+ * caller, while the meeting's notes with this one stay within
+ * NOTES_MAX_BYTES.
+ */
 static struct db_stmt q_note_add = {
     "WITH m AS (INSERT INTO meeting_notes (tenant_id, meeting_id, author_id, language, body,"
     "  created_at)"
     "  SELECT liaison_tenant(), m.id, " CALLER ", $3, $2, liaison_now() FROM meetings m" JOIN_DM
+    "  CROSS JOIN LATERAL (SELECT coalesce(sum(octet_length(n.body)), 0) AS bytes"
+    "  FROM meeting_notes n WHERE n.tenant_id = m.tenant_id AND n.meeting_id = m.id) held"
     "  WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
-    "  AND m.status = 'held' RETURNING id)" EXEC_AUDITED("'meeting.note.add'", "meeting_note"),
+    "  AND m.status = 'held' AND liaison_precondition(held.bytes + octet_length($2::text) "
+    "<= " NOTES_MAX_BYTES ", format('this meeting''s notes hold %s bytes, and this note of %s would"
+    " pass the " NOTES_MAX_BYTES " a meeting keeps: put a long text in a document and note where"
+    " it is', held.bytes, octet_length($2::text)))"
+    "  RETURNING id)" EXEC_AUDITED("'meeting.note.add'", "meeting_note"),
     3, 0};
 /* The counts of one group of h, the held meetings of the period. */
 #define COUNTS                                                                                     \
@@ -434,7 +439,7 @@ static struct exec_decl d_attendance = {
     MEETING_REPLY("meeting_id"),
     .not_found = "no such meeting"};
 static struct exec_decl d_note_add = {.method = "AddMeetingNote",
-                                      .check = {&q_note_can, {"meeting_id", "body"}},
+                                      .check = {&q_note_can, {"meeting_id"}},
                                       .query = {&q_note_add, {"meeting_id", "body", "language"}},
                                       MEETING_REPLY("meeting_id"),
                                       .not_found = "no such meeting"};

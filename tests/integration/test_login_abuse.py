@@ -313,6 +313,15 @@ try:
     check(st["code"] == OK, "while another user signs in through the same proxy (%s)" % st)
     st = login_for("127.0.0.9", slug, admin, PASSWORD, "2001:db8:0:0::7")
     check(st["code"] == OK, "an IPv6 user too (%s)" % st)
+    for i in range(4):
+        st = login_for("127.0.0.9", slug, admin, "wrong %d" % i, "2001:db8:1:2::%x" % (i + 1))
+    check(st["code"] == RESOURCE_EXHAUSTED and LOCKED in st["message"],
+          "IPv6 addresses of one /64, named one after another, are one guesser (%s)" % st)
+    for i in range(3):
+        st = login_for("127.0.0.9", slug, admin, "wrong %d" % i, "::ffff:198.51.100.7")
+    st = login_for("127.0.0.9", slug, admin, "wrong 3", "198.51.100.7")
+    check(st["code"] == RESOURCE_EXHAUSTED and LOCKED in st["message"],
+          "an IPv4-mapped address counts as its IPv4 address (%s)" % st)
     st = login_for("127.0.0.8", slug, admin, PASSWORD, "203.0.113.6")
     check(st["code"] == PERMISSION_DENIED and "trusted_proxies" in st["message"],
           "a peer that is not a trusted proxy may not name an address (%s)" % st)

@@ -431,5 +431,16 @@ check(code == "INVALID_ARGUMENT" and "share" in str(out),
       "nor share a new one with such a distributor (%s %s)" % (code, out))
 check(must("GetDocument", {"id": theirs}, admin)["document"]["id"] in (theirs, str(theirs)),
       "the admin still reads it")
+everyone = int(must("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá chung",
+                                       "language": "vi", "shareAll": True, "content": "eA=="},
+                    admin)["document"]["id"])
+code, out = call("AddDocumentVersion", {"documentId": everyone, "mediaType": "text/plain",
+                                        "content": "eQ=="}, mgr)
+check(code == "FAILED_PRECONDITION" and "shared with every distributor" in out.get("message", ""),
+      "a document for every distributor is not changed by a manager of some (%s %s)" % (code, out))
+code, out = call("CreateDocument", {"kind": "price_sheet", "title": "x", "language": "vi",
+                                    "shareAll": True, "content": "eA=="}, mgr)
+check(code == "INVALID_ARGUMENT" and "shareAll" in str(out),
+      "nor shared with every distributor by one (%s %s)" % (code, out))
 
 t.finish("test_updates")

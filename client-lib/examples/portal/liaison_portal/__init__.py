@@ -30,6 +30,7 @@ import base64
 import datetime as dt
 import decimal
 import io
+import ipaddress
 import mimetypes
 import os
 import re
@@ -662,8 +663,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             password = request.form.get("password", "")
             try:
                 token = api().login(form["tenant"], form["email"], password,
-                                    client_address=(request.remote_addr or "")
-                                    if app.config["CLIENT_ADDRESS"] else "")
+                                    client_address=client_address())
                 ident = api().call("WhoAmI")["identity"]
             except (liaison.Unauthenticated, liaison.InvalidArgument):
                 error = _("The organisation, e-mail or password is not right.")
@@ -686,6 +686,17 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                     or url_for("dashboard"))
         return _page("login.html", 401 if error and request.method == "POST" else 200,
                      form=form, error=error)
+
+    def client_address() -> str:
+        """The user's own address for liaisond's log-in limits, when this
+        portal is one of its trusted proxies; "" otherwise, and when what
+        the proxies in front said is not an IP address."""
+        if not app.config["CLIENT_ADDRESS"]:
+            return ""
+        try:
+            return str(ipaddress.ip_address(request.remote_addr or ""))
+        except ValueError:
+            return ""
 
     @app.route("/logout", methods=["GET", "POST"])
     def logout() -> Response:
