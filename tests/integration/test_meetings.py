@@ -49,12 +49,22 @@ def audit_count(action, entity_id=None):
 
 def run_job(fn, payload):
     """Runs a job kind's function as the scheduler runs it: in the job's
-    tenant, with 'scheduler' as the actor."""
-    sql("BEGIN; SELECT set_config('liaison.tenant_id', '%s', true),"
-        " set_config('liaison.actor', 'scheduler', true),"
-        " set_config('liaison.request_id', 'job-test', true),"
-        " set_config('liaison.source', 'scheduler', true);"
-        " SELECT %s('%s'::jsonb); COMMIT;" % (tid, fn, json.dumps(payload)))
+    tenant, with 'scheduler' as the actor. liaisond's own scheduler runs
+    beside it (the notes and items here queue health recomputations), and
+    PostgreSQL may end one of two job transactions as a deadlock: as the
+    scheduler does, the job is run again."""
+    for attempt in range(3):
+        try:
+            sql("BEGIN; SELECT set_config('liaison.tenant_id', '%s', true),"
+                " set_config('liaison.actor', 'scheduler', true),"
+                " set_config('liaison.request_id', 'job-test', true),"
+                " set_config('liaison.source', 'scheduler', true);"
+                " SELECT %s('%s'::jsonb); COMMIT;" % (tid, fn, json.dumps(payload)))
+            return
+        except RuntimeError as e:
+            if "deadlock detected" not in str(e) or attempt == 2:
+                raise
+            time.sleep(0.2)
 
 
 def refused(code, out, want, words):
