@@ -3,6 +3,7 @@
  */
 #include "wire.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <openssl/evp.h>
 #include <string.h>
@@ -161,15 +162,31 @@ size_t wire_max_string(const ProtobufCMessageDescriptor *d, const ProtobufCField
     return WIRE_MAX_STRING;
 }
 
-static bool wire_check(const ProtobufCMessage *msg, char *path, size_t cap, const char **why)
+/*
+ * What a walk refuses in one string of field f of message type d: the
+ * reason, or NULL when the string passes.
+ */
+typedef const char *(*wire_string_rule)(const ProtobufCMessageDescriptor *d,
+                                        const ProtobufCFieldDescriptor *f, const char *s);
+
+/*
+ * Walks every string of msg and its submessages, with path the field's JSON
+ * path so far; stops at the first string rule refuses or the first field
+ * holding more than max_elems elements, naming it in path and why.
+ */
+static bool wire_walk(const ProtobufCMessage *msg, wire_string_rule rule, size_t max_elems,
+                      char *path, size_t cap, const char **why)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE &&
+            f->label != PROTOBUF_C_LABEL_REPEATED)
+            continue;
         const void *first;
         size_t n = wire_field_elems(msg, f, &first);
         size_t mark = strlen(path);
-        if (n > WIRE_MAX_REPEATED) {
+        if (n > max_elems) {
             wire_path_push(path, cap, f->name);
             *why = "too many elements";
             return false;
@@ -177,15 +194,8 @@ static bool wire_check(const ProtobufCMessage *msg, char *path, size_t cap, cons
         for (size_t k = 0; k < n; k++) {
             if (f->type == PROTOBUF_C_TYPE_STRING) {
                 const char *s = ((const char *const *)first)[k];
-                if (!s)
-                    continue;
-                size_t len = strlen(s);
-                size_t max = wire_max_string(d, f);
-                if (len > max || !wire_utf8_valid(s, len)) {
+                if (s && (*why = rule(d, f, s))) {
                     wire_path_push(path, cap, f->name);
-                    *why = len <= max               ? "not valid UTF-8"
-                           : max == WIRE_MAX_STRING ? WIRE_TOO_LONG(WIRE_MAX_STRING)
-                                                    : WIRE_TOO_LONG(WIRE_MAX_TEXT);
                     return false;
                 }
             } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
@@ -193,7 +203,7 @@ static bool wire_check(const ProtobufCMessage *msg, char *path, size_t cap, cons
                 if (!sub)
                     continue;
                 wire_path_push(path, cap, f->name);
-                if (!wire_check(sub, path, cap, why))
+                if (!wire_walk(sub, rule, max_elems, path, cap, why))
                     return false;
                 path[mark] = '\0';
             }
@@ -202,11 +212,22 @@ static bool wire_check(const ProtobufCMessage *msg, char *path, size_t cap, cons
     return true;
 }
 
+static const char *wire_string_bounded(const ProtobufCMessageDescriptor *d,
+                                       const ProtobufCFieldDescriptor *f, const char *s)
+{
+    size_t len = strlen(s);
+    size_t max = wire_max_string(d, f);
+    if (len > max)
+        return max == WIRE_MAX_STRING ? WIRE_TOO_LONG(WIRE_MAX_STRING)
+                                      : WIRE_TOO_LONG(WIRE_MAX_TEXT);
+    return wire_utf8_valid(s, len) ? NULL : "not valid UTF-8";
+}
+
 bool wire_validate(const ProtobufCMessage *msg, char *field, size_t field_cap, const char **why)
 {
     if (field_cap)
         field[0] = '\0';
-    return wire_check(msg, field, field_cap, why);
+    return wire_walk(msg, wire_string_bounded, WIRE_MAX_REPEATED, field, field_cap, why);
 }
 
 const char *wire_text_refused(const char *s)
@@ -234,44 +255,17 @@ static bool wire_text_kept(const ProtobufCMessageDescriptor *d, const ProtobufCF
            (!strcmp(d->name, "liaison.v1.ExportRow") && !strcmp(f->name, "json"));
 }
 
-static bool wire_text_walk(const ProtobufCMessage *msg, char *path, size_t cap, const char **why)
+static const char *wire_string_clean(const ProtobufCMessageDescriptor *d,
+                                     const ProtobufCFieldDescriptor *f, const char *s)
 {
-    const ProtobufCMessageDescriptor *d = msg->descriptor;
-    for (unsigned i = 0; i < d->n_fields; i++) {
-        const ProtobufCFieldDescriptor *f = &d->fields[i];
-        if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
-            continue;
-        if (wire_text_kept(d, f))
-            continue;
-        const void *first;
-        size_t n = wire_field_elems(msg, f, &first);
-        size_t mark = strlen(path);
-        for (size_t k = 0; k < n; k++) {
-            if (f->type == PROTOBUF_C_TYPE_STRING) {
-                const char *s = ((const char *const *)first)[k];
-                if (s && (*why = wire_text_refused(s))) {
-                    wire_path_push(path, cap, f->name);
-                    return false;
-                }
-            } else {
-                const ProtobufCMessage *sub = ((const ProtobufCMessage *const *)first)[k];
-                if (!sub)
-                    continue;
-                wire_path_push(path, cap, f->name);
-                if (!wire_text_walk(sub, path, cap, why))
-                    return false;
-                path[mark] = '\0';
-            }
-        }
-    }
-    return true;
+    return wire_text_kept(d, f) ? NULL : wire_text_refused(s);
 }
 
 bool wire_text_clean(const ProtobufCMessage *msg, char *field, size_t field_cap, const char **why)
 {
     if (field_cap)
         field[0] = '\0';
-    return wire_text_walk(msg, field, field_cap, why);
+    return wire_walk(msg, wire_string_clean, SIZE_MAX, field, field_cap, why);
 }
 
 /* Reads a varint at *p (below end); returns false when it runs off the end. */
