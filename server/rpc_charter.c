@@ -185,9 +185,13 @@ static struct db_stmt q_grant_add = {
     " $5::boolean, $6::date, nullif($7, '')::date FROM same WHERE " SAME_GRANT_REFUSED
     " RETURNING id, liaison_audit('charter.grant.add', 'charter', charter_id || '/grant/' || id)",
     7, 0};
-/* $2 to $7 as for an add, $8 the grant */
+/*
+ * $2 to $7 as for an add, $8 the grant. A grant that does not exist repeats
+ * nothing: it is NOT_FOUND, whatever it would have said.
+ */
 static struct db_stmt q_grant_update = {
-    "WITH same AS (" SAME_GRANT " AND g.id <> $8::bigint),"
+    "WITH same AS (" SAME_GRANT " AND g.id <> $8::bigint AND EXISTS (SELECT 1 FROM charter_grants o"
+    "  WHERE o.tenant_id = liaison_tenant() AND o.charter_id = $1::bigint AND o.id = $8::bigint)),"
     " m AS (UPDATE charter_grants SET region = $2, all_lines = $3::boolean,"
     "  line_ids = $4::bigint[], exclusive = $5::boolean, starts_on = $6::date,"
     "  ends_on = nullif($7, '')::date FROM same"

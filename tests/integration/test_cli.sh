@@ -345,6 +345,8 @@ check "another grant" 0 "$cli" charter grant add "Saigon Auto Parts" --region VN
 g3=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ && /VN-HN/ {print $1; exit}' "$out")
 check "a grant updated into the same as another: refused" 5 "$cli" charter grant update "Saigon Auto Parts" "$g3" --region VN --lines BRK --exclusive --from 2026-01-01 --to 2030-12-31
 contains "the other grant is named" "$err" "grant $g2 of this charter already says the same"
+check "a grant that does not exist, updated into the same as another: not found" 4 "$cli" charter grant update "Saigon Auto Parts" 999999 --region VN --lines BRK --exclusive --from 2026-01-01 --to 2030-12-31
+contains "the missing grant is the error" "$err" "no such item in this charter"
 check "ungrant the other grant" 0 "$cli" charter ungrant "Saigon Auto Parts" "$g3"
 check "charter check: the grant covers the commitment" 0 "$cli" charter check "Saigon Auto Parts"
 lacks "no warning once covered" "$out" "warning:"
