@@ -627,8 +627,18 @@ try:
     check("submitted" in body and "日系ブランドが値下げ" in body and "Phanh Hàn Quốc" in body
           and not driver.find_elements(By.ID, "save-report"),
           "the report is submitted and no longer edited (%r)" % body[-300:])
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "table tr")]
+    check(any(r.split()[-1:] == ["45"] for r in rows),
+          "the submitted report shows the stock on hand as entered (%r)" % rows)
     driver.get(base + "/reports")
     check("2099-04" in text(), "and listed")
+    # Won only now: the report above takes its pipeline from the open leads.
+    driver.get(base + lead_path)
+    Select(driver.find_element(By.ID, "stage")).select_by_value("won")
+    click(driver.find_element(By.ID, "set-stage"))
+    check("won" in driver.find_element(By.CSS_SELECTOR, "dl.facts").text
+          and not driver.find_elements(By.ID, "set-stage") and "final" in text(),
+          "the lead is won, and a won lead offers no further stage (%s)" % text()[:300])
     shot("reports")
     driver.get(base + "/reports/%s" % other_report)
     status, _, body = fetch("/reports/%s" % other_report)
@@ -879,6 +889,16 @@ try:
     check(adm.call("GetPlan", {"id": declined})["plan"]["status"] == "rejected"
           and "Tết rơi vào tháng 2" in text(), "declined with its reason")
     shot("plan")
+    # The exporter changes the declined plan and proposes it again: the page
+    # says the reason was the earlier decision's, not this proposal's.
+    adm.call("SavePlan", {"id": declined, "goals": [{"productLineId": line, "period": "2096",
+                                                     "units": 1800}]})
+    adm.call("ProposePlan", {"id": declined})
+    driver.get(base + "/plans/%s" % declined)
+    check(driver.find_element(By.ID, "plan-status").text == "proposed"
+          and "Why it was rejected before: Quý 1 quá cao" in text()
+          and "rejected before by" in text() and "decided by" not in text(),
+          "proposed again, the old decision is shown as the earlier one (%s)" % text()[:400])
     # Issue #4/#5 of the try-out: seven goals and the exporter's initiatives
     # survive a save from the portal, their owner too; a row added is the user's.
     admin_id = adm.call("WhoAmI")["identity"]["userId"]
@@ -1018,6 +1038,8 @@ try:
     check("PT-100" in text(), "an order is on screen before signing out")
     click(driver.find_element(By.ID, "logout"))
     check(driver.current_url.startswith(base + "/login"), "signing out leads to the login page")
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi",
+          "the language chosen stays after signing out")
     driver.back()
     time.sleep(0.5)
     check("PT-100" not in driver.page_source and "Đơn tháng 12" not in driver.page_source,

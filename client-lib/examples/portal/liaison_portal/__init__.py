@@ -713,8 +713,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 api().logout()
             except liaison.Error:
                 pass  # the session is forgotten here either way
+        # The language the reader chose outlives the session: it is a
+        # preference of the browser, not something of the account's.
+        lang = g.session.get("lang")
         store.delete(g.sid)
         g.new_sid = store.create()
+        if lang:
+            store.update(g.new_sid, lang=lang)
         return redirect(url_for("login"))
 
     @app.route("/language", methods=["POST"])
