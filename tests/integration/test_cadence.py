@@ -288,6 +288,12 @@ try:
     check(code == "FAILED_PRECONDITION"
           and "week from 2026-02-09 to 2026-02-15" in out.get("message", ""),
           "refused naming the one week without a held meeting: %s" % out.get("message"))
+    check("mark it at_risk" in out.get("message", ""),
+          "... and, the weeks being past, saying what may be done instead")
+    code, out = call("SetDistributorStatus", {"id": d_vn, "status": "at_risk"}, admin)
+    check(code == "OK" and out["distributor"]["status"] == "at_risk",
+          "an onboarding not kept may be marked at risk (%s %s)" % (code, out.get("message")))
+    psql("UPDATE distributors SET status = 'onboarding' WHERE id = %d" % d_vn)
     check(psql("SELECT count(*) FROM audit_log WHERE action = 'distributor.status.active' AND "
                "entity_id = '%d'" % d_vn) == "0", "refusals left no audit row")
     psql("UPDATE meetings SET status = 'held' WHERE distributor_id = %d AND status = 'scheduled' "
