@@ -675,7 +675,8 @@ int cmd_attainment(struct cli *cli, int argc, char **argv)
         "Attainment per product line and period against the targets, from submitted and "
         "reviewed reports (a quarter or year sums its months), with inventory turns (12 "
         "months' units sold / average on hand) and weeks of cover (on hand / average weekly "
-        "units sold over 3 months) at each period's end, checked against the charter's "
+        "units sold in the months reported among the last 3) at each period's end, checked "
+        "against the charter's "
         "buffer-stock commitment. A distributor user gives '-' for its own.",
         opts, 1, "attainment \"Saigon Auto Parts\" --last 6 --to 2027-06"};
     const char *dist = NULL;

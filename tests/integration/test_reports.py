@@ -524,10 +524,10 @@ def by_line(out, code):
 
 # The quarter: BRK units 360 of 400 = 9000 bp; revenue 3,600,000 of 4,000,000 = 9000 bp.
 # At March's end: turns = 360 sold / average on hand (300 + 280 + 250) / 3 = 1.30; weekly
-# sales over January-March (90 days) = 360 * 7 / 90 = 28, so 250 on hand is 8.93 weeks of
-# cover, below the 10 weeks committed. FLT: 120 sold, no quarter target; turns 120 / 423.33
-# = 0.28; weekly 120 * 7 / 90 = 9.33, so 420 on hand is 45.00 weeks, but the commitment is
-# 500 units: below.
+# sales are the average month of the 3 reported (120) in weeks of 52/12 a month: 27.69, so
+# 250 on hand is 9.03 weeks of cover, below the 10 weeks committed. FLT: 120 sold, no
+# quarter target; turns 120 / 423.33 = 0.28; weekly 40 * 12 / 52 = 9.23, so 420 on hand is
+# 45.50 weeks, but the commitment is 500 units: below.
 code, out = attainment(**{"from": "2025-Q1", "to": "2025-Q1"})
 b, f = by_line(out, "BRK"), by_line(out, "FLT")
 check(code == "OK" and out.get("periodKind") == "quarter" and len(b) == 1 and len(f) == 1,
@@ -540,12 +540,12 @@ check((b.get("period"), b.get("targetUnits"), b.get("actualUnits"), b.get("units
       "BRK Q1: 360 of 400 units and 3,600,000 of 4,000,000 VND, 90.00 %% each (%s)" % b)
 check((b.get("unitsOnHand"), b.get("inventoryTurnsCenti"), b.get("weeksOfCoverCenti"),
        b.get("bufferUnit"), b.get("bufferAmount"), b.get("belowCommitment"))
-      == (250, 130, 893, "weeks", 10, True),
-      "BRK at March's end: 1.30 turns, 8.93 weeks of cover, below 10 weeks (%s)" % b)
+      == (250, 130, 903, "weeks", 10, True),
+      "BRK at March's end: 1.30 turns, 9.03 weeks of cover, below 10 weeks (%s)" % b)
 check((f.get("hasUnitsTarget"), f.get("actualUnits"), f.get("unitsOnHand"),
        f.get("inventoryTurnsCenti"), f.get("weeksOfCoverCenti"), f.get("bufferUnit"),
-       f.get("belowCommitment")) == (None, 120, 420, 28, 4500, "units", True),
-      "FLT Q1: 120 units, no target; 0.28 turns, 45.00 weeks, below 500 units (%s)" % f)
+       f.get("belowCommitment")) == (None, 120, 420, 28, 4550, "units", True),
+      "FLT Q1: 120 units, no target; 0.28 turns, 45.50 weeks, below 500 units (%s)" % f)
 # The year: FLT 120 of 1000 = 1200 bp. December has no report: nothing on hand is known, no
 # sales in October-December to measure weeks by, and 0 is below 500 units.
 code, out = attainment(**{"from": "2025", "to": "2025"})
@@ -554,17 +554,18 @@ check(code == "OK" and (f.get("targetUnits"), f.get("actualUnits"), f.get("units
                         f.get("hasOnHand"), f.get("hasWeeksOfCover"), f.get("inventoryTurnsCenti"),
                         f.get("belowCommitment")) == (1000, 120, 1200, None, None, 28, True),
       "FLT 2025: 120 of 1000 units = 12.00 %%, the year-end cover unknown and flagged (%s)" % f)
-# The monthly trend, the last 3 months to March. January: turns 100 / 300 = 0.33; November-
-# January is 92 days, 100 * 7 / 92 a week, so 300 on hand is 300 * 92 / 700 = 39.43 weeks.
-# February: turns 220 / 290 = 0.76; December-February is 90 days: 280 * 90 / (7 * 220) =
-# 16.36 weeks. March: 8.93 weeks, below; its month target 150 gives 140 / 150 = 9333 bp.
+# The monthly trend, the last 3 months to March. January: turns 100 / 300 = 0.33; of
+# November-January only January was reported (November and December unreported count for
+# nothing, not as months of no sales), so 300 on hand is 300 * 52 / (12 * 100) = 13.00 weeks.
+# February: turns 220 / 290 = 0.76; two months reported: 280 * 52 * 2 / (12 * 220) = 11.03
+# weeks. March: 9.03 weeks, below; its month target 150 gives 140 / 150 = 9333 bp.
 code, out = attainment(to="2025-03", last=3)
 b = by_line(out, "BRK")
 check(code == "OK" and [(x["period"], x.get("actualUnits"), x.get("unitsAttainmentBp"),
                          x.get("inventoryTurnsCenti"), x.get("weeksOfCoverCenti"),
                          x.get("belowCommitment", False)) for x in b]
-      == [("2025-01", 100, None, 33, 3943, False), ("2025-02", 120, None, 76, 1636, False),
-          ("2025-03", 140, 9333, 130, 893, True)],
+      == [("2025-01", 100, None, 33, 1300, False), ("2025-02", 120, None, 76, 1103, False),
+          ("2025-03", 140, 9333, 130, 903, True)],
       "BRK's trend over the last 3 months (%s %s)" % (code, b))
 code, out = attainment(to="2025-03")
 check(code == "OK" and [x["period"] for x in by_line(out, "BRK")]
@@ -658,7 +659,7 @@ check(code == "OK" and len([r for r in out if r["productLineCode"] == "BRK"]) ==
 table = subprocess.run([CLI, "--token", admin, "attainment", "Công ty Phân phối Sài Gòn",
                         "--from", "2025-Q1", "--to", "2025-Q1"], capture_output=True, text=True,
                        env=_cli.env, timeout=60)
-check(table.returncode == 0 and "90.00" in table.stdout and "8.93" in table.stdout
+check(table.returncode == 0 and "90.00" in table.stdout and "9.03" in table.stdout
       and "10 weeks" in table.stdout, "the attainment table shows %%, weeks of cover and the "
       "commitment (%r)" % table.stdout)
 for args in (("report", "--help"), ("report", "save", "--help"), ("target", "set", "--help"),

@@ -1,0 +1,69 @@
+-- Weeks of cover by one definition (found in a review): attainment's
+-- inventory divided the trailing three months' sales by all their days,
+-- so a month with no report counted as a month of no sales and the cover
+-- looked larger the less was reported: one report of 100 sold and 200 on
+-- hand showed 25.71 weeks against a 12-week buffer, not below it, while the
+-- health score said 8.7 weeks, below. Both now take the weekly sales as the
+-- health score does: the average units of the months reported among the
+-- three, a month being 52/12 weeks. Only liaison_inventory_cover()
+-- changes; its result's columns stay.
+
+CREATE OR REPLACE FUNCTION liaison_inventory_cover(p_distributor bigint, p_month date)
+RETURNS TABLE (product_line_id bigint, product_line_code text, units_on_hand bigint,
+               trailing_units_12m bigint, average_on_hand numeric, inventory_turns numeric,
+               trailing_units_3m bigint, weekly_units numeric, weeks_of_cover numeric,
+               buffer_unit text, buffer_amount integer, below_commitment boolean)
+LANGUAGE plpgsql STABLE ROWS 20 SET jit = off AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    WITH reps AS (
+        SELECT r.id, r.period FROM monthly_reports r
+         WHERE r.tenant_id = (SELECT liaison_tenant()) AND r.distributor_id = p_distributor
+           AND r.status IN ('submitted', 'reviewed')
+           AND r.period > (p_month - interval '12 months')::date AND r.period <= p_month),
+    commitments AS (
+        SELECT cc.product_line_id AS line, cc.buffer_unit, cc.buffer_amount
+          FROM charter_commitments cc
+          JOIN charters c ON c.tenant_id = cc.tenant_id AND c.id = cc.charter_id
+         WHERE cc.tenant_id = (SELECT liaison_tenant()) AND c.distributor_id = p_distributor
+           AND c.status = 'active'),
+    lines AS (
+        SELECT i.product_line_id AS line FROM reps r
+          JOIN report_inventory i ON i.tenant_id = (SELECT liaison_tenant()) AND i.report_id = r.id
+         WHERE r.period = p_month
+        UNION SELECT line FROM commitments),
+    figures AS (
+        SELECT l.line,
+               (SELECT i.units_on_hand FROM reps r JOIN report_inventory i
+                    ON i.tenant_id = (SELECT liaison_tenant()) AND i.report_id = r.id
+                 WHERE r.period = p_month AND i.product_line_id = l.line) AS on_hand,
+               (SELECT coalesce(sum(s.units), 0) FROM reps r JOIN report_sales s
+                    ON s.tenant_id = (SELECT liaison_tenant()) AND s.report_id = r.id
+                 WHERE s.product_line_id = l.line)::bigint AS units12,
+               (SELECT avg(i.units_on_hand) FROM reps r JOIN report_inventory i
+                    ON i.tenant_id = (SELECT liaison_tenant()) AND i.report_id = r.id
+                 WHERE i.product_line_id = l.line) AS avg_on_hand,
+               (SELECT coalesce(sum(s.units), 0) FROM reps r JOIN report_sales s
+                    ON s.tenant_id = (SELECT liaison_tenant()) AND s.report_id = r.id
+                 WHERE s.product_line_id = l.line
+                   AND r.period > (p_month - interval '3 months')::date)::bigint AS units3,
+               (SELECT count(*) FROM reps r
+                 WHERE r.period > (p_month - interval '3 months')::date) AS n3
+          FROM lines l)
+    SELECT f.line, pl.code, f.on_hand, f.units12, round(f.avg_on_hand, 2),
+           CASE WHEN f.avg_on_hand > 0 THEN round(f.units12 / f.avg_on_hand, 2) END,
+           f.units3, CASE WHEN f.n3 > 0 THEN round(f.units3 * 12.0 / (52 * f.n3), 2) END,
+           CASE WHEN f.units3 > 0 AND f.on_hand IS NOT NULL
+                THEN round(f.on_hand * 52.0 * f.n3 / (12 * f.units3), 2) END,
+           c.buffer_unit, c.buffer_amount,
+           CASE WHEN c.line IS NULL THEN false
+                WHEN c.buffer_unit = 'units' THEN coalesce(f.on_hand, 0) < c.buffer_amount
+                WHEN f.units3 > 0 THEN coalesce(f.on_hand, 0) * 52.0 * f.n3
+                                       < c.buffer_amount * 12.0 * f.units3
+                ELSE coalesce(f.on_hand, 0) = 0 AND c.buffer_amount > 0 END
+      FROM figures f
+      JOIN product_lines pl ON pl.tenant_id = (SELECT liaison_tenant()) AND pl.id = f.line
+      LEFT JOIN commitments c ON c.line = f.line
+     ORDER BY pl.code, f.line;
+END $$;
