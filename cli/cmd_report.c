@@ -396,10 +396,11 @@ static int report_open(struct cli *cli, int argc, char **argv)
                                    {0}};
     const struct cli_command_spec spec = {
         "report open PERIOD [--distributor D]",
-        "Opens the monthly report for a month (YYYY-MM): the first opening makes the draft, due "
-        "on the active charter's due day of the month after, its pipeline filled from the "
-        "distributor's open leads; opening again shows the same report.",
-        opts, 1, "report open 2027-03 --distributor \"Saigon Auto Parts\""};
+        "Opens the monthly report for a month (YYYY-MM) that has begun in the distributor's "
+        "time zone: the first opening makes the draft, due on the active charter's due day of "
+        "the month after, its pipeline filled from the distributor's open leads; opening again "
+        "shows the same report.",
+        opts, 1, "report open 2026-11 --distributor \"Saigon Auto Parts\""};
     const char *period = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &period, 1);
     if (rc)

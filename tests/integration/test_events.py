@@ -20,7 +20,6 @@ Usage: test_events.py LIAISOND CLI
 """
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -224,7 +223,7 @@ try:
     x1 = action(d1, um, "Gửi dự báo tồn kho quý 2 cho quản lý")
     x2 = action(d2, ua, "見積書を送付する")
     must("ActivateCharter", {"id": charter2}, admin)
-    r2 = report(portal2, "2099-01")
+    r2 = report(portal2, time.strftime("%Y-%m", time.gmtime()))
     l2 = flagged(portal2, d2, "株式会社大阪運輸")
     l1 = flagged(admin, d1, "Công ty Vận tải Đà Nẵng")
     must("ActivateCharter", {"id": charter1}, admin)

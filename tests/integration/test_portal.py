@@ -70,6 +70,12 @@ URL, CA = w.env("LIAISON_TEST_URL"), w.env("LIAISON_TEST_CA")
 OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
 PASSWORD = "correct horse battery staple"
 RUN = str(int(time.time() * 1000) % 10**8)
+# The month the distributor reports on from the portal: this one (a month to
+# come is refused), due on the charter's default day, the 10th of the next.
+_now = time.gmtime()
+REPORT_MONTH = "%04d-%02d" % (_now.tm_year, _now.tm_mon)
+REPORT_DUE = "%04d-%02d-10" % ((_now.tm_year, _now.tm_mon + 1) if _now.tm_mon < 12
+                               else (_now.tm_year + 1, 1))
 SHOTS = os.path.join(os.environ.get("LIAISON_ARTIFACTS") or w.env("LIAISON_TEST_DIR"), "portal")
 os.makedirs(SHOTS, exist_ok=True)
 
@@ -577,8 +583,14 @@ try:
     period.clear()
     period.send_keys("2099-04")
     click(driver.find_element(By.ID, "open-report"))
+    check("a month that has begun" in text(),
+          "a month to come is refused with the server's reason (%s)" % text()[-300:])
+    period = driver.find_element(By.ID, "period")
+    period.clear()
+    period.send_keys(REPORT_MONTH)
+    click(driver.find_element(By.ID, "open-report"))
     report_path = urllib.parse.urlparse(driver.current_url).path
-    check("2099-04" in text() and "2099-05-10" in text() and "Má phanh cho đội xe" in text(),
+    check(REPORT_MONTH in text() and REPORT_DUE in text() and "Má phanh cho đội xe" in text(),
           "the month's draft opens, due on the charter's day, its pipeline from its leads")
     driver.find_element(By.ID, "units_%d" % line).send_keys("120")
     driver.find_element(By.ID, "revenue_%d" % line).send_keys("18000000")
@@ -631,7 +643,7 @@ try:
     check(any(r.split()[-1:] == ["45"] for r in rows),
           "the submitted report shows the stock on hand as entered (%r)" % rows)
     driver.get(base + "/reports")
-    check("2099-04" in text(), "and listed")
+    check(REPORT_MONTH in text(), "and listed")
     # Won only now: the report above takes its pipeline from the open leads.
     driver.get(base + lead_path)
     Select(driver.find_element(By.ID, "stage")).select_by_value("won")

@@ -30,6 +30,13 @@ CLI = sys.argv[1]
 OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
 PASSWORD = "correct horse battery staple"
 RUN = str(int(time.time() * 1000) % 10**8)
+# Reports are opened for months that have begun: this month (in UTC, which
+# no distributor here is behind) and the one before, the next month's
+# tenth being this month's report's due day.
+_now = time.gmtime()
+CUR = "%04d-%02d" % (_now.tm_year, _now.tm_mon)
+PREV = "%04d-%02d" % ((_now.tm_year, _now.tm_mon - 1) if _now.tm_mon > 1 else (_now.tm_year - 1, 12))
+NEXT = "%04d-%02d" % ((_now.tm_year, _now.tm_mon + 1) if _now.tm_mon < 12 else (_now.tm_year + 1, 1))
 _cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"), os.path.join(w.env("LIAISON_TEST_DIR"),
                                                           "reports-home"))
 call, must, cli = _cli.call, _cli.must, _cli.cli
@@ -131,11 +138,11 @@ must("RegisterLead", {"distributorId": hanoi, "accountName": "Bangkok Bus", "cou
 
 # ---------------- opening: one draft per distributor and month ----------------
 opened = audits("report.opened")
-code, out = call("OpenReport", {"period": "2099-01"}, saigon_user)
+code, out = call("OpenReport", {"period": CUR}, saigon_user)
 rep = out.get("report", {})
 report = rep.get("id")
-check(code == "OK" and rep.get("status") == "draft" and rep.get("period") == "2099-01"
-      and rep.get("dueOn") == "2099-02-10" and rep.get("distributorId") == saigon
+check(code == "OK" and rep.get("status") == "draft" and rep.get("period") == CUR
+      and rep.get("dueOn") == NEXT + "-10" and rep.get("distributorId") == saigon
       and rep.get("requiredSections") == ["sales_by_line", "inventory_on_hand", "pipeline",
                                           "market_intelligence", "competitive_activity"],
       "a distributor user opens its month: a draft due on the 10th of the next month (%s %s)"
@@ -146,21 +153,24 @@ check([(n(p.get("leadId")), p.get("title"), p.get("stage"), n(p.get("valueMinor"
       == [(n(lead_open), "Má phanh cho 200 xe buýt", "new", 900000000, "2099-05-31"),
           (n(lead_second), "Lọc gió đội xe", "new", 50000000, "")],
       "the pipeline is pre-filled from the distributor's open leads only (%s)" % pipe)
-code, out = call("OpenReport", {"distributorId": saigon, "period": "2099-01"}, admin)
+code, out = call("OpenReport", {"distributorId": saigon, "period": CUR}, admin)
 check(code == "OK" and out["report"]["id"] == report and audits("report.opened") == opened + 1,
       "opening again (staff too) answers the same report, made once (%s)" % code)
-code, out = call("OpenReport", {"period": "2099-01"}, vientiane_user)
+code, out = call("OpenReport", {"period": CUR}, vientiane_user)
 check(code == "FAILED_PRECONDITION" and "no active charter" in out.get("message", ""),
       "no active charter: refused, saying so (%s %s)" % (code, out))
-code, out = call("OpenReport", {"period": "2099-01"}, admin)
+code, out = call("OpenReport", {"period": CUR}, admin)
 check(code == "INVALID_ARGUMENT" and fields(out) == ["distributorId"],
       "staff must name the distributor (%s %s)" % (code, out))
 before = rows("monthly_reports")
 for bad in ("2099-13", "2099-1", "2099", "2099-Q1", "99-01", "", "2099-01-01", "２０９９-01",
-            "0000-01", "1999-12", "9999-12"):
+            "0000-01", "1999-12", "9999-12", NEXT, "2099-01"):
     code, out = call("OpenReport", {"period": bad}, saigon_user)
     check(code == "INVALID_ARGUMENT" and fields(out) == ["period"],
           "period %r is refused on the field (%s %s)" % (bad, code, out))
+code, out = call("OpenReport", {"period": NEXT}, saigon_user)
+check("a month that has begun" in json.dumps(out, ensure_ascii=False),
+      "next month's report: not yet, saying why (%s)" % out)
 check(rows("monthly_reports") == before, "refused openings leave no report")
 
 # ---------------- saving: sections of a draft ----------------
@@ -341,7 +351,7 @@ for method, req in (("GetReport", {"id": report}), ("SubmitReport", {"id": late[
     check(code == "NOT_FOUND" and (code2, out2.get("message")) == (code, out.get("message")),
           "%s of another distributor's report: NOT_FOUND, as a missing one (%s %s)"
           % (method, code, out))
-code, out = call("OpenReport", {"distributorId": saigon, "period": "2099-02"}, hanoi_user)
+code, out = call("OpenReport", {"distributorId": saigon, "period": PREV}, hanoi_user)
 check(code == "NOT_FOUND", "opening another distributor's report: NOT_FOUND (%s)" % code)
 code, out = call("ListReports", {"distributorId": saigon}, hanoi_user)
 check(code == "OK" and not out.get("reports"), "another distributor's reports are not listed")
@@ -358,7 +368,7 @@ code, out = call("ListReports", {}, manager)
 check(code == "OK" and not out.get("reports"), "nor are its reports listed to the manager")
 
 # The charter says which sections are required: here only sales.
-pp = must("OpenReport", {"period": "2099-01"}, phnom_penh_user)["report"]
+pp = must("OpenReport", {"period": CUR}, phnom_penh_user)["report"]
 check(pp.get("requiredSections") == ["sales_by_line"], "the report carries its charter's "
       "required sections (%s)" % pp.get("requiredSections"))
 code, out = call("SubmitReport", {"id": pp["id"]}, phnom_penh_user)
@@ -371,7 +381,7 @@ check(code == "OK" and out["report"]["status"] == "submitted",
       % (code, out))
 
 # ---------------- listing ----------------
-code, out = call("ListReports", {"distributorId": saigon, "periodFrom": "2099-01",
+code, out = call("ListReports", {"distributorId": saigon, "periodFrom": CUR,
                                  "periodTo": "2099-12"}, admin)
 check(code == "OK" and [x["id"] for x in out.get("reports", [])] == [report],
       "listing by period range (%s)" % code)
@@ -595,10 +605,10 @@ for req, field in (({"from": "2025-01", "to": "2025-Q1"}, "from"),
           "attainment with a wrong %s (%s) is refused on it (%s %s)" % (field, req, code, out))
 
 # ---------------- the CLI ----------------
-code, out = cli("report", "open", "2099-06", "--distributor", "Công ty Phân phối Sài Gòn",
+code, out = cli("report", "open", PREV, "--distributor", "Công ty Phân phối Sài Gòn",
                 token=admin)
 cli_report = out.get("id")
-check(code == "OK" and out.get("period") == "2099-06" and out.get("status") == "draft",
+check(code == "OK" and out.get("period") == PREV and out.get("status") == "draft",
       "report open prints the draft (%s %s)" % (code, out))
 code, out = cli("report", "save", str(cli_report), "--sales", "BRK:12:340000:VND",
                 "--inventory", "BRK:30", "--inventory", "FLT:7", "--market-intelligence",

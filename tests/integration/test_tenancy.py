@@ -393,7 +393,7 @@ MATRIX = {
                             {"uploadId": 1, "offset": 0, "content": "eA=="}),
     # --- monthly reports, targets and attainment ---
     "OpenReport": ({"tenant_admin", "manager", "distributor_user"}, True,
-                   {"distributorId": d1, "period": "2099-02"}),
+                   {"distributorId": d1, "period": "2026-02"}),
     "SaveReport": ({"tenant_admin", "manager", "distributor_user"}, True,
                    {"id": report_a, "marketIntelligence": "x"}),
     "SubmitReport": ({"tenant_admin", "manager", "distributor_user"}, True, {"id": report_a}),
