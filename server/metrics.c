@@ -529,11 +529,12 @@ int metrics_start(const struct config *cfg, char *err, size_t errlen)
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* Scrapers and probes are few: a small cap, and a short timeout for idle ones. */
-    m.daemon = MHD_start_daemon(flags, 0, NULL, NULL, metrics_handle, NULL, MHD_OPTION_SOCK_ADDR,
-                                (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, 16u,
-                                MHD_OPTION_CONNECTION_TIMEOUT, 5u,
-                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-                                MHD_OPTION_EXTERNAL_LOGGER, metrics_mhd_log, NULL, MHD_OPTION_END);
+    /* The logger goes first: libmicrohttpd logs a warning for options given before it. */
+    m.daemon =
+        MHD_start_daemon(flags, 0, NULL, NULL, metrics_handle, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+                         metrics_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                         MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT, 5u,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
     if (!m.daemon) {
         snprintf(err, errlen, "metrics_listen: cannot listen on %s (in use, or not local?)",
                  cfg->metrics_listen);
