@@ -173,6 +173,7 @@ try:
         {"competitor": "Bremsen Schmidt", "line": "Má phanh giá rẻ"},
         {"competitor": "曙ブレーキ", "line": "ブレーキパッド"}])
     reports = distributor("Công ty Huế")
+    firstm = distributor("Công ty Vũng Tàu")
     targets = distributor("札幌パーツ", "JP")
     cover = distributor("Công ty Vũng Tàu", commitment=True)
     silent = distributor("Công ty Im Lặng Biên Hòa", commitment=True)
@@ -374,6 +375,12 @@ try:
                            "period": last.strftime("%Y-%m"), "units": 100}, admin),
         report(targets, last, sales={brk: 60}),
         report(cover, last, sales={brk: 52}, inventory={brk: 48}))))
+    # The month the relationship began in owes no report, but one opened
+    # for it is judged: submitted the day after its due day, late.
+    began = month_start(REAL)
+    late_day = next_month(began) + datetime.timedelta(days=10)
+    at.append((datetime.datetime(late_day.year, late_day.month, late_day.day, 0, 0, 3, tzinfo=utc),
+               lambda: report(firstm, began)))
     at.append((T3 - datetime.timedelta(days=5), lambda: must(
         "PlaceOrder", {"distributorId": orders, "lines": order_line, "currency": "VND"}, admin)))
     for when, step in sorted(at, key=lambda x: x[0]):
@@ -389,6 +396,12 @@ try:
           and r.get("detail", "").startswith("1 of the last %d monthly reports missing, 1 submitted"
                                              " late" % n),
           "one missing and one late report of %d lose 1.5/%d of the weight (%s)" % (n, n, r))
+    h = health(firstm)
+    r = reason(h, "report_timeliness")
+    check(r.get("detail", "").startswith("%d of the last %d monthly reports missing, 1 submitted"
+                                         " late" % (n, n + 1)),
+          "the first month's report, opened and late, counts beside the %d due after it (%s)"
+          % (n, r))
     h = health(targets)
     r = reason(h, "target_attainment")
     check(r.get("points") == points(10, 0.4) and "60% attained" in r.get("detail", ""),
@@ -435,8 +448,9 @@ try:
     everyone = must("GetPortfolio", {}, admin)["entries"]
     scores = [e.get("score", 0) for e in everyone]
     worst = [str(e["distributorId"]) for e in everyone if e.get("score", 0) == scores[0]]
-    # Every distributor of the tenant (comp2, the plural competing lines', the twelfth).
-    check(len(everyone) == 12 and scores == sorted(scores) and str(silent) in worst,
+    # Every distributor of the tenant (comp2, the plural competing lines', and firstm, the
+    # first month's, make thirteen).
+    check(len(everyone) == 13 and scores == sorted(scores) and str(silent) in worst,
           "the portfolio is worst first, the silent distributor among the worst (%s)" % scores)
     check(all(len(e.get("topReasons", [])) <= 3 and 1 <= len(e.get("trend", [])) <= 12
               for e in everyone), "each entry has at most three reasons and a trend")
@@ -461,7 +475,7 @@ try:
           and any(ch in p.stdout for ch in "▁▂▃▄▅▆▇█") and "no order in the last 180 days"
           in p.stdout, "liaison health shows the score, a sparkline and the reasons:\n" + p.stdout)
     code, out = c.cli("portfolio", token=admin)
-    check(code == "OK" and isinstance(out, list) and len(out) == 12
+    check(code == "OK" and isinstance(out, list) and len(out) == 13
           and all(e.get("sparkline") for e in out),
           "liaison portfolio --json is a JSON array with sparklines (%s)" % code)
     p = subprocess.run([CLI, "--token", admin, "portfolio"], capture_output=True, text=True,

@@ -645,6 +645,21 @@ check(code == "EXIT_2" and "LINE:UNITS:REVENUE:CURRENCY" in out,
 code, out = cli("report", "save", str(cli_report), "--sales", "BRK:1:1:XYZ", token=saigon_user)
 check(code == "INVALID_ARGUMENT" and "currency" in json.dumps(out),
       "the server's refusal names the field (%s %s)" % (code, out))
+# Submitted on time, returned after its due day, submitted again: as on time as the first
+# submission (the due day and the first submission moved back by hand to stand for the days).
+t.psql("UPDATE monthly_reports SET due_on = current_date - 1,"
+       " first_submitted_at = now() - interval '3 days' WHERE id = %s" % cli_report)
+code, out = cli("report", "submit", str(cli_report), token=saigon_user)
+check(code == "OK" and out.get("status") == "submitted" and out.get("late") is not True,
+      "submitted again after its due day, it keeps the first submission's timeliness (%s %s)"
+      % (code, out))
+code, out = cli("report", "reopen", str(cli_report), "--comment", "Thêm nữa", token=admin)
+t.psql("UPDATE monthly_reports SET due_on = current_date - 3,"
+       " first_submitted_at = now() - interval '1 day' WHERE id = %s" % cli_report)
+code, out = cli("report", "submit", str(cli_report), token=saigon_user)
+check(code == "OK" and out.get("late") is True,
+      "first submitted after its due day: late, and again when submitted again (%s %s)"
+      % (code, out))
 code, out = cli("report", "open", "2099-13", token=saigon_user)
 check(code == "INVALID_ARGUMENT" and "period" in json.dumps(out), "a bad period (%s)" % code)
 code, out = cli("report", "show", str(cli_report), token=hanoi_user)
