@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exec.h"
@@ -126,15 +127,18 @@ static bool hhmm_ok(const char *s)
            s[4] >= '0' && s[4] <= '9';
 }
 
-/* A date "YYYY-MM-DD" whose format is right (the database refuses a 30 February). */
-static bool date_format_ok(const char *s)
+/*
+ * A date "YYYY-MM-DD" naming a real day: a 30 February refused here names
+ * its field, where the database's refusal would name none.
+ */
+static bool date_ok(const char *s)
 {
     if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
         return false;
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
             return false;
-    return true;
+    return request_calendar_day(atoi(s), atoi(s + 5), atoi(s + 8));
 }
 
 /*
@@ -307,11 +311,11 @@ void rpc_get_cadence_fairness(struct request *r)
         (const Liaison__V1__CadenceFairnessRequest *)r->input;
     if (!request_check_id(r, "distributorId", in->distributor_id))
         return;
-    if (!date_format_ok(in->from)) {
+    if (!date_ok(in->from)) {
         request_fail_field(r, "from", "a date, YYYY-MM-DD");
         return;
     }
-    if (!date_format_ok(in->to) || strcmp(in->to, in->from) < 0) {
+    if (!date_ok(in->to) || strcmp(in->to, in->from) < 0) {
         request_fail_field(r, "to", "a date, YYYY-MM-DD, not before from");
         return;
     }

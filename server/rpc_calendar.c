@@ -142,7 +142,8 @@ struct calendar_export {
 /*
  * A time bound as the database should read it: "" (the default), an
  * RFC 3339 instant as given, or a date as its midnight UTC. False when it
- * is neither.
+ * is neither, or its day is not in the calendar (2027-02-30): refused here
+ * it names its field, where the database's refusal would name none.
  */
 static bool calendar_bound(const char *in, char *out, size_t cap)
 {
@@ -157,7 +158,7 @@ static bool calendar_bound(const char *in, char *out, size_t cap)
             break;
     if (i == sizeof date - 1 && n == i) {
         snprintf(out, cap, "%sT00:00:00Z", in);
-        return atoi(in + 5) >= 1 && atoi(in + 5) <= 12 && atoi(in + 8) >= 1 && atoi(in + 8) <= 31;
+        return request_calendar_day(atoi(in), atoi(in + 5), atoi(in + 8));
     }
     if (i != sizeof instant - 1 || n >= cap)
         return false;
@@ -169,8 +170,8 @@ static bool calendar_bound(const char *in, char *out, size_t cap)
         !strcmp(z, "Z") || (strlen(z) == 6 && (z[0] == '+' || z[0] == '-') && z[3] == ':' &&
                             strspn(z + 1, "0123456789") == 2 && strspn(z + 4, "0123456789") == 2);
     snprintf(out, cap, "%s", in);
-    return zone && atoi(in + 5) >= 1 && atoi(in + 5) <= 12 && atoi(in + 8) >= 1 &&
-           atoi(in + 8) <= 31 && atoi(in + 11) <= 23 && atoi(in + 14) <= 59 && atoi(in + 17) <= 60;
+    return zone && request_calendar_day(atoi(in), atoi(in + 5), atoi(in + 8)) &&
+           atoi(in + 11) <= 23 && atoi(in + 14) <= 59 && atoi(in + 17) <= 60;
 }
 
 static void calendar_page(struct request *r);

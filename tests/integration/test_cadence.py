@@ -395,7 +395,8 @@ try:
           "nor edit its series")
     code, out = call("GetCadenceFairness", {"distributorId": d_jp, "from": "2026-02-30",
                                             "to": "2026-03-01"}, manager)
-    check(code == "INVALID_ARGUMENT", "a 30 February is refused")
+    check(code == "INVALID_ARGUMENT" and [v["field"] for v in out.get("violations", [])]
+          == ["from"], "a 30 February is refused, its field named (%s %s)" % (code, out))
 
     # ---------------- the CLI ----------------
     code, out = cli("cadence", "show", "東京オートパーツ株式会社 " + RUN, token=manager)
