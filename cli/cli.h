@@ -91,6 +91,13 @@ void cli_print_error(struct cli *cli, int code, const char *response);
  * escaped after "liaison: ", or with --json a status object like the server's. */
 void cli_fail(const struct cli *cli, const char *code, const char *message);
 
+/*
+ * An option's value the CLI refuses itself, as a violation of the request's
+ * field: "liaison: invalid --from: why", or with --json a status object like
+ * the server's whose violation names field and option.
+ */
+void cli_fail_option(const struct cli *cli, const char *option, const char *field, const char *why);
+
 /* Maps a liaison_code to the CLI's exit code. */
 int cli_exit_code(int code);
 
@@ -291,6 +298,14 @@ int cmd_action(struct cli *cli, int argc, char **argv);
 int cli_parse_time(const char *option, const char *s, char *buf, size_t cap);
 /* cli_parse_time(), for a range's end: a bare 'YYYY-MM-DD' is that day's 00:00 there too. */
 int cli_parse_bound(const char *option, const char *s, char *buf, size_t cap);
+/*
+ * A day 'YYYY-MM-DD' that the calendar has, for option (field: the
+ * request's, named with --json); with instant also an RFC 3339 instant on
+ * such a day, its time of day for the server to check. Returns 0, or
+ * EXIT_USAGE after saying why.
+ */
+int cli_parse_day(const struct cli *cli, const char *option, const char *field, const char *s,
+                  bool instant);
 int cmd_cadence(struct cli *cli, int argc, char **argv);
 /* 'cadence ics' (cmd_ics.c), for the cadence group's table. */
 int cadence_ics(struct cli *cli, int argc, char **argv);

@@ -134,7 +134,9 @@ static int cad_fairness(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+    if ((rc = cli_parse_day(cli, "--from", "from", from, false)) ||
+        (rc = cli_parse_day(cli, "--to", "to", to, false)) ||
+        (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     json_t *resp;
     if ((rc = cli_call(cli, "GetCadenceFairness",

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -39,29 +38,6 @@ static int ics_chunk(void *arg, const char *chunk_json)
     sink->events += (long)json_integer_value(json_object_get(chunk, "events"));
     json_decref(chunk);
     return 0;
-}
-
-/*
- * The user --user names: the caller itself by its e-mail or "me" (found
- * with WhoAmI, so a distributor user needs no ListUsers), otherwise looked up as
- * any user is. Returns 0, or an exit code after saying why.
- */
-static int ics_user(struct cli *cli, const char *arg, json_int_t *id)
-{
-    json_t *me = NULL;
-    int rc = cli_call(cli, "WhoAmI", json_object(), &me);
-    if (rc)
-        return rc;
-    const json_t *who = json_object_get(me, "identity");
-    const char *email = json_string_value(json_object_get(who, "name"));
-    json_int_t own = cli_json_id(json_object_get(who, "userId"));
-    bool self = own && (!strcmp(arg, "me") || (email && !strcasecmp(email, arg)));
-    json_decref(me);
-    if (self) {
-        *id = own;
-        return 0;
-    }
-    return cli_resolve(cli, CLI_USER, arg, 0, id);
 }
 
 /* Writes the stream to out; returns an exit code, having said why when not EXIT_OK. */
@@ -131,7 +107,12 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_int_t id;
-    rc = dist ? cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &id) : ics_user(cli, user, &id);
+    if ((from && (rc = cli_parse_day(cli, "--from", "from", from, true))) ||
+        (to && (rc = cli_parse_day(cli, "--to", "to", to, true))))
+        return rc;
+    /* The caller itself by e-mail or "me" takes no ListUsers, which a distributor user may not
+     * call. */
+    rc = cli_resolve(cli, dist ? CLI_DISTRIBUTOR : CLI_USER, dist ? dist : user, 0, &id);
     if (rc)
         return rc;
     if ((rc = cli_connect(cli)))

@@ -108,6 +108,27 @@ int cli_parse_bound(const char *option, const char *s, char *buf, size_t cap)
     return parse_time(option, s, buf, cap, true);
 }
 
+int cli_parse_day(const struct cli *cli, const char *option, const char *field, const char *s,
+                  bool instant)
+{
+    /* At noon: local_to_utc's check of the calendar, clear of any zone's midnight gap. */
+    struct tm tm = {.tm_hour = 12};
+    char utc[32];
+    bool day = strlen(s) >= 10 && strspn(s, "0123456789") == 4 && s[4] == '-' &&
+               strspn(s + 5, "0123456789") == 2 && s[7] == '-' &&
+               strspn(s + 8, "0123456789") == 2 &&
+               sscanf(s, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3 &&
+               local_to_utc(&tm, utc, sizeof utc);
+    if (day && (!s[10] || (instant && (s[10] == 'T' || s[10] == 't'))))
+        return 0;
+    char why[160];
+    snprintf(why, sizeof why, "'%.40s%s' is not %s", s, strlen(s) > 40 ? "..." : "",
+             instant ? "a day (YYYY-MM-DD) or an RFC 3339 instant (2026-03-01T09:00:00Z)"
+                     : "a day, YYYY-MM-DD");
+    cli_fail_option(cli, option, field, why);
+    return EXIT_USAGE;
+}
+
 /*
  * Takes every "--NAME VALUE" and "--NAME=VALUE" out of argv (the parser
  * keeps one value an option) into the array values; returns the new argc.

@@ -128,6 +128,21 @@ void cli_fail(const struct cli *cli, const char *code, const char *message)
     fputc('\n', stderr);
 }
 
+void cli_fail_option(const struct cli *cli, const char *option, const char *field, const char *why)
+{
+    if (cli->set.json) {
+        char message[512];
+        snprintf(message, sizeof message, "%s: %s", field, why);
+        status_print(json_pack("{s:s,s:s,s:[{s:s,s:s,s:s}]}", "code", "INVALID_ARGUMENT", "message",
+                               message, "violations", "field", field, "description", why, "option",
+                               option));
+        return;
+    }
+    fprintf(stderr, "liaison: invalid %s: ", option);
+    output_escaped(stderr, why);
+    fputc('\n', stderr);
+}
+
 /*
  * An ambiguous argument: the message and the candidates (the first 20), an
  * id and names a line escaped for a terminal, or with --json one status

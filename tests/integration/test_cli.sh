@@ -217,6 +217,22 @@ check "distributor status" 0 "$cli" distributor status "Saigon Auto Parts" onboa
 check "distributor list --status" 0 "$cli" distributor list --status onboarding
 contains "filtered list" "$out" "Saigon Auto Parts"
 check "distributor show unknown" 4 "$cli" distributor show 999999999
+# Each date option checked here, naming itself, before anything is sent.
+check "fairness from a month 13" 2 "$cli" cadence fairness "Saigon Auto Parts" --from 2027-13-01 --to 2026-12-01
+one_line "month 13 said once" "$err"
+contains "month 13 blames --from" "$err" "liaison: invalid --from: '2027-13-01' is not a day, YYYY-MM-DD"
+check "fairness from 30 February" 2 "$cli" cadence fairness "Saigon Auto Parts" --from 2027-02-30 --to 2027-12-01
+contains "30 February blames --from" "$err" "liaison: invalid --from: "
+lacks "30 February without a status code" "$err" "INVALID_ARGUMENT"
+check "fairness to 29 February of a common year" 2 "$cli" cadence fairness "Saigon Auto Parts" --from 2027-01-01 --to 2027-02-29
+contains "29 February blames --to" "$err" "liaison: invalid --to: "
+check "fairness over a leap day" 0 "$cli" cadence fairness "Saigon Auto Parts" --from 2028-02-01 --to 2028-02-29
+check "ics from 30 February" 2 "$cli" cadence ics "Saigon Auto Parts" --from 2027-02-30
+contains "ics's 30 February blames --from" "$err" "liaison: invalid --from: '2027-02-30' is not a day"
+lacks "not a database error" "$err" "out of range"
+check "ics to an instant on 30 February" 2 "$cli" cadence ics "Saigon Auto Parts" --to 2027-02-30T08:00:00Z
+contains "the instant blames --to" "$err" "liaison: invalid --to: "
+check "ics over a day and an instant" 0 "$cli" cadence ics "Saigon Auto Parts" --from 2027-02-28 --to 2027-03-01T00:00:00Z
 check "contact create" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "Nguyễn Văn An" --role "purchasing manager" --language vi
 check "contact list" 0 "$cli" contact list --distributor "Saigon Auto Parts"
 contains "contact listed" "$out" "purchasing manager"
