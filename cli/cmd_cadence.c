@@ -188,7 +188,7 @@ static int cad_defaults(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_int_t minutes = 0;
-    if (duration && (rc = cli_parse_uint("--duration", duration, 480, &minutes)))
+    if (duration && (rc = cli_parse_range("--duration", duration, 5, 480, &minutes)))
         return rc;
     json_t *items = cli_split(agenda ? agenda : "", false);
     if (!items) {
@@ -239,7 +239,7 @@ static int cad_series(struct cli *cli, int argc, char **argv)
     }
     json_int_t id, minutes = 0;
     if ((rc = cli_parse_id(pos[1], &id)) ||
-        (duration && (rc = cli_parse_uint("--duration", duration, 480, &minutes))))
+        (duration && (rc = cli_parse_range("--duration", duration, 5, 480, &minutes))))
         return rc;
     json_t *items = cli_split(agenda ? agenda : "", false);
     if (!items) {

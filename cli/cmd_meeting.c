@@ -299,7 +299,7 @@ static int mt_add(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "liaison: --agenda is comma-separated\n");
         rc = EXIT_USAGE;
     }
-    if (!rc && !(rc = cli_parse_uint("--duration", duration, 480, &minutes)) &&
+    if (!rc && !(rc = cli_parse_range("--duration", duration, 5, 480, &minutes)) &&
         !(rc = cli_parse_time("at", at, when, sizeof when)) &&
         !(rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return meeting_call(cli, "CreateMeeting",
@@ -351,22 +351,24 @@ static int mt_status(struct cli *cli, int argc, char **argv)
 
 static int mt_reschedule(struct cli *cli, int argc, char **argv)
 {
-    const char *at = NULL, *duration = "0";
-    const struct cli_opt opts[] = {
-        {"at", &at, NULL, true, "the new start: RFC 3339 or 'YYYY-MM-DD HH:MM' in your zone",
-         "startsAt"},
-        {"duration", &duration, NULL, false, "minutes (default: as it was)", "durationMinutes"},
-        {0}};
+    const char *at = NULL, *duration = NULL;
+    const struct cli_opt opts[] = {{"at", &at, NULL, true,
+                                    "the new start: RFC 3339 or 'YYYY-MM-DD HH:MM' in your zone",
+                                    "startsAt"},
+                                   {"duration", &duration, NULL, false,
+                                    "minutes, 5 to 480 (default: as it was)", "durationMinutes"},
+                                   {0}};
     const struct cli_command_spec spec = {
         "meeting reschedule ID --at TIME [--duration MIN]",
         "Moves a scheduled meeting; calendars see the change (its SEQUENCE goes up).", opts, 1,
         "meeting reschedule 42 --at 2026-03-03T08:00:00Z"};
-    json_int_t id, minutes;
+    json_int_t id, minutes = 0;
     char when[64];
     int rc = meeting_id(&spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_uint("--duration", duration, 480, &minutes)) ||
+    /* Not given, 0: the meeting keeps its length. */
+    if ((duration && (rc = cli_parse_range("--duration", duration, 5, 480, &minutes))) ||
         (rc = cli_parse_time("at", at, when, sizeof when)))
         return rc;
     return meeting_call(

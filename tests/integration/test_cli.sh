@@ -233,6 +233,15 @@ lacks "not a database error" "$err" "out of range"
 check "ics to an instant on 30 February" 2 "$cli" cadence ics "Saigon Auto Parts" --to 2027-02-30T08:00:00Z
 contains "the instant blames --to" "$err" "liaison: invalid --to: "
 check "ics over a day and an instant" 0 "$cli" cadence ics "Saigon Auto Parts" --from 2027-02-28 --to 2027-03-01T00:00:00Z
+# Durations: what the server takes, 5 to 480 minutes, said before sending.
+for args in "meeting add Saigon --title x --at 2027-03-01T08:00:00Z --duration 481" \
+  "meeting add Saigon --title x --at 2027-03-01T08:00:00Z --duration 4" \
+  "meeting reschedule 1 --at 2027-03-01T08:00:00Z --duration 0" \
+  "cadence defaults set weekly --duration 600" "cadence series update 1 --duration 3"; do
+  # shellcheck disable=SC2086
+  check "$args: refused" 2 env LIAISON_URL=liaison://127.0.0.1:1 "$cli" $args
+  contains "$args: the server's range said" "$err" "liaison: --duration must be a whole number from 5 to 480"
+done
 check "contact create" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "Nguyễn Văn An" --role "purchasing manager" --language vi
 check "contact list" 0 "$cli" contact list --distributor "Saigon Auto Parts"
 contains "contact listed" "$out" "purchasing manager"
