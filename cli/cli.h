@@ -108,6 +108,14 @@ int cli_exit_code(int code);
  */
 int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out);
 /*
+ * cli_call(), but a PERMISSION_DENIED is said as "not allowed: " denied when
+ * denied is not NULL: for a call the command makes on the user's behalf
+ * (a look-up), whose refusal in the server's words would name an RPC the
+ * user never called. With --json the server's status object as it came.
+ */
+int cli_call_or_deny(struct cli *cli, const char *method, json_t *request, json_t **out,
+                     const char *denied);
+/*
  * The next reads see every change committed before now, even another
  * process's: a standby answers them only once it has replayed up to now,
  * else the primary does. For a read whose answer is written back (an

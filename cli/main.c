@@ -411,6 +411,12 @@ int cli_read_current(struct cli *cli)
 
 int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
 {
+    return cli_call_or_deny(cli, method, request, out, NULL);
+}
+
+int cli_call_or_deny(struct cli *cli, const char *method, json_t *request, json_t **out,
+                     const char *denied)
+{
     *out = NULL;
     char *req = request ? json_dumps(request, JSON_COMPACT) : NULL;
     json_decref(request);
@@ -434,7 +440,10 @@ int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
         /* The create may have been made: the key makes trying again safe. */
         if (key[0] && (rc == LIAISON_UNAVAILABLE || rc == LIAISON_DEADLINE_EXCEEDED))
             fprintf(stderr, "liaison: to repeat this create safely: --idempotency-key %s\n", key);
-        cli_print_error(cli, rc, resp);
+        if (denied && rc == LIAISON_PERMISSION_DENIED && !cli->set.json)
+            fprintf(stderr, "liaison: not allowed: %s\n", denied);
+        else
+            cli_print_error(cli, rc, resp);
         liaison_string_free(resp);
         return cli_exit_code(rc);
     }

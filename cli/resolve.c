@@ -292,7 +292,12 @@ static int resolve_fetch(struct cli *cli, const struct resolve_kind *k, const ch
         if (k == &kinds[CLI_PRODUCT_LINE] || k == &kinds[CLI_PRODUCT])
             json_object_set_new(req, "includeRetired", json_true());
         json_t *resp;
-        rc = cli_call(cli, k->method, req, &resp);
+        /* The server's refusal would name ListUsers, a call the user never made. */
+        rc = cli_call_or_deny(cli, k->method, req, &resp,
+                              k == &kinds[CLI_USER]
+                                  ? "only tenant admins, managers and auditors find users by "
+                                    "e-mail or name: give the user's id, or 'me'"
+                                  : NULL);
         if (rc != EXIT_OK)
             break;
         json_array_extend(all, json_object_get(resp, k->items_key));
@@ -349,10 +354,6 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
     }
     json_t *items = NULL;
     rc = resolve_fetch(cli, k, arg, kind == CLI_CONTACT ? distributor : 0, &items);
-    if (rc == EXIT_AUTH && kind == CLI_USER && !cli->set.json)
-        fprintf(stderr,
-                "liaison: only tenant admins, managers and auditors find users by e-mail or "
-                "name: give the user's id, or 'me'\n");
     if (rc != EXIT_OK)
         return rc;
     json_t *exact = json_array();

@@ -475,6 +475,12 @@ lacks "no user of a distributor it does not reach" "$out" "du@cli.example"
 check "nor finds one by name" 4 "$cli" --profile mgr distributor list --manager "Lê Thị HOA"
 check "a distributor user may not look other users up" 3 "$cli" --profile du distributor list --manager m@cli.example
 contains "says to give the id" "$err" "give the user's id, or 'me'"
+one_line "said once" "$err"
+check "a distributor user's calendar of another user: refused" 3 "$cli" --profile du cadence ics --user m@cli.example
+one_line "the refusal said once" "$err"
+contains "the refusal says to give the id" "$err" "liaison: not allowed: only tenant admins, managers and auditors find users"
+lacks "no call the user never made named" "$err" "ListUsers"
+check "a distributor user's own calendar by e-mail" 0 "$cli" --profile du cadence ics --user DU@cli.example
 check "me is no user for an operator" 2 env LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN "$cli" distributor list --manager me
 contains "me refused in words" "$err" "'me' is a user, and these credentials are not one"
 check "distributor list shows the manager's name" 0 "$cli" distributor list --name "Hanoi Motor"
