@@ -41,7 +41,7 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
         {"admin-email", &email, NULL, true, "e-mail of the first tenant admin"},
         {"admin-name", &admin_name, NULL, false, "display name of the first tenant admin"},
         {"password-stdin", NULL, &from_stdin, false,
-         "read the admin's password from standard input"},
+         "read the admin's password from standard input", "adminPassword"},
         {0}};
     const struct cli_command_spec spec = {
         "admin tenant create --slug SLUG --name NAME --admin-email EMAIL [--admin-name NAME] "
@@ -383,7 +383,7 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
          "for an export without secrets: a tenant admin of the export, who gets a new password "
          "(asked for) and can then reset the other users'"},
         {"password-stdin", NULL, &from_stdin, false,
-         "read that admin's new password from standard input"},
+         "read that admin's new password from standard input", "adminPassword"},
         {0}};
     const struct cli_command_spec spec = {
         "admin tenant import FILE --slug SLUG --name NAME [--admin-email EMAIL [--password-stdin]]",

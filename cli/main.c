@@ -191,7 +191,9 @@ static const struct cli_opt *cli_component_option(const char *name, size_t len)
         for (const struct cli_opt *o = spec ? spec->opts : NULL; o && o->name; o++) {
             /* A default of "" is no value given. */
             bool given = (o->value && *o->value && **o->value) || (o->flag && *o->flag);
-            if (pass == 0 && !given)
+            /* A flag not given is not what the user got wrong: a typed password is no
+             * --password-stdin. */
+            if ((pass == 0 || !o->value) && !given)
                 continue;
             bool named = false;
             for (const char *f = o->fields; f && *f && !named;) {
