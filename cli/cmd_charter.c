@@ -90,6 +90,37 @@ static int charter_call(struct cli *cli, const char *method, json_t *req)
     return EXIT_OK;
 }
 
+/*
+ * Calls method, which adds or changes an item of the charter under items,
+ * and prints the charter it answers with; with --output ids, the item's id,
+ * for the commands that take it ('charter ungrant', 'charter grant update'):
+ * the one whose key equals value, or with key NULL the newest (ids only
+ * grow, so the one just added has the highest).
+ */
+static int charter_item_call(struct cli *cli, const char *method, json_t *req, const char *items,
+                             const char *key, json_int_t value)
+{
+    if (!cli->set.ids)
+        return charter_call(cli, method, req);
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_int_t found = 0;
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(json_object_get(resp, "charter"), items), i, item)
+    {
+        json_int_t id = cli_json_id(json_object_get(item, "id"));
+        if (key ? cli_json_id(json_object_get(item, key)) == value : id > found)
+            found = id;
+    }
+    if (found)
+        printf("%lld\n", (long long)found);
+    json_decref(resp);
+    return EXIT_OK;
+}
+
 /* A charter version found: its id, its distributor's and its number. */
 struct charter_ref {
     json_int_t id, distributor, version;
@@ -345,11 +376,13 @@ static int ch_grant(struct cli *cli, int argc, char **argv)
         json_pack("{s:s,s:b,s:o,s:b,s:s,s:s}", "region", region, "allLines", lines == NULL,
                   "productLineIds", l, "exclusive", exclusive, "startsOn", from, "endsOn", to);
     if (updating)
-        return charter_call(
+        return charter_item_call(
             cli, "UpdateCharterGrant",
-            json_pack("{s:I,s:I,s:o}", "charterId", id, "itemId", item, "grant", grant));
-    return charter_call(cli, "AddCharterGrant",
-                        json_pack("{s:I,s:o}", "charterId", id, "grant", grant));
+            json_pack("{s:I,s:I,s:o}", "charterId", id, "itemId", item, "grant", grant), "grants",
+            "id", item);
+    return charter_item_call(cli, "AddCharterGrant",
+                             json_pack("{s:I,s:o}", "charterId", id, "grant", grant), "grants",
+                             NULL, 0);
 }
 
 static int ch_ungrant(struct cli *cli, int argc, char **argv)
@@ -387,9 +420,10 @@ static int ch_carve_out(struct cli *cli, int argc, char **argv)
     int rc = draft_of(cli, &spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return charter_call(cli, "AddCarveOut",
-                        json_pack("{s:I,s:{s:s,s:s,s:s}}", "charterId", id, "carveOut",
-                                  "accountName", account, "region", region, "note", note));
+    return charter_item_call(cli, "AddCarveOut",
+                             json_pack("{s:I,s:{s:s,s:s,s:s}}", "charterId", id, "carveOut",
+                                       "accountName", account, "region", region, "note", note),
+                             "carveOuts", NULL, 0);
 }
 
 /*
@@ -486,7 +520,8 @@ static int ch_commitment(struct cli *cli, int argc, char **argv)
                             cli_enum_string(kept_word(financing, kept, "financing", "distributor")),
                             "paymentTermsDays", t);
     json_decref(resp);
-    return charter_call(cli, "SetCommitment", req);
+    /* A line has one commitment: set again, it is the same item. */
+    return charter_item_call(cli, "SetCommitment", req, "commitments", "productLineId", l);
 }
 
 static int ch_competing(struct cli *cli, int argc, char **argv)
@@ -503,9 +538,10 @@ static int ch_competing(struct cli *cli, int argc, char **argv)
     int rc = draft_of(cli, &spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return charter_call(cli, "DeclareCompetingLine",
-                        json_pack("{s:I,s:{s:s,s:s}}", "charterId", id, "competingLine",
-                                  "competitor", competitor, "line", line));
+    return charter_item_call(cli, "DeclareCompetingLine",
+                             json_pack("{s:I,s:{s:s,s:s}}", "charterId", id, "competingLine",
+                                       "competitor", competitor, "line", line),
+                             "competingLines", NULL, 0);
 }
 
 static int ch_check(struct cli *cli, int argc, char **argv)

@@ -457,6 +457,30 @@ import json, sys
 grants = json.load(open(sys.argv[1]))["grants"]
 sys.exit(0 if len(grants) == 1 and len(grants[0]["productLineIds"]) == 2 else 1)
 PY
+# -o ids of a command that adds to a charter: the item's id, which ungrant and update take.
+dn="Công ty Phụ tùng Đà Nẵng"
+item_is() { # item_is DESCRIPTION LIST ID FIELD VALUE: the draft's LIST has item ID with FIELD VALUE
+  "$cli" --json charter show "$dn" >"$out" 2>"$err"
+  python3 - "$out" "$2" "$3" "$4" "$5" <<'PY' && echo "ok - $1" || { echo "not ok - $1 ($3)"; sed 's/^/    /' "$out" "$err"; fail=1; }
+import json, sys
+c = json.load(open(sys.argv[1]))
+sys.exit(0 if any(str(x.get("id")) == sys.argv[3] and str(x.get(sys.argv[4])) == sys.argv[5]
+                  for x in c.get(sys.argv[2], [])) else 1)
+PY
+}
+check "a grant added, -o ids" 0 "$cli" -o ids charter grant add "$dn" --region VN-HN --lines FLT --from 2026-01-01
+one_line "one id" "$out"
+gid=$(cat "$out")
+item_is "the id is the new grant's" grants "$gid" region VN-HN
+check "a grant updated, -o ids" 0 "$cli" -o ids charter grant update "$dn" "$gid" --region VN-HP --lines FLT --from 2026-01-01
+[ "$(cat "$out")" = "$gid" ] && echo "ok - the updated grant's id" || { echo "not ok - the updated grant's id"; fail=1; }
+check "the grant's id ungrants it" 0 "$cli" charter ungrant "$dn" "$gid"
+check "a carve-out, -o ids" 0 "$cli" -o ids charter carve-out "$dn" --account "Cảng Đà Nẵng" --region VN-DN
+item_is "the id is the carve-out's" carveOuts "$(cat "$out")" accountName "Cảng Đà Nẵng"
+check "a commitment, -o ids" 0 "$cli" -o ids charter commitment "$dn" --line FLT --moq 5
+item_is "the id is the commitment's" commitments "$(cat "$out")" moq 5
+check "a competing line, -o ids" 0 "$cli" -o ids charter competing "$dn" --competitor Bosch --line "Bosch filters"
+item_is "the id is the competing line's" competingLines "$(cat "$out")" competitor Bosch
 check "user by e-mail in another case" 0 "$cli" distributor assign "Hanoi Motor Supply" M@CLI.EXAMPLE
 check "distributor user of a named distributor" 0 sh -c "\"$cli\" user create --email du@cli.example --role distributor_user --name 'Lê Thị Hoa' --distributor 'Công ty Phụ tùng Đà Nẵng' --password-stdin < \"$home/pw\""
 upper_slug=$(printf '%s' "$slug" | tr a-z A-Z)
