@@ -43,6 +43,28 @@ static const struct output_column coverage_cols[] = {{"ID", "documentId"},
                                                      {"STALE", "staleLanguages"}};
 
 #define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
+
+/*
+ * doc_cols as the caller may read them, into cols: the server leaves out
+ * how a document is shared for a distributor user, and a share_all left out
+ * would read "no" where the truth is not told ("-"). Returns an exit code.
+ */
+static int doc_columns(struct cli *cli, struct output_column *cols)
+{
+    memcpy(cols, doc_cols, sizeof doc_cols);
+    if (cli->set.json || cli->set.ids)
+        return EXIT_OK;
+    json_t *who;
+    int rc = cli_call(cli, "WhoAmI", NULL, &who);
+    if (rc)
+        return rc;
+    const char *role = json_string_value(json_object_get(json_object_get(who, "identity"), "role"));
+    for (int i = 0; role && !strcmp(role, "ROLE_DISTRIBUTOR_USER") && i < NCOLS(doc_cols); i++)
+        if (!strcmp(cols[i].key, "shareAll"))
+            cols[i].format = OUTPUT_PLAIN;
+    json_decref(who);
+    return EXIT_OK;
+}
 /* What the CLI reads into memory at most; the server's own bound is smaller. */
 #define DOC_FILE_MAX (64L << 20)
 
@@ -247,10 +269,13 @@ static int doc_list(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {"doc list [--kind K] [--all]",
                                           "Lists the documents you read.", opts, 0,
                                           "doc list --kind price_sheet"};
+    struct output_column cols[NCOLS(doc_cols)];
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return cli_list(cli, "ListDocuments", json_pack("{s:s}", "kind", kind), "documents", doc_cols,
+    if ((rc = doc_columns(cli, cols)))
+        return rc;
+    return cli_list(cli, "ListDocuments", json_pack("{s:s}", "kind", kind), "documents", cols,
                     NCOLS(doc_cols), &page);
 }
 
@@ -261,17 +286,19 @@ static int doc_show(struct cli *cli, int argc, char **argv)
         "doc show ID", "Shows a document with its versions and its language variants.", opts, 1,
         "doc show 7"};
     json_int_t v;
+    struct output_column cols[NCOLS(doc_cols)];
     int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_t *out = NULL;
-    if ((rc = cli_call(cli, "GetDocument", json_pack("{s:I}", "id", v), &out)))
+    if ((rc = doc_columns(cli, cols)) ||
+        (rc = cli_call(cli, "GetDocument", json_pack("{s:I}", "id", v), &out)))
         return rc;
     const json_t *doc = json_object_get(out, "document");
     if (cli->set.json || cli->set.ids) {
-        cli_print_object(cli, doc_cols, NCOLS(doc_cols), doc);
+        cli_print_object(cli, cols, NCOLS(doc_cols), doc);
     } else {
-        output_fields(doc_cols, NCOLS(doc_cols), doc);
+        output_fields(cols, NCOLS(doc_cols), doc);
         printf("\nversions:\n");
         output_table(version_cols, NCOLS(version_cols), json_object_get(doc, "versions"));
         const json_t *variants = json_object_get(doc, "variants");

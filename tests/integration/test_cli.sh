@@ -508,6 +508,16 @@ one_line "the refusal said once" "$err"
 contains "the refusal says to give the id" "$err" "liaison: not allowed: only tenant admins, managers and auditors find users"
 lacks "no call the user never made named" "$err" "ListUsers"
 check "a distributor user's own calendar by e-mail" 0 "$cli" --profile du cadence ics --user DU@cli.example
+# Sharing is not told to a distributor user: '-', not a false 'no'.
+printf 'Bảng giá\n' >"$home/gia.txt"
+check "a document shared with all" 0 "$cli" -o ids doc add --kind price_sheet --title "Bảng giá" --language vi --share-all --file "$home/gia.txt"
+doc=$(cat "$out")
+check "staff see it shared with all" 0 "$cli" doc show "$doc"
+grep -q '^SHARED WITH ALL  *yes$' "$out" && echo "ok - shared with all: yes" || { echo "not ok - shared with all: yes"; sed 's/^/    /' "$out"; fail=1; }
+check "a distributor user's doc show" 0 "$cli" --profile du doc show "$doc"
+grep -q '^SHARED WITH ALL  *-$' "$out" && echo "ok - hidden sharing shown as -" || { echo "not ok - hidden sharing shown as -"; sed 's/^/    /' "$out"; fail=1; }
+check "a distributor user's doc list" 0 "$cli" --profile du doc list
+grep -Eq "^$doc .* vi +1 +- +- " "$out" && echo "ok - hidden sharing listed as -" || { echo "not ok - hidden sharing listed as -"; sed 's/^/    /' "$out"; fail=1; }
 check "me is no user for an operator" 2 env LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN "$cli" distributor list --manager me
 contains "me refused in words" "$err" "'me' is a user, and these credentials are not one"
 check "distributor list shows the manager's name" 0 "$cli" distributor list --name "Hanoi Motor"
