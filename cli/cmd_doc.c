@@ -252,7 +252,7 @@ static int doc_translate(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v, n = 0;
     if ((rc = cli_parse_id(id, &v)) ||
-        (from && (rc = cli_parse_uint("--from-version", from, 2147483647L, &n))))
+        (from && (rc = cli_parse_range("--from-version", from, 1, 2147483647L, &n))))
         return rc;
     return doc_send(
         cli, "AddTranslation",
@@ -384,7 +384,7 @@ static int doc_get(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v, n = 0;
     if ((rc = cli_parse_id(id, &v)) ||
-        (version && (rc = cli_parse_uint("--version", version, 2147483647L, &n))))
+        (version && (rc = cli_parse_range("--version", version, 1, 2147483647L, &n))))
         return rc;
     if ((rc = cli_connect(cli)))
         return rc;

@@ -518,6 +518,9 @@ check "a distributor user's doc show" 0 "$cli" --profile du doc show "$doc"
 grep -q '^SHARED WITH ALL  *-$' "$out" && echo "ok - hidden sharing shown as -" || { echo "not ok - hidden sharing shown as -"; sed 's/^/    /' "$out"; fail=1; }
 check "a distributor user's doc list" 0 "$cli" --profile du doc list
 grep -Eq "^$doc .* vi +1 +- +- " "$out" && echo "ok - hidden sharing listed as -" || { echo "not ok - hidden sharing listed as -"; sed 's/^/    /' "$out"; fail=1; }
+check "a translation from version 0: refused" 2 "$cli" doc translate "$doc" --language en --file "$home/gia.txt" --from-version 0
+contains "versions start at 1" "$err" "liaison: --from-version must be a whole number from 1 to"
+check "doc get --version 0: refused" 2 "$cli" doc get "$doc" --version 0 -o "$home/gia.out"
 check "me is no user for an operator" 2 env LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN "$cli" distributor list --manager me
 contains "me refused in words" "$err" "'me' is a user, and these credentials are not one"
 check "distributor list shows the manager's name" 0 "$cli" distributor list --name "Hanoi Motor"
