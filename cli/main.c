@@ -370,6 +370,18 @@ int cli_connect(struct cli *cli)
     if (rc != EXIT_OK)
         return rc;
     rc = liaison_connect(cli->conn);
+    if (rc == LIAISON_PERMISSION_DENIED && !cli->set.json &&
+        strstr(liaison_error(cli->conn), "suspended")) {
+        /*
+         * The credentials refused while connecting, whatever the command: the
+         * library's "Authenticate refused: the tenant is suspended" names a call
+         * the user never made and says nothing of what to do.
+         */
+        fputs("liaison: not allowed: your organisation (tenant) is suspended on this server; "
+              "ask the service's operator\n",
+              stderr);
+        return cli_exit_code(rc);
+    }
     if (rc != LIAISON_OK) {
         cli_print_error(cli, rc, NULL);
         return cli_exit_code(rc);

@@ -559,6 +559,14 @@ check "contact list of an unknown distributor name" 4 "$cli" contact list --dist
 check "charter history of an unknown distributor" 4 "$cli" charter history 999999997
 check "charter show of an unknown distributor" 4 "$cli" charter show 999999997
 
+# A suspended organisation's user is told so, not which call was refused.
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "a tenant to suspend" 0 sh -c "\"$cli\" admin tenant create --slug $slug-sus --name Sus --admin-email a@sus.example --password-stdin < \"$home/pw\""
+check "its admin logs in" 0 sh -c "\"$cli\" --profile sus login --tenant $slug-sus --email a@sus.example --password-stdin < \"$home/pw\""
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "suspend it" 0 "$cli" admin tenant suspend $slug-sus
+check "a suspended tenant's user: refused" 3 "$cli" --profile sus distributor list
+one_line "suspension said once" "$err"
+contains "suspension said in the user's words" "$err" "not allowed: your organisation (tenant) is suspended"
+lacks "no RPC named" "$err" "Authenticate"
 printf '%s\n%s\n' "$pw" "another password, long" >"$home/pw2"
 check "passwd" 0 sh -c "\"$cli\" user passwd --password-stdin < \"$home/pw2\""
 cp "$home/.config/liaison/session" "$home/session.saved"
