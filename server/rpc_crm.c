@@ -15,21 +15,18 @@
 #include "log.h"
 #include "rpc_charter.h"
 
+/* Only accounts the caller reaches are read (SEES_ACCOUNT), so their side may be named. */
 #define ACCOUNT_COLS                                                                               \
     "a.id, a.name, a.country, a.region, a.industry,"                                               \
-    " CASE WHEN liaison_sees_side(a.distributor_id) THEN a.distributor_id END AS distributor_id,"  \
-    " (SELECT d.name FROM distributors d WHERE d.tenant_id = a.tenant_id"                          \
-    "  AND d.id = a.distributor_id AND liaison_sees_side(d.id)) AS distributor_name, a.owner_id,"  \
+    " a.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = a.tenant_id"        \
+    "  AND d.id = a.distributor_id) AS distributor_name, a.owner_id,"                              \
     " liaison_account_carved_out(a.name, a.country, a.region) AS carve_out,"                       \
     " liaison_rfc3339(a.created_at) AS created_at"
-/* An account is reached through its owner, or through a lead of one the caller reaches; its
- * owner is named only to those who reach the owner. OFFSET 0 keeps the lead check a lookup
- * per account (leads_account_registered): without it PostgreSQL may hash every lead of the
- * tenant, calling liaison_sees_side on each, to answer one page (test_crm_plans.py). */
-#define SEES_ACCOUNT                                                                               \
-    "(liaison_sees_side(a.distributor_id) OR EXISTS (SELECT 1 FROM leads x"                        \
-    " WHERE x.tenant_id = a.tenant_id AND x.key_account_id = a.id"                                 \
-    " AND x.distributor_id IS NOT NULL AND liaison_sees_side(x.distributor_id) OFFSET 0))"
+/* An account is one side's (migration 0063): a distributor's, or the exporter's own, reached
+ * by those who reach that side. Not through a lead on it: a lead is on its own side's account,
+ * and reaching another side's account through one showed a distributor user the account of
+ * another distributor that had registered the same customer. */
+#define SEES_ACCOUNT "liaison_sees_side(a.distributor_id)"
 #define LEAD_COLS                                                                                  \
     "l.id, l.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = l.tenant_id"   \
     "  AND d.id = l.distributor_id) AS distributor_name, l.key_account_id,"                        \
@@ -193,7 +190,8 @@ static struct exec_decl d_account_create = {
               {"name", "country", "region", "industry", "distributor_id", "owner_id"}},
     .out = "account",
     .not_found = "no such distributor",
-    .exists = "a key account of this name (in any case) and country exists"};
+    .exists = "a key account of this name (in any case) and country exists on this side (the "
+              "distributor's, or the exporter's own)"};
 static struct exec_decl d_account_list = {
     .method = "ListKeyAccounts",
     .query = {&q_account_list, {"@after", "@limit", "name", "country", "distributor_id"}},

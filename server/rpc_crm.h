@@ -1,7 +1,7 @@
 /*
  * rpc_crm.h - the shared CRM: key accounts, leads with deal registration,
  * customer interactions, and the tenant's CRM settings. SQL in rpc_crm.c;
- * the registration rule in migration 0020 (liaison_lead_register).
+ * the registration rule in migrations 0020 and 0063 (liaison_lead_register).
  */
 #ifndef LIAISON_RPC_CRM_H
 #define LIAISON_RPC_CRM_H

@@ -316,4 +316,84 @@ code, out = cli("lead", "register", "--distributor", "Đại lý Đà Nẵng", "
 check(code == "FAILED_PRECONDITION" and "is terminated" in out.get("message", ""),
       "the CLI shows why (%s %s)" % (code, out))
 
+# ---------------- key accounts are per side (migration 0063) ----------------
+# Two distributors register the same customer, each flagged (not their
+# territory), so neither registration protects it: each gets an account of
+# its own, and neither reaches the other's.
+code, out = register(vientiane_user, "Osaka Trucks", "JP-27", country="JP", currency="JPY")
+theirs_lead = out.get("lead", {})
+theirs = theirs_lead.get("keyAccountId")
+check(code == "OK" and theirs_lead.get("registration") == "flagged",
+      "a registration outside the territory: flagged (%s %s)" % (code, out))
+code, out = register(saigon_user, "OSAKA TRUCKS", "JP-27", country="JP", currency="JPY")
+ours_lead = out.get("lead", {})
+ours = ours_lead.get("keyAccountId")
+check(code == "OK" and ours and ours != theirs,
+      "another distributor naming the same customer gets an account of its own (%s %s)"
+      % (code, out))
+code, out = call("GetKeyAccount", {"id": theirs}, saigon_user)
+check(code == "NOT_FOUND", "the other distributor's account is not found (%s %s)" % (code, out))
+code, out = call("GetKeyAccount", {"id": ours}, saigon_user)
+check(code == "OK" and out["account"].get("distributorId") == saigon,
+      "its own account names its distributor (%s %s)" % (code, out))
+code, out = call("ListKeyAccounts", {"name": "osaka"}, saigon_user)
+check(code == "OK" and [(a["id"], a.get("distributorId")) for a in out.get("accounts", [])]
+      == [(ours, saigon)], "account list: its own account only (%s %s)" % (code, out))
+code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "keyAccountId": theirs},
+                 saigon_user)
+check(code == "NOT_FOUND", "no interaction on the other distributor's account (%s %s)"
+      % (code, out))
+code, out = call("CreateInteraction", {"kind": "call", "summary": "Gọi điện",
+                                       "leadId": ours_lead.get("id")}, saigon_user)
+check(code == "OK" and out["interaction"].get("keyAccountId") == ours,
+      "an interaction on its own lead is on its own account (%s %s)" % (code, out))
+code, out = call("ListKeyAccounts", {"name": "osaka"}, admin)
+check(code == "OK" and sorted(a["id"] for a in out.get("accounts", [])) == sorted([ours, theirs]),
+      "staff see each distributor's account of the customer (%s)" % out)
+# Reassigned, a lead moves to its new side's account of the same name.
+code, out = call("DecideLeadRegistration", {"id": theirs_lead.get("id"), "decision": "reassign",
+                                            "distributorId": saigon}, admin)
+check(code == "OK" and out["lead"].get("distributorId") == saigon
+      and out["lead"].get("keyAccountId") == ours,
+      "a lead reassigned to another distributor is on that distributor's account (%s %s)"
+      % (code, out))
+code, out = call("DecideLeadRegistration", {"id": ours_lead.get("id"), "decision": "reassign"},
+                 admin)
+moved = out.get("lead", {}).get("keyAccountId")
+acc = must("GetKeyAccount", {"id": moved}, admin)["account"] if moved else {}
+check(code == "OK" and moved not in (ours, theirs) and not acc.get("distributorId")
+      and acc.get("name", "").lower() == "osaka trucks" and acc.get("country") == "JP",
+      "a lead reassigned to the exporter is on the exporter's own account (%s %s)" % (out, acc))
+code, out = call("GetLead", {"id": theirs_lead.get("id")}, vientiane_user)
+check(code == "NOT_FOUND", "the lead reassigned away is not its old distributor's any more")
+
+# ---------------- deal flags line by line (migration 0063) ----------------
+sus = must("CreateProductLine", {"code": "SUS", "name": "Giảm xóc"}, admin)["productLine"]["id"]
+eng = must("CreateProductLine", {"code": "ENG", "name": "Động cơ"}, admin)["productLine"]["id"]
+kl, kl_user = distributor("Kuala Lumpur Motor", "MY", [
+    {"region": "MY", "productLineIds": [brk]}, {"region": "MY", "productLineIds": [flt]},
+    {"region": "MY-10", "productLineIds": [sus]}])
+
+
+def register_my(account, region, lines):
+    code, out = register(kl_user, account, region, country="MY", lines=lines, currency="MYR")
+    return code, out.get("lead", {})
+
+
+code, lead = register_my("Syarikat Bas Kuala Lumpur", "MY-14", (brk, flt))
+check(code == "OK" and lead.get("registration") == "accepted" and not lead.get("flags"),
+      "lines covered by two grants holding the region: accepted (%s %s)" % (code, lead))
+code, lead = register_my("Teksi Kuala Lumpur", "MY-14", (sus,))
+check(code == "OK" and lead.get("flags") == ["outside_territory"],
+      "a line granted only in another region: outside the territory (%s %s)" % (code, lead))
+code, lead = register_my("Bengkel Kuala Lumpur", "MY-14", (brk, sus))
+check(code == "OK" and lead.get("flags") == ["outside_territory"],
+      "one line granted here, one only elsewhere: outside the territory (%s %s)" % (code, lead))
+code, lead = register_my("Bengkel Shah Alam", "MY-10", (brk, flt, sus))
+check(code == "OK" and lead.get("registration") == "accepted",
+      "every line granted in the region, by three grants: accepted (%s %s)" % (code, lead))
+code, lead = register_my("Lori Ipoh", "MY-08", (eng, brk))
+check(code == "OK" and lead.get("flags") == ["outside_lines"],
+      "a line no grant holds anywhere: outside the lines (%s %s)" % (code, lead))
+
 t.finish("test_crm")
