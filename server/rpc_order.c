@@ -1,6 +1,6 @@
 /*
  * rpc_order.c - orders and shipments. Each change is one call of a function
- * of migration 0022, which checks, writes and audits in the request's
+ * of migration 0022 (placing: 0064), which checks, writes and audits in the request's
  * transaction, and leaves the id it made in liaison.created_id for the read
  * that answers. Reach is liaison_sees_side(distributor), as in the CRM.
  */

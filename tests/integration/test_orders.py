@@ -398,6 +398,69 @@ check(code == "OK" and out.get("status") == "in_transit", "liaison shipment stat
 code, out = cli("shipment", "show", str(cli_ship), token=vientiane_user)
 check(code == "OK" and out.get("id") == cli_ship, "its distributor's user sees the shipment")
 
+# ---------------- the charter's MOQ is the product line's (migration 0064) ----------------
+must("CreateProduct", {"sku": "BRK-2002", "productLineId": brk, "name": "Đĩa phanh",
+                       "unit": "pcs"}, admin)
+code, out = place(saigon_user, [line("BRK-1001", 150, 1000), line("BRK-2002", 150, 1000)])
+check(code == "OK" and [x.get("quantity") for x in out.get("order", {}).get("lines", [])]
+      in ([150, 150], ["150", "150"]),
+      "two lines of BRK, 300 in all, meet the BRK commitment of 200 (%s %s)" % (code, out))
+before = orders()
+code, out = place(saigon_user, [line("FLT-7", 20, 1000), line("BRK-1001", 100, 1000),
+                                line("BRK-2002", 80, 1000)])
+why = violation(out, "lines[1].quantity")
+check(code == "INVALID_ARGUMENT" and why == [
+      "below the minimum order of 200 (charter commitment for BRK): the order's 2 BRK lines "
+      "total 180"] and orders() == before,
+      "lines of BRK short of the commitment together: refused on the first, with their total "
+      "(%s %s)" % (code, out))
+code, out = place(saigon_user, [line("BRK-1001", 40, 1000), line("BRK-2002", 200, 1000)])
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].quantity")
+      == ["below the minimum order of 50 (product BRK-1001)"],
+      "a product's own MOQ stays per line, whatever the line's total (%s %s)" % (code, out))
+
+# ---------------- only lines the charter covers (migration 0064) ----------------
+covered_only = must("CreateDistributor", {"fields": {"name": "Phnom Penh Brakes", "country": "KH",
+                                                     "timeZone": "Asia/Phnom_Penh"}},
+                    admin)["distributor"]["id"]
+cid = must("CreateCharterDraft", {"distributorId": covered_only}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": cid, "grant": {"region": "KH", "allLines": True,
+                                                    "startsOn": "2026-01-01"}}, admin)
+must("SetCharterTerms", {"charterId": cid, "fullCoverage": False, "coveredLineIds": [brk],
+                         "reportDueDay": 10}, admin)
+must("ActivateCharter", {"id": cid}, admin)
+before = orders()
+code, out = place(admin, [line("BRK-1001", 60, 1000), line("FLT-7", 20, 1000)],
+                  distributor_id=covered_only, currency="USD")
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[1].productId") == [
+      "product line FLT is not covered by the distributor's charter (product FLT-7)"]
+      and orders() == before,
+      "a line of a product line the charter does not cover is refused on that line (%s %s)"
+      % (code, out))
+code, out = place(admin, [line("BRK-1001", 60, 1000)], distributor_id=covered_only,
+                  currency="USD")
+check(code == "OK", "a covered line is taken (%s %s)" % (code, out))
+
+# ---------------- an order's account: its own distributor's (migration 0063) ----------------
+# Two distributors register the same customer (each flagged: not their
+# territory, so neither protects it): each has an account of its own.
+def register(token, account):
+    return must("RegisterLead", {"accountName": account, "country": "JP", "region": "JP-27",
+                                 "title": "Trucks", "currency": "JPY"}, token)["lead"]
+
+
+theirs = register(vientiane_user, "Osaka Trucks")["keyAccountId"]
+ours = register(saigon_user, "OSAKA TRUCKS")["keyAccountId"]
+check(ours != theirs, "the same customer is an account of each distributor (%s %s)"
+      % (ours, theirs))
+code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], keyAccountId=theirs)
+check(code == "NOT_FOUND" and "no such key account" in out.get("message", ""),
+      "a distributor user's order does not take another distributor's account (%s %s)"
+      % (code, out))
+code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], keyAccountId=ours)
+check(code == "OK" and out["order"].get("keyAccountId") == ours,
+      "it takes its own (%s %s)" % (code, out))
+
 # ---------------- a terminated distributor takes no new order ----------------
 before = orders()
 must("SetDistributorStatus", {"id": vientiane, "status": "terminated"}, admin)
