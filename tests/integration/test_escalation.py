@@ -4,8 +4,11 @@ the service clock (liaison_clock) set by the superuser to exact instants:
 an unanswered critical request walks its distributor's ladder at the
 configured timeframes (next contact, next contact, a visit, the formal
 concern), one second before and after each; the drafted concern names the
-missed meetings, missing notes, overdue actions and the unanswered request
-with their dates and the charter version in force, and stays as drafted; a
+missed meetings, missing notes, the overdue actions of the distributor's
+side (not the exporter's own), the monthly reports late or missing since
+the relationship began, stock below the charter's buffer, a competing line
+the charter does not allow, and the unanswered request with their dates and
+the charter version in force, and stays as drafted; a
 clock far ahead takes every due step at once; the scheduler's job kind
 takes a step without any read; an answer stops the walk and withdraws the
 job; the tenant default (contact roles, matched without case) applies to a
@@ -154,6 +157,13 @@ try:
     must("AddCharterGrant", {"charterId": charter, "grant": {
         "region": "VN", "productLineIds": [line], "exclusive": True,
         "startsOn": today.strftime("%Y-%m-%d")}}, admin)
+    # Commitments the formal concern cites when missed: a buffer of 8 weeks
+    # of brakes, and no competing lines (yet one is declared).
+    must("SetCommitment", {"charterId": charter, "commitment": {
+        "productLineId": line, "moq": 200, "bufferUnit": "weeks", "bufferAmount": 8,
+        "financing": "shared", "paymentTermsDays": 60}}, admin)
+    must("DeclareCompetingLine", {"charterId": charter, "competingLine": {
+        "competitor": "Bosch", "line": "má phanh"}}, admin)
     must("ActivateCharter", {"id": charter}, admin)
 
     # ---------------- the protocol ----------------
@@ -299,6 +309,17 @@ try:
         " (%(t)s, %(tk)s, '東京の宿題', %(sato)s, '%(od)s', 'open', NULL, '%(c)s')"
         % {"t": tid, "sg": sg, "tk": tk, "an": an, "sato": sato, "od": overdue_due,
            "c": T0 - 10 * d, "fut": T0 + 10 * d})
+    # Overdue items owned by users: the exporter's own (not the
+    # distributor's to answer for) and the distributor's user's, who has no
+    # display name.
+    sg_user_id = sql("SELECT id FROM users WHERE tenant_id = %s AND email = 'sg@esc.example'"
+                     % tid)
+    sql("INSERT INTO action_items (tenant_id, distributor_id, description, owner_user_id,"
+        " due_at, status, created_at) VALUES"
+        " (%(t)s, %(sg)s, 'Việc của nhà xuất khẩu', %(admin)s, '%(od)s', 'open', '%(c)s'),"
+        " (%(t)s, %(sg)s, 'Xác nhận tồn kho', %(user)s, '%(od)s', 'open', '%(c)s')"
+        % {"t": tid, "sg": sg, "admin": admin_id, "user": sg_user_id, "od": overdue_due,
+           "c": T0 - 10 * d})
     # The concern was drafted when its step was reached, before these rows
     # existed: it stays as drafted.
     code, out = call("GetEscalationConcern", {"id": eid}, admin)
@@ -306,6 +327,61 @@ try:
     check(code == "OK" and "Họp giao ban tuần" not in first and out.get("charterVersion") == 1
           and out.get("draftedAt") == rfc(concern_at),
           "the concern is kept as drafted at its step, citing charter version 1: %s" % out)
+    check("monthly report" not in first,
+          "a charter activated days before cites no monthly report of the months before it")
+
+    # The relationship began long before: the charter's activation moved
+    # back, and the monthly reports of the months since, as at the second
+    # request's concern (p2): one submitted late, one missing, the newest
+    # on time with stock below the 8-week buffer (130 sold a month is 30 a
+    # week; 120 on hand is 4.0 weeks).
+    started = today - 150 * d
+    sql("UPDATE charters SET activated_at = '%s' WHERE tenant_id = %s AND id = %s"
+        % (started, tid, charter))
+    p2 = T1 + 36 * H
+    since2 = p2 - 90 * d
+
+    def month_add(m, k):
+        n = m.year * 12 + m.month - 1 + k
+        return datetime.date(n // 12, n % 12 + 1, 1)
+
+    def due_of(m):
+        return month_add(m, 1) + datetime.timedelta(days=9)
+
+    def at_utc(day, hour):
+        return datetime.datetime(day.year, day.month, day.day, hour,
+                                 tzinfo=datetime.timezone.utc)
+
+    m = month_add((started - SEC).date().replace(day=1), 1)
+    window = []
+    while due_of(m) < p2.date():
+        if due_of(m) >= since2.date():
+            window.append(m)
+        m = month_add(m, 1)
+    newest = month_add(p2.date().replace(day=1), -1)
+    if newest in window:
+        late_m, late_at = newest, at_utc(due_of(newest) + d, 1)
+        missing_m = window[0]
+    else:
+        late_m, late_at = window[0], at_utc(due_of(window[0]) + 4 * d, 3)
+        missing_m = window[1]
+    submitted = {late_m: late_at}
+    for m in window + [newest]:
+        if m not in submitted and m != missing_m:
+            submitted[m] = min(at_utc(month_add(m, 1), 12), p2 - H)
+    for m, sub in submitted.items():
+        rid = sql("INSERT INTO monthly_reports (tenant_id, distributor_id, period, status,"
+                  " charter_id, due_on, late, created_by, created_at, updated_by, updated_at,"
+                  " submitted_by, submitted_at) VALUES (%s, %s, '%s', 'submitted', %s, '%s', %s,"
+                  " 'sg@esc.example', '%s', 'sg@esc.example', '%s', 'sg@esc.example', '%s')"
+                  " RETURNING id" % (tid, sg, m, charter, due_of(m),
+                                     "true" if sub.date() > due_of(m) else "false", sub, sub, sub))
+        sql("INSERT INTO report_sales (tenant_id, report_id, product_line_id, units,"
+            " revenue_minor, currency) VALUES (%s, %s, %s, 130, 13000000, 'VND')"
+            % (tid, rid.splitlines()[0], line))
+        sql("INSERT INTO report_inventory (tenant_id, report_id, product_line_id, units_on_hand)"
+            " VALUES (%s, %s, %s, %s)" % (tid, rid.splitlines()[0], line,
+                                          120 if m == newest else 500))
 
     # A second request, walked to its concern in one jump of the clock, cites them.
     set_clock(T1)
@@ -328,7 +404,7 @@ try:
             ("addressed to the distributor", "To: Công ty Phụ tùng Sài Gòn"),
             ("from the exporter", "From: Autoteile Müller GmbH"),
             ("the charter version in force", "charter (version 1, in force since %s)"
-             % day(today)),
+             % day(started)),
             ("the missed meeting with its date", "- %s: Họp giao ban tuần (weekly meeting"
              % day(missed1)),
             ("the missing notes with their due time",
@@ -342,15 +418,37 @@ try:
             ("this request", "Re: Đơn hàng tối thiểu (MOQ) tháng 4"),
             ("the sections as headings", "## Meetings missed"),
             ("the notes section", "## Meeting notes missing"),
-            ("the actions section", "## Action items overdue")):
+            ("the actions section", "## Action items overdue"),
+            ("the distributor user's overdue action by the user's e-mail",
+             "action item \"Xác nhận tồn kho\" (owner: sg@esc.example) is overdue"),
+            ("the reports section", "## Monthly reports late or missing"),
+            ("the late report with the day it came",
+             "- %s: monthly report for %s, due %s: submitted %s"
+             % (due_of(late_m), late_m.strftime("%Y-%m"), due_of(late_m), late_at.date())),
+            ("the missing report", "- %s: monthly report for %s, due %s: not submitted"
+             % (due_of(missing_m), missing_m.strftime("%Y-%m"), due_of(missing_m))),
+            ("the buffer section", "## Buffer stock below the charter's commitment"),
+            ("the stock below the buffer in the newest report",
+             "stock of BRK in the report for %s: 120 units on hand, 4.0 weeks of cover against"
+             " the charter's buffer of 8 weeks" % newest.strftime("%Y-%m")),
+            ("the competing line the charter does not allow",
+             "competing line má phanh of Bosch declared, while the charter does not allow"
+             " competing lines")):
         check(needle in text, "the concern names %s" % what)
+    on_time = [m for m in submitted if m not in (late_m,)]
+    for m in on_time:
+        check("monthly report for %s" % m.strftime("%Y-%m") not in text,
+              "the concern leaves out the report for %s, submitted on time" % m)
+    check(text.count("monthly report for") == 2 and text.count("stock of") == 1,
+          "the concern cites two reports and one stock figure, no more")
     for what, needle in (("a held meeting with notes", "Họp có biên bản"),
                          ("a cancelled meeting", "Cuộc họp bị hủy"),
                          ("a meeting after the concern's date", "Họp sau thư"),
                          ("a done action", "Việc đã xong"),
                          ("an action not yet due", "Việc chưa đến hạn"),
                          ("another distributor's meeting", "東京"),
-                         ("late reports, not recorded yet", "report"),
+                         ("the exporter's own overdue action", "Việc của nhà xuất khẩu"),
+                         ("an owner without a name", "owner: )"),
                          ("missed MOQs, not recorded yet", "## Minimum")):
         check(needle not in text, "the concern leaves out %s" % what)
     code, out = call("GetEscalationConcern", {"id": eid}, sg_user)
