@@ -148,7 +148,7 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
         return step;
     }
     json_object_set_new(step, "contactRole", json_string(who));
-    /* A role no contact holds reaches no one until one does: said, not refused. */
+    /* A role no contact holds is skipped by requests until one does: said, not refused. */
     bool held = by_role;
     size_t i;
     json_t *c;
@@ -159,8 +159,8 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
     }
     if (!held)
         fprintf(stderr,
-                "liaison: warning: no contact of the distributor has the role '%s' yet: this "
-                "rung reaches no one until one does\n",
+                "liaison: warning: no contact of the distributor has the role '%s' yet: a "
+                "request skips this rung until one does\n",
                 who);
     return step;
 }
@@ -216,7 +216,9 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
         "request goes up the ladder at each timeframe, then to a visit, then to a formal\n"
         "written performance concern. A --step names a contact of the distributor (its id,\n"
         "name or e-mail) or else a contact role, matched without case against the\n"
-        "distributor's contacts when a request is sent (the tenant default takes roles only).\n"
+        "distributor's contacts when a request is sent (the tenant default takes roles only);\n"
+        "a rung whose role no contact holds then is skipped, and with none left the request\n"
+        "starts at the visit.\n"
         "METHOD: email, phone, messaging, visit or formal_letter. HOURS: 1 to 8760.",
         opts, 0,
         "escalation protocol --default set --severity critical --step \"purchasing "

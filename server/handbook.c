@@ -509,7 +509,8 @@ static void section_escalation(struct page *p, const json_t *data)
             } else {
                 fixed(p, "the ");
                 user(p, str(step, "contact_role"));
-                fixed(p, " (no contact holds this role yet)");
+                fixed(p, " (no contact holds this role yet: a request skips this step until one "
+                         "does)");
             }
             fmt(p, ", %s; an answer is expected within %lld hours",
                 method_words(str(step, "method")), num(step, "response_hours"));

@@ -14,7 +14,9 @@ takes a step without any read; an answer stops the walk and withdraws the
 job; the tenant default (contact roles, matched without case) applies to a
 distributor without its own protocol; distributor users answer their own
 requests and reach no other distributor's; refusals leave no row and no
-audit entry. Vietnamese and Japanese text throughout."""
+audit entry; a rung whose role no contact holds is skipped when a request
+is sent, and a ladder that reaches no one starts at the visit. Vietnamese
+and Japanese text throughout."""
 import datetime
 import json
 import os
@@ -610,6 +612,60 @@ try:
     rc, so, se = cli_text("escalation", "request", "--help", token=admin)
     check(rc == 0 and "Example:\n  $ liaison escalation request" in so,
           "request --help has an example")
+
+    # ---------------- rungs that reach no one are skipped ----------------
+    # Saigon's high ladder: a role nobody holds, Bình, another such role,
+    # Cường. The request goes to Bình first, then Cường, then the visit and
+    # the concern, each at the timeframe of the step before it.
+    T4 = T3 + 100 * H
+    set_clock(T4)
+    must("SetEscalationProtocol", {"distributorId": sg, "severity": "high", "visitHours": 10,
+                                   "steps": [{"contactRole": "kế toán trưởng", "method": "email",
+                                              "responseHours": 3},
+                                             {"contactId": binh, "method": "phone",
+                                              "responseHours": 5},
+                                             {"contactRole": "giám đốc tài chính",
+                                              "method": "email", "responseHours": 7},
+                                             {"contactId": cuong, "method": "messaging",
+                                              "responseHours": 2}]}, admin)
+    code, out = cli("escalation", "request", "Công ty Phụ tùng Sài Gòn", "--severity", "high",
+                    "--subject", "Chứng từ nhập khẩu", "--text", "Xin gửi chứng từ.", token=admin)
+    e6 = out if code == "OK" else {}
+    check([(s.get("stepNo"), s.get("kind"), s.get("contactName")) for s in e6.get("steps", [])]
+          == [(1, "contact", "Trần Thị Bình")] and e6.get("expectedBy") == rfc(T4 + 5 * H),
+          "a request skips the first rung, whose role no contact holds: Bình first, 5 hours"
+          " (%s %s)" % (code, e6))
+    set_clock(T4 + 5 * H + SEC)
+    e6 = get(e6.get("id"), admin)
+    check(e6.get("stepNo") == 2 and e6["steps"][-1].get("contactName") == "Lê Văn Cường"
+          and e6.get("expectedBy") == rfc(T4 + 7 * H),
+          "then Cường, the empty rung between them skipped, with his 2 hours (%s)" % e6)
+    set_clock(T4 + 30 * H)
+    code, out = cli("escalation", "show", str(e6["id"]), token=admin)
+    s6 = out.get("steps", []) if code == "OK" else []
+    check([(s["stepNo"], s["kind"], s.get("contactName", ""), s["reachedAt"]) for s in s6] ==
+          [(1, "contact", "Trần Thị Bình", rfc(T4)),
+           (2, "contact", "Lê Văn Cường", rfc(T4 + 5 * H)),
+           (3, "visit", "", rfc(T4 + 7 * H)), (4, "concern", "", rfc(T4 + 17 * H))],
+          "escalation show lists only the real steps, each at its timeframe: %s" % s6)
+    rc, so, se = cli_text("escalation", "show", str(e6["id"]), token=admin)
+    check(rc == 0 and "kế toán trưởng" not in so and "giám đốc tài chính" not in so,
+          "and no rung that reached no one is printed:\n%s%s" % (so, se))
+    # A ladder that reaches no one at all still walks to the visit and the concern.
+    must("SetEscalationProtocol", {"distributorId": tk, "severity": "low", "visitHours": 6,
+                                   "steps": [{"contactRole": "経理部長", "method": "email",
+                                              "responseHours": 4}]}, admin)
+    e7 = must("CreateEscalationRequest", {"distributorId": tk, "severity": "low",
+                                          "subject": "請求書の確認", "text": "ご確認ください。"},
+              admin)["escalation"]
+    check([(s.get("stepNo"), s.get("kind")) for s in e7.get("steps", [])] == [(1, "visit")]
+          and e7.get("expectedBy") == rfc(T4 + 30 * H + 6 * H),
+          "a ladder whose only rung reaches no one starts at the visit, 6 hours (%s)" % e7)
+    set_clock(T4 + 36 * H + SEC)
+    e7 = get(e7["id"], admin)
+    check([(s.get("stepNo"), s.get("kind"), s.get("reachedAt")) for s in e7.get("steps", [])]
+          == [(1, "visit", rfc(T4 + 30 * H)), (2, "concern", rfc(T4 + 36 * H))]
+          and e7.get("concernDrafted"), "then the formal concern (%s)" % e7)
 finally:
     sql("DELETE FROM liaison_clock")
 

@@ -103,7 +103,8 @@ static void test_markdown(void)
     CHECK(strstr(s, "### Severity high"));
     CHECK(strstr(s, "Step 1: Trần Thị Bình (purchasing manager), by phone; an answer is expected "
                     "within 24 hours"));
-    CHECK(strstr(s, "Step 2: the general manager (no contact holds this role yet), by e-mail"));
+    CHECK(strstr(s, "Step 2: the general manager (no contact holds this role yet: a request "
+                    "skips this step until one does), by e-mail"));
     CHECK(strstr(s, "Then a visit, due within 72 hours"));
     CHECK(strstr(s, "| Bảng giá 価格表 | price\\_sheet | en | 3 | vi (v2, stale) | ja |"));
     CHECK(strstr(s, "notes on time 7, late 2, missing 1"));
