@@ -274,13 +274,21 @@ static void section_charter(struct page *p, const json_t *c)
         return;
     }
     para(p);
+    /* Who signed is said only when someone did: "active by" the signatories
+     * read as if they had activated it, and an amendment nobody signed yet
+     * must not read as signed. */
     fmt(p, "Version %lld, active", num(c, "version"));
+    bool signers = json_array_size(json_object_get(c, "signatories")) > 0;
+    if (signers) {
+        fixed(p, ", signed by ");
+        user_list(p, json_object_get(c, "signatories"), "");
+    }
     if (*str(c, "signed_on")) {
-        fixed(p, ", signed on ");
+        fixed(p, signers ? " on " : ", signed on ");
         user(p, str(c, "signed_on"));
     }
-    fixed(p, " by ");
-    user_list(p, json_object_get(c, "signatories"), "(no signatories recorded)");
+    if (!signers && !*str(c, "signed_on"))
+        fixed(p, "; no signature is recorded");
     fixed(p, ".");
     para_end(p);
 
@@ -387,7 +395,10 @@ static void section_charter(struct page *p, const json_t *c)
     const json_t *competing = json_object_get(c, "competing_lines");
     if (json_array_size(competing)) {
         para(p);
-        fixed(p, "Declared competing lines:");
+        fixed(p, json_is_true(json_object_get(c, "competing_allowed"))
+                     ? "Declared competing lines:"
+                     : "Declared competing lines, against this commitment (a warning sign to "
+                       "raise at the next review):");
         para_end(p);
         json_array_foreach(competing, i, g)
         {

@@ -89,12 +89,13 @@ static void test_markdown(void)
     CHECK(strstr(s, "# Relationship Operating Handbook: Sài Gòn Auto &lt;/p&gt;&lt;script&gt;"));
     CHECK(strstr(s, "- VN-SG, exclusive, BRK Phanh \\*bold\\*, from 2026-01-01, open-ended"));
     CHECK(strstr(s, "charter version 2"));
-    CHECK(strstr(s, "signed on 2026-01-15 by Nguyễn Văn An, 田中 太郎"));
+    CHECK(strstr(s, "Version 2, active, signed by Nguyễn Văn An, 田中 太郎 on 2026-01-15."));
     CHECK(strstr(s, "VinFast &lt;b&gt; (VN-HN): served directly"));
     CHECK(strstr(s, "The listed lines only: BRK Phanh \\*bold\\*."));
     CHECK(strstr(s, "| BRK Phanh \\*bold\\* | 50 | 8 weeks of cover | shared | 60 days |"));
     CHECK(strstr(s, "by day 12 of the month after the period"));
     CHECK(strstr(s, "may not carry competitors' lines"));
+    CHECK(strstr(s, "Declared competing lines, against this commitment"));
     CHECK(strstr(s, "Rival \\| Co: Bremsen"));
     CHECK(strstr(s, "Họp tuần 週次 &lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt; (weekly): 30"));
     CHECK(strstr(s, "Exporter: Europe/Berlin, 09:00–17:00, Mon Tue Wed Thu Fri"));
@@ -162,6 +163,17 @@ static void test_empty(void)
     CHECK(strstr(t.s, "No documents are shared"));
     CHECK_EQ_INT(count(t.s, ">No data yet</text>"), 3);
     svg_text_free(&t);
+    json_t *unsigned_ = load("{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\":"
+                             " {\"version\": 2, \"status\": \"active\", \"signed_on\": \"\","
+                             " \"signatories\": [], \"grants\": [], \"competing_allowed\": true,"
+                             " \"competing_lines\": [{\"competitor\": \"X\", \"line\": \"Y\"}]},"
+                             " \"series\": [], \"escalation\": [], \"languages\": [],"
+                             " \"documents\": [], \"notes\": {}, \"charts\": {}}");
+    CHECK_EQ_INT(handbook_render(unsigned_, HANDBOOK_MARKDOWN, &t), 0);
+    CHECK(strstr(t.s, "Version 2, active; no signature is recorded."));
+    CHECK(strstr(t.s, "Declared competing lines:") && !strstr(t.s, "against this commitment"));
+    svg_text_free(&t);
+    json_decref(unsigned_);
     json_t *array = load("[]");
     CHECK_EQ_INT(handbook_render(array, HANDBOOK_MARKDOWN, &t), -1);
     CHECK_EQ_INT(handbook_scorecard(array, &t), -1);
