@@ -170,14 +170,21 @@ static struct db_stmt q_meeting_status = {
     " AND (m.status <> 'held' OR liaison_schedule('notes_due', m.id::text,"
     "  m.ends_at + interval '24 hours', jsonb_build_object('meeting_id', m.id)) > 0)",
     4, 0};
-/* $1 id, $2 starts_at, $3 minutes (0: the meeting's own length) */
+/*
+ * $1 id, $2 starts_at, $3 minutes (0: the meeting's own length). A meeting
+ * moves at most a week into the past (it took place earlier than planned,
+ * and is then marked held); further back is a typing error, not a meeting.
+ */
 static struct db_stmt q_meeting_reschedule = {
     "WITH m AS (UPDATE meetings m SET starts_at = $2::timestamptz,"
     "  ends_at = $2::timestamptz + CASE WHEN $3::int > 0 THEN make_interval(mins => $3::int)"
     "  ELSE m.ends_at - m.starts_at END, sequence = m.sequence + 1, updated_at = now()"
     "  FROM distributors d WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"
     "  AND d.tenant_id = m.tenant_id AND d.id = m.distributor_id AND " SEES
-    "  AND m.status = 'scheduled' RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting"),
+    "  AND m.status = 'scheduled'"
+    "  AND liaison_check($2::timestamptz >= liaison_now() - interval '7 days', 'startsAt',"
+    "   'at most 7 days in the past: a meeting moved further back did not take place then')"
+    "  RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting"),
     3, 0};
 /* $1 meeting, $2 attendee: the meeting is reached and the attendee names someone. */
 static struct db_stmt q_attendee_can_add = {

@@ -320,6 +320,17 @@ try:
           and out["meeting"]["sequence"] == 1,
           "rescheduling moves it, keeps its length and bumps the sequence: %s" % out)
     check(audit_count("meeting.reschedule", moved) == 1, "the reschedule is audited")
+    code, out = call("RescheduleMeeting", {"id": moved, "startsAt": "2020-03-10T08:00:00Z"},
+                     manager)
+    check(code == "INVALID_ARGUMENT" and "startsAt" in json.dumps(out)
+          and "7 days in the past" in json.dumps(out),
+          "a meeting is not moved years into the past (%s %s)" % (code, out))
+    code, out = call("RescheduleMeeting", {"id": moved, "startsAt": "2026-02-26T09:00:01Z"},
+                     manager)
+    check(code == "OK" and out["meeting"]["sequence"] == 2,
+          "a week back is taken: it took place earlier than planned (%s %s)" % (code, out))
+    check(audit_count("meeting.reschedule", moved) == 2, "... and audited; the refusal was not")
+    must("RescheduleMeeting", {"id": moved, "startsAt": "2026-03-04T10:30:00+07:00"}, manager)
     set_clock("2026-03-04T03:30:00Z")
     code, out = call("MarkMeetingMissed", {"id": moved, "reason": "no one dialled in"}, manager)
     check(code == "OK" and out["meeting"]["status"] == "missed"
