@@ -296,6 +296,20 @@ must("AssignAccountManager", {"id": hanoi["id"], "userId": mgr_id}, admin)
 code, out = call("ListDistributors", {}, mgr)
 check(code == "OK" and [d["name"] for d in out["distributors"]] == ["Hanoi Motor Supply"],
       "after assignment the manager sees that distributor")
+# A conflict with a distributor the manager does not reach is listed, without its name or id.
+g = must("AddCharterGrant", {"charterId": d3, "grant": {
+    "region": "VN-HN", "productLineIds": [brk], "exclusive": False,
+    "startsOn": "2026-03-01"}}, admin)["charter"]["grants"][-1]["id"]
+code, out = call("CheckCharter", {"id": d3}, mgr)
+conf = out.get("conflicts", []) if code == "OK" else []
+check(conf and all(c["otherDistributor"] == "another distributor"
+                   and not c.get("otherDistributorId") for c in conf)
+      and "Saigon" not in json.dumps(out),
+      "a manager's check names no distributor it does not reach (%s %s)" % (code, out))
+code, out = call("CheckCharter", {"id": d3}, admin)
+check(code == "OK" and out["conflicts"][0]["otherDistributor"] == "Saigon Auto Parts",
+      "the admin's check names it (%s)" % out.get("conflicts"))
+must("RemoveCharterGrant", {"charterId": d3, "itemId": g}, admin)
 
 # ---------------- racing two conflicting activations ----------------
 PAIRS = ["TH", "MY", "ID", "PH", "KH"]
@@ -419,6 +433,9 @@ must("SetDistributorStatus", {"id": d_old["id"], "status": "terminated"}, admin)
 code, out = call("GetCharter", {"distributorId": d_old["id"], "version": 1}, admin)
 check(code == "OK" and out["charter"]["status"] == "terminated",
       "terminating the distributor terminates its charter (%s)" % out)
+code, out = call("GetCharter", {"distributorId": d_old["id"]}, admin)
+check(code == "OK" and out["charter"]["version"] == 1 and out["charter"]["status"] == "terminated",
+      "without a version, a terminated distributor's charter is its newest (%s %s)" % (code, out))
 code, out = call("CheckCharter", {"id": ch2["id"]}, admin)
 check(code == "OK" and not out.get("conflicts"), "... and frees its territory (%s)" % out)
 code, out = call("CreateCharterDraft", {"distributorId": d_old["id"]}, admin)
