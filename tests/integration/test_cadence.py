@@ -371,6 +371,35 @@ try:
                        " GROUP BY kind" % d_back))
     check(firsts.get("onboarding") == "1" and firsts.get("weekly") == "1",
           "and their occurrences are numbered from one (%s)" % firsts)
+    # An amendment that ends the grants on 2026-08-31: the plan's series end
+    # with it and their meetings after it are cancelled; one that makes them
+    # open-ended again brings the meetings back.
+
+    def amend(end):
+        draft = must("CreateCharterDraft", {"distributorId": d_back}, admin)["charter"]
+        grant = draft["grants"][0]
+        must("UpdateCharterGrant", {"charterId": draft["id"], "itemId": grant["id"], "grant": {
+            "region": "VN-DN", "allLines": True, "exclusive": False, "startsOn": "2025-10-01",
+            "endsOn": end}}, admin)
+        must("ActivateCharter", {"id": draft["id"]}, admin)
+        return dict((x["kind"], x.get("endsOn", "")) for x in must(
+            "GetCadence", {"distributorId": d_back}, admin)["series"])
+
+    later = ("SELECT count(*) FROM meetings m JOIN meeting_series s ON s.id = m.series_id"
+             " WHERE m.distributor_id = %d AND s.kind <> 'onboarding' AND m.status = '%s'"
+             " AND m.starts_at > '2026-09-01'")
+    planned = int(psql(later % (d_back, "scheduled")))
+    ends = amend("2026-08-31")
+    check(ends == {"onboarding": "2026-04-30", "weekly": "2026-08-31", "monthly": "2026-08-31",
+                   "quarterly": "2026-08-31", "annual": "2027-03-01"}
+          and planned > 0 and psql(later % (d_back, "scheduled")) == "0"
+          and psql(later % (d_back, "cancelled")) == str(planned),
+          "an amendment ending the grants ends the series (the annual one, not begun, on its"
+          " first day) and cancels the %d meetings after it"
+          " (%s)" % (planned, ends))
+    ends = amend("")
+    check(ends.get("weekly", "") == "" and psql(later % (d_back, "scheduled")) == str(planned),
+          "one that opens them again brings the meetings back (%s)" % ends)
     must("SetCadenceDefault", {"kind": "weekly", "reset": True}, admin)
     check(must("ListCadenceDefaults", {}, admin)["defaults"][1]["durationMinutes"] == 30,
           "reset to the built-in default")
