@@ -502,6 +502,41 @@ code, out = cli("audit", "--entity", "charter", "--all", token=admin)
 n = sum(1 for e in (out if code == "OK" else []) if e["action"] == "charter.grant.update")
 check(n == 1, "one charter.grant.update audit entry (%d)" % n)
 
+# ---------------- expiry ----------------
+# A charter whose every grant has ended expires at the scheduler's next run;
+# one with an open-ended grant does not.
+d_exp = must("CreateDistributor", {"fields": dict(VN, name="Vientiane Trading", country="LA",
+                                                  timeZone="Asia/Vientiane")},
+             admin)["distributor"]["id"]
+ce = must("CreateCharterDraft", {"distributorId": d_exp}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": ce, "grant": {
+    "region": "LA", "allLines": True, "exclusive": True, "startsOn": "2025-01-01",
+    "endsOn": "2025-12-31"}}, admin)
+must("ActivateCharter", {"id": ce}, admin)
+got = race_wait("SELECT status FROM charters WHERE id = %s" % ce, "expired")
+check(got == "expired", "a charter whose grants all ended expires (%s)" % got)
+code, out = call("GetCharter", {"distributorId": d_exp}, admin)
+check(code == "OK" and out["charter"]["status"] == "expired",
+      "and reads as expired (%s %s)" % (code, out.get("charter", out).get("status")))
+check(race_sql("SELECT count(*) FROM audit_log WHERE action = 'charter.expired'"
+               " AND entity_id = '%s'" % ce) == "1", "the expiry is audited as charter.expired")
+check(race_sql("SELECT count(*) FROM jobs WHERE kind = 'charter_expiry' AND key = '%s'"
+               " AND done_at IS NULL AND run_at > now() + interval '3 years'" % cw) == "1"
+      and race_sql("SELECT status FROM charters WHERE id = %s" % cw) == "active",
+      "a charter whose grant ends on 2029-12-31 waits for its expiry, still active")
+check(race_sql("SELECT count(*) FROM jobs WHERE kind = 'charter_expiry' AND key IN"
+               " (SELECT id::text FROM charters WHERE distributor_id = %s)" % saigon["id"]) == "0",
+      "Saigon's open-ended charters have no expiry")
+d_next = must("CreateDistributor", {"fields": dict(VN, name="Luang Prabang Parts", country="LA",
+                                                   timeZone="Asia/Vientiane")},
+              admin)["distributor"]["id"]
+cn = must("CreateCharterDraft", {"distributorId": d_next}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": cn, "grant": {
+    "region": "LA", "allLines": True, "exclusive": True, "startsOn": "2025-06-01"}}, admin)
+code, out = call("CheckCharter", {"id": cn}, admin)
+check(code == "OK" and not out.get("conflicts"),
+      "an expired charter holds no territory (%s %s)" % (code, out.get("conflicts")))
+
 if failures:
     print("charter: FAILED (%d)" % len(failures))
     sys.exit(1)
