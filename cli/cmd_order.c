@@ -17,6 +17,7 @@ static const struct output_column order_cols[] = {{"ID", "id"},
                                                   {"TOTAL (minor units)", "totalMinor"},
                                                   {"CURRENCY", "currency"},
                                                   {"ACCOUNT", "keyAccountId"},
+                                                  {"CARVE-OUT", "carveOut", OUTPUT_BOOL},
                                                   {"NOTE", "note"},
                                                   {"PLACED", "placedAt"},
                                                   {"BY", "placedBy"}};

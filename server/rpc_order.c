@@ -19,7 +19,10 @@
     "  AND d.id = o.distributor_id) AS distributor_name, o.status, o.currency, o.total_minor,"     \
     " o.key_account_id, o.lead_id, o.note, o.placed_by, liaison_rfc3339(o.placed_at) AS "          \
     "placed_at,"                                                                                   \
-    " o.status_changed_by, liaison_rfc3339(o.status_changed_at) AS status_changed_at"
+    " o.status_changed_by, liaison_rfc3339(o.status_changed_at) AS status_changed_at,"             \
+    " coalesce((SELECT liaison_account_carved_out(a.name, a.country, a.region)"                    \
+    "  FROM key_accounts a WHERE a.tenant_id = o.tenant_id AND a.id = o.key_account_id), false)"   \
+    " AS carve_out"
 #define ORDER_LINES                                                                                \
     "(SELECT json_agg(json_build_object('id', l.id, 'product_id', l.product_id, 'sku', p.sku,"     \
     "  'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor,"                            \

@@ -460,6 +460,21 @@ check(code == "NOT_FOUND" and "no such key account" in out.get("message", ""),
 code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], keyAccountId=ours)
 check(code == "OK" and out["order"].get("keyAccountId") == ours,
       "it takes its own (%s %s)" % (code, out))
+check(not out["order"].get("carveOut"), "an order for an account no charter carves out is not"
+      " flagged (%s)" % out["order"].get("carveOut"))
+
+# ---------------- an order for a carve-out account is flagged as the exporter's ----------------
+amend = must("CreateCharterDraft", {"distributorId": saigon}, admin)["charter"]["id"]
+must("AddCarveOut", {"charterId": amend, "carveOut": {"accountName": "VinFast", "region": "VN",
+                                                      "note": "served directly"}}, admin)
+must("ActivateCharter", {"id": amend}, admin)
+vinfast = must("RegisterLead", {"accountName": "VinFast", "country": "VN", "title": "Xe buýt điện",
+                                "currency": "VND"}, saigon_user)["lead"]["keyAccountId"]
+code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], keyAccountId=vinfast)
+check(code == "OK" and out["order"].get("carveOut") is True,
+      "an order for a carved-out customer is flagged (%s %s)" % (code, out))
+got = must("GetOrder", {"id": out["order"]["id"]}, admin)["order"] if code == "OK" else {}
+check(got.get("carveOut") is True, "... for the exporter's staff too (%s)" % got)
 
 # ---------------- a terminated distributor takes no new order ----------------
 before = orders()
