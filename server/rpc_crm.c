@@ -136,7 +136,9 @@ static struct db_stmt q_lead_decide = {
 
 /*
  * $1 distributor, $2 kind, $3 at ('': now), $4 summary, $5 account, $6 lead. The lead, when
- * given, names the account; either must be one the caller reaches, on the same side.
+ * given, names the account; either must be one the caller reaches, and the account the
+ * interaction's own side's (a distributor's interactions, which its users read, name only its
+ * own accounts).
  */
 static struct db_stmt q_interaction_create = {
     "WITH s AS (SELECT " SIDE(
@@ -156,7 +158,8 @@ static struct db_stmt q_interaction_create = {
               "   AND liaison_sees_side(l.distributor_id)), 'no such lead')"
               "  AND liaison_found(EXISTS (SELECT 1 FROM key_accounts a WHERE a.tenant_id = "
               "liaison_tenant()"
-              "   AND a.id = k.account AND " SEES_ACCOUNT "), 'no such key account')"
+              "   AND a.id = k.account AND " SEES_ACCOUNT
+              "   AND a.distributor_id IS NOT DISTINCT FROM s.side), 'no such key account')"
               "  RETURNING " INTERACTION_COLS
               ")" EXEC_AUDITED("'interaction.create'", "interaction"),
     6, 0};

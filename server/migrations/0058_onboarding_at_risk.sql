@@ -3,8 +3,10 @@
 -- onboarding. The move to active is refused for good once the 12 weeks are
 -- past (they cannot be held any more), and onboarding -> at_risk was not a
 -- transition, so only termination was left. Onboarding may now move to
--- at_risk, from which active is reachable as before, and the refusal of
--- active says so once the weeks are past.
+-- at_risk once its 90 days are over (before them the weeks can still be
+-- kept, and at_risk -> active, not judged, would step around the rule),
+-- from which active is reachable as before; the refusal of active says so
+-- once the weeks are past.
 
 CREATE OR REPLACE FUNCTION liaison_status_transition_ok(p_from text, p_to text) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
@@ -24,6 +26,15 @@ BEGIN
             why := why || '; mark it at_risk while the relationship is brought back on track';
         END IF;
         PERFORM liaison_precondition(why IS NULL, why);
+    END IF;
+    -- Not before the 90 days are over: at_risk -> active is not judged, and
+    -- would otherwise step around the rule above.
+    IF OLD.status = 'onboarding' AND NEW.status = 'at_risk'
+       AND liaison_now() < NEW.onboarding_started_at + interval '90 days' THEN
+        PERFORM liaison_precondition(false, format(
+            'onboarding started on %s: it may be marked at_risk once its 90 days are over, on %s',
+            (NEW.onboarding_started_at AT TIME ZONE 'UTC')::date,
+            ((NEW.onboarding_started_at + interval '90 days') AT TIME ZONE 'UTC')::date));
     END IF;
     RETURN NEW;
 END $$;

@@ -40,10 +40,11 @@ $$;
 -- day of [p_since, p_until) that had ended by p_until, in the tenant's time
 -- zone as liaison_report_submit() judges lateness. Not submitted by p_until
 -- (missing, still a draft, or submitted only later): "not submitted";
--- submitted after its due day: "submitted" and the day. Only months that
--- began on or after the relationship's start (the first activation of the
--- distributor's charters, as liaison_health_compute() counts report
--- timeliness), so a new charter is not blamed for the months before it.
+-- submitted after its due day (its late flag): "submitted" and the day.
+-- Only the months that began after the relationship's start (the first
+-- activation of the distributor's charters), and the month it started in
+-- when a report was opened for it, as the health score counts report
+-- timeliness, so a new charter is not blamed for the months before it.
 -- Dated by the due day. No charter in force, no line.
 CREATE OR REPLACE FUNCTION liaison_concern_reports_late(p_distributor bigint,
     p_since timestamptz, p_until timestamptz) RETURNS TABLE (at timestamptz, line text)
@@ -62,10 +63,11 @@ LANGUAGE sql STABLE AS $$
     -- A due day falls at most two months after its month began, and at
     -- least one month after: these are all the months that can qualify.
     months AS (
-        SELECT m::date AS period, ch.report_due_day, ch.zone
+        SELECT m::date AS period, ch.report_due_day, ch.zone,
+               m >= date_trunc('month', (ch.started AT TIME ZONE 'UTC')
+                                        - interval '1 microsecond') + interval '1 month' AS owed
           FROM ch CROSS JOIN generate_series(
-                   greatest(date_trunc('month', (ch.started AT TIME ZONE 'UTC')
-                                                - interval '1 microsecond') + interval '1 month',
+                   greatest(date_trunc('month', ch.started AT TIME ZONE 'UTC'),
                             date_trunc('month', p_since AT TIME ZONE 'UTC') - interval '2 months'),
                    date_trunc('month', p_until AT TIME ZONE 'UTC') - interval '1 month',
                    interval '1 month') m
@@ -79,7 +81,8 @@ LANGUAGE sql STABLE AS $$
                coalesce(r.late, false) AS late
           FROM months mo
           LEFT JOIN monthly_reports r ON r.tenant_id = liaison_tenant()
-           AND r.distributor_id = p_distributor AND r.period = mo.period)
+           AND r.distributor_id = p_distributor AND r.period = mo.period
+         WHERE mo.owed OR r.id IS NOT NULL)
     SELECT o.due::timestamp AT TIME ZONE 'UTC',
            format('monthly report for %s, due %s: %s', to_char(o.period, 'YYYY-MM'),
                   to_char(o.due, 'YYYY-MM-DD'),
@@ -89,8 +92,7 @@ LANGUAGE sql STABLE AS $$
       FROM owed o
      WHERE o.due >= (p_since AT TIME ZONE o.zone)::date
        AND o.due < (p_until AT TIME ZONE o.zone)::date
-       AND (o.submitted_at IS NULL OR o.late
-            OR (o.submitted_at AT TIME ZONE o.zone)::date > o.due)
+       AND (o.submitted_at IS NULL OR o.late)
 $$;
 
 -- Stock below the buffer the charter in force commits to, in the newest

@@ -21,11 +21,11 @@
 -- (liaison_account_carved_out), so a distributor's registration of the
 -- exporter's carve-out customer is flagged carve_out as before.
 --
--- Rows made before this migration: each lead on another side's account,
--- and each distributor's interaction or order on another distributor's
--- account, is moved to its own side's account of that name (made from the
--- old one when missing). An order or interaction staff recorded for a
--- distributor on the exporter's own account stays there. The
+-- Rows made before this migration: each lead and each distributor's
+-- interaction on another side's account, and each distributor's order on
+-- another distributor's account, is moved to its own side's account of
+-- that name (made from the old one when missing). An order staff recorded
+-- for a distributor on the exporter's own account stays there. The
 -- owner runs this with row-level security lifted for the statements
 -- (liaison_tenant() is unset in a migration), then forced again.
 --
@@ -57,8 +57,7 @@ SELECT a.tenant_id, x.side, a.id AS account_id
   FROM (SELECT l.tenant_id, l.distributor_id AS side, l.key_account_id AS account_id FROM leads l
         UNION
         SELECT i.tenant_id, i.distributor_id, i.key_account_id FROM interactions i
-          JOIN key_accounts k ON k.tenant_id = i.tenant_id AND k.id = i.key_account_id
-         WHERE i.distributor_id IS NOT NULL AND k.distributor_id IS NOT NULL
+         WHERE i.distributor_id IS NOT NULL AND i.key_account_id IS NOT NULL
         UNION
         SELECT o.tenant_id, o.distributor_id, o.key_account_id FROM orders o
           JOIN key_accounts k ON k.tenant_id = o.tenant_id AND k.id = o.key_account_id
@@ -78,7 +77,7 @@ UPDATE leads l SET key_account_id = s.id
 UPDATE interactions i SET key_account_id = s.id
   FROM key_accounts a, key_accounts s
  WHERE i.distributor_id IS NOT NULL AND a.tenant_id = i.tenant_id AND a.id = i.key_account_id
-   AND a.distributor_id <> i.distributor_id
+   AND a.distributor_id IS DISTINCT FROM i.distributor_id
    AND s.tenant_id = a.tenant_id AND s.distributor_id = i.distributor_id
    AND lower(s.name) = lower(a.name) AND s.country = a.country;
 UPDATE orders o SET key_account_id = s.id
@@ -224,7 +223,8 @@ BEGIN
             to_char(held AT TIME ZONE 'UTC', 'YYYY-MM-DD')));
     ELSIF p_decision = 'reassign' THEN
         PERFORM liaison_check(p_to IS NULL OR EXISTS (SELECT 1 FROM distributors d
-            WHERE d.tenant_id = liaison_tenant() AND d.id = p_to AND d.status <> 'terminated'),
+            WHERE d.tenant_id = liaison_tenant() AND d.id = p_to AND d.status <> 'terminated'
+              AND liaison_sees_side(d.id)),
             'distributorId', 'no such distributor');
         moved_to := liaison_side_account(p_to, acc.name, acc.country, acc.region, acc.industry);
     END IF;
@@ -312,3 +312,7 @@ BEGIN
             liaison_side_account(bigint, text, text, text, text) TO liaison_app;
     END IF;
 END $$;
+
+-- 0036's protection by account, which liaison_customer_protected_since
+-- replaced: nothing calls it any more.
+DROP FUNCTION IF EXISTS liaison_lead_protected_since(bigint, bigint, timestamptz);

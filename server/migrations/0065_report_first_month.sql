@@ -9,8 +9,12 @@
 -- stay.
 
 ALTER TABLE monthly_reports ADD COLUMN IF NOT EXISTS first_submitted_at timestamptz;
+-- Reports submitted before: the owner fills in every tenant's (liaison_tenant()
+-- is unset here) with row-level security lifted for the statement.
+ALTER TABLE monthly_reports NO FORCE ROW LEVEL SECURITY;
 UPDATE monthly_reports SET first_submitted_at = submitted_at
  WHERE first_submitted_at IS NULL AND submitted_at IS NOT NULL;
+ALTER TABLE monthly_reports FORCE ROW LEVEL SECURITY;
 
 -- The exporter returns a submitted report to draft, saying why (kept as
 -- the review comment until it is reviewed); it keeps its lateness, and is

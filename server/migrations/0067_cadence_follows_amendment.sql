@@ -160,6 +160,8 @@ BEGIN
                    ends_at = p.starts_at + make_interval(mins => t.duration_minutes),
                    title = t.title, agenda = t.agenda, status = 'scheduled',
                    paused_by_series = false,
+                   status_reason = CASE WHEN mt.status <> 'scheduled' THEN ''
+                                        ELSE mt.status_reason END,
                    exporter_outside_minutes = p.exporter_outside,
                    distributor_outside_minutes = p.distributor_outside,
                    sequence = mt.sequence + 1, updated_at = now(),

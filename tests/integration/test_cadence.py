@@ -273,6 +273,9 @@ try:
     check(code == "FAILED_PRECONDITION" and "90 days" in out.get("message", "")
           and "2026-04-05" in out.get("message", ""),
           "active refused before 90 days of onboarding: %s" % out.get("message"))
+    code, out = call("SetDistributorStatus", {"id": d_vn, "status": "at_risk"}, admin)
+    check(code == "FAILED_PRECONDITION" and "once its 90 days are over" in out.get("message", ""),
+          "nor at_risk, from which active is not judged: %s" % out.get("message"))
     set_clock("2026-04-04T23:59:59Z")
     code, out = call("SetDistributorStatus", {"id": d_vn, "status": "active"}, admin)
     check(code == "FAILED_PRECONDITION" and "90 days" in out.get("message", ""),
@@ -398,8 +401,10 @@ try:
           " first day) and cancels the %d meetings after it"
           " (%s)" % (planned, ends))
     ends = amend("")
-    check(ends.get("weekly", "") == "" and psql(later % (d_back, "scheduled")) == str(planned),
-          "one that opens them again brings the meetings back (%s)" % ends)
+    check(ends.get("weekly", "") == "" and psql(later % (d_back, "scheduled")) == str(planned)
+          and psql("SELECT count(*) FROM meetings WHERE distributor_id = %d AND status ="
+                   " 'scheduled' AND status_reason <> ''" % d_back) == "0",
+          "one that opens them again brings the meetings back, without the reason (%s)" % ends)
     must("SetCadenceDefault", {"kind": "weekly", "reset": True}, admin)
     check(must("ListCadenceDefaults", {}, admin)["defaults"][1]["durationMinutes"] == 30,
           "reset to the built-in default")

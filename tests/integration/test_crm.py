@@ -12,7 +12,6 @@ only."""
 import json
 import os
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -350,6 +349,23 @@ check(code == "OK" and out["interaction"].get("keyAccountId") == ours,
 code, out = call("ListKeyAccounts", {"name": "osaka"}, admin)
 check(code == "OK" and sorted(a["id"] for a in out.get("accounts", [])) == sorted([ours, theirs]),
       "staff see each distributor's account of the customer (%s)" % out)
+code, out = call("CreateInteraction", {"distributorId": saigon, "kind": "call", "summary": "x",
+                                       "keyAccountId": theirs}, admin)
+check(code == "NOT_FOUND",
+      "staff record no interaction of one distributor on another's account, which its users"
+      " would read (%s %s)" % (code, out))
+# A manager reassigns a lead only to a distributor it reaches.
+mgr_id = must("CreateUser", {"email": "mgr@crm.example", "role": "ROLE_MANAGER",
+                             "password": PASSWORD}, admin)["user"]["id"]
+must("AssignAccountManager", {"id": vientiane, "userId": mgr_id}, admin)
+mgr = must("Login", {"tenant": slug, "email": "mgr@crm.example", "password": PASSWORD},
+           None)["token"]
+code, out = register(vientiane_user, "Kobe Logistics", "JP-28", country="JP", currency="JPY")
+code, out = call("DecideLeadRegistration", {"id": out.get("lead", {}).get("id"),
+                                            "decision": "reassign", "distributorId": saigon}, mgr)
+check(code == "INVALID_ARGUMENT" and "no such distributor" in json.dumps(out),
+      "a manager does not reassign a lead to a distributor it does not reach (%s %s)"
+      % (code, out))
 # Reassigned, a lead moves to its new side's account of the same name.
 code, out = call("DecideLeadRegistration", {"id": theirs_lead.get("id"), "decision": "reassign",
                                             "distributorId": saigon}, admin)

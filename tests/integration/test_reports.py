@@ -37,6 +37,10 @@ _now = time.gmtime()
 CUR = "%04d-%02d" % (_now.tm_year, _now.tm_mon)
 PREV = "%04d-%02d" % ((_now.tm_year, _now.tm_mon - 1) if _now.tm_mon > 1 else (_now.tm_year - 1, 12))
 NEXT = "%04d-%02d" % ((_now.tm_year, _now.tm_mon + 1) if _now.tm_mon < 12 else (_now.tm_year + 1, 1))
+# Two months on: not begun anywhere (next month may have begun in Hồ Chí Minh
+# City while UTC is still on this month's last evening).
+LATER = "%04d-%02d" % ((_now.tm_year, _now.tm_mon + 2) if _now.tm_mon < 11
+                       else (_now.tm_year + 1, _now.tm_mon - 10))
 _cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"), os.path.join(w.env("LIAISON_TEST_DIR"),
                                                           "reports-home"))
 call, must, cli = _cli.call, _cli.must, _cli.cli
@@ -164,13 +168,13 @@ check(code == "INVALID_ARGUMENT" and fields(out) == ["distributorId"],
       "staff must name the distributor (%s %s)" % (code, out))
 before = rows("monthly_reports")
 for bad in ("2099-13", "2099-1", "2099", "2099-Q1", "99-01", "", "2099-01-01", "２０９９-01",
-            "0000-01", "1999-12", "9999-12", NEXT, "2099-01"):
+            "0000-01", "1999-12", "9999-12", LATER, "2099-01"):
     code, out = call("OpenReport", {"period": bad}, saigon_user)
     check(code == "INVALID_ARGUMENT" and fields(out) == ["period"],
           "period %r is refused on the field (%s %s)" % (bad, code, out))
-code, out = call("OpenReport", {"period": NEXT}, saigon_user)
+code, out = call("OpenReport", {"period": LATER}, saigon_user)
 check("a month that has begun" in json.dumps(out, ensure_ascii=False),
-      "next month's report: not yet, saying why (%s)" % out)
+      "a report for a month to come: not yet, saying why (%s)" % out)
 check(rows("monthly_reports") == before, "refused openings leave no report")
 
 # ---------------- saving: sections of a draft ----------------
