@@ -618,6 +618,45 @@ static void section_notes(struct page *p, const json_t *data)
     item_end(p);
 }
 
+/*
+ * Each committed product line's stock against its own buffer at the newest
+ * report: the charts add the lines together, which would hide one below
+ * its buffer behind another above.
+ */
+static void cover_lines(struct page *p, const json_t *ch)
+{
+    const json_t *lines = json_object_get(ch, "cover_lines");
+    if (!json_array_size(lines))
+        return;
+    para(p);
+    fixed(p, "Stock against each product line's buffer-stock commitment at the end of ");
+    user(p, str(json_array_get(lines, 0), "period"));
+    fixed(p, ":");
+    para_end(p);
+    size_t i;
+    const json_t *l;
+    json_array_foreach(lines, i, l)
+    {
+        double weeks;
+        item(p);
+        user(p, str(l, "line"));
+        if (strcmp(str(l, "buffer_unit"), "weeks"))
+            fmt(p, ": %lld units on hand against %lld units", num(l, "on_hand"),
+                num(l, "buffer_amount"));
+        else if (real(l, "weeks", &weeks))
+            fmt(p, ": %.1f weeks of cover against %lld weeks", weeks, num(l, "buffer_amount"));
+        else
+            fmt(p,
+                ": %lld units on hand, no sales to measure weeks of cover by (commitment %lld "
+                "weeks)",
+                num(l, "on_hand"), num(l, "buffer_amount"));
+        if (json_is_true(json_object_get(l, "below")))
+            fixed(p, ", below the commitment");
+        item_end(p);
+    }
+    end_blocks(p);
+}
+
 /* The three charts: SVG in HTML, their values as a table in Markdown. */
 static void charts(struct page *p, const json_t *ch)
 {
@@ -649,6 +688,7 @@ static void charts(struct page *p, const json_t *ch)
             row(p, cells, 4);
         }
         end_blocks(p);
+        cover_lines(p, ch);
         para(p);
         if (has_commitment)
             fmt(p, "Buffer-stock commitment: %.0f weeks of cover. ", commitment);
@@ -694,8 +734,9 @@ static void charts(struct page *p, const json_t *ch)
          .n = na},
         {.id = "chart-cover",
          .title = "Weeks of cover",
-         .desc = "Stock on hand at each month's end in weeks of the trailing three months' "
-                 "sales, against the charter's buffer-stock commitment.",
+         .desc = "Stock on hand at each month's end, all product lines together, in weeks of "
+                 "the trailing three months' sales, against the charter's largest buffer-stock "
+                 "commitment; each line against its own is listed below.",
          .unit = "weeks",
          .value_name = "weeks of cover",
          .points = pc,
@@ -721,6 +762,7 @@ static void charts(struct page *p, const json_t *ch)
         fixed(p, "</figure>\n");
     }
     fixed(p, "</div>\n");
+    cover_lines(p, ch);
 }
 
 static const char style[] =

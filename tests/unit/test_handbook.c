@@ -56,7 +56,12 @@ static const char full[] =
     " \"charts\": {\"attainment\": [{\"period\": \"2026-09\", \"units\": 120, \"target\": 100},"
     " {\"period\": \"2026-10\", \"units\": null, \"target\": 100}], \"cover\": [{\"period\":"
     " \"2026-09\", \"weeks\": 6.5}, {\"period\": \"2026-10\", \"weeks\": null}],"
-    " \"commitment_weeks\": 8, \"health\": [{\"at\": \"2026-10-01\", \"score\": 71}],"
+    " \"commitment_weeks\": 8, \"cover_lines\": [{\"period\": \"2026-09\", \"line\": \"BRK <i>\","
+    " \"on_hand\": 100, \"weeks\": 6.56, \"buffer_unit\": \"weeks\", \"buffer_amount\": 8, "
+    "\"below\":"
+    " true}, {\"period\": \"2026-09\", \"line\": \"FLT\", \"on_hand\": 2500, \"weeks\": null,"
+    " \"buffer_unit\": \"units\", \"buffer_amount\": 2000, \"below\": false}],"
+    " \"health\": [{\"at\": \"2026-10-01\", \"score\": 71}],"
     " \"health_now\": {\"score\": 71, \"computed_at\": \"2026-10-01T00:00:00.000Z\", \"reasons\":"
     " [{\"factor\": \"report_timeliness " HOSTILE "\", \"points\": 12, \"detail\": \"2 late"
     " báo cáo\"}]}}}";
@@ -97,6 +102,8 @@ static void test_markdown(void)
     CHECK(strstr(s, "may not carry competitors' lines"));
     CHECK(strstr(s, "Declared competing lines, against this commitment"));
     CHECK(strstr(s, "Rival \\| Co: Bremsen"));
+    CHECK(strstr(s, "at the end of 2026-09:"));
+    CHECK(strstr(s, "- BRK &lt;i&gt;: 6.6 weeks of cover against 8 weeks, below the commitment"));
     CHECK(strstr(s, "Họp tuần 週次 &lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt; (weekly): 30"));
     CHECK(strstr(s, "Exporter: Europe/Berlin, 09:00–17:00, Mon Tue Wed Thu Fri"));
     CHECK(strstr(s, "Distributor: Asia/Ho\\_Chi\\_Minh, 08:00–17:00, Mon Tue Wed Thu Fri Sat"));
@@ -138,6 +145,9 @@ static void test_html(void)
     CHECK_EQ_INT(count(s, "</svg>"), 3);
     CHECK(strstr(s, "<title id=\"chart-attainment-title\">Attainment by month</title>"));
     CHECK(strstr(s, ">commitment: 8 weeks</text>"));
+    CHECK(strstr(s, "<li>BRK &lt;i&gt;: 6.6 weeks of cover against 8 weeks, below the "
+                    "commitment</li>"));
+    CHECK(strstr(s, "<li>FLT: 2500 units on hand against 2000 units</li>"));
     CHECK_EQ_INT(count(s, "<table>"), count(s, "</table>"));
     CHECK_EQ_INT(count(s, "<ul>"), count(s, "</ul>"));
     CHECK(!strcmp(s + t.len - 16, "</body>\n</html>\n"));
