@@ -138,7 +138,7 @@ int cmd_call(struct cli *cli, int argc, char **argv)
         output_escaped(stderr, argv[1]);
         fprintf(stderr, "'%s%s (see 'liaison methods')\n", similar[0] ? "; did you mean " : "",
                 similar);
-        return EXIT_ERROR;
+        return EXIT_USAGE;
     }
     json_t *req = NULL;
     if (argc == 3) {

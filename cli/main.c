@@ -313,7 +313,7 @@ void cli_print_error(struct cli *cli, int code, const char *response)
             fprintf(stderr, " ('liaison %s')", cli->command);
         fputc('\n', stderr);
     } else if (code == LIAISON_RESOURCE_EXHAUSTED && cli->conn &&
-               liaison_retry_after_ms(cli->conn) > 0) {
+               liaison_retry_after_ms(cli->conn) > 0 && !strstr(message, "try again")) {
         /* A rate limit: whole seconds, rounded up, so that waiting that long is enough. */
         fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
         output_escaped(stderr, message);

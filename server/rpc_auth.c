@@ -47,7 +47,11 @@ static struct db_stmt q_throttle_check = {
     "SELECT coalesce(bool_or(locked_until > now()) FILTER (WHERE key_hash = $1::bytea), false)"
     "  AS account_locked,"
     " coalesce(bool_or(locked_until > now()) FILTER (WHERE key_hash = $2::bytea), false)"
-    "  AS address_locked"
+    "  AS address_locked,"
+    " coalesce(ceil(extract(epoch FROM max(locked_until) FILTER (WHERE key_hash = $1::bytea)"
+    "  - now())), 0)::int AS account_wait_s,"
+    " coalesce(ceil(extract(epoch FROM max(locked_until) FILTER (WHERE key_hash = $2::bytea)"
+    "  - now())), 0)::int AS address_wait_s"
     " FROM login_throttle WHERE key_hash IN ($1::bytea, $2::bytea)",
     2, 0};
 /* $1 tenant, $2 e-mail: the user, and its hash's salt and parameters, never the hash. */
@@ -203,6 +207,29 @@ void login_locked(const PGresult *res, bool *account, bool *address)
 {
     *account = PQgetvalue(res, 0, PQfnumber(res, "account_locked"))[0] == 't';
     *address = PQgetvalue(res, 0, PQfnumber(res, "address_locked"))[0] == 't';
+}
+
+void login_refuse_locked(struct request *r, const PGresult *res, bool account, bool address)
+{
+    long wait = 1;
+    if (account)
+        wait = strtol(PQgetvalue(res, 0, PQfnumber(res, "account_wait_s")), NULL, 10);
+    if (address) {
+        long w = strtol(PQgetvalue(res, 0, PQfnumber(res, "address_wait_s")), NULL, 10);
+        if (w > wait || !account)
+            wait = w;
+    }
+    if (wait < 1)
+        wait = 1;
+    long minutes = (wait + 59) / 60;
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    st.code = LIAISON__V1__CODE__RESOURCE_EXHAUSTED;
+    st.message = request_printf(r, "too many failed log-ins; try again in %ld %s", minutes,
+                                minutes == 1 ? "minute" : "minutes");
+    if (!st.message)
+        st.message = "too many failed log-ins; try again later";
+    st.retry_after_ms = (uint32_t)(wait * 1000);
+    request_fail_status(r, &st);
 }
 
 /* The throttle's settings as parameters of a failure's statement. */
@@ -458,8 +485,7 @@ static void login_checked(struct db_txn *txn, int code, const char *detail)
                       "req=%s tenant=%s user=%" PRId64 " peer=%s locked=%s", r->rid,
                       login_tenant_slug(l), l->account.user_id, login_from(r),
                       login_keys(acct_locked, addr_locked));
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
-                     "too many failed log-ins; try again later");
+        login_refuse_locked(r, txn->results[0], acct_locked, addr_locked);
         return;
     }
     const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;

@@ -52,6 +52,13 @@ void login_check_step(struct db_step *s, const struct login_account *a, const ch
 void login_locked(const PGresult *res, bool *account, bool *address);
 
 /*
+ * Fails r RESOURCE_EXHAUSTED for the lock login_locked() found (the account's,
+ * the address's or both, from the same result), saying in how many minutes it
+ * ends and carrying that wait as retry_after_ms.
+ */
+void login_refuse_locked(struct request *r, const PGresult *res, bool account, bool address);
+
+/*
  * Sets steps[0..1] to count one wrong password against a, in a's tenant;
  * when that locks it, an audit row user.login_locked goes to the tenant's
  * log. Returns the number of steps; read the last with login_failures().

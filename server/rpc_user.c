@@ -316,8 +316,7 @@ static void password_current_loaded(struct db_txn *txn, int code, const char *de
             log_event(LOG_WARN, "password change refused: locked",
                       "req=%s tenant=%s user=%" PRId64 " peer=%s locked=account", r->rid,
                       r->who.tenant_slug, r->who.user_id, r->peer);
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
-                     "too many failed log-ins; try again later");
+        login_refuse_locked(r, txn->results[txn->nsteps - 1], true, false);
         return;
     }
     r->outlives_deadline = true;

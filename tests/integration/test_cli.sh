@@ -92,7 +92,7 @@ check "server-side invalid argument, json" 2 "$cli" --json call Ping '{"delayMs"
 contains "violation as json" "$err" '"violations"'
 check "bad cursor" 2 "$cli" migrations list --cursor '!!'
 unset LIAISON_TOKEN
-check "unknown method" 1 "$cli" call NoSuchThing
+check "unknown method: a usage error" 2 "$cli" call NoSuchThing
 check "invalid JSON" 2 "$cli" call Ping '{oops'
 check "unavailable server" 6 "$cli" --url liaison://127.0.0.1:1 health
 check "bad URL" 2 "$cli" --url http://x health

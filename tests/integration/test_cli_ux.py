@@ -368,7 +368,7 @@ check(role and "ROLE_MANAGER" in role[0]["values"], "methods --json has enum val
 rc, out, err = run("methods", "NoSuchThing")
 check(rc == 4, "methods with a pattern that matches nothing: not found")
 rc, out, err = run("call", "CreateContcat", env={"LIAISON_URL": DEAD_URL})
-check(rc == 1 and "unknown method 'CreateContcat'; did you mean CreateContact" in text(err),
+check(rc == 2 and "unknown method 'CreateContcat'; did you mean CreateContact" in text(err),
       "an unknown method gets a suggestion, before connecting (%r)" % text(err))
 rc, out, err = run("call", "CreateContact", '{"fields": {"nmae": "x"}}')
 check(rc == 2 and "CreateContact takes" in text(err) and "distributorId" in text(err),

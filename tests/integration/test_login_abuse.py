@@ -202,6 +202,9 @@ try:
     st, _ = login(srv, "127.0.0.20", slug, bob, PASSWORD)
     check(st["code"] == RESOURCE_EXHAUSTED and LOCKED in st["message"],
           "... and lock the account: the right password is refused (%s)" % st)
+    check(st["message"].endswith("try again in 2 minutes")
+          and 60000 < st["retry_after_ms"] <= 120000,
+          "... saying when to try again, in words and as retry_after_ms (%s)" % st)
     check(("anonymous", "user", str(bob_id)) in lock_audit(tid),
           "the lock is in the tenant's audit log, naming the user (%s)" % lock_audit(tid))
     log = srv.log()
@@ -218,7 +221,7 @@ try:
         st, _ = login(srv, "127.0.0.%d" % (30 + i), slug, ghost, "wrong")
         ghost_answers.add((st["code"], st["message"]))
     check(ghost_answers == {(UNAUTHENTICATED, "invalid tenant, e-mail or password"),
-                            (RESOURCE_EXHAUSTED, "too many failed log-ins; try again later")},
+                            (RESOURCE_EXHAUSTED, "too many failed log-ins; try again in 2 minutes")},
           "an e-mail no user has gets the answers a user's does (%s)" % ghost_answers)
     check(("anonymous", "email", ghost) in lock_audit(tid),
           "its lock is in the audit log under the e-mail")
