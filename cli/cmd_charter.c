@@ -162,16 +162,31 @@ static int charter_find(struct cli *cli, const char *distributor, json_int_t ver
     if (rc == EXIT_OK)
         return rc;
     char msg[512];
-    if (version)
+    if (version) {
         snprintf(msg, sizeof msg, "distributor %s has no charter version %lld", distributor,
                  (long long)version);
+        cli_fail(cli, "NOT_FOUND", msg);
+        return rc;
+    }
+    /* Only staff draft: a distributor user or an auditor is told so, not to start a draft. */
+    json_t *who;
+    if ((rc = cli_call(cli, "WhoAmI", NULL, &who)))
+        return rc;
+    const char *role = json_string_value(json_object_get(json_object_get(who, "identity"), "role"));
+    bool reader = role && (!strcmp(role, "ROLE_DISTRIBUTOR_USER") || !strcmp(role, "ROLE_AUDITOR"));
+    if (reader)
+        snprintf(msg, sizeof msg,
+                 "%s reads charters; drafting and changing them is for the exporter's tenant "
+                 "admins and managers",
+                 !strcmp(role, "ROLE_AUDITOR") ? "an auditor" : "a distributor user");
     else
         snprintf(msg, sizeof msg,
                  "distributor %s has no draft charter: start one with 'liaison charter draft' "
                  "(or 'amend')",
                  distributor);
-    cli_fail(cli, "NOT_FOUND", msg);
-    return rc;
+    json_decref(who);
+    cli_fail(cli, reader ? "PERMISSION_DENIED" : "NOT_FOUND", msg);
+    return reader ? EXIT_AUTH : EXIT_NOT_FOUND;
 }
 
 static int charter_of(struct cli *cli, const char *distributor, json_int_t version,

@@ -385,6 +385,8 @@ check "charter activate amendment" 0 "$cli" charter activate "Saigon Auto Parts"
 check "charter activate the second" 0 "$cli" charter activate "Hanoi Motor Supply"
 check "charter history" 0 "$cli" charter history "Saigon Auto Parts"
 contains "history shows superseded" "$out" "superseded"
+LIAISON_TOKEN=$tok check "an auditor, no draft there, does not change a charter" 3 "$cli" charter grant "Saigon Auto Parts" --region VN --lines BRK --from 2026-01-01
+contains "and is told it reads charters, not to start a draft" "$err" "an auditor reads charters"
 check "charter show version 1" 0 "$cli" --json charter show "Saigon Auto Parts" --version 1
 contains "version 1 as json" "$out" '"version": 1'
 check "charter terms without a draft: not found" 4 "$cli" charter terms "Saigon Auto Parts" --lines BRK
@@ -489,6 +491,7 @@ check "whoami of a distributor user" 0 "$cli" --profile du whoami
 contains "whoami shows the distributor's name" "$out" "Công ty Phụ tùng Đà Nẵng"
 contains "whoami shows the display name" "$out" "Lê Thị Hoa"
 contains "whoami shows a distributor user's role" "$out" "distributor_user"
+check "a distributor user does not change its charter's draft" 3 "$cli" --profile du charter grant 'Công ty Phụ tùng Đà Nẵng' --region VN --lines BRK --from 2026-01-01
 check "a manager logs in" 0 sh -c "\"$cli\" --profile mgr login --tenant $slug --email m@cli.example --password-stdin < \"$home/pw\""
 check "a manager names itself by its e-mail" 0 "$cli" --profile mgr distributor list --manager M@cli.example
 contains "its distributors listed" "$out" "Hanoi Motor Supply"
