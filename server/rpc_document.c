@@ -25,13 +25,17 @@
 #include "geo.h"
 #include "log.h"
 
-/* Staff and auditors see the share list; a distributor user does not. */
+/*
+ * Staff and auditors see the share list, each the distributors it reaches; a
+ * distributor user does not.
+ */
 #define STAFF "current_setting('liaison.role', true) <> 'distributor_user'"
 #define DOC_COLS                                                                                   \
     "d.id, d.kind, d.title, d.language, CASE WHEN " STAFF " THEN d.share_all END AS share_all,"    \
     " CASE WHEN " STAFF " THEN (SELECT array_to_json(coalesce(array_agg(s.distributor_id"          \
     "  ORDER BY s.distributor_id), '{}'))::text FROM document_shares s"                            \
-    "  WHERE s.tenant_id = d.tenant_id AND s.document_id = d.id) END AS share,"                    \
+    "  WHERE s.tenant_id = d.tenant_id AND s.document_id = d.id"                                   \
+    "  AND liaison_sees_side(s.distributor_id)) END AS share,"                                     \
     " lv.latest AS latest_version, d.created_by, liaison_rfc3339(d.created_at) AS created_at,"     \
     " (SELECT json_agg(json_build_object('language', t.language, 'translated_from',"               \
     "  t.translated_from, 'stale', t.translated_from < lv.latest, 'media_type', t.media_type,"     \

@@ -421,6 +421,11 @@ for method, req in (("GetDocument", {"id": theirs}), ("GetDocumentContent", {"do
 listed = [int(x["id"]) for x in must("ListDocuments", {}, mgr)["documents"]]
 check(theirs not in listed and ours in listed and own in listed,
       "the manager lists the documents of its distributors and the exporter's own (%s)" % listed)
+both = document("Bảng giá chung Đà Nẵng và Bangkok", [mine, th])
+got = must("GetDocument", {"id": both}, mgr)["document"].get("share", [])
+check([int(x) for x in got] == [mine],
+      "a document shared with its distributor and another lists only its own to the manager (%s)"
+      % got)
 code, out = call("CreateUpstreamUpdate", dict(LAUNCH, regions=["VN-DN"], documentIds=[theirs],
                                               variants=[]), mgr)
 check(code == "INVALID_ARGUMENT" and "documentIds" in str(out),
