@@ -226,6 +226,17 @@ BEGIN
             WHERE d.tenant_id = liaison_tenant() AND d.id = p_to AND d.status <> 'terminated'
               AND liaison_sees_side(d.id)),
             'distributorId', 'no such distributor');
+        -- Given to another distributor, the lead is approved there: as an
+        -- approval, only while no other distributor's registration protects
+        -- the customer.
+        IF p_to IS NOT NULL THEN
+            PERFORM pg_advisory_xact_lock(liaison_customer_lock_key(l.tenant_id, acc.name,
+                                                                    acc.country));
+            held := liaison_customer_protected_since(acc.name, acc.country, p_to, liaison_now());
+            PERFORM liaison_precondition(held IS NULL, format(
+                'another distributor''s registration of %s protects this account',
+                to_char(held AT TIME ZONE 'UTC', 'YYYY-MM-DD')));
+        END IF;
         moved_to := liaison_side_account(p_to, acc.name, acc.country, acc.region, acc.industry);
     END IF;
     -- Reassigned to the exporter, a lead is no registration any more; to

@@ -17,7 +17,8 @@
 -- distributor, or to the exporter's own, and only one the caller reaches:
 -- a distributor user its own distributor's accounts. 0022 also let an
 -- account be reached through a lead on it, which took another
--- distributor's account for an order.
+-- distributor's account for an order. Its lead, likewise, is its own
+-- distributor's or the exporter's.
 
 -- As in 0022, with the checks above.
 CREATE OR REPLACE FUNCTION liaison_order_place(p_distributor bigint, p_lines jsonb,
@@ -55,6 +56,7 @@ BEGIN
           AND liaison_sees_side(a.distributor_id)), 'no such key account');
     PERFORM liaison_found(p_lead IS NULL OR EXISTS (SELECT 1 FROM leads l
         WHERE l.tenant_id = liaison_tenant() AND l.id = p_lead
+          AND (l.distributor_id IS NULL OR l.distributor_id = p_distributor)
           AND liaison_sees_side(l.distributor_id)), 'no such lead');
     INSERT INTO orders (tenant_id, distributor_id, currency, key_account_id, lead_id, note,
                         placed_by, placed_at, status_changed_by, status_changed_at)

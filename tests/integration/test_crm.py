@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import time
+import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import liaison_test as t  # noqa: E402
@@ -88,6 +89,14 @@ check(code == "ALREADY_EXISTS" and "registered by another distributor on " in ms
       and "protected until" in msg and "Sài Gòn" not in json.dumps(out, ensure_ascii=False),
       "a second registration of the account within the window is refused with the date only "
       "(%s %s)" % (code, msg))
+# The same name typed otherwise: decomposed (NFD, as some keyboards send Vietnamese), with a
+# leading space, with two spaces between words: the same customer, refused the same way.
+for variant, how in ((unicodedata.normalize("NFD", "Công ty Vận tải Bình Minh"), "decomposed"),
+                     (" Công ty Vận tải Bình Minh", "with a leading space"),
+                     ("Công ty  Vận tải Bình Minh", "with two spaces")):
+    code, out = register(vientiane_user, variant, "VN-SG")
+    check(code == "ALREADY_EXISTS" and "protected until" in out.get("message", ""),
+          "the protected customer's name %s is the same customer (%s %s)" % (how, code, out))
 
 # ---------------- flagged: another's exclusive territory, outside lines, carve-out ----------------
 code, out = register(vientiane_user, "株式会社ハノイ物流", "VN-HN")
@@ -239,6 +248,20 @@ for bad in ("yesterday", "2026-11-02", "2026-11-02T09:30:00", "2026-13-02T09:30:
         .startswith("at:")
     check(code == "INVALID_ARGUMENT" and named,
           "a time that is not RFC 3339 is refused: %r (%s)" % (bad, code))
+
+# A flagged registration whose customer another distributor then registers (accepted, so it
+# protects): neither approving it nor reassigning it, to any distributor, gets round that.
+code, out = register(vientiane_user, "Cảng Container Bến Nghé", "VN-SG")
+early = out.get("lead", {}).get("id")
+check(code == "OK" and out["lead"].get("registration") == "flagged", "a flagged registration")
+code, out = register(saigon_user, "Cảng Container Bến Nghé", "VN-SG")
+check(code == "OK" and out["lead"].get("registration") == "accepted",
+      "the territory's holder registers the customer too, accepted (%s %s)" % (code, out))
+for decision in ({"decision": "approve"}, {"decision": "reassign", "distributorId": vientiane}):
+    code, out = call("DecideLeadRegistration", dict(decision, id=early), admin)
+    check(code == "FAILED_PRECONDITION" and "protects this account" in out.get("message", ""),
+          "%s of the flagged one is refused while the other protects it (%s %s)"
+          % (decision["decision"], code, out))
 
 # ---------------- a distributor user's view ----------------
 for method, key in (("ListLeads", "leads"), ("ListKeyAccounts", "accounts"),

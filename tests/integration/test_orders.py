@@ -462,6 +462,10 @@ check(code == "OK" and out["order"].get("keyAccountId") == ours,
       "it takes its own (%s %s)" % (code, out))
 check(not out["order"].get("carveOut"), "an order for an account no charter carves out is not"
       " flagged (%s)" % out["order"].get("carveOut"))
+vt_lead = register(vientiane_user, "Kyoto Buses")["id"]
+code, out = place(admin, [line("BRK-1001", 200, 1000)], distributor_id=saigon, leadId=vt_lead)
+check(code == "NOT_FOUND" and "no such lead" in out.get("message", ""),
+      "an order does not name another distributor's lead, even from staff (%s %s)" % (code, out))
 
 # ---------------- an order for a carve-out account is flagged as the exporter's ----------------
 amend = must("CreateCharterDraft", {"distributorId": saigon}, admin)["charter"]["id"]
@@ -475,6 +479,16 @@ check(code == "OK" and out["order"].get("carveOut") is True,
       "an order for a carved-out customer is flagged (%s %s)" % (code, out))
 got = must("GetOrder", {"id": out["order"]["id"]}, admin)["order"] if code == "OK" else {}
 check(got.get("carveOut") is True, "... for the exporter's staff too (%s)" % got)
+# The carve-out is Saigon's charter's: another distributor's user, whose registration of the
+# customer is flagged carve_out, reads its order flagged the same.
+vf_other = must("RegisterLead", {"accountName": "vinfast", "country": "VN", "title": "Xe điện",
+                                 "currency": "VND"}, vientiane_user)["lead"]
+code, out = place(vientiane_user, [line("BRK-1001", 200, 1000)],
+                  keyAccountId=vf_other["keyAccountId"])
+check("carve_out" in vf_other.get("flags", []) and code == "OK"
+      and out["order"].get("carveOut") is True,
+      "a carve-out held in another distributor's charter flags the order for its user too"
+      " (%s %s %s)" % (vf_other.get("flags"), code, out))
 
 # ---------------- a terminated distributor takes no new order ----------------
 before = orders()
