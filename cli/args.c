@@ -74,6 +74,8 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
                    const char **positional, int npositional)
 {
     int got = 0;
+    /* An option of one value given twice would silently keep the second. */
+    bool seen[64] = {false};
     args_current = spec;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -117,6 +119,15 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
             }
             *o->flag = true;
             continue;
+        }
+        size_t at = (size_t)(o - spec->opts);
+        if (at < sizeof seen / sizeof seen[0]) {
+            if (seen[at]) {
+                fprintf(stderr, "liaison: --%s given twice: give it once%s\n", o->name,
+                        strstr(o->help ? o->help : "", "a,b") ? ", the list as a,b" : "");
+                return EXIT_USAGE;
+            }
+            seen[at] = true;
         }
         if (eq) {
             *o->value = eq + 1;

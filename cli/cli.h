@@ -87,6 +87,9 @@ int cli_connect(struct cli *cli);
  * NULL for the handle's error), as JSON with --json. */
 void cli_print_error(struct cli *cli, int code, const char *response);
 
+/* As cli_print_error, for a failure to connect: a suspended tenant's in words a user acts on. */
+void cli_print_connect_error(struct cli *cli, int code);
+
 /* A failure the CLI finds itself (code: a status name, "NOT_FOUND"): the message
  * escaped after "liaison: ", or with --json a status object like the server's. */
 void cli_fail(const struct cli *cli, const char *code, const char *message);

@@ -108,12 +108,17 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
     if ((rc = cli_open(cli)) != EXIT_OK)
         return rc;
     int code = liaison_connect(cli->conn);
-    if (code == LIAISON_OK)
+    bool connected = code == LIAISON_OK;
+    if (connected)
         code = liaison_logout(cli->conn);
     /* Refused as unknown, revoked or expired: the server has already ended it. */
     bool stale = code == LIAISON_UNAUTHENTICATED;
-    if (code != LIAISON_OK && !stale)
-        cli_print_error(cli, code, NULL);
+    if (code != LIAISON_OK && !stale) {
+        if (connected)
+            cli_print_error(cli, code, NULL);
+        else
+            cli_print_connect_error(cli, code);
+    }
     /* Unless the server could not be asked, the session is no use any more. */
     if (code != LIAISON_UNAVAILABLE && code != LIAISON_DEADLINE_EXCEEDED &&
         cli_session_remove(cli->set.profile) < 0)

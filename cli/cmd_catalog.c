@@ -43,8 +43,9 @@ int cli_show_by_id(struct cli *cli, int argc, char **argv, const struct cli_comm
 int cli_parse_id(const char *s, json_int_t *out)
 {
     char *end;
+    errno = 0;
     long long v = strtoll(s ? s : "", &end, 10);
-    if (!s || *end || v <= 0) {
+    if (!s || *end || errno == ERANGE || v <= 0) {
         fprintf(stderr, "liaison: '%s' is not an id\n", s ? s : "");
         return EXIT_USAGE;
     }

@@ -4,6 +4,7 @@
  * unless --idempotency-key gives one), so a retry of a request whose answer
  * was lost places no second order.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,8 +83,9 @@ static bool line_number(const char *s, size_t n, bool zero_ok, json_int_t *out)
     memcpy(buf, s, n);
     buf[n] = '\0';
     char *end;
+    errno = 0;
     long long v = strtoll(buf, &end, 10);
-    if (*end || buf[0] == '-' || buf[0] == '+' || v < (zero_ok ? 0 : 1))
+    if (*end || errno == ERANGE || buf[0] == '-' || buf[0] == '+' || v < (zero_ok ? 0 : 1))
         return false;
     *out = v;
     return true;
@@ -196,8 +198,9 @@ static int order_place(struct cli *cli, int argc, char **argv)
         "order place DISTRIBUTOR --line SKU:QTY:PRICE ... --currency CUR [--account ID] "
         "[--lead ID] [--note TEXT] [--idempotency-key K] [--verbose]",
         "Places an order for a distributor (a distributor user: its own). Each line must reach "
-        "the product's MOQ and the charter commitment's MOQ for its product line; the server "
-        "computes the total.",
+        "its product's MOQ, and the order's lines of a product line together the charter "
+        "commitment's MOQ for that line; lines of a product line the charter does not cover "
+        "are refused. The server computes the total.",
         opts, 1,
         "order place \"Saigon Auto Parts\" --line BRK-1001:200:125000 --line FLT-7:50:98000 "
         "--currency VND --note \"Giao trước Tết\""};

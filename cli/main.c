@@ -364,13 +364,9 @@ int cli_open(struct cli *cli)
     return EXIT_OK;
 }
 
-int cli_connect(struct cli *cli)
+void cli_print_connect_error(struct cli *cli, int code)
 {
-    int rc = cli_open(cli);
-    if (rc != EXIT_OK)
-        return rc;
-    rc = liaison_connect(cli->conn);
-    if (rc == LIAISON_PERMISSION_DENIED && !cli->set.json &&
+    if (code == LIAISON_PERMISSION_DENIED && !cli->set.json &&
         strstr(liaison_error(cli->conn), "suspended")) {
         /*
          * The credentials refused while connecting, whatever the command: the
@@ -380,10 +376,19 @@ int cli_connect(struct cli *cli)
         fputs("liaison: not allowed: your organisation (tenant) is suspended on this server; "
               "ask the service's operator\n",
               stderr);
-        return cli_exit_code(rc);
+        return;
     }
+    cli_print_error(cli, code, NULL);
+}
+
+int cli_connect(struct cli *cli)
+{
+    int rc = cli_open(cli);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = liaison_connect(cli->conn);
     if (rc != LIAISON_OK) {
-        cli_print_error(cli, rc, NULL);
+        cli_print_connect_error(cli, rc);
         return cli_exit_code(rc);
     }
     return EXIT_OK;

@@ -364,6 +364,9 @@ check "charter check of version 1" 0 "$cli" --json charter check "Saigon Auto Pa
 contains "version 1 has no warnings" "$out" '"warnings": []'
 check "charter check of a version that does not exist" 4 "$cli" charter check "Saigon Auto Parts" --version 9
 contains "missing version named" "$err" "has no charter version 9"
+check "an option given twice is refused, not the first dropped" 2 "$cli" charter grant add "Saigon Auto Parts" --region VN --lines FLT --lines BRK --from 2026-01-01
+contains "the option is named" "$err" "--lines given twice: give it once"
+check "the number of an id past what a number holds is no id" 2 "$cli" charter ungrant "Saigon Auto Parts" 99999999999999999999
 check "charter grant add" 0 "$cli" charter grant add "Saigon Auto Parts" --region VN --lines FLT --from 2026-01-01
 g2=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ {print $1; exit}' "$out")
 check "charter grant update" 0 "$cli" charter grant update "Saigon Auto Parts" "$g2" --region VN --lines brk --exclusive --from 2026-01-01 --to 2030-12-31
@@ -570,6 +573,9 @@ check "a suspended tenant's user: refused" 3 "$cli" --profile sus distributor li
 one_line "suspension said once" "$err"
 contains "suspension said in the user's words" "$err" "not allowed: your organisation (tenant) is suspended"
 lacks "no RPC named" "$err" "Authenticate"
+check "a suspended tenant's user logs out: refused" 3 "$cli" --profile sus logout
+contains "suspension said in the user's words on logout too" "$err" "your organisation (tenant) is suspended"
+lacks "no RPC named on logout" "$err" "Authenticate"
 printf '%s\n%s\n' "$pw" "another password, long" >"$home/pw2"
 check "passwd" 0 sh -c "\"$cli\" user passwd --password-stdin < \"$home/pw2\""
 cp "$home/.config/liaison/session" "$home/session.saved"
