@@ -690,7 +690,8 @@ static void charts(struct page *p, const json_t *ch)
         end_blocks(p);
         cover_lines(p, ch);
         para(p);
-        if (has_commitment)
+        /* With the lines listed, one figure would contradict all but the largest. */
+        if (has_commitment && !json_array_size(json_object_get(ch, "cover_lines")))
             fmt(p, "Buffer-stock commitment: %.0f weeks of cover. ", commitment);
         fmt(p, "Health scores recorded: %zu", nh);
         if (nh) {
@@ -719,8 +720,13 @@ static void charts(struct page *p, const json_t *ch)
         ph[i] = (struct svg_point){.label = str(h, "at")};
         ph[i].has_value = real(h, "score", &ph[i].value);
     }
+    size_t weeks_lines = 0, k;
+    const json_t *cl;
+    json_array_foreach(json_object_get(ch, "cover_lines"), k, cl) weeks_lines +=
+        !strcmp(str(cl, "buffer_unit"), "weeks");
     char line_name[64];
-    snprintf(line_name, sizeof line_name, "commitment: %.0f weeks", commitment);
+    snprintf(line_name, sizeof line_name, "%s: %.0f weeks",
+             weeks_lines > 1 ? "largest commitment" : "commitment", commitment);
     const struct svg_chart list[] = {
         {.id = "chart-attainment",
          .title = "Attainment by month",

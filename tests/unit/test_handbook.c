@@ -118,7 +118,7 @@ static void test_markdown(void)
     CHECK(strstr(s, "notes on time 7, late 2, missing 1"));
     CHECK(strstr(s, "| 2026-09 | 120 | 100 | 6.5 |"));
     CHECK(strstr(s, "| 2026-10 | – | 100 | – |"));
-    CHECK(strstr(s, "Buffer-stock commitment: 8 weeks of cover."));
+    CHECK(!strstr(s, "Buffer-stock commitment:")); /* the lines are listed instead */
     /* Markdown carries no SVG: the charts' values are the table above. */
     CHECK(!strstr(s, "<svg"));
     svg_text_free(&t);
