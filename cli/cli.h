@@ -252,6 +252,9 @@ struct cli_outfile {
 };
 
 /* Opens o for path (NULL: standard output). 0, or -1 after printing why. */
+/* The file an --output names, or NULL for standard output (no option, or "-"). */
+const char *cli_outfile_path(const char *output);
+
 int cli_outfile_open(struct cli_outfile *o, const char *path);
 
 /*

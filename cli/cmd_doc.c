@@ -368,7 +368,7 @@ static int doc_get(struct cli *cli, int argc, char **argv)
         {"language", &language, NULL, false, "the newest translation into this language"},
         {"output", &output, NULL, false,
          "write to this file (-o FILE), replaced only once the whole document arrived "
-         "(default: standard output)"},
+         "(default, or -o -: standard output)"},
         {0}};
     const struct cli_command_spec spec = {"doc get ID [--version N] [--language L] [-o FILE]",
                                           "Writes a document's bytes, received as a stream.", opts,
@@ -382,6 +382,7 @@ static int doc_get(struct cli *cli, int argc, char **argv)
     free(args);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    output = cli_outfile_path(output);
     json_int_t v, n = 0;
     if ((rc = cli_parse_id(id, &v)) ||
         (version && (rc = cli_parse_range("--version", version, 1, 2147483647L, &n))))

@@ -64,6 +64,7 @@ static int handbook_chunk(void *arg, const char *chunk_json)
  */
 static int handbook_receive(struct cli *cli, const char *method, json_t *jreq, const char *output)
 {
+    output = cli_outfile_path(output);
     char *req = jreq ? json_dumps(jreq, JSON_COMPACT) : NULL;
     json_decref(jreq);
     if (!req) {
@@ -143,7 +144,7 @@ int cmd_handbook(struct cli *cli, int argc, char **argv)
          "(liaison doc translate)"},
         {"output", &output, NULL, false,
          "write to this file (-o FILE), replaced only once the whole handbook arrived "
-         "(default: standard output)"},
+         "(default, or -o -: standard output)"},
         {"no-store", NULL, &no_store, false,
          "only render it (GetHandbook): store no new version of the handbook document; the "
          "way distributor users and auditors read theirs"},
@@ -178,8 +179,8 @@ int cmd_scorecard(struct cli *cli, int argc, char **argv)
     const char *output = NULL;
     const struct cli_opt opts[] = {
         {"output", &output, NULL, false,
-         "write to this file (-o FILE), replaced only once the whole page arrived (default: "
-         "standard output)"},
+         "write to this file (-o FILE), replaced only once the whole page arrived (default, or "
+         "-o -: standard output)"},
         {0}};
     const struct cli_command_spec spec = {
         "scorecard DISTRIBUTOR [-o FILE]",

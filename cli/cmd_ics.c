@@ -83,7 +83,7 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
         {"to", &to, NULL, false, "and before this one (default: 12 months ahead)"},
         {"output", &output, NULL, false,
          "write to this file (-o FILE), replaced only once the whole calendar arrived "
-         "(default: standard output)"},
+         "(default, or -o -: standard output)"},
         {0}};
     const struct cli_command_spec spec = {
         "cadence ics DISTRIBUTOR [-o FILE] [--from DATE] [--to DATE] | cadence ics --user EMAIL",
@@ -102,6 +102,7 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
     free(args);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    output = cli_outfile_path(output);
     if (!dist == !user) {
         fprintf(stderr, "liaison: give a DISTRIBUTOR or --user%s\n", dist ? ", not both" : "");
         return EXIT_USAGE;

@@ -11,6 +11,11 @@
 
 #include "cli.h"
 
+const char *cli_outfile_path(const char *output)
+{
+    return output && strcmp(output, "-") ? output : NULL;
+}
+
 int cli_outfile_open(struct cli_outfile *o, const char *path)
 {
     o->path = path;

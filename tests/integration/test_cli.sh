@@ -527,6 +527,9 @@ grep -Eq "^$doc .* vi +1 +- +- " "$out" && echo "ok - hidden sharing listed as -
 check "a translation from version 0: refused" 2 "$cli" doc translate "$doc" --language en --file "$home/gia.txt" --from-version 0
 contains "versions start at 1" "$err" "liaison: --from-version must be a whole number from 1 to"
 check "doc get --version 0: refused" 2 "$cli" doc get "$doc" --version 0 -o "$home/gia.out"
+check "doc get -o - writes to standard output" 0 sh -c "cd \"$home\" && \"$cli\" doc get $doc -o -"
+contains "the document on standard output" "$out" "Bảng giá"
+[ ! -e "$home/-" ] && echo "ok - and no file named -" || { echo "not ok - a file named - was written"; fail=1; }
 check "me is no user for an operator" 2 env LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN "$cli" distributor list --manager me
 contains "me refused in words" "$err" "'me' is a user, and these credentials are not one"
 check "distributor list shows the manager's name" 0 "$cli" distributor list --name "Hanoi Motor"
