@@ -692,7 +692,11 @@ static void charts(struct page *p, const json_t *ch)
         para(p);
         /* With the lines listed, one figure would contradict all but the largest. */
         if (has_commitment && !json_array_size(json_object_get(ch, "cover_lines")))
-            fmt(p, "Buffer-stock commitment: %.0f weeks of cover. ", commitment);
+            fmt(p, "%s: %.0f weeks of cover. ",
+                json_is_true(json_object_get(ch, "commitment_weeks_differ"))
+                    ? "Largest buffer-stock commitment"
+                    : "Buffer-stock commitment",
+                commitment);
         fmt(p, "Health scores recorded: %zu", nh);
         if (nh) {
             const json_t *last = json_array_get(hea, nh - 1);
@@ -720,13 +724,10 @@ static void charts(struct page *p, const json_t *ch)
         ph[i] = (struct svg_point){.label = str(h, "at")};
         ph[i].has_value = real(h, "score", &ph[i].value);
     }
-    size_t weeks_lines = 0, k;
-    const json_t *cl;
-    json_array_foreach(json_object_get(ch, "cover_lines"), k, cl) weeks_lines +=
-        !strcmp(str(cl, "buffer_unit"), "weeks");
+    bool differ = json_is_true(json_object_get(ch, "commitment_weeks_differ"));
     char line_name[64];
     snprintf(line_name, sizeof line_name, "%s: %.0f weeks",
-             weeks_lines > 1 ? "largest commitment" : "commitment", commitment);
+             differ ? "largest commitment" : "commitment", commitment);
     const struct svg_chart list[] = {
         {.id = "chart-attainment",
          .title = "Attainment by month",

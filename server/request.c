@@ -785,14 +785,23 @@ bool request_check_time(struct request *r, const char *field, const char *text, 
     return false;
 }
 
-/* Bytes of white space at s: ASCII, no-break (U+00A0) and ideographic (U+3000) spaces. */
+/*
+ * Bytes of white space at s: ASCII, no-break (U+00A0), Ogham (U+1680), the
+ * typographic spaces U+2000 to U+200A, narrow no-break (U+202F), medium
+ * mathematical (U+205F), ideographic (U+3000) and zero-width no-break
+ * (U+FEFF): the class liaison_name_clean() (migration 0071) collapses.
+ */
 static size_t request_space_at(const unsigned char *s)
 {
     if (*s == ' ' || (*s >= '\t' && *s <= '\r'))
         return 1;
     if (s[0] == 0xc2 && s[1] == 0xa0)
         return 2;
-    if (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)
+    if ((s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) ||
+        (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xaf)) ||
+        (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) ||
+        (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80) ||
+        (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf))
         return 3;
     return 0;
 }

@@ -4,8 +4,10 @@
 -- below its buffer (BRK 6.6 weeks against 8) hid behind a line well above
 -- its own. The charts keep their totals; beside them, cover_lines gives
 -- each committed line's cover at the newest submitted report, by the one
--- definition (liaison_inventory_cover), with whether it is below. Only
--- liaison_handbook_charts() changes; its grant stays.
+-- definition (liaison_inventory_cover), with whether it is below, and
+-- commitment_weeks_differ says whether the charts' one reference line is
+-- the largest of several. Only liaison_handbook_charts() changes; its
+-- grant stays.
 
 CREATE OR REPLACE FUNCTION liaison_handbook_charts(p_distributor bigint) RETURNS json
 LANGUAGE sql STABLE AS $$
@@ -66,6 +68,13 @@ LANGUAGE sql STABLE AS $$
                               WHERE ch.tenant_id = liaison_tenant()
                                 AND ch.distributor_id = p_distributor AND ch.status = 'active'
                                 AND c.buffer_unit = 'weeks'),
+        'commitment_weeks_differ', (SELECT count(DISTINCT c.buffer_amount) > 1 FROM charters ch
+                                     JOIN charter_commitments c
+                                       ON c.tenant_id = ch.tenant_id AND c.charter_id = ch.id
+                                    WHERE ch.tenant_id = liaison_tenant()
+                                      AND ch.distributor_id = p_distributor
+                                      AND ch.status = 'active' AND c.buffer_unit = 'weeks'
+                                      AND c.buffer_amount > 0),
         'health', (SELECT coalesce(json_agg(json_build_object(
                                      'at', to_char(h.computed_at, 'YYYY-MM-DD'),
                                      'score', h.score) ORDER BY h.computed_at, h.id), '[]')

@@ -12,10 +12,13 @@
 -- registration itself was flagged carve_out), runs as the owner like the
 -- deal flags. Needs a UTF8 database, as every cluster liaison makes is.
 
--- A customer name as stored: trimmed, white space collapsed, NFC.
+-- A customer name as stored: each run of white space one space (tabs, line
+-- breaks and the Unicode spaces request_check_text() counts, which \s
+-- alone does not match in every locale), trimmed, NFC.
 CREATE OR REPLACE FUNCTION liaison_name_clean(p text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT normalize(regexp_replace(btrim(p), '\s+', ' ', 'g'), NFC)
+    SELECT normalize(btrim(regexp_replace(
+               p, '[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]+', ' ', 'g')), NFC)
 $$;
 
 -- What two customer names are compared by: the clean name in lower case.
@@ -36,8 +39,10 @@ CREATE TRIGGER key_accounts_name_clean BEFORE INSERT OR UPDATE OF name ON key_ac
     FOR EACH ROW EXECUTE FUNCTION liaison_key_account_name_clean();
 
 -- Names stored before: cleaned, every tenant's (row-level security lifted
--- for the statement), unless the clean name is another account's of the
--- same side, which stays as it is rather than fail the migration.
+-- for the statement). Of several accounts of one side whose names clean to
+-- one name, the one already clean, else the oldest, takes it; the others
+-- stay as they are rather than fail the migration, and are still found by
+-- their key, which every comparison below uses.
 ALTER TABLE key_accounts NO FORCE ROW LEVEL SECURITY;
 UPDATE key_accounts a SET name = liaison_name_clean(a.name)
  WHERE a.name <> liaison_name_clean(a.name)
@@ -45,8 +50,13 @@ UPDATE key_accounts a SET name = liaison_name_clean(a.name)
                     WHERE b.tenant_id = a.tenant_id AND b.id <> a.id
                       AND coalesce(b.distributor_id, 0) = coalesce(a.distributor_id, 0)
                       AND b.country = a.country
-                      AND lower(b.name) = liaison_name_key(a.name));
+                      AND liaison_name_key(b.name) = liaison_name_key(a.name)
+                      AND (b.name = liaison_name_clean(b.name) OR b.id < a.id));
 ALTER TABLE key_accounts FORCE ROW LEVEL SECURITY;
+
+-- The customer across sides by its key: deal protection's look-up.
+CREATE INDEX IF NOT EXISTS key_accounts_customer_key
+    ON key_accounts (tenant_id, liaison_name_key(name), country);
 
 CREATE OR REPLACE FUNCTION liaison_customer_lock_key(p_tenant bigint, p_name text, p_country text)
 RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
@@ -63,7 +73,7 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_
       FROM public.key_accounts a
       JOIN public.leads l ON l.tenant_id = a.tenant_id AND l.key_account_id = a.id
      WHERE a.tenant_id = public.liaison_tenant()
-       AND lower(a.name) = public.liaison_name_key(p_name)
+       AND public.liaison_name_key(a.name) = public.liaison_name_key(p_name)
        AND a.country = p_country
        AND l.distributor_id IS DISTINCT FROM p_distributor
        AND l.registration IN ('accepted', 'approved')
@@ -83,7 +93,8 @@ BEGIN
     ON CONFLICT (tenant_id, (coalesce(distributor_id, 0)), lower(name), country) DO NOTHING;
     SELECT a.id INTO acc FROM key_accounts a
      WHERE a.tenant_id = liaison_tenant() AND coalesce(a.distributor_id, 0) = coalesce(p_distributor, 0)
-       AND lower(a.name) = liaison_name_key(p_name) AND a.country = p_country;
+       AND liaison_name_key(a.name) = liaison_name_key(p_name) AND a.country = p_country
+     ORDER BY a.id LIMIT 1;
     RETURN acc;
 END $$;
 

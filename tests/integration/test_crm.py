@@ -93,7 +93,10 @@ check(code == "ALREADY_EXISTS" and "registered by another distributor on " in ms
 # leading space, with two spaces between words: the same customer, refused the same way.
 for variant, how in ((unicodedata.normalize("NFD", "Công ty Vận tải Bình Minh"), "decomposed"),
                      (" Công ty Vận tải Bình Minh", "with a leading space"),
-                     ("Công ty  Vận tải Bình Minh", "with two spaces")):
+                     ("Công ty  Vận tải Bình Minh", "with two spaces"),
+                     ("\tCông ty Vận tải Bình Minh", "after a tab"),
+                     ("Công ty\u00a0Vận tải Bình Minh", "with a no-break space"),
+                     ("Công ty\u3000Vận tải Bình Minh", "with an ideographic space")):
     code, out = register(vientiane_user, variant, "VN-SG")
     check(code == "ALREADY_EXISTS" and "protected until" in out.get("message", ""),
           "the protected customer's name %s is the same customer (%s %s)" % (how, code, out))

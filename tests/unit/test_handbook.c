@@ -56,7 +56,8 @@ static const char full[] =
     " \"charts\": {\"attainment\": [{\"period\": \"2026-09\", \"units\": 120, \"target\": 100},"
     " {\"period\": \"2026-10\", \"units\": null, \"target\": 100}], \"cover\": [{\"period\":"
     " \"2026-09\", \"weeks\": 6.5}, {\"period\": \"2026-10\", \"weeks\": null}],"
-    " \"commitment_weeks\": 8, \"cover_lines\": [{\"period\": \"2026-09\", \"line\": \"BRK <i>\","
+    " \"commitment_weeks\": 8, \"commitment_weeks_differ\": false, \"cover_lines\": [{\"period\": "
+    "\"2026-09\", \"line\": \"BRK <i>\","
     " \"on_hand\": 100, \"weeks\": 6.56, \"buffer_unit\": \"weeks\", \"buffer_amount\": 8, "
     "\"below\":"
     " true}, {\"period\": \"2026-09\", \"line\": \"FLT\", \"on_hand\": 2500, \"weeks\": null,"
@@ -145,6 +146,7 @@ static void test_html(void)
     CHECK_EQ_INT(count(s, "</svg>"), 3);
     CHECK(strstr(s, "<title id=\"chart-attainment-title\">Attainment by month</title>"));
     CHECK(strstr(s, ">commitment: 8 weeks</text>"));
+    CHECK(!strstr(s, "largest commitment"));
     CHECK(strstr(s, "<li>BRK &lt;i&gt;: 6.6 weeks of cover against 8 weeks, below the "
                     "commitment</li>"));
     CHECK(strstr(s, "<li>FLT: 2500 units on hand against 2000 units</li>"));
@@ -184,6 +186,17 @@ static void test_empty(void)
     CHECK(strstr(t.s, "Declared competing lines:") && !strstr(t.s, "against this commitment"));
     svg_text_free(&t);
     json_decref(unsigned_);
+    json_t *differ = load("{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\": null,"
+                          " \"series\": [], \"escalation\": [], \"languages\": [],"
+                          " \"documents\": [], \"notes\": {}, \"charts\": {\"commitment_weeks\": 8,"
+                          " \"commitment_weeks_differ\": true, \"cover_lines\": null}}");
+    CHECK_EQ_INT(handbook_render(differ, HANDBOOK_MARKDOWN, &t), 0);
+    CHECK(strstr(t.s, "Largest buffer-stock commitment: 8 weeks of cover."));
+    svg_text_free(&t);
+    CHECK_EQ_INT(handbook_render(differ, HANDBOOK_HTML, &t), 0);
+    CHECK(strstr(t.s, ">largest commitment: 8 weeks</text>"));
+    svg_text_free(&t);
+    json_decref(differ);
     json_t *array = load("[]");
     CHECK_EQ_INT(handbook_render(array, HANDBOOK_MARKDOWN, &t), -1);
     CHECK_EQ_INT(handbook_scorecard(array, &t), -1);
