@@ -4,6 +4,7 @@
  * answers, the steps an unanswered request has taken and the formal
  * concern drafted at the end of its ladder.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,8 +130,9 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
     json_int_t id = 0;
     if (!by_role) {
         char *end;
+        errno = 0;
         long long n = strtoll(who, &end, 10);
-        if (!*end && n > 0)
+        if (!*end && errno != ERANGE && n > 0)
             id = n;
         size_t i;
         json_t *c;

@@ -6,6 +6,7 @@
  * OUTPUT_MAX_CELL columns cut on a character boundary with "…".
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -492,8 +493,9 @@ json_t *cli_split(const char *list, bool as_ints)
         item[n] = '\0';
         if (as_ints) {
             char *end;
+            errno = 0;
             long long v = strtoll(item, &end, 10);
-            if (*end || v < 0) {
+            if (*end || errno == ERANGE || v < 0) {
                 json_decref(arr);
                 return NULL;
             }

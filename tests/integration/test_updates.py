@@ -360,6 +360,10 @@ check(code == "INVALID_ARGUMENT" and "needs --body, --language, --effective, --r
       % (code, out))
 code, out = cli("update", "draft", "--file", path, "--regions", "VN,XX", token=admin)
 check(code == "INVALID_ARGUMENT", "the CLI passes a refusal on (%s %s)" % (code, out))
+code, out = cli("update", "draft", "--file", path, "--documents", "1,99999999999999999999",
+                token=admin)
+check(code == "EXIT_2" and "--documents" in str(out),
+      "a document id past what a number holds is refused before sending (%s %s)" % (code, out))
 code, out = cli("update", "publish", str(cu), token=admin)
 check(code == "OK" and out.get("status") == "published", "liaison update publish (%s)" % code)
 code, out = cli("update", "draft", "--kind", "campaign", "--title", "日本向けキャンペーン",
