@@ -123,8 +123,8 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
         size_t at = (size_t)(o - spec->opts);
         if (at < sizeof seen / sizeof seen[0]) {
             if (seen[at]) {
-                fprintf(stderr, "liaison: --%s given twice: give it once%s\n", o->name,
-                        strstr(o->help ? o->help : "", "a,b") ? ", the list as a,b" : "");
+                fprintf(stderr, "liaison: --%s given twice: give it once (its form is in --help)\n",
+                        o->name);
                 return EXIT_USAGE;
             }
             seen[at] = true;
