@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "geo.h"
 #include "log.h"
 
 #define KIND_WORDS "onboarding, weekly, monthly, quarterly or annual"
@@ -142,9 +143,13 @@ static bool date_ok(const char *s)
 }
 
 /*
- * The formats of a WorkingTime at JSON path `at`; whether the zone is one
- * of the tz database's is the database's to say. Answers INVALID_ARGUMENT
- * and returns false when one is wrong.
+ * The formats of a WorkingTime at JSON path `at`, and its zone a name of the
+ * tz database, the list distributors' and contacts' zones are checked
+ * against (geo.c). PostgreSQL's pg_timezone_names, which the database
+ * checks, also holds file names that are no zone of the tz database:
+ * "localtime" (whatever zone the database's host is in), "posixrules",
+ * "posix/Asia/Tokyo". Answers INVALID_ARGUMENT and returns false when one
+ * is wrong.
  */
 static bool working_time_ok(struct request *r, const char *at, const Liaison__V1__WorkingTime *w)
 {
@@ -152,7 +157,7 @@ static bool working_time_ok(struct request *r, const char *at, const Liaison__V1
     if (!w) {
         field = "";
         why = "required";
-    } else if (!w->time_zone[0] || strlen(w->time_zone) > 64) {
+    } else if (!geo_time_zone(w->time_zone)) {
         field = ".timeZone";
         why = "a name of the tz database, e.g. Europe/Berlin";
     } else if (!hhmm_ok(w->business_hours_start)) {

@@ -118,6 +118,18 @@ try:
                      admin)
     check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field")
           == "workingTime.timeZone", "a zone the tz database lacks is refused on its field")
+    # File names under the database's zoneinfo that name no zone: "localtime"
+    # is whatever zone the database's host is in.
+    for name in ("localtime", "posixrules", "posix/Asia/Tokyo", "right/UTC"):
+        code, out = call("SetTenantWorkingTime", {"workingTime": dict(BERLIN, timeZone=name)},
+                         admin)
+        check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field")
+              == "workingTime.timeZone", "%r, no zone of the tz database, is refused on its "
+              "field (%s %s)" % (name, code, out))
+        code, out = call("SetUserWorkingTime", {"workingTime": dict(BERLIN, timeZone=name)},
+                         admin)
+        check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field")
+              == "workingTime.timeZone", "%r is refused for a user too (%s %s)" % (name, code, out))
     code, out = call("SetTenantWorkingTime", {"workingTime": dict(BERLIN, workDays=[1, 8])}, admin)
     check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "workingTime.workDays",
           "a weekday 8 is refused")
