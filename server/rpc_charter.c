@@ -436,7 +436,14 @@ bool charter_date_ok(const char *s)
     if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
         sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
         return false;
-    return y >= 1900 && request_calendar_day(y, m, d);
+    /*
+     * Past 2999 nothing a date schedules can be written out any more: a cadence
+     * runs 12 months past its charter's start, and the calendar export
+     * (libical writes any time past the year 3000 as 00000000T000000, a
+     * calendar that programs refuse whole) and RFC 3339 (four digits of year:
+     * a meeting on 9999-12-31 ended in "10000-01-01") have no room for it.
+     */
+    return y >= 1900 && y <= 2999 && request_calendar_day(y, m, d);
 }
 
 /* ---------- drafts and their edits ---------- */
@@ -463,7 +470,7 @@ void rpc_set_charter_terms(struct request *r)
         return;
     }
     if (in->signed_on[0] && !charter_date_ok(in->signed_on)) {
-        request_fail_field(r, "signedOn", "a date as YYYY-MM-DD");
+        request_fail_field(r, "signedOn", "a date as YYYY-MM-DD, 1900 to 2999");
         return;
     }
     if (!report_sections_ok(r, "reportSections", in->report_sections, in->n_report_sections))
@@ -497,11 +504,12 @@ static bool grant_ok(struct request *r, const Liaison__V1__CharterGrant *g)
         return false;
     }
     if (!charter_date_ok(g->starts_on)) {
-        request_fail_field(r, "grant.startsOn", "a date as YYYY-MM-DD");
+        request_fail_field(r, "grant.startsOn", "a date as YYYY-MM-DD, 1900 to 2999");
         return false;
     }
     if (g->ends_on[0] && !charter_date_ok(g->ends_on)) {
-        request_fail_field(r, "grant.endsOn", "a date as YYYY-MM-DD, or empty for open-ended");
+        request_fail_field(r, "grant.endsOn",
+                           "a date as YYYY-MM-DD (1900 to 2999), or empty for open-ended");
         return false;
     }
     if (g->ends_on[0] && strcmp(g->ends_on, g->starts_on) < 0) {

@@ -14,7 +14,7 @@
 
 int rpc_charter_register(void);
 
-/* YYYY-MM-DD naming a real day. */
+/* YYYY-MM-DD naming a real day of the years 1900 to 2999. */
 bool charter_date_ok(const char *s);
 
 void rpc_create_charter_draft(struct request *r);

@@ -359,7 +359,7 @@ void rpc_register_lead(struct request *r)
         return;
     }
     if (in->expected_close[0] && !charter_date_ok(in->expected_close)) {
-        request_fail_field(r, "expectedClose", "a date as YYYY-MM-DD");
+        request_fail_field(r, "expectedClose", "a date as YYYY-MM-DD, 1900 to 2999");
         return;
     }
     if (in->n_product_line_ids > 100) {

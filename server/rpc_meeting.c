@@ -555,7 +555,8 @@ static bool instant_field_ok(struct request *r, const char *field, const char *s
     if (s[0] && strlen(s) <= 40 && instant_ok(s))
         return true;
     request_fail_field(r, field,
-                       s[0] ? "not an RFC 3339 time with a zone, e.g. 2026-03-02T08:00:00Z"
+                       s[0] ? "an RFC 3339 time with a zone in the years 1900 to 2999, e.g. "
+                              "2026-03-02T08:00:00Z"
                             : "required");
     return false;
 }
@@ -758,7 +759,7 @@ void rpc_create_action_item(struct request *r)
     if (!instant_field_ok(r, "dueAt", in->due_at, false))
         return;
     if (in->due_on[0] && !charter_date_ok(in->due_on)) {
-        request_fail_field(r, "dueOn", "a day as YYYY-MM-DD");
+        request_fail_field(r, "dueOn", "a day as YYYY-MM-DD, 1900 to 2999");
         return;
     }
     exec_run(r, &d_action_create);

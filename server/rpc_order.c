@@ -281,11 +281,11 @@ void rpc_add_shipment(struct request *r)
         !request_check_text(r, "trackingNumber", in->tracking_number, 100, false))
         return;
     if (in->etd[0] && !charter_date_ok(in->etd)) {
-        request_fail_field(r, "etd", "a date as YYYY-MM-DD");
+        request_fail_field(r, "etd", "a date as YYYY-MM-DD, 1900 to 2999");
         return;
     }
     if (in->eta[0] && !charter_date_ok(in->eta)) {
-        request_fail_field(r, "eta", "a date as YYYY-MM-DD");
+        request_fail_field(r, "eta", "a date as YYYY-MM-DD, 1900 to 2999");
         return;
     }
     if (in->n_lines < 1 || in->n_lines > MAX_LINES) {

@@ -358,7 +358,7 @@ static bool pipeline_ok(struct request *r, Liaison__V1__SaveReportRequest *in)
         else if (p->value_minor > INT64_MAX)
             fail_item(r, "pipeline", i, "valueMinor", "out of range");
         else if (p->expected_close[0] && !charter_date_ok(p->expected_close))
-            fail_item(r, "pipeline", i, "expectedClose", "a date as YYYY-MM-DD");
+            fail_item(r, "pipeline", i, "expectedClose", "a date as YYYY-MM-DD, 1900 to 2999");
         else if (item_request_check_chars(r, "pipeline", i, "title", p->title, 200) &&
                  item_request_check_chars(r, "pipeline", i, "stage", p->stage, 40) &&
                  item_currency_ok(r, "pipeline", i, p->currency))

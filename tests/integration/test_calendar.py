@@ -270,4 +270,27 @@ check(code == "OK" and "".join(out["ics"]).count("BEGIN:VEVENT") == 23
       and "".join(out["ics"]).endswith("END:VCALENDAR\r\n"),
       "a small range of it comes in one answer (%s)" % code)
 
+# ---------------- far dates: nothing is stored that the calendar cannot write ----------------
+# libical writes a time past the year 3000 as DTSTART:00000000T000000, which calendar programs
+# refuse whole, and a meeting on 9999-12-31 ended in the year "10000-01-01", no RFC 3339 time.
+for starts in ("9999-12-31T20:00:00Z", "3001-01-01T08:00:00Z", "3000-06-01T08:00:00+02:00"):
+    code, out = c.call("CreateMeeting", {"distributorId": saigon, "title": "Far", "startsAt": starts,
+                                         "durationMinutes": 30}, admin)
+    check(code == "INVALID_ARGUMENT" and [v["field"] for v in out.get("violations", [])]
+          == ["startsAt"], "a meeting starting %s is refused on startsAt (%s %s)"
+          % (starts, code, out))
+code, out = c.call("CreateActionItem", {"distributorId": saigon, "description": "Far",
+                                        "ownerContactId": an, "dueOn": "9999-12-31"}, admin)
+check(code == "INVALID_ARGUMENT" and [v["field"] for v in out.get("violations", [])] == ["dueOn"],
+      "an action item due 9999-12-31 is refused on dueOn (%s %s)" % (code, out))
+code, out = c.call("CreateMeeting", {"distributorId": saigon, "title": "Last year",
+                                     "startsAt": "2999-12-31T23:00:00-15:00",
+                                     "durationMinutes": 30}, admin)
+check(code == "OK" and out["meeting"]["endsAt"] == "3000-01-01T14:30:00.000Z",
+      "the last day of 2999, at any offset, is a meeting (%s %s)" % (code, out))
+code, cal = export(os.path.join(D, "far.ics"), str(saigon), "--from", "2999-12-01",
+                   "--to", "3000-02-01", token=admin)
+check(code == "OK" and [(e["start"], e["end"]) for e in cal["events"]]
+      == [(32503730400, 32503732200)], "and the calendar writes its times (%s %s)" % (code, cal))
+
 t.finish("test_calendar")
