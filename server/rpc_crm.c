@@ -441,8 +441,18 @@ void rpc_create_interaction(struct request *r)
         request_fail_field(r, "keyAccountId", "required unless leadId names the lead");
         return;
     }
-    if (request_check_time(r, "at", in->at, false) &&
-        request_check_text(r, "summary", in->summary, 4000, true) &&
+    if (!request_check_time(r, "at", in->at, false))
+        return;
+    /* As every stored day (charter_date_ok): "9999-12-31T23:00:00-15:00" was year 10000. */
+    char day[11] = "";
+    if (in->at[0]) {
+        memcpy(day, in->at, 10);
+        if (!charter_date_ok(day)) {
+            request_fail_field(r, "at", "a time in the years 1900 to 2999");
+            return;
+        }
+    }
+    if (request_check_text(r, "summary", in->summary, 4000, true) &&
         id_or_zero_ok(r, "distributorId", in->distributor_id) &&
         id_or_zero_ok(r, "keyAccountId", in->key_account_id) &&
         id_or_zero_ok(r, "leadId", in->lead_id))

@@ -251,6 +251,12 @@ for bad in ("yesterday", "2026-11-02", "2026-11-02T09:30:00", "2026-13-02T09:30:
         .startswith("at:")
     check(code == "INVALID_ARGUMENT" and named,
           "a time that is not RFC 3339 is refused: %r (%s)" % (bad, code))
+# A time past 2999 is stored as nothing RFC 3339 writes ("10000-01-01T14:00:00.000Z").
+for bad in ("9999-12-31T23:00:00-15:00", "3000-01-01T00:00:00Z"):
+    code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first,
+                                           "at": bad}, saigon_user)
+    check(code == "INVALID_ARGUMENT" and [v["field"] for v in out.get("violations", [])] == ["at"],
+          "a time past 2999 is refused on at: %r (%s %s)" % (bad, code, out))
 
 # A flagged registration whose customer another distributor then registers (accepted, so it
 # protects): neither approving it nor reassigning it, to any distributor, gets round that.
