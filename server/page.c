@@ -124,9 +124,20 @@ int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, const c
         snprintf(out, cap, "0");
         return 0;
     }
-    if (strspn(out, "0123456789") != strlen(out) || strlen(out) > 19)
+    if (!page_id_digits(out, strlen(out)))
         return -1;
     return 0;
+}
+
+bool page_id_digits(const char *s, size_t len)
+{
+    /*
+     * Nineteen digits hold more than a bigint: "9999999999999999999", forged
+     * into a cursor, reached the database and came back as its own error.
+     */
+    static const char max[] = "9223372036854775807";
+    return len > 0 && len < sizeof max && strspn(s, "0123456789") >= len &&
+           (len < sizeof max - 1 || strncmp(s, max, len) <= 0);
 }
 
 char *page_limit_param(struct arena *a, const Liaison__V1__PageRequest *page)

@@ -11,6 +11,7 @@
 #ifndef LIAISON_PAGE_H
 #define LIAISON_PAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "arena.h"
@@ -47,6 +48,12 @@ int page_cursor_decode(const char *cursor, const char *tag, const char *filters,
  * first page) into out. Returns 0, or -1 for a cursor that is not tag's
  * with these filters.
  */
+/*
+ * Whether the len bytes at s are decimal digits of a number from 0 to
+ * INT64_MAX, the ids a cursor may carry to the database as a bigint.
+ */
+bool page_id_digits(const char *s, size_t len);
+
 int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, const char *filters,
                   char *out, size_t cap);
 

@@ -509,7 +509,7 @@ static void export_stream_start(struct request *r)
 
 static bool export_digits(const char *s, size_t len)
 {
-    return len > 0 && len <= 19 && strspn(s, "0123456789") >= len;
+    return page_id_digits(s, len);
 }
 
 /*

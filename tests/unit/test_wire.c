@@ -216,6 +216,26 @@ static void test_cursor(void)
     CHECK_EQ_STR(key, "");
     CHECK_EQ_INT(page_cursor_decode("!!!", "mig", "", key, sizeof key), -1);
     CHECK_EQ_INT(page_cursor_decode("a", "mig", "", key, sizeof key), -1);
+    /* a forged cursor's id must fit a bigint, or the database answers it */
+    Liaison__V1__PageRequest page = LIAISON__V1__PAGE_REQUEST__INIT;
+    const char *ids[] = {"9223372036854775807",
+                         "9223372036854775808",
+                         "9999999999999999999",
+                         "18446744073709551615",
+                         "0",
+                         "-1",
+                         "1e5",
+                         ""};
+    const int want[] = {0, -1, -1, -1, 0, -1, -1, 0};
+    for (int i = 0; i < 8; i++) {
+        page.cursor = ids[i][0] ? page_cursor_encode(&a, "mig", "7", ids[i]) : "";
+        CHECK(page.cursor != NULL);
+        CHECK_EQ_INT(page_after_id(&page, "mig", "7", key, sizeof key), want[i]);
+    }
+    CHECK(page_id_digits("9223372036854775807", 19));
+    CHECK(!page_id_digits("9223372036854775808", 19));
+    CHECK(page_id_digits("99999999999999999", 17));
+    CHECK(!page_id_digits("", 0));
     /* no value of one filter can pass for two */
     const char *one[] = {"a;1:b"}, *two[] = {"a", "b"};
     CHECK(strcmp(page_filters(&a, 1, one), page_filters(&a, 2, two)) != 0);
