@@ -573,10 +573,8 @@ void rpc_set_commitment(struct request *r)
     const Liaison__V1__SetCommitmentRequest *in =
         (const Liaison__V1__SetCommitmentRequest *)r->input;
     const Liaison__V1__InventoryCommitment *m = in->commitment;
-    if (!m || m->product_line_id == 0 || m->product_line_id > INT64_MAX) {
-        request_fail_field(r, "commitment.productLineId", "required");
+    if (!request_check_id(r, "commitment.productLineId", m ? m->product_line_id : 0))
         return;
-    }
     if (strcmp(m->buffer_unit, "weeks") && strcmp(m->buffer_unit, "units")) {
         request_fail_field(r, "commitment.bufferUnit", "weeks or units");
         return;

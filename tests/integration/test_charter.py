@@ -258,6 +258,17 @@ for name, method, req, field in CASES:
     code, out = call(method, req, admin)
     check(code == "INVALID_ARGUMENT" and violation(out, field),
           "%s -> INVALID_ARGUMENT on %s (%s %s)" % (name, field, code, out.get("violations")))
+# An id past a bigint was refused as "required", as if none had been given.
+code, out = call("SetCommitment", {"charterId": d3, "commitment": {
+    "productLineId": "18446744073709551615", "bufferUnit": "units", "financing": "shared"}}, admin)
+check(code == "INVALID_ARGUMENT" and out.get("violations") == [
+    {"field": "commitment.productLineId", "description": "out of range"}],
+      "a product line id past a bigint is out of range (%s %s)" % (code, out))
+# A grant from the year 3000 would plan a cadence the calendar cannot write.
+code, out = call("AddCharterGrant", {"charterId": d3, "grant": {
+    "region": "LA", "allLines": True, "startsOn": "3000-01-01"}}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "grant.startsOn"),
+      "a grant starting in the year 3000 is refused on grant.startsOn (%s %s)" % (code, out))
 code, out = call("SetCommitment", {"charterId": d3, "commitment": {
     "productLineId": brk, "moq": -1, "bufferUnit": "units", "financing": "shared"}}, admin)
 check(code == "INVALID_ARGUMENT" and "moq" in out.get("message", ""),
