@@ -41,6 +41,16 @@ struct rpc_method {
 
 struct request_timer;
 
+/*
+ * The largest quantity or amount (units, minor units of money) a monthly
+ * report, a target or a plan's goal may state: a thousand million million.
+ * Attainment, weeks of cover and the handbook add up to a year of reports
+ * or every line's targets as a bigint; at INT64_MAX each, a few reports
+ * overflowed them and those views failed for everyone from then on.
+ */
+#define REQUEST_MAX_AMOUNT 1000000000000000ull
+#define REQUEST_MAX_AMOUNT_WORDS "at most 1000000000000000"
+
 /* Decoded structures are larger than their encoding; this bounds the ratio. */
 #define REQUEST_DECODE_FACTOR 8
 

@@ -167,12 +167,12 @@ static bool goal_ok(struct request *r, size_t i, Liaison__V1__PlanGoal *g)
         fail_item(r, "goals", i, "period", "'YYYY', 'YYYY-Qn' or 'YYYY-MM' within the plan's year");
         return false;
     }
-    if (g->units > INT64_MAX) {
-        fail_item(r, "goals", i, "units", "out of range");
+    if (g->units > REQUEST_MAX_AMOUNT) {
+        fail_item(r, "goals", i, "units", REQUEST_MAX_AMOUNT_WORDS);
         return false;
     }
-    if (g->revenue_minor > INT64_MAX) {
-        fail_item(r, "goals", i, "revenueMinor", "out of range");
+    if (g->revenue_minor > REQUEST_MAX_AMOUNT) {
+        fail_item(r, "goals", i, "revenueMinor", REQUEST_MAX_AMOUNT_WORDS);
         return false;
     }
     geo_upcase(g->currency);

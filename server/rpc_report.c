@@ -315,10 +315,10 @@ static bool sales_ok(struct request *r, Liaison__V1__SaveReportRequest *in)
         Liaison__V1__ReportSales *s = in->sales[i];
         if (s->product_line_id < 1 || s->product_line_id > INT64_MAX)
             fail_item(r, "sales", i, "productLineId", "a product line's id");
-        else if (s->units > INT64_MAX)
-            fail_item(r, "sales", i, "units", "out of range");
-        else if (s->revenue_minor > INT64_MAX)
-            fail_item(r, "sales", i, "revenueMinor", "out of range");
+        else if (s->units > REQUEST_MAX_AMOUNT)
+            fail_item(r, "sales", i, "units", REQUEST_MAX_AMOUNT_WORDS);
+        else if (s->revenue_minor > REQUEST_MAX_AMOUNT)
+            fail_item(r, "sales", i, "revenueMinor", REQUEST_MAX_AMOUNT_WORDS);
         else if (item_currency_ok(r, "sales", i, s->currency))
             continue;
         return false;
@@ -336,8 +336,8 @@ static bool inventory_ok(struct request *r, const Liaison__V1__SaveReportRequest
         const Liaison__V1__ReportInventory *s = in->inventory[i];
         if (s->product_line_id < 1 || s->product_line_id > INT64_MAX)
             fail_item(r, "inventory", i, "productLineId", "a product line's id");
-        else if (s->units_on_hand > INT64_MAX)
-            fail_item(r, "inventory", i, "unitsOnHand", "out of range");
+        else if (s->units_on_hand > REQUEST_MAX_AMOUNT)
+            fail_item(r, "inventory", i, "unitsOnHand", REQUEST_MAX_AMOUNT_WORDS);
         else
             continue;
         return false;
@@ -355,8 +355,8 @@ static bool pipeline_ok(struct request *r, Liaison__V1__SaveReportRequest *in)
         Liaison__V1__ReportPipelineRow *p = in->pipeline[i];
         if (p->lead_id > INT64_MAX)
             fail_item(r, "pipeline", i, "leadId", "out of range");
-        else if (p->value_minor > INT64_MAX)
-            fail_item(r, "pipeline", i, "valueMinor", "out of range");
+        else if (p->value_minor > REQUEST_MAX_AMOUNT)
+            fail_item(r, "pipeline", i, "valueMinor", REQUEST_MAX_AMOUNT_WORDS);
         else if (p->expected_close[0] && !charter_date_ok(p->expected_close))
             fail_item(r, "pipeline", i, "expectedClose", "a date as YYYY-MM-DD, 1900 to 2999");
         else if (item_request_check_chars(r, "pipeline", i, "title", p->title, 200) &&

@@ -84,12 +84,12 @@ void rpc_set_target(struct request *r)
         !request_check_id(r, "productLineId", in->product_line_id) ||
         !report_period_ok(r, "period", in->period, false, true))
         return;
-    if (in->units > INT64_MAX) {
-        request_fail_field(r, "units", "out of range");
+    if (in->units > REQUEST_MAX_AMOUNT) {
+        request_fail_field(r, "units", REQUEST_MAX_AMOUNT_WORDS);
         return;
     }
-    if (in->revenue_minor > INT64_MAX) {
-        request_fail_field(r, "revenueMinor", "out of range");
+    if (in->revenue_minor > REQUEST_MAX_AMOUNT) {
+        request_fail_field(r, "revenueMinor", REQUEST_MAX_AMOUNT_WORDS);
         return;
     }
     geo_upcase(in->currency);
