@@ -269,6 +269,13 @@ static bool dist_fields_ok(struct request *r, const Liaison__V1__DistributorFiel
             return false;
         }
         geo_language_canonical(f->languages[i]);
+        /* ["vi", "VI"] was stored as "vi" twice, and shown so. */
+        for (size_t k = 0; k < i; k++) {
+            if (!strcmp(f->languages[k], f->languages[i])) {
+                request_fail_field(r, "fields.languages", "each language once");
+                return false;
+            }
+        }
     }
     if (!geo_time_zone(f->time_zone)) {
         request_fail_field(r, "fields.timeZone", "not an IANA time zone of the tz database");

@@ -224,6 +224,12 @@ CASES = [
      {"fields": dict(VN, name="X", timeZone="Asia/Atlantis")}, "fields.timeZone"),
     ("bad language tag", "CreateDistributor", {"fields": dict(VN, name="X", languages=["zz-?"])},
      "fields.languages"),
+    # "vi" and "VI" are one language: it was stored, and shown, twice.
+    ("a language twice", "CreateDistributor",
+     {"fields": dict(VN, name="X", languages=["vi", "en", "VI"])}, "fields.languages"),
+    ("a language twice, updated", "UpdateDistributor",
+     {"id": hanoi["id"], "fields": dict(VN, name="Hanoi", languages=["vi", "vi"])},
+     "fields.languages"),
     ("business hours end before start", "CreateDistributor",
      {"fields": dict(VN, name="X", businessHoursStart="18:00")}, "fields.businessHoursEnd"),
     ("work day 8", "CreateDistributor", {"fields": dict(VN, name="X", workDays=[1, 8])},
