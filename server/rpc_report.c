@@ -288,6 +288,17 @@ bool report_sections_ok(struct request *r, const char *field, char *const *names
                 request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
             return false;
         }
+        /* A charter's ["pipeline", "pipeline"] was stored, and required, twice. */
+        for (size_t j = 0; j < i; j++) {
+            if (!strcmp(names[j], names[i])) {
+                const char *f = request_printf(r, "%s[%zu]", field, i);
+                if (f)
+                    request_fail_field(r, f, "each section once");
+                else
+                    request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+                return false;
+            }
+        }
     }
     return true;
 }

@@ -225,6 +225,17 @@ CASES = [
     ("bad language tag", "CreateDistributor", {"fields": dict(VN, name="X", languages=["zz-?"])},
      "fields.languages"),
     # "vi" and "VI" are one language: it was stored, and shown, twice.
+    # One line twice was refused as "not a live line of this tenant"; a section twice was
+    # stored, and required of every report, twice.
+    ("a product line twice in a grant", "AddCharterGrant", {"charterId": d3, "grant": {
+        "region": "LA", "productLineIds": [brk, brk], "startsOn": "2026-01-01"}},
+     "grant.productLineIds"),
+    ("a covered line twice", "SetCharterTerms", {"charterId": d3, "fullCoverage": False,
+                                                 "coveredLineIds": [brk, brk], "reportDueDay": 5},
+     "coveredLineIds"),
+    ("a report section twice", "SetCharterTerms", {
+        "charterId": d3, "fullCoverage": True, "reportDueDay": 5,
+        "reportSections": ["pipeline", "sales_by_line", "pipeline"]}, "reportSections[2]"),
     ("a language twice", "CreateDistributor",
      {"fields": dict(VN, name="X", languages=["vi", "en", "VI"])}, "fields.languages"),
     ("a language twice, updated", "UpdateDistributor",
@@ -264,6 +275,12 @@ for name, method, req, field in CASES:
     code, out = call(method, req, admin)
     check(code == "INVALID_ARGUMENT" and violation(out, field),
           "%s -> INVALID_ARGUMENT on %s (%s %s)" % (name, field, code, out.get("violations")))
+for req in ({"charterId": d3, "grant": {"region": "LA", "productLineIds": [brk, brk],
+                                        "startsOn": "2026-01-01"}},):
+    code, out = call("AddCharterGrant", req, admin)
+    check(out.get("violations") == [{"field": "grant.productLineIds",
+                                     "description": "each product line once"}],
+          "a line twice is refused as such, not as a line that is not live (%s)" % out)
 # An id past a bigint was refused as "required", as if none had been given.
 code, out = call("SetCommitment", {"charterId": d3, "commitment": {
     "productLineId": "18446744073709551615", "bufferUnit": "units", "financing": "shared"}}, admin)
