@@ -44,16 +44,16 @@ int page_cursor_decode(const char *cursor, const char *tag, const char *filters,
                        size_t cap);
 
 /*
- * For lists ordered by a numeric id: the id to continue after ("0" for the
- * first page) into out. Returns 0, or -1 for a cursor that is not tag's
- * with these filters.
- */
-/*
  * Whether the len bytes at s are decimal digits of a number from 0 to
  * INT64_MAX, the ids a cursor may carry to the database as a bigint.
  */
 bool page_id_digits(const char *s, size_t len);
 
+/*
+ * For lists ordered by a numeric id: the id to continue after ("0" for the
+ * first page) into out. Returns 0, or -1 for a cursor that is not tag's
+ * with these filters.
+ */
 int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, const char *filters,
                   char *out, size_t cap);
 
