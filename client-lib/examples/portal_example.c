@@ -5,6 +5,10 @@
  *
  *   cc portal_example.c $(pkg-config --cflags --libs liaison) -o portal_example
  *   ./portal_example liaison://127.0.0.1:7443 var/certs/ca.pem
+ *
+ * Installed under a prefix of your own (cmake --install build --prefix DIR),
+ * set PKG_CONFIG_PATH=DIR/lib/pkgconfig to compile and
+ * LD_LIBRARY_PATH=DIR/lib to run.
  */
 #include <stdio.h>
 
