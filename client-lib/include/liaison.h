@@ -193,7 +193,9 @@ LIAISON_EXPORT int liaison_call_with_content(liaison_conn *conn, const char *met
  * Streams: a request that asks for one (ExportTenant with "stream": true)
  * is answered by several frames, each a response message of the method
  * holding a part (for ExportTenant, some of the rows). Nothing streams
- * unless the request asks.
+ * unless the request asks, but for SubscribeEvents, whose answer always
+ * streams and never ends by itself (events, then heartbeats, until the
+ * chunk callback returns non-zero or the server cuts it).
  *
  * liaison_call_stream() calls chunk(arg, json) with each part in order, the
  * last included, as a JSON object in the canonical mapping (the library's,
@@ -213,7 +215,10 @@ LIAISON_EXPORT int liaison_call_with_content(liaison_conn *conn, const char *met
  * other fields as the last part that set them), as long as their payloads
  * add up to at most the server's max_frame_bytes (1 MiB when not stated).
  * Past that it fails with LIAISON_RESOURCE_EXHAUSTED, naming
- * liaison_call_stream, and closes the connection.
+ * liaison_call_stream, and closes the connection. SubscribeEvents through
+ * liaison_call_json() gives its refusal if it is refused, else
+ * LIAISON_FAILED_PRECONDITION naming liaison_call_stream as soon as the
+ * stream starts (and closes the connection) instead of waiting for ever.
  */
 typedef int (*liaison_chunk_fn)(void *arg, const char *chunk_json);
 LIAISON_EXPORT int liaison_call_stream(liaison_conn *conn, const char *method,

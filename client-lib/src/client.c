@@ -791,6 +791,23 @@ static int client_json_chunk(liaison_conn *c, void *arg, const ProtobufCMessage 
     return rc == LIAISON_OK ? rc : client_fail(c, rc, "out of memory");
 }
 
+/*
+ * Methods whose answer is a stream that ends only when the caller stops it
+ * (SubscribeEvents: events, then heartbeats, for as long as the connection
+ * lasts). liaison_call_json() would wait on one for ever, so it takes only
+ * its refusal, which comes before any part.
+ */
+static const char *const client_endless_methods[] = {"SubscribeEvents", NULL};
+
+/* A part of an endless stream (arg: its method) reached liaison_call_json(): stops it. */
+static int client_json_endless(liaison_conn *c, void *arg, const ProtobufCMessage *m)
+{
+    (void)m;
+    return client_fail(c, LIAISON_FAILED_PRECONDITION,
+                       "%s streams until the caller stops it: take it with liaison_call_stream",
+                       (const char *)arg);
+}
+
 int liaison_call_json(liaison_conn *c, const char *method, const char *request_json,
                       char **response_json)
 {
@@ -804,6 +821,8 @@ int liaison_call_json(liaison_conn *c, const char *method, const char *request_j
     struct client_stream sc = {client_json_chunk, acc, true, 0};
     int rc = acc ? client_json_request(c, method, request_json, &a, &md, &req)
                  : client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    if (rc == LIAISON_OK && client_listed(client_endless_methods, method))
+        sc = (struct client_stream){client_json_endless, (void *)method, true, 0};
     if (rc == LIAISON_OK)
         rc = client_call_stream(c, method, req, md->output, &sc, &a, &resp, &st);
     if (rc == LIAISON_OK) {

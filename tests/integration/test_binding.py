@@ -147,6 +147,15 @@ with liaison.Client(URL, ca=CA) as c:
     check(op.call("Ping", {"echo": "after"}).get("echo") == "after",
           "and the next call reconnects")
 
+    # SubscribeEvents streams until stopped: call() once waited on it for ever.
+    e = raises(liaison.FailedPrecondition, c.call, "SubscribeEvents", {})
+    check(e is not None and "Client.stream()" in e.message and "liaison_call_stream" not in str(e),
+          "call() on an endless stream refuses at once, pointing at stream() (%s)" % e)
+    e = raises(liaison.InvalidArgument, c.call, "SubscribeEvents", {"kinds": ["none"]})
+    check(e is not None and e.violations and e.violations[0][0] == "kinds[0]",
+          "and a refused subscription is still its refusal")
+    check(c.call("Ping", {"echo": "sau"}).get("echo") == "sau", "the next call reconnects")
+
     # ---------------- threads ----------------
     caught = []
     th = threading.Thread(target=lambda: caught.append(raises(liaison.ThreadError, c.call,

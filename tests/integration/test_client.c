@@ -607,6 +607,49 @@ static void test_streamed_export(void)
     liaison_free(op);
 }
 
+static int stop_at_first(void *arg, const char *json)
+{
+    (void)json;
+    (*(int *)arg)++;
+    return 1;
+}
+
+/*
+ * SubscribeEvents streams until the caller stops it: liaison_call_json()
+ * once waited on it for ever. It answers a refusal as any call, and a
+ * started stream with FAILED_PRECONDITION naming liaison_call_stream.
+ */
+static void test_endless_stream_through_json_call(void)
+{
+    liaison_conn *op = liaison_new(url);
+    liaison_set_option(op, LIAISON_OPT_CA_FILE, ca);
+    liaison_set_option(op, LIAISON_OPT_TOKEN, env("LIAISON_TEST_OPERATOR_TOKEN"));
+    char slug[64];
+    liaison_conn *admin = tenant_admin(op, "events", slug, sizeof slug);
+    liaison_free(op);
+    char *json = NULL;
+    CHECK_EQ_INT(liaison_call_json(admin, "SubscribeEvents", "{\"kinds\":[\"none\"]}", &json),
+                 LIAISON_INVALID_ARGUMENT);
+    CHECK(json != NULL && strstr(json, "\"kinds[0]\"") != NULL);
+    liaison_string_free(json);
+    json = NULL;
+    CHECK_EQ_INT(liaison_call_json(admin, "SubscribeEvents", "{}", &json),
+                 LIAISON_FAILED_PRECONDITION);
+    CHECK(json == NULL);
+    CHECK(strstr(liaison_error(admin), "liaison_call_stream") != NULL);
+    /* The connection it left is closed; the next call makes another. */
+    char *echo = NULL;
+    CHECK_EQ_INT(liaison_ping(admin, "sau luồng sự kiện", &echo), LIAISON_OK);
+    liaison_string_free(echo);
+    int parts = 0;
+    char *err = NULL;
+    CHECK_EQ_INT(liaison_call_stream(admin, "SubscribeEvents", "{}", stop_at_first, &parts, &err),
+                 LIAISON_CANCELLED);
+    CHECK_EQ_INT(parts, 1);
+    CHECK(err == NULL);
+    liaison_free(admin);
+}
+
 int main(void)
 {
     url = env("LIAISON_TEST_URL");
@@ -623,5 +666,6 @@ int main(void)
     RUN(test_reconnect_after_idle_close);
     RUN(test_batched_reads_keep_callers_apart);
     RUN(test_streamed_export);
+    RUN(test_endless_stream_through_json_call);
     return 0;
 }

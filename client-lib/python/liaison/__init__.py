@@ -225,7 +225,12 @@ class Client:
         code = self._lib.liaison_call_json(conn, method.encode(), body, ctypes.byref(out))
         text = _native.take_string(self._lib, out)
         if code != 0:
-            raise self._error(code, text)
+            err = self._error(code, text)
+            if not text and "liaison_call_stream" in err.message:
+                # The library's advice names its C call; here it is stream().
+                err.message = err.message.replace("liaison_call_stream", "Client.stream()")
+                err.args = (err.message,)
+            raise err
         return _schema.response_from_wire(method, json.loads(text) if text else {}) or {}
 
     def stream(self, method: str, request: Optional[dict] = None,
