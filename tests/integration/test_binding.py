@@ -156,6 +156,30 @@ with liaison.Client(URL, ca=CA) as c:
           "and a refused subscription is still its refusal")
     check(c.call("Ping", {"echo": "sau"}).get("echo") == "sau", "the next call reconnects")
 
+    # ---------------- pages ----------------
+    made = [c.call("CreateDistributor", {"fields": {"name": "Đại lý %d — 代理店 %s" % (i, RUN),
+                                                    "country": "VN",
+                                                    "timeZone": "Asia/Ho_Chi_Minh"}}
+                   )["distributor"]["id"] for i in range(5)]
+    pages = list(c.pages("ListDistributors", page_size=2))
+    every = [d["id"] for d in c.items("ListDistributors", page_size=2)]
+    one = [d["id"] for d in c.call("ListDistributors", {"page": {"pageSize": 100}})["distributors"]]
+    check(len(pages) >= 4 and all(len(p.get("distributors", [])) <= 2 for p in pages)
+          and every == one and set(made) <= set(every),
+          "pages() follows the cursor; items() yields every item once, in order (%d pages)"
+          % len(pages))
+    e = raises(ValueError, lambda: list(c.items("GetDistributor", {"id": made[0]})))
+    check(e is not None and "not a paged list" in str(e), "items() of a method that does not page")
+
+    # ---------------- the JSON mapping ----------------
+    who = c.call("WhoAmI")["identity"]
+    check(who["role"] == "ROLE_TENANT_ADMIN" and isinstance(who["userId"], int),
+          "an enum is its value's name; a 64-bit id an int (%r)" % who)
+    check(isinstance(d.get("createdAt"), str) and d["createdAt"].endswith("Z"),
+          "a time is RFC 3339 text in UTC (%r)" % d.get("createdAt"))
+    check(got.get("timeZone") == "Asia/Ho_Chi_Minh" and "time_zone" not in got,
+          "fields come in camelCase")
+
     # ---------------- threads ----------------
     caught = []
     th = threading.Thread(target=lambda: caught.append(raises(liaison.ThreadError, c.call,

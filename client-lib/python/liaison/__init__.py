@@ -28,7 +28,7 @@ from __future__ import annotations
 import ctypes
 import json
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Type
 
 from . import _native, _schema
 from ._native import LibraryNotFound
@@ -141,6 +141,14 @@ def _dumps(request: Optional[dict]) -> Optional[bytes]:
     if not isinstance(request, dict):
         raise TypeError("a request is a dict, not %s" % type(request).__name__)
     return json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _paged(method: str) -> Dict[str, Any]:
+    """The schema of a list RPC; ValueError for a method that does not page."""
+    spec = _schema.methods().get(method)
+    if spec is None or "page" not in spec["request"]:
+        raise ValueError("%s is not a paged list RPC (no \"page\" in its request)" % method)
+    return spec
 
 
 class Client:
@@ -268,6 +276,38 @@ class Client:
         if code != 0:
             raise self._error(code, text)
         return parts
+
+    def pages(self, method: str, request: Optional[dict] = None, *,
+              page_size: int = 0) -> Iterator[Dict[str, Any]]:
+        """Each page of a list RPC (one that takes "page" and answers
+        "page": {"nextCursor": ...}), as call() returns it, following the
+        cursor until the last page. page_size 0 is the server's default; a
+        "page" in request is where it starts."""
+        _paged(method)
+        req = dict(request or {})
+        page = dict(req.get("page") or {})
+        if page_size:
+            page["pageSize"] = page_size
+        while True:
+            req["page"] = page
+            out = self.call(method, req)
+            yield out
+            cursor = (out.get("page") or {}).get("nextCursor")
+            if not cursor:
+                return
+            page = dict(page, cursor=cursor)
+
+    def items(self, method: str, request: Optional[dict] = None, *,
+              page_size: int = 0) -> Iterator[Dict[str, Any]]:
+        """Every item of a list RPC across its pages (see pages()): the
+        elements of the response's one repeated field ("leads" for ListLeads)."""
+        lists = [name for name, (_t, repeated, sub) in _paged(method)["response"].items()
+                 if repeated and sub is not None]
+        if len(lists) != 1:
+            raise ValueError("%s does not answer one list of items (%s): use pages()"
+                             % (method, ", ".join(lists) or "none"))
+        for out in self.pages(method, request, page_size=page_size):
+            yield from out.get(lists[0], [])
 
     def send(self, method: str, request: Optional[dict] = None, *,
              idempotency_key: Optional[str] = None) -> int:
