@@ -304,8 +304,9 @@ LIAISON_EXPORT int liaison_methods_json(char **methods_json);
  *
  * liaison_set_idempotency_key() sets the key for the next call on conn
  * that sends a request (liaison_call_json, liaison_call_stream,
- * liaison_send_json, liaison_send_raw), which takes it whatever its
- * outcome: key NULL makes a fresh random one (32 hex digits), "" none.
+ * liaison_send_json, liaison_send_raw, liaison_call_with_content, which
+ * gives it to its create and not to the upload before it), which takes it
+ * whatever its outcome: key NULL makes a fresh random one (32 hex digits), "" none.
  * At most 255 bytes of UTF-8 (LIAISON_INVALID_ARGUMENT otherwise). The
  * server refuses a key on a method that is no create.
  * liaison_idempotency_key() is the key of the call that took one last ("" before

@@ -1268,9 +1268,19 @@ int liaison_call_with_content(liaison_conn *c, const char *method, const char *r
                               const uint8_t *content, size_t len, char **response_json)
 {
     *response_json = NULL;
+    /*
+     * The caller's idempotency key is for method, not for the upload's
+     * BeginDocumentUpload and UploadDocumentChunk (no creates, which the
+     * server refuses with a key): kept aside until method is sent.
+     */
+    bool keyed = c->key_set;
+    char key[sizeof c->key];
+    memcpy(key, c->key, sizeof key);
+    c->key_set = false;
     json_t *j = request_json && *request_json ? json_loads(request_json, 0, NULL) : json_object();
     if (!json_is_object(j)) {
         json_decref(j);
+        memcpy(c->last_key, keyed ? key : "", keyed ? sizeof key : 1);
         return client_fail(c, LIAISON_INVALID_ARGUMENT, "the request is not a JSON object");
     }
     int rc = c->connected ? LIAISON_OK : liaison_connect(c);
@@ -1295,6 +1305,8 @@ int liaison_call_with_content(liaison_conn *c, const char *method, const char *r
     free(b64);
     if (rc == LIAISON_OK) {
         json_t *answer;
+        memcpy(c->key, key, sizeof key);
+        c->key_set = keyed;
         rc = client_call_object(c, method, j, &answer, response_json);
         if (rc == LIAISON_OK) {
             *response_json = json_dumps(answer, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -1302,6 +1314,9 @@ int liaison_call_with_content(liaison_conn *c, const char *method, const char *r
             if (!*response_json)
                 rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
         }
+    } else {
+        /* Never sent, yet it took the key (liaison_idempotency_key names it). */
+        memcpy(c->last_key, keyed ? key : "", keyed ? sizeof key : 1);
     }
     json_decref(j);
     return rc;

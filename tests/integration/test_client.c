@@ -650,6 +650,56 @@ static void test_endless_stream_through_json_call(void)
     liaison_free(admin);
 }
 
+/*
+ * A create's idempotency key with content past one request: the key once
+ * went to the upload's BeginDocumentUpload, which refused it, so the
+ * document was never made. It now goes to the create itself.
+ */
+static void test_keyed_content_upload(void)
+{
+    liaison_conn *op = liaison_new(url);
+    liaison_set_option(op, LIAISON_OPT_CA_FILE, ca);
+    liaison_set_option(op, LIAISON_OPT_TOKEN, env("LIAISON_TEST_OPERATOR_TOKEN"));
+    char slug[64], key[96];
+    liaison_conn *admin = tenant_admin(op, "upload", slug, sizeof slug);
+    liaison_free(op);
+    size_t len = (3u << 20) + 5; /* past the shared server's frame */
+    uint8_t *content = malloc(len);
+    CHECK(content != NULL);
+    for (size_t i = 0; i < len; i++)
+        content[i] = (uint8_t)(i * 31 + 7);
+    const char *req = "{\"kind\":\"catalogue\",\"title\":\"Danh mục 2027 — カタログ\","
+                      "\"language\":\"vi\",\"shareAll\":true}";
+    snprintf(key, sizeof key, "upload-%s", slug);
+    CHECK_EQ_INT(liaison_set_idempotency_key(admin, key), LIAISON_OK);
+    char *json = NULL;
+    int rc = liaison_call_with_content(admin, "CreateDocument", req, content, len, &json);
+    if (rc != LIAISON_OK)
+        fprintf(stderr, "# %s %s\n", liaison_error(admin), json ? json : "");
+    CHECK_EQ_INT(rc, LIAISON_OK);
+    CHECK(json != NULL && strstr(json, "カタログ") != NULL);
+    CHECK_EQ_STR(liaison_idempotency_key(admin), key);
+    liaison_string_free(json);
+    /* The key was used: the same key on another create is refused. */
+    json = NULL;
+    CHECK_EQ_INT(liaison_set_idempotency_key(admin, key), LIAISON_OK);
+    CHECK_EQ_INT(liaison_call_with_content(admin, "CreateDocument",
+                                           "{\"kind\":\"other\",\"title\":\"khác\","
+                                           "\"language\":\"vi\"}",
+                                           content, 10, &json),
+                 LIAISON_INVALID_ARGUMENT);
+    CHECK(json != NULL && strstr(json, "idempotencyKey") != NULL);
+    liaison_string_free(json);
+    /* A request that is no JSON object takes the key all the same. */
+    json = NULL;
+    CHECK_EQ_INT(liaison_set_idempotency_key(admin, "taken-by-a-bad-call"), LIAISON_OK);
+    CHECK_EQ_INT(liaison_call_with_content(admin, "CreateDocument", "[1]", content, 10, &json),
+                 LIAISON_INVALID_ARGUMENT);
+    CHECK_EQ_STR(liaison_idempotency_key(admin), "taken-by-a-bad-call");
+    free(content);
+    liaison_free(admin);
+}
+
 int main(void)
 {
     url = env("LIAISON_TEST_URL");
@@ -667,5 +717,6 @@ int main(void)
     RUN(test_batched_reads_keep_callers_apart);
     RUN(test_streamed_export);
     RUN(test_endless_stream_through_json_call);
+    RUN(test_keyed_content_upload);
     return 0;
 }
