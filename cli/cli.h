@@ -119,6 +119,13 @@ int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
 int cli_call_or_deny(struct cli *cli, const char *method, json_t *request, json_t **out,
                      const char *denied);
 /*
+ * Sets the idempotency key of the invocation's next create (for a create
+ * not made through cli_call, such as liaison_call_with_content's):
+ * --idempotency-key for the first, KEY/2, KEY/3 ... after it, else a fresh
+ * random one. Returns an exit code.
+ */
+int cli_create_key(struct cli *cli);
+/*
  * The next reads see every change committed before now, even another
  * process's: a standby answers them only once it has replayed up to now,
  * else the primary does. For a read whose answer is written back (an

@@ -152,9 +152,17 @@ static int doc_send(struct cli *cli, const char *method, json_t *req, const char
     json_decref(req);
     if (rc == EXIT_OK)
         rc = cli_connect(cli);
+    /* A create like any other: keyed, so that it repeats safely. */
+    if (rc == EXIT_OK && liaison_method_is_create(method))
+        rc = cli_create_key(cli);
     if (rc == EXIT_OK) {
         int code = liaison_call_with_content(cli->conn, method, text, data, len, &resp);
         if (code != LIAISON_OK) {
+            const char *key = liaison_idempotency_key(cli->conn);
+            /* The document may have been made: the key makes trying again safe. */
+            if (key[0] && (code == LIAISON_UNAVAILABLE || code == LIAISON_DEADLINE_EXCEEDED))
+                fprintf(stderr, "liaison: to repeat this create safely: --idempotency-key %s\n",
+                        key);
             cli_print_error(cli, code, resp);
             rc = cli_exit_code(code);
         }

@@ -399,7 +399,7 @@ int cli_connect(struct cli *cli)
  * first, KEY/2, KEY/3 ... for any after it (so that the whole command
  * repeats safely), else a fresh random one. Returns an exit code.
  */
-static int cli_create_key(struct cli *cli)
+int cli_create_key(struct cli *cli)
 {
     const char *given = cli->set.idempotency_key;
     char key[320];

@@ -103,6 +103,29 @@ code, out = cli("doc", "get", str(doc), "--version", "2", "-o", got_path, token=
 with open(got_path, "rb") as f:
     check(code == "OK" and f.read() == v2, "version 2 comes back byte for byte")
 
+# ---------------- keyed: the key goes to the create, not to the upload's parts ----------
+# `liaison --idempotency-key` was ignored by doc add|version|translate, and a
+# key given to liaison_call_with_content went to BeginDocumentUpload, which
+# refused it: a keyed multi-MB document could not be made.
+small_path = os.path.join(HOME, "Danh mục nhỏ.txt")
+with open(small_path, "wb") as f:
+    f.write("Xin chào — こんにちは".encode())
+docs_before = count("documents")
+runs = [cli("--idempotency-key", "doc-" + RUN, "doc", "add", "--kind", "catalogue", "--title",
+            "Danh mục — カタログ " + RUN, "--language", "vi", "--file", small_path, token=admin)
+        for _ in range(2)]
+check(all(code == "OK" for code, _ in runs) and runs[0][1].get("id") == runs[1][1].get("id")
+      and count("documents") == docs_before + 1,
+      "doc add with --idempotency-key run twice makes one document (%s)" % [r[0] for r in runs])
+code, out = cli("--idempotency-key", "doc-big-" + RUN, "doc", "version", str(doc), "--file",
+                big_path, token=admin)
+check(code == "OK" and out.get("latestVersion") == 3,
+      "a keyed doc version of 5 MiB, past a frame, is made (%s %s)" % (code, str(out)[:300]))
+code, out = cli("--idempotency-key", "doc-" + RUN, "doc", "add", "--kind", "catalogue", "--title",
+                "khác", "--language", "vi", "--file", small_path, token=admin)
+check(code == "INVALID_ARGUMENT" and "idempotency" in json.dumps(out),
+      "the key with another document is refused (%s %s)" % (code, out))
+
 # ---------------- over the bound ----------------
 over_path = os.path.join(HOME, "quá lớn.bin")
 with open(over_path, "wb") as f:
