@@ -10,6 +10,7 @@ reconnects; a Client used from another thread raises ThreadError; python3
 
 Run with Debian's /usr/bin/python3 and LIAISON_LIBRARY naming the built
 libliaison.so.0 (tests/CMakeLists.txt sets both)."""
+import base64
 import json
 import os
 import shutil
@@ -170,6 +171,19 @@ with liaison.Client(URL, ca=CA) as c:
           % len(pages))
     e = raises(ValueError, lambda: list(c.items("GetDistributor", {"id": made[0]})))
     check(e is not None and "not a paged list" in str(e), "items() of a method that does not page")
+
+    # ---------------- content past a frame ----------------
+    big = os.urandom(3 * 1024 * 1024 + 7) + b"\0\0"
+    doc = c.call_with_content("CreateDocument", {"kind": "catalogue", "title": "カタログ " + RUN,
+                                                 "language": "ja"}, big,
+                              idempotency_key="doc-" + RUN)["document"]
+    key = c.last_idempotency_key
+    back = b"".join(base64.b64decode(p.get("content", "")) for p in
+                    c.stream("GetDocumentContent", {"documentId": doc["id"], "stream": True}))
+    check(back == big and key == "doc-" + RUN,
+          "call_with_content uploads 3 MiB past a frame, keyed, byte for byte")
+    small = c.call_with_content("AddDocumentVersion", {"documentId": doc["id"]}, "Xin chào".encode())
+    check(small["document"]["latestVersion"] == 2, "and small content inline")
 
     # ---------------- the JSON mapping ----------------
     who = c.call("WhoAmI")["identity"]

@@ -241,6 +241,26 @@ class Client:
             raise err
         return _schema.response_from_wire(method, json.loads(text) if text else {}) or {}
 
+    def call_with_content(self, method: str, request: Optional[dict], content: bytes, *,
+                          idempotency_key: Optional[str] = None) -> Dict[str, Any]:
+        """call() for a method that takes a bytes "content" or an "uploadId"
+        (CreateDocument, AddDocumentVersion, AddTranslation), with content of
+        any size the server allows: what fits one request goes inline, larger
+        content is uploaded first in parts (libliaison's
+        liaison_call_with_content). idempotency_key is the create's, as for
+        call()."""
+        conn = self._handle()
+        data = bytes(content)
+        body = _dumps(_schema.request_to_wire(method, request))
+        self._key(idempotency_key)
+        out = ctypes.c_void_p()
+        code = self._lib.liaison_call_with_content(conn, method.encode(), body, data, len(data),
+                                                   ctypes.byref(out))
+        text = _native.take_string(self._lib, out)
+        if code != 0:
+            raise self._error(code, text)
+        return _schema.response_from_wire(method, json.loads(text) if text else {}) or {}
+
     def stream(self, method: str, request: Optional[dict] = None,
                on_part: Optional[Callable[[Dict[str, Any]], Any]] = None) -> List[Dict[str, Any]]:
         """Calls a streaming RPC (e.g. ExportTenant with {"stream": True}).

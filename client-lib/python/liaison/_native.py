@@ -41,6 +41,8 @@ def _declare(lib: ctypes.CDLL) -> None:
         "liaison_call_json": (c_int, [conn_p, c_char_p, c_char_p, out_str]),
         "liaison_call_stream": (c_int, [conn_p, c_char_p, c_char_p, CHUNK_FN, c_void_p,
                                         out_str]),
+        "liaison_call_with_content": (c_int, [conn_p, c_char_p, c_char_p, c_char_p,
+                                              ctypes.c_size_t, out_str]),
         "liaison_send_json": (c_int, [conn_p, c_char_p, c_char_p,
                                       ctypes.POINTER(ctypes.c_uint64)]),
         "liaison_recv_json": (c_int, [conn_p, c_int, ctypes.POINTER(ctypes.c_uint64),
