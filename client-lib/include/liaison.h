@@ -228,7 +228,8 @@ LIAISON_EXPORT int liaison_call_stream(liaison_conn *conn, const char *method,
 /*
  * Pipelining: sends a request without waiting and returns its id (chosen
  * by the library, never 0). Up to the server's in-flight limit may be
- * outstanding; responses may come back in any order.
+ * outstanding (one more is refused with LIAISON_RESOURCE_EXHAUSTED, the
+ * connection kept); responses may come back in any order.
  */
 LIAISON_EXPORT int liaison_send_json(liaison_conn *conn, const char *method,
                                      const char *request_json, uint64_t *request_id);
@@ -238,8 +239,9 @@ LIAISON_EXPORT int liaison_send_json(liaison_conn *conn, const char *method,
  * next response of any outstanding request. On LIAISON_OK, *request_id
  * names it, *status is its code and *response_json is as for
  * liaison_call_json(). LIAISON_DEADLINE_EXCEEDED means nothing arrived in
- * time; any other code means the connection failed and every outstanding
- * request is lost.
+ * time; LIAISON_FAILED_PRECONDITION that no request is outstanding (or the
+ * connection is already gone: nothing can arrive); any other code means
+ * the connection failed and every outstanding request is lost.
  */
 LIAISON_EXPORT int liaison_recv_json(liaison_conn *conn, int timeout_ms, uint64_t *request_id,
                                      int *status, char **response_json);
