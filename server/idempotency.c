@@ -4,6 +4,8 @@
  */
 #include "idempotency.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -19,6 +21,28 @@ static const char *const idem_creates[] = {RPC_CREATES(IDEM_NAME)};
 
 /* $1 method, $2 key, $3 request hash (bytea hex) */
 static struct db_stmt q_claim = {"SELECT liaison_request_key_claim($1, $2, $3::bytea)", 3, 0};
+/*
+ * A create naming an upload (CreateDocument, AddDocumentVersion,
+ * AddTranslation with upload_id): the client uploads again when it
+ * repeats the create, under a new id, so the hash leaves the id out
+ * (idem_hash) and takes the upload's content hash in its place here.
+ * $1 method, $2 key, $3 request hash (bytea hex), $4 upload id
+ */
+static struct db_stmt q_claim_upload = {
+    "SELECT liaison_request_key_claim($1, $2, CASE WHEN u.sha256 IS NULL THEN $3::bytea"
+    " ELSE sha256($3::bytea || u.sha256) END)"
+    " FROM (SELECT (SELECT sha256 FROM document_uploads"
+    " WHERE tenant_id = liaison_tenant() AND id = $4::bigint) AS sha256) u",
+    4, 0};
+/*
+ * A replayed create's own upload, made again for the repeat and never
+ * taken: dropped now rather than holding one of the caller's few open
+ * uploads until it expires. $1 upload id
+ */
+static struct db_stmt q_drop_upload = {
+    "DELETE FROM document_uploads WHERE tenant_id = liaison_tenant() AND id = $1::bigint"
+    " AND created_by = liaison_request_setting('actor')",
+    1, 0};
 /* $1 key, $2 response (bytea hex) */
 static struct db_stmt q_store = {"SELECT liaison_request_key_store($1, $2::bytea) AS stored", 2, 0};
 /* $1 key */
@@ -33,8 +57,9 @@ int idem_register(void)
             return -1;
         }
     }
-    struct db_stmt *const stmts[] = {&q_claim, &q_store, &q_response};
-    return db_register(stmts, 3);
+    struct db_stmt *const stmts[] = {&q_claim, &q_claim_upload, &q_drop_upload, &q_store,
+                                     &q_response};
+    return db_register(stmts, 5);
 }
 
 bool idem_method_takes_key(const char *name)
@@ -79,6 +104,8 @@ static bool idem_secret_field(const ProtobufCFieldDescriptor *f)
  * password would let whoever reads the table guess the password far
  * faster than its Argon2id hash allows. A repeat with the same key that
  * differs only in the password is therefore answered the first response.
+ * An upload_id is left out too: its upload's content hash takes its place
+ * at the claim (q_claim_upload), as a repeat uploads the same content again.
  * Returns false without memory.
  */
 static bool idem_hash(struct request *r)
@@ -95,12 +122,27 @@ static bool idem_hash(struct request *r)
         kept[nb] = *blanked[nb];
         *blanked[nb++] = "";
     }
+    /* The upload's id differs on a repeat: its content stands in (q_claim_upload). */
+    const ProtobufCFieldDescriptor *up =
+        protobuf_c_message_descriptor_get_field_by_name(d, "upload_id");
+    uint64_t *upload_id =
+        up && up->type == PROTOBUF_C_TYPE_UINT64 && up->label != PROTOBUF_C_LABEL_REPEATED
+            ? (uint64_t *)((char *)in + up->offset)
+            : NULL;
+    uint64_t upload = upload_id ? *upload_id : 0;
+    if (upload_id)
+        *upload_id = 0;
+    r->idem_upload[0] = '\0';
+    if (upload)
+        snprintf(r->idem_upload, sizeof r->idem_upload, "%" PRIu64, upload);
     size_t n = protobuf_c_message_get_packed_size(in);
     uint8_t *packed = arena_alloc(&r->arena, n ? n : 1);
     if (packed)
         protobuf_c_message_pack(in, packed);
     for (size_t i = 0; i < nb; i++)
         *blanked[i] = kept[i];
+    if (upload_id)
+        *upload_id = upload;
     if (!packed)
         return false;
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -142,10 +184,11 @@ int idem_claim_step(struct request *r, int n)
     if (r->idem != IDEM_WANTED || n >= DB_MAX_STEPS)
         return n;
     struct db_step *s = &r->txn.steps[n];
-    s->stmt = &q_claim;
+    s->stmt = r->idem_upload[0] ? &q_claim_upload : &q_claim;
     s->values[0] = r->method->name;
     s->values[1] = r->idem_key;
     s->values[2] = r->idem_hash;
+    s->values[3] = r->idem_upload[0] ? r->idem_upload : NULL;
     r->idem = IDEM_CLAIMED;
     r->idem_step = n;
     /*
@@ -205,6 +248,10 @@ bool idem_refused(struct request *r, int code)
     r->idem = IDEM_REPLAYING;
     r->txn.flags = 0;
     int n = credential_txn_begin(r);
+    if (r->idem_upload[0] && n + 1 < DB_MAX_STEPS) {
+        r->txn.steps[n].stmt = &q_drop_upload;
+        r->txn.steps[n++].values[0] = r->idem_upload;
+    }
     r->txn.steps[n].stmt = &q_response;
     r->txn.steps[n].values[0] = r->idem_key;
     r->txn.nsteps = n + 1;

@@ -114,6 +114,7 @@ struct request {
     enum request_idem { IDEM_NONE, IDEM_WANTED, IDEM_CLAIMED, IDEM_STORING, IDEM_REPLAYING } idem;
     int idem_step; /* the claim's step in r->txn */
     char idem_hash[68];
+    char idem_upload[24];       /* the request's upload_id, when it names one: "" otherwise */
     const uint8_t *idem_answer; /* in the arena */
     size_t idem_answer_len;
     /* Called as r is freed, however it ended: a subscription unlinks itself (rpc_events.c). */

@@ -121,6 +121,24 @@ code, out = cli("--idempotency-key", "doc-big-" + RUN, "doc", "version", str(doc
                 big_path, token=admin)
 check(code == "OK" and out.get("latestVersion") == 3,
       "a keyed doc version of 5 MiB, past a frame, is made (%s %s)" % (code, str(out)[:300]))
+# A repeat uploads the content again under a new upload id: the key still
+# answers the first version (it once said "used for another request").
+versions = count("document_versions")
+code, out = cli("--idempotency-key", "doc-big-" + RUN, "doc", "version", str(doc), "--file",
+                big_path, token=admin)
+check(code == "OK" and out.get("latestVersion") == 3 and count("document_versions") == versions
+      and count("document_uploads") == 0,
+      "the keyed 5 MiB version repeated makes nothing twice, its upload dropped (%s %s)"
+      % (code, str(out)[:300]))
+other_path = os.path.join(HOME, "khác.bin")
+with open(other_path, "wb") as f:
+    f.write(os.urandom(2 * 1024 * 1024))
+code, out = cli("--idempotency-key", "doc-big-" + RUN, "doc", "version", str(doc), "--file",
+                other_path, token=admin)
+check(code == "INVALID_ARGUMENT" and count("document_versions") == versions,
+      "the key with other content past a frame is refused (%s)" % code)
+# That refused upload is left to expire, like any refused create's.
+sql("DELETE FROM document_uploads WHERE tenant_id = %s" % tid)
 code, out = cli("--idempotency-key", "doc-" + RUN, "doc", "add", "--kind", "catalogue", "--title",
                 "khác", "--language", "vi", "--file", small_path, token=admin)
 check(code == "INVALID_ARGUMENT" and "idempotency" in json.dumps(out),
