@@ -279,8 +279,8 @@ LIAISON_EXPORT int liaison_socket(const liaison_conn *conn);
  * connection. On LIAISON_OK, *methods_json is a JSON array in the
  * service's order, each element
  *   {"name": "CreateContact", "request": "liaison.v1.CreateContactRequest",
- *    "response": "liaison.v1.CreateContactResponse",
- *    "fields": [{"name": "distributorId", "type": "int64", "repeated": false},
+ *    "response": "liaison.v1.ContactResponse",
+ *    "fields": [{"name": "distributorId", "type": "uint64", "repeated": false},
  *               {"name": "fields", "type": "liaison.v1.ContactFields",
  *                "repeated": false, "fields": [...]}, ...],
  *    "responseFields": [...]}
