@@ -1136,6 +1136,7 @@ int liaison_set_idempotency_key(liaison_conn *c, const char *key)
         memcpy(c->key, key, strlen(key) + 1);
     }
     c->key_set = true;
+    c->err[0] = '\0'; /* "" after a success, as liaison.h promises */
     return LIAISON_OK;
 }
 

@@ -267,6 +267,12 @@ static void test_bad_urls_and_options(void)
     CHECK_EQ_INT(liaison_set_option(c, LIAISON_OPT_CONNECT_TIMEOUT_MS, "abc"),
                  LIAISON_INVALID_ARGUMENT);
     CHECK_EQ_INT(liaison_set_option(c, LIAISON_OPT_CONNECT_TIMEOUT_MS, "2000"), LIAISON_OK);
+    CHECK_EQ_STR(liaison_error(c), "");
+    /* A key set after a failure leaves no stale message behind ("" after a success). */
+    CHECK_EQ_INT(liaison_set_option(c, (liaison_option)99, "x"), LIAISON_INVALID_ARGUMENT);
+    CHECK_EQ_INT(liaison_set_idempotency_key(c, "k-1"), LIAISON_OK);
+    CHECK_EQ_STR(liaison_error(c), "");
+    CHECK_EQ_INT(liaison_set_idempotency_key(c, ""), LIAISON_OK);
     CHECK_EQ_INT(liaison_connect(c), LIAISON_UNAVAILABLE);
     CHECK(strstr(liaison_error(c), "cannot connect") != NULL);
     liaison_free(c);
