@@ -142,6 +142,18 @@ with liaison.Client(URL, ca=CA) as c:
     parts = op.stream("ExportTenant", {"slug": slug, "stream": True})
     check(len(parts) >= 1 and any(p.get("rows") for p in parts),
           "ExportTenant streams its rows in parts (%d)" % len(parts))
+    rid, rids, mores = op.send("ExportTenant", {"slug": slug, "stream": True}), [], []
+    while True:
+        r = op.recv(5000)
+        if r is None:
+            break
+        rids.append(r[0])
+        mores.append(op.more)
+        if not op.more:
+            break
+    check(rids and set(rids) == {rid} and mores[-1] is False and all(mores[:-1])
+          and len(rids) == len(parts) and op.outstanding == 0,
+          "a pipelined stream comes part by part, .more until the last (%s)" % mores)
     stop = raises(KeyError, op.stream, "ExportTenant", {"slug": slug, "stream": True},
                   lambda part: (_ for _ in ()).throw(KeyError("stop")))
     check(stop is not None, "an exception in on_part stops the stream and is raised")

@@ -346,7 +346,8 @@ class Client:
         """The next answer to a request sent with send(): (request id, response).
 
         Waits up to timeout_ms (0: do not wait; -1: the request timeout) and
-        returns None when nothing arrived in time. An error answer raises its
+        returns None when nothing arrived in time. A streamed answer comes
+        part by part under its request id, .more True until its last part. An error answer raises its
         liaison.Error with .request_id set; a failed connection raises
         Unavailable (request_id None) and every outstanding request is lost;
         with nothing outstanding it raises FailedPrecondition."""
@@ -367,6 +368,13 @@ class Client:
             err.request_id = rid.value
             raise err
         return rid.value, _schema.response_from_wire(method, json.loads(text) if text else {}) or {}
+
+    @property
+    def more(self) -> bool:
+        """Whether the answer recv() returned last is a part of a streamed
+        answer with more parts to come (its request stays outstanding); False
+        for a whole answer or a stream's last part."""
+        return self._lib.liaison_recv_more(self._handle()) != 0
 
     @property
     def last_idempotency_key(self) -> str:
