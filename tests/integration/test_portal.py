@@ -634,6 +634,14 @@ try:
     check(driver.find_element(By.ID, "market_intelligence").get_attribute("maxlength")
           == "20000" and "error-message" not in driver.page_source,
           "saved again; market intelligence says the server's limit")
+    fill("activity0", "")
+    click(driver.find_element(By.ID, "save-report"))
+    check("What competitor 1 did: required" in text()
+          and driver.find_element(By.ID, "competitor0").get_attribute("value")
+          == "Phanh Hàn Quốc",
+          "a competitor without what it did: the server's refusal names the field, the form "
+          "kept (%s)" % text()[:400])
+    fill("activity0", "Giảm giá 8% cho gara")
     click(driver.find_element(By.ID, "submit-report"))
     body = text()
     check("submitted" in body and "日系ブランドが値下げ" in body and "Phanh Hàn Quốc" in body
@@ -1042,6 +1050,20 @@ try:
     driver.get(base + "/escalations")
     check("cao" in text().split() and "high" not in text().split(),
           "an escalation's severity in Vietnamese")
+    driver.get(base + "/orders/new")
+    fill("sku0", "PT-100")
+    fill("quantity0", "5")
+    fill("price0", "mười lăm")
+    click(driver.find_element(By.ID, "place-order"))
+    check("một mức giá, ví dụ 1.250,50" in text() and "12.50" not in text(),
+          "a price that is none: the example written the Vietnamese way (%s)" % text()[:500])
+    fill("price0", "1500")
+    fill("currency", "VND")
+    click(driver.find_element(By.ID, "place-order"))
+    check("dưới số lượng đặt tối thiểu 10 (sản phẩm PT-100)" in text()
+          and "below the minimum" not in text(),
+          "the server's refusal below the MOQ in Vietnamese (%s)" % text()[:500])
+    shot("order-form-error-vi")
     ok, _, errors = valid_html("/")
     check(ok, "the Vietnamese page is valid HTML5 too %s" % errors)
 

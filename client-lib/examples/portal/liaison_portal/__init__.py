@@ -198,21 +198,85 @@ def _attachment(parts: List[Dict[str, Any]], name: str) -> Response:
     return resp
 
 
+def _section_name(code: str) -> str:
+    """A monthly report's section ("sales_by_line") as the reader says it."""
+    return str(LABELS["report section"].get(code, code.replace("_", " ")))
+
+
+# The server's reasons a portal user meets (request.c's field checks, the
+# migrations' liaison_check, the action items' states), each as the reader's
+# language says it; a reason not listed (a newer server's) is shown as sent.
+# The English is the server's, but for a section's code, which is worded.
+SERVER_REASONS = [
+    (r"required", lambda m: _("required")),
+    (r"may not be only spaces", lambda m: _("may not be only spaces")),
+    (r"out of range", lambda m: _("out of range")),
+    (r"at most ([0-9]+) characters", lambda m: _("at most %(n)s characters", n=m[1])),
+    (r"at most ([0-9]+) bytes", lambda m: _("at most %(n)s bytes", n=m[1])),
+    (r"no such product", lambda m: _("no such product")),
+    (r"not an ISO 4217 currency code", lambda m: _("not an ISO 4217 currency code")),
+    (r"below the minimum order of ([0-9]+) \(product (.+)\)",
+     lambda m: _("below the minimum order of %(moq)s (product %(sku)s)", moq=m[1], sku=m[2])),
+    (r"below the minimum order of ([0-9]+) \(charter commitment for (.+?)\)",
+     lambda m: _("below the minimum order of %(moq)s (charter commitment for %(line)s)",
+                 moq=m[1], line=m[2])),
+    (r"below the minimum order of ([0-9]+) \(charter commitment for (.+?)\): the order's "
+     r"([0-9]+) (.+) lines total ([0-9]+)",
+     lambda m: _("below the minimum order of %(moq)s (charter commitment for %(line)s): the "
+                 "order's %(num)s %(line)s lines total %(total)s",
+                 moq=m[1], line=m[2], num=m[3], total=m[5])),
+    (r"a month as YYYY-MM \((.+)\)", lambda m: _("a month as YYYY-MM (%(example)s)",
+                                                   example=m[1])),
+    (r"a month that has begun: a report is opened for the current month or an earlier one",
+     lambda m: _("a month that has begun: a report is opened for the current month or an "
+                 "earlier one")),
+    (r"the charter requires the section ([a-z_]+), and it is empty",
+     lambda m: _("the charter requires the section “%(section)s”, and it is empty",
+                 section=_section_name(m[1]))),
+]
+
+
+def _why(reason: str) -> str:
+    """A reason the server gave, in the reader's language (SERVER_REASONS)."""
+    for pattern, sentence in SERVER_REASONS:
+        m = re.fullmatch(pattern, reason)
+        if m:
+            return str(sentence(m))
+    return reason
+
+
 def _sentence(e: liaison.Error) -> str:
-    """The server's refusal as one line for a form."""
+    """The server's refusal as one line for a form, in the reader's
+    language where the portal knows the reason (_why), each reason after
+    the field it is about when the portal has a name for it: "required"
+    alone does not say what is missing."""
     if e.violations:
-        return "; ".join(why for _field, why in e.violations)
-    return e.message
+        return "; ".join("%s: %s" % (_field_name(field), _why(why))
+                         if _field_name(field, None) else _why(why)
+                         for field, why in e.violations)
+    return _why(e.message)
 
 
-def _field_name(field: str) -> str:
+def _field_name(field: str, unknown: Optional[str] = "") -> Optional[str]:
     """A field the server names in a violation ("note", "lines[1].sku"), as
-    the reader knows it; one this portal has no word for, as it is."""
-    names = {"note": _("Note"), "currency": _("Currency"), "lines": _("Order lines")}
+    the reader knows it; one this portal has no word for, as it is (or
+    unknown, when given)."""
+    names = {"note": _("Note"), "currency": _("Currency"), "lines": _("Order lines"),
+             "period": _("Month"), "body": _("Note"), "text": _("Your answer"),
+             "summary": _("Summary"), "marketIntelligence": _("Market intelligence"),
+             "comment": _("Comment")}
     m = re.match(r"lines\[([0-9]+)\]", field)
     if m:
         return _("Line %(n)s", n=int(m.group(1)) + 1)
-    return str(names.get(field, field))
+    m = re.fullmatch(r"competition\[([0-9]+)\]\.(competitor|activity)", field)
+    if m:
+        return (_("Competitor %(n)s", n=int(m.group(1)) + 1) if m.group(2) == "competitor"
+                else _("What competitor %(n)s did", n=int(m.group(1)) + 1))
+    if re.fullmatch(r"sales\[[0-9]+\]\.currency", field):
+        return _("Currency")
+    if field in names:
+        return str(names[field])
+    return field if unknown == "" else unknown
 
 
 def _int(text: str) -> int:
@@ -893,9 +957,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     lead = api().call("RegisterLead", req)["lead"]
                     return redirect(url_for("lead", lid=lead["id"]))
                 except liaison.InvalidArgument as e:
-                    errors = {f: why for f, why in e.violations} or {"": e.message}
+                    errors = {f: _why(why) for f, why in e.violations} or {"": _why(e.message)}
                 except (liaison.FailedPrecondition, liaison.AlreadyExists) as e:
-                    errors[""] = e.message
+                    errors[""] = _why(e.message)
         return _page("lead_new.html", 400 if errors else 200, form=form, lines=lines,
                      errors=errors)
 
@@ -961,7 +1025,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 price = _minor(row["price"], form["currency"], str(pick_locale()))
                 if price is None:
                     errors["lines[%d].unitPriceMinor" % len(lines)] = _(
-                        "a price, e.g. 12.50")
+                        "a price, e.g. %(example)s",
+                        example=_amount_example(form["currency"], str(pick_locale())))
                 lines.append({"sku": row["sku"], "quantity": qty, "unitPriceMinor": price or 0,
                               "row": i})
             if not lines:
@@ -975,7 +1040,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                   for ln in lines]})["order"]
                     return redirect(url_for("order", oid=o["id"]))
                 except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
-                    errors = {f: why for f, why in e.violations} or {"": _sentence(e)}
+                    errors = {f: _why(why) for f, why in e.violations} or {"": _sentence(e)}
             # Field errors name the n-th line sent; show them on the form's row.
             # Every other one the server gives (the note's, or a field this
             # form does not know) is listed with its field.
