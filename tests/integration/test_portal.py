@@ -642,11 +642,17 @@ try:
           "a competitor without what it did: the server's refusal names the field, the form "
           "kept (%s)" % text()[:400])
     fill("activity0", "Giảm giá 8% cho gara")
+    # Typed and not saved: submitting sends the form, and keeps it.
+    fill("units_%d" % line, "130")
     click(driver.find_element(By.ID, "submit-report"))
     body = text()
     check("submitted" in body and "日系ブランドが値下げ" in body and "Phanh Hàn Quốc" in body
           and not driver.find_elements(By.ID, "save-report"),
           "the report is submitted and no longer edited (%r)" % body[-300:])
+    sold = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "main table")[0]
+            .find_elements(By.CSS_SELECTOR, "tbody tr")]
+    check(any(r.split()[1:2] == ["130"] for r in sold),
+          "the units typed just before Submit are in what was submitted (%r)" % sold)
     rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "table tr")]
     check(any(r.split()[-1:] == ["45"] for r in rows),
           "the submitted report shows the stock on hand as entered (%r)" % rows)

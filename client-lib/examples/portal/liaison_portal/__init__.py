@@ -1128,12 +1128,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         signed_in()
         return report_page(rid)
 
-    @app.route("/reports/<id:rid>/save", methods=["POST"])
-    def report_save(rid: int) -> Response:
-        """Sales and stock per line, market intelligence and competitive activity; the
-        pipeline keeps what the report has. Refused, by this form or by the
-        server, the form comes back with what was typed and why."""
-        signed_in()
+    def save_report_form(rid: int) -> Optional[Response]:
+        """Saves the report's form as sent: sales and stock per line, market
+        intelligence and competitive activity (the pipeline keeps what the
+        report has). None when saved; refused, by this form or by the
+        server, the form again with what was typed and why."""
         f = request.form
         currency = f.get("currency", "").strip().upper()
         sales, stock, errors = [], [], []
@@ -1178,11 +1177,23 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 "marketIntelligence": typed["marketIntelligence"]})
         except (liaison.InvalidArgument, liaison.OutOfRange, liaison.FailedPrecondition) as e:
             return report_page(rid, 400, typed, error=_sentence(e))
-        return redirect(url_for("report", rid=rid))
+        return None
+
+    @app.route("/reports/<id:rid>/save", methods=["POST"])
+    def report_save(rid: int) -> Response:
+        signed_in()
+        return save_report_form(rid) or redirect(url_for("report", rid=rid))
 
     @app.route("/reports/<id:rid>/submit", methods=["POST"])
     def report_submit(rid: int) -> Response:
+        """Submits the draft; sent from the draft's form, what it holds is
+        saved first, so that figures typed and not yet saved are neither
+        lost nor missing from what the exporter gets."""
         signed_in()
+        if "currency" in request.form:
+            refused = save_report_form(rid)
+            if refused is not None:
+                return refused
         try:
             api().call("SubmitReport", {"id": rid})
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
