@@ -121,8 +121,8 @@ a.call("CreateUser", {"email": "portal@saigon.example", "role": "ROLE_DISTRIBUTO
 # d2's user: a distributor with no contact and no charter (empty lists are left out of answers).
 a.call("CreateUser", {"email": "portal@tokyo.example", "role": "ROLE_DISTRIBUTOR_USER",
                       "distributorId": d2, "displayName": "山田花子", "password": PASSWORD})
-a.call("CreateUser", {"email": "manager@%s.example" % slug, "role": "ROLE_MANAGER",
-                      "password": PASSWORD})
+manager = a.call("CreateUser", {"email": "manager@%s.example" % slug, "role": "ROLE_MANAGER",
+                                "password": PASSWORD})["user"]["id"]
 # An ad-hoc meeting, made after the charter's series but starting before them.
 a.call("CreateMeeting", {"distributorId": d1, "title": "Họp đột xuất về tồn kho",
                          "startsAt": time.strftime("%Y-%m-%dT%H:00:00Z",
@@ -136,6 +136,9 @@ order2 = a.call("PlaceOrder", {"distributorId": d2, "currency": "JPY", "note": "
                                           "unitPriceMinor": 98765}]})["order"]
 a.call("CreateActionItem", {"distributorId": d1, "description": "Gửi dự báo tồn kho quý 1",
                             "ownerContactId": contact, "dueOn": "2027-01-15"})
+# One the exporter's own manager owns: the distributor sees it and may not close it.
+a.call("CreateActionItem", {"distributorId": d1, "description": "Send the 2027 price list",
+                            "ownerUserId": manager, "dueOn": "2027-02-01"})
 doc = a.call("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá 2027",
                                 "language": "vi", "share": [d1], "mediaType": "text/plain",
                                 "content": base64.b64encode("Giá mới — 2027".encode()).decode()}
@@ -390,8 +393,25 @@ try:
     check("2027-01-15" in text() and "2027-01-16" not in text() and "00:00" not in text(),
           "an action item due on a day shows that day, as a date (%s)" % text()[-300:])
     shot("actions")
+    done_paths = [urllib.parse.urlparse(f.get_attribute("action")).path
+                  for f in driver.find_elements(By.CSS_SELECTOR, "main form")]
     click(driver.find_element(By.CSS_SELECTOR, "main form button"))
     check("Gửi dự báo tồn kho quý 1" not in text(), "marked done, it leaves the open list")
+    check(driver.find_elements(By.ID, "action-notice")
+          and "The action item is marked done." in text(),
+          "and the page says it was marked done (%s)" % text()[:300])
+    shot("action-done")
+    csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
+    status, _, body = fetch(done_paths[0], {"csrf_token": csrf})
+    check(status == 200 and "The action item is marked done." in body
+          and "This cannot be done now" not in body and "only an open one" not in body,
+          "Mark done sent twice (a double click, Back and again): the same confirmation, "
+          "not an error page (%d)" % status)
+    status, _, body = fetch(done_paths[1], {"csrf_token": csrf})
+    check(status == 409 and "Send the 2027 price list" in body and "Action items" in body
+          and "of the exporter: a distributor completes only the items of its own people"
+          in body, "an item of the exporter's people: refused on the list, in words (%d %s)"
+          % (status, body[-600:]))
 
     driver.get(base + "/leads/new")
     driver.find_element(By.ID, "account_name").send_keys("Garage Thủ Đức")

@@ -230,6 +230,12 @@ SERVER_REASONS = [
     (r"a month that has begun: a report is opened for the current month or an earlier one",
      lambda m: _("a month that has begun: a report is opened for the current month or an "
                  "earlier one")),
+    (r"the action item is owned by (.+) of the exporter: a distributor completes only the "
+     r"items of its own people",
+     lambda m: _("the action item is owned by %(owner)s of the exporter: a distributor "
+                 "completes only the items of its own people", owner=m[1])),
+    (r"the action item is cancelled; only an open one can be completed",
+     lambda m: _("the action item is cancelled; only an open one can be completed")),
     (r"the charter requires the section ([a-z_]+), and it is empty",
      lambda m: _("the charter requires the section “%(section)s”, and it is empty",
                  section=_section_name(m[1]))),
@@ -885,19 +891,33 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                          errors={eid: _sentence(e)}, answers={eid: text}, zone=my_zone())
         return redirect(url_for("escalations"))
 
-    @app.route("/actions")
-    def actions() -> Response:
-        me = signed_in()
-        items = api().call("ListActionItems", {"distributorId": me["distributorId"],
+    def actions_page(status: int = 200, **ctx: Any) -> Response:
+        items = api().call("ListActionItems", {"distributorId": g.identity["distributorId"],
                                                "status": "open",
                                                "page": {"pageSize": PAGE_SIZE}})
-        return _page("actions.html", items=items.get("actionItems", []))
+        return _page("actions.html", status, items=items.get("actionItems", []), **ctx)
+
+    @app.route("/actions")
+    def actions() -> Response:
+        signed_in()
+        # ?done=1: an item was just closed (done by now, or done already).
+        notice = _("The action item is marked done.") if request.args.get("done") else ""
+        return actions_page(notice=notice)
 
     @app.route("/actions/<id:aid>/done", methods=["POST"])
     def action_done(aid: int) -> Response:
+        """Closes an item and says so. Sent twice (a double click, Back and
+        send again, a second tab) the item is done already: that is what
+        was asked, and the same confirmation comes. Another refusal (an
+        item of the exporter's people, a cancelled one) comes back on the
+        list in words, not as an error page."""
         signed_in()
-        api().call("CompleteActionItem", {"id": aid})
-        return redirect(url_for("actions"))
+        try:
+            api().call("CompleteActionItem", {"id": aid})
+        except liaison.FailedPrecondition as e:
+            if not e.message.startswith("the action item is done;"):
+                return actions_page(409, error=_why(e.message))
+        return redirect(url_for("actions", done=1), 303)
 
     @app.route("/health")
     def health() -> Response:
