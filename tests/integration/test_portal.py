@@ -1076,6 +1076,18 @@ try:
     driver.get(base + "/escalations")
     check("cao" in text().split() and "high" not in text().split(),
           "an escalation's severity in Vietnamese")
+    driver.get(base + "/meetings")
+    check("Trao đổi hằng tuần · Công ty Phụ tùng Sài Gòn" in text()
+          and "Weekly check-in" not in text() and "Onboarding call" not in text(),
+          "the cadence's meetings are titled in Vietnamese (%s)" % text()[:400])
+    weekly = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "main table a")
+              if a.text.startswith("Trao đổi hằng tuần")]
+    if weekly:
+        driver.get(weekly[0])
+        items = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "main ol li")]
+        check(items == ["cơ hội kinh doanh", "đơn hàng", "vấn đề phát sinh"],
+              "a weekly check-in's default agenda in Vietnamese (%s)" % items)
+        shot("meeting-vi")
     driver.get(base + "/orders/new")
     fill("sku0", "PT-100")
     fill("quantity0", "5")

@@ -473,6 +473,42 @@ LABELS = {
 }
 
 
+# The titles and agenda items the server gives the cadence's series by
+# default (migration 0016, liaison_cadence_kinds), per meeting kind, in the
+# reader's language. A series' title is the kind's followed by " · " and
+# the distributor's name. A title or item the exporter wrote is its own and
+# is shown as written.
+SERIES_TITLES = {
+    "onboarding": ("Onboarding call", lazy_pgettext("meeting title", "Onboarding call")),
+    "weekly": ("Weekly check-in", lazy_pgettext("meeting title", "Weekly check-in")),
+    "monthly": ("Monthly performance review",
+                lazy_pgettext("meeting title", "Monthly performance review")),
+    "quarterly": ("Quarterly business review",
+                  lazy_pgettext("meeting title", "Quarterly business review")),
+    "annual": ("Annual strategic planning",
+               lazy_pgettext("meeting title", "Annual strategic planning")),
+}
+SERIES_AGENDA = {
+    "introductions and roles": lazy_pgettext("agenda item", "introductions and roles"),
+    "charter walk-through": lazy_pgettext("agenda item", "charter walk-through"),
+    "first orders and stock": lazy_pgettext("agenda item", "first orders and stock"),
+    "open questions": lazy_pgettext("agenda item", "open questions"),
+    "pipeline": lazy_pgettext("agenda item", "pipeline"),
+    "orders": lazy_pgettext("agenda item", "orders"),
+    "issues": lazy_pgettext("agenda item", "issues"),
+    "monthly performance report": lazy_pgettext("agenda item", "monthly performance report"),
+    "targets and attainment": lazy_pgettext("agenda item", "targets and attainment"),
+    "inventory cover": lazy_pgettext("agenda item", "inventory cover"),
+    "scorecard": lazy_pgettext("agenda item", "scorecard"),
+    "charter commitments": lazy_pgettext("agenda item", "charter commitments"),
+    "priorities for the next quarter": lazy_pgettext("agenda item",
+                                                     "priorities for the next quarter"),
+    "joint business plan": lazy_pgettext("agenda item", "joint business plan"),
+    "targets for the year": lazy_pgettext("agenda item", "targets for the year"),
+    "charter renewal": lazy_pgettext("agenda item", "charter renewal"),
+}
+
+
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["id"] = IdConverter
@@ -710,6 +746,24 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     def label(value: str, family: str) -> str:
         """A status, kind or severity of family (a key of LABELS) in the reader's language."""
         return str(LABELS.get(family, {}).get(value, value or ""))
+
+    @app.template_filter("meeting_title")
+    def meeting_title(m: Mapping[str, Any]) -> str:
+        """A meeting's title in the reader's language when it is its
+        series' default (SERIES_TITLES); as written otherwise."""
+        title = m.get("title", "")
+        english, shown = SERIES_TITLES.get(m.get("kind", ""), ("", ""))
+        if english and (title == english or title.startswith(english + " · ")):
+            return str(shown) + title[len(english):]
+        return title
+
+    @app.template_filter("agenda_item")
+    def agenda_item(item: str, kind: str) -> str:
+        """An item of a series meeting's agenda in the reader's language when
+        it is one of the server's defaults (SERIES_AGENDA)."""
+        if kind in SERIES_TITLES:
+            return str(SERIES_AGENDA.get(item, item))
+        return item
 
     @app.template_filter("language_name")
     def language_name(tag: str) -> str:
