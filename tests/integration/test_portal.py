@@ -442,12 +442,22 @@ try:
     cur = driver.find_element(By.ID, "currency")
     cur.clear()
     cur.send_keys("USD")
+    sent = {box.get_attribute("name"): box.get_attribute("value")
+            for box in driver.find_elements(By.CSS_SELECTOR, "main form input")
+            if box.get_attribute("type") != "checkbox"}
     click(driver.find_element(By.ID, "register"))
     body = text()
     check("Má phanh cho đội xe" in body and "accepted" in body and "$1,250.50" in body,
           "a deal inside its territory is registered and accepted (%s)" % body[-200:])
     lead_path = urllib.parse.urlparse(driver.current_url).path
     shot("lead")
+    status, _, body = fetch("/leads/new", sent)
+    driver.get(base + "/leads")
+    check(status == 200 and "Má phanh cho đội xe" in body and "accepted" in body
+          and text().count("Má phanh cho đội xe") == 1,
+          "the registration sent twice (a double click, Back and send again): one lead, "
+          "the second answered with it (%d, %d listed)"
+          % (status, text().count("Má phanh cho đội xe")))
     driver.get(base + "/leads")
     check("Garage Thủ Đức" in text(), "and listed")
     shot("leads")
@@ -519,6 +529,13 @@ try:
     check(driver.find_element(By.ID, "body").get_attribute("maxlength") == "100000",
           "the note's box says the server's limit")
     csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
+    twice = {"csrf_token": csrf, "key": driver.find_element(By.NAME, "key").get_attribute("value"),
+             "body": "Biên bản gửi hai lần", "language": "vi"}
+    fetch("/meetings/%d/notes" % held, twice)
+    status, _, body = fetch("/meetings/%d/notes" % held, twice)
+    check(status == 200 and body.count("Biên bản gửi hai lần") == 1,
+          "a note's form sent twice adds one note (%d, %d)"
+          % (status, body.count("Biên bản gửi hai lần")))
     status, _, body = fetch("/meetings/%d/notes" % held, {"csrf_token": csrf,
                                                            "body": "東" * 8000, "language": "ja"})
     check(status == 200 and "東" * 8000 in body,

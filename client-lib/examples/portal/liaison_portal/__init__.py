@@ -37,6 +37,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import time
 import unicodedata
 import urllib.parse
 from typing import Any, Dict, List, Mapping, Optional
@@ -621,6 +622,34 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             g.client.read_after = g.session["read_after"]
         return g.client
 
+    def form_key() -> str:
+        """The key a create form carries (a hidden field named key): the one
+        it was sent with when it comes back refused (a refused create
+        leaves no key on the server, so it is sent again with it), else a
+        new one."""
+        sent = request.form.get("key", "") if request.method == "POST" else ""
+        return sent if re.fullmatch(r"[A-Za-z0-9_-]{16,64}", sent) else secrets.token_urlsafe(16)
+
+    def create_once(method: str, req: Dict[str, Any]) -> Dict[str, Any]:
+        """A create from a form, sent with the form's key as its idempotency
+        key: the form sent twice (a double click, Back and send again, a
+        reload of the answer) makes one record, the second answering what
+        the first made. While the first is still being made the server
+        answers ABORTED to the second: it waits for the first, a few
+        seconds at most. A form without a key (a page from before keys)
+        makes its record as before."""
+        key = request.form.get("key", "")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", key):
+            return api().call(method, req)
+        for attempt in range(20):
+            try:
+                return api().call(method, req, idempotency_key=key)
+            except liaison.Aborted:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
+        raise AssertionError("unreachable")
+
     def signed_in() -> Dict[str, Any]:
         """The distributor user of this session, or a redirect to the login page."""
         if not g.session["token"]:
@@ -909,7 +938,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     def meeting(mid: int) -> Response:
         signed_in()
         m = api().call("GetMeeting", {"id": mid})["meeting"]
-        return _page("meeting.html", m=m)
+        return _page("meeting.html", m=m, key=form_key())
 
     @app.route("/meetings/<id:mid>/notes", methods=["POST"])
     def meeting_note(mid: int) -> Response:
@@ -917,10 +946,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         body = request.form.get("body", "").strip()
         lang = request.form.get("language", "").strip()
         try:
-            api().call("AddMeetingNote", {"meetingId": mid, "body": body, "language": lang})
+            create_once("AddMeetingNote", {"meetingId": mid, "body": body, "language": lang})
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
             m = api().call("GetMeeting", {"id": mid})["meeting"]
-            return _page("meeting.html", 400, m=m, note_error=_sentence(e), note_body=body)
+            return _page("meeting.html", 400, m=m, note_error=_sentence(e), note_body=body,
+                         key=form_key())
         return redirect(url_for("meeting", mid=mid))
 
     @app.route("/escalations")
@@ -1028,19 +1058,19 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 req["valueMinor"] = value
             if not errors:
                 try:
-                    lead = api().call("RegisterLead", req)["lead"]
+                    lead = create_once("RegisterLead", req)["lead"]
                     return redirect(url_for("lead", lid=lead["id"]))
                 except liaison.InvalidArgument as e:
                     errors = {f: _why(why) for f, why in e.violations} or {"": _why(e.message)}
                 except (liaison.FailedPrecondition, liaison.AlreadyExists) as e:
                     errors[""] = _why(e.message)
         return _page("lead_new.html", 400 if errors else 200, form=form, lines=lines,
-                     errors=errors)
+                     errors=errors, key=form_key())
 
     def lead_page(lid: int, status: int = 200, **ctx: Any) -> Response:
         lead_ = api().call("GetLead", {"id": lid})["lead"]
         talks = api().call("ListInteractions", {"leadId": lid, "page": {"pageSize": PAGE_SIZE}})
-        return _page("lead.html", status, lead=lead_, zone=my_zone(),
+        return _page("lead.html", status, lead=lead_, zone=my_zone(), key=form_key(),
                      interactions=list(reversed(talks.get("interactions", []))), **ctx)
 
     @app.route("/leads/<id:lid>")
@@ -1063,8 +1093,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         form = {"kind": request.form.get("kind", ""), "summary": request.form.get(
             "summary", "").strip()}
         try:
-            api().call("CreateInteraction", {"leadId": lid, "kind": form["kind"],
-                                             "summary": form["summary"]})
+            create_once("CreateInteraction", {"leadId": lid, "kind": form["kind"],
+                                              "summary": form["summary"]})
         except liaison.InvalidArgument as e:
             return lead_page(lid, 400, interaction_error=_sentence(e), form=form)
         return redirect(url_for("lead", lid=lid))
