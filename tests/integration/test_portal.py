@@ -1077,6 +1077,36 @@ try:
           and "weeks" not in body.split(),
           "the charter's statuses, units and report sections in Vietnamese (%s)" % body[:600])
     shot("dashboard-vi")
+    split = driver.execute_script(
+        "return [...document.querySelectorAll('header nav a')]"
+        ".filter(a => a.getClientRects().length > 1).map(a => a.textContent)")
+    check(not split, "no menu entry is cut over two lines (%s)" % split)
+    # On a phone: words in tables stay whole (a table scrolls sideways);
+    # Japanese may wrap between characters, a code at its hyphens.
+    driver.set_window_size(400, 900)
+    for path in ("/orders/%d" % order1["id"], "/meetings", "/reports"):
+        driver.get(base + path)
+        cut = driver.execute_script("""
+            const cut = [];
+            for (const cell of document.querySelectorAll('main th, main td')) {
+              const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+              for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                for (const m of n.data.matchAll(/\\S+/g)) {
+                  if (/[-\\u3000-\\u9fff\\uff00-\\uffef]/.test(m[0])) continue;
+                  const r = document.createRange();
+                  r.setStart(n, m.index);
+                  r.setEnd(n, m.index + m[0].length);
+                  if (r.getClientRects().length > 1) cut.push(m[0]);
+                }
+              }
+            }
+            return cut;""")
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        check(not cut and width <= 400,
+              "%s on a phone: no word in a table cut letter by letter (%s), the page %d px wide"
+              % (path, cut[:8], width))
+    shot("order-phone-vi")
+    driver.set_window_size(1280, 1000)
     driver.get(base + "/orders")
     check("₫" in text() or "VND" in text(), "amounts in the order's currency, Vietnamese style")
     words = set(re.findall(r"[a-z_]+", text()))
