@@ -119,8 +119,9 @@ a.call("CreateUser", {"email": "portal@saigon.example", "role": "ROLE_DISTRIBUTO
                       "distributorId": d1, "displayName": "Trần Thị Bích",
                       "password": PASSWORD})
 # d2's user: a distributor with no contact and no charter (empty lists are left out of answers).
-a.call("CreateUser", {"email": "portal@tokyo.example", "role": "ROLE_DISTRIBUTOR_USER",
-                      "distributorId": d2, "displayName": "山田花子", "password": PASSWORD})
+tokyo_user = a.call("CreateUser", {"email": "portal@tokyo.example",
+                                   "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d2,
+                                   "displayName": "山田花子", "password": PASSWORD})["user"]["id"]
 manager = a.call("CreateUser", {"email": "manager@%s.example" % slug, "role": "ROLE_MANAGER",
                                 "password": PASSWORD})["user"]["id"]
 # An ad-hoc meeting, made after the charter's series but starting before them.
@@ -773,6 +774,34 @@ try:
           "and says the user was signed out, not that the form expired")
     check(sign_in(two_tabs, "portal@saigon.example", "/meetings/%d" % held)
           == (302, "/meetings/%d" % held), "signed in again, back on the meeting")
+
+    # ---------------- the session ended on the server ----------------
+    ended = http.cookiejar.CookieJar()
+    sign_in(ended, "portal@tokyo.example")
+    csrf = csrf_of(fetch("/leads/new", jar=ended)[2])
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    adm.call("DisableUser", {"userId": tokyo_user})  # ends every session of the user's
+    adm.call("EnableUser", {"userId": tokyo_user})
+    status, headers, _ = fetch("/leads/new", {"csrf_token": csrf, "account_name": "東京商事",
+                                              "country": "JP", "title": "東京の案件",
+                                              "currency": "JPY"}, jar=ended)
+    where = headers.get("Location", "")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(where).query)
+    check(status == 303 and query.get("next") == ["/leads/new"] and "signed_out" in query,
+          "a form sent when the session ended on the server: sign in, then back to its page, "
+          "told it was not saved (%d %s)" % (status, where))
+    check("You were signed out" in fetch(where, jar=ended)[2], "and says so")
+    sign_in(ended, "portal@tokyo.example")
+    adm.call("DisableUser", {"userId": tokyo_user})
+    adm.call("EnableUser", {"userId": tokyo_user})
+    adm.close()
+    status, headers, _ = fetch("/orders?page=2", jar=ended)
+    where = headers.get("Location", "")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(where).query)
+    check(status == 302 and query.get("next") == ["/orders?page=2"] and "expired" in query,
+          "a page opened when the session ended: sign in, then back to it (%d %s)"
+          % (status, where))
 
     # ---------------- sessions of nobody ----------------
     status, headers, _ = fetch("/static/portal.css", cookie=False)

@@ -673,8 +673,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     @app.errorhandler(liaison.Error)
     def liaison_error(e: liaison.Error) -> Response:
         if isinstance(e, liaison.Unauthenticated):
+            # The session ended on the server (it expired, was revoked, the
+            # user was disabled): signed in again, the user comes back to
+            # this page, or for a form to the page it is on, told that what
+            # it sent was not saved.
             store.update(g.sid, token="", identity="")
-            return redirect(url_for("login", expired=1))
+            if request.method == "POST":
+                return redirect(url_for("login", signed_out=1, next=get_page(request.path)), 303)
+            return redirect(url_for("login", expired=1,
+                                    next=get_page(request.full_path.rstrip("?"))))
         if isinstance(e, liaison.NotFound):
             return not_found(e)
         if isinstance(e, (liaison.InvalidArgument, liaison.OutOfRange)):
