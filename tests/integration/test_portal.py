@@ -870,10 +870,14 @@ try:
     # score. A deal registered outside its territory is flagged: a reason with a code.
     adm = liaison.Client(URL, ca=CA)
     adm.login(slug, "admin@%s.example" % slug, PASSWORD)
-    adm.call("RegisterLead", {"distributorId": d1, "accountName": "Garage Viêng Chăn",
-                              "country": "LA", "title": "Vientiane", "valueMinor": 500,
-                              "currency": "USD"})
+    flagged = adm.call("RegisterLead", {"distributorId": d1, "accountName": "Garage Viêng Chăn",
+                                        "country": "LA", "title": "Vientiane",
+                                        "valueMinor": 500, "currency": "USD"})["lead"]["id"]
     adm.close()
+    driver.get(base + "/leads/%d" % flagged)
+    facts = driver.find_element(By.CSS_SELECTOR, "dl.facts").text
+    check("flagged · outside your territory" in facts and "outside_territory" not in facts,
+          "a flagged registration says why in words, not by its code (%s)" % facts)
     deadline = time.monotonic() + 60
     driver.get(base + "/health")
     while "deal registration" not in text() and time.monotonic() < deadline:
@@ -896,6 +900,13 @@ try:
     check("1 đăng ký thương vụ bị gắn cờ hoặc từ chối trong 180 ngày qua" in vi
           and "deal registration" not in vi,
           "a Vietnamese reader gets the reason worded from its code")
+    req = urllib.request.Request(base + "/leads/%d" % flagged, headers={
+        "Accept-Language": "vi",
+        "Cookie": "liaison_portal=" + driver.get_cookie("liaison_portal")["value"]})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        vi = r.read().decode("utf-8")
+    check("bị gắn cờ · ngoài lãnh thổ của bạn" in vi and "outside_territory" not in vi,
+          "and in Vietnamese")
 
     # ---------------- the joint business plan (issue 15) ----------------
     adm = liaison.Client(URL, ca=CA)

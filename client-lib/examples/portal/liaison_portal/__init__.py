@@ -465,6 +465,15 @@ LABELS = {
         "consignment": lazy_pgettext("financing", "consignment"),
         "shared": lazy_pgettext("financing", "shared"),
     },
+    # Why a deal registration was flagged (proto Lead.flags).
+    "lead flag": {
+        "outside_territory": lazy_pgettext("lead flag", "outside your territory"),
+        "outside_lines": lazy_pgettext("lead flag", "a product line your charter does not cover"),
+        "exclusive_elsewhere": lazy_pgettext("lead flag",
+                                             "another distributor holds this territory "
+                                             "exclusively"),
+        "carve_out": lazy_pgettext("lead flag", "a key account the exporter serves directly"),
+    },
     "interaction kind": {
         "call": lazy_pgettext("interaction kind", "call"),
         "visit": lazy_pgettext("interaction kind", "visit"),
