@@ -934,10 +934,19 @@ try:
           == "Hội thảo gara Thủ Đức — 東京セミナー",
           "a period that is none is refused on the page in words, what was typed kept (%s)"
           % error)
+    check(error.startswith("Goal 1: "), "the goal it is about named first (%s)" % error)
     fill("goal_units0", "năm trăm")
     click(driver.find_element(By.ID, "save-plan"))
     check("Units are a whole number." in text(), "units that are no number: a sentence")
     fill("goal_period0", "2098-Q1")
+    fill("goal_units0", "500")
+    fill("init_due0", "2098-01-15")
+    click(driver.find_element(By.ID, "save-plan"))
+    error = driver.find_element(By.CLASS_NAME, "error-message").text
+    check(error == "Initiative 1, due: not before its start" and "startsOn" not in text(),
+          "an initiative due before it starts: said in words, not by a field's code (%s)"
+          % error)
+    fill("init_due0", "2098-03-31")
     fill("goal_units0", "500")
     fill("goal_revenue0", "1250000")
     fill("goal_currency0", "VND")

@@ -226,6 +226,12 @@ SERVER_REASONS = [
      lambda m: _("below the minimum order of %(moq)s (charter commitment for %(line)s): the "
                  "order's %(num)s %(line)s lines total %(total)s",
                  moq=m[1], line=m[2], num=m[3], total=m[5])),
+    (r"a date as YYYY-MM-DD", lambda m: _("a date as YYYY-MM-DD")),
+    (r"not before startsOn", lambda m: _("not before its start")),
+    (r"outside the plan's year ([0-9]+)",
+     lambda m: _("outside the plan's year %(year)s", year=m[1])),
+    (r"'YYYY', 'YYYY-Qn' or 'YYYY-MM' within the plan's year",
+     lambda m: _("'YYYY', 'YYYY-Qn' or 'YYYY-MM' within the plan's year")),
     (r"a month as YYYY-MM \((.+)\)", lambda m: _("a month as YYYY-MM (%(example)s)",
                                                    example=m[1])),
     (r"a month that has begun: a report is opened for the current month or an earlier one",
@@ -279,6 +285,16 @@ def _field_name(field: str, unknown: Optional[str] = "") -> Optional[str]:
     if m:
         return (_("Competitor %(n)s", n=int(m.group(1)) + 1) if m.group(2) == "competitor"
                 else _("What competitor %(n)s did", n=int(m.group(1)) + 1))
+    m = re.fullmatch(r"goals\[([0-9]+)\]\..*", field)
+    if m:
+        return _("Goal %(n)s", n=int(m.group(1)) + 1)
+    m = re.fullmatch(r"initiatives\[([0-9]+)\]\.(.*)", field)
+    if m:
+        n = int(m.group(1)) + 1
+        return {"title": _("Initiative %(n)s, title", n=n),
+                "startsOn": _("Initiative %(n)s, start", n=n),
+                "dueOn": _("Initiative %(n)s, due", n=n)}.get(m.group(2)) or _(
+                    "Initiative %(n)s", n=n)
     if re.fullmatch(r"sales\[[0-9]+\]\.currency", field):
         return _("Currency")
     if field in names:
