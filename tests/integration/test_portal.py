@@ -1198,6 +1198,16 @@ try:
           and "below the minimum" not in text(),
           "the server's refusal below the MOQ in Vietnamese (%s)" % text()[:500])
     shot("order-form-error-vi")
+    driver.get(base + "/leads/new")
+    for box, value in (("account_name", "Công ty TNHH Thương mại Hòa Bình"), ("country", "XX"),
+                       ("title", "Cung cấp má phanh"), ("currency", "VND")):
+        fill(box, value)
+    click(driver.find_element(By.ID, "register"))
+    check("không phải mã quốc gia ISO 3166-1 alpha-2" in text() and "country code" not in text()
+          and driver.find_element(By.ID, "account_name").get_attribute("value")
+          == "Công ty TNHH Thương mại Hòa Bình",
+          "a deal's country that is none: refused in Vietnamese beside the form as typed (%s)"
+          % text()[:500])
     ok, _, errors = valid_html("/")
     check(ok, "the Vietnamese page is valid HTML5 too %s" % errors)
 
