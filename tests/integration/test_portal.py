@@ -1184,6 +1184,17 @@ try:
         check(items == ["cơ hội kinh doanh", "đơn hàng", "vấn đề phát sinh"],
               "a weekly check-in's default agenda in Vietnamese (%s)" % items)
         shot("meeting-vi")
+    driver.get(base + "/meetings")
+    monthly = [a.get_attribute("href")
+               for a in driver.find_elements(By.CSS_SELECTOR, "main table a")
+               if a.text.startswith("Đánh giá kết quả hằng tháng")]
+    agendas = []
+    for href in monthly[:3]:
+        driver.get(href)
+        agendas += [li.text for li in driver.find_elements(By.CSS_SELECTOR, "main ol li")]
+    check("Cập nhật từ nhà xuất khẩu: Factory schedule for 2099" in agendas
+          and not [i for i in agendas if "Upstream update" in i],
+          "the update put on the next monthly review reads in Vietnamese there (%s)" % agendas)
     driver.get(base + "/orders/new")
     fill("sku0", "PT-100")
     fill("quantity0", "5")

@@ -825,7 +825,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     @app.template_filter("agenda_item")
     def agenda_item(item: str, kind: str) -> str:
         """An item of a series meeting's agenda in the reader's language when
-        it is one of the server's defaults (SERIES_AGENDA)."""
+        it is one of the server's defaults (SERIES_AGENDA), or the item an
+        upstream update's publication adds to the next monthly review
+        (migration 0033: "Upstream update: " and its title)."""
+        m = re.fullmatch(r"Upstream update: (.+)", item, re.S)
+        if m:
+            return _("Upstream update: %(title)s", title=m.group(1))
         if kind in SERIES_TITLES:
             return str(SERIES_AGENDA.get(item, item))
         return item
