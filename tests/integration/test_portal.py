@@ -593,6 +593,12 @@ try:
     click(driver.find_element(By.ID, "cancel-order"))
     check("cancelled" in text() and not driver.find_elements(By.ID, "cancel-order"),
           "its own placed order is cancelled from the portal")
+    check(driver.find_elements(By.ID, "order-notice") and "The order is cancelled." in text(),
+          "and the page says so (%s)" % text()[:300])
+    csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
+    status, _, body = fetch("/orders/%d/cancel" % order1["id"], {"csrf_token": csrf})
+    check(status == 200 and "The order is cancelled." in body and "cannot become" not in body,
+          "Cancel sent twice: the same confirmation, not a refusal (%d)" % status)
     status, headers, body = fetch("/calendar.ics")
     check(status == 200 and body.startswith("BEGIN:VCALENDAR")
           and "Họp khẩn về tồn kho" in body and headers.get_content_type() == "text/calendar",

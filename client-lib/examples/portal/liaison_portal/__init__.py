@@ -247,6 +247,15 @@ SERVER_REASONS = [
                  "completes only the items of its own people", owner=m[1])),
     (r"the action item is cancelled; only an open one can be completed",
      lambda m: _("the action item is cancelled; only an open one can be completed")),
+    (r"this order is ([a-z_]+) and cannot become cancelled: an order goes placed, confirmed, "
+     r"shipped, delivered, and may be cancelled only while placed or confirmed",
+     lambda m: _("this order is %(status)s: an order may be cancelled only while placed or "
+                 "confirmed", status=str(LABELS["order status"].get(m[1], m[1])))),
+    (r"shipment ([0-9]+) of this order is ([a-z_]+): an order is cancelled only while none of "
+     r"its shipments is on its way or delivered",
+     lambda m: _("shipment %(id)s of this order is %(status)s: an order is cancelled only "
+                 "while none of its shipments is on its way or delivered", id=m[1],
+                 status=str(LABELS["shipment status"].get(m[2], m[2])))),
     (r"the charter requires the section ([a-z_]+), and it is empty",
      lambda m: _("the charter requires the section “%(section)s”, and it is empty",
                  section=_section_name(m[1]))),
@@ -1211,16 +1220,22 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     @app.route("/orders/<id:oid>")
     def order(oid: int) -> Response:
         signed_in()
-        return order_page(oid)
+        # ?cancelled=1: the order was just cancelled (or was already).
+        return order_page(oid, notice=_("The order is cancelled.")
+                          if request.args.get("cancelled") else "")
 
     @app.route("/orders/<id:oid>/cancel", methods=["POST"])
     def order_cancel(oid: int) -> Response:
+        """Cancels the order and says so. Sent twice (a double click, Back
+        and the button again) the order is cancelled already: that is what
+        was asked, and the same confirmation comes, not a refusal."""
         signed_in()
         try:
             api().call("SetOrderStatus", {"id": oid, "status": "cancelled"})
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
-            return order_page(oid, 400, error=_sentence(e))
-        return redirect(url_for("order", oid=oid))
+            if api().call("GetOrder", {"id": oid})["order"].get("status") != "cancelled":
+                return order_page(oid, 400, error=_sentence(e))
+        return redirect(url_for("order", oid=oid, cancelled=1), 303)
 
     # ---------------- monthly reports and targets ----------------
 
