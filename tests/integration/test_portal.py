@@ -551,10 +551,18 @@ try:
     driver.get(base + "/escalations")
     check("Tồn kho tháng 12 chưa báo cáo" in text(), "the exporter's request is shown")
     shot("escalations")
+    answer_path = urllib.parse.urlparse(
+        driver.find_element(By.CSS_SELECTOR, "main form").get_attribute("action")).path
     driver.find_element(By.CSS_SELECTOR, "main form textarea").send_keys("Số liệu đã gửi qua e-mail.")
     click(driver.find_element(By.CSS_SELECTOR, "main form button"))
     check("Số liệu đã gửi qua e-mail." in text() and "answered" in text(),
           "and answered from the portal")
+    check(driver.find_elements(By.ID, "escalation-notice") and "Your answer is sent." in text(),
+          "and the page says the answer is sent (%s)" % text()[:300])
+    csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
+    status, _, body = fetch(answer_path, {"csrf_token": csrf, "text": "Số liệu đã gửi qua e-mail."})
+    check(status == 200 and "Your answer is sent." in body and body.count("Số liệu đã gửi") == 1,
+          "the answer sent twice: the same confirmation, the answer once (%d)" % status)
     driver.get(base + "/orders/new")
     driver.find_element(By.ID, "sku0").send_keys("PT-100")
     driver.find_element(By.ID, "quantity0").send_keys("5")

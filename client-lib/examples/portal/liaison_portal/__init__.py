@@ -1008,8 +1008,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         me = signed_in()
         items = api().call("ListEscalations", {"distributorId": me["distributorId"],
                                                "page": {"pageSize": PAGE_SIZE}})
+        # ?answered=1: an answer was just sent (or had been already).
+        notice = _("Your answer is sent.") if request.args.get("answered") else ""
         return _page("escalations.html", items=list(reversed(items.get("escalations", []))),
-                     errors={}, zone=my_zone())
+                     errors={}, zone=my_zone(), notice=notice)
 
     @app.route("/escalations/<id:eid>/answer", methods=["POST"])
     def escalation_answer(eid: int) -> Response:
@@ -1018,12 +1020,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         try:
             api().call("RespondEscalation", {"id": eid, "text": text})
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
-            items = api().call("ListEscalations", {"distributorId": me["distributorId"],
-                                                   "page": {"pageSize": PAGE_SIZE}})
-            return _page("escalations.html", 400,
-                         items=list(reversed(items.get("escalations", []))),
-                         errors={eid: _sentence(e)}, answers={eid: text}, zone=my_zone())
-        return redirect(url_for("escalations"))
+            # Sent twice (a double click, Back and again): answered already,
+            # the answer is on the page, and the same confirmation comes.
+            if e.message != "this escalation request is already answered":
+                items = api().call("ListEscalations", {"distributorId": me["distributorId"],
+                                                       "page": {"pageSize": PAGE_SIZE}})
+                return _page("escalations.html", 400,
+                             items=list(reversed(items.get("escalations", []))),
+                             errors={eid: _sentence(e)}, answers={eid: text}, zone=my_zone())
+        return redirect(url_for("escalations", answered=1), 303)
 
     def actions_page(status: int = 200, **ctx: Any) -> Response:
         items = api().call("ListActionItems", {"distributorId": g.identity["distributorId"],
