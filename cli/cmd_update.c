@@ -1,7 +1,7 @@
 /*
  * cmd_update.c - 'liaison update ...': the exporter's upstream updates
  * (production news, launches, campaigns). A draft is published to the
- * distributors whose active charter holds its regions and lines; each
+ * distributors whose active charter overlaps its regions for its lines; each
  * reading by a distributor user is recorded, and 'update receipts' shows
  * who has read it.
  */
@@ -42,8 +42,8 @@ static int update_answer(struct cli *cli, const char *method, json_t *req)
     if (!cli->set.json && !strcmp(method, "PublishUpstreamUpdate") &&
         !json_array_size(json_object_get(u, "recipients")))
         fprintf(stderr, "liaison: published, but to no distributor: no active charter in force "
-                        "today grants one of its regions for one of its lines (a grant for a "
-                        "country covers its subdivisions, not the reverse)\n");
+                        "today grants a territory overlapping one of its regions for one of its "
+                        "lines (a country and its subdivisions overlap both ways)\n");
     if (cli->set.json || cli->set.ids) {
         cli_print_object(cli, update_cols, NCOLS(update_cols), u);
     } else {
@@ -95,8 +95,9 @@ static int update_draft(struct cli *cli, int argc, char **argv)
         "update draft [--file F] --kind K --title T --body B --language L --effective DATE\n"
         "       --regions R,R --lines L,L [--documents ID,ID]",
         "Drafts an upstream update; each option but --documents is needed unless --file gives "
-        "it. Published, it goes to the distributors whose active charter holds one of its "
-        "regions (a grant for VN holds VN-HN) for one of its lines.",
+        "it. Published, it goes to the distributors whose active charter grants a territory "
+        "overlapping one of its regions (VN reaches VN-HN's distributor, VN-HN reaches VN's) "
+        "for one of its lines.",
         opts, 0,
         "update draft --kind launch --title \"Má phanh gốm mới\" --body \"Từ tháng 3...\" "
         "--language vi --effective 2027-03-01 --regions VN --lines BRK"};

@@ -3,8 +3,8 @@
 update, a launch or a campaign (title, body, language variants, effective
 date, attached documents) aimed at regions and product lines, and publishes
 it: the recipients are fixed then, as the distributors whose ACTIVE charter
-has a grant in force that contains one of the regions (a grant for VN covers
-VN-HN) for one of the lines, in the charter's product coverage. A
+has a grant in force that overlaps one of the regions (a grant for VN covers
+an update on VN-HN, and one for VN-HN an update on VN) for one of the lines, in the charter's product coverage. A
 distributor user lists and reads only updates addressed to its distributor
 (NOT_FOUND otherwise, as for one that does not exist); its first reading is
 its read receipt, and the exporter lists receipts per distributor user. Each
@@ -240,13 +240,14 @@ u2 = int(must("CreateUpstreamUpdate", u2, admin)["update"]["id"])
 out = must("PublishUpstreamUpdate", {"id": u2}, admin)["update"]
 check({int(r["distributorId"]) for r in out.get("recipients", [])} == {vn_all},
       "filters in Hanoi reach Vietnam only, not Hanoi's brake-only grant")
-# Brakes in all of Vietnam: Hanoi holds only part of it, so it does not receive it.
+# Brakes in all of Vietnam: Hanoi sells brakes in part of it, so it receives it too;
+# Saigon's charter covers no brakes.
 u3 = dict(LAUNCH, kind="production", title="Nhà máy Đức nghỉ bảo trì tháng 8", regions=["VN"],
           documentIds=[], variants=[], language="vi")
 u3 = int(must("CreateUpstreamUpdate", u3, admin)["update"]["id"])
 out = must("PublishUpstreamUpdate", {"id": u3}, admin)["update"]
-check({int(r["distributorId"]) for r in out.get("recipients", [])} == {vn_all},
-      "brakes for all of Vietnam reach the whole-country grant, not the Hanoi one")
+check({int(r["distributorId"]) for r in out.get("recipients", [])} == {vn_all, hn_brk},
+      "brakes for all of Vietnam reach the whole-country grant and the Hanoi one")
 # The charter's product coverage counts: Saigon's grant is for every line but
 # its charter covers filters only.
 u4 = dict(LAUNCH, kind="launch", title="Lọc và phanh cho Sài Gòn", regions=["VN-SG"],
@@ -283,15 +284,15 @@ def listed(token, **req):
     return code, [int(u["id"]) for u in out.get("updates", [])] if code == "OK" else out
 
 
-check(listed(hn1) == ("OK", [u1]), "Hanoi lists only the brake update for Hanoi (%s)"
-      % (listed(hn1),))
+check(listed(hn1) == ("OK", [u1, u3]),
+      "Hanoi lists the brake updates for Hanoi and for Vietnam (%s)" % (listed(hn1),))
 check(listed(th_user) == ("OK", [u6]), "Thailand lists only its own update")
 check(listed(sg_user) == ("OK", [u5]), "Saigon lists only the filter update")
 check(listed(draft_user) == ("OK", []), "an inactive charter's distributor lists none")
 check(listed(vn_user) == ("OK", [u1, u2, u3, u4, u5]), "Vietnam lists the five sent to it")
 check(listed(admin) == ("OK", [u1, u2, u3, u4, u5, u6, draft]), "staff list every update")
 check(listed(admin, status="draft") == ("OK", [draft]), "staff filter drafts")
-check(listed(admin, distributorId=hn_brk) == ("OK", [u1]), "staff filter by recipient")
+check(listed(admin, distributorId=hn_brk) == ("OK", [u1, u3]), "staff filter by recipient")
 code, out = call("ListUpstreamUpdates", {"kind": "memo"}, admin)
 check(code == "INVALID_ARGUMENT" and violation(out, "kind"), "ListUpstreamUpdates: bad kind")
 code, missing = call("GetUpstreamUpdate", {"id": 987654321}, th_user)
@@ -375,7 +376,7 @@ check(p.returncode == 0 and "published, but to no distributor" in p.stderr
       and "Recipients" not in p.stdout,
       "publishing to nobody says so on stderr (%d %s)" % (p.returncode, p.stderr))
 code, out = cli("update", "list", token=hn2)
-check(code == "OK" and isinstance(out, list) and [int(u["id"]) for u in out] == [u1, int(cu)],
+check(code == "OK" and isinstance(out, list) and [int(u["id"]) for u in out] == [u1, u3, int(cu)],
       "liaison update list prints a JSON array of what Hanoi received (%s %s)" % (code, out))
 code, out = cli("update", "show", str(cu), token=hn2)
 check(code == "OK" and out.get("readAt"), "liaison update show records the reading (%s)" % code)
