@@ -280,7 +280,7 @@ static struct db_stmt q_supersede = {
 /* $1 charter, activated when it is a draft without conflicts and with a grant */
 static struct db_stmt q_activate = {
     "UPDATE charters c SET status = 'active', activated_by = liaison_request_setting('actor'),"
-    " activated_at = now() FROM distributors d"
+    " activated_at = liaison_now() FROM distributors d"
     " WHERE d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     " AND c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND c.status = 'draft'"
     " AND liaison_sees_distributor(d.id, d.account_manager_id)"

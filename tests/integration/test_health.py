@@ -492,6 +492,18 @@ try:
     check(code != "OK", "an unknown factor is a usage error (%s)" % code)
     must("SetHealthWeights", {"weights": {CAMEL[f]: v for f, v in WEIGHTS.items()}}, admin)
 
+    # ---------------- a charter activated on the clock ----------------
+    # The relationship starts at the activation on the service clock, as
+    # every rule that reads it does: a charter activated now (T3, months
+    # after the real time) is inside its grace period, and silent is fine.
+    fresh = distributor("Công ty Mới Long An")
+    check(sql("SELECT activated_at = liaison_now() FROM charters WHERE distributor_id = %s"
+              % fresh) == "t", "a charter's activation is stamped with the service clock")
+    settle()
+    h = health(fresh)
+    check(h.get("score") == 100 and not h.get("reasons"),
+          "a charter activated at the clock's now is inside its grace period (%s)" % h)
+
     # ---------------- 1,000 distributors, answered from stored rows ----------------
     check(sql("SELECT has_function_privilege('liaison_app', 'liaison_health_compute(bigint)',"
               " 'EXECUTE')") == "f",
