@@ -493,6 +493,32 @@ try:
     check(code == "FAILED_PRECONDITION" and "is terminated" in out.get("message", "")
           and "takes no new meetings" in out.get("message", ""),
           "a terminated distributor gets no new meeting (%s %s)" % (code, out))
+
+    # ---------------- one account manager, two distributors ----------------
+    # Both plans put every call at 09:00 Berlin, the first instant both
+    # sides work: the manager had two calls at once every week.
+    set_clock("2026-05-25T00:00:00Z")
+    two = []
+    for name, zone, region in (("Công ty Phụ tùng Cần Thơ " + RUN, "Asia/Ho_Chi_Minh", "VN"),
+                               ("大阪オートパーツ株式会社 " + RUN, "Asia/Tokyo", "JP")):
+        d = distributor(admin, name, zone, "09:00", "18:00", [1, 2, 3, 4, 5], manager=other_id)
+        must("ActivateCharter", {"id": charter(admin, d, region, "2026-06-01")}, admin)
+        two.append(d)
+    clash = rows("SELECT a.id, b.id FROM meetings a JOIN meetings b ON a.distributor_id = %d"
+                 " AND b.distributor_id = %d AND a.status <> 'cancelled'"
+                 " AND b.status <> 'cancelled' AND a.starts_at < b.ends_at"
+                 " AND b.starts_at < a.ends_at" % tuple(two))
+    check(len(meetings(two[0])) > 50 and len(meetings(two[1])) > 50 and clash == [],
+          "one manager's two distributors never have calls at the same time (%d clashes)"
+          % len(clash))
+    for d, zone in zip(two, ("Asia/Ho_Chi_Minh", "Asia/Tokyo")):
+        check(inside_both(d, ("onboarding", "weekly"), "Europe/Berlin", "09:00", "17:00",
+                          [1, 2, 3, 4, 5], zone, "09:00", "18:00", [1, 2, 3, 4, 5]) == [],
+              "and each call is still inside both sides' hours (%s)" % zone)
+    before = [meetings(d) for d in two]
+    for d in two:
+        must("PlanCadence", {"distributorId": d}, admin)
+    check([meetings(d) for d in two] == before, "planning either again moves nothing")
 finally:
     psql("DELETE FROM liaison_clock")
 
