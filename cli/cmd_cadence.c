@@ -274,24 +274,42 @@ int cmd_cadence(struct cli *cli, int argc, char **argv)
 }
 
 /*
- * A WorkingTime from --time-zone, --hours FROM-TO and --days; NULL after
- * saying what is wrong.
+ * The WorkingTime to set: current (as Get*WorkingTime answered it) with
+ * what --time-zone, --hours FROM-TO and --days give in its place, so that
+ * '--hours 08:00-16:00' alone changes the hours and keeps the zone and the
+ * days. NULL after saying what is wrong.
  */
-static json_t *working_time(struct cli *cli, const char *tz, const char *hours, const char *days)
+static json_t *working_time(struct cli *cli, const json_t *current, const char *tz,
+                            const char *hours, const char *days)
 {
     char from[16], to[16];
-    if (sscanf(hours, "%15[0-9:]-%15[0-9:]", from, to) != 2) {
+    const char *cur_from = json_string_value(json_object_get(current, "businessHoursStart"));
+    const char *cur_to = json_string_value(json_object_get(current, "businessHoursEnd"));
+    const char *cur_tz = json_string_value(json_object_get(current, "timeZone"));
+    snprintf(from, sizeof from, "%s", cur_from ? cur_from : "09:00");
+    snprintf(to, sizeof to, "%s", cur_to ? cur_to : "17:00");
+    if (hours && sscanf(hours, "%15[0-9:]-%15[0-9:]", from, to) != 2) {
         cli_fail(cli, "INVALID_ARGUMENT", "--hours is FROM-TO, e.g. 09:00-17:00");
         return NULL;
     }
-    json_t *d = cli_days(days);
+    json_t *d;
+    const json_t *cur_days = json_object_get(current, "workDays");
+    if (days)
+        d = cli_days(days);
+    else if (json_array_size(cur_days))
+        d = json_deep_copy(cur_days);
+    else
+        d = cli_days("Mon-Fri");
     if (!d) {
         cli_fail(cli, "INVALID_ARGUMENT",
                  "--days is a list of days, 1 (Mon) to 7 (Sun) or names: 1,2,3 or Mon-Fri");
         return NULL;
     }
-    return json_pack("{s:s,s:s,s:s,s:o}", "timeZone", tz, "businessHoursStart", from,
-                     "businessHoursEnd", to, "workDays", d);
+    return json_pack("{s:s,s:s,s:s,s:o}", "timeZone",
+                     tz       ? tz
+                     : cur_tz ? cur_tz
+                              : "UTC",
+                     "businessHoursStart", from, "businessHoursEnd", to, "workDays", d);
 }
 
 #define HOURS_OPTS(tz, hours, days)                                                                \
@@ -300,34 +318,55 @@ static json_t *working_time(struct cli *cli, const char *tz, const char *hours, 
          &(hours),                                                                                 \
          NULL,                                                                                     \
          false,                                                                                    \
-         "business hours FROM-TO (default 09:00-17:00)",                                           \
+         "business hours FROM-TO (default: as they are)",                                          \
          "businessHoursStart businessHoursEnd"},                                                   \
     {                                                                                              \
-        "days", &(days), NULL, false, "work days: 1,2,3 or Mon-Fri (default Mon-Fri)", "workDays"  \
+        "days", &(days), NULL, false, "work days: 1,2,3 or Mon-Fri (default: as they are)",        \
+            "workDays"                                                                             \
     }
+
+/*
+ * Shows the working time get_method answers for req, or with any of tz,
+ * hours and days sets it through set_method: what they give in place of
+ * what was shown. Consumes req.
+ */
+static int hours_show_or_set(struct cli *cli, const char *get_method, const char *set_method,
+                             json_t *req, const char *tz, const char *hours, const char *days,
+                             json_t **resp)
+{
+    json_t *shown;
+    int rc = cli_call(cli, get_method, json_incref(req), &shown);
+    if (rc || !(tz || hours || days)) {
+        json_decref(req);
+        *resp = rc ? NULL : shown;
+        return rc;
+    }
+    json_t *w = working_time(cli, json_object_get(shown, "workingTime"), tz, hours, days);
+    json_decref(shown);
+    if (!w) {
+        json_decref(req);
+        return EXIT_USAGE;
+    }
+    json_object_set_new(req, "workingTime", w);
+    return cli_call(cli, set_method, req, resp);
+}
 
 static int tenant_hours(struct cli *cli, int argc, char **argv)
 {
-    const char *tz = NULL, *hours = "09:00-17:00", *days = "Mon-Fri";
+    const char *tz = NULL, *hours = NULL, *days = NULL;
     const struct cli_opt opts[] = {HOURS_OPTS(tz, hours, days), {0}};
     const struct cli_command_spec spec = {
-        "tenant hours [--time-zone TZ [--hours FROM-TO] [--days D,..]]",
+        "tenant hours [--time-zone TZ] [--hours FROM-TO] [--days D,..]",
         "Shows your tenant's working time, or sets it (tenant admins): the exporter side of\n"
-        "every distributor whose account manager has none of their own.",
+        "every distributor whose account manager has none of their own. What is not given\n"
+        "stays as it is (a new tenant's: UTC, 09:00-17:00, Mon-Fri).",
         opts, 0, "tenant hours --time-zone Europe/Berlin --hours 09:00-17:00 --days Mon-Fri"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_t *resp, *req = json_object();
-    if (tz) {
-        json_t *w = working_time(cli, tz, hours, days);
-        if (!w) {
-            json_decref(req);
-            return EXIT_USAGE;
-        }
-        json_object_set_new(req, "workingTime", w);
-    }
-    if ((rc = cli_call(cli, tz ? "SetTenantWorkingTime" : "GetTenantWorkingTime", req, &resp)))
+    json_t *resp;
+    if ((rc = hours_show_or_set(cli, "GetTenantWorkingTime", "SetTenantWorkingTime", json_object(),
+                                tz, hours, days, &resp)))
         return rc;
     if (cli->set.json)
         output_json(resp);
@@ -347,16 +386,17 @@ int cmd_tenant(struct cli *cli, int argc, char **argv)
 
 int cli_user_hours(struct cli *cli, int argc, char **argv)
 {
-    const char *tz = NULL, *hours = "09:00-17:00", *days = "Mon-Fri";
+    const char *tz = NULL, *hours = NULL, *days = NULL;
     bool clear = false;
     const struct cli_opt opts[] = {
         HOURS_OPTS(tz, hours, days),
         {"clear", NULL, &clear, false, "forget your own: the tenant's applies"},
         {0}};
     const struct cli_command_spec spec = {
-        "user hours [USER] [--time-zone TZ [--hours FROM-TO] [--days D,..] | --clear]",
+        "user hours [USER] [--time-zone TZ] [--hours FROM-TO] [--days D,..] | --clear]",
         "Shows or sets a user's own working time (yours without USER; an admin's for anyone):\n"
-        "the exporter side of the distributors they manage. Without their own, the tenant's.",
+        "the exporter side of the distributors they manage. Without their own, the tenant's.\n"
+        "What is not given stays as shown (the tenant's, without their own).",
         opts, 0, "user hours --time-zone America/Los_Angeles --hours 08:00-16:30 --days Mon-Fri"};
     const char *who = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &who, 1);
@@ -365,18 +405,21 @@ int cli_user_hours(struct cli *cli, int argc, char **argv)
     json_int_t id = 0;
     if (who && (rc = cli_resolve(cli, CLI_USER, who, 0, &id)))
         return rc;
-    json_t *resp, *req = json_pack("{s:I}", "userId", id);
-    if (tz) {
-        json_t *w = working_time(cli, tz, hours, days);
-        if (!w) {
-            json_decref(req);
-            return EXIT_USAGE;
-        }
-        json_object_set_new(req, "workingTime", w);
-    } else if (clear) {
-        json_object_set_new(req, "clear", json_true());
+    if (clear && (tz || hours || days)) {
+        cli_fail(cli, "INVALID_ARGUMENT",
+                 "--clear forgets the user's own working time: not with --time-zone, --hours "
+                 "or --days");
+        return EXIT_USAGE;
     }
-    if ((rc = cli_call(cli, tz || clear ? "SetUserWorkingTime" : "GetUserWorkingTime", req, &resp)))
+    json_t *resp, *req = json_pack("{s:I}", "userId", id);
+    if (clear) {
+        json_object_set_new(req, "clear", json_true());
+        rc = cli_call(cli, "SetUserWorkingTime", req, &resp);
+    } else {
+        rc = hours_show_or_set(cli, "GetUserWorkingTime", "SetUserWorkingTime", req, tz, hours,
+                               days, &resp);
+    }
+    if (rc)
         return rc;
     if (cli->set.json) {
         output_json(resp);

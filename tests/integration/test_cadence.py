@@ -466,6 +466,18 @@ try:
     code, out = cli("tenant", "hours", "--time-zone", "Europe/Berlin", "--hours", "09:00-17:00",
                     "--days", "1,2,3,4,5", token=admin)
     check(code == "OK" and out.get("workingTime") == BERLIN, "tenant hours")
+    # --hours alone changed nothing and said nothing; now it changes the
+    # hours and keeps the zone and the days, as every update does.
+    code, out = cli("tenant", "hours", "--hours", "08:00-16:00", token=admin)
+    check(code == "OK" and out.get("workingTime") == dict(BERLIN, businessHoursStart="08:00",
+                                                          businessHoursEnd="16:00"),
+          "tenant hours --hours alone sets the hours, keeping zone and days (%s)" % out)
+    code, out = cli("tenant", "hours", "--hours", "09:00-17:00", token=admin)
+    check(code == "OK" and out.get("workingTime") == BERLIN, "tenant hours put back (%s)" % out)
+    code, out = cli("user", "hours", "--clear", "--time-zone", "Asia/Tokyo", token=manager)
+    check(code == "INVALID_ARGUMENT" and "--clear" in str(out),
+          "user hours: --clear with a working time is refused, not one of them dropped (%s)"
+          % out)
     code, out = cli("user", "hours", "--time-zone", "Mars/Olympus", "--hours", "09:00-17:00",
                     token=manager)
     check(code == "INVALID_ARGUMENT" and "--time-zone" in str(out),
