@@ -3,7 +3,8 @@
  * JSON values rendered as text, so one table routine serves every command:
  * lists as "vi, en", week days as "Mon–Sat", proto enum names in lower
  * snake case ("tenant_admin"), control characters escaped, and a cell past
- * OUTPUT_MAX_CELL columns cut on a character boundary with "…".
+ * OUTPUT_MAX_CELL columns cut on a character boundary with "…", but for the
+ * one that ends its line (a table's last column, a field's value): whole.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -267,15 +268,18 @@ static const char *output_scalar(const json_t *v, const struct output_column *co
     return raw;
 }
 
-/* The cell text for a column's value, as output_text renders it, in buf. */
-static const char *output_cell(const json_t *v, const struct output_column *col, char *buf,
-                               size_t cap)
+/*
+ * A column's value as text, before escaping and cutting: raw (256 bytes)
+ * holds a number or a day list; *joined, which the caller frees, a list or
+ * an object. Returns the text.
+ */
+static const char *output_value(const json_t *v, const struct output_column *col, char *raw,
+                                char **joined)
 {
-    char raw[256];
     const char *text;
-    char *joined = NULL;
+    *joined = NULL;
     if (json_is_array(v) && col && col->format == OUTPUT_DAYS) {
-        output_days(v, raw, sizeof raw);
+        output_days(v, raw, 256);
         text = raw;
     } else if (json_is_array(v)) {
         /* A list of scalars reads "vi, en"; its cell is cut like any other. */
@@ -287,29 +291,50 @@ static const char *output_cell(const json_t *v, const struct output_column *col,
             const char *t = output_scalar(item, col, one, sizeof one);
             len += (t ? strlen(t) : 1) + 2;
         }
-        joined = malloc(len);
-        if (joined) {
-            joined[0] = '\0';
+        *joined = malloc(len);
+        if (*joined) {
+            (*joined)[0] = '\0';
             json_array_foreach(v, i, item)
             {
                 const char *t = output_scalar(item, col, one, sizeof one);
-                strcat(joined, i ? ", " : "");
-                strcat(joined, t ? t : "?");
+                strcat(*joined, i ? ", " : "");
+                strcat(*joined, t ? t : "?");
             }
         }
-        text = joined ? joined : "?";
+        text = *joined ? *joined : "?";
         if (json_array_size(v) == 0)
             text = "-";
     } else {
-        text = output_scalar(v, col, raw, sizeof raw);
+        text = output_scalar(v, col, raw, 256);
         if (!text) {
-            joined = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-            text = joined ? joined : "?";
+            *joined = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            text = *joined ? *joined : "?";
         }
     }
+    return text;
+}
+
+/* The cell text for a column's value, as output_text renders it, in buf. */
+static const char *output_cell(const json_t *v, const struct output_column *col, char *buf,
+                               size_t cap)
+{
+    char raw[256], *joined;
+    const char *text = output_value(v, col, raw, &joined);
     output_text(text, strlen(text), buf, cap);
     free(joined);
     return buf;
+}
+
+/*
+ * Prints a column's value whole, escaped as output_text escapes it: the last
+ * cell of a row pads nothing after it, so cutting it would only hide what
+ * it says (a health reason's figures, a charter's last report section).
+ */
+static void output_cell_whole(const json_t *v, const struct output_column *col)
+{
+    char raw[256], *joined;
+    output_escaped(stdout, output_value(v, col, raw, &joined));
+    free(joined);
 }
 
 /* Prints text and pads it with spaces to width columns. */
@@ -331,40 +356,44 @@ void output_table(const struct output_column *cols, int ncols, const json_t *row
     const json_t *row;
     json_array_foreach(rows, i, row)
     {
-        for (int c = 0; c < ncols; c++) {
+        for (int c = 0; c + 1 < ncols; c++) {
             size_t w = output_width(
                 output_cell(json_object_get(row, cols[c].key), &cols[c], cell, sizeof cell));
             if (w > width[c])
                 width[c] = w;
         }
     }
-    /* The last column is not padded: no trailing spaces. */
+    /* The last column is not padded (no trailing spaces) and not cut. */
     for (int c = 0; c < ncols; c++) {
         output_padded(cols[c].header, c + 1 < ncols ? width[c] : 0);
         fputs(c + 1 < ncols ? "  " : "\n", stdout);
     }
     json_array_foreach(rows, i, row)
     {
-        for (int c = 0; c < ncols; c++) {
+        for (int c = 0; c + 1 < ncols; c++) {
             output_padded(
                 output_cell(json_object_get(row, cols[c].key), &cols[c], cell, sizeof cell),
-                c + 1 < ncols ? width[c] : 0);
-            fputs(c + 1 < ncols ? "  " : "\n", stdout);
+                width[c]);
+            fputs("  ", stdout);
         }
+        if (ncols > 0)
+            output_cell_whole(json_object_get(row, cols[ncols - 1].key), &cols[ncols - 1]);
+        putchar('\n');
     }
 }
 
 void output_fields(const struct output_column *cols, int ncols, const json_t *obj)
 {
     size_t width = 0;
-    char cell[OUTPUT_MAX_CELL * 4 + 8];
     for (int c = 0; c < ncols; c++)
         if (strlen(cols[c].header) > width)
             width = strlen(cols[c].header);
+    /* Each value ends its line: whole, not cut. */
     for (int c = 0; c < ncols; c++) {
         output_padded(cols[c].header, width);
-        printf("  %s\n",
-               output_cell(json_object_get(obj, cols[c].key), &cols[c], cell, sizeof cell));
+        fputs("  ", stdout);
+        output_cell_whole(json_object_get(obj, cols[c].key), &cols[c]);
+        putchar('\n');
     }
 }
 

@@ -286,6 +286,17 @@ for name, row in ((viet_long, lrow), (japanese, jrow)):
     cell = row[len(made[name]):].strip().split("  ")[0]
     check(cell.endswith("\u2026") and width(cell) <= 60 and name.startswith(cell[:-1]),
           "a long name is cut on a character boundary with an ellipsis (%r)" % cell)
+# What ends a line is not cut: a field's value, a table's last column (a
+# health reason's figures were cut to "not answere…").
+rc, out, _ = run("distributor", "show", made[japanese])
+check(rc == 0 and field(out, "NAME") == japanese,
+      "a show prints a long name whole (%r)" % field(out, "NAME"))
+rc, out, err = run("user", "create", "--email", "long@ux.example", "--role", "distributor_user",
+                   "--distributor", made[japanese], "--password-stdin", stdin=pw)
+rc, out, _ = run("user", "list")
+urow = next((r for r in lines(out) if "long@ux.example" in r), "")
+check(rc == 0 and urow.endswith("  " + japanese),
+      "a table's last column is whole, not cut (%r)" % urow)
 check("vi, en" in vrow and "Mon\u2013Sat" in vrow, "lists as 'vi, en', days as 'Mon–Sat'")
 check("Mon, Wed, Fri" in lrow, "days that are not a range as 'Mon, Wed, Fri'")
 check("Mon\u2013Wed, Fri" in jrow, "a run of days and a single one as 'Mon–Wed, Fri'")
