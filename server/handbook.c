@@ -411,6 +411,26 @@ static void section_charter(struct page *p, const json_t *c)
     }
 }
 
+/*
+ * How often a series of kind meets, as the plan places it
+ * (liaison_cadence_window, migration 0016); NULL for a kind it does not
+ * know, which is then shown without one.
+ */
+static const char *cadence_recurrence(const char *kind)
+{
+    static const struct {
+        const char *kind, *words;
+    } kinds[] = {{"onboarding", "twice a week"},
+                 {"weekly", "every week"},
+                 {"monthly", "every month, in its first week"},
+                 {"quarterly", "every three months"},
+                 {"annual", "every year, a month before the charter year ends"}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(kind, kinds[i].kind))
+            return kinds[i].words;
+    return NULL;
+}
+
 static void section_cadence(struct page *p, const json_t *data)
 {
     const json_t *dist = json_object_get(data, "distributor");
@@ -433,6 +453,12 @@ static void section_cadence(struct page *p, const json_t *data)
         user(p, str(s, "title"));
         fixed(p, " (");
         user(p, str(s, "kind"));
+        /* The series' kind alone did not say how often it meets. */
+        const char *often = cadence_recurrence(str(s, "kind"));
+        if (often) {
+            fixed(p, ", ");
+            fixed(p, often);
+        }
         fmt(p, "): %lld minutes, from ", num(s, "duration_minutes"));
         user(p, str(s, "starts_on"));
         if (*str(s, "ends_on")) {

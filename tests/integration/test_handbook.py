@@ -276,7 +276,8 @@ for want, what in (("# Relationship Operating Handbook: Sài Gòn &lt;script&gt;
                    ("at the end of %s:\n\n- BRK: 3.9 weeks of cover against 8 weeks, below the"
                     " commitment" % months[2], "the line's own cover against its buffer")):
     check(want in md, "the Markdown names %s" % what)
-check("(onboarding)" in md or "(weekly)" in md, "the Markdown names the cadence's series")
+check("(onboarding, twice a week)" in md or "(weekly, every week)" in md,
+      "the Markdown names the cadence's series and how often each meets")
 check("<script" not in md and "<b>" not in md and "<i>" not in md,
       "no user text comes out as HTML in the Markdown")
 

@@ -105,7 +105,8 @@ static void test_markdown(void)
     CHECK(strstr(s, "Rival \\| Co: Bremsen"));
     CHECK(strstr(s, "at the end of 2026-09:"));
     CHECK(strstr(s, "- BRK &lt;i&gt;: 6.6 weeks of cover against 8 weeks, below the commitment"));
-    CHECK(strstr(s, "Họp tuần 週次 &lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt; (weekly): 30"));
+    CHECK(strstr(s, "Họp tuần 週次 &lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt; (weekly, every "
+                    "week): 30 minutes"));
     CHECK(strstr(s, "Exporter: Europe/Berlin, 09:00–17:00, Mon Tue Wed Thu Fri"));
     CHECK(strstr(s, "Distributor: Asia/Ho\\_Chi\\_Minh, 08:00–17:00, Mon Tue Wed Thu Fri Sat"));
     CHECK(strstr(s, "of 12 meetings, 2 (60 minutes)"));
