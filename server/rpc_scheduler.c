@@ -106,7 +106,10 @@ void rpc_set_clock(struct request *r)
         request_fail_field(r, "shiftSeconds", "at most a century (3155760000 s) either way");
         return;
     }
-    if (fixed && !request_check_text(r, "fixedAt", in->fixed_at, CLOCK_MAX_INSTANT, true))
+    /* PostgreSQL alone would take 'yesterday', 'epoch' or 'infinity' and
+     * move every server's clock there. */
+    if (fixed && (!request_check_text(r, "fixedAt", in->fixed_at, CLOCK_MAX_INSTANT, true) ||
+                  !request_check_time(r, "fixedAt", in->fixed_at, true)))
         return;
     exec_run(r, &d_clock_set);
 }

@@ -161,6 +161,13 @@ code, _ = a.call("SetClock", {"shiftSeconds": 60, "reset": True}, OPERATOR)
 check(code == "INVALID_ARGUMENT", "SetClock with two modes -> INVALID_ARGUMENT (%s)" % code)
 code, out = a.call("SetClock", {"fixedAt": "not a time"}, OPERATOR)
 check(code == "INVALID_ARGUMENT", "SetClock with a bad instant -> INVALID_ARGUMENT (%s)" % code)
+# PostgreSQL's own words for instants moved the clock: 'clock set yesterday'
+# went back to the real yesterday and answered OK.
+for word in ("yesterday", "epoch", "infinity", "2031-03-29 00:59"):
+    code, out = a.cli("clock", "set", word, token=OPERATOR)
+    check(code == "INVALID_ARGUMENT" and "RFC 3339" in out.get("message", ""),
+          "liaison clock set %s is refused as not RFC 3339 (%s %s)" % (word, code, out))
+check(sql("SELECT count(*) FROM liaison_clock") == "0", "and the clock did not move")
 before = int(sql("SELECT count(*) FROM platform_audit WHERE action LIKE 'clock.%'"))
 code, out = a.cli("clock", "shift", "x7200", token=OPERATOR)
 check(code == "INVALID_ARGUMENT" and "SECONDS" in out.get("message", ""),
