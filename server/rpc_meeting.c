@@ -548,6 +548,45 @@ static bool instant_ok(const char *s)
            !p[6] && atoi(p + 1) <= 15 && atoi(p + 4) <= 59;
 }
 
+/*
+ * Seconds since 1970 of an instant instant_ok() accepted (fractions
+ * dropped), for comparing two that carry different offsets.
+ */
+static long long instant_seconds(const char *s)
+{
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    /* Days from the civil date (H. Hinnant's days_from_civil), March-based years. */
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153LL * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    long long t = days * 86400 + atoi(s + 11) * 3600LL + atoi(s + 14) * 60LL;
+    const char *p = s + 16;
+    if (*p == ':') {
+        t += atoi(p + 1);
+        p += 3;
+        if (*p == '.')
+            p += 1 + strspn(p + 1, "0123456789");
+    }
+    if (*p == '+' || *p == '-')
+        t -= (*p == '+' ? 1 : -1) * (atoi(p + 1) * 3600LL + atoi(p + 4) * 60LL);
+    return t;
+}
+
+/*
+ * A range's ends, each already valid or empty: false after answering
+ * INVALID_ARGUMENT on "to" when it is before "from" (a reversed range
+ * answered an empty list, as if nothing had happened).
+ */
+static bool range_ok(struct request *r, const char *from, const char *to)
+{
+    if (!from[0] || !to[0] || instant_seconds(to) >= instant_seconds(from))
+        return true;
+    request_fail_field(r, "to", "must not be before from");
+    return false;
+}
+
 static bool instant_field_ok(struct request *r, const char *field, const char *s, bool required)
 {
     if (!s[0] && !required)
@@ -637,7 +676,8 @@ void rpc_list_meetings(struct request *r)
 {
     const Liaison__V1__ListMeetingsRequest *in = (const Liaison__V1__ListMeetingsRequest *)r->input;
     if (!optional_id_ok(r, "distributorId", in->distributor_id) ||
-        !instant_field_ok(r, "from", in->from, false) || !instant_field_ok(r, "to", in->to, false))
+        !instant_field_ok(r, "from", in->from, false) ||
+        !instant_field_ok(r, "to", in->to, false) || !range_ok(r, in->from, in->to))
         return;
     if (!one_of(in->status, meeting_statuses)) {
         request_fail_field(r, "status", "scheduled, held, missed or cancelled");
@@ -733,7 +773,8 @@ void rpc_get_notes_compliance(struct request *r)
         (const Liaison__V1__GetNotesComplianceRequest *)r->input;
     if (optional_id_ok(r, "distributorId", in->distributor_id) &&
         optional_id_ok(r, "accountManagerId", in->account_manager_id) &&
-        instant_field_ok(r, "from", in->from, true) && instant_field_ok(r, "to", in->to, true))
+        instant_field_ok(r, "from", in->from, true) && instant_field_ok(r, "to", in->to, true) &&
+        range_ok(r, in->from, in->to))
         exec_run(r, &d_compliance);
 }
 

@@ -211,6 +211,21 @@ try:
                                                        "pending"))
         return [counts(r) for r in rows], [counts(r) for r in mrows], out
 
+    # A range whose end is before its start answered an empty list or no
+    # compliance at all, as if nothing had happened in it.
+    backwards = {"from": "2026-04-01T00:00:00Z", "to": "2026-03-01T00:00:00Z"}
+    for method in ("ListMeetings", "GetNotesCompliance"):
+        code, out = call(method, backwards, manager)
+        check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "to",
+              "%s with to before from is refused on 'to' (%s %s)" % (method, code, out))
+    code, out = call("ListMeetings", {"from": "2026-03-09T09:00:00+09:00",
+                                      "to": "2026-03-09T00:30:00Z"}, manager)
+    check(code == "OK", "ends compared as instants, whatever their offsets (%s %s)" % (code, out))
+    code, out = _cli.cli("meeting", "compliance", "--from", "2026-04-01", "--to", "2026-03-01",
+                         token=manager)
+    check(code == "INVALID_ARGUMENT" and "--to" in str(out),
+          "liaison meeting compliance names --to (%s %s)" % (code, out))
+
     NOTE_VI = "Đã thống nhất: giao 500 bộ má phanh trước ngày 15/3. Anh An xác nhận tồn kho."
     NOTE_JA = "議事録：4月の発注数量を確認しました。山田様より在庫報告あり。"
     set_clock("2026-03-03T08:59:59Z")  # one second before the notes are due
