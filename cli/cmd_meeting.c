@@ -16,21 +16,30 @@
 
 #define NOTE_MAX_BYTES 100000
 
-static const struct output_column meeting_cols[] = {
-    {"ID", "id"},         {"DISTRIBUTOR", "distributorName"},
-    {"TITLE", "title"},   {"LOCAL START", "localStartsAt"},
-    {"ZONE", "timeZone"}, {"UTC START", "startsAt"},
-    {"STATUS", "status"}, {"NOTES", "notesStatus"}};
+/* Both sides' local times: the staff's own and the distributor's (UTC in --json). */
+static const struct output_column meeting_cols[] = {{"ID", "id"},
+                                                    {"DISTRIBUTOR", "distributorName"},
+                                                    {"TITLE", "title"},
+                                                    {"EXPORTER START", "exporterLocalStartsAt"},
+                                                    {"EXPORTER ZONE", "exporterTimeZone"},
+                                                    {"DISTRIBUTOR START", "localStartsAt"},
+                                                    {"DISTRIBUTOR ZONE", "timeZone"},
+                                                    {"STATUS", "status"},
+                                                    {"NOTES", "notesStatus"}};
 static const struct output_column meeting_fields[] = {{"meeting", "id"},
                                                       {"distributor", "distributorName"},
                                                       {"kind", "kind"},
                                                       {"title", "title"},
                                                       {"agenda", "agenda"},
-                                                      {"time zone", "timeZone"},
-                                                      {"local start", "localStartsAt"},
-                                                      {"local end", "localEndsAt"},
+                                                      {"distributor zone", "timeZone"},
+                                                      {"distributor start", "localStartsAt"},
+                                                      {"distributor end", "localEndsAt"},
+                                                      {"exporter zone", "exporterTimeZone"},
+                                                      {"exporter start", "exporterLocalStartsAt"},
+                                                      {"exporter end", "exporterLocalEndsAt"},
                                                       {"start (UTC)", "startsAt"},
                                                       {"end (UTC)", "endsAt"},
+                                                      {"outside hours", "outsideHours"},
                                                       {"status", "status"},
                                                       {"reason", "statusReason"},
                                                       {"sequence", "sequence"},
@@ -162,6 +171,12 @@ static void meeting_print(struct cli *cli, json_t *m)
         cli_print_object(cli, meeting_fields, N_MEETING_FIELDS, m);
         return;
     }
+    /* Minutes outside each side's business hours: the burden the rotation shares. */
+    char outside[96];
+    snprintf(outside, sizeof outside, "exporter %lld min, distributor %lld min",
+             (long long)json_integer_value(json_object_get(m, "exporterOutsideMinutes")),
+             (long long)json_integer_value(json_object_get(m, "distributorOutsideMinutes")));
+    json_object_set_new(m, "outsideHours", json_string(outside));
     output_fields(meeting_fields, N_MEETING_FIELDS, m);
     json_t *attendees = json_object_get(m, "attendees");
     if (json_array_size(attendees)) {
@@ -216,7 +231,8 @@ static int mt_list(struct cli *cli, int argc, char **argv)
     return cli_list(cli, "ListMeetings",
                     json_pack("{s:I,s:s,s:s,s:o}", "distributorId", d, "from", f, "to", t, "status",
                               cli_enum_string(status)),
-                    "meetings", meeting_cols, 8, &page);
+                    "meetings", meeting_cols, (int)(sizeof meeting_cols / sizeof meeting_cols[0]),
+                    &page);
 }
 
 /* Parses a command's one meeting ID. Returns 0, -1 after --help, or an exit code. */

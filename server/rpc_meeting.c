@@ -26,6 +26,11 @@
 #define FIRST_NOTE                                                                                 \
     "(SELECT min(n.created_at) FROM meeting_notes n WHERE n.tenant_id = m.tenant_id"               \
     " AND n.meeting_id = m.id)"
+/*
+ * The exporter side's zone for distributor d: its account manager's, else
+ * the tenant's (liaison_exporter_hours, migration 0016), as the plan uses.
+ */
+#define EXPORTER_ZONE "(SELECT x.time_zone FROM liaison_exporter_hours(d.account_manager_id) x)"
 /* A Meeting without attendees and notes, from meetings m and distributors d. */
 #define MEETING_COLS                                                                               \
     "m.id, m.distributor_id, d.name AS distributor_name, m.series_id, m.occurrence_no, m.kind,"    \
@@ -40,7 +45,12 @@
     " CASE WHEN m.status = 'held' THEN liaison_rfc3339(m.ends_at + interval '24 hours') END"       \
     "  AS notes_due_at,"                                                                           \
     " liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ") AS notes_status,"                  \
-    " liaison_rfc3339(m.notes_flagged_at) AS notes_flagged_at"
+    " liaison_rfc3339(m.notes_flagged_at) AS notes_flagged_at,"                                    \
+    " " EXPORTER_ZONE " AS exporter_time_zone,"                                                    \
+    " to_char(m.starts_at AT TIME ZONE " EXPORTER_ZONE ", 'YYYY-MM-DD HH24:MI')"                   \
+    "  AS exporter_local_starts_at,"                                                               \
+    " to_char(m.ends_at AT TIME ZONE " EXPORTER_ZONE ", 'YYYY-MM-DD HH24:MI')"                     \
+    "  AS exporter_local_ends_at"
 /* The whole Meeting: its attendees and notes too. */
 #define MEETING_FULL                                                                               \
     MEETING_COLS                                                                                   \

@@ -12,6 +12,7 @@ distributor's; Vietnamese and Japanese titles and notes come back intact;
 the CLI's meeting and action commands."""
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -119,6 +120,9 @@ try:
     check(m["startsAt"] == "2026-03-02T08:00:00.000Z" and m["endsAt"] == "2026-03-02T09:00:00.000Z"
           and m["localStartsAt"] == "2026-03-02 15:00" and m["timeZone"] == "Asia/Ho_Chi_Minh",
           "times in UTC and in the distributor's zone: %s" % m)
+    check(m.get("exporterTimeZone") == "UTC" and m.get("exporterLocalStartsAt") == "2026-03-02 08:00"
+          and m.get("exporterLocalEndsAt") == "2026-03-02 09:00",
+          "and in the exporter's, the tenant's while the manager has none: %s" % m)
     # 15:00 in Saigon is inside its hours; 08:00 UTC is before the tenant's 09:00 (UTC).
     check(m.get("exporterOutsideMinutes") == 60 and not m.get("distributorOutsideMinutes"),
           "an ad-hoc meeting's out-of-hours minutes per side: %s/%s" % (
@@ -593,6 +597,31 @@ try:
     check(p.returncode == 0 and "Công ty Phụ tùng Sài Gòn" in p.stdout
           and "bao@meet.example" in p.stdout,
           "meeting compliance prints both tables (%s %s)" % (p.stdout, p.stderr))
+    # Staff in Berlin read their own local time beside the distributor's
+    # (only the distributor's and UTC were shown).
+    must("SetUserWorkingTime", {"workingTime": {
+        "timeZone": "Europe/Berlin", "businessHoursStart": "09:00", "businessHoursEnd": "17:00",
+        "workDays": [1, 2, 3, 4, 5]}}, manager)
+    m = must("GetMeeting", {"id": ma}, manager)["meeting"]
+    check(m.get("exporterTimeZone") == "Europe/Berlin"
+          and m.get("exporterLocalStartsAt") == "2026-03-02 09:00",
+          "the exporter side is the account manager's zone once set: %s" % m)
+    p = subprocess.run([CLI, "--token", manager, "meeting", "show", str(ma)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    shown = dict(re.split(r"\s{2,}", line.strip(), 1) for line in p.stdout.splitlines()
+                 if re.search(r"\S\s{2,}\S", line) and not line.startswith(("ID", " ")))
+    check(p.returncode == 0 and shown.get("exporter start") == "2026-03-02 09:00"
+          and shown.get("exporter zone") == "Europe/Berlin"
+          and shown.get("distributor start") == "2026-03-02 15:00"
+          and re.fullmatch(r"exporter \d+ min, distributor 0 min", shown.get("outside hours", "")),
+          "meeting show gives both sides' local times and minutes outside hours:\n" + p.stdout)
+    p = subprocess.run([CLI, "--token", manager, "meeting", "list", "--distributor",
+                        "Công ty Phụ tùng Sài Gòn", "--status", "held"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    row = next((r for r in p.stdout.splitlines() if TITLE_VI in r), "")
+    check(p.returncode == 0 and "EXPORTER START" in p.stdout and "2026-03-02 09:00" in row
+          and "Europe/Berlin" in row and row.split()[-1] in ("on_time", "late", "missing"),
+          "meeting list shows both local times, the status and the notes:\n" + p.stdout)
 finally:
     sql("DELETE FROM liaison_clock")
 
