@@ -188,7 +188,9 @@ static struct db_stmt q_meeting_status = {
 static struct db_stmt q_meeting_reschedule = {
     "WITH m AS (UPDATE meetings m SET starts_at = $2::timestamptz,"
     "  ends_at = $2::timestamptz + CASE WHEN $3::int > 0 THEN make_interval(mins => $3::int)"
-    "  ELSE m.ends_at - m.starts_at END, sequence = m.sequence + 1, updated_at = now()"
+    "  ELSE m.ends_at - m.starts_at END, sequence = m.sequence + 1, updated_at = now(),"
+    /* The plan leaves a meeting someone moved where they put it (0081). */
+    "  moved_by_user = true"
     "  FROM distributors d WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"
     "  AND d.tenant_id = m.tenant_id AND d.id = m.distributor_id AND " SEES
     "  AND m.status = 'scheduled'"

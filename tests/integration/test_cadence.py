@@ -531,6 +531,26 @@ try:
     for d in two:
         must("PlanCadence", {"distributorId": d}, admin)
     check([meetings(d) for d in two] == before, "planning either again moves nothing")
+
+    # ---------------- a meeting moved by hand stays moved ----------------
+    # The next plan (here: the tenant's hours change) put a rescheduled
+    # meeting back where the rotation had placed it.
+    weekly_rows = [r for r in meetings(two[0]) if r[1] == "weekly" and r[5] == "scheduled"]
+    mv = weekly_rows[3]
+    must("RescheduleMeeting", {"id": int(mv[0]), "startsAt": "2026-07-03T12:00:00Z"}, admin)
+    must("SetTenantWorkingTime", {"workingTime": dict(BERLIN, businessHoursStart="10:00")},
+         admin)
+    must("PlanCadence", {"distributorId": two[0]}, admin)
+    after = {r[0]: r for r in meetings(two[0])}
+    check(psql("SELECT starts_at = '2026-07-03T12:00:00Z' AND status = 'scheduled' FROM meetings"
+               " WHERE id = %s" % mv[0]) == "t",
+          "a rescheduled meeting stays where it was put through a new plan (%s)" % after[mv[0]])
+    check(any(after[r[0]][3] != r[3] for r in weekly_rows if r[0] != mv[0]),
+          "while the plan moved the others to the new hours")
+    must("SetTenantWorkingTime", {"workingTime": BERLIN}, admin)
+    must("PlanCadence", {"distributorId": two[0]}, admin)
+    check(psql("SELECT starts_at = '2026-07-03T12:00:00Z' FROM meetings WHERE id = %s" % mv[0])
+          == "t", "and through the next one")
 finally:
     psql("DELETE FROM liaison_clock")
 
