@@ -841,6 +841,9 @@ bool request_check_email(struct request *r, const char *field, const char *email
         why = "not an e-mail address: at most 64 bytes before the '@'";
     else if (at[1] == '.' || email[len - 1] == '.' || strstr(at, ".."))
         why = "not an e-mail address: the domain's dots must separate names";
+    else if (at[1] == '-' || email[len - 1] == '-' || strstr(at, ".-") || strstr(at, "-."))
+        /* No host name may: mail to an@-saigon.example goes nowhere. */
+        why = "not an e-mail address: a name in the domain may not begin or end with '-'";
     for (const unsigned char *c = (const unsigned char *)email; !why && *c; c++)
         /* What a mail header or a mailto: URI would have to quote. */
         if (*c <= 0x20 || strchr("\"<>\\,;:()[]", *c))

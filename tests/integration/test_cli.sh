@@ -162,6 +162,10 @@ check "user create with a short password" 2 sh -c "echo short | \"$cli\" user cr
 contains "short password named" "$err" "password"
 check "user create with an e-mail ending in a dot" 2 sh -c "\"$cli\" user create --email m@cli.example. --role manager --password-stdin < \"$home/pw\""
 contains "the domain's fault said" "$err" "invalid --email: not an e-mail address: the domain's dots must separate names"
+for bad in m@-cli.example m@cli-.example m@cli.example-; do
+  check "user create with $bad (a domain name beginning or ending with '-')" 2 sh -c "\"$cli\" user create --email $bad --role manager --password-stdin < \"$home/pw\""
+  contains "the hyphen's fault said for $bad" "$err" "invalid --email: not an e-mail address: a name in the domain may not begin or end with '-'"
+done
 check "user create with a bad role" 2 sh -c "\"$cli\" user create --email r@cli.example --role boss --password-stdin < \"$home/pw\""
 check "user list" 0 "$cli" user list
 contains "user listed" "$out" "m@cli.example"
