@@ -21,6 +21,7 @@ static const struct output_column report_cols[] = {{"ID", "id"},
                                                    {"STATUS", "status"},
                                                    {"DUE", "dueOn"},
                                                    {"LATE", "late", OUTPUT_BOOL},
+                                                   {"OVERDUE", "overdue", OUTPUT_BOOL},
                                                    {"SUBMITTED", "submittedAt"},
                                                    {"REVIEWED BY", "reviewedBy"},
                                                    {"COMMENT", "reviewComment"}};

@@ -151,6 +151,7 @@ check(code == "OK" and rep.get("status") == "draft" and rep.get("period") == CUR
                                           "market_intelligence", "competitive_activity"],
       "a distributor user opens its month: a draft due on the 10th of the next month (%s %s)"
       % (code, out))
+check(rep.get("overdue") is not True, "a draft before its due day is not overdue (%s)" % rep)
 pipe = rep.get("pipeline", [])
 check([(n(p.get("leadId")), p.get("title"), p.get("stage"), n(p.get("valueMinor")),
         p.get("expectedClose", "")) for p in pipe]
@@ -347,6 +348,11 @@ check(code == "INVALID_ARGUMENT" and fields(out) == ["comment"], "a comment past
 
 # Late: January 2025 was due on 2025-02-10, long past on the tenant's clock.
 late = must("OpenReport", {"distributorId": saigon, "period": "2025-01"}, admin)["report"]
+# A draft past its due day read "late: no" (late is decided at submission);
+# it says it is overdue, and stops saying so once submitted.
+check(late.get("overdue") is True and late.get("late") is not True,
+      "a draft past its due day is overdue (%s)" % late)
+check(r.get("overdue") is not True, "a report reviewed is not overdue (%s)" % r)
 must("SaveReport", {"id": late["id"], "sales": SALES, "inventory": [
     {"productLineId": brk, "unitsOnHand": 1}], "marketIntelligence": "x",
     "competition": COMPETITION[:1], "pipeline": pipe[:1]}, saigon_user)
@@ -355,6 +361,7 @@ code, out = call("SubmitReport", {"id": late["id"]}, saigon_user)
 check(code == "OK" and out["report"].get("late") is True and late["dueOn"] == "2025-02-10"
       and audits("report.submitted_late") == late_audits + 1,
       "submitted after its due day: late, and audited so (%s %s)" % (code, out))
+check(out["report"].get("overdue") is not True, "a submitted report is not overdue (%s)" % out)
 
 # ---------------- another distributor's reports: NOT_FOUND, as none at all ----------------
 missing = int(sql("SELECT max(id) FROM monthly_reports")) + 1000
