@@ -106,7 +106,7 @@ static json_t *dist_fields(const struct dist_opts *o, json_t *f)
          "businessHoursStart businessHoursEnd"},                                                   \
     {                                                                                              \
         "days", &(o).days, NULL, false,                                                            \
-            "work days: 1,2,3 or Mon-Sat or mon,wed (default Mon-Fri)", "workDays"                 \
+            "work days: 1,2,3 or Mon-Sat, Sun-Thu or mon,wed (default Mon-Fri)", "workDays"        \
     }
 
 static int dist_create(struct cli *cli, int argc, char **argv)

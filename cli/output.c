@@ -222,24 +222,33 @@ static void output_days(const json_t *days, char *buf, size_t cap)
         if (v >= 1 && v <= 7)
             on[v] = true;
     }
+    /* A week that runs over Sunday into Monday (Sun-Thu in the Gulf) starts
+     * where its run does, so it reads "Sun–Thu", not "Mon–Thu, Sun". */
+    int start = 1, count = 0;
+    for (int day = 1; day <= 7; day++)
+        count += on[day];
+    if (on[7] && on[1] && count < 7)
+        for (start = 7; on[start - 1];)
+            start--;
     size_t n = 0;
     buf[0] = '\0';
-    for (int day = 1; day <= 7; day++) {
+    for (int k = 0; k < 7; k++) {
+        int day = (start - 1 + k) % 7 + 1;
         if (!on[day])
             continue;
-        int last = day;
-        while (last < 7 && on[last + 1])
-            last++;
+        int len = 1;
+        while (k + len < 7 && on[(start - 1 + k + len) % 7 + 1])
+            len++;
         const char *sep = n ? ", " : "";
-        if (last - day >= 2)
+        if (len >= 3)
             n += (size_t)snprintf(buf + n, cap - n, "%s%s\u2013%s", sep, names[day - 1],
-                                  names[last - 1]);
+                                  names[(day - 1 + len - 1) % 7]);
         else
-            for (int k = day; k <= last; k++, sep = ", ")
-                n += (size_t)snprintf(buf + n, cap - n, "%s%s", sep, names[k - 1]);
+            for (int j = 0; j < len; j++, sep = ", ")
+                n += (size_t)snprintf(buf + n, cap - n, "%s%s", sep, names[(day - 1 + j) % 7]);
         if (n >= cap)
             return;
-        day = last;
+        k += len - 1;
     }
 }
 
@@ -581,10 +590,14 @@ json_t *cli_days(const char *list)
         }
         int from = dash ? cli_day(p, (size_t)(dash - p)) : cli_day(p, n);
         int to = dash ? cli_day(dash + dlen, n - (size_t)(dash - p) - dlen) : from;
-        if (!from || !to || to < from)
+        if (!from || !to)
             return NULL;
-        for (int d = from; d <= to; d++)
+        /* A range may run over Sunday into Monday: Sun-Thu is 7,1,2,3,4. */
+        for (int d = from;; d = d % 7 + 1) {
             on[d] = true;
+            if (d == to)
+                break;
+        }
         p += n;
         if (*p == ',' && *++p == '\0')
             return NULL;

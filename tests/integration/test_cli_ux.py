@@ -303,6 +303,16 @@ check("Mon\u2013Wed, Fri" in jrow, "a run of days and a single one as 'Mon–Wed
 rc, out, _ = run("distributor", "create", "--name", "Dash", "--country", "VN",
                  "--time-zone", "UTC", "--days", "Mon\u2013Sat")
 check(rc == 0 and field(out, "DAYS") == "Mon\u2013Sat", "days are accepted as shown")
+# A week over the weekend (the Gulf's Sunday to Thursday) was refused as a
+# range and shown as "Mon–Thu, Sun" when listed.
+rc, out, err = run("distributor", "create", "--name", "Dubai Auto Parts", "--country", "AE",
+                   "--time-zone", "Asia/Dubai", "--days", "Sun-Thu")
+check(rc == 0 and field(out, "DAYS") == "Sun\u2013Thu",
+      "a range over Sunday into Monday is taken and shown as such (%r %r)"
+      % (field(out, "DAYS"), text(err)))
+rc, out, _ = run("--json", "distributor", "show", "Dubai Auto Parts")
+check(rc == 0 and json.loads(out).get("workDays") == [1, 2, 3, 4, 7],
+      "Sun-Thu is days 7, 1, 2, 3 and 4 (%s)" % text(out))
 rc, out, _ = run("distributor", "status", made[viet], "Onboarding")
 check(rc == 0 and field(out, "STATUS") == "onboarding", "a status is accepted in any case")
 rc, out, _ = run("user", "list")
