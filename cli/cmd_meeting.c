@@ -67,20 +67,36 @@ static const struct output_column manager_cols[] = {
 /*
  * tm, a local time as people write it (1-based month, full year), as an
  * RFC 3339 UTC string in buf; false when the calendar or the clock has no
- * such instant.
+ * such instant. With unclear, a wall-clock time the zone's clocks skip
+ * (02:30 on the spring change) or pass twice (02:30 on the autumn one) is
+ * no instant either, and *unclear says so; without, mktime's choice stands
+ * (a day's bound).
  */
-static bool local_to_utc(struct tm *tm, char *buf, size_t cap)
+static bool local_to_utc(struct tm *tm, char *buf, size_t cap, bool *unclear)
 {
     tm->tm_year -= 1900;
     tm->tm_mon -= 1;
     tm->tm_isdst = -1;
     /* mktime() normalises 2026-13-01 into a real day: a day it moved was no day. */
+    struct tm asked = *tm;
     int mon = tm->tm_mon, mday = tm->tm_mday;
     bool clock_ok = tm->tm_hour < 24 && tm->tm_min < 60;
     time_t t = mktime(tm);
     struct tm utc;
-    return clock_ok && t != (time_t)-1 && tm->tm_mon == mon && tm->tm_mday == mday &&
-           gmtime_r(&t, &utc) && strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &utc) > 0;
+    if (!clock_ok || t == (time_t)-1 || tm->tm_mon != mon || tm->tm_mday != mday)
+        return false;
+    if (unclear) {
+        /* Skipped: mktime moved the hour. Twice: the other offset names the same wall time. */
+        struct tm other = asked;
+        other.tm_isdst = !tm->tm_isdst;
+        time_t t2 = mktime(&other);
+        *unclear = tm->tm_hour != asked.tm_hour || tm->tm_min != asked.tm_min ||
+                   (t2 != (time_t)-1 && t2 != t && other.tm_hour == asked.tm_hour &&
+                    other.tm_min == asked.tm_min && other.tm_mday == asked.tm_mday);
+        if (*unclear)
+            return false;
+    }
+    return gmtime_r(&t, &utc) && strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &utc) > 0;
 }
 
 /* cli_parse_time(), and with day a bare 'YYYY-MM-DD' as that day's 00:00 too. */
@@ -88,18 +104,28 @@ static int parse_time(const char *option, const char *s, char *buf, size_t cap, 
 {
     struct tm tm = {0};
     char tail;
+    bool unclear = false;
     if (strchr(s, 'T') || strchr(s, 't')) {
         snprintf(buf, cap, "%s", s);
         return 0;
     }
     if (day && sscanf(s, "%4d-%2d-%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tail) == 3 &&
-        local_to_utc(&tm, buf, cap))
+        local_to_utc(&tm, buf, cap, NULL))
         return 0;
     memset(&tm, 0, sizeof tm);
     if (sscanf(s, "%4d-%2d-%2d %2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                &tm.tm_min, &tail) == 5 &&
-        local_to_utc(&tm, buf, cap))
+        local_to_utc(&tm, buf, cap, &unclear))
         return 0;
+    if (unclear) {
+        /* It was taken as the hour after, or as one of the two, without a word. */
+        fprintf(stderr,
+                "liaison: --%s: '%s' is not one time in your time zone: its clocks skip it or "
+                "pass it twice (a daylight-saving change); give the offset, as in "
+                "2026-03-29T03:30:00+02:00\n",
+                option, s);
+        return EXIT_USAGE;
+    }
     fprintf(stderr,
             "liaison: --%s: '%s' is not a time: RFC 3339 (2026-03-02T08:00:00Z)%s or "
             "'YYYY-MM-DD HH:MM' in your time zone\n",
@@ -127,7 +153,7 @@ int cli_parse_day(const struct cli *cli, const char *option, const char *field, 
                strspn(s + 5, "0123456789") == 2 && s[7] == '-' &&
                strspn(s + 8, "0123456789") == 2 &&
                sscanf(s, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3 &&
-               local_to_utc(&tm, utc, sizeof utc);
+               local_to_utc(&tm, utc, sizeof utc, NULL);
     if (day && (!s[10] || (instant && (s[10] == 'T' || s[10] == 't'))))
         return 0;
     char why[160];

@@ -569,6 +569,19 @@ try:
                        capture_output=True, text=True, env=env, timeout=60)
     check(p.returncode == 0 and TITLE_VI in p.stdout and "2026-03-02 15:00" in p.stdout
           and "Asia/Ho_Chi_Minh" in p.stdout, "meeting list shows local time, zone and UTC")
+    # In Berlin 02:30 does not happen on 2026-03-29 and happens twice on
+    # 2026-10-25: it was taken as 03:30, or as one of the two, without a word.
+    berlin = dict(env, TZ="Europe/Berlin")
+    for at in ("2026-03-29 02:30", "2026-10-25 02:30"):
+        p = subprocess.run([CLI, "--token", manager, "meeting", "add",
+                            "Công ty Phụ tùng Sài Gòn", "--title", "Giờ mùa hè", "--at", at],
+                           capture_output=True, text=True, env=berlin, timeout=60)
+        check(p.returncode == 2 and "skip it or pass it twice" in p.stderr,
+              "'%s' in Europe/Berlin is refused, saying why: %s" % (at, p.stderr))
+    p = subprocess.run([CLI, "--json", "--token", manager, "meeting", "list", "--from",
+                        "2026-03-29 03:30", "--to", "2026-10-25 03:00"],
+                       capture_output=True, text=True, env=berlin, timeout=60)
+    check(p.returncode == 0, "the hours either side of the changes are taken: %s" % p.stderr)
     p = subprocess.run([CLI, "--json", "--token", manager, "meeting", "notes", str(mb)],
                        capture_output=True, text=True, env=env, timeout=60)
     check(p.returncode == 0 and json.loads(p.stdout)[0]["body"] == NOTE_VI,
