@@ -90,6 +90,10 @@ static int handbook_receive(struct cli *cli, const char *method, json_t *jreq, c
         rc = EXIT_ERROR;
     } else if (code != LIAISON_OK) {
         cli_print_error(cli, code, err_json);
+        /* Distributor users and auditors may read it: say how, not only no. */
+        if (code == LIAISON_PERMISSION_DENIED && !strcmp(method, "GenerateHandbook") &&
+            !cli->set.json)
+            fprintf(stderr, "liaison: --no-store reads the handbook without storing a version\n");
         rc = cli_exit_code(code);
     }
     liaison_string_free(err_json);
