@@ -17,6 +17,10 @@
 #include "log.h"
 
 #define KIND_WORDS "onboarding, weekly, monthly, quarterly or annual"
+/* The product's rule for the weekly operational check-in (DOMAIN: 15-30 min). */
+#define WEEKLY_MIN_MINUTES 15
+#define WEEKLY_MAX_MINUTES 30
+#define WEEKLY_WORDS "a weekly check-in lasts 15 to 30 minutes"
 #define AGENDA_MAX_ITEMS 32
 #define AGENDA_ITEM_MAX 200
 #define UPCOMING_MAX 500
@@ -54,10 +58,17 @@ static struct db_stmt q_default_set = {
 static struct db_stmt q_plan = {"SELECT liaison_cadence_generate($1::bigint) AS _changed", 1, 0};
 /* $1 distributor, $2 how many upcoming occurrences (0: 10) */
 static struct db_stmt q_cadence = {"SELECT * FROM liaison_cadence_get($1::bigint, $2::int)", 2, 0};
-/* $1 series, $2 title, $3 agenda, $4 minutes ('' / {} / 0: keep), $5 status ('': keep) */
+/*
+ * $1 series, $2 title, $3 agenda, $4 minutes ('' / {} / 0: keep), $5 status
+ * ('': keep). A weekly series keeps to 15-30 minutes: the check raises in
+ * the transaction, whatever the order the two are evaluated in.
+ */
 static struct db_stmt q_series_update = {
     "SELECT series FROM liaison_cadence_series_update($1::bigint, nullif($2, ''),"
-    " nullif($3::text[], '{}'), nullif($4::int, 0), $5)",
+    " nullif($3::text[], '{}'), nullif($4::int, 0), $5)"
+    " WHERE liaison_check(NOT EXISTS (SELECT 1 FROM meeting_series s"
+    "  WHERE s.tenant_id = liaison_tenant() AND s.id = $1::bigint AND s.kind = 'weekly'"
+    "  AND $4::int <> 0 AND $4::int NOT BETWEEN 15 AND 30), 'durationMinutes', '" WEEKLY_WORDS "')",
     5, 0};
 /* $1 distributor, $2 from, $3 to (dates) */
 static struct db_stmt q_fairness = {
@@ -259,6 +270,11 @@ void rpc_set_cadence_default(struct request *r)
     }
     if (!in->reset && (in->duration_minutes < 5 || in->duration_minutes > 480)) {
         request_fail_field(r, "durationMinutes", "5 to 480 minutes");
+        return;
+    }
+    if (!in->reset && !strcmp(in->kind, "weekly") &&
+        (in->duration_minutes < WEEKLY_MIN_MINUTES || in->duration_minutes > WEEKLY_MAX_MINUTES)) {
+        request_fail_field(r, "durationMinutes", WEEKLY_WORDS);
         return;
     }
     if (agenda_ok(r, in->agenda, in->n_agenda))

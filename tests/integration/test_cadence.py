@@ -249,6 +249,20 @@ try:
     check(psql("SELECT count(*) FROM meetings WHERE series_id = %d AND status = 'scheduled' AND "
                "title <> 'Họp hàng tuần — 週次定例'" % sid) == "0",
           "its scheduled occurrences carry the new title")
+    # Weekly operational check-ins last 15 to 30 minutes (DOMAIN): a weekly
+    # series of 60 or 10 minutes, or such a default, was taken.
+    for minutes in (10, 60):
+        code, out = call("UpdateMeetingSeries", {"id": sid, "durationMinutes": minutes}, admin)
+        check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "durationMinutes"
+              and "15 to 30" in out["violations"][0]["description"],
+              "a weekly series of %d minutes is refused (%s %s)" % (minutes, code, out))
+        code, out = call("SetCadenceDefault", {"kind": "weekly", "durationMinutes": minutes},
+                         admin)
+        check(code == "INVALID_ARGUMENT" and "15 to 30" in str(out),
+              "so is a weekly default of %d minutes (%s %s)" % (minutes, code, out))
+    check(psql("SELECT count(*) FROM meetings WHERE series_id = %d AND "
+               "ends_at - starts_at <> interval '30 minutes'" % sid) == "0",
+          "and the weekly meetings keep their 30 minutes")
     set_clock("2026-06-01T00:00:00Z")
     future = int(psql("SELECT count(*) FROM meetings WHERE series_id = %d AND status = "
                       "'scheduled' AND starts_at >= '2026-06-01'" % sid))
