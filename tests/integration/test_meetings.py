@@ -381,6 +381,11 @@ try:
     check(sql("SELECT liaison_rfc3339(run_at) FROM jobs WHERE for_tenant = %s AND kind ="
               " 'action_overdue' AND key = '%s' AND done_at IS NULL" % (tid, a1["id"]))
           == "2026-03-10T10:00:00.000Z", "an action_overdue job is scheduled at the due instant")
+    # Removing the contact who owns it said only "refers to something that
+    # does not exist, or breaks a rule of the data".
+    code, out = call("RemoveContact", {"id": c1}, manager)
+    check(code == "FAILED_PRECONDITION" and "owns action items" in out.get("message", ""),
+          "a contact who owns an action item is not removed, and says why (%s %s)" % (code, out))
     code, out = call("CreateActionItem", {"distributorId": d1, "description": "x",
                                           "owner": "bao@meet.example", "dueOn": "2026-03-10"},
                      manager)
