@@ -15,6 +15,7 @@
 #include "cli.h"
 
 #define NOTE_MAX_BYTES 100000
+#define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
 
 /* Both sides' local times: the staff's own and the distributor's (UTC in --json). */
 static const struct output_column meeting_cols[] = {{"ID", "id"},
@@ -57,12 +58,12 @@ static const struct output_column compliance_cols[] = {
     {"ID", "distributorId"}, {"DISTRIBUTOR", "distributorName"},
     {"HELD", "held"},        {"ON TIME", "onTime"},
     {"LATE", "late"},        {"MISSING", "missing"},
-    {"PENDING", "pending"}};
+    {"PENDING", "pending"},  {"UNRECORDED", "unrecorded"}};
 static const struct output_column manager_cols[] = {
     {"ID", "accountManagerId"}, {"ACCOUNT MANAGER", "accountManagerEmail"},
     {"HELD", "held"},           {"ON TIME", "onTime"},
     {"LATE", "late"},           {"MISSING", "missing"},
-    {"PENDING", "pending"}};
+    {"PENDING", "pending"},     {"UNRECORDED", "unrecorded"}};
 
 /*
  * tm, a local time as people write it (1-based month, full year), as an
@@ -533,13 +534,13 @@ static int mt_compliance(struct cli *cli, int argc, char **argv)
     if (cli->set.json) {
         output_json(resp);
     } else if (cli->set.ids) {
-        cli_print_rows(cli, compliance_cols, 7, by_d);
+        cli_print_rows(cli, compliance_cols, NCOLS(compliance_cols), by_d);
     } else {
         const char *as_of = json_string_value(json_object_get(resp, "asOf"));
         printf("notes compliance as of %s (UTC)\n\nBY DISTRIBUTOR\n", as_of ? as_of : "");
-        output_table(compliance_cols, 7, by_d);
+        output_table(compliance_cols, NCOLS(compliance_cols), by_d);
         printf("\nBY ACCOUNT MANAGER\n");
-        output_table(manager_cols, 7, by_m);
+        output_table(manager_cols, NCOLS(manager_cols), by_m);
     }
     json_decref(resp);
     return EXIT_OK;

@@ -273,15 +273,21 @@ static struct db_stmt q_note_add = {
     3, 0};
 /* The counts of one group of h, the held meetings of the period. */
 #define COUNTS                                                                                     \
-    "'held', count(*), 'on_time', count(*) FILTER (WHERE h.s = 'on_time'),"                        \
+    "'held', count(*) FILTER (WHERE h.s <> 'unrecorded'),"                                         \
+    " 'on_time', count(*) FILTER (WHERE h.s = 'on_time'),"                                         \
     " 'late', count(*) FILTER (WHERE h.s = 'late'),"                                               \
     " 'missing', count(*) FILTER (WHERE h.s = 'missing'),"                                         \
-    " 'pending', count(*) FILTER (WHERE h.s = 'pending')"
+    " 'pending', count(*) FILTER (WHERE h.s = 'pending'),"                                         \
+    " 'unrecorded', count(*) FILTER (WHERE h.s = 'unrecorded')"
 /* $1 distributor (0: any), $2 account manager (0: any), $3 from, $4 to */
 static struct db_stmt q_compliance = {
+    /* Held meetings by their notes, and meetings that ended still scheduled:
+     * neither held nor missed, the silence a report of held ones hid. */
     "WITH h AS (SELECT m.distributor_id, d.name, d.account_manager_id,"
-    "  liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ") AS s"
-    "  FROM meetings m" JOIN_DM "  WHERE m.tenant_id = liaison_tenant() AND m.status = 'held'"
+    "  CASE WHEN m.status = 'held' THEN liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ")"
+    "  ELSE 'unrecorded' END AS s"
+    "  FROM meetings m" JOIN_DM "  WHERE m.tenant_id = liaison_tenant()"
+    "  AND (m.status = 'held' OR (m.status = 'scheduled' AND m.ends_at <= liaison_now()))"
     "  AND " SEES " AND ($1::bigint = 0 OR m.distributor_id = $1::bigint)"
     "  AND ($2::bigint = 0 OR d.account_manager_id = $2::bigint)"
     "  AND m.starts_at >= $3::timestamptz AND m.starts_at < $4::timestamptz)"

@@ -366,7 +366,17 @@ try:
           and m2["attendees"][0]["name"] == "山田太郎",
           "the Japanese title, Tokyo time and the contact named in Japanese")
     set_clock("2026-03-05T02:30:00Z")
+    # Over and neither held nor missed: the report of held meetings left the
+    # distributor out, as if there were nothing to see.
+    _, _, out = compliance(admin, distributorId=d2)
+    rows_d2 = out.get("byDistributor", [])
+    check(len(rows_d2) == 1 and rows_d2[0].get("unrecorded") == 1 and not rows_d2[0].get("held"),
+          "a meeting over but not recorded is counted as unrecorded (%s)" % rows_d2)
     must("MarkMeetingHeld", {"id": m2["id"]}, admin)
+    _, _, out = compliance(admin, distributorId=d2)
+    rows_d2 = out.get("byDistributor", [])
+    check(len(rows_d2) == 1 and not rows_d2[0].get("unrecorded") and rows_d2[0].get("held") == 1,
+          "and as held once it is marked so (%s)" % rows_d2)
 
     # ---------------- action items ----------------
     set_clock("2026-03-05T03:00:00Z")
