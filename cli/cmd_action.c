@@ -26,24 +26,25 @@ static int action_id(const struct cli_command_spec *spec, int argc, char **argv,
     return cli_parse_id(arg, id);
 }
 
+static const struct output_column action_fields[] = {{"action item", "id"},
+                                                     {"distributor", "distributorId"},
+                                                     {"meeting", "meetingId"},
+                                                     {"description", "description"},
+                                                     {"owner", "ownerName"},
+                                                     {"owner e-mail", "ownerEmail"},
+                                                     {"time zone", "timeZone"},
+                                                     {"local due", "localDueAt"},
+                                                     {"due (UTC)", "dueAt"},
+                                                     {"status", "status"},
+                                                     {"overdue", "overdue", OUTPUT_BOOL},
+                                                     {"done at", "doneAt"},
+                                                     {"reason", "cancelReason"}};
+#define N_ACTION_FIELDS ((int)(sizeof action_fields / sizeof action_fields[0]))
+
 /* Calls method and prints the action item it answers with. */
 static int action_call(struct cli *cli, const char *method, json_t *req)
 {
-    static const struct output_column fields[] = {{"action item", "id"},
-                                                  {"distributor", "distributorId"},
-                                                  {"meeting", "meetingId"},
-                                                  {"description", "description"},
-                                                  {"owner", "ownerName"},
-                                                  {"owner e-mail", "ownerEmail"},
-                                                  {"time zone", "timeZone"},
-                                                  {"local due", "localDueAt"},
-                                                  {"due (UTC)", "dueAt"},
-                                                  {"status", "status"},
-                                                  {"overdue", "overdue", OUTPUT_BOOL},
-                                                  {"done at", "doneAt"},
-                                                  {"reason", "cancelReason"}};
-    return cli_show_one(cli, method, req, "actionItem", fields,
-                        (int)(sizeof fields / sizeof fields[0]));
+    return cli_show_one(cli, method, req, "actionItem", action_fields, N_ACTION_FIELDS);
 }
 
 static int ac_add(struct cli *cli, int argc, char **argv)
@@ -76,10 +77,26 @@ static int ac_add(struct cli *cli, int argc, char **argv)
         (!day && (rc = cli_parse_time("due", due, when, sizeof when))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
-    return action_call(cli, "CreateActionItem",
-                       json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "distributorId", d, "meetingId", m,
-                                 "description", description, "owner", owner, "dueAt", when, "dueOn",
-                                 day ? due : ""));
+    json_t *resp;
+    rc = cli_call(cli, "CreateActionItem",
+                  json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "distributorId", d, "meetingId", m,
+                            "description", description, "owner", owner, "dueAt", when, "dueOn",
+                            day ? due : ""),
+                  &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *item = json_object_get(resp, "actionItem");
+    cli_print_object(cli, action_fields, N_ACTION_FIELDS, item);
+    /* A due day already past is most often a typed year or month: made, but said. */
+    const char *local = json_string_value(json_object_get(item, "localDueAt"));
+    const char *zone = json_string_value(json_object_get(item, "timeZone"));
+    if (json_is_true(json_object_get(item, "overdue")) && !cli->set.json)
+        fprintf(stderr,
+                "liaison: note: its due time (%s %s) has already passed: it is overdue from the "
+                "start\n",
+                local ? local : "-", zone ? zone : "");
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 static int ac_list(struct cli *cli, int argc, char **argv)

@@ -650,6 +650,16 @@ try:
     check(p.returncode == 0 and "EXPORTER START" in p.stdout and "2026-03-02 09:00" in row
           and "Europe/Berlin" in row and row.split()[-1] in ("on_time", "late", "missing"),
           "meeting list shows both local times, the status and the notes:\n" + p.stdout)
+    # A due day already past (a year typed wrong) made an item overdue from
+    # its first moment without a word.
+    p = subprocess.run([CLI, "--token", manager, "action", "add", "Công ty Phụ tùng Sài Gòn",
+                        "--owner", "Nguyễn Văn An", "--due", "2025-03-12", "--description",
+                        "Năm gõ nhầm", "-o", "ids"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and "overdue from the start" in p.stderr,
+          "action add with a due day past says it is overdue from the start: %s" % p.stderr)
+    if p.returncode == 0:
+        must("CancelActionItem", {"id": p.stdout.strip(), "reason": "typo"}, manager)
 finally:
     sql("DELETE FROM liaison_clock")
 
