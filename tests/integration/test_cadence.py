@@ -545,6 +545,18 @@ try:
     for d in two:
         must("PlanCadence", {"distributorId": d}, admin)
     check([meetings(d) for d in two] == before, "planning either again moves nothing")
+    # A manager whose every hour is taken still gets a new distributor's
+    # calls: the clash is the manager's to move, a call never planned is lost.
+    psql("INSERT INTO meetings (tenant_id, distributor_id, kind, title, starts_at, ends_at)"
+         " SELECT d.tenant_id, d.id, 'ad_hoc', 'Roadshow', g, g + interval '12 hours'"
+         " FROM distributors d, generate_series(timestamptz '2026-06-29T00:00:00Z',"
+         " timestamptz '2026-07-20T00:00:00Z', interval '12 hours') g WHERE d.id = %d" % two[0])
+    busy = distributor(admin, "Công ty Phụ tùng Đà Nẵng " + RUN, "Asia/Ho_Chi_Minh", "09:00",
+                       "18:00", [1, 2, 3, 4, 5], manager=other_id)
+    must("ActivateCharter", {"id": charter(admin, busy, "VN-DN", "2026-07-01")}, admin)
+    first = meetings(busy, "starts_at < '2026-07-15' AND kind IN ('onboarding', 'weekly')")
+    check(len(first) >= 2, "a manager with no free hour still gets the new distributor's first"
+          " calls (%d)" % len(first))
 
     # ---------------- a meeting moved by hand stays moved ----------------
     # The next plan (here: the tenant's hours change) put a rescheduled
