@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <libpq-fe.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -316,6 +317,29 @@ static int config_check(const struct config *cfg, char *err, size_t errlen)
     if ((long)cfg->max_partial_frame_bytes < (long)cfg->max_frame_bytes + 4) {
         snprintf(err, errlen, "max_partial_frame_bytes: must hold one frame, max_frame_bytes + 4");
         return -1;
+    }
+    /*
+     * A connection string libpq cannot parse is the operator's typo: say so
+     * at start, on its setting, rather than as a pool that cannot be made.
+     */
+    const struct {
+        const char *name, *value;
+    } urls[] = {{"database_url", cfg->database_url},
+                {"migrate_database_url", cfg->migrate_database_url},
+                {"standby_database_url", cfg->standby_database_url}};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        if (!urls[i].value[0])
+            continue;
+        char *why = NULL;
+        PQconninfoOption *opts = PQconninfoParse(urls[i].value, &why);
+        if (!opts) {
+            size_t n = why ? strcspn(why, "\n") : 0;
+            snprintf(err, errlen, "%s: not a libpq connection string or URI: %.*s", urls[i].name,
+                     (int)n, why ? why : "out of memory");
+            PQfreemem(why);
+            return -1;
+        }
+        PQconninfoFree(opts);
     }
     const char *bad = config_proxies_bad(cfg->trusted_proxies);
     if (bad) {

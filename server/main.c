@@ -306,7 +306,23 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     int rc = 0;
     if (!strcmp(command, "check-config")) {
-        printf("configuration OK\n");
+        /*
+         * The files the settings name too: the systemd unit runs this
+         * before serve, and a certificate that is missing, unreadable or
+         * not the key's should stop it here, named, not pass as "OK".
+         */
+        if (tls_load(srv.cfg.tls_cert, srv.cfg.tls_key, !strcmp(srv.cfg.tls_min_version, "1.2"),
+                     srv.cfg.operator_ca, err, sizeof err) < 0) {
+            fprintf(stderr, "liaisond: configuration: %s\n", err);
+            rc = 2;
+        } else if (geo_load(srv.cfg.iso_codes_dir, srv.cfg.zoneinfo_dir, err, sizeof err) < 0) {
+            fprintf(stderr, "liaisond: configuration: iso_codes_dir or zoneinfo_dir: %s\n", err);
+            rc = 2;
+        } else {
+            printf("configuration OK\n");
+        }
+        tls_shutdown();
+        geo_free();
     } else if (!strcmp(command, "operator")) {
         const char *verb = argv[optind + 1], *name = argv[optind + 2];
         char token[AUTH_TOKEN_MAX];

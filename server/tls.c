@@ -63,6 +63,7 @@ static int tls_client_hello(SSL *ssl, int *alert, void *arg)
 int tls_load(const char *cert, const char *key, bool allow_tls12, const char *operator_ca,
              char *err, size_t errlen)
 {
+    const char *what = NULL, *file = NULL; /* the setting being loaded, for err */
     ERR_clear_error();
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx)
@@ -86,14 +87,30 @@ int tls_load(const char *cert, const char *key, bool allow_tls12, const char *op
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE);
     SSL_CTX_set_client_hello_cb(ctx, tls_client_hello, NULL);
     SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select, NULL);
+    /*
+     * OpenSSL's reason alone ("No such file or directory", "DECODER
+     * routines::unsupported") names neither the file nor the setting: the
+     * operator reading it at start or after SIGHUP needs both.
+     */
+    what = "tls_cert";
+    file = cert;
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
         goto fail;
+    what = "tls_key";
+    file = key;
     if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
         goto fail;
-    if (SSL_CTX_check_private_key(ctx) != 1)
-        goto fail;
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        ERR_clear_error();
+        snprintf(err, errlen, "tls_key: %s is not the key of the certificate in tls_cert %s", key,
+                 cert);
+        SSL_CTX_free(ctx);
+        return -1;
+    }
     if (operator_ca && *operator_ca) {
         /* Optional: users authenticate with tokens and present no certificate. */
+        what = "operator_ca";
+        file = operator_ca;
         STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(operator_ca);
         if (!names || SSL_CTX_load_verify_locations(ctx, operator_ca, NULL) != 1) {
             sk_X509_NAME_pop_free(names, X509_NAME_free);
@@ -111,7 +128,13 @@ int tls_load(const char *cert, const char *key, bool allow_tls12, const char *op
     SSL_CTX_free(old);
     return 0;
 fail:
-    tls_error_string(err, errlen);
+    if (what) {
+        char reason[256];
+        tls_error_string(reason, sizeof reason);
+        snprintf(err, errlen, "%s: cannot use %s: %s", what, file, reason);
+    } else {
+        tls_error_string(err, errlen);
+    }
     SSL_CTX_free(ctx);
     return -1;
 }

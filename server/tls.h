@@ -12,8 +12,10 @@
 /*
  * Builds a context from the certificate and key files and makes it the
  * current one. With operator_ca (NULL or "" for none), clients may present
- * a certificate, which must then verify against that CA. Returns 0, or -1 with OpenSSL's reason in
- * err; on failure the current context, if any, stays in use.
+ * a certificate, which must then verify against that CA. Returns 0, or -1
+ * with err naming the setting and file that failed (tls_cert, tls_key or
+ * operator_ca) and OpenSSL's reason; on failure the current context, if
+ * any, stays in use.
  */
 int tls_load(const char *cert, const char *key, bool allow_tls12, const char *operator_ca,
              char *err, size_t errlen);

@@ -65,6 +65,38 @@ rid, code, msg, payload = w.recv_frame(old)
 check(code == 0 and w.decode_echo(payload) == "old connection",
       "connections made before SIGHUP keep working")
 
+# --- check-config and a bad file at start: named, non-zero ---
+if len(sys.argv) > 1:
+    LIAISOND = sys.argv[1]
+    certs = w.env("LIAISON_TEST_CERTS")
+
+    def with_setting(line):
+        path = os.path.join(DIR, "bad.conf")
+        with open(path, "w") as f:
+            f.write(open(conf).read() + "\n" + line + "\n")
+        return path
+
+    r = subprocess.run([LIAISOND, "--config", conf, "check-config"],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and "configuration OK" in r.stdout,
+          "check-config passes the running configuration (%r)" % r.stderr)
+    for line, named in [
+            ("tls_cert = /nonexistent/server.pem", "tls_cert: cannot use /nonexistent/server.pem"),
+            ("tls_key = " + os.path.join(certs, "ca.key"), "tls_key: cannot use "),
+            ("tls_key = /etc/hostname", "tls_key: cannot use /etc/hostname"),
+            ("operator_ca = /nonexistent/ca.pem", "operator_ca: cannot use /nonexistent/ca.pem"),
+            ("standby_database_url = garbage==", "standby_database_url: not a libpq connection"),
+            ("iso_codes_dir = /nonexistent", "/nonexistent/iso_3166-1.json")]:
+        for command in ("check-config", "serve"):
+            # Not an address of this host: a serve that got past the check fails
+            # to listen, without a port of its own to take.
+            env = dict(os.environ, LIAISOND_LISTEN_HOST="192.0.2.1", LIAISOND_METRICS_LISTEN="")
+            r = subprocess.run([LIAISOND, "--config", with_setting(line), command],
+                               capture_output=True, text=True, timeout=30, env=env)
+            check(r.returncode != 0 and named in r.stderr,
+                  "%s with '%s' stops, naming it (rc %d: %r)"
+                  % (command, line, r.returncode, r.stderr[-300:]))
+
 # --- SIGTERM: drain ---
 CA = os.path.join(newcerts, "ca.pem")
 s = session()

@@ -6,6 +6,7 @@
 
 #include "../check.h"
 #include "config.h"
+#include "tls.h"
 
 static char *write_file(const char *text)
 {
@@ -52,6 +53,13 @@ static void test_errors(void)
         {"tls_cert=/c\ntls_key=/k\nmigrate_on_start = maybe\n", "not true or false"},
         {"tls_cert=/c\ntls_key=/k\npreauth_max_frame_bytes = 20000\nmax_frame_bytes = 16384\n",
          "may not exceed"},
+        /* A typo in a connection string is named at start, not "out of memory". */
+        {"tls_cert=/c\ntls_key=/k\nstandby_database_url = garbage==\n",
+         "standby_database_url: not a libpq connection string"},
+        {"tls_cert=/c\ntls_key=/k\ndatabase_url = postgresql://h:notaport/x?bogus=1\n",
+         "database_url: not a libpq connection string"},
+        {"tls_cert=/c\ntls_key=/k\nmigrate_database_url = host=h port\n",
+         "migrate_database_url: not a libpq connection string"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *path = write_file(cases[i][0]);
@@ -142,11 +150,33 @@ static void test_rate_limits(void)
     }
 }
 
+/* A certificate or key that cannot be used is named with its setting. */
+static void test_tls_files(void)
+{
+    char err[512];
+    CHECK_EQ_INT(tls_load("/nonexistent/server.pem", "/nonexistent/server.key", false, NULL, err,
+                          sizeof err),
+                 -1);
+    if (!strstr(err, "tls_cert: cannot use /nonexistent/server.pem")) {
+        fprintf(stderr, "'%s' does not name tls_cert and its file\n", err);
+        CHECK(0);
+    }
+    char *path = write_file("not a certificate\n");
+    CHECK_EQ_INT(tls_load(path, "/nonexistent/server.key", false, NULL, err, sizeof err), -1);
+    if (!strstr(err, "tls_cert: cannot use /tmp/liaison-config-")) {
+        fprintf(stderr, "'%s' does not name tls_cert and its file\n", err);
+        CHECK(0);
+    }
+    unlink(path);
+    tls_shutdown();
+}
+
 int main(void)
 {
     RUN(test_defaults_and_file);
     RUN(test_errors);
     RUN(test_reload);
     RUN(test_rate_limits);
+    RUN(test_tls_files);
     return 0;
 }
