@@ -817,6 +817,36 @@ try:
           "a page opened when the session ended: sign in, then back to it (%d %s)"
           % (status, where))
 
+    # ---------------- a suspended organisation ----------------
+    # Its own tenant: suspending the test's would refuse the browser's pages.
+    held_slug = "portal-held-" + RUN
+    held_admin = tenant(held_slug, "株式会社日本部品")
+    held_d = distributor(held_admin, "Công ty Phụ tùng Hà Nội", "VN", "Asia/Ho_Chi_Minh", ["vi"])
+    held_admin.call("CreateUser", {"email": "portal@hanoi.example",
+                                   "role": "ROLE_DISTRIBUTOR_USER", "distributorId": held_d,
+                                   "password": PASSWORD})
+    held_jar = http.cookiejar.CookieJar()
+
+    def held_sign_in():
+        form = {"tenant": held_slug, "email": "portal@hanoi.example", "password": PASSWORD,
+                "csrf_token": csrf_of(fetch("/login", jar=held_jar)[2])}
+        return fetch("/login", form, jar=held_jar)
+
+    check(held_sign_in()[0] == 302, "the held tenant's distributor user signs in")
+    op.call("SuspendTenant", {"slug": held_slug})
+    status, _, body = fetch("/", jar=held_jar)
+    check(status == 403 and "is suspended by the service" in body
+          and "Your account may not" not in body,
+          "a page after the tenant is suspended says so, not that the account may not (%d %s)"
+          % (status, body[-400:]))
+    status, _, body = held_sign_in()
+    check(status == 401 and "is suspended by the service" in body,
+          "signing in to a suspended tenant says it is suspended (%d)" % status)
+    op.call("ResumeTenant", {"slug": held_slug})
+    check(held_sign_in()[0] == 302 and fetch("/", jar=held_jar)[0] == 200,
+          "after resuming, the user signs in and sees the start page")
+    held_admin.close()
+
     # ---------------- sessions of nobody ----------------
     status, headers, _ = fetch("/static/portal.css", cookie=False)
     check(status == 200 and not headers.get("Set-Cookie"),

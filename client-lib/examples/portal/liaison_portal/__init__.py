@@ -708,6 +708,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     # ---------------- Liaison errors as pages ----------------
 
+    def _tenant_suspended(e: liaison.Error) -> bool:
+        """Whether liaisond refused the call because the tenant is suspended."""
+        return "tenant is suspended" in (e.message or "")
+
+    def _suspended_message() -> str:
+        return _("This organisation's access to Liaison is suspended by the service's "
+                 "operator: nothing can be seen or sent until it is resumed. Ask the "
+                 "exporter you work with.")
+
     @app.errorhandler(liaison.Error)
     def liaison_error(e: liaison.Error) -> Response:
         if isinstance(e, liaison.Unauthenticated):
@@ -728,6 +737,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         if isinstance(e, (liaison.FailedPrecondition, liaison.AlreadyExists)):
             return _page("error.html", 409, title=_("This cannot be done now"),
                          message=_sentence(e))
+        if isinstance(e, liaison.PermissionDenied) and _tenant_suspended(e):
+            # Not the user's rights: the whole organisation is refused until
+            # the operator resumes it, and "your account may not" sends them
+            # to the wrong person.
+            return _page("error.html", 403, title=_("Access suspended"),
+                         message=_suspended_message())
         if isinstance(e, liaison.PermissionDenied):
             return _page("error.html", 403, title=_("Not allowed"),
                          message=_("Your account may not see or do this."))
@@ -870,6 +885,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 ident = api().call("WhoAmI")["identity"]
             except (liaison.Unauthenticated, liaison.InvalidArgument):
                 error = _("The organisation, e-mail or password is not right.")
+            except liaison.PermissionDenied as e:
+                if not _tenant_suspended(e):
+                    raise
+                error = _suspended_message()
             except liaison.ResourceExhausted as e:
                 # A lock after failures, or passwords being checked for
                 # others at this moment: only the first is the user's doing.
