@@ -54,7 +54,11 @@ int cmd_login(struct cli *cli, int argc, char **argv)
     rc = liaison_login(cli->conn, tenant, email, password, &token);
     OPENSSL_cleanse(password, sizeof password);
     if (rc != LIAISON_OK) {
-        fprintf(stderr, "liaison: %s: %s\n", liaison_code_name(rc), liaison_error(cli->conn));
+        /* A suspended organisation is said as every other command says it. */
+        if (rc == LIAISON_PERMISSION_DENIED && strstr(liaison_error(cli->conn), "suspended"))
+            cli_print_connect_error(cli, rc);
+        else
+            fprintf(stderr, "liaison: %s: %s\n", liaison_code_name(rc), liaison_error(cli->conn));
         return cli_exit_code(rc);
     }
     int saved = cli_session_save(cli->set.profile, cli->set.url, token);
