@@ -4,6 +4,7 @@ for new connections without dropping old ones; SIGTERM stops accepting,
 lets in-flight requests finish and closes cleanly (server.sh stop checks
 the clean exit)."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -96,6 +97,45 @@ if len(sys.argv) > 1:
             check(r.returncode != 0 and named in r.stderr,
                   "%s with '%s' stops, naming it (rc %d: %r)"
                   % (command, line, r.returncode, r.stderr[-300:]))
+
+    # --- deploy/liaisond.conf.sample: every setting, each value its default ---
+    help_text = subprocess.run([LIAISOND, "--help"], capture_output=True, text=True).stdout
+    defaults = {}
+    for line in help_text.split("Settings", 1)[1].splitlines():
+        m = re.match(r"^  ([a-z_0-9]+) ", line)
+        if m:
+            d = re.findall(r"\(default: ([^)]*)\)", line)
+            defaults[m.group(1)] = d[-1] if d else ""
+    sample = os.path.join(HERE, "..", "..", "deploy", "liaisond.conf.sample")
+    # A comment speaks for the settings right under it, up to a blank line.
+    in_sample, differ, comment, after_setting = {}, [], "", False
+    for line in open(sample):
+        line = line.strip()
+        m = re.match(r"^#?\s*([a-z_0-9]+) =\s*(.*)$", line)
+        if m:
+            in_sample[m.group(1)] = (m.group(2), line.startswith("#"), comment)
+            after_setting = True
+        elif line.startswith("#"):
+            comment = line if after_setting else comment + line
+            after_setting = False
+        else:
+            comment, after_setting = "", False
+    check(sorted(set(defaults) - set(in_sample)) == [],
+          "the sample configuration names every setting (missing: %s)"
+          % sorted(set(defaults) - set(in_sample)))
+    check(sorted(set(in_sample) - set(defaults)) == [],
+          "the sample configuration names only settings liaisond knows (%s)"
+          % sorted(set(in_sample) - set(defaults)))
+    for name, (value, commented, said) in sorted(in_sample.items()):
+        if not commented and name in defaults and value != defaults[name] \
+                and "default:" not in said:
+            differ.append("%s = %s (default %s)" % (name, value, defaults[name]))
+    check(differ == [], "a sample value that is not the default says so (%s)" % differ)
+    env = dict(os.environ, LIAISOND_TLS_CERT=os.path.join(certs, "server.pem"),
+               LIAISOND_TLS_KEY=os.path.join(certs, "server.key"))
+    r = subprocess.run([LIAISOND, "--config", sample, "check-config"],
+                       capture_output=True, text=True, timeout=30, env=env)
+    check(r.returncode == 0, "check-config takes the sample configuration (%r)" % r.stderr)
 
 # --- SIGTERM: drain ---
 CA = os.path.join(newcerts, "ca.pem")
