@@ -292,6 +292,15 @@ void cli_print_error(struct cli *cli, int code, const char *response)
     /* Messages may quote what other users stored: escaped like table cells. */
     if (code == LIAISON_INVALID_ARGUMENT && json_array_size(violations)) {
         print_violations(violations, "liaison: invalid ");
+    } else if (code == LIAISON_UNAUTHENTICATED && cli->set.token_from == CLI_TOKEN_NONE &&
+               cli->set.cert && *cli->set.cert) {
+        /*
+         * An operator signing in by certificate has no session to log in
+         * to: the server knows no operator of the certificate's common name.
+         */
+        fputs("liaison: the client certificate identifies no operator of this server "
+              "(none of its common name, or revoked; 'liaisond operator create NAME' makes one)\n",
+              stderr);
     } else if (code == LIAISON_UNAUTHENTICATED && cli->set.token_from == CLI_TOKEN_NONE) {
         if (cli->set.session_url) {
             fputs("liaison: not logged in to ", stderr);

@@ -60,11 +60,11 @@ def make_ca(d, name):
         "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
 
 
-def make_operator_cert(d, ca, name, dates=None):
-    """A client certificate for the operator "ops" signed by ca; dates
+def make_operator_cert(d, ca, name, dates=None, cn="ops"):
+    """A client certificate for the operator cn ("ops") signed by ca; dates
     (start, end as YYYYMMDDHHMMSSZ) give it a validity of the past."""
     run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-        "-subj", "/CN=ops", "-keyout", name + ".key", "-out", name + ".csr", cwd=d)
+        "-subj", "/CN=" + cn, "-keyout", name + ".key", "-out", name + ".csr", cwd=d)
     if dates is None:
         with open(os.path.join(d, name + ".ext"), "w") as f:
             f.write("extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n")
@@ -193,6 +193,7 @@ make_ca(WORK, "stranger-ca")
 make_operator_cert(WORK, "operator-ca", "ops-valid")
 make_operator_cert(WORK, "stranger-ca", "ops-stranger")
 make_operator_cert(WORK, "operator-ca", "ops-expired", ("20240101000000Z", "20240102000000Z"))
+make_operator_cert(WORK, "operator-ca", "ops-nobody", cn="nobody-" + str(os.getpid()))
 TOOL, WRAPPER = scanner(WORK)
 OPERATOR_CA = "operator_ca = %s" % os.path.join(WORK, "operator-ca.pem")
 
@@ -215,6 +216,20 @@ try:
             "an operator certificate from operator_ca authenticates and may list tenants")
     t.check(operator_session(srv13.port) == (CODE_UNAUTHENTICATED, CODE_UNAUTHENTICATED),
             "no certificate and no token: Authenticate and ListTenants are UNAUTHENTICATED")
+    # The CLI by certificate: the operator's own works; one of a common name
+    # no operator has is said as such, not "run liaison login".
+    def cli_by_cert(name):
+        return subprocess.run([CLI, "--cert", os.path.join(WORK, name + ".pem"),
+                               "--key", os.path.join(WORK, name + ".key"),
+                               "admin", "tenant", "list"],
+                              capture_output=True, text=True, env=srv13.env, timeout=60)
+    r = cli_by_cert("ops-valid")
+    t.check(r.returncode == 0, "the CLI lists tenants with an operator certificate (%r)" % r.stderr)
+    r = cli_by_cert("ops-nobody")
+    t.check(r.returncode == 3 and "certificate identifies no operator" in r.stderr
+            and "liaison login" not in r.stderr,
+            "a certificate of no operator is said as such by the CLI (%d %r)"
+            % (r.returncode, r.stderr))
     t.check(operator_session(srv13.port, "ops-stranger") is None,
             "a certificate (CN ops) from another CA is refused in the handshake")
     t.check(operator_session(srv13.port, "ops-expired") is None,
