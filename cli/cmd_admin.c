@@ -17,16 +17,22 @@ static const struct output_column tenant_cols[] = {
     {"SLUG", "slug"},
     {"NAME", "name"},
     {"STATUS", "status", OUTPUT_ENUM, "TENANT_STATUS_"},
-    {"CREATED", "createdAt"}};
+    {"CREATED", "createdAt"},
+    /* Only 'admin tenant show' and 'list' print these: "-" is the configured default. */
+    {"RATE/S", "ratePerS"},
+    {"BURST", "rateBurst"}};
 
-/* Calls method with {"slug": slug} and prints the tenant it returns. */
-static int tenant_one(struct cli *cli, const char *method, json_t *req)
+/*
+ * Calls method with {"slug": slug} and prints the tenant it returns, its
+ * first ncols columns of tenant_cols.
+ */
+static int tenant_one(struct cli *cli, const char *method, json_t *req, size_t ncols)
 {
     json_t *resp;
     int rc = cli_call(cli, method, req, &resp);
     if (rc != EXIT_OK)
         return rc;
-    cli_print_object(cli, tenant_cols, 4, json_object_get(resp, "tenant"));
+    cli_print_object(cli, tenant_cols, ncols, json_object_get(resp, "tenant"));
     json_decref(resp);
     return EXIT_OK;
 }
@@ -75,12 +81,12 @@ static int tenant_list(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return cli_list(cli, "ListTenants", json_object(), "tenants", tenant_cols, 4, &page);
+    return cli_list(cli, "ListTenants", json_object(), "tenants", tenant_cols, 6, &page);
 }
 
 /* show, suspend, resume: one slug in, the tenant out. */
 static int tenant_simple(struct cli *cli, int argc, char **argv, const char *method,
-                         const char *usage, const char *summary, const char *example)
+                         const char *usage, const char *summary, const char *example, size_t ncols)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {usage, summary, opts, 1, example};
@@ -88,26 +94,26 @@ static int tenant_simple(struct cli *cli, int argc, char **argv, const char *met
     int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return tenant_one(cli, method, json_pack("{s:s}", "slug", slug));
+    return tenant_one(cli, method, json_pack("{s:s}", "slug", slug), ncols);
 }
 
 static int tenant_show(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "GetTenant", "admin tenant show SLUG",
-                         "Shows one tenant.", "admin tenant show acme");
+                         "Shows one tenant, with its own rate limit.", "admin tenant show acme", 6);
 }
 
 static int tenant_suspend(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "SuspendTenant", "admin tenant suspend SLUG",
                          "Suspends a tenant: its sessions and tokens are refused at once.",
-                         "admin tenant suspend acme");
+                         "admin tenant suspend acme", 4);
 }
 
 static int tenant_resume(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "ResumeTenant", "admin tenant resume SLUG",
-                         "Resumes a suspended tenant.", "admin tenant resume acme");
+                         "Resumes a suspended tenant.", "admin tenant resume acme", 4);
 }
 
 static int tenant_delete(struct cli *cli, int argc, char **argv)

@@ -19,6 +19,13 @@
 #define TENANT_COLS                                                                                \
     "slug, name, 'TENANT_STATUS_' || upper(status) AS status, " DB_RFC3339(                        \
         "created_at") " AS created_at"
+/*
+ * GetTenant and ListTenants also show the tenant's own rate limit, so that
+ * an operator can read what 'admin tenant rate-limit' set (0: the
+ * configured default), as SetTenantRateLimit answers it.
+ */
+#define TENANT_RATE_COLS                                                                           \
+    ", coalesce(rate_per_s, 0) AS rate_per_s, coalesce(rate_burst, rate_per_s, 0) AS rate_burst"
 #define EXPORT_CURSOR "exp"
 
 /*
@@ -39,11 +46,12 @@ static struct db_stmt q_first_admin = {
     " SELECT id AS admin_user_id FROM m WHERE liaison_audit('user.create', 'user', m.id::text)",
     3, 0};
 /* Tenants have no id on the wire: _id is the page's key only (exec.h). $1 after, $2 limit */
-static struct db_stmt q_tenant_list = {"SELECT " TENANT_COLS
+static struct db_stmt q_tenant_list = {"SELECT " TENANT_COLS TENANT_RATE_COLS
                                        ", id AS _id FROM tenants WHERE id > $1::bigint ORDER BY id"
                                        " LIMIT $2::int",
                                        2, 0};
-static struct db_stmt q_tenant_get = {"SELECT " TENANT_COLS " FROM tenants WHERE slug = $1", 1, 0};
+static struct db_stmt q_tenant_get = {
+    "SELECT " TENANT_COLS TENANT_RATE_COLS " FROM tenants WHERE slug = $1", 1, 0};
 /*
  * $1 slug, $2 status, $3 action. Binds the transaction to the tenant, for
  * the audit row in its own log.

@@ -142,6 +142,15 @@ check(t.psql("SELECT rate_per_s || '/' || rate_burst FROM tenants WHERE slug = '
 after = t.psql("SELECT count(*) FROM platform_audit WHERE action = 'tenant.rate_limit' "
                "AND tenant_slug = '%s'" % slug_a)
 check(int(after) == int(before) + 1, "the change is in the platform audit")
+code, out = srv.cli("admin", "tenant", "show", slug_a, token=OPERATOR)
+check(code == "OK" and out.get("ratePerS") == 1000 and out.get("rateBurst") == 1000,
+      "'admin tenant show' shows the tenant's own limit: %s %s" % (code, out))
+code, out = srv.cli("admin", "tenant", "list", "--all", token=OPERATOR)
+# --all prints the rows of every page as one JSON array.
+listed = {x["slug"]: x for x in out} if code == "OK" else {}
+check(listed.get(slug_a, {}).get("ratePerS") == 1000
+      and not listed.get(slug_b, {}).get("ratePerS"),
+      "'admin tenant list' shows it too, none for a tenant on the default: %s" % code)
 check(t.psql("SELECT count(*) FROM audit_log l JOIN tenants t ON t.id = l.tenant_id "
              "WHERE t.slug = '%s' AND l.action = 'tenant.rate_limit'" % slug_a) == "1",
       "and in the tenant's own audit log")
@@ -204,6 +213,9 @@ check(code == "OK" and not out.get("ratePerS"),
       "--default drops B's own limit: %s" % out)
 check(t.psql("SELECT rate_per_s IS NULL AND rate_burst IS NULL FROM tenants WHERE slug = '%s'"
              % slug_b) == "t", "and clears the stored columns")
+code, out = srv.cli("admin", "tenant", "show", slug_b, token=OPERATOR)
+check(code == "OK" and not out.get("ratePerS") and not out.get("rateBurst"),
+      "'admin tenant show' then shows no limit of its own: %s" % out)
 back = False
 deadline = time.monotonic() + 5
 while time.monotonic() < deadline and not back:
