@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +45,45 @@ static void log_write(char *buf, size_t len, size_t cap)
     (void)w;
 }
 
+/* Whether s starts " key=" (or is the end): what follows a quoted value's closing quote. */
+static bool log_value_ends(const char *s, const char *end)
+{
+    if (s == end)
+        return true;
+    if (*s != ' ')
+        return false;
+    const char *k = s + 1;
+    while (k < end && ((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '_'))
+        k++;
+    return k > s + 1 && k < end && *k == '=';
+}
+
+/*
+ * Copies the caller's pairs from in to out (cap bytes) as valid logfmt:
+ * inside a quoted value, a quote that does not end it (one not followed by
+ * " key=" or the end of the line) and a backslash are escaped. Messages
+ * from elsewhere quote names of their own (PostgreSQL's 'database "x" does
+ * not exist', a setting's 'got "nothost"'), and a log parser would end the
+ * value there and read the rest as keys. Returns the length written.
+ */
+static size_t log_escape_values(const char *in, size_t n, char *out, size_t cap)
+{
+    const char *end = in + n;
+    size_t o = 0;
+    bool quoted = false;
+    for (const char *p = in; p < end && o + 2 < cap; p++) {
+        if (!quoted) {
+            quoted = *p == '"' && p > in && p[-1] == '=';
+        } else if (*p == '"' && log_value_ends(p + 1, end)) {
+            quoted = false;
+        } else if (*p == '"' || *p == '\\') {
+            out[o++] = '\\';
+        }
+        out[o++] = *p;
+    }
+    return o;
+}
+
 void log_event(enum log_level level, const char *msg, const char *fmt, ...)
 {
     if ((int)level < atomic_load(&log_min))
@@ -67,6 +107,10 @@ void log_event(enum log_level level, const char *msg, const char *fmt, ...)
             for (size_t i = start; i < n; i++)
                 if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
                     buf[i] = ' ';
+            char pairs[sizeof buf];
+            size_t m = log_escape_values(buf + start, n - start, pairs, sizeof buf - start);
+            memcpy(buf + start, pairs, m);
+            n = start + m;
         }
     }
     log_write(buf, n, sizeof buf);
