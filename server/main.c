@@ -315,6 +315,9 @@ int main(int argc, char **argv)
                      srv.cfg.operator_ca, err, sizeof err) < 0) {
             fprintf(stderr, "liaisond: configuration: %s\n", err);
             rc = 2;
+        } else if (metrics_listen_check(srv.cfg.metrics_listen, err, sizeof err) < 0) {
+            fprintf(stderr, "liaisond: configuration: %s\n", err);
+            rc = 2;
         } else if (geo_load(srv.cfg.iso_codes_dir, srv.cfg.zoneinfo_dir, err, sizeof err) < 0) {
             fprintf(stderr, "liaisond: configuration: iso_codes_dir or zoneinfo_dir: %s\n", err);
             rc = 2;

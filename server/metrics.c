@@ -518,6 +518,12 @@ static int metrics_address(const char *listen, struct sockaddr_storage *ss, char
     return 0;
 }
 
+int metrics_listen_check(const char *listen, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    return listen[0] ? metrics_address(listen, &ss, err, errlen) : 0;
+}
+
 int metrics_start(const struct config *cfg, char *err, size_t errlen)
 {
     if (!cfg->metrics_listen || !cfg->metrics_listen[0])

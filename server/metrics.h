@@ -44,6 +44,13 @@ int metrics_init(int nworkers, char *err, size_t errlen);
  */
 int metrics_start(const struct config *cfg, char *err, size_t errlen);
 
+/*
+ * Whether listen ("host:port", the host an IP address, an IPv6 one in
+ * brackets; or empty) is an address metrics_start can listen on, for
+ * check-config. Returns 0, or -1 with err naming metrics_listen.
+ */
+int metrics_listen_check(const char *listen, char *err, size_t errlen);
+
 /* Stops serving and frees the tables: after every worker has ended. */
 void metrics_stop(void);
 

@@ -87,11 +87,14 @@ if len(sys.argv) > 1:
             ("tls_key = /etc/hostname", "tls_key: cannot use /etc/hostname"),
             ("operator_ca = /nonexistent/ca.pem", "operator_ca: cannot use /nonexistent/ca.pem"),
             ("standby_database_url = garbage==", "standby_database_url: not a libpq connection"),
-            ("iso_codes_dir = /nonexistent", "/nonexistent/iso_3166-1.json")]:
-        for command in ("check-config", "serve"):
+            ("iso_codes_dir = /nonexistent", "/nonexistent/iso_3166-1.json"),
+            ("metrics_listen = nothost", "metrics_listen: expected host:port"),
+            ("metrics_listen = localhost:9469", "metrics_listen: \"localhost\" is not an IP")]:
+        # serve reads metrics_listen only after its workers listen: check-config alone.
+        for command in ("check-config",) if "metrics" in line else ("check-config", "serve"):
             # Not an address of this host: a serve that got past the check fails
             # to listen, without a port of its own to take.
-            env = dict(os.environ, LIAISOND_LISTEN_HOST="192.0.2.1", LIAISOND_METRICS_LISTEN="")
+            env = dict(os.environ, LIAISOND_LISTEN_HOST="192.0.2.1")
             r = subprocess.run([LIAISOND, "--config", with_setting(line), command],
                                capture_output=True, text=True, timeout=30, env=env)
             check(r.returncode != 0 and named in r.stderr,
