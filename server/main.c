@@ -89,7 +89,11 @@ static int server_config_load(const struct server *srv, struct config *cfg, char
 static void on_stop_signal(uv_signal_t *s, int signum)
 {
     struct server *srv = s->data;
-    log_event(LOG_INFO, "stopping", "signal=%d", signum);
+    /* 0: no signal came, the start failed (its reason was logged just before). */
+    if (signum)
+        log_event(LOG_INFO, "stopping", "signal=%d", signum);
+    else
+        log_event(LOG_INFO, "stopping", "reason=\"start failed\"");
     for (int i = 0; i < srv->nworkers; i++)
         worker_stop(&srv->workers[i]);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
@@ -223,7 +227,7 @@ static int serve(struct server *srv)
         log_event(LOG_INFO, "listening", "host=%s port=%d workers=%d version=%s", cfg->listen_host,
                   cfg->port, srv->nworkers, LIAISON_VERSION);
     else
-        on_stop_signal(&srv->sigterm, SIGTERM);
+        on_stop_signal(&srv->sigterm, 0);
     uv_run(loop, UV_RUN_DEFAULT);
     for (int i = 0; i < srv->nworkers; i++)
         if (worker_join(&srv->workers[i]) < 0)

@@ -282,8 +282,46 @@ static void worker_main(void *arg)
     w->dl_heap = NULL;
 }
 
-/* A bound, non-blocking socket with SO_REUSEPORT, so each worker has one. */
-static int worker_socket(const char *host, int port, char *err, size_t errlen)
+/*
+ * Whether another process listens on host:port already. The workers' own
+ * sockets share the port through SO_REUSEPORT, which would as readily let
+ * a second liaisond (one left running, or another configuration's) join
+ * it and take half the connections unnoticed. A socket without
+ * SO_REUSEPORT binds only when no one listens there. A process killed a
+ * moment ago (a crash, then a restart) keeps its sockets until its memory
+ * is unmapped, a fraction of a second: the check is tried for up to 2 s.
+ * Returns 0, or -1 with err naming the setting.
+ */
+static int worker_port_free(const struct addrinfo *ai, const char *host, int port, char *err,
+                            size_t errlen)
+{
+    for (int attempt = 0; attempt < 40; attempt++) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+        int one = 1;
+        if (fd < 0)
+            return 0; /* the workers' own socket() will say why */
+        /* SO_REUSEADDR: connections of a process gone (TIME_WAIT) do not count. */
+        int rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0
+                     ? 0
+                     : bind(fd, ai->ai_addr, ai->ai_addrlen);
+        int bind_errno = errno;
+        close(fd);
+        if (rc == 0 || bind_errno != EADDRINUSE)
+            return 0;
+        usleep(50 * 1000);
+    }
+    snprintf(err, errlen,
+             "port: %s:%d is in use by another process (another liaisond would share its "
+             "connections)",
+             host, port);
+    return -1;
+}
+
+/*
+ * A bound, non-blocking socket with SO_REUSEPORT, so each worker has one.
+ * The first (first set) also checks that no other process listens there.
+ */
+static int worker_socket(const char *host, int port, bool first, char *err, size_t errlen)
 {
     struct addrinfo hints = {0}, *res = NULL;
     hints.ai_family = AF_UNSPEC;
@@ -294,6 +332,10 @@ static int worker_socket(const char *host, int port, char *err, size_t errlen)
     int gai = getaddrinfo(host, portstr, &hints, &res);
     if (gai != 0) {
         snprintf(err, errlen, "listen_host %s: %s", host, gai_strerror(gai));
+        return -1;
+    }
+    if (first && worker_port_free(res, host, port, err, errlen) < 0) {
+        freeaddrinfo(res);
         return -1;
     }
     int fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -324,7 +366,7 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     if (w->preauth_frames.limit < (size_t)cfg->preauth_max_frame_bytes + FRAME_HEADER_SIZE)
         w->preauth_frames.limit = (size_t)cfg->preauth_max_frame_bytes + FRAME_HEADER_SIZE;
     w->preauth_frames.parent = &w->frames;
-    w->listen_fd = worker_socket(cfg->listen_host, cfg->port, err, errlen);
+    w->listen_fd = worker_socket(cfg->listen_host, cfg->port, index == 0, err, errlen);
     if (w->listen_fd < 0)
         return -1;
     int rc = uv_loop_init(&w->loop);

@@ -101,6 +101,19 @@ if len(sys.argv) > 1:
                   "%s with '%s' stops, naming it (rc %d: %r)"
                   % (command, line, r.returncode, r.stderr[-300:]))
 
+    # A second liaisond on the running one's port is refused, not let in
+    # beside it by SO_REUSEPORT to take half of its connections.
+    try:
+        r = subprocess.run([LIAISOND, "--config", conf, "serve"], capture_output=True, text=True,
+                           timeout=20, env=dict(os.environ, LIAISOND_METRICS_LISTEN=""))
+        check(r.returncode != 0 and "port: 127.0.0.1:%d is in use by another process" % PORT
+              in r.stderr, "a second liaisond on the same port stops, naming it (%r)"
+              % r.stderr[-300:])
+        check('msg="stopping" reason="start failed"' in r.stderr and "signal=" not in r.stderr,
+              "a start that failed says so when stopping, not that a signal came")
+    except subprocess.TimeoutExpired:
+        check(False, "a second liaisond on the same port stops (it served beside the first)")
+
     # --- deploy/liaisond.conf.sample: every setting, each value its default ---
     help_text = subprocess.run([LIAISOND, "--help"], capture_output=True, text=True).stdout
     defaults = {}
