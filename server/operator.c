@@ -3,6 +3,8 @@
  */
 #include "operator.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +26,23 @@ static PGconn *operator_connect(const char *conninfo, char *err, size_t errlen)
     return pg;
 }
 
+/*
+ * Runs sql; on failure err holds PostgreSQL's primary message only (its
+ * DETAIL would print the failing row, the new token's hash in it) and
+ * *sqlstate (6 bytes) the error's code. Returns 0 or -1.
+ */
 static int operator_exec(PGconn *pg, const char *sql, int n, const char *const *params, int *rows,
-                         char *err, size_t errlen)
+                         char sqlstate[6], char *err, size_t errlen)
 {
     PGresult *res = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     int rc = 0;
+    sqlstate[0] = '\0';
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-        snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+        const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        snprintf(err, errlen, "%s", primary ? primary : PQresultErrorMessage(res));
+        snprintf(sqlstate, 6, "%s", code ? code : "");
         rc = -1;
     } else if (rows) {
         *rows = st == PGRES_TUPLES_OK ? PQntuples(res) : atoi(PQcmdTuples(res));
@@ -40,9 +51,30 @@ static int operator_exec(PGconn *pg, const char *sql, int n, const char *const *
     return rc;
 }
 
+/* The operators table's rule for a name (migration 0002), said before asking. */
+static bool operator_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 1 || n > 63 || !(islower((unsigned char)name[0]) || isdigit((unsigned char)name[0])))
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (!(islower(c) || isdigit(c) || c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
 int operator_create(const char *conninfo, const char *name, char *token, size_t cap, char *err,
                     size_t errlen)
 {
+    if (!operator_name_valid(name)) {
+        snprintf(err, errlen,
+                 "'%s' is not an operator name: 1-63 of a-z, 0-9, '.', '_', '-', starting with a "
+                 "letter or digit (a certificate's common name, for operator_ca)",
+                 name);
+        return -1;
+    }
     if (auth_token_new(token, cap, 0, true) < 0) {
         snprintf(err, errlen, "no randomness for a token");
         return -1;
@@ -53,9 +85,15 @@ int operator_create(const char *conninfo, const char *name, char *token, size_t 
     if (!pg)
         return -1;
     const char *params[] = {name, hash};
+    char sqlstate[6];
     int rc = operator_exec(pg, "INSERT INTO operators (name, token_hash) VALUES ($1, $2::bytea)", 2,
-                           params, NULL, err, errlen);
+                           params, NULL, sqlstate, err, errlen);
     PQfinish(pg);
+    if (rc < 0 && !strcmp(sqlstate, "23505"))
+        snprintf(err, errlen,
+                 "an operator named '%s' exists already, or was revoked: a name is not given "
+                 "again, choose another",
+                 name);
     return rc;
 }
 
@@ -66,10 +104,11 @@ int operator_revoke(const char *conninfo, const char *name, char *err, size_t er
         return -1;
     const char *params[] = {name};
     int rows = 0;
+    char sqlstate[6];
     int rc = operator_exec(pg,
                            "UPDATE operators SET revoked_at = now()"
                            " WHERE name = $1 AND revoked_at IS NULL",
-                           1, params, &rows, err, errlen);
+                           1, params, &rows, sqlstate, err, errlen);
     PQfinish(pg);
     if (rc == 0 && rows == 0) {
         snprintf(err, errlen, "no live operator named '%s'", name);
@@ -85,8 +124,9 @@ int operator_certificate_key_register(const char *conninfo, const char *key, cha
     if (!pg)
         return -1;
     const char *params[] = {key};
+    char sqlstate[6];
     int rc = operator_exec(pg, "SELECT liaison_operator_certificate_key_register($1)", 1, params,
-                           NULL, err, errlen);
+                           NULL, sqlstate, err, errlen);
     PQfinish(pg);
     return rc;
 }

@@ -101,6 +101,23 @@ if len(sys.argv) > 1:
                   "%s with '%s' stops, naming it (rc %d: %r)"
                   % (command, line, r.returncode, r.stderr[-300:]))
 
+    # liaisond operator create: a name the table refuses, or one taken, is
+    # said in words, without PostgreSQL's failing row (the new token's hash).
+    def operator_create(name):
+        return subprocess.run([LIAISOND, "--config", conf, "operator", "create", name],
+                              capture_output=True, text=True, timeout=30)
+    r = operator_create("Bad Name")
+    check(r.returncode == 1 and "'Bad Name' is not an operator name: 1-63 of a-z" in r.stderr
+          and "Failing row" not in r.stderr and not r.stdout,
+          "operator create with a bad name says the rule (%r)" % r.stderr)
+    name = "life-op-%d" % os.getpid()
+    r = operator_create(name)
+    check(r.returncode == 0 and r.stdout.strip(), "operator create makes %s" % name)
+    r = operator_create(name)
+    check(r.returncode == 1 and "an operator named '%s' exists already" % name in r.stderr
+          and "DETAIL" not in r.stderr and not r.stdout,
+          "operator create of a taken name says so (%r)" % r.stderr)
+
     # A second liaisond on the running one's port is refused, not let in
     # beside it by SO_REUSEPORT to take half of its connections.
     try:
