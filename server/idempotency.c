@@ -25,12 +25,20 @@ static struct db_stmt q_claim = {"SELECT liaison_request_key_claim($1, $2, $3::b
  * A create naming an upload (CreateDocument, AddDocumentVersion,
  * AddTranslation with upload_id): the client uploads again when it
  * repeats the create, under a new id, so the hash leaves the id out
- * (idem_hash) and takes the upload's content hash in its place here.
- * $1 method, $2 key, $3 request hash (bytea hex), $4 upload id
+ * (idem_hash) and the upload's content hash follows it here: the key
+ * keeps both, 64 bytes. A retry of the same create, upload id and all,
+ * finds its upload taken by the first (liaison_document_upload_take
+ * deletes it): the request's own half must then match the key's, and the
+ * content is the one the first took. $1 method, $2 key, $3 request hash
+ * (bytea hex), $4 upload id
  */
 static struct db_stmt q_claim_upload = {
-    "SELECT liaison_request_key_claim($1, $2, CASE WHEN u.sha256 IS NULL THEN $3::bytea"
-    " ELSE sha256($3::bytea || u.sha256) END)"
+    "SELECT liaison_request_key_claim($1, $2, CASE WHEN u.sha256 IS NOT NULL"
+    " THEN $3::bytea || u.sha256 ELSE coalesce((SELECT k.request_hash FROM request_keys k"
+    " WHERE k.tenant_id = liaison_tenant() AND k.key = $2 AND k.method = $1"
+    " AND octet_length(k.request_hash) = octet_length($3::bytea) + 32"
+    " AND substring(k.request_hash FROM 1 FOR octet_length($3::bytea)) = $3::bytea),"
+    " $3::bytea) END)"
     " FROM (SELECT (SELECT sha256 FROM document_uploads"
     " WHERE tenant_id = liaison_tenant() AND id = $4::bigint) AS sha256) u",
     4, 0};

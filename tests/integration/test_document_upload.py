@@ -212,6 +212,26 @@ check(code == "OK" and base64.b64decode(out.get("content", "")) == small, "byte 
 code, out = call("AddDocumentVersion", {"documentId": small_doc, "uploadId": up}, admin)
 check(code == "NOT_FOUND", "an upload is taken once (%s)" % code)
 
+# A keyed create retried as it was sent, upload id and all (the answer was
+# lost): its upload is gone, taken by the first, yet the key answers it.
+retry = os.urandom(40000)
+up2 = begin(retry)[1].get("uploadId")
+chunk(up2, 0, retry)
+req = json.dumps({"documentId": small_doc, "uploadId": up2})
+versions = count("document_versions")
+first = cli("--idempotency-key", "same-upload-" + RUN, "call", "AddDocumentVersion", req,
+            token=admin)
+again = cli("--idempotency-key", "same-upload-" + RUN, "call", "AddDocumentVersion", req,
+            token=admin)
+check(first[0] == "OK" and again == first and count("document_versions") == versions + 1,
+      "a keyed create retried with its own, taken upload gets the first answer (%s %s)"
+      % (again[0], str(again[1])[:200]))
+code, out = cli("--idempotency-key", "same-upload-" + RUN, "call", "AddDocumentVersion",
+                json.dumps({"documentId": small_doc, "uploadId": up2,
+                            "mediaType": "text/plain"}), token=admin)
+check(code == "INVALID_ARGUMENT" and count("document_versions") == versions + 1,
+      "the same key, upload id and another field is refused (%s)" % code)
+
 # A wrong SHA-256: refused at the end, nothing made, nothing audited.
 audits = int(sql("SELECT count(*) FROM audit_log WHERE tenant_id = %s" % tid))
 code, out = begin(small, digest=hashlib.sha256(b"something else").digest())
