@@ -161,7 +161,8 @@ static int cad_defaults(struct cli *cli, int argc, char **argv)
     const char *duration = NULL, *agenda = NULL;
     bool reset = false;
     const struct cli_opt opts[] = {
-        {"duration", &duration, NULL, false, "minutes, 5-480", "durationMinutes"},
+        {"duration", &duration, NULL, false, "minutes, 5-480 (a weekly check-in: 15-30)",
+         "durationMinutes"},
         {"agenda", &agenda, NULL, false, "agenda items, comma-separated"},
         {"reset", NULL, &reset, false, "back to the built-in default"},
         {0}};
@@ -214,13 +215,15 @@ static int cad_series(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"title", &title, NULL, false, "the series' title"},
         {"agenda", &agenda, NULL, false, "agenda items, comma-separated"},
-        {"duration", &duration, NULL, false, "minutes, 5-480", "durationMinutes"},
+        {"duration", &duration, NULL, false, "minutes, 5-480 (a weekly check-in: 15-30)",
+         "durationMinutes"},
         {0}};
     const struct cli_command_spec spec = {
         "cadence series (update [--title T] [--agenda A,..] [--duration MIN] | pause | resume |\n"
         "       end) SERIES_ID",
         "Edits a meeting series (its id from 'cadence show'): future scheduled meetings\n"
-        "follow. Pausing cancels them until it resumes; ending cancels them for good.\n"
+        "follow, but one moved with 'meeting reschedule' keeps its time and length.\n"
+        "Pausing cancels them until it resumes; ending cancels them for good.\n"
         "Held and missed meetings are never touched.",
         opts, 2, "cadence series update 12 --title \"Họp hàng tuần\" --duration 25"};
     const char *pos[2] = {NULL, NULL};

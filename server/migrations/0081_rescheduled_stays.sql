@@ -30,6 +30,8 @@ DECLARE
     t record;
     m record;
     p record;
+    m_ex integer;
+    m_di integer;
     changed integer := 0;
 BEGIN
     SELECT * INTO d FROM distributors
@@ -140,9 +142,22 @@ BEGIN
         CONTINUE WHEN FOUND AND (m.starts_at < now_at OR NOT (m.status = 'scheduled'
                                  OR (m.status = 'cancelled' AND m.paused_by_series)));
         -- A meeting someone moved stays where they put it: its series' new
-        -- title and agenda reach it, its time is theirs, and it weighs in
-        -- the running totals like a meeting not being placed.
+        -- title and agenda reach it, its time and length are theirs, its
+        -- minutes outside either side's hours follow the hours as they are
+        -- now, and it weighs in the running totals like a meeting not being
+        -- placed.
         IF FOUND AND m.status = 'scheduled' AND m.moved_by_user THEN
+            m_ex := liaison_outside_minutes(
+                m.starts_at, (extract(epoch FROM m.ends_at - m.starts_at) / 60)::integer,
+                ex.time_zone, ex.hours_start, ex.hours_end, ex.work_days);
+            m_di := liaison_outside_minutes(
+                m.starts_at, (extract(epoch FROM m.ends_at - m.starts_at) / 60)::integer,
+                d.time_zone, d.business_hours_start, d.business_hours_end, d.work_days);
+            UPDATE meetings mt SET exporter_outside_minutes = m_ex,
+                                   distributor_outside_minutes = m_di
+             WHERE mt.tenant_id = liaison_tenant() AND mt.id = m.id
+               AND (mt.exporter_outside_minutes, mt.distributor_outside_minutes)
+                   IS DISTINCT FROM (m_ex, m_di);
             UPDATE meetings mt SET title = t.title, agenda = t.agenda,
                                    sequence = mt.sequence + 1, updated_at = now()
              WHERE mt.tenant_id = liaison_tenant() AND mt.id = m.id
@@ -150,8 +165,8 @@ BEGIN
             IF FOUND THEN
                 changed := changed + 1;
             END IF;
-            ex_total := ex_total + m.exporter_outside_minutes;
-            di_total := di_total + m.distributor_outside_minutes;
+            ex_total := ex_total + m_ex;
+            di_total := di_total + m_di;
             CONTINUE;
         END IF;
         SELECT * INTO p FROM liaison_cadence_place(

@@ -577,6 +577,18 @@ try:
     must("PlanCadence", {"distributorId": two[0]}, admin)
     check(psql("SELECT starts_at = '2026-07-03T12:00:00Z' FROM meetings WHERE id = %s" % mv[0])
           == "t", "and through the next one")
+    # Its minutes outside the exporter's hours follow the hours: 14:00 in
+    # Berlin is outside 08:00-13:00, wholly.
+    must("SetTenantWorkingTime", {"workingTime": dict(BERLIN, businessHoursStart="08:00",
+                                                      businessHoursEnd="13:00")}, admin)
+    must("PlanCadence", {"distributorId": two[0]}, admin)
+    check(psql("SELECT exporter_outside_minutes = extract(epoch FROM ends_at - starts_at) / 60"
+               " AND starts_at = '2026-07-03T12:00:00Z' FROM meetings WHERE id = %s" % mv[0])
+          == "t", "a moved meeting's minutes outside hours follow a change of hours")
+    must("SetTenantWorkingTime", {"workingTime": BERLIN}, admin)
+    must("PlanCadence", {"distributorId": two[0]}, admin)
+    check(psql("SELECT exporter_outside_minutes FROM meetings WHERE id = %s" % mv[0]) == "0",
+          "and back inside them, none")
 finally:
     psql("DELETE FROM liaison_clock")
 
