@@ -20,8 +20,9 @@
     "r.id, r.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = r.tenant_id"   \
     "  AND d.id = r.distributor_id) AS distributor_name, to_char(r.period, 'YYYY-MM') AS period,"  \
     " r.status, r.charter_id, r.due_on::text AS due_on, r.late,"                                   \
-    " r.status = 'draft' AND r.due_on < (SELECT (liaison_now() AT TIME ZONE"                       \
-    "  coalesce(nullif(t.time_zone, ''), 'UTC'))::date FROM tenants t WHERE t.id = r.tenant_id)"   \
+    " r.status = 'draft' AND r.first_submitted_at IS NULL AND r.due_on < (SELECT"                  \
+    "  (liaison_now() AT TIME ZONE coalesce(nullif(t.time_zone, ''), 'UTC'))::date"                \
+    "  FROM tenants t WHERE t.id = r.tenant_id)"                                                   \
     "  AS overdue,"                                                                                \
     " array_to_json((SELECT c.report_sections FROM charters c WHERE c.tenant_id = r.tenant_id"     \
     "  AND c.id = liaison_report_charter(r.id)))::text AS required_sections,"                      \

@@ -362,6 +362,12 @@ check(code == "OK" and out["report"].get("late") is True and late["dueOn"] == "2
       and audits("report.submitted_late") == late_audits + 1,
       "submitted after its due day: late, and audited so (%s %s)" % (code, out))
 check(out["report"].get("overdue") is not True, "a submitted report is not overdue (%s)" % out)
+# Returned to draft after its due day, it is owed again but not overdue: it
+# keeps the lateness of its first submission.
+out = must("ReopenReport", {"id": late["id"], "comment": "Thiếu tồn kho"}, admin)["report"]
+check(out.get("status") == "draft" and out.get("overdue") is not True and out.get("late") is True,
+      "a report returned to draft is not overdue, and keeps its first lateness (%s)" % out)
+must("SubmitReport", {"id": late["id"]}, saigon_user)
 
 # ---------------- another distributor's reports: NOT_FOUND, as none at all ----------------
 missing = int(sql("SELECT max(id) FROM monthly_reports")) + 1000
