@@ -459,6 +459,15 @@ try:
           "the registration sent twice (a double click, Back and send again): one lead, "
           "the second answered with it (%d, %d listed)"
           % (status, text().count("Má phanh cho đội xe")))
+    # Back, a change, send: the key made its lead already. The form says so
+    # and comes back with a new key, not stuck on the spent one.
+    changed = dict(sent, title="Má phanh cho đội xe (sửa)")
+    status, _, body = fetch("/leads/new", changed)
+    again_key = re.search(r'name="key" value="([^"]+)"', body)
+    check(status in (200, 400) and "this form was sent before" in body and again_key
+          and again_key.group(1) != sent.get("key"),
+          "the registration changed and sent again under its spent key: told so, with a "
+          "new key (%d %s)" % (status, body[-300:]))
     driver.get(base + "/leads")
     check("Garage Thủ Đức" in text(), "and listed")
     shot("leads")

@@ -231,6 +231,12 @@ SERVER_REASONS = [
                  "order's %(num)s %(line)s lines total %(total)s",
                  moq=m[1], line=m[2], num=m[3], total=m[5])),
     (r"a date as YYYY-MM-DD", lambda m: _("a date as YYYY-MM-DD")),
+    (r"a date as YYYY-MM-DD, 1900 to 2999", lambda m: _("a date as YYYY-MM-DD, 1900 to 2999")),
+    (r"at most ([0-9]+)", lambda m: _("at most %(n)s", n=m[1])),
+    (r"this key was used for another request in the last 24 hours",
+     lambda m: _("this form was sent before and made its record then; what you changed was "
+                 "not saved: open that record to change it, or send this form again for a new "
+                 "one")),
     (r"not before startsOn", lambda m: _("not before its start")),
     (r"outside the plan's year ([0-9]+)",
      lambda m: _("outside the plan's year %(year)s", year=m[1])),
@@ -281,6 +287,14 @@ def _sentence(e: liaison.Error) -> str:
                          if _field_name(field, None) else _why(why)
                          for field, why in e.violations)
     return _why(e.message)
+
+
+def _form_errors(e: liaison.Error) -> Dict[str, str]:
+    """A refusal's reasons by the form field they are about; one about the
+    form's idempotency key is about the whole form (key ""): it has no box
+    of its own to stand beside."""
+    return {("" if field == "idempotencyKey" else field): _why(why)
+            for field, why in e.violations}
 
 
 def _field_name(field: str, unknown: Optional[str] = "") -> Optional[str]:
@@ -666,6 +680,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         leaves no key on the server, so it is sent again with it), else a
         new one."""
         sent = request.form.get("key", "") if request.method == "POST" else ""
+        if g.get("key_spent"):
+            sent = ""
         return sent if re.fullmatch(r"[A-Za-z0-9_-]{16,64}", sent) else secrets.token_urlsafe(16)
 
     def create_once(method: str, req: Dict[str, Any]) -> Dict[str, Any]:
@@ -682,6 +698,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         for attempt in range(20):
             try:
                 return api().call(method, req, idempotency_key=key)
+            except liaison.InvalidArgument as e:
+                # The key made a record already, from this form as it was
+                # first sent (Back, a change, send): the form comes back
+                # with a new key, so sending it again makes a new record.
+                if any(field == "idempotencyKey" for field, _reason in e.violations):
+                    g.key_spent = True
+                raise
             except liaison.Aborted:
                 if attempt == 19:
                     raise
@@ -1135,7 +1158,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     lead = create_once("RegisterLead", req)["lead"]
                     return redirect(url_for("lead", lid=lead["id"]))
                 except liaison.InvalidArgument as e:
-                    errors = {f: _why(why) for f, why in e.violations} or {"": _why(e.message)}
+                    errors = _form_errors(e) or {"": _why(e.message)}
                 except (liaison.FailedPrecondition, liaison.AlreadyExists) as e:
                     errors[""] = _why(e.message)
         return _page("lead_new.html", 400 if errors else 200, form=form, lines=lines,
@@ -1218,7 +1241,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                   for ln in lines]})["order"]
                     return redirect(url_for("order", oid=o["id"]))
                 except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
-                    errors = {f: _why(why) for f, why in e.violations} or {"": _sentence(e)}
+                    errors = _form_errors(e) or {"": _sentence(e)}
+                    # Its key placed an order already: sent again, the form
+                    # (changed since) is a new order, under a new key.
+                    if any(f == "idempotencyKey" for f, _reason in e.violations):
+                        g.key_spent = True
             # Field errors name the n-th line sent; show them on the form's row.
             # Every other one the server gives (the note's, or a field this
             # form does not know) is listed with its field.
@@ -1231,7 +1258,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 elif field not in ("", "currency"):
                     others.append((_field_name(field), why))
             return _page("order_new.html", 400, form=form, errors=errors, by_row=by_row,
-                         others=others, key=request.form.get("key", ""))
+                         others=others, key=secrets.token_urlsafe(16) if g.get("key_spent")
+                         else request.form.get("key", ""))
         return _page("order_new.html", form=form, errors=errors, by_row={}, others=[],
                      key=secrets.token_urlsafe(16))
 
