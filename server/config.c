@@ -286,6 +286,30 @@ static int config_read_file(struct config *cfg, const char *path, char *err, siz
     return rc;
 }
 
+/*
+ * libpq's reason for a connection string it cannot parse, its first line,
+ * with what it quotes from the string left out: that may be a piece of the
+ * password ('invalid percent-encoded token: "s3cr%et"'), and the reason
+ * goes to the log and to whoever runs check-config.
+ */
+static void config_unquoted(char *out, size_t cap, const char *why)
+{
+    size_t o = 0;
+    bool quoted = false;
+    for (const char *p = why; *p && *p != '\n' && o + 6 < cap; p++) {
+        if (*p == '"') {
+            quoted = !quoted;
+            if (quoted) {
+                memcpy(out + o, "\"\xe2\x80\xa6\"", 5);
+                o += 5;
+            }
+        } else if (!quoted) {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+}
+
 /* Checks rules that span settings or that bounds cannot express. */
 static int config_check(const struct config *cfg, char *err, size_t errlen)
 {
@@ -333,9 +357,10 @@ static int config_check(const struct config *cfg, char *err, size_t errlen)
         char *why = NULL;
         PQconninfoOption *opts = PQconninfoParse(urls[i].value, &why);
         if (!opts) {
-            size_t n = why ? strcspn(why, "\n") : 0;
-            snprintf(err, errlen, "%s: not a libpq connection string or URI: %.*s", urls[i].name,
-                     (int)n, why ? why : "out of memory");
+            char reason[200];
+            config_unquoted(reason, sizeof reason, why ? why : "out of memory");
+            snprintf(err, errlen, "%s: not a libpq connection string or URI: %s", urls[i].name,
+                     reason);
             PQfreemem(why);
             return -1;
         }

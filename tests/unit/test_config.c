@@ -71,6 +71,15 @@ static void test_errors(void)
         unlink(path);
     }
     CHECK_EQ_INT(config_load(&cfg, "/nonexistent/liaisond.conf", err, sizeof err), -1);
+    /* libpq quotes the string it cannot read: a piece of a password stays out of the error. */
+    char *path = write_file("tls_cert=/c\ntls_key=/k\n"
+                            "database_url = postgresql://app:s3cr%zzt@h/x\n");
+    CHECK_EQ_INT(config_load(&cfg, path, err, sizeof err), -1);
+    CHECK(strstr(err, "database_url: not a libpq connection string") != NULL);
+    if (strstr(err, "s3cr") || strstr(err, "zzt"))
+        fprintf(stderr, "the error shows the password: '%s'\n", err);
+    CHECK(strstr(err, "s3cr") == NULL && strstr(err, "zzt") == NULL);
+    unlink(path);
 }
 
 static void test_reload(void)
