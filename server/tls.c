@@ -5,12 +5,16 @@
  */
 #include "tls.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "wire.h"
@@ -26,6 +30,58 @@ void tls_error_string(char *buf, size_t len)
     else
         ERR_error_string_n(e, buf, len);
     ERR_clear_error();
+}
+
+/*
+ * Why FILE could not be used, in words: OpenSSL's own string
+ * ("error:80000002:system library::No such file or directory",
+ * "error:0480006C:PEM routines::no start line") puts a code and a library
+ * name before the reason, which tells an operator editing the sample
+ * configuration nothing. Clears OpenSSL's error queue.
+ */
+static void tls_file_reason(const char *file, char *buf, size_t len)
+{
+    /* The first error is the cause; later ones only say who called. */
+    unsigned long e, first = 0, no_pem = 0, mismatch = 0, no_key = 0;
+    while ((e = ERR_get_error()) != 0) {
+        if (!first)
+            first = e;
+        if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
+            no_pem = e;
+        if (ERR_GET_LIB(e) == ERR_LIB_X509 && ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH)
+            mismatch = e;
+        if (ERR_GET_LIB(e) == ERR_LIB_OSSL_DECODER)
+            no_key = e;
+    }
+    struct stat st;
+    FILE *f;
+    if (stat(file, &st) < 0) {
+        snprintf(buf, len, "%s", strerror(errno));
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(buf, len, "it is a directory, not a PEM file");
+        return;
+    }
+    if (!(f = fopen(file, "r"))) {
+        snprintf(buf, len, "%s", strerror(errno));
+        return;
+    }
+    fclose(f);
+    if (mismatch) {
+        snprintf(buf, len, "it is not the key of the certificate in tls_cert");
+        return;
+    }
+    if (no_key) {
+        snprintf(buf, len, "no private key in it that OpenSSL reads (a PEM \"PRIVATE KEY\" block)");
+        return;
+    }
+    if (no_pem) {
+        snprintf(buf, len, "no PEM block in it (no \"-----BEGIN\" line)");
+        return;
+    }
+    const char *reason = first ? ERR_reason_error_string(first) : NULL;
+    snprintf(buf, len, "%s", reason ? reason : "unknown TLS error");
 }
 
 /* Picks liaison/1 from the client's offer, or ends the handshake. */
@@ -130,7 +186,7 @@ int tls_load(const char *cert, const char *key, bool allow_tls12, const char *op
 fail:
     if (what) {
         char reason[256];
-        tls_error_string(reason, sizeof reason);
+        tls_file_reason(file, reason, sizeof reason);
         snprintf(err, errlen, "%s: cannot use %s: %s", what, file, reason);
     } else {
         tls_error_string(err, errlen);
