@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <uv.h>
@@ -340,8 +341,16 @@ int main(int argc, char **argv)
                 rc = 1;
             } else {
                 printf("%s\n", token);
-                fprintf(stderr, "operator '%s' created; the token above is shown only once\n",
-                        name);
+                /* Redirected (dev-up.sh writes var/operator.token) there is no
+                 * token "above" on the screen: say where it went instead. */
+                if (isatty(STDOUT_FILENO))
+                    fprintf(stderr, "operator '%s' created; the token above is shown only once\n",
+                            name);
+                else
+                    fprintf(stderr,
+                            "operator '%s' created; its token went to standard output, the only "
+                            "time it is shown\n",
+                            name);
             }
         } else if (!strcmp(verb, "revoke")) {
             if (operator_revoke(config_migrate_url(&srv.cfg), name, err, sizeof err) < 0) {

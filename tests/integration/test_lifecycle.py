@@ -82,10 +82,19 @@ if len(sys.argv) > 1:
     check(r.returncode == 0 and "configuration OK" in r.stdout,
           "check-config passes the running configuration (%r)" % r.stderr)
     for line, named in [
-            ("tls_cert = /nonexistent/server.pem", "tls_cert: cannot use /nonexistent/server.pem"),
-            ("tls_key = " + os.path.join(certs, "ca.key"), "tls_key: cannot use "),
-            ("tls_key = /etc/hostname", "tls_key: cannot use /etc/hostname"),
-            ("operator_ca = /nonexistent/ca.pem", "operator_ca: cannot use /nonexistent/ca.pem"),
+            # The reason in words, not OpenSSL's "error:80000002:system library::".
+            ("tls_cert = /nonexistent/server.pem",
+             "tls_cert: cannot use /nonexistent/server.pem: No such file or directory"),
+            ("tls_cert = /etc/hostname",
+             "tls_cert: cannot use /etc/hostname: no PEM block in it (no "),
+            ("tls_cert = /etc", "tls_cert: cannot use /etc: it is a directory, not a PEM file"),
+            ("tls_key = " + os.path.join(certs, "ca.key"),
+             "tls_key: cannot use %s: it is not the key of the certificate in tls_cert"
+             % os.path.join(certs, "ca.key")),
+            ("tls_key = /etc/hostname",
+             "tls_key: cannot use /etc/hostname: no private key in it that OpenSSL reads"),
+            ("operator_ca = /nonexistent/ca.pem",
+             "operator_ca: cannot use /nonexistent/ca.pem: No such file or directory"),
             ("standby_database_url = garbage==", "standby_database_url: not a libpq connection"),
             ("iso_codes_dir = /nonexistent", "/nonexistent/iso_3166-1.json"),
             ("metrics_listen = nothost", "metrics_listen: expected host:port"),
@@ -113,6 +122,10 @@ if len(sys.argv) > 1:
     name = "life-op-%d" % os.getpid()
     r = operator_create(name)
     check(r.returncode == 0 and r.stdout.strip(), "operator create makes %s" % name)
+    # Its standard output went to a file (dev-up.sh's var/operator.token): no
+    # "token above" on a screen that shows none.
+    check("above" not in r.stderr and "its token went to standard output" in r.stderr,
+          "operator create into a file says where the token went (%r)" % r.stderr)
     r = operator_create(name)
     check(r.returncode == 1 and "an operator named '%s' exists already" % name in r.stderr
           and "DETAIL" not in r.stderr and not r.stdout,
