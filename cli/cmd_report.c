@@ -280,14 +280,15 @@ static int report_file(struct cli *cli, const char *path, json_t *req, json_t *s
 
 static int report_save(struct cli *cli, int argc, char **argv)
 {
-    const char *sales[MAX_REPEATS], *stock[MAX_REPEATS];
-    int nsales, nstock;
+    const char *sales[MAX_REPEATS], *stock[MAX_REPEATS], *comp[MAX_REPEATS];
+    int nsales, nstock, ncomp;
     int rc = take_repeated(&argc, argv, "sales", sales, &nsales);
-    if (rc || (rc = take_repeated(&argc, argv, "inventory", stock, &nstock)))
+    if (rc || (rc = take_repeated(&argc, argv, "inventory", stock, &nstock)) ||
+        (rc = take_repeated(&argc, argv, "competition", comp, &ncomp)))
         return rc;
     /* Taken out of argv above; marked so that a violation on sales names --sales. */
     const char *file = NULL, *mi = NULL, *sales_given = nsales ? "given" : NULL,
-               *stock_given = nstock ? "given" : NULL;
+               *stock_given = nstock ? "given" : NULL, *comp_given = ncomp ? "given" : NULL;
     const struct cli_opt opts[] = {
         {"file", &file, NULL, false,
          "the sections as JSON ('-': standard input), keys sales, inventory, pipeline, "
@@ -299,10 +300,17 @@ static int report_save(struct cli *cli, int argc, char **argv)
         {"inventory", &stock_given, NULL, false,
          "LINE:UNITS_ON_HAND, once per line: replaces the inventory section"},
         {"market-intelligence", &mi, NULL, false, "replaces the market intelligence text"},
+        /* The charter requires this section by default: without an option for it the
+         * README's save-then-submit needed a hand-edited JSON file. */
+        {"competition", &comp_given, NULL, false,
+         "COMPETITOR:LINE:ACTIVITY, once per competitor seen (LINE may be empty; the "
+         "activity is the rest, colons and all): replaces the competitive activity section",
+         "competition"},
         {0}};
     const struct cli_command_spec spec = {
         "report save ID [--file FILE.json] [--sales LINE:UNITS:REVENUE:CUR ...] "
-        "[--inventory LINE:UNITS ...] [--market-intelligence TEXT]",
+        "[--inventory LINE:UNITS ...] [--market-intelligence TEXT] "
+        "[--competition COMPETITOR:LINE:ACTIVITY ...]",
         "Saves sections of a draft report; the sections not given stay as they are. A file has "
         "the shape 'report show --json' prints, e.g. {\"sales\": [{\"productLine\": \"BRK\", "
         "\"units\": 120, \"revenueMinor\": 150000000, \"currency\": \"VND\"}], \"inventory\": "
@@ -313,15 +321,17 @@ static int report_save(struct cli *cli, int argc, char **argv)
         "\"...\"}]}; options override the file's section of the same name.",
         opts, 1,
         "report save 7 --sales BRK:120:150000000:VND --inventory BRK:300 "
-        "--market-intelligence \"Nhu cầu má phanh tăng trước Tết\""};
+        "--market-intelligence \"Nhu cầu má phanh tăng trước Tết\" "
+        "--competition \"Phanh Việt:BRK:giảm giá 10%\""};
     const char *id = NULL;
     if ((rc = cli_args_parse(&spec, argc, argv, &id, 1)))
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v;
     if ((rc = cli_parse_id(id, &v)))
         return rc;
-    if (!file && !nsales && !nstock && !mi) {
-        fprintf(stderr, "liaison: give --file, --sales, --inventory or --market-intelligence\n");
+    if (!file && !nsales && !nstock && !mi && !ncomp) {
+        fprintf(stderr, "liaison: give --file, --sales, --inventory, --market-intelligence or "
+                        "--competition\n");
         return EXIT_USAGE;
     }
     json_t *req = json_pack("{s:I}", "id", v), *sections = json_array();
@@ -373,6 +383,32 @@ static int report_save(struct cli *cli, int argc, char **argv)
         if (!rc && !(rc = resolve_lines(cli, rows, "inventory"))) {
             json_object_set(req, "inventory", rows);
             json_array_append_new(sections, json_string("inventory_on_hand"));
+        }
+        json_decref(rows);
+    }
+    if (!rc && ncomp) {
+        json_t *rows = json_array();
+        for (int i = 0; !rc && i < ncomp; i++) {
+            /* Two colons split off competitor and line; the activity keeps any others. */
+            const char *c1 = strchr(comp[i], ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+            if (!c2 || c1 == comp[i] || !c2[1]) {
+                fprintf(stderr,
+                        "liaison: --competition '%s': COMPETITOR:LINE:ACTIVITY, LINE may be "
+                        "empty (\"Phanh Việt:BRK:giảm giá 10%%\", \"Phanh Việt::khuyến mãi\")\n",
+                        comp[i]);
+                rc = EXIT_USAGE;
+                break;
+            }
+            json_t *row = json_pack("{s:s%,s:s}", "competitor", comp[i], (size_t)(c1 - comp[i]),
+                                    "activity", c2 + 1);
+            if (c2 > c1 + 1)
+                json_object_set_new(row, "productLine",
+                                    json_stringn(c1 + 1, (size_t)(c2 - c1 - 1)));
+            json_array_append_new(rows, row);
+        }
+        if (!rc && !(rc = resolve_lines(cli, rows, "competition"))) {
+            json_object_set(req, "competition", rows);
+            json_array_append_new(sections, json_string("competitive_activity"));
         }
         json_decref(rows);
     }

@@ -660,6 +660,20 @@ check(code == "OK" and [(c["competitor"], c.get("productLineCode")) for c in
                         out.get("competition", [])] == [("Đối thủ Á Châu", "FLT")]
       and len(out.get("pipeline", [])) == 1 and n(out.get("sales", [{}])[0].get("units")) == 12,
       "report save --file takes what report show --json printed, edited (%s %s)" % (code, out))
+# The competitive activity section (required by default) from an option, as the README's
+# save-then-submit does: the activity keeps its colons, the line may be left empty.
+code, out = cli("report", "save", str(cli_report), "--competition",
+                "Phanh Việt:BRK:giảm giá 10%: mùa Tết", "--competition", "株式会社ブレーキ::新製品",
+                token=saigon_user)
+check(code == "OK" and [(c["competitor"], c.get("productLineCode"), c["activity"]) for c in
+                        out.get("competition", [])]
+      == [("Phanh Việt", "BRK", "giảm giá 10%: mùa Tết"), ("株式会社ブレーキ", None, "新製品")]
+      and len(out.get("pipeline", [])) == 1,
+      "report save --competition replaces that section only (%s %s)" % (code, out))
+for bad in ("Phanh Việt:BRK", ":BRK:giảm giá", "Phanh Việt:BRK:"):
+    code, out = cli("report", "save", str(cli_report), "--competition", bad, token=saigon_user)
+    check(code == "EXIT_2" and "COMPETITOR:LINE:ACTIVITY" in out,
+          "a malformed --competition %r is refused before sending (%s %r)" % (bad, code, out))
 code, out = cli("report", "submit", str(cli_report), token=saigon_user)
 check(code == "OK" and out.get("status") == "submitted", "report submit (%s %s)" % (code, out))
 code, out = cli("report", "reopen", str(cli_report), "--comment", "Bổ sung tồn kho", token=admin)
