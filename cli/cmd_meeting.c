@@ -312,6 +312,41 @@ static int mt_attendance(struct cli *cli, int argc, char **argv)
         json_pack("{s:I,s:I,s:b}", "meetingId", id, "attendeeId", attendee, "attended", attended));
 }
 
+/*
+ * 'invite' and 'uninvite': the planned cadence meetings have no attendees, so
+ * without these 'meeting attendance' had nobody to record on them.
+ */
+static int mt_invite(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt none[] = {{0}};
+    const struct cli_command_spec invite = {
+        "meeting invite ID EMAIL|CONTACT",
+        "Adds an attendee to a meeting: a user of your tenant by e-mail, or a contact of the\n"
+        "meeting's distributor by e-mail or name. 'meeting show ID' then lists the attendee\n"
+        "with the id 'meeting attendance' takes.",
+        none, 2, "meeting invite 42 \"Nguyễn Văn An\""};
+    const struct cli_command_spec uninvite = {
+        "meeting uninvite ID ATTENDEE",
+        "Removes an attendee from a meeting. ATTENDEE: the attendee's id, as 'meeting show ID'\n"
+        "lists it.",
+        none, 2, "meeting uninvite 42 7"};
+    bool add = !strcmp(argv[0], "invite");
+    const char *args[2] = {NULL, NULL};
+    int rc = cli_args_parse(add ? &invite : &uninvite, argc, argv, args, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t id, attendee;
+    if ((rc = cli_parse_id(args[0], &id)))
+        return rc;
+    if (add)
+        return meeting_call(cli, "AddMeetingAttendee",
+                            json_pack("{s:I,s:s}", "meetingId", id, "attendee", args[1]));
+    if ((rc = cli_parse_id(args[1], &attendee)))
+        return rc;
+    return meeting_call(cli, "RemoveMeetingAttendee",
+                        json_pack("{s:I,s:I}", "meetingId", id, "attendeeId", attendee));
+}
+
 static int mt_add(struct cli *cli, int argc, char **argv)
 {
     const char *title = NULL, *at = NULL, *duration = "30", *agenda = NULL, *attendee = NULL;
@@ -556,6 +591,8 @@ int cmd_meeting(struct cli *cli, int argc, char **argv)
         {"missed", mt_status, "mark a meeting missed"},
         {"cancel", mt_status, "cancel a meeting"},
         {"reschedule", mt_reschedule, "move a meeting"},
+        {"invite", mt_invite, "add an attendee: a user or a contact"},
+        {"uninvite", mt_invite, "remove an attendee"},
         {"attendance", mt_attendance, "record whether an attendee took part"},
         {"notes", mt_notes, "a meeting's notes, or add one"},
         {"compliance", mt_compliance, "notes on time, late, missing, pending"},

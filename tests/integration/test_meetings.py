@@ -557,6 +557,24 @@ try:
                                           "ownerUserId": gone, "dueOn": "2026-12-31"}, manager)
     check(code == "INVALID_ARGUMENT" and "ownerUserId" in str(out),
           "nor does it own a new action item")
+    # From the CLI: a planned meeting has no attendees, so 'meeting attendance' needs
+    # 'meeting invite' first (the README's walkthrough), and 'uninvite' takes one off.
+    code, out = _cli.cli("meeting", "invite", str(moved), "Nguyễn Văn An", token=manager)
+    invited = [a["id"] for a in out.get("attendees", []) if a.get("name") == "Nguyễn Văn An"]
+    check(code == "OK" and len(invited) == 1,
+          "liaison meeting invite adds a contact by name (%s %s)" % (code, out))
+    code, out = _cli.cli("meeting", "attendance", str(moved), str(invited[0] if invited else 0),
+                         "--attended", token=manager)
+    check(code == "OK" and [a["attendance"] for a in out.get("attendees", [])
+                            if a["id"] in invited] == ["attended"],
+          "and meeting attendance records the invited one (%s %s)" % (code, out))
+    code, out = _cli.cli("meeting", "invite", str(moved), "山田 花子", token=manager)
+    check(code == "INVALID_ARGUMENT" and "attendee" in str(out),
+          "an unknown name is refused on the attendee (%s %s)" % (code, out))
+    code, out = _cli.cli("meeting", "uninvite", str(moved), str(invited[0] if invited else 0),
+                         token=manager)
+    check(code == "OK" and not [a for a in out.get("attendees", []) if a["id"] in invited],
+          "liaison meeting uninvite removes it (%s %s)" % (code, out))
 
     # ---------------- the CLI ----------------
     env = dict(_cli.env, TZ="Asia/Tokyo")
