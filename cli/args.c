@@ -70,6 +70,81 @@ const struct cli_command_spec *cli_args_spec(void)
     return args_current;
 }
 
+/*
+ * The name the usage line gives the n-th argument (from 0), e.g. DISTRIBUTOR in
+ * "charter draft DISTRIBUTOR": "missing argument" alone does not say which one.
+ * Skips the command's own words, bracketed ones and each option's value.
+ */
+static bool args_positional_name(const char *usage, int n, char *out, size_t cap)
+{
+    const char *p = usage;
+    bool after_option = false;
+    while (*p && *p != '\n') {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " \n");
+        if (!len)
+            break;
+        bool upper = false, lower = false;
+        for (size_t i = 0; i < len; i++) {
+            upper |= p[i] >= 'A' && p[i] <= 'Z';
+            lower |= p[i] >= 'a' && p[i] <= 'z';
+        }
+        bool option = p[0] == '-', bracket = p[0] == '[';
+        if (!option && !bracket && !after_option && upper && !lower && n-- == 0) {
+            if (len >= cap)
+                return false;
+            memcpy(out, p, len);
+            out[len] = '\0';
+            return true;
+        }
+        after_option = option;
+        p += len;
+    }
+    return false;
+}
+
+/* Edit distance of a and b up to 3 (more is 3): close enough to be a typo. */
+static size_t args_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[64], i, j;
+    if (la >= 63 || lb >= 63)
+        return 3;
+    for (j = 0; j <= lb; j++)
+        row[j] = j;
+    for (i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb] < 3 ? row[lb] : 3;
+}
+
+const char *cli_nearest(const char *word, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = 3;
+    /* One edit for a short word, two for a longer one: 'lst' is 'list', 'ls' is nothing. */
+    size_t limit = strlen(word) <= 4 ? 1 : 2;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = args_distance(word, names[i]);
+        if (d <= limit && d < best_d) {
+            best = names[i];
+            best_d = d;
+        }
+    }
+    return best;
+}
+
 int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
                    const char **positional, int npositional)
 {
@@ -148,7 +223,11 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
         }
     }
     if (got < spec->npositional_required) {
-        fprintf(stderr, "liaison: missing argument\n\n");
+        char name[64];
+        if (args_positional_name(spec->usage, got, name, sizeof name))
+            fprintf(stderr, "liaison: missing %s\n\n", name);
+        else
+            fprintf(stderr, "liaison: missing argument\n\n");
         args_usage(stderr, spec);
         return EXIT_USAGE;
     }
@@ -176,9 +255,18 @@ int cli_subcommand(const char *family, const struct cli_subcommand *subs, int ar
             return s->run(cli, argc - 1, argv + 1);
         }
     }
+    const char *names[64];
+    size_t n = 0;
+    for (const struct cli_subcommand *s = subs; s->name && n < 64; s++)
+        names[n++] = s->name;
+    const char *near = cli_nearest(argv[1], names, n);
     fprintf(stderr, "liaison: unknown command '%s ", family);
     output_escaped(stderr, argv[1]);
-    fprintf(stderr, "' (see 'liaison %s --help')\n", family);
+    if (near)
+        fprintf(stderr, "'; did you mean '%s %s'? (see 'liaison %s --help')\n", family, near,
+                family);
+    else
+        fprintf(stderr, "' (see 'liaison %s --help')\n", family);
     return EXIT_USAGE;
 }
 

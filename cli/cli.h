@@ -202,6 +202,9 @@ struct cli_subcommand {
 };
 
 /* Runs argv[1] among subs (argv[0] is the family's name). */
+/* Of names, the one word is a typo of (an edit or two away), or NULL. */
+const char *cli_nearest(const char *word, const char *const *names, size_t n);
+
 int cli_subcommand(const char *family, const struct cli_subcommand *subs, int argc, char **argv,
                    struct cli *cli);
 

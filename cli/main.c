@@ -327,6 +327,15 @@ void cli_print_error(struct cli *cli, int code, const char *response)
         fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
         output_escaped(stderr, message);
         fprintf(stderr, "; try again in %u s\n", (liaison_retry_after_ms(cli->conn) + 999) / 1000);
+    } else if (code == LIAISON_UNAVAILABLE && strstr(message, "certificate not trusted")) {
+        /* Most often LIAISON_CA not set: say which setting trusts a server's own CA. */
+        fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
+        output_escaped(stderr, message);
+        fputs(" (name the CA that signed it with --ca FILE or LIAISON_CA)\n", stderr);
+    } else if (code == LIAISON_UNAVAILABLE && strstr(message, "cannot connect")) {
+        fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
+        output_escaped(stderr, message);
+        fputs(" (is liaisond running there? --url or LIAISON_URL names the server)\n", stderr);
     } else {
         /* Here violations are details of the message (each conflict), not a repeat of it. */
         fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
@@ -702,9 +711,16 @@ int main(int argc, char **argv)
         if (!strcmp(words[0], "help")) {
             usage(stdout);
         } else if (!cmd) {
+            const char *names[N_COMMANDS];
+            for (size_t i = 0; i < N_COMMANDS; i++)
+                names[i] = commands[i].name;
+            const char *near = cli_nearest(words[0], names, N_COMMANDS);
             fprintf(stderr, "liaison: unknown command '");
             output_escaped(stderr, words[0]);
-            fprintf(stderr, "' (see 'liaison --help')\n");
+            if (near)
+                fprintf(stderr, "'; did you mean '%s'? (see 'liaison --help')\n", near);
+            else
+                fprintf(stderr, "' (see 'liaison --help')\n");
             rc = EXIT_USAGE;
         } else {
             snprintf(cli.command, sizeof cli.command, "%s", cmd->name);

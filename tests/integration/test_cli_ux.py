@@ -104,6 +104,33 @@ check(rc == 2, "--output yaml is not a format: the command's usage error")
 rc, out, err = run("--output", "yaml", "health")
 check(rc == 2 and "json, table or ids" in text(err), "--output before the command names the formats")
 
+# A typo gets the command it is close to; a missing argument is named from the usage line.
+for args, said in [(("distrbutor", "list"), "unknown command 'distrbutor'; did you mean "
+                    "'distributor'? (see 'liaison --help')\n"),
+                   (("charter", "drat", "X"), "unknown command 'charter drat'; did you mean "
+                    "'charter draft'? (see 'liaison charter --help')\n"),
+                   (("frobnicate",), "unknown command 'frobnicate' (see 'liaison --help')\n"),
+                   (("Nguyễn Văn An",), "unknown command 'Nguyễn Văn An' (see 'liaison --help')\n"),
+                   (("distributor", "山田商事"), "unknown command 'distributor 山田商事' (see "
+                    "'liaison distributor --help')\n")]:
+    rc, out, err = run(*args)
+    check(rc == 2 and text(err) == "liaison: " + said, "%s: %r" % (args, text(err)))
+# A server that is not there, or whose CA is not given: the message says which setting helps.
+rc, out, err = run("health", env={"LIAISON_URL": DEAD_URL})
+check(rc == 6 and "Connection refused (is liaisond running there? --url or LIAISON_URL names "
+      "the server)" in text(err), "nothing listening says which setting names the server: %r"
+      % text(err))
+rc, out, err = run("health", env={"LIAISON_CA": None})
+check(rc == 6 and "not trusted" in text(err) and text(err).endswith(
+      "(name the CA that signed it with --ca FILE or LIAISON_CA)\n"),
+      "a server certificate from an unknown CA says how to trust it: %r" % text(err))
+for args, missing in [(("charter", "draft"), "DISTRIBUTOR"),
+                      (("meeting", "attendance", "42"), "ATTENDEE"),
+                      (("meeting", "invite"), "ID")]:
+    rc, out, err = run(*args)
+    check(rc == 2 and lines(err)[0] == "liaison: missing " + missing,
+          "%s names the missing %s: %r" % (args, missing, text(err)[:80]))
+
 rc, out, _ = run("distributor", "create", "--name", "Empty Co", "--country", "VN",
                  "--time-zone", "Asia/Ho_Chi_Minh", "-o", "ids")
 empty_id = text(out).strip()
