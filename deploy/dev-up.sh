@@ -129,11 +129,12 @@ Connect with the CLI:
   $root/build/liaison health
   $root/build/liaison --help
 
-As the platform operator (token in var/operator.token), create a tenant:
+As the platform operator (token in var/operator.token), create a tenant
+(each command asks for the admin's password):
 
   LIAISON_TOKEN=\$(cat $var/operator.token) $root/build/liaison admin tenant create \\
-      --slug acme --name "Acme GmbH" --admin-email admin@acme.example --password-stdin
-  $root/build/liaison login --tenant acme --email admin@acme.example
+      --slug acme --name "Acme GmbH" --admin-email ana@acme.example
+  $root/build/liaison login --tenant acme --email ana@acme.example
 
 The distributor portal is on http://127.0.0.1:$portal_port (log var/portal.log).
 Sign in to organisation "demo" as the distributor user; the logins of the
