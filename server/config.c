@@ -453,8 +453,17 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
             }
         }
     }
-    if (config_check(cfg, err, errlen) < 0)
+    if (config_check(cfg, err, errlen) < 0) {
+        /* 'liaisond check-config' without --config reads no file: say so, or a
+         * newcomer looks for the tls_cert line in a file that was never read. */
+        size_t used = strlen(err);
+        if (!path && used < errlen)
+            snprintf(err + used, errlen - used,
+                     " (no --config FILE given: only the defaults and LIAISOND_* variables were "
+                     "read; liaisond.conf.sample, in deploy/ or share/doc/liaison/, has every "
+                     "setting)");
         goto fail;
+    }
     return 0;
 fail:
     config_free(cfg);

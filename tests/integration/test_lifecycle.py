@@ -110,6 +110,15 @@ if len(sys.argv) > 1:
                   "%s with '%s' stops, naming it (rc %d: %r)"
                   % (command, line, r.returncode, r.stderr[-300:]))
 
+    # Without --config no file is read: the refusal says so, rather than leave a
+    # newcomer looking for the tls_cert line in a file liaisond never opened.
+    r = subprocess.run([LIAISOND, "check-config"], capture_output=True, text=True, timeout=30,
+                       env={k: v for k, v in os.environ.items()
+                            if not k.startswith("LIAISOND_")})
+    check(r.returncode == 2 and "tls_cert: must be set (no --config FILE given" in r.stderr
+          and "liaisond.conf.sample" in r.stderr,
+          "check-config without --config says no file was read (%r)" % r.stderr)
+
     # liaisond operator create: a name the table refuses, or one taken, is
     # said in words, without PostgreSQL's failing row (the new token's hash).
     def operator_create(name):
