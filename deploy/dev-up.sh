@@ -73,6 +73,13 @@ for _ in $(seq 1 100); do
   fi
   sleep 0.1
 done
+if [ "$up" = 0 ] && ! kill -0 "$(cat "$var/liaisond.pid")" 2>/dev/null; then
+  # It stopped at start: a port taken is the usual cause, and the variables pick others.
+  echo "dev-up: liaisond stopped at start (LIAISON_PORT, LIAISON_METRICS_PORT pick other" \
+    "ports); the end of var/liaisond.log:" >&2
+  tail -n 20 "$var/liaisond.log" >&2
+  exit 1
+fi
 if [ "$up" = 0 ]; then
   echo "dev-up: liaisond did not answer on 127.0.0.1:$port within 10 s; the end of var/liaisond.log:" >&2
   tail -n 20 "$var/liaisond.log" >&2

@@ -311,8 +311,8 @@ static int worker_port_free(const struct addrinfo *ai, const char *host, int por
         usleep(50 * 1000);
     }
     snprintf(err, errlen,
-             "port: %s:%d is in use by another process (another liaisond would share its "
-             "connections)",
+             "port: %s:%d is in use by another process (a liaisond left running, or another "
+             "program): stop it, or set port to a free one",
              host, port);
     return -1;
 }

@@ -145,9 +145,10 @@ if len(sys.argv) > 1:
     try:
         r = subprocess.run([LIAISOND, "--config", conf, "serve"], capture_output=True, text=True,
                            timeout=20, env=dict(os.environ, LIAISOND_METRICS_LISTEN=""))
-        check(r.returncode != 0 and "port: 127.0.0.1:%d is in use by another process" % PORT
-              in r.stderr, "a second liaisond on the same port stops, naming it (%r)"
-              % r.stderr[-300:])
+        check(r.returncode != 0 and "port: 127.0.0.1:%d is in use by another process (a "
+              "liaisond left running, or another program): stop it, or set port to a free one"
+              % PORT in r.stderr, "a second liaisond on the same port stops, naming it and what"
+              " to do (%r)" % r.stderr[-300:])
         check('msg="stopping" reason="start failed"' in r.stderr and "signal=" not in r.stderr,
               "a start that failed says so when stopping, not that a signal came")
     except subprocess.TimeoutExpired:
