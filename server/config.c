@@ -310,6 +310,43 @@ static void config_unquoted(char *out, size_t cap, const char *why)
     out[o] = '\0';
 }
 
+/* Whether s is not a whole number of at most 9 digits (libpq's own integer options). */
+static bool config_pg_int_bad(const char *s)
+{
+    size_t n = strspn(s, "0123456789");
+    return n == 0 || n > 9 || s[n] != '\0';
+}
+
+/* Why a libpq port (a comma-separated list, one per host; empty: 5432) is wrong, or NULL. */
+static const char *config_pg_ports_bad(const char *s)
+{
+    for (const char *p = s;; p++) {
+        size_t n = strcspn(p, ",");
+        if (n) {
+            char one[16];
+            if (n >= sizeof one)
+                return "port: not a port number from 1 to 65535";
+            memcpy(one, p, n);
+            one[n] = '\0';
+            if (config_pg_int_bad(one) || atol(one) < 1 || atol(one) > 65535)
+                return "port: not a port number from 1 to 65535";
+        }
+        p += n;
+        if (!*p)
+            return NULL;
+    }
+}
+
+static const char *config_pg_sslmode_bad(const char *s)
+{
+    static const char *const modes[] = {"disable", "allow",     "prefer",
+                                        "require", "verify-ca", "verify-full"};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (!strcmp(s, modes[i]))
+            return NULL;
+    return "sslmode: one of disable, allow, prefer, require, verify-ca, verify-full";
+}
+
 /* Checks rules that span settings or that bounds cannot express. */
 static int config_check(const struct config *cfg, char *err, size_t errlen)
 {
@@ -362,6 +399,27 @@ static int config_check(const struct config *cfg, char *err, size_t errlen)
             snprintf(err, errlen, "%s: not a libpq connection string or URI: %s", urls[i].name,
                      reason);
             PQfreemem(why);
+            return -1;
+        }
+        /* libpq parses these only when it connects: a typo here would pass the
+         * check and then fail every connection, retried forever. */
+        const char *why_bad = NULL, *value = NULL;
+        for (PQconninfoOption *o = opts; o->keyword && !why_bad; o++) {
+            if (!o->val)
+                continue;
+            value = o->val;
+            if (!strcmp(o->keyword, "port"))
+                why_bad = config_pg_ports_bad(o->val);
+            else if (!strcmp(o->keyword, "sslmode"))
+                why_bad = config_pg_sslmode_bad(o->val);
+            else if (!strcmp(o->keyword, "connect_timeout"))
+                why_bad = config_pg_int_bad(o->val) ? "connect_timeout: not a whole number of "
+                                                      "seconds"
+                                                    : NULL;
+        }
+        if (why_bad) {
+            snprintf(err, errlen, "%s: %s ('%s')", urls[i].name, why_bad, value);
+            PQconninfoFree(opts);
             return -1;
         }
         PQconninfoFree(opts);

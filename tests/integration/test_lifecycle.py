@@ -96,6 +96,13 @@ if len(sys.argv) > 1:
             ("operator_ca = /nonexistent/ca.pem",
              "operator_ca: cannot use /nonexistent/ca.pem: No such file or directory"),
             ("standby_database_url = garbage==", "standby_database_url: not a libpq connection"),
+            # libpq parses these only at connect: refused here, not retried forever.
+            ("database_url = postgresql://db.example:5432:x/liaison",
+             "database_url: port: not a port number from 1 to 65535 ('5432:x')"),
+            ("migrate_database_url = host=/tmp port=abc dbname=liaison",
+             "migrate_database_url: port: not a port number from 1 to 65535 ('abc')"),
+            ("database_url = postgresql://db.example/liaison?sslmode=verify",
+             "database_url: sslmode: one of disable, allow, prefer, require, verify-ca"),
             ("iso_codes_dir = /nonexistent", "/nonexistent/iso_3166-1.json"),
             ("metrics_listen = nothost", "metrics_listen: expected host:port"),
             ("metrics_listen = localhost:9469", "metrics_listen: \"localhost\" is not an IP")]:
