@@ -185,7 +185,7 @@ static bool events_sleep(int ms)
 static const char *events_reason(const PGconn *pg, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s", pg ? PQerrorMessage(pg) : "out of memory");
-    buf[strcspn(buf, "\r\n\"")] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0'; /* log_event escapes its quotes */
     return buf;
 }
 

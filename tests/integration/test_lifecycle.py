@@ -6,6 +6,7 @@ the clean exit)."""
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -160,6 +161,23 @@ if len(sys.argv) > 1:
               "a start that failed says so when stopping, not that a signal came")
     except subprocess.TimeoutExpired:
         check(False, "a second liaisond on the same port stops (it served beside the first)")
+
+    # A database that refuses the live events' connection is logged with its
+    # reason whole: PostgreSQL's 'database "x" does not exist' was cut at its
+    # first quote, leaving 'connection to server on socket '.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        free = sock.getsockname()[1]
+    nope = w.env("LIAISON_TEST_DATABASE_URL").replace("///liaison?", "///liaison_nope?")
+    p = subprocess.Popen([LIAISOND, "--config", conf, "serve"], stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, LIAISOND_METRICS_LISTEN="", LIAISOND_PORT=str(free),
+                                  LIAISOND_DATABASE_URL=nope, LIAISOND_SCHEDULER_INTERVAL_MS="0"))
+    time.sleep(2)
+    p.terminate()
+    err = p.communicate(timeout=30)[1]
+    events = [line for line in err.splitlines() if "live events: cannot listen" in line]
+    check(events and 'database \\"liaison_nope\\" does not exist" retry_ms=' in events[0],
+          "the live events' connection failure is logged whole (%r)" % events[:1])
 
     # --- deploy/liaisond.conf.sample: every setting, each value its default ---
     help_text = subprocess.run([LIAISOND, "--help"], capture_output=True, text=True).stdout
