@@ -422,7 +422,7 @@ static const char *cadence_recurrence(const char *kind)
         const char *kind, *words;
     } kinds[] = {{"onboarding", "twice a week"},
                  {"weekly", "every week"},
-                 {"monthly", "every month, in its first week"},
+                 {"monthly", "every month, in the week from the day of the month it began"},
                  {"quarterly", "every three months"},
                  {"annual", "every year, a month before the charter year ends"}};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)

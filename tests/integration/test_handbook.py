@@ -276,8 +276,11 @@ for want, what in (("# Relationship Operating Handbook: Sài Gòn &lt;script&gt;
                    ("at the end of %s:\n\n- BRK: 3.9 weeks of cover against 8 weeks, below the"
                     " commitment" % months[2], "the line's own cover against its buffer")):
     check(want in md, "the Markdown names %s" % what)
-check("(onboarding, twice a week)" in md or "(weekly, every week)" in md,
-      "the Markdown names the cadence's series and how often each meets")
+for series in ("(weekly, every week)", "(monthly, every month, in the week from the day of the"
+               " month it began)", "(quarterly, every three months)",
+               "(annual, every year, a month before the charter year ends)"):
+    check(series in md, "the Markdown names the cadence's series and how often it meets: %s"
+          % series)
 check("<script" not in md and "<b>" not in md and "<i>" not in md,
       "no user text comes out as HTML in the Markdown")
 
