@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "exec.h"
 #include "log.h"
@@ -27,11 +28,14 @@
     "(SELECT min(n.created_at) FROM meeting_notes n WHERE n.tenant_id = m.tenant_id"               \
     " AND n.meeting_id = m.id)"
 /*
- * The exporter side's zone for distributor d: its account manager's, else
- * the tenant's (liaison_exporter_hours, migration 0016), as the plan uses.
+ * Meetings m with their distributors d and the exporter side's working
+ * time ex: the account manager's, else the tenant's (liaison_exporter_hours,
+ * migration 0016), as the plan uses. Looked up once a row.
  */
-#define EXPORTER_ZONE "(SELECT x.time_zone FROM liaison_exporter_hours(d.account_manager_id) x)"
-/* A Meeting without attendees and notes, from meetings m and distributors d. */
+#define FROM_MEETINGS                                                                              \
+    " FROM meetings m" JOIN_DM                                                                     \
+    " LEFT JOIN LATERAL liaison_exporter_hours(d.account_manager_id) ex ON true"
+/* A Meeting without attendees and notes, FROM_MEETINGS. */
 #define MEETING_COLS                                                                               \
     "m.id, m.distributor_id, d.name AS distributor_name, m.series_id, m.occurrence_no, m.kind,"    \
     " m.title, array_to_json(m.agenda)::text AS agenda,"                                           \
@@ -46,10 +50,10 @@
     "  AS notes_due_at,"                                                                           \
     " liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ") AS notes_status,"                  \
     " liaison_rfc3339(m.notes_flagged_at) AS notes_flagged_at,"                                    \
-    " " EXPORTER_ZONE " AS exporter_time_zone,"                                                    \
-    " to_char(m.starts_at AT TIME ZONE " EXPORTER_ZONE ", 'YYYY-MM-DD HH24:MI')"                   \
+    " ex.time_zone AS exporter_time_zone,"                                                         \
+    " to_char(m.starts_at AT TIME ZONE ex.time_zone, 'YYYY-MM-DD HH24:MI')"                        \
     "  AS exporter_local_starts_at,"                                                               \
-    " to_char(m.ends_at AT TIME ZONE " EXPORTER_ZONE ", 'YYYY-MM-DD HH24:MI')"                     \
+    " to_char(m.ends_at AT TIME ZONE ex.time_zone, 'YYYY-MM-DD HH24:MI')"                          \
     "  AS exporter_local_ends_at"
 /* The whole Meeting: its attendees and notes too. */
 #define MEETING_FULL                                                                               \
@@ -130,17 +134,17 @@ static struct db_stmt q_meeting_create = {
     " AND set_config('liaison.created_meeting', m.id::text, true) <> ''",
     6, 0};
 static struct db_stmt q_meeting_created = {
-    "SELECT " MEETING_FULL " FROM meetings m" JOIN_DM " WHERE m.tenant_id = liaison_tenant()"
+    "SELECT " MEETING_FULL FROM_MEETINGS " WHERE m.tenant_id = liaison_tenant()"
     " AND m.id = current_setting('liaison.created_meeting')::bigint",
     0, 0};
 /* $1 id */
-static struct db_stmt q_meeting_get = {"SELECT " MEETING_FULL " FROM meetings m" JOIN_DM
+static struct db_stmt q_meeting_get = {"SELECT " MEETING_FULL FROM_MEETINGS
                                        " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"
                                        " AND " SEES,
                                        1, 0};
 /* $1 after, $2 limit, $3 distributor (0: any), $4 from, $5 to ('': open), $6 status ('': any) */
 static struct db_stmt q_meeting_list = {
-    "SELECT " MEETING_COLS " FROM meetings m" JOIN_DM " WHERE m.tenant_id = liaison_tenant()"
+    "SELECT " MEETING_COLS FROM_MEETINGS " WHERE m.tenant_id = liaison_tenant()"
     " AND " SEES " AND m.id > $1::bigint AND ($3::bigint = 0 OR m.distributor_id = $3::bigint)"
     " AND (nullif($4, '') IS NULL OR m.starts_at >= nullif($4, '')::timestamptz)"
     " AND (nullif($5, '') IS NULL OR m.starts_at < nullif($5, '')::timestamptz)"
@@ -572,21 +576,19 @@ static bool instant_ok(const char *s)
  */
 static long long instant_seconds(const char *s)
 {
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    /* Days from the civil date (H. Hinnant's days_from_civil), March-based years. */
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153LL * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-    long long t = days * 86400 + atoi(s + 11) * 3600LL + atoi(s + 14) * 60LL;
+    struct tm tm = {.tm_year = atoi(s) - 1900,
+                    .tm_mon = atoi(s + 5) - 1,
+                    .tm_mday = atoi(s + 8),
+                    .tm_hour = atoi(s + 11),
+                    .tm_min = atoi(s + 14)};
     const char *p = s + 16;
     if (*p == ':') {
-        t += atoi(p + 1);
+        tm.tm_sec = atoi(p + 1);
         p += 3;
         if (*p == '.')
             p += 1 + strspn(p + 1, "0123456789");
     }
+    long long t = (long long)timegm(&tm);
     if (*p == '+' || *p == '-')
         t -= (*p == '+' ? 1 : -1) * (atoi(p + 1) * 3600LL + atoi(p + 4) * 60LL);
     return t;
