@@ -157,11 +157,16 @@ static struct db_stmt q_import_begin = {"SELECT liaison_tenant_import_begin($1, 
 /* $1 import, $2 rows as a JSON array of {"table", "json"} */
 static struct db_stmt q_import_rows = {
     "SELECT liaison_tenant_import_rows($1::bigint, $2::jsonb) AS rows_staged", 2, 0};
-/* $1 import, $2 the export's row count, $3 admin e-mail, $4 that admin's new hash (or '') */
+/*
+ * $1 import, $2 the export's row count, $3 admin e-mail, $4 that admin's new
+ * hash (or ''). The finished tenant's jobs are queued again in the same
+ * transaction (migration 0090): an export carries none.
+ */
 static struct db_stmt q_import_finish = {
     "SELECT json_build_object('slug', f.slug, 'name', f.name, 'status', f.status,"
     " 'created_at', f.created_at) AS tenant, f.rows_imported, f.secrets, f.schema_version"
-    " FROM liaison_tenant_import_finish($1::bigint, $2::bigint, $3, $4) f",
+    " FROM liaison_tenant_import_finish($1::bigint, $2::bigint, $3, $4) f"
+    " WHERE liaison_tenant_import_jobs() >= 0",
     4, 0};
 
 static struct exec_decl d_import_begin = {.method = "BeginTenantImport",

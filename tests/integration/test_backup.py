@@ -65,7 +65,8 @@ sato = must("CreateContact", {"distributorId": d2, "fields": {"name": "佐藤 �
             admin)["contact"]["id"]
 charter = must("CreateCharterDraft", {"distributorId": d1}, admin)["charter"]["id"]
 must("AddCharterGrant", {"charterId": charter, "grant": {
-    "region": "VN", "productLineIds": [brk, flt], "exclusive": True, "startsOn": "2026-01-01"}},
+    "region": "VN", "productLineIds": [brk, flt], "exclusive": True, "startsOn": "2026-01-01",
+    "endsOn": "2028-06-30"}},
     admin)
 must("AddCarveOut", {"charterId": charter, "carveOut": {
     "accountName": "VinFast Trading and Production", "region": "VN-HP", "note": "trực tiếp"}},
@@ -92,6 +93,8 @@ action = must("CreateActionItem", {"distributorId": d1, "description": "Gửi b�
                                    "ownerContactId": hoa, "dueOn": "2026-03-10"},
               admin)["actionItem"]["id"]
 must("CompleteActionItem", {"id": action}, admin)
+must("CreateActionItem", {"distributorId": d1, "description": "Chuẩn bị hội chợ Tokyo",
+                          "ownerContactId": hoa, "dueOn": "2027-06-01"}, admin)
 must("SetEscalationProtocol", {"distributorId": d1, "severity": "critical", "steps": [
     {"contactId": hoa, "method": "email", "responseHours": 4}]}, admin)
 must("CreateEscalationRequest", {"distributorId": d1, "severity": "critical",
@@ -255,6 +258,16 @@ check(code == "OK" and out.get("tenant", {}).get("slug") == DST and out.get("sec
       and out.get("schemaVersion") == version,
       "an export with secrets imports into a new slug (%s %s)" % (code, str(out)[:300]))
 dst_id = tenant_id(DST)
+# Jobs are no tenant's rows and are not exported: the import queues again
+# the ones its rows wait for (migration 0090), at the same instants.
+WAITING = ("SELECT coalesce(string_agg(kind || ' ' || run_at::text, ', ' ORDER BY kind, run_at),"
+           " '') FROM jobs WHERE for_tenant = %s AND done_at IS NULL"
+           " AND kind IN ('notes_due', 'action_overdue', 'escalation_step', 'charter_expiry')")
+waiting = t.psql(WAITING % src_id)
+check(all(k in waiting for k in ("action_overdue", "escalation_step", "charter_expiry"))
+      and t.psql(WAITING % dst_id) == waiting,
+      "the imported tenant's charter expiry, overdue action and escalation step are queued as"
+      " the source's are (%s / %s)" % (waiting, t.psql(WAITING % dst_id)))
 
 TABLES = t.psql(
     "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c"
