@@ -113,7 +113,7 @@ static int ac_list(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "action list [--distributor D] [--status S] [--overdue] [--mine] [--all]",
-        "Lists action items of the distributors you reach.", opts, 0,
+        "Lists action items of the distributors you reach, by due date.", opts, 0,
         "action list --overdue --mine"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)

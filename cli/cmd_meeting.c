@@ -242,7 +242,7 @@ static int mt_list(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "meeting list [--distributor D] [--from TIME] [--to TIME] [--status S] [--all]",
-        "Lists meetings of the distributors you reach, in the order they were made.\n"
+        "Lists meetings of the distributors you reach, by start time.\n"
         "TIME is RFC 3339, or 'YYYY-MM-DD HH:MM' or a day 'YYYY-MM-DD' (its 00:00) in your\n"
         "time zone.",
         opts, 0, "meeting list --distributor \"Saigon Auto Parts\" --from \"2026-03-01 00:00\""};

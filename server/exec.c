@@ -18,6 +18,11 @@
 #include "rows.h"
 #include "wire.h"
 
+/* Where a page starts and how long it is: what "@after", "@after_at" and "@limit" bind. */
+struct exec_position {
+    const char *after, *after_at, *limit;
+};
+
 /* A request's state while its declaration runs. */
 struct exec_state {
     const struct exec_decl *d;
@@ -470,8 +475,8 @@ int exec_fill(struct arena *a, const PGresult *res, int row, ProtobufCMessage *m
 
 /* ---- running a declaration ---- */
 
-static const char *exec_bind(struct request *r, const char *spec, const char *after,
-                             const char *limit, bool *ok)
+static const char *exec_bind(struct request *r, const char *spec, const struct exec_position *pos,
+                             bool *ok)
 {
     *ok = true;
     if (spec[0] == '=')
@@ -479,20 +484,22 @@ static const char *exec_bind(struct request *r, const char *spec, const char *af
     if (!strcmp(spec, "@null"))
         return NULL;
     if (!strcmp(spec, "@after"))
-        return after;
+        return pos->after;
+    if (!strcmp(spec, "@after_at"))
+        return pos->after_at;
     if (!strcmp(spec, "@limit"))
-        return limit;
+        return pos->limit;
     return exec_param(&r->arena, r->input, spec, ok);
 }
 
-static bool exec_bind_step(struct request *r, const struct exec_step *s, int at, const char *after,
-                           const char *limit)
+static bool exec_bind_step(struct request *r, const struct exec_step *s, int at,
+                           const struct exec_position *pos)
 {
     struct db_step *step = &r->txn.steps[at];
     step->stmt = s->stmt;
     for (int i = 0; i < s->stmt->nparams; i++) {
         bool ok;
-        step->values[i] = exec_bind(r, s->params[i], after, limit, &ok);
+        step->values[i] = exec_bind(r, s->params[i], pos, &ok);
         if (!ok)
             return false;
     }
@@ -541,8 +548,18 @@ static int exec_page(struct request *r, const struct exec_state *st, const PGres
             snprintf(err, errlen, "a page's rows need an id or _id column");
             return -1;
         }
-        page->next_cursor =
-            page_cursor_encode(&r->arena, d->cursor, st->filters, PQgetvalue(res, (int)n - 1, key));
+        const char *last = PQgetvalue(res, (int)n - 1, key);
+        if (d->order == EXEC_BY_TIME) {
+            int at = PQfnumber(res, "_page_at");
+            if (at < 0 || PQgetisnull(res, (int)n - 1, at)) {
+                snprintf(err, errlen, "a page in time order needs a _page_at column, not NULL");
+                return -1;
+            }
+            last = request_printf(r, "%s:%s", PQgetvalue(res, (int)n - 1, at), last);
+            if (!last)
+                return 1;
+        }
+        page->next_cursor = page_cursor_encode(&r->arena, d->cursor, st->filters, last);
         if (!page->next_cursor)
             return 1;
     }
@@ -625,7 +642,7 @@ void exec_run(struct request *r, const struct exec_decl *d)
     st->d = d;
     st->filters = NULL;
     r->state = st;
-    const char *after = NULL, *limit = NULL;
+    struct exec_position pos = {NULL, NULL, NULL};
     if (d->shape == EXEC_PAGE) {
         const char *values[EXEC_MAX_FILTERS];
         size_t nf = 0;
@@ -636,24 +653,31 @@ void exec_run(struct request *r, const struct exec_decl *d)
         }
         st->filters = page_filters(&r->arena, nf, values);
         const Liaison__V1__PageRequest *const *page = exec_sub(r->input, "page", NULL);
-        char key[24];
-        if (!st->filters || page_after_id(*page, d->cursor, st->filters, key, sizeof key) < 0) {
+        char key[24], at[40] = "";
+        /* A forged key is refused here, never handed to the database to parse. */
+        int rc =
+            !st->filters ? -1
+            : d->order == EXEC_BY_TIME
+                ? page_after_time_id(*page, d->cursor, st->filters, at, sizeof at, key, sizeof key)
+                : page_after_id(*page, d->cursor, st->filters, key, sizeof key);
+        if (rc < 0) {
             char *why = request_printf(r, "not a cursor from %s with these filters", d->method);
             request_fail_field(r, "page.cursor", why ? why : "not a cursor of this list");
             return;
         }
-        after = arena_strdup(&r->arena, key);
-        limit = page_limit_param(&r->arena, *page);
+        pos.after = arena_strdup(&r->arena, key);
+        pos.after_at = at[0] ? arena_strdup(&r->arena, at) : NULL;
+        pos.limit = page_limit_param(&r->arena, *page);
     }
     /* A declaration's transaction: the credential check, check, query, reply. */
     _Static_assert(DB_MAX_STEPS >= 4, "a declaration runs up to four steps");
     int n = credential_txn_begin(r);
-    if (d->check.stmt && !exec_bind_step(r, &d->check, n++, after, limit)) {
+    if (d->check.stmt && !exec_bind_step(r, &d->check, n++, &pos)) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    if (!exec_bind_step(r, &d->query, n++, after, limit) ||
-        (d->reply.stmt && !exec_bind_step(r, &d->reply, n++, after, limit))) {
+    if (!exec_bind_step(r, &d->query, n++, &pos) ||
+        (d->reply.stmt && !exec_bind_step(r, &d->reply, n++, &pos))) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -694,10 +718,11 @@ static int exec_check_step(const struct exec_decl *d, const struct exec_step *s,
         }
         if (!p || p[0] == '=' || !strcmp(p, "@null"))
             continue;
-        if (!strcmp(p, "@after") || !strcmp(p, "@limit")) {
-            if (d->shape == EXEC_PAGE)
+        if (!strcmp(p, "@after") || !strcmp(p, "@limit") || !strcmp(p, "@after_at")) {
+            if (d->shape == EXEC_PAGE && (strcmp(p, "@after_at") || d->order == EXEC_BY_TIME))
                 continue;
-            snprintf(err, errlen, "%s: %s outside a list", d->method, p);
+            snprintf(err, errlen, "%s: %s outside a list%s", d->method, p,
+                     d->shape == EXEC_PAGE ? " in time order" : "");
             return -1;
         }
         if (!exec_path_ok(md->input, p)) {
@@ -707,6 +732,15 @@ static int exec_check_step(const struct exec_decl *d, const struct exec_step *s,
         }
     }
     return 0;
+}
+
+/* Whether step s binds spec ("@after_at") to one of its parameters. */
+static bool exec_binds(const struct exec_step *s, const char *spec)
+{
+    for (int i = 0; i < DB_MAX_PARAMS && s->params[i]; i++)
+        if (!strcmp(s->params[i], spec))
+            return true;
+    return false;
 }
 
 static int exec_check(const struct exec_decl *d, char *err, size_t errlen)
@@ -748,6 +782,12 @@ static int exec_check(const struct exec_decl *d, char *err, size_t errlen)
         if (!pi || pi->descriptor != &liaison__v1__page_request__descriptor || !po ||
             po->descriptor != &liaison__v1__page_response__descriptor || !d->cursor) {
             snprintf(err, errlen, "%s: a list needs page fields and a cursor tag", d->method);
+            return -1;
+        }
+        /* A list in time order that ignored the time would page by id alone, skipping rows. */
+        if (d->order == EXEC_BY_TIME &&
+            (!exec_binds(&d->query, "@after") || !exec_binds(&d->query, "@after_at"))) {
+            snprintf(err, errlen, "%s: a list in time order binds @after and @after_at", d->method);
             return -1;
         }
         for (size_t i = 0; i < EXEC_MAX_FILTERS && d->filters[i]; i++) {

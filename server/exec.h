@@ -21,7 +21,8 @@
  * NULL column leaves the field at its default. Timestamps are strings the
  * SQL formats (DB_RFC3339). A column
  * whose name starts with '_' is no field: a page's key is its `id`, or
- * `_id` for items that have no id on the wire.
+ * `_id` for items that have no id on the wire, and for a list in time
+ * order (EXEC_BY_TIME) its `_page_at` too.
  *
  * Columns only: a message field is filled from a JSON object
  * (json_build_object), a repeated message field from a JSON array of them
@@ -54,9 +55,30 @@
 /* What the query gives the response. */
 enum exec_shape {
     EXEC_ONE,  /* one row into the message field `out` (NULL: the response); none is NOT_FOUND */
-    EXEC_PAGE, /* rows into the repeated field `out`, paginated by id, and `page` */
+    EXEC_PAGE, /* rows into the repeated field `out`, paginated (enum exec_order), and `page` */
     EXEC_NONE  /* one row that only says it happened (none is NOT_FOUND); no `out` */
 };
+
+/*
+ * The order of a list's pages (EXEC_PAGE). The cursor carries the key of the
+ * last row shown; the statement continues after it with "@after" (and
+ * "@after_at"), and orders by the same key, or pages skip and repeat rows.
+ */
+enum exec_order {
+    /* By id ("ORDER BY x.id"): "@after" is the last id shown, "0" before the first page. */
+    EXEC_BY_ID,
+    /*
+     * By a time, then id, for lists read as a timeline: the rows give the
+     * time as `_page_at` (EXEC_PAGE_AT), "@after_at" is the last time shown
+     * as a timestamptz ("-infinity" before the first page) and "@after" its
+     * id: "AND (x.at, x.id) > ($n::timestamptz, $m::bigint) ORDER BY x.at, x.id",
+     * which an index on (tenant_id, at, id) serves.
+     */
+    EXEC_BY_TIME,
+};
+
+/* The `_page_at` column of a list in time order: expr (a timestamptz) in exact microseconds. */
+#define EXEC_PAGE_AT(expr) "(extract(epoch FROM " expr ") * 1000000)::bigint AS _page_at"
 
 #define EXEC_MAX_FILTERS 5
 /* Messages nested in one JSON column: the schema has no recursion, this bounds it if it ever has.
@@ -66,8 +88,9 @@ enum exec_shape {
 /*
  * A statement and what binds to $1, $2, ...: a request field by its proto
  * name, nested ones joined by dots ("grant.region"); "=text" for a literal;
- * "@null" for SQL NULL; "@after" and "@limit" for a page's position and
- * size. The audit columns are the database's (liaison_audit, migration 0009).
+ * "@null" for SQL NULL; "@after", "@after_at" and "@limit" for a page's
+ * position (enum exec_order) and size. The audit columns are the database's (liaison_audit,
+ * migration 0009).
  */
 struct exec_step {
     struct db_stmt *stmt;
@@ -88,6 +111,7 @@ struct exec_decl {
     const char *out; /* response field (proto name) receiving the row or rows */
     /* EXEC_PAGE: the cursor's tag, and the request fields the cursor is bound to. */
     const char *cursor;
+    enum exec_order order; /* EXEC_PAGE: by id unless said */
     const char *filters[EXEC_MAX_FILTERS];
     const char *not_found; /* EXEC_ONE: the message when no row comes back */
     const char *exists;    /* the message for ALREADY_EXISTS (NULL: the generic one) */

@@ -7,14 +7,24 @@
 #include "page.h"
 #include "wire.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
 #define PAGE_MAX_CURSOR 512
 #define PAGE_BINDING_BYTES 8
 #define PAGE_BINDING_HEX (2 * PAGE_BINDING_BYTES)
+/*
+ * The instants a time key may name, in microseconds since the epoch:
+ * 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z, years that both
+ * gmtime and PostgreSQL read back as the same instant.
+ */
+#define PAGE_MIN_MICROS (-62135596800LL * 1000000LL)
+#define PAGE_MAX_MICROS (253402300800LL * 1000000LL - 1)
 
 unsigned page_size(const Liaison__V1__PageRequest *page)
 {
@@ -126,6 +136,62 @@ int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, const c
     }
     if (!page_id_digits(out, strlen(out)))
         return -1;
+    return 0;
+}
+
+/*
+ * The microseconds of a time key, a decimal integer with an optional minus
+ * and no more digits than the range needs, into *out. Returns 0, or -1.
+ */
+static int page_micros(const char *s, size_t len, long long *out)
+{
+    const char *digits = s[0] == '-' ? s + 1 : s;
+    size_t n = len - (size_t)(digits - s);
+    char buf[24];
+    if (n == 0 || n > 18 || strspn(digits, "0123456789") < n)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    errno = 0;
+    long long v = strtoll(buf, NULL, 10);
+    if (errno || v < PAGE_MIN_MICROS || v > PAGE_MAX_MICROS)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int page_after_time_id(const Liaison__V1__PageRequest *page, const char *tag, const char *filters,
+                       char *at, size_t atcap, char *id, size_t idcap)
+{
+    char key[64];
+    const char *cursor = page ? page->cursor : "";
+    if (page_cursor_decode(cursor, tag, filters, key, sizeof key) < 0)
+        return -1;
+    if (!key[0]) {
+        snprintf(at, atcap, "-infinity");
+        snprintf(id, idcap, "0");
+        return 0;
+    }
+    const char *colon = strchr(key, ':');
+    long long us;
+    if (!colon || page_micros(key, (size_t)(colon - key), &us) < 0)
+        return -1;
+    const char *digits = colon + 1;
+    size_t idlen = strlen(digits);
+    if (!page_id_digits(digits, idlen) || idlen >= idcap)
+        return -1;
+    /* Whole seconds rounded down, so that the microseconds are never negative. */
+    long long secs = us / 1000000 - (us % 1000000 < 0);
+    long long frac = us - secs * 1000000;
+    time_t t = (time_t)secs;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return -1;
+    int n = snprintf(at, atcap, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    if (n < 0 || (size_t)n >= atcap)
+        return -1;
+    memcpy(id, digits, idlen + 1);
     return 0;
 }
 

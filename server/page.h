@@ -57,6 +57,17 @@ bool page_id_digits(const char *s, size_t len);
 int page_after_id(const Liaison__V1__PageRequest *page, const char *tag, const char *filters,
                   char *out, size_t cap);
 
+/*
+ * For lists ordered by a time, then id: the key "<microseconds since the
+ * epoch>:<id>" of the last row shown. The time is given back as a
+ * timestamptz literal in UTC into at ("-infinity" for the first page, which
+ * every row follows), the id into id ("0" then). Returns 0, or -1 for a
+ * cursor that is not tag's with these filters, or whose key is not two
+ * numbers: a time from year 1 to 9999 and an id a bigint holds.
+ */
+int page_after_time_id(const Liaison__V1__PageRequest *page, const char *tag, const char *filters,
+                       char *at, size_t atcap, char *id, size_t idcap);
+
 /* The LIMIT to ask for: one more than the page, to learn whether more follow. */
 char *page_limit_param(struct arena *a, const Liaison__V1__PageRequest *page);
 

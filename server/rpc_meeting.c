@@ -142,14 +142,21 @@ static struct db_stmt q_meeting_get = {"SELECT " MEETING_FULL FROM_MEETINGS
                                        " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"
                                        " AND " SEES,
                                        1, 0};
-/* $1 after, $2 limit, $3 distributor (0: any), $4 from, $5 to ('': open), $6 status ('': any) */
+/*
+ * $1 after id, $2 limit, $3 distributor (0: any), $4 from, $5 to ('': open),
+ * $6 status ('': any), $7 after time. In calendar order, by start then id:
+ * the plan makes series by series and people add and move meetings later,
+ * so ids are no order to read a schedule in (index meetings_starts, 0019).
+ */
 static struct db_stmt q_meeting_list = {
-    "SELECT " MEETING_COLS FROM_MEETINGS " WHERE m.tenant_id = liaison_tenant()"
-    " AND " SEES " AND m.id > $1::bigint AND ($3::bigint = 0 OR m.distributor_id = $3::bigint)"
+    "SELECT " MEETING_COLS ", " EXEC_PAGE_AT("m.starts_at") FROM_MEETINGS
+    " WHERE m.tenant_id = liaison_tenant() AND " SEES
+    " AND (m.starts_at, m.id) > ($7::timestamptz, $1::bigint)"
+    " AND ($3::bigint = 0 OR m.distributor_id = $3::bigint)"
     " AND (nullif($4, '') IS NULL OR m.starts_at >= nullif($4, '')::timestamptz)"
     " AND (nullif($5, '') IS NULL OR m.starts_at < nullif($5, '')::timestamptz)"
-    " AND ($6 = '' OR m.status = $6) ORDER BY m.id LIMIT $2::int",
-    6, 0};
+    " AND ($6 = '' OR m.status = $6) ORDER BY m.starts_at, m.id LIMIT $2::int",
+    7, 0};
 /*
  * A transition from scheduled, of a meeting the caller reaches: $1 id, $2
  * what it would become (in words), $3 whether it must have started by the
@@ -350,17 +357,22 @@ static struct db_stmt q_action_create = {
     " AND liaison_schedule('action_overdue', a.id::text, a.due_at,"
     "  jsonb_build_object('action_item_id', a.id)) > 0",
     8, 0};
-/* $1 after, $2 limit, $3 distributor, $4 owner user, $5 owner contact (0: any), $6 status */
+/*
+ * $1 after id, $2 limit, $3 distributor, $4 owner user, $5 owner contact
+ * (0: any), $6 status, $7 after time. By due date then id, what falls due
+ * first first, whenever it was written down (index action_items_due, 0082).
+ */
 static struct db_stmt q_action_list = {
-    "SELECT " ACTION_COLS " FROM action_items a" JOIN_DA
-    " WHERE a.tenant_id = liaison_tenant() AND " SEES " AND a.id > $1::bigint"
-    " AND ($3::bigint = 0 OR a.distributor_id = $3::bigint)"
-    " AND ($4::bigint = 0 OR a.owner_user_id = $4::bigint)"
-    " AND ($5::bigint = 0 OR a.owner_contact_id = $5::bigint)"
-    " AND ($6 = '' OR a.status = $6"
-    "  OR ($6 = 'overdue' AND a.status = 'open' AND a.due_at < liaison_now()))"
-    " ORDER BY a.id LIMIT $2::int",
-    6, 0};
+    "SELECT " ACTION_COLS ", " EXEC_PAGE_AT(
+        "a.due_at") " FROM action_items a" JOIN_DA " WHERE a.tenant_id = liaison_tenant() AND " SEES
+                    " AND (a.due_at, a.id) > ($7::timestamptz, $1::bigint)"
+                    " AND ($3::bigint = 0 OR a.distributor_id = $3::bigint)"
+                    " AND ($4::bigint = 0 OR a.owner_user_id = $4::bigint)"
+                    " AND ($5::bigint = 0 OR a.owner_contact_id = $5::bigint)"
+                    " AND ($6 = '' OR a.status = $6"
+                    "  OR ($6 = 'overdue' AND a.status = 'open' AND a.due_at < liaison_now()))"
+                    " ORDER BY a.due_at, a.id LIMIT $2::int",
+    7, 0};
 /*
  * $1 id, $2 what it would become (in words): reached, and open. A
  * distributor user sees every item of its distributor (the exporter's
@@ -414,10 +426,12 @@ static struct exec_decl d_meeting_create = {
 static struct exec_decl d_meeting_list = {
     .method = "ListMeetings",
     .check = {&q_dist_reached, {"distributor_id"}},
-    .query = {&q_meeting_list, {"@after", "@limit", "distributor_id", "from", "to", "status"}},
+    .query = {&q_meeting_list,
+              {"@after", "@limit", "distributor_id", "from", "to", "status", "@after_at"}},
     .shape = EXEC_PAGE,
     .out = "meetings",
     .cursor = "mtg",
+    .order = EXEC_BY_TIME,
     .filters = {"distributor_id", "from", "to", "status"}};
 static struct exec_decl d_meeting_get = {.method = "GetMeeting",
                                          .query = {&q_meeting_get, {"id"}},
@@ -491,11 +505,12 @@ static struct exec_decl d_action_list = {
     .method = "ListActionItems",
     .check = {&q_dist_reached, {"distributor_id"}},
     .query = {&q_action_list,
-              {"@after", "@limit", "distributor_id", "owner_user_id", "owner_contact_id",
-               "status"}},
+              {"@after", "@limit", "distributor_id", "owner_user_id", "owner_contact_id", "status",
+               "@after_at"}},
     .shape = EXEC_PAGE,
     .out = "action_items",
     .cursor = "act",
+    .order = EXEC_BY_TIME,
     .filters = {"distributor_id", "owner_user_id", "owner_contact_id", "status"}};
 static struct exec_decl d_action_complete = {.method = "CompleteActionItem",
                                              .check = {&q_action_can, {"id", "=completed"}},

@@ -10,6 +10,9 @@ distributor user reads its own schedule, marks attendance, adds notes and
 completes its own action items, and reaches nothing of another
 distributor's; Vietnamese and Japanese titles and notes come back intact;
 the CLI's meeting and action commands."""
+import base64
+import datetime
+import hashlib
 import json
 import os
 import re
@@ -678,6 +681,126 @@ try:
           "action add with a due day past says it is overdue from the start: %s" % p.stderr)
     if p.returncode == 0:
         must("CancelActionItem", {"id": p.stdout.strip(), "reason": "typo"}, manager)
+
+    # ---------------- lists in time order, page by page ----------------
+    # ListMeetings paged by id: a meeting made later (an ad-hoc call, a
+    # reschedule) came after those made before it whatever its time, and a
+    # page of "the next meetings" was a page of the oldest rows. Now by
+    # start, then id, with a cursor on both: made out of order, moved, two
+    # at the same instant (to the microsecond) on either side of a page
+    # boundary, read two at a time, the calendar comes back whole.
+    d3 = must("CreateDistributor", {"fields": {
+        "name": "Mekong Parts " + RUN, "country": "VN", "timeZone": "Asia/Ho_Chi_Minh"}},
+        admin)["distributor"]["id"]
+    c3 = must("CreateContact", {"distributorId": d3, "fields": {
+        "name": "Lê Thị Hoa", "email": "hoa@mekong.example"}}, admin)["contact"]["id"]
+    SAME = "2026-05-12T09:00:00.123456Z"
+    made = {}
+    for name, at in (("A", "2026-05-20T09:00:00Z"), ("B", "2026-05-04T09:00:00Z"),
+                     ("C", SAME), ("D", "2026-05-04T08:59:59Z"), ("E", SAME),
+                     ("F", "2026-05-30T07:00:00+07:00"), ("G", "2026-05-01T00:00:00Z"),
+                     ("H", "2026-05-02T00:00:00Z")):
+        made[name] = must("CreateMeeting", {"distributorId": d3, "title": "Họp " + name,
+                                            "startsAt": at, "durationMinutes": 30},
+                          admin)["meeting"]["id"]
+    must("RescheduleMeeting", {"id": made["A"], "startsAt": "2026-04-28T09:00:00Z"}, admin)
+    want = [made[x] for x in "AGHDBCEF"]
+
+    def paged(method, key, req, size, token=admin):
+        """Every page of a list, size items a page, as lists of ids."""
+        got, cursor = [], ""
+        for _ in range(20):
+            page = dict({"pageSize": size}, **({"cursor": cursor} if cursor else {}))
+            out = must(method, dict(req, page=page), token)
+            got.append([x["id"] for x in out.get(key, [])])
+            cursor = out.get("page", {}).get("nextCursor", "")
+            if not cursor:
+                break
+        return got
+
+    got = paged("ListMeetings", "meetings", {"distributorId": d3}, 2)
+    flat = [x for p in got for x in p]
+    check(flat == want, "meetings two a page come in time order, whatever order they were made"
+          " in (%s, want %s)" % (got, want))
+    check(len(flat) == len(set(flat)) and set(flat) == set(made.values()),
+          "no meeting repeated, none left out across the pages: %s" % got)
+    check(any(p and p[-1] == made["C"] for p in got)
+          and any(p and p[0] == made["E"] for p in got),
+          "the two meetings at one instant fall on either side of a page boundary: %s" % got)
+    for size in (1, 3, 500):
+        flat = [x for p in paged("ListMeetings", "meetings", {"distributorId": d3}, size)
+                for x in p]
+        check(flat == want, "in time order %d a page too (%s)" % (size, flat))
+    rng = {"distributorId": d3, "from": "2026-05-02T00:00:00Z", "to": SAME}
+    flat = [x for p in paged("ListMeetings", "meetings", rng, 1) for x in p]
+    check(flat == [made[x] for x in "HDB"],
+          "a range's meetings in time order, one a page, to before its end (%s)" % flat)
+    starts = [m["startsAt"] for m in must("ListMeetings", {"distributorId": d3},
+                                          admin)["meetings"]]
+    check(starts == sorted(starts), "the start times read in order: %s" % starts)
+
+    # A cursor is hostile input: one forged with the right list and filters
+    # but a key that is not a time and an id is refused on page.cursor, and
+    # never reaches the database to be parsed there.
+    def forge(tag, values, key):
+        filters = "".join("%d:%s;" % (len(v), v) for v in values)
+        binding = hashlib.sha256(filters.encode()).hexdigest()[:16]
+        raw = ("%s:%s:%s" % (tag, binding, key)).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    mtg = [str(d3), "", "", ""]
+
+    def us(instant):
+        """An RFC 3339 instant in microseconds since the epoch, exactly."""
+        at = datetime.datetime.fromisoformat(instant.replace("Z", "+00:00"))
+        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+        return (at - epoch) // datetime.timedelta(microseconds=1)
+
+    out = must("ListMeetings", {"distributorId": d3, "page": {
+        "cursor": forge("mtg", mtg, "%d:%s" % (us("2026-05-04T08:59:59Z"), made["D"]))}}, admin)
+    check([x["id"] for x in out.get("meetings", [])] == [made[x] for x in "BCEF"],
+          "a cursor made as the server makes them continues after its meeting (%s)" % out)
+    for key in ("5", "abc", "%s" % made["D"], "1:2:3", ":1", "1:", "-:1", "+1:1", " 1:1",
+                "1e15:1", "99999999999999999999:1", "-62135596800000001:1",
+                "253402300800000000:1", "%d:-1" % us(SAME), "%d:9223372036854775808" % us(SAME),
+                "%d:%s' OR '1'='1" % (us(SAME), made["C"]), "x'); DROP TABLE meetings; --:1",
+                "infinity:1", "NaN:1"):
+        code, out = call("ListMeetings", {"distributorId": d3,
+                                          "page": {"cursor": forge("mtg", mtg, key)}}, admin)
+        check(code == "INVALID_ARGUMENT"
+              and out.get("violations", [{}])[0].get("field") == "page.cursor",
+              "a forged cursor %r is refused on page.cursor (%s %s)" % (key, code, out))
+    for cursor in ("!!!", "bXRn", forge("act", ["0", "0", "0", ""], "1:1"),
+                   forge("mtg", [str(d1), "", "", ""], "%d:1" % us(SAME))):
+        code, out = call("ListMeetings", {"distributorId": d3, "page": {"cursor": cursor}}, admin)
+        check(code == "INVALID_ARGUMENT"
+              and out.get("violations", [{}])[0].get("field") == "page.cursor",
+              "a cursor of another list or filters is refused (%s %s)" % (code, out))
+
+    # Action items by due date, then id: what falls due first, first.
+    due = {}
+    for name, at in (("P", "2026-06-20T10:00:00Z"), ("Q", "2026-06-01T10:00:00Z"),
+                     ("R", "2026-06-10T10:00:00.000001Z"), ("S", "2026-06-10T10:00:00.000001Z"),
+                     ("T", "2026-05-25T10:00:00Z")):
+        due[name] = must("CreateActionItem", {"distributorId": d3, "description": "Việc " + name,
+                                              "ownerContactId": c3, "dueAt": at},
+                         admin)["actionItem"]["id"]
+    got = paged("ListActionItems", "actionItems", {"distributorId": d3}, 3)
+    flat = [x for p in got for x in p]
+    check(flat == [due[x] for x in "TQRSP"] and got[0][-1] == due["R"],
+          "action items three a page by due date, the two due at one instant across the"
+          " boundary (%s)" % got)
+    code, out = call("ListActionItems", {"distributorId": d3, "page": {
+        "cursor": forge("act", [str(d3), "0", "0", ""], "%s" % due["Q"])}}, admin)
+    check(code == "INVALID_ARGUMENT"
+          and out.get("violations", [{}])[0].get("field") == "page.cursor",
+          "an action item cursor of ids only is refused (%s %s)" % (code, out))
+    p = subprocess.run([CLI, "--token", admin, "meeting", "list", "--distributor", str(d3),
+                        "--page-size", "2", "--all", "-o", "ids"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and p.stdout.split() == [str(x) for x in want],
+          "meeting list --all prints the calendar in order across pages:\n%s%s"
+          % (p.stdout, p.stderr))
 finally:
     sql("DELETE FROM liaison_clock")
 

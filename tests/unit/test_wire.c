@@ -232,6 +232,49 @@ static void test_cursor(void)
         CHECK(page.cursor != NULL);
         CHECK_EQ_INT(page_after_id(&page, "mig", "7", key, sizeof key), want[i]);
     }
+    /* a time key: microseconds and an id, both refused unless numbers in range */
+    struct {
+        const char *key, *at, *id;
+    } times[] = {
+        {"1795478400000000:42", "2026-11-24T00:00:00.000000Z", "42"},
+        {"1795478400123456:7", "2026-11-24T00:00:00.123456Z", "7"},
+        {"-1:1", "1969-12-31T23:59:59.999999Z", "1"},
+        {"-62135596800000000:1", "0001-01-01T00:00:00.000000Z", "1"},
+        {"253402300799999999:9223372036854775807", "9999-12-31T23:59:59.999999Z",
+         "9223372036854775807"},
+        {"-62135596800000001:1", NULL, NULL},
+        {"253402300800000000:1", NULL, NULL},
+        {"999999999999999999999:1", NULL, NULL},
+        {"1795478400000000:9223372036854775808", NULL, NULL},
+        {"1795478400000000", NULL, NULL},
+        {"1795478400000000:", NULL, NULL},
+        {":1", NULL, NULL},
+        {"-:1", NULL, NULL},
+        {"+5:1", NULL, NULL},
+        {" 5:1", NULL, NULL},
+        {"5:1:2", NULL, NULL},
+        {"1e9:1", NULL, NULL},
+        {"5:-1", NULL, NULL},
+        {"'; DROP TABLE meetings; --:1", NULL, NULL},
+    };
+    char at[40];
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        page.cursor = page_cursor_encode(&a, "mtg", "7", times[i].key);
+        CHECK(page.cursor != NULL);
+        int rc = page_after_time_id(&page, "mtg", "7", at, sizeof at, key, sizeof key);
+        CHECK_EQ_INT(rc, times[i].at ? 0 : -1);
+        if (times[i].at && rc == 0) {
+            CHECK_EQ_STR(at, times[i].at);
+            CHECK_EQ_STR(key, times[i].id);
+        }
+    }
+    page.cursor = "";
+    CHECK_EQ_INT(page_after_time_id(&page, "mtg", "7", at, sizeof at, key, sizeof key), 0);
+    CHECK_EQ_STR(at, "-infinity");
+    CHECK_EQ_STR(key, "0");
+    /* an id cursor of the same list is no time cursor */
+    page.cursor = page_cursor_encode(&a, "mtg", "7", "42");
+    CHECK_EQ_INT(page_after_time_id(&page, "mtg", "7", at, sizeof at, key, sizeof key), -1);
     CHECK(page_id_digits("9223372036854775807", 19));
     CHECK(!page_id_digits("9223372036854775808", 19));
     CHECK(page_id_digits("99999999999999999", 17));

@@ -1009,9 +1009,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     def meetings() -> Response:
         me = signed_in()
         since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=31)
-        # The server pages in the order meetings were made; people read them
-        # in time, an ad-hoc one made today beside the series made before it:
-        # every page (MEETING_PAGES at most), then sorted.
+        # The server pages in time order (by start, then id), so the pages
+        # read one after another are the schedule itself; past MEETING_PAGES
+        # it is the furthest meetings that are left out.
         items: List[Dict[str, Any]] = []
         req: Dict[str, Any] = {"distributorId": me["distributorId"],
                                "from": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -1023,7 +1023,6 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             if not cursor:
                 break
             req["page"]["cursor"] = cursor
-        items.sort(key=lambda m: (m.get("startsAt", ""), m.get("id", 0)))
         return _page("meetings.html", meetings=items)
 
     @app.route("/meetings/<id:mid>")
