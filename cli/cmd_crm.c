@@ -332,7 +332,8 @@ static int interaction_list(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "interaction list [--distributor D] [--account ID] [--lead ID] [--all]",
-        "Lists the customer interactions you reach.", opts, 0, "interaction list --lead 7"};
+        "Lists the customer interactions you reach, in the order they took place.", opts, 0,
+        "interaction list --lead 7"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

@@ -163,14 +163,20 @@ static struct db_stmt q_interaction_create = {
               "  RETURNING " INTERACTION_COLS
               ")" EXEC_AUDITED("'interaction.create'", "interaction"),
     6, 0};
-/* $1 after, $2 limit, $3 distributor, $4 account, $5 lead */
+/*
+ * $1 after id, $2 limit, $3 distributor, $4 account, $5 lead, $6 after time.
+ * In the order they happened, then id: a call is often written down days
+ * after it took place (index interactions_at, 0083).
+ */
 static struct db_stmt q_interaction_list = {
-    "SELECT " INTERACTION_COLS " FROM interactions i WHERE i.tenant_id = liaison_tenant()"
-    " AND i.id > $1::bigint AND liaison_sees_side(i.distributor_id)"
-    " AND ($3::bigint = 0 OR i.distributor_id = $3::bigint)"
-    " AND ($4::bigint = 0 OR i.key_account_id = $4::bigint)"
-    " AND ($5::bigint = 0 OR i.lead_id = $5::bigint) ORDER BY i.id LIMIT $2::int",
-    5, 0};
+    "SELECT " INTERACTION_COLS ", " EXEC_PAGE_AT(
+        "i.at") " FROM interactions i WHERE i.tenant_id = liaison_tenant()"
+                " AND (i.at, i.id) > ($6::timestamptz, $1::bigint) AND "
+                "liaison_sees_side(i.distributor_id)"
+                " AND ($3::bigint = 0 OR i.distributor_id = $3::bigint)"
+                " AND ($4::bigint = 0 OR i.key_account_id = $4::bigint)"
+                " AND ($5::bigint = 0 OR i.lead_id = $5::bigint) ORDER BY i.at, i.id LIMIT $2::int",
+    6, 0};
 
 /* ---------- settings ---------- */
 
@@ -249,10 +255,11 @@ static struct exec_decl d_interaction_create = {
 static struct exec_decl d_interaction_list = {
     .method = "ListInteractions",
     .query = {&q_interaction_list,
-              {"@after", "@limit", "distributor_id", "key_account_id", "lead_id"}},
+              {"@after", "@limit", "distributor_id", "key_account_id", "lead_id", "@after_at"}},
     .shape = EXEC_PAGE,
     .out = "interactions",
     .cursor = "int",
+    .order = EXEC_BY_TIME,
     .filters = {"distributor_id", "key_account_id", "lead_id"}};
 static struct exec_decl d_settings_get = {.method = "GetCrmSettings",
                                           .query = {&q_settings_get, {NULL}},

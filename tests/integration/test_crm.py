@@ -235,6 +235,7 @@ check(code == "INVALID_ARGUMENT", "an unknown stage is refused")
 code, out = call("CreateInteraction", {"kind": "visit", "summary": "Gặp anh Minh, đội xe 40 chiếc",
                                        "leadId": first, "at": "2026-11-02T09:30:00+07:00"},
                  saigon_user)
+visit = out.get("interaction", {}).get("id")
 check(code == "OK" and out["interaction"]["distributorId"] == saigon
       and out["interaction"]["at"].startswith("2026-11-02T02:30:00")
       and out["interaction"]["accountName"] == "Công ty Vận tải Bình Minh",
@@ -257,6 +258,34 @@ for bad in ("9999-12-31T23:00:00-15:00", "3000-01-01T00:00:00Z"):
                                            "at": bad}, saigon_user)
     check(code == "INVALID_ARGUMENT" and [v["field"] for v in out.get("violations", [])] == ["at"],
           "a time past 2999 is refused on at: %r (%s %s)" % (bad, code, out))
+
+# Interactions are written down after the fact: listed in id order, a call
+# logged today of last month came after this week's visit. Now in the order
+# they took place, then id, page after page; one at the same instant as the
+# visit above falls on the other side of a page boundary.
+talk = {}
+for name, at in (("late", "2026-11-20T08:00:00Z"), ("oct15", "2026-10-15T08:00:00Z"),
+                 ("same", "2026-11-02T09:30:00+07:00"), ("oct20", "2026-10-20T10:00:00.5Z"),
+                 ("first", "2026-10-01T00:00:00Z")):
+    talk[name] = must("CreateInteraction", {"kind": "call", "summary": "Gọi " + name,
+                                            "leadId": first, "at": at},
+                      saigon_user)["interaction"]["id"]
+want = [talk["first"], talk["oct15"], talk["oct20"], visit, talk["same"], talk["late"]]
+got, cursor = [], ""
+for _ in range(10):
+    page = dict({"pageSize": 2}, **({"cursor": cursor} if cursor else {}))
+    out = must("ListInteractions", {"leadId": first, "page": page}, saigon_user)
+    got.append([x["id"] for x in out.get("interactions", [])])
+    cursor = out.get("page", {}).get("nextCursor", "")
+    if not cursor:
+        break
+check([x for p in got for x in p] == want and [visit, talk["same"]] not in got,
+      "interactions two a page in the order they took place, none twice or missing, the two at"
+      " one instant across a boundary (%s, want %s)" % (got, want))
+code, out = call("ListInteractions", {"leadId": first, "page": {"cursor": "aW50OjA6MQ"}},
+                 saigon_user)
+check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "page.cursor",
+      "a forged interaction cursor is refused on page.cursor (%s %s)" % (code, out))
 
 # A flagged registration whose customer another distributor then registers (accepted, so it
 # protects): neither approving it nor reassigning it, to any distributor, gets round that.

@@ -152,6 +152,9 @@ def values(kinds, filtered):
             out.append(str(d0) if filtered and i > 0 else "0")
         elif k == "int":
             out.append("51")
+        elif k == "timestamptz":
+            # A list in time order before its first page (exec.h, EXEC_BY_TIME).
+            out.append("'-infinity'")
         else:
             out.append("''")
     return out
@@ -208,7 +211,8 @@ for who, token in (("tenant admin", admin), ("distributor user", portal)):
     plans = [json.loads(x) for x in re.findall(r"^\[.*?^\]$", p.stdout, re.S | re.M)]
     check(len(plans) == 3 * len(lists), "%s: %d plans" % (who, len(plans)))
     for k, s in enumerate(lists):
-        alias = re.search(r"ORDER BY (\w)\.id LIMIT", s).group(1)
+        # By id, or by a time then id (the timelines: interactions by when they took place).
+        alias = re.search(r"ORDER BY (\w)\.(?:\w+, \w\.)?id LIMIT", s).group(1)
         table = [x for x in LIST_TABLES if x.endswith(" " + alias) and " FROM %s " % x in s][0]
         for j, mode in enumerate(("custom", "custom, filtered", "settled")):
             plan = plans[3 * k + j][0]["Plan"]
