@@ -529,7 +529,7 @@ static int report_list(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "report list [--distributor D] [--from YYYY-MM] [--to YYYY-MM] [--status S] [--all]",
-        "Lists the monthly reports you reach, in the order they were opened.", opts, 0,
+        "Lists the monthly reports you reach, month by month.", opts, 0,
         "report list --status submitted --from 2027-01"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)

@@ -79,14 +79,20 @@ static struct db_stmt q_report_review = {"SELECT liaison_report_review($1::bigin
                                          0};
 static struct db_stmt q_report_reopen = {"SELECT liaison_report_reopen($1::bigint, $2) AS _id", 2,
                                          0};
-/* $1 after, $2 limit, $3 distributor, $4 from, $5 to, $6 status */
+/*
+ * $1 after id, $2 limit, $3 distributor, $4 from, $5 to, $6 status, $7
+ * after month (its first day at 00:00 UTC). By month, then id: a month's
+ * report opened late, or a past month's opened to catch up, takes its place
+ * among the months (index monthly_reports_period, 0031).
+ */
 static struct db_stmt q_report_list = {
-    "SELECT " REPORT_COLS REPORT_FROM " AND r.id > $1::bigint"
+    "SELECT " REPORT_COLS ", " EXEC_PAGE_AT("(r.period::timestamp AT TIME ZONE 'UTC')") REPORT_FROM
+    " AND (r.period, r.id) > (($7::timestamptz AT TIME ZONE 'UTC')::date, $1::bigint)"
     " AND ($3::bigint = 0 OR r.distributor_id = $3::bigint)"
     " AND ($4 = '' OR r.period >= liaison_period_start($4))"
     " AND ($5 = '' OR r.period <= liaison_period_start($5)) AND ($6 = '' OR r.status = $6)"
-    " ORDER BY r.id LIMIT $2::int",
-    6, 0};
+    " ORDER BY r.period, r.id LIMIT $2::int",
+    7, 0};
 
 /* $1 distributor */
 static struct db_stmt q_attainment_reach = {
@@ -163,10 +169,12 @@ static struct exec_decl d_report_get = {.method = "GetReport",
 static struct exec_decl d_report_list = {
     .method = "ListReports",
     .query = {&q_report_list,
-              {"@after", "@limit", "distributor_id", "period_from", "period_to", "status"}},
+              {"@after", "@limit", "distributor_id", "period_from", "period_to", "status",
+               "@after_at"}},
     .shape = EXEC_PAGE,
     .out = "reports",
     .cursor = "rpt",
+    .order = EXEC_BY_TIME,
     .filters = {"distributor_id", "period_from", "period_to", "status"}};
 static struct exec_decl d_attainment = {
     .method = "GetAttainment",

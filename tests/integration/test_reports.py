@@ -420,6 +420,24 @@ code2, out2 = call("ListReports", {"page": {"pageSize": 1, "cursor": out.get("pa
     "nextCursor", "")}}, saigon_user)
 check(code == "OK" and code2 == "OK" and len(out["reports"]) == 1 and len(out2["reports"]) == 1
       and out["reports"][0]["id"] != out2["reports"][0]["id"], "lists are paged")
+# Listed in id order, January 2025's report opened after this month's came
+# after it; reports read as a run of months come by month, then id, page
+# after page.
+got, cursor = [], ""
+for _ in range(10):
+    out = must("ListReports", {"distributorId": saigon, "page": dict(
+        {"pageSize": 1}, **({"cursor": cursor} if cursor else {}))}, admin)
+    got += [(x["period"], x["id"]) for x in out.get("reports", [])]
+    cursor = out.get("page", {}).get("nextCursor", "")
+    if not cursor:
+        break
+check([x[1] for x in got] == [late["id"], report]
+      and [x[0] for x in got] == sorted(x[0] for x in got),
+      "reports one a page by month, the one opened late in its place (%s)" % got)
+code, out = call("ListReports", {"distributorId": saigon, "page": {"cursor": "cnB0OjA6MQ"}},
+                 admin)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["page.cursor"],
+      "a forged report cursor is refused on page.cursor (%s %s)" % (code, out))
 for req, field in (({"status": "late"}, "status"), ({"periodFrom": "2099"}, "periodFrom"),
                    ({"periodTo": "x"}, "periodTo")):
     code, out = call("ListReports", req, admin)
