@@ -220,7 +220,7 @@ static void *events_main(void *arg)
             continue;
         }
         if (lost) {
-            log_event(LOG_INFO, "live events: listening again", "%s", "channel=liaison_events");
+            log_event(LOG_INFO, "live events: listening again", "channel=liaison_events");
             events_hand_over(NULL, 0, true);
         }
         lost = true;

@@ -1,6 +1,32 @@
 /*
  * log.h - structured logs on stderr, one logfmt line per event, written
  * with a single write(2) so lines from worker threads never interleave.
+ *
+ * A line: ts=… level=… msg="…" and then the caller's pairs, key=value
+ * separated by one space. liaisond opens no log file: stderr goes where
+ * its parent sent it (the journal under systemd; README, "Logs").
+ *
+ * Escaping, done here for every value, so that no text from outside (a
+ * tenant's slug or name, an e-mail, a peer's address, PostgreSQL's message)
+ * can add a key or a line, whatever it holds:
+ *   - the format's own text (keys, '=', spaces, literal quoted values) is
+ *     copied as it is: it must be a string constant of the program;
+ *   - every conversion (%s, %.Ns, %d, %llu, ...) is a value. Where the format
+ *     puts it between quotes of its own (reason=\"%s\") it is escaped inside
+ *     them; where it stands bare (tenant=%s) it is written bare when it reads
+ *     back so, and quoted and escaped when it is empty or holds a space, '=',
+ *     a quote, a backslash or a character that must be escaped;
+ *   - the escapes are JSON's, as logfmt readers take them: \" \\ \n \r \t,
+ *     \u00XX for the other control characters (C0, DEL, C1), \u2028 and
+ *     \u2029, and \ufffd for a byte that is not UTF-8. Other UTF-8 text
+ *     (Vietnamese, Japanese) is written as it is; %.Ns never cuts a
+ *     character in half;
+ *   - a line holds at most LOG_LINE_MAX bytes with its newline. A value past
+ *     that ends with "..." and its closing quote, and the pairs after it are
+ *     left out: a line is never cut inside a value without closing it.
+ * Flags and widths of conversions are accepted and not applied (values are
+ * never padded); a conversion other than s, c, d, i, u, x, X, o, f, e, g, p
+ * ends the line there.
  */
 #ifndef LIAISON_LOG_H
 #define LIAISON_LOG_H
@@ -10,10 +36,18 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+/* A line's bytes at most, newline included: PIPE_BUF, so that a write of one
+ * line to a pipe is atomic too. */
+#define LOG_LINE_MAX 4096
+
 /* Sets the lowest level written; takes "debug", "info", "warn", "error". */
 void log_set_level(const char *name);
 
-/* Writes "ts=… level=… msg=…" followed by the caller's key=value pairs. */
+/*
+ * Writes "ts=… level=… msg=…" followed by the caller's key=value pairs: fmt
+ * and its arguments as printf's, each value escaped as said above (msg
+ * too). fmt may be NULL or "" for none.
+ */
 void log_event(enum log_level level, const char *msg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -255,6 +255,15 @@ static const char *login_from(struct request *r)
     return from ? from : r->peer;
 }
 
+/*
+ * The user's own address a trusted proxy named, for the log's client key
+ * ("-": none); a value of its own, escaped as any (log.h).
+ */
+static const char *login_client(const struct request *r)
+{
+    return r->source[0] ? r->source : "-";
+}
+
 int login_fail_steps(struct request *r, struct db_step *steps, struct login_account *a)
 {
     steps[0].stmt = &q_request;
@@ -345,10 +354,10 @@ static void login_failed_done(struct db_txn *txn, int code, const char *detail)
     int acct_failures = l->account.tenant_id ? login_failures(txn->results[2], &acct_locked) : 0;
     if (login_log_admit(r))
         log_event(LOG_WARN, "log-in failed",
-                  "req=%s tenant=%s user=%" PRId64 " peer=%s failures=%d address_failures=%d"
-                  " locked_now=%s",
-                  r->rid, login_tenant_slug(l), l->account.user_id, login_from(r), acct_failures,
-                  addr_failures, login_keys(acct_locked, addr_locked));
+                  "req=%s tenant=%s user=%" PRId64 " peer=%s client=%s failures=%d"
+                  " address_failures=%d locked_now=%s",
+                  r->rid, login_tenant_slug(l), l->account.user_id, r->peer, login_client(r),
+                  acct_failures, addr_failures, login_keys(acct_locked, addr_locked));
     int failures = acct_failures > addr_failures ? acct_failures : addr_failures;
     /* Answered at its deadline already: the count is what mattered. */
     if (r->answered || request_defer(r, login_delay_ms(failures), login_refuse) < 0)
@@ -482,8 +491,8 @@ static void login_checked(struct db_txn *txn, int code, const char *detail)
     if (acct_locked || addr_locked) {
         if (login_log_admit(r))
             log_event(LOG_WARN, "log-in refused: locked",
-                      "req=%s tenant=%s user=%" PRId64 " peer=%s locked=%s", r->rid,
-                      login_tenant_slug(l), l->account.user_id, login_from(r),
+                      "req=%s tenant=%s user=%" PRId64 " peer=%s client=%s locked=%s", r->rid,
+                      login_tenant_slug(l), l->account.user_id, r->peer, login_client(r),
                       login_keys(acct_locked, addr_locked));
         login_refuse_locked(r, txn->results[0], acct_locked, addr_locked);
         return;

@@ -103,7 +103,7 @@ int rpc_calendar_register(void)
 {
     struct db_stmt *const stmts[] = {&q_calendar_scope, &q_calendar_distributor, &q_calendar_user};
     if (ics_init() < 0) {
-        log_event(LOG_ERROR, "libical could not be initialised", "%s", "zone=UTC");
+        log_event(LOG_ERROR, "libical could not be initialised", "zone=UTC");
         return -1;
     }
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
