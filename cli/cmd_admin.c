@@ -394,7 +394,8 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "admin tenant import FILE --slug SLUG --name NAME [--admin-email EMAIL [--password-stdin]]",
         "Imports a file 'admin tenant export' wrote (of this installation or another) into a new "
-        "or empty tenant: every row again, under new ids, all or nothing. A file cut short or "
+        "or empty tenant: every row again, under new ids, all or nothing, and the tenant as it "
+        "was: suspended or active, with its own rate limit and working time. A file cut short or "
         "changed after the export is refused before anything is sent; an export from a newer "
         "schema than this installation's is refused. Without --include-secrets on the export, "
         "nobody's password came along: give --admin-email, and that admin resets the others'. "

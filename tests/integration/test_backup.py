@@ -497,6 +497,48 @@ must("ResetPassword", {"userId": minh_id, "newPassword": NEW_PW}, bare_admin)
 code, _ = login(BARE, "minh@saokhue.example", NEW_PW)
 check(code == "OK", "and after the admin resets it, the manager logs in (%s)" % code)
 
+# ---------------- the tenant's own state comes with it ----------------
+# A suspended tenant with its own rate limit and working time is imported
+# suspended, with that limit and working time: not active on the defaults.
+HELD = "tam-ngung-" + RUN
+must("CreateTenant", {"slug": HELD, "name": "Tạm ngưng 一時停止", "adminEmail": "ha@tamngung.example",
+                      "adminPassword": PASSWORD}, OPERATOR)
+held_admin = must("Login", {"tenant": HELD, "email": "ha@tamngung.example", "password": PASSWORD},
+                  None)["token"]
+must("SetTenantWorkingTime", {"workingTime": {
+    "timeZone": "Asia/Ho_Chi_Minh", "businessHoursStart": "08:00", "businessHoursEnd": "17:30",
+    "workDays": [1, 2, 3, 4, 5, 6]}}, held_admin)
+must("SetTenantRateLimit", {"slug": HELD, "ratePerS": 7, "burst": 11}, OPERATOR)
+must("SuspendTenant", {"slug": HELD}, OPERATOR)
+HELD_FILE = os.path.join(HOME, "held.jsonl")
+code, _ = cli("admin", "tenant", "export", HELD, "--output", HELD_FILE, "--include-secrets",
+              token=OPERATOR)
+check(code == "OK", "a suspended tenant exports (%s)" % code)
+HELD2 = "tam-ngung-moi-" + RUN
+code, out = do_import(HELD_FILE, HELD2)
+check(code == "OK" and out.get("tenant", {}).get("status") == "TENANT_STATUS_SUSPENDED",
+      "an imported suspended tenant is answered suspended (%s %s)" % (code, str(out)[:300]))
+got = must("GetTenant", {"slug": HELD2}, OPERATOR)["tenant"]
+check(got.get("status") == "TENANT_STATUS_SUSPENDED" and got.get("ratePerS") == 7
+      and got.get("rateBurst") == 11,
+      "and stays suspended, with its rate limit 7/11 (%s)" % got)
+code, _ = login(HELD2, "ha@tamngung.example")
+check(code != "OK", "nobody logs into it while it is suspended (%s)" % code)
+hours = t.psql("SELECT time_zone || ' ' || business_hours_start || '-' || business_hours_end"
+               " || ' ' || work_days::text FROM tenants WHERE slug = '%s'" % HELD2)
+check(hours == "Asia/Ho_Chi_Minh 08:00:00-17:30:00 {1,2,3,4,5,6}",
+      "its working time comes with it (%s)" % hours)
+must("ResumeTenant", {"slug": HELD2}, OPERATOR)
+code, _ = login(HELD2, "ha@tamngung.example")
+check(code == "OK", "resumed, its admin logs in (%s)" % code)
+# An export whose tenants row the installation cannot take is refused whole.
+BAD_HELD = os.path.join(HOME, "held-bad.jsonl")
+rewrite(HELD_FILE, BAD_HELD, lambda tb, r: dict(r, status="frozen") if tb == "tenants" else r)
+code, out = do_import(BAD_HELD, "tam-ngung-sai-" + RUN)
+check(code == "INVALID_ARGUMENT" and "tenants row" in str(out)
+      and nothing_left("tam-ngung-sai-" + RUN),
+      "a tenants row with an unknown status is refused, nothing left (%s %s)" % (code, out))
+
 # ---------------- refused: cut short, changed, forged ----------------
 CUT = os.path.join(HOME, "cut.jsonl")
 with open(CUT, "w") as f:
