@@ -36,7 +36,10 @@ start)
     echo "migrate_on_start = true"
     for setting in "$@"; do echo "$setting"; done
   } >"$dir/liaisond.conf"
-  "$bin" --config "$dir/liaisond.conf" serve >"$dir/server.log" 2>&1 &
+  # Appended to, as docs/operating.md says a log file must be, so that a
+  # copytruncate rotation (integration_lifecycle) leaves no hole.
+  : >"$dir/server.log"
+  "$bin" --config "$dir/liaisond.conf" serve >>"$dir/server.log" 2>&1 &
   echo $! >"$dir/pid"
   for _ in $(seq 1 200); do
     if grep -q 'msg="listening"' "$dir/server.log"; then

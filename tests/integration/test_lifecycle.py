@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Server life cycle on a server of its own: SIGHUP swaps the certificate
-for new connections without dropping old ones; SIGTERM stops accepting,
+for new connections without dropping old ones; the log file survives a
+copytruncate rotation; SIGTERM stops accepting,
 lets in-flight requests finish and closes cleanly (server.sh stop checks
 the clean exit)."""
 import os
@@ -66,6 +67,21 @@ old.sendall(w.ping(2, "old connection"))
 rid, code, msg, payload = w.recv_frame(old)
 check(code == 0 and w.decode_echo(payload) == "old connection",
       "connections made before SIGHUP keep working")
+
+# --- the log rotated by logrotate's copytruncate (docs/operating.md, "Logs") ---
+# liaisond writes to stderr, opened for appending: the file cut to zero
+# starts again at its beginning, with no hole of NUL bytes where the old
+# lines were. SIGHUP reloads; it reopens nothing and needs not.
+LOG = os.path.join(DIR, "server.log")
+check(b'msg="reloaded"' in open(LOG, "rb").read(), "SIGHUP's reload is logged")
+os.truncate(LOG, 0)
+os.kill(PID, signal.SIGHUP)
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline and b'msg="reloaded"' not in open(LOG, "rb").read():
+    time.sleep(0.1)
+rotated = open(LOG, "rb").read()
+check(rotated.startswith(b"ts=") and b"\0" not in rotated and b'msg="reloaded"' in rotated,
+      "after copytruncate the log starts again at its first byte (%r)" % rotated[:80])
 
 # --- check-config and a bad file at start: named, non-zero ---
 if len(sys.argv) > 1:
