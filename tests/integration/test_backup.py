@@ -678,5 +678,72 @@ finally:
         check(other.stop(), "the other installation's liaisond stops cleanly")
     db.drop()
 
+# ---------------- the whole installation: pg_dump and pg_restore ----------------
+# docs/operating.md's backup and restore of the database, as written there:
+# a custom-format pg_dump restores with --exit-on-error, as the tables'
+# owner, into an empty database it owns (so that liaison_wall, which lets
+# only its owner seal a context, is its again), and so it does as the
+# superuser into one whose extensions the owner made first; a liaisond
+# serves the restored tenants.
+PSQL = w.env("LIAISON_TEST_PSQL").split()
+PGBIN = os.path.dirname([x for x in PSQL if x.endswith("/psql")][0])
+PGHOST, PGPORT = PSQL[PSQL.index("-h") + 1], PSQL[PSQL.index("-p") + 1]
+
+
+def pg(tool, *args, user="postgres", stdin=None):
+    """A PostgreSQL client tool as the postgres system user: (returncode, stdout, stderr)."""
+    p = subprocess.run(["runuser", "-u", "postgres", "--", os.path.join(PGBIN, tool), "-h",
+                        PGHOST, "-p", PGPORT, "-U", user] + list(args), input=stdin,
+                       capture_output=True, timeout=600)
+    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+
+rc, whole, err = pg("pg_dump", "-Fc", "-d", "liaison")
+check(rc == 0 and whole, "the database dumps (%s)" % err[-300:])
+owner = scratch_db.role_of(w.env("LIAISON_TEST_MIGRATE_URL"))
+# As the superuser, the owner's extensions made first.
+sdb = scratch_db.ScratchDatabase("restore_su")
+try:
+    exts = t.psql("SELECT string_agg(format('CREATE EXTENSION %%I', extname), '; ')"
+                  " FROM pg_extension WHERE extowner::regrole::text = '%s'" % owner)
+    rc, _, err = pg("psql", "-v", "ON_ERROR_STOP=1", "-d", sdb.name, "-c", exts, user=owner)
+    check(rc == 0 and "liaison_wall" in exts,
+          "the owner makes the extensions first (%s: %s)" % (exts, err[-300:]))
+    rc, _, err = pg("pg_restore", "--exit-on-error", "-d", sdb.name, stdin=whole)
+    check(rc == 0 and sdb.psql(None, "SELECT extowner::regrole FROM pg_extension"
+                               " WHERE extname = 'liaison_wall'") == owner,
+          "the dump restores as the superuser, liaison_wall the owner's (%s)" % err[-400:])
+finally:
+    sdb.drop()
+rdb = scratch_db.ScratchDatabase("restore")
+restored = None
+try:
+    rc, _, err = pg("pg_restore", "--exit-on-error", "-d", rdb.name, user=owner, stdin=whole)
+    check(rc == 0 and rdb.psql(None, "SELECT extowner::regrole FROM pg_extension"
+                               " WHERE extname = 'liaison_wall'") == owner,
+          "the dump restores as the owner, liaison_wall its own (%s)" % err[-400:])
+    check(rdb.psql(None, "SELECT count(*) FROM pg_indexes"
+                   " WHERE indexname = 'key_accounts_customer_key'") == "1",
+          "with every index, the customer-name key's too")
+    rc, out, err = rdb.liaisond(LIAISOND, "migrate")
+    check(rc == 0 and "applied: 0" in out, "nothing left to migrate (%s %s)" % (out, err[-300:]))
+    restored = t.Server("backup-restored", LIAISOND, CLI, "database_url = " + rdb.app_url,
+                        "migrate_database_url = " + rdb.migrate_url)
+    restored.wait_ready()
+    code, out = restored.call("ListTenants", {}, OPERATOR)
+    check(code == "OK" and SRC in [x["slug"] for x in out.get("tenants", [])],
+          "the operator's token works on the restored database (%s)" % code)
+    code, out = restored.call("Login", {"tenant": SRC, "email": "an@saokhue.example",
+                                        "password": PASSWORD}, None)
+    check(code == "OK", "the tenant's admin logs into the restored installation (%s)" % code)
+    want = sorted(d["name"] for d in must("ListDistributors", {}, admin)["distributors"])
+    code, got = restored.call("ListDistributors", {}, out.get("token"))
+    check(code == "OK" and sorted(d["name"] for d in got["distributors"]) == want,
+          "and reads the same distributors (%s %s)" % (code, str(got)[:200]))
+finally:
+    if restored:
+        check(restored.stop(), "the restored installation's liaisond stops cleanly")
+    rdb.drop()
+
 check(_cli.stop(), "this test's liaisond stops cleanly")
 t.finish("integration_backup")
