@@ -52,10 +52,6 @@ void log_event(enum log_level level, const char *msg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
- * The request line: time, request id, tenant, method, status, duration,
- * and how many transactions shared its last database transaction (0: none).
- */
-/*
  * A budget of lines a second for one kind of line a client can provoke at
  * will: log_limit_admit() says whether the next one may be written. Zero it
  * to start.
