@@ -15,6 +15,7 @@
 static const struct output_column order_cols[] = {{"ID", "id"},
                                                   {"DISTRIBUTOR", "distributorName"},
                                                   {"STATUS", "status"},
+                                                  {"LATE", "late", OUTPUT_BOOL},
                                                   {"TOTAL (minor units)", "totalMinor"},
                                                   {"CURRENCY", "currency"},
                                                   {"ACCOUNT", "keyAccountId"},
@@ -28,9 +29,15 @@ static const struct output_column line_cols[] = {{"LINE", "id"},
                                                  {"UNIT PRICE", "unitPriceMinor"},
                                                  {"AMOUNT", "amountMinor"},
                                                  {"SHIPPED", "shipped"}};
-static const struct output_column shipment_cols[] = {
-    {"ID", "id"},   {"ORDER", "orderId"}, {"CARRIER", "carrier"}, {"TRACKING", "trackingNumber"},
-    {"ETD", "etd"}, {"ETA", "eta"},       {"STATUS", "status"},   {"CREATED", "createdAt"}};
+static const struct output_column shipment_cols[] = {{"ID", "id"},
+                                                     {"ORDER", "orderId"},
+                                                     {"CARRIER", "carrier"},
+                                                     {"TRACKING", "trackingNumber"},
+                                                     {"ETD", "etd"},
+                                                     {"ETA", "eta"},
+                                                     {"STATUS", "status"},
+                                                     {"LATE", "late", OUTPUT_BOOL},
+                                                     {"CREATED", "createdAt"}};
 static const struct output_column shipment_line_cols[] = {{"ORDER LINE", "orderLineId"},
                                                           {"QUANTITY", "quantity"}};
 

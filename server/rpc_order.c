@@ -3,6 +3,8 @@
  * of migration 0022 (placing: 0064), which checks, writes and audits in the request's
  * transaction, and leaves the id it made in liaison.created_id for the read
  * that answers. Reach is liaison_sees_side(distributor), as in the CRM.
+ * A shipment, and an order with such a shipment, reads late by one definition,
+ * liaison_shipment_late() of migration 0086, which the health score shares.
  */
 #include "rpc_order.h"
 
@@ -22,7 +24,8 @@
     " o.status_changed_by, liaison_rfc3339(o.status_changed_at) AS status_changed_at,"             \
     " coalesce((SELECT liaison_account_carved_out(a.name, a.country, a.region)"                    \
     "  FROM key_accounts a WHERE a.tenant_id = o.tenant_id AND a.id = o.key_account_id), false)"   \
-    " AS carve_out"
+    " AS carve_out, EXISTS (SELECT 1 FROM shipments s WHERE s.tenant_id = o.tenant_id"             \
+    "  AND s.order_id = o.id AND liaison_shipment_late(s.status, s.eta)) AS late"
 #define ORDER_LINES                                                                                \
     "(SELECT json_agg(json_build_object('id', l.id, 'product_id', l.product_id, 'sku', p.sku,"     \
     "  'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor,"                            \
@@ -37,7 +40,7 @@
     " s.eta::text AS eta, s.status, (SELECT json_agg(json_build_object('order_line_id',"           \
     "  x.order_line_id, 'quantity', x.quantity) ORDER BY x.order_line_id) FROM shipment_lines x"   \
     "  WHERE x.tenant_id = s.tenant_id AND x.shipment_id = s.id) AS lines, s.created_by,"          \
-    " liaison_rfc3339(s.created_at) AS created_at"
+    " liaison_rfc3339(s.created_at) AS created_at, liaison_shipment_late(s.status, s.eta) AS late"
 #define SHIPMENT_FROM                                                                              \
     " FROM shipments s JOIN orders o ON o.tenant_id = s.tenant_id AND o.id = s.order_id"           \
     " WHERE s.tenant_id = liaison_tenant() AND liaison_sees_side(o.distributor_id)"

@@ -9,8 +9,10 @@ answer the first order (the same JSON), another request with the key is
 refused, and concurrent creates with one key make one order. What an
 order's non-cancelled shipments carry never passes what was ordered. A
 distributor user reaches its own orders and shipments only."""
+import datetime
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -504,5 +506,97 @@ check(code == "OK" and out == again, "a retry of an order placed before still an
 code, out = cli("shipment", "add", str(cli_order), "--carrier", "日本通運", "--line",
                 "%s:50" % lines[1]["id"], token=admin)
 check(code == "OK", "what it ordered before still ships (%s %s)" % (code, out))
+
+# ---------------- late shipments are flagged (migration 0086) ----------------
+# A shipment past its ETA (the tenant's date by the service clock), neither
+# delivered nor cancelled, reads late; so does its order, in the CLI's
+# table too, and the distributor's health names it under order_trend. The
+# clock stands 10 days ahead at 18:00 UTC: 01:00 the next day in Hồ Chí Minh
+# City, the tenant's zone, so an ETA of the UTC date is already late.
+def settle(seconds=90):
+    deadline = time.monotonic() + seconds
+    q = ("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind LIKE 'health%%'"
+         " AND done_at IS NULL AND run_at <= liaison_now()" % tid)
+    while sql(q) != "0" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    check(sql(q) == "0", "the health jobs ran")
+
+
+def order_trend():
+    h = must("GetDistributorHealth", {"distributorId": saigon}, admin)["health"]
+    return [r for r in h.get("reasons", []) if r.get("factor") == "order_trend"]
+
+
+must("SetTenantWorkingTime", {"workingTime": {
+    "timeZone": "Asia/Ho_Chi_Minh", "businessHoursStart": "08:00", "businessHoursEnd": "17:00",
+    "workDays": [1, 2, 3, 4, 5]}}, admin)
+utc_day = datetime.date.today() + datetime.timedelta(days=10)
+tenant_day = utc_day + datetime.timedelta(days=1)
+late_order = must("PlaceOrder", {"distributorId": saigon, "currency": "VND",
+                                 "lines": [line("BRK-1001", 500, 1000)], "note": "Đơn trễ"},
+                  admin)["order"]
+must("SetOrderStatus", {"id": late_order["id"], "status": "confirmed"}, admin)
+late_line = late_order["lines"][0]["id"]
+
+
+def shipment(eta, carrier="Gemadept"):
+    return must("AddShipment", {"orderId": late_order["id"], "carrier": carrier,
+                                "etd": "2026-01-01" if eta else "", "eta": eta,
+                                "lines": [{"orderLineId": late_line, "quantity": 10}]},
+                admin)["shipment"]["id"]
+
+
+was_late = shipment(utc_day.isoformat(), "日本通運")
+due_today = shipment(tenant_day.isoformat())
+no_eta = shipment("")
+delivered = shipment(utc_day.isoformat())
+cancelled = shipment(utc_day.isoformat())
+for sid in (was_late, delivered):
+    must("SetShipmentStatus", {"id": sid, "status": "in_transit"}, admin)
+must("SetShipmentStatus", {"id": delivered, "status": "delivered"}, admin)
+must("SetShipmentStatus", {"id": cancelled, "status": "cancelled"}, admin)
+check(not must("GetShipment", {"id": was_late}, admin)["shipment"].get("late")
+      and not must("GetOrder", {"id": late_order["id"]}, admin)["order"].get("late"),
+      "before its ETA a shipment is not late")
+try:
+    sql("INSERT INTO liaison_clock (fixed_at) VALUES ('%sT18:00:00Z') ON CONFLICT (only_row) "
+        "DO UPDATE SET fixed_at = EXCLUDED.fixed_at, shift = '0'" % utc_day.isoformat())
+    got = {x["id"]: bool(x.get("late")) for x in must(
+        "ListShipments", {"orderId": late_order["id"]}, admin)["shipments"]}
+    check(got == {was_late: True, due_today: False, no_eta: False, delivered: False,
+                  cancelled: False},
+          "past its ETA on the tenant's date and not delivered or cancelled: late; due today, "
+          "no ETA, delivered or cancelled: not (%s)" % got)
+    check(must("GetShipment", {"id": was_late}, saigon_user)["shipment"].get("late") is True,
+          "the distributor's user reads it late too")
+    got = must("GetOrder", {"id": late_order["id"]}, admin)["order"]
+    listed = [x for x in must("ListOrders", {"distributorId": saigon}, admin)["orders"]
+              if x["id"] in (late_order["id"], order)]
+    check(got.get("late") is True and [bool(x.get("late")) for x in listed] == [False, True],
+          "its order reads late, in GetOrder and ListOrders; a delivered one does not (%s %s)"
+          % (got.get("late"), listed))
+    p = subprocess.run([CLI, "--token", admin, "shipment", "list", "--order",
+                        str(late_order["id"])], capture_output=True, text=True, env=_cli.env)
+    row = [ln for ln in p.stdout.splitlines() if "日本通運" in ln]
+    check(p.returncode == 0 and "LATE" in p.stdout.splitlines()[0] and row
+          and row[0].split()[-2] == "yes",
+          "the CLI's shipment list has a LATE column that says yes (%s)" % p.stdout)
+    p = subprocess.run([CLI, "--token", admin, "order", "show", str(late_order["id"])],
+                       capture_output=True, text=True, env=_cli.env)
+    check(p.returncode == 0 and any(ln.split() == ["LATE", "yes"] for ln in p.stdout.splitlines()),
+          "order show says LATE yes (%s)" % p.stdout)
+    settle()
+    trend = order_trend()
+    check(len(trend) == 1 and trend[0].get("code") == "order_trend.late_shipments"
+          and trend[0].get("args") == ["1", utc_day.isoformat()]
+          and "1 shipment past its ETA %s" % utc_day in trend[0].get("detail", ""),
+          "the distributor's health names the late shipment under order_trend (%s)" % trend)
+    must("SetShipmentStatus", {"id": was_late, "status": "delivered"}, admin)
+    check(not must("GetOrder", {"id": late_order["id"]}, admin)["order"].get("late"),
+          "delivered, it is late no more, nor its order")
+    settle()
+    check(order_trend() == [], "and the health reason goes with it (%s)" % order_trend())
+finally:
+    sql("DELETE FROM liaison_clock")
 
 t.finish("test_orders")

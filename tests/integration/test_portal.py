@@ -135,6 +135,20 @@ order1 = a.call("PlaceOrder", {"distributorId": d1, "currency": "VND", "note": "
 order2 = a.call("PlaceOrder", {"distributorId": d2, "currency": "JPY", "note": "東京の注文",
                                "lines": [{"sku": "PT-100", "quantity": 40,
                                           "unitPriceMinor": 98765}]})["order"]
+# A confirmed order whose shipment passed its ETA (long before the real
+# clock) and is still in transit: late, on the order page and the list.
+order3 = a.call("PlaceOrder", {"distributorId": d1, "currency": "VND", "note": "Đơn giao trễ",
+                               "lines": [{"sku": "PT-100", "quantity": 30,
+                                          "unitPriceMinor": 150000}]})["order"]
+a.call("SetOrderStatus", {"id": order3["id"], "status": "confirmed"})
+late_ship = a.call("AddShipment", {"orderId": order3["id"], "carrier": "Gemadept",
+                                   "etd": "2025-06-01", "eta": "2025-06-30",
+                                   "lines": [{"orderLineId": order3["lines"][0]["id"],
+                                              "quantity": 10}]})["shipment"]
+a.call("SetShipmentStatus", {"id": late_ship["id"], "status": "in_transit"})
+a.call("AddShipment", {"orderId": order3["id"], "carrier": "日本通運", "etd": "2099-01-01",
+                       "eta": "2099-02-01",
+                       "lines": [{"orderLineId": order3["lines"][0]["id"], "quantity": 10}]})
 a.call("CreateActionItem", {"distributorId": d1, "description": "Gửi dự báo tồn kho quý 1",
                             "ownerContactId": contact, "dueOn": "2027-01-15"})
 # One the exporter's own manager owns: the distributor sees it and may not close it.
@@ -483,6 +497,20 @@ try:
     driver.get(base + "/orders/%d" % order1["id"])
     check("PT-100" in text() and "Đơn tháng 12" in text(), "its order with its lines")
     shot("order")
+    check("a shipment is late" not in text() and not driver.find_elements(By.ID, "order-late"),
+          "an order with no late shipment is not flagged")
+    driver.get(base + "/orders")
+    late_rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "tr.overdue")]
+    check(len(late_rows) == 1 and "#%d" % order3["id"] in late_rows[0]
+          and "a shipment is late" in late_rows[0],
+          "the order list flags the order with a late shipment, and only it (%s)" % late_rows)
+    driver.get(base + "/orders/%d" % order3["id"])
+    late_rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "tr.overdue")]
+    check(driver.find_elements(By.ID, "order-late") and "past its arrival date" in text()
+          and len(late_rows) == 1 and "Gemadept" in late_rows[0]
+          and "late: past its ETA" in late_rows[0],
+          "the order page says a shipment is late and marks that shipment only (%s)" % late_rows)
+    shot("order-late")
 
     driver.get(base + "/documents")
     check("Bảng giá 2027" in text(), "the document shared with it")
@@ -950,6 +978,9 @@ try:
     check("Sức khỏe quan hệ" in vi and "Điểm bị trừ" in vi, "the health page in Vietnamese")
     check("1 deal registration flagged or rejected in the last 180 days" in body,
           "the English reason in the singular (%s)" % body[-300:])
+    check("1 shipment past its ETA 2025-06-30, not delivered" in body
+          and "1 lô hàng quá ngày dự kiến đến mà chưa giao (ETA sớm nhất 2025-06-30)" in vi,
+          "the late shipment is a health reason, in English and Vietnamese (%s)" % body[-400:])
     check("1 đăng ký thương vụ bị gắn cờ hoặc từ chối trong 180 ngày qua" in vi
           and "deal registration" not in vi,
           "a Vietnamese reader gets the reason worded from its code")
@@ -1160,6 +1191,7 @@ try:
     pages = ["/", "/customers", "/meetings", meeting_path, "/actions", "/leads", "/leads/new", lead_path,
              "/orders", "/orders/%d" % order1["id"], "/documents", "/documents/%d" % doc,
              "/orders/%d" % order2["id"], "/escalations", "/orders/new", "/meetings/%d" % held,
+             "/orders/%d" % order3["id"],
              "/reports", report_path, "/performance", "/plans", plan_path,
              "/plans/%s" % declined, "/updates", update_path]
     for path in pages:
@@ -1179,6 +1211,10 @@ try:
           and "weeks" not in body.split(),
           "the charter's statuses, units and report sections in Vietnamese (%s)" % body[:600])
     shot("dashboard-vi")
+    driver.get(base + "/orders/%d" % order3["id"])
+    check("có lô hàng trễ hạn" in text() and "trễ hạn: đã quá ngày dự kiến đến" in text(),
+          "a late shipment in Vietnamese (%s)" % text()[:400])
+    driver.get(base + "/")
     split = driver.execute_script(
         "return [...document.querySelectorAll('header nav a')]"
         ".filter(a => a.getClientRects().length > 1).map(a => a.textContent)")

@@ -367,6 +367,10 @@ REASONS = {
         "orders fell from %(before)s to %(now)s (the last 90 days against the 90 before)",
         before=a[0], now=a[1]),
     "order_trend.none": lambda a: _("no order in the last 180 days"),
+    "order_trend.late_shipments": lambda a: ngettext(
+        "%(num)s shipment past its ETA %(day)s, not delivered",
+        "%(num)s shipments past their ETA, not delivered, the oldest due %(day)s",
+        _int(a[0]), day=a[1]),
     "competing_lines.declared": lambda a: ngettext(
         "%(num)s competing line declared against the charter's exclusivity: %(lines)s",
         "%(num)s competing lines declared against the charter's exclusivity: %(lines)s",
@@ -385,6 +389,7 @@ REASONS = {
 REASON_ARGS = {"report_timeliness.missing_late": 3, "notes_compliance.meetings": 4,
                "responsiveness.unanswered": 2, "target_attainment.below": 2,
                "inventory_cover.below": 3, "order_trend.fell": 2,
+               "order_trend.late_shipments": 2,
                "competing_lines.declared": 2, "competing_lines.undeclared": 2,
                "overdue_actions.overdue": 2, "flagged_deals.flagged": 1}
 
