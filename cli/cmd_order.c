@@ -266,8 +266,9 @@ static int order_list(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "order list [--distributor D] [--status S] [--from T] [--to T] [--account ID] [--all]",
-        "Lists the orders you reach, oldest first.", opts, 0,
-        "order list --status placed --from 2027-01-01T00:00:00Z"};
+        "Lists the orders you reach, oldest first. LATE: one of its shipments is past its ETA "
+        "and not delivered.",
+        opts, 0, "order list --status placed --from 2027-01-01T00:00:00Z"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -340,6 +341,12 @@ static int shipment_answer(struct cli *cli, const char *method, json_t *req)
         printf("\n");
         output_table(shipment_line_cols, NCOLS(shipment_line_cols), json_object_get(s, "lines"));
     }
+    /* An ETA already past at adding is most often a typed year or month: made, but said. */
+    const char *eta = json_string_value(json_object_get(s, "eta"));
+    if (!strcmp(method, "AddShipment") && json_is_true(json_object_get(s, "late")) && eta &&
+        !cli->set.json)
+        fprintf(stderr,
+                "liaison: note: its ETA (%s) has already passed: it is late from the start\n", eta);
     json_decref(resp);
     return EXIT_OK;
 }
@@ -403,8 +410,9 @@ static int shipment_list(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {"shipment list [--order ID] [--distributor D] "
                                           "[--status S] [--all]",
-                                          "Lists the shipments you reach.", opts, 0,
-                                          "shipment list --order 12"};
+                                          "Lists the shipments you reach. LATE: planned or in "
+                                          "transit past its ETA (your tenant's date).",
+                                          opts, 0, "shipment list --order 12"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

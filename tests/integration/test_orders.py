@@ -585,6 +585,16 @@ try:
                        capture_output=True, text=True, env=_cli.env)
     check(p.returncode == 0 and any(ln.split() == ["LATE", "yes"] for ln in p.stdout.splitlines()),
           "order show says LATE yes (%s)" % p.stdout)
+    p = subprocess.run([CLI, "--token", admin, "shipment", "add", str(late_order["id"]),
+                        "--carrier", "Vận tải Sài Gòn", "--eta", utc_day.isoformat(), "--line",
+                        "%s:10" % late_line], capture_output=True, text=True, env=_cli.env)
+    check(p.returncode == 0 and "its ETA (%s) has already passed: it is late from the start"
+          % utc_day in p.stderr,
+          "shipment add with an ETA already past says so (%s)" % p.stderr)
+    added = [x["id"] for x in must("ListShipments", {"orderId": late_order["id"]},
+                                   admin)["shipments"] if x["carrier"] == "Vận tải Sài Gòn"]
+    for sid in added:
+        must("SetShipmentStatus", {"id": sid, "status": "cancelled"}, admin)
     settle()
     trend = order_trend()
     check(len(trend) == 1 and trend[0].get("code") == "order_trend.late_shipments"
