@@ -683,12 +683,33 @@ static void cover_lines(struct page *p, const json_t *ch)
     end_blocks(p);
 }
 
-/* The three charts: SVG in HTML, their values as a table in Markdown. */
+/*
+ * The three charts: SVG in HTML, their values as a table in Markdown. Their
+ * months start at the relationship's first (migration 0087); with none over
+ * yet there is nothing to chart, and a sentence says so and when there will be.
+ */
 static void charts(struct page *p, const json_t *ch)
 {
     const json_t *att = json_object_get(ch, "attainment"), *cov = json_object_get(ch, "cover"),
                  *hea = json_object_get(ch, "health");
     size_t na = json_array_size(att), nc = json_array_size(cov), nh = json_array_size(hea);
+    if (!na) {
+        const char *since = str(ch, "since");
+        end_blocks(p);
+        para(p);
+        if (*since) {
+            fixed(p, "The relationship began on ");
+            user(p, since);
+            fixed(p, ": no month of it is over yet, so there is no performance to show. Its "
+                     "first month's sales, targets, stock cover and health appear here once that "
+                     "month ends.");
+        } else {
+            fixed(p, "No charter has been activated yet: performance is shown from the "
+                     "relationship's first month, once that month ends.");
+        }
+        para_end(p);
+        return;
+    }
     if (na > SVG_MAX_POINTS)
         na = SVG_MAX_POINTS;
     if (nc > SVG_MAX_POINTS)
@@ -758,7 +779,7 @@ static void charts(struct page *p, const json_t *ch)
         {.id = "chart-attainment",
          .title = "Attainment by month",
          .desc = "Units sold each month, from submitted reports, against the month's unit "
-                 "target, over the last twelve months.",
+                 "target, from the relationship's first month, at most the last twelve.",
          .unit = "units",
          .value_name = "units sold",
          .target_name = "target",

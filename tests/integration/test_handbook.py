@@ -313,6 +313,55 @@ check(len(list(charts[2].iter(NS + "circle"))) >= 3,
 check(any(x.text == "commitment: 8 weeks" for x in charts[1].iter(NS + "text")),
       "weeks of cover: the commitment line is named")
 
+# ---------------- performance from the relationship's first month (migration 0087) ----------------
+def glance(distributor, fmt="md"):
+    """The handbook's "Performance at a glance" section, read with --no-store."""
+    path = os.path.join(OUT, "glance-%d.%s" % (distributor, fmt))
+    code, out = cli("handbook", str(distributor), "--no-store", "--format", fmt, "-o", path,
+                    token=admin)
+    check(code == "OK", "the handbook of %d is read (%s %s)" % (distributor, code, out))
+    text = open(path, encoding="utf-8").read() if code == "OK" else ""
+    return text[text.find("6. Performance at a glance"):]
+
+
+def month_rows(section):
+    return [ln.split("|")[1].strip() for ln in section.splitlines() if re.match(r"\| \d{4}-\d\d ", ln)]
+
+
+# Distributor A began today, with reports entered for the three months before:
+# its months are those three, not twelve of which nine before it existed.
+check(month_rows(glance(da)) == months,
+      "the months start at the first one with a report, not twelve back (%s)"
+      % month_rows(glance(da)))
+section = glance(db)
+check("No charter has been activated yet" in section and not month_rows(section),
+      "no charter ever activated: a sentence, no empty months (%s)" % section)
+cb = must("CreateCharterDraft", {"distributorId": db}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": cb, "grant": {"region": "VN-HN", "allLines": True,
+                                                   "startsOn": "2026-01-01"}}, admin)
+must("ActivateCharter", {"id": cb}, admin)
+began = sql("SELECT activated_at::date FROM charters WHERE tenant_id = %d AND id = %s"
+            % (tid, cb))
+section = glance(db)
+check("The relationship began on %s: no month of it is over yet" % began in section
+      and not month_rows(section),
+      "a relationship younger than its first month: a sentence only (%s)" % section)
+html_section = glance(db, "html")
+check("no month of it is over yet" in html_section and "<svg" not in html_section,
+      "and in HTML, without empty charts")
+# Activated 75 days ago: its months run from that month to the last one over.
+sql("UPDATE charters SET activated_at = activated_at - interval '75 days'"
+    " WHERE tenant_id = %d AND id = %s" % (tid, cb))
+first = datetime.date.fromisoformat(began) - datetime.timedelta(days=75)
+today = datetime.datetime.now(datetime.timezone.utc).date()
+want, m = [], datetime.date(first.year, first.month, 1)
+while m < datetime.date(today.year, today.month, 1):
+    want.append(m.strftime("%Y-%m"))
+    m = datetime.date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+check(month_rows(glance(db)) == want,
+      "the months start at the charter's first activation (%s, want %s)"
+      % (month_rows(glance(db)), want))
+
 # ---------------- streamed ----------------
 
 

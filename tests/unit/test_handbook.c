@@ -174,8 +174,20 @@ static void test_empty(void)
     CHECK(strstr(t.s, "No meeting series yet"));
     CHECK(strstr(t.s, "No escalation protocol is set"));
     CHECK(strstr(t.s, "No documents are shared"));
-    CHECK_EQ_INT(count(t.s, ">No data yet</text>"), 3);
+    /* No month of a relationship to chart: a sentence, not three empty charts (0087). */
+    CHECK_EQ_INT(count(t.s, ">No data yet</text>"), 0);
+    CHECK(strstr(t.s, "No charter has been activated yet") && !strstr(t.s, "<svg"));
     svg_text_free(&t);
+    json_t *young =
+        load("{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\": null,"
+             " \"series\": [], \"escalation\": [], \"languages\": [],"
+             " \"documents\": [], \"notes\": {}, \"charts\": {\"since\": \"2026-12-01\","
+             " \"attainment\": null, \"health\": [{\"at\": \"2026-12-01\", \"score\": 80}]}}");
+    CHECK_EQ_INT(handbook_render(young, HANDBOOK_MARKDOWN, &t), 0);
+    CHECK(strstr(t.s, "The relationship began on 2026-12-01: no month of it is over yet") &&
+          !strstr(t.s, "| Month |"));
+    svg_text_free(&t);
+    json_decref(young);
     json_t *unsigned_ = load("{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\":"
                              " {\"version\": 2, \"status\": \"active\", \"signed_on\": \"\","
                              " \"signatories\": [], \"grants\": [], \"competing_allowed\": true,"
@@ -190,6 +202,7 @@ static void test_empty(void)
     json_t *differ = load("{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\": null,"
                           " \"series\": [], \"escalation\": [], \"languages\": [],"
                           " \"documents\": [], \"notes\": {}, \"charts\": {\"commitment_weeks\": 8,"
+                          " \"attainment\": [{\"period\": \"2026-11\"}],"
                           " \"commitment_weeks_differ\": true, \"cover_lines\": null}}");
     CHECK_EQ_INT(handbook_render(differ, HANDBOOK_MARKDOWN, &t), 0);
     CHECK(strstr(t.s, "Largest buffer-stock commitment: 8 weeks of cover."));
