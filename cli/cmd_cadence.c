@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -20,6 +22,16 @@ static const struct output_column series_cols[] = {{"ID", "id"},
                                                    {"TO", "endsOn"},
                                                    {"SCHEDULED", "scheduled"},
                                                    {"NEXT (UTC)", "nextStartsAt"}};
+/* The plan's series: the next meeting in the exporter side's local time, its zone named. */
+static const struct output_column plan_series_cols[] = {{"ID", "id"},
+                                                        {"KIND", "kind"},
+                                                        {"TITLE", "title"},
+                                                        {"MIN", "durationMinutes"},
+                                                        {"STATUS", "status"},
+                                                        {"FROM", "startsOn"},
+                                                        {"TO", "endsOn"},
+                                                        {"SCHEDULED", "scheduled"},
+                                                        {"NEXT (EXPORTER)", "nextExporterLocal"}};
 static const struct output_column occurrence_cols[] = {
     {"ID", "id"},
     {"KIND", "kind"},
@@ -41,6 +53,72 @@ static const struct output_column side_cols[] = {
     {"meetings outside hours", "outsideCount", OUTPUT_COUNT},
     {"minutes outside hours", "outsideMinutes", OUTPUT_COUNT}};
 
+/*
+ * at, an RFC 3339 UTC instant as the server sends it, as "YYYY-MM-DD HH:MM
+ * ZONE" in zone, the way the server words an occurrence's exporterLocal.
+ * A zone this machine's time zone database does not have gives the UTC
+ * time named "UTC" rather than a wrong local one. False when at does not parse.
+ */
+static bool local_in_zone(const char *at, const char *zone, char *out, size_t cap)
+{
+    struct tm tm = {0};
+    if (sscanf(at, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
+        return false;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    char file[512];
+    const char *dir = getenv("TZDIR");
+    bool known = zone && *zone && zone[0] != '/' && !strstr(zone, "..") &&
+                 snprintf(file, sizeof file, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo",
+                          zone) < (int)sizeof file &&
+                 access(file, R_OK) == 0;
+    struct tm local;
+    if (known) {
+        /* localtime_r reads TZ: set for this one conversion, then as it was. */
+        const char *was = getenv("TZ");
+        char *saved = was ? strdup(was) : NULL;
+        bool ok = (!was || saved) && setenv("TZ", zone, 1) == 0;
+        tzset();
+        ok = ok && localtime_r(&t, &local);
+        if (saved)
+            setenv("TZ", saved, 1);
+        else
+            unsetenv("TZ");
+        free(saved);
+        tzset();
+        if (!ok)
+            known = false;
+    }
+    if (!known && !gmtime_r(&t, &local))
+        return false;
+    char when[32];
+    if (!strftime(when, sizeof when, "%Y-%m-%d %H:%M", &local))
+        return false;
+    return snprintf(out, cap, "%s %s", when, known ? zone : "UTC") < (int)cap;
+}
+
+/*
+ * Gives each series of a CadenceResponse nextExporterLocal: its next
+ * meeting in the exporter side's zone, which the staff plan their day in
+ * (as 'meeting list' shows it), not UTC; --json keeps nextStartsAt as sent.
+ */
+static void series_exporter_local(json_t *resp)
+{
+    const char *zone =
+        json_string_value(json_object_get(json_object_get(resp, "exporter"), "timeZone"));
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(resp, "series"), i, s)
+    {
+        const char *at = json_string_value(json_object_get(s, "nextStartsAt"));
+        char local[128];
+        if (at && *at && local_in_zone(at, zone, local, sizeof local))
+            json_object_set_new(s, "nextExporterLocal", json_string(local));
+    }
+}
+
 /* Prints a CadenceResponse: both sides' hours, the series, the next occurrences. */
 static void cadence_print(struct cli *cli, json_t *resp)
 {
@@ -60,7 +138,8 @@ static void cadence_print(struct cli *cli, json_t *resp)
     json_t *series = json_object_get(resp, "series");
     if (json_array_size(series)) {
         printf("\nSERIES\n");
-        output_table(series_cols, 9, series);
+        series_exporter_local(resp);
+        output_table(plan_series_cols, 9, series);
     } else {
         printf("\nno series: the cadence is planned when the first charter is activated\n");
     }
@@ -113,8 +192,9 @@ static int cad_show(struct cli *cli, int argc, char **argv)
         {"upcoming", &upcoming, NULL, false, "how many next meetings to list (default 10)"}, {0}};
     const struct cli_command_spec spec = {
         "cadence show DISTRIBUTOR [--upcoming N]",
-        "Shows a distributor's series and next meetings, in both sides' local time.", opts, 1,
-        "cadence show \"Saigon Auto Parts\" --upcoming 20"};
+        "Shows a distributor's series and next meetings, in both sides' local time (a\n"
+        "series' NEXT in the exporter side's, its zone named; --json: UTC).",
+        opts, 1, "cadence show \"Saigon Auto Parts\" --upcoming 20"};
     return cadence_one(cli, argc, argv, "GetCadence", &spec, &upcoming);
 }
 

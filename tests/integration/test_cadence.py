@@ -10,9 +10,12 @@ over a quarter; regenerating changes nothing and never touches a held
 meeting; the 90-day rule; tenant defaults in a new plan; series edits; the
 fairness report; who sees which plan; working time validated against the
 tz database; the CLI."""
+import datetime
 import os
+import subprocess
 import sys
 import time
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import liaison_test as t  # noqa: E402
@@ -462,6 +465,22 @@ try:
     code, out = cli("cadence", "show", "東京オートパーツ株式会社 " + RUN, token=manager)
     check(code == "OK" and out.get("distributor", {}).get("timeZone") == "Asia/Tokyo",
           "cadence show names the distributor by its Japanese name")
+    # The table gives each series' next meeting in the exporter side's zone,
+    # named, as 'meeting list' does (it said UTC, which nobody plans a day in).
+    shown = out
+    p = subprocess.run([CLI, "--token", manager, "cadence", "show", "東京オートパーツ株式会社 " + RUN],
+                       capture_output=True, text=True, env=_cli.env, timeout=60)
+    table = p.stdout.split("\nSERIES\n")[-1].split("\n\n")[0].splitlines()
+    zone = shown.get("exporter", {}).get("timeZone", "")
+    want = [(str(x["id"]), datetime.datetime.fromisoformat(x["nextStartsAt"].replace("Z", "+00:00"))
+             .astimezone(zoneinfo.ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M ") + zone)
+            for x in shown.get("series", []) if x.get("nextStartsAt")]
+    got = [(ln.split()[0], " ".join(ln.split()[-3:])) for ln in table[1:]
+           if not ln.rstrip().endswith(" -")]
+    check(p.returncode == 0 and table and "NEXT (EXPORTER)" in table[0] and "UTC" not in table[0]
+          and zone not in ("", "UTC") and want and got == want,
+          "cadence show gives each series' next meeting in the exporter's zone, named (%s %s %s)"
+          % (zone, got, want))
     code, out = cli("cadence", "fairness", "東京オートパーツ株式会社 " + RUN, "--from", quarter[0],
                     "--to", quarter[1], token=manager)
     check(code == "OK" and out.get("exporter") == ex, "cadence fairness gives the same figures")
