@@ -19,8 +19,15 @@ enum cli_exit {
     EXIT_USAGE = 2, /* bad command line or invalid argument */
     EXIT_AUTH = 3,  /* not authenticated or not allowed */
     EXIT_NOT_FOUND = 4,
-    EXIT_CONFLICT = 5,   /* already exists, failed precondition, aborted */
-    EXIT_UNAVAILABLE = 6 /* server or database unreachable, timed out */
+    EXIT_CONFLICT = 5,    /* already exists, failed precondition, aborted */
+    EXIT_UNAVAILABLE = 6, /* server or database unreachable, timed out */
+    /*
+     * RESOURCE_EXHAUSTED with a time to wait (Status.retry_after_ms): over a
+     * rate limit. sysexits.h's EX_TEMPFAIL, so that a script tells "wait and
+     * run it again" (the wait is printed) from a failure that would fail
+     * again; one with no wait (a request past the frame limit) stays 1.
+     */
+    EXIT_TEMPFAIL = 75
 };
 
 /* Where the token presented comes from: it decides what an UNAUTHENTICATED means. */
@@ -102,7 +109,7 @@ void cli_fail(const struct cli *cli, const char *code, const char *message);
 void cli_fail_option(const struct cli *cli, const char *option, const char *field, const char *why);
 
 /* Maps a liaison_code to the CLI's exit code. */
-int cli_exit_code(int code);
+int cli_exit_code(const struct cli *cli, int code);
 
 /*
  * Calls method with request (a JSON object, consumed). On success returns

@@ -276,7 +276,7 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
             rc = EXIT_ERROR;
         } else if (code != LIAISON_OK) {
             cli_print_error(cli, code, err_json);
-            rc = cli_exit_code(code);
+            rc = cli_exit_code(cli, code);
         } else {
             char *end = export_end_line(sink.sha, sink.rows);
             if (!end || fprintf(out, "%s\n", end) < 0) {

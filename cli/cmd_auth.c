@@ -59,7 +59,7 @@ int cmd_login(struct cli *cli, int argc, char **argv)
             cli_print_connect_error(cli, rc);
         else
             fprintf(stderr, "liaison: %s: %s\n", liaison_code_name(rc), liaison_error(cli->conn));
-        return cli_exit_code(rc);
+        return cli_exit_code(cli, rc);
     }
     int saved = cli_session_save(cli->set.profile, cli->set.url, token);
     liaison_string_free(token);
@@ -129,7 +129,7 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
         return EXIT_ERROR;
     if (!cli->set.json && (code == LIAISON_OK || stale))
         printf(stale ? "already logged out: the server had ended the session\n" : "logged out\n");
-    return stale ? EXIT_OK : cli_exit_code(code);
+    return stale ? EXIT_OK : cli_exit_code(cli, code);
 }
 
 int cmd_whoami(struct cli *cli, int argc, char **argv)

@@ -164,7 +164,7 @@ static int doc_send(struct cli *cli, const char *method, json_t *req, const char
                 fprintf(stderr, "liaison: to repeat this create safely: --idempotency-key %s\n",
                         key);
             cli_print_error(cli, code, resp);
-            rc = cli_exit_code(code);
+            rc = cli_exit_code(cli, code);
         }
     }
     free(text);
@@ -424,7 +424,7 @@ static int doc_get(struct cli *cli, int argc, char **argv)
         rc = EXIT_ERROR;
     } else if (code != LIAISON_OK) {
         cli_print_error(cli, code, err_json);
-        rc = cli_exit_code(code);
+        rc = cli_exit_code(cli, code);
     }
     liaison_string_free(err_json);
     rc = cli_outfile_close(&of, rc);

@@ -97,7 +97,7 @@ int cmd_events(struct cli *cli, int argc, char **argv)
         rc = EXIT_ERROR;
     } else if (code != LIAISON_OK) {
         cli_print_error(cli, code, err_json);
-        rc = cli_exit_code(code);
+        rc = cli_exit_code(cli, code);
     }
     liaison_string_free(err_json);
     return rc;

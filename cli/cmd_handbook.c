@@ -94,7 +94,7 @@ static int handbook_receive(struct cli *cli, const char *method, json_t *jreq, c
         if (code == LIAISON_PERMISSION_DENIED && !strcmp(method, "GenerateHandbook") &&
             !cli->set.json)
             fprintf(stderr, "liaison: --no-store reads the handbook without storing a version\n");
-        rc = cli_exit_code(code);
+        rc = cli_exit_code(cli, code);
     }
     liaison_string_free(err_json);
     rc = cli_outfile_close(&of, rc);

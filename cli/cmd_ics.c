@@ -54,7 +54,7 @@ static int ics_receive(struct cli *cli, json_t *jreq, struct ics_sink *sink, con
         rc = EXIT_ERROR;
     } else if (code != LIAISON_OK) {
         cli_print_error(cli, code, err_json);
-        rc = cli_exit_code(code);
+        rc = cli_exit_code(cli, code);
     }
     liaison_string_free(err_json);
     free(req);

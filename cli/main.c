@@ -135,11 +135,17 @@ static void usage(FILE *out)
                  "mode 0600) with the URL it was made for; it is sent to that server only.\n"
                  "\n"
                  "Exit codes: 0 ok, 1 error, 2 usage or invalid argument, 3 not authenticated\n"
-                 "or not allowed, 4 not found, 5 conflict, 6 server unavailable or timed out.\n");
+                 "or not allowed, 4 not found, 5 conflict, 6 server unavailable or timed out,\n"
+                 "75 rate-limited (EX_TEMPFAIL): run it again after the wait printed (\"try\n"
+                 "again in N s\"; --json: retryAfterMs).\n");
 }
 
-int cli_exit_code(int code)
+int cli_exit_code(const struct cli *cli, int code)
 {
+    /* Rate-limited: the server said how long to wait, so running it again will work. */
+    if (code == LIAISON_RESOURCE_EXHAUSTED && cli && cli->conn &&
+        liaison_retry_after_ms(cli->conn) > 0)
+        return EXIT_TEMPFAIL;
     switch (code) {
     case LIAISON_OK:
         return EXIT_OK;
@@ -376,7 +382,7 @@ int cli_open(struct cli *cli)
                 cli_print_error(cli, rc, NULL);
             else
                 fprintf(stderr, "liaison: %s: %s\n", opts[i].flag, liaison_error(cli->conn));
-            return cli_exit_code(rc);
+            return cli_exit_code(cli, rc);
         }
     }
     return EXIT_OK;
@@ -407,7 +413,7 @@ int cli_connect(struct cli *cli)
     rc = liaison_connect(cli->conn);
     if (rc != LIAISON_OK) {
         cli_print_connect_error(cli, rc);
-        return cli_exit_code(rc);
+        return cli_exit_code(cli, rc);
     }
     return EXIT_OK;
 }
@@ -482,7 +488,7 @@ int cli_call_or_deny(struct cli *cli, const char *method, json_t *request, json_
         else
             cli_print_error(cli, rc, resp);
         liaison_string_free(resp);
-        return cli_exit_code(rc);
+        return cli_exit_code(cli, rc);
     }
     json_error_t jerr;
     *out = json_loads(resp, 0, &jerr);

@@ -50,6 +50,7 @@ unset XDG_CONFIG_HOME LIAISON_URL LIAISON_CA
 check "--help" 0 "$cli" --help
 contains "--help lists commands" "$out" "migrations"
 contains "--help lists exit codes" "$out" "Exit codes"
+contains "--help names the rate-limited exit status" "$out" "75 rate-limited (EX_TEMPFAIL)"
 check "--version" 0 "$cli" --version
 contains "--version prints it" "$out" "liaison 0."
 for sub in ping health migrations call; do

@@ -197,8 +197,9 @@ for _ in range(3):
                        text=True, env=env, timeout=60)
     if p.returncode != 0:
         break
-check(p.returncode != 0 and "try again in 1 s" in p.stderr,
-      "the CLI says when to try again: %r" % p.stderr.strip())
+check(p.returncode == 75 and "try again in 1 s" in p.stderr,
+      "the CLI says when to try again, and exits 75 (EX_TEMPFAIL), not 1 like any error: "
+      "%d %r" % (p.returncode, p.stderr.strip()))
 for _ in range(3):
     code, out = srv.cli("call", "Ping", "{}", token=token_b)
     if code != "OK":
