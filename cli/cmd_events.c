@@ -41,7 +41,8 @@ int cmd_events(struct cli *cli, int argc, char **argv)
     const char *after = NULL, *kinds = NULL;
     const struct cli_opt opts[] = {
         {"after", &after, NULL, false,
-         "resume after this event id (the last one printed before a reconnect)"},
+         "resume after this event id, 1 or more: the last one printed before a reconnect "
+         "(without it: from now on)"},
         {"kinds", &kinds, NULL, false,
          "only these kinds, comma-separated: action_item_assigned, report_submitted, "
          "escalation_raised, charter_activated, deal_flagged"},
@@ -66,6 +67,19 @@ int cmd_events(struct cli *cli, int argc, char **argv)
         if (errno || end == after || *end || after[0] == '-') {
             json_decref(jreq);
             cli_fail(cli, "INVALID_ARGUMENT", "--after: an event id, such as 42");
+            return EXIT_USAGE;
+        }
+        /*
+         * Ids start at 1, and the server reads 0 as "from now on" (its
+         * absence on the wire): it would replay nothing, where a user who
+         * typed 0 most likely meant everything kept. Say so instead.
+         */
+        if (id == 0) {
+            json_decref(jreq);
+            cli_fail(cli, "INVALID_ARGUMENT",
+                     "--after 0: event ids start at 1; leave --after out to print events from "
+                     "now on, or give the last id printed to resume after it (what came after "
+                     "it is replayed, kept 24 hours)");
             return EXIT_USAGE;
         }
         json_object_set_new(jreq, "after", json_integer((json_int_t)id));

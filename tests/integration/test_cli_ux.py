@@ -389,6 +389,15 @@ try:
 finally:
     check(other.stop(), "the other server stopped cleanly")
 
+# ---------------- events from 0 ----------------
+# --after 0 would read as "from now on" (0 is the wire's nothing): refused, saying what to do.
+rc, out, err = run("events", "--after", "0")
+check(rc == 2 and "event ids start at 1; leave --after out" in text(err) and not out,
+      "events --after 0 is refused with what to do instead (%d %r)" % (rc, text(err)))
+rc, out, _ = run("events", "--help")
+check(rc == 0 and "1 or more" in text(out) and "from now on" in text(out),
+      "events --help says ids start at 1 and what no --after means")
+
 # ---------------- completion ----------------
 script = run("completion", "bash")[1].decode()
 for words, want in (("liaison distributor cr", "create"), ("liaison char", "charter"),
