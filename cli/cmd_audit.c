@@ -16,8 +16,12 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
     const char *since = NULL, *until = NULL, *actor = NULL, *entity = NULL;
     struct cli_paging page = {0};
     const struct cli_opt opts[] = {
-        {"since", &since, NULL, false, "from this time (RFC 3339), inclusive"},
-        {"until", &until, NULL, false, "to this time (RFC 3339), exclusive"},
+        {"since", &since, NULL, false,
+         "from this time (RFC 3339) or day (YYYY-MM-DD: from its 00:00 in your tenant's time "
+         "zone, 'liaison tenant hours'), inclusive"},
+        {"until", &until, NULL, false,
+         "to this time (RFC 3339) or day (YYYY-MM-DD: up to its 00:00 in your tenant's time "
+         "zone), exclusive"},
         {"actor", &actor, NULL, false, "only this actor (as shown in the ACTOR column)"},
         {"entity", &entity, NULL, false,
          "only this kind of entity, as the ENTITY column shows it: user, distributor, charter, "
@@ -26,8 +30,9 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "audit [--since T] [--until T] [--actor A] [--entity E] [--page-size N] [--all]",
-        "Shows your tenant's audit log, oldest first (tenant admins and auditors).", opts, 0,
-        "audit --entity user --since 2026-01-01T00:00:00Z"};
+        "Shows your tenant's audit log, oldest first (tenant admins and auditors). A day\n"
+        "is your tenant's: --since 2026-11-01 --until 2026-12-01 is its November.",
+        opts, 0, "audit --entity user --since 2026-11-01 --until 2026-12-01"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

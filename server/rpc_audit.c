@@ -12,15 +12,23 @@
 #include "log.h"
 #include "request.h"
 
-/* $1 after id, $2 limit, $3 since, $4 until, $5 actor, $6 entity (each '' for any) */
+/*
+ * $1 after id, $2 limit, $3 since, $4 until, $5 actor, $6 entity (each '' for any). A bound
+ * that is a bare day (YYYY-MM-DD, 10 characters) is its 00:00 in the tenant's time zone, the
+ * exporter's calendar day (as a report's due day is judged), not the database session's zone;
+ * anything else is an instant.
+ */
 static struct db_stmt q_audit_list = {
-    "SELECT id, " DB_RFC3339(
-        "at") " AS at, actor, action, entity, entity_id, request_id, source"
-              " FROM audit_log WHERE tenant_id = liaison_tenant() AND id > $1::bigint"
-              " AND ($3 = '' OR at >= nullif($3, '')::timestamptz)"
-              " AND ($4 = '' OR at < nullif($4, '')::timestamptz)"
-              " AND ($5 = '' OR actor = $5) AND ($6 = '' OR entity = $6)"
-              " ORDER BY id LIMIT $2::int",
+    "SELECT id, liaison_rfc3339(at) AS at, actor, action, entity, entity_id, request_id, source"
+    " FROM audit_log a CROSS JOIN (SELECT coalesce((SELECT nullif(t.time_zone, '')"
+    "  FROM tenants t WHERE t.id = liaison_tenant()), 'UTC') AS zone) z"
+    " WHERE a.tenant_id = liaison_tenant() AND a.id > $1::bigint"
+    " AND ($3 = '' OR a.at >= CASE WHEN length($3) = 10 THEN $3::date::timestamp AT TIME ZONE"
+    "  z.zone ELSE nullif($3, '')::timestamptz END)"
+    " AND ($4 = '' OR a.at < CASE WHEN length($4) = 10 THEN $4::date::timestamp AT TIME ZONE"
+    "  z.zone ELSE nullif($4, '')::timestamptz END)"
+    " AND ($5 = '' OR a.actor = $5) AND ($6 = '' OR a.entity = $6)"
+    " ORDER BY a.id LIMIT $2::int",
     6, 0};
 
 static struct exec_decl d_audit_list = {
@@ -30,7 +38,7 @@ static struct exec_decl d_audit_list = {
     .out = "entries",
     .cursor = "aud",
     .filters = {"since", "until", "actor", "entity"},
-    .invalid = "since or until is not an RFC 3339 time"};
+    .invalid = "since or until is not a day (YYYY-MM-DD) or an RFC 3339 time"};
 
 int rpc_audit_register(void)
 {
@@ -43,24 +51,33 @@ int rpc_audit_register(void)
     return 0;
 }
 
-/* A plausible RFC 3339 time: the database does the exact parse. */
+/*
+ * A day, YYYY-MM-DD of the calendar, alone or starting a plausible RFC 3339
+ * time (a 'T' or a space after it): the database does the exact parse.
+ */
 static bool audit_time_ok(const char *s)
 {
+    size_t n = strlen(s);
     int y, mo, d;
-    char t;
-    return strlen(s) >= 10 && strlen(s) <= 40 && sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &t) >= 3 &&
-           request_calendar_day(y, mo, d);
+    return n >= 10 && n <= 40 && strspn(s, "0123456789") == 4 && s[4] == '-' &&
+           strspn(s + 5, "0123456789") == 2 && s[7] == '-' && strspn(s + 8, "0123456789") == 2 &&
+           (n == 10 || s[10] == 'T' || s[10] == 't' || s[10] == ' ') &&
+           sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) == 3 && request_calendar_day(y, mo, d);
 }
 
 void rpc_list_audit_log(struct request *r)
 {
     const Liaison__V1__ListAuditLogRequest *in = (const Liaison__V1__ListAuditLogRequest *)r->input;
     if (in->since[0] && !audit_time_ok(in->since)) {
-        request_fail_field(r, "since", "an RFC 3339 time such as 2026-11-01T00:00:00Z");
+        request_fail_field(r, "since",
+                           "a day (YYYY-MM-DD, from 00:00 in your tenant's time zone) or an "
+                           "RFC 3339 time such as 2026-11-01T00:00:00Z");
         return;
     }
     if (in->until[0] && !audit_time_ok(in->until)) {
-        request_fail_field(r, "until", "an RFC 3339 time such as 2026-12-01T00:00:00Z");
+        request_fail_field(r, "until",
+                           "a day (YYYY-MM-DD, before 00:00 in your tenant's time zone) or an "
+                           "RFC 3339 time such as 2026-12-01T00:00:00Z");
         return;
     }
     exec_run(r, &d_audit_list);

@@ -10,6 +10,7 @@ and accepted one way; a saved session never sent to another server (a
 second liaisond sees no Authenticate); profiles side by side; bash
 completion; 'methods' and 'call' suggestions from the client library's
 introspection; an example in every command's --help."""
+import datetime
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import time
 import unicodedata
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import liaison_test as t  # noqa: E402
@@ -388,6 +390,40 @@ try:
     check(rc == 2, "a profile name may not leave the profiles folder")
 finally:
     check(other.stop(), "the other server stopped cleanly")
+
+# ---------------- audit by day ----------------
+# A bare day for audit --since/--until is its 00:00 in the tenant's zone, as
+# --help says. The zone is picked so that the tenant's date of the newest
+# entry differs from its UTC date: read as UTC, the checks below would fail.
+rc, out, _ = run("--json", "audit", "--all")
+newest = json.loads(out)[-1] if rc == 0 and json.loads(out) else {}
+at = datetime.datetime.fromisoformat(newest.get("at", "1970-01-01T00:00:00Z").replace("Z", "+00:00"))
+zone = "Pacific/Kiritimati" if at.hour >= 10 else "Pacific/Pago_Pago"  # UTC+14, UTC-11
+rc, out, err = run("tenant", "hours", "--time-zone", zone)
+check(rc == 0, "the tenant's zone is set (%s)" % text(err))
+local = at.astimezone(zoneinfo.ZoneInfo(zone)).date()
+check(local != at.date(), "the entry's date in %s differs from its UTC date" % zone)
+ids = {}
+for opt, day in (("--since", local), ("--since", local + datetime.timedelta(days=1)),
+                 ("--until", local), ("--until", local + datetime.timedelta(days=1))):
+    rc, out, err = run("--json", "audit", "--all", opt, day.isoformat())
+    ids[(opt, day)] = [e["id"] for e in json.loads(out)] if rc == 0 else text(err)
+one = datetime.timedelta(days=1)
+check(newest.get("id") in ids[("--since", local)]
+      and newest.get("id") not in ids[("--since", local + one)]
+      and newest.get("id") not in ids[("--until", local)]
+      and newest.get("id") in ids[("--until", local + one)],
+      "a bare day bounds the audit log at 00:00 in the tenant's zone (%s %s %s)"
+      % (zone, newest.get("at"), ids))
+rc, out, _ = run("audit", "--help")
+check(rc == 0 and "YYYY-MM-DD: from its 00:00 in your tenant's time zone" in " ".join(text(out).split()),
+      "audit --help says what a day means")
+for bad in ("garbage", "2026-02-30", "2026-11-1x", "01/11/2026"):
+    rc, out, err = run("audit", "--since", bad)
+    check(rc == 2 and "invalid --since: a day (YYYY-MM-DD" in text(err),
+          "audit --since %s is refused in words (%d %r)" % (bad, rc, text(err)))
+rc, out, err = run("tenant", "hours", "--time-zone", "UTC")
+check(rc == 0, "the tenant's zone is UTC again (%s)" % text(err))
 
 # ---------------- events from 0 ----------------
 # --after 0 would read as "from now on" (0 is the wire's nothing): refused, saying what to do.
