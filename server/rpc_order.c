@@ -4,7 +4,10 @@
  * transaction, and leaves the id it made in liaison.created_id for the read
  * that answers. Reach is liaison_sees_side(distributor), as in the CRM.
  * A shipment, and an order with such a shipment, reads late by one definition,
- * liaison_shipment_late() of migration 0086, which the health score shares.
+ * liaison_shipment_late() of migration 0086, which the health score shares. An
+ * order's is an aggregate over its own shipments, not EXISTS: PostgreSQL turns
+ * that EXISTS into one hashed scan of every shipment of the tenant for a page
+ * (test_crm_plans.py); the aggregate reads each order's through its index.
  */
 #include "rpc_order.h"
 
@@ -24,8 +27,8 @@
     " o.status_changed_by, liaison_rfc3339(o.status_changed_at) AS status_changed_at,"             \
     " coalesce((SELECT liaison_account_carved_out(a.name, a.country, a.region)"                    \
     "  FROM key_accounts a WHERE a.tenant_id = o.tenant_id AND a.id = o.key_account_id), false)"   \
-    " AS carve_out, EXISTS (SELECT 1 FROM shipments s WHERE s.tenant_id = o.tenant_id"             \
-    "  AND s.order_id = o.id AND liaison_shipment_late(s.status, s.eta)) AS late"
+    " AS carve_out, coalesce((SELECT bool_or(liaison_shipment_late(s.status, s.eta))"              \
+    "  FROM shipments s WHERE s.tenant_id = o.tenant_id AND s.order_id = o.id), false) AS late"
 #define ORDER_LINES                                                                                \
     "(SELECT json_agg(json_build_object('id', l.id, 'product_id', l.product_id, 'sku', p.sku,"     \
     "  'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor,"                            \
