@@ -17,10 +17,12 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
     struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"since", &since, NULL, false,
-         "from this time (RFC 3339) or day (YYYY-MM-DD: from its 00:00 in your tenant's time "
+         "from this time (RFC 3339, with its offset: 2026-11-01T09:00:00+07:00) or day "
+         "(YYYY-MM-DD: from its 00:00 in your tenant's time "
          "zone, 'liaison tenant hours'), inclusive"},
         {"until", &until, NULL, false,
-         "to this time (RFC 3339) or day (YYYY-MM-DD: up to its 00:00 in your tenant's time "
+         "to this time (RFC 3339, with its offset) or day (YYYY-MM-DD: up to its 00:00 in your "
+         "tenant's time "
          "zone), exclusive"},
         {"actor", &actor, NULL, false, "only this actor (as shown in the ACTOR column)"},
         {"entity", &entity, NULL, false,

@@ -761,7 +761,7 @@ bool request_calendar_day(int y, int m, int d)
     return d <= days[m - 1] + (m == 2 && leap);
 }
 
-bool request_check_time(struct request *r, const char *field, const char *text, bool required)
+bool request_time_valid(const char *text)
 {
     const char *s = text;
     bool ok = strlen(s) <= 40 && request_digits(s, 4) && s[4] == '-' && request_digits(s + 5, 2) &&
@@ -779,7 +779,12 @@ bool request_check_time(struct request *r, const char *field, const char *text, 
              ((*s == '+' || *s == '-') && request_digits(s + 1, 2) && s[3] == ':' &&
               request_digits(s + 4, 2) && !s[6] && atoi(s + 1) <= 15 && atoi(s + 4) <= 59);
     }
-    if (ok || (!required && !text[0]))
+    return ok;
+}
+
+bool request_check_time(struct request *r, const char *field, const char *text, bool required)
+{
+    if (request_time_valid(text) || (!required && !text[0]))
         return true;
     request_fail_field(r, field, "a time as RFC 3339, such as 2026-03-01T09:30:00+07:00");
     return false;

@@ -275,9 +275,15 @@ bool request_calendar_day(int y, int m, int d);
 
 /*
  * True when text is an RFC 3339 date-time (2026-03-01T09:30:00+07:00,
- * fractions and Z allowed) on the calendar (no 2026-02-30), or empty and
- * not required; otherwise answers INVALID_ARGUMENT on field and returns
- * false. PostgreSQL alone would also take 'yesterday' or 'epoch'.
+ * fractions and Z allowed, the offset required) on the calendar (no
+ * 2026-02-30). PostgreSQL alone would also take 'yesterday' or 'epoch',
+ * and a time without an offset in whatever zone its session has.
+ */
+bool request_time_valid(const char *text);
+
+/*
+ * True when text is request_time_valid(), or empty and not required;
+ * otherwise answers INVALID_ARGUMENT on field and returns false.
  */
 bool request_check_time(struct request *r, const char *field, const char *text, bool required);
 

@@ -51,33 +51,30 @@ int rpc_audit_register(void)
     return 0;
 }
 
-/*
- * A day, YYYY-MM-DD of the calendar, alone or starting a plausible RFC 3339
- * time (a 'T' or a space after it): the database does the exact parse.
- */
-static bool audit_time_ok(const char *s)
+/* A day, YYYY-MM-DD of the calendar, or an RFC 3339 time with its offset. */
+static bool audit_bound_ok(const char *s)
 {
-    size_t n = strlen(s);
     int y, mo, d;
-    return n >= 10 && n <= 40 && strspn(s, "0123456789") == 4 && s[4] == '-' &&
-           strspn(s + 5, "0123456789") == 2 && s[7] == '-' && strspn(s + 8, "0123456789") == 2 &&
-           (n == 10 || s[10] == 'T' || s[10] == 't' || s[10] == ' ') &&
+    if (strlen(s) != 10)
+        return request_time_valid(s);
+    return strspn(s, "0123456789") == 4 && s[4] == '-' && strspn(s + 5, "0123456789") == 2 &&
+           s[7] == '-' && strspn(s + 8, "0123456789") == 2 &&
            sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) == 3 && request_calendar_day(y, mo, d);
 }
 
 void rpc_list_audit_log(struct request *r)
 {
     const Liaison__V1__ListAuditLogRequest *in = (const Liaison__V1__ListAuditLogRequest *)r->input;
-    if (in->since[0] && !audit_time_ok(in->since)) {
+    if (in->since[0] && !audit_bound_ok(in->since)) {
         request_fail_field(r, "since",
                            "a day (YYYY-MM-DD, from 00:00 in your tenant's time zone) or an "
-                           "RFC 3339 time such as 2026-11-01T00:00:00Z");
+                           "RFC 3339 time with its offset, such as 2026-11-01T00:00:00Z");
         return;
     }
-    if (in->until[0] && !audit_time_ok(in->until)) {
+    if (in->until[0] && !audit_bound_ok(in->until)) {
         request_fail_field(r, "until",
                            "a day (YYYY-MM-DD, before 00:00 in your tenant's time zone) or an "
-                           "RFC 3339 time such as 2026-12-01T00:00:00Z");
+                           "RFC 3339 time with its offset, such as 2026-12-01T00:00:00Z");
         return;
     }
     exec_run(r, &d_audit_list);
