@@ -735,6 +735,32 @@ try:
           "a competitor without what it did: the server's refusal names the field, the form "
           "kept (%s)" % text()[:400])
     fill("activity0", "Giảm giá 8% cho gara")
+    # From the distributor try-out (/tmp/pre-dist.md): a report opened before
+    # any deal was registered has an empty pipeline, which the portal had no
+    # way to fill, so Submit was refused for good; and a competitor reported
+    # against a product line (CLI, binding) lost its line when the portal saved.
+    rid = int(report_path.rsplit("/", 1)[1])
+    du = liaison.Client(URL, ca=CA)
+    du.login(slug, "portal@saigon.example", PASSWORD)
+    du.call("SaveReport", {"id": rid, "sections": ["pipeline", "competitive_activity"],
+                           "pipeline": [], "competition": [{
+                               "competitor": "Phanh Hàn Quốc", "productLineId": line,
+                               "activity": "Giảm giá 8% cho gara"}]})
+    driver.get(base + report_path)
+    check("No open opportunities." in text() and driver.find_elements(By.ID, "refresh-pipeline"),
+          "a draft with an empty pipeline offers to take it from the open leads")
+    click(driver.find_element(By.ID, "save-report"))
+    comp = du.call("GetReport", {"id": rid})["report"].get("competition", [])
+    check(len(comp) == 1 and comp[0].get("productLineId") == line,
+          "saved from the portal, a competitor keeps its product line (%r)" % comp)
+    click(driver.find_element(By.ID, "refresh-pipeline"))
+    pipe = du.call("GetReport", {"id": rid})["report"].get("pipeline", [])
+    check("Má phanh cho đội xe" in [p["title"] for p in pipe] and "error-message"
+          not in driver.page_source,
+          "the pipeline is taken again from the open leads (%r)" % pipe)
+    du.call("SaveReport", {"id": rid, "sections": ["pipeline"], "pipeline": []})
+    du.close()
+    driver.get(base + report_path)
     # Typed and not saved: submitting sends the form, and keeps it.
     fill("units_%d" % line, "130")
     click(driver.find_element(By.ID, "submit-report"))
@@ -742,6 +768,9 @@ try:
     check("submitted" in body and "日系ブランドが値下げ" in body and "Phanh Hàn Quốc" in body
           and not driver.find_elements(By.ID, "save-report"),
           "the report is submitted and no longer edited (%r)" % body[-300:])
+    check("Má phanh cho đội xe" in body and "Phanh Hàn Quốc (PT)" in body,
+          "an empty pipeline is taken from the open leads on Submit, and the competitor "
+          "shows its line (%r)" % body[-400:])
     sold = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "main table")[0]
             .find_elements(By.CSS_SELECTOR, "tbody tr")]
     check(any(r.split()[1:2] == ["130"] for r in sold),

@@ -1379,9 +1379,19 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     errors.append(_("Stock on hand is a whole number."))
                     continue
                 stock.append({"productLineId": line, "unitsOnHand": held})
-        competition = [{"competitor": c.strip(), "activity": a.strip()}
-                       for c, a in zip(f.getlist("competitor"), f.getlist("activity"))
-                       if c.strip() or a.strip()]
+        # Each competitor keeps the product line it was reported against (the
+        # CLI and the binding set one): the form carries it along, so that a
+        # save from here does not silently drop it.
+        lines_of = f.getlist("competitor_line")
+        competition = []
+        for i, (c, a) in enumerate(zip(f.getlist("competitor"), f.getlist("activity"))):
+            if not (c.strip() or a.strip()):
+                continue
+            row = {"competitor": c.strip(), "activity": a.strip()}
+            held = _whole(lines_of[i].strip()) if i < len(lines_of) else None
+            if held:
+                row["productLineId"] = held
+            competition.append(row)
         typed["competition"] = competition
         if errors:
             return report_page(rid, 400, typed, error=" ".join(dict.fromkeys(errors)))
@@ -1400,6 +1410,47 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         signed_in()
         return save_report_form(rid) or redirect(url_for("report", rid=rid))
 
+    def open_pipeline() -> List[Dict[str, Any]]:
+        """The distributor's open leads as a report's pipeline, as the server
+        fills it when the report is opened: neither won nor lost, nor a
+        rejected registration, in the order they were made, at most 200."""
+        rows = []
+        for ld in sorted(api().items("ListLeads", {}, page_size=PAGE_SIZE),
+                         key=lambda ld: int(ld["id"])):
+            if ld.get("stage") in ("won", "lost") or ld.get("registration") == "rejected":
+                continue
+            rows.append({"leadId": ld["id"], "title": ld["title"], "stage": ld["stage"],
+                         "valueMinor": ld.get("valueMinor", 0),
+                         "currency": ld.get("currency") or "USD",
+                         "expectedClose": ld.get("expectedClose", "")})
+        return rows[:200]
+
+    def refresh_pipeline(rid: int, only_if_empty: bool) -> None:
+        """Replaces the draft's pipeline with the open leads of today. The
+        pipeline is taken from the leads when a report is first opened, and
+        the portal has no form for it: a report opened before a deal was
+        registered (or whose deals moved on) could otherwise never carry the
+        pipeline the charter requires, and could not be submitted here."""
+        if only_if_empty and api().call("GetReport", {"id": rid})["report"].get("pipeline"):
+            return
+        rows = open_pipeline()
+        if rows or not only_if_empty:
+            api().call("SaveReport", {"id": rid, "sections": ["pipeline"], "pipeline": rows})
+
+    @app.route("/reports/<id:rid>/pipeline", methods=["POST"])
+    def report_pipeline(rid: int) -> Response:
+        """Saves what the form holds, then takes the pipeline from the open
+        leads again."""
+        signed_in()
+        refused = save_report_form(rid)
+        if refused is not None:
+            return refused
+        try:
+            refresh_pipeline(rid, only_if_empty=False)
+        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+            return report_page(rid, 400, error=_sentence(e))
+        return redirect(url_for("report", rid=rid))
+
     @app.route("/reports/<id:rid>/submit", methods=["POST"])
     def report_submit(rid: int) -> Response:
         """Submits the draft; sent from the draft's form, what it holds is
@@ -1411,6 +1462,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             if refused is not None:
                 return refused
         try:
+            refresh_pipeline(rid, only_if_empty=True)
             api().call("SubmitReport", {"id": rid})
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
             return report_page(rid, 400, error=_sentence(e))
