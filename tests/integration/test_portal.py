@@ -1288,6 +1288,21 @@ try:
     check("bảng giá" in text() and "khác" in text() and "price sheet" not in text()
           and "price_sheet" not in text(),
           "document kinds in Vietnamese")
+    # A customer another distributor registered: the refusal in Vietnamese.
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    taken = adm.call("RegisterLead", {"distributorId": d2, "accountName": "Garage Bảo Hộ",
+                                      "country": "VN", "title": "x", "valueMinor": 1,
+                                      "currency": "VND"})["lead"]["id"]
+    adm.call("DecideLeadRegistration", {"id": taken, "decision": "approve"})
+    adm.close()
+    driver.get(base + "/leads/new")
+    for box, value in (("account_name", "Garage Bảo Hộ"), ("country", "VN"),
+                       ("title", "Má phanh"), ("currency", "VND")):
+        fill(box, value)
+    click(driver.find_element(By.ID, "register"))
+    check("được bảo hộ đến ngày" in text() and "is protected until" not in text(),
+          "a customer another distributor protects: refused in Vietnamese (%s)" % text()[:400])
     driver.get(base + "/meetings/%d" % held)
     check("đã diễn ra" in text() and "held" not in text().split(),
           "a meeting's status in Vietnamese (%s)" % text()[:300])

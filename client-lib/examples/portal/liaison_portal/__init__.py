@@ -262,6 +262,10 @@ SERVER_REASONS = [
      lambda m: _("shipment %(id)s of this order is %(status)s: an order is cancelled only "
                  "while none of its shipments is on its way or delivered", id=m[1],
                  status=str(LABELS["shipment status"].get(m[2], m[2])))),
+    (r"this account was registered by another distributor on ([0-9-]+) and is protected "
+     r"until ([0-9-]+)",
+     lambda m: _("this customer was registered by another distributor on %(since)s and is "
+                 "protected until %(until)s (UTC dates)", since=m[1], until=m[2])),
     (r"the charter requires the section ([a-z_]+), and it is empty",
      lambda m: _("the charter requires the section “%(section)s”, and it is empty",
                  section=_section_name(m[1]))),
