@@ -6,12 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
 static const struct output_column action_cols[] = {
     {"ID", "id"},           {"DESCRIPTION", "description"},
-    {"OWNER", "ownerName"}, {"LOCAL DUE", "localDueAt"},
+    {"OWNER", "ownerName"}, {"LOCAL DUE", "localDue"},
     {"ZONE", "timeZone"},   {"DUE (UTC)", "dueAt"},
     {"STATUS", "status"},   {"OVERDUE", "overdue", OUTPUT_BOOL}};
 #define N_ACTION_COLS ((int)(sizeof action_cols / sizeof action_cols[0]))
@@ -33,7 +34,7 @@ static const struct output_column action_fields[] = {{"action item", "id"},
                                                      {"owner", "ownerName"},
                                                      {"owner e-mail", "ownerEmail"},
                                                      {"time zone", "timeZone"},
-                                                     {"local due", "localDueAt"},
+                                                     {"local due", "localDue"},
                                                      {"due (UTC)", "dueAt"},
                                                      {"status", "status"},
                                                      {"overdue", "overdue", OUTPUT_BOOL},
@@ -41,10 +42,55 @@ static const struct output_column action_fields[] = {{"action item", "id"},
                                                      {"reason", "cancelReason"}};
 #define N_ACTION_FIELDS ((int)(sizeof action_fields / sizeof action_fields[0]))
 
+/*
+ * Adds the table's "localDue" to an action item: its local due time, except
+ * that the midnight which ends a due day ("2026-12-05 00:00" for --due
+ * 2026-12-04) reads as that day's end, "2026-12-04 24:00". Shown as the
+ * next day, it looked like the day typed had moved by one.
+ */
+static void action_cells(json_t *item)
+{
+    const char *local = json_string_value(json_object_get(item, "localDueAt"));
+    if (!local)
+        return;
+    struct tm day = {0};
+    char rest;
+    char buf[32];
+    if (strlen(local) == 16 && !strcmp(local + 10, " 00:00") &&
+        sscanf(local, "%4d-%2d-%2d%c", &day.tm_year, &day.tm_mon, &day.tm_mday, &rest) == 4) {
+        day.tm_year -= 1900;
+        day.tm_mon -= 1;
+        day.tm_mday -= 1; /* timegm() carries the day back over a month or year */
+        day.tm_hour = 12;
+        time_t t = timegm(&day);
+        struct tm prev;
+        if (t != (time_t)-1 && gmtime_r(&t, &prev) &&
+            strftime(buf, sizeof buf, "%Y-%m-%d 24:00", &prev)) {
+            json_object_set_new(item, "localDue", json_string(buf));
+            return;
+        }
+    }
+    json_object_set_new(item, "localDue", json_string(local));
+}
+
+/* Prints an action item: the wire's fields with --json, else with action_cells' due time. */
+static void action_print(const struct cli *cli, json_t *item)
+{
+    if (!cli->set.json && json_is_object(item))
+        action_cells(item);
+    cli_print_object(cli, action_fields, N_ACTION_FIELDS, item);
+}
+
 /* Calls method and prints the action item it answers with. */
 static int action_call(struct cli *cli, const char *method, json_t *req)
 {
-    return cli_show_one(cli, method, req, "actionItem", action_fields, N_ACTION_FIELDS);
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    action_print(cli, json_object_get(resp, "actionItem"));
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 static int ac_add(struct cli *cli, int argc, char **argv)
@@ -86,9 +132,10 @@ static int ac_add(struct cli *cli, int argc, char **argv)
     if (rc != EXIT_OK)
         return rc;
     json_t *item = json_object_get(resp, "actionItem");
-    cli_print_object(cli, action_fields, N_ACTION_FIELDS, item);
+    action_print(cli, item);
     /* A due day already past is most often a typed year or month: made, but said. */
-    const char *local = json_string_value(json_object_get(item, "localDueAt"));
+    const char *local =
+        json_string_value(json_object_get(item, cli->set.json ? "localDueAt" : "localDue"));
     const char *zone = json_string_value(json_object_get(item, "timeZone"));
     if (json_is_true(json_object_get(item, "overdue")) && !cli->set.json)
         fprintf(stderr,
@@ -132,10 +179,11 @@ static int ac_list(struct cli *cli, int argc, char **argv)
         me = cli_json_id(json_object_get(json_object_get(who, "identity"), "userId"));
         json_decref(who);
     }
-    return cli_list(cli, "ListActionItems",
-                    json_pack("{s:I,s:I,s:o}", "distributorId", d, "ownerUserId", me, "status",
-                              cli_enum_string(overdue ? "overdue" : status)),
-                    "actionItems", action_cols, N_ACTION_COLS, &page);
+    return cli_list_mapped(cli, "ListActionItems",
+                           json_pack("{s:I,s:I,s:o}", "distributorId", d, "ownerUserId", me,
+                                     "status", cli_enum_string(overdue ? "overdue" : status)),
+                           "actionItems", action_cols, N_ACTION_COLS, &page,
+                           cli->set.json ? NULL : action_cells);
 }
 
 static int ac_done(struct cli *cli, int argc, char **argv)

@@ -633,6 +633,14 @@ try:
     ca = json.loads(p.stdout) if p.returncode == 0 else {}
     check(ca.get("dueAt") == "2026-03-12T17:00:00.000Z", "action add with a due day: %s %s"
           % (p.stdout, p.stderr))
+    # A due day ends at the next midnight: the table said "2026-03-13 00:00" for
+    # --due 2026-03-12, which reads as the day moved by one.
+    p = subprocess.run([CLI, "--token", manager, "action", "list", "--distributor",
+                        "Công ty Phụ tùng Sài Gòn"], capture_output=True, text=True, env=env,
+                       timeout=60)
+    check(p.returncode == 0 and "2026-03-12 24:00" in p.stdout
+          and "2026-03-13 00:00" not in p.stdout,
+          "action list shows a due day as that day's end (%s %s)" % (p.stdout, p.stderr))
     p = subprocess.run([CLI, "--json", "--token", portal1, "action", "list", "--overdue"],
                        capture_output=True, text=True, env=env, timeout=60)
     check(p.returncode == 0 and json.loads(p.stdout) == [],
