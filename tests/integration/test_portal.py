@@ -1017,6 +1017,13 @@ try:
     check("1 đăng ký thương vụ bị gắn cờ hoặc từ chối trong 180 ngày qua" in vi
           and "deal registration" not in vi,
           "a Vietnamese reader gets the reason worded from its code")
+    # The report above left 45 units on hand against 130 sold a month, under
+    # the charter's 6 weeks: the cover reason's figures came in English
+    # ("PT 1.5 weeks against 6") inside the Vietnamese sentence.
+    check("PT 1.5 weeks against 6" in body and "PT: đủ bán 1,5 tuần so với mức cam kết 6 tuần"
+          in vi and "weeks against" not in vi,
+          "the stock cover reason's figures in Vietnamese too (%s)"
+          % re.findall(r"Tồn kho[^<]*<[^>]*>[^<]*", vi)[:2])
     req = urllib.request.Request(base + "/leads/%d" % flagged, headers={
         "Accept-Language": "vi",
         "Cookie": "liaison_portal=" + driver.get_cookie("liaison_portal")["value"]})

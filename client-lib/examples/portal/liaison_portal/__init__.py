@@ -52,7 +52,7 @@ from babel.numbers import (format_currency, format_decimal, get_currency_precisi
                            get_decimal_symbol, get_group_symbol)
 from flask import (Flask, Response, abort, g, redirect, render_template, request,
                    send_file, url_for)
-from flask_babel import Babel, gettext as _, lazy_pgettext, ngettext
+from flask_babel import Babel, get_locale, gettext as _, lazy_pgettext, ngettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_options_header
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -197,6 +197,33 @@ def _attachment(parts: List[Dict[str, Any]], name: str) -> Response:
         # The server's own charset: Werkzeug adds one of its own to a text/ type.
         resp.headers["Content-Type"] = media
     return resp
+
+
+# One product line's cover in an inventory_cover.below reason (migration
+# 0065 writes them in English, joined by ", "): "FLT 900 units against 1000",
+# "BRK 0 units, no sales", "ENG 3.5 weeks against 6".
+_COVER_ITEM = re.compile(r"(?:^|, )(\S+) ([0-9]+(?:\.[0-9]+)?) (?:units against ([0-9]+)"
+                         r"|units(, no sales)|weeks against ([0-9]+))")
+
+
+def _cover_list(text: str) -> str:
+    """The product lines' cover of an inventory_cover.below reason in the
+    reader's language; as sent when it is not in the shape the server writes."""
+    items, end = [], 0
+    for m in _COVER_ITEM.finditer(text):
+        if m.start() != end:
+            return text
+        end = m.end()
+        number = format_decimal(decimal.Decimal(m[2]), locale=str(get_locale() or "en"))
+        if m[3] is not None:
+            items.append(_("%(line)s %(units)s units against %(buffer)s", line=m[1],
+                           units=number, buffer=m[3]))
+        elif m[4] is not None:
+            items.append(_("%(line)s %(units)s units, no sales", line=m[1], units=number))
+        else:
+            items.append(_("%(line)s %(weeks)s weeks of cover against %(buffer)s", line=m[1],
+                           weeks=number, buffer=m[5]))
+    return "; ".join(items) if items and end == len(text) else text
 
 
 def _section_name(code: str) -> str:
@@ -363,7 +390,7 @@ REASONS = {
     "inventory_cover.below": lambda a: ngettext(
         "stock below the buffer commitment on %(short)s of %(num)s product line: %(lines)s",
         "stock below the buffer commitment on %(short)s of %(num)s product lines: %(lines)s",
-        _int(a[1]), short=a[0], lines=a[2]),
+        _int(a[1]), short=a[0], lines=_cover_list(a[2])),
     "inventory_cover.none": lambda a: _(
         "no inventory reported in the last three months against the charter's buffer "
         "commitments"),
