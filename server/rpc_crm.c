@@ -319,9 +319,9 @@ static bool id_or_zero_ok(struct request *r, const char *field, uint64_t id)
 void rpc_create_key_account(struct request *r)
 {
     Liaison__V1__CreateKeyAccountRequest *in = (Liaison__V1__CreateKeyAccountRequest *)r->input;
-    if (request_check_text(r, "name", in->name, 200, true) &&
+    if (request_check_chars(r, "name", in->name, 200, true) &&
         place_ok(r, in->country, in->region) &&
-        request_check_text(r, "industry", in->industry, 100, false) &&
+        request_check_chars(r, "industry", in->industry, 100, false) &&
         id_or_zero_ok(r, "distributorId", in->distributor_id) &&
         id_or_zero_ok(r, "ownerId", in->owner_id))
         exec_run(r, &d_account_create);
@@ -346,13 +346,17 @@ void rpc_get_key_account(struct request *r)
         exec_run(r, &d_account_get);
 }
 
+/*
+ * Names, titles and summaries are limited in characters, as the tables' CHECKs count them:
+ * limited in bytes, a Japanese deal title had a third of a Latin one's room.
+ */
 void rpc_register_lead(struct request *r)
 {
     Liaison__V1__RegisterLeadRequest *in = (Liaison__V1__RegisterLeadRequest *)r->input;
-    if (!request_check_text(r, "accountName", in->account_name, 200, true) ||
+    if (!request_check_chars(r, "accountName", in->account_name, 200, true) ||
         !place_ok(r, in->country, in->region) ||
-        !request_check_text(r, "industry", in->industry, 100, false) ||
-        !request_check_text(r, "title", in->title, 200, true) ||
+        !request_check_chars(r, "industry", in->industry, 100, false) ||
+        !request_check_chars(r, "title", in->title, 200, true) ||
         !id_or_zero_ok(r, "distributorId", in->distributor_id) ||
         !id_or_zero_ok(r, "ownerId", in->owner_id))
         return;
@@ -459,7 +463,7 @@ void rpc_create_interaction(struct request *r)
             return;
         }
     }
-    if (request_check_text(r, "summary", in->summary, 4000, true) &&
+    if (request_check_chars(r, "summary", in->summary, 4000, true) &&
         id_or_zero_ok(r, "distributorId", in->distributor_id) &&
         id_or_zero_ok(r, "keyAccountId", in->key_account_id) &&
         id_or_zero_ok(r, "leadId", in->lead_id))

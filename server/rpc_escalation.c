@@ -20,6 +20,7 @@
 #define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
 #define MAX_STEPS 10
 #define MAX_HOURS 8760 /* a year: a timeframe longer than that is a typing mistake */
+/* In characters, as the table counts them (a Japanese answer is 3 bytes a character). */
 #define SUBJECT_MAX 600
 #define TEXT_MAX 20000
 
@@ -332,8 +333,8 @@ void rpc_create_escalation_request(struct request *r)
     const Liaison__V1__NewEscalationRequest *in =
         (const Liaison__V1__NewEscalationRequest *)r->input;
     if (request_check_id(r, "distributorId", in->distributor_id) && severity_ok(r, in->severity) &&
-        request_check_text(r, "subject", in->subject, SUBJECT_MAX, true) &&
-        request_check_text(r, "text", in->text, TEXT_MAX, true))
+        request_check_chars(r, "subject", in->subject, SUBJECT_MAX, true) &&
+        request_check_chars(r, "text", in->text, TEXT_MAX, true))
         exec_run(r, &d_create);
 }
 
@@ -342,7 +343,7 @@ void rpc_respond_escalation(struct request *r)
     const Liaison__V1__RespondEscalationRequest *in =
         (const Liaison__V1__RespondEscalationRequest *)r->input;
     if (request_check_id(r, "id", in->id) &&
-        request_check_text(r, "text", in->text, TEXT_MAX, true))
+        request_check_chars(r, "text", in->text, TEXT_MAX, true))
         exec_run(r, &d_respond);
 }
 

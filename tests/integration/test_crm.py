@@ -231,6 +231,21 @@ check(code == "FAILED_PRECONDITION" and "won and lost are final" in out.get("mes
 code, out = call("SetLeadStage", {"id": own, "stage": "closed"}, admin)
 check(code == "INVALID_ARGUMENT", "an unknown stage is refused")
 
+# Lengths count characters, as the tables do: a Japanese title of 150
+# characters (450 bytes) was refused "at most 200 bytes".
+jp = "関西オートサービス"
+code, out = call("RegisterLead", {"accountName": "株式会社" + "関" * 196, "country": "JP",
+                                  "industry": "整" * 100, "title": "ブ" * 200,
+                                  "currency": "JPY", "valueMinor": 48000000}, admin)
+check(code == "OK" and len(out["lead"]["title"]) == 200,
+      "a Japanese account name, industry and title of 200, 100 and 200 characters are taken "
+      "(%s %s)" % (code, str(out)[:200]))
+code, out = call("RegisterLead", {"accountName": jp, "country": "JP", "title": "ブ" * 201,
+                                  "currency": "JPY"}, admin)
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "title"
+      and out["violations"][0]["description"] == "at most 200 characters",
+      "a title of 201 characters is refused in characters (%s)" % out)
+
 # ---------------- interactions ----------------
 code, out = call("CreateInteraction", {"kind": "visit", "summary": "Gặp anh Minh, đội xe 40 chiếc",
                                        "leadId": first, "at": "2026-11-02T09:30:00+07:00"},
@@ -240,6 +255,9 @@ check(code == "OK" and out["interaction"]["distributorId"] == saigon
       and out["interaction"]["at"].startswith("2026-11-02T02:30:00")
       and out["interaction"]["accountName"] == "Công ty Vận tải Bình Minh",
       "a distributor user records a visit on its lead (%s)" % out)
+code, out = call("CreateInteraction", {"kind": "call", "summary": "電" * 4000, "leadId": first},
+                 saigon_user)
+check(code == "OK", "a summary of 4,000 Japanese characters is taken (%s)" % code)
 code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first},
                  vientiane_user)
 check(code == "NOT_FOUND", "not on another distributor's lead (%s)" % code)

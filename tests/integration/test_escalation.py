@@ -484,6 +484,11 @@ try:
     # ---------------- an answer stops the walk ----------------
     code, out = call("RespondEscalation", {"id": e3, "text": "x"}, tk_user)
     check(code == "NOT_FOUND", "another distributor's user cannot answer it (%s)" % code)
+    # Limited in characters as the table counts them: a Japanese answer of
+    # 7,000 characters (21,000 bytes) was refused "at most 20000 bytes".
+    code, out = call("RespondEscalation", {"id": e3, "text": "遅" * 20001}, sg_user)
+    check(code == "INVALID_ARGUMENT" and "at most 20000 characters" in str(out),
+          "an answer of 20,001 characters is refused in characters (%s)" % str(out)[:200])
     set_clock(T2 + 3 * H)
     code, out = cli("escalation", "respond", str(e3), "--text",
                     "Lô hàng đã xuất kho hôm nay, xin lỗi vì chậm trễ.", token=sg_user)
