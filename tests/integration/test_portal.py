@@ -311,6 +311,16 @@ def click(element):
     WebDriverWait(driver, 30).until(replaced)
 
 
+def op_notes(mid):
+    """A meeting's notes as the exporter's admin reads them."""
+    c = liaison.Client(URL, ca=CA)
+    c.login(slug, "admin@%s.example" % slug, PASSWORD)
+    try:
+        return c.call("GetMeeting", {"id": mid})["meeting"].get("notes", [])
+    finally:
+        c.close()
+
+
 def fill(element_id, value):
     box = driver.find_element(By.ID, element_id)
     box.clear()
@@ -563,8 +573,17 @@ try:
 
     # ---------------- notes, requests, orders, interactions ----------------
     driver.get(base + "/meetings/%d" % held)
+    # The distributor writes in Vietnamese: its note was marked English (the
+    # page's language) unless the reader changed it, from a fixed list.
+    langs = Select(driver.find_element(By.ID, "note-language"))
+    check(langs.first_selected_option.get_attribute("value") == "vi"
+          and [o.get_attribute("value") for o in langs.options] == ["vi", "en"],
+          "a note is offered in the distributor's language first (%s)"
+          % [o.get_attribute("value") for o in langs.options])
     driver.find_element(By.ID, "body").send_keys("Đã thống nhất: gửi dự báo trước ngày 15.")
     click(driver.find_element(By.ID, "add-note"))
+    check(any(n.get("language") == "vi" and n["body"].startswith("Đã thống nhất")
+              for n in op_notes(held)), "and is kept as Vietnamese")
     check("Đã thống nhất: gửi dự báo trước ngày 15." in text(),
           "a note is added to a held meeting")
     shot("meeting-note")

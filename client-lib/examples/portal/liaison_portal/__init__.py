@@ -1061,11 +1061,21 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             req["page"]["cursor"] = cursor
         return _page("meetings.html", meetings=items)
 
+    def note_languages() -> List[str]:
+        """The languages a note may be marked as written in, the one offered
+        first: the distributor's own (its first is what its people write
+        in), then the reader's and English. A fixed Vietnamese, English,
+        Japanese list marked a Japanese note from an English page as English
+        and had no way to say Thai."""
+        did = g.identity["distributorId"]
+        langs = api().call("GetDistributor", {"id": did})["distributor"].get("languages", [])
+        return list(dict.fromkeys(list(langs) + [str(pick_locale()), "en"]))
+
     @app.route("/meetings/<id:mid>")
     def meeting(mid: int) -> Response:
         signed_in()
         m = api().call("GetMeeting", {"id": mid})["meeting"]
-        return _page("meeting.html", m=m, key=form_key())
+        return _page("meeting.html", m=m, key=form_key(), note_langs=note_languages())
 
     @app.route("/meetings/<id:mid>/notes", methods=["POST"])
     def meeting_note(mid: int) -> Response:
@@ -1077,7 +1087,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
             m = api().call("GetMeeting", {"id": mid})["meeting"]
             return _page("meeting.html", 400, m=m, note_error=_sentence(e), note_body=body,
-                         key=form_key())
+                         key=form_key(), note_langs=note_languages(), note_lang=lang)
         return redirect(url_for("meeting", mid=mid))
 
     @app.route("/escalations")
