@@ -153,7 +153,9 @@ static int lead_register(struct cli *cli, int argc, char **argv)
         {"region", &region, NULL, false, "where the deal is: ISO 3166-2 subdivision"},
         {"industry", &industry, NULL, false, "for a new account"},
         {"title", &title, NULL, true, "what the deal is"},
-        {"value", &value, NULL, false, "in the currency's minor units (cents): 1250000 = 12,500.00",
+        {"value", &value, NULL, false,
+         "in the currency's minor units: cents for USD (1250000 = 12,500.00), but whole yen "
+         "for JPY and dong for VND, which have none (1250000 = 1,250,000)",
          "valueMinor"},
         {"currency", &currency, NULL, true, "ISO 4217 code, e.g. VND, USD"},
         {"close", &close, NULL, false, "expected close, YYYY-MM-DD", "expectedClose"},

@@ -190,7 +190,8 @@ static int order_place(struct cli *cli, int argc, char **argv)
     bool verbose = false;
     const struct cli_opt opts[] = {
         {"line", &listed, NULL, false,
-         "SKU:QUANTITY:UNIT_PRICE (minor units), once per line; a product id works for SKU",
+         "SKU:QUANTITY:UNIT_PRICE (minor units: cents for USD, whole yen or dong for JPY or VND), "
+         "once per line; a product id works for SKU",
          "lines"},
         {"currency", &currency, NULL, true, "ISO 4217 code, e.g. VND, USD"},
         {"account", &account, NULL, false, "the key account it is for (id)", "keyAccountId"},

@@ -295,8 +295,8 @@ static int report_save(struct cli *cli, int argc, char **argv)
          "marketIntelligence, competition; only the keys present are replaced",
          "sales inventory pipeline competition"},
         {"sales", &sales_given, NULL, false,
-         "LINE:UNITS:REVENUE:CURRENCY, revenue in minor units, once per line: replaces the "
-         "sales section"},
+         "LINE:UNITS:REVENUE:CURRENCY, revenue in minor units (cents for USD, whole yen or dong "
+         "for JPY or VND), once per line: replaces the sales section"},
         {"inventory", &stock_given, NULL, false,
          "LINE:UNITS_ON_HAND, once per line: replaces the inventory section"},
         {"market-intelligence", &mi, NULL, false, "replaces the market intelligence text"},

@@ -11,6 +11,7 @@ code. A distributor user reaches its own leads, accounts and interactions
 only."""
 import json
 import os
+import subprocess
 import sys
 import time
 import unicodedata
@@ -338,6 +339,15 @@ check(code == "OK" and first in [x["id"] for x in out.get("leads", [])],
 
 # ---------------- the CLI, as people type it ----------------
 cli = _cli.cli
+# The help said "minor units (cents): 1250000 = 12,500.00" whatever the
+# currency: a Japanese or Vietnamese distributor entered a hundred times too
+# much, or too little. JPY and VND have no minor unit.
+helped = "".join(subprocess.run([CLI, cmd[0], cmd[1], "--help"], capture_output=True,
+                                text=True, timeout=60).stdout
+                 for cmd in (("lead", "register"), ("order", "place"), ("report", "save")))
+check(helped.count("whole yen") == 3 and "1250000 = 1,250,000" in helped,
+      "lead register, order place and report save say JPY and VND amounts are whole (%s)"
+      % [ln for ln in helped.splitlines() if "minor" in ln])
 code, out = cli("lead", "register", "--account", "Xưởng Cơ khí Thủ Đức", "--country", "vn",
                 "--region", "vn-sg", "--title", "Phanh cho xe tải", "--value", "98000000",
                 "--currency", "vnd", "--lines", "brk", token=saigon_user)
