@@ -151,9 +151,13 @@ void cli_method_fields(FILE *f, const char *method)
 {
     json_t *all = meta_methods();
     const json_t *m = all ? meta_find(all, method) : NULL;
-    if (m) {
+    const json_t *fields = m ? json_object_get(m, "fields") : NULL;
+    if (m && !json_array_size(fields))
+        /* An empty list under a colon read as if the fields had been lost. */
+        fprintf(f, "%s takes no fields: send {}\n", method);
+    else if (m) {
         fprintf(f, "%s takes (JSON names):\n", method);
-        meta_print_fields(f, json_object_get(m, "fields"), 0);
+        meta_print_fields(f, fields, 0);
     }
     json_decref(all);
 }

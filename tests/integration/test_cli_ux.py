@@ -469,6 +469,9 @@ check(rc == 2 and "unknown method 'CreateContcat'; did you mean CreateContact" i
 rc, out, err = run("call", "CreateContact", '{"fields": {"nmae": "x"}}')
 check(rc == 2 and "CreateContact takes" in text(err) and "distributorId" in text(err),
       "a bad request prints the request's fields")
+rc, out, err = run("call", "GetHealth", '{"distributorId": 3}')
+check(rc == 2 and "GetHealth takes no fields: send {}" in text(err),
+      "a field sent to a method that takes none: said so, not an empty list (%r)" % text(err))
 
 # ---------------- help ----------------
 rc, out, _ = run("--help")
