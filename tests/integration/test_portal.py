@@ -838,6 +838,15 @@ try:
         check(status == 400 and "whole number" in body,
               "a report's units %r and revenue %r: 400, the form says why (%d)"
               % (units, revenue, status))
+    # Past the server's bound the page said only "at most 1000000000000000":
+    # no line, and the amount in minor units.
+    status, _, body = fetch(report_path + "/save", {
+        "csrf_token": csrf, "currency": "VND", "units_%d" % line: "10",
+        "revenue_%d" % line: "2000000000000000"})
+    check(status == 400 and "PT: at most 1,000,000,000,000,000 units and "
+          "₫1,000,000,000,000,000 of revenue." in body,
+          "a revenue past 10^15: 400, naming the line and the bound in the currency (%d %s)"
+          % (status, re.findall(r'error-message[^<]*<?[^<]*', body)[:1]))
     status, _, body = fetch("/orders/new", {"csrf_token": csrf, "key": "k-" + RUN,
                                             "currency": "VND", "sku0": "PT-100",
                                             "quantity0": "25", "price0": "1e400"})

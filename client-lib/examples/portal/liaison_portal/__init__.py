@@ -89,6 +89,8 @@ def _compile_catalogues() -> str:
 ORDER_LINES = 5
 # The server's ids and amounts are signed 64-bit.
 INT64_MAX = 2**63 - 1
+# The most a report's units or revenue (in minor units) may be (request.c, README).
+FIGURE_MAX = 10**15
 
 
 class IdConverter(IntegerConverter):
@@ -1385,6 +1387,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         signed_in()
         return report_page(rid)
 
+    def line_codes() -> Dict[str, str]:
+        """Product line ids (as a form names them) to their codes."""
+        return {str(ln["id"]): ln["code"] for ln in api().items("ListProductLines", {},
+                                                                page_size=PAGE_SIZE)}
+
     def save_report_form(rid: int) -> Optional[Response]:
         """Saves the report's form as sent: sales and stock per line, market
         intelligence and competitive activity (the pipeline keeps what the
@@ -1411,6 +1418,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     errors.append(_("Units are a whole number and revenue an amount, e.g. "
                                     "%(example)s.",
                                     example=_amount_example(currency, str(pick_locale()))))
+                elif count > FIGURE_MAX or minor > FIGURE_MAX:
+                    # The server would say "at most 1000000000000000" of a field
+                    # path, in minor units: say which line, in the currency.
+                    code = line_codes().get(str(line), line)
+                    errors.append(_("%(line)s: at most %(units)s units and %(amount)s of revenue.",
+                                    line=code, units=format_decimal(FIGURE_MAX,
+                                                                    locale=str(pick_locale())),
+                                    amount=money(FIGURE_MAX, currency)))
                 else:
                     sales.append({"productLineId": line, "units": count,
                                   "revenueMinor": minor, "currency": currency})
