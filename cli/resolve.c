@@ -272,6 +272,31 @@ static int resolve_self(struct cli *cli, const char *arg, json_int_t *out)
     return rc;
 }
 
+/*
+ * '-' as a distributor: a distributor user's own, as 'attainment -' has always
+ * read it. Without it a distributor user typed its full name into every
+ * command ('order place 株式会社東亜ディストリビューション ...'), and '-' was
+ * "no distributor '-'". Returns an exit code.
+ */
+static int resolve_own_distributor(struct cli *cli, json_int_t *out)
+{
+    json_t *resp;
+    int rc = cli_call(cli, "WhoAmI", NULL, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_int_t id =
+        cli_json_id(json_object_get(json_object_get(resp, "identity"), "distributorId"));
+    json_decref(resp);
+    if (id > 0) {
+        *out = id;
+        return EXIT_OK;
+    }
+    cli_fail(cli, "INVALID_ARGUMENT",
+             "'-' is your own distributor, and these credentials are not a distributor "
+             "user's: give the distributor's name or id");
+    return EXIT_USAGE;
+}
+
 /* Every item the list RPC's name filter finds for arg, page by page, up to
  * RESOLVE_MAX_ITEMS, into *items (the caller's). Returns an exit code. */
 static int resolve_fetch(struct cli *cli, const struct resolve_kind *k, const char *arg,
@@ -330,6 +355,8 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
     }
     if (all_digits(arg))
         return cli_parse_id(arg, out);
+    if (kind == CLI_DISTRIBUTOR && !strcmp(arg, "-"))
+        return resolve_own_distributor(cli, out);
     char msg[512];
     /* The server's filter takes at most this; its refusal would name the command's own
      * --name, which may mean something else ('contact update --name'). */

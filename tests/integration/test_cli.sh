@@ -500,6 +500,10 @@ contains "whoami shows the distributor's name" "$out" "Công ty Phụ tùng Đà
 contains "whoami shows the display name" "$out" "Lê Thị Hoa"
 contains "whoami shows a distributor user's role" "$out" "distributor_user"
 check "a distributor user does not change its charter's draft" 3 "$cli" --profile du charter grant 'Công ty Phụ tùng Đà Nẵng' --region VN --lines BRK --from 2026-01-01
+check "a distributor user names its own distributor '-'" 0 "$cli" --profile du distributor show -
+contains "its own distributor by '-'" "$out" "Công ty Phụ tùng Đà Nẵng"
+check "'-' is no distributor of the exporter's staff" 2 "$cli" distributor show -
+contains "'-' said to be a distributor user's own" "$err" "'-' is your own distributor"
 check "a manager logs in" 0 sh -c "\"$cli\" --profile mgr login --tenant $slug --email m@cli.example --password-stdin < \"$home/pw\""
 check "a manager names itself by its e-mail" 0 "$cli" --profile mgr distributor list --manager M@cli.example
 contains "its distributors listed" "$out" "Hanoi Motor Supply"
