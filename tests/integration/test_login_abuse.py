@@ -103,8 +103,8 @@ class Flood:
         self.lock = threading.Lock()
         self.args = (srv, source, depth, tenant, email, password)
         self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(conns)]
-        for t in self.threads:
-            t.start()
+        for th in self.threads:
+            th.start()
 
     def run(self):
         srv, source, depth, tenant, email, password = self.args
@@ -133,8 +133,8 @@ class Flood:
 
     def stop(self):
         self.stop_at = time.monotonic()
-        for t in self.threads:
-            t.join(40)
+        for th in self.threads:
+            th.join(40)
 
 
 psql("DELETE FROM login_throttle")
