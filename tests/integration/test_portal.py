@@ -1408,6 +1408,24 @@ try:
     shot("after-logout-back")
     ok, _, errors = valid_html("/login")
     check(ok, "the login page is valid HTML5 %s" % errors)
+
+    # ---------------- a busy distributor: its newest orders first ----------------
+    # The server lists orders oldest first, 50 a page: a page of its first
+    # orders alone would never show this month's.
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    busy = [adm.call("PlaceOrder", {"distributorId": d2, "currency": "JPY", "note": "注文 %d" % i,
+                                    "lines": [{"sku": "PT-100", "quantity": 40,
+                                               "unitPriceMinor": 100}]})["order"]["id"]
+            for i in range(55)]
+    adm.close()
+    busy_jar = http.cookiejar.CookieJar()
+    check(sign_in(busy_jar, "portal@tokyo.example") == (302, "/"), "d2's user signs in again")
+    body = fetch("/orders", jar=busy_jar)[2]
+    shown = [int(x) for x in re.findall(r'href="/orders/([0-9]+)"', body)]
+    check(shown[:3] == [int(x) for x in busy[::-1][:3]] and len(shown) == 50
+          and int(order2["id"]) not in shown,
+          "a distributor with 56 orders sees its newest 50, newest first (%s)" % shown[:5])
 finally:
     driver.quit()
     portal.terminate()

@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import atexit
 import base64
+import collections
 import datetime as dt
 import decimal
 import io
 import ipaddress
+import itertools
 import mimetypes
 import os
 import re
@@ -66,6 +68,10 @@ PAGE_SIZE = 50
 # The meetings list reads at most this many pages: a year of a distributor's
 # cadence (weekly, monthly, quarterly and annual series) is about 70.
 MEETING_PAGES = 10
+# Lists the server gives oldest first (orders, reports, escalations, plans,
+# updates, a lead's interactions) are shown newest first: the portal reads
+# them to their end, at most this many items, and keeps the newest PAGE_SIZE.
+NEWEST_SCAN = 10000
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -763,6 +769,22 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             g.zone = api().call("GetDistributor", {"id": did})["distributor"]["timeZone"]
         return g.zone
 
+    def my_today() -> dt.date:
+        """Today in the distributor's time zone, not the portal server's: a
+        month or year offered by default is the reader's."""
+        try:
+            return dt.datetime.now(ZoneInfo(my_zone())).date()
+        except (KeyError, ValueError):
+            return dt.datetime.now(dt.timezone.utc).date()
+
+    def newest(method: str, request_: Dict[str, Any], field: str) -> List[Dict[str, Any]]:
+        """The newest PAGE_SIZE items of a list the server gives oldest first,
+        newest first. The first page alone would be the oldest ones."""
+        keep: collections.deque = collections.deque(maxlen=PAGE_SIZE)
+        for item in itertools.islice(api().items(method, request_, page_size=500), NEWEST_SCAN):
+            keep.append(item)
+        return list(reversed(keep))
+
     def _page(template: str, status: int = 200, **ctx: Any) -> Response:
         return Response(render_template(template, **ctx), status=status,
                         content_type="text/html; charset=utf-8")
@@ -1095,11 +1117,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     @app.route("/escalations")
     def escalations() -> Response:
         me = signed_in()
-        items = api().call("ListEscalations", {"distributorId": me["distributorId"],
-                                               "page": {"pageSize": PAGE_SIZE}})
+        items = newest("ListEscalations", {"distributorId": me["distributorId"]}, "escalations")
         # ?answered=1: an answer was just sent (or had been already).
         notice = _("Your answer is sent.") if request.args.get("answered") else ""
-        return _page("escalations.html", items=list(reversed(items.get("escalations", []))),
+        return _page("escalations.html", items=items,
                      errors={}, zone=my_zone(), notice=notice)
 
     @app.route("/escalations/<id:eid>/answer", methods=["POST"])
@@ -1112,10 +1133,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             # Sent twice (a double click, Back and again): answered already,
             # the answer is on the page, and the same confirmation comes.
             if e.message != "this escalation request is already answered":
-                items = api().call("ListEscalations", {"distributorId": me["distributorId"],
-                                                       "page": {"pageSize": PAGE_SIZE}})
-                return _page("escalations.html", 400,
-                             items=list(reversed(items.get("escalations", []))),
+                items = newest("ListEscalations", {"distributorId": me["distributorId"]},
+                               "escalations")
+                return _page("escalations.html", 400, items=items,
                              errors={eid: _sentence(e)}, answers={eid: text}, zone=my_zone())
         return redirect(url_for("escalations", answered=1), 303)
 
@@ -1213,9 +1233,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     def lead_page(lid: int, status: int = 200, **ctx: Any) -> Response:
         lead_ = api().call("GetLead", {"id": lid})["lead"]
-        talks = api().call("ListInteractions", {"leadId": lid, "page": {"pageSize": PAGE_SIZE}})
+        talks = newest("ListInteractions", {"leadId": lid}, "interactions")
         return _page("lead.html", status, lead=lead_, zone=my_zone(), key=form_key(),
-                     interactions=list(reversed(talks.get("interactions", []))), **ctx)
+                     interactions=talks, **ctx)
 
     @app.route("/leads/<id:lid>")
     def lead(lid: int) -> Response:
@@ -1246,9 +1266,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     @app.route("/orders")
     def orders() -> Response:
         me = signed_in()
-        items = api().call("ListOrders", {"distributorId": me["distributorId"],
-                                          "page": {"pageSize": PAGE_SIZE}}).get("orders", [])
-        return _page("orders.html", orders=list(reversed(items)), zone=my_zone())
+        items = newest("ListOrders", {"distributorId": me["distributorId"]}, "orders")
+        return _page("orders.html", orders=items, zone=my_zone())
 
     @app.route("/orders/new", methods=["GET", "POST"])
     def order_new() -> Response:
@@ -1349,12 +1368,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
                 error = _sentence(e)
         if not period:
-            period = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+            period = my_today().replace(day=1) - dt.timedelta(days=1)
             period = period.strftime("%Y-%m")
         page = {"distributorId": me["distributorId"], "page": {"pageSize": PAGE_SIZE}}
-        items = api().call("ListReports", page).get("reports", [])
+        items = newest("ListReports", {"distributorId": me["distributorId"]}, "reports")
         targets = api().call("ListTargets", page).get("targets", [])
-        return _page("reports.html", 400 if error else 200, reports=list(reversed(items)),
+        return _page("reports.html", 400 if error else 200, reports=items,
                      targets=targets, error=error, period=period, zone=my_zone())
 
     def report_page(rid: int, status: int = 200, typed: Optional[Dict[str, Any]] = None,
@@ -1537,9 +1556,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         error = ""
         year = (request.form.get("year") or request.args.get("year") or "").strip()
         if not year:
-            year = str(dt.date.today().year)
+            year = str(my_today().year)
         if not re.fullmatch(r"[0-9]{4}", year):
-            error, year = _("The year is four digits, e.g. 2027."), str(dt.date.today().year)
+            error, year = _("The year is four digits, e.g. 2027."), str(my_today().year)
         elif request.method == "POST":
             try:
                 p = api().call("CreatePlan", {"year": int(year)})["plan"]
@@ -1681,10 +1700,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         would record a reading): until the server lists them, a row shows
         the title the update was written with."""
         signed_in()
-        items = api().call("ListUpstreamUpdates", {"status": "published",
-                                                   "page": {"pageSize": PAGE_SIZE}}
-                           ).get("updates", [])
-        rows = [dict(u, shown=shown_variant(u)) for u in reversed(items)]
+        items = newest("ListUpstreamUpdates", {"status": "published"}, "updates")
+        rows = [dict(u, shown=shown_variant(u)) for u in items]
         return _page("updates.html", updates=rows, zone=my_zone())
 
     @app.route("/updates/<id:uid>")
