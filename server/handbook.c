@@ -210,6 +210,39 @@ static void user_list(struct page *p, const json_t *a, const char *none)
     }
 }
 
+/*
+ * The report's sections as the handbook's reader knows them: the charter
+ * keeps codes (0003), which are no words for a distributor's staff.
+ */
+static void report_sections(struct page *p, const json_t *a)
+{
+    static const char *const names[][2] = {{"sales_by_line", "sales by product line"},
+                                           {"inventory_on_hand", "inventory on hand"},
+                                           {"pipeline", "pipeline opportunities"},
+                                           {"market_intelligence", "market intelligence"},
+                                           {"competitive_activity", "competitive activity"}};
+    size_t i;
+    const json_t *x;
+    if (!json_array_size(a)) {
+        fixed(p, "none");
+        return;
+    }
+    json_array_foreach(a, i, x)
+    {
+        const char *code = json_string_value(x);
+        const char *name = NULL;
+        for (size_t k = 0; code && k < sizeof names / sizeof names[0]; k++)
+            if (!strcmp(code, names[k][0]))
+                name = names[k][1];
+        if (i)
+            fixed(p, ", ");
+        if (name)
+            fixed(p, name);
+        else
+            user(p, code ? code : "");
+    }
+}
+
 static const char *const day_names[] = {"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 
 /* "Europe/Berlin, 09:00-17:00, Mon Tue Wed Thu Fri" */
@@ -382,7 +415,7 @@ static void section_charter(struct page *p, const json_t *c)
         "The distributor submits the monthly performance report by day %lld of the month after "
         "the period; a report submitted after that day counts as late. Required sections: ",
         num(c, "report_due_day"));
-    user_list(p, json_object_get(c, "report_sections"), "none");
+    report_sections(p, json_object_get(c, "report_sections"));
     fixed(p, ".");
     para_end(p);
 

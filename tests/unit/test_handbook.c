@@ -100,6 +100,7 @@ static void test_markdown(void)
     CHECK(strstr(s, "The listed lines only: BRK Phanh \\*bold\\*."));
     CHECK(strstr(s, "| BRK Phanh \\*bold\\* | 50 | 8 weeks of cover | shared | 60 days |"));
     CHECK(strstr(s, "by day 12 of the month after the period"));
+    CHECK(strstr(s, "Required sections: sales by product line, inventory on hand."));
     CHECK(strstr(s, "may not carry competitors' lines"));
     CHECK(strstr(s, "Declared competing lines, against this commitment"));
     CHECK(strstr(s, "Rival \\| Co: Bremsen"));
