@@ -168,6 +168,11 @@ pdf_doc = a.call("CreateDocument", {"kind": "other", "title": 'Giá <b>"mới"</
                                     "mediaType": "application/pdf",
                                     "content": base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()}
                  )["document"]["id"]
+# A Japanese title: the ASCII name beside it has no letter of it left.
+ja_doc = a.call("CreateDocument", {"kind": "other", "title": "価格表 2027", "language": "ja",
+                                   "share": [d1], "mediaType": "text/plain",
+                                   "content": base64.b64encode("価格".encode()).decode()}
+                )["document"]["id"]
 held = a.call("CreateMeeting", {"distributorId": d1, "title": "Họp khẩn về tồn kho",
                                 "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                           time.gmtime(time.time() - 3600)),
@@ -544,6 +549,12 @@ try:
           and not set('<>/\\"') & set(name) and ascii_name
           and not set('<>/\\') & set(ascii_name.group(1)),
           "a PDF titled with < > / \\ \" downloads as a safe name ending .pdf (%s)" % disposition)
+    status, headers, body = fetch("/documents/%d/content" % ja_doc)
+    disposition = headers.get("Content-Disposition", "")
+    check(status == 200 and 'filename="document.txt"' in disposition
+          and "filename*=UTF-8''%E4%BE%A1%E6%A0%BC%E8%A1%A8%202027.txt" in disposition,
+          "a Japanese title downloads as itself, and as document.txt for a browser that"
+          " reads only ASCII names, not \" 2027.txt\" (%s)" % disposition)
     status, headers, body = fetch("/documents/%d/content" % markdown)
     check(status == 200 and body == "# Hướng dẫn" and headers.get_content_type() == "text/markdown"
           and headers["Content-Type"].lower().count("charset") == 1,

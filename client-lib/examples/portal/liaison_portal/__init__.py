@@ -199,8 +199,22 @@ def _attachment(parts: List[Dict[str, Any]], name: str) -> Response:
     data = b"".join(base64.b64decode(p.get("content", "")) for p in parts)
     media = (parts[0].get("mediaType") if parts else "") or "application/octet-stream"
     mimetype, params = parse_options_header(media)
+    shown = _download_name(name, mimetype.lower())
     resp = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=_download_name(name, mimetype.lower()))
+                     download_name=shown)
+    # Werkzeug's ASCII filename, for a browser that does not read filename*,
+    # keeps what is left of a name without its other letters: " 2027  .txt"
+    # for a Japanese title, ".pdf" for 東京. Where fewer than two letters are
+    # left, "document" stands in.
+    if not shown.isascii():
+        base, ext = os.path.splitext(shown)
+        simple = re.sub(r"\s+", " ", unicodedata.normalize("NFKD", base).encode(
+            "ascii", "ignore").decode("ascii")).strip(" .")
+        if len(re.sub(r"[^A-Za-z]", "", simple)) < 2:
+            simple = "document"
+        ext = ext.encode("ascii", "ignore").decode("ascii")
+        resp.headers["Content-Disposition"] = "attachment; filename=\"%s%s\"; filename*=UTF-8''%s" % (
+            simple, ext, urllib.parse.quote(shown, safe="!#$&+-.^_`|~"))
     if params:
         # The server's own charset: Werkzeug adds one of its own to a text/ type.
         resp.headers["Content-Type"] = media
