@@ -591,14 +591,20 @@ static int ch_check(struct cli *cli, int argc, char **argv)
         json_object_set_new(resp, "conflicts", conflicts = json_array());
     if (!warnings)
         json_object_set_new(resp, "warnings", warnings = json_array());
-    if (cli->set.json)
-        output_json(resp);
-    else if (cli->set.ids || n)
-        cli_print_rows(cli, conflict_cols, 9, conflicts);
-    else
-        printf("no territory conflicts\n");
     size_t i;
     json_t *w;
+    if (cli->set.json)
+        output_json(resp);
+    else if (cli->set.ids || n) {
+        /* A grant of every line lists none: its LINES would read "-", as if it had none. */
+        json_array_foreach(conflicts, i, w)
+        {
+            if (json_is_true(json_object_get(w, "otherAllLines")))
+                json_object_set_new(w, "otherLines", json_string("all"));
+        }
+        cli_print_rows(cli, conflict_cols, 9, conflicts);
+    } else
+        printf("no territory conflicts\n");
     if (!cli->set.json && !cli->set.ids)
         json_array_foreach(warnings, i, w)
         {

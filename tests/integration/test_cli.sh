@@ -407,6 +407,16 @@ check "distributor Vietnamese" 0 "$cli" distributor create --name "Công ty Ph�
 check "distributor Japanese" 0 "$cli" distributor create --name "大阪商事株式会社" --country JP --time-zone Asia/Tokyo
 check "distributor Saigon Trading" 0 "$cli" distributor create --name "Saigon Trading" --country VN --time-zone Asia/Ho_Chi_Minh
 check "distributor Saigon Trading Co" 0 "$cli" distributor create --name "Saigon Trading Co" --country VN --time-zone Asia/Ho_Chi_Minh
+# A conflict with a grant of every line: its LINES reads "all", not "-" (none).
+check "distributor Kobe" 0 "$cli" distributor create --name "Kobe Boeki KK" --country JP --time-zone Asia/Tokyo
+check "Osaka: draft" 0 "$cli" charter draft "大阪商事株式会社"
+check "Osaka: a grant of every line" 0 "$cli" charter grant "大阪商事株式会社" --region JP --exclusive --from 2026-01-01
+check "Osaka: activated" 0 "$cli" charter activate "大阪商事株式会社"
+check "Kobe: draft" 0 "$cli" charter draft "Kobe Boeki KK"
+check "Kobe: a grant inside Osaka's" 0 "$cli" charter grant "Kobe Boeki KK" --region JP-28 --lines BRK --from 2026-01-01
+check "Kobe: the conflict" 5 "$cli" charter check "Kobe Boeki KK"
+grep -Eq '大阪商事株式会社 +1 +JP +yes +all ' "$out" && echo "ok - a grant of every line reads all" ||
+  { echo "not ok - a grant of every line reads all"; sed 's/^/    /' "$out"; fail=1; }
 check "by exact name" 0 "$cli" distributor show "Hanoi Motor Supply"
 contains "exact name shown" "$out" "Asia/Bangkok"
 check "by name in another case" 0 "$cli" distributor show "hanoi MOTOR supply"
