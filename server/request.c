@@ -953,10 +953,103 @@ bool request_operator_certificate(struct request *r, char *cn, size_t cap)
     return r->conn && tls_peer_operator(r->conn->ssl, cn, cap);
 }
 
+/* What a table's row is called in messages to users; NULL for a table not listed. */
+static const char *request_table_noun(const char *table, size_t len)
+{
+    static const char *const nouns[][2] = {
+        {"contacts", "contact"},
+        {"meetings", "meeting"},
+        {"users", "user"},
+        {"distributors", "distributor"},
+        {"product_lines", "product line"},
+        {"products", "product"},
+        {"orders", "order"},
+        {"order_lines", "order line"},
+        {"shipments", "shipment"},
+        {"key_accounts", "key account"},
+        {"leads", "lead"},
+        {"charters", "charter"},
+        {"documents", "document"},
+        {"action_items", "action item"},
+        {"meeting_attendees", "meeting attendee"},
+        {"escalation_protocols", "escalation protocol"},
+        {"escalation_protocol_steps", "escalation ladder step"},
+        {"escalation_requests", "escalation request"},
+        {"monthly_reports", "monthly report"},
+    };
+    for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++)
+        if (strlen(nouns[i][0]) == len && !strncmp(nouns[i][0], table, len))
+            return nouns[i][1];
+    return NULL;
+}
+
+/* The quoted table name after marker in detail, as *name and *len; false when absent. */
+static bool request_detail_table(const char *detail, const char *marker, const char **name,
+                                 size_t *len)
+{
+    const char *p = detail ? strstr(detail, marker) : NULL;
+    if (!p)
+        return false;
+    p += strlen(marker);
+    const char *end = strchr(p, '"');
+    if (!end)
+        return false;
+    *name = p;
+    *len = (size_t)(end - p);
+    return true;
+}
+
+/*
+ * A foreign key refused the write (23503). Every handler checks what it
+ * refers to first, so this is nearly always a race: the row referred to
+ * was removed between that check and the write (a contact removed while
+ * an action item was given to it), or a row referring to the one being
+ * removed was added meanwhile. The user is told which and what to do, not
+ * "breaks a rule of the data". Returns whether it answered.
+ */
+static bool request_fail_reference(struct request *r)
+{
+    for (int i = 0; i < r->txn.nsteps; i++) {
+        const PGresult *res = r->txn.results[i];
+        if (!res || PQresultStatus(res) != PGRES_FATAL_ERROR)
+            continue;
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (!state || strcmp(state, "23503") != 0)
+            return false;
+        const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+        const char *table;
+        size_t len;
+        const char *msg;
+        if (request_detail_table(detail, "is not present in table \"", &table, &len)) {
+            const char *noun = request_table_noun(table, len);
+            msg = request_printf(r,
+                                 "the %s this refers to no longer exists (it was removed a "
+                                 "moment ago, perhaps by someone else): reload and choose another",
+                                 noun ? noun : "record");
+        } else if (request_detail_table(detail, "is still referenced from table \"", &table,
+                                        &len)) {
+            const char *noun = request_table_noun(table, len);
+            msg = request_printf(r,
+                                 "this is still in use by %s %s (one was added a moment ago, "
+                                 "perhaps by someone else): reload it and try again",
+                                 noun && strchr("aeiou", noun[0]) ? "an" : "a",
+                                 noun ? noun : "record");
+        } else {
+            return false;
+        }
+        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
+                     msg ? msg : "refers to something removed meanwhile: reload and try again");
+        return true;
+    }
+    return false;
+}
+
 void request_fail_db(struct request *r, int code, const char *detail)
 {
     const char *msg;
     if (request_fail_raised(r, code))
+        return;
+    if (code == LIAISON__V1__CODE__FAILED_PRECONDITION && request_fail_reference(r))
         return;
     switch (code) {
     case LIAISON__V1__CODE__UNAUTHENTICATED:

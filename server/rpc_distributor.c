@@ -151,6 +151,20 @@ static struct db_stmt q_contact_update = {
     "  RETURNING " CONTACT_COLS ")" EXEC_AUDITED("'contact.update'", "contact"),
     8, 0};
 /*
+ * $1 id: the contact locked before q_contact_remove looks for its action
+ * items. An action item given to it meanwhile holds a key-share lock on it
+ * until it commits; the DELETE alone would wait for that lock with its
+ * snapshot taken before, find no action item, and be refused by the key
+ * instead of by its own check. Locked first, the DELETE's snapshot is
+ * taken after such an item committed, and a removal that went first makes
+ * the item's own check say the contact is gone.
+ */
+static struct db_stmt q_contact_lock = {
+    "SELECT c.id FROM contacts c JOIN distributors d"
+    " ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    " WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND " SEES " FOR UPDATE OF c",
+    1, 0};
+/*
  * $1 id. A contact who owns action items stays (they keep their owner), and
  * says so: the key refused it with "breaks a rule of the data" alone.
  */
@@ -227,6 +241,7 @@ static struct exec_decl d_contact_update = {.method = "UpdateContact",
                                             .out = "contact",
                                             .not_found = "no such contact"};
 static struct exec_decl d_contact_remove = {.method = "RemoveContact",
+                                            .check = {&q_contact_lock, {"id"}},
                                             .query = {&q_contact_remove, {"id"}},
                                             .out = "contact",
                                             .not_found = "no such contact"};

@@ -809,6 +809,56 @@ try:
     check(p.returncode == 0 and p.stdout.split() == [str(x) for x in want],
           "meeting list --all prints the calendar in order across pages:\n%s%s"
           % (p.stdout, p.stderr))
+
+    # ---------------- a contact removed while an item is given to it ----------------
+    # A psql session holds the other side's write uncommitted while the RPC
+    # runs, so the two meet every time. A removal that met a new item said
+    # "refers to something that does not exist, or breaks a rule of the
+    # data", and so did an item given to a contact being removed.
+    def while_held(body, method, request, seconds=3, after="SELECT 1"):
+        """Runs body in a transaction held open for seconds, then after, and
+        method meanwhile (once the session is seen sleeping): its (code, out)."""
+        holder = subprocess.Popen(
+            w.env("LIAISON_TEST_PSQL").split() + [
+                "-U", "postgres", "-c",
+                "BEGIN; %s; SELECT pg_sleep(%d), 'race-holder'; %s; COMMIT;"
+                % (body, seconds, after)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + seconds
+            while time.time() < deadline and sql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE"
+                    " '%%''race-holder''%%' AND wait_event = 'PgSleep'") == "0":
+                time.sleep(0.05)
+            return call(method, request, manager)
+        finally:
+            _, err = holder.communicate(timeout=seconds + 30)
+            check(holder.returncode == 0, "the holding session committed (%s)" % err.strip())
+
+    d3 = must("CreateDistributor", {"fields": {"name": "Race Parts", "country": "VN",
+                                               "timeZone": "Asia/Ho_Chi_Minh"},
+                                    "accountManagerId": mgr_id}, admin)["distributor"]["id"]
+    c3, c4 = (must("CreateContact", {"distributorId": d3, "fields": {"name": n}},
+                   admin)["contact"]["id"] for n in ("Lê Race", "Phạm Race"))
+    code, out = while_held(
+        "INSERT INTO action_items (tenant_id, distributor_id, description, owner_contact_id,"
+        " due_at, status, created_at) VALUES (%s, %s, 'held', %s, now(), 'cancelled', now())"
+        % (tid, d3, c3), "RemoveContact", {"id": c3})
+    check(code == "FAILED_PRECONDITION" and "owns action items" in out.get("message", ""),
+          "a contact given an action item while it is removed stays, and says why (%s %s)"
+          % (code, out))
+    check(sql("SELECT count(*) FROM contacts WHERE tenant_id = %s AND id = %s" % (tid, c3))
+          == "1", "and is still there")
+    code, out = while_held("DELETE FROM contacts WHERE tenant_id = %s AND id = %s" % (tid, c4),
+                           "CreateActionItem", {"distributorId": d3, "description": "x",
+                                                "ownerContactId": c4, "dueOn": "2026-03-20"})
+    msg = out.get("message", "") if isinstance(out, dict) else str(out)
+    check((code == "FAILED_PRECONDITION" and "no longer exists" in msg and "reload" in msg)
+          or (code == "INVALID_ARGUMENT" and "not a contact" in msg),
+          "an item given to a contact removed meanwhile says the contact is gone (%s %s)"
+          % (code, out))
+    check(sql("SELECT count(*) FROM action_items WHERE tenant_id = %s AND distributor_id = %s"
+              " AND status = 'open'" % (tid, d3)) == "0", "and leaves no item")
 finally:
     sql("DELETE FROM liaison_clock")
 
