@@ -378,6 +378,14 @@ static struct db_stmt q_action_list = {
  * distributor user sees every item of its distributor (the exporter's
  * promises too) but closes only those its own side owns: one of its
  * contacts, or one of its distributor's users.
+ *
+ * The item's pending action_overdue job is locked before the item, as the
+ * scheduler locks them (the job it runs, then the item): closing an item
+ * the moment it fell due locked the item here, then waited in q_action_close
+ * for the job row the scheduler held while it waited for the item, and
+ * PostgreSQL broke the deadlock by aborting one of them. A WHERE condition
+ * runs below FOR UPDATE's row lock, so the job is taken first; the cast
+ * makes the void result a condition that is always true.
  */
 static struct db_stmt q_action_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such action item'),"
@@ -391,6 +399,7 @@ static struct db_stmt q_action_can = {
     "  u.email) AS owner FROM action_items a" JOIN_DA
     " LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.owner_user_id"
     " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint AND " SEES
+    " AND liaison_job_lock('action_overdue', $1::bigint::text)::text = ''"
     " FOR UPDATE OF a) x ON true",
     2, 0};
 /*

@@ -859,6 +859,26 @@ try:
           % (code, out))
     check(sql("SELECT count(*) FROM action_items WHERE tenant_id = %s AND distributor_id = %s"
               " AND status = 'open'" % (tid, d3)) == "0", "and leaves no item")
+
+    # ---------------- an item closed as it falls due ----------------
+    # The scheduler holds the action_overdue job it runs, then locks the
+    # item; closing the item locked it, then waited for the job: PostgreSQL
+    # broke the deadlock by aborting one of them. The session here does what
+    # the scheduler does, in that order.
+    a3 = must("CreateActionItem", {"distributorId": d3, "description": "Gửi báo giá",
+                                   "ownerContactId": c3, "dueAt": "2026-03-21T00:00:00Z"},
+              manager)["actionItem"]["id"]
+    code, out = while_held(
+        "SELECT id FROM jobs WHERE for_tenant = %s AND kind = 'action_overdue' AND key = '%s'"
+        " AND done_at IS NULL FOR UPDATE" % (tid, a3), "CompleteActionItem", {"id": a3},
+        after="SELECT id FROM action_items WHERE tenant_id = %s AND id = %s FOR UPDATE"
+        % (tid, a3))
+    check(code == "OK" and out["actionItem"]["status"] == "done",
+          "an item closed while the scheduler runs its overdue job is closed (%s %s)"
+          % (code, out))
+    check(sql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind = 'action_overdue'"
+              " AND key = '%s' AND done_at IS NULL" % (tid, a3)) == "0",
+          "and its overdue job is withdrawn")
 finally:
     sql("DELETE FROM liaison_clock")
 
