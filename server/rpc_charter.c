@@ -708,8 +708,28 @@ static void activate_done(struct db_txn *txn, int code, const char *detail)
         Liaison__V1__CharterResponse out = LIAISON__V1__CHARTER_RESPONSE__INIT;
         out.charter = &charter;
         request_reply(r, &out.base);
+    } else if (!strcmp(charter.status, "active")) {
+        /*
+         * Most often two people activated the same draft at once and the
+         * other one won: say so, and that nothing is left to do.
+         */
+        const char *msg = request_printf(
+            r,
+            "version %u of this charter is already active (activated by %s at %s): "
+            "nothing to do; to change it, amend it (a new draft)",
+            charter.version,
+            charter.activated_by && charter.activated_by[0] ? charter.activated_by : "someone",
+            charter.activated_at && charter.activated_at[0] ? charter.activated_at
+                                                            : "an earlier time");
+        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
+                     msg ? msg : "this charter is already active");
     } else if (strcmp(charter.status, "draft") != 0) {
-        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION, "only a draft can be activated");
+        const char *msg = request_printf(r,
+                                         "version %u of this charter is %s: only a draft can be "
+                                         "activated; start a new draft to change the charter",
+                                         charter.version, charter.status);
+        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
+                     msg ? msg : "only a draft can be activated");
     } else if (found.n_conflicts > 0) {
         activation_refused(r, &found);
     } else {

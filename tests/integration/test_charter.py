@@ -456,6 +456,38 @@ check(held == "1" and waiting == "1" and not answered_early,
       "an activation waits while another session holds the tenant's activation lock")
 check(rid == 3 and code == 0, "... and activates once the lock is released (%s)" % msg)
 
+# Two managers activate the same draft at once: one wins, the other is told
+# the version is already active and by whom (it said "only a draft can be
+# activated", as if it had done something wrong), and one version is active.
+ch = must("CreateCharterDraft", {"distributorId": d9["id"]}, admin)["charter"]
+holder = subprocess.Popen(RACE_PSQL, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+holder.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(%s);\n" % race_key)
+holder.stdin.flush()
+held = race_wait(race_lock + "true", "1")
+sock = w.connect(int(w.env("LIAISON_TEST_PORT")), w.env("LIAISON_TEST_CA"))
+sock.sendall(w.hello())
+w.recv_frame(sock)
+sock.sendall(w.frame(2, "Authenticate", w.field_bytes(1, admin)))
+w.recv_frame(sock)
+sock.sendall(w.frame(4, "ActivateCharter", w.field_varint(1, int(ch["id"]))) +
+             w.frame(5, "ActivateCharter", w.field_varint(1, int(ch["id"]))))
+waiting = race_wait(race_lock + "false", "2")
+holder.stdin.write("COMMIT;\n")
+holder.stdin.close()
+holder.wait()
+answers = sorted((w.CODES.get(code, str(code)), msg)
+                 for rid, code, msg, _ in (w.recv_frame(sock), w.recv_frame(sock)))
+sock.close()
+check(held == "1" and waiting == "2", "both activations of one draft waited at once (%s)" % waiting)
+check([a[0] for a in answers] == ["FAILED_PRECONDITION", "OK"]
+      and "version 2 of this charter is already active" in answers[0][1]
+      and "nothing to do" in answers[0][1],
+      "of one draft activated twice at once, one wins and the other is told it is active (%s)"
+      % answers)
+check(race_sql("SELECT string_agg(version || ':' || status, ',' ORDER BY version) FROM charters"
+               " WHERE distributor_id = %s" % d9["id"]) == "1:superseded,2:active",
+      "one version is active, the other superseded")
+
 # Terminating a distributor ends its charter: its territory is free again,
 # and it cannot get a new draft (NOT_FOUND, nothing half-made).
 d_old = must("CreateDistributor", {"fields": dict(VN, name="Kyūshū Trading", country="JP",
