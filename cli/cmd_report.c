@@ -9,6 +9,7 @@
  * its code ("productLine": "BRK") instead of its id.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +218,8 @@ static bool report_field(const char *key)
                                          "dueOn",       "late",          "createdBy",
                                          "createdAt",   "updatedBy",     "updatedAt",
                                          "submittedBy", "submittedAt",   "reviewedBy",
-                                         "reviewedAt",  "reviewComment", "requiredSections"};
+                                         "reviewedAt",  "reviewComment", "requiredSections",
+                                         "overdue"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (!strcmp(key, fields[i]))
             return true;
@@ -249,6 +251,21 @@ static int report_file(struct cli *cli, const char *path, json_t *req, json_t *s
     {
         if (rc)
             break;
+        /*
+         * The revision 'report show --json' printed: the file was made from
+         * the report as it was then, and the save is refused if someone
+         * changed it since, rather than replacing their figures.
+         */
+        if (!strcmp(key, "revision")) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+                json_integer_value(v) > UINT32_MAX) {
+                fprintf(stderr, "liaison: %s: 'revision' must be the report's revision\n", path);
+                rc = EXIT_USAGE;
+                break;
+            }
+            json_object_set(req, "ifRevision", v);
+            continue;
+        }
         size_t k = 0;
         while (k < sizeof keys / sizeof keys[0] && strcmp(key, keys[k][0]))
             k++;
@@ -292,7 +309,8 @@ static int report_save(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"file", &file, NULL, false,
          "the sections as JSON ('-': standard input), keys sales, inventory, pipeline, "
-         "marketIntelligence, competition; only the keys present are replaced",
+         "marketIntelligence, competition; only the keys present are replaced; with the "
+         "revision 'report show --json' printed, refused if the report changed since",
          "sales inventory pipeline competition"},
         {"sales", &sales_given, NULL, false,
          "LINE:UNITS:REVENUE:CURRENCY, revenue in minor units (cents for USD, whole yen or dong "

@@ -29,7 +29,7 @@
     " r.market_intelligence, r.created_by, liaison_rfc3339(r.created_at) AS created_at,"           \
     " r.updated_by, liaison_rfc3339(r.updated_at) AS updated_at, r.submitted_by,"                  \
     " liaison_rfc3339(r.submitted_at) AS submitted_at, r.reviewed_by,"                             \
-    " liaison_rfc3339(r.reviewed_at) AS reviewed_at, r.review_comment"
+    " liaison_rfc3339(r.reviewed_at) AS reviewed_at, r.review_comment, r.revision"
 #define REPORT_SECTIONS                                                                            \
     ", (SELECT json_agg(json_build_object('product_line_id', s.product_line_id,"                   \
     "   'product_line_code', pl.code, 'units', s.units, 'revenue_minor', s.revenue_minor,"         \
@@ -73,6 +73,18 @@ static struct db_stmt q_report_save = {
     "SELECT liaison_report_save($1::bigint, $2::text[], $3::jsonb, $4::jsonb, $5::jsonb, $6,"
     " $7::jsonb) AS _id",
     7, 0};
+/*
+ * $1 id, $2 the revision the saved form was made from (0: any). The report
+ * is locked first, so a save that committed while this one waited counts:
+ * two users saving one form each, the second is refused instead of
+ * replacing the first one's figures (the portal sends every section).
+ */
+static struct db_stmt q_report_unchanged = {
+    "SELECT liaison_precondition($2::int = 0 OR r.revision = $2::int, format('this report"
+    " changed after your form was made (from revision %s to %s, now %s, last saved by %s at %s):"
+    " reload it and enter your changes again', $2::int, r.revision, r.status, r.updated_by,"
+    " liaison_rfc3339(r.updated_at)))" REPORT_FROM " AND r.id = $1::bigint FOR UPDATE OF r",
+    2, 0};
 static struct db_stmt q_report_submit = {"SELECT liaison_report_submit($1::bigint) AS _id", 1, 0};
 /* $1 id, $2 comment */
 static struct db_stmt q_report_review = {"SELECT liaison_report_review($1::bigint, $2) AS _id", 2,
@@ -141,6 +153,7 @@ static struct exec_decl d_report_open = {.method = "OpenReport",
                                          .not_found = "no such report"};
 static struct exec_decl d_report_save = {
     .method = "SaveReport",
+    .check = {&q_report_unchanged, {"id", "if_revision"}},
     .query = {&q_report_save,
               {"id", "sections", "sales", "inventory", "pipeline", "market_intelligence",
                "competition"}},

@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -237,6 +238,61 @@ check(code == "INVALID_ARGUMENT" and fields(out) == ["marketIntelligence"]
       "20,001 are refused, the limit named (%s %s)" % (code, out))
 code, out = call("SaveReport", {"id": report, "sections": ["market_intelligence"],
                                 "marketIntelligence": MI}, saigon_user)
+
+# Two of the distributor's people save the report from the form each had
+# open, at the same moment: the second save replaced the first's figures
+# without a word (the portal sends every section of its form). A save that
+# names the revision its form was made from is refused once the report has
+# changed since, and changes nothing. A psql session holds the report's row
+# while both saves are sent, so both are waiting when it lets go.
+rev = must("GetReport", {"id": report}, saigon_user)["report"]["revision"]
+second_user = "portal-2-%s@rep.example" % saigon
+must("CreateUser", {"email": second_user, "role": "ROLE_DISTRIBUTOR_USER",
+                    "distributorId": saigon, "password": PASSWORD}, admin)
+second = must("Login", {"tenant": slug, "email": second_user, "password": PASSWORD},
+              None)["token"]
+holder = subprocess.Popen(
+    w.env("LIAISON_TEST_PSQL").split() + [
+        "-U", "postgres", "-c", "BEGIN; SELECT id FROM monthly_reports WHERE id = %s FOR UPDATE;"
+        " SELECT pg_sleep(3), 'report-holder'; COMMIT;" % report],
+    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+deadline = time.time() + 3
+while time.time() < deadline and t.psql(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%''report-holder''%'"
+        " AND wait_event = 'PgSleep'").strip() == "0":
+    time.sleep(0.05)
+answers = {}
+
+
+def save_as(who, token, text):
+    answers[who] = call("SaveReport", {"id": report, "ifRevision": rev,
+                                       "sections": ["market_intelligence"],
+                                       "marketIntelligence": text}, token)
+
+
+savers = [threading.Thread(target=save_as, args=(who, token, MI + " (" + who + ")"))
+          for who, token in (("first", saigon_user), ("second", second))]
+for s_ in savers:
+    s_.start()
+for s_ in savers:
+    s_.join(60)
+_, held_err = holder.communicate(timeout=30)
+codes = sorted(a[0] for a in answers.values())
+lost = [a[1] for a in answers.values() if a[0] != "OK"]
+won = [who for who, a in answers.items() if a[0] == "OK"]
+check(holder.returncode == 0 and codes == ["FAILED_PRECONDITION", "OK"]
+      and "changed after your form was made" in lost[0].get("message", "")
+      and "reload it" in lost[0].get("message", ""),
+      "of two saves of one form at once, one is saved and the other told to reload (%s %s)"
+      % (answers, held_err))
+now = must("GetReport", {"id": report}, admin)["report"]
+check(len(won) == 1 and now["marketIntelligence"] == MI + " (" + won[0] + ")"
+      and now["revision"] > rev, "the report holds the saved one's words, at a new revision")
+code, out = call("SaveReport", {"id": report, "ifRevision": now["revision"],
+                                "sections": ["market_intelligence"], "marketIntelligence": MI},
+                 second)
+check(code == "OK" and out["report"]["marketIntelligence"] == MI,
+      "a save from the report as it now is goes through (%s)" % code)
 
 # Every wrong input: INVALID_ARGUMENT naming the field, nothing saved, nothing audited.
 saved = audits("report.saved")
@@ -678,6 +734,11 @@ check(code == "OK" and [(c["competitor"], c.get("productLineCode")) for c in
                         out.get("competition", [])] == [("Đối thủ Á Châu", "FLT")]
       and len(out.get("pipeline", [])) == 1 and n(out.get("sales", [{}])[0].get("units")) == 12,
       "report save --file takes what report show --json printed, edited (%s %s)" % (code, out))
+# The same file again: made from the report before that save, it would put
+# back what that save replaced; its revision refuses it.
+code, out = cli("report", "save", str(cli_report), "--file", fh.name, token=saigon_user)
+check(code == "FAILED_PRECONDITION" and "changed after your form was made"
+      in out.get("message", ""), "a file from an older revision is refused (%s %s)" % (code, out))
 # The competitive activity section (required by default) from an option, as the README's
 # save-then-submit does: the activity keeps its colons, the line may be left empty.
 code, out = cli("report", "save", str(cli_report), "--competition",

@@ -1485,9 +1485,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         if errors:
             return report_page(rid, 400, typed, error=" ".join(dict.fromkeys(errors)))
         try:
+            # The revision the form was made from: a report saved meanwhile
+            # by another of the distributor's users is not overwritten.
             api().call("SaveReport", {
-                "id": rid, "sections": ["sales_by_line", "inventory_on_hand",
-                                        "market_intelligence", "competitive_activity"],
+                "id": rid, "ifRevision": min(_whole(f.get("revision", "")) or 0, 2**32 - 1),
+                "sections": ["sales_by_line", "inventory_on_hand",
+                             "market_intelligence", "competitive_activity"],
                 "sales": sales, "inventory": stock, "competition": competition,
                 "marketIntelligence": typed["marketIntelligence"]})
         except (liaison.InvalidArgument, liaison.OutOfRange, liaison.FailedPrecondition) as e:
