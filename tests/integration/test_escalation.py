@@ -671,6 +671,42 @@ try:
     check([(s.get("stepNo"), s.get("kind"), s.get("reachedAt")) for s in e7.get("steps", [])]
           == [(1, "visit", rfc(T4 + 30 * H)), (2, "concern", rfc(T4 + 36 * H))]
           and e7.get("concernDrafted"), "then the formal concern (%s)" % e7)
+
+    # A request stepping up to a contact removed at that very moment: the
+    # step read the contact before the removal committed and its insert
+    # then failed the contact's key, so the read that advanced the request
+    # answered FAILED_PRECONDITION. A psql session holds the removal
+    # uncommitted while the read runs.
+    dung = contact(tk, "山本 大輔", "営業部長")
+    em = contact(tk, "中村 恵美", "社長")
+    must("SetEscalationProtocol", {"distributorId": tk, "severity": "normal", "steps": [
+        {"contactId": dung, "method": "phone", "responseHours": 2},
+        {"contactId": em, "method": "email", "responseHours": 2}]}, admin)
+    set_clock(T4 + 40 * H)
+    e8 = must("CreateEscalationRequest", {"distributorId": tk, "severity": "normal",
+                                          "subject": "在庫の確認", "text": "ご確認ください。"},
+              admin)["escalation"]
+    # The read takes the step, not the scheduler: its job is withdrawn first.
+    sql("UPDATE jobs SET done_at = now() WHERE for_tenant = %s AND kind = 'escalation_step'"
+        " AND key = 'escalation:%s' AND done_at IS NULL" % (tid, e8["id"]))
+    set_clock(T4 + 42 * H + SEC)
+    holder = subprocess.Popen(PSQL + [
+        "-c", "BEGIN; DELETE FROM contacts WHERE tenant_id = %s AND id = %s;"
+        " SELECT pg_sleep(3), 'ladder-holder'; COMMIT;" % (tid, em)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 3
+    while time.time() < deadline and sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%''ladder-holder''%'"
+            " AND wait_event = 'PgSleep'") == "0":
+        time.sleep(0.05)
+    code, out = call("GetEscalation", {"id": e8["id"]}, admin)
+    _, held_err = holder.communicate(timeout=30)
+    steps = out.get("escalation", {}).get("steps", []) if code == "OK" else []
+    check(holder.returncode == 0 and code == "OK"
+          and [(s.get("stepNo"), s.get("kind"), s.get("contactName"), s.get("contactId"))
+               for s in steps] == [(1, "contact", "山本 大輔", dung), (2, "contact", "中村 恵美", None)],
+          "a step to a contact removed meanwhile is taken, by the name it was sent to (%s %s %s)"
+          % (code, out, held_err))
 finally:
     sql("DELETE FROM liaison_clock")
 
