@@ -259,6 +259,7 @@ check(code == "OK" and out["interaction"]["distributorId"] == saigon
 code, out = call("CreateInteraction", {"kind": "call", "summary": "電" * 4000, "leadId": first},
                  saigon_user)
 check(code == "OK", "a summary of 4,000 Japanese characters is taken (%s)" % code)
+long_talk = out.get("interaction", {}).get("id")  # at: now, after every other one below
 code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first},
                  vientiane_user)
 check(code == "NOT_FOUND", "not on another distributor's lead (%s)" % code)
@@ -289,7 +290,7 @@ for name, at in (("late", "2026-11-20T08:00:00Z"), ("oct15", "2026-10-15T08:00:0
     talk[name] = must("CreateInteraction", {"kind": "call", "summary": "Gọi " + name,
                                             "leadId": first, "at": at},
                       saigon_user)["interaction"]["id"]
-want = [talk["first"], talk["oct15"], talk["oct20"], visit, talk["same"], talk["late"]]
+want = [talk["first"], talk["oct15"], talk["oct20"], visit, talk["same"], talk["late"], long_talk]
 got, cursor = [], ""
 for _ in range(10):
     page = dict({"pageSize": 2}, **({"cursor": cursor} if cursor else {}))
