@@ -368,6 +368,9 @@ static void log_pairs(struct log_line *l, const char *fmt, va_list *ap)
             log_put(l, "%", 1, 0);
             f++;
         } else if (!log_conversion(l, &f, ap, in_quotes)) {
+            /* The line ends here; a value the format opened still closes. */
+            if (in_quotes && l->len < l->cap)
+                l->buf[l->len++] = '"';
             return;
         }
     }

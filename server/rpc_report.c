@@ -80,9 +80,9 @@ static struct db_stmt q_report_save = {
  * replacing the first one's figures (the portal sends every section).
  */
 static struct db_stmt q_report_unchanged = {
-    "SELECT liaison_precondition($2::int = 0 OR r.revision = $2::int, format('this report"
+    "SELECT liaison_precondition($2::bigint = 0 OR r.revision = $2::bigint, format('this report"
     " changed after your form was made (from revision %s to %s, now %s, last saved by %s at %s):"
-    " reload it and enter your changes again', $2::int, r.revision, r.status, r.updated_by,"
+    " reload it and enter your changes again', $2::bigint, r.revision, r.status, r.updated_by,"
     " liaison_rfc3339(r.updated_at)))" REPORT_FROM " AND r.id = $1::bigint FOR UPDATE OF r",
     2, 0};
 static struct db_stmt q_report_submit = {"SELECT liaison_report_submit($1::bigint) AS _id", 1, 0};

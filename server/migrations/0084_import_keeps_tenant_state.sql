@@ -102,6 +102,19 @@ BEGIN
             PERFORM public.liaison_check(false, 'rows', format(
                 'the export''s tenants row does not fit this installation: %s', SQLERRM));
         END;
+        -- No constraint holds the working time: the RPCs that set it check
+        -- it (0016). An edited export, or one from an installation whose tz
+        -- database has a zone this one lacks, would break every AT TIME ZONE
+        -- of the tenant for good.
+        PERFORM public.liaison_check(
+            public.liaison_time_zone_ok(y.time_zone)
+            AND y.business_hours_start < y.business_hours_end
+            AND cardinality(y.work_days) BETWEEN 1 AND 7
+            AND y.work_days <@ '{1,2,3,4,5,6,7}'::smallint[], 'rows', format(
+            'the export''s working time (%s, %s-%s, days %s) does not fit this installation: a '
+            'time zone of its tz database, hours that end after they start, ISO weekdays 1 to 7',
+            y.time_zone, y.business_hours_start, y.business_hours_end, y.work_days))
+          FROM public.tenants y WHERE y.id = tid;
     END IF;
     -- The rows go in as history: no live event is raised for them (0039).
     PERFORM set_config('liaison.importing', tid::text, true);

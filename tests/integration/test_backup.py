@@ -538,6 +538,17 @@ code, out = do_import(BAD_HELD, "tam-ngung-sai-" + RUN)
 check(code == "INVALID_ARGUMENT" and "tenants row" in str(out)
       and nothing_left("tam-ngung-sai-" + RUN),
       "a tenants row with an unknown status is refused, nothing left (%s %s)" % (code, out))
+# No constraint holds a tenant's working time: a zone this installation's tz
+# database lacks, or hours that end before they start, would break every
+# local time of the tenant. Refused whole.
+for n, edit in enumerate(({"time_zone": "Mars/Olympus_Mons"},
+                          {"business_hours_start": "18:00:00"}, {"work_days": [0, 8]})):
+    bad_slug = "tam-ngung-gio-%d-%s" % (n, RUN)
+    rewrite(HELD_FILE, BAD_HELD, lambda tb, r: dict(r, **edit) if tb == "tenants" else r)
+    code, out = do_import(BAD_HELD, bad_slug)
+    check(code == "INVALID_ARGUMENT" and "working time" in str(out) and nothing_left(bad_slug),
+          "a tenants row with a bad working time (%s) is refused, nothing left (%s %s)"
+          % (edit, code, out))
 
 # ---------------- refused: cut short, changed, forged ----------------
 CUT = os.path.join(HOME, "cut.jsonl")

@@ -789,6 +789,25 @@ try:
           not in driver.page_source,
           "the pipeline is taken again from the open leads (%r)" % pipe)
     du.call("SaveReport", {"id": rid, "sections": ["pipeline"], "pipeline": []})
+    # Another of its users saves while this form is open: the form's save is
+    # refused, and so is the same form sent again from the page that says so
+    # (it keeps the revision it was made from), until it is reloaded.
+    driver.get(base + report_path)
+    mi = du.call("GetReport", {"id": rid})["report"].get("marketIntelligence", "")
+    du.call("SaveReport", {"id": rid, "sections": ["market_intelligence"],
+                           "marketIntelligence": "Lan đã sửa"})
+    fill("units_%d" % line, "777")
+    click(driver.find_element(By.ID, "save-report"))
+    refused = "error-message" in driver.page_source
+    click(driver.find_element(By.ID, "save-report"))
+    kept = du.call("GetReport", {"id": rid})["report"]
+    check(refused and "error-message" in driver.page_source
+          and kept.get("marketIntelligence") == "Lan đã sửa"
+          and "777" not in [str(x.get("units")) for x in kept.get("sales", [])],
+          "a form made before another user's save is refused, and refused again when sent"
+          " twice: nothing of theirs is overwritten (%s)" % text()[:300])
+    du.call("SaveReport", {"id": rid, "sections": ["market_intelligence"],
+                           "marketIntelligence": mi})
     du.close()
     driver.get(base + report_path)
     # Typed and not saved: submitting sends the form, and keeps it.

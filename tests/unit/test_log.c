@@ -257,6 +257,14 @@ int main(void)
                         "ls\\u2028 bad\\ufffd\"") != NULL,
            "JSON's escapes; a byte that is not UTF-8 is U+FFFD", line);
 
+    /* A conversion log.c does not write (%a) ends the line, a value the format opened closed. */
+    log_reset();
+    log_event(LOG_INFO, "unknown conversion", "reason=\"%a\" after=%d", 1.5, 2);
+    int un = read_event(pairs, "unknown conversion");
+    expect(un == 4 && !strcmp(pairs[3].key, "reason") && pairs[3].quoted &&
+               !strcmp(pairs[3].value, "") && !strstr(line, "after="),
+           "an unknown conversion ends the line with its value's quote closed", line);
+
     /* A hostile msg is escaped too. */
     log_reset();
     log_event(LOG_INFO, "m\" forged=1\nts=0", "k=%d", 1);

@@ -46,7 +46,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from zoneinfo import ZoneInfo
 
 import liaison
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -960,7 +960,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     def language_name(tag: str) -> str:
         try:
             return Locale.parse(tag.replace("-", "_")).get_display_name(str(pick_locale())) or tag
-        except (ValueError, TypeError, LookupError):
+        except (ValueError, TypeError, LookupError, UnknownLocaleError):
+            # A language Babel has no data for (Bislama, bi): its code.
             return tag
 
     # ---------------- pages ----------------
@@ -1410,8 +1411,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         currency = r["sales"][0]["currency"] if r.get("sales") else "USD"
         if typed is not None and r.get("status") == "draft":
             sales, stock, currency = typed["sales"], typed["stock"], typed["currency"]
+            # The revision the form was first made from, not the report's
+            # newest: a form refilled after a refusal must not overwrite a
+            # save another user made in between.
             r = dict(r, marketIntelligence=typed["marketIntelligence"],
-                     competition=typed["competition"])
+                     competition=typed["competition"], revision=typed["revision"])
         return _page("report.html", status, r=r, lines=lines, sales=sales, stock=stock,
                      currency=currency, zone=my_zone(), **ctx)
 
@@ -1435,7 +1439,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         sales, stock, errors = [], [], []
         typed: Dict[str, Any] = {
             "currency": f.get("currency", "").strip(), "sales": {}, "stock": {},
-            "marketIntelligence": f.get("market_intelligence", "").strip()}
+            "marketIntelligence": f.get("market_intelligence", "").strip(),
+            "revision": _whole(f.get("revision", "")) or 0}
         for key in f:
             if not key.startswith("units_"):
                 continue
@@ -1488,7 +1493,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             # The revision the form was made from: a report saved meanwhile
             # by another of the distributor's users is not overwritten.
             api().call("SaveReport", {
-                "id": rid, "ifRevision": min(_whole(f.get("revision", "")) or 0, 2**32 - 1),
+                "id": rid, "ifRevision": min(typed["revision"], 2**32 - 1),
                 "sections": ["sales_by_line", "inventory_on_hand",
                              "market_intelligence", "competitive_activity"],
                 "sales": sales, "inventory": stock, "competition": competition,
