@@ -3,6 +3,7 @@
  * once, and gets parsing, --help (with an example), UTF-8 checks and usage
  * errors from here.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,20 +105,20 @@ static bool args_positional_name(const char *usage, int n, char *out, size_t cap
     return false;
 }
 
-/* Edit distance of a and b up to 3 (more is 3): close enough to be a typo. */
-static size_t args_distance(const char *a, const char *b)
+size_t cli_edit_distance(const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b), row[64], i, j;
-    if (la >= 63 || lb >= 63)
-        return 3;
-    for (j = 0; j <= lb; j++)
+    size_t la = strlen(a), lb = strlen(b), row[64];
+    if (la >= 64 || lb >= 64)
+        return 64;
+    for (size_t j = 0; j <= lb; j++)
         row[j] = j;
-    for (i = 1; i <= la; i++) {
+    for (size_t i = 1; i <= la; i++) {
         size_t diag = row[0];
         row[0] = i;
-        for (j = 1; j <= lb; j++) {
+        for (size_t j = 1; j <= lb; j++) {
             size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
+            size_t best =
+                diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
             if (up + 1 < best)
                 best = up + 1;
             if (row[j - 1] + 1 < best)
@@ -126,7 +127,7 @@ static size_t args_distance(const char *a, const char *b)
             diag = up;
         }
     }
-    return row[lb] < 3 ? row[lb] : 3;
+    return row[lb];
 }
 
 const char *cli_nearest(const char *word, const char *const *names, size_t n)
@@ -136,7 +137,7 @@ const char *cli_nearest(const char *word, const char *const *names, size_t n)
     /* One edit for a short word, two for a longer one: 'lst' is 'list', 'ls' is nothing. */
     size_t limit = strlen(word) <= 4 ? 1 : 2;
     for (size_t i = 0; i < n; i++) {
-        size_t d = args_distance(word, names[i]);
+        size_t d = cli_edit_distance(word, names[i]);
         if (d <= limit && d < best_d) {
             best = names[i];
             best_d = d;

@@ -208,10 +208,16 @@ struct cli_subcommand {
     const char *summary;
 };
 
-/* Runs argv[1] among subs (argv[0] is the family's name). */
+/*
+ * Edit distance of a and b, ignoring ASCII case: how many letters to add,
+ * drop or change. 64 or more for a word of 64 bytes or more.
+ */
+size_t cli_edit_distance(const char *a, const char *b);
+
 /* Of names, the one word is a typo of (an edit or two away), or NULL. */
 const char *cli_nearest(const char *word, const char *const *names, size_t n);
 
+/* Runs argv[1] among subs (argv[0] is the family's name). */
 int cli_subcommand(const char *family, const struct cli_subcommand *subs, int argc, char **argv,
                    struct cli *cli);
 

@@ -3,7 +3,6 @@
  * (every RPC and its request's fields, from the client library's
  * introspection call), the suggestions 'call' makes, and 'completion'.
  */
-#include <ctype.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,33 +33,6 @@ static const json_t *meta_find(const json_t *all, const char *name)
     json_array_foreach(
         all, i, m) if (!strcmp(json_string_value(json_object_get(m, "name")), name)) return m;
     return NULL;
-}
-
-/* Edit distance of a and b, ignoring case; a and b are short method names. */
-static size_t meta_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 64;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            size_t best = diag + cost;
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
 }
 
 /* Whether needle occurs in hay, ignoring case. */
@@ -94,7 +66,7 @@ void cli_method_suggest(const char *method, char *buf, size_t cap)
     json_t *m;
     json_array_foreach(all, i, m)
     {
-        size_t d = meta_distance(method, json_string_value(json_object_get(m, "name")));
+        size_t d = cli_edit_distance(method, json_string_value(json_object_get(m, "name")));
         if (d < best)
             best = d;
     }
@@ -102,7 +74,7 @@ void cli_method_suggest(const char *method, char *buf, size_t cap)
     json_array_foreach(all, i, m)
     {
         const char *name = json_string_value(json_object_get(m, "name"));
-        bool close = best <= limit ? meta_distance(method, name) == best
+        bool close = best <= limit ? cli_edit_distance(method, name) == best
                                    : strlen(method) >= 4 && meta_contains(name, method);
         if (close && shown < 3) {
             size_t len = strlen(buf);

@@ -4,13 +4,12 @@
  */
 #include "rpc_audit.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "exec.h"
 #include "log.h"
 #include "request.h"
+#include "rpc_charter.h"
 
 /*
  * $1 after id, $2 limit, $3 since, $4 until, $5 actor, $6 entity (each '' for any). A bound
@@ -51,15 +50,10 @@ int rpc_audit_register(void)
     return 0;
 }
 
-/* A day, YYYY-MM-DD of the calendar, or an RFC 3339 time with its offset. */
+/* A day, YYYY-MM-DD of the years 1900 to 2999, or an RFC 3339 time with its offset. */
 static bool audit_bound_ok(const char *s)
 {
-    int y, mo, d;
-    if (strlen(s) != 10)
-        return request_time_valid(s);
-    return strspn(s, "0123456789") == 4 && s[4] == '-' && strspn(s + 5, "0123456789") == 2 &&
-           s[7] == '-' && strspn(s + 8, "0123456789") == 2 &&
-           sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) == 3 && request_calendar_day(y, mo, d);
+    return strlen(s) == 10 ? charter_date_ok(s) : request_time_valid(s);
 }
 
 void rpc_list_audit_log(struct request *r)

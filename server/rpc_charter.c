@@ -451,7 +451,9 @@ bool charter_date_ok(const char *s)
 {
     int y, m, d;
     char tail;
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+    /* Digits where digits belong: sscanf alone takes " 1" or "+1" for a month. */
+    if (strlen(s) != 10 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
+        strspn(s + 5, "0123456789") != 2 || s[7] != '-' || strspn(s + 8, "0123456789") != 2 ||
         sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
         return false;
     /*

@@ -254,6 +254,10 @@ CASES = [
      "grant.endsOn"),
     ("not a date", "AddCharterGrant", {"charterId": d3, "grant": {
         "region": "VN", "allLines": True, "startsOn": "2026-02-30"}}, "grant.startsOn"),
+    ("a month with a space", "AddCharterGrant", {"charterId": d3, "grant": {
+        "region": "VN", "allLines": True, "startsOn": "2026- 1-05"}}, "grant.startsOn"),
+    ("a day with a sign", "AddCharterGrant", {"charterId": d3, "grant": {
+        "region": "VN", "allLines": True, "startsOn": "2026-01+5"}}, "grant.startsOn"),
     ("a grant of 0 lines", "AddCharterGrant", {"charterId": d3, "grant": {
         "region": "VN", "allLines": False, "productLineIds": [], "startsOn": "2026-01-01"}},
      "grant.productLineIds"),
