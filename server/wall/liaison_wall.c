@@ -16,18 +16,28 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/indexing.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "port.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 PG_MODULE_MAGIC;
 
@@ -47,6 +57,7 @@ typedef struct WallSeal {
 
 /* In TopTransactionContext: gone with the transaction. */
 static WallSeal *wall_seal;
+
 /* Whether session user wall_trusted_for may read without a seal. */
 static Oid wall_trusted_for = InvalidOid;
 static bool wall_trusted;
@@ -150,6 +161,26 @@ static void wall_nonce_hex(char out[65])
     out[64] = '\0';
 }
 
+/* A setting for the rest of the transaction, as SET LOCAL would. */
+static void wall_set_local(const char *name, const char *value)
+{
+    if (set_config_option(name, value, superuser() ? PGC_SUSET : PGC_USERSET, PGC_S_SESSION,
+                          GUC_ACTION_LOCAL, true, 0, false) <= 0)
+        ereport(ERROR, (errmsg("could not set %s", name)));
+}
+
+/* Writes the context's settings (the first six of wall_settings) and seals them. */
+static void wall_write_context(const char *const values[WALL_NSETTINGS - 1])
+{
+    char nonce_hex[65];
+
+    wall_nonce_hex(nonce_hex);
+    for (size_t i = 0; i < WALL_NSETTINGS - 1; i++)
+        wall_set_local(wall_settings[i], values[i]);
+    wall_set_local(wall_settings[WALL_NSETTINGS - 1], nonce_hex);
+    wall_seal_settings();
+}
+
 /* liaison_wall_set(tenant, user, role, distributor, sees_all, operator):
  * the context's settings for the rest of the transaction, as text the
  * way SQL casts them (NULL: empty), and sealed. liaison.context_mac, whose
@@ -158,25 +189,19 @@ static void wall_nonce_hex(char out[65])
 PG_FUNCTION_INFO_V1(liaison_wall_set);
 Datum liaison_wall_set(PG_FUNCTION_ARGS)
 {
-    char tenant[24], user[24], distributor[24], nonce_hex[65];
-    const char *values[WALL_NSETTINGS];
+    char tenant[24], user[24], distributor[24];
+    const char *values[WALL_NSETTINGS - 1];
 
     wall_id_text(tenant, sizeof tenant, fcinfo, 0);
     wall_id_text(user, sizeof user, fcinfo, 1);
     wall_id_text(distributor, sizeof distributor, fcinfo, 3);
-    wall_nonce_hex(nonce_hex);
     values[0] = tenant;
     values[1] = user;
     values[2] = PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2));
     values[3] = distributor;
     values[4] = PG_ARGISNULL(4) ? "" : PG_GETARG_BOOL(4) ? "true" : "false";
     values[5] = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5) ? "on" : "";
-    values[6] = nonce_hex;
-    for (size_t i = 0; i < WALL_NSETTINGS; i++)
-        if (set_config_option(wall_settings[i], values[i], superuser() ? PGC_SUSET : PGC_USERSET,
-                              PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false) <= 0)
-            ereport(ERROR, (errmsg("could not set %s", wall_settings[i])));
-    wall_seal_settings();
+    wall_write_context(values);
     PG_RETURN_VOID();
 }
 
@@ -224,4 +249,221 @@ Datum liaison_wall_valid(PG_FUNCTION_ARGS)
             PG_RETURN_BOOL(true);
     }
     PG_RETURN_BOOL(wall_trusted_session());
+}
+
+/*
+ * The credential check, in C (migration 0093).
+ *
+ * liaison_auth() was PL/pgSQL: nested calls, two of them SECURITY DEFINER
+ * with their own search_path, and about nine statements run through SPI,
+ * each planned, started and policed by row-level security; about 60 us of
+ * every request before its own work began. Now it is liaison_wall_auth():
+ * three lookups by unique index (the tenant, the token's session, its
+ * user) and the settings written and sealed here. The rules are
+ * liaison_auth()'s: the tenant exists and is active, the token's SHA-256
+ * is a session or API token of it, not revoked, not expired, its user
+ * enabled; the refusals are its SQLSTATEs and messages.
+ *
+ * The lookups read the three tables directly, past their policies, as a
+ * SECURITY DEFINER function of the owner would: the caller (liaisond's
+ * role) sees nothing of them, and learns only what liaison_auth() told it,
+ * its own context or the refusal. Tables, indexes and columns are found by
+ * name in schema public at every call, and their types checked, so a
+ * migration that changed them makes the check fail loudly, not wrongly.
+ */
+
+static Oid wall_public(const char *name)
+{
+    Oid oid = get_relname_relid(name, get_namespace_oid("public", false));
+
+    if (!OidIsValid(oid))
+        ereport(ERROR, (errmsg("the credential check needs public.%s", name)));
+    return oid;
+}
+
+static AttrNumber wall_column(Oid rel, const char *table, const char *column, Oid type)
+{
+    AttrNumber attnum = get_attnum(rel, column);
+
+    if (attnum <= 0 || get_atttype(rel, attnum) != type)
+        ereport(ERROR, (errmsg("the credential check needs %s.%s of type %s", table, column,
+                               format_type_be(type))));
+    return attnum;
+}
+
+/* A lookup: keys (bigint or bytea) by a unique index, columns copied out. */
+typedef struct WallLookup {
+    const char *table, *index;
+    int nkeys;
+    const char *key_columns[2];
+    Oid key_types[2];
+    Datum keys[2];
+    int ncolumns;
+    const char *columns[4];
+    Oid types[4];
+    Datum values[4];
+    bool nulls[4];
+} WallLookup;
+
+/* Fills l->values and l->nulls from the row the keys find; false when there is none. */
+static bool wall_lookup(WallLookup *l)
+{
+    Oid relid = wall_public(l->table);
+    Oid indexid = wall_public(l->index);
+    AttrNumber attnums[4];
+    ScanKeyData keys[2];
+    Relation rel;
+    SysScanDesc scan;
+    HeapTuple tuple;
+    bool found;
+
+    for (int i = 0; i < l->nkeys; i++)
+        ScanKeyInit(&keys[i], wall_column(relid, l->table, l->key_columns[i], l->key_types[i]),
+                    BTEqualStrategyNumber, l->key_types[i] == INT8OID ? F_INT8EQ : F_BYTEAEQ,
+                    l->keys[i]);
+    for (int i = 0; i < l->ncolumns; i++)
+        attnums[i] = wall_column(relid, l->table, l->columns[i], l->types[i]);
+    rel = table_open(relid, AccessShareLock);
+    scan = systable_beginscan(rel, indexid, true, GetActiveSnapshot(), l->nkeys, keys);
+    tuple = systable_getnext(scan);
+    found = HeapTupleIsValid(tuple);
+    for (int i = 0; found && i < l->ncolumns; i++) {
+        Datum v = heap_getattr(tuple, attnums[i], RelationGetDescr(rel), &l->nulls[i]);
+        int16 len;
+        bool byval;
+
+        get_typlenbyval(l->types[i], &len, &byval);
+        l->values[i] = l->nulls[i] ? (Datum)0 : datumCopy(v, byval, len);
+    }
+    systable_endscan(scan);
+    table_close(rel, AccessShareLock);
+    return found;
+}
+
+/*
+ * sha256(convert_to(token, 'UTF8')), as the sessions table stores it.
+ */
+static bytea *wall_token_hash(text *token)
+{
+    int len = VARSIZE_ANY_EXHDR(token);
+    const char *utf8 = pg_server_to_any(VARDATA_ANY(token), len, PG_UTF8);
+    bytea *hash = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+    pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+    if (utf8 != VARDATA_ANY(token))
+        len = strlen(utf8);
+    SET_VARSIZE(hash, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+    if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+        pg_cryptohash_update(ctx, (const uint8 *)utf8, len) < 0 ||
+        pg_cryptohash_final(ctx, (uint8 *)VARDATA(hash), PG_SHA256_DIGEST_LENGTH) < 0) {
+        pg_cryptohash_free(ctx);
+        ereport(ERROR, (errmsg("could not hash the token")));
+    }
+    pg_cryptohash_free(ctx);
+    return hash;
+}
+
+static void wall_refuse(const char *sqlstate, const char *message)
+{
+    ereport(ERROR, (errcode(MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3],
+                                          sqlstate[4])),
+                    errmsg("%s", message)));
+}
+
+/* What liaison_request() records: the deadline as timeouts, and who asks. */
+static void wall_request(FunctionCallInfo fcinfo)
+{
+    static const char *const names[] = {"liaison.actor", "liaison.request_id", "liaison.source"};
+
+    if (!PG_ARGISNULL(2) && PG_GETARG_INT64(2) > 0) {
+        int64 now_us = GetCurrentTimestamp() +
+                       (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+        int64 left_ms = (PG_GETARG_INT64(2) - now_us) / 1000;
+        char left[24];
+
+        if (left_ms <= 0)
+            ereport(ERROR,
+                    (errcode(ERRCODE_QUERY_CANCELED),
+                     errmsg("the request's deadline passed before it reached the database")));
+        snprintf(left, sizeof left, INT64_FORMAT, left_ms);
+        wall_set_local("statement_timeout", left);
+        wall_set_local("lock_timeout", left);
+    }
+    for (int i = 0; i < 3; i++)
+        wall_set_local(names[i],
+                       PG_ARGISNULL(3 + i) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(3 + i)));
+}
+
+#define WALL_EXPIRED "session expired or revoked; log in again"
+
+/*
+ * liaison_wall_auth(tenant, token [, deadline_us, actor, request_id,
+ * source]): the caller's context for the rest of the transaction, sealed,
+ * or an error (LS401 no such live credential, LS403 the tenant is
+ * suspended, 57014 the deadline has passed). With six arguments it first
+ * records the request as liaison_request() did.
+ */
+PG_FUNCTION_INFO_V1(liaison_wall_auth);
+Datum liaison_wall_auth(PG_FUNCTION_ARGS)
+{
+    WallLookup tenant = {.table = "tenants",
+                         .index = "tenants_pkey",
+                         .nkeys = 1,
+                         .key_columns = {"id"},
+                         .key_types = {INT8OID},
+                         .ncolumns = 1,
+                         .columns = {"status"},
+                         .types = {TEXTOID}};
+    WallLookup session = {.table = "sessions",
+                          .index = "sessions_tenant_id_token_hash_key",
+                          .nkeys = 2,
+                          .key_columns = {"tenant_id", "token_hash"},
+                          .key_types = {INT8OID, BYTEAOID},
+                          .ncolumns = 4,
+                          .columns = {"user_id", "role", "expires_at", "revoked_at"},
+                          .types = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID}};
+    WallLookup user = {.table = "users",
+                       .index = "users_pkey",
+                       .nkeys = 2,
+                       .key_columns = {"tenant_id", "id"},
+                       .key_types = {INT8OID, INT8OID},
+                       .ncolumns = 3,
+                       .columns = {"distributor_id", "sees_all_distributors", "disabled_at"},
+                       .types = {INT8OID, BOOLOID, TIMESTAMPTZOID}};
+    const char *values[WALL_NSETTINGS - 1];
+    char tenant_id[24], user_id[24], distributor[24];
+
+    if (PG_NARGS() == 6)
+        wall_request(fcinfo);
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+        wall_refuse("LS401", WALL_EXPIRED);
+    tenant.keys[0] = PG_GETARG_DATUM(0);
+    if (!wall_lookup(&tenant) || tenant.nulls[0])
+        wall_refuse("LS401", WALL_EXPIRED);
+    if (strcmp(TextDatumGetCString(tenant.values[0]), "active") != 0)
+        wall_refuse("LS403", "the tenant is suspended");
+    session.keys[0] = PG_GETARG_DATUM(0);
+    session.keys[1] = PointerGetDatum(wall_token_hash(PG_GETARG_TEXT_PP(1)));
+    if (!wall_lookup(&session) || session.nulls[0] || !session.nulls[3] ||
+        (!session.nulls[2] &&
+         DatumGetTimestampTz(session.values[2]) <= GetCurrentTransactionStartTimestamp()))
+        wall_refuse("LS401", WALL_EXPIRED);
+    user.keys[0] = PG_GETARG_DATUM(0);
+    user.keys[1] = session.values[0];
+    if (!wall_lookup(&user) || !user.nulls[2])
+        wall_refuse("LS401", WALL_EXPIRED);
+    snprintf(tenant_id, sizeof tenant_id, INT64_FORMAT, PG_GETARG_INT64(0));
+    snprintf(user_id, sizeof user_id, INT64_FORMAT, DatumGetInt64(session.values[0]));
+    if (user.nulls[0])
+        distributor[0] = '\0';
+    else
+        snprintf(distributor, sizeof distributor, INT64_FORMAT, DatumGetInt64(user.values[0]));
+    values[0] = tenant_id;
+    values[1] = user_id;
+    values[2] = session.nulls[1] ? "" : TextDatumGetCString(session.values[1]);
+    values[3] = distributor;
+    values[4] = user.nulls[1] ? "" : DatumGetBool(user.values[1]) ? "true" : "false";
+    values[5] = "";
+    wall_write_context(values);
+    PG_RETURN_VOID();
 }

@@ -204,6 +204,67 @@ check(ok and got == "f", "settings written by hand are not a sealed context (%s)
 ok, got = app(auth_a + "SELECT liaison_wall_valid()")
 check(ok and got == "t", "liaison_auth() seals the context it makes (%s)" % got)
 
+# ---------------- the credential check in C (migration 0093) ----------------
+# It reads tenants, sessions and users past their policies; the caller
+# learns nothing but its own context.
+ok, got = app("SELECT liaison_wall_auth(%s, '%s'); SELECT count(*) FROM sessions" % (a_id, admin_a))
+check(ok and int(got) >= 2, "liaison_wall_auth with A's token: A's own sessions only (%s)" % got)
+a_sessions = t.psql("SELECT count(*) FROM sessions WHERE tenant_id = %s" % a_id)
+check(ok and got == a_sessions, "the context shows exactly tenant A's sessions (%s, %s)"
+      % (got, a_sessions))
+ok, got = app("SELECT liaison_auth(%s, '%s', 0, 'user:1 wall', 'wall-rid', '192.0.2.7'); "
+              "SELECT current_setting('liaison.actor') || '|' || current_setting("
+              "'liaison.request_id') || '|' || current_setting('liaison.source') || '|' || "
+              "liaison_tenant()" % (a_id, admin_a))
+check(ok and got == "user:1 wall|wall-rid|192.0.2.7|%s" % a_id,
+      "the six-argument check records who asks, as liaison_request() did (%s)" % got)
+ok, got = app("SELECT liaison_auth(%s, '%s', 1, 'x', 'x', 'x')" % (a_id, admin_a))
+check(not ok and "deadline passed" in got, "a deadline already passed is refused (%s)"
+      % got[-80:])
+ok, got = app("SELECT liaison_auth(%s, '%s', (extract(epoch FROM clock_timestamp()) * 1000000)"
+              "::bigint + 60000000, 'x', 'x', 'x'); SELECT current_setting('statement_timeout')"
+              % (a_id, admin_a))
+check(ok and got.endswith("ms") and 55000 <= int(got[:-2]) <= 60000,
+      "the deadline becomes the statement timeout (%s)" % got)
+ok, got = app("SELECT liaison_auth(NULL, '%s')" % admin_a)
+check(not ok and "revoked" in got, "no tenant is refused (%s)" % got[-80:])
+t.psql("UPDATE tenants SET status = 'suspended' WHERE id = %s" % b_id)
+ok, got = app("SELECT liaison_auth(%s, '%s')" % (b_id, admin_b))
+t.psql("UPDATE tenants SET status = 'active' WHERE id = %s" % b_id)
+check(not ok and "suspended" in got, "a suspended tenant's token is refused as suspended (%s)"
+      % got[-80:])
+admin_user = t.psql("SELECT id FROM users WHERE tenant_id = %s AND email = 'admin@wall.example'"
+                    % a_id)
+# Tokens made here, the way log-in stores them: sha256 of the token's UTF-8.
+for token, expires, revoked, refused, what in (
+        ("wall-expired-" + RUN, "now() - interval '1 minute'", "NULL", True,
+         "an expired session"),
+        ("wall-revoked-" + RUN, "NULL", "now()", True, "a revoked session"),
+        ("wall-later-" + RUN, "now() + interval '1 hour'", "NULL", False,
+         "a session that expires later"),
+        ("ウォール-thành-" + RUN, "NULL", "NULL", False, "a token with Japanese and Vietnamese")):
+    t.psql("INSERT INTO sessions (tenant_id, user_id, kind, role, token_hash, expires_at, "
+           "revoked_at) VALUES (%s, %s, 'api', 'manager', sha256(convert_to('%s', 'UTF8')), %s, "
+           "%s)" % (a_id, admin_user, token, expires, revoked))
+    ok, got = app("SELECT liaison_auth(%s, '%s'); SELECT current_setting('liaison.role')"
+                  % (a_id, token))
+    if refused:
+        check(not ok and "revoked" in got, "the check refuses %s (%s)" % (what, got[-80:]))
+    else:
+        check(ok and got == "manager", "the check takes %s, with the session's role (%s)"
+              % (what, got))
+t.psql("UPDATE users SET disabled_at = now() WHERE tenant_id = %s AND email = "
+       "'portal@wall.example'" % a_id)
+ok, got = app(auth_portal + "SELECT 1")
+t.psql("UPDATE users SET disabled_at = NULL WHERE tenant_id = %s AND email = "
+       "'portal@wall.example'" % a_id)
+check(not ok and "revoked" in got, "a disabled user's token is refused (%s)" % got[-80:])
+ok, got = app(auth_portal + READ_CONTEXT)
+portal_id = t.psql("SELECT id FROM users WHERE tenant_id = %s AND email = 'portal@wall.example'"
+                   % a_id)
+check(ok and got.split("|")[:5] == [str(a_id), portal_id, "distributor_user", str(d1), "false"],
+      "a distributor user's context: its tenant, user, role, distributor (%s)" % got)
+
 
 def script(lines):
     """psql input (with \\gset) as the server's role: its last line or the error."""
