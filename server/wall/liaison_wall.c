@@ -10,9 +10,11 @@
  *
  * Nobody but the extension's owner may execute liaison_wall_set() (the
  * script grants it to no one else), so liaisond's role cannot seal values
- * it chose. The copy lives as long as the settings it copied would: it is
- * dropped when the transaction ends, and a subtransaction's seal is undone
- * when the subtransaction aborts, as its SET LOCALs are. */
+ * it chose. The one other sealer, liaison_wall_auth() (version 1.1, below),
+ * seals only the context a live credential gives. The copy lives as long
+ * as the settings it copied would: it is dropped when the transaction
+ * ends, and a subtransaction's seal is undone when the subtransaction
+ * aborts, as its SET LOCALs are. */
 #include "postgres.h"
 
 #include "access/genam.h"
@@ -22,12 +24,14 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "port.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -36,7 +40,9 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 PG_MODULE_MAGIC;
@@ -267,33 +273,65 @@ Datum liaison_wall_valid(PG_FUNCTION_ARGS)
  * The lookups read the three tables directly, past their policies, as a
  * SECURITY DEFINER function of the owner would: the caller (liaisond's
  * role) sees nothing of them, and learns only what liaison_auth() told it,
- * its own context or the refusal. Tables, indexes and columns are found by
- * name in schema public at every call, and their types checked, so a
- * migration that changed them makes the check fail loudly, not wrongly.
+ * its own context or the refusal. At every call the tables are opened by
+ * their names in schema public (never through search_path), their
+ * columns found by name with their types checked, and each index chosen
+ * by its shape (unique on exactly the key, valid, live, no expression or
+ * predicate), so that a migration that changed them makes the check fail
+ * with a message, not pass wrongly.
  */
 
-static Oid wall_public(const char *name)
+static AttrNumber wall_column(Relation rel, const char *column, Oid type)
 {
-    Oid oid = get_relname_relid(name, get_namespace_oid("public", false));
+    AttrNumber attnum = get_attnum(RelationGetRelid(rel), column);
 
-    if (!OidIsValid(oid))
-        ereport(ERROR, (errmsg("the credential check needs public.%s", name)));
-    return oid;
+    if (attnum <= 0 || get_atttype(RelationGetRelid(rel), attnum) != type)
+        ereport(ERROR, (errmsg("the credential check needs %s.%s of type %s",
+                               RelationGetRelationName(rel), column, format_type_be(type))));
+    return attnum;
 }
 
-static AttrNumber wall_column(Oid rel, const char *table, const char *column, Oid type)
+/*
+ * The index of rel that finds one row by exactly these columns: unique,
+ * valid, ready, live, no expression, no predicate. Chosen by what it is,
+ * not by its name, so that a renamed or rebuilt index still serves and an
+ * index of another shape is never taken for it.
+ */
+static Oid wall_unique_index(Relation rel, int nkeys, const AttrNumber *attnums)
 {
-    AttrNumber attnum = get_attnum(rel, column);
+    List *indexes = RelationGetIndexList(rel);
+    ListCell *lc;
+    Oid found = InvalidOid;
 
-    if (attnum <= 0 || get_atttype(rel, attnum) != type)
-        ereport(ERROR, (errmsg("the credential check needs %s.%s of type %s", table, column,
-                               format_type_be(type))));
-    return attnum;
+    foreach (lc, indexes) {
+        HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+        Form_pg_index index;
+        bool fits;
+
+        if (!HeapTupleIsValid(tuple))
+            continue;
+        index = (Form_pg_index)GETSTRUCT(tuple);
+        fits = index->indisunique && index->indisvalid && index->indisready && index->indislive &&
+               index->indnkeyatts == nkeys && heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) &&
+               heap_attisnull(tuple, Anum_pg_index_indpred, NULL);
+        for (int i = 0; fits && i < nkeys; i++)
+            fits = index->indkey.values[i] == attnums[i];
+        ReleaseSysCache(tuple);
+        if (fits) {
+            found = lfirst_oid(lc);
+            break;
+        }
+    }
+    list_free(indexes);
+    if (!OidIsValid(found))
+        ereport(ERROR, (errmsg("the credential check needs a unique index on %s's key",
+                               RelationGetRelationName(rel))));
+    return found;
 }
 
 /* A lookup: keys (bigint or bytea) by a unique index, columns copied out. */
 typedef struct WallLookup {
-    const char *table, *index;
+    const char *table;
     int nkeys;
     const char *key_columns[2];
     Oid key_types[2];
@@ -305,26 +343,34 @@ typedef struct WallLookup {
     bool nulls[4];
 } WallLookup;
 
-/* Fills l->values and l->nulls from the row the keys find; false when there is none. */
+/*
+ * Fills l->values and l->nulls from the row the keys find in public's
+ * table, as of a snapshot taken now (what each statement of the PL/pgSQL
+ * check saw); false when there is none. The table stays locked until the
+ * transaction ends, as a query's would.
+ */
 static bool wall_lookup(WallLookup *l)
 {
-    Oid relid = wall_public(l->table);
-    Oid indexid = wall_public(l->index);
-    AttrNumber attnums[4];
+    Relation rel = table_openrv(makeRangeVar("public", (char *)l->table, -1), AccessShareLock);
+    AttrNumber key_attnums[2], attnums[4];
     ScanKeyData keys[2];
-    Relation rel;
+    Snapshot snapshot;
     SysScanDesc scan;
     HeapTuple tuple;
     bool found;
 
-    for (int i = 0; i < l->nkeys; i++)
-        ScanKeyInit(&keys[i], wall_column(relid, l->table, l->key_columns[i], l->key_types[i]),
-                    BTEqualStrategyNumber, l->key_types[i] == INT8OID ? F_INT8EQ : F_BYTEAEQ,
-                    l->keys[i]);
+    if (rel->rd_rel->relkind != RELKIND_RELATION)
+        ereport(ERROR, (errmsg("the credential check needs public.%s to be a table", l->table)));
+    for (int i = 0; i < l->nkeys; i++) {
+        key_attnums[i] = wall_column(rel, l->key_columns[i], l->key_types[i]);
+        ScanKeyInit(&keys[i], key_attnums[i], BTEqualStrategyNumber,
+                    l->key_types[i] == INT8OID ? F_INT8EQ : F_BYTEAEQ, l->keys[i]);
+    }
     for (int i = 0; i < l->ncolumns; i++)
-        attnums[i] = wall_column(relid, l->table, l->columns[i], l->types[i]);
-    rel = table_open(relid, AccessShareLock);
-    scan = systable_beginscan(rel, indexid, true, GetActiveSnapshot(), l->nkeys, keys);
+        attnums[i] = wall_column(rel, l->columns[i], l->types[i]);
+    snapshot = RegisterSnapshot(GetTransactionSnapshot());
+    scan = systable_beginscan(rel, wall_unique_index(rel, l->nkeys, key_attnums), true, snapshot,
+                              l->nkeys, keys);
     tuple = systable_getnext(scan);
     found = HeapTupleIsValid(tuple);
     for (int i = 0; found && i < l->ncolumns; i++) {
@@ -336,7 +382,8 @@ static bool wall_lookup(WallLookup *l)
         l->values[i] = l->nulls[i] ? (Datum)0 : datumCopy(v, byval, len);
     }
     systable_endscan(scan);
-    table_close(rel, AccessShareLock);
+    UnregisterSnapshot(snapshot);
+    table_close(rel, NoLock);
     return found;
 }
 
@@ -407,7 +454,6 @@ PG_FUNCTION_INFO_V1(liaison_wall_auth);
 Datum liaison_wall_auth(PG_FUNCTION_ARGS)
 {
     WallLookup tenant = {.table = "tenants",
-                         .index = "tenants_pkey",
                          .nkeys = 1,
                          .key_columns = {"id"},
                          .key_types = {INT8OID},
@@ -415,7 +461,6 @@ Datum liaison_wall_auth(PG_FUNCTION_ARGS)
                          .columns = {"status"},
                          .types = {TEXTOID}};
     WallLookup session = {.table = "sessions",
-                          .index = "sessions_tenant_id_token_hash_key",
                           .nkeys = 2,
                           .key_columns = {"tenant_id", "token_hash"},
                           .key_types = {INT8OID, BYTEAOID},
@@ -423,7 +468,6 @@ Datum liaison_wall_auth(PG_FUNCTION_ARGS)
                           .columns = {"user_id", "role", "expires_at", "revoked_at"},
                           .types = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID}};
     WallLookup user = {.table = "users",
-                       .index = "users_pkey",
                        .nkeys = 2,
                        .key_columns = {"tenant_id", "id"},
                        .key_types = {INT8OID, INT8OID},
@@ -435,13 +479,15 @@ Datum liaison_wall_auth(PG_FUNCTION_ARGS)
 
     if (PG_NARGS() == 6)
         wall_request(fcinfo);
-    if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+    if (PG_ARGISNULL(0))
         wall_refuse("LS401", WALL_EXPIRED);
     tenant.keys[0] = PG_GETARG_DATUM(0);
     if (!wall_lookup(&tenant) || tenant.nulls[0])
         wall_refuse("LS401", WALL_EXPIRED);
     if (strcmp(TextDatumGetCString(tenant.values[0]), "active") != 0)
         wall_refuse("LS403", "the tenant is suspended");
+    if (PG_ARGISNULL(1))
+        wall_refuse("LS401", WALL_EXPIRED);
     session.keys[0] = PG_GETARG_DATUM(0);
     session.keys[1] = PointerGetDatum(wall_token_hash(PG_GETARG_TEXT_PP(1)));
     if (!wall_lookup(&session) || session.nulls[0] || !session.nulls[3] ||

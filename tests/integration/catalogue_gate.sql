@@ -134,6 +134,23 @@ problems AS (
        AND btrim((regexp_split_to_array(path, ','))[cardinality(regexp_split_to_array(path, ','))],
                  ' "') <> 'pg_temp'
     UNION ALL
+    -- A C function runs past row-level security and ACLs if it reads
+    -- tables itself: the app role may execute only those reviewed for it
+    -- (docs/tenant-wall.md), named here with their arguments, and pg_trgm's,
+    -- which read no table.
+    SELECT :'app_role' || ' may execute C function ' || p.oid::regprocedure::text
+           || ', which the gate does not know'
+      FROM pg_proc p JOIN ours n ON n.oid = p.pronamespace
+      JOIN pg_language l ON l.oid = p.prolang
+     WHERE l.lanname = 'c' AND has_function_privilege(:'app_role', p.oid, 'EXECUTE')
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+                        WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                          AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+                          AND e.extname = 'pg_trgm')
+       AND p.oid::regprocedure::text NOT IN (
+               'liaison_wall_valid()', 'liaison_wall_auth(bigint,text)',
+               'liaison_wall_auth(bigint,text,bigint,text,text,text)')
+    UNION ALL
     SELECT 'audit table ' || x.name || ' not found (renamed? name it in the gate)'
       FROM (VALUES ('audit_log'), ('platform_audit')) x (name)
      WHERE NOT EXISTS (SELECT 1 FROM audit_tables a WHERE a.rel = x.name)

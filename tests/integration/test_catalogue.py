@@ -5,7 +5,8 @@ database's hands (row security not enabled, not forced or without a policy;
 a key, unique constraint or foreign key not led by tenant_id; liaisond's
 role a superuser, with BYPASSRLS, or owning anything; a SECURITY DEFINER
 function without pg_temp last in a pinned search_path; liaisond's role
-allowed to UPDATE, DELETE or TRUNCATE an audit table). The test database,
+allowed to UPDATE, DELETE or TRUNCATE an audit table, or to execute a C
+function the gate does not know). The test database,
 as tests/run migrated it, must give no row. Then, on a database of its own
 migrated from scratch, each breakage below is made inside a transaction
 that is rolled back, and the gate must name it: a gate that cannot fail
@@ -28,6 +29,11 @@ PROBE_ROLE = "liaison_gate_probe_%d" % os.getpid()
 
 # (what is broken, SQL that breaks it, a line the gate must print)
 BREAKAGES = [
+    ("a C function the app role may execute, unreviewed",
+     "CREATE FUNCTION gate_probe_c(bigint, text) RETURNS void AS 'liaison_wall', "
+     "'liaison_wall_auth' LANGUAGE C; GRANT EXECUTE ON FUNCTION gate_probe_c(bigint, text) TO "
+     + APP,
+     APP + " may execute C function gate_probe_c(bigint,text), which the gate does not know"),
     ("row security not forced", "ALTER TABLE distributors NO FORCE ROW LEVEL SECURITY",
      "distributors: row-level security is not forced (its owner bypasses it)"),
     ("tenants' row security not forced", "ALTER TABLE tenants NO FORCE ROW LEVEL SECURITY",

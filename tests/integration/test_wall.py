@@ -135,8 +135,9 @@ zero(auth_a + forge(bf), "B's settings and MAC copied into a transaction of A's"
 # ---------------- only the database makes a context ----------------
 for what, query in (
         ("a session id", "SELECT liaison_auth(%s, '1')" % a_id),
-        ("a stored token hash", "SELECT liaison_auth(%s, (SELECT encode(token_hash, 'hex') FROM "
-                                "sessions LIMIT 1))" % a_id),
+        ("a stored token hash", "SELECT liaison_auth(%s, '%s')" % (a_id, t.psql(
+            "SELECT encode(token_hash, 'hex') FROM sessions WHERE tenant_id = %s LIMIT 1"
+            % a_id))),
         ("an operator's name as a token", "SELECT liaison_auth_operator('ops', 0, 'x', 'x', 'x')"),
         ("a token of tenant B for tenant A", "SELECT liaison_auth(%s, '%s')" % (a_id, admin_b))):
     ok, got = app(query)
@@ -195,6 +196,29 @@ ok, got = app(auth_portal + "WITH u AS (UPDATE contacts SET name = name WHERE di
               "RETURNING 1) SELECT count(*) FROM u" % d2)
 check(ok and got == "0", "a distributor user's context updates no row of another distributor")
 
+# ---------------- credentials written by tenant admins only (migration 0094) ----------------
+portal_user = t.psql("SELECT id FROM users WHERE tenant_id = %s AND email = 'portal@wall.example'"
+                     % a_id)
+mint = ("INSERT INTO sessions (tenant_id, user_id, kind, role, token_hash) VALUES (%s, %s, 'api', "
+        "'tenant_admin', sha256(convert_to('minted-%s', 'UTF8')))" % (a_id, portal_user, RUN))
+for what, query, refusal in (
+        ("mint itself a tenant_admin token", mint, "row-level security"),
+        ("raise its session's role", "UPDATE sessions SET role = 'tenant_admin' WHERE user_id = %s"
+         % portal_user, "permission denied"),
+        ("make its user an admin", "UPDATE users SET role = 'tenant_admin', distributor_id = NULL "
+         "WHERE id = %s" % portal_user, "permission denied"),
+        ("delete the tenant's sessions", "DELETE FROM sessions", "permission denied"),
+        ("create a user", "INSERT INTO users (tenant_id, email, role, password_hash) VALUES (%s, "
+         "'x@wall.example', 'tenant_admin', '$argon2id$x')" % a_id, "row-level security")):
+    ok, got = app(auth_portal + query)
+    check(not ok and refusal in got, "a distributor user's SQL cannot %s (%s)" % (what, got[-90:]))
+ok, got = app(auth_portal + "WITH u AS (UPDATE sessions SET revoked_at = now() WHERE user_id <> "
+              "%s RETURNING 1) SELECT count(*) FROM u" % portal_user)
+check(ok and got == "0", "a distributor user's SQL revokes no one else's session (%s)" % got)
+ok, got = app("BEGIN; " + auth_a + "WITH m AS (" + mint + " RETURNING 1) SELECT count(*) FROM m; "
+              "ROLLBACK")
+check(ok and got == "1", "a tenant admin's context may still create a token (%s)" % got)
+
 # ---------------- the seal (migration 0036): once per transaction, in the backend ----------------
 ok, got = app("SELECT liaison_wall_set(1, 1, 'tenant_admin', NULL, true, true)")
 check(not ok and "permission denied" in got, "the server's role may not seal a context (%s)"
@@ -208,7 +232,8 @@ check(ok and got == "t", "liaison_auth() seals the context it makes (%s)" % got)
 # It reads tenants, sessions and users past their policies; the caller
 # learns nothing but its own context.
 ok, got = app("SELECT liaison_wall_auth(%s, '%s'); SELECT count(*) FROM sessions" % (a_id, admin_a))
-check(ok and int(got) >= 2, "liaison_wall_auth with A's token: A's own sessions only (%s)" % got)
+check(ok and got.isdigit() and int(got) >= 2,
+      "liaison_wall_auth with A's token: A's own sessions only (%s)" % got)
 a_sessions = t.psql("SELECT count(*) FROM sessions WHERE tenant_id = %s" % a_id)
 check(ok and got == a_sessions, "the context shows exactly tenant A's sessions (%s, %s)"
       % (got, a_sessions))
@@ -230,9 +255,29 @@ ok, got = app("SELECT liaison_auth(NULL, '%s')" % admin_a)
 check(not ok and "revoked" in got, "no tenant is refused (%s)" % got[-80:])
 t.psql("UPDATE tenants SET status = 'suspended' WHERE id = %s" % b_id)
 ok, got = app("SELECT liaison_auth(%s, '%s')" % (b_id, admin_b))
+ok_null, got_null = app("SELECT liaison_auth(%s, NULL)" % b_id)
 t.psql("UPDATE tenants SET status = 'active' WHERE id = %s" % b_id)
 check(not ok and "suspended" in got, "a suspended tenant's token is refused as suspended (%s)"
       % got[-80:])
+check(not ok_null and "suspended" in got_null, "so is no token for a suspended tenant, as "
+      "before (%s)" % got_null[-80:])
+# Temporary tables named like the credentials' tables, first in search_path,
+# holding a forged session: the check reads public's, by name.
+forged = "wall-forged-" + RUN
+ok, got = app("CREATE TEMP TABLE tenants (id bigint PRIMARY KEY, status text); "
+              "CREATE TEMP TABLE sessions (tenant_id bigint, token_hash bytea, user_id bigint, "
+              "role text, expires_at timestamptz, revoked_at timestamptz, "
+              "UNIQUE (tenant_id, token_hash)); "
+              "CREATE TEMP TABLE users (tenant_id bigint, id bigint, distributor_id bigint, "
+              "sees_all_distributors boolean, disabled_at timestamptz, "
+              "PRIMARY KEY (tenant_id, id)); "
+              "INSERT INTO pg_temp.tenants VALUES (%s, 'active'); "
+              "INSERT INTO pg_temp.sessions VALUES (%s, sha256(convert_to('%s', 'UTF8')), 1, "
+              "'tenant_admin', NULL, NULL); INSERT INTO pg_temp.users VALUES (%s, 1, NULL, "
+              "true, NULL); SET search_path = pg_temp, public; SELECT liaison_auth(%s, '%s')"
+              % (a_id, a_id, forged, a_id, a_id, forged))
+check(not ok and "revoked" in got, "temporary look-alike tables first in search_path do not "
+      "make a credential (%s)" % got[-80:])
 admin_user = t.psql("SELECT id FROM users WHERE tenant_id = %s AND email = 'admin@wall.example'"
                     % a_id)
 # Tokens made here, the way log-in stores them: sha256 of the token's UTF-8.
