@@ -7,8 +7,8 @@
 -- an admin, and liaison_auth() would then believe it. The handlers only
 -- ever create sessions (API tokens) and users as a tenant admin (or an
 -- operator, for a tenant's first admin), revoke sessions as an admin or as
--- the session's own user, and set a user's password or disabled time as an
--- admin or (the password) the user itself. Now the database holds to
+-- the session's own user, and set a user's password, disabled time or
+-- working hours as an admin or (password, hours) the user itself. Now the database holds to
 -- exactly that: restrictive policies for liaisond's role, and no right to
 -- update any other column or to delete. Log-in makes its session through
 -- the owner's liaison_login(), which these policies do not reach.
@@ -34,7 +34,9 @@ BEGIN
     GRANT EXECUTE ON FUNCTION liaison_is_tenant_admin(), liaison_user_id() TO liaison_app;
     REVOKE UPDATE, DELETE ON sessions, users FROM liaison_app;
     GRANT UPDATE (revoked_at) ON sessions TO liaison_app;
-    GRANT UPDATE (disabled_at, password_hash) ON users TO liaison_app;
+    -- liaison_set_user_working_time() (0016, the caller's) sets the hours.
+    GRANT UPDATE (disabled_at, password_hash, time_zone, business_hours_start,
+                  business_hours_end, work_days) ON users TO liaison_app;
 
     DROP POLICY IF EXISTS credential_insert ON sessions;
     CREATE POLICY credential_insert ON sessions AS RESTRICTIVE FOR INSERT TO liaison_app
