@@ -8,10 +8,11 @@
 -- ever create sessions (API tokens) and users as a tenant admin (or an
 -- operator, for a tenant's first admin), revoke sessions as an admin or as
 -- the session's own user, and set a user's password, disabled time or
--- working hours as an admin or (password, hours) the user itself. Now the database holds to
--- exactly that: restrictive policies for liaisond's role, and no right to
--- update any other column or to delete. Log-in makes its session through
--- the owner's liaison_login(), which these policies do not reach.
+-- working hours as an admin or (password, hours) the user itself. Now the
+-- database holds to exactly that: restrictive policies for liaisond's
+-- role, and no right to update any other column or to delete. Log-in makes
+-- its session through the owner's liaison_login(), which these policies do
+-- not reach.
 
 CREATE OR REPLACE FUNCTION liaison_is_tenant_admin() RETURNS boolean
 LANGUAGE sql STABLE AS $$

@@ -15,4 +15,3 @@ REVOKE ALL ON FUNCTION liaison_wall_auth(bigint, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION liaison_wall_auth(bigint, text, bigint, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION liaison_wall_auth(bigint, text),
     liaison_wall_auth(bigint, text, bigint, text, text, text) TO @extowner@ WITH GRANT OPTION;
-
