@@ -14,7 +14,9 @@
 
 #include "cli.h"
 
-#define NOTE_MAX_BYTES 100000
+#define NOTE_MAX_CHARS 100000
+/* A UTF-8 character takes at most 4 bytes. */
+#define NOTE_MAX_BYTES (4 * NOTE_MAX_CHARS)
 #define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
 
 /* Both sides' local times: the staff's own and the distributor's (UTC in --json). */
@@ -454,7 +456,10 @@ static int mt_reschedule(struct cli *cli, int argc, char **argv)
         json_pack("{s:I,s:s,s:I}", "id", id, "startsAt", when, "durationMinutes", minutes));
 }
 
-/* The contents of path, at most NOTE_MAX_BYTES, in a malloc'd string; NULL after saying why. */
+/*
+ * The contents of path, UTF-8 of at most NOTE_MAX_CHARS characters, in a
+ * malloc'd string; NULL after saying why.
+ */
 static char *read_note(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -466,9 +471,12 @@ static char *read_note(const char *path)
     size_t n = buf ? fread(buf, 1, NOTE_MAX_BYTES + 1, f) : 0;
     int failed = !buf || ferror(f);
     fclose(f);
-    if (failed || n > NOTE_MAX_BYTES || memchr(buf, 0, n)) {
+    size_t chars = 0;
+    for (size_t i = 0; !failed && i < n; i++)
+        chars += ((unsigned char)buf[i] & 0xC0) != 0x80;
+    if (failed || n > NOTE_MAX_BYTES || chars > NOTE_MAX_CHARS || memchr(buf, 0, n)) {
         fprintf(stderr, "liaison: --file: %s\n",
-                failed ? "cannot read it" : "a note is text of at most 100,000 bytes");
+                failed ? "cannot read it" : "a note is text of at most 100,000 characters");
         free(buf);
         return NULL;
     }

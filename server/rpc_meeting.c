@@ -802,7 +802,7 @@ void rpc_add_meeting_note(struct request *r)
     const Liaison__V1__AddMeetingNoteRequest *in =
         (const Liaison__V1__AddMeetingNoteRequest *)r->input;
     if (!request_check_id(r, "meetingId", in->meeting_id) ||
-        !request_check_text(r, "body", in->body, 100000, true))
+        !request_check_chars(r, "body", in->body, 100000, true))
         return;
     if (!language_ok(in->language)) {
         request_fail_field(r, "language", "a BCP 47 language tag such as vi, ja or en-GB");

@@ -269,8 +269,27 @@ try:
     check(must("GetMeeting", {"id": mb}, manager)["meeting"]["notes"][-1]["body"] == long_note,
           "a long note (%d bytes) comes back intact" % len(long_note.encode()))
     code, out = call("AddMeetingNote", {"meetingId": mb, "body": "a" * 100001}, manager)
-    check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "body",
-          "a note over 100,000 bytes is refused on body (%s)" % code)
+    check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "body"
+          and "100000 characters" in out["violations"][0]["description"],
+          "a note over 100,000 characters is refused on body (%s %s)" % (code, out))
+    # The bound counts characters, as the portal's box does: 100,000 of
+    # Japanese (300,000 bytes) are one note, one more character is not.
+    # They go by file: one argument of a command holds at most 128 KiB.
+    note_file = os.path.join(w.env("LIAISON_TEST_DIR"), "meetings-note.txt")
+    with open(note_file, "w", encoding="utf-8") as f:
+        f.write("ắ" * 100001)
+    code, out = _cli.cli("meeting", "notes", str(mc), "--file", note_file, token=manager)
+    check(code != "OK" and "at most 100,000 characters" in str(out),
+          "liaison meeting notes --file refuses 100,001 Vietnamese characters (%s %s)"
+          % (code, out))
+    whole_ja = "議" * 100000
+    with open(note_file, "w", encoding="utf-8") as f:
+        f.write(whole_ja)
+    code, out = _cli.cli("meeting", "notes", str(mc), "--file", note_file, "--language", "ja",
+                         token=manager)
+    check(code == "OK" and must("GetMeeting", {"id": mc}, manager)["meeting"]["notes"][-1]["body"]
+          == whole_ja, "a Japanese note of 100,000 characters (300,000 bytes) is taken whole (%s)"
+          % code)
     # A meeting goes out whole in one frame: its notes together are bounded,
     # so no one can make it unreadable (nor its changes answer INTERNAL).
     added = 0

@@ -634,9 +634,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         SECURE_COOKIES=settings.get("PORTAL_SECURE_COOKIES", "1") != "0",
         BABEL_TRANSLATION_DIRECTORIES=_compile_catalogues(),
         BABEL_DEFAULT_LOCALE="en",
-        # The largest text the server takes (a meeting note, 100,000 bytes)
-        # URL-encoded, with the rest of its form: well within 1 MiB.
-        MAX_CONTENT_LENGTH=1024 * 1024,
+        # The largest text the server takes (a meeting note, 100,000
+        # characters: up to 400,000 bytes of UTF-8, each byte of which may
+        # take three URL-encoded) with the rest of its form: within 2 MiB.
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         CLIENT_ADDRESS=settings.get("PORTAL_CLIENT_ADDRESS", "0") == "1",
     )
     hops = int(settings.get("PORTAL_PROXY_HOPS", "0") or "0")
