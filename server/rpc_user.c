@@ -70,8 +70,9 @@ static struct db_stmt q_user_not_self = {
     " nullif(current_setting('liaison.user_id', true), '')::bigint, 'userId',"
     " 'you cannot disable yourself')",
     1, 0};
+/* The caller's own hash, the only one liaisond's role may read (migration 0095). */
 static struct db_stmt q_user_hash = {
-    "SELECT password_hash FROM users WHERE tenant_id = liaison_tenant() AND id = $1::bigint", 1, 0};
+    "SELECT h FROM liaison_own_password_hash() AS h WHERE h IS NOT NULL", 0, 0};
 /* $1 user, $2 hash, $3 the session that stays (0: none); the user's other sessions end. */
 static struct db_stmt q_user_set_password = {
     "WITH m AS (UPDATE users SET password_hash = $2"
@@ -346,7 +347,6 @@ void rpc_change_password(struct request *r)
     account->actor = r->who.actor;
     int n = credential_txn_begin(r);
     r->txn.steps[n].stmt = &q_user_hash;
-    r->txn.steps[n].values[0] = request_printf(r, "%" PRId64, r->who.user_id);
     login_check_step(&r->txn.steps[n + 1], account, NULL);
     r->txn.nsteps = n + 2;
     request_submit(r, password_current_loaded);

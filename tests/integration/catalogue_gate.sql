@@ -151,6 +151,10 @@ problems AS (
                'liaison_wall_valid()', 'liaison_wall_auth(bigint,text)',
                'liaison_wall_auth(bigint,text,bigint,text,text,text)')
     UNION ALL
+    -- Only the owner's functions read password hashes (migration 0095).
+    SELECT :'app_role' || ' may read users.password_hash'
+     WHERE has_column_privilege(:'app_role', 'public.users', 'password_hash', 'SELECT')
+    UNION ALL
     SELECT 'audit table ' || x.name || ' not found (renamed? name it in the gate)'
       FROM (VALUES ('audit_log'), ('platform_audit')) x (name)
      WHERE NOT EXISTS (SELECT 1 FROM audit_tables a WHERE a.rel = x.name)

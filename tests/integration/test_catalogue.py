@@ -117,6 +117,10 @@ BREAKAGES = [
      "ALTER FUNCTION liaison_tenant_delete(text, text, text, text) RESET search_path",
      "SECURITY DEFINER function liaison_tenant_delete(text,text,text,text) does not pin its "
      "search_path"),
+    ("password hashes readable", "GRANT SELECT ON users TO " + APP,
+     "%s may read users.password_hash" % APP),
+    ("password hashes readable by column", "GRANT SELECT (password_hash) ON users TO " + APP,
+     "%s may read users.password_hash" % APP),
     ("UPDATE on audit_log", "GRANT UPDATE ON audit_log TO " + APP,
      "%s may UPDATE audit table audit_log" % APP),
     ("UPDATE on one column of platform_audit", "GRANT UPDATE (action) ON platform_audit TO " + APP,

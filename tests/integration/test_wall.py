@@ -219,6 +219,28 @@ ok, got = app("BEGIN; " + auth_a + "WITH m AS (" + mint + " RETURNING 1) SELECT 
               "ROLLBACK")
 check(ok and got == "1", "a tenant admin's context may still create a token (%s)" % got)
 
+# ---------------- password hashes out of reach (migration 0095) ----------------
+for who, auth in (("a distributor user's", auth_portal), ("even a tenant admin's", auth_a)):
+    for what, query in (
+            ("read the staff's password hashes", "SELECT password_hash FROM users"),
+            ("read whole rows of users", "SELECT * FROM users"),
+            ("export the tenant with its hashes",
+             "SELECT count(*) FROM liaison_export_page('users', 0, 100, true)"),
+            ("call the export's reader",
+             "SELECT count(*) FROM liaison_export_rows('users', 0, 100, true)")):
+        ok, got = app(auth + query)
+        check(not ok and ("permission denied" in got or "operators only" in got),
+              "%s SQL cannot %s (%s)" % (who, what, got[-90:]))
+ok, got = app(auth_portal + "SELECT count(DISTINCT email) FROM users")
+check(ok and got == t.psql("SELECT count(*) FROM users WHERE tenant_id = %s" % a_id),
+      "the rest of users stays readable: the staff's names and addresses (%s)" % got)
+own = t.psql("SELECT password_hash FROM users WHERE id = %s" % portal_user)
+ok, got = app(auth_portal + "SELECT liaison_own_password_hash()")
+check(ok and own.startswith("$argon2id$") and got == own,
+      "liaison_own_password_hash() gives the caller its own hash (%s)" % got[:20])
+ok, got = app(forge(every) + "SELECT coalesce(liaison_own_password_hash(), 'none')")
+check(ok and got == "none", "and forged settings no one's (%s)" % got[:20])
+
 # ---------------- the seal (migration 0036): once per transaction, in the backend ----------------
 ok, got = app("SELECT liaison_wall_set(1, 1, 'tenant_admin', NULL, true, true)")
 check(not ok and "permission denied" in got, "the server's role may not seal a context (%s)"
