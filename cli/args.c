@@ -74,35 +74,47 @@ const struct cli_command_spec *cli_args_spec(void)
 /*
  * The name the usage line gives the n-th argument (from 0), e.g. DISTRIBUTOR in
  * "charter draft DISTRIBUTOR": "missing argument" alone does not say which one.
- * Skips the command's own words, bracketed ones and each option's value.
+ * Skips the command's own words, each option's value and whatever is in
+ * brackets or in a group of options "(--a | --b)", which may run on to the
+ * next line. A choice of words ("approve|reject") is named as written; a
+ * group of them ("(update [--title T] | pause)") has no one name: false.
  */
 static bool args_positional_name(const char *usage, int n, char *out, size_t cap)
 {
     const char *p = usage;
     bool after_option = false;
-    while (*p && *p != '\n') {
-        while (*p == ' ')
+    int depth = 0;
+    for (;;) {
+        while (*p == ' ' || (*p == '\n' && depth > 0))
             p++;
         size_t len = strcspn(p, " \n");
         if (!len)
-            break;
-        bool upper = false, lower = false;
+            return false;
+        bool upper = false, lower = false, choice = false;
+        int opens = 0, closes = 0;
         for (size_t i = 0; i < len; i++) {
             upper |= p[i] >= 'A' && p[i] <= 'Z';
             lower |= p[i] >= 'a' && p[i] <= 'z';
+            choice |= p[i] == '|';
+            opens += p[i] == '[' || p[i] == '(';
+            closes += p[i] == ']' || p[i] == ')';
         }
-        bool option = p[0] == '-', bracket = p[0] == '[';
-        if (!option && !bracket && !after_option && upper && !lower && n-- == 0) {
-            if (len >= cap)
-                return false;
-            memcpy(out, p, len);
-            out[len] = '\0';
-            return true;
+        bool option = p[0] == '-';
+        if (depth == 0 && !after_option) {
+            bool words = p[0] == '(' && p[1] != '-';
+            bool named = !opens && !option && ((upper && !lower) || (choice && lower && !upper));
+            if ((words || named) && n-- == 0) {
+                if (words || len >= cap)
+                    return false;
+                memcpy(out, p, len);
+                out[len] = '\0';
+                return true;
+            }
         }
-        after_option = option;
+        depth = depth + opens - closes > 0 ? depth + opens - closes : 0;
+        after_option = option && depth == 0;
         p += len;
     }
-    return false;
 }
 
 size_t cli_edit_distance(const char *a, const char *b)

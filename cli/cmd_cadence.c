@@ -476,7 +476,7 @@ int cli_user_hours(struct cli *cli, int argc, char **argv)
         {"clear", NULL, &clear, false, "forget your own: the tenant's applies"},
         {0}};
     const struct cli_command_spec spec = {
-        "user hours [USER] [--time-zone TZ] [--hours FROM-TO] [--days D,..] | --clear]",
+        "user hours [USER] [[--time-zone TZ] [--hours FROM-TO] [--days D,..] | --clear]",
         "Shows or sets a user's own working time (yours without USER; an admin's for anyone):\n"
         "the exporter side of the distributors they manage. Without their own, the tenant's.\n"
         "What is not given stays as shown (the tenant's, without their own).",

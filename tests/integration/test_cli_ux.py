@@ -128,7 +128,12 @@ check(rc == 6 and "not trusted" in text(err) and text(err).endswith(
       "a server certificate from an unknown CA says how to trust it: %r" % text(err))
 for args, missing in [(("charter", "draft"), "DISTRIBUTOR"),
                       (("meeting", "attendance", "42"), "ATTENDEE"),
-                      (("meeting", "invite"), "ID")]:
+                      (("meeting", "invite"), "ID"),
+                      # Past brackets, and a group of words running on to the next line:
+                      # it said "missing A,..]" and "missing TEXT]".
+                      (("cadence", "series", "list"), "SERIES_ID"),
+                      (("lead", "decide", "3"), "approve|reject|reassign"),
+                      (("target", "set", "1", "BP"), "PERIOD")]:
     rc, out, err = run(*args)
     check(rc == 2 and lines(err)[0] == "liaison: missing " + missing,
           "%s names the missing %s: %r" % (args, missing, text(err)[:80]))
