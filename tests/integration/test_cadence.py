@@ -496,6 +496,20 @@ try:
           "cadence defaults set")
     code, out = cli("cadence", "series", "pause", str(weekly_new["id"]), token=admin)
     check(code == "OK" and out.get("series", {}).get("status") == "paused", "cadence series pause")
+    # What an edit prints gives the next meeting as 'cadence show' does (it said UTC).
+    p = subprocess.run([CLI, "--token", admin, "cadence", "series", "resume",
+                        str(weekly_new["id"])], capture_output=True, text=True, env=_cli.env,
+                       timeout=60)
+    shown = must("GetCadence", {"distributorId": d_new}, admin)
+    zone = shown["exporter"]["timeZone"]
+    nxt = [x["nextStartsAt"] for x in shown["series"] if x["id"] == weekly_new["id"]][0]
+    want = (datetime.datetime.fromisoformat(nxt.replace("Z", "+00:00"))
+            .astimezone(zoneinfo.ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M ") + zone)
+    check(p.returncode == 0 and ("NEXT (EXPORTER)  " + want) in p.stdout.splitlines(),
+          "cadence series resume prints the next meeting in the exporter's zone (%r, %s)"
+          % (p.stdout[-80:], want))
+    code, out = cli("cadence", "series", "pause", str(weekly_new["id"]), token=admin)
+    check(code == "OK" and out.get("series", {}).get("status") == "paused", "and pause again")
     code, out = cli("tenant", "hours", "--time-zone", "Europe/Berlin", "--hours", "09:00-17:00",
                     "--days", "1,2,3,4,5", token=admin)
     check(code == "OK" and out.get("workingTime") == BERLIN, "tenant hours")
