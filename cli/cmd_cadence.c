@@ -335,26 +335,24 @@ static int cad_series(struct cli *cli, int argc, char **argv)
                                  "agenda", items, "durationMinutes", minutes, "status", status),
                        &resp)))
         return rc;
-    if (cli->set.json || cli->set.ids) {
-        if (cli->set.json)
-            output_json(resp);
-        else
-            cli_print_object(cli, series_cols, 9, json_object_get(resp, "series"));
-        json_decref(resp);
-        return EXIT_OK;
-    }
-    /* Its next meeting in the exporter side's zone, as 'cadence show' gives it. */
-    json_t *series = json_object_get(resp, "series"), *cadence;
-    if ((rc = cli_call(cli, "GetCadence",
+    /* In a table, its next meeting in the exporter side's zone, as 'cadence show' gives it. */
+    json_t *series = json_object_get(resp, "series"), *cadence = NULL;
+    if (!cli->set.json && !cli->set.ids &&
+        (rc = cli_call(cli, "GetCadence",
                        json_pack("{s:O,s:I}", "distributorId",
                                  json_object_get(series, "distributorId"), "upcoming", 1),
                        &cadence))) {
         json_decref(resp);
         return rc;
     }
-    json_object_set_new(cadence, "series", json_pack("[O]", series));
-    series_exporter_local(cadence);
-    cli_print_object(cli, plan_series_cols, 9, series);
+    if (cadence) {
+        json_object_set_new(cadence, "series", json_pack("[O]", series));
+        series_exporter_local(cadence);
+    }
+    if (cli->set.json)
+        output_json(resp);
+    else
+        cli_print_object(cli, cadence ? plan_series_cols : series_cols, 9, series);
     json_decref(cadence);
     json_decref(resp);
     return EXIT_OK;
