@@ -70,9 +70,14 @@ static struct db_stmt q_user_not_self = {
     " nullif(current_setting('liaison.user_id', true), '')::bigint, 'userId',"
     " 'you cannot disable yourself')",
     1, 0};
-/* The caller's own hash, the only one liaisond's role may read (migration 0095). */
-static struct db_stmt q_user_hash = {
-    "SELECT h FROM liaison_own_password_hash() AS h WHERE h IS NOT NULL", 0, 0};
+/*
+ * The caller's own hash without its last field: its salt and parameters. The
+ * hash itself never leaves the database (migration 0095).
+ */
+static struct db_stmt q_user_salt = {
+    "SELECT s FROM liaison_own_password_salt() AS s WHERE s IS NOT NULL", 0, 0};
+/* $1 the current password hashed with that salt: whether it is the stored hash. */
+static struct db_stmt q_user_matches = {"SELECT liaison_own_password_matches($1) AS matched", 1, 0};
 /* $1 user, $2 hash, $3 the session that stays (0: none); the user's other sessions end. */
 static struct db_stmt q_user_set_password = {
     "WITH m AS (UPDATE users SET password_hash = $2"
@@ -122,7 +127,7 @@ int rpc_user_register(void)
     struct exec_decl *const decls[] = {&d_user_create, &d_user_list, &d_user_disable,
                                        &d_user_enable, &d_password_reset};
     char err[256];
-    if (db_register((struct db_stmt *[]){&q_user_hash}, 1) < 0)
+    if (db_register((struct db_stmt *[]){&q_user_salt, &q_user_matches}, 2) < 0)
         return -1;
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "user RPCs refused", "reason=\"%s\"", err);
@@ -271,13 +276,16 @@ static void password_failure_counted(struct db_txn *txn, int code, const char *d
         password_mismatch(r);
 }
 
-static void password_current_checked(void *arg, bool ok, const char *encoded)
+static void password_current_compared(struct db_txn *txn, int code, const char *detail)
 {
-    (void)encoded;
-    struct request *r = arg;
-    struct login_account *account = r->state;
-    if (!ok) {
-        r->txn.nsteps = login_fail_steps(r, r->txn.steps, account);
+    struct request *r = txn->arg;
+    if (code) {
+        request_fail_db(r, code, detail);
+        return;
+    }
+    const PGresult *res = txn->results[txn->nsteps - 1];
+    if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "t")) {
+        r->txn.nsteps = login_fail_steps(r, r->txn.steps, r->state);
         request_submit(r, password_failure_counted);
         return;
     }
@@ -288,6 +296,23 @@ static void password_current_checked(void *arg, bool ok, const char *encoded)
     }
     request_password_job(r, ((const Liaison__V1__ChangePasswordRequest *)r->input)->new_password,
                          NULL, password_hashed);
+}
+
+/*
+ * The current password hashed with the stored salt: the database compares,
+ * even for a caller that stopped waiting, so that a wrong guess counts.
+ */
+static void password_current_hashed(void *arg, bool ok, const char *encoded)
+{
+    struct request *r = arg;
+    char *hash = password_hash_kept(r, ok, encoded);
+    if (!hash)
+        return;
+    int n = credential_txn_begin(r);
+    r->txn.steps[n].stmt = &q_user_matches;
+    r->txn.steps[n].values[0] = hash;
+    r->txn.nsteps = n + 1;
+    request_submit(r, password_current_compared);
 }
 
 static void password_current_loaded(struct db_txn *txn, int code, const char *detail)
@@ -321,7 +346,7 @@ static void password_current_loaded(struct db_txn *txn, int code, const char *de
         return;
     }
     r->outlives_deadline = true;
-    request_password_job(r, in->current_password, PQgetvalue(res, 0, 0), password_current_checked);
+    request_password_job(r, in->current_password, PQgetvalue(res, 0, 0), password_current_hashed);
 }
 
 void rpc_change_password(struct request *r)
@@ -346,7 +371,7 @@ void rpc_change_password(struct request *r)
     account->user_id = r->who.user_id;
     account->actor = r->who.actor;
     int n = credential_txn_begin(r);
-    r->txn.steps[n].stmt = &q_user_hash;
+    r->txn.steps[n].stmt = &q_user_salt;
     login_check_step(&r->txn.steps[n + 1], account, NULL);
     r->txn.nsteps = n + 2;
     request_submit(r, password_current_loaded);

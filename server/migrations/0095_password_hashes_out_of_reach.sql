@@ -5,19 +5,34 @@
 -- Argon2id hashes of the exporter's staff and guess their passwords offline.
 -- Only two things need a hash: log-in (the owner's liaison_login()) and a
 -- user changing its own password, which checks the current one first. The
--- role now reads every column of users but password_hash, a user's own
--- hash comes through liaison_own_password_hash(), and a tenant export
--- (operators only, hashes only when asked) reads its rows as the owner.
+-- role now reads every column of users but password_hash. A change of
+-- password goes as log-in does: liaisond hashes the current password with
+-- the stored salt and parameters (liaison_own_password_salt()) and the
+-- database compares (liaison_own_password_matches()), so not even the
+-- caller's own hash leaves it. A tenant export (operators only, hashes
+-- only when asked) reads its rows as the owner.
 -- A later migration that adds a column to users grants SELECT on it too.
 -- The catalogue gate fails if liaisond's role may read password_hash.
 
--- The caller's own hash: nothing unless the context verifies and names a user.
-CREATE OR REPLACE FUNCTION liaison_own_password_hash() RETURNS text
+-- The caller's own hash without its last field (algorithm, parameters and
+-- salt), as liaison_login_user() gives it; NULL unless the context
+-- verifies and names a user.
+CREATE OR REPLACE FUNCTION liaison_own_password_salt() RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-    SELECT u.password_hash FROM public.users u
+    SELECT regexp_replace(u.password_hash, '\$[^$]*$', '') FROM public.users u
      WHERE u.tenant_id = public.liaison_tenant() AND u.id = public.liaison_user_id()
 $$;
-REVOKE ALL ON FUNCTION liaison_own_password_hash() FROM PUBLIC;
+REVOKE ALL ON FUNCTION liaison_own_password_salt() FROM PUBLIC;
+
+-- Whether p_encoded (a password hashed by liaisond with that salt) is the
+-- caller's own stored hash.
+CREATE OR REPLACE FUNCTION liaison_own_password_matches(p_encoded text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM public.users u
+                    WHERE u.tenant_id = public.liaison_tenant()
+                      AND u.id = public.liaison_user_id() AND u.password_hash = p_encoded)
+$$;
+REVOKE ALL ON FUNCTION liaison_own_password_matches(text) FROM PUBLIC;
 
 -- The export's rows, read by the owner behind liaison_export_page() below.
 DO $$
@@ -58,6 +73,6 @@ BEGIN
     REVOKE SELECT (password_hash) ON users FROM liaison_app;
     EXECUTE format('GRANT SELECT (%s) ON users TO liaison_app', cols);
     REVOKE ALL ON FUNCTION liaison_export_rows(text, bigint, int, boolean) FROM liaison_app;
-    GRANT EXECUTE ON FUNCTION liaison_own_password_hash(),
+    GRANT EXECUTE ON FUNCTION liaison_own_password_salt(), liaison_own_password_matches(text),
         liaison_export_page(text, bigint, int, boolean) TO liaison_app;
 END $$;

@@ -235,11 +235,18 @@ ok, got = app(auth_portal + "SELECT count(DISTINCT email) FROM users")
 check(ok and got == t.psql("SELECT count(*) FROM users WHERE tenant_id = %s" % a_id),
       "the rest of users stays readable: the staff's names and addresses (%s)" % got)
 own = t.psql("SELECT password_hash FROM users WHERE id = %s" % portal_user)
-ok, got = app(auth_portal + "SELECT liaison_own_password_hash()")
-check(ok and own.startswith("$argon2id$") and got == own,
-      "liaison_own_password_hash() gives the caller its own hash (%s)" % got[:20])
-ok, got = app(forge(every) + "SELECT coalesce(liaison_own_password_hash(), 'none')")
-check(ok and got == "none", "and forged settings no one's (%s)" % got[:20])
+ok, got = app(auth_portal + "SELECT liaison_own_password_salt()")
+check(ok and own.startswith("$argon2id$") and got == own[:own.rindex("$")],
+      "liaison_own_password_salt() gives the caller its own salt and parameters, not the hash "
+      "(%s)" % got[:40])
+ok, got = app(auth_portal + "SELECT liaison_own_password_matches('%s'), "
+              "liaison_own_password_matches('%s')" % (own, own[:-1] + "x"))
+check(ok and got == "t|f", "liaison_own_password_matches() says only whether (%s)" % got)
+ok, got = app(auth_a + "SELECT liaison_own_password_matches('%s')" % own)
+check(ok and got == "f", "and only of the caller's own hash (%s)" % got)
+ok, got = app(forge(every) + "SELECT coalesce(liaison_own_password_salt(), 'none'), "
+              "liaison_own_password_matches('%s')" % own)
+check(ok and got == "none|f", "forged settings get no one's (%s)" % got[:20])
 
 # ---------------- the seal (migration 0036): once per transaction, in the backend ----------------
 ok, got = app("SELECT liaison_wall_set(1, 1, 'tenant_admin', NULL, true, true)")
