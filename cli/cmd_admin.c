@@ -387,7 +387,8 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
         {"name", &name, NULL, true, "its name, when the import creates it"},
         {"admin-email", &admin_email, NULL, false,
          "for an export without secrets: a tenant admin of the export, who gets a new password "
-         "(asked for) and can then reset the other users'"},
+         "(asked for) and can then reset the other users'",
+         "adminEmail adminPassword"},
         {"password-stdin", NULL, &from_stdin, false,
          "read that admin's new password from standard input", "adminPassword"},
         {0}};

@@ -266,8 +266,16 @@ static int lead_decide(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v, d = 0;
-    if ((rc = cli_parse_id(args[0], &v)) ||
-        (to && strcmp(to, "exporter") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, to, 0, &d))))
+    if ((rc = cli_parse_id(args[0], &v)))
+        return rc;
+    /* A reassignment without --to would hand the lead to the exporter unasked. */
+    if (!strcmp(args[1], "reassign") != (to != NULL)) {
+        cli_fail_option(cli, "--to", "distributorId",
+                        to ? "only a reassignment names where the lead goes"
+                           : "required to reassign: a distributor, or 'exporter'");
+        return EXIT_USAGE;
+    }
+    if (to && strcmp(to, "exporter") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, to, 0, &d)))
         return rc;
     return cli_show_one(cli, "DecideLeadRegistration",
                         json_pack("{s:I,s:o,s:I,s:s}", "id", v, "decision",
@@ -300,7 +308,8 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
         {"lead", &lead, NULL, false, "about this lead (id); its account is the account", "leadId"},
         {"account", &account, NULL, false, "about this key account (id)", "keyAccountId"},
         {"distributor", &dist, NULL, false,
-         "the distributor's side (staff: default the exporter's)", "distributorId"},
+         "the distributor's side (staff: default the lead's, else the exporter's)",
+         "distributorId"},
         {0}};
     const struct cli_command_spec spec = {
         "interaction add --kind K --summary S (--lead ID | --account ID) [--at TIME] "

@@ -184,8 +184,10 @@ static int health_weights(struct cli *cli, int argc, char **argv)
 
 int cli_health_distributor(struct cli *cli, int argc, char **argv)
 {
-    if (!strcmp(argv[1], "weights"))
+    if (!strcmp(argv[1], "weights")) {
+        snprintf(cli->command, sizeof cli->command, "health weights");
         return health_weights(cli, argc - 1, argv + 1);
+    }
     const char *history = NULL;
     const struct cli_opt opts[] = {{"history", &history, NULL, false,
                                     "points of history (1-365; 0 or none: 30)", "historyLimit"},

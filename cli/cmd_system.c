@@ -56,7 +56,8 @@ int cmd_ping(struct cli *cli, int argc, char **argv)
 
 int cmd_health(struct cli *cli, int argc, char **argv)
 {
-    if (argc > 1 && argv[1][0] != '-')
+    /* "-" is a distributor user's own distributor, as wherever one is named. */
+    if (argc > 1 && (argv[1][0] != '-' || !strcmp(argv[1], "-")))
         return cli_health_distributor(cli, argc, argv);
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {

@@ -136,13 +136,15 @@ static struct db_stmt q_lead_decide = {
 
 /*
  * $1 distributor, $2 kind, $3 at ('': now), $4 summary, $5 account, $6 lead. The lead, when
- * given, names the account; either must be one the caller reaches, and the account the
- * interaction's own side's (a distributor's interactions, which its users read, name only its
- * own accounts).
+ * given, names the account and, without $1, the side; either must be one the caller reaches,
+ * and the account the interaction's own side's (a distributor's interactions, which its users
+ * read, name only its own accounts).
  */
 static struct db_stmt q_interaction_create = {
-    "WITH s AS (SELECT " SIDE(
-        "$1") " AS side),"
+    "WITH s AS (SELECT coalesce(nullif($1::bigint, 0), (SELECT l.distributor_id FROM leads l"
+    "  WHERE l.tenant_id = liaison_tenant() AND l.id = $6::bigint"
+    "  AND liaison_sees_side(l.distributor_id)), " SIDE(
+        "$1") ") AS side),"
               " k AS (SELECT coalesce((SELECT l.key_account_id FROM leads l"
               "  WHERE l.tenant_id = liaison_tenant() AND l.id = $6::bigint"
               "  AND liaison_sees_side(l.distributor_id)), nullif($5::bigint, 0)) AS account),"

@@ -444,6 +444,21 @@ code, out = call("CreateInteraction", {"distributorId": saigon, "kind": "call", 
 check(code == "NOT_FOUND",
       "staff record no interaction of one distributor on another's account, which its users"
       " would read (%s %s)" % (code, out))
+# Staff about a distributor's lead, the side not named: the lead's side (it
+# said "no such key account", looking for the account on the exporter's side).
+code, out = call("CreateInteraction", {"kind": "visit", "summary": "Thăm khách cùng Sài Gòn",
+                                       "leadId": ours_lead.get("id")}, admin)
+check(code == "OK" and out["interaction"].get("distributorId") == saigon
+      and out["interaction"].get("keyAccountId") == ours,
+      "staff record an interaction on a distributor's lead, on that side (%s %s)" % (code, out))
+code, out = _cli.cli("lead", "decide", str(ours_lead.get("id")), "reassign", token=admin)
+check(code == "INVALID_ARGUMENT" and "--to" in str(out),
+      "liaison lead decide reassign without --to hands nothing to the exporter (%s %s)"
+      % (code, out))
+code, out = _cli.cli("lead", "decide", str(ours_lead.get("id")), "approve", "--to", "exporter",
+                     token=admin)
+check(code == "INVALID_ARGUMENT" and "--to" in str(out),
+      "and --to is for a reassignment only (%s %s)" % (code, out))
 # A manager reassigns a lead only to a distributor it reaches.
 mgr_id = must("CreateUser", {"email": "mgr@crm.example", "role": "ROLE_MANAGER",
                              "password": PASSWORD}, admin)["user"]["id"]

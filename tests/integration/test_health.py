@@ -490,6 +490,14 @@ try:
           "liaison health weights set changes one weight and keeps the others (%s)" % out)
     code, out = c.cli("health", "weights", "set", "bogus=3", token=admin)
     check(code != "OK", "an unknown factor is a usage error (%s)" % code)
+    # "-" is a distributor user's own distributor here too (it was "unexpected argument").
+    code, out = c.cli("health", "-", token=clean_user)
+    check(code == "OK" and str(out.get("distributorId")) == str(clean),
+          "liaison health - shows a distributor user its own distributor (%s %s)" % (code, out))
+    p = subprocess.run([CLI, "--token", clean_user, "health", "weights"], capture_output=True,
+                       text=True, env=c.env, timeout=60)
+    check(p.returncode == 3 and "('liaison health weights')" in p.stderr,
+          "a refusal names the command that was run: %r" % p.stderr)
     must("SetHealthWeights", {"weights": {CAMEL[f]: v for f, v in WEIGHTS.items()}}, admin)
 
     # ---------------- a charter activated on the clock ----------------
