@@ -108,7 +108,7 @@ static int ac_add(struct cli *cli, int argc, char **argv)
         "       [--meeting ID]",
         "Creates an action item with one owner and a due date. A day (YYYY-MM-DD) is due\n"
         "at its end (midnight after it) in the distributor's time zone; a time is RFC 3339\n"
-        "or 'YYYY-MM-DD HH:MM' in your time zone.",
+        "or 'YYYY-MM-DD HH:MM' in this computer's time zone (TZ).",
         opts, 1,
         "action add \"Saigon Auto Parts\" --owner an@saigon.example --due 2026-03-09 "
         "--description \"Gửi dự báo tồn kho quý 2\""};

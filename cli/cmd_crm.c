@@ -304,7 +304,8 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"kind", &kind, NULL, true, "call, visit, email or message"},
         {"summary", &summary, NULL, true, "what was said or agreed"},
-        {"at", &at, NULL, false, "when: RFC 3339 or 'YYYY-MM-DD HH:MM' local (default now)"},
+        {"at", &at, NULL, false,
+         "when: RFC 3339 or 'YYYY-MM-DD HH:MM' in this computer's time zone (TZ); default now"},
         {"lead", &lead, NULL, false, "about this lead (id); its account is the account", "leadId"},
         {"account", &account, NULL, false, "about this key account (id)", "keyAccountId"},
         {"distributor", &dist, NULL, false,

@@ -123,7 +123,8 @@ static int parse_time(const char *option, const char *s, char *buf, size_t cap, 
     if (unclear) {
         /* It was taken as the hour after, or as one of the two, without a word. */
         fprintf(stderr,
-                "liaison: --%s: '%s' is not one time in your time zone: its clocks skip it or "
+                "liaison: --%s: '%s' is not one time in this computer's time zone (TZ): its clocks "
+                "skip it or "
                 "pass it twice (a daylight-saving change); give the offset, as in "
                 "2026-03-29T03:30:00+02:00\n",
                 option, s);
@@ -131,7 +132,7 @@ static int parse_time(const char *option, const char *s, char *buf, size_t cap, 
     }
     fprintf(stderr,
             "liaison: --%s: '%s' is not a time: RFC 3339 (2026-03-02T08:00:00Z)%s or "
-            "'YYYY-MM-DD HH:MM' in your time zone\n",
+            "'YYYY-MM-DD HH:MM' in this computer's time zone (TZ)\n",
             option, s, day ? ", a day ('YYYY-MM-DD', from its 00:00)" : "");
     return EXIT_USAGE;
 }
@@ -245,8 +246,8 @@ static int mt_list(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "meeting list [--distributor D] [--from TIME] [--to TIME] [--status S] [--all]",
         "Lists meetings of the distributors you reach, by start time.\n"
-        "TIME is RFC 3339, or 'YYYY-MM-DD HH:MM' or a day 'YYYY-MM-DD' (its 00:00) in your\n"
-        "time zone.",
+        "TIME is RFC 3339, or 'YYYY-MM-DD HH:MM' or a day 'YYYY-MM-DD' (its 00:00) in this\n"
+        "computer's time zone (TZ).",
         opts, 0, "meeting list --distributor \"Saigon Auto Parts\" --from \"2026-03-01 00:00\""};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
@@ -354,8 +355,8 @@ static int mt_add(struct cli *cli, int argc, char **argv)
     const char *title = NULL, *at = NULL, *duration = "30", *agenda = NULL, *attendee = NULL;
     const struct cli_opt opts[] = {
         {"title", &title, NULL, true, "what the meeting is"},
-        {"at", &at, NULL, true, "when it starts: RFC 3339 or 'YYYY-MM-DD HH:MM' in your zone",
-         "startsAt"},
+        {"at", &at, NULL, true,
+         "when it starts: RFC 3339 or 'YYYY-MM-DD HH:MM' in this computer's zone (TZ)", "startsAt"},
         {"duration", &duration, NULL, false, "minutes, 5 to 480 (default 30)", "durationMinutes"},
         {"agenda", &agenda, NULL, false, "agenda items, comma-separated"},
         {"attendee", &attendee, NULL, false,
@@ -432,12 +433,12 @@ static int mt_status(struct cli *cli, int argc, char **argv)
 static int mt_reschedule(struct cli *cli, int argc, char **argv)
 {
     const char *at = NULL, *duration = NULL;
-    const struct cli_opt opts[] = {{"at", &at, NULL, true,
-                                    "the new start: RFC 3339 or 'YYYY-MM-DD HH:MM' in your zone",
-                                    "startsAt"},
-                                   {"duration", &duration, NULL, false,
-                                    "minutes, 5 to 480 (default: as it was)", "durationMinutes"},
-                                   {0}};
+    const struct cli_opt opts[] = {
+        {"at", &at, NULL, true,
+         "the new start: RFC 3339 or 'YYYY-MM-DD HH:MM' in this computer's zone (TZ)", "startsAt"},
+        {"duration", &duration, NULL, false, "minutes, 5 to 480 (default: as it was)",
+         "durationMinutes"},
+        {0}};
     const struct cli_command_spec spec = {
         "meeting reschedule ID --at TIME [--duration MIN]",
         "Moves a scheduled meeting; calendars see the change (its SEQUENCE goes up).", opts, 1,
@@ -549,8 +550,8 @@ static int mt_compliance(struct cli *cli, int argc, char **argv)
         "Counts held meetings of a period by their notes, per distributor and per account\n"
         "manager: on time (first note at most 24 hours after the end, the instant itself\n"
         "included), late, missing (none, and past due) or pending (none, not yet due).\n"
-        "TIME is RFC 3339, or 'YYYY-MM-DD HH:MM' or a day 'YYYY-MM-DD' (its 00:00) in your\n"
-        "time zone.",
+        "TIME is RFC 3339, or 'YYYY-MM-DD HH:MM' or a day 'YYYY-MM-DD' (its 00:00) in this\n"
+        "computer's time zone (TZ).",
         opts, 0, "meeting compliance --from 2026-03-01 --to 2026-04-01"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
