@@ -10,11 +10,15 @@
 
 #include "cli.h"
 
-static const struct output_column action_cols[] = {
-    {"ID", "id"},           {"DESCRIPTION", "description"},
-    {"OWNER", "ownerName"}, {"LOCAL DUE", "localDue"},
-    {"ZONE", "timeZone"},   {"DUE (UTC)", "dueAt"},
-    {"STATUS", "status"},   {"OVERDUE", "overdue", OUTPUT_BOOL}};
+static const struct output_column action_cols[] = {{"ID", "id"},
+                                                   {"DESCRIPTION", "description"},
+                                                   {"OWNER", "ownerName"},
+                                                   {"LOCAL DUE", "localDue"},
+                                                   {"ZONE", "timeZone"},
+                                                   {"DUE (UTC)", "dueAt"},
+                                                   {"STATUS", "status"},
+                                                   {"OVERDUE", "overdue", OUTPUT_BOOL},
+                                                   {"INTERNAL", "internal", OUTPUT_BOOL}};
 #define N_ACTION_COLS ((int)(sizeof action_cols / sizeof action_cols[0]))
 
 /* Parses a command's one action item ID. Returns 0, -1 after --help, or an exit code. */
@@ -38,6 +42,7 @@ static const struct output_column action_fields[] = {{"action item", "id"},
                                                      {"due (UTC)", "dueAt"},
                                                      {"status", "status"},
                                                      {"overdue", "overdue", OUTPUT_BOOL},
+                                                     {"internal", "internal", OUTPUT_BOOL},
                                                      {"done at", "doneAt"},
                                                      {"reason", "cancelReason"}};
 #define N_ACTION_FIELDS ((int)(sizeof action_fields / sizeof action_fields[0]))
@@ -96,19 +101,23 @@ static int action_call(struct cli *cli, const char *method, json_t *req)
 static int ac_add(struct cli *cli, int argc, char **argv)
 {
     const char *owner = NULL, *due = NULL, *description = NULL, *meeting = NULL;
+    bool internal = false;
     const struct cli_opt opts[] = {
         {"owner", &owner, NULL, true, "a user's e-mail, or a contact's e-mail or name"},
         {"due", &due, NULL, true, "a day YYYY-MM-DD (its end in the distributor's zone), or a time",
          "dueAt dueOn"},
         {"description", &description, NULL, true, "what is to be done"},
         {"meeting", &meeting, NULL, false, "the meeting it came from (id)", "meetingId"},
+        {"internal", NULL, &internal, false,
+         "the exporter's own, owned by its staff: the distributor's users never see it"},
         {0}};
     const struct cli_command_spec spec = {
         "action add DISTRIBUTOR --owner EMAIL|CONTACT --due DATE|TIME --description TEXT\n"
-        "       [--meeting ID]",
+        "       [--meeting ID] [--internal]",
         "Creates an action item with one owner and a due date. A day (YYYY-MM-DD) is due\n"
         "at its end (midnight after it) in the distributor's time zone; a time is RFC 3339\n"
-        "or 'YYYY-MM-DD HH:MM' in this computer's time zone (TZ).",
+        "or 'YYYY-MM-DD HH:MM' in this computer's time zone (TZ). The distributor's users\n"
+        "see its items, the exporter's promises too, unless --internal.",
         opts, 1,
         "action add \"Saigon Auto Parts\" --owner an@saigon.example --due 2026-03-09 "
         "--description \"Gửi dự báo tồn kho quý 2\""};
@@ -125,9 +134,9 @@ static int ac_add(struct cli *cli, int argc, char **argv)
         return rc;
     json_t *resp;
     rc = cli_call(cli, "CreateActionItem",
-                  json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "distributorId", d, "meetingId", m,
+                  json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:b}", "distributorId", d, "meetingId", m,
                             "description", description, "owner", owner, "dueAt", when, "dueOn",
-                            day ? due : ""),
+                            day ? due : "", "internal", internal),
                   &resp);
     if (rc != EXIT_OK)
         return rc;

@@ -91,7 +91,7 @@
     " "                                                                                            \
     "to_char(a.due_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI')"                             \
     " AS local_due_at,"                                                                            \
-    " liaison_rfc3339(a.overdue_flagged_at) AS overdue_flagged_at"
+    " liaison_rfc3339(a.overdue_flagged_at) AS overdue_flagged_at, a.internal"
 #define CALLER "nullif(current_setting('liaison.user_id', true), '')::bigint"
 #define NOBODY_BY_THAT_NAME                                                                        \
     "no user of this tenant and no single contact of this distributor by that e-mail or name"
@@ -338,25 +338,29 @@ static struct db_stmt q_action_can_create = {
 /*
  * $1 distributor, $2 meeting, $3 description, $4 owner user, $5 owner
  * contact, $6 owner ('': by id), $7 due_at, $8 due_on: the end of that day,
- * midnight after it, in the distributor's zone. The action_overdue job
- * records the lapse at the due instant.
+ * midnight after it, in the distributor's zone, $9 internal: owned by one
+ * of the exporter's staff. The action_overdue job records the lapse at the
+ * due instant.
  */
 static struct db_stmt q_action_create = {
     "WITH o AS (SELECT nullif($4::bigint, 0) AS user_id, nullif($5::bigint, 0) AS contact_id"
     "  WHERE $6 = '' UNION ALL"
     "  SELECT p.user_id, p.contact_id FROM liaison_party_resolve($1::bigint, $6) p WHERE $6 <> ''),"
     " m AS (INSERT INTO action_items (tenant_id, distributor_id, meeting_id, description,"
-    "  owner_user_id, owner_contact_id, due_at, created_by, created_at)"
+    "  owner_user_id, owner_contact_id, due_at, created_by, created_at, internal)"
     "  SELECT liaison_tenant(), d.id, nullif($2::bigint, 0), $3, o.user_id, o.contact_id,"
     "  coalesce(nullif($7, '')::timestamptz,"
-    "  (nullif($8, '')::date + 1)::timestamp AT TIME ZONE d.time_zone), " CALLER ", liaison_now()"
-    "  FROM distributors d, o WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
-    "  AND " SEES " RETURNING *)"
+    "  (nullif($8, '')::date + 1)::timestamp AT TIME ZONE d.time_zone), " CALLER ", liaison_now(),"
+    "  $9::boolean FROM distributors d, o"
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
+    "  AND " SEES " AND liaison_check(NOT $9::boolean OR EXISTS (SELECT 1 FROM users u"
+    "  WHERE u.tenant_id = liaison_tenant() AND u.id = o.user_id AND u.distributor_id IS NULL),"
+    "  'owner', 'an internal item is owned by one of the exporter''s staff') RETURNING *)"
     " SELECT " ACTION_COLS " FROM m a" JOIN_DA
     " WHERE liaison_audit('action_item.create', 'action_item', a.id::text)"
     " AND liaison_schedule('action_overdue', a.id::text, a.due_at,"
     "  jsonb_build_object('action_item_id', a.id)) > 0",
-    8, 0};
+    9, 0};
 /*
  * $1 after id, $2 limit, $3 distributor, $4 owner user, $5 owner contact
  * (0: any), $6 status, $7 after time. By due date then id, what falls due
@@ -506,7 +510,7 @@ static struct exec_decl d_action_create = {
               {"distributor_id", "meeting_id", "owner_user_id", "owner_contact_id", "owner"}},
     .query = {&q_action_create,
               {"distributor_id", "meeting_id", "description", "owner_user_id", "owner_contact_id",
-               "owner", "due_at", "due_on"}},
+               "owner", "due_at", "due_on", "internal"}},
     .out = "action_item",
     .not_found = "no such distributor",
     .invalid = "dueAt: not a time"};

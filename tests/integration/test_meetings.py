@@ -473,6 +473,18 @@ try:
           "the job records the lapse, audited as the scheduler")
     mine = must("ListActionItems", {"ownerUserId": mgr_id}, manager)["actionItems"]
     check([x["id"] for x in mine] == [a_mgr], "by owner")
+    # The exporter's own item, which its distributor never sees (migration 0096).
+    code, out = call("CreateActionItem", {"distributorId": d1, "description": "Chuẩn bị thư "
+                                          "nhắc nếu quý 2 dưới chỉ tiêu", "owner": "bao@meet.example",
+                                          "dueOn": "2026-06-30", "internal": True}, manager)
+    check(code == "OK" and out["actionItem"].get("internal") is True,
+          "an internal action item, owned by the exporter's staff (%s %s)" % (code, out))
+    a_internal = out.get("actionItem", {}).get("id")
+    code, out = call("CreateActionItem", {"distributorId": d1, "description": "x",
+                                          "ownerContactId": c1, "dueOn": "2026-06-30",
+                                          "internal": True}, manager)
+    check(code == "INVALID_ARGUMENT" and "exporter's staff" in json.dumps(out),
+          "an internal item owned by the distributor's contact is refused (%s %s)" % (code, out))
 
     # ---------------- the distributor portal ----------------
     seen = [x["id"] for x in must("ListMeetings", {}, portal1)["meetings"]]
@@ -494,7 +506,16 @@ try:
           "and stays open")
     items = must("ListActionItems", {}, portal1)["actionItems"]
     check(sorted(x["id"] for x in items) == sorted([a1["id"], a_mgr]),
-          "a distributor user lists its own distributor's action items only")
+          "a distributor user lists its own distributor's action items only, no internal one")
+    check(a_internal in [x["id"] for x in must("ListActionItems", {"distributorId": d1},
+                                                  manager)["actionItems"]],
+          "staff list the internal one")
+    code, out = call("CompleteActionItem", {"id": a_internal}, portal1)
+    check(code == "NOT_FOUND", "an internal item is NOT_FOUND to the distributor (%s)" % code)
+    code, out = _cli.cli("action", "add", str(d1), "--owner", "bao@meet.example", "--due",
+                         "2026-06-30", "--description", "社内メモ", "--internal", token=manager)
+    check(code == "OK" and out.get("internal") is True,
+          "liaison action add --internal (%s %s)" % (code, out))
     code, _ = call("ListActionItems", {"distributorId": d2}, portal1)
     check(code == "NOT_FOUND", "another distributor's action items are NOT_FOUND")
     code, out = call("CompleteActionItem", {"id": a_mgr}, portal1)
@@ -547,7 +568,7 @@ try:
           and out["actionItem"]["cancelReason"] == "trùng lặp", "a manager cancels with a reason")
     check(sql("SELECT count(*) FROM jobs WHERE kind = 'action_overdue' AND key = '%s'"
               " AND done_at IS NULL" % a_mgr) == "0", "a closed item's overdue job is withdrawn")
-    check(audit_count("action_item.create") == 3 and audit_count("action_item.done") == 2
+    check(audit_count("action_item.create") == 5 and audit_count("action_item.done") == 2
           and audit_count("action_item.cancel") == 1, "action items' changes are audited")
 
     # ---------------- attendees ----------------

@@ -195,6 +195,19 @@ for table, column in (("distributors", "id"), ("contacts", "distributor_id"),
 ok, got = app(auth_portal + "WITH u AS (UPDATE contacts SET name = name WHERE distributor_id = %s "
               "RETURNING 1) SELECT count(*) FROM u" % d2)
 check(ok and got == "0", "a distributor user's context updates no row of another distributor")
+# The exporter's internal action items (migration 0096), of its own distributor too.
+for internal in (True, False):
+    must("CreateActionItem", {"distributorId": d1, "description": "internal %s" % internal,
+                              "owner": "admin@wall.example", "dueOn": "2027-01-31",
+                              "internal": internal}, admin_a)
+ok, got = app(auth_portal + "SELECT string_agg(description, ',') FROM action_items")
+check(ok and got == "internal False",
+      "a distributor user's SELECT * FROM action_items without WHERE: no internal item (%s)" % got)
+ok, got = app(auth_portal + "WITH u AS (UPDATE action_items SET status = 'done' WHERE internal "
+              "RETURNING 1) SELECT count(*) FROM u")
+check(ok and got == "0", "nor does it close one (%s)" % got)
+ok, got = app(auth_a + "SELECT count(*) FROM action_items WHERE internal")
+check(ok and got == "1", "the tenant admin's context sees it (%s)" % got)
 
 # ---------------- credentials written by tenant admins only (migration 0094) ----------------
 portal_user = t.psql("SELECT id FROM users WHERE tenant_id = %s AND email = 'portal@wall.example'"
