@@ -174,6 +174,15 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        /* "-o yaml" reached the command: the global --output took only its own formats. */
+        if (a[0] == '-' && ((a[1] >= 'a' && a[1] <= 'z') || (a[1] >= 'A' && a[1] <= 'Z'))) {
+            fprintf(stderr, "liaison: unknown option '");
+            output_escaped(stderr, a);
+            fprintf(stderr, "'%s\n\n",
+                    strcmp(a, "-o") ? "" : " (-o, --output: json, table or ids)");
+            args_usage(stderr, spec);
+            return EXIT_USAGE;
+        }
         if (strncmp(a, "--", 2) != 0 || !a[2]) {
             if (args_utf8(a, NULL, got + 1))
                 return EXIT_USAGE;
@@ -252,9 +261,13 @@ int cli_subcommand(const char *family, const struct cli_subcommand *subs, int ar
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         FILE *out = argc < 2 ? stderr : stdout;
+        int width = 10;
+        for (const struct cli_subcommand *s = subs; s->name; s++)
+            if ((int)strlen(s->name) > width)
+                width = (int)strlen(s->name);
         fprintf(out, "Usage: liaison %s COMMAND [OPTIONS]\n\nCommands:\n", family);
         for (const struct cli_subcommand *s = subs; s->name; s++)
-            fprintf(out, "  %-10s %s\n", s->name, s->summary);
+            fprintf(out, "  %-*s  %s\n", width, s->name, s->summary);
         fprintf(out, "\nRun 'liaison %s COMMAND --help' for its options and an example.\n", family);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }

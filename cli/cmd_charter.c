@@ -561,7 +561,7 @@ static int ch_competing(struct cli *cli, int argc, char **argv)
 
 static int ch_check(struct cli *cli, int argc, char **argv)
 {
-    const char *version = "0";
+    const char *version = NULL;
     const struct cli_opt opts[] = {
         {"version", &version, NULL, false, "a version (default: the draft)"}, {0}};
     const struct cli_command_spec spec = {
@@ -572,11 +572,11 @@ static int ch_check(struct cli *cli, int argc, char **argv)
         "are conflicts; warnings alone do not change it.",
         opts, 1, "charter check \"Hanoi Motor Supply\""};
     const char *dist = NULL;
-    json_int_t id, v;
+    json_int_t id, v = 0;
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_uint("--version", version, 2147483647, &v)) ||
+    if ((version && (rc = cli_parse_range("--version", version, 1, 2147483647, &v))) ||
         (rc = charter_of(cli, dist, v, &id)))
         return rc;
     json_t *resp;
@@ -634,7 +634,7 @@ static int ch_activate(struct cli *cli, int argc, char **argv)
 
 static int ch_show(struct cli *cli, int argc, char **argv)
 {
-    const char *version = "0";
+    const char *version = NULL;
     const struct cli_opt opts[] = {
         {"version", &version, NULL, false, "a version (default: the active one, else the draft)"},
         {0}};
@@ -642,11 +642,11 @@ static int ch_show(struct cli *cli, int argc, char **argv)
                                           "Shows a distributor's charter.", opts, 1,
                                           "charter show \"Saigon Auto Parts\" --version 1"};
     const char *dist = NULL;
-    json_int_t d, v;
+    json_int_t d, v = 0;
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((rc = cli_parse_uint("--version", version, 2147483647, &v)) ||
+    if ((version && (rc = cli_parse_range("--version", version, 1, 2147483647, &v))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     return charter_call(cli, "GetCharter",

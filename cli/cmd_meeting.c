@@ -123,10 +123,9 @@ static int parse_time(const char *option, const char *s, char *buf, size_t cap, 
     if (unclear) {
         /* It was taken as the hour after, or as one of the two, without a word. */
         fprintf(stderr,
-                "liaison: --%s: '%s' is not one time in this computer's time zone (TZ): its clocks "
-                "skip it or "
-                "pass it twice (a daylight-saving change); give the offset, as in "
-                "2026-03-29T03:30:00+02:00\n",
+                "liaison: --%s: '%s' is not one time in this computer's time zone (TZ): its "
+                "clocks skip it or pass it twice (a daylight-saving change); give the offset, as "
+                "in 2026-03-29T03:30:00+02:00\n",
                 option, s);
         return EXIT_USAGE;
     }

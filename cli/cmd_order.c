@@ -260,26 +260,31 @@ static int order_list(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
         {"status", &status, NULL, false, "placed, confirmed, shipped, delivered, cancelled"},
-        {"from", &from, NULL, false, "placed at or after (RFC 3339)", "placedFrom"},
-        {"to", &to, NULL, false, "placed before (RFC 3339)", "placedTo"},
+        {"from", &from, NULL, false, "placed at or after this time", "placedFrom"},
+        {"to", &to, NULL, false, "placed before this time", "placedTo"},
         {"account", &account, NULL, false, "only this key account's (id)", "keyAccountId"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
-        "order list [--distributor D] [--status S] [--from T] [--to T] [--account ID] [--all]",
+        "order list [--distributor D] [--status S] [--from TIME] [--to TIME] [--account ID] "
+        "[--all]",
         "Lists the orders you reach, oldest first. LATE: one of its shipments is past its ETA "
-        "and not delivered.",
-        opts, 0, "order list --status placed --from 2027-01-01T00:00:00Z"};
+        "and not delivered.\nTIME is RFC 3339, or 'YYYY-MM-DD HH:MM' or a day 'YYYY-MM-DD' (its "
+        "00:00) in this\ncomputer's time zone (TZ).",
+        opts, 0, "order list --status placed --from 2027-01-01"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d = 0, a = 0;
-    if ((dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
+    char f[64] = "", t[64] = "";
+    if ((*from && (rc = cli_parse_bound("from", from, f, sizeof f))) ||
+        (*to && (rc = cli_parse_bound("to", to, t, sizeof t))) ||
+        (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
         (account && (rc = cli_parse_id(account, &a))))
         return rc;
     return cli_list(cli, "ListOrders",
                     json_pack("{s:I,s:o,s:s,s:s,s:I}", "distributorId", d, "status",
-                              cli_enum_string(status), "placedFrom", from, "placedTo", to,
+                              cli_enum_string(status), "placedFrom", f, "placedTo", t,
                               "keyAccountId", a),
                     "orders", order_cols, NCOLS(order_cols), &page);
 }

@@ -39,7 +39,9 @@ int cmd_ping(struct cli *cli, int argc, char **argv)
         if (rc != EXIT_OK)
             break;
         double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
-        json_object_set_new(resp, "roundTripMs", json_real(ms));
+        /* Hundredths: a clock's nanoseconds are not what a round trip is known to. */
+        json_object_set_new(resp, "roundTripMs",
+                            json_real((double)(long long)(ms * 100 + 0.5) / 100));
         json_array_append_new(results, resp);
     }
     if (rc == EXIT_OK) {

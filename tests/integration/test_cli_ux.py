@@ -103,6 +103,13 @@ rc, out, _ = run("--json", "product-line", "list", "-o", "table")
 check(rc == 0 and lines(out)[0].startswith("ID"), "the last of --json and -o table wins")
 rc, out, err = run("product-line", "list", "--output", "yaml")
 check(rc == 2, "--output yaml is not a format: the command's usage error")
+rc, out, err = run("product-line", "list", "-o", "yaml")
+check(rc == 2 and "json, table or ids" in text(err),
+      "-o yaml after the command names the formats (it said \"unexpected argument '-o'\"): %r"
+      % text(err)[:120])
+rc, out, err = run("charter", "--help")
+check(rc == 0 and "  commitment  set an inventory commitment" in text(out),
+      "a command's list keeps a long name apart from its summary: %r" % text(out)[:400])
 rc, out, err = run("--output", "yaml", "health")
 check(rc == 2 and "json, table or ids" in text(err), "--output before the command names the formats")
 
