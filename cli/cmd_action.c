@@ -11,6 +11,7 @@
 #include "cli.h"
 
 static const struct output_column action_cols[] = {{"ID", "id"},
+                                                   {"DISTRIBUTOR", "distributorName"},
                                                    {"DESCRIPTION", "description"},
                                                    {"OWNER", "ownerName"},
                                                    {"LOCAL DUE", "localDue"},
@@ -32,7 +33,7 @@ static int action_id(const struct cli_command_spec *spec, int argc, char **argv,
 }
 
 static const struct output_column action_fields[] = {{"action item", "id"},
-                                                     {"distributor", "distributorId"},
+                                                     {"distributor", "distributorName"},
                                                      {"meeting", "meetingId"},
                                                      {"description", "description"},
                                                      {"owner", "ownerName"},

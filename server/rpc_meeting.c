@@ -91,7 +91,8 @@
     " "                                                                                            \
     "to_char(a.due_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI')"                             \
     " AS local_due_at,"                                                                            \
-    " liaison_rfc3339(a.overdue_flagged_at) AS overdue_flagged_at, a.internal"
+    " liaison_rfc3339(a.overdue_flagged_at) AS overdue_flagged_at, a.internal,"                    \
+    " d.name AS distributor_name"
 #define CALLER "nullif(current_setting('liaison.user_id', true), '')::bigint"
 #define NOBODY_BY_THAT_NAME                                                                        \
     "no user of this tenant and no single contact of this distributor by that e-mail or name"
