@@ -95,7 +95,7 @@ static unsigned char *doc_read(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "liaison: %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "liaison: --file: %s: %s\n", path, strerror(errno));
         return NULL;
     }
     unsigned char *data = NULL;
@@ -118,10 +118,12 @@ static unsigned char *doc_read(const char *path, size_t *len)
         if (n == 0)
             break;
     }
+    int why = errno;
     bool failed = ferror(f);
     fclose(f);
     if (failed) {
-        fprintf(stderr, "liaison: %s: read error\n", path);
+        /* A directory opens, and says what it is only when read. */
+        fprintf(stderr, "liaison: --file: %s: %s\n", path, strerror(why));
         free(data);
         return NULL;
     }
@@ -139,12 +141,14 @@ static int doc_send(struct cli *cli, const char *method, json_t *req, const char
     size_t len;
     unsigned char *data = req ? doc_read(file, &len) : NULL;
     char *text = NULL, *resp = NULL;
-    int rc = data && !json_object_set_new(req, "mediaType",
-                                          json_string(media_type     ? media_type
-                                                      : default_type ? doc_media_type(file)
-                                                                     : ""))
-                 ? EXIT_OK
-                 : EXIT_ERROR;
+    /* A file that cannot be read is the caller's to mend, as any wrong argument. */
+    int rc = req && !data ? EXIT_USAGE : EXIT_OK;
+    if (rc == EXIT_OK &&
+        (!data || json_object_set_new(req, "mediaType",
+                                      json_string(media_type     ? media_type
+                                                  : default_type ? doc_media_type(file)
+                                                                 : ""))))
+        rc = EXIT_ERROR;
     if (rc == EXIT_OK && !(text = json_dumps(req, JSON_COMPACT))) {
         fprintf(stderr, "liaison: out of memory\n");
         rc = EXIT_ERROR;

@@ -177,6 +177,13 @@ static struct db_stmt q_terms = {
 #define SAME_GRANT_REFUSED                                                                         \
     "liaison_unique(same.dup IS NULL, format('grant %s of this charter already says the same',"    \
     " same.dup))"
+/*
+ * An amendment copies the grants under ids of its own: the id of the active
+ * version's grant, which 'charter show' gives by default, is not the draft's.
+ */
+#define NO_SUCH_GRANT                                                                              \
+    "'no such grant in this version of the charter: an amendment''s draft holds copies of the"     \
+    " grants under new ids'"
 /* $2 region, $3 all lines, $4 lines, $5 exclusive, $6 starts, $7 ends ('': open-ended) */
 static struct db_stmt q_grant_add = {
     "WITH same AS (" SAME_GRANT ")"
@@ -198,7 +205,7 @@ static struct db_stmt q_grant_update = {
     "  WHERE tenant_id = liaison_tenant() AND charter_id = $1::bigint AND id = $8::bigint"
     "  AND " SAME_GRANT_REFUSED
     "  RETURNING liaison_audit('charter.grant.update', 'charter', charter_id || '/grant/' || id))"
-    " SELECT liaison_found(count(*) = 1, 'no such item in this charter') AS updated FROM m",
+    " SELECT liaison_found(count(*) = 1, " NO_SUCH_GRANT ") AS updated FROM m",
     8, 0};
 /* $2 grant */
 static struct db_stmt q_grant_remove = {
@@ -206,7 +213,7 @@ static struct db_stmt q_grant_remove = {
     "  AND charter_id = $1::bigint AND id = $2::bigint"
     "  RETURNING liaison_audit('charter.grant.remove', 'charter',"
     "   charter_id || '/grant/' || id))"
-    " SELECT liaison_found(count(*) = 1, 'no such item in this charter') AS removed FROM m",
+    " SELECT liaison_found(count(*) = 1, " NO_SUCH_GRANT ") AS removed FROM m",
     2, 0};
 /* $2 account, $3 region, $4 note */
 static struct db_stmt q_carve_out_add = {

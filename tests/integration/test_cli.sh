@@ -382,7 +382,7 @@ g3=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ && /VN-HN/ {print $1; exit}'
 check "a grant updated into the same as another: refused" 5 "$cli" charter grant update "Saigon Auto Parts" "$g3" --region VN --lines BRK --exclusive --from 2026-01-01 --to 2030-12-31
 contains "the other grant is named" "$err" "grant $g2 of this charter already says the same"
 check "a grant that does not exist, updated into the same as another: not found" 4 "$cli" charter grant update "Saigon Auto Parts" 999999 --region VN --lines BRK --exclusive --from 2026-01-01 --to 2030-12-31
-contains "the missing grant is the error" "$err" "no such item in this charter"
+contains "the missing grant is the error" "$err" "no such grant in this version of the charter"
 check "ungrant the other grant" 0 "$cli" charter ungrant "Saigon Auto Parts" "$g3"
 check "charter check: the grant covers the commitment" 0 "$cli" charter check "Saigon Auto Parts"
 lacks "no warning once covered" "$out" "warning:"
@@ -535,6 +535,10 @@ lacks "no call the user never made named" "$err" "ListUsers"
 check "a distributor user's own calendar by e-mail" 0 "$cli" --profile du cadence ics --user DU@cli.example
 # Sharing is not told to a distributor user: '-', not a false 'no'.
 printf 'Bảng giá\n' >"$home/gia.txt"
+check "a document from a file that is not there: a usage error" 2 "$cli" doc add --kind price_sheet --title "Bảng giá" --language vi --share-all --file "$home/khong-co.txt"
+contains "the missing file is named with its option" "$err" "--file: $home/khong-co.txt: No such file or directory"
+check "a directory for a file: a usage error" 2 "$cli" doc add --kind price_sheet --title "Bảng giá" --language vi --share-all --file "$home"
+contains "and says what it is" "$err" "Is a directory"
 check "a document shared with all" 0 "$cli" -o ids doc add --kind price_sheet --title "Bảng giá" --language vi --share-all --file "$home/gia.txt"
 doc=$(cat "$out")
 check "staff see it shared with all" 0 "$cli" doc show "$doc"
