@@ -19,6 +19,18 @@ static const struct output_column update_cols[] = {{"ID", "id"},
                                                    {"STATUS", "status"},
                                                    {"PUBLISHED", "publishedAt"},
                                                    {"READ", "readAt"}};
+/* One update shown alone: also whom it is aimed at and what it attaches. */
+static const struct output_column update_fields[] = {{"ID", "id"},
+                                                     {"KIND", "kind"},
+                                                     {"TITLE", "title"},
+                                                     {"LANGUAGE", "language"},
+                                                     {"EFFECTIVE", "effectiveOn"},
+                                                     {"REGIONS", "regions"},
+                                                     {"LINES", "productLineIds"},
+                                                     {"DOCUMENTS", "documentIds"},
+                                                     {"STATUS", "status"},
+                                                     {"PUBLISHED", "publishedAt"},
+                                                     {"READ", "readAt"}};
 static const struct output_column recipient_cols[] = {{"DISTRIBUTOR", "distributorId"},
                                                       {"NAME", "distributorName"},
                                                       {"AGENDA", "agenda"},
@@ -47,7 +59,7 @@ static int update_answer(struct cli *cli, const char *method, json_t *req)
     if (cli->set.json || cli->set.ids) {
         cli_print_object(cli, update_cols, NCOLS(update_cols), u);
     } else {
-        output_fields(update_cols, NCOLS(update_cols), u);
+        output_fields(update_fields, NCOLS(update_fields), u);
         printf("\n");
         output_escaped(stdout, json_string_value(json_object_get(u, "body")));
         printf("\n");
