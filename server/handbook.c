@@ -183,6 +183,12 @@ static long long num(const json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
+/* The English plural ending for a count: "1 meeting", "2 meetings". */
+static const char *plural(long long n)
+{
+    return n == 1 ? "" : "s";
+}
+
 /* A JSON number (integer or real) of o[key]; false when it is null or missing. */
 static bool real(const json_t *o, const char *key, double *v)
 {
@@ -403,7 +409,8 @@ static void section_charter(struct page *p, const json_t *c)
             snprintf(moq, sizeof moq, "%lld", num(g, "moq"));
             snprintf(buffer, sizeof buffer, "%lld %s", num(g, "buffer_amount"),
                      !strcmp(str(g, "buffer_unit"), "weeks") ? "weeks of cover" : "units");
-            snprintf(terms, sizeof terms, "%lld days", num(g, "payment_terms_days"));
+            snprintf(terms, sizeof terms, "%lld day%s", num(g, "payment_terms_days"),
+                     plural(num(g, "payment_terms_days")));
             const char *cells[] = {str(g, "line"), moq, buffer, str(g, "financing"), terms};
             row(p, cells, 5);
         }
@@ -519,10 +526,10 @@ static void section_cadence(struct page *p, const json_t *data)
     if (json_is_object(f)) {
         const json_t *ex = json_object_get(f, "exporter"), *di = json_object_get(f, "distributor");
         fmt(p,
-            " Over the last 90 days, of %lld meetings, %lld (%lld minutes) fell outside the "
+            " Over the last 90 days, of %lld meeting%s, %lld (%lld minutes) fell outside the "
             "exporter's hours and %lld (%lld minutes) outside the distributor's.",
-            num(f, "meetings"), num(ex, "outside_count"), num(ex, "outside_minutes"),
-            num(di, "outside_count"), num(di, "outside_minutes"));
+            num(f, "meetings"), plural(num(f, "meetings")), num(ex, "outside_count"),
+            num(ex, "outside_minutes"), num(di, "outside_count"), num(di, "outside_minutes"));
     }
     para_end(p);
 }
@@ -582,13 +589,14 @@ static void section_escalation(struct page *p, const json_t *data)
                 fixed(p, " (no contact holds this role yet: a request skips this step until one "
                          "does)");
             }
-            fmt(p, ", %s; an answer is expected within %lld hours",
-                method_words(str(step, "method")), num(step, "response_hours"));
+            fmt(p, ", %s; an answer is expected within %lld hour%s",
+                method_words(str(step, "method")), num(step, "response_hours"),
+                plural(num(step, "response_hours")));
             item_end(p);
         }
         item(p);
-        fmt(p, "Then a visit, due within %lld hours; then a formal written performance concern",
-            num(e, "visit_hours"));
+        fmt(p, "Then a visit, due within %lld hour%s; then a formal written performance concern",
+            num(e, "visit_hours"), plural(num(e, "visit_hours")));
         item_end(p);
     }
 }
