@@ -216,7 +216,7 @@ static bool initiative_ok(struct request *r, size_t i, const Liaison__V1__PlanIn
     }
     /* YYYY-MM-DD compares as text in date order. */
     if (strcmp(in->due_on, in->starts_on) < 0) {
-        fail_item(r, "initiatives", i, "dueOn", "not before startsOn");
+        fail_item(r, "initiatives", i, "dueOn", "not before the day the initiative starts");
         return false;
     }
     return true;
