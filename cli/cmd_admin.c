@@ -385,12 +385,12 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"slug", &slug, NULL, true, "the tenant to import into: new, or existing and empty"},
         {"name", &name, NULL, true, "its name, when the import creates it"},
+        {"password-stdin", NULL, &from_stdin, false,
+         "read the admin's new password (--admin-email) from standard input", "adminPassword"},
         {"admin-email", &admin_email, NULL, false,
          "for an export without secrets: a tenant admin of the export, who gets a new password "
          "(asked for) and can then reset the other users'",
          "adminEmail adminPassword"},
-        {"password-stdin", NULL, &from_stdin, false,
-         "read that admin's new password from standard input", "adminPassword"},
         {0}};
     const struct cli_command_spec spec = {
         "admin tenant import FILE --slug SLUG --name NAME [--admin-email EMAIL [--password-stdin]]",

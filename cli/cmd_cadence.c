@@ -335,20 +335,18 @@ static int cad_series(struct cli *cli, int argc, char **argv)
                                  "agenda", items, "durationMinutes", minutes, "status", status),
                        &resp)))
         return rc;
-    /* In a table, its next meeting in the exporter side's zone, as 'cadence show' gives it. */
+    /*
+     * In a table, its next meeting in the exporter side's zone, as 'cadence show' gives it.
+     * The change is made: should that lookup fail, the series is shown in UTC.
+     */
     json_t *series = json_object_get(resp, "series"), *cadence = NULL;
-    if (!cli->set.json && !cli->set.ids &&
-        (rc = cli_call(cli, "GetCadence",
+    if (!cli->set.json && !cli->set.ids)
+        (void)cli_call(cli, "GetCadence",
                        json_pack("{s:O,s:I}", "distributorId",
                                  json_object_get(series, "distributorId"), "upcoming", 1),
-                       &cadence))) {
-        json_decref(resp);
-        return rc;
-    }
-    if (cadence) {
-        json_object_set_new(cadence, "series", json_pack("[O]", series));
+                       &cadence);
+    if (cadence && json_object_set_new(cadence, "series", json_pack("[O]", series)) == 0)
         series_exporter_local(cadence);
-    }
     if (cli->set.json)
         output_json(resp);
     else

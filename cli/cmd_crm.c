@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -269,7 +270,7 @@ static int lead_decide(struct cli *cli, int argc, char **argv)
     if ((rc = cli_parse_id(args[0], &v)))
         return rc;
     /* A reassignment without --to would hand the lead to the exporter unasked. */
-    if (!strcmp(args[1], "reassign") != (to != NULL)) {
+    if (!strcasecmp(args[1], "reassign") != (to != NULL)) {
         cli_fail_option(cli, "--to", "distributorId",
                         to ? "only a reassignment names where the lead goes"
                            : "required to reassign: a distributor, or 'exporter'");

@@ -106,7 +106,7 @@ static unsigned char *doc_read(const char *path, size_t *len)
             cap = cap ? 2 * cap : 65536;
             unsigned char *more = cap <= (size_t)DOC_FILE_MAX + 1 ? realloc(data, cap) : NULL;
             if (!more) {
-                fprintf(stderr, "liaison: %s: larger than %ld bytes\n", path, DOC_FILE_MAX);
+                fprintf(stderr, "liaison: --file: %s: larger than %ld bytes\n", path, DOC_FILE_MAX);
                 free(data);
                 fclose(f);
                 return NULL;

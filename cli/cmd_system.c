@@ -39,9 +39,12 @@ int cmd_ping(struct cli *cli, int argc, char **argv)
         if (rc != EXIT_OK)
             break;
         double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
-        /* Hundredths: a clock's nanoseconds are not what a round trip is known to. */
+        /* A table shows hundredths: the clock's nanoseconds are not what a round trip is
+         * known to; --json keeps the measure as taken. */
+        char shown[32];
+        snprintf(shown, sizeof shown, "%.2f", ms);
         json_object_set_new(resp, "roundTripMs",
-                            json_real((double)(long long)(ms * 100 + 0.5) / 100));
+                            cli->set.json ? json_real(ms) : json_string(shown));
         json_array_append_new(results, resp);
     }
     if (rc == EXIT_OK) {

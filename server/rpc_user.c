@@ -78,14 +78,16 @@ static struct db_stmt q_user_salt = {
     "SELECT s FROM liaison_own_password_salt() AS s WHERE s IS NOT NULL", 0, 0};
 /* $1 the current password hashed with that salt: whether it is the stored hash. */
 static struct db_stmt q_user_matches = {"SELECT liaison_own_password_matches($1) AS matched", 1, 0};
-/* $1 user, $2 hash, $3 the session that stays (0: none); the user's other sessions end. */
+/*
+ * $1 user, $2 hash, $3 the session that stays (0: none), $4 the caller's
+ * current password hashed with the stored salt ('': an admin's reset); the
+ * user's other sessions end. Only the owner's function writes a hash
+ * (migration 0095): a row when it did.
+ */
 static struct db_stmt q_user_set_password = {
-    "WITH m AS (UPDATE users SET password_hash = $2"
-    "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING id),"
-    " s AS (UPDATE sessions SET revoked_at = now() WHERE tenant_id = liaison_tenant()"
-    "  AND user_id = $1::bigint AND kind = 'session' AND revoked_at IS NULL"
-    "  AND id <> $3::bigint)" EXEC_AUDITED("'user.password'", "user"),
-    3, 0};
+    "SELECT id FROM liaison_user_password_set($1::bigint, $2, nullif($4, ''),"
+    " nullif($3::bigint, 0)) AS id WHERE id IS NOT NULL",
+    4, 0};
 
 /*
  * CreateUser and ResetPassword run after their password is hashed, and
@@ -118,7 +120,7 @@ static struct exec_decl d_user_enable = {.method = "EnableUser",
                                          .not_found = "no such user"};
 static struct exec_decl d_password_reset = {
     .method = "ResetPassword",
-    .query = {&q_user_set_password, {"user_id", "new_password", "=0"}},
+    .query = {&q_user_set_password, {"user_id", "new_password", "=0", "="}},
     .shape = EXEC_NONE,
     .not_found = "no such user"};
 
@@ -221,6 +223,11 @@ void rpc_enable_user(struct request *r)
  * request's state is that account.
  */
 
+static void password_mismatch(struct request *r)
+{
+    request_fail_field(r, "currentPassword", "does not match");
+}
+
 static void password_saved(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
@@ -229,7 +236,8 @@ static void password_saved(struct db_txn *txn, int code, const char *detail)
         return;
     }
     if (PQntuples(txn->results[txn->nsteps - 1]) != 1) {
-        request_fail(r, LIAISON__V1__CODE__NOT_FOUND, "no such user");
+        /* Compared a moment ago: the password changed in between. */
+        password_mismatch(r);
         return;
     }
     Liaison__V1__Empty out = LIAISON__V1__EMPTY__INIT;
@@ -249,13 +257,9 @@ static void password_hashed(void *arg, bool ok, const char *encoded)
     s->values[0] = request_printf(r, "%" PRId64, r->who.user_id);
     s->values[1] = hash;
     s->values[2] = request_printf(r, "%" PRId64, r->who.session_id);
+    s->values[3] = ((const Liaison__V1__ChangePasswordRequest *)r->input)->current_password;
     r->txn.nsteps = n + 1;
     request_submit(r, password_saved);
-}
-
-static void password_mismatch(struct request *r)
-{
-    request_fail_field(r, "currentPassword", "does not match");
 }
 
 static void password_failure_counted(struct db_txn *txn, int code, const char *detail)
@@ -308,6 +312,8 @@ static void password_current_hashed(void *arg, bool ok, const char *encoded)
     char *hash = password_hash_kept(r, ok, encoded);
     if (!hash)
         return;
+    /* From here the hash stands where the password was, for the save to name it again. */
+    ((Liaison__V1__ChangePasswordRequest *)r->input)->current_password = hash;
     int n = credential_txn_begin(r);
     r->txn.steps[n].stmt = &q_user_matches;
     r->txn.steps[n].values[0] = hash;

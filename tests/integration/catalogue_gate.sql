@@ -151,9 +151,10 @@ problems AS (
                'liaison_wall_valid()', 'liaison_wall_auth(bigint,text)',
                'liaison_wall_auth(bigint,text,bigint,text,text,text)')
     UNION ALL
-    -- Only the owner's functions read password hashes (migration 0095).
-    SELECT :'app_role' || ' may read users.password_hash'
-     WHERE has_column_privilege(:'app_role', 'public.users', 'password_hash', 'SELECT')
+    -- Only the owner's functions read or write password hashes (migration 0095).
+    SELECT :'app_role' || ' may ' || v.word || ' users.password_hash'
+      FROM (VALUES ('SELECT', 'read'), ('UPDATE', 'write')) v (priv, word)
+     WHERE has_column_privilege(:'app_role', 'public.users', 'password_hash', v.priv)
     UNION ALL
     SELECT 'audit table ' || x.name || ' not found (renamed? name it in the gate)'
       FROM (VALUES ('audit_log'), ('platform_audit')) x (name)

@@ -121,6 +121,8 @@ BREAKAGES = [
      "%s may read users.password_hash" % APP),
     ("password hashes readable by column", "GRANT SELECT (password_hash) ON users TO " + APP,
      "%s may read users.password_hash" % APP),
+    ("password hashes writable", "GRANT UPDATE (password_hash) ON users TO " + APP,
+     "%s may write users.password_hash" % APP),
     ("UPDATE on audit_log", "GRANT UPDATE ON audit_log TO " + APP,
      "%s may UPDATE audit table audit_log" % APP),
     ("UPDATE on one column of platform_audit", "GRANT UPDATE (action) ON platform_audit TO " + APP,

@@ -240,10 +240,25 @@ for who, auth in (("a distributor user's", auth_portal), ("even a tenant admin's
             ("export the tenant with its hashes",
              "SELECT count(*) FROM liaison_export_page('users', 0, 100, true)"),
             ("call the export's reader",
-             "SELECT count(*) FROM liaison_export_rows('users', 0, 100, true)")):
+             "SELECT count(*) FROM liaison_export_rows('users', 0, 100, true)"),
+            ("give its own user a password of its choosing",
+             "UPDATE users SET password_hash = '$argon2id$v=19$m=19456,t=2,p=1$x$y' "
+             "WHERE id = liaison_user_id()")):
         ok, got = app(auth + query)
         check(not ok and ("permission denied" in got or "operators only" in got),
               "%s SQL cannot %s (%s)" % (who, what, got[-90:]))
+for what, query in (
+        ("reset its own password", "SELECT liaison_user_password_set(liaison_user_id(), "
+         "'$argon2id$x', NULL, NULL)"),
+        ("set its own password without the current one", "SELECT coalesce("
+         "liaison_user_password_set(liaison_user_id(), '$argon2id$x', '$argon2id$wrong', NULL)"
+         "::text, 'refused')")):
+    ok, got = app(auth_portal + query)
+    check((not ok and "a tenant admin resets passwords" in got) or (ok and got == "refused"),
+          "a distributor user's SQL cannot %s (%s)" % (what, got[-90:]))
+check(t.psql("SELECT password_hash FROM users WHERE id = %s" % portal_user).startswith(
+      "$argon2id$v=19$"), "its hash is as it was")
+
 ok, got = app(auth_portal + "SELECT count(DISTINCT email) FROM users")
 check(ok and got == t.psql("SELECT count(*) FROM users WHERE tenant_id = %s" % a_id),
       "the rest of users stays readable: the staff's names and addresses (%s)" % got)
