@@ -93,19 +93,19 @@ int cmd_portfolio(struct cli *cli, int argc, char **argv)
                            (int)(sizeof cols / sizeof cols[0]), &page, portfolio_row);
 }
 
-/* Prints a HealthWeights object as fields, or as JSON. */
+/* Prints a HealthWeights object as fields, each named as 'set' takes it, or as JSON. */
 static void print_weights(const struct cli *cli, const json_t *weights)
 {
     static const struct output_column cols[] = {
-        {"report timeliness", "reportTimeliness", OUTPUT_COUNT},
-        {"notes compliance", "notesCompliance", OUTPUT_COUNT},
+        {"report_timeliness", "reportTimeliness", OUTPUT_COUNT},
+        {"notes_compliance", "notesCompliance", OUTPUT_COUNT},
         {"responsiveness", "responsiveness", OUTPUT_COUNT},
-        {"target attainment", "targetAttainment", OUTPUT_COUNT},
-        {"inventory cover", "inventoryCover", OUTPUT_COUNT},
-        {"order trend", "orderTrend", OUTPUT_COUNT},
-        {"competing lines", "competingLines", OUTPUT_COUNT},
-        {"overdue actions", "overdueActions", OUTPUT_COUNT},
-        {"flagged deals", "flaggedDeals", OUTPUT_COUNT},
+        {"target_attainment", "targetAttainment", OUTPUT_COUNT},
+        {"inventory_cover", "inventoryCover", OUTPUT_COUNT},
+        {"order_trend", "orderTrend", OUTPUT_COUNT},
+        {"competing_lines", "competingLines", OUTPUT_COUNT},
+        {"overdue_actions", "overdueActions", OUTPUT_COUNT},
+        {"flagged_deals", "flaggedDeals", OUTPUT_COUNT},
         {"updated by", "updatedBy"},
         {"updated at", "updatedAt"}};
     if (cli->set.json)
