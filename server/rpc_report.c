@@ -472,6 +472,11 @@ void rpc_list_reports(struct request *r)
     if (!report_period_ok(r, "periodFrom", in->period_from, true, false) ||
         !report_period_ok(r, "periodTo", in->period_to, true, false))
         return;
+    /* Months as YYYY-MM compare as text in time order: a reversed range would list nothing. */
+    if (in->period_from[0] && in->period_to[0] && strcmp(in->period_from, in->period_to) > 0) {
+        request_fail_field(r, "periodTo", "not before the month the list starts from");
+        return;
+    }
     if (in->status[0] && strcmp(in->status, "draft") && strcmp(in->status, "submitted") &&
         strcmp(in->status, "reviewed")) {
         request_fail_field(r, "status", "draft, submitted or reviewed");

@@ -17,7 +17,7 @@
 -- the owner.
 -- A later migration that adds a column to users grants SELECT on it too.
 -- The catalogue gate fails if liaisond's role may read or write
--- password_hash.
+-- password_hash, or may not read another column.
 
 -- The caller's own hash without its last field (algorithm, parameters and
 -- salt), as liaison_login_user() gives it; NULL unless the context

@@ -156,6 +156,14 @@ problems AS (
       FROM (VALUES ('SELECT', 'read'), ('UPDATE', 'write')) v (priv, word)
      WHERE has_column_privilege(:'app_role', 'public.users', 'password_hash', v.priv)
     UNION ALL
+    -- Its SELECT is granted column by column: a column added later without
+    -- its grant would fail only when a statement names it.
+    SELECT 'users.' || a.attname || ': ' || :'app_role' || ' may not read it (grant SELECT on it)'
+      FROM pg_attribute a
+     WHERE a.attrelid = 'public.users'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+       AND a.attname <> 'password_hash'
+       AND NOT has_column_privilege(:'app_role', a.attrelid, a.attnum, 'SELECT')
+    UNION ALL
     SELECT 'audit table ' || x.name || ' not found (renamed? name it in the gate)'
       FROM (VALUES ('audit_log'), ('platform_audit')) x (name)
      WHERE NOT EXISTS (SELECT 1 FROM audit_tables a WHERE a.rel = x.name)

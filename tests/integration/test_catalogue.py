@@ -123,6 +123,8 @@ BREAKAGES = [
      "%s may read users.password_hash" % APP),
     ("password hashes writable", "GRANT UPDATE (password_hash) ON users TO " + APP,
      "%s may write users.password_hash" % APP),
+    ("a column of users added without its grant", "ALTER TABLE users ADD COLUMN gate_probe text",
+     "users.gate_probe: %s may not read it (grant SELECT on it)" % APP),
     ("UPDATE on audit_log", "GRANT UPDATE ON audit_log TO " + APP,
      "%s may UPDATE audit table audit_log" % APP),
     ("UPDATE on one column of platform_audit", "GRANT UPDATE (action) ON platform_audit TO " + APP,

@@ -495,7 +495,9 @@ code, out = call("ListReports", {"distributorId": saigon, "page": {"cursor": "cn
 check(code == "INVALID_ARGUMENT" and fields(out) == ["page.cursor"],
       "a forged report cursor is refused on page.cursor (%s %s)" % (code, out))
 for req, field in (({"status": "late"}, "status"), ({"periodFrom": "2099"}, "periodFrom"),
-                   ({"periodTo": "x"}, "periodTo")):
+                   ({"periodTo": "x"}, "periodTo"),
+                   # It listed nothing, as if there were no reports.
+                   ({"periodFrom": "2026-12", "periodTo": "2026-11"}, "periodTo")):
     code, out = call("ListReports", req, admin)
     check(code == "INVALID_ARGUMENT" and fields(out) == [field],
           "list with a wrong %s is refused (%s)" % (field, code))
