@@ -65,6 +65,10 @@ class Cli:
 
     def must(self, method, request, token):
         code, out = self.call(method, request, token)
+        if code == "ABORTED":
+            # A concurrent change won (the server's scheduler works the same rows in the
+            # background): nothing was written, and the answer is to try again, once.
+            code, out = self.call(method, request, token)
         if code != "OK":
             raise RuntimeError("%s: %s %s" % (method, code, out))
         return out
