@@ -286,7 +286,7 @@ SERVER_REASONS = [
      lambda m: _("this form was sent before and made its record then; what you changed was "
                  "not saved: open that record to change it, or send this form again for a new "
                  "one")),
-    (r"not before startsOn", lambda m: _("not before its start")),
+    (r"not before the day the initiative starts", lambda m: _("not before its start")),
     (r"outside the plan's year ([0-9]+)",
      lambda m: _("outside the plan's year %(year)s", year=m[1])),
     (r"'YYYY', 'YYYY-Qn' or 'YYYY-MM' within the plan's year",
