@@ -142,12 +142,11 @@ static int doc_send(struct cli *cli, const char *method, json_t *req, const char
     unsigned char *data = req ? doc_read(file, &len) : NULL;
     char *text = NULL, *resp = NULL;
     /* A file that cannot be read is the caller's to mend, as any wrong argument. */
-    int rc = req && !data ? EXIT_USAGE : EXIT_OK;
-    if (rc == EXIT_OK &&
-        (!data || json_object_set_new(req, "mediaType",
-                                      json_string(media_type     ? media_type
-                                                  : default_type ? doc_media_type(file)
-                                                                 : ""))))
+    int rc = !req ? EXIT_ERROR : !data ? EXIT_USAGE : EXIT_OK;
+    if (rc == EXIT_OK && json_object_set_new(req, "mediaType",
+                                             json_string(media_type     ? media_type
+                                                         : default_type ? doc_media_type(file)
+                                                                        : "")))
         rc = EXIT_ERROR;
     if (rc == EXIT_OK && !(text = json_dumps(req, JSON_COMPACT))) {
         fprintf(stderr, "liaison: out of memory\n");
