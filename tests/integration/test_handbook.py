@@ -238,6 +238,13 @@ def health_settled():
     return False
 
 
+# An item both sides see, and the exporter's internal one (migration 0096), which the
+# handbook's counts leave out whoever renders it (0097).
+for internal in (False, True):
+    must("CreateActionItem", {"distributorId": da, "description": "Gửi bảng giá mới",
+                              "owner": "admin@hb.example", "dueOn": "2030-12-31",
+                              "internal": internal}, admin)
+
 # ---------------- Markdown, through the CLI ----------------
 check(health_settled(), "the scheduler has run the health jobs the setting up queued")
 audits_before = audits("handbook.generated")
@@ -271,6 +278,8 @@ for want, what in (("# Relationship Operating Handbook: Sài Gòn &lt;script&gt;
                    ("Bảng giá &lt;script&gt;", "the shared document"),
                    ("| ja, vi |", "the languages the price sheet lacks"),
                    ("within 24 hours of its end", "the notes discipline"),
+                   ("Open action items: 1, of which overdue: 0",
+                    "the open action items, the internal one not counted"),
                    ("| %s | 60 | 100 | " % months[2], "the last month's sales and target"),
                    # 80 on hand against 270 sold in three reported months: 80 / (90 * 12 / 52)
                    ("at the end of %s:\n\n- BRK: 3.9 weeks of cover against 8 weeks, below the"
@@ -522,6 +531,9 @@ code, out = cli("handbook", str(da), "--no-store", "--format", "html", "-o",
                 os.path.join(OUT, "own.html"), token=user_a)
 check(code == "OK" and out.get("documentVersion", 0) == 0,
       "distributor A's user reads its own handbook with --no-store (%s)" % code)
+check("Open action items: 1, of which overdue: 0"
+      in visible_text(open(os.path.join(OUT, "own.html"), encoding="utf-8").read()),
+      "and counts the action items as the exporter's rendering does")
 code, _ = call("GetHandbook", {"distributorId": da, "format": "md"}, auditor)
 check(code == "OK", "an auditor reads a handbook")
 p = subprocess.run([CLI, "--token", auditor, "handbook", str(da), "-o", "-"],

@@ -220,6 +220,10 @@ try:
         must("CreateActionItem", {"distributorId": actions, "description": "Gửi dự báo %d" % i,
                                   "owner": "admin@health.example",
                                   "dueAt": rfc(T1 + datetime.timedelta(days=1))}, admin)
+    # The exporter's own to-do (migration 0096) is no signal of the relationship (0097).
+    must("CreateActionItem", {"distributorId": actions, "description": "Chuẩn bị thư cảnh báo",
+                              "owner": "admin@health.example", "internal": True,
+                              "dueAt": rfc(T1 + datetime.timedelta(days=1))}, admin)
     code, out = call("RegisterLead", {"distributorId": deals, "accountName": "タイ自動車",
                                       "country": "TH", "title": "Đơn hàng Bangkok",
                                       "valueMinor": 1000, "currency": "USD"}, admin)
@@ -244,7 +248,8 @@ try:
     h = health(actions)
     r = reason(h, "overdue_actions")
     check(r.get("points") == points(3, 2 / 3) and "2 action items overdue" in r.get("detail", ""),
-          "two overdue action items lose two thirds of their weight (%s)" % h)
+          "two overdue action items lose two thirds of their weight, an overdue internal one"
+          " nothing (%s)" % h)
     check(r.get("code") == "overdue_actions.overdue" and r.get("args", [None])[0] == "2",
           "the reason's code and figures come with its text (%s)" % r)
     h = health(deals)
