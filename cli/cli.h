@@ -139,6 +139,15 @@ int cli_create_key(struct cli *cli);
  * update that keeps what it is not given). Returns an exit code.
  */
 int cli_read_current(struct cli *cli);
+/*
+ * The fields of an update, which replaces them all: the object as
+ * get_method ({"id": id}) shows it now under key, its keys[0..n) only, for
+ * the options given to be laid over, so that what is not given stays as it
+ * is. Read after every change this client made (cli_read_current). NULL
+ * after saying why, with *rc set.
+ */
+json_t *cli_current_fields(struct cli *cli, const char *get_method, json_int_t id, const char *key,
+                           const char *const *keys, size_t n, int *rc);
 
 /* What cli_resolve looks up. */
 enum cli_kind { CLI_DISTRIBUTOR, CLI_PRODUCT_LINE, CLI_PRODUCT, CLI_USER, CLI_CONTACT };

@@ -203,27 +203,54 @@ static int product_list(struct cli *cli, int argc, char **argv)
 
 static int product_update(struct cli *cli, int argc, char **argv)
 {
+    static const char *const keys[] = {"name", "unit", "moq"};
     const char *name = NULL, *unit = NULL, *moq = NULL;
-    const struct cli_opt opts[] = {{"name", &name, NULL, true, "name"},
-                                   {"unit", &unit, NULL, true, "unit of sale"},
-                                   {"moq", &moq, NULL, true, "minimum order quantity"},
+    const struct cli_opt opts[] = {{"name", &name, NULL, false, "name"},
+                                   {"unit", &unit, NULL, false, "unit of sale"},
+                                   {"moq", &moq, NULL, false, "minimum order quantity (0: none)"},
                                    {0}};
     const struct cli_command_spec spec = {
-        "product update PRODUCT --name NAME --unit U --moq N",
-        "Updates a product (PRODUCT: its id, SKU or name).", opts, 1,
-        "product update BRK-1 --name \"Brake pads\" --unit set --moq 20"};
+        "product update PRODUCT [--name NAME] [--unit U] [--moq N]",
+        "Changes the details given of a product (PRODUCT: its id, SKU or name); the others\n"
+        "stay as they are. Its SKU and product line do not change.",
+        opts, 1, "product update BRK-1 --moq 20"};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t v, m;
-    if ((rc = cli_parse_uint("--moq", moq, 2147483647, &m)) ||
+    if (!name && !unit && !moq) {
+        fprintf(stderr, "liaison: nothing to change: give at least one of --name, --unit, --moq "
+                        "(liaison product update --help)\n");
+        return EXIT_USAGE;
+    }
+    json_int_t v, m = 0;
+    if ((moq && (rc = cli_parse_uint("--moq", moq, 2147483647, &m))) ||
         (rc = cli_resolve(cli, CLI_PRODUCT, id, 0, &v)))
         return rc;
-    return cli_show_one(
-        cli, "UpdateProduct",
-        json_pack("{s:I,s:s,s:s,s:I}", "id", v, "name", name, "unit", unit, "moq", m), "product",
-        product_cols, 7);
+    json_t *f = cli_current_fields(cli, "GetProduct", v, "product", keys,
+                                   sizeof keys / sizeof keys[0], &rc);
+    if (!f)
+        return rc;
+    if (json_object_set_new(f, "id", json_integer(v)) ||
+        (name && json_object_set_new(f, "name", json_string(name))) ||
+        (unit && json_object_set_new(f, "unit", json_string(unit))) ||
+        (moq && json_object_set_new(f, "moq", json_integer(m)))) {
+        json_decref(f);
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    return cli_show_one(cli, "UpdateProduct", f, "product", product_cols, 7);
+}
+
+static int product_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {"product show PRODUCT",
+                                          "Shows a product (PRODUCT: its id, SKU or name), retired "
+                                          "or not.",
+                                          opts, 1, "product show BRK-1"};
+    return cli_show_by_id(cli, argc, argv, &spec, CLI_PRODUCT, "GetProduct", "product",
+                          product_cols, 7);
 }
 
 static int product_retire(struct cli *cli, int argc, char **argv)
@@ -240,6 +267,7 @@ int cmd_product(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand subs[] = {{"create", product_create, "create a product"},
                                                  {"list", product_list, "list products"},
+                                                 {"show", product_show, "show a product"},
                                                  {"update", product_update, "update a product"},
                                                  {"retire", product_retire, "retire a product"},
                                                  {NULL, NULL, NULL}};

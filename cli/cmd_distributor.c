@@ -31,28 +31,6 @@ struct dist_opts {
     const char *name, *country, *languages, *tz, *hours, *days, *manager;
 };
 
-/*
- * The fields of an update, which replaces them all: the object as
- * get_method shows it now (its keys only), for the options given to be
- * laid over, so that what is not given stays as it is. NULL after saying
- * why, with *rc set.
- */
-static json_t *current_fields(struct cli *cli, const char *get_method, json_int_t id,
-                              const char *key, const char *const *keys, size_t n, int *rc)
-{
-    json_t *resp;
-    if ((*rc = cli_read_current(cli)) ||
-        (*rc = cli_call(cli, get_method, json_pack("{s:I}", "id", id), &resp)))
-        return NULL;
-    json_t *f = cli_pick(json_object_get(resp, key), keys, n);
-    json_decref(resp);
-    if (!f) {
-        fprintf(stderr, "liaison: out of memory\n");
-        *rc = EXIT_ERROR;
-    }
-    return f;
-}
-
 /* Sets key to the string s in f when s was given; false when memory ran out. */
 static bool set_given(json_t *f, const char *key, const char *s)
 {
@@ -163,8 +141,8 @@ static int dist_update(struct cli *cli, int argc, char **argv)
     json_int_t v;
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, id, 0, &v)))
         return rc;
-    json_t *f = current_fields(cli, "GetDistributor", v, "distributor", keys,
-                               sizeof keys / sizeof keys[0], &rc);
+    json_t *f = cli_current_fields(cli, "GetDistributor", v, "distributor", keys,
+                                   sizeof keys / sizeof keys[0], &rc);
     if (!f)
         return rc;
     if (!(f = dist_fields(&o, f)))
@@ -388,8 +366,8 @@ static int contact_update(struct cli *cli, int argc, char **argv)
     json_int_t v;
     if ((rc = contact_resolve(cli, dist, id, &v)))
         return rc;
-    json_t *f =
-        current_fields(cli, "GetContact", v, "contact", keys, sizeof keys / sizeof keys[0], &rc);
+    json_t *f = cli_current_fields(cli, "GetContact", v, "contact", keys,
+                                   sizeof keys / sizeof keys[0], &rc);
     if (!f)
         return rc;
     if (!(f = contact_fields(&o, f)))

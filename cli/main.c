@@ -452,6 +452,22 @@ int cli_read_current(struct cli *cli)
     return EXIT_OK;
 }
 
+json_t *cli_current_fields(struct cli *cli, const char *get_method, json_int_t id, const char *key,
+                           const char *const *keys, size_t n, int *rc)
+{
+    json_t *resp;
+    if ((*rc = cli_read_current(cli)) ||
+        (*rc = cli_call(cli, get_method, json_pack("{s:I}", "id", id), &resp)))
+        return NULL;
+    json_t *f = cli_pick(json_object_get(resp, key), keys, n);
+    json_decref(resp);
+    if (!f) {
+        fprintf(stderr, "liaison: out of memory\n");
+        *rc = EXIT_ERROR;
+    }
+    return f;
+}
+
 int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
 {
     return cli_call_or_deny(cli, method, request, out, NULL);

@@ -80,6 +80,7 @@
     M(RetireProductLine, rpc_retire_product_line, AUTHZ_ADMIN, WRITES)                             \
     M(CreateProduct, rpc_create_product, AUTHZ_ADMIN, WRITES)                                      \
     M(ListProducts, rpc_list_products, AUTHZ_USERS, READS)                                         \
+    M(GetProduct, rpc_get_product, AUTHZ_USERS, READS)                                             \
     M(UpdateProduct, rpc_update_product, AUTHZ_ADMIN, WRITES)                                      \
     M(RetireProduct, rpc_retire_product, AUTHZ_ADMIN, WRITES)                                      \
     M(CreateDistributor, rpc_create_distributor, AUTHZ_ADMIN, WRITES)                              \

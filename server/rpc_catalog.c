@@ -68,6 +68,10 @@ static struct db_stmt q_product_list = {
     " AND ($5 = '' OR sku ILIKE liaison_like($5) OR name ILIKE liaison_like($5))"
     " ORDER BY id LIMIT $2::int",
     5, 0};
+/* $1 id: retired or not, as orders and charters still name it. */
+static struct db_stmt q_product_get = {
+    "SELECT " PRODUCT_COLS " FROM products WHERE tenant_id = liaison_tenant() AND id = $1::bigint",
+    1, 0};
 /* $1 id, $2 name, $3 unit, $4 moq (NULL: keep), $5 retire */
 static struct db_stmt q_product_update = {
     "WITH m AS (UPDATE products SET name = coalesce($2, name), unit = coalesce($3, unit),"
@@ -112,6 +116,10 @@ static struct exec_decl d_product_list = {
     .out = "products",
     .cursor = "prd",
     .filters = {"product_line_id", "include_retired", "name"}};
+static struct exec_decl d_product_get = {.method = "GetProduct",
+                                         .query = {&q_product_get, {"id"}},
+                                         .out = "product",
+                                         .not_found = "no such product"};
 static struct exec_decl d_product_update = {
     .method = "UpdateProduct",
     .query = {&q_product_update, {"id", "name", "unit", "moq", "=false"}},
@@ -125,9 +133,9 @@ static struct exec_decl d_product_retire = {
 
 int rpc_catalog_register(void)
 {
-    struct exec_decl *const decls[] = {&d_line_create,    &d_line_list,      &d_line_update,
-                                       &d_line_retire,    &d_product_create, &d_product_list,
-                                       &d_product_update, &d_product_retire};
+    struct exec_decl *const decls[] = {&d_line_create, &d_line_list,      &d_line_update,
+                                       &d_line_retire, &d_product_create, &d_product_list,
+                                       &d_product_get, &d_product_update, &d_product_retire};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "catalogue RPCs refused", "reason=\"%s\"", err);
@@ -203,6 +211,12 @@ void rpc_list_products(struct request *r)
     }
     if (request_check_text(r, "name", in->name, 200, false))
         exec_run(r, &d_product_list);
+}
+
+void rpc_get_product(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_product_get);
 }
 
 void rpc_update_product(struct request *r)

@@ -14,6 +14,7 @@ void rpc_update_product_line(struct request *r);
 void rpc_retire_product_line(struct request *r);
 void rpc_create_product(struct request *r);
 void rpc_list_products(struct request *r);
+void rpc_get_product(struct request *r);
 void rpc_update_product(struct request *r);
 void rpc_retire_product(struct request *r);
 

@@ -202,6 +202,18 @@ check "product-line list" 0 "$cli" product-line list
 contains "lines listed" "$out" "Filters"
 check "product create" 0 "$cli" product create --sku BRK-1 --line BRK --name Pads --unit set --moq 10
 check "product create with a bad moq" 2 "$cli" product create --sku BRK-2 --line BRK --name Pads --moq -3
+check "product update of one field" 0 "$cli" --json product update BRK-1 --moq 25
+contains "the MOQ changed" "$out" '"moq": 25'
+contains "the name stayed" "$out" '"name": "Pads"'
+contains "the unit stayed" "$out" '"unit": "set"'
+check "product update, the name in Vietnamese" 0 "$cli" product update BRK-1 --name "Má phanh gốm"
+check "product show" 0 "$cli" --json product show BRK-1
+contains "shown with its new name" "$out" '"name": "Má phanh gốm"'
+contains "and the MOQ of before" "$out" '"moq": 25'
+check "product update with nothing to change" 2 "$cli" product update BRK-1
+contains "nothing to change, said so" "$err" "nothing to change: give at least one of --name, --unit, --moq"
+check "product show unknown" 4 "$cli" product show 999999999
+contains "no such product" "$err" "no such product"
 check "a name with an escape sequence" 2 "$cli" product-line create --code CTL --name "$(printf 'Phanh\033[31m đỏ')"
 contains "control characters refused, the option named" "$err" "invalid --name: may not hold control characters"
 check "a name with a bell" 2 "$cli" distributor create --name "$(printf 'Ctrl\007bell')" --country VN --time-zone Asia/Ho_Chi_Minh

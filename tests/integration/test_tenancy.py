@@ -252,6 +252,7 @@ MATRIX = {
     "CreateProduct": ({"tenant_admin"}, True, {"sku": "S" + RUN, "productLineId": line_a,
                                                "name": "x", "unit": "pcs"}),
     "ListProducts": (USERS, False, {}),
+    "GetProduct": (USERS, False, {"id": product_a}),
     "UpdateProduct": ({"tenant_admin"}, True, {"id": product_a, "name": "x", "unit": "pcs"}),
     "RetireProduct": ({"tenant_admin"}, True, {"id": product_a}),
     "CreateDistributor": ({"tenant_admin"}, True, {"fields": dict(FIELDS, name="New")}),
