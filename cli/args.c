@@ -117,6 +117,16 @@ static bool args_positional_name(const char *usage, int n, char *out, size_t cap
     }
 }
 
+bool cli_args_positional_named(const char *word)
+{
+    char name[64];
+    for (int n = 0; args_current && args_positional_name(args_current->usage, n, name, sizeof name);
+         n++)
+        if (!strcmp(name, word))
+            return true;
+    return false;
+}
+
 size_t cli_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b), row[64];

@@ -211,6 +211,9 @@ int cli_args_id(const struct cli_command_spec *spec, int argc, char **argv, json
 /* The spec the running command was parsed with, or NULL. */
 const struct cli_command_spec *cli_args_spec(void);
 
+/* Whether the running command's usage names an argument word ("USER"). */
+bool cli_args_positional_named(const char *word);
+
 struct cli_subcommand {
     const char *name;
     int (*run)(struct cli *cli, int argc, char **argv);

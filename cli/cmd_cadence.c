@@ -158,7 +158,7 @@ static int cadence_one(struct cli *cli, int argc, char **argv, const char *metho
     int rc = cli_args_parse(spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if ((*upcoming && (rc = cli_parse_uint("--upcoming", *upcoming, 500, &n))) ||
+    if ((*upcoming && (rc = cli_parse_range("--upcoming", *upcoming, 1, 500, &n))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     json_t *resp;
@@ -173,8 +173,9 @@ static int cadence_one(struct cli *cli, int argc, char **argv, const char *metho
 static int cad_plan(struct cli *cli, int argc, char **argv)
 {
     const char *upcoming = NULL;
-    const struct cli_opt opts[] = {
-        {"upcoming", &upcoming, NULL, false, "how many next meetings to list (default 10)"}, {0}};
+    const struct cli_opt opts[] = {{"upcoming", &upcoming, NULL, false,
+                                    "how many next meetings to list, 1 to 500 (default 10)"},
+                                   {0}};
     const struct cli_command_spec spec = {
         "cadence plan DISTRIBUTOR [--upcoming N]",
         "Makes or brings up to date a distributor's meeting plan from its active charter:\n"
@@ -188,8 +189,9 @@ static int cad_plan(struct cli *cli, int argc, char **argv)
 static int cad_show(struct cli *cli, int argc, char **argv)
 {
     const char *upcoming = NULL;
-    const struct cli_opt opts[] = {
-        {"upcoming", &upcoming, NULL, false, "how many next meetings to list (default 10)"}, {0}};
+    const struct cli_opt opts[] = {{"upcoming", &upcoming, NULL, false,
+                                    "how many next meetings to list, 1 to 500 (default 10)"},
+                                   {0}};
     const struct cli_command_spec spec = {
         "cadence show DISTRIBUTOR [--upcoming N]",
         "Shows a distributor's series and next meetings, in both sides' local time (a\n"

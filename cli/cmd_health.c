@@ -213,8 +213,12 @@ int cli_health_distributor(struct cli *cli, int argc, char **argv)
         return rc;
     json_t *health = json_object_get(resp, "health");
     set_sparkline(health, json_object_get(health, "history"));
-    if (cli->set.json) {
-        output_json(health);
+    if (cli->set.json || cli->set.ids) {
+        /* A score has no id of its own: -o ids gives the distributor's, as its lists do. */
+        if (cli->set.ids)
+            printf("%lld\n", (long long)d);
+        else
+            output_json(health);
         json_decref(resp);
         return EXIT_OK;
     }

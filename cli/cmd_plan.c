@@ -134,6 +134,9 @@ static int plan_show(struct cli *cli, int argc, char **argv)
     return plan_answer(cli, "GetPlan", json_pack("{s:I}", "id", v));
 }
 
+/* A goal's units and revenue, as the server bounds every quantity and amount (README). */
+#define PLAN_MAX_AMOUNT 1000000000000000L
+
 /* "LINE:PERIOD:UNITS[:REVENUE:CURRENCY]" as a goal; NULL after saying why. */
 static json_t *goal_arg(struct cli *cli, const char *arg, int *rc)
 {
@@ -152,8 +155,8 @@ static json_t *goal_arg(struct cli *cli, const char *arg, int *rc)
     if ((*rc = cli_resolve(cli, CLI_PRODUCT_LINE, part[0], 0, &line)))
         return NULL;
     /* The line names the bad part; the usage line after it would only repeat the rest. */
-    if (cli_parse_uint("--goal UNITS", part[2], 0x7fffffffL, &units) ||
-        (n == 5 && cli_parse_uint("--goal REVENUE", part[3], INT64_MAX, &revenue))) {
+    if (cli_parse_uint("--goal UNITS", part[2], PLAN_MAX_AMOUNT, &units) ||
+        (n == 5 && cli_parse_uint("--goal REVENUE", part[3], PLAN_MAX_AMOUNT, &revenue))) {
         *rc = EXIT_USAGE;
         return NULL;
     }
@@ -215,9 +218,10 @@ static int plan_save(struct cli *cli, int argc, char **argv)
          "TITLE|OWNER|STARTS|DUE, once per initiative; OWNER a user's id or e-mail", "initiatives"},
         {0}};
     const struct cli_command_spec spec = {
-        "plan save ID (--file F | --goal G ... [--initiative I ...])",
-        "Replaces the goals and initiatives of a draft (or rejected) revision. Units 0 means no "
-        "units goal; revenue needs its currency.",
+        "plan save ID (--file F | [--goal G ...] [--initiative I ...])",
+        "Replaces the goals and initiatives of a draft (or rejected) revision: --file both;\n"
+        "--goal options the goals, --initiative options the initiatives, and what is not\n"
+        "given stays as it is. Units 0 means no units goal; revenue needs its currency.",
         opts, 1,
         "plan save 7 --goal BRK:2027:12000 --goal BRK:2027-Q1:2500:3125000000:VND "
         "--initiative \"Hội thảo gara Hà Nội|minh@saigon.example|2027-03-01|2027-03-31\""};
@@ -228,7 +232,8 @@ static int plan_save(struct cli *cli, int argc, char **argv)
     if ((rc = cli_parse_id(id, &v)))
         return rc;
     if (!file == !(ngoals || ninitiatives)) {
-        fprintf(stderr, "liaison: plan save: --file, or --goal (and --initiative) options\n");
+        fprintf(stderr, "liaison: plan save: give --file, or --goal and --initiative options "
+                        "(one kind or both), not both ways\n");
         return EXIT_USAGE;
     }
     json_t *g, *in;
@@ -254,6 +259,20 @@ static int plan_save(struct cli *cli, int argc, char **argv)
     } else {
         g = json_array();
         in = json_array();
+        if (!ngoals || !ninitiatives) {
+            /* The part not given is sent back as the revision holds it now. */
+            static const char *const keys[] = {"goals", "initiatives"};
+            json_t *now = cli_current_fields(cli, "GetPlan", v, "plan", keys, 2, &rc);
+            if (!now) {
+                json_decref(g);
+                json_decref(in);
+                return rc;
+            }
+            json_t *keep = json_object_get(now, ngoals ? "initiatives" : "goals");
+            if (keep)
+                json_array_extend(ngoals ? in : g, keep);
+            json_decref(now);
+        }
         for (int i = 0; g && i < ngoals; i++) {
             json_t *x = goal_arg(cli, goals[i], &rc);
             if (!x)

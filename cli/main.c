@@ -218,9 +218,10 @@ static const struct cli_opt *cli_component_option(const char *name, size_t len)
  * The option of the current command that a violation's field (camelCase,
  * maybe dotted or indexed: "fields.timeZone", "lines[1].quantity") stands
  * for, as "--time-zone" in buf, or "--line, item 2" for the second of a
- * repeated option or of a list; the field itself when none does. The last
- * component that names an option wins: "lines[1].quantity" is --line when
- * no option is --quantity.
+ * repeated option or of a list. The last component that names an option
+ * wins: "lines[1].quantity" is --line when no option is --quantity. When
+ * none does, the argument the usage names for it (userId: USER), else the
+ * field itself.
  */
 static const char *cli_field_option(const char *field, char *buf, size_t cap)
 {
@@ -240,6 +241,28 @@ static const char *cli_field_option(const char *field, char *buf, size_t cap)
             return buf;
         }
         end = start > field ? start - 1 : field;
+    }
+    if (!strcmp(field, "idempotencyKey")) {
+        snprintf(buf, cap, "--idempotency-key");
+        return buf;
+    }
+    /* No option: maybe an argument, as the usage names it (userId is USER). */
+    const char *last = strrchr(field, '.');
+    last = last ? last + 1 : field;
+    size_t len = strcspn(last, "[");
+    if (len > 2 && !strncmp(last + len - 2, "Id", 2))
+        len -= 2;
+    char word[64];
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 2 < sizeof word; i++) {
+        if (i && last[i] >= 'A' && last[i] <= 'Z')
+            word[n++] = '_';
+        word[n++] = (char)(last[i] >= 'a' && last[i] <= 'z' ? last[i] - 'a' + 'A' : last[i]);
+    }
+    word[n] = '\0';
+    if (n && cli_args_positional_named(word)) {
+        snprintf(buf, cap, "%s", word);
+        return buf;
     }
     return field;
 }

@@ -158,6 +158,8 @@ static struct db_stmt q_interaction_create = {
               "  AND liaison_found($6::bigint = 0 OR EXISTS (SELECT 1 FROM leads l"
               "   WHERE l.tenant_id = liaison_tenant() AND l.id = $6::bigint"
               "   AND liaison_sees_side(l.distributor_id)), 'no such lead')"
+              "  AND liaison_check($5::bigint = 0 OR $6::bigint = 0 OR k.account = $5::bigint,"
+              "   'keyAccountId', 'not the lead''s key account: give the lead or its account')"
               "  AND liaison_found(EXISTS (SELECT 1 FROM key_accounts a WHERE a.tenant_id = "
               "liaison_tenant()"
               "   AND a.id = k.account AND " SEES_ACCOUNT
@@ -451,7 +453,8 @@ void rpc_create_interaction(struct request *r)
         return;
     }
     if (!in->key_account_id && !in->lead_id) {
-        request_fail_field(r, "keyAccountId", "required unless leadId names the lead");
+        request_fail_field(r, "keyAccountId",
+                           "required: the key account, or a lead (whose account it is)");
         return;
     }
     if (!request_check_time(r, "at", in->at, false))

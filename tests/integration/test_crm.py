@@ -436,6 +436,29 @@ code, out = call("CreateInteraction", {"kind": "call", "summary": "Gọi điện
                                        "leadId": ours_lead.get("id")}, saigon_user)
 check(code == "OK" and out["interaction"].get("keyAccountId") == ours,
       "an interaction on its own lead is on its own account (%s %s)" % (code, out))
+code, out = call("CreateInteraction", {"kind": "call", "summary": "Gọi lại",
+                                       "leadId": ours_lead.get("id"), "keyAccountId": ours},
+                 saigon_user)
+check(code == "OK", "the lead with its own account is taken (%s %s)" % (code, out))
+
+
+def talk_count():
+    out = must("ListInteractions", {"leadId": first, "page": {"pageSize": 500}}, saigon_user)
+    return len(out.get("interactions", []))
+
+
+before_talk = talk_count()
+code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first,
+                                       "keyAccountId": ours}, saigon_user)
+check(code == "INVALID_ARGUMENT" and [v["field"] for v in out.get("violations", [])]
+      == ["keyAccountId"] and "not the lead's key account" in json.dumps(out),
+      "a lead with another account is refused, not recorded on the lead's (%s %s)" % (code, out))
+check(talk_count() == before_talk, "and nothing is written on the lead")
+code, out = _cli.cli("interaction", "add", "--kind", "call", "--summary", "x", "--lead",
+                     str(first), "--account", str(ours), token=saigon_user)
+check(code == "INVALID_ARGUMENT" and "--account" in json.dumps(out, ensure_ascii=False),
+      "liaison interaction add --lead --account of another: refused on --account (%s %s)"
+      % (code, out))
 code, out = call("ListKeyAccounts", {"name": "osaka"}, admin)
 check(code == "OK" and sorted(a["id"] for a in out.get("accounts", [])) == sorted([ours, theirs]),
       "staff see each distributor's account of the customer (%s)" % out)

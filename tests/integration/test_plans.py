@@ -337,6 +337,21 @@ check(code == "OK" and str(out["goals"][0]["units"]) == "900",
       "liaison plan save --file takes what plan show prints (%s %s)" % (code, out))
 code, out = cli("plan", "save", str(hp), "--goal", "BRK:2027-Q9:1", token=admin)
 check(code == "INVALID_ARGUMENT", "the CLI passes the server's refusal on (%s %s)" % (code, out))
+# One kind of option given: the other stays as the revision holds it.
+code, out = cli("plan", "save", str(hp), "--initiative",
+                "Hội thảo gara|haruki@hanoi.example|2027-08-01|2027-08-31", token=admin)
+check(code == "OK" and [str(x.get("units")) for x in out.get("goals", [])] == ["900"]
+      and [x.get("title") for x in out.get("initiatives", [])] == ["Hội thảo gara"],
+      "liaison plan save --initiative alone keeps the goals (%s %s)" % (code, out))
+code, out = cli("plan", "save", str(hp), "--goal", "BRK:2027:1000000000000000", token=admin)
+check(code == "OK" and [str(x.get("units")) for x in out.get("goals", [])] == ["1000000000000000"]
+      and [x.get("title") for x in out.get("initiatives", [])] == ["Hội thảo gara"],
+      "--goal alone keeps the initiatives, and takes units up to 10^15 (%s %s)" % (code, out))
+code, out = cli("plan", "save", str(hp), "--goal", "BRK:2027:1000000000000001", token=admin)
+check(code in ("EXIT_2", "INVALID_ARGUMENT") and "0 to 1000000000000000" in str(out),
+      "past 10^15 the CLI says the bound (%s %s)" % (code, out))
+code, out = cli("plan", "save", str(hp), "--goal", "BRK:2027-Q3:800:3125000000:VND",
+                token=admin)
 code, out = cli("plan", "propose", str(hp), token=admin)
 code, out = cli("plan", "reject", str(hp), "--comment", "もう少し", token=haruki)
 check(code == "OK" and out["status"] == "rejected", "liaison plan reject (%s)" % code)
