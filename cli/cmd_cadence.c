@@ -322,6 +322,11 @@ static int cad_series(struct cli *cli, int argc, char **argv)
         cli_fail(cli, "INVALID_ARGUMENT", "cadence series: update, pause, resume or end");
         return EXIT_USAGE;
     }
+    /* The API's empty title keeps the old one: typed empty, it is a mistake, not a wish. */
+    if (title && !*title) {
+        cli_fail_option(cli, "--title", "title", "required (leave --title out to keep the title)");
+        return EXIT_USAGE;
+    }
     json_int_t id, minutes = 0;
     if ((rc = cli_parse_id(pos[1], &id)) ||
         (duration && (rc = cli_parse_range("--duration", duration, 5, 480, &minutes))))

@@ -80,11 +80,13 @@ static json_t *dist_fields(const struct dist_opts *o, json_t *f)
          &(o).hours,                                                                               \
          NULL,                                                                                     \
          false,                                                                                    \
-         "business hours FROM-TO (default 09:00-17:00)",                                           \
+         (req) ? "business hours FROM-TO (default 09:00-17:00)" : "business hours FROM-TO",        \
          "businessHoursStart businessHoursEnd"},                                                   \
     {                                                                                              \
         "days", &(o).days, NULL, false,                                                            \
-            "work days: 1,2,3 or Mon-Sat, Sun-Thu or mon,wed (default Mon-Fri)", "workDays"        \
+            (req) ? "work days: 1,2,3 or Mon-Sat, Sun-Thu or mon,wed (default Mon-Fri)"            \
+                  : "work days: 1,2,3 or Mon-Sat, Sun-Thu or mon,wed",                             \
+            "workDays"                                                                             \
     }
 
 static int dist_create(struct cli *cli, int argc, char **argv)
@@ -236,7 +238,7 @@ int cmd_distributor(struct cli *cli, int argc, char **argv)
         {"create", dist_create, "create a distributor"},
         {"list", dist_list, "list distributors"},
         {"show", dist_show, "show a distributor"},
-        {"update", dist_update, "replace a distributor's details"},
+        {"update", dist_update, "change a distributor's details"},
         {"status", dist_status, "change a distributor's status"},
         {"assign", dist_assign, "assign an account manager"},
         {NULL, NULL, NULL}};

@@ -64,11 +64,12 @@ static void protocols_print(struct cli *cli, json_t *resp)
     json_t *p;
     json_array_foreach(list, i, p)
     {
-        printf("%s%s (%s); after the contacts a visit, %lld hours to answer; then a formal "
+        long long hours = (long long)json_integer_value(json_object_get(p, "visitHours"));
+        printf("%s%s (%s); after the contacts a visit, %lld %s to answer; then a formal "
                "concern\n",
                i ? "\n" : "", json_string_value(json_object_get(p, "severity")),
-               json_string_value(json_object_get(p, "source")),
-               (long long)json_integer_value(json_object_get(p, "visitHours")));
+               json_string_value(json_object_get(p, "source")), hours,
+               hours == 1 ? "hour" : "hours");
         output_table(step_cols, NCOLS(step_cols), json_object_get(p, "steps"));
     }
 }
@@ -197,7 +198,7 @@ static int steps_take(int *argc, char **argv, const char **steps, int cap, int *
 
 static int esc_protocol(struct cli *cli, int argc, char **argv)
 {
-    const char *severity = "", *visit = "0", *unused_step = NULL;
+    const char *severity = "", *visit = NULL, *unused_step = NULL;
     bool is_default = false, remove = false;
     const struct cli_opt opts[] = {
         {"default", NULL, &is_default, false, "the tenant default instead of a distributor's"},
@@ -206,7 +207,8 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
          "set: CONTACT_OR_ROLE:METHOD:HOURS, once per rung, in order",
          "contactId contactRole method responseHours steps"},
         {"visit-hours", &visit, NULL, false,
-         "set: hours a visit has before the formal concern (default: the last step's)"},
+         "set: hours a visit has before the formal concern, 1 to 8760 (default: the last "
+         "step's)"},
         {"remove", NULL, &remove, false, "set: remove the distributor's own ladder"},
         {0}};
     const struct cli_command_spec spec = {
@@ -241,9 +243,10 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
                         "optionally 'set'\n");
         return EXIT_USAGE;
     }
-    json_int_t d = 0, visit_hours;
+    json_int_t d = 0, visit_hours = 0;
+    /* 0 is the API's "the last step's": a typed 0 would be taken for that silently. */
     if ((dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
-        (rc = cli_parse_uint("--visit-hours", visit, 8760, &visit_hours)))
+        (visit && (rc = cli_parse_range("--visit-hours", visit, 1, 8760, &visit_hours))))
         return rc;
     json_t *resp;
     if (!verb) {

@@ -26,7 +26,7 @@ static const struct output_column update_fields[] = {{"ID", "id"},
                                                      {"LANGUAGE", "language"},
                                                      {"EFFECTIVE", "effectiveOn"},
                                                      {"REGIONS", "regions"},
-                                                     {"LINES", "productLineIds"},
+                                                     {"LINES", "productLineCodes"},
                                                      {"DOCUMENTS", "documentIds"},
                                                      {"STATUS", "status"},
                                                      {"PUBLISHED", "publishedAt"},
@@ -42,6 +42,40 @@ static const struct output_column receipt_cols[] = {{"USER", "userId"},
                                                     {"READ", "readAt"}};
 
 #define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
+
+/*
+ * u's product lines by code ("BRK, FLT"), as charters show theirs, into
+ * "productLineCodes"; past the first 500 lines, or when the look-up fails
+ * (said on stderr), a line stays its id.
+ */
+static void set_line_codes(struct cli *cli, json_t *u)
+{
+    json_t *ids = json_object_get(u, "productLineIds");
+    if (!json_array_size(ids))
+        return;
+    json_t *resp = NULL;
+    if (cli_call(cli, "ListProductLines",
+                 json_pack("{s:b,s:{s:i}}", "includeRetired", 1, "page", "pageSize", 500),
+                 &resp) != EXIT_OK)
+        resp = NULL;
+    json_t *lines = json_object_get(resp, "productLines");
+    json_t *codes = json_array();
+    size_t i, j;
+    json_t *id, *line;
+    json_array_foreach(ids, i, id)
+    {
+        json_t *code = NULL;
+        json_array_foreach(lines, j, line)
+        {
+            if (cli_json_id(json_object_get(line, "id")) == cli_json_id(id))
+                code = json_object_get(line, "code");
+        }
+        json_array_append_new(codes, code ? json_incref(code)
+                                          : json_sprintf("%lld", (long long)cli_json_id(id)));
+    }
+    json_object_set_new(u, "productLineCodes", codes);
+    json_decref(resp);
+}
 
 /* An update: its fields, body, variants and recipients (or the whole object as JSON). */
 static int update_answer(struct cli *cli, const char *method, json_t *req)
@@ -59,6 +93,7 @@ static int update_answer(struct cli *cli, const char *method, json_t *req)
     if (cli->set.json || cli->set.ids) {
         cli_print_object(cli, update_cols, NCOLS(update_cols), u);
     } else {
+        set_line_codes(cli, u);
         output_fields(update_fields, NCOLS(update_fields), u);
         printf("\n");
         output_escaped(stdout, json_string_value(json_object_get(u, "body")));

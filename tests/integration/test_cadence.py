@@ -11,6 +11,7 @@ meeting; the 90-day rule; tenant defaults in a new plan; series edits; the
 fairness report; who sees which plan; working time validated against the
 tz database; the CLI."""
 import datetime
+import json
 import os
 import subprocess
 import sys
@@ -156,10 +157,15 @@ try:
     out = must("SetUserWorkingTime", {"workingTime": LA}, manager)
     check(out["own"] and out["workingTime"] == LA and out["userId"] == manager_id,
           "a user sets their own working time")
-    code, _ = call("SetUserWorkingTime", {"userId": manager_id, "workingTime": BERLIN}, other)
-    check(code == "NOT_FOUND", "a manager cannot set another user's working time")
-    code, _ = call("GetUserWorkingTime", {"userId": manager_id}, other)
-    check(code == "NOT_FOUND", "nor read it")
+    # A manager lists the users: "no such user" would hide nothing, and mislead.
+    code, out = call("SetUserWorkingTime", {"userId": manager_id, "workingTime": BERLIN}, other)
+    check(code == "PERMISSION_DENIED" and "only tenant admins set another user's working time"
+          in json.dumps(out), "a manager cannot set another user's working time (%s %s)"
+          % (code, out))
+    code, out = call("GetUserWorkingTime", {"userId": manager_id}, other)
+    check(code == "PERMISSION_DENIED", "nor read it (%s %s)" % (code, out))
+    check(must("GetUserWorkingTime", {"userId": manager_id}, manager)["userId"] == manager_id,
+          "a user names itself by its id too")
     out = must("GetUserWorkingTime", {"userId": manager_id}, admin)
     check(out["own"] and out["workingTime"] == LA, "an admin reads anyone's")
     out = must("SetUserWorkingTime", {"userId": other_id, "workingTime": BERLIN}, admin)

@@ -614,6 +614,10 @@ try:
     rc, so, se = cli_text("escalation", "protocol", "--default", "set", "--severity", "high",
                           "--step", "sales director:fax:4", token=admin)
     check(rc == 2 and "--step" in se, "a bad --step names the option: %s" % se)
+    rc, so, se = cli_text("escalation", "protocol", "--default", "set", "--severity", "high",
+                          "--step", "sales director:phone:4", "--visit-hours", "0", token=admin)
+    check(rc == 2 and "--visit-hours must be a whole number from 1 to 8760" in se,
+          "--visit-hours 0 is refused, not taken for the last step's hours: %s" % se)
     rc, so, se = cli_text("escalation", "request", "--help", token=admin)
     check(rc == 0 and "Example:\n  $ liaison escalation request" in so,
           "request --help has an example")
