@@ -92,7 +92,10 @@
     "to_char(a.due_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI')"                             \
     " AS local_due_at,"                                                                            \
     " liaison_rfc3339(a.overdue_flagged_at) AS overdue_flagged_at, a.internal,"                    \
-    " d.name AS distributor_name"
+    " d.name AS distributor_name,"                                                                 \
+    " CASE WHEN a.owner_contact_id IS NOT NULL OR (SELECT u.distributor_id FROM users u"           \
+    "  WHERE u.tenant_id = a.tenant_id AND u.id = a.owner_user_id) IS NOT NULL"                    \
+    "  THEN 'distributor' ELSE 'exporter' END AS owner_side"
 #define CALLER "nullif(current_setting('liaison.user_id', true), '')::bigint"
 #define NOBODY_BY_THAT_NAME                                                                        \
     "no user of this tenant and no single contact of this distributor by that e-mail or name"

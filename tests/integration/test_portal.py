@@ -152,8 +152,9 @@ a.call("AddShipment", {"orderId": order3["id"], "carrier": "日本通運", "etd"
 a.call("CreateActionItem", {"distributorId": d1, "description": "Gửi dự báo tồn kho quý 1",
                             "ownerContactId": contact, "dueOn": "2027-01-15"})
 # One the exporter's own manager owns: the distributor sees it and may not close it.
-a.call("CreateActionItem", {"distributorId": d1, "description": "Send the 2027 price list",
-                            "ownerUserId": manager, "dueOn": "2027-02-01"})
+exporters_item = a.call("CreateActionItem", {
+    "distributorId": d1, "description": "Send the 2027 price list", "ownerUserId": manager,
+    "dueOn": "2027-02-01"})["actionItem"]["id"]
 doc = a.call("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá 2027",
                                 "language": "vi", "share": [d1], "mediaType": "text/plain",
                                 "content": base64.b64encode("Giá mới — 2027".encode()).decode()}
@@ -425,6 +426,11 @@ try:
     shot("actions")
     done_paths = [urllib.parse.urlparse(f.get_attribute("action")).path
                   for f in driver.find_elements(By.CSS_SELECTOR, "main form")]
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr")]
+    check(len(done_paths) == 1 and any("Send the 2027 price list" in r and "exporter" in r
+                                       for r in rows),
+          "Mark done only on the item its side owns; the exporter's says whose it is (%r %r)"
+          % (done_paths, rows))
     click(driver.find_element(By.CSS_SELECTOR, "main form button"))
     check("Gửi dự báo tồn kho quý 1" not in text(), "marked done, it leaves the open list")
     check(driver.find_elements(By.ID, "action-notice")
@@ -437,7 +443,7 @@ try:
           and "This cannot be done now" not in body and "only an open one" not in body,
           "Mark done sent twice (a double click, Back and again): the same confirmation, "
           "not an error page (%d)" % status)
-    status, _, body = fetch(done_paths[1], {"csrf_token": csrf})
+    status, _, body = fetch("/actions/%s/done" % exporters_item, {"csrf_token": csrf})
     check(status == 409 and "Send the 2027 price list" in body and "Action items" in body
           and "of the exporter: a distributor completes only the items of its own people"
           in body, "an item of the exporter's people: refused on the list, in words (%d %s)"
@@ -504,6 +510,10 @@ try:
     check("Garage Thủ Đức" in text() and "VN-SG" in text(),
           "its customer is among its customers")
     shot("customers")
+    driver.get(base + "/customers?q=" + urllib.parse.quote("Không ai <b>"))
+    check("No customer’s name has “Không ai <b>”." in text() and "No customers yet" not in text(),
+          "a search that finds nothing says so, not that there are no customers (%s)"
+          % text()[-200:])
 
     driver.get(base + "/orders")
     check("#%d" % order1["id"] in text() and "#%d" % order2["id"] not in text(),
@@ -619,6 +629,13 @@ try:
     check("W" * 10000 in driver.page_source and width <= 1280,
           "a 10,000-letter word in a note wraps: the page stays %d px wide" % width)
     shot("meeting-long-note")
+    # From a page made while a meeting was held (it is not): why, and what was written kept.
+    status, _, body = fetch(meeting_path + "/notes", {"csrf_token": csrf, "language": "vi",
+                                                      "body": "Ghi chú chưa lưu <b>đậm</b>"})
+    check(status == 400 and "error-message" in body and 'id="unsaved-note"' in body
+          and "Ghi chú chưa lưu &lt;b&gt;đậm&lt;/b&gt;" in body,
+          "a note on a meeting not held: 400, the reason and the note shown to copy (%d %s)"
+          % (status, re.findall(r'error-message[^<]*<?[^<]*', body)[:1]))
     driver.get(base + "/escalations")
     check("Tồn kho tháng 12 chưa báo cáo" in text(), "the exporter's request is shown")
     shot("escalations")
@@ -635,6 +652,12 @@ try:
     check(status == 200 and "Your answer is sent." in body and body.count("Số liệu đã gửi") == 1,
           "the answer sent twice: the same confirmation, the answer once (%d)" % status)
     driver.get(base + "/orders/new")
+    check(driver.find_element(By.ID, "currency").get_attribute("value") == "VND",
+          "a Vietnamese distributor's order starts in VND")
+    offered = [o.get_attribute("value") for o in
+               driver.find_elements(By.CSS_SELECTOR, "datalist#products option")]
+    check("PT-100" in offered and driver.find_element(By.ID, "sku0").get_attribute("list")
+          == "products", "the SKU boxes offer the catalogue's products (%r)" % offered)
     driver.find_element(By.ID, "sku0").send_keys("PT-100")
     driver.find_element(By.ID, "quantity0").send_keys("5")
     driver.find_element(By.ID, "price0").send_keys("1500")
@@ -799,6 +822,12 @@ try:
     fill("units_%d" % line, "777")
     click(driver.find_element(By.ID, "save-report"))
     refused = "error-message" in driver.page_source
+    error = driver.find_element(By.CLASS_NAME, "error-message").text if refused else ""
+    check("saved this report after you opened it" in error and "revision" not in error
+          and "user:" not in error and driver.find_element(By.ID, "units_%d" % line)
+          .get_attribute("value") == "777",
+          "the refusal says who saved, without revisions or ids, what was typed kept (%s)"
+          % error)
     click(driver.find_element(By.ID, "save-report"))
     kept = du.call("GetReport", {"id": rid})["report"]
     check(refused and "error-message" in driver.page_source
@@ -809,7 +838,29 @@ try:
     du.call("SaveReport", {"id": rid, "sections": ["market_intelligence"],
                            "marketIntelligence": mi})
     du.close()
+    # Zeros: a line with none sold and none on hand shows 0 after its save (a
+    # 0 is left out of the server's answer), and the form saves again as shown.
     driver.get(base + report_path)
+    boxes = ("units_%d" % line, "revenue_%d" % line, "onhand_%d" % line)
+    before = [driver.find_element(By.ID, b).get_attribute("value") for b in boxes]
+    for b in boxes:
+        fill(b, "0")
+    click(driver.find_element(By.ID, "save-report"))
+    shown = [driver.find_element(By.ID, b).get_attribute("value") for b in boxes]
+    check("error-message" not in driver.page_source and shown == ["0", "0", "0"],
+          "zeros saved show as 0 (%r)" % shown)
+    click(driver.find_element(By.ID, "save-report"))
+    check("error-message" not in driver.page_source, "and the untouched form saves again (%s)"
+          % text()[:300])
+    fill("units_%d" % line, "")
+    fill("revenue_%d" % line, "5")
+    click(driver.find_element(By.ID, "save-report"))
+    check("error-message" not in driver.page_source
+          and driver.find_element(By.ID, "units_%d" % line).get_attribute("value") == "0",
+          "a revenue without units is none sold, not a refusal")
+    for b, v in zip(boxes, before):
+        fill(b, v)
+    click(driver.find_element(By.ID, "save-report"))
     # Typed and not saved: submitting sends the form, and keeps it.
     fill("units_%d" % line, "130")
     click(driver.find_element(By.ID, "submit-report"))
@@ -859,6 +910,10 @@ try:
         check(status == 404 and "Not found" in body, "%s: 404 (%d)" % (path, status))
     status, _, body = fetch("/plans?year=9999")
     check(status == 400 and "2000 to 2100" in body, "a year the server refuses: 400, and why")
+    status, _, body = fetch("/plans?year=0000")
+    check(status == 400 and "2000 to 2100" in body and "for 0000" not in body
+          and 'value="0000"' not in body, "year 0000 is refused on the page, not taken for"
+          " every year's plans nor offered as a plan's year (%d)" % status)
     driver.get(base + "/orders/new")
     csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
     for units, revenue in (("²", "10"), ("1", "1e400"), ("1" * 40, "10")):
@@ -1058,6 +1113,8 @@ try:
     body = text()
     check("Relationship health" in body and "/100" in body and "Points lost" in body,
           "its own relationship health, from the stored score (%s)" % body[-300:])
+    check("Trend of the recent scores, oldest first (▁ 0 to █ 100):" in body,
+          "the trend says what it shows (%s)" % body[-300:])
     shot("health")
     ok, status, errors = valid_html("/health")
     check(ok, "/health (%d) is valid HTML5 with the security headers %s" % (status, errors))
@@ -1401,6 +1458,7 @@ try:
     fill("sku0", "PT-100")
     fill("quantity0", "5")
     fill("price0", "mười lăm")
+    fill("currency", "USD")  # a currency with cents: its example has a decimal comma
     click(driver.find_element(By.ID, "place-order"))
     check("một mức giá, ví dụ 1.250,50" in text() and "12.50" not in text(),
           "a price that is none: the example written the Vietnamese way (%s)" % text()[:500])

@@ -51,7 +51,7 @@ from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import (format_currency, format_decimal, get_currency_precision,
-                           get_decimal_symbol, get_group_symbol)
+                           get_decimal_symbol, get_group_symbol, get_territory_currencies)
 from flask import (Flask, Response, abort, g, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import Babel, get_locale, gettext as _, lazy_pgettext, ngettext
@@ -263,6 +263,8 @@ SERVER_REASONS = [
     (r"out of range", lambda m: _("out of range")),
     (r"at most ([0-9]+) characters", lambda m: _("at most %(n)s characters", n=m[1])),
     (r"at most ([0-9]+) bytes", lambda m: _("at most %(n)s bytes", n=m[1])),
+    # The wire's own bound on any text, long before a field's own.
+    (r"longer than [0-9]+ bytes of UTF-8", lambda m: _("far too long")),
     (r"no such product", lambda m: _("no such product")),
     (r"not an ISO 4217 currency code", lambda m: _("not an ISO 4217 currency code")),
     (r"not an ISO 3166-1 alpha-2 country code",
@@ -315,6 +317,19 @@ SERVER_REASONS = [
      r"until ([0-9-]+)",
      lambda m: _("this customer was registered by another distributor on %(since)s and is "
                  "protected until %(until)s (UTC dates)", since=m[1], until=m[2])),
+    # The server names revisions, a user's id and a UTC instant: the reader
+    # needs who, and that nothing typed was saved.
+    (r"this report changed after your form was made \(from revision [0-9]+ to [0-9]+, now "
+     r"([a-z]+), last saved by (?:[a-z_]+:[0-9]+ )?(.+) at [0-9T:.Z+-]+\): reload it and enter "
+     r"your changes again",
+     lambda m: _("%(who)s saved this report after you opened it (it is now %(status)s), so "
+                 "nothing here was saved: what you typed is kept below to copy; reload the "
+                 "report to see their changes, then enter yours again", who=m[2],
+                 status=str(LABELS["report status"].get(m[1], m[1])))),
+    (r"the order's total passes the largest amount \(2\^63 - 1 minor units\)",
+     lambda m: _("the order's total is more than the service can hold: check the quantities "
+                 "and prices")),
+    (r"product (.+) is retired", lambda m: _("product %(sku)s is no longer sold", sku=m[1])),
     (r"the charter requires the section ([a-z_]+), and it is empty",
      lambda m: _("the charter requires the section “%(section)s”, and it is empty",
                  section=_section_name(m[1]))),
@@ -777,12 +792,26 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         g.identity = api().call("WhoAmI")["identity"]
         return g.identity
 
+    def my_distributor() -> Dict[str, Any]:
+        """The signed-in user's distributor, read once a request."""
+        if "distributor" not in g:
+            g.distributor = api().call("GetDistributor",
+                                       {"id": g.identity["distributorId"]})["distributor"]
+        return g.distributor
+
     def my_zone() -> str:
         """The signed-in distributor's time zone: its people read times in it."""
-        if "zone" not in g:
-            did = g.identity["distributorId"]
-            g.zone = api().call("GetDistributor", {"id": did})["distributor"]["timeZone"]
-        return g.zone
+        return my_distributor()["timeZone"]
+
+    def my_currency() -> str:
+        """The currency a new order or report starts in: its country's (VND
+        for Viet Nam), USD when Babel knows none."""
+        found = get_territory_currencies(my_distributor().get("country", ""), tender=True)
+        return found[0] if found else "USD"
+
+    def orderable_products() -> List[Dict[str, Any]]:
+        """The products the order form suggests: live ones, at most 500."""
+        return list(itertools.islice(api().items("ListProducts", {}, page_size=PAGE_SIZE), 500))
 
     def my_today() -> dt.date:
         """Today in the distributor's time zone, not the portal server's: a
@@ -991,7 +1020,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             except liaison.ResourceExhausted as e:
                 # A lock after failures, or passwords being checked for
                 # others at this moment: only the first is the user's doing.
-                error = (_("Too many attempts: wait a few minutes and try again.")
+                said = re.search(r"try again in ([0-9]+) minute", e.message)
+                minutes = int(said[1]) if said else max(1, -(-e.retry_after_ms // 60000))
+                error = (ngettext("Too many attempts: wait %(num)d minute and try again.",
+                                  "Too many attempts: wait %(num)d minutes and try again.",
+                                  minutes)
                          if "failed log-ins" in e.message else
                          _("Many people are signing in right now: try again in a moment."))
             else:
@@ -1289,7 +1322,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     def order_new() -> Response:
         signed_in()
         rows = [{"sku": "", "quantity": "", "price": ""} for _ in range(ORDER_LINES)]
-        form: Dict[str, Any] = {"currency": "USD", "note": "", "rows": rows}
+        form: Dict[str, Any] = {"currency": my_currency(), "note": "", "rows": rows}
         errors: Dict[str, str] = {}
         if request.method == "POST":
             form = {"currency": request.form.get("currency", "").strip().upper(),
@@ -1341,9 +1374,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     others.append((_field_name(field), why))
             return _page("order_new.html", 400, form=form, errors=errors, by_row=by_row,
                          others=others, key=secrets.token_urlsafe(16) if g.get("key_spent")
-                         else request.form.get("key", ""))
+                         else request.form.get("key", ""), products=orderable_products())
         return _page("order_new.html", form=form, errors=errors, by_row={}, others=[],
-                     key=secrets.token_urlsafe(16))
+                     key=secrets.token_urlsafe(16), products=orderable_products())
 
     def order_page(oid: int, status: int = 200, **ctx: Any) -> Response:
         o = api().call("GetOrder", {"id": oid})["order"]
@@ -1405,11 +1438,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         lines = [ln for ln in api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}})
                  .get("productLines", []) if not ln.get("retired")
                  and (charter.get("fullCoverage") or ln["id"] in covered)]
-        sales = {s["productLineId"]: dict(s, revenue=str(decimal.Decimal(
-            int(s.get("revenueMinor", 0))).scaleb(-get_currency_precision(s["currency"]))))
+        # A figure of 0 is left out of the answer (proto3 JSON): a line the
+        # report holds shows it as 0, not as a field never filled in.
+        sales = {s["productLineId"]: dict(s, units=str(s.get("units", 0)), revenue=str(
+            decimal.Decimal(int(s.get("revenueMinor", 0))).scaleb(
+                -get_currency_precision(s["currency"]))))
             for s in r.get("sales", [])}
-        stock = {s["productLineId"]: s for s in r.get("inventory", [])}
-        currency = r["sales"][0]["currency"] if r.get("sales") else "USD"
+        stock = {s["productLineId"]: dict(s, unitsOnHand=str(s.get("unitsOnHand", 0)))
+                 for s in r.get("inventory", [])}
+        currency = r["sales"][0]["currency"] if r.get("sales") else my_currency()
         if typed is not None and r.get("status") == "draft":
             sales, stock, currency = typed["sales"], typed["stock"], typed["currency"]
             # The revision the form was first made from, not the report's
@@ -1451,11 +1488,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             typed["sales"][_whole(line) or line] = {"units": units, "revenue": revenue}
             typed["stock"][_whole(line) or line] = {"unitsOnHand": on_hand}
             if units or revenue:
-                count = _whole(units)
+                # One of the two typed: the other is none sold (0), as the table shows it.
+                count = _whole(units or "0")
                 minor = _minor(revenue or "0", currency, str(pick_locale()))
                 if count is None or minor is None:
-                    errors.append(_("Units are a whole number and revenue an amount, e.g. "
-                                    "%(example)s.",
+                    errors.append(_("%(line)s: units are a whole number, 0 or more, and revenue "
+                                    "an amount, e.g. %(example)s.",
+                                    line=line_codes().get(str(line), line),
                                     example=_amount_example(currency, str(pick_locale()))))
                 elif count > FIGURE_MAX or minor > FIGURE_MAX:
                     # The server would say "at most 1000000000000000" of a field
@@ -1580,8 +1619,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         year = (request.form.get("year") or request.args.get("year") or "").strip()
         if not year:
             year = str(my_today().year)
-        if not re.fullmatch(r"[0-9]{4}", year):
-            error, year = _("The year is four digits, e.g. 2027."), str(my_today().year)
+        # Year 0 would list every year's plans (ListPlans' "any year").
+        if not re.fullmatch(r"[0-9]{4}", year) or not 2000 <= int(year) <= 2100:
+            error, year = (_("The year is four digits, from 2000 to 2100, e.g. 2027."),
+                           str(my_today().year))
         elif request.method == "POST":
             try:
                 p = api().call("CreatePlan", {"year": int(year)})["plan"]
