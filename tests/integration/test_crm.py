@@ -134,9 +134,13 @@ code, out = call("DecideLeadRegistration", {"id": flag_exclusive, "decision": "r
                                             "distributorId": saigon}, admin)
 check(code == "OK" and out["lead"]["distributorId"] == saigon
       and out["lead"]["registration"] == "approved", "reassign to the territory's holder")
+check(code == "OK" and not out["lead"].get("flags"),
+      "and its flags are the holder's: none, where Vientiane's were outside_territory and"
+      " exclusive_elsewhere (%s)" % out.get("lead", {}).get("flags"))
 code, out = call("DecideLeadRegistration", {"id": flag_carve, "decision": "reassign"}, admin)
-check(code == "OK" and not out["lead"].get("distributorId") and not out["lead"].get("registration"),
-      "reassign a carve-out to the exporter: no registration any more (%s)" % out)
+check(code == "OK" and not out["lead"].get("distributorId") and not out["lead"].get("registration")
+      and not out["lead"].get("flags"),
+      "reassign a carve-out to the exporter: no registration, nor its flags, any more (%s)" % out)
 code, out = call("DecideLeadRegistration", {"id": first, "decision": "reject"}, admin)
 check(code == "FAILED_PRECONDITION" and "only a flagged registration" in out.get("message", ""),
       "an accepted registration is not decided again (%s)" % code)
