@@ -63,7 +63,7 @@ static const struct output_column attainment_cols[] = {
     {"TURNS", "turns"},
     {"WEEKS OF COVER", "weeksOfCover"},
     {"COMMITMENT", "commitment"},
-    {"BELOW", "belowCommitment", OUTPUT_BOOL}};
+    {"BELOW", "belowCell"}};
 
 #define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
 #define MAX_REPEATS 100
@@ -715,6 +715,13 @@ static void attainment_cells(json_t *row)
                  (long long)json_whole(json_object_get(row, "bufferAmount")), unit);
         json_object_set_new(row, "commitment", json_string(buf));
     }
+    /* The server counts stock never reported as none: say so rather than a bare "yes". */
+    bool below = json_is_true(json_object_get(row, "belowCommitment"));
+    json_object_set_new(row, "belowCell",
+                        json_string(!below ? "no"
+                                    : json_is_true(json_object_get(row, "hasOnHand"))
+                                        ? "yes"
+                                        : "yes: no stock reported"));
 }
 
 int cmd_attainment(struct cli *cli, int argc, char **argv)

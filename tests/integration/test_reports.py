@@ -812,6 +812,13 @@ table = subprocess.run([CLI, "--token", admin, "attainment", "Công ty Phân ph�
 check(table.returncode == 0 and "90.00" in table.stdout and "9.03" in table.stdout
       and "10 weeks" in table.stdout, "the attainment table shows %%, weeks of cover and the "
       "commitment (%r)" % table.stdout)
+# A month with no report: the server counts its stock as none, and the table says so.
+table = subprocess.run([CLI, "--token", admin, "attainment", "Công ty Phân phối Sài Gòn",
+                        "--from", "2025-04", "--to", "2025-04"], capture_output=True, text=True,
+                       env=_cli.env, timeout=60)
+brk = [ln for ln in table.stdout.splitlines() if ln.startswith("BRK ")]
+check(table.returncode == 0 and len(brk) == 1 and brk[0].endswith("yes: no stock reported"),
+      "below the commitment for want of a report says so (%r)" % table.stdout)
 for args in (("report", "--help"), ("report", "save", "--help"), ("target", "set", "--help"),
              ("attainment", "--help")):
     h = subprocess.run([CLI] + list(args), capture_output=True, text=True, env=_cli.env,
