@@ -517,6 +517,31 @@ static void *exec_sub(const ProtobufCMessage *msg, const char *name,
     return f ? (char *)msg + f->offset : NULL;
 }
 
+/*
+ * Whether the first n rows of res may encode past budget bytes: their text
+ * with room for each field's tag and length is more than any encoding of
+ * them takes, so a page far below it is never measured item by item.
+ */
+static bool exec_page_may_overflow(const PGresult *res, unsigned n, size_t budget)
+{
+    int nf = PQnfields(res);
+    size_t text = 0;
+    for (unsigned i = 0; i < n; i++) {
+        text += 16 + (size_t)nf * 16;
+        for (int j = 0; j < nf; j++)
+            text += (size_t)PQgetlength(res, (int)i, j);
+        if (text > budget)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * A page holds at most its page size of rows, and no more than one answer's
+ * frame takes (request_answer_bytes): 50 escalations of 40 kB each made
+ * 2 MB, answered "response too large" at every page size. The rows after a
+ * cut come with the next cursor; one row alone is never cut.
+ */
 static int exec_page(struct request *r, const struct exec_state *st, const PGresult *res,
                      ProtobufCMessage *out, char *err, size_t errlen)
 {
@@ -532,15 +557,24 @@ static int exec_page(struct request *r, const struct exec_state *st, const PGres
     Liaison__V1__PageResponse *page = arena_alloc(&r->arena, sizeof *page);
     if (!items || !page)
         return 1;
+    size_t budget = request_answer_bytes(r), used = 0;
+    bool measure = exec_page_may_overflow(res, n, budget), cut = false;
     for (unsigned i = 0; i < n; i++) {
         items[i] = exec_new(&r->arena, f->descriptor);
         if (!items[i])
             return 1;
         if (exec_fill(&r->arena, res, (int)i, items[i], err, errlen) < 0)
             return -1;
+        /* An item's own tag and length take at most 6 bytes more. */
+        used += measure ? protobuf_c_message_get_packed_size(items[i]) + 6 : 0;
+        if (used > budget && i > 0) {
+            n = i;
+            cut = true;
+            break;
+        }
     }
     liaison__v1__page_response__init(page);
-    if (rows > want) {
+    if (rows > want || cut) {
         int key = PQfnumber(res, "id");
         if (key < 0)
             key = PQfnumber(res, "_id");

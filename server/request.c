@@ -268,6 +268,20 @@ static bool request_out_of_memory(struct request *r)
     return true;
 }
 
+/*
+ * Ends r after its answer went out with status st: an answer over the frame
+ * limit went as INTERNAL, and is logged and counted so (it was counted OK,
+ * and no operator could find it).
+ */
+static void request_answered(struct request *r, const Liaison__V1__Status *st)
+{
+    if (st->code == LIAISON__V1__CODE__INTERNAL)
+        log_event(LOG_ERROR, "an answer is larger than max_frame_bytes",
+                  "req=%s rid=%llu method=%s", r->rid, (unsigned long long)r->id,
+                  request_method_name(r));
+    request_end(r, st->code);
+}
+
 void request_reply(struct request *r, const ProtobufCMessage *out)
 {
     if (request_out_of_memory(r))
@@ -280,14 +294,20 @@ void request_reply(struct request *r, const ProtobufCMessage *out)
     }
     Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
     request_send(r, &st, out);
-    request_end(r, 0);
+    request_answered(r, &st);
 }
 
 void request_reply_encoded(struct request *r, const uint8_t *payload, size_t len)
 {
     Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
     request_send_payload(r, &st, payload, len);
-    request_end(r, 0);
+    request_answered(r, &st);
+}
+
+size_t request_answer_bytes(const struct request *r)
+{
+    size_t frame = (size_t)r->w->cfg->max_frame_bytes;
+    return frame - (frame / 8 < 8192 ? frame / 8 : 8192);
 }
 
 void request_stream_chunk(struct request *r, const ProtobufCMessage *out,

@@ -221,6 +221,13 @@ void request_stream_chunk(struct request *r, const ProtobufCMessage *out,
                           void (*next)(struct request *r));
 
 /*
+ * The encoded size an answer's message may take: max_frame_bytes less room
+ * for the frame's own fields (its status, ids and a page's cursor), an
+ * eighth of it and at most 8 KiB. A page of a list stops before it.
+ */
+size_t request_answer_bytes(const struct request *r);
+
+/*
  * The encoded size a stream's chunk should stay under: an eighth of
  * max_pending_output and a quarter of max_frame_bytes, at most 256 KiB.
  */

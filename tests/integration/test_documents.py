@@ -8,8 +8,10 @@ a version before the latest (stale) until a new translation replaces them.
 A distributor user reads only what is shared with it (NOT_FOUND otherwise)
 and never sees whom a document is shared with. Everything is audited."""
 import base64
+import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -219,6 +221,36 @@ with open(os.path.join(HOME, "126k.bin"), "rb") as f:
 text = json.dumps(out, ensure_ascii=False)
 check(code == "INVALID_ARGUMENT" and "at most 122880 bytes" in text,
       "the bound is never more than a frame carries (%s %s)" % (code, text[:300]))
+# A list's page stops before its answer outgrows a frame, and goes on at the next cursor:
+# 20 action items of 8 kB each are more than the small server's 120 kB answer.
+long_items = sorted(must("CreateActionItem", {
+    "distributorId": osaka, "description": "%02d " % i + "𝔸" * 1990, "owner": "admin@docs.example",
+    "dueOn": "2030-01-01"}, admin)["actionItem"]["id"] for i in range(20))
+pages, cursor = [], ""
+for _ in range(10):
+    code, out = small.call("ListActionItems", {"distributorId": osaka, "page": dict(
+        {"pageSize": 500}, **({"cursor": cursor} if cursor else {}))}, admin)
+    pages.append((code, [x["id"] for x in out.get("actionItems", [])]))
+    cursor = out.get("page", {}).get("nextCursor", "") if code == "OK" else ""
+    if not cursor:
+        break
+got = sorted(i for _, ids in pages for i in ids)
+check(all(c == "OK" for c, _ in pages) and len(pages) > 1 and got == long_items,
+      "a page of 500 too large for one answer is cut, and its cursor gives the rest (%r)"
+      % [(c, len(ids)) for c, ids in pages])
+# One record larger than an answer cannot be cut: INTERNAL, and the log and metrics say so.
+start = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=2))
+held = must("CreateMeeting", {"distributorId": osaka, "title": "長い議事録",
+                              "startsAt": start.strftime("%Y-%m-%dT%H:%M:00Z"),
+                              "durationMinutes": 30}, admin)["meeting"]["id"]
+must("MarkMeetingHeld", {"id": held}, admin)
+for part in "ab":  # two notes of 70 kB: one command line's argument holds at most 128 kB
+    must("AddMeetingNote", {"meetingId": held, "body": part * 70000, "language": "en"}, admin)
+code, out = small.call("GetMeeting", {"id": held}, admin)
+log = small.log()
+check(code == "INTERNAL" and "an answer is larger than max_frame_bytes" in log
+      and re.search(r"method=GetMeeting status=INTERNAL", log),
+      "an answer over the frame is INTERNAL, logged as an error and as such (%s)" % code)
 check(small.stop(), "the small-frame server stops cleanly")
 
 # ---------------- the size bound, refused in words ----------------
