@@ -260,8 +260,15 @@ static const char *cli_field_option(const char *field, char *buf, size_t cap)
         word[n++] = (char)(last[i] >= 'a' && last[i] <= 'z' ? last[i] - 'a' + 'A' : last[i]);
     }
     word[n] = '\0';
-    if (n && cli_args_positional_named(word)) {
-        snprintf(buf, cap, "%s", word);
+    /* The usage names some by their id: seriesId is SERIES_ID. */
+    char with_id[72];
+    snprintf(with_id, sizeof with_id, "%s_ID", word);
+    const char *named = !n                                   ? NULL
+                        : cli_args_positional_named(word)    ? word
+                        : cli_args_positional_named(with_id) ? with_id
+                                                             : NULL;
+    if (named) {
+        snprintf(buf, cap, "%s", named);
         return buf;
     }
     return field;

@@ -133,8 +133,10 @@ static size_t output_piece(const unsigned char *s, size_t len, char piece[8], si
         const char *named = b == '\n' ? "\\n" : b == '\t' ? "\\t" : b == '\r' ? "\\r" : NULL;
         n = named ? snprintf(piece, 8, "%s", named) : snprintf(piece, 8, "\\x%02x", b);
         clen = 1;
-    } else if ((cp >= 0x80 && cp < 0xA0) || (cp >= 0x202A && cp <= 0x202E) ||
-               (cp >= 0x2066 && cp <= 0x2069)) {
+    } else if ((cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029 ||
+               (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+        /* C1 controls, the line and paragraph separators (a table row broken in two), and
+         * the bidirectional overrides and isolates (text shown in another order). */
         n = snprintf(piece, 8, "\\u%04x", (unsigned)cp);
     } else if (cp == '\\') {
         n = snprintf(piece, 8, "\\\\");

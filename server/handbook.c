@@ -918,6 +918,24 @@ int handbook_render(const json_t *data, enum handbook_format f, struct svg_text 
     return out->failed ? -1 : 0;
 }
 
+/* A health factor as a reader names it (docs/health.md); an unknown key as it is. */
+static const char *factor_name(const char *key)
+{
+    static const char *const names[][2] = {{"report_timeliness", "Report timeliness"},
+                                           {"notes_compliance", "Meeting notes on time"},
+                                           {"responsiveness", "Answers to requests"},
+                                           {"target_attainment", "Targets attained"},
+                                           {"inventory_cover", "Stock against the commitment"},
+                                           {"order_trend", "Order trend"},
+                                           {"competing_lines", "Competing lines"},
+                                           {"overdue_actions", "Overdue action items"},
+                                           {"flagged_deals", "Flagged deal registrations"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(key, names[i][0]))
+            return names[i][1];
+    return key;
+}
+
 int handbook_scorecard(const json_t *data, struct svg_text *out)
 {
     if (!json_is_object(data))
@@ -948,7 +966,7 @@ int handbook_scorecard(const json_t *data, struct svg_text *out)
                 char points[32];
                 double v = 0.0;
                 snprintf(points, sizeof points, "%g", real(r, "points", &v) ? v : 0.0);
-                const char *cells[] = {str(r, "factor"), points, str(r, "detail")};
+                const char *cells[] = {factor_name(str(r, "factor")), points, str(r, "detail")};
                 row(&p, cells, 3);
             }
         }

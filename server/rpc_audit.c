@@ -71,9 +71,12 @@ void rpc_list_audit_log(struct request *r)
                            "RFC 3339 time with its offset, such as 2026-12-01T00:00:00Z");
         return;
     }
-    /* Two days compare as text; a range that ends before it starts lists nothing, silently. */
-    if (strlen(in->since) == 10 && strlen(in->until) == 10 && strcmp(in->until, in->since) < 0) {
-        request_fail_field(r, "until", "not before the day it starts from (since)");
+    /*
+     * Two days compare as text. until is the first day not listed, so a range that ends where
+     * or before it starts lists nothing, silently.
+     */
+    if (strlen(in->since) == 10 && strlen(in->until) == 10 && strcmp(in->until, in->since) <= 0) {
+        request_fail_field(r, "until", "a day after since: until is the first day not listed");
         return;
     }
     exec_run(r, &d_audit_list);

@@ -687,20 +687,6 @@ static bool duration_ok(struct request *r, uint32_t minutes, bool required)
     return false;
 }
 
-/*
- * A meeting starting at starts_at (valid) and lasting minutes ends before
- * 3000, as every stored time does (README): 2999-12-31 23:50 for 30
- * minutes was stored ending in the year 3000.
- */
-static bool ends_before_3000(struct request *r, const char *starts_at, uint32_t minutes)
-{
-    const long long year_3000 = 32503680000LL; /* 3000-01-01T00:00:00Z */
-    if (instant_seconds(starts_at) + (long long)minutes * 60 < year_3000)
-        return true;
-    request_fail_field(r, "durationMinutes", "the meeting would end after the year 2999");
-    return false;
-}
-
 static bool optional_id_ok(struct request *r, const char *field, uint64_t id)
 {
     if (id <= INT64_MAX)
@@ -716,8 +702,7 @@ void rpc_create_meeting(struct request *r)
     if (!request_check_id(r, "distributorId", in->distributor_id) ||
         !request_check_chars(r, "title", in->title, 200, true) ||
         !instant_field_ok(r, "startsAt", in->starts_at, true) ||
-        !duration_ok(r, in->duration_minutes, true) ||
-        !ends_before_3000(r, in->starts_at, in->duration_minutes))
+        !duration_ok(r, in->duration_minutes, true))
         return;
     if (in->n_agenda > 32) {
         request_fail_field(r, "agenda", "at most 32 items");
@@ -763,10 +748,8 @@ void rpc_reschedule_meeting(struct request *r)
 {
     const Liaison__V1__RescheduleMeetingRequest *in =
         (const Liaison__V1__RescheduleMeetingRequest *)r->input;
-    /* Its own length, when kept, is at most 480 minutes: checked as that. */
     if (request_check_id(r, "id", in->id) && instant_field_ok(r, "startsAt", in->starts_at, true) &&
-        duration_ok(r, in->duration_minutes, false) &&
-        ends_before_3000(r, in->starts_at, in->duration_minutes ? in->duration_minutes : 480))
+        duration_ok(r, in->duration_minutes, false))
         exec_run(r, &d_meeting_reschedule);
 }
 

@@ -515,6 +515,11 @@ check "a competing line, -o ids" 0 "$cli" -o ids charter competing "$dn" --compe
 item_is "the id is the competing line's" competingLines "$(cat "$out")" competitor Bosch
 check "user by e-mail in another case" 0 "$cli" distributor assign "Hanoi Motor Supply" M@CLI.EXAMPLE
 check "distributor user of a named distributor" 0 sh -c "\"$cli\" user create --email du@cli.example --role distributor_user --name 'Lê Thị Hoa' --distributor 'Công ty Phụ tùng Đà Nẵng' --password-stdin < \"$home/pw\""
+check "a distributor user is no account manager" 2 "$cli" distributor assign "Hanoi Motor Supply" du@cli.example
+contains "the refusal names the argument, not a wire field" "$err" "liaison: invalid USER: not an enabled manager"
+check "an idempotency key" 0 "$cli" --idempotency-key "khóa-1" product-line create --code IDK --name "Khóa"
+check "the same key for another request" 2 "$cli" --idempotency-key "khóa-1" product-line create --code IDL --name "Khác"
+contains "the refusal names --idempotency-key" "$err" "liaison: invalid --idempotency-key: "
 upper_slug=$(printf '%s' "$slug" | tr a-z A-Z)
 check "distributor user logs in, the organisation in capitals" 0 sh -c "\"$cli\" --profile du login --tenant $upper_slug --email DU@cli.example --password-stdin < \"$home/pw\""
 check "whoami of a distributor user" 0 "$cli" --profile du whoami

@@ -509,6 +509,8 @@ check(html_errors(sc) == "", "the scorecard parses as HTML5 without errors (%s)"
       % html_errors(sc))
 check("<script" not in sc.lower(), "no user text comes out unescaped in the scorecard")
 check("2 báo cáo trễ " + HOSTILE in visible_text(sc), "the reason's detail is shown as text")
+check("Report timeliness" in visible_text(sc) and "report_timeliness" not in visible_text(sc),
+      "the reason's factor is named in words, not by its key")
 check('<span class="score">64</span>' in sc, "the current score is shown")
 check(len(svgs(sc)) == 3, "the scorecard carries the three charts")
 

@@ -150,14 +150,6 @@ try:
     code, out = call("CreateMeeting", {"distributorId": d1, "title": "x", "startsAt":
                                        "2026-03-02 08:00", "durationMinutes": 30}, manager)
     check(code == "INVALID_ARGUMENT", "a time without a zone is refused")
-    code, out = call("CreateMeeting", {"distributorId": d1, "title": "x", "startsAt":
-                                       "2999-12-31T23:50:00Z", "durationMinutes": 30}, manager)
-    check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
-          == ["durationMinutes"] and "after the year 2999" in json.dumps(out),
-          "a meeting that would end in the year 3000 is refused (%s %s)" % (code, out))
-    code, out = call("RescheduleMeeting", {"id": ma, "startsAt": "2999-12-31T23:00:00+00:00",
-                                           "durationMinutes": 90}, manager)
-    check(code == "INVALID_ARGUMENT", "nor moved there (%s %s)" % (code, out))
     check(int(sql("SELECT count(*) FROM meetings WHERE tenant_id = %s" % tid)) == before,
           "refused meetings leave no row")
 

@@ -878,6 +878,15 @@ try:
     rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "table tr")]
     check(any(r.split()[-1:] == ["45"] for r in rows),
           "the submitted report shows the stock on hand as entered (%r)" % rows)
+    # The draft's form sent again (Back, then Save) after the submission: nothing typed is
+    # kept on a page that no longer has the form, and the refusal does not claim it is.
+    csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
+    status, _, body = fetch(report_path + "/save", {"csrf_token": csrf, "currency": "VND",
+                                                    "revision": "1", "units_%d" % line: "5"})
+    check(status == 400 and "changed this report after you opened it" in body
+          and "kept below" not in body,
+          "a stale form after the submission: refused without promising to keep it (%d %s)"
+          % (status, re.findall(r'error-message[^<]*<?[^<]*', body)[:1]))
     driver.get(base + "/reports")
     check(REPORT_MONTH in text(), "and listed")
     # Won only now: the report above takes its pipeline from the open leads.

@@ -322,14 +322,18 @@ SERVER_REASONS = [
     (r"this report changed after your form was made \(from revision [0-9]+ to [0-9]+, now "
      r"([a-z]+), last saved by (?:[a-z_]+:[0-9]+ )?(.+) at [0-9T:.Z+-]+\): reload it and enter "
      r"your changes again",
+     # Still a draft, the form comes back with what was typed; else it is gone.
      lambda m: _("%(who)s saved this report after you opened it (it is now %(status)s), so "
                  "nothing here was saved: what you typed is kept below to copy; reload the "
                  "report to see their changes, then enter yours again", who=m[2],
-                 status=str(LABELS["report status"].get(m[1], m[1])))),
+                 status=str(LABELS["report status"].get(m[1], m[1]))) if m[1] == "draft" else
+     _("%(who)s changed this report after you opened it (it is now %(status)s), so nothing "
+       "you typed was saved", who=m[2], status=str(LABELS["report status"].get(m[1], m[1])))),
     (r"the order's total passes the largest amount \(2\^63 - 1 minor units\)",
      lambda m: _("the order's total is more than the service can hold: check the quantities "
                  "and prices")),
-    (r"product (.+) is retired", lambda m: _("product %(sku)s is no longer sold", sku=m[1])),
+    (r"product (?!line )(\S+) is retired",
+     lambda m: _("product %(sku)s is no longer sold", sku=m[1])),
     (r"the charter requires the section ([a-z_]+), and it is empty",
      lambda m: _("the charter requires the section “%(section)s”, and it is empty",
                  section=_section_name(m[1]))),
@@ -810,8 +814,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return found[0] if found else "USD"
 
     def orderable_products() -> List[Dict[str, Any]]:
-        """The products the order form suggests: live ones, at most 500."""
-        return list(itertools.islice(api().items("ListProducts", {}, page_size=PAGE_SIZE), 500))
+        """The products the order form suggests: live ones, at most 500;
+        none when they cannot be read, so that a refused form still comes
+        back with what was typed."""
+        try:
+            return list(itertools.islice(api().items("ListProducts", {}, page_size=PAGE_SIZE),
+                                         500))
+        except (liaison.Unavailable, liaison.DeadlineExceeded, liaison.ResourceExhausted):
+            return []
 
     def my_today() -> dt.date:
         """Today in the distributor's time zone, not the portal server's: a
@@ -1021,10 +1031,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 # A lock after failures, or passwords being checked for
                 # others at this moment: only the first is the user's doing.
                 said = re.search(r"try again in ([0-9]+) minute", e.message)
-                minutes = int(said[1]) if said else max(1, -(-e.retry_after_ms // 60000))
-                error = (ngettext("Too many attempts: wait %(num)d minute and try again.",
-                                  "Too many attempts: wait %(num)d minutes and try again.",
-                                  minutes)
+                minutes = int(said[1]) if said else -(-e.retry_after_ms // 60000)
+                error = ((ngettext("Too many attempts: wait %(num)d minute and try again.",
+                                   "Too many attempts: wait %(num)d minutes and try again.",
+                                   minutes) if minutes > 0 else
+                          _("Too many attempts: wait a few minutes and try again."))
                          if "failed log-ins" in e.message else
                          _("Many people are signing in right now: try again in a moment."))
             else:
@@ -1140,8 +1151,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         in), then the reader's and English. A fixed Vietnamese, English,
         Japanese list marked a Japanese note from an English page as English
         and had no way to say Thai."""
-        did = g.identity["distributorId"]
-        langs = api().call("GetDistributor", {"id": did})["distributor"].get("languages", [])
+        langs = my_distributor().get("languages", [])
         return list(dict.fromkeys(list(langs) + [str(pick_locale()), "en"]))
 
     @app.route("/meetings/<id:mid>")
@@ -1233,10 +1243,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         signed_in()
         # The server shows a distributor user its own customers: those it owns
         # and those of its deals.
-        items = api().call("ListKeyAccounts", {"name": request.args.get("q", "")[:200],
-                                               "page": {"pageSize": PAGE_SIZE}})
-        return _page("customers.html", accounts=items.get("accounts", []),
-                     q=request.args.get("q", ""))
+        q = request.args.get("q", "")[:200]
+        items = api().call("ListKeyAccounts", {"name": q, "page": {"pageSize": PAGE_SIZE}})
+        return _page("customers.html", accounts=items.get("accounts", []), q=q)
 
     @app.route("/leads")
     def leads() -> Response:
