@@ -224,6 +224,9 @@ static int order_place(struct cli *cli, int argc, char **argv)
         (account && (rc = cli_parse_id(account, &a))) || (lead && (rc = cli_parse_id(lead, &l))))
         return rc;
     char made[33];
+    /* liaison --idempotency-key K order place ... is the same promise as the option's. */
+    if (!key)
+        key = cli->set.idempotency_key;
     if (!key) {
         if ((rc = random_key(made, sizeof made)))
             return rc;

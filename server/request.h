@@ -221,6 +221,16 @@ void request_stream_chunk(struct request *r, const ProtobufCMessage *out,
                           void (*next)(struct request *r));
 
 /*
+ * Whether the caller may name user (0: itself) in a request that only a
+ * tenant admin makes for another user: false after answering
+ * PERMISSION_DENIED with why, for a manager or an auditor naming someone
+ * else. Others pass: the database answers "no such user" to a distributor
+ * user, as for one that does not exist; managers and auditors list the
+ * tenant's users, so that answer would hide nothing from them and mislead.
+ */
+bool request_other_user_ok(struct request *r, uint64_t user, const char *why);
+
+/*
  * The encoded size an answer's message may take: max_frame_bytes less room
  * for the frame's own fields (its status, ids and a page's cursor), an
  * eighth of it and at most 8 KiB. A page of a list stops before it.

@@ -238,28 +238,11 @@ void rpc_set_tenant_working_time(struct request *r)
         exec_run(r, &d_tenant_hours_set);
 }
 
-/*
- * Another user's working time is a tenant admin's to read and set (the
- * database answers "no such user" otherwise, as for one that does not
- * exist). Managers and auditors list the tenant's users, so that answer
- * hides nothing from them and only misleads: they are told it is not theirs.
- */
-static bool others_hours_ok(struct request *r, uint64_t user, const char *verb)
-{
-    if (!user || (int64_t)user == r->who.user_id ||
-        (r->who.role != LIAISON__V1__ROLE__ROLE_MANAGER &&
-         r->who.role != LIAISON__V1__ROLE__ROLE_AUDITOR))
-        return true;
-    const char *msg = request_printf(r, "only tenant admins %s another user's working time", verb);
-    request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED,
-                 msg ? msg : "only tenant admins reach another user's working time");
-    return false;
-}
-
 void rpc_get_user_working_time(struct request *r)
 {
     uint64_t user = ((const Liaison__V1__UserWorkingTimeRequest *)r->input)->user_id;
-    if (user_id_ok(r, user) && others_hours_ok(r, user, "read"))
+    if (user_id_ok(r, user) &&
+        request_other_user_ok(r, user, "only tenant admins read another user's working time"))
         exec_run(r, &d_user_hours);
 }
 
@@ -267,7 +250,9 @@ void rpc_set_user_working_time(struct request *r)
 {
     const Liaison__V1__SetUserWorkingTimeRequest *in =
         (const Liaison__V1__SetUserWorkingTimeRequest *)r->input;
-    if (!user_id_ok(r, in->user_id) || !others_hours_ok(r, in->user_id, "set"))
+    if (!user_id_ok(r, in->user_id) ||
+        !request_other_user_ok(r, in->user_id,
+                               "only tenant admins set another user's working time"))
         return;
     if (!in->clear && !working_time_ok(r, "workingTime", in->working_time))
         return;

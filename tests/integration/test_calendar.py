@@ -209,8 +209,11 @@ check(code == "OK" and cal["name"] == "Trần Bảo", "named after the user")
 code, cal = export(os.path.join(D, "bao2.ics"), "--user", "bao@cal.example", *RANGE, token=admin)
 check(code == "OK" and {e["uid"] for e in cal["events"]} == want,
       "a tenant admin exports a user's schedule by e-mail")
-code, _ = c.call("ExportCalendar", {"userId": manager_id}, kenji)
-check(code == "NOT_FOUND", "a manager may not export another user's schedule (%s)" % code)
+code, out = c.call("ExportCalendar", {"userId": manager_id}, kenji)
+check(code == "PERMISSION_DENIED"
+      and out.get("message") == "only tenant admins export another user's schedule",
+      "a manager may not export another user's schedule, and is told so: it lists the users"
+      " (%s %s)" % (code, out))
 
 # ---------------- who may export which distributor ----------------
 code, cal = export(os.path.join(D, "own.ics"), str(saigon), *RANGE, token=dist_sg)

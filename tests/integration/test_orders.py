@@ -235,6 +235,12 @@ for s in other:
 must("SetShipmentStatus", {"id": other[0]["id"], "status": "delivered"}, admin)
 check(must("GetOrder", {"id": order}, admin)["order"]["status"] == "shipped",
       "partly delivered: the order stays shipped")
+code, out = call("SetOrderStatus", {"id": order, "status": "delivered"}, admin)
+check(code == "FAILED_PRECONDITION" and "shipment %s of this order is in_transit: the order is"
+      " delivered with its shipments" % other[1]["id"] in out.get("message", "")
+      and must("GetOrder", {"id": order}, admin)["order"]["status"] == "shipped",
+      "an order is not marked delivered by hand while a shipment is on its way (%s %s)"
+      % (code, out))
 must("SetShipmentStatus", {"id": other[1]["id"], "status": "delivered"}, admin)
 check(must("GetOrder", {"id": order}, admin)["order"]["status"] == "delivered"
       and audits("order.delivered") == 1,
@@ -366,6 +372,15 @@ code, again = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7
 code2, again2 = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7:40:98000",
                     "--currency", "USD", "--idempotency-key", "cli-" + RUN, token=admin)
 check(code == code2 == "OK" and again == again2, "--idempotency-key retries answer the same order")
+# The global option, before the command, is the same promise (order place sent a random key
+# of its own in the request: a second order, then a refusal).
+code, g1 = cli("--idempotency-key", "glob-" + RUN, "order", "place", "ビエンチャン商事", "--line",
+               "FLT-7:40:98000", "--currency", "USD", token=admin)
+code2, g2 = cli("--idempotency-key", "glob-" + RUN, "order", "place", "ビエンチャン商事", "--line",
+                "FLT-7:40:98000", "--currency", "USD", token=admin)
+check(code == code2 == "OK" and g1.get("id") and g1.get("id") == g2.get("id"),
+      "liaison --idempotency-key K order place, run twice: one order (%s %s %s %s)"
+      % (code, g1.get("id"), code2, g2.get("id")))
 code, out = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7:4:98000", "--currency", "USD",
                 token=admin)
 check(code == "INVALID_ARGUMENT" and "below the minimum order of 10 (product FLT-7)"
