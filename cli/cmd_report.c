@@ -266,6 +266,13 @@ static int report_file(struct cli *cli, const char *path, json_t *req, json_t *s
             json_object_set(req, "ifRevision", v);
             continue;
         }
+        /* 'report show --json' of another report: its figures are not this one's. */
+        if (!strcmp(key, "id") && cli_json_id(v) != cli_json_id(json_object_get(req, "id"))) {
+            fprintf(stderr, "liaison: %s is report %lld's ('id'), not report %lld's\n", path,
+                    (long long)cli_json_id(v), (long long)cli_json_id(json_object_get(req, "id")));
+            rc = EXIT_USAGE;
+            break;
+        }
         size_t k = 0;
         while (k < sizeof keys / sizeof keys[0] && strcmp(key, keys[k][0]))
             k++;

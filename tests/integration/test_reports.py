@@ -741,6 +741,10 @@ check(code == "OK" and [(c["competitor"], c.get("productLineCode")) for c in
 code, out = cli("report", "save", str(cli_report), "--file", fh.name, token=saigon_user)
 check(code == "FAILED_PRECONDITION" and "changed after your form was made"
       in out.get("message", ""), "a file from an older revision is refused (%s %s)" % (code, out))
+code, out = cli("report", "save", str(int(cli_report) + 1), "--file", fh.name, token=saigon_user)
+check(code == "EXIT_2" and "is report %s's ('id'), not report %d's" % (cli_report,
+                                                                        int(cli_report) + 1)
+      in str(out), "another report's file is refused for what it is (%s %s)" % (code, out))
 # The competitive activity section (required by default) from an option, as the README's
 # save-then-submit does: the activity keeps its colons, the line may be left empty.
 code, out = cli("report", "save", str(cli_report), "--competition",
