@@ -111,11 +111,22 @@ static json_t *order_line(const char *arg)
     if (c1 && *c1 != ':')
         c1 = NULL;
     json_int_t qty, price, id;
-    if (!c1 || c1 == c2 || c1 == arg || !line_number(c1 + 1, (size_t)(c2 - c1 - 1), false, &qty) ||
-        !line_number(c2 + 1, strlen(c2 + 1), true, &price)) {
+    if (!c1 || c1 == c2 || c1 == arg) {
         fprintf(stderr,
                 "liaison: --line '%s': SKU:QUANTITY:UNIT_PRICE, the price in minor units "
                 "(BRK-1001:200:125000)\n",
+                arg);
+        return NULL;
+    }
+    /* Which part is wrong, said: "the price in minor units" misled about a quantity of 0. */
+    if (!line_number(c1 + 1, (size_t)(c2 - c1 - 1), false, &qty)) {
+        fprintf(stderr, "liaison: --line '%s': the QUANTITY is a whole number of 1 or more\n", arg);
+        return NULL;
+    }
+    if (!line_number(c2 + 1, strlen(c2 + 1), true, &price)) {
+        fprintf(stderr,
+                "liaison: --line '%s': the UNIT_PRICE is a whole number of minor units, 0 or "
+                "more (125000 for 1,250.00)\n",
                 arg);
         return NULL;
     }

@@ -362,6 +362,12 @@ code, out = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7:4
 check(code == "OK" and out.get("currency") == "USD" and len(out.get("lines", [])) == 2
       and out.get("note") == "ラオス向け第一便", "liaison order place (%s %s)" % (code, out))
 cli_order = out.get("id")
+for bad, says in (("FLT-7:0:98000", "the QUANTITY is a whole number of 1 or more"),
+                  ("FLT-7:40:-5", "the UNIT_PRICE is a whole number of minor units")):
+    code, out = cli("order", "place", "ビエンチャン商事", "--line", bad, "--currency", "USD",
+                    token=admin)
+    check(code == "EXIT_2" and says in str(out),
+          "--line %s: the part that is wrong is named (%s %s)" % (bad, code, out))
 code, out = cli("order", "place", "ビエンチャン商事", "--line", "BRK-1001:60:125000", "--line",
                 "FLT-7:5:98000", "--currency", "USD", token=admin)
 check(code == "INVALID_ARGUMENT" and [v.get("option") for v in out.get("violations", [])]
