@@ -361,6 +361,29 @@ try:
               ex.get("outsideMinutes"), di.get("outsideMinutes")))
     check(abs(ex.get("outsideMinutes", 0) - di.get("outsideMinutes", 0)) <= longest,
           "over the quarter they differ by at most one meeting (%d min)" % longest)
+    # Nobody's night (22:00-06:00) while a time outside it is there. The plan counted only
+    # minutes outside hours: 09:00 in Los Angeles (01:00 in Tokyo) cost Tokyo no more than
+    # 16:30 (08:30 in Tokyo) and won as the earlier, and for Mumbai, 13.5 hours ahead of
+    # the manager, a call went at 02:30 in Los Angeles where 19:30 was there.
+    d_in = distributor(admin, "Mumbai Auto Parts Pvt Ltd " + RUN, "Asia/Kolkata", "09:00",
+                       "17:00", [1, 2, 3, 4, 5], manager=manager_id)
+    must("ActivateCharter", {"id": charter(manager, d_in, "IN", "2026-04-06")}, manager)
+    for did, zone in ((d_jp, "Asia/Tokyo"), (d_in, "Asia/Kolkata")):
+        night = psql("SELECT string_agg(DISTINCT z.zone || ' ' || (m.starts_at AT TIME ZONE "
+                     "z.zone)::time::text, ', ') FROM meetings m, (VALUES "
+                     "('America/Los_Angeles'), ('%s')) z (zone) WHERE m.distributor_id = %d "
+                     "AND m.status <> 'cancelled' AND m.starts_at < '2026-07-06' AND "
+                     "((m.starts_at AT TIME ZONE z.zone)::time NOT BETWEEN '06:00' AND '22:00' "
+                     "OR (m.ends_at AT TIME ZONE z.zone)::time NOT BETWEEN '06:00' AND '22:00')"
+                     % (zone, did))
+        check(night == "", "no call in Los Angeles' or %s's night (%s)" % (zone, night))
+    fair_in = must("GetCadenceFairness", {"distributorId": d_in, "from": quarter[0],
+                                          "to": quarter[1]}, manager)
+    check(fair_in["exporter"].get("outsideMinutes", 0) > 0
+          and fair_in["distributor"].get("outsideMinutes", 0) > 0,
+          "with Mumbai too both sides carry some of the burden (%s / %s)" % (
+              fair_in["exporter"].get("outsideMinutes"),
+              fair_in["distributor"].get("outsideMinutes")))
     # The stored minutes, recomputed here minute by minute with the database's AT TIME ZONE.
     lo, hi = "2026-04-06T07:00:00Z", "2026-07-06T07:00:00Z"
     check(outside_minutes(d_jp, "America/Los_Angeles", "09:00", "17:00", [1, 2, 3, 4, 5], lo, hi)
