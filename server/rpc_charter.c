@@ -215,10 +215,18 @@ static struct db_stmt q_grant_remove = {
     "   charter_id || '/grant/' || id))"
     " SELECT liaison_found(count(*) = 1, " NO_SUCH_GRANT ") AS removed FROM m",
     2, 0};
-/* $2 account, $3 region, $4 note */
+/*
+ * $2 account, $3 region, $4 note. The same account in the same region twice
+ * (a command run again) would stay in the charter as two carve-outs.
+ */
 static struct db_stmt q_carve_out_add = {
     "INSERT INTO charter_carve_outs (tenant_id, charter_id, account_name, region, note)"
-    " VALUES (liaison_tenant(), $1::bigint, $2, $3, $4) RETURNING id,"
+    " SELECT liaison_tenant(), $1::bigint, $2, $3, $4"
+    " WHERE liaison_unique(NOT EXISTS (SELECT 1 FROM charter_carve_outs o"
+    "  WHERE o.tenant_id = liaison_tenant() AND o.charter_id = $1::bigint AND o.region = $3"
+    "  AND liaison_name_key(o.account_name) = liaison_name_key($2)),"
+    "  'this charter already carves out that account in that region')"
+    " RETURNING id,"
     " liaison_audit('charter.carve_out.add', 'charter', charter_id || '/carve_out/' || id)",
     4, 0};
 /* $2 line, $3 moq, $4 buffer unit, $5 buffer amount, $6 financing, $7 payment terms */

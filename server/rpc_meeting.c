@@ -335,7 +335,14 @@ static struct db_stmt q_action_can_create = {
     "  WHERE c.tenant_id = liaison_tenant() AND c.id = $4::bigint"
     "  AND c.distributor_id = $1::bigint), 'ownerContactId', 'not a contact of this distributor'),"
     " liaison_check(NOT x.r OR $5 = '' OR EXISTS (SELECT 1 FROM"
-    "  liaison_party_resolve($1::bigint, $5)), 'owner', '" NOBODY_BY_THAT_NAME "')"
+    "  liaison_party_resolve($1::bigint, $5)), 'owner', '" NOBODY_BY_THAT_NAME "'),"
+    /* An auditor may not complete an item, so an item it owned would stay
+     * open and overdue for good. */
+    " liaison_check(NOT x.r OR NOT EXISTS (SELECT 1 FROM users u"
+    "  WHERE u.tenant_id = liaison_tenant() AND u.role = 'auditor'"
+    "  AND (u.id = $3::bigint OR ($5 <> '' AND lower(u.email) = lower($5)))),"
+    "  CASE WHEN $3::bigint <> 0 THEN 'ownerUserId' ELSE 'owner' END,"
+    "  'an auditor only reads and cannot complete an item: give it to someone who can')"
     " FROM (SELECT EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = liaison_tenant()"
     "  AND d.id = $1::bigint AND " SEES ") AS r) x",
     5, 0};

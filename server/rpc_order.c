@@ -192,6 +192,19 @@ static bool id_or_zero_ok(struct request *r, const char *field, uint64_t id)
     return id == 0 || request_check_id(r, field, id);
 }
 
+/*
+ * A line's quantity and an order's total are bounded where a slip of the
+ * keyboard lands (found in a portal try-out: 2,000,000,000 units at
+ * 1,000,000,000 a unit was taken as an order of 2 * 10^18): a billion units
+ * on one line, and the order's total at the bound of every other amount
+ * (REQUEST_MAX_AMOUNT), which also keeps the products below from
+ * overflowing.
+ */
+#define MAX_QUANTITY 1000000000ull
+#define MAX_QUANTITY_WORDS "a whole number from 1 to 1000000000"
+#define ORDER_TOTAL_TOO_LARGE                                                                      \
+    "the order's total passes the largest amount (1000000000000000 minor units)"
+
 /* A field of line i, named as the client wrote it. */
 static const char *line_field(struct request *r, size_t i, const char *name)
 {
@@ -219,6 +232,7 @@ void rpc_place_order(struct request *r)
         request_fail_field(r, "lines", "1 to 200 lines");
         return;
     }
+    uint64_t total = 0;
     for (size_t i = 0; i < in->n_lines; i++) {
         const Liaison__V1__OrderLine *l = in->lines[i];
         const char *f = NULL, *why = NULL;
@@ -228,10 +242,13 @@ void rpc_place_order(struct request *r)
             f = "productId", why = "out of range";
         else if (strlen(l->sku) > 64)
             f = "sku", why = "at most 64 characters";
-        else if (l->quantity < 1 || l->quantity > INT64_MAX)
-            f = "quantity", why = "a whole number of at least 1";
-        else if (l->unit_price_minor > INT64_MAX)
-            f = "unitPriceMinor", why = "out of range";
+        else if (l->quantity < 1 || l->quantity > MAX_QUANTITY)
+            f = "quantity", why = MAX_QUANTITY_WORDS;
+        else if (l->unit_price_minor > REQUEST_MAX_AMOUNT)
+            f = "unitPriceMinor", why = REQUEST_MAX_AMOUNT_WORDS;
+        else if (l->unit_price_minor &&
+                 (l->quantity > (REQUEST_MAX_AMOUNT - total) / l->unit_price_minor))
+            f = "unitPriceMinor", why = ORDER_TOTAL_TOO_LARGE;
         else if (l->id || l->amount_minor || l->shipped)
             f = "id", why = "only product_id or sku, quantity and unit_price_minor are given";
         if (f) {
@@ -242,6 +259,7 @@ void rpc_place_order(struct request *r)
                 request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
             return;
         }
+        total += l->quantity * l->unit_price_minor;
     }
     exec_run(r, &d_order_place);
 }
@@ -303,8 +321,8 @@ void rpc_add_shipment(struct request *r)
         const char *f = NULL, *why = NULL;
         if (l->order_line_id < 1 || l->order_line_id > INT64_MAX)
             f = "orderLineId", why = "an order line's id";
-        else if (l->quantity < 1 || l->quantity > INT64_MAX)
-            f = "quantity", why = "a whole number of at least 1";
+        else if (l->quantity < 1 || l->quantity > MAX_QUANTITY)
+            f = "quantity", why = MAX_QUANTITY_WORDS;
         if (f) {
             const char *name = line_field(r, i, f);
             if (name)

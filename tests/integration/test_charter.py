@@ -566,6 +566,23 @@ check(warns == ["competing line flt of Mann is declared, but this charter does n
                 "carve-out Siam Fleet in TH: no grant of this charter holds that region"],
       "check warns about competing lines the charter does not allow, and a carve-out outside "
       "its territory (%s)" % warns)
+code, out = call("AddCarveOut", {"charterId": cw, "carveOut": {"accountName": " siam  FLEET",
+                                                                "region": "TH"}}, admin)
+check(code == "ALREADY_EXISTS" and "already carves out" in out.get("message", ""),
+      "the same account carved out twice in one region is refused (%s %s)" % (code, out))
+# A grant of a line the product coverage leaves out: orders and reports for it would be refused.
+tu = must("AddCharterGrant", {"charterId": cw, "grant": {
+    "region": "BN-TU", "productLineIds": [brk], "startsOn": "2027-01-01"}}, admin)["charter"]
+tu = [g["id"] for g in tu["grants"] if g["region"] == "BN-TU"][0]
+must("SetCharterTerms", {"charterId": cw, "fullCoverage": False, "coveredLineIds": [flt],
+                         "competingAllowed": True, "reportDueDay": 5}, admin)
+warns = must("CheckCharter", {"id": cw}, admin).get("warnings", [])
+check("grant of BRK in BN-TU: the charter's product coverage leaves that line out, so its orders"
+      " and reports will be refused" in warns,
+      "check warns about a granted line the product coverage leaves out (%s)" % warns)
+must("RemoveCharterGrant", {"charterId": cw, "itemId": tu}, admin)
+must("SetCharterTerms", {"charterId": cw, "fullCoverage": True, "competingAllowed": False,
+                         "reportDueDay": 5}, admin)
 code, out = call("UpdateCharterGrant", {"charterId": cw, "itemId": 999999999, "grant": {
     "region": "BN", "allLines": True, "startsOn": "2027-01-01"}}, admin)
 check(code == "NOT_FOUND", "updating a grant the charter lacks: NOT_FOUND (%s)" % code)

@@ -121,11 +121,19 @@ check(code == "OK" and lead.get("registration") == "flagged" and lead.get("flags
 flag_carve = lead.get("id")
 code, out = call("GetKeyAccount", {"id": lead.get("keyAccountId", 0)}, admin)
 check(code == "OK" and out["account"].get("carveOut") is True, "the account shows as a carve-out")
+# The same customer registered in another region lands on that account, which is carved out:
+# so is the deal, whatever region it names.
+code, out = register(saigon_user, "VinFast Trading and Production ", "VN-SG")
+check(code == "OK" and out.get("lead", {}).get("keyAccountId") == lead.get("keyAccountId")
+      and out["lead"].get("registration") == "flagged" and out["lead"].get("flags") == ["carve_out"],
+      "a deal on a carved-out account is flagged whatever region it names (%s)" % out)
+flag_carve_sg = out.get("lead", {}).get("id")
 
 # ---------------- exporter staff decide ----------------
 code, out = call("ListLeads", {"registration": "flagged"}, admin)
 check(code == "OK" and sorted(x["id"] for x in out.get("leads", [])) ==
-      sorted([flag_exclusive, flag_lines, flag_carve]), "staff list the flagged registrations")
+      sorted([flag_exclusive, flag_lines, flag_carve, flag_carve_sg]),
+      "staff list the flagged registrations")
 code, out = call("DecideLeadRegistration", {"id": flag_lines, "decision": "approve",
                                             "note": "Đồng ý"}, admin)
 check(code == "OK" and out["lead"]["registration"] == "approved"

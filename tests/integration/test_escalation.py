@@ -576,6 +576,17 @@ try:
                                                  "subject": "x", "text": "y"}, admin)
     check(code == "FAILED_PRECONDITION" and "no steps left" in out["message"],
           "a ladder whose only contact was removed is refused, not sent: %s" % out)
+    gone = must("CreateDistributor", {"fields": dict(VN, name="Công ty Đã Chấm Dứt")},
+                admin)["distributor"]["id"]
+    must("SetEscalationProtocol", {"distributorId": gone, "severity": "critical", "steps": [
+        {"contactId": contact(gone, "Trần Thị Bình", "purchasing manager"), "method": "email",
+         "responseHours": 4}]}, admin)
+    must("SetDistributorStatus", {"id": gone, "status": "terminated"}, admin)
+    code, out = call("CreateEscalationRequest", {"distributorId": gone, "severity": "critical",
+                                                 "subject": "x", "text": "y"}, admin)
+    check(code == "FAILED_PRECONDITION"
+          and "is terminated: it takes no new escalation requests" in out.get("message", ""),
+          "a terminated distributor takes no escalation request (%s %s)" % (code, out))
     check(sql("SELECT count(*) FROM escalation_requests WHERE tenant_id = %s" % tid) == n_req and
           audits("escalation.create") == n_audit, "refused requests left no row and no audit entry")
 

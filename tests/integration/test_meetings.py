@@ -441,6 +441,12 @@ try:
     check(code == "INVALID_ARGUMENT" and any(v.get("field") == "ownerUserId"
                                              for v in out.get("violations", [])),
           "nor is another distributor's portal user: %s" % out)
+    for owner in ({"ownerUserId": auditor_id}, {"owner": "AUDIT@meet.example"}):
+        code, out = call("CreateActionItem", dict(owner, distributorId=d1, description="x",
+                                                  dueOn="2026-03-10"), manager)
+        check(code == "INVALID_ARGUMENT" and "an auditor only reads" in out.get("message", "")
+              and [v.get("field") for v in out.get("violations", [])] == list(owner),
+              "nor an auditor, who could never complete it (%s %s)" % (code, out))
     code, out = call("CreateActionItem", {"distributorId": d1, "description": "x",
                                           "ownerContactId": c1, "meetingId": m2["id"],
                                           "dueOn": "2026-03-10"}, manager)

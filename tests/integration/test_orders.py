@@ -125,8 +125,18 @@ code, out = place(saigon_user, [line("NOPE-1", 10, 1)])
 check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].productId"),
       "an unknown SKU is refused on its line (%s)" % code)
 code, out = place(saigon_user, [line(pad, 2**62, 4)])
-check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].unitPriceMinor"),
-      "a total past bigint is refused (%s %s)" % (code, out))
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].quantity")
+      == ["a whole number from 1 to 1000000000"],
+      "a quantity past a billion units is refused (%s %s)" % (code, out))
+# 2,000,000,000 units at 1,000,000,000 a unit was taken (a portal try-out): a slip of the
+# keyboard placed as an order of 2 * 10^18. The total is bounded as every other amount is.
+code, out = place(saigon_user, [line(pad, 1000000, 2000000000)])
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].unitPriceMinor")
+      == ["the order's total passes the largest amount (1000000000000000 minor units)"],
+      "a total past 10^15 minor units is refused (%s %s)" % (code, out))
+code, out = place(saigon_user, [line(pad, 600, 10**12), line(pad, 500, 10**12)])
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[1].unitPriceMinor"),
+      "... on the line that passes it (%s %s)" % (code, out))
 code, out = place(saigon_user, [line(pad, 200, 1)], currency="XYZ")
 check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "currency",
       "an unknown currency is refused (%s)" % code)

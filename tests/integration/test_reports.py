@@ -177,6 +177,10 @@ for bad in ("2099-13", "2099-1", "2099", "2099-Q1", "99-01", "", "2099-01-01", "
 code, out = call("OpenReport", {"period": LATER}, saigon_user)
 check("a month that has begun" in json.dumps(out, ensure_ascii=False),
       "a report for a month to come: not yet, saying why (%s)" % out)
+code, out = call("OpenReport", {"period": "2023-12"}, saigon_user)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["period"]
+      and "began on 2024-01-01: 2023-12 is before it" in out.get("message", ""),
+      "a month before the relationship began (its first grant) is refused (%s %s)" % (code, out))
 check(rows("monthly_reports") == before, "refused openings leave no report")
 
 # ---------------- saving: sections of a draft ----------------
@@ -196,8 +200,10 @@ check(code == "OK" and [(s["productLineCode"], n(s["units"]), n(s["revenueMinor"
       "saving one section replaces it and leaves the others (%s %s)" % (code, out))
 code, out = call("SubmitReport", {"id": report}, saigon_user)
 check(code == "INVALID_ARGUMENT" and fields(out) == ["inventory"]
-      and "inventory_on_hand" in out.get("message", ""),
-      "submitting with an empty required section names it (%s %s)" % (code, out))
+      and "sections inventory_on_hand, market_intelligence and competitive_activity, and they are"
+      " empty" in out.get("message", ""),
+      "submitting with empty required sections names them all, on the first's field (%s %s)"
+      % (code, out))
 code, out = call("SaveReport", {"id": report, "sections": ["inventory_on_hand",
                                                            "market_intelligence"],
                                 "inventory": [{"productLineId": brk, "unitsOnHand": 300}],
