@@ -417,6 +417,70 @@ static int ch_ungrant(struct cli *cli, int argc, char **argv)
                         json_pack("{s:I,s:I}", "charterId", c, "itemId", g));
 }
 
+static int ch_remove(struct cli *cli, int argc, char **argv)
+{
+    static const struct {
+        const char *kind, *method;
+    } kinds[] = {{"carve-out", "RemoveCarveOut"},
+                 {"commitment", "RemoveCommitment"},
+                 {"competing", "RemoveCompetingLine"}};
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "charter remove DISTRIBUTOR carve-out|commitment|competing ID",
+        "Removes a carve-out, an inventory commitment or a declared competing line from\n"
+        "the distributor's draft, by the ID the draft lists ('charter show DISTRIBUTOR\n"
+        "--version N' for draft version N; every edit of the draft prints it too). An\n"
+        "amendment's draft holds copies of the active version's parts under new ids.\n"
+        "A territory grant is removed with 'charter ungrant'.",
+        opts, 3, "charter remove \"Saigon Auto Parts\" carve-out 4"};
+    const char *args[3] = {NULL, NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, args, 3);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    const char *method = NULL;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(args[1], kinds[i].kind))
+            method = kinds[i].method;
+    if (!method) {
+        fprintf(stderr,
+                "liaison: '%s' is not a part that is removed: carve-out, commitment or "
+                "competing\n",
+                args[1]);
+        return EXIT_USAGE;
+    }
+    json_int_t c, item;
+    if ((rc = cli_parse_id(args[2], &item)) || (rc = charter_of(cli, args[0], 0, &c)))
+        return rc;
+    return charter_call(cli, method, json_pack("{s:I,s:I}", "charterId", c, "itemId", item));
+}
+
+static int ch_discard(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "charter discard DISTRIBUTOR",
+        "Gives up the distributor's draft (a first version or an amendment), parts and\n"
+        "all, so that another may be started. The active version, if any, stays as it is;\n"
+        "active and past versions are never removed.",
+        opts, 1, "charter discard \"Saigon Auto Parts\""};
+    json_int_t c;
+    int rc = draft_of(cli, &spec, argc, argv, &c);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *resp;
+    if ((rc = cli_call(cli, "DiscardCharterDraft", json_pack("{s:I}", "id", c), &resp)))
+        return rc;
+    json_t *ch = json_object_get(resp, "charter");
+    if (cli->set.json || cli->set.ids)
+        cli_print_object(cli, head_cols, 15, ch);
+    else
+        printf("draft version %lld discarded (charter %lld)\n",
+               (long long)cli_json_id(json_object_get(ch, "version")),
+               (long long)cli_json_id(json_object_get(ch, "id")));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
 static int ch_carve_out(struct cli *cli, int argc, char **argv)
 {
     const char *account = NULL, *region = "", *note = "";
@@ -687,6 +751,8 @@ int cmd_charter(struct cli *cli, int argc, char **argv)
         {"grant", ch_grant, "add a territory grant ('grant update': replace one)"},
         {"ungrant", ch_ungrant, "remove a territory grant"},
         {"carve-out", ch_carve_out, "add a key account served directly"},
+        {"remove", ch_remove, "remove a carve-out, commitment or competing line from a draft"},
+        {"discard", ch_discard, "give up a draft"},
         {"commitment", ch_commitment, "set an inventory commitment"},
         {"competing", ch_competing, "declare a competing line"},
         {"check", ch_check, "list territory conflicts without saving"},

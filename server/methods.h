@@ -102,6 +102,10 @@
     M(AddCarveOut, rpc_add_carve_out, ADMIN_MANAGER, WRITES)                                       \
     M(SetCommitment, rpc_set_commitment, ADMIN_MANAGER, WRITES)                                    \
     M(DeclareCompetingLine, rpc_declare_competing_line, ADMIN_MANAGER, WRITES)                     \
+    M(RemoveCarveOut, rpc_remove_carve_out, ADMIN_MANAGER, WRITES)                                 \
+    M(RemoveCommitment, rpc_remove_commitment, ADMIN_MANAGER, WRITES)                              \
+    M(RemoveCompetingLine, rpc_remove_competing_line, ADMIN_MANAGER, WRITES)                       \
+    M(DiscardCharterDraft, rpc_discard_charter_draft, ADMIN_MANAGER, WRITES)                       \
     M(CheckCharter, rpc_check_charter, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                       \
     M(ActivateCharter, rpc_activate_charter, ADMIN_MANAGER, WRITES)                                \
     M(GetCharter, rpc_get_charter, AUTHZ_USERS, READS)                                             \

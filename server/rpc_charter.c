@@ -24,42 +24,45 @@
 #include "rpc_report.h"
 
 /*
- * The charter as clients see it, its parts as JSON arrays of objects keyed
- * by proto field names: $1 charter (0: by distributor), $2 distributor,
- * $3 version, as liaison_charter_resolve takes them.
+ * The charter c as clients see it, its parts as JSON arrays of objects keyed
+ * by proto field names.
  */
-static struct db_stmt q_charter = {
-    "SELECT c.id, c.distributor_id, c.version, c.status, c.full_coverage,"
-    " array_to_json(c.covered_line_ids)::text AS covered_line_ids,"
-    " (SELECT json_agg(l.code ORDER BY array_position(c.covered_line_ids, l.id))"
-    "  FROM product_lines l WHERE l.tenant_id = c.tenant_id AND l.id = ANY (c.covered_line_ids))"
-    "  AS covered_line_codes, c.competing_allowed,"
-    " c.report_due_day, array_to_json(c.report_sections)::text AS report_sections,"
-    " array_to_json(c.signatories)::text AS signatories, c.signed_on::text AS signed_on,"
-    " c.created_by, liaison_rfc3339(c.created_at) AS created_at, c.activated_by,"
-    " liaison_rfc3339(c.activated_at) AS activated_at,"
-    " (SELECT json_agg(json_build_object('id', g.id, 'region', g.region,"
-    "   'all_lines', g.all_lines, 'product_line_ids', g.line_ids, 'exclusive', g.exclusive,"
-    "   'starts_on', g.starts_on::text, 'ends_on', g.ends_on::text, 'product_line_codes',"
-    "   (SELECT json_agg(l.code ORDER BY array_position(g.line_ids, l.id)) FROM product_lines l"
-    "    WHERE l.tenant_id = g.tenant_id AND l.id = ANY (g.line_ids))) ORDER BY g.id)"
-    "  FROM charter_grants g WHERE g.tenant_id = c.tenant_id AND g.charter_id = c.id) AS grants,"
-    " (SELECT json_agg(json_build_object('id', o.id, 'account_name', o.account_name,"
-    "   'region', o.region, 'note', o.note) ORDER BY o.id)"
-    "  FROM charter_carve_outs o WHERE o.tenant_id = c.tenant_id AND o.charter_id = c.id)"
-    "  AS carve_outs,"
-    " (SELECT json_agg(json_build_object('id', m.id, 'product_line_id', m.product_line_id,"
-    "   'moq', m.moq, 'buffer_unit', m.buffer_unit, 'buffer_amount', m.buffer_amount,"
-    "   'financing', m.financing, 'payment_terms_days', m.payment_terms_days,"
-    "   'product_line_code', (SELECT l.code FROM product_lines l"
-    "    WHERE l.tenant_id = m.tenant_id AND l.id = m.product_line_id)) ORDER BY m.id)"
-    "  FROM charter_commitments m WHERE m.tenant_id = c.tenant_id AND m.charter_id = c.id)"
-    "  AS commitments,"
-    " (SELECT json_agg(json_build_object('id', k.id, 'competitor', k.competitor, 'line', k.line)"
-    "   ORDER BY k.id)"
-    "  FROM charter_competing_lines k WHERE k.tenant_id = c.tenant_id AND k.charter_id = c.id)"
+#define CHARTER_COLS                                                                               \
+    "c.id, c.distributor_id, c.version, c.status, c.full_coverage,"                                \
+    " array_to_json(c.covered_line_ids)::text AS covered_line_ids,"                                \
+    " (SELECT json_agg(l.code ORDER BY array_position(c.covered_line_ids, l.id))"                  \
+    "  FROM product_lines l WHERE l.tenant_id = c.tenant_id AND l.id = ANY (c.covered_line_ids))"  \
+    "  AS covered_line_codes, c.competing_allowed,"                                                \
+    " c.report_due_day, array_to_json(c.report_sections)::text AS report_sections,"                \
+    " array_to_json(c.signatories)::text AS signatories, c.signed_on::text AS signed_on,"          \
+    " c.created_by, liaison_rfc3339(c.created_at) AS created_at, c.activated_by,"                  \
+    " liaison_rfc3339(c.activated_at) AS activated_at,"                                            \
+    " (SELECT json_agg(json_build_object('id', g.id, 'region', g.region,"                          \
+    "   'all_lines', g.all_lines, 'product_line_ids', g.line_ids, 'exclusive', g.exclusive,"       \
+    "   'starts_on', g.starts_on::text, 'ends_on', g.ends_on::text, 'product_line_codes',"         \
+    "   (SELECT json_agg(l.code ORDER BY array_position(g.line_ids, l.id)) FROM product_lines l"   \
+    "    WHERE l.tenant_id = g.tenant_id AND l.id = ANY (g.line_ids))) ORDER BY g.id)"             \
+    "  FROM charter_grants g WHERE g.tenant_id = c.tenant_id AND g.charter_id = c.id) AS grants,"  \
+    " (SELECT json_agg(json_build_object('id', o.id, 'account_name', o.account_name,"              \
+    "   'region', o.region, 'note', o.note) ORDER BY o.id)"                                        \
+    "  FROM charter_carve_outs o WHERE o.tenant_id = c.tenant_id AND o.charter_id = c.id)"         \
+    "  AS carve_outs,"                                                                             \
+    " (SELECT json_agg(json_build_object('id', m.id, 'product_line_id', m.product_line_id,"        \
+    "   'moq', m.moq, 'buffer_unit', m.buffer_unit, 'buffer_amount', m.buffer_amount,"             \
+    "   'financing', m.financing, 'payment_terms_days', m.payment_terms_days,"                     \
+    "   'product_line_code', (SELECT l.code FROM product_lines l"                                  \
+    "    WHERE l.tenant_id = m.tenant_id AND l.id = m.product_line_id)) ORDER BY m.id)"            \
+    "  FROM charter_commitments m WHERE m.tenant_id = c.tenant_id AND m.charter_id = c.id)"        \
+    "  AS commitments,"                                                                            \
+    " (SELECT json_agg(json_build_object('id', k.id, 'competitor', k.competitor, 'line', k.line)"  \
+    "   ORDER BY k.id)"                                                                            \
+    "  FROM charter_competing_lines k WHERE k.tenant_id = c.tenant_id AND k.charter_id = c.id)"    \
     "  AS competing_lines"
-    " FROM charters c"
+
+/* $1 charter (0: by distributor), $2 distributor, $3 version, as liaison_charter_resolve reads
+ * them. */
+static struct db_stmt q_charter = {
+    "SELECT " CHARTER_COLS " FROM charters c"
     " JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     " WHERE c.tenant_id = liaison_tenant()"
     " AND c.id = liaison_charter_resolve($1::bigint, $2::bigint, $3::int)"
@@ -215,6 +218,33 @@ static struct db_stmt q_grant_remove = {
     "   charter_id || '/grant/' || id))"
     " SELECT liaison_found(count(*) = 1, " NO_SUCH_GRANT ") AS removed FROM m",
     2, 0};
+/*
+ * A carve-out, commitment or competing line added by mistake (a typo in an
+ * account's name) stayed in every later version, which copies the parts.
+ */
+#define ITEM_REMOVE(table, what, noun)                                                             \
+    "WITH m AS (DELETE FROM " table " WHERE tenant_id = liaison_tenant()"                          \
+    "  AND charter_id = $1::bigint AND id = $2::bigint"                                            \
+    "  RETURNING liaison_audit('charter." what ".remove', 'charter',"                              \
+    "   charter_id || '/" what "/' || id))"                                                        \
+    " SELECT liaison_found(count(*) = 1, 'no such " noun " in this version of the charter')"       \
+    " AS removed FROM m"
+static struct db_stmt q_carve_out_remove = {
+    ITEM_REMOVE("charter_carve_outs", "carve_out", "carve-out"), 2, 0};
+static struct db_stmt q_commitment_remove = {
+    ITEM_REMOVE("charter_commitments", "commitment", "commitment"), 2, 0};
+static struct db_stmt q_competing_remove = {
+    ITEM_REMOVE("charter_competing_lines", "competing_line", "competing line"), 2, 0};
+/*
+ * A draft given up (a version started by mistake blocks every other draft of
+ * the distributor), parts and all; the answer is the draft as it was.
+ */
+static struct db_stmt q_discard = {
+    "WITH m AS (DELETE FROM charters WHERE tenant_id = liaison_tenant() AND id = $1::bigint"
+    "  AND status = 'draft' RETURNING id, liaison_audit('charter.discard', 'charter', id::text))"
+    " SELECT " CHARTER_COLS " FROM charters c JOIN m ON m.id = c.id"
+    " WHERE c.tenant_id = liaison_tenant()",
+    1, 0};
 /*
  * $2 account, $3 region, $4 note. The same account in the same region twice
  * (a command run again) would stay in the charter as two carve-outs.
@@ -381,6 +411,22 @@ static struct exec_decl d_grant_remove = {.method = "RemoveCharterGrant",
                                           .out = "charter",
                                           .not_found = "no such charter",
                                           .invalid = INVALID_EDIT};
+#define D_ITEM_REMOVE(name, stmt)                                                                  \
+    {                                                                                              \
+        .method = name, .check = {&q_edit, {"charter_id"}},                                        \
+        .query = {&stmt, {"charter_id", "item_id"}}, .reply = EDITED_CHARTER, .out = "charter",    \
+        .not_found = "no such charter", .invalid = INVALID_EDIT                                    \
+    }
+static struct exec_decl d_carve_out_remove = D_ITEM_REMOVE("RemoveCarveOut", q_carve_out_remove);
+static struct exec_decl d_commitment_remove =
+    D_ITEM_REMOVE("RemoveCommitment", q_commitment_remove);
+static struct exec_decl d_competing_remove =
+    D_ITEM_REMOVE("RemoveCompetingLine", q_competing_remove);
+static struct exec_decl d_discard = {.method = "DiscardCharterDraft",
+                                     .check = {&q_edit, {"id"}},
+                                     .query = {&q_discard, {"id"}},
+                                     .out = "charter",
+                                     .not_found = "no such charter"};
 static struct exec_decl d_carve_out_add = {
     .method = "AddCarveOut",
     .check = {&q_edit, {"charter_id"}},
@@ -429,10 +475,21 @@ static struct exec_decl d_versions = {
 
 int rpc_charter_register(void)
 {
-    struct exec_decl *const decls[] = {
-        &d_draft,        &d_terms,         &d_grant_add,      &d_grant_update,
-        &d_grant_remove, &d_carve_out_add, &d_commitment_set, &d_competing_add,
-        &d_check,        &d_get,           &d_versions};
+    struct exec_decl *const decls[] = {&d_draft,
+                                       &d_terms,
+                                       &d_grant_add,
+                                       &d_grant_update,
+                                       &d_grant_remove,
+                                       &d_carve_out_add,
+                                       &d_commitment_set,
+                                       &d_competing_add,
+                                       &d_check,
+                                       &d_get,
+                                       &d_versions,
+                                       &d_carve_out_remove,
+                                       &d_commitment_remove,
+                                       &d_competing_remove,
+                                       &d_discard};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "charter RPCs refused", "reason=\"%s\"", err);
@@ -575,12 +632,40 @@ void rpc_update_charter_grant(struct request *r)
         exec_run(r, &d_grant_update);
 }
 
-void rpc_remove_charter_grant(struct request *r)
+/* The remove RPCs' one shape: a charter and one of its items. */
+static void item_remove(struct request *r, struct exec_decl *d)
 {
     const Liaison__V1__CharterItemRequest *in = (const Liaison__V1__CharterItemRequest *)r->input;
     if (request_check_id(r, "itemId", in->item_id) &&
         request_check_id(r, "charterId", in->charter_id))
-        exec_run(r, &d_grant_remove);
+        exec_run(r, d);
+}
+
+void rpc_remove_carve_out(struct request *r)
+{
+    item_remove(r, &d_carve_out_remove);
+}
+
+void rpc_remove_commitment(struct request *r)
+{
+    item_remove(r, &d_commitment_remove);
+}
+
+void rpc_remove_competing_line(struct request *r)
+{
+    item_remove(r, &d_competing_remove);
+}
+
+void rpc_discard_charter_draft(struct request *r)
+{
+    const Liaison__V1__IdRequest *in = (const Liaison__V1__IdRequest *)r->input;
+    if (request_check_id(r, "id", in->id))
+        exec_run(r, &d_discard);
+}
+
+void rpc_remove_charter_grant(struct request *r)
+{
+    item_remove(r, &d_grant_remove);
 }
 
 void rpc_add_carve_out(struct request *r)

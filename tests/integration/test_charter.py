@@ -583,6 +583,33 @@ check("grant of BRK in BN-TU: the charter's product coverage leaves that line ou
 must("RemoveCharterGrant", {"charterId": cw, "itemId": tu}, admin)
 must("SetCharterTerms", {"charterId": cw, "fullCoverage": True, "competingAllowed": False,
                          "reportDueDay": 5}, admin)
+# A part added by mistake is removed from the draft: it stayed in every later version.
+ch = must("GetCharter", {"distributorId": dw["id"]}, admin)["charter"]
+check(ch["id"] == cw and ch["status"] == "draft", "the draft is the charter read (%s)" % ch)
+siam = [o["id"] for o in ch["carveOuts"] if o["accountName"] == "Siam Fleet"][0]
+mann = [k["id"] for k in ch["competingLines"] if k["competitor"] == "Mann"][0]
+flt_c = [m["id"] for m in ch["commitments"] if m["productLineCode"] == "FLT"][0]
+code, out = cli("charter", "remove", str(dw["id"]), "carve-out", str(siam), token=admin)
+check(code == "OK" and not out.get("carveOuts"), "a carve-out is removed (%s %s)" % (code, out))
+code, out = cli("charter", "remove", str(dw["id"]), "competing", str(mann), token=admin)
+check(code == "OK" and [k["competitor"] for k in out.get("competingLines", [])] == ["Bosch"],
+      "a competing line is removed (%s %s)" % (code, out))
+ch = must("RemoveCommitment", {"charterId": cw, "itemId": flt_c}, admin)["charter"]
+check(not ch.get("commitments"), "a commitment is removed (%s)" % ch)
+code, out = call("RemoveCarveOut", {"charterId": cw, "itemId": siam}, admin)
+check(code == "NOT_FOUND" and "no such carve-out in this version" in out.get("message", ""),
+      "removing it again: NOT_FOUND (%s %s)" % (code, out))
+code, out = cli("charter", "remove", str(dw["id"]), "grant", "1", token=admin)
+check(code == "EXIT_2" and "carve-out, commitment or competing" in out,
+      "a part that is not removed so is refused, naming those that are (%s %s)" % (code, out))
+check(must("CheckCharter", {"id": cw}, admin).get("warnings", []) ==
+      ["competing line BRK of Bosch is declared, but this charter does not allow competing lines"],
+      "the removed parts warn no more")
+code, out = cli("audit", "--entity", "charter", "--all", token=admin)
+removed = sorted(e["action"] for e in (out if code == "OK" else [])
+                 if e["action"].endswith(".remove") and "/grant/" not in e.get("entityId", ""))
+check(removed == ["charter.carve_out.remove", "charter.commitment.remove",
+                  "charter.competing_line.remove"], "each removal is audited (%s)" % removed)
 code, out = call("UpdateCharterGrant", {"charterId": cw, "itemId": 999999999, "grant": {
     "region": "BN", "allLines": True, "startsOn": "2027-01-01"}}, admin)
 check(code == "NOT_FOUND", "updating a grant the charter lacks: NOT_FOUND (%s)" % code)
@@ -631,6 +658,25 @@ must("AddCharterGrant", {"charterId": cn, "grant": {
 code, out = call("CheckCharter", {"id": cn}, admin)
 check(code == "OK" and not out.get("conflicts"),
       "an expired charter holds no territory (%s %s)" % (code, out.get("conflicts")))
+
+# ---------------- a draft given up ----------------
+# A draft started by mistake blocked every other draft of the distributor for good.
+code, out = cli("charter", "discard", str(d_next), token=admin)
+check(code == "OK" and out.get("id") == cn and out.get("status") == "draft",
+      "a draft is discarded, answering it as it was (%s %s)" % (code, out))
+check(race_sql("SELECT count(*) FROM charters WHERE id = %s" % cn) == "0"
+      and race_sql("SELECT count(*) FROM charter_grants WHERE charter_id = %s" % cn) == "0",
+      "... parts and all")
+check(race_sql("SELECT count(*) FROM audit_log WHERE action = 'charter.discard' AND entity_id"
+               " = '%s'" % cn) == "1", "... audited as charter.discard")
+code, out = call("CreateCharterDraft", {"distributorId": d_next}, admin)
+check(code == "OK" and out["charter"]["version"] == 1,
+      "another draft may then be started (%s %s)" % (code, out))
+code, out = call("DiscardCharterDraft", {"id": cw}, admin)
+check(code == "FAILED_PRECONDITION" and "is active" in out.get("message", ""),
+      "an active version is never discarded (%s %s)" % (code, out))
+code, out = call("DiscardCharterDraft", {"id": 999999999}, admin)
+check(code == "NOT_FOUND", "an unknown charter: NOT_FOUND (%s)" % code)
 
 if failures:
     print("charter: FAILED (%d)" % len(failures))

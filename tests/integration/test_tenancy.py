@@ -284,6 +284,12 @@ MATRIX = {
         "productLineId": line_a, "bufferUnit": "units", "financing": "shared"}}),
     "DeclareCompetingLine": ({"tenant_admin", "manager"}, True, {
         "charterId": charter_a, "competingLine": {"competitor": "x", "line": "y"}}),
+    "RemoveCarveOut": ({"tenant_admin", "manager"}, True, {"charterId": charter_a, "itemId": 1}),
+    "RemoveCommitment": ({"tenant_admin", "manager"}, True,
+                         {"charterId": charter_a, "itemId": 1}),
+    "RemoveCompetingLine": ({"tenant_admin", "manager"}, True,
+                            {"charterId": charter_a, "itemId": 1}),
+    "DiscardCharterDraft": ({"tenant_admin", "manager"}, True, {"id": charter_a}),
     "CheckCharter": ({"tenant_admin", "manager", "auditor"}, False, {"id": charter_a}),
     "ActivateCharter": ({"tenant_admin", "manager"}, True, {"id": charter_a}),
     "GetCharter": (USERS, False, {"distributorId": d1}),
