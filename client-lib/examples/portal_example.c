@@ -9,6 +9,8 @@
  * Installed under a prefix of your own (cmake --install build --prefix DIR),
  * set PKG_CONFIG_PATH=DIR/lib/pkgconfig to compile and
  * LD_LIBRARY_PATH=DIR/lib to run.
+ * From a build directory, not installed, PKG_CONFIG_PATH=build (its
+ * liaison-uninstalled.pc) compiles it, and it runs as it is.
  */
 #include <stdio.h>
 

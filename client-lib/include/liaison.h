@@ -25,6 +25,14 @@
  *     are freed with liaison_string_free(). Strings returned as const char *
  *     belong to the handle and stay valid until the next call on it.
  *     Arguments are copied when needed; the caller keeps its own.
+ *   - NULL: every output pointer (char **, uint64_t *, int *, ...) may be
+ *     NULL, meaning the caller does not want that output; the call is made
+ *     all the same and what it would have returned is freed. A NULL handle
+ *     is refused with LIAISON_INVALID_ARGUMENT (liaison_error(NULL) says
+ *     "no handle"); the accessors answer 0, -1 or "" for it. A NULL method
+ *     is LIAISON_UNIMPLEMENTED; a NULL request or string argument is an
+ *     empty one; NULL content or payload with a length other than 0 is
+ *     LIAISON_INVALID_ARGUMENT.
  *   - Threads: a handle is used by one thread at a time; different handles
  *     may be used from different threads at once without locking.
  *   - The library never exits, aborts or prints; it does not install signal
@@ -117,7 +125,8 @@ LIAISON_EXPORT const char *liaison_version(void);
 LIAISON_EXPORT liaison_conn *liaison_new(const char *url);
 
 /* Sets an option before connecting. Returns LIAISON_INVALID_ARGUMENT for a
- * bad value, with liaison_error() saying why. */
+ * bad value, with liaison_error() saying why: the token and the client
+ * name, sent when every connection is set up, must be UTF-8. */
 LIAISON_EXPORT int liaison_set_option(liaison_conn *conn, liaison_option option, const char *value);
 
 /*
@@ -168,8 +177,20 @@ LIAISON_EXPORT void liaison_string_free(char *s);
  * or "" means {}). On LIAISON_OK, *response_json is the response object.
  * On a failure the server reported, *response_json is
  * {"code":"NOT_FOUND","message":"...","violations":[{"field":..,
- * "description":..}]}; on a local failure it is NULL. Either way the caller
- * frees it with liaison_string_free().
+ * "description":..}]}; this includes a refusal of the connection's set-up
+ * the call needed (a token the server does not take at Authenticate:
+ * LIAISON_UNAUTHENTICATED with the server's status). A request the library
+ * refuses itself for what it holds, before sending it (not JSON, not an
+ * object, or a field the JSON mapping cannot take: an unknown field, a
+ * value of the wrong type or range, a NUL), is LIAISON_INVALID_ARGUMENT
+ * reported in the server's shape: liaison_error() is "invalid FIELD: WHY"
+ * and *response_json {"code":"INVALID_ARGUMENT","message":"invalid id:
+ * expected an unsigned 64-bit integer","violations":[{"field":"id",
+ * "description":"expected an unsigned 64-bit integer"}]}, the field being
+ * its JSON path ("page.pageSize", "lines[2].quantity"; no violation when
+ * no one field is to blame). On any other local failure (no connection,
+ * a timeout, an unknown method) *response_json is NULL. The caller frees
+ * it with liaison_string_free().
  */
 LIAISON_EXPORT int liaison_call_json(liaison_conn *conn, const char *method,
                                      const char *request_json, char **response_json);
@@ -199,9 +220,10 @@ LIAISON_EXPORT int liaison_call_with_content(liaison_conn *conn, const char *met
  *
  * liaison_call_stream() calls chunk(arg, json) with each part in order, the
  * last included, as a JSON object in the canonical mapping (the library's,
- * valid during the call only), and returns LIAISON_OK once the server ended
- * the stream with OK. On a failure the server reported (which may come
- * after some parts) *error_json is the status as for liaison_call_json()
+ * valid during the call only; chunk NULL drops the parts), and returns
+ * LIAISON_OK once the server ended the stream with OK. On a failure the
+ * server reported (which may come after some parts), or a request refused
+ * for what it holds, *error_json is the status as for liaison_call_json()
  * (free it with liaison_string_free()), otherwise NULL. A chunk that
  * returns non-zero stops the call with LIAISON_CANCELLED; the connection
  * is then closed, as the rest of the stream cannot be skipped, and the
@@ -229,7 +251,9 @@ LIAISON_EXPORT int liaison_call_stream(liaison_conn *conn, const char *method,
  * Pipelining: sends a request without waiting and returns its id (chosen
  * by the library, never 0). Up to the server's in-flight limit may be
  * outstanding (one more is refused with LIAISON_RESOURCE_EXHAUSTED, the
- * connection kept); responses may come back in any order.
+ * connection kept); responses may come back in any order. A request
+ * refused for what it holds is LIAISON_INVALID_ARGUMENT with
+ * liaison_error() "invalid FIELD: WHY", as for liaison_call_json().
  */
 LIAISON_EXPORT int liaison_send_json(liaison_conn *conn, const char *method,
                                      const char *request_json, uint64_t *request_id);
@@ -309,8 +333,11 @@ LIAISON_EXPORT int liaison_methods_json(char **methods_json);
  * liaison_send_json, liaison_send_raw, liaison_call_with_content, which
  * gives it to its create and not to the upload before it), which takes it
  * whatever its outcome: key NULL makes a fresh random one (32 hex digits), "" none.
- * At most 255 bytes of UTF-8 (LIAISON_INVALID_ARGUMENT otherwise). The
- * server refuses a key on a method that is no create.
+ * At most 255 bytes of well-formed UTF-8: anything else is refused here
+ * with LIAISON_INVALID_ARGUMENT ("invalid idempotencyKey: ..."), setting
+ * no key, rather than sent, as the server would end the connection over
+ * it and every request pipelined on it. The server refuses a key on a
+ * method that is no create.
  * liaison_idempotency_key() is the key of the call that took one last ("" before
  * any), valid until the next call on conn: a tool prints it so that a
  * person can repeat a create whose answer was lost.

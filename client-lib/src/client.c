@@ -99,17 +99,17 @@ void liaison_set_read_after(liaison_conn *conn, uint64_t written_at_us)
 
 int liaison_outstanding(const liaison_conn *conn)
 {
-    return conn->outstanding;
+    return conn ? conn->outstanding : 0;
 }
 
 int liaison_recv_more(const liaison_conn *conn)
 {
-    return conn->last_more;
+    return conn && conn->last_more;
 }
 
 int liaison_socket(const liaison_conn *conn)
 {
-    return conn->connected ? conn->t.fd : -1;
+    return conn && conn->connected ? conn->t.fd : -1;
 }
 
 __attribute__((format(printf, 3, 4))) static int client_fail(liaison_conn *c, int code,
@@ -207,6 +207,8 @@ void liaison_free(liaison_conn *conn)
 
 int liaison_set_option(liaison_conn *c, liaison_option option, const char *value)
 {
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     if (option == LIAISON_OPT_CONNECT_TIMEOUT_MS || option == LIAISON_OPT_REQUEST_TIMEOUT_MS) {
         char *end;
         errno = 0;
@@ -226,6 +228,11 @@ int liaison_set_option(liaison_conn *c, liaison_option option, const char *value
         return client_fail(c, LIAISON_INVALID_ARGUMENT, "unknown option");
     if (value && strlen(value) > 4096)
         return client_fail(c, LIAISON_INVALID_ARGUMENT, "option value too long");
+    /* Sent in Hello or Authenticate, whose refusal would end every connection. */
+    if (value && (option == LIAISON_OPT_CLIENT_NAME || option == LIAISON_OPT_TOKEN) &&
+        !wire_utf8_valid(value, strlen(value)))
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "%s is not valid UTF-8",
+                           option == LIAISON_OPT_TOKEN ? "the token" : "the client name");
     char *copy = NULL;
     if (value && !(copy = strdup(value)))
         return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
@@ -379,118 +386,6 @@ static int client_await(liaison_conn *c, uint64_t id, int64_t deadline, struct a
 }
 
 /*
- * One request and its answer by deadline, while setting up a connection:
- * a refusal ends the connection; on success the response (decoded into a)
- * is returned in *out.
- */
-static int client_setup_exchange(liaison_conn *c, const char *method, const ProtobufCMessage *req,
-                                 const ProtobufCMessageDescriptor *desc, int64_t deadline,
-                                 struct arena *a, ProtobufCMessage **out)
-{
-    uint64_t id;
-    int rc = client_send(c, method, req, NULL, deadline, &id);
-    if (rc != LIAISON_OK)
-        return rc;
-    const Liaison__V1__Frame *f = NULL;
-    rc = client_await(c, id, deadline, a, &f);
-    if (rc != LIAISON_OK)
-        return rc;
-    if (f->status && f->status->code) {
-        rc = client_fail(c, (int)f->status->code, "%s refused: %s", method, f->status->message);
-        client_disconnect(c);
-        return rc;
-    }
-    char field[64];
-    const char *why;
-    *out = wire_decode(desc, f->payload.data, f->payload.len, a, field, sizeof field, &why);
-    if (!*out) {
-        rc = client_fail(c, LIAISON_DATA_LOSS, "bad %s response: %s", method, why);
-        client_disconnect(c);
-    }
-    return rc;
-}
-
-static int client_hello(liaison_conn *c, int64_t deadline)
-{
-    Liaison__V1__HelloRequest req = LIAISON__V1__HELLO_REQUEST__INIT;
-    req.protocol_version = WIRE_PROTOCOL_VERSION;
-    req.client_name =
-        c->opt[LIAISON_OPT_CLIENT_NAME] ? c->opt[LIAISON_OPT_CLIENT_NAME] : "libliaison";
-    struct arena a;
-    arena_init(&a, CLIENT_DECODE_BUDGET);
-    ProtobufCMessage *out = NULL;
-    int rc = client_setup_exchange(c, "Hello", &req.base, &liaison__v1__hello_response__descriptor,
-                                   deadline, &a, &out);
-    if (rc == LIAISON_OK)
-        client_note_limits(c, out);
-    arena_reset(&a);
-    return rc;
-}
-
-/* Presents the handle's token (or its client certificate) on a fresh connection. */
-static int client_authenticate(liaison_conn *c, int64_t deadline)
-{
-    Liaison__V1__AuthenticateRequest req = LIAISON__V1__AUTHENTICATE_REQUEST__INIT;
-    req.token = c->opt[LIAISON_OPT_TOKEN] ? c->opt[LIAISON_OPT_TOKEN] : "";
-    struct arena a;
-    arena_init(&a, CLIENT_DECODE_BUDGET);
-    ProtobufCMessage *out = NULL;
-    int rc =
-        client_setup_exchange(c, "Authenticate", &req.base,
-                              &liaison__v1__authenticate_response__descriptor, deadline, &a, &out);
-    if (rc == LIAISON_OK)
-        client_note_limits(c, out);
-    arena_reset(&a);
-    return rc;
-}
-
-int liaison_connect(liaison_conn *c)
-{
-    if (c->connected)
-        return LIAISON_OK;
-    if (c->url_error[0])
-        return client_fail(c, LIAISON_INVALID_ARGUMENT, "%s", c->url_error);
-    struct transport_opts o = {
-        .host = c->host,
-        .port = c->port,
-        .server_name = c->opt[LIAISON_OPT_SERVER_NAME],
-        .ca_file = c->opt[LIAISON_OPT_CA_FILE],
-        .cert_file = c->opt[LIAISON_OPT_CERT_FILE],
-        .key_file = c->opt[LIAISON_OPT_KEY_FILE],
-    };
-    int64_t deadline = transport_now_ms() + c->connect_timeout_ms;
-    int rc = transport_open(&c->t, &o, deadline, c->err, sizeof c->err);
-    if (rc != LIAISON_OK)
-        return rc;
-    c->connected = true;
-    c->outstanding = 0;
-    /* A new connection starts from nothing the last one stated. */
-    c->max_frame_bytes = 0;
-    rc = client_hello(c, deadline);
-    if (rc == LIAISON_OK && (c->opt[LIAISON_OPT_TOKEN] || c->opt[LIAISON_OPT_CERT_FILE]))
-        rc = client_authenticate(c, deadline);
-    if (rc == LIAISON_OK)
-        c->err[0] = '\0';
-    return rc;
-}
-
-/*
- * Connected and fresh: a connection the server closed while idle is
- * replaced. The server closes connections only after at least a second of
- * idleness, so one that answered more recently is not checked (saving a
- * poll per request on a busy connection).
- */
-#define CLIENT_FRESH_MS 500
-
-static int client_ready(liaison_conn *c)
-{
-    if (c->connected && c->outstanding == 0 &&
-        transport_now_ms() - c->last_answer_ms > CLIENT_FRESH_MS && transport_closed_by_peer(&c->t))
-        client_disconnect(c);
-    return liaison_connect(c);
-}
-
-/*
  * A copy of st in a, for a caller that outlives the frame it came in; NULL
  * without memory. Field by field, not packed and unpacked again: protobuf-c
  * keeps an unknown field whose tag is past 2^29 and packs it back as a tag
@@ -528,6 +423,141 @@ static const Liaison__V1__Status *client_copy_status(const Liaison__V1__Status *
         cp->n_violations = st->n_violations;
     }
     return cp;
+}
+
+/*
+ * What a connection's set-up hands the call that needed it when the server
+ * refused a step (Hello, Authenticate): that status, copied into keep, so
+ * the call reports it as it reports its own refusals. Both NULL: nobody
+ * asks.
+ */
+struct client_refusal {
+    struct arena *keep;
+    const Liaison__V1__Status **status;
+};
+static const struct client_refusal client_nobody = {NULL, NULL};
+
+/*
+ * One request and its answer by deadline, while setting up a connection:
+ * a refusal ends the connection (its status goes to rf); on success the
+ * response (decoded into a) is returned in *out.
+ */
+static int client_setup_exchange(liaison_conn *c, const char *method, const ProtobufCMessage *req,
+                                 const ProtobufCMessageDescriptor *desc, int64_t deadline,
+                                 struct arena *a, ProtobufCMessage **out,
+                                 const struct client_refusal *rf)
+{
+    uint64_t id;
+    int rc = client_send(c, method, req, NULL, deadline, &id);
+    if (rc != LIAISON_OK)
+        return rc;
+    const Liaison__V1__Frame *f = NULL;
+    rc = client_await(c, id, deadline, a, &f);
+    if (rc != LIAISON_OK)
+        return rc;
+    if (f->status && f->status->code) {
+        rc = client_fail(c, (int)f->status->code, "%s refused: %s", method, f->status->message);
+        if (rf->status && !(*rf->status = client_copy_status(f->status, rf->keep)))
+            rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+        client_disconnect(c);
+        return rc;
+    }
+    char field[64];
+    const char *why;
+    *out = wire_decode(desc, f->payload.data, f->payload.len, a, field, sizeof field, &why);
+    if (!*out) {
+        rc = client_fail(c, LIAISON_DATA_LOSS, "bad %s response: %s", method, why);
+        client_disconnect(c);
+    }
+    return rc;
+}
+
+static int client_hello(liaison_conn *c, int64_t deadline, const struct client_refusal *rf)
+{
+    Liaison__V1__HelloRequest req = LIAISON__V1__HELLO_REQUEST__INIT;
+    req.protocol_version = WIRE_PROTOCOL_VERSION;
+    req.client_name =
+        c->opt[LIAISON_OPT_CLIENT_NAME] ? c->opt[LIAISON_OPT_CLIENT_NAME] : "libliaison";
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    ProtobufCMessage *out = NULL;
+    int rc = client_setup_exchange(c, "Hello", &req.base, &liaison__v1__hello_response__descriptor,
+                                   deadline, &a, &out, rf);
+    if (rc == LIAISON_OK)
+        client_note_limits(c, out);
+    arena_reset(&a);
+    return rc;
+}
+
+/* Presents the handle's token (or its client certificate) on a fresh connection. */
+static int client_authenticate(liaison_conn *c, int64_t deadline, const struct client_refusal *rf)
+{
+    Liaison__V1__AuthenticateRequest req = LIAISON__V1__AUTHENTICATE_REQUEST__INIT;
+    req.token = c->opt[LIAISON_OPT_TOKEN] ? c->opt[LIAISON_OPT_TOKEN] : "";
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    ProtobufCMessage *out = NULL;
+    int rc = client_setup_exchange(c, "Authenticate", &req.base,
+                                   &liaison__v1__authenticate_response__descriptor, deadline, &a,
+                                   &out, rf);
+    if (rc == LIAISON_OK)
+        client_note_limits(c, out);
+    arena_reset(&a);
+    return rc;
+}
+
+/* liaison_connect(), handing a refused set-up step's status to rf. */
+static int client_connect(liaison_conn *c, const struct client_refusal *rf)
+{
+    if (c->connected)
+        return LIAISON_OK;
+    if (c->url_error[0])
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "%s", c->url_error);
+    struct transport_opts o = {
+        .host = c->host,
+        .port = c->port,
+        .server_name = c->opt[LIAISON_OPT_SERVER_NAME],
+        .ca_file = c->opt[LIAISON_OPT_CA_FILE],
+        .cert_file = c->opt[LIAISON_OPT_CERT_FILE],
+        .key_file = c->opt[LIAISON_OPT_KEY_FILE],
+    };
+    int64_t deadline = transport_now_ms() + c->connect_timeout_ms;
+    int rc = transport_open(&c->t, &o, deadline, c->err, sizeof c->err);
+    if (rc != LIAISON_OK)
+        return rc;
+    c->connected = true;
+    c->outstanding = 0;
+    /* A new connection starts from nothing the last one stated. */
+    c->max_frame_bytes = 0;
+    rc = client_hello(c, deadline, rf);
+    if (rc == LIAISON_OK && (c->opt[LIAISON_OPT_TOKEN] || c->opt[LIAISON_OPT_CERT_FILE]))
+        rc = client_authenticate(c, deadline, rf);
+    if (rc == LIAISON_OK)
+        c->err[0] = '\0';
+    return rc;
+}
+
+int liaison_connect(liaison_conn *c)
+{
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
+    return client_connect(c, &client_nobody);
+}
+
+/*
+ * Connected and fresh: a connection the server closed while idle is
+ * replaced. The server closes connections only after at least a second of
+ * idleness, so one that answered more recently is not checked (saving a
+ * poll per request on a busy connection).
+ */
+#define CLIENT_FRESH_MS 500
+
+static int client_ready(liaison_conn *c, const struct client_refusal *rf)
+{
+    if (c->connected && c->outstanding == 0 &&
+        transport_now_ms() - c->last_answer_ms > CLIENT_FRESH_MS && transport_closed_by_peer(&c->t))
+        client_disconnect(c);
+    return client_connect(c, rf);
 }
 
 #ifdef LIAISON_FUZZ_BUILD
@@ -638,7 +668,9 @@ static bool client_may_resend(const char *method, const char *key)
 /*
  * One blocking call: req out, the response payload decoded as desc into a
  * (for a streamed answer, the last frame's; the others go to sc). On a
- * server failure, *status_out (if given) points at its status. Sent once
+ * failure the server reported, this call's or a refused Hello or
+ * Authenticate of the connection it needed, *status_out (if given) points
+ * at its status, in a. Sent once
  * more on a new connection when the connection dropped before the answer
  * and client_may_resend() allows it.
  */
@@ -654,13 +686,14 @@ static int client_call_stream(liaison_conn *c, const char *method, const Protobu
                            "a blocking call cannot be made while pipelined requests are "
                            "outstanding");
     bool resend = client_may_resend(method, key);
+    const struct client_refusal rf = {a, status_out};
     /* Frames go to an arena of their own, emptied per chunk: req (in a) is sent already. */
     struct arena fa;
     arena_init(&fa, CLIENT_DECODE_BUDGET);
     const Liaison__V1__Frame *f = NULL;
     int rc;
     for (int attempt = 0;; attempt++) {
-        rc = client_ready(c);
+        rc = client_ready(c, &rf);
         if (rc != LIAISON_OK)
             return rc;
         int64_t deadline = transport_now_ms() + c->request_timeout_ms;
@@ -727,10 +760,51 @@ static void client_pending_add(liaison_conn *c, uint64_t id,
     c->outstanding++;
 }
 
-/* Parses request_json for method into a; sets *md to the method. */
+static char *client_json_dump(const ProtobufCMessage *m)
+{
+    json_t *j = pbjson_from_message(m);
+    if (!j)
+        return NULL;
+    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    return s;
+}
+
+/*
+ * Refuses a request before it is sent for what it holds, in the server's
+ * words: LIAISON_INVALID_ARGUMENT, "invalid FIELD: WHY" ("invalid request:
+ * WHY" when no one field is to blame) and, in *status_json when asked, the
+ * status the server would have sent, with the field's violation, so that
+ * a form maps local and server refusals alike. *status_json is NULL when
+ * memory ran out.
+ */
+static int client_refuse(liaison_conn *c, const char *field, const char *why, char **status_json)
+{
+    client_fail(c, LIAISON_INVALID_ARGUMENT, "invalid %s: %s", field[0] ? field : "request", why);
+    if (status_json) {
+        Liaison__V1__FieldViolation v = LIAISON__V1__FIELD_VIOLATION__INIT, *vp = &v;
+        Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+        st.code = LIAISON__V1__CODE__INVALID_ARGUMENT;
+        st.message = c->err;
+        v.field = (char *)field;
+        v.description = (char *)why;
+        if (field[0]) {
+            st.violations = &vp;
+            st.n_violations = 1;
+        }
+        *status_json = client_json_dump(&st.base);
+    }
+    return LIAISON_INVALID_ARGUMENT;
+}
+
+/*
+ * Parses request_json for method into a; sets *md to the method. A request
+ * refused for what it holds comes with its status in *status_json (when
+ * status_json is not NULL), as client_refuse() makes it.
+ */
 static int client_json_request(liaison_conn *c, const char *method, const char *request_json,
                                struct arena *a, const ProtobufCMethodDescriptor **md,
-                               ProtobufCMessage **req)
+                               ProtobufCMessage **req, char **status_json)
 {
     if (!method || strlen(method) > WIRE_MAX_METHOD || !(*md = wire_method(method)))
         return client_fail(c, LIAISON_UNIMPLEMENTED, "unknown method '%s'",
@@ -740,26 +814,16 @@ static int client_json_request(liaison_conn *c, const char *method, const char *
                     ? json_loads(request_json, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr)
                     : json_object();
     if (!j) {
-        snprintf(c->err, sizeof c->err, "request is not valid JSON: %s (line %d)", jerr.text,
-                 jerr.line);
-        return LIAISON_INVALID_ARGUMENT;
+        char why[256];
+        snprintf(why, sizeof why, "not valid JSON: %s (line %d)", jerr.text, jerr.line);
+        return client_refuse(c, "", why, status_json);
     }
-    char why[512];
-    *req = pbjson_to_message((*md)->input, j, a, why, sizeof why);
+    struct pbjson_error e;
+    *req = pbjson_to_message((*md)->input, j, a, &e);
     json_decref(j);
     if (!*req)
-        return client_fail(c, LIAISON_INVALID_ARGUMENT, "%s", why);
+        return client_refuse(c, e.field, e.why, status_json);
     return LIAISON_OK;
-}
-
-static char *client_json_dump(const ProtobufCMessage *m)
-{
-    json_t *j = pbjson_from_message(m);
-    if (!j)
-        return NULL;
-    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    return s;
 }
 
 /*
@@ -811,7 +875,12 @@ static int client_json_endless(liaison_conn *c, void *arg, const ProtobufCMessag
 int liaison_call_json(liaison_conn *c, const char *method, const char *request_json,
                       char **response_json)
 {
+    char *unwanted = NULL;
+    if (!response_json)
+        response_json = &unwanted;
     *response_json = NULL;
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
     const ProtobufCMethodDescriptor *md;
@@ -819,7 +888,7 @@ int liaison_call_json(liaison_conn *c, const char *method, const char *request_j
     const Liaison__V1__Status *st = NULL;
     json_t *acc = json_object();
     struct client_stream sc = {client_json_chunk, acc, true, 0};
-    int rc = acc ? client_json_request(c, method, request_json, &a, &md, &req)
+    int rc = acc ? client_json_request(c, method, request_json, &a, &md, &req, response_json)
                  : client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
     if (rc == LIAISON_OK && client_listed(client_endless_methods, method))
         sc = (struct client_stream){client_json_endless, (void *)method, true, 0};
@@ -837,6 +906,7 @@ int liaison_call_json(liaison_conn *c, const char *method, const char *request_j
     }
     json_decref(acc);
     arena_reset(&a);
+    free(unwanted);
     return rc;
 }
 
@@ -849,6 +919,8 @@ struct client_json_sink {
 static int client_stream_chunk(liaison_conn *c, void *arg, const ProtobufCMessage *m)
 {
     const struct client_json_sink *sink = arg;
+    if (!sink->fn)
+        return LIAISON_OK;
     char *json = client_json_dump(m);
     if (!json)
         return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
@@ -860,7 +932,12 @@ static int client_stream_chunk(liaison_conn *c, void *arg, const ProtobufCMessag
 int liaison_call_stream(liaison_conn *c, const char *method, const char *request_json,
                         liaison_chunk_fn chunk, void *arg, char **error_json)
 {
+    char *unwanted = NULL;
+    if (!error_json)
+        error_json = &unwanted;
     *error_json = NULL;
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
     const ProtobufCMethodDescriptor *md;
@@ -868,7 +945,7 @@ int liaison_call_stream(liaison_conn *c, const char *method, const char *request
     const Liaison__V1__Status *st = NULL;
     struct client_json_sink sink = {chunk, arg};
     struct client_stream sc = {client_stream_chunk, &sink, false, 0};
-    int rc = client_json_request(c, method, request_json, &a, &md, &req);
+    int rc = client_json_request(c, method, request_json, &a, &md, &req, error_json);
     if (rc == LIAISON_OK)
         rc = client_call_stream(c, method, req, md->output, &sc, &a, &resp, &st);
     if (rc == LIAISON_OK) {
@@ -879,20 +956,26 @@ int liaison_call_stream(liaison_conn *c, const char *method, const char *request
         *error_json = client_json_dump(&st->base);
     }
     arena_reset(&a);
+    free(unwanted);
     return rc;
 }
 
 int liaison_send_json(liaison_conn *c, const char *method, const char *request_json,
                       uint64_t *request_id)
 {
+    uint64_t unwanted;
+    if (!request_id)
+        request_id = &unwanted;
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
     const ProtobufCMethodDescriptor *md;
     ProtobufCMessage *req;
     const char *key = client_take_key(c);
-    int rc = client_json_request(c, method, request_json, &a, &md, &req);
+    int rc = client_json_request(c, method, request_json, &a, &md, &req, NULL);
     if (rc == LIAISON_OK && c->outstanding == 0)
-        rc = client_ready(c);
+        rc = client_ready(c, &client_nobody);
     if (rc == LIAISON_OK && !c->connected)
         rc =
             client_fail(c, LIAISON_UNAVAILABLE, "the connection dropped with requests outstanding");
@@ -911,7 +994,18 @@ int liaison_send_json(liaison_conn *c, const char *method, const char *request_j
 int liaison_recv_json(liaison_conn *c, int timeout_ms, uint64_t *request_id, int *status,
                       char **response_json)
 {
+    uint64_t unwanted_id;
+    int unwanted_status;
+    char *unwanted_json = NULL;
+    if (!request_id)
+        request_id = &unwanted_id;
+    if (!status)
+        status = &unwanted_status;
+    if (!response_json)
+        response_json = &unwanted_json;
     *response_json = NULL;
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     if (!c->connected || c->outstanding == 0)
         return client_fail(c, LIAISON_FAILED_PRECONDITION, "no request is outstanding");
     int64_t deadline = transport_now_ms() + (timeout_ms < 0 ? c->request_timeout_ms : timeout_ms);
@@ -953,12 +1047,16 @@ int liaison_recv_json(liaison_conn *c, int timeout_ms, uint64_t *request_id, int
         }
     }
     arena_reset(&a);
+    free(unwanted_json);
     return rc;
 }
 
 int liaison_ping(liaison_conn *c, const char *echo, char **echo_out)
 {
-    *echo_out = NULL;
+    if (echo_out)
+        *echo_out = NULL;
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     Liaison__V1__PingRequest req = LIAISON__V1__PING_REQUEST__INIT;
     req.echo = (char *)(echo ? echo : "");
     struct arena a;
@@ -966,7 +1064,7 @@ int liaison_ping(liaison_conn *c, const char *echo, char **echo_out)
     ProtobufCMessage *out;
     int rc =
         client_call(c, "Ping", &req.base, &liaison__v1__ping_response__descriptor, &a, &out, NULL);
-    if (rc == LIAISON_OK) {
+    if (rc == LIAISON_OK && echo_out) {
         *echo_out = strdup(((Liaison__V1__PingResponse *)out)->echo);
         if (!*echo_out)
             rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
@@ -977,14 +1075,17 @@ int liaison_ping(liaison_conn *c, const char *echo, char **echo_out)
 
 int liaison_get_health(liaison_conn *c, liaison_health *h)
 {
-    memset(h, 0, sizeof *h);
+    if (h)
+        memset(h, 0, sizeof *h);
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     Liaison__V1__GetHealthRequest req = LIAISON__V1__GET_HEALTH_REQUEST__INIT;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
     ProtobufCMessage *out;
     int rc = client_call(c, "GetHealth", &req.base, &liaison__v1__get_health_response__descriptor,
                          &a, &out, NULL);
-    if (rc == LIAISON_OK) {
+    if (rc == LIAISON_OK && h) {
         const Liaison__V1__GetHealthResponse *r = (const Liaison__V1__GetHealthResponse *)out;
         h->database_ok = r->database_ok;
         h->schema_version = r->schema_version;
@@ -1006,6 +1107,8 @@ int liaison_login_for(liaison_conn *c, const char *tenant, const char *email, co
 {
     if (token)
         *token = NULL;
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     Liaison__V1__LoginRequest req = LIAISON__V1__LOGIN_REQUEST__INIT;
     req.tenant = (char *)(tenant ? tenant : "");
     req.email = (char *)(email ? email : "");
@@ -1038,6 +1141,8 @@ int liaison_login_for(liaison_conn *c, const char *tenant, const char *email, co
 
 int liaison_logout(liaison_conn *c)
 {
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     Liaison__V1__LogoutRequest req = LIAISON__V1__LOGOUT_REQUEST__INIT;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
@@ -1055,12 +1160,19 @@ int liaison_logout(liaison_conn *c)
 int liaison_send_raw(liaison_conn *c, const char *method, const uint8_t *payload, size_t len,
                      uint64_t *request_id)
 {
+    uint64_t unwanted;
+    if (!request_id)
+        request_id = &unwanted;
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     const ProtobufCMethodDescriptor *md;
     const char *key = client_take_key(c);
+    if (!payload && len)
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "no payload, yet a length of %zu", len);
     if (!method || strlen(method) > WIRE_MAX_METHOD || !(md = wire_method(method)))
         return client_fail(c, LIAISON_UNIMPLEMENTED, "unknown method '%s'",
                            method ? method : "(null)");
-    int rc = c->outstanding == 0 ? client_ready(c) : LIAISON_OK;
+    int rc = c->outstanding == 0 ? client_ready(c, &client_nobody) : LIAISON_OK;
     if (rc == LIAISON_OK && !c->connected)
         rc =
             client_fail(c, LIAISON_UNAVAILABLE, "the connection dropped with requests outstanding");
@@ -1078,8 +1190,22 @@ int liaison_send_raw(liaison_conn *c, const char *method, const uint8_t *payload
 int liaison_recv_raw(liaison_conn *c, int timeout_ms, uint64_t *request_id, int *status,
                      const uint8_t **payload, size_t *len)
 {
+    uint64_t unwanted_id;
+    int unwanted_status;
+    const uint8_t *unwanted_payload;
+    size_t unwanted_len;
+    if (!request_id)
+        request_id = &unwanted_id;
+    if (!status)
+        status = &unwanted_status;
+    if (!payload)
+        payload = &unwanted_payload;
+    if (!len)
+        len = &unwanted_len;
     *payload = NULL;
     *len = 0;
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     if (!c->connected || c->outstanding == 0)
         return client_fail(c, LIAISON_FAILED_PRECONDITION, "no request is outstanding");
     int64_t deadline = transport_now_ms() + (timeout_ms < 0 ? c->request_timeout_ms : timeout_ms);
@@ -1123,6 +1249,8 @@ int liaison_recv_raw(liaison_conn *c, int timeout_ms, uint64_t *request_id, int 
 
 int liaison_set_idempotency_key(liaison_conn *c, const char *key)
 {
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
     if (!key) {
         unsigned char raw[16];
         if (RAND_bytes(raw, sizeof raw) != 1)
@@ -1130,8 +1258,11 @@ int liaison_set_idempotency_key(liaison_conn *c, const char *key)
         for (size_t i = 0; i < sizeof raw; i++)
             snprintf(c->key + 2 * i, 3, "%02x", raw[i]);
     } else if (strlen(key) >= sizeof c->key) {
-        return client_fail(c, LIAISON_INVALID_ARGUMENT, "an idempotency key is at most %zu bytes",
-                           sizeof c->key - 1);
+        return client_fail(c, LIAISON_INVALID_ARGUMENT,
+                           "invalid idempotencyKey: longer than %zu bytes", sizeof c->key - 1);
+    } else if (!wire_utf8_valid(key, strlen(key))) {
+        /* The server would end the connection over the frame, and every request on it. */
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "invalid idempotencyKey: not valid UTF-8");
     } else {
         memcpy(c->key, key, strlen(key) + 1);
     }
@@ -1142,7 +1273,7 @@ int liaison_set_idempotency_key(liaison_conn *c, const char *key)
 
 const char *liaison_idempotency_key(const liaison_conn *c)
 {
-    return c->last_key;
+    return c ? c->last_key : "";
 }
 
 int liaison_method_is_create(const char *method)
@@ -1268,7 +1399,14 @@ static int client_upload(liaison_conn *c, const uint8_t *content, size_t len, ui
 int liaison_call_with_content(liaison_conn *c, const char *method, const char *request_json,
                               const uint8_t *content, size_t len, char **response_json)
 {
+    char *unwanted = NULL;
+    if (!response_json)
+        response_json = &unwanted;
     *response_json = NULL;
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
+    if (!content && len)
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "no content, yet a length of %zu", len);
     /*
      * The caller's idempotency key is for method, not for the upload's
      * BeginDocumentUpload and UploadDocumentChunk (no creates, which the
@@ -1279,12 +1417,17 @@ int liaison_call_with_content(liaison_conn *c, const char *method, const char *r
     memcpy(key, c->key, sizeof key);
     c->key_set = false;
     json_t *j = request_json && *request_json ? json_loads(request_json, 0, NULL) : json_object();
-    if (!json_is_object(j)) {
-        json_decref(j);
-        memcpy(c->last_key, keyed ? key : "", keyed ? sizeof key : 1);
-        return client_fail(c, LIAISON_INVALID_ARGUMENT, "the request is not a JSON object");
-    }
-    int rc = c->connected ? LIAISON_OK : liaison_connect(c);
+    int rc = json_is_object(j) ? LIAISON_OK
+                               : client_refuse(c, "", "expected a JSON object", response_json);
+    struct arena a;
+    arena_init(&a, CLIENT_DECODE_BUDGET);
+    const Liaison__V1__Status *refused = NULL;
+    const struct client_refusal rf = {&a, &refused};
+    if (rc == LIAISON_OK && !c->connected)
+        rc = client_connect(c, &rf);
+    if (refused)
+        *response_json = client_json_dump(&refused->base);
+    arena_reset(&a);
     size_t room =
         c->max_frame_bytes > CLIENT_CONTENT_SLACK + strlen(request_json ? request_json : "")
             ? c->max_frame_bytes - CLIENT_CONTENT_SLACK - strlen(request_json ? request_json : "")
@@ -1320,5 +1463,6 @@ int liaison_call_with_content(liaison_conn *c, const char *method, const char *r
         memcpy(c->last_key, keyed ? key : "", keyed ? sizeof key : 1);
     }
     json_decref(j);
+    free(unwanted);
     return rc;
 }

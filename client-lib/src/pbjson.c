@@ -178,13 +178,13 @@ json_t *pbjson_from_message(const ProtobufCMessage *msg)
 
 struct pbjson_ctx {
     struct arena *a;
-    char *err;
-    size_t errlen;
+    struct pbjson_error *err;
 };
 
 static bool pbjson_fail(struct pbjson_ctx *cx, const char *path, const char *why)
 {
-    snprintf(cx->err, cx->errlen, "%s: %s", path, why);
+    snprintf(cx->err->field, sizeof cx->err->field, "%s", path);
+    snprintf(cx->err->why, sizeof cx->err->why, "%s", why);
     return false;
 }
 
@@ -356,12 +356,12 @@ static ProtobufCMessage *pbjson_message(const ProtobufCMessageDescriptor *desc, 
                                         struct pbjson_ctx *cx, const char *path)
 {
     if (!json_is_object(j)) {
-        pbjson_fail(cx, path[0] ? path : "request", "expected a JSON object");
+        pbjson_fail(cx, path, "expected a JSON object");
         return NULL;
     }
     ProtobufCMessage *m = arena_alloc(cx->a, desc->sizeof_message);
     if (!m) {
-        pbjson_fail(cx, path[0] ? path : "request", "too large");
+        pbjson_fail(cx, path, "too large");
         return NULL;
     }
     desc->message_init(m);
@@ -419,8 +419,8 @@ static ProtobufCMessage *pbjson_message(const ProtobufCMessageDescriptor *desc, 
 }
 
 ProtobufCMessage *pbjson_to_message(const ProtobufCMessageDescriptor *desc, const json_t *j,
-                                    struct arena *a, char *err, size_t errlen)
+                                    struct arena *a, struct pbjson_error *err)
 {
-    struct pbjson_ctx cx = {a, err, errlen};
+    struct pbjson_ctx cx = {a, err};
     return pbjson_message(desc, j, &cx, "");
 }

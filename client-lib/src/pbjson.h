@@ -18,10 +18,21 @@
 json_t *pbjson_from_message(const ProtobufCMessage *msg);
 
 /*
+ * Why a JSON object could not be mapped: the field to blame as the
+ * server's FieldViolation names it (JSON names joined by dots, elements by
+ * [index]: "lines[2].sku"; "" when the object itself is), and what is
+ * wrong with it.
+ */
+struct pbjson_error {
+    char field[320];
+    char why[160];
+};
+
+/*
  * Builds a message of type desc from the JSON object j, allocating in the
- * arena. Returns NULL with err naming the field and the problem.
+ * arena. Returns NULL with err saying which field and why.
  */
 ProtobufCMessage *pbjson_to_message(const ProtobufCMessageDescriptor *desc, const json_t *j,
-                                    struct arena *a, char *err, size_t errlen);
+                                    struct arena *a, struct pbjson_error *err);
 
 #endif

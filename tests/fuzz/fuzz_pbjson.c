@@ -41,8 +41,8 @@ static ProtobufCMessage *fuzz_read(const ProtobufCMessageDescriptor *desc, const
     json_t *j = json_loadb(s, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!j)
         return NULL;
-    char why[512];
-    ProtobufCMessage *m = pbjson_to_message(desc, j, a, why, sizeof why);
+    struct pbjson_error why;
+    ProtobufCMessage *m = pbjson_to_message(desc, j, a, &why);
     json_decref(j);
     return m;
 }

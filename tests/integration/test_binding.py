@@ -107,6 +107,32 @@ with liaison.Client(URL, ca=CA) as c:
     check(e is not None and e.violations and e.violations[0][0] == "fields.name"
           and all(isinstance(f, str) and why for f, why in e.violations),
           "INVALID_ARGUMENT carries its field violations (%s)" % (e and e.violations))
+    # Refused by libliaison before sending, reported as the server reports its
+    # own: "invalid FIELD: WHY" and the field's violation. These came with no
+    # violations and messages of another shape ("id: expected ...").
+    local = [("GetDistributor", {"id": -1}, "id"), ("GetDistributor", {"id": 1.5}, "id"),
+             ("GetDistributor", {"id": True}, "id"), ("GetDistributor", {"id": 2**64}, "id"),
+             ("GetDistributor", {"bogus": 1}, "bogus"), ("Ping", {"echo": "a\0b"}, "echo"),
+             ("CreateDistributor", {"fields": {"name": 5}}, "fields.name"),
+             ("CreateDistributor", {"fields": {"workDays": [1, "x"]}}, "fields.workDays[1]")]
+    for method, request, field in local:
+        e = raises(liaison.InvalidArgument, c.call, method, request)
+        check(e is not None and len(e.violations) == 1 and e.violations[0][0] == field
+              and e.violations[0][1] and e.message == "invalid %s: %s" % e.violations[0],
+              "a local refusal of %r names its field as the server does (%s)"
+              % (request, e and (e.message, e.violations)))
+    e = raises(liaison.InvalidArgument, c.send, "GetDistributor", {"id": -1})
+    check(e is not None and e.message == "invalid id: expected an unsigned 64-bit integer"
+          and c.outstanding == 0, "send() refuses it in the same words (%s)" % e)
+    for key, why in (("k" * 256, "longer than 255 bytes"), ("\udcff", "not valid UTF-8")):
+        e = raises(liaison.InvalidArgument, lambda: c.call("CreateDistributor", req,
+                                                           idempotency_key=key))
+        check(e is not None and e.violations == [("idempotencyKey", why)]
+              and e.message == "invalid idempotencyKey: " + why,
+              "an idempotency key refused locally is a violation of idempotencyKey (%r)"
+              % (e and (e.message, e.violations),))
+    check(c.call("Ping", {"echo": "vẫn đây"}).get("echo") == "vẫn đây",
+          "and the connection goes on")
     e = raises(liaison.PermissionDenied, c.call, "CreateTenant",
                {"slug": "x" + RUN, "name": "x", "adminEmail": "a@x.example",
                 "adminPassword": PASSWORD})
@@ -215,6 +241,13 @@ with liaison.Client(URL, ca=CA) as c:
     check(caught and caught[0] is not None and "one Client per thread" in str(caught[0]),
           "a Client used from another thread raises ThreadError")
 
+# A token refused at the connection's Authenticate is the server's refusal,
+# with its status, like any other (it came with the library's words only).
+with liaison.Client(URL, ca=CA, token="not-a-token-of-this-server") as c:
+    e = raises(liaison.Unauthenticated, c.call, "WhoAmI")
+    check(e is not None and e.message and "Authenticate refused" not in e.message,
+          "a refused token raises Unauthenticated with the server's message (%s)" % e)
+
 # ---------------- a dropped connection ----------------
 own = t.Server("binding", LIAISOND, CLI)
 own.wait_ready()
@@ -253,6 +286,15 @@ p = subprocess.run([sys.executable, "-m", "liaison", "call", "GetDistributor", '
                    capture_output=True, text=True, env=dict(env, LIAISON_TOKEN="nope"))
 check(p.returncode == 1 and "UNAUTHENTICATED" in p.stderr,
       "a refused call prints its status (%s)" % p.stderr.strip())
+# Output to a reader that is gone (| head -1) ends quietly, as a Unix tool
+# killed by SIGPIPE; it printed a BrokenPipeError traceback.
+gone, pipe = os.pipe()
+os.close(gone)
+p = subprocess.run([sys.executable, "-m", "liaison", "call", "Ping", '{"echo": "không ai đọc"}'],
+                   stdout=pipe, stderr=subprocess.PIPE, text=True, env=env)
+os.close(pipe)
+check(p.returncode == 141 and p.stderr == "",
+      "output to a closed pipe ends quietly with 141 (%d %r)" % (p.returncode, p.stderr[-200:]))
 p = subprocess.run([sys.executable, "-m", "liaison", "--help"], capture_output=True, text=True,
                    env=env)
 check(p.returncode == 0 and "call" in p.stdout and "login" in p.stdout, "--help")
@@ -278,6 +320,33 @@ with tempfile.TemporaryDirectory() as target, tempfile.TemporaryDirectory() as s
     check(p.returncode == 0 and p.stdout.startswith(target) and
           os.path.exists(os.path.join(target, "liaison", "py.typed")),
           "the installed package imports and is typed (%s %s)" % (p.stdout, p.stderr))
+
+# ---------------- the README's ways, as written ----------------
+# Debian 12's python3 refuses a plain pip install (PEP 668): the README's
+# commands, run as they stand from the top of the tree (the build's library
+# for build/'s), must work and leave no build/ or *.egg-info behind.
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+with open(os.path.join(PY, "README.md"), encoding="utf-8") as f:
+    blocks = f.read().split("```sh\n")[1:]
+blocks = [b.split("```")[0] for b in blocks]
+litter = [os.path.join(PY, "build"), os.path.join(PY, "liaison.egg-info")]
+before = [os.path.exists(x) for x in litter]
+has_venv = subprocess.run(["/usr/bin/python3", "-c", "import ensurepip, venv"],
+                          capture_output=True).returncode == 0
+for block in blocks:
+    if "venv" in block and not has_venv:
+        print("# skip: the README's venv route (python3-venv is not installed)")
+        continue
+    script = (block.replace("apt-get install python3-venv", "true")
+              .replace("$PWD/build/libliaison.so.0", PY_ENV["LIAISON_LIBRARY"]))
+    with tempfile.TemporaryDirectory() as home:
+        p = subprocess.run(["bash", "-e", "-c", script], capture_output=True, text=True,
+                           cwd=ROOT, env=dict(PY_ENV, HOME=home, PATH="/usr/bin:/bin",
+                                              PYTHONPATH=""))
+    check(p.returncode == 0 and "GetDistributor" in p.stdout.split(),
+          "the README's commands work as written:\n%s\n(%s)" % (block, p.stderr.strip()[-300:]))
+check(len(blocks) == 2, "the README gives both ways, from the tree and in a venv")
+check([os.path.exists(x) for x in litter] == before, "and pip built nothing in the tree")
 
 op.close()
 t.finish("test_binding")

@@ -14,13 +14,17 @@ static char *dump(const ProtobufCMessage *m)
     return s;
 }
 
+/* The message text maps to, or NULL with err as "FIELD: WHY". */
 static ProtobufCMessage *parse(const ProtobufCMessageDescriptor *d, const char *text,
                                struct arena *a, char *err, size_t errlen)
 {
     json_t *j = json_loads(text, 0, NULL);
     CHECK(j != NULL);
-    ProtobufCMessage *m = pbjson_to_message(d, j, a, err, errlen);
+    struct pbjson_error e;
+    ProtobufCMessage *m = pbjson_to_message(d, j, a, &e);
     json_decref(j);
+    if (!m)
+        snprintf(err, errlen, "%s: %s", e.field, e.why);
     return m;
 }
 
@@ -29,7 +33,7 @@ static void test_nul(void)
 {
     struct arena a;
     arena_init(&a, 1 << 20);
-    char err[256];
+    struct pbjson_error err;
     const struct {
         const ProtobufCMessageDescriptor *desc;
         const char *json, *field;
@@ -44,11 +48,10 @@ static void test_nul(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *j = json_loads(cases[i].json, JSON_ALLOW_NUL, NULL);
         CHECK(j != NULL);
-        CHECK(pbjson_to_message(cases[i].desc, j, &a, err, sizeof err) == NULL);
+        CHECK(pbjson_to_message(cases[i].desc, j, &a, &err) == NULL);
         json_decref(j);
-        char want[128];
-        snprintf(want, sizeof want, "%s: contains a NUL character (U+0000)", cases[i].field);
-        CHECK_EQ_STR(err, want);
+        CHECK_EQ_STR(err.field, cases[i].field);
+        CHECK_EQ_STR(err.why, "contains a NUL character (U+0000)");
     }
     arena_reset(&a);
 }
@@ -57,7 +60,7 @@ static void test_round_trip(void)
 {
     struct arena a;
     arena_init(&a, 1 << 20);
-    char err[256];
+    char err[512];
     const char *in = "{\"page\":{\"cursor\":\"abc\",\"pageSize\":20}}";
     ProtobufCMessage *m =
         parse(&liaison__v1__list_migrations_request__descriptor, in, &a, err, sizeof err);
@@ -75,7 +78,7 @@ static void test_types(void)
 {
     struct arena a;
     arena_init(&a, 1 << 20);
-    char err[256];
+    char err[512];
     /* uint64 as string and as number; bytes as base64; enums by name */
     ProtobufCMessage *m = parse(&liaison__v1__frame__descriptor,
                                 "{\"requestId\":\"18446744073709551615\",\"method\":\"Ping\","
@@ -115,7 +118,7 @@ static void test_errors(void)
 {
     struct arena a;
     arena_init(&a, 1 << 20);
-    char err[256];
+    char err[512];
     CHECK(!parse(&liaison__v1__ping_request__descriptor, "{\"nope\":1}", &a, err, sizeof err));
     CHECK_EQ_STR(err, "nope: unknown field");
     CHECK(!parse(&liaison__v1__ping_request__descriptor, "{\"delayMs\":-1}", &a, err, sizeof err));
@@ -135,11 +138,52 @@ static void test_errors(void)
     arena_reset(&a);
 }
 
+/*
+ * The field to blame comes apart from why, named as the server names a
+ * violation's field (JSON names, dots, [index]), so that a caller can
+ * report a local refusal as the server reports its own.
+ */
+static void test_error_fields(void)
+{
+    struct arena a;
+    arena_init(&a, 1 << 20);
+    const struct {
+        const ProtobufCMessageDescriptor *desc;
+        const char *json, *field, *why;
+    } cases[] = {
+        {&liaison__v1__id_request__descriptor, "{\"id\":-1}", "id",
+         "expected an unsigned 64-bit integer"},
+        {&liaison__v1__id_request__descriptor, "{\"id\":1.5}", "id",
+         "expected an unsigned 64-bit integer"},
+        {&liaison__v1__id_request__descriptor, "{\"id\":true}", "id",
+         "expected an unsigned 64-bit integer"},
+        {&liaison__v1__id_request__descriptor, "{\"id\":\"18446744073709551616\"}", "id",
+         "expected an unsigned 64-bit integer"},
+        {&liaison__v1__id_request__descriptor, "{\"bogus\":1}", "bogus", "unknown field"},
+        {&liaison__v1__list_migrations_request__descriptor, "{\"page\":{\"pageSize\":\"x\"}}",
+         "page.pageSize", "expected an unsigned 32-bit integer"},
+        {&liaison__v1__status__descriptor, "{\"violations\":[{},{\"field\":1}]}",
+         "violations[1].field", "expected a string"},
+        {&liaison__v1__ping_request__descriptor, "[]", "", "expected a JSON object"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *j = json_loads(cases[i].json, JSON_DECODE_ANY, NULL);
+        CHECK(j != NULL);
+        struct pbjson_error err;
+        CHECK(pbjson_to_message(cases[i].desc, j, &a, &err) == NULL);
+        json_decref(j);
+        CHECK_EQ_STR(err.field, cases[i].field);
+        CHECK_EQ_STR(err.why, cases[i].why);
+    }
+    arena_reset(&a);
+}
+
 int main(void)
 {
     RUN(test_round_trip);
     RUN(test_types);
     RUN(test_errors);
     RUN(test_nul);
+    RUN(test_error_fields);
     return 0;
 }

@@ -59,7 +59,10 @@ class Error(Exception):
 
     code: the numeric status; code_name: "NOT_FOUND" and so on; message: the
     server's sentence; violations: [(field, description), ...] for
-    INVALID_ARGUMENT; request_id: the pipelined request it answers, if any;
+    INVALID_ARGUMENT, field being the JSON path in the request ("fields.name",
+    "lines[2].quantity"), alike whether the server refused the request or
+    libliaison did before sending it (an unknown field, a value of the wrong
+    type or range, a NUL, an idempotency key that is too long); request_id: the pipelined request it answers, if any;
     retry_after_ms: for RESOURCE_EXHAUSTED from a rate limit, how long to
     wait before sending again (0 otherwise).
     """
@@ -221,7 +224,8 @@ class Client:
         """Calls RPC method with request (a dict; None means {}) and returns the
         response as a dict, or raises the liaison.Error of its status.
 
-        idempotency_key (creates only, see is_create(); at most 255 bytes)
+        idempotency_key (creates only, see is_create(); at most 255 bytes of
+        UTF-8, else InvalidArgument with a violation of "idempotencyKey")
         makes the call safe to repeat: the same key and request answer the
         first response, and the library resends it once by itself when the
         connection drops. Reads are resent that way too; other changes are
@@ -442,8 +446,18 @@ class Client:
                               % (self._owner, me))
 
     def _key(self, key: Optional[str]) -> None:
-        if key is not None:
-            self._raise_if(self._lib.liaison_set_idempotency_key(self._conn, key.encode()))
+        if key is None:
+            return
+        # surrogatepass: a lone surrogate reaches the library's UTF-8 check
+        # and is refused as the key, not as a UnicodeEncodeError.
+        code = self._lib.liaison_set_idempotency_key(self._conn,
+                                                     key.encode("utf-8", "surrogatepass"))
+        if code != 0:
+            # The library says "invalid idempotencyKey: WHY", as the server
+            # names a refused key; the violation is the server's too.
+            err = self._error(code, None)
+            err.violations = [("idempotencyKey", err.message.split(": ", 1)[-1])]
+            raise err
 
     def _set(self, name: str, value: Any) -> None:
         code = self._lib.liaison_set_option(self._handle(), _OPTIONS[name], str(value).encode())

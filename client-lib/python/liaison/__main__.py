@@ -7,7 +7,9 @@
 
 The server, CA and token come from --url/--ca/--token or LIAISON_URL,
 LIAISON_CA and LIAISON_TOKEN. A failed call prints its status and message on
-standard error and exits with 1; bad usage exits with 2.
+standard error and exits with 1; bad usage exits with 2. Output to a reader
+that stopped (`| head -1`) ends quietly with 141, as a Unix tool killed by
+SIGPIPE.
 """
 from __future__ import annotations
 
@@ -43,7 +45,25 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# What a shell reports for a program killed by SIGPIPE (128 + 13).
+_EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader is gone; Python would report it again when it flushes
+        # stdout at exit, so stdout goes to /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return _EXIT_BROKEN_PIPE
+
+
+def _main(argv: Optional[List[str]]) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "methods":
