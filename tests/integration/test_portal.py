@@ -24,7 +24,13 @@ initiatives' owners when saved; a refused report comes back as typed; an
 order's note refused by the server is shown with its field; the language
 switch after a form comes back to a page, and 405 is the portal's own page;
 a form sent after signing out in another tab says so and leads back; a due
-day shows as that date. The session file and its -wal and -shm are the owner's alone and hold
+day shows as that date. From the try-out of 2026-12: a form sent signed out
+(another tab, idle, ended on the server) gives back what was typed to copy;
+the server's reasons the forms meet are in Vietnamese, every string of the
+portal has its Vietnamese, and bounds are said in characters; a blank deal
+form flags every field; past meetings are listed and a scheduled one says
+when notes can be added; in the last quarter next year's plan is offered.
+The session file and its -wal and -shm are the owner's alone and hold
 no usable Liaison token; one from before that is signed out and wiped.
 Every page parses without errors in an HTML5 parser, carries its security
 headers, and a screenshot of each page is written to
@@ -32,10 +38,12 @@ $LIAISON_ARTIFACTS/portal/ (build-test/artifacts/portal/; the README's is
 one of them)."""
 import base64
 import hashlib
+import html
 import http.cookiejar
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -48,6 +56,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "client-lib", "python"))
+sys.path.insert(0, os.path.join(ROOT, "client-lib", "examples", "portal"))
 import html5lib  # noqa: E402
 import liaison  # noqa: E402
 import liaison_test as t  # noqa: E402
@@ -242,11 +251,11 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # the 3xx itself is the answer looked at
 
 
-def fetch(path, data=None, cookie=True, jar=None):
+def fetch(path, data=None, cookie=True, jar=None, headers=None):
     """(status, headers, body) of path with the browser's session cookie; or
     with jar's cookies, a redirect then answered as it is, not followed."""
     req = urllib.request.Request(base + path, data=urllib.parse.urlencode(data).encode()
-                                 if data is not None else None)
+                                 if data is not None else None, headers=headers or {})
     c = driver.get_cookie("liaison_portal") if cookie and jar is None else None
     if c:
         req.add_header("Cookie", "liaison_portal=" + c["value"])
@@ -677,6 +686,15 @@ try:
     check(status == 400 and errors and "Note: " in errors.group(1),
           "the server's refusal of a 3,200-character note is shown with its field (%d %s)"
           % (status, errors.group(1) if errors else body[-400:]))
+    # 2,100 characters of four bytes each: refused by its bytes first, said
+    # as the note's own bound in characters, not "at most 8000 bytes".
+    status, _, body = fetch("/orders/new", {"csrf_token": csrf, "key": "note4-" + RUN,
+                                            "currency": "VND", "sku0": "PT-100",
+                                            "quantity0": "25", "price0": "1500",
+                                            "note": "𝄞" * 2100})
+    check(status == 400 and "Note: at most 2000 characters" in body and "bytes" not in body,
+          "a note over its bound in bytes: its bound said in characters (%d %s)"
+          % (status, re.findall(r'id="order-errors">.*?</ul>', body, re.S)[:1]))
     q = driver.find_element(By.ID, "quantity0")
     q.clear()
     q.send_keys("25")
@@ -684,6 +702,8 @@ try:
     check("PT-100" in text() and "/orders/" in driver.current_url
           and "/new" not in driver.current_url, "with 25 the order is placed")
     driver.get(base + lead_path)
+    check(driver.find_element(By.ID, "summary").get_attribute("maxlength") == "4000",
+          "an interaction's summary says the server's bound (4000 characters)")
     driver.find_element(By.ID, "summary").send_keys("Gọi điện: khách cần báo giá trước thứ Sáu.")
     click(driver.find_element(By.ID, "log-interaction"))
     check("khách cần báo giá trước thứ Sáu" in text(), "an interaction is logged on the lead")
@@ -762,7 +782,19 @@ try:
           == typed_mi
           and driver.find_element(By.ID, "currency").get_attribute("value") == "VND",
           "a bad number: the report's form comes back as typed, with why")
+    # From the portal try-out of 2026-12: "0 or more", and a figure too large says its bound.
     fill("units_%d" % line, "120")
+    fill("onhand_%d" % line, "-3")
+    click(driver.find_element(By.ID, "save-report"))
+    check("PT: stock on hand is a whole number, 0 or more." in text(),
+          "stock on hand below 0: said to be a whole number, 0 or more (%s)" % text()[:300])
+    fill("onhand_%d" % line, "45")
+    fill("revenue_%d" % line, "99999999999999999999")
+    click(driver.find_element(By.ID, "save-report"))
+    check("at most 1,000,000,000,000,000 units and ₫1,000,000,000,000,000 of revenue" in text()
+          and "whole number" not in text(),
+          "a revenue far too large: said so, with the bound (%s)" % text()[:300])
+    fill("revenue_%d" % line, "18000000")
     fill("currency", "XYZ")
     click(driver.find_element(By.ID, "save-report"))
     check("error-message" in driver.page_source
@@ -929,7 +961,8 @@ try:
         status, _, body = fetch(report_path + "/save", {
             "csrf_token": csrf, "currency": "VND", "units_%d" % line: units,
             "revenue_%d" % line: revenue})
-        check(status == 400 and "whole number" in body,
+        check(status == 400 and ("whole number" in body if len(units) < 40 else
+                                 "at most 1,000,000,000,000,000 units" in body),
               "a report's units %r and revenue %r: 400, the form says why (%d)"
               % (units, revenue, status))
     # Past the server's bound the page said only "at most 1000000000000000":
@@ -951,6 +984,60 @@ try:
                                            "currency": "USD"})
     check(status == 400 and "a positive amount" in body and "Garage 1e400" in body,
           "a lead's value 1e400: 400, the form kept (%d)" % status)
+    # From the portal try-out of 2026-12: a blank deal form names every
+    # field missing at once; a title far too long, a value too large say their bounds.
+    status, _, body = fetch("/leads/new", {"csrf_token": csrf, "account_name": "",
+                                           "country": "VN", "title": "", "currency": "VND"})
+    beside = re.findall(r'<input id="([a-z_]+)"[^>]*>\s*<span class="field-error">([^<]*)<',
+                        body)
+    check(status == 400 and ("account_name", "required") in beside
+          and ("title", "required") in beside,
+          "a blank deal form: the customer and the deal both flagged at once (%d %s)"
+          % (status, beside))
+    status, _, body = fetch("/leads/new", {"csrf_token": csrf, "account_name": "Garage dài",
+                                           "country": "VN", "title": "x" * 10000,
+                                           "currency": "VND", "value": "9" * 25})
+    beside = dict(re.findall(r'<input id="([a-z_]+)"[^>]*>\s*<span class="field-error">([^<]*)<',
+                             body))
+    check(status == 400 and beside.get("title") == "at most 200 characters"
+          and "far too long" not in body
+          and beside.get("value") == "at most ₫9,223,372,036,854,775,807"
+          and 'value="Garage dài"' in body,
+          "a 10,000-character deal title and a value too large: each says its bound (%d %s)"
+          % (status, beside))
+
+    # ---------------- past meetings, and when notes can be added ----------------
+    status, _, body = fetch("/meetings?past=1")
+    shown = re.findall(r'<a href="/meetings/([0-9]+)">([^<]*)</a>', body)
+    check(status == 200 and [m for m in shown if m[1] == "Họp khẩn về tồn kho"]
+          and [m for m in shown if m[1] == "Họp đột xuất về tồn kho"]
+          and shown.index(next(m for m in shown if m[1] == "Họp khẩn về tồn kho"))
+          < shown.index(next(m for m in shown if m[1] == "Họp đột xuất về tồn kho")),
+          "the past meetings view lists the last weeks' meetings, newest first (%s)" % shown)
+    check('id="meetings-past" href="/meetings?past=1"' in fetch("/meetings")[2],
+          "the meetings list offers the past meetings")
+    scheduled = next(m[0] for m in shown if m[1] == "Họp đột xuất về tồn kho")
+    body = fetch("/meetings/%s" % scheduled)[2]
+    check("once the meeting has been held and the exporter has marked it held" in body
+          and "within 24 hours of the meeting’s end" in body and 'id="add-note"' not in body,
+          "a scheduled meeting says when notes can be added, and by when")
+
+    # ---------------- a plan for the coming year in the last quarter ----------------
+    local = time.gmtime(time.time() + 7 * 3600)  # the distributor's Asia/Ho_Chi_Minh
+    body = fetch("/plans")[2]
+    offered = re.search(r'name="year" value="([0-9]+)">\s*<p class="meta">[^<]*</p>\s*'
+                        r'<button type="submit" id="new-plan-next">', body)
+    check((offered and offered.group(1) == str(local.tm_year + 1)) if local.tm_mon >= 10
+          else not offered,
+          "in the last quarter the coming year's plan is offered too (month %d: %s)"
+          % (local.tm_mon, offered.group(1) if offered else None))
+
+    # ---------------- the server's reasons, worded ----------------
+    status, _, body = fetch("/documents/%d/content?language=../../etc" % doc)
+    check(status == 400 and "Language: not a language code such as vi, ja or en-GB" in body
+          and "BCP 47" not in body,
+          "a language that is none: named and worded (%d %s)"
+          % (status, re.findall(r'error-message">[^<]*', body)))
 
     # ---------------- CSRF ----------------
     status, _, body = fetch("/leads/new", {"account_name": "CSRF Ltd", "country": "VN",
@@ -966,20 +1053,67 @@ try:
     sign_in(two_tabs, "portal@saigon.example")
     stale = csrf_of(fetch("/meetings/%d" % held, jar=two_tabs)[2])
     fetch("/logout", {"csrf_token": stale}, jar=two_tabs)
+    status, headers, body = fetch("/meetings/%d/notes" % held, {
+        "csrf_token": stale, "body": "Viết ở thẻ thứ hai\n<b>không mất</b>", "language": "vi"},
+        jar=two_tabs)
+    again = re.search(r'id="sign-in-again" href="([^"]+)"', body)
+    where = html.unescape(again.group(1)) if again else ""
+    check(status == 401 and "Not saved: you were signed out" in body
+          and "Viết ở thẻ thứ hai\n&lt;b&gt;không mất&lt;/b&gt;</textarea>" in body
+          and "expired" not in body and where.startswith("/login?")
+          and urllib.parse.parse_qs(urllib.parse.urlsplit(where).query).get("next")
+          == ["/meetings/%d" % held],
+          "a note sent after signing out in another tab: not saved, and what was typed is "
+          "given back to copy, with a way to sign in and back (%d %s)" % (status, body[-700:]))
+    check(not [n for n in op_notes(held) if n["body"].startswith("Viết ở thẻ thứ hai")],
+          "and nothing of it is saved")
     status, headers, _ = fetch("/meetings/%d/notes" % held, {"csrf_token": stale,
                                                               "body": "Viết ở thẻ thứ hai"},
+                               jar=two_tabs, headers={"Origin": "http://other.example"})
+    where = headers.get("Location", "")
+    check(status == 303 and "signed_out=1" in where,
+          "one sent from another site shows nothing of it: sign in, then back (%d %s)"
+          % (status, where))
+    status, headers, _ = fetch("/actions/%s/done" % exporters_item, {"csrf_token": stale},
                                jar=two_tabs)
     where = headers.get("Location", "")
     check(status == 303 and where.startswith("/login?")
           and urllib.parse.parse_qs(urllib.parse.urlsplit(where).query).get("next")
-          == ["/meetings/%d" % held],
-          "a form sent after signing out in another tab goes to sign in, then back (%d %s)"
-          % (status, where))
+          == ["/actions"],
+          "a button with nothing typed goes to sign in, then back (%d %s)" % (status, where))
     body = fetch(where, jar=two_tabs)[2]
     check("You were signed out" in body and "expired" not in body,
           "and says the user was signed out, not that the form expired")
     check(sign_in(two_tabs, "portal@saigon.example", "/meetings/%d" % held)
           == (302, "/meetings/%d" % held), "signed in again, back on the meeting")
+
+    # ---------------- idle past IDLE_SECONDS with a report being typed ----------------
+    from liaison_portal.sessions import IDLE_SECONDS, _key  # noqa: E402
+    idle = http.cookiejar.CookieJar()
+    sign_in(idle, "portal@saigon.example")
+    form = fetch(report_path, jar=idle)[2]
+    idle_sid = next(c.value for c in idle if c.name == "liaison_portal")
+    db = sqlite3.connect(os.path.join(sessions, "s.sqlite3"))
+    with db:
+        db.execute("UPDATE sessions SET seen = seen - ? WHERE key = ?",
+                   (IDLE_SECONDS + 60, _key(idle_sid)))
+    db.close()
+    long_text = "Thị trường miền Nam: " + "nhu cầu má phanh tăng mạnh. " * 200
+    status, _, body = fetch(report_path + "/save", {
+        "csrf_token": csrf_of(form), "revision": "1", "currency": "VND",
+        "units_%d" % line: "77", "market_intelligence": long_text,
+        "competitor": "Phanh Hàn Quốc", "activity": "Giảm giá 9%"}, jar=idle)
+    check(status == 401 and html.escape(long_text.strip(), quote=False) in body
+          and "Market intelligence" in body and "Units sold, row 1" in body
+          and "Giảm giá 9%" in body and "30 minutes" in body,
+          "a report saved after the session was idle too long: not saved, and its text "
+          "given back to copy (%d %s)" % (status, body[:600]))
+    try:
+        html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(body)
+        parse_error = ""
+    except html5lib.html5parser.ParseError as e:
+        parse_error = str(e)
+    check(not parse_error, "and that page is valid HTML5 %s" % parse_error)
 
     # ---------------- the session ended on the server ----------------
     ended = http.cookiejar.CookieJar()
@@ -989,15 +1123,16 @@ try:
     adm.login(slug, "admin@%s.example" % slug, PASSWORD)
     adm.call("DisableUser", {"userId": tokyo_user})  # ends every session of the user's
     adm.call("EnableUser", {"userId": tokyo_user})
-    status, headers, _ = fetch("/leads/new", {"csrf_token": csrf, "account_name": "東京商事",
-                                              "country": "JP", "title": "東京の案件",
-                                              "currency": "JPY"}, jar=ended)
-    where = headers.get("Location", "")
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(where).query)
-    check(status == 303 and query.get("next") == ["/leads/new"] and "signed_out" in query,
-          "a form sent when the session ended on the server: sign in, then back to its page, "
-          "told it was not saved (%d %s)" % (status, where))
-    check("You were signed out" in fetch(where, jar=ended)[2], "and says so")
+    status, headers, body = fetch("/leads/new", {"csrf_token": csrf, "account_name": "東京商事",
+                                                 "country": "JP", "title": "東京の案件",
+                                                 "currency": "JPY"}, jar=ended)
+    again = re.search(r'id="sign-in-again" href="([^"]+)"', body)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(
+        html.unescape(again.group(1)) if again else "").query)
+    check(status == 401 and query.get("next") == ["/leads/new"] and "東京の案件" in body
+          and "東京商事" in body and "Not saved: you were signed out" in body,
+          "a form sent when the session ended on the server: not saved, what was typed given "
+          "back, and a way to sign in and back to its page (%d %s)" % (status, body[-500:]))
     sign_in(ended, "portal@tokyo.example")
     adm.call("DisableUser", {"userId": tokyo_user})
     adm.call("EnableUser", {"userId": tokyo_user})
@@ -1185,7 +1320,26 @@ try:
     check(error.startswith("Goal 1: "), "the goal it is about named first (%s)" % error)
     fill("goal_units0", "năm trăm")
     click(driver.find_element(By.ID, "save-plan"))
-    check("Units are a whole number." in text(), "units that are no number: a sentence")
+    check("Goal 1: units are a whole number, 0 or more." in text(),
+          "units that are no number: a sentence")
+    fill("goal_units0", "-5")
+    fill("goal_revenue0", "abc")
+    fill("goal_currency0", "VND")
+    click(driver.find_element(By.ID, "save-plan"))
+    check("Goal 1: units are a whole number, 0 or more." in text()
+          and "e.g. 1,250,000 VND" in text() and "USD" not in text(),
+          "units below 0 and a revenue that is none: both said, the example in the plan's "
+          "currency (%s)" % text()[:400])
+    fill("goal_units0", "500")
+    fill("goal_revenue0", "99999999999999999999")
+    click(driver.find_element(By.ID, "save-plan"))
+    check("Goal 1: revenue is at most ₫1,000,000,000,000,000." in text(),
+          "a revenue too large: said so, with the bound (%s)" % text()[:400])
+    fill("goal_revenue0", "")
+    fill("goal_currency0", "")
+    check(driver.find_element(By.ID, "init_description0").tag_name == "textarea"
+          and driver.find_element(By.ID, "init_description0").get_attribute("maxlength")
+          == "4000", "an initiative's description (4000 characters) is a text area")
     fill("goal_period0", "2098-Q1")
     fill("goal_units0", "500")
     fill("init_due0", "2098-01-15")
@@ -1352,7 +1506,7 @@ try:
     adm.close()
 
     # ---------------- markup and headers ----------------
-    pages = ["/", "/customers", "/meetings", meeting_path, "/actions", "/leads", "/leads/new", lead_path,
+    pages = ["/", "/customers", "/meetings", "/meetings?past=1", meeting_path, "/actions", "/leads", "/leads/new", lead_path,
              "/orders", "/orders/%d" % order1["id"], "/documents", "/documents/%d" % doc,
              "/orders/%d" % order2["id"], "/escalations", "/orders/new", "/meetings/%d" % held,
              "/orders/%d" % order3["id"],
@@ -1490,6 +1644,98 @@ try:
           % text()[:500])
     ok, _, errors = valid_html("/")
     check(ok, "the Vietnamese page is valid HTML5 too %s" % errors)
+    # From the portal try-out of 2026-12: the server's reasons the portal's
+    # forms meet, in Vietnamese, not as sent.
+    driver.get(base + "/reports")
+    fill("period", "1999-01")
+    click(driver.find_element(By.ID, "open-report"))
+    check("Tháng: một tháng từ 2000-01 đến 2100-12" in text()
+          and "a period in the years" not in text(),
+          "a month before 2000 refused in Vietnamese (%s)" % text()[:400])
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    gone = adm.call("RegisterLead", {"distributorId": d1, "accountName": "Garage Đã Mất",
+                                     "country": "VN", "region": "VN-SG", "title": "Đã mất",
+                                     "valueMinor": 1, "currency": "VND"})["lead"]["id"]
+    adm.call("SetLeadStage", {"id": gone, "stage": "lost"})
+    adm.close()
+    driver.get(base + "/leads/%d" % gone)
+    csrf = csrf_of(driver.page_source)
+    for path, form, said, english in (
+            ("/leads/%d/stage" % gone, {"stage": "won"}, "đã ở giai đoạn thất bại",
+             "won and lost are final"),
+            (lead_path + "/stage", {"stage": "bogus"}, "chọn một trong: mới",
+             "negotiation, won or lost"),
+            (lead_path + "/interactions", {"kind": "fax", "summary": "x"},
+             "chọn một trong: cuộc gọi", "call, visit, email or message"),
+            ("/meetings/%s/notes" % scheduled, {"body": "Ghi chú sớm", "language": "vi"},
+             "chỉ thêm được biên bản khi nhà xuất khẩu đã đánh dấu cuộc họp", "notes go with"),
+            (report_path + "/submit", {}, "báo cáo này đã ở trạng thái đã nộp",
+             "only a draft is submitted")):
+        status, _, body = fetch(path, dict(form, csrf_token=csrf))
+        check(status in (400, 409) and said in body and english not in body,
+              "%s refused in Vietnamese (%d %s)"
+              % (path, status, re.findall(r'error-message"[^>]*>[^<]*', body)))
+
+    # ---------------- every string of the portal in Vietnamese ----------------
+    from babel.messages.extract import extract_from_dir  # noqa: E402
+    from babel.messages.pofile import read_po  # noqa: E402
+    portal_dir = os.path.join(ROOT, "client-lib", "examples", "portal")
+    with open(os.path.join(portal_dir, "liaison_portal", "translations", "vi", "LC_MESSAGES",
+                           "messages.po"), "rb") as f:
+        vi = read_po(f, locale="vi")
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
+                "lazy_pgettext": ((1, "c"), 2)}
+    untranslated = []
+    for _file, _line, msg, _comments, context in extract_from_dir(
+            portal_dir, [("liaison_portal/**.py", "python"),
+                         ("liaison_portal/templates/**.html", "jinja2")], keywords=keywords):
+        key = msg[0] if isinstance(msg, tuple) else msg
+        found = vi.get(key, context)
+        if found is None or not all(found.string if isinstance(found.string, tuple)
+                                    else [found.string]):
+            untranslated.append(key)
+    check(not untranslated, "every string of the portal has its Vietnamese (%s)"
+          % untranslated[:10])
+    import liaison_portal as lp  # noqa: E402
+    app = lp.create_app({"LIAISON_URL": URL, "LIAISON_CA": CA,
+                         "PORTAL_SESSION_DB": os.path.join(sessions, "why.sqlite3")})
+    sent_as = ["a period in the years 2000 to 2100", "this lead is lost: won and lost are final",
+               "this report is submitted: only a draft is submitted",
+               "this report is submitted: only a draft is saved (the exporter may return a "
+               "submitted report to draft)", "notes go with a held meeting; this one is scheduled",
+               "no such product line in this tenant", "no such product line",
+               "new, qualified, proposal, negotiation, won or lost",
+               "call, visit, email or message", "a BCP 47 language tag (vi, ja, en-GB)",
+               "this year's plan has an open revision", "this revision was superseded",
+               "a plan needs at least one goal before it is proposed",
+               "an approved plan is locked: start a new revision to change it",
+               "this plan is proposed and awaits the other side's decision",
+               "the distributor side proposed this plan: the other side approves or rejects it",
+               "this plan is approved: only a draft (or a rejected revision) is proposed",
+               "say why the plan is rejected", "a year from 2000 to 2100",
+               "this distributor has no active charter: its report's due day and required "
+               "sections come from one", "no such lead of this distributor",
+               "a goal needs units, revenue (with currency) or both",
+               "at most 8000 bytes", "longer than 4096 bytes of UTF-8",
+               "the order's total passes the largest amount (1000000000000000 minor units)",
+               "a whole number from 1 to 1000000000",
+               "the charter requires the sections inventory_on_hand, pipeline and "
+               "market_intelligence, and they are empty",
+               "a month of the relationship, which began on 2026-01-01: 2025-06 is before it"]
+    with app.test_request_context("/", headers={"Accept-Language": "vi"}):
+        as_sent = [m for m in sent_as if lp._why(m) == m
+                   or not re.search("[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ]",
+                                    lp._why(m))]
+        check(not as_sent, "the server's reasons the portal meets, in Vietnamese (%s)" % as_sent)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        bounds = [lp._why("at most 8000 bytes", "note"),
+                  lp._why("longer than 4096 bytes of UTF-8", "title"),
+                  lp._why("at most 16000 bytes", "initiatives[2].description")]
+        check(bounds == ["at most 2000 characters", "at most 200 characters",
+                         "at most 4000 characters"],
+              "a text over its bound in bytes: the field's bound said in characters (%s)"
+              % bounds)
 
     # ---------------- sign out, then Back ----------------
     driver.get(base + "/orders/%d" % order1["id"])

@@ -60,7 +60,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from .sessions import SessionStore
+from .sessions import IDLE_SECONDS, SessionStore
 
 COOKIE = "liaison_portal"
 LANGUAGES = ("en", "vi")
@@ -68,6 +68,8 @@ PAGE_SIZE = 50
 # The meetings list reads at most this many pages: a year of a distributor's
 # cadence (weekly, monthly, quarterly and annual series) is about 70.
 MEETING_PAGES = 10
+# The past meetings view (/meetings?past=1): the meetings of these last days.
+PAST_DAYS = 92
 # Lists the server gives oldest first (orders, reports, escalations, plans,
 # updates, a lead's interactions) are shown newest first: the portal reads
 # them to their end, at most this many items, and keeps the newest PAGE_SIZE.
@@ -165,6 +167,27 @@ def _whole(text: str) -> Optional[int]:
     return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
 
 
+def _too_large_whole(text: str, maximum: int = FIGURE_MAX) -> bool:
+    """Whether text is a whole number, but more than maximum: "too large",
+    not "not a whole number"."""
+    return bool(re.fullmatch(r"[0-9]+", text)) and int(text) > maximum
+
+
+def _too_large_amount(text: str, currency: str, locale: str,
+                      maximum_minor: int = FIGURE_MAX) -> bool:
+    """Whether text is an amount as _minor reads it, but more than
+    maximum_minor of currency's minor units."""
+    try:
+        digits = get_currency_precision(currency.upper() or "USD")
+        plain = _amount_text(text, locale)
+        if plain is None:
+            return False
+        value = decimal.Decimal(plain)
+        return value.is_finite() and value > decimal.Decimal(maximum_minor).scaleb(-digits)
+    except (decimal.DecimalException, ValueError, KeyError):
+        return False
+
+
 def _local_path(target: str) -> Optional[str]:
     """target when it is a path on this site; None when a browser could go
     elsewhere with it: "//host" and "/\\host" both name another host, and
@@ -248,6 +271,54 @@ def _cover_list(text: str) -> str:
     return "; ".join(items) if items and end == len(text) else text
 
 
+# The fields of the portal's forms that the user did not type: tokens, keys,
+# revisions and what is chosen from a list. What is left of a form sent
+# without a session is what was typed (_typed).
+UNTYPED = re.compile(r"csrf_token|key|revision|competitor_line|next|lang|password|stage|kind|"
+                     r"language|year|goal_line[0-9]+|init_owner[0-9]+|lines")
+# A form's field (by its name in the page, a row's number left out) as its
+# label on the page says it.
+TYPED_LABELS = {
+    "market_intelligence": lambda: _("Market intelligence"),
+    "competitor": lambda: _("Competitor"), "activity": lambda: _("What they did"),
+    "units_": lambda: _("Units sold"), "revenue_": lambda: _("Revenue"),
+    "onhand_": lambda: _("Stock on hand"), "currency": lambda: _("Currency"),
+    "body": lambda: _("Note"), "note": lambda: _("Note"), "summary": lambda: _("Summary"),
+    "text": lambda: _("Your answer"), "comment": lambda: _("Comment"),
+    "account_name": lambda: _("Customer"), "country": lambda: _("Country"),
+    "region": lambda: _("Province or state"), "industry": lambda: _("Industry"),
+    "title": lambda: _("Deal"), "value": lambda: _("Value"),
+    "expected_close": lambda: _("Expected close"), "period": lambda: _("Month"),
+    "goal_period": lambda: _("Period"), "goal_units": lambda: _("Units"),
+    "goal_revenue": lambda: _("Revenue"), "goal_currency": lambda: _("Currency"),
+    "init_title": lambda: _("Initiative"), "init_description": lambda: _("Description"),
+    "init_starts": lambda: _("Starts"), "init_due": lambda: _("Due"),
+    "sku": lambda: _("SKU"), "quantity": lambda: _("Quantity"), "price": lambda: _("Unit price"),
+}
+
+
+def _typed(form: Any) -> List[tuple]:
+    """What was typed in a form as sent: (label, text) of each field the
+    user fills in that is not empty, in the form's order; a field of a
+    table's rows is numbered by its row ("Units sold, row 2"). Nothing when
+    only a currency (which the form fills in) is left."""
+    kept, rows = [], collections.Counter()
+    for name, value in form.items(multi=True):
+        if UNTYPED.fullmatch(name) or not value.strip():
+            continue
+        m = re.fullmatch(r"(units_|revenue_|onhand_|[a-z_]+?)([0-9]*)", name)
+        base = m[1] if m else name
+        word = TYPED_LABELS.get(base)
+        label = str(word()) if word else name
+        if m and m[2] or base in ("competitor", "activity"):
+            rows[base] += 1
+            label = _("%(field)s, row %(n)s", field=label, n=rows[base])
+        kept.append((name, label, value))
+    if all(name == "currency" for name, _label, _value in kept):
+        return []
+    return [(label, value) for _name, label, value in kept]
+
+
 def _section_name(code: str) -> str:
     """A monthly report's section ("sales_by_line") as the reader says it."""
     return str(LABELS["report section"].get(code, code.replace("_", " ")))
@@ -262,10 +333,19 @@ SERVER_REASONS = [
     (r"may not be only spaces", lambda m: _("may not be only spaces")),
     (r"out of range", lambda m: _("out of range")),
     (r"at most ([0-9]+) characters", lambda m: _("at most %(n)s characters", n=m[1])),
-    (r"at most ([0-9]+) bytes", lambda m: _("at most %(n)s bytes", n=m[1])),
+    # A text field's bound in characters is checked in bytes first, at four
+    # a character (request.c): "at most 8000 bytes" of a 2000-character
+    # note. _why names the field's own bound where it knows it (FIELD_CHARS).
+    (r"at most ([0-9]+) bytes", lambda m: _(
+        "at most %(n)s characters", n=int(m[1]) // 4) if int(m[1]) % 4 == 0 else _(
+        "at most %(n)s letters without accents (an accented letter such as ệ counts as "
+        "two or three)", n=m[1])),
     # The wire's own bound on any text, long before a field's own.
-    (r"longer than [0-9]+ bytes of UTF-8", lambda m: _("far too long")),
+    (r"longer than ([0-9]+) bytes of UTF-8", lambda m: _(
+        "far too long: at most %(n)s characters", n=int(m[1]) // 4)),
     (r"no such product", lambda m: _("no such product")),
+    (r"no such product line(?: in this tenant)?", lambda m: _("no such product line")),
+    (r"a product line's id", lambda m: _("choose a product line")),
     (r"not an ISO 4217 currency code", lambda m: _("not an ISO 4217 currency code")),
     (r"not an ISO 3166-1 alpha-2 country code",
      lambda m: _("not an ISO 3166-1 alpha-2 country code")),
@@ -329,19 +409,113 @@ SERVER_REASONS = [
                  status=str(LABELS["report status"].get(m[1], m[1]))) if m[1] == "draft" else
      _("%(who)s changed this report after you opened it (it is now %(status)s), so nothing "
        "you typed was saved", who=m[2], status=str(LABELS["report status"].get(m[1], m[1])))),
-    (r"the order's total passes the largest amount \(2\^63 - 1 minor units\)",
+    (r"the order's total passes the largest amount \((?:2\^63 - 1|[0-9]+) minor units\)",
      lambda m: _("the order's total is more than the service can hold: check the quantities "
                  "and prices")),
     (r"product (?!line )(\S+) is retired",
      lambda m: _("product %(sku)s is no longer sold", sku=m[1])),
+    # Reports (migrations 0032, 0060, 0065; rpc_report.c).
+    (r"a period in the years 2000 to 2100",
+     lambda m: _("a month from 2000-01 to 2100-12, e.g. 2027-03")),
+    (r"this report is ([a-z_]+): only a draft is submitted",
+     lambda m: _("this report is already %(status)s: only a draft can be submitted",
+                 status=str(LABELS["report status"].get(m[1], m[1])))),
+    (r"this report is ([a-z_]+): only a draft is saved \(the exporter may return a "
+     r"submitted report to draft\)",
+     lambda m: _("this report is %(status)s, so nothing was saved: only a draft can be "
+                 "changed (the exporter can return a submitted report to draft)",
+                 status=str(LABELS["report status"].get(m[1], m[1])))),
+    (r"this distributor has no active charter: its report's due day and required sections "
+     r"come from one",
+     lambda m: _("there is no active charter with the exporter yet: a report's due day and "
+                 "sections come from it")),
+    (r"this product line is already in the (?:sales|inventory) section",
+     lambda m: _("this product line is given twice")),
+    (r"no such lead of this distributor", lambda m: _("no such deal of yours")),
+    # Deals and interactions (rpc_crm.c, migration 0020).
+    (r"this lead is ([a-z_]+): won and lost are final",
+     lambda m: _("this deal is already %(stage)s: won and lost are final, so its stage no "
+                 "longer changes", stage=str(LABELS["lead stage"].get(m[1], m[1])))),
+    (r"new, qualified, proposal, negotiation, won or lost",
+     lambda m: _("one of: %(stages)s", stages=", ".join(
+         str(v) for v in LABELS["lead stage"].values()))),
+    (r"call, visit, email or message",
+     lambda m: _("one of: %(kinds)s", kinds=", ".join(
+         str(v) for v in LABELS["interaction kind"].values()))),
+    # Meetings (rpc_meeting.c).
+    (r"notes go with a held meeting; this one is ([a-z_]+)",
+     lambda m: _("notes can be added once the exporter has marked the meeting held; this "
+                 "one is %(status)s", status=str(LABELS["meeting status"].get(m[1], m[1])))),
+    (r"a BCP 47 language tag.*|not a BCP 47 language tag",
+     lambda m: _("not a language code such as vi, ja or en-GB")),
+    # The joint business plan (rpc_plan.c, migration 0033).
+    (r"a year from 2000 to 2100", lambda m: _("a year from 2000 to 2100")),
+    (r"this year's plan has an open revision",
+     lambda m: _("this year's plan already has an open revision: open it from the list")),
+    (r"a plan needs at least one goal before it is proposed",
+     lambda m: _("a plan needs at least one goal before it is proposed")),
+    (r"an approved plan is locked: start a new revision to change it",
+     lambda m: _("an approved plan is locked: start a new revision to change it")),
+    (r"this plan is proposed and awaits the other side's decision",
+     lambda m: _("this plan is proposed and awaits the other side's decision")),
+    (r"this revision was superseded",
+     lambda m: _("this revision was superseded by a newer one")),
+    (r"a second goal for this product line and period",
+     lambda m: _("a second goal for this product line and period")),
+    (r"this plan is ([a-z_]+): only a draft \(or a rejected revision\) is proposed",
+     lambda m: _("this plan is %(status)s: only a draft (or a declined revision) is proposed",
+                 status=str(LABELS["plan status"].get(m[1], m[1])))),
+    (r"this plan is ([a-z_]+): only a proposed plan is approved or rejected",
+     lambda m: _("this plan is %(status)s: only a proposed plan is approved or declined",
+                 status=str(LABELS["plan status"].get(m[1], m[1])))),
+    (r"the (exporter|distributor) side proposed this plan: the other side approves or "
+     r"rejects it",
+     lambda m: _("you proposed this plan: the exporter approves or declines it")
+     if m[1] == "distributor" else
+     _("the exporter proposed this plan: you approve or decline it")),
+    (r"say why the plan is rejected", lambda m: _("say why you decline the plan")),
+    (r"a revenue goal needs its currency", lambda m: _("a revenue goal needs its currency")),
+    (r"a goal needs units, revenue \(with currency\) or both",
+     lambda m: _("a goal needs units, revenue (with its currency) or both")),
+    (r"YYYY-MM, YYYY-Qn or YYYY|a period: YYYY-MM, YYYY-Qn or YYYY",
+     lambda m: _("'YYYY', 'YYYY-Qn' or 'YYYY-MM' within the plan's year")),
+    (r"1 to 200 lines", lambda m: _("1 to 200 lines")),
+    (r"at most ([0-9]+) (?:goals|initiatives|entries|rows|product lines)",
+     lambda m: _("at most %(n)s", n=m[1])),
     (r"the charter requires the section ([a-z_]+), and it is empty",
      lambda m: _("the charter requires the section “%(section)s”, and it is empty",
                  section=_section_name(m[1]))),
+    (r"the charter requires the sections ([a-z_, ]+) and ([a-z_]+), and they are empty",
+     lambda m: _("the charter requires the sections %(sections)s, and they are empty",
+                 sections=", ".join("“%s”" % _section_name(x)
+                                    for x in m[1].split(", ") + [m[2]]))),
+    (r"a month of the relationship, which began on ([0-9-]+): ([0-9-]+) is before it",
+     lambda m: _("%(month)s is before the relationship began (on %(day)s): no report is due "
+                 "for it", month=m[2], day=m[1])),
+    (r"a whole number from 1 to ([0-9]+)",
+     lambda m: _("a whole number from 1 to %(n)s", n=m[1])),
 ]
 
 
-def _why(reason: str) -> str:
-    """A reason the server gave, in the reader's language (SERVER_REASONS)."""
+# The bound in characters of each text field a portal form sends (request.c's
+# request_check_chars in rpc_crm.c, rpc_meeting.c, rpc_report.c, rpc_plan.c,
+# rpc_order.c, rpc_escalation.c), by the field's name without its list
+# indexes: a text over the wire's or the byte bound is refused with a number
+# of bytes, and the reader is told the field's own bound instead.
+FIELD_CHARS = {"note": 2000, "summary": 4000, "title": 200, "accountName": 200,
+               "industry": 100, "body": 100000, "text": 20000, "comment": 4000,
+               "marketIntelligence": 20000, "competition.competitor": 200,
+               "competition.activity": 4000, "initiatives.title": 200,
+               "initiatives.description": 4000}
+
+
+def _why(reason: str, field: str = "") -> str:
+    """A reason the server gave, in the reader's language (SERVER_REASONS);
+    about field, when it is a text too long for it, with the field's own
+    bound in characters."""
+    bound = FIELD_CHARS.get(re.sub(r"\[[0-9]+\]", "", field))
+    if bound and re.fullmatch(r"at most [0-9]+ bytes|longer than [0-9]+ bytes of UTF-8", reason):
+        return _("at most %(n)s characters", n=bound)
     for pattern, sentence in SERVER_REASONS:
         m = re.fullmatch(pattern, reason)
         if m:
@@ -355,8 +529,8 @@ def _sentence(e: liaison.Error) -> str:
     the field it is about when the portal has a name for it: "required"
     alone does not say what is missing."""
     if e.violations:
-        return "; ".join("%s: %s" % (_field_name(field), _why(why))
-                         if _field_name(field, None) else _why(why)
+        return "; ".join("%s: %s" % (_field_name(field), _why(why, field))
+                         if _field_name(field, None) else _why(why, field)
                          for field, why in e.violations)
     return _why(e.message)
 
@@ -365,7 +539,7 @@ def _form_errors(e: liaison.Error) -> Dict[str, str]:
     """A refusal's reasons by the form field they are about; one about the
     form's idempotency key is about the whole form (key ""): it has no box
     of its own to stand beside."""
-    return {("" if field == "idempotencyKey" else field): _why(why)
+    return {("" if field == "idempotencyKey" else field): _why(why, field)
             for field, why in e.violations}
 
 
@@ -376,7 +550,8 @@ def _field_name(field: str, unknown: Optional[str] = "") -> Optional[str]:
     names = {"note": _("Note"), "currency": _("Currency"), "lines": _("Order lines"),
              "period": _("Month"), "body": _("Note"), "text": _("Your answer"),
              "summary": _("Summary"), "marketIntelligence": _("Market intelligence"),
-             "comment": _("Comment")}
+             "comment": _("Comment"), "language": _("Language"), "kind": _("Kind"),
+             "stage": _("Stage")}
     m = re.match(r"lines\[([0-9]+)\]", field)
     if m:
         return _("Line %(n)s", n=int(m.group(1)) + 1)
@@ -698,13 +873,38 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                         "login", "logout", "language", None):
                     # A page's form with a token, sent by a session that is
                     # not signed in: it signed out (in another tab) or ended
-                    # since. Nothing is done; sign in, then back to the page.
-                    return redirect(url_for("login", signed_out=1,
-                                            next=get_page(request.path)), 303)
+                    # since (idle). Nothing is done (unsent_form).
+                    return unsent_form()
                 return _page("error.html", 400, title=_("This form has expired"),
                              message=_("The form was not sent from this page, or it is too "
                                        "old. Go back, reload the page and try again."))
         return None
+
+    def same_site_post() -> bool:
+        """Whether the browser says this POST came from one of the portal's
+        own pages (Origin, or Fetch Metadata); a client that says neither
+        (not a browser of today) is taken at its word."""
+        origin = request.headers.get("Origin")
+        site = request.headers.get("Sec-Fetch-Site")
+        if origin and origin != "null":
+            return urllib.parse.urlsplit(origin).netloc == request.host
+        return site in (None, "same-origin")
+
+    def unsent_form() -> Response:
+        """The answer to a form sent by a session that is not signed in (it
+        signed out in another tab, was idle too long, or ended on the
+        server): nothing is done. What was typed in it is given back on a
+        page to copy, with a link that signs in (in a new tab, so that the
+        page stays) and goes back to the form's page: nothing typed is
+        carried through the sign-in, and nothing is sent without the user
+        sending it again. A form with nothing typed (a button), or one sent
+        from another site, goes to sign in and then back to its page."""
+        page = get_page(request.path)
+        kept = _typed(request.form) if same_site_post() else []
+        if not kept:
+            return redirect(url_for("login", signed_out=1, next=page), 303)
+        return _page("unsent.html", 401, kept=kept, minutes=IDLE_SECONDS // 60,
+                     sign_in=url_for("login", next=page), page=page)
 
     @app.after_request
     def headers(resp: Response) -> Response:
@@ -863,7 +1063,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             # it sent was not saved.
             store.update(g.sid, token="", identity="")
             if request.method == "POST":
-                return redirect(url_for("login", signed_out=1, next=get_page(request.path)), 303)
+                return unsent_form()
             return redirect(url_for("login", expired=1,
                                     next=get_page(request.full_path.rstrip("?"))))
         if isinstance(e, liaison.NotFound):
@@ -1127,8 +1327,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     @app.route("/meetings")
     def meetings() -> Response:
+        """The schedule from the last month on; with ?past=1 the meetings of
+        the last PAST_DAYS days, newest first: a held meeting to add notes
+        to is found there however long ago it was."""
         me = signed_in()
-        since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=31)
+        now = dt.datetime.now(dt.timezone.utc)
+        past = request.args.get("past") == "1"
+        since = now - dt.timedelta(days=PAST_DAYS if past else 31)
         # The server pages in time order (by start, then id), so the pages
         # read one after another are the schedule itself; past MEETING_PAGES
         # it is the furthest meetings that are left out.
@@ -1136,6 +1341,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         req: Dict[str, Any] = {"distributorId": me["distributorId"],
                                "from": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                "page": {"pageSize": PAGE_SIZE}}
+        if past:
+            req["to"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         for _page_no in range(MEETING_PAGES):
             out = api().call("ListMeetings", req)
             items += out.get("meetings", [])
@@ -1143,7 +1350,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             if not cursor:
                 break
             req["page"]["cursor"] = cursor
-        return _page("meetings.html", meetings=items)
+        if past:
+            items.reverse()
+        return _page("meetings.html", meetings=items, past=past, past_days=PAST_DAYS)
 
     def note_languages() -> List[str]:
         """The languages a note may be marked as written in, the one offered
@@ -1271,8 +1480,34 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                    "industry": form["industry"], "title": form["title"],
                    "currency": form["currency"].upper(),
                    "expectedClose": form["expected_close"], "productLineIds": form["lines"]}
+            # Every field's own error at once, before the server (which
+            # names only the first it finds): what is missing or too long.
+            for name, wire, bound, required in (
+                    ("account_name", "accountName", 200, True), ("title", "title", 200, True),
+                    ("industry", "industry", 100, False), ("country", "country", 2, True),
+                    ("currency", "currency", 3, True)):
+                if required and not form[name]:
+                    errors[wire] = _("required")
+                elif len(form[name]) > bound and wire not in ("country", "currency"):
+                    errors[wire] = _("at most %(n)s characters", n=bound)
+            if form["country"] and not re.fullmatch(r"[A-Za-z]{2}", form["country"]):
+                errors["country"] = _("not an ISO 3166-1 alpha-2 country code")
+            if form["currency"] and not re.fullmatch(r"[A-Za-z]{3}", form["currency"]):
+                errors["currency"] = _("not an ISO 4217 currency code")
+            if form["expected_close"]:
+                try:
+                    ok = bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", form["expected_close"])
+                              ) and 1900 <= dt.date.fromisoformat(form["expected_close"]).year <= 2999
+                except ValueError:
+                    ok = False
+                if not ok:
+                    errors["expectedClose"] = _("a date as YYYY-MM-DD, 1900 to 2999")
             value = _minor(form["value"] or "0", form["currency"], str(pick_locale()))
-            if value is None:
+            if value is None and _too_large_amount(form["value"], form["currency"],
+                                                  str(pick_locale()), INT64_MAX):
+                errors["valueMinor"] = _("at most %(amount)s", amount=money(
+                    INT64_MAX, form["currency"]))
+            elif value is None:
                 errors["valueMinor"] = _("a positive amount, e.g. %(example)s",
                                          example=_amount_example(form["currency"],
                                                                  str(pick_locale())))
@@ -1500,6 +1735,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 # One of the two typed: the other is none sold (0), as the table shows it.
                 count = _whole(units or "0")
                 minor = _minor(revenue or "0", currency, str(pick_locale()))
+                if _too_large_whole(units) or (currency and _too_large_amount(
+                        revenue, currency, str(pick_locale()))):
+                    count = minor = FIGURE_MAX + 1
                 if count is None or minor is None:
                     errors.append(_("%(line)s: units are a whole number, 0 or more, and revenue "
                                     "an amount, e.g. %(example)s.",
@@ -1518,8 +1756,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                   "revenueMinor": minor, "currency": currency})
             if on_hand:
                 held = _whole(on_hand)
+                if _too_large_whole(on_hand):
+                    errors.append(_("%(line)s: at most %(units)s units of stock on hand.",
+                                    line=line_codes().get(str(line), line),
+                                    units=format_decimal(FIGURE_MAX, locale=str(pick_locale()))))
+                    continue
                 if held is None:
-                    errors.append(_("Stock on hand is a whole number."))
+                    errors.append(_("%(line)s: stock on hand is a whole number, 0 or more.",
+                                    line=line_codes().get(str(line), line)))
                     continue
                 stock.append({"productLineId": line, "unitsOnHand": held})
         # Each competitor keeps the product line it was reported against (the
@@ -1642,8 +1886,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         items = api().call("ListPlans", {"distributorId": me["distributorId"],
                                          "year": int(year),
                                          "page": {"pageSize": PAGE_SIZE}}).get("plans", [])
+        # In the last quarter the coming year's plan is the one to draft:
+        # it is offered beside this year's.
+        today = my_today()
+        next_year = str(today.year + 1) if today.month >= 10 and year == str(today.year) else ""
         return _page("plans.html", 400 if error else 200, plans=list(reversed(items)),
-                     year=year, error=error, zone=my_zone())
+                     year=year, error=error, zone=my_zone(), next_year=next_year)
 
     def plan_page(pid: int, status: int = 200, typed: Optional[Dict[str, Any]] = None,
                   **ctx: Any) -> Response:
@@ -1690,6 +1938,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         f = request.form
         goals, initiatives, errors = [], [], []
         typed: Dict[str, Any] = {"goals": [], "initiatives": []}
+        saved = api().call("GetPlan", {"id": pid})["plan"]
+        plan_currency = next((gl["currency"] for gl in saved.get("goals", [])
+                              if gl.get("currency")), "") or next(
+            (f.get("goal_currency%d" % i, "").strip().upper()
+             for i in form_rows(f, "goal_currency") if f.get("goal_currency%d" % i, "").strip()),
+            "")
         for i in form_rows(f, "goal_(?:line|period|units|revenue|currency)"):
             line, period = f.get("goal_line%d" % i, ""), f.get("goal_period%d" % i, "").strip()
             units = f.get("goal_units%d" % i, "").strip()
@@ -1701,21 +1955,29 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                    "period": period, "units": units, "revenue": revenue,
                                    "currency": currency})
             goal: Dict[str, Any] = {"productLineId": line, "period": period}
+            n = len(typed["goals"])
             if units:
                 goal["units"] = _whole(units)
-                if goal["units"] is None:
-                    errors.append(_("Units are a whole number."))
-                    continue
+                if _too_large_whole(units):
+                    errors.append(_("Goal %(n)s: at most %(max)s units.", n=n, max=format_decimal(
+                        FIGURE_MAX, locale=str(pick_locale()))))
+                elif goal["units"] is None:
+                    errors.append(_("Goal %(n)s: units are a whole number, 0 or more.", n=n))
             if revenue:
+                # The example in the currency the plan is in: the row's, else
+                # the plan's other goals', else the distributor's country's.
+                shown = currency or plan_currency or my_currency()
                 minor = _minor(revenue, currency, str(pick_locale()))
-                if minor is None or not currency:
-                    errors.append(_("Revenue is an amount with its currency, e.g. %(example)s "
-                                    "USD.", example=_amount_example("USD", str(pick_locale()))))
-                    continue
+                if currency and _too_large_amount(revenue, currency, str(pick_locale())):
+                    errors.append(_("Goal %(n)s: revenue is at most %(amount)s.", n=n,
+                                    amount=money(FIGURE_MAX, currency)))
+                elif minor is None or not currency:
+                    errors.append(_("Goal %(n)s: revenue is an amount with its currency, e.g. "
+                                    "%(example)s %(currency)s.", n=n, currency=shown,
+                                    example=_amount_example(shown, str(pick_locale()))))
                 goal.update(revenueMinor=minor, currency=currency)
             goals.append(goal)
-        owners = {it.get("ownerUserId") for it in api().call("GetPlan", {"id": pid})[
-            "plan"].get("initiatives", [])}
+        owners = {it.get("ownerUserId") for it in saved.get("initiatives", [])}
         for i in form_rows(f, "init_(?:title|description|starts|due)"):
             title = f.get("init_title%d" % i, "").strip()
             starts, due = f.get("init_starts%d" % i, "").strip(), f.get("init_due%d" % i, "").strip()
