@@ -326,8 +326,9 @@ static int doc_show(struct cli *cli, int argc, char **argv)
 struct doc_sink {
     FILE *out;
     long bytes;
-    int write_errno; /* set when writing failed: the stream was stopped for it */
-    bool bad_part;   /* a part whose content was not base64 */
+    json_int_t version; /* the source version, of a translation the one it was made from */
+    int write_errno;    /* set when writing failed: the stream was stopped for it */
+    bool bad_part;      /* a part whose content was not base64 */
 };
 
 /* One part of GetDocumentContent's stream, written out. Non-zero stops it. */
@@ -335,6 +336,9 @@ static int doc_chunk(void *arg, const char *chunk_json)
 {
     struct doc_sink *sink = arg;
     json_t *chunk = json_loads(chunk_json, 0, NULL);
+    json_int_t version = cli_json_id(json_object_get(chunk, "version"));
+    if (version)
+        sink->version = version;
     const char *b64 = json_string_value(json_object_get(chunk, "content"));
     size_t n = b64 ? strlen(b64) : 0;
     if (n == 0) {
@@ -368,6 +372,32 @@ static char **doc_args(int argc, char **argv)
     for (int i = 0; args && i < argc; i++)
         args[i] = !strcmp(argv[i], "-o") ? "--output" : argv[i];
     return args;
+}
+
+/*
+ * The newest translation may be older than the document (found in a
+ * try-out: a distributor worked from last version's prices with no word):
+ * says so on stderr, with the version it was made from and the latest.
+ */
+static void doc_warn_stale(struct cli *cli, json_int_t id, const char *language, json_int_t from)
+{
+    char req[64], *answer = NULL;
+    snprintf(req, sizeof req, "{\"id\":%lld}", (long long)id);
+    /* Quietly: the content is written already, and a warning that fails is no error. */
+    if (!from || liaison_call_json(cli->conn, "GetDocument", req, &answer) != LIAISON_OK) {
+        liaison_string_free(answer);
+        return;
+    }
+    json_t *resp = json_loads(answer, 0, NULL);
+    liaison_string_free(answer);
+    json_int_t latest =
+        cli_json_id(json_object_get(json_object_get(resp, "document"), "latestVersion"));
+    if (latest > from)
+        fprintf(stderr,
+                "liaison: warning: this %s translation was made from version %lld; the "
+                "document is at version %lld, so it may be out of date\n",
+                language, (long long)from, (long long)latest);
+    json_decref(resp);
 }
 
 static int doc_get(struct cli *cli, int argc, char **argv)
@@ -413,7 +443,7 @@ static int doc_get(struct cli *cli, int argc, char **argv)
         free(req);
         return EXIT_ERROR;
     }
-    struct doc_sink sink = {of.out, 0, 0, false};
+    struct doc_sink sink = {of.out, 0, 0, 0, false};
     char *err_json = NULL;
     int code =
         liaison_call_stream(cli->conn, "GetDocumentContent", req, doc_chunk, &sink, &err_json);
@@ -431,6 +461,8 @@ static int doc_get(struct cli *cli, int argc, char **argv)
     }
     liaison_string_free(err_json);
     rc = cli_outfile_close(&of, rc);
+    if (rc == EXIT_OK && language[0] && !version)
+        doc_warn_stale(cli, v, language, sink.version);
     if (rc == EXIT_OK && output) {
         json_t *done = cli->set.json ? json_pack("{s:I,s:s}", "bytes", (json_int_t)sink.bytes,
                                                  "output", output)

@@ -126,6 +126,12 @@ static int db_max_placeholder(const char *sql)
 int db_register(struct db_stmt *const *stmts, int n)
 {
     for (int i = 0; i < n; i++) {
+        /* A statement shared by several families' declarations is prepared once. */
+        bool known = false;
+        for (int k = 0; k < db_nstmts && !known; k++)
+            known = db_stmts[k] == stmts[i];
+        if (known)
+            continue;
         if (db_nstmts == DB_MAX_STMTS)
             return -1;
         /* A statement whose placeholders and declared count disagree fails at start-up, not in use.

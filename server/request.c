@@ -859,6 +859,15 @@ bool request_check_text(struct request *r, const char *field, const char *text, 
     return false;
 }
 
+bool request_check_one_line(struct request *r, const char *field, const char *text)
+{
+    if (!text[strcspn(text, "\t\n\v\f\r")] && !strstr(text, "\xe2\x80\xa8") &&
+        !strstr(text, "\xe2\x80\xa9"))
+        return true;
+    request_fail_field(r, field, "one line: no line breaks or tabs");
+    return false;
+}
+
 bool request_check_email(struct request *r, const char *field, const char *email, bool required)
 {
     if (!*email && !required)

@@ -287,6 +287,14 @@ bool request_check_email(struct request *r, const char *field, const char *email
 bool request_check_chars(struct request *r, const char *field, const char *text, size_t max,
                          bool required);
 
+/*
+ * True when text (a name or a title, shown on one line in tables, calendars
+ * and subject lines) holds no line break or tab; otherwise answers
+ * INVALID_ARGUMENT on field and returns false. Chained after
+ * request_check_text() or request_check_chars(), which bound it.
+ */
+bool request_check_one_line(struct request *r, const char *field, const char *text);
+
 /* Whether day d of month m of year y (1..9999) is on the Gregorian calendar. */
 bool request_calendar_day(int y, int m, int d);
 

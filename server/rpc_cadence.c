@@ -316,7 +316,7 @@ void rpc_update_meeting_series(struct request *r)
         (const Liaison__V1__UpdateMeetingSeriesRequest *)r->input;
     if (!request_check_id(r, "id", in->id) ||
         !request_check_text(r, "title", in->title, 200, false) ||
-        !agenda_ok(r, in->agenda, in->n_agenda))
+        !request_check_one_line(r, "title", in->title) || !agenda_ok(r, in->agenda, in->n_agenda))
         return;
     if (in->duration_minutes && (in->duration_minutes < 5 || in->duration_minutes > 480)) {
         request_fail_field(r, "durationMinutes", "5 to 480 minutes");

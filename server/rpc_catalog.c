@@ -154,7 +154,8 @@ void rpc_create_product_line(struct request *r)
         request_fail_field(r, "code", "1 to 32 of A-Z, a-z, 0-9, '.', '_', '-'");
         return;
     }
-    if (request_check_text(r, "name", in->name, 200, true))
+    if (request_check_text(r, "name", in->name, 200, true) &&
+        request_check_one_line(r, "name", in->name))
         exec_run(r, &d_line_create);
 }
 
@@ -162,7 +163,8 @@ void rpc_list_product_lines(struct request *r)
 {
     const Liaison__V1__ListProductLinesRequest *in =
         (const Liaison__V1__ListProductLinesRequest *)r->input;
-    if (request_check_text(r, "name", in->name, 200, false))
+    if (request_check_text(r, "name", in->name, 200, false) &&
+        request_check_one_line(r, "name", in->name))
         exec_run(r, &d_line_list);
 }
 
@@ -170,7 +172,8 @@ void rpc_update_product_line(struct request *r)
 {
     const Liaison__V1__UpdateProductLineRequest *in =
         (const Liaison__V1__UpdateProductLineRequest *)r->input;
-    if (request_check_id(r, "id", in->id) && request_check_text(r, "name", in->name, 200, true))
+    if (request_check_id(r, "id", in->id) && request_check_text(r, "name", in->name, 200, true) &&
+        request_check_one_line(r, "name", in->name))
         exec_run(r, &d_line_update);
 }
 
@@ -193,6 +196,7 @@ void rpc_create_product(struct request *r)
     if (!request_check_id(r, "productLineId", in->product_line_id))
         return;
     if (!request_check_text(r, "name", in->name, 200, true) ||
+        !request_check_one_line(r, "name", in->name) ||
         !request_check_text(r, "unit", in->unit, 20, true))
         return;
     if (in->moq > INT32_MAX) {
@@ -209,7 +213,8 @@ void rpc_list_products(struct request *r)
         request_fail_field(r, "productLineId", "out of range");
         return;
     }
-    if (request_check_text(r, "name", in->name, 200, false))
+    if (request_check_text(r, "name", in->name, 200, false) &&
+        request_check_one_line(r, "name", in->name))
         exec_run(r, &d_product_list);
 }
 
@@ -226,6 +231,7 @@ void rpc_update_product(struct request *r)
     if (!request_check_id(r, "id", in->id))
         return;
     if (!request_check_text(r, "name", in->name, 200, true) ||
+        !request_check_one_line(r, "name", in->name) ||
         !request_check_text(r, "unit", in->unit, 20, true))
         return;
     if (in->moq > INT32_MAX) {

@@ -676,7 +676,8 @@ void rpc_add_carve_out(struct request *r)
         request_fail_field(r, "carveOut", "required");
         return;
     }
-    if (!request_check_text(r, "carveOut.accountName", o->account_name, 200, true))
+    if (!request_check_text(r, "carveOut.accountName", o->account_name, 200, true) ||
+        !request_check_one_line(r, "carveOut.accountName", o->account_name))
         return;
     geo_upcase(o->region);
     if (o->region[0] && !geo_region(o->region)) {

@@ -14,6 +14,7 @@
 #include "geo.h"
 #include "log.h"
 #include "rpc_charter.h"
+#include "rpc_distributor.h"
 
 /* Only accounts the caller reaches are read (SEES_ACCOUNT), so their side may be named. */
 #define ACCOUNT_COLS                                                                               \
@@ -136,14 +137,16 @@ static struct db_stmt q_lead_decide = {
 
 /*
  * $1 distributor, $2 kind, $3 at ('': now), $4 summary, $5 account, $6 lead. The lead, when
- * given, names the account and, without $1, the side; either must be one the caller reaches,
+ * given, names the account and, without $1, the side (else the account does: staff naming a
+ * distributor's customer were told it did not exist); either must be one the caller reaches,
  * and the account the interaction's own side's (a distributor's interactions, which its users
  * read, name only its own accounts).
  */
 static struct db_stmt q_interaction_create = {
     "WITH s AS (SELECT coalesce(nullif($1::bigint, 0), (SELECT l.distributor_id FROM leads l"
     "  WHERE l.tenant_id = liaison_tenant() AND l.id = $6::bigint"
-    "  AND liaison_sees_side(l.distributor_id)), " SIDE(
+    "  AND liaison_sees_side(l.distributor_id)), (SELECT a.distributor_id FROM key_accounts a"
+    "  WHERE a.tenant_id = liaison_tenant() AND a.id = $5::bigint AND " SEES_ACCOUNT "), " SIDE(
         "$1") ") AS side),"
               " k AS (SELECT coalesce((SELECT l.key_account_id FROM leads l"
               "  WHERE l.tenant_id = liaison_tenant() AND l.id = $6::bigint"
@@ -207,6 +210,7 @@ static struct exec_decl d_account_create = {
               "distributor's, or the exporter's own)"};
 static struct exec_decl d_account_list = {
     .method = "ListKeyAccounts",
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_account_list, {"@after", "@limit", "name", "country", "distributor_id"}},
     .shape = EXEC_PAGE,
     .out = "accounts",
@@ -227,6 +231,7 @@ static struct exec_decl d_lead_register = {
     .invalid = "expectedClose: a date as YYYY-MM-DD"};
 static struct exec_decl d_lead_list = {
     .method = "ListLeads",
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_lead_list,
               {"@after", "@limit", "distributor_id", "stage", "registration", "key_account_id"}},
     .shape = EXEC_PAGE,
@@ -258,6 +263,7 @@ static struct exec_decl d_interaction_create = {
     .invalid = "at: not a time of the calendar"};
 static struct exec_decl d_interaction_list = {
     .method = "ListInteractions",
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_interaction_list,
               {"@after", "@limit", "distributor_id", "key_account_id", "lead_id", "@after_at"}},
     .shape = EXEC_PAGE,
@@ -361,6 +367,7 @@ void rpc_register_lead(struct request *r)
         !place_ok(r, in->country, in->region) ||
         !request_check_chars(r, "industry", in->industry, 100, false) ||
         !request_check_chars(r, "title", in->title, 200, true) ||
+        !request_check_one_line(r, "title", in->title) ||
         !id_or_zero_ok(r, "distributorId", in->distributor_id) ||
         !id_or_zero_ok(r, "ownerId", in->owner_id))
         return;

@@ -121,6 +121,11 @@ static struct db_stmt q_dist_reached = {
     "SELECT liaison_found(EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = liaison_tenant()"
     " AND d.id = $1::bigint AND " SEES "), 'no such distributor')",
     1, 0};
+struct db_stmt distributor_filter_reached = {
+    "SELECT liaison_found($1::bigint = 0 OR EXISTS (SELECT 1 FROM distributors d"
+    " WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES "),"
+    " 'no such distributor')",
+    1, 0};
 /* $1 distributor (checked by q_dist_reached), $2..$8 ContactFields */
 static struct db_stmt q_contact_create = {
     "WITH m AS (INSERT INTO contacts AS c (tenant_id, distributor_id, name, role, email, phone,"
@@ -274,7 +279,8 @@ static bool dist_fields_ok(struct request *r, const Liaison__V1__DistributorFiel
         request_fail_field(r, "fields", "required");
         return false;
     }
-    if (!request_check_text(r, "fields.name", f->name, 200, true))
+    if (!request_check_text(r, "fields.name", f->name, 200, true) ||
+        !request_check_one_line(r, "fields.name", f->name))
         return false;
     geo_upcase(f->country);
     if (!geo_country(f->country)) {
@@ -363,7 +369,8 @@ void rpc_list_distributors(struct request *r)
         request_fail_field(r, "accountManagerId", "out of range");
         return;
     }
-    if (request_check_text(r, "name", in->name, 200, false))
+    if (request_check_text(r, "name", in->name, 200, false) &&
+        request_check_one_line(r, "name", in->name))
         exec_run(r, &d_dist_list);
 }
 
@@ -450,7 +457,8 @@ static bool contact_fields_ok(struct request *r, const Liaison__V1__ContactField
             return false;
         }
     }
-    if (!request_check_text(r, "fields.name", f->name, 200, true))
+    if (!request_check_text(r, "fields.name", f->name, 200, true) ||
+        !request_check_one_line(r, "fields.name", f->name))
         return false;
     if (!request_check_email(r, "fields.email", f->email, false))
         return false;
@@ -485,7 +493,8 @@ void rpc_list_contacts(struct request *r)
 {
     const Liaison__V1__ListContactsRequest *in = (const Liaison__V1__ListContactsRequest *)r->input;
     if (request_check_id(r, "distributorId", in->distributor_id) &&
-        request_check_text(r, "name", in->name, 200, false))
+        request_check_text(r, "name", in->name, 200, false) &&
+        request_check_one_line(r, "name", in->name))
         exec_run(r, &d_contact_list);
 }
 

@@ -10,6 +10,14 @@
 
 int rpc_distributor_register(void);
 
+/*
+ * A list's or an edit's distributor ($1; 0: none named) is one the caller
+ * reaches, or NOT_FOUND "no such distributor": the check of every list
+ * filtered by distributor, so that another's id is refused alike by each,
+ * not answered with an empty page by some.
+ */
+extern struct db_stmt distributor_filter_reached;
+
 void rpc_create_distributor(struct request *r);
 void rpc_list_distributors(struct request *r);
 void rpc_get_distributor(struct request *r);

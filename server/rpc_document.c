@@ -312,6 +312,7 @@ void rpc_create_document(struct request *r)
         return;
     }
     if (!request_check_text(r, "title", in->title, 200, true) ||
+        !request_check_one_line(r, "title", in->title) ||
         !language_ok(r, "language", in->language) || !media_type_ok(r, in->media_type) ||
         !content_ok(r, &in->content, in->upload_id))
         return;

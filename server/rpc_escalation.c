@@ -16,6 +16,7 @@
 #include "exec.h"
 #include "log.h"
 #include "rows.h"
+#include "rpc_distributor.h"
 
 #define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
 #define MAX_STEPS 10
@@ -55,12 +56,6 @@ static struct db_stmt q_protocol_set = {
     "SELECT liaison_escalation_protocol_set($1::bigint, $2, $3::bigint[], $4::text[],"
     " $5::text[], $6::int[], $7::int)",
     7, 0};
-/* The distributor a protocol or list names (0: none) is one the caller reaches: $1. */
-static struct db_stmt q_distributor_reached = {
-    "SELECT liaison_found($1::bigint = 0 OR EXISTS (SELECT 1 FROM distributors d"
-    " WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES "),"
-    " 'no such distributor')",
-    1, 0};
 /*
  * The protocols in force for distributor $1 (0: the tenant default alone),
  * severity $2 ('': every one), in severity order; roles resolved to the
@@ -123,7 +118,7 @@ static struct db_stmt q_concern = {
 
 static struct exec_decl d_protocol_get = {
     .method = "GetEscalationProtocol",
-    .check = {&q_distributor_reached, {"distributor_id"}},
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_protocol_get, {"distributor_id", "severity"}},
     .not_found = "no such distributor"};
 static struct exec_decl d_create = {

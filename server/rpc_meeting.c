@@ -19,6 +19,7 @@
 #include "exec.h"
 #include "log.h"
 #include "rpc_charter.h"
+#include "rpc_distributor.h"
 
 #define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
 /* The distributor d of a meeting m, or of an action item a. */
@@ -91,6 +92,7 @@
     " "                                                                                            \
     "to_char(a.due_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI')"                             \
     " AS local_due_at,"                                                                            \
+    " ((a.due_at AT TIME ZONE d.time_zone) - interval '1 microsecond')::date::text AS due_on,"     \
     " liaison_rfc3339(a.overdue_flagged_at) AS overdue_flagged_at, a.internal,"                    \
     " d.name AS distributor_name,"                                                                 \
     " CASE WHEN a.owner_contact_id IS NOT NULL OR (SELECT u.distributor_id FROM users u"           \
@@ -103,11 +105,6 @@
 /* ---- meetings ---- */
 
 /* The distributor a change or a filter names is one the caller reaches: $1 (0: none named). */
-static struct db_stmt q_dist_reached = {
-    "SELECT liaison_found($1::bigint = 0 OR EXISTS (SELECT 1 FROM distributors d"
-    " WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
-    "), 'no such distributor')",
-    1, 0};
 /* $1 distributor, $2 attendees: the distributor is reached and every attendee names someone. */
 static struct db_stmt q_meeting_create_ok = {
     "SELECT liaison_found(x.reached, 'no such distributor'),"
@@ -449,7 +446,7 @@ static struct exec_decl d_meeting_create = {
     .invalid = "startsAt: not a time"};
 static struct exec_decl d_meeting_list = {
     .method = "ListMeetings",
-    .check = {&q_dist_reached, {"distributor_id"}},
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_meeting_list,
               {"@after", "@limit", "distributor_id", "from", "to", "status", "@after_at"}},
     .shape = EXEC_PAGE,
@@ -512,7 +509,7 @@ static struct exec_decl d_note_add = {.method = "AddMeetingNote",
                                       .not_found = "no such meeting"};
 static struct exec_decl d_compliance = {
     .method = "GetNotesCompliance",
-    .check = {&q_dist_reached, {"distributor_id"}},
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_compliance, {"distributor_id", "account_manager_id", "from", "to"}},
     .not_found = "no such distributor"};
 static struct exec_decl d_action_create = {
@@ -527,7 +524,7 @@ static struct exec_decl d_action_create = {
     .invalid = "dueAt: not a time"};
 static struct exec_decl d_action_list = {
     .method = "ListActionItems",
-    .check = {&q_dist_reached, {"distributor_id"}},
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_action_list,
               {"@after", "@limit", "distributor_id", "owner_user_id", "owner_contact_id", "status",
                "@after_at"}},
@@ -708,6 +705,7 @@ void rpc_create_meeting(struct request *r)
         (const Liaison__V1__CreateMeetingRequest *)r->input;
     if (!request_check_id(r, "distributorId", in->distributor_id) ||
         !request_check_chars(r, "title", in->title, 200, true) ||
+        !request_check_one_line(r, "title", in->title) ||
         !instant_field_ok(r, "startsAt", in->starts_at, true) ||
         !duration_ok(r, in->duration_minutes, true))
         return;

@@ -18,6 +18,7 @@
 #include "geo.h"
 #include "log.h"
 #include "rpc_charter.h"
+#include "rpc_distributor.h"
 
 #define ORDER_COLS                                                                                 \
     "o.id, o.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = o.tenant_id"   \
@@ -117,6 +118,7 @@ static struct exec_decl d_order_place = {
     .not_found = "no such order"};
 static struct exec_decl d_order_list = {
     .method = "ListOrders",
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_order_list,
               {"@after", "@limit", "distributor_id", "status", "placed_from", "placed_to",
                "key_account_id"}},
@@ -142,6 +144,7 @@ static struct exec_decl d_shipment_add = {
     .invalid = "etd: a date as YYYY-MM-DD"};
 static struct exec_decl d_shipment_list = {
     .method = "ListShipments",
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_shipment_list, {"@after", "@limit", "order_id", "distributor_id", "status"}},
     .shape = EXEC_PAGE,
     .out = "shipments",

@@ -15,6 +15,7 @@
 #include "geo.h"
 #include "log.h"
 #include "rpc_charter.h"
+#include "rpc_distributor.h"
 
 #define PLAN_COLS                                                                                  \
     "p.id, p.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = p.tenant_id"   \
@@ -96,6 +97,7 @@ static struct exec_decl d_plan_get = {.method = "GetPlan",
                                       .not_found = "no such plan"};
 static struct exec_decl d_plan_list = {
     .method = "ListPlans",
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_plan_list, {"@after", "@limit", "distributor_id", "year", "status"}},
     .shape = EXEC_PAGE,
     .out = "plans",

@@ -15,6 +15,7 @@
 #include "geo.h"
 #include "log.h"
 #include "rpc_charter.h"
+#include "rpc_distributor.h"
 
 #define REPORT_COLS                                                                                \
     "r.id, r.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = r.tenant_id"   \
@@ -181,6 +182,7 @@ static struct exec_decl d_report_get = {.method = "GetReport",
                                         .not_found = "no such report"};
 static struct exec_decl d_report_list = {
     .method = "ListReports",
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_report_list,
               {"@after", "@limit", "distributor_id", "period_from", "period_to", "status",
                "@after_at"}},

@@ -12,6 +12,7 @@
 #include "geo.h"
 #include "log.h"
 #include "rpc_report.h"
+#include "rpc_distributor.h"
 
 #define TARGET_COLS                                                                                \
     "t.id, t.distributor_id, t.product_line_id, (SELECT pl.code FROM product_lines pl"             \
@@ -58,6 +59,7 @@ static struct exec_decl d_target_delete = {.method = "DeleteTarget",
                                            .not_found = "no such target"};
 static struct exec_decl d_target_list = {
     .method = "ListTargets",
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_target_list,
               {"@after", "@limit", "distributor_id", "product_line_id", "period_from",
                "period_to"}},

@@ -287,11 +287,13 @@ void rpc_create_tenant(struct request *r)
         request_fail_field(r, "slug", "2 to 63 of a-z, 0-9 and '-', not starting with '-'");
         return;
     }
-    if (!request_check_text(r, "name", in->name, 200, true))
+    if (!request_check_text(r, "name", in->name, 200, true) ||
+        !request_check_one_line(r, "name", in->name))
         return;
     if (!request_check_email(r, "adminEmail", in->admin_email, true))
         return;
-    if (!request_check_text(r, "adminName", in->admin_name, 200, false))
+    if (!request_check_text(r, "adminName", in->admin_name, 200, false) ||
+        !request_check_one_line(r, "adminName", in->admin_name))
         return;
     if ((why = auth_password_problem(in->admin_password))) {
         request_fail_field(r, "adminPassword", why);
@@ -623,7 +625,8 @@ void rpc_begin_tenant_import(struct request *r)
         request_fail_field(r, "slug", "2 to 63 of a-z, 0-9 and '-', not starting with '-'");
         return;
     }
-    if (!request_check_text(r, "name", in->name, 200, true))
+    if (!request_check_text(r, "name", in->name, 200, true) ||
+        !request_check_one_line(r, "name", in->name))
         return;
     exec_run(r, &d_import_begin);
 }

@@ -87,7 +87,8 @@ void rpc_create_api_token(struct request *r)
 {
     const Liaison__V1__CreateApiTokenRequest *in =
         (const Liaison__V1__CreateApiTokenRequest *)r->input;
-    if (!request_check_text(r, "name", in->name, 100, true))
+    if (!request_check_text(r, "name", in->name, 100, true) ||
+        !request_check_one_line(r, "name", in->name))
         return;
     if (!auth_role_name(in->role) || in->role == LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER) {
         request_fail_field(r, "role", "tenant admin, manager or auditor");

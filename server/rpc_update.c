@@ -13,6 +13,7 @@
 #include "geo.h"
 #include "log.h"
 #include "rpc_charter.h"
+#include "rpc_distributor.h"
 
 #define UPDATE_COLS                                                                                \
     "u.id, u.kind, u.title, u.language, u.effective_on::text AS effective_on,"                     \
@@ -98,6 +99,7 @@ static struct exec_decl d_update_get = {.method = "GetUpstreamUpdate",
                                         .not_found = "no such update"};
 static struct exec_decl d_update_list = {
     .method = "ListUpstreamUpdates",
+    .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_update_list, {"@after", "@limit", "status", "kind", "distributor_id"}},
     .shape = EXEC_PAGE,
     .out = "updates",
@@ -184,6 +186,7 @@ void rpc_create_upstream_update(struct request *r)
         return;
     }
     if (!request_check_chars(r, "title", in->title, 200, true) ||
+        !request_check_one_line(r, "title", in->title) ||
         !request_check_chars(r, "body", in->body, 20000, true))
         return;
     if (!geo_language_tag(in->language)) {

@@ -172,7 +172,8 @@ void rpc_create_user(struct request *r)
     const char *why;
     if (!request_check_email(r, "email", in->email, true))
         return;
-    if (!request_check_text(r, "displayName", in->display_name, 200, false))
+    if (!request_check_text(r, "displayName", in->display_name, 200, false) ||
+        !request_check_one_line(r, "displayName", in->display_name))
         return;
     if (!auth_role_name(in->role)) {
         request_fail_field(r, "role", "one of the roles is required");
@@ -199,7 +200,8 @@ void rpc_create_user(struct request *r)
 void rpc_list_users(struct request *r)
 {
     const Liaison__V1__ListUsersRequest *in = (const Liaison__V1__ListUsersRequest *)r->input;
-    if (request_check_text(r, "name", in->name, 200, false))
+    if (request_check_text(r, "name", in->name, 200, false) &&
+        request_check_one_line(r, "name", in->name))
         exec_run(r, &d_user_list);
 }
 

@@ -293,10 +293,13 @@ contains "the phone's form said" "$err" "invalid --phone: not a phone number"
 check "a phone with an extension" 0 "$cli" contact create --distributor "Saigon Auto Parts" \
   --name "Phạm Văn Đức" --phone "(028) 3822-0000 ext. 12" --email "đức@sàigòn.example"
 contains "the phone kept as written" "$out" "(028) 3822-0000 ext. 12"
-check "contact with line breaks" 0 "$cli" contact create --distributor "Saigon Auto Parts" \
+check "contact with line breaks: refused" 2 "$cli" contact create --distributor "Saigon Auto Parts" \
   --name $'Evil\nID  NAME\n99  Fake\tRED' --role forger
-# Names stored before control characters were refused may still hold them.
-$LIAISON_TEST_PSQL -U postgres -c "UPDATE contacts SET name = name || chr(27) || '[31mX' || chr(27) || '[0m' || chr(133) WHERE role = 'forger'" >/dev/null
+contains "a name is one line, the option named" "$err" "invalid --name: one line: no line breaks or tabs"
+check "contact to be forged" 0 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name "Evil" --role forger
+# Names stored before line breaks and control characters were refused may still hold them.
+$LIAISON_TEST_PSQL -U postgres -c "UPDATE contacts SET name = E'Evil\\nID  NAME\\n99  Fake\\tRED' || chr(27) || '[31mX' || chr(27) || '[0m' || chr(133) WHERE role = 'forger'" >/dev/null
 check "contact list with line breaks and old control characters" 0 "$cli" contact list --distributor "Saigon Auto Parts"
 contains "newline shown escaped" "$out" 'Evil\nID  NAME\n99  Fake\tRED\x1b[31mX\x1b[0m\u0085'
 lacks "no raw escape in a table" "$out" $'\033'

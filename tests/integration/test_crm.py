@@ -66,7 +66,7 @@ def register(token, account, region="", country="VN", lines=(brk,), distributor_
              currency="VND", value=125000000):
     return call("RegisterLead", {"distributorId": distributor_id, "accountName": account,
                                  "country": country, "region": region,
-                                 "title": "Má phanh cho đội xe " + account,
+                                 "title": "Má phanh cho đội xe " + " ".join(account.split()),
                                  "valueMinor": value, "currency": currency,
                                  "expectedClose": "2027-03-31",
                                  "productLineIds": list(lines)}, token)
@@ -551,5 +551,16 @@ check(code == "OK" and lead.get("registration") == "accepted",
 code, lead = register_my("Lori Ipoh", "MY-08", (eng, brk))
 check(code == "OK" and lead.get("flags") == ["outside_lines"],
       "a line no grant holds anywhere: outside the lines (%s %s)" % (code, lead))
+
+# Staff naming a distributor's customer, without naming the distributor, were told there was
+# no such key account (a CLI try-out): the account says whose it is.
+code, out = call("CreateInteraction", {"kind": "call", "summary": "Gọi lại về báo giá",
+                                       "keyAccountId": lead.get("keyAccountId")}, admin)
+check(code == "OK" and out["interaction"].get("distributorId") == kl
+      and out["interaction"].get("keyAccountId") == lead.get("keyAccountId"),
+      "an interaction on a distributor's account goes to that distributor (%s %s)" % (code, out))
+code, out = call("CreateInteraction", {"kind": "call", "summary": "x",
+                                       "keyAccountId": lead.get("keyAccountId")}, saigon_user)
+check(code == "NOT_FOUND", "... and another distributor's user still reaches none (%s)" % code)
 
 t.finish("test_crm")

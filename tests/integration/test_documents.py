@@ -146,6 +146,14 @@ code, out = call("AddTranslation", {"documentId": sheet_id, "language": "vi", "f
 check(code == "OK", "a translation may name an older version")
 docs, _ = coverage(saigon)
 check(sheet_id in docs, "a translation of version 1 is still stale")
+# Read as it is, it said nothing: a distributor worked from last version's prices (a CLI
+# try-out). The CLI warns on stderr, and writes the bytes all the same.
+stale_path = os.path.join(w.env("LIAISON_TEST_DIR"), "stale-vi.txt")
+p = subprocess.run([CLI, "--token", admin, "doc", "get", str(sheet_id), "--language", "vi",
+                    "-o", stale_path], capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and open(stale_path, "rb").read() == b"old again"
+      and "translation was made from version 1; the document is at version 2" in p.stderr,
+      "a stale translation is written with a warning (%d %s)" % (p.returncode, p.stderr))
 code, out = call("AddTranslation", {"documentId": sheet_id, "language": "vi",
                                     "content": b64("Bảng giá v2 tiếng Việt".encode())}, admin)
 docs, _ = coverage(saigon)

@@ -422,6 +422,7 @@ try:
                                           "owner": "bao@meet.example", "dueOn": "2026-03-10"},
                      manager)
     check(code == "OK" and out["actionItem"]["dueAt"] == "2026-03-10T17:00:00.000Z"
+          and out["actionItem"]["dueOn"] == "2026-03-10"
           and out["actionItem"]["ownerUserId"] == mgr_id,
           "a due day is the end of that day in the distributor's zone (+07:00): %s" % out)
     a_mgr = out["actionItem"]["id"]

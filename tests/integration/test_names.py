@@ -4,6 +4,7 @@ matches a substring in any case, literally ('%' and '_' are characters),
 within the caller's tenant and reach, bound to its cursor; the filter is
 served by a trigram index; and a name of only white space is refused
 everywhere a name is required."""
+import json
 import os
 import sys
 import time
@@ -143,6 +144,21 @@ for b in blanks:
                                       "adminEmail": "a@b.example", "adminPassword": PASSWORD},
                      OPERATOR)
     check(code == "INVALID_ARGUMENT", "CreateTenant with a name of only %r: refused (%s)" % (b, code))
+# A name is one line: a line break or tab in it broke the CLI's tables, calendars' subject
+# lines and the handbook's headings (a CLI try-out saved "Line1\nLine2" as a contact). A
+# customer's name is not refused: its white space is made one space as it is stored (0071).
+for broken in ("Line1\nLine2", "Tab\there", "Sài Gòn\r", "a\u2028b"):
+    for method, req, field in [
+            ("CreateDistributor", {"fields": {"name": broken, "country": "VN",
+                                              "timeZone": "Asia/Ho_Chi_Minh"}}, "fields.name"),
+            ("CreateContact", {"distributorId": d, "fields": {"name": broken}}, "fields.name"),
+            ("CreateProductLine", {"code": "NL", "name": broken}, "name")]:
+        code, out = call(method, req, admin)
+        fields = [v.get("field") for v in out.get("violations", [])] if isinstance(out, dict) else []
+        check(code == "INVALID_ARGUMENT" and field in fields
+              and "one line" in json.dumps(out, ensure_ascii=False),
+              "%s with the name %r: refused as more than one line (%s %s)"
+              % (method, broken, code, out))
 got = int(t.psql("SELECT count(*) FROM distributors WHERE btrim(name, E' \\t\\n\\r') = ''"))
 check(got == 0, "no blank-named distributor was saved (%d)" % got)
 

@@ -293,7 +293,9 @@ check(holder.returncode == 0 and codes == ["FAILED_PRECONDITION", "OK"]
       % (answers, held_err))
 now = must("GetReport", {"id": report}, admin)["report"]
 check(len(won) == 1 and now["marketIntelligence"] == MI + " (" + won[0] + ")"
-      and now["revision"] > rev, "the report holds the saved one's words, at a new revision")
+      and now["revision"] == rev + 1,
+      "the report holds the saved one's words, one revision on (%s after %s)"
+      % (now["revision"], rev))
 code, out = call("SaveReport", {"id": report, "ifRevision": now["revision"],
                                 "sections": ["market_intelligence"], "marketIntelligence": MI},
                  second)
@@ -443,7 +445,8 @@ for method, req in (("GetReport", {"id": report}), ("SubmitReport", {"id": late[
 code, out = call("OpenReport", {"distributorId": saigon, "period": PREV}, hanoi_user)
 check(code == "NOT_FOUND", "opening another distributor's report: NOT_FOUND (%s)" % code)
 code, out = call("ListReports", {"distributorId": saigon}, hanoi_user)
-check(code == "OK" and not out.get("reports"), "another distributor's reports are not listed")
+check(code == "NOT_FOUND" and not out.get("reports"),
+      "another distributor's reports are not listed: NOT_FOUND, as every list answers (%s)" % code)
 code, out = call("ListReports", {}, hanoi_user)
 check(code == "OK" and not out.get("reports"), "a distributor user lists only its own")
 

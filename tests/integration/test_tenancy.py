@@ -484,6 +484,20 @@ for method in order:
         check(ok and not leaked,
               "%s as %s -> %s%s" % (method, label, code, " LEAK %s" % leaked if leaked else ""))
 
+# ---------------- another distributor's id in a list's filter ----------------
+# Some lists refused it NOT_FOUND and others answered an empty page (a library developer's
+# try-out): one answer, whichever list, so that a portal has one error path. A fresh session:
+# the matrix's Logout ended dist2's.
+dist2_again = login(A, "dist2@a.example")
+for method in ("ListKeyAccounts", "ListLeads", "ListInteractions", "ListOrders", "ListShipments",
+               "ListPlans", "ListReports", "ListTargets", "ListUpstreamUpdates", "ListMeetings",
+               "ListActionItems", "ListContacts", "ListEscalations"):
+    allowed = "distributor_user" in MATRIX[method][0]
+    code, out = call(method, {"distributorId": d1}, token=dist2_again)
+    check(code == ("NOT_FOUND" if allowed else "PERMISSION_DENIED")
+          and not [m for m in OTHER_DISTRIBUTOR if m in json.dumps(out)],
+          "%s filtered by another distributor: %s (%s)" % (method, code, out.get("message")))
+
 # ---------------- row-level security, the second wall ----------------
 check(sql("SELECT rolbypassrls FROM pg_roles WHERE rolname = 'liaison_app'") == "f",
       "the server's database role has no BYPASSRLS")
