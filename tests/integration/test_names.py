@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import liaison_test as t  # noqa: E402
@@ -67,6 +68,18 @@ got = names("ListDistributors", {"name": "e_t"}, "distributors", admin)
 check(got == [percent], "'_' is a character, not a wildcard (%s)" % got)
 got = names("ListDistributors", {"name": "zzz-nothing"}, "distributors", admin)
 check(got == [], "no match is an empty list (%s)" % got)
+# Typed decomposed (NFD, as some keyboards send Vietnamese), a name was neither found nor kept
+# apart from the same name precomposed (a CLI try-out): names are stored and sought in NFC.
+hue = "Công ty Phụ tùng Huế"
+dist(admin, unicodedata.normalize("NFD", hue))
+got = names("ListDistributors", {"name": "phụ tùng huế"}, "distributors", admin)
+check(got == [hue], "a name written in NFD is stored in NFC and found so (%r)" % got)
+got = names("ListDistributors", {"name": unicodedata.normalize("NFD", "Phụ tùng")},
+            "distributors", admin)
+check(got == [hue], "a filter typed in NFD finds it too (%r)" % got)
+code, out = _cli.cli("distributor", "show", unicodedata.normalize("NFD", hue), token=admin)
+check(code == "OK" and out.get("name") == hue,
+      "and the CLI finds it by the name typed decomposed (%s %s)" % (code, out))
 
 # The filter is part of the cursor: the next page keeps it.
 out = must("ListDistributors", {"name": "phân", "page": {"pageSize": 1}}, admin)
