@@ -115,7 +115,9 @@ static struct db_stmt q_attainment_reach = {
     1, 0};
 /*
  * $1 distributor, $2 from, $3 to, $4 last: the trend of the last $4 periods up to $3, or
- * $2..$3. Fixed point on the wire: basis points and hundredths.
+ * $2..$3. Fixed point on the wire: basis points and hundredths. Stock not reported counts as
+ * none, and so below a commitment, only for a period that is over: a quarter in progress, or
+ * one to come, read "below: no stock reported" (found in a try-out).
  */
 static struct db_stmt q_attainment = {
     "WITH p AS (SELECT " SIDE(
@@ -141,7 +143,10 @@ static struct db_stmt q_attainment = {
               "   'has_weeks_of_cover', x.weeks_of_cover IS NOT NULL,"
               "   'weeks_of_cover_centi', round(x.weeks_of_cover * 100)::bigint,"
               "   'buffer_unit', x.buffer_unit, 'buffer_amount', x.buffer_amount,"
-              "   'below_commitment', x.below_commitment)"
+              "   'below_commitment', x.below_commitment AND (x.units_on_hand IS NOT NULL"
+              "    OR x.period_start + CASE p.k WHEN 'month' THEN interval '1 month'"
+              "    WHEN 'quarter' THEN interval '3 months' ELSE interval '1 year' END"
+              "    <= liaison_now()))"
               "  ORDER BY x.product_line_code, x.product_line_id, x.period_start) FROM rows_ x) AS "
               "rows"
               " FROM p",
