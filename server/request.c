@@ -824,19 +824,32 @@ bool request_check_time(struct request *r, const char *field, const char *text, 
  * Bytes of white space at s: ASCII, no-break (U+00A0), Ogham (U+1680), the
  * typographic spaces U+2000 to U+200A, narrow no-break (U+202F), medium
  * mathematical (U+205F), ideographic (U+3000) and zero-width no-break
- * (U+FEFF): the class liaison_name_clean() (migration 0071) collapses.
+ * (U+FEFF): the class liaison_name_clean() (migration 0071) collapses. Or
+ * of a character that shows nothing, which liaison_name_key() (0104) leaves
+ * out: soft hyphen (U+00AD), combining grapheme joiner (U+034F), the
+ * Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), Mongolian vowel
+ * separator (U+180E), zero-width space and joiners (U+200B to U+200D), word
+ * joiner (U+2060), Braille blank (U+2800): a name of only "\u200b" showed
+ * as nothing in every list.
  */
 static size_t request_space_at(const unsigned char *s)
 {
     if (*s == ' ' || (*s >= '\t' && *s <= '\r'))
         return 1;
-    if (s[0] == 0xc2 && s[1] == 0xa0)
+    if (s[0] == 0xc2 && (s[1] == 0xa0 || s[1] == 0xad))
+        return 2;
+    if (s[0] == 0xcd && s[1] == 0x8f)
         return 2;
     if ((s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) ||
-        (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xaf)) ||
-        (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) ||
+        (s[0] == 0xe1 && s[1] == 0x85 && (s[2] == 0x9f || s[2] == 0xa0)) ||
+        (s[0] == 0xe1 && s[1] == 0xa0 && s[2] == 0x8e) ||
+        (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8d) || s[2] == 0xaf)) ||
+        (s[0] == 0xe2 && s[1] == 0x81 && (s[2] == 0x9f || s[2] == 0xa0)) ||
+        (s[0] == 0xe2 && s[1] == 0xa0 && s[2] == 0x80) ||
         (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80) ||
-        (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf))
+        (s[0] == 0xe3 && s[1] == 0x85 && s[2] == 0xa4) ||
+        (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) ||
+        (s[0] == 0xef && s[1] == 0xbe && s[2] == 0xa0))
         return 3;
     return 0;
 }

@@ -66,7 +66,7 @@ static struct db_stmt q_charter = {
     " JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     " WHERE c.tenant_id = liaison_tenant()"
     " AND c.id = liaison_charter_resolve($1::bigint, $2::bigint, $3::int)"
-    " AND liaison_sees_distributor(d.id, d.account_manager_id)",
+    " AND liaison_sees_distributor(d.id, d.account_manager_id) AND liaison_charter_shown(c.status)",
     3, 0};
 
 /*
@@ -351,8 +351,8 @@ static struct db_stmt q_versions = {
     " c.activated_by, liaison_rfc3339(c.activated_at) AS activated_at FROM charters c"
     " JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     " WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = $1::bigint"
-    " AND liaison_sees_distributor(d.id, d.account_manager_id) AND c.id > $2::bigint"
-    " ORDER BY c.id LIMIT $3::int",
+    " AND liaison_sees_distributor(d.id, d.account_manager_id) AND liaison_charter_shown(c.status)"
+    " AND c.id > $2::bigint ORDER BY c.id LIMIT $3::int",
     3, 0};
 
 /* ---- the declarations ---- */
@@ -570,10 +570,14 @@ void rpc_set_charter_terms(struct request *r)
     if (!report_sections_ok(r, "reportSections", in->report_sections, in->n_report_sections))
         return;
     for (size_t i = 0; i < in->n_signatories; i++) {
-        if (!in->signatories[i][0] || strlen(in->signatories[i]) > 200) {
-            request_fail_field(r, "signatories", "each 1 to 200 bytes");
+        const char *f = request_printf(r, "signatories[%zu]", i);
+        if (!f) {
+            request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
             return;
         }
+        if (!request_check_text(r, f, in->signatories[i], 200, true) ||
+            !request_check_one_line(r, f, in->signatories[i]))
+            return;
     }
     if (request_check_id(r, "charterId", in->charter_id))
         exec_run(r, &d_terms);
@@ -727,14 +731,15 @@ void rpc_declare_competing_line(struct request *r)
     const Liaison__V1__DeclareCompetingLineRequest *in =
         (const Liaison__V1__DeclareCompetingLineRequest *)r->input;
     const Liaison__V1__CompetingLine *k = in->competing_line;
-    if (!k || !k->competitor[0] || strlen(k->competitor) > 200) {
-        request_fail_field(r, "competingLine.competitor", "1 to 200 bytes");
+    if (!k) {
+        request_fail_field(r, "competingLine", "required");
         return;
     }
-    if (!k->line[0] || strlen(k->line) > 200) {
-        request_fail_field(r, "competingLine.line", "1 to 200 bytes");
+    if (!request_check_text(r, "competingLine.competitor", k->competitor, 200, true) ||
+        !request_check_one_line(r, "competingLine.competitor", k->competitor) ||
+        !request_check_text(r, "competingLine.line", k->line, 200, true) ||
+        !request_check_one_line(r, "competingLine.line", k->line))
         return;
-    }
     if (request_check_id(r, "charterId", in->charter_id))
         exec_run(r, &d_competing_add);
 }

@@ -332,6 +332,7 @@ void rpc_create_key_account(struct request *r)
     if (request_check_chars(r, "name", in->name, 200, true) &&
         place_ok(r, in->country, in->region) &&
         request_check_chars(r, "industry", in->industry, 100, false) &&
+        request_check_one_line(r, "industry", in->industry) &&
         id_or_zero_ok(r, "distributorId", in->distributor_id) &&
         id_or_zero_ok(r, "ownerId", in->owner_id))
         exec_run(r, &d_account_create);
@@ -366,6 +367,7 @@ void rpc_register_lead(struct request *r)
     if (!request_check_chars(r, "accountName", in->account_name, 200, true) ||
         !place_ok(r, in->country, in->region) ||
         !request_check_chars(r, "industry", in->industry, 100, false) ||
+        !request_check_one_line(r, "industry", in->industry) ||
         !request_check_chars(r, "title", in->title, 200, true) ||
         !request_check_one_line(r, "title", in->title) ||
         !id_or_zero_ok(r, "distributorId", in->distributor_id) ||
@@ -376,8 +378,9 @@ void rpc_register_lead(struct request *r)
         request_fail_field(r, "currency", "not an ISO 4217 currency code");
         return;
     }
-    if (in->value_minor > INT64_MAX) {
-        request_fail_field(r, "valueMinor", "out of range");
+    /* As every amount a report or a plan holds: a deal's value is summed into both. */
+    if (in->value_minor > REQUEST_MAX_AMOUNT) {
+        request_fail_field(r, "valueMinor", REQUEST_MAX_AMOUNT_WORDS);
         return;
     }
     if (in->expected_close[0] && !charter_date_ok(in->expected_close)) {

@@ -329,6 +329,7 @@ void rpc_create_escalation_request(struct request *r)
         (const Liaison__V1__NewEscalationRequest *)r->input;
     if (request_check_id(r, "distributorId", in->distributor_id) && severity_ok(r, in->severity) &&
         request_check_chars(r, "subject", in->subject, SUBJECT_MAX, true) &&
+        request_check_one_line(r, "subject", in->subject) &&
         request_check_chars(r, "text", in->text, TEXT_MAX, true))
         exec_run(r, &d_create);
 }

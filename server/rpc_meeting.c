@@ -92,7 +92,7 @@
     " "                                                                                            \
     "to_char(a.due_at AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI')"                             \
     " AS local_due_at,"                                                                            \
-    " ((a.due_at AT TIME ZONE d.time_zone) - interval '1 microsecond')::date::text AS due_on,"     \
+    " ((a.due_at - interval '1 microsecond') AT TIME ZONE d.time_zone)::date::text AS due_on,"     \
     " liaison_rfc3339(a.overdue_flagged_at) AS overdue_flagged_at, a.internal,"                    \
     " d.name AS distributor_name,"                                                                 \
     " CASE WHEN a.owner_contact_id IS NOT NULL OR (SELECT u.distributor_id FROM users u"           \
@@ -104,7 +104,6 @@
 
 /* ---- meetings ---- */
 
-/* The distributor a change or a filter names is one the caller reaches: $1 (0: none named). */
 /* $1 distributor, $2 attendees: the distributor is reached and every attendee names someone. */
 static struct db_stmt q_meeting_create_ok = {
     "SELECT liaison_found(x.reached, 'no such distributor'),"

@@ -305,7 +305,9 @@ void rpc_add_shipment(struct request *r)
     const Liaison__V1__AddShipmentRequest *in = (const Liaison__V1__AddShipmentRequest *)r->input;
     if (!request_check_id(r, "orderId", in->order_id) ||
         !request_check_text(r, "carrier", in->carrier, 100, true) ||
-        !request_check_text(r, "trackingNumber", in->tracking_number, 100, false))
+        !request_check_one_line(r, "carrier", in->carrier) ||
+        !request_check_text(r, "trackingNumber", in->tracking_number, 100, false) ||
+        !request_check_one_line(r, "trackingNumber", in->tracking_number))
         return;
     if (in->etd[0] && !charter_date_ok(in->etd)) {
         request_fail_field(r, "etd", "a date as YYYY-MM-DD, 1900 to 2999");

@@ -202,6 +202,7 @@ static bool initiative_ok(struct request *r, size_t i, const Liaison__V1__PlanIn
         return false;
     }
     if (!request_check_chars(r, title, in->title, 200, true) ||
+        !request_check_one_line(r, title, in->title) ||
         !request_check_chars(r, description, in->description, 4000, false))
         return false;
     if (in->owner_user_id < 1 || in->owner_user_id > INT64_MAX) {

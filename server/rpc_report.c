@@ -284,13 +284,14 @@ static bool item_currency_ok(struct request *r, const char *list, size_t i, char
     return false;
 }
 
-/* Text of an item checked like text_ok, on "list[i].name". */
+/* Text of an item checked like text_ok, on "list[i].name"; one line when one_line (a name). */
 static bool item_request_check_chars(struct request *r, const char *list, size_t i,
-                                     const char *name, const char *s, size_t max)
+                                     const char *name, const char *s, size_t max, bool one_line)
 {
     const char *f = request_printf(r, "%s[%zu].%s", list, i, name);
     if (f)
-        return request_check_chars(r, f, s, max, true);
+        return request_check_chars(r, f, s, max, true) &&
+               (!one_line || request_check_one_line(r, f, s));
     request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
     return false;
 }
@@ -402,8 +403,8 @@ static bool pipeline_ok(struct request *r, Liaison__V1__SaveReportRequest *in)
             fail_item(r, "pipeline", i, "valueMinor", REQUEST_MAX_AMOUNT_WORDS);
         else if (p->expected_close[0] && !charter_date_ok(p->expected_close))
             fail_item(r, "pipeline", i, "expectedClose", "a date as YYYY-MM-DD, 1900 to 2999");
-        else if (item_request_check_chars(r, "pipeline", i, "title", p->title, 200) &&
-                 item_request_check_chars(r, "pipeline", i, "stage", p->stage, 40) &&
+        else if (item_request_check_chars(r, "pipeline", i, "title", p->title, 200, true) &&
+                 item_request_check_chars(r, "pipeline", i, "stage", p->stage, 40, true) &&
                  item_currency_ok(r, "pipeline", i, p->currency))
             continue;
         return false;
@@ -421,8 +422,10 @@ static bool competition_ok(struct request *r, const Liaison__V1__SaveReportReque
         const Liaison__V1__ReportCompetition *c = in->competition[i];
         if (c->product_line_id > INT64_MAX)
             fail_item(r, "competition", i, "productLineId", "out of range");
-        else if (item_request_check_chars(r, "competition", i, "competitor", c->competitor, 200) &&
-                 item_request_check_chars(r, "competition", i, "activity", c->activity, 4000))
+        else if (item_request_check_chars(r, "competition", i, "competitor", c->competitor, 200,
+                                          true) &&
+                 item_request_check_chars(r, "competition", i, "activity", c->activity, 4000,
+                                          false))
             continue;
         return false;
     }

@@ -174,6 +174,7 @@ static bool variant_ok(struct request *r, size_t i, const Liaison__V1__UpdateVar
         return fail_item(r, "variants", i, "language", "a BCP 47 language tag such as vi or ja");
     geo_language_canonical(v->language);
     return request_check_chars(r, title, v->title, 200, true) &&
+           request_check_one_line(r, title, v->title) &&
            request_check_chars(r, body, v->body, 20000, true);
 }
 

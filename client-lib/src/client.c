@@ -890,6 +890,8 @@ int liaison_call_json(liaison_conn *c, const char *method, const char *request_j
     struct client_stream sc = {client_json_chunk, acc, true, 0};
     int rc = acc ? client_json_request(c, method, request_json, &a, &md, &req, response_json)
                  : client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    if (rc != LIAISON_OK)
+        client_take_key(c); /* refused before sending, the call still took the key */
     if (rc == LIAISON_OK && client_listed(client_endless_methods, method))
         sc = (struct client_stream){client_json_endless, (void *)method, true, 0};
     if (rc == LIAISON_OK)
@@ -946,6 +948,8 @@ int liaison_call_stream(liaison_conn *c, const char *method, const char *request
     struct client_json_sink sink = {chunk, arg};
     struct client_stream sc = {client_stream_chunk, &sink, false, 0};
     int rc = client_json_request(c, method, request_json, &a, &md, &req, error_json);
+    if (rc != LIAISON_OK)
+        client_take_key(c); /* refused before sending, the call still took the key */
     if (rc == LIAISON_OK)
         rc = client_call_stream(c, method, req, md->output, &sc, &a, &resp, &st);
     if (rc == LIAISON_OK) {
@@ -1405,8 +1409,6 @@ int liaison_call_with_content(liaison_conn *c, const char *method, const char *r
     *response_json = NULL;
     if (!c)
         return LIAISON_INVALID_ARGUMENT;
-    if (!content && len)
-        return client_fail(c, LIAISON_INVALID_ARGUMENT, "no content, yet a length of %zu", len);
     /*
      * The caller's idempotency key is for method, not for the upload's
      * BeginDocumentUpload and UploadDocumentChunk (no creates, which the
@@ -1416,6 +1418,11 @@ int liaison_call_with_content(liaison_conn *c, const char *method, const char *r
     char key[sizeof c->key];
     memcpy(key, c->key, sizeof key);
     c->key_set = false;
+    if (!content && len) {
+        /* Never sent, yet it took the key, as any call does whatever its outcome. */
+        memcpy(c->last_key, keyed ? key : "", keyed ? sizeof key : 1);
+        return client_fail(c, LIAISON_INVALID_ARGUMENT, "no content, yet a length of %zu", len);
+    }
     json_t *j = request_json && *request_json ? json_loads(request_json, 0, NULL) : json_object();
     int rc = json_is_object(j) ? LIAISON_OK
                                : client_refuse(c, "", "expected a JSON object", response_json);

@@ -188,12 +188,30 @@ static bool pbjson_fail(struct pbjson_ctx *cx, const char *path, const char *why
     return false;
 }
 
+/*
+ * Whether s is a decimal integer as JSON writes one, minus sign allowed
+ * when sign: strtoll() alone also took " 24", "\t5" and "+24" as 24.
+ */
+static bool pbjson_decimal(const char *s, bool sign)
+{
+    if (sign && *s == '-')
+        s++;
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
 static bool pbjson_int(const json_t *j, int64_t lo, int64_t hi, int64_t *out)
 {
     if (json_is_integer(j)) {
         *out = json_integer_value(j);
     } else if (json_is_string(j)) {
         const char *s = json_string_value(j);
+        if (!pbjson_decimal(s, true))
+            return false;
         char *end;
         errno = 0;
         long long v = strtoll(s, &end, 10);
@@ -217,7 +235,7 @@ static bool pbjson_uint64(const json_t *j, uint64_t *out)
     if (!json_is_string(j))
         return false;
     const char *s = json_string_value(j);
-    if (*s == '-')
+    if (!pbjson_decimal(s, false))
         return false;
     char *end;
     errno = 0;

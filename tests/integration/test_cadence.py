@@ -377,6 +377,17 @@ try:
                      "OR (m.ends_at AT TIME ZONE z.zone)::time NOT BETWEEN '06:00' AND '22:00')"
                      % (zone, did))
         check(night == "", "no call in Los Angeles' or %s's night (%s)" % (zone, night))
+    # Night minutes are the clock's, not the wall's: across the autumn change a 60-minute call
+    # at 01:15 counted none, and across the spring one a call gained an hour (a review).
+    nights = psql("SELECT liaison_night_minutes('2026-11-01 01:15 PDT', 60, 'America/Los_Angeles',"
+                  " '09:00', '17:00', '{1,2,3,4,5}') || ',' || liaison_night_minutes("
+                  "'2026-11-01 00:30 PDT', 120, 'America/Los_Angeles', '09:00', '17:00',"
+                  " '{1,2,3,4,5}') || ',' || liaison_night_minutes('2026-03-08 01:30 PST', 60,"
+                  " 'America/Los_Angeles', '09:00', '17:00', '{1,2,3,4,5}') || ',' ||"
+                  " liaison_night_minutes('2026-12-07 05:30 Asia/Tokyo', 60, 'Asia/Tokyo',"
+                  " '05:00', '17:00', '{1,2,3,4,5}')")
+    check(nights == "60,120,60,0",
+          "night minutes across clock changes, and none inside early hours (%s)" % nights)
     fair_in = must("GetCadenceFairness", {"distributorId": d_in, "from": quarter[0],
                                           "to": quarter[1]}, manager)
     check(fair_in["exporter"].get("outsideMinutes", 0) > 0

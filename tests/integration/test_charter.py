@@ -311,15 +311,31 @@ portal = must("Login", {"tenant": slug, "email": "portal@hanoi.example", "passwo
 code, out = call("GetCharter", {"distributorId": hanoi["id"]}, portal)
 check(code == "OK" and out["charter"]["status"] == "active", "distributor user reads its charter")
 code, out = call("ListCharterVersions", {"distributorId": hanoi["id"]}, portal)
-check(code == "OK" and len(out["versions"]) == 2, "distributor user reads its history")
+check(code == "OK" and [v["status"] for v in out["versions"]] == ["active"],
+      "distributor user reads its history, without the exporter's draft (%s)" % out)
 code, out = call("GetCharter", {}, portal)
 check(code == "OK" and out["charter"]["distributorId"] == hanoi["id"],
       "a distributor user's charter without an id is its own (%s)" % out.get("message"))
 code, out = call("ListCharterVersions", {}, portal)
-check(code == "OK" and len(out["versions"]) == 2, "its history without an id is its own too")
+check(code == "OK" and len(out["versions"]) == 1, "its history without an id is its own too")
 code, out = call("GetCharter", {}, admin)
 check(code == "INVALID_ARGUMENT" and "distributorId" in out.get("message", ""),
       "staff still name the distributor (%s)" % out.get("message"))
+# The exporter's draft is its working papers: a distributor's users read it neither by its
+# version nor in the history (an attacker's try-out read a draft carve-out's note).
+hd = must("GetCharter", {"distributorId": hanoi["id"], "version": 2}, admin)["charter"]
+check(hd["status"] == "draft", "Hanoi has a draft amendment (%s)" % hd["status"])
+code, out = call("GetCharter", {"version": hd["version"]}, portal)
+check(code == "NOT_FOUND", "a distributor user does not read its exporter's draft (%s)" % code)
+code, out = call("GetCharter", {}, portal)
+check(code == "OK" and out["charter"]["status"] == "active",
+      "... and still reads the version in force (%s)" % out.get("charter", {}).get("status"))
+code, out = call("ListCharterVersions", {}, portal)
+check(code == "OK" and "draft" not in [v["status"] for v in out.get("versions", [])],
+      "... nor sees the draft in the history (%s)" % out)
+code, out = call("ListCharterVersions", {"distributorId": hanoi["id"]}, admin)
+check(code == "OK" and "draft" in [v["status"] for v in out.get("versions", [])],
+      "staff do (%s)" % out)
 code, out = call("GetCharter", {"distributorId": saigon["id"]}, portal)
 check(code == "NOT_FOUND", "another distributor's charter is not found")
 code, out = call("ListCharterVersions", {"distributorId": saigon["id"]}, portal)

@@ -256,6 +256,33 @@ static void test_idempotency_key_must_be_utf8(void)
     liaison_free(c);
 }
 
+/*
+ * A call refused before it was sent still takes the key set for it (found in
+ * a review): the key stayed, and went out with the next call, a read that
+ * the server then refused for carrying one.
+ */
+static void test_refused_call_takes_its_key(void)
+{
+    liaison_conn *c = open_conn();
+    char *json = NULL;
+    CHECK_EQ_INT(liaison_set_idempotency_key(c, "taken-by-a-refusal-1"), LIAISON_OK);
+    CHECK_EQ_INT(liaison_call_json(c, "GetDistributor", "{\"bogus\":1}", &json),
+                 LIAISON_INVALID_ARGUMENT);
+    liaison_string_free(json);
+    CHECK_EQ_STR(liaison_idempotency_key(c), "taken-by-a-refusal-1");
+    CHECK_EQ_INT(liaison_call_json(c, "Ping", "{}", &json), LIAISON_OK);
+    liaison_string_free(json);
+    CHECK_EQ_STR(liaison_idempotency_key(c), "");
+    CHECK_EQ_INT(liaison_set_idempotency_key(c, "taken-by-a-refusal-2"), LIAISON_OK);
+    CHECK_EQ_INT(liaison_call_with_content(c, "CreateDocument", "{}", NULL, 5, &json),
+                 LIAISON_INVALID_ARGUMENT);
+    liaison_string_free(json);
+    CHECK_EQ_STR(liaison_idempotency_key(c), "taken-by-a-refusal-2");
+    CHECK_EQ_INT(liaison_call_json(c, "Ping", "{}", &json), LIAISON_OK);
+    liaison_string_free(json);
+    liaison_free(c);
+}
+
 /* Chunks counted, for a stream taken with liaison_call_stream. */
 static int count_parts(void *arg, const char *json)
 {
@@ -932,6 +959,7 @@ int main(void)
     RUN(test_errors);
     RUN(test_local_refusals_name_their_field);
     RUN(test_idempotency_key_must_be_utf8);
+    RUN(test_refused_call_takes_its_key);
     RUN(test_null_arguments);
     RUN(test_refused_token_reports_status);
     RUN(test_oversized_request_refused_locally);

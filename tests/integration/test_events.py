@@ -150,6 +150,9 @@ try:
     u1, portal1 = user(s1, admin, "portal1@ev.example", "ROLE_DISTRIBUTOR_USER", d1)
     u2, portal2 = user(s1, admin, "portal2@ev.example", "ROLE_DISTRIBUTOR_USER", d2)
     um, manager = user(s1, admin, "quanly@ev.example", "ROLE_MANAGER")
+    # Only a manager who reaches a distributor owns its items: Saigon's account manager, who
+    # so hears of Saigon's other events too (and of none of Tokyo's).
+    must("AssignAccountManager", {"id": d1, "userId": um}, admin)
     ua = int(must("WhoAmI", {}, admin)["identity"]["userId"])
 
     def escalate(d, subject):
@@ -236,7 +239,8 @@ try:
                     ("charter_activated", charter1)],
         "portal2": [("escalation_raised", e2), ("charter_activated", charter2),
                     ("report_submitted", r2), ("deal_flagged", l2)],
-        "manager": [("action_item_assigned", x1)],
+        "manager": [("escalation_raised", e1), ("action_item_assigned", x1),
+                    ("deal_flagged", l1), ("charter_activated", charter1)],
         "other": [],
     }
     until(lambda: all(len(subs[n].events) >= len(k) for n, k in want.items()))

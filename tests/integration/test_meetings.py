@@ -442,6 +442,13 @@ try:
     check(code == "INVALID_ARGUMENT" and any(v.get("field") == "ownerUserId"
                                              for v in out.get("violations", [])),
           "nor is another distributor's portal user: %s" % out)
+    # A manager who does not reach the distributor (Tokyo's has no account manager) was
+    # made an item's owner: it went overdue with nobody able to see it (an attacker's try-out).
+    code, out = call("CreateActionItem", {"distributorId": d2, "description": "x",
+                                          "ownerUserId": mgr_id, "dueOn": "2026-03-10"}, admin)
+    check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+          == ["ownerUserId"],
+          "nor a manager who does not reach the distributor (%s %s)" % (code, out))
     for owner in ({"ownerUserId": auditor_id}, {"owner": "AUDIT@meet.example"}):
         code, out = call("CreateActionItem", dict(owner, distributorId=d1, description="x",
                                                   dueOn="2026-03-10"), manager)
@@ -926,6 +933,16 @@ try:
     check(sql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind = 'action_overdue'"
               " AND key = '%s' AND done_at IS NULL" % (tid, a3)) == "0",
           "and its overdue job is withdrawn")
+    # Where summer time starts at midnight (Beirut, 2026-03-29), the midnight after the day
+    # typed is 01:00: the day typed is still the one given back.
+    d_bey = must("CreateDistributor", {"fields": {
+        "name": "Beirut Auto Parts", "country": "LB", "timeZone": "Asia/Beirut",
+        "languages": ["ar"]}}, admin)["distributor"]["id"]
+    code, out = call("CreateActionItem", {"distributorId": d_bey, "description": "x",
+                                          "owner": "admin@meet.example", "dueOn": "2026-03-28"},
+                     admin)
+    check(code == "OK" and out["actionItem"]["dueOn"] == "2026-03-28",
+          "dueOn across a clock change at midnight is the day typed (%s %s)" % (code, out))
 finally:
     sql("DELETE FROM liaison_clock")
 

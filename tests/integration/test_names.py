@@ -135,7 +135,7 @@ plan = t.psql("SET enable_seqscan = off; EXPLAIN SELECT id FROM distributors"
 check("distributors_name_trgm" in plan, "a name search can use the index:\n" + plan)
 
 # A name of only white space (ASCII, no-break, ideographic) is refused.
-blanks = ("   ", "\t\n", "\u00a0\u3000 ")
+blanks = ("   ", "\t\n", "\u00a0\u3000 ", "\u200b", "\u3164\u2800\u00ad")
 for b in blanks:
     cases = [
         ("CreateDistributor", {"fields": {"name": b, "country": "VN", "languages": ["vi"],

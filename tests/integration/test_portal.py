@@ -131,8 +131,9 @@ a.call("CreateUser", {"email": "portal@saigon.example", "role": "ROLE_DISTRIBUTO
 tokyo_user = a.call("CreateUser", {"email": "portal@tokyo.example",
                                    "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d2,
                                    "displayName": "山田花子", "password": PASSWORD})["user"]["id"]
+# A manager who sees every distributor: only one who reaches d1 may own its items.
 manager = a.call("CreateUser", {"email": "manager@%s.example" % slug, "role": "ROLE_MANAGER",
-                                "password": PASSWORD})["user"]["id"]
+                                "seesAllDistributors": True, "password": PASSWORD})["user"]["id"]
 # An ad-hoc meeting, made after the charter's series but starting before them.
 a.call("CreateMeeting", {"distributorId": d1, "title": "Họp đột xuất về tồn kho",
                          "startsAt": time.strftime("%Y-%m-%dT%H:00:00Z",
@@ -1074,6 +1075,19 @@ try:
     check(status == 303 and "signed_out=1" in where,
           "one sent from another site shows nothing of it: sign in, then back (%d %s)"
           % (status, where))
+    status, headers, _ = fetch("/meetings/%d/notes" % held, {"csrf_token": stale,
+                                                              "body": "Viết ở thẻ thứ hai"},
+                               jar=two_tabs, headers={"Sec-Fetch-Site": "cross-site",
+                                                      "Origin": "http://127.0.0.1"})
+    check(status == 303, "... as the browser's Fetch Metadata says, whatever Origin (%d)" % status)
+    # Behind a proxy that sends its own Host, Origin's host is not the one asked for; the
+    # browser's Sec-Fetch-Site still says the page was the portal's own (a review).
+    status, _, body = fetch("/meetings/%d/notes" % held, {"csrf_token": stale,
+                                                           "body": "Viết sau proxy"},
+                            jar=two_tabs, headers={"Sec-Fetch-Site": "same-origin",
+                                                   "Origin": "https://portal.example"})
+    check(status == 401 and "Viết sau proxy" in body,
+          "a form from the portal's own page behind a proxy is given back too (%d)" % status)
     status, headers, _ = fetch("/actions/%s/done" % exporters_item, {"csrf_token": stale},
                                jar=two_tabs)
     where = headers.get("Location", "")

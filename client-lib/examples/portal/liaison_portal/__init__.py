@@ -335,9 +335,10 @@ SERVER_REASONS = [
     (r"at most ([0-9]+) characters", lambda m: _("at most %(n)s characters", n=m[1])),
     # A text field's bound in characters is checked in bytes first, at four
     # a character (request.c): "at most 8000 bytes" of a 2000-character
-    # note. _why names the field's own bound where it knows it (FIELD_CHARS).
+    # note. _why names the field's own bound where it knows it (FIELD_CHARS);
+    # any other bound is in bytes (a review: a 200-byte search read "at most
+    # 50 characters").
     (r"at most ([0-9]+) bytes", lambda m: _(
-        "at most %(n)s characters", n=int(m[1]) // 4) if int(m[1]) % 4 == 0 else _(
         "at most %(n)s letters without accents (an accented letter such as ệ counts as "
         "two or three)", n=m[1])),
     # The wire's own bound on any text, long before a field's own.
@@ -882,13 +883,19 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     def same_site_post() -> bool:
         """Whether the browser says this POST came from one of the portal's
-        own pages (Origin, or Fetch Metadata); a client that says neither
-        (not a browser of today) is taken at its word."""
-        origin = request.headers.get("Origin")
+        own pages. Fetch Metadata first: the browser's own verdict, true
+        behind a proxy that sends its own Host, where Origin's host is not
+        request.host (a review: every signed-out form there lost what was
+        typed). Else Origin against the host and scheme asked for; a client
+        that says neither (not a browser of today) is taken at its word."""
         site = request.headers.get("Sec-Fetch-Site")
+        if site is not None:
+            return site == "same-origin"
+        origin = request.headers.get("Origin")
         if origin and origin != "null":
-            return urllib.parse.urlsplit(origin).netloc == request.host
-        return site in (None, "same-origin")
+            parts = urllib.parse.urlsplit(origin)
+            return (parts.netloc, parts.scheme) == (request.host, request.scheme)
+        return True
 
     def unsent_form() -> Response:
         """The answer to a form sent by a session that is not signed in (it
