@@ -443,7 +443,7 @@ static int ch_remove(struct cli *cli, int argc, char **argv)
             method = kinds[i].method;
     if (!method) {
         fprintf(stderr,
-                "liaison: '%s' is not a part that is removed: carve-out, commitment or "
+                "liaison: '%s' is not a part 'charter remove' takes: carve-out, commitment or "
                 "competing\n",
                 args[1]);
         return EXIT_USAGE;
