@@ -334,13 +334,17 @@ static bool pbjson_set(const ProtobufCFieldDescriptor *f, const json_t *j, void 
         unsigned char *out = arena_alloc(cx->a, len / 4 * 3 + 1);
         if (!out)
             return pbjson_fail(cx, path, "too large");
-        int n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
-        if (n < 0)
+        /* Padding is at most two '=' at the end; EVP_DecodeBlock counts
+         * them as zero bytes, so they are taken off its count. */
+        size_t pad = 0;
+        while (pad < len && s[len - 1 - pad] == '=')
+            pad++;
+        if (pad > 2 || memchr(s, '=', len - pad))
             return pbjson_fail(cx, path, "not valid base64");
-        while (len > 0 && s[len - 1] == '=') {
-            len--;
-            n--;
-        }
+        int n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
+        if (n < (int)pad)
+            return pbjson_fail(cx, path, "not valid base64");
+        n -= (int)pad;
         ProtobufCBinaryData *b = p;
         b->data = out;
         b->len = (size_t)n;

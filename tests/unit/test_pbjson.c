@@ -135,6 +135,19 @@ static void test_errors(void)
                  sizeof err));
     CHECK_EQ_STR(err, "violations[0].field: expected a string");
     CHECK(!parse(&liaison__v1__frame__descriptor, "{\"payload\":\"abc\"}", &a, err, sizeof err));
+    /* padding is at most two '=' at the end (more made the length negative) */
+    CHECK(
+        !parse(&liaison__v1__frame__descriptor, "{\"payload\":\"AQ======\"}", &a, err, sizeof err));
+    CHECK_EQ_STR(err, "payload: not valid base64");
+    CHECK(!parse(&liaison__v1__frame__descriptor, "{\"payload\":\"A===\"}", &a, err, sizeof err));
+    CHECK(!parse(&liaison__v1__frame__descriptor, "{\"payload\":\"====\"}", &a, err, sizeof err));
+    CHECK(!parse(&liaison__v1__frame__descriptor, "{\"payload\":\"A=Q=\"}", &a, err, sizeof err));
+    ProtobufCMessage *one =
+        parse(&liaison__v1__frame__descriptor, "{\"payload\":\"AQ==\"}", &a, err, sizeof err);
+    CHECK(one && ((Liaison__V1__Frame *)one)->payload.len == 1);
+    ProtobufCMessage *two =
+        parse(&liaison__v1__frame__descriptor, "{\"payload\":\"AQI=\"}", &a, err, sizeof err);
+    CHECK(two && ((Liaison__V1__Frame *)two)->payload.len == 2);
     arena_reset(&a);
 }
 
