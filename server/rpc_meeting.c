@@ -402,7 +402,7 @@ static struct db_stmt q_action_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such action item'),"
     " liaison_precondition(x.s IS NULL OR x.s = 'open',"
     "  format('the action item is %s; only an open one can be %s', x.s, $2::text)),"
-    " liaison_precondition(x.s IS NULL OR x.ours, format('the action item is owned by %s of the"
+    " liaison_denied(x.s IS NULL OR x.ours, format('the action item is owned by %s of the"
     " exporter: a distributor completes only the items of its own people', x.owner))"
     " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s,"
     "  liaison_distributor_scope() = 0 OR a.owner_contact_id IS NOT NULL OR u.distributor_id"

@@ -533,7 +533,7 @@ try:
     code, _ = call("ListActionItems", {"distributorId": d2}, portal1)
     check(code == "NOT_FOUND", "another distributor's action items are NOT_FOUND")
     code, out = call("CompleteActionItem", {"id": a_mgr}, portal1)
-    check(refused(code, out, "FAILED_PRECONDITION", "of the exporter: a distributor completes only"
+    check(refused(code, out, "PERMISSION_DENIED", "of the exporter: a distributor completes only"
                   " the items of its own people"),
           "a distributor user sees the exporter's own action item but does not complete it")
     check(sql("SELECT status FROM action_items WHERE id = %s" % a_mgr) == "open", "it stays open")

@@ -454,7 +454,7 @@ try:
           "Mark done sent twice (a double click, Back and again): the same confirmation, "
           "not an error page (%d)" % status)
     status, _, body = fetch("/actions/%s/done" % exporters_item, {"csrf_token": csrf})
-    check(status == 409 and "Send the 2027 price list" in body and "Action items" in body
+    check(status == 403 and "Send the 2027 price list" in body and "Action items" in body
           and "of the exporter: a distributor completes only the items of its own people"
           in body, "an item of the exporter's people: refused on the list, in words (%d %s)"
           % (status, body[-600:]))

@@ -1440,6 +1440,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         except liaison.FailedPrecondition as e:
             if not e.message.startswith("the action item is done;"):
                 return actions_page(409, error=_why(e.message))
+        except liaison.PermissionDenied as e:
+            if _tenant_suspended(e):
+                raise
+            return actions_page(403, error=_why(e.message))
         return redirect(url_for("actions", done=1), 303)
 
     @app.route("/health")
