@@ -321,7 +321,8 @@ static int order_status(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "order status ID STATUS",
         "Moves an order: placed, confirmed, shipped, delivered; cancelled while placed or "
-        "confirmed (a distributor user may only cancel).",
+        "confirmed (a distributor user may only cancel). An order whose shipments are recorded "
+        "follows them: see 'shipment status'.",
         opts, 2, "order status 12 confirmed"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
@@ -463,8 +464,10 @@ static int shipment_status(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
         "shipment status ID STATUS",
-        "Moves a shipment: planned, in_transit, delivered; cancelled until delivered. When "
-        "delivered shipments carry every ordered unit, the order becomes delivered.",
+        "Moves a shipment: planned, in_transit, delivered; cancelled until delivered. A "
+        "confirmed order becomes shipped when its first shipment leaves, and delivered when "
+        "delivered shipments carry every ordered unit; cancelling the only shipment on its way "
+        "makes the order confirmed again.",
         opts, 2, "shipment status 3 in_transit"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);

@@ -335,12 +335,21 @@ must("SetOrderStatus", {"id": o2.get("id"), "status": "confirmed"}, admin)
 moving = ship([(o2["lines"][0]["id"], 50)], order_id=o2.get("id"))[1].get("shipment", {})
 planned = ship([(o2["lines"][0]["id"], 50)], order_id=o2.get("id"))[1].get("shipment", {})
 must("SetShipmentStatus", {"id": moving.get("id"), "status": "in_transit"}, admin)
+check(must("GetOrder", {"id": o2.get("id")}, saigon_user)["order"]["status"] == "shipped"
+      and int(sql("SELECT count(*) FROM audit_log WHERE action = 'order.shipped' AND entity_id"
+                  " = '%s'" % o2.get("id"))) == 1,
+      "the order is shipped when its first shipment leaves, audited")
+code, out = call("SetOrderStatus", {"id": o2.get("id"), "status": "shipped"}, admin)
+check(code == "FAILED_PRECONDITION" and "this order is shipped" in out.get("message", ""),
+      "and is not shipped twice (%s %s)" % (code, out))
 code, out = call("SetOrderStatus", {"id": o2.get("id"), "status": "cancelled"}, saigon_user)
 check(code == "FAILED_PRECONDITION" and "shipment %s of this order is in_transit" % moving.get("id")
       in out.get("message", ""),
       "an order with a shipment on its way is not cancelled, the shipment named (%s %s)"
       % (code, out))
 must("SetShipmentStatus", {"id": moving.get("id"), "status": "cancelled"}, admin)
+check(must("GetOrder", {"id": o2.get("id")}, admin)["order"]["status"] == "confirmed",
+      "its only shipment on the way cancelled, the order is confirmed again")
 code, out = call("SetOrderStatus", {"id": o2.get("id"), "status": "cancelled"}, saigon_user)
 check(code == "OK" and must("GetShipment", {"id": planned.get("id")}, admin)["shipment"]["status"]
       == "cancelled", "cancelling the order cancels its planned shipment (%s %s)" % (code, out))
