@@ -252,8 +252,10 @@ void rpc_place_order(struct request *r)
         else if (l->unit_price_minor &&
                  (l->quantity > (REQUEST_MAX_AMOUNT - total) / l->unit_price_minor))
             f = "unitPriceMinor", why = ORDER_TOTAL_TOO_LARGE;
-        else if (l->id || l->amount_minor || l->shipped)
-            f = "id", why = "only product_id or sku, quantity and unit_price_minor are given";
+        else if (l->id || l->amount_minor || l->shipped) {
+            f = l->id ? "id" : l->amount_minor ? "amountMinor" : "shipped";
+            why = "set by the server: a line gives productId or sku, quantity and unitPriceMinor";
+        }
         if (f) {
             const char *name = line_field(r, i, f);
             if (name)

@@ -122,8 +122,22 @@ code, out = place(saigon_user, [line(old, 10, 1)])
 check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].productId")
       == ["product OLD-1 is retired"], "a retired product is refused (%s %s)" % (code, out))
 code, out = place(saigon_user, [line("NOPE-1", 10, 1)])
-check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].productId"),
-      "an unknown SKU is refused on its line (%s)" % code)
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].sku") == ["no such product"],
+      "an unknown SKU is refused on its line's sku (%s %s)" % (code, out))
+# SKUs are one in any case (0050): a SKU typed in lower case orders the product (migration 0109).
+code, out = place(vientiane_user, [line("brk-1001", 100, 125000)])
+check(code == "OK" and [x.get("sku") for x in out["order"]["lines"]] == ["BRK-1001"],
+      "a SKU in another case orders its product (%s %s)" % (code, out))
+code, out = place(vientiane_user, [{"productId": fil, "sku": "BRK-1001", "quantity": 100,
+                                    "unitPriceMinor": 1}])
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].sku")
+      == ["product %s is SKU FLT-7: give one of them, or both alike" % fil],
+      "a product id and another product's SKU on one line are refused (%s %s)" % (code, out))
+code, out = place(vientiane_user, [{"sku": "BRK-1001", "quantity": 100, "unitPriceMinor": 1,
+                                    "amountMinor": 5}])
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].amountMinor")
+      == ["set by the server: a line gives productId or sku, quantity and unitPriceMinor"],
+      "an amount sent on a line is refused on that field (%s %s)" % (code, out))
 code, out = place(saigon_user, [line(pad, 2**62, 4)])
 check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].quantity")
       == ["a whole number from 1 to 1000000000"],
@@ -140,8 +154,8 @@ check(code == "INVALID_ARGUMENT" and violation(out, "lines[1].unitPriceMinor"),
 code, out = place(saigon_user, [line(pad, 200, 1)], currency="XYZ")
 check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "currency",
       "an unknown currency is refused (%s)" % code)
-check(orders() == before + 1 and audits("order.place") == placed_audits + 1,
-      "refused orders leave no row and no audit entry")
+check(orders() == before + 2 and audits("order.place") == placed_audits + 2,
+      "refused orders leave no row and no audit entry (two were placed)")
 
 # ---------------- placed, with the total computed ----------------
 code, out = place(saigon_user, [line("BRK-1001", 200, 125000), line(fil, 20, 98000)],
@@ -508,6 +522,22 @@ vt_lead = register(vientiane_user, "Kyoto Buses")["id"]
 code, out = place(admin, [line("BRK-1001", 200, 1000)], distributor_id=saigon, leadId=vt_lead)
 check(code == "NOT_FOUND" and "no such lead" in out.get("message", ""),
       "an order does not name another distributor's lead, even from staff (%s %s)" % (code, out))
+# An order on a lead is for the lead's account (migration 0109).
+sg_lead = register(saigon_user, "Nagoya Buses")
+code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id"])
+check(code == "OK" and out["order"].get("keyAccountId") == sg_lead["keyAccountId"],
+      "an order on a lead takes the lead's account (%s %s)" % (code, out))
+code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id"],
+                  keyAccountId=ours)
+check(code == "INVALID_ARGUMENT" and violation(out, "keyAccountId")
+      == ["lead %s is for key account %s (Nagoya Buses): give that account, or none"
+          % (sg_lead["id"], sg_lead["keyAccountId"])],
+      "a lead of one account on an order for another is refused (%s %s)" % (code, out))
+must("DecideLeadRegistration", {"id": sg_lead["id"], "decision": "reject"}, admin)
+code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id"])
+check(code == "INVALID_ARGUMENT" and violation(out, "leadId")
+      == ["lead %s's registration was rejected: it is not this distributor's deal"
+          % sg_lead["id"]], "an order on a rejected registration is refused (%s %s)" % (code, out))
 
 # ---------------- an order for a carve-out account is flagged as the exporter's ----------------
 amend = must("CreateCharterDraft", {"distributorId": saigon}, admin)["charter"]["id"]
