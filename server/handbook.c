@@ -406,7 +406,11 @@ static void section_charter(struct page *p, const json_t *c)
         json_array_foreach(commitments, i, g)
         {
             char moq[32], buffer[64], terms[32];
-            snprintf(moq, sizeof moq, "%lld", num(g, "moq"));
+            /* 0 is no minimum of the charter's own; "Minimum order 0" read as a typo. */
+            if (num(g, "moq") > 0)
+                snprintf(moq, sizeof moq, "%lld", num(g, "moq"));
+            else
+                snprintf(moq, sizeof moq, "none");
             snprintf(buffer, sizeof buffer, "%lld %s", num(g, "buffer_amount"),
                      !strcmp(str(g, "buffer_unit"), "weeks") ? "weeks of cover" : "units");
             snprintf(terms, sizeof terms, "%lld day%s", num(g, "payment_terms_days"),
@@ -462,7 +466,7 @@ static const char *cadence_recurrence(const char *kind)
         const char *kind, *words;
     } kinds[] = {{"onboarding", "twice a week"},
                  {"weekly", "every week"},
-                 {"monthly", "every month, in the week from the day of the month it began"},
+                 {"monthly", "every month, in the week after the monthly report falls due"},
                  {"quarterly", "every three months"},
                  {"annual", "every year, a month before the charter year ends"}};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -601,6 +605,18 @@ static void section_escalation(struct page *p, const json_t *data)
     }
 }
 
+/*
+ * Whether a variant in language have serves a reader of want: the same tag,
+ * or one the other's prefix at a subtag boundary ("en" and "en-GB", "vi-VN"
+ * and "vi"; not "zh-Hans" and "zh-Hant"), as liaison_language_covers
+ * (migration 0111) decides for the coverage report.
+ */
+static bool language_covers(const char *have, const char *want)
+{
+    size_t h = strlen(have), w = strlen(want), n = h < w ? h : w;
+    return strncasecmp(have, want, n) == 0 && (h == w || (h < w ? want[n] : have[n]) == '-');
+}
+
 static void section_languages(struct page *p, const json_t *data)
 {
     heading(p, 2, "4. Language protocol");
@@ -650,9 +666,9 @@ static void section_languages(struct page *p, const json_t *data)
         json_array_foreach(langs, k, l)
         {
             const char *lang = json_string_value(l);
-            bool have = lang && !strcasecmp(lang, str(d, "language"));
+            bool have = lang && language_covers(str(d, "language"), lang);
             json_array_foreach(json_object_get(d, "variants"), j, v) have =
-                have || (lang && !strcasecmp(lang, str(v, "language")));
+                have || (lang && language_covers(str(v, "language"), lang));
             if (have || !lang)
                 continue;
             int n = snprintf(missing + used, sizeof missing - used, "%s%s", used ? ", " : "", lang);

@@ -204,6 +204,15 @@ try:
     check(counts.get("onboarding") == 9 and counts.get("weekly", 0) >= 47
           and counts.get("monthly", 0) >= 11 and counts.get("quarterly", 0) >= 3
           and counts.get("annual") == 1, "a year of occurrences: %s" % counts)
+    # The review goes through the month's report: it comes in the week after the report is
+    # due (the charter's report due day, 10 by default), never before (migration 0110).
+    early = rows("SELECT to_char(starts_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD') FROM"
+                 " meetings m JOIN charters c ON c.id = %s WHERE m.distributor_id = %d AND"
+                 " m.kind = 'monthly' AND extract(day FROM m.starts_at AT TIME ZONE"
+                 " 'Europe/Berlin') NOT BETWEEN c.report_due_day + 1 AND c.report_due_day + 7"
+                 % (c_vn, d_vn))
+    check(not early and counts.get("monthly", 0) >= 11,
+          "every monthly review in the week after the report falls due (%s)" % early[:3])
     span = rows("SELECT min(starts_at) < '2026-03-29', max(starts_at) > '2026-10-25' "
                 "FROM meetings WHERE distributor_id = %d AND kind = 'weekly'" % d_vn)
     check(span == [["t", "t"]], "the weekly calls span both daylight-saving changes")

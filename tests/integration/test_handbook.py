@@ -285,8 +285,8 @@ for want, what in (("# Relationship Operating Handbook: Sài Gòn &lt;script&gt;
                    ("at the end of %s:\n\n- BRK: 3.9 weeks of cover against 8 weeks, below the"
                     " commitment" % months[2], "the line's own cover against its buffer")):
     check(want in md, "the Markdown names %s" % what)
-for series in ("(weekly, every week)", "(monthly, every month, in the week from the day of the"
-               " month it began)", "(quarterly, every three months)",
+for series in ("(weekly, every week)", "(monthly, every month, in the week after the monthly report"
+               " falls due)", "(quarterly, every three months)",
                "(annual, every year, a month before the charter year ends)"):
     check(series in md, "the Markdown names the cadence's series and how often it meets: %s"
           % series)
