@@ -149,22 +149,29 @@ static struct db_stmt q_document_content = {
     6, 0};
 /*
  * $1 distributor: the languages it reads, and per document shared with it
- * the ones no variant covers and its stale variants in them.
+ * the ones no variant covers and its stale variants in them. A variant
+ * serves a reader of its tag or of one it falls back to (en for en-GB);
+ * a stale one is listed only for a reader no fresh variant serves.
  */
 static struct db_stmt q_document_coverage = {
     "SELECT array_to_json(g.langs)::text AS languages,"
     " (SELECT json_agg(x ORDER BY x.document_id) FROM ("
     "  SELECT d.id AS document_id, d.title, d.kind, d.language,"
-    "   (SELECT coalesce(json_agg(l ORDER BY l), '[]') FROM unnest(g.langs) l"
-    "    WHERE l <> lower(d.language) AND NOT EXISTS (SELECT 1 FROM document_translations t"
-    "     WHERE t.tenant_id = d.tenant_id AND t.document_id = d.id AND lower(t.language) = l))"
-    "    AS missing_languages,"
+    "   (SELECT coalesce(json_agg(l ORDER BY lower(l)), '[]') FROM unnest(g.langs) l"
+    "    WHERE NOT liaison_language_covers(d.language, l) AND NOT EXISTS (SELECT 1"
+    "     FROM document_translations t WHERE t.tenant_id = d.tenant_id AND t.document_id = d.id"
+    "     AND liaison_language_covers(t.language, l))) AS missing_languages,"
     "   (SELECT coalesce(json_agg(json_build_object('language', t.language, 'translated_from',"
     "     t.translated_from, 'latest_version', lv.latest) ORDER BY lower(t.language)), '[]')"
     "    FROM (SELECT DISTINCT ON (lower(y.language)) y.language, y.translated_from"
     "     FROM document_translations y WHERE y.tenant_id = d.tenant_id AND y.document_id = d.id"
-    "     AND lower(y.language) = ANY (g.langs) ORDER BY lower(y.language), y.id DESC) t"
-    "    WHERE t.translated_from < lv.latest) AS stale" DOC_FROM
+    "     ORDER BY lower(y.language), y.id DESC) t"
+    "    WHERE t.translated_from < lv.latest AND EXISTS (SELECT 1 FROM unnest(g.langs) l"
+    "     WHERE liaison_language_covers(t.language, l)"
+    "     AND NOT liaison_language_covers(d.language, l) AND NOT EXISTS (SELECT 1"
+    "      FROM document_translations f WHERE f.tenant_id = d.tenant_id"
+    "      AND f.document_id = d.id AND f.translated_from >= lv.latest"
+    "      AND liaison_language_covers(f.language, l)))) AS stale" DOC_FROM
     "  WHERE d.tenant_id = liaison_tenant() AND (d.share_all OR EXISTS (SELECT 1"
     "   FROM document_shares s WHERE s.tenant_id = d.tenant_id AND s.document_id = d.id"
     "   AND s.distributor_id = $1::bigint))) x"

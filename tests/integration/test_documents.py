@@ -333,4 +333,35 @@ code, out = cli("doc", "get", str(handbook_id), "--language", "en", "-o", got_pa
 with open(got_path) as f:
     check(code == "OK" and f.read() == "Distributor handbook, chapter 1\n", "doc get --language")
 
+# ---------------- language tags: a reader is served by a tag it falls back to (0111) ----------------
+# A contact who read en-GB made every English document "missing en-gb" (a try-out).
+london, _ = distributor("Brake Parts Ltd", "GB", ["en-GB"], "zh-Hant")
+code, out = call("CreateDocument", {"kind": "other", "title": "製品カタログ", "language": "ja",
+                                    "share": [london], "content": b64(b"v1")}, admin)
+cat2 = out.get("document", {}).get("id")
+docs, out = coverage(london)
+check(code == "OK" and out.get("languages") == ["en-GB", "zh-Hant"]
+      and docs.get(cat2, {}).get("missingLanguages") == ["en-GB", "zh-Hant"],
+      "the languages read, as the distributor and its contact gave them (%s %s)"
+      % (out.get("languages"), docs.get(cat2)))
+must("AddTranslation", {"documentId": cat2, "language": "en", "content": b64(b"en v1")}, admin)
+must("AddTranslation", {"documentId": cat2, "language": "zh-Hans", "content": b64(b"zh v1")},
+     admin)
+docs, _ = coverage(london)
+check(docs.get(cat2, {}).get("missingLanguages") == ["zh-Hant"],
+      "an English variant serves an en-GB reader, a Simplified Chinese one not a Traditional"
+      " Chinese reader (%s)" % docs.get(cat2))
+must("AddDocumentVersion", {"documentId": cat2, "content": b64(b"v2")}, admin)
+docs, _ = coverage(london)
+check([x["language"] for x in docs.get(cat2, {}).get("stale", [])] == ["en"],
+      "the English variant made from version 1 is stale for its en-GB reader (%s)"
+      % docs.get(cat2))
+must("AddTranslation", {"documentId": cat2, "language": "en-GB", "content": b64(b"en-GB v2")},
+     admin)
+docs, _ = coverage(london)
+check(docs.get(cat2, {}).get("stale", []) == []
+      and docs.get(cat2, {}).get("missingLanguages") == ["zh-Hant"],
+      "a fresh en-GB variant serves the reader: the stale English one is not listed (%s)"
+      % docs.get(cat2))
+
 t.finish("test_documents")
