@@ -12,23 +12,24 @@
 
 #include "cli.h"
 
-static const struct output_column order_cols[] = {{"ID", "id"},
-                                                  {"DISTRIBUTOR", "distributorName"},
-                                                  {"STATUS", "status"},
-                                                  {"LATE", "late", OUTPUT_BOOL},
-                                                  {"TOTAL (minor units)", "totalMinor"},
-                                                  {"CURRENCY", "currency"},
-                                                  {"ACCOUNT", "keyAccountId"},
-                                                  {"CARVE-OUT", "carveOut", OUTPUT_BOOL},
-                                                  {"NOTE", "note"},
-                                                  {"PLACED", "placedAt"},
-                                                  {"BY", "placedBy"}};
+static const struct output_column order_cols[] = {
+    {"ID", "id"},
+    {"DISTRIBUTOR", "distributorName"},
+    {"STATUS", "status"},
+    {"LATE", "late", OUTPUT_BOOL},
+    {"TOTAL (minor units)", "totalMinor", OUTPUT_COUNT},
+    {"CURRENCY", "currency"},
+    {"ACCOUNT", "keyAccountId"},
+    {"CARVE-OUT", "carveOut", OUTPUT_BOOL},
+    {"NOTE", "note"},
+    {"PLACED", "placedAt"},
+    {"BY", "placedBy"}};
 static const struct output_column line_cols[] = {{"LINE", "id"},
                                                  {"SKU", "sku"},
                                                  {"QUANTITY", "quantity"},
-                                                 {"UNIT PRICE", "unitPriceMinor"},
-                                                 {"AMOUNT", "amountMinor"},
-                                                 {"SHIPPED", "shipped"}};
+                                                 {"UNIT PRICE", "unitPriceMinor", OUTPUT_COUNT},
+                                                 {"AMOUNT", "amountMinor", OUTPUT_COUNT},
+                                                 {"SHIPPED", "shipped", OUTPUT_COUNT}};
 static const struct output_column shipment_cols[] = {{"ID", "id"},
                                                      {"ORDER", "orderId"},
                                                      {"CARRIER", "carrier"},
