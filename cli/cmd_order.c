@@ -481,12 +481,44 @@ static int shipment_status(struct cli *cli, int argc, char **argv)
                            json_pack("{s:I,s:o}", "id", v, "status", cli_enum_string(args[1])));
 }
 
+static int shipment_update(struct cli *cli, int argc, char **argv)
+{
+    const char *carrier = "", *tracking = "", *etd = "", *eta = "";
+    const struct cli_opt opts[] = {
+        {"carrier", &carrier, NULL, false, "who carries it now"},
+        {"tracking", &tracking, NULL, false, "the carrier's tracking number", "trackingNumber"},
+        {"etd", &etd, NULL, false, "departure, YYYY-MM-DD"},
+        {"eta", &eta, NULL, false, "arrival, YYYY-MM-DD"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "shipment update ID [--carrier C] [--tracking T] [--etd DATE] [--eta DATE]",
+        "Corrects a planned or in-transit shipment: each option given replaces what was "
+        "recorded (a slipped ETA, a new tracking number); the others stay as they were.",
+        opts, 1, "shipment update 3 --eta 2027-02-16"};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    if (!*carrier && !*tracking && !*etd && !*eta) {
+        fprintf(stderr, "liaison: nothing to change: give --carrier, --tracking, --etd or --eta\n");
+        return EXIT_USAGE;
+    }
+    json_t *req = json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", v, "carrier", carrier, "trackingNumber",
+                            tracking, "etd", etd, "eta", eta);
+    return req ? shipment_answer(cli, "UpdateShipment", req) : EXIT_ERROR;
+}
+
 int cmd_shipment(struct cli *cli, int argc, char **argv)
 {
-    static const struct cli_subcommand subs[] = {{"add", shipment_add, "add a shipment"},
-                                                 {"list", shipment_list, "list shipments"},
-                                                 {"show", shipment_show, "show a shipment"},
-                                                 {"status", shipment_status, "move a shipment"},
-                                                 {NULL, NULL, NULL}};
+    static const struct cli_subcommand subs[] = {
+        {"add", shipment_add, "add a shipment"},
+        {"list", shipment_list, "list shipments"},
+        {"show", shipment_show, "show a shipment"},
+        {"status", shipment_status, "move a shipment"},
+        {"update", shipment_update, "correct a shipment's carrier, tracking or dates"},
+        {NULL, NULL, NULL}};
     return cli_subcommand("shipment", subs, argc, argv, cli);
 }

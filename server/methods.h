@@ -179,6 +179,7 @@
     M(ListShipments, rpc_list_shipments, AUTHZ_USERS, READS)                                       \
     M(GetShipment, rpc_get_shipment, AUTHZ_USERS, READS)                                           \
     M(SetShipmentStatus, rpc_set_shipment_status, ADMIN_MANAGER, WRITES)                           \
+    M(UpdateShipment, rpc_update_shipment, ADMIN_MANAGER, WRITES)                                  \
     /* issue 14: per-tenant rate limits */                                                         \
     M(SetTenantRateLimit, rpc_set_tenant_rate_limit, AUTHZ_OPERATOR, WRITES)                       \
     /* --- chunked document uploads --- */                                                         \

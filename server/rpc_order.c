@@ -107,6 +107,11 @@ static struct db_stmt q_shipment_list = {
 /* $1 id, $2 status */
 static struct db_stmt q_shipment_status = {"SELECT liaison_shipment_status($1::bigint, $2) AS _id",
                                            2, 0};
+/* $1 id, $2 carrier, $3 tracking, $4 etd, $5 eta: '' leaves each as it was */
+static struct db_stmt q_shipment_update = {
+    "SELECT liaison_shipment_update($1::bigint, nullif($2, ''), nullif($3, ''),"
+    " nullif($4, '')::date, nullif($5, '')::date) AS _id",
+    5, 0};
 
 static struct exec_decl d_order_place = {
     .method = "PlaceOrder",
@@ -159,12 +164,19 @@ static struct exec_decl d_shipment_status = {.method = "SetShipmentStatus",
                                              .reply = {&q_shipment_get, {"id"}},
                                              .out = "shipment",
                                              .not_found = "no such shipment"};
+static struct exec_decl d_shipment_update = {
+    .method = "UpdateShipment",
+    .query = {&q_shipment_update, {"id", "carrier", "tracking_number", "etd", "eta"}},
+    .reply = {&q_shipment_get, {"id"}},
+    .out = "shipment",
+    .not_found = "no such shipment",
+    .invalid = "etd: a date as YYYY-MM-DD"};
 
 int rpc_order_register(void)
 {
-    struct exec_decl *const decls[] = {&d_order_place,  &d_order_list,     &d_order_get,
-                                       &d_order_status, &d_shipment_add,   &d_shipment_list,
-                                       &d_shipment_get, &d_shipment_status};
+    struct exec_decl *const decls[] = {&d_order_place,  &d_order_list,      &d_order_get,
+                                       &d_order_status, &d_shipment_add,    &d_shipment_list,
+                                       &d_shipment_get, &d_shipment_status, &d_shipment_update};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "order RPCs refused", "reason=\"%s\"", err);
@@ -302,23 +314,33 @@ void rpc_set_order_status(struct request *r)
     exec_run(r, &d_order_status);
 }
 
+/* A shipment's carrier, tracking number, ETD and ETA, as AddShipment and UpdateShipment take them.
+ */
+static bool shipment_fields_ok(struct request *r, const char *carrier, bool carrier_required,
+                               const char *tracking, const char *etd, const char *eta)
+{
+    if (!request_check_text(r, "carrier", carrier, 100, carrier_required) ||
+        !request_check_one_line(r, "carrier", carrier) ||
+        !request_check_text(r, "trackingNumber", tracking, 100, false) ||
+        !request_check_one_line(r, "trackingNumber", tracking))
+        return false;
+    if (etd[0] && !charter_date_ok(etd)) {
+        request_fail_field(r, "etd", "a date as YYYY-MM-DD, 1900 to 2999");
+        return false;
+    }
+    if (eta[0] && !charter_date_ok(eta)) {
+        request_fail_field(r, "eta", "a date as YYYY-MM-DD, 1900 to 2999");
+        return false;
+    }
+    return true;
+}
+
 void rpc_add_shipment(struct request *r)
 {
     const Liaison__V1__AddShipmentRequest *in = (const Liaison__V1__AddShipmentRequest *)r->input;
     if (!request_check_id(r, "orderId", in->order_id) ||
-        !request_check_text(r, "carrier", in->carrier, 100, true) ||
-        !request_check_one_line(r, "carrier", in->carrier) ||
-        !request_check_text(r, "trackingNumber", in->tracking_number, 100, false) ||
-        !request_check_one_line(r, "trackingNumber", in->tracking_number))
+        !shipment_fields_ok(r, in->carrier, true, in->tracking_number, in->etd, in->eta))
         return;
-    if (in->etd[0] && !charter_date_ok(in->etd)) {
-        request_fail_field(r, "etd", "a date as YYYY-MM-DD, 1900 to 2999");
-        return;
-    }
-    if (in->eta[0] && !charter_date_ok(in->eta)) {
-        request_fail_field(r, "eta", "a date as YYYY-MM-DD, 1900 to 2999");
-        return;
-    }
     if (in->n_lines < 1 || in->n_lines > MAX_LINES) {
         request_fail_field(r, "lines", "1 to 200 lines");
         return;
@@ -372,4 +394,19 @@ void rpc_set_shipment_status(struct request *r)
         return;
     }
     exec_run(r, &d_shipment_status);
+}
+
+void rpc_update_shipment(struct request *r)
+{
+    const Liaison__V1__UpdateShipmentRequest *in =
+        (const Liaison__V1__UpdateShipmentRequest *)r->input;
+    if (!request_check_id(r, "id", in->id) ||
+        !shipment_fields_ok(r, in->carrier, false, in->tracking_number, in->etd, in->eta))
+        return;
+    if (!in->carrier[0] && !in->tracking_number[0] && !in->etd[0] && !in->eta[0]) {
+        request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT,
+                     "nothing to change: give a carrier, a tracking number, an ETD or an ETA");
+        return;
+    }
+    exec_run(r, &d_shipment_update);
 }

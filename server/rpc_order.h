@@ -18,5 +18,6 @@ void rpc_add_shipment(struct request *r);
 void rpc_list_shipments(struct request *r);
 void rpc_get_shipment(struct request *r);
 void rpc_set_shipment_status(struct request *r);
+void rpc_update_shipment(struct request *r);
 
 #endif

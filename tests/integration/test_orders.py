@@ -671,6 +671,36 @@ try:
           and trend[0].get("args") == ["1", utc_day.isoformat()]
           and "1 shipment past its ETA %s" % utc_day in trend[0].get("detail", ""),
           "the distributor's health names the late shipment under order_trend (%s)" % trend)
+    # A slipped sailing is told, not cancelled and added again (migration 0113).
+    later = (utc_day + datetime.timedelta(days=20)).isoformat()
+    code, out = call("UpdateShipment", {"id": was_late, "eta": later}, saigon_user)
+    check(code == "PERMISSION_DENIED", "a distributor's user does not correct a shipment (%s)"
+          % code)
+    code, out = cli("shipment", "update", str(was_late), "--eta", later, "--tracking",
+                    "NX-12345", token=admin)
+    check(code == "OK" and out.get("eta") == later and out.get("trackingNumber") == "NX-12345"
+          and out.get("carrier") == "日本通運" and out.get("status") == "in_transit"
+          and not out.get("late") and audits("shipment.update") == 1,
+          "shipment update moves the ETA and the tracking number, the rest kept, audited (%s %s)"
+          % (code, out))
+    code, out = call("UpdateShipment", {"id": was_late, "eta": "2025-12-31"}, admin)
+    check(code == "INVALID_ARGUMENT"
+          and violation(out, "eta") == ["on or after the ETD (2026-01-01)"],
+          "an ETA before the recorded ETD is refused (%s %s)" % (code, out))
+    code, out = call("UpdateShipment", {"id": was_late}, admin)
+    check(code == "INVALID_ARGUMENT" and "nothing to change" in out.get("message", ""),
+          "an update with nothing in it is refused (%s %s)" % (code, out))
+    code, out = call("UpdateShipment", {"id": delivered, "eta": later}, admin)
+    check(code == "FAILED_PRECONDITION" and "this shipment is delivered: only a planned or"
+          " in-transit shipment is corrected" in out.get("message", ""),
+          "a delivered shipment is history (%s %s)" % (code, out))
+    code, out = cli("shipment", "update", str(was_late), token=admin)
+    check(code == "EXIT_2" and audits("shipment.update") == 1,
+          "the CLI asks for something to change, and nothing else is written (%s %s)"
+          % (code, out))
+    settle()
+    check(order_trend() == [], "with its new ETA it is not late, and the health reason goes"
+          " (%s)" % order_trend())
     must("SetShipmentStatus", {"id": was_late, "status": "delivered"}, admin)
     check(not must("GetOrder", {"id": late_order["id"]}, admin)["order"].get("late"),
           "delivered, it is late no more, nor its order")

@@ -392,6 +392,7 @@ MATRIX = {
     "GetShipment": (USERS, False, {"id": shipment_a}),
     "SetShipmentStatus": ({"tenant_admin", "manager"}, True,
                           {"id": shipment_a, "status": "cancelled"}),
+    "UpdateShipment": ({"tenant_admin", "manager"}, True, {"id": shipment_a, "eta": "2099-01-01"}),
     "SetTenantRateLimit": ({"operator"}, True, {"slug": A, "ratePerS": 1, "burst": 1}),
     # --- chunked document uploads ---
     "BeginDocumentUpload": ({"tenant_admin", "manager"}, True,
