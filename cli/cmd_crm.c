@@ -67,7 +67,10 @@ static int account_create(struct cli *cli, int argc, char **argv)
         {"industry", &industry, NULL, false, "e.g. logistics"},
         {"distributor", &dist, NULL, false, "the owning distributor (default: the exporter)",
          "distributorId"},
-        {"owner", &owner, NULL, false, "the user who owns it: id, e-mail or me", "ownerId"},
+        {"owner", &owner, NULL, false,
+         "the user who owns it (id, e-mail or me): the exporter's staff, not an auditor, or a "
+         "user of its distributor",
+         "ownerId"},
         {0}};
     const struct cli_command_spec spec = {
         "account create --name N --country CC [--region R] [--industry I] [--distributor D] "
@@ -161,7 +164,10 @@ static int lead_register(struct cli *cli, int argc, char **argv)
         {"currency", &currency, NULL, true, "ISO 4217 code, e.g. VND, USD"},
         {"close", &close, NULL, false, "expected close, YYYY-MM-DD", "expectedClose"},
         {"lines", &lines, NULL, false, "product lines: codes or ids, BRK,FLT", "productLineIds"},
-        {"owner", &owner, NULL, false, "the user who owns it: id, e-mail or me", "ownerId"},
+        {"owner", &owner, NULL, false,
+         "the user who owns it (id, e-mail or me): the exporter's staff, not an auditor, or a "
+         "user of its distributor",
+         "ownerId"},
         {0}};
     const struct cli_command_spec spec = {
         "lead register --account NAME --country CC --title T --currency CUR [--value MINOR] "
@@ -237,7 +243,8 @@ static int lead_stage(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "lead stage ID STAGE",
         "Moves a lead: new, qualified, proposal, negotiation (either way), then won or lost "
-        "(final).",
+        "(final). A flagged registration is won only once the exporter approves it; a rejected "
+        "one only closes as lost.",
         opts, 2, "lead stage 7 proposal"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);

@@ -3,7 +3,8 @@
  * customer interactions. Who reaches what is one function of the database
  * (liaison_sees_side, migration 0020): a distributor user its own
  * distributor's records only, staff the distributors they see and the
- * exporter's own. A distributor user's records name no other distributor.
+ * exporter's own. A distributor user's records name no other distributor,
+ * nor another distributor's people (migration 0107).
  */
 #include "rpc_crm.h"
 
@@ -16,11 +17,17 @@
 #include "rpc_charter.h"
 #include "rpc_distributor.h"
 
-/* Only accounts the caller reaches are read (SEES_ACCOUNT), so their side may be named. */
+/*
+ * Only accounts the caller reaches are read (SEES_ACCOUNT), so their side may be named. The
+ * people a record names go through liaison_crm_user and liaison_crm_actor (migration 0107): a
+ * distributor's user reads no other distributor's person, as on a lead reassigned from one
+ * distributor to another, which still names who registered it at the first.
+ */
 #define ACCOUNT_COLS                                                                               \
     "a.id, a.name, a.country, a.region, a.industry,"                                               \
     " a.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = a.tenant_id"        \
-    "  AND d.id = a.distributor_id) AS distributor_name, a.owner_id,"                              \
+    "  AND d.id = a.distributor_id) AS distributor_name,"                                          \
+    " liaison_crm_user(a.owner_id) AS owner_id,"                                                   \
     " liaison_account_carved_out(a.name, a.country, a.region) AS carve_out,"                       \
     " liaison_rfc3339(a.created_at) AS created_at"
 /* An account is one side's (migration 0063): a distributor's, or the exporter's own, reached
@@ -33,19 +40,22 @@
     "  AND d.id = l.distributor_id) AS distributor_name, l.key_account_id,"                        \
     " (SELECT a.name FROM key_accounts a WHERE a.tenant_id = l.tenant_id"                          \
     "  AND a.id = l.key_account_id) AS account_name, l.title, l.stage, l.value_minor,"             \
-    " l.currency, l.expected_close::text AS expected_close, l.owner_id,"                           \
+    " l.currency, l.expected_close::text AS expected_close,"                                       \
+    " liaison_crm_user(l.owner_id) AS owner_id,"                                                   \
     " array_to_json(l.product_line_ids)::text AS product_line_ids,"                                \
     " (SELECT json_agg(pl.code ORDER BY array_position(l.product_line_ids, pl.id))"                \
     "  FROM product_lines pl WHERE pl.tenant_id = l.tenant_id"                                     \
     "  AND pl.id = ANY (l.product_line_ids)) AS product_line_codes, l.region,"                     \
     " liaison_rfc3339(l.registered_at) AS registered_at, l.registration,"                          \
-    " array_to_json(l.flags)::text AS flags, l.decided_by,"                                        \
-    " liaison_rfc3339(l.decided_at) AS decided_at, l.decision_note, l.created_by,"                 \
+    " array_to_json(l.flags)::text AS flags, liaison_crm_actor(l.decided_by) AS decided_by,"       \
+    " liaison_rfc3339(l.decided_at) AS decided_at, l.decision_note,"                               \
+    " liaison_crm_actor(l.created_by) AS created_by,"                                              \
     " liaison_rfc3339(l.created_at) AS created_at"
 #define INTERACTION_COLS                                                                           \
     "i.id, i.distributor_id, i.kind, liaison_rfc3339(i.at) AS at, i.summary, i.key_account_id,"    \
     " (SELECT a.name FROM key_accounts a WHERE a.tenant_id = i.tenant_id"                          \
-    "  AND a.id = i.key_account_id) AS account_name, i.lead_id, i.created_by,"                     \
+    "  AND a.id = i.key_account_id) AS account_name, i.lead_id,"                                   \
+    " liaison_crm_actor(i.created_by) AS created_by,"                                              \
     " liaison_rfc3339(i.created_at) AS created_at"
 /* The distributor a change is for: the one named, else a distributor user's own, else NULL
  * (the exporter's). $N is the request's distributor id. */
@@ -54,21 +64,18 @@
     " 'distributor_user' THEN nullif(current_setting('liaison.distributor_id', true), '')::bigint" \
     " END)"
 
-#define STAGE_WORDS "new, qualified, proposal, negotiation, won or lost"
-
 /* ---------- key accounts ---------- */
 
 /*
- * $1 owner (0: none), $2 distributor (0: the exporter): the owner is the
- * exporter's staff, or a user of the account's own distributor.
+ * $1 owner (0: none), $2 distributor (0: the exporter): the owner is one of the exporter's
+ * staff who reaches the account, or a user of its own distributor; no auditor, who only reads
+ * (liaison_crm_owner_ok, migration 0107, which holds a lead's owner to the same).
  */
 static struct db_stmt q_account_refs = {
-    "SELECT liaison_check($1::bigint = 0 OR EXISTS (SELECT 1 FROM users u"
-    "  WHERE u.tenant_id = liaison_tenant() AND u.id = $1::bigint"
-    "  AND (u.distributor_id IS NULL OR u.distributor_id = nullif($2::bigint, 0))), 'ownerId',"
-    "  'no user of this tenant who may own this account (the exporter''s staff, or a user of"
-    " its distributor)'),"
-    " liaison_found(liaison_sees_side(nullif($2::bigint, 0)), 'no such distributor')",
+    "SELECT liaison_found(liaison_sees_side(nullif($2::bigint, 0)), 'no such distributor'),"
+    " liaison_check($1::bigint = 0 OR liaison_crm_owner_ok(nullif($2::bigint, 0), $1::bigint),"
+    "  'ownerId', 'no user of this tenant who may own this account (the exporter''s staff who"
+    " reach it, or a user of its distributor)')",
     2, 0};
 /* $1..$4 name, country, region, industry, $5 distributor, $6 owner */
 static struct db_stmt q_account_create = {
@@ -115,14 +122,28 @@ static struct db_stmt q_lead_get = {"SELECT " LEAD_COLS " FROM leads l"
                                     " WHERE l.tenant_id = liaison_tenant() AND l.id = $1::bigint"
                                     " AND liaison_sees_side(l.distributor_id)",
                                     1, 0};
-/* A lead the caller reaches, open ($1 id): won and lost are final. */
+/*
+ * A lead the caller reaches ($1 id) that may go to stage $2: won and lost are final; a
+ * registration the exporter has not decided yet is not won before it is approved (winning
+ * it would settle whose deal it is, which is the exporter's decision), though it may be
+ * worked on, or lost; a rejected one is only closed, as lost. For every caller: staff decide
+ * first, with the decision audited.
+ */
 static struct db_stmt q_lead_open = {
-    "SELECT liaison_found(s IS NOT NULL, 'no such lead'),"
-    " liaison_precondition(s IS NULL OR s NOT IN ('won', 'lost'),"
-    "  format('this lead is %s: won and lost are final', s))"
-    " FROM (SELECT (SELECT l.stage FROM leads l WHERE l.tenant_id = liaison_tenant()"
-    "  AND l.id = $1::bigint AND liaison_sees_side(l.distributor_id) FOR UPDATE) AS s) x",
-    1, 0};
+    "SELECT liaison_found(x.id IS NOT NULL, 'no such lead'),"
+    " liaison_precondition(x.id IS NULL OR x.stage NOT IN ('won', 'lost'),"
+    "  format('this lead is %s: won and lost are final', x.stage)),"
+    " liaison_precondition(x.id IS NULL OR x.registration IS DISTINCT FROM 'flagged'"
+    "  OR $2 <> 'won', format('the exporter decides this registration first: lead %s is flagged"
+    " and is won only once approved (exporter staff: lead decide %s approve, reject or"
+    " reassign)', x.id, x.id)),"
+    " liaison_precondition(x.id IS NULL OR x.registration IS DISTINCT FROM 'rejected'"
+    "  OR $2 = 'lost', format('the exporter rejected this registration: lead %s is only closed,"
+    " as lost (lead stage %s lost)', x.id, x.id))"
+    " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT l.id, l.stage, l.registration FROM leads l"
+    "  WHERE l.tenant_id = liaison_tenant() AND l.id = $1::bigint"
+    "  AND liaison_sees_side(l.distributor_id) FOR UPDATE) x ON true",
+    2, 0};
 /* $1 id, $2 stage */
 static struct db_stmt q_lead_stage = {
     "WITH m AS (UPDATE leads l SET stage = $2 WHERE l.tenant_id = liaison_tenant()"
@@ -135,6 +156,20 @@ static struct db_stmt q_lead_decide = {
 
 /* ---------- interactions ---------- */
 
+/*
+ * $1 distributor (0: not named), $2 lead (0: none): a lead names its own side, so a distributor
+ * named with it is the lead's. Staff naming another one were told "no such key account" (the
+ * lead's account is not on the side named), which sent them looking for the account. A lead or
+ * distributor the caller does not reach passes here, and is not found by the insert.
+ */
+static struct db_stmt q_interaction_refs = {
+    "SELECT liaison_check($1::bigint = 0 OR NOT liaison_sees_side($1::bigint)"
+    "  OR NOT EXISTS (SELECT 1 FROM leads l WHERE l.tenant_id = liaison_tenant()"
+    "  AND l.id = $2::bigint AND liaison_sees_side(l.distributor_id)"
+    "  AND l.distributor_id IS DISTINCT FROM $1::bigint), 'leadId',"
+    "  format('lead %s is not distributor %s''s: name the lead''s own distributor, or none (the"
+    " lead says whose it is)', $2::bigint, $1::bigint))",
+    2, 0};
 /*
  * $1 distributor, $2 kind, $3 at ('': now), $4 summary, $5 account, $6 lead. The lead, when
  * given, names the account and, without $1, the side (else the account does: staff naming a
@@ -243,7 +278,7 @@ static struct exec_decl d_lead_get = {.method = "GetLead",
                                       .out = "lead",
                                       .not_found = "no such lead"};
 static struct exec_decl d_lead_stage = {.method = "SetLeadStage",
-                                        .check = {&q_lead_open, {"id"}},
+                                        .check = {&q_lead_open, {"id", "stage"}},
                                         .query = {&q_lead_stage, {"id", "stage"}},
                                         .reply = {&q_lead_get, {"id"}},
                                         .out = "lead",
@@ -256,6 +291,7 @@ static struct exec_decl d_lead_decide = {
     .not_found = "no such lead"};
 static struct exec_decl d_interaction_create = {
     .method = "CreateInteraction",
+    .check = {&q_interaction_refs, {"distributor_id", "lead_id"}},
     .query = {&q_interaction_create,
               {"distributor_id", "kind", "at", "summary", "key_account_id", "lead_id"}},
     .out = "interaction",
@@ -295,7 +331,7 @@ int rpc_crm_register(void)
     return 0;
 }
 
-static bool stage_known(const char *s)
+bool crm_stage_known(const char *s)
 {
     static const char *const stages[] = {"new",         "qualified", "proposal",
                                          "negotiation", "won",       "lost"};
@@ -400,8 +436,8 @@ void rpc_register_lead(struct request *r)
 void rpc_list_leads(struct request *r)
 {
     const Liaison__V1__ListLeadsRequest *in = (const Liaison__V1__ListLeadsRequest *)r->input;
-    if (in->stage[0] && !stage_known(in->stage)) {
-        request_fail_field(r, "stage", STAGE_WORDS);
+    if (in->stage[0] && !crm_stage_known(in->stage)) {
+        request_fail_field(r, "stage", CRM_STAGE_WORDS);
         return;
     }
     if (in->registration[0] && strcmp(in->registration, "accepted") &&
@@ -426,8 +462,8 @@ void rpc_set_lead_stage(struct request *r)
     const Liaison__V1__SetLeadStageRequest *in = (const Liaison__V1__SetLeadStageRequest *)r->input;
     if (!request_check_id(r, "id", in->id))
         return;
-    if (!stage_known(in->stage)) {
-        request_fail_field(r, "stage", STAGE_WORDS);
+    if (!crm_stage_known(in->stage)) {
+        request_fail_field(r, "stage", CRM_STAGE_WORDS);
         return;
     }
     exec_run(r, &d_lead_stage);

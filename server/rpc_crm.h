@@ -1,12 +1,21 @@
 /*
  * rpc_crm.h - the shared CRM: key accounts, leads with deal registration,
  * customer interactions, and the tenant's CRM settings. SQL in rpc_crm.c;
- * the registration rule in migrations 0020 and 0063 (liaison_lead_register).
+ * the registration rule in migrations 0020 and 0063 (liaison_lead_register),
+ * who may own a record and whose people a reader sees in 0107.
  */
 #ifndef LIAISON_RPC_CRM_H
 #define LIAISON_RPC_CRM_H
 
+#include <stdbool.h>
+
 #include "request.h"
+
+/* A lead's stages (leads.stage, migration 0020), as a refusal names them. */
+#define CRM_STAGE_WORDS "new, qualified, proposal, negotiation, won or lost"
+
+/* Whether s is a lead's stage, in its own (lower) case. A report's pipeline rows take them too. */
+bool crm_stage_known(const char *s);
 
 int rpc_crm_register(void);
 

@@ -60,6 +60,7 @@ saigon, saigon_user = distributor(
     [{"accountName": "VinFast Trading and Production", "region": "VN-HP", "note": "direct"}])
 vientiane, vientiane_user = distributor(
     "ビエンチャン商事", "LA", [{"region": "LA", "allLines": True}])
+vientiane_email = "portal-%s@crm.example" % vientiane
 
 
 def register(token, account, region="", country="VN", lines=(brk,), distributor_id=0,
@@ -154,6 +155,21 @@ check(code == "OK" and out["lead"]["distributorId"] == saigon
 check(code == "OK" and not out["lead"].get("flags"),
       "and its flags are the holder's: none, where Vientiane's were outside_territory and"
       " exclusive_elsewhere (%s)" % out.get("lead", {}).get("flags"))
+# Saigon's users read nobody of Vientiane on the lead now theirs: it named who registered it
+# there, "user:ID" and e-mail. Staff still read who did.
+code, out = call("GetLead", {"id": flag_exclusive}, saigon_user)
+check(code == "OK" and not out["lead"].get("createdBy") and vientiane_email not in json.dumps(out)
+      and out["lead"].get("decidedBy", "").startswith("user:"),
+      "a reassigned lead names no person of the distributor it left to its new one (%s %s)"
+      % (code, out))
+code, out = _cli.cli("lead", "show", str(flag_exclusive), token=saigon_user)
+check(code == "OK" and vientiane_email not in json.dumps(out),
+      "... in liaison lead show --json either (%s %s)" % (code, out))
+code, out = call("ListLeads", {"page": {"pageSize": 500}}, saigon_user)
+check(code == "OK" and vientiane_email not in json.dumps(out), "... nor in its lead list")
+code, out = call("GetLead", {"id": flag_exclusive}, admin)
+check(code == "OK" and vientiane_email in out["lead"].get("createdBy", ""),
+      "staff read who registered it (%s)" % out.get("lead", {}).get("createdBy"))
 code, out = call("DecideLeadRegistration", {"id": flag_carve, "decision": "reassign"}, admin)
 check(code == "OK" and not out["lead"].get("distributorId") and not out["lead"].get("registration")
       and not out["lead"].get("flags"),
@@ -195,12 +211,100 @@ code, out = call("CreateKeyAccount", {"name": "Xe buýt Viêng Chăn", "country"
                                       "distributorId": vientiane, "ownerId": other_user}, admin)
 check(code == "OK", "its own distributor's user does (%s %s)" % (code, out))
 
+
+def audited(action, entity_id):
+    """How many audit rows of this tenant say action of entity_id."""
+    return int(next(x.strip() for x in t.psql(
+        "SELECT count(*) FROM audit_log WHERE tenant_id = %s AND action = '%s'"
+        " AND entity_id = '%s'" % (tid, action, entity_id)).splitlines()
+        if x.strip().isdigit()))
+
+
+def user_id(email):
+    """A user's id, as the wire writes it (a string)."""
+    return str(next(x.strip() for x in t.psql(
+        "SELECT id FROM users WHERE tenant_id = %s AND email = '%s'" % (tid, email)).splitlines()
+        if x.strip().isdigit()))
+
+
+# ---------------- a lead's owner: as an account's (migration 0107) ----------------
+saigon_person = user_id("portal-%s@crm.example" % saigon)
+admin_id = user_id("admin@crm.example")
+auditor_id = must("CreateUser", {"email": "auditor@crm.example", "role": "ROLE_AUDITOR",
+                                 "password": PASSWORD}, admin)["user"]["id"]
+
+
+def owned(token, account, owner, distributor_id=0, country="VN", region="VN-SG",
+          currency="VND"):
+    return call("RegisterLead", {"distributorId": distributor_id, "accountName": account,
+                                 "country": country, "region": region, "title": "Chủ sở hữu",
+                                 "currency": currency, "productLineIds": [brk],
+                                 "ownerId": owner}, token)
+
+
+def refused_on(out, field):
+    return [v.get("field") for v in out.get("violations", [])] == [field]
+
+
+for who, token, dist in (("its distributor's user", saigon_user, 0), ("staff", admin, saigon)):
+    code, out = owned(token, "Chủ Khác " + who, other_user, dist)
+    check(code == "INVALID_ARGUMENT" and refused_on(out, "ownerId"),
+          "%s does not give a lead to another distributor's user (%s %s)" % (who, code, out))
+code, out = owned(admin, "Auditor Owned GmbH", auditor_id, country="DE", region="", currency="EUR")
+check(code == "INVALID_ARGUMENT" and refused_on(out, "ownerId"),
+      "an auditor, who only reads, owns no lead (%s %s)" % (code, out))
+code, out = call("CreateKeyAccount", {"name": "Auditor Owned GmbH", "country": "DE",
+                                      "ownerId": auditor_id}, admin)
+check(code == "INVALID_ARGUMENT" and refused_on(out, "ownerId"),
+      "nor an account (%s %s)" % (code, out))
+for token, country, region, currency in ((admin, "DE", "", "EUR"),
+                                         (saigon_user, "VN", "VN-SG", "VND")):
+    code, out = owned(token, "Nobody Owned", 999999999, country=country, region=region,
+                      currency=currency)
+    check(code == "INVALID_ARGUMENT" and refused_on(out, "ownerId")
+          and "no longer exists" not in json.dumps(out),
+          "an owner that is no user is refused on ownerId, as for an account (%s %s)"
+          % (code, out))
+code, out = _cli.cli("lead", "register", "--account", "Nobody Owned", "--country", "VN",
+                     "--title", "x", "--currency", "VND", "--owner", "999999",
+                     token=saigon_user)
+check(code == "INVALID_ARGUMENT" and "--owner" in json.dumps(out),
+      "liaison lead register --owner 999999: refused on --owner (%s %s)" % (code, out))
+code, out = owned(saigon_user, "Chủ Của Mình", saigon_person)
+check(code == "OK" and out["lead"].get("ownerId") == saigon_person,
+      "its own distributor's user owns its lead (%s %s)" % (code, out))
+# The account the registration made is audited as an explicit one is.
+check(code == "OK" and audited("key_account.create", out["lead"]["keyAccountId"]) == 1,
+      "a key account made by a registration is audited as key_account.create")
+code, out = owned(saigon_user, "Chủ Của Mình", saigon_person)
+check(code == "OK" and audited("key_account.create", out["lead"]["keyAccountId"]) == 1,
+      "a registration on an account that exists makes none, and audits none")
+code, out = owned(admin, "Staff Owned GmbH", admin_id, country="DE", region="", currency="EUR")
+check(code == "OK" and out["lead"].get("ownerId") == admin_id,
+      "the exporter's staff own its own lead (%s %s)" % (code, out))
+# Reassigned, a lead keeps an owner of the exporter's staff, and not one of the distributor it
+# left: the new distributor's users would read that person on it.
+moving = {}
+for owner in (str(other_user), admin_id):
+    code, out = owned(vientiane_user, "Chủ Đi Theo %s" % owner, owner, region="VN-HN")
+    check(code == "OK" and out["lead"].get("registration") == "flagged"
+          and out["lead"].get("ownerId") == owner, "a flagged registration with an owner")
+    moving[owner] = must("DecideLeadRegistration", {"id": out["lead"]["id"],
+                                                    "decision": "reassign",
+                                                    "distributorId": saigon}, admin)["lead"]
+check(not moving[str(other_user)].get("ownerId") and moving[admin_id].get("ownerId") == admin_id,
+      "reassigned, its owner of the distributor it left is gone, staff stays (%s)" % moving)
+check(audited("key_account.create", moving[admin_id]["keyAccountId"]) == 1,
+      "the account a reassignment made on its new side is audited")
+
 # ---------------- a race: exactly one of simultaneous registrations holds ----------------
 # Distributors that may all sell in Thailand: each registration alone would
 # be accepted, so only the protection decides. The accounts exist before the
 # race, so nothing but the registration's own lock orders the racers.
-racers = [distributor(n, "TH", [{"region": "TH", "allLines": True}])[1]
+racing = [distributor(n, "TH", [{"region": "TH", "allLines": True}])
           for n in ("Bangkok Parts", "เชียงใหม่ อะไหล่", "Phuket Motor", "Korat Supply")]
+racers = [token for _, token in racing]
+bangkok = racing[0][0]
 ROUNDS = 10
 for i in range(ROUNDS):
     must("CreateKeyAccount", {"name": "Race Account %d" % i, "country": "TH"}, admin)
@@ -252,6 +356,38 @@ check(code == "FAILED_PRECONDITION" and "won and lost are final" in out.get("mes
       "a won lead stays won (%s)" % out)
 code, out = call("SetLeadStage", {"id": own, "stage": "closed"}, admin)
 check(code == "INVALID_ARGUMENT", "an unknown stage is refused")
+# A registration the exporter has not decided was won by its distributor, and a rejected one
+# too. Not decided, it is worked on but won only once approved; rejected, it only closes.
+code, out = register(saigon_user, "Xưởng Lọc Gió Quận 7", "VN-SG", lines=(flt,))
+pending = out.get("lead", {}).get("id")
+check(code == "OK" and out["lead"].get("registration") == "flagged", "a flagged registration")
+for who, token in (("its distributor", saigon_user), ("staff", admin)):
+    code, out = call("SetLeadStage", {"id": pending, "stage": "won"}, token)
+    msg = out.get("message", "")
+    check(code == "FAILED_PRECONDITION" and "the exporter decides this registration first" in msg
+          and "lead decide %s" % pending in msg,
+          "%s does not win a registration the exporter has not decided (%s %s)"
+          % (who, code, out))
+code, out = call("SetLeadStage", {"id": pending, "stage": "negotiation"}, saigon_user)
+check(code == "OK" and out["lead"]["stage"] == "negotiation",
+      "it is worked on meanwhile (%s %s)" % (code, out))
+code, out = _cli.cli("lead", "stage", str(pending), "won", token=saigon_user)
+check(code == "FAILED_PRECONDITION" and "the exporter decides" in json.dumps(out),
+      "liaison lead stage N won says why (%s %s)" % (code, out))
+must("DecideLeadRegistration", {"id": pending, "decision": "reject"}, admin)
+for stage in ("won", "qualified"):
+    code, out = call("SetLeadStage", {"id": pending, "stage": stage}, saigon_user)
+    check(code == "FAILED_PRECONDITION" and "the exporter rejected this registration"
+          in out.get("message", "") and "as lost" in out.get("message", ""),
+          "a rejected registration does not move to %s (%s %s)" % (stage, code, out))
+code, out = call("SetLeadStage", {"id": pending, "stage": "lost"}, saigon_user)
+check(code == "OK" and out["lead"]["stage"] == "lost", "it is closed as lost (%s %s)" % (code, out))
+code, out = register(saigon_user, "Xưởng Lọc Dầu Quận 8", "VN-SG", lines=(flt,))
+approved = out.get("lead", {}).get("id")
+must("DecideLeadRegistration", {"id": approved, "decision": "approve"}, admin)
+code, out = call("SetLeadStage", {"id": approved, "stage": "won"}, saigon_user)
+check(code == "OK" and out["lead"]["stage"] == "won",
+      "approved, the registration is won (%s %s)" % (code, out))
 
 # Lengths count characters, as the tables do: a Japanese title of 150
 # characters (450 bytes) was refused "at most 200 bytes".
@@ -286,6 +422,25 @@ code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId":
 check(code == "NOT_FOUND", "not on another distributor's lead (%s)" % code)
 code, out = call("CreateInteraction", {"kind": "fax", "summary": "x", "leadId": first}, admin)
 check(code == "INVALID_ARGUMENT", "an unknown kind is refused")
+# Staff naming a distributor that is not the lead's were told "no such key account".
+code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first,
+                                       "distributorId": vientiane}, admin)
+check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+      == ["leadId"] and "lead %s is not distributor %s's" % (first, vientiane) in json.dumps(out)
+      and "key account" not in json.dumps(out),
+      "an interaction on a lead with another distributor named: the lead is not that "
+      "distributor's (%s %s)" % (code, out))
+code, out = _cli.cli("interaction", "add", "--kind", "call", "--lead", str(first), "--distributor",
+                     str(vientiane), "--summary", "x", token=admin)
+check(code == "INVALID_ARGUMENT" and "--lead" in json.dumps(out)
+      and "is not distributor" in json.dumps(out),
+      "liaison interaction add --lead --distributor of another: said on --lead (%s %s)"
+      % (code, out))
+code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first,
+                                       "distributorId": vientiane}, saigon_user)
+check(code == "NOT_FOUND" and "no such distributor" in out.get("message", ""),
+      "a distributor's user naming another distributor: still no such distributor (%s %s)"
+      % (code, out))
 for bad in ("yesterday", "2026-11-02", "2026-11-02T09:30:00", "2026-13-02T09:30:00Z"):
     code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first,
                                            "at": bad}, saigon_user)
@@ -323,6 +478,26 @@ for _ in range(10):
 check([x for p in got for x in p] == want and [visit, talk["same"]] not in got,
       "interactions two a page in the order they took place, none twice or missing, the two at"
       " one instant across a boundary (%s, want %s)" % (got, want))
+# A row that names another distributor's person (made before migration 0107, or by any way
+# not yet closed) shows that person to staff only.
+t.psql("UPDATE interactions SET created_by = 'user:%d %s' WHERE tenant_id = %s AND id = %s"
+       % (other_user, vientiane_email, tid, visit))
+t.psql("UPDATE key_accounts SET owner_id = %d WHERE tenant_id = %s AND id = %s"
+       % (other_user, tid, must("GetLead", {"id": first}, admin)["lead"]["keyAccountId"]))
+out = must("ListInteractions", {"leadId": first, "page": {"pageSize": 500}}, saigon_user)
+seen = [x for x in out.get("interactions", []) if x["id"] == visit]
+check(seen and not seen[0].get("createdBy") and vientiane_email not in json.dumps(out)
+      and all(x.get("createdBy", "").startswith("user:") for x in out["interactions"]
+              if x["id"] != visit),
+      "an interaction's creator of another distributor is nobody to a distributor's user, its "
+      "own people still named (%s)" % seen)
+out = must("ListInteractions", {"leadId": first, "page": {"pageSize": 500}}, admin)
+check(any(x["id"] == visit and vientiane_email in x.get("createdBy", "")
+          for x in out.get("interactions", [])), "... and named to staff")
+acc = must("GetKeyAccount", {"id": must("GetLead", {"id": first}, admin)["lead"]["keyAccountId"]},
+           saigon_user)["account"]
+check(not acc.get("ownerId"), "an account's owner of another distributor is nobody to a "
+      "distributor's user (%s)" % acc)
 code, out = call("ListInteractions", {"leadId": first, "page": {"cursor": "aW50OjA6MQ"}},
                  saigon_user)
 check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "page.cursor",
@@ -336,7 +511,17 @@ check(code == "OK" and out["lead"].get("registration") == "flagged", "a flagged 
 code, out = register(saigon_user, "Cảng Container Bến Nghé", "VN-SG")
 check(code == "OK" and out["lead"].get("registration") == "accepted",
       "the territory's holder registers the customer too, accepted (%s %s)" % (code, out))
-for decision in ({"decision": "approve"}, {"decision": "reassign", "distributorId": vientiane}):
+code, out = call("DecideLeadRegistration", {"id": early, "decision": "reassign",
+                                            "distributorId": vientiane}, admin)
+check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+      == ["distributorId"] and "already distributor %s" % vientiane in json.dumps(out)
+      and "approve it instead" in json.dumps(out),
+      "a reassignment to the lead's own distributor is refused, not taken as an approval"
+      " (%s %s)" % (code, out))
+check(audited("lead.reassign", early) == 0
+      and must("GetLead", {"id": early}, admin)["lead"].get("registration") == "flagged",
+      "... and changes nothing")
+for decision in ({"decision": "approve"}, {"decision": "reassign", "distributorId": bangkok}):
     code, out = call("DecideLeadRegistration", dict(decision, id=early), admin)
     check(code == "FAILED_PRECONDITION" and "protects this account" in out.get("message", ""),
           "%s of the flagged one is refused while the other protects it (%s %s)"
@@ -410,9 +595,25 @@ code, out = call("DecideLeadRegistration", {"id": flagged, "decision": "reassign
 check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
       == ["distributorId"], "a lead is not reassigned to a terminated distributor (%s %s)"
       % (code, out))
+check("Đại lý Đà Nẵng" in json.dumps(out, ensure_ascii=False) and "is terminated" in
+      json.dumps(out) and "no such distributor" not in json.dumps(out),
+      "... and is told the distributor is terminated, not that there is none (%s)" % out)
+code, out = cli("lead", "decide", str(flagged), "reassign", "--to", str(danang), token=admin)
+check(code == "INVALID_ARGUMENT" and "--to" in json.dumps(out) and "is terminated" in
+      json.dumps(out), "liaison lead decide --to a terminated distributor says so (%s %s)"
+      % (code, out))
 lead = must("GetLead", {"id": flagged}, admin)["lead"]
 check(lead.get("distributorId") == vientiane and lead.get("registration") == "flagged",
       "the refused reassignment changed nothing (%s)" % lead)
+# To the distributor that holds it, nothing protecting the customer: it was approved, silently.
+code, out = cli("lead", "decide", str(flagged), "reassign", "--to", str(vientiane), token=admin)
+check(code == "INVALID_ARGUMENT" and "--to" in json.dumps(out)
+      and "approve it instead" in json.dumps(out),
+      "liaison lead decide reassign --to its own distributor: refused, approve instead (%s %s)"
+      % (code, out))
+lead = must("GetLead", {"id": flagged}, admin)["lead"]
+check(lead.get("registration") == "flagged" and not lead.get("decidedBy")
+      and audited("lead.reassign", flagged) == 0, "... and not approved (%s)" % lead)
 code, out = call("CreateUser", {"email": "late@crm.example", "role": "ROLE_DISTRIBUTOR_USER",
                                 "distributorId": danang, "password": PASSWORD}, admin)
 check(code == "FAILED_PRECONDITION" and "takes no new users" in out.get("message", ""),
@@ -529,6 +730,9 @@ acc = must("GetKeyAccount", {"id": moved}, admin)["account"] if moved else {}
 check(code == "OK" and moved not in (ours, theirs) and not acc.get("distributorId")
       and acc.get("name", "").lower() == "osaka trucks" and acc.get("country") == "JP",
       "a lead reassigned to the exporter is on the exporter's own account (%s %s)" % (out, acc))
+check(audited("key_account.create", moved) == 1,
+      "the account the reassignment made is audited as key_account.create, as an explicit one"
+      " is (%s)" % audited("key_account.create", moved))
 code, out = call("GetLead", {"id": theirs_lead.get("id")}, vientiane_user)
 check(code == "NOT_FOUND", "the lead reassigned away is not its old distributor's any more")
 
