@@ -226,8 +226,12 @@ static bool report_field(const char *key)
     return false;
 }
 
-/* The sections of a report file ("-": standard input) into req and sections. */
-static int report_file(struct cli *cli, const char *path, json_t *req, json_t *sections)
+/*
+ * The sections of a report file ("-": standard input) into req and sections;
+ * the keys it gave ("competition") into from_file.
+ */
+static int report_file(struct cli *cli, const char *path, json_t *req, json_t *sections,
+                       json_t *from_file)
 {
     static const char *const keys[][2] = {{"sales", "sales_by_line"},
                                           {"inventory", "inventory_on_hand"},
@@ -297,9 +301,136 @@ static int report_file(struct cli *cli, const char *path, json_t *req, json_t *s
             break;
         json_object_set(req, key, v);
         json_array_append_new(sections, json_string(keys[k][1]));
+        json_object_set_new(from_file, key, json_true());
     }
     json_decref(doc);
     return rc;
+}
+
+/*
+ * The server's refusal of a save whose sections came from --file, said in
+ * the file's terms: "invalid --file, competition[0].competitor: required"
+ * (with --json, each violation's "option" is that) rather than "--file,
+ * item 1", which names neither the section nor the field to edit. False,
+ * having said nothing, unless every violation is about a key the file gave
+ * (from_file): then cli_print_error says it as for any command.
+ */
+static bool report_file_refusal(const struct cli *cli, int code, const char *response,
+                                const json_t *from_file)
+{
+    if (code != LIAISON_INVALID_ARGUMENT || !response || !json_object_size(from_file))
+        return false;
+    json_t *st = json_loads(response, 0, NULL);
+    json_t *violations = json_object_get(st, "violations");
+    bool said = json_array_size(violations) > 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(violations, i, v)
+    {
+        const char *field = json_string_value(json_object_get(v, "field"));
+        char key[64];
+        size_t n = field ? strcspn(field, "[.") : 0;
+        if (!n || n >= sizeof key) {
+            said = false;
+            break;
+        }
+        memcpy(key, field, n);
+        key[n] = '\0';
+        if (!json_object_get(from_file, key)) {
+            said = false;
+            break;
+        }
+    }
+    if (!said) {
+        json_decref(st);
+        return false;
+    }
+    if (cli->set.json) {
+        json_array_foreach(violations, i, v)
+        {
+            json_t *option =
+                json_pack("s+", "--file, ", json_string_value(json_object_get(v, "field")));
+            if (!option || json_object_set_new(v, "option", option) < 0) {
+                json_decref(st);
+                return false;
+            }
+        }
+        char *json = json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!json) {
+            json_decref(st);
+            return false;
+        }
+        fprintf(stderr, "%s\n", json);
+        free(json);
+    } else {
+        /* Messages may quote what other users stored: escaped like table cells. */
+        json_array_foreach(violations, i, v)
+        {
+            const char *why = json_string_value(json_object_get(v, "description"));
+            fputs("liaison: invalid --file, ", stderr);
+            output_escaped(stderr, json_string_value(json_object_get(v, "field")));
+            fputs(": ", stderr);
+            output_escaped(stderr, why ? why : "");
+            fputc('\n', stderr);
+        }
+    }
+    json_decref(st);
+    return true;
+}
+
+/*
+ * SaveReport with req (consumed), the report printed; as cli_call, but a
+ * refusal of what --file gave is said by report_file_refusal.
+ */
+static int report_save_call(struct cli *cli, json_t *req, const json_t *from_file)
+{
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    if (!body) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
+    }
+    int rc = cli_connect(cli);
+    if (rc != EXIT_OK) {
+        free(body);
+        return rc;
+    }
+    char *resp = NULL;
+    rc = liaison_call_json(cli->conn, "SaveReport", body, &resp);
+    free(body);
+    if (rc != LIAISON_OK) {
+        if (!report_file_refusal(cli, rc, resp, from_file))
+            cli_print_error(cli, rc, resp);
+        liaison_string_free(resp);
+        return cli_exit_code(cli, rc);
+    }
+    json_error_t jerr;
+    json_t *out = json_loads(resp, 0, &jerr);
+    liaison_string_free(resp);
+    if (!out) {
+        fprintf(stderr, "liaison: unreadable response: %s\n", jerr.text);
+        return EXIT_ERROR;
+    }
+    report_print(cli, json_object_get(out, "report"));
+    json_decref(out);
+    return EXIT_OK;
+}
+
+/*
+ * Names section in sections unless the file named it already: an option
+ * replaces the file's section of its name, and the server refuses a
+ * section named twice ("sections[1]: each section once").
+ */
+static void section_once(json_t *sections, const char *section)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(sections, i, v)
+    {
+        if (!strcmp(json_string_value(v), section))
+            return;
+    }
+    json_array_append_new(sections, json_string(section));
 }
 
 static int report_save(struct cli *cli, int argc, char **argv)
@@ -314,11 +445,6 @@ static int report_save(struct cli *cli, int argc, char **argv)
     const char *file = NULL, *mi = NULL, *sales_given = nsales ? "given" : NULL,
                *stock_given = nstock ? "given" : NULL, *comp_given = ncomp ? "given" : NULL;
     const struct cli_opt opts[] = {
-        {"file", &file, NULL, false,
-         "the sections as JSON ('-': standard input), keys sales, inventory, pipeline, "
-         "marketIntelligence, competition; only the keys present are replaced; with the "
-         "revision 'report show --json' printed, refused if the report changed since",
-         "sales inventory pipeline competition"},
         {"sales", &sales_given, NULL, false,
          "LINE:UNITS:REVENUE:CURRENCY, revenue in minor units (cents for USD, whole yen or dong "
          "for JPY or VND), once per line: replaces the sales section"},
@@ -331,6 +457,13 @@ static int report_save(struct cli *cli, int argc, char **argv)
          "COMPETITOR:LINE:ACTIVITY, once per competitor seen (LINE may be empty; the "
          "activity is the rest, colons and all): replaces the competitive activity section",
          "competition"},
+        /* After the options it shares fields with: a violation of sales when both
+         * --file and --sales are given is --sales's, which replaced the file's. */
+        {"file", &file, NULL, false,
+         "the sections as JSON ('-': standard input), keys sales, inventory, pipeline, "
+         "marketIntelligence, competition; only the keys present are replaced; with the "
+         "revision 'report show --json' printed, refused if the report changed since",
+         "sales inventory pipeline competition"},
         {0}};
     const struct cli_command_spec spec = {
         "report save ID [--file FILE.json] [--sales LINE:UNITS:REVENUE:CUR ...] "
@@ -359,14 +492,24 @@ static int report_save(struct cli *cli, int argc, char **argv)
                         "--competition\n");
         return EXIT_USAGE;
     }
-    json_t *req = json_pack("{s:I}", "id", v), *sections = json_array();
-    if (!req || !sections) {
+    json_t *req = json_pack("{s:I}", "id", v), *sections = json_array(), *from_file = json_object();
+    if (!req || !sections || !from_file) {
         json_decref(req);
         json_decref(sections);
+        json_decref(from_file);
         return EXIT_ERROR;
     }
     if (file)
-        rc = report_file(cli, file, req, sections);
+        rc = report_file(cli, file, req, sections, from_file);
+    /* An option overrides the file's section of the same name: its errors are the option's. */
+    if (nsales)
+        json_object_del(from_file, "sales");
+    if (nstock)
+        json_object_del(from_file, "inventory");
+    if (ncomp)
+        json_object_del(from_file, "competition");
+    if (mi)
+        json_object_del(from_file, "marketIntelligence");
     if (!rc && nsales) {
         json_t *rows = json_array();
         for (int i = 0; !rc && i < nsales; i++) {
@@ -387,7 +530,7 @@ static int report_save(struct cli *cli, int argc, char **argv)
         }
         if (!rc && !(rc = resolve_lines(cli, rows, "sales"))) {
             json_object_set(req, "sales", rows);
-            json_array_append_new(sections, json_string("sales_by_line"));
+            section_once(sections, "sales_by_line");
         }
         json_decref(rows);
     }
@@ -407,7 +550,7 @@ static int report_save(struct cli *cli, int argc, char **argv)
         }
         if (!rc && !(rc = resolve_lines(cli, rows, "inventory"))) {
             json_object_set(req, "inventory", rows);
-            json_array_append_new(sections, json_string("inventory_on_hand"));
+            section_once(sections, "inventory_on_hand");
         }
         json_decref(rows);
     }
@@ -433,21 +576,24 @@ static int report_save(struct cli *cli, int argc, char **argv)
         }
         if (!rc && !(rc = resolve_lines(cli, rows, "competition"))) {
             json_object_set(req, "competition", rows);
-            json_array_append_new(sections, json_string("competitive_activity"));
+            section_once(sections, "competitive_activity");
         }
         json_decref(rows);
     }
     if (!rc && mi) {
         json_object_set_new(req, "marketIntelligence", json_string(mi));
-        json_array_append_new(sections, json_string("market_intelligence"));
+        section_once(sections, "market_intelligence");
     }
     if (rc) {
         json_decref(req);
         json_decref(sections);
+        json_decref(from_file);
         return rc;
     }
     json_object_set_new(req, "sections", sections);
-    return report_answer(cli, "SaveReport", req);
+    rc = report_save_call(cli, req, from_file);
+    json_decref(from_file);
+    return rc;
 }
 
 static int report_open(struct cli *cli, int argc, char **argv)

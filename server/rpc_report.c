@@ -10,11 +10,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "exec.h"
 #include "geo.h"
 #include "log.h"
 #include "rpc_charter.h"
+#include "rpc_crm.h"
 #include "rpc_distributor.h"
 
 #define REPORT_COLS                                                                                \
@@ -257,9 +259,27 @@ bool report_period_ok(struct request *r, const char *field, const char *s, bool 
         request_fail_field(r, field, "a period in the years 2000 to 2100");
         return false;
     }
-    request_fail_field(r, field,
-                       month_only ? "a month as YYYY-MM (2027-03)"
-                                  : "a period: YYYY-MM, YYYY-Qn or YYYY");
+    if (!month_only) {
+        request_fail_field(r, field, "a period: YYYY-MM, YYYY-Qn or YYYY");
+        return false;
+    }
+    /*
+     * The example is last month (UTC), which has begun wherever the
+     * distributor is: a fixed one (2027-03) was itself refused as a month
+     * to come by OpenReport until it came.
+     */
+    time_t now = time(NULL);
+    struct tm tm;
+    const char *why = NULL;
+    if (now != (time_t)-1 && gmtime_r(&now, &tm)) {
+        int year = tm.tm_year + 1900, month = tm.tm_mon; /* tm_mon 0..11: last month 1..12 */
+        if (month == 0) {
+            year--;
+            month = 12;
+        }
+        why = request_printf(r, "a month as YYYY-MM (%04d-%02d)", year, month);
+    }
+    request_fail_field(r, field, why ? why : "a month as YYYY-MM");
     return false;
 }
 
@@ -403,9 +423,12 @@ static bool pipeline_ok(struct request *r, Liaison__V1__SaveReportRequest *in)
             fail_item(r, "pipeline", i, "valueMinor", REQUEST_MAX_AMOUNT_WORDS);
         else if (p->expected_close[0] && !charter_date_ok(p->expected_close))
             fail_item(r, "pipeline", i, "expectedClose", "a date as YYYY-MM-DD, 1900 to 2999");
-        else if (item_request_check_chars(r, "pipeline", i, "title", p->title, 200, true) &&
-                 item_request_check_chars(r, "pipeline", i, "stage", p->stage, 40, true) &&
-                 item_currency_ok(r, "pipeline", i, p->currency))
+        else if (!item_request_check_chars(r, "pipeline", i, "title", p->title, 200, true) ||
+                 !item_request_check_chars(r, "pipeline", i, "stage", p->stage, 40, true))
+            return false;
+        else if (!crm_stage_known(p->stage)) /* a row is a lead's: "bogus" was kept as written */
+            fail_item(r, "pipeline", i, "stage", CRM_STAGE_WORDS);
+        else if (item_currency_ok(r, "pipeline", i, p->currency))
             continue;
         return false;
     }

@@ -142,7 +142,7 @@ report = must("OpenReport", {"distributorId": d1, "period": "2026-09"}, admin)["
 must("SaveReport", {"id": report, "sales": [
     {"productLineId": brk, "units": 120, "revenueMinor": 150000000, "currency": "VND"}],
     "inventory": [{"productLineId": flt, "unitsOnHand": 400}],
-    "pipeline": [{"leadId": lead["id"], "title": "Đội xe Bình Minh", "stage": "đàm phán",
+    "pipeline": [{"leadId": lead["id"], "title": "Đội xe Bình Minh", "stage": "negotiation",
                   "valueMinor": 125000000, "currency": "VND", "expectedClose": "2026-12-15"}],
     "marketIntelligence": "Thị trường ổn định; 競合が値下げ",
     "competition": [{"competitor": "株式会社ブレーキ", "productLineId": brk,

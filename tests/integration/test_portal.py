@@ -85,6 +85,10 @@ _now = time.gmtime()
 REPORT_MONTH = "%04d-%02d" % (_now.tm_year, _now.tm_mon)
 REPORT_DUE = "%04d-%02d-10" % ((_now.tm_year, _now.tm_mon + 1) if _now.tm_mon < 12
                                else (_now.tm_year + 1, 1))
+# Last month: begun everywhere, the example a refused month now gives (it was 2027-03, itself
+# refused as a month to come).
+LAST_MONTH = "%04d-%02d" % ((_now.tm_year, _now.tm_mon - 1) if _now.tm_mon > 1
+                            else (_now.tm_year - 1, 12))
 SHOTS = os.path.join(os.environ.get("LIAISON_ARTIFACTS") or w.env("LIAISON_TEST_DIR"), "portal")
 os.makedirs(SHOTS, exist_ok=True)
 
@@ -746,6 +750,8 @@ try:
     period.send_keys("2099-13")
     click(driver.find_element(By.ID, "open-report"))
     check("error-message" in driver.page_source, "a month that is none is refused with a sentence")
+    check("(%s)" % LAST_MONTH in text() and "2027-03" not in text(),
+          "its example is last month, one a report is opened for (%s)" % text()[-300:])
     period = driver.find_element(By.ID, "period")
     period.clear()
     period.send_keys("2099-04")
@@ -1663,8 +1669,8 @@ try:
     driver.get(base + "/reports")
     fill("period", "1999-01")
     click(driver.find_element(By.ID, "open-report"))
-    check("Tháng: một tháng từ 2000-01 đến 2100-12" in text()
-          and "a period in the years" not in text(),
+    check("Tháng: một tháng từ 2000-01 đến 2100-12, ví dụ %s" % LAST_MONTH in text()
+          and "a period in the years" not in text() and "2027-03" not in text(),
           "a month before 2000 refused in Vietnamese (%s)" % text()[:400])
     adm = liaison.Client(URL, ca=CA)
     adm.login(slug, "admin@%s.example" % slug, PASSWORD)
@@ -1684,7 +1690,8 @@ try:
              "chọn một trong: cuộc gọi", "call, visit, email or message"),
             ("/meetings/%s/notes" % scheduled, {"body": "Ghi chú sớm", "language": "vi"},
              "chỉ thêm được biên bản khi nhà xuất khẩu đã đánh dấu cuộc họp", "notes go with"),
-            (report_path + "/submit", {}, "báo cáo này đã ở trạng thái đã nộp",
+            # Alone on the report's page, a submission's refusal starts with a capital.
+            (report_path + "/submit", {}, "Báo cáo này đã ở trạng thái đã nộp",
              "only a draft is submitted")):
         status, _, body = fetch(path, dict(form, csrf_token=csrf))
         check(status in (400, 409) and said in body and english not in body,
@@ -1742,7 +1749,21 @@ try:
                    or not re.search("[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ]",
                                     lp._why(m))]
         check(not as_sent, "the server's reasons the portal meets, in Vietnamese (%s)" % as_sent)
+        # Several empty sections: "A, B và C", not "A, B, C".
+        joined = lp._why("the charter requires the sections inventory_on_hand, pipeline and "
+                         "market_intelligence, and they are empty")
+        check("” và “" in joined and joined.count("”, “") == 1,
+              "several empty sections are joined with và before the last (%s)" % joined)
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        joined = [lp._why("the charter requires the sections sales_by_line and "
+                          "inventory_on_hand, and they are empty"),
+                  lp._why("the charter requires the sections inventory_on_hand, pipeline and "
+                          "market_intelligence, and they are empty")]
+        check(joined == ["the charter requires the sections “sales by product line” and "
+                         "“inventory on hand”, and they are empty",
+                         "the charter requires the sections “inventory on hand”, “pipeline” and "
+                         "“market intelligence”, and they are empty"],
+              "empty sections are listed as A and B, or A, B and C (%s)" % joined)
         bounds = [lp._why("at most 8000 bytes", "note"),
                   lp._why("longer than 4096 bytes of UTF-8", "title"),
                   lp._why("at most 16000 bytes", "initiatives[2].description")]
@@ -1783,6 +1804,68 @@ try:
     check(shown[:3] == [int(x) for x in busy[::-1][:3]] and len(shown) == 50
           and int(order2["id"]) not in shown,
           "a distributor with 56 orders sees its newest 50, newest first (%s)" % shown[:5])
+
+    # ---------------- a report's lines after the charter is amended ----------------
+    # From a user try-out: the charter covered two lines and the month's
+    # report held figures for both; the exporter amended the charter to one
+    # line and returned the report to draft. The form showed only the line
+    # covered now, and Submit, which saves the form first, deleted the other
+    # line's figures without a word.
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    filters = adm.call("CreateProductLine", {"code": "LOC", "name": "Lọc gió"})["productLine"]["id"]
+    d3 = distributor(adm, "Phụ tùng Đà Nẵng", "TH", "Asia/Bangkok", ["vi"])
+    terms = {"fullCoverage": False, "reportDueDay": 10,
+             "reportSections": ["sales_by_line", "inventory_on_hand"]}
+    first = adm.call("CreateCharterDraft", {"distributorId": d3})["charter"]["id"]
+    adm.call("AddCharterGrant", {"charterId": first, "grant": {
+        "region": "TH", "allLines": True, "startsOn": "2026-01-01"}})
+    adm.call("SetCharterTerms", dict(terms, charterId=first, coveredLineIds=[line, filters]))
+    adm.call("ActivateCharter", {"id": first})
+    adm.call("CreateUser", {"email": "portal@danang.example", "role": "ROLE_DISTRIBUTOR_USER",
+                            "distributorId": d3, "password": PASSWORD})
+    dn = liaison.Client(URL, ca=CA)
+    dn.login(slug, "portal@danang.example", PASSWORD)
+    amended_rid = dn.call("OpenReport", {"period": REPORT_MONTH})["report"]["id"]
+    dn.call("SaveReport", {"id": amended_rid, "sales": [
+        {"productLineId": line, "units": 10, "revenueMinor": 1000, "currency": "VND"},
+        {"productLineId": filters, "units": 300, "revenueMinor": 30000, "currency": "VND"}],
+        "inventory": [{"productLineId": line, "unitsOnHand": 5},
+                      {"productLineId": filters, "unitsOnHand": 40}]})
+    dn.call("SubmitReport", {"id": amended_rid})
+    second = adm.call("CreateCharterDraft", {"distributorId": d3})["charter"]["id"]
+    adm.call("SetCharterTerms", dict(terms, charterId=second, coveredLineIds=[line]))
+    adm.call("ActivateCharter", {"id": second})
+    adm.call("ReopenReport", {"id": amended_rid, "comment": "Kiểm tra lại"})
+    danang = http.cookiejar.CookieJar()
+    check(sign_in(danang, "portal@danang.example") == (302, "/"), "d3's user signs in")
+    status, _, body = fetch("/reports/%s" % amended_rid, jar=danang)
+    check(status == 200 and 'name="units_%d" value="300"' % filters in body
+          and 'name="onhand_%d" value="40"' % filters in body
+          and "no longer covered by the charter" in body,
+          "the draft's form keeps a line the charter no longer covers, with its figures and "
+          "why it is there (%d)" % status)
+    form = [(html.unescape(k), html.unescape(v)) for k, v in re.findall(
+        r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', body)]
+    status, headers, body = fetch("/reports/%s/submit" % amended_rid, form, jar=danang)
+    kept = adm.call("GetReport", {"id": amended_rid})["report"]
+    check(status in (302, 303) and kept.get("status") == "submitted"
+          and sorted((s["productLineCode"], int(s.get("units", 0))) for s in kept.get("sales", []))
+          == [("LOC", 300), ("PT", 10)]
+          and sorted((s["productLineCode"], int(s.get("unitsOnHand", 0)))
+                     for s in kept.get("inventory", [])) == [("LOC", 40), ("PT", 5)],
+          "submitted unchanged from the portal, the month's figures of both lines are kept "
+          "(%d %s)" % (status, kept))
+    # Submit refused for two empty sections: one sentence, capitalised, "A and B".
+    empty_rid = dn.call("OpenReport", {"period": LAST_MONTH})["report"]["id"]
+    csrf = csrf_of(fetch("/reports/%s" % empty_rid, jar=danang)[2])
+    status, _, body = fetch("/reports/%s/submit" % empty_rid, {"csrf_token": csrf}, jar=danang)
+    check(status == 400 and "The charter requires the sections “sales by product line” and "
+          "“inventory on hand”, and they are empty" in html.unescape(body),
+          "a submission refused for two empty sections reads as a sentence (%d %s)"
+          % (status, re.findall(r'error-message"[^>]*>[^<]*', body)))
+    dn.close()
+    adm.close()
 finally:
     driver.quit()
     portal.terminate()

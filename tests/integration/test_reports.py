@@ -174,6 +174,13 @@ for bad in ("2099-13", "2099-1", "2099", "2099-Q1", "99-01", "", "2099-01-01", "
     code, out = call("OpenReport", {"period": bad}, saigon_user)
     check(code == "INVALID_ARGUMENT" and fields(out) == ["period"],
           "period %r is refused on the field (%s %s)" % (bad, code, out))
+# Its example was 2027-03, itself refused as a month to come: now last month, which opens.
+code, out = call("OpenReport", {"period": "2099-13"}, saigon_user)
+check(violation(out, "period") == ["a month as YYYY-MM (%s)" % PREV],
+      "a period that is none is refused with last month as the example (%s)" % out)
+code, out = call("ListReports", {"periodFrom": "2099"}, admin)
+check(violation(out, "periodFrom") == ["a month as YYYY-MM (%s)" % PREV],
+      "and so is a list's month (%s)" % out)
 code, out = call("OpenReport", {"period": LATER}, saigon_user)
 check("a month that has begun" in json.dumps(out, ensure_ascii=False),
       "a report for a month to come: not yet, saying why (%s)" % out)
@@ -340,6 +347,11 @@ BAD_SAVES = [
     ({"pipeline": [{"title": "   ", "stage": "new", "currency": "VND"}]}, "pipeline[0].title"),
     ({"pipeline": [{"title": LONG_VI, "stage": "new", "currency": "VND"}]}, "pipeline[0].title"),
     ({"pipeline": [{"title": "x", "stage": "", "currency": "VND"}]}, "pipeline[0].stage"),
+    # A lead's stages only (a user try-out: "bogus" and "NEW" were kept and shown as written).
+    ({"pipeline": [{"title": "x", "stage": "bogus", "currency": "VND"}]}, "pipeline[0].stage"),
+    ({"pipeline": [{"title": "x", "stage": "NEW", "currency": "VND"}]}, "pipeline[0].stage"),
+    ({"pipeline": pipe[:1] + [{"title": "x", "stage": "closed", "currency": "VND"}]},
+     "pipeline[1].stage"),
     ({"pipeline": [{"title": "x", "stage": "new", "currency": ""}]}, "pipeline[0].currency"),
     ({"pipeline": [{"title": "x", "stage": "new", "currency": "VND",
                     "expectedClose": "2099-02-30"}]}, "pipeline[0].expectedClose"),
@@ -358,6 +370,10 @@ for extra, field in BAD_SAVES:
     code, out = call("SaveReport", req, saigon_user)
     check(code == "INVALID_ARGUMENT" and fields(out) == [field],
           "save with a wrong %s is refused on it (%s %s)" % (field, code, fields(out)))
+code, out = call("SaveReport", {"id": report, "pipeline": [
+    {"title": "x", "stage": "bogus", "currency": "VND"}]}, saigon_user)
+check(violation(out, "pipeline[0].stage") == ["new, qualified, proposal, negotiation, won or lost"],
+      "a pipeline stage that is none is refused with the stages a lead has (%s)" % out)
 hanoi_lead = sql("SELECT id FROM leads WHERE tenant_id = %s AND distributor_id = %s"
                  % (tid, hanoi))
 code, out = call("SaveReport", {"id": report, "pipeline": [
@@ -510,6 +526,71 @@ for req, field in (({"status": "late"}, "status"), ({"periodFrom": "2099"}, "per
     code, out = call("ListReports", req, admin)
     check(code == "INVALID_ARGUMENT" and fields(out) == [field],
           "list with a wrong %s is refused (%s)" % (field, code))
+
+# ---------------- the product lines of the report's month ----------------
+# From a user try-out: the charter covered BRK and FLT and the month's
+# report held 300 units of FLT; the exporter amended the charter to BRK
+# only and returned the report to draft, and its FLT figures could no
+# longer be corrected: lines were checked against today's charter. A line
+# is now accepted when a charter version of the report's month covered it
+# (the first version also for the months before it was activated), the
+# current charter covers it, or the report already holds figures for it.
+danang, danang_user = distributor("Phụ tùng Đà Nẵng", "MY")
+ALL_BUT_SALES = {"marketIntelligence": "Ổn định", "competition": COMPETITION[:1],
+                 "pipeline": [{"title": "Đội xe", "stage": "proposal", "currency": "VND"}]}
+month_rep = must("OpenReport", {"period": CUR}, danang_user)["report"]["id"]
+must("SaveReport", dict(ALL_BUT_SALES, id=month_rep, sales=[
+    {"productLineId": brk, "units": 100, "revenueMinor": 1000000, "currency": "VND"},
+    {"productLineId": flt, "units": 300, "revenueMinor": 3000000, "currency": "VND"}],
+    inventory=[{"productLineId": brk, "unitsOnHand": 200}]), danang_user)
+must("SubmitReport", {"id": month_rep}, danang_user)
+prev_rep = must("OpenReport", {"period": PREV}, danang_user)["report"]["id"]
+must("SaveReport", dict(ALL_BUT_SALES, id=prev_rep, sales=[
+    {"productLineId": brk, "units": 90, "revenueMinor": 900000, "currency": "VND"}],
+    inventory=[{"productLineId": brk, "unitsOnHand": 150}]), danang_user)
+must("SubmitReport", {"id": prev_rep}, danang_user)
+amended = must("CreateCharterDraft", {"distributorId": danang}, admin)["charter"]["id"]
+must("SetCharterTerms", {"charterId": amended, "fullCoverage": False, "coveredLineIds": [brk],
+                         "reportDueDay": 10,
+                         "reportSections": ["sales_by_line", "inventory_on_hand"]}, admin)
+must("ActivateCharter", {"id": amended}, admin)
+for rid in (month_rep, prev_rep):
+    must("ReopenReport", {"id": rid, "comment": "Sửa tồn kho"}, admin)
+code, out = cli("report", "save", str(month_rep), "--inventory", "BRK:210", "--inventory",
+                "FLT:400", token=danang_user)
+check(code == "OK" and [(s["productLineCode"], n(s["unitsOnHand"]))
+                        for s in out.get("inventory", [])] == [("BRK", 210), ("FLT", 400)]
+      and [(s["productLineCode"], n(s["units"])) for s in out.get("sales", [])]
+      == [("BRK", 100), ("FLT", 300)],
+      "a reopened report is corrected for a line its month's charter covered, the month's "
+      "figures kept, though the amended charter no longer covers it (%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": prev_rep, "sections": ["inventory_on_hand"],
+                                "inventory": [{"productLineId": brk, "unitsOnHand": 150},
+                                              {"productLineId": flt, "unitsOnHand": 50}]},
+                 danang_user)
+check(code == "OK" and len(out["report"].get("inventory", [])) == 2,
+      "a month before the first charter's activation is held to that charter: FLT is taken "
+      "though the report held none (%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": month_rep, "sections": ["inventory_on_hand"],
+                                "inventory": [{"productLineId": oil, "unitsOnHand": 1}]},
+                 danang_user)
+check(code == "INVALID_ARGUMENT" and violation(out, "inventory[0].productLineId")
+      == ["product line OIL is not covered by the distributor's charter, neither now nor in %s"
+          % CUR], "a line no charter of the month covered is still refused, naming the month "
+      "(%s %s)" % (code, out))
+# Figures the report already holds are kept on a save that sends them back,
+# whatever charter covered them (OIL stands for one written before this check).
+sql("INSERT INTO report_sales (tenant_id, report_id, product_line_id, units, revenue_minor,"
+    " currency) VALUES (%s, %s, %s, 7, 70000, 'VND')" % (tid, prev_rep, oil))
+code, out = call("SaveReport", {"id": prev_rep, "sections": ["sales_by_line"], "sales": [
+    {"productLineId": brk, "units": 90, "revenueMinor": 900000, "currency": "VND"},
+    {"productLineId": oil, "units": 8, "revenueMinor": 80000, "currency": "VND"}]}, danang_user)
+check(code == "OK" and [(s["productLineCode"], n(s["units"])) for s in out["report"]["sales"]]
+      == [("BRK", 90), ("OIL", 8)],
+      "a line the report already holds figures for is saved again (%s %s)" % (code, out))
+for rid in (month_rep, prev_rep):
+    code, out = call("SubmitReport", {"id": rid}, danang_user)
+    check(code == "OK", "the corrected report is submitted again (%s %s)" % (code, out))
 
 # ---------------- targets ----------------
 code, out = call("SetTarget", {"distributorId": saigon, "productLineId": brk,
@@ -685,6 +766,14 @@ f = (by_line(out, "FLT") or [{}])[0]
 check(code == "OK" and f.get("bufferUnit") == "units" and not f.get("hasOnHand")
       and not f.get("belowCommitment"),
       "a month to come is not below the commitment for want of a report (%s %s)" % (code, f))
+# Nor a month before the relationship began (its first grant, 2024-01-01): no report could be
+# opened for it (migration 0112).
+code, out = attainment(**{"from": "2023-11", "to": "2024-01"})
+f = by_line(out, "FLT")
+check(code == "OK" and [(x["period"], x.get("belowCommitment", False)) for x in f]
+      == [("2023-11", False), ("2023-12", False), ("2024-01", True)],
+      "a month before the relationship is not below the commitment, its first month is (%s)"
+      % f)
 # The monthly trend, the last 3 months to March. January: turns 100 / 300 = 0.33; of
 # November-January only January was reported (November and December unreported count for
 # nothing, not as months of no sales), so 300 on hand is 300 * 52 / (12 * 100) = 13.00 weeks.
@@ -760,6 +849,31 @@ code, out = cli("report", "save", str(int(cli_report) + 1), "--file", fh.name, t
 check(code == "EXIT_2" and "is report %s's ('id'), not report %d's" % (cli_report,
                                                                         int(cli_report) + 1)
       in str(out), "another report's file is refused for what it is (%s %s)" % (code, out))
+# A refusal of what the file holds names the file's section and field: it said "invalid
+# --file, item 1: required", neither which section nor which field.
+bad_file = json.dumps({"competition": [{"competitor": "", "activity": "x"}]})
+said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report), "--file",
+                       "-"], input=bad_file, capture_output=True, text=True, env=_cli.env,
+                      timeout=60)
+check(said.returncode == 2
+      and said.stderr.strip() == "liaison: invalid --file, competition[0].competitor: required",
+      "report save --file: the server's field path is said (%d %r)"
+      % (said.returncode, said.stderr))
+said = subprocess.run([CLI, "--json", "--token", saigon_user, "report", "save", str(cli_report),
+                       "--file", "-"], input=json.dumps({"pipeline": [
+                           {"title": "x", "stage": "bogus", "currency": "VND"}]}),
+                      capture_output=True, text=True, env=_cli.env, timeout=60)
+err = json.loads((said.stderr.strip().splitlines() or ["{}"])[-1])
+check(said.returncode == 2 and [(v.get("field"), v.get("option")) for v in err.get("violations", [])]
+      == [("pipeline[0].stage", "--file, pipeline[0].stage")],
+      "and with --json the violation's option is the file's field (%r)" % said.stderr)
+# A section given by an option over the file's is the option's, and sent once (both named
+# sales_by_line, refused as "sections[1]: each section once").
+said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report), "--file",
+                       "-", "--sales", "BRK:1:1:XYZ"], input=json.dumps({"sales": []}),
+                      capture_output=True, text=True, env=_cli.env, timeout=60)
+check(said.returncode == 2 and "invalid --sales, item 1: not an ISO 4217" in said.stderr,
+      "an option's refusal still names the option (%r)" % said.stderr)
 # The competitive activity section (required by default) from an option, as the README's
 # save-then-submit does: the activity keeps its colons, the line may be left empty.
 code, out = cli("report", "save", str(cli_report), "--competition",

@@ -324,6 +324,26 @@ def _section_name(code: str) -> str:
     return str(LABELS["report section"].get(code, code.replace("_", " ")))
 
 
+def _and_list(items: List[str]) -> str:
+    """Items as a sentence lists them: "A", "A and B", "A, B and C"."""
+    if len(items) < 2:
+        return "".join(items)
+    return _("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
+
+
+def _capitalised(sentence: str) -> str:
+    """A sentence that starts with a capital (a server's reason starts in
+    lower case: it is written to follow a field's name)."""
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _last_month() -> str:
+    """Last month as YYYY-MM (UTC): a month that has begun wherever the
+    reader is, so an example of a month a report is opened for."""
+    first = dt.datetime.now(dt.timezone.utc).date().replace(day=1)
+    return (first - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
 # The server's reasons a portal user meets (request.c's field checks, the
 # migrations' liaison_check, the action items' states), each as the reader's
 # language says it; a reason not listed (a newer server's) is shown as sent.
@@ -416,8 +436,10 @@ SERVER_REASONS = [
     (r"product (?!line )(\S+) is retired",
      lambda m: _("product %(sku)s is no longer sold", sku=m[1])),
     # Reports (migrations 0032, 0060, 0065; rpc_report.c).
+    # The example is a month a report is opened for: 2027-03 was refused as
+    # a month to come.
     (r"a period in the years 2000 to 2100",
-     lambda m: _("a month from 2000-01 to 2100-12, e.g. 2027-03")),
+     lambda m: _("a month from 2000-01 to 2100-12, e.g. %(example)s", example=_last_month())),
     (r"this report is ([a-z_]+): only a draft is submitted",
      lambda m: _("this report is already %(status)s: only a draft can be submitted",
                  status=str(LABELS["report status"].get(m[1], m[1])))),
@@ -437,6 +459,16 @@ SERVER_REASONS = [
     (r"this lead is ([a-z_]+): won and lost are final",
      lambda m: _("this deal is already %(stage)s: won and lost are final, so its stage no "
                  "longer changes", stage=str(LABELS["lead stage"].get(m[1], m[1])))),
+    # A registration not decided, or rejected (migration 0107, rpc_crm.c): what the
+    # distributor can do, without the staff's command the server names.
+    (r"the exporter decides this registration first: lead [0-9]+ is flagged and is won only "
+     r"once approved \(exporter staff: lead decide [0-9]+ approve, reject or reassign\)",
+     lambda m: _("the exporter has not decided on this deal's registration yet: it can be "
+                 "marked won once the exporter approves it")),
+    (r"the exporter rejected this registration: lead [0-9]+ is only closed, as lost \(lead "
+     r"stage [0-9]+ lost\)",
+     lambda m: _("the exporter rejected this deal's registration: it can only be closed as "
+                 "lost")),
     (r"new, qualified, proposal, negotiation, won or lost",
      lambda m: _("one of: %(stages)s", stages=", ".join(
          str(v) for v in LABELS["lead stage"].values()))),
@@ -488,8 +520,8 @@ SERVER_REASONS = [
                  section=_section_name(m[1]))),
     (r"the charter requires the sections ([a-z_, ]+) and ([a-z_]+), and they are empty",
      lambda m: _("the charter requires the sections %(sections)s, and they are empty",
-                 sections=", ".join("“%s”" % _section_name(x)
-                                    for x in m[1].split(", ") + [m[2]]))),
+                 sections=_and_list(["“%s”" % _section_name(x)
+                                     for x in m[1].split(", ") + [m[2]]]))),
     (r"a month of the relationship, which began on ([0-9-]+): ([0-9-]+) is before it",
      lambda m: _("%(month)s is before the relationship began (on %(day)s): no report is due "
                  "for it", month=m[2], day=m[1])),
@@ -1683,16 +1715,29 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     def report_page(rid: int, status: int = 200, typed: Optional[Dict[str, Any]] = None,
                     **ctx: Any) -> Response:
         """The report, and for a draft the form over the product lines its
-        charter covers: refilled with what was typed when it was refused."""
+        charter covers and those it holds figures for: refilled with what
+        was typed when it was refused."""
         r = api().call("GetReport", {"id": rid})["report"]
         try:
             charter = api().call("GetCharter", {"distributorId": r["distributorId"]})["charter"]
         except liaison.NotFound:
             charter = {}
         covered = set(charter.get("coveredLineIds", []))
+        # A line the report holds figures for stays on the form though the
+        # charter no longer covers it (amended after the month) or the line
+        # was retired: the form saves every line it shows, and one left off
+        # lost the month's figures on the next Save or Submit.
+        held = {s["productLineId"]: s.get("productLineCode", "")
+                for s in r.get("sales", []) + r.get("inventory", [])}
         lines = [ln for ln in api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}})
-                 .get("productLines", []) if not ln.get("retired")
+                 .get("productLines", []) if ln["id"] in held or not ln.get("retired")
                  and (charter.get("fullCoverage") or ln["id"] in covered)]
+        listed = {ln["id"] for ln in lines}
+        lines += [{"id": line, "code": code, "name": ""} for line, code in held.items()
+                  if line not in listed]
+        # Said beside such a line, so that nobody empties it thinking it an error.
+        uncovered = {line for line in held
+                     if not charter.get("fullCoverage") and line not in covered}
         # A figure of 0 is left out of the answer (proto3 JSON): a line the
         # report holds shows it as 0, not as a field never filled in.
         sales = {s["productLineId"]: dict(s, units=str(s.get("units", 0)), revenue=str(
@@ -1709,8 +1754,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             # save another user made in between.
             r = dict(r, marketIntelligence=typed["marketIntelligence"],
                      competition=typed["competition"], revision=typed["revision"])
-        return _page("report.html", status, r=r, lines=lines, sales=sales, stock=stock,
-                     currency=currency, zone=my_zone(), **ctx)
+        return _page("report.html", status, r=r, lines=lines, uncovered=uncovered, sales=sales,
+                     stock=stock, currency=currency, zone=my_zone(), **ctx)
 
     @app.route("/reports/<id:rid>")
     def report(rid: int) -> Response:
@@ -1866,7 +1911,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             refresh_pipeline(rid, only_if_empty=True)
             api().call("SubmitReport", {"id": rid})
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
-            return report_page(rid, 400, error=_sentence(e))
+            # Alone on the page, the reason is a sentence of its own.
+            return report_page(rid, 400, error=_capitalised(_sentence(e)))
         return redirect(url_for("report", rid=rid))
 
     # ---------------- the joint business plan ----------------
