@@ -596,6 +596,14 @@ warns = must("CheckCharter", {"id": cw}, admin).get("warnings", [])
 check("grant of BRK in BN-TU: the charter's product coverage leaves that line out, so its orders"
       " and reports will be refused" in warns,
       "check warns about a granted line the product coverage leaves out (%s)" % warns)
+# An amendment narrowing the coverage kept a commitment the distributor was then judged on for
+# a line it could no longer order or report (a try-out; migration 0114).
+must("SetCharterTerms", {"charterId": cw, "fullCoverage": False, "coveredLineIds": [brk],
+                         "competingAllowed": True, "reportDueDay": 5}, admin)
+warns = must("CheckCharter", {"id": cw}, admin).get("warnings", [])
+check("commitment for product line FLT: the charter's product coverage leaves that line out"
+      " (remove the commitment, or cover the line)" in warns,
+      "check warns about a commitment for a line the product coverage leaves out (%s)" % warns)
 must("RemoveCharterGrant", {"charterId": cw, "itemId": tu}, admin)
 must("SetCharterTerms", {"charterId": cw, "fullCoverage": True, "competingAllowed": False,
                          "reportDueDay": 5}, admin)
