@@ -157,10 +157,12 @@ static struct db_stmt q_lead_decide = {
 /* ---------- interactions ---------- */
 
 /*
- * $1 distributor (0: not named), $2 lead (0: none): a lead names its own side, so a distributor
- * named with it is the lead's. Staff naming another one were told "no such key account" (the
- * lead's account is not on the side named), which sent them looking for the account. A lead or
- * distributor the caller does not reach passes here, and is not found by the insert.
+ * $1 distributor (0: not named), $2 lead (0: none), $3 at ('': now). An interaction took place:
+ * one dated in the year 2999 was stored as if it had (a day ahead is let by, for time zones).
+ * A lead names its own side, so a distributor named with it is the lead's. Staff naming another one
+ * were told "no such key account" (the lead's account is not on the side named), which sent them
+ * looking for the account. A lead or distributor the caller does not reach passes here, and is not
+ * found by the insert.
  */
 static struct db_stmt q_interaction_refs = {
     "SELECT liaison_check($1::bigint = 0 OR NOT liaison_sees_side($1::bigint)"
@@ -168,8 +170,10 @@ static struct db_stmt q_interaction_refs = {
     "  AND l.id = $2::bigint AND liaison_sees_side(l.distributor_id)"
     "  AND l.distributor_id IS DISTINCT FROM $1::bigint), 'leadId',"
     "  format('lead %s is not distributor %s''s: name the lead''s own distributor, or none (the"
-    " lead says whose it is)', $2::bigint, $1::bigint))",
-    2, 0};
+    " lead says whose it is)', $2::bigint, $1::bigint)),"
+    " liaison_check($3 = '' OR $3::timestamptz <= liaison_now() + interval '1 day', 'at',"
+    "  'a time that has come: an interaction is recorded once it took place')",
+    3, 0};
 /*
  * $1 distributor, $2 kind, $3 at ('': now), $4 summary, $5 account, $6 lead. The lead, when
  * given, names the account and, without $1, the side (else the account does: staff naming a
@@ -291,7 +295,7 @@ static struct exec_decl d_lead_decide = {
     .not_found = "no such lead"};
 static struct exec_decl d_interaction_create = {
     .method = "CreateInteraction",
-    .check = {&q_interaction_refs, {"distributor_id", "lead_id"}},
+    .check = {&q_interaction_refs, {"distributor_id", "lead_id", "at"}},
     .query = {&q_interaction_create,
               {"distributor_id", "kind", "at", "summary", "key_account_id", "lead_id"}},
     .out = "interaction",

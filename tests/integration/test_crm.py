@@ -454,6 +454,13 @@ for bad in ("9999-12-31T23:00:00-15:00", "3000-01-01T00:00:00Z"):
                                            "at": bad}, saigon_user)
     check(code == "INVALID_ARGUMENT" and [v["field"] for v in out.get("violations", [])] == ["at"],
           "a time past 2999 is refused on at: %r (%s %s)" % (bad, code, out))
+# One in the year 2999 was stored as if it had taken place (a try-out).
+code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first,
+                                       "at": "2999-01-01T00:00:00Z"}, saigon_user)
+check(code == "INVALID_ARGUMENT" and [(v["field"], v["description"]) for v in
+                                      out.get("violations", [])]
+      == [("at", "a time that has come: an interaction is recorded once it took place")],
+      "an interaction dated ahead is refused on at (%s %s)" % (code, out))
 
 # Interactions are written down after the fact: listed in id order, a call
 # logged today of last month came after this week's visit. Now in the order
