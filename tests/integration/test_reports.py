@@ -592,6 +592,18 @@ for rid in (month_rep, prev_rep):
     code, out = call("SubmitReport", {"id": rid}, danang_user)
     check(code == "OK", "the corrected report is submitted again (%s %s)" % (code, out))
 
+# A draft is due by the charter in force: an amendment moving the due day from the 10th to the
+# 20th left it due on the 10th, overdue by the old rule (a try-out; migration 0115).
+phnom, phnom_user = distributor("Phnom Penh Parts", "KH")
+draft_rep = must("OpenReport", {"period": CUR}, phnom_user)["report"]
+amended = must("CreateCharterDraft", {"distributorId": phnom}, admin)["charter"]["id"]
+must("SetCharterTerms", {"charterId": amended, "fullCoverage": False,
+                         "coveredLineIds": [brk, flt], "reportDueDay": 20}, admin)
+must("ActivateCharter", {"id": amended}, admin)
+check(draft_rep.get("dueOn") == NEXT + "-10"
+      and must("GetReport", {"id": draft_rep["id"]}, admin)["report"].get("dueOn")
+      == NEXT + "-20", "a draft takes the amended charter's due day (%s)" % draft_rep)
+
 # ---------------- targets ----------------
 code, out = call("SetTarget", {"distributorId": saigon, "productLineId": brk,
                                "period": "2025-Q1", "units": 400, "revenueMinor": 4000000,
