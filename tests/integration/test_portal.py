@@ -1864,6 +1864,15 @@ try:
           "“inventory on hand”, and they are empty" in html.unescape(body),
           "a submission refused for two empty sections reads as a sentence (%d %s)"
           % (status, re.findall(r'error-message"[^>]*>[^<]*', body)))
+    # A draft past its due day said only "draft" where the CLI said OVERDUE (a try-out).
+    t.psql("UPDATE monthly_reports SET due_on = '2000-01-10' WHERE id = %s" % empty_rid)
+    status, _, body = fetch("/reports", jar=danang)
+    row = [x for x in body.split("<tr") if 'reports/%s"' % empty_rid in x]
+    check(status == 200 and row and 'class="overdue"' in row[0] and 'class="late">' in row[0],
+          "a draft past its due day reads overdue on the list (%d %s)" % (status, row))
+    status, _, body = fetch("/reports/%s" % empty_rid, jar=danang)
+    check(status == 200 and re.search(r'class="meta">[^<]*<strong class="late">', body),
+          "... and on its page (%d %s)" % (status, re.findall(r'class="meta">.{0,200}', body)))
     dn.close()
     adm.close()
 finally:
