@@ -76,7 +76,7 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"user", &user, NULL, false,
          "a user's schedule instead (e-mail, or me): the meetings they attend and those of the "
-         "distributors they manage",
+         "distributors they manage, or of the distributor they are a user of",
          "userId"},
         {"from", &from, NULL, false,
          "meetings starting from this date or RFC 3339 instant (default: 3 months ago)"},

@@ -91,10 +91,16 @@ static struct db_stmt q_calendar_scope = {
 static struct db_stmt q_calendar_distributor = {
     CALENDAR_PAGE_SELECT " AND m.distributor_id = $1::bigint" CALENDAR_PAGE_RANGE, 6, 0};
 
-/* $1 the user: the meetings they attend and those of the distributors they manage. */
+/*
+ * $1 the user: the meetings they attend, those of the distributors they manage, and a
+ * distributor's user those of its own distributor. The planned series invite nobody, so a
+ * distributor's user exporting its own schedule got no meeting at all (a try-out), though
+ * every one of them is its side's.
+ */
 static struct db_stmt q_calendar_user = {
     CALENDAR_PAGE_SELECT
-    " AND (d.account_manager_id = $1::bigint OR EXISTS (SELECT 1"
+    " AND (d.account_manager_id = $1::bigint OR d.id = (SELECT u.distributor_id FROM users u"
+    " WHERE u.tenant_id = liaison_tenant() AND u.id = $1::bigint) OR EXISTS (SELECT 1"
     " FROM meeting_attendees x WHERE x.tenant_id = liaison_tenant() AND x.meeting_id = m.id"
     " AND x.user_id = $1::bigint))" CALENDAR_PAGE_RANGE,
     6, 0};

@@ -218,6 +218,13 @@ check(code == "PERMISSION_DENIED"
 # ---------------- who may export which distributor ----------------
 code, cal = export(os.path.join(D, "own.ics"), str(saigon), *RANGE, token=dist_sg)
 check(code == "OK" and len(cal["events"]) == 4, "a distributor user exports its own distributor")
+own = {e["uid"] for e in cal["events"]} if code == "OK" else set()
+# Its own schedule is its distributor's meetings, invited or not: the planned series invite
+# nobody, and 'cadence ics --user me' wrote 0 meetings (a try-out).
+code, cal = export(os.path.join(D, "own-me.ics"), "--user", "me", *RANGE, token=dist_sg)
+check(code == "OK" and {e["uid"] for e in cal["events"]} == own,
+      "a distributor user's own schedule is its distributor's meetings (%s %s)"
+      % (code, cal if code != "OK" else len(cal["events"])))
 code, out = c.call("ExportCalendar", {"distributorId": saigon}, dist_os)
 check(code == "NOT_FOUND" and "Sài Gòn" not in json.dumps(out, ensure_ascii=False),
       "a distributor user may not export another distributor's (%s)" % code)
