@@ -467,8 +467,8 @@ static int shipment_status(struct cli *cli, int argc, char **argv)
         "shipment status ID STATUS",
         "Moves a shipment: planned, in_transit, delivered; cancelled until delivered. A "
         "confirmed order becomes shipped when its first shipment leaves, and delivered when "
-        "delivered shipments carry every ordered unit; cancelling the only shipment on its way "
-        "makes the order confirmed again.",
+        "delivered shipments carry every ordered unit; cancelling a shipment on its way makes "
+        "the order confirmed again when no other of its shipments is on its way or delivered.",
         opts, 2, "shipment status 3 in_transit"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);

@@ -335,7 +335,9 @@ int rpc_crm_register(void)
     return 0;
 }
 
-bool crm_stage_known(const char *s)
+#define STAGE_WORDS "new, qualified, proposal, negotiation, won or lost"
+
+static bool stage_known(const char *s)
 {
     static const char *const stages[] = {"new",         "qualified", "proposal",
                                          "negotiation", "won",       "lost"};
@@ -440,8 +442,8 @@ void rpc_register_lead(struct request *r)
 void rpc_list_leads(struct request *r)
 {
     const Liaison__V1__ListLeadsRequest *in = (const Liaison__V1__ListLeadsRequest *)r->input;
-    if (in->stage[0] && !crm_stage_known(in->stage)) {
-        request_fail_field(r, "stage", CRM_STAGE_WORDS);
+    if (in->stage[0] && !stage_known(in->stage)) {
+        request_fail_field(r, "stage", STAGE_WORDS);
         return;
     }
     if (in->registration[0] && strcmp(in->registration, "accepted") &&
@@ -466,8 +468,8 @@ void rpc_set_lead_stage(struct request *r)
     const Liaison__V1__SetLeadStageRequest *in = (const Liaison__V1__SetLeadStageRequest *)r->input;
     if (!request_check_id(r, "id", in->id))
         return;
-    if (!crm_stage_known(in->stage)) {
-        request_fail_field(r, "stage", CRM_STAGE_WORDS);
+    if (!stage_known(in->stage)) {
+        request_fail_field(r, "stage", STAGE_WORDS);
         return;
     }
     exec_run(r, &d_lead_stage);

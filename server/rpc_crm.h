@@ -7,15 +7,7 @@
 #ifndef LIAISON_RPC_CRM_H
 #define LIAISON_RPC_CRM_H
 
-#include <stdbool.h>
-
 #include "request.h"
-
-/* A lead's stages (leads.stage, migration 0020), as a refusal names them. */
-#define CRM_STAGE_WORDS "new, qualified, proposal, negotiation, won or lost"
-
-/* Whether s is a lead's stage, in its own (lower) case. A report's pipeline rows take them too. */
-bool crm_stage_known(const char *s);
 
 int rpc_crm_register(void);
 

@@ -6,14 +6,18 @@
 -- straight from planned), audited as order.shipped; delivering the last
 -- units still delivers it (0055). Cancelling an in-transit shipment when
 -- nothing else of the order is on its way or delivered takes the order
--- back to confirmed (it could not be cancelled otherwise). Marking an
--- order shipped by hand stays, for exporters who do not record shipments.
+-- back to confirmed (it could not be cancelled otherwise), when it was a
+-- shipment that made it shipped (orders.shipped_by_shipment): marking an
+-- order shipped by hand stays, for exporters who do not record shipments,
+-- and what was marked by hand is not undone by a shipment.
 --
 -- liaison_order_status (0105) now says which shipment stops a cancel
 -- before the status graph does: such an order is shipped now, and "a
 -- shipped order cannot become cancelled" would not say why.
 -- Replaces liaison_shipment_status (0055) and liaison_order_status (0105);
 -- their grants stay.
+
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS shipped_by_shipment boolean NOT NULL DEFAULT false;
 
 CREATE OR REPLACE FUNCTION liaison_order_status(p_order bigint, p_status text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $$
@@ -75,13 +79,14 @@ DECLARE
     ord bigint;
     cur text;
     ord_status text;
+    by_shipment boolean;
 BEGIN
     SELECT s.order_id INTO ord FROM shipments s
       JOIN orders o ON o.tenant_id = s.tenant_id AND o.id = s.order_id
      WHERE s.tenant_id = liaison_tenant() AND s.id = p_shipment
        AND liaison_sees_side(o.distributor_id);
     PERFORM liaison_found(ord IS NOT NULL, 'no such shipment');
-    SELECT o.status INTO ord_status FROM orders o
+    SELECT o.status, o.shipped_by_shipment INTO ord_status, by_shipment FROM orders o
      WHERE o.tenant_id = liaison_tenant() AND o.id = ord FOR UPDATE;
     SELECT s.status INTO cur FROM shipments s
      WHERE s.tenant_id = liaison_tenant() AND s.id = p_shipment FOR UPDATE;
@@ -96,21 +101,23 @@ BEGIN
      WHERE s.tenant_id = liaison_tenant() AND s.id = p_shipment;
     PERFORM liaison_audit('shipment.' || p_status, 'shipment', p_shipment::text);
     IF p_status IN ('in_transit', 'delivered') AND ord_status = 'confirmed' THEN
-        UPDATE orders o SET status = 'shipped',
+        UPDATE orders o SET status = 'shipped', shipped_by_shipment = true,
                status_changed_by = liaison_request_setting('actor'),
                status_changed_at = liaison_now()
          WHERE o.tenant_id = liaison_tenant() AND o.id = ord;
         PERFORM liaison_audit('order.shipped', 'order', ord::text);
         ord_status := 'shipped';
+        by_shipment := true;
     END IF;
     -- Its goods were not on their way after all (recorded by mistake, or
     -- the sailing fell through): with nothing else of the order on its way
     -- or delivered, the order is confirmed again, and may be cancelled.
-    IF p_status = 'cancelled' AND cur = 'in_transit' AND ord_status = 'shipped' AND NOT EXISTS (
+    IF p_status = 'cancelled' AND cur = 'in_transit' AND ord_status = 'shipped' AND by_shipment
+       AND NOT EXISTS (
         SELECT 1 FROM shipments s
          WHERE s.tenant_id = liaison_tenant() AND s.order_id = ord
            AND s.status IN ('in_transit', 'delivered')) THEN
-        UPDATE orders o SET status = 'confirmed',
+        UPDATE orders o SET status = 'confirmed', shipped_by_shipment = false,
                status_changed_by = liaison_request_setting('actor'),
                status_changed_at = liaison_now()
          WHERE o.tenant_id = liaison_tenant() AND o.id = ord;

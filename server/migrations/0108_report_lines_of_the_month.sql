@@ -27,6 +27,12 @@
 -- A line no version of the month, nor the current one, ever covered is
 -- still refused, now naming the month.
 --
+-- A pipeline row's stage is one of a lead's (new, qualified, proposal,
+-- negotiation, won, lost): "bogus" and "NEW" were kept and shown as
+-- written. A stage the report already holds (free text stored before this
+-- rule, "đàm phán") is taken back, so that a report shown and saved again
+-- as it was is not refused for a row nobody touched.
+--
 -- New: liaison_report_line_of_month(report, line, field, held lines),
 -- which the save calls instead of liaison_report_line_ok (0032, kept for
 -- any other caller). Replaces liaison_report_save (0102) but for that and
@@ -102,6 +108,11 @@ DECLARE
         UNION SELECT s.product_line_id FROM report_competition s
          WHERE s.tenant_id = liaison_tenant() AND s.report_id = rep.id
            AND s.product_line_id IS NOT NULL);
+    -- A pipeline row's stage is a lead's; one stored before that rule
+    -- (free text, "đàm phán") is taken back as it was, as held lines are.
+    held_stages text[] := ARRAY(
+        SELECT s.stage FROM report_pipeline s
+         WHERE s.tenant_id = liaison_tenant() AND s.report_id = rep.id);
     secs text[] := CASE WHEN cardinality(p_sections) = 0
         THEN ARRAY['sales_by_line', 'inventory_on_hand', 'pipeline', 'market_intelligence',
                    'competitive_activity'] ELSE p_sections END;
@@ -155,6 +166,10 @@ BEGIN
                 WHERE l.tenant_id = liaison_tenant() AND l.id = e.lead
                   AND l.distributor_id = rep.distributor_id), format('pipeline[%s].leadId', e.i),
                 'no such lead of this distributor');
+            PERFORM liaison_check(e.stage IN ('new', 'qualified', 'proposal', 'negotiation', 'won',
+                                              'lost') OR e.stage = ANY (held_stages),
+                                  format('pipeline[%s].stage', e.i),
+                                  'new, qualified, proposal, negotiation, won or lost');
             INSERT INTO report_pipeline (tenant_id, report_id, position, lead_id, title, stage,
                                          value_minor, currency, expected_close)
             VALUES (liaison_tenant(), rep.id, e.i, e.lead, e.title, e.stage, e.value, e.currency,

@@ -7,9 +7,8 @@
 -- report was due, and with it due on the 20th, mostly a fortnight before.
 -- A monthly review is now placed in the week after the report falls due
 -- (the day after the active charter's report_due_day, and the six days
--- after it), the first of them in the first such week that is not before
--- the series begins; one a month, as before. Other kinds keep 0016's
--- windows.
+-- after it), in the month it fell in before, the first not before the
+-- series begins; one a month, as before. Other kinds keep 0016's windows.
 --
 -- An amendment that changes the due day moves the reviews still to come
 -- (placed again, as an amendment's changes already are, 0067); a review
@@ -20,23 +19,22 @@
 
 -- Occurrence p_no of a series of p_kind starting on p_start, as
 -- liaison_cadence_window (0016) gives it, but for a monthly review with a
--- report due day: the week from the day after the report falls due.
+-- report due day: the week from the day after the report falls due, in
+-- the month 0016 gave the occurrence (so that a series under way, whose
+-- held occurrences keep their numbers, neither skips a month nor has two
+-- in one when it is planned again), and not before the series begins.
 CREATE OR REPLACE FUNCTION liaison_cadence_window_after_report(p_kind text, p_start date,
                                                                p_no integer, p_due_day integer,
                                                                OUT first_day date,
                                                                OUT last_day date)
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT w.first_day, w.last_day
+    SELECT x.f, CASE WHEN x.moved THEN x.f + 6 ELSE w.last_day END
       FROM liaison_cadence_window(p_kind, p_start, p_no) w
-     WHERE p_kind <> 'monthly' OR p_due_day IS NULL
-    UNION ALL
-    SELECT f, f + 6
-      FROM (SELECT (m.first_month + make_interval(months => p_no - 1))::date + p_due_day AS f
-              FROM (SELECT CASE WHEN date_trunc('month', p_start)::date + p_due_day >= p_start
-                                THEN date_trunc('month', p_start)::date
-                                ELSE (date_trunc('month', p_start) + interval '1 month')::date
-                                END AS first_month) m) x
-     WHERE p_kind = 'monthly' AND p_due_day IS NOT NULL
+     CROSS JOIN LATERAL (
+         SELECT p_kind = 'monthly' AND p_due_day IS NOT NULL AS moved,
+                CASE WHEN p_kind = 'monthly' AND p_due_day IS NOT NULL
+                     THEN greatest(date_trunc('month', w.first_day)::date + p_due_day, p_start)
+                     ELSE w.first_day END AS f) x
 $$;
 
 CREATE OR REPLACE FUNCTION liaison_cadence_generate(p_distributor bigint) RETURNS integer

@@ -213,6 +213,15 @@ try:
                  % (c_vn, d_vn))
     check(not early and counts.get("monthly", 0) >= 11,
           "every monthly review in the week after the report falls due (%s)" % early[:3])
+    # Each review stays in its month: numbered occurrences already held keep their numbers, so
+    # a series begun on the 20th with the report due on the 5th skipped a month (a review).
+    for due, want in ((5, "2026-01-20 2026-02-06 2026-03-06"),
+                      (20, "2026-01-21 2026-02-21 2026-03-21")):
+        got = " ".join(r[0] for r in rows(
+            "SELECT w.first_day FROM generate_series(1, 3) n, liaison_cadence_window_after_report("
+            "'monthly', '2026-01-20', n, %d) w ORDER BY n" % due))
+        check(got == want, "a series begun on the 20th, report due day %d: one review a month,"
+              " from the day after it is due (%s)" % (due, got))
     span = rows("SELECT min(starts_at) < '2026-03-29', max(starts_at) > '2026-10-25' "
                 "FROM meetings WHERE distributor_id = %d AND kind = 'weekly'" % d_vn)
     check(span == [["t", "t"]], "the weekly calls span both daylight-saving changes")

@@ -369,6 +369,16 @@ check(code == "OK" and must("GetShipment", {"id": planned.get("id")}, admin)["sh
       == "cancelled", "cancelling the order cancels its planned shipment (%s %s)" % (code, out))
 code, out = call("SetShipmentStatus", {"id": planned.get("id"), "status": "in_transit"}, admin)
 check(code == "FAILED_PRECONDITION", "a cancelled order's shipment does not move on (%s)" % code)
+# An order marked shipped by hand stays so when a shipment recorded later is cancelled: only
+# what a shipment did is undone (a review).
+o3 = place(saigon_user, [line("BRK-1001", 200, 125000)])[1].get("order", {})
+must("SetOrderStatus", {"id": o3.get("id"), "status": "confirmed"}, admin)
+must("SetOrderStatus", {"id": o3.get("id"), "status": "shipped"}, admin)
+s3 = ship([(o3["lines"][0]["id"], 50)], order_id=o3.get("id"))[1].get("shipment", {})
+must("SetShipmentStatus", {"id": s3.get("id"), "status": "in_transit"}, admin)
+must("SetShipmentStatus", {"id": s3.get("id"), "status": "cancelled"}, admin)
+check(must("GetOrder", {"id": o3.get("id")}, admin)["order"]["status"] == "shipped",
+      "an order shipped by hand is not made confirmed by cancelling a later shipment")
 
 # ---------------- lists: filters and pages ----------------
 code, out = call("ListOrders", {"distributorId": saigon, "status": "placed"}, admin)

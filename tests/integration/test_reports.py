@@ -603,6 +603,20 @@ must("ActivateCharter", {"id": amended}, admin)
 check(draft_rep.get("dueOn") == NEXT + "-10"
       and must("GetReport", {"id": draft_rep["id"]}, admin)["report"].get("dueOn")
       == NEXT + "-20", "a draft takes the amended charter's due day (%s)" % draft_rep)
+# A pipeline stage stored before stages were a lead's (free text) is saved back as it was, so
+# that a report shown and saved again is not refused for a row nobody touched (a review).
+sql("INSERT INTO report_pipeline (tenant_id, report_id, position, title, stage, currency)"
+    " VALUES (%s, %s, 0, 'Đội xe', 'đàm phán', 'VND')" % (tid, draft_rep["id"]))
+old_row = {"title": "Đội xe", "stage": "đàm phán", "currency": "VND"}
+code, out = call("SaveReport", {"id": draft_rep["id"], "sections": ["pipeline"],
+                                "pipeline": [old_row]}, phnom_user)
+check(code == "OK" and [p["stage"] for p in out["report"].get("pipeline", [])] == ["đàm phán"],
+      "a stage the report holds is taken back (%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": draft_rep["id"], "sections": ["pipeline"], "pipeline": [
+    old_row, dict(old_row, stage="chốt")]}, phnom_user)
+check(code == "INVALID_ARGUMENT" and violation(out, "pipeline[1].stage")
+      == ["new, qualified, proposal, negotiation, won or lost"],
+      "but not a new one of that kind (%s %s)" % (code, out))
 
 # ---------------- targets ----------------
 code, out = call("SetTarget", {"distributorId": saigon, "productLineId": brk,
