@@ -463,8 +463,12 @@ check "a name shared with a terminated one means the live one" 0 "$cli" distribu
 grep -q "^ID  *$kyoto\$" "$out" && echo "ok - the live Kyoto" ||
   { echo "not ok - the live Kyoto ($kyoto)"; sed 's/^/    /' "$out"; fail=1; }
 contains "which one is said" "$err" "is taken as distributor $kyoto, the one not terminated"
-check "a second live one makes it ambiguous again" 0 "$cli" distributor create --name "Kyoto 部品" --country JP --time-zone Asia/Tokyo
-check "two live and a terminated: ambiguous" 2 "$cli" distributor show "Kyoto 部品"
+# Two live distributors of one name could not be told apart: refused, naming the first
+# (migration 0116), in any case.
+check "a second live one of that name is refused" 5 "$cli" distributor create --name "KYOTO 部品" --country JP --time-zone Asia/Tokyo
+contains "the live one named" "$err" "distributor $kyoto is named Kyoto 部品 already"
+check "another name sharing a part" 0 "$cli" distributor create --name "Kyoto Motors" --country JP --time-zone Asia/Tokyo
+check "two live and a terminated: ambiguous" 2 "$cli" distributor show "Kyoto"
 contains "the terminated one listed as such" "$err" "(JP, terminated)"
 check "ambiguous with --json" 2 "$cli" --json distributor show "Saigon"
 contains "ambiguous as a json status" "$err" '"code":"INVALID_ARGUMENT"'

@@ -233,7 +233,7 @@ def refused_distributors():
           and audit_count(tenant_id, "distributor.assign") == before + 1,
           "assigning an enabled manager: saved, one distributor.assign audit row")
 
-    d3 = must("CreateDistributor", {"fields": dict(VN, name="Da Nang")}, admin)["distributor"]
+    d3 = must("CreateDistributor", {"fields": dict(VN, name="Da Nang Auto")}, admin)["distributor"]
     check((d3["businessHoursStart"], d3["businessHoursEnd"], d3["workDays"])
           == ("09:00", "17:00", [1, 2, 3, 4, 5]), "default hours and days (%s)" % d3)
     d3 = d3["id"]
