@@ -222,10 +222,13 @@ int rpc_tenant_register(void)
     return 0;
 }
 
+/* A slug names the tenant in URLs and calendar UIDs: a DNS label's shape. */
+#define SLUG_WORDS "2 to 63 of a-z, 0-9 and '-', not starting or ending with '-'"
+
 static bool slug_valid(const char *s)
 {
     size_t n = strlen(s);
-    if (n < 2 || n > 63 || s[0] == '-')
+    if (n < 2 || n > 63 || s[0] == '-' || s[n - 1] == '-')
         return false;
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
@@ -284,7 +287,7 @@ void rpc_create_tenant(struct request *r)
     const Liaison__V1__CreateTenantRequest *in = (const Liaison__V1__CreateTenantRequest *)r->input;
     const char *why;
     if (!slug_valid(in->slug)) {
-        request_fail_field(r, "slug", "2 to 63 of a-z, 0-9 and '-', not starting with '-'");
+        request_fail_field(r, "slug", SLUG_WORDS);
         return;
     }
     if (!request_check_text(r, "name", in->name, 200, true) ||
@@ -622,7 +625,7 @@ void rpc_begin_tenant_import(struct request *r)
     const Liaison__V1__BeginTenantImportRequest *in =
         (const Liaison__V1__BeginTenantImportRequest *)r->input;
     if (!slug_valid(in->slug)) {
-        request_fail_field(r, "slug", "2 to 63 of a-z, 0-9 and '-', not starting with '-'");
+        request_fail_field(r, "slug", SLUG_WORDS);
         return;
     }
     if (!request_check_text(r, "name", in->name, 200, true) ||

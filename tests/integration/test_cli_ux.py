@@ -78,6 +78,12 @@ rc, out, err = run("admin", "tenant", "create", "--slug", slug, "--name", "UX Gm
                    "--admin-email", "a@ux.example", "--password-stdin", stdin=pw,
                    env={"LIAISON_TOKEN": OPERATOR})
 check(rc == 0 and field(out, "STATUS") == "active", "tenant status shown as 'active'")
+# A slug ends up in calendar UIDs (meeting-1@trail-.liaison): a DNS label's shape (a try-out).
+rc, out, err = run("admin", "tenant", "create", "--slug", "trail-" + RUN + "-", "--name", "X",
+                   "--admin-email", "a@ux.example", "--password-stdin", stdin=pw,
+                   env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 2 and "not starting or ending with '-'" in text(err),
+      "a slug ending with '-' is refused, saying the rule (%d %s)" % (rc, text(err)))
 rc, out, err = run("login", "--tenant", slug, "--email", "a@ux.example", "--password-stdin",
                    stdin=pw)
 check(rc == 0, "log in (%s)" % text(err))
