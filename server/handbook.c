@@ -406,13 +406,16 @@ static void section_charter(struct page *p, const json_t *c)
         json_array_foreach(commitments, i, g)
         {
             char moq[32], buffer[64], terms[32];
-            /* 0 is no minimum of the charter's own; "Minimum order 0" read as a typo. */
+            /* 0 is none of the charter's own: "0 weeks of cover" read as a typo. */
             if (num(g, "moq") > 0)
                 snprintf(moq, sizeof moq, "%lld", num(g, "moq"));
             else
                 snprintf(moq, sizeof moq, "none");
-            snprintf(buffer, sizeof buffer, "%lld %s", num(g, "buffer_amount"),
-                     !strcmp(str(g, "buffer_unit"), "weeks") ? "weeks of cover" : "units");
+            if (num(g, "buffer_amount") > 0)
+                snprintf(buffer, sizeof buffer, "%lld %s", num(g, "buffer_amount"),
+                         !strcmp(str(g, "buffer_unit"), "weeks") ? "weeks of cover" : "units");
+            else
+                snprintf(buffer, sizeof buffer, "none");
             snprintf(terms, sizeof terms, "%lld day%s", num(g, "payment_terms_days"),
                      plural(num(g, "payment_terms_days")));
             const char *cells[] = {str(g, "line"), moq, buffer, str(g, "financing"), terms};
