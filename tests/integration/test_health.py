@@ -175,7 +175,7 @@ try:
     reports = distributor("Công ty Huế")
     firstm = distributor("Công ty Vũng Tàu")
     targets = distributor("札幌パーツ", "JP")
-    cover = distributor("Công ty Vũng Tàu", commitment=True)
+    cover = distributor("Công ty Bà Rịa", commitment=True)
     silent = distributor("Công ty Im Lặng Biên Hòa", commitment=True)
     for d, email in ((esc, "esc@health.example"), (clean, "clean@health.example")):
         must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER",
