@@ -209,11 +209,26 @@ static struct db_stmt q_meeting_reschedule = {
     "   'at most 7 days in the past: a meeting moved further back did not take place then')"
     "  RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting"),
     3, 0};
-/* $1 meeting, $2 attendee: the meeting is reached and the attendee names someone. */
+/*
+ * $1 meeting, $2 attendee: the meeting is reached, the attendee names someone, and someone not
+ * invited already under another record of the same e-mail: a distributor's user who is also one
+ * of its contacts was invited twice, and the invitation went out twice (a try-out).
+ */
 static struct db_stmt q_attendee_can_add = {
     "SELECT liaison_found(x.dist IS NOT NULL, 'no such meeting'),"
     " liaison_check(x.dist IS NULL OR EXISTS (SELECT 1 FROM liaison_party_resolve(x.dist, $2)),"
-    "  'attendee', '" NOBODY_BY_THAT_NAME "')"
+    "  'attendee', '" NOBODY_BY_THAT_NAME "'),"
+    " liaison_unique(x.dist IS NULL OR NOT EXISTS (SELECT 1"
+    "  FROM liaison_party_resolve(x.dist, $2) p"
+    "  JOIN meeting_attendees a ON a.tenant_id = liaison_tenant() AND a.meeting_id = $1::bigint"
+    "  LEFT JOIN users pu ON pu.tenant_id = a.tenant_id AND pu.id = p.user_id"
+    "  LEFT JOIN contacts pc ON pc.tenant_id = a.tenant_id AND pc.id = p.contact_id"
+    "  LEFT JOIN users au ON au.tenant_id = a.tenant_id AND au.id = a.user_id"
+    "  LEFT JOIN contacts ac ON ac.tenant_id = a.tenant_id AND ac.id = a.contact_id"
+    "  WHERE (a.user_id, a.contact_id) IS DISTINCT FROM (p.user_id, p.contact_id)"
+    "  AND coalesce(pu.email, pc.email, '') <> ''"
+    "  AND lower(coalesce(pu.email, pc.email)) = lower(coalesce(au.email, ac.email))),"
+    "  'already an attendee of this meeting, under the same e-mail')"
     " FROM (SELECT (SELECT m.distributor_id FROM meetings m" JOIN_DM
     " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES ") AS dist) x",
     2, 0};

@@ -595,6 +595,13 @@ try:
     code, out = call("AddMeetingAttendee", {"meetingId": moved,
                                             "attendee": "portal@saigon.example"}, manager)
     check(code == "OK" and len(out["meeting"]["attendees"]) == 2, "its own portal user is")
+    # The same person as a contact too: invited twice, the invitation went out twice (a try-out).
+    must("CreateContact", {"distributorId": d1, "fields": {
+        "name": "Trần Thị Lan", "email": "Portal@Saigon.example"}}, admin)
+    code, out = call("AddMeetingAttendee", {"meetingId": moved, "attendee": "Trần Thị Lan"},
+                     manager)
+    check(refused(code, out, "ALREADY_EXISTS", "under the same e-mail"),
+          "the same e-mail is not invited twice, as a user and as a contact (%s %s)" % (code, out))
     code, out = call("AddMeetingAttendee", {"meetingId": moved, "attendee": "Nguyễn Văn An"},
                      manager)
     check(code == "ALREADY_EXISTS", "not twice (by name this time)")
