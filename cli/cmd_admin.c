@@ -227,7 +227,7 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
         "that replaces FILE only when the whole export arrived. Password and token hashes are left "
         "out unless --include-secrets is given. Every export "
         "is recorded in the platform audit log and the tenant's audit log.",
-        opts, 1};
+        opts, 1, "admin tenant export sao-khue --output sao-khue.jsonl"};
     const char *slug = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
     if (rc)

@@ -93,7 +93,8 @@ static int handbook_receive(struct cli *cli, const char *method, json_t *jreq, c
         /* Distributor users and auditors may read it: say how, not only no. */
         if (code == LIAISON_PERMISSION_DENIED && !strcmp(method, "GenerateHandbook") &&
             !cli->set.json)
-            fprintf(stderr, "liaison: --no-store reads the handbook without storing a version\n");
+            fprintf(stderr,
+                    "hint: add --no-store to read the handbook without storing a version\n");
         rc = cli_exit_code(cli, code);
     }
     liaison_string_free(err_json);

@@ -196,11 +196,12 @@ int cmd_user(struct cli *cli, int argc, char **argv)
 static int token_create(struct cli *cli, int argc, char **argv)
 {
     const char *name = NULL, *role = NULL, *days = "0";
-    const struct cli_opt opts[] = {
-        {"name", &name, NULL, true, "what the token is for"},
-        {"role", &role, NULL, true, "tenant_admin, manager or auditor"},
-        {"days", &days, NULL, false, "valid for N days (0: no expiry)", "validDays"},
-        {0}};
+    const struct cli_opt opts[] = {{"name", &name, NULL, true, "what the token is for"},
+                                   {"role", &role, NULL, true, "tenant_admin, manager or auditor"},
+                                   {"days", &days, NULL, false,
+                                    "valid for N days, at most 3650 (default 0: no expiry)",
+                                    "validDays"},
+                                   {0}};
     const struct cli_command_spec spec = {
         "token create --name NAME --role ROLE [--days N]",
         "Creates an API token; it is printed once and cannot be shown again.", opts, 0,

@@ -540,7 +540,7 @@ code, _ = call("GetHandbook", {"distributorId": da, "format": "md"}, auditor)
 check(code == "OK", "an auditor reads a handbook")
 p = subprocess.run([CLI, "--token", auditor, "handbook", str(da), "-o", "-"],
                    capture_output=True, text=True, env=srv.env, timeout=60)
-check(p.returncode == 3 and "--no-store reads the handbook" in p.stderr,
+check(p.returncode == 3 and "hint: add --no-store to read the handbook" in p.stderr,
       "liaison handbook refused to an auditor says how to read it (%s)" % p.stderr)
 check(versions() == versions_before and audits("handbook.generated") == audits_now,
       "refused and read-only requests store nothing and audit nothing")
