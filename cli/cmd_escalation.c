@@ -209,7 +209,7 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
         {"visit-hours", &visit, NULL, false,
          "set: hours a visit has before the formal concern, 1 to 8760 (default: the last "
          "step's)"},
-        {"remove", NULL, &remove, false, "set: remove the distributor's own ladder"},
+        {"remove", NULL, &remove, false, "set: remove the severity's ladder"},
         {0}};
     const struct cli_command_spec spec = {
         "escalation protocol DISTRIBUTOR|--default [--severity S]\n"
@@ -222,7 +222,10 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
         "name or e-mail) or else a contact role, matched without case against the\n"
         "distributor's contacts when a request is sent (the tenant default takes roles only);\n"
         "a rung whose role no contact holds then is skipped, and with none left the request\n"
-        "starts at the visit.\n"
+        "starts at the visit. A tenant starts with a default ladder for every severity:\n"
+        "purchasing manager, sales director, general manager, then the visit (from 4, 8\n"
+        "and 24 hours by phone at critical to 5, 5 and 7 days by e-mail at low).\n"
+        "--remove without a distributor removes the tenant default of the severity.\n"
         "METHOD: email, phone, messaging, visit or formal_letter. HOURS: 1 to 8760.",
         opts, 0,
         "escalation protocol --default set --severity critical --step \"purchasing "
@@ -314,9 +317,30 @@ static int esc_request(struct cli *cli, int argc, char **argv)
     json_int_t d;
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
-    return escalation_call(cli, "CreateEscalationRequest",
-                           json_pack("{s:I,s:s,s:s,s:s}", "distributorId", d, "severity", severity,
-                                     "subject", subject, "text", text));
+    json_t *resp;
+    rc = cli_call(cli, "CreateEscalationRequest",
+                  json_pack("{s:I,s:s,s:s,s:s}", "distributorId", d, "severity", severity,
+                            "subject", subject, "text", text),
+                  &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *e = json_object_get(resp, "escalation");
+    escalation_print(cli, e);
+    /*
+     * Sent, but to no one: no contact holds a role of the ladder, so the
+     * request begins at the visit. The sender would otherwise learn it only
+     * from `escalation show`.
+     */
+    const char *kind = json_string_value(json_object_get(e, "stepKind"));
+    if (json_integer_value(json_object_get(e, "stepNo")) == 1 && kind && !strcmp(kind, "visit"))
+        fprintf(stderr,
+                "liaison: warning: no contact of %s holds a role of the %s ladder, so no one "
+                "was asked and the request starts at the visit; see 'liaison escalation "
+                "protocol %s --severity %s' for the roles, and give contacts those roles "
+                "('liaison contact update')\n",
+                dist, severity, dist, severity);
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 static int esc_respond(struct cli *cli, int argc, char **argv)

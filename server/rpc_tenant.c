@@ -39,11 +39,16 @@ static struct db_stmt q_tenant_insert = {
     " WHERE liaison_platform_audit('tenant.create', m.slug)"
     " AND liaison_audit('tenant.create', 'tenant', m.slug)",
     2, 0};
-/* $1 email, $2 name, $3 hash */
+/*
+ * $1 email, $2 name, $3 hash. The tenant starts with the standard
+ * escalation ladder as its default (migration 0117), so that its first
+ * request to a silent distributor needs no set-up.
+ */
 static struct db_stmt q_first_admin = {
     "WITH m AS (INSERT INTO users (tenant_id, email, display_name, role, password_hash)"
     "  VALUES (liaison_tenant(), $1, $2, 'tenant_admin', $3) RETURNING id)"
-    " SELECT id AS admin_user_id FROM m WHERE liaison_audit('user.create', 'user', m.id::text)",
+    " SELECT id AS admin_user_id FROM m WHERE liaison_audit('user.create', 'user', m.id::text)"
+    " AND liaison_escalation_standard(liaison_tenant()) >= 0",
     3, 0};
 /* Tenants have no id on the wire: _id is the page's key only (exec.h). $1 after, $2 limit */
 static struct db_stmt q_tenant_list = {"SELECT " TENANT_COLS TENANT_RATE_COLS

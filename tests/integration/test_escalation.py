@@ -152,6 +152,44 @@ try:
     sg_user, tk_user = login("sg@esc.example"), login("tk@esc.example")
     manager, auditor = login("mgr@esc.example"), login("aud@esc.example")
 
+    # ---------------- a new tenant's standard ladder ----------------
+    # A tenant starts with a default ladder for every severity (migration
+    # 0117): purchasing manager, sales director, general manager, a visit.
+    code, out = call("GetEscalationProtocol", {}, admin)
+    got = {p["severity"]: (p["source"], [(s["contactRole"], s["method"], s["responseHours"])
+                                         for s in p["steps"]], p["visitHours"])
+           for p in out.get("protocols", [])} if code == "OK" else out
+    roles = ["purchasing manager", "sales director", "general manager"]
+    check(got == {
+        "low": ("tenant_default", list(zip(roles, ["email"] * 3, [120, 120, 168])), 336),
+        "normal": ("tenant_default", list(zip(roles, ["email", "email", "phone"], [48, 48, 72])),
+                   168),
+        "high": ("tenant_default", list(zip(roles, ["email", "phone", "phone"], [24, 24, 48])),
+                 120),
+        "critical": ("tenant_default", list(zip(roles, ["phone"] * 3, [4, 8, 24])), 72)},
+        "a new tenant has the standard default ladder for each severity: %s" % (got,))
+    check(audits("escalation_protocol.set") == 4,
+          "the standard ladder is audited, once per severity")
+    code, out = call("GetEscalationProtocol", {"distributorId": sg, "severity": "normal"}, admin)
+    check(code == "OK" and [s.get("contactName") for s in out["protocols"][0]["steps"]] ==
+          ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"],
+          "the standard ladder reaches Saigon's contacts by their roles: %s" % out)
+    # The tenant default names roles: a contact's name or an e-mail typed
+    # there would be a role nobody holds, skipped by every request.
+    for step, field_why in (("Nguyễn Văn An:email:24",
+                             "'Nguyễn Văn An' is a contact of Công ty Phụ tùng Sài Gòn, not a "
+                             "role"),
+                            ("an@saigon.example:email:24", "is an e-mail address")):
+        code, out = cli("escalation", "protocol", "--default", "set", "--severity", "normal",
+                        "--step", step, token=admin)
+        check(code == "INVALID_ARGUMENT" and
+              out["violations"][0].get("field") == "steps[0].contactRole" and
+              field_why in out["violations"][0].get("description", out.get("message", "")),
+              "a person in the tenant default is refused, naming them (%s): %s" % (step, out))
+    code, out = call("GetEscalationProtocol", {"severity": "normal"}, admin)
+    check(code == "OK" and [s["contactRole"] for s in out["protocols"][0]["steps"]] == roles,
+          "and the default ladder is left as it was")
+
     # Saigon's charter, version 1, in force.
     line = must("CreateProductLine", {"code": "BRK", "name": "Phanh xe"},
                 admin)["productLine"]["id"]
@@ -221,7 +259,8 @@ try:
                   "--remove", token=admin)
     check(code == "OK", "and removed again (%s)" % code)
     code, out = call("GetEscalationProtocol", {"distributorId": tk}, tk_user)
-    p = out["protocols"][0] if code == "OK" and out.get("protocols") else {}
+    p = [x for x in out.get("protocols", []) if x["severity"] == "critical"] if code == "OK" else []
+    p = p[0] if p else {}
     check(p.get("source") == "tenant_default" and
           [(s.get("contactId"), s.get("contactName")) for s in p.get("steps", [])] ==
           [(sato, "佐藤 花子"), (suzuki, "鈴木 一郎")],
@@ -555,6 +594,12 @@ try:
     check(code == "INVALID_ARGUMENT", "an unknown state is refused")
 
     # ---------------- refusals leave nothing ----------------
+    n_removed = audits("escalation_protocol.remove")
+    code, out = cli("escalation", "protocol", "--default", "set", "--severity", "low", "--remove",
+                    token=admin)
+    check(code == "OK" and out.get("protocols", []) == [] and
+          audits("escalation_protocol.remove") == n_removed + 1,
+          "a tenant admin removes the tenant default of a severity: %s %s" % (code, out))
     n_req = sql("SELECT count(*) FROM escalation_requests WHERE tenant_id = %s" % tid)
     n_audit = audits("escalation.create")
     code, out = call("CreateEscalationRequest", {"distributorId": sg, "severity": "low",
@@ -686,6 +731,16 @@ try:
     check([(s.get("stepNo"), s.get("kind"), s.get("reachedAt")) for s in e7.get("steps", [])]
           == [(1, "visit", rfc(T4 + 30 * H)), (2, "concern", rfc(T4 + 36 * H))]
           and e7.get("concernDrafted"), "then the formal concern (%s)" % e7)
+    # The sender is told that no one was asked.
+    rc, so, se = cli_text("escalation", "request", "東京モーターパーツ株式会社", "--severity", "low",
+                          "--subject", "請求書の再確認", "--text", "ご確認ください。", token=admin)
+    check(rc == 0 and "no contact of 東京モーターパーツ株式会社 holds a role of the low ladder, so no"
+          " one was asked and the request starts at the visit" in se and "visit" in so,
+          "escalation request warns when it reaches no one:\n%s%s" % (so, se))
+    rc, so, se = cli_text("escalation", "request", "Công ty Phụ tùng Sài Gòn", "--severity",
+                          "normal", "--subject", "Tồn kho", "--text", "Xin gửi số liệu.",
+                          token=admin)
+    check(rc == 0 and "warning" not in se, "and not when it reaches someone: %s" % se)
 
     # A request stepping up to a contact removed at that very moment: the
     # step read the contact before the removal committed and its insert
