@@ -319,6 +319,13 @@ $LIAISON_TEST_PSQL -U postgres -c "UPDATE contacts SET name = 'Invoice ' || chr(
 check "an override stored before the rule" 0 "$cli" contact list --distributor "Saigon Auto Parts"
 contains "is shown escaped" "$out" 'Invoice \u202egpj.exe'
 lacks "no raw override in a table" "$out" $'\xe2\x80\xae'
+# Characters that show as nothing (names compare without them) are shown escaped in a
+# table, so that two names that look alike can be told apart.
+check "a name with a zero width space" 0 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name $'Nguy\xe1\xbb\x85n\xe2\x80\x8bV\xc4\x83n' --role hidden-role
+check "contact list with a zero width space" 0 "$cli" contact list --distributor "Saigon Auto Parts"
+contains "is shown escaped" "$out" 'Nguyễn\u200bVăn'
+lacks "no raw zero width space in a table" "$out" $'\xe2\x80\x8b'
 # Columns line up by display width, whatever the locale.
 check "contact wide name" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "山田 太郎" --role wide-role
 check "contact Vietnamese name" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "Trần Bảo" --role viet-role
