@@ -336,7 +336,7 @@ static int esc_request(struct cli *cli, int argc, char **argv)
         fprintf(stderr,
                 "liaison: warning: no contact of %s holds a role of the %s ladder, so no one "
                 "was asked and the request starts at the visit; see 'liaison escalation "
-                "protocol %s --severity %s' for the roles, and give contacts those roles "
+                "protocol \"%s\" --severity %s' for the roles, and give contacts those roles "
                 "('liaison contact update')\n",
                 dist, severity, dist, severity);
     json_decref(resp);
