@@ -158,8 +158,9 @@ static void request_close(struct request *r, int code)
 {
     uint64_t dur = (uv_hrtime() - r->started_ns) / 1000;
     if (!r->conn || r->who.kind != IDENTITY_NONE || conn_log_admit(r->conn))
-        log_request(r->id, r->rid, r->who.tenant_slug, r->method ? r->method->name : "unknown",
-                    wire_code_name(code), dur, r->txn.batch, r->peer);
+        log_request(r->id, r->rid, r->who.tenant_slug[0] ? r->who.tenant_slug : r->log_tenant,
+                    r->method ? r->method->name : "unknown", wire_code_name(code), dur,
+                    r->txn.batch, r->peer);
     metrics_request(r->method && r->method->desc
                         ? (int)(r->method->desc - liaison__v1__liaison__descriptor.methods)
                         : -1,

@@ -109,6 +109,12 @@ struct request {
     char peer[64];
     /* The user's own address a trusted proxy named at Login; empty: the peer's (request_source). */
     char source[48];
+    /*
+     * The tenant an operator acts on (a valid slug in input), logged as the
+     * request's tenant: an operator has none of its own, and "which tenant
+     * was suspended" is what its line is read for. NULL: the caller's.
+     */
+    const char *log_tenant;
     /* idempotency.c's: the frame's key, where r is with it, its hash, the answer it stores */
     const char *idem_key;
     enum request_idem { IDEM_NONE, IDEM_WANTED, IDEM_CLAIMED, IDEM_STORING, IDEM_REPLAYING } idem;

@@ -238,6 +238,13 @@ static bool slug_valid(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
+/* Logs the request under the tenant it names, when the slug is one (nothing else reaches a log). */
+static void log_target(struct request *r, const char *slug)
+{
+    if (slug_valid(slug))
+        r->log_tenant = slug;
+}
+
 /* ---------- CreateTenant ---------- */
 
 /* The tenant from the insert, the admin's id from the step after it. */
@@ -291,6 +298,7 @@ void rpc_create_tenant(struct request *r)
 {
     const Liaison__V1__CreateTenantRequest *in = (const Liaison__V1__CreateTenantRequest *)r->input;
     const char *why;
+    log_target(r, in->slug);
     if (!slug_valid(in->slug)) {
         request_fail_field(r, "slug", SLUG_WORDS);
         return;
@@ -319,16 +327,19 @@ void rpc_list_tenants(struct request *r)
 
 void rpc_get_tenant(struct request *r)
 {
+    log_target(r, ((const Liaison__V1__TenantRequest *)r->input)->slug);
     exec_run(r, &d_tenant_get);
 }
 
 void rpc_suspend_tenant(struct request *r)
 {
+    log_target(r, ((const Liaison__V1__TenantRequest *)r->input)->slug);
     exec_run(r, &d_tenant_suspend);
 }
 
 void rpc_resume_tenant(struct request *r)
 {
+    log_target(r, ((const Liaison__V1__TenantRequest *)r->input)->slug);
     exec_run(r, &d_tenant_resume);
 }
 
@@ -337,6 +348,7 @@ void rpc_resume_tenant(struct request *r)
 void rpc_delete_tenant(struct request *r)
 {
     const Liaison__V1__DeleteTenantRequest *in = (const Liaison__V1__DeleteTenantRequest *)r->input;
+    log_target(r, in->slug);
     if (strcmp(in->confirm, in->slug) != 0 || !in->slug[0]) {
         request_fail_field(r, "confirm", "must repeat the tenant's slug");
         return;
@@ -543,6 +555,7 @@ static bool export_digits(const char *s, size_t len)
 void rpc_export_tenant(struct request *r)
 {
     const Liaison__V1__ExportTenantRequest *in = (const Liaison__V1__ExportTenantRequest *)r->input;
+    log_target(r, in->slug);
     if (in->stream) {
         export_stream_start(r);
         return;
@@ -603,6 +616,7 @@ void rpc_set_tenant_rate_limit(struct request *r)
 {
     const Liaison__V1__SetTenantRateLimitRequest *in =
         (const Liaison__V1__SetTenantRateLimitRequest *)r->input;
+    log_target(r, in->slug);
     if (in->rate_per_s > TENANT_RATE_MAX) {
         request_fail_field(r, "ratePerS", "at most 1000000 requests a second");
         return;
@@ -629,6 +643,7 @@ void rpc_begin_tenant_import(struct request *r)
 {
     const Liaison__V1__BeginTenantImportRequest *in =
         (const Liaison__V1__BeginTenantImportRequest *)r->input;
+    log_target(r, in->slug);
     if (!slug_valid(in->slug)) {
         request_fail_field(r, "slug", SLUG_WORDS);
         return;

@@ -389,6 +389,17 @@ try:
     check(rc == 0 and field(out, "tenant") == slug, "the same token given by hand works there")
     time.sleep(0.2)
     check("method=Authenticate" in other.log(), "... so its log shows Authenticate when sent")
+    # An operator has no tenant of its own: its line names the tenant it acts on.
+    rc, out, _ = run("--url", other_url, "--token", OPERATOR, "admin", "tenant", "show", slug)
+    time.sleep(0.2)
+    check(rc == 0 and re.search(r"tenant=%s method=GetTenant status=OK" % re.escape(slug),
+                                other.log()),
+          "an operator's request is logged under the tenant it names")
+    rc, out, _ = run("--url", other_url, "--token", OPERATOR, "admin", "tenant", "show",
+                     "NO SUCH")
+    time.sleep(0.2)
+    check(rc != 0 and re.search(r"tenant=- method=GetTenant status=NOT_FOUND", other.log()),
+          "and a slug that is not one is not written into the log")
     rc, out, _ = run("whoami")
     check(rc == 0, "the saved session still works against its own server")
 
