@@ -31,7 +31,12 @@ static const struct output_column lead_cols[] = {
     {"REGION", "region"},
     {"REGISTRATION", "registration"},
     {"FLAGS", "flags"},
-    {"REGISTERED", "registeredAt"}};
+    {"REGISTERED", "registeredAt"},
+    {"CLOSE", "expectedClose"},
+    {"OWNER", "ownerId"},
+    {"DECIDED BY", "decidedBy"},
+    {"DECIDED", "decidedAt"},
+    {"DECISION NOTE", "decisionNote"}};
 static const struct output_column interaction_cols[] = {
     {"ID", "id"},       {"AT", "at"},           {"KIND", "kind"},   {"ACCOUNT", "accountName"},
     {"LEAD", "leadId"}, {"SUMMARY", "summary"}, {"BY", "createdBy"}};
@@ -130,12 +135,56 @@ static int account_show(struct cli *cli, int argc, char **argv)
                         NCOLS(account_cols));
 }
 
+static int account_update(struct cli *cli, int argc, char **argv)
+{
+    const char *name = "", *country = "", *region = "", *industry = "", *owner = NULL;
+    const struct cli_opt opts[] = {
+        {"name", &name, NULL, false, "the customer's name"},
+        {"country", &country, NULL, false,
+         "ISO 3166-1 alpha-2 code (a new country without --region drops the old region)"},
+        {"region", &region, NULL, false,
+         "ISO 3166-2 subdivision of the country, or the country's code for the whole country"},
+        {"industry", &industry, NULL, false, "e.g. logistics"},
+        {"owner", &owner, NULL, false,
+         "the user who owns it (id, e-mail or me): the exporter's staff, not an auditor, or a "
+         "user of its distributor",
+         "ownerId"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "account update ID [--name N] [--country CC] [--region R] [--industry I] [--owner USER]",
+        "Corrects a key account: each option given replaces what was recorded; the others stay "
+        "as they were. The name stays unique (in any case) per country on its side. A "
+        "distributor's account that a deal registration is on keeps its name, country and "
+        "region, which the registration was checked for.",
+        opts, 1, "account update 12 --name \"Công ty Vận tải Bình Minh\" --region VN-SG"};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v, u = 0;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    if (!*name && !*country && !*region && !*industry && !owner) {
+        fprintf(stderr, "liaison: nothing to change: give --name, --country, --region, --industry "
+                        "or --owner\n");
+        return EXIT_USAGE;
+    }
+    if (owner && (rc = cli_resolve(cli, CLI_USER, owner, 0, &u)))
+        return rc;
+    return cli_show_one(cli, "UpdateKeyAccount",
+                        json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", v, "name", name, "country",
+                                  country, "region", region, "industry", industry, "ownerId", u),
+                        "account", account_cols, NCOLS(account_cols));
+}
+
 int cmd_account(struct cli *cli, int argc, char **argv)
 {
-    static const struct cli_subcommand subs[] = {{"create", account_create, "create a key account"},
-                                                 {"list", account_list, "list key accounts"},
-                                                 {"show", account_show, "show a key account"},
-                                                 {NULL, NULL, NULL}};
+    static const struct cli_subcommand subs[] = {
+        {"create", account_create, "create a key account"},
+        {"list", account_list, "list key accounts"},
+        {"show", account_show, "show a key account"},
+        {"update", account_update, "correct a key account's name, place, industry or owner"},
+        {NULL, NULL, NULL}};
     return cli_subcommand("account", subs, argc, argv, cli);
 }
 
@@ -291,6 +340,78 @@ static int lead_decide(struct cli *cli, int argc, char **argv)
                         "lead", lead_cols, NCOLS(lead_cols));
 }
 
+static int lead_update(struct cli *cli, int argc, char **argv)
+{
+    const char *title = "", *value = NULL, *currency = NULL, *close = "", *owner = NULL,
+               *region = "", *lines = NULL;
+    const struct cli_opt opts[] = {
+        {"title", &title, NULL, false, "what the deal is"},
+        {"value", &value, NULL, false,
+         "in the currency's minor units, as lead register takes it (cents for USD, whole dong "
+         "for VND)",
+         "value.valueMinor"},
+        {"currency", &currency, NULL, false,
+         "ISO 4217 code of --value, when it is not the lead's currency", "value.currency"},
+        {"close", &close, NULL, false, "expected close, YYYY-MM-DD", "expectedClose"},
+        {"close-date", &close, NULL, false, "the same as --close", "expectedClose"},
+        {"owner", &owner, NULL, false,
+         "the user who owns it (id, e-mail or me): the exporter's staff, not an auditor, or a "
+         "user of its distributor",
+         "ownerId"},
+        {"region", &region, NULL, false,
+         "only the lead's own: a deal is registered for its region (register a new lead for "
+         "another)"},
+        {"lines", &lines, NULL, false,
+         "only the lead's own: a deal is registered for its lines (register a new lead for "
+         "others)",
+         "productLineIds"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "lead update ID [--title T] [--value MINOR [--currency CUR]] [--close YYYY-MM-DD] "
+        "[--owner USER]",
+        "Corrects an open lead: each option given replaces what was recorded (a mistyped value, "
+        "a close date that slipped, another owner); the others stay as they were. Won and lost "
+        "leads are final. Its region and product lines stay those it was registered with.",
+        opts, 1, "lead update 7 --value 130000000 --close 2027-05-31"};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v, u = 0, amount = 0;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    if (currency && !value) {
+        cli_fail_option(cli, "--currency", "value.currency",
+                        "goes with --value: the currency the new value is in");
+        return EXIT_USAGE;
+    }
+    if (!*title && !value && !*close && !owner) {
+        if (*region || lines)
+            fprintf(stderr, "liaison: a lead's region and product lines stay those it was "
+                            "registered with (its deal registration was checked for them): "
+                            "register a new lead for others\n");
+        fprintf(stderr, "liaison: nothing to change: give --title, --value (with --currency), "
+                        "--close or --owner\n");
+        return EXIT_USAGE;
+    }
+    if ((value && (rc = cli_parse_uint("--value", value, 9000000000000000000L, &amount))) ||
+        (owner && (rc = cli_resolve(cli, CLI_USER, owner, 0, &u))))
+        return rc;
+    json_t *l = lines ? cli_resolve_list(cli, CLI_PRODUCT_LINE, lines, &rc) : json_array();
+    if (!l)
+        return rc ? rc : EXIT_ERROR;
+    json_t *req = json_pack("{s:I,s:s,s:s,s:I,s:s,s:o}", "id", v, "title", title, "expectedClose",
+                            close, "ownerId", u, "region", region, "productLineIds", l);
+    if (req && value &&
+        json_object_set_new(req, "value",
+                            json_pack("{s:I,s:s}", "valueMinor", amount, "currency",
+                                      currency ? currency : "")) < 0) {
+        json_decref(req);
+        return EXIT_ERROR;
+    }
+    return cli_show_one(cli, "UpdateLead", req, "lead", lead_cols, NCOLS(lead_cols));
+}
+
 int cmd_lead(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand subs[] = {
@@ -299,6 +420,7 @@ int cmd_lead(struct cli *cli, int argc, char **argv)
         {"show", lead_show, "show a lead"},
         {"stage", lead_stage, "move a lead to a stage"},
         {"decide", lead_decide, "approve, reject or reassign a flagged registration"},
+        {"update", lead_update, "correct an open lead's title, value, close date or owner"},
         {NULL, NULL, NULL}};
     return cli_subcommand("lead", subs, argc, argv, cli);
 }

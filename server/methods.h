@@ -113,11 +113,13 @@
     M(CreateKeyAccount, rpc_create_key_account, ADMIN_MANAGER, WRITES)                             \
     M(ListKeyAccounts, rpc_list_key_accounts, AUTHZ_USERS, READS)                                  \
     M(GetKeyAccount, rpc_get_key_account, AUTHZ_USERS, READS)                                      \
+    M(UpdateKeyAccount, rpc_update_key_account, ADMIN_MANAGER, WRITES)                             \
     M(RegisterLead, rpc_register_lead, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                  \
     M(ListLeads, rpc_list_leads, AUTHZ_USERS, READS)                                               \
     M(GetLead, rpc_get_lead, AUTHZ_USERS, READS)                                                   \
     M(SetLeadStage, rpc_set_lead_stage, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                 \
     M(DecideLeadRegistration, rpc_decide_lead_registration, ADMIN_MANAGER, WRITES)                 \
+    M(UpdateLead, rpc_update_lead, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
     M(CreateInteraction, rpc_create_interaction, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)        \
     M(ListInteractions, rpc_list_interactions, AUTHZ_USERS, READS)                                 \
     M(GetCrmSettings, rpc_get_crm_settings, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                  \

@@ -95,6 +95,15 @@ static struct db_stmt q_account_get = {"SELECT " ACCOUNT_COLS " FROM key_account
                                        " WHERE a.tenant_id = liaison_tenant()"
                                        " AND a.id = $1::bigint AND " SEES_ACCOUNT,
                                        1, 0};
+/*
+ * $1 id, $2..$5 name, country, region, industry, $6 owner: '' and 0 leave each as it was. The
+ * function (migration 0118) holds the account to CreateKeyAccount's rules, and a registered
+ * customer to its name, country and region.
+ */
+static struct db_stmt q_account_update = {
+    "SELECT liaison_key_account_update($1::bigint, nullif($2, ''), nullif($3, ''),"
+    " nullif($4, ''), nullif($5, ''), nullif($6::bigint, 0)) AS _id",
+    6, 0};
 
 /* ---------- leads ---------- */
 
@@ -153,6 +162,17 @@ static struct db_stmt q_lead_stage = {
 /* $1 id, $2 decision, $3 to distributor (0: the exporter), $4 note */
 static struct db_stmt q_lead_decide = {
     "SELECT liaison_lead_decide($1::bigint, $2, nullif($3::bigint, 0), $4) AS _id", 4, 0};
+/*
+ * $1 id, $2 title, $3 value and $4 its currency (both NULL when the request has no value), $5
+ * expected close, $6 owner, $7 region, $8 lines: '', 0 and no lines leave each as it was
+ * (migration 0118, which refuses another region or other lines: the registration was checked
+ * for those).
+ */
+static struct db_stmt q_lead_update = {
+    "SELECT liaison_lead_update($1::bigint, nullif($2, ''), $3::bigint, nullif($4, ''),"
+    " nullif($5, '')::date, nullif($6::bigint, 0), nullif($7, ''),"
+    " nullif($8::bigint[], '{}')) AS _id",
+    8, 0};
 
 /* ---------- interactions ---------- */
 
@@ -238,6 +258,9 @@ static struct db_stmt q_settings_update = {
     " WHERE liaison_audit('crm.settings.update', 'tenant', m.tenant_id::text)",
     1, 0};
 
+#define ACCOUNT_EXISTS                                                                             \
+    "a key account of this name (in any case) and country exists on this side (the "               \
+    "distributor's, or the exporter's own)"
 static struct exec_decl d_account_create = {
     .method = "CreateKeyAccount",
     .check = {&q_account_refs, {"owner_id", "distributor_id"}},
@@ -245,8 +268,14 @@ static struct exec_decl d_account_create = {
               {"name", "country", "region", "industry", "distributor_id", "owner_id"}},
     .out = "account",
     .not_found = "no such distributor",
-    .exists = "a key account of this name (in any case) and country exists on this side (the "
-              "distributor's, or the exporter's own)"};
+    .exists = ACCOUNT_EXISTS};
+static struct exec_decl d_account_update = {
+    .method = "UpdateKeyAccount",
+    .query = {&q_account_update, {"id", "name", "country", "region", "industry", "owner_id"}},
+    .reply = {&q_account_get, {"id"}},
+    .out = "account",
+    .not_found = "no such key account",
+    .exists = ACCOUNT_EXISTS};
 static struct exec_decl d_account_list = {
     .method = "ListKeyAccounts",
     .check = {&distributor_filter_reached, {"distributor_id"}},
@@ -293,6 +322,15 @@ static struct exec_decl d_lead_decide = {
     .reply = {&q_lead_get, {"id"}},
     .out = "lead",
     .not_found = "no such lead"};
+static struct exec_decl d_lead_update = {
+    .method = "UpdateLead",
+    .query = {&q_lead_update,
+              {"id", "title", "value.value_minor", "value.currency", "expected_close", "owner_id",
+               "region", "product_line_ids"}},
+    .reply = {&q_lead_get, {"id"}},
+    .out = "lead",
+    .not_found = "no such lead",
+    .invalid = "expectedClose: a date as YYYY-MM-DD"};
 static struct exec_decl d_interaction_create = {
     .method = "CreateInteraction",
     .check = {&q_interaction_refs, {"distributor_id", "lead_id", "at"}},
@@ -323,10 +361,11 @@ static struct exec_decl d_settings_update = {
 
 int rpc_crm_register(void)
 {
-    struct exec_decl *const decls[] = {&d_account_create,   &d_account_list, &d_account_get,
-                                       &d_lead_register,    &d_lead_list,    &d_lead_get,
-                                       &d_lead_stage,       &d_lead_decide,  &d_interaction_create,
-                                       &d_interaction_list, &d_settings_get, &d_settings_update};
+    struct exec_decl *const decls[] = {
+        &d_account_create, &d_account_list,   &d_account_get,        &d_account_update,
+        &d_lead_register,  &d_lead_list,      &d_lead_get,           &d_lead_stage,
+        &d_lead_decide,    &d_lead_update,    &d_interaction_create, &d_interaction_list,
+        &d_settings_get,   &d_settings_update};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "CRM RPCs refused", "reason=\"%s\"", err);
@@ -397,6 +436,39 @@ void rpc_get_key_account(struct request *r)
 {
     if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
         exec_run(r, &d_account_get);
+}
+
+/*
+ * The fields given are checked as CreateKeyAccount checks them; whether the region is one of the
+ * country's subdivisions waits for the database, which knows the country when only the region is
+ * given. A region may be the country itself: the whole country, as a lead's region reads.
+ */
+void rpc_update_key_account(struct request *r)
+{
+    Liaison__V1__UpdateKeyAccountRequest *in = (Liaison__V1__UpdateKeyAccountRequest *)r->input;
+    if (!request_check_id(r, "id", in->id) ||
+        !request_check_chars(r, "name", in->name, 200, false) ||
+        !request_check_chars(r, "industry", in->industry, 100, false) ||
+        !request_check_one_line(r, "industry", in->industry) ||
+        !id_or_zero_ok(r, "ownerId", in->owner_id))
+        return;
+    geo_upcase(in->country);
+    geo_upcase(in->region);
+    if (in->country[0] && !geo_country(in->country)) {
+        request_fail_field(r, "country", "not an ISO 3166-1 alpha-2 country code");
+        return;
+    }
+    if (in->region[0] && !geo_region(in->region) && !geo_country(in->region)) {
+        request_fail_field(r, "region", "an ISO 3166-2 subdivision of the country, or the country");
+        return;
+    }
+    if (!in->name[0] && !in->country[0] && !in->region[0] && !in->industry[0] && !in->owner_id) {
+        request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT,
+                     "nothing to change: give a name, a country, a region, an industry or an "
+                     "owner");
+        return;
+    }
+    exec_run(r, &d_account_update);
 }
 
 /*
@@ -493,6 +565,57 @@ void rpc_decide_lead_registration(struct request *r)
     if (id_or_zero_ok(r, "distributorId", in->distributor_id) &&
         request_check_chars(r, "note", in->note, 2000, false))
         exec_run(r, &d_lead_decide);
+}
+
+/*
+ * A correction of an open lead. Its region and lines are not corrected (the registration was
+ * checked for them): given, the database holds them to the lead's own, and alone they change
+ * nothing, so they are no correction.
+ */
+void rpc_update_lead(struct request *r)
+{
+    Liaison__V1__UpdateLeadRequest *in = (Liaison__V1__UpdateLeadRequest *)r->input;
+    if (!request_check_id(r, "id", in->id) ||
+        !request_check_chars(r, "title", in->title, 200, false) ||
+        !request_check_one_line(r, "title", in->title) ||
+        !id_or_zero_ok(r, "ownerId", in->owner_id))
+        return;
+    if (in->value) {
+        geo_upcase(in->value->currency);
+        if (in->value->currency[0] && !geo_currency(in->value->currency)) {
+            request_fail_field(r, "value.currency", "not an ISO 4217 currency code");
+            return;
+        }
+        /* As RegisterLead: a deal's value is summed into reports and plans. */
+        if (in->value->value_minor > REQUEST_MAX_AMOUNT) {
+            request_fail_field(r, "value.valueMinor", REQUEST_MAX_AMOUNT_WORDS);
+            return;
+        }
+    }
+    if (in->expected_close[0] && !charter_date_ok(in->expected_close)) {
+        request_fail_field(r, "expectedClose", "a date as YYYY-MM-DD, 1900 to 2999");
+        return;
+    }
+    geo_upcase(in->region);
+    if (in->region[0] && !geo_region(in->region) && !geo_country(in->region)) {
+        request_fail_field(r, "region", "an ISO 3166-2 subdivision, or a country");
+        return;
+    }
+    if (in->n_product_line_ids > 100) {
+        request_fail_field(r, "productLineIds", "at most 100");
+        return;
+    }
+    for (size_t i = 0; i < in->n_product_line_ids; i++)
+        if (!request_check_id(r, "productLineIds", in->product_line_ids[i]))
+            return;
+    if (!in->title[0] && !in->value && !in->expected_close[0] && !in->owner_id) {
+        request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT,
+                     "nothing to change: give a title, a value, an expected close date or an "
+                     "owner (a lead's region and product lines stay those it was registered "
+                     "with: register a new lead for others)");
+        return;
+    }
+    exec_run(r, &d_lead_update);
 }
 
 void rpc_create_interaction(struct request *r)

@@ -716,6 +716,25 @@ try:
     click(driver.find_element(By.ID, "set-stage"))
     check("qualified" in driver.find_element(By.CSS_SELECTOR, "dl.facts").text,
           "the lead moves to qualified")
+    # A mistyped value and a close date that slipped are corrected on the deal's page
+    # (UpdateLead, migration 0118); the date box is set as a date picker sets it.
+    fill("correct-value", "1,300.75")
+    driver.execute_script("document.getElementById('correct-close').value = '2027-05-31'")
+    click(driver.find_element(By.ID, "correct-lead"))
+    facts = driver.find_element(By.CSS_SELECTOR, "dl.facts").text
+    check("$1,300.75" in facts and "2027-05-31" in facts and "qualified" in facts
+          and "Má phanh cho đội xe" in text(),
+          "the distributor corrects its deal's value and expected close (%s)" % facts)
+    fill("correct-value", "12.345")
+    click(driver.find_element(By.ID, "correct-lead"))
+    check("e.g. 1,250.50" in text() and "$1,300.75" in driver.find_element(
+        By.CSS_SELECTOR, "dl.facts").text,
+          "a value with a cent too many is refused beside the box, nothing changed (%s)"
+          % text()[-400:])
+    status, _, body = fetch(lead_path + "/correct", {"csrf_token": csrf_of(driver.page_source),
+                                                     "value": "", "expected_close": ""})
+    check(status == 400 and "nothing to change" in body,
+          "a correction with nothing in it is refused (%d)" % status)
     driver.get(base + "/orders/%d" % order1["id"])
     click(driver.find_element(By.ID, "cancel-order"))
     check("cancelled" in text() and not driver.find_elements(By.ID, "cancel-order"),
@@ -1684,6 +1703,8 @@ try:
     for path, form, said, english in (
             ("/leads/%d/stage" % gone, {"stage": "won"}, "đã ở giai đoạn thất bại",
              "won and lost are final"),
+            ("/leads/%d/correct" % gone, {"value": "5", "expected_close": ""},
+             "nên không sửa được nữa", "won and lost are final"),
             (lead_path + "/stage", {"stage": "bogus"}, "chọn một trong: mới",
              "negotiation, won or lost"),
             (lead_path + "/interactions", {"kind": "fax", "summary": "x"},
@@ -1722,6 +1743,7 @@ try:
     app = lp.create_app({"LIAISON_URL": URL, "LIAISON_CA": CA,
                          "PORTAL_SESSION_DB": os.path.join(sessions, "why.sqlite3")})
     sent_as = ["a period in the years 2000 to 2100", "this lead is lost: won and lost are final",
+               "this lead is won: won and lost are final, and a closed deal is not corrected",
                "this report is submitted: only a draft is submitted",
                "this report is submitted: only a draft is saved (the exporter may return a "
                "submitted report to draft)", "notes go with a held meeting; this one is scheduled",

@@ -298,6 +298,7 @@ MATRIX = {
                          {"name": "x", "country": "VN", "distributorId": d1}),
     "ListKeyAccounts": (USERS, False, {}),
     "GetKeyAccount": (USERS, False, {"id": account_a}),
+    "UpdateKeyAccount": ({"tenant_admin", "manager"}, True, {"id": account_a, "industry": "x"}),
     "RegisterLead": ({"tenant_admin", "manager", "distributor_user"}, True, {
         "distributorId": d1, "accountName": "Secret Account", "country": "VN", "title": "x",
         "currency": "VND"}),
@@ -307,6 +308,8 @@ MATRIX = {
                      {"id": lead_a, "stage": "qualified"}),
     "DecideLeadRegistration": ({"tenant_admin", "manager"}, True,
                                {"id": lead_a, "decision": "reject"}),
+    "UpdateLead": ({"tenant_admin", "manager", "distributor_user"}, True,
+                   {"id": lead_a, "title": "x"}),
     "CreateInteraction": ({"tenant_admin", "manager", "distributor_user"}, True,
                           {"kind": "call", "summary": "x", "leadId": lead_a}),
     "ListInteractions": (USERS, False, {}),

@@ -455,6 +455,14 @@ SERVER_REASONS = [
     (r"this product line is already in the (?:sales|inventory) section",
      lambda m: _("this product line is given twice")),
     (r"no such lead of this distributor", lambda m: _("no such deal of yours")),
+    # A deal corrected (UpdateLead, migration 0118).
+    (r"this lead is ([a-z_]+): won and lost are final, and a closed deal is not corrected",
+     lambda m: _("this deal is already %(stage)s: won and lost are final, so it is no longer "
+                 "corrected", stage=str(LABELS["lead stage"].get(m[1], m[1])))),
+    (r"nothing to change: give a title, a value, an expected close date or an owner \(a "
+     r"lead's region and product lines stay those it was registered with: register a new "
+     r"lead for others\)",
+     lambda m: _("nothing to change: give a value or an expected close date")),
     # Deals and interactions (rpc_crm.c, migration 0020).
     (r"this lead is ([a-z_]+): won and lost are final",
      lambda m: _("this deal is already %(stage)s: won and lost are final, so its stage no "
@@ -1586,6 +1594,49 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
             return lead_page(lid, 400, stage_error=_sentence(e))
         return redirect(url_for("lead", lid=lid))
+
+    @app.route("/leads/<id:lid>/correct", methods=["POST"])
+    def lead_correct(lid: int) -> Response:
+        """Corrects the deal's value (in its own currency) and expected close
+        (UpdateLead): a mistyped value, a close date that slipped. A field
+        left empty stays as it was."""
+        signed_in()
+        currency = api().call("GetLead", {"id": lid})["lead"].get("currency", "")
+        form = {k: request.form.get(k, "").strip() for k in ("value", "expected_close")}
+        req: Dict[str, Any] = {"id": lid}
+        errors: Dict[str, str] = {}
+        if form["value"]:
+            value = _minor(form["value"], currency, str(pick_locale()))
+            if value is None and _too_large_amount(form["value"], currency, str(pick_locale()),
+                                                  INT64_MAX):
+                errors["value.valueMinor"] = _("at most %(amount)s",
+                                               amount=money(INT64_MAX, currency))
+            elif value is None:
+                errors["value.valueMinor"] = _("a positive amount, e.g. %(example)s",
+                                               example=_amount_example(currency,
+                                                                       str(pick_locale())))
+            else:
+                req["value"] = {"valueMinor": value}
+        if form["expected_close"]:
+            try:
+                ok = bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", form["expected_close"])
+                          ) and 1900 <= dt.date.fromisoformat(form["expected_close"]).year <= 2999
+            except ValueError:
+                ok = False
+            if not ok:
+                errors["expectedClose"] = _("a date as YYYY-MM-DD, 1900 to 2999")
+            req["expectedClose"] = form["expected_close"]
+        if not form["value"] and not form["expected_close"]:
+            errors[""] = _("nothing to change: give a value or an expected close date")
+        if not errors:
+            try:
+                api().call("UpdateLead", req)
+                return redirect(url_for("lead", lid=lid))
+            except liaison.InvalidArgument as e:
+                errors = _form_errors(e) or {"": _why(e.message)}
+            except liaison.FailedPrecondition as e:
+                errors[""] = _why(e.message)
+        return lead_page(lid, 400, correct_errors=errors, correct_form=form)
 
     @app.route("/leads/<id:lid>/interactions", methods=["POST"])
     def lead_interaction(lid: int) -> Response:
