@@ -199,8 +199,10 @@ static int ac_list(struct cli *cli, int argc, char **argv)
 static int ac_done(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"action done ID", "Completes an open action item.", opts,
-                                          1, "action done 7"};
+    const struct cli_command_spec spec = {
+        "action done ID",
+        "Completes an open action item; one already done is left as it is (a retry is safe).", opts,
+        1, "action done 7"};
     json_int_t id;
     int rc = action_id(&spec, argc, argv, &id);
     if (rc)
@@ -213,8 +215,10 @@ static int ac_cancel(struct cli *cli, int argc, char **argv)
     const char *reason = "";
     const struct cli_opt opts[] = {{"reason", &reason, NULL, false, "why"}, {0}};
     const struct cli_command_spec spec = {"action cancel ID [--reason TEXT]",
-                                          "Cancels an open action item.", opts, 1,
-                                          "action cancel 7 --reason \"superseded\""};
+                                          "Cancels an open action item; one already "
+                                          "cancelled for this reason (or with none given) is "
+                                          "left as it is.",
+                                          opts, 1, "action cancel 7 --reason \"superseded\""};
     json_int_t id;
     int rc = action_id(&spec, argc, argv, &id);
     if (rc)

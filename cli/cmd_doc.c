@@ -65,6 +65,91 @@ static int doc_columns(struct cli *cli, struct output_column *cols)
     json_decref(who);
     return EXIT_OK;
 }
+
+/*
+ * The names of the distributors a document is shared with, for the table:
+ * a Document carries their ids only. ListDistributors answers in id order,
+ * so its pages are read only as far as the largest id asked for, and a
+ * tenant's documents cost a page or two, not a call a row. The names are
+ * what the caller reaches, as the share list is; an id no page names (a
+ * refused read) stays an id. One command reads them, once: the row mapper
+ * of cli_list_mapped takes no context, hence the file's own.
+ */
+#define SHARE_NAMES_PAGE 500
+static struct share_names {
+    struct cli *cli;
+    json_t *names;   /* id (decimal) -> name */
+    char *cursor;    /* the next page's; NULL before the first */
+    json_int_t last; /* the largest id read */
+    bool done;       /* every page read, or a read refused */
+} share_names;
+
+/* Reads the next page of distributors into share_names. */
+static void share_names_page(void)
+{
+    struct share_names *s = &share_names;
+    json_t *req = json_pack("{s:{s:i,s:s}}", "page", "pageSize", SHARE_NAMES_PAGE, "cursor",
+                            s->cursor ? s->cursor : "");
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL, *resp = NULL;
+    json_decref(req);
+    json_t *out = NULL;
+    s->done = true;
+    if (body && liaison_call_json(s->cli->conn, "ListDistributors", body, &resp) == LIAISON_OK)
+        out = json_loads(resp, 0, NULL);
+    free(body);
+    liaison_string_free(resp);
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(out, "distributors"), i, d)
+    {
+        json_int_t id = cli_json_id(json_object_get(d, "id"));
+        const char *name = json_string_value(json_object_get(d, "name"));
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)id);
+        if (name)
+            json_object_set_new(s->names, key, json_string(name));
+        if (id > s->last)
+            s->last = id;
+    }
+    const char *next =
+        json_string_value(json_object_get(json_object_get(out, "page"), "nextCursor"));
+    free(s->cursor);
+    s->cursor = next && *next ? strdup(next) : NULL;
+    s->done = !s->cursor;
+    json_decref(out);
+}
+
+/* A row's "share" as the distributors' names (cli_list_mapped's mapper). */
+static void doc_share_named(json_t *doc)
+{
+    struct share_names *s = &share_names;
+    json_t *share = json_object_get(doc, "share");
+    if (!json_array_size(share) || !s->names)
+        return;
+    json_t *named = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(share, i, v)
+    {
+        json_int_t id = cli_json_id(v);
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)id);
+        while (!json_object_get(s->names, key) && !s->done && id > s->last)
+            share_names_page();
+        const char *name = json_string_value(json_object_get(s->names, key));
+        json_array_append_new(named, name ? json_string(name) : json_deep_copy(v));
+    }
+    json_object_set_new(doc, "share", named);
+}
+
+/* Starts (cli) or ends (NULL) the command's share names. */
+static void share_names_use(struct cli *cli)
+{
+    json_decref(share_names.names);
+    free(share_names.cursor);
+    share_names = (struct share_names){.cli = cli, .names = cli ? json_object() : NULL};
+}
+
 /* What the CLI reads into memory at most; the server's own bound is smaller. */
 #define DOC_FILE_MAX (64L << 20)
 
@@ -286,8 +371,14 @@ static int doc_list(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     if ((rc = doc_columns(cli, cols)))
         return rc;
-    return cli_list(cli, "ListDocuments", json_pack("{s:s}", "kind", kind), "documents", cols,
-                    NCOLS(doc_cols), &page);
+    /* Scripts (--json, --ids) read the ids the server gave. */
+    bool named = !cli->set.json && !cli->set.ids;
+    if (named)
+        share_names_use(cli);
+    rc = cli_list_mapped(cli, "ListDocuments", json_pack("{s:s}", "kind", kind), "documents", cols,
+                         NCOLS(doc_cols), &page, named ? doc_share_named : NULL);
+    share_names_use(NULL);
+    return rc;
 }
 
 static int doc_show(struct cli *cli, int argc, char **argv)
@@ -305,10 +396,13 @@ static int doc_show(struct cli *cli, int argc, char **argv)
     if ((rc = doc_columns(cli, cols)) ||
         (rc = cli_call(cli, "GetDocument", json_pack("{s:I}", "id", v), &out)))
         return rc;
-    const json_t *doc = json_object_get(out, "document");
+    json_t *doc = json_object_get(out, "document");
     if (cli->set.json || cli->set.ids) {
         cli_print_object(cli, cols, NCOLS(doc_cols), doc);
     } else {
+        share_names_use(cli);
+        doc_share_named(doc);
+        share_names_use(NULL);
         output_fields(cols, NCOLS(doc_cols), doc);
         printf("\nversions:\n");
         output_table(version_cols, NCOLS(version_cols), json_object_get(doc, "versions"));

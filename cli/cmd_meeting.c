@@ -45,7 +45,7 @@ static const struct output_column meeting_fields[] = {{"meeting", "id"},
                                                       {"outside hours", "outsideHours"},
                                                       {"status", "status"},
                                                       {"reason", "statusReason"},
-                                                      {"sequence", "sequence"},
+                                                      {"sequence", "sequence", OUTPUT_COUNT},
                                                       {"notes due (UTC)", "notesDueAt"},
                                                       {"notes", "notesStatus"}};
 #define N_MEETING_FIELDS ((int)(sizeof meeting_fields / sizeof meeting_fields[0]))
@@ -56,16 +56,20 @@ static const struct output_column note_cols[] = {{"ID", "id"},
                                                  {"BY", "authorEmail"},
                                                  {"LANGUAGE", "language"},
                                                  {"NOTE", "body"}};
-static const struct output_column compliance_cols[] = {
-    {"ID", "distributorId"}, {"DISTRIBUTOR", "distributorName"},
-    {"HELD", "held"},        {"ON TIME", "onTime"},
-    {"LATE", "late"},        {"MISSING", "missing"},
-    {"PENDING", "pending"},  {"UNRECORDED", "unrecorded"}};
+/* Counts read 0 when none (proto3 leaves a 0 out of JSON); a manager's id of 0 is "none". */
+static const struct output_column compliance_cols[] = {{"ID", "distributorId"},
+                                                       {"DISTRIBUTOR", "distributorName"},
+                                                       {"HELD", "held", OUTPUT_COUNT},
+                                                       {"ON TIME", "onTime", OUTPUT_COUNT},
+                                                       {"LATE", "late", OUTPUT_COUNT},
+                                                       {"MISSING", "missing", OUTPUT_COUNT},
+                                                       {"PENDING", "pending", OUTPUT_COUNT},
+                                                       {"UNRECORDED", "unrecorded", OUTPUT_COUNT}};
 static const struct output_column manager_cols[] = {
-    {"ID", "accountManagerId"}, {"ACCOUNT MANAGER", "accountManagerEmail"},
-    {"HELD", "held"},           {"ON TIME", "onTime"},
-    {"LATE", "late"},           {"MISSING", "missing"},
-    {"PENDING", "pending"},     {"UNRECORDED", "unrecorded"}};
+    {"ID", "accountManagerId"},           {"ACCOUNT MANAGER", "accountManagerEmail"},
+    {"HELD", "held", OUTPUT_COUNT},       {"ON TIME", "onTime", OUTPUT_COUNT},
+    {"LATE", "late", OUTPUT_COUNT},       {"MISSING", "missing", OUTPUT_COUNT},
+    {"PENDING", "pending", OUTPUT_COUNT}, {"UNRECORDED", "unrecorded", OUTPUT_COUNT}};
 
 /*
  * tm, a local time as people write it (1-based month, full year), as an

@@ -179,6 +179,65 @@ static void order_print(struct cli *cli, json_t *order)
     }
 }
 
+static int shipment_answer(struct cli *cli, const char *method, json_t *req);
+
+/*
+ * Whether the record get ({"id": id}) answers under key has the status
+ * wanted now, in *already: read before a move, so that a move the server
+ * answers as a no-op (a retry whose answer was lost) is said as one. A
+ * refused read is false, quietly: the move itself then says what is wrong.
+ * Read after every change committed before now (cli_read_current), so that
+ * a standby behind the retried move does not hide it. Returns an exit
+ * code, having said why when the server cannot be reached.
+ */
+static int status_already(struct cli *cli, const char *get, const char *key, json_int_t id,
+                          const char *wanted, bool *already)
+{
+    int rc;
+    *already = false;
+    if ((rc = cli_read_current(cli)) || (rc = cli_connect(cli)))
+        return rc;
+    char req[64], *resp = NULL;
+    snprintf(req, sizeof req, "{\"id\":%lld}", (long long)id);
+    if (liaison_call_json(cli->conn, get, req, &resp) == LIAISON_OK) {
+        json_t *out = json_loads(resp, 0, NULL);
+        const char *now = json_string_value(json_object_get(json_object_get(out, key), "status"));
+        *already = now && !strcmp(now, wanted);
+        json_decref(out);
+    }
+    liaison_string_free(resp);
+    return EXIT_OK;
+}
+
+/*
+ * Moves record key id to status with method and prints what answer makes
+ * of the reply; a record that was already there is said to be (the server
+ * leaves it as it was: no audit, no timestamp moved). Returns an exit code.
+ */
+static int status_move(struct cli *cli, const char *method, const char *get, const char *key,
+                       json_int_t id, const char *status,
+                       int (*answer)(struct cli *, const char *, json_t *))
+{
+    json_t *wanted = cli_enum_string(status);
+    bool already = false;
+    int rc = EXIT_OK;
+    if (!wanted)
+        return EXIT_ERROR;
+    if (!cli->set.json &&
+        (rc = status_already(cli, get, key, id, json_string_value(wanted), &already))) {
+        json_decref(wanted);
+        return rc;
+    }
+    /* The message's words before the request takes wanted over. */
+    char said[64];
+    snprintf(said, sizeof said, "%s", json_string_value(wanted));
+    rc = answer(cli, method, json_pack("{s:I,s:o}", "id", id, "status", wanted));
+    if (rc == EXIT_OK && already)
+        fprintf(stderr, "liaison: %s %lld was already %s: nothing changed\n", key, (long long)id,
+                said);
+    return rc;
+}
+
 static int order_answer(struct cli *cli, const char *method, json_t *req)
 {
     json_t *resp;
@@ -323,7 +382,8 @@ static int order_status(struct cli *cli, int argc, char **argv)
         "order status ID STATUS",
         "Moves an order: placed, confirmed, shipped, delivered; cancelled while placed or "
         "confirmed (a distributor user may only cancel). An order whose shipments are recorded "
-        "follows them: see 'shipment status'.",
+        "follows them: see 'shipment status'. Asking for the status it has changes nothing "
+        "(a retry is safe).",
         opts, 2, "order status 12 confirmed"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
@@ -332,8 +392,7 @@ static int order_status(struct cli *cli, int argc, char **argv)
     json_int_t v;
     if ((rc = cli_parse_id(args[0], &v)))
         return rc;
-    return order_answer(cli, "SetOrderStatus",
-                        json_pack("{s:I,s:o}", "id", v, "status", cli_enum_string(args[1])));
+    return status_move(cli, "SetOrderStatus", "GetOrder", "order", v, args[1], order_answer);
 }
 
 int cmd_order(struct cli *cli, int argc, char **argv)
@@ -468,7 +527,8 @@ static int shipment_status(struct cli *cli, int argc, char **argv)
         "Moves a shipment: planned, in_transit, delivered; cancelled until delivered. A "
         "confirmed order becomes shipped when its first shipment leaves, and delivered when "
         "delivered shipments carry every ordered unit; cancelling a shipment on its way makes "
-        "the order confirmed again when no other of its shipments is on its way or delivered.",
+        "the order confirmed again when no other of its shipments is on its way or delivered. "
+        "Asking for the status it has changes nothing (a retry is safe).",
         opts, 2, "shipment status 3 in_transit"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
@@ -477,8 +537,8 @@ static int shipment_status(struct cli *cli, int argc, char **argv)
     json_int_t v;
     if ((rc = cli_parse_id(args[0], &v)))
         return rc;
-    return shipment_answer(cli, "SetShipmentStatus",
-                           json_pack("{s:I,s:o}", "id", v, "status", cli_enum_string(args[1])));
+    return status_move(cli, "SetShipmentStatus", "GetShipment", "shipment", v, args[1],
+                       shipment_answer);
 }
 
 static int shipment_update(struct cli *cli, int argc, char **argv)

@@ -400,10 +400,13 @@ static struct db_stmt q_action_list = {
                     " ORDER BY a.due_at, a.id LIMIT $2::int",
     7, 0};
 /*
- * $1 id, $2 what it would become (in words): reached, and open. A
- * distributor user sees every item of its distributor (the exporter's
- * promises too) but closes only those its own side owns: one of its
- * contacts, or one of its distributor's users.
+ * $1 id, $2 what it would become (in words), $3 the cancel's reason:
+ * reached, and open, or already what it would become (a retry whose answer
+ * was lost: q_action_close answers it as it is), a cancel only for the
+ * reason it was cancelled for or none. A distributor user sees every item
+ * of its distributor (the exporter's promises too) but closes only those
+ * its own side owns: one of its contacts, or one of its distributor's
+ * users.
  *
  * The item's pending action_overdue job is locked before the item, as the
  * scheduler locks them (the job it runs, then the item): closing an item
@@ -415,11 +418,12 @@ static struct db_stmt q_action_list = {
  */
 static struct db_stmt q_action_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such action item'),"
-    " liaison_precondition(x.s IS NULL OR x.s = 'open',"
+    " liaison_precondition(x.s IS NULL OR x.s = 'open' OR (x.s = 'done' AND $2 = 'completed')"
+    "  OR (x.s = 'cancelled' AND $2 = 'cancelled' AND $3 IN ('', x.reason)),"
     "  format('the action item is %s; only an open one can be %s', x.s, $2::text)),"
     " liaison_denied(x.s IS NULL OR x.ours, format('the action item is owned by %s of the"
     " exporter: a distributor completes only the items of its own people', x.owner))"
-    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s,"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s, a.cancel_reason AS reason,"
     "  liaison_distributor_scope() = 0 OR a.owner_contact_id IS NOT NULL OR u.distributor_id"
     "  IS NOT DISTINCT FROM a.distributor_id AS ours, coalesce(nullif(u.display_name, ''),"
     "  u.email) AS owner FROM action_items a" JOIN_DA
@@ -427,10 +431,13 @@ static struct db_stmt q_action_can = {
     " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint AND " SEES
     " AND liaison_job_lock('action_overdue', $1::bigint::text)::text = ''"
     " FOR UPDATE OF a) x ON true",
-    2, 0};
+    3, 0};
 /*
  * $1 id, $2 status (done or cancelled), $3 reason. The pending
  * action_overdue job is withdrawn: nothing is overdue once it is closed.
+ * An item already $2 (q_action_can let only a retry through) is answered
+ * as it is, unwritten and unaudited: the UPDATE's snapshot still sees an
+ * item it closes as open, so only one of the two parts answers.
  */
 static struct db_stmt q_action_close = {
     "WITH m AS (UPDATE action_items a SET status = $2,"
@@ -442,7 +449,10 @@ static struct db_stmt q_action_close = {
     " SELECT " ACTION_COLS " FROM m a" JOIN_DA
     " WHERE liaison_audit(CASE $2 WHEN 'done' THEN 'action_item.done'"
     "  ELSE 'action_item.cancel' END, 'action_item', a.id::text)"
-    " AND liaison_unschedule('action_overdue', a.id::text, $2) IS NOT NULL",
+    " AND liaison_unschedule('action_overdue', a.id::text, $2) IS NOT NULL"
+    " UNION ALL SELECT " ACTION_COLS " FROM action_items a" JOIN_DA
+    " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint AND " SEES
+    " AND a.status = $2 AND NOT EXISTS (SELECT 1 FROM m)",
     3, 0};
 
 /* ---- declarations ---- */
@@ -548,13 +558,13 @@ static struct exec_decl d_action_list = {
     .order = EXEC_BY_TIME,
     .filters = {"distributor_id", "owner_user_id", "owner_contact_id", "status"}};
 static struct exec_decl d_action_complete = {.method = "CompleteActionItem",
-                                             .check = {&q_action_can, {"id", "=completed"}},
+                                             .check = {&q_action_can, {"id", "=completed", "="}},
                                              .query = {&q_action_close, {"id", "=done", "="}},
                                              .out = "action_item",
                                              .not_found = "no such action item"};
 static struct exec_decl d_action_cancel = {
     .method = "CancelActionItem",
-    .check = {&q_action_can, {"id", "=cancelled"}},
+    .check = {&q_action_can, {"id", "=cancelled", "reason"}},
     .query = {&q_action_close, {"id", "=cancelled", "reason"}},
     .out = "action_item",
     .not_found = "no such action item"};

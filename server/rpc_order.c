@@ -3,6 +3,9 @@
  * of migration 0022 (placing: 0064), which checks, writes and audits in the request's
  * transaction, and leaves the id it made in liaison.created_id for the read
  * that answers. Reach is liaison_sees_side(distributor), as in the CRM.
+ * A move to the status a record has is a retry whose answer was lost: it
+ * answers the record as it is, unwritten (migration 0119); "placed" and
+ * "planned" stay refused here, as no move ever leads there.
  * A shipment, and an order with such a shipment, reads late by one definition,
  * liaison_shipment_late() of migration 0086, which the health score shares. An
  * order's is an aggregate over its own shipments, not EXISTS: PostgreSQL turns

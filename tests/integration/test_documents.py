@@ -318,6 +318,28 @@ code, out = cli("doc", "show", str(sheet_id), token=admin)
 check(code == "OK" and out.get("title") == "Bảng giá phụ tùng 2027"
       and [v["language"] for v in out.get("variants", [])] == ["vi"],
       "doc show: versions and variants (%s)" % out)
+# SHARED WITH named the distributors by id, which no one reads (a try-out): the table names
+# them; --json keeps the ids the server gave.
+flyer = must("CreateDocument", {"kind": "marketing", "title": "Tờ rơi", "language": "en",
+                                "share": [osaka, saigon], "content": b64(b"flyer")},
+             admin)["document"]["id"]
+# Translated, so that Saigon's coverage below is what it was.
+must("AddTranslation", {"documentId": flyer, "language": "vi", "content": b64(b"to roi")}, admin)
+p = subprocess.run([CLI, "--token", admin, "doc", "list", "--kind", "marketing"],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+row = [ln for ln in p.stdout.splitlines() if "Tờ rơi" in ln]
+check(p.returncode == 0 and row and "Công ty Phân phối Sài Gòn, 大阪部品商事株式会社" in row[0]
+      and str(saigon) not in row[0].split() and str(osaka) not in row[0].split(),
+      "doc list shows SHARED WITH as the distributors' names (%s %s)" % (p.stdout, p.stderr))
+p = subprocess.run([CLI, "--token", admin, "doc", "show", str(flyer)],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and any(ln.split()[:2] == ["SHARED", "WITH"]
+                                and "Công ty Phân phối Sài Gòn, 大阪部品商事株式会社" in ln
+                                for ln in p.stdout.splitlines()),
+      "and so does doc show (%s %s)" % (p.stdout, p.stderr))
+code, out = cli("doc", "list", "--kind", "marketing", token=admin)
+check(code == "OK" and [d.get("share") for d in out] == [[saigon, osaka]],
+      "doc list --json keeps the ids (%s)" % out)
 code, out = cli("doc", "coverage", "Công ty Phân phối Sài Gòn", token=admin)
 check(code == "OK" and isinstance(out, list) and [d["documentId"] for d in out] == [handbook_id],
       "doc coverage prints a JSON array (%s)" % out)

@@ -98,7 +98,8 @@ def distributor(name, country, languages):
 
 
 NAME_A = "Sài Gòn %s 株式会社" % HOSTILE
-da, user_a = distributor(NAME_A, "VN", ["vi"])
+# Vietnamese first, English second: the order of preference, which is not the alphabet's.
+da, user_a = distributor(NAME_A, "VN", ["vi", "en"])
 db, user_b = distributor("Hà Nội Phụ Tùng", "VN", ["vi"])
 must("CreateUser", {"email": "auditor@hb.example", "role": "ROLE_AUDITOR",
                     "password": PASSWORD}, admin)
@@ -276,7 +277,9 @@ for want, what in (("# Relationship Operating Handbook: Sài Gòn &lt;script&gt;
                    ("### Severity normal", "the tenant default's severity"),
                    ("The exporter's default ladder", "the tenant default said as such"),
                    ("Bảng giá &lt;script&gt;", "the shared document"),
-                   ("| ja, vi |", "the languages the price sheet lacks"),
+                   ("The distributor reads: vi, en, ja.",
+                    "its languages in its order of preference, then its contacts'"),
+                   ("| vi, ja |", "the languages the price sheet lacks, in that order"),
                    ("within 24 hours of its end", "the notes discipline"),
                    ("Open action items: 1, of which overdue: 0",
                     "the open action items, the internal one not counted"),

@@ -572,9 +572,16 @@ try:
     check(sql("SELECT actor LIKE '%%portal@saigon.example%%' FROM audit_log WHERE tenant_id = %s"
               " AND action = 'action_item.done' AND entity_id = '%s'" % (tid, a1["id"])) == "t",
           "the completion is audited with its actor")
+    # Completing a done item again is a retry whose answer was lost (a try-out): it answers the
+    # item as it is, unwritten and unaudited.
     code, out = call("CompleteActionItem", {"id": a1["id"]}, portal1)
+    check(code == "OK" and out["actionItem"]["status"] == "done"
+          and out["actionItem"]["doneAt"] == "2026-03-10T10:00:01.000Z"
+          and audit_count("action_item.done", a1["id"]) == 1,
+          "completing twice answers the item as it was done, unaudited (%s %s)" % (code, out))
+    code, out = call("CancelActionItem", {"id": a1["id"]}, manager)
     check(refused(code, out, "FAILED_PRECONDITION", "the action item is done; only an open one can"
-                  " be completed"), "completing twice is refused in words")
+                  " be cancelled"), "a done item is not cancelled, in words (%s %s)" % (code, out))
     code, out = call("CompleteActionItem", {"id": a2["id"]}, portal2)
     check(code == "OK", "the other distributor's user completes its own")
     code, out = call("CancelActionItem", {"id": a_mgr, "reason": "trùng lặp"}, manager)
@@ -582,6 +589,18 @@ try:
           and out["actionItem"]["cancelReason"] == "trùng lặp", "a manager cancels with a reason")
     check(sql("SELECT count(*) FROM jobs WHERE kind = 'action_overdue' AND key = '%s'"
               " AND done_at IS NULL" % a_mgr) == "0", "a closed item's overdue job is withdrawn")
+    for reason in ("trùng lặp", ""):
+        code, out = call("CancelActionItem", {"id": a_mgr, "reason": reason}, manager)
+        check(code == "OK" and out["actionItem"]["status"] == "cancelled"
+              and out["actionItem"]["cancelReason"] == "trùng lặp",
+              "cancelling a cancelled item again for its reason (%r) answers it as it is (%s %s)"
+              % (reason, code, out))
+    code, out = call("CancelActionItem", {"id": a_mgr, "reason": "lý do khác"}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "the action item is cancelled; only an open one"
+                  " can be cancelled"), "but not for another reason, which would be lost")
+    code, out = call("CompleteActionItem", {"id": a_mgr}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "the action item is cancelled; only an open one"
+                  " can be completed"), "nor completed")
     check(audit_count("action_item.create") == 5 and audit_count("action_item.done") == 2
           and audit_count("action_item.cancel") == 1, "action items' changes are audited")
 
@@ -715,6 +734,16 @@ try:
     check(p.returncode == 0 and "Công ty Phụ tùng Sài Gòn" in p.stdout
           and "bao@meet.example" in p.stdout,
           "meeting compliance prints both tables (%s %s)" % (p.stdout, p.stderr))
+    # Counts of none read 0, not "-" (proto3 leaves a 0 out of the JSON).
+    counts = [ln.split()[-6:] for ln in p.stdout.splitlines()
+              if "Công ty Phụ tùng Sài Gòn" in ln or "bao@meet.example" in ln]
+    check(len(counts) == 2 and all(c.isdigit() for row in counts for c in row)
+          and "0" in sum(counts, []),
+          "meeting compliance prints a count of none as 0 (%s)" % counts)
+    p = subprocess.run([CLI, "--token", manager, "meeting", "show", str(cm.get("id", 0))],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and any(ln.split() == ["sequence", "0"] for ln in p.stdout.splitlines()),
+          "meeting show prints a new meeting's sequence as 0, not - (%s %s)" % (p.stdout, p.stderr))
     # Staff in Berlin read their own local time beside the distributor's
     # (only the distributor's and UTC were shown).
     must("SetUserWorkingTime", {"workingTime": {
