@@ -7,7 +7,7 @@
  * the password with them and let the database compare the result with the
  * stored hash, which makes the session only when they match, or record a
  * failure. Failures are counted per account (tenant + e-mail, whether or
- * not it exists) and per source address; a locked key refuses even the
+ * not either exists) and per source address; a locked key refuses even the
  * right password until the lock ends, without a hash, and every failure is
  * answered after a delay that grows with the count. The answer never says
  * whether the account exists. Once a password is being checked, the log-in
@@ -351,7 +351,8 @@ static void login_failed_done(struct db_txn *txn, int code, const char *detail)
     }
     bool addr_locked, acct_locked = false;
     int addr_failures = login_failures(txn->results[0], &addr_locked);
-    int acct_failures = l->account.tenant_id ? login_failures(txn->results[2], &acct_locked) : 0;
+    /* The account's count: after its audit step for a tenant, alone for a made-up one. */
+    int acct_failures = login_failures(txn->results[l->account.tenant_id ? 2 : 1], &acct_locked);
     if (login_log_admit(r))
         log_event(LOG_WARN, "log-in failed",
                   "req=%s tenant=%s user=%" PRId64 " peer=%s client=%s failures=%d"
@@ -364,7 +365,11 @@ static void login_failed_done(struct db_txn *txn, int code, const char *detail)
         login_refuse(r);
 }
 
-/* Counts a failure against the address and, when the tenant exists, the account. */
+/*
+ * Counts a failure against the address and the account: a tenant's, with
+ * the lock in its audit log, or one of a tenant that does not exist, which
+ * locks alike and has no log (else the lock would tell which tenants do).
+ */
 static void login_record_failure(struct request *r)
 {
     struct login *l = login_of(r);
@@ -374,8 +379,14 @@ static void login_record_failure(struct request *r)
     login_fail_params(cfg, &t->steps[0], l->addr_key, l->window_param, l->lock_param,
                       l->max_addr_param, cfg->login_max_failures_per_address);
     t->nsteps = 1;
-    if (l->account.tenant_id)
+    if (l->account.tenant_id) {
         t->nsteps += login_fail_steps(r, &t->steps[1], &l->account);
+    } else {
+        t->steps[1].stmt = &q_throttle_fail;
+        login_fail_params(cfg, &t->steps[1], l->account.key, l->account.window, l->account.lock,
+                          l->account.max, cfg->login_max_failures);
+        t->nsteps = 2;
+    }
     request_submit(r, login_failed_done);
 }
 
@@ -516,14 +527,25 @@ static void login_tenant_done(struct db_txn *txn, int code, const char *detail)
     }
     const PGresult *t = txn->results[0];
     struct db_txn *x = &r->txn;
+    const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
     if (PQntuples(t) != 1) {
-        /* No such tenant: only the address can be locked, and is checked before any hash. */
+        /*
+         * No such tenant: its account (keyed by the slug asked for, which no
+         * tenant id can equal) is counted and locked as a real one is.
+         */
+        char *key = request_printf(r, "acct:none:%s:%s", in->tenant, in->email);
+        if (!key) {
+            request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
+        for (char *p = key; *p; p++)
+            *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+        auth_hash_hex(key, l->account.key);
         x->nsteps = 1;
-        login_check_step(&x->steps[0], NULL, l->addr_key);
+        login_check_step(&x->steps[0], &l->account, l->addr_key);
         request_submit(r, login_checked);
         return;
     }
-    const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
     if (!login_account_init(r, &l->account, strtoll(PQgetvalue(t, 0, 0), NULL, 10), in->email)) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;

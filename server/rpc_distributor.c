@@ -171,16 +171,18 @@ static struct db_stmt q_contact_lock = {
     1, 0};
 /*
  * $1 id. A contact who owns action items stays (they keep their owner), and
- * says so: the key refused it with "breaks a rule of the data" alone.
+ * says so: the key refused it with "breaks a rule of the data" alone. Said
+ * only of a contact the caller reaches (the CASE orders the two): of
+ * another, a manager learnt that it exists and owns items.
  */
 static struct db_stmt q_contact_remove = {
     "WITH m AS (DELETE FROM contacts c USING distributors d"
     "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint"
-    "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id AND " SEES
-    "  AND liaison_precondition(NOT EXISTS (SELECT 1 FROM action_items a"
+    "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    "  AND CASE WHEN " SEES " THEN liaison_precondition(NOT EXISTS (SELECT 1 FROM action_items a"
     "   WHERE a.tenant_id = c.tenant_id AND a.owner_contact_id = c.id),"
     "   'the contact owns action items, which keep their owner: update the contact instead"
-    " of removing it')"
+    " of removing it') ELSE false END"
     "  RETURNING " CONTACT_COLS ")" EXEC_AUDITED("'contact.remove'", "contact"),
     1, 0};
 

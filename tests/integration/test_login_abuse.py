@@ -165,7 +165,9 @@ try:
           % [a for a in answers if a[0] != OK][:3])
     log = srv.log()
     refused = re.findall(r'msg="log-in refused: locked".*', log)
-    check(refused and all("tenant=- " in line and "locked=address" in line for line in refused),
+    # The made-up tenant's account is locked too, as an existing tenant's would be.
+    check(refused and all("tenant=- " in line and re.search(r"locked=(account,)?address\b", line)
+                          for line in refused),
           "the refusal lines say the address is locked, for no tenant (%s)" % refused[:1])
     check(len(refused) <= 10 * (flood_secs + 2),
           "refusal lines are limited (%d in %.1f s, %d refusals)"
@@ -225,6 +227,14 @@ try:
           "an e-mail no user has gets the answers a user's does (%s)" % ghost_answers)
     check(("anonymous", "email", ghost) in lock_audit(tid),
           "its lock is in the audit log under the e-mail")
+    # A tenant that does not exist is locked alike (an attacker's try-out told the two apart:
+    # the made-up tenant was never locked, so a lock said the slug was a tenant's).
+    nowhere = set()
+    for i in range(4):
+        st, _ = login(srv, "127.0.0.%d" % (40 + i), "khong-co-" + RUN, ghost, "wrong")
+        nowhere.add((st["code"], st["message"]))
+    check(nowhere == ghost_answers,
+          "a tenant that does not exist gets the answers an existing one does (%s)" % nowhere)
 
     # ---- ChangePassword counts wrong current passwords ----
     carol = "carol@abuse-a.example"

@@ -464,6 +464,14 @@ try:
     a2 = must("CreateActionItem", {"distributorId": d2, "description": "在庫報告を送付",
                                    "ownerContactId": c2, "dueAt": "2026-03-10T10:00:00Z"},
               admin)["actionItem"]
+    # Of a distributor the manager does not manage, a contact who owns an item is not
+    # found (an attacker's try-out): the refusal told it the contact existed and owned items.
+    code, out = call("RemoveContact", {"id": c2}, manager)
+    check(code == "NOT_FOUND", "a contact of another's distributor is not found, whatever it owns"
+          " (%s %s)" % (code, out))
+    code, out = call("RemoveContact", {"id": c2}, admin)
+    check(code == "FAILED_PRECONDITION" and "owns action items" in out.get("message", ""),
+          "while the admin is told why it stays (%s %s)" % (code, out))
 
     def overdue_ids(token=manager, **extra):
         out = must("ListActionItems", dict({"status": "overdue"}, **extra), token)

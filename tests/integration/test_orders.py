@@ -154,6 +154,12 @@ check(code == "INVALID_ARGUMENT" and violation(out, "lines[1].unitPriceMinor"),
 code, out = place(saigon_user, [line(pad, 200, 1)], currency="XYZ")
 check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "currency",
       "an unknown currency is refused (%s)" % code)
+# ISO 4217 lists XXX ("no currency") and XTS (for tests): no money is counted in them (an
+# attacker's try-out placed an order in XXX).
+for code_ in ("XXX", "xts"):
+    code, out = place(saigon_user, [line(pad, 200, 1)], currency=code_)
+    check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "currency",
+          "currency %s is refused (%s)" % (code_, code))
 check(orders() == before + 2 and audits("order.place") == placed_audits + 2,
       "refused orders leave no row and no audit entry (two were placed)")
 
