@@ -74,6 +74,7 @@
     M(ListApiTokens, rpc_list_api_tokens, AUTHZ_ADMIN | AUTHZ_AUDITOR, READS)                      \
     M(RevokeApiToken, rpc_revoke_api_token, AUTHZ_ADMIN, WRITES)                                   \
     M(ListAuditLog, rpc_list_audit_log, AUTHZ_ADMIN | AUTHZ_AUDITOR, READS)                        \
+    M(ListPlatformAudit, rpc_list_platform_audit, AUTHZ_OPERATOR, READS)                           \
     M(CreateProductLine, rpc_create_product_line, AUTHZ_ADMIN, WRITES)                             \
     M(ListProductLines, rpc_list_product_lines, AUTHZ_USERS, READS)                                \
     M(UpdateProductLine, rpc_update_product_line, AUTHZ_ADMIN, WRITES)                             \

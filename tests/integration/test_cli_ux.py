@@ -84,9 +84,21 @@ rc, out, err = run("admin", "tenant", "create", "--slug", "trail-" + RUN + "-", 
                    env={"LIAISON_TOKEN": OPERATOR})
 check(rc == 2 and "not starting or ending with '-'" in text(err),
       "a slug ending with '-' is refused, saying the rule (%d %s)" % (rc, text(err)))
+# The operator reads what operators did: the platform's audit log.
+rc, out, err = run("--json", "admin", "audit", "--tenant", slug, env={"LIAISON_TOKEN": OPERATOR})
+got = [(e.get("action"), e.get("tenant")) for e in json.loads(out)] if rc == 0 else text(err)
+check(got == [("tenant.create", slug)],
+      "admin audit --tenant lists the tenant's creation (%s)" % (got,))
+rc, out, err = run("admin", "audit", "--since", "2026-13-01", env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 2 and "--since" in text(err) and "UTC" in text(err),
+      "admin audit names a bad --since and says a day is UTC's (%d %s)" % (rc, text(err)))
+rc, out, err = run("admin", "audit", "--help")
+check(rc == 0 and "Example:\n  $ liaison admin audit" in text(out), "admin audit --help")
 rc, out, err = run("login", "--tenant", slug, "--email", "a@ux.example", "--password-stdin",
                    stdin=pw)
 check(rc == 0, "log in (%s)" % text(err))
+rc, out, err = run("admin", "audit")
+check(rc == 3, "a tenant's admin does not read the platform's log (%d %s)" % (rc, text(err)))
 
 # ---------------- --json and --output anywhere; creates like shows ----------------
 rc, out, _ = run("product-line", "create", "--code", "BRK", "--name", "Brakes")

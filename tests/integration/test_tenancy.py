@@ -245,6 +245,7 @@ MATRIX = {
     "ListApiTokens": ({"tenant_admin", "auditor"}, False, {}),
     "RevokeApiToken": ({"tenant_admin"}, True, {"id": api_token_id}),
     "ListAuditLog": ({"tenant_admin", "auditor"}, False, {}),
+    "ListPlatformAudit": ({"operator"}, False, {"tenant": A}),
     "CreateProductLine": ({"tenant_admin"}, True, {"code": "X" + RUN, "name": "x"}),
     "ListProductLines": (USERS, False, {}),
     "UpdateProductLine": ({"tenant_admin"}, True, {"id": line_a, "name": "y"}),
