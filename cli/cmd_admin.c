@@ -581,8 +581,9 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
         "admin audit [--since T] [--until T] [--tenant SLUG] [--action A] [--actor A] "
         "[--page-size N] [--all]",
         "Shows the platform's audit log, oldest first (needs an operator token): each tenant\n"
-        "created, suspended, resumed, exported, imported, deleted or rate-limited, by whom,\n"
-        "when and from where. A tenant's own log is 'liaison audit'.",
+        "created, suspended, resumed, exported, imported, deleted or rate-limited, and each\n"
+        "change of the service clock (clock.fix, clock.shift, clock.reset: no tenant), by\n"
+        "whom, when and from where. A tenant's own log is 'liaison audit'.",
         opts, 0, "admin audit --tenant acme --since 2026-11-01"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
@@ -600,7 +601,8 @@ int cmd_admin(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand families[] = {
         {"tenant", admin_tenant, "tenants (needs an operator token)"},
-        {"audit", admin_audit, "the platform's audit log: operators' acts on tenants"},
+        {"audit", admin_audit,
+         "the platform's audit log: operators' acts on tenants and the clock"},
         {NULL, NULL, NULL}};
     return cli_subcommand("admin", families, argc, argv, cli);
 }

@@ -18,6 +18,7 @@ static const struct output_column account_cols[] = {{"ID", "id"},
                                                     {"REGION", "region"},
                                                     {"INDUSTRY", "industry"},
                                                     {"DISTRIBUTOR", "distributorName"},
+                                                    {"OWNER", "ownerId"},
                                                     {"CARVE-OUT", "carveOut", OUTPUT_BOOL}};
 static const struct output_column lead_cols[] = {
     {"ID", "id"},

@@ -118,11 +118,12 @@ size_t output_width(const char *s)
  * The terminal form of the character at s (len > 0 bytes) in piece (NUL
  * terminated), its columns in *cols; returns the bytes of s it stands for.
  * Control characters (C0, DEL and C1), bidirectional embeddings, overrides
- * and isolates, invisible characters (U+00AD, U+200B, U+2060, U+2063,
- * U+FEFF) and bytes that are not UTF-8 are escaped (\n, \x1b, \u0085,
- * \u202e, \u200b) and the backslash doubled, so that text can neither move the
- * cursor, colour the terminal, reorder the rest of its line nor pass for
- * rows of its own.
+ * and isolates, characters that show as nothing (U+00AD, U+034F, the Hangul
+ * fillers, U+180E, U+200B, U+2060-U+2064, U+FEFF; not the joiners nor the
+ * direction marks that scripts need) and bytes that are not UTF-8 are
+ * escaped (\n, \x1b, \u0085, \u202e, \u200b) and the backslash doubled,
+ * so that text can neither move the cursor, colour the terminal, reorder
+ * the rest of its line nor pass for rows of its own.
  */
 static size_t output_piece(const unsigned char *s, size_t len, char piece[8], size_t *cols)
 {
@@ -136,7 +137,8 @@ static size_t output_piece(const unsigned char *s, size_t len, char piece[8], si
         clen = 1;
     } else if ((cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029 ||
                (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xAD ||
-               cp == 0x200B || cp == 0x2060 || cp == 0x2063 || cp == 0xFEFF) {
+               cp == 0x34F || cp == 0x115F || cp == 0x1160 || cp == 0x180E || cp == 0x200B ||
+               (cp >= 0x2060 && cp <= 0x2064) || cp == 0x3164 || cp == 0xFEFF || cp == 0xFFA0) {
         /* C1 controls, the line and paragraph separators (a table row broken in two), the
          * bidirectional overrides and isolates (text shown in another order), and the
          * characters that show as nothing (two names that look alike but differ). */

@@ -586,6 +586,16 @@ void rpc_update_lead(struct request *r)
             request_fail_field(r, "value.currency", "not an ISO 4217 currency code");
             return;
         }
+        /*
+         * A currency with no amount reads as "change only the currency", and would set
+         * the value to 0: the amount it is in is said with it.
+         */
+        if (in->value->currency[0] && in->value->value_minor == 0) {
+            request_fail_field(r, "value.valueMinor",
+                               "the amount in that currency: a value changes amount and currency "
+                               "together (0 with a currency would wipe the amount)");
+            return;
+        }
         /* As RegisterLead: a deal's value is summed into reports and plans. */
         if (in->value->value_minor > REQUEST_MAX_AMOUNT) {
             request_fail_field(r, "value.valueMinor", REQUEST_MAX_AMOUNT_WORDS);

@@ -858,6 +858,9 @@ refusals = [
      "INVALID_ARGUMENT", "expectedClose"),
     ("a value past the bound", {"value": {"valueMinor": 10**16}}, saigon_user,
      "INVALID_ARGUMENT", "value.valueMinor"),
+    # A currency alone (its amount 0) would wipe the value (a review).
+    ("a currency without its amount", {"value": {"currency": "EUR"}}, saigon_user,
+     "INVALID_ARGUMENT", "value.valueMinor"),
     ("a blank title", {"title": "   "}, saigon_user, "INVALID_ARGUMENT", "title"),
     ("another distributor's user as owner", {"ownerId": other_user}, saigon_user,
      "INVALID_ARGUMENT", "ownerId"),
@@ -918,6 +921,10 @@ check(code == "OK" and out.get("region") == "JP-13" and out.get("name") == "Êù±Ê
       "account update sets a region of the country (%s %s)" % (code, out))
 code, out = cli("account", "update", str(ours), "--region", "JP", token=admin)
 check(code == "OK" and not out.get("region"), "the country's code is the whole country (%s)" % out)
+p = subprocess.run([CLI, "--token", admin, "account", "show", str(ours)], capture_output=True,
+                   text=True, env=_cli.env)
+check(p.returncode == 0 and any(ln.split() == ["OWNER", admin_id] for ln in p.stdout.splitlines()),
+      "account show prints the owner an update set (%s)" % p.stdout)
 acc_row = t.psql("SELECT name, country, region, industry, owner_id FROM key_accounts"
                  " WHERE tenant_id = %s AND id = %s" % (tid, ours)).strip()
 for what, change, token, want, field in (
@@ -968,7 +975,7 @@ def service_days(zone):
 
 
 hour = int(service_days("UTC")[2])
-zone = "Pacific/Kiritimati" if 10 <= hour < 23 else "Pacific/Pago_Pago"
+zone = "Pacific/Kiritimati" if hour >= 10 else "Pacific/Pago_Pago"  # +14 or -11: never UTC's day
 must("SetTenantWorkingTime", {"workingTime": {
     "timeZone": zone, "businessHoursStart": "08:00", "businessHoursEnd": "17:00",
     "workDays": [1, 2, 3, 4, 5]}}, admin)

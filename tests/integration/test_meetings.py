@@ -305,6 +305,13 @@ try:
     code, out = call("GetMeeting", {"id": mb}, manager)
     check(code == "OK" and len(out["meeting"]["notes"]) == 7, "and the meeting still reads (%s)"
           % code)
+    # A manager who does not manage its distributor is not told how full it is (a review).
+    must("CreateUser", {"email": "khac@meet.example", "role": "ROLE_MANAGER",
+                        "password": PASSWORD}, admin)
+    code, out = call("AddMeetingNote", {"meetingId": mb, "body": "b" * 99000},
+                     login(slug, "khac@meet.example"))
+    check(code == "NOT_FOUND", "a meeting out of reach is not found, not measured (%s %s)"
+          % (code, out.get("message")))
     got = compliance(admin, distributorId=d2)
     check(got[0] == [], "another distributor has no held meetings: %s" % (got,))
     got = compliance(manager, distributorId=d2)

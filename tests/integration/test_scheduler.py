@@ -357,6 +357,12 @@ sql("INSERT INTO job_runs (job_id, kind, instance, attempt, started_at, finished
     " (%s, 'sched_test_ok', 'x', 1, now() - interval '23 hours', now(), 'done');"
     " UPDATE jobs SET run_at = now(), payload = '{\"retention_hours\": 1}'"
     " WHERE kind = 'jobs_prune' AND done_at IS NULL" % (old, young))
+# Failed log-ins that no longer count go too (0123): a window begun two days ago whose lock
+# ended; a window as old whose lock still runs, and a fresh one, stay.
+sql("INSERT INTO login_throttle (key_hash, failures, window_start, locked_until) VALUES"
+    " (convert_to('prune-stale-%s', 'UTF8'), 3, now() - interval '2 days', now() - interval '1 day'),"
+    " (convert_to('prune-locked-%s', 'UTF8'), 3, now() - interval '2 days', now() + interval '1 hour'),"
+    " (convert_to('prune-fresh-%s', 'UTF8'), 1, now() - interval '1 hour', NULL)" % (RUN, RUN, RUN))
 prune = sql("SELECT id FROM jobs WHERE kind = 'jobs_prune' AND done_at IS NULL")
 check(prune != "", "jobs_prune is pending (it schedules itself)")
 wait_for("SELECT count(*) FROM jobs WHERE id = %s AND done_at IS NOT NULL" % (prune or 0), "1", 20)
@@ -364,6 +370,12 @@ kept = sql("SELECT (SELECT string_agg(key, ' ' ORDER BY id) FROM jobs WHERE id I
            " (SELECT count(*) FROM job_runs WHERE job_id = %s),"
            " (SELECT count(*) FROM job_runs WHERE job_id = %s)" % (old, young, old, young))
 check(kept == "young-%s|0|1" % RUN, "jobs_prune removed the 9-day-old job and run only: %s" % kept)
+left = sql("SELECT string_agg(k, ' ' ORDER BY k) FROM (SELECT convert_from(key_hash, 'UTF8') k"
+           " FROM login_throttle WHERE key_hash IN (convert_to('prune-stale-%s', 'UTF8'),"
+           " convert_to('prune-locked-%s', 'UTF8'), convert_to('prune-fresh-%s', 'UTF8'))) x"
+           % (RUN, RUN, RUN))
+check(left == "prune-fresh-%s prune-locked-%s" % (RUN, RUN),
+      "jobs_prune forgets failed log-ins that no longer count, and only those: %s" % left)
 nxt = sql("SELECT count(*), bool_and(run_at - now() BETWEEN interval '59 minutes'"
           " AND interval '61 minutes') FROM jobs WHERE kind = 'jobs_prune' AND done_at IS NULL")
 check(nxt == "1|t", "jobs_prune is pending once more, an hour on: %s" % nxt)
