@@ -378,6 +378,10 @@ try:
     at.append((datetime.datetime(first3.year, first3.month, 1, 0, 0, 2, tzinfo=utc), lambda: (
         must("SetTarget", {"distributorId": targets, "productLineId": brk,
                            "period": last.strftime("%Y-%m"), "units": 100}, admin),
+        # A revenue target in USD, the month's sales reported in VND: not comparable.
+        must("SetTarget", {"distributorId": cover, "productLineId": brk,
+                           "period": last.strftime("%Y-%m"), "revenueMinor": 500000,
+                           "currency": "USD"}, admin),
         report(targets, last, sales={brk: 60}),
         report(cover, last, sales={brk: 52}, inventory={brk: 48}))))
     # The month the relationship began in owes no report, but one opened
@@ -418,6 +422,9 @@ try:
     r = reason(h, "inventory_cover")
     check(r.get("points") == points(10, 0.5) and "BRK 4.0 weeks against 8" in r.get("detail", ""),
           "4 weeks of cover against 8 committed loses half the cover weight (%s)" % r)
+    check(reason(h, "target_attainment") == {},
+          "a revenue target in USD is not judged unmet by sales reported in VND (%s)"
+          % reason(h, "target_attainment"))
     h = health(orders)
     r = reason(h, "order_trend")
     check(r.get("points") == points(20, 0.5) and "from 2 to 1" in r.get("detail", ""),
