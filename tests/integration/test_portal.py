@@ -787,7 +787,7 @@ try:
     driver.find_element(By.ID, "units_%d" % line).send_keys("120")
     driver.find_element(By.ID, "revenue_%d" % line).send_keys("18000000")
     driver.find_element(By.ID, "onhand_%d" % line).send_keys("45")
-    cur = driver.find_element(By.ID, "currency")
+    cur = driver.find_element(By.ID, "currency_%d" % line)
     cur.clear()
     cur.send_keys("VND")
     driver.find_element(By.ID, "market_intelligence").send_keys(
@@ -806,7 +806,7 @@ try:
           and driver.find_element(By.ID, "units_%d" % line).get_attribute("value") == "abc"
           and driver.find_element(By.ID, "market_intelligence").get_attribute("value")
           == typed_mi
-          and driver.find_element(By.ID, "currency").get_attribute("value") == "VND",
+          and driver.find_element(By.ID, "currency_%d" % line).get_attribute("value") == "VND",
           "a bad number: the report's form comes back as typed, with why")
     # From the portal try-out of 2026-12: "0 or more", and a figure too large says its bound.
     fill("units_%d" % line, "120")
@@ -821,18 +821,18 @@ try:
           and "whole number" not in text(),
           "a revenue far too large: said so, with the bound (%s)" % text()[:300])
     fill("revenue_%d" % line, "18000000")
-    fill("currency", "XYZ")
+    fill("currency_%d" % line, "XYZ")
     click(driver.find_element(By.ID, "save-report"))
     check("error-message" in driver.page_source
           and driver.find_element(By.ID, "market_intelligence").get_attribute("value")
           == typed_mi
-          and driver.find_element(By.ID, "currency").get_attribute("value") == "XYZ"
+          and driver.find_element(By.ID, "currency_%d" % line).get_attribute("value") == "XYZ"
           and driver.find_element(By.ID, "competitor0").get_attribute("value")
           == "Phanh Hàn Quốc",
           "a currency the server refuses: the form comes back as typed, with why (%s)"
           % text()[:300])
     shot("report-refused")
-    fill("currency", "VND")
+    fill("currency_%d" % line, "VND")
     fill("market_intelligence", "Nhu cầu má phanh tăng trước mùa mưa; 日系ブランドが値下げ")
     click(driver.find_element(By.ID, "save-report"))
     check(driver.find_element(By.ID, "market_intelligence").get_attribute("maxlength")
@@ -1008,7 +1008,7 @@ try:
     status, _, body = fetch("/leads/new", {"csrf_token": csrf, "account_name": "Garage 1e400",
                                            "country": "VN", "title": "x", "value": "1e400",
                                            "currency": "USD"})
-    check(status == 400 and "a positive amount" in body and "Garage 1e400" in body,
+    check(status == 400 and "an amount, 0 or more" in body and "Garage 1e400" in body,
           "a lead's value 1e400: 400, the form kept (%d)" % status)
     # From the portal try-out of 2026-12: a blank deal form names every
     # field missing at once; a title far too long, a value too large say their bounds.
@@ -1896,6 +1896,253 @@ try:
     check(status == 200 and re.search(r'class="meta">[^<]*<strong class="late">', body),
           "... and on its page (%d %s)" % (status, re.findall(r'class="meta">.{0,200}', body)))
     dn.close()
+
+    # ---------------- from the distributor try-out of the portal's report and lists ----------------
+    # A distributor in Malaysia (MYR by its country) selling in VND and USD, with more
+    # deals, customers, action items and documents than a page holds.
+    trims = adm.call("CreateProductLine", {"code": "TA", "name": "Trang trí"})["productLine"]["id"]
+    adm.call("CreateProductLine", {"code": "KX", "name": "Khác"})  # a line with no figures
+    d4 = distributor(adm, "Phụ tùng Kuala Lumpur", "MY", "Asia/Kuala_Lumpur", ["vi", "en"])
+    kl_charter = adm.call("CreateCharterDraft", {"distributorId": d4})["charter"]["id"]
+    adm.call("AddCharterGrant", {"charterId": kl_charter, "grant": {
+        "region": "MY", "allLines": True, "startsOn": "2026-01-01"}})
+    adm.call("SetCharterTerms", {"charterId": kl_charter, "fullCoverage": True,
+                                 "reportDueDay": 10, "reportSections": ["sales_by_line"]})
+    adm.call("ActivateCharter", {"id": kl_charter})
+    adm.call("CreateUser", {"email": "portal@kl.example", "role": "ROLE_DISTRIBUTOR_USER",
+                            "distributorId": d4, "password": PASSWORD})
+    kl_contact = adm.call("CreateContact", {"distributorId": d4, "fields": {
+        "name": "Lim Wei", "email": "lim@kl.example"}})["contact"]["id"]
+    kl = http.cookiejar.CookieJar()
+    check(sign_in(kl, "portal@kl.example") == (302, "/"), "d4's user signs in")
+    vi_hdr = {"Accept-Language": "vi"}
+
+    def new_deal_currency():
+        body = fetch("/leads/new", jar=kl)[2]
+        m = re.search(r'<input id="currency" name="currency" type="text" value="([^"]*)"', body)
+        return m.group(1) if m else None
+
+    # 5. The new-deal form's currency: the last deal's, else the last order's, else USD.
+    check(new_deal_currency() == "USD", "no deal and no order: a new deal starts in USD (%s)"
+          % new_deal_currency())
+    adm.call("PlaceOrder", {"distributorId": d4, "currency": "VND", "lines": [
+        {"sku": "PT-100", "quantity": 25, "unitPriceMinor": 150000}]})
+    check(new_deal_currency() == "VND", "no deal yet: it starts in its last order's currency, "
+          "not USD (%s)" % new_deal_currency())
+    kd = liaison.Client(URL, ca=CA)
+    kd.login(slug, "portal@kl.example", PASSWORD)
+    deals = [kd.call("RegisterLead", {
+        "distributorId": d4, "accountName": "Khách hàng KL %02d" % i, "country": "MY",
+        "title": "Deal KL %02d" % i, "valueMinor": 1000 + i,
+        "currency": "VND" if i % 2 else "USD"})["lead"]["id"] for i in range(56)]
+    check(new_deal_currency() == "VND", "its last deal's currency, VND, over USD (%s)"
+          % new_deal_currency())
+
+    # 2. Lists longer than a page: the leads newest first, and every row reached by "More".
+    status, _, body = fetch("/leads", jar=kl)
+    first = [int(x) for x in re.findall(r'href="/leads/([0-9]+)"', body)]
+    more = re.search(r'id="more" href="([^"]+)"', body)
+    check(status == 200 and first[:2] == [int(deals[-1]), int(deals[-2])] and len(first) == 50,
+          "the leads page shows the newest deals first, 50 of them (%s)" % first[:4])
+    status, _, body = fetch(html.unescape(more.group(1)) if more else "/leads", jar=kl)
+    rest = [int(x) for x in re.findall(r'href="/leads/([0-9]+)"', body)]
+    check(more and status == 200 and sorted(first + rest) == sorted(int(x) for x in deals)
+          and 'id="more"' not in body and 'id="first-page"' in body,
+          "its 'Older deals' link shows the other 6, and then no more (%d %s)" % (status, rest))
+    for forged in ("abc", "0", "9" * 30):
+        status, _, body = fetch("/leads?before=" + forged, jar=kl)
+        check(status == 400 and "This link is not valid" in body,
+              "a forged 'older' link %r: 400, not 500 (%d)" % (forged, status))
+    for i in range(51):
+        adm.call("CreateActionItem", {"distributorId": d4, "description": "Việc KL %02d" % i,
+                                      "ownerContactId": kl_contact, "dueOn": "2099-01-%02d"
+                                      % (1 + i % 28)})
+        adm.call("CreateDocument", {"kind": "other", "title": "Tài liệu KL %02d" % i,
+                                    "language": "vi", "share": [d4], "mediaType": "text/plain",
+                                    "content": base64.b64encode(b"x").decode()})
+    cursors = {}
+    for path, pattern, total in (("/actions", r'Việc KL ([0-9]+)', 51),
+                                 ("/documents", r'Tài liệu KL ([0-9]+)', 51),
+                                 ("/customers", r'Khách hàng KL ([0-9]+)', 56),
+                                 ("/customers?q=KL", r'Khách hàng KL ([0-9]+)', 56)):
+        seen, page, pages = [], path, 0
+        while page and pages < 5:
+            status, _, body = fetch(page, jar=kl)
+            check(status == 200, "%s: 200 (%d)" % (page, status))
+            seen += re.findall(pattern, body)
+            more = re.search(r'id="more" href="([^"]+)"', body)
+            page = html.unescape(more.group(1)) if more else ""
+            if page:
+                cursors[path] = page
+            pages += 1
+        check(pages == 2 and sorted(set(seen)) == sorted("%02d" % i for i in range(total))
+              and len(seen) == total,
+              "%s: every one of its %d rows, a page and then 'More' (%d pages, %d rows)"
+              % (path, total, pages, len(seen)))
+    check("q=KL" in cursors.get("/customers?q=KL", ""), "the customers' 'More' keeps the search")
+
+    def cursor_of(path):
+        """The server's cursor in path's 'More' link ("x" when it has none)."""
+        return urllib.parse.parse_qs(urllib.parse.urlsplit(cursors.get(path, "")).query).get(
+            "cursor", ["x"])[0]
+    for path in ("/actions?cursor=AAAAAAAA", "/documents?cursor=" + cursor_of("/actions"),
+                 "/customers?q=other&cursor=" + cursor_of("/customers"),
+                 "/customers?cursor=a%20b", "/actions?cursor=" + "A" * 600):
+        status, _, body = fetch(path, jar=kl)
+        check(status == 400 and "This link is not valid" in body,
+              "a cursor forged or of another list or search (%s): a 400 page, not 500 (%d)"
+              % (path[:60], status))
+
+    # 1. A report in two currencies keeps each line's own, shown in its own minor units.
+    rid4 = kd.call("OpenReport", {"period": REPORT_MONTH})["report"]["id"]
+    kd.call("SaveReport", {"id": rid4, "sections": ["sales_by_line"], "sales": [
+        {"productLineId": line, "units": 10, "revenueMinor": 250000000, "currency": "VND"},
+        {"productLineId": filters, "units": 7, "revenueMinor": 3000000, "currency": "VND"},
+        {"productLineId": trims, "units": 4, "revenueMinor": 120000, "currency": "USD"}]})
+    before4 = kd.call("GetReport", {"id": rid4})["report"]
+
+    def report_form():
+        """The report's form as its page fills it in, to send as it is."""
+        return dict((html.unescape(k), html.unescape(v)) for k, v in re.findall(
+            r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"',
+            fetch("/reports/%s" % rid4, jar=kl)[2]))
+    status, _, body = fetch("/reports/%s" % rid4, jar=kl)
+    boxes = dict((html.unescape(k), html.unescape(v)) for k, v in re.findall(
+        r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', body))
+    others = [k for k in boxes if k.startswith("currency_") and k not in (
+        "currency_%d" % line, "currency_%d" % filters, "currency_%d" % trims)]
+    check(status == 200 and boxes.get("revenue_%d" % trims) == "1200.00"
+          and boxes.get("currency_%d" % trims) == "USD"
+          and boxes.get("revenue_%d" % line) == "250000000"
+          and boxes.get("currency_%d" % line) == "VND" and "currency" not in boxes
+          and others and all(boxes[k] == "VND" for k in others),
+          "each line shows its own currency and its revenue in that currency's units; a line "
+          "with no figures starts in the currency most lines use, VND, not MYR (%d %s)"
+          % (status, {k: v for k, v in boxes.items() if k.startswith(("revenue_", "currency_"))}))
+    status, headers, _ = fetch("/reports/%s/save" % rid4, boxes, jar=kl)
+    after4 = kd.call("GetReport", {"id": rid4})["report"]
+
+    def sold(rep):
+        return sorted((x["productLineCode"], int(x.get("units", 0)), int(x.get("revenueMinor", 0)),
+                       x["currency"]) for x in rep.get("sales", []))
+    check(status == 303 and sold(after4) == sold(before4),
+          "saved unchanged from the portal, the report is unchanged: TA stays 1200 USD (%d %s)"
+          % (status, sold(after4)))
+    # 4. Saving a draft says so.
+    status, _, body = fetch(headers.get("Location", "/"), jar=kl)
+    check('id="report-notice"' in body and "The draft is saved." in body,
+          "saving the draft shows a notice (%d)" % status)
+    body = fetch(headers.get("Location", "/"), jar=kl, headers=vi_hdr)[2]
+    check("Bản nháp đã được lưu." in body, "... in Vietnamese too")
+    # In Vietnamese the cents come with a decimal comma, and are read back as they are shown.
+    body = fetch("/reports/%s" % rid4, jar=kl, headers=vi_hdr)[2]
+    vi_boxes = dict((html.unescape(k), html.unescape(v)) for k, v in re.findall(
+        r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', body))
+    fetch("/reports/%s/save" % rid4, vi_boxes, jar=kl, headers=vi_hdr)
+    check(vi_boxes.get("revenue_%d" % trims) == "1200,00"
+          and sold(kd.call("GetReport", {"id": rid4})["report"]) == sold(before4),
+          "in Vietnamese: 1200,00 USD, saved back unchanged (%s)"
+          % vi_boxes.get("revenue_%d" % trims))
+    # A line's currency changed, a new line in its own: each saved in its own.
+    form = dict(report_form(), **{"revenue_%d" % trims: "99.5", "currency_%d" % trims: "eur"})
+    if others:
+        form[others[0]] = "MYR"
+        form["units_" + others[0][9:]] = "3"
+        form["revenue_" + others[0][9:]] = "10.25"
+    status, _, body = fetch("/reports/%s/save" % rid4, form, jar=kl)
+    got = {x["productLineCode"]: (int(x.get("revenueMinor", 0)), x["currency"])
+           for x in kd.call("GetReport", {"id": rid4})["report"].get("sales", [])}
+    check(status == 303 and got.get("TA") == (9950, "EUR") and got.get("PT") == (250000000, "VND")
+          and (1025, "MYR") in got.values(),
+          "each line is saved in the currency typed beside it (%d %s)" % (status, got))
+    # A currency the server refuses is named by its line.
+    status, _, body = fetch("/reports/%s/save" % rid4, dict(form, **{
+        "currency_%d" % trims: "XYZ"}), jar=kl)
+    check(status == 400 and "TA, currency: not an ISO 4217 currency code" in html.unescape(body)
+          and 'value="XYZ"' in body,
+          "a line's currency the server refuses: said of that line, the form kept (%d %s)"
+          % (status, re.findall(r'error-message"[^>]*>[^<]*', body)))
+    # 6. A VND amount with decimals: the currency has none.
+    status, _, body = fetch("/reports/%s/save" % rid4, dict(boxes, **{
+        "revenue_%d" % line: "150,000,000.50"}), jar=kl)
+    check(status == 400 and "PT: revenue in VND has no decimals: a whole amount, e.g. "
+          "1,250,000." in body and "whole number, 0 or more" not in body,
+          "a VND revenue with decimals: VND has none, said so (%d %s)"
+          % (status, re.findall(r'error-message"[^>]*>[^<]*', body)))
+    status, _, body = fetch("/reports/%s/save" % rid4, dict(vi_boxes, **{
+        "revenue_%d" % line: "150.000.000,50"}), jar=kl, headers=vi_hdr)
+    check(status == 400 and "PT: doanh thu bằng VND không có phần thập phân" in body
+          and 'value="150.000.000,50"' in body,
+          "... and in Vietnamese, the form as typed (%d %s)"
+          % (status, re.findall(r'error-message"[^>]*>[^<]*', body)))
+    # The pipeline takes each deal's own currency, and keeps it through a save.
+    status, _, _ = fetch("/reports/%s/pipeline" % rid4, report_form(), jar=kl)
+    status2, _, _ = fetch("/reports/%s/save" % rid4, report_form(), jar=kl)
+    pipe = {p["title"]: (int(p.get("valueMinor", 0)), p["currency"])
+            for p in kd.call("GetReport", {"id": rid4})["report"].get("pipeline", [])}
+    check((status, status2) == (302, 303) and pipe.get("Deal KL 01") == (1001, "VND")
+          and pipe.get("Deal KL 02") == (1002, "USD") and len(pipe) == 56,
+          "the pipeline keeps each deal's currency through the portal's saves (%d %d %s)"
+          % (status, status2, list(pipe.items())[:3]))
+
+    # 3. The correction reads and words value and close as the new-deal form does.
+    lead4 = deals[-1]  # a VND deal
+    csrf = csrf_of(fetch("/leads/%s" % lead4, jar=kl)[2])
+
+    def field_errors(body):
+        return [html.unescape(x) for x in re.findall(r'class="field-error">([^<]*)<', body)]
+    said = {}
+    for value, close in (("abc", "2099-13-40"), ("150.000.000,50", ""), ("1,5", "")):
+        _, _, new_body = fetch("/leads/new", {"csrf_token": csrf, "account_name": "Garage KL",
+                                              "country": "MY", "title": "x", "value": value,
+                                              "currency": "VND", "expected_close": close},
+                               jar=kl, headers=vi_hdr)
+        status, _, body = fetch("/leads/%s/correct" % lead4, {
+            "csrf_token": csrf, "value": value, "expected_close": close}, jar=kl, headers=vi_hdr)
+        check(status == 400 and field_errors(body) and field_errors(body) == field_errors(new_body)
+              and 'value="%s"' % value in body,
+              "a correction's value %r and close %r: refused as the new-deal form refuses them, "
+              "in the same words, as typed (%s / %s)"
+              % (value, close, field_errors(body), field_errors(new_body)))
+        said[value] = " ".join(field_errors(body))
+    check("một số tiền từ 0 trở lên" in said["abc"] and "dương" not in said["abc"]
+          and "VND không có phần thập phân" in said["1,5"],
+          "the value's words say 0 or more, as both forms take 0; VND has no decimals (%s)"
+          % said)
+    status, headers, _ = fetch("/leads/%s/correct" % lead4, {"csrf_token": csrf, "value": "0",
+                                                             "expected_close": ""}, jar=kl)
+    check(status == 303 and int(kd.call("GetLead", {"id": lead4})["lead"].get("valueMinor", 0))
+          == 0, "a value of 0 is taken, as the new-deal form takes it (%d)" % status)
+    # 4. Correcting a deal and adding a note say so.
+    status, headers, _ = fetch("/leads/%s/correct" % lead4, {
+        "csrf_token": csrf, "value": "2.500.000", "expected_close": "2099-06-30"},
+        jar=kl, headers=vi_hdr)
+    body = fetch(headers.get("Location", "/"), jar=kl, headers=vi_hdr)[2]
+    check(status == 303 and 'id="lead-notice"' in body and "Giao dịch đã được sửa." in body
+          and "2.500.000" in body and "2099-06-30" in body,
+          "a deal corrected: a notice says so, in Vietnamese (%d)" % status)
+    kd.close()
+    saigon = http.cookiejar.CookieJar()
+    sign_in(saigon, "portal@saigon.example")
+    page = fetch("/meetings/%d" % held, jar=saigon)[2]
+    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    status, headers, _ = fetch("/meetings/%d/notes" % held, {
+        "csrf_token": csrf_of(page), "key": key, "body": "Biên bản có thông báo",
+        "language": "vi"}, jar=saigon)
+    body = fetch(headers.get("Location", "/"), jar=saigon)[2]
+    check(status == 303 and 'id="note-notice"' in body and "Your note is added." in body
+          and "Biên bản có thông báo" in body, "a note added: a notice says so (%d)" % status)
+    for path in ("/leads", "/actions", "/documents", "/customers", "/reports/%s" % rid4,
+                 "/leads/%s" % lead4, "/leads/new"):
+        for hdr in ({}, vi_hdr):
+            status, _, body = fetch(path, jar=kl, headers=hdr)
+            try:
+                html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(body)
+                parse_error = ""
+            except html5lib.html5parser.ParseError as e:
+                parse_error = str(e)
+            check(status == 200 and not parse_error, "%s (%s): 200, valid HTML5 (%d %s)"
+                  % (path, hdr.get("Accept-Language", "en"), status, parse_error))
     adm.close()
 finally:
     driver.quit()

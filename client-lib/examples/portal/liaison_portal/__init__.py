@@ -161,6 +161,47 @@ def _minor(text: str, currency: str, locale: str = "en") -> Optional[int]:
     return int(value.scaleb(digits))
 
 
+def _decimals_refused(text: str, currency: str, locale: str) -> bool:
+    """Whether text is an amount as _minor reads it, with decimals that
+    currency has none of: "150.000.000,50" of VND (or JPY, KRW), which
+    _minor refuses and which a reader is told is in whole units."""
+    try:
+        if get_currency_precision(currency.upper() or "USD"):
+            return False
+        plain = _amount_text(text, locale)
+        if plain is None:
+            return False
+        value = decimal.Decimal(plain)
+        return value.is_finite() and value != value.to_integral_value()
+    except (decimal.DecimalException, ValueError, KeyError):
+        return False
+
+
+def _decimals_said(currency: str, locale: str) -> str:
+    """That currency has no decimals, as a field's reason, with an example."""
+    return _("%(currency)s has no decimals: a whole amount, e.g. %(example)s",
+             currency=currency.upper(), example=_amount_example(currency, locale))
+
+
+def _form_amount(minor: Any, currency: str, locale: str) -> str:
+    """An amount of currency's minor units as a form shows it to be typed
+    again: plain digits and the reader's decimal sign, no grouping ("1200.00",
+    "1200,00" in Vietnamese, "250000000" of VND), which _minor reads back as
+    it was. A "." there in Vietnamese would read as grouping a thousand
+    where a currency has three decimals ("1.500" of KWD)."""
+    digits = get_currency_precision(currency.upper() or "USD")
+    plain = str(decimal.Decimal(int(minor or 0)).scaleb(-digits))
+    return plain.replace(".", get_decimal_symbol(locale))
+
+
+def _cursor(text: str) -> Optional[str]:
+    """A page cursor from a query string as the server makes them (base64url
+    without padding, at most 512 characters), or None; "" for none given."""
+    if not text:
+        return ""
+    return text if re.fullmatch(r"[A-Za-z0-9_-]{1,512}", text) else None
+
+
 def _whole(text: str) -> Optional[int]:
     """A whole number typed in ASCII digits; None for anything else. Not
     str.isdigit(): it takes "²", which int() then refuses."""
@@ -283,6 +324,7 @@ TYPED_LABELS = {
     "competitor": lambda: _("Competitor"), "activity": lambda: _("What they did"),
     "units_": lambda: _("Units sold"), "revenue_": lambda: _("Revenue"),
     "onhand_": lambda: _("Stock on hand"), "currency": lambda: _("Currency"),
+    "currency_": lambda: _("Currency"),
     "body": lambda: _("Note"), "note": lambda: _("Note"), "summary": lambda: _("Summary"),
     "text": lambda: _("Your answer"), "comment": lambda: _("Comment"),
     "account_name": lambda: _("Customer"), "country": lambda: _("Country"),
@@ -306,7 +348,7 @@ def _typed(form: Any) -> List[tuple]:
     for name, value in form.items(multi=True):
         if UNTYPED.fullmatch(name) or not value.strip():
             continue
-        m = re.fullmatch(r"(units_|revenue_|onhand_|[a-z_]+?)([0-9]*)", name)
+        m = re.fullmatch(r"(units_|revenue_|onhand_|currency_|[a-z_]+?)([0-9]*)", name)
         base = m[1] if m else name
         word = TYPED_LABELS.get(base)
         label = str(word()) if word else name
@@ -314,7 +356,7 @@ def _typed(form: Any) -> List[tuple]:
             rows[base] += 1
             label = _("%(field)s, row %(n)s", field=label, n=rows[base])
         kept.append((name, label, value))
-    if all(name == "currency" for name, _label, _value in kept):
+    if all(re.fullmatch(r"currency(?:_[0-9]+)?", name) for name, _label, _value in kept):
         return []
     return [(label, value) for _name, label, value in kept]
 
@@ -1086,6 +1128,61 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             keep.append(item)
         return list(reversed(keep))
 
+    def newest_page(method: str, request_: Dict[str, Any], field: str,
+                    before: int = 0) -> tuple:
+        """A page of a list the server gives oldest first (by id), newest
+        first: the newest PAGE_SIZE items with an id below before (0: from
+        the newest), and the id the next, older page goes below (0: none is
+        left). An id, not an offset: an item made meanwhile shifts nothing."""
+        keep: collections.deque = collections.deque(maxlen=PAGE_SIZE + 1)
+        for item in itertools.islice(api().items(method, request_, page_size=500), NEWEST_SCAN):
+            if before and int(item["id"]) >= before:
+                break
+            keep.append(item)
+        older = 0
+        if len(keep) > PAGE_SIZE:
+            keep.popleft()
+            older = int(keep[0]["id"])
+        return list(reversed(keep)), older
+
+    def bad_link() -> Response:
+        """The page for a list's link to more of it that the portal did not make."""
+        return _page("error.html", 400, title=_("This link is not valid"),
+                     message=_("This link to more of the list was not made by the portal, or is "
+                               "out of date: open the list from the menu."))
+
+    def link_before() -> int:
+        """The id the query string's ?before= (a newest-first list's "Older"
+        link) names: 0 when none is given; a 400 page for one that is no id."""
+        text = request.args.get("before", "")
+        if not text:
+            return 0
+        before = _whole(text)
+        if before is None or not 1 <= before <= INT64_MAX:
+            abort(bad_link())
+        return before
+
+    def server_page(method: str, request_: Dict[str, Any], field: str) -> tuple:
+        """One page of a list in the server's order: the first, or the one
+        the query string's ?cursor= names (the server's cursor, from the
+        page's "More" link); and the next page's cursor, "" on the last. A
+        cursor that is none, or one the server refuses (forged, of another
+        list or of other filters: INVALID_ARGUMENT), is a 400 page."""
+        cursor = _cursor(request.args.get("cursor", ""))
+        if cursor is None:
+            abort(bad_link())
+        page: Dict[str, Any] = {"pageSize": PAGE_SIZE}
+        if cursor:
+            page["cursor"] = cursor
+        try:
+            out = api().call(method, dict(request_, page=page))
+        except liaison.InvalidArgument as e:
+            if cursor and (not e.violations or any(f.startswith("page")
+                                                   for f, _why in e.violations)):
+                abort(bad_link())
+            raise
+        return out.get(field, []), out.get("page", {}).get("nextCursor", "")
+
     def _page(template: str, status: int = 200, **ctx: Any) -> Response:
         return Response(render_template(template, **ctx), status=status,
                         content_type="text/html; charset=utf-8")
@@ -1414,7 +1511,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     def meeting(mid: int) -> Response:
         signed_in()
         m = api().call("GetMeeting", {"id": mid})["meeting"]
-        return _page("meeting.html", m=m, key=form_key(), note_langs=note_languages())
+        # ?noted=1: a note was just added (or had been, the form sent twice).
+        notice = _("Your note is added.") if request.args.get("noted") else ""
+        return _page("meeting.html", m=m, key=form_key(), note_langs=note_languages(),
+                     notice=notice)
 
     @app.route("/meetings/<id:mid>/notes", methods=["POST"])
     def meeting_note(mid: int) -> Response:
@@ -1427,7 +1527,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             m = api().call("GetMeeting", {"id": mid})["meeting"]
             return _page("meeting.html", 400, m=m, note_error=_sentence(e), note_body=body,
                          key=form_key(), note_langs=note_languages(), note_lang=lang)
-        return redirect(url_for("meeting", mid=mid))
+        return redirect(url_for("meeting", mid=mid, noted=1), 303)
 
     @app.route("/escalations")
     def escalations() -> Response:
@@ -1455,10 +1555,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return redirect(url_for("escalations", answered=1), 303)
 
     def actions_page(status: int = 200, **ctx: Any) -> Response:
-        items = api().call("ListActionItems", {"distributorId": g.identity["distributorId"],
-                                               "status": "open",
-                                               "page": {"pageSize": PAGE_SIZE}})
-        return _page("actions.html", status, items=items.get("actionItems", []), **ctx)
+        """Its open action items, what falls due first first, a page at a
+        time (?cursor=: the "More" link)."""
+        items, more = server_page("ListActionItems", {
+            "distributorId": g.identity["distributorId"], "status": "open"}, "actionItems")
+        return _page("actions.html", status, items=items, more=more,
+                     paged=bool(request.args.get("cursor")), **ctx)
 
     @app.route("/actions")
     def actions() -> Response:
@@ -1500,26 +1602,74 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     @app.route("/customers")
     def customers() -> Response:
-        signed_in()
+        me = signed_in()
         # The server shows a distributor user its own customers: those it owns
-        # and those of its deals.
+        # and those of its deals (a deal's customer is the distributor's), a
+        # page at a time (?cursor=: the "More" link, which keeps the search).
         q = request.args.get("q", "")[:200]
-        items = api().call("ListKeyAccounts", {"name": q, "page": {"pageSize": PAGE_SIZE}})
-        return _page("customers.html", accounts=items.get("accounts", []), q=q)
+        items, more = server_page("ListKeyAccounts", {"distributorId": me["distributorId"],
+                                                      "name": q}, "accounts")
+        return _page("customers.html", accounts=items, q=q, more=more,
+                     paged=bool(request.args.get("cursor")))
 
     @app.route("/leads")
     def leads() -> Response:
+        """Its deals, newest first (the server lists them oldest first),
+        PAGE_SIZE at a time: ?before= (the "Older deals" link) names the
+        oldest deal the page before showed."""
         me = signed_in()
-        items = api().call("ListLeads", {"distributorId": me["distributorId"],
-                                         "page": {"pageSize": PAGE_SIZE}}).get("leads", [])
-        return _page("leads.html", leads=items)
+        before = link_before()
+        items, older = newest_page("ListLeads", {"distributorId": me["distributorId"]},
+                                   "leads", before)
+        return _page("leads.html", leads=items, older=older, paged=bool(before))
+
+    def deal_value(text: str, currency: str) -> tuple:
+        """A deal's value as typed in currency, the new-deal form's and the
+        correction's alike: (its minor units, ""), or (None, why not). 0 is
+        a value: a deal registered without one has 0, not yet known."""
+        locale = str(pick_locale())
+        value = _minor(text, currency, locale)
+        if value is not None:
+            return value, ""
+        if _too_large_amount(text, currency, locale, INT64_MAX):
+            return None, _("at most %(amount)s", amount=money(INT64_MAX, currency))
+        if _decimals_refused(text, currency, locale):
+            return None, _decimals_said(currency, locale)
+        return None, _("an amount, 0 or more, e.g. %(example)s",
+                       example=_amount_example(currency, locale))
+
+    def deal_close_error(text: str) -> str:
+        """Why a deal's expected close as typed is none ("" when it is one,
+        or is empty): the new-deal form's and the correction's alike."""
+        if not text:
+            return ""
+        try:
+            ok = bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text)
+                      ) and 1900 <= dt.date.fromisoformat(text).year <= 2999
+        except ValueError:
+            ok = False
+        return "" if ok else _("a date as YYYY-MM-DD, 1900 to 2999")
+
+    def deal_currency() -> str:
+        """The currency a new deal starts in: its most recent deal's, else its
+        most recent order's, else USD. A Vietnamese distributor selling in
+        VND was offered USD."""
+        did = g.identity["distributorId"]
+        for method, field in (("ListLeads", "leads"), ("ListOrders", "orders")):
+            recent, _older = newest_page(method, {"distributorId": did}, field)
+            for item in recent:
+                if item.get("currency"):
+                    return item["currency"]
+        return "USD"
 
     @app.route("/leads/new", methods=["GET", "POST"])
     def lead_new() -> Response:
         me = signed_in()
         lines = api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}}).get(
             "productLines", [])
-        form: Dict[str, Any] = {"currency": "USD", "country": "", "lines": []}
+        form: Dict[str, Any] = {"currency": "", "country": "", "lines": []}
+        if request.method == "GET":
+            form["currency"] = deal_currency()
         errors: Dict[str, str] = {}
         if request.method == "POST":
             form = {k: request.form.get(k, "").strip() for k in
@@ -1545,23 +1695,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 errors["country"] = _("not an ISO 3166-1 alpha-2 country code")
             if form["currency"] and not re.fullmatch(r"[A-Za-z]{3}", form["currency"]):
                 errors["currency"] = _("not an ISO 4217 currency code")
-            if form["expected_close"]:
-                try:
-                    ok = bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", form["expected_close"])
-                              ) and 1900 <= dt.date.fromisoformat(form["expected_close"]).year <= 2999
-                except ValueError:
-                    ok = False
-                if not ok:
-                    errors["expectedClose"] = _("a date as YYYY-MM-DD, 1900 to 2999")
-            value = _minor(form["value"] or "0", form["currency"], str(pick_locale()))
-            if value is None and _too_large_amount(form["value"], form["currency"],
-                                                  str(pick_locale()), INT64_MAX):
-                errors["valueMinor"] = _("at most %(amount)s", amount=money(
-                    INT64_MAX, form["currency"]))
-            elif value is None:
-                errors["valueMinor"] = _("a positive amount, e.g. %(example)s",
-                                         example=_amount_example(form["currency"],
-                                                                 str(pick_locale())))
+            why = deal_close_error(form["expected_close"])
+            if why:
+                errors["expectedClose"] = why
+            # No value typed: a deal whose value is not known yet, 0.
+            value, why = deal_value(form["value"] or "0", form["currency"])
+            if value is None:
+                errors["valueMinor"] = why
             else:
                 req["valueMinor"] = value
             if not errors:
@@ -1584,7 +1724,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     @app.route("/leads/<id:lid>")
     def lead(lid: int) -> Response:
         signed_in()
-        return lead_page(lid)
+        # ?corrected=1: the deal was just corrected.
+        return lead_page(lid, notice=_("The deal is corrected.")
+                         if request.args.get("corrected") else "")
 
     @app.route("/leads/<id:lid>/stage", methods=["POST"])
     def lead_stage(lid: int) -> Response:
@@ -1605,33 +1747,25 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         form = {k: request.form.get(k, "").strip() for k in ("value", "expected_close")}
         req: Dict[str, Any] = {"id": lid}
         errors: Dict[str, str] = {}
+        # Read and worded as the new-deal form reads them (deal_value,
+        # deal_close_error); a field left empty stays as it is.
         if form["value"]:
-            value = _minor(form["value"], currency, str(pick_locale()))
-            if value is None and _too_large_amount(form["value"], currency, str(pick_locale()),
-                                                  INT64_MAX):
-                errors["value.valueMinor"] = _("at most %(amount)s",
-                                               amount=money(INT64_MAX, currency))
-            elif value is None:
-                errors["value.valueMinor"] = _("a positive amount, e.g. %(example)s",
-                                               example=_amount_example(currency,
-                                                                       str(pick_locale())))
+            value, why = deal_value(form["value"], currency)
+            if value is None:
+                errors["value.valueMinor"] = why
             else:
                 req["value"] = {"valueMinor": value}
         if form["expected_close"]:
-            try:
-                ok = bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", form["expected_close"])
-                          ) and 1900 <= dt.date.fromisoformat(form["expected_close"]).year <= 2999
-            except ValueError:
-                ok = False
-            if not ok:
-                errors["expectedClose"] = _("a date as YYYY-MM-DD, 1900 to 2999")
+            why = deal_close_error(form["expected_close"])
+            if why:
+                errors["expectedClose"] = why
             req["expectedClose"] = form["expected_close"]
         if not form["value"] and not form["expected_close"]:
             errors[""] = _("nothing to change: give a value or an expected close date")
         if not errors:
             try:
                 api().call("UpdateLead", req)
-                return redirect(url_for("lead", lid=lid))
+                return redirect(url_for("lead", lid=lid, corrected=1), 303)
             except liaison.InvalidArgument as e:
                 errors = _form_errors(e) or {"": _why(e.message)}
             except liaison.FailedPrecondition as e:
@@ -1677,7 +1811,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 if not qty:
                     errors["lines[%d].quantity" % len(lines)] = _("a whole number above 0")
                 price = _minor(row["price"], form["currency"], str(pick_locale()))
-                if price is None:
+                if price is None and _decimals_refused(row["price"], form["currency"],
+                                                       str(pick_locale())):
+                    errors["lines[%d].unitPriceMinor" % len(lines)] = _decimals_said(
+                        form["currency"], str(pick_locale()))
+                elif price is None:
                     errors["lines[%d].unitPriceMinor" % len(lines)] = _(
                         "a price, e.g. %(example)s",
                         example=_amount_example(form["currency"], str(pick_locale())))
@@ -1790,16 +1928,23 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         uncovered = {line for line in held
                      if not charter.get("fullCoverage") and line not in covered}
         # A figure of 0 is left out of the answer (proto3 JSON): a line the
-        # report holds shows it as 0, not as a field never filled in.
-        sales = {s["productLineId"]: dict(s, units=str(s.get("units", 0)), revenue=str(
-            decimal.Decimal(int(s.get("revenueMinor", 0))).scaleb(
-                -get_currency_precision(s["currency"]))))
-            for s in r.get("sales", [])}
+        # report holds shows it as 0, not as a field never filled in. Each
+        # line keeps its own currency, and its revenue is shown in that
+        # currency's minor units: one currency for the whole form relabelled
+        # a USD line as VND when saved.
+        locale = str(pick_locale())
+        sales = {s["productLineId"]: dict(s, units=str(s.get("units", 0)), revenue=_form_amount(
+            s.get("revenueMinor", 0), s.get("currency", ""), locale),
+            currency=s.get("currency", "")) for s in r.get("sales", [])}
         stock = {s["productLineId"]: dict(s, unitsOnHand=str(s.get("unitsOnHand", 0)))
                  for s in r.get("inventory", [])}
-        currency = r["sales"][0]["currency"] if r.get("sales") else my_currency()
+        # A line with no figures yet starts in the currency most of the
+        # report's lines are in, else the distributor's.
+        used = collections.Counter(s.get("currency", "") for s in r.get("sales", [])
+                                   if s.get("currency"))
+        currency = used.most_common(1)[0][0] if used else my_currency()
         if typed is not None and r.get("status") == "draft":
-            sales, stock, currency = typed["sales"], typed["stock"], typed["currency"]
+            sales, stock = typed["sales"], typed["stock"]
             # The revision the form was first made from, not the report's
             # newest: a form refilled after a refusal must not overwrite a
             # save another user made in between.
@@ -1811,7 +1956,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     @app.route("/reports/<id:rid>")
     def report(rid: int) -> Response:
         signed_in()
-        return report_page(rid)
+        # ?saved=1: the draft was just saved.
+        return report_page(rid, notice=_("The draft is saved.")
+                           if request.args.get("saved") else "")
 
     def line_codes() -> Dict[str, str]:
         """Product line ids (as a form names them) to their codes."""
@@ -1824,10 +1971,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         report has). None when saved; refused, by this form or by the
         server, the form again with what was typed and why."""
         f = request.form
-        currency = f.get("currency", "").strip().upper()
+        locale = str(pick_locale())
         sales, stock, errors = [], [], []
         typed: Dict[str, Any] = {
-            "currency": f.get("currency", "").strip(), "sales": {}, "stock": {},
+            "sales": {}, "stock": {},
             "marketIntelligence": f.get("market_intelligence", "").strip(),
             "revision": _whole(f.get("revision", "")) or 0}
         for key in f:
@@ -1836,20 +1983,34 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             line = key[6:]
             units, revenue = f.get(key, "").strip(), f.get("revenue_" + line, "").strip()
             on_hand = f.get("onhand_" + line, "").strip()
-            typed["sales"][_whole(line) or line] = {"units": units, "revenue": revenue}
+            # Each line's own currency; a form from before lines had one
+            # sends one for them all.
+            typed_currency = f.get("currency_" + line, f.get("currency", "")).strip()
+            currency = typed_currency.upper()
+            typed["sales"][_whole(line) or line] = {"units": units, "revenue": revenue,
+                                                    "currency": typed_currency}
             typed["stock"][_whole(line) or line] = {"unitsOnHand": on_hand}
-            if units or revenue:
+            if (units or revenue) and not currency:
+                errors.append(_("%(line)s: give the currency of its revenue (ISO 4217, e.g. "
+                                "VND or USD).", line=line_codes().get(str(line), line)))
+            elif units or revenue:
                 # One of the two typed: the other is none sold (0), as the table shows it.
                 count = _whole(units or "0")
-                minor = _minor(revenue or "0", currency, str(pick_locale()))
+                minor = _minor(revenue or "0", currency, locale)
                 if _too_large_whole(units) or (currency and _too_large_amount(
-                        revenue, currency, str(pick_locale()))):
+                        revenue, currency, locale)):
                     count = minor = FIGURE_MAX + 1
-                if count is None or minor is None:
+                if count is not None and minor is None and _decimals_refused(
+                        revenue, currency, locale):
+                    errors.append(_("%(line)s: revenue in %(currency)s has no decimals: a "
+                                    "whole amount, e.g. %(example)s.",
+                                    line=line_codes().get(str(line), line), currency=currency,
+                                    example=_amount_example(currency, locale)))
+                elif count is None or minor is None:
                     errors.append(_("%(line)s: units are a whole number, 0 or more, and revenue "
                                     "an amount, e.g. %(example)s.",
                                     line=line_codes().get(str(line), line),
-                                    example=_amount_example(currency, str(pick_locale()))))
+                                    example=_amount_example(currency, locale)))
                 elif count > FIGURE_MAX or minor > FIGURE_MAX:
                     # The server would say "at most 1000000000000000" of a field
                     # path, in minor units: say which line, in the currency.
@@ -1899,13 +2060,26 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 "sales": sales, "inventory": stock, "competition": competition,
                 "marketIntelligence": typed["marketIntelligence"]})
         except (liaison.InvalidArgument, liaison.OutOfRange, liaison.FailedPrecondition) as e:
-            return report_page(rid, 400, typed, error=_sentence(e))
+            # A line's currency the server refuses is named by its line, not
+            # by its place in what was sent ("sales[1].currency").
+            codes = line_codes() if e.violations else {}
+            said = []
+            for field, why in e.violations:
+                m = re.fullmatch(r"sales\[([0-9]+)\]\.currency", field)
+                if m and int(m[1]) < len(sales):
+                    said.append("%s: %s" % (_("%(line)s, currency", line=codes.get(
+                        str(sales[int(m[1])]["productLineId"]), "")), _why(why, field)))
+                elif _field_name(field, None):
+                    said.append("%s: %s" % (_field_name(field), _why(why, field)))
+                else:
+                    said.append(_why(why, field))
+            return report_page(rid, 400, typed, error="; ".join(said) or _sentence(e))
         return None
 
     @app.route("/reports/<id:rid>/save", methods=["POST"])
     def report_save(rid: int) -> Response:
         signed_in()
-        return save_report_form(rid) or redirect(url_for("report", rid=rid))
+        return save_report_form(rid) or redirect(url_for("report", rid=rid, saved=1), 303)
 
     def open_pipeline() -> List[Dict[str, Any]]:
         """The distributor's open leads as a report's pipeline, as the server
@@ -1954,7 +2128,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         saved first, so that figures typed and not yet saved are neither
         lost nor missing from what the exporter gets."""
         signed_in()
-        if "currency" in request.form:
+        if "revision" in request.form or "currency" in request.form:
             refused = save_report_form(rid)
             if refused is not None:
                 return refused
@@ -2173,10 +2347,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     @app.route("/documents")
     def documents() -> Response:
+        # What the exporter shares with it (the server shows no other), a page
+        # at a time (?cursor=: the "More" link).
         signed_in()
-        docs = api().call("ListDocuments", {"page": {"pageSize": PAGE_SIZE}}).get(
-            "documents", [])
-        return _page("documents.html", docs=docs)
+        docs, more = server_page("ListDocuments", {}, "documents")
+        return _page("documents.html", docs=docs, more=more,
+                     paged=bool(request.args.get("cursor")))
 
     @app.route("/documents/<id:doc>")
     def document(doc: int) -> Response:
