@@ -294,7 +294,7 @@ static int lead_stage(struct cli *cli, int argc, char **argv)
         "lead stage ID STAGE",
         "Moves a lead: new, qualified, proposal, negotiation (either way), then won or lost "
         "(final). A flagged registration is won only once the exporter approves it; a rejected "
-        "one only closes as lost.",
+        "one only closes as lost. Asking for the stage it has changes nothing (a retry is safe).",
         opts, 2, "lead stage 7 proposal"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);

@@ -132,7 +132,8 @@ static struct db_stmt q_lead_get = {"SELECT " LEAD_COLS " FROM leads l"
                                     " AND liaison_sees_side(l.distributor_id)",
                                     1, 0};
 /*
- * A lead the caller reaches ($1 id) that may go to stage $2: won and lost are final; a
+ * A lead the caller reaches ($1 id) that may go to stage $2: won and lost are final (but for
+ * a retry of the move that closed it, which q_lead_stage answers as it is); a
  * registration the exporter has not decided yet is not won before it is approved (winning
  * it would settle whose deal it is, which is the exporter's decision), though it may be
  * worked on, or lost; a rejected one is only closed, as lost. For every caller: staff decide
@@ -140,7 +141,7 @@ static struct db_stmt q_lead_get = {"SELECT " LEAD_COLS " FROM leads l"
  */
 static struct db_stmt q_lead_open = {
     "SELECT liaison_found(x.id IS NOT NULL, 'no such lead'),"
-    " liaison_precondition(x.id IS NULL OR x.stage NOT IN ('won', 'lost'),"
+    " liaison_precondition(x.id IS NULL OR x.stage NOT IN ('won', 'lost') OR x.stage = $2,"
     "  format('this lead is %s: won and lost are final', x.stage)),"
     " liaison_precondition(x.id IS NULL OR x.registration IS DISTINCT FROM 'flagged'"
     "  OR $2 <> 'won', format('the exporter decides this registration first: lead %s is flagged"
@@ -153,11 +154,19 @@ static struct db_stmt q_lead_open = {
     "  WHERE l.tenant_id = liaison_tenant() AND l.id = $1::bigint"
     "  AND liaison_sees_side(l.distributor_id) FOR UPDATE) x ON true",
     2, 0};
-/* $1 id, $2 stage */
+/*
+ * $1 id, $2 stage. A lead already at $2 (a retry whose answer was lost) is answered as it is,
+ * unwritten and unaudited: the UPDATE's snapshot still sees a lead it moves at its old stage,
+ * so only one of the two parts answers.
+ */
 static struct db_stmt q_lead_stage = {
     "WITH m AS (UPDATE leads l SET stage = $2 WHERE l.tenant_id = liaison_tenant()"
-    "  AND l.id = $1::bigint AND liaison_sees_side(l.distributor_id) RETURNING l.id)"
-    " SELECT m.id AS _id FROM m WHERE liaison_audit('lead.stage.' || $2, 'lead', m.id::text)",
+    "  AND l.id = $1::bigint AND liaison_sees_side(l.distributor_id) AND l.stage <> $2"
+    "  RETURNING l.id)"
+    " SELECT m.id AS _id FROM m WHERE liaison_audit('lead.stage.' || $2, 'lead', m.id::text)"
+    " UNION ALL SELECT l.id FROM leads l WHERE l.tenant_id = liaison_tenant()"
+    "  AND l.id = $1::bigint AND liaison_sees_side(l.distributor_id) AND l.stage = $2"
+    "  AND NOT EXISTS (SELECT 1 FROM m)",
     2, 0};
 /* $1 id, $2 decision, $3 to distributor (0: the exporter), $4 note */
 static struct db_stmt q_lead_decide = {

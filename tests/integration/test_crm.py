@@ -360,6 +360,13 @@ for stage in ("qualified", "proposal", "negotiation", "won"):
 code, out = call("SetLeadStage", {"id": own, "stage": "qualified"}, admin)
 check(code == "FAILED_PRECONDITION" and "won and lost are final" in out.get("message", ""),
       "a won lead stays won (%s)" % out)
+# Asked again for the stage it has (a retry whose answer was lost): answered as it is, with no
+# second audit row.
+for _ in range(2):
+    code, out = call("SetLeadStage", {"id": own, "stage": "won"}, admin)
+    check(code == "OK" and out["lead"]["stage"] == "won" and audited("lead.stage.won", own) == 1,
+          "a won lead asked to be won again is answered as it is, audited once (%s %s)"
+          % (code, out))
 code, out = call("SetLeadStage", {"id": own, "stage": "closed"}, admin)
 check(code == "INVALID_ARGUMENT", "an unknown stage is refused")
 # A registration the exporter has not decided was won by its distributor, and a rejected one
