@@ -12,6 +12,11 @@
 
 #include "cli.h"
 
+/* Who may own an account, a lead or an interaction (migration 0107), as every --owner says. */
+#define OWNER_HELP                                                                                 \
+    "the user who owns it (id, e-mail or me): the exporter's staff, not an auditor, or a user of " \
+    "its distributor"
+
 static const struct output_column account_cols[] = {{"ID", "id"},
                                                     {"NAME", "name"},
                                                     {"COUNTRY", "country"},
@@ -73,10 +78,7 @@ static int account_create(struct cli *cli, int argc, char **argv)
         {"industry", &industry, NULL, false, "e.g. logistics"},
         {"distributor", &dist, NULL, false, "the owning distributor (default: the exporter)",
          "distributorId"},
-        {"owner", &owner, NULL, false,
-         "the user who owns it (id, e-mail or me): the exporter's staff, not an auditor, or a "
-         "user of its distributor",
-         "ownerId"},
+        {"owner", &owner, NULL, false, OWNER_HELP, "ownerId"},
         {0}};
     const struct cli_command_spec spec = {
         "account create --name N --country CC [--region R] [--industry I] [--distributor D] "
@@ -146,10 +148,7 @@ static int account_update(struct cli *cli, int argc, char **argv)
         {"region", &region, NULL, false,
          "ISO 3166-2 subdivision of the country, or the country's code for the whole country"},
         {"industry", &industry, NULL, false, "e.g. logistics"},
-        {"owner", &owner, NULL, false,
-         "the user who owns it (id, e-mail or me): the exporter's staff, not an auditor, or a "
-         "user of its distributor",
-         "ownerId"},
+        {"owner", &owner, NULL, false, OWNER_HELP, "ownerId"},
         {0}};
     const struct cli_command_spec spec = {
         "account update ID [--name N] [--country CC] [--region R] [--industry I] [--owner USER]",
@@ -214,10 +213,7 @@ static int lead_register(struct cli *cli, int argc, char **argv)
         {"currency", &currency, NULL, true, "ISO 4217 code, e.g. VND, USD"},
         {"close", &close, NULL, false, "expected close, YYYY-MM-DD", "expectedClose"},
         {"lines", &lines, NULL, false, "product lines: codes or ids, BRK,FLT", "productLineIds"},
-        {"owner", &owner, NULL, false,
-         "the user who owns it (id, e-mail or me): the exporter's staff, not an auditor, or a "
-         "user of its distributor",
-         "ownerId"},
+        {"owner", &owner, NULL, false, OWNER_HELP, "ownerId"},
         {0}};
     const struct cli_command_spec spec = {
         "lead register --account NAME --country CC --title T --currency CUR [--value MINOR] "
@@ -355,10 +351,7 @@ static int lead_update(struct cli *cli, int argc, char **argv)
          "ISO 4217 code of --value, when it is not the lead's currency", "value.currency"},
         {"close", &close, NULL, false, "expected close, YYYY-MM-DD", "expectedClose"},
         {"close-date", &close, NULL, false, "the same as --close", "expectedClose"},
-        {"owner", &owner, NULL, false,
-         "the user who owns it (id, e-mail or me): the exporter's staff, not an auditor, or a "
-         "user of its distributor",
-         "ownerId"},
+        {"owner", &owner, NULL, false, OWNER_HELP, "ownerId"},
         {"region", &region, NULL, false,
          "only the lead's own: a deal is registered for its region (register a new lead for "
          "another)"},

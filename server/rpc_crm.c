@@ -416,6 +416,19 @@ static bool id_or_zero_ok(struct request *r, const char *field, uint64_t id)
     return id == 0 || request_check_id(r, field, id);
 }
 
+/* A lead's product lines: at most 100 ids, each one; answers on productLineIds otherwise. */
+static bool line_ids_ok(struct request *r, const uint64_t *ids, size_t n)
+{
+    if (n > 100) {
+        request_fail_field(r, "productLineIds", "at most 100");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!request_check_id(r, "productLineIds", ids[i]))
+            return false;
+    return true;
+}
+
 void rpc_create_key_account(struct request *r)
 {
     Liaison__V1__CreateKeyAccountRequest *in = (Liaison__V1__CreateKeyAccountRequest *)r->input;
@@ -510,13 +523,8 @@ void rpc_register_lead(struct request *r)
         request_fail_field(r, "expectedClose", "a date as YYYY-MM-DD, 1900 to 2999");
         return;
     }
-    if (in->n_product_line_ids > 100) {
-        request_fail_field(r, "productLineIds", "at most 100");
+    if (!line_ids_ok(r, in->product_line_ids, in->n_product_line_ids))
         return;
-    }
-    for (size_t i = 0; i < in->n_product_line_ids; i++)
-        if (!request_check_id(r, "productLineIds", in->product_line_ids[i]))
-            return;
     exec_run(r, &d_lead_register);
 }
 
@@ -620,13 +628,8 @@ void rpc_update_lead(struct request *r)
         request_fail_field(r, "region", "an ISO 3166-2 subdivision, or a country");
         return;
     }
-    if (in->n_product_line_ids > 100) {
-        request_fail_field(r, "productLineIds", "at most 100");
+    if (!line_ids_ok(r, in->product_line_ids, in->n_product_line_ids))
         return;
-    }
-    for (size_t i = 0; i < in->n_product_line_ids; i++)
-        if (!request_check_id(r, "productLineIds", in->product_line_ids[i]))
-            return;
     if (!in->title[0] && !in->value && !in->expected_close[0] && !in->owner_id) {
         request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT,
                      "nothing to change: give a title, a value, an expected close date or an "
