@@ -58,7 +58,7 @@ static const struct output_column attainment_cols[] = {
     {"TARGET REVENUE", "targetRevenueCell"},
     {"REVENUE", "actualRevenueMinor", OUTPUT_COUNT},
     {"REVENUE %", "revenuePercent"},
-    {"CUR", "currency"},
+    {"CUR", "currencyCell"},
     {"ON HAND", "onHand"},
     {"TURNS", "turns"},
     {"WEEKS OF COVER", "weeksOfCover"},
@@ -835,10 +835,39 @@ static json_int_t json_whole(const json_t *v)
 }
 
 /*
- * Adds the table's readable columns to a row: targets and figures only where known, percentages,
- * turns, cover, the commitment.
+ * The row's currency and, marked "+CODE", the others its sales were also reported in, which
+ * REVENUE leaves out; false when there are none. A revenue percentage with nothing in the
+ * target's own currency would read 0 %: it is "n/a" then (the server's health does not judge it
+ * either, docs/health.md).
  */
-static void attainment_cells(json_t *row)
+static bool currency_cell(json_t *row)
+{
+    const json_t *others = json_object_get(row, "uncountedCurrencies");
+    const char *cur = json_string_value(json_object_get(row, "currency"));
+    char buf[128];
+    size_t len = (size_t)snprintf(buf, sizeof buf, "%s", cur ? cur : "");
+    size_t i;
+    const json_t *code;
+    json_array_foreach(others, i, code)
+    {
+        if (len < sizeof buf)
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s+%s", len ? " " : "",
+                                    json_string_value(code));
+    }
+    json_object_set_new(row, "currencyCell", json_string(buf));
+    if (!json_array_size(others))
+        return false;
+    if (json_is_true(json_object_get(row, "hasRevenueTarget")) &&
+        json_whole(json_object_get(row, "actualRevenueMinor")) == 0)
+        json_object_set_new(row, "revenuePercent", json_string("n/a"));
+    return true;
+}
+
+/*
+ * Adds the table's readable columns to a row: targets and figures only where known, percentages,
+ * turns, cover, the commitment. True when the row has revenue in currencies not counted.
+ */
+static bool attainment_cells(json_t *row)
 {
     if (json_is_true(json_object_get(row, "hasUnitsTarget"))) {
         json_object_set_new(row, "targetUnitsCell",
@@ -875,6 +904,7 @@ static void attainment_cells(json_t *row)
                                     : json_is_true(json_object_get(row, "hasOnHand"))
                                         ? "yes"
                                         : "yes: no stock reported"));
+    return currency_cell(row);
 }
 
 int cmd_attainment(struct cli *cli, int argc, char **argv)
@@ -893,7 +923,10 @@ int cmd_attainment(struct cli *cli, int argc, char **argv)
         "months' units sold / average on hand) and weeks of cover (on hand / average weekly "
         "units sold in the months reported among the last 3) at each period's end, checked "
         "against the charter's "
-        "buffer-stock commitment. A distributor user gives '-' for its own.",
+        "buffer-stock commitment. REVENUE counts sales in the target's currency (without a "
+        "revenue target, the one the line's sales mostly use); a line's sales also reported in "
+        "other currencies are marked +CODE in CUR and not counted, and a revenue target with "
+        "no sales in its own currency reads n/a. A distributor user gives '-' for its own.",
         opts, 1, "attainment \"Saigon Auto Parts\" --last 6 --to 2027-06"};
     const char *dist = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
@@ -916,12 +949,23 @@ int cmd_attainment(struct cli *cli, int argc, char **argv)
         rows = json_array();
         json_object_set_new(resp, "rows", rows);
     }
+    bool uncounted = false;
     if (!cli->set.json) {
         size_t i;
         json_t *row;
-        json_array_foreach(rows, i, row) attainment_cells(row);
+        json_array_foreach(rows, i, row)
+        {
+            if (attainment_cells(row))
+                uncounted = true;
+        }
     }
     cli_print_rows(cli, attainment_cols, NCOLS(attainment_cols), rows);
+    if (uncounted) {
+        fflush(stdout);
+        fprintf(stderr, "liaison: REVENUE counts sales in CUR only; those also reported in "
+                        "another currency (+CODE) are not counted, as there is no exchange rate "
+                        "to add them by\n");
+    }
     json_decref(resp);
     return EXIT_OK;
 }

@@ -978,6 +978,29 @@ table = subprocess.run([CLI, "--token", admin, "attainment", "Công ty Phân ph�
 brk = [ln for ln in table.stdout.splitlines() if ln.startswith("BRK ")]
 check(table.returncode == 0 and len(brk) == 1 and brk[0].endswith("yes: no stock reported"),
       "below the commitment for want of a report says so (%r)" % table.stdout)
+# A revenue target in USD against March's FLT sales reported in VND (350,000): with no exchange
+# rate, none of it counts, and the row says which currency was left out; the table reads n/a,
+# not 0.00 %, and says why on stderr. BRK's VND target leaves nothing out.
+usd = must("SetTarget", {"distributorId": saigon, "productLineId": flt, "period": "2025-03",
+                         "revenueMinor": 1000000, "currency": "USD"}, admin)["target"]["id"]
+code, out = attainment(**{"from": "2025-03", "to": "2025-03"})
+f, b = (by_line(out, "FLT") or [{}])[0], (by_line(out, "BRK") or [{}])[0]
+check(code == "OK" and (f.get("currency"), f.get("actualRevenueMinor", 0),
+                        f.get("revenueAttainmentBp", 0), f.get("uncountedCurrencies"))
+      == ("USD", 0, 0, ["VND"]) and b.get("currency") == "VND"
+      and "uncountedCurrencies" not in b,
+      "FLT's VND sales against a USD target are named as not counted (%s %s)" % (f, b))
+table = subprocess.run([CLI, "--token", admin, "attainment", "Công ty Phân phối Sài Gòn",
+                        "--from", "2025-03", "--to", "2025-03"], capture_output=True, text=True,
+                       env=_cli.env, timeout=60)
+flt_row = [ln.split() for ln in table.stdout.splitlines() if ln.startswith("FLT ")]
+check(table.returncode == 0 and len(flt_row) == 1 and "n/a" in flt_row[0]
+      and "0.00" not in flt_row[0] and "+VND" in flt_row[0]
+      and "not counted" in table.stderr,
+      "the table reads n/a for a USD target with sales in VND, marked +VND (%r %r)"
+      % (table.stdout, table.stderr))
+must("DeleteTarget", {"id": usd}, admin)
+
 for args in (("report", "--help"), ("report", "save", "--help"), ("target", "set", "--help"),
              ("attainment", "--help")):
     h = subprocess.run([CLI] + list(args), capture_output=True, text=True, env=_cli.env,
