@@ -58,9 +58,10 @@ struct cli_command_spec;
 struct cli {
     struct cli_settings set;
     liaison_conn *conn;
-    bool anonymous;   /* set by commands that need no identity: no token is presented */
-    char command[64]; /* the command being run, for errors in its terms */
-    int creates;      /* create calls made so far: each gets its own idempotency key */
+    bool anonymous;    /* set by commands that need no identity: no token is presented */
+    char command[64];  /* the command being run, for errors in its terms */
+    bool operator_cmd; /* the command is the platform operator's: no log-in session serves it */
+    int creates;       /* create calls made so far: each gets its own idempotency key */
 };
 
 /*

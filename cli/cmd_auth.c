@@ -42,6 +42,8 @@ int cmd_login(struct cli *cli, int argc, char **argv)
     char password[256];
     if ((rc = cli_read_password("Password: ", from_stdin, password, sizeof password)))
         return rc;
+    /* A token given by --token, LIAISON_TOKEN or the config file outranks a saved session. */
+    bool overridden = cli->set.token_from == CLI_TOKEN_GIVEN;
     free(cli->set.token); /* a log-in replaces whatever token was configured */
     cli->set.token = NULL;
     cli->set.token_from = CLI_TOKEN_NONE;
@@ -75,7 +77,40 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         else
             printf("logged in to %s as %s\n", tenant, email);
     }
+    if (overridden)
+        fprintf(stderr,
+                "liaison: --token, LIAISON_TOKEN or the config file's token is set and "
+                "is used before this session: unset it to act as %s\n",
+                email);
     return EXIT_OK;
+}
+
+/*
+ * With no saved session, a token given by --token or LIAISON_TOKEN is ended only if it is a
+ * log-in session's: the server answers an operator's or an API token's logout by forgetting
+ * the connection's identity, which would print "logged out" with the token still good.
+ */
+static int logout_given_is_session(struct cli *cli)
+{
+    json_t *resp;
+    int rc = cli_call(cli, "WhoAmI", NULL, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    const char *kind =
+        json_string_value(json_object_get(json_object_get(resp, "identity"), "kind"));
+    if (kind && !strcmp(kind, "session")) {
+        json_decref(resp);
+        return EXIT_OK;
+    }
+    fprintf(stderr,
+            "liaison: no session is saved%s%s, and the token of --token or LIAISON_TOKEN is %s: "
+            "logout ends log-in sessions only; revoke an API token with 'liaison token revoke "
+            "ID', an operator token with 'liaisond operator revoke NAME', or unset "
+            "LIAISON_TOKEN to stop using it here\n",
+            cli->set.profile ? " for profile " : "", cli->set.profile ? cli->set.profile : "",
+            kind && !strcmp(kind, "operator") ? "an operator token" : "an API token");
+    json_decref(resp);
+    return EXIT_USAGE;
 }
 
 int cmd_logout(struct cli *cli, int argc, char **argv)
@@ -83,14 +118,18 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
         "logout",
-        "Ends the saved session on the server and removes it from this machine. A session\n"
-        "the server has already ended (revoked or expired) counts as logged out.",
+        "Ends the saved session on the server and removes it from this machine, whatever\n"
+        "--token or LIAISON_TOKEN say (they are still used by later commands). With no\n"
+        "session saved, ends the log-in session whose token --token or LIAISON_TOKEN gives;\n"
+        "an API or operator token is refused (revoke it instead). A session the server has\n"
+        "already ended (revoked or expired) counts as logged out.",
         opts, 0, "logout"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    bool given = cli->set.token_from == CLI_TOKEN_GIVEN;
     /* The saved session is ended where it was made, whatever --url says. */
-    if (cli->set.token_from == CLI_TOKEN_NONE && cli->set.session_token) {
+    if (cli->set.session_token) {
         char *url = strdup(cli->set.session_url), *token = strdup(cli->set.session_token);
         if (!url || !token) {
             free(url);
@@ -99,8 +138,11 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
         }
         free(cli->set.url);
         cli->set.url = url;
+        free(cli->set.token);
         cli->set.token = token;
         cli->set.token_from = CLI_TOKEN_SESSION;
+    } else if (given && (rc = logout_given_is_session(cli)) != EXIT_OK) {
+        return rc;
     }
     if (!cli->set.token) {
         if (cli_session_remove(cli->set.profile) < 0)
@@ -129,6 +171,8 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
         return EXIT_ERROR;
     if (!cli->set.json && (code == LIAISON_OK || stale))
         printf(stale ? "already logged out: the server had ended the session\n" : "logged out\n");
+    if (given && cli->set.token_from == CLI_TOKEN_SESSION && (code == LIAISON_OK || stale))
+        fprintf(stderr, "liaison: --token or LIAISON_TOKEN is still set: later commands use it\n");
     return stale ? EXIT_OK : cli_exit_code(cli, code);
 }
 

@@ -337,6 +337,14 @@ void cli_print_error(struct cli *cli, int code, const char *response)
         fputs("liaison: the client certificate identifies no operator of this server "
               "(none of its common name, or revoked; 'liaisond operator create NAME' makes one)\n",
               stderr);
+    } else if (code == LIAISON_UNAUTHENTICATED && cli->set.token_from != CLI_TOKEN_GIVEN &&
+               cli->operator_cmd) {
+        /* Operators do not log in: a saved session is a tenant user's, and never an operator. */
+        fprintf(stderr,
+                "liaison: 'liaison %s' is the platform operator's: give an operator token "
+                "(--token or LIAISON_TOKEN; 'liaisond operator create NAME' makes one) or an "
+                "operator certificate (--cert and --key)\n",
+                cli->command);
     } else if (code == LIAISON_UNAUTHENTICATED && cli->set.token_from == CLI_TOKEN_NONE) {
         if (cli->set.session_url) {
             fputs("liaison: not logged in to ", stderr);
@@ -776,6 +784,7 @@ int main(int argc, char **argv)
             rc = EXIT_USAGE;
         } else {
             snprintf(cli.command, sizeof cli.command, "%s", cmd->name);
+            cli.operator_cmd = cmd->group == GROUP_OPERATOR;
             rc = cmd->run(&cli, nwords, words);
         }
     }

@@ -292,6 +292,30 @@ rc, out, err = run("whoami", home_dir=stale_home)
 check(rc == 3 and text(err) == "liaison: session expired or revoked: run `liaison login` again\n",
       "an ended session: expired or revoked, exit 3 (%r)" % text(err))
 
+# An operator's token left in LIAISON_TOKEN (an operator try-out): login says the token outranks
+# the session, logout still ends the saved session (it sent the operator's token, printed
+# "logged out" and left the session good), and with no session saved an operator's token is
+# refused, not "logged out". Operator commands without a token say what operators give.
+op_home = tempfile.mkdtemp(prefix="liaison-cli-ux-op.")
+rc, _, err = run("login", "--tenant", slug, "--email", "a@ux.example", "--password-stdin",
+                 stdin=pw, home_dir=op_home, env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 0 and "used before this session" in text(err),
+      "login with LIAISON_TOKEN set says the token outranks the session (%r)" % text(err))
+op_file = os.path.join(op_home, ".config", "liaison", "session")
+session_token = [ln.split("=", 1)[1].strip() for ln in open(op_file)
+                 if ln.startswith("token")][0]
+rc, out, err = run("logout", home_dir=op_home, env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 0 and text(out) == "logged out\n" and "still set" in text(err)
+      and not os.path.exists(op_file), "logout with LIAISON_TOKEN set ends the saved session")
+rc, _, _ = run("--token", session_token, "whoami", home_dir=op_home)
+check(rc == 3, "... and that session is ended on the server (%d)" % rc)
+rc, out, err = run("logout", home_dir=op_home, env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 2 and "an operator token" in text(err) and "logged out" not in text(out),
+      "logout of an operator's token with no session saved is refused (%r)" % text(err))
+rc, out, err = run("admin", "tenant", "list", home_dir=op_home)
+check(rc == 3 and "operator token" in text(err) and "liaison login" not in text(err),
+      "an operator command without a token names the operator's credentials (%r)" % text(err))
+
 rc, out, err = run("token", "create", "--name", "ro", "--role", "Auditor")
 auditor = re.search(r"token \(shown once\): (\S+)", text(out))
 auditor = auditor.group(1) if auditor else ""
