@@ -839,7 +839,9 @@ static void charts(struct page *p, const json_t *ch)
         {.id = "chart-attainment",
          .title = "Attainment by month",
          .desc = "Units sold each month, from submitted reports, against the month's unit "
-                 "target, from the relationship's first month, at most the last twelve.",
+                 "targets: of the product lines with a target that month, or of every line "
+                 "in a month without one; from the relationship's first month, at most the "
+                 "last twelve.",
          .unit = "units",
          .value_name = "units sold",
          .target_name = "target",

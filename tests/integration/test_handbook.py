@@ -373,6 +373,26 @@ while m < datetime.date(today.year, today.month, 1):
 check(month_rows(glance(db)) == want,
       "the months start at the charter's first activation (%s, want %s)"
       % (month_rows(glance(db)), want))
+# Last month's report sells 60 BRK against a target of 100 and 1,000 of a line with no target
+# (a try-out): the chart read 1,060 units against 100, far over target, where BRK is at 60 %.
+flt = int(must("CreateProductLine", {"code": "FLT", "name": "Lọc dầu オイルフィルター"},
+               admin)["productLine"]["id"])
+last = want[-1]
+rid = must("OpenReport", {"distributorId": db, "period": last}, admin)["report"]["id"]
+must("SaveReport", {"id": rid, "sales": [
+    {"productLineId": brk, "units": 60, "revenueMinor": 60000, "currency": "VND"},
+    {"productLineId": flt, "units": 1000, "revenueMinor": 1000000, "currency": "VND"}],
+    "inventory": [{"productLineId": brk, "unitsOnHand": 40}],
+    "pipeline": [{"title": "Đội xe buýt", "stage": "new", "valueMinor": 1, "currency": "VND"}],
+    "marketIntelligence": "市場は安定", "competition": [{"competitor": "Phanh Việt",
+                                                    "activity": "Giảm giá"}]}, admin)
+must("SubmitReport", {"id": rid}, admin)
+must("SetTarget", {"distributorId": db, "productLineId": brk, "period": last, "units": 100},
+     admin)
+row = [[c.strip() for c in ln.split("|")[1:4]] for ln in glance(db).splitlines()
+       if ln.startswith("| %s " % last)]
+check(row == [[last, "60", "100"]],
+      "a month's bar counts the lines with a target against their targets (%s)" % row)
 
 # ---------------- streamed ----------------
 
