@@ -417,6 +417,12 @@ int cli_parse_id(const char *s, json_int_t *out);
 int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,
                 json_int_t *out);
 
+/*
+ * As cli_resolve, for what cannot be undone: a part of a name that only one item holds is
+ * refused (EXIT_USAGE, naming that item), as a name that is nobody's.
+ */
+int cli_resolve_exact(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t *out);
+
 /* An id in a response: 64-bit ids come as JSON strings, smaller ones as numbers. */
 json_int_t cli_json_id(const json_t *v);
 

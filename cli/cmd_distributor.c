@@ -206,7 +206,9 @@ static int dist_status(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v;
-    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &v)))
+    /* Terminating is for good: a part of a name that happens to be unique is not enough. */
+    if ((rc = !strcmp(args[1], "terminated") ? cli_resolve_exact(cli, CLI_DISTRIBUTOR, args[0], &v)
+                                             : cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &v)))
         return rc;
     return cli_show_one(cli, "SetDistributorStatus",
                         json_pack("{s:I,s:o}", "id", v, "status", cli_enum_string(args[1])),
@@ -328,12 +330,30 @@ static int contact_list(struct cli *cli, int argc, char **argv)
                     "contacts", contact_cols, 8, &page);
 }
 
-/* A contact by id, or by name or e-mail within --distributor (an id or a name). */
+/*
+ * A contact by id, or by name or e-mail within --distributor (an id or a name). An id with
+ * --distributor must be that distributor's contact: the change or removal was made to another
+ * distributor's contact whose id was mistyped (found in a try-out).
+ */
 static int contact_resolve(struct cli *cli, const char *dist, const char *contact, json_int_t *id)
 {
     json_int_t d = 0;
     int rc = dist ? cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d) : 0;
-    return rc ? rc : cli_resolve(cli, CLI_CONTACT, contact, d, id);
+    if (rc || (rc = cli_resolve(cli, CLI_CONTACT, contact, d, id)) || !d)
+        return rc;
+    json_t *resp;
+    if ((rc = cli_call(cli, "GetContact", json_pack("{s:I}", "id", *id), &resp)))
+        return rc;
+    json_int_t owner =
+        cli_json_id(json_object_get(json_object_get(resp, "contact"), "distributorId"));
+    json_decref(resp);
+    if (owner == d)
+        return EXIT_OK;
+    char msg[160];
+    snprintf(msg, sizeof msg, "contact %lld is not a contact of distributor %lld", (long long)*id,
+             (long long)d);
+    cli_fail(cli, "NOT_FOUND", msg);
+    return EXIT_NOT_FOUND;
 }
 
 #define CONTACT_DIST_OPT(d)                                                                        \

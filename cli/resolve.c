@@ -12,6 +12,7 @@
  *      exactly as the argument;
  *   2. else, when the filter found exactly one item, that item;
  *   3. else not found (exit 4) or ambiguous (candidates listed, exit 2).
+ * For what cannot be undone (cli_resolve_exact) step 2 is refused instead.
  * The filter's answers are read page by page up to RESOLVE_MAX_ITEMS: a
  * part so common that the exact one is past that is ambiguous, and an id
  * does the job. A user is also "me", or the caller's own e-mail, which
@@ -345,8 +346,22 @@ static int resolve_fetch(struct cli *cli, const struct resolve_kind *k, const ch
     return EXIT_OK;
 }
 
+static int resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,
+                   bool exact_only, json_int_t *out);
+
 int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,
                 json_int_t *out)
+{
+    return resolve(cli, kind, arg, distributor, false, out);
+}
+
+int cli_resolve_exact(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t *out)
+{
+    return resolve(cli, kind, arg, 0, true, out);
+}
+
+static int resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,
+                   bool exact_only, json_int_t *out)
 {
     const struct resolve_kind *k = &kinds[kind];
     if (!arg || !*arg) {
@@ -414,6 +429,14 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
                     arg, (long long)live);
         *out = live;
         rc = EXIT_OK;
+    } else if (n == 1 && exact_only && !nexact) {
+        const json_t *only = json_array_get(pick, 0);
+        snprintf(msg, sizeof msg,
+                 "'%s' is only part of %s '%s' (id %lld): give its whole name or id", arg, k->what,
+                 json_string_value(json_object_get(only, k->keys[0])),
+                 (long long)cli_json_id(json_object_get(only, "id")));
+        cli_fail(cli, "INVALID_ARGUMENT", msg);
+        rc = EXIT_USAGE;
     } else if (n == 1) {
         *out = cli_json_id(json_object_get(json_array_get(pick, 0), "id"));
         rc = EXIT_OK;

@@ -273,6 +273,11 @@ $LIAISON_TEST_PSQL -U postgres -c "INSERT INTO contacts (tenant_id, distributor_
 check "an old pair sharing an e-mail: one is edited" 0 "$cli" contact update "Lê Thị Hoa" --distributor "Saigon Auto Parts" --phone "+84 28 3822 0000"
 check "an old pair: the other moves to an address of its own" 0 "$cli" contact update "Hoa cũ" --distributor "Saigon Auto Parts" --email hoa.cu@saigon.example
 check "and may not move back onto the taken one" 5 "$cli" contact update "Hoa cũ" --distributor "Saigon Auto Parts" --email HOA@saigon.example
+# A contact's id with another distributor's --distributor is refused, not applied to it.
+hoa=$($LIAISON_TEST_PSQL -U postgres -Atc "SELECT max(id) FROM contacts WHERE name = 'Hoa cũ' AND email = 'hoa.cu@saigon.example'")
+check "a contact id of another distributor: refused" 4 "$cli" contact remove "$hoa" --distributor "Hanoi Motor Supply"
+contains "the mismatch said" "$err" "contact $hoa is not a contact of distributor"
+check "... and it is still there" 0 "$cli" contact update "$hoa" --distributor "Saigon Auto Parts" --role "former buyer"
 # What one user stores cannot draw on another's terminal.
 check "contact with an escape sequence: refused" 2 "$cli" contact create --distributor "Saigon Auto Parts" \
   --name $'Evil\033[31mRED\033[0m' --role forger
@@ -463,6 +468,11 @@ contains "candidates with country and status" "$err" "Saigon Trading  (VN, prosp
 # Terminated is final: a relationship taken up again is a new record under
 # the same name, and the name means the one not terminated.
 check "distributor to terminate" 0 "$cli" distributor create --name "Kyoto 部品" --country JP --time-zone Asia/Tokyo
+# For good: a part of its name that is unique is refused (a try-out's 'gòn' meant Saigon).
+check "terminated by a part of the name: refused" 2 "$cli" distributor status "yoto 部" terminated
+contains "the whole name asked for" "$err" "'yoto 部' is only part of distributor 'Kyoto 部品'"
+check "... and nothing changed" 0 "$cli" distributor show "Kyoto 部品"
+contains "still a prospect" "$out" "prospect"
 check "terminated by name" 0 "$cli" distributor status "Kyoto 部品" terminated
 check "the same name again" 0 "$cli" --output ids distributor create --name "Kyoto 部品" --country JP --time-zone Asia/Tokyo
 kyoto=$(cat "$out")
