@@ -30,6 +30,11 @@ the server's reasons the forms meet are in Vietnamese, every string of the
 portal has its Vietnamese, and bounds are said in characters; a blank deal
 form flags every field; past meetings are listed and a scheduled one says
 when notes can be added; in the last quarter next year's plan is offered.
+A busy distributor's orders come newest first, a page at a time through
+"Older orders" (?before=, a forged one a 400 page), each order once; an
+amount with more decimals than its currency has (USD 12.345, KWD 1.2345)
+is refused by every form that takes money, naming the currency's decimals,
+with what was typed kept.
 The session file and its -wal and -shm are the owner's alone and hold
 no usable Liaison token; one from before that is signed out and wiped.
 Every page parses without errors in an HTML5 parser, carries its security
@@ -1374,6 +1379,13 @@ try:
     click(driver.find_element(By.ID, "save-plan"))
     check("Goal 1: revenue is at most ₫1,000,000,000,000,000." in text(),
           "a revenue too large: said so, with the bound (%s)" % text()[:400])
+    fill("goal_revenue0", "12.345")
+    fill("goal_currency0", "USD")
+    click(driver.find_element(By.ID, "save-plan"))
+    check("Goal 1: USD allows at most 2 decimals, e.g. 1,250.50." in text()
+          and driver.find_element(By.ID, "goal_revenue0").get_attribute("value") == "12.345",
+          "a USD revenue with three decimals: USD's two said, what was typed kept (%s)"
+          % text()[:400])
     fill("goal_revenue0", "")
     fill("goal_currency0", "")
     check(driver.find_element(By.ID, "init_description0").tag_name == "textarea"
@@ -1826,6 +1838,40 @@ try:
     check(shown[:3] == [int(x) for x in busy[::-1][:3]] and len(shown) == 50
           and int(order2["id"]) not in shown,
           "a distributor with 56 orders sees its newest 50, newest first (%s)" % shown[:5])
+    # Its older orders a page further, as the deals page them: "Older orders"
+    # (?before=), every order once; one placed meanwhile shifts nothing.
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    all_d2 = sorted(int(o["id"]) for o in adm.items("ListOrders", {"distributorId": d2},
+                                                      page_size=500))
+    meanwhile = int(adm.call("PlaceOrder", {"distributorId": d2, "currency": "JPY",
+                                            "note": "後の注文", "lines": [{
+                                                "sku": "PT-100", "quantity": 40,
+                                                "unitPriceMinor": 100}]})["order"]["id"])
+    adm.close()
+    older = re.search(r'id="more" href="([^"]+)">([^<]*)<', body)
+    status, _, body = fetch(html.unescape(older.group(1)) if older else "/orders", jar=busy_jar)
+    rest = [int(x) for x in re.findall(r'href="/orders/([0-9]+)"', body)]
+    try:
+        html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(body)
+        parse_error = ""
+    except html5lib.html5parser.ParseError as e:
+        parse_error = str(e)
+    check(older and older.group(2) == "Older orders" and status == 200 and not parse_error
+          and rest == sorted(rest, reverse=True) and sorted(shown + rest) == all_d2
+          and len(shown + rest) == len(set(shown + rest)) and meanwhile not in rest
+          and 'id="more"' not in body and 'id="first-page"' in body,
+          "its 'Older orders' link shows the other %d, newest first, none twice, and then no "
+          "more, on a valid HTML5 page (%d %s %s)"
+          % (len(all_d2) - len(shown), status, rest, parse_error))
+    body = fetch("/orders", jar=busy_jar, headers={"Accept-Language": "vi"})[2]
+    check("Các đơn hàng cũ hơn" in body
+          and re.findall(r'href="/orders/([0-9]+)"', body)[:1] == [str(meanwhile)],
+          "in Vietnamese the link reads 'Các đơn hàng cũ hơn'; the new order comes first")
+    for forged in ("abc", "0", "9" * 30, "-1"):
+        status, _, body = fetch("/orders?before=" + forged, jar=busy_jar)
+        check(status == 400 and "This link is not valid" in body,
+              "a forged 'older orders' link %r: 400, not 500 (%d)" % (forged, status))
 
     # ---------------- a report's lines after the charter is amended ----------------
     # From a user try-out: the charter covered two lines and the month's
@@ -2062,6 +2108,16 @@ try:
           and 'value="XYZ"' in body,
           "a line's currency the server refuses: said of that line, the form kept (%d %s)"
           % (status, re.findall(r'error-message"[^>]*>[^<]*', body)))
+    # An amount with more decimals than its currency has: USD two, KWD three.
+    for currency, typed, said in (
+            ("USD", "12.345", "TA: revenue in USD allows at most 2 decimals, e.g. 1,250.50."),
+            ("KWD", "1.2345", "TA: revenue in KWD allows at most 3 decimals, e.g. 1,250.500.")):
+        status, _, body = fetch("/reports/%s/save" % rid4, dict(boxes, **{
+            "revenue_%d" % trims: typed, "currency_%d" % trims: currency}), jar=kl)
+        check(status == 400 and said in body and 'value="%s"' % typed in body,
+              "a %s revenue of %s: refused, naming the currency's decimals, the form as typed "
+              "(%d %s)" % (currency, typed, status,
+                           re.findall(r'error-message"[^>]*>[^<]*', body)))
     # 6. A VND amount with decimals: the currency has none.
     status, _, body = fetch("/reports/%s/save" % rid4, dict(boxes, **{
         "revenue_%d" % line: "150,000,000.50"}), jar=kl)
@@ -2109,6 +2165,29 @@ try:
           and "VND không có phần thập phân" in said["1,5"],
           "the value's words say 0 or more, as both forms take 0; VND has no decimals (%s)"
           % said)
+    # USD 12.345: USD has two decimals. The new deal, its correction and an
+    # order's price say so in the same words, and keep what was typed.
+    usd_lead = deals[-2]
+    for hdr, typed, said in (
+            ({}, "12.345", "USD allows at most 2 decimals, e.g. 1,250.50"),
+            (vi_hdr, "12,345", "USD chỉ cho phép tối đa 2 chữ số thập phân, ví dụ 1.250,50")):
+        bodies = [fetch("/leads/new", {
+            "csrf_token": csrf, "account_name": "Phụ tùng Sài Gòn", "country": "MY",
+            "title": "ブレーキパッド 12", "value": typed, "currency": "USD",
+            "expected_close": ""}, jar=kl, headers=hdr),
+            fetch("/leads/%s/correct" % usd_lead, {"csrf_token": csrf, "value": typed,
+                                                   "expected_close": ""}, jar=kl, headers=hdr),
+            fetch("/orders/new", {"csrf_token": csrf, "key": "dec-%s-%s" % (typed, RUN),
+                                  "currency": "USD", "note": "Phụ tùng Sài Gòn – 東京",
+                                  "sku0": "PT-100", "quantity0": "25", "price0": typed},
+                  jar=kl, headers=hdr)]
+        kept = int(kd.call("GetLead", {"id": usd_lead})["lead"].get("valueMinor", 0))
+        check([b[0] for b in bodies] == [400, 400, 400] and kept == 1000 + 54
+              and all(said in field_errors(b[2]) and 'value="%s"' % typed in b[2]
+                      for b in bodies),
+              "USD %s: the new deal, the correction and an order refuse it, naming USD's two "
+              "decimals, as typed; the deal keeps its value (%s %s)"
+              % (typed, [(b[0], field_errors(b[2])) for b in bodies], kept))
     status, headers, _ = fetch("/leads/%s/correct" % lead4, {"csrf_token": csrf, "value": "0",
                                                              "expected_close": ""}, jar=kl)
     check(status == 303 and int(kd.call("GetLead", {"id": lead4})["lead"].get("valueMinor", 0))

@@ -51,7 +51,8 @@ from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import (format_currency, format_decimal, get_currency_precision,
-                           get_decimal_symbol, get_group_symbol, get_territory_currencies)
+                           get_decimal_symbol, get_group_symbol, get_territory_currencies,
+                           is_currency)
 from flask import (Flask, Response, abort, g, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import Babel, get_locale, gettext as _, lazy_pgettext, ngettext
@@ -162,25 +163,34 @@ def _minor(text: str, currency: str, locale: str = "en") -> Optional[int]:
 
 
 def _decimals_refused(text: str, currency: str, locale: str) -> bool:
-    """Whether text is an amount as _minor reads it, with decimals that
-    currency has none of: "150.000.000,50" of VND (or JPY, KRW), which
-    _minor refuses and which a reader is told is in whole units."""
+    """Whether text is an amount as _minor reads it, with more decimals than
+    currency has: "150.000.000,50" of VND (or JPY, KRW: none), "12.345" of
+    USD (two), "1.2345" of KWD or BHD (three): _minor refuses it, and the
+    reader is told how many decimals the currency has (_decimals_said). A
+    trailing zero is no decimal ("12.340" of USD is 12.34); of a currency
+    Babel does not know, the portal cannot say how many it has."""
     try:
-        if get_currency_precision(currency.upper() or "USD"):
+        code = currency.upper()
+        if not is_currency(code):
             return False
         plain = _amount_text(text, locale)
         if plain is None:
             return False
-        value = decimal.Decimal(plain)
-        return value.is_finite() and value != value.to_integral_value()
-    except (decimal.DecimalException, ValueError, KeyError):
+        return len(plain.partition(".")[2].rstrip("0")) > get_currency_precision(code)
+    except (ValueError, KeyError):
         return False
 
 
 def _decimals_said(currency: str, locale: str) -> str:
-    """That currency has no decimals, as a field's reason, with an example."""
-    return _("%(currency)s has no decimals: a whole amount, e.g. %(example)s",
-             currency=currency.upper(), example=_amount_example(currency, locale))
+    """How many decimals currency has, as a field's reason, with an
+    example: "VND has no decimals: ...", "USD allows at most 2 decimals, ..."."""
+    digits = get_currency_precision(currency.upper() or "USD")
+    if not digits:
+        return _("%(currency)s has no decimals: a whole amount, e.g. %(example)s",
+                 currency=currency.upper(), example=_amount_example(currency, locale))
+    return ngettext("%(currency)s allows at most %(num)s decimal, e.g. %(example)s",
+                    "%(currency)s allows at most %(num)s decimals, e.g. %(example)s", digits,
+                    currency=currency.upper(), example=_amount_example(currency, locale))
 
 
 def _form_amount(minor: Any, currency: str, locale: str) -> str:
@@ -1786,9 +1796,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     @app.route("/orders")
     def orders() -> Response:
+        """Its orders, newest first (the server lists them oldest first, by
+        id), PAGE_SIZE at a time: ?before= (the "Older orders" link) names
+        the oldest order the page before showed, as the deals' list does."""
         me = signed_in()
-        items = newest("ListOrders", {"distributorId": me["distributorId"]}, "orders")
-        return _page("orders.html", orders=items, zone=my_zone())
+        before = link_before()
+        items, older = newest_page("ListOrders", {"distributorId": me["distributorId"]},
+                                   "orders", before)
+        return _page("orders.html", orders=items, older=older, paged=bool(before),
+                     zone=my_zone())
 
     @app.route("/orders/new", methods=["GET", "POST"])
     def order_new() -> Response:
@@ -2002,10 +2018,20 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     count = minor = FIGURE_MAX + 1
                 if count is not None and minor is None and _decimals_refused(
                         revenue, currency, locale):
-                    errors.append(_("%(line)s: revenue in %(currency)s has no decimals: a "
-                                    "whole amount, e.g. %(example)s.",
-                                    line=line_codes().get(str(line), line), currency=currency,
-                                    example=_amount_example(currency, locale)))
+                    code = line_codes().get(str(line), line)
+                    example = _amount_example(currency, locale)
+                    digits = get_currency_precision(currency)
+                    if digits:
+                        errors.append(ngettext(
+                            "%(line)s: revenue in %(currency)s allows at most %(num)s decimal, "
+                            "e.g. %(example)s.",
+                            "%(line)s: revenue in %(currency)s allows at most %(num)s "
+                            "decimals, e.g. %(example)s.", digits, line=code,
+                            currency=currency, example=example))
+                    else:
+                        errors.append(_("%(line)s: revenue in %(currency)s has no decimals: "
+                                        "a whole amount, e.g. %(example)s.", line=code,
+                                        currency=currency, example=example))
                 elif count is None or minor is None:
                     errors.append(_("%(line)s: units are a whole number, 0 or more, and revenue "
                                     "an amount, e.g. %(example)s.",
@@ -2188,8 +2214,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             p = dict(p, **typed)
         lines = [ln for ln in api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}})
                  .get("productLines", []) if not ln.get("retired")]
-        goals = [gl if "revenue" in gl else dict(gl, revenue=str(decimal.Decimal(int(
-            gl.get("revenueMinor", 0))).scaleb(-get_currency_precision(gl["currency"])))
+        goals = [gl if "revenue" in gl else dict(gl, revenue=_form_amount(
+            gl.get("revenueMinor", 0), gl["currency"], str(pick_locale()))
             if gl.get("currency") else "") for gl in p.get("goals", [])]
         goals += [{}] * max(PLAN_SPARE, PLAN_ROWS - len(goals))
         initiatives = [dict(it, ownerEmail=it.get("ownerEmail") or owners.get(
@@ -2253,6 +2279,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 if currency and _too_large_amount(revenue, currency, str(pick_locale())):
                     errors.append(_("Goal %(n)s: revenue is at most %(amount)s.", n=n,
                                     amount=money(FIGURE_MAX, currency)))
+                elif currency and _decimals_refused(revenue, currency, str(pick_locale())):
+                    errors.append(_("Goal %(n)s: %(why)s.", n=n, why=_decimals_said(
+                        currency, str(pick_locale()))))
                 elif minor is None or not currency:
                     errors.append(_("Goal %(n)s: revenue is an amount with its currency, e.g. "
                                     "%(example)s %(currency)s.", n=n, currency=shown,
