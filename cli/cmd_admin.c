@@ -333,7 +333,7 @@ static int import_send(struct cli *cli, json_int_t import_id, json_t *rows)
  * Checks FILE's end line against its lines: returns the row count, or -1
  * after saying what is wrong. Reads the file once, before anything is sent.
  */
-static long import_check(FILE *in, const char *file)
+static long import_check(FILE *in, const char *file, bool *secrets)
 {
     EVP_MD_CTX *sha = EVP_MD_CTX_new();
     char *line = NULL, *want = NULL;
@@ -350,6 +350,8 @@ static long import_check(FILE *in, const char *file)
             const char *h = json_string_value(json_object_get(end, "sha256"));
             want = h ? strdup(h) : NULL;
         } else {
+            if (table && !strcmp(table, "tenants"))
+                *secrets = json_is_true(json_object_get(json_object_get(j, "row"), "secrets"));
             ok = EVP_DigestUpdate(sha, line, (size_t)len) == 1;
             rows++;
         }
@@ -400,7 +402,9 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
         "was: suspended or active, with its own rate limit and working time. A file cut short or "
         "changed after the export is refused before anything is sent; an export from a newer "
         "schema than this installation's is refused. Without --include-secrets on the export, "
-        "nobody's password came along: give --admin-email, and that admin resets the others'. "
+        "nobody's password came along: give --admin-email, and that admin resets the others'; "
+        "with it, --admin-email is refused. API tokens do not move: their tokens name the "
+        "tenant's old id, so make new ones. "
         "The last step waits up to the server's import_timeout_ms (10 minutes by default) "
         "unless --timeout says less.",
         opts, 1, "admin tenant import acme.jsonl --slug acme-restored --name \"Acme GmbH\""};
@@ -408,12 +412,28 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, &file, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if (from_stdin && !admin_email) {
+        fprintf(stderr, "liaison: --password-stdin is the new password of --admin-email: give "
+                        "both, or neither\n");
+        return EXIT_USAGE;
+    }
     FILE *in = fopen(file, "r");
     if (!in) {
         fprintf(stderr, "liaison: %s: %s\n", file, strerror(errno));
         return EXIT_ERROR;
     }
-    long total = import_check(in, file);
+    bool secrets = false;
+    long total = import_check(in, file, &secrets);
+    if (total >= 0 && secrets && admin_email) {
+        /* Its users keep their passwords: a new one for the admin would be ignored. */
+        fprintf(stderr,
+                "liaison: %s holds password hashes (--include-secrets): its users keep their "
+                "passwords, so --admin-email and a new password do not apply; import without "
+                "them\n",
+                file);
+        fclose(in);
+        return EXIT_USAGE;
+    }
     char password[256] = "";
     if (total >= 0 && admin_email &&
         (rc = cli_read_password("New password for the admin: ", from_stdin, password,
@@ -485,6 +505,10 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
                     "The export held no passwords: only %s can log in; they must reset "
                     "every other user's password (liaison user passwd --user USER).\n",
                     admin_email);
+        else /* a token names its tenant's id, which the import changed (auth_token_new) */
+            fprintf(stderr,
+                    "API tokens and log-in sessions do not move with a tenant: make new API "
+                    "tokens (liaison token create) and revoke the imported ones.\n");
     }
     json_decref(resp);
     return EXIT_OK;

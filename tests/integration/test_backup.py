@@ -253,6 +253,15 @@ def do_import(path, slug, *extra, stdin=None, via=_cli, token=OPERATOR):
 
 # ---------------- import with secrets, compared table by table ----------------
 DST = "sao-khue-moi-" + RUN
+# Its users keep their passwords: a new one for an admin was silently ignored (a try-out).
+code, out = do_import(WITH, DST, "--admin-email", "an@saokhue.example", "--password-stdin",
+                      stdin="a new password of some length\n")
+check(code == "EXIT_2" and "holds password hashes" in out and tenant_id(DST) == "0",
+      "an export with secrets refuses --admin-email before sending anything (%s %s)"
+      % (code, out))
+code, out = do_import(WITH, DST, "--password-stdin", stdin="a new password of some length\n")
+check(code == "EXIT_2" and "give both, or neither" in out,
+      "--password-stdin without --admin-email is refused (%s %s)" % (code, out))
 code, out = do_import(WITH, DST)
 check(code == "OK" and out.get("tenant", {}).get("slug") == DST and out.get("secrets") is True
       and out.get("schemaVersion") == version,
