@@ -59,13 +59,16 @@ static struct db_stmt q_tenant_get = {
     "SELECT " TENANT_COLS TENANT_RATE_COLS " FROM tenants WHERE slug = $1", 1, 0};
 /*
  * $1 slug, $2 status, $3 action. Binds the transaction to the tenant, for
- * the audit row in its own log.
+ * the audit row in its own log. A tenant asked for the status it has (a
+ * command run again) is answered as it is, unwritten and unaudited: each
+ * suspension wrote a second audit row for one change (an operator's try-out).
  */
 static struct db_stmt q_tenant_status = {
-    "WITH m AS (UPDATE tenants SET status = $2 WHERE slug = $1"
+    "WITH m AS (UPDATE tenants SET status = $2 WHERE slug = $1 AND status <> $2"
     "  RETURNING " TENANT_COLS ", liaison_operator_bind(id) AS bound)"
     " SELECT slug, name, status, created_at FROM m"
-    " WHERE liaison_platform_audit($3, m.slug) AND liaison_audit($3, 'tenant', m.slug)",
+    " WHERE liaison_platform_audit($3, m.slug) AND liaison_audit($3, 'tenant', m.slug)"
+    " UNION ALL SELECT " TENANT_COLS " FROM tenants WHERE slug = $1 AND status = $2",
     3, 0};
 /*
  * liaisond may not delete tenants itself (that would take the tenant's

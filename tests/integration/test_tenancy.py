@@ -592,6 +592,13 @@ code, _ = call("WhoAmI", {}, token=manager)
 check(code == "OK", "manager session works")
 code, _ = call("SuspendTenant", {"slug": A}, token=OPERATOR)
 check(code == "OK", "operator suspends tenant A")
+AUDITED = ("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s'"
+           " AND action = 'tenant.suspend'" % A)
+once = sql(AUDITED)
+code, out = call("SuspendTenant", {"slug": A}, token=OPERATOR)
+check(code == "OK" and out.get("tenant", {}).get("status") == "TENANT_STATUS_SUSPENDED"
+      and sql(AUDITED) == once,
+      "suspending it again answers it as it is, with no second audit row (%s %s)" % (code, out))
 code, out = call("WhoAmI", {}, token=manager)
 check(code == "PERMISSION_DENIED" and "suspended" in json.dumps(out),
       "suspended tenant: session refused with a clear status")
