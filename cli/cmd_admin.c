@@ -596,8 +596,11 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
          "exclusive"},
         {"tenant", &tenant, NULL, false, "only this tenant (its slug)"},
         {"action", &action, NULL, false,
-         "only this action: tenant.create, tenant.suspend, tenant.resume, tenant.export, "
-         "tenant.delete, ..."},
+         "only this action and its variants (tenant.export finds tenant.export_with_secrets "
+         "too; tenant finds every tenant action): tenant.create, tenant.suspend, "
+         "tenant.resume, tenant.rate_limit, tenant.export, tenant.export_with_secrets, "
+         "tenant.import.begin, tenant.import, tenant.import_with_secrets, tenant.delete, "
+         "clock.fix, clock.shift, clock.reset"},
         {"actor", &actor, NULL, false, "only this operator (as shown in the ACTOR column)"},
         CLI_PAGING_OPTS(page),
         {0}};
@@ -612,6 +615,33 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    /* An action nobody records lists nothing, which reads as "it never happened". */
+    static const char *const actions[] = {"tenant",
+                                          "tenant.create",
+                                          "tenant.suspend",
+                                          "tenant.resume",
+                                          "tenant.rate_limit",
+                                          "tenant.export",
+                                          "tenant.export_with_secrets",
+                                          "tenant.import",
+                                          "tenant.import.begin",
+                                          "tenant.import_with_secrets",
+                                          "tenant.delete",
+                                          "clock",
+                                          "clock.fix",
+                                          "clock.shift",
+                                          "clock.reset"};
+    size_t nactions = sizeof actions / sizeof actions[0], known = 0;
+    while (action && known < nactions && strcmp(action, actions[known]))
+        known++;
+    if (action && known == nactions) {
+        const char *near = cli_nearest(action, actions, nactions);
+        fprintf(stderr, "liaison: --action: no action '%s' is recorded", action);
+        if (near)
+            fprintf(stderr, "; did you mean '%s'?", near);
+        fprintf(stderr, " (see 'liaison admin audit --help')\n");
+        return EXIT_USAGE;
+    }
     json_t *req = json_object();
     const char *keys[] = {"since", "until", "tenant", "action", "actor"};
     const char *values[] = {since, until, tenant, action, actor};

@@ -215,6 +215,12 @@ static int token_create(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     if ((rc = cli_parse_uint("--days", days, 3650, &d)))
         return rc;
+    /* Its secret is shown once and never stored: a repeat could not answer with it. */
+    if (cli->set.idempotency_key) {
+        fprintf(stderr, "liaison: --idempotency-key does not apply to token create: each "
+                        "makes a new token, shown once (list them with 'liaison token list')\n");
+        return EXIT_USAGE;
+    }
     json_t *resp;
     rc = cli_call(cli, "CreateApiToken",
                   json_pack("{s:s,s:s,s:I}", "name", name, "role", r, "validDays", d), &resp);

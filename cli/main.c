@@ -786,6 +786,12 @@ int main(int argc, char **argv)
             snprintf(cli.command, sizeof cli.command, "%s", cmd->name);
             cli.operator_cmd = cmd->group == GROUP_OPERATOR;
             rc = cmd->run(&cli, nwords, words);
+            /* Said, as the key promises that a repeat makes nothing twice. */
+            if (rc == EXIT_OK && cli.set.idempotency_key && !cli.creates)
+                fprintf(stderr,
+                        "liaison: --idempotency-key was not used: 'liaison %s' sends no create "
+                        "that takes one\n",
+                        cli.command);
         }
     }
     liaison_free(cli.conn);

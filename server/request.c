@@ -907,6 +907,10 @@ bool request_check_email(struct request *r, const char *field, const char *email
         if (*c <= 0x20 || strchr("\"<>\\,;:()[]", *c))
             why = "not an e-mail address: no spaces, quotes, brackets, commas, colons or "
                   "semicolons";
+        else if (request_space_at(c))
+            /* A user so named could not log in by typing the address they see. */
+            why = "not an e-mail address: no spaces or characters that show as nothing (such "
+                  "as a zero-width space)";
     if (!why)
         return true;
     request_fail_field(r, field, why);

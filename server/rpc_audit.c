@@ -33,7 +33,9 @@ static struct db_stmt q_audit_list = {
 
 /*
  * $1 after id, $2 limit, $3 since, $4 until, $5 tenant slug, $6 action, $7 actor (each '' for
- * any). An operator has no time zone of its own: a bare day is its 00:00 UTC.
+ * any). An operator has no time zone of its own: a bare day is its 00:00 UTC. An action names
+ * its variants too: tenant.export finds tenant.export_with_secrets, the one that matters most
+ * (an operator's try-out), tenant.import its .begin, and tenant every tenant action.
  */
 static struct db_stmt q_platform_audit_list = {
     "SELECT id, liaison_rfc3339(at) AS at, actor, action, tenant_slug AS tenant, request_id,"
@@ -42,7 +44,8 @@ static struct db_stmt q_platform_audit_list = {
     "  'UTC' ELSE nullif($3, '')::timestamptz END)"
     " AND ($4 = '' OR a.at < CASE WHEN length($4) = 10 THEN $4::date::timestamp AT TIME ZONE"
     "  'UTC' ELSE nullif($4, '')::timestamptz END)"
-    " AND ($5 = '' OR a.tenant_slug = $5) AND ($6 = '' OR a.action = $6)"
+    " AND ($5 = '' OR a.tenant_slug = $5) AND ($6 = '' OR a.action = $6"
+    "  OR left(a.action, length($6) + 1) IN ($6 || '.', $6 || '_'))"
     " AND ($7 = '' OR a.actor = $7)"
     " ORDER BY a.id LIMIT $2::int",
     7, 0};

@@ -167,6 +167,10 @@ for bad in m@-cli.example m@cli-.example m@cli.example-; do
   check "user create with $bad (a domain name beginning or ending with '-')" 2 sh -c "\"$cli\" user create --email $bad --role manager --password-stdin < \"$home/pw\""
   contains "the hyphen's fault said for $bad" "$err" "invalid --email: not an e-mail address: a name in the domain may not begin or end with '-'"
 done
+# A zero-width space in an address shows as nothing: its user could not log in by typing it.
+zw=$'z\xe2\x80\x8b@cli.example'
+check "user create with a zero-width space in the e-mail" 2 sh -c "\"$cli\" user create --email '$zw' --role manager --password-stdin < \"$home/pw\""
+contains "the invisible character said" "$err" "invalid --email: not an e-mail address: no spaces or characters that show as nothing"
 check "user create with a bad role" 2 sh -c "\"$cli\" user create --email r@cli.example --role boss --password-stdin < \"$home/pw\""
 check "user list" 0 "$cli" user list
 contains "user listed" "$out" "m@cli.example"

@@ -89,6 +89,16 @@ rc, out, err = run("--json", "admin", "audit", "--tenant", slug, env={"LIAISON_T
 got = [(e.get("action"), e.get("tenant")) for e in json.loads(out)] if rc == 0 else text(err)
 check(got == [("tenant.create", slug)],
       "admin audit --tenant lists the tenant's creation (%s)" % (got,))
+# An action names its variants (tenant.export_with_secrets is found by tenant.export); one that
+# is never recorded is refused, not answered with an empty table (an operator's try-out).
+rc, out, err = run("--json", "admin", "audit", "--tenant", slug, "--action", "tenant",
+                   env={"LIAISON_TOKEN": OPERATOR})
+got = [e.get("action") for e in json.loads(out)] if rc == 0 else text(err)
+check(got == ["tenant.create"], "--action tenant finds every tenant action (%s)" % (got,))
+rc, out, err = run("admin", "audit", "--action", "tenant.rate-limit",
+                   env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 2 and "did you mean 'tenant.rate_limit'" in text(err),
+      "an action never recorded is refused, the nearest named (%d %s)" % (rc, text(err)))
 rc, out, err = run("admin", "audit", "--since", "2026-13-01", env={"LIAISON_TOKEN": OPERATOR})
 check(rc == 2 and "--since" in text(err) and "UTC" in text(err),
       "admin audit names a bad --since and says a day is UTC's (%d %s)" % (rc, text(err)))
@@ -230,6 +240,15 @@ rc, out, err = run("--idempotency-key", "", "distributor", "create", "--name", "
                    "--country", "VN", "--time-zone", "UTC")
 check(rc == 2 and text(err) == "liaison: --idempotency-key: 1 to 255 bytes\n",
       "an empty --idempotency-key is refused, not taken for none (%r)" % text(err))
+# A key promises that a repeat makes nothing twice: where it cannot keep that, it says so (an
+# operator's try-out made two API tokens with one key).
+rc, out, err = run("--idempotency-key", "tok-" + RUN, "token", "create", "--name", "erp",
+                   "--role", "auditor")
+check(rc == 2 and "does not apply to token create" in text(err) and not out,
+      "token create refuses --idempotency-key before making a token (%r)" % text(err))
+rc, out, err = run("--idempotency-key", "who-" + RUN, "whoami")
+check(rc == 0 and "--idempotency-key was not used: 'liaison whoami'" in text(err),
+      "a key a command does not use is said to be unused (%r)" % text(err))
 rc, out, err = run("distributor", "list", "--page-size", "501")
 check(rc == 2 and text(err) == "liaison: --page-size must be 1 to 500\n",
       "--page-size out of range, before anything is sent (%r)" % text(err))

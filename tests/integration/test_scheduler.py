@@ -363,6 +363,15 @@ sql("INSERT INTO login_throttle (key_hash, failures, window_start, locked_until)
     " (convert_to('prune-stale-%s', 'UTF8'), 3, now() - interval '2 days', now() - interval '1 day'),"
     " (convert_to('prune-locked-%s', 'UTF8'), 3, now() - interval '2 days', now() + interval '1 hour'),"
     " (convert_to('prune-fresh-%s', 'UTF8'), 1, now() - interval '1 hour', NULL)" % (RUN, RUN, RUN))
+# An import begun two days ago and never finished goes with its staged rows (0129); one begun
+# an hour ago stays.
+stale_imp, fresh_imp = sql(
+    "INSERT INTO tenant_imports (slug, name, actor, created_at) VALUES"
+    " ('stale-%s', 'Cũ', 'operator:x', now() - interval '2 days'),"
+    " ('fresh-%s', '新しい', 'operator:x', now() - interval '1 hour') RETURNING id"
+    % (RUN, RUN)).split()[:2]
+sql("INSERT INTO tenant_import_rows (import_id, n, tbl, js) VALUES (%s, 1, 'users',"
+    " '{\"password_hash\": \"x\"}')" % stale_imp)
 prune = sql("SELECT id FROM jobs WHERE kind = 'jobs_prune' AND done_at IS NULL")
 check(prune != "", "jobs_prune is pending (it schedules itself)")
 wait_for("SELECT count(*) FROM jobs WHERE id = %s AND done_at IS NOT NULL" % (prune or 0), "1", 20)
@@ -376,6 +385,12 @@ left = sql("SELECT string_agg(k, ' ' ORDER BY k) FROM (SELECT convert_from(key_h
            % (RUN, RUN, RUN))
 check(left == "prune-fresh-%s prune-locked-%s" % (RUN, RUN),
       "jobs_prune forgets failed log-ins that no longer count, and only those: %s" % left)
+imports = sql("SELECT (SELECT string_agg(id::text, ' ') FROM tenant_imports WHERE id IN (%s, %s)),"
+              " (SELECT count(*) FROM tenant_import_rows WHERE import_id = %s)"
+              % (stale_imp, fresh_imp, stale_imp))
+check(imports == "%s|0" % fresh_imp,
+      "jobs_prune expires an import unfinished for a day, staged rows and all: %s" % imports)
+sql("DELETE FROM tenant_imports WHERE id = %s" % fresh_imp)
 nxt = sql("SELECT count(*), bool_and(run_at - now() BETWEEN interval '59 minutes'"
           " AND interval '61 minutes') FROM jobs WHERE kind = 'jobs_prune' AND done_at IS NULL")
 check(nxt == "1|t", "jobs_prune is pending once more, an hour on: %s" % nxt)
