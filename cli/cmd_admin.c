@@ -600,7 +600,7 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
          "too; tenant finds every tenant action): tenant.create, tenant.suspend, "
          "tenant.resume, tenant.rate_limit, tenant.export, tenant.export_with_secrets, "
          "tenant.import.begin, tenant.import, tenant.import_with_secrets, tenant.delete, "
-         "clock.fix, clock.shift, clock.reset"},
+         "clock.fix, clock.shift, clock.reset, operator.create, operator.revoke"},
         {"actor", &actor, NULL, false, "only this operator (as shown in the ACTOR column)"},
         CLI_PAGING_OPTS(page),
         {0}};
@@ -609,8 +609,9 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
         "[--page-size N] [--all]",
         "Shows the platform's audit log, oldest first (needs an operator token): each tenant\n"
         "created, suspended, resumed, exported, imported, deleted or rate-limited, and each\n"
-        "change of the service clock (clock.fix, clock.shift, clock.reset: no tenant), by\n"
-        "whom, when and from where. A tenant's own log is 'liaison audit'.",
+        "change of the service clock (clock.fix, clock.shift, clock.reset: no tenant), and\n"
+        "each operator made or revoked on the host ('liaisond operator', by the host's user),\n"
+        "by whom, when and from where. A tenant's own log is 'liaison audit'.",
         opts, 0, "admin audit --tenant acme --since 2026-11-01"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
@@ -630,7 +631,10 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
                                           "clock",
                                           "clock.fix",
                                           "clock.shift",
-                                          "clock.reset"};
+                                          "clock.reset",
+                                          "operator",
+                                          "operator.create",
+                                          "operator.revoke"};
     size_t nactions = sizeof actions / sizeof actions[0], known = 0;
     while (action && known < nactions && strcmp(action, actions[known]))
         known++;

@@ -51,6 +51,25 @@ static int operator_exec(PGconn *pg, const char *sql, int n, const char *const *
     return rc;
 }
 
+/*
+ * Who runs this on the host, for the platform's audit row (an operator's making and revocation
+ * were recorded nowhere; an operator's try-out): the system user, as sudo tells it.
+ */
+static void operator_host_user(char *out, size_t cap)
+{
+    const char *user = getenv("SUDO_USER");
+    if (!user || !*user)
+        user = getenv("USER");
+    snprintf(out, cap, "host:%.64s", user && *user ? user : "unknown");
+}
+
+/* The change, audited in the same statement; actor is the parameter holding the host user. */
+#define OPERATOR_AUDITED(change, action, actor)                                                    \
+    "WITH o AS (" change " RETURNING name)"                                                        \
+    " INSERT INTO platform_audit (actor, action, tenant_slug, request_id, source)"                 \
+    " SELECT " actor ", '" action "', '', '', 'liaisond on the host (database role ' ||"           \
+    " session_user || '): operator ' || o.name FROM o"
+
 /* The operators table's rule for a name (migration 0002), said before asking. */
 static bool operator_name_valid(const char *name)
 {
@@ -84,10 +103,15 @@ int operator_create(const char *conninfo, const char *name, char *token, size_t 
     PGconn *pg = operator_connect(conninfo, err, errlen);
     if (!pg)
         return -1;
-    const char *params[] = {name, hash};
+    char actor[80];
+    operator_host_user(actor, sizeof actor);
+    const char *params[] = {name, hash, actor};
     char sqlstate[6];
-    int rc = operator_exec(pg, "INSERT INTO operators (name, token_hash) VALUES ($1, $2::bytea)", 2,
-                           params, NULL, sqlstate, err, errlen);
+    int rc = operator_exec(pg,
+                           OPERATOR_AUDITED("INSERT INTO operators (name, token_hash)"
+                                            " VALUES ($1, $2::bytea)",
+                                            "operator.create", "$3"),
+                           3, params, NULL, sqlstate, err, errlen);
     PQfinish(pg);
     if (rc < 0 && !strcmp(sqlstate, "23505"))
         snprintf(err, errlen,
@@ -102,13 +126,16 @@ int operator_revoke(const char *conninfo, const char *name, char *err, size_t er
     PGconn *pg = operator_connect(conninfo, err, errlen);
     if (!pg)
         return -1;
-    const char *params[] = {name};
+    char actor[80];
+    operator_host_user(actor, sizeof actor);
+    const char *params[] = {name, actor};
     int rows = 0;
     char sqlstate[6];
     int rc = operator_exec(pg,
-                           "UPDATE operators SET revoked_at = now()"
-                           " WHERE name = $1 AND revoked_at IS NULL",
-                           1, params, &rows, sqlstate, err, errlen);
+                           OPERATOR_AUDITED("UPDATE operators SET revoked_at = now()"
+                                            " WHERE name = $1 AND revoked_at IS NULL",
+                                            "operator.revoke", "$2"),
+                           2, params, &rows, sqlstate, err, errlen);
     PQfinish(pg);
     if (rc == 0 && rows == 0) {
         snprintf(err, errlen, "no live operator named '%s'", name);

@@ -13,6 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
 import liaison_wire as w  # noqa: E402
 
 PORT = int(w.env("LIAISON_TEST_LIFE_PORT"))
@@ -163,6 +164,15 @@ if len(sys.argv) > 1:
     check(r.returncode == 1 and "an operator named '%s' exists already" % name in r.stderr
           and "DETAIL" not in r.stderr and not r.stdout,
           "operator create of a taken name says so (%r)" % r.stderr)
+    # Making and revoking an operator are in the platform's audit log (an operator's try-out:
+    # the most privileged acts were recorded nowhere), once each: the refused one is not.
+    r = subprocess.run([LIAISOND, "--config", conf, "operator", "revoke", name],
+                       capture_output=True, text=True, timeout=30)
+    audited = t.psql("SELECT string_agg(action || ' ' || (actor LIKE 'host:%%')::text, ', '"
+                     " ORDER BY id) FROM platform_audit WHERE source LIKE '%%: operator %s'"
+                     % name)
+    check(r.returncode == 0 and audited == "operator.create true, operator.revoke true",
+          "operator create and revoke are audited, by the host's user (%s)" % audited)
 
     # A second liaisond on the running one's port is refused, not let in
     # beside it by SO_REUSEPORT to take half of its connections.
