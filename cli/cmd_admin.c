@@ -584,7 +584,7 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
     static const struct output_column cols[] = {{"ID", "id"},         {"AT", "at"},
                                                 {"ACTOR", "actor"},   {"ACTION", "action"},
                                                 {"TENANT", "tenant"}, {"REQUEST", "requestId"},
-                                                {"SOURCE", "source"}};
+                                                {"SOURCE", "source"}, {"DETAIL", "detail"}};
     const char *since = NULL, *until = NULL, *tenant = NULL, *action = NULL, *actor = NULL;
     struct cli_paging page = {0};
     const struct cli_opt opts[] = {
@@ -652,7 +652,7 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (values[i])
             json_object_set_new(req, keys[i], json_string(values[i]));
-    return cli_list(cli, "ListPlatformAudit", req, "entries", cols, 7, &page);
+    return cli_list(cli, "ListPlatformAudit", req, "entries", cols, 8, &page);
 }
 
 int cmd_admin(struct cli *cli, int argc, char **argv)

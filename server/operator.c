@@ -66,9 +66,9 @@ static void operator_host_user(char *out, size_t cap)
 /* The change, audited in the same statement; actor is the parameter holding the host user. */
 #define OPERATOR_AUDITED(change, action, actor)                                                    \
     "WITH o AS (" change " RETURNING name)"                                                        \
-    " INSERT INTO platform_audit (actor, action, tenant_slug, request_id, source)"                 \
+    " INSERT INTO platform_audit (actor, action, tenant_slug, request_id, source, detail)"         \
     " SELECT " actor ", '" action "', '', '', 'liaisond on the host (database role ' ||"           \
-    " session_user || '): operator ' || o.name FROM o"
+    " session_user || ')', 'operator ' || o.name FROM o"
 
 /* The operators table's rule for a name (migration 0002), said before asking. */
 static bool operator_name_valid(const char *name)

@@ -39,7 +39,7 @@ static struct db_stmt q_audit_list = {
  */
 static struct db_stmt q_platform_audit_list = {
     "SELECT id, liaison_rfc3339(at) AS at, actor, action, tenant_slug AS tenant, request_id,"
-    " source FROM platform_audit a WHERE a.id > $1::bigint"
+    " source, detail FROM platform_audit a WHERE a.id > $1::bigint"
     " AND ($3 = '' OR a.at >= CASE WHEN length($3) = 10 THEN $3::date::timestamp AT TIME ZONE"
     "  'UTC' ELSE nullif($3, '')::timestamptz END)"
     " AND ($4 = '' OR a.at < CASE WHEN length($4) = 10 THEN $4::date::timestamp AT TIME ZONE"

@@ -149,7 +149,9 @@ static struct db_stmt q_tenant_rate_limit = {
     "  coalesce(rate_burst, rate_per_s, 0) AS burst,"
     "  liaison_operator_bind(id) AS bound)"
     " SELECT slug, rate_per_s, burst FROM m"
-    " WHERE liaison_platform_audit('tenant.rate_limit', m.slug)"
+    " WHERE liaison_platform_audit('tenant.rate_limit', m.slug, CASE WHEN m.rate_per_s = 0"
+    "  THEN 'the configured default' ELSE format('%s a second, burst %s', m.rate_per_s,"
+    "  m.burst) END)"
     " AND liaison_audit('tenant.rate_limit', 'tenant', m.slug)",
     3, 0};
 

@@ -169,7 +169,7 @@ if len(sys.argv) > 1:
     r = subprocess.run([LIAISOND, "--config", conf, "operator", "revoke", name],
                        capture_output=True, text=True, timeout=30)
     audited = t.psql("SELECT string_agg(action || ' ' || (actor LIKE 'host:%%')::text, ', '"
-                     " ORDER BY id) FROM platform_audit WHERE source LIKE '%%: operator %s'"
+                     " ORDER BY id) FROM platform_audit WHERE detail = 'operator %s'"
                      % name)
     check(r.returncode == 0 and audited == "operator.create true, operator.revoke true",
           "operator create and revoke are audited, by the host's user (%s)" % audited)

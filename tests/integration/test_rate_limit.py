@@ -142,6 +142,11 @@ check(t.psql("SELECT rate_per_s || '/' || rate_burst FROM tenants WHERE slug = '
 after = t.psql("SELECT count(*) FROM platform_audit WHERE action = 'tenant.rate_limit' "
                "AND tenant_slug = '%s'" % slug_a)
 check(int(after) == int(before) + 1, "the change is in the platform audit")
+# With what it set (an operator's try-out: the row said a limit was set, not which).
+code, out = srv.cli("admin", "audit", "--tenant", slug_a, "--action", "tenant.rate_limit",
+                    token=OPERATOR)
+check(code == "OK" and out and out[-1].get("detail") == "1000 a second, burst 1000",
+      "the audit row says the rate and burst set (%s %s)" % (code, out))
 code, out = srv.cli("admin", "tenant", "show", slug_a, token=OPERATOR)
 check(code == "OK" and out.get("ratePerS") == 1000 and out.get("rateBurst") == 1000,
       "'admin tenant show' shows the tenant's own limit: %s %s" % (code, out))
@@ -214,6 +219,9 @@ check(code == "OK" and not out.get("ratePerS"),
       "--default drops B's own limit: %s" % out)
 check(t.psql("SELECT rate_per_s IS NULL AND rate_burst IS NULL FROM tenants WHERE slug = '%s'"
              % slug_b) == "t", "and clears the stored columns")
+check(t.psql("SELECT detail FROM platform_audit WHERE tenant_slug = '%s' ORDER BY id DESC"
+             " LIMIT 1" % slug_b) == "the configured default",
+      "and its audit row says it went back to the configured default")
 code, out = srv.cli("admin", "tenant", "show", slug_b, token=OPERATOR)
 check(code == "OK" and not out.get("ratePerS") and not out.get("rateBurst"),
       "'admin tenant show' then shows no limit of its own: %s" % out)
