@@ -56,6 +56,7 @@ static void usage(FILE *out)
                  "  check-config  validate the configuration and exit\n"
                  "  operator create NAME   make a platform operator; prints its token once\n"
                  "  operator revoke NAME   revoke an operator's tokens\n"
+                 "  operator list          every operator: made when, revoked when\n"
                  "  rpc-table     print who may call each RPC (Markdown)\n"
                  "  statements    print every SQL statement the server prepares\n"
                  "\n"
@@ -278,8 +279,11 @@ int main(int argc, char **argv)
         }
     }
     const char *command = optind < argc ? argv[optind] : "serve";
-    int nargs = strcmp(command, "operator") == 0 ? 3 : 1;
-    if (optind + nargs < argc || (nargs == 3 && optind + 3 != argc)) {
+    /* operator create|revoke NAME, operator list */
+    bool op_list =
+        !strcmp(command, "operator") && optind + 1 < argc && !strcmp(argv[optind + 1], "list");
+    int nargs = strcmp(command, "operator") ? 1 : op_list ? 2 : 3;
+    if (optind + nargs < argc || (nargs > 1 && optind + nargs != argc)) {
         fprintf(stderr, "liaisond: wrong arguments for '%s' (see --help)\n", command);
         return 2;
     }
@@ -334,7 +338,12 @@ int main(int argc, char **argv)
     } else if (!strcmp(command, "operator")) {
         const char *verb = argv[optind + 1], *name = argv[optind + 2];
         char token[AUTH_TOKEN_MAX];
-        if (!strcmp(verb, "create")) {
+        if (op_list) {
+            if (operator_list(config_migrate_url(&srv.cfg), stdout, err, sizeof err) < 0) {
+                fprintf(stderr, "liaisond: operator list: %s\n", err);
+                rc = 1;
+            }
+        } else if (!strcmp(verb, "create")) {
             if (operator_create(config_migrate_url(&srv.cfg), name, token, sizeof token, err,
                                 sizeof err) < 0) {
                 fprintf(stderr, "liaisond: operator create: %s\n", err);
@@ -358,7 +367,7 @@ int main(int argc, char **argv)
                 rc = 1;
             }
         } else {
-            fprintf(stderr, "liaisond: operator: create or revoke, not '%s'\n", verb);
+            fprintf(stderr, "liaisond: operator: create, revoke or list, not '%s'\n", verb);
             rc = 2;
         }
     } else if (!strcmp(command, "migrate")) {

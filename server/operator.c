@@ -144,6 +144,35 @@ int operator_revoke(const char *conninfo, const char *name, char *err, size_t er
     return rc;
 }
 
+int operator_list(const char *conninfo, FILE *out, char *err, size_t errlen)
+{
+    PGconn *pg = operator_connect(conninfo, err, errlen);
+    if (!pg)
+        return -1;
+    PGresult *res = PQexec(pg, "SELECT name, to_char(created_at AT TIME ZONE 'UTC',"
+                               " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(to_char(revoked_at"
+                               " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '-')"
+                               " FROM operators ORDER BY name");
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        snprintf(err, errlen, "%s", primary ? primary : PQerrorMessage(pg));
+        rc = -1;
+    } else {
+        int width = 4;
+        for (int i = 0; i < PQntuples(res); i++)
+            if (PQgetlength(res, i, 0) > width)
+                width = PQgetlength(res, i, 0);
+        fprintf(out, "%-*s  %-20s  %s\n", width, "NAME", "CREATED", "REVOKED");
+        for (int i = 0; i < PQntuples(res); i++)
+            fprintf(out, "%-*s  %-20s  %s\n", width, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+                    PQgetvalue(res, i, 2));
+    }
+    PQclear(res);
+    PQfinish(pg);
+    return rc;
+}
+
 int operator_certificate_key_register(const char *conninfo, const char *key, char *err,
                                       size_t errlen)
 {

@@ -6,6 +6,7 @@
 #define LIAISON_OPERATOR_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * Creates operator name with a new token, written to token (shown once;
@@ -17,6 +18,12 @@ int operator_create(const char *conninfo, const char *name, char *token, size_t 
 
 /* Revokes every token of operator name. Returns 0, or -1 with err set. */
 int operator_revoke(const char *conninfo, const char *name, char *err, size_t errlen);
+
+/*
+ * Writes every operator, live and revoked, to out: name, made, revoked ("-"
+ * while live). Returns 0, or -1 with err set.
+ */
+int operator_list(const char *conninfo, FILE *out, char *err, size_t errlen);
 
 /*
  * Registers key (tls_operator_key()) as the proof that this server verified

@@ -173,6 +173,12 @@ if len(sys.argv) > 1:
                      % name)
     check(r.returncode == 0 and audited == "operator.create true, operator.revoke true",
           "operator create and revoke are audited, by the host's user (%s)" % audited)
+    r = subprocess.run([LIAISOND, "--config", conf, "operator", "list"],
+                       capture_output=True, text=True, timeout=30)
+    row = [ln.split() for ln in r.stdout.splitlines() if ln.startswith(name + " ")]
+    check(r.returncode == 0 and r.stdout.startswith("NAME ") and len(row) == 1
+          and len(row[0]) == 3 and row[0][2].endswith("Z"),
+          "operator list shows the operator, revoked, with its times (%r)" % r.stdout[-300:])
 
     # A second liaisond on the running one's port is refused, not let in
     # beside it by SO_REUSEPORT to take half of its connections.
