@@ -5,10 +5,15 @@
  */
 #include "request.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
 
 #include "conn.h"
 #include "credential.h"
@@ -38,6 +43,26 @@ const char *request_source(const struct request *r, int *len)
     return r->peer;
 }
 
+/*
+ * This process's part of every request id: the counters start again at each start, so without
+ * it one id named requests of several runs in the same log and audit log (an operator's
+ * try-out found one id five times in a day's log).
+ */
+static char request_run[9];
+static pthread_once_t request_run_once = PTHREAD_ONCE_INIT;
+
+static void request_run_init(void)
+{
+    unsigned char raw[4];
+    unsigned long v;
+    if (RAND_bytes(raw, sizeof raw) == 1)
+        v = (unsigned long)raw[0] << 24 | (unsigned long)raw[1] << 16 | (unsigned long)raw[2] << 8 |
+            raw[3];
+    else
+        v = ((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16)) & 0xffffffffUL;
+    snprintf(request_run, sizeof request_run, "%08lx", v);
+}
+
 struct request *request_new(struct conn *c)
 {
     struct request *r = calloc(1, sizeof *r);
@@ -46,7 +71,8 @@ struct request *request_new(struct conn *c)
     r->started_ns = uv_hrtime();
     r->w = c->w;
     r->who = c->who;
-    snprintf(r->rid, sizeof r->rid, "%d-%llx", c->w->index,
+    pthread_once(&request_run_once, request_run_init);
+    snprintf(r->rid, sizeof r->rid, "%s-%d-%llx", request_run, c->w->index,
              (unsigned long long)++c->w->requests_seen);
     memcpy(r->peer, c->peer, sizeof r->peer);
     arena_init(&r->arena, (size_t)conn_max_frame(c) * REQUEST_DECODE_FACTOR);
@@ -1140,9 +1166,16 @@ void request_fail_db(struct request *r, int code, const char *detail)
         code = LIAISON__V1__CODE__INTERNAL;
         break;
     }
+    /* Its request line follows it: the same req, tenant and method tie the two together. */
     if (detail)
         log_event(code == LIAISON__V1__CODE__INTERNAL ? LOG_ERROR : LOG_INFO, "database error",
-                  "rid=%llu detail=\"%.300s\"", (unsigned long long)r->id, detail);
+                  "req=%s rid=%llu tenant=%s method=%s detail=\"%.300s%s\"", r->rid,
+                  (unsigned long long)r->id,
+                  r->who.tenant_slug[0] ? r->who.tenant_slug
+                  : r->log_tenant       ? r->log_tenant
+                                        : "-",
+                  r->method ? r->method->name : "unknown", detail,
+                  strlen(detail) > 300 ? "..." : "");
     request_fail(r, code, msg);
 }
 

@@ -355,6 +355,20 @@ int main(void)
                                            "forged=1\\r\\u001b[31m\"\nts=") != NULL,
            "two events, two lines, the DETAIL escaped", line);
 
+    /* A detail cut to its first 300 bytes says it was cut, as request_fail_db() writes it. */
+    {
+        static char detail[400];
+        memset(detail, 'd', sizeof detail - 1);
+        log_reset();
+        log_event(LOG_ERROR, "database error", "req=%s detail=\"%.300s%s\"", "ab12cd34-1-1f",
+                  detail, strlen(detail) > 300 ? "..." : "");
+        log_read();
+        char *v = strstr(line, " detail=\"");
+        expect(v && strlen(v) == strlen(" detail=\"") + 300 + 3 + 1 &&
+                   !strcmp(v + strlen(v) - 4, "...\""),
+               "a detail cut short ends with ...", line);
+    }
+
     /* A quoted name inside a message from elsewhere, as before. */
     log_reset();
     log_event(LOG_ERROR, "start failed", "reason=\"%s\" peer=%s empty=\"\"",
