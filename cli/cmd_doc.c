@@ -150,6 +150,31 @@ static void share_names_use(struct cli *cli)
     share_names = (struct share_names){.cli = cli, .names = cli ? json_object() : NULL};
 }
 
+/*
+ * Prints a document as 'doc show' does: its fields with SHARED WITH as the
+ * distributors' names, then its versions and its language variants; for
+ * scripts (--json, --ids) as the server gave it. cols: doc_cols as the
+ * caller may read them (doc_columns).
+ */
+static void doc_print(struct cli *cli, const struct output_column *cols, json_t *doc)
+{
+    if (cli->set.json || cli->set.ids) {
+        cli_print_object(cli, cols, NCOLS(doc_cols), doc);
+        return;
+    }
+    share_names_use(cli);
+    doc_share_named(doc);
+    share_names_use(NULL);
+    output_fields(cols, NCOLS(doc_cols), doc);
+    printf("\nversions:\n");
+    output_table(version_cols, NCOLS(version_cols), json_object_get(doc, "versions"));
+    const json_t *variants = json_object_get(doc, "variants");
+    if (json_array_size(variants)) {
+        printf("\nlanguage variants:\n");
+        output_table(variant_cols, NCOLS(variant_cols), variants);
+    }
+}
+
 /* What the CLI reads into memory at most; the server's own bound is smaller. */
 #define DOC_FILE_MAX (64L << 20)
 
@@ -217,8 +242,11 @@ static unsigned char *doc_read(const char *path, size_t *len)
 
 /*
  * Calls method with req (consumed) plus the file's content and prints the
- * document. The library sends content larger than a request in parts
- * (liaison_call_with_content), so a file of any size the server allows goes.
+ * document as 'doc show' does (doc_print), so that a translation just added
+ * is seen among the variants. The library sends content larger than a
+ * request in parts (liaison_call_with_content), so a file of any size the
+ * server allows goes. Only staff add documents (server/methods.h), for whom
+ * doc_cols is what they read.
  */
 static int doc_send(struct cli *cli, const char *method, json_t *req, const char *file,
                     const char *media_type, bool default_type)
@@ -264,7 +292,7 @@ static int doc_send(struct cli *cli, const char *method, json_t *req, const char
         return EXIT_ERROR;
     }
     if (out)
-        cli_print_object(cli, doc_cols, NCOLS(doc_cols), json_object_get(out, "document"));
+        doc_print(cli, doc_cols, json_object_get(out, "document"));
     json_decref(out);
     return rc;
 }
@@ -396,22 +424,7 @@ static int doc_show(struct cli *cli, int argc, char **argv)
     if ((rc = doc_columns(cli, cols)) ||
         (rc = cli_call(cli, "GetDocument", json_pack("{s:I}", "id", v), &out)))
         return rc;
-    json_t *doc = json_object_get(out, "document");
-    if (cli->set.json || cli->set.ids) {
-        cli_print_object(cli, cols, NCOLS(doc_cols), doc);
-    } else {
-        share_names_use(cli);
-        doc_share_named(doc);
-        share_names_use(NULL);
-        output_fields(cols, NCOLS(doc_cols), doc);
-        printf("\nversions:\n");
-        output_table(version_cols, NCOLS(version_cols), json_object_get(doc, "versions"));
-        const json_t *variants = json_object_get(doc, "variants");
-        if (json_array_size(variants)) {
-            printf("\nlanguage variants:\n");
-            output_table(variant_cols, NCOLS(variant_cols), variants);
-        }
-    }
+    doc_print(cli, cols, json_object_get(out, "document"));
     json_decref(out);
     return EXIT_OK;
 }

@@ -395,7 +395,40 @@ static int mt_add(struct cli *cli, int argc, char **argv)
     return rc < 0 ? EXIT_OK : rc;
 }
 
-/* 'held', 'missed' and 'cancel': one meeting ID and, but for held, a reason. */
+/*
+ * Whether meeting id has the status wanted now, in *already: read before a
+ * move, so that a move the server answers as a no-op (a retry whose answer
+ * was lost) is said as one, as 'order' says it. A refused read is false,
+ * quietly: the move itself then says what is wrong. Read after every change
+ * committed before now (cli_read_current), so that a standby behind the
+ * retried move does not hide it. Returns an exit code, having said why when
+ * the server cannot be reached.
+ */
+static int meeting_already(struct cli *cli, json_int_t id, const char *wanted, bool *already)
+{
+    int rc;
+    *already = false;
+    if ((rc = cli_read_current(cli)) || (rc = cli_connect(cli)))
+        return rc;
+    char req[64], *resp = NULL;
+    snprintf(req, sizeof req, "{\"id\":%lld}", (long long)id);
+    if (liaison_call_json(cli->conn, "GetMeeting", req, &resp) == LIAISON_OK) {
+        json_t *out = json_loads(resp, 0, NULL);
+        const char *now =
+            json_string_value(json_object_get(json_object_get(out, "meeting"), "status"));
+        *already = now && !strcmp(now, wanted);
+        json_decref(out);
+    }
+    liaison_string_free(resp);
+    return EXIT_OK;
+}
+
+/*
+ * 'held', 'missed' and 'cancel': one meeting ID and, but for held, a reason.
+ * A meeting that has the status asked for already is left as it is by the
+ * server (no audit row, no time moved), and said so here: exit 0, so that a
+ * script's retry does not read as a failure.
+ */
 static int mt_status(struct cli *cli, int argc, char **argv)
 {
     const char *reason = "";
@@ -405,32 +438,50 @@ static int mt_status(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec held = {
         "meeting held ID",
         "Marks a meeting held, once it has started by the server's clock. Its notes are\n"
-        "then due 24 hours after its end.",
+        "then due 24 hours after its end. One held already is left as it is (a retry is\n"
+        "safe).",
         none, 1, "meeting held 42"};
     const struct cli_command_spec missed = {
-        "meeting missed ID [--reason TEXT]", "Marks a meeting that did not take place as missed.",
+        "meeting missed ID [--reason TEXT]",
+        "Marks a meeting that did not take place as missed; one missed already for this reason\n"
+        "(or with none given) is left as it is.",
         opts, 1, "meeting missed 42 --reason \"no one dialled in\""};
     const struct cli_command_spec cancel = {
         "meeting cancel ID [--reason TEXT]",
-        "Cancels a scheduled meeting; calendars see it cancelled (its SEQUENCE goes up).", opts, 1,
-        "meeting cancel 42 --reason \"Tết holiday\""};
-    const char *method = "MarkMeetingHeld";
+        "Cancels a scheduled meeting; calendars see it cancelled (its SEQUENCE goes up). One\n"
+        "cancelled already for this reason (or with none given) is left as it is.",
+        opts, 1, "meeting cancel 42 --reason \"Tết holiday\""};
+    const char *method = "MarkMeetingHeld", *status = "held";
     const struct cli_command_spec *spec = &held;
     if (!strcmp(argv[0], "missed")) {
         method = "MarkMeetingMissed";
+        status = "missed";
         spec = &missed;
     } else if (!strcmp(argv[0], "cancel")) {
         method = "CancelMeeting";
+        status = "cancelled";
         spec = &cancel;
     }
     json_int_t id;
+    bool already = false;
     int rc = meeting_id(spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    /* --json prints the answer only, as 'order' does: a script reads its status. */
+    if (!cli->set.json && (rc = meeting_already(cli, id, status, &already)))
+        return rc;
     json_t *req = json_pack("{s:I}", "id", id);
-    if (spec != &held)
-        json_object_set_new(req, "reason", json_string(reason));
-    return meeting_call(cli, method, req);
+    if (!req)
+        return EXIT_ERROR;
+    if (spec != &held && json_object_set_new(req, "reason", json_string(reason))) {
+        json_decref(req);
+        return EXIT_ERROR;
+    }
+    rc = meeting_call(cli, method, req);
+    if (rc == EXIT_OK && already)
+        fprintf(stderr, "liaison: meeting %lld was already %s: nothing changed\n", (long long)id,
+                status);
+    return rc;
 }
 
 static int mt_reschedule(struct cli *cli, int argc, char **argv)

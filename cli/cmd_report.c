@@ -766,6 +766,38 @@ static int target_set(struct cli *cli, int argc, char **argv)
                         "target", target_cols, NCOLS(target_cols));
 }
 
+/*
+ * target_cols for the list, with a figure not set as "-": a Target carries
+ * no "has" flags as an attainment row does, but a units target is at least
+ * 1 when set (SetTarget, a plan's goal), so 0 is "none", and a revenue
+ * target has its currency exactly when set. UNITS 0 read as a target of
+ * nothing. The server gives the distributor's id only.
+ */
+static const struct output_column target_list_cols[] = {{"ID", "id"},
+                                                        {"DISTRIBUTOR ID", "distributorId"},
+                                                        {"LINE", "productLineCode"},
+                                                        {"PERIOD", "period"},
+                                                        {"UNITS", "unitsCell"},
+                                                        {"REVENUE (minor units)", "revenueCell"},
+                                                        {"CURRENCY", "currency"},
+                                                        {"PLAN", "planId"},
+                                                        {"SET BY", "setBy"}};
+
+/* A target's set figures as the list's cells (cli_list_mapped's mapper); one not set stays out. */
+static void target_cells(json_t *row)
+{
+    json_t *units = json_object_get(row, "units");
+    const char *currency = json_string_value(json_object_get(row, "currency"));
+    /* proto3 JSON gives a uint64 as a string, and leaves 0 out. */
+    if (units && !(json_is_string(units) && !strcmp(json_string_value(units), "0")) &&
+        !(json_is_integer(units) && json_integer_value(units) == 0))
+        json_object_set(row, "unitsCell", units);
+    if (currency && currency[0]) {
+        json_t *revenue = json_object_get(row, "revenueMinor");
+        json_object_set_new(row, "revenueCell", revenue ? json_incref(revenue) : json_string("0"));
+    }
+}
+
 static int target_list(struct cli *cli, int argc, char **argv)
 {
     const char *dist = NULL, *line = NULL, *from = "", *to = "";
@@ -788,10 +820,12 @@ static int target_list(struct cli *cli, int argc, char **argv)
     if ((dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
         (line && (rc = cli_resolve(cli, CLI_PRODUCT_LINE, line, 0, &l))))
         return rc;
-    return cli_list(cli, "ListTargets",
-                    json_pack("{s:I,s:I,s:s,s:s}", "distributorId", d, "productLineId", l,
-                              "periodFrom", from, "periodTo", to),
-                    "targets", target_cols, NCOLS(target_cols), &page);
+    /* Scripts (--json) read the target as the server gave it. */
+    return cli_list_mapped(cli, "ListTargets",
+                           json_pack("{s:I,s:I,s:s,s:s}", "distributorId", d, "productLineId", l,
+                                     "periodFrom", from, "periodTo", to),
+                           "targets", target_list_cols, NCOLS(target_list_cols), &page,
+                           cli->set.json ? NULL : target_cells);
 }
 
 static int target_delete(struct cli *cli, int argc, char **argv)

@@ -160,25 +160,37 @@ static struct db_stmt q_meeting_list = {
 /*
  * A transition from scheduled, of a meeting the caller reaches: $1 id, $2
  * what it would become (in words), $3 whether it must have started by the
- * clock. NOT_FOUND or FAILED_PRECONDITION in words; each condition holds
- * when another fails, so their order does not matter. The row stays locked
- * until the change.
+ * clock, $4 the status it would have ('': none, a reschedule), $5 the
+ * reason given. A meeting that has status $4 already passes too: a retry
+ * whose answer was lost (q_meeting_status then leaves it as it is, and the
+ * reply reads it), as orders and action items answer one (migration 0119,
+ * q_action_can); but not with a reason other than the one it keeps, which
+ * would be lost. NOT_FOUND or FAILED_PRECONDITION in words; each condition
+ * holds when another fails, so their order does not matter. The row stays
+ * locked until the change.
  */
 static struct db_stmt q_meeting_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such meeting'),"
-    " liaison_precondition(x.s IS NULL OR x.s = 'scheduled',"
-    "  format('the meeting is %s; only a scheduled meeting can be %s', x.s, $2::text)),"
+    " liaison_precondition(x.s IS NULL OR x.s = 'scheduled'"
+    "  OR (x.s = $4::text AND $5::text IN ('', x.reason)),"
+    "  CASE WHEN x.s = $4::text THEN format('the meeting is already %s (%s); it is not %s again"
+    " for another reason', x.s, coalesce(nullif(x.reason, ''), 'no reason given'), $2::text)"
+    "  ELSE format('the meeting is %s; only a scheduled meeting can be %s', x.s, $2::text) END),"
     " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR NOT $3::boolean"
     "  OR x.starts_at <= liaison_now(), format('the meeting has not started yet (it starts at %s);"
     " it can be %s only once it has started', liaison_rfc3339(x.starts_at), $2::text))"
-    " FROM (VALUES (1)) one LEFT JOIN (SELECT m.status AS s, m.starts_at FROM meetings m" JOIN_DM
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT m.status AS s, m.status_reason AS reason,"
+    " m.starts_at FROM meetings m" JOIN_DM
     " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
     " FOR UPDATE OF m) x ON true",
-    3, 0};
+    5, 0};
 /*
  * $1 id, $2 status, $3 reason, $4 whether calendars must see it (SEQUENCE
  * + 1). A meeting marked held has its notes due 24 hours after its end:
- * the notes_due job records a lapse then.
+ * the notes_due job records a lapse then. Only a scheduled meeting is
+ * written: one already $2 (q_meeting_can let only a retry through) keeps
+ * its status_changed_at, sequence and notes job, and no audit row is
+ * added for a change that was made before.
  */
 static struct db_stmt q_meeting_status = {
     "WITH m AS (UPDATE meetings m SET status = $2, status_reason = $3,"
@@ -485,26 +497,26 @@ static struct exec_decl d_meeting_get = {.method = "GetMeeting",
                                          .not_found = "no such meeting"};
 static struct exec_decl d_meeting_reschedule = {
     .method = "RescheduleMeeting",
-    .check = {&q_meeting_can, {"id", "=rescheduled", "=false"}},
+    .check = {&q_meeting_can, {"id", "=rescheduled", "=false", "=", "="}},
     .query = {&q_meeting_reschedule, {"id", "starts_at", "duration_minutes"}},
     MEETING_REPLY("id"),
     .not_found = "no such meeting",
     .invalid = "startsAt: not a time"};
 static struct exec_decl d_meeting_held = {
     .method = "MarkMeetingHeld",
-    .check = {&q_meeting_can, {"id", "=marked held", "=true"}},
+    .check = {&q_meeting_can, {"id", "=marked held", "=true", "=held", "="}},
     .query = {&q_meeting_status, {"id", "=held", "=", "=false"}},
     MEETING_REPLY("id"),
     .not_found = "no such meeting"};
 static struct exec_decl d_meeting_missed = {
     .method = "MarkMeetingMissed",
-    .check = {&q_meeting_can, {"id", "=marked missed", "=true"}},
+    .check = {&q_meeting_can, {"id", "=marked missed", "=true", "=missed", "reason"}},
     .query = {&q_meeting_status, {"id", "=missed", "reason", "=false"}},
     MEETING_REPLY("id"),
     .not_found = "no such meeting"};
 static struct exec_decl d_meeting_cancel = {
     .method = "CancelMeeting",
-    .check = {&q_meeting_can, {"id", "=cancelled", "=false"}},
+    .check = {&q_meeting_can, {"id", "=cancelled", "=false", "=cancelled", "reason"}},
     .query = {&q_meeting_status, {"id", "=cancelled", "reason", "=true"}},
     MEETING_REPLY("id"),
     .not_found = "no such meeting"};

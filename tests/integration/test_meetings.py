@@ -178,9 +178,30 @@ try:
     check(sql("SELECT fn::text FROM job_kinds WHERE kind = 'notes_due'") == "liaison_job_notes_due"
           and sql("SELECT fn::text FROM job_kinds WHERE kind = 'action_overdue'")
           == "liaison_job_action_overdue", "both job kinds are registered")
-    for method, words in (("MarkMeetingHeld", "the meeting is held; only a scheduled meeting can be"
-                           " marked held"),
-                          ("CancelMeeting", "only a scheduled meeting can be cancelled"),
+    # Marked held again (a script's retry after a lost answer): exit 5 where
+    # an order, a shipment or an action item asked for its status is answered
+    # as it is (0119). Now the same: no write (the row's xmin stays), no
+    # audit row, no time moved, the notes job where it was.
+    def meeting_row(mid):
+        return sql("SELECT xmin::text || '|' || liaison_rfc3339(status_changed_at) || '|'"
+                   " || updated_at::text || '|' || sequence FROM meetings"
+                   " WHERE tenant_id = %s AND id = %s" % (tid, mid))
+
+    held_row = meeting_row(ma)
+    set_clock("2026-03-02T08:30:00Z")
+    code, out = call("MarkMeetingHeld", {"id": ma}, manager)
+    check(code == "OK" and out["meeting"]["status"] == "held"
+          and out["meeting"]["statusChangedAt"] == "2026-03-02T08:00:00.000Z"
+          and out["meeting"]["title"] == TITLE_VI,
+          "a held meeting marked held again is answered as it is (%s %s)" % (code, out))
+    check(meeting_row(ma) == held_row and audit_count("meeting.held", ma) == 1,
+          "unwritten and unaudited (%s / %s)" % (meeting_row(ma), held_row))
+    check(sql("SELECT count(*) || '|' || string_agg(liaison_rfc3339(run_at), ',') FROM jobs"
+              " WHERE for_tenant = %s AND kind = 'notes_due' AND key = '%s'" % (tid, ma))
+          == "1|2026-03-03T09:00:00.000Z", "and its notes are due when they were")
+    set_clock("2026-03-02T08:00:00Z")
+    for method, words in (("CancelMeeting", "the meeting is held; only a scheduled meeting can be"
+                           " cancelled"),
                           ("MarkMeetingMissed", "only a scheduled meeting can be marked missed")):
         code, out = call(method, {"id": ma}, manager)
         check(refused(code, out, "FAILED_PRECONDITION", words),
@@ -354,6 +375,27 @@ try:
           and out["meeting"]["sequence"] == 1 and out["meeting"]["statusReason"] == "Nghỉ Tết",
           "cancelling bumps the sequence and keeps the reason")
     check(audit_count("meeting.cancelled", scheduled) == 1, "the cancellation is audited")
+    # Cancelled again for its reason, or with none given: answered as it is,
+    # the sequence not bumped (calendars saw one change); for another reason
+    # it is refused, as an action item's (the reason would be lost).
+    cancelled_row = meeting_row(scheduled)
+    for reason in ("Nghỉ Tết", ""):
+        code, out = call("CancelMeeting", {"id": scheduled, "reason": reason}, manager)
+        check(code == "OK" and out["meeting"]["status"] == "cancelled"
+              and out["meeting"]["sequence"] == 1 and out["meeting"]["statusReason"] == "Nghỉ Tết",
+              "a cancelled meeting cancelled again with reason %r is answered as it is (%s %s)"
+              % (reason, code, out))
+    code, out = call("CancelMeeting", {"id": scheduled, "reason": "台風"}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "the meeting is already cancelled (Nghỉ Tết);"
+                  " it is not cancelled again for another reason"),
+          "but not for another reason, which would be lost: %s %s" % (code, out))
+    code, out = call("MarkMeetingHeld", {"id": scheduled}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "the meeting is cancelled; only a scheduled"
+                  " meeting can be marked held"), "a cancelled meeting is not marked held")
+    check(meeting_row(scheduled) == cancelled_row
+          and audit_count("meeting.cancelled", scheduled) == 1
+          and audit_count("meeting.held", scheduled) == 0,
+          "neither the retries nor the refusals wrote or audited anything")
     code, out = call("RescheduleMeeting", {"id": scheduled, "startsAt": "2026-03-10T08:00:00Z"},
                      manager)
     check(refused(code, out, "FAILED_PRECONDITION", "the meeting is cancelled"),
@@ -384,6 +426,20 @@ try:
     check(code == "OK" and out["meeting"]["status"] == "missed"
           and out["meeting"].get("notesStatus", "") == "", "a started meeting is marked missed")
     check(audit_count("meeting.missed", moved) == 1, "the miss is audited")
+    missed_row = meeting_row(moved)
+    set_clock("2026-03-04T03:31:00Z")
+    code, out = call("MarkMeetingMissed", {"id": moved, "reason": "no one dialled in"}, manager)
+    check(code == "OK" and out["meeting"]["status"] == "missed"
+          and out["meeting"]["statusChangedAt"] == "2026-03-04T03:30:00.000Z",
+          "a missed meeting marked missed again is answered as it is (%s %s)" % (code, out))
+    for method in ("MarkMeetingHeld", "CancelMeeting"):
+        code, out = call(method, {"id": moved}, manager)
+        check(refused(code, out, "FAILED_PRECONDITION", "the meeting is missed; only a scheduled"),
+              "%s of a missed meeting is still refused (%s %s)" % (method, code, out))
+    check(meeting_row(moved) == missed_row and audit_count("meeting.missed", moved) == 1
+          and audit_count("meeting.cancelled", moved) == 0,
+          "unwritten and unaudited (%s / %s)" % (meeting_row(moved), missed_row))
+    set_clock("2026-03-04T03:30:00Z")
 
     # ---------------- a Japanese meeting of the other distributor ----------------
     TITLE_JA = "四半期ビジネスレビュー（第1四半期）"
@@ -721,6 +777,38 @@ try:
                        capture_output=True, text=True, env=env, timeout=60)
     check(p.returncode == 5 and "only a scheduled meeting" in p.stderr,
           "a refused transition exits 5 with the server's words: %s" % p.stderr)
+    # Run twice, 'meeting held' exited 5 where 'order status' says "already".
+    p = subprocess.run([CLI, "--token", manager, "meeting", "held", str(ma)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and TITLE_VI in p.stdout
+          and "meeting %s was already held: nothing changed" % ma in p.stderr,
+          "meeting held of a held meeting exits 0 and says so (%s %s %s)"
+          % (p.returncode, p.stdout, p.stderr))
+    p = subprocess.run([CLI, "--token", admin, "meeting", "held", str(m2["id"])],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and TITLE_JA in p.stdout and "山田太郎" in p.stdout
+          and "was already held: nothing changed" in p.stderr,
+          "and of the Japanese one (%s %s %s)" % (p.returncode, p.stdout, p.stderr))
+    p = subprocess.run([CLI, "--token", manager, "meeting", "cancel", str(scheduled), "--reason",
+                        "Nghỉ Tết"], capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and "Nghỉ Tết" in p.stdout
+          and "meeting %s was already cancelled: nothing changed" % scheduled in p.stderr,
+          "meeting cancel for its reason again exits 0 and says so (%s %s %s)"
+          % (p.returncode, p.stdout, p.stderr))
+    p = subprocess.run([CLI, "--token", manager, "meeting", "cancel", str(scheduled), "--reason",
+                        "Bão"], capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 5 and "already cancelled (Nghỉ Tết)" in p.stderr
+          and "nothing changed" not in p.stderr,
+          "for another reason it exits 5 in the server's words (%s %s)" % (p.returncode, p.stderr))
+    p = subprocess.run([CLI, "--token", manager, "meeting", "missed", str(moved)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and "was already missed: nothing changed" in p.stderr,
+          "meeting missed of a missed meeting exits 0 (%s %s)" % (p.returncode, p.stderr))
+    p = subprocess.run([CLI, "--token", manager, "meeting", "held", str(moved)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 5 and "the meeting is missed; only a scheduled meeting" in p.stderr
+          and "already" not in p.stderr,
+          "a missed meeting marked held still exits 5 (%s %s)" % (p.returncode, p.stderr))
     p = subprocess.run([CLI, "--json", "--token", manager, "action", "add",
                         "Công ty Phụ tùng Sài Gòn", "--owner", "Nguyễn Văn An", "--due",
                         "2026-03-12", "--description", "Xác nhận đơn hàng"],
