@@ -1,9 +1,9 @@
 /*
  * rpc_plan.c - the joint business plan. Each change is one call of a
- * function of migration 0033, which checks, writes and audits in the
- * request's transaction; the answer is the plan read after it. Reach is
- * liaison_sees_side(distributor): staff the distributors they see, a
- * distributor user its own.
+ * function of migration 0033 (liaison_plan_save: 0128), which checks,
+ * writes and audits in the request's transaction; the answer is the plan
+ * read after it. Reach is liaison_sees_side(distributor): staff the
+ * distributors they see, a distributor user its own.
  */
 #include "rpc_plan.h"
 
@@ -222,6 +222,7 @@ static bool initiative_ok(struct request *r, size_t i, const Liaison__V1__PlanIn
         fail_item(r, "initiatives", i, "dueOn", "not before the day the initiative starts");
         return false;
     }
+    /* Running within the plan's year is liaison_plan_save's to check: only it knows the year. */
     return true;
 }
 

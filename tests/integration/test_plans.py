@@ -11,6 +11,7 @@ reaches its own distributor's plans only (NOT_FOUND otherwise, as for a plan
 that does not exist). Every step is audited; wrong input names its field."""
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -181,6 +182,15 @@ BAD = [
     ({"initiatives": [dict(INITIATIVES[0], ownerUserId=0)]}, "initiatives[0].ownerUserId",
      "a user's id"),
     ({"goals": [GOALS[0]] * 201}, "goals", "at most 200"),
+    # An initiative runs at least partly within the plan's year (migration 0128): one of
+    # 2026-03 on the 2027 plan was taken.
+    ({"initiatives": [dict(INITIATIVES[0], startsOn="2026-03-01", dueOn="2026-03-31")]},
+     "initiatives[0].dueOn", "due before the plan's year 2027"),
+    ({"initiatives": [INITIATIVES[0], dict(INITIATIVES[1], startsOn="2026-12-01",
+                                           dueOn="2026-12-31")]},
+     "initiatives[1].dueOn", "runs at least partly in 2027"),
+    ({"initiatives": [dict(INITIATIVES[0], startsOn="2028-01-01", dueOn="2028-02-15")]},
+     "initiatives[0].startsOn", "starts after the plan's year 2027"),
 ]
 before_rows, before_audit = sql("SELECT count(*) FROM plan_goals WHERE tenant_id = %s" % tid), \
     all_audits()
@@ -197,6 +207,16 @@ ok_title = "計" * 200
 code, out = call("SavePlan", {"id": p1, "goals": GOALS, "initiatives": [
     dict(INITIATIVES[0], title=ok_title)]}, admin)
 check(code == "OK", "a title of 200 Japanese characters (600 bytes) is accepted (%s)" % code)
+# Preparation begun in the autumn before, or a campaign running into the next year, overlaps
+# the plan's year: accepted, to the day at either end.
+EDGES = [dict(INITIATIVES[0], title="Chuẩn bị hàng Tết", startsOn="2026-11-15",
+              dueOn="2027-01-01"),
+         dict(INITIATIVES[1], title="年末年始キャンペーン", startsOn="2027-12-31",
+              dueOn="2028-02-28")]
+code, out = call("SavePlan", {"id": p1, "goals": GOALS, "initiatives": EDGES}, admin)
+check(code == "OK" and [(x["startsOn"], x["dueOn"]) for x in out["plan"]["initiatives"]]
+      == [("2026-11-15", "2027-01-01"), ("2027-12-31", "2028-02-28")],
+      "initiatives overlapping the plan's year at either end are accepted (%s %s)" % (code, out))
 must("SavePlan", {"id": p1, "goals": GOALS, "initiatives": INITIATIVES}, admin)
 
 code, out = call("ListPlans", {"status": "open"}, admin)
@@ -361,5 +381,76 @@ check(code == "OK" and out["status"] == "approved", "liaison plan approve (%s)" 
 code, out = cli("plan", "list", "--year", "2027", token=admin)
 check(code == "OK" and isinstance(out, list) and len(out) == 3, "liaison plan list prints a JSON "
       "array (%s %s)" % (code, out))
+
+# ---------------- goals only on lines a target may have (migration 0128) ----------------
+# 'plan save --goal SUS:2027:10' was accepted for a line the charter does not cover, approved
+# and made a target, while 'target set' refused the line. A goal is now refused by SetTarget's
+# own check, in its words, on the goal; a distributor's user is held to it as staff are.
+sus = int(must("CreateProductLine", {"code": "SUS", "name": "サスペンション"},
+               admin)["productLine"]["id"])
+drum = int(must("CreateProductLine", {"code": "DRM", "name": "Phanh tang trống"},
+                admin)["productLine"]["id"])
+must("RetireProductLine", {"id": drum}, admin)
+osaka = int(must("CreateDistributor", {"fields": {"name": "大阪部品商会", "country": "JP",
+                                                  "timeZone": "Asia/Tokyo"}},
+                 admin)["distributor"]["id"])
+charter = must("CreateCharterDraft", {"distributorId": osaka}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": charter, "grant": {"region": "JP", "allLines": True,
+                                                         "startsOn": "2026-01-01"}}, admin)
+must("SetCharterTerms", {"charterId": charter, "fullCoverage": False,
+                         "coveredLineIds": [brk, flt], "reportDueDay": 10}, admin)
+must("ActivateCharter", {"id": charter}, admin)
+_, kenji = user("kenji@osaka.example", "ROLE_DISTRIBUTOR_USER", distributorId=osaka)
+NOT_COVERED = ("product line SUS is not covered by the distributor's charter: its sales are "
+               "not reported")
+code, out = call("SetTarget", {"distributorId": osaka, "productLineId": sus, "period": "2026-12",
+                               "units": 5}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "productLineId") == [NOT_COVERED],
+      "SetTarget refuses SUS, which 大阪部品商会's charter does not cover (%s %s)" % (code, out))
+op = int(must("CreatePlan", {"distributorId": osaka, "year": 2027}, admin)["plan"]["id"])
+before_rows, before_audit = sql("SELECT count(*) FROM plan_goals WHERE tenant_id = %s" % tid), \
+    all_audits()
+SUS_GOAL = {"productLineId": sus, "period": "2027", "units": 10}
+for who, label in ((admin, "the admin"), (kenji, "the distributor's user")):
+    code, out = call("SavePlan", {"id": op, "goals": [GOALS[0], SUS_GOAL]}, who)
+    check(code == "INVALID_ARGUMENT" and violation(out, "goals[1].productLineId") == [NOT_COVERED],
+          "%s's goal on SUS is refused on it, in SetTarget's words (%s %s)" % (label, code, out))
+code, out = call("SavePlan", {"id": op, "goals": [dict(SUS_GOAL, productLineId=drum)]}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "goals[0].productLineId")
+      == ["product line DRM is retired"], "a goal on a retired line is refused (%s %s)"
+      % (code, out))
+check(sql("SELECT count(*) FROM plan_goals WHERE tenant_id = %s" % tid) == before_rows
+      and all_audits() == before_audit, "refused goals leave no row and no audit entry")
+# Without an active charter, nothing to cover a line: SetTarget takes any line, and so does a plan.
+kobe = int(must("CreateDistributor", {"fields": {"name": "Đại lý Kobe 神戸", "country": "JP",
+                                                 "timeZone": "Asia/Tokyo"}},
+                admin)["distributor"]["id"])
+kp = int(must("CreatePlan", {"distributorId": kobe, "year": 2027}, admin)["plan"]["id"])
+code, out = call("SavePlan", {"id": kp, "goals": [SUS_GOAL]}, admin)
+check(code == "OK", "with no active charter a goal on SUS is taken, as a target is (%s %s)"
+      % (code, out))
+# The CLI says it as 'target set' does, naming the --goal, with the Japanese distributor's name.
+tset = subprocess.run([CLI, "--token", admin, "target", "set", "大阪部品商会", "SUS", "2026-12",
+                       "--units", "5"], capture_output=True, text=True, env=_cli.env, timeout=60)
+psave = subprocess.run([CLI, "--token", admin, "plan", "save", str(op), "--goal", "BRK:2027:10",
+                        "--goal", "SUS:2027:10"], capture_output=True, text=True, env=_cli.env,
+                       timeout=60)
+check(tset.returncode == psave.returncode == 2 and NOT_COVERED in tset.stderr
+      and "liaison: invalid --goal, item 2: " + NOT_COVERED in psave.stderr,
+      "the CLI refuses the goal with target set's words (%r %r)" % (tset.stderr, psave.stderr))
+code, out = cli("plan", "save", str(op), "--goal", "BRK:2027:10", "--initiative",
+                "Hội chợ phụ tùng Tokyo 東京|kenji@osaka.example|2026-03-01|2026-03-31",
+                token=admin)
+check(code == "INVALID_ARGUMENT" and "2027" in out.get("message", "")
+      and [v.get("field") for v in out.get("violations", [])] == ["initiatives[0].dueOn"],
+      "liaison plan save: an initiative of 2026-03 on the 2027 plan (%s %s)" % (code, out))
+code, out = cli("plan", "save", str(op), "--goal", "BRK:2027:10", token=kenji)
+check(code == "OK" and [x.get("productLineCode") for x in out.get("goals", [])] == ["BRK"]
+      and out.get("distributorName") == "大阪部品商会", "a covered goal is saved (%s %s)"
+      % (code, out))
+must("ProposePlan", {"id": op}, kenji)
+must("ApprovePlan", {"id": op}, admin)
+check([k for k in targets(osaka) if k[0] == sus] == [] and (brk, "year", "2027-01-01")
+      in targets(osaka), "approval makes the covered goal a target and none on SUS")
 
 t.finish("test_plans")

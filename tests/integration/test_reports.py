@@ -957,6 +957,36 @@ check(code == "OK" and isinstance(out, list) and [x["period"] for x in out] == [
       "target list prints a JSON array (%s %s)" % (code, out))
 code, out = cli("target", "delete", str(out[0]["id"]) if out else "1", token=admin)
 check(code == "OK" and out.get("period") == "2099-Q3", "target delete (%s)" % code)
+# target list read UNITS 0 / REVENUE 0 where no units or no revenue target was set: a target of
+# nothing, where the attainment table says "-" (a try-out). A Target tells "not set" by a units
+# of 0 (a set one is at least 1) and by no currency.
+units_only = must("SetTarget", {"distributorId": saigon, "productLineId": brk, "period": "2098-Q1",
+                                "units": 120}, admin)["target"]["id"]
+revenue_only = must("SetTarget", {"distributorId": hanoi, "productLineId": flt, "period": "2098",
+                                  "revenueMinor": 750000, "currency": "JPY"}, admin)["target"]["id"]
+
+
+def target_table(token):
+    p = subprocess.run([CLI, "--token", token, "target", "list", "--from", "2098", "--to", "2098"],
+                       capture_output=True, text=True, env=_cli.env, timeout=60)
+    return p, {ln.split()[0]: ln.split()[2:7] for ln in p.stdout.splitlines()[1:] if ln.strip()}
+
+
+table, got = target_table(admin)
+check(table.returncode == 0 and got == {units_only: ["BRK", "2098-Q1", "120", "-", "-"],
+                                        revenue_only: ["FLT", "2098", "-", "750000", "JPY"]},
+      "target list shows a figure not set as '-', not 0 (%s %s)" % (table.stdout, table.stderr))
+table, got = target_table(saigon_user)
+check(table.returncode == 0 and got == {units_only: ["BRK", "2098-Q1", "120", "-", "-"]},
+      "and so for the Vietnamese distributor's own user (%s %s)" % (table.stdout, table.stderr))
+code, out = cli("target", "list", "--from", "2098", "--to", "2098", token=admin)
+check(code == "OK" and [(x["id"], n(x.get("units")), n(x.get("revenueMinor")), x.get("currency"))
+                        for x in out] == [(units_only, 120, None, None),
+                                          (revenue_only, None, 750000, "JPY")]
+      and not any("unitsCell" in x or "revenueCell" in x for x in out),
+      "--json gives the targets as the server does (%s %s)" % (code, out))
+for x in (units_only, revenue_only):
+    must("DeleteTarget", {"id": x}, admin)
 code, out = cli("attainment", "Công ty Phân phối Sài Gòn", "--from", "2025-Q1", "--to", "2025-Q1",
                 token=admin)
 check(code == "OK" and isinstance(out, list)
@@ -1007,5 +1037,73 @@ for args in (("report", "--help"), ("report", "save", "--help"), ("target", "set
                        timeout=60)
     check(h.returncode == 0 and ("Example" in h.stdout or "report" in h.stdout),
           "liaison %s prints help" % " ".join(args))
+
+# ---------------- figures past a bigint: one extreme row, not the table (migration 0127) -------
+# A target of 1 unit against 10^15 sold (both accepted) overflowed actual * 10000 / target, and
+# GetAttainment failed for every row ("a value is out of range or malformed"). Basis points now
+# stop at 10^15, the largest figure the server accepts; the other rows read as before. Health
+# takes the same ratio in numeric, capped at 100 %, and judges it as fully attained.
+BIG = 10**15
+# BRK's id again: the CLI checks above reuse the name for a table row, and distributor() reads it.
+brk = sql("SELECT id FROM product_lines WHERE tenant_id = %s AND code = 'BRK'" % tid)
+dai, dai_user = distributor("Công ty Đại Thắng 大勝商事", "MY", sections=["sales_by_line"])
+for line, req in ((brk, {"units": 1, "revenueMinor": 1, "currency": "VND"}),
+                  (flt, {"units": 10})):
+    req.update({"distributorId": dai, "productLineId": line, "period": PREV})
+    must("SetTarget", req, admin)
+rid = must("OpenReport", {"distributorId": dai, "period": PREV}, admin)["report"]["id"]
+must("SaveReport", {"id": rid, "sales": [
+    {"productLineId": brk, "units": str(BIG), "revenueMinor": str(BIG), "currency": "VND"},
+    {"productLineId": flt, "units": 7, "revenueMinor": 700, "currency": "VND"}]}, dai_user)
+must("SubmitReport", {"id": rid}, dai_user)
+code, out = attainment(distributorId=dai, **{"from": PREV, "to": PREV})
+b, f = (by_line(out, "BRK") or [{}])[0], (by_line(out, "FLT") or [{}])[0]
+check(code == "OK" and (b.get("actualUnits"), b.get("unitsAttainmentBp"),
+                        b.get("actualRevenueMinor"), b.get("revenueAttainmentBp"))
+      == (BIG, BIG, BIG, BIG),
+      "10^15 sold against a target of 1: units and revenue at the cap, 10^15 bp (%s %s)"
+      % (code, out))
+check(code == "OK" and (f.get("targetUnits"), f.get("actualUnits"), f.get("unitsAttainmentBp"))
+      == (10, 7, 7000), "the other line's row reads as before: 7 of 10, 7000 bp (%s)" % f)
+table = subprocess.run([CLI, "--token", admin, "attainment", "Công ty Đại Thắng 大勝商事",
+                        "--from", PREV, "--to", PREV], capture_output=True, text=True,
+                       env=_cli.env, timeout=60)
+rows_ = {ln.split()[0]: ln.split() for ln in table.stdout.splitlines()[1:] if ln.strip()}
+check(table.returncode == 0 and "10000000000000.00" in rows_.get("BRK", [])
+      and "70.00" in rows_.get("FLT", []),
+      "the table shows the capped BRK row and FLT's 70.00 (%r %r)" % (table.stdout, table.stderr))
+_deadline = time.monotonic() + 90
+_due = ("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind LIKE 'health%%'"
+        " AND done_at IS NULL AND run_at <= liaison_now()" % tid)
+while sql(_due) != "0" and time.monotonic() < _deadline:
+    time.sleep(0.2)
+code, out = call("GetDistributorHealth", {"distributorId": dai}, admin)
+why = [r.get("detail", "") for r in out.get("health", {}).get("reasons", [])
+       if r.get("factor") == "target_attainment"] if code == "OK" else []
+check(code == "OK" and len(why) == 1 and why[0].startswith("targets 85% attained"),
+      "health counts BRK as attained (100 %%) and FLT at 70 %%: 85 %% (%s %s)" % (code, out))
+# Inventory turns, sent in hundredths, overflowed the same way: 12 months of 10^15 sold against
+# an average of 1/12 on hand (one month 1, eleven 0) is 1.44 * 10^17 turns. They stop at 10^13.
+hai, hai_user = distributor("Phụ tùng Hải Phòng ハイフォン部品", "ID", sections=["sales_by_line"])
+for month in range(1, 13):
+    rid = must("OpenReport", {"distributorId": hai, "period": "2025-%02d" % month},
+               admin)["report"]["id"]
+    must("SaveReport", {"id": rid, "sales": [{"productLineId": brk, "units": str(BIG),
+                                              "revenueMinor": 1, "currency": "VND"}],
+                        "inventory": [{"productLineId": brk,
+                                       "unitsOnHand": 1 if month == 12 else 0}]}, hai_user)
+    must("SubmitReport", {"id": rid}, hai_user)
+code, out = attainment(distributorId=hai, **{"from": "2025-Q4", "to": "2025-Q4"})
+b = (by_line(out, "BRK") or [{}])[0]
+check(code == "OK" and (b.get("actualUnits"), b.get("unitsOnHand"), b.get("inventoryTurnsCenti"))
+      == (3 * BIG, 1, BIG),
+      "12 months of 10^15 sold against 1/12 on hand: turns at the cap, 10^13 (%s %s)"
+      % (code, out))
+table = subprocess.run([CLI, "--token", admin, "attainment", "Phụ tùng Hải Phòng ハイフォン部品",
+                        "--from", "2025-Q4", "--to", "2025-Q4"], capture_output=True, text=True,
+                       env=_cli.env, timeout=60)
+brk_row = [ln.split() for ln in table.stdout.splitlines() if ln.startswith("BRK ")]
+check(table.returncode == 0 and len(brk_row) == 1 and "10000000000000.00" in brk_row[0],
+      "the table shows the capped turns (%r %r)" % (table.stdout, table.stderr))
 
 t.finish("test_reports")
