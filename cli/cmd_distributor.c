@@ -149,8 +149,15 @@ static int dist_update(struct cli *cli, int argc, char **argv)
         return rc;
     if (!(f = dist_fields(&o, f)))
         return EXIT_USAGE;
-    return cli_show_one(cli, "UpdateDistributor", json_pack("{s:I,s:o}", "id", v, "fields", f),
-                        "distributor", dist_cols, 10);
+    rc = cli_show_one(cli, "UpdateDistributor", json_pack("{s:I,s:o}", "id", v, "fields", f),
+                      "distributor", dist_cols, 10);
+    /* The server counts the meetings to come against the new hours (0131); it moves none. */
+    if (rc == EXIT_OK && (o.tz || o.hours || o.days))
+        fprintf(stderr,
+                "liaison: meetings already planned keep their times, now counted against the "
+                "new hours; 'liaison cadence plan %lld' places the coming ones within them\n",
+                (long long)v);
+    return rc;
 }
 
 static int dist_list(struct cli *cli, int argc, char **argv)

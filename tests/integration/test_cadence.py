@@ -236,6 +236,27 @@ try:
                "o.distributor_id = m.distributor_id AND o.id < m.id AND o.starts_at < m.ends_at "
                "AND o.ends_at > m.starts_at WHERE m.distributor_id = %d) x" % d_vn) == "0",
           "no two meetings of a distributor overlap")
+    # Its hours narrowed to 08:00-09:00 (an exporter's try-out: the stored minutes kept saying
+    # 0 outside until someone ran 'cadence plan'): the meetings to come are counted against
+    # them at once (0131), at the times they had; the hours back, 0 again.
+    OUTSIDE = ("SELECT count(*) FILTER (WHERE distributor_outside_minutes > 0) || ' '"
+               " || count(*) FROM meetings WHERE distributor_id = %d AND status = 'scheduled'"
+               " AND kind = 'weekly'" % d_vn)
+    times = psql("SELECT md5(string_agg(starts_at::text, ',' ORDER BY id)) FROM meetings"
+                 " WHERE distributor_id = %d" % d_vn)
+    vn_fields = {"name": "Công ty Phụ tùng Sài Gòn " + RUN, "country": "VN", "languages": ["vi"],
+                 "timeZone": "Asia/Ho_Chi_Minh", "businessHoursStart": "08:00",
+                 "businessHoursEnd": "09:00", "workDays": HCM_DAYS}
+    must("UpdateDistributor", {"id": d_vn, "fields": vn_fields}, admin)
+    narrowed = psql(OUTSIDE).split()
+    check(narrowed[0] == narrowed[1] != "0",
+          "narrower hours: every weekly call to come counts minutes outside them (%s)" % narrowed)
+    must("UpdateDistributor", {"id": d_vn, "fields": dict(vn_fields, businessHoursEnd="17:00")},
+         admin)
+    check(psql(OUTSIDE).split()[0] == "0" and times == psql(
+        "SELECT md5(string_agg(starts_at::text, ',' ORDER BY id)) FROM meetings"
+        " WHERE distributor_id = %d" % d_vn),
+          "the hours back: none outside again, and no meeting moved either way")
     check(psql("SELECT count(*) FROM audit_log WHERE action = 'distributor.status.onboarding' "
                "AND entity_id = '%d'" % d_vn) == "1", "the move to onboarding is audited")
 
