@@ -23,7 +23,7 @@ static const struct output_column account_cols[] = {{"ID", "id"},
                                                     {"REGION", "region"},
                                                     {"INDUSTRY", "industry"},
                                                     {"DISTRIBUTOR", "distributorName"},
-                                                    {"OWNER", "ownerId"},
+                                                    {"OWNER", "ownerEmail|ownerId"},
                                                     {"CARVE-OUT", "carveOut", OUTPUT_BOOL}};
 static const struct output_column lead_cols[] = {
     {"ID", "id"},
@@ -39,7 +39,7 @@ static const struct output_column lead_cols[] = {
     {"FLAGS", "flags"},
     {"REGISTERED", "registeredAt"},
     {"CLOSE", "expectedClose"},
-    {"OWNER", "ownerId"},
+    {"OWNER", "ownerEmail|ownerId"},
     {"DECIDED BY", "decidedBy"},
     {"DECIDED", "decidedAt"},
     {"DECISION NOTE", "decisionNote"}};

@@ -360,6 +360,22 @@ static void output_padded(const char *text, size_t width)
     printf("%s%*s", text, (int)(width > w ? width - w : 0), "");
 }
 
+/*
+ * A column's value in row: its key's, or with keys "a|b" the first of them the row has, so that
+ * a column shows an owner's e-mail where the caller may read it and the id where not.
+ */
+static const json_t *output_column_value(const json_t *row, const char *key)
+{
+    const char *bar;
+    while ((bar = strchr(key, '|'))) {
+        const json_t *v = json_object_getn(row, key, (size_t)(bar - key));
+        if (v && !json_is_null(v) && !(json_is_string(v) && !*json_string_value(v)))
+            return v;
+        key = bar + 1;
+    }
+    return json_object_get(row, key);
+}
+
 void output_table(const struct output_column *cols, int ncols, const json_t *rows)
 {
     size_t width[16] = {0};
@@ -374,7 +390,7 @@ void output_table(const struct output_column *cols, int ncols, const json_t *row
     {
         for (int c = 0; c + 1 < ncols; c++) {
             size_t w = output_width(
-                output_cell(json_object_get(row, cols[c].key), &cols[c], cell, sizeof cell));
+                output_cell(output_column_value(row, cols[c].key), &cols[c], cell, sizeof cell));
             if (w > width[c])
                 width[c] = w;
         }
@@ -388,12 +404,12 @@ void output_table(const struct output_column *cols, int ncols, const json_t *row
     {
         for (int c = 0; c + 1 < ncols; c++) {
             output_padded(
-                output_cell(json_object_get(row, cols[c].key), &cols[c], cell, sizeof cell),
+                output_cell(output_column_value(row, cols[c].key), &cols[c], cell, sizeof cell),
                 width[c]);
             fputs("  ", stdout);
         }
         if (ncols > 0)
-            output_cell_whole(json_object_get(row, cols[ncols - 1].key), &cols[ncols - 1]);
+            output_cell_whole(output_column_value(row, cols[ncols - 1].key), &cols[ncols - 1]);
         putchar('\n');
     }
 }
@@ -408,7 +424,7 @@ void output_fields(const struct output_column *cols, int ncols, const json_t *ob
     for (int c = 0; c < ncols; c++) {
         output_padded(cols[c].header, width);
         fputs("  ", stdout);
-        output_cell_whole(json_object_get(obj, cols[c].key), &cols[c]);
+        output_cell_whole(output_column_value(obj, cols[c].key), &cols[c]);
         putchar('\n');
     }
 }

@@ -27,7 +27,8 @@
     "a.id, a.name, a.country, a.region, a.industry,"                                               \
     " a.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = a.tenant_id"        \
     "  AND d.id = a.distributor_id) AS distributor_name,"                                          \
-    " liaison_crm_user(a.owner_id) AS owner_id,"                                                   \
+    " liaison_crm_user(a.owner_id) AS owner_id, (SELECT u.email FROM users u"                      \
+    "  WHERE u.tenant_id = a.tenant_id AND u.id = liaison_crm_user(a.owner_id)) AS owner_email,"   \
     " liaison_account_carved_out(a.name, a.country, a.region) AS carve_out,"                       \
     " liaison_rfc3339(a.created_at) AS created_at"
 /* An account is one side's (migration 0063): a distributor's, or the exporter's own, reached
@@ -41,7 +42,8 @@
     " (SELECT a.name FROM key_accounts a WHERE a.tenant_id = l.tenant_id"                          \
     "  AND a.id = l.key_account_id) AS account_name, l.title, l.stage, l.value_minor,"             \
     " l.currency, l.expected_close::text AS expected_close,"                                       \
-    " liaison_crm_user(l.owner_id) AS owner_id,"                                                   \
+    " liaison_crm_user(l.owner_id) AS owner_id, (SELECT u.email FROM users u"                      \
+    "  WHERE u.tenant_id = l.tenant_id AND u.id = liaison_crm_user(l.owner_id)) AS owner_email,"   \
     " array_to_json(l.product_line_ids)::text AS product_line_ids,"                                \
     " (SELECT json_agg(pl.code ORDER BY array_position(l.product_line_ids, pl.id))"                \
     "  FROM product_lines pl WHERE pl.tenant_id = l.tenant_id"                                     \

@@ -12,6 +12,7 @@ only."""
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -286,8 +287,9 @@ for again in ("Chủ Của Mình", "Chủ Của\u200b Mình"):
           "a registration on an account that exists (%r) makes none, and audits none (%s)"
           % (again, out.get("lead", {}).get("keyAccountId")))
 code, out = owned(admin, "Staff Owned GmbH", admin_id, country="DE", region="", currency="EUR")
-check(code == "OK" and out["lead"].get("ownerId") == admin_id,
-      "the exporter's staff own its own lead (%s %s)" % (code, out))
+check(code == "OK" and out["lead"].get("ownerId") == admin_id
+      and out["lead"].get("ownerEmail") == "admin@crm.example",
+      "the exporter's staff own its own lead, named by e-mail too (%s %s)" % (code, out))
 # Reassigned, a lead keeps an owner of the exporter's staff, and not one of the distributor it
 # left: the new distributor's users would read that person on it.
 moving = {}
@@ -516,8 +518,8 @@ check(any(x["id"] == visit and vientiane_email in x.get("createdBy", "")
           for x in out.get("interactions", [])), "... and named to staff")
 acc = must("GetKeyAccount", {"id": must("GetLead", {"id": first}, admin)["lead"]["keyAccountId"]},
            saigon_user)["account"]
-check(not acc.get("ownerId"), "an account's owner of another distributor is nobody to a "
-      "distributor's user (%s)" % acc)
+check(not acc.get("ownerId") and not acc.get("ownerEmail"),
+      "an account's owner of another distributor is nobody to a distributor's user (%s)" % acc)
 code, out = call("ListInteractions", {"leadId": first, "page": {"cursor": "aW50OjA6MQ"}},
                  saigon_user)
 check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "page.cursor",
@@ -849,8 +851,14 @@ check(code == "OK" and out["lead"].get("title") == "Phanh xe buýt",
 p = subprocess.run([CLI, "--token", saigon_user, "lead", "show", str(fix_id)],
                    capture_output=True, text=True, env=_cli.env)
 check(p.returncode == 0 and "2027-06-30" in p.stdout and "CLOSE" in p.stdout
-      and "OWNER" in p.stdout and admin_id in p.stdout and "DECIDED BY" in p.stdout,
-      "lead show's text has the close date, the owner and the decision (%s)" % p.stdout)
+      and "OWNER" in p.stdout and "DECIDED BY" in p.stdout
+      and re.search(r"^OWNER +(admin@crm\.example|%s)$" % admin_id, p.stdout, re.M),
+      "lead show's text has the close date, the owner (its e-mail where the caller reads"
+      " users, else its id) and the decision (%s)" % p.stdout)
+p = subprocess.run([CLI, "--token", admin, "lead", "show", str(fix_id)],
+                   capture_output=True, text=True, env=_cli.env)
+check(p.returncode == 0 and re.search(r"^OWNER +admin@crm\.example$", p.stdout, re.M),
+      "to staff, lead show names the owner by e-mail, not a bare id (%s)" % p.stdout)
 p = subprocess.run([CLI, "--token", admin, "lead", "list", "--registration", "flagged"],
                    capture_output=True, text=True, env=_cli.env)
 check(p.returncode == 0 and "CLOSE" in p.stdout.splitlines()[0]
@@ -930,8 +938,9 @@ code, out = cli("account", "update", str(ours), "--region", "JP", token=admin)
 check(code == "OK" and not out.get("region"), "the country's code is the whole country (%s)" % out)
 p = subprocess.run([CLI, "--token", admin, "account", "show", str(ours)], capture_output=True,
                    text=True, env=_cli.env)
-check(p.returncode == 0 and any(ln.split() == ["OWNER", admin_id] for ln in p.stdout.splitlines()),
-      "account show prints the owner an update set (%s)" % p.stdout)
+check(p.returncode == 0
+      and any(ln.split() == ["OWNER", "admin@crm.example"] for ln in p.stdout.splitlines()),
+      "account show prints the owner an update set, by e-mail (%s)" % p.stdout)
 acc_row = t.psql("SELECT name, country, region, industry, owner_id FROM key_accounts"
                  " WHERE tenant_id = %s AND id = %s" % (tid, ours)).strip()
 for what, change, token, want, field in (
