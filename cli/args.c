@@ -168,6 +168,17 @@ const char *cli_nearest(const char *word, const char *const *names, size_t n)
     return best;
 }
 
+/* Said of an option of liaison itself met after the command, which takes only its own. */
+static const char *args_global_hint(const char *arg)
+{
+    static char hint[128];
+    if (!cli_global_option(arg))
+        return "";
+    snprintf(hint, sizeof hint, ": %.*s is an option of liaison itself, given before the command",
+             (int)strcspn(arg, "="), arg);
+    return hint;
+}
+
 int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
                    const char **positional, int npositional)
 {
@@ -215,7 +226,7 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
         if (!o->name) {
             fprintf(stderr, "liaison: unknown option '");
             output_escaped(stderr, a);
-            fprintf(stderr, "'\n\n");
+            fprintf(stderr, "'%s\n\n", args_global_hint(a));
             args_usage(stderr, spec);
             return EXIT_USAGE;
         }
@@ -298,7 +309,9 @@ int cli_subcommand(const char *family, const struct cli_subcommand *subs, int ar
     const char *near = cli_nearest(argv[1], names, n);
     fprintf(stderr, "liaison: unknown command '%s ", family);
     output_escaped(stderr, argv[1]);
-    if (near)
+    if (*args_global_hint(argv[1]))
+        fprintf(stderr, "'%s\n", args_global_hint(argv[1]));
+    else if (near)
         fprintf(stderr, "'; did you mean '%s %s'? (see 'liaison %s --help')\n", family, near,
                 family);
     else

@@ -423,6 +423,9 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
  */
 int cli_resolve_exact(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t *out);
 
+/* Whether arg (--token or --token=T, say) is an option of liaison itself, given before commands. */
+bool cli_global_option(const char *arg);
+
 /* An id in a response: 64-bit ids come as JSON strings, smaller ones as numbers. */
 json_int_t cli_json_id(const json_t *v);
 

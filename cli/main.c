@@ -585,6 +585,15 @@ static const struct {
                    {"--token", G_TOKEN, true, false},
                    {"--idempotency-key", G_IDEMPOTENCY_KEY, true, false}};
 
+bool cli_global_option(const char *arg)
+{
+    size_t len = strcspn(arg, "=");
+    for (size_t g = 0; g < sizeof global_opts / sizeof global_opts[0]; g++)
+        if (strlen(global_opts[g].name) == len && !strncmp(arg, global_opts[g].name, len))
+            return true;
+    return false;
+}
+
 /*
  * Whether argv[i] (with argv[i + 1] as a separate value) is a global
  * option; *value gets its value and *used how many words it takes. After

@@ -149,9 +149,17 @@ for args, said in [(("distrbutor", "list"), "unknown command 'distrbutor'; did y
                    (("frobnicate",), "unknown command 'frobnicate' (see 'liaison --help')\n"),
                    (("Nguyễn Văn An",), "unknown command 'Nguyễn Văn An' (see 'liaison --help')\n"),
                    (("distributor", "山田商事"), "unknown command 'distributor 山田商事' (see "
-                    "'liaison distributor --help')\n")]:
+                    "'liaison distributor --help')\n"),
+                   # An option of liaison itself after the command (two try-outs).
+                   (("distributor", "--url", "liaison://x", "list"), "unknown command "
+                    "'distributor --url': --url is an option of liaison itself, given before the "
+                    "command\n")]:
     rc, out, err = run(*args)
     check(rc == 2 and text(err) == "liaison: " + said, "%s: %r" % (args, text(err)))
+rc, out, err = run("admin", "tenant", "list", "--token", "x")
+check(rc == 2 and lines(err)[0] == "liaison: unknown option '--token': --token is an option of "
+      "liaison itself, given before the command", "a global option after a command says where "
+      "it goes (%r)" % text(err))
 # A server that is not there, or whose CA is not given: the message says which setting helps.
 rc, out, err = run("health", env={"LIAISON_URL": DEAD_URL})
 check(rc == 6 and "Connection refused (is liaisond running there? --url or LIAISON_URL names "
