@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -122,6 +123,14 @@ int cmd_jobs(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    static const char *const states[] = {"pending", "retrying", "failed", "done"};
+    size_t known = 0;
+    while (state && known < 4 && strcasecmp(state, states[known]))
+        known++;
+    if (state && known == 4) {
+        fprintf(stderr, "liaison: --state is pending, retrying, failed or done\n");
+        return EXIT_USAGE;
+    }
     json_t *req = json_object();
     if (kind)
         json_object_set_new(req, "kind", json_string(kind));

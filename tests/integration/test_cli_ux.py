@@ -99,6 +99,9 @@ rc, out, err = run("admin", "audit", "--action", "tenant.rate-limit",
                    env={"LIAISON_TOKEN": OPERATOR})
 check(rc == 2 and "did you mean 'tenant.rate_limit'" in text(err),
       "an action never recorded is refused, the nearest named (%d %s)" % (rc, text(err)))
+rc, out, err = run("jobs", "--state", "bogus", env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 2 and text(err) == "liaison: --state is pending, retrying, failed or done\n",
+      "jobs --state names the states it takes (%r)" % text(err))
 rc, out, err = run("admin", "audit", "--since", "2026-13-01", env={"LIAISON_TOKEN": OPERATOR})
 check(rc == 2 and "--since" in text(err) and "UTC" in text(err),
       "admin audit names a bad --since and says a day is UTC's (%d %s)" % (rc, text(err)))
