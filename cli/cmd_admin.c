@@ -107,14 +107,16 @@ static int tenant_show(struct cli *cli, int argc, char **argv)
 static int tenant_suspend(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "SuspendTenant", "admin tenant suspend SLUG",
-                         "Suspends a tenant: its sessions and tokens are refused at once.",
+                         "Suspends a tenant: its sessions and tokens are refused at once. One "
+                         "suspended already is left as it is, with no second audit row.",
                          "admin tenant suspend acme", 4);
 }
 
 static int tenant_resume(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "ResumeTenant", "admin tenant resume SLUG",
-                         "Resumes a suspended tenant.", "admin tenant resume acme", 4);
+                         "Resumes a suspended tenant; an active one is left as it is.",
+                         "admin tenant resume acme", 4);
 }
 
 static int tenant_delete(struct cli *cli, int argc, char **argv)
