@@ -213,13 +213,22 @@ static int dist_status(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v;
-    /* Terminating is for good: a part of a name that happens to be unique is not enough. */
-    if ((rc = !strcmp(args[1], "terminated") ? cli_resolve_exact(cli, CLI_DISTRIBUTOR, args[0], &v)
-                                             : cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &v)))
+    json_t *status = cli_enum_string(args[1]);
+    if (!status)
+        return EXIT_ERROR;
+    /*
+     * Terminating is for good: a part of a name that happens to be unique is not enough. The
+     * status as sent (any case: "Terminated" too) decides.
+     */
+    if ((rc = !strcmp(json_string_value(status), "terminated")
+                  ? cli_resolve_exact(cli, CLI_DISTRIBUTOR, args[0], &v)
+                  : cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &v))) {
+        json_decref(status);
         return rc;
+    }
     return cli_show_one(cli, "SetDistributorStatus",
-                        json_pack("{s:I,s:o}", "id", v, "status", cli_enum_string(args[1])),
-                        "distributor", dist_cols, 10);
+                        json_pack("{s:I,s:o}", "id", v, "status", status), "distributor", dist_cols,
+                        10);
 }
 
 static int dist_assign(struct cli *cli, int argc, char **argv)
@@ -348,6 +357,9 @@ static int contact_resolve(struct cli *cli, const char *dist, const char *contac
     int rc = dist ? cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d) : 0;
     if (rc || (rc = cli_resolve(cli, CLI_CONTACT, contact, d, id)) || !d)
         return rc;
+    /* A name or an e-mail was looked up within the distributor already. */
+    if (contact[strspn(contact, "0123456789")])
+        return EXIT_OK;
     json_t *resp;
     if ((rc = cli_call(cli, "GetContact", json_pack("{s:I}", "id", *id), &resp)))
         return rc;

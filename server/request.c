@@ -908,6 +908,20 @@ bool request_check_one_line(struct request *r, const char *field, const char *te
     return false;
 }
 
+/*
+ * Whether s starts a character that shows as nothing and that request_space_at() leaves to
+ * names, where joiners and marks have their uses: the direction marks (U+200E, U+200F), the
+ * invisible operators (U+2061 to U+2064), the variation selectors (U+FE00 to U+FE0F) and the
+ * tags (U+E0000 to U+E007F). wire_text_refused() refuses the embeddings and isolates already.
+ */
+static bool request_invisible_at(const unsigned char *s)
+{
+    return (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f)) ||
+           (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa1 && s[2] <= 0xa4) ||
+           (s[0] == 0xef && s[1] == 0xb8 && s[2] >= 0x80 && s[2] <= 0x8f) ||
+           (s[0] == 0xf3 && s[1] == 0xa0 && (s[2] == 0x80 || s[2] == 0x81));
+}
+
 bool request_check_email(struct request *r, const char *field, const char *email, bool required)
 {
     if (!*email && !required)
@@ -933,10 +947,10 @@ bool request_check_email(struct request *r, const char *field, const char *email
         if (*c <= 0x20 || strchr("\"<>\\,;:()[]", *c))
             why = "not an e-mail address: no spaces, quotes, brackets, commas, colons or "
                   "semicolons";
-        else if (request_space_at(c))
+        else if (request_space_at(c) || request_invisible_at(c))
             /* A user so named could not log in by typing the address they see. */
             why = "not an e-mail address: no spaces or characters that show as nothing (such "
-                  "as a zero-width space)";
+                  "as a zero-width space or a direction mark)";
     if (!why)
         return true;
     request_fail_field(r, field, why);

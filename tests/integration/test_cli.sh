@@ -171,6 +171,9 @@ done
 zw=$'z\xe2\x80\x8b@cli.example'
 check "user create with a zero-width space in the e-mail" 2 sh -c "\"$cli\" user create --email '$zw' --role manager --password-stdin < \"$home/pw\""
 contains "the invisible character said" "$err" "invalid --email: not an e-mail address: no spaces or characters that show as nothing"
+lrm=$'z\xe2\x80\x8e@cli.example'
+check "user create with a direction mark in the e-mail" 2 sh -c "\"$cli\" user create --email '$lrm' --role manager --password-stdin < \"$home/pw\""
+contains "the direction mark said" "$err" "no spaces or characters that show as nothing"
 check "user create with a bad role" 2 sh -c "\"$cli\" user create --email r@cli.example --role boss --password-stdin < \"$home/pw\""
 check "user list" 0 "$cli" user list
 contains "user listed" "$out" "m@cli.example"
@@ -473,7 +476,7 @@ contains "candidates with country and status" "$err" "Saigon Trading  (VN, prosp
 # the same name, and the name means the one not terminated.
 check "distributor to terminate" 0 "$cli" distributor create --name "Kyoto 部品" --country JP --time-zone Asia/Tokyo
 # For good: a part of its name that is unique is refused (a try-out's 'gòn' meant Saigon).
-check "terminated by a part of the name: refused" 2 "$cli" distributor status "yoto 部" terminated
+check "terminated by a part of the name: refused" 2 "$cli" distributor status "yoto 部" Terminated
 contains "the whole name asked for" "$err" "'yoto 部' is only part of distributor 'Kyoto 部品'"
 check "... and nothing changed" 0 "$cli" distributor show "Kyoto 部品"
 contains "still a prospect" "$out" "prospect"
