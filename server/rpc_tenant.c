@@ -64,11 +64,15 @@ static struct db_stmt q_tenant_get = {
  * suspension wrote a second audit row for one change (an operator's try-out).
  */
 static struct db_stmt q_tenant_status = {
-    "WITH m AS (UPDATE tenants SET status = $2 WHERE slug = $1 AND status <> $2"
-    "  RETURNING " TENANT_COLS ", liaison_operator_bind(id) AS bound)"
-    " SELECT slug, name, status, created_at FROM m"
-    " WHERE liaison_platform_audit($3, m.slug) AND liaison_audit($3, 'tenant', m.slug)"
-    " UNION ALL SELECT " TENANT_COLS " FROM tenants WHERE slug = $1 AND status = $2",
+    /* Locked first, so that a second change at once reads the first's status, as committed. */
+    "WITH t AS (SELECT id, slug, name, status, created_at FROM tenants WHERE slug = $1"
+    "  FOR UPDATE),"
+    " m AS (UPDATE tenants x SET status = $2 FROM t WHERE x.id = t.id AND t.status <> $2"
+    "  RETURNING x.slug, liaison_operator_bind(x.id) AS bound)"
+    " SELECT t.slug, t.name, 'TENANT_STATUS_' || upper($2) AS status,"
+    " liaison_rfc3339(t.created_at) AS created_at FROM t WHERE t.status = $2"
+    " OR EXISTS (SELECT 1 FROM m WHERE liaison_platform_audit($3, m.slug)"
+    "  AND liaison_audit($3, 'tenant', m.slug))",
     3, 0};
 /*
  * liaisond may not delete tenants itself (that would take the tenant's
@@ -179,6 +183,16 @@ static struct db_stmt q_import_finish = {
     " WHERE liaison_tenant_import_jobs() >= 0",
     4, 0};
 
+/*
+ * $1 import, $2 the admin's new hash (or ''): an export with secrets keeps its users' passwords,
+ * and a new one for an admin would be ignored (migration 0132).
+ */
+static struct db_stmt q_import_secrets_ok = {
+    "SELECT liaison_check(NOT ($2 <> '' AND liaison_tenant_import_secrets($1::bigint)),"
+    " 'adminEmail', 'the export holds password hashes (it was made with --include-secrets): its"
+    " users keep their passwords, so a new password for an admin does not apply')",
+    2, 0};
+
 static struct exec_decl d_import_begin = {.method = "BeginTenantImport",
                                           .query = {&q_import_begin, {"slug", "name"}},
                                           .not_found = "no such tenant"};
@@ -187,6 +201,7 @@ static struct exec_decl d_import_rows = {.method = "ImportTenantRows",
                                          .not_found = "no such import"};
 static struct exec_decl d_import_finish = {
     .method = "FinishTenantImport",
+    .check = {&q_import_secrets_ok, {"import_id", "admin_password"}},
     .query = {&q_import_finish, {"import_id", "rows", "admin_email", "admin_password"}},
     .not_found = "no such import"};
 

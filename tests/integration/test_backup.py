@@ -641,6 +641,15 @@ check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "rows",
 code, out = call("ImportTenantRows", {"importId": imp, "rows": [
     {"table": "tenants", "json": json.dumps(header[0])}]}, OPERATOR)
 check(code == "OK" and str(out.get("rowsStaged")) == "1", "a batch is staged (%s)" % out)
+# The staged tenants row is of an export with secrets: a new admin password is refused on the
+# wire too, not only by the CLI (0132), and nothing is written.
+code, out = call("FinishTenantImport", {"importId": imp, "rows": 1,
+                                        "adminEmail": "an@saokhue.example",
+                                        "adminPassword": "a new password of some length"},
+                 OPERATOR)
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "adminEmail"
+      and "password hashes" in out.get("message", "") and tenant_id("rpc-" + RUN) == "0",
+      "an export with secrets refuses a new admin password over the API (%s %s)" % (code, out))
 code, out = call("FinishTenantImport", {"importId": imp, "rows": 5}, OPERATOR)
 check(code == "INVALID_ARGUMENT" and "truncated" in out.get("message", "")
       and tenant_id("rpc-" + RUN) == "0",
