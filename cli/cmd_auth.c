@@ -86,31 +86,50 @@ int cmd_login(struct cli *cli, int argc, char **argv)
 }
 
 /*
- * With no saved session, a token given by --token or LIAISON_TOKEN is ended only if it is a
- * log-in session's: the server answers an operator's or an API token's logout by forgetting
- * the connection's identity, which would print "logged out" with the token still good.
+ * With no saved session, a token given by --token, LIAISON_TOKEN or the config file is ended
+ * only if it is a log-in session's: the server answers an operator's or an API token's logout
+ * by forgetting the connection's identity, which would print "logged out" with the token still
+ * good. EXIT_OK to go on; -1 when the server had ended it already (said); else an exit code.
  */
 static int logout_given_is_session(struct cli *cli)
 {
-    json_t *resp;
-    int rc = cli_call(cli, "WhoAmI", NULL, &resp);
-    if (rc != EXIT_OK)
+    int rc;
+    if ((rc = cli_open(cli)))
         return rc;
-    const char *kind =
-        json_string_value(json_object_get(json_object_get(resp, "identity"), "kind"));
-    if (kind && !strcmp(kind, "session")) {
-        json_decref(resp);
-        return EXIT_OK;
+    /* A token refused is one the server ended already: refused when connecting, or asked. */
+    char *resp = NULL;
+    int code = liaison_connect(cli->conn);
+    if (code == LIAISON_OK)
+        code = liaison_call_json(cli->conn, "WhoAmI", NULL, &resp);
+    else if (code != LIAISON_UNAUTHENTICATED) {
+        cli_print_connect_error(cli, code);
+        return cli_exit_code(cli, code);
     }
-    fprintf(stderr,
-            "liaison: no session is saved%s%s, and the token of --token or LIAISON_TOKEN is %s: "
-            "logout ends log-in sessions only; revoke an API token with 'liaison token revoke "
-            "ID', an operator token with 'liaisond operator revoke NAME', or unset "
-            "LIAISON_TOKEN to stop using it here\n",
-            cli->set.profile ? " for profile " : "", cli->set.profile ? cli->set.profile : "",
-            kind && !strcmp(kind, "operator") ? "an operator token" : "an API token");
-    json_decref(resp);
-    return EXIT_USAGE;
+    if (code != LIAISON_OK)
+        liaison_string_free(resp);
+    if (code == LIAISON_UNAUTHENTICATED) {
+        if (!cli->set.json)
+            printf("already logged out: the server had ended the session\n");
+        return -1;
+    }
+    if (code != LIAISON_OK) {
+        cli_print_error(cli, code, NULL);
+        return cli_exit_code(cli, code);
+    }
+    json_t *out = json_loads(resp, 0, NULL);
+    liaison_string_free(resp);
+    const char *kind = json_string_value(json_object_get(json_object_get(out, "identity"), "kind"));
+    bool session = kind && !strcmp(kind, "session");
+    if (!session)
+        fprintf(stderr,
+                "liaison: no session is saved%s%s, and the token given (--token, LIAISON_TOKEN "
+                "or the config file's) is %s: logout ends log-in sessions only; revoke an API "
+                "token with 'liaison token revoke ID', an operator token with 'liaisond "
+                "operator revoke NAME', or stop giving it here\n",
+                cli->set.profile ? " for profile " : "", cli->set.profile ? cli->set.profile : "",
+                kind && !strcmp(kind, "operator") ? "an operator token" : "an API token");
+    json_decref(out);
+    return session ? EXIT_OK : EXIT_USAGE;
 }
 
 int cmd_logout(struct cli *cli, int argc, char **argv)
@@ -119,10 +138,10 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "logout",
         "Ends the saved session on the server and removes it from this machine, whatever\n"
-        "--token or LIAISON_TOKEN say (they are still used by later commands). With no\n"
-        "session saved, ends the log-in session whose token --token or LIAISON_TOKEN gives;\n"
-        "an API or operator token is refused (revoke it instead). A session the server has\n"
-        "already ended (revoked or expired) counts as logged out.",
+        "--token, LIAISON_TOKEN or the config file's token say (they are still used by later\n"
+        "commands). With no session saved, ends the log-in session whose token one of them\n"
+        "gives; an API or operator token is refused (revoke it instead). A session the\n"
+        "server has already ended (revoked or expired) counts as logged out.",
         opts, 0, "logout"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
@@ -142,7 +161,7 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
         cli->set.token = token;
         cli->set.token_from = CLI_TOKEN_SESSION;
     } else if (given && (rc = logout_given_is_session(cli)) != EXIT_OK) {
-        return rc;
+        return rc < 0 ? EXIT_OK : rc;
     }
     if (!cli->set.token) {
         if (cli_session_remove(cli->set.profile) < 0)
@@ -172,7 +191,8 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
     if (!cli->set.json && (code == LIAISON_OK || stale))
         printf(stale ? "already logged out: the server had ended the session\n" : "logged out\n");
     if (given && cli->set.token_from == CLI_TOKEN_SESSION && (code == LIAISON_OK || stale))
-        fprintf(stderr, "liaison: --token or LIAISON_TOKEN is still set: later commands use it\n");
+        fprintf(stderr, "liaison: --token, LIAISON_TOKEN or the config file's token is still "
+                        "given: later commands use it\n");
     return stale ? EXIT_OK : cli_exit_code(cli, code);
 }
 

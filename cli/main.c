@@ -796,7 +796,10 @@ int main(int argc, char **argv)
             cli.operator_cmd = cmd->group == GROUP_OPERATOR;
             rc = cmd->run(&cli, nwords, words);
             /* Said, as the key promises that a repeat makes nothing twice. */
-            if (rc == EXIT_OK && cli.set.idempotency_key && !cli.creates)
+            bool help = false;
+            for (int w = 0; w < nwords; w++)
+                help = help || !strcmp(words[w], "--help") || !strcmp(words[w], "-h");
+            if (rc == EXIT_OK && cli.set.idempotency_key && !cli.creates && !help)
                 fprintf(stderr,
                         "liaison: --idempotency-key was not used: 'liaison %s' sends no create "
                         "that takes one\n",

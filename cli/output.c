@@ -368,7 +368,10 @@ static const json_t *output_column_value(const json_t *row, const char *key)
 {
     const char *bar;
     while ((bar = strchr(key, '|'))) {
-        const json_t *v = json_object_getn(row, key, (size_t)(bar - key));
+        /* A key of its own: json_object_getn() is jansson 2.14's, and 2.13 is enough else. */
+        char first[64];
+        snprintf(first, sizeof first, "%.*s", (int)(bar - key), key);
+        const json_t *v = json_object_get(row, first);
         if (v && !json_is_null(v) && !(json_is_string(v) && !*json_string_value(v)))
             return v;
         key = bar + 1;

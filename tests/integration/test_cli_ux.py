@@ -335,10 +335,14 @@ op_file = os.path.join(op_home, ".config", "liaison", "session")
 session_token = [ln.split("=", 1)[1].strip() for ln in open(op_file)
                  if ln.startswith("token")][0]
 rc, out, err = run("logout", home_dir=op_home, env={"LIAISON_TOKEN": OPERATOR})
-check(rc == 0 and text(out) == "logged out\n" and "still set" in text(err)
+check(rc == 0 and text(out) == "logged out\n" and "still given" in text(err)
       and not os.path.exists(op_file), "logout with LIAISON_TOKEN set ends the saved session")
 rc, _, _ = run("--token", session_token, "whoami", home_dir=op_home)
 check(rc == 3, "... and that session is ended on the server (%d)" % rc)
+rc, out, err = run("--token", session_token, "logout", home_dir=op_home)
+check(rc == 0 and text(out).startswith("already logged out"),
+      "logout of a given session the server ended already counts as logged out (%d %r %r)"
+      % (rc, text(out), text(err)))
 rc, out, err = run("logout", home_dir=op_home, env={"LIAISON_TOKEN": OPERATOR})
 check(rc == 2 and "an operator token" in text(err) and "logged out" not in text(out),
       "logout of an operator's token with no session saved is refused (%r)" % text(err))
