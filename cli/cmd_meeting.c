@@ -396,34 +396,6 @@ static int mt_add(struct cli *cli, int argc, char **argv)
 }
 
 /*
- * Whether meeting id has the status wanted now, in *already: read before a
- * move, so that a move the server answers as a no-op (a retry whose answer
- * was lost) is said as one, as 'order' says it. A refused read is false,
- * quietly: the move itself then says what is wrong. Read after every change
- * committed before now (cli_read_current), so that a standby behind the
- * retried move does not hide it. Returns an exit code, having said why when
- * the server cannot be reached.
- */
-static int meeting_already(struct cli *cli, json_int_t id, const char *wanted, bool *already)
-{
-    int rc;
-    *already = false;
-    if ((rc = cli_read_current(cli)) || (rc = cli_connect(cli)))
-        return rc;
-    char req[64], *resp = NULL;
-    snprintf(req, sizeof req, "{\"id\":%lld}", (long long)id);
-    if (liaison_call_json(cli->conn, "GetMeeting", req, &resp) == LIAISON_OK) {
-        json_t *out = json_loads(resp, 0, NULL);
-        const char *now =
-            json_string_value(json_object_get(json_object_get(out, "meeting"), "status"));
-        *already = now && !strcmp(now, wanted);
-        json_decref(out);
-    }
-    liaison_string_free(resp);
-    return EXIT_OK;
-}
-
-/*
  * 'held', 'missed' and 'cancel': one meeting ID and, but for held, a reason.
  * A meeting that has the status asked for already is left as it is by the
  * server (no audit row, no time moved), and said so here: exit 0, so that a
@@ -468,7 +440,8 @@ static int mt_status(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     /* --json prints the answer only, as 'order' does: a script reads its status. */
-    if (!cli->set.json && (rc = meeting_already(cli, id, status, &already)))
+    if (!cli->set.json &&
+        (rc = cli_status_already(cli, "GetMeeting", "meeting", id, status, &already)))
         return rc;
     json_t *req = json_pack("{s:I}", "id", id);
     if (!req)

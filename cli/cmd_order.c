@@ -182,34 +182,6 @@ static void order_print(struct cli *cli, json_t *order)
 static int shipment_answer(struct cli *cli, const char *method, json_t *req);
 
 /*
- * Whether the record get ({"id": id}) answers under key has the status
- * wanted now, in *already: read before a move, so that a move the server
- * answers as a no-op (a retry whose answer was lost) is said as one. A
- * refused read is false, quietly: the move itself then says what is wrong.
- * Read after every change committed before now (cli_read_current), so that
- * a standby behind the retried move does not hide it. Returns an exit
- * code, having said why when the server cannot be reached.
- */
-static int status_already(struct cli *cli, const char *get, const char *key, json_int_t id,
-                          const char *wanted, bool *already)
-{
-    int rc;
-    *already = false;
-    if ((rc = cli_read_current(cli)) || (rc = cli_connect(cli)))
-        return rc;
-    char req[64], *resp = NULL;
-    snprintf(req, sizeof req, "{\"id\":%lld}", (long long)id);
-    if (liaison_call_json(cli->conn, get, req, &resp) == LIAISON_OK) {
-        json_t *out = json_loads(resp, 0, NULL);
-        const char *now = json_string_value(json_object_get(json_object_get(out, key), "status"));
-        *already = now && !strcmp(now, wanted);
-        json_decref(out);
-    }
-    liaison_string_free(resp);
-    return EXIT_OK;
-}
-
-/*
  * Moves record key id to status with method and prints what answer makes
  * of the reply; a record that was already there is said to be (the server
  * leaves it as it was: no audit, no timestamp moved). Returns an exit code.
@@ -224,7 +196,7 @@ static int status_move(struct cli *cli, const char *method, const char *get, con
     if (!wanted)
         return EXIT_ERROR;
     if (!cli->set.json &&
-        (rc = status_already(cli, get, key, id, json_string_value(wanted), &already))) {
+        (rc = cli_status_already(cli, get, key, id, json_string_value(wanted), &already))) {
         json_decref(wanted);
         return rc;
     }

@@ -506,6 +506,29 @@ json_t *cli_current_fields(struct cli *cli, const char *get_method, json_int_t i
     return f;
 }
 
+/*
+ * Read after every change committed before now (cli_read_current), so that a standby behind the
+ * retried move does not hide it.
+ */
+int cli_status_already(struct cli *cli, const char *get, const char *key, json_int_t id,
+                       const char *wanted, bool *already)
+{
+    int rc;
+    *already = false;
+    if ((rc = cli_read_current(cli)) || (rc = cli_connect(cli)))
+        return rc;
+    char req[64], *resp = NULL;
+    snprintf(req, sizeof req, "{\"id\":%lld}", (long long)id);
+    if (liaison_call_json(cli->conn, get, req, &resp) == LIAISON_OK) {
+        json_t *out = json_loads(resp, 0, NULL);
+        const char *now = json_string_value(json_object_get(json_object_get(out, key), "status"));
+        *already = now && !strcmp(now, wanted);
+        json_decref(out);
+    }
+    liaison_string_free(resp);
+    return EXIT_OK;
+}
+
 int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
 {
     return cli_call_or_deny(cli, method, request, out, NULL);

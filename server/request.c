@@ -32,6 +32,14 @@ const char *request_method_name(const struct request *r)
     return r->method ? r->method->name : "unknown";
 }
 
+/* The tenant a log line names: the caller's, else the one an operator acts on, else "-". */
+static const char *request_log_tenant(const struct request *r)
+{
+    if (r->who.tenant_slug[0])
+        return r->who.tenant_slug;
+    return r->log_tenant && r->log_tenant[0] ? r->log_tenant : "-";
+}
+
 const char *request_source(const struct request *r, int *len)
 {
     if (r->source[0]) {
@@ -184,9 +192,8 @@ static void request_close(struct request *r, int code)
 {
     uint64_t dur = (uv_hrtime() - r->started_ns) / 1000;
     if (!r->conn || r->who.kind != IDENTITY_NONE || conn_log_admit(r->conn))
-        log_request(r->id, r->rid, r->who.tenant_slug[0] ? r->who.tenant_slug : r->log_tenant,
-                    r->method ? r->method->name : "unknown", wire_code_name(code), dur,
-                    r->txn.batch, r->peer);
+        log_request(r->id, r->rid, request_log_tenant(r), request_method_name(r),
+                    wire_code_name(code), dur, r->txn.batch, r->peer);
     metrics_request(r->method && r->method->desc
                         ? (int)(r->method->desc - liaison__v1__liaison__descriptor.methods)
                         : -1,
@@ -1180,15 +1187,11 @@ void request_fail_db(struct request *r, int code, const char *detail)
         code = LIAISON__V1__CODE__INTERNAL;
         break;
     }
-    /* Its request line follows it: the same req, tenant and method tie the two together. */
+    /* The same req, tenant and method as its request's line (when that one is logged). */
     if (detail)
         log_event(code == LIAISON__V1__CODE__INTERNAL ? LOG_ERROR : LOG_INFO, "database error",
                   "req=%s rid=%llu tenant=%s method=%s detail=\"%.300s%s\"", r->rid,
-                  (unsigned long long)r->id,
-                  r->who.tenant_slug[0] ? r->who.tenant_slug
-                  : r->log_tenant       ? r->log_tenant
-                                        : "-",
-                  r->method ? r->method->name : "unknown", detail,
+                  (unsigned long long)r->id, request_log_tenant(r), request_method_name(r), detail,
                   strlen(detail) > 300 ? "..." : "");
     request_fail(r, code, msg);
 }
