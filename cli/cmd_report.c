@@ -39,16 +39,6 @@ static const struct output_column pipeline_cols[] = {
     {"CURRENCY", "currency"}, {"CLOSES", "expectedClose"}};
 static const struct output_column competition_cols[] = {
     {"COMPETITOR", "competitor"}, {"LINE", "productLineCode"}, {"ACTIVITY", "activity"}};
-static const struct output_column target_cols[] = {
-    {"ID", "id"},
-    {"DISTRIBUTOR ID", "distributorId"},
-    {"LINE", "productLineCode"},
-    {"PERIOD", "period"},
-    {"UNITS", "units", OUTPUT_COUNT},
-    {"REVENUE (minor units)", "revenueMinor", OUTPUT_COUNT},
-    {"CURRENCY", "currency"},
-    {"PLAN", "planId"},
-    {"SET BY", "setBy"}};
 static const struct output_column attainment_cols[] = {
     {"LINE", "productLineCode"},
     {"PERIOD", "period"},
@@ -730,6 +720,53 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 
 /* ---------- targets ---------- */
 
+/*
+ * A target's columns, with a figure not set as "-": a Target carries
+ * no "has" flags as an attainment row does, but a units target is at least
+ * 1 when set (SetTarget, a plan's goal), so 0 is "none", and a revenue
+ * target has its currency exactly when set. UNITS 0 read as a target of
+ * nothing. The server gives the distributor's id only.
+ */
+static const struct output_column target_cols[] = {{"ID", "id"},
+                                                   {"DISTRIBUTOR ID", "distributorId"},
+                                                   {"LINE", "productLineCode"},
+                                                   {"PERIOD", "period"},
+                                                   {"UNITS", "unitsCell"},
+                                                   {"REVENUE (minor units)", "revenueCell"},
+                                                   {"CURRENCY", "currency"},
+                                                   {"PLAN", "planId"},
+                                                   {"SET BY", "setBy"}};
+
+/* A target's set figures as its cells (a mapper of rows); one not set stays out. */
+static void target_cells(json_t *row)
+{
+    json_t *units = json_object_get(row, "units");
+    const char *currency = json_string_value(json_object_get(row, "currency"));
+    /* proto3 JSON gives a uint64 as a string, and leaves 0 out. */
+    if (units && !(json_is_string(units) && !strcmp(json_string_value(units), "0")) &&
+        !(json_is_integer(units) && json_integer_value(units) == 0))
+        json_object_set(row, "unitsCell", units);
+    if (currency && currency[0]) {
+        json_t *revenue = json_object_get(row, "revenueMinor");
+        json_object_set_new(row, "revenueCell", revenue ? json_incref(revenue) : json_string("0"));
+    }
+}
+
+/* Calls method and prints the target it answers as target_cols (scripts, --json, get it as is). */
+static int target_show(struct cli *cli, const char *method, json_t *req)
+{
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *target = json_object_get(resp, "target");
+    if (!cli->set.json && json_is_object(target))
+        target_cells(target);
+    cli_print_object(cli, target_cols, NCOLS(target_cols), target);
+    json_decref(resp);
+    return EXIT_OK;
+}
+
 static int target_set(struct cli *cli, int argc, char **argv)
 {
     const char *units = NULL, *revenue = NULL, *currency = "";
@@ -759,43 +796,10 @@ static int target_set(struct cli *cli, int argc, char **argv)
                 units && !whole(units, &u) ? "units" : "revenue");
         return EXIT_USAGE;
     }
-    return cli_show_one(cli, "SetTarget",
-                        json_pack("{s:I,s:I,s:s,s:I,s:I,s:s}", "distributorId", d, "productLineId",
-                                  l, "period", args[2], "units", u, "revenueMinor", m, "currency",
-                                  currency),
-                        "target", target_cols, NCOLS(target_cols));
-}
-
-/*
- * target_cols for the list, with a figure not set as "-": a Target carries
- * no "has" flags as an attainment row does, but a units target is at least
- * 1 when set (SetTarget, a plan's goal), so 0 is "none", and a revenue
- * target has its currency exactly when set. UNITS 0 read as a target of
- * nothing. The server gives the distributor's id only.
- */
-static const struct output_column target_list_cols[] = {{"ID", "id"},
-                                                        {"DISTRIBUTOR ID", "distributorId"},
-                                                        {"LINE", "productLineCode"},
-                                                        {"PERIOD", "period"},
-                                                        {"UNITS", "unitsCell"},
-                                                        {"REVENUE (minor units)", "revenueCell"},
-                                                        {"CURRENCY", "currency"},
-                                                        {"PLAN", "planId"},
-                                                        {"SET BY", "setBy"}};
-
-/* A target's set figures as the list's cells (cli_list_mapped's mapper); one not set stays out. */
-static void target_cells(json_t *row)
-{
-    json_t *units = json_object_get(row, "units");
-    const char *currency = json_string_value(json_object_get(row, "currency"));
-    /* proto3 JSON gives a uint64 as a string, and leaves 0 out. */
-    if (units && !(json_is_string(units) && !strcmp(json_string_value(units), "0")) &&
-        !(json_is_integer(units) && json_integer_value(units) == 0))
-        json_object_set(row, "unitsCell", units);
-    if (currency && currency[0]) {
-        json_t *revenue = json_object_get(row, "revenueMinor");
-        json_object_set_new(row, "revenueCell", revenue ? json_incref(revenue) : json_string("0"));
-    }
+    return target_show(cli, "SetTarget",
+                       json_pack("{s:I,s:I,s:s,s:I,s:I,s:s}", "distributorId", d, "productLineId",
+                                 l, "period", args[2], "units", u, "revenueMinor", m, "currency",
+                                 currency));
 }
 
 static int target_list(struct cli *cli, int argc, char **argv)
@@ -824,7 +828,7 @@ static int target_list(struct cli *cli, int argc, char **argv)
     return cli_list_mapped(cli, "ListTargets",
                            json_pack("{s:I,s:I,s:s,s:s}", "distributorId", d, "productLineId", l,
                                      "periodFrom", from, "periodTo", to),
-                           "targets", target_list_cols, NCOLS(target_list_cols), &page,
+                           "targets", target_cols, NCOLS(target_cols), &page,
                            cli->set.json ? NULL : target_cells);
 }
 
@@ -840,8 +844,7 @@ static int target_delete(struct cli *cli, int argc, char **argv)
     int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return cli_show_one(cli, "DeleteTarget", json_pack("{s:I}", "id", v), "target", target_cols,
-                        NCOLS(target_cols));
+    return target_show(cli, "DeleteTarget", json_pack("{s:I}", "id", v));
 }
 
 int cmd_target(struct cli *cli, int argc, char **argv)

@@ -380,6 +380,13 @@ void cli_print_error(struct cli *cli, int code, const char *response)
         fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
         output_escaped(stderr, message);
         fputs(" (is liaisond running there? --url or LIAISON_URL names the server)\n", stderr);
+    } else if (code == LIAISON_DEADLINE_EXCEEDED && cli->set.timeout_ms && *cli->set.timeout_ms) {
+        /* A timeout the user set is the first thing to look at. */
+        fprintf(stderr, "liaison: %s: ", liaison_code_name(code));
+        output_escaped(stderr, message);
+        fputs(" (each request may take ", stderr);
+        output_escaped(stderr, cli->set.timeout_ms);
+        fputs(" ms, from --timeout or the 'timeout' setting; the default is 30000)\n", stderr);
     } else {
         /* Here violations are details of the message (each conflict), not a repeat of it. */
         fprintf(stderr, "liaison: %s: ", liaison_code_name(code));

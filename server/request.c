@@ -1171,7 +1171,9 @@ void request_fail_db(struct request *r, int code, const char *detail)
         msg = "the transaction was aborted by a concurrent change; try again";
         break;
     case LIAISON__V1__CODE__DEADLINE_EXCEEDED:
-        msg = "the database took longer than the request's deadline and cancelled it";
+        /* The deadline is the caller's: a short one is the likelier cause than a slow database. */
+        msg = "the request's deadline passed before the database had finished; the database "
+              "cancelled it";
         break;
     case LIAISON__V1__CODE__ALREADY_EXISTS:
         msg = "already exists";

@@ -105,6 +105,8 @@ check "timeout 0" 2 "$cli" --timeout 0 health
 one_line "timeout 0 said once" "$err"
 contains "timeout 0 names the option" "$err" "liaison: --timeout: timeout must be"
 lacks "timeout 0 without a status code" "$err" "INVALID_ARGUMENT"
+check "a deadline passed" 6 "$cli" --timeout 300 call Ping '{"delayMs":2000}'
+contains "a deadline passed names the --timeout given" "$err" "each request may take 300 ms, from --timeout"
 check "over-long token" 2 "$cli" --token "$(printf '%05000d' 0)" whoami
 one_line "over-long token said once" "$err"
 contains "over-long token names the option" "$err" "liaison: --token:"

@@ -985,8 +985,26 @@ check(code == "OK" and [(x["id"], n(x.get("units")), n(x.get("revenueMinor")), x
                                           (revenue_only, None, 750000, "JPY")]
       and not any("unitsCell" in x or "revenueCell" in x for x in out),
       "--json gives the targets as the server does (%s %s)" % (code, out))
-for x in (units_only, revenue_only):
-    must("DeleteTarget", {"id": x}, admin)
+must("DeleteTarget", {"id": revenue_only}, admin)
+
+
+def target_fields(*argv):
+    p = subprocess.run([CLI, "--token", admin] + list(argv), capture_output=True, text=True,
+                       env=_cli.env, timeout=60)
+    rows = p.stdout.replace("REVENUE (minor units)", "REVENUE").replace("DISTRIBUTOR ID", "DID")
+    return p, dict((ln.split(None, 1) + [""])[:2] for ln in rows.splitlines() if ln.strip())
+
+
+# 'target set' and 'target delete' printed REVENUE 0 for a units-only target, as the list did.
+shown, fields = target_fields("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2098-Q1",
+                              "--units", "120")
+again = fields.get("ID", "").strip()
+for what in ("set", "delete"):
+    if what == "delete":
+        shown, fields = target_fields("target", "delete", again or str(units_only))
+    check(shown.returncode == 0 and fields.get("UNITS", "").strip() == "120"
+          and fields.get("REVENUE", "").strip() == "-" and fields.get("CURRENCY", "").strip() == "-",
+          "'target %s' shows the revenue not set as '-' (%s %s)" % (what, shown.stdout, shown.stderr))
 code, out = cli("attainment", "Công ty Phân phối Sài Gòn", "--from", "2025-Q1", "--to", "2025-Q1",
                 token=admin)
 check(code == "OK" and isinstance(out, list)
