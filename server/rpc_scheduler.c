@@ -92,11 +92,6 @@ void rpc_get_clock(struct request *r)
 void rpc_set_clock(struct request *r)
 {
     const Liaison__V1__SetClockRequest *in = (const Liaison__V1__SetClockRequest *)r->input;
-    if (!request_config(r)->test_clock) {
-        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
-                     "the clock can be set only on a server started with --test-clock");
-        return;
-    }
     bool fixed = in->fixed_at && in->fixed_at[0];
     if (fixed + in->reset + (in->shift_seconds != 0) > 1) {
         request_fail_field(r, "fixedAt", "give one of fixedAt, shiftSeconds or reset");
@@ -111,6 +106,12 @@ void rpc_set_clock(struct request *r)
     if (fixed && (!request_check_text(r, "fixedAt", in->fixed_at, CLOCK_MAX_INSTANT, true) ||
                   !request_check_time(r, "fixedAt", in->fixed_at, true)))
         return;
+    /* After the checks: a malformed instant is told as such wherever it is sent. */
+    if (!request_config(r)->test_clock) {
+        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
+                     "the clock can be set only on a server started with --test-clock");
+        return;
+    }
     exec_run(r, &d_clock_set);
 }
 

@@ -13,6 +13,7 @@ keeps what is under a day old and schedules itself; the CLI's `liaison
 clock` and `liaison jobs`.
 Usage: test_scheduler.py LIAISOND CLI."""
 import atexit
+import json
 import os
 import secrets
 import signal
@@ -153,6 +154,10 @@ code, out = b.call("SetClock", {"shiftSeconds": 60}, OPERATOR)
 check(code == "FAILED_PRECONDITION" and "--test-clock" in out.get("message", ""),
       "SetClock without --test-clock -> FAILED_PRECONDITION naming it (%s %s)" % (code, out))
 check(sql("SELECT count(*) FROM liaison_clock") == "0", "... and the clock is untouched")
+code, out = b.call("SetClock", {"fixedAt": "garbage"}, OPERATOR)
+check(code == "INVALID_ARGUMENT" and "fixedAt" in json.dumps(out),
+      "a malformed instant is told as such, not that the server lacks --test-clock (%s %s)"
+      % (code, out))
 admin = a.must("Login", {"tenant": ta, "email": "admin@%s.example" % ta, "password": PASSWORD},
                None)["token"]
 code, _ = a.call("SetClock", {"shiftSeconds": 60}, admin)
@@ -354,9 +359,8 @@ old, young = sql("INSERT INTO jobs (kind, key, run_at, done_at) SELECT 'sched_te
                  % (RUN, RUN)).split()[:2]
 sql("INSERT INTO job_runs (job_id, kind, instance, attempt, started_at, finished_at, outcome)"
     " VALUES (%s, 'sched_test_ok', 'x', 1, now() - interval '9 days', now(), 'done'),"
-    " (%s, 'sched_test_ok', 'x', 1, now() - interval '23 hours', now(), 'done');"
-    " UPDATE jobs SET run_at = now(), payload = '{\"retention_hours\": 1}'"
-    " WHERE kind = 'jobs_prune' AND done_at IS NULL" % (old, young))
+    " (%s, 'sched_test_ok', 'x', 1, now() - interval '23 hours', now(), 'done')"
+    % (old, young))
 # Failed log-ins that no longer count go too (0123): a window begun two days ago whose lock
 # ended; a window as old whose lock still runs, and a fresh one, stay.
 sql("INSERT INTO login_throttle (key_hash, failures, window_start, locked_until) VALUES"
@@ -372,7 +376,11 @@ stale_imp, fresh_imp = sql(
     % (RUN, RUN)).split()[:2]
 sql("INSERT INTO tenant_import_rows (import_id, n, tbl, js) VALUES (%s, 1, 'users',"
     " '{\"password_hash\": \"x\"}')" % stale_imp)
-prune = sql("SELECT id FROM jobs WHERE kind = 'jobs_prune' AND done_at IS NULL")
+# Made due only now that every row it should find is there: due earlier, it could start (and take
+# its snapshot) between the inserts above on a busy host.
+prune = sql("UPDATE jobs SET run_at = now(), payload = '{\"retention_hours\": 1}'"
+            " WHERE kind = 'jobs_prune' AND done_at IS NULL RETURNING id").split()[:1]
+prune = prune[0] if prune else ""
 check(prune != "", "jobs_prune is pending (it schedules itself)")
 wait_for("SELECT count(*) FROM jobs WHERE id = %s AND done_at IS NOT NULL" % (prune or 0), "1", 20)
 kept = sql("SELECT (SELECT string_agg(key, ' ' ORDER BY id) FROM jobs WHERE id IN (%s, %s)),"
