@@ -553,6 +553,24 @@ static void request_job_done(void *arg, bool ok, const char *encoded)
         r->job_done(r, ok, encoded);
 }
 
+/*
+ * Busy, not refused: the caller may try again as soon as a check ends. A
+ * retry-after tells it so (clients wait that long and send again), where a
+ * locked account's is minutes; without one, "busy" could not be told from
+ * "locked" but by the message's words. One Argon2 check takes tens of
+ * milliseconds at auth.c's cost.
+ */
+#define PASSWORD_BUSY_RETRY_MS 100
+
+static void request_password_busy(struct request *r, const char *message)
+{
+    Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+    st.code = LIAISON__V1__CODE__RESOURCE_EXHAUSTED;
+    st.message = (char *)message;
+    st.retry_after_ms = PASSWORD_BUSY_RETRY_MS;
+    request_fail_status(r, &st);
+}
+
 void request_password_job(struct request *r, const char *password, const char *encoded,
                           auth_password_cb done)
 {
@@ -567,16 +585,15 @@ void request_password_job(struct request *r, const char *password, const char *e
                       "worker=%d running=%d refused_total=%llu", w->index, w->password_jobs,
                       w->password_jobs_refused);
         }
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
-                     "too many passwords are being checked right now; try again shortly");
+        request_password_busy(r, "too many passwords are being checked right now; try again "
+                                 "shortly");
         return;
     }
     /* Within the worker's cap: one address may not take all of it. */
     struct worker_password_source *s = request_password_source(r);
     if (s && s->jobs >= w->cfg->max_password_jobs_per_address) {
-        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED,
-                     "too many passwords from your address are being checked right now; try "
-                     "again shortly");
+        request_password_busy(r, "too many passwords from your address are being checked "
+                                 "right now; try again shortly");
         return;
     }
     r->job_done = done;

@@ -459,6 +459,38 @@ static bool competition_ok(struct request *r, const Liaison__V1__SaveReportReque
     return true;
 }
 
+/*
+ * A save without sections replaces the sections it carries. It used to
+ * replace all five, so that a client saving its sales alone emptied the
+ * pipeline and the notes the distributor had written, without a word; an
+ * empty section is now emptied only when named.
+ */
+static bool carried_sections(struct request *r, Liaison__V1__SaveReportRequest *in)
+{
+    const bool carried[] = {in->n_sales > 0, in->n_inventory > 0, in->n_pipeline > 0,
+                            in->market_intelligence && in->market_intelligence[0],
+                            in->n_competition > 0};
+    char **names = arena_alloc(&r->arena, sizeof carried / sizeof carried[0] * sizeof *names);
+    if (!names) {
+        request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return false;
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < sizeof carried / sizeof carried[0]; k++)
+        if (carried[k])
+            names[n++] = (char *)sections[k];
+    if (!n) {
+        request_fail_field(r, "sections",
+                           "nothing to save: a save without sections replaces only the sections "
+                           "it carries; name a section here to empty it");
+        return false;
+    }
+    /* The request's own: a batch binds each request's parameters when it sends them. */
+    in->sections = names;
+    in->n_sections = n;
+    return true;
+}
+
 void rpc_save_report(struct request *r)
 {
     Liaison__V1__SaveReportRequest *in = (Liaison__V1__SaveReportRequest *)r->input;
@@ -467,7 +499,8 @@ void rpc_save_report(struct request *r)
     if (!report_sections_ok(r, "sections", in->sections, in->n_sections))
         return;
     if (sales_ok(r, in) && inventory_ok(r, in) && pipeline_ok(r, in) && competition_ok(r, in) &&
-        request_check_chars(r, "marketIntelligence", in->market_intelligence, 20000, false))
+        request_check_chars(r, "marketIntelligence", in->market_intelligence, 20000, false) &&
+        (in->n_sections || carried_sections(r, in)))
         exec_run(r, &d_report_save);
 }
 

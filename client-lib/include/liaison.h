@@ -5,11 +5,17 @@
  * connection that speaks the length-prefixed protobuf protocol described in
  * proto/README.md. Every call is available two ways:
  *
- *   - typed C calls (liaison_ping, liaison_get_health, ...), and
+ *   - typed C calls for the connection's own business (liaison_login,
+ *     liaison_logout, liaison_ping, liaison_get_health), and
  *   - one generic call, liaison_call_json(), that takes a method name and a
  *     request in protobuf's canonical JSON mapping and returns the response
- *     the same way. Only plain C types cross it, so any language's FFI can
- *     bind the whole protocol with five functions.
+ *     the same way: every RPC, the distributor's and exporter's included,
+ *     goes through it, so a C program needs a JSON library (the CLI uses
+ *     jansson). Only plain C types cross it, so any language's FFI can
+ *     bind the whole protocol with five functions. That mapping writes a
+ *     64-bit integer (every id, every amount) as a JSON string ("id":"42")
+ *     and takes either; it leaves out a field at its default (0, "", false,
+ *     an empty list), so read a missing field as that default.
  *
  * Rules that hold for the whole API:
  *
@@ -45,7 +51,15 @@
  *     idempotency key (liaison_set_idempotency_key). Any other change may
  *     have been carried out, so it is not resent: that call returns
  *     LIAISON_UNAVAILABLE and the caller decides. Nothing is resent after a
- *     stream delivered a part, nor for pipelined requests.
+ *     stream delivered a part, nor for pipelined requests. LIAISON_UNAVAILABLE
+ *     does not tell a request never sent from one whose answer was lost; a
+ *     caller that must know whether a create was made (an order) sends it
+ *     with a key, and after LIAISON_UNAVAILABLE sends it again with the
+ *     same key (liaison_idempotency_key() gives the one the library made):
+ *     it is made once, and the answer is the first one's. A key inside a
+ *     request's own fields (PlaceOrderRequest.idempotency_key) guards the
+ *     same way on the server, but the library resends only for the frame's
+ *     key set here.
  *   - Event loops: the library owns no loop. liaison_send_json() and
  *     liaison_recv_json() pipeline many requests on one connection; a loop
  *     (libuv's uv_poll_t, epoll, ...) watches liaison_socket() for
@@ -144,9 +158,9 @@ LIAISON_EXPORT const char *liaison_error(const liaison_conn *conn);
 
 /*
  * After a call the server answered RESOURCE_EXHAUSTED because of a rate
- * limit: the milliseconds it asks the caller to wait before sending again
- * (Status.retry_after_ms, also "retryAfterMs" in the status JSON). 0 when
- * the last answer gave none.
+ * limit, a lock or a busy password check: the milliseconds it asks the
+ * caller to wait before sending again (Status.retry_after_ms, also
+ * "retryAfterMs" in the status JSON). 0 when the last answer gave none.
  */
 LIAISON_EXPORT uint32_t liaison_retry_after_ms(const liaison_conn *conn);
 
@@ -313,7 +327,8 @@ LIAISON_EXPORT int liaison_socket(const liaison_conn *conn);
  * scalar type ("string", "int64", "bool", ...), or a message's full name
  * with its "fields", or an enum's full name with its "values". Free it
  * with liaison_string_free(). LIAISON_RESOURCE_EXHAUSTED when memory ran
- * out.
+ * out. methods_json is the call's only result, so unlike other outputs it
+ * may not be NULL (LIAISON_INVALID_ARGUMENT).
  */
 LIAISON_EXPORT int liaison_methods_json(char **methods_json);
 
@@ -354,7 +369,10 @@ LIAISON_EXPORT int liaison_method_is_create(const char *method);
  * (and used to re-authenticate after a reconnection) and a copy is
  * returned in *token (free with liaison_string_free; pass NULL to skip).
  * A wrong password, an unknown e-mail and an unknown tenant all give
- * LIAISON_UNAUTHENTICATED; a locked account LIAISON_RESOURCE_EXHAUSTED.
+ * LIAISON_UNAUTHENTICATED. LIAISON_RESOURCE_EXHAUSTED is either a locked
+ * account or address (liaison_retry_after_ms() is then minutes) or a server
+ * checking as many passwords as it may at once, for everyone or for this
+ * address (a retry-after of about 100 ms: send the login again after it).
  */
 LIAISON_EXPORT int liaison_login(liaison_conn *conn, const char *tenant, const char *email,
                                  const char *password, char **token);

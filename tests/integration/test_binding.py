@@ -114,7 +114,10 @@ with liaison.Client(URL, ca=CA) as c:
              ("GetDistributor", {"id": True}, "id"), ("GetDistributor", {"id": 2**64}, "id"),
              ("GetDistributor", {"bogus": 1}, "bogus"), ("Ping", {"echo": "a\0b"}, "echo"),
              ("CreateDistributor", {"fields": {"name": 5}}, "fields.name"),
-             ("CreateDistributor", {"fields": {"workDays": [1, "x"]}}, "fields.workDays[1]")]
+             ("CreateDistributor", {"fields": {"workDays": [1, "x"]}}, "fields.workDays[1]"),
+             # A lone surrogate raised UnicodeEncodeError (a try-out).
+             ("Ping", {"echo": "a\udc80b"}, "echo"),
+             ("CreateDistributor", {"fields": {"name": "Sài Gòn \ud800"}}, "fields.name")]
     for method, request, field in local:
         e = raises(liaison.InvalidArgument, c.call, method, request)
         check(e is not None and len(e.violations) == 1 and e.violations[0][0] == field
@@ -133,6 +136,13 @@ with liaison.Client(URL, ca=CA) as c:
               % (e and (e.message, e.violations),))
     check(c.call("Ping", {"echo": "vẫn đây"}).get("echo") == "vẫn đây",
           "and the connection goes on")
+    e = raises(liaison.InvalidArgument, c.login, "demo", "a\ud800@x.example", "password")
+    check(e is not None and e.violations == [("email", "not valid UTF-8")],
+          "login refuses a lone surrogate as a violation of its argument (%s)" % e)
+    e = raises(TypeError, c.login, None, "a@x.example", "password")
+    check(e is not None and "tenant" in str(e), "login(None, ...) is a TypeError naming it (%s)" % e)
+    e = raises(TypeError, liaison.Client, None)
+    check(e is not None and "url" in str(e), "Client(None) is a TypeError naming url (%s)" % e)
     e = raises(liaison.PermissionDenied, c.call, "CreateTenant",
                {"slug": "x" + RUN, "name": "x", "adminEmail": "a@x.example",
                 "adminPassword": PASSWORD})

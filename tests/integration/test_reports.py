@@ -251,6 +251,18 @@ check(code == "INVALID_ARGUMENT" and fields(out) == ["marketIntelligence"]
       "20,001 are refused, the limit named (%s %s)" % (code, out))
 code, out = call("SaveReport", {"id": report, "sections": ["market_intelligence"],
                                 "marketIntelligence": MI}, saigon_user)
+# Without sections a save replaces what it carries and leaves the rest: it emptied the other four
+# sections, so that an integrator saving the sales alone lost the pipeline (a try-out).
+code, out = call("SaveReport", {"id": report, "sales": SALES}, saigon_user)
+r = out.get("report", {})
+check(code == "OK" and len(r.get("sales", [])) == 1 and len(r.get("pipeline", [])) == 2
+      and r.get("marketIntelligence") == MI and len(r.get("competition", [])) == 2
+      and len(r.get("inventory", [])) == 1,
+      "a save of the sales alone, no sections named, leaves the other four (%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": report}, saigon_user)
+check(code == "INVALID_ARGUMENT" and fields(out) == ["sections"]
+      and "nothing to save" in out.get("message", ""),
+      "a save that carries nothing and names nothing is refused on sections (%s %s)" % (code, out))
 
 # Two of the distributor's people save the report from the form each had
 # open, at the same moment: the second save replaced the first's figures

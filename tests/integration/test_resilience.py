@@ -280,15 +280,21 @@ try:
     for i, s in enumerate(socks):
         s.sendall(w.frame(2, "Login", login_payload("no-such-tenant-" + RUN,
                                                     "x%d@example.com" % i, "wrong password")))
-    codes = []
+    codes, waits = [], []
     for s in socks:
-        _, code, msg, _ = w.recv_frame(s)
-        codes.append((code, msg))
+        _, st, _ = w.recv_response(s)
+        codes.append((st["code"], st["message"]))
+        if st["code"] == RESOURCE_EXHAUSTED:
+            waits.append(st["retry_after_ms"])
         s.close()
     refused = [m for c, m in codes if c == RESOURCE_EXHAUSTED]
     check(refused and all("too many passwords" in m for m in refused),
           "log-ins past max_password_jobs are refused RESOURCE_EXHAUSTED (%s)"
           % sorted(c for c, _ in codes))
+    # Busy, not locked: a short retry-after says so (a locked account's is minutes); without
+    # one, a portal's client could tell the two apart only by the words (a try-out).
+    check(waits and all(0 < x <= 1000 for x in waits),
+          "... with a retry-after of under a second (%s)" % waits)
     check(any(c == UNAUTHENTICATED for c, _ in codes), "... and the others are checked")
     check("password hashing at capacity" in srv.log() and "refused_total=" in srv.log(),
           "refusals are logged with a count")

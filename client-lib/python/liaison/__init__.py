@@ -138,12 +138,52 @@ def version() -> str:
     return _native.load().liaison_version().decode()
 
 
+_NOT_UTF8 = "not valid UTF-8"  # the library's words for the same refusal
+
+
+def _unencodable(value: Any, path: str) -> Optional[str]:
+    """The JSON path of the first string in value that UTF-8 cannot carry, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            found = _unencodable(k, path) or _unencodable(v, "%s.%s" % (path, k) if path else k)
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found = _unencodable(v, "%s[%d]" % (path, i))
+            if found:
+                return found
+    return None
+
+
+def _utf8(value: Any, name: str) -> bytes:
+    """A str argument as UTF-8; refused as the library refuses a bad request field."""
+    if not isinstance(value, str):
+        raise TypeError("%s is a str, not %s" % (name, type(value).__name__))
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgument("invalid %s: %s" % (name, _NOT_UTF8),
+                              violations=[(name, _NOT_UTF8)]) from None
+
+
 def _dumps(request: Optional[dict]) -> Optional[bytes]:
     if request is None:
         return None
     if not isinstance(request, dict):
         raise TypeError("a request is a dict, not %s" % type(request).__name__)
-    return json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        field = _unencodable(request, "") or "request"
+        raise InvalidArgument("invalid %s: %s" % (field, _NOT_UTF8),
+                              violations=[(field, _NOT_UTF8)]) from None
 
 
 def _paged(method: str) -> Dict[str, Any]:
@@ -172,7 +212,7 @@ class Client:
         self._lib = _native.load()
         self._owner = threading.get_ident()
         self._sent: Dict[int, str] = {}  # pipelined request id -> its method
-        self._conn = self._lib.liaison_new(url.encode())
+        self._conn = self._lib.liaison_new(_utf8(url, "url"))
         if not self._conn:
             raise MemoryError("libliaison could not make a handle")
         try:
@@ -419,9 +459,9 @@ class Client:
         only from one of its trusted_proxies (PermissionDenied otherwise)."""
         conn = self._handle()
         out = ctypes.c_void_p()
-        code = self._lib.liaison_login_for(conn, tenant.encode(), email.encode(),
-                                           password.encode(), client_address.encode(),
-                                           ctypes.byref(out))
+        args = (_utf8(tenant, "tenant"), _utf8(email, "email"), _utf8(password, "password"),
+                _utf8(client_address, "client_address"))
+        code = self._lib.liaison_login_for(conn, *args, ctypes.byref(out))
         token = _native.take_string(self._lib, out)
         self._raise_if(code)
         return token or ""
