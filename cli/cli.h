@@ -311,6 +311,11 @@ size_t output_width(const char *text);
  * for a terminal. */
 void output_escaped(FILE *f, const char *text);
 
+/* Writes text as output_escaped does, but for its line breaks (LF, CRLF), which
+ * start a new line indented by indent, and tabs, four spaces: notes and other
+ * prose, to be read. */
+void output_prose(FILE *f, const char *text, const char *indent);
+
 /* Prints rows (a JSON array of objects) as an aligned table. */
 void output_table(const struct output_column *cols, int ncols, const json_t *rows);
 
@@ -416,6 +421,14 @@ int cli_parse_id(const char *s, json_int_t *out);
  */
 int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,
                 json_int_t *out);
+
+/*
+ * A party (a meeting's attendee, an action item's owner) as the server takes it, an e-mail
+ * or a contact's name: "me" (any case) becomes the caller's own e-mail, as a user is "me"
+ * elsewhere; anything else is arg. Returns a new JSON string, or NULL with *rc set after
+ * saying why (these credentials are no user's, or WhoAmI failed).
+ */
+json_t *cli_party(struct cli *cli, const char *arg, int *rc);
 
 /*
  * As cli_resolve, for what cannot be undone: a part of a name that only one item holds is

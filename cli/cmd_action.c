@@ -104,7 +104,8 @@ static int ac_add(struct cli *cli, int argc, char **argv)
     const char *owner = NULL, *due = NULL, *description = NULL, *meeting = NULL;
     bool internal = false;
     const struct cli_opt opts[] = {
-        {"owner", &owner, NULL, true, "a user's e-mail, or a contact's e-mail or name"},
+        {"owner", &owner, NULL, true,
+         "a user's e-mail ('me': yourself), or a contact's e-mail or name"},
         {"due", &due, NULL, true, "a day YYYY-MM-DD (its end in the distributor's zone), or a time",
          "dueAt dueOn"},
         {"description", &description, NULL, true, "what is to be done"},
@@ -133,10 +134,13 @@ static int ac_add(struct cli *cli, int argc, char **argv)
         (!day && (rc = cli_parse_time("due", due, when, sizeof when))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
+    json_t *who = cli_party(cli, owner, &rc);
+    if (!who)
+        return rc;
     json_t *resp;
     rc = cli_call(cli, "CreateActionItem",
-                  json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:b}", "distributorId", d, "meetingId", m,
-                            "description", description, "owner", owner, "dueAt", when, "dueOn",
+                  json_pack("{s:I,s:I,s:s,s:o,s:s,s:s,s:b}", "distributorId", d, "meetingId", m,
+                            "description", description, "owner", who, "dueAt", when, "dueOn",
                             day ? due : "", "internal", internal),
                   &resp);
     if (rc != EXIT_OK)

@@ -24,7 +24,8 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
          "to this time (RFC 3339, with its offset) or day (YYYY-MM-DD: up to its 00:00 in your "
          "tenant's time "
          "zone), exclusive"},
-        {"actor", &actor, NULL, false, "only this actor (as shown in the ACTOR column)"},
+        {"actor", &actor, NULL, false,
+         "only this actor, as the ACTOR column shows it; a user also by e-mail or user:ID"},
         {"entity", &entity, NULL, false,
          "only this kind of entity, as the ENTITY column shows it: user, distributor, charter, "
          "meeting, order, lead, document, ..."},

@@ -32,9 +32,9 @@ int cmd_login(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "login --tenant SLUG --email EMAIL [--password-stdin]",
         "Logs in and saves the session token in ~/.config/liaison/session (mode 0600), or\n"
-        "with --profile NAME in ~/.config/liaison/profiles/NAME/session, with the URL it is\n"
-        "for: it is sent to that server only. The password is asked for without echo, or\n"
-        "read from standard input.",
+        "with --profile NAME in ~/.config/liaison/profiles/NAME/session ($XDG_CONFIG_HOME\n"
+        "for ~/.config when it is set), with the URL it is for: it is sent to that server\n"
+        "only. The password is asked for without echo, or read from standard input.",
         opts, 0, "login --tenant acme --email ana@acme.example"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)

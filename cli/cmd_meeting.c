@@ -326,10 +326,10 @@ static int mt_invite(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt none[] = {{0}};
     const struct cli_command_spec invite = {
-        "meeting invite ID EMAIL|CONTACT",
-        "Adds an attendee to a meeting: a user of your tenant by e-mail, or a contact of the\n"
-        "meeting's distributor by e-mail or name. 'meeting show ID' then lists the attendee\n"
-        "with the id 'meeting attendance' takes.",
+        "meeting invite ID EMAIL|CONTACT|me",
+        "Adds an attendee to a meeting: a user of your tenant by e-mail ('me': yourself), or a\n"
+        "contact of the meeting's distributor by e-mail or name. 'meeting show ID' then lists\n"
+        "the attendee with the id 'meeting attendance' takes.",
         none, 2, "meeting invite 42 \"Nguyễn Văn An\""};
     const struct cli_command_spec uninvite = {
         "meeting uninvite ID ATTENDEE",
@@ -344,9 +344,12 @@ static int mt_invite(struct cli *cli, int argc, char **argv)
     json_int_t id, attendee;
     if ((rc = cli_parse_id(args[0], &id)))
         return rc;
-    if (add)
-        return meeting_call(cli, "AddMeetingAttendee",
-                            json_pack("{s:I,s:s}", "meetingId", id, "attendee", args[1]));
+    if (add) {
+        json_t *who = cli_party(cli, args[1], &rc);
+        return who ? meeting_call(cli, "AddMeetingAttendee",
+                                  json_pack("{s:I,s:o}", "meetingId", id, "attendee", who))
+                   : rc;
+    }
     if ((rc = cli_parse_id(args[1], &attendee)))
         return rc;
     return meeting_call(cli, "RemoveMeetingAttendee",
@@ -363,7 +366,8 @@ static int mt_add(struct cli *cli, int argc, char **argv)
         {"duration", &duration, NULL, false, "minutes, 5 to 480 (default 30)", "durationMinutes"},
         {"agenda", &agenda, NULL, false, "agenda items, comma-separated"},
         {"attendee", &attendee, NULL, false,
-         "(repeatable) a user's e-mail, or a contact's e-mail or name", "attendees"},
+         "(repeatable) a user's e-mail ('me': yourself), or a contact's e-mail or name",
+         "attendees"},
         {0}};
     const struct cli_command_spec spec = {
         "meeting add DISTRIBUTOR --title T --at TIME [--duration MIN] [--agenda A,..]\n"
@@ -382,6 +386,16 @@ static int mt_add(struct cli *cli, int argc, char **argv)
     if (!rc && agenda && !(items = cli_split(agenda, false))) {
         fprintf(stderr, "liaison: --agenda is comma-separated\n");
         rc = EXIT_USAGE;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(attendees, i, v)
+    {
+        if (rc || !cli_fold_equal(json_string_value(v), "me"))
+            continue;
+        json_t *me = cli_party(cli, "me", &rc);
+        if (me)
+            json_array_set_new(attendees, i, me);
     }
     if (!rc && !(rc = cli_parse_range("--duration", duration, 5, 480, &minutes)) &&
         !(rc = cli_parse_time("at", at, when, sizeof when)) &&
@@ -546,10 +560,30 @@ static int mt_notes(struct cli *cli, int argc, char **argv)
         json_t *notes = json_object_get(m, "notes");
         if (!notes)
             json_object_set_new(m, "notes", notes = json_array());
-        if (cli->set.json)
-            output_json(notes);
-        else
+        if (cli->set.json || cli->set.ids) {
             cli_print_rows(cli, note_cols, 5, notes);
+        } else {
+            /* Each note whole, its lines as written: a table cell showed them as "\n". */
+            size_t i;
+            json_t *note;
+            json_array_foreach(notes, i, note)
+            {
+                /* "#ID  AT  BY  LANGUAGE", then the note. */
+                printf("%s#", i ? "\n" : "");
+                for (int k = 0; k < 4; k++) {
+                    const char *v = json_string_value(json_object_get(note, note_cols[k].key));
+                    if (v && *v) {
+                        fputs(k ? "  " : "", stdout);
+                        output_escaped(stdout, v);
+                    }
+                }
+                fputc('\n', stdout);
+                const char *body = json_string_value(json_object_get(note, "body"));
+                output_prose(stdout, body ? body : "", "  ");
+            }
+            if (!json_array_size(notes))
+                printf("no notes yet\n");
+        }
         json_decref(resp);
         return EXIT_OK;
     }

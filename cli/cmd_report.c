@@ -86,8 +86,7 @@ static void report_print(struct cli *cli, json_t *report)
     const char *mi = json_string_value(json_object_get(report, "marketIntelligence"));
     if (mi && *mi) {
         printf("\nMarket intelligence:\n");
-        output_escaped(stdout, mi);
-        printf("\n");
+        output_prose(stdout, mi, "");
     }
 }
 

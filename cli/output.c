@@ -200,6 +200,40 @@ void output_escaped(FILE *f, const char *text)
     }
 }
 
+void output_prose(FILE *f, const char *text, const char *indent)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t len = strlen(text);
+    bool line_start = true;
+    while (len) {
+        size_t nl = s[0] == '\n' ? 1 : s[0] == '\r' && len > 1 && s[1] == '\n' ? 2 : 0;
+        if (nl) {
+            fputc('\n', f);
+            line_start = true;
+            s += nl;
+            len -= nl;
+            continue;
+        }
+        if (line_start)
+            fputs(indent, f);
+        line_start = false;
+        if (s[0] == '\t') {
+            fputs("    ", f);
+            s++;
+            len--;
+            continue;
+        }
+        char piece[8];
+        size_t w;
+        size_t clen = output_piece(s, len, piece, &w);
+        fputs(piece, f);
+        s += clen;
+        len -= clen;
+    }
+    if (!line_start)
+        fputc('\n', f);
+}
+
 /* "ROLE_TENANT_ADMIN" with prefix "ROLE_" -> "tenant_admin", in buf. */
 static const char *output_enum(const char *name, const char *prefix, char *buf, size_t cap)
 {

@@ -273,6 +273,27 @@ static int resolve_self(struct cli *cli, const char *arg, json_int_t *out)
     return rc;
 }
 
+json_t *cli_party(struct cli *cli, const char *arg, int *rc)
+{
+    *rc = EXIT_OK;
+    if (!cli_fold_equal(arg, "me"))
+        return json_string(arg);
+    json_t *resp;
+    if ((*rc = cli_call(cli, "WhoAmI", NULL, &resp)) != EXIT_OK)
+        return NULL;
+    const json_t *me = json_object_get(resp, "identity");
+    const char *email = json_string_value(json_object_get(me, "name"));
+    json_t *party = cli_json_id(json_object_get(me, "userId")) > 0 && email && email[0]
+                        ? json_string(email)
+                        : NULL;
+    json_decref(resp);
+    if (!party) {
+        cli_fail(cli, "INVALID_ARGUMENT", "'me' is a user, and these credentials are not one");
+        *rc = EXIT_USAGE;
+    }
+    return party;
+}
+
 /*
  * '-' as a distributor: a distributor user's own, as 'attainment -' has always
  * read it. Without it a distributor user typed its full name into every

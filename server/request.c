@@ -338,11 +338,11 @@ void request_reply_encoded(struct request *r, const uint8_t *payload, size_t len
     request_answered(r, &st);
 }
 
-bool request_other_user_ok(struct request *r, uint64_t user, const char *why)
+bool request_other_user_ok(struct request *r, uint64_t user, bool reads, const char *why)
 {
     if (!user || (int64_t)user == r->who.user_id ||
         (r->who.role != LIAISON__V1__ROLE__ROLE_MANAGER &&
-         r->who.role != LIAISON__V1__ROLE__ROLE_AUDITOR))
+         (reads || r->who.role != LIAISON__V1__ROLE__ROLE_AUDITOR)))
         return true;
     request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED, why);
     return false;

@@ -228,13 +228,14 @@ void request_stream_chunk(struct request *r, const ProtobufCMessage *out,
 
 /*
  * Whether the caller may name user (0: itself) in a request that only a
- * tenant admin makes for another user: false after answering
- * PERMISSION_DENIED with why, for a manager or an auditor naming someone
+ * tenant admin makes for another user (and, when it only reads, an auditor,
+ * who reads the whole tenant): false after answering PERMISSION_DENIED with
+ * why, for a manager (or an auditor changing something) naming someone
  * else. Others pass: the database answers "no such user" to a distributor
  * user, as for one that does not exist; managers and auditors list the
  * tenant's users, so that answer would hide nothing from them and mislead.
  */
-bool request_other_user_ok(struct request *r, uint64_t user, const char *why);
+bool request_other_user_ok(struct request *r, uint64_t user, bool reads, const char *why);
 
 /*
  * The encoded size an answer's message may take: max_frame_bytes less room

@@ -16,7 +16,8 @@
  * $1 after id, $2 limit, $3 since, $4 until, $5 actor, $6 entity (each '' for any). A bound
  * that is a bare day (YYYY-MM-DD, 10 characters) is its 00:00 in the tenant's time zone, the
  * exporter's calendar day (as a report's due day is judged), not the database session's zone;
- * anything else is an instant.
+ * anything else is an instant. A user's actor is "user:ID EMAIL": the whole, "user:ID" or the
+ * e-mail (any case) finds it, as a user is named everywhere else; an entity is any case.
  */
 static struct db_stmt q_audit_list = {
     "SELECT id, liaison_rfc3339(at) AS at, actor, action, entity, entity_id, request_id, source"
@@ -27,7 +28,10 @@ static struct db_stmt q_audit_list = {
     "  z.zone ELSE nullif($3, '')::timestamptz END)"
     " AND ($4 = '' OR a.at < CASE WHEN length($4) = 10 THEN $4::date::timestamp AT TIME ZONE"
     "  z.zone ELSE nullif($4, '')::timestamptz END)"
-    " AND ($5 = '' OR a.actor = $5) AND ($6 = '' OR a.entity = $6)"
+    " AND ($5 = '' OR a.actor = $5 OR split_part(a.actor, ' ', 1) = $5"
+    "  OR (a.actor LIKE 'user:% %' AND lower(substr(a.actor, strpos(a.actor, ' ') + 1)) ="
+    "  lower($5)))"
+    " AND ($6 = '' OR a.entity = lower($6))"
     " ORDER BY a.id LIMIT $2::int",
     6, 0};
 

@@ -242,7 +242,9 @@ void rpc_get_user_working_time(struct request *r)
 {
     uint64_t user = ((const Liaison__V1__UserWorkingTimeRequest *)r->input)->user_id;
     if (user_id_ok(r, user) &&
-        request_other_user_ok(r, user, "only tenant admins read another user's working time"))
+        request_other_user_ok(r, user, true,
+                              "only tenant admins and auditors read another user's working "
+                              "time"))
         exec_run(r, &d_user_hours);
 }
 
@@ -251,7 +253,7 @@ void rpc_set_user_working_time(struct request *r)
     const Liaison__V1__SetUserWorkingTimeRequest *in =
         (const Liaison__V1__SetUserWorkingTimeRequest *)r->input;
     if (!user_id_ok(r, in->user_id) ||
-        !request_other_user_ok(r, in->user_id,
+        !request_other_user_ok(r, in->user_id, false,
                                "only tenant admins set another user's working time"))
         return;
     if (!in->clear && !working_time_ok(r, "workingTime", in->working_time))

@@ -358,7 +358,8 @@ void rpc_export_calendar(struct request *r)
     }
     if (!request_check_id(r, in->distributor_id ? "distributorId" : "userId",
                           in->distributor_id ? in->distributor_id : in->user_id) ||
-        !request_other_user_ok(r, in->user_id, "only tenant admins export another user's schedule"))
+        !request_other_user_ok(r, in->user_id, true,
+                               "only tenant admins and auditors export another user's schedule"))
         return;
     struct calendar_export *st = arena_alloc(&r->arena, sizeof *st);
     if (!st) {

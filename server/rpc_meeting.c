@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "exec.h"
+#include "geo.h"
 #include "log.h"
 #include "rpc_charter.h"
 #include "rpc_distributor.h"
@@ -100,7 +101,9 @@
     "  THEN 'distributor' ELSE 'exporter' END AS owner_side"
 #define CALLER "nullif(current_setting('liaison.user_id', true), '')::bigint"
 #define NOBODY_BY_THAT_NAME                                                                        \
-    "no user of this tenant and no single contact of this distributor by that e-mail or name"
+    "no user of this tenant who works on this distributor (an admin, an auditor, its account"      \
+    " manager, a manager who sees every distributor or one of its own users; not disabled), and"   \
+    " no single contact of this distributor, by that e-mail or name"
 
 /* ---- meetings ---- */
 
@@ -693,25 +696,6 @@ static bool instant_field_ok(struct request *r, const char *field, const char *s
     return false;
 }
 
-/* A BCP 47 tag in form (letters, digits, hyphens; it starts with 2 to 8 letters), or empty. */
-static bool language_ok(const char *s)
-{
-    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
-    if (!s[0])
-        return true;
-    if (n < 2 || n > 8 || strlen(s) > 35)
-        return false;
-    for (s += n; *s; s++) {
-        if (*s != '-' || !isalnum((unsigned char)s[1]))
-            return false;
-        size_t k = strspn(s + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
-        if (k > 8)
-            return false;
-        s += k;
-    }
-    return true;
-}
-
 static bool one_of(const char *s, const char *const *values)
 {
     for (; *values; values++)
@@ -849,15 +833,16 @@ void rpc_set_attendance(struct request *r)
 
 void rpc_add_meeting_note(struct request *r)
 {
-    const Liaison__V1__AddMeetingNoteRequest *in =
-        (const Liaison__V1__AddMeetingNoteRequest *)r->input;
+    Liaison__V1__AddMeetingNoteRequest *in = (Liaison__V1__AddMeetingNoteRequest *)r->input;
     if (!request_check_id(r, "meetingId", in->meeting_id) ||
         !request_check_chars(r, "body", in->body, 100000, true))
         return;
-    if (!language_ok(in->language)) {
+    /* A known language, as a distributor's and a document's are: "jp" was taken here only. */
+    if (in->language[0] && !geo_language_tag(in->language)) {
         request_fail_field(r, "language", "a BCP 47 language tag such as vi, ja or en-GB");
         return;
     }
+    geo_language_canonical(in->language);
     exec_run(r, &d_note_add);
 }
 

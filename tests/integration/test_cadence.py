@@ -168,6 +168,14 @@ try:
           "a user names itself by its id too")
     out = must("GetUserWorkingTime", {"userId": manager_id}, admin)
     check(out["own"] and out["workingTime"] == LA, "an admin reads anyone's")
+    # An auditor reads the whole tenant (a try-out: refused as a manager is), and changes nothing.
+    user(admin, "audit@kadenz.example", "ROLE_AUDITOR")
+    auditor = login(slug, "audit@kadenz.example")
+    out = must("GetUserWorkingTime", {"userId": manager_id}, auditor)
+    check(out["own"] and out["workingTime"] == LA, "an auditor reads anyone's")
+    code, out = call("SetUserWorkingTime", {"userId": manager_id, "workingTime": BERLIN}, auditor)
+    check(code == "PERMISSION_DENIED" and "only tenant admins set another user's working time"
+          in json.dumps(out), "but sets nobody's (%s %s)" % (code, out))
     out = must("SetUserWorkingTime", {"userId": other_id, "workingTime": BERLIN}, admin)
     check(out["own"], "an admin sets anyone's")
     out = must("SetUserWorkingTime", {"userId": other_id, "clear": True}, admin)

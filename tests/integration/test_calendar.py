@@ -66,6 +66,7 @@ manager_id = user("bao@cal.example", "ROLE_MANAGER", "Trần Bảo")
 user("kenji@cal.example", "ROLE_MANAGER", "田中 健二")
 user("dist-sg@cal.example", "ROLE_DISTRIBUTOR_USER", "Sài Gòn", distributorId=saigon)
 user("dist-os@cal.example", "ROLE_DISTRIBUTOR_USER", "大阪", distributorId=osaka)
+user("audit@cal.example", "ROLE_AUDITOR", "Prüferin Weiß")
 c.must("AssignAccountManager", {"id": saigon, "userId": manager_id}, admin)
 an = c.must("CreateContact", {"distributorId": saigon, "fields": {
     "name": "Nguyễn Văn An", "email": "an@saigon.example"}}, admin)["contact"]["id"]
@@ -73,6 +74,7 @@ c.must("CreateContact", {"distributorId": saigon, "fields": {"name": "Lê Thị 
 hoa = sql("SELECT id FROM contacts WHERE tenant_id = %s AND name = 'Lê Thị Hoa'" % tid)
 manager = login("bao@cal.example")
 kenji = login("kenji@cal.example")
+auditor = login("audit@cal.example")
 dist_sg = login("dist-sg@cal.example")
 dist_os = login("dist-os@cal.example")
 
@@ -211,9 +213,15 @@ check(code == "OK" and {e["uid"] for e in cal["events"]} == want,
       "a tenant admin exports a user's schedule by e-mail")
 code, out = c.call("ExportCalendar", {"userId": manager_id}, kenji)
 check(code == "PERMISSION_DENIED"
-      and out.get("message") == "only tenant admins export another user's schedule",
+      and out.get("message") == "only tenant admins and auditors export another user's schedule",
       "a manager may not export another user's schedule, and is told so: it lists the users"
       " (%s %s)" % (code, out))
+# An auditor reads the whole tenant, schedules included, as the README says (a try-out: it was
+# refused as a manager is).
+code, cal = export(os.path.join(D, "audit-bao.ics"), "--user", "bao@cal.example", *RANGE,
+                   token=auditor)
+check(code == "OK" and {e["uid"] for e in cal["events"]} == want,
+      "an auditor exports a user's schedule (%s)" % code)
 
 # ---------------- who may export which distributor ----------------
 code, cal = export(os.path.join(D, "own.ics"), str(saigon), *RANGE, token=dist_sg)

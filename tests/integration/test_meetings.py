@@ -293,6 +293,14 @@ try:
     check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "body"
           and "100000 characters" in out["violations"][0]["description"],
           "a note over 100,000 characters is refused on body (%s %s)" % (code, out))
+    # "jp" is no language (Japanese is "ja"): a note took it where a distributor's languages
+    # refused it (a try-out); "VI-vn" is kept in BCP 47's case.
+    code, out = call("AddMeetingNote", {"meetingId": mb, "body": "メモ", "language": "jp"}, manager)
+    check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "language",
+          "a note in language 'jp' is refused on language (%s %s)" % (code, out))
+    must("AddMeetingNote", {"meetingId": mb, "body": "Ghi chú", "language": "VI-vn"}, manager)
+    check(must("GetMeeting", {"id": mb}, manager)["meeting"]["notes"][-1]["language"] == "vi-VN",
+          "a note's language tag is kept as BCP 47 writes it")
     # The bound counts characters, as the portal's box does: 100,000 of
     # Japanese (300,000 bytes) are one note, one more character is not.
     # They go by file: one argument of a command holds at most 128 KiB.
@@ -324,7 +332,7 @@ try:
           "notes past 600,000 bytes a meeting are refused in words (%d added, %s %s)"
           % (added, code, out.get("message")))
     code, out = call("GetMeeting", {"id": mb}, manager)
-    check(code == "OK" and len(out["meeting"]["notes"]) == 7, "and the meeting still reads (%s)"
+    check(code == "OK" and len(out["meeting"]["notes"]) == 8, "and the meeting still reads (%s)"
           % code)
     # A manager who does not manage its distributor is not told how full it is (a review).
     must("CreateUser", {"email": "khac@meet.example", "role": "ROLE_MANAGER",
@@ -674,6 +682,11 @@ try:
                   " can be completed"), "nor completed")
     check(audit_count("action_item.create") == 5 and audit_count("action_item.done") == 2
           and audit_count("action_item.cancel") == 1, "action items' changes are audited")
+    # 'me', as '--manager me' and '--user me' take it (a try-out: "no user of this tenant: me").
+    code, out = _cli.cli("action", "add", str(d1), "--owner", "ME", "--due", "2026-06-30",
+                         "--description", "Gọi lại cho anh An", "--internal", token=manager)
+    check(code == "OK" and out.get("ownerEmail") == "bao@meet.example",
+          "action add --owner me owns it yourself (%s %s)" % (code, out))
 
     # ---------------- attendees ----------------
     code, out = call("AddMeetingAttendee", {"meetingId": moved, "attendee": "an@saigon.example"},
@@ -773,6 +786,15 @@ try:
                        capture_output=True, text=True, env=env, timeout=60)
     check(p.returncode == 0 and json.loads(p.stdout)[0]["body"] == NOTE_VI,
           "meeting notes lists the notes")
+    # A note's lines as written: the table showed "Dòng một\nDòng hai" in one cell (a try-out).
+    p = subprocess.run([CLI, "--token", manager, "meeting", "notes", str(mb), "--add",
+                        "Dòng một\r\nDòng hai\n\tthụt lề", "--language", "vi"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    shown = subprocess.run([CLI, "--token", manager, "meeting", "notes", str(mb)],
+                           capture_output=True, text=True, env=env, timeout=60).stdout
+    check(p.returncode == 0 and "\n  Dòng một\n  Dòng hai\n      thụt lề\n" in shown
+          and "\\n" not in shown and "  " + NOTE_VI + "\n" in shown,
+          "meeting notes shows each note's lines as lines, indented (%r)" % shown)
     p = subprocess.run([CLI, "--token", manager, "meeting", "held", str(scheduled)],
                        capture_output=True, text=True, env=env, timeout=60)
     check(p.returncode == 5 and "only a scheduled meeting" in p.stderr,
