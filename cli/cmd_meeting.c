@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -106,6 +107,38 @@ static bool local_to_utc(struct tm *tm, char *buf, size_t cap, bool *unclear)
     return gmtime_r(&t, &utc) && strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &utc) > 0;
 }
 
+/*
+ * Whether TZ, when set, names a zone this computer has or a POSIX rule: the C
+ * library reads any other name as UTC without a word, so that "Mars/Olympus"
+ * (or a zone mistyped) put meetings hours off. Says why when not.
+ */
+static bool local_zone_ok(const char *option)
+{
+    const char *tz = getenv("TZ");
+    if (!tz || !*tz)
+        return true;
+    const char *name = tz[0] == ':' ? tz + 1 : tz;
+    const char *dir = getenv("TZDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s",
+             name[0] == '/' ? ""
+             : dir && *dir  ? dir
+                            : "/usr/share/zoneinfo",
+             name);
+    /* "CET-1CEST,M3.5.0,M10.5.0/3", "UTC0": a rule holds an offset, a digit, after its name. */
+    size_t letters = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz<>");
+    bool rule =
+        tz[0] != ':' && letters >= 3 && strchr("+-0123456789", name[letters]) && name[letters];
+    if (rule || access(path, R_OK) == 0)
+        return true;
+    fprintf(stderr,
+            "liaison: --%s: TZ='%s' is no time zone this computer knows (no %s), so a local "
+            "time would be read as UTC: set TZ to one, such as Asia/Ho_Chi_Minh, or give the "
+            "time in RFC 3339 (2026-03-02T08:00:00+07:00)\n",
+            option, tz, path);
+    return false;
+}
+
 /* cli_parse_time(), and with day a bare 'YYYY-MM-DD' as that day's 00:00 too. */
 static int parse_time(const char *option, const char *s, char *buf, size_t cap, bool day)
 {
@@ -116,6 +149,8 @@ static int parse_time(const char *option, const char *s, char *buf, size_t cap, 
         snprintf(buf, cap, "%s", s);
         return 0;
     }
+    if (!local_zone_ok(option))
+        return EXIT_USAGE;
     if (day && sscanf(s, "%4d-%2d-%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tail) == 3 &&
         local_to_utc(&tm, buf, cap, NULL))
         return 0;

@@ -679,7 +679,7 @@ static bool range_ok(struct request *r, const char *from, const char *to)
 {
     if (!from[0] || !to[0] || instant_seconds(to) >= instant_seconds(from))
         return true;
-    request_fail_field(r, "to", "must not be before from");
+    request_fail_field(r, "to", "must not be before the start of the range");
     return false;
 }
 
