@@ -332,6 +332,25 @@ static int import_send(struct cli *cli, json_int_t import_id, json_t *rows)
 }
 
 /*
+ * After the server refused a row of FILE ("invalid rows: line N of the export ..."): what the
+ * operator does next. FILE passed its checksum, which anyone can compute again, so the row was
+ * edited after the export, or made by a release with other rules. Not with --json, whose last
+ * line is the server's status.
+ */
+static void import_refused(struct cli *cli, int rc, const char *file)
+{
+    if (rc != EXIT_USAGE || cli->set.json || !cli->conn ||
+        strncmp(liaison_error(cli->conn), "invalid rows: ", strlen("invalid rows: ")) != 0)
+        return;
+    fprintf(stderr,
+            "liaison: %s: nothing was imported. The file matches its checksum, so it was changed "
+            "after the export (its checksum computed again) or written by a release of liaison "
+            "with other rules: export the tenant again, first correcting that row in the source "
+            "tenant if it holds it so, and import only files you made or trust.\n",
+            file);
+}
+
+/*
  * Checks FILE's end line against its lines: returns the row count, or -1
  * after saying what is wrong. Reads the file once, before anything is sent.
  */
@@ -496,8 +515,10 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
             fprintf(stderr, "liaison: %s\n", liaison_error(cli->conn));
         rc = cli_call(cli, "FinishTenantImport", req, &resp);
     }
-    if (rc != EXIT_OK)
+    if (rc != EXIT_OK) {
+        import_refused(cli, rc, file);
         return rc;
+    }
     if (cli->set.json) {
         output_json(resp);
     } else {
@@ -564,6 +585,75 @@ static int tenant_rate_limit(struct cli *cli, int argc, char **argv)
     return EXIT_OK;
 }
 
+static const struct output_column recover_cols[] = {{"ID", "userId"},
+                                                    {"EMAIL", "email"},
+                                                    {"ROLE", "role", OUTPUT_ENUM, "ROLE_"},
+                                                    {"CREATED", "created", OUTPUT_BOOL}};
+
+static int tenant_recover(struct cli *cli, int argc, char **argv)
+{
+    const char *email = NULL, *admin_name = "";
+    bool from_stdin = false, revoke_tokens = false;
+    const struct cli_opt opts[] = {
+        {"admin-email", &email, NULL, true,
+         "the admin to recover: a user of the tenant (made a tenant admin and enabled), or a new "
+         "tenant admin"},
+        {"admin-name", &admin_name, NULL, false,
+         "display name of a new admin (a user who exists keeps theirs)"},
+        {"password-stdin", NULL, &from_stdin, false,
+         "read the admin's new password from standard input", "adminPassword"},
+        {"revoke-api-tokens", NULL, &revoke_tokens, false,
+         "also revoke the API tokens this user made (default: they stay, as with 'user passwd')",
+         "revokeApiTokens"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "admin tenant recover SLUG --admin-email EMAIL [--admin-name NAME] [--password-stdin] "
+        "[--revoke-api-tokens]",
+        "Gives a tenant whose admins are locked out (a lost password, an admin who left or "
+        "was disabled) an admin again. A user of the tenant with that e-mail becomes a tenant "
+        "admin, is enabled and gets the new password (at least 12 characters, asked for as by "
+        "'admin tenant create'); with no such user, a new tenant admin is created. Either way "
+        "the user's log-in sessions end and its failed log-ins are forgotten; its API tokens "
+        "stay unless --revoke-api-tokens. A distributor's user cannot be made the admin. A "
+        "suspended tenant is recovered too, but nobody logs in until it is resumed. Recorded "
+        "as tenant.admin_recover in the platform audit log and in the tenant's own, with you "
+        "as the actor; nothing of the tenant's data is shown.",
+        opts, 1,
+        "admin tenant recover sao-khue --admin-email hoa@saokhue.example --admin-name "
+        "\"Nguyễn Thị Hoà\""};
+    const char *slug = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    char password[256];
+    if ((rc = cli_read_password("New admin password: ", from_stdin, password, sizeof password)))
+        return rc;
+    json_t *req =
+        json_pack("{s:s,s:s,s:s,s:s,s:b}", "slug", slug, "adminEmail", email, "adminName",
+                  admin_name, "adminPassword", password, "revokeApiTokens", revoke_tokens);
+    OPENSSL_cleanse(password, sizeof password);
+    json_t *resp;
+    rc = cli_call(cli, "RecoverTenantAdmin", req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    cli_print_object(cli, recover_cols, 4, resp);
+    if (!cli->set.json) {
+        const char *stored = json_string_value(json_object_get(resp, "email"));
+        if (!json_is_true(json_object_get(resp, "created")) && admin_name[0])
+            fprintf(stderr,
+                    "%s was a user already and keeps their name: --admin-name applies "
+                    "to a new admin only.\n",
+                    stored ? stored : email);
+        if (json_is_true(json_object_get(resp, "tenantSuspended")))
+            fprintf(stderr,
+                    "Tenant %s is suspended: nobody, this admin included, can log in until "
+                    "'liaison admin tenant resume %s'.\n",
+                    slug, slug);
+    }
+    json_decref(resp);
+    return EXIT_OK;
+}
+
 static int admin_tenant(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand tenant[] = {
@@ -576,6 +666,7 @@ static int admin_tenant(struct cli *cli, int argc, char **argv)
         {"import", tenant_import, "an export into a new or empty tenant"},
         {"delete", tenant_delete, "delete a tenant and all its data"},
         {"rate-limit", tenant_rate_limit, "set a tenant's request rate limit"},
+        {"recover", tenant_recover, "give a tenant whose admins are locked out an admin again"},
         {NULL, NULL, NULL}};
     return cli_subcommand("admin tenant", tenant, argc, argv, cli);
 }
@@ -602,6 +693,7 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
          "too; tenant finds every tenant action): tenant.create, tenant.suspend, "
          "tenant.resume, tenant.rate_limit, tenant.export, tenant.export_with_secrets, "
          "tenant.import.begin, tenant.import, tenant.import_with_secrets, tenant.delete, "
+         "tenant.admin_recover, "
          "clock.fix, clock.shift, clock.reset, operator.create, operator.revoke"},
         {"actor", &actor, NULL, false, "only this operator (as shown in the ACTOR column)"},
         CLI_PAGING_OPTS(page),
@@ -610,7 +702,8 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
         "admin audit [--since T] [--until T] [--tenant SLUG] [--action A] [--actor A] "
         "[--page-size N] [--all]",
         "Shows the platform's audit log, oldest first (needs an operator token): each tenant\n"
-        "created, suspended, resumed, exported, imported, deleted or rate-limited, and each\n"
+        "created, suspended, resumed, exported, imported, deleted or rate-limited, each\n"
+        "locked-out admin recovered (tenant.admin_recover: the e-mail and what changed), each\n"
         "change of the service clock (clock.fix, clock.shift, clock.reset: no tenant), and\n"
         "each operator made or revoked on the host ('liaisond operator', by the host's user),\n"
         "by whom, when and from where. A tenant's own log is 'liaison audit'.",
@@ -630,6 +723,7 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
                                           "tenant.import.begin",
                                           "tenant.import_with_secrets",
                                           "tenant.delete",
+                                          "tenant.admin_recover",
                                           "clock",
                                           "clock.fix",
                                           "clock.shift",

@@ -24,7 +24,9 @@ static const struct output_column contact_cols[] = {{"ID", "id"},
                                                     {"PHONE", "phone"},
                                                     {"MESSAGING", "messaging"},
                                                     {"LANGUAGE", "language"},
-                                                    {"TIME ZONE", "timeZone"}};
+                                                    {"TIME ZONE", "timeZone"},
+                                                    {"LEFT", "leftOn"}};
+#define CONTACT_NCOLS ((int)(sizeof contact_cols / sizeof contact_cols[0]))
 
 /* Options shared by create and update. */
 struct dist_opts {
@@ -320,30 +322,35 @@ static int contact_create(struct cli *cli, int argc, char **argv)
         return EXIT_ERROR;
     return cli_show_one(cli, "CreateContact",
                         json_pack("{s:I,s:o}", "distributorId", d, "fields", f), "contact",
-                        contact_cols, 8);
+                        contact_cols, CONTACT_NCOLS);
 }
 
 static int contact_list(struct cli *cli, int argc, char **argv)
 {
     const char *dist = NULL, *name = "";
+    bool with_left = false;
     struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, true, "the distributor: id or name"},
         {"name", &name, NULL, false, "only names or e-mails that have this, any case"},
+        {"include-left", NULL, &with_left, false,
+         "also the contacts who left (LEFT: the day they did)", "includeLeft"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
-        "contact list --distributor DISTRIBUTOR [--name TEXT] [--all]",
-        "Lists a distributor's contacts.", opts, 0,
-        "contact list --distributor \"Saigon Auto Parts\" --name nguyễn"};
+        "contact list --distributor DISTRIBUTOR [--name TEXT] [--include-left] [--all]",
+        "Lists a distributor's current contacts; --include-left adds those who left.", opts, 0,
+        "contact list --distributor \"Saigon Auto Parts\" --name nguyễn --include-left"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d;
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
-    return cli_list(cli, "ListContacts", json_pack("{s:I,s:s}", "distributorId", d, "name", name),
-                    "contacts", contact_cols, 8, &page);
+    return cli_list(
+        cli, "ListContacts",
+        json_pack("{s:I,s:s,s:b}", "distributorId", d, "name", name, "includeLeft", with_left),
+        "contacts", contact_cols, CONTACT_NCOLS, &page);
 }
 
 /*
@@ -414,7 +421,7 @@ static int contact_update(struct cli *cli, int argc, char **argv)
     if (!(f = contact_fields(&o, f)))
         return EXIT_ERROR;
     return cli_show_one(cli, "UpdateContact", json_pack("{s:I,s:o}", "id", v, "fields", f),
-                        "contact", contact_cols, 8);
+                        "contact", contact_cols, CONTACT_NCOLS);
 }
 
 /* show and remove: one contact, by id or by name within a distributor. */
@@ -428,16 +435,27 @@ static int contact_one(struct cli *cli, int argc, char **argv, const char *metho
         "contact show \"Nguyễn Văn An\" --distributor \"Saigon Auto Parts\""};
     const struct cli_command_spec remove = {
         "contact remove CONTACT [--distributor DISTRIBUTOR]",
-        "Removes a contact. CONTACT: its id, or its name or e-mail with --distributor.", opts, 1,
-        "contact remove an@saigon-auto.example --distributor \"Saigon Auto Parts\""};
+        "Removes a contact entered by mistake. One who owns action items or is an attendee of\n"
+        "meetings stays with that history: mark them as left instead ('contact left').\n"
+        "CONTACT: its id, or its name or e-mail with --distributor.",
+        opts, 1, "contact remove an@saigon-auto.example --distributor \"Saigon Auto Parts\""};
+    bool removing = strcmp(method, "GetContact") != 0;
     const char *id = NULL;
-    int rc = cli_args_parse(strcmp(method, "GetContact") ? &remove : &show, argc, argv, &id, 1);
+    int rc = cli_args_parse(removing ? &remove : &show, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v;
     if ((rc = contact_resolve(cli, dist, id, &v)))
         return rc;
-    return cli_show_one(cli, method, json_pack("{s:I}", "id", v), "contact", contact_cols, 8);
+    rc = cli_show_one(cli, method, json_pack("{s:I}", "id", v), "contact", contact_cols,
+                      CONTACT_NCOLS);
+    /* Refused for the history that names them (--json keeps the error the last line). */
+    if (removing && rc == EXIT_CONFLICT && !cli->set.json)
+        fprintf(stderr,
+                "liaison: to keep that history, mark them as left instead: liaison contact "
+                "left %lld\n",
+                (long long)v);
+    return rc;
 }
 
 static int contact_show(struct cli *cli, int argc, char **argv)
@@ -450,13 +468,114 @@ static int contact_remove(struct cli *cli, int argc, char **argv)
     return contact_one(cli, argc, argv, "RemoveContact");
 }
 
+/*
+ * Says on stderr what still names contact c, who left (refs: the answer's stillNamed), each
+ * with the command that finds it someone current.
+ */
+static void contact_still_named(const json_t *c, const json_t *refs)
+{
+    size_t n = json_array_size(refs);
+    if (!n)
+        return;
+    fprintf(stderr,
+            "liaison: warning: %s left on %s and is still named by %zu %s that want%s someone "
+            "current:\n",
+            json_string_value(json_object_get(c, "name")),
+            json_string_value(json_object_get(c, "leftOn")), n, n == 1 ? "thing" : "things",
+            n == 1 ? "s" : "");
+    long long dist = (long long)cli_json_id(json_object_get(c, "distributorId"));
+    size_t i;
+    const json_t *ref;
+    json_array_foreach(refs, i, ref)
+    {
+        const char *kind = json_string_value(json_object_get(ref, "kind"));
+        const char *summary = json_string_value(json_object_get(ref, "summary"));
+        const char *at = json_string_value(json_object_get(ref, "at"));
+        long long id = (long long)cli_json_id(json_object_get(ref, "id"));
+        kind = kind ? kind : "";
+        if (!strcmp(kind, "escalation_rung")) {
+            fputs("liaison:   ", stderr);
+            output_escaped(stderr, summary ? summary : "");
+            fprintf(stderr, ": set it again without them (liaison escalation protocol %lld)\n",
+                    dist);
+            continue;
+        }
+        bool item = !strcmp(kind, "action_item");
+        fprintf(stderr, "liaison:   %s %lld \"", item ? "action item" : "meeting", id);
+        output_escaped(stderr, summary ? summary : "");
+        if (item)
+            fprintf(stderr,
+                    "\", due %s: cancel it and add it for someone current (liaison action "
+                    "cancel %lld)\n",
+                    at ? at : "", id);
+        else
+            fprintf(stderr, "\", at %s: uninvite them (liaison meeting show %lld)\n", at ? at : "",
+                    id);
+    }
+}
+
+/* 'contact left' and 'contact rejoin': SetContactLeft. */
+static int contact_left(struct cli *cli, int argc, char **argv)
+{
+    bool rejoin = !strcmp(argv[0], "rejoin");
+    const char *dist = NULL, *on = NULL;
+    const struct cli_opt left_opts[] = {
+        CONTACT_DIST_OPT(dist),
+        {"on", &on, NULL, false,
+         "the day they left, YYYY-MM-DD (default: today in the tenant's time zone)", "leftOn"},
+        {0}};
+    const struct cli_opt rejoin_opts[] = {CONTACT_DIST_OPT(dist), {0}};
+    const struct cli_command_spec left = {
+        "contact left CONTACT [--distributor DISTRIBUTOR] [--on YYYY-MM-DD]",
+        "Marks a contact as having left the distributor, on --on (default: today in the\n"
+        "tenant's time zone; never a day to come). They keep their history (meetings, notes,\n"
+        "action items, the audit log), are left out of 'contact list' (--include-left shows\n"
+        "them), own no new action item, are invited to no new meeting and are no new rung of\n"
+        "an escalation ladder; a request passes over a rung that names them. What still names\n"
+        "them (open action items, ladder rungs, meetings to come) is listed on stderr.\n"
+        "Marking again changes the day; 'contact rejoin' undoes a mistake.\n"
+        "CONTACT: its id, or its name or e-mail with --distributor.",
+        left_opts, 1,
+        "contact left \"Trần Văn Hùng\" --distributor \"Saigon Auto Parts\" --on 2026-11-28"};
+    const struct cli_command_spec back = {
+        "contact rejoin CONTACT [--distributor DISTRIBUTOR]",
+        "Marks a contact who was marked as left as current again (the mark was a mistake, or\n"
+        "they came back). CONTACT: its id, or its name or e-mail with --distributor.",
+        rejoin_opts, 1, "contact rejoin \"Trần Văn Hùng\" --distributor \"Saigon Auto Parts\""};
+    const char *id = NULL;
+    int rc = cli_args_parse(rejoin ? &back : &left, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((on && (rc = cli_parse_day(cli, "--on", "leftOn", on, false))) ||
+        (rc = contact_resolve(cli, dist, id, &v)))
+        return rc;
+    json_t *resp;
+    if ((rc = cli_call(
+             cli, "SetContactLeft",
+             json_pack("{s:I,s:s,s:b}", "id", v, "leftOn", on ? on : "", "rejoined", rejoin),
+             &resp)))
+        return rc;
+    const json_t *c = json_object_get(resp, "contact");
+    if (cli->set.json)
+        output_json(resp);
+    else
+        cli_print_object(cli, contact_cols, CONTACT_NCOLS, c);
+    contact_still_named(c, json_object_get(resp, "stillNamed"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
 int cmd_contact(struct cli *cli, int argc, char **argv)
 {
-    static const struct cli_subcommand subs[] = {{"create", contact_create, "add a contact"},
-                                                 {"list", contact_list, "list contacts"},
-                                                 {"show", contact_show, "show one contact"},
-                                                 {"update", contact_update, "update a contact"},
-                                                 {"remove", contact_remove, "remove a contact"},
-                                                 {NULL, NULL, NULL}};
+    static const struct cli_subcommand subs[] = {
+        {"create", contact_create, "add a contact"},
+        {"list", contact_list, "list contacts"},
+        {"show", contact_show, "show one contact"},
+        {"update", contact_update, "update a contact"},
+        {"remove", contact_remove, "remove a contact"},
+        {"left", contact_left, "mark a contact as having left the distributor"},
+        {"rejoin", contact_left, "mark a contact who left as current again"},
+        {NULL, NULL, NULL}};
     return cli_subcommand("contact", subs, argc, argv, cli);
 }

@@ -11,11 +11,9 @@
 
 #include "cli.h"
 
-static const struct output_column step_cols[] = {{"CONTACT", "contactName"},
-                                                 {"ROLE", "contactRole"},
-                                                 {"CONTACT ID", "contactId"},
-                                                 {"METHOD", "method"},
-                                                 {"HOURS", "responseHours"}};
+static const struct output_column step_cols[] = {
+    {"CONTACT", "contactName"}, {"ROLE", "contactRole"},    {"CONTACT ID", "contactId"},
+    {"METHOD", "method"},       {"HOURS", "responseHours"}, {"LEFT", "contactLeftOn"}};
 static const struct output_column head_cols[] = {
     {"id", "id"},
     {"distributor", "distributorName"},
@@ -84,6 +82,19 @@ static void escalation_print(struct cli *cli, json_t *e)
     output_fields(head_cols, NCOLS(head_cols), e);
     printf("\nSTEPS\n");
     output_table(taken_cols, NCOLS(taken_cols), json_object_get(e, "steps"));
+    /* The rungs passed over, their contacts having left: the gaps in the step numbers. */
+    size_t i;
+    json_t *step;
+    json_array_foreach(json_object_get(e, "steps"), i, step)
+    {
+        const char *skipped = json_string_value(json_object_get(step, "skipped"));
+        if (!skipped || !*skipped)
+            continue;
+        printf("before step %lld, passed over: ",
+               (long long)json_integer_value(json_object_get(step, "stepNo")));
+        output_escaped(stdout, skipped);
+        putchar('\n');
+    }
 }
 
 static int escalation_call(struct cli *cli, const char *method, json_t *req)
@@ -266,10 +277,12 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
                         "or --remove\n");
         return EXIT_USAGE;
     }
+    /* Those who left too: naming one is refused by the server, saying when they left. */
     json_t *contacts = NULL;
     if (d && nsteps &&
         (rc = cli_call(cli, "ListContacts",
-                       json_pack("{s:I,s:{s:i}}", "distributorId", d, "page", "pageSize", 500),
+                       json_pack("{s:I,s:{s:i},s:b}", "distributorId", d, "page", "pageSize", 500,
+                                 "includeLeft", 1),
                        &contacts)))
         return rc;
     json_t *list = json_array();
@@ -332,7 +345,16 @@ static int esc_request(struct cli *cli, int argc, char **argv)
      * from `escalation show`.
      */
     const char *kind = json_string_value(json_object_get(e, "stepKind"));
-    if (json_integer_value(json_object_get(e, "stepNo")) == 1 && kind && !strcmp(kind, "visit"))
+    const char *skipped = json_string_value(
+        json_object_get(json_array_get(json_object_get(e, "steps"), 0), "skipped"));
+    if (skipped && *skipped)
+        fprintf(stderr,
+                "liaison: warning: passed over, having left the distributor: %s; give their "
+                "role to a current contact ('liaison contact update') or set the ladder again "
+                "without them ('liaison escalation protocol \"%s\" --severity %s')\n",
+                skipped, dist, severity);
+    else if (json_integer_value(json_object_get(e, "stepNo")) == 1 && kind &&
+             !strcmp(kind, "visit"))
         fprintf(stderr,
                 "liaison: warning: no contact of %s holds a role of the %s ladder, so no one "
                 "was asked and the request starts at the visit; see 'liaison escalation "

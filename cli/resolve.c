@@ -338,6 +338,9 @@ static int resolve_fetch(struct cli *cli, const struct resolve_kind *k, const ch
             json_object_set_new(req, "distributorId", json_integer(distributor));
         if (k == &kinds[CLI_PRODUCT_LINE] || k == &kinds[CLI_PRODUCT])
             json_object_set_new(req, "includeRetired", json_true());
+        /* A contact who left is still named: to show them, mark them back, or be told why not. */
+        if (k == &kinds[CLI_CONTACT])
+            json_object_set_new(req, "includeLeft", json_true());
         json_t *resp;
         /* The server's refusal would name ListUsers, a call the user never made. */
         rc = cli_call_or_deny(cli, k->method, req, &resp,

@@ -64,6 +64,7 @@
     M(ResumeTenant, rpc_resume_tenant, AUTHZ_OPERATOR, WRITES)                                     \
     M(ExportTenant, rpc_export_tenant, AUTHZ_OPERATOR, WRITES)                                     \
     M(DeleteTenant, rpc_delete_tenant, AUTHZ_OPERATOR, WRITES)                                     \
+    M(RecoverTenantAdmin, rpc_recover_tenant_admin, AUTHZ_OPERATOR, WRITES)                        \
     M(CreateUser, rpc_create_user, AUTHZ_ADMIN, WRITES)                                            \
     M(ListUsers, rpc_list_users, AUTHZ_ADMIN | AUTHZ_MANAGER | AUTHZ_AUDITOR, READS)               \
     M(DisableUser, rpc_disable_user, AUTHZ_ADMIN, WRITES)                                          \
@@ -95,6 +96,7 @@
     M(GetContact, rpc_get_contact, AUTHZ_USERS, READS)                                             \
     M(UpdateContact, rpc_update_contact, ADMIN_MANAGER, WRITES)                                    \
     M(RemoveContact, rpc_remove_contact, ADMIN_MANAGER, WRITES)                                    \
+    M(SetContactLeft, rpc_set_contact_left, ADMIN_MANAGER, WRITES)                                 \
     M(CreateCharterDraft, rpc_create_charter_draft, ADMIN_MANAGER, WRITES)                         \
     M(SetCharterTerms, rpc_set_charter_terms, ADMIN_MANAGER, WRITES)                               \
     M(AddCharterGrant, rpc_add_charter_grant, ADMIN_MANAGER, WRITES)                               \

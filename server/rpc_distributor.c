@@ -17,6 +17,7 @@
 #include "exec.h"
 #include "geo.h"
 #include "log.h"
+#include "rpc_charter.h"
 
 /* What a distributor keeps unless its fields say otherwise (empty). */
 #define DEFAULT_HOURS_START "09:00"
@@ -34,8 +35,12 @@
     "  WHERE u.tenant_id = d.tenant_id AND u.id = d.account_manager_id) AS account_manager_name"
 #define CONTACT_COLS                                                                               \
     "c.id, c.distributor_id, c.name, c.role, c.email, c.phone, c.messaging, c.language,"           \
-    " c.time_zone"
+    " c.time_zone, to_char(c.left_on, 'YYYY-MM-DD') AS left_on"
 #define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
+/* The tenant's day by the service clock, in its time zone (UTC when it has none). */
+#define TENANT_TODAY                                                                               \
+    "(SELECT (liaison_now() AT TIME ZONE coalesce(nullif(t.time_zone, ''), 'UTC'))::date"          \
+    " FROM tenants t WHERE t.id = liaison_tenant())"
 
 #define DISTRIBUTOR_STATUS_WORDS "prospect, onboarding, active, at_risk or terminated"
 
@@ -133,14 +138,15 @@ static struct db_stmt q_contact_create = {
     "  VALUES (liaison_tenant(), $1::bigint, $2, $3, $4, $5, $6, $7, $8)"
     "  RETURNING " CONTACT_COLS ")" EXEC_AUDITED("'contact.create'", "contact"),
     8, 0};
-/* $1 distributor, $2 after, $3 limit */
+/* $1 distributor, $2 after, $3 limit, $4 name ('': any), $5 those who left too */
 static struct db_stmt q_contact_list = {
     "SELECT " CONTACT_COLS " FROM contacts c JOIN distributors d"
     " ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     " WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = $1::bigint AND " SEES
     " AND c.id > $2::bigint AND ($4 = '' OR c.name ILIKE liaison_like($4)"
-    " OR c.email ILIKE liaison_like($4)) ORDER BY c.id LIMIT $3::int",
-    4, 0};
+    " OR c.email ILIKE liaison_like($4)) AND ($5::boolean OR c.left_on IS NULL)"
+    " ORDER BY c.id LIMIT $3::int",
+    5, 0};
 /* $1 contact, of a distributor the caller reaches */
 static struct db_stmt q_contact_get = {
     "SELECT " CONTACT_COLS " FROM contacts c JOIN distributors d"
@@ -170,20 +176,84 @@ static struct db_stmt q_contact_lock = {
     " WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND " SEES " FOR UPDATE OF c",
     1, 0};
 /*
- * $1 id. A contact who owns action items stays (they keep their owner), and
- * says so: the key refused it with "breaks a rule of the data" alone. Said
- * only of a contact the caller reaches (the CASE orders the two): of
- * another, a manager learnt that it exists and owns items.
+ * $1 id. A contact with history stays, and says so: one who owns action
+ * items (the key refused it with "breaks a rule of the data" alone), or is
+ * an attendee of meetings (whose attendance went with it). Someone who
+ * left is marked as left instead (SetContactLeft). Said only of a contact
+ * the caller reaches (the CASE orders the two): of another, a manager
+ * learnt that it exists and owns items.
  */
+#define CONTACT_OWNS_ITEMS                                                                         \
+    "EXISTS (SELECT 1 FROM action_items a WHERE a.tenant_id = c.tenant_id"                         \
+    " AND a.owner_contact_id = c.id)"
+#define CONTACT_ATTENDS                                                                            \
+    "EXISTS (SELECT 1 FROM meeting_attendees a WHERE a.tenant_id = c.tenant_id"                    \
+    " AND a.contact_id = c.id)"
 static struct db_stmt q_contact_remove = {
     "WITH m AS (DELETE FROM contacts c USING distributors d"
     "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint"
     "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
-    "  AND CASE WHEN " SEES " THEN liaison_precondition(NOT EXISTS (SELECT 1 FROM action_items a"
-    "   WHERE a.tenant_id = c.tenant_id AND a.owner_contact_id = c.id),"
-    "   'the contact owns action items, which keep their owner: update the contact instead"
-    " of removing it') ELSE false END"
+    "  AND CASE WHEN " SEES " THEN liaison_precondition(NOT " CONTACT_OWNS_ITEMS
+    "   AND NOT " CONTACT_ATTENDS ", format('%s %s, which keep naming them: mark the contact as"
+    " left instead of removing it', c.name, concat_ws(' and ',"
+    "   CASE WHEN " CONTACT_OWNS_ITEMS " THEN 'owns action items' END,"
+    "   CASE WHEN " CONTACT_ATTENDS " THEN 'is an attendee of meetings' END))) ELSE false END"
     "  RETURNING " CONTACT_COLS ")" EXEC_AUDITED("'contact.remove'", "contact"),
+    1, 0};
+/*
+ * SetContactLeft: $1 id, $2 the day they left ('': the tenant's today), $3
+ * rejoined. A contact the caller reaches, locked to the change, and a day
+ * not after the tenant's today (nobody is known to leave in the future).
+ */
+static struct db_stmt q_contact_left_ok = {
+    "SELECT liaison_found(x.id IS NOT NULL, 'no such contact'),"
+    " liaison_check(x.id IS NULL OR $3::boolean OR $2 = ''"
+    "  OR nullif($2, '')::date <= " TENANT_TODAY ","
+    "  'leftOn', format('%s is a day to come (today is %s in the tenant''s time zone): mark them"
+    " once they have left', $2, " TENANT_TODAY "))"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT c.id FROM contacts c JOIN distributors d"
+    " ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    " WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND " SEES
+    " FOR UPDATE OF c) x ON true",
+    3, 0};
+/*
+ * $1 id, $2 day, $3 rejoined (checked by q_contact_left_ok). A contact
+ * already so (current, or left on that day) is left as it is, unaudited:
+ * a retry whose answer was lost.
+ */
+static struct db_stmt q_contact_left = {
+    "WITH v AS (SELECT CASE WHEN $3::boolean THEN NULL"
+    "  ELSE coalesce(nullif($2, '')::date, " TENANT_TODAY ") END AS left_on),"
+    " m AS (UPDATE contacts c SET left_on = v.left_on FROM v, distributors d"
+    "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint"
+    "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id AND " SEES
+    "  AND c.left_on IS DISTINCT FROM v.left_on RETURNING c.id)"
+    " SELECT * FROM m WHERE liaison_audit(CASE WHEN $3::boolean THEN 'contact.rejoin'"
+    " ELSE 'contact.left' END, 'contact', m.id::text)",
+    3, 0};
+/*
+ * $1 id: the contact as it is now and, when they left, what still names
+ * them and wants someone else: the open action items they own, the rungs
+ * of their distributor's own ladders that name them, and the meetings to
+ * come with them as an attendee.
+ */
+static struct db_stmt q_contact_left_reply = {
+    "SELECT (SELECT to_json(x) FROM (SELECT " CONTACT_COLS ") x) AS contact,"
+    " (SELECT json_agg(json_build_object('kind', s.kind, 'id', s.id, 'summary', s.summary,"
+    "  'at', liaison_rfc3339(s.at)) ORDER BY s.rank, s.at, s.id, s.summary) FROM ("
+    "  SELECT 1 AS rank, 'action_item' AS kind, a.id, a.description AS summary, a.due_at AS at"
+    "  FROM action_items a WHERE a.tenant_id = c.tenant_id AND a.owner_contact_id = c.id"
+    "  AND a.status = 'open'"
+    "  UNION ALL SELECT 2, 'escalation_rung', 0, format('rung %s of the %s escalation ladder',"
+    "  r.position, p.severity), NULL FROM escalation_protocol_steps r"
+    "  JOIN escalation_protocols p ON p.tenant_id = r.tenant_id AND p.id = r.protocol_id"
+    "  WHERE r.tenant_id = c.tenant_id AND r.contact_id = c.id"
+    "  UNION ALL SELECT 3, 'meeting', m.id, m.title, m.starts_at FROM meeting_attendees a"
+    "  JOIN meetings m ON m.tenant_id = a.tenant_id AND m.id = a.meeting_id"
+    "  WHERE a.tenant_id = c.tenant_id AND a.contact_id = c.id AND m.status = 'scheduled'"
+    "  AND m.ends_at > liaison_now()) s WHERE c.left_on IS NOT NULL) AS still_named"
+    " FROM contacts c JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    " WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND " SEES,
     1, 0};
 
 #define DIST_FIELDS                                                                                \
@@ -234,11 +304,11 @@ static struct exec_decl d_contact_create = {
 static struct exec_decl d_contact_list = {
     .method = "ListContacts",
     .check = {&q_dist_reached, {"distributor_id"}},
-    .query = {&q_contact_list, {"distributor_id", "@after", "@limit", "name"}},
+    .query = {&q_contact_list, {"distributor_id", "@after", "@limit", "name", "include_left"}},
     .shape = EXEC_PAGE,
     .out = "contacts",
     .cursor = "cnt",
-    .filters = {"distributor_id", "name"}};
+    .filters = {"distributor_id", "name", "include_left"}};
 static struct exec_decl d_contact_get = {.method = "GetContact",
                                          .query = {&q_contact_get, {"id"}},
                                          .out = "contact",
@@ -252,13 +322,19 @@ static struct exec_decl d_contact_remove = {.method = "RemoveContact",
                                             .query = {&q_contact_remove, {"id"}},
                                             .out = "contact",
                                             .not_found = "no such contact"};
+static struct exec_decl d_contact_left = {
+    .method = "SetContactLeft",
+    .check = {&q_contact_left_ok, {"id", "left_on", "rejoined"}},
+    .query = {&q_contact_left, {"id", "left_on", "rejoined"}},
+    .reply = {&q_contact_left_reply, {"id"}},
+    .not_found = "no such contact"};
 
 int rpc_distributor_register(void)
 {
-    struct exec_decl *const decls[] = {&d_dist_create,    &d_dist_list,     &d_dist_get,
-                                       &d_dist_update,    &d_dist_status,   &d_dist_assign,
-                                       &d_contact_create, &d_contact_list,  &d_contact_get,
-                                       &d_contact_update, &d_contact_remove};
+    struct exec_decl *const decls[] = {&d_dist_create,    &d_dist_list,      &d_dist_get,
+                                       &d_dist_update,    &d_dist_status,    &d_dist_assign,
+                                       &d_contact_create, &d_contact_list,   &d_contact_get,
+                                       &d_contact_update, &d_contact_remove, &d_contact_left};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "distributor RPCs refused", "reason=\"%s\"", err);
@@ -518,4 +594,22 @@ void rpc_remove_contact(struct request *r)
 {
     if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
         exec_run(r, &d_contact_remove);
+}
+
+void rpc_set_contact_left(struct request *r)
+{
+    const Liaison__V1__SetContactLeftRequest *in =
+        (const Liaison__V1__SetContactLeftRequest *)r->input;
+    if (!request_check_id(r, "id", in->id))
+        return;
+    if (in->rejoined && in->left_on[0]) {
+        request_fail_field(r, "leftOn",
+                           "empty when rejoined: a current contact has no day they left");
+        return;
+    }
+    if (in->left_on[0] && !charter_date_ok(in->left_on)) {
+        request_fail_field(r, "leftOn", "YYYY-MM-DD, a day of the years 1900 to 2999");
+        return;
+    }
+    exec_run(r, &d_contact_left);
 }

@@ -29,5 +29,7 @@ void rpc_list_contacts(struct request *r);
 void rpc_get_contact(struct request *r);
 void rpc_update_contact(struct request *r);
 void rpc_remove_contact(struct request *r);
+/* SetContactLeft: a contact left the distributor on a day, or is current again. */
+void rpc_set_contact_left(struct request *r);
 
 #endif

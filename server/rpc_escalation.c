@@ -44,7 +44,7 @@
     "   'contact_id', s.contact_id, 'contact_name', s.contact_name,"                               \
     "   'contact_role', s.contact_role, 'method', s.method,"                                       \
     "   'reached_at', liaison_rfc3339(s.reached_at),"                                              \
-    "   'expected_by', liaison_rfc3339(s.expected_by)) ORDER BY s.step_no)"                        \
+    "   'expected_by', liaison_rfc3339(s.expected_by), 'skipped', s.skipped) ORDER BY s.step_no)"  \
     "  FROM escalation_steps s WHERE s.tenant_id = e.tenant_id AND s.request_id = e.id) AS steps"
 
 /*

@@ -1,6 +1,7 @@
 /*
  * rpc_tenant.c - tenants: create (with the first tenant admin), list, show,
- * suspend, resume, export and delete. Only operators reach these (methods.h);
+ * suspend, resume, export and delete, and recover a locked-out tenant's
+ * admin. Only operators reach these (methods.h);
  * each runs after liaison_auth_operator() in the same transaction.
  */
 #include "rpc_tenant.h"
@@ -205,6 +206,27 @@ static struct exec_decl d_import_finish = {
     .query = {&q_import_finish, {"import_id", "rows", "admin_email", "admin_password"}},
     .not_found = "no such import"};
 
+/*
+ * $1 slug, $2 e-mail, $3 a new admin's display name, $4 the new password's
+ * hash, $5 revoke the user's API tokens too. The owner's
+ * liaison_tenant_admin_recover() (migration 0133) binds the tenant, makes
+ * the user a tenant admin (or a new one), enables it, writes the hash, ends
+ * its sessions, and writes both audit rows; liaisond's role may write
+ * neither a role nor a hash itself (0094, 0095).
+ */
+static struct db_stmt q_admin_recover = {
+    "SELECT r.user_id, r.email, 'ROLE_' || upper(r.role) AS role, r.created, r.tenant_suspended"
+    " FROM liaison_tenant_admin_recover($1, $2, $3, $4, $5::boolean) r",
+    5, 0};
+
+static struct exec_decl d_admin_recover = {
+    .method = "RecoverTenantAdmin",
+    .query = {&q_admin_recover,
+              {"slug", "admin_email", "admin_name", "admin_password", "revoke_api_tokens"}},
+    .not_found = "no such tenant",
+    .exists = "a user with this e-mail address was created at the same moment: run the "
+              "recovery again"};
+
 static struct exec_decl d_tenant_list = {.method = "ListTenants",
                                          .query = {&q_tenant_list, {"@after", "@limit"}},
                                          .shape = EXEC_PAGE,
@@ -236,7 +258,8 @@ int rpc_tenant_register(void)
                                      &q_export_chunk};
     struct exec_decl *const decls[] = {&d_tenant_list,   &d_tenant_get,    &d_tenant_suspend,
                                        &d_tenant_resume, &d_tenant_delete, &d_tenant_rate_limit,
-                                       &d_import_begin,  &d_import_rows,   &d_import_finish};
+                                       &d_import_begin,  &d_import_rows,   &d_import_finish,
+                                       &d_admin_recover};
     char err[256];
     if (db_register(stmts, (int)(sizeof stmts / sizeof stmts[0])) < 0)
         return -1;
@@ -736,4 +759,46 @@ void rpc_finish_tenant_import(struct request *r)
         return;
     }
     request_password_job(r, in->admin_password, NULL, finish_import_hashed);
+}
+
+/* ---------- RecoverTenantAdmin ---------- */
+
+/* The hash stands where the password was: the plain text never reaches the database. */
+static void recover_admin_hashed(void *arg, bool ok, const char *encoded)
+{
+    struct request *r = arg;
+    char *hash = ok ? arena_strdup(&r->arena, encoded) : NULL;
+    if (!hash) {
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "password hashing failed");
+        return;
+    }
+    ((Liaison__V1__RecoverTenantAdminRequest *)r->input)->admin_password = hash;
+    exec_run(r, &d_admin_recover);
+}
+
+/*
+ * The e-mail, name and password as CreateTenant takes its first admin's,
+ * hashed on the same thread pool; then one statement (q_admin_recover).
+ */
+void rpc_recover_tenant_admin(struct request *r)
+{
+    const Liaison__V1__RecoverTenantAdminRequest *in =
+        (const Liaison__V1__RecoverTenantAdminRequest *)r->input;
+    const char *why;
+    log_target(r, in->slug);
+    if (!slug_valid(in->slug)) {
+        request_fail_field(r, "slug", SLUG_WORDS);
+        return;
+    }
+    if (!request_check_email(r, "adminEmail", in->admin_email, true))
+        return;
+    /* Characters, as users.display_name counts them: a Japanese name takes 3 bytes a character. */
+    if (!request_check_chars(r, "adminName", in->admin_name, 200, false) ||
+        !request_check_one_line(r, "adminName", in->admin_name))
+        return;
+    if ((why = auth_password_problem(in->admin_password))) {
+        request_fail_field(r, "adminPassword", why);
+        return;
+    }
+    request_password_job(r, in->admin_password, NULL, recover_admin_hashed);
 }

@@ -20,5 +20,7 @@ void rpc_set_tenant_rate_limit(struct request *r);
 void rpc_begin_tenant_import(struct request *r);
 void rpc_import_tenant_rows(struct request *r);
 void rpc_finish_tenant_import(struct request *r);
+/* Operators: a tenant whose admins are locked out gets one back (migration 0133). */
+void rpc_recover_tenant_admin(struct request *r);
 
 #endif

@@ -612,6 +612,114 @@ check(code == "INVALID_ARGUMENT" and "plans_of_the_future" in str(out)
       and nothing_left("forged-table-" + RUN),
       "rows of a table this installation lacks are refused (%s %s)" % (code, out))
 
+# ---------------- refused: rows the RPCs would refuse (0134) ----------------
+# The end line's checksum tells accidents, not tampering: a tenant admin can
+# edit an export and compute it again. Each batch of rows is held to the
+# RPCs' rules as it is staged; the refusal names the file's line, the table,
+# the row's id and the column, and nothing is left.
+
+
+def line_of(path, table, match):
+    """(line, id) of the row of table in path for which match(row) holds."""
+    for i, x in enumerate(open(path).read().splitlines(), 1):
+        j = json.loads(x)
+        if j["table"] == table and match(j["row"]):
+            return i, j["row"].get("id")
+    return None, None
+
+
+def refused_row(tag, table, match, change, col, words, what):
+    """Imports WITH with change made to table's row that match picks; checks it is refused
+    naming that row's line, table, id and column col, with words. Returns (file, line)."""
+    path = os.path.join(HOME, "forged-%s.jsonl" % tag)
+    rewrite(WITH, path, lambda tb, r: dict(r, **change) if tb == table and match(r) else r)
+    ln, rid = line_of(WITH, table, match)  # rewrite keeps every row in its place
+    s = "forged-%s-%s" % (tag, RUN)
+    code, out = do_import(path, s)
+    said = json.dumps(out, ensure_ascii=False)
+    where = "line %s of the export (%s id %s), %s: " % (ln, table, rid, col)
+    field = out.get("violations", [{}])[0].get("field") if isinstance(out, dict) else None
+    check(ln and code == "INVALID_ARGUMENT" and field == "rows" and where in said
+          and words in said and nothing_left(s),
+          "%s is refused, naming %s (%s %s)" % (what, where, code, said[:400]))
+    return path, ln
+
+
+ESC_FILE, esc_line = refused_row(
+    "esc", "distributors", lambda r: r.get("name") == "Phân phối Sài Gòn",
+    {"name": "Phân phối \x1b[31mSài Gòn\x1b[0m"}, "name", "control characters",
+    "a distributor's name with a terminal escape (ESC [)")
+# What the operator reads: the row, the file's line, that nothing was imported and why such a
+# file is refused; no escape reaches the terminal.
+p = subprocess.run([CLI, "--token", OPERATOR, "admin", "tenant", "import", ESC_FILE, "--slug",
+                    "forged-esc-" + RUN, "--name", "Giả mạo"], capture_output=True, text=True,
+                   env=_cli.env, timeout=120)
+check(p.returncode == 2 and "line %d of the export (distributors id" % esc_line in p.stderr
+      and "U+001B" in p.stderr and "nothing was imported" in p.stderr
+      and "changed after the export" in p.stderr and "\x1b" not in p.stderr + p.stdout,
+      "the CLI names the line and says the file was changed or made by another release (%s)"
+      % p.stderr.strip()[-600:])
+refused_row("zone", "distributors", lambda r: r.get("name") == "東京パーツ株式会社",
+            {"time_zone": "Asia/Atlantis"}, "time_zone",
+            "Asia/Atlantis is not a time zone of this installation's tz database",
+            "a distributor's time zone the tz database lacks")
+refused_row("zwsp", "users", lambda r: r.get("email") == "minh@saokhue.example",
+            {"email": "minh\u200b@saokhue.example"}, "email", "zero-width space",
+            "a user's e-mail with a zero-width space")
+refused_row("long", "contacts", lambda r: r.get("name") == "Lê Thị Hoa",
+            {"name": "Lê Thị Hoa " * 20}, "name", "at most 200 bytes",
+            "a contact's name past CreateContact's 200 bytes")
+refused_row("tab", "product_lines", lambda r: r.get("name") == "Phanh",
+            {"name": "Phanh\tgốm"}, "name", "one line",
+            "a product line's name with a tab")
+refused_row("rlo", "meeting_notes", lambda r: r.get("body") == "Đã thống nhất giá quý 2",
+            {"body": "Đã thống nhất \u202egiá quý 2"}, "body", "U+202E",
+            "a meeting note with a right-to-left override")
+
+# ---------------- an honest export still imports ----------------
+# Vietnamese and Japanese names and a note of several lines (a tab and a
+# carriage return too) are what the RPCs take: the import takes them.
+HONEST = "phu-tung-" + RUN
+must("CreateTenant", {"slug": HONEST, "name": "Công ty TNHH Phụ tùng Sài Gòn",
+                      "adminEmail": "tam@phutung.example", "adminPassword": PASSWORD}, OPERATOR)
+h_admin = must("Login", {"tenant": HONEST, "email": "tam@phutung.example",
+                         "password": PASSWORD}, None)["token"]
+h_d1 = must("CreateDistributor", {"fields": dict(FIELDS, name="Công ty TNHH Phụ tùng Sài Gòn")},
+            h_admin)["distributor"]["id"]
+h_d2 = must("CreateDistributor", {"fields": dict(FIELDS, name="株式会社 山田商事", country="JP",
+                                                 timeZone="Asia/Tokyo", languages=["ja"])},
+            h_admin)["distributor"]["id"]
+must("CreateContact", {"distributorId": h_d2, "fields": {
+    "name": "山田 太郎", "email": "yamada@yamada-shoji.example", "language": "ja",
+    "timeZone": "Asia/Tokyo"}}, h_admin)
+must("CreateUser", {"email": "tuan@phutung.example", "displayName": "Phạm Minh Tuấn",
+                    "role": "ROLE_MANAGER", "seesAllDistributors": True, "password": PASSWORD},
+     h_admin)
+h_meeting = must("CreateMeeting", {"distributorId": h_d1, "title": "Họp đầu năm 年始会議",
+                                   "startsAt": "2026-03-02T08:00:00Z", "durationMinutes": 60},
+                 h_admin)["meeting"]["id"]
+must("MarkMeetingHeld", {"id": h_meeting}, h_admin)
+NOTE = "Đã thống nhất:\n- giá quý 2\n- 山田商事: 納期は\t4月\r\nHẹn gặp lại."
+must("AddMeetingNote", {"meetingId": h_meeting, "body": NOTE, "language": "vi"}, h_admin)
+HONEST_FILE = os.path.join(HOME, "honest.jsonl")
+code, _ = cli("admin", "tenant", "export", HONEST, "--output", HONEST_FILE, "--include-secrets",
+              token=OPERATOR)
+check(code == "OK", "a tenant with Vietnamese and Japanese names exports (%s)" % code)
+code, out = do_import(HONEST_FILE, "phu-tung-moi-" + RUN)
+check(code == "OK", "and imports (%s %s)" % (code, str(out)[:400]))
+if code == "OK":
+    want, got = dump(tenant_id(HONEST)), dump(tenant_id("phu-tung-moi-" + RUN))
+    names = sorted(d["name"] for d in got["distributors"])
+    check(names == sorted(d["name"] for d in want["distributors"])
+          == ["Công ty TNHH Phụ tùng Sài Gòn", "株式会社 山田商事"],
+          "its distributors' names come back as they were (%s)" % names)
+    check([n["body"] for n in got["meeting_notes"]] == [n["body"] for n in want["meeting_notes"]]
+          and "\n- giá quý 2\n" in got["meeting_notes"][0]["body"],
+          "and its note, line breaks and all (%s)" % [n["body"] for n in got["meeting_notes"]])
+    check([(c["name"], c["email"], c["time_zone"]) for c in got["contacts"]]
+          == [("山田 太郎", "yamada@yamada-shoji.example", "Asia/Tokyo")],
+          "and its contact, e-mail and time zone (%s)" % got["contacts"])
+
 # An export made at an older schema (30, before issue 15's tables): it lacks
 # those tables' rows, and imports; what it holds comes back.
 NEWER = {"monthly_reports", "report_sales", "report_inventory", "report_pipeline",
@@ -641,6 +749,21 @@ check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "rows",
 code, out = call("ImportTenantRows", {"importId": imp, "rows": [
     {"table": "tenants", "json": json.dumps(header[0])}]}, OPERATOR)
 check(code == "OK" and str(out.get("rowsStaged")) == "1", "a batch is staged (%s)" % out)
+# A batch is held to the RPCs' rules as it is staged (0134): a row with an escape in a name is
+# refused by ImportTenantRows itself, naming its line, and nothing of the batch is staged.
+code, out = call("ImportTenantRows", {"importId": imp, "rows": [
+    {"table": "contacts", "json": json.dumps({"id": 5, "name": "Hoa\x1b]0;pwned\x07"})}]},
+    OPERATOR)
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "rows"
+      and "line 2 of the export (contacts id 5), name: " in out["violations"][0]["description"]
+      and "U+001B" in out["violations"][0]["description"],
+      "ImportTenantRows refuses a row the RPCs would, as its batch is staged (%s %s)"
+      % (code, out))
+code, out = call("ImportTenantRows", {"importId": imp, "rows": [
+    {"table": "contacts", "json": json.dumps({"id": 6, "name": "Hoa\x00"})}]}, OPERATOR)
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "rows"
+      and "\\u0000" in out["violations"][0]["description"],
+      "and a row holding \\u0000 (%s %s)" % (code, out))
 # The staged tenants row is of an export with secrets: a new admin password is refused on the
 # wire too, not only by the CLI (0132), and nothing is written.
 code, out = call("FinishTenantImport", {"importId": imp, "rows": 1,
