@@ -479,7 +479,8 @@ json_t *cli_pick(const json_t *obj, const char *const *keys, size_t n);
  * array of 1 (Monday) to 7; NULL for bad input. */
 json_t *cli_days(const char *list);
 
-/* An enum option's value, as tables show it: lower case ("At_Risk" -> "at_risk"). */
+/* An enum option's value, as tables show it: lower case, a hyphen an underscore
+ * ("At_Risk", "at-risk" -> "at_risk"). */
 json_t *cli_enum_string(const char *value);
 
 /*

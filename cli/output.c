@@ -612,8 +612,9 @@ json_t *cli_enum_string(const char *value)
 {
     char buf[64];
     size_t i = 0;
+    /* "at-risk" as people write it: no value of this protocol has a hyphen. */
     for (; value[i] && i + 1 < sizeof buf; i++)
-        buf[i] = (char)tolower((unsigned char)value[i]);
+        buf[i] = value[i] == '-' ? '_' : (char)tolower((unsigned char)value[i]);
     buf[i] = '\0';
     return json_string(value[i] ? value : buf);
 }

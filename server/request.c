@@ -348,6 +348,14 @@ bool request_other_user_ok(struct request *r, uint64_t user, bool reads, const c
     return false;
 }
 
+uint64_t *request_own_distributor(const struct request *r, uint64_t *id)
+{
+    if (*id == 0 && r->who.role == LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER &&
+        r->who.distributor_id > 0)
+        *id = (uint64_t)r->who.distributor_id;
+    return id;
+}
+
 size_t request_answer_bytes(const struct request *r)
 {
     size_t frame = (size_t)r->w->cfg->max_frame_bytes;

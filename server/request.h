@@ -238,6 +238,13 @@ void request_stream_chunk(struct request *r, const ProtobufCMessage *out,
 bool request_other_user_ok(struct request *r, uint64_t user, bool reads, const char *why);
 
 /*
+ * A distributor user's distributor where *id is 0, as a report's is
+ * (OpenReport): a portal need not ask WhoAmI first. Returns id. The
+ * database's policies still decide what the id shows.
+ */
+uint64_t *request_own_distributor(const struct request *r, uint64_t *id);
+
+/*
  * The encoded size an answer's message may take: max_frame_bytes less room
  * for the frame's own fields (its status, ids and a page's cursor), an
  * eighth of it and at most 8 KiB. A page of a list stops before it.

@@ -884,23 +884,10 @@ void rpc_activate_charter(struct request *r)
 
 /* ---------- reading and history ---------- */
 
-/*
- * A distributor user's charter is its own distributor's, as a report is
- * (OpenReport): a portal need not ask WhoAmI first. The database's policies
- * still decide what the id shows.
- */
-static uint64_t *own_distributor(struct request *r, uint64_t *id)
-{
-    if (*id == 0 && r->who.role == LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER &&
-        r->who.distributor_id > 0)
-        *id = (uint64_t)r->who.distributor_id;
-    return id;
-}
-
 void rpc_get_charter(struct request *r)
 {
     Liaison__V1__GetCharterRequest *in = (Liaison__V1__GetCharterRequest *)r->input;
-    if (!request_check_id(r, "distributorId", *own_distributor(r, &in->distributor_id)))
+    if (!request_check_id(r, "distributorId", *request_own_distributor(r, &in->distributor_id)))
         return;
     if (in->version > INT32_MAX) {
         request_fail_field(r, "version", "out of range");
@@ -913,6 +900,6 @@ void rpc_list_charter_versions(struct request *r)
 {
     Liaison__V1__ListCharterVersionsRequest *in =
         (Liaison__V1__ListCharterVersionsRequest *)r->input;
-    if (request_check_id(r, "distributorId", *own_distributor(r, &in->distributor_id)))
+    if (request_check_id(r, "distributorId", *request_own_distributor(r, &in->distributor_id)))
         exec_run(r, &d_versions);
 }

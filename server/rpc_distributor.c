@@ -569,8 +569,8 @@ void rpc_create_contact(struct request *r)
 
 void rpc_list_contacts(struct request *r)
 {
-    const Liaison__V1__ListContactsRequest *in = (const Liaison__V1__ListContactsRequest *)r->input;
-    if (request_check_id(r, "distributorId", in->distributor_id) &&
+    Liaison__V1__ListContactsRequest *in = (Liaison__V1__ListContactsRequest *)r->input;
+    if (request_check_id(r, "distributorId", *request_own_distributor(r, &in->distributor_id)) &&
         request_check_text(r, "name", in->name, 200, false) &&
         request_check_one_line(r, "name", in->name))
         exec_run(r, &d_contact_list);

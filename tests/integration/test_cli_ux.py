@@ -437,6 +437,8 @@ check(rc == 0 and json.loads(out).get("workDays") == [1, 2, 3, 4, 7],
       "Sun-Thu is days 7, 1, 2, 3 and 4 (%s)" % text(out))
 rc, out, _ = run("distributor", "status", made[viet], "Onboarding")
 check(rc == 0 and field(out, "STATUS") == "onboarding", "a status is accepted in any case")
+rc, _, err = run("distributor", "list", "--status", "At-Risk")
+check(rc == 0, "and as people write it, 'at-risk' for at_risk (%s)" % text(err))
 rc, out, _ = run("user", "list")
 check(rc == 0 and "tenant_admin" in text(out) and "ROLE_" not in text(out),
       "roles shown in lower snake case")

@@ -21,65 +21,26 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_test as t  # noqa: E402
 import liaison_wire as w  # noqa: E402
+from liaison_test import check  # noqa: E402
 
 CLI = sys.argv[1]
 OPERATOR = w.env("LIAISON_TEST_OPERATOR_TOKEN")
-PSQL = w.env("LIAISON_TEST_PSQL").split()
-ENV = dict(os.environ, LIAISON_URL=w.env("LIAISON_TEST_URL"), LIAISON_CA=w.env("LIAISON_TEST_CA"),
-           HOME=os.path.join(w.env("LIAISON_TEST_DIR"), "contacts-left-home"))
-ENV.pop("LIAISON_TOKEN", None)
 PASSWORD = "correct horse battery staple"
 RUN = str(int(time.time() * 1000) % 10**8)
-failures = []
-
-
-def check(cond, what):
-    print(("ok - " if cond else "not ok - ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-def cli(*args, token=None):
-    cmd = [CLI, "--json"] + (["--token", token] if token else []) + list(args)
-    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=60)
-    if p.returncode == 0:
-        try:
-            return "OK", json.loads(p.stdout) if p.stdout.strip() else {}
-        except json.JSONDecodeError:
-            return "OK", p.stdout
-    try:
-        err = json.loads(p.stderr.strip().splitlines()[-1])
-        return err.get("code", "UNKNOWN"), err
-    except (json.JSONDecodeError, IndexError):
-        return "EXIT_%d" % p.returncode, p.stderr
+_cli = t.Cli(CLI, w.env("LIAISON_TEST_URL"),
+             os.path.join(w.env("LIAISON_TEST_DIR"), "contacts-left-home"))
+cli, call, must = _cli.cli, _cli.call, _cli.must
+# As the superuser, who sees through row-level security.
+sql = t.psql
 
 
 def cli_text(*args, token=None):
     """The CLI for people (no --json): (exit code, stdout, stderr)."""
     p = subprocess.run([CLI] + (["--token", token] if token else []) + list(args),
-                       capture_output=True, text=True, env=ENV, timeout=60)
+                       capture_output=True, text=True, env=_cli.env, timeout=60)
     return p.returncode, p.stdout, p.stderr
-
-
-def call(method, request, token):
-    return cli("call", method, json.dumps(request), token=token)
-
-
-def must(method, request, token):
-    code, out = call(method, request, token)
-    if code != "OK":
-        raise RuntimeError("%s: %s %s" % (method, code, out))
-    return out
-
-
-def sql(query):
-    """As the superuser, who sees through row-level security."""
-    p = subprocess.run(PSQL + ["-c", query], capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError("psql: %s" % p.stderr)
-    return p.stdout.strip()
 
 
 def rfc(t):
@@ -388,5 +349,4 @@ try:
 finally:
     sql("DELETE FROM liaison_clock")
 
-print("%d failure(s)" % len(failures))
-sys.exit(1 if failures else 0)
+t.finish("contacts_left")

@@ -505,6 +505,14 @@ for method in ("ListKeyAccounts", "ListLeads", "ListInteractions", "ListOrders",
     check(code == ("NOT_FOUND" if allowed else "PERMISSION_DENIED")
           and not [m for m in OTHER_DISTRIBUTOR if m in json.dumps(out)],
           "%s filtered by another distributor: %s (%s)" % (method, code, out.get("message")))
+# Its own contacts with no distributor named, as GetCharter and OpenReport take 0 (a library
+# developer's try-out: "distributorId: required" sent it to WhoAmI first).
+must("CreateContact", {"distributorId": d2, "fields": {"name": "Trần Văn Hùng"}}, admin_a)
+code, out = call("ListContacts", {}, token=dist2_again)
+own = must("ListContacts", {"distributorId": d2}, admin_a)["contacts"]
+check(code == "OK" and own
+      and [c["id"] for c in out.get("contacts", [])] == [c["id"] for c in own],
+      "ListContacts without a distributor is a distributor user's own (%s %s)" % (code, out))
 
 # ---------------- row-level security, the second wall ----------------
 check(sql("SELECT rolbypassrls FROM pg_roles WHERE rolname = 'liaison_app'") == "f",
