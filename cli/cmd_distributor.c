@@ -477,12 +477,15 @@ static void contact_still_named(const json_t *c, const json_t *refs)
     size_t n = json_array_size(refs);
     if (!n)
         return;
-    fprintf(stderr,
-            "liaison: warning: %s left on %s and is still named by %zu %s that want%s someone "
-            "current:\n",
-            json_string_value(json_object_get(c, "name")),
-            json_string_value(json_object_get(c, "leftOn")), n, n == 1 ? "thing" : "things",
-            n == 1 ? "s" : "");
+    const char *name = json_string_value(json_object_get(c, "name"));
+    const char *left_on = json_string_value(json_object_get(c, "leftOn"));
+    /* Names are other users' text: escaped, as in every table. */
+    fputs("liaison: warning: ", stderr);
+    output_escaped(stderr, name ? name : "");
+    fputs(" left on ", stderr);
+    output_escaped(stderr, left_on ? left_on : "");
+    fprintf(stderr, " and is still named by %zu %s that want%s someone current:\n", n,
+            n == 1 ? "thing" : "things", n == 1 ? "s" : "");
     long long dist = (long long)cli_json_id(json_object_get(c, "distributorId"));
     size_t i;
     const json_t *ref;

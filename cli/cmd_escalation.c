@@ -347,14 +347,17 @@ static int esc_request(struct cli *cli, int argc, char **argv)
     const char *kind = json_string_value(json_object_get(e, "stepKind"));
     const char *skipped = json_string_value(
         json_object_get(json_array_get(json_object_get(e, "steps"), 0), "skipped"));
-    if (skipped && *skipped)
-        fprintf(stderr,
-                "liaison: warning: passed over, having left the distributor: %s; give their "
-                "role to a current contact ('liaison contact update') or set the ladder again "
-                "without them ('liaison escalation protocol \"%s\" --severity %s')\n",
-                skipped, dist, severity);
-    else if (json_integer_value(json_object_get(e, "stepNo")) == 1 && kind &&
-             !strcmp(kind, "visit"))
+    if (skipped && *skipped) {
+        /* Contacts' names and roles are other users' text: escaped, as in every table. */
+        fputs("liaison: warning: passed over, having left the distributor: ", stderr);
+        output_escaped(stderr, skipped);
+        fputs("; give their role to a current contact ('liaison contact update') or set the "
+              "ladder again without them ('liaison escalation protocol \"",
+              stderr);
+        output_escaped(stderr, dist);
+        fprintf(stderr, "\" --severity %s')\n", severity);
+    } else if (json_integer_value(json_object_get(e, "stepNo")) == 1 && kind &&
+               !strcmp(kind, "visit"))
         fprintf(stderr,
                 "liaison: warning: no contact of %s holds a role of the %s ladder, so no one "
                 "was asked and the request starts at the visit; see 'liaison escalation "

@@ -125,10 +125,19 @@ static bool local_zone_ok(const char *option)
              : dir && *dir  ? dir
                             : "/usr/share/zoneinfo",
              name);
-    /* "CET-1CEST,M3.5.0,M10.5.0/3", "UTC0": a rule holds an offset, a digit, after its name. */
-    size_t letters = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz<>");
+    /*
+     * "CET-1CEST,M3.5.0,M10.5.0/3", "UTC0": a rule holds an offset after its
+     * name of three letters or more, or of anything in <...> ("<+07>-7").
+     * UTC by its names is UTC to the C library with no file at all.
+     */
+    const char *quoted = name[0] == '<' ? strchr(name, '>') : NULL;
+    size_t letters = quoted ? (size_t)(quoted - name) + 1
+                            : strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
     bool rule =
-        tz[0] != ':' && letters >= 3 && strchr("+-0123456789", name[letters]) && name[letters];
+        tz[0] != ':' && letters >= 3 && name[letters] && strchr("+-0123456789", name[letters]);
+    static const char *const utc[] = {"UTC", "UCT", "GMT", "Etc/UTC", "Etc/GMT", "Zulu", NULL};
+    for (const char *const *u = utc; !rule && *u; u++)
+        rule = !strcmp(name, *u);
     if (rule || access(path, R_OK) == 0)
         return true;
     fprintf(stderr,

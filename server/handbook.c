@@ -590,6 +590,12 @@ static void section_escalation(struct page *p, const json_t *data)
                     user(p, str(step, "contact_role"));
                     fixed(p, ")");
                 }
+                /* Migration 0135: the ladder still names them, and a request passes them over. */
+                if (*str(step, "contact_left_on")) {
+                    fixed(p, ", who left on ");
+                    user(p, str(step, "contact_left_on"));
+                    fixed(p, " (a request skips this step until the ladder names someone else)");
+                }
             } else {
                 fixed(p, "the ");
                 user(p, str(step, "contact_role"));

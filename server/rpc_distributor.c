@@ -219,15 +219,17 @@ static struct db_stmt q_contact_left_ok = {
 /*
  * $1 id, $2 day, $3 rejoined (checked by q_contact_left_ok). A contact
  * already so (current, or left on that day) is left as it is, unaudited:
- * a retry whose answer was lost.
+ * a retry whose answer was lost. Without a day, one who left already keeps
+ * theirs: a retry on a later day moved it to that day.
  */
+#define CONTACT_LEFT_ON                                                                            \
+    "(CASE WHEN $3::boolean THEN NULL"                                                             \
+    " ELSE coalesce(nullif($2, '')::date, c.left_on, " TENANT_TODAY ") END)"
 static struct db_stmt q_contact_left = {
-    "WITH v AS (SELECT CASE WHEN $3::boolean THEN NULL"
-    "  ELSE coalesce(nullif($2, '')::date, " TENANT_TODAY ") END AS left_on),"
-    " m AS (UPDATE contacts c SET left_on = v.left_on FROM v, distributors d"
+    "WITH m AS (UPDATE contacts c SET left_on = " CONTACT_LEFT_ON " FROM distributors d"
     "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint"
     "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id AND " SEES
-    "  AND c.left_on IS DISTINCT FROM v.left_on RETURNING c.id)"
+    "  AND c.left_on IS DISTINCT FROM " CONTACT_LEFT_ON " RETURNING c.id)"
     " SELECT * FROM m WHERE liaison_audit(CASE WHEN $3::boolean THEN 'contact.rejoin'"
     " ELSE 'contact.left' END, 'contact', m.id::text)",
     3, 0};

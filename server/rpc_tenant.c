@@ -792,8 +792,8 @@ void rpc_recover_tenant_admin(struct request *r)
     }
     if (!request_check_email(r, "adminEmail", in->admin_email, true))
         return;
-    /* Characters, as users.display_name counts them: a Japanese name takes 3 bytes a character. */
-    if (!request_check_chars(r, "adminName", in->admin_name, 200, false) ||
+    /* Bytes, as CreateTenant and CreateUser count a name, and an import checks it (0134). */
+    if (!request_check_text(r, "adminName", in->admin_name, 200, false) ||
         !request_check_one_line(r, "adminName", in->admin_name))
         return;
     if ((why = auth_password_problem(in->admin_password))) {

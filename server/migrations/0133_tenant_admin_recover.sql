@@ -10,8 +10,9 @@
 -- security still keeps it to that tenant's rows. For the e-mail given (any
 -- case, as log-in finds it):
 --   * a user of the tenant becomes a tenant admin (a manager's "sees all
---     distributors" goes, as it applies to managers only), is enabled, and
---     gets the new hash; a distributor's user is refused: they work for the
+--     distributors" stays: an admin's role ignores it, and the API tokens
+--     it keeps still act as the manager they were made for), is enabled,
+--     and gets the new hash; a distributor's user is refused: they work for the
 --     distributor, not the exporter;
 --   * else a new tenant admin is made, named p_name ('' as tenant create's
 --     admin without a name).
@@ -72,7 +73,7 @@ BEGIN
         END IF;
         what := what || 'new password'::text;
         UPDATE public.users x
-           SET role = 'tenant_admin', sees_all_distributors = false, disabled_at = NULL,
+           SET role = 'tenant_admin', disabled_at = NULL,
                password_hash = p_hash
          WHERE x.tenant_id = t.id AND x.id = u.id
         RETURNING x.* INTO u;

@@ -191,6 +191,10 @@ try:
           "marking again changes the day, and the answer lists the same: %s" % out)
     must("SetContactLeft", {"id": hung, "leftOn": EARLIER}, manager)
     check(audits("contact.left") == before + 2, "a repeat (a lost answer's retry) adds no audit")
+    # Without a day, one who left keeps theirs: a retry on a later day moved it (a review).
+    out = must("SetContactLeft", {"id": hung}, manager)
+    check(out["contact"].get("leftOn") == EARLIER and audits("contact.left") == before + 2,
+          "marking again without a day keeps the day they left: %s" % out["contact"])
 
     # ---------------- history stays, the state shows ----------------
     meeting = must("GetMeeting", {"id": held}, admin)["meeting"]

@@ -593,5 +593,16 @@ for command in ("handbook", "scorecard"):
           "`liaison %s --help` says how to call it" % command)
 check(versions() == versions_before, "wrong input stores nothing")
 
+# A rung whose contact left says so (0135): the ladder still names them, and a request skips
+# them; the handbook named them as the one to call.
+binh = [c["id"] for c in must("ListContacts", {"distributorId": da}, admin)["contacts"]
+        if c["name"] == "Trần Thị Bình"]
+must("SetContactLeft", {"id": binh[0] if binh else 0}, admin)
+code, _ = cli("handbook", str(da), "--no-store", "-o", os.path.join(OUT, "left.md"), token=admin)
+left_md = open(os.path.join(OUT, "left.md"), encoding="utf-8").read() if code == "OK" else ""
+check("Step 1: Trần Thị Bình (purchasing manager), who left on " in left_md
+      and "a request skips this step until the ladder names someone else" in left_md,
+      "the handbook says the first step's contact left (%s)" % code)
+
 check(srv.stop(), "the server stops cleanly (no sanitizer report)")
 t.finish("handbook")
