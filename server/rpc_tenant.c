@@ -719,14 +719,24 @@ void rpc_import_tenant_rows(struct request *r)
     exec_run(r, &d_import_rows);
 }
 
+/*
+ * The password job's hash, kept in r's arena to stand where the password
+ * was (the plain text never reaches the database); NULL after answering.
+ */
+static char *admin_hash(struct request *r, bool ok, const char *encoded)
+{
+    char *hash = ok ? arena_strdup(&r->arena, encoded) : NULL;
+    if (!hash)
+        request_fail(r, LIAISON__V1__CODE__INTERNAL, "password hashing failed");
+    return hash;
+}
+
 static void finish_import_hashed(void *arg, bool ok, const char *encoded)
 {
     struct request *r = arg;
-    char *hash = ok ? arena_strdup(&r->arena, encoded) : NULL;
-    if (!hash) {
-        request_fail(r, LIAISON__V1__CODE__INTERNAL, "password hashing failed");
+    char *hash = admin_hash(r, ok, encoded);
+    if (!hash)
         return;
-    }
     ((Liaison__V1__FinishTenantImportRequest *)r->input)->admin_password = hash;
     exec_run(r, &d_import_finish);
 }
@@ -763,15 +773,12 @@ void rpc_finish_tenant_import(struct request *r)
 
 /* ---------- RecoverTenantAdmin ---------- */
 
-/* The hash stands where the password was: the plain text never reaches the database. */
 static void recover_admin_hashed(void *arg, bool ok, const char *encoded)
 {
     struct request *r = arg;
-    char *hash = ok ? arena_strdup(&r->arena, encoded) : NULL;
-    if (!hash) {
-        request_fail(r, LIAISON__V1__CODE__INTERNAL, "password hashing failed");
+    char *hash = admin_hash(r, ok, encoded);
+    if (!hash)
         return;
-    }
     ((Liaison__V1__RecoverTenantAdminRequest *)r->input)->admin_password = hash;
     exec_run(r, &d_admin_recover);
 }
