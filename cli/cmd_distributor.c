@@ -533,10 +533,11 @@ static int contact_left(struct cli *cli, int argc, char **argv)
         "Marks a contact as having left the distributor, on --on (default: today in the\n"
         "tenant's time zone; never a day to come). They keep their history (meetings, notes,\n"
         "action items, the audit log), are left out of 'contact list' (--include-left shows\n"
-        "them), own no new action item, are invited to no new meeting and are no new rung of\n"
-        "an escalation ladder; a request passes over a rung that names them. What still names\n"
-        "them (open action items, ladder rungs, meetings to come) is listed on stderr.\n"
-        "Marking again changes the day; 'contact rejoin' undoes a mistake.\n"
+        "them), own no new action item, attend no meeting after that day (one held before it\n"
+        "can still be written up with them) and are no new rung of an escalation ladder; a\n"
+        "request passes over a rung that names them. What still names them (open action\n"
+        "items, ladder rungs, meetings to come) is listed on stderr. Marking again with --on\n"
+        "changes the day (without it, the day stays); 'contact rejoin' undoes a mistake.\n"
         "CONTACT: its id, or its name or e-mail with --distributor.",
         left_opts, 1,
         "contact left \"Trần Văn Hùng\" --distributor \"Saigon Auto Parts\" --on 2026-11-28"};

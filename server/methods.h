@@ -50,9 +50,9 @@
 /* M(name in the proto, handler, who may call it, READS or WRITES) */
 #define RPC_METHODS(M)                                                                             \
     M(Hello, rpc_hello, AUTHZ_ANYONE, WRITES)                                                      \
-    M(Ping, rpc_ping, AUTHZ_ANYONE, WRITES)                                                        \
-    M(GetHealth, rpc_get_health, AUTHZ_ANYONE, WRITES)                                             \
-    M(ListMigrations, rpc_list_migrations, AUTHZ_OPERATOR, WRITES)                                 \
+    M(Ping, rpc_ping, AUTHZ_ANYONE, READS)                                                         \
+    M(GetHealth, rpc_get_health, AUTHZ_ANYONE, READS)                                              \
+    M(ListMigrations, rpc_list_migrations, AUTHZ_OPERATOR, READS)                                  \
     M(Login, rpc_login, AUTHZ_ANYONE, WRITES)                                                      \
     M(Authenticate, rpc_authenticate, AUTHZ_ANYONE, WRITES)                                        \
     M(Logout, rpc_logout, AUTHZ_OPERATOR | AUTHZ_USERS, WRITES)                                    \

@@ -23,7 +23,10 @@
  *     codes are gRPC's canonical codes, whether the server or the library
  *     decided them (a dropped connection is LIAISON_UNAVAILABLE, a timeout
  *     LIAISON_DEADLINE_EXCEEDED). liaison_error() gives the message of the
- *     last failed call on that handle. A request larger than the frame
+ *     last failed call on that handle. A server certificate the handle does
+ *     not trust is LIAISON_UNAVAILABLE too, as in gRPC, with "server
+ *     certificate not trusted: <why>" in liaison_error(): a retry loop
+ *     should stop on it, since only a fixed CA file or server name helps. A request larger than the frame
  *     limit the server stated (in HelloResponse, then LoginResponse or
  *     AuthenticateResponse) is not sent: it fails with
  *     LIAISON_RESOURCE_EXHAUSTED and the connection stays up.

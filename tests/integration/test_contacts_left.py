@@ -5,7 +5,8 @@ service clock (liaison_clock) set by the superuser: the day defaults to the
 tenant's today in its time zone and is never a day to come; the answer and
 the CLI's warning list what still names the contact (open action items,
 ladder rungs, meetings to come); history stays; a contact who left owns no
-new action item, joins no new meeting and is no new rung of a ladder (each
+new action item, joins no meeting after the day they left (one before it
+still records them) and is no new rung of a ladder (each
 FAILED_PRECONDITION naming them and the day, leaving no row); an
 escalation request passes over their rung, when sent and when stepping up,
 and says so, for a rung naming them and a role only they held; lists show
@@ -251,9 +252,9 @@ try:
                                        "attendees": ["bao@left.example", "Trần Văn Hùng"]},
                      manager)
     check(code == "FAILED_PRECONDITION" and said in out.get("message", "") and
-          "invited to no new meeting" in out.get("message", ""),
+          "attends no meeting after the day they left" in out.get("message", ""),
           "a meeting with them as an attendee is refused: %s" % out)
-    code, out = call("AddMeetingAttendee", {"meetingId": held, "attendee": "hung@saigon.example"},
+    code, out = call("AddMeetingAttendee", {"meetingId": coming, "attendee": "hung@saigon.example"},
                      manager)
     check(code == "FAILED_PRECONDITION" and said in out.get("message", ""),
           "so is inviting them to one: %s" % out)
@@ -262,6 +263,31 @@ try:
     check(rc == 5 and said in se, "the CLI says it, exit 5: %s" % se)
     check((count("action_items"), count("meetings"), count("meeting_attendees")) ==
           (n_items, n_meetings, n_att), "refusals leave no row")
+    # A meeting that began on or before the day they left, in the tenant's
+    # time zone, is their past: it can be written up with them at the table.
+    before = must("CreateMeeting", {"distributorId": sg, "title": "Họp trước khi nghỉ",
+                                    "startsAt": rfc(T - 4 * DAY), "durationMinutes": 60,
+                                    "attendees": ["bao@left.example"]}, manager)["meeting"]["id"]
+    code, out = call("AddMeetingAttendee", {"meetingId": before,
+                                            "attendee": "hung@saigon.example"}, manager)
+    check(code == "OK", "they can be added to a meeting held before they left: %s %s"
+          % (code, out))
+    # 19:00 in Hồ Chí Minh City on the day they left; an hour later in UTC
+    # terms is 03:00 the next day there, after it.
+    last_day = must("CreateMeeting", {"distributorId": sg, "title": "Buổi cuối",
+                                      "startsAt": rfc(T - 3 * DAY - 8 * H),
+                                      "durationMinutes": 30, "attendees": ["Trần Văn Hùng"]},
+                    manager)["meeting"]
+    check([a.get("name") for a in last_day.get("attendees", [])] == ["Trần Văn Hùng"],
+          "a meeting on the day they left records them: %s" % last_day)
+    code, out = call("CreateMeeting", {"distributorId": sg, "title": "Sáng hôm sau",
+                                       "startsAt": rfc(T - 3 * DAY), "durationMinutes": 30,
+                                       "attendees": ["Trần Văn Hùng"]}, manager)
+    check(code == "FAILED_PRECONDITION" and said in out.get("message", ""),
+          "one the next morning in the tenant's zone is refused, though UTC's day is the same:"
+          " %s" % out)
+    for m in (before, last_day["id"]):
+        must("CancelMeeting", {"id": m}, manager)
     ladder_before = must("GetEscalationProtocol", {"distributorId": sg}, admin)
     code, out = call("SetEscalationProtocol", {"distributorId": sg, "severity": "high", "steps": [
         {"contactId": binh, "method": "email", "responseHours": 24},

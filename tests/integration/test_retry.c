@@ -1,6 +1,6 @@
 /*
- * test_retry.c - libliaison after a dropped connection. A read, and a
- * create sent with an idempotency key, are sent once more on a new
+ * test_retry.c - libliaison after a dropped connection. A read (Ping and
+ * GetHealth too), and a create sent with an idempotency key, are sent once more on a new
  * connection (authenticated again) and answered: the create's answer is
  * its first, and it made one row. A create without a key and a change
  * that is no create are not resent: LIAISON_UNAVAILABLE, and each was
@@ -208,6 +208,14 @@ static void test_read_resent_after_drop(void)
     CHECK_EQ_INT(atomic_load(&proxy.connections), conns + 1); /* one new connection */
     CHECK(strstr(list, "\"code\":\"BRK\"") != NULL);
     liaison_string_free(list);
+    /* A portal's health probe and a ping change nothing either. */
+    for (int i = 0; i < 2; i++) {
+        drops = atomic_load(&proxy.drops);
+        atomic_store(&proxy.arm, PROXY_ARMED);
+        char *out = call_ok(admin, i ? "Ping" : "GetHealth", "{}");
+        CHECK_EQ_INT(atomic_load(&proxy.drops), drops + 1);
+        liaison_string_free(out);
+    }
 }
 
 static void test_keyed_create_resent_after_drop(void)
