@@ -13,7 +13,8 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
                                                 {"ENTITY ID", "entityId"},
                                                 {"REQUEST", "requestId"},
                                                 {"SOURCE", "source"}};
-    const char *since = NULL, *until = NULL, *actor = NULL, *entity = NULL;
+    const char *since = NULL, *until = NULL, *actor = NULL, *entity = NULL, *action = NULL,
+               *entity_id = NULL;
     struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"since", &since, NULL, false,
@@ -29,12 +30,21 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
         {"entity", &entity, NULL, false,
          "only this kind of entity, as the ENTITY column shows it: user, distributor, charter, "
          "meeting, order, lead, document, ..."},
+        {"entity-id", &entity_id, NULL, false,
+         "only this record, as the ENTITY ID column shows it (with --entity: one record's "
+         "history)"},
+        {"action", &action, NULL, false,
+         "only this action and its variants, as the ACTION column shows it: contact.left, or "
+         "contact for every contact action"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
-        "audit [--since T] [--until T] [--actor A] [--entity E] [--page-size N] [--all]",
+        "audit [--since T] [--until T] [--actor A] [--entity E] [--entity-id ID] [--action A] "
+        "[--page-size N] [--all]",
         "Shows your tenant's audit log, oldest first (tenant admins and auditors). A day\n"
-        "is your tenant's: --since 2026-11-01 --until 2026-12-01 is its November.",
+        "is your tenant's: --since 2026-11-01 --until 2026-12-01 is its November.\n"
+        "One distributor's history: --entity distributor --entity-id ID. With --json, the\n"
+        "entries as one JSON array, for an auditor's own tools.",
         opts, 0, "audit --entity user --since 2026-11-01 --until 2026-12-01"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
@@ -48,5 +58,9 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
         json_object_set_new(req, "actor", json_string(actor));
     if (entity)
         json_object_set_new(req, "entity", json_string(entity));
+    if (entity_id)
+        json_object_set_new(req, "entityId", json_string(entity_id));
+    if (action)
+        json_object_set_new(req, "action", json_string(action));
     return cli_list(cli, "ListAuditLog", req, "entries", cols, 8, &page);
 }

@@ -80,7 +80,7 @@ enum exec_order {
 /* The `_page_at` column of a list in time order: expr (a timestamptz) in exact microseconds. */
 #define EXEC_PAGE_AT(expr) "(extract(epoch FROM " expr ") * 1000000)::bigint AS _page_at"
 
-#define EXEC_MAX_FILTERS 5
+#define EXEC_MAX_FILTERS 6
 /* Messages nested in one JSON column: the schema has no recursion, this bounds it if it ever has.
  */
 #define EXEC_JSON_MAX_DEPTH 8

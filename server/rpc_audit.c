@@ -1,6 +1,6 @@
 /*
  * rpc_audit.c - ListAuditLog: newest last, paginated by id, filtered by
- * time range, actor and entity; ListPlatformAudit, the operators' log, the
+ * time range, actor, entity, action and entity id; ListPlatformAudit, the operators' log, the
  * same way by time range, tenant, action and actor.
  */
 #include "rpc_audit.h"
@@ -13,11 +13,13 @@
 #include "rpc_charter.h"
 
 /*
- * $1 after id, $2 limit, $3 since, $4 until, $5 actor, $6 entity (each '' for any). A bound
+ * $1 after id, $2 limit, $3 since, $4 until, $5 actor, $6 entity, $7 action, $8 entity id (each
+ * '' for any). A bound
  * that is a bare day (YYYY-MM-DD, 10 characters) is its 00:00 in the tenant's time zone, the
  * exporter's calendar day (as a report's due day is judged), not the database session's zone;
  * anything else is an instant. A user's actor is "user:ID EMAIL": the whole, "user:ID" or the
- * e-mail (any case) finds it, as a user is named everywhere else; an entity is any case.
+ * e-mail (any case) finds it, as a user is named everywhere else; an entity is any case. An
+ * action names its variants too, as the platform's log does: contact finds contact.left.
  */
 static struct db_stmt q_audit_list = {
     "SELECT id, liaison_rfc3339(at) AS at, actor, action, entity, entity_id, request_id, source"
@@ -32,8 +34,11 @@ static struct db_stmt q_audit_list = {
     "  OR (a.actor LIKE 'user:% %' AND lower(substr(a.actor, strpos(a.actor, ' ') + 1)) ="
     "  lower($5)))"
     " AND ($6 = '' OR a.entity = lower($6))"
+    " AND ($7 = '' OR a.action = lower($7)"
+    "  OR left(a.action, length($7) + 1) IN (lower($7) || '.', lower($7) || '_'))"
+    " AND ($8 = '' OR a.entity_id = $8)"
     " ORDER BY a.id LIMIT $2::int",
-    6, 0};
+    8, 0};
 
 /*
  * $1 after id, $2 limit, $3 since, $4 until, $5 tenant slug, $6 action, $7 actor (each '' for
@@ -56,11 +61,12 @@ static struct db_stmt q_platform_audit_list = {
 
 static struct exec_decl d_audit_list = {
     .method = "ListAuditLog",
-    .query = {&q_audit_list, {"@after", "@limit", "since", "until", "actor", "entity"}},
+    .query = {&q_audit_list,
+              {"@after", "@limit", "since", "until", "actor", "entity", "action", "entity_id"}},
     .shape = EXEC_PAGE,
     .out = "entries",
     .cursor = "aud",
-    .filters = {"since", "until", "actor", "entity"},
+    .filters = {"since", "until", "actor", "entity", "action", "entity_id"},
     .invalid = "since or until is not a day (YYYY-MM-DD) or an RFC 3339 time"};
 
 static struct exec_decl d_platform_audit_list = {

@@ -524,6 +524,15 @@ check(newest.get("id") in ids[("--since", local)]
 rc, out, _ = run("audit", "--help")
 check(rc == 0 and "YYYY-MM-DD: from its 00:00 in your tenant's time zone" in " ".join(text(out).split()),
       "audit --help says what a day means")
+check("--entity distributor --entity-id ID" in text(out) and "--action" in text(out),
+      "and how to read one record's history and one kind of act")
+rc, out, err = run("--json", "audit", "--all", "--action", "TENANT")
+acts = [e["action"] for e in json.loads(out)] if rc == 0 else text(err)
+check(rc == 0 and acts and all(a.startswith("tenant.") for a in acts),
+      "audit --action tenant shows the tenant's acts only (%r)" % acts)
+rc, out, err = run("--json", "audit", "--all", "--entity", "tenant", "--entity-id", "0")
+check(rc == 0 and json.loads(out) == [], "an --entity-id no record has: an empty list (%r)"
+      % text(out))
 # A time must carry its offset: without one the server would read it in its
 # database session's zone, which nobody can see.
 for bad in ("garbage", "2026-02-30", "2026-11-1x", "01/11/2026", "2026-12-01Tjunk",

@@ -374,6 +374,29 @@ def test_cursors_are_bound_to_list_and_filters():
               "the audit log finds a user's entries by %r, any case, and only theirs" % given)
     check(not must("ListAuditLog", {"actor": email[:3], "entity": "contact"}, admin).get("entries"),
           "but not by a part of the e-mail")
+    # An auditor asks for one record's history, and for one kind of act.
+    one = must("CreateContact", {"distributorId": d1, "fields": {"name": "Phạm Thị Lan"}},
+               admin)["contact"]["id"]
+    must("UpdateContact", {"id": one, "fields": {"name": "Phạm Thị Lan", "role": "buyer"}}, admin)
+    history = must("ListAuditLog", {"entity": "contact", "entityId": one, "page": {
+        "pageSize": 200}}, admin).get("entries", [])
+    check([e["action"] for e in history] == ["contact.create", "contact.update"] and
+          all(e["entityId"] == one for e in history),
+          "entityId gives one record's history, in order: %s" % history)
+    for given, want in (("contact.update", {"contact.update"}), ("CONTACT", None),
+                        ("contact.upd", set())):
+        got = {e["action"] for e in must("ListAuditLog", {"action": given, "page": {
+            "pageSize": 200}}, admin).get("entries", [])}
+        check(got == want if want is not None else
+              ({"contact.create", "contact.update"} <= got and
+               all(a.startswith("contact.") for a in got)),
+              "action %r finds that action and its variants, any case, not a prefix: %s"
+              % (given, got))
+    page = must("ListAuditLog", {"action": "contact", "page": {"pageSize": 1}}, admin)
+    code, out = call("ListAuditLog", {"action": "user", "page": {
+        "cursor": page["page"]["nextCursor"]}}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "page.cursor"),
+          "an audit cursor is bound to its action too (%s)" % code)
     page = must("ListDistributors", {"country": "VN", "page": {"pageSize": 1}}, admin)
     cursor = page["page"]["nextCursor"]
     code, _ = call("ListDistributors", {"country": "TH", "page": {"cursor": cursor}}, admin)
