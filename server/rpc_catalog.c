@@ -29,7 +29,7 @@ static struct db_stmt q_line_create = {
 static struct db_stmt q_line_list = {
     "SELECT " LINE_COLS " FROM product_lines WHERE tenant_id = liaison_tenant()"
     " AND id > $1::bigint AND ($3::boolean OR retired_at IS NULL)"
-    " AND ($4 = '' OR code ILIKE liaison_like($4) OR name ILIKE liaison_like($4))"
+    " AND ($4 = '' OR code ILIKE liaison_like($4) OR liaison_name_like(name, $4))"
     " ORDER BY id LIMIT $2::int",
     4, 0};
 /* $1 id, $2 name (NULL: keep), $3 retire */
@@ -65,7 +65,7 @@ static struct db_stmt q_product_list = {
     "SELECT " PRODUCT_COLS " FROM products WHERE tenant_id = liaison_tenant()"
     " AND id > $1::bigint AND ($3::bigint = 0 OR product_line_id = $3::bigint)"
     " AND ($4::boolean OR retired_at IS NULL)"
-    " AND ($5 = '' OR sku ILIKE liaison_like($5) OR name ILIKE liaison_like($5))"
+    " AND ($5 = '' OR sku ILIKE liaison_like($5) OR liaison_name_like(name, $5))"
     " ORDER BY id LIMIT $2::int",
     5, 0};
 /* $1 id: retired or not, as orders and charters still name it. */

@@ -90,7 +90,7 @@ static struct db_stmt q_account_create = {
 static struct db_stmt q_account_list = {
     "SELECT " ACCOUNT_COLS " FROM key_accounts a WHERE a.tenant_id = liaison_tenant()"
     " AND a.id > $1::bigint AND " SEES_ACCOUNT
-    " AND ($3 = '' OR a.name ILIKE liaison_like($3)) AND ($4 = '' OR a.country = $4)"
+    " AND ($3 = '' OR liaison_name_like(a.name, $3)) AND ($4 = '' OR a.country = $4)"
     " AND ($5::bigint = 0 OR a.distributor_id = $5::bigint) ORDER BY a.id LIMIT $2::int",
     5, 0};
 static struct db_stmt q_account_get = {"SELECT " ACCOUNT_COLS " FROM key_accounts a"

@@ -70,7 +70,7 @@ static struct db_stmt q_dist_list = {
     " AND d.id > $1::bigint AND " SEES " AND ($3 = '' OR d.status = $3)"
     " AND ($4 = '' OR d.country = $4)"
     " AND ($5::bigint = 0 OR d.account_manager_id = $5::bigint)"
-    " AND ($6 = '' OR d.name ILIKE liaison_like($6)) ORDER BY d.id LIMIT $2::int",
+    " AND ($6 = '' OR liaison_name_like(d.name, $6)) ORDER BY d.id LIMIT $2::int",
     6, 0};
 static struct db_stmt q_dist_get = {"SELECT " DIST_COLS " FROM distributors d"
                                     " WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
@@ -143,7 +143,7 @@ static struct db_stmt q_contact_list = {
     "SELECT " CONTACT_COLS " FROM contacts c JOIN distributors d"
     " ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     " WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = $1::bigint AND " SEES
-    " AND c.id > $2::bigint AND ($4 = '' OR c.name ILIKE liaison_like($4)"
+    " AND c.id > $2::bigint AND ($4 = '' OR liaison_name_like(c.name, $4)"
     " OR c.email ILIKE liaison_like($4)) AND ($5::boolean OR c.left_on IS NULL)"
     " ORDER BY c.id LIMIT $3::int",
     5, 0};

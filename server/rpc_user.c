@@ -46,7 +46,7 @@ static struct db_stmt q_user_create = {
  */
 static struct db_stmt q_user_list = {
     "SELECT " USER_COLS " FROM users WHERE tenant_id = liaison_tenant() AND id > $1::bigint"
-    " AND ($3 = '' OR email ILIKE liaison_like($3) OR display_name ILIKE liaison_like($3))"
+    " AND ($3 = '' OR email ILIKE liaison_like($3) OR liaison_name_like(display_name, $3))"
     " AND (distributor_id IS NULL OR EXISTS (SELECT 1 FROM distributors d"
     "  WHERE d.tenant_id = users.tenant_id AND d.id = users.distributor_id"
     "  AND liaison_sees_distributor(d.id, d.account_manager_id)))"
