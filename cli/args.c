@@ -168,6 +168,28 @@ const char *cli_nearest(const char *word, const char *const *names, size_t n)
     return best;
 }
 
+/* argv[0] is the command's word, never an option. */
+int cli_take_repeated(const char *name, int argc, char **argv, json_t *values)
+{
+    size_t n = strlen(name);
+    int out = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (i > 0 && !strncmp(a, "--", 2) && !strncmp(a + 2, name, n)) {
+            if (a[2 + n] == '=' && cli_utf8_valid(a + 3 + n)) {
+                json_array_append_new(values, json_string(a + 3 + n));
+                continue;
+            }
+            if (!a[2 + n] && i + 1 < argc && cli_utf8_valid(argv[i + 1])) {
+                json_array_append_new(values, json_string(argv[++i]));
+                continue;
+            }
+        }
+        argv[out++] = argv[i];
+    }
+    return out;
+}
+
 /* Said of an option of liaison itself met after the command, which takes only its own. */
 static const char *args_global_hint(const char *arg)
 {

@@ -197,6 +197,14 @@ struct cli_command_spec {
 };
 
 /*
+ * Takes every "--NAME VALUE" and "--NAME=VALUE" out of argv into the JSON
+ * array values, for an option given many times (cli_args_parse keeps one
+ * value per option); returns the new argc. A value that is not UTF-8 stays,
+ * for the parser to refuse.
+ */
+int cli_take_repeated(const char *name, int argc, char **argv, json_t *values);
+
+/*
  * Parses argv[1..] against spec: options fill their targets, other words
  * fill positional[] (at most npositional). Every word must be UTF-8. The
  * spec is remembered (cli_args_spec) for errors in the command's terms.
@@ -429,6 +437,9 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
  * saying why (these credentials are no user's, or WhoAmI failed).
  */
 json_t *cli_party(struct cli *cli, const char *arg, int *rc);
+
+/* cli_party for each string of the JSON array parties, in place: EXIT_OK or *rc's code. */
+int cli_parties(struct cli *cli, json_t *parties);
 
 /*
  * As cli_resolve, for what cannot be undone: a part of a name that only one item holds is

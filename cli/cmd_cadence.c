@@ -21,7 +21,8 @@ static const struct output_column series_cols[] = {{"ID", "id"},
                                                    {"FROM", "startsOn"},
                                                    {"TO", "endsOn"},
                                                    {"SCHEDULED", "scheduled"},
-                                                   {"NEXT (UTC)", "nextStartsAt"}};
+                                                   {"NEXT (UTC)", "nextStartsAt"},
+                                                   {"ATTENDEES", "attendees"}};
 /* The plan's series: the next meeting in the exporter side's local time, its zone named. */
 static const struct output_column plan_series_cols[] = {{"ID", "id"},
                                                         {"KIND", "kind"},
@@ -31,7 +32,11 @@ static const struct output_column plan_series_cols[] = {{"ID", "id"},
                                                         {"FROM", "startsOn"},
                                                         {"TO", "endsOn"},
                                                         {"SCHEDULED", "scheduled"},
-                                                        {"NEXT (EXPORTER)", "nextExporterLocal"}};
+                                                        {"NEXT (EXPORTER)", "nextExporterLocal"},
+                                                        {"ATTENDEES", "attendees"}};
+/* Who is in each series' meetings, under the series table (which stays as scripts read it). */
+static const struct output_column series_attendee_cols[] = {
+    {"ID", "id"}, {"KIND", "kind"}, {"ATTENDEES", "attendees"}};
 static const struct output_column occurrence_cols[] = {
     {"ID", "id"},
     {"KIND", "kind"},
@@ -140,6 +145,18 @@ static void cadence_print(struct cli *cli, json_t *resp)
         printf("\nSERIES\n");
         series_exporter_local(resp);
         output_table(plan_series_cols, 9, series);
+        json_t *with = json_array(), *one;
+        size_t i;
+        json_array_foreach(series, i, one)
+        {
+            if (json_array_size(json_object_get(one, "attendees")))
+                json_array_append(with, one);
+        }
+        if (json_array_size(with)) {
+            printf("\nSERIES ATTENDEES\n");
+            output_table(series_attendee_cols, 3, with);
+        }
+        json_decref(with);
     } else {
         printf("\nno series: the cadence is planned when the first charter is activated\n");
     }
@@ -293,53 +310,80 @@ static int cad_defaults(struct cli *cli, int argc, char **argv)
 
 static int cad_series(struct cli *cli, int argc, char **argv)
 {
-    const char *title = NULL, *agenda = NULL, *duration = NULL;
+    const char *title = NULL, *agenda = NULL, *duration = NULL, *attendee = NULL;
+    bool no_attendees = false;
     const struct cli_opt opts[] = {
         {"title", &title, NULL, false, "the series' title"},
         {"agenda", &agenda, NULL, false, "agenda items, comma-separated"},
         {"duration", &duration, NULL, false, "minutes, 5-480 (a weekly check-in: 15-30)",
          "durationMinutes"},
+        {"attendee", &attendee, NULL, false,
+         "(repeatable) who is in every meeting of the series: a user's e-mail ('me': "
+         "yourself), or a contact's e-mail or name; replaces the series' attendees",
+         "attendees"},
+        {"no-attendees", NULL, &no_attendees, false, "the series has no attendees from now",
+         "clearAttendees"},
         {0}};
     const struct cli_command_spec spec = {
-        "cadence series (update [--title T] [--agenda A,..] [--duration MIN] | pause | resume |\n"
-        "       end) SERIES_ID",
+        "cadence series (update [--title T] [--agenda A,..] [--duration MIN] [--attendee WHO]...\n"
+        "       [--no-attendees] | pause | resume | end) SERIES_ID",
         "Edits a meeting series (its id from 'cadence show'): future scheduled meetings\n"
         "follow, but one moved with 'meeting reschedule' keeps its time and length.\n"
         "Pausing cancels them until it resumes; ending cancels them for good.\n"
-        "Held and missed meetings are never touched.",
-        opts, 2, "cadence series update 12 --title \"Họp hàng tuần\" --duration 25"};
+        "Held and missed meetings are never touched. The series' attendees (at most 20)\n"
+        "are in each meeting it makes, and in its scheduled meetings to come; someone\n"
+        "invited to one meeting by hand stays, and a contact who left is left out.",
+        opts, 2,
+        "cadence series update 12 --title \"Họp hàng tuần\" --duration 25 --attendee me "
+        "--attendee \"Nguyễn Văn An\""};
     const char *pos[2] = {NULL, NULL};
+    json_t *attendees = json_array();
+    argc = cli_take_repeated("attendee", argc, argv, attendees);
     int rc = cli_args_parse(&spec, argc, argv, pos, 2);
-    if (rc)
+    if (!rc && json_array_size(attendees) && no_attendees) {
+        cli_fail(cli, "INVALID_ARGUMENT", "--attendee or --no-attendees, not both");
+        rc = EXIT_USAGE;
+    }
+    if (!rc)
+        rc = cli_parties(cli, attendees);
+    if (rc) {
+        json_decref(attendees);
         return rc < 0 ? EXIT_OK : rc;
+    }
     static const char *const actions[][2] = {
         {"update", ""}, {"pause", "paused"}, {"resume", "active"}, {"end", "ended"}};
     const char *status = NULL;
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
         if (!strcmp(pos[0], actions[i][0]))
             status = actions[i][1];
+    json_int_t id, minutes = 0;
+    json_t *items = NULL;
     if (!status) {
         cli_fail(cli, "INVALID_ARGUMENT", "cadence series: update, pause, resume or end");
-        return EXIT_USAGE;
-    }
-    /* The API's empty title keeps the old one: typed empty, it is a mistake, not a wish. */
-    if (title && !*title) {
+        rc = EXIT_USAGE;
+    } else if (title && !*title) {
+        /* The API's empty title keeps the old one: typed empty, it is a mistake, not a wish. */
         cli_fail_option(cli, "--title", "title", "required (leave --title out to keep the title)");
-        return EXIT_USAGE;
+        rc = EXIT_USAGE;
     }
-    json_int_t id, minutes = 0;
-    if ((rc = cli_parse_id(pos[1], &id)) ||
-        (duration && (rc = cli_parse_range("--duration", duration, 5, 480, &minutes))))
-        return rc;
-    json_t *items = cli_split(agenda ? agenda : "", false);
-    if (!items) {
+    if (!rc)
+        rc = cli_parse_id(pos[1], &id);
+    if (!rc && duration)
+        rc = cli_parse_range("--duration", duration, 5, 480, &minutes);
+    if (!rc && !(items = cli_split(agenda ? agenda : "", false))) {
         cli_fail(cli, "INVALID_ARGUMENT", "--agenda is a comma-separated list");
-        return EXIT_USAGE;
+        rc = EXIT_USAGE;
+    }
+    if (rc) {
+        json_decref(attendees);
+        return rc;
     }
     json_t *resp;
     if ((rc = cli_call(cli, "UpdateMeetingSeries",
-                       json_pack("{s:I,s:s,s:o,s:I,s:s}", "id", id, "title", title ? title : "",
-                                 "agenda", items, "durationMinutes", minutes, "status", status),
+                       json_pack("{s:I,s:s,s:o,s:I,s:s,s:o,s:b}", "id", id, "title",
+                                 title ? title : "", "agenda", items, "durationMinutes", minutes,
+                                 "status", status, "attendees", attendees, "clearAttendees",
+                                 no_attendees),
                        &resp)))
         return rc;
     /*
@@ -357,7 +401,7 @@ static int cad_series(struct cli *cli, int argc, char **argv)
     if (cli->set.json)
         output_json(resp);
     else
-        cli_print_object(cli, cadence ? plan_series_cols : series_cols, 9, series);
+        cli_print_object(cli, cadence ? plan_series_cols : series_cols, 10, series);
     json_decref(cadence);
     json_decref(resp);
     return EXIT_OK;

@@ -215,32 +215,6 @@ int cli_parse_day(const struct cli *cli, const char *option, const char *field, 
     return EXIT_USAGE;
 }
 
-/*
- * Takes every "--NAME VALUE" and "--NAME=VALUE" out of argv (the parser
- * keeps one value an option) into the array values; returns the new argc.
- * A value that is not UTF-8 stays, for the parser to refuse.
- */
-static int take_repeated(const char *name, int argc, char **argv, json_t *values)
-{
-    size_t n = strlen(name);
-    int out = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (i > 0 && !strncmp(a, "--", 2) && !strncmp(a + 2, name, n)) {
-            if (a[2 + n] == '=' && cli_utf8_valid(a + 3 + n)) {
-                json_array_append_new(values, json_string(a + 3 + n));
-                continue;
-            }
-            if (!a[2 + n] && i + 1 < argc && cli_utf8_valid(argv[i + 1])) {
-                json_array_append_new(values, json_string(argv[++i]));
-                continue;
-            }
-        }
-        argv[out++] = argv[i];
-    }
-    return out;
-}
-
 /* Prints a meeting: its fields, attendees and notes (or JSON / its id). */
 static void meeting_print(struct cli *cli, json_t *m)
 {
@@ -421,7 +395,7 @@ static int mt_add(struct cli *cli, int argc, char **argv)
         "\"2026-03-02 15:00\" --duration 45 --attendee an@saigon.example --attendee "
         "bao@acme.example"};
     json_t *attendees = json_array();
-    argc = take_repeated("attendee", argc, argv, attendees);
+    argc = cli_take_repeated("attendee", argc, argv, attendees);
     const char *dist = NULL;
     json_int_t d, minutes;
     char when[64];
@@ -431,16 +405,8 @@ static int mt_add(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "liaison: --agenda is comma-separated\n");
         rc = EXIT_USAGE;
     }
-    size_t i;
-    json_t *v;
-    json_array_foreach(attendees, i, v)
-    {
-        if (rc || !cli_fold_equal(json_string_value(v), "me"))
-            continue;
-        json_t *me = cli_party(cli, "me", &rc);
-        if (me)
-            json_array_set_new(attendees, i, me);
-    }
+    if (!rc)
+        rc = cli_parties(cli, attendees);
     if (!rc && !(rc = cli_parse_range("--duration", duration, 5, 480, &minutes)) &&
         !(rc = cli_parse_time("at", at, when, sizeof when)) &&
         !(rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))

@@ -294,6 +294,21 @@ json_t *cli_party(struct cli *cli, const char *arg, int *rc)
     return party;
 }
 
+int cli_parties(struct cli *cli, json_t *parties)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(parties, i, v)
+    {
+        int rc;
+        json_t *party = cli_party(cli, json_string_value(v), &rc);
+        if (!party)
+            return rc;
+        json_array_set_new(parties, i, party);
+    }
+    return EXIT_OK;
+}
+
 /*
  * '-' as a distributor: a distributor user's own, as 'attainment -' has always
  * read it. Without it a distributor user typed its full name into every

@@ -60,16 +60,18 @@ static struct db_stmt q_plan = {"SELECT liaison_cadence_generate($1::bigint) AS 
 static struct db_stmt q_cadence = {"SELECT * FROM liaison_cadence_get($1::bigint, $2::int)", 2, 0};
 /*
  * $1 series, $2 title, $3 agenda, $4 minutes ('' / {} / 0: keep), $5 status
- * ('': keep). A weekly series keeps to 15-30 minutes: the check raises in
- * the transaction, whatever the order the two are evaluated in.
+ * ('': keep), $6 attendees ({}: keep), $7 clear the attendees. A weekly
+ * series keeps to 15-30 minutes: the check raises in the transaction,
+ * whatever the order the two are evaluated in.
  */
 static struct db_stmt q_series_update = {
     "SELECT series FROM liaison_cadence_series_update($1::bigint, nullif($2, ''),"
-    " nullif($3::text[], '{}'), nullif($4::int, 0), $5)"
+    " nullif($3::text[], '{}'), nullif($4::int, 0), $5,"
+    " CASE WHEN $7::boolean THEN '{}'::text[] ELSE nullif($6::text[], '{}') END)"
     " WHERE liaison_check(NOT EXISTS (SELECT 1 FROM meeting_series s"
     "  WHERE s.tenant_id = liaison_tenant() AND s.id = $1::bigint AND s.kind = 'weekly'"
     "  AND $4::int <> 0 AND $4::int NOT BETWEEN 15 AND 30), 'durationMinutes', '" WEEKLY_WORDS "')",
-    5, 0};
+    7, 0};
 /* $1 distributor, $2 from, $3 to (dates) */
 static struct db_stmt q_fairness = {
     "SELECT * FROM liaison_cadence_fairness($1::bigint, $2::date, $3::date)", 3, 0};
@@ -107,10 +109,11 @@ static struct exec_decl d_cadence = {.method = "GetCadence",
                                      .check = {&q_reach, {"distributor_id"}},
                                      .query = {&q_cadence, {"distributor_id", "upcoming"}},
                                      .not_found = "no such distributor"};
-static struct exec_decl d_series_update = {
-    .method = "UpdateMeetingSeries",
-    .query = {&q_series_update, {"id", "title", "agenda", "duration_minutes", "status"}},
-    .not_found = "no such meeting series"};
+static struct exec_decl d_series_update = {.method = "UpdateMeetingSeries",
+                                           .query = {&q_series_update,
+                                                     {"id", "title", "agenda", "duration_minutes",
+                                                      "status", "attendees", "clear_attendees"}},
+                                           .not_found = "no such meeting series"};
 static struct exec_decl d_fairness = {.method = "GetCadenceFairness",
                                       .check = {&q_reach, {"distributor_id"}},
                                       .query = {&q_fairness, {"distributor_id", "from", "to"}},
@@ -329,6 +332,17 @@ void rpc_update_meeting_series(struct request *r)
         request_fail_field(r, "status", "active, paused or ended");
         return;
     }
+    if (in->n_attendees > 20) {
+        request_fail_field(r, "attendees", "at most 20");
+        return;
+    }
+    if (in->clear_attendees && in->n_attendees) {
+        request_fail_field(r, "clearAttendees", "either attendees or clearAttendees, not both");
+        return;
+    }
+    for (size_t i = 0; i < in->n_attendees; i++)
+        if (!request_check_text(r, "attendees", in->attendees[i], 254, true))
+            return;
     exec_run(r, &d_series_update);
 }
 

@@ -305,6 +305,80 @@ try:
     check(psql("SELECT count(*) FROM meetings WHERE series_id = %d AND status = 'scheduled' AND "
                "title <> 'Họp hàng tuần — 週次定例'" % sid) == "0",
           "its scheduled occurrences carry the new title")
+
+    # ---------------- a series' attendees ----------------
+    # The plan made every check-in with nobody in it (a review): the series
+    # names who is in each, its meetings to come follow, a hand invitation
+    # stays, and a contact who left is not added to meetings after that day.
+    def attendees_of(where):
+        return rows("SELECT m.id, coalesce(u.email, c.name), a.from_series FROM meetings m"
+                    " JOIN meeting_attendees a ON a.tenant_id = m.tenant_id AND a.meeting_id = m.id"
+                    " LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+                    " LEFT JOIN contacts c ON c.tenant_id = a.tenant_id AND c.id = a.contact_id"
+                    " WHERE m.series_id = %d AND %s ORDER BY m.id, 2" % (sid, where))
+    an = must("CreateContact", {"distributorId": d_vn, "fields": {
+        "name": "Nguyễn Văn An", "role": "purchasing manager"}}, admin)["contact"]["id"]
+    lan = must("CreateContact", {"distributorId": d_vn, "fields": {
+        "name": "Phạm Thị Lan", "role": "sales lead", "email": "lan@hanoi.example"}},
+        admin)["contact"]["id"]
+    upcoming = "m.status = 'scheduled' AND m.starts_at >= liaison_now()"
+    first = int(psql("SELECT min(m.id) FROM meetings m WHERE m.series_id = %d AND %s"
+                     % (sid, upcoming)))
+    must("AddMeetingAttendee", {"meetingId": first, "attendee": "Nguyễn Văn An"}, admin)
+    seq0 = int(psql("SELECT sum(sequence) FROM meetings m WHERE series_id = %d AND %s"
+                    % (sid, upcoming)))
+    n_up = int(psql("SELECT count(*) FROM meetings m WHERE series_id = %d AND %s"
+                    % (sid, upcoming)))
+    code, out = cli("cadence", "series", "update", str(sid), "--attendee", "me",
+                    "--attendee", "lan@HANOI.example", "--attendee", "Phạm Thị Lan", token=admin)
+    check(code == "OK" and out["series"].get("attendees") == ["admin@kadenz.example",
+                                                              "lan@hanoi.example"],
+          "the series keeps each attendee once, as found again: %s %s" % (code, out))
+    got = attendees_of(upcoming)
+    check(len(got) == 2 * n_up + 1 and
+          all(r[2] == "t" for r in got if r[1] != "Nguyễn Văn An") and
+          [r for r in got if r[1] == "Nguyễn Văn An"] == [[str(first), "Nguyễn Văn An", "f"]],
+          "every meeting to come has them, and the hand invitation stays: %s" % got[:5])
+    check(int(psql("SELECT sum(sequence) FROM meetings m WHERE series_id = %d AND %s"
+                   % (sid, upcoming))) == seq0 + n_up,
+          "each meeting changed is re-sent to calendars (sequence bumped)")
+    check(not attendees_of("NOT (%s)" % upcoming) or
+          all(r[2] == "f" for r in attendees_of("NOT (%s)" % upcoming)),
+          "meetings held or past keep who was there")
+    code, out = call("UpdateMeetingSeries", {"id": sid, "attendees": ["nobody@x.example"]}, admin)
+    check(code == "INVALID_ARGUMENT" and "nobody@x.example" in str(out),
+          "an attendee who names nobody is refused, naming it: %s %s" % (code, out))
+    code, out = call("UpdateMeetingSeries", {"id": sid, "attendees": ["a"], "clearAttendees": True},
+                     admin)
+    check(code == "INVALID_ARGUMENT", "attendees and clearAttendees together are refused")
+    must("UpdateMeetingSeries", {"id": sid, "attendees": ["Nguyễn Văn An"]}, admin)
+    got = attendees_of(upcoming)
+    check(len(got) == n_up and all(r[1] == "Nguyễn Văn An" for r in got) and
+          [r[2] for r in got if r[0] == str(first)] == ["f"],
+          "replacing the attendees takes out those the series added, not the hand one: %s"
+          % got[:3])
+    code, out = cli("cadence", "show", "Công ty Phụ tùng Sài Gòn " + RUN, token=admin)
+    check(code == "OK" and [s.get("attendees") for s in out.get("series", [])
+                            if s["id"] == str(sid)] == [["Nguyễn Văn An"]],
+          "cadence show lists a series' attendees: %s" % code)
+    p = subprocess.run([CLI, "--token", admin, "cadence", "show",
+                        "Công ty Phụ tùng Sài Gòn " + RUN], capture_output=True, text=True,
+                       env=_cli.env, timeout=60)
+    listed = p.stdout.split("\nSERIES ATTENDEES\n")[-1].split("\n\n")[0].splitlines()
+    check(p.returncode == 0 and "\nSERIES ATTENDEES\n" in p.stdout and
+          [ln.split(None, 2) for ln in listed[1:]] == [[str(sid), "weekly", "Nguyễn Văn An"]],
+          "and its table says who is in which series: %r" % p.stdout[-300:])
+    must("SetContactLeft", {"id": an, "leftOn": psql(
+        "SELECT (liaison_now() AT TIME ZONE 'Europe/Berlin')::date")}, admin)
+    code, out = call("UpdateMeetingSeries", {"id": sid, "attendees": ["Nguyễn Văn An"]}, admin)
+    check(code == "FAILED_PRECONDITION" and "left on" in out.get("message", ""),
+          "a contact who left is no new series attendee: %s %s" % (code, out))
+    must("SetContactLeft", {"id": an, "rejoined": True}, admin)
+    code, out = cli("cadence", "series", "update", str(sid), "--no-attendees", token=admin)
+    check(code == "OK" and not out["series"].get("attendees") and
+          attendees_of(upcoming) == [[str(first), "Nguyễn Văn An", "f"]],
+          "--no-attendees clears them, the hand invitation stays: %s" % attendees_of(upcoming))
+    must("RemoveContact", {"id": lan}, admin)
     # Weekly operational check-ins last 15 to 30 minutes (DOMAIN): a weekly
     # series of 60 or 10 minutes, or such a default, was taken.
     for minutes in (10, 60):
@@ -709,6 +783,23 @@ try:
     must("PlanCadence", {"distributorId": two[0]}, admin)
     check(psql("SELECT exporter_outside_minutes FROM meetings WHERE id = %s" % mv[0]) == "0",
           "and back inside them, none")
+
+    # ---------------- a series' attendees in the meetings made later ----------------
+    # Two months on the plan's twelve-month horizon has moved: the weekly
+    # meetings it makes then have the series' attendees too.
+    osaka_weekly = psql("SELECT id FROM meeting_series WHERE distributor_id = %d"
+                        " AND kind = 'weekly'" % two[1])
+    code, out = cli("cadence", "series", "update", osaka_weekly, "--attendee", "me", token=admin)
+    check(code == "OK", "the Osaka weekly series has an attendee (%s %s)" % (code, out))
+    last = psql("SELECT max(starts_at) FROM meetings WHERE series_id = %s" % osaka_weekly)
+    set_clock("2026-07-27T00:00:00Z")
+    must("PlanCadence", {"distributorId": two[1]}, admin)
+    late = rows("SELECT m.id, u.email, a.from_series FROM meetings m LEFT JOIN meeting_attendees a"
+                " ON a.tenant_id = m.tenant_id AND a.meeting_id = m.id LEFT JOIN users u"
+                " ON u.tenant_id = a.tenant_id AND u.id = a.user_id WHERE m.series_id = %s"
+                " AND m.starts_at > '%s'" % (osaka_weekly, last))
+    check(late and all(r[1:] == ["admin@kadenz.example", "t"] for r in late),
+          "meetings the plan makes later have the series' attendees: %s" % late[:3])
 finally:
     psql("DELETE FROM liaison_clock")
 
