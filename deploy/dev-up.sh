@@ -53,6 +53,10 @@ tls_key = $var/certs/server.key
 metrics_listen = 127.0.0.1:${LIAISON_METRICS_PORT:-9469}
 database_url = postgresql:///liaison?host=$pgdir&port=$pgport&user=liaison_app
 migrate_database_url = postgresql:///liaison?host=$pgdir&port=$pgport&user=liaison
+# The portal below signs its users in from this host and names each one's
+# own address, so that 50 wrong passwords typed into it lock their typist's
+# address, not every portal user's.
+trusted_proxies = 127.0.0.1
 CONF
 
 if [ -f "$var/liaisond.pid" ] && kill -0 "$(cat "$var/liaisond.pid")" 2>/dev/null; then
@@ -101,7 +105,7 @@ if [ -f "$var/portal.pid" ] && kill -0 "$(cat "$var/portal.pid")" 2>/dev/null; t
   for _ in $(seq 1 50); do kill -0 "$(cat "$var/portal.pid")" 2>/dev/null || break; sleep 0.1; done
 fi
 PYTHONPATH=$root/client-lib/python:$root/client-lib/examples/portal \
-  PORTAL_SESSION_DB=$var/portal-sessions.sqlite3 \
+  PORTAL_SESSION_DB=$var/portal-sessions.sqlite3 PORTAL_CLIENT_ADDRESS=1 \
   nohup /usr/bin/python3 -m liaison_portal --host 127.0.0.1 --port "$portal_port" \
   >>"$var/portal.log" 2>&1 &
 echo $! >"$var/portal.pid"

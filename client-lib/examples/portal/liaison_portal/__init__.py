@@ -927,6 +927,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         CLIENT_ADDRESS=settings.get("PORTAL_CLIENT_ADDRESS", "0") == "1",
     )
+    if not app.config["CLIENT_ADDRESS"]:
+        # Said once at start: an operator who left it out finds out here,
+        # not when one visitor's 50 wrong passwords lock every user out.
+        app.logger.warning(
+            "PORTAL_CLIENT_ADDRESS is not 1: liaisond sees every sign-in through this portal as"
+            " coming from the portal's own address, so 50 failed sign-ins by anyone in 15"
+            " minutes (liaisond's defaults) lock every user of it out; list this portal in"
+            " liaisond's trusted_proxies and set PORTAL_CLIENT_ADDRESS=1")
     hops = int(settings.get("PORTAL_PROXY_HOPS", "0") or "0")
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
