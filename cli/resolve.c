@@ -199,6 +199,15 @@ static void resolve_ambiguous(const struct cli *cli, const struct resolve_kind *
     }
 }
 
+/* Characters (code points) in the UTF-8 string s. */
+static size_t resolve_chars(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; n++)
+        utf8_next(&p);
+    return n;
+}
+
 /*
  * Codes and SKUs are unique as written, so "BRK" and "brk" may both exist:
  * among several equal in any case, the one written exactly as given is
@@ -470,10 +479,14 @@ static int resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_in
         rc = EXIT_OK;
     } else if (n == 1 && exact_only && !nexact) {
         const json_t *only = json_array_get(pick, 0);
+        const char *name = json_string_value(json_object_get(only, k->keys[0]));
+        /* As long as the name, it matched without some of its diacritics (the server's filter). */
         snprintf(msg, sizeof msg,
-                 "'%s' is only part of %s '%s' (id %lld): give its whole name or id", arg, k->what,
-                 json_string_value(json_object_get(only, k->keys[0])),
-                 (long long)cli_json_id(json_object_get(only, "id")));
+                 resolve_chars(arg) < resolve_chars(name ? name : "")
+                     ? "'%s' is only part of %s '%s' (id %lld): give its whole name or id"
+                     : "'%s' is %s '%s' (id %lld) without some of its diacritics: give its name "
+                       "as it is written, or its id",
+                 arg, k->what, name, (long long)cli_json_id(json_object_get(only, "id")));
         cli_fail(cli, "INVALID_ARGUMENT", msg);
         rc = EXIT_USAGE;
     } else if (n == 1) {

@@ -480,6 +480,13 @@ check "distributor to terminate" 0 "$cli" distributor create --name "Kyoto 部�
 # For good: a part of its name that is unique is refused (a try-out's 'gòn' meant Saigon).
 check "terminated by a part of the name: refused" 2 "$cli" distributor status "yoto 部" Terminated
 contains "the whole name asked for" "$err" "'yoto 部' is only part of distributor 'Kyoto 部品'"
+# The whole name typed without its diacritics is found (migration 0137), and
+# said as such, not as a part, when the act wants the name as written.
+check "a name without its diacritics is found" 0 "$cli" distributor show "cong ty phu tung da nang"
+contains "the Vietnamese one found" "$out" "Công ty Phụ tùng Đà Nẵng"
+check "terminated by the name without diacritics: refused" 2 "$cli" distributor status "Cong ty Phu tung Da Nang" terminated
+contains "said as missing diacritics" "$err" "'Cong ty Phu tung Da Nang' is distributor 'Công ty Phụ tùng Đà Nẵng' ("
+contains "... naming what to give" "$err" "without some of its diacritics: give its name as it is written, or its id"
 check "... and nothing changed" 0 "$cli" distributor show "Kyoto 部品"
 contains "still a prospect" "$out" "prospect"
 check "terminated by name" 0 "$cli" distributor status "Kyoto 部品" terminated
