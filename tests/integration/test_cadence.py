@@ -368,12 +368,24 @@ try:
     check(p.returncode == 0 and "\nSERIES ATTENDEES\n" in p.stdout and
           [ln.split(None, 2) for ln in listed[1:]] == [[str(sid), "weekly", "Nguyễn Văn An"]],
           "and its table says who is in which series: %r" % p.stdout[-300:])
-    must("SetContactLeft", {"id": an, "leftOn": psql(
+    seq0 = int(psql("SELECT sum(sequence) FROM meetings m WHERE series_id = %d AND %s"
+                    % (sid, upcoming)))
+    out = must("SetContactLeft", {"id": an, "leftOn": psql(
         "SELECT (liaison_now() AT TIME ZONE 'Europe/Berlin')::date")}, admin)
+    check(attendees_of(upcoming) == [[str(first), "Nguyễn Văn An", "f"]] and
+          [s["id"] for s in out.get("stillNamed", []) if s["kind"] == "meeting"] == [str(first)],
+          "leaving takes them out of the series' meetings after that day, not the hand one,"
+          " which the answer still names: %s %s" % (attendees_of(upcoming)[:3], out))
+    check(int(psql("SELECT sum(sequence) FROM meetings m WHERE series_id = %d AND %s"
+                   % (sid, upcoming))) == seq0 + n_up - 1,
+          "each meeting they left is re-sent to calendars")
     code, out = call("UpdateMeetingSeries", {"id": sid, "attendees": ["Nguyễn Văn An"]}, admin)
     check(code == "FAILED_PRECONDITION" and "left on" in out.get("message", ""),
           "a contact who left is no new series attendee: %s %s" % (code, out))
     must("SetContactLeft", {"id": an, "rejoined": True}, admin)
+    got = attendees_of(upcoming)
+    check(len(got) == n_up and [r[2] for r in got if r[0] == str(first)] == ["f"],
+          "rejoining puts them back in the series' meetings: %s" % got[:3])
     code, out = cli("cadence", "series", "update", str(sid), "--no-attendees", token=admin)
     check(code == "OK" and not out["series"].get("attendees") and
           attendees_of(upcoming) == [[str(first), "Nguyễn Văn An", "f"]],
