@@ -30,7 +30,8 @@ static const struct output_column head_cols[] = {
     {"response", "response"},
     {"responded by", "respondedBy"},
     {"responded at", "respondedAt"},
-    {"concern drafted", "concernDrafted", OUTPUT_BOOL}};
+    {"concern drafted", "concernDrafted", OUTPUT_BOOL},
+    {"working hours only", "workingHoursOnly", OUTPUT_BOOL}};
 static const struct output_column taken_cols[] = {
     {"STEP", "stepNo"},           {"KIND", "kind"},     {"CONTACT", "contactName"},
     {"ROLE", "contactRole"},      {"METHOD", "method"}, {"REACHED AT", "reachedAt"},
@@ -63,11 +64,14 @@ static void protocols_print(struct cli *cli, json_t *resp)
     json_array_foreach(list, i, p)
     {
         long long hours = (long long)json_integer_value(json_object_get(p, "visitHours"));
-        printf("%s%s (%s); after the contacts a visit, %lld %s to answer; then a formal "
-               "concern\n",
+        /* Said on the ladder's first line: it is why a deadline falls on Monday. */
+        bool working = json_is_true(json_object_get(p, "workingHoursOnly"));
+        printf("%s%s (%s); after the contacts a visit, %lld %s%s to answer; then a formal "
+               "concern%s\n",
                i ? "\n" : "", json_string_value(json_object_get(p, "severity")),
-               json_string_value(json_object_get(p, "source")), hours,
-               hours == 1 ? "hour" : "hours");
+               json_string_value(json_object_get(p, "source")), hours, working ? "working " : "",
+               hours == 1 ? "hour" : "hours",
+               working ? "; timeframes count the distributor's working hours only" : "");
         output_table(step_cols, NCOLS(step_cols), json_object_get(p, "steps"));
     }
 }
@@ -210,7 +214,7 @@ static int steps_take(int *argc, char **argv, const char **steps, int cap, int *
 static int esc_protocol(struct cli *cli, int argc, char **argv)
 {
     const char *severity = "", *visit = NULL, *unused_step = NULL;
-    bool is_default = false, remove = false;
+    bool is_default = false, remove = false, working_hours = false;
     const struct cli_opt opts[] = {
         {"default", NULL, &is_default, false, "the tenant default instead of a distributor's"},
         {"severity", &severity, NULL, false, "low, normal, high or critical"},
@@ -221,11 +225,16 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
          "set: hours a visit has before the formal concern, 1 to 8760 (default: the last "
          "step's)"},
         {"remove", NULL, &remove, false, "set: remove the severity's ladder"},
+        {"working-hours", NULL, &working_hours, false,
+         "set: count the timeframes in the distributor's working hours only (its hours, work "
+         "days and time zone); without it, plain hours",
+         "workingHoursOnly"},
         {0}};
     const struct cli_command_spec spec = {
         "escalation protocol DISTRIBUTOR|--default [--severity S]\n"
         "       escalation protocol DISTRIBUTOR|--default set --severity S\n"
-        "       --step CONTACT_OR_ROLE:METHOD:HOURS ... [--visit-hours H] | --remove",
+        "       --step CONTACT_OR_ROLE:METHOD:HOURS ... [--visit-hours H] [--working-hours]\n"
+        "       | --remove",
         "Shows the escalation protocol in force (the distributor's own for a severity, else\n"
         "the tenant default), or with 'set' replaces one severity's ladder. An unanswered\n"
         "request goes up the ladder at each timeframe, then to a visit, then to a formal\n"
@@ -237,11 +246,16 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
         "purchasing manager, sales director, general manager, then the visit (from 4, 8\n"
         "and 24 hours by phone at critical to 5, 5 and 7 days by e-mail at low).\n"
         "--remove without a distributor removes the tenant default of the severity.\n"
+        "With --working-hours the timeframes count only the distributor's working hours (its\n"
+        "business hours on its work days, in its time zone): 8 hours from Friday 16:00 at a\n"
+        "distributor working 09:00-17:00 Monday to Friday are due on Monday at 16:00, not on\n"
+        "Saturday, and a request sent outside its hours counts from the next opening. A\n"
+        "request keeps the way its deadlines count when the ladder is set again.\n"
         "METHOD: email, phone, messaging, visit or formal_letter. HOURS: 1 to 8760.",
         opts, 0,
         "escalation protocol --default set --severity critical --step \"purchasing "
         "manager:email:4\" --step \"sales director:phone:8\" --step \"general "
-        "manager:phone:24\" --visit-hours 72"};
+        "manager:phone:24\" --visit-hours 72 --working-hours"};
     const char *steps[16];
     int nsteps;
     int rc = steps_take(&argc, argv, steps, 16, &nsteps);
@@ -272,9 +286,9 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
         json_decref(resp);
         return EXIT_OK;
     }
-    if (!*severity || (nsteps == 0) == !remove) {
-        fprintf(stderr, "liaison: escalation protocol set: --severity, and --step (one per rung) "
-                        "or --remove\n");
+    if (!*severity || (nsteps == 0) == !remove || (remove && working_hours)) {
+        fprintf(stderr, "liaison: escalation protocol set: --severity, and --step (one per rung, "
+                        "with --working-hours if wanted) or --remove\n");
         return EXIT_USAGE;
     }
     /* Those who left too: naming one is refused by the server, saying when they left. */
@@ -299,8 +313,9 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
         return rc;
     }
     if ((rc = cli_call(cli, "SetEscalationProtocol",
-                       json_pack("{s:I,s:s,s:o,s:I}", "distributorId", d, "severity", severity,
-                                 "steps", list, "visitHours", visit_hours),
+                       json_pack("{s:I,s:s,s:o,s:I,s:b}", "distributorId", d, "severity", severity,
+                                 "steps", list, "visitHours", visit_hours, "workingHoursOnly",
+                                 working_hours),
                        &resp)))
         return rc;
     protocols_print(cli, resp);

@@ -578,6 +578,11 @@ static void section_escalation(struct page *p, const json_t *data)
         fixed(p, !strcmp(str(e, "source"), "distributor")
                      ? "This distributor's own ladder."
                      : "The exporter's default ladder (this distributor has none of its own).");
+        /* Migration 0139: said, so that nobody expects an answer on the distributor's Sunday. */
+        bool working = json_is_true(json_object_get(e, "working_hours_only"));
+        if (working)
+            fixed(p, " Timeframes are in the distributor's working hours: a request sent outside "
+                     "them counts from the next opening.");
         para_end(p);
         json_array_foreach(json_object_get(e, "ladder"), j, step)
         {
@@ -602,14 +607,14 @@ static void section_escalation(struct page *p, const json_t *data)
                 fixed(p, " (no contact holds this role yet: a request skips this step until one "
                          "does)");
             }
-            fmt(p, ", %s; an answer is expected within %lld hour%s",
+            fmt(p, ", %s; an answer is expected within %lld %shour%s",
                 method_words(str(step, "method")), num(step, "response_hours"),
-                plural(num(step, "response_hours")));
+                working ? "working " : "", plural(num(step, "response_hours")));
             item_end(p);
         }
         item(p);
-        fmt(p, "Then a visit, due within %lld hour%s; then a formal written performance concern",
-            num(e, "visit_hours"), plural(num(e, "visit_hours")));
+        fmt(p, "Then a visit, due within %lld %shour%s; then a formal written performance concern",
+            num(e, "visit_hours"), working ? "working " : "", plural(num(e, "visit_hours")));
         item_end(p);
     }
 }

@@ -40,6 +40,7 @@
     "  AND s.request_id = e.id AND s.step_no = e.step_no) AS step_kind,"                           \
     " e.protocol_source, e.response, e.responded_by,"                                              \
     " liaison_rfc3339(e.responded_at) AS responded_at, e.concern IS NOT NULL AS concern_drafted,"  \
+    " e.working_hours_only,"                                                                       \
     " (SELECT json_agg(json_build_object('step_no', s.step_no, 'kind', s.kind,"                    \
     "   'contact_id', s.contact_id, 'contact_name', s.contact_name,"                               \
     "   'contact_role', s.contact_role, 'method', s.method,"                                       \
@@ -50,12 +51,13 @@
 /*
  * $1 distributor (0: the tenant default), $2 severity, $3 contact ids (0:
  * a role), $4 roles, $5 methods, $6 hours, $7 visit hours (0: the last
- * step's). Audited by the function.
+ * step's), $8 whether the timeframes count the distributor's working hours
+ * only. Audited by the function.
  */
 static struct db_stmt q_protocol_set = {
     "SELECT liaison_escalation_protocol_set($1::bigint, $2, $3::bigint[], $4::text[],"
-    " $5::text[], $6::int[], $7::int)",
-    7, 0};
+    " $5::text[], $6::int[], $7::int, $8::boolean)",
+    8, 0};
 /*
  * The protocols in force for distributor $1 (0: the tenant default alone),
  * severity $2 ('': every one), in severity order; roles resolved to the
@@ -64,6 +66,7 @@ static struct db_stmt q_protocol_set = {
 static struct db_stmt q_protocol_get = {
     "SELECT coalesce(json_agg(json_build_object('distributor_id', coalesce(p.distributor_id, 0),"
     "  'severity', v.severity, 'source', f.source, 'visit_hours', p.visit_hours,"
+    "  'working_hours_only', p.working_hours_only,"
     "  'steps', liaison_escalation_ladder(p.id, $1::bigint)) ORDER BY v.n), '[]') AS protocols"
     " FROM unnest(ARRAY['low', 'normal', 'high', 'critical']) WITH ORDINALITY v(severity, n)"
     " CROSS JOIN LATERAL liaison_escalation_protocol_for($1::bigint, v.severity) f"
@@ -301,7 +304,8 @@ void rpc_set_escalation_protocol(struct request *r)
     st[k].values[3] = rows_text_array(&r->arena, roles, n);
     st[k].values[4] = rows_text_array(&r->arena, ways, n);
     st[k].values[5] = rows_u32_array(&r->arena, hours, n);
-    st[k++].values[6] = request_printf(r, "%" PRIu32, in->visit_hours);
+    st[k].values[6] = request_printf(r, "%" PRIu32, in->visit_hours);
+    st[k++].values[7] = in->working_hours_only ? "true" : "false";
     st[k].stmt = &q_protocol_get;
     st[k].values[0] = distributor;
     st[k++].values[1] = in->severity;

@@ -20,6 +20,7 @@ and Japanese text throughout."""
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -777,6 +778,149 @@ try:
                for s in steps] == [(1, "contact", "山本 大輔", dung), (2, "contact", "中村 恵美", None)],
           "a step to a contact removed meanwhile is taken, by the name it was sent to (%s %s %s)"
           % (code, out, held_err))
+
+    # ---------------- timeframes in the distributor's working hours ----------------
+    # Migration 0139. Hải Phòng works 09:00-17:00 Monday to Friday, UTC+7
+    # all year: 16:00 there is 09:00 UTC. 8 hours from Friday 16:00 are 1 on
+    # Friday and 7 on Monday: due on Monday at 16:00, not at Saturday's
+    # midnight; the request is not stepped up over the weekend.
+    hp = must("CreateDistributor", {"fields": dict(
+        VN, name="Công ty Phụ tùng Hải Phòng", businessHoursStart="09:00",
+        businessHoursEnd="17:00", workDays=[1, 2, 3, 4, 5])}, admin)["distributor"]["id"]
+    hp_pm = contact(hp, "Phạm Thị Hoa", "purchasing manager")
+    contact(hp, "Vũ Văn Khánh", "sales director")
+    base = today + datetime.timedelta(days=80)  # after every instant above
+    FRI = base + datetime.timedelta(days=(4 - base.weekday()) % 7)  # a Friday, 00:00 UTC
+    DAY = datetime.timedelta(days=1)
+    fri16 = FRI + 9 * H
+    code, out = cli("escalation", "protocol", "Công ty Phụ tùng Hải Phòng", "set", "--severity",
+                    "normal", "--step", "Phạm Thị Hoa:email:8", "--step", "Vũ Văn Khánh:phone:8",
+                    "--visit-hours", "16", "--working-hours", token=admin)
+    p = out["protocols"][0] if code == "OK" else {}
+    check(p.get("workingHoursOnly") is True and p.get("visitHours") == 16,
+          "protocol set --working-hours: the answer says its timeframes are working hours (%s %s)"
+          % (code, out))
+    code, out = call("GetEscalationProtocol", {"distributorId": hp}, admin)
+    by_sev = {x["severity"]: x.get("workingHoursOnly", False)
+              for x in out.get("protocols", [])} if code == "OK" else {}
+    check(by_sev.get("normal") is True and by_sev.get("critical") is False and
+          "workingHoursOnly" in json.dumps(out),
+          "GetEscalationProtocol shows the option on that ladder only (%s)" % by_sev)
+    rc, so, se = cli_text("escalation", "protocol", "Công ty Phụ tùng Hải Phòng", "--severity",
+                          "normal", token=admin)
+    check(rc == 0 and "16 working hours to answer" in so and
+          "timeframes count the distributor's working hours only" in so,
+          "escalation protocol shows the option:\n%s%s" % (so, se))
+    rc, so, se = cli_text("escalation", "protocol", "--help", token=admin)
+    check(rc == 0 and "--working-hours" in so and "due on Monday at 16:00" in so,
+          "protocol --help says what --working-hours does, with the Friday example")
+    rc, so, se = cli_text("handbook", "Công ty Phụ tùng Hải Phòng", "--no-store", token=admin)
+    # The tenant default's critical ladder, without the option, keeps plain hours.
+    check(rc == 0 and "Timeframes are in the distributor's working hours" in so and
+          "an answer is expected within 8 working hours" in so and
+          "within 4 hours" in so and "within 4 working hours" not in so,
+          "the handbook says the ladder's timeframes are working hours, and only that one's"
+          " (%s)" % se)
+
+    set_clock(fri16)
+    code, out = cli("escalation", "request", "Công ty Phụ tùng Hải Phòng", "--severity",
+                    "normal", "--subject", "Báo giá quý 3", "--text", "Xin gửi báo giá.",
+                    token=admin)
+    ew = out if code == "OK" else {}
+    mon16 = fri16 + 3 * DAY
+    check(ew.get("expectedBy") == rfc(mon16) and ew.get("workingHoursOnly") is True,
+          "sent Friday 16:00 with 8 working hours: expected by Monday 16:00, not Saturday (%s)"
+          % ew)
+    job = sql("SELECT run_at = '%s' FROM jobs WHERE for_tenant = %s AND kind = 'escalation_step'"
+              " AND key = 'escalation:%s' AND done_at IS NULL" % (mon16, tid, ew.get("id")))
+    check(job == "t", "its job runs on Monday at 16:00 (%s)" % job)
+    for at, what in ((fri16 + 8 * H + SEC, "Saturday 00:00"), (fri16 + DAY + SEC, "Saturday 16:00"),
+                     (mon16 - SEC, "one second before Monday 16:00")):
+        set_clock(at)
+        g = get(ew.get("id"), admin)
+        check(g.get("stepNo") == 1 and len(g.get("steps", [])) == 1 and g.get("state") == "pending",
+              "%s there: not stepped up (%s)" % (what, g.get("steps")))
+    set_clock(mon16 + SEC)
+    g = get(ew.get("id"), admin)
+    last = g.get("steps", [{}])[-1]
+    check(g.get("stepNo") == 2 and last.get("contactName") == "Vũ Văn Khánh" and
+          last.get("reachedAt") == rfc(mon16) and g.get("expectedBy") == rfc(mon16 + DAY),
+          "Monday 16:00: the sales director, 8 working hours to Tuesday 16:00 (%s)" % g)
+    # Setting the ladder again without the option moves no deadline of a
+    # request already out: the visit's 16 hours still count 1 on Tuesday, 8
+    # on Wednesday and 7 on Thursday.
+    must("SetEscalationProtocol", {"distributorId": hp, "severity": "normal", "visitHours": 16,
+                                   "steps": [{"contactId": hp_pm, "method": "email",
+                                              "responseHours": 8}]}, admin)
+    set_clock(mon16 + DAY + SEC)
+    g = get(ew.get("id"), admin)
+    check(g.get("stepKind") == "visit" and g.get("expectedBy") == rfc(mon16 + 3 * DAY) and
+          g.get("workingHoursOnly") is True,
+          "the request keeps its working hours when the ladder is set again: the visit is due "
+          "on Thursday 16:00 (%s)" % g)
+    code, out = call("GetEscalationProtocol", {"distributorId": hp, "severity": "normal"}, admin)
+    check(code == "OK" and "workingHoursOnly" not in out["protocols"][0],
+          "and the ladder set without --working-hours counts plain hours (%s)" % out)
+
+    # Sent on Sunday: counting starts at Monday's opening.
+    must("SetEscalationProtocol", {"distributorId": hp, "severity": "high", "visitHours": 8,
+                                   "workingHoursOnly": True,
+                                   "steps": [{"contactId": hp_pm, "method": "phone",
+                                              "responseHours": 4}]}, admin)
+    sun10 = FRI + 9 * DAY + 3 * H  # the Sunday after, 10:00 there
+    set_clock(sun10)
+    es = must("CreateEscalationRequest", {"distributorId": hp, "severity": "high",
+                                          "subject": "Hàng lỗi", "text": "Xin kiểm tra lô hàng."},
+              admin)["escalation"]
+    check(es.get("expectedBy") == rfc(FRI + 10 * DAY + 6 * H),
+          "sent on Sunday 10:00 with 4 working hours: expected by Monday 13:00 (%s)" % es)
+    # The tenant default (no option) is plain hours as before: 4 hours from
+    # Friday 16:00 is Friday 20:00, and 'escalation show' says how it counts.
+    set_clock(fri16 + 14 * DAY)
+    ed = must("CreateEscalationRequest", {"distributorId": hp, "severity": "critical",
+                                          "subject": "Giao hàng trễ", "text": "Xin phản hồi."},
+              admin)["escalation"]
+    check(ed.get("protocolSource") == "tenant_default" and
+          ed.get("expectedBy") == rfc(fri16 + 14 * DAY + 4 * H) and
+          "workingHoursOnly" not in ed,
+          "a ladder without the option counts plain hours: Friday 20:00 (%s)" % ed)
+    rc, so, se = cli_text("escalation", "show", str(ed["id"]), token=admin)
+    rc2, so2, se2 = cli_text("escalation", "show", str(ew["id"]), token=admin)
+    check(rc == 0 and rc2 == 0 and re.search(r"^working hours only +no$", so, re.M) and
+          re.search(r"^working hours only +yes$", so2, re.M),
+          "escalation show says whether the deadlines count working hours:\n%s%s" % (so, so2))
+
+    # The counting itself, in SQL: wall-clock hours on the days the clocks
+    # change (Europe/Berlin, a Sunday shift of 00:00-06:00), plain hours
+    # when there is nothing to count in, and the bound on the loop.
+    def add_wh(start, hours, zone, frm, to, days):
+        return sql("SELECT to_char(liaison_add_working_hours('%s', %d, '%s', '%s', '%s', '%s')"
+                   " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')" % (start, hours, zone, frm, to,
+                                                                 days))
+    for args, want, what in (
+            (("2026-03-27 09:00+00", 8, "Asia/Ho_Chi_Minh", "09:00", "17:00", "{1,2,3,4,5}"),
+             "2026-03-30 09:00", "8 hours from Friday 16:00 are due Monday 16:00"),
+            (("2026-03-28 23:00+00", 4, "Europe/Berlin", "00:00", "06:00", "{7}"),
+             "2026-03-29 02:00", "spring forward: 4 wall-clock hours, 04:00 CEST"),
+            (("2026-03-28 23:00+00", 6, "Europe/Berlin", "00:00", "06:00", "{7}"),
+             "2026-03-29 04:00", "spring forward: the day holds 6 working hours, to 06:00"),
+            (("2026-03-28 23:00+00", 7, "Europe/Berlin", "00:00", "06:00", "{7}"),
+             "2026-04-04 23:00", "the 7th hour is the next Sunday's first"),
+            (("2026-10-24 22:00+00", 4, "Europe/Berlin", "00:00", "06:00", "{7}"),
+             "2026-10-25 03:00", "fall back: 4 wall-clock hours, 04:00 CET"),
+            (("2026-03-28 12:00+00", 1, "Europe/Berlin", "00:00", "06:00", "{7}"),
+             "2026-03-29 00:00", "outside the hours: from the next opening, Sunday 00:00 CET"),
+            (("2026-03-27 09:00+00", 8, "Asia/Ho_Chi_Minh", "09:00", "17:00", "{}"),
+             "2026-03-27 17:00", "no work days: plain hours"),
+            (("2026-03-27 09:00+00", 8, "Asia/Ho_Chi_Minh", "17:00", "09:00", "{1,2,3,4,5}"),
+             "2026-03-27 17:00", "hours ending before they start: plain hours"),
+            (("2026-03-27 09:00+00", 80, "Asia/Ho_Chi_Minh", "09:00", "17:00", "{1,2,3,4,5}"),
+             "2026-04-10 09:00", "whole weeks at once: 80 hours are two weeks of 40, Friday"
+             " 16:00 a fortnight on"),
+            (("2026-03-27 09:00+00", 8760, "UTC", "09:00", "09:01", "{3}"),
+             "12099-07-15 09:01", "a year of hours at a minute a week ends, bounded")):
+        got = add_wh(*args)
+        check(got == want, "liaison_add_working_hours: %s (%s, want %s)" % (what, got, want))
 finally:
     sql("DELETE FROM liaison_clock")
 
