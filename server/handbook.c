@@ -514,6 +514,14 @@ static void section_cadence(struct page *p, const json_t *data)
         }
         fixed(p, ", ");
         user(p, str(s, "status"));
+        /* Migration 0140: who is expected at each occurrence, so both sides know. */
+        const json_t *who = json_object_get(s, "attendees"), *one;
+        size_t k;
+        json_array_foreach(who, k, one)
+        {
+            fixed(p, k ? ", " : "; attended by ");
+            user(p, json_string_value(one));
+        }
         item_end(p);
     }
     heading(p, 3, "Time zones and rotation");

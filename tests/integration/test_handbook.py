@@ -246,6 +246,12 @@ for internal in (False, True):
                               "owner": "admin@hb.example", "dueOn": "2030-12-31",
                               "internal": internal}, admin)
 
+# Who is in the weekly check-ins (migration 0140), one name to be escaped.
+weekly = [s for s in must("GetCadence", {"distributorId": da}, admin)["series"]
+          if s["kind"] == "weekly"][0]
+must("UpdateMeetingSeries", {"id": weekly["id"], "attendees": [
+    "Trần Thị Bình", "田中 <b>太郎</b>"]}, admin)
+
 # ---------------- Markdown, through the CLI ----------------
 check(health_settled(), "the scheduler has run the health jobs the setting up queued")
 audits_before = audits("handbook.generated")
@@ -293,6 +299,8 @@ for series in ("(weekly, every week)", "(monthly, every month, in the week after
                "(annual, every year, a month before the charter year ends)"):
     check(series in md, "the Markdown names the cadence's series and how often it meets: %s"
           % series)
+check("; attended by Trần Thị Bình, 田中 &lt;b&gt;太郎&lt;/b&gt;" in md,
+      "and who attends a series, escaped")
 check("<script" not in md and "<b>" not in md and "<i>" not in md,
       "no user text comes out as HTML in the Markdown")
 
