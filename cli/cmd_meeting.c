@@ -420,7 +420,8 @@ static int mt_add(struct cli *cli, int argc, char **argv)
 }
 
 /*
- * 'held', 'missed' and 'cancel': one meeting ID and, but for held, a reason.
+ * 'held', 'missed', 'cancel' and 'reopen': one meeting ID and, for missed
+ * and cancel, a reason.
  * A meeting that has the status asked for already is left as it is by the
  * server (no audit row, no time moved), and said so here: exit 0, so that a
  * script's retry does not read as a failure.
@@ -447,6 +448,13 @@ static int mt_status(struct cli *cli, int argc, char **argv)
         "Cancels a scheduled meeting; calendars see it cancelled (its SEQUENCE goes up). One\n"
         "cancelled already for this reason (or with none given) is left as it is.",
         opts, 1, "meeting cancel 42 --reason \"Tết holiday\""};
+    const struct cli_command_spec reopen = {
+        "meeting reopen ID",
+        "Schedules again a meeting marked held, missed or cancelled by mistake; calendars\n"
+        "told of a cancellation see it again. Not a held meeting with notes or whose notes\n"
+        "were recorded overdue, one its series' pause cancelled ('cadence series resume'),\n"
+        "nor a terminated distributor's. One scheduled already is left as it is.",
+        none, 1, "meeting reopen 42"};
     const char *method = "MarkMeetingHeld", *status = "held";
     const struct cli_command_spec *spec = &held;
     if (!strcmp(argv[0], "missed")) {
@@ -457,6 +465,10 @@ static int mt_status(struct cli *cli, int argc, char **argv)
         method = "CancelMeeting";
         status = "cancelled";
         spec = &cancel;
+    } else if (!strcmp(argv[0], "reopen")) {
+        method = "ReopenMeeting";
+        status = "scheduled";
+        spec = &reopen;
     }
     json_int_t id;
     bool already = false;
@@ -470,7 +482,8 @@ static int mt_status(struct cli *cli, int argc, char **argv)
     json_t *req = json_pack("{s:I}", "id", id);
     if (!req)
         return EXIT_ERROR;
-    if (spec != &held && json_object_set_new(req, "reason", json_string(reason))) {
+    if ((spec == &missed || spec == &cancel) &&
+        json_object_set_new(req, "reason", json_string(reason))) {
         json_decref(req);
         return EXIT_ERROR;
     }
@@ -670,6 +683,7 @@ int cmd_meeting(struct cli *cli, int argc, char **argv)
         {"held", mt_status, "mark a meeting held"},
         {"missed", mt_status, "mark a meeting missed"},
         {"cancel", mt_status, "cancel a meeting"},
+        {"reopen", mt_status, "schedule again a meeting marked held, missed or cancelled"},
         {"reschedule", mt_reschedule, "move a meeting"},
         {"invite", mt_invite, "add an attendee: a user or a contact"},
         {"uninvite", mt_invite, "remove an attendee"},

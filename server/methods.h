@@ -146,6 +146,7 @@
     M(MarkMeetingHeld, rpc_mark_meeting_held, ADMIN_MANAGER, WRITES)                               \
     M(MarkMeetingMissed, rpc_mark_meeting_missed, ADMIN_MANAGER, WRITES)                           \
     M(CancelMeeting, rpc_cancel_meeting, ADMIN_MANAGER, WRITES)                                    \
+    M(ReopenMeeting, rpc_reopen_meeting, ADMIN_MANAGER, WRITES)                                    \
     M(AddMeetingAttendee, rpc_add_meeting_attendee, ADMIN_MANAGER, WRITES)                         \
     M(RemoveMeetingAttendee, rpc_remove_meeting_attendee, ADMIN_MANAGER, WRITES)                   \
     M(SetAttendance, rpc_set_attendance, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                \

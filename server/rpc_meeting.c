@@ -207,6 +207,49 @@ static struct db_stmt q_meeting_status = {
     "  m.ends_at + interval '24 hours', jsonb_build_object('meeting_id', m.id)) > 0)",
     4, 0};
 /*
+ * $1 id: a meeting marked held, missed or cancelled by mistake may be
+ * scheduled again, but not to undo what the record must keep: a held
+ * meeting that has notes, or whose notes were recorded overdue; nor one
+ * its series cancelled (resuming the series brings those back), one of a
+ * series not active, or one of a terminated distributor. One scheduled
+ * already passes (a retry). The row stays locked until the change.
+ */
+static struct db_stmt q_meeting_reopen_can = {
+    "SELECT liaison_found(x.s IS NOT NULL, 'no such meeting'),"
+    " liaison_precondition(x.s IS DISTINCT FROM 'held' OR NOT x.noted,"
+    "  'the meeting has notes: one written up took place, and stays held'),"
+    " liaison_precondition(x.s IS DISTINCT FROM 'held' OR x.flagged IS NULL,"
+    "  format('its notes were recorded as overdue at %s, and that record stands',"
+    "  liaison_rfc3339(x.flagged))),"
+    " liaison_precondition(x.s IS DISTINCT FROM 'cancelled' OR NOT x.paused,"
+    "  'its series'' pause cancelled it: resume the series (''cadence series resume'') to bring"
+    " back its meetings'),"
+    " liaison_precondition(x.s IS NULL OR x.s = 'scheduled' OR coalesce(x.series, 'active')"
+    "  = 'active', format('its series is %s: it makes no meetings', x.series)),"
+    " liaison_precondition(x.s IS NULL OR x.s = 'scheduled' OR x.dstatus <> 'terminated',"
+    "  format('distributor %s is terminated: its meetings stay as they are', x.dname))"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT m.status AS s, m.notes_flagged_at AS flagged,"
+    " m.paused_by_series AS paused, d.status AS dstatus, d.name AS dname, ms.status AS series,"
+    " EXISTS (SELECT 1 FROM meeting_notes n WHERE n.tenant_id = m.tenant_id"
+    "  AND n.meeting_id = m.id) AS noted"
+    " FROM meetings m" JOIN_DM " LEFT JOIN meeting_series ms ON ms.tenant_id = m.tenant_id"
+    " AND ms.id = m.series_id WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"
+    " AND " SEES " FOR UPDATE OF m) x ON true",
+    1, 0};
+/*
+ * $1 id. Calendars that were told of a cancellation see the meeting again
+ * (SEQUENCE + 1); a held meeting's notes are no longer due.
+ */
+static struct db_stmt q_meeting_reopen = {
+    "WITH m AS (UPDATE meetings m SET status = 'scheduled', status_reason = '',"
+    "  sequence = m.sequence + CASE WHEN m.status = 'cancelled' THEN 1 ELSE 0 END,"
+    "  status_changed_at = liaison_now(), updated_at = now() FROM distributors d"
+    "  WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND d.tenant_id = m.tenant_id"
+    "  AND d.id = m.distributor_id AND " SEES " AND m.status <> 'scheduled' RETURNING m.id)"
+    " SELECT m.id FROM m WHERE liaison_audit('meeting.reopen', 'meeting', m.id::text)"
+    " AND liaison_unschedule('notes_due', m.id::text, 'the meeting was reopened') IS NOT NULL",
+    1, 0};
+/*
  * $1 id, $2 starts_at, $3 minutes (0: the meeting's own length). A meeting
  * moves at most a week into the past (it took place earlier than planned,
  * and is then marked held); further back is a typing error, not a meeting.
@@ -517,6 +560,11 @@ static struct exec_decl d_meeting_missed = {
     .query = {&q_meeting_status, {"id", "=missed", "reason", "=false"}},
     MEETING_REPLY("id"),
     .not_found = "no such meeting"};
+static struct exec_decl d_meeting_reopen = {.method = "ReopenMeeting",
+                                            .check = {&q_meeting_reopen_can, {"id"}},
+                                            .query = {&q_meeting_reopen, {"id"}},
+                                            MEETING_REPLY("id"),
+                                            .not_found = "no such meeting"};
 static struct exec_decl d_meeting_cancel = {
     .method = "CancelMeeting",
     .check = {&q_meeting_can, {"id", "=cancelled", "=false", "=cancelled", "reason"}},
@@ -587,11 +635,12 @@ static struct exec_decl d_action_cancel = {
 
 int rpc_meeting_register(void)
 {
-    struct exec_decl *const decls[] = {
-        &d_meeting_create,  &d_meeting_list,   &d_meeting_get,     &d_meeting_reschedule,
-        &d_meeting_held,    &d_meeting_missed, &d_meeting_cancel,  &d_attendee_add,
-        &d_attendee_remove, &d_attendance,     &d_note_add,        &d_compliance,
-        &d_action_create,   &d_action_list,    &d_action_complete, &d_action_cancel};
+    struct exec_decl *const decls[] = {&d_meeting_create,     &d_meeting_list,   &d_meeting_get,
+                                       &d_meeting_reschedule, &d_meeting_held,   &d_meeting_missed,
+                                       &d_meeting_cancel,     &d_meeting_reopen, &d_attendee_add,
+                                       &d_attendee_remove,    &d_attendance,     &d_note_add,
+                                       &d_compliance,         &d_action_create,  &d_action_list,
+                                       &d_action_complete,    &d_action_cancel};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "meeting RPCs refused", "reason=\"%s\"", err);
@@ -802,6 +851,12 @@ void rpc_mark_meeting_missed(struct request *r)
 void rpc_cancel_meeting(struct request *r)
 {
     meeting_status(r, &d_meeting_cancel);
+}
+
+void rpc_reopen_meeting(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_meeting_reopen);
 }
 
 void rpc_add_meeting_attendee(struct request *r)

@@ -20,6 +20,8 @@ void rpc_reschedule_meeting(struct request *r);
 void rpc_mark_meeting_held(struct request *r);
 void rpc_mark_meeting_missed(struct request *r);
 void rpc_cancel_meeting(struct request *r);
+/* A meeting marked held, missed or cancelled by mistake, scheduled again (limits in the .c). */
+void rpc_reopen_meeting(struct request *r);
 void rpc_add_meeting_attendee(struct request *r);
 void rpc_remove_meeting_attendee(struct request *r);
 void rpc_set_attendance(struct request *r);

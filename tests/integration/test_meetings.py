@@ -449,6 +449,43 @@ try:
           "unwritten and unaudited (%s / %s)" % (meeting_row(moved), missed_row))
     set_clock("2026-03-04T03:30:00Z")
 
+    # ---------------- reopen: a status set by mistake ----------------
+    oops = [must("CreateMeeting", {"distributorId": d1, "title": "Bấm nhầm %d" % i,
+                                   "startsAt": "2026-03-04T03:00:00Z", "durationMinutes": 30},
+                 manager)["meeting"]["id"] for i in range(3)]
+    must("MarkMeetingHeld", {"id": oops[0]}, manager)
+    must("MarkMeetingMissed", {"id": oops[1], "reason": "bấm nhầm"}, manager)
+    must("CancelMeeting", {"id": oops[2], "reason": "bấm nhầm"}, manager)
+    notes_job = ("SELECT count(*) FROM jobs WHERE kind = 'notes_due' AND key = '%s'"
+                 " AND done_at IS NULL" % oops[0])
+    check(sql(notes_job) == "1", "the held one's notes are due")
+    for mid, sequence in zip(oops, (0, 0, 2)):
+        code, out = call("ReopenMeeting", {"id": mid}, manager)
+        m = out.get("meeting", {})
+        check(code == "OK" and m.get("status") == "scheduled" and not m.get("statusReason")
+              and m.get("sequence", 0) == sequence and audit_count("meeting.reopen", mid) == 1,
+              "a meeting marked by mistake is scheduled again, audited; calendars told of a"
+              " cancellation see it again (%s %s)" % (code, out))
+    check(sql(notes_job) == "0", "and the reopened held one's notes are no longer due")
+    code, out = call("ReopenMeeting", {"id": oops[2]}, manager)
+    check(code == "OK" and out["meeting"]["sequence"] == 2
+          and audit_count("meeting.reopen", oops[2]) == 1,
+          "reopening a scheduled meeting is answered as it is, unaudited (%s %s)" % (code, out))
+    code, out = call("ReopenMeeting", {"id": mb}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "the meeting has notes"),
+          "a held meeting with notes stays held (%s %s)" % (code, out))
+    code, out = call("ReopenMeeting", {"id": me}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "its notes were recorded as overdue at"),
+          "so does one whose notes were recorded overdue (%s %s)" % (code, out))
+    for who in (auditor, portal1):
+        code, out = call("ReopenMeeting", {"id": oops[1]}, who)
+        check(code == "PERMISSION_DENIED", "only staff who change meetings reopen them (%s)" % code)
+    must("CancelMeeting", {"id": oops[1]}, manager)
+    code, out = _cli.cli("meeting", "reopen", str(oops[1]), token=manager)
+    check(code == "OK" and out.get("status") == "scheduled", "meeting reopen (%s %s)" % (code, out))
+    for mid in oops:
+        must("CancelMeeting", {"id": mid, "reason": "thử nghiệm"}, manager)
+
     # ---------------- a Japanese meeting of the other distributor ----------------
     TITLE_JA = "四半期ビジネスレビュー（第1四半期）"
     set_clock("2026-03-05T00:00:00Z")
