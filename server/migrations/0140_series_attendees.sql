@@ -42,15 +42,20 @@ LANGUAGE sql STABLE AS $$
                         WHERE t.id = liaison_tenant()), 'UTC'))::date)
 $$;
 
--- A new occurrence of a series gets the series' attendees.
+-- A new occurrence of a series gets the series' attendees. Not a meeting
+-- an import (an operator's) writes: its attendees come with it, as they were.
 CREATE OR REPLACE FUNCTION liaison_series_meeting_attendees() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     who text[];
 BEGIN
+    IF liaison_tenant() IS NULL
+       OR (current_setting('liaison.operator', true) = 'on' AND liaison_is_operator()) THEN
+        RETURN NULL;
+    END IF;
     SELECT s.attendees INTO who FROM public.meeting_series s
      WHERE s.tenant_id = NEW.tenant_id AND s.id = NEW.series_id;
-    IF coalesce(cardinality(who), 0) = 0 OR liaison_tenant() IS NULL THEN
+    IF coalesce(cardinality(who), 0) = 0 THEN
         RETURN NULL;
     END IF;
     INSERT INTO public.meeting_attendees (tenant_id, meeting_id, user_id, contact_id, from_series)

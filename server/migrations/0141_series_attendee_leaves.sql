@@ -15,7 +15,9 @@ DECLARE
     zone text := coalesce((SELECT nullif(t.time_zone, '') FROM public.tenants t
                             WHERE t.id = NEW.tenant_id), 'UTC');
 BEGIN
-    IF liaison_tenant() IS NULL THEN
+    -- An import (an operator's) brings the attendees as they were.
+    IF liaison_tenant() IS NULL
+       OR (current_setting('liaison.operator', true) = 'on' AND liaison_is_operator()) THEN
         RETURN NULL;
     END IF;
     WITH gone AS (

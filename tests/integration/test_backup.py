@@ -83,6 +83,11 @@ must("SetCharterTerms", {"charterId": charter, "fullCoverage": False,
 must("ActivateCharter", {"id": charter}, admin)
 must("SetCadenceDefault", {"kind": "weekly", "durationMinutes": 25}, admin)
 must("PlanCadence", {"distributorId": d1}, admin)
+# The weekly check-ins name who attends (0140): their attendees come back as
+# they were, not made twice by the import.
+weekly = [s for s in must("GetCadence", {"distributorId": d1}, admin)["series"]
+          if s["kind"] == "weekly"][0]["id"]
+must("UpdateMeetingSeries", {"id": weekly, "attendees": ["Lê Thị Hoa"]}, admin)
 meeting = must("CreateMeeting", {"distributorId": d1, "title": "Họp quý", "startsAt":
                                  "2026-03-02T08:00:00Z", "durationMinutes": 60,
                                  "attendees": ["Lê Thị Hoa"]}, admin)["meeting"]["id"]
