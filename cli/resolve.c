@@ -199,12 +199,18 @@ static void resolve_ambiguous(const struct cli *cli, const struct resolve_kind *
     }
 }
 
-/* Characters (code points) in the UTF-8 string s. */
+/*
+ * Letters in the UTF-8 string s: code points but the combining diacritics
+ * (U+0300-U+036F), so that a name typed decomposed ("a" + U+0300) counts
+ * as the same name composed.
+ */
 static size_t resolve_chars(const char *s)
 {
     size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; n++)
-        utf8_next(&p);
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t cp = utf8_next(&p);
+        n += cp < 0x300 || cp > 0x36F;
+    }
     return n;
 }
 
@@ -312,7 +318,7 @@ int cli_parties(struct cli *cli, json_t *parties)
         int rc;
         json_t *party = cli_party(cli, json_string_value(v), &rc);
         if (!party)
-            return rc;
+            return rc ? rc : EXIT_ERROR;
         json_array_set_new(parties, i, party);
     }
     return EXIT_OK;

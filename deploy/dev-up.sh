@@ -55,7 +55,8 @@ database_url = postgresql:///liaison?host=$pgdir&port=$pgport&user=liaison_app
 migrate_database_url = postgresql:///liaison?host=$pgdir&port=$pgport&user=liaison
 # The portal below signs its users in from this host and names each one's
 # own address, so that 50 wrong passwords typed into it lock their typist's
-# address, not every portal user's.
+# address, not every portal user's. Every local process is trusted so: a
+# development machine's, never a shared host's setting.
 trusted_proxies = 127.0.0.1
 CONF
 

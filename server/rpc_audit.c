@@ -130,7 +130,11 @@ static bool audit_range_ok(struct request *r, const char *since, const char *unt
 void rpc_list_audit_log(struct request *r)
 {
     const Liaison__V1__ListAuditLogRequest *in = (const Liaison__V1__ListAuditLogRequest *)r->input;
-    if (audit_range_ok(r, in->since, in->until, "your tenant's time zone"))
+    if (audit_range_ok(r, in->since, in->until, "your tenant's time zone") &&
+        request_check_text(r, "actor", in->actor, 300, false) &&
+        request_check_text(r, "entity", in->entity, 100, false) &&
+        request_check_text(r, "action", in->action, 100, false) &&
+        request_check_text(r, "entityId", in->entity_id, 100, false))
         exec_run(r, &d_audit_list);
 }
 

@@ -386,6 +386,21 @@ try:
     got = attendees_of(upcoming)
     check(len(got) == n_up and [r[2] for r in got if r[0] == str(first)] == ["f"],
           "rejoining puts them back in the series' meetings: %s" % got[:3])
+    # Paused, its attendees changed and a contact marked left meanwhile, then
+    # resumed: its meetings come back with the series' attendees as they are
+    # now, the one who left out (a review: they came back as they were).
+    must("UpdateMeetingSeries", {"id": sid, "status": "paused"}, admin)
+    must("UpdateMeetingSeries", {"id": sid, "attendees": ["lan@hanoi.example", "Nguyễn Văn An"]},
+         admin)
+    must("SetContactLeft", {"id": an, "leftOn": psql(
+        "SELECT (liaison_now() AT TIME ZONE 'Europe/Berlin')::date")}, admin)
+    must("UpdateMeetingSeries", {"id": sid, "status": "active"}, admin)
+    got = attendees_of(upcoming)
+    check(len(got) == n_up + 1 and [r for r in got if r[1] == "Nguyễn Văn An"]
+          == [[str(first), "Nguyễn Văn An", "f"]]
+          and all(r[2] == "t" for r in got if r[1] == "Phạm Thị Lan"),
+          "a resumed series' meetings have its attendees as they are now: %s" % got[:4])
+    must("SetContactLeft", {"id": an, "rejoined": True}, admin)
     code, out = cli("cadence", "series", "update", str(sid), "--no-attendees", token=admin)
     check(code == "OK" and not out["series"].get("attendees") and
           attendees_of(upcoming) == [[str(first), "Nguyễn Văn An", "f"]],
