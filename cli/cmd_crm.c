@@ -43,9 +43,15 @@ static const struct output_column lead_cols[] = {
     {"DECIDED BY", "decidedBy"},
     {"DECIDED", "decidedAt"},
     {"DECISION NOTE", "decisionNote"}};
-static const struct output_column interaction_cols[] = {
-    {"ID", "id"},       {"AT", "at"},           {"KIND", "kind"},   {"ACCOUNT", "accountName"},
-    {"LEAD", "leadId"}, {"SUMMARY", "summary"}, {"BY", "createdBy"}};
+/* SIDE: whose it is, so who reads it ('-': the exporter's own). */
+static const struct output_column interaction_cols[] = {{"ID", "id"},
+                                                        {"AT", "at"},
+                                                        {"KIND", "kind"},
+                                                        {"SIDE", "distributorId"},
+                                                        {"ACCOUNT", "accountName"},
+                                                        {"LEAD", "leadId"},
+                                                        {"SUMMARY", "summary"},
+                                                        {"BY", "createdBy"}};
 static const struct output_column settings_cols[] = {
     {"deal protection (days)", "dealProtectionDays"}};
 
@@ -433,13 +439,17 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
         {"lead", &lead, NULL, false, "about this lead (id); its account is the account", "leadId"},
         {"account", &account, NULL, false, "about this key account (id)", "keyAccountId"},
         {"distributor", &dist, NULL, false,
-         "the distributor's side (staff: default the lead's, else the exporter's)",
+         "the distributor whose side it is on (default: the lead's, else the account's)",
          "distributorId"},
         {0}};
     const struct cli_command_spec spec = {
         "interaction add --kind K --summary S (--lead ID | --account ID) [--at TIME] "
         "[--distributor D]",
-        "Records a call, visit, e-mail or message with a customer.", opts, 0,
+        "Records a call, visit, e-mail or message with a customer. It is on its customer's\n"
+        "side: one about a distributor's account or lead is read by that distributor's\n"
+        "users too ('interaction list' shows whose, SIDE); one about the exporter's own\n"
+        "account stays the exporter's.",
+        opts, 0,
         "interaction add --kind visit --lead 7 --at \"2026-11-02 09:30\" --summary \"Gặp anh "
         "Minh, đội xe 40 chiếc\""};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -166,6 +167,14 @@ bool geo_currency(const char *code)
 bool geo_time_zone(const char *name)
 {
     return strlen(name) < 64 && geo_has(&zones, name);
+}
+
+const char *geo_time_zone_in_any_case(const char *name)
+{
+    for (size_t i = 0; i < zones.n; i++)
+        if (!strcasecmp(zones.items[i], name))
+            return zones.items[i];
+    return NULL;
 }
 
 /* Counts a run of characters accepted by pred. */

@@ -33,6 +33,9 @@ bool geo_region(const char *code);
 bool geo_currency(const char *code);
 /* "Asia/Ho_Chi_Minh", or a link such as "Asia/Saigon". */
 bool geo_time_zone(const char *name);
+
+/* The zone of the tz database named name in another case ("asia/tokyo"), or NULL. */
+const char *geo_time_zone_in_any_case(const char *name);
 /* A well-formed BCP 47 tag whose language subtag is a known ISO 639 code. */
 bool geo_language_tag(const char *tag);
 /*

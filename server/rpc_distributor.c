@@ -352,6 +352,19 @@ static bool clock_ok(const char *s)
            atoi(s + 3) < 60;
 }
 
+/* A zone refused on fields.timeZone; one typed in another case is named as it is written. */
+static void zone_refused(struct request *r, const char *zone)
+{
+    const char *meant = geo_time_zone_in_any_case(zone);
+    const char *why = meant ? request_printf(r,
+                                             "not an IANA time zone of the tz database (did you "
+                                             "mean %s? the names are case-sensitive)",
+                                             meant)
+                            : NULL;
+    request_fail_field(r, "fields.timeZone",
+                       why ? why : "not an IANA time zone of the tz database");
+}
+
 /* Checks DistributorFields; on failure answers and returns false. */
 static bool dist_fields_ok(struct request *r, const Liaison__V1__DistributorFields *f)
 {
@@ -386,7 +399,7 @@ static bool dist_fields_ok(struct request *r, const Liaison__V1__DistributorFiel
         }
     }
     if (!geo_time_zone(f->time_zone)) {
-        request_fail_field(r, "fields.timeZone", "not an IANA time zone of the tz database");
+        zone_refused(r, f->time_zone);
         return false;
     }
     const char *start = f->business_hours_start[0] ? f->business_hours_start : DEFAULT_HOURS_START;
@@ -554,7 +567,7 @@ static bool contact_fields_ok(struct request *r, const Liaison__V1__ContactField
     }
     geo_language_canonical(f->language);
     if (f->time_zone[0] && !geo_time_zone(f->time_zone)) {
-        request_fail_field(r, "fields.timeZone", "not an IANA time zone of the tz database");
+        zone_refused(r, f->time_zone);
         return false;
     }
     return true;

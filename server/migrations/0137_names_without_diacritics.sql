@@ -25,11 +25,17 @@
 -- them (REINDEX) in the same migration.
 
 -- The name as compared without marks: NFD, the combining diacritics
--- U+0300..U+036F removed, composed again (NFC), đ/Đ as d, lower case.
+-- U+0300..U+036F removed, composed again (NFC), đ/Đ as d, lower case, and
+-- every space (a no-break space pasted from a web page, an ideographic
+-- one typed in Japanese) as the space a keyboard types: a name shown with
+-- a no-break space looked like the name typed and was not found by it.
 CREATE OR REPLACE FUNCTION liaison_fold(s text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT lower(translate(normalize(regexp_replace(normalize(s, NFD), '[\u0300-\u036f]', '',
-                                                    'g'), NFC), 'đĐ', 'dD'))
+                                                    'g'), NFC),
+                           'đĐ' || U&'\00A0\1680\2000\2001\2002\2003\2004\2005\2006\2007'
+                               || U&'\2008\2009\200A\202F\205F\3000',
+                           'dD                '))
 $$;
 
 -- A LIKE pattern for a substring of a folded name, p folded alike, its
@@ -49,6 +55,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT coalesce(string_agg(
                CASE WHEN m[1] IN ('d', 'D') THEN '[dDđĐ]'
                     WHEN m[1] IN ('đ', 'Đ') THEN '[đĐ]'
+                    WHEN m[1] ~ '^[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]$'
+                         THEN '[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]'
                     WHEN m[1] = '' OR m[1] ~ '^[A-Za-z0-9 ]$' OR ascii(m[1]) > 127 THEN m[1]
                     ELSE '\' || m[1] END
                || CASE WHEN m[2] = '' THEN '[\u0300-\u036f]*'

@@ -269,4 +269,31 @@ me = must("WhoAmI", {}, OPERATOR)["identity"]
 check(me.get("kind") == "operator" and not me.get("tenantName"),
       "WhoAmI of an operator names no tenant (%s)" % me)
 
+# A name pasted with a no-break space showed as the name typed and was not
+# found by it (a try-out): it is written with a plain space (0143), a row
+# written before is found by the plain space too (0137), and a Japanese
+# name keeps its ideographic space, found by a plain one.
+nbsp = dist(admin, "Tokyo Coffee\u00a0Trading", "JP")
+check(must("GetDistributor", {"id": nbsp}, admin)["distributor"]["name"] == "Tokyo Coffee Trading",
+      "a no-break space in a name is written as a plain space")
+t.psql("ALTER TABLE distributors DISABLE TRIGGER distributors_name_nfc;"
+       " UPDATE distributors SET name = 'Tokyo Coffee' || U&'\\00A0' || 'Trading'"
+       " WHERE id = %s; ALTER TABLE distributors ENABLE TRIGGER distributors_name_nfc" % nbsp)
+check(names("ListDistributors", {"name": "coffee trading"}, "distributors", admin)
+      == ["Tokyo Coffee\u00a0Trading"], "one stored before is found by the plain space")
+dist(admin, "東京珈琲\u3000商事", "JP")
+check(names("ListDistributors", {"name": "東京珈琲 商事"}, "distributors", admin)
+      == ["東京珈琲\u3000商事"], "an ideographic space is kept, and found by a plain one")
+check(names("ListDistributors", {"name": "tokyo coffee trading"}, "distributors", other) == [],
+      "and never in another tenant")
+# A zone typed in another case is named as it is written (a try-out).
+code, out = call("CreateDistributor", {"fields": {"name": "Kyoto Beans", "country": "JP",
+                                                  "timeZone": "asia/tokyo"}}, admin)
+check(code == "INVALID_ARGUMENT" and "did you mean Asia/Tokyo?" in out.get("message", ""),
+      "asia/tokyo is refused naming Asia/Tokyo: %s %s" % (code, out))
+code, out = call("CreateDistributor", {"fields": {"name": "Kyoto Beans", "country": "JP",
+                                                  "timeZone": "Asia/Kyoto"}}, admin)
+check(code == "INVALID_ARGUMENT" and "did you mean" not in out.get("message", ""),
+      "a zone that is none in any case is refused as before: %s" % out)
+
 t.finish("names")

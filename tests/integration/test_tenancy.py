@@ -344,6 +344,7 @@ MATRIX = {
     "MarkMeetingHeld": ({"tenant_admin", "manager"}, True, {"id": meeting_a}),
     "MarkMeetingMissed": ({"tenant_admin", "manager"}, True, {"id": meeting_a}),
     "CancelMeeting": ({"tenant_admin", "manager"}, True, {"id": meeting_a}),
+    "ReopenMeeting": ({"tenant_admin", "manager"}, True, {"id": meeting_a}),
     "AddMeetingAttendee": ({"tenant_admin", "manager"}, True,
                            {"meetingId": meeting_a, "attendee": "manager@a.example"}),
     "RemoveMeetingAttendee": ({"tenant_admin", "manager"}, True,
