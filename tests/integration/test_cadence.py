@@ -525,6 +525,14 @@ try:
                      "OR (m.ends_at AT TIME ZONE z.zone)::time NOT BETWEEN '06:00' AND '22:00')"
                      % (zone, did))
         check(night == "", "no call in Los Angeles' or %s's night (%s)" % (zone, night))
+        # Nor on either side's weekend while a work day has a slot (0144): Friday 16:30
+        # in Los Angeles is Saturday 08:30 in Tokyo.
+        off = psql("SELECT string_agg(DISTINCT z.zone || ' ' || to_char(m.starts_at AT TIME ZONE"
+                   " z.zone, 'Dy HH24:MI'), ', ') FROM meetings m, (VALUES"
+                   " ('America/Los_Angeles'), ('%s')) z (zone) WHERE m.distributor_id = %d"
+                   " AND m.status <> 'cancelled' AND m.starts_at < '2026-07-06' AND"
+                   " extract(isodow FROM m.starts_at AT TIME ZONE z.zone) > 5" % (zone, did))
+        check(off == "", "no call on Los Angeles' or %s's weekend (%s)" % (zone, off))
     # Night minutes are the clock's, not the wall's: across the autumn change a 60-minute call
     # at 01:15 counted none, and across the spring one a call gained an hour (a review).
     nights = psql("SELECT liaison_night_minutes('2026-11-01 01:15 PDT', 60, 'America/Los_Angeles',"
@@ -543,6 +551,25 @@ try:
           "with Mumbai too both sides carry some of the burden (%s / %s)" % (
               fair_in["exporter"].get("outsideMinutes"),
               fair_in["distributor"].get("outsideMinutes")))
+    # An exporter working Monday to Saturday, a distributor Monday to Friday from 20:00,
+    # no overlap: every other check-in went on the distributor's Saturday morning, which
+    # cost it no more than a weekday's (a try-out). Its days off are kept clear (0144).
+    hcm_id = user(admin, "hcm@kadenz.example", "ROLE_MANAGER")
+    hcm = login(slug, "hcm@kadenz.example")
+    must("SetUserWorkingTime", {"workingTime": {
+        "timeZone": "Asia/Ho_Chi_Minh", "businessHoursStart": "08:00",
+        "businessHoursEnd": "17:00", "workDays": [1, 2, 3, 4, 5, 6]}}, hcm)
+    d_ev = distributor(admin, "大阪夜間商事 " + RUN, "Asia/Tokyo", "20:00", "23:00",
+                       [1, 2, 3, 4, 5], manager=hcm_id)
+    # From a Saturday, so that each window's earliest slot is the weekend's.
+    must("ActivateCharter", {"id": charter(hcm, d_ev, "JP", "2026-04-11")}, hcm)
+    # (The onboarding month's last window, clipped to Saturday 9 and Sunday 10 May, has none.)
+    off = psql("SELECT string_agg(to_char(m.starts_at AT TIME ZONE 'Asia/Tokyo', 'Dy DD HH24:MI'),"
+               " ', ') FROM meetings m WHERE m.distributor_id = %d AND m.status <> 'cancelled'"
+               " AND m.starts_at < '2026-10-06' AND NOT (m.starts_at >= '2026-05-09 00:00+09'"
+               " AND m.starts_at < '2026-05-11 00:00+09')"
+               " AND extract(isodow FROM m.starts_at AT TIME ZONE 'Asia/Tokyo') > 5" % d_ev)
+    check(off == "", "no call on the distributor's weekend while a weekday has a slot (%s)" % off)
     # The stored minutes, recomputed here minute by minute with the database's AT TIME ZONE.
     lo, hi = "2026-04-06T07:00:00Z", "2026-07-06T07:00:00Z"
     check(outside_minutes(d_jp, "America/Los_Angeles", "09:00", "17:00", [1, 2, 3, 4, 5], lo, hi)
