@@ -26,10 +26,11 @@
  *     last failed call on that handle. A server certificate the handle does
  *     not trust is LIAISON_UNAVAILABLE too, as in gRPC, with "server
  *     certificate not trusted: <why>" in liaison_error(): a retry loop
- *     should stop on it, since only a fixed CA file or server name helps. A request larger than the frame
- *     limit the server stated (in HelloResponse, then LoginResponse or
- *     AuthenticateResponse) is not sent: it fails with
- *     LIAISON_RESOURCE_EXHAUSTED and the connection stays up.
+ *     should stop on it, since only a fixed CA file or server name helps.
+ *     A request larger than the frame limit the server stated (in
+ *     HelloResponse, then LoginResponse or AuthenticateResponse) is not
+ *     sent: it fails with LIAISON_RESOURCE_EXHAUSTED and the connection
+ *     stays up.
  *   - Ownership: strings returned through a char ** are the caller's and
  *     are freed with liaison_string_free(). Strings returned as const char *
  *     belong to the handle and stay valid until the next call on it.
