@@ -4,10 +4,12 @@
 #include "operator.h"
 
 #include <ctype.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -53,14 +55,22 @@ static int operator_exec(PGconn *pg, const char *sql, int n, const char *const *
 
 /*
  * Who runs this on the host, for the platform's audit row (an operator's making and revocation
- * were recorded nowhere; an operator's try-out): the system user, as sudo tells it.
+ * were recorded nowhere; an operator's try-out): the account the process runs as, from the
+ * system's user database, since USER is whatever the caller sets; through sudo that account is
+ * root, and SUDO_USER, which sudo sets in root's environment, says who asked.
  */
 static void operator_host_user(char *out, size_t cap)
 {
-    const char *user = getenv("SUDO_USER");
-    if (!user || !*user)
-        user = getenv("USER");
-    snprintf(out, cap, "host:%.64s", user && *user ? user : "unknown");
+    struct passwd pw, *found = NULL;
+    char buf[4096];
+    uid_t uid = getuid();
+    const char *sudo = uid == 0 ? getenv("SUDO_USER") : NULL;
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) != 0 || !found)
+        snprintf(out, cap, "host:uid %u", (unsigned)uid);
+    else if (sudo && *sudo)
+        snprintf(out, cap, "host:%.64s (sudo by %.64s)", found->pw_name, sudo);
+    else
+        snprintf(out, cap, "host:%.64s", found->pw_name);
 }
 
 /* The change, audited in the same statement; actor is the parameter holding the host user. */
@@ -103,7 +113,7 @@ int operator_create(const char *conninfo, const char *name, char *token, size_t 
     PGconn *pg = operator_connect(conninfo, err, errlen);
     if (!pg)
         return -1;
-    char actor[80];
+    char actor[160];
     operator_host_user(actor, sizeof actor);
     const char *params[] = {name, hash, actor};
     char sqlstate[6];
@@ -126,7 +136,7 @@ int operator_revoke(const char *conninfo, const char *name, char *err, size_t er
     PGconn *pg = operator_connect(conninfo, err, errlen);
     if (!pg)
         return -1;
-    char actor[80];
+    char actor[160];
     operator_host_user(actor, sizeof actor);
     const char *params[] = {name, actor};
     int rows = 0;
