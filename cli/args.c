@@ -190,6 +190,43 @@ int cli_take_repeated(const char *name, int argc, char **argv, json_t *values)
     return out;
 }
 
+int cli_take_values(const char *name, int *argc, char **argv, const char **vals, int cap, int *n)
+{
+    size_t len = strlen(name);
+    int kept = 0;
+    *n = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *v = NULL;
+        const char *a = argv[i];
+        if (i > 0 && !strncmp(a, "--", 2) && !strncmp(a + 2, name, len)) {
+            if (!a[2 + len]) {
+                if (i + 1 >= *argc) {
+                    fprintf(stderr, "liaison: --%s needs a value\n", name);
+                    return EXIT_USAGE;
+                }
+                v = argv[++i];
+            } else if (a[2 + len] == '=') {
+                v = a + 3 + len;
+            }
+        }
+        if (!v) {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        if (*n == cap) {
+            fprintf(stderr, "liaison: at most %d --%s options\n", cap, name);
+            return EXIT_USAGE;
+        }
+        if (!cli_utf8_valid(v)) {
+            fprintf(stderr, "liaison: --%s: not valid UTF-8\n", name);
+            return EXIT_USAGE;
+        }
+        vals[(*n)++] = v;
+    }
+    *argc = kept;
+    return EXIT_OK;
+}
+
 /* Said of an option of liaison itself met after the command, which takes only its own. */
 static const char *args_global_hint(const char *arg)
 {

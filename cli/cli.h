@@ -51,6 +51,7 @@ struct cli_settings {
     enum cli_token_from token_from;
     bool json; /* --json or --output json */
     bool ids;  /* --output ids: one id per line */
+    bool csv;  /* a command's own --csv (audit): rows as CSV for a spreadsheet */
 };
 
 struct cli_command_spec;
@@ -203,6 +204,13 @@ struct cli_command_spec {
  * for the parser to refuse.
  */
 int cli_take_repeated(const char *name, int argc, char **argv, json_t *values);
+/*
+ * The same into vals (at most cap, pointers into argv) with their count in
+ * *n, argv keeping the rest in order in *argc; refuses, after saying why, a
+ * last --NAME with no value, more than cap and a value that is not UTF-8.
+ * Returns 0 or EXIT_USAGE.
+ */
+int cli_take_values(const char *name, int *argc, char **argv, const char **vals, int cap, int *n);
 
 /*
  * Parses argv[1..] against spec: options fill their targets, other words
@@ -326,6 +334,12 @@ void output_prose(FILE *f, const char *text, const char *indent);
 
 /* Prints rows (a JSON array of objects) as an aligned table. */
 void output_table(const struct output_column *cols, int ncols, const json_t *rows);
+
+/*
+ * Prints rows as CSV (RFC 4180: a header line, CRLF, fields quoted where
+ * needed), each value whole and unescaped; nothing is an empty field.
+ */
+void output_csv(const struct output_column *cols, int ncols, const json_t *rows);
 
 /* Prints an object's fields as an aligned two-column list. */
 void output_fields(const struct output_column *cols, int ncols, const json_t *obj);

@@ -696,11 +696,13 @@ static int admin_audit(struct cli *cli, int argc, char **argv)
          "tenant.admin_recover, "
          "clock.fix, clock.shift, clock.reset, operator.create, operator.revoke"},
         {"actor", &actor, NULL, false, "only this operator (as shown in the ACTOR column)"},
+        {"csv", NULL, &cli->set.csv, false,
+         "the entries as CSV (RFC 4180, UTF-8) for a spreadsheet; with --all every page"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "admin audit [--since T] [--until T] [--tenant SLUG] [--action A] [--actor A] "
-        "[--page-size N] [--all]",
+        "[--csv] [--page-size N] [--all]",
         "Shows the platform's audit log, oldest first (needs an operator token): each tenant\n"
         "created, suspended, resumed, exported, imported, deleted or rate-limited, each\n"
         "locked-out admin recovered (tenant.admin_recover: the e-mail and what changed), each\n"

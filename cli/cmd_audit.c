@@ -36,16 +36,19 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
         {"action", &action, NULL, false,
          "only this action and its variants, as the ACTION column shows it: contact.left, or "
          "contact for every contact action"},
+        {"csv", NULL, &cli->set.csv, false,
+         "the entries as CSV (RFC 4180, UTF-8) for a spreadsheet; with --all every page"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
         "audit [--since T] [--until T] [--actor A] [--entity E] [--entity-id ID] [--action A] "
-        "[--page-size N] [--all]",
+        "[--csv] [--page-size N] [--all]",
         "Shows your tenant's audit log, oldest first (tenant admins and auditors). A day\n"
         "is your tenant's: --since 2026-11-01 --until 2026-12-01 is its November.\n"
         "One distributor's history: --entity distributor --entity-id ID. With --json, the\n"
-        "entries as one JSON array, for an auditor's own tools.",
-        opts, 0, "audit --entity user --since 2026-11-01 --until 2026-12-01"};
+        "entries as one JSON array, for an auditor's own tools; with --csv, a table for a\n"
+        "spreadsheet (a text that would start a formula begins with an apostrophe).",
+        opts, 0, "audit --since 2026-11-01 --until 2026-12-01 --csv --all > november.csv"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

@@ -35,47 +35,6 @@ static const struct output_column initiative_cols[] = {{"TITLE", "title"},
 #define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
 #define MAX_REPEATED 200
 
-/*
- * Takes every "--NAME X" and "--NAME=X" out of argv (the option parser
- * keeps one value per option) into vals; argv keeps the rest, in order.
- */
-static int take_repeated(int *argc, char **argv, const char *name, const char **vals, int *n)
-{
-    char flag[32], eq[33];
-    snprintf(flag, sizeof flag, "--%s", name);
-    snprintf(eq, sizeof eq, "--%s=", name);
-    size_t eqlen = strlen(eq);
-    int kept = 0;
-    *n = 0;
-    for (int i = 0; i < *argc; i++) {
-        const char *v = NULL;
-        if (i > 0 && !strcmp(argv[i], flag)) {
-            if (i + 1 >= *argc) {
-                fprintf(stderr, "liaison: %s needs a value\n", flag);
-                return EXIT_USAGE;
-            }
-            v = argv[++i];
-        } else if (i > 0 && !strncmp(argv[i], eq, eqlen)) {
-            v = argv[i] + eqlen;
-        }
-        if (!v) {
-            argv[kept++] = argv[i];
-            continue;
-        }
-        if (*n == MAX_REPEATED) {
-            fprintf(stderr, "liaison: at most %d %s options\n", MAX_REPEATED, flag);
-            return EXIT_USAGE;
-        }
-        if (!cli_utf8_valid(v)) {
-            fprintf(stderr, "liaison: %s: not valid UTF-8\n", flag);
-            return EXIT_USAGE;
-        }
-        vals[(*n)++] = v;
-    }
-    *argc = kept;
-    return EXIT_OK;
-}
-
 /* A plan: its fields, then goals and initiatives as tables (or the whole object as JSON). */
 static int plan_answer(struct cli *cli, const char *method, json_t *req)
 {
@@ -202,9 +161,9 @@ static int plan_save(struct cli *cli, int argc, char **argv)
 {
     const char *goals[MAX_REPEATED], *initiatives[MAX_REPEATED];
     int ngoals, ninitiatives;
-    int rc = take_repeated(&argc, argv, "goal", goals, &ngoals);
+    int rc = cli_take_values("goal", &argc, argv, goals, MAX_REPEATED, &ngoals);
     if (!rc)
-        rc = take_repeated(&argc, argv, "initiative", initiatives, &ninitiatives);
+        rc = cli_take_values("initiative", &argc, argv, initiatives, MAX_REPEATED, &ninitiatives);
     if (rc)
         return rc;
     const char *file = NULL, *listed = NULL, *listed2 = NULL;

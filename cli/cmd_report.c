@@ -103,43 +103,6 @@ static int report_answer(struct cli *cli, const char *method, json_t *req)
     return EXIT_OK;
 }
 
-/*
- * Takes every "--NAME X" and "--NAME=X" out of argv (the option parser
- * keeps one value per option) into vals; argv keeps the rest, in order.
- */
-static int take_repeated(int *argc, char **argv, const char *name, const char **vals, int *n)
-{
-    size_t len = strlen(name);
-    int kept = 0;
-    *n = 0;
-    for (int i = 0; i < *argc; i++) {
-        const char *v = NULL;
-        const char *a = argv[i];
-        if (i > 0 && a[0] == '-' && a[1] == '-' && !strncmp(a + 2, name, len)) {
-            if (!a[2 + len]) {
-                if (i + 1 >= *argc) {
-                    fprintf(stderr, "liaison: --%s needs a value\n", name);
-                    return EXIT_USAGE;
-                }
-                v = argv[++i];
-            } else if (a[2 + len] == '=') {
-                v = a + 3 + len;
-            }
-        }
-        if (!v) {
-            argv[kept++] = argv[i];
-            continue;
-        }
-        if (*n == MAX_REPEATS) {
-            fprintf(stderr, "liaison: at most %d --%s options\n", MAX_REPEATS, name);
-            return EXIT_USAGE;
-        }
-        vals[(*n)++] = v;
-    }
-    *argc = kept;
-    return EXIT_OK;
-}
-
 /* "a:b:c" split at ':' into at most n parts (copies in buf); the number of parts. */
 static int split_colons(const char *s, char *buf, size_t cap, char **parts, int n)
 {
@@ -426,9 +389,9 @@ static int report_save(struct cli *cli, int argc, char **argv)
 {
     const char *sales[MAX_REPEATS], *stock[MAX_REPEATS], *comp[MAX_REPEATS];
     int nsales, nstock, ncomp;
-    int rc = take_repeated(&argc, argv, "sales", sales, &nsales);
-    if (rc || (rc = take_repeated(&argc, argv, "inventory", stock, &nstock)) ||
-        (rc = take_repeated(&argc, argv, "competition", comp, &ncomp)))
+    int rc = cli_take_values("sales", &argc, argv, sales, MAX_REPEATS, &nsales);
+    if (rc || (rc = cli_take_values("inventory", &argc, argv, stock, MAX_REPEATS, &nstock)) ||
+        (rc = cli_take_values("competition", &argc, argv, comp, MAX_REPEATS, &ncomp)))
         return rc;
     /* Taken out of argv above; marked so that a violation on sales names --sales. */
     const char *file = NULL, *mi = NULL, *sales_given = nsales ? "given" : NULL,

@@ -451,6 +451,57 @@ void output_table(const struct output_column *cols, int ncols, const json_t *row
     }
 }
 
+/*
+ * One CSV field. A text a spreadsheet would run as a formula (=, +, -, @,
+ * a tab or CR first: an actor's name, an entity id from a request) is kept
+ * as text behind an apostrophe, as OWASP advises for CSV injection; a
+ * number stays a number.
+ */
+static void output_csv_field(const char *text)
+{
+    char *end = NULL;
+    bool formula = text[0] && strchr("=+-@\t\r", text[0]);
+    if (formula) {
+        strtod(text, &end);
+        formula = end == text || *end != '\0';
+    }
+    if (!formula && !text[strcspn(text, ",\"\r\n")]) {
+        fputs(text, stdout);
+        return;
+    }
+    putchar('"');
+    if (formula)
+        putchar('\'');
+    for (const char *c = text; *c; c++) {
+        if (*c == '"')
+            putchar('"');
+        putchar(*c);
+    }
+    putchar('"');
+}
+
+void output_csv(const struct output_column *cols, int ncols, const json_t *rows)
+{
+    for (int c = 0; c < ncols; c++) {
+        output_csv_field(cols[c].header);
+        fputs(c + 1 < ncols ? "," : "\r\n", stdout);
+    }
+    size_t i;
+    const json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        for (int c = 0; c < ncols; c++) {
+            const json_t *v = output_column_value(row, cols[c].key);
+            char raw[256], *joined = NULL;
+            bool none = (!v || json_is_null(v) || (json_is_array(v) && !json_array_size(v))) &&
+                        cols[c].format != OUTPUT_BOOL && cols[c].format != OUTPUT_COUNT;
+            output_csv_field(none ? "" : output_value(v, &cols[c], raw, &joined));
+            free(joined);
+            fputs(c + 1 < ncols ? "," : "\r\n", stdout);
+        }
+    }
+}
+
 void output_fields(const struct output_column *cols, int ncols, const json_t *obj)
 {
     size_t width = 0;
@@ -495,6 +546,8 @@ void cli_print_rows(const struct cli *cli, const struct output_column *cols, int
     const json_t *row;
     if (cli->set.json) {
         output_json(rows);
+    } else if (cli->set.csv) {
+        output_csv(cols, ncols, rows);
     } else if (cli->set.ids) {
         json_array_foreach(rows, i, row) output_id(cols, row);
     } else {
@@ -555,7 +608,8 @@ int cli_list_mapped(struct cli *cli, const char *method, json_t *request, const 
          * the rows a script reads, never into them. */
         cli_print_rows(cli, cols, ncols, rows);
         if (*next)
-            fprintf(cli->set.json || cli->set.ids ? stderr : stdout, "more: --cursor %s\n", next);
+            fprintf(cli->set.json || cli->set.ids || cli->set.csv ? stderr : stdout,
+                    "more: --cursor %s\n", next);
     }
     free(next);
     json_decref(rows);
