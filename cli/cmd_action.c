@@ -131,6 +131,7 @@ static int ac_add(struct cli *cli, int argc, char **argv)
     char when[64] = "";
     bool day = strlen(due) == 10 && due[4] == '-' && due[7] == '-';
     if ((meeting && (rc = cli_parse_id(meeting, &m))) ||
+        (day && (rc = cli_parse_day(cli, "--due", "dueOn", due, false))) ||
         (!day && (rc = cli_parse_time("due", due, when, sizeof when))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;

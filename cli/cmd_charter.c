@@ -307,6 +307,9 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_int_t d = 0;
+    if (signed_on && *signed_on &&
+        (rc = cli_parse_day(cli, "--signed-on", "signedOn", signed_on, false)))
+        return rc;
     if (due && (rc = cli_parse_range("--report-due-day", due, 1, 28, &d)))
         return rc;
     struct charter_ref ref;
@@ -384,6 +387,8 @@ static int ch_grant(struct cli *cli, int argc, char **argv)
     json_int_t id, item = 0;
     json_t *l;
     if ((updating && (rc = cli_parse_id(args[1], &item))) ||
+        (rc = cli_parse_day(cli, "--from", "grant.startsOn", from, false)) ||
+        (*to && (rc = cli_parse_day(cli, "--to", "grant.endsOn", to, false))) ||
         (rc = charter_of(cli, args[0], 0, &id)) ||
         !(l = cli_resolve_list(cli, CLI_PRODUCT_LINE, lines ? lines : "", &rc)))
         return rc;
@@ -687,13 +692,29 @@ static int ch_activate(struct cli *cli, int argc, char **argv)
         "charter activate DISTRIBUTOR",
         "Activates the distributor's draft; the version it amends is superseded. Refused,\n"
         "with every conflict listed, when an exclusive grant overlaps another distributor's\n"
-        "grant.",
+        "grant. What 'charter check' warns of does not stop it: each warning is repeated\n"
+        "on standard error.",
         opts, 1, "charter activate \"Saigon Auto Parts\""};
     json_int_t id;
     int rc = draft_of(cli, &spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return charter_call(cli, "ActivateCharter", json_pack("{s:I}", "id", id));
+    json_t *resp;
+    rc = cli_call(cli, "ActivateCharter", json_pack("{s:I}", "id", id), &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    charter_print(cli, json_object_get(resp, "charter"));
+    /* On standard error: what --json and --output ids print stays the charter alone. */
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(resp, "warnings"), i, w)
+    {
+        fputs("liaison: warning: ", stderr);
+        output_escaped(stderr, json_string_value(w) ? json_string_value(w) : "");
+        fputc('\n', stderr);
+    }
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 static int ch_show(struct cli *cli, int argc, char **argv)

@@ -237,6 +237,7 @@ static int lead_register(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, u = 0, v;
     if ((rc = cli_parse_uint("--value", value, 9000000000000000000L, &v)) ||
+        (*close && (rc = cli_parse_day(cli, "--close", "expectedClose", close, false))) ||
         (rc = distributor_opt(cli, dist, &d)) ||
         (owner && (rc = cli_resolve(cli, CLI_USER, owner, 0, &u))))
         return rc;
@@ -395,6 +396,7 @@ static int lead_update(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     if ((value && (rc = cli_parse_uint("--value", value, 9000000000000000000L, &amount))) ||
+        (*close && (rc = cli_parse_day(cli, "--close", "expectedClose", close, false))) ||
         (owner && (rc = cli_resolve(cli, CLI_USER, owner, 0, &u))))
         return rc;
     json_t *l = lines ? cli_resolve_list(cli, CLI_PRODUCT_LINE, lines, &rc) : json_array();

@@ -148,12 +148,64 @@ static bool local_zone_ok(const char *option)
     return false;
 }
 
+/*
+ * Why a date written y-m-d (and a clock h:mi) that is shaped right is no
+ * day or time the calendar has, in why; false when the calendar has it.
+ * "is not a time" alone left people looking for a typo in the format of
+ * 2026-02-30 (a try-out).
+ */
+static bool calendar_lacks(int y, int m, int d, int h, int mi, char *why, size_t cap)
+{
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12) {
+        snprintf(why, cap, "no such day: a year has months 01 to 12");
+        return true;
+    }
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int n = days[m - 1] + (m == 2 && leap);
+    if (d < 1 || d > n) {
+        snprintf(why, cap, "no such day: %s %d has %d days", months[m - 1], y, n);
+        return true;
+    }
+    if (h < 0 || h > 23 || mi < 0 || mi > 59) {
+        snprintf(why, cap, "no such time of day: a clock reads 00:00 to 23:59");
+        return true;
+    }
+    return false;
+}
+
+/*
+ * calendar_lacks() for s when it begins 'YYYY-MM-DD' and goes on with
+ * nothing, with ' HH:MM' or 'T' and digits of the hour and minute.
+ */
+static bool text_lacks_day(const char *s, char *why, size_t cap)
+{
+    int y, m, d, h = 0, mi = 0;
+    char sep = 0;
+    if (strlen(s) < 10 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
+        strspn(s + 5, "0123456789") != 2 || s[7] != '-' || strspn(s + 8, "0123456789") != 2 ||
+        sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3)
+        return false;
+    if (s[10] && sscanf(s + 10, "%c%2d:%2d", &sep, &h, &mi) != 3)
+        h = mi = 0;
+    return calendar_lacks(y, m, d, h, mi, why, cap);
+}
+
 /* cli_parse_time(), and with day a bare 'YYYY-MM-DD' as that day's 00:00 too. */
 static int parse_time(const char *option, const char *s, char *buf, size_t cap, bool day)
 {
     struct tm tm = {0};
     char tail;
     bool unclear = false;
+    char why[96];
+    if (text_lacks_day(s, why, sizeof why)) {
+        fprintf(stderr, "liaison: --%s: '%.40s%s' is %s\n", option, s, strlen(s) > 40 ? "..." : "",
+                why);
+        return EXIT_USAGE;
+    }
     if (strchr(s, 'T') || strchr(s, 't')) {
         snprintf(buf, cap, "%s", s);
         return 0;
@@ -207,10 +259,13 @@ int cli_parse_day(const struct cli *cli, const char *option, const char *field, 
                local_to_utc(&tm, utc, sizeof utc, NULL);
     if (day && (!s[10] || (instant && (s[10] == 'T' || s[10] == 't'))))
         return 0;
-    char why[160];
-    snprintf(why, sizeof why, "'%.40s%s' is not %s", s, strlen(s) > 40 ? "..." : "",
-             instant ? "a day (YYYY-MM-DD) or an RFC 3339 instant (2026-03-01T09:00:00Z)"
-                     : "a day, YYYY-MM-DD");
+    char why[160], lacks[96];
+    if (text_lacks_day(s, lacks, sizeof lacks))
+        snprintf(why, sizeof why, "'%.40s%s' is %s", s, strlen(s) > 40 ? "..." : "", lacks);
+    else
+        snprintf(why, sizeof why, "'%.40s%s' is not %s", s, strlen(s) > 40 ? "..." : "",
+                 instant ? "a day (YYYY-MM-DD) or an RFC 3339 instant (2026-03-01T09:00:00Z)"
+                         : "a day, YYYY-MM-DD");
     cli_fail_option(cli, option, field, why);
     return EXIT_USAGE;
 }
@@ -242,6 +297,29 @@ static void meeting_print(struct cli *cli, json_t *m)
 }
 
 /* Calls method and prints the meeting it answers with. */
+/*
+ * A meeting added with a start already past is a meeting recorded after
+ * the fact, or a mistyped year or month (1901, a try-out): made, but said,
+ * as 'action add' says of a due time past.
+ */
+static void started_note(const struct cli *cli, const json_t *m)
+{
+    const char *at = json_string_value(json_object_get(m, "startsAt"));
+    struct tm tm = {0};
+    if (cli->set.json || cli->set.ids || !at ||
+        sscanf(at, "%4d-%2d-%2dT%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min) != 5)
+        return;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    if (timegm(&tm) >= time(NULL))
+        return;
+    fprintf(stderr,
+            "liaison: note: it starts in the past (%.10s %.5s UTC); if it took place, mark it "
+            "held: 'liaison meeting held %lld'\n",
+            at, at + 11, (long long)cli_json_id(json_object_get(m, "id")));
+}
+
 static int meeting_call(struct cli *cli, const char *method, json_t *req)
 {
     json_t *resp;
@@ -409,11 +487,21 @@ static int mt_add(struct cli *cli, int argc, char **argv)
         rc = cli_parties(cli, attendees);
     if (!rc && !(rc = cli_parse_range("--duration", duration, 5, 480, &minutes)) &&
         !(rc = cli_parse_time("at", at, when, sizeof when)) &&
-        !(rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
-        return meeting_call(cli, "CreateMeeting",
-                            json_pack("{s:I,s:s,s:o,s:s,s:I,s:o}", "distributorId", d, "title",
-                                      title, "agenda", items, "startsAt", when, "durationMinutes",
-                                      minutes, "attendees", attendees));
+        !(rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) {
+        json_t *resp;
+        rc = cli_call(cli, "CreateMeeting",
+                      json_pack("{s:I,s:s,s:o,s:s,s:I,s:o}", "distributorId", d, "title", title,
+                                "agenda", items, "startsAt", when, "durationMinutes", minutes,
+                                "attendees", attendees),
+                      &resp);
+        if (rc != EXIT_OK)
+            return rc;
+        json_t *m = json_object_get(resp, "meeting");
+        meeting_print(cli, m);
+        started_note(cli, m);
+        json_decref(resp);
+        return EXIT_OK;
+    }
     json_decref(items);
     json_decref(attendees);
     return rc < 0 ? EXIT_OK : rc;

@@ -261,13 +261,18 @@ static const char *cli_field_option(const char *field, char *buf, size_t cap)
         word[n++] = (char)(last[i] >= 'a' && last[i] <= 'z' ? last[i] - 'a' + 'A' : last[i]);
     }
     word[n] = '\0';
-    /* The usage names some by their id: seriesId is SERIES_ID. */
+    /*
+     * The usage names some by their id (seriesId is SERIES_ID), some by the
+     * last word (productLineId is LINE in 'target set DISTRIBUTOR LINE').
+     */
     char with_id[72];
     snprintf(with_id, sizeof with_id, "%s_ID", word);
-    const char *named = !n                                   ? NULL
-                        : cli_args_positional_named(word)    ? word
-                        : cli_args_positional_named(with_id) ? with_id
-                                                             : NULL;
+    const char *tail = strrchr(word, '_');
+    const char *named = !n                                            ? NULL
+                        : cli_args_positional_named(word)             ? word
+                        : cli_args_positional_named(with_id)          ? with_id
+                        : tail && cli_args_positional_named(tail + 1) ? tail + 1
+                                                                      : NULL;
     if (named) {
         snprintf(buf, cap, "%s", named);
         return buf;
@@ -478,6 +483,14 @@ int cli_create_key(struct cli *cli)
     else if (given)
         snprintf(key, sizeof key, "%s", given);
     cli->creates++;
+    /* The library's words name the request's field (idempotencyKey); these name the option. */
+    if (given && strlen(key) > 255) {
+        fprintf(stderr,
+                "liaison: --idempotency-key: this command's create %d sends the key with '/%d' "
+                "added, %zu bytes of the 255 a key may have: give a shorter key\n",
+                cli->creates, cli->creates, strlen(key));
+        return EXIT_USAGE;
+    }
     int rc = liaison_set_idempotency_key(cli->conn, given ? key : NULL);
     if (rc != LIAISON_OK) {
         fprintf(stderr, "liaison: --idempotency-key: %s\n", liaison_error(cli->conn));
@@ -695,6 +708,11 @@ static int global_apply(struct cli_settings *set, int id, const char *name, cons
      */
     if (id == G_IDEMPOTENCY_KEY && !*value) {
         fprintf(stderr, "liaison: --idempotency-key: 1 to 255 bytes\n");
+        return EXIT_USAGE;
+    }
+    if (id == G_IDEMPOTENCY_KEY && strlen(value) > 255) {
+        fprintf(stderr, "liaison: --idempotency-key: 1 to 255 bytes (this one has %zu)\n",
+                strlen(value));
         return EXIT_USAGE;
     }
     char **slot = id == G_PROFILE           ? &set->profile

@@ -815,6 +815,9 @@ static void activate_done(struct db_txn *txn, int code, const char *detail)
     if (PQntuples(txn->results[at->activate]) == 1) {
         Liaison__V1__CharterResponse out = LIAISON__V1__CHARTER_RESPONSE__INIT;
         out.charter = &charter;
+        /* Activation goes ahead on warnings; whoever activates still hears them once. */
+        out.n_warnings = found.n_warnings;
+        out.warnings = found.warnings;
         request_reply(r, &out.base);
     } else if (!strcmp(charter.status, "active")) {
         /*

@@ -153,8 +153,13 @@ check(ch["reportDueDay"] == 5 and ch["signatories"][1] == "Nguyễn Văn Minh",
       "terms, reporting and signatories")
 code, out = call("CheckCharter", {"id": cid}, admin)
 check(code == "OK" and not out.get("conflicts"), "no conflicts for the first charter")
-ch = must("ActivateCharter", {"id": cid}, admin)["charter"]
+v1_warns = out.get("warnings", [])
+out = must("ActivateCharter", {"id": cid}, admin)
+ch = out["charter"]
 check(ch["status"] == "active" and ch["activatedBy"].startswith("user:"), "charter activated")
+check(out.get("warnings", []) == v1_warns and len(v1_warns) == 1
+      and "Bosch" in v1_warns[0], "activation answers the check's warnings, a signed version's"
+      " without one of signing (%s)" % out.get("warnings"))
 code, out = call("AddCharterGrant", {"charterId": cid, "grant": {
     "region": "LA", "allLines": True, "exclusive": False, "startsOn": "2026-01-01"}}, admin)
 check(code == "FAILED_PRECONDITION" and "amend" in out["message"],
@@ -192,8 +197,20 @@ must("AddCharterGrant", {"charterId": amend["id"], "grant": {
 must("SetCharterTerms", {"charterId": amend["id"], "fullCoverage": False,
                          "coveredLineIds": [brk], "reportDueDay": 5,
                          "reportSections": ["sales_by_line"]}, admin)
-ch = must("ActivateCharter", {"id": amend["id"]}, admin)["charter"]
+# Version 1 was signed; the amendment has no signing date yet, and its activation said nothing
+# of it (a try-out; migration 0151).
+warns = must("CheckCharter", {"id": amend["id"]}, admin).get("warnings", [])
+signing = ("no signing date: version 1 was signed on 2025-12-15 by K. Müller, Nguyễn Văn Minh;"
+           " record the day this version is signed")
+check(signing in warns, "check warns that the amendment of a signed version is unsigned (%s)"
+      % warns)
+out = must("ActivateCharter", {"id": amend["id"]}, admin)
+ch = out["charter"]
 check(ch["status"] == "active" and ch["version"] == 2, "amendment activated")
+check(out.get("warnings") == warns, "activation repeats the check's warnings (%s)"
+      % out.get("warnings"))
+check(signing not in must("CheckCharter", {"id": amend["id"]}, admin).get("warnings", []),
+      "an active version is not told to record a signing date any more")
 ch = must("ActivateCharter", {"id": d2["id"]}, admin)["charter"]
 check(ch["status"] == "active", "the second distributor's charter now activates")
 
@@ -640,7 +657,14 @@ check(code == "NOT_FOUND", "updating a grant the charter lacks: NOT_FOUND (%s)" 
 code, out = call("UpdateCharterGrant", {"charterId": cw, "itemId": gw, "grant": {
     "region": "BN", "productLineIds": [999999], "startsOn": "2027-01-01"}}, admin)
 check(code == "INVALID_ARGUMENT", "an update naming no live line is refused (%s)" % code)
-must("ActivateCharter", {"id": cw}, admin)
+# The CLI's activate said nothing of what check warns of (a try-out).
+p = subprocess.run([CLI, "--token", admin, "charter", "activate", str(dw["id"])],
+                   capture_output=True, text=True, env=ENV, timeout=60)
+check(p.returncode == 0 and "status             active" in p.stdout
+      and p.stderr == "liaison: warning: competing line BRK of Bosch is declared, but this"
+      " charter does not allow competing lines\n",
+      "charter activate prints the charter and each warning on standard error (%s %r %r)"
+      % (p.returncode, p.stdout[-200:], p.stderr))
 code, out = call("UpdateCharterGrant", {"charterId": cw, "itemId": gw, "grant": {
     "region": "BN", "allLines": True, "startsOn": "2027-01-01"}}, admin)
 check(code == "FAILED_PRECONDITION", "an active charter's grant is not updated (%s)" % code)

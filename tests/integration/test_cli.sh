@@ -249,7 +249,7 @@ check "distributor show unknown" 4 "$cli" distributor show 999999999
 # Each date option checked here, naming itself, before anything is sent.
 check "fairness from a month 13" 2 "$cli" cadence fairness "Saigon Auto Parts" --from 2027-13-01 --to 2026-12-01
 one_line "month 13 said once" "$err"
-contains "month 13 blames --from" "$err" "liaison: invalid --from: '2027-13-01' is not a day, YYYY-MM-DD"
+contains "month 13 blames --from" "$err" "liaison: invalid --from: '2027-13-01' is no such day: a year has months 01 to 12"
 check "fairness from 30 February" 2 "$cli" cadence fairness "Saigon Auto Parts" --from 2027-02-30 --to 2027-12-01
 contains "30 February blames --from" "$err" "liaison: invalid --from: "
 lacks "30 February without a status code" "$err" "INVALID_ARGUMENT"
@@ -257,7 +257,7 @@ check "fairness to 29 February of a common year" 2 "$cli" cadence fairness "Saig
 contains "29 February blames --to" "$err" "liaison: invalid --to: "
 check "fairness over a leap day" 0 "$cli" cadence fairness "Saigon Auto Parts" --from 2028-02-01 --to 2028-02-29
 check "ics from 30 February" 2 "$cli" cadence ics "Saigon Auto Parts" --from 2027-02-30
-contains "ics's 30 February blames --from" "$err" "liaison: invalid --from: '2027-02-30' is not a day"
+contains "ics's 30 February blames --from" "$err" "liaison: invalid --from: '2027-02-30' is no such day: February 2027 has 28 days"
 lacks "not a database error" "$err" "out of range"
 check "ics to an instant on 30 February" 2 "$cli" cadence ics "Saigon Auto Parts" --to 2027-02-30T08:00:00Z
 contains "the instant blames --to" "$err" "liaison: invalid --to: "
@@ -421,11 +421,13 @@ check "a grant that does not exist, updated into the same as another: not found"
 contains "the missing grant is the error" "$err" "no such grant in this version of the charter"
 check "ungrant the other grant" 0 "$cli" charter ungrant "Saigon Auto Parts" "$g3"
 check "charter check: the grant covers the commitment" 0 "$cli" charter check "Saigon Auto Parts"
-lacks "no warning once covered" "$out" "warning:"
+lacks "no commitment warning once covered" "$out" "warning: commitment for"
+contains "an amendment of a signed version is unsigned" "$out" "warning: no signing date: version 1 was signed on 2025-12-15 by K. Müller, Nguyễn Văn Minh"
 check "charter ungrant the updated grant" 0 "$cli" charter ungrant "Saigon Auto Parts" "$g2"
 check "charter grant brakes only" 0 "$cli" charter grant "Saigon Auto Parts" --region VN --lines BRK --exclusive --from 2026-01-01
 check "charter terms brakes only" 0 "$cli" charter terms "Saigon Auto Parts" --lines BRK
 check "charter activate amendment" 0 "$cli" charter activate "Saigon Auto Parts"
+contains "activate repeats the signing warning on stderr" "$err" "liaison: warning: no signing date: version 1 was signed on 2025-12-15"
 check "charter activate the second" 0 "$cli" charter activate "Hanoi Motor Supply"
 check "charter history" 0 "$cli" charter history "Saigon Auto Parts"
 contains "history shows superseded" "$out" "superseded"

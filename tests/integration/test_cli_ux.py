@@ -187,6 +187,25 @@ for args, missing in [(("charter", "draft"), "DISTRIBUTOR"),
 rc, out, _ = run("distributor", "create", "--name", "Empty Co", "--country", "VN",
                  "--time-zone", "Asia/Ho_Chi_Minh", "-o", "ids")
 empty_id = text(out).strip()
+# A meeting added in 1901 was made without a word (a try-out): made, and said.
+rc, out, err = run("meeting", "add", empty_id, "--title", "Họp đã diễn ra", "--at",
+                   "2020-01-06 10:00", env={"TZ": "UTC"})
+past = field(out, "meeting")
+check(rc == 0 and text(err) == "liaison: note: it starts in the past (2020-01-06 10:00 UTC); if it"
+      " took place, mark it held: 'liaison meeting held %s'\n" % past,
+      "a meeting added in the past is said to be so (%d %r)" % (rc, text(err)))
+rc, out, err = run("meeting", "add", empty_id, "--title", "会議", "--at", "2999-01-06 10:00",
+                   env={"TZ": "UTC"})
+check(rc == 0 and text(err) == "", "one to come is added without a note (%d %r)" % (rc, text(err)))
+# A positional argument's refusal named the request's field: "invalid productLineId" (a try-out).
+rc, out, err = run("product-line", "retire", "OIL")
+rc, out, err = run("target", "set", empty_id, "OIL", "2027-01", "--units", "5")
+check(rc == 2 and text(err) == "liaison: invalid LINE: product line OIL is retired\n",
+      "a refused LINE of target set is named as the usage names it (%r)" % text(err))
+rc, out, err = run("--idempotency-key", "k" * 256, "product-line", "create", "--code", "K",
+                   "--name", "K")
+check(rc == 2 and text(err) == "liaison: --idempotency-key: 1 to 255 bytes (this one has 256)\n",
+      "an idempotency key too long is refused naming the option (%r)" % text(err))
 rc, out, _ = run("contact", "list", "--distributor", empty_id, "--json")
 check(rc == 0 and json.loads(out) == [], "an empty list is [] with --json (%r)" % out)
 rc, out, _ = run("contact", "list", "--distributor", empty_id)
@@ -265,10 +284,21 @@ check(rc == 2 and text(err) == "liaison: --page-size must be 1 to 500\n",
       "--page-size out of range, before anything is sent (%r)" % text(err))
 rc, out, err = run("meeting", "list", "--from", "2026-03-01", "--to", "2026-04-01")
 check(rc == 0, "meeting list takes days for --from and --to (%d %r)" % (rc, text(err)))
+# "is not a time" alone sent people looking for a typo in the format (a try-out).
 rc, out, err = run("meeting", "list", "--from", "2026-02-30")
-check(rc == 2 and "--from: '2026-02-30' is not a time" in text(err)
-      and "'YYYY-MM-DD'" in text(err) and len(lines(err)) == 1,
-      "a day that does not exist is refused, the forms named once (%r)" % text(err))
+check(rc == 2 and text(err) == "liaison: --from: '2026-02-30' is no such day: February 2026 has"
+      " 28 days\n", "a day that does not exist is refused, saying why (%r)" % text(err))
+for at, why in [("2028-02-30 10:00", "no such day: February 2028 has 29 days"),
+                ("2026-04-31T09:00:00+07:00", "no such day: April 2026 has 30 days"),
+                ("2026-00-10 10:00", "no such day: a year has months 01 to 12"),
+                ("2026-03-10 24:30", "no such time of day: a clock reads 00:00 to 23:59")]:
+    rc, out, err = run("meeting", "add", "1", "--title", "x", "--at", at)
+    check(rc == 2 and text(err) == "liaison: --at: '%s' is %s\n" % (at, why),
+          "--at %s is refused: %s (%r)" % (at, why, text(err)))
+rc, out, err = run("action", "add", "1", "--owner", "me", "--description", "x", "--due",
+                   "2027-02-29")
+check(rc == 2 and "'2027-02-29' is no such day: February 2027 has 28 days" in text(err),
+      "a due day that does not exist says why (%r)" % text(err))
 rc, out, err = run("meeting", "add", "1", "--title", "x", "--at", "2026-03-01")
 check(rc == 2 and "'YYYY-MM-DD HH:MM'" in text(err) and "a day (" not in text(err),
       "a meeting's --at needs a time of day, not a day alone (%r)" % text(err))
@@ -526,6 +556,19 @@ check(rc == 0 and "YYYY-MM-DD: from its 00:00 in your tenant's time zone" in " "
       "audit --help says what a day means")
 check("--entity distributor --entity-id ID" in text(out) and "--action" in text(out),
       "and how to read one record's history and one kind of act")
+# An auditor's spreadsheet: the same entries as CSV (an auditor's try-out had only a table).
+rc, out, _ = run("--json", "audit", "--all")
+entries = json.loads(out) if rc == 0 else []
+rc, out, err = run("audit", "--csv", "--all")
+rows = text(out).split("\r\n")
+check(rc == 0 and rows[0] == "ID,AT,ACTOR,ACTION,ENTITY,ENTITY ID,REQUEST,SOURCE"
+      and rows[-1] == "" and len(rows) == len(entries) + 2
+      and rows[1].split(",")[:2] == [str(entries[0]["id"]), entries[0]["at"]],
+      "audit --csv: a header, then one CRLF line per entry (%d %r %r)"
+      % (rc, text(out)[:300], text(err)))
+rc, out, err = run("audit", "--csv", "--page-size", "1")
+check(rc == 0 and len(text(out).split("\r\n")) == 3 and text(err).startswith("more: --cursor "),
+      "a page of CSV keeps the way to the next page off the rows (%r %r)" % (text(out), text(err)))
 rc, out, err = run("--json", "audit", "--all", "--action", "TENANT")
 acts = [e["action"] for e in json.loads(out)] if rc == 0 else text(err)
 check(rc == 0 and acts and all(a.startswith("tenant.") for a in acts),
