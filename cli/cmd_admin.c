@@ -39,7 +39,7 @@ static int tenant_one(struct cli *cli, const char *method, json_t *req, size_t n
 
 static int tenant_create(struct cli *cli, int argc, char **argv)
 {
-    const char *slug = NULL, *name = NULL, *email = NULL, *admin_name = "";
+    const char *slug = NULL, *name = NULL, *email = NULL, *admin_name = "", *zone = "";
     bool from_stdin = false;
     const struct cli_opt opts[] = {
         {"slug", &slug, NULL, true,
@@ -47,22 +47,30 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
         {"name", &name, NULL, true, "the exporter's company name"},
         {"admin-email", &email, NULL, true, "e-mail of the first tenant admin"},
         {"admin-name", &admin_name, NULL, false, "display name of the first tenant admin"},
+        {"time-zone", &zone, NULL, false,
+         "the tenant's time zone, e.g. Europe/Berlin (default UTC; its admins change it, and "
+         "its working hours, with 'liaison tenant hours')"},
         {"password-stdin", NULL, &from_stdin, false,
          "read the admin's password from standard input", "adminPassword"},
         {0}};
     const struct cli_command_spec spec = {
-        "admin tenant create --slug SLUG --name NAME --admin-email EMAIL [--admin-name NAME] "
-        "[--password-stdin]",
-        "Creates a tenant and its first tenant admin (password of at least 12 characters).", opts,
-        0, "admin tenant create --slug acme --name \"Acme GmbH\" --admin-email ana@acme.example"};
+        "admin tenant create --slug SLUG --name NAME --admin-email EMAIL [--admin-name NAME]\n"
+        "       [--time-zone ZONE] [--password-stdin]",
+        "Creates a tenant and its first tenant admin (password of at least 12 characters).\n"
+        "The tenant's time zone sets its days: a report's lateness, an audit filter's day,\n"
+        "the exporter's side of a meeting.",
+        opts, 0,
+        "admin tenant create --slug acme --name \"Acme GmbH\" --admin-email ana@acme.example "
+        "--time-zone Europe/Berlin"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     char password[256];
     if ((rc = cli_read_password("Admin password: ", from_stdin, password, sizeof password)))
         return rc;
-    json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:s}", "slug", slug, "name", name, "adminEmail",
-                            email, "adminName", admin_name, "adminPassword", password);
+    json_t *req =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "slug", slug, "name", name, "adminEmail", email,
+                  "adminName", admin_name, "adminPassword", password, "timeZone", zone);
     OPENSSL_cleanse(password, sizeof password);
     json_t *resp;
     rc = cli_call(cli, "CreateTenant", req, &resp);

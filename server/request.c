@@ -19,6 +19,7 @@
 #include "credential.h"
 #include "dispatch.h"
 #include "frame.h"
+#include "geo.h"
 #include "idempotency.h"
 #include "log.h"
 #include "metrics.h"
@@ -952,6 +953,20 @@ static bool request_invisible_at(const unsigned char *s)
            (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa1 && s[2] <= 0xa4) ||
            (s[0] == 0xef && s[1] == 0xb8 && s[2] >= 0x80 && s[2] <= 0x8f) ||
            (s[0] == 0xf3 && s[1] == 0xa0 && (s[2] == 0x80 || s[2] == 0x81));
+}
+
+bool request_check_zone(struct request *r, const char *field, const char *zone, bool required)
+{
+    if ((!*zone && !required) || geo_time_zone(zone))
+        return true;
+    const char *meant = *zone ? geo_time_zone_in_any_case(zone) : NULL;
+    const char *why = meant ? request_printf(r,
+                                             "not an IANA time zone of the tz database (did you "
+                                             "mean %s? the names are case-sensitive)",
+                                             meant)
+                            : NULL;
+    request_fail_field(r, field, why ? why : "not an IANA time zone of the tz database");
+    return false;
 }
 
 bool request_check_email(struct request *r, const char *field, const char *email, bool required)

@@ -294,6 +294,14 @@ bool request_check_text(struct request *r, const char *field, const char *text, 
 bool request_check_email(struct request *r, const char *field, const char *email, bool required);
 
 /*
+ * True when zone names a zone of the tz database (or is empty, when not
+ * required). Otherwise answers INVALID_ARGUMENT on field, naming the zone
+ * meant when only the case differs ("asia/tokyo": did you mean
+ * Asia/Tokyo?), and returns false.
+ */
+bool request_check_zone(struct request *r, const char *field, const char *zone, bool required);
+
+/*
  * request_check_text() counting characters, not bytes: text is at most
  * max UTF-8 characters (what the database's length() checks), so a title
  * in Vietnamese or Japanese gets the same room as one in English.

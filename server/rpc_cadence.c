@@ -172,8 +172,9 @@ static bool working_time_ok(struct request *r, const char *at, const Liaison__V1
         field = "";
         why = "required";
     } else if (!geo_time_zone(w->time_zone)) {
-        field = ".timeZone";
-        why = "a name of the tz database, e.g. Europe/Berlin";
+        /* Its own words: a zone typed in another case is named as it is written. */
+        char *path = request_printf(r, "%s.timeZone", at);
+        return request_check_zone(r, path ? path : at, w->time_zone, true);
     } else if (!hhmm_ok(w->business_hours_start)) {
         field = ".businessHoursStart";
         why = "HH:MM on a 24-hour clock";

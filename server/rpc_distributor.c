@@ -352,19 +352,6 @@ static bool clock_ok(const char *s)
            atoi(s + 3) < 60;
 }
 
-/* A zone refused on fields.timeZone; one typed in another case is named as it is written. */
-static void zone_refused(struct request *r, const char *zone)
-{
-    const char *meant = geo_time_zone_in_any_case(zone);
-    const char *why = meant ? request_printf(r,
-                                             "not an IANA time zone of the tz database (did you "
-                                             "mean %s? the names are case-sensitive)",
-                                             meant)
-                            : NULL;
-    request_fail_field(r, "fields.timeZone",
-                       why ? why : "not an IANA time zone of the tz database");
-}
-
 /* Checks DistributorFields; on failure answers and returns false. */
 static bool dist_fields_ok(struct request *r, const Liaison__V1__DistributorFields *f)
 {
@@ -398,10 +385,8 @@ static bool dist_fields_ok(struct request *r, const Liaison__V1__DistributorFiel
             }
         }
     }
-    if (!geo_time_zone(f->time_zone)) {
-        zone_refused(r, f->time_zone);
+    if (!request_check_zone(r, "fields.timeZone", f->time_zone, true))
         return false;
-    }
     const char *start = f->business_hours_start[0] ? f->business_hours_start : DEFAULT_HOURS_START;
     const char *end = f->business_hours_end[0] ? f->business_hours_end : DEFAULT_HOURS_END;
     if (!clock_ok(start) || !clock_ok(end)) {
@@ -566,10 +551,8 @@ static bool contact_fields_ok(struct request *r, const Liaison__V1__ContactField
         return false;
     }
     geo_language_canonical(f->language);
-    if (f->time_zone[0] && !geo_time_zone(f->time_zone)) {
-        zone_refused(r, f->time_zone);
+    if (!request_check_zone(r, "fields.timeZone", f->time_zone, false))
         return false;
-    }
     return true;
 }
 

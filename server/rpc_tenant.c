@@ -30,16 +30,18 @@
 #define EXPORT_CURSOR "exp"
 
 /*
- * $1 slug, $2 name. Binds the transaction to the new tenant, then records
- * the creation in the platform audit and in the tenant's own log.
+ * $1 slug, $2 name, $3 time zone ('': UTC). Binds the transaction to the
+ * new tenant, then records the creation in the platform audit and in the
+ * tenant's own log.
  */
-static struct db_stmt q_tenant_insert = {
-    "WITH m AS (INSERT INTO tenants (slug, name) VALUES ($1, $2)"
-    "  RETURNING " TENANT_COLS ", liaison_operator_bind(id) AS bound)"
-    " SELECT slug, name, status, created_at FROM m"
-    " WHERE liaison_platform_audit('tenant.create', m.slug)"
-    " AND liaison_audit('tenant.create', 'tenant', m.slug)",
-    2, 0};
+static struct db_stmt q_tenant_insert = {"WITH m AS (INSERT INTO tenants (slug, name, time_zone)"
+                                         "  VALUES ($1, $2, coalesce(nullif($3, ''), 'UTC'))"
+                                         "  RETURNING " TENANT_COLS
+                                         ", liaison_operator_bind(id) AS bound)"
+                                         " SELECT slug, name, status, created_at FROM m"
+                                         " WHERE liaison_platform_audit('tenant.create', m.slug)"
+                                         " AND liaison_audit('tenant.create', 'tenant', m.slug)",
+                                         3, 0};
 /*
  * $1 email, $2 name, $3 hash. The tenant starts with the standard
  * escalation ladder as its default (migration 0117), so that its first
@@ -329,6 +331,7 @@ static void create_tenant_hashed(void *arg, bool ok, const char *encoded)
     s[n].stmt = &q_tenant_insert;
     s[n].values[0] = in->slug;
     s[n].values[1] = in->name;
+    s[n].values[2] = in->time_zone;
     s[n + 1].stmt = &q_first_admin;
     s[n + 1].values[0] = in->admin_email;
     s[n + 1].values[1] = in->admin_name;
@@ -353,6 +356,8 @@ void rpc_create_tenant(struct request *r)
         return;
     if (!request_check_text(r, "adminName", in->admin_name, 200, false) ||
         !request_check_one_line(r, "adminName", in->admin_name))
+        return;
+    if (!request_check_zone(r, "timeZone", in->time_zone, false))
         return;
     if ((why = auth_password_problem(in->admin_password))) {
         request_fail_field(r, "adminPassword", why);

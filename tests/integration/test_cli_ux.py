@@ -78,6 +78,20 @@ rc, out, err = run("admin", "tenant", "create", "--slug", slug, "--name", "UX Gm
                    "--admin-email", "a@ux.example", "--password-stdin", stdin=pw,
                    env={"LIAISON_TOKEN": OPERATOR})
 check(rc == 0 and field(out, "STATUS") == "active", "tenant status shown as 'active'")
+# A tenant's zone was UTC until its admin found 'tenant hours' (an operator's try-out).
+rc, out, err = run("admin", "tenant", "create", "--slug", slug + "-jp", "--name", "東京商事",
+                   "--admin-email", "a@jp.example", "--time-zone", "asia/tokyo",
+                   "--password-stdin", stdin=pw, env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 2 and text(err) == "liaison: invalid --time-zone: not an IANA time zone of the tz"
+      " database (did you mean Asia/Tokyo? the names are case-sensitive)\n",
+      "admin tenant create refuses a zone in the wrong case, naming the one meant (%r)"
+      % text(err))
+rc, out, err = run("admin", "tenant", "create", "--slug", slug + "-jp", "--name", "東京商事",
+                   "--admin-email", "a@jp.example", "--time-zone", "Asia/Tokyo",
+                   "--password-stdin", stdin=pw, env={"LIAISON_TOKEN": OPERATOR})
+zone = t.psql("SELECT time_zone FROM tenants WHERE slug = '%s-jp'" % slug).strip()
+check(rc == 0 and zone == "Asia/Tokyo", "admin tenant create --time-zone sets the tenant's zone"
+      " (%d %r %r)" % (rc, zone, text(err)))
 # A slug ends up in calendar UIDs (meeting-1@trail-.liaison): a DNS label's shape (a try-out).
 rc, out, err = run("admin", "tenant", "create", "--slug", "trail-" + RUN + "-", "--name", "X",
                    "--admin-email", "a@ux.example", "--password-stdin", stdin=pw,
@@ -535,6 +549,9 @@ rc, out, _ = run("--json", "audit", "--all")
 newest = json.loads(out)[-1] if rc == 0 and json.loads(out) else {}
 at = datetime.datetime.fromisoformat(newest.get("at", "1970-01-01T00:00:00Z").replace("Z", "+00:00"))
 zone = "Pacific/Kiritimati" if at.hour >= 10 else "Pacific/Pago_Pago"  # UTC+14, UTC-11
+rc, out, err = run("tenant", "hours", "--time-zone", zone.lower())
+check(rc == 2 and "did you mean %s?" % zone in text(err),
+      "tenant hours names the zone meant by one in the wrong case (%r)" % text(err))
 rc, out, err = run("tenant", "hours", "--time-zone", zone)
 check(rc == 0, "the tenant's zone is set (%s)" % text(err))
 local = at.astimezone(zoneinfo.ZoneInfo(zone)).date()
