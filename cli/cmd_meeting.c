@@ -296,7 +296,6 @@ static void meeting_print(struct cli *cli, json_t *m)
     }
 }
 
-/* Calls method and prints the meeting it answers with. */
 /*
  * A meeting added with a start already past is a meeting recorded after
  * the fact, or a mistyped year or month (1901, a try-out): made, but said,
@@ -320,6 +319,7 @@ static void started_note(const struct cli *cli, const json_t *m)
             at, at + 11, (long long)cli_json_id(json_object_get(m, "id")));
 }
 
+/* Calls method and prints the meeting it answers with. */
 static int meeting_call(struct cli *cli, const char *method, json_t *req)
 {
     json_t *resp;
