@@ -777,9 +777,14 @@ static void charts(struct page *p, const json_t *ch)
         end_blocks(p);
         para(p);
         if (*since) {
-            fixed(p, "The relationship began on ");
+            /*
+             * The charts start at the first activation, not at the relationship's start,
+             * which a grant may date back (report open names that one): the sentence says
+             * which day it counts from, so that the two days do not read as one contradicted.
+             */
+            fixed(p, "The charter was first activated on ");
             user(p, since);
-            fixed(p, ": no month of it is over yet, so there is no performance to show. Its "
+            fixed(p, ": no month since is over yet, so there is no performance to show. The "
                      "first month's sales, targets, stock cover and health appear here once that "
                      "month ends.");
         } else {

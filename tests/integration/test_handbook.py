@@ -363,11 +363,11 @@ must("ActivateCharter", {"id": cb}, admin)
 began = sql("SELECT activated_at::date FROM charters WHERE tenant_id = %d AND id = %s"
             % (tid, cb))
 section = glance(db)
-check("The relationship began on %s: no month of it is over yet" % began in section
+check("The charter was first activated on %s: no month since is over yet" % began in section
       and not month_rows(section),
       "a relationship younger than its first month: a sentence only (%s)" % section)
 html_section = glance(db, "html")
-check("no month of it is over yet" in html_section and "<svg" not in html_section,
+check("no month since is over yet" in html_section and "<svg" not in html_section,
       "and in HTML, without empty charts")
 # Activated 75 days ago: its months run from that month to the last one over.
 sql("UPDATE charters SET activated_at = activated_at - interval '75 days'"

@@ -599,7 +599,7 @@ try:
     # Its charter was activated today: no month of it to chart, said in a
     # sentence, not twelve empty months from before it began (migration 0087).
     check(status == 200 and "Công ty Phụ tùng Sài Gòn" in body and "VN-SG" in body
-          and "<svg " not in body and "no month of it is over yet" in body
+          and "<svg " not in body and "no month since is over yet" in body
           and "attachment" in headers.get("Content-Disposition", ""),
           "its handbook downloads as HTML with its territory, and no empty charts")
     status, headers, body = fetch("/performance/handbook.md")
@@ -607,7 +607,7 @@ try:
           and headers["Content-Type"].lower().count("charset") == 1,
           "and as Markdown, its charset named once (%s)" % headers["Content-Type"])
     status, headers, body = fetch("/performance/scorecard.html")
-    check(status == 200 and "<svg " not in body and "no month of it is over yet" in body,
+    check(status == 200 and "<svg " not in body and "no month since is over yet" in body,
           "its scorecard downloads, saying its months are yet to come")
     check(fetch("/performance/other.html")[0] == 404, "nothing else under /performance")
 

@@ -185,8 +185,9 @@ static void test_empty(void)
              " \"documents\": [], \"notes\": {}, \"charts\": {\"since\": \"2026-12-01\","
              " \"attainment\": null, \"health\": [{\"at\": \"2026-12-01\", \"score\": 80}]}}");
     CHECK_EQ_INT(handbook_render(young, HANDBOOK_MARKDOWN, &t), 0);
-    CHECK(strstr(t.s, "The relationship began on 2026-12-01: no month of it is over yet") &&
-          !strstr(t.s, "| Month |"));
+    CHECK(
+        strstr(t.s, "The charter was first activated on 2026-12-01: no month since is over yet") &&
+        !strstr(t.s, "| Month |"));
     svg_text_free(&t);
     json_decref(young);
     json_t *unsigned_ = load("{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\":"
