@@ -611,8 +611,9 @@ static int report_comment(struct cli *cli, int argc, char **argv, bool reopen)
         {0}};
     const struct cli_command_spec review = {
         "report review ID [--comment TEXT]",
-        "Reviews a submitted report (exporter staff): it is final from then on.", opts, 1,
-        "report review 7 --comment \"Tồn kho phanh thấp, cần đặt thêm\""};
+        "Reviews a submitted report (exporter staff): it is final from then on, so a month's "
+        "report is reviewed once that month is over in the distributor's time zone.",
+        opts, 1, "report review 7 --comment \"Tồn kho phanh thấp, cần đặt thêm\""};
     const struct cli_command_spec back = {
         "report reopen ID --comment TEXT",
         "Returns a submitted report to draft (exporter staff), saying why; the distributor "

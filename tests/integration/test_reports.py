@@ -60,6 +60,12 @@ def sql(query):
     return out[-1].strip() if out else ""
 
 
+def clock(at):
+    """The service clock (liaison_clock) fixed at at, until DELETE FROM liaison_clock."""
+    t.psql("INSERT INTO liaison_clock (fixed_at) VALUES ('%s') ON CONFLICT (only_row)"
+           " DO UPDATE SET fixed_at = EXCLUDED.fixed_at, shift = '0'" % at)
+
+
 def violation(out, field):
     return [v.get("description", "") for v in (out or {}).get("violations", [])
             if v.get("field") == field] if isinstance(out, dict) else []
@@ -424,7 +430,17 @@ must("SaveReport", {"id": report, "sections": ["sales_by_line"], "sales": SALES 
     {"productLineId": flt, "units": 40, "revenueMinor": 2000000, "currency": "VND"}]},
      saigon_user)
 must("SubmitReport", {"id": report}, saigon_user)
+# A review is final: before the month is over, the month's last sales were yet to be made
+# (a try-out; migration 0152). Submitted early, the report waits for its month to end.
+clock("%s-28T16:59:00Z" % CUR)  # 23:59 in Ho Chi Minh City
 code, out = call("ReviewReport", {"id": report, "comment": "Tốt. よくできました"}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message", "") == (
+    "%s is not over yet where the distributor is (Asia/Ho_Chi_Minh): a review makes the report"
+    " final, so it is reviewed from %s-01; until then it can be returned to draft" % (CUR, NEXT)),
+    "a report is not reviewed before its month is over (%s %s)" % (code, out))
+clock("%s-01T00:30:00+07:00" % NEXT)
+code, out = call("ReviewReport", {"id": report, "comment": "Tốt. よくできました"}, admin)
+t.psql("DELETE FROM liaison_clock")
 r = out.get("report", {})
 check(code == "OK" and r.get("status") == "reviewed" and r.get("reviewComment")
       == "Tốt. よくできました" and r.get("reviewedBy", "").startswith("user:")
