@@ -170,7 +170,8 @@ static int ac_list(struct cli *cli, int argc, char **argv)
         {"distributor", &dist, NULL, false, "a distributor: id or name", "distributorId"},
         {"status", &status, NULL, false, "open, done or cancelled"},
         {"overdue", NULL, &overdue, false, "open and past due"},
-        {"mine", NULL, &mine, false, "those you own", "ownerUserId"},
+        {"mine", NULL, &mine, false, "those you own, also as the contact with your e-mail",
+         "ownerUserId"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {

@@ -332,7 +332,9 @@ static int cad_series(struct cli *cli, int argc, char **argv)
         "Pausing cancels them until it resumes; ending cancels them for good.\n"
         "Held and missed meetings are never touched. The series' attendees (at most 20)\n"
         "are in each meeting it makes, and in its scheduled meetings to come; someone\n"
-        "invited to one meeting by hand stays, and a contact who left is left out.",
+        "invited to one meeting by hand stays, one taken out of one ('meeting uninvite')\n"
+        "stays out of it, a person already in a meeting (a user and a contact of one\n"
+        "e-mail are one person) is not added again, and a contact who left is left out.",
         opts, 2,
         "cadence series update 12 --title \"Họp hàng tuần\" --duration 25 --attendee me "
         "--attendee \"Nguyễn Văn An\""};

@@ -425,12 +425,13 @@ static int mt_invite(struct cli *cli, int argc, char **argv)
         "meeting invite ID EMAIL|CONTACT|me",
         "Adds an attendee to a meeting: a user of your tenant by e-mail ('me': yourself), or a\n"
         "contact of the meeting's distributor by e-mail or name. 'meeting show ID' then lists\n"
-        "the attendee with the id 'meeting attendance' takes.",
+        "the attendee with the id 'meeting attendance' takes. A person is in a meeting once:\n"
+        "a user and a contact of the same e-mail are one, and the second is refused.",
         none, 2, "meeting invite 42 \"Nguyễn Văn An\""};
     const struct cli_command_spec uninvite = {
         "meeting uninvite ID ATTENDEE",
         "Removes an attendee from a meeting. ATTENDEE: the attendee's id, as 'meeting show ID'\n"
-        "lists it.",
+        "lists it. The meeting's series does not put them back in it; 'meeting invite' does.",
         none, 2, "meeting uninvite 42 7"};
     bool add = !strcmp(argv[0], "invite");
     const char *args[2] = {NULL, NULL};

@@ -119,7 +119,10 @@ static struct db_stmt q_meeting_create_ok = {
     2, 0};
 /*
  * $1 distributor, $2 title, $3 agenda, $4 starts_at, $5 minutes, $6 attendees.
- * The new id is kept in the transaction for the reply (q_meeting_created).
+ * One attendance a person (liaison_attendee_person, migration 0148): a user
+ * and a contact of the same e-mail named both were in the meeting twice (a
+ * try-out), so the user is kept, as a series keeps them. The new id is kept
+ * in the transaction for the reply (q_meeting_created).
  */
 static struct db_stmt q_meeting_create = {
     "WITH m AS (INSERT INTO meetings (tenant_id, distributor_id, kind, title, agenda, starts_at,"
@@ -129,9 +132,12 @@ static struct db_stmt q_meeting_create = {
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
     "  RETURNING id, distributor_id),"
     " a AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
-    "  SELECT DISTINCT liaison_tenant(), m.id, p.user_id, p.contact_id"
+    "  SELECT DISTINCT ON (liaison_attendee_person(p.user_id, p.contact_id)) liaison_tenant(),"
+    "  m.id, p.user_id, p.contact_id"
     "  FROM m CROSS JOIN LATERAL unnest($6::text[]) w (who)"
-    "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, w.who) p RETURNING id)"
+    "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, w.who) p"
+    "  ORDER BY liaison_attendee_person(p.user_id, p.contact_id), p.user_id NULLS LAST"
+    "  RETURNING id)"
     " SELECT m.id, (SELECT count(*) FROM a) AS _attendees FROM m"
     " WHERE liaison_audit('meeting.create', 'meeting', m.id::text)"
     " AND set_config('liaison.created_meeting', m.id::text, true) <> ''",
@@ -291,13 +297,21 @@ static struct db_stmt q_attendee_can_add = {
     " FROM (SELECT (SELECT m.distributor_id FROM meetings m" JOIN_DM
     " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES ") AS dist) x",
     2, 0};
-/* $1 meeting, $2 attendee */
+/*
+ * $1 meeting, $2 attendee. Invited by hand, a person taken out of this
+ * meeting by hand (q_attendee_remove) is no longer kept out of it: its
+ * series' re-syncs follow it for them again (migration 0148).
+ */
 static struct db_stmt q_attendee_add = {
-    "WITH m AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
+    "WITH x AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
     "  SELECT liaison_tenant(), m.id, p.user_id, p.contact_id FROM meetings m" JOIN_DM
     "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, $2) p"
     "  WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
-    "  RETURNING id)" EXEC_AUDITED("'meeting.attendee.add'", "meeting_attendee"),
+    "  RETURNING id, meeting_id, liaison_attendee_person(user_id, contact_id) AS person),"
+    " back AS (UPDATE meetings mt SET uninvited = array_remove(mt.uninvited, x.person)"
+    "  FROM x WHERE mt.tenant_id = liaison_tenant() AND mt.id = x.meeting_id"
+    "  AND x.person = ANY (mt.uninvited) RETURNING mt.id),"
+    " m AS (SELECT x.id FROM x)" EXEC_AUDITED("'meeting.attendee.add'", "meeting_attendee"),
     2, 0};
 /* $1 meeting, $2 attendee: an attendee of a meeting the caller reaches. */
 static struct db_stmt q_attendee_found = {
@@ -306,11 +320,20 @@ static struct db_stmt q_attendee_found = {
     " WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint"
     " AND a.meeting_id = $1::bigint AND " SEES "), 'no such attendee of this meeting')",
     2, 0};
-/* $1 meeting, $2 attendee (checked by q_attendee_found) */
+/*
+ * $1 meeting, $2 attendee (checked by q_attendee_found). The meeting keeps
+ * the person taken out (migration 0148): its series' next re-sync put them
+ * back (a review), though a removal by hand is the user's word on that one
+ * meeting, until they are invited to it by hand again.
+ */
 static struct db_stmt q_attendee_remove = {
-    "WITH m AS (DELETE FROM meeting_attendees a WHERE a.tenant_id = liaison_tenant()"
+    "WITH x AS (DELETE FROM meeting_attendees a WHERE a.tenant_id = liaison_tenant()"
     "  AND a.id = $2::bigint AND a.meeting_id = $1::bigint"
-    "  RETURNING a.id)" EXEC_AUDITED("'meeting.attendee.remove'", "meeting_attendee"),
+    "  RETURNING a.id, liaison_attendee_person(a.user_id, a.contact_id) AS person),"
+    " kept_out AS (UPDATE meetings mt SET uninvited = mt.uninvited || x.person"
+    "  FROM x WHERE mt.tenant_id = liaison_tenant() AND mt.id = $1::bigint"
+    "  AND NOT x.person = ANY (mt.uninvited) RETURNING mt.id),"
+    " m AS (SELECT x.id FROM x)" EXEC_AUDITED("'meeting.attendee.remove'", "meeting_attendee"),
     2, 0};
 /* $1 meeting, $2 attendee (checked by q_attendee_found), $3 attended */
 static struct db_stmt q_attendance = {
@@ -447,13 +470,18 @@ static struct db_stmt q_action_create = {
  * $1 after id, $2 limit, $3 distributor, $4 owner user, $5 owner contact
  * (0: any), $6 status, $7 after time. By due date then id, what falls due
  * first first, whenever it was written down (index action_items_due, 0082).
+ * A contact's items are also those of the user who is that contact (the
+ * same e-mail, liaison_contact_user, migration 0148): a distributor's user
+ * who is also one of its contacts did not find them with 'action list
+ * --mine' (a try-out).
  */
 static struct db_stmt q_action_list = {
     "SELECT " ACTION_COLS ", " EXEC_PAGE_AT(
         "a.due_at") " FROM action_items a" JOIN_DA " WHERE a.tenant_id = liaison_tenant() AND " SEES
                     " AND (a.due_at, a.id) > ($7::timestamptz, $1::bigint)"
                     " AND ($3::bigint = 0 OR a.distributor_id = $3::bigint)"
-                    " AND ($4::bigint = 0 OR a.owner_user_id = $4::bigint)"
+                    " AND ($4::bigint = 0 OR a.owner_user_id = $4::bigint"
+                    "  OR liaison_contact_user(a.distributor_id, a.owner_contact_id) = $4::bigint)"
                     " AND ($5::bigint = 0 OR a.owner_contact_id = $5::bigint)"
                     " AND ($6 = '' OR a.status = $6"
                     "  OR ($6 = 'overdue' AND a.status = 'open' AND a.due_at < liaison_now()))"

@@ -406,6 +406,82 @@ try:
           attendees_of(upcoming) == [[str(first), "Nguyễn Văn An", "f"]],
           "--no-attendees clears them, the hand invitation stays: %s" % attendees_of(upcoming))
     must("RemoveContact", {"id": lan}, admin)
+    # ---------------- one meeting changed by hand, then the series re-synced ----------------
+    # A review and a try-out: someone taken out of one meeting by hand ('meeting
+    # uninvite') was put back by the series' next re-sync (an attendee added to
+    # the series, a contact leaving or rejoining, the series resumed); and a
+    # distributor's user who is also one of its contacts (the same e-mail) sat
+    # in one meeting twice, once invited by hand and once by the series.
+    msid = int(psql("SELECT id FROM meeting_series WHERE distributor_id = %d AND kind = 'monthly'"
+                    % d_vn))
+    hoa = must("CreateContact", {"distributorId": d_vn, "fields": {
+        "name": "Lê Thị Hoa", "role": "general manager", "email": "hoa@hanoi.example"}},
+        admin)["contact"]["id"]
+    must("CreateContact", {"distributorId": d_vn, "fields": {
+        "name": "Đỗ Văn Minh", "role": "purchasing manager", "email": "Minh@Hanoi.example"}}, admin)
+    minh_id = user(admin, "minh@hanoi.example", "ROLE_DISTRIBUTOR_USER", distributorId=d_vn)
+
+    def people(mid):
+        return sorted((a.get("name"), a.get("email", "").lower()) for a in must(
+            "GetMeeting", {"id": mid}, admin)["meeting"].get("attendees", []))
+
+    monthly = [int(x) for x in psql(
+        "SELECT id FROM meetings m WHERE series_id = %d AND %s ORDER BY starts_at"
+        % (msid, upcoming)).split()]
+    m_out, m_hand, m_rest = monthly[0], monthly[1], monthly[2:]
+    must("UpdateMeetingSeries", {"id": msid, "attendees": ["Lê Thị Hoa"]}, admin)
+    row = [a["id"] for a in must("GetMeeting", {"id": m_out}, admin)["meeting"]["attendees"]
+           if a.get("contactId") == hoa]
+    code, out = cli("meeting", "uninvite", str(m_out), row[0] if row else "0", token=admin)
+    check(code == "OK" and not out.get("attendees"), "Hoa is taken out of one monthly review")
+    code, out = cli("meeting", "invite", str(m_hand), "Đỗ Văn Minh", token=admin)
+    check(code == "OK", "the contact Minh is invited to another by hand (%s %s)" % (code, out))
+    must("UpdateMeetingSeries", {"id": msid, "attendees": ["Lê Thị Hoa", "minh@hanoi.example"]},
+         admin)
+    hoa_p = ("Lê Thị Hoa", "hoa@hanoi.example")
+    minh_u, minh_c = ("minh@hanoi.example", "minh@hanoi.example"), ("Đỗ Văn Minh",
+                                                                    "minh@hanoi.example")
+    check(people(m_out) == [minh_u],
+          "an attendee added to the series does not bring back one taken out by hand: %s"
+          % people(m_out))
+    check(people(m_hand) == sorted([hoa_p, minh_c]),
+          "nor invites the series' user who is the contact already invited by hand (the same"
+          " e-mail): one attendance a person: %s" % people(m_hand))
+    check(all(people(m) == sorted([hoa_p, minh_u]) for m in m_rest),
+          "the series' other meetings follow it: %s" % people(m_rest[0]))
+    today = psql("SELECT (liaison_now() AT TIME ZONE 'Europe/Berlin')::date")
+    must("SetContactLeft", {"id": hoa, "leftOn": today}, admin)
+    must("SetContactLeft", {"id": hoa, "rejoined": True}, admin)
+    check(people(m_out) == [minh_u] and all(hoa_p in people(m) for m in m_rest),
+          "rejoining puts her back in the series' meetings, not in the one she was taken out of:"
+          " %s" % people(m_out))
+    must("UpdateMeetingSeries", {"id": msid, "status": "paused"}, admin)
+    must("UpdateMeetingSeries", {"id": msid, "status": "active"}, admin)
+    check(people(m_out) == [minh_u] and people(m_hand) == sorted([hoa_p, minh_c]),
+          "nor does resuming the series: %s %s" % (people(m_out), people(m_hand)))
+    code, out = call("AddMeetingAttendee", {"meetingId": m_hand, "attendee": "minh@hanoi.example"},
+                     admin)
+    check(code == "ALREADY_EXISTS" and "same e-mail" in out.get("message", ""),
+          "by hand the same person is refused, as before (%s %s)" % (code, out))
+    code, out = cli("meeting", "invite", str(m_out), "hoa@hanoi.example", token=admin)
+    check(code == "OK" and people(m_out) == sorted([hoa_p, minh_u]),
+          "invited again by hand she is back (%s %s)" % (code, out))
+    must("UpdateMeetingSeries", {"id": msid, "attendees": ["minh@hanoi.example"]}, admin)
+    must("UpdateMeetingSeries", {"id": msid, "attendees": ["Lê Thị Hoa", "minh@hanoi.example"]},
+         admin)
+    check(people(m_out) == sorted([hoa_p, minh_u]) and
+          all(people(m) == sorted([hoa_p, minh_u]) for m in m_rest),
+          "and the series follows that meeting again, once each: %s" % people(m_out))
+    # Twice in one meeting already (as the series made it before): its next re-sync keeps the
+    # hand invitation only.
+    psql("INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, from_series)"
+         " SELECT tenant_id, id, %s, true FROM meetings WHERE id = %d" % (minh_id, m_hand))
+    must("UpdateMeetingSeries", {"id": msid, "attendees": ["minh@hanoi.example", "Lê Thị Hoa"]},
+         admin)
+    check(people(m_hand) == sorted([hoa_p, minh_c]),
+          "a person the series added beside their hand invitation goes at its next re-sync: %s"
+          % people(m_hand))
+    must("UpdateMeetingSeries", {"id": msid, "clearAttendees": True}, admin)
     # Weekly operational check-ins last 15 to 30 minutes (DOMAIN): a weekly
     # series of 60 or 10 minutes, or such a default, was taken.
     for minutes in (10, 60):

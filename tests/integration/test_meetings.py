@@ -742,6 +742,34 @@ try:
                      manager)
     check(refused(code, out, "ALREADY_EXISTS", "under the same e-mail"),
           "the same e-mail is not invited twice, as a user and as a contact (%s %s)" % (code, out))
+    # Named both ways in one new meeting, the person was in it twice (a try-out): one
+    # attendance, under the user, as by hand and by a series.
+    code, out = call("CreateMeeting", {
+        "distributorId": d1, "title": "Họp một người hai tên", "startsAt": "2026-12-01T08:00:00Z",
+        "durationMinutes": 30, "attendees": ["Trần Thị Lan", "portal@saigon.example"]}, manager)
+    check(code == "OK" and [(a.get("userId"), a.get("contactId")) for a in
+                            out["meeting"].get("attendees", [])] == [(portal_ids[0], None)],
+          "a user and a contact of the same e-mail in one new meeting are one attendee"
+          " (%s %s)" % (code, out))
+    if code == "OK":
+        must("CancelMeeting", {"id": out["meeting"]["id"]}, manager)
+    # An item owned by the contact whose e-mail is a distributor user's did not reach that user:
+    # 'action list --mine' left it out, and no action_item_assigned event was for them.
+    lan_item = must("CreateActionItem", {"distributorId": d1, "description": "Gửi lịch giao hàng",
+                                         "owner": "Trần Thị Lan", "dueOn": "2026-12-31"},
+                    manager)["actionItem"]
+    check(lan_item.get("ownerContactId") and not lan_item.get("ownerUserId"),
+          "the item is the contact's: %s" % lan_item)
+    code, out = _cli.cli("action", "list", "--mine", "--all", token=portal1)
+    check(code == "OK" and [x["id"] for x in out] == [lan_item["id"]],
+          "action list --mine gives the portal user the item of the contact it is (%s %s)"
+          % (code, out))
+    mine = must("ListActionItems", {"ownerUserId": mgr_id}, manager)["actionItems"]
+    check(lan_item["id"] not in [x["id"] for x in mine], "and nobody else's list has it")
+    check(sql("SELECT count(*) FROM events WHERE tenant_id = %s AND kind = 'action_item_assigned'"
+              " AND subject_id = %s AND user_id = %s" % (tid, lan_item["id"], portal_ids[0]))
+          == "1", "the portal user is told of it as its own (action_item_assigned)")
+    must("CancelActionItem", {"id": lan_item["id"]}, manager)
     code, out = call("AddMeetingAttendee", {"meetingId": moved, "attendee": "Nguyễn Văn An"},
                      manager)
     check(code == "ALREADY_EXISTS", "not twice (by name this time)")
