@@ -36,14 +36,16 @@ static const struct output_column taken_cols[] = {
     {"STEP", "stepNo"},           {"KIND", "kind"},     {"CONTACT", "contactName"},
     {"ROLE", "contactRole"},      {"METHOD", "method"}, {"REACHED AT", "reachedAt"},
     {"EXPECTED BY", "expectedBy"}};
-static const struct output_column list_cols[] = {{"ID", "id"},
-                                                 {"DISTRIBUTOR", "distributorName"},
-                                                 {"SEVERITY", "severity"},
-                                                 {"SUBJECT", "subject"},
-                                                 {"STATE", "state"},
-                                                 {"STEP", "stepKind"},
-                                                 {"SENT AT", "sentAt"},
-                                                 {"EXPECTED BY", "expectedBy"}};
+static const struct output_column list_cols[] = {
+    {"ID", "id"},
+    {"DISTRIBUTOR", "distributorName"},
+    {"SEVERITY", "severity"},
+    {"SUBJECT", "subject"},
+    {"STATE", "state"},
+    {"STEP", "stepKind"},
+    {"SENT AT", "sentAt"},
+    {"EXPECTED BY", "expectedBy"},
+    {"WORKING HOURS", "workingHoursOnly", OUTPUT_BOOL}};
 
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -411,7 +413,8 @@ static int esc_list(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "one distributor (id or name)"},
         {"state", pending ? NULL : &state, NULL, false,
-         "open (pending or overdue), pending, overdue or answered"},
+         "open (pending or overdue), pending, overdue, answered or closed (its distributor "
+         "terminated)"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_opt *use = opts;

@@ -29,7 +29,8 @@ static const struct output_column line_cols[] = {{"LINE", "id"},
                                                  {"QUANTITY", "quantity"},
                                                  {"UNIT PRICE", "unitPriceMinor", OUTPUT_COUNT},
                                                  {"AMOUNT", "amountMinor", OUTPUT_COUNT},
-                                                 {"SHIPPED", "shipped", OUTPUT_COUNT}};
+                                                 {"SHIPPED", "shipped", OUTPUT_COUNT},
+                                                 {"PLANNED", "planned", OUTPUT_COUNT}};
 static const struct output_column shipment_cols[] = {{"ID", "id"},
                                                      {"ORDER", "orderId"},
                                                      {"CARRIER", "carrier"},

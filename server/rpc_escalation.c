@@ -30,7 +30,7 @@
     " FROM escalation_requests e JOIN distributors d"                                              \
     " ON d.tenant_id = e.tenant_id AND d.id = e.distributor_id"
 #define ESC_STATE                                                                                  \
-    "CASE WHEN e.status = 'answered' THEN 'answered' WHEN e.step_no > 1 THEN 'overdue'"            \
+    "CASE WHEN e.status IN ('answered', 'closed') THEN e.status WHEN e.step_no > 1 THEN 'overdue'" \
     " ELSE 'pending' END"
 #define ESC_COLS                                                                                   \
     "e.id, e.distributor_id, d.name AS distributor_name, e.severity, e.subject, e.body AS text,"   \
@@ -349,13 +349,14 @@ void rpc_respond_escalation(struct request *r)
 
 void rpc_list_escalations(struct request *r)
 {
-    static const char *const states[] = {"", "open", "pending", "overdue", "answered", NULL};
+    static const char *const states[] = {"",         "open",   "pending", "overdue",
+                                         "answered", "closed", NULL};
     const Liaison__V1__ListEscalationsRequest *in =
         (const Liaison__V1__ListEscalationsRequest *)r->input;
     if (!distributor_filter_ok(r, in->distributor_id))
         return;
     if (!word_in(in->state, states)) {
-        request_fail_field(r, "state", "open, pending, overdue or answered");
+        request_fail_field(r, "state", "open, pending, overdue, answered or closed");
         return;
     }
     exec_run(r, &d_list);

@@ -39,7 +39,10 @@
     "  'amount_minor', l.amount_minor, 'shipped', (SELECT coalesce(sum(x.quantity), 0)"            \
     "   FROM shipment_lines x JOIN shipments s ON s.tenant_id = x.tenant_id"                       \
     "   AND s.id = x.shipment_id WHERE x.tenant_id = l.tenant_id AND x.order_line_id = l.id"       \
-    "   AND s.status <> 'cancelled')) ORDER BY l.id)"                                              \
+    "   AND s.status IN ('in_transit', 'delivered')), 'planned', (SELECT"                          \
+    "   coalesce(sum(x.quantity), 0) FROM shipment_lines x JOIN shipments s ON"                    \
+    "   s.tenant_id = x.tenant_id AND s.id = x.shipment_id WHERE x.tenant_id = l.tenant_id"        \
+    "   AND x.order_line_id = l.id AND s.status = 'planned')) ORDER BY l.id)"                      \
     " FROM order_lines l JOIN products p ON p.tenant_id = l.tenant_id AND p.id = l.product_id"     \
     " WHERE l.tenant_id = o.tenant_id AND l.order_id = o.id) AS lines"
 #define SHIPMENT_COLS                                                                              \
@@ -267,8 +270,8 @@ void rpc_place_order(struct request *r)
         else if (l->unit_price_minor &&
                  (l->quantity > (REQUEST_MAX_AMOUNT - total) / l->unit_price_minor))
             f = "unitPriceMinor", why = ORDER_TOTAL_TOO_LARGE;
-        else if (l->id || l->amount_minor || l->shipped) {
-            f = l->id ? "id" : l->amount_minor ? "amountMinor" : "shipped";
+        else if (l->id || l->amount_minor || l->shipped || l->planned) {
+            f = l->id ? "id" : l->amount_minor ? "amountMinor" : l->shipped ? "shipped" : "planned";
             why = "set by the server: a line gives productId or sku, quantity and unitPriceMinor";
         }
         if (f) {

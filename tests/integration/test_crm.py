@@ -1016,4 +1016,55 @@ else:
           "a grant starting %s, the tenant's day %s (%s) and UTC's %s: %s (%s %s)"
           % (starts, tenant_day, zone, utc_day, want, code, out))
 
+# ---------------- a reassigned carve-out deal: one customer ----------------
+# A distributor's deal for the exporter's carve-out customer, reassigned to the exporter, left the
+# distributor's account of it behind, empty: the customer showed twice (an exporter's try-out).
+siam, siam_user = distributor("Siam Auto Parts", "TH", [{"region": "TH", "allLines": True}],
+                              [{"accountName": "Siam Cement Group", "region": "TH",
+                                "note": "direct"}])
+
+
+def siam_accounts():
+    return must("ListKeyAccounts", {"name": "siam cement"}, admin)["accounts"]
+
+
+code, out = register(siam_user, "Siam Cement Group", "TH-10", country="TH", currency="THB")
+deal = out.get("lead", {})
+ours_siam = deal.get("keyAccountId")
+check(code == "OK" and deal.get("flags") == ["carve_out"], "a carve-out deal, flagged (%s)" % out)
+talk = must("CreateInteraction", {"kind": "visit", "summary": "Met the purchasing team",
+                                  "leadId": deal.get("id")}, siam_user)["interaction"]["id"]
+code, out = _cli.cli("lead", "decide", str(deal.get("id")), "reassign", "--to", "exporter",
+                     token=admin)
+accounts = siam_accounts()
+check(code == "OK" and [(a["id"], a.get("distributorId")) for a in accounts]
+      == [(ours_siam, None)]
+      and must("GetLead", {"id": deal.get("id")}, admin)["lead"]["keyAccountId"] == ours_siam,
+      "reassigned to the exporter, the customer is one account, the same, now the exporter's "
+      "(%s %s %s)" % (code, out, accounts))
+now_on = must("GetLead", {"id": deal.get("id")}, admin)["lead"]["keyAccountId"]
+check([i["id"] for i in must("ListInteractions", {"keyAccountId": now_on},
+                             admin).get("interactions", [])] == [talk],
+      "and keeps its history: the visit logged on the deal is on the account the deal is on")
+# The exporter has the customer now: another registration of it makes the distributor's account
+# again, and reassigning that deal joins the exporter's, the emptied copy gone.
+code, out = register(siam_user, "Siam Cement Group", "TH-10", country="TH", currency="THB")
+again = out.get("lead", {})
+talk2 = must("CreateInteraction", {"kind": "call", "summary": "Called back",
+                                   "leadId": again.get("id")}, siam_user)["interaction"]["id"]
+check(code == "OK" and again.get("keyAccountId") != ours_siam and len(siam_accounts()) == 2,
+      "a second registration is on the distributor's own account (%s)" % out)
+code, out = _cli.cli("lead", "decide", str(again.get("id")), "reassign", "--to", "exporter",
+                     token=admin)
+accounts = siam_accounts()
+check(code == "OK" and [a["id"] for a in accounts] == [ours_siam]
+      and must("GetLead", {"id": again.get("id")}, admin)["lead"]["keyAccountId"] == ours_siam
+      and audited("key_account.merge", again.get("keyAccountId")) == 1,
+      "reassigned, the deal joins the exporter's account and the copy is merged away, audited "
+      "(%s %s %s)" % (code, out, accounts))
+now_on = must("GetLead", {"id": again.get("id")}, admin)["lead"]["keyAccountId"]
+check(sorted(i["id"] for i in must("ListInteractions", {"keyAccountId": now_on},
+                                   admin).get("interactions", [])) == sorted([talk, talk2]),
+      "with the deal's interactions, beside the first deal's (%s)" % now_on)
+
 t.finish("test_crm")

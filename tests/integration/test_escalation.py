@@ -252,6 +252,17 @@ try:
           [(s.get("contactId"), s["method"], s["responseHours"]) for s in p.get("steps", [])] ==
           [(an, "email", 2), (binh, "phone", 4), (cuong, "messaging", 6)],
           "CLI sets Saigon's own ladder by contact name and id: %s %s" % (code, out))
+    # One person on two rungs would be called twice while the climb looks like progress.
+    rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",
+                          "--severity", "critical", "--step", "Nguyễn Văn An:email:2",
+                          "--step", "%s:phone:4" % binh, "--step", "Nguyễn Văn An:visit:6",
+                          token=admin)
+    check(rc != 0 and "Nguyễn Văn An (contact %s) is already on rung 1 of this ladder" % an in err
+          and [s_.get("contactId") for s_ in must("GetEscalationProtocol", {
+              "distributorId": sg, "severity": "critical"}, admin)["protocols"][0]["steps"]]
+          == [an, binh, cuong],
+          "the same contact on two rungs is refused naming it and its rung, the ladder kept "
+          "(%d %s)" % (rc, err))
     rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",
                           "--severity", "low", "--step", "KẾ TOÁN TRƯỞNG:email:48", token=admin)
     check(rc == 0 and "no contact of the distributor has the role 'KẾ TOÁN TRƯỞNG' yet" in err,
@@ -584,6 +595,12 @@ try:
     ids = [x["id"] for x in out] if code == "OK" else []
     check(code == "OK" and ids == [eid, e2["id"]],
           "escalation pending: the unanswered requests (%s %s)" % (code, ids))
+    for what in ("pending", "list"):
+        rc, text, err = cli_text("escalation", what, token=admin)
+        head = text.splitlines()[0] if text.strip() else ""
+        check(rc == 0 and head.rstrip().endswith("WORKING HOURS"),
+              "escalation %s shows whether the deadline counts working hours only (%d %s %s)"
+              % (what, rc, head, err))
     code, out = call("ListEscalations", {"state": "answered"}, admin)
     check(code == "OK" and [x["id"] for x in out["escalations"]] == [e3, e4["id"]],
           "answered requests listed")
@@ -627,7 +644,29 @@ try:
     must("SetEscalationProtocol", {"distributorId": gone, "severity": "critical", "steps": [
         {"contactId": contact(gone, "Trần Thị Bình", "purchasing manager"), "method": "email",
          "responseHours": 4}]}, admin)
+    # Its open request is closed with it: nobody is left to answer, and its ladder stops.
+    open_req = must("CreateEscalationRequest", {"distributorId": gone, "severity": "critical",
+                                                "subject": "Hàng tồn", "text": "Xin trả lời."},
+                    admin)["escalation"]["id"]
+    n_req, n_audit = str(int(n_req) + 1), n_audit + 1
+    closed_before = audits("escalation.close")
     must("SetDistributorStatus", {"id": gone, "status": "terminated"}, admin)
+    g = get(open_req, admin)
+    check(g.get("state") == "closed" and "Công ty Đã Chấm Dứt was terminated" in
+          g.get("response", "") and audits("escalation.close") == closed_before + 1,
+          "terminating a distributor closes its open request, audited, saying why (%s)" % g)
+    check(sql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind = 'escalation_step' AND "
+              "key = 'escalation:%s' AND done_at IS NULL" % (tid, open_req)) == "0",
+          "and its ladder is no longer climbed: no escalation_step job left")
+    code, out = cli("escalation", "pending", token=admin)
+    check(code == "OK" and open_req not in [x["id"] for x in out],
+          "the closed request leaves the pending list (%s %s)" % (code, out))
+    rc, so, se = cli_text("escalation", "show", str(open_req), token=admin)
+    check(rc == 0 and "closed unanswered: Công ty Đã Chấm Dứt was terminated on" in so,
+          "escalation show says why it was closed (%d %s %s)" % (rc, so, se))
+    code, out = call("RespondEscalation", {"id": open_req, "text": "muộn"}, admin)
+    check(code == "FAILED_PRECONDITION" and "closed when its distributor was terminated"
+          in out.get("message", ""), "a closed request takes no answer (%s %s)" % (code, out))
     code, out = call("CreateEscalationRequest", {"distributorId": gone, "severity": "critical",
                                                  "subject": "x", "text": "y"}, admin)
     check(code == "FAILED_PRECONDITION"

@@ -274,10 +274,22 @@ check(code == "OK" and out["shipment"]["status"] == "cancelled", "a shipment is 
 code, out = ship([(bl, 150), (fl, 20)])
 s3 = out.get("shipment", {}).get("id")
 check(code == "OK", "a cancelled shipment's quantities may ship again (%s %s)" % (code, out))
-code, out = call("GetOrder", {"id": order}, admin)
-check(code == "OK" and [x.get("shipped") for x in out["order"]["lines"]] in ([200, 20],
-                                                                              ["200", "20"]),
-      "the order shows what its lines shipped (%s)" % out.get("order", {}).get("lines"))
+
+
+def shipped_planned():
+    lines = must("GetOrder", {"id": order}, admin)["order"]["lines"]
+    return [(int(x.get("shipped", 0)), int(x.get("planned", 0))) for x in lines]
+
+
+# Nothing has left yet: what is on planned shipments is planned, not shipped, and shown apart so
+# nobody plans it twice.
+check(shipped_planned() == [(0, 200), (0, 20)],
+      "the order shows its lines' planned quantities apart from shipped (%s)" % shipped_planned())
+p = subprocess.run([CLI, "--token", admin, "order", "show", str(order)],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+head = next((ln.split() for ln in p.stdout.splitlines() if ln.startswith("LINE")), [])
+check(p.returncode == 0 and head[-2:] == ["SHIPPED", "PLANNED"],
+      "order show has a PLANNED column after SHIPPED (%d %s)" % (p.returncode, p.stdout))
 code, out = call("SetShipmentStatus", {"id": s1["id"], "status": "in_transit"}, admin)
 check(code == "FAILED_PRECONDITION" and "this shipment is cancelled" in out.get("message", ""),
       "a cancelled shipment stays cancelled (%s)" % code)
@@ -301,8 +313,15 @@ check(code == "FAILED_PRECONDITION" and "cancelled only while placed or confirme
 other = [s for s in call("ListShipments", {"orderId": order, "status": "planned"}, admin)[1]
          .get("shipments", [])]
 check(len(other) == 2, "shipments list by order and status (%d)" % len(other))
-for s in other:
-    must("SetShipmentStatus", {"id": s["id"], "status": "in_transit"}, admin)
+must("SetShipmentStatus", {"id": other[0]["id"], "status": "in_transit"}, admin)
+left = {int(x["orderLineId"]): int(x["quantity"]) for x in other[0].get("lines", [])}
+want = [(left.get(int(ln), 0), q - left.get(int(ln), 0)) for ln, q in ((bl, 200), (fl, 20))]
+check(shipped_planned() == want,
+      "a shipment that leaves moves its quantities from planned to shipped (%s, want %s)"
+      % (shipped_planned(), want))
+must("SetShipmentStatus", {"id": other[1]["id"], "status": "in_transit"}, admin)
+check(shipped_planned() == [(200, 0), (20, 0)],
+      "all on their way: everything shipped, nothing planned (%s)" % shipped_planned())
 must("SetShipmentStatus", {"id": other[0]["id"], "status": "delivered"}, admin)
 check(must("GetOrder", {"id": order}, admin)["order"]["status"] == "shipped",
       "partly delivered: the order stays shipped")
