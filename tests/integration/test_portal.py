@@ -3,9 +3,12 @@
 Chromium, against the real liaisond through the Python binding: a
 distributor user signs in, sees its own charter and contacts, its meetings,
 action items (and closes one), leads (and registers one, and sees a field
-error), orders and documents; switches the interface to Vietnamese; signs
-out, and Back then shows no data. Issue 15: it drafts its joint business
-plan, is told on the page what is wrong in it, proposes it, and approves
+error), orders and documents; switches the interface to Vietnamese (the
+Tokyo distributor's user reads the sign-in page, the dashboard, an order
+and a refused order form in Japanese, by Accept-Language and then chosen in
+the selector, yen without decimals); signs out, and Back then shows no
+data. Issue 15: it drafts its joint business plan, is told on the page
+what is wrong in it, proposes it, and approves
 and declines the exporter's proposals (checked through the plan RPCs as
 the exporter); it reads the upstream updates aimed at it, in its language
 variant, with attachments, an opened one recording its read receipt
@@ -389,6 +392,66 @@ try:
         check(status == 200, "a distributor with no contact, charter or data: %s (%d)"
               % (path, status))
     check("東京オートパーツ" in fetch("/", jar=tokyo)[2], "its own dashboard, without contacts")
+
+    # ---------------- Japanese ----------------
+    # The Tokyo distributor's staff read the portal in Japanese: chosen by
+    # their browser's Accept-Language, then in the menu's language selector.
+    ja_hdr = {"Accept-Language": "ja,en-US;q=0.7,en;q=0.3"}
+    jp = http.cookiejar.CookieJar()
+
+    def visible(body):
+        """body's text as a reader sees it: no tags, scripts or attributes."""
+        return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(
+            r"<(script|style|title)\b.*?</\1>", " ", body, flags=re.S)))
+
+    def menu_english(body):
+        """The English words left in the page's header (its menu, language
+        form and sign-out): the product's name and the languages' own names
+        in the selector are no English to translate."""
+        header = re.search(r'<header class="top">(.*?)</header>', body, re.S)
+        words = re.findall(r"[A-Za-z]+", visible(re.sub(
+            r"<select\b.*?</select>", " ", header.group(1) if header else "English", flags=re.S)))
+        return [w for w in words if w != "Liaison"]
+    status, _, body = fetch("/login", jar=jp, headers=ja_hdr)
+    check(status == 200 and '<html lang="ja">' in body and "サインイン" in body
+          and "パスワード" in body and "組織" in body and "Password" not in visible(body)
+          and not menu_english(body),
+          "the sign-in page in Japanese, by Accept-Language (%d %s)"
+          % (status, visible(body).split()[:30]))
+    check(sign_in(jp, "portal@tokyo.example") == (302, "/"), "the Tokyo user signs in")
+    status, _, body = fetch("/", jar=jp, headers=ja_hdr)
+    check(status == 200 and "東京オートパーツ株式会社" in body and "取引関係" in body
+          and "アクションアイテム" in body and "注文" in body and "サインアウト" in body
+          and not menu_english(body),
+          "the dashboard in Japanese, no English left in the menu (%s)" % menu_english(body))
+    status, _, body = fetch("/orders/%d" % order2["id"], jar=jp, headers=ja_hdr)
+    check(status == 200 and "￥98,765" in body and "￥3,950,600" in body
+          and re.search(r"[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{1,2}:[0-9]{2}:[0-9]{2} 発注", body)
+          and "発注済み" in body and "placed" not in visible(body).split(),
+          "an order in Japanese: yen without decimals, the date as Japanese write it (%s)"
+          % visible(body).split()[:60])
+    # A form sent back with its errors: the reasons in Japanese, the amount's
+    # example written the Japanese way (yen has no decimals).
+    page = fetch("/orders/new", jar=jp, headers=ja_hdr)[2]
+    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    for currency, price, said in (("USD", "十五", "価格（例: 1,250.50）"),
+                                  ("JPY", "1500.5", "JPYには小数がありません。整数の金額で"
+                                                    "入力してください（例: 1,250,000）")):
+        status, _, body = fetch("/orders/new", {
+            "csrf_token": csrf_of(page), "key": key, "currency": currency, "note": "東京の注文",
+            "sku0": "PT-100", "quantity0": "40", "price0": price}, jar=jp, headers=ja_hdr)
+        check(status == 400 and said in html.unescape(body) and "確認が必要な行があります。" in body
+              and 'value="%s"' % price in body and not menu_english(body)
+              and "e.g." not in body,
+              "an order's %s price %r refused in Japanese, as typed (%d %s)"
+              % (currency, price, status, re.findall(r'field-error">([^<]*)<', body)))
+    # Chosen in the selector, Japanese outlasts a browser asking for English.
+    status, headers, _ = fetch("/language", {"lang": "ja", "next": "/orders",
+                                             "csrf_token": csrf_of(page)}, jar=jp)
+    body = fetch(headers.get("Location", "/"), jar=jp, headers={"Accept-Language": "en"})[2]
+    check(status in (302, 303) and '<option value="ja" selected>日本語</option>' in body
+          and "発注する" in body and not menu_english(body),
+          "日本語 chosen in the language selector (%d %s)" % (status, menu_english(body)))
     for target in ("/\\evil.example/phish", "//evil.example/phish", "/\tevil.example",
                    "https://evil.example/", "/\x7f"):
         got = sign_in(tokyo, "portal@tokyo.example", target)

@@ -64,7 +64,7 @@ from werkzeug.routing import IntegerConverter
 from .sessions import IDLE_SECONDS, SessionStore
 
 COOKIE = "liaison_portal"
-LANGUAGES = ("en", "vi")
+LANGUAGES = ("en", "vi", "ja")
 PAGE_SIZE = 50
 # The meetings list reads at most this many pages: a year of a distributor's
 # cadence (weekly, monthly, quarterly and annual series) is about 70.
@@ -380,7 +380,10 @@ def _and_list(items: List[str]) -> str:
     """Items as a sentence lists them: "A", "A and B", "A, B and C"."""
     if len(items) < 2:
         return "".join(items)
-    return _("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
+    # The separator is the language's own: Japanese lists with "、", not ", ".
+    middle = Locale.parse(str(get_locale() or "en")).list_patterns["standard"]["middle"]
+    sep = middle.replace("{0}", "").replace("{1}", "")
+    return _("%(items)s and %(last)s", items=sep.join(items[:-1]), last=items[-1])
 
 
 def _capitalised(sentence: str) -> str:
