@@ -825,6 +825,7 @@ LABELS = {
         "pending": lazy_pgettext("escalation state", "pending"),
         "overdue": lazy_pgettext("escalation state", "overdue"),
         "answered": lazy_pgettext("escalation state", "answered"),
+        "closed": lazy_pgettext("escalation state", "closed"),
     },
     "lead stage": {
         "new": lazy_pgettext("lead stage", "new"),
