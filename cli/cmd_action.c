@@ -105,7 +105,8 @@ static int ac_add(struct cli *cli, int argc, char **argv)
     bool internal = false;
     const struct cli_opt opts[] = {
         {"owner", &owner, NULL, true,
-         "a user's e-mail ('me': yourself), or a contact's e-mail or name"},
+         "a user's e-mail ('me': yourself), or a contact's e-mail or name (or a part of one "
+         "name)"},
         {"due", &due, NULL, true, "a day YYYY-MM-DD (its end in the distributor's zone), or a time",
          "dueAt dueOn"},
         {"description", &description, NULL, true, "what is to be done"},

@@ -319,7 +319,8 @@ static int cad_series(struct cli *cli, int argc, char **argv)
          "durationMinutes"},
         {"attendee", &attendee, NULL, false,
          "(repeatable) who is in every meeting of the series: a user's e-mail ('me': "
-         "yourself), or a contact's e-mail or name; replaces the series' attendees",
+         "yourself), or a contact's e-mail or name (or a part of one name); replaces the series' "
+         "attendees",
          "attendees"},
         {"no-attendees", NULL, &no_attendees, false, "the series has no attendees from now",
          "clearAttendees"},
@@ -329,7 +330,9 @@ static int cad_series(struct cli *cli, int argc, char **argv)
         "       [--no-attendees] | pause | resume | end) SERIES_ID",
         "Edits a meeting series (its id from 'cadence show'): future scheduled meetings\n"
         "follow, but one moved with 'meeting reschedule' keeps its time and length.\n"
-        "Pausing cancels them until it resumes; ending cancels them for good.\n"
+        "Pausing cancels them until it resumes; ending cancels them for good. Calls are at\n"
+        "least weekly in a distributor's first 90 days: until then the weekly series is not\n"
+        "paused or ended, nor the onboarding series while it has meetings to come.\n"
         "Held and missed meetings are never touched. The series' attendees (at most 20)\n"
         "are in each meeting it makes, and in its scheduled meetings to come; someone\n"
         "invited to one meeting by hand stays, one taken out of one ('meeting uninvite')\n"

@@ -424,7 +424,9 @@ static int mt_invite(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec invite = {
         "meeting invite ID EMAIL|CONTACT|me",
         "Adds an attendee to a meeting: a user of your tenant by e-mail ('me': yourself), or a\n"
-        "contact of the meeting's distributor by e-mail or name. 'meeting show ID' then lists\n"
+        "contact of the meeting's distributor by e-mail or name. A part of a name, in any case\n"
+        "and without diacritics, finds the one user or contact whose name holds it; when\n"
+        "several do, they are listed with their e-mails. 'meeting show ID' then lists\n"
         "the attendee with the id 'meeting attendance' takes. A person is in a meeting once:\n"
         "a user and a contact of the same e-mail are one, and the second is refused.",
         none, 2, "meeting invite 42 \"Nguyễn Văn An\""};
@@ -463,7 +465,8 @@ static int mt_add(struct cli *cli, int argc, char **argv)
         {"duration", &duration, NULL, false, "minutes, 5 to 480 (default 30)", "durationMinutes"},
         {"agenda", &agenda, NULL, false, "agenda items, comma-separated"},
         {"attendee", &attendee, NULL, false,
-         "(repeatable) a user's e-mail ('me': yourself), or a contact's e-mail or name",
+         "(repeatable) a user's e-mail ('me': yourself), or a contact's e-mail or name (or a "
+         "part of one name)",
          "attendees"},
         {0}};
     const struct cli_command_spec spec = {

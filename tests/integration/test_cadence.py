@@ -386,6 +386,32 @@ try:
     got = attendees_of(upcoming)
     check(len(got) == n_up and [r[2] for r in got if r[0] == str(first)] == ["f"],
           "rejoining puts them back in the series' meetings: %s" % got[:3])
+    # The first 90 days are at least weekly (an exporter's try-out): the weekly
+    # series paused or ended, or the onboarding one ended, in them left the
+    # distributor without those calls and said nothing. Refused, naming the rule
+    # and the day the 90 days are over; nothing is cancelled.
+    kept = psql("SELECT count(*) FROM meetings m JOIN meeting_series s ON s.id = m.series_id"
+                " WHERE s.distributor_id = %d AND s.kind IN ('onboarding', 'weekly')"
+                " AND m.status = 'scheduled'" % d_vn)
+    for kind, verb in (("weekly", "pause"), ("weekly", "end"), ("onboarding", "end"),
+                       ("onboarding", "pause")):
+        one = psql("SELECT id FROM meeting_series WHERE distributor_id = %d AND kind = '%s'"
+                   % (d_vn, kind))
+        code, out = cli("cadence", "series", verb, one, token=admin)
+        msg = out.get("message", "")
+        check(code == "FAILED_PRECONDITION" and "first 90 days" in msg and "2026-01-05" in msg
+              and "on 2026-04-05" in msg and kind in msg,
+              "cadence series %s of the %s series in the first 90 days is refused (%s %s)"
+              % (verb, kind, code, out))
+    check(psql("SELECT count(*) FROM meeting_series WHERE distributor_id = %d"
+               " AND kind IN ('onboarding', 'weekly') AND status = 'active'" % d_vn) == "2"
+          and psql("SELECT count(*) FROM meetings m JOIN meeting_series s ON s.id = m.series_id"
+                   " WHERE s.distributor_id = %d AND s.kind IN ('onboarding', 'weekly')"
+                   " AND m.status = 'scheduled'" % d_vn) == kept,
+          "and both series keep their meetings")
+    # What follows is of a pause, not of the 90 days: they are put behind it meanwhile.
+    psql("UPDATE distributors SET onboarding_started_at = onboarding_started_at - interval"
+         " '90 days' WHERE id = %d" % d_vn)
     # Paused, its attendees changed and a contact marked left meanwhile, then
     # resumed: its meetings come back with the series' attendees as they are
     # now, the one who left out (a review: they came back as they were).
@@ -400,6 +426,8 @@ try:
           == [[str(first), "Nguyễn Văn An", "f"]]
           and all(r[2] == "t" for r in got if r[1] == "Phạm Thị Lan"),
           "a resumed series' meetings have its attendees as they are now: %s" % got[:4])
+    psql("UPDATE distributors SET onboarding_started_at = '2026-01-05T00:00:00Z' WHERE id = %d"
+         % d_vn)
     must("SetContactLeft", {"id": an, "rejoined": True}, admin)
     code, out = cli("cadence", "series", "update", str(sid), "--no-attendees", token=admin)
     check(code == "OK" and not out["series"].get("attendees") and
@@ -786,20 +814,26 @@ try:
                                                                            "月次報告"],
           "cadence defaults set")
     code, out = cli("cadence", "series", "pause", str(weekly_new["id"]), token=admin)
+    check(code == "FAILED_PRECONDITION" and "first 90 days" in out.get("message", ""),
+          "cadence series pause of a weekly series in its first 90 days is refused (%s %s)"
+          % (code, out))
+    monthly_new = [s for s in must("GetCadence", {"distributorId": d_new}, admin)["series"]
+                   if s["kind"] == "monthly"][0]
+    code, out = cli("cadence", "series", "pause", str(monthly_new["id"]), token=admin)
     check(code == "OK" and out.get("series", {}).get("status") == "paused", "cadence series pause")
     # What an edit prints gives the next meeting as 'cadence show' does (it said UTC).
     p = subprocess.run([CLI, "--token", admin, "cadence", "series", "resume",
-                        str(weekly_new["id"])], capture_output=True, text=True, env=_cli.env,
+                        str(monthly_new["id"])], capture_output=True, text=True, env=_cli.env,
                        timeout=60)
     shown = must("GetCadence", {"distributorId": d_new}, admin)
     zone = shown["exporter"]["timeZone"]
-    nxt = [x["nextStartsAt"] for x in shown["series"] if x["id"] == weekly_new["id"]][0]
+    nxt = [x["nextStartsAt"] for x in shown["series"] if x["id"] == monthly_new["id"]][0]
     want = (datetime.datetime.fromisoformat(nxt.replace("Z", "+00:00"))
             .astimezone(zoneinfo.ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M ") + zone)
     check(p.returncode == 0 and ("NEXT (EXPORTER)  " + want) in p.stdout.splitlines(),
           "cadence series resume prints the next meeting in the exporter's zone (%r, %s)"
           % (p.stdout[-80:], want))
-    code, out = cli("cadence", "series", "pause", str(weekly_new["id"]), token=admin)
+    code, out = cli("cadence", "series", "pause", str(monthly_new["id"]), token=admin)
     check(code == "OK" and out.get("series", {}).get("status") == "paused", "and pause again")
     code, out = cli("tenant", "hours", "--time-zone", "Europe/Berlin", "--hours", "09:00-17:00",
                     "--days", "1,2,3,4,5", token=admin)
@@ -930,6 +964,10 @@ try:
                 " AND m.starts_at > '%s'" % (osaka_weekly, last))
     check(late and all(r[1:] == ["admin@kadenz.example", "t"] for r in late),
           "meetings the plan makes later have the series' attendees: %s" % late[:3])
+    # Once the first 90 days are over, the weekly series may be paused.
+    code, out = cli("cadence", "series", "pause", str(weekly_new["id"]), token=admin)
+    check(code == "OK" and out.get("series", {}).get("status") == "paused",
+          "after the first 90 days the weekly series is paused (%s %s)" % (code, out))
 finally:
     psql("DELETE FROM liaison_clock")
 

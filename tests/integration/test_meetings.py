@@ -807,6 +807,72 @@ try:
                          token=manager)
     check(code == "OK" and not [a for a in out.get("attendees", []) if a["id"] in invited],
           "liaison meeting uninvite removes it (%s %s)" % (code, out))
+    # Found only by the exact e-mail or name (an exporter's try-out): typed without
+    # diacritics, or only part of the name, the contact was "not found", while
+    # distributors and contacts are found elsewhere so. The one person whose name holds
+    # the text is found; several are refused, named with their e-mails, none picked.
+    def invited_names(out):
+        return [a.get("name") for a in out.get("attendees", [])]
+
+    code, out = _cli.cli("meeting", "invite", str(moved), "Nguyen Van An", token=manager)
+    check(code == "OK" and invited_names(out).count("Nguyễn Văn An") == 1,
+          "meeting invite finds a contact by the name typed without diacritics (%s %s)"
+          % (code, out))
+    if code == "OK":
+        _cli.cli("meeting", "uninvite", str(moved), str([a["id"] for a in out["attendees"]
+                                                         if a.get("name") == "Nguyễn Văn An"][0]),
+                 token=manager)
+    code, out = _cli.cli("action", "add", str(d1), "--owner", "van an", "--due", "2026-12-31",
+                         "--description", "Gửi đơn hàng mẫu", token=manager)
+    check(code == "OK" and out.get("ownerContactId") == c1,
+          "action add --owner finds the one contact by part of the name (%s %s)" % (code, out))
+    if code == "OK":
+        must("CancelActionItem", {"id": out["id"]}, manager)
+    anh = must("CreateContact", {"distributorId": d1, "fields": {
+        "name": "Nguyễn Văn Anh", "email": "anh@saigon.example"}}, admin)["contact"]["id"]
+    code, out = _cli.cli("meeting", "invite", str(moved), "nguyen van", token=manager)
+    check(code == "FAILED_PRECONDITION" and "an@saigon.example" in out.get("message", "")
+          and "anh@saigon.example" in out.get("message", "")
+          and "Nguyễn Văn Anh" in out.get("message", ""),
+          "two names holding the text: refused, both named with their e-mails (%s %s)"
+          % (code, out))
+    check(not [a for a in must("GetMeeting", {"id": moved}, manager)["meeting"]["attendees"]
+               if a.get("contactId") in (c1, anh)], "and neither was invited")
+    code, out = _cli.cli("meeting", "add", str(d1), "--title", "Họp giá", "--at",
+                         "2026-12-02T08:00:00Z", "--duration", "30", "--attendee", "Nguyen Van Anh",
+                         token=manager)
+    check(code == "OK" and invited_names(out) == ["Nguyễn Văn Anh"],
+          "meeting add --attendee: the full name without diacritics finds that one (%s %s)"
+          % (code, out))
+    if code == "OK":
+        must("CancelMeeting", {"id": out["id"]}, manager)
+    code, out = _cli.cli("meeting", "invite", str(moved), "Nguyễn Văn An", token=manager)
+    check(code == "OK" and invited_names(out).count("Nguyễn Văn An") == 1,
+          "the exact name still finds its own, though another name holds it (%s %s)"
+          % (code, out))
+    if code == "OK":
+        _cli.cli("meeting", "uninvite", str(moved), str([a["id"] for a in out["attendees"]
+                                                         if a.get("name") == "Nguyễn Văn An"][0]),
+                 token=manager)
+    must("SetContactLeft", {"id": anh, "leftOn": sql(
+        "SELECT (liaison_now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date")}, admin)
+    # Japanese: no case or diacritics, a part of the name, and the ideographic space
+    # the name is typed with is the space a keyboard types.
+    hanako = must("CreateContact", {"distributorId": d2, "fields": {
+        "name": "山田\u3000花子", "email": "hanako@tokyo.example"}}, admin)["contact"]["id"]
+    code, out = call("CreateMeeting", {
+        "distributorId": d2, "title": "月次レビュー", "startsAt": "2026-12-03T01:00:00Z",
+        "durationMinutes": 60, "attendees": ["太郎", "山田 花子"]}, admin)
+    check(code == "OK" and sorted(a.get("contactId") for a in out["meeting"]["attendees"])
+          == sorted([c2, hanako]),
+          "a Japanese name by a part of it, and with a keyboard's space (%s %s)" % (code, out))
+    jp = out["meeting"]["id"] if code == "OK" else 0
+    code, out = _cli.cli("meeting", "invite", str(jp), "山田", token=admin)
+    check(code == "FAILED_PRECONDITION" and "yamada@tokyo.example" in out.get("message", "")
+          and "hanako@tokyo.example" in out.get("message", ""),
+          "two Japanese names holding the text are refused, both named (%s %s)" % (code, out))
+    if jp:
+        must("CancelMeeting", {"id": jp}, admin)
 
     # ---------------- the CLI ----------------
     env = dict(_cli.env, TZ="Asia/Tokyo")
