@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   protobuf-c-compiler libprotobuf-c-dev
   libuv1-dev libpq-dev libssl-dev libjansson-dev libargon2-dev libical-dev libmicrohttpd-dev
+  libunistring-dev
   postgresql postgresql-client postgresql-server-dev-15 openssl ca-certificates python3 iso-codes tzdata
   python3-pip python3-setuptools python3-wheel
   python3-flask python3-flask-babel python3-babel python3-cryptography gunicorn

@@ -13,9 +13,13 @@
 #include <string.h>
 
 #include <argon2.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
 
 #include "wire.h"
 
@@ -74,14 +78,73 @@ int auth_token_parse(const char *token, int64_t *tenant_id)
     return 2;
 }
 
+/*
+ * The password as RFC 8265's OpaqueString profile compares it: every
+ * non-ASCII space as U+0020, then Normalization Form C. A Vietnamese
+ * keyboard in its "Unicode tổ hợp" mode sends ế as e, U+0302, U+0301; typed
+ * so, the password set from another keyboard must still be the same. Bytes
+ * that are not UTF-8 are kept as sent. A copy to free, or NULL (no memory).
+ */
+static char *auth_password_prepare(const char *password)
+{
+    size_t n = strlen(password);
+    if (u8_check((const uint8_t *)password, n))
+        return strdup(password);
+    uint8_t *spaced = malloc(n + 1);
+    if (!spaced)
+        return NULL;
+    size_t len = 0;
+    for (size_t at = 0; at < n;) {
+        ucs4_t c;
+        int step = u8_mbtouc(&c, (const uint8_t *)password + at, n - at);
+        if (c > 0x7f && uc_is_general_category(c, UC_SPACE_SEPARATOR))
+            spaced[len++] = ' ';
+        else {
+            memcpy(spaced + len, password + at, (size_t)step);
+            len += (size_t)step;
+        }
+        at += (size_t)step;
+    }
+    /* Our own buffer, so that no copy of the password is left unwiped by a realloc inside. */
+    size_t cap = 4 * len + 4, got = cap;
+    uint8_t *nfc = malloc(cap + 1);
+    uint8_t *out = nfc ? u8_normalize(UNINORM_NFC, spaced, len, nfc, &got) : NULL;
+    OPENSSL_cleanse(spaced, n + 1);
+    free(spaced);
+    if (out != nfc) {
+        /* NFC outgrew four bytes a byte (it cannot), or failed: nothing half-done is used. */
+        if (out) {
+            OPENSSL_cleanse(out, got);
+            free(out);
+        }
+        if (nfc)
+            OPENSSL_cleanse(nfc, cap + 1);
+        free(nfc);
+        return NULL;
+    }
+    nfc[got] = '\0';
+    return (char *)nfc;
+}
+
+/*
+ * Characters, as NIST SP 800-63B counts them: code points of the password
+ * as it is compared (auth_password_prepare), so four kanji are 12 bytes
+ * but 4 characters, and a letter typed as a letter and its marks is one.
+ */
 const char *auth_password_problem(const char *password)
 {
     size_t n = strlen(password);
-    if (n < PASSWORD_MIN)
-        return "must be at least 12 characters";
     if (n > PASSWORD_MAX)
         return "must be at most 128 bytes";
-    return NULL;
+    char *prepared = auth_password_prepare(password);
+    if (!prepared)
+        return "could not be checked: out of memory";
+    size_t len = strlen(prepared);
+    size_t chars =
+        u8_check((const uint8_t *)prepared, len) ? len : u8_mbsnlen((const uint8_t *)prepared, len);
+    OPENSSL_cleanse(prepared, len);
+    free(prepared);
+    return chars < PASSWORD_MIN ? "must be at least 12 characters" : NULL;
 }
 
 enum auth_job_kind { AUTH_JOB_HASH, AUTH_JOB_VERIFY, AUTH_JOB_REHASH };
@@ -172,8 +235,10 @@ int auth_password_job(uv_loop_t *loop, const char *password, const char *encoded
     struct auth_job *j = calloc(1, sizeof *j);
     if (!j)
         return -1;
-    j->password = strdup(password);
+    j->password = auth_password_prepare(password);
     if (!j->password || (encoded && strlen(encoded) >= sizeof j->encoded)) {
+        if (j->password)
+            OPENSSL_cleanse(j->password, strlen(j->password));
         free(j->password);
         free(j);
         return -1;
@@ -186,6 +251,7 @@ int auth_password_job(uv_loop_t *loop, const char *password, const char *encoded
     if (encoded)
         snprintf(j->encoded, sizeof j->encoded, "%s", encoded);
     if (uv_queue_work(loop, &j->work, auth_job_run, auth_job_after) != 0) {
+        OPENSSL_cleanse(j->password, strlen(j->password));
         free(j->password);
         free(j);
         return -1;

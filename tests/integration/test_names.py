@@ -7,6 +7,7 @@ served by a trigram index; and a name of only white space is refused
 everywhere a name is required."""
 import json
 import os
+import subprocess
 import sys
 import time
 import unicodedata
@@ -268,6 +269,35 @@ check([u.get("distributorName") for u in users] == ["Contacts Holder"],
 me = must("WhoAmI", {}, OPERATOR)["identity"]
 check(me.get("kind") == "operator" and not me.get("tenantName"),
       "WhoAmI of an operator names no tenant (%s)" % me)
+
+# A password with Vietnamese letters, set from one keyboard and typed on
+# another: one sends ế precomposed (NFC), a keyboard in "Unicode tổ hợp"
+# mode sends e + U+0302 + U+0301 (NFD), and a pasted no-break space is a
+# space (RFC 8265's OpaqueString). Both log in, through the CLI as typed
+# on stdin; a wrong letter still does not; four kanji are not 12 characters.
+viet = "Mật khẩu cà phê 2026"
+must("CreateUser", {"email": "nfd@names.example", "displayName": "Trần Thị Lụa",
+                    "role": "ROLE_MANAGER", "password": viet}, admin)
+for label, typed in (("NFC", viet), ("NFD", unicodedata.normalize("NFD", viet)),
+                     ("a no-break space", viet.replace(" ", "\u00a0"))):
+    code, out = call("Login", {"tenant": "names-" + RUN, "email": "nfd@names.example",
+                               "password": typed}, None)
+    check(code == "OK" and out.get("token"), "the password typed in %s logs in (%s %s)"
+          % (label, code, out.get("message")))
+nfd_home = os.path.join(w.env("LIAISON_TEST_DIR"), "names-nfd-home")
+proc = subprocess.run([CLI, "login", "--tenant", "names-" + RUN, "--email", "nfd@names.example",
+                       "--password-stdin"], input=unicodedata.normalize("NFD", viet) + "\n",
+                      capture_output=True, text=True, timeout=60,
+                      env=dict(_cli.env, HOME=nfd_home, XDG_CONFIG_HOME=nfd_home))
+check(proc.returncode == 0, "liaison login with the password typed decomposed (%s %s)"
+      % (proc.returncode, proc.stderr.strip()))
+code, out = call("Login", {"tenant": "names-" + RUN, "email": "nfd@names.example",
+                           "password": viet.replace("ẩ", "ấ")}, None)
+check(code == "UNAUTHENTICATED", "another tone mark is another password (%s)" % code)
+code, out = call("CreateUser", {"email": "kanji@names.example", "role": "ROLE_MANAGER",
+                                "password": "珈琲商事"}, admin)
+check(code == "INVALID_ARGUMENT" and "12 characters" in out.get("message", ""),
+      "four kanji (12 bytes) are not a password of 12 characters (%s %s)" % (code, out))
 
 # A name pasted with a no-break space showed as the name typed and was not
 # found by it (a try-out): it is written with a plain space (0143), a row
