@@ -132,6 +132,8 @@ a.call("AddCharterGrant", {"charterId": ch, "grant": {
 a.call("SetCommitment", {"charterId": ch, "commitment": {
     "productLineId": line, "moq": 20, "bufferUnit": "weeks", "bufferAmount": 6,
     "financing": "distributor", "paymentTermsDays": 60}})
+a.call("DeclareCompetingLine", {"charterId": ch, "competingLine": {
+    "competitor": "Bosch", "line": "Má phanh Bosch"}})
 a.call("ActivateCharter", {"id": ch})
 contact = a.call("CreateContact", {"distributorId": d1, "fields": {
     "name": "Nguyễn Văn An", "role": "Giám đốc kinh doanh", "email": "an@saigon.example",
@@ -372,6 +374,8 @@ try:
     check("Nguyễn Văn An" in body and "Giám đốc kinh doanh" in body,
           "and its contacts, in Vietnamese")
     check("6 weeks" in body and "60 days" in body, "and its inventory commitments")
+    check("Competing lines declared" in body and "Má phanh Bosch (Bosch)" in body,
+          "and the competing lines its charter declares (a try-out missed them)")
     check("東京オートパーツ" not in driver.page_source and "Other Distribution" not in body,
           "and nothing of another distributor")
     c = driver.get_cookie("liaison_portal")
@@ -1125,6 +1129,23 @@ try:
           else not offered,
           "in the last quarter the coming year's plan is offered too (month %d: %s)"
           % (local.tm_mon, offered.group(1) if offered else None))
+    # In December "no plan for this year" hid the approved plan for January on
+    # (a try-out): with none for this year, the list opens on the coming year's.
+    this_year = local.tm_year
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    check(not adm.call("ListPlans", {"distributorId": d1, "year": this_year,
+                                     "page": {"pageSize": 1}}).get("plans"),
+          "(no plan of %d yet for the next check)" % this_year)
+    check('name="year" value="%d"' % this_year in fetch("/plans")[2],
+          "with no plan this year nor the next, /plans opens on this year")
+    adm.call("CreatePlan", {"distributorId": d1, "year": this_year + 1})
+    adm.close()
+    body = fetch("/plans")[2]
+    check('name="year" value="%d"' % (this_year + 1) in body
+          and "%d · revision 1" % (this_year + 1) in body,
+          "with none this year, /plans opens on the coming year's plan (%s)"
+          % re.findall(r'name="year" value="[0-9]+"', body))
 
     # ---------------- the server's reasons, worded ----------------
     status, _, body = fetch("/documents/%d/content?language=../../etc" % doc)

@@ -2191,7 +2191,16 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         error = ""
         year = (request.form.get("year") or request.args.get("year") or "").strip()
         if not year:
+            # This year's plans, or, when it has none, the coming year's if
+            # it has some: in December "no plan this year" hid the approved
+            # plan for January on (a try-out).
             year = str(my_today().year)
+            if not api().call("ListPlans", {"distributorId": me["distributorId"], "year": int(year),
+                                            "page": {"pageSize": 1}}).get("plans") and \
+                    api().call("ListPlans", {"distributorId": me["distributorId"],
+                                             "year": int(year) + 1,
+                                             "page": {"pageSize": 1}}).get("plans"):
+                year = str(int(year) + 1)
         # Year 0 would list every year's plans (ListPlans' "any year").
         if not re.fullmatch(r"[0-9]{4}", year) or not 2000 <= int(year) <= 2100:
             error, year = (_("The year is four digits, from 2000 to 2100, e.g. 2027."),
