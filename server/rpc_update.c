@@ -35,6 +35,15 @@
     "  JOIN distributors d ON d.tenant_id = r.tenant_id AND d.id = r.distributor_id"               \
     "  WHERE r.tenant_id = u.tenant_id AND r.update_id = u.id"                                     \
     "  AND liaison_sees_side(r.distributor_id)) AS recipients"
+/*
+ * A list's rows carry each variant's language and title but not its body:
+ * a portal titles each row in its reader's language, which it could only
+ * learn by opening the update, and opening it records a reading.
+ */
+#define UPDATE_TITLES                                                                              \
+    ", (SELECT json_agg(json_build_object('language', v.language, 'title', v.title)"               \
+    "  ORDER BY v.language) FROM update_variants v"                                                \
+    "  WHERE v.tenant_id = u.tenant_id AND v.update_id = u.id) AS variants"
 #define UPDATE_FROM " FROM upstream_updates u WHERE u.tenant_id = liaison_tenant()"
 
 /* $1 kind, $2 title, $3 body, $4 language, $5 effective, $6 regions, $7 lines, $8 documents,
@@ -53,7 +62,8 @@ static struct db_stmt q_update_publish = {"SELECT liaison_update_publish($1::big
 static struct db_stmt q_update_read = {"SELECT liaison_update_read($1::bigint) AS _id", 1, 0};
 /* $1 after, $2 limit, $3 status, $4 kind, $5 distributor */
 static struct db_stmt q_update_list = {
-    "SELECT " UPDATE_COLS UPDATE_FROM " AND u.id > $1::bigint AND ($3 = '' OR u.status = $3)"
+    "SELECT " UPDATE_COLS UPDATE_TITLES UPDATE_FROM
+    " AND u.id > $1::bigint AND ($3 = '' OR u.status = $3)"
     " AND ($4 = '' OR u.kind = $4) AND ($5::bigint = 0 OR EXISTS (SELECT 1 FROM"
     " update_recipients r WHERE r.tenant_id = u.tenant_id AND r.update_id = u.id"
     " AND r.distributor_id = $5::bigint AND liaison_sees_side(r.distributor_id)))"

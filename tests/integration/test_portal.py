@@ -1614,6 +1614,18 @@ try:
           and "not yet" in body,
           "its updates are listed, unread; one aimed at another territory is not (%s)"
           % body[-300:])
+    # A try-out: the list titled every row as written (in English) while the
+    # update's own page was in the reader's Vietnamese.
+    status, _, body = fetch("/updates", headers={"Accept-Language": "vi"})
+    check(status == 200 and "Lịch sản xuất năm 2099" in body
+          and "Factory schedule for 2099" not in body and read_at(ours_u) == [""],
+          "a Vietnamese reader's list titles it in Vietnamese, and listing records no reading "
+          "(%d %s)" % (status, read_at(ours_u)))
+    listed = [u for u in adm.call("ListUpstreamUpdates", {"status": "published"})["updates"]
+              if u["id"] == ours_u]
+    check(listed and listed[0].get("variants") == [{"language": "vi",
+                                                    "title": "Lịch sản xuất năm 2099"}],
+          "a listed update carries its variants' titles, not their bodies (%s)" % listed)
     shot("updates")
     click(driver.find_element(By.LINK_TEXT, "Factory schedule for 2099"))
     update_path = urllib.parse.urlparse(driver.current_url).path
@@ -2026,6 +2038,44 @@ try:
     check(status == 200 and re.search(r'class="meta">[^<]*<strong class="late">', body),
           "... and on its page (%d %s)" % (status, re.findall(r'class="meta">.{0,200}', body)))
     dn.close()
+
+    # ---------------- the month a new relationship's report form offers ----------------
+    # A try-out: a distributor whose grant began this month was offered last
+    # month, which OpenReport refuses as before the relationship; one whose
+    # grant begins next month was offered a month it could not open either.
+    # Their zone is UTC, the zone REPORT_MONTH is reckoned in.
+    next_month = "%04d-%02d" % ((_now.tm_year, _now.tm_mon + 1) if _now.tm_mon < 12
+                                else (_now.tm_year + 1, 1))
+    for n, (region, starts, offered) in enumerate((("KH", REPORT_MONTH, REPORT_MONTH),
+                                                   ("LA", next_month, ""))):
+        dx = distributor(adm, "Đại lý mới %d 新規" % n, region, "UTC", ["vi", "ja"])
+        cx = adm.call("CreateCharterDraft", {"distributorId": dx})["charter"]["id"]
+        adm.call("AddCharterGrant", {"charterId": cx, "grant": {
+            "region": region, "allLines": True, "startsOn": starts + "-01"}})
+        adm.call("SetCharterTerms", {"charterId": cx, "fullCoverage": True, "reportDueDay": 10,
+                                     "reportSections": ["sales_by_line"]})
+        adm.call("ActivateCharter", {"id": cx})
+        email = "portal%d@new-%s.example" % (n, region.lower())
+        adm.call("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER",
+                                "distributorId": dx, "password": PASSWORD})
+        jar = http.cookiejar.CookieJar()
+        check(sign_in(jar, email) == (302, "/"), "the new distributor's user signs in")
+        status, _, body = fetch("/reports", jar=jar, headers={"Accept-Language": "ja"})
+        m = re.search(r'<input id="period" name="period" value="([^"]*)"', body)
+        notice = re.search(r'id="first-report">([^<]*)<', body)
+        check(status == 200 and m and m.group(1) == offered,
+              "a relationship beginning %s offers %r, a month it can open (%s)"
+              % (starts, offered, m and m.group(1)))
+        check(bool(notice) == (offered == "") and (not notice or next_month in notice.group(1)
+                                                     and "最初の月次報告" in notice.group(1)),
+              "a relationship not yet begun says when its first report opens, in the reader's "
+              "language (%s)" % (notice and html.unescape(notice.group(1))))
+        if offered:
+            csrf = csrf_of(body)
+            status, headers, _ = fetch("/reports", {"csrf_token": csrf, "period": offered},
+                                       jar=jar)
+            check(status in (302, 303) and "/reports/" in headers.get("Location", ""),
+                  "the month offered opens (%d)" % status)
 
     # ---------------- from the distributor try-out of the portal's report and lists ----------------
     # A distributor in Malaysia (MYR by its country) selling in VND and USD, with more

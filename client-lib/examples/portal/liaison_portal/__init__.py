@@ -392,6 +392,11 @@ def _capitalised(sentence: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
+def _month_before(day: dt.date) -> str:
+    """The month before the one a day is in, as YYYY-MM."""
+    return (day.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
 def _last_month() -> str:
     """Last month as YYYY-MM (UTC): a month that has begun wherever the
     reader is, so an example of a month a report is opened for."""
@@ -1920,14 +1925,35 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 return redirect(url_for("report", rid=r["id"]))
             except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
                 error = _sentence(e)
+        this_month, first = my_today().strftime("%Y-%m"), first_report_month()
         if not period:
-            period = my_today().replace(day=1) - dt.timedelta(days=1)
-            period = period.strftime("%Y-%m")
+            # A month that has not begun is refused by OpenReport: the form
+            # starts empty and the page says when the first one opens.
+            period = max(_month_before(my_today()), first)
+            period = "" if period > this_month else period
         page = {"distributorId": me["distributorId"], "page": {"pageSize": PAGE_SIZE}}
         items = newest("ListReports", {"distributorId": me["distributorId"]}, "reports")
         targets = api().call("ListTargets", page).get("targets", [])
         return _page("reports.html", 400 if error else 200, reports=items,
-                     targets=targets, error=error, period=period, zone=my_zone())
+                     targets=targets, error=error, period=period, zone=my_zone(),
+                     first=first if first > this_month else "")
+
+    def first_report_month() -> str:
+        """The first month the relationship reports on (YYYY-MM), as
+        OpenReport reckons it: the month of the earliest grant of the active
+        charter, else of its activation; "" without an active charter.
+        Last month offered before the relationship began was refused by
+        OpenReport as a month before it (a try-out of a new distributor)."""
+        try:
+            charter = api().call("GetCharter", {"distributorId": signed_in()["distributorId"]})[
+                "charter"]
+        except liaison.NotFound:
+            return ""
+        if charter.get("status") != "active":
+            return ""
+        starts = [gr["startsOn"] for gr in charter.get("grants", []) if gr.get("startsOn")]
+        began = min(starts) if starts else charter.get("activatedAt", "")
+        return began[:7]
 
     def report_page(rid: int, status: int = 200, typed: Optional[Dict[str, Any]] = None,
                     **ctx: Any) -> Response:
@@ -2362,10 +2388,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     @app.route("/updates")
     def updates() -> Response:
         """The exporter's updates aimed at it (row-level security shows no
-        other), each titled as its own page shows it. A list's rows carry no
-        variants (ListUpstreamUpdates leaves them out, and GetUpstreamUpdate
-        would record a reading): until the server lists them, a row shows
-        the title the update was written with."""
+        other), each titled as its own page shows it: a list's rows carry
+        their variants' titles, so none is opened (GetUpstreamUpdate would
+        record a reading)."""
         signed_in()
         items = newest("ListUpstreamUpdates", {"status": "published"}, "updates")
         rows = [dict(u, shown=shown_variant(u)) for u in items]
