@@ -129,22 +129,48 @@ static int line_update(struct cli *cli, int argc, char **argv)
 
 static int line_retire(struct cli *cli, int argc, char **argv)
 {
+    bool force = false;
+    const struct cli_opt opts[] = {
+        {"force", NULL, &force, false, "retire it though a charter, order, deal or target uses it"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "product-line retire LINE [--force]",
+        "Retires a product line (LINE: its id or code): kept for history, no longer offered, with "
+        "its products. A line still in use is refused, naming each use, unless --force. "
+        "'product-line reinstate' undoes it.",
+        opts, 1, "product-line retire FLT"};
+    const char *id = NULL;
+    json_int_t v;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_resolve(cli, CLI_PRODUCT_LINE, id, 0, &v)))
+        return rc;
+    return cli_show_one(cli, "RetireProductLine", json_pack("{s:I,s:b}", "id", v, "force", force),
+                        "productLine", line_cols, 4);
+}
+
+static int line_reinstate(struct cli *cli, int argc, char **argv)
+{
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
-        "product-line retire LINE",
-        "Retires a product line (LINE: its id or code): kept for history, no longer offered.", opts,
-        1, "product-line retire FLT"};
-    return cli_show_by_id(cli, argc, argv, &spec, CLI_PRODUCT_LINE, "RetireProductLine",
+        "product-line reinstate LINE",
+        "Offers a retired product line again (LINE: its id or code), with the products retired "
+        "with it; a product retired on its own before stays retired.",
+        opts, 1, "product-line reinstate FLT"};
+    return cli_show_by_id(cli, argc, argv, &spec, CLI_PRODUCT_LINE, "ReinstateProductLine",
                           "productLine", line_cols, 4);
 }
 
 int cmd_product_line(struct cli *cli, int argc, char **argv)
 {
-    static const struct cli_subcommand subs[] = {{"create", line_create, "create a product line"},
-                                                 {"list", line_list, "list product lines"},
-                                                 {"update", line_update, "rename a product line"},
-                                                 {"retire", line_retire, "retire a product line"},
-                                                 {NULL, NULL, NULL}};
+    static const struct cli_subcommand subs[] = {
+        {"create", line_create, "create a product line"},
+        {"list", line_list, "list product lines"},
+        {"update", line_update, "rename a product line"},
+        {"retire", line_retire, "retire a product line"},
+        {"reinstate", line_reinstate, "offer a retired product line again"},
+        {NULL, NULL, NULL}};
     return cli_subcommand("product-line", subs, argc, argv, cli);
 }
 

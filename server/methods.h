@@ -80,6 +80,7 @@
     M(ListProductLines, rpc_list_product_lines, AUTHZ_USERS, READS)                                \
     M(UpdateProductLine, rpc_update_product_line, AUTHZ_ADMIN, WRITES)                             \
     M(RetireProductLine, rpc_retire_product_line, AUTHZ_ADMIN, WRITES)                             \
+    M(ReinstateProductLine, rpc_reinstate_product_line, AUTHZ_ADMIN, WRITES)                       \
     M(CreateProduct, rpc_create_product, AUTHZ_ADMIN, WRITES)                                      \
     M(ListProducts, rpc_list_products, AUTHZ_USERS, READS)                                         \
     M(GetProduct, rpc_get_product, AUTHZ_USERS, READS)                                             \

@@ -32,13 +32,21 @@ static struct db_stmt q_line_list = {
     " AND ($4 = '' OR code ILIKE liaison_like($4) OR liaison_name_like(name, $4))"
     " ORDER BY id LIMIT $2::int",
     4, 0};
-/* $1 id, $2 name (NULL: keep), $3 retire */
+/* $1 id, $2 name */
 static struct db_stmt q_line_update = {
-    "WITH m AS (UPDATE product_lines SET name = coalesce($2, name),"
-    "  retired_at = CASE WHEN $3::boolean THEN coalesce(retired_at, now()) ELSE retired_at END"
+    "WITH m AS (UPDATE product_lines SET name = $2"
     "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING " LINE_COLS
     ")" EXEC_AUDITED("'product_line.update'", "product_line"),
-    3, 0};
+    2, 0};
+/* $1 id, $2 force: a line in use is retired only when forced (migration 0162). */
+static struct db_stmt q_line_retire = {"SELECT liaison_line_retire($1::bigint, $2::boolean) AS _id",
+                                       2, 0};
+/* $1 id */
+static struct db_stmt q_line_reinstate = {"SELECT liaison_line_reinstate($1::bigint) AS _id", 1, 0};
+static struct db_stmt q_line_get = {
+    "SELECT " LINE_COLS
+    " FROM product_lines WHERE tenant_id = liaison_tenant() AND id = $1::bigint",
+    1, 0};
 /* The line a product is made in is a live line of the tenant: $1 line. */
 static struct db_stmt q_line_live = {
     "SELECT liaison_check(l.id IS NOT NULL, 'productLineId', 'no such product line in this "
@@ -94,13 +102,19 @@ static struct exec_decl d_line_list = {
     .cursor = "pln",
     .filters = {"include_retired", "name"}};
 static struct exec_decl d_line_update = {.method = "UpdateProductLine",
-                                         .query = {&q_line_update, {"id", "name", "=false"}},
+                                         .query = {&q_line_update, {"id", "name"}},
                                          .out = "product_line",
                                          .not_found = "no such product line"};
 static struct exec_decl d_line_retire = {.method = "RetireProductLine",
-                                         .query = {&q_line_update, {"id", "@null", "=true"}},
+                                         .query = {&q_line_retire, {"id", "force"}},
+                                         .reply = {&q_line_get, {"id"}},
                                          .out = "product_line",
                                          .not_found = "no such product line"};
+static struct exec_decl d_line_reinstate = {.method = "ReinstateProductLine",
+                                            .query = {&q_line_reinstate, {"id"}},
+                                            .reply = {&q_line_get, {"id"}},
+                                            .out = "product_line",
+                                            .not_found = "no such product line"};
 static struct exec_decl d_product_create = {
     .method = "CreateProduct",
     .check = {&q_line_live, {"product_line_id"}},
@@ -133,9 +147,9 @@ static struct exec_decl d_product_retire = {
 
 int rpc_catalog_register(void)
 {
-    struct exec_decl *const decls[] = {&d_line_create, &d_line_list,      &d_line_update,
-                                       &d_line_retire, &d_product_create, &d_product_list,
-                                       &d_product_get, &d_product_update, &d_product_retire};
+    struct exec_decl *const decls[] = {
+        &d_line_create,    &d_line_list,    &d_line_update, &d_line_retire,    &d_line_reinstate,
+        &d_product_create, &d_product_list, &d_product_get, &d_product_update, &d_product_retire};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "catalogue RPCs refused", "reason=\"%s\"", err);
@@ -179,8 +193,14 @@ void rpc_update_product_line(struct request *r)
 
 void rpc_retire_product_line(struct request *r)
 {
-    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+    if (request_check_id(r, "id", ((const Liaison__V1__RetireProductLineRequest *)r->input)->id))
         exec_run(r, &d_line_retire);
+}
+
+void rpc_reinstate_product_line(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_line_reinstate);
 }
 
 void rpc_create_product(struct request *r)

@@ -12,6 +12,7 @@ void rpc_create_product_line(struct request *r);
 void rpc_list_product_lines(struct request *r);
 void rpc_update_product_line(struct request *r);
 void rpc_retire_product_line(struct request *r);
+void rpc_reinstate_product_line(struct request *r);
 void rpc_create_product(struct request *r);
 void rpc_list_products(struct request *r);
 void rpc_get_product(struct request *r);

@@ -252,6 +252,7 @@ MATRIX = {
     "ListProductLines": (USERS, False, {}),
     "UpdateProductLine": ({"tenant_admin"}, True, {"id": line_a, "name": "y"}),
     "RetireProductLine": ({"tenant_admin"}, True, {"id": line_a}),
+    "ReinstateProductLine": ({"tenant_admin"}, True, {"id": line_a}),
     "CreateProduct": ({"tenant_admin"}, True, {"sku": "S" + RUN, "productLineId": line_a,
                                                "name": "x", "unit": "pcs"}),
     "ListProducts": (USERS, False, {}),
