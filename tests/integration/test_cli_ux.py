@@ -211,6 +211,17 @@ check(rc == 0 and text(err) == "liaison: note: it starts in the past (2020-01-06
 rc, out, err = run("meeting", "add", empty_id, "--title", "会議", "--at", "2999-01-06 10:00",
                    env={"TZ": "UTC"})
 check(rc == 0 and text(err) == "", "one to come is added without a note (%d %r)" % (rc, text(err)))
+# Moved a day into the past, it was moved without a word (a try-out): said as add says it.
+to_come = field(out, "meeting")
+yesterday = (datetime.datetime.now(datetime.timezone.utc)
+             - datetime.timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+rc, out, err = run("meeting", "reschedule", to_come, "--at", yesterday, env={"TZ": "UTC"})
+check(rc == 0 and text(err) == "liaison: note: it starts in the past (%s UTC); if it took place,"
+      " mark it held: 'liaison meeting held %s'\n" % (yesterday, to_come),
+      "a meeting moved into the past is said to be so (%d %r)" % (rc, text(err)))
+rc, out, err = run("meeting", "reschedule", to_come, "--at", "2999-02-06 10:00", env={"TZ": "UTC"})
+check(rc == 0 and text(err) == "", "one moved ahead is moved without a note (%d %r)"
+      % (rc, text(err)))
 # A positional argument's refusal named the request's field: "invalid productLineId" (a try-out).
 rc, out, err = run("product-line", "retire", "OIL")
 rc, out, err = run("target", "set", empty_id, "OIL", "2027-01", "--units", "5")
