@@ -871,6 +871,9 @@ refusals = [
      "INVALID_ARGUMENT", "value.currency"),
     ("a day not on the calendar", {"expectedClose": "2027-02-30"}, saigon_user,
      "INVALID_ARGUMENT", "expectedClose"),
+    # A close typed 2016 for 2026 was kept, and the open deal read overdue ever after.
+    ("a close already past", {"expectedClose": "2016-04-30"}, saigon_user,
+     "INVALID_ARGUMENT", "expectedClose"),
     ("a value past the bound", {"value": {"valueMinor": 10**16}}, saigon_user,
      "INVALID_ARGUMENT", "value.valueMinor"),
     # A currency alone (its amount 0) would wipe the value (a review).
@@ -896,6 +899,13 @@ for what, change, token, want, field in refusals:
         check("register a new lead" in out.get("message", "")
               + json.dumps(out.get("violations", []), ensure_ascii=False),
               "... saying to register a new lead (%s)" % out)
+code, out = call("RegisterLead", {"accountName": "Garage Mỹ Tho", "country": "VN",
+                                 "region": "VN-SG", "title": "Má phanh", "currency": "VND",
+                                 "expectedClose": "2016-04-30", "productLineIds": [brk]},
+                 saigon_user)
+check(code == "INVALID_ARGUMENT" and refused_on(out, "expectedClose")
+      and "not in the past" in out.get("message", ""),
+      "a deal registered with a close already past is refused on it (%s %s)" % (code, out))
 code, out = cli("lead", "update", str(fix_id), "--value", "-5", token=saigon_user)
 check(code == "EXIT_2" and "--value" in str(out), "a negative value is refused on --value (%s %s)"
       % (code, out))

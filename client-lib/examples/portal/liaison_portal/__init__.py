@@ -411,6 +411,8 @@ def _last_month() -> str:
 SERVER_REASONS = [
     (r"required", lambda m: _("required")),
     (r"may not be only spaces", lambda m: _("may not be only spaces")),
+    (r"not in the past: the day the deal is expected to close",
+     lambda m: _("not in the past: the day the deal is expected to close")),
     (r"out of range", lambda m: _("out of range")),
     (r"at most ([0-9]+) characters", lambda m: _("at most %(n)s characters", n=m[1])),
     # A text field's bound in characters is checked in bytes first, at four
