@@ -453,4 +453,32 @@ code, out = call("CreateDocument", {"kind": "price_sheet", "title": "x", "langua
 check(code == "INVALID_ARGUMENT" and "shareAll" in str(out),
       "nor shared with every distributor by one (%s %s)" % (code, out))
 
+# An update reaches who holds its territory on its effective date (a try-out: a launch
+# effective after one distributor's grant ended and another's began went to the first).
+def cambodia(name, starts, ends=""):
+    d = int(must("CreateDistributor", {"fields": {"name": name, "country": "KH",
+                                                  "timeZone": "Asia/Phnom_Penh"}},
+                 admin)["distributor"]["id"])
+    c = must("CreateCharterDraft", {"distributorId": d}, admin)["charter"]["id"]
+    grant = {"region": "KH", "allLines": True, "exclusive": True, "startsOn": starts}
+    grant.update({"endsOn": ends} if ends else {})
+    must("AddCharterGrant", {"charterId": c, "grant": grant}, admin)
+    must("ActivateCharter", {"id": c}, admin)
+    return d
+
+
+leaving = cambodia("Phnom Penh Parts (đến 2098)", "2026-01-01", "2098-12-31")
+arriving = cambodia("Angkor Phụ tùng (từ 2099)", "2099-01-01")
+for effective, want, what in (("2099-02-01", [arriving], "one effective in 2099 reaches who holds "
+                               "Cambodia then, not who leaves it in 2098"),
+                              ("2026-01-05", [leaving], "one effective already reaches who "
+                               "holds Cambodia today, not who comes in 2099")):
+    ku = int(must("CreateUpstreamUpdate", dict(LAUNCH, title="Cambodia " + effective,
+                                               regions=["KH"], effectiveOn=effective,
+                                               documentIds=[], variants=[]),
+                  admin)["update"]["id"])
+    got = sorted(int(r["distributorId"]) for r in must(
+        "PublishUpstreamUpdate", {"id": ku}, admin)["update"].get("recipients", []))
+    check(got == want, "%s (%s, want %s)" % (what, got, want))
+
 t.finish("test_updates")
