@@ -668,6 +668,15 @@ check(code == "OK" and n(out["target"]["units"]) == 1000 and rows("targets") == 
 code, out = call("SetTarget", {"distributorId": saigon, "productLineId": brk,
                                "period": "2025-Q2", "units": 1}, saigon_user)
 check(code == "PERMISSION_DENIED", "a distributor user does not set targets (%s)" % code)
+# A target for 2023, before the relationship began on 2024-01-01, was taken and read 0 %
+# attained ever after (a try-out); 2024's first month is the relationship's.
+for period in ("2023", "2023-Q4", "2023-12"):
+    code, out = call("SetTarget", {"distributorId": saigon, "productLineId": brk,
+                                   "period": period, "units": 5}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "period") == [
+        "a period of the relationship, which began on 2024-01-01: %s ended before it" % period],
+        "a target for %s, before the relationship, is refused on its period (%s %s)"
+        % (period, code, out))
 before, set_audits = rows("targets"), audits("target.set")
 for req, field in (({"period": "2025-Q5", "units": 1}, "period"),
                    ({"period": "2025-00", "units": 1}, "period"),
