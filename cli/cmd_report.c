@@ -688,10 +688,10 @@ int cmd_report(struct cli *cli, int argc, char **argv)
  * no "has" flags as an attainment row does, but a units target is at least
  * 1 when set (SetTarget, a plan's goal), so 0 is "none", and a revenue
  * target has its currency exactly when set. UNITS 0 read as a target of
- * nothing. The server gives the distributor's id only.
+ * nothing. The distributor by name: a list of several read as ids (a try-out).
  */
 static const struct output_column target_cols[] = {{"ID", "id"},
-                                                   {"DISTRIBUTOR ID", "distributorId"},
+                                                   {"DISTRIBUTOR", "distributorName"},
                                                    {"LINE", "productLineCode"},
                                                    {"PERIOD", "period"},
                                                    {"UNITS", "unitsCell"},

@@ -15,7 +15,9 @@
 #include "rpc_distributor.h"
 
 #define TARGET_COLS                                                                                \
-    "t.id, t.distributor_id, t.product_line_id, (SELECT pl.code FROM product_lines pl"             \
+    "t.id, t.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = t.tenant_id"   \
+    "  AND d.id = t.distributor_id) AS distributor_name,"                                          \
+    " t.product_line_id, (SELECT pl.code FROM product_lines pl"                                    \
     "  WHERE pl.tenant_id = t.tenant_id AND pl.id = t.product_line_id) AS product_line_code,"      \
     " liaison_period_label(t.period_kind, t.period_start) AS period, t.period_kind, t.units,"      \
     " t.revenue_minor, t.currency, t.plan_id, t.set_by, liaison_rfc3339(t.set_at) AS set_at"
