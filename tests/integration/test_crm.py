@@ -59,7 +59,8 @@ def distributor(name, country, grants, carve_outs=()):
 saigon, saigon_user = distributor(
     "Công ty Phân phối Sài Gòn", "VN",
     [{"region": "VN", "productLineIds": [brk], "exclusive": True}],
-    [{"accountName": "VinFast Trading and Production", "region": "VN-HP", "note": "direct"}])
+    [{"accountName": "VinFast Trading and Production", "region": "VN-HP", "note": "direct"},
+     {"accountName": "Công ty Cà Phê Đà Lạt", "region": "VN-35", "note": "trực tiếp"}])
 vientiane, vientiane_user = distributor(
     "ビエンチャン商事", "LA", [{"region": "LA", "allLines": True}])
 vientiane_email = "portal-%s@crm.example" % vientiane
@@ -135,11 +136,22 @@ flag_carve_sg = out.get("lead", {}).get("id")
 # full-width letter, made another customer, unflagged. Names compare without what shows nothing,
 # in NFKC.
 evasions = []
-for look_alike in ("VinFast\u200b Trading and Production", "ＶinFast Trading and Production"):
-    code, out = register(saigon_user, look_alike, "VN-HP")
+# Nor did one typed otherwise (a try-out): Vietnamese without its marks, or its spaces and
+# punctuation changed, slipped past a carve-out unflagged.
+for look_alike, region in (("VinFast\u200b Trading and Production", "VN-HP"),
+                           ("ＶinFast Trading and Production", "VN-HP"),
+                           ("VINFAST-TRADING AND PRODUCTION.", "VN-HP"),
+                           ("Vin Fast Trading and Production", "VN-HP"),
+                           ("Cong ty Ca Phe Da Lat", "VN-35"),
+                           ("CÔNG TY CÀ PHÊ ĐÀ LẠT", "VN-35"),
+                           ("Cong-ty CaPhe DaLat", "VN-35")):
+    code, out = register(saigon_user, look_alike, region)
     evasions.append(out.get("lead", {}).get("id"))
     check(code == "OK" and out["lead"].get("flags") == ["carve_out"],
           "a look-alike of a carved-out customer is flagged carve_out: %r (%s)" % (look_alike, out))
+code, out = register(saigon_user, "Công ty Cà Phê Đà Nẵng", "VN-35")
+check(code == "OK" and out["lead"].get("flags", []) == [],
+      "another customer, one word apart, is not taken for the carve-out (%s)" % out)
 
 # ---------------- exporter staff decide ----------------
 code, out = call("ListLeads", {"registration": "flagged"}, admin)
