@@ -43,11 +43,12 @@ static const struct output_column lead_cols[] = {
     {"DECIDED BY", "decidedBy"},
     {"DECIDED", "decidedAt"},
     {"DECISION NOTE", "decisionNote"}};
-/* SIDE: whose it is, so who reads it ('-': the exporter's own). */
+/* DISTRIBUTOR: whose it is, so who reads it ('-': the exporter's own); an id alone read as
+ * nothing in a list across distributors (a try-out). */
 static const struct output_column interaction_cols[] = {{"ID", "id"},
                                                         {"AT", "at"},
                                                         {"KIND", "kind"},
-                                                        {"SIDE", "distributorId"},
+                                                        {"DISTRIBUTOR", "distributorName"},
                                                         {"ACCOUNT", "accountName"},
                                                         {"LEAD", "leadId"},
                                                         {"SUMMARY", "summary"},

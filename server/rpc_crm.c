@@ -54,7 +54,9 @@
     " liaison_crm_actor(l.created_by) AS created_by,"                                              \
     " liaison_rfc3339(l.created_at) AS created_at"
 #define INTERACTION_COLS                                                                           \
-    "i.id, i.distributor_id, i.kind, liaison_rfc3339(i.at) AS at, i.summary, i.key_account_id,"    \
+    "i.id, i.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = i.tenant_id"   \
+    "  AND d.id = i.distributor_id) AS distributor_name,"                                          \
+    " i.kind, liaison_rfc3339(i.at) AS at, i.summary, i.key_account_id,"                           \
     " (SELECT a.name FROM key_accounts a WHERE a.tenant_id = i.tenant_id"                          \
     "  AND a.id = i.key_account_id) AS account_name, i.lead_id,"                                   \
     " liaison_crm_actor(i.created_by) AS created_by,"                                              \

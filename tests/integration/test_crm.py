@@ -528,6 +528,14 @@ check(seen and not seen[0].get("createdBy") and vientiane_email not in json.dump
 out = must("ListInteractions", {"leadId": first, "page": {"pageSize": 500}}, admin)
 check(any(x["id"] == visit and vientiane_email in x.get("createdBy", "")
           for x in out.get("interactions", [])), "... and named to staff")
+# An interaction list across distributors read SIDE 1, SIDE 2 (a try-out): by name now.
+p = subprocess.run([CLI, "--token", admin, "interaction", "list", "--lead", str(first)],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and p.stdout.split()[:4] == ["ID", "AT", "KIND", "DISTRIBUTOR"]
+      and "Công ty Phân phối Sài Gòn" in p.stdout
+      and all(bool(x.get("distributorName")) == bool(x.get("distributorId"))
+              for x in out["interactions"]),
+      "interaction list names each interaction's distributor (%s)" % p.stdout[:300])
 acc = must("GetKeyAccount", {"id": must("GetLead", {"id": first}, admin)["lead"]["keyAccountId"]},
            saigon_user)["account"]
 check(not acc.get("ownerId") and not acc.get("ownerEmail"),
