@@ -319,14 +319,20 @@ static void started_note(const struct cli *cli, const json_t *m)
             at, at + 11, (long long)cli_json_id(json_object_get(m, "id")));
 }
 
-/* Calls method and prints the meeting it answers with. */
-static int meeting_call(struct cli *cli, const char *method, json_t *req)
+/*
+ * Calls method and prints the meeting it answers with; placed: the call
+ * just set its start (add, reschedule), which started_note says when past.
+ */
+static int meeting_call(struct cli *cli, const char *method, json_t *req, bool placed)
 {
     json_t *resp;
     int rc = cli_call(cli, method, req, &resp);
     if (rc != EXIT_OK)
         return rc;
-    meeting_print(cli, json_object_get(resp, "meeting"));
+    json_t *m = json_object_get(resp, "meeting");
+    meeting_print(cli, m);
+    if (placed)
+        started_note(cli, m);
     json_decref(resp);
     return EXIT_OK;
 }
@@ -384,7 +390,7 @@ static int mt_show(struct cli *cli, int argc, char **argv)
     int rc = meeting_id(&spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return meeting_call(cli, "GetMeeting", json_pack("{s:I}", "id", id));
+    return meeting_call(cli, "GetMeeting", json_pack("{s:I}", "id", id), false);
 }
 
 static int mt_attendance(struct cli *cli, int argc, char **argv)
@@ -411,7 +417,8 @@ static int mt_attendance(struct cli *cli, int argc, char **argv)
         return rc;
     return meeting_call(
         cli, "SetAttendance",
-        json_pack("{s:I,s:I,s:b}", "meetingId", id, "attendeeId", attendee, "attended", attended));
+        json_pack("{s:I,s:I,s:b}", "meetingId", id, "attendeeId", attendee, "attended", attended),
+        false);
 }
 
 /*
@@ -446,13 +453,13 @@ static int mt_invite(struct cli *cli, int argc, char **argv)
     if (add) {
         json_t *who = cli_party(cli, args[1], &rc);
         return who ? meeting_call(cli, "AddMeetingAttendee",
-                                  json_pack("{s:I,s:o}", "meetingId", id, "attendee", who))
+                                  json_pack("{s:I,s:o}", "meetingId", id, "attendee", who), false)
                    : rc;
     }
     if ((rc = cli_parse_id(args[1], &attendee)))
         return rc;
     return meeting_call(cli, "RemoveMeetingAttendee",
-                        json_pack("{s:I,s:I}", "meetingId", id, "attendeeId", attendee));
+                        json_pack("{s:I,s:I}", "meetingId", id, "attendeeId", attendee), false);
 }
 
 static int mt_add(struct cli *cli, int argc, char **argv)
@@ -492,19 +499,11 @@ static int mt_add(struct cli *cli, int argc, char **argv)
     if (!rc && !(rc = cli_parse_range("--duration", duration, 5, 480, &minutes)) &&
         !(rc = cli_parse_time("at", at, when, sizeof when)) &&
         !(rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) {
-        json_t *resp;
-        rc = cli_call(cli, "CreateMeeting",
-                      json_pack("{s:I,s:s,s:o,s:s,s:I,s:o}", "distributorId", d, "title", title,
-                                "agenda", items, "startsAt", when, "durationMinutes", minutes,
-                                "attendees", attendees),
-                      &resp);
-        if (rc != EXIT_OK)
-            return rc;
-        json_t *m = json_object_get(resp, "meeting");
-        meeting_print(cli, m);
-        started_note(cli, m);
-        json_decref(resp);
-        return EXIT_OK;
+        return meeting_call(cli, "CreateMeeting",
+                            json_pack("{s:I,s:s,s:o,s:s,s:I,s:o}", "distributorId", d, "title",
+                                      title, "agenda", items, "startsAt", when, "durationMinutes",
+                                      minutes, "attendees", attendees),
+                            true);
     }
     json_decref(items);
     json_decref(attendees);
@@ -579,7 +578,7 @@ static int mt_status(struct cli *cli, int argc, char **argv)
         json_decref(req);
         return EXIT_ERROR;
     }
-    rc = meeting_call(cli, method, req);
+    rc = meeting_call(cli, method, req, false);
     if (rc == EXIT_OK && already)
         fprintf(stderr, "liaison: meeting %lld was already %s: nothing changed\n", (long long)id,
                 status);
@@ -608,19 +607,11 @@ static int mt_reschedule(struct cli *cli, int argc, char **argv)
     if ((duration && (rc = cli_parse_range("--duration", duration, 5, 480, &minutes))) ||
         (rc = cli_parse_time("at", at, when, sizeof when)))
         return rc;
-    json_t *resp;
-    rc = cli_call(
-        cli, "RescheduleMeeting",
-        json_pack("{s:I,s:s,s:I}", "id", id, "startsAt", when, "durationMinutes", minutes), &resp);
-    if (rc != EXIT_OK)
-        return rc;
     /* Moved into the past (up to the 7 days the server allows), it is said as 'meeting add' says
      * it: a try-out moved one a day back by a mistyped date and heard nothing. */
-    json_t *m = json_object_get(resp, "meeting");
-    meeting_print(cli, m);
-    started_note(cli, m);
-    json_decref(resp);
-    return EXIT_OK;
+    return meeting_call(
+        cli, "RescheduleMeeting",
+        json_pack("{s:I,s:s,s:I}", "id", id, "startsAt", when, "durationMinutes", minutes), true);
 }
 
 /*
@@ -717,7 +708,8 @@ static int mt_notes(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     rc = meeting_call(cli, "AddMeetingNote",
                       json_pack("{s:I,s:s,s:s}", "meetingId", id, "body", file ? text : add,
-                                "language", language));
+                                "language", language),
+                      false);
     free(text);
     return rc;
 }

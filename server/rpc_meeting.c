@@ -445,7 +445,10 @@ static struct db_stmt q_action_can_create = {
  * contact, $6 owner ('': by id), $7 due_at, $8 due_on: the end of that day,
  * midnight after it, in the distributor's zone, $9 internal: owned by one
  * of the exporter's staff. The action_overdue job records the lapse at the
- * due instant.
+ * due instant. The audit row and the job are written in a materialized CTE
+ * over the new row alone: as a filter of the join with distributors, a plan
+ * that scanned the new row once for each of the tenant's distributors wrote
+ * one creation's audit row twice (a test run after another test's data).
  */
 static struct db_stmt q_action_create = {
     "WITH o AS (SELECT nullif($4::bigint, 0) AS user_id, nullif($5::bigint, 0) AS contact_id"
@@ -460,11 +463,12 @@ static struct db_stmt q_action_create = {
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
     "  AND " SEES " AND liaison_check(NOT $9::boolean OR EXISTS (SELECT 1 FROM users u"
     "  WHERE u.tenant_id = liaison_tenant() AND u.id = o.user_id AND u.distributor_id IS NULL),"
-    "  'owner', 'an internal item is owned by one of the exporter''s staff') RETURNING *)"
-    " SELECT " ACTION_COLS " FROM m a" JOIN_DA
-    " WHERE liaison_audit('action_item.create', 'action_item', a.id::text)"
-    " AND liaison_schedule('action_overdue', a.id::text, a.due_at,"
-    "  jsonb_build_object('action_item_id', a.id)) > 0",
+    "  'owner', 'an internal item is owned by one of the exporter''s staff') RETURNING *),"
+    " x AS MATERIALIZED (SELECT m.* FROM m"
+    "  WHERE liaison_audit('action_item.create', 'action_item', m.id::text)"
+    "  AND liaison_schedule('action_overdue', m.id::text, m.due_at,"
+    "  jsonb_build_object('action_item_id', m.id)) > 0)"
+    " SELECT " ACTION_COLS " FROM x a" JOIN_DA,
     9, 0};
 /*
  * $1 after id, $2 limit, $3 distributor, $4 owner user, $5 owner contact
@@ -525,7 +529,8 @@ static struct db_stmt q_action_can = {
  * action_overdue job is withdrawn: nothing is overdue once it is closed.
  * An item already $2 (q_action_can let only a retry through) is answered
  * as it is, unwritten and unaudited: the UPDATE's snapshot still sees an
- * item it closes as open, so only one of the two parts answers.
+ * item it closes as open, so only one of the two parts answers. Audited
+ * and unscheduled once, in a CTE of their own, as q_action_create says.
  */
 static struct db_stmt q_action_close = {
     "WITH m AS (UPDATE action_items a SET status = $2,"
@@ -533,12 +538,13 @@ static struct db_stmt q_action_close = {
     "  done_by = CASE WHEN $2 = 'done' THEN " CALLER " END, cancel_reason = $3"
     "  FROM distributors d WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint"
     "  AND d.tenant_id = a.tenant_id AND d.id = a.distributor_id AND " SEES
-    "  AND a.status = 'open' RETURNING a.*)"
-    " SELECT " ACTION_COLS " FROM m a" JOIN_DA
-    " WHERE liaison_audit(CASE $2 WHEN 'done' THEN 'action_item.done'"
-    "  ELSE 'action_item.cancel' END, 'action_item', a.id::text)"
-    " AND liaison_unschedule('action_overdue', a.id::text, $2) IS NOT NULL"
-    " UNION ALL SELECT " ACTION_COLS " FROM action_items a" JOIN_DA
+    "  AND a.status = 'open' RETURNING a.*),"
+    " x AS MATERIALIZED (SELECT m.* FROM m"
+    "  WHERE liaison_audit(CASE $2 WHEN 'done' THEN 'action_item.done'"
+    "  ELSE 'action_item.cancel' END, 'action_item', m.id::text)"
+    "  AND liaison_unschedule('action_overdue', m.id::text, $2) IS NOT NULL)"
+    " SELECT " ACTION_COLS " FROM x a" JOIN_DA " UNION ALL SELECT " ACTION_COLS
+    " FROM action_items a" JOIN_DA
     " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint AND " SEES
     " AND a.status = $2 AND NOT EXISTS (SELECT 1 FROM m)",
     3, 0};
