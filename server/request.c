@@ -959,7 +959,11 @@ bool request_check_zone(struct request *r, const char *field, const char *zone, 
 {
     if ((!*zone && !required) || geo_time_zone(zone))
         return true;
-    const char *meant = *zone ? geo_time_zone_in_any_case(zone) : NULL;
+    if (!*zone) {
+        request_fail_field(r, field, "required: an IANA time zone such as Asia/Ho_Chi_Minh");
+        return false;
+    }
+    const char *meant = geo_time_zone_in_any_case(zone);
     const char *why = meant ? request_printf(r,
                                              "not an IANA time zone of the tz database (did you "
                                              "mean %s? the names are case-sensitive)",

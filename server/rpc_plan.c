@@ -41,6 +41,19 @@
 /* $1 distributor (0: a distributor user's own), $2 year */
 static struct db_stmt q_plan_create = {"SELECT liaison_plan_create($1::bigint, $2::int) AS _id", 2,
                                        0};
+/*
+ * $1 distributor (0: a distributor user's own), $2 year: a plan is for a year the relationship
+ * reaches, as its goals' targets are (liaison_target_period_check, migration 0165). A
+ * distributor the caller does not reach passes here and is not found by the statement.
+ */
+static struct db_stmt q_plan_year_in_relationship = {
+    "SELECT liaison_check(d.id IS NULL OR NOT liaison_sees_side(d.id) OR b.began IS NULL"
+    " OR $2::int >= extract(year FROM b.began), 'year', format('a year of the relationship,"
+    " which began on %s: %s ended before it', b.began, $2::int))"
+    " FROM (SELECT CASE WHEN $1::bigint = 0 AND liaison_distributor_scope() > 0"
+    "  THEN liaison_distributor_scope() ELSE nullif($1::bigint, 0) END AS id) d,"
+    " LATERAL (SELECT liaison_relationship_began(d.id) AS began) b",
+    2, 0};
 static struct db_stmt q_plan_created = {
     "SELECT " PLAN_COLS PLAN_PARTS PLAN_FROM
     " AND p.id = nullif(current_setting('liaison.created_id', true), '')::bigint",
@@ -65,12 +78,14 @@ static struct db_stmt q_plan_list = {
     " AND ($5 = '' OR p.status = $5) ORDER BY p.id LIMIT $2::int",
     5, 0};
 
-static struct exec_decl d_plan_create = {.method = "CreatePlan",
-                                         .query = {&q_plan_create, {"distributor_id", "year"}},
-                                         .reply = {&q_plan_created, {NULL}},
-                                         .out = "plan",
-                                         .not_found = "no such plan",
-                                         .exists = "this year's plan has an open revision"};
+static struct exec_decl d_plan_create = {
+    .method = "CreatePlan",
+    .check = {&q_plan_year_in_relationship, {"distributor_id", "year"}},
+    .query = {&q_plan_create, {"distributor_id", "year"}},
+    .reply = {&q_plan_created, {NULL}},
+    .out = "plan",
+    .not_found = "no such plan",
+    .exists = "this year's plan has an open revision"};
 static struct exec_decl d_plan_save = {.method = "SavePlan",
                                        .query = {&q_plan_save, {"id", "goals", "initiatives"}},
                                        .reply = {&q_plan_get, {"id"}},

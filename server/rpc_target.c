@@ -29,19 +29,6 @@ static struct db_stmt q_target_set = {
     "SELECT liaison_target_set($1::bigint, $2::bigint, $3, nullif($4::bigint, 0),"
     " nullif($5::bigint, 0), nullif($6, '')) AS _id",
     6, 0};
-/*
- * $1 distributor, $2 period: a target is for a period that ends after the
- * relationship began, as reports are (liaison_relationship_began, migration
- * 0112). One for 2025 of a distributor that began in 2026 was taken and read
- * 0 % attained ever after (a try-out). A distributor the caller does not
- * reach passes here and is not found by the statement.
- */
-static struct db_stmt q_target_in_relationship = {
-    "SELECT liaison_check(NOT liaison_sees_side($1::bigint) OR b.began IS NULL"
-    " OR (liaison_period_start($2) + liaison_period_step(liaison_period_kind($2)))::date > b.began,"
-    " 'period', format('a period of the relationship, which began on %s: %s ended before it',"
-    " b.began, $2)) FROM (SELECT liaison_relationship_began($1::bigint) AS began) b",
-    2, 0};
 static struct db_stmt q_target_created = {
     "SELECT " TARGET_COLS TARGET_FROM
     " AND t.id = nullif(current_setting('liaison.created_id', true), '')::bigint",
@@ -61,15 +48,13 @@ static struct db_stmt q_target_list = {
     "      + liaison_period_step(liaison_period_kind($6))) ORDER BY t.id LIMIT $2::int",
     6, 0};
 
-static struct exec_decl d_target_set = {
-    .method = "SetTarget",
-    .check = {&q_target_in_relationship, {"distributor_id", "period"}},
-    .query = {&q_target_set,
-              {"distributor_id", "product_line_id", "period", "units", "revenue_minor",
-               "currency"}},
-    .reply = {&q_target_created, {NULL}},
-    .out = "target",
-    .not_found = "no such target"};
+static struct exec_decl d_target_set = {.method = "SetTarget",
+                                        .query = {&q_target_set,
+                                                  {"distributor_id", "product_line_id", "period",
+                                                   "units", "revenue_minor", "currency"}},
+                                        .reply = {&q_target_created, {NULL}},
+                                        .out = "target",
+                                        .not_found = "no such target"};
 static struct exec_decl d_target_delete = {.method = "DeleteTarget",
                                            .query = {&q_target_delete, {"id"}},
                                            .out = "target",

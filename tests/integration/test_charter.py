@@ -239,6 +239,8 @@ CASES = [
      "fields.country"),
     ("unknown time zone", "CreateDistributor",
      {"fields": dict(VN, name="X", timeZone="Asia/Atlantis")}, "fields.timeZone"),
+    ("no time zone", "CreateDistributor", {"fields": dict(VN, name="X", timeZone="")},
+     "fields.timeZone"),
     ("bad language tag", "CreateDistributor", {"fields": dict(VN, name="X", languages=["zz-?"])},
      "fields.languages"),
     # "vi" and "VI" are one language: it was stored, and shown, twice.
@@ -296,6 +298,11 @@ for name, method, req, field in CASES:
     code, out = call(method, req, admin)
     check(code == "INVALID_ARGUMENT" and violation(out, field),
           "%s -> INVALID_ARGUMENT on %s (%s %s)" % (name, field, code, out.get("violations")))
+# An empty time zone was "not an IANA time zone of the tz database", as if "" were a wrong one.
+code, out = call("CreateDistributor", {"fields": dict(VN, name="X", timeZone="")}, admin)
+check(out.get("violations") == [{"field": "fields.timeZone", "description":
+                                 "required: an IANA time zone such as Asia/Ho_Chi_Minh"}],
+      "a distributor's missing time zone is said to be required (%s)" % out)
 for req in ({"charterId": d3, "grant": {"region": "LA", "productLineIds": [brk, brk],
                                         "startsOn": "2026-01-01"}},):
     code, out = call("AddCharterGrant", req, admin)

@@ -453,4 +453,55 @@ must("ApprovePlan", {"id": op}, admin)
 check([k for k in targets(osaka) if k[0] == sus] == [] and (brk, "year", "2027-01-01")
       in targets(osaka), "approval makes the covered goal a target and none on SUS")
 
+# ---------------- goals within the relationship (migration 0165) ----------------
+# A 2027 plan's goal for a month before the relationship began was approved into a target read
+# 0 % attained ever after, where 'target set' refused the same period (a try-out).
+danang = int(must("CreateDistributor", {"fields": {"name": "Nhà phân phối Đà Nẵng",
+                                                   "country": "VN", "timeZone":
+                                                   "Asia/Ho_Chi_Minh"}},
+                  admin)["distributor"]["id"])
+dc = must("CreateCharterDraft", {"distributorId": danang}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": dc, "grant": {"region": "VN-DN", "allLines": True,
+                                                    "startsOn": "2027-04-01"}}, admin)
+must("ActivateCharter", {"id": dc}, admin)
+code, out = call("CreatePlan", {"distributorId": danang, "year": 2026}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "year") == [
+    "a year of the relationship, which began on 2027-04-01: 2026 ended before it"],
+    "a plan for a year before the relationship is refused on year (%s %s)" % (code, out))
+dp = int(must("CreatePlan", {"distributorId": danang, "year": 2027}, admin)["plan"]["id"])
+for period in ("2027-Q1", "2027-03"):
+    code, out = call("SavePlan", {"id": dp, "goals": [
+        {"productLineId": brk, "period": "2027", "units": 10},
+        {"productLineId": brk, "period": period, "units": 5}]}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "goals[1].period") == [
+        "a period of the relationship, which began on 2027-04-01: %s ended before it" % period],
+        "a goal for %s, before the relationship, is refused on its period (%s %s)"
+        % (period, code, out))
+code, out = call("SavePlan", {"id": dp, "goals": [
+    {"productLineId": brk, "period": "2027", "units": 10},
+    {"productLineId": brk, "period": "2027-Q2", "units": 5},
+    {"productLineId": brk, "period": "2027-04", "units": 2}]}, admin)
+check(code == "OK" and len(out["plan"]["goals"]) == 3,
+      "the year, the quarter and the month the relationship begins in are taken (%s %s)"
+      % (code, out))
+# A plan saved before any charter was active meets the rule when it is approved.
+haiphong = int(must("CreateDistributor", {"fields": {"name": "Công ty Hải Phòng",
+                                                     "country": "VN", "timeZone":
+                                                     "Asia/Ho_Chi_Minh"}},
+                    admin)["distributor"]["id"])
+_, hp_user = user("thu@haiphong.example", "ROLE_DISTRIBUTOR_USER", distributorId=haiphong)
+hp = int(must("CreatePlan", {"distributorId": haiphong, "year": 2027}, admin)["plan"]["id"])
+must("SavePlan", {"id": hp, "goals": [{"productLineId": brk, "period": "2027-01", "units": 3}]},
+     admin)
+hc = must("CreateCharterDraft", {"distributorId": haiphong}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": hc, "grant": {"region": "VN-HP", "allLines": True,
+                                                    "startsOn": "2027-05-01"}}, admin)
+must("ActivateCharter", {"id": hc}, admin)
+must("ProposePlan", {"id": hp}, admin)
+code, out = call("ApprovePlan", {"id": hp}, hp_user)
+check(code == "INVALID_ARGUMENT" and violation(out, "period") == [
+    "a period of the relationship, which began on 2027-05-01: 2027-01 ended before it"]
+    and targets(haiphong) == {} and call("GetPlan", {"id": hp}, admin)[1]["plan"]["status"]
+    == "proposed", "approving it is refused, no target is written (%s %s)" % (code, out))
+
 t.finish("test_plans")
