@@ -5,6 +5,8 @@
  */
 #include "rpc_audit.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "exec.h"
@@ -127,6 +129,123 @@ static bool audit_range_ok(struct request *r, const char *since, const char *unt
     return true;
 }
 
+/*
+ * The kinds of entity audit rows name, and the groups their actions start with (an action is
+ * GROUP.VERB...: report.submitted_late). A filter naming anything else listed nothing, as if
+ * nothing had happened (a try-out: --entity reports). tests/check_audit_kinds.py keeps these
+ * lists in step with every liaison_audit() call of server/ and its migrations.
+ */
+static const char *const audit_entities[] = {"action_item",
+                                             "api_token",
+                                             "cadence_default",
+                                             "charter",
+                                             "contact",
+                                             "distributor",
+                                             "document",
+                                             "escalation_protocol",
+                                             "escalation_request",
+                                             "interaction",
+                                             "key_account",
+                                             "lead",
+                                             "meeting",
+                                             "meeting_attendee",
+                                             "meeting_note",
+                                             "meeting_series",
+                                             "monthly_report",
+                                             "order",
+                                             "plan",
+                                             "product",
+                                             "product_line",
+                                             "shipment",
+                                             "target",
+                                             "tenant",
+                                             "upstream_update",
+                                             "user"};
+static const char *const audit_action_groups[] = {"action_item",
+                                                  "api_token",
+                                                  "cadence",
+                                                  "cadence_default",
+                                                  "charter",
+                                                  "contact",
+                                                  "crm",
+                                                  "distributor",
+                                                  "document",
+                                                  "escalation",
+                                                  "escalation_protocol",
+                                                  "handbook",
+                                                  "health",
+                                                  "interaction",
+                                                  "key_account",
+                                                  "lead",
+                                                  "meeting",
+                                                  "meeting_series",
+                                                  "order",
+                                                  "plan",
+                                                  "product",
+                                                  "product_line",
+                                                  "report",
+                                                  "session",
+                                                  "shipment",
+                                                  "target",
+                                                  "tenant",
+                                                  "update",
+                                                  "user"};
+
+/* Whether the first n bytes of s are, in any case, one of names. */
+static bool audit_known(const char *s, size_t n, const char *const *names, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        size_t k = 0;
+        while (k < n && names[i][k] && tolower((unsigned char)s[k]) == names[i][k])
+            k++;
+        if (k == n && !names[i][k])
+            return true;
+    }
+    return false;
+}
+
+/* "a, b, c" of names into buf of cap bytes (the lists above fit in 512), cut short if not. */
+static const char *audit_names(char *buf, size_t cap, const char *const *names, size_t count)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < count && len < cap; i++) {
+        int n = snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", names[i]);
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+    return buf;
+}
+
+/*
+ * Whether the entity and action filters name something audit rows can hold (empty: any);
+ * answers INVALID_ARGUMENT on the one that does not, with what it may be, and returns false.
+ */
+static bool audit_kinds_ok(struct request *r, const char *entity, const char *action)
+{
+    const size_t nent = sizeof audit_entities / sizeof audit_entities[0];
+    const size_t ngroup = sizeof audit_action_groups / sizeof audit_action_groups[0];
+    if (entity[0] && !audit_known(entity, strlen(entity), audit_entities, nent)) {
+        char names[512];
+        const char *why = request_printf(r, "no entity '%s' is recorded; one of: %s", entity,
+                                         audit_names(names, sizeof names, audit_entities, nent));
+        request_fail_field(r, "entity", why ? why : "no such entity is recorded");
+        return false;
+    }
+    if (action[0] && !audit_known(action, strcspn(action, "."), audit_action_groups, ngroup)) {
+        char names[512];
+        const char *why = request_printf(
+            r,
+            "no action '%s' is recorded: an action is one of %s, or one of theirs such as "
+            "contact.left",
+            action, audit_names(names, sizeof names, audit_action_groups, ngroup));
+        request_fail_field(r, "action", why ? why : "no such action is recorded");
+        return false;
+    }
+    return true;
+}
+
 void rpc_list_audit_log(struct request *r)
 {
     const Liaison__V1__ListAuditLogRequest *in = (const Liaison__V1__ListAuditLogRequest *)r->input;
@@ -134,7 +253,8 @@ void rpc_list_audit_log(struct request *r)
         request_check_text(r, "actor", in->actor, 300, false) &&
         request_check_text(r, "entity", in->entity, 100, false) &&
         request_check_text(r, "action", in->action, 100, false) &&
-        request_check_text(r, "entityId", in->entity_id, 100, false))
+        request_check_text(r, "entityId", in->entity_id, 100, false) &&
+        audit_kinds_ok(r, in->entity, in->action))
         exec_run(r, &d_audit_list);
 }
 

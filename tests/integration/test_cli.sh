@@ -195,6 +195,13 @@ contains "audit shows user creation" "$out" "user.create"
 LIAISON_TOKEN=$tok check "auditor token may not create users" 3 sh -c "\"$cli\" user create --email x@cli.example --role manager --password-stdin < \"$home/pw\""
 check "audit --json" 0 "$cli" --json audit --entity user
 contains "audit json: an array of entries" "$out" '"action": "user.create"'
+# A mistyped kind listed nothing, as if nothing had happened: it is refused, saying what is kept.
+check "audit --entity of a kind nothing records" 2 "$cli" audit --entity users
+contains "the refusal names the kinds kept" "$err" "liaison: invalid --entity: no entity 'users' is recorded; one of: action_item, api_token,"
+check "audit --action of a group nothing records" 2 "$cli" audit --action usr.create
+contains "the refusal names the groups" "$err" "no action 'usr.create' is recorded: an action is one of action_item,"
+check "audit --entity in capitals, and --action by group" 0 "$cli" audit --entity USER --action user
+contains "finds the user's rows" "$out" "user.create"
 # Catalogue, distributors, contacts and charters, as a person types them.
 for sub in product-line product distributor contact charter; do
   check "$sub --help" 0 "$cli" "$sub" --help
