@@ -483,6 +483,9 @@ json_int_t cli_json_id(const json_t *v);
  */
 bool cli_fold_equal(const char *a, const char *b);
 
+/* Whether needle is part of hay, in any case as cli_fold_equal compares ("" is part of any). */
+bool cli_fold_contains(const char *hay, const char *needle);
+
 /* "BRK,FLT" or "1,2" as a JSON array of ids; NULL with *rc set after saying why. */
 json_t *cli_resolve_list(struct cli *cli, enum cli_kind kind, const char *list, int *rc);
 

@@ -115,10 +115,57 @@ static int escalation_call(struct cli *cli, const char *method, json_t *req)
 }
 
 /*
+ * The id of the contact of contacts whose name or e-mail is who in any case: the one who has
+ * not left among several, as a contact who left and one who replaced them may share a name.
+ * 0 when none is; -1 after saying why when several are and none or more than one is current.
+ */
+static json_int_t step_contact_named(json_t *contacts, const char *who)
+{
+    json_int_t found = 0, current = 0;
+    int nfound = 0, ncurrent = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(contacts, i, c)
+    {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        const char *email = json_string_value(json_object_get(c, "email"));
+        if (!(name && cli_fold_equal(name, who)) &&
+            !(email && *email && cli_fold_equal(email, who)))
+            continue;
+        json_int_t id = cli_json_id(json_object_get(c, "id"));
+        found = id;
+        nfound++;
+        if (!json_object_get(c, "leftOn")) {
+            current = id;
+            ncurrent++;
+        }
+    }
+    if (nfound <= 1)
+        return found;
+    if (ncurrent == 1)
+        return current;
+    fprintf(stderr,
+            "liaison: --step: '%s' names %d contacts of the distributor; give one's id:", who,
+            nfound);
+    json_array_foreach(contacts, i, c)
+    {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        const char *email = json_string_value(json_object_get(c, "email"));
+        if ((name && cli_fold_equal(name, who)) || (email && *email && cli_fold_equal(email, who)))
+            fprintf(stderr, " %lld%s", (long long)cli_json_id(json_object_get(c, "id")),
+                    json_object_get(c, "leftOn") ? " (left)" : "");
+    }
+    fputc('\n', stderr);
+    return -1;
+}
+
+/*
  * One --step: CONTACT_OR_ROLE:METHOD:HOURS, split at its last two colons.
  * For a distributor (its contacts in contacts), a contact's id, name or
- * e-mail names that contact; anything else is a role, as it always is for
- * the tenant default. NULL after saying why.
+ * e-mail (in any case) names that contact; anything else is a role, as it
+ * always is for the tenant default. A part of a contact's name that no
+ * contact holds as a role is refused: it was taken as a role no one held,
+ * and the rung skipped by every request (a try-out). NULL after saying why.
  */
 static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
 {
@@ -144,7 +191,6 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
     who[nwho] = '\0';
     memcpy(method, c1 + 1, nmethod);
     method[nmethod] = '\0';
-    json_t *step = json_pack("{s:s,s:I}", "method", method, "responseHours", hours);
     json_int_t id = 0;
     if (!by_role) {
         char *end;
@@ -152,17 +198,10 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
         long long n = strtoll(who, &end, 10);
         if (!*end && errno != ERANGE && n > 0)
             id = n;
-        size_t i;
-        json_t *c;
-        json_array_foreach(contacts, i, c)
-        {
-            const char *name = json_string_value(json_object_get(c, "name"));
-            const char *email = json_string_value(json_object_get(c, "email"));
-            if (id == 0 &&
-                ((name && !strcmp(name, who)) || (email && *email && !strcmp(email, who))))
-                id = cli_json_id(json_object_get(c, "id"));
-        }
+        else if ((id = step_contact_named(contacts, who)) < 0)
+            return NULL;
     }
+    json_t *step = json_pack("{s:s,s:I}", "method", method, "responseHours", hours);
     if (id) {
         json_object_set_new(step, "contactId", json_integer(id));
         return step;
@@ -170,12 +209,27 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
     json_object_set_new(step, "contactRole", json_string(who));
     /* A role no contact holds is skipped by requests until one does: said, not refused. */
     bool held = by_role;
+    const json_t *part_of = NULL;
     size_t i;
     json_t *c;
     json_array_foreach(contacts, i, c)
     {
         const char *role = json_string_value(json_object_get(c, "role"));
+        const char *name = json_string_value(json_object_get(c, "name"));
         held = held || (role && cli_fold_equal(role, who));
+        if (!part_of && !json_object_get(c, "leftOn") && name && cli_fold_contains(name, who))
+            part_of = c;
+    }
+    if (!held && part_of) {
+        /* A contact's name is other users' text: escaped, as in every table. */
+        fprintf(stderr, "liaison: --step: '%s' is only part of contact '", who);
+        output_escaped(stderr, json_string_value(json_object_get(part_of, "name")));
+        fprintf(stderr,
+                "' (id %lld): give the whole name, the id or the e-mail, or a role a contact "
+                "holds\n",
+                (long long)cli_json_id(json_object_get(part_of, "id")));
+        json_decref(step);
+        return NULL;
     }
     if (!held)
         fprintf(stderr,

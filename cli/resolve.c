@@ -92,6 +92,20 @@ bool cli_fold_equal(const char *a, const char *b)
     return !*p && !*q;
 }
 
+bool cli_fold_contains(const char *hay, const char *needle)
+{
+    for (const unsigned char *h = (const unsigned char *)hay;; utf8_next(&h)) {
+        const unsigned char *p = h, *q = (const unsigned char *)needle;
+        bool same = true;
+        while (*q && same)
+            same = *p && fold(utf8_next(&p)) == fold(utf8_next(&q));
+        if (same)
+            return true;
+        if (!*h)
+            return false;
+    }
+}
+
 json_int_t cli_json_id(const json_t *v)
 {
     if (json_is_string(v))

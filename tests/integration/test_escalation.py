@@ -270,6 +270,22 @@ try:
     code, _ = cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity", "low",
                   "--remove", token=admin)
     check(code == "OK", "and removed again (%s)" % code)
+    # Part of a contact's name was taken as a role no one held, so every request skipped the
+    # rung (a try-out); the whole name in other letter case is that contact.
+    rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",
+                          "--severity", "low", "--step", "Nguyễn Văn:email:48", token=admin)
+    check(rc == 2 and "'Nguyễn Văn' is only part of contact 'Nguyễn Văn An' (id %s): give the "
+          "whole name, the id or the e-mail, or a role a contact holds" % an in err
+          and not [x for x in must("GetEscalationProtocol", {"distributorId": sg},
+                                   admin)["protocols"]
+                   if x["severity"] == "low" and x["source"] == "distributor"],
+          "a part of a contact's name is refused, naming the contact (%d %s)" % (rc, err))
+    code, out = cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity",
+                    "low", "--step", "NGUYỄN VĂN AN:email:48", token=admin)
+    check(code == "OK" and [s_.get("contactId") for s_ in out["protocols"][0]["steps"]] == [an],
+          "a contact's whole name in capitals names the contact (%s %s)" % (code, out))
+    cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity", "low", "--remove",
+        token=admin)
     code, out = call("GetEscalationProtocol", {"distributorId": tk}, tk_user)
     p = [x for x in out.get("protocols", []) if x["severity"] == "critical"] if code == "OK" else []
     p = p[0] if p else {}
