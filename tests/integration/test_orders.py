@@ -313,7 +313,14 @@ check(code == "FAILED_PRECONDITION" and "cancelled only while placed or confirme
 other = [s for s in call("ListShipments", {"orderId": order, "status": "planned"}, admin)[1]
          .get("shipments", [])]
 check(len(other) == 2, "shipments list by order and status (%d)" % len(other))
-must("SetShipmentStatus", {"id": other[0]["id"], "status": "in_transit"}, admin)
+code, out = call("SetShipmentStatus", {"id": other[0]["id"], "status": "in_transit"}, admin)
+# Planned to leave 2027-02-01, it left today: the record said it left after it arrived (a
+# try-out). Tenant "today" is the service clock's, read as the server does.
+today = sql("SELECT (now() AT TIME ZONE coalesce(nullif(time_zone, ''), 'UTC'))::date"
+            " FROM tenants WHERE id = %s" % tid)
+check(code == "OK" and out["shipment"].get("etd") == today
+      and out["shipment"].get("eta") == "2027-02-09",
+      "a shipment that leaves before its ETD left today; its ETA stays (%s %s)" % (code, out))
 left = {int(x["orderLineId"]): int(x["quantity"]) for x in other[0].get("lines", [])}
 want = [(left.get(int(ln), 0), q - left.get(int(ln), 0)) for ln, q in ((bl, 200), (fl, 20))]
 check(shipped_planned() == want,
@@ -331,7 +338,9 @@ check(code == "FAILED_PRECONDITION" and "shipment %s of this order is in_transit
       and must("GetOrder", {"id": order}, admin)["order"]["status"] == "shipped",
       "an order is not marked delivered by hand while a shipment is on its way (%s %s)"
       % (code, out))
-must("SetShipmentStatus", {"id": other[1]["id"], "status": "delivered"}, admin)
+code, out = call("SetShipmentStatus", {"id": other[1]["id"], "status": "delivered"}, admin)
+check(code == "OK" and out["shipment"].get("etd") == today and out["shipment"].get("eta") == today,
+      "a shipment delivered before its ETA arrived today, and left by then (%s %s)" % (code, out))
 check(must("GetOrder", {"id": order}, admin)["order"]["status"] == "delivered"
       and audits("order.delivered") == 1,
       "delivering every ordered unit delivers the order, audited")
