@@ -85,11 +85,6 @@ static int update_answer(struct cli *cli, const char *method, json_t *req)
     if (rc != EXIT_OK)
         return rc;
     json_t *u = json_object_get(resp, "update");
-    if (!cli->set.json && !strcmp(method, "PublishUpstreamUpdate") &&
-        !json_array_size(json_object_get(u, "recipients")))
-        fprintf(stderr, "liaison: published, but to no distributor: no active charter in force "
-                        "today grants a territory overlapping one of its regions for one of its "
-                        "lines (a country and its subdivisions overlap both ways)\n");
     if (cli->set.json || cli->set.ids) {
         cli_print_object(cli, update_cols, NCOLS(update_cols), u);
     } else {
@@ -240,7 +235,10 @@ static int update_publish(struct cli *cli, int argc, char **argv)
         "update publish ID",
         "Publishes a draft: its recipients are fixed now, its attachments are shared with them, "
         "and it goes on each one's next scheduled monthly review agenda (left off an agenda "
-        "that already has 32 items: the recipient then shows 'full').",
+        "that already has 32 items: the recipient then shows 'full'). Its recipients are the "
+        "distributors whose active charter grants one of its regions for one of its lines on "
+        "its effective date (today once that is past); a draft that would reach none is "
+        "refused and stays a draft.",
         opts, 1, "update publish 4"};
     return update_by_id(cli, argc, argv, "PublishUpstreamUpdate", &spec);
 }

@@ -1601,6 +1601,13 @@ try:
                      documentIds=[doc],
                      variants=[{"language": "vi", "title": "Lịch sản xuất năm 2099",
                                 "body": "Dây chuyền 2 bảo trì trong tháng 3; đặt hàng sớm."}])
+    # Aimed at another distributor's territory: published to it, not to Saigon. An update that
+    # reaches nobody is not published at all (migration 0167).
+    d3 = distributor(adm, "Công ty Phụ tùng Hà Nội", "VN", "Asia/Ho_Chi_Minh", ["vi"])
+    ch3 = adm.call("CreateCharterDraft", {"distributorId": d3})["charter"]["id"]
+    adm.call("AddCharterGrant", {"charterId": ch3, "grant": {
+        "region": "VN-HN", "allLines": True, "startsOn": "2026-01-01"}})
+    adm.call("ActivateCharter", {"id": ch3})
     publish("北海道限定キャンペーン", ["VN-HN"])
 
     def read_at(uid):

@@ -370,11 +370,14 @@ check(code == "OK" and out.get("status") == "published", "liaison update publish
 code, out = cli("update", "draft", "--kind", "campaign", "--title", "日本向けキャンペーン",
                 "--body", "x", "--language", "ja", "--effective", "2027-01-10", "--regions", "JP",
                 "--lines", "BRK", token=admin)
-p = subprocess.run([CLI, "--token", admin, "update", "publish", str(out.get("id", 0))],
+nobody = out.get("id", 0)
+p = subprocess.run([CLI, "--token", admin, "update", "publish", str(nobody)],
                    capture_output=True, text=True, env=_cli.env, timeout=60)
-check(p.returncode == 0 and "published, but to no distributor" in p.stderr
-      and "Recipients" not in p.stdout,
-      "publishing to nobody says so on stderr (%d %s)" % (p.returncode, p.stderr))
+check(p.returncode == 5 and "no distributor would receive this update: none you reach has an"
+      " active charter that grants one of its regions (JP) for one of its product lines on"
+      " 2027-01-10; it stays a draft" in p.stderr and not p.stdout
+      and must("GetUpstreamUpdate", {"id": nobody}, admin)["update"]["status"] == "draft",
+      "publishing to nobody is refused, the update kept a draft (%d %s)" % (p.returncode, p.stderr))
 code, out = cli("update", "list", token=hn2)
 check(code == "OK" and isinstance(out, list) and [int(u["id"]) for u in out] == [u1, u3, int(cu)],
       "liaison update list prints a JSON array of what Hanoi received (%s %s)" % (code, out))
