@@ -144,7 +144,12 @@ for look_alike, region in (("VinFast\u200b Trading and Production", "VN-HP"),
                            ("Vin Fast Trading and Production", "VN-HP"),
                            ("Cong ty Ca Phe Da Lat", "VN-35"),
                            ("CÔNG TY CÀ PHÊ ĐÀ LẠT", "VN-35"),
-                           ("Cong-ty CaPhe DaLat", "VN-35")):
+                           ("Cong-ty CaPhe DaLat", "VN-35"),
+                           # Nor a legal form added or left off, or "&" for "and" (migration
+                           # 0168).
+                           ("Cà Phê Đà Lạt Co., Ltd.", "VN-35"),
+                           ("Công ty TNHH MTV Cà Phê Đà Lạt", "VN-35"),
+                           ("VinFast Trading & Production JSC", "VN-HP")):
     code, out = register(saigon_user, look_alike, region)
     evasions.append(out.get("lead", {}).get("id"))
     check(code == "OK" and out["lead"].get("flags") == ["carve_out"],
