@@ -30,6 +30,8 @@ static const struct output_column head_cols[] = {
     {"response", "response"},
     {"responded by", "respondedBy"},
     {"responded at", "respondedAt"},
+    {"closed", "closedReason"},
+    {"closed at", "closedAt"},
     {"concern drafted", "concernDrafted", OUTPUT_BOOL},
     {"working hours only", "workingHoursOnly", OUTPUT_BOOL}};
 static const struct output_column taken_cols[] = {

@@ -40,7 +40,7 @@
     "  AND s.request_id = e.id AND s.step_no = e.step_no) AS step_kind,"                           \
     " e.protocol_source, e.response, e.responded_by,"                                              \
     " liaison_rfc3339(e.responded_at) AS responded_at, e.concern IS NOT NULL AS concern_drafted,"  \
-    " e.working_hours_only,"                                                                       \
+    " e.working_hours_only, e.closed_reason, liaison_rfc3339(e.closed_at) AS closed_at,"           \
     " (SELECT json_agg(json_build_object('step_no', s.step_no, 'kind', s.kind,"                    \
     "   'contact_id', s.contact_id, 'contact_name', s.contact_name,"                               \
     "   'contact_role', s.contact_role, 'method', s.method,"                                       \

@@ -668,9 +668,12 @@ try:
     closed_before = audits("escalation.close")
     must("SetDistributorStatus", {"id": gone, "status": "terminated"}, admin)
     g = get(open_req, admin)
+    # The reason was kept in response, where the distributor's answer goes (a review).
     check(g.get("state") == "closed" and "Công ty Đã Chấm Dứt was terminated" in
-          g.get("response", "") and audits("escalation.close") == closed_before + 1,
-          "terminating a distributor closes its open request, audited, saying why (%s)" % g)
+          g.get("closedReason", "") and g.get("closedAt") and not g.get("response")
+          and not g.get("respondedAt") and audits("escalation.close") == closed_before + 1,
+          "terminating a distributor closes its open request, audited, saying why and when, "
+          "with no answer (%s)" % g)
     check(sql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind = 'escalation_step' AND "
               "key = 'escalation:%s' AND done_at IS NULL" % (tid, open_req)) == "0",
           "and its ladder is no longer climbed: no escalation_step job left")

@@ -1748,6 +1748,32 @@ try:
     driver.get(base + "/escalations")
     check("cao" in text().split() and "high" not in text().split(),
           "an escalation's severity in Vietnamese")
+    # A request closed when its distributor was terminated offered the answer form, which the
+    # server then refused, and tools read its reason as the distributor's answer (a review).
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    ended_d = distributor(adm, "Công ty Đã Ngừng Hợp Tác", "VN", "Asia/Ho_Chi_Minh", ["vi"])
+    hung = adm.call("CreateContact", {"distributorId": ended_d, "fields": {
+        "name": "Đỗ Văn Hùng", "role": "purchasing manager"}})["contact"]["id"]
+    adm.call("SetEscalationProtocol", {"distributorId": ended_d, "severity": "high", "steps": [
+        {"contactId": hung, "method": "email", "responseHours": 8}]})
+    adm.call("CreateEscalationRequest", {"distributorId": ended_d, "severity": "high",
+                                         "subject": "Báo cáo tháng 11", "text": "Xin gửi báo cáo."})
+    adm.call("CreateUser", {"email": "portal@ngung.example", "role": "ROLE_DISTRIBUTOR_USER",
+                            "password": PASSWORD, "distributorId": ended_d})
+    adm.call("SetDistributorStatus", {"id": ended_d, "status": "terminated"})
+    adm.close()
+    ended_jar = http.cookiejar.CookieJar()
+    sign_in(ended_jar, "portal@ngung.example")
+    status, _, body = fetch("/escalations", jar=ended_jar, headers={"Accept-Language": "en"})
+    check(status == 200 and "Báo cáo tháng 11" in body and "Closed unanswered on " in body
+          and ": the relationship has ended." in body and 'name="text"' not in body
+          and "was terminated" not in body,
+          "a request closed with the relationship says so, without an answer form (%d %s)"
+          % (status, body[-600:]))
+    status, _, body = fetch("/escalations", jar=ended_jar, headers={"Accept-Language": "vi"})
+    check(status == 200 and "Đã đóng khi chưa được trả lời vào " in body,
+          "and in Vietnamese (%d %s)" % (status, body[-600:]))
     driver.get(base + "/meetings")
     check("Trao đổi hằng tuần · Công ty Phụ tùng Sài Gòn" in text()
           and "Weekly check-in" not in text() and "Onboarding call" not in text(),
