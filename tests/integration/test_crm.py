@@ -661,6 +661,19 @@ check(code == "INVALID_ARGUMENT" and "--to" in json.dumps(out)
 lead = must("GetLead", {"id": flagged}, admin)["lead"]
 check(lead.get("registration") == "flagged" and not lead.get("decidedBy")
       and audited("lead.reassign", flagged) == 0, "... and not approved (%s)" % lead)
+# A reassigned deal's history went to its new side's account but stayed readable by the side
+# it left, and unread by the one it joined (migration 0170).
+talk = must("CreateInteraction", {"kind": "visit", "summary": "Thăm xưởng đóng tàu 造船所訪問",
+                                  "leadId": flagged}, vientiane_user)["interaction"]["id"]
+must("DecideLeadRegistration", {"id": flagged, "decision": "reassign", "distributorId": saigon},
+     admin)
+now_theirs = [x["id"] for x in must("ListInteractions", {"leadId": flagged},
+                                    saigon_user).get("interactions", [])]
+left_side = [x["id"] for x in must("ListInteractions", {}, vientiane_user).get("interactions", [])]
+code, out = call("GetLead", {"id": flagged}, vientiane_user)
+check(now_theirs == [talk] and talk not in left_side and code == "NOT_FOUND",
+      "a reassigned deal's interactions go with it: the new side reads them, the side it left "
+      "does not (%s %s %s)" % (now_theirs, left_side, code))
 code, out = call("CreateUser", {"email": "late@crm.example", "role": "ROLE_DISTRIBUTOR_USER",
                                 "distributorId": danang, "password": PASSWORD}, admin)
 check(code == "FAILED_PRECONDITION" and "takes no new users" in out.get("message", ""),
