@@ -117,6 +117,16 @@ runs = [cli("--idempotency-key", "doc-" + RUN, "doc", "add", "--kind", "catalogu
 check(all(code == "OK" for code, _ in runs) and runs[0][1].get("id") == runs[1][1].get("id")
       and count("documents") == docs_before + 1,
       "doc add with --idempotency-key run twice makes one document (%s)" % [r[0] for r in runs])
+# The latest version's very bytes again are no new version (migration 0171); a refused create's
+# upload is left to expire.
+versions_before = count("document_versions")
+code, out = cli("doc", "version", str(doc), "--file", big_path, token=manager)
+check(code == "FAILED_PRECONDITION" and "version 2 already holds these very bytes" in
+      out.get("message", "") and count("document_versions") == versions_before,
+      "doc version of the latest version's 5 MiB again is refused (%s %s)" % (code, out))
+sql("DELETE FROM document_uploads WHERE tenant_id = %s" % tid)
+with open(big_path, "wb") as f:
+    f.write(v2 + "版3".encode())
 code, out = cli("--idempotency-key", "doc-big-" + RUN, "doc", "version", str(doc), "--file",
                 big_path, token=admin)
 check(code == "OK" and out.get("latestVersion") == 3,

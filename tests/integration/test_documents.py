@@ -136,6 +136,12 @@ check(code == "OK" and doc.get("latestVersion") == 2
       and [v["version"] for v in doc.get("versions", [])] == [1, 2]
       and doc["versions"][1]["mediaType"] == "text/plain" and variants["vi"].get("stale"),
       "a new version keeps the history and the previous media type (%s %s)" % (code, out))
+# The same bytes again made version 3 and read every translation stale for nothing (a try-out).
+code, out = call("AddDocumentVersion", {"documentId": sheet_id, "content": b64(sheet_v2)}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message") == "version 2 already holds these very"
+      " bytes (text/plain): nothing new to add, and its translations stay current"
+      and must("GetDocument", {"id": sheet_id}, admin)["document"]["latestVersion"] == 2,
+      "a version with the latest one's bytes is refused, naming it (%s %s)" % (code, out))
 docs, out = coverage(saigon)
 check(sheet_id in docs and docs[sheet_id].get("missingLanguages", []) == []
       and docs[sheet_id].get("stale") == [{"language": "vi", "translatedFrom": 1,
