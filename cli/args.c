@@ -238,6 +238,31 @@ static const char *args_global_hint(const char *arg)
     return hint;
 }
 
+/* Says that a is one argument too many, and which were taken as what. */
+static void args_too_many(const struct cli_command_spec *spec, const char *a,
+                          const char **positional, int got)
+{
+    fprintf(stderr, "liaison: unexpected argument '");
+    output_escaped(stderr, a);
+    fputc('\'', stderr);
+    char name[64];
+    for (int i = 0; i < got; i++) {
+        fputs(i ? ", '" : ": '", stderr);
+        output_escaped(stderr, positional[i]);
+        if (args_positional_name(spec->usage, i, name, sizeof name))
+            fprintf(stderr, "' was taken as %s", name);
+        else
+            fputc('\'', stderr);
+    }
+    /* A distributor named first is the likeliest extra ("report open 'Saigon' 2026-11"). */
+    bool by_option = false;
+    for (const struct cli_opt *o = spec->opts; o->name; o++)
+        by_option = by_option || !strcmp(o->name, "distributor");
+    if (by_option)
+        fputs("; a distributor is given with --distributor", stderr);
+    fputs("\n\n", stderr);
+}
+
 int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
                    const char **positional, int npositional)
 {
@@ -267,9 +292,7 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
             if (args_utf8(a, NULL, got + 1))
                 return EXIT_USAGE;
             if (got == npositional) {
-                fprintf(stderr, "liaison: unexpected argument '");
-                output_escaped(stderr, a);
-                fprintf(stderr, "'\n\n");
+                args_too_many(spec, a, positional, got);
                 args_usage(stderr, spec);
                 return EXIT_USAGE;
             }

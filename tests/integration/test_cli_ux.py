@@ -152,6 +152,12 @@ rc, out, err = run("product-line", "list", "-o", "yaml")
 check(rc == 2 and "json, table or ids" in text(err),
       "-o yaml after the command names the formats (it said \"unexpected argument '-o'\"): %r"
       % text(err)[:120])
+# A distributor named first, as most commands take it, was "unexpected argument '2026-11'", the
+# month it then could not take (a try-out): which argument went where is said.
+rc, out, err = run("report", "open", "Công ty Phụ tùng Sài Gòn", "2026-11")
+check(rc == 2 and text(err).splitlines()[0] == "liaison: unexpected argument '2026-11': 'Công ty "
+      "Phụ tùng Sài Gòn' was taken as PERIOD; a distributor is given with --distributor",
+      "one argument too many says what each was taken as: %r" % text(err)[:200])
 rc, out, err = run("charter", "--help")
 check(rc == 0 and "  commitment  set an inventory commitment" in text(out),
       "a command's list keeps a long name apart from its summary: %r" % text(out)[:400])
