@@ -88,6 +88,54 @@ static void report_print(struct cli *cli, json_t *report)
         printf("\nMarket intelligence:\n");
         output_prose(stdout, mi, "");
     }
+    json_t *none = json_object_get(report, "nothingToReport");
+    size_t i;
+    json_t *sec;
+    json_array_foreach(none, i, sec)
+    {
+        printf(i ? ", %s" : "\nNothing to report: %s", json_string_value(sec));
+        if (i + 1 == json_array_size(none))
+            putchar('\n');
+    }
+}
+
+/*
+ * --nothing-to-report's "pipeline,competition" as the sections' names, the options' own
+ * words taken too; into the request's nothingToReport. EXIT_USAGE after saying why.
+ */
+static int nothing_to_report(json_t *req, const char *list)
+{
+    static const char *const names[][2] = {{"sales", "sales_by_line"},
+                                           {"inventory", "inventory_on_hand"},
+                                           {"pipeline", "pipeline"},
+                                           {"market-intelligence", "market_intelligence"},
+                                           {"competition", "competitive_activity"}};
+    json_t *words = cli_split(list, false), *out = json_array();
+    size_t i;
+    json_t *w;
+    int rc = words && out ? EXIT_OK : EXIT_ERROR;
+    json_array_foreach(words, i, w)
+    {
+        const char *word = json_string_value(w);
+        size_t k = 0;
+        while (k < sizeof names / sizeof names[0] && strcmp(word, names[k][0]) &&
+               strcmp(word, names[k][1]))
+            k++;
+        if (k == sizeof names / sizeof names[0]) {
+            fprintf(stderr,
+                    "liaison: --nothing-to-report: '%s' is no section: sales, inventory, "
+                    "pipeline, market-intelligence or competition\n",
+                    word);
+            rc = EXIT_USAGE;
+            break;
+        }
+        json_array_append_new(out, json_string(names[k][1]));
+    }
+    if (!rc)
+        json_object_set(req, "nothingToReport", out);
+    json_decref(out);
+    json_decref(words);
+    return rc;
 }
 
 static int report_answer(struct cli *cli, const char *method, json_t *req)
@@ -162,16 +210,20 @@ static int resolve_lines(struct cli *cli, json_t *rows, const char *section)
     return EXIT_OK;
 }
 
-/* Whether key is a field 'report show --json' prints beside the sections: left alone. */
+/*
+ * Whether key is a field 'report show --json' prints beside the sections: left alone. Its
+ * nothingToReport too: a section the file gives content drops its declaration at the server,
+ * and --nothing-to-report declares.
+ */
 static bool report_field(const char *key)
 {
-    static const char *const fields[] = {"id",          "distributorId", "distributorName",
-                                         "period",      "status",        "charterId",
-                                         "dueOn",       "late",          "createdBy",
-                                         "createdAt",   "updatedBy",     "updatedAt",
-                                         "submittedBy", "submittedAt",   "reviewedBy",
-                                         "reviewedAt",  "reviewComment", "requiredSections",
-                                         "overdue"};
+    static const char *const fields[] = {"id",          "distributorId",  "distributorName",
+                                         "period",      "status",         "charterId",
+                                         "dueOn",       "late",           "createdBy",
+                                         "createdAt",   "updatedBy",      "updatedAt",
+                                         "submittedBy", "submittedAt",    "reviewedBy",
+                                         "reviewedAt",  "reviewComment",  "requiredSections",
+                                         "overdue",     "nothingToReport"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (!strcmp(key, fields[i]))
             return true;
@@ -394,7 +446,7 @@ static int report_save(struct cli *cli, int argc, char **argv)
         (rc = cli_take_values("competition", &argc, argv, comp, MAX_REPEATS, &ncomp)))
         return rc;
     /* Taken out of argv above; marked so that a violation on sales names --sales. */
-    const char *file = NULL, *mi = NULL, *sales_given = nsales ? "given" : NULL,
+    const char *file = NULL, *mi = NULL, *none = NULL, *sales_given = nsales ? "given" : NULL,
                *stock_given = nstock ? "given" : NULL, *comp_given = ncomp ? "given" : NULL;
     const struct cli_opt opts[] = {
         {"sales", &sales_given, NULL, false,
@@ -409,6 +461,11 @@ static int report_save(struct cli *cli, int argc, char **argv)
          "COMPETITOR:LINE:ACTIVITY, once per competitor seen (LINE may be empty; the "
          "activity is the rest, colons and all): replaces the competitive activity section",
          "competition"},
+        {"nothing-to-report", &none, NULL, false,
+         "sections with nothing to report this month, e.g. pipeline,competition (sales, "
+         "inventory, pipeline, market-intelligence, competition): each is emptied, and counts "
+         "as answered when the charter requires it; giving it content later drops this",
+         "nothingToReport"},
         /* After the options it shares fields with: a violation of sales when both
          * --file and --sales are given is --sales's, which replaced the file's. */
         {"file", &file, NULL, false,
@@ -420,7 +477,7 @@ static int report_save(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "report save ID [--file FILE.json] [--sales LINE:UNITS:REVENUE:CUR ...] "
         "[--inventory LINE:UNITS ...] [--market-intelligence TEXT] "
-        "[--competition COMPETITOR:LINE:ACTIVITY ...]",
+        "[--competition COMPETITOR:LINE:ACTIVITY ...] [--nothing-to-report SECTIONS]",
         "Saves sections of a draft report; the sections not given stay as they are. A file has "
         "the shape 'report show --json' prints, e.g. {\"sales\": [{\"productLine\": \"BRK\", "
         "\"units\": 120, \"revenueMinor\": 150000000, \"currency\": \"VND\"}], \"inventory\": "
@@ -439,9 +496,9 @@ static int report_save(struct cli *cli, int argc, char **argv)
     json_int_t v;
     if ((rc = cli_parse_id(id, &v)))
         return rc;
-    if (!file && !nsales && !nstock && !mi && !ncomp) {
-        fprintf(stderr, "liaison: give --file, --sales, --inventory, --market-intelligence or "
-                        "--competition\n");
+    if (!file && !nsales && !nstock && !mi && !ncomp && !none) {
+        fprintf(stderr, "liaison: give --file, --sales, --inventory, --market-intelligence, "
+                        "--competition or --nothing-to-report\n");
         return EXIT_USAGE;
     }
     json_t *req = json_pack("{s:I}", "id", v), *sections = json_array(), *from_file = json_object();
@@ -536,6 +593,8 @@ static int report_save(struct cli *cli, int argc, char **argv)
         json_object_set_new(req, "marketIntelligence", json_string(mi));
         section_once(sections, "market_intelligence");
     }
+    if (!rc && none)
+        rc = nothing_to_report(req, none);
     if (rc) {
         json_decref(req);
         json_decref(sections);

@@ -31,7 +31,8 @@
     " r.market_intelligence, r.created_by, liaison_rfc3339(r.created_at) AS created_at,"           \
     " r.updated_by, liaison_rfc3339(r.updated_at) AS updated_at, r.submitted_by,"                  \
     " liaison_rfc3339(r.submitted_at) AS submitted_at, r.reviewed_by,"                             \
-    " liaison_rfc3339(r.reviewed_at) AS reviewed_at, r.review_comment, r.revision"
+    " liaison_rfc3339(r.reviewed_at) AS reviewed_at, r.review_comment, r.revision,"                \
+    " array_to_json(r.nothing_to_report)::text AS nothing_to_report"
 #define REPORT_SECTIONS                                                                            \
     ", (SELECT json_agg(json_build_object('product_line_id', s.product_line_id,"                   \
     "   'product_line_code', pl.code, 'units', s.units, 'revenue_minor', s.revenue_minor,"         \
@@ -69,12 +70,16 @@ static struct db_stmt q_report_created = {
     "SELECT " REPORT_COLS REPORT_SECTIONS REPORT_FROM " AND r.id = " CREATED, 0, 0};
 static struct db_stmt q_report_get = {
     "SELECT " REPORT_COLS REPORT_SECTIONS REPORT_FROM " AND r.id = $1::bigint", 1, 0};
-/* $1 id, $2 sections, $3 sales, $4 inventory, $5 pipeline, $6 market intelligence, $7 competition
+/*
+ * $1 id, $2 sections, $3 sales, $4 inventory, $5 pipeline, $6 market intelligence, $7
+ * competition, $8 the sections declared to have nothing to report (among $2, so emptied by the
+ * save, which runs first): each section of $2 is declared or not as $8 says.
  */
 static struct db_stmt q_report_save = {
-    "SELECT liaison_report_save($1::bigint, $2::text[], $3::jsonb, $4::jsonb, $5::jsonb, $6,"
-    " $7::jsonb) AS _id",
-    7, 0};
+    "WITH s AS MATERIALIZED (SELECT liaison_report_save($1::bigint, $2::text[], $3::jsonb,"
+    " $4::jsonb, $5::jsonb, $6, $7::jsonb) AS id)"
+    " SELECT liaison_report_nothing(s.id, $2::text[], $8::text[]) AS _id FROM s",
+    8, 0};
 /*
  * $1 id, $2 the revision the saved form was made from (0: any). The report
  * is locked first, so a save that committed while this one waited counts:
@@ -171,7 +176,7 @@ static struct exec_decl d_report_save = {
     .check = {&q_report_unchanged, {"id", "if_revision"}},
     .query = {&q_report_save,
               {"id", "sections", "sales", "inventory", "pipeline", "market_intelligence",
-               "competition"}},
+               "competition", "nothing_to_report"}},
     .reply = {&q_report_get, {"id"}},
     .out = "report",
     .not_found = "no such report"};
@@ -470,15 +475,45 @@ static bool carried_sections(struct request *r, Liaison__V1__SaveReportRequest *
     const bool carried[] = {in->n_sales > 0, in->n_inventory > 0, in->n_pipeline > 0,
                             in->market_intelligence && in->market_intelligence[0],
                             in->n_competition > 0};
-    char **names = arena_alloc(&r->arena, sizeof carried / sizeof carried[0] * sizeof *names);
+    size_t nsections = sizeof carried / sizeof carried[0];
+    /*
+     * A section declared to have nothing to report is one the save replaces (by nothing), so
+     * it may not carry content too.
+     */
+    for (size_t i = 0; i < in->n_nothing_to_report; i++)
+        for (size_t k = 0; k < nsections; k++)
+            if (!strcmp(in->nothing_to_report[i], sections[k]) && carried[k]) {
+                const char *f = request_printf(r, "nothingToReport[%zu]", i);
+                const char *why = request_printf(
+                    r, "%s has content in this save: give it content or nothing to report",
+                    sections[k]);
+                if (f && why)
+                    request_fail_field(r, f, why);
+                else
+                    request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+                return false;
+            }
+    char **names = arena_alloc(&r->arena, 2 * nsections * sizeof *names);
     if (!names) {
         request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return false;
     }
     size_t n = 0;
-    for (size_t k = 0; k < sizeof carried / sizeof carried[0]; k++)
-        if (carried[k])
-            names[n++] = (char *)sections[k];
+    if (in->n_sections) {
+        for (size_t i = 0; i < in->n_sections; i++)
+            names[n++] = in->sections[i];
+    } else {
+        for (size_t k = 0; k < nsections; k++)
+            if (carried[k])
+                names[n++] = (char *)sections[k];
+    }
+    for (size_t i = 0; i < in->n_nothing_to_report; i++) {
+        size_t j = 0;
+        while (j < n && strcmp(names[j], in->nothing_to_report[i]))
+            j++;
+        if (j == n)
+            names[n++] = in->nothing_to_report[i];
+    }
     if (!n) {
         request_fail_field(r, "sections",
                            "nothing to save: a save without sections replaces only the sections "
@@ -496,11 +531,12 @@ void rpc_save_report(struct request *r)
     Liaison__V1__SaveReportRequest *in = (Liaison__V1__SaveReportRequest *)r->input;
     if (!request_check_id(r, "id", in->id))
         return;
-    if (!report_sections_ok(r, "sections", in->sections, in->n_sections))
+    if (!report_sections_ok(r, "sections", in->sections, in->n_sections) ||
+        !report_sections_ok(r, "nothingToReport", in->nothing_to_report, in->n_nothing_to_report))
         return;
     if (sales_ok(r, in) && inventory_ok(r, in) && pipeline_ok(r, in) && competition_ok(r, in) &&
         request_check_chars(r, "marketIntelligence", in->market_intelligence, 20000, false) &&
-        (in->n_sections || carried_sections(r, in)))
+        carried_sections(r, in))
         exec_run(r, &d_report_save);
 }
 

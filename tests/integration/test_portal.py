@@ -991,6 +991,24 @@ try:
     for b, v in zip(boxes, before):
         fill(b, v)
     click(driver.find_element(By.ID, "save-report"))
+    # A month with no open opportunity could not be submitted but with a made-up row (a
+    # try-out): a section is ticked as having nothing to report, and unticked again.
+    driver.find_element(By.ID, "nothing_pipeline").click()
+    click(driver.find_element(By.ID, "save-report"))
+    du = liaison.Client(URL, ca=CA)
+    du.login(slug, "portal@saigon.example", PASSWORD)
+    declared = du.call("GetReport", {"id": rid})["report"]
+    check("error-message" not in driver.page_source
+          and driver.find_element(By.ID, "nothing_pipeline").is_selected()
+          and declared.get("nothingToReport") == ["pipeline"] and not declared.get("pipeline"),
+          "ticking 'No open opportunities' declares the pipeline empty (%s %s)"
+          % (declared.get("nothingToReport"), text()[:300]))
+    driver.find_element(By.ID, "nothing_pipeline").click()
+    click(driver.find_element(By.ID, "save-report"))
+    check(not du.call("GetReport", {"id": rid})["report"].get("nothingToReport")
+          and not driver.find_element(By.ID, "nothing_pipeline").is_selected(),
+          "and unticking it takes the declaration back")
+    du.close()
     # Typed and not saved: submitting sends the form, and keeps it.
     fill("units_%d" % line, "130")
     click(driver.find_element(By.ID, "submit-report"))

@@ -510,12 +510,40 @@ check(pp.get("requiredSections") == ["sales_by_line"], "the report carries its c
       "required sections (%s)" % pp.get("requiredSections"))
 code, out = call("SubmitReport", {"id": pp["id"]}, phnom_penh_user)
 check(code == "INVALID_ARGUMENT" and fields(out) == ["sales"], "without sales it is refused")
-must("SaveReport", {"id": pp["id"], "sections": ["sales_by_line"], "sales": SALES},
-     phnom_penh_user)
-code, out = call("SubmitReport", {"id": pp["id"]}, phnom_penh_user)
-check(code == "OK" and out["report"]["status"] == "submitted",
-      "with sales alone it is submitted: the other sections were not required (%s %s)"
+# A month with no sale could not be submitted but with a made-up row (a try-out): a section may
+# be declared to have nothing to report (migration 0172).
+code, out = call("SaveReport", {"id": pp["id"], "nothingToReport": ["sales_by_line"],
+                                "sales": SALES}, phnom_penh_user)
+check(code == "INVALID_ARGUMENT" and violation(out, "nothingToReport[0]") == [
+    "sales_by_line has content in this save: give it content or nothing to report"],
+    "nothing to report and content for one section at once is refused (%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": pp["id"], "nothingToReport": ["pipeline"]},
+                 phnom_penh_user)
+check(code == "OK" and out["report"].get("nothingToReport") == ["pipeline"]
+      and not out["report"].get("pipeline"),
+      "a section declared to have nothing to report is emptied and kept so (%s %s)"
       % (code, out))
+code, out = call("SaveReport", {"id": pp["id"], "nothingToReport": ["sales_by_line"]},
+                 phnom_penh_user)
+check(code == "OK" and out["report"].get("nothingToReport") == ["pipeline", "sales_by_line"],
+      "declarations add up (%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": pp["id"], "sections": ["sales_by_line"], "sales": SALES},
+                 phnom_penh_user)
+check(code == "OK" and out["report"].get("nothingToReport") == ["pipeline"]
+      and len(out["report"].get("sales", [])) == 1,
+      "content for a declared section drops its declaration, the other kept (%s %s)"
+      % (code, out))
+code, out = call("SaveReport", {"id": pp["id"], "sections": ["pipeline"]}, phnom_penh_user)
+check(code == "OK" and not out["report"].get("nothingToReport"),
+      "a section replaced without its declaration is declared no more, as a form unticked "
+      "(%s %s)" % (code, out))
+code, out = call("SaveReport", {"id": pp["id"], "sections": ["sales_by_line"],
+                                "nothingToReport": ["sales_by_line"]}, phnom_penh_user)
+code, out = call("SubmitReport", {"id": pp["id"]}, phnom_penh_user)
+check(code == "OK" and out["report"]["status"] == "submitted" and not out["report"].get("sales")
+      and out["report"].get("nothingToReport") == ["sales_by_line"],
+      "with its required sales declared to have nothing to report it is submitted: the other "
+      "sections were not required (%s %s)" % (code, out))
 
 # ---------------- listing ----------------
 code, out = call("ListReports", {"distributorId": saigon, "periodFrom": CUR,
@@ -893,6 +921,20 @@ check(code == "OK" and [(s["productLineCode"], n(s["units"])) for s in out.get("
       and out.get("marketIntelligence") == "Giá thép tăng; 鋼材価格が上昇"
       and len(out.get("pipeline", [])) == 2,
       "report save with options replaces those sections only (%s %s)" % (code, out))
+said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report),
+                       "--nothing-to-report", "competition,pipelin"], capture_output=True,
+                      text=True, env=_cli.env, timeout=60)
+check(said.returncode == 2 and "--nothing-to-report: 'pipelin' is no section" in said.stderr,
+      "report save --nothing-to-report names a section it does not know (%r)" % said.stderr)
+code, out = cli("report", "save", str(cli_report), "--nothing-to-report", "competition",
+                token=saigon_user)
+check(code == "OK" and out.get("nothingToReport") == ["competitive_activity"]
+      and len(out.get("pipeline", [])) == 2 and len(out.get("sales", [])) == 1,
+      "report save --nothing-to-report declares that section only (%s %s)" % (code, out))
+said = subprocess.run([CLI, "--token", saigon_user, "report", "show", str(cli_report)],
+                      capture_output=True, text=True, env=_cli.env, timeout=60)
+check(said.returncode == 0 and "\nNothing to report: competitive_activity\n" in said.stdout,
+      "report show says which sections have nothing to report (%r)" % said.stdout[-300:])
 with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
     shown = cli("report", "show", str(cli_report), token=saigon_user)[1]
     shown["competition"] = [{"competitor": "Đối thủ Á Châu", "productLine": "FLT",

@@ -2005,9 +2005,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             # newest: a form refilled after a refusal must not overwrite a
             # save another user made in between.
             r = dict(r, marketIntelligence=typed["marketIntelligence"],
-                     competition=typed["competition"], revision=typed["revision"])
+                     competition=typed["competition"], revision=typed["revision"],
+                     nothingToReport=typed["nothingToReport"])
         return _page("report.html", status, r=r, lines=lines, uncovered=uncovered, sales=sales,
                      stock=stock, currency=currency, zone=my_zone(), **ctx)
+
+    # The sections of a monthly report, in the order the form shows its "nothing to report"
+    # boxes.
+    REPORT_SECTIONS = ("sales_by_line", "inventory_on_hand", "pipeline", "market_intelligence",
+                       "competitive_activity")
 
     @app.route("/reports/<id:rid>")
     def report(rid: int) -> Response:
@@ -2114,6 +2120,21 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 row["productLineId"] = held
             competition.append(row)
         typed["competition"] = competition
+        # "Nothing to report this month" for a section the form leaves empty: a month with no
+        # sale or no competitor seen could not be submitted but with a made-up row. A box
+        # ticked beside content is the content's, as the server would refuse both.
+        carried = {"sales_by_line": sales, "inventory_on_hand": stock,
+                   "market_intelligence": typed["marketIntelligence"],
+                   "competitive_activity": competition}
+        nothing = [x for x in REPORT_SECTIONS if x in f.getlist("nothing")
+                   and not carried.get(x)]
+        typed["nothingToReport"] = nothing
+        replaced = ["sales_by_line", "inventory_on_hand", "market_intelligence",
+                    "competitive_activity"]
+        # The pipeline is not on the form: it is replaced (by nothing) only when its box is
+        # ticked, or unticked after it was, so that a report with opportunities keeps them.
+        if "pipeline" in nothing or "pipeline" in f.getlist("was_nothing"):
+            replaced.append("pipeline")
         if errors:
             return report_page(rid, 400, typed, error=" ".join(dict.fromkeys(errors)))
         try:
@@ -2121,8 +2142,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             # by another of the distributor's users is not overwritten.
             api().call("SaveReport", {
                 "id": rid, "ifRevision": min(typed["revision"], 2**32 - 1),
-                "sections": ["sales_by_line", "inventory_on_hand",
-                             "market_intelligence", "competitive_activity"],
+                "sections": replaced, "nothingToReport": nothing,
                 "sales": sales, "inventory": stock, "competition": competition,
                 "marketIntelligence": typed["marketIntelligence"]})
         except (liaison.InvalidArgument, liaison.OutOfRange, liaison.FailedPrecondition) as e:
