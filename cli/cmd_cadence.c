@@ -217,22 +217,39 @@ static int cad_show(struct cli *cli, int argc, char **argv)
     return cadence_one(cli, argc, argv, "GetCadence", &spec, &upcoming);
 }
 
+/* The local day days from today (negative: before) as YYYY-MM-DD into buf; buf. */
+static const char *fairness_day(char *buf, size_t cap, int days)
+{
+    time_t t = time(NULL) + (time_t)days * 86400;
+    struct tm local;
+    if (!localtime_r(&t, &local) || !strftime(buf, cap, "%Y-%m-%d", &local))
+        buf[0] = '\0';
+    return buf;
+}
+
 static int cad_fairness(struct cli *cli, int argc, char **argv)
 {
     const char *from = NULL, *to = NULL;
-    const struct cli_opt opts[] = {{"from", &from, NULL, true, "first day, YYYY-MM-DD"},
-                                   {"to", &to, NULL, true, "last day, YYYY-MM-DD"},
-                                   {0}};
+    const struct cli_opt opts[] = {
+        {"from", &from, NULL, false, "first day, YYYY-MM-DD (default: 90 days ago)"},
+        {"to", &to, NULL, false, "last day, YYYY-MM-DD (default: 90 days from today)"},
+        {0}};
     const struct cli_command_spec spec = {
-        "cadence fairness DISTRIBUTOR --from DATE --to DATE",
+        "cadence fairness DISTRIBUTOR [--from DATE] [--to DATE]",
         "Per side, how many meetings and minutes fell outside its business hours (held,\n"
-        "missed and scheduled meetings starting in the period; cancelled ones do not count).",
+        "missed and scheduled meetings starting in the period; cancelled ones do not count).\n"
+        "Without dates: the 90 days past and the 90 to come, what was held and what is planned.",
         opts, 1, "cadence fairness \"Saigon Auto Parts\" --from 2026-01-01 --to 2026-03-31"};
     const char *dist = NULL;
     json_int_t d;
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    char from_buf[16], to_buf[16];
+    if (!from)
+        from = fairness_day(from_buf, sizeof from_buf, -90);
+    if (!to)
+        to = fairness_day(to_buf, sizeof to_buf, 90);
     if ((rc = cli_parse_day(cli, "--from", "from", from, false)) ||
         (rc = cli_parse_day(cli, "--to", "to", to, false)) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))

@@ -263,6 +263,9 @@ lacks "30 February without a status code" "$err" "INVALID_ARGUMENT"
 check "fairness to 29 February of a common year" 2 "$cli" cadence fairness "Saigon Auto Parts" --from 2027-01-01 --to 2027-02-29
 contains "29 February blames --to" "$err" "liaison: invalid --to: "
 check "fairness over a leap day" 0 "$cli" cadence fairness "Saigon Auto Parts" --from 2028-02-01 --to 2028-02-29
+# --from and --to were required, with no default: the 90 days past and the 90 to come.
+check "fairness without dates" 0 "$cli" cadence fairness "Saigon Auto Parts"
+contains "fairness without dates: 90 days either side" "$out" "meetings from $(date -d '-90 days' +%F) to $(date -d '+90 days' +%F)"
 check "ics from 30 February" 2 "$cli" cadence ics "Saigon Auto Parts" --from 2027-02-30
 contains "ics's 30 February blames --from" "$err" "liaison: invalid --from: '2027-02-30' is no such day: February 2027 has 28 days"
 lacks "not a database error" "$err" "out of range"
