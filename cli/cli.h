@@ -375,6 +375,8 @@ int cmd_action(struct cli *cli, int argc, char **argv);
 int cli_parse_time(const char *option, const char *s, char *buf, size_t cap);
 /* cli_parse_time(), for a range's end: a bare 'YYYY-MM-DD' is that day's 00:00 there too. */
 int cli_parse_bound(const char *option, const char *s, char *buf, size_t cap);
+/* The local day (TZ) days from today (negative: before) as 'YYYY-MM-DD' into buf; buf. */
+const char *cli_local_day(char *buf, size_t cap, int days);
 /*
  * A day 'YYYY-MM-DD' that the calendar has, for option (field: the
  * request's, named with --json); with instant also an RFC 3339 instant on

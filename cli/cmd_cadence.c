@@ -217,16 +217,6 @@ static int cad_show(struct cli *cli, int argc, char **argv)
     return cadence_one(cli, argc, argv, "GetCadence", &spec, &upcoming);
 }
 
-/* The local day days from today (negative: before) as YYYY-MM-DD into buf; buf. */
-static const char *fairness_day(char *buf, size_t cap, int days)
-{
-    time_t t = time(NULL) + (time_t)days * 86400;
-    struct tm local;
-    if (!localtime_r(&t, &local) || !strftime(buf, cap, "%Y-%m-%d", &local))
-        buf[0] = '\0';
-    return buf;
-}
-
 static int cad_fairness(struct cli *cli, int argc, char **argv)
 {
     const char *from = NULL, *to = NULL;
@@ -247,9 +237,9 @@ static int cad_fairness(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     char from_buf[16], to_buf[16];
     if (!from)
-        from = fairness_day(from_buf, sizeof from_buf, -90);
+        from = cli_local_day(from_buf, sizeof from_buf, -90);
     if (!to)
-        to = fairness_day(to_buf, sizeof to_buf, 90);
+        to = cli_local_day(to_buf, sizeof to_buf, 90);
     if ((rc = cli_parse_day(cli, "--from", "from", from, false)) ||
         (rc = cli_parse_day(cli, "--to", "to", to, false)) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))

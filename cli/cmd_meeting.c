@@ -246,6 +246,15 @@ int cli_parse_bound(const char *option, const char *s, char *buf, size_t cap)
     return parse_time(option, s, buf, cap, true);
 }
 
+const char *cli_local_day(char *buf, size_t cap, int days)
+{
+    time_t t = time(NULL) + (time_t)days * 86400;
+    struct tm local;
+    if (!localtime_r(&t, &local) || !strftime(buf, cap, "%Y-%m-%d", &local))
+        buf[0] = '\0';
+    return buf;
+}
+
 int cli_parse_day(const struct cli *cli, const char *option, const char *field, const char *s,
                   bool instant)
 {
@@ -720,21 +729,26 @@ static int mt_compliance(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "one distributor: id or name", "distributorId"},
         {"manager", &manager, NULL, false, "one account manager: id or e-mail", "accountManagerId"},
-        {"from", &from, NULL, true, "meetings starting at or after this time"},
-        {"to", &to, NULL, true, "meetings starting before this time"},
+        {"from", &from, NULL, false,
+         "meetings starting at or after this time (default: 30 days ago, at 00:00)"},
+        {"to", &to, NULL, false, "meetings starting before this time (default: the end of today)"},
         {0}};
     const struct cli_command_spec spec = {
-        "meeting compliance [--distributor D | --manager M] --from TIME --to TIME",
+        "meeting compliance [--distributor D | --manager M] [--from TIME] [--to TIME]",
         "Counts held meetings of a period by their notes, per distributor and per account\n"
         "manager: on time (first note at most 24 hours after the end, the instant itself\n"
         "included), late, missing (none, and past due) or pending (none, not yet due).\n"
         "TIME is RFC 3339, or 'YYYY-MM-DD HH:MM' or a day 'YYYY-MM-DD' (its 00:00) in this\n"
-        "computer's time zone (TZ).",
+        "computer's time zone (TZ). Without them: the last 30 days, today included.",
         opts, 0, "meeting compliance --from 2026-03-01 --to 2026-04-01"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    char f[64], t[64];
+    char f[64], t[64], from_day[16], to_day[16];
+    if (!from)
+        from = cli_local_day(from_day, sizeof from_day, -30);
+    if (!to)
+        to = cli_local_day(to_day, sizeof to_day, 1);
     json_int_t d = 0, m = 0;
     if ((rc = cli_parse_bound("from", from, f, sizeof f)) ||
         (rc = cli_parse_bound("to", to, t, sizeof t)) ||

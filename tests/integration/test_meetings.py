@@ -253,6 +253,11 @@ try:
                          token=manager)
     check(code == "INVALID_ARGUMENT" and "--to" in str(out),
           "liaison meeting compliance names --to (%s %s)" % (code, out))
+    # --from and --to were required, with no default: the last 30 days, today included.
+    code, out = _cli.cli("meeting", "compliance", token=manager)
+    check(code == "OK" and "byDistributor" in out,
+          "liaison meeting compliance without dates answers the last 30 days (%s %s)"
+          % (code, out))
 
     NOTE_VI = "Đã thống nhất: giao 500 bộ má phanh trước ngày 15/3. Anh An xác nhận tồn kho."
     NOTE_JA = "議事録：4月の発注数量を確認しました。山田様より在庫報告あり。"
