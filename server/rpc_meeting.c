@@ -110,10 +110,13 @@
 /* $1 distributor, $2 attendees: the distributor is reached and every attendee names someone. */
 static struct db_stmt q_meeting_create_ok = {
     "SELECT liaison_found(x.reached, 'no such distributor'),"
+    " liaison_precondition(NOT x.reached OR x.namesakes IS NULL, x.namesakes),"
     " liaison_check(NOT x.reached OR x.nobody IS NULL, 'attendees',"
     "  '" NOBODY_BY_THAT_NAME ": ' || coalesce(x.nobody, ''))"
     " FROM (SELECT EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = liaison_tenant()"
     "  AND d.id = $1::bigint AND " SEES ") AS reached,"
+    "  (SELECT string_agg(liaison_party_namesakes($1::bigint, w.who), '; ')"
+    "   FROM unnest($2::text[]) w (who)) AS namesakes,"
     "  (SELECT string_agg(w.who, ', ') FROM unnest($2::text[]) w (who)"
     "   WHERE NOT EXISTS (SELECT 1 FROM liaison_party_resolve($1::bigint, w.who))) AS nobody) x",
     2, 0};
@@ -281,6 +284,8 @@ static struct db_stmt q_meeting_reschedule = {
  */
 static struct db_stmt q_attendee_can_add = {
     "SELECT liaison_found(x.dist IS NOT NULL, 'no such meeting'),"
+    " liaison_precondition(x.dist IS NULL OR liaison_party_namesakes(x.dist, $2) IS NULL,"
+    "  liaison_party_namesakes(x.dist, $2)),"
     " liaison_check(x.dist IS NULL OR EXISTS (SELECT 1 FROM liaison_party_resolve(x.dist, $2)),"
     "  'attendee', '" NOBODY_BY_THAT_NAME "'),"
     " liaison_unique(x.dist IS NULL OR NOT EXISTS (SELECT 1"
@@ -428,6 +433,8 @@ static struct db_stmt q_action_can_create = {
     " liaison_check(NOT x.r OR $4::bigint = 0 OR EXISTS (SELECT 1 FROM contacts c"
     "  WHERE c.tenant_id = liaison_tenant() AND c.id = $4::bigint"
     "  AND c.distributor_id = $1::bigint), 'ownerContactId', 'not a contact of this distributor'),"
+    " liaison_precondition(NOT x.r OR $5 = '' OR liaison_party_namesakes($1::bigint, $5) IS NULL,"
+    "  liaison_party_namesakes($1::bigint, $5)),"
     " liaison_check(NOT x.r OR $5 = '' OR EXISTS (SELECT 1 FROM"
     "  liaison_party_resolve($1::bigint, $5)), 'owner', '" NOBODY_BY_THAT_NAME "'),"
     /* An auditor may not complete an item, so an item it owned would stay

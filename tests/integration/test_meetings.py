@@ -866,6 +866,31 @@ try:
                  token=manager)
     must("SetContactLeft", {"id": anh, "leftOn": sql(
         "SELECT (liaison_now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date")}, admin)
+    # Two contacts of one exact name were "no user ... and no single contact ... by that
+    # e-mail or name", as if nobody had it (a try-out): both are named, with their e-mails.
+    junior = must("CreateContact", {"distributorId": d1, "fields": {
+        "name": "Nguyễn Văn An", "email": "an.con@saigon.example"}}, admin)["contact"]["id"]
+    said = [
+        _cli.cli("meeting", "invite", str(moved), "nguyễn văn an", token=manager),
+        _cli.cli("meeting", "add", str(d1), "--title", "Họp", "--at", "2026-12-02T08:00:00Z",
+                 "--attendee", "Nguyễn Văn An", token=manager),
+        _cli.cli("action", "add", str(d1), "--owner", "Nguyễn Văn An", "--due", "2026-12-31",
+                 "--description", "Gửi báo giá", token=manager)]
+    check(all(code == "FAILED_PRECONDITION" and out.get("message", "").startswith(
+        '"%s" is the name of 2 contacts: Nguyễn Văn An <an.con@saigon.example>, Nguyễn Văn An '
+        '<an@saigon.example>; give the e-mail of one' % who)
+        for (code, out), who in zip(said, ("nguyễn văn an", "Nguyễn Văn An", "Nguyễn Văn An"))),
+        "an exact name two contacts share is refused naming both, for an invitation, a "
+        "meeting and an action's owner (%s)" % said)
+    code, out = _cli.cli("meeting", "invite", str(moved), "an.con@saigon.example", token=manager)
+    check(code == "OK" and junior in [a.get("contactId") for a in out.get("attendees", [])],
+          "and the e-mail picks one (%s %s)" % (code, out))
+    if code == "OK":
+        _cli.cli("meeting", "uninvite", str(moved), str([a["id"] for a in out["attendees"]
+                                                         if a.get("contactId") == junior][0]),
+                 token=manager)
+    must("SetContactLeft", {"id": junior, "leftOn": sql(
+        "SELECT (liaison_now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date")}, admin)
     # Japanese: no case or diacritics, a part of the name, and the ideographic space
     # the name is typed with is the space a keyboard types.
     hanako = must("CreateContact", {"distributorId": d2, "fields": {

@@ -1049,6 +1049,22 @@ try:
     status, _, body = fetch("/reports/%s" % other_report)
     check(status == 404 and "東京の市場情報" not in driver.page_source
           and "東京の市場情報" not in body, "another distributor's report by URL: 404, no data")
+    # A submitted report says which sections had nothing to report (migration 0172): a month
+    # eight months back, outside what the health reads (the last six months, stock cover three).
+    du = liaison.Client(URL, ca=CA)
+    du.login(slug, "portal@saigon.example", PASSWORD)
+    back = _now.tm_year * 12 + _now.tm_mon - 1 - 8
+    quiet = du.call("OpenReport", {"period": "%04d-%02d" % (back // 12, back % 12 + 1)})[
+        "report"]["id"]
+    du.call("SaveReport", {"id": quiet, "nothingToReport": [
+        "sales_by_line", "inventory_on_hand", "pipeline", "market_intelligence",
+        "competitive_activity"]})
+    du.call("SubmitReport", {"id": quiet})
+    du.close()
+    status, _, body = fetch("/reports/%s" % quiet, headers={"Accept-Language": "en"})
+    check(status == 200 and "Nothing to report this month: sales by product line, inventory on "
+          "hand, pipeline, market intelligence, competitive activity" in html.unescape(body),
+          "a submitted report with nothing to report says so (%d %s)" % (status, body[-500:]))
 
     # ---------------- other people's data by URL ----------------
     for what, oid, secret in (("another distributor's", order2["id"], "東京の注文"),
