@@ -123,6 +123,25 @@ try:
     check(rc == 0 and "migrations applied: 1" in out,
           "restored, the pending migration is applied (%s)" % out.strip())
     check(recorded(db) == EXPECTED, "... and every checksum matches")
+
+    # A line retired before 0162 kept its products live (a review): 0174 retires them at the
+    # line's instant, as reinstating the line takes them, and leaves one retired on its own.
+    db.psql(None, "INSERT INTO tenants (slug, name) VALUES ('old-lines', 'Dòng cũ');"
+            " INSERT INTO product_lines (tenant_id, code, name, retired_at)"
+            " SELECT id, 'OLD', 'Phanh cũ', '2026-05-01T00:00:00Z' FROM tenants"
+            " WHERE slug = 'old-lines';"
+            " INSERT INTO products (tenant_id, sku, product_line_id, name, unit, retired_at)"
+            " SELECT l.tenant_id, x.sku, l.id, 'Má phanh', 'hộp', x.at::timestamptz"
+            " FROM product_lines l CROSS JOIN (VALUES ('OLD-1', NULL), ('OLD-2',"
+            " '2026-02-01T00:00:00Z')) x (sku, at) WHERE l.code = 'OLD';"
+            " DELETE FROM schema_migrations WHERE version = 174")
+    rc, out, err = db.liaisond(LIAISOND, "migrate")
+    got = db.psql(None, "SELECT string_agg(sku || '=' || to_char(retired_at AT TIME ZONE 'UTC',"
+                  " 'YYYY-MM-DD'), ',' ORDER BY sku) FROM products WHERE sku LIKE 'OLD-%'")
+    check(rc == 0 and "migrations applied: 1" in out
+          and got.strip() == "OLD-1=2026-05-01,OLD-2=2026-02-01",
+          "0174 retires a retired line's live products at its instant (%s %s)"
+          % (out.strip(), got.strip()))
 finally:
     db.drop()
 
