@@ -17,14 +17,16 @@
     "the user who owns it (id, e-mail or me): the exporter's staff, not an auditor, or a user of " \
     "its distributor"
 
-static const struct output_column account_cols[] = {{"ID", "id"},
-                                                    {"NAME", "name"},
-                                                    {"COUNTRY", "country"},
-                                                    {"REGION", "region"},
-                                                    {"INDUSTRY", "industry"},
-                                                    {"DISTRIBUTOR", "distributorName"},
-                                                    {"OWNER", "ownerEmail|ownerId"},
-                                                    {"CARVE-OUT", "carveOut", OUTPUT_BOOL}};
+static const struct output_column account_cols[] = {
+    {"ID", "id"},
+    {"NAME", "name"},
+    {"COUNTRY", "country"},
+    {"REGION", "region"},
+    {"INDUSTRY", "industry"},
+    {"DISTRIBUTOR", "distributorName"},
+    {"OWNER", "ownerEmail|ownerId"},
+    {"CARVE-OUT", "carveOut", OUTPUT_BOOL},
+    {"OUTSIDE TERRITORY", "outsideTerritory", OUTPUT_BOOL}};
 static const struct output_column lead_cols[] = {
     {"ID", "id"},
     {"ACCOUNT", "accountName"},

@@ -30,6 +30,8 @@
     " liaison_crm_user(a.owner_id) AS owner_id, (SELECT u.email FROM users u"                      \
     "  WHERE u.tenant_id = a.tenant_id AND u.id = liaison_crm_user(a.owner_id)) AS owner_email,"   \
     " liaison_account_carved_out(a.name, a.country, a.region) AS carve_out,"                       \
+    " liaison_account_outside_territory(a.distributor_id, a.country, a.region)"                    \
+    "  AS outside_territory,"                                                                      \
     " liaison_rfc3339(a.created_at) AS created_at"
 /* An account is one side's (migration 0063): a distributor's, or the exporter's own, reached
  * by those who reach that side. Not through a lead on it: a lead is on its own side's account,

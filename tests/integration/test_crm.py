@@ -229,6 +229,23 @@ check(code == "INVALID_ARGUMENT" and "ownerId" in str(out),
 code, out = call("CreateKeyAccount", {"name": "Xe buýt Viêng Chăn", "country": "LA",
                                       "distributorId": vientiane, "ownerId": other_user}, admin)
 check(code == "OK", "its own distributor's user does (%s %s)" % (code, out))
+check(code == "OK" and not out["account"].get("outsideTerritory"),
+      "an account in the distributor's territory is not outside it (%s)" % out)
+# An account outside the territory read like any other, where a deal there is flagged (a
+# try-out): it says so; the exporter's own accounts have no territory.
+code, out = call("CreateKeyAccount", {"name": "株式会社トヨタ販売", "country": "JP",
+                                      "region": "JP-23", "distributorId": vientiane}, admin)
+theirs_jp = out.get("account", {})
+check(code == "OK" and theirs_jp.get("outsideTerritory") is True,
+      "a distributor's account outside its territory says so (%s %s)" % (code, out))
+code, out = call("CreateKeyAccount", {"name": "株式会社トヨタ販売", "country": "JP"}, admin)
+check(code == "OK" and not out["account"].get("outsideTerritory"),
+      "the exporter's own account has no territory (%s %s)" % (code, out))
+p = subprocess.run([CLI, "--token", vientiane_user, "account", "show", str(theirs_jp.get("id"))],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and any(ln.split() == ["OUTSIDE", "TERRITORY", "yes"]
+                                for ln in p.stdout.splitlines()),
+      "account show says OUTSIDE TERRITORY yes to the distributor's user (%s)" % p.stdout)
 
 
 def audited(action, entity_id):
