@@ -45,7 +45,12 @@ static void args_usage(FILE *out, const struct cli_command_spec *spec)
     for (const struct cli_opt *o = spec->opts; o->name; o++) {
         char left[48];
         snprintf(left, sizeof left, "--%s%s", o->name, o->value ? " VALUE" : "");
-        fprintf(out, "  %-26s %s%s\n", left, o->help, o->required ? " (required)" : "");
+        /* A label that fills its column gets its help on the next line, not run into it. */
+        if (strlen(left) >= 26)
+            fprintf(out, "  %s\n  %-26s %s%s\n", left, "", o->help,
+                    o->required ? " (required)" : "");
+        else
+            fprintf(out, "  %-26s %s%s\n", left, o->help, o->required ? " (required)" : "");
     }
     if (spec->example)
         fprintf(out, "\nExample:\n  $ liaison %s\n", spec->example);
