@@ -205,7 +205,14 @@ static int transport_tls(struct transport *t, const struct transport_opts *o, in
             if (v != X509_V_OK)
                 snprintf(err, errlen, "server certificate not trusted: %s",
                          X509_verify_cert_error_string(v));
-            else
+            else if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_WRONG_VERSION_NUMBER) {
+                /* What OpenSSL reports when the first bytes back are not a TLS
+                   record: the address serves something else, most often HTTP. */
+                snprintf(err, errlen,
+                         "TLS handshake failed: %s:%s answered, but not with TLS (is it "
+                         "liaisond's address? a web server or the portal answers so)",
+                         o->host, o->port);
+            } else
                 transport_ssl_error(err, errlen, "TLS handshake failed");
             ERR_clear_error();
             return LIAISON_UNAVAILABLE;

@@ -15,9 +15,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 import zoneinfo
@@ -192,6 +194,27 @@ rc, out, err = run("health", env={"LIAISON_CA": None})
 check(rc == 6 and "not trusted" in text(err) and text(err).endswith(
       "(name the CA that signed it with --ca FILE or LIAISON_CA)\n"),
       "a server certificate from an unknown CA says how to trust it: %r" % text(err))
+# An address that answers, but not with TLS (the portal's, a web server's): OpenSSL's own
+# "wrong version number" told nobody what was wrong.
+web = socket.socket()
+web.bind(("127.0.0.1", 0))
+web.listen(1)
+
+
+def answer_http():
+    c, _ = web.accept()
+    c.recv(4096)
+    c.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    c.close()
+
+
+threading.Thread(target=answer_http, daemon=True).start()
+web_port = web.getsockname()[1]
+rc, out, err = run("ping", env={"LIAISON_URL": "liaison://127.0.0.1:%d" % web_port})
+web.close()
+check(rc == 6 and "127.0.0.1:%d answered, but not with TLS (is it liaisond's address?"
+      % web_port in text(err), "a server that does not speak TLS is named as such: %r"
+      % text(err))
 for args, missing in [(("charter", "draft"), "DISTRIBUTOR"),
                       (("meeting", "attendance", "42"), "ATTENDEE"),
                       (("meeting", "invite"), "ID"),
