@@ -691,9 +691,9 @@ REASONS = {
         "%(missing)s of the last %(num)s monthly reports missing, %(late)s submitted late",
         _int(a[1]), missing=a[0], late=a[2]),
     "notes_compliance.meetings": lambda a: ngettext(
-        "of %(num)s meeting in the last 180 days, %(missed)s missed; notes missing for "
+        "%(num)s meeting in the last 180 days: %(missed)s missed; notes missing for "
         "%(missing)s and late (after 24 h) for %(late)s",
-        "of %(num)s meetings in the last 180 days, %(missed)s missed; notes missing for "
+        "%(num)s meetings in the last 180 days: %(missed)s missed; notes missing for "
         "%(missing)s and late (after 24 h) for %(late)s",
         _int(a[0]), missed=a[1], missing=a[2], late=a[3]),
     "notes_compliance.none": lambda a: _("no meeting held in the last 180 days"),
