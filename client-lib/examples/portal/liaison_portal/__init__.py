@@ -687,7 +687,7 @@ def _int(text: str) -> int:
 # in the reader's language; the count that governs a noun chooses its form.
 REASONS = {
     "report_timeliness.missing_late": lambda a: ngettext(
-        "%(missing)s of the last monthly report missing, %(late)s submitted late",
+        "the one monthly report due so far: %(missing)s missing, %(late)s submitted late",
         "%(missing)s of the last %(num)s monthly reports missing, %(late)s submitted late",
         _int(a[1]), missing=a[0], late=a[2]),
     "notes_compliance.meetings": lambda a: ngettext(
