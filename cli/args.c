@@ -364,6 +364,26 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
     return 0;
 }
 
+/* Other tools' words for the verbs the commands use ('contact add' is 'contact create',
+   'doc create' is 'doc add'), suggested when no command is a near spelling. */
+static const char *args_synonym(const char *word, const char *const *names, size_t n)
+{
+    static const char *const pairs[][2] = {
+        {"add", "create"},    {"new", "create"},    {"make", "create"}, {"create", "add"},
+        {"new", "add"},       {"delete", "remove"}, {"rm", "remove"},   {"del", "remove"},
+        {"ls", "list"},       {"get", "show"},      {"view", "show"},   {"info", "show"},
+        {"describe", "show"}, {"edit", "update"},   {"set", "update"},  {"modify", "update"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        if (strcmp(pairs[i][0], word) != 0)
+            continue;
+        for (size_t j = 0; j < n; j++)
+            if (!strcmp(names[j], pairs[i][1]))
+                return names[j];
+    }
+    return NULL;
+}
+
 int cli_subcommand(const char *family, const struct cli_subcommand *subs, int argc, char **argv,
                    struct cli *cli)
 {
@@ -394,6 +414,8 @@ int cli_subcommand(const char *family, const struct cli_subcommand *subs, int ar
     for (const struct cli_subcommand *s = subs; s->name && n < 64; s++)
         names[n++] = s->name;
     const char *near = cli_nearest(argv[1], names, n);
+    if (!near)
+        near = args_synonym(argv[1], names, n);
     fprintf(stderr, "liaison: unknown command '%s ", family);
     output_escaped(stderr, argv[1]);
     if (*args_global_hint(argv[1]))

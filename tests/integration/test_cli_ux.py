@@ -172,6 +172,11 @@ for args, said in [(("distrbutor", "list"), "unknown command 'distrbutor'; did y
                    (("charter", "drat", "X"), "unknown command 'charter drat'; did you mean "
                     "'charter draft'? (see 'liaison charter --help')\n"),
                    (("frobnicate",), "unknown command 'frobnicate' (see 'liaison --help')\n"),
+                   # Another tool's word for the verb (a try-out typed 'contact add').
+                   (("contact", "add", "--name", "X"), "unknown command 'contact add'; did you "
+                    "mean 'contact create'? (see 'liaison contact --help')\n"),
+                   (("doc", "create"), "unknown command 'doc create'; did you mean 'doc add'? "
+                    "(see 'liaison doc --help')\n"),
                    (("Nguyễn Văn An",), "unknown command 'Nguyễn Văn An' (see 'liaison --help')\n"),
                    (("distributor", "山田商事"), "unknown command 'distributor 山田商事' (see "
                     "'liaison distributor --help')\n"),
