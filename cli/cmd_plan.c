@@ -21,6 +21,22 @@ static const struct output_column plan_cols[] = {{"ID", "id"},
                                                  {"DECIDED BY", "decidedBy"},
                                                  {"COMMENT", "decisionComment"},
                                                  {"UPDATED", "updatedAt"}};
+/* One revision shown alone has room for when it was proposed and decided. */
+static const struct output_column plan_fields[] = {{"ID", "id"},
+                                                   {"DISTRIBUTOR", "distributorName"},
+                                                   {"YEAR", "year"},
+                                                   {"REVISION", "revision"},
+                                                   {"BASED ON", "basedOnId"},
+                                                   {"STATUS", "status"},
+                                                   {"PROPOSED BY SIDE", "proposedSide"},
+                                                   {"PROPOSED BY", "proposedBy"},
+                                                   {"PROPOSED AT", "proposedAt"},
+                                                   {"DECIDED BY", "decidedBy"},
+                                                   {"DECIDED AT", "decidedAt"},
+                                                   {"COMMENT", "decisionComment"},
+                                                   {"CREATED BY", "createdBy"},
+                                                   {"UPDATED BY", "updatedBy"},
+                                                   {"UPDATED", "updatedAt"}};
 static const struct output_column goal_cols[] = {{"LINE", "productLineCode"},
                                                  {"PERIOD", "period"},
                                                  {"UNITS", "units", OUTPUT_COUNT},
@@ -46,7 +62,7 @@ static int plan_answer(struct cli *cli, const char *method, json_t *req)
     if (cli->set.json || cli->set.ids) {
         cli_print_object(cli, plan_cols, NCOLS(plan_cols), plan);
     } else {
-        output_fields(plan_cols, NCOLS(plan_cols), plan);
+        output_fields(plan_fields, NCOLS(plan_fields), plan);
         printf("\nGoals\n");
         output_table(goal_cols, NCOLS(goal_cols), json_object_get(plan, "goals"));
         printf("\nInitiatives\n");

@@ -11,6 +11,7 @@ reaches its own distributor's plans only (NOT_FOUND otherwise, as for a plan
 that does not exist). Every step is audited; wrong input names its field."""
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -378,6 +379,11 @@ check(code == "OK" and out["status"] == "rejected", "liaison plan reject (%s)" %
 code, out = cli("plan", "propose", str(hp), token=admin)
 code, out = cli("plan", "approve", str(hp), token=haruki)
 check(code == "OK" and out["status"] == "approved", "liaison plan approve (%s)" % code)
+p = subprocess.run([CLI, "--token", admin, "plan", "show", str(hp)], capture_output=True,
+                   text=True, env=_cli.env)
+check(p.returncode == 0 and re.search(r"^PROPOSED AT +\d{4}-\d\d-\d\dT", p.stdout, re.M)
+      and re.search(r"^DECIDED AT +\d{4}-\d\d-\d\dT", p.stdout, re.M),
+      "plan show says when the revision was proposed and decided (%s)" % p.stdout[:600])
 code, out = cli("plan", "list", "--year", "2027", token=admin)
 check(code == "OK" and isinstance(out, list) and len(out) == 3, "liaison plan list prints a JSON "
       "array (%s %s)" % (code, out))
