@@ -354,8 +354,12 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
     }
     if (got < spec->npositional_required) {
         char name[64];
+        /* A distributor user who left out its own distributor cannot guess '-' from the usage. */
         if (args_positional_name(spec->usage, got, name, sizeof name))
-            fprintf(stderr, "liaison: missing %s\n\n", name);
+            fprintf(stderr, "liaison: missing %s%s\n\n", name,
+                    !strcmp(name, "DISTRIBUTOR")
+                        ? " (its id or name; '-': a distributor user's own)"
+                        : "");
         else
             fprintf(stderr, "liaison: missing argument\n\n");
         args_usage(stderr, spec);

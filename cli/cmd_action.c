@@ -45,6 +45,7 @@ static const struct output_column action_fields[] = {{"action item", "id"},
                                                      {"overdue", "overdue", OUTPUT_BOOL},
                                                      {"internal", "internal", OUTPUT_BOOL},
                                                      {"done at", "doneAt"},
+                                                     {"done by (user id)", "doneBy"},
                                                      {"reason", "cancelReason"}};
 #define N_ACTION_FIELDS ((int)(sizeof action_fields / sizeof action_fields[0]))
 

@@ -24,6 +24,22 @@ static const struct output_column order_cols[] = {
     {"NOTE", "note"},
     {"PLACED", "placedAt"},
     {"BY", "placedBy"}};
+/* One order shown alone has room for its lead and its last move. */
+static const struct output_column order_fields[] = {
+    {"ID", "id"},
+    {"DISTRIBUTOR", "distributorName"},
+    {"STATUS", "status"},
+    {"LATE", "late", OUTPUT_BOOL},
+    {"TOTAL (minor units)", "totalMinor", OUTPUT_COUNT},
+    {"CURRENCY", "currency"},
+    {"ACCOUNT", "keyAccountId"},
+    {"LEAD", "leadId"},
+    {"CARVE-OUT", "carveOut", OUTPUT_BOOL},
+    {"NOTE", "note"},
+    {"PLACED", "placedAt"},
+    {"BY", "placedBy"},
+    {"STATUS CHANGED", "statusChangedAt"},
+    {"CHANGED BY", "statusChangedBy"}};
 static const struct output_column line_cols[] = {{"LINE", "id"},
                                                  {"SKU", "sku"},
                                                  {"QUANTITY", "quantity"},
@@ -172,7 +188,7 @@ static void order_print(struct cli *cli, json_t *order)
         cli_print_object(cli, order_cols, NCOLS(order_cols), order);
         return;
     }
-    output_fields(order_cols, NCOLS(order_cols), order);
+    output_fields(order_fields, NCOLS(order_fields), order);
     json_t *lines = json_object_get(order, "lines");
     if (json_array_size(lines)) {
         printf("\n");
@@ -249,7 +265,8 @@ static int order_place(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "order place DISTRIBUTOR --line SKU:QTY:PRICE ... --currency CUR [--account ID] "
         "[--lead ID] [--note TEXT] [--idempotency-key K] [--verbose]",
-        "Places an order for a distributor (a distributor user: its own). Each line must reach "
+        "Places an order for a distributor (a distributor user: its own, as '-'). Each line must "
+        "reach "
         "its product's MOQ, and the order's lines of a product line together the charter "
         "commitment's MOQ for that line; lines of a product line the charter does not cover "
         "are refused. The server computes the total.",

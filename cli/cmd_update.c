@@ -30,6 +30,7 @@ static const struct output_column update_fields[] = {{"ID", "id"},
                                                      {"DOCUMENTS", "documentIds"},
                                                      {"STATUS", "status"},
                                                      {"PUBLISHED", "publishedAt"},
+                                                     {"PUBLISHED BY", "publishedBy"},
                                                      {"READ", "readAt"}};
 static const struct output_column recipient_cols[] = {{"DISTRIBUTOR", "distributorId"},
                                                       {"NAME", "distributorName"},

@@ -220,7 +220,10 @@ web.close()
 check(rc == 6 and "127.0.0.1:%d answered, but not with TLS (is it liaisond's address?"
       % web_port in text(err), "a server that does not speak TLS is named as such: %r"
       % text(err))
-for args, missing in [(("charter", "draft"), "DISTRIBUTOR"),
+for args, missing in [(("charter", "draft"),
+                       "DISTRIBUTOR (its id or name; '-': a distributor user's own)"),
+                      (("order", "place", "--line", "X:1:1", "--currency", "VND"),
+                       "DISTRIBUTOR (its id or name; '-': a distributor user's own)"),
                       (("meeting", "attendance", "42"), "ATTENDEE"),
                       (("meeting", "invite"), "ID"),
                       # Past brackets, and a group of words running on to the next line:
