@@ -34,7 +34,8 @@ static const struct output_column variant_cols[] = {{"LANGUAGE", "language"},
                                                     {"STALE", "stale", OUTPUT_BOOL},
                                                     {"BYTES", "sizeBytes"},
                                                     {"BY", "createdBy"},
-                                                    {"CREATED", "createdAt"}};
+                                                    {"CREATED", "createdAt"},
+                                                    {"TITLE", "title"}};
 static const struct output_column coverage_cols[] = {{"ID", "documentId"},
                                                      {"TITLE", "title"},
                                                      {"KIND", "kind"},
@@ -360,17 +361,23 @@ static int doc_version(struct cli *cli, int argc, char **argv)
 
 static int doc_translate(struct cli *cli, int argc, char **argv)
 {
-    const char *file = NULL, *media_type = NULL, *language = NULL, *from = NULL, *id = NULL;
+    const char *file = NULL, *media_type = NULL, *language = NULL, *from = NULL, *id = NULL,
+               *title = "";
     const struct cli_opt opts[] = {
         {"language", &language, NULL, true, "the translation's language (BCP 47: ja, vi)"},
         {"file", &file, NULL, true, "the translation", "content sizeBytes"},
+        {"title", &title, NULL, false,
+         "the title in that language (default: none; the document's title stands for it)"},
         {"from-version", &from, NULL, false, "the version translated (default: the latest)"},
         {"media-type", &media_type, NULL, false, "default: the source version's"},
         {0}};
     const struct cli_command_spec spec = {
-        "doc translate ID --language L --file F [--from-version N] [--media-type M]",
-        "Adds a translation of a document; the newest one in a language is its variant.", opts, 1,
-        "doc translate 7 --language ja --file price-sheet-ja.pdf --from-version 2"};
+        "doc translate ID --language L --file F [--title T] [--from-version N] [--media-type M]",
+        "Adds a translation of a document; the newest one in a language is its variant. The "
+        "portal lists the document under the title of the variant in its reader's language.",
+        opts, 1,
+        "doc translate 7 --language ja --file price-sheet-ja.pdf --title \"価格表 2027\" "
+        "--from-version 2"};
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -378,10 +385,10 @@ static int doc_translate(struct cli *cli, int argc, char **argv)
     if ((rc = cli_parse_id(id, &v)) ||
         (from && (rc = cli_parse_range("--from-version", from, 1, 2147483647L, &n))))
         return rc;
-    return doc_send(
-        cli, "AddTranslation",
-        json_pack("{s:I,s:s,s:I}", "documentId", v, "language", language, "fromVersion", n), file,
-        media_type, false);
+    return doc_send(cli, "AddTranslation",
+                    json_pack("{s:I,s:s,s:I,s:s}", "documentId", v, "language", language,
+                              "fromVersion", n, "title", title),
+                    file, media_type, false);
 }
 
 static int doc_list(struct cli *cli, int argc, char **argv)

@@ -40,7 +40,7 @@
     " (SELECT json_agg(json_build_object('language', t.language, 'translated_from',"               \
     "  t.translated_from, 'stale', t.translated_from < lv.latest, 'media_type', t.media_type,"     \
     "  'size_bytes', octet_length(t.content), 'created_by', t.created_by, 'created_at',"           \
-    "  liaison_rfc3339(t.created_at)) ORDER BY lower(t.language))"                                 \
+    "  liaison_rfc3339(t.created_at), 'title', t.title) ORDER BY lower(t.language))"               \
     "  FROM (SELECT DISTINCT ON (lower(x.language)) x.* FROM document_translations x"              \
     "  WHERE x.tenant_id = d.tenant_id AND x.document_id = d.id"                                   \
     "  ORDER BY lower(x.language), x.id DESC) t) AS variants"
@@ -101,11 +101,14 @@ static struct db_stmt q_document_shares_reached = {
 /* $1 document, $2 media type, $3 content, $4 upload */
 static struct db_stmt q_document_version = {
     "SELECT liaison_document_version($1::bigint, $2, " CONTENT("$3", "$4") ") AS _id", 4, 0};
-/* $1 document, $2 language, $3 from version (0: latest), $4 media type, $5 content, $6 upload */
+/*
+ * $1 document, $2 language, $3 from version (0: latest), $4 media type, $5 content, $6 upload,
+ * $7 title ('': none)
+ */
 static struct db_stmt q_document_translate = {
     "SELECT liaison_document_translate($1::bigint, $2, nullif($3::int, 0), $4, " CONTENT(
-        "$5", "$6") ") AS _id",
-    6, 0};
+        "$5", "$6") ", nullif($7, '')) AS _id",
+    7, 0};
 /* $1 size, $2 SHA-256, $3 bytes per chunk, $4 uploads a tenant may have open, $5 lifetime (s) */
 static struct db_stmt q_upload_begin = {
     "SELECT u.id AS upload_id, $3::bigint AS chunk_bytes,"
@@ -201,7 +204,8 @@ static struct exec_decl d_document_translate = {
     .method = "AddTranslation",
     .check = {&q_document_writable, {"document_id"}},
     .query = {&q_document_translate,
-              {"document_id", "language", "from_version", "media_type", "content", "upload_id"}},
+              {"document_id", "language", "from_version", "media_type", "content", "upload_id",
+               "title"}},
     .reply = {&q_document_get, {"document_id"}},
     .out = "document",
     .not_found = "no such document"};
@@ -350,7 +354,8 @@ void rpc_add_translation(struct request *r)
         (const Liaison__V1__AddTranslationRequest *)r->input;
     if (request_check_id(r, "documentId", in->document_id) &&
         language_ok(r, "language", in->language) && media_type_ok(r, in->media_type) &&
-        content_ok(r, &in->content, in->upload_id))
+        request_check_text(r, "title", in->title, 200, false) &&
+        request_check_one_line(r, "title", in->title) && content_ok(r, &in->content, in->upload_id))
         exec_run(r, &d_document_translate);
 }
 

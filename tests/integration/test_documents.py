@@ -433,4 +433,28 @@ check(docs.get(cat2, {}).get("stale", []) == []
       "a fresh en-GB variant serves the reader: the stale English one is not listed (%s)"
       % docs.get(cat2))
 
+# A translation's own title: returned with its variant; one line, at most 200 bytes.
+code, out = call("CreateDocument", {"kind": "marketing", "title": "Tờ rơi má phanh",
+                                    "language": "vi", "content": b64(b"vi")}, admin)
+titled = out.get("document", {}).get("id", "0")
+code, out = call("AddTranslation", {"documentId": titled, "language": "ja",
+                                    "title": "価格表 2027（ベトナム）", "content": b64(b"ja")}, admin)
+code2, out2 = call("AddTranslation", {"documentId": titled, "language": "en",
+                                      "content": b64(b"en")}, admin)
+out = out2 if code2 == "OK" else out
+variants = {v["language"]: v for v in out.get("document", {}).get("variants", [])}
+check(code == "OK" and variants.get("ja", {}).get("title") == "価格表 2027（ベトナム）"
+      and "title" not in variants.get("en", {}),
+      "a translation keeps its own title, and one given none has none (%s %s)" % (code, out))
+for bad, why in (("a\nb", "one line"), ("x" * 201, "at most 200 bytes"),
+                 ("   ", "only spaces")):
+    code, out = call("AddTranslation", {"documentId": titled, "language": "ja", "title": bad,
+                                        "content": b64(b"ja")}, admin)
+    check(code == "INVALID_ARGUMENT" and why in out.get("message", ""),
+          "a translation title %r is refused: %s (%s %s)" % (bad[:10], why, code, out))
+p = subprocess.run([CLI, "--token", admin, "doc", "show", str(titled)], capture_output=True,
+                   text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and "TITLE" in p.stdout and "価格表 2027（ベトナム）" in p.stdout,
+      "doc show lists each variant's title (%s)" % p.stdout[-600:])
+
 t.finish("test_documents")

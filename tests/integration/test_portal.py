@@ -198,6 +198,9 @@ ja_doc = a.call("CreateDocument", {"kind": "other", "title": "価格表 2027", "
                                    "share": [d1], "mediaType": "text/plain",
                                    "content": base64.b64encode("価格".encode()).decode()}
                 )["document"]["id"]
+# Its Vietnamese translation has a title of its own: the Vietnamese reader's list shows it.
+a.call("AddTranslation", {"documentId": ja_doc, "language": "vi", "title": "Bảng giá Nhật 2027",
+                          "content": base64.b64encode("Giá".encode()).decode()})
 held = a.call("CreateMeeting", {"distributorId": d1, "title": "Họp khẩn về tồn kho",
                                 "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                           time.gmtime(time.time() - 3600)),
@@ -651,6 +654,14 @@ try:
           and "filename*=UTF-8''%E4%BE%A1%E6%A0%BC%E8%A1%A8%202027.txt" in disposition,
           "a Japanese title downloads as itself, and as document.txt for a browser that"
           " reads only ASCII names, not \" 2027.txt\" (%s)" % disposition)
+    status, headers, body = fetch("/documents/%d/content?language=vi" % ja_doc)
+    disposition = headers.get("Content-Disposition", "")
+    check(status == 200 and body == "Giá" and "filename*=UTF-8''B%E1%BA%A3ng%20gi%C3%A1%20Nh%E1"
+          "%BA%ADt%202027-vi.txt" in disposition,
+          "a translation downloads under its own title (%s)" % disposition)
+    driver.get(base + "/documents")
+    check("価格表 2027" in text() and "Bảng giá Nhật 2027" not in text(),
+          "in English the Japanese document keeps its title: no English translation has one")
     status, headers, body = fetch("/documents/%d/content" % markdown)
     check(status == 200 and body == "# Hướng dẫn" and headers.get_content_type() == "text/markdown"
           and headers["Content-Type"].lower().count("charset") == 1,
@@ -1761,6 +1772,9 @@ try:
     check("bảng giá" in text() and "khác" in text() and "price sheet" not in text()
           and "price_sheet" not in text(),
           "document kinds in Vietnamese")
+    check("Bảng giá Nhật 2027" in text() and "価格表 2027" not in text(),
+          "a document with a Vietnamese translation is listed under its Vietnamese title (%s)"
+          % text()[-400:])
     # A customer another distributor registered: the refusal in Vietnamese.
     adm = liaison.Client(URL, ca=CA)
     adm.login(slug, "admin@%s.example" % slug, PASSWORD)
