@@ -859,7 +859,7 @@ bool request_time_valid(const char *text)
               request_digits(s + 11, 2) && s[13] == ':' && request_digits(s + 14, 2) &&
               s[16] == ':' && request_digits(s + 17, 2) &&
               request_calendar_day(atoi(s), atoi(s + 5), atoi(s + 8)) && atoi(s + 11) <= 23 &&
-              atoi(s + 14) <= 59 && atoi(s + 17) <= 60;
+              atoi(s + 14) <= 59 && atoi(s + 17) <= 59;
     if (ok) {
         s += 19;
         if (*s == '.' && request_digits(s + 1, 1))
@@ -869,14 +869,53 @@ bool request_time_valid(const char *text)
              ((*s == '+' || *s == '-') && request_digits(s + 1, 2) && s[3] == ':' &&
               request_digits(s + 4, 2) && !s[6] && atoi(s + 1) <= 15 && atoi(s + 4) <= 59);
     }
+    if (ok) {
+        long long t = request_time_utc(text);
+        ok = t >= REQUEST_TIME_MIN && t < REQUEST_TIME_END;
+    }
     return ok;
+}
+
+long long request_time_utc(const char *text)
+{
+    struct tm tm = {.tm_year = atoi(text) - 1900,
+                    .tm_mon = atoi(text + 5) - 1,
+                    .tm_mday = atoi(text + 8),
+                    .tm_hour = atoi(text + 11),
+                    .tm_min = atoi(text + 14)};
+    const char *p = text + 16;
+    if (*p == ':') {
+        tm.tm_sec = atoi(p + 1);
+        p += 3;
+        if (*p == '.')
+            p += 1 + strspn(p + 1, "0123456789");
+    }
+    long long t = (long long)timegm(&tm);
+    if (*p == '+' || *p == '-')
+        t -= (*p == '+' ? 1 : -1) * (atoi(p + 1) * 3600LL + atoi(p + 4) * 60LL);
+    return t;
+}
+
+bool request_check_once(struct request *r, const char *field, const uint64_t *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < i; k++) {
+            if (ids[k] == ids[i]) {
+                request_fail_field(r, field, "each product line once");
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 bool request_check_time(struct request *r, const char *field, const char *text, bool required)
 {
     if (request_time_valid(text) || (!required && !text[0]))
         return true;
-    request_fail_field(r, field, "a time as RFC 3339, such as 2026-03-01T09:30:00+07:00");
+    request_fail_field(r, field,
+                       "a time as RFC 3339 in the years 1900 to 2999, such as "
+                       "2026-03-01T09:30:00+07:00");
     return false;
 }
 

@@ -323,16 +323,42 @@ bool request_calendar_day(int y, int m, int d);
 /*
  * True when text is an RFC 3339 date-time (2026-03-01T09:30:00+07:00,
  * fractions and Z allowed, the offset required) on the calendar (no
- * 2026-02-30). PostgreSQL alone would also take 'yesterday' or 'epoch',
+ * 2026-02-30), its seconds 00 to 59 (PostgreSQL has no leap second: :60
+ * rolled over into the next minute), and its instant in the years 1900 to
+ * 2999 UTC. PostgreSQL alone would also take 'yesterday' or 'epoch',
  * and a time without an offset in whatever zone its session has.
  */
 bool request_time_valid(const char *text);
+
+/*
+ * Stored times lie in the years 1900 to 2999 as UTC instants, whatever
+ * offset they were written with: a calendar program reads no later time
+ * from the .ics export. REQUEST_TIME_END is 3000-01-01T00:00:00Z.
+ */
+#define REQUEST_TIME_MIN (-2208988800LL)
+#define REQUEST_TIME_END 32503680000LL
+
+/*
+ * Seconds since 1970 (UTC) of text, an RFC 3339 time as
+ * request_time_valid() takes it but with its seconds optional
+ * (YYYY-MM-DDTHH:MM+07:00); fractions are dropped. Only for text already
+ * checked to have that shape.
+ */
+long long request_time_utc(const char *text);
 
 /*
  * True when text is request_time_valid(), or empty and not required;
  * otherwise answers INVALID_ARGUMENT on field and returns false.
  */
 bool request_check_time(struct request *r, const char *field, const char *text, bool required);
+
+/*
+ * Whether each of the n product line ids is listed once; otherwise answers
+ * INVALID_ARGUMENT on field and returns false. The database counts the live
+ * lines among them against the list's length, so [1, 1] read as naming a
+ * line that is not live, and a lead kept [4, 4, 4].
+ */
+bool request_check_once(struct request *r, const char *field, const uint64_t *ids, size_t n);
 
 /* Answers INVALID_ARGUMENT naming one field (its JSON path). */
 void request_fail_field(struct request *r, const char *field, const char *description);

@@ -501,24 +501,6 @@ int rpc_charter_register(void)
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
-/*
- * Whether each of the n product line ids is listed once; refuses field
- * otherwise. The database counts the live lines among them against the
- * list's length, so [1, 1] was refused as naming a line that is not live.
- */
-static bool lines_once(struct request *r, const char *field, const uint64_t *ids, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < i; k++) {
-            if (ids[k] == ids[i]) {
-                request_fail_field(r, field, "each product line once");
-                return false;
-            }
-        }
-    }
-    return true;
-}
-
 bool charter_date_ok(const char *s)
 {
     int y, m, d;
@@ -561,7 +543,7 @@ void rpc_set_charter_terms(struct request *r)
                            "list the covered lines exactly when coverage is not full");
         return;
     }
-    if (!lines_once(r, "coveredLineIds", in->covered_line_ids, in->n_covered_line_ids))
+    if (!request_check_once(r, "coveredLineIds", in->covered_line_ids, in->n_covered_line_ids))
         return;
     if (in->signed_on[0] && !charter_date_ok(in->signed_on)) {
         request_fail_field(r, "signedOn", "a date as YYYY-MM-DD, 1900 to 2999");
@@ -601,7 +583,7 @@ static bool grant_ok(struct request *r, const Liaison__V1__CharterGrant *g)
                            "a grant covers all lines, or lists at least one (not both)");
         return false;
     }
-    if (!lines_once(r, "grant.productLineIds", g->product_line_ids, g->n_product_line_ids))
+    if (!request_check_once(r, "grant.productLineIds", g->product_line_ids, g->n_product_line_ids))
         return false;
     if (!charter_date_ok(g->starts_on)) {
         request_fail_field(r, "grant.startsOn", "a date as YYYY-MM-DD, 1900 to 2999");

@@ -447,7 +447,7 @@ static bool line_ids_ok(struct request *r, const uint64_t *ids, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!request_check_id(r, "productLineIds", ids[i]))
             return false;
-    return true;
+    return request_check_once(r, "productLineIds", ids, n);
 }
 
 void rpc_create_key_account(struct request *r)
@@ -675,17 +675,9 @@ void rpc_create_interaction(struct request *r)
                            "required: the key account, or a lead (whose account it is)");
         return;
     }
+    /* Its years are checked in UTC: "9999-12-31T23:00:00-15:00" was year 10000. */
     if (!request_check_time(r, "at", in->at, false))
         return;
-    /* As every stored day (charter_date_ok): "9999-12-31T23:00:00-15:00" was year 10000. */
-    char day[11] = "";
-    if (in->at[0]) {
-        memcpy(day, in->at, 10);
-        if (!charter_date_ok(day)) {
-            request_fail_field(r, "at", "a time in the years 1900 to 2999");
-            return;
-        }
-    }
     if (request_check_chars(r, "summary", in->summary, 4000, true) &&
         id_or_zero_ok(r, "distributorId", in->distributor_id) &&
         id_or_zero_ok(r, "keyAccountId", in->key_account_id) &&

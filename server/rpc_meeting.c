@@ -720,7 +720,8 @@ static bool instant_ok(const char *s)
         return false;
     const char *p = s + 16;
     if (*p == ':') {
-        if (!digits(p + 1, 2) || atoi(p + 1) > 60)
+        /* No leap second: PostgreSQL rolls :60 over into the next minute. */
+        if (!digits(p + 1, 2) || atoi(p + 1) > 59)
             return false;
         p += 3;
         if (*p == '.') {
@@ -730,35 +731,13 @@ static bool instant_ok(const char *s)
             p += 1 + n;
         }
     }
-    if (!strcmp(p, "Z") || !strcmp(p, "z"))
-        return true;
     /* PostgreSQL takes offsets up to 15:59. */
-    return (*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2) &&
-           !p[6] && atoi(p + 1) <= 15 && atoi(p + 4) <= 59;
-}
-
-/*
- * Seconds since 1970 of an instant instant_ok() accepted (fractions
- * dropped), for comparing two that carry different offsets.
- */
-static long long instant_seconds(const char *s)
-{
-    struct tm tm = {.tm_year = atoi(s) - 1900,
-                    .tm_mon = atoi(s + 5) - 1,
-                    .tm_mday = atoi(s + 8),
-                    .tm_hour = atoi(s + 11),
-                    .tm_min = atoi(s + 14)};
-    const char *p = s + 16;
-    if (*p == ':') {
-        tm.tm_sec = atoi(p + 1);
-        p += 3;
-        if (*p == '.')
-            p += 1 + strspn(p + 1, "0123456789");
-    }
-    long long t = (long long)timegm(&tm);
-    if (*p == '+' || *p == '-')
-        t -= (*p == '+' ? 1 : -1) * (atoi(p + 1) * 3600LL + atoi(p + 4) * 60LL);
-    return t;
+    if (strcmp(p, "Z") != 0 && strcmp(p, "z") != 0 &&
+        !((*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2) &&
+          !p[6] && atoi(p + 1) <= 15 && atoi(p + 4) <= 59))
+        return false;
+    long long t = request_time_utc(s);
+    return t >= REQUEST_TIME_MIN && t < REQUEST_TIME_END;
 }
 
 /*
@@ -768,7 +747,7 @@ static long long instant_seconds(const char *s)
  */
 static bool range_ok(struct request *r, const char *from, const char *to)
 {
-    if (!from[0] || !to[0] || instant_seconds(to) >= instant_seconds(from))
+    if (!from[0] || !to[0] || request_time_utc(to) >= request_time_utc(from))
         return true;
     request_fail_field(r, "to", "must not be before the start of the range");
     return false;
@@ -795,11 +774,22 @@ static bool one_of(const char *s, const char *const *values)
     return false;
 }
 
+#define MAX_MINUTES 480
+
 static bool duration_ok(struct request *r, uint32_t minutes, bool required)
 {
-    if ((!required && minutes == 0) || (minutes >= 5 && minutes <= 480))
+    if ((!required && minutes == 0) || (minutes >= 5 && minutes <= MAX_MINUTES))
         return true;
     request_fail_field(r, "durationMinutes", "5 to 480 minutes");
+    return false;
+}
+
+/* A meeting starting at start (valid) and lasting minutes ends before the year 3000. */
+static bool ends_in_range(struct request *r, const char *start, uint32_t minutes)
+{
+    if (request_time_utc(start) + 60LL * minutes <= REQUEST_TIME_END)
+        return true;
+    request_fail_field(r, "startsAt", "the meeting would end after the year 2999");
     return false;
 }
 
@@ -819,7 +809,8 @@ void rpc_create_meeting(struct request *r)
         !request_check_chars(r, "title", in->title, 200, true) ||
         !request_check_one_line(r, "title", in->title) ||
         !instant_field_ok(r, "startsAt", in->starts_at, true) ||
-        !duration_ok(r, in->duration_minutes, true))
+        !duration_ok(r, in->duration_minutes, true) ||
+        !ends_in_range(r, in->starts_at, in->duration_minutes))
         return;
     if (in->n_agenda > 32) {
         request_fail_field(r, "agenda", "at most 32 items");
@@ -865,8 +856,10 @@ void rpc_reschedule_meeting(struct request *r)
 {
     const Liaison__V1__RescheduleMeetingRequest *in =
         (const Liaison__V1__RescheduleMeetingRequest *)r->input;
+    /* A meeting that keeps its duration may last the longest a duration allows. */
     if (request_check_id(r, "id", in->id) && instant_field_ok(r, "startsAt", in->starts_at, true) &&
-        duration_ok(r, in->duration_minutes, false))
+        duration_ok(r, in->duration_minutes, false) &&
+        ends_in_range(r, in->starts_at, in->duration_minutes ? in->duration_minutes : MAX_MINUTES))
         exec_run(r, &d_meeting_reschedule);
 }
 
@@ -975,8 +968,9 @@ void rpc_create_action_item(struct request *r)
     }
     if (!instant_field_ok(r, "dueAt", in->due_at, false))
         return;
-    if (in->due_on[0] && !charter_date_ok(in->due_on)) {
-        request_fail_field(r, "dueOn", "a day as YYYY-MM-DD, 1900 to 2999");
+    /* A day is due at its end: 2999-12-31's is in the year 3000 in every zone west of UTC. */
+    if (in->due_on[0] && (!charter_date_ok(in->due_on) || !strcmp(in->due_on, "2999-12-31"))) {
+        request_fail_field(r, "dueOn", "a day as YYYY-MM-DD, 1900-01-01 to 2999-12-30");
         return;
     }
     exec_run(r, &d_action_create);

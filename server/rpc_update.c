@@ -233,6 +233,7 @@ void rpc_create_upstream_update(struct request *r)
         return;
     }
     if (!ids_ok(r, "productLineIds", in->product_line_ids, in->n_product_line_ids) ||
+        !request_check_once(r, "productLineIds", in->product_line_ids, in->n_product_line_ids) ||
         !ids_ok(r, "documentIds", in->document_ids, in->n_document_ids))
         return;
     for (size_t i = 0; i < in->n_variants; i++)

@@ -390,6 +390,13 @@ check(code == "INVALID_ARGUMENT", "an account name of spaces is refused")
 code, out = call("RegisterLead", {"accountName": "Bad Close", "country": "VN", "title": "x",
                                   "currency": "VND", "expectedClose": "2027-02-30"}, admin)
 check(code == "INVALID_ARGUMENT", "an impossible close date is refused")
+# A line named thrice was kept thrice ([4, 4, 4]), where a charter refuses it (a review).
+code, out = call("RegisterLead", {"accountName": "Three Times", "country": "VN", "title": "x",
+                                  "currency": "VND", "productLineIds": [brk, brk, brk]}, admin)
+check(code == "INVALID_ARGUMENT" and [(v["field"], v["description"]) for v in
+                                      out.get("violations", [])]
+      == [("productLineIds", "each product line once")],
+      "a lead naming a product line more than once is refused (%s %s)" % (code, out))
 for stage in ("qualified", "proposal", "negotiation", "won"):
     code, out = call("SetLeadStage", {"id": own, "stage": stage}, admin)
     check(code == "OK" and out["lead"]["stage"] == stage, "stage -> %s" % stage)
@@ -497,8 +504,10 @@ for bad in ("yesterday", "2026-11-02", "2026-11-02T09:30:00", "2026-13-02T09:30:
         .startswith("at:")
     check(code == "INVALID_ARGUMENT" and named,
           "a time that is not RFC 3339 is refused: %r (%s)" % (bad, code))
-# A time past 2999 is stored as nothing RFC 3339 writes ("10000-01-01T14:00:00.000Z").
-for bad in ("9999-12-31T23:00:00-15:00", "3000-01-01T00:00:00Z"):
+# A time past 2999 is stored as nothing RFC 3339 writes ("10000-01-01T14:00:00.000Z"); one
+# written inside 2999 but past it in UTC, or at a 60th second, was stored all the same.
+for bad in ("9999-12-31T23:00:00-15:00", "3000-01-01T00:00:00Z", "2999-12-31T23:00:00-01:00",
+            "2026-01-01T10:00:60Z"):
     code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first,
                                            "at": bad}, saigon_user)
     check(code == "INVALID_ARGUMENT" and [v["field"] for v in out.get("violations", [])] == ["at"],

@@ -150,6 +150,23 @@ try:
     code, out = call("CreateMeeting", {"distributorId": d1, "title": "x", "startsAt":
                                        "2026-03-02 08:00", "durationMinutes": 30}, manager)
     check(code == "INVALID_ARGUMENT", "a time without a zone is refused")
+    # Written inside 1900-2999, but not so in UTC, and a leap second that PostgreSQL rolled
+    # over into the next minute (an attacker's review: all were stored, and exported).
+    for starts, minutes, field in (("2999-12-31T23:00:00-11:00", 30, "startsAt"),
+                                   ("1900-01-01T00:00:00+14:00", 30, "startsAt"),
+                                   ("2026-12-22T10:00:60Z", 30, "startsAt"),
+                                   ("2999-12-31T23:50:00Z", 30, "startsAt")):
+        code, out = call("CreateMeeting", {"distributorId": d1, "title": "x", "startsAt": starts,
+                                           "durationMinutes": minutes}, manager)
+        check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+              == [field], "a meeting at %s for %d min is refused on %s (%s %s)"
+              % (starts, minutes, field, code, out))
+    code, out = call("RescheduleMeeting", {"id": ma, "startsAt": "2026-12-31T23:59:60Z"},
+                     manager)
+    check(code == "INVALID_ARGUMENT", "nor is a meeting moved to a 60th second (%s)" % code)
+    code, out = call("ListMeetings", {"from": "2026-01-01T00:00:00Z",
+                                      "to": "3000-01-01T00:00:00+01:00"}, manager)
+    check(code == "INVALID_ARGUMENT", "a range's end past 2999 in UTC is refused (%s)" % code)
     check(int(sql("SELECT count(*) FROM meetings WHERE tenant_id = %s" % tid)) == before,
           "refused meetings leave no row")
 
@@ -540,6 +557,12 @@ try:
           "a due day is the end of that day in the distributor's zone (+07:00): %s" % out)
     a_mgr = out["actionItem"]["id"]
     before = int(sql("SELECT count(*) FROM action_items WHERE tenant_id = %s" % tid))
+    # The end of 2999-12-31 is in the year 3000 west of Greenwich, and at it.
+    for due in ({"dueOn": "2999-12-31"}, {"dueAt": "2999-12-31T23:00:00-02:00"}):
+        code, out = call("CreateActionItem", dict({"distributorId": d1, "description": "x",
+                                                   "owner": "bao@meet.example"}, **due), manager)
+        check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+              == list(due), "an action item due %s is refused (%s %s)" % (due, code, out))
     code, out = call("CreateActionItem", {"distributorId": d1, "description": "x",
                                           "ownerContactId": c2, "dueOn": "2026-03-10"}, manager)
     check(code == "INVALID_ARGUMENT" and any(v.get("field") == "ownerContactId"

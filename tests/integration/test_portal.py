@@ -1127,6 +1127,13 @@ try:
                                            "currency": "USD"})
     check(status == 400 and "an amount, 0 or more" in body and "Garage 1e400" in body,
           "a lead's value 1e400: 400, the form kept (%d)" % status)
+    # A product line's box sent with a value no list gives (an attacker's review): the
+    # deal was registered with no lines.
+    status, _, body = fetch("/leads/new", {"csrf_token": csrf, "account_name": "Garage 10^23",
+                                           "country": "VN", "title": "x", "currency": "VND",
+                                           "lines": "99999999999999999999999"})
+    check(status == 400 and "not one of the product lines listed" in body,
+          "a product line id out of range: 400, named, nothing registered (%d)" % status)
     # From the portal try-out of 2026-12: a blank deal form names every
     # field missing at once; a title far too long, a value too large say their bounds.
     status, _, body = fetch("/leads/new", {"csrf_token": csrf, "account_name": "",

@@ -1720,7 +1720,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             form = {k: request.form.get(k, "").strip() for k in
                     ("account_name", "country", "region", "industry", "title", "value",
                      "currency", "expected_close")}
-            form["lines"] = [n for n in map(_whole, request.form.getlist("lines")) if n]
+            picked = [_whole(x) for x in request.form.getlist("lines")]
+            form["lines"] = [n for n in picked if n]
             req = {"distributorId": me["distributorId"], "accountName": form["account_name"],
                    "country": form["country"].upper(), "region": form["region"].upper(),
                    "industry": form["industry"], "title": form["title"],
@@ -1740,6 +1741,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 errors["country"] = _("not an ISO 3166-1 alpha-2 country code")
             if form["currency"] and not re.fullmatch(r"[A-Za-z]{3}", form["currency"]):
                 errors["currency"] = _("not an ISO 4217 currency code")
+            # A box's value no list gives (a hand-made post): dropped, the deal
+            # was registered for fewer lines than were sent.
+            if len(form["lines"]) != len(picked):
+                errors["productLineIds"] = _("not one of the product lines listed")
             why = deal_close_error(form["expected_close"])
             if why:
                 errors["expectedClose"] = why
