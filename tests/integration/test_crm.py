@@ -1141,4 +1141,26 @@ check(sorted(i["id"] for i in must("ListInteractions", {"keyAccountId": now_on},
                                    admin).get("interactions", [])) == sorted([talk, talk2]),
       "with the deal's interactions, beside the first deal's (%s)" % now_on)
 
+# ---------------- a protected customer under its legal form: flagged, not accepted ----------------
+# An attacker's review registered "Co., Ltd." beside another distributor's protected customer
+# and was accepted. A new Sài Gòn customer, registered by Sài Gòn, then by Vientiane in words
+# that differ only in marks, punctuation and legal form.
+code, out = register(saigon_user, "Công ty Thép Miền Nam", "VN-SG")
+check(code == "OK" and out["lead"]["registration"] == "accepted", "a new customer (%s)" % code)
+for similar in ("Thép Miền Nam Co., Ltd.", "CÔNG TY TNHH THEP MIEN NAM"):
+    code, out = register(vientiane_user, similar, "VN-SG")
+    lead = out.get("lead", {})
+    check(code == "OK" and lead.get("registration") == "flagged"
+          and "similar_protected" in lead.get("flags", [])
+          and "Sài Gòn" not in json.dumps(out, ensure_ascii=False),
+          "%r beside a protected 'Công ty Thép Miền Nam' is flagged similar_protected, the other"
+          " distributor unnamed (%s %s)" % (similar, code, out))
+    similar_lead = lead.get("id")
+code, out = register(vientiane_user, "Thép Miền Bắc Co., Ltd.", "VN-SG")
+check(code == "OK" and "similar_protected" not in out.get("lead", {}).get("flags", []),
+      "another name is not (%s %s)" % (code, out))
+code, out = call("DecideLeadRegistration", {"id": similar_lead, "decision": "approve"}, admin)
+check(code == "OK" and out["lead"]["registration"] == "approved",
+      "the exporter may approve it: a different customer after all (%s %s)" % (code, out))
+
 t.finish("test_crm")

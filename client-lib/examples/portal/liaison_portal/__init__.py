@@ -872,6 +872,9 @@ LABELS = {
                                              "another distributor holds this territory "
                                              "exclusively"),
         "carve_out": lazy_pgettext("lead flag", "a key account the exporter serves directly"),
+        "similar_protected": lazy_pgettext("lead flag",
+                                           "a customer of a similar name is another "
+                                           "distributor's registration"),
     },
     "interaction kind": {
         "call": lazy_pgettext("interaction kind", "call"),
