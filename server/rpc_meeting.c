@@ -787,7 +787,7 @@ static bool duration_ok(struct request *r, uint32_t minutes, bool required)
 /* A meeting starting at start (valid) and lasting minutes ends before the year 3000. */
 static bool ends_in_range(struct request *r, const char *start, uint32_t minutes)
 {
-    if (request_time_utc(start) + 60LL * minutes <= REQUEST_TIME_END)
+    if (request_time_utc(start) + 60LL * minutes < REQUEST_TIME_END)
         return true;
     request_fail_field(r, "startsAt", "the meeting would end after the year 2999");
     return false;
