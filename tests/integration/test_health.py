@@ -525,6 +525,27 @@ try:
     check(h.get("score") == 100 and not h.get("reasons"),
           "a charter activated at the clock's now is inside its grace period (%s)" % h)
 
+    # Competitive activity is market intelligence: on a charter that allows
+    # competing lines, a report naming a competitor the charter does not
+    # declare costs nothing (it cost half the weight).
+    open_d = must("CreateDistributor", {"fields": {
+        "name": "Công ty Mở Bình Dương", "country": "VN", "timeZone": "Asia/Ho_Chi_Minh"}},
+        admin)["distributor"]["id"]
+    cid = must("CreateCharterDraft", {"distributorId": open_d}, admin)["charter"]["id"]
+    must("AddCharterGrant", {"charterId": cid, "grant": {
+        "region": "VN", "allLines": True, "startsOn": "2026-01-01"}}, admin)
+    must("SetCharterTerms", {"charterId": cid, "fullCoverage": True, "competingAllowed": True,
+                             "reportDueDay": 10}, admin)
+    must("DeclareCompetingLine", {"charterId": cid, "competingLine": {
+        "competitor": "曙ブレーキ", "line": "ブレーキパッド"}}, admin)
+    must("ActivateCharter", {"id": cid}, admin)
+    report(open_d, month_start(today3))
+    settle()
+    h = health(open_d)
+    check(h.get("score") == 100 and not reason(h, "competing_lines"),
+          "a competitor named in a report costs nothing where competing lines are allowed (%s)"
+          % h)
+
     # ---------------- 1,000 distributors, answered from stored rows ----------------
     check(sql("SELECT has_function_privilege('liaison_app', 'liaison_health_compute(bigint)',"
               " 'EXECUTE')") == "f",
