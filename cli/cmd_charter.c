@@ -720,22 +720,71 @@ static int ch_activate(struct cli *cli, int argc, char **argv)
 static int ch_show(struct cli *cli, int argc, char **argv)
 {
     const char *version = NULL;
+    bool draft = false;
     const struct cli_opt opts[] = {
         {"version", &version, NULL, false, "a version (default: the active one, else the draft)"},
+        {"draft", NULL, &draft, false, "the draft (an amendment being prepared)"},
         {0}};
-    const struct cli_command_spec spec = {"charter show DISTRIBUTOR [--version N]",
-                                          "Shows a distributor's charter.", opts, 1,
-                                          "charter show \"Saigon Auto Parts\" --version 1"};
+    const struct cli_command_spec spec = {
+        "charter show DISTRIBUTOR [--version N | --draft]",
+        "Shows a distributor's charter: the active version, or the draft when none is\n"
+        "active. While an amendment is being drafted beside the active version, its\n"
+        "grants, commitments and competing lines have ids of their own: '--draft' shows\n"
+        "them, the ids 'charter ungrant' and 'charter remove' take.",
+        opts, 1, "charter show \"Saigon Auto Parts\" --version 1"};
     const char *dist = NULL;
     json_int_t d, v = 0;
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if (version && draft) {
+        cli_fail(cli, "INVALID_ARGUMENT", "--version or --draft, not both");
+        return EXIT_USAGE;
+    }
+    struct charter_ref ref = {0};
     if ((version && (rc = cli_parse_range("--version", version, 1, 2147483647, &v))) ||
-        (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        (draft && (rc = charter_find(cli, dist, 0, &ref))) ||
+        (!draft && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
         return rc;
-    return charter_call(cli, "GetCharter",
-                        json_pack("{s:I,s:I}", "distributorId", d, "version", v));
+    if (draft) {
+        d = ref.distributor;
+        v = ref.version;
+    }
+    json_t *resp;
+    rc = cli_call(cli, "GetCharter", json_pack("{s:I,s:I}", "distributorId", d, "version", v),
+                  &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *c = json_object_get(resp, "charter");
+    charter_print(cli, c);
+    /* The active version shown while an amendment is open: its ids are not the draft's. */
+    const char *status = json_string_value(json_object_get(c, "status"));
+    if (!v && !cli->set.json && !cli->set.ids && status && !strcmp(status, "active")) {
+        json_t *list;
+        rc = cli_call(cli, "ListCharterVersions",
+                      json_pack("{s:I,s:{s:i}}", "distributorId", d, "page", "pageSize", 500),
+                      &list);
+        if (rc == EXIT_OK) {
+            size_t i;
+            json_t *e;
+            json_array_foreach(json_object_get(list, "versions"), i, e)
+            {
+                const char *st = json_string_value(json_object_get(e, "status"));
+                if (st && !strcmp(st, "draft")) {
+                    /* Quoted as a shell needs it when the name has spaces or marks. */
+                    bool bare = strspn(dist, "0123456789abcdefghijklmnopqrstuvwxyz"
+                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_.") == strlen(dist);
+                    printf("\ndraft version %lld is open, with its own ids: 'liaison charter "
+                           "show %s%s%s --draft'\n",
+                           (long long)cli_json_id(json_object_get(e, "version")), bare ? "" : "\"",
+                           dist, bare ? "" : "\"");
+                }
+            }
+            json_decref(list);
+        }
+    }
+    json_decref(resp);
+    return rc;
 }
 
 static int ch_history(struct cli *cli, int argc, char **argv)

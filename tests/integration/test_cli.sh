@@ -406,6 +406,13 @@ contains "amendment says its version" "$out" "draft version 2 started"
 g=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ {print $1; exit}' "$out")
 check "a second amend: conflict exit code" 5 "$cli" charter amend "Saigon Auto Parts"
 contains "second amend names the draft's version" "$err" "version 2"
+check "charter show while an amendment is open" 0 "$cli" charter show "Saigon Auto Parts"
+contains "the active version's show points to the draft" "$out" "draft version 2 is open, with its own ids: 'liaison charter show \"Saigon Auto Parts\" --draft'"
+check "charter show --draft" 0 "$cli" charter show "Saigon Auto Parts" --draft
+awk -v g="$g" '/^GRANTS/{f=1; next} f && $1 == g {ok=1} END {exit !ok}' "$out" &&
+  echo "ok - --draft lists the draft's grant ids" || { echo "not ok - --draft grant ids"; sed 's/^/    /' "$out"; fail=1; }
+lacks "the draft's show has no pointer to itself" "$out" "is open, with its own ids"
+check "charter show --draft --version 1" 2 "$cli" charter show "Saigon Auto Parts" --draft --version 1
 check "charter ungrant" 0 "$cli" charter ungrant "Saigon Auto Parts" "$g"
 check "charter check warns of an ungranted commitment" 0 "$cli" charter check "Saigon Auto Parts"
 contains "warning printed" "$out" "warning: commitment for product line BRK: no grant of this charter covers it"
