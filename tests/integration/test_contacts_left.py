@@ -240,8 +240,9 @@ try:
     said = "Trần Văn Hùng (contact %s) left on %s" % (hung, EARLIER)
     n_items, n_meetings = count("action_items"), count("meetings")
     n_att = count("meeting_attendees")
+    # By a part of the name too, without its marks: it was "no single contact".
     for owner in ({"ownerContactId": hung}, {"owner": "Trần Văn Hùng"},
-                  {"owner": "HUNG@saigon.example"}):
+                  {"owner": "HUNG@saigon.example"}, {"owner": "van hung"}):
         code, out = call("CreateActionItem", dict(owner, distributorId=sg, description="Gọi lại",
                                                   dueOn=TENANT_TODAY), manager)
         check(code == "FAILED_PRECONDITION" and said in out.get("message", "") and
@@ -258,6 +259,9 @@ try:
                      manager)
     check(code == "FAILED_PRECONDITION" and said in out.get("message", ""),
           "so is inviting them to one: %s" % out)
+    code, out = call("AddMeetingAttendee", {"meetingId": coming, "attendee": "Hùng"}, manager)
+    check(code == "FAILED_PRECONDITION" and said in out.get("message", ""),
+          "by a part of the name as well: %s" % out)
     rc, so, se = cli_text("action", "add", SG_NAME, "--description", "Gọi lại",
                           "--owner", "Trần Văn Hùng", "--due", TENANT_TODAY, token=manager)
     check(rc == 5 and said in se, "the CLI says it, exit 5: %s" % se)
