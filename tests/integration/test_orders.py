@@ -698,7 +698,7 @@ late_line = late_order["lines"][0]["id"]
 
 def shipment(eta, carrier="Gemadept"):
     return must("AddShipment", {"orderId": late_order["id"], "carrier": carrier,
-                                "etd": "2026-01-01" if eta else "", "eta": eta,
+                                "etd": today if eta else "", "eta": eta,
                                 "lines": [{"orderLineId": late_line, "quantity": 10}]},
                 admin)["shipment"]["id"]
 
@@ -770,10 +770,28 @@ try:
           and not out.get("late") and audits("shipment.update") == 1,
           "shipment update moves the ETA and the tracking number, the rest kept, audited (%s %s)"
           % (code, out))
-    code, out = call("UpdateShipment", {"id": was_late, "eta": "2025-12-31"}, admin)
+    before = (datetime.date.fromisoformat(today) - datetime.timedelta(days=1)).isoformat()
+    code, out = call("UpdateShipment", {"id": was_late, "eta": before}, admin)
     check(code == "INVALID_ARGUMENT"
-          and violation(out, "eta") == ["on or after the ETD (2026-01-01)"],
+          and violation(out, "eta") == ["on or after the ETD (%s)" % today],
           "an ETA before the recorded ETD is refused (%s %s)" % (code, out))
+    # Goods never leave, or arrive, before they were ordered (a try-out took an ETD six
+    # years before the order).
+    placed = "on or after the day the order was placed (%s): goods %s once ordered"
+    code, out = call("UpdateShipment", {"id": was_late, "etd": before}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "etd") == [placed % (today, "leave")],
+          "an ETD moved before the order was placed is refused (%s %s)" % (code, out))
+    code, out = call("AddShipment", {"orderId": late_order["id"], "carrier": "Gemadept",
+                                     "etd": "2020-01-01", "eta": later,
+                                     "lines": [{"orderLineId": late_line, "quantity": 1}]}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "etd") == [placed % (today, "leave")],
+          "a shipment that would leave before its order was placed is refused (%s %s)"
+          % (code, out))
+    code, out = cli("shipment", "add", str(late_order["id"]), "--carrier", "Gemadept", "--eta",
+                    before, "--line", "%s:1" % late_line, token=admin)
+    check(code == "INVALID_ARGUMENT"
+          and placed % (today, "arrive") in json.dumps(out, ensure_ascii=False),
+          "so is one that would arrive before it, said by the CLI (%s %s)" % (code, out))
     code, out = call("UpdateShipment", {"id": was_late}, admin)
     check(code == "INVALID_ARGUMENT" and "nothing to change" in out.get("message", ""),
           "an update with nothing in it is refused (%s %s)" % (code, out))

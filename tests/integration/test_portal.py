@@ -165,6 +165,8 @@ order3 = a.call("PlaceOrder", {"distributorId": d1, "currency": "VND", "note": "
                                "lines": [{"sku": "PT-100", "quantity": 30,
                                           "unitPriceMinor": 150000}]})["order"]
 a.call("SetOrderStatus", {"id": order3["id"], "status": "confirmed"})
+# Placed before its shipment left: a shipment never leaves before its order.
+t.psql("UPDATE orders SET placed_at = '2025-05-15T03:00:00Z' WHERE id = %d" % order3["id"])
 late_ship = a.call("AddShipment", {"orderId": order3["id"], "carrier": "Gemadept",
                                    "etd": "2025-06-01", "eta": "2025-06-30",
                                    "lines": [{"orderLineId": order3["lines"][0]["id"],
