@@ -49,7 +49,7 @@ static struct db_stmt q_plan_create = {"SELECT liaison_plan_create($1::bigint, $
 static struct db_stmt q_plan_year_in_relationship = {
     "SELECT liaison_check(d.id IS NULL OR NOT liaison_sees_side(d.id) OR b.began IS NULL"
     " OR $2::int >= extract(year FROM b.began), 'year', format('a year of the relationship,"
-    " which began on %s: %s ended before it', b.began, $2::int))"
+    " which %s: %s is before it', liaison_relationship_start_words(b.began), $2::int))"
     " FROM (SELECT CASE WHEN $1::bigint = 0 AND liaison_distributor_scope() > 0"
     "  THEN liaison_distributor_scope() ELSE nullif($1::bigint, 0) END AS id) d,"
     " LATERAL (SELECT liaison_relationship_began(d.id) AS began) b",

@@ -9,6 +9,7 @@ targets: the superseded revision's targets go, a hand-set target of the same
 line and period is replaced, other hand-set targets stay. A distributor user
 reaches its own distributor's plans only (NOT_FOUND otherwise, as for a plan
 that does not exist). Every step is audited; wrong input names its field."""
+import datetime
 import json
 import os
 import re
@@ -462,6 +463,10 @@ check([k for k in targets(osaka) if k[0] == sus] == [] and (brk, "year", "2027-0
 # ---------------- goals within the relationship (migration 0165) ----------------
 # A 2027 plan's goal for a month before the relationship began was approved into a target read
 # 0 % attained ever after, where 'target set' refused the same period (a try-out).
+# A start to come "begins", one past "began" (a try-out read "began on" a day to come).
+_today = datetime.datetime.now(datetime.timezone.utc).date()
+BEGAN = "begins" if _today < datetime.date(2027, 4, 1) else "began"
+BEGAN5 = "begins" if _today < datetime.date(2027, 5, 1) else "began"
 danang = int(must("CreateDistributor", {"fields": {"name": "Nhà phân phối Đà Nẵng",
                                                    "country": "VN", "timeZone":
                                                    "Asia/Ho_Chi_Minh"}},
@@ -472,7 +477,7 @@ must("AddCharterGrant", {"charterId": dc, "grant": {"region": "VN-DN", "allLines
 must("ActivateCharter", {"id": dc}, admin)
 code, out = call("CreatePlan", {"distributorId": danang, "year": 2026}, admin)
 check(code == "INVALID_ARGUMENT" and violation(out, "year") == [
-    "a year of the relationship, which began on 2027-04-01: 2026 ended before it"],
+    "a year of the relationship, which %s on 2027-04-01: 2026 is before it" % BEGAN],
     "a plan for a year before the relationship is refused on year (%s %s)" % (code, out))
 dp = int(must("CreatePlan", {"distributorId": danang, "year": 2027}, admin)["plan"]["id"])
 for period in ("2027-Q1", "2027-03"):
@@ -480,7 +485,7 @@ for period in ("2027-Q1", "2027-03"):
         {"productLineId": brk, "period": "2027", "units": 10},
         {"productLineId": brk, "period": period, "units": 5}]}, admin)
     check(code == "INVALID_ARGUMENT" and violation(out, "goals[1].period") == [
-        "a period of the relationship, which began on 2027-04-01: %s ended before it" % period],
+        "a period of the relationship, which %s on 2027-04-01: %s is before it" % (BEGAN, period)],
         "a goal for %s, before the relationship, is refused on its period (%s %s)"
         % (period, code, out))
 code, out = call("SavePlan", {"id": dp, "goals": [
@@ -506,7 +511,7 @@ must("ActivateCharter", {"id": hc}, admin)
 must("ProposePlan", {"id": hp}, admin)
 code, out = call("ApprovePlan", {"id": hp}, hp_user)
 check(code == "INVALID_ARGUMENT" and violation(out, "period") == [
-    "a period of the relationship, which began on 2027-05-01: 2027-01 ended before it"]
+    "a period of the relationship, which %s on 2027-05-01: 2027-01 is before it" % BEGAN5]
     and targets(haiphong) == {} and call("GetPlan", {"id": hp}, admin)[1]["plan"]["status"]
     == "proposed", "approving it is refused, no target is written (%s %s)" % (code, out))
 

@@ -1200,6 +1200,17 @@ try:
           and "%d · revision 1" % (this_year + 1) in body,
           "with none this year, /plans opens on the coming year's plan (%s)"
           % re.findall(r'name="year" value="[0-9]+"', body))
+    # A year before the relationship (it began on 2026-01-01) is not offered, and one
+    # posted anyway is refused in the reader's words, not the server's English.
+    body = fetch("/plans?year=2025")[2]
+    check('id="plan-before-start"' in body and "2026-01-01" in body
+          and 'id="new-plan"' not in body,
+          "a year before the relationship offers no plan to draft, and says why")
+    status, _, body = fetch("/plans", {"csrf_token": csrf_of(body), "year": "2025"})
+    err = re.findall(r'error-message" role="alert">([^<]*)', body)
+    check(status == 400 and err and "2026-01-01" in err[0]
+          and "a year of the relationship" not in err[0],
+          "a plan for 2025 posted anyway is refused in the page's language (%s)" % err)
 
     # ---------------- the server's reasons, worded ----------------
     status, _, body = fetch("/documents/%d/content?language=../../etc" % doc)

@@ -703,7 +703,7 @@ for period in ("2023", "2023-Q4", "2023-12"):
     code, out = call("SetTarget", {"distributorId": saigon, "productLineId": brk,
                                    "period": period, "units": 5}, admin)
     check(code == "INVALID_ARGUMENT" and violation(out, "period") == [
-        "a period of the relationship, which began on 2024-01-01: %s ended before it" % period],
+        "a period of the relationship, which began on 2024-01-01: %s is before it" % period],
         "a target for %s, before the relationship, is refused on its period (%s %s)"
         % (period, code, out))
 before, set_audits = rows("targets"), audits("target.set")

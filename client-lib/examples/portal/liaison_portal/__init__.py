@@ -595,6 +595,22 @@ SERVER_REASONS = [
     (r"a month of the relationship, which began on ([0-9-]+): ([0-9-]+) is before it",
      lambda m: _("%(month)s is before the relationship began (on %(day)s): no report is due "
                  "for it", month=m[2], day=m[1])),
+    (r"a month of the relationship, which begins on ([0-9-]+): ([0-9-]+) is before it",
+     lambda m: _("%(month)s is before the relationship begins (on %(day)s): no report is due "
+                 "for it", month=m[2], day=m[1])),
+    # A plan's year, a goal's or a target's period (rpc_plan.c, migration 0182).
+    (r"a year of the relationship, which began on ([0-9-]+): ([0-9]+) is before it",
+     lambda m: _("%(year)s is before the relationship began (on %(day)s): its first plan is "
+                 "for %(first)s", year=m[2], day=m[1], first=m[1][:4])),
+    (r"a year of the relationship, which begins on ([0-9-]+): ([0-9]+) is before it",
+     lambda m: _("%(year)s is before the relationship begins (on %(day)s): its first plan is "
+                 "for %(first)s", year=m[2], day=m[1], first=m[1][:4])),
+    (r"a period of the relationship, which began on ([0-9-]+): ([0-9Q-]+) is before it",
+     lambda m: _("%(period)s is before the relationship began (on %(day)s)", period=m[2],
+                 day=m[1])),
+    (r"a period of the relationship, which begins on ([0-9-]+): ([0-9Q-]+) is before it",
+     lambda m: _("%(period)s is before the relationship begins (on %(day)s)", period=m[2],
+                 day=m[1])),
     (r"a whole number from 1 to ([0-9]+)",
      lambda m: _("a whole number from 1 to %(n)s", n=m[1])),
 ]
@@ -1966,10 +1982,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     def first_report_month() -> str:
         """The first month the relationship reports on (YYYY-MM), as
-        OpenReport reckons it: the month of the earliest grant of the active
-        charter, else of its activation; "" without an active charter.
-        Last month offered before the relationship began was refused by
-        OpenReport as a month before it (a try-out of a new distributor)."""
+        OpenReport reckons it. Last month offered before the relationship
+        began was refused by OpenReport as a month before it (a try-out of a
+        new distributor)."""
+        return relationship_began()[:7]
+
+    def relationship_began() -> str:
+        """The day the relationship begins (YYYY-MM-DD): the earliest grant
+        of the active charter, else its activation; "" without an active
+        charter."""
         try:
             charter = api().call("GetCharter", {"distributorId": signed_in()["distributorId"]})[
                 "charter"]
@@ -1979,7 +2000,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             return ""
         starts = [gr["startsOn"] for gr in charter.get("grants", []) if gr.get("startsOn")]
         began = min(starts) if starts else charter.get("activatedAt", "")
-        return began[:7]
+        return began[:10]
 
     def report_page(rid: int, status: int = 200, typed: Optional[Dict[str, Any]] = None,
                     **ctx: Any) -> Response:
@@ -2261,6 +2282,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         """Its plans for a year, every revision; a new revision is opened here."""
         me = signed_in()
         error = ""
+        began = relationship_began()
         year = (request.form.get("year") or request.args.get("year") or "").strip()
         if not year:
             # This year's plans, or, when it has none, the coming year's if
@@ -2273,6 +2295,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                              "year": int(year) + 1,
                                              "page": {"pageSize": 1}}).get("plans"):
                 year = str(int(year) + 1)
+            # A relationship that starts in a year to come plans from that year.
+            elif began and int(began[:4]) > int(year):
+                year = began[:4]
         # Year 0 would list every year's plans (ListPlans' "any year").
         if not re.fullmatch(r"[0-9]{4}", year) or not 2000 <= int(year) <= 2100:
             error, year = (_("The year is four digits, from 2000 to 2100, e.g. 2027."),
@@ -2291,8 +2316,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         # it is offered beside this year's.
         today = my_today()
         next_year = str(today.year + 1) if today.month >= 10 and year == str(today.year) else ""
+        # A year before the relationship is refused: it is not offered (a try-out drafted 2026
+        # for a relationship starting in 2027, and was told in English).
+        first_year = began[:4] if began and began[:4] > year else ""
+        if first_year and next_year < began[:4]:
+            next_year = ""
         return _page("plans.html", 400 if error else 200, plans=list(reversed(items)),
-                     year=year, error=error, zone=my_zone(), next_year=next_year)
+                     year=year, error=error, zone=my_zone(), next_year=next_year,
+                     first_year=first_year, began=began,
+                     began_past=began <= today.isoformat())
 
     def plan_page(pid: int, status: int = 200, typed: Optional[Dict[str, Any]] = None,
                   **ctx: Any) -> Response:
