@@ -27,19 +27,26 @@ static const struct output_column token_cols[] = {{"ID", "id"},
                                                   {"REVOKED", "revoked", OUTPUT_BOOL}};
 
 /*
- * "manager" -> "ROLE_MANAGER", or NULL for an unknown role. Roles are taken
- * as tables show them, in any case, and as the wire names --json shows.
+ * "manager" -> "ROLE_MANAGER", or NULL for an unknown role, said as --role
+ * with the roles it takes: every role for a user, all but distributor_user
+ * for a token (token is true). Roles are taken as tables show them, in any
+ * case, and as the wire names --json shows.
  */
-static const char *role_enum(const char *role)
+static const char *role_enum(const char *role, bool token)
 {
     static const char *const map[][2] = {{"tenant_admin", "ROLE_TENANT_ADMIN"},
                                          {"manager", "ROLE_MANAGER"},
                                          {"distributor_user", "ROLE_DISTRIBUTOR_USER"},
                                          {"auditor", "ROLE_AUDITOR"}};
     for (size_t i = 0; i < 4; i++)
-        if (!strcasecmp(map[i][0], role) || !strcasecmp(map[i][1], role))
+        if ((!token || i != 2) && (!strcasecmp(map[i][0], role) || !strcasecmp(map[i][1], role)))
             return map[i][1];
-    fprintf(stderr, "liaison: role must be tenant_admin, manager, distributor_user or auditor\n");
+    if (token)
+        fprintf(stderr, "liaison: invalid --role: tenant_admin, manager or auditor (a token acts "
+                        "for the exporter, never as a distributor's user)\n");
+    else
+        fprintf(stderr,
+                "liaison: invalid --role: tenant_admin, manager, distributor_user or auditor\n");
     return NULL;
 }
 
@@ -75,7 +82,7 @@ static int user_create(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    const char *r = role_enum(role);
+    const char *r = role_enum(role, false);
     json_int_t dist = 0;
     if (!r)
         return EXIT_USAGE;
@@ -209,7 +216,7 @@ static int token_create(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    const char *r = role_enum(role);
+    const char *r = role_enum(role, true);
     json_int_t d;
     if (!r)
         return EXIT_USAGE;

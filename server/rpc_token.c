@@ -91,7 +91,10 @@ void rpc_create_api_token(struct request *r)
         !request_check_one_line(r, "name", in->name))
         return;
     if (!auth_role_name(in->role) || in->role == LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER) {
-        request_fail_field(r, "role", "tenant admin, manager or auditor");
+        request_fail_field(
+            r, "role",
+            "tenant_admin, manager or auditor: a token acts for the exporter, never as a "
+            "distributor's user");
         return;
     }
     if (in->valid_days > TOKEN_MAX_DAYS) {

@@ -185,6 +185,10 @@ check "user enable" 0 "$cli" user enable m@cli.example
 check "token create" 0 "$cli" token create --name ci --role auditor --days 30
 contains "token shown once" "$out" "token (shown once): lts_"
 tok=$(sed -n 's/^token (shown once): //p' "$out")
+check "token create as a distributor user: refused" 2 "$cli" token create --name ci --role distributor_user
+contains "the roles a token takes, and why not that one" "$err" "invalid --role: tenant_admin, manager or auditor (a token acts for the exporter, never as a distributor's user)"
+check "user create with no such role" 2 "$cli" user create --email nobody@x.example --role owner
+contains "every role a user takes" "$err" "invalid --role: tenant_admin, manager, distributor_user or auditor"
 check "token list" 0 "$cli" token list
 contains "token listed" "$out" "ci"
 LIAISON_TOKEN=$tok check "whoami with an API token" 0 "$cli" whoami
