@@ -19,6 +19,18 @@ struct page {
     bool in_list, in_table;
 };
 
+/*
+ * Whether the '&' at s starts what a Markdown renderer reads as a character
+ * reference ("&lt;", "&#60;"): only then is it written "&amp;". A plain '&'
+ * stays one, as people read the file too ("Dầu &amp; Mỡ" in a try-out).
+ */
+static bool md_entity_like(const char *s)
+{
+    size_t n = strspn(s + 1, "#0123456789abcdefghijklmnopqrstuvwxyz"
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    return n > 0 && s[1 + n] == ';';
+}
+
 /* User text in Markdown: no markup, no HTML, one line. */
 static void md_escaped(struct svg_text *t, const char *s)
 {
@@ -28,7 +40,7 @@ static void md_escaped(struct svg_text *t, const char *s)
         char esc[3] = {'\\', *s, '\0'};
         switch (*s) {
         case '&':
-            rep = "&amp;";
+            rep = md_entity_like(s) ? "&amp;" : NULL;
             break;
         case '<':
             rep = "&lt;";

@@ -37,7 +37,8 @@ static const char full[] =
     " \"served directly\"}],"
     " \"commitments\": [{\"line\": \"BRK Phanh *bold*\", \"moq\": 50, \"buffer_unit\": \"weeks\","
     " \"buffer_amount\": 8, \"financing\": \"shared\", \"payment_terms_days\": 60}],"
-    " \"competing_lines\": [{\"competitor\": \"Rival | Co\", \"line\": \"Bremsen\"}]},"
+    " \"competing_lines\": [{\"competitor\": \"Rival | Co\", \"line\": \"Bremsen & Öl &lt; "
+    "R&D\"}]},"
     " \"series\": [{\"kind\": \"weekly\", \"title\": \"Họp tuần 週次 " HOSTILE "\","
     " \"duration_minutes\": 30, \"starts_on\": \"2026-02-01\", \"ends_on\": null, \"status\":"
     " \"active\"}],"
@@ -103,7 +104,8 @@ static void test_markdown(void)
     CHECK(strstr(s, "Required sections: sales by product line, inventory on hand."));
     CHECK(strstr(s, "may not carry competitors' lines"));
     CHECK(strstr(s, "Declared competing lines, against this commitment"));
-    CHECK(strstr(s, "Rival \\| Co: Bremsen"));
+    /* A plain '&' stays one; one that would read as a character reference is escaped. */
+    CHECK(strstr(s, "Rival \\| Co: Bremsen & Öl &amp;lt; R&D"));
     CHECK(strstr(s, "at the end of 2026-09:"));
     CHECK(strstr(s, "- BRK &lt;i&gt;: 6.6 weeks of cover against 8 weeks, below the commitment"));
     CHECK(strstr(s, "Họp tuần 週次 &lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt; (weekly, every "
@@ -142,7 +144,7 @@ static void test_html(void)
     CHECK(strstr(s, "<title>Relationship Operating Handbook: Sài Gòn Auto &lt;/p&gt;&lt;script"));
     CHECK(strstr(s, "<li>VN-SG, exclusive, BRK Phanh *bold*, from 2026-01-01, open-ended</li>"));
     CHECK(strstr(s, "<td>Rival | Co</td>") == NULL); /* competing lines are a list */
-    CHECK(strstr(s, "<li>Rival | Co: Bremsen</li>"));
+    CHECK(strstr(s, "<li>Rival | Co: Bremsen &amp; Öl &amp;lt; R&amp;D</li>"));
     CHECK(strstr(s, "<td>vi (v2, stale)</td><td>ja</td>"));
     CHECK_EQ_INT(count(s, "<svg "), 3);
     CHECK_EQ_INT(count(s, "</svg>"), 3);
