@@ -680,10 +680,14 @@ try:
     # sentence, not twelve empty months from before it began (migration 0087).
     check(status == 200 and "Công ty Phụ tùng Sài Gòn" in body and "VN-SG" in body
           and "<svg " not in body and "no month since is over yet" in body
-          and "attachment" in headers.get("Content-Disposition", ""),
-          "its handbook downloads as HTML with its territory, and no empty charts")
+          and headers.get("Content-Disposition", "").startswith("inline")
+          and "sandbox" in headers.get("Content-Security-Policy", "")
+          and "script-src" not in headers.get("Content-Security-Policy", ""),
+          "its printable handbook opens in the browser, sandboxed, with its territory and no"
+          " empty charts (%s)" % headers)
     status, headers, body = fetch("/performance/handbook.md")
     check(status == 200 and body.startswith("# Relationship Operating Handbook: Công ty Phụ")
+          and headers.get("Content-Disposition", "").startswith("attachment")
           and headers["Content-Type"].lower().count("charset") == 1,
           "and as Markdown, its charset named once (%s)" % headers["Content-Type"])
     status, headers, body = fetch("/performance/scorecard.html")

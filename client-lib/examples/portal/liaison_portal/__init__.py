@@ -268,13 +268,14 @@ def _download_name(name: str, mimetype: str) -> str:
     return name
 
 
-def _attachment(parts: List[Dict[str, Any]], name: str) -> Response:
-    """A download of a streamed file: its chunks' content, the first chunk's media type."""
+def _attachment(parts: List[Dict[str, Any]], name: str, inline: bool = False) -> Response:
+    """A download of a streamed file: its chunks' content, the first chunk's
+    media type; shown in the browser instead when inline."""
     data = b"".join(base64.b64decode(p.get("content", "")) for p in parts)
     media = (parts[0].get("mediaType") if parts else "") or "application/octet-stream"
     mimetype, params = parse_options_header(media)
     shown = _download_name(name, mimetype.lower())
-    resp = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+    resp = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=not inline,
                      download_name=shown)
     # Werkzeug's ASCII filename, for a browser that does not read filename*,
     # keeps what is left of a name without its other letters: " 2027  .txt"
@@ -287,8 +288,9 @@ def _attachment(parts: List[Dict[str, Any]], name: str) -> Response:
         if len(re.sub(r"[^A-Za-z]", "", simple)) < 2:
             simple = "document"
         ext = ext.encode("ascii", "ignore").decode("ascii")
-        resp.headers["Content-Disposition"] = "attachment; filename=\"%s%s\"; filename*=UTF-8''%s" % (
-            simple, ext, urllib.parse.quote(shown, safe="!#$&+-.^_`|~"))
+        resp.headers["Content-Disposition"] = "%s; filename=\"%s%s\"; filename*=UTF-8''%s" % (
+            "inline" if inline else "attachment", simple, ext,
+            urllib.parse.quote(shown, safe="!#$&+-.^_`|~"))
     if params:
         # The server's own charset: Werkzeug adds one of its own to a text/ type.
         resp.headers["Content-Type"] = media
@@ -1058,9 +1060,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         if g.get("new_sid"):
             resp.set_cookie(COOKIE, g.new_sid, httponly=True, samesite="Lax",
                             secure=app.config["SECURE_COOKIES"], path="/")
-        resp.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'")
+        # A page of the server's own (the printable handbook) brings its own, stricter one.
+        if "Content-Security-Policy" not in resp.headers:
+            resp.headers["Content-Security-Policy"] = (
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                "frame-ancestors 'none'; base-uri 'none'")
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "same-origin"
         resp.headers["X-Frame-Options"] = "DENY"
@@ -2545,6 +2549,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             abort(404)
         method, req = PERFORMANCE_FILES[name]
         parts = api().stream(method, dict(req, distributorId=me["distributorId"], stream=True))
-        return _attachment(parts, name)
+        if not name.endswith(".html"):
+            return _attachment(parts, name)
+        # The printable pages open in the browser to be read and printed (they were
+        # downloaded, a try-out). Their styles are inline; nothing else runs or loads:
+        # the sandbox gives the page no origin, so nothing in it reaches the portal.
+        resp = _attachment(parts, name, inline=True)
+        resp.headers["Content-Security-Policy"] = (
+            "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+        return resp
 
     return app
