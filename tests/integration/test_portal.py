@@ -376,6 +376,11 @@ try:
     body = text()
     check("Công ty Phụ tùng Sài Gòn" in body and "VN-SG" in body and "exclusive" in body,
           "the dashboard shows its own charter's territory and exclusivity")
+    # The version's activation is not the relationship's start (a try-out read "in force
+    # since" today for a territory granted from 2026-01-01).
+    check("our relationship began on 2026-01-01" in driver.find_element(
+        By.ID, "relationship-began").text and "in force since" not in body,
+        "the dashboard says when the relationship began, apart from the activation")
     check("Nguyễn Văn An" in body and "Giám đốc kinh doanh" in body,
           "and its contacts, in Vietnamese")
     check("6 weeks" in body and "60 days" in body, "and its inventory commitments")

@@ -268,6 +268,15 @@ def _download_name(name: str, mimetype: str) -> str:
     return name
 
 
+def _charter_began(charter: Dict[str, Any]) -> str:
+    """The day the relationship begins (YYYY-MM-DD) by an active charter:
+    its earliest grant, else its activation; "" for one not active."""
+    if charter.get("status") != "active":
+        return ""
+    starts = [gr["startsOn"] for gr in charter.get("grants", []) if gr.get("startsOn")]
+    return (min(starts) if starts else charter.get("activatedAt", ""))[:10]
+
+
 def _attachment(parts: List[Dict[str, Any]], name: str, inline: bool = False) -> Response:
     """A download of a streamed file: its chunks' content, the first chunk's
     media type; shown in the browser instead when inline."""
@@ -1535,7 +1544,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             charter = None
         contacts = c.call("ListContacts", {"distributorId": did,
                                            "page": {"pageSize": PAGE_SIZE}}).get("contacts", [])
-        return _page("dashboard.html", dist=dist, charter=charter, contacts=contacts)
+        began = _charter_began(charter or {})
+        return _page("dashboard.html", dist=dist, charter=charter, contacts=contacts,
+                     began=began, began_past=began <= my_today().isoformat())
 
     @app.route("/meetings")
     def meetings() -> Response:
@@ -2000,11 +2011,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 "charter"]
         except liaison.NotFound:
             return ""
-        if charter.get("status") != "active":
-            return ""
-        starts = [gr["startsOn"] for gr in charter.get("grants", []) if gr.get("startsOn")]
-        began = min(starts) if starts else charter.get("activatedAt", "")
-        return began[:10]
+        return _charter_began(charter)
 
     def report_page(rid: int, status: int = 200, typed: Optional[Dict[str, Any]] = None,
                     **ctx: Any) -> Response:
