@@ -715,6 +715,9 @@ try:
               for n in op_notes(held)), "and is kept as Vietnamese")
     check("Đã thống nhất: gửi dự báo trước ngày 15." in text(),
           "a note is added to a held meeting")
+    due = driver.find_element(By.ID, "notes-due").text
+    check("Notes due by" in due and "on time" in due and "after the 24 hours" not in text(),
+          "the meeting says by when its notes are due, and that they came on time (%s)" % due)
     shot("meeting-note")
     check(driver.find_element(By.ID, "body").get_attribute("maxlength") == "100000",
           "the note's box says the server's limit")
