@@ -464,13 +464,14 @@ int cli_parties(struct cli *cli, json_t *parties);
 int cli_resolve_exact(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t *out);
 
 /*
- * Whether the record get ({"id": id}) answers under key has the status wanted now, in
- * *already: read before a move, so that a move the server answers as a no-op (a retry whose
- * answer was lost) is said as one. A refused read is false, quietly: the move then says what is
- * wrong. Returns an exit code, having said why when the server cannot be reached.
+ * Whether the record get ({"id": id}) answers under key has wanted in its field ("status", a
+ * lead's "stage") now, in *already: read before a move, so that a move the server answers as a
+ * no-op (a retry whose answer was lost) is said as one. A refused read is false, quietly: the
+ * move then says what is wrong. Returns an exit code, having said why when the server cannot be
+ * reached.
  */
-int cli_status_already(struct cli *cli, const char *get, const char *key, json_int_t id,
-                       const char *wanted, bool *already);
+int cli_status_already(struct cli *cli, const char *get, const char *key, const char *field,
+                       json_int_t id, const char *wanted, bool *already);
 
 /* Whether arg (--token or --token=T, say) is an option of liaison itself, given before commands. */
 bool cli_global_option(const char *arg);

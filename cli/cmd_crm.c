@@ -309,9 +309,23 @@ static int lead_stage(struct cli *cli, int argc, char **argv)
     json_int_t v;
     if ((rc = cli_parse_id(args[0], &v)))
         return rc;
-    return cli_show_one(cli, "SetLeadStage",
-                        json_pack("{s:I,s:o}", "id", v, "stage", cli_enum_string(args[1])), "lead",
-                        lead_cols, NCOLS(lead_cols));
+    json_t *stage = cli_enum_string(args[1]);
+    if (!stage)
+        return EXIT_ERROR;
+    /* Said after the answer, as 'order status' says it: a retry's move changed nothing. */
+    char said[64];
+    snprintf(said, sizeof said, "%s", json_string_value(stage));
+    bool already = false;
+    if (!cli->set.json &&
+        (rc = cli_status_already(cli, "GetLead", "lead", "stage", v, said, &already))) {
+        json_decref(stage);
+        return rc;
+    }
+    rc = cli_show_one(cli, "SetLeadStage", json_pack("{s:I,s:o}", "id", v, "stage", stage), "lead",
+                      lead_cols, NCOLS(lead_cols));
+    if (rc == EXIT_OK && already)
+        fprintf(stderr, "liaison: lead %lld was already %s: nothing changed\n", (long long)v, said);
+    return rc;
 }
 
 static int lead_decide(struct cli *cli, int argc, char **argv)

@@ -578,7 +578,7 @@ static int mt_status(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     /* --json prints the answer only, as 'order' does: a script reads its status. */
     if (!cli->set.json &&
-        (rc = cli_status_already(cli, "GetMeeting", "meeting", id, status, &already)))
+        (rc = cli_status_already(cli, "GetMeeting", "meeting", "status", id, status, &already)))
         return rc;
     json_t *req = json_pack("{s:I}", "id", id);
     if (!req)

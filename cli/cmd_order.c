@@ -212,8 +212,8 @@ static int status_move(struct cli *cli, const char *method, const char *get, con
     int rc = EXIT_OK;
     if (!wanted)
         return EXIT_ERROR;
-    if (!cli->set.json &&
-        (rc = cli_status_already(cli, get, key, id, json_string_value(wanted), &already))) {
+    if (!cli->set.json && (rc = cli_status_already(cli, get, key, "status", id,
+                                                   json_string_value(wanted), &already))) {
         json_decref(wanted);
         return rc;
     }

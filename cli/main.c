@@ -531,8 +531,8 @@ json_t *cli_current_fields(struct cli *cli, const char *get_method, json_int_t i
  * Read after every change committed before now (cli_read_current), so that a standby behind the
  * retried move does not hide it.
  */
-int cli_status_already(struct cli *cli, const char *get, const char *key, json_int_t id,
-                       const char *wanted, bool *already)
+int cli_status_already(struct cli *cli, const char *get, const char *key, const char *field,
+                       json_int_t id, const char *wanted, bool *already)
 {
     int rc;
     *already = false;
@@ -542,7 +542,7 @@ int cli_status_already(struct cli *cli, const char *get, const char *key, json_i
     snprintf(req, sizeof req, "{\"id\":%lld}", (long long)id);
     if (liaison_call_json(cli->conn, get, req, &resp) == LIAISON_OK) {
         json_t *out = json_loads(resp, 0, NULL);
-        const char *now = json_string_value(json_object_get(json_object_get(out, key), "status"));
+        const char *now = json_string_value(json_object_get(json_object_get(out, key), field));
         *already = now && !strcmp(now, wanted);
         json_decref(out);
     }

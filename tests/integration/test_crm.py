@@ -410,6 +410,11 @@ for _ in range(2):
     check(code == "OK" and out["lead"]["stage"] == "won" and audited("lead.stage.won", own) == 1,
           "a won lead asked to be won again is answered as it is, audited once (%s %s)"
           % (code, out))
+p = subprocess.run([CLI, "--token", admin, "lead", "stage", str(own), "Won"],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and "lead %s was already won: nothing changed" % own in p.stderr,
+      "liaison lead stage to the stage it has says nothing changed (%d %r)"
+      % (p.returncode, p.stderr))
 code, out = call("SetLeadStage", {"id": own, "stage": "closed"}, admin)
 check(code == "INVALID_ARGUMENT", "an unknown stage is refused")
 # A registration the exporter has not decided was won by its distributor, and a rejected one
