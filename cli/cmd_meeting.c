@@ -207,7 +207,17 @@ static int parse_time(const char *option, const char *s, char *buf, size_t cap, 
                 why);
         return EXIT_USAGE;
     }
-    if (strchr(s, 'T') || strchr(s, 't')) {
+    /* 'YYYY-MM-DDT...': RFC 3339, which the server reads; a word with a 't' in it is not. */
+    if (strlen(s) > 10 && strspn(s, "0123456789") == 4 && s[4] == '-' && s[7] == '-' &&
+        (s[10] == 'T' || s[10] == 't')) {
+        if (!strpbrk(s + 11, "Zz+-")) {
+            fprintf(stderr,
+                    "liaison: --%s: '%.40s%s' has no zone: add Z or an offset "
+                    "(2026-03-02T08:00:00+07:00), or write 'YYYY-MM-DD HH:MM' for this "
+                    "computer's time zone (TZ)\n",
+                    option, s, strlen(s) > 40 ? "..." : "");
+            return EXIT_USAGE;
+        }
         snprintf(buf, cap, "%s", s);
         return 0;
     }

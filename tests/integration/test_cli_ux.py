@@ -364,6 +364,16 @@ check(rc == 2 and "'2027-02-29' is no such day: February 2027 has 28 days" in te
 rc, out, err = run("meeting", "add", "1", "--title", "x", "--at", "2026-03-01")
 check(rc == 2 and "'YYYY-MM-DD HH:MM'" in text(err) and "a day (" not in text(err),
       "a meeting's --at needs a time of day, not a day alone (%r)" % text(err))
+# A word with a 't' in it went to the server as RFC 3339, whose refusal did not name the local
+# form; a time without a zone is said so here, with both ways to write it.
+for at, want in (("tomorrow", "'tomorrow' is not a time: RFC 3339 (2026-03-02T08:00:00Z) or"
+                              " 'YYYY-MM-DD HH:MM' in this computer's time zone (TZ)"),
+                 ("2026-12-10T09:00", "'2026-12-10T09:00' has no zone: add Z or an offset"
+                                      " (2026-03-02T08:00:00+07:00), or write 'YYYY-MM-DD HH:MM'"
+                                      " for this computer's time zone (TZ)")):
+    rc, out, err = run("meeting", "add", "1", "--title", "x", "--at", at)
+    check(rc == 2 and text(err) == "liaison: --at: %s\n" % want,
+          "--at %s names both ways to write a time (%r)" % (at, text(err)))
 
 # ---------------- an update changes what it is given and keeps the rest ----------------
 # (In Japan: the table below counts the tenant's VN rows.)
