@@ -2122,6 +2122,8 @@ try:
           and "no longer covered by the charter" in body,
           "the draft's form keeps a line the charter no longer covers, with its figures and "
           "why it is there (%d)" % status)
+    check("Returned to draft by the exporter:</strong> Kiểm tra lại" in body,
+          "the draft says the exporter returned it, and why")
     form = [(html.unescape(k), html.unescape(v)) for k, v in re.findall(
         r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', body)]
     status, headers, body = fetch("/reports/%s/submit" % amended_rid, form, jar=danang)
@@ -2133,6 +2135,12 @@ try:
                      for s in kept.get("inventory", [])) == [("LOC", 40), ("PT", 5)],
           "submitted unchanged from the portal, the month's figures of both lines are kept "
           "(%d %s)" % (status, kept))
+    # Submitted again, the return's comment is no longer the last word: said as what it was;
+    # the figures sit under a heading of their own (they had none).
+    body = fetch("/reports/%s" % amended_rid, jar=danang)[2]
+    check("When it was returned to draft:</strong> Kiểm tra lại" in body
+          and "Sales by product line</h2>" in body,
+          "the resubmitted report labels the old comment and heads its sales table")
     # Submit refused for two empty sections: one sentence, capitalised, "A and B".
     empty_rid = dn.call("OpenReport", {"period": LAST_MONTH})["report"]["id"]
     csrf = csrf_of(fetch("/reports/%s" % empty_rid, jar=danang)[2])
