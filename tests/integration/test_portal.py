@@ -546,7 +546,12 @@ try:
           % (status, body[-600:]))
 
     driver.get(base + "/leads/new")
+    # Its own country and money to start with (a new distributor was offered USD).
+    check(driver.find_element(By.ID, "country").get_attribute("value") == "VN"
+          and driver.find_element(By.ID, "currency").get_attribute("value") == "VND",
+          "a deal starts in the distributor's country and currency")
     driver.find_element(By.ID, "account_name").send_keys("Garage Thủ Đức")
+    driver.find_element(By.ID, "country").clear()
     driver.find_element(By.ID, "country").send_keys("VN")
     driver.find_element(By.ID, "region").send_keys("VN-SG")
     driver.find_element(By.ID, "title").send_keys("Má phanh cho đội xe")
@@ -2124,6 +2129,10 @@ try:
           "why it is there (%d)" % status)
     check("Returned to draft by the exporter:</strong> Kiểm tra lại" in body,
           "the draft says the exporter returned it, and why")
+    # A deal is for the lines its charter covers: the form listed the whole catalogue.
+    offered = re.findall(r'name="lines" value="([0-9]+)"', fetch("/leads/new", jar=danang)[2])
+    check(offered == [str(line)], "the deal form offers only the covered line (%s, not %s)"
+          % (offered, filters))
     form = [(html.unescape(k), html.unescape(v)) for k, v in re.findall(
         r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', body)]
     status, headers, body = fetch("/reports/%s/submit" % amended_rid, form, jar=danang)
@@ -2223,9 +2232,10 @@ try:
         m = re.search(r'<input id="currency" name="currency" type="text" value="([^"]*)"', body)
         return m.group(1) if m else None
 
-    # 5. The new-deal form's currency: the last deal's, else the last order's, else USD.
-    check(new_deal_currency() == "USD", "no deal and no order: a new deal starts in USD (%s)"
-          % new_deal_currency())
+    # 5. The new-deal form's currency: the last deal's, else the last order's, else its
+    # country's (it was USD: a deal with a customer in Malaysia is in ringgit first).
+    check(new_deal_currency() == "MYR", "no deal and no order: a new deal starts in its"
+          " country's currency (%s)" % new_deal_currency())
     adm.call("PlaceOrder", {"distributorId": d4, "currency": "VND", "lines": [
         {"sku": "PT-100", "quantity": 25, "unitPriceMinor": 150000}]})
     check(new_deal_currency() == "VND", "no deal yet: it starts in its last order's currency, "

@@ -1731,23 +1731,35 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     def deal_currency() -> str:
         """The currency a new deal starts in: its most recent deal's, else its
-        most recent order's, else USD. A Vietnamese distributor selling in
-        VND was offered USD."""
+        most recent order's, else its country's (my_currency). A Vietnamese
+        distributor selling in VND was offered USD, and a new one with no
+        deal or order yet still was (a try-out)."""
         did = g.identity["distributorId"]
         for method, field in (("ListLeads", "leads"), ("ListOrders", "orders")):
             recent, _older = newest_page(method, {"distributorId": did}, field)
             for item in recent:
                 if item.get("currency"):
                     return item["currency"]
-        return "USD"
+        return my_currency()
 
     @app.route("/leads/new", methods=["GET", "POST"])
     def lead_new() -> Response:
         me = signed_in()
-        lines = api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}}).get(
-            "productLines", [])
+        lines = [ln for ln in api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}})
+                 .get("productLines", []) if not ln.get("retired")]
+        # The lines its charter covers: a deal for another is refused by the server (the
+        # form listed every line of the catalogue, a try-out).
+        try:
+            charter = api().call("GetCharter", {"distributorId": me["distributorId"]})["charter"]
+        except liaison.NotFound:
+            charter = {}
+        if charter.get("status") == "active" and not charter.get("fullCoverage"):
+            covered = set(charter.get("coveredLineIds", []))
+            lines = [ln for ln in lines if ln["id"] in covered]
         form: Dict[str, Any] = {"currency": "", "country": "", "lines": []}
         if request.method == "GET":
+            # Where it sells, in its money: its own country is the first guess.
+            form["country"] = my_distributor().get("country", "")
             form["currency"] = deal_currency()
         errors: Dict[str, str] = {}
         if request.method == "POST":
