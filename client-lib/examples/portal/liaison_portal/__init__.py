@@ -900,8 +900,8 @@ LABELS = {
                                              "exclusively"),
         "carve_out": lazy_pgettext("lead flag", "a key account the exporter serves directly"),
         "similar_protected": lazy_pgettext("lead flag",
-                                           "a customer of a similar name is another "
-                                           "distributor's registration"),
+                                           "another distributor has registered a customer "
+                                           "of a similar name"),
     },
     "interaction kind": {
         "call": lazy_pgettext("interaction kind", "call"),
