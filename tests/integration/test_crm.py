@@ -1152,7 +1152,9 @@ check(sorted(i["id"] for i in must("ListInteractions", {"keyAccountId": now_on},
 # that differ only in marks, punctuation and legal form.
 code, out = register(saigon_user, "Công ty Thép Miền Nam", "VN-SG")
 check(code == "OK" and out["lead"]["registration"] == "accepted", "a new customer (%s)" % code)
-for similar in ("Thép Miền Nam Co., Ltd.", "CÔNG TY TNHH THEP MIEN NAM"):
+# And in look-alike letters: a Cyrillic "М" and "а" (an attacker's review, migration 0183).
+for similar in ("Thép Miền Nam Co., Ltd.", "Thép \u041ciền N\u0430m",
+                "CÔNG TY TNHH THEP MIEN NAM"):
     code, out = register(vientiane_user, similar, "VN-SG")
     lead = out.get("lead", {})
     check(code == "OK" and lead.get("registration") == "flagged"
