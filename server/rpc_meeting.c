@@ -70,7 +70,8 @@
     "  LEFT JOIN contacts c ON c.tenant_id = a.tenant_id AND c.id = a.contact_id"                  \
     "  WHERE a.tenant_id = m.tenant_id AND a.meeting_id = m.id) AS attendees,"                     \
     " (SELECT json_agg(json_build_object('id', n.id, 'author_id', n.author_id,"                    \
-    "   'author_email', u.email, 'language', n.language, 'body', n.body,"                          \
+    "   'author_email', u.email, 'author_name', u.display_name, 'language', n.language,"           \
+    "   'body', n.body,"                                                                           \
     "   'created_at', liaison_rfc3339(n.created_at)) ORDER BY n.created_at, n.id)"                 \
     "  FROM meeting_notes n"                                                                       \
     "  JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.author_id"                           \

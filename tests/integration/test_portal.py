@@ -720,6 +720,9 @@ try:
               for n in op_notes(held)), "and is kept as Vietnamese")
     check("Đã thống nhất: gửi dự báo trước ngày 15." in text(),
           "a note is added to a held meeting")
+    authors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "article.note p.meta")]
+    check(authors and authors[-1].startswith("Trần Thị Bích ·"),
+          "a note is signed with its author's name, not the e-mail (%s)" % authors)
     due = driver.find_element(By.ID, "notes-due").text
     check("Notes due by" in due and "on time" in due and "after the 24 hours" not in text(),
           "the meeting says by when its notes are due, and that they came on time (%s)" % due)
