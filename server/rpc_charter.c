@@ -270,16 +270,17 @@ static struct db_stmt q_commitment_set = {
     " RETURNING id,"
     " liaison_audit('charter.commitment.set', 'charter', charter_id || '/commitment/' || id)",
     7, 0};
-/* $2 competitor, $3 line */
+/* $2 competitor, $3 line. The one declared already is named as it was written (not as typed). */
 static struct db_stmt q_competing_add = {
-    "WITH same AS (SELECT min(k.id) AS dup FROM charter_competing_lines k"
+    "WITH same AS (SELECT min(k.id) AS dup, (array_agg(k.competitor ORDER BY k.id))[1] AS was_c,"
+    "  (array_agg(k.line ORDER BY k.id))[1] AS was_l FROM charter_competing_lines k"
     "  WHERE k.tenant_id = liaison_tenant() AND k.charter_id = $1::bigint"
     "  AND lower(k.competitor) = lower($2::text) AND lower(k.line) = lower($3::text))"
     " INSERT INTO charter_competing_lines (tenant_id, charter_id, competitor, line)"
     " SELECT liaison_tenant(), $1::bigint, $2, $3 FROM same"
     " WHERE liaison_unique(same.dup IS NULL, format("
-    "  'this charter already declares %s''s line %s (competing line %s)', $2::text, $3::text,"
-    "  same.dup))"
+    "  'this charter already declares %s''s line %s (competing line %s)', same.was_c,"
+    "  same.was_l, same.dup))"
     " RETURNING id, liaison_audit("
     "'charter.competing_line.add', 'charter', charter_id || '/competing_line/' || id)",
     3, 0};

@@ -535,8 +535,13 @@ static bool contact_fields_ok(struct request *r, const Liaison__V1__ContactField
             return false;
         }
     }
+    /* A role and a messaging handle are one line, as a name is: shown in one table cell. */
     if (!request_check_text(r, "fields.name", f->name, 200, true) ||
-        !request_check_one_line(r, "fields.name", f->name))
+        !request_check_one_line(r, "fields.name", f->name) ||
+        !request_check_text(r, "fields.role", f->role, 100, false) ||
+        !request_check_one_line(r, "fields.role", f->role) ||
+        !request_check_text(r, "fields.messaging", f->messaging, 200, false) ||
+        !request_check_one_line(r, "fields.messaging", f->messaging))
         return false;
     if (!request_check_email(r, "fields.email", f->email, false))
         return false;

@@ -10,9 +10,12 @@
 -- for the exporter to decide. Fullwidth letters were already folded
 -- (NFKC, liaison_name_key). The key only decides whether two names are
 -- near: a flag costs a review, where a miss cost the account; customer
--- names stay apart by liaison_name_key, unchanged.
+-- names stay apart by liaison_name_key, unchanged. The Vietnamese legal
+-- forms are also left out as they are abbreviated (a try-out): "CP" and
+-- "CTCP" (cổ phần, công ty cổ phần) and "Cty" (công ty), so "Công ty CP
+-- Nước sạch Hà Nội" is the carved-out "Công ty Cổ phần Nước sạch Hà Nội".
 --
--- Replaces liaison_name_loose (0168) whole but for that; its grant stays.
+-- Replaces liaison_name_loose (0168) whole but for those; its grant stays.
 
 CREATE OR REPLACE FUNCTION liaison_name_loose(p text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
@@ -26,8 +29,8 @@ LANGUAGE sql IMMUTABLE AS $$
                                 '[[:punct:]]', ' ', 'g') AS s FROM b)
     SELECT coalesce(
         nullif(regexp_replace(regexp_replace(w.s,
-            '\m(cong ty|trach nhiem huu han|tnhh|mot thanh vien|mtv|co phan|company|co|ltd'
-            '|limited|inc|incorporated|corp|corporation|llc|jsc|plc|pte|gmbh)\M',
+            '\m(cong ty|cty|trach nhiem huu han|tnhh|mot thanh vien|mtv|co phan|ctcp|cp'
+            '|company|co|ltd|limited|inc|incorporated|corp|corporation|llc|jsc|plc|pte|gmbh)\M',
             '', 'g'), '[[:space:]]', '', 'g'), ''),
         nullif(regexp_replace(w.s, '[[:space:]]', '', 'g'), ''),
         public.liaison_name_key(p))

@@ -134,7 +134,8 @@ ch = must("DeclareCompetingLine", {"charterId": cid, "competingLine": {
     "competitor": "Bosch", "line": "brake pads"}}, admin)["charter"]
 code, out = call("DeclareCompetingLine", {"charterId": cid, "competingLine": {
     "competitor": "BOSCH", "line": "Brake Pads"}}, admin)
-check(code == "ALREADY_EXISTS" and "already declares BOSCH's line Brake Pads (competing line %s)"
+# Named as it was declared, not as typed this time.
+check(code == "ALREADY_EXISTS" and "already declares Bosch's line brake pads (competing line %s)"
       % ch["competingLines"][0]["id"] in out.get("message", ""),
       "the same competing line again, in another case, is refused naming it (%s %s)" % (code, out))
 code, out = call("SetCharterTerms", {"charterId": cid, "fullCoverage": True,

@@ -612,5 +612,34 @@ check("Step 1: Trần Thị Bình (purchasing manager), who left on " in left_md
       and "a request skips this step until the ladder names someone else" in left_md,
       "the handbook says the first step's contact left (%s)" % code)
 
+# Weeks of cover in the charts count a month reported with nothing sold as 0 sold, as
+# attainment does: the chart left it out, 14.4 weeks where attainment said 28.9 (a try-out).
+db = int(must("CreateDistributor", {"fields": {"name": "Công ty Bơm Đông Á", "country": "VN",
+                                               "timeZone": "Asia/Ho_Chi_Minh"}},
+              admin)["distributor"]["id"])
+cdb = must("CreateCharterDraft", {"distributorId": db}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": cdb, "grant": {"region": "VN-HN", "allLines": True,
+                                                     "startsOn": "2026-01-01"}}, admin)
+must("SetCharterTerms", {"charterId": cdb, "fullCoverage": True, "reportDueDay": 10,
+                         "reportSections": ["sales_by_line", "inventory_on_hand"]}, admin)
+must("ActivateCharter", {"id": cdb}, admin)
+for period, sold, held in ((months[1], None, 100), (months[2], 42, 140)):
+    rid = must("OpenReport", {"distributorId": db, "period": period}, admin)["report"]["id"]
+    saved = {"id": rid, "inventory": [{"productLineId": brk, "unitsOnHand": held}]}
+    if sold is None:
+        saved["nothingToReport"] = ["sales_by_line"]
+    else:
+        saved["sales"] = [{"productLineId": brk, "units": sold, "revenueMinor": sold * 1000,
+                           "currency": "VND"}]
+    must("SaveReport", saved, admin)
+    must("SubmitReport", {"id": rid}, admin)
+got = sql("BEGIN; SET LOCAL ROLE liaison;"
+          " SELECT liaison_context_set(%d, NULL, NULL, NULL, NULL, false);"
+          " SELECT (liaison_handbook_charts(%d) -> 'cover')::text; COMMIT;" % (tid, db))
+cover = json.loads(next((ln for ln in got.splitlines() if ln.startswith("[")), "[]"))
+weeks = [c.get("weeks") for c in cover if c.get("period") == months[2]]
+check(weeks == [28.9], "a month with nothing sold counts as 0 sold in the chart's weeks of cover:"
+      " 140 on hand, 42 sold over two reported months, 28.9 weeks (%s)" % cover)
+
 check(srv.stop(), "the server stops cleanly (no sanitizer report)")
 t.finish("handbook")

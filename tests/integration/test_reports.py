@@ -14,6 +14,7 @@ and weeks of cover are checked against figures computed by hand below.
 Every wrong input is INVALID_ARGUMENT naming the field, and a refused
 request leaves no row and no audit entry. The CLI's report, target and
 attainment commands at the end."""
+import datetime
 import json
 import os
 import re
@@ -455,8 +456,21 @@ code, out = call("ReviewReport", {"id": report, "comment": "ö" * 10001}, admin)
 check(code == "INVALID_ARGUMENT" and fields(out) == ["comment"], "a comment past 10000 characters"
       " is refused (%s)" % code)
 
-# Late: January 2025 was due on 2025-02-10, long past on the tenant's clock.
+# January 2025 was due on 2025-02-10, before the charter (territory from 2024-01-01) was
+# activated today: it was overdue as it was opened, and late for good (a try-out). It is due
+# on the first due day (the 10th) from the activation (migration 0185).
+activated = datetime.date.fromisoformat(sql(
+    "SELECT min(activated_at AT TIME ZONE 'UTC')::date FROM charters WHERE tenant_id = %s"
+    " AND distributor_id = %s" % (tid, saigon)))
+first_due = activated.replace(day=10) if activated.day <= 10 else (
+    activated.replace(day=10) + datetime.timedelta(days=31)).replace(day=10)
 late = must("OpenReport", {"distributorId": saigon, "period": "2025-01"}, admin)["report"]
+check(late.get("dueOn") == first_due.isoformat() and late.get("overdue") is not True,
+      "a month due before the activation is due on %s, the first due day from it (%s)"
+      % (first_due, late))
+# Late: past that day on the service clock (two days on, past it in every zone).
+clock("%sT12:00:00Z" % (first_due + datetime.timedelta(days=2)).isoformat())
+late = must("GetReport", {"id": late["id"]}, admin)["report"]
 # A draft past its due day read "late: no" (late is decided at submission);
 # it says it is overdue, and stops saying so once submitted.
 check(late.get("overdue") is True and late.get("late") is not True,
@@ -467,7 +481,8 @@ must("SaveReport", {"id": late["id"], "sales": SALES, "inventory": [
     "competition": COMPETITION[:1], "pipeline": pipe[:1]}, saigon_user)
 late_audits = audits("report.submitted_late")
 code, out = call("SubmitReport", {"id": late["id"]}, saigon_user)
-check(code == "OK" and out["report"].get("late") is True and late["dueOn"] == "2025-02-10"
+check(code == "OK" and out["report"].get("late") is True
+      and late["dueOn"] == first_due.isoformat()
       and audits("report.submitted_late") == late_audits + 1,
       "submitted after its due day: late, and audited so (%s %s)" % (code, out))
 check(out["report"].get("overdue") is not True, "a submitted report is not overdue (%s)" % out)
@@ -477,6 +492,7 @@ out = must("ReopenReport", {"id": late["id"], "comment": "Thiếu tồn kho"}, a
 check(out.get("status") == "draft" and out.get("overdue") is not True and out.get("late") is True,
       "a report returned to draft is not overdue, and keeps its first lateness (%s)" % out)
 must("SubmitReport", {"id": late["id"]}, saigon_user)
+t.psql("DELETE FROM liaison_clock")
 
 # ---------------- another distributor's reports: NOT_FOUND, as none at all ----------------
 missing = int(sql("SELECT max(id) FROM monthly_reports")) + 1000
