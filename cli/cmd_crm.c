@@ -149,7 +149,7 @@ static int account_show(struct cli *cli, int argc, char **argv)
 
 static int account_update(struct cli *cli, int argc, char **argv)
 {
-    const char *name = "", *country = "", *region = "", *industry = "", *owner = NULL;
+    const char *name = NULL, *country = NULL, *region = NULL, *industry = NULL, *owner = NULL;
     const struct cli_opt opts[] = {
         {"name", &name, NULL, false, "the customer's name"},
         {"country", &country, NULL, false,
@@ -173,7 +173,18 @@ static int account_update(struct cli *cli, int argc, char **argv)
     json_int_t v, u = 0;
     if ((rc = cli_parse_id(id, &v)))
         return rc;
-    if (!*name && !*country && !*region && !*industry && !owner) {
+    /* An empty value would be taken as "not given": said, not answered "nothing to change". */
+    const char *const given[][2] = {
+        {"--name", name}, {"--country", country}, {"--region", region}, {"--industry", industry}};
+    for (size_t i = 0; i < 4; i++)
+        if (given[i][1] && !given[i][1][0]) {
+            fprintf(stderr,
+                    "liaison: %s is empty: what an account records is replaced, not "
+                    "cleared; give the new value\n",
+                    given[i][0]);
+            return EXIT_USAGE;
+        }
+    if (!name && !country && !region && !industry && !owner) {
         fprintf(stderr, "liaison: nothing to change: give --name, --country, --region, --industry "
                         "or --owner\n");
         return EXIT_USAGE;
@@ -181,8 +192,9 @@ static int account_update(struct cli *cli, int argc, char **argv)
     if (owner && (rc = cli_resolve(cli, CLI_USER, owner, 0, &u)))
         return rc;
     return cli_show_one(cli, "UpdateKeyAccount",
-                        json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", v, "name", name, "country",
-                                  country, "region", region, "industry", industry, "ownerId", u),
+                        json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", v, "name", name ? name : "",
+                                  "country", country ? country : "", "region", region ? region : "",
+                                  "industry", industry ? industry : "", "ownerId", u),
                         "account", account_cols, NCOLS(account_cols));
 }
 
@@ -404,12 +416,15 @@ static int lead_update(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     if (!*title && !value && !*close && !owner) {
+        /* One reason: the region or lines given are why, not that nothing was. */
         if (*region || lines)
             fprintf(stderr, "liaison: a lead's region and product lines stay those it was "
                             "registered with (its deal registration was checked for them): "
-                            "register a new lead for others\n");
-        fprintf(stderr, "liaison: nothing to change: give --title, --value (with --currency), "
-                        "--close or --owner\n");
+                            "register a new lead for others; 'lead update' changes --title, "
+                            "--value (with --currency), --close or --owner\n");
+        else
+            fprintf(stderr, "liaison: nothing to change: give --title, --value (with "
+                            "--currency), --close or --owner\n");
         return EXIT_USAGE;
     }
     if ((value && (rc = cli_parse_uint("--value", value, 9000000000000000000L, &amount))) ||

@@ -497,10 +497,17 @@ static void contact_still_named(const json_t *c, const json_t *refs)
         long long id = (long long)cli_json_id(json_object_get(ref, "id"));
         kind = kind ? kind : "";
         if (!strcmp(kind, "escalation_rung")) {
+            /* "rung 2 of the high escalation ladder": the ladder 'set' replaces is its severity's.
+             */
+            char severity[16] = "";
+            if (!summary || sscanf(summary, "rung %*d of the %15s escalation", severity) != 1)
+                snprintf(severity, sizeof severity, "S");
             fputs("liaison:   ", stderr);
             output_escaped(stderr, summary ? summary : "");
-            fprintf(stderr, ": set it again without them (liaison escalation protocol %lld)\n",
-                    dist);
+            fprintf(stderr,
+                    ": set that ladder again without them (liaison escalation protocol %lld "
+                    "set --severity %s --step ...; 'liaison escalation protocol %lld' shows it)\n",
+                    dist, severity, dist);
             continue;
         }
         bool item = !strcmp(kind, "action_item");

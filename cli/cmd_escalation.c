@@ -349,6 +349,15 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
                         "with --working-hours if wanted) or --remove\n");
         return EXIT_USAGE;
     }
+    /* A severity that is none is refused here, before the steps are read and warned of. */
+    static const char *const severities[] = {"low", "normal", "high", "critical"};
+    bool known = false;
+    for (size_t i = 0; i < 4; i++)
+        known = known || !strcmp(severity, severities[i]);
+    if (!known) {
+        cli_fail_option(cli, "--severity", "severity", "low, normal, high or critical");
+        return EXIT_USAGE;
+    }
     /* Those who left too: naming one is refused by the server, saying when they left. */
     json_t *contacts = NULL;
     if (d && nsteps &&

@@ -985,6 +985,11 @@ check(code == "INVALID_ARGUMENT" and "goes with --value" in out.get("message", "
 code, out = cli("lead", "update", str(fix_id), token=saigon_user)
 check(code == "EXIT_2" and "nothing to change" in str(out) and "--close" in str(out),
       "the CLI asks for something to change, naming the options (%s %s)" % (code, out))
+# A region given is the one reason, not followed by "nothing to change" (a try-out read both).
+code, out = cli("lead", "update", str(fix_id), "--region", "VN-HN", token=saigon_user)
+check(code == "EXIT_2" and "stay those it was registered with" in str(out)
+      and "nothing to change" not in str(out),
+      "a new region is refused with its own reason alone (%s %s)" % (code, out))
 check(lead_row(fix_id) == row_before and audited("lead.update", fix_id) == audits_before,
       "no refusal changed the lead or wrote an audit row (%s / %s)"
       % (lead_row(fix_id), row_before))
@@ -1153,8 +1158,8 @@ check(sorted(i["id"] for i in must("ListInteractions", {"keyAccountId": now_on},
 code, out = register(saigon_user, "Công ty Thép Miền Nam", "VN-SG")
 check(code == "OK" and out["lead"]["registration"] == "accepted", "a new customer (%s)" % code)
 # And in look-alike letters: a Cyrillic "М" and "а" (an attacker's review, migration 0183).
-for similar in ("Thép Miền Nam Co., Ltd.", "Thép \u041ciền N\u0430m",
-                "CÔNG TY TNHH THEP MIEN NAM"):
+for similar in ("Thép Miền Nam Co., Ltd.", "Thép \u041ciền N\u0430m", "CTCP Thép Miền Nam",
+                "Công ty CP Thép Miền Nam", "CÔNG TY TNHH THEP MIEN NAM"):
     code, out = register(vientiane_user, similar, "VN-SG")
     lead = out.get("lead", {})
     check(code == "OK" and lead.get("registration") == "flagged"
