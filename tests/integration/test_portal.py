@@ -381,6 +381,9 @@ try:
     check("our relationship began on 2026-01-01" in driver.find_element(
         By.ID, "relationship-began").text and "in force since" not in body,
         "the dashboard says when the relationship began, apart from the activation")
+    # Beside a declared competing line, "No competing lines." read as a contradiction.
+    check("Competing lines are not allowed." in body and "No competing lines." not in body,
+          "the dashboard says competing lines are not allowed, not that there are none")
     check("Nguyễn Văn An" in body and "Giám đốc kinh doanh" in body,
           "and its contacts, in Vietnamese")
     check("6 weeks" in body and "60 days" in body, "and its inventory commitments")
@@ -448,13 +451,16 @@ try:
     # example written the Japanese way (yen has no decimals).
     page = fetch("/orders/new", jar=jp, headers=ja_hdr)[2]
     key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    # The quantity in full-width digits, as a Japanese keyboard types it: taken (it was
+    # refused as no whole number, a try-out); only the price is refused.
     for currency, price, said in (("USD", "十五", "価格（例: 1,250.50）"),
                                   ("JPY", "1500.5", "JPYには小数がありません。整数の金額で"
                                                     "入力してください（例: 1,250,000）")):
         status, _, body = fetch("/orders/new", {
             "csrf_token": csrf_of(page), "key": key, "currency": currency, "note": "東京の注文",
-            "sku0": "PT-100", "quantity0": "40", "price0": price}, jar=jp, headers=ja_hdr)
+            "sku0": "PT-100", "quantity0": "４０", "price0": price}, jar=jp, headers=ja_hdr)
         check(status == 400 and said in html.unescape(body) and "確認が必要な行があります。" in body
+              and "1以上の整数" not in html.unescape(body)
               and 'value="%s"' % price in body and not menu_english(body)
               and "e.g." not in body,
               "an order's %s price %r refused in Japanese, as typed (%d %s)"

@@ -110,6 +110,10 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=INT64_MAX)
 
 
+_FULLWIDTH = {0xFF10 + i: ord("0") + i for i in range(10)}
+_FULLWIDTH.update({0xFF0C: ord(","), 0xFF0E: ord(".")})
+
+
 def _amount_text(text: str, locale: str) -> Optional[str]:
     """An amount as the reader's language writes it ("1.250.000" or
     "1250,50" in Vietnamese, "1,250.50" in English), or plainly ("1250.50"),
@@ -117,7 +121,9 @@ def _amount_text(text: str, locale: str) -> Optional[str]:
     of place ("1,5" in English is not 15)."""
     dec, grp = get_decimal_symbol(locale), get_group_symbol(locale)
     d, g = re.escape(dec), re.escape(grp)
-    text = text.strip()
+    # Full-width digits and separators ("１２５０", a Japanese keyboard's) are the ones they
+    # show; not NFKC, which would read "²" as 2.
+    text = text.translate(_FULLWIDTH).strip()
     if re.fullmatch(r"[0-9]+(?:%s[0-9]+)?" % d, text):
         return text.replace(dec, ".")
     if re.fullmatch(r"[0-9]{1,3}(?:%s[0-9]{3})+(?:%s[0-9]+)?" % (g, d), text):
@@ -216,6 +222,16 @@ def _whole(text: str) -> Optional[int]:
     """A whole number typed in ASCII digits; None for anything else. Not
     str.isdigit(): it takes "²", which int() then refuses."""
     return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
+
+
+def _plain_count(text: str, locale: str) -> str:
+    """A count as a person types it, as plain digits: full-width digits
+    ("１０") as ASCII ones (_amount_text), and the reader's group separators left out
+    ("1.000" in Vietnamese, "1,000" in English); text as typed when it is no
+    whole number, for _whole to refuse. "1.000" was refused as units where
+    revenue "540.000.000" was taken (a try-out)."""
+    plain = _amount_text(text, locale)
+    return plain if plain is not None and re.fullmatch(r"[0-9]+", plain) else text
 
 
 def _too_large_whole(text: str, maximum: int = FIGURE_MAX) -> bool:
@@ -1909,7 +1925,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             for i, row in enumerate(form["rows"]):
                 if not (row["sku"] or row["quantity"] or row["price"]):
                     continue
-                qty = _whole(row["quantity"]) or 0
+                qty = _whole(_plain_count(row["quantity"], str(pick_locale()))) or 0
                 if not qty:
                     errors["lines[%d].quantity" % len(lines)] = _("a whole number above 0")
                 price = _minor(row["price"], form["currency"], str(pick_locale()))
@@ -2125,6 +2141,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                 "VND or USD).", line=line_codes().get(str(line), line)))
             elif units or revenue:
                 # One of the two typed: the other is none sold (0), as the table shows it.
+                units = _plain_count(units, locale)
                 count = _whole(units or "0")
                 minor = _minor(revenue or "0", currency, locale)
                 if _too_large_whole(units) or (currency and _too_large_amount(
@@ -2163,6 +2180,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     sales.append({"productLineId": line, "units": count,
                                   "revenueMinor": minor, "currency": currency})
             if on_hand:
+                on_hand = _plain_count(on_hand, locale)
                 held = _whole(on_hand)
                 if _too_large_whole(on_hand):
                     errors.append(_("%(line)s: at most %(units)s units of stock on hand.",
@@ -2413,6 +2431,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             goal: Dict[str, Any] = {"productLineId": line, "period": period}
             n = len(typed["goals"])
             if units:
+                units = _plain_count(units, str(pick_locale()))
                 goal["units"] = _whole(units)
                 if _too_large_whole(units):
                     errors.append(_("Goal %(n)s: at most %(max)s units.", n=n, max=format_decimal(
