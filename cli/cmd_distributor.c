@@ -497,8 +497,7 @@ static void contact_still_named(const json_t *c, const json_t *refs)
         long long id = (long long)cli_json_id(json_object_get(ref, "id"));
         kind = kind ? kind : "";
         if (!strcmp(kind, "escalation_rung")) {
-            /* "rung 2 of the high escalation ladder": the ladder 'set' replaces is its severity's.
-             */
+            /* "rung 2 of the high escalation ladder": 'set' replaces that severity's ladder. */
             char severity[16] = "";
             if (!summary || sscanf(summary, "rung %*d of the %15s escalation", severity) != 1)
                 snprintf(severity, sizeof severity, "S");
