@@ -187,8 +187,6 @@ contains "token shown once" "$out" "token (shown once): lts_"
 tok=$(sed -n 's/^token (shown once): //p' "$out")
 check "account update with an empty value" 2 "$cli" account update 1 --industry ""
 contains "an empty value is said, not 'nothing to change'" "$err" "--industry is empty: what an account records is replaced, not cleared"
-check "escalation protocol set with no such severity" 2 "$cli" escalation protocol --default set --severity urgent --step "purchasing manager:email:24"
-contains "the severity is refused before the steps are read" "$err" "invalid --severity: low, normal, high or critical"
 check "token create as a distributor user: refused" 2 "$cli" token create --name ci --role distributor_user
 contains "the roles a token takes, and why not that one" "$err" "invalid --role: tenant_admin, manager or auditor (a token acts for the exporter, never as a distributor's user)"
 check "user create with no such role" 2 "$cli" user create --email nobody@x.example --role owner
@@ -294,6 +292,10 @@ check "contact list" 0 "$cli" contact list --distributor "Saigon Auto Parts"
 contains "contact listed" "$out" "purchasing manager"
 check "a contact's role on two lines: refused" 2 "$cli" contact create --distributor "Saigon Auto Parts" --name "Phạm Văn Dũng" --role "$(printf 'kế toán\ntrưởng')"
 contains "the role is one line" "$err" "invalid --role: one line"
+# A severity that is none was warned about the steps' contacts first, then refused.
+check "escalation protocol set with no such severity" 2 "$cli" escalation protocol "Saigon Auto Parts" set --severity urgent --step "nobody here:email:24"
+contains "the severity is refused" "$err" "invalid --severity: low, normal, high or critical"
+lacks "before the steps are read and warned of" "$err" "warning"
 check "contact with an e-mail" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "Lê Thị Hoa" --email hoa@saigon.example
 check "the same e-mail again, in upper case" 5 "$cli" contact create --distributor "Saigon Auto Parts" --name "Hoa 2" --email HOA@SAIGON.EXAMPLE
 contains "the contact holding it is named" "$err" "(Lê Thị Hoa) of this distributor already has the e-mail HOA@SAIGON.EXAMPLE"
