@@ -247,15 +247,20 @@ static struct db_stmt q_discard = {
     1, 0};
 /*
  * $2 account, $3 region, $4 note. The same account in the same region twice
- * (a command run again) would stay in the charter as two carve-outs.
+ * (a command run again) would stay in the charter as two carve-outs. Same
+ * means the loose key that decides whether an account is carved out
+ * (liaison_account_carved_out): "Cà phê Sài Gòn" beside "CaPhe SaiGon JSC"
+ * carves out nothing more, and read as two customers (a try-out).
  */
 static struct db_stmt q_carve_out_add = {
     "INSERT INTO charter_carve_outs (tenant_id, charter_id, account_name, region, note)"
     " SELECT liaison_tenant(), $1::bigint, $2, $3, $4"
-    " WHERE liaison_unique(NOT EXISTS (SELECT 1 FROM charter_carve_outs o"
+    " FROM (SELECT (SELECT o.account_name FROM charter_carve_outs o"
     "  WHERE o.tenant_id = liaison_tenant() AND o.charter_id = $1::bigint AND o.region = $3"
-    "  AND liaison_name_key(o.account_name) = liaison_name_key($2)),"
-    "  'this charter already carves out that account in that region')"
+    "  AND liaison_name_loose(o.account_name) = liaison_name_loose($2)"
+    "  ORDER BY o.id LIMIT 1) AS name) same"
+    " WHERE liaison_unique(same.name IS NULL, format("
+    "  'this charter already carves out that account in that region, as \"%s\"', same.name))"
     " RETURNING id,"
     " liaison_audit('charter.carve_out.add', 'charter', charter_id || '/carve_out/' || id)",
     4, 0};

@@ -131,11 +131,16 @@ struct db_stmt distributor_filter_reached = {
     " WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES "),"
     " 'no such distributor')",
     1, 0};
-/* $1 distributor (checked by q_dist_reached), $2..$8 ContactFields */
+/*
+ * $1 distributor (checked by q_dist_reached), $2..$8 ContactFields. The same
+ * person entered twice is refused (liaison_contact_same, migration 0186).
+ */
 static struct db_stmt q_contact_create = {
     "WITH m AS (INSERT INTO contacts AS c (tenant_id, distributor_id, name, role, email, phone,"
     "  messaging, language, time_zone)"
-    "  VALUES (liaison_tenant(), $1::bigint, $2, $3, $4, $5, $6, $7, $8)"
+    "  SELECT liaison_tenant(), $1::bigint, $2, $3, $4, $5, $6, $7, $8"
+    "  FROM (SELECT liaison_contact_same($1::bigint, $2, $4, 0) AS message) same"
+    "  WHERE liaison_unique(same.message IS NULL, same.message)"
     "  RETURNING " CONTACT_COLS ")" EXEC_AUDITED("'contact.create'", "contact"),
     8, 0};
 /* $1 distributor, $2 after, $3 limit, $4 name ('': any), $5 those who left too */
@@ -153,12 +158,23 @@ static struct db_stmt q_contact_get = {
     " ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     " WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND " SEES,
     1, 0};
-/* $1 id, $2..$8 ContactFields */
+/*
+ * $1 id, $2..$8 ContactFields. Edited into another contact of its
+ * distributor, it is refused (liaison_contact_same); contacts entered twice
+ * before migration 0186 can still be edited while neither name nor e-mail
+ * changes. The check runs only once the caller is seen to reach the
+ * distributor (CASE fixes that order), so that a refusal tells no one of
+ * another distributor's contacts.
+ */
 static struct db_stmt q_contact_update = {
     "WITH m AS (UPDATE contacts c SET name = $2, role = $3, email = $4, phone = $5,"
     "  messaging = $6, language = $7, time_zone = $8 FROM distributors d"
     "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint"
-    "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id AND " SEES
+    "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    "  AND CASE WHEN " SEES " THEN liaison_unique(liaison_name_key(c.name) = liaison_name_key($2)"
+    "   AND lower(c.email) = lower($4)"
+    "   OR liaison_contact_same(d.id, $2, $4, c.id) IS NULL,"
+    "   liaison_contact_same(d.id, $2, $4, c.id)) ELSE false END"
     "  RETURNING " CONTACT_COLS ")" EXEC_AUDITED("'contact.update'", "contact"),
     8, 0};
 /*

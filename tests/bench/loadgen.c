@@ -82,6 +82,7 @@ struct thread {
     long done;
     long long bytes; /* of the answers counted */
     unsigned rng;
+    long contacts; /* made by this thread, to name the next one */
 };
 
 static struct options opt = {
@@ -176,7 +177,12 @@ static size_t next_request(struct thread *th, struct client *cl, uint8_t *buf, e
     }
     Liaison__V1__CreateContactRequest r = LIAISON__V1__CREATE_CONTACT_REQUEST__INIT;
     Liaison__V1__ContactFields f = LIAISON__V1__CONTACT_FIELDS__INIT;
-    f.name = "Benchmark Contact";
+    /* The same name and e-mail twice at one distributor is refused as one
+     * person entered twice: each run, thread and contact names its own. */
+    char name[64];
+    snprintf(name, sizeof name, "Benchmark Contact %ld-%d-%ld", (long)getpid(), th->index,
+             ++th->contacts);
+    f.name = name;
     f.role = "purchasing manager";
     r.distributor_id = dist;
     r.fields = &f;

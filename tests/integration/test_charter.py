@@ -96,6 +96,31 @@ check(shown.get("name") == "Trần Thị Bình" and shown.get("distributorId") =
       "contact show (GetContact): %s" % out)
 code, out = call("ListContacts", {"distributorId": saigon["id"]}, admin)
 check(code == "OK" and len(out["contacts"]) == 2, "contacts listed")
+# The same person entered twice (a command run again) matched two contacts wherever a name
+# is given after; a namesake with another e-mail is someone else (a try-out).
+code, out = call("CreateContact", {"distributorId": saigon["id"], "fields": {
+    "name": "nguyễn  văn an", "email": "AN@saigonauto.example"}}, admin)
+check(code == "ALREADY_EXISTS" and out.get("message") == "Nguyễn Văn An <an@saigonauto.example>"
+      " is already a contact of this distributor (contact %s)" % c["id"],
+      "the same name and e-mail again is refused, naming the contact (%s %s)" % (code, out))
+code, out = call("CreateContact", {"distributorId": saigon["id"],
+                                   "fields": {"name": "Trần Thị Bình"}}, admin)
+check(code == "ALREADY_EXISTS" and "(contact %s)" % c2["id"] in out.get("message", ""),
+      "... and the same name with no e-mail twice (%s %s)" % (code, out))
+namesake = must("CreateContact", {"distributorId": saigon["id"], "fields": {
+    "name": "Nguyễn Văn An", "email": "an.nguyen@saigonauto.example"}}, admin)["contact"]
+code, out = call("CreateContact", {"distributorId": hanoi["id"], "fields": {
+    "name": "Nguyễn Văn An", "email": "an@saigonauto.example"}}, admin)
+check(code == "OK", "a namesake, or the same person at another distributor, is taken (%s)" % code)
+if code == "OK":
+    must("RemoveContact", {"id": out["contact"]["id"]}, admin)
+code, out = call("UpdateContact", {"id": namesake["id"], "fields": {
+    "name": "Nguyễn Văn An", "email": "an@saigonauto.example"}}, admin)
+check(code == "ALREADY_EXISTS" and "(contact %s)" % c["id"] in out.get("message", ""),
+      "a contact edited into another one is refused (%s %s)" % (code, out))
+must("UpdateContact", {"id": namesake["id"], "fields": {
+    "name": "Nguyễn Văn An", "email": "an.nguyen@saigonauto.example", "role": "sales"}}, admin)
+must("RemoveContact", {"id": namesake["id"]}, admin)
 must("UpdateContact", {"id": c["id"], "fields": dict(name="Nguyễn Văn An", role="sales director",
                                                       language="vi")}, admin)
 code, out = call("RemoveContact", {"id": c["id"]}, admin)
@@ -611,6 +636,13 @@ code, out = call("AddCarveOut", {"charterId": cw, "carveOut": {"accountName": " 
                                                                 "region": "TH"}}, admin)
 check(code == "ALREADY_EXISTS" and "already carves out" in out.get("message", ""),
       "the same account carved out twice in one region is refused (%s %s)" % (code, out))
+# Written another way it carved out no one more, and read as two customers (a try-out).
+code, out = call("AddCarveOut", {"charterId": cw, "carveOut": {
+    "accountName": "SIAM-Fleet Co., Ltd.", "region": "TH"}}, admin)
+check(code == "ALREADY_EXISTS" and out.get("message") == "this charter already carves out that"
+      " account in that region, as \"Siam Fleet\"",
+      "... and so is the same account written another way, naming the one kept (%s %s)"
+      % (code, out))
 # A grant of a line the product coverage leaves out: orders and reports for it would be refused.
 tu = must("AddCharterGrant", {"charterId": cw, "grant": {
     "region": "BN-TU", "productLineIds": [brk], "startsOn": "2027-01-01"}}, admin)["charter"]

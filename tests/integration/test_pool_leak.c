@@ -74,7 +74,8 @@ static char slugs[TENANTS][48];
 static uint64_t distributor_ids[TENANTS][DISTRIBUTORS];
 static unsigned long transactions, checks, refusals, deadlines, rows;
 static uint64_t rng = 0x9e3779b97f4a7c15u;
-static unsigned long serial; /* makes each new lead's account a new one */
+/* makes each new lead's account, and each new contact, a new one */
+static unsigned long serial;
 
 static unsigned next_random(unsigned n)
 {
@@ -334,8 +335,8 @@ static void send_one(struct caller *c)
         req = json_pack("{s:s}", "distributorId", did);
         break;
     case CREATE_CONTACT:
-        snprintf(text, sizeof text, "leak t%d d%d contact by %s", s->tenant, s->distributor,
-                 c->label);
+        snprintf(text, sizeof text, "leak t%d d%d contact %lu by %s", s->tenant, s->distributor,
+                 ++serial, c->label);
         req = json_pack("{s:s, s:{s:s}}", "distributorId", did, "fields", "name", text);
         break;
     case DUPLICATE_USER:
