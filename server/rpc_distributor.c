@@ -133,12 +133,13 @@ struct db_stmt distributor_filter_reached = {
     1, 0};
 /*
  * $1 distributor (checked by q_dist_reached), $2..$8 ContactFields. The same
- * person entered twice is refused (liaison_contact_same, migration 0186).
+ * person entered twice is refused (liaison_contact_same, migration 0186);
+ * the name is stored trimmed, its spaces collapsed, as customers' are.
  */
 static struct db_stmt q_contact_create = {
     "WITH m AS (INSERT INTO contacts AS c (tenant_id, distributor_id, name, role, email, phone,"
     "  messaging, language, time_zone)"
-    "  SELECT liaison_tenant(), $1::bigint, $2, $3, $4, $5, $6, $7, $8"
+    "  SELECT liaison_tenant(), $1::bigint, liaison_name_clean($2), $3, $4, $5, $6, $7, $8"
     "  FROM (SELECT liaison_contact_same($1::bigint, $2, $4, 0) AS message) same"
     "  WHERE liaison_unique(same.message IS NULL, same.message)"
     "  RETURNING " CONTACT_COLS ")" EXEC_AUDITED("'contact.create'", "contact"),
@@ -167,8 +168,8 @@ static struct db_stmt q_contact_get = {
  * another distributor's contacts.
  */
 static struct db_stmt q_contact_update = {
-    "WITH m AS (UPDATE contacts c SET name = $2, role = $3, email = $4, phone = $5,"
-    "  messaging = $6, language = $7, time_zone = $8 FROM distributors d"
+    "WITH m AS (UPDATE contacts c SET name = liaison_name_clean($2), role = $3, email = $4,"
+    "  phone = $5, messaging = $6, language = $7, time_zone = $8 FROM distributors d"
     "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint"
     "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     "  AND CASE WHEN " SEES " THEN liaison_unique(liaison_name_key(c.name) = liaison_name_key($2)"

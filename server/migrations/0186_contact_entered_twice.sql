@@ -1,12 +1,18 @@
--- A contact entered twice (found in a try-out): `contact add` run again, or
--- the portal's form sent twice, stored the same person twice, and every
--- later `--owner Nguyễn` or `--attendee Nguyễn` then matched two. A current
--- contact of the same distributor with the same name (as names are
--- compared, liaison_name_key) and the same e-mail, no e-mail on both
--- counting, is that person: CreateContact and UpdateContact refuse it and
--- name the one kept. Namesakes with other e-mails, and people sharing a
--- mailbox, are other people; so is someone who has left (SetContactLeft
--- brings them back).
+-- A contact entered twice (found in a try-out): `contact add` run again
+-- stored the same person twice, and every later `--owner Nguyễn` or
+-- `--attendee Nguyễn` matched two. A contact of the same distributor with
+-- the same name (as names are compared, liaison_name_key) and the same
+-- e-mail, no e-mail on both counting, is that person: CreateContact and
+-- UpdateContact refuse it and name the one kept; for someone who has left
+-- they say so and how to bring them back (the e-mail alone was already
+-- refused, 0054, without saying either). A namesake with another e-mail
+-- is someone else.
+--
+-- A name was stored as typed, "  Nguyễn Văn An ": the check above knew it
+-- as Nguyễn Văn An, but no look-up by name found it, and lists showed it
+-- out of line. CreateContact and UpdateContact now store it as customer
+-- names are (liaison_name_clean, 0071), and the names stored before are
+-- cleaned here.
 
 -- Why contact p_self (0: a new one) of distributor p_distributor, named
 -- p_name with e-mail p_email, would be one already there; NULL when not.
@@ -15,17 +21,31 @@ CREATE OR REPLACE FUNCTION liaison_contact_same(p_distributor bigint, p_name tex
                                                 p_email text, p_self bigint)
 RETURNS text
 LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    o record;
 BEGIN
-    RETURN (SELECT format('%s is already a contact of this distributor (contact %s)',
-                          o.name || CASE WHEN o.email <> '' THEN ' <' || o.email || '>'
-                                         ELSE '' END, o.id)
-              FROM public.contacts o
-             WHERE o.tenant_id = public.liaison_tenant() AND o.distributor_id = p_distributor
-               AND o.id <> p_self AND o.left_on IS NULL
-               AND public.liaison_name_key(o.name) = public.liaison_name_key(p_name)
-               AND lower(o.email) = lower(p_email)
-             ORDER BY o.id LIMIT 1);
+    SELECT c.id, c.name || CASE WHEN c.email <> '' THEN ' <' || c.email || '>' ELSE '' END
+           AS who, c.left_on
+      INTO o FROM public.contacts c
+     WHERE c.tenant_id = public.liaison_tenant() AND c.distributor_id = p_distributor
+       AND c.id <> p_self
+       AND public.liaison_name_key(c.name) = public.liaison_name_key(p_name)
+       AND lower(c.email) = lower(p_email)
+     ORDER BY c.left_on IS NOT NULL, c.id LIMIT 1;
+    IF o.id IS NULL THEN
+        RETURN NULL;
+    ELSIF o.left_on IS NULL THEN
+        RETURN format('%s is already a contact of this distributor (contact %s)', o.who, o.id);
+    END IF;
+    RETURN format('%s left this distributor on %s (contact %s): `contact rejoin %s` if they '
+                  'are back%s', o.who, to_char(o.left_on, 'YYYY-MM-DD'), o.id, o.id,
+                  CASE WHEN p_email = '' THEN '; someone else of that name needs an e-mail'
+                                              ' of their own' ELSE '' END);
 END $$;
+
+ALTER TABLE contacts NO FORCE ROW LEVEL SECURITY;
+UPDATE contacts SET name = liaison_name_clean(name) WHERE name <> liaison_name_clean(name);
+ALTER TABLE contacts FORCE ROW LEVEL SECURITY;
 
 DO $$
 BEGIN

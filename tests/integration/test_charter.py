@@ -121,6 +121,19 @@ check(code == "ALREADY_EXISTS" and "(contact %s)" % c["id"] in out.get("message"
 must("UpdateContact", {"id": namesake["id"], "fields": {
     "name": "Nguyễn Văn An", "email": "an.nguyen@saigonauto.example", "role": "sales"}}, admin)
 must("RemoveContact", {"id": namesake["id"]}, admin)
+# A name stored as typed, "  Lê   Văn Cường ", was the duplicate check's Lê Văn Cường but no
+# look-up's; someone who left, entered again, read as a new person.
+cuong = must("CreateContact", {"distributorId": saigon["id"],
+                               "fields": {"name": "  Lê   Văn Cường "}}, admin)["contact"]
+check(cuong["name"] == "Lê Văn Cường", "a contact's name is stored trimmed (%r)" % cuong["name"])
+must("SetContactLeft", {"id": cuong["id"], "leftOn": "2026-01-15"}, admin)
+code, out = call("CreateContact", {"distributorId": saigon["id"],
+                                   "fields": {"name": "Lê Văn Cường"}}, admin)
+check(code == "ALREADY_EXISTS" and out.get("message") == "Lê Văn Cường left this distributor"
+      " on 2026-01-15 (contact %s): `contact rejoin %s` if they are back; someone else of that"
+      " name needs an e-mail of their own" % (cuong["id"], cuong["id"]),
+      "someone who left, entered again, is pointed to contact rejoin (%s %s)" % (code, out))
+must("RemoveContact", {"id": cuong["id"]}, admin)
 must("UpdateContact", {"id": c["id"], "fields": dict(name="Nguyễn Văn An", role="sales director",
                                                       language="vi")}, admin)
 code, out = call("RemoveContact", {"id": c["id"]}, admin)
