@@ -531,6 +531,10 @@ contains "which one is said" "$err" "is taken as distributor $kyoto, the one not
 # (migration 0116), in any case.
 check "a second live one of that name is refused" 5 "$cli" distributor create --name "KYOTO 部品" --country JP --time-zone Asia/Tokyo
 contains "the live one named" "$err" "distributor $kyoto is named Kyoto 部品 already"
+# ... and so is that name without its marks, which a look-up without them could not tell apart
+# from it (a try-out; migration 0187); another legal form is another company.
+check "the name without its marks is refused" 5 "$cli" distributor create --name "cong ty phu tung da nang" --country VN --time-zone Asia/Ho_Chi_Minh
+contains "the marked one named" "$err" "is named Công ty Phụ tùng Đà Nẵng already"
 check "another name sharing a part" 0 "$cli" distributor create --name "Kyoto Motors" --country JP --time-zone Asia/Tokyo
 check "two live and a terminated: ambiguous" 2 "$cli" distributor show "Kyoto"
 contains "the terminated one listed as such" "$err" "(JP, terminated)"
