@@ -250,17 +250,21 @@ static struct db_stmt q_discard = {
  * (a command run again) would stay in the charter as two carve-outs. Same
  * means the loose key that decides whether an account is carved out
  * (liaison_account_carved_out): "Cà phê Sài Gòn" beside "CaPhe SaiGon JSC"
- * carves out nothing more, and read as two customers (a try-out).
+ * carves out nothing more, and read as two customers (a try-out); nor does
+ * one in VN-39 beside one in VN, or anywhere beside one everywhere ('').
  */
 static struct db_stmt q_carve_out_add = {
     "INSERT INTO charter_carve_outs (tenant_id, charter_id, account_name, region, note)"
     " SELECT liaison_tenant(), $1::bigint, $2, $3, $4"
-    " FROM (SELECT (SELECT o.account_name FROM charter_carve_outs o"
-    "  WHERE o.tenant_id = liaison_tenant() AND o.charter_id = $1::bigint AND o.region = $3"
+    " FROM (SELECT (SELECT format('this charter already carves out that account %s, as \"%s\"',"
+    "  CASE WHEN o.region = $3 THEN 'in that region' WHEN o.region = '' THEN 'everywhere'"
+    "  ELSE 'in ' || o.region || ', which holds ' || $3 END, o.account_name)"
+    "  FROM charter_carve_outs o"
+    "  WHERE o.tenant_id = liaison_tenant() AND o.charter_id = $1::bigint"
+    "  AND (o.region IN ($3, '') OR $3 <> '' AND liaison_region_contains(o.region, $3))"
     "  AND liaison_name_loose(o.account_name) = liaison_name_loose($2)"
-    "  ORDER BY o.id LIMIT 1) AS name) same"
-    " WHERE liaison_unique(same.name IS NULL, format("
-    "  'this charter already carves out that account in that region, as \"%s\"', same.name))"
+    "  ORDER BY o.region = $3 DESC, o.id LIMIT 1) AS message) same"
+    " WHERE liaison_unique(same.message IS NULL, same.message)"
     " RETURNING id,"
     " liaison_audit('charter.carve_out.add', 'charter', charter_id || '/carve_out/' || id)",
     4, 0};

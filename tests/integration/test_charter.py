@@ -656,6 +656,11 @@ check(code == "ALREADY_EXISTS" and out.get("message") == "this charter already c
       " account in that region, as \"Siam Fleet\"",
       "... and so is the same account written another way, naming the one kept (%s %s)"
       % (code, out))
+code, out = call("AddCarveOut", {"charterId": cw, "carveOut": {
+    "accountName": "Siam Fleet", "region": "TH-10"}}, admin)
+check(code == "ALREADY_EXISTS" and out.get("message") == "this charter already carves out that"
+      " account in TH, which holds TH-10, as \"Siam Fleet\"",
+      "... and so is the account in a part of a region it is carved out in (%s %s)" % (code, out))
 # A grant of a line the product coverage leaves out: orders and reports for it would be refused.
 tu = must("AddCharterGrant", {"charterId": cw, "grant": {
     "region": "BN-TU", "productLineIds": [brk], "startsOn": "2027-01-01"}}, admin)["charter"]
