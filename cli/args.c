@@ -180,6 +180,11 @@ int cli_take_repeated(const char *name, int argc, char **argv, json_t *values)
     int out = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
+        if (i > 0 && !strcmp(a, "--")) { /* the rest are arguments, "--" kept for the parser */
+            while (i < argc)
+                argv[out++] = argv[i++];
+            break;
+        }
         if (i > 0 && !strncmp(a, "--", 2) && !strncmp(a + 2, name, n)) {
             if (a[2 + n] == '=' && cli_utf8_valid(a + 3 + n)) {
                 json_array_append_new(values, json_string(a + 3 + n));
@@ -203,6 +208,11 @@ int cli_take_values(const char *name, int *argc, char **argv, const char **vals,
     for (int i = 0; i < *argc; i++) {
         const char *v = NULL;
         const char *a = argv[i];
+        if (i > 0 && !strcmp(a, "--")) { /* as in cli_take_repeated */
+            while (i < *argc)
+                argv[kept++] = argv[i++];
+            break;
+        }
         if (i > 0 && !strncmp(a, "--", 2) && !strncmp(a + 2, name, len)) {
             if (!a[2 + len]) {
                 if (i + 1 >= *argc) {
@@ -275,17 +285,24 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
     /* An option of one value given twice would silently keep the second. */
     bool seen[64] = {false};
     args_current = spec;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             args_usage(stdout, spec);
             return -1;
         }
     }
+    /* After "--" every word is an argument, as getopt has it: a name such as "-x". */
+    bool options = true;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (options && !strcmp(a, "--")) {
+            options = false;
+            continue;
+        }
         /* "-o yaml" reached the command: the global --output took only its own formats. */
-        if (a[0] == '-' && ((a[1] >= 'a' && a[1] <= 'z') || (a[1] >= 'A' && a[1] <= 'Z'))) {
+        if (options && a[0] == '-' &&
+            ((a[1] >= 'a' && a[1] <= 'z') || (a[1] >= 'A' && a[1] <= 'Z'))) {
             fprintf(stderr, "liaison: unknown option '");
             output_escaped(stderr, a);
             fprintf(stderr, "'%s\n\n",
@@ -293,7 +310,7 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
             args_usage(stderr, spec);
             return EXIT_USAGE;
         }
-        if (strncmp(a, "--", 2) != 0 || !a[2]) {
+        if (!options || strncmp(a, "--", 2) != 0) {
             if (args_utf8(a, NULL, got + 1))
                 return EXIT_USAGE;
             if (got == npositional) {

@@ -190,6 +190,17 @@ rc, out, err = run("admin", "tenant", "list", "--token", "x")
 check(rc == 2 and lines(err)[0] == "liaison: unknown option '--token': --token is an option of "
       "liaison itself, given before the command", "a global option after a command says where "
       "it goes (%r)" % text(err))
+# After "--" every word is an argument, as getopt has it (a try-out: "'--' was taken as
+# CONTACT"); before it, a word such as "-Lan" is an option no command has.
+rc, out, err = run("distributor", "show", "--", "-Lan")
+check(rc == 4 and text(err) == "liaison: no distributor '-Lan'\n", "after --, -Lan is a name (%d %r)"
+      % (rc, text(err)))
+rc, out, err = run("distributor", "show", "-Lan")
+check(rc == 2 and lines(err)[0] == "liaison: unknown option '-Lan'", "before it, an option (%r)"
+      % text(err))
+rc, out, err = run("distributor", "list", "--", "--help")
+check(rc == 2 and "unexpected argument '--help'" in text(err), "after --, --help is an argument "
+      "too (%d %r)" % (rc, text(err)))
 # A server that is not there, or whose CA is not given: the message says which setting helps.
 rc, out, err = run("health", env={"LIAISON_URL": DEAD_URL})
 check(rc == 6 and "Connection refused (is liaisond running there? --url or LIAISON_URL names "
