@@ -122,7 +122,7 @@ static struct db_stmt q_draft = {
 /* Distributor $1 has no draft yet, or ALREADY_EXISTS naming the draft's version. */
 static struct db_stmt q_no_draft = {
     "SELECT liaison_unique(v IS NULL, format('this distributor already has a draft charter"
-    " (version %s): edit or activate it', v))"
+    " (version %s): edit, activate or discard it', v))"
     " FROM (SELECT (SELECT c.version FROM charters c JOIN distributors d"
     "  ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     "  WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = $1::bigint"
@@ -383,7 +383,7 @@ static struct exec_decl d_draft = {
     .reply = {&q_charter, {"=0", "distributor_id", "=-1"}},
     .out = "charter",
     .not_found = "no such charter",
-    .exists = "this distributor already has a draft charter: edit or activate it"};
+    .exists = "this distributor already has a draft charter: edit, activate or discard it"};
 static struct exec_decl d_terms = {
     .method = "SetCharterTerms",
     .check = {&q_edit_lines, {"charter_id", "covered_line_ids", "=coveredLineIds"}},

@@ -227,8 +227,10 @@ amend = must("CreateCharterDraft", {"distributorId": saigon["id"]}, admin)["char
 check(amend["version"] == 2 and len(amend["grants"]) == 1 and len(amend["carveOuts"]) == 1
       and len(amend["commitments"]) == 1 and len(amend["competingLines"]) == 1,
       "the amendment starts as a copy of the active version")
-code, _ = call("CreateCharterDraft", {"distributorId": saigon["id"]}, admin)
-check(code == "ALREADY_EXISTS", "one draft at a time")
+code, out = call("CreateCharterDraft", {"distributorId": saigon["id"]}, admin)
+check(code == "ALREADY_EXISTS" and out.get("message") == "this distributor already has a draft"
+      " charter (version 2): edit, activate or discard it",
+      "one draft at a time, and the way out of one unwanted said (%s %s)" % (code, out))
 g = amend["grants"][0]["id"]
 must("RemoveCharterGrant", {"charterId": amend["id"], "itemId": g}, admin)
 must("AddCharterGrant", {"charterId": amend["id"], "grant": {
