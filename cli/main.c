@@ -749,6 +749,11 @@ static int global_parse(struct cli *cli, int argc, char **argv, char **words, in
     *nwords = 0;
     for (int i = 1; i < argc && rc == 0;) {
         bool before = *nwords == 0;
+        if (!before && !strcmp(argv[i], "--")) { /* the rest are the command's arguments */
+            while (i < argc)
+                words[(*nwords)++] = argv[i++];
+            break;
+        }
         const char *value;
         int used, id = global_match(argc, argv, i, before, &value, &used);
         if (id >= 0) {

@@ -16,14 +16,22 @@
 
 -- Why contact p_self (0: a new one) of distributor p_distributor, named
 -- p_name with e-mail p_email, would be one already there; NULL when not.
--- PL/pgSQL, so that its plan is kept across a session's writes.
+-- PL/pgSQL, so that its plan is kept across a session's writes. Two
+-- writes of one person at once would each find the other not yet there:
+-- it first takes a lock on that name at that distributor (to the end of
+-- the transaction; one per name, so that batched writes of other people
+-- never wait on each other), and, being VOLATILE, looks with a snapshot
+-- taken after it, which holds the other's committed row.
 CREATE OR REPLACE FUNCTION liaison_contact_same(p_distributor bigint, p_name text,
                                                 p_email text, p_self bigint)
 RETURNS text
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     o record;
 BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('contact name:' || public.liaison_tenant()
+                                                   || ':' || p_distributor || ':'
+                                                   || public.liaison_name_key(p_name), 186));
     SELECT c.id, c.name || CASE WHEN c.email <> '' THEN ' <' || c.email || '>' ELSE '' END
            AS who, c.left_on
       INTO o FROM public.contacts c

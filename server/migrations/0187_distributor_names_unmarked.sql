@@ -9,7 +9,8 @@
 -- and "… JSC" may be two companies.
 --
 -- Replaces liaison_distributor_name_apart (0116) whole but for that
--- comparison; its trigger stays.
+-- comparison, and an edit keeping the name as compared is let through, so
+-- that two distributors stored before stay editable; its trigger stays.
 
 CREATE INDEX IF NOT EXISTS distributors_name_fold
     ON distributors (tenant_id, liaison_fold(liaison_name_key(name)));
@@ -21,6 +22,12 @@ DECLARE
 BEGIN
     IF NEW.status = 'terminated'
        OR current_setting('liaison.importing', true) = NEW.tenant_id::text THEN
+        RETURN NEW;
+    END IF;
+    -- An edit that keeps the name as compared (UpdateDistributor sets it
+    -- each time) leaves a pair stored before this migration editable.
+    IF TG_OP = 'UPDATE' AND public.liaison_fold(public.liaison_name_key(OLD.name))
+                            = public.liaison_fold(public.liaison_name_key(NEW.name)) THEN
         RETURN NEW;
     END IF;
     SELECT d.id, d.name INTO other FROM public.distributors d

@@ -198,6 +198,9 @@ check(rc == 4 and text(err) == "liaison: no distributor '-Lan'\n", "after --, -L
 rc, out, err = run("distributor", "show", "-Lan")
 check(rc == 2 and lines(err)[0] == "liaison: unknown option '-Lan'", "before it, an option (%r)"
       % text(err))
+rc, out, err = run("distributor", "show", "--", "--json")
+check(rc == 4 and text(err) == "liaison: no distributor '--json'\n", "after --, --json is no "
+      "option of liaison's either (%d %r)" % (rc, text(err)))
 rc, out, err = run("distributor", "list", "--", "--help")
 check(rc == 2 and "unexpected argument '--help'" in text(err), "after --, --help is an argument "
       "too (%d %r)" % (rc, text(err)))
