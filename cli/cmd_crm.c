@@ -176,7 +176,7 @@ static int account_update(struct cli *cli, int argc, char **argv)
     /* An empty value would be taken as "not given": said, not answered "nothing to change". */
     const char *const given[][2] = {
         {"--name", name}, {"--country", country}, {"--region", region}, {"--industry", industry}};
-    for (size_t i = 0; i < 4; i++)
+    for (int i = 0; i < NCOLS(given); i++)
         if (given[i][1] && !given[i][1][0]) {
             fprintf(stderr,
                     "liaison: %s is empty: what an account records is replaced, not "
