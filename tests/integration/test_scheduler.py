@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import signal
+import subprocess
 import sys
 import time
 
@@ -85,9 +86,14 @@ CREATE OR REPLACE FUNCTION sched_test_slow(p jsonb) RETURNS void LANGUAGE sql AS
     SELECT pg_sleep((p ->> 'seconds')::float8) $$;
 CREATE OR REPLACE FUNCTION sched_test_audit(p jsonb) RETURNS void LANGUAGE sql AS $$
     SELECT liaison_audit('test.job', 'job', p ->> 'key') $$;
+CREATE TABLE IF NOT EXISTS sched_test_rows (key text PRIMARY KEY);
+GRANT SELECT, UPDATE ON sched_test_rows TO liaison_app, liaison;
+CREATE OR REPLACE FUNCTION sched_test_lock(p jsonb) RETURNS void LANGUAGE sql AS $$
+    SELECT 1 FROM sched_test_rows WHERE key = p ->> 'key' FOR UPDATE;
+    INSERT INTO sched_test_runs (key) VALUES (p ->> 'key') $$;
 INSERT INTO job_kinds (kind, fn) VALUES ('sched_test_ok', 'sched_test_ok'),
     ('sched_test_fail', 'sched_test_fail'), ('sched_test_slow', 'sched_test_slow'),
-    ('sched_test_audit', 'sched_test_audit')
+    ('sched_test_audit', 'sched_test_audit'), ('sched_test_lock', 'sched_test_lock')
     ON CONFLICT (kind) DO UPDATE SET fn = EXCLUDED.fn;
 DELETE FROM liaison_clock;
 """)
@@ -333,6 +339,44 @@ if holder is not None:
     else:
         b = start("sched_b3")
 
+# ---------------- a job gives way to a user's transaction ----------------
+# A user's transaction holds the row a job needs and then waits for the job's
+# own row (as a request that shows an escalation does: it locks the request,
+# then reschedules its step). The scheduler waits at most half a second for
+# the row, well inside deadlock_timeout: the user's transaction ends without
+# a deadlock, and the job runs again a few seconds on, the lost wait not
+# counted as an attempt.
+key = "lock-" + RUN
+sql("INSERT INTO sched_test_rows (key) VALUES ('%s')" % key)
+user = subprocess.Popen(w.env("LIAISON_TEST_PSQL").split() + ["-U", "postgres"],
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        text=True)
+user.stdin.write("SELECT pg_backend_pid();\nBEGIN;\nSELECT count(*) FROM (SELECT 1"
+                 " FROM sched_test_rows WHERE key = '%s' FOR UPDATE) x;\n" % key)
+user.stdin.flush()
+user_pid = user.stdout.readline().strip()
+user.stdout.readline()  # the count: the row is held
+lock_job = add_job("sched_test_lock", key)
+# Seen waiting, or (a slow poll) already given way.
+waited = wait_for("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE %s = ANY"
+                  " (pg_blocking_pids(pid)) AND query LIKE '%%liaison_run_due_jobs%%')"
+                  " OR EXISTS (SELECT 1 FROM job_runs WHERE job_id = %s)" % (user_pid, lock_job),
+                  "t", 20)
+check(waited == "t", "the job met the row the user's transaction holds")
+user.stdin.write("UPDATE jobs SET payload = payload WHERE id = %s;\nCOMMIT;\n" % lock_job)
+user.stdin.close()
+out, err = user.stdout.read(), user.stderr.read()
+check(user.wait(timeout=30) == 0 and "deadlock" not in err,
+      "the user's transaction commits, no deadlock (%s)" % err.strip())
+first = sql("SELECT outcome, attempt, error LIKE 'busy: %%lock timeout%%' FROM job_runs"
+            " WHERE job_id = %s ORDER BY id LIMIT 1" % lock_job)
+check(first == "retry|1|t", "job_runs: the job gave way, busy, to run again (%s)" % first)
+got = wait_for("SELECT attempts, done_at IS NOT NULL, failed_at IS NULL FROM jobs"
+               " WHERE id = %s" % lock_job, "1|t|t", 30)
+check(got == "1|t|t", "it ran a few seconds on, the wait not counted as an attempt (%s)" % got)
+check(sql("SELECT count(*) FROM sched_test_runs WHERE key = '%s'" % key) == "1",
+      "... once")
+
 # ---------------- a restart keeps pending jobs ----------------
 # The clock stands still while the servers restart, so the job is due only
 # when the test says so (another test's server may share the database).
@@ -405,5 +449,6 @@ check(nxt == "1|t", "jobs_prune is pending once more, an hour on: %s" % nxt)
 check(c.stop(), "the restarted server stops cleanly")
 servers.clear()
 
-sql("DELETE FROM jobs WHERE kind LIKE 'sched_test%'; DELETE FROM liaison_clock")
+sql("DELETE FROM jobs WHERE kind LIKE 'sched_test%'; DELETE FROM liaison_clock;"
+    " DELETE FROM sched_test_rows")
 t.finish("test_scheduler")

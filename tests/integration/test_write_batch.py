@@ -62,6 +62,9 @@ CA = w.env("LIAISON_TEST_CA")
 PASSWORD = "correct horse battery staple"
 RUN = str(int(time.time() * 1000) % 10**8)
 CAP = 8
+# The application_name of this run's lock holders, by which Cluster.waiting
+# tells its own waiters from other tests'.
+LOCKER_NAME = "wb-locker-" + RUN
 # The frozen-database part's deadline: long enough to set a batch up, short enough to wait for.
 FREEZE_MS = 4000
 SETTINGS = ["db_pool_size = 2", "db_pipeline_depth = 1", "db_write_batch = %d" % CAP,
@@ -83,11 +86,18 @@ class Cluster:
         return out[-1].strip() if out else ""
 
     def waiting(self, n, seconds=30):
-        """Waits until n of liaisond's backends wait for a lock."""
+        """Waits until n of liaisond's backends wait for a lock a Locker of
+        this test holds, directly or behind another such waiter: the suite's
+        other tests, run alongside on the same cluster, have waiters too."""
+        query = ("WITH RECURSIVE held AS (SELECT pid FROM pg_stat_activity"
+                 " WHERE application_name = '%s' UNION SELECT a.pid FROM pg_stat_activity a"
+                 " JOIN held h ON h.pid = ANY (pg_blocking_pids(a.pid))"
+                 " WHERE a.usename = 'liaison_app' AND a.wait_event_type = 'Lock')"
+                 " SELECT count(*) FROM held JOIN pg_stat_activity a USING (pid)"
+                 " WHERE a.usename = 'liaison_app'" % LOCKER_NAME)
         deadline = time.time() + seconds
         while time.time() < deadline:
-            if int(self.sql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'liaison_app'"
-                            " AND wait_event_type = 'Lock'")) >= n:
+            if int(self.sql(query)) >= n:
                 return True
             time.sleep(0.05)
         return False
@@ -98,7 +108,8 @@ class Locker:
 
     def __init__(self, cluster, ids):
         self.p = subprocess.Popen(cluster.cmd + ["-U", "postgres"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                  env=dict(os.environ, PGAPPNAME=LOCKER_NAME))
         self.p.stdin.write("BEGIN;\nSELECT count(*) FROM (SELECT 1 FROM product_lines"
                            " WHERE id IN (%s) FOR UPDATE) x;\n" % ",".join(map(str, ids)))
         self.p.stdin.flush()
