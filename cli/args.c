@@ -255,7 +255,7 @@ static const char *args_global_hint(const char *arg)
 
 /* Says that a is one argument too many, and which were taken as what. */
 static void args_too_many(const struct cli_command_spec *spec, const char *a,
-                          const char **positional, int got)
+                          const char **positional, int got, bool after_dashes)
 {
     fprintf(stderr, "liaison: unexpected argument '");
     output_escaped(stderr, a);
@@ -275,6 +275,12 @@ static void args_too_many(const struct cli_command_spec *spec, const char *a,
         by_option = by_option || !strcmp(o->name, "distributor");
     if (by_option)
         fputs("; a distributor is given with --distributor", stderr);
+    /* "x -- --name N": the option was meant, and '--' made it a word. */
+    bool dashed = a[0] == '-';
+    for (int i = 0; i < got; i++)
+        dashed = dashed || positional[i][0] == '-';
+    if (after_dashes && dashed)
+        fputs("; after '--' every word is an argument, options go before it", stderr);
     fputs("\n\n", stderr);
 }
 
@@ -314,7 +320,7 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
             if (args_utf8(a, NULL, got + 1))
                 return EXIT_USAGE;
             if (got == npositional) {
-                args_too_many(spec, a, positional, got);
+                args_too_many(spec, a, positional, got, !options);
                 args_usage(stderr, spec);
                 return EXIT_USAGE;
             }

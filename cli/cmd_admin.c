@@ -18,6 +18,7 @@ static const struct output_column tenant_cols[] = {
     {"NAME", "name"},
     {"STATUS", "status", OUTPUT_ENUM, "TENANT_STATUS_"},
     {"CREATED", "createdAt"},
+    {"TIME ZONE", "timeZone"},
     /* Only 'admin tenant show' and 'list' print these: "-" is the configured default. */
     {"RATE/S", "ratePerS"},
     {"BURST", "rateBurst"}};
@@ -76,7 +77,7 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
     rc = cli_call(cli, "CreateTenant", req, &resp);
     if (rc != EXIT_OK)
         return rc;
-    cli_print_object(cli, tenant_cols, 4, json_object_get(resp, "tenant"));
+    cli_print_object(cli, tenant_cols, 5, json_object_get(resp, "tenant"));
     json_decref(resp);
     return EXIT_OK;
 }
@@ -90,7 +91,7 @@ static int tenant_list(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return cli_list(cli, "ListTenants", json_object(), "tenants", tenant_cols, 6, &page);
+    return cli_list(cli, "ListTenants", json_object(), "tenants", tenant_cols, 7, &page);
 }
 
 /* show, suspend, resume: one slug in, the tenant out. */
@@ -109,7 +110,7 @@ static int tenant_simple(struct cli *cli, int argc, char **argv, const char *met
 static int tenant_show(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "GetTenant", "admin tenant show SLUG",
-                         "Shows one tenant, with its own rate limit.", "admin tenant show acme", 6);
+                         "Shows one tenant, with its own rate limit.", "admin tenant show acme", 7);
 }
 
 static int tenant_suspend(struct cli *cli, int argc, char **argv)

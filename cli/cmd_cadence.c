@@ -157,6 +157,15 @@ static void cadence_print(struct cli *cli, json_t *resp)
             output_table(series_attendee_cols, 3, with);
         }
         json_decref(with);
+        /* Why a series holds no meetings: else a line with nothing scheduled and no reason. */
+        json_array_foreach(series, i, one)
+        {
+            const char *note = json_string_value(json_object_get(one, "note"));
+            if (note && *note)
+                printf("\nseries %lld (%s) %s\n",
+                       (long long)cli_json_id(json_object_get(one, "id")),
+                       json_string_value(json_object_get(one, "kind")), note);
+        }
     } else {
         printf("\nno series: the cadence is planned when the first charter is activated\n");
     }

@@ -518,14 +518,20 @@ static void section_cadence(struct page *p, const json_t *data)
             fixed(p, ", ");
             fixed(p, often);
         }
-        fmt(p, "): %lld minutes, from ", num(s, "duration_minutes"));
-        user(p, str(s, "starts_on"));
-        if (*str(s, "ends_on")) {
-            fixed(p, " to ");
-            user(p, str(s, "ends_on"));
+        fmt(p, "): %lld minutes, ", num(s, "duration_minutes"));
+        /* Migration 0190: one beginning after the charter's end said "from D to D, active". */
+        if (*str(s, "note")) {
+            user(p, str(s, "note"));
+        } else {
+            fixed(p, "from ");
+            user(p, str(s, "starts_on"));
+            if (*str(s, "ends_on")) {
+                fixed(p, " to ");
+                user(p, str(s, "ends_on"));
+            }
+            fixed(p, ", ");
+            user(p, str(s, "status"));
         }
-        fixed(p, ", ");
-        user(p, str(s, "status"));
         /* Migration 0140: who is expected at each occurrence, so both sides know. */
         const json_t *who = json_object_get(s, "attendees"), *one;
         size_t k;

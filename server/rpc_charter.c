@@ -264,7 +264,11 @@ static struct db_stmt q_carve_out_add = {
     "  AND (o.region IN ($3, '') OR $3 <> '' AND liaison_region_contains(o.region, $3))"
     "  AND liaison_name_loose(o.account_name) = liaison_name_loose($2)"
     "  ORDER BY o.region = $3 DESC, o.id LIMIT 1) AS message) same"
-    " WHERE liaison_unique(same.message IS NULL, same.message)"
+    /* Only legal forms ("JSC", "Co., Ltd."): with a word after them, only the word stays. */
+    " WHERE liaison_check(liaison_name_loose($2 || ' x') <> 'x', 'carveOut.accountName',"
+    "  format('''%s'' is only a legal form: give the account''s name with it, as in ''Công ty"
+    " TNHH Minh Phát''', $2))"
+    " AND liaison_unique(same.message IS NULL, same.message)"
     " RETURNING id,"
     " liaison_audit('charter.carve_out.add', 'charter', charter_id || '/carve_out/' || id)",
     4, 0};

@@ -19,7 +19,7 @@
 
 #define TENANT_COLS                                                                                \
     "slug, name, 'TENANT_STATUS_' || upper(status) AS status, " DB_RFC3339(                        \
-        "created_at") " AS created_at"
+        "created_at") " AS created_at, time_zone"
 /*
  * GetTenant and ListTenants also show the tenant's own rate limit, so that
  * an operator can read what 'admin tenant rate-limit' set (0: the
@@ -38,7 +38,7 @@ static struct db_stmt q_tenant_insert = {"WITH m AS (INSERT INTO tenants (slug, 
                                          "  VALUES ($1, $2, coalesce(nullif($3, ''), 'UTC'))"
                                          "  RETURNING " TENANT_COLS
                                          ", liaison_operator_bind(id) AS bound)"
-                                         " SELECT slug, name, status, created_at FROM m"
+                                         " SELECT slug, name, status, created_at, time_zone FROM m"
                                          " WHERE liaison_platform_audit('tenant.create', m.slug)"
                                          " AND liaison_audit('tenant.create', 'tenant', m.slug)",
                                          3, 0};
@@ -68,12 +68,12 @@ static struct db_stmt q_tenant_get = {
  */
 static struct db_stmt q_tenant_status = {
     /* Locked first, so that a second change at once reads the first's status, as committed. */
-    "WITH t AS (SELECT id, slug, name, status, created_at FROM tenants WHERE slug = $1"
+    "WITH t AS (SELECT id, slug, name, status, created_at, time_zone FROM tenants WHERE slug = $1"
     "  FOR UPDATE),"
     " m AS (UPDATE tenants x SET status = $2 FROM t WHERE x.id = t.id AND t.status <> $2"
     "  RETURNING x.slug, liaison_operator_bind(x.id) AS bound)"
     " SELECT t.slug, t.name, 'TENANT_STATUS_' || upper($2) AS status,"
-    " liaison_rfc3339(t.created_at) AS created_at FROM t WHERE t.status = $2"
+    " liaison_rfc3339(t.created_at) AS created_at, t.time_zone FROM t WHERE t.status = $2"
     " OR EXISTS (SELECT 1 FROM m WHERE liaison_platform_audit($3, m.slug)"
     "  AND liaison_audit($3, 'tenant', m.slug))",
     3, 0};

@@ -10,6 +10,7 @@ over a quarter; regenerating changes nothing and never touches a held
 meeting; the 90-day rule; tenant defaults in a new plan; series edits; the
 fairness report; who sees which plan; working time validated against the
 tz database; the CLI."""
+import base64
 import datetime
 import json
 import os
@@ -748,7 +749,22 @@ try:
           "an amendment ending the grants ends the series (the annual one, not begun, on its"
           " first day) and cancels the %d meetings after it"
           " (%s)" % (planned, ends))
+    # The annual session would begin after the charter's end (a try-out: shown active "from
+    # 2027-03-01 to 2027-03-01" with no word of why it had no meeting).
+    notes = dict((x["kind"], x.get("note", "")) for x in must(
+        "GetCadence", {"distributorId": d_back}, admin)["series"])
+    check(notes == {"onboarding": "", "weekly": "", "monthly": "", "quarterly": "",
+                    "annual": "begins after the charter in force ends on 2026-08-31: no meetings"
+                              " unless an amendment extends its grants"},
+          "the series beginning after the charter's end says why it holds no meetings (%s)"
+          % notes)
+    hb = base64.b64decode(must("GetHandbook", {"distributorId": d_back}, admin)["content"])
+    check("180 minutes, begins after the charter in force ends on 2026-08-31" in
+          hb.decode(), "and so does the handbook, not 'from 2027-03-01 to 2027-03-01'")
     ends = amend("")
+    check(not any(x.get("note") for x in must("GetCadence", {"distributorId": d_back},
+                                                admin)["series"]),
+          "the grants open-ended again, no series has a note")
     check(ends.get("weekly", "") == "" and psql(later % (d_back, "scheduled")) == str(planned)
           and psql("SELECT count(*) FROM meetings WHERE distributor_id = %d AND status ="
                    " 'scheduled' AND status_reason <> ''" % d_back) == "0",
@@ -756,6 +772,32 @@ try:
     must("SetCadenceDefault", {"kind": "weekly", "reset": True}, admin)
     check(must("ListCadenceDefaults", {}, admin)["defaults"][1]["durationMinutes"] == 30,
           "reset to the built-in default")
+
+    # A charter activated on a Friday evening (a try-out: the first call went
+    # on Saturday, outside both sides' hours): the onboarding month starts on
+    # Monday, the first day with time inside both sides' hours ahead, its
+    # end still a month after the activation's day. Friday 3 April, 18:00 in
+    # Berlin, 23:00 in Ho Chi Minh City, which also works on Saturdays.
+    set_clock("2026-04-03T16:00:00Z")
+    d_fri = distributor(admin, "Hải Phòng Phụ tùng " + RUN, "Asia/Ho_Chi_Minh", "08:00",
+                        "17:00", HCM_DAYS)
+    must("ActivateCharter", {"id": charter(admin, d_fri, "VN-HP", "2026-04-03")}, admin)
+    onb = [s for s in must("GetCadence", {"distributorId": d_fri}, admin)["series"]
+           if s["kind"] == "onboarding"][0]
+    check((onb.get("startsOn"), onb.get("endsOn")) == ("2026-04-06", "2026-05-02"),
+          "activated on a Friday evening, onboarding starts on Monday, ends a month after the"
+          " activation (%s to %s)" % (onb.get("startsOn"), onb.get("endsOn")))
+    firsts = [r[0] for r in rows(
+        "SELECT to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM meetings"
+        " WHERE distributor_id = %d AND kind = 'onboarding' AND occurrence_no <= 2"
+        " ORDER BY occurrence_no" % d_fri)]
+    check(firsts == ["2026-04-06 07:00", "2026-04-09 07:00"],
+          "the first call on Monday at 09:00 in Berlin, 14:00 in Ho Chi Minh City, the second"
+          " on Thursday (%s)" % firsts)
+    bad = inside_both(d_fri, ["onboarding"], "Europe/Berlin", "09:00", "17:00", [1, 2, 3, 4, 5],
+                      "Asia/Ho_Chi_Minh", "08:00", "17:00", HCM_DAYS)
+    check(bad == [], "every onboarding call inside both sides' hours (%s)" % bad)
+    set_clock("2026-04-01T00:00:00Z")
 
     # ---------------- who sees which plan ----------------
     user(admin, "portal@kadenz.example", "ROLE_DISTRIBUTOR_USER", distributorId=d_jp)

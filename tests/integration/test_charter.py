@@ -663,6 +663,14 @@ code, out = call("AddCarveOut", {"charterId": cw, "carveOut": {
 check(code == "ALREADY_EXISTS" and out.get("message") == "this charter already carves out that"
       " account in TH, which holds TH-10, as \"Siam Fleet\"",
       "... and so is the account in a part of a region it is carved out in (%s %s)" % (code, out))
+# A legal form alone carved out no account at all (a try-out).
+for bare in ("JSC", "Co., Ltd.", "Công ty TNHH", "株式会社"):
+    code, out = call("AddCarveOut", {"charterId": cw, "carveOut": {"accountName": bare,
+                                                                    "region": "TH"}}, admin)
+    check(code == "INVALID_ARGUMENT" and out.get("message") == "invalid carveOut.accountName: "
+          "'%s' is only a legal form: give the account's name with it, as in 'Công ty TNHH"
+          " Minh Phát'" % bare, "a carve-out named %s alone is refused (%s %s)"
+          % (bare, code, out))
 # A grant of a line the product coverage leaves out: orders and reports for it would be refused.
 tu = must("AddCharterGrant", {"charterId": cw, "grant": {
     "region": "BN-TU", "productLineIds": [brk], "startsOn": "2027-01-01"}}, admin)["charter"]

@@ -204,6 +204,12 @@ check(rc == 4 and text(err) == "liaison: no distributor '--json'\n", "after --, 
 rc, out, err = run("distributor", "list", "--", "--help")
 check(rc == 2 and "unexpected argument '--help'" in text(err), "after --, --help is an argument "
       "too (%d %r)" % (rc, text(err)))
+check("after '--' every word is an argument, options go before it" in lines(err)[0],
+      "and the refusal says what '--' did (%r)" % lines(err)[0])
+rc, out, err = run("distributor", "show", "--", "--name", "Sài Gòn")
+check(rc == 2 and lines(err)[0].endswith("'--name' was taken as DISTRIBUTOR; after '--' every"
+                                         " word is an argument, options go before it"),
+      "an option meant, made a word by '--', is named so (%r)" % lines(err)[0])
 # A server that is not there, or whose CA is not given: the message says which setting helps.
 rc, out, err = run("health", env={"LIAISON_URL": DEAD_URL})
 check(rc == 6 and "Connection refused (is liaisond running there? --url or LIAISON_URL names "
