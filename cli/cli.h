@@ -489,6 +489,11 @@ bool cli_fold_equal(const char *a, const char *b);
 /* Whether needle is part of hay, in any case as cli_fold_equal compares ("" is part of any). */
 bool cli_fold_contains(const char *hay, const char *needle);
 
+/* As cli_fold_equal and cli_fold_contains, Latin letters also without their marks
+ * ("Nguyen Van An" for "Nguyễn Văn An", "dong a" for "Đông Á"). */
+bool cli_unmarked_equal(const char *a, const char *b);
+bool cli_unmarked_contains(const char *hay, const char *needle);
+
 /* "BRK,FLT" or "1,2" as a JSON array of ids; NULL with *rc set after saying why. */
 json_t *cli_resolve_list(struct cli *cli, enum cli_kind kind, const char *list, int *rc);
 
@@ -513,6 +518,9 @@ json_t *cli_days(const char *list);
 /* An enum option's value, as tables show it: lower case, a hyphen an underscore
  * ("At_Risk", "at-risk" -> "at_risk"). */
 json_t *cli_enum_string(const char *value);
+
+/* The same written into buf (cap bytes): buf, or value itself when it does not fit. */
+const char *cli_enum_word(const char *value, char *buf, size_t cap);
 
 /*
  * The saved session of a profile: ~/.config/liaison/session, or

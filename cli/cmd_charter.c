@@ -350,9 +350,124 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
     return charter_call(cli, "SetCharterTerms", req);
 }
 
-/* 'grant', 'grant add' and 'grant update': a grant's options, one table. */
+/*
+ * The grant item of distributor's draft: a new reference to it, or NULL
+ * with *rc set after saying why. 'charter grant update' starts from it.
+ */
+static json_t *draft_grant(struct cli *cli, const struct charter_ref *ref, const char *distributor,
+                           json_int_t item, int *rc)
+{
+    json_t *resp;
+    if ((*rc = cli_call(
+             cli, "GetCharter",
+             json_pack("{s:I,s:I}", "distributorId", ref->distributor, "version", ref->version),
+             &resp)))
+        return NULL;
+    json_t *found = NULL, *g;
+    size_t i;
+    json_array_foreach(json_object_get(json_object_get(resp, "charter"), "grants"), i, g)
+    {
+        if (cli_json_id(json_object_get(g, "id")) == item)
+            found = json_incref(g);
+    }
+    json_decref(resp);
+    if (!found) {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "the draft (version %lld) has no grant %lld: 'liaison charter show \"%s\" --draft' "
+                 "lists its grants (an amendment's draft holds copies under new ids)",
+                 (long long)ref->version, (long long)item, distributor);
+        cli_fail(cli, "NOT_FOUND", msg);
+        *rc = EXIT_NOT_FOUND;
+    }
+    return found;
+}
+
+/*
+ * 'grant update': the grant as it is, with what the options change. Only
+ * what is given changes: shortening a grant with --to alone once made it
+ * non-exclusive and for every line, the options left out taking their
+ * defaults (a try-out).
+ */
+static int ch_grant_update(struct cli *cli, int argc, char **argv)
+{
+    const char *region = NULL, *lines = NULL, *from = NULL, *to = NULL;
+    bool exclusive = false, not_exclusive = false, all_lines = false, open_ended = false;
+    const struct cli_opt opts[] = {
+        {"region", &region, NULL, false, "country (VN) or subdivision (VN-SG)"},
+        {"lines", &lines, NULL, false, "product lines, codes or ids", "productLineIds allLines"},
+        {"all-lines", NULL, &all_lines, false, "for every product line"},
+        {"exclusive", NULL, &exclusive, false, "make it exclusive"},
+        {"not-exclusive", NULL, &not_exclusive, false, "make it non-exclusive"},
+        {"from", &from, NULL, false, "first day, YYYY-MM-DD", "startsOn"},
+        {"to", &to, NULL, false, "last day, YYYY-MM-DD", "endsOn"},
+        {"open-ended", NULL, &open_ended, false, "no last day"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "charter grant update DISTRIBUTOR GRANT_ID [--region R] [--lines CODE,.. | --all-lines]\n"
+        "       [--exclusive | --not-exclusive] [--from DATE] [--to DATE | --open-ended]",
+        "Changes a grant of the distributor's draft in place (it keeps its id): what an\n"
+        "option gives changes, the rest stays as it is. 'charter show DISTRIBUTOR --draft'\n"
+        "lists the draft's grants and their ids.",
+        opts, 2, "charter grant update \"Saigon Auto Parts\" 7 --to 2027-06-30"};
+    const char *args[2] = {NULL, NULL};
+    int rc = cli_args_parse(&spec, argc, argv, args, 2);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    const char *both = lines && all_lines           ? "--lines and --all-lines"
+                       : exclusive && not_exclusive ? "--exclusive and --not-exclusive"
+                       : to && open_ended           ? "--to and --open-ended"
+                                                    : NULL;
+    if (both) {
+        fprintf(stderr, "liaison: %s say opposite things: give one\n", both);
+        return EXIT_USAGE;
+    }
+    if (!region && !lines && !all_lines && !exclusive && !not_exclusive && !from && !to &&
+        !open_ended) {
+        fprintf(stderr, "liaison: nothing to change: give what changes (--region, --lines, "
+                        "--all-lines, --exclusive, --not-exclusive, --from, --to, --open-ended)\n");
+        return EXIT_USAGE;
+    }
+    json_int_t item;
+    struct charter_ref ref;
+    json_t *l = NULL, *grant;
+    if ((rc = cli_parse_id(args[1], &item)) ||
+        (from && (rc = cli_parse_day(cli, "--from", "grant.startsOn", from, false))) ||
+        (to && (rc = cli_parse_day(cli, "--to", "grant.endsOn", to, false))) ||
+        (rc = charter_find(cli, args[0], 0, &ref)) ||
+        (lines && !(l = cli_resolve_list(cli, CLI_PRODUCT_LINE, lines, &rc))) ||
+        !(grant = draft_grant(cli, &ref, args[0], item, &rc))) {
+        json_decref(l);
+        return rc;
+    }
+    json_object_del(grant, "id");
+    json_object_del(grant, "productLineCodes");
+    if (region)
+        json_object_set_new(grant, "region", json_string(region));
+    if (l) {
+        json_object_set_new(grant, "allLines", json_false());
+        json_object_set_new(grant, "productLineIds", l);
+    } else if (all_lines) {
+        json_object_set_new(grant, "allLines", json_true());
+        json_object_set_new(grant, "productLineIds", json_array());
+    }
+    if (exclusive || not_exclusive)
+        json_object_set_new(grant, "exclusive", json_boolean(exclusive));
+    if (from)
+        json_object_set_new(grant, "startsOn", json_string(from));
+    if (to || open_ended)
+        json_object_set_new(grant, "endsOn", json_string(to ? to : ""));
+    return charter_item_call(
+        cli, "UpdateCharterGrant",
+        json_pack("{s:I,s:I,s:o}", "charterId", ref.id, "itemId", item, "grant", grant), "grants",
+        "id", item);
+}
+
+/* 'grant' and 'grant add'; 'grant update' changes one. */
 static int ch_grant(struct cli *cli, int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "update"))
+        return ch_grant_update(cli, argc - 1, argv + 1);
     const char *region = NULL, *lines = NULL, *from = NULL, *to = "";
     bool exclusive = false;
     const struct cli_opt opts[] = {
@@ -366,40 +481,29 @@ static int ch_grant(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec add = {
         "charter grant [add] DISTRIBUTOR --region R [--lines CODE,..] [--exclusive] --from DATE\n"
         "       [--to DATE]",
-        "Adds a territory grant to the distributor's draft.", opts, 1,
+        "Adds a territory grant to the distributor's draft ('charter grant update' changes\n"
+        "one).",
+        opts, 1,
         "charter grant \"Saigon Auto Parts\" --region VN --lines BRK --exclusive --from "
         "2026-01-01"};
-    const struct cli_command_spec update = {
-        "charter grant update DISTRIBUTOR GRANT_ID --region R [--lines CODE,..] [--exclusive]\n"
-        "       --from DATE [--to DATE]",
-        "Replaces a grant of the distributor's draft in place: it keeps its id.", opts, 2,
-        "charter grant update \"Saigon Auto Parts\" 7 --region VN-SG --lines BRK,FLT "
-        "--from 2026-01-01"};
-    bool updating = argc > 1 && !strcmp(argv[1], "update");
-    if (argc > 1 && (updating || !strcmp(argv[1], "add"))) {
+    if (argc > 1 && !strcmp(argv[1], "add")) {
         argc--;
         argv++;
     }
-    const char *args[2] = {NULL, NULL};
-    int rc = cli_args_parse(updating ? &update : &add, argc, argv, args, updating ? 2 : 1);
+    const char *arg = NULL;
+    int rc = cli_args_parse(&add, argc, argv, &arg, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t id, item = 0;
+    json_int_t id;
     json_t *l;
-    if ((updating && (rc = cli_parse_id(args[1], &item))) ||
-        (rc = cli_parse_day(cli, "--from", "grant.startsOn", from, false)) ||
+    if ((rc = cli_parse_day(cli, "--from", "grant.startsOn", from, false)) ||
         (*to && (rc = cli_parse_day(cli, "--to", "grant.endsOn", to, false))) ||
-        (rc = charter_of(cli, args[0], 0, &id)) ||
+        (rc = charter_of(cli, arg, 0, &id)) ||
         !(l = cli_resolve_list(cli, CLI_PRODUCT_LINE, lines ? lines : "", &rc)))
         return rc;
     json_t *grant =
         json_pack("{s:s,s:b,s:o,s:b,s:s,s:s}", "region", region, "allLines", lines == NULL,
                   "productLineIds", l, "exclusive", exclusive, "startsOn", from, "endsOn", to);
-    if (updating)
-        return charter_item_call(
-            cli, "UpdateCharterGrant",
-            json_pack("{s:I,s:I,s:o}", "charterId", id, "itemId", item, "grant", grant), "grants",
-            "id", item);
     return charter_item_call(cli, "AddCharterGrant",
                              json_pack("{s:I,s:o}", "charterId", id, "grant", grant), "grants",
                              NULL, 0);

@@ -116,10 +116,20 @@ static int escalation_call(struct cli *cli, const char *method, json_t *req)
     return EXIT_OK;
 }
 
+/* Whether contact c's name or e-mail is who, in any case, and with unmarked without marks. */
+static bool step_names(const json_t *c, const char *who, bool unmarked)
+{
+    const char *name = json_string_value(json_object_get(c, "name"));
+    const char *email = json_string_value(json_object_get(c, "email"));
+    return (name && (unmarked ? cli_unmarked_equal(name, who) : cli_fold_equal(name, who))) ||
+           (email && *email && cli_fold_equal(email, who));
+}
+
 /*
- * The id of the contact of contacts whose name or e-mail is who in any case: the one who has
- * not left among several, as a contact who left and one who replaced them may share a name.
- * 0 when none is; -1 after saying why when several are and none or more than one is current.
+ * The id of the contact of contacts whose name or e-mail is who in any case (a name also
+ * without its marks when none has it with them): the one who has not left among several, as
+ * a contact who left and one who replaced them may share a name. 0 when none is; -1 after
+ * saying why when several are and none or more than one is current.
  */
 static json_int_t step_contact_named(json_t *contacts, const char *who)
 {
@@ -127,12 +137,14 @@ static json_int_t step_contact_named(json_t *contacts, const char *who)
     int nfound = 0, ncurrent = 0;
     size_t i;
     json_t *c;
+    bool unmarked = true;
     json_array_foreach(contacts, i, c)
     {
-        const char *name = json_string_value(json_object_get(c, "name"));
-        const char *email = json_string_value(json_object_get(c, "email"));
-        if (!(name && cli_fold_equal(name, who)) &&
-            !(email && *email && cli_fold_equal(email, who)))
+        unmarked = unmarked && !step_names(c, who, false);
+    }
+    json_array_foreach(contacts, i, c)
+    {
+        if (!step_names(c, who, unmarked))
             continue;
         json_int_t id = cli_json_id(json_object_get(c, "id"));
         found = id;
@@ -151,9 +163,7 @@ static json_int_t step_contact_named(json_t *contacts, const char *who)
             nfound);
     json_array_foreach(contacts, i, c)
     {
-        const char *name = json_string_value(json_object_get(c, "name"));
-        const char *email = json_string_value(json_object_get(c, "email"));
-        if ((name && cli_fold_equal(name, who)) || (email && *email && cli_fold_equal(email, who)))
+        if (step_names(c, who, unmarked))
             fprintf(stderr, " %lld%s", (long long)cli_json_id(json_object_get(c, "id")),
                     json_object_get(c, "leftOn") ? " (left)" : "");
     }
@@ -212,6 +222,7 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
     /* A role no contact holds is skipped by requests until one does: said, not refused. */
     bool held = by_role;
     const json_t *part_of = NULL;
+    const char *unmarked_role = NULL; /* "giam doc" typed for a contact's "Giám đốc" */
     size_t i;
     json_t *c;
     json_array_foreach(contacts, i, c)
@@ -219,8 +230,14 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
         const char *role = json_string_value(json_object_get(c, "role"));
         const char *name = json_string_value(json_object_get(c, "name"));
         held = held || (role && cli_fold_equal(role, who));
-        if (!part_of && !json_object_get(c, "leftOn") && name && cli_fold_contains(name, who))
+        if (!unmarked_role && role && cli_unmarked_equal(role, who))
+            unmarked_role = role;
+        if (!part_of && !json_object_get(c, "leftOn") && name && cli_unmarked_contains(name, who))
             part_of = c;
+    }
+    if (!held && unmarked_role) {
+        json_object_set_new(step, "contactRole", json_string(unmarked_role));
+        held = true;
     }
     if (!held && part_of) {
         /* A contact's name is other users' text: escaped, as in every table. */
@@ -322,6 +339,8 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
     const char *args[2] = {NULL, NULL};
     if ((rc = cli_args_parse(&spec, argc, argv, args, 2)))
         return rc < 0 ? EXIT_OK : rc;
+    char severity_word[16]; /* "Critical" as "critical", as every enum option takes it */
+    severity = cli_enum_word(severity, severity_word, sizeof severity_word);
     const char *dist = is_default ? NULL : args[0];
     const char *verb = is_default ? args[0] : args[1];
     if ((!is_default && !dist) || (is_default && args[1]) || (verb && strcmp(verb, "set"))) {
@@ -409,6 +428,8 @@ static int esc_request(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    char severity_word[16];
+    severity = cli_enum_word(severity, severity_word, sizeof severity_word);
     json_int_t d;
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
@@ -498,6 +519,8 @@ static int esc_list(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(pending ? &spec_pending : &spec_list, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    char state_word[16];
+    state = cli_enum_word(state, state_word, sizeof state_word);
     json_int_t d = 0;
     if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;

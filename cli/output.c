@@ -662,15 +662,20 @@ json_t *cli_split(const char *list, bool as_ints)
     return arr;
 }
 
+const char *cli_enum_word(const char *value, char *buf, size_t cap)
+{
+    size_t i = 0;
+    /* "at-risk" as people write it: no value of this protocol has a hyphen. */
+    for (; value[i] && i + 1 < cap; i++)
+        buf[i] = value[i] == '-' ? '_' : (char)tolower((unsigned char)value[i]);
+    buf[i] = '\0';
+    return value[i] ? value : buf;
+}
+
 json_t *cli_enum_string(const char *value)
 {
     char buf[64];
-    size_t i = 0;
-    /* "at-risk" as people write it: no value of this protocol has a hyphen. */
-    for (; value[i] && i + 1 < sizeof buf; i++)
-        buf[i] = value[i] == '-' ? '_' : (char)tolower((unsigned char)value[i]);
-    buf[i] = '\0';
-    return json_string(value[i] ? value : buf);
+    return json_string(cli_enum_word(value, buf, sizeof buf));
 }
 
 /* A week day: 1..7, or a name ("mon", "Monday"), any case; 0 if neither. */

@@ -83,27 +83,83 @@ static uint32_t fold(uint32_t cp)
     return cp;
 }
 
-bool cli_fold_equal(const char *a, const char *b)
+/*
+ * The letter cp is without its marks, for the Latin letters of
+ * U+00C0..U+024F ('.': none or not a letter) and Vietnamese's Latin
+ * Extended Additional; cp itself elsewhere. "Nguyen Van An" is typed
+ * for "Nguyễn Văn An" on a keyboard without Vietnamese.
+ */
+static uint32_t unmark(uint32_t cp)
+{
+    static const char latin[] = "AAAAAAACEEEEIIIIDNOOOOO.OUUUUYTsaaaaaaaceeeeiiiidnooooo.ouuuuyty"
+                                "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIi..JjKkkLlLlLl."
+                                ".LlNnNnNn.NnOoOoOoOoRrRrRrSsSsSsSsTtTt..UuUuUuUuUuUuWwYyYZzZzZzs"
+                                "................................Oo.............Uu..............."
+                                ".............AaIiOoUuUuUuUuUu.AaAa....GgKkOoOo..j...Gg..NnAa...."
+                                "AaAaEeEeIiIiOoOoRrRrUuUuSsTt..Hh......AaEeOoOoOoOoYy............"
+                                "................";
+    if (cp >= 0xC0 && cp < 0xC0 + sizeof latin - 1)
+        return latin[cp - 0xC0] == '.' ? cp : (uint32_t)latin[cp - 0xC0];
+    /* U+1EA0..U+1EF9: runs of A, E, I, O, U and Y, capital and small alternating. */
+    static const struct {
+        uint32_t last;
+        char letter;
+    } runs[] = {{0x1EB7, 'a'}, {0x1EC7, 'e'}, {0x1ECB, 'i'},
+                {0x1EE3, 'o'}, {0x1EF1, 'u'}, {0x1EF9, 'y'}};
+    for (size_t i = 0; cp >= 0x1EA0 && i < sizeof runs / sizeof runs[0]; i++)
+        if (cp <= runs[i].last)
+            return cp & 1 ? (uint32_t)runs[i].letter : (uint32_t)runs[i].letter - 0x20;
+    return cp;
+}
+
+/* The next code point of *s folded, and without its marks when unmarked. */
+static uint32_t next_folded(const unsigned char **s, bool unmarked)
+{
+    uint32_t cp = utf8_next(s);
+    return fold(unmarked ? unmark(cp) : cp);
+}
+
+static bool equal(const char *a, const char *b, bool unmarked)
 {
     const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
     while (*p && *q)
-        if (fold(utf8_next(&p)) != fold(utf8_next(&q)))
+        if (next_folded(&p, unmarked) != next_folded(&q, unmarked))
             return false;
     return !*p && !*q;
 }
 
-bool cli_fold_contains(const char *hay, const char *needle)
+static bool contains(const char *hay, const char *needle, bool unmarked)
 {
     for (const unsigned char *h = (const unsigned char *)hay;; utf8_next(&h)) {
         const unsigned char *p = h, *q = (const unsigned char *)needle;
         bool same = true;
         while (*q && same)
-            same = *p && fold(utf8_next(&p)) == fold(utf8_next(&q));
+            same = *p && next_folded(&p, unmarked) == next_folded(&q, unmarked);
         if (same)
             return true;
         if (!*h)
             return false;
     }
+}
+
+bool cli_fold_equal(const char *a, const char *b)
+{
+    return equal(a, b, false);
+}
+
+bool cli_fold_contains(const char *hay, const char *needle)
+{
+    return contains(hay, needle, false);
+}
+
+bool cli_unmarked_equal(const char *a, const char *b)
+{
+    return equal(a, b, true);
+}
+
+bool cli_unmarked_contains(const char *hay, const char *needle)
+{
+    return contains(hay, needle, true);
 }
 
 json_int_t cli_json_id(const json_t *v)

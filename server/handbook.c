@@ -330,16 +330,18 @@ static void section_charter(struct page *p, const json_t *c)
      * must not read as signed. */
     fmt(p, "Version %lld, active", num(c, "version"));
     bool signers = json_array_size(json_object_get(c, "signatories")) > 0;
+    bool dated = *str(c, "signed_on");
+    /* Signatories without a date are who is to sign (an amendment's carried over). */
     if (signers) {
-        fixed(p, ", signed by ");
+        fixed(p, dated ? ", signed by " : "; its signatories are ");
         user_list(p, json_object_get(c, "signatories"), "");
     }
-    if (*str(c, "signed_on")) {
+    if (dated) {
         fixed(p, signers ? " on " : ", signed on ");
         user(p, str(c, "signed_on"));
     }
-    if (!signers && !*str(c, "signed_on"))
-        fixed(p, "; no signature is recorded");
+    if (!dated)
+        fixed(p, signers ? "; no signing date is recorded" : "; no signature is recorded");
     fixed(p, ".");
     para_end(p);
 

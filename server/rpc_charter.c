@@ -256,12 +256,18 @@ static struct db_stmt q_discard = {
 static struct db_stmt q_carve_out_add = {
     "INSERT INTO charter_carve_outs (tenant_id, charter_id, account_name, region, note)"
     " SELECT liaison_tenant(), $1::bigint, $2, $3, $4"
-    " FROM (SELECT (SELECT format('this charter already carves out that account %s, as \"%s\"',"
+    " FROM (SELECT (SELECT format('this charter already carves out that account %s, as \"%s\"%s',"
     "  CASE WHEN o.region = $3 THEN 'in that region' WHEN o.region = '' THEN 'everywhere'"
-    "  ELSE 'in ' || o.region || ', which holds ' || $3 END, o.account_name)"
+    "  WHEN $3 = '' OR liaison_region_contains($3, o.region) THEN 'in ' || o.region"
+    "  ELSE 'in ' || o.region || ', which holds ' || $3 END, o.account_name,"
+    /* A wider one beside it would leave two: it is widened by replacing it (a try-out). */
+    "  CASE WHEN o.region NOT IN ($3, '') AND ($3 = '' OR liaison_region_contains($3, o.region))"
+    "  THEN format(': to carve it out %s instead, remove that one (carve-out %s) first',"
+    "  CASE WHEN $3 = '' THEN 'everywhere' ELSE 'in ' || $3 END, o.id) ELSE '' END)"
     "  FROM charter_carve_outs o"
     "  WHERE o.tenant_id = liaison_tenant() AND o.charter_id = $1::bigint"
-    "  AND (o.region IN ($3, '') OR $3 <> '' AND liaison_region_contains(o.region, $3))"
+    "  AND (o.region IN ($3, '') OR $3 <> '' AND liaison_region_contains(o.region, $3)"
+    "  OR $3 = '' OR liaison_region_contains($3, o.region))"
     "  AND liaison_name_loose(o.account_name) = liaison_name_loose($2)"
     "  ORDER BY o.region = $3 DESC, o.id LIMIT 1) AS message) same"
     /* Only legal forms ("JSC", "Co., Ltd."): with a word after them, only the word stays. */

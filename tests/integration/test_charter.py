@@ -663,6 +663,13 @@ code, out = call("AddCarveOut", {"charterId": cw, "carveOut": {
 check(code == "ALREADY_EXISTS" and out.get("message") == "this charter already carves out that"
       " account in TH, which holds TH-10, as \"Siam Fleet\"",
       "... and so is the account in a part of a region it is carved out in (%s %s)" % (code, out))
+# One wider than one kept would leave two for one account (a try-out): refused, saying how.
+code, out = call("AddCarveOut", {"charterId": cw, "carveOut": {"accountName": "siam fleet"}},
+                 admin)
+check(code == "ALREADY_EXISTS" and out.get("message", "").startswith(
+    "this charter already carves out that account in TH, as \"Siam Fleet\": to carve it out"
+    " everywhere instead, remove that one (carve-out "),
+      "... and so is the account everywhere while it is carved out in TH (%s %s)" % (code, out))
 # A legal form alone carved out no account at all (a try-out).
 for bare in ("JSC", "Co., Ltd.", "Công ty TNHH", "株式会社"):
     code, out = call("AddCarveOut", {"charterId": cw, "carveOut": {"accountName": bare,

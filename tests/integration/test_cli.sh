@@ -447,12 +447,25 @@ g2=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ {print $1; exit}' "$out")
 check "charter grant update" 0 "$cli" charter grant update "Saigon Auto Parts" "$g2" --region VN --lines brk --exclusive --from 2026-01-01 --to 2030-12-31
 awk -v g="$g2" '/^GRANTS/{f=1; next} f && $1 == g && /2030-12-31/ && /yes/ {ok=1} END {exit !ok}' "$out" &&
   echo "ok - grant updated in place, keeping its id" || { echo "not ok - grant update"; sed 's/^/    /' "$out"; fail=1; }
+# Only what is given changes (a try-out: --to alone, with --region and --from it then needed,
+# made an exclusive grant of one line a non-exclusive one of every line).
+check "charter grant update --to alone" 0 "$cli" charter grant update "Saigon Auto Parts" "$g2" --to 2031-06-30
+awk -v g="$g2" '/^GRANTS/{f=1; next} f && $1 == g && $2 == "VN" && $3 == "no" && $4 == "BRK" && $5 == "yes" && $7 == "2031-06-30" {ok=1} END {exit !ok}' "$out" &&
+  echo "ok - the grant's region, line and exclusivity stay, its end moves" || { echo "not ok - grant update --to alone"; sed 's/^/    /' "$out"; fail=1; }
+check "charter grant update --not-exclusive --open-ended" 0 "$cli" charter grant update "Saigon Auto Parts" "$g2" --not-exclusive --open-ended
+awk -v g="$g2" '/^GRANTS/{f=1; next} f && $1 == g && $4 == "BRK" && $5 == "no" && $7 == "-" {ok=1} END {exit !ok}' "$out" &&
+  echo "ok - made non-exclusive and open-ended, its line kept" || { echo "not ok - grant update --not-exclusive --open-ended"; sed 's/^/    /' "$out"; fail=1; }
+check "charter grant update with nothing to change" 2 "$cli" charter grant update "Saigon Auto Parts" "$g2"
+contains "says what it takes" "$err" "nothing to change: give what changes (--region, --lines"
+check "charter grant update --exclusive --not-exclusive" 2 "$cli" charter grant update "Saigon Auto Parts" "$g2" --exclusive --not-exclusive
+contains "says they contradict" "$err" "--exclusive and --not-exclusive say opposite things"
+check "charter grant update back as it was" 0 "$cli" charter grant update "Saigon Auto Parts" "$g2" --exclusive --to 2030-12-31
 check "another grant" 0 "$cli" charter grant add "Saigon Auto Parts" --region VN-HN --lines FLT --from 2026-01-01
 g3=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ && /VN-HN/ {print $1; exit}' "$out")
 check "a grant updated into the same as another: refused" 5 "$cli" charter grant update "Saigon Auto Parts" "$g3" --region VN --lines BRK --exclusive --from 2026-01-01 --to 2030-12-31
 contains "the other grant is named" "$err" "grant $g2 of this charter already says the same"
 check "a grant that does not exist, updated into the same as another: not found" 4 "$cli" charter grant update "Saigon Auto Parts" 999999 --region VN --lines BRK --exclusive --from 2026-01-01 --to 2030-12-31
-contains "the missing grant is the error" "$err" "no such grant in this version of the charter"
+contains "the missing grant is the error" "$err" "has no grant 999999: 'liaison charter show \"Saigon Auto Parts\" --draft' lists its grants"
 check "ungrant the other grant" 0 "$cli" charter ungrant "Saigon Auto Parts" "$g3"
 check "charter check: the grant covers the commitment" 0 "$cli" charter check "Saigon Auto Parts"
 lacks "no commitment warning once covered" "$out" "warning: commitment for"

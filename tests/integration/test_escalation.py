@@ -284,6 +284,16 @@ try:
                     "low", "--step", "NGUYỄN VĂN AN:email:48", token=admin)
     check(code == "OK" and [s_.get("contactId") for s_ in out["protocols"][0]["steps"]] == [an],
           "a contact's whole name in capitals names the contact (%s %s)" % (code, out))
+    # Typed without its marks the name was a role no one held (a try-out), while 'action add
+    # --owner' and 'meeting add --attendee' found the contact; a severity in capitals too.
+    code, out = cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity",
+                    "LOW", "--step", "nguyen van an:email:48", token=admin)
+    check(code == "OK" and [s_.get("contactId") for s_ in out["protocols"][0]["steps"]] == [an],
+          "the whole name without its marks names the contact (%s %s)" % (code, out))
+    rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",
+                          "--severity", "low", "--step", "Nguyen Van:email:48", token=admin)
+    check(rc == 2 and "'Nguyen Van' is only part of contact 'Nguyễn Văn An'" in err,
+          "and a part of it without marks is refused as a part is (%d %s)" % (rc, err))
     cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity", "low", "--remove",
         token=admin)
     code, out = call("GetEscalationProtocol", {"distributorId": tk}, tk_user)

@@ -343,5 +343,17 @@ check(code == "OK", "one stored before 0187 is edited, its name kept (%s %s)" % 
 code, out = call("UpdateDistributor", {"id": old, "fields": {
     "name": "Nha phan phoi  Ha Noi 2", "country": "VN", "timeZone": "Asia/Bangkok"}}, admin)
 check(code == "OK", "... or renamed apart (%s)" % code)
+# Nor a comma or a space (a try-out, migration 0191); another legal form is another company.
+must("CreateDistributor", {"fields": {"name": "Siam Precision Co., Ltd.", "country": "TH",
+                                      "timeZone": "Asia/Bangkok"}}, admin)
+for spelled in ("Siam Precision Co.,Ltd.", "Siam Precision Co., Ltd", "SIAM-PRECISION CO LTD"):
+    code, out = call("CreateDistributor", {"fields": {"name": spelled, "country": "TH",
+                                                      "timeZone": "Asia/Bangkok"}}, admin)
+    check(code == "ALREADY_EXISTS" and "is named Siam Precision Co., Ltd. already"
+          in out.get("message", ""), "%r is refused naming the one kept (%s %s)"
+          % (spelled, code, out))
+code, out = call("CreateDistributor", {"fields": {"name": "Siam Precision PCL", "country": "TH",
+                                                  "timeZone": "Asia/Bangkok"}}, admin)
+check(code == "OK", "another legal form is another company (%s %s)" % (code, out))
 
 t.finish("names")

@@ -203,6 +203,25 @@ static void test_empty(void)
     CHECK(strstr(t.s, "Declared competing lines:") && !strstr(t.s, "against this commitment"));
     svg_text_free(&t);
     json_decref(unsigned_);
+    /* An amendment carries its signatories over, undated: they are to sign, not signed (a try-out).
+     */
+    json_t *to_sign = load(
+        "{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\":"
+        " {\"version\": 2, \"status\": \"active\", \"signed_on\": \"\","
+        " \"signatories\": [\"田中 太郎\", \"Lê Hoàng Phúc\"], \"grants\": []},"
+        " \"series\": [{\"title\": \"Annual\", \"kind\": \"annual\", \"duration_minutes\": 180,"
+        " \"starts_on\": \"2027-03-01\", \"ends_on\": \"2027-03-01\", \"status\": \"active\","
+        " \"note\": \"begins after the charter in force ends on 2026-08-31\"}],"
+        " \"escalation\": [], \"languages\": [], \"documents\": [], \"notes\": {},"
+        " \"charts\": {}}");
+    CHECK_EQ_INT(handbook_render(to_sign, HANDBOOK_MARKDOWN, &t), 0);
+    CHECK(strstr(t.s, "Version 2, active; its signatories are 田中 太郎, Lê Hoàng Phúc; no signing "
+                      "date is recorded."));
+    CHECK(!strstr(t.s, "signed by"));
+    CHECK(strstr(t.s, "180 minutes, begins after the charter in force ends on 2026-08-31") &&
+          !strstr(t.s, "from 2027-03-01"));
+    svg_text_free(&t);
+    json_decref(to_sign);
     json_t *differ = load("{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\": null,"
                           " \"series\": [], \"escalation\": [], \"languages\": [],"
                           " \"documents\": [], \"notes\": {}, \"charts\": {\"commitment_weeks\": 8,"
