@@ -373,10 +373,11 @@ static json_t *draft_grant(struct cli *cli, const struct charter_ref *ref, const
     json_decref(resp);
     if (!found) {
         char msg[512];
-        snprintf(msg, sizeof msg,
-                 "the draft (version %lld) has no grant %lld: 'liaison charter show \"%s\" --draft' "
-                 "lists its grants (an amendment's draft holds copies under new ids)",
-                 (long long)ref->version, (long long)item, distributor);
+        snprintf(
+            msg, sizeof msg,
+            "the draft (version %lld) has no grant %lld: 'liaison charter show \"%s\" --draft' "
+            "lists its grants (an amendment's draft holds copies under new ids)",
+            (long long)ref->version, (long long)item, distributor);
         cli_fail(cli, "NOT_FOUND", msg);
         *rc = EXIT_NOT_FOUND;
     }
