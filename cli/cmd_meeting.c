@@ -340,8 +340,32 @@ static void started_note(const struct cli *cli, const json_t *m)
 }
 
 /*
+ * A meeting added or moved outside either side's business hours (at night,
+ * on a day off) was made without a word while a start in the past was
+ * said (a try-out): said too, with the local start of each side it burdens.
+ */
+static void hours_note(const struct cli *cli, const json_t *m)
+{
+    json_int_t ex = json_integer_value(json_object_get(m, "exporterOutsideMinutes"));
+    json_int_t di = json_integer_value(json_object_get(m, "distributorOutsideMinutes"));
+    const char *ex_at = json_string_value(json_object_get(m, "exporterLocalStartsAt"));
+    const char *di_at = json_string_value(json_object_get(m, "localStartsAt"));
+    if (cli->set.json || cli->set.ids || (!ex && !di))
+        return;
+    fprintf(stderr, "liaison: note: it falls outside business hours:");
+    if (ex)
+        fprintf(stderr, " %lld min of the exporter's (it starts %s there)%s", (long long)ex,
+                ex_at ? ex_at : "-", di ? "," : "");
+    if (di)
+        fprintf(stderr, " %lld min of the distributor's (it starts %s there)", (long long)di,
+                di_at ? di_at : "-");
+    fputc('\n', stderr);
+}
+
+/*
  * Calls method and prints the meeting it answers with; placed: the call
- * just set its start (add, reschedule), which started_note says when past.
+ * just set its start (add, reschedule), which started_note says when past
+ * and hours_note when outside either side's hours.
  */
 static int meeting_call(struct cli *cli, const char *method, json_t *req, bool placed)
 {
@@ -351,8 +375,10 @@ static int meeting_call(struct cli *cli, const char *method, json_t *req, bool p
         return rc;
     json_t *m = json_object_get(resp, "meeting");
     meeting_print(cli, m);
-    if (placed)
+    if (placed) {
         started_note(cli, m);
+        hours_note(cli, m);
+    }
     json_decref(resp);
     return EXIT_OK;
 }

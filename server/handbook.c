@@ -521,9 +521,14 @@ static void section_cadence(struct page *p, const json_t *data)
             fixed(p, often);
         }
         fmt(p, "): %lld minutes, ", num(s, "duration_minutes"));
-        /* Migration 0190: one beginning after the charter's end said "from D to D, active". */
-        if (*str(s, "note")) {
-            user(p, str(s, "note"));
+        /*
+         * Migration 0190: one beginning after the charter's end (its first
+         * day its last, 0067) said "from D to D, active"; its note says why
+         * it holds nothing instead, another's follows its dates.
+         */
+        const char *note = str(s, "note");
+        if (*note && !strcmp(str(s, "starts_on"), str(s, "ends_on"))) {
+            user(p, note);
         } else {
             fixed(p, "from ");
             user(p, str(s, "starts_on"));
@@ -533,6 +538,10 @@ static void section_cadence(struct page *p, const json_t *data)
             }
             fixed(p, ", ");
             user(p, str(s, "status"));
+            if (*note) {
+                fixed(p, "; ");
+                user(p, note);
+            }
         }
         /* Migration 0140: who is expected at each occurrence, so both sides know. */
         const json_t *who = json_object_get(s, "attendees"), *one;

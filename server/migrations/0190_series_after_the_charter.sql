@@ -5,7 +5,9 @@
 -- day as its end, 0067) with no meeting and no word in `cadence show` or
 -- the handbook. A series now carries a note when it is active and begins
 -- after the charter in force ends: that it holds no meetings unless an
--- amendment extends the grants, and when the charter ends.
+-- amendment extends the grants, and when the charter ends; and when it
+-- ends after the charter (the onboarding month keeps its end, 0067), that
+-- it holds none after the charter's end.
 --
 -- Replaces liaison_cadence_series_json (0140) whole but for the note.
 
@@ -23,9 +25,13 @@ RETURNS json LANGUAGE sql STABLE AS $$
                                      AND m.status = 'scheduled'
                                      AND m.starts_at >= liaison_now()),
                'attendees', s.attendees,
-               'note', CASE WHEN s.status = 'active' AND charter.ends_on < s.starts_on
+               'note', CASE WHEN s.status <> 'active' THEN ''
+                            WHEN charter.ends_on < s.starts_on
                             THEN format('begins after the charter in force ends on %s: no'
                                         ' meetings unless an amendment extends its grants',
+                                        charter.ends_on)
+                            WHEN charter.ends_on < coalesce(s.ends_on, 'infinity')
+                            THEN format('no meetings after the charter in force ends on %s',
                                         charter.ends_on)
                             ELSE '' END)
            ORDER BY kk.rank, s.id), '[]')

@@ -797,6 +797,23 @@ try:
     bad = inside_both(d_fri, ["onboarding"], "Europe/Berlin", "09:00", "17:00", [1, 2, 3, 4, 5],
                       "Asia/Ho_Chi_Minh", "08:00", "17:00", HCM_DAYS)
     check(bad == [], "every onboarding call inside both sides' hours (%s)" % bad)
+    # Its grants ended inside the onboarding month (a try-out: the month still read "to
+    # 2026-05-02", the charter ending 2026-04-20): said, beside the dates.
+    draft = must("CreateCharterDraft", {"distributorId": d_fri}, admin)["charter"]
+    must("UpdateCharterGrant", {"charterId": draft["id"], "itemId": draft["grants"][0]["id"],
+                                "grant": {"region": "VN-HP", "allLines": True, "exclusive": False,
+                                          "startsOn": "2026-04-03", "endsOn": "2026-04-20"}},
+         admin)
+    must("ActivateCharter", {"id": draft["id"]}, admin)
+    notes = dict((x["kind"], x.get("note", "")) for x in must(
+        "GetCadence", {"distributorId": d_fri}, admin)["series"])
+    check(notes.get("onboarding") == "no meetings after the charter in force ends on 2026-04-20"
+          and notes.get("weekly", "").startswith("begins after the charter in force ends on"
+                                                 " 2026-04-20"),
+          "the onboarding month that outlasts the charter says so (%s)" % notes)
+    hb = base64.b64decode(must("GetHandbook", {"distributorId": d_fri}, admin)["content"])
+    check("from 2026-04-06 to 2026-05-02, active; no meetings after the charter in force ends on"
+          " 2026-04-20" in hb.decode(), "and so does the handbook, after its dates")
     set_clock("2026-04-01T00:00:00Z")
 
     # ---------------- who sees which plan ----------------
