@@ -350,6 +350,16 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
     return charter_call(cli, "SetCharterTerms", req);
 }
 
+/* An empty --lines was refused as "all lines, or at least one (not both)" (a try-out). */
+static int grant_lines_given(const char *lines)
+{
+    if (!lines || *lines)
+        return EXIT_OK;
+    fprintf(stderr, "liaison: --lines is empty: list product lines (BRK,FLT), or leave it out "
+                    "for every line\n");
+    return EXIT_USAGE;
+}
+
 /*
  * The grant item of distributor's draft: a new reference to it, or NULL
  * with *rc set after saying why. 'charter grant update' starts from it.
@@ -415,6 +425,8 @@ static int ch_grant_update(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if ((rc = grant_lines_given(lines)))
+        return rc;
     const char *both = lines && all_lines           ? "--lines and --all-lines"
                        : exclusive && not_exclusive ? "--exclusive and --not-exclusive"
                        : to && open_ended           ? "--to and --open-ended"
@@ -495,6 +507,8 @@ static int ch_grant(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&add, argc, argv, &arg, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if ((rc = grant_lines_given(lines)))
+        return rc;
     json_int_t id;
     json_t *l;
     if ((rc = cli_parse_day(cli, "--from", "grant.startsOn", from, false)) ||

@@ -460,6 +460,10 @@ contains "says what it takes" "$err" "nothing to change: give what changes (--re
 check "charter grant update --exclusive --not-exclusive" 2 "$cli" charter grant update "Saigon Auto Parts" "$g2" --exclusive --not-exclusive
 contains "says they contradict" "$err" "--exclusive and --not-exclusive say opposite things"
 check "charter grant update back as it was" 0 "$cli" charter grant update "Saigon Auto Parts" "$g2" --exclusive --to 2030-12-31
+check "charter grant --lines ''" 2 "$cli" charter grant add "Saigon Auto Parts" --region VN-HN --lines '' --from 2026-01-01
+contains "an empty --lines is said so" "$err" "--lines is empty: list product lines (BRK,FLT), or leave it out for every line"
+check "a grant ending before it starts" 2 "$cli" charter grant update "Saigon Auto Parts" "$g2" --to 2025-12-31
+contains "both days named" "$err" "invalid --to: 2025-12-31 is before the first day, 2026-01-01"
 check "another grant" 0 "$cli" charter grant add "Saigon Auto Parts" --region VN-HN --lines FLT --from 2026-01-01
 g3=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ && /VN-HN/ {print $1; exit}' "$out")
 check "a grant updated into the same as another: refused" 5 "$cli" charter grant update "Saigon Auto Parts" "$g3" --region VN --lines BRK --exclusive --from 2026-01-01 --to 2030-12-31
