@@ -7,7 +7,14 @@
 -- user's. A job's function now waits at most half a second for a lock,
 -- well inside deadlock_timeout (1 s by default): the scheduler gives way,
 -- the user's request goes on, and the job is due again a few seconds on
--- without the lost wait counting as one of its attempts.
+-- without the lost wait counting as one of its attempts (each such run is
+-- in job_runs, its error beginning "busy:"). And jobs are taken one at a
+-- time: the loop over a query locked them ten ahead as it fetched them,
+-- so a request rescheduling a job not yet run waited for the whole batch,
+-- long enough for its own deadlock check to come first. A job already run
+-- stays locked until the batch commits, so a request that reschedules it
+-- and holds what a later job of the batch needs can still meet that job;
+-- it waits at most half a second, and PostgreSQL ends the rarer cycle.
 --
 -- Replaces liaison_run_due_jobs (0026) whole but for that.
 
@@ -21,6 +28,8 @@ DECLARE
     started timestamptz;
     batch_started timestamptz := clock_timestamp();
     caller_lock_timeout text := current_setting('lock_timeout');
+    -- The batch is the jobs there when it began: one a job schedules at once waits for the next.
+    last_id bigint := (SELECT max(id) FROM public.jobs);
     err text;
     busy boolean;
     outcome text;
@@ -30,12 +39,16 @@ BEGIN
     more := false;
     PERFORM set_config('liaison.actor', 'scheduler', true),
             set_config('liaison.source', 'scheduler', true);
-    FOR j IN SELECT * FROM public.jobs WHERE done_at IS NULL AND run_at <= public.liaison_now()
-             ORDER BY run_at LIMIT p_limit FOR UPDATE SKIP LOCKED LOOP
+    LOOP
+        EXIT WHEN taken >= p_limit;
         IF clock_timestamp() - batch_started > make_interval(secs => p_budget_ms / 1000.0) THEN
             more := true;
             EXIT;
         END IF;
+        SELECT * INTO j FROM public.jobs
+         WHERE done_at IS NULL AND run_at <= public.liaison_now() AND id <= last_id
+         ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED;
+        EXIT WHEN NOT FOUND;
         taken := taken + 1;
         started := clock_timestamp();
         -- Done first: the function may schedule its own next run under the same key.

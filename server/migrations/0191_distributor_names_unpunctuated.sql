@@ -2,9 +2,10 @@
 -- Precision Co.,Ltd." and "Siam Precision Co., Ltd" were created beside
 -- "Siam Precision Co., Ltd.", since 0187 compared names without their
 -- marks but with their punctuation and spacing, and from then on "Siam"
--- named all three. Names are now compared without punctuation and white
--- space too (liaison_name_compact); a legal form still counts, so
--- "… Co., Ltd." and "… JSC" may still be two companies.
+-- named all three. Names are now compared without punctuation, symbols
+-- and white space too (liaison_name_compact: "A&B" and "AB", "A+ Parts"
+-- and "A Parts" are one name); a legal form still counts, so "… Co., Ltd."
+-- and "… JSC" may still be two companies.
 --
 -- Replaces liaison_distributor_name_apart (0187) whole but for that
 -- comparison, and its index; its trigger stays.
