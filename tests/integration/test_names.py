@@ -356,4 +356,27 @@ code, out = call("CreateDistributor", {"fields": {"name": "Siam Precision PCL", 
                                                   "timeZone": "Asia/Bangkok"}}, admin)
 check(code == "OK", "another legal form is another company (%s %s)" % (code, out))
 
+# Two product lines of one name were created without a word (a try-out, migration 0192), and
+# '--lines NAME' was ambiguous from then on: refused in any case, marks, width or spacing.
+for line_code, spelled in (("OIL2", "LOC DAU"), ("OIL3", "Lọc  dầu."), ("BRK2", "brake-pads")):
+    code, out = call("CreateProductLine", {"code": line_code, "name": spelled}, admin)
+    check(code == "ALREADY_EXISTS" and "could not be told apart" in out.get("message", ""),
+          "product line %r is refused naming the one kept (%s %s)" % (spelled, code, out))
+must("CreateProductLine", {"code": "JP1", "name": "ブレーキパッド"}, admin)
+code, out = call("CreateProductLine", {"code": "JP2", "name": "ﾌﾞﾚｰｷﾊﾟｯﾄﾞ"}, admin)
+check(code == "ALREADY_EXISTS" and "JP1" in out.get("message", ""),
+      "a half-width katakana name is the full-width one (%s %s)" % (code, out))
+# A retired line's name may be taken again; the retired one is then not reinstated.
+old_line = must("CreateProductLine", {"code": "OLD", "name": "Phanh cũ"}, admin)["productLine"]
+must("RetireProductLine", {"id": old_line["id"]}, admin)
+new_line = must("CreateProductLine", {"code": "NEW", "name": "phanh cu"}, admin)["productLine"]
+code, out = call("ReinstateProductLine", {"id": old_line["id"]}, admin)
+check(code == "ALREADY_EXISTS" and "before OLD is reinstated" in out.get("message", ""),
+      "a retired line whose name was taken again is not reinstated (%s %s)" % (code, out))
+must("UpdateProductLine", {"id": new_line["id"], "name": "Phanh mới"}, admin)
+must("ReinstateProductLine", {"id": old_line["id"]}, admin)
+got = names("ListProductLines", {"name": "phanh"}, "productLines", admin, "code")
+check(got == ["NEW", "OLD"], "... until the other is renamed (%s)" % got)
+must("UpdateProductLine", {"id": brk, "name": "Brake pads"}, admin)
+
 t.finish("names")
