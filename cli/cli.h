@@ -499,6 +499,8 @@ json_t *cli_resolve_list(struct cli *cli, enum cli_kind kind, const char *list, 
 
 /* A whole number from 0 to max, or EXIT_USAGE after saying so of name ("--moq", "YEAR"). */
 int cli_parse_uint(const char *name, const char *s, long max, json_int_t *out);
+/* cli_parse_uint() for an amount of minor units; a decimal is told what minor units are. */
+int cli_parse_minor(const char *name, const char *s, long max, json_int_t *out);
 /* cli_parse_uint() from min instead of 0. */
 int cli_parse_range(const char *name, const char *s, long min, long max, json_int_t *out);
 

@@ -71,6 +71,20 @@ int cli_parse_uint(const char *name, const char *s, long max, json_int_t *out)
     return cli_parse_range(name, s, 0, max, out);
 }
 
+int cli_parse_minor(const char *name, const char *s, long max, json_int_t *out)
+{
+    /* "12500.50" is someone writing dollars where cents are asked for: say so, not only "a
+     * whole number", or the next try is 12500, a hundredth of what was meant. */
+    if (strpbrk(s, ".,") && strspn(s, "0123456789.,") == strlen(s)) {
+        fprintf(stderr,
+                "liaison: %s is in the currency's minor units, a whole number: 12500.50 USD is "
+                "1250050 (cents), 1250000 VND or JPY is 1250000 (they have none)\n",
+                name);
+        return EXIT_USAGE;
+    }
+    return cli_parse_uint(name, s, max, out);
+}
+
 static int line_create(struct cli *cli, int argc, char **argv)
 {
     const char *code = NULL, *name = NULL;

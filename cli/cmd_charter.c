@@ -804,6 +804,19 @@ static int ch_check(struct cli *cli, int argc, char **argv)
     return n ? EXIT_CONFLICT : EXIT_OK;
 }
 
+/* Each string of list on a line of its own on standard error, after prefix. */
+static void stderr_lines(const json_t *list, const char *prefix)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(list, i, w)
+    {
+        fputs(prefix, stderr);
+        output_escaped(stderr, json_string_value(w) ? json_string_value(w) : "");
+        fputc('\n', stderr);
+    }
+}
+
 static int ch_activate(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
@@ -812,7 +825,8 @@ static int ch_activate(struct cli *cli, int argc, char **argv)
         "Activates the distributor's draft; the version it amends is superseded. Refused,\n"
         "with every conflict listed, when an exclusive grant overlaps another distributor's\n"
         "grant. What 'charter check' warns of does not stop it: each warning is repeated\n"
-        "on standard error.",
+        "on standard error, and then what the activation set going (the distributor's\n"
+        "status, meetings moved or cancelled, meetings scheduled ahead).",
         opts, 1, "charter activate \"Saigon Auto Parts\""};
     json_int_t id;
     int rc = draft_of(cli, &spec, argc, argv, &id);
@@ -824,14 +838,8 @@ static int ch_activate(struct cli *cli, int argc, char **argv)
         return rc;
     charter_print(cli, json_object_get(resp, "charter"));
     /* On standard error: what --json and --output ids print stays the charter alone. */
-    size_t i;
-    json_t *w;
-    json_array_foreach(json_object_get(resp, "warnings"), i, w)
-    {
-        fputs("liaison: warning: ", stderr);
-        output_escaped(stderr, json_string_value(w) ? json_string_value(w) : "");
-        fputc('\n', stderr);
-    }
+    stderr_lines(json_object_get(resp, "warnings"), "liaison: warning: ");
+    stderr_lines(json_object_get(resp, "notes"), "liaison: ");
     json_decref(resp);
     return EXIT_OK;
 }

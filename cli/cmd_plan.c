@@ -131,7 +131,7 @@ static json_t *goal_arg(struct cli *cli, const char *arg, int *rc)
         return NULL;
     /* The line names the bad part; the usage line after it would only repeat the rest. */
     if (cli_parse_uint("--goal UNITS", part[2], PLAN_MAX_AMOUNT, &units) ||
-        (n == 5 && cli_parse_uint("--goal REVENUE", part[3], PLAN_MAX_AMOUNT, &revenue))) {
+        (n == 5 && cli_parse_minor("--goal REVENUE", part[3], PLAN_MAX_AMOUNT, &revenue))) {
         *rc = EXIT_USAGE;
         return NULL;
     }

@@ -811,14 +811,14 @@ static int target_set(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, l, u = 0, m = 0;
-    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &d)) ||
-        (rc = cli_resolve(cli, CLI_PRODUCT_LINE, args[1], 0, &l)))
-        return rc;
-    if ((units && !whole(units, &u)) || (revenue && !whole(revenue, &m))) {
-        fprintf(stderr, "liaison: --%s must be a whole number\n",
-                units && !whole(units, &u) ? "units" : "revenue");
+    if (units && !whole(units, &u)) {
+        fprintf(stderr, "liaison: --units must be a whole number\n");
         return EXIT_USAGE;
     }
+    if ((revenue && (rc = cli_parse_minor("--revenue", revenue, 9000000000000000000L, &m))) ||
+        (rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &d)) ||
+        (rc = cli_resolve(cli, CLI_PRODUCT_LINE, args[1], 0, &l)))
+        return rc;
     return target_show(cli, "SetTarget",
                        json_pack("{s:I,s:I,s:s,s:I,s:I,s:s}", "distributorId", d, "productLineId",
                                  l, "period", args[2], "units", u, "revenueMinor", m, "currency",

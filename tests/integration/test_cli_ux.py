@@ -358,6 +358,17 @@ check(rc == 2 and "--days" in text(err) and len(lines(err)) == 1, "bad --days na
 rc, out, err = run("crm", "settings", "--protection-days", "-5")
 check(rc == 2 and text(err) == "liaison: --protection-days must be a whole number from 1 to 3650\n",
       "a number out of range names its option once, with two dashes (%r)" % text(err))
+# An amount typed in major units was "must be a whole number", and the next try, 12500 for
+# 12,500.00 USD, a hundredth of it: the minor units are explained, before any call.
+for args in (("lead", "register", "--account", "Công ty Bình Minh", "--country", "VN",
+              "--title", "x", "--currency", "USD", "--value", "12500.50"),
+             ("lead", "update", "7", "--value", "12,5"),
+             ("target", "set", "Nowhere", "BRK", "2027-Q1", "--revenue", "1.5",
+              "--currency", "USD")):
+    rc, out, err = run(*args)
+    check(rc == 2 and "is in the currency's minor units, a whole number: 12500.50 USD is 1250050"
+          in text(err) and len(lines(err)) == 1,
+          "%s %s: a decimal amount is told the minor units (%r)" % (args[0], args[-1], text(err)))
 rc, out, err = run("--idempotency-key", "", "distributor", "create", "--name", "K",
                    "--country", "VN", "--time-zone", "UTC")
 check(rc == 2 and text(err) == "liaison: --idempotency-key: 1 to 255 bytes\n",
