@@ -352,9 +352,10 @@ static struct db_stmt q_activate = {
     " AND NOT EXISTS (SELECT 1 FROM liaison_charter_conflicts(c.id))"
     " AND EXISTS (SELECT 1 FROM charter_grants g WHERE g.tenant_id = c.tenant_id"
     " AND g.charter_id = c.id)"
-    " RETURNING c.id, liaison_audit('charter.activate', 'charter', c.id::text),"
-    /* A first activation starts onboarding and plans the cadence (0016). */
-    " liaison_cadence_activated(c.distributor_id)",
+    " RETURNING c.id AS _id, liaison_audit('charter.activate', 'charter', c.id::text) AS _audit,"
+    /* A first activation starts onboarding and plans the cadence (0016); what it did, said
+     * (0193). */
+    " liaison_charter_activated(c.distributor_id) AS notes",
     1, 0};
 
 /* ---- history ---- */
@@ -806,9 +807,13 @@ static void activate_done(struct db_txn *txn, int code, const char *detail)
     }
     Liaison__V1__Charter charter = LIAISON__V1__CHARTER__INIT;
     Liaison__V1__CheckCharterResponse found = LIAISON__V1__CHECK_CHARTER_RESPONSE__INIT;
+    Liaison__V1__CharterResponse out = LIAISON__V1__CHARTER_RESPONSE__INIT;
+    bool activated = PQntuples(txn->results[at->activate]) == 1;
     char err[256];
     if (exec_fill(&r->arena, row, 0, &charter.base, err, sizeof err) < 0 ||
-        exec_fill(&r->arena, txn->results[at->conflicts], 0, &found.base, err, sizeof err) < 0) {
+        exec_fill(&r->arena, txn->results[at->conflicts], 0, &found.base, err, sizeof err) < 0 ||
+        (activated &&
+         exec_fill(&r->arena, txn->results[at->activate], 0, &out.base, err, sizeof err) < 0)) {
         if (r->arena.failed) {
             request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
             return;
@@ -817,8 +822,7 @@ static void activate_done(struct db_txn *txn, int code, const char *detail)
         request_fail(r, LIAISON__V1__CODE__INTERNAL, "internal error");
         return;
     }
-    if (PQntuples(txn->results[at->activate]) == 1) {
-        Liaison__V1__CharterResponse out = LIAISON__V1__CHARTER_RESPONSE__INIT;
+    if (activated) {
         out.charter = &charter;
         /* Activation goes ahead on warnings; whoever activates still hears them once. */
         out.n_warnings = found.n_warnings;

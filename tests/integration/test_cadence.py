@@ -14,6 +14,7 @@ import base64
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -288,8 +289,12 @@ try:
     must("SetTenantWorkingTime", {"workingTime": BERLIN}, admin)
     must("PlanCadence", {"distributorId": d_vn}, admin)
     restored = meetings(d_vn)
-    must("ActivateCharter", {"id": must("CreateCharterDraft", {"distributorId": d_vn},
-                                        admin)["charter"]["id"]}, admin)
+    said = must("ActivateCharter", {"id": must("CreateCharterDraft", {"distributorId": d_vn},
+                                               admin)["charter"]["id"]}, admin).get("notes", [])
+    ahead = psql("SELECT count(*) FROM meetings WHERE distributor_id = %d AND status ="
+                 " 'scheduled' AND starts_at > liaison_now()" % d_vn)
+    check(said == ["%s meetings are scheduled ahead (cadence show lists the plan)" % ahead],
+          "an amendment changing nothing says only what is scheduled ahead (%s)" % said)
     check(meetings(d_vn) == restored
           and psql("SELECT count(*) FROM meeting_series WHERE distributor_id = %d" % d_vn) == "5"
           and psql("SELECT count(*) FROM audit_log WHERE action = 'distributor.status.onboarding'"
@@ -727,13 +732,15 @@ try:
     # with it and their meetings after it are cancelled; one that makes them
     # open-ended again brings the meetings back.
 
+    said = []  # what the last activation said it did (CharterResponse.notes)
+
     def amend(end):
         draft = must("CreateCharterDraft", {"distributorId": d_back}, admin)["charter"]
         grant = draft["grants"][0]
         must("UpdateCharterGrant", {"charterId": draft["id"], "itemId": grant["id"], "grant": {
             "region": "VN-DN", "allLines": True, "exclusive": False, "startsOn": "2025-10-01",
             "endsOn": end}}, admin)
-        must("ActivateCharter", {"id": draft["id"]}, admin)
+        said[:] = must("ActivateCharter", {"id": draft["id"]}, admin).get("notes", [])
         return dict((x["kind"], x.get("endsOn", "")) for x in must(
             "GetCadence", {"distributorId": d_back}, admin)["series"])
 
@@ -749,6 +756,11 @@ try:
           "an amendment ending the grants ends the series (the annual one, not begun, on its"
           " first day) and cancels the %d meetings after it"
           " (%s)" % (planned, ends))
+    cut = re.fullmatch(r"(\d+) meetings cancelled to follow this version's dates", said[0]
+                       if said else "")
+    check(cut and int(cut.group(1)) >= planned and len(said) == 2
+          and said[1].endswith("scheduled ahead (cadence show lists the plan)"),
+          "... and its activation says how many it cancelled (%s)" % said)
     # The annual session would begin after the charter's end (a try-out: shown active "from
     # 2027-03-01 to 2027-03-01" with no word of why it had no meeting).
     notes = dict((x["kind"], x.get("note", "")) for x in must(

@@ -9,6 +9,7 @@ field, distributor status transitions, the distributor portal's view, and
 two conflicting activations raced against each other."""
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -196,6 +197,11 @@ v1_warns = out.get("warnings", [])
 out = must("ActivateCharter", {"id": cid}, admin)
 ch = out["charter"]
 check(ch["status"] == "active" and ch["activatedBy"].startswith("user:"), "charter activated")
+notes = out.get("notes", [])
+check(len(notes) == 1 and re.fullmatch(r"\d+ meetings are scheduled ahead \(cadence show lists "
+                                       r"the plan\)", notes[0]),
+      "a first activation of an active distributor says how many meetings it planned (%s)"
+      % notes)
 check(out.get("warnings", []) == v1_warns and len(v1_warns) == 1
       and "Bosch" in v1_warns[0], "activation answers the check's warnings, a signed version's"
       " without one of signing (%s)" % out.get("warnings"))
@@ -603,6 +609,17 @@ code, out = call("ListCharterVersions", {"distributorId": d_old["id"]}, admin)
 check(code == "OK" and [v["status"] for v in out["versions"]] == ["terminated"],
       "... and nothing half-made was left (%s)" % out)
 
+# A distributor set to onboarding by hand begins its onboarding period with its first charter.
+d_ob = must("CreateDistributor", {"fields": dict(VN, name="Malé Onboard Parts", country="MV",
+                                                 timeZone="Indian/Maldives")}, admin)["distributor"]
+must("SetDistributorStatus", {"id": d_ob["id"], "status": "onboarding"}, admin)
+c_ob = must("CreateCharterDraft", {"distributorId": d_ob["id"]}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": c_ob, "grant": {
+    "region": "MV", "productLineIds": [eng], "startsOn": "2031-01-01"}}, admin)
+notes = must("ActivateCharter", {"id": c_ob}, admin).get("notes", [])
+check(notes[:1] == ["the distributor's onboarding period begins"] and len(notes) == 2,
+      "... its status unchanged, the activation says the onboarding period begins (%s)" % notes)
+
 # ---------------- one draft, updated grants, warnings ----------------
 dw = must("CreateDistributor", {"fields": dict(VN, name="Bandar Brakes", country="BN",
                                                timeZone="Asia/Brunei")}, admin)["distributor"]
@@ -735,11 +752,18 @@ check(code == "INVALID_ARGUMENT", "an update naming no live line is refused (%s)
 # The CLI's activate said nothing of what check warns of (a try-out).
 p = subprocess.run([CLI, "--token", admin, "charter", "activate", str(dw["id"])],
                    capture_output=True, text=True, env=ENV, timeout=60)
+said = p.stderr.splitlines()
 check(p.returncode == 0 and "status             active" in p.stdout
-      and p.stderr == "liaison: warning: competing line BRK of Bosch is declared, but this"
-      " charter does not allow competing lines\n",
+      and said[:1] == ["liaison: warning: competing line BRK of Bosch is declared, but this"
+                       " charter does not allow competing lines"],
       "charter activate prints the charter and each warning on standard error (%s %r %r)"
       % (p.returncode, p.stdout[-200:], p.stderr))
+# ... and nothing of what the activation set going (a try-out): after the warnings, each
+# effect, in a line of its own; the status moved as a first charter's activation moves it.
+check(said[1:2] == ["liaison: the distributor's status moved from prospect to onboarding"]
+      and re.fullmatch(r"liaison: \d+ meetings are scheduled ahead \(cadence show lists the "
+                       r"plan\)", said[-1] if said else "") and len(said) == 3,
+      "... then the status moved and the meetings planned (%r)" % said)
 code, out = call("UpdateCharterGrant", {"charterId": cw, "itemId": gw, "grant": {
     "region": "BN", "allLines": True, "startsOn": "2027-01-01"}}, admin)
 check(code == "FAILED_PRECONDITION", "an active charter's grant is not updated (%s)" % code)
