@@ -7,6 +7,7 @@ with the conflict listed, and succeeds once the first charter is amended to
 drop that line. History shows both versions. Also: validation of every
 field, distributor status transitions, the distributor portal's view, and
 two conflicting activations raced against each other."""
+import datetime
 import json
 import os
 import re
@@ -619,6 +620,23 @@ must("AddCharterGrant", {"charterId": c_ob, "grant": {
 notes = must("ActivateCharter", {"id": c_ob}, admin).get("notes", [])
 check(notes[:1] == ["the distributor's onboarding period begins"] and len(notes) == 2,
       "... its status unchanged, the activation says the onboarding period begins (%s)" % notes)
+
+# A first charter whose grants all end inside the 90 days of onboarding was activated without a
+# word, leaving the distributor onboarding to its end (a try-out): check warns, with the day.
+soon = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+d_sh = must("CreateDistributor", {"fields": dict(VN, name="Addu Short Parts", country="MV",
+                                                 timeZone="Indian/Maldives")}, admin)["distributor"]
+c_sh = must("CreateCharterDraft", {"distributorId": d_sh["id"]}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": c_sh, "grant": {
+    "region": "MV", "allLines": True, "startsOn": "2026-01-01", "endsOn": soon}}, admin)
+warns = must("CheckCharter", {"id": c_sh}, admin).get("warnings", [])
+check(any(x.startswith("the grants end on %s, inside the distributor's 90 days of onboarding (to "
+                       % soon) and x.endswith("extend a grant, or leave one open-ended")
+          for x in warns), "a charter ending inside the onboarding is warned of (%s)" % warns)
+must("AddCharterGrant", {"charterId": c_sh, "grant": {
+    "region": "MV", "allLines": True, "startsOn": "2026-01-01", "endsOn": "2030-12-31"}}, admin)
+warns = must("CheckCharter", {"id": c_sh}, admin).get("warnings", [])
+check(not any("onboarding" in x for x in warns), "... not one with a grant after it (%s)" % warns)
 
 # ---------------- one draft, updated grants, warnings ----------------
 dw = must("CreateDistributor", {"fields": dict(VN, name="Bandar Brakes", country="BN",

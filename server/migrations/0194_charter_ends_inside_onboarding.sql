@@ -1,0 +1,94 @@
+-- An amendment that ends the relationship inside the 90 days of
+-- onboarding was activated without a word (found in a try-out): the
+-- distributor can become active only after 90 days of onboarding (0016),
+-- so a charter whose grants all end before then leaves it onboarding to the
+-- end. Warning 8 says so, in 'charter check' and on activation, with both
+-- days in the tenant's time zone; for a first charter the onboarding is
+-- counted from now, as its activation would begin it. Replaces
+-- liaison_charter_warnings (0151) whole but for that warning.
+
+CREATE OR REPLACE FUNCTION liaison_charter_warnings(p_charter bigint)
+RETURNS SETOF text LANGUAGE sql STABLE AS $$
+    SELECT w FROM (
+        SELECT 1 AS k, m.id, format('commitment for product line %s: no grant of this charter'
+                                    ' covers it', l.code) AS w
+          FROM charter_commitments m
+          JOIN product_lines l ON l.tenant_id = m.tenant_id AND l.id = m.product_line_id
+         WHERE m.tenant_id = liaison_tenant() AND m.charter_id = p_charter
+           AND NOT liaison_charter_grants_line(p_charter, l.id)
+        UNION ALL
+        SELECT 2, k.id, format('competing line %s of %s: product line %s is not granted by this'
+                               ' charter', k.line, k.competitor, l.code)
+          FROM charter_competing_lines k
+          JOIN product_lines l ON l.tenant_id = k.tenant_id
+               AND (lower(l.code) = lower(k.line) OR lower(l.name) = lower(k.line))
+         WHERE k.tenant_id = liaison_tenant() AND k.charter_id = p_charter
+           AND NOT liaison_charter_grants_line(p_charter, l.id)
+        UNION ALL
+        SELECT 3, k.id, format('competing line %s of %s is declared, but this charter does not'
+                               ' allow competing lines', k.line, k.competitor)
+          FROM charter_competing_lines k
+          JOIN charters c ON c.tenant_id = k.tenant_id AND c.id = k.charter_id
+         WHERE k.tenant_id = liaison_tenant() AND k.charter_id = p_charter
+           AND NOT c.competing_allowed
+        UNION ALL
+        SELECT 4, o.id, format('carve-out %s in %s: no grant of this charter holds that region',
+                               o.account_name, o.region)
+          FROM charter_carve_outs o
+         WHERE o.tenant_id = liaison_tenant() AND o.charter_id = p_charter AND o.region <> ''
+           AND NOT EXISTS (SELECT 1 FROM charter_grants g
+                            WHERE g.tenant_id = o.tenant_id AND g.charter_id = o.charter_id
+                              AND liaison_regions_overlap(g.region, o.region))
+        UNION ALL
+        SELECT 5, g.id, format('grant of %s in %s: the charter''s product coverage leaves that'
+                               ' line out, so its orders and reports will be refused',
+                               l.code, g.region)
+          FROM charter_grants g
+          JOIN charters c ON c.tenant_id = g.tenant_id AND c.id = g.charter_id
+          JOIN product_lines l ON l.tenant_id = g.tenant_id AND l.id = ANY (g.line_ids)
+         WHERE g.tenant_id = liaison_tenant() AND g.charter_id = p_charter
+           AND NOT g.all_lines AND NOT c.full_coverage
+           AND NOT l.id = ANY (c.covered_line_ids)
+        UNION ALL
+        SELECT 6, m.id, format('commitment for product line %s: the charter''s product coverage'
+                               ' leaves that line out (remove the commitment, or cover the line)',
+                               l.code)
+          FROM charter_commitments m
+          JOIN charters c ON c.tenant_id = m.tenant_id AND c.id = m.charter_id
+          JOIN product_lines l ON l.tenant_id = m.tenant_id AND l.id = m.product_line_id
+         WHERE m.tenant_id = liaison_tenant() AND m.charter_id = p_charter
+           AND NOT c.full_coverage AND NOT l.id = ANY (c.covered_line_ids)
+        UNION ALL
+        SELECT 7, c.id, format('no signing date: version %s was signed on %s%s; record the day'
+                               ' this version is signed', p.version, p.signed_on,
+                               CASE WHEN cardinality(p.signatories) > 0
+                                    THEN ' by ' || array_to_string(p.signatories, ', ') END)
+          FROM charters c
+          CROSS JOIN LATERAL (SELECT v.version, v.signed_on, v.signatories FROM charters v
+                               WHERE v.tenant_id = c.tenant_id
+                                 AND v.distributor_id = c.distributor_id
+                                 AND v.version < c.version AND v.status <> 'draft'
+                               ORDER BY v.version DESC LIMIT 1) p
+         WHERE c.tenant_id = liaison_tenant() AND c.id = p_charter AND c.status = 'draft'
+           AND c.signed_on IS NULL AND p.signed_on IS NOT NULL
+        UNION ALL
+        SELECT 8, c.id, format('the grants end on %s, inside the distributor''s 90 days of'
+                               ' onboarding (to %s): it cannot become active while this version'
+                               ' is in force; extend a grant, or leave one open-ended',
+                               (e.ends_at AT TIME ZONE e.zone)::date - 1,
+                               (e.onboarding_ends_at AT TIME ZONE e.zone)::date)
+          FROM charters c
+          JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id
+          JOIN tenants t ON t.id = c.tenant_id
+          CROSS JOIN LATERAL (
+              SELECT liaison_charter_ends_at(c.id) AS ends_at,
+                     coalesce(nullif(t.time_zone, ''), 'UTC') AS zone,
+                     -- A first charter's activation begins the onboarding now (0016).
+                     CASE WHEN d.onboarding_started_at IS NOT NULL
+                          THEN d.onboarding_started_at
+                          WHEN d.status IN ('prospect', 'onboarding') THEN liaison_now()
+                     END + interval '90 days' AS onboarding_ends_at) e
+         WHERE c.tenant_id = liaison_tenant() AND c.id = p_charter AND c.status = 'draft'
+           AND e.ends_at < e.onboarding_ends_at
+    ) x ORDER BY k, id
+$$;
