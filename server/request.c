@@ -919,6 +919,14 @@ bool request_check_time(struct request *r, const char *field, const char *text, 
     return false;
 }
 
+bool request_check_range(struct request *r, const char *to_field, const char *from, const char *to)
+{
+    if (!from[0] || !to[0] || request_time_utc(to) >= request_time_utc(from))
+        return true;
+    request_fail_field(r, to_field, "must not be before the start of the range");
+    return false;
+}
+
 /*
  * Bytes of white space at s: ASCII, no-break (U+00A0), Ogham (U+1680), the
  * typographic spaces U+2000 to U+200A, narrow no-break (U+202F), medium

@@ -353,6 +353,13 @@ long long request_time_utc(const char *text);
 bool request_check_time(struct request *r, const char *field, const char *text, bool required);
 
 /*
+ * A range's ends, each already request_check_time()d: false after
+ * answering INVALID_ARGUMENT on to_field when to is before from (a
+ * reversed range answered an empty list, as if nothing had happened).
+ */
+bool request_check_range(struct request *r, const char *to_field, const char *from, const char *to);
+
+/*
  * Whether each of the n product line ids is listed once; otherwise answers
  * INVALID_ARGUMENT on field and returns false. The database counts the live
  * lines among them against the list's length, so [1, 1] read as naming a

@@ -522,14 +522,14 @@ int rpc_charter_register(void)
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
-bool charter_date_ok(const char *s)
+/* Whether s is shaped YYYY-MM-DD with a year of 1900 to 2999; its parts in y, m and d. */
+static bool date_shaped(const char *s, int *y, int *m, int *d)
 {
-    int y, m, d;
     char tail;
     /* Digits where digits belong: sscanf alone takes " 1" or "+1" for a month. */
     if (strlen(s) != 10 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
         strspn(s + 5, "0123456789") != 2 || s[7] != '-' || strspn(s + 8, "0123456789") != 2 ||
-        sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) != 3)
         return false;
     /*
      * Past 2999 nothing a date schedules can be written out any more: a cadence
@@ -538,7 +538,40 @@ bool charter_date_ok(const char *s)
      * calendar that programs refuse whole) and RFC 3339 (four digits of year:
      * a meeting on 9999-12-31 ended in "10000-01-01") have no room for it.
      */
-    return y >= 1900 && y <= 2999 && request_calendar_day(y, m, d);
+    return *y >= 1900 && *y <= 2999;
+}
+
+bool charter_date_ok(const char *s)
+{
+    int y, m, d;
+    return date_shaped(s, &y, &m, &d) && request_calendar_day(y, m, d);
+}
+
+const char *charter_day_lacking(struct request *r, const char *s)
+{
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+    int y, m, d;
+    if (!date_shaped(s, &y, &m, &d) || request_calendar_day(y, m, d))
+        return NULL;
+    /* "a date as YYYY-MM-DD" left people looking for a typo in 2026-02-30 (a try-out). */
+    const char *why;
+    if (m < 1 || m > 12) {
+        why = request_printf(r, "'%s' is no such day: a year has months 01 to 12", s);
+    } else {
+        int n = 31;
+        while (n > 28 && !request_calendar_day(y, m, n))
+            n--;
+        why = request_printf(r, "'%s' is no such day: %s %d has %d days", s, months[m - 1], y, n);
+    }
+    return why ? why : "no such day";
+}
+
+const char *charter_date_why(struct request *r, const char *s)
+{
+    const char *why = charter_day_lacking(r, s);
+    return why ? why : "a date as YYYY-MM-DD, 1900 to 2999";
 }
 
 /* ---------- drafts and their edits ---------- */
@@ -567,7 +600,7 @@ void rpc_set_charter_terms(struct request *r)
     if (!request_check_once(r, "coveredLineIds", in->covered_line_ids, in->n_covered_line_ids))
         return;
     if (in->signed_on[0] && !charter_date_ok(in->signed_on)) {
-        request_fail_field(r, "signedOn", "a date as YYYY-MM-DD, 1900 to 2999");
+        request_fail_field(r, "signedOn", charter_date_why(r, in->signed_on));
         return;
     }
     if (!report_sections_ok(r, "reportSections", in->report_sections, in->n_report_sections))
@@ -607,12 +640,14 @@ static bool grant_ok(struct request *r, const Liaison__V1__CharterGrant *g)
     if (!request_check_once(r, "grant.productLineIds", g->product_line_ids, g->n_product_line_ids))
         return false;
     if (!charter_date_ok(g->starts_on)) {
-        request_fail_field(r, "grant.startsOn", "a date as YYYY-MM-DD, 1900 to 2999");
+        request_fail_field(r, "grant.startsOn", charter_date_why(r, g->starts_on));
         return false;
     }
     if (g->ends_on[0] && !charter_date_ok(g->ends_on)) {
+        const char *why = charter_day_lacking(r, g->ends_on);
         request_fail_field(r, "grant.endsOn",
-                           "a date as YYYY-MM-DD (1900 to 2999), or empty for open-ended");
+                           why ? why
+                               : "a date as YYYY-MM-DD (1900 to 2999), or empty for open-ended");
         return false;
     }
     if (g->ends_on[0] && strcmp(g->ends_on, g->starts_on) < 0) {

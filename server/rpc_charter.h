@@ -16,6 +16,14 @@ int rpc_charter_register(void);
 
 /* YYYY-MM-DD naming a real day of the years 1900 to 2999. */
 bool charter_date_ok(const char *s);
+/*
+ * For s shaped YYYY-MM-DD of the years 1900 to 2999 but no day of the
+ * calendar, why, in r's arena ("'2026-02-30' is no such day: February 2026
+ * has 28 days"); NULL otherwise.
+ */
+const char *charter_day_lacking(struct request *r, const char *s);
+/* Why s is refused as a date: charter_day_lacking(), else the format and range. */
+const char *charter_date_why(struct request *r, const char *s);
 
 void rpc_create_charter_draft(struct request *r);
 void rpc_set_charter_terms(struct request *r);

@@ -541,7 +541,7 @@ void rpc_register_lead(struct request *r)
         return;
     }
     if (in->expected_close[0] && !charter_date_ok(in->expected_close)) {
-        request_fail_field(r, "expectedClose", "a date as YYYY-MM-DD, 1900 to 2999");
+        request_fail_field(r, "expectedClose", charter_date_why(r, in->expected_close));
         return;
     }
     if (!line_ids_ok(r, in->product_line_ids, in->n_product_line_ids))
@@ -641,7 +641,7 @@ void rpc_update_lead(struct request *r)
         }
     }
     if (in->expected_close[0] && !charter_date_ok(in->expected_close)) {
-        request_fail_field(r, "expectedClose", "a date as YYYY-MM-DD, 1900 to 2999");
+        request_fail_field(r, "expectedClose", charter_date_why(r, in->expected_close));
         return;
     }
     geo_upcase(in->region);

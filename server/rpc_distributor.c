@@ -628,7 +628,8 @@ void rpc_set_contact_left(struct request *r)
         return;
     }
     if (in->left_on[0] && !charter_date_ok(in->left_on)) {
-        request_fail_field(r, "leftOn", "YYYY-MM-DD, a day of the years 1900 to 2999");
+        const char *why = charter_day_lacking(r, in->left_on);
+        request_fail_field(r, "leftOn", why ? why : "YYYY-MM-DD, a day of the years 1900 to 2999");
         return;
     }
     exec_run(r, &d_contact_left);

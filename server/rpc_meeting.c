@@ -741,19 +741,6 @@ static bool instant_ok(const char *s)
     return t >= REQUEST_TIME_MIN && t < REQUEST_TIME_END;
 }
 
-/*
- * A range's ends, each already valid or empty: false after answering
- * INVALID_ARGUMENT on "to" when it is before "from" (a reversed range
- * answered an empty list, as if nothing had happened).
- */
-static bool range_ok(struct request *r, const char *from, const char *to)
-{
-    if (!from[0] || !to[0] || request_time_utc(to) >= request_time_utc(from))
-        return true;
-    request_fail_field(r, "to", "must not be before the start of the range");
-    return false;
-}
-
 static bool instant_field_ok(struct request *r, const char *field, const char *s, bool required)
 {
     if (!s[0] && !required)
@@ -838,7 +825,8 @@ void rpc_list_meetings(struct request *r)
     const Liaison__V1__ListMeetingsRequest *in = (const Liaison__V1__ListMeetingsRequest *)r->input;
     if (!optional_id_ok(r, "distributorId", in->distributor_id) ||
         !instant_field_ok(r, "from", in->from, false) ||
-        !instant_field_ok(r, "to", in->to, false) || !range_ok(r, in->from, in->to))
+        !instant_field_ok(r, "to", in->to, false) ||
+        !request_check_range(r, "to", in->from, in->to))
         return;
     if (!one_of(in->status, meeting_statuses)) {
         request_fail_field(r, "status", "scheduled, held, missed or cancelled");
@@ -944,7 +932,7 @@ void rpc_get_notes_compliance(struct request *r)
     if (optional_id_ok(r, "distributorId", in->distributor_id) &&
         optional_id_ok(r, "accountManagerId", in->account_manager_id) &&
         instant_field_ok(r, "from", in->from, true) && instant_field_ok(r, "to", in->to, true) &&
-        range_ok(r, in->from, in->to))
+        request_check_range(r, "to", in->from, in->to))
         exec_run(r, &d_compliance);
 }
 
@@ -971,7 +959,8 @@ void rpc_create_action_item(struct request *r)
         return;
     /* A day is due at its end: 2999-12-31's is in the year 3000 in every zone west of UTC. */
     if (in->due_on[0] && (!charter_date_ok(in->due_on) || !strcmp(in->due_on, "2999-12-31"))) {
-        request_fail_field(r, "dueOn", "a day as YYYY-MM-DD, 1900-01-01 to 2999-12-30");
+        const char *why = charter_day_lacking(r, in->due_on);
+        request_fail_field(r, "dueOn", why ? why : "a day as YYYY-MM-DD, 1900-01-01 to 2999-12-30");
         return;
     }
     exec_run(r, &d_action_create);

@@ -297,7 +297,8 @@ void rpc_list_orders(struct request *r)
     if (id_or_zero_ok(r, "distributorId", in->distributor_id) &&
         id_or_zero_ok(r, "keyAccountId", in->key_account_id) &&
         request_check_time(r, "placedFrom", in->placed_from, false) &&
-        request_check_time(r, "placedTo", in->placed_to, false))
+        request_check_time(r, "placedTo", in->placed_to, false) &&
+        request_check_range(r, "placedTo", in->placed_from, in->placed_to))
         exec_run(r, &d_order_list);
 }
 
@@ -331,11 +332,11 @@ static bool shipment_fields_ok(struct request *r, const char *carrier, bool carr
         !request_check_one_line(r, "trackingNumber", tracking))
         return false;
     if (etd[0] && !charter_date_ok(etd)) {
-        request_fail_field(r, "etd", "a date as YYYY-MM-DD, 1900 to 2999");
+        request_fail_field(r, "etd", charter_date_why(r, etd));
         return false;
     }
     if (eta[0] && !charter_date_ok(eta)) {
-        request_fail_field(r, "eta", "a date as YYYY-MM-DD, 1900 to 2999");
+        request_fail_field(r, "eta", charter_date_why(r, eta));
         return false;
     }
     return true;

@@ -225,11 +225,11 @@ static bool initiative_ok(struct request *r, size_t i, const Liaison__V1__PlanIn
         return false;
     }
     if (!charter_date_ok(in->starts_on)) {
-        fail_item(r, "initiatives", i, "startsOn", "a date as YYYY-MM-DD, 1900 to 2999");
+        fail_item(r, "initiatives", i, "startsOn", charter_date_why(r, in->starts_on));
         return false;
     }
     if (!charter_date_ok(in->due_on)) {
-        fail_item(r, "initiatives", i, "dueOn", "a date as YYYY-MM-DD, 1900 to 2999");
+        fail_item(r, "initiatives", i, "dueOn", charter_date_why(r, in->due_on));
         return false;
     }
     /* YYYY-MM-DD compares as text in date order. */

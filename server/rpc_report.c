@@ -434,7 +434,7 @@ static bool pipeline_ok(struct request *r, Liaison__V1__SaveReportRequest *in)
         else if (p->value_minor > REQUEST_MAX_AMOUNT)
             fail_item(r, "pipeline", i, "valueMinor", REQUEST_MAX_AMOUNT_WORDS);
         else if (p->expected_close[0] && !charter_date_ok(p->expected_close))
-            fail_item(r, "pipeline", i, "expectedClose", "a date as YYYY-MM-DD, 1900 to 2999");
+            fail_item(r, "pipeline", i, "expectedClose", charter_date_why(r, p->expected_close));
         else if (item_request_check_chars(r, "pipeline", i, "title", p->title, 200, true) &&
                  item_request_check_chars(r, "pipeline", i, "stage", p->stage, 40, true) &&
                  item_currency_ok(r, "pipeline", i, p->currency))

@@ -206,7 +206,7 @@ void rpc_create_upstream_update(struct request *r)
     }
     geo_language_canonical(in->language);
     if (!charter_date_ok(in->effective_on)) {
-        request_fail_field(r, "effectiveOn", "a date as YYYY-MM-DD, 1900 to 2999");
+        request_fail_field(r, "effectiveOn", charter_date_why(r, in->effective_on));
         return;
     }
     if (in->n_regions < 1 || in->n_regions > MAX_REGIONS) {

@@ -233,6 +233,21 @@ def ship(lines, token=admin, order_id=None):
                 token)
 
 
+# A day the calendar lacks was "a date as YYYY-MM-DD, 1900 to 2999", though it was one (a
+# try-out): it says which day the month lacks, as the CLI's own dates do.
+for day, why in (("2027-02-29", "'2027-02-29' is no such day: February 2027 has 28 days"),
+                 ("2027-13-01", "'2027-13-01' is no such day: a year has months 01 to 12"),
+                 ("2027-2-1", "a date as YYYY-MM-DD, 1900 to 2999")):
+    code, out = call("AddShipment", {"orderId": order, "carrier": "Gemadept", "etd": day,
+                                     "lines": [{"orderLineId": bl, "quantity": 1}]}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, "etd") == [why],
+          "an ETD of %s is refused saying why (%s %s)" % (day, code, out))
+code, out = call("CreateUpstreamUpdate", {"kind": "launch", "title": "x", "body": "x",
+                                          "language": "vi", "effectiveOn": "2027-04-31",
+                                          "regions": ["VN"], "productLineIds": [brk]}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "effectiveOn")
+      == ["'2027-04-31' is no such day: April 2027 has 30 days"],
+      "... and an update's effective day (%s %s)" % (code, out))
 code, out = ship([(bl, 150)])
 s1 = out.get("shipment", {})
 check(code == "OK" and s1.get("status") == "planned" and s1.get("etd") == "2027-02-01"
@@ -344,6 +359,21 @@ check(code == "OK" and out["shipment"].get("etd") == today and out["shipment"].g
 check(must("GetOrder", {"id": order}, admin)["order"]["status"] == "delivered"
       and audits("order.delivered") == 1,
       "delivering every ordered unit delivers the order, audited")
+# An order delivered by hand with 10 of its 25 units never shipped (a try-out): the 10 could
+# then never ship, as shipments are added only until delivery. Refused, the missing units named.
+short = must("PlaceOrder", {"distributorId": saigon, "currency": "VND",
+                            "lines": [line("BRK-1001", 250, 1000)]}, admin)["order"]
+must("SetOrderStatus", {"id": short["id"], "status": "confirmed"}, admin)
+part = must("AddShipment", {"orderId": short["id"], "carrier": "Gemadept", "lines": [
+    {"orderLineId": short["lines"][0]["id"], "quantity": 150}]}, admin)["shipment"]["id"]
+must("SetShipmentStatus", {"id": part, "status": "delivered"}, admin)
+code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered"}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message", "").startswith(
+      "its delivered shipments carry 150 of the 250 units ordered: an order with shipments is"
+      " delivered when they carry every unit (add a shipment for the other 100)")
+      and must("GetOrder", {"id": short["id"]}, admin)["order"]["status"] == "shipped",
+      "an order is not delivered by hand with units its shipments never carried (%s %s)"
+      % (code, out))
 
 # ---------------- idempotency keys ----------------
 key = "retry-" + RUN + "-đơn-注文"
@@ -465,6 +495,12 @@ check(code == "OK" and out.get("orders") and all(x["status"] == "placed" and x["
 code, out = call("ListOrders", {"placedFrom": "2000-01-01T00:00:00Z",
                                 "placedTo": "2000-01-02T00:00:00Z"}, admin)
 check(code == "OK" and not out.get("orders"), "and by when they were placed")
+# A reversed range answered an empty list, as if there were no orders (a try-out).
+code, out = call("ListOrders", {"placedFrom": "2027-01-01T00:00:00Z",
+                                "placedTo": "2026-01-01T00:00:00Z"}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "placedTo")
+      == ["must not be before the start of the range"],
+      "a range that ends before it begins is refused (%s %s)" % (code, out))
 seen, cursor = [], ""
 for _ in range(20):
     code, out = call("ListOrders", {"page": {"pageSize": 2, "cursor": cursor}}, admin)
@@ -488,6 +524,10 @@ for bad, says in (("FLT-7:0:98000", "the QUANTITY is a whole number of 1 or more
                     token=admin)
     check(code == "EXIT_2" and says in str(out),
           "--line %s: the part that is wrong is named (%s %s)" % (bad, code, out))
+code, out = cli("shipment", "add", str(order), "--carrier", "Gemadept", "--line", "%s:0" % bl,
+                token=admin)
+check(code == "EXIT_2" and "the QUANTITY is a whole number of 1 or more" in str(out),
+      "a shipment's --line with no units says the quantity is wrong (%s %s)" % (code, out))
 code, out = cli("order", "place", "ビエンチャン商事", "--line", "BRK-1001:60:125000", "--line",
                 "FLT-7:5:98000", "--currency", "USD", token=admin)
 check(code == "INVALID_ARGUMENT" and [v.get("option") for v in out.get("violations", [])]
