@@ -499,6 +499,8 @@ json_t *cli_resolve_list(struct cli *cli, enum cli_kind kind, const char *list, 
 
 /* A whole number from 0 to max, or EXIT_USAGE after saying so of name ("--moq", "YEAR"). */
 int cli_parse_uint(const char *name, const char *s, long max, json_int_t *out);
+/* The most a figure (units, minor units) the server keeps may be: its REQUEST_MAX_AMOUNT. */
+#define CLI_MAX_AMOUNT 1000000000000000L
 /* cli_parse_uint() for an amount of minor units; a decimal is told what minor units are. */
 int cli_parse_minor(const char *name, const char *s, long max, json_int_t *out);
 /* cli_parse_uint() from min instead of 0. */

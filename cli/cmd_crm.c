@@ -147,6 +147,22 @@ static int account_show(struct cli *cli, int argc, char **argv)
                         NCOLS(account_cols));
 }
 
+/*
+ * An option given empty would be taken as "not given": said, not answered "nothing to change".
+ * given holds option and value pairs (NULL: not given); true when one was empty.
+ */
+static bool empty_given(const char *const given[][2], int n, const char *what)
+{
+    for (int i = 0; i < n; i++)
+        if (given[i][1] && !given[i][1][0]) {
+            fprintf(stderr,
+                    "liaison: %s is empty: what %s records is replaced, not cleared; give the "
+                    "new value\n",
+                    given[i][0], what);
+            return true;
+        }
+    return false;
+}
 static int account_update(struct cli *cli, int argc, char **argv)
 {
     const char *name = NULL, *country = NULL, *region = NULL, *industry = NULL, *owner = NULL;
@@ -173,17 +189,10 @@ static int account_update(struct cli *cli, int argc, char **argv)
     json_int_t v, u = 0;
     if ((rc = cli_parse_id(id, &v)))
         return rc;
-    /* An empty value would be taken as "not given": said, not answered "nothing to change". */
     const char *const given[][2] = {
         {"--name", name}, {"--country", country}, {"--region", region}, {"--industry", industry}};
-    for (int i = 0; i < NCOLS(given); i++)
-        if (given[i][1] && !given[i][1][0]) {
-            fprintf(stderr,
-                    "liaison: %s is empty: what an account records is replaced, not "
-                    "cleared; give the new value\n",
-                    given[i][0]);
-            return EXIT_USAGE;
-        }
+    if (empty_given(given, NCOLS(given), "an account"))
+        return EXIT_USAGE;
     if (!name && !country && !region && !industry && !owner) {
         fprintf(stderr, "liaison: nothing to change: give --name, --country, --region, --industry "
                         "or --owner\n");
@@ -375,7 +384,7 @@ static int lead_decide(struct cli *cli, int argc, char **argv)
 
 static int lead_update(struct cli *cli, int argc, char **argv)
 {
-    const char *title = "", *value = NULL, *currency = NULL, *close = "", *owner = NULL,
+    const char *title = NULL, *value = NULL, *currency = NULL, *close = NULL, *owner = NULL,
                *region = "", *lines = NULL;
     const struct cli_opt opts[] = {
         {"title", &title, NULL, false, "what the deal is"},
@@ -415,7 +424,10 @@ static int lead_update(struct cli *cli, int argc, char **argv)
                         "goes with --value: the currency the new value is in");
         return EXIT_USAGE;
     }
-    if (!*title && !value && !*close && !owner) {
+    const char *const given[][2] = {{"--title", title}, {"--close", close}};
+    if (empty_given(given, NCOLS(given), "a lead"))
+        return EXIT_USAGE;
+    if (!title && !value && !close && !owner) {
         /* One reason: the region or lines given are why, not that nothing was. */
         if (*region || lines)
             fprintf(stderr, "liaison: a lead's region and product lines stay those it was "
@@ -428,14 +440,15 @@ static int lead_update(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     if ((value && (rc = cli_parse_minor("--value", value, 9000000000000000000L, &amount))) ||
-        (*close && (rc = cli_parse_day(cli, "--close", "expectedClose", close, false))) ||
+        (close && (rc = cli_parse_day(cli, "--close", "expectedClose", close, false))) ||
         (owner && (rc = cli_resolve(cli, CLI_USER, owner, 0, &u))))
         return rc;
     json_t *l = lines ? cli_resolve_list(cli, CLI_PRODUCT_LINE, lines, &rc) : json_array();
     if (!l)
         return rc ? rc : EXIT_ERROR;
-    json_t *req = json_pack("{s:I,s:s,s:s,s:I,s:s,s:o}", "id", v, "title", title, "expectedClose",
-                            close, "ownerId", u, "region", region, "productLineIds", l);
+    json_t *req = json_pack("{s:I,s:s,s:s,s:I,s:s,s:o}", "id", v, "title", title ? title : "",
+                            "expectedClose", close ? close : "", "ownerId", u, "region", region,
+                            "productLineIds", l);
     if (req && value &&
         json_object_set_new(req, "value",
                             json_pack("{s:I,s:s}", "valueMinor", amount, "currency",

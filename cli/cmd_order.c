@@ -160,9 +160,13 @@ static json_t *shipment_line(const char *arg)
 {
     const char *c = strchr(arg, ':');
     json_int_t line, qty;
-    if (!c || !line_number(arg, (size_t)(c - arg), false, &line) ||
-        !line_number(c + 1, strlen(c + 1), false, &qty)) {
+    if (!c || !line_number(arg, (size_t)(c - arg), false, &line)) {
         fprintf(stderr, "liaison: --line '%s': ORDER_LINE_ID:QUANTITY (41:150)\n", arg);
+        return NULL;
+    }
+    /* Which part is wrong, said, as an order's --line does. */
+    if (!line_number(c + 1, strlen(c + 1), false, &qty)) {
+        fprintf(stderr, "liaison: --line '%s': the QUANTITY is a whole number of 1 or more\n", arg);
         return NULL;
     }
     return json_pack("{s:I,s:I}", "orderLineId", line, "quantity", qty);

@@ -109,9 +109,6 @@ static int plan_show(struct cli *cli, int argc, char **argv)
     return plan_answer(cli, "GetPlan", json_pack("{s:I}", "id", v));
 }
 
-/* A goal's units and revenue, as the server bounds every quantity and amount (README). */
-#define PLAN_MAX_AMOUNT 1000000000000000L
-
 /* "LINE:PERIOD:UNITS[:REVENUE:CURRENCY]" as a goal; NULL after saying why. */
 static json_t *goal_arg(struct cli *cli, const char *arg, int *rc)
 {
@@ -130,8 +127,8 @@ static json_t *goal_arg(struct cli *cli, const char *arg, int *rc)
     if ((*rc = cli_resolve(cli, CLI_PRODUCT_LINE, part[0], 0, &line)))
         return NULL;
     /* The line names the bad part; the usage line after it would only repeat the rest. */
-    if (cli_parse_uint("--goal UNITS", part[2], PLAN_MAX_AMOUNT, &units) ||
-        (n == 5 && cli_parse_minor("--goal REVENUE", part[3], PLAN_MAX_AMOUNT, &revenue))) {
+    if (cli_parse_uint("--goal UNITS", part[2], CLI_MAX_AMOUNT, &units) ||
+        (n == 5 && cli_parse_minor("--goal REVENUE", part[3], CLI_MAX_AMOUNT, &revenue))) {
         *rc = EXIT_USAGE;
         return NULL;
     }

@@ -245,7 +245,11 @@ static int report_file(struct cli *cli, const char *path, json_t *req, json_t *s
     json_error_t jerr;
     json_t *doc = !strcmp(path, "-") ? json_loadf(stdin, 0, &jerr) : json_load_file(path, 0, &jerr);
     if (!doc) {
-        fprintf(stderr, "liaison: %s: %s (line %d)\n", path, jerr.text, jerr.line);
+        /* jansson gives no line (-1) when the file could not be opened at all. */
+        if (jerr.line > 0)
+            fprintf(stderr, "liaison: %s: %s (line %d)\n", path, jerr.text, jerr.line);
+        else
+            fprintf(stderr, "liaison: %s: %s\n", path, jerr.text);
         return EXIT_USAGE;
     }
     int rc = EXIT_OK;
@@ -527,8 +531,9 @@ static int report_save(struct cli *cli, int argc, char **argv)
             if (split_colons(sales[i], buf, sizeof buf, p, 4) != 4 || !whole(p[1], &units) ||
                 !whole(p[2], &revenue)) {
                 fprintf(stderr,
-                        "liaison: --sales '%s': LINE:UNITS:REVENUE:CURRENCY, revenue in minor "
-                        "units (BRK:120:150000000:VND)\n",
+                        "liaison: --sales '%s': LINE:UNITS:REVENUE:CURRENCY, units and revenue "
+                        "whole numbers of 0 or more, revenue in minor units "
+                        "(BRK:120:150000000:VND)\n",
                         sales[i]);
                 rc = EXIT_USAGE;
                 break;
@@ -549,7 +554,9 @@ static int report_save(struct cli *cli, int argc, char **argv)
             char buf[512], *p[2];
             json_int_t units;
             if (split_colons(stock[i], buf, sizeof buf, p, 2) != 2 || !whole(p[1], &units)) {
-                fprintf(stderr, "liaison: --inventory '%s': LINE:UNITS_ON_HAND (BRK:300)\n",
+                fprintf(stderr,
+                        "liaison: --inventory '%s': LINE:UNITS_ON_HAND, a whole number of 0 or "
+                        "more (BRK:300)\n",
                         stock[i]);
                 rc = EXIT_USAGE;
                 break;
@@ -811,11 +818,8 @@ static int target_set(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, l, u = 0, m = 0;
-    if (units && !whole(units, &u)) {
-        fprintf(stderr, "liaison: --units must be a whole number\n");
-        return EXIT_USAGE;
-    }
-    if ((revenue && (rc = cli_parse_minor("--revenue", revenue, 9000000000000000000L, &m))) ||
+    if ((units && (rc = cli_parse_uint("--units", units, CLI_MAX_AMOUNT, &u))) ||
+        (revenue && (rc = cli_parse_minor("--revenue", revenue, CLI_MAX_AMOUNT, &m))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &d)) ||
         (rc = cli_resolve(cli, CLI_PRODUCT_LINE, args[1], 0, &l)))
         return rc;

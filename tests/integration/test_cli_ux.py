@@ -369,6 +369,12 @@ for args in (("lead", "register", "--account", "Công ty Bình Minh", "--country
     check(rc == 2 and "is in the currency's minor units, a whole number: 12500.50 USD is 1250050"
           in text(err) and len(lines(err)) == 1,
           "%s %s: a decimal amount is told the minor units (%r)" % (args[0], args[-1], text(err)))
+# 'lead update 7 --title ""' was answered "nothing to change", as if no option were given.
+for opt in ("--title", "--close"):
+    rc, out, err = run("lead", "update", "7", opt, "")
+    check(rc == 2 and text(err) == "liaison: %s is empty: what a lead records is replaced, not "
+          "cleared; give the new value\n" % opt, "lead update %s '': said empty (%r)"
+          % (opt, text(err)))
 rc, out, err = run("--idempotency-key", "", "distributor", "create", "--name", "K",
                    "--country", "VN", "--time-zone", "UTC")
 check(rc == 2 and text(err) == "liaison: --idempotency-key: 1 to 255 bytes\n",
