@@ -1799,9 +1799,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     errors[wire] = _("required")
                 elif len(form[name]) > bound and wire not in ("country", "currency"):
                     errors[wire] = _("at most %(n)s characters", n=bound)
-            if form["country"] and not re.fullmatch(r"[A-Za-z]{2}", form["country"]):
+            # Known to Babel too, or a mistyped currency was named only once the country was
+            # right, one round trip later (a try-out); the server still has the last word.
+            if form["country"] and not (re.fullmatch(r"[A-Za-z]{2}", form["country"])
+                                        and form["country"].upper() in Locale("en").territories):
                 errors["country"] = _("not an ISO 3166-1 alpha-2 country code")
-            if form["currency"] and not re.fullmatch(r"[A-Za-z]{3}", form["currency"]):
+            if form["currency"] and not (re.fullmatch(r"[A-Za-z]{3}", form["currency"])
+                                         and is_currency(form["currency"].upper())
+                                         and form["currency"].upper() not in ("XXX", "XTS")):
                 errors["currency"] = _("not an ISO 4217 currency code")
             # A box's value no list gives (a hand-made post): dropped, the deal
             # was registered for fewer lines than were sent.
