@@ -494,8 +494,8 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
         "[--distributor D]",
         "Records a call, visit, e-mail or message with a customer. It is on its customer's\n"
         "side: one about a distributor's account or lead is read by that distributor's\n"
-        "users too ('interaction list' shows whose, SIDE); one about the exporter's own\n"
-        "account stays the exporter's.",
+        "users too ('interaction list' shows whose, in DISTRIBUTOR); one about the\n"
+        "exporter's own account stays the exporter's.",
         opts, 0,
         "interaction add --kind visit --lead 7 --at \"2026-11-02 09:30\" --summary \"Gặp anh "
         "Minh, đội xe 40 chiếc\""};
