@@ -78,7 +78,7 @@ int cli_parse_minor(const char *name, const char *s, long max, json_int_t *out)
     if (strpbrk(s, ".,") && strspn(s, "0123456789.,") == strlen(s)) {
         fprintf(stderr,
                 "liaison: %s is in the currency's minor units, a whole number: 12500.50 USD is "
-                "1250050 (cents), 1250000 VND or JPY is 1250000 (they have none)\n",
+                "1250050 (cents); VND and JPY have no minor units (1,250,000 VND is 1250000)\n",
                 name);
         return EXIT_USAGE;
     }

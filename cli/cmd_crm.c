@@ -163,6 +163,7 @@ static bool empty_given(const char *const given[][2], int n, const char *what)
         }
     return false;
 }
+
 static int account_update(struct cli *cli, int argc, char **argv)
 {
     const char *name = NULL, *country = NULL, *region = NULL, *industry = NULL, *owner = NULL;

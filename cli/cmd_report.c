@@ -245,11 +245,11 @@ static int report_file(struct cli *cli, const char *path, json_t *req, json_t *s
     json_error_t jerr;
     json_t *doc = !strcmp(path, "-") ? json_loadf(stdin, 0, &jerr) : json_load_file(path, 0, &jerr);
     if (!doc) {
-        /* jansson gives no line (-1) when the file could not be opened at all. */
+        /* A file not opened at all has no line (-1), and jansson's text names it already. */
         if (jerr.line > 0)
             fprintf(stderr, "liaison: %s: %s (line %d)\n", path, jerr.text, jerr.line);
         else
-            fprintf(stderr, "liaison: %s: %s\n", path, jerr.text);
+            fprintf(stderr, "liaison: %s\n", jerr.text);
         return EXIT_USAGE;
     }
     int rc = EXIT_OK;
@@ -532,7 +532,7 @@ static int report_save(struct cli *cli, int argc, char **argv)
                 !whole(p[2], &revenue)) {
                 fprintf(stderr,
                         "liaison: --sales '%s': LINE:UNITS:REVENUE:CURRENCY, units and revenue "
-                        "whole numbers of 0 or more, revenue in minor units "
+                        "are whole numbers of 0 or more, revenue in minor units "
                         "(BRK:120:150000000:VND)\n",
                         sales[i]);
                 rc = EXIT_USAGE;

@@ -353,7 +353,7 @@ long long request_time_utc(const char *text);
 bool request_check_time(struct request *r, const char *field, const char *text, bool required);
 
 /*
- * A range's ends, each already request_check_time()d: false after
+ * A range's ends, each already checked as an instant (or empty): false after
  * answering INVALID_ARGUMENT on to_field when to is before from (a
  * reversed range answered an empty list, as if nothing had happened).
  */

@@ -3,7 +3,9 @@
 -- every '--lines NAME' naming either was ambiguous. Names compare as
 -- distributor names do (liaison_name_compact, 0191: case, diacritics,
 -- Unicode forms, punctuation and spacing aside). A retired line's name may
--- be taken again; reinstating it is then refused until one is renamed.
+-- be taken again; reinstating it is then refused (FAILED_PRECONDITION)
+-- until one is renamed. Creates and renames of one name wait for each
+-- other (an advisory lock on the tenant and the name as compared).
 -- Rows already stored are not checked, nor a tenant being imported
 -- (liaison.importing, 0040), which brings its names as they were.
 
@@ -25,19 +27,22 @@ BEGIN
        AND public.liaison_name_compact(OLD.name) = public.liaison_name_compact(NEW.name) THEN
         RETURN NEW;
     END IF;
+    -- Two creates of one name at once would each miss the other's row.
+    PERFORM pg_advisory_xact_lock(hashtextextended(
+        'product_line_name:' || NEW.tenant_id || ':' || public.liaison_name_compact(NEW.name), 0));
     SELECT l.id, l.code, l.name INTO other FROM public.product_lines l
      WHERE l.tenant_id = NEW.tenant_id AND l.id IS DISTINCT FROM NEW.id
        AND l.retired_at IS NULL
        AND public.liaison_name_compact(l.name) = public.liaison_name_compact(NEW.name)
      ORDER BY l.id LIMIT 1;
     IF other.id IS NOT NULL AND TG_OP = 'UPDATE' AND OLD.retired_at IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'LS409', MESSAGE = format(
-            'product line %s (%s) is named %s now: rename one of the two before %s is reinstated',
-            other.code, other.id, other.name, NEW.code);
+        RAISE EXCEPTION USING ERRCODE = 'LS412', MESSAGE = format(
+            'product line %s (%s) is named ''%s'' now: rename one of the two before %s is'
+            ' reinstated', other.code, other.id, other.name, NEW.code);
     ELSIF other.id IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'LS409', MESSAGE = format(
-            'product line %s (%s) is named %s already: a second of that name could not be told apart',
-            other.code, other.id, other.name);
+            'product line %s (%s) is named ''%s'' already: a second of that name could not be'
+            ' told apart', other.code, other.id, other.name);
     END IF;
     RETURN NEW;
 END $$;

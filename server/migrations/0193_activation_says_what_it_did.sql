@@ -28,7 +28,7 @@ BEGIN
       INTO before_ids, before_at
       FROM meetings m
      WHERE m.tenant_id = liaison_tenant() AND m.distributor_id = p_distributor
-       AND m.status = 'scheduled' AND m.starts_at > liaison_now();
+       AND m.status = 'scheduled' AND m.starts_at >= liaison_now();
     PERFORM liaison_cadence_activated(p_distributor);
     SELECT d.status, NOT begun AND d.onboarding_started_at IS NOT NULL INTO now_is, begins
       FROM distributors d
@@ -40,11 +40,11 @@ BEGIN
       JOIN meetings m ON m.tenant_id = liaison_tenant() AND m.id = b.id;
     SELECT count(*) INTO ahead FROM meetings m
      WHERE m.tenant_id = liaison_tenant() AND m.distributor_id = p_distributor
-       AND m.status = 'scheduled' AND m.starts_at > liaison_now();
+       AND m.status = 'scheduled' AND m.starts_at >= liaison_now();
     IF was IS DISTINCT FROM now_is THEN
         notes := notes || format('the distributor''s status moved from %s to %s', was, now_is);
     ELSIF begins THEN
-        notes := notes || 'the distributor''s onboarding period begins'::text;
+        notes := notes || 'the distributor''s onboarding period has begun'::text;
     END IF;
     IF moved > 0 OR cancelled > 0 THEN
         notes := notes || (concat_ws(' and ',
@@ -55,7 +55,7 @@ BEGIN
                      ELSE ' meetings' END) END)
             || ' to follow this version''s dates');
     END IF;
-    notes := notes || format('%s meeting%s scheduled ahead (cadence show lists the plan)', ahead,
+    notes := notes || format('%s meeting%s scheduled ahead', ahead,
                              CASE WHEN ahead = 1 THEN ' is' ELSE 's are' END);
     RETURN array_to_json(notes);
 END $$;

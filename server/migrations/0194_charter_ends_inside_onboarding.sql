@@ -2,10 +2,13 @@
 -- onboarding was activated without a word (found in a try-out): the
 -- distributor can become active only after 90 days of onboarding (0016),
 -- so a charter whose grants all end before then leaves it onboarding to the
--- end. Warning 8 says so, in 'charter check' and on activation, with both
--- days in the tenant's time zone; for a first charter the onboarding is
--- counted from now, as its activation would begin it. Replaces
--- liaison_charter_warnings (0151) whole but for that warning.
+-- end. Warning 8 says so, in 'charter check' and on activation, for a
+-- distributor still a prospect or onboarding and grants not ended yet: the
+-- last day of the grants (the tenant's time zone, as the charter's expiry
+-- reads it) and the first day it may become active (the zone the 90-day
+-- rule names it in). For a first charter the onboarding is counted from
+-- now, as its activation would begin it. Replaces liaison_charter_warnings
+-- (0151) whole but for that warning.
 
 CREATE OR REPLACE FUNCTION liaison_charter_warnings(p_charter bigint)
 RETURNS SETOF text LANGUAGE sql STABLE AS $$
@@ -72,23 +75,25 @@ RETURNS SETOF text LANGUAGE sql STABLE AS $$
          WHERE c.tenant_id = liaison_tenant() AND c.id = p_charter AND c.status = 'draft'
            AND c.signed_on IS NULL AND p.signed_on IS NOT NULL
         UNION ALL
-        SELECT 8, c.id, format('the grants end on %s, inside the distributor''s 90 days of'
-                               ' onboarding (to %s): it cannot become active while this version'
-                               ' is in force; extend a grant, or leave one open-ended',
+        SELECT 8, c.id, format('the grants end on %s, before the distributor may become active'
+                               ' (after 90 days of onboarding, on %s at the earliest): it stays'
+                               ' onboarding while this version is in force; extend a grant, or'
+                               ' leave one open-ended',
                                (e.ends_at AT TIME ZONE e.zone)::date - 1,
-                               (e.onboarding_ends_at AT TIME ZONE e.zone)::date)
+                               (e.onboarding_ends_at AT TIME ZONE ex.time_zone)::date)
           FROM charters c
           JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id
           JOIN tenants t ON t.id = c.tenant_id
+          -- The day in the zone the 90-day rule itself names it in (0016).
+          CROSS JOIN LATERAL liaison_exporter_hours(d.account_manager_id) ex
           CROSS JOIN LATERAL (
               SELECT liaison_charter_ends_at(c.id) AS ends_at,
                      coalesce(nullif(t.time_zone, ''), 'UTC') AS zone,
                      -- A first charter's activation begins the onboarding now (0016).
-                     CASE WHEN d.onboarding_started_at IS NOT NULL
-                          THEN d.onboarding_started_at
-                          WHEN d.status IN ('prospect', 'onboarding') THEN liaison_now()
-                     END + interval '90 days' AS onboarding_ends_at) e
+                     coalesce(d.onboarding_started_at, liaison_now()) + interval '90 days'
+                         AS onboarding_ends_at) e
          WHERE c.tenant_id = liaison_tenant() AND c.id = p_charter AND c.status = 'draft'
-           AND e.ends_at < e.onboarding_ends_at
+           AND d.status IN ('prospect', 'onboarding')
+           AND e.ends_at > liaison_now() AND e.ends_at < e.onboarding_ends_at
     ) x ORDER BY k, id
 $$;

@@ -4,9 +4,11 @@
 -- shipments are added only until the order is delivered. An order whose
 -- shipments are tracked is delivered when its delivered shipments carry
 -- every unit ordered, which a shipment's delivery does by itself
--- (liaison_shipment_status); by hand it is refused before then, saying how
--- many units are missing. An order without shipments is still moved by
--- hand, as before.
+-- (liaison_shipment_status); by hand it is refused before then, naming the
+-- first line short and how many units it misses. An order without
+-- shipments is still moved by hand, as before. (No way to close an order
+-- short is added: a shipment not coming is cancelled, and the units it
+-- carried are shipped on another.)
 --
 -- Replaces liaison_order_status (0119) whole but for that check; its
 -- grants stay.
@@ -16,7 +18,7 @@ LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     cur text;
     moving record;
-    units record;
+    short record;
     shp bigint;
 BEGIN
     SELECT o.status INTO cur FROM orders o
@@ -54,19 +56,28 @@ BEGIN
         PERFORM liaison_precondition(moving.id IS NULL, format(
             'shipment %s of this order is %s: the order is delivered with its shipments'
             ' (deliver them, or cancel the ones that will not come)', moving.id, moving.status));
-        SELECT (SELECT sum(ol.quantity) FROM order_lines ol
-                 WHERE ol.tenant_id = liaison_tenant() AND ol.order_id = p_order) AS ordered,
-               (SELECT coalesce(sum(sl.quantity), 0) FROM shipment_lines sl
-                  JOIN shipments s ON s.tenant_id = sl.tenant_id AND s.id = sl.shipment_id
-                 WHERE sl.tenant_id = liaison_tenant() AND s.order_id = p_order
-                   AND s.status = 'delivered') AS delivered,
-               EXISTS (SELECT 1 FROM shipments s WHERE s.tenant_id = liaison_tenant()
-                        AND s.order_id = p_order AND s.status <> 'cancelled') AS tracked
-          INTO units;
-        PERFORM liaison_precondition(NOT units.tracked OR units.delivered >= units.ordered, format(
-            'its delivered shipments carry %s of the %s units ordered: an order with shipments'
-            ' is delivered when they carry every unit (add a shipment for the other %s)',
-            units.delivered, units.ordered, units.ordered - units.delivered));
+        IF EXISTS (SELECT 1 FROM shipments s WHERE s.tenant_id = liaison_tenant()
+                    AND s.order_id = p_order AND s.status <> 'cancelled') THEN
+            -- Line by line, as a shipment's delivery delivers the order (0166).
+            SELECT ol.id, p.sku, ol.quantity,
+                   coalesce(sum(sl.quantity) FILTER (WHERE s.status = 'delivered'), 0) AS got
+              INTO short
+              FROM order_lines ol
+              JOIN products p ON p.tenant_id = ol.tenant_id AND p.id = ol.product_id
+              LEFT JOIN shipment_lines sl ON sl.tenant_id = ol.tenant_id
+                                         AND sl.order_line_id = ol.id
+              LEFT JOIN shipments s ON s.tenant_id = sl.tenant_id AND s.id = sl.shipment_id
+             WHERE ol.tenant_id = liaison_tenant() AND ol.order_id = p_order
+             GROUP BY ol.id, p.sku, ol.quantity
+            HAVING coalesce(sum(sl.quantity) FILTER (WHERE s.status = 'delivered'), 0)
+                   < ol.quantity
+             ORDER BY ol.id LIMIT 1;
+            PERFORM liaison_precondition(short.id IS NULL, format(
+                'line %s (%s) has %s of its %s units on delivered shipments: an order with'
+                ' shipments is delivered when they carry every unit ordered (add a shipment'
+                ' for the other %s)', short.id, short.sku, short.got, short.quantity,
+                short.quantity - short.got));
+        END IF;
     END IF;
     IF p_status = 'cancelled' THEN
         FOR shp IN UPDATE shipments s SET status = 'cancelled'

@@ -369,6 +369,20 @@ for args in (("lead", "register", "--account", "Công ty Bình Minh", "--country
     check(rc == 2 and "is in the currency's minor units, a whole number: 12500.50 USD is 1250050"
           in text(err) and len(lines(err)) == 1,
           "%s %s: a decimal amount is told the minor units (%r)" % (args[0], args[-1], text(err)))
+# Figures out of range said only the format, or no range (a try-out); a file not found had "(line
+# -1)" and its path twice.
+for args, said in (
+        (("report", "save", "1", "--sales", "BRK:-5:1:VND"), "liaison: --sales 'BRK:-5:1:VND': "
+         "LINE:UNITS:REVENUE:CURRENCY, units and revenue are whole numbers of 0 or more, revenue "
+         "in minor units (BRK:120:150000000:VND)\n"),
+        (("report", "save", "1", "--inventory", "BRK:-1"), "liaison: --inventory 'BRK:-1': "
+         "LINE:UNITS_ON_HAND, a whole number of 0 or more (BRK:300)\n"),
+        (("target", "set", "Nowhere", "BRK", "2027-Q1", "--units", "-1"),
+         "liaison: --units must be a whole number from 0 to 1000000000000000\n"),
+        (("report", "save", "1", "--file", "/nonexistent/r.json"),
+         "liaison: unable to open /nonexistent/r.json: No such file or directory\n")):
+    rc, out, err = run(*args)
+    check(rc == 2 and text(err) == said, "%s %s: %r" % (args[0], args[3], text(err)))
 # 'lead update 7 --title ""' was answered "nothing to change", as if no option were given.
 for opt in ("--title", "--close"):
     rc, out, err = run("lead", "update", "7", opt, "")

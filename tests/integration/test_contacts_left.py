@@ -152,7 +152,8 @@ try:
     tomorrow = (T + 2 * DAY).strftime("%Y-%m-%d")
     for request, field, why in (
             ({"id": binh, "leftOn": tomorrow}, "leftOn", "is a day to come (today is %s" % TENANT_TODAY),
-            ({"id": binh, "leftOn": "2026-02-30"}, "leftOn", "YYYY-MM-DD"),
+            ({"id": binh, "leftOn": "2026-02-30"}, "leftOn",
+             "'2026-02-30' is no such day: February 2026 has 28 days"),
             ({"id": binh, "leftOn": "30/11/2026"}, "leftOn", "YYYY-MM-DD"),
             ({"id": binh, "leftOn": EARLIER, "rejoined": True}, "leftOn", "empty when rejoined")):
         code, out = call("SetContactLeft", request, admin)

@@ -371,12 +371,22 @@ old_line = must("CreateProductLine", {"code": "OLD", "name": "Phanh cũ"}, admin
 must("RetireProductLine", {"id": old_line["id"]}, admin)
 new_line = must("CreateProductLine", {"code": "NEW", "name": "phanh cu"}, admin)["productLine"]
 code, out = call("ReinstateProductLine", {"id": old_line["id"]}, admin)
-check(code == "ALREADY_EXISTS" and "before OLD is reinstated" in out.get("message", ""),
+check(code == "FAILED_PRECONDITION" and out.get("message", "") == "product line NEW (%s) is named"
+      " 'phanh cu' now: rename one of the two before OLD is reinstated" % new_line["id"],
       "a retired line whose name was taken again is not reinstated (%s %s)" % (code, out))
 must("UpdateProductLine", {"id": new_line["id"], "name": "Phanh mới"}, admin)
 must("ReinstateProductLine", {"id": old_line["id"]}, admin)
 got = names("ListProductLines", {"name": "phanh"}, "productLines", admin, "code")
 check(got == ["NEW", "OLD"], "... until the other is renamed (%s)" % got)
-must("UpdateProductLine", {"id": brk, "name": "Brake pads"}, admin)
+# A pair stored before 0192 (or imported) stays editable, its name kept; renamed onto another's
+# name, it is refused.
+twin = t.psql("BEGIN; SELECT set_config('liaison.importing', '%s', true);"
+              " INSERT INTO product_lines (tenant_id, code, name) VALUES (%s, 'BRK9', 'Brake pads')"
+              " RETURNING id; COMMIT" % (tid, tid)).split()[1]
+code, out = call("UpdateProductLine", {"id": twin, "name": "brake pads"}, admin)
+check(code == "OK", "a pair stored before is edited, its name kept (%s %s)" % (code, out))
+code, out = call("UpdateProductLine", {"id": twin, "name": "Filters"}, admin)
+check(code == "ALREADY_EXISTS" and "product line FLT (" in out.get("message", ""),
+      "renamed onto another line's name, it is refused (%s %s)" % (code, out))
 
 t.finish("names")

@@ -369,8 +369,9 @@ part = must("AddShipment", {"orderId": short["id"], "carrier": "Gemadept", "line
 must("SetShipmentStatus", {"id": part, "status": "delivered"}, admin)
 code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered"}, admin)
 check(code == "FAILED_PRECONDITION" and out.get("message", "").startswith(
-      "its delivered shipments carry 150 of the 250 units ordered: an order with shipments is"
-      " delivered when they carry every unit (add a shipment for the other 100)")
+      "line %s (BRK-1001) has 150 of its 250 units on delivered shipments: an order with"
+      " shipments is delivered when they carry every unit ordered (add a shipment for the other"
+      " 100)" % short["lines"][0]["id"])
       and must("GetOrder", {"id": short["id"]}, admin)["order"]["status"] == "shipped",
       "an order is not delivered by hand with units its shipments never carried (%s %s)"
       % (code, out))
@@ -727,6 +728,10 @@ def order_trend():
 must("SetTenantWorkingTime", {"workingTime": {
     "timeZone": "Asia/Ho_Chi_Minh", "businessHoursStart": "08:00", "businessHoursEnd": "17:00",
     "workDays": [1, 2, 3, 4, 5]}}, admin)
+# The tenant's date in its new zone, as the order below is placed on it: from 17:00 UTC it is a
+# day ahead of the date read before (the run at 17:02 UTC refused its ETD as before the order).
+today = sql("SELECT (now() AT TIME ZONE coalesce(nullif(time_zone, ''), 'UTC'))::date"
+            " FROM tenants WHERE id = %s" % tid)
 utc_day = datetime.date.today() + datetime.timedelta(days=10)
 tenant_day = utc_day + datetime.timedelta(days=1)
 late_order = must("PlaceOrder", {"distributorId": saigon, "currency": "VND",
