@@ -389,4 +389,46 @@ code, out = call("UpdateProductLine", {"id": twin, "name": "Filters"}, admin)
 check(code == "ALREADY_EXISTS" and "product line FLT (" in out.get("message", ""),
       "renamed onto another line's name, it is refused (%s %s)" % (code, out))
 
+
+# Two creates of one name at once (0197 for distributors, 0192 for product lines): each looked
+# for the other's row before either had committed, and both were written. A transaction holds a
+# new row of the name uncommitted; a create of the name through the server waits for it, then is
+# refused. The held transaction is the superuser's psql, its row made as an import would not be
+# (the import's setting skips the check, and so the lock).
+def held_insert(label, insert):
+    """psql running insert in a transaction kept open 3 s, once pg_stat_activity shows it past
+    the insert (its next statement is the sleep)."""
+    held = subprocess.Popen(w.env("LIAISON_TEST_PSQL").split() + ["-U", "postgres"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    held.stdin.write("SET application_name = '%s';\nBEGIN;\n%s;\nSELECT pg_sleep(3);\n"
+                     "COMMIT;\n" % (label, insert))
+    held.stdin.close()
+    for _ in range(100):
+        if t.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'"
+                  " AND query LIKE 'SELECT pg_sleep%%'" % label) == "1":
+            break
+        time.sleep(0.05)
+    return held
+
+
+held = held_insert("names-lock-d", "INSERT INTO distributors (tenant_id, name, country, time_zone)"
+                   " VALUES (%s, 'Đồng Thời Trading', 'VN', 'Asia/Ho_Chi_Minh')" % tid)
+code, out = call("CreateDistributor", {"fields": {"name": "dong thoi trading", "country": "VN",
+                                                  "timeZone": "Asia/Ho_Chi_Minh"}}, admin)
+held.wait(timeout=30)
+err = held.stderr.read()
+check(held.returncode == 0 and code == "ALREADY_EXISTS"
+      and "is named Đồng Thời Trading already" in out.get("message", ""),
+      "a distributor created while another of its name is being made waits, then is refused"
+      " (%s %s; psql %s %s)" % (code, out, held.returncode, err))
+held = held_insert("names-lock-l", "INSERT INTO product_lines (tenant_id, code, name)"
+                   " VALUES (%s, 'SIM1', 'Đồng thời')" % tid)
+code, out = call("CreateProductLine", {"code": "SIM2", "name": "DONG THOI"}, admin)
+held.wait(timeout=30)
+err = held.stderr.read()
+check(held.returncode == 0 and code == "ALREADY_EXISTS"
+      and "product line SIM1 (" in out.get("message", ""),
+      "so is a product line (%s %s; psql %s %s)" % (code, out, held.returncode, err))
+
 t.finish("names")
