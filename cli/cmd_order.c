@@ -39,7 +39,8 @@ static const struct output_column order_fields[] = {
     {"PLACED", "placedAt"},
     {"BY", "placedBy"},
     {"STATUS CHANGED", "statusChangedAt"},
-    {"CHANGED BY", "statusChangedBy"}};
+    {"CHANGED BY", "statusChangedBy"},
+    {"DELIVERED SHORT", "shortReason"}};
 static const struct output_column line_cols[] = {{"LINE", "id"},
                                                  {"SKU", "sku"},
                                                  {"QUANTITY", "quantity"},
@@ -208,23 +209,34 @@ static int shipment_answer(struct cli *cli, const char *method, json_t *req);
  * leaves it as it was: no audit, no timestamp moved). Returns an exit code.
  */
 static int status_move(struct cli *cli, const char *method, const char *get, const char *key,
-                       json_int_t id, const char *status,
+                       json_int_t id, const char *status, json_t *also,
                        int (*answer)(struct cli *, const char *, json_t *))
 {
     json_t *wanted = cli_enum_string(status);
     bool already = false;
     int rc = EXIT_OK;
-    if (!wanted)
+    if (!wanted) {
+        json_decref(also);
         return EXIT_ERROR;
+    }
     if (!cli->set.json && (rc = cli_status_already(cli, get, key, "status", id,
                                                    json_string_value(wanted), &already))) {
         json_decref(wanted);
+        json_decref(also);
         return rc;
     }
     /* The message's words before the request takes wanted over. */
     char said[64];
     snprintf(said, sizeof said, "%s", json_string_value(wanted));
-    rc = answer(cli, method, json_pack("{s:I,s:o}", "id", id, "status", wanted));
+    json_t *req = json_pack("{s:I,s:o}", "id", id, "status", wanted);
+    if (req && also && json_object_update(req, also)) {
+        json_decref(req);
+        req = NULL;
+    }
+    json_decref(also);
+    if (!req)
+        return EXIT_ERROR;
+    rc = answer(cli, method, req);
     if (rc == EXIT_OK && already)
         fprintf(stderr, "liaison: %s %lld was already %s: nothing changed\n", key, (long long)id,
                 said);
@@ -371,14 +383,21 @@ static int order_show(struct cli *cli, int argc, char **argv)
 
 static int order_status(struct cli *cli, int argc, char **argv)
 {
-    const struct cli_opt opts[] = {{0}};
+    const char *why = NULL;
+    const struct cli_opt opts[] = {
+        {"short", &why, NULL, false,
+         "with delivered: why the units not on its delivered shipments will not come (one line, "
+         "up to 300 characters); the order is delivered with what they carry",
+         "shortReason"},
+        {0}};
     const struct cli_command_spec spec = {
-        "order status ID STATUS",
+        "order status ID STATUS [--short REASON]",
         "Moves an order: placed, confirmed, shipped, delivered; cancelled while placed or "
         "confirmed (a distributor user may only cancel). An order whose shipments are recorded "
-        "follows them: see 'shipment status'. Asking for the status it has changes nothing "
-        "(a retry is safe).",
-        opts, 2, "order status 12 confirmed"};
+        "follows them: see 'shipment status'. One whose delivered shipments carry fewer units "
+        "than were ordered, the rest not coming, is delivered short with --short. Asking for "
+        "the status it has changes nothing (a retry is safe).",
+        opts, 2, "order status 12 delivered --short \"the customer took 15; the rest cancelled\""};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
     if (rc)
@@ -386,7 +405,14 @@ static int order_status(struct cli *cli, int argc, char **argv)
     json_int_t v;
     if ((rc = cli_parse_id(args[0], &v)))
         return rc;
-    return status_move(cli, "SetOrderStatus", "GetOrder", "order", v, args[1], order_answer);
+    if (why && !why[0]) {
+        fprintf(stderr, "liaison: --short is empty: say why the rest will not come\n");
+        return EXIT_USAGE;
+    }
+    json_t *also = why ? json_pack("{s:s}", "shortReason", why) : NULL;
+    if (why && !also)
+        return EXIT_ERROR;
+    return status_move(cli, "SetOrderStatus", "GetOrder", "order", v, args[1], also, order_answer);
 }
 
 int cmd_order(struct cli *cli, int argc, char **argv)
@@ -531,7 +557,7 @@ static int shipment_status(struct cli *cli, int argc, char **argv)
     json_int_t v;
     if ((rc = cli_parse_id(args[0], &v)))
         return rc;
-    return status_move(cli, "SetShipmentStatus", "GetShipment", "shipment", v, args[1],
+    return status_move(cli, "SetShipmentStatus", "GetShipment", "shipment", v, args[1], NULL,
                        shipment_answer);
 }
 

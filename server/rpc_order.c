@@ -32,7 +32,8 @@
     " coalesce((SELECT liaison_account_carved_out(a.name, a.country, a.region)"                    \
     "  FROM key_accounts a WHERE a.tenant_id = o.tenant_id AND a.id = o.key_account_id), false)"   \
     " AS carve_out, coalesce((SELECT bool_or(liaison_shipment_late(s.status, s.eta))"              \
-    "  FROM shipments s WHERE s.tenant_id = o.tenant_id AND s.order_id = o.id), false) AS late"
+    "  FROM shipments s WHERE s.tenant_id = o.tenant_id AND s.order_id = o.id), false) AS late,"   \
+    " o.short_reason"
 #define ORDER_LINES                                                                                \
     "(SELECT json_agg(json_build_object('id', l.id, 'product_id', l.product_id, 'sku', p.sku,"     \
     "  'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor,"                            \
@@ -83,8 +84,9 @@ static struct db_stmt q_order_list = {
     "$6::timestamptz)"
     " AND ($7::bigint = 0 OR o.key_account_id = $7::bigint) ORDER BY o.id LIMIT $2::int",
     7, 0};
-/* $1 id, $2 status */
-static struct db_stmt q_order_status = {"SELECT liaison_order_status($1::bigint, $2) AS _id", 2, 0};
+/* $1 id, $2 status, $3 why it is delivered short ('': it is not) */
+static struct db_stmt q_order_status = {
+    "SELECT liaison_order_status($1::bigint, $2, nullif($3, '')) AS _id", 3, 0};
 
 /* $1 order, $2 carrier, $3 tracking, $4 etd, $5 eta, $6 lines (JSON) */
 static struct db_stmt q_shipment_add = {
@@ -141,11 +143,12 @@ static struct exec_decl d_order_get = {.method = "GetOrder",
                                        .query = {&q_order_get, {"id"}},
                                        .out = "order",
                                        .not_found = "no such order"};
-static struct exec_decl d_order_status = {.method = "SetOrderStatus",
-                                          .query = {&q_order_status, {"id", "status"}},
-                                          .reply = {&q_order_get, {"id"}},
-                                          .out = "order",
-                                          .not_found = "no such order"};
+static struct exec_decl d_order_status = {
+    .method = "SetOrderStatus",
+    .query = {&q_order_status, {"id", "status", "short_reason"}},
+    .reply = {&q_order_get, {"id"}},
+    .out = "order",
+    .not_found = "no such order"};
 static struct exec_decl d_shipment_add = {
     .method = "AddShipment",
     .query = {&q_shipment_add, {"order_id", "carrier", "tracking_number", "etd", "eta", "lines"}},
@@ -318,6 +321,13 @@ void rpc_set_order_status(struct request *r)
         request_fail_field(r, "status", "confirmed, shipped, delivered or cancelled");
         return;
     }
+    if (in->short_reason[0] && strcmp(in->status, "delivered")) {
+        request_fail_field(r, "shortReason", "given only to deliver an order short");
+        return;
+    }
+    if (!request_check_chars(r, "shortReason", in->short_reason, 300, false) ||
+        !request_check_one_line(r, "shortReason", in->short_reason))
+        return;
     exec_run(r, &d_order_status);
 }
 

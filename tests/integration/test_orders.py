@@ -371,10 +371,57 @@ code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered"}, a
 check(code == "FAILED_PRECONDITION" and out.get("message", "").startswith(
       "line %s (BRK-1001) has 150 of its 250 units on delivered shipments: an order with"
       " shipments is delivered when they carry every unit ordered (add a shipment for the other"
-      " 100)" % short["lines"][0]["id"])
+      " 100, or deliver the order short, saying why)" % short["lines"][0]["id"])
       and must("GetOrder", {"id": short["id"]}, admin)["order"]["status"] == "shipped",
       "an order is not delivered by hand with units its shipments never carried (%s %s)"
       % (code, out))
+# ... but it may be delivered short, saying why (0196): before, it stayed shipped for good, as
+# the 100 were not coming and a shipped order is not cancelled.
+why = "Khách chỉ nhận 150; 100 còn lại hủy theo thỏa thuận — 残りはキャンセル"
+code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered",
+                                    "shortReason": why}, saigon_user)
+check(code == "PERMISSION_DENIED", "a distributor does not deliver its order short (%s)" % code)
+for bad, field, what in (("   ", "shortReason", "only white space"),
+                         ("a\nb", "shortReason", "two lines"),
+                         ("ồ" * 301, "shortReason", "301 characters")):
+    code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered",
+                                        "shortReason": bad}, admin)
+    check(code == "INVALID_ARGUMENT" and violation(out, field),
+          "a reason of %s is refused (%s %s)" % (what, code, out))
+delivered_before = audits("order.delivered")
+code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered",
+                                    "shortReason": why}, admin)
+check(code == "OK" and out["order"]["status"] == "delivered"
+      and out["order"].get("shortReason") == why
+      and out["order"]["lines"][0]["shipped"] == "150"
+      and audits("order.delivered") == delivered_before + 1,
+      "an order with 150 of 250 delivered is delivered short, its reason kept (%s %s)"
+      % (code, out))
+got = must("GetOrder", {"id": short["id"]}, saigon_user)["order"]
+listed = [o for o in must("ListOrders", {"status": "delivered"}, admin)["orders"]
+          if o["id"] == short["id"]]
+check(got.get("shortReason") == why and listed and listed[0].get("shortReason") == why,
+      "the distributor reads why, and the list says it too (%s %s)" % (got, listed))
+code, out = call("AddShipment", {"orderId": short["id"], "carrier": "Gemadept", "lines": [
+    {"orderLineId": short["lines"][0]["id"], "quantity": 100}]}, admin)
+check(code == "FAILED_PRECONDITION", "nothing more ships on an order delivered short (%s %s)"
+      % (code, out))
+check(must("GetOrder", {"id": order}, admin)["order"].get("shortReason") is None,
+      "an order its shipments delivered whole has no reason")
+# A reason only delivers, and only what delivered shipments carried.
+bare = must("PlaceOrder", {"distributorId": saigon, "currency": "VND",
+                           "lines": [line("BRK-1001", 250, 1000)]}, admin)["order"]["id"]
+code, out = call("SetOrderStatus", {"id": bare, "status": "confirmed", "shortReason": why}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "shortReason")
+      and must("GetOrder", {"id": bare}, admin)["order"]["status"] == "placed",
+      "a reason with another move than delivered is refused (%s %s)" % (code, out))
+must("SetOrderStatus", {"id": bare, "status": "confirmed"}, admin)
+must("SetOrderStatus", {"id": bare, "status": "shipped"}, admin)
+code, out = call("SetOrderStatus", {"id": bare, "status": "delivered", "shortReason": why}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message", "").startswith(
+      "none of this order's shipments is delivered")
+      and must("GetOrder", {"id": bare}, admin)["order"]["status"] == "shipped",
+      "an order without a delivered shipment is not delivered short (%s %s)" % (code, out))
 
 # ---------------- idempotency keys ----------------
 key = "retry-" + RUN + "-đơn-注文"
@@ -704,6 +751,22 @@ check(code == "OK" and out == again, "a retry of an order placed before still an
 code, out = cli("shipment", "add", str(cli_order), "--carrier", "日本通運", "--line",
                 "%s:50" % lines[1]["id"], token=admin)
 check(code == "OK", "what it ordered before still ships (%s %s)" % (code, out))
+# The 50 will not come after all: that shipment is cancelled, the other delivered, and the order
+# delivered short (0196).
+must("SetShipmentStatus", {"id": out["id"], "status": "cancelled"}, admin)
+must("SetShipmentStatus", {"id": cli_ship, "status": "delivered"}, admin)
+code, out = cli("order", "status", str(cli_order), "delivered", "--short", "", token=admin)
+check(code == "EXIT_2" and "--short is empty" in str(out),
+      "order status --short \"\" says it is empty (%s %s)" % (code, out))
+code, out = cli("order", "status", str(cli_order), "confirmed", "--short", "残りは不要",
+                token=admin)
+check(code == "INVALID_ARGUMENT" and [v.get("option") for v in out.get("violations", [])]
+      == ["--short"], "--short with another status names the option (%s %s)" % (code, out))
+code, out = cli("order", "status", str(cli_order), "delivered", "--short", "残り50個は不要",
+                token=admin)
+check(code == "OK" and out.get("status") == "delivered"
+      and out.get("shortReason") == "残り50個は不要",
+      "liaison order status ID delivered --short REASON (%s %s)" % (code, out))
 
 # ---------------- late shipments are flagged (migration 0086) ----------------
 # A shipment past its ETA (the tenant's date by the service clock), neither

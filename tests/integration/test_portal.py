@@ -175,6 +175,17 @@ a.call("SetShipmentStatus", {"id": late_ship["id"], "status": "in_transit"})
 a.call("AddShipment", {"orderId": order3["id"], "carrier": "日本通運", "etd": "2099-01-01",
                        "eta": "2099-02-01",
                        "lines": [{"orderLineId": order3["lines"][0]["id"], "quantity": 10}]})
+# Delivered short (0196): 12 of 20 came, the other 8 will not.
+order4 = a.call("PlaceOrder", {"distributorId": d1, "currency": "VND",
+                               "lines": [{"sku": "PT-100", "quantity": 20,
+                                          "unitPriceMinor": 150000}]})["order"]
+a.call("SetOrderStatus", {"id": order4["id"], "status": "confirmed"})
+part = a.call("AddShipment", {"orderId": order4["id"], "carrier": "Gemadept",
+                              "lines": [{"orderLineId": order4["lines"][0]["id"],
+                                         "quantity": 12}]})["shipment"]
+a.call("SetShipmentStatus", {"id": part["id"], "status": "delivered"})
+a.call("SetOrderStatus", {"id": order4["id"], "status": "delivered",
+                          "shortReason": "Khách hủy 8 bộ còn lại"})
 a.call("CreateActionItem", {"distributorId": d1, "description": "Gửi dự báo tồn kho quý 1",
                             "ownerContactId": contact, "dueOn": "2027-01-15"})
 # One the exporter's own manager owns: the distributor sees it and may not close it.
@@ -650,6 +661,12 @@ try:
           and "late: past its ETA" in late_rows[0],
           "the order page says a shipment is late and marks that shipment only (%s)" % late_rows)
     shot("order-late")
+    driver.get(base + "/orders/%d" % order4["id"])
+    short = driver.find_elements(By.ID, "order-short")
+    check(short and short[0].text == "Delivered short, the rest not coming: Khách hủy 8 bộ còn lại",
+          "an order delivered short says why on its page (%s)" % [x.text for x in short])
+    driver.get(base + "/orders/%d" % order1["id"])
+    check(not driver.find_elements(By.ID, "order-short"), "one delivered whole does not")
 
     driver.get(base + "/documents")
     check("Bảng giá 2027" in text(), "the document shared with it")

@@ -1,0 +1,128 @@
+-- An order shipped short could never be closed (found in a try-out):
+-- 15 of 25 units delivered, the other 10 not coming (the customer took
+-- what came, the distributor agreed to drop the rest), and since 0195 the
+-- order could not be delivered by hand, nor cancelled once a shipment had
+-- left, so it stayed "shipped" for good, open in every list. An order
+-- with a delivered shipment may now be delivered short with a reason
+-- (SetOrderStatusRequest.short_reason, kept in orders.short_reason and
+-- answered as Order.short_reason): the units its delivered shipments
+-- carry are what was delivered, the rest will not come. Shipments still
+-- planned or on their way stop it as they stop a delivery (deliver them,
+-- or cancel those that will not come). A reason is refused where nothing
+-- is short, and where no shipment was delivered (an order without
+-- shipments is delivered by hand whole, as before). The refusal of a
+-- delivery short of units now says it may be delivered short.
+--
+-- Replaces liaison_order_status (0195) whole but for those, with the
+-- reason as a third argument (default none, so a two-argument call means
+-- what it meant); the old signature is dropped and the grant given again.
+
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS short_reason text
+    CHECK (length(short_reason) BETWEEN 1 AND 300);
+
+DROP FUNCTION IF EXISTS liaison_order_status(bigint, text);
+
+CREATE OR REPLACE FUNCTION liaison_order_status(p_order bigint, p_status text,
+                                                p_short text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    cur text;
+    moving record;
+    short record;
+    shp bigint;
+BEGIN
+    SELECT o.status INTO cur FROM orders o
+     WHERE o.tenant_id = liaison_tenant() AND o.id = p_order
+       AND liaison_sees_side(o.distributor_id) FOR UPDATE;
+    PERFORM liaison_found(cur IS NOT NULL, 'no such order');
+    PERFORM liaison_check(p_short IS NULL OR p_status = 'delivered', 'shortReason',
+        'given only to deliver an order short');
+    PERFORM liaison_denied(
+        current_setting('liaison.role', true) <> 'distributor_user' OR p_status = 'cancelled',
+        'a distributor may only cancel its order; the exporter confirms, ships and delivers');
+    -- A retry of a move that was made: nothing to do, and nothing to record.
+    IF cur = p_status THEN
+        RETURN p_order;
+    END IF;
+    -- Said before the graph: an order on its way is shipped now, and "a
+    -- shipped order cannot become cancelled" would hide which shipment.
+    IF p_status = 'cancelled' THEN
+        SELECT s.id, s.status INTO moving FROM shipments s
+         WHERE s.tenant_id = liaison_tenant() AND s.order_id = p_order
+           AND s.status IN ('in_transit', 'delivered')
+         ORDER BY s.id LIMIT 1;
+        PERFORM liaison_precondition(moving.id IS NULL, format(
+            'shipment %s of this order is %s: an order is cancelled only while none of its'
+            ' shipments is on its way or delivered', moving.id, moving.status));
+    END IF;
+    PERFORM liaison_precondition((cur, p_status) IN (('placed', 'confirmed'),
+        ('confirmed', 'shipped'), ('shipped', 'delivered'), ('placed', 'cancelled'),
+        ('confirmed', 'cancelled')), format(
+        'this order is %s and cannot become %s: an order goes placed, confirmed, shipped,'
+        ' delivered, and may be cancelled only while placed or confirmed', cur, p_status));
+    IF p_status = 'delivered' THEN
+        SELECT s.id, s.status INTO moving FROM shipments s
+         WHERE s.tenant_id = liaison_tenant() AND s.order_id = p_order
+           AND s.status IN ('planned', 'in_transit')
+         ORDER BY s.id LIMIT 1;
+        PERFORM liaison_precondition(moving.id IS NULL, format(
+            'shipment %s of this order is %s: the order is delivered with its shipments'
+            ' (deliver them, or cancel the ones that will not come)', moving.id, moving.status));
+        IF EXISTS (SELECT 1 FROM shipments s WHERE s.tenant_id = liaison_tenant()
+                    AND s.order_id = p_order AND s.status <> 'cancelled') THEN
+            -- Line by line, as a shipment's delivery delivers the order (0166).
+            SELECT ol.id, p.sku, ol.quantity,
+                   coalesce(sum(sl.quantity) FILTER (WHERE s.status = 'delivered'), 0) AS got
+              INTO short
+              FROM order_lines ol
+              JOIN products p ON p.tenant_id = ol.tenant_id AND p.id = ol.product_id
+              LEFT JOIN shipment_lines sl ON sl.tenant_id = ol.tenant_id
+                                         AND sl.order_line_id = ol.id
+              LEFT JOIN shipments s ON s.tenant_id = sl.tenant_id AND s.id = sl.shipment_id
+             WHERE ol.tenant_id = liaison_tenant() AND ol.order_id = p_order
+             GROUP BY ol.id, p.sku, ol.quantity
+            HAVING coalesce(sum(sl.quantity) FILTER (WHERE s.status = 'delivered'), 0)
+                   < ol.quantity
+             ORDER BY ol.id LIMIT 1;
+            PERFORM liaison_precondition(short.id IS NULL OR p_short IS NOT NULL, format(
+                'line %s (%s) has %s of its %s units on delivered shipments: an order with'
+                ' shipments is delivered when they carry every unit ordered (add a shipment'
+                ' for the other %s, or deliver the order short, saying why)', short.id,
+                short.sku, short.got, short.quantity, short.quantity - short.got));
+            PERFORM liaison_precondition(short.id IS NOT NULL OR p_short IS NULL,
+                'every unit ordered is on delivered shipments: the order is delivered whole,'
+                ' with no reason to give');
+        END IF;
+        IF p_short IS NOT NULL THEN
+            PERFORM liaison_precondition(EXISTS (SELECT 1 FROM shipments s
+                WHERE s.tenant_id = liaison_tenant() AND s.order_id = p_order
+                  AND s.status = 'delivered'),
+                'none of this order''s shipments is delivered: an order is delivered short of'
+                ' what its delivered shipments carry (without shipments it is delivered whole)');
+        END IF;
+    END IF;
+    IF p_status = 'cancelled' THEN
+        FOR shp IN UPDATE shipments s SET status = 'cancelled'
+                    WHERE s.tenant_id = liaison_tenant() AND s.order_id = p_order
+                      AND s.status = 'planned' RETURNING s.id LOOP
+            PERFORM liaison_audit('shipment.cancelled', 'shipment', shp::text);
+        END LOOP;
+    END IF;
+    UPDATE orders o SET status = p_status, status_changed_by = liaison_request_setting('actor'),
+           status_changed_at = liaison_now(), short_reason = p_short
+     WHERE o.tenant_id = liaison_tenant() AND o.id = p_order;
+    PERFORM liaison_audit('order.' || p_status, 'order', p_order::text);
+    RETURN p_order;
+END $$;
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'liaison_app') THEN
+        GRANT EXECUTE ON FUNCTION liaison_order_status(bigint, text, text) TO liaison_app;
+    END IF;
+END $$;
+
+-- A tenant's export carries the new column; an import holds it to the rule it is written by.
+INSERT INTO tenant_import_text_rules (tbl, col, one_line, max_bytes, max_chars, kind)
+VALUES ('orders', 'short_reason', true, NULL, 300, NULL)
+ON CONFLICT (tbl, col) DO NOTHING;
