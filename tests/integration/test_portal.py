@@ -512,6 +512,15 @@ try:
     check(status == 200 and 'id="logout-confirm"' in body,
           "GET /logout asks, and signs nobody out (%d)" % status)
     check(fetch("/", jar=tokyo)[0] == 200, "still signed in after GET /logout")
+    empty = http.cookiejar.CookieJar()
+    status, _, body = fetch("/login", {"tenant": slug, "email": "", "password": "",
+                                       "csrf_token": csrf_of(fetch("/login", jar=empty)[2])},
+                            jar=empty)
+    check(status == 400 and "Enter your organisation, e-mail and password." in body
+          and "not right" not in body,
+          "a sign-in sent with fields empty asks for them, not 'not right' (%d)" % status)
+    check('id="signed-out"' not in fetch("/login?bye=1", jar=tokyo)[2],
+          "a signed-in session is not told it signed out")
     status, headers, _ = fetch("/logout", jar=http.cookiejar.CookieJar())
     check(status == 302 and headers.get("Location", "").startswith("/login"),
           "GET /logout signed out: the sign-in page (%d)" % status)
@@ -1104,6 +1113,19 @@ try:
     driver.get(base + lead_path)
     Select(driver.find_element(By.ID, "stage")).select_by_value("won")
     click(driver.find_element(By.ID, "set-stage"))
+    # Won is final: asked once more, and "keep it open" leaves it as it was.
+    asked = driver.find_elements(By.ID, "confirm-stage")
+    check(asked and "Won and lost are final" in asked[0].text
+          and "won" not in driver.find_element(By.CSS_SELECTOR, "dl.facts").text,
+          "won asks to be confirmed before the lead is closed (%s)" % text()[:300])
+    click(driver.find_element(By.ID, "confirm-stage-no"))
+    check("won" not in driver.find_element(By.CSS_SELECTOR, "dl.facts").text
+          and driver.find_elements(By.ID, "set-stage")
+          and not driver.find_elements(By.ID, "confirm-stage"),
+          "keeping it open leaves the lead open")
+    Select(driver.find_element(By.ID, "stage")).select_by_value("won")
+    click(driver.find_element(By.ID, "set-stage"))
+    click(driver.find_element(By.ID, "confirm-stage-yes"))
     check("won" in driver.find_element(By.CSS_SELECTOR, "dl.facts").text
           and not driver.find_elements(By.ID, "set-stage") and "final" in text(),
           "the lead is won, and a won lead offers no further stage (%s)" % text()[:300])
@@ -2058,6 +2080,10 @@ try:
     check("PT-100" in text(), "an order is on screen before signing out")
     click(driver.find_element(By.ID, "logout"))
     check(driver.current_url.startswith(base + "/login"), "signing out leads to the login page")
+    said = driver.find_elements(By.ID, "signed-out")
+    check(said and said[0].text == "Bạn đã đăng xuất.",
+          "the sign-in page says the sign-out worked, in the reader's language (%s)"
+          % [x.text for x in said])
     check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi",
           "the language chosen stays after signing out")
     driver.back()

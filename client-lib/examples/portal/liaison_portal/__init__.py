@@ -1450,10 +1450,19 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         if request.args.get("signed_out"):
             error = _("You were signed out (in another tab, or after a while), so what you "
                       "sent was not saved. Sign in again to go back to the page.")
+        # Said once, after the user's own sign-out: the page looked the same
+        # as before signing in, with nothing to show it had worked.
+        notice = (_("You are signed out.") if request.args.get("bye") and
+                  request.method == "GET" and not g.session["token"] else "")
         if request.method == "POST":
             form = {"tenant": request.form.get("tenant", "").strip(),
                     "email": request.form.get("email", "").strip()}
             password = request.form.get("password", "")
+            if not (form["tenant"] and form["email"] and password):
+                # A browser that skips "required" sent a field empty: "not
+                # right" would send the user looking for a typing mistake.
+                error = _("Enter your organisation, e-mail and password.")
+                return _page("login.html", 400, form=form, error=error, notice="")
             try:
                 token = api().login(form["tenant"], form["email"], password,
                                     client_address=client_address())
@@ -1487,7 +1496,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     return redirect(_local_path(request.args.get("next", ""))
                                     or url_for("dashboard"))
         return _page("login.html", 401 if error and request.method == "POST" else 200,
-                     form=form, error=error)
+                     form=form, error=error, notice=notice)
 
     def client_address() -> str:
         """The user's own address for liaisond's log-in limits, when this
@@ -1522,7 +1531,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         g.new_sid = store.create()
         if lang:
             store.update(g.new_sid, lang=lang)
-        return redirect(url_for("login"))
+        return redirect(url_for("login", bye=1))
 
     @app.route("/language", methods=["POST"])
     def language() -> Response:
@@ -1847,9 +1856,16 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     @app.route("/leads/<id:lid>/stage", methods=["POST"])
     def lead_stage(lid: int) -> Response:
+        """Moves the lead; won and lost, which are final, only once the
+        user has said so on a second step (a slip of the list's choice
+        closed a deal for good)."""
         signed_in()
+        stage = request.form.get("stage", "")
+        if stage in ("won", "lost") and request.form.get("confirm") != stage and \
+                api().call("GetLead", {"id": lid})["lead"].get("stage") not in ("won", "lost"):
+            return lead_page(lid, confirm_stage=stage)
         try:
-            api().call("SetLeadStage", {"id": lid, "stage": request.form.get("stage", "")})
+            api().call("SetLeadStage", {"id": lid, "stage": stage})
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
             return lead_page(lid, 400, stage_error=_sentence(e))
         return redirect(url_for("lead", lid=lid))
