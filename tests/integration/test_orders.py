@@ -694,9 +694,24 @@ check(code == "OK" and out["order"].get("keyAccountId") == ours,
 check(not out["order"].get("carveOut"), "an order for an account no charter carves out is not"
       " flagged (%s)" % out["order"].get("carveOut"))
 vt_lead = register(vientiane_user, "Kyoto Buses")["id"]
-code, out = place(admin, [line("BRK-1001", 200, 1000)], distributor_id=saigon, leadId=vt_lead)
+code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=vt_lead)
 check(code == "NOT_FOUND" and "no such lead" in out.get("message", ""),
-      "an order does not name another distributor's lead, even from staff (%s %s)" % (code, out))
+      "a distributor user's order does not take another distributor's lead (%s %s)"
+      % (code, out))
+# Staff reach both distributors' records: "no such lead" sent them looking for one they could
+# open (a try-out, migration 0198). Refused on the field, naming whose it is.
+code, out = place(admin, [line("BRK-1001", 200, 1000)], distributor_id=saigon, leadId=vt_lead)
+check(code == "INVALID_ARGUMENT" and violation(out, "leadId") == [
+      "lead %s is distributor %s's (ビエンチャン商事): an order on a lead is placed for the lead's"
+      " distributor" % (vt_lead, vientiane)],
+      "an order does not name another distributor's lead, and staff are told whose it is"
+      " (%s %s)" % (code, out))
+code, out = place(admin, [line("BRK-1001", 200, 1000)], distributor_id=saigon,
+                  keyAccountId=theirs)
+check(code == "INVALID_ARGUMENT" and violation(out, "keyAccountId") == [
+      "key account %s is distributor %s's (ビエンチャン商事): an order is for an account of its"
+      " own distributor, or one of the exporter's" % (theirs, vientiane)],
+      "nor another distributor's account (%s %s)" % (code, out))
 # An order on a lead is for the lead's account (migration 0109).
 sg_lead = register(saigon_user, "Nagoya Buses")
 code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id"])
