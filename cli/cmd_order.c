@@ -386,17 +386,17 @@ static int order_status(struct cli *cli, int argc, char **argv)
     const char *why = NULL;
     const struct cli_opt opts[] = {
         {"short", &why, NULL, false,
-         "with delivered: why the units not on its delivered shipments will not come (one line, "
-         "up to 300 characters); the order is delivered with what they carry",
+         "only with delivered: why the missing units will not come (one line, at most 300 "
+         "characters); the order is closed with the units its delivered shipments carried",
          "shortReason"},
         {0}};
     const struct cli_command_spec spec = {
         "order status ID STATUS [--short REASON]",
         "Moves an order: placed, confirmed, shipped, delivered; cancelled while placed or "
         "confirmed (a distributor user may only cancel). An order whose shipments are recorded "
-        "follows them: see 'shipment status'. One whose delivered shipments carry fewer units "
-        "than were ordered, the rest not coming, is delivered short with --short. Asking for "
-        "the status it has changes nothing (a retry is safe).",
+        "follows them: see 'shipment status'. If its delivered shipments carry fewer units "
+        "than were ordered and the rest will not come, deliver it short with --short REASON. "
+        "Asking for the status it has changes nothing (a retry is safe).",
         opts, 2, "order status 12 delivered --short \"the customer took 15; the rest cancelled\""};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);

@@ -322,7 +322,8 @@ void rpc_set_order_status(struct request *r)
         return;
     }
     if (in->short_reason[0] && strcmp(in->status, "delivered")) {
-        request_fail_field(r, "shortReason", "given only to deliver an order short");
+        request_fail_field(r, "shortReason",
+                           "only with the status delivered: why the order is delivered short");
         return;
     }
     if (!request_check_chars(r, "shortReason", in->short_reason, 300, false) ||

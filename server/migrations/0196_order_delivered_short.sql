@@ -10,7 +10,8 @@
 -- planned or on their way stop it as they stop a delivery (deliver them,
 -- or cancel those that will not come). A reason is refused where nothing
 -- is short, and where no shipment was delivered (an order without
--- shipments is delivered by hand whole, as before). The refusal of a
+-- shipments is delivered by hand whole, as before); asked again, an order
+-- delivered takes only the reason it was delivered with. The refusal of a
 -- delivery short of units now says it may be delivered short.
 --
 -- Replaces liaison_order_status (0195) whole but for those, with the
@@ -19,6 +20,15 @@
 
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS short_reason text
     CHECK (length(short_reason) BETWEEN 1 AND 300);
+-- Only a delivered order has one (an import is held to it too).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'orders_short_reason_delivered'
+                      AND conrelid = 'orders'::regclass) THEN
+        ALTER TABLE orders ADD CONSTRAINT orders_short_reason_delivered
+            CHECK (short_reason IS NULL OR status = 'delivered');
+    END IF;
+END $$;
 
 DROP FUNCTION IF EXISTS liaison_order_status(bigint, text);
 
@@ -27,21 +37,28 @@ CREATE OR REPLACE FUNCTION liaison_order_status(p_order bigint, p_status text,
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     cur text;
+    said text;
     moving record;
     short record;
     shp bigint;
 BEGIN
-    SELECT o.status INTO cur FROM orders o
+    SELECT o.status, o.short_reason INTO cur, said FROM orders o
      WHERE o.tenant_id = liaison_tenant() AND o.id = p_order
        AND liaison_sees_side(o.distributor_id) FOR UPDATE;
     PERFORM liaison_found(cur IS NOT NULL, 'no such order');
     PERFORM liaison_check(p_short IS NULL OR p_status = 'delivered', 'shortReason',
-        'given only to deliver an order short');
+        'only with the status delivered: why the order is delivered short');
     PERFORM liaison_denied(
         current_setting('liaison.role', true) <> 'distributor_user' OR p_status = 'cancelled',
         'a distributor may only cancel its order; the exporter confirms, ships and delivers');
     -- A retry of a move that was made: nothing to do, and nothing to record.
+    -- A reason it was not delivered with is not one (it was answered OK and
+    -- dropped).
     IF cur = p_status THEN
+        PERFORM liaison_precondition(p_short IS NULL OR said IS NOT NULL,
+            'this order is delivered already, without a reason: it was not delivered short');
+        PERFORM liaison_precondition(p_short IS NULL OR p_short = said, format(
+            'this order is delivered short already, saying ''%s''', said));
         RETURN p_order;
     END IF;
     -- Said before the graph: an order on its way is shipped now, and "a
@@ -90,15 +107,16 @@ BEGIN
                 ' for the other %s, or deliver the order short, saying why)', short.id,
                 short.sku, short.got, short.quantity, short.quantity - short.got));
             PERFORM liaison_precondition(short.id IS NOT NULL OR p_short IS NULL,
-                'every unit ordered is on delivered shipments: the order is delivered whole,'
-                ' with no reason to give');
+                'nothing is missing: every unit ordered is on delivered shipments, so the order'
+                ' is delivered whole, without a reason');
         END IF;
         IF p_short IS NOT NULL THEN
             PERFORM liaison_precondition(EXISTS (SELECT 1 FROM shipments s
                 WHERE s.tenant_id = liaison_tenant() AND s.order_id = p_order
                   AND s.status = 'delivered'),
-                'none of this order''s shipments is delivered: an order is delivered short of'
-                ' what its delivered shipments carry (without shipments it is delivered whole)');
+                'none of this order''s shipments is delivered: an order delivered short keeps'
+                ' what its delivered shipments carried, so deliver one first (an order without'
+                ' shipments is delivered whole, without a reason)');
         END IF;
     END IF;
     IF p_status = 'cancelled' THEN

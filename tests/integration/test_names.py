@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import unicodedata
 
@@ -392,43 +393,55 @@ check(code == "ALREADY_EXISTS" and "product line FLT (" in out.get("message", ""
 
 # Two creates of one name at once (0197 for distributors, 0192 for product lines): each looked
 # for the other's row before either had committed, and both were written. A transaction holds a
-# new row of the name uncommitted; a create of the name through the server waits for it, then is
-# refused. The held transaction is the superuser's psql, its row made as an import would not be
-# (the import's setting skips the check, and so the lock).
-def held_insert(label, insert):
-    """psql running insert in a transaction kept open 3 s, once pg_stat_activity shows it past
-    the insert (its next statement is the sleep)."""
+# new row of the name uncommitted; a create of the name through the server must wait for it (a
+# lock it is seen waiting on), then be refused once it commits. The held transaction is the
+# superuser's psql, its row made as an import would not be (the import's setting skips the
+# check, and so the lock).
+def create_beside_held(label, insert, method, request):
+    """(waited, code, out, psql's exit, psql's stderr): method called while psql holds insert."""
     held = subprocess.Popen(w.env("LIAISON_TEST_PSQL").split() + ["-U", "postgres"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    held.stdin.write("SET application_name = '%s';\nBEGIN;\n%s;\nSELECT pg_sleep(3);\n"
-                     "COMMIT;\n" % (label, insert))
-    held.stdin.close()
-    for _ in range(100):
-        if t.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'"
-                  " AND query LIKE 'SELECT pg_sleep%%'" % label) == "1":
-            break
+    held.stdin.write("SET application_name = '%s';\nBEGIN;\n%s;\n" % (label, insert))
+    held.stdin.flush()
+    deadline = time.monotonic() + 30
+    while t.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'"
+                 " AND state = 'idle in transaction'" % label) != "1":
+        if time.monotonic() > deadline or held.poll() is not None:
+            raise RuntimeError("psql did not hold its insert: %s" % held.stderr.read())
         time.sleep(0.05)
-    return held
+    answer = []
+    caller = threading.Thread(target=lambda: answer.append(call(method, request, admin)))
+    caller.start()
+    waited = False
+    deadline = time.monotonic() + 10
+    while not waited and caller.is_alive() and time.monotonic() < deadline:
+        waited = t.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                        " AND NOT granted") != "0"
+        time.sleep(0.05)
+    held.stdin.write("COMMIT;\n")
+    held.stdin.close()
+    caller.join(60)
+    held.wait(30)
+    code, out = answer[0] if answer else ("NO ANSWER", {})
+    return waited, code, out, held.returncode, held.stderr.read()
 
 
-held = held_insert("names-lock-d", "INSERT INTO distributors (tenant_id, name, country, time_zone)"
-                   " VALUES (%s, 'Đồng Thời Trading', 'VN', 'Asia/Ho_Chi_Minh')" % tid)
-code, out = call("CreateDistributor", {"fields": {"name": "dong thoi trading", "country": "VN",
-                                                  "timeZone": "Asia/Ho_Chi_Minh"}}, admin)
-held.wait(timeout=30)
-err = held.stderr.read()
-check(held.returncode == 0 and code == "ALREADY_EXISTS"
+waited, code, out, rc, err = create_beside_held(
+    "names-lock-d", "INSERT INTO distributors (tenant_id, name, country, time_zone)"
+    " VALUES (%s, 'Đồng Thời Trading', 'VN', 'Asia/Ho_Chi_Minh')" % tid,
+    "CreateDistributor", {"fields": {"name": "dong thoi trading", "country": "VN",
+                                     "timeZone": "Asia/Ho_Chi_Minh"}})
+check(waited and rc == 0 and code == "ALREADY_EXISTS"
       and "is named Đồng Thời Trading already" in out.get("message", ""),
       "a distributor created while another of its name is being made waits, then is refused"
-      " (%s %s; psql %s %s)" % (code, out, held.returncode, err))
-held = held_insert("names-lock-l", "INSERT INTO product_lines (tenant_id, code, name)"
-                   " VALUES (%s, 'SIM1', 'Đồng thời')" % tid)
-code, out = call("CreateProductLine", {"code": "SIM2", "name": "DONG THOI"}, admin)
-held.wait(timeout=30)
-err = held.stderr.read()
-check(held.returncode == 0 and code == "ALREADY_EXISTS"
+      " (waited %s: %s %s; psql %s %s)" % (waited, code, out, rc, err))
+waited, code, out, rc, err = create_beside_held(
+    "names-lock-l", "INSERT INTO product_lines (tenant_id, code, name)"
+    " VALUES (%s, 'SIM1', 'Đồng thời')" % tid,
+    "CreateProductLine", {"code": "SIM2", "name": "DONG THOI"})
+check(waited and rc == 0 and code == "ALREADY_EXISTS"
       and "product line SIM1 (" in out.get("message", ""),
-      "so is a product line (%s %s; psql %s %s)" % (code, out, held.returncode, err))
+      "so is a product line (waited %s: %s %s; psql %s %s)" % (waited, code, out, rc, err))
 
 t.finish("names")

@@ -408,6 +408,25 @@ check(code == "FAILED_PRECONDITION", "nothing more ships on an order delivered s
       % (code, out))
 check(must("GetOrder", {"id": order}, admin)["order"].get("shortReason") is None,
       "an order its shipments delivered whole has no reason")
+# Asked again, a delivered order takes only the reason it was delivered with (another was
+# answered OK and dropped, a review).
+code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered",
+                                    "shortReason": why}, admin)
+check(code == "OK" and out["order"].get("shortReason") == why
+      and audits("order.delivered") == delivered_before + 1,
+      "the same short delivery again is a retry: answered, nothing written (%s %s)" % (code, out))
+code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered",
+                                    "shortReason": "another reason"}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message", "")
+      == "this order is delivered short already, saying '%s'" % why
+      and must("GetOrder", {"id": short["id"]}, admin)["order"].get("shortReason") == why,
+      "another reason for it is refused, the first kept (%s %s)" % (code, out))
+code, out = call("SetOrderStatus", {"id": order, "status": "delivered",
+                                    "shortReason": why}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message", "").startswith(
+      "this order is delivered already, without a reason")
+      and must("GetOrder", {"id": order}, admin)["order"].get("shortReason") is None,
+      "a reason for an order delivered without one is refused (%s %s)" % (code, out))
 # A reason only delivers, and only what delivered shipments carried.
 bare = must("PlaceOrder", {"distributorId": saigon, "currency": "VND",
                            "lines": [line("BRK-1001", 250, 1000)]}, admin)["order"]["id"]
@@ -422,6 +441,14 @@ check(code == "FAILED_PRECONDITION" and out.get("message", "").startswith(
       "none of this order's shipments is delivered")
       and must("GetOrder", {"id": bare}, admin)["order"]["status"] == "shipped",
       "an order without a delivered shipment is not delivered short (%s %s)" % (code, out))
+planned = must("AddShipment", {"orderId": bare, "carrier": "Gemadept", "lines": [
+    {"orderLineId": must("GetOrder", {"id": bare}, admin)["order"]["lines"][0]["id"],
+     "quantity": 100}]}, admin)["shipment"]["id"]
+code, out = call("SetOrderStatus", {"id": bare, "status": "delivered", "shortReason": why}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message", "").startswith(
+      "shipment %s of this order is planned" % planned),
+      "nor one with a shipment still planned: it is delivered or cancelled first (%s %s)"
+      % (code, out))
 
 # ---------------- idempotency keys ----------------
 key = "retry-" + RUN + "-đơn-注文"

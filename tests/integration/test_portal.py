@@ -672,10 +672,11 @@ try:
     shot("order-late")
     driver.get(base + "/orders/%d" % order4["id"])
     short = driver.find_elements(By.ID, "order-short")
-    check(short and short[0].text == "Delivered short, the rest not coming: Khách hủy 8 bộ còn lại",
+    check(short and short[0].text
+          == "Delivered short (the rest will not come): Khách hủy 8 bộ còn lại",
           "an order delivered short says why on its page (%s)" % [x.text for x in short])
     driver.get(base + "/orders/%d" % order1["id"])
-    check(not driver.find_elements(By.ID, "order-short"), "one delivered whole does not")
+    check(not driver.find_elements(By.ID, "order-short"), "an order not delivered short does not")
 
     driver.get(base + "/documents")
     check("Bảng giá 2027" in text(), "the document shared with it")
@@ -844,6 +845,14 @@ try:
     check(status == 400 and "Note: at most 2000 characters" in body and "bytes" not in body,
           "a note over its bound in bytes: its bound said in characters (%d %s)"
           % (status, re.findall(r'id="order-errors">.*?</ul>', body, re.S)[:1]))
+    # A row with two boxes wrong: both said, each with its box (one hid the other, unnamed).
+    status, _, body = fetch("/orders/new", {"csrf_token": csrf, "key": "rows-" + RUN,
+                                            "currency": "VND", "sku0": "PT-100",
+                                            "quantity0": "0", "price0": "abc"})
+    said = re.findall(r'<span class="field-error">([^<]*)</span>', body)
+    check(status == 400 and len(said) == 2 and said[0] == "Quantity: a whole number above 0"
+          and said[1].startswith("Unit price: a price, e.g. "),
+          "a row's errors are each shown, named by their box (%d %s)" % (status, said))
     q = driver.find_element(By.ID, "quantity0")
     q.clear()
     q.send_keys("25")
@@ -2023,6 +2032,11 @@ try:
     import liaison_portal as lp  # noqa: E402
     app = lp.create_app({"LIAISON_URL": URL, "LIAISON_CA": CA,
                          "PORTAL_SESSION_DB": os.path.join(sessions, "why.sqlite3")})
+    # The won/lost confirmation's own field is not something the user typed: a form sent
+    # signed out goes to sign in and back, not to a page of what was typed (a review).
+    from werkzeug.datastructures import MultiDict  # noqa: E402
+    kept = lp._typed(MultiDict([("csrf_token", "x"), ("stage", "won"), ("confirm", "won")]))
+    check(kept == [], "the confirmation's fields are none the user typed (%s)" % kept)
     sent_as = ["a period in the years 2000 to 2100", "this lead is lost: won and lost are final",
                "this lead is won: won and lost are final, and a closed deal is not corrected",
                "this report is submitted: only a draft is submitted",
@@ -2492,9 +2506,10 @@ try:
     # USD 12.345: USD has two decimals. The new deal, its correction and an
     # order's price say so in the same words, and keep what was typed.
     usd_lead = deals[-2]
-    for hdr, typed, said in (
-            ({}, "12.345", "USD allows at most 2 decimals, e.g. 1,250.50"),
-            (vi_hdr, "12,345", "USD chỉ cho phép tối đa 2 chữ số thập phân, ví dụ 1.250,50")):
+    for hdr, typed, said, box in (
+            ({}, "12.345", "USD allows at most 2 decimals, e.g. 1,250.50", "Unit price: "),
+            (vi_hdr, "12,345", "USD chỉ cho phép tối đa 2 chữ số thập phân, ví dụ 1.250,50",
+             "Đơn giá: ")):
         bodies = [fetch("/leads/new", {
             "csrf_token": csrf, "account_name": "Phụ tùng Sài Gòn", "country": "MY",
             "title": "ブレーキパッド 12", "value": typed, "currency": "USD",
@@ -2507,8 +2522,8 @@ try:
                   jar=kl, headers=hdr)]
         kept = int(kd.call("GetLead", {"id": usd_lead})["lead"].get("valueMinor", 0))
         check([b[0] for b in bodies] == [400, 400, 400] and kept == 1000 + 54
-              and all(said in field_errors(b[2]) and 'value="%s"' % typed in b[2]
-                      for b in bodies),
+              and all(want in field_errors(b[2]) and 'value="%s"' % typed in b[2]
+                      for b, want in zip(bodies, (said, said, box + said))),
               "USD %s: the new deal, the correction and an order refuse it, naming USD's two "
               "decimals, as typed; the deal keeps its value (%s %s)"
               % (typed, [(b[0], field_errors(b[2])) for b in bodies], kept))

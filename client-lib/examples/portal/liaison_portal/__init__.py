@@ -352,8 +352,8 @@ def _cover_list(text: str) -> str:
 # The fields of the portal's forms that the user did not type: tokens, keys,
 # revisions and what is chosen from a list. What is left of a form sent
 # without a session is what was typed (_typed).
-UNTYPED = re.compile(r"csrf_token|key|revision|competitor_line|next|lang|password|stage|kind|"
-                     r"language|year|goal_line[0-9]+|init_owner[0-9]+|lines")
+UNTYPED = re.compile(r"csrf_token|key|revision|competitor_line|next|lang|password|stage|"
+                     r"confirm|kind|language|year|goal_line[0-9]+|init_owner[0-9]+|lines")
 # A form's field (by its name in the page, a row's number left out) as its
 # label on the page says it.
 TYPED_LABELS = {
@@ -1450,8 +1450,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         if request.args.get("signed_out"):
             error = _("You were signed out (in another tab, or after a while), so what you "
                       "sent was not saved. Sign in again to go back to the page.")
-        # Said once, after the user's own sign-out: the page looked the same
-        # as before signing in, with nothing to show it had worked.
+        # Said on the page the user's own sign-out leads to (its address
+        # asks for it): that page looked the same as before signing in, with
+        # nothing to show the sign-out had worked.
         notice = (_("You are signed out.") if request.args.get("bye") and
                   request.method == "GET" and not g.session["token"] else "")
         if request.method == "POST":
@@ -1976,15 +1977,21 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     # (changed since) is a new order, under a new key.
                     if any(f == "idempotencyKey" for f, _reason in e.violations):
                         g.key_spent = True
-            # Field errors name the n-th line sent; show them on the form's row.
+            # Field errors name the n-th line sent; show them on the form's row,
+            # each with its box's name (a quantity and a price both wrong
+            # showed one of them, and "at least 1" did not say of what).
             # Every other one the server gives (the note's, or a field this
             # form does not know) is listed with its field.
-            by_row: Dict[int, str] = {}
+            boxes = {"quantity": _("Quantity"), "unitPriceMinor": _("Unit price"),
+                     "sku": _("SKU"), "productId": _("SKU")}
+            by_row: Dict[int, List[str]] = {}
             others: List[tuple] = []
             for field, why in errors.items():
-                m = re.match(r"lines\[(\d+)\]", field)
+                m = re.match(r"lines\[(\d+)\](?:\.(\w+))?", field)
                 if m and int(m.group(1)) < len(lines):
-                    by_row[lines[int(m.group(1))]["row"]] = why
+                    box = boxes.get(m.group(2) or "")
+                    by_row.setdefault(lines[int(m.group(1))]["row"], []).append(
+                        "%s: %s" % (box, why) if box else why)
                 elif field not in ("", "currency"):
                     others.append((_field_name(field), why))
             return _page("order_new.html", 400, form=form, errors=errors, by_row=by_row,
