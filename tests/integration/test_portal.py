@@ -2060,7 +2060,8 @@ try:
                "a whole number from 1 to 1000000000",
                "the charter requires the sections inventory_on_hand, pipeline and "
                "market_intelligence, and they are empty",
-               "a month of the relationship, which began on 2026-01-01: 2025-06 is before it"]
+               "a month of the relationship, which began on 2026-01-01: 2025-06 is before it",
+               "'2027-02-29' is no such day: February 2027 has 28 days"]
     with app.test_request_context("/", headers={"Accept-Language": "vi"}):
         as_sent = [m for m in sent_as if lp._why(m) == m
                    or not re.search("[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ]",
@@ -2486,7 +2487,8 @@ try:
     def field_errors(body):
         return [html.unescape(x) for x in re.findall(r'class="field-error">([^<]*)<', body)]
     said = {}
-    for value, close in (("abc", "2099-13-40"), ("150.000.000,50", ""), ("1,5", "")):
+    for value, close in (("abc", "2099-13-40"), ("150.000.000,50", ""), ("1,5", ""),
+                         ("12", "2099-02-29")):
         _, _, new_body = fetch("/leads/new", {"csrf_token": csrf, "account_name": "Garage KL",
                                               "country": "MY", "title": "x", "value": value,
                                               "currency": "VND", "expected_close": close},
@@ -2500,8 +2502,10 @@ try:
               % (value, close, field_errors(body), field_errors(new_body)))
         said[value] = " ".join(field_errors(body))
     check("một số tiền từ 0 trở lên" in said["abc"] and "dương" not in said["abc"]
-          and "VND không có phần thập phân" in said["1,5"],
-          "the value's words say 0 or more, as both forms take 0; VND has no decimals (%s)"
+          and "VND không có phần thập phân" in said["1,5"]
+          and "Không có ngày ‘2099-02-29’: tháng 2 năm 2099 chỉ có 28 ngày" in said["12"],
+          "the value's words say 0 or more, as both forms take 0; VND has no decimals; a day"
+          " February lacks is said so (%s)"
           % said)
     # USD 12.345: USD has two decimals. The new deal, its correction and an
     # order's price say so in the same words, and keep what was typed.

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import calendar
 import collections
 import datetime as dt
 import decimal
@@ -47,7 +48,7 @@ from zoneinfo import ZoneInfo
 
 import liaison
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import (format_currency, format_decimal, get_currency_precision,
@@ -471,6 +472,8 @@ SERVER_REASONS = [
      lambda m: _("below the minimum order of %(moq)s (charter commitment for %(line)s): the "
                  "order's %(num)s %(line)s lines total %(total)s",
                  moq=m[1], line=m[2], num=m[3], total=m[5])),
+    (r"'([0-9]{4}-[0-9]{2}-[0-9]{2})' is no such day: .+ has [0-9]+ days",
+     lambda m: _no_such_day(m[1]) or m[0]),
     (r"a date as YYYY-MM-DD", lambda m: _("a date as YYYY-MM-DD")),
     (r"a date as YYYY-MM-DD, 1900 to 2999", lambda m: _("a date as YYYY-MM-DD, 1900 to 2999")),
     (r"at most ([0-9]+)", lambda m: _("at most %(n)s", n=m[1])),
@@ -653,6 +656,23 @@ FIELD_CHARS = {"note": 2000, "summary": 4000, "title": 200, "accountName": 200,
                "marketIntelligence": 20000, "competition.competitor": 200,
                "competition.activity": 4000, "initiatives.title": 200,
                "initiatives.description": 4000}
+
+
+def _no_such_day(text: str) -> Optional[str]:
+    """Why text, a date written YYYY-MM-DD of a month of the years 1900 to
+    2999, is no day of it, in the reader's language with the month's own
+    name ("February 2027 has 28 days"); None for any other text. "A date as
+    YYYY-MM-DD" of 2027-02-29 sent the user looking at the form of what was
+    typed, which was right."""
+    m = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text)
+    if not m or not 1 <= int(m[2]) <= 12 or not 1900 <= int(m[1]) <= 2999:
+        return None
+    days = calendar.monthrange(int(m[1]), int(m[2]))[1]
+    if 1 <= int(m[3]) <= days:
+        return None
+    return _("‘%(date)s’ is no such day: %(month)s has %(num)s days", date=text, num=days,
+             month=format_skeleton("yMMMM", dt.date(int(m[1]), int(m[2]), 1),
+                                   locale=get_locale()))
 
 
 def _why(reason: str, field: str = "") -> str:
@@ -1753,7 +1773,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                       ) and 1900 <= dt.date.fromisoformat(text).year <= 2999
         except ValueError:
             ok = False
-        return "" if ok else _("a date as YYYY-MM-DD, 1900 to 2999")
+        return "" if ok else _no_such_day(text) or _("a date as YYYY-MM-DD, 1900 to 2999")
 
     def deal_currency() -> str:
         """The currency a new deal starts in: its most recent deal's, else its
