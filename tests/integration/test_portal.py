@@ -1523,6 +1523,13 @@ try:
     facts = driver.find_element(By.CSS_SELECTOR, "dl.facts").text
     check("flagged · outside your territory" in facts and "outside_territory" not in facts,
           "a flagged registration says why in words, not by its code (%s)" % facts)
+    # Won is not asked about where the server refuses it: its refusal is the answer.
+    status, _, body = fetch("/leads/%d/stage" % flagged, {
+        "csrf_token": csrf_of(driver.page_source), "stage": "won"})
+    check(status == 400 and 'id="confirm-stage"' not in body
+          and "can be marked won once the exporter approves it" in body,
+          "a flagged registration marked won: refused at once, not asked to confirm (%d %s)"
+          % (status, re.findall(r'error-message[^>]*>([^<]*)', body)[:1]))
     deadline = time.monotonic() + 60
     driver.get(base + "/health")
     while "deal registration" not in text() and time.monotonic() < deadline:

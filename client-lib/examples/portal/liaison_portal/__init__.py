@@ -1882,9 +1882,16 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         closed a deal for good)."""
         signed_in()
         stage = request.form.get("stage", "")
-        if stage in ("won", "lost") and request.form.get("confirm") != stage and \
-                api().call("GetLead", {"id": lid})["lead"].get("stage") not in ("won", "lost"):
-            return lead_page(lid, confirm_stage=stage)
+        if stage in ("won", "lost") and request.form.get("confirm") != stage:
+            lead_ = api().call("GetLead", {"id": lid})["lead"]
+            # Nor is a move asked about that the server refuses (a lead
+            # closed already, a flagged registration won, a rejected one
+            # other than lost): its refusal is the answer.
+            refused = (lead_.get("stage") in ("won", "lost")
+                       or (stage == "won" and lead_.get("registration") == "flagged")
+                       or (stage != "lost" and lead_.get("registration") == "rejected"))
+            if not refused:
+                return lead_page(lid, confirm_stage=stage)
         try:
             api().call("SetLeadStage", {"id": lid, "stage": stage})
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
