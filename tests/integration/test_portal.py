@@ -1968,6 +1968,11 @@ try:
           and "below the minimum" not in text(),
           "the server's refusal below the MOQ in Vietnamese (%s)" % text()[:500])
     shot("order-form-error-vi")
+    # A shipment on its way is shipped, not delivered: the column said "Đã giao" (delivered).
+    driver.get(base + "/orders/%d" % order3["id"])
+    heads = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "thead th")]
+    check("Đã xuất hàng" in heads and "Đã giao" not in heads,
+          "the Vietnamese order page calls the shipped units shipped (%s)" % heads)
     driver.get(base + "/leads/new")
     for box, value in (("account_name", "Công ty TNHH Thương mại Hòa Bình"), ("country", "XX"),
                        ("title", "Cung cấp má phanh"), ("currency", "VND")):
