@@ -33,7 +33,12 @@
     "  FROM key_accounts a WHERE a.tenant_id = o.tenant_id AND a.id = o.key_account_id), false)"   \
     " AS carve_out, coalesce((SELECT bool_or(liaison_shipment_late(s.status, s.eta))"              \
     "  FROM shipments s WHERE s.tenant_id = o.tenant_id AND s.order_id = o.id), false) AS late,"   \
-    " o.short_reason"
+    " o.short_reason, CASE WHEN o.status = 'delivered' AND o.short_reason IS NULL THEN"            \
+    " o.total_minor ELSE (SELECT coalesce(sum(x.quantity * l.unit_price_minor), 0)"                \
+    "  FROM shipment_lines x JOIN shipments s ON s.tenant_id = x.tenant_id"                        \
+    "  AND s.id = x.shipment_id JOIN order_lines l ON l.tenant_id = x.tenant_id"                   \
+    "  AND l.id = x.order_line_id WHERE x.tenant_id = o.tenant_id AND l.order_id = o.id"           \
+    "  AND s.status = 'delivered') END AS delivered_minor"
 #define ORDER_LINES                                                                                \
     "(SELECT json_agg(json_build_object('id', l.id, 'product_id', l.product_id, 'sku', p.sku,"     \
     "  'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor,"                            \
@@ -43,7 +48,10 @@
     "   AND s.status IN ('in_transit', 'delivered')), 'planned', (SELECT"                          \
     "   coalesce(sum(x.quantity), 0) FROM shipment_lines x JOIN shipments s ON"                    \
     "   s.tenant_id = x.tenant_id AND s.id = x.shipment_id WHERE x.tenant_id = l.tenant_id"        \
-    "   AND x.order_line_id = l.id AND s.status = 'planned')) ORDER BY l.id)"                      \
+    "   AND x.order_line_id = l.id AND s.status = 'planned'), 'delivered', (SELECT"                \
+    "   coalesce(sum(x.quantity), 0) FROM shipment_lines x JOIN shipments s ON"                    \
+    "   s.tenant_id = x.tenant_id AND s.id = x.shipment_id WHERE x.tenant_id = l.tenant_id"        \
+    "   AND x.order_line_id = l.id AND s.status = 'delivered')) ORDER BY l.id)"                    \
     " FROM order_lines l JOIN products p ON p.tenant_id = l.tenant_id AND p.id = l.product_id"     \
     " WHERE l.tenant_id = o.tenant_id AND l.order_id = o.id) AS lines"
 #define SHIPMENT_COLS                                                                              \
@@ -75,15 +83,16 @@ static struct db_stmt q_order_get = {"SELECT " ORDER_COLS ", " ORDER_LINES " FRO
                                      " WHERE o.tenant_id = liaison_tenant() AND o.id = $1::bigint"
                                      " AND liaison_sees_side(o.distributor_id)",
                                      1, 0};
-/* $1 after, $2 limit, $3 distributor, $4 status, $5 from, $6 to, $7 account */
+/* $1 after, $2 limit, $3 distributor, $4 status, $5 from, $6 to, $7 account, $8 short only */
 static struct db_stmt q_order_list = {
     "SELECT " ORDER_COLS " FROM orders o WHERE o.tenant_id = liaison_tenant()"
     " AND o.id > $1::bigint AND liaison_sees_side(o.distributor_id)"
     " AND ($3::bigint = 0 OR o.distributor_id = $3::bigint) AND ($4 = '' OR o.status = $4)"
     " AND ($5 = '' OR o.placed_at >= $5::timestamptz) AND ($6 = '' OR o.placed_at < "
     "$6::timestamptz)"
-    " AND ($7::bigint = 0 OR o.key_account_id = $7::bigint) ORDER BY o.id LIMIT $2::int",
-    7, 0};
+    " AND ($7::bigint = 0 OR o.key_account_id = $7::bigint)"
+    " AND (NOT $8::boolean OR o.short_reason IS NOT NULL) ORDER BY o.id LIMIT $2::int",
+    8, 0};
 /* $1 id, $2 status, $3 why it is delivered short ('': it is not) */
 static struct db_stmt q_order_status = {
     "SELECT liaison_order_status($1::bigint, $2, nullif($3, '')) AS _id", 3, 0};
@@ -134,11 +143,12 @@ static struct exec_decl d_order_list = {
     .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_order_list,
               {"@after", "@limit", "distributor_id", "status", "placed_from", "placed_to",
-               "key_account_id"}},
+               "key_account_id", "delivered_short"}},
     .shape = EXEC_PAGE,
     .out = "orders",
     .cursor = "ord",
-    .filters = {"distributor_id", "status", "placed_from", "placed_to", "key_account_id"}};
+    .filters = {"distributor_id", "status", "placed_from", "placed_to", "key_account_id",
+                "delivered_short"}};
 static struct exec_decl d_order_get = {.method = "GetOrder",
                                        .query = {&q_order_get, {"id"}},
                                        .out = "order",

@@ -303,8 +303,9 @@ check(shipped_planned() == [(0, 200), (0, 20)],
 p = subprocess.run([CLI, "--token", admin, "order", "show", str(order)],
                    capture_output=True, text=True, env=_cli.env, timeout=60)
 head = next((ln.split() for ln in p.stdout.splitlines() if ln.startswith("LINE")), [])
-check(p.returncode == 0 and head[-2:] == ["SHIPPED", "PLANNED"],
-      "order show has a PLANNED column after SHIPPED (%d %s)" % (p.returncode, p.stdout))
+check(p.returncode == 0 and head[-3:] == ["SHIPPED", "DELIVERED", "PLANNED"],
+      "order show has a PLANNED column after SHIPPED and DELIVERED (%d %s)"
+      % (p.returncode, p.stdout))
 code, out = call("SetShipmentStatus", {"id": s1["id"], "status": "in_transit"}, admin)
 check(code == "FAILED_PRECONDITION" and "this shipment is cancelled" in out.get("message", ""),
       "a cancelled shipment stays cancelled (%s)" % code)
@@ -394,14 +395,30 @@ code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered",
 check(code == "OK" and out["order"]["status"] == "delivered"
       and out["order"].get("shortReason") == why
       and out["order"]["lines"][0]["shipped"] == "150"
-      and audits("order.delivered") == delivered_before + 1,
-      "an order with 150 of 250 delivered is delivered short, its reason kept (%s %s)"
-      % (code, out))
+      and out["order"]["lines"][0]["delivered"] == "150"
+      and out["order"]["totalMinor"] == "250000"
+      and out["order"]["deliveredMinor"] == "150000"
+      and audits("order.delivered_short") == 1
+      and audits("order.delivered") == delivered_before,
+      "an order with 150 of 250 delivered is delivered short, its reason kept, what was delivered"
+      " worth 150,000 of 250,000, audited as short (%s %s)" % (code, out))
 got = must("GetOrder", {"id": short["id"]}, saigon_user)["order"]
 listed = [o for o in must("ListOrders", {"status": "delivered"}, admin)["orders"]
           if o["id"] == short["id"]]
-check(got.get("shortReason") == why and listed and listed[0].get("shortReason") == why,
+check(got.get("shortReason") == why and listed and listed[0].get("shortReason") == why
+      and listed[0].get("deliveredMinor") == "150000",
       "the distributor reads why, and the list says it too (%s %s)" % (got, listed))
+only_short = must("ListOrders", {"deliveredShort": True}, admin)["orders"]
+check([o["id"] for o in only_short] == [short["id"]]
+      and [o["id"] for o in must("ListOrders", {"deliveredShort": True}, saigon_user)["orders"]]
+      == [short["id"]]
+      and must("ListOrders", {"deliveredShort": True, "distributorId": vientiane},
+               admin).get("orders", []) == [],
+      "ListOrders deliveredShort lists the orders delivered short, and no other (%s)"
+      % only_short)
+whole = must("GetOrder", {"id": order}, admin)["order"]
+check(whole["status"] == "delivered" and whole["deliveredMinor"] == whole["totalMinor"],
+      "an order delivered whole was delivered at its total (%s)" % whole)
 code, out = call("AddShipment", {"orderId": short["id"], "carrier": "Gemadept", "lines": [
     {"orderLineId": short["lines"][0]["id"], "quantity": 100}]}, admin)
 check(code == "FAILED_PRECONDITION", "nothing more ships on an order delivered short (%s %s)"
@@ -413,7 +430,7 @@ check(must("GetOrder", {"id": order}, admin)["order"].get("shortReason") is None
 code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered",
                                     "shortReason": why}, admin)
 check(code == "OK" and out["order"].get("shortReason") == why
-      and audits("order.delivered") == delivered_before + 1,
+      and audits("order.delivered_short") == 1,
       "the same short delivery again is a retry: answered, nothing written (%s %s)" % (code, out))
 code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered",
                                     "shortReason": "another reason"}, admin)
@@ -809,6 +826,28 @@ code, out = cli("order", "status", str(cli_order), "delivered", "--short", "残�
 check(code == "OK" and out.get("status") == "delivered"
       and out.get("shortReason") == "残り50個は不要",
       "liaison order status ID delivered --short REASON (%s %s)" % (code, out))
+p = subprocess.run([CLI, "--token", admin, "order", "list", "--short"],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+rows = p.stdout.splitlines()[1:]
+check(p.returncode == 0
+      and [r.split()[0] for r in rows] == sorted([str(short["id"]), str(cli_order)], key=int)
+      and all("  delivered short  " in r for r in rows),
+      "order list --short lists the orders delivered short, each 'delivered short' (%d %s %s)"
+      % (p.returncode, p.stdout, p.stderr))
+p = subprocess.run([CLI, "--token", admin, "order", "list", "--short", "--status", "placed"],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 2 and "an order delivered short is delivered" in p.stderr,
+      "--short with another status is a usage error (%d %s)" % (p.returncode, p.stderr))
+p = subprocess.run([CLI, "--token", admin, "order", "show", str(cli_order)],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+shown = must("GetOrder", {"id": cli_order}, admin)["order"]
+worth = [ln.split()[-1] for ln in p.stdout.splitlines()
+         if ln.startswith("DELIVERED (minor units)")]
+heads = [ln.split() for ln in p.stdout.splitlines() if ln.startswith("LINE ")]
+check(p.returncode == 0 and worth == [shown["deliveredMinor"]]
+      and 0 < int(shown["deliveredMinor"]) < int(shown["totalMinor"])
+      and heads and "DELIVERED" in heads[0],
+      "order show gives what was delivered, and per line (%d %s)" % (p.returncode, p.stdout))
 
 # ---------------- late shipments are flagged (migration 0086) ----------------
 # A shipment past its ETA (the tenant's date by the service clock), neither

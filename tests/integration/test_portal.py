@@ -675,6 +675,15 @@ try:
     check(short and short[0].text
           == "Delivered short (the rest will not come): Khách hủy 8 bộ còn lại",
           "an order delivered short says why on its page (%s)" % [x.text for x in short])
+    worth = driver.find_elements(By.ID, "order-delivered-value")
+    check(worth and worth[0].text == "₫1,800,000" and "· delivered short" in text(),
+          "and what was delivered: 12 of 20 at ₫150,000 (%s)" % [x.text for x in worth])
+    driver.get(base + "/orders")
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr")
+            if r.text.startswith("#%d " % order4["id"])]
+    check(rows and "delivered short" in rows[0] and "₫3,000,000" in rows[0]
+          and "₫1,800,000 delivered" in rows[0],
+          "the order list marks it delivered short, with what was delivered (%s)" % rows)
     driver.get(base + "/orders/%d" % order1["id"])
     check(not driver.find_elements(By.ID, "order-short"), "an order not delivered short does not")
 
@@ -1971,8 +1980,9 @@ try:
     # A shipment on its way is shipped, not delivered: the column said "Đã giao" (delivered).
     driver.get(base + "/orders/%d" % order3["id"])
     heads = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "thead th")]
-    check("Đã xuất hàng" in heads and "Đã giao" not in heads,
-          "the Vietnamese order page calls the shipped units shipped (%s)" % heads)
+    check(heads[4:7] == ["Đã xuất hàng", "Đã giao", "Dự kiến giao"],
+          "the Vietnamese order page calls the shipped units shipped, the delivered ones"
+          " delivered (%s)" % heads)
     driver.get(base + "/leads/new")
     for box, value in (("account_name", "Công ty TNHH Thương mại Hòa Bình"), ("country", "XX"),
                        ("title", "Cung cấp má phanh"), ("currency", "VND")):

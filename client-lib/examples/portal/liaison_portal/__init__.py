@@ -852,6 +852,7 @@ LABELS = {
         "confirmed": lazy_pgettext("order status", "confirmed"),
         "shipped": lazy_pgettext("order status", "shipped"),
         "delivered": lazy_pgettext("order status", "delivered"),
+        "delivered_short": lazy_pgettext("order status", "delivered short"),
         "cancelled": lazy_pgettext("order status", "cancelled"),
     },
     "shipment status": {
