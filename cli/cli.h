@@ -391,6 +391,14 @@ int cadence_ics(struct cli *cli, int argc, char **argv);
 int cmd_tenant(struct cli *cli, int argc, char **argv);
 /* 'user hours': in cmd_cadence.c with the other working-time command. */
 int cli_user_hours(struct cli *cli, int argc, char **argv);
+/*
+ * After a change of the working time a distributor's calls are placed in
+ * (its own, its account manager, a manager's or the tenant's): the server
+ * counts the meetings to come against it (migration 0131) and moves none,
+ * which standard error says, with the command that does (distributor 0:
+ * any distributor's).
+ */
+void cli_replan_hint(json_int_t distributor);
 int cmd_account(struct cli *cli, int argc, char **argv);
 int cmd_lead(struct cli *cli, int argc, char **argv);
 int cmd_interaction(struct cli *cli, int argc, char **argv);

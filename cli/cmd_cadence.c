@@ -541,6 +541,8 @@ static int tenant_hours(struct cli *cli, int argc, char **argv)
     else
         cli_print_object(cli, hours_cols, 4, json_object_get(resp, "workingTime"));
     json_decref(resp);
+    if (tz || hours || days)
+        cli_replan_hint(0);
     return EXIT_OK;
 }
 
@@ -550,6 +552,19 @@ int cmd_tenant(struct cli *cli, int argc, char **argv)
         {"hours", tenant_hours, "your tenant's time zone, business hours and work days"},
         {NULL, NULL, NULL}};
     return cli_subcommand("tenant", subs, argc, argv, cli);
+}
+
+void cli_replan_hint(json_int_t distributor)
+{
+    if (distributor)
+        fprintf(stderr,
+                "liaison: meetings already planned keep their times, now counted against the "
+                "new hours; 'liaison cadence plan %lld' places the coming ones within them\n",
+                (long long)distributor);
+    else
+        fprintf(stderr, "liaison: meetings already planned keep their times, now counted against "
+                        "the new hours; 'liaison cadence plan DISTRIBUTOR' places a distributor's "
+                        "coming ones within them\n");
 }
 
 int cli_user_hours(struct cli *cli, int argc, char **argv)
@@ -597,5 +612,7 @@ int cli_user_hours(struct cli *cli, int argc, char **argv)
             printf("(the tenant's working time: no own set)\n");
     }
     json_decref(resp);
+    if (clear || tz || hours || days)
+        cli_replan_hint(0);
     return EXIT_OK;
 }

@@ -153,12 +153,8 @@ static int dist_update(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     rc = cli_show_one(cli, "UpdateDistributor", json_pack("{s:I,s:o}", "id", v, "fields", f),
                       "distributor", dist_cols, 10);
-    /* The server counts the meetings to come against the new hours (0131); it moves none. */
     if (rc == EXIT_OK && (o.tz || o.hours || o.days))
-        fprintf(stderr,
-                "liaison: meetings already planned keep their times, now counted against the "
-                "new hours; 'liaison cadence plan %lld' places the coming ones within them\n",
-                (long long)v);
+        cli_replan_hint(v);
     return rc;
 }
 
@@ -248,8 +244,12 @@ static int dist_assign(struct cli *cli, int argc, char **argv)
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &v)) ||
         (rc = cli_resolve(cli, CLI_USER, args[1], 0, &u)))
         return rc;
-    return cli_show_one(cli, "AssignAccountManager", json_pack("{s:I,s:I}", "id", v, "userId", u),
-                        "distributor", dist_cols, 10);
+    rc = cli_show_one(cli, "AssignAccountManager", json_pack("{s:I,s:I}", "id", v, "userId", u),
+                      "distributor", dist_cols, 10);
+    /* The exporter side of its calls is the new manager's working time now. */
+    if (rc == EXIT_OK)
+        cli_replan_hint(v);
+    return rc;
 }
 
 int cmd_distributor(struct cli *cli, int argc, char **argv)

@@ -363,9 +363,28 @@ static void hours_note(const struct cli *cli, const json_t *m)
 }
 
 /*
+ * A meeting marked held more than a day after its end has its notes
+ * overdue at once, and whoever writes them next is late through no lapse
+ * of their own (a try-out): said when marked, so it is not a surprise in
+ * the health score.
+ */
+static void notes_due_note(const struct cli *cli, const json_t *m)
+{
+    const char *due = json_string_value(json_object_get(m, "notesDueAt"));
+    const char *st = json_string_value(json_object_get(m, "notesStatus"));
+    if (cli->set.json || cli->set.ids || !due || !st || strcmp(st, "missing"))
+        return;
+    fprintf(stderr,
+            "liaison: note: its notes were due by %.10s %.5s UTC (24 hours after its end): notes "
+            "written now count as late, in the meeting and in the distributor's health\n",
+            due, due + 11);
+}
+
+/*
  * Calls method and prints the meeting it answers with; placed: the call
  * just set its start (add, reschedule), which started_note says when past
- * and hours_note when outside either side's hours.
+ * and hours_note when outside either side's hours; a meeting marked held
+ * past its notes' due time, notes_due_note.
  */
 static int meeting_call(struct cli *cli, const char *method, json_t *req, bool placed)
 {
@@ -379,6 +398,8 @@ static int meeting_call(struct cli *cli, const char *method, json_t *req, bool p
         started_note(cli, m);
         hours_note(cli, m);
     }
+    if (!strcmp(method, "MarkMeetingHeld"))
+        notes_due_note(cli, m);
     json_decref(resp);
     return EXIT_OK;
 }

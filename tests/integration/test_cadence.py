@@ -917,6 +917,11 @@ try:
           "tenant hours --hours alone sets the hours, keeping zone and days (%s)" % out)
     code, out = cli("tenant", "hours", "--hours", "09:00-17:00", token=admin)
     check(code == "OK" and out.get("workingTime") == BERLIN, "tenant hours put back (%s)" % out)
+    p = subprocess.run([CLI, "--token", admin, "tenant", "hours", "--hours", "09:00-17:00"],
+                       capture_output=True, text=True, env=_cli.env, timeout=60)
+    check(p.returncode == 0 and "'liaison cadence plan DISTRIBUTOR'" in p.stderr,
+          "tenant hours set says the calls planned keep their times (%d %s)"
+          % (p.returncode, p.stderr))
     code, out = cli("user", "hours", "--clear", "--time-zone", "Asia/Tokyo", token=manager)
     check(code == "INVALID_ARGUMENT" and "--clear" in str(out),
           "user hours: --clear with a working time is refused, not one of them dropped (%s)"
@@ -974,6 +979,15 @@ try:
     for d in two:
         must("PlanCadence", {"distributorId": d}, admin)
     check([meetings(d) for d in two] == before, "planning either again moves nothing")
+    # A new account manager changes the exporter side's hours, and nothing said the calls
+    # stayed where the last manager's hours put them (a try-out).
+    p = subprocess.run([CLI, "--token", admin, "distributor", "assign", str(two[1]),
+                        str(other_id)], capture_output=True, text=True, env=_cli.env,
+                       timeout=60)
+    check(p.returncode == 0 and "meetings already planned keep their times" in p.stderr
+          and "'liaison cadence plan %d'" % two[1] in p.stderr,
+          "distributor assign says how to place the calls in the manager's hours (%d %s)"
+          % (p.returncode, p.stderr))
     # A manager whose every hour is taken still gets a new distributor's
     # calls: the clash is the manager's to move, a call never planned is lost.
     psql("INSERT INTO meetings (tenant_id, distributor_id, kind, title, starts_at, ends_at)"

@@ -398,6 +398,24 @@ try:
               " 'meeting.notes_overdue' AND entity_id = '%s'" % (tid, me)) == "scheduler",
           "audited as the scheduler, once")
     check(audit_count("meeting.notes_overdue", mb) == 0, "notes on time are not flagged")
+    # Marked held more than a day after it ended, its notes are overdue at once: said when
+    # marked (a try-out: the distributor's health lost points without a word to anyone).
+    late_held = must("CreateMeeting", {"distributorId": d1, "title": "Gọi muộn — 遅れた記録",
+                                       "startsAt": "2026-03-04T07:00:00Z",
+                                       "durationMinutes": 30}, manager)["meeting"]["id"]
+    p = subprocess.run([CLI, "--token", manager, "meeting", "held", str(late_held)],
+                       capture_output=True, text=True, env=_cli.env, timeout=60)
+    check(p.returncode == 0 and "its notes were due by 2026-03-05 07:30 UTC (24 hours after its"
+          " end): notes written now count as late" in p.stderr,
+          "meeting held past the notes' due time says they are late already (%d %s)"
+          % (p.returncode, p.stderr))
+    on_time = must("CreateMeeting", {"distributorId": d1, "title": "Gọi đúng giờ",
+                                     "startsAt": "2026-03-05T08:00:00Z", "durationMinutes": 30},
+                   manager)["meeting"]["id"]
+    p = subprocess.run([CLI, "--token", manager, "meeting", "held", str(on_time)],
+                       capture_output=True, text=True, env=_cli.env, timeout=60)
+    check(p.returncode == 0 and "notes were due" not in p.stderr,
+          "and says nothing within the day (%d %s)" % (p.returncode, p.stderr))
 
     # ---------------- cancel, reschedule, missed ----------------
     code, out = call("CancelMeeting", {"id": scheduled, "reason": "Nghỉ Tết"}, manager)

@@ -819,6 +819,14 @@ try:
     status, _, body = fetch(answer_path, {"csrf_token": csrf, "text": "Số liệu đã gửi qua e-mail."})
     check(status == 200 and "Your answer is sent." in body and body.count("Số liệu đã gửi") == 1,
           "the answer sent twice: the same confirmation, the answer once (%d)" % status)
+    # Another answer from a stale form (a second tab) was confirmed as sent and dropped.
+    status, _, body = fetch(answer_path, {"csrf_token": csrf, "text": "Số liệu đính chính <i>"})
+    check(status == 400 and "Your answer is sent." not in body
+          and "This request was answered already, with the answer shown: yours was not sent."
+          in body and "Số liệu đính chính &lt;i&gt;" in body
+          and body.count("Số liệu đã gửi qua e-mail.") == 1,
+          "another answer to an answered request: 400, not sent, said so, what was typed shown"
+          " (%d %s)" % (status, re.findall(r'error-message[^<]*<?[^<]*', body)[:1]))
     driver.get(base + "/orders/new")
     check(driver.find_element(By.ID, "currency").get_attribute("value") == "VND",
           "a Vietnamese distributor's order starts in VND")
@@ -1655,6 +1663,18 @@ try:
           == "Hội thảo gara Thủ Đức — 東京セミナー"
           and driver.find_element(By.ID, "goal_period0").get_attribute("value") == "2098-Q1",
           "the draft is saved: goal and initiative, Vietnamese and Japanese intact")
+    # A description without a title was dropped without a word, what was typed lost.
+    fill("init_description1", "説明だけ — chỉ có mô tả")
+    click(driver.find_element(By.ID, "save-plan"))
+    error = driver.find_elements(By.CLASS_NAME, "error-message")
+    check(error and error[0].text.startswith("Initiative 2, title:")
+          and driver.find_element(By.ID, "init_description1").get_attribute("value")
+          == "説明だけ — chỉ có mô tả",
+          "an initiative with a description and no title is refused, what was typed kept (%s)"
+          % [e.text for e in error])
+    fill("init_description1", "")
+    click(driver.find_element(By.ID, "save-plan"))
+    check(not driver.find_elements(By.CLASS_NAME, "error-message"), "emptied, the draft saves")
     shot("plan-draft")
     click(driver.find_element(By.ID, "propose-plan"))
     check(driver.find_element(By.ID, "plan-status").text == "proposed"

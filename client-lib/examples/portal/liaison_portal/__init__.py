@@ -1671,13 +1671,19 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         try:
             api().call("RespondEscalation", {"id": eid, "text": text})
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
-            # Sent twice (a double click, Back and again): answered already,
-            # the answer is on the page, and the same confirmation comes.
-            if e.message != "this escalation request is already answered":
-                items = newest("ListEscalations", {"distributorId": me["distributorId"]},
-                               "escalations")
+            items = newest("ListEscalations", {"distributorId": me["distributorId"]},
+                           "escalations")
+            # Sent twice (a double click, Back and again): answered already
+            # with this very text, and the same confirmation comes. Another
+            # text (a second tab, a stale form) was not sent, and is said so:
+            # it was confirmed as sent and dropped (a try-out).
+            given = [x.get("response", "").strip() for x in items if x.get("id") == eid]
+            if e.message != "this escalation request is already answered" or given != [text]:
                 return _page("escalations.html", 400, items=items,
-                             errors={eid: _sentence(e)}, answers={eid: text}, zone=my_zone())
+                             errors={eid: _sentence(e) if not given else _(
+                                 "This request was answered already, with the answer shown:"
+                                 " yours was not sent.")},
+                             answers={eid: text}, zone=my_zone())
         return redirect(url_for("escalations", answered=1), 303)
 
     def actions_page(status: int = 200, **ctx: Any) -> Response:
@@ -2514,14 +2520,16 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         owners = {it.get("ownerUserId") for it in saved.get("initiatives", [])}
         for i in form_rows(f, "init_(?:title|description|starts|due)"):
             title = f.get("init_title%d" % i, "").strip()
+            about = f.get("init_description%d" % i, "").strip()
             starts, due = f.get("init_starts%d" % i, "").strip(), f.get("init_due%d" % i, "").strip()
-            if not (title or starts or due):
+            # A description alone is a row too: dropped, what was typed was lost (a try-out).
+            if not (title or about or starts or due):
                 continue
             owner = _whole(f.get("init_owner%d" % i, ""))
             if owner not in owners:
                 owner = me["userId"]
-            row = {"title": title, "description": f.get("init_description%d" % i, "").strip(),
-                   "ownerUserId": owner, "startsOn": starts, "dueOn": due}
+            row = {"title": title, "description": about, "ownerUserId": owner,
+                   "startsOn": starts, "dueOn": due}
             typed["initiatives"].append(row)
             initiatives.append(row)
         if errors:
