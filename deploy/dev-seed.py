@@ -48,8 +48,8 @@ with liaison.Client(url, ca=ca) as c:
         "productLineId": line["id"], "moq": 20, "bufferUnit": "weeks", "bufferAmount": 6,
         "financing": "distributor", "paymentTermsDays": 60}})
     c.call("ActivateCharter", {"id": charter})
-    for name, role, email in (("Nguyễn Văn An", "Giám đốc kinh doanh", "an@saigon.example"),
-                              ("Lê Thị Hoa", "Trưởng phòng mua hàng", "hoa@saigon.example")):
+    for name, role, email in (("Nguyễn Văn An", "Sales director", "an@saigon.example"),
+                              ("Lê Thị Hoa", "Purchasing manager", "hoa@saigon.example")):
         c.call("CreateContact", {"distributorId": dist, "fields": {
             "name": name, "role": role, "email": email, "language": "vi",
             "timeZone": "Asia/Ho_Chi_Minh"}})

@@ -171,6 +171,25 @@ try:
         "a new tenant has the standard default ladder for each severity: %s" % (got,))
     check(audits("escalation_protocol.set") == 4,
           "the standard ladder is audited, once per severity")
+    # A role no rung names is passed by every request: said when the contact is written (a
+    # try-out: the demonstration's Vietnamese roles matched no rung of its English ladder).
+    rc, out, err = cli_text("contact", "create", "--distributor", str(sg), "--name",
+                            "Phạm Văn Đức", "--role", "Trưởng phòng kỹ thuật", token=admin)
+    check(rc == 0 and "no rung of the distributor's escalation ladders names the role"
+          " 'Trưởng phòng kỹ thuật', so requests pass this contact by; the ladders name"
+          " 'purchasing manager', 'sales director', 'general manager'" in err,
+          "contact create with a role no rung names says so, naming the ladders' roles (%d %s)"
+          % (rc, err))
+    duc = [ln.split()[-1] for ln in out.splitlines() if ln.startswith("ID ")]
+    rc, out, err = cli_text("contact", "update", duc[0] if duc else "0", "--role",
+                            "Sales Director", token=admin)
+    check(rc == 0 and "Sales Director" in out and "no rung" not in err,
+          "a role a rung names (in another case) is not said (%d %s)" % (rc, err))
+    rc, out, err = cli_text("contact", "update", duc[0] if duc else "0", "--role", "kỹ sư",
+                            token=admin)
+    check(rc == 0 and "names the role 'kỹ sư'" in err,
+          "contact update to a role no rung names says so too (%d %s)" % (rc, err))
+    must("RemoveContact", {"id": int(duc[0]) if duc else 0}, admin)
     code, out = call("GetEscalationProtocol", {"distributorId": sg, "severity": "normal"}, admin)
     check(code == "OK" and [s.get("contactName") for s in out["protocols"][0]["steps"]] ==
           ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"],
