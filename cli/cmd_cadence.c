@@ -382,6 +382,13 @@ static int cad_series(struct cli *cli, int argc, char **argv)
     if (!status) {
         cli_fail(cli, "INVALID_ARGUMENT", "cadence series: update, pause, resume or end");
         rc = EXIT_USAGE;
+    } else if (!*status && !title && !agenda && !duration && !json_array_size(attendees) &&
+               !no_attendees) {
+        /* It answered the series as it was, exit 0, as if something had changed. */
+        cli_fail(cli, "INVALID_ARGUMENT",
+                 "nothing to change: give at least one of --title, --agenda, --duration, "
+                 "--attendee, --no-attendees (liaison cadence series --help)");
+        rc = EXIT_USAGE;
     } else if (title && !*title) {
         /* The API's empty title keeps the old one: typed empty, it is a mistake, not a wish. */
         cli_fail_option(cli, "--title", "title", "required (leave --title out to keep the title)");

@@ -152,7 +152,8 @@ static struct db_stmt q_document_content = {
     6, 0};
 /*
  * $1 distributor: the languages it reads, and per document shared with it
- * the ones no variant covers and its stale variants in them. A variant
+ * the ones no variant covers (in the distributor's order of preference,
+ * as the handbook lists them) and its stale variants in them. A variant
  * serves a reader of its tag or of one it falls back to (en for en-GB);
  * a stale one is listed only for a reader no fresh variant serves.
  */
@@ -160,10 +161,11 @@ static struct db_stmt q_document_coverage = {
     "SELECT array_to_json(g.langs)::text AS languages,"
     " (SELECT json_agg(x ORDER BY x.document_id) FROM ("
     "  SELECT d.id AS document_id, d.title, d.kind, d.language,"
-    "   (SELECT coalesce(json_agg(l ORDER BY lower(l)), '[]') FROM unnest(g.langs) l"
-    "    WHERE NOT liaison_language_covers(d.language, l) AND NOT EXISTS (SELECT 1"
+    "   (SELECT coalesce(json_agg(u.l ORDER BY u.n), '[]')"
+    "    FROM unnest(g.langs) WITH ORDINALITY u (l, n)"
+    "    WHERE NOT liaison_language_covers(d.language, u.l) AND NOT EXISTS (SELECT 1"
     "     FROM document_translations t WHERE t.tenant_id = d.tenant_id AND t.document_id = d.id"
-    "     AND liaison_language_covers(t.language, l))) AS missing_languages,"
+    "     AND liaison_language_covers(t.language, u.l))) AS missing_languages,"
     "   (SELECT coalesce(json_agg(json_build_object('language', t.language, 'translated_from',"
     "     t.translated_from, 'latest_version', lv.latest) ORDER BY lower(t.language)), '[]')"
     "    FROM (SELECT DISTINCT ON (lower(y.language)) y.language, y.translated_from"

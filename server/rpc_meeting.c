@@ -415,7 +415,13 @@ static struct db_stmt q_compliance = {
     "   h.account_manager_id, 'account_manager_email', (SELECT u.email FROM users u"
     "   WHERE u.tenant_id = liaison_tenant() AND u.id = h.account_manager_id), " COUNTS
     ") AS o FROM h GROUP BY h.account_manager_id) g) AS by_account_manager,"
-    " liaison_rfc3339(liaison_now()) AS as_of",
+    " liaison_rfc3339(liaison_now()) AS as_of"
+    /* Anyone else manages nothing: empty tables would read as a manager with no meetings. */
+    " WHERE liaison_check($2::bigint = 0 OR EXISTS (SELECT 1 FROM users u"
+    "  WHERE u.tenant_id = liaison_tenant() AND u.id = $2::bigint"
+    "  AND u.role IN ('manager', 'tenant_admin')), 'accountManagerId',"
+    "  'not a manager or tenant admin of this tenant: no distributor has them as its account"
+    " manager')",
     4, 0};
 
 /* ---- action items ---- */

@@ -439,6 +439,10 @@ try:
     check(code == "OK" and not out["series"].get("attendees") and
           attendees_of(upcoming) == [[str(first), "Nguyễn Văn An", "f"]],
           "--no-attendees clears them, the hand invitation stays: %s" % attendees_of(upcoming))
+    code, out = cli("cadence", "series", "update", str(sid), token=admin)
+    check(code == "INVALID_ARGUMENT" and "nothing to change" in str(out),
+          "cadence series update with no option is refused, not answered as a change (%s %s)"
+          % (code, out))
     must("RemoveContact", {"id": lan}, admin)
     # ---------------- one meeting changed by hand, then the series re-synced ----------------
     # A review and a try-out: someone taken out of one meeting by hand ('meeting

@@ -413,6 +413,15 @@ check(code == "OK" and out.get("languages") == ["en-GB", "zh-Hant"]
       and docs.get(cat2, {}).get("missingLanguages") == ["en-GB", "zh-Hant"],
       "the languages read, as the distributor and its contact gave them (%s %s)"
       % (out.get("languages"), docs.get(cat2)))
+# Missing ones in the reader's order of preference, as the handbook lists them, not A to Z
+# (a try-out: "MISSING en, ja" for a distributor reading Japanese first).
+hue, _ = distributor("Công ty Phụ tùng Huế", "VN", ["vi", "en"])
+code, out = call("CreateDocument", {"kind": "other", "title": "製品カタログ 2", "language": "ja",
+                                    "share": [hue], "content": b64(b"v1")}, admin)
+docs, _ = coverage(hue)
+check(code == "OK" and docs.get(out.get("document", {}).get("id"), {}).get("missingLanguages")
+      == ["vi", "en"], "missing languages in the distributor's order of preference (%s)"
+      % docs)
 must("AddTranslation", {"documentId": cat2, "language": "en", "content": b64(b"en v1")}, admin)
 must("AddTranslation", {"documentId": cat2, "language": "zh-Hans", "content": b64(b"zh v1")},
      admin)

@@ -266,6 +266,14 @@ try:
     code, out = call("ListMeetings", {"from": "2026-03-09T09:00:00+09:00",
                                       "to": "2026-03-09T00:30:00Z"}, manager)
     check(code == "OK", "ends compared as instants, whatever their offsets (%s %s)" % (code, out))
+    # A distributor user as the account manager answered empty tables, as if a manager had
+    # no meetings (a try-out).
+    code, out = _cli.cli("meeting", "compliance", "--manager", "portal@saigon.example",
+                         token=manager)
+    check(code == "INVALID_ARGUMENT" and [v.get("option") for v in out.get("violations", [])]
+          == ["--manager"] and "not a manager or tenant admin" in str(out),
+          "meeting compliance --manager of a distributor user is refused on --manager (%s %s)"
+          % (code, out))
     code, out = _cli.cli("meeting", "compliance", "--from", "2026-04-01", "--to", "2026-03-01",
                          token=manager)
     check(code == "INVALID_ARGUMENT" and "--to" in str(out),
