@@ -320,10 +320,17 @@ def csrf_of(body):
     return re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
 
 
+def login_csrf(jar):
+    """The CSRF token of jar's session, from the sign-in page; signed in already, that page
+    goes on to the start page, whose forms carry it too."""
+    status, _, body = fetch("/login", jar=jar)
+    return csrf_of(body if status != 302 else fetch("/", jar=jar)[2])
+
+
 def sign_in(jar, email, next_path=""):
     """Signs jar's session in as email over HTTP: the login's (status, Location)."""
     form = {"tenant": slug, "email": email, "password": PASSWORD,
-            "csrf_token": csrf_of(fetch("/login", jar=jar)[2])}
+            "csrf_token": login_csrf(jar)}
     status, headers, _ = fetch("/login?" + urllib.parse.urlencode({"next": next_path}), form,
                                jar=jar)
     return status, headers.get("Location", "")
@@ -487,7 +494,7 @@ try:
                    "https://evil.example/", "/\x7f"):
         got = sign_in(tokyo, "portal@tokyo.example", target)
         check(got == (302, "/"), "sign-in's next %r goes to the start page (%s)" % (target, got))
-        csrf = csrf_of(fetch("/login", jar=tokyo)[2])
+        csrf = login_csrf(tokyo)
         status, headers, _ = fetch("/language", {"lang": "en", "next": target,
                                                  "csrf_token": csrf}, jar=tokyo)
         check((status, headers.get("Location")) == (302, "/"),
@@ -519,8 +526,16 @@ try:
     check(status == 400 and "Enter your organisation, e-mail and password." in body
           and "not right" not in body,
           "a sign-in sent with fields empty asks for them, not 'not right' (%d)" % status)
-    check('id="signed-out"' not in fetch("/login?bye=1", jar=tokyo)[2],
-          "a signed-in session is not told it signed out")
+    check('id="tenant-hint"' in body and "Its short code, as the exporter gave it" in body
+          and 'aria-describedby="tenant-hint"' in body,
+          "the organisation box says it takes the organisation's code, not its name")
+    status, headers, body = fetch("/login?bye=1", jar=tokyo)
+    check(status == 302 and headers.get("Location") == "/" and 'id="signed-out"' not in body,
+          "a signed-in session is not told it signed out: the sign-in page goes on to the"
+          " start page, not a bare form (%d %s)" % (status, headers.get("Location")))
+    status, headers, _ = fetch("/login?next=/orders", jar=tokyo)
+    check(status == 302 and headers.get("Location") == "/orders",
+          "or to the page it was to lead to (%d %s)" % (status, headers.get("Location")))
     status, headers, _ = fetch("/logout", jar=http.cookiejar.CookieJar())
     check(status == 302 and headers.get("Location", "").startswith("/login"),
           "GET /logout signed out: the sign-in page (%d)" % status)
@@ -906,9 +921,24 @@ try:
     check(status == 400 and "nothing to change" in body,
           "a correction with nothing in it is refused (%d)" % status)
     driver.get(base + "/orders/%d" % order1["id"])
+    # Cancelling is final: it was one click (a try-out), and is asked again now.
+    staff = liaison.Client(URL, ca=CA)
+    staff.login(slug, "admin@%s.example" % slug, PASSWORD)
     click(driver.find_element(By.ID, "cancel-order"))
+    ask = driver.find_elements(By.ID, "confirm-cancel")
+    check(ask and ("Cancel order #%d? A cancelled order stays cancelled" % order1["id"])
+          in ask[0].text and staff.call("GetOrder", {"id": order1["id"]})["order"]["status"]
+          == "placed", "Cancel this order asks first, and cancels nothing yet (%s)"
+          % [x.text for x in ask])
+    click(driver.find_element(By.ID, "confirm-cancel-no"))
+    check(driver.find_elements(By.ID, "cancel-order") and not driver.find_elements(
+        By.ID, "confirm-cancel") and staff.call("GetOrder", {"id": order1["id"]})["order"]["status"]
+          == "placed", "Keep the order keeps it")
+    click(driver.find_element(By.ID, "cancel-order"))
+    click(driver.find_element(By.ID, "confirm-cancel-yes"))
     check("cancelled" in text() and not driver.find_elements(By.ID, "cancel-order"),
           "its own placed order is cancelled from the portal")
+    staff.close()
     check(driver.find_elements(By.ID, "order-notice") and "The order is cancelled." in text(),
           "and the page says so (%s)" % text()[:300])
     csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
@@ -1447,7 +1477,7 @@ try:
 
     def held_sign_in():
         form = {"tenant": held_slug, "email": "portal@hanoi.example", "password": PASSWORD,
-                "csrf_token": csrf_of(fetch("/login", jar=held_jar)[2])}
+                "csrf_token": login_csrf(held_jar)}
         return fetch("/login", form, jar=held_jar)
 
     check(held_sign_in()[0] == 302, "the held tenant's distributor user signs in")

@@ -1476,6 +1476,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         # nothing to show the sign-out had worked.
         notice = (_("You are signed out.") if request.args.get("bye") and
                   request.method == "GET" and not g.session["token"] else "")
+        # Signed in already, the form was shown bare, as if the session had
+        # ended: the page asked for goes on (a session the server ended has
+        # no token here, so this never loops).
+        if request.method == "GET" and g.session["token"]:
+            return redirect(_local_path(request.args.get("next", "")) or url_for("dashboard"))
         if request.method == "POST":
             form = {"tenant": request.form.get("tenant", "").strip(),
                     "email": request.form.get("email", "").strip()}
@@ -2051,8 +2056,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     def order_cancel(oid: int) -> Response:
         """Cancels the order and says so. Sent twice (a double click, Back
         and the button again) the order is cancelled already: that is what
-        was asked, and the same confirmation comes, not a refusal."""
+        was asked, and the same confirmation comes, not a refusal. A
+        cancellation is final, so it is made only once the user has said so
+        on a second step (it was one click, where won and lost asked);
+        an order the server would refuse to cancel is not asked about."""
         signed_in()
+        if request.form.get("confirm") != "cancel":
+            if api().call("GetOrder", {"id": oid})["order"].get("status") in ("placed",
+                                                                              "confirmed"):
+                return order_page(oid, confirm_cancel=True)
         try:
             api().call("SetOrderStatus", {"id": oid, "status": "cancelled"})
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
