@@ -349,20 +349,23 @@ static void role_note(struct cli *cli, json_int_t dist, json_int_t contact, cons
         json_array_foreach(json_object_get(p, "steps"), j, step)
         {
             const char *r = json_string_value(json_object_get(step, "contactRole"));
-            if (!r || !*r || !named)
+            /* A rung naming a person answers with that person's role: not a rung of it. */
+            if (!r || !*r || !named || !json_is_true(json_object_get(step, "byRole")))
                 continue;
             held = held || cli_fold_equal(r, role);
             role_add(named, r);
         }
     }
     if (!held && json_array_size(named)) {
-        fprintf(stderr,
-                "liaison: note: no rung of the distributor's escalation ladders names the role "
-                "'%s', so requests pass this contact by; the ladders name ",
-                role);
+        fprintf(stderr, "liaison: note: no rung of the distributor's escalation ladders names the "
+                        "role '");
+        output_escaped(stderr, role);
+        fprintf(stderr, "', so requests pass this contact by; the ladders name ");
         json_array_foreach(named, i, p)
         {
-            fprintf(stderr, "%s'%s'", i ? ", " : "", json_string_value(p));
+            fprintf(stderr, "%s'", i ? ", " : "");
+            output_escaped(stderr, json_string_value(p));
+            fputc('\'', stderr);
         }
         fprintf(stderr, " ('liaison escalation protocol %lld')\n", (long long)dist);
     }

@@ -372,7 +372,7 @@ static void notes_due_note(const struct cli *cli, const json_t *m)
 {
     const char *due = json_string_value(json_object_get(m, "notesDueAt"));
     const char *st = json_string_value(json_object_get(m, "notesStatus"));
-    if (cli->set.json || cli->set.ids || !due || !st || strcmp(st, "missing"))
+    if (cli->set.json || cli->set.ids || !due || strlen(due) < 16 || !st || strcmp(st, "missing"))
         return;
     fprintf(stderr,
             "liaison: note: its notes were due by %.10s %.5s UTC (24 hours after its end): notes "

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "cli.h"
@@ -146,8 +147,9 @@ static json_t *order_line(const char *arg)
     }
     if (!line_number(c2 + 1, strlen(c2 + 1), true, &price)) {
         fprintf(stderr,
-                "liaison: --line '%s': the UNIT_PRICE is a whole number of minor units, 0 or "
-                "more (125000 for 1,250.00)\n",
+                "liaison: --line '%s': the UNIT_PRICE is a whole number of the currency's minor "
+                "units, 0 or more: 125000 for 1,250.00 USD (cents); VND and JPY have none "
+                "(1,250,000 VND is 1250000)\n",
                 arg);
         return NULL;
     }
@@ -375,9 +377,10 @@ static int order_list(struct cli *cli, int argc, char **argv)
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
         (account && (rc = cli_parse_id(account, &a))))
         return rc;
-    if (shorted && *status && strcmp(status, "delivered")) {
-        fprintf(stderr, "liaison: --short and --status %s: an order delivered short is delivered\n",
-                status);
+    if (shorted && *status && strcasecmp(status, "delivered")) {
+        cli_fail(cli, "INVALID_ARGUMENT",
+                 "--short lists orders delivered short, which are delivered: not with --status "
+                 "other than delivered");
         return EXIT_USAGE;
     }
     return cli_list_mapped(cli, "ListOrders",
@@ -480,7 +483,9 @@ static int shipment_add(struct cli *cli, int argc, char **argv)
         return rc;
     const char *carrier = NULL, *tracking = "", *etd = "", *eta = "", *listed = NULL;
     const struct cli_opt opts[] = {
-        {"line", &listed, NULL, false, "ORDER_LINE_ID:QUANTITY, once per line", "lines"},
+        {"line", &listed, NULL, false,
+         "ORDER_LINE_ID:QUANTITY, once per line: the LINE ids 'order show' lists, not SKUs",
+         "lines"},
         {"carrier", &carrier, NULL, true, "who carries it"},
         {"tracking", &tracking, NULL, false, "the carrier's tracking number", "trackingNumber"},
         {"etd", &etd, NULL, false, "departure, YYYY-MM-DD"},
@@ -489,8 +494,9 @@ static int shipment_add(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "shipment add ORDER --carrier C [--tracking T] [--etd DATE] [--eta DATE] "
         "--line LINE_ID:QTY ...",
-        "Adds a shipment of a confirmed order. What an order's shipments carry never passes what "
-        "was ordered (cancelled shipments do not count).",
+        "Adds a shipment, planned, to an order confirmed or shipped (not yet delivered). What an "
+        "order's shipments carry never passes what was ordered (cancelled shipments do not "
+        "count).",
         opts, 1,
         "shipment add 12 --carrier \"Gemadept\" --tracking GMD123 --etd 2027-02-01 --eta "
         "2027-02-09 --line 41:150"};
@@ -563,7 +569,8 @@ static int shipment_status(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
         "shipment status ID STATUS",
-        "Moves a shipment: planned, in_transit, delivered; cancelled until delivered. A "
+        "Moves a shipment on from planned (as it is added): in_transit when it leaves, "
+        "delivered when it arrives (from either); cancelled until delivered. A "
         "confirmed order becomes shipped when its first shipment leaves, and delivered when "
         "delivered shipments carry every ordered unit; cancelling a shipment on its way makes "
         "the order confirmed again when no other of its shipments is on its way or delivered. "

@@ -271,6 +271,11 @@ try:
           [(s.get("contactId"), s["method"], s["responseHours"]) for s in p.get("steps", [])] ==
           [(an, "email", 2), (binh, "phone", 4), (cuong, "messaging", 6)],
           "CLI sets Saigon's own ladder by contact name and id: %s %s" % (code, out))
+    ladders = must("GetEscalationProtocol", {"distributorId": sg}, admin)["protocols"]
+    check([(x["severity"], [bool(s_.get("byRole")) for s_ in x["steps"]]) for x in ladders]
+          == [("low", [True] * 3), ("normal", [True] * 3), ("high", [True] * 3),
+              ("critical", [False] * 3)],
+          "each rung says whether it names a role or a person (%s)" % ladders)
     # One person on two rungs would be called twice while the climb looks like progress.
     rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",
                           "--severity", "critical", "--step", "Nguyễn Văn An:email:2",

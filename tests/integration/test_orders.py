@@ -368,6 +368,10 @@ must("SetOrderStatus", {"id": short["id"], "status": "confirmed"}, admin)
 part = must("AddShipment", {"orderId": short["id"], "carrier": "Gemadept", "lines": [
     {"orderLineId": short["lines"][0]["id"], "quantity": 150}]}, admin)["shipment"]["id"]
 must("SetShipmentStatus", {"id": part, "status": "delivered"}, admin)
+got = must("GetOrder", {"id": short["id"]}, admin)["order"]
+check(got["status"] == "shipped" and got["deliveredMinor"] == "150000"
+      and got["lines"][0]["delivered"] == "150",
+      "on its way, an order's delivered value is its units on delivered shipments (%s)" % got)
 code, out = call("SetOrderStatus", {"id": short["id"], "status": "delivered"}, admin)
 check(code == "FAILED_PRECONDITION" and out.get("message", "").startswith(
       "line %s (BRK-1001) has 150 of its 250 units on delivered shipments: an order with"
@@ -611,7 +615,9 @@ check(code == "OK" and out.get("currency") == "USD" and len(out.get("lines", [])
       and out.get("note") == "ラオス向け第一便", "liaison order place (%s %s)" % (code, out))
 cli_order = out.get("id")
 for bad, says in (("FLT-7:0:98000", "the QUANTITY is a whole number of 1 or more"),
-                  ("FLT-7:40:-5", "the UNIT_PRICE is a whole number of minor units")):
+                  ("FLT-7:40:-5", "the UNIT_PRICE is a whole number of the currency's minor"
+                                  " units, 0 or more: 125000 for 1,250.00 USD (cents); VND and"
+                                  " JPY have none")):
     code, out = cli("order", "place", "ビエンチャン商事", "--line", bad, "--currency", "USD",
                     token=admin)
     check(code == "EXIT_2" and says in str(out),
@@ -836,8 +842,12 @@ check(p.returncode == 0
       % (p.returncode, p.stdout, p.stderr))
 p = subprocess.run([CLI, "--token", admin, "order", "list", "--short", "--status", "placed"],
                    capture_output=True, text=True, env=_cli.env, timeout=60)
-check(p.returncode == 2 and "an order delivered short is delivered" in p.stderr,
+check(p.returncode == 2 and "--short lists orders delivered short, which are delivered" in p.stderr,
       "--short with another status is a usage error (%d %s)" % (p.returncode, p.stderr))
+p = subprocess.run([CLI, "--token", admin, "order", "list", "--short", "--status", "Delivered"],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and p.stdout.count("delivered short") == 2,
+      "--short --status Delivered, in any case, lists them (%d %s)" % (p.returncode, p.stderr))
 p = subprocess.run([CLI, "--token", admin, "order", "show", str(cli_order)],
                    capture_output=True, text=True, env=_cli.env, timeout=60)
 shown = must("GetOrder", {"id": cli_order}, admin)["order"]

@@ -824,6 +824,12 @@ try:
     shot("escalations")
     answer_path = urllib.parse.urlparse(
         driver.find_element(By.CSS_SELECTOR, "main form").get_attribute("action")).path
+    # Blank lines get past the box's "required": the server's refusal, not "answered already".
+    csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
+    status, _, body = fetch(answer_path, {"csrf_token": csrf, "text": "  \n  "})
+    check(status == 400 and "answered already" not in body and "required" in body,
+          "a blank answer to an open request: 400 with the server's reason (%d %s)"
+          % (status, re.findall(r'error-message[^<]*<?[^<]*', body)[:1]))
     driver.find_element(By.CSS_SELECTOR, "main form textarea").send_keys("Số liệu đã gửi qua e-mail.")
     click(driver.find_element(By.CSS_SELECTOR, "main form button"))
     check("Số liệu đã gửi qua e-mail." in text() and "answered" in text(),

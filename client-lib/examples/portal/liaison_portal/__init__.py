@@ -1682,12 +1682,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             # with this very text, and the same confirmation comes. Another
             # text (a second tab, a stale form) was not sent, and is said so:
             # it was confirmed as sent and dropped (a try-out).
-            given = [x.get("response", "").strip() for x in items if x.get("id") == eid]
-            if e.message != "this escalation request is already answered" or given != [text]:
+            answered = e.message == "this escalation request is already answered"
+            given = [x.get("response", "").strip() for x in items
+                     if x.get("id") == eid and x.get("state") == "answered"]
+            if not answered or given != [text]:
                 return _page("escalations.html", 400, items=items,
-                             errors={eid: _sentence(e) if not given else _(
+                             errors={eid: _(
                                  "This request was answered already, with the answer shown:"
-                                 " yours was not sent.")},
+                                 " yours was not sent.") if answered and given
+                                 else _sentence(e)},
                              answers={eid: text}, zone=my_zone())
         return redirect(url_for("escalations", answered=1), 303)
 
