@@ -185,17 +185,27 @@ static struct db_stmt q_lead_decide = {
  */
 /*
  * A deal's expected close is a day to come: one years past (2016 for 2026, a
- * try-out) was registered, and the deal sat in every pipeline as overdue. A
- * day of slack lets the distributor's own today by wherever it is; a deal
- * already won or lost keeps the day it closed. $1 expected close ('': none),
- * $2 lead (0: a new registration).
+ * try-out) was registered, and the deal sat in every pipeline as overdue.
+ * Today is the earlier of the distributor's (in its time zone) and the
+ * tenant's, so that whoever writes it, on either side, may name their own
+ * today; a day of slack by UTC let two days past through where the
+ * distributor was ahead of UTC (a try-out). A deal already won or lost
+ * keeps the day it closed. $1 expected close ('': none), $2 lead (0: a new
+ * registration), $3 its distributor (0: a distributor user's own).
  */
 static struct db_stmt q_close_ahead = {
-    "SELECT liaison_check($1 = '' OR $1::date >= (liaison_now() AT TIME ZONE 'UTC')::date - 1"
+    "SELECT liaison_check($1 = '' OR $1::date >= least((liaison_now() AT TIME ZONE"
+    " coalesce((SELECT nullif(d.time_zone, '') FROM distributors d"
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = coalesce((SELECT l.distributor_id"
+    "  FROM leads l WHERE l.tenant_id = liaison_tenant() AND l.id = $2::bigint),"
+    "  nullif($3::bigint, 0), nullif(current_setting('liaison.distributor_id', true), "
+    "'')::bigint)),"
+    " 'UTC'))::date, (SELECT (liaison_now() AT TIME ZONE coalesce(nullif(t.time_zone, ''),"
+    " 'UTC'))::date FROM tenants t WHERE t.id = liaison_tenant()))"
     " OR EXISTS (SELECT 1 FROM leads l WHERE l.tenant_id = liaison_tenant()"
     " AND l.id = $2::bigint AND l.stage IN ('won', 'lost')), 'expectedClose',"
     " 'not in the past: the day the deal is expected to close')",
-    2, 0};
+    3, 0};
 static struct db_stmt q_lead_update = {
     "SELECT liaison_lead_update($1::bigint, nullif($2, ''), $3::bigint, nullif($4, ''),"
     " nullif($5, '')::date, nullif($6::bigint, 0), nullif($7, ''),"
@@ -318,7 +328,7 @@ static struct exec_decl d_account_get = {.method = "GetKeyAccount",
                                          .not_found = "no such key account"};
 static struct exec_decl d_lead_register = {
     .method = "RegisterLead",
-    .check = {&q_close_ahead, {"expected_close", "=0"}},
+    .check = {&q_close_ahead, {"expected_close", "=0", "distributor_id"}},
     .query = {&q_lead_register,
               {"distributor_id", "account_name", "country", "region", "industry", "title",
                "value_minor", "currency", "expected_close", "product_line_ids", "owner_id"}},
@@ -353,7 +363,7 @@ static struct exec_decl d_lead_decide = {
     .not_found = "no such lead"};
 static struct exec_decl d_lead_update = {
     .method = "UpdateLead",
-    .check = {&q_close_ahead, {"expected_close", "id"}},
+    .check = {&q_close_ahead, {"expected_close", "id", "=0"}},
     .query = {&q_lead_update,
               {"id", "title", "value.value_minor", "value.currency", "expected_close", "owner_id",
                "region", "product_line_ids"}},

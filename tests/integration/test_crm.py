@@ -975,6 +975,16 @@ code, out = call("RegisterLead", {"accountName": "Garage Mỹ Tho", "country": "
 check(code == "INVALID_ARGUMENT" and refused_on(out, "expectedClose")
       and "not in the past" in out.get("message", ""),
       "a deal registered with a close already past is refused on it (%s %s)" % (code, out))
+# A day of slack by UTC let yesterday through for a distributor already on tomorrow (a try-out:
+# 12-03 taken at 12-05 in Ho Chi Minh City). Today is the earlier of the distributor's and the
+# tenant's (UTC here): the distributor is 7 hours ahead, so UTC's today it is.
+utc_today = datetime.date.fromisoformat(t.psql(
+    "SELECT (liaison_now() AT TIME ZONE 'UTC')::date").strip().splitlines()[-1].strip())
+yesterday = (utc_today - datetime.timedelta(days=1)).isoformat()
+code, out = call("UpdateLead", {"id": fix_id, "expectedClose": yesterday}, saigon_user)
+check(code == "INVALID_ARGUMENT" and refused_on(out, "expectedClose"),
+      "a close of %s, the day before the tenant's today, is refused (%s %s)"
+      % (yesterday, code, out))
 code, out = cli("lead", "update", str(fix_id), "--value", "-5", token=saigon_user)
 check(code == "EXIT_2" and "--value" in str(out), "a negative value is refused on --value (%s %s)"
       % (code, out))
