@@ -215,12 +215,13 @@ static struct db_stmt q_lead_update = {
 /* ---------- interactions ---------- */
 
 /*
- * $1 distributor (0: not named), $2 lead (0: none), $3 at ('': now). An interaction took place:
- * one dated in the year 2999 was stored as if it had (a day ahead is let by, for time zones).
- * A lead names its own side, so a distributor named with it is the lead's. Staff naming another one
- * were told "no such key account" (the lead's account is not on the side named), which sent them
- * looking for the account. A lead or distributor the caller does not reach passes here, and is not
- * found by the insert.
+ * $1 distributor (0: not named), $2 lead (0: none), $3 at ('': now), $4 account (0: none). An
+ * interaction took place: one dated in the year 2999 was stored as if it had (a day ahead is let
+ * by, for time zones), and one before 2000 is a slip (1900-01-01 was taken). A lead names its own
+ * side, so a distributor named with it is the lead's; an account names its own too. Staff naming
+ * another one were told "no such key account" (the account is not on the side named), which sent
+ * them looking for an account they could open (a try-out). A lead, account or distributor the
+ * caller does not reach passes here, and is not found by the insert.
  */
 static struct db_stmt q_interaction_refs = {
     "SELECT liaison_check($1::bigint = 0 OR NOT liaison_sees_side($1::bigint)"
@@ -229,9 +230,19 @@ static struct db_stmt q_interaction_refs = {
     "  AND l.distributor_id IS DISTINCT FROM $1::bigint), 'leadId',"
     "  format('lead %s is not distributor %s''s: name the lead''s own distributor, or none (the"
     " lead says whose it is)', $2::bigint, $1::bigint)),"
+    " liaison_check($1::bigint = 0 OR $2::bigint <> 0 OR NOT liaison_sees_side($1::bigint)"
+    "  OR NOT EXISTS (SELECT 1 FROM key_accounts a WHERE a.tenant_id = liaison_tenant()"
+    "  AND a.id = $4::bigint AND " SEES_ACCOUNT " AND a.distributor_id IS DISTINCT FROM"
+    "  $1::bigint), 'keyAccountId', (SELECT format('key account %s (%s) is %s: name its own"
+    " distributor, or none (the account says whose it is)', a.id, a.name, coalesce((SELECT"
+    " format('distributor %s''s (%s)', d.id, d.name) FROM distributors d WHERE d.tenant_id ="
+    " a.tenant_id AND d.id = a.distributor_id), 'the exporter''s own')) FROM key_accounts a"
+    "  WHERE a.tenant_id = liaison_tenant() AND a.id = $4::bigint)),"
     " liaison_check($3 = '' OR $3::timestamptz <= liaison_now() + interval '1 day', 'at',"
-    "  'a time that has come: an interaction is recorded once it took place')",
-    3, 0};
+    "  'a time that has come: an interaction is recorded once it took place'),"
+    " liaison_check($3 = '' OR $3::timestamptz >= timestamptz '2000-01-01T00:00:00Z', 'at',"
+    "  'in the year 2000 or later')",
+    4, 0};
 /*
  * $1 distributor, $2 kind, $3 at ('': now), $4 summary, $5 account, $6 lead. The lead, when
  * given, names the account and, without $1, the side (else the account does: staff naming a
@@ -373,7 +384,7 @@ static struct exec_decl d_lead_update = {
     .invalid = "expectedClose: a date as YYYY-MM-DD"};
 static struct exec_decl d_interaction_create = {
     .method = "CreateInteraction",
-    .check = {&q_interaction_refs, {"distributor_id", "lead_id", "at"}},
+    .check = {&q_interaction_refs, {"distributor_id", "lead_id", "at", "key_account_id"}},
     .query = {&q_interaction_create,
               {"distributor_id", "kind", "at", "summary", "key_account_id", "lead_id"}},
     .out = "interaction",

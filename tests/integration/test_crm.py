@@ -517,6 +517,22 @@ for bad in ("9999-12-31T23:00:00-15:00", "3000-01-01T00:00:00Z", "2999-12-31T23:
                                            "at": bad}, saigon_user)
     check(code == "INVALID_ARGUMENT" and [v["field"] for v in out.get("violations", [])] == ["at"],
           "a time past 2999 is refused on at: %r (%s %s)" % (bad, code, out))
+# Staff naming another distributor's account with a distributor were told it did not exist.
+acct = must("GetLead", {"id": first}, admin)["lead"]["keyAccountId"]
+code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "keyAccountId": acct,
+                                       "distributorId": vientiane}, admin)
+check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+      == ["keyAccountId"] and ("key account %s (Công ty Vận tải Bình Minh) is distributor %s's"
+                               % (acct, saigon)) in json.dumps(out, ensure_ascii=False),
+      "an interaction on another distributor's account: said whose it is (%s %s)" % (code, out))
+code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "keyAccountId": acct,
+                                       "distributorId": saigon}, vientiane_user)
+check(code == "NOT_FOUND", "a distributor's user is still told there is none (%s %s)"
+      % (code, out))
+code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first,
+                                       "at": "1900-01-01T00:00:00Z"}, saigon_user)
+check(code == "INVALID_ARGUMENT" and [v["field"] for v in out.get("violations", [])] == ["at"],
+      "an interaction dated 1900 is refused on at (%s %s)" % (code, out))
 # One in the year 2999 was stored as if it had taken place (a try-out).
 code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId": first,
                                        "at": "2999-01-01T00:00:00Z"}, saigon_user)
@@ -777,7 +793,8 @@ check(code == "OK" and sorted(a["id"] for a in out.get("accounts", [])) == sorte
       "staff see each distributor's account of the customer (%s)" % out)
 code, out = call("CreateInteraction", {"distributorId": saigon, "kind": "call", "summary": "x",
                                        "keyAccountId": theirs}, admin)
-check(code == "NOT_FOUND",
+check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+      == ["keyAccountId"],
       "staff record no interaction of one distributor on another's account, which its users"
       " would read (%s %s)" % (code, out))
 # Staff about a distributor's lead, the side not named: the lead's side (it
