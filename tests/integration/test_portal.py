@@ -1122,6 +1122,14 @@ try:
     check("error-message" not in driver.page_source
           and driver.find_element(By.ID, "units_%d" % line).get_attribute("value") == "0",
           "a revenue without units is none sold, not a refusal")
+    fill("units_%d" % line, "120")
+    fill("revenue_%d" % line, "")
+    click(driver.find_element(By.ID, "save-report"))
+    error = driver.find_elements(By.CLASS_NAME, "error-message")
+    check(error and "give the revenue of the units sold (0 for none)" in error[0].text
+          and driver.find_element(By.ID, "units_%d" % line).get_attribute("value") == "120",
+          "units sold with the revenue left blank are refused, not saved at no revenue (%s)"
+          % [e.text for e in error])
     for b, v in zip(boxes, before):
         fill(b, v)
     click(driver.find_element(By.ID, "save-report"))
@@ -1164,7 +1172,8 @@ try:
     # kept on a page that no longer has the form, and the refusal does not claim it is.
     csrf = driver.find_element(By.NAME, "csrf_token").get_attribute("value")
     status, _, body = fetch(report_path + "/save", {"csrf_token": csrf, "currency": "VND",
-                                                    "revision": "1", "units_%d" % line: "5"})
+                                                    "revision": "1", "units_%d" % line: "5",
+                                                    "revenue_%d" % line: "50000"})
     check(status == 400 and "changed this report after you opened it" in body
           and "kept below" not in body,
           "a stale form after the submission: refused without promising to keep it (%d %s)"

@@ -2216,8 +2216,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             if (units or revenue) and not currency:
                 errors.append(_("%(line)s: give the currency of its revenue (ISO 4217, e.g. "
                                 "VND or USD).", line=line_codes().get(str(line), line)))
+            elif not revenue and (_whole(_plain_count(units, locale)) or 0) > 0:
+                # Units sold with the revenue left blank were saved at no revenue,
+                # a slip that attainment took for a fact (a try-out).
+                errors.append(_("%(line)s: give the revenue of the units sold (0 for none).",
+                                line=line_codes().get(str(line), line)))
             elif units or revenue:
-                # One of the two typed: the other is none sold (0), as the table shows it.
+                # A revenue alone is none sold (0), as the table shows it.
                 units = _plain_count(units, locale)
                 count = _whole(units or "0")
                 minor = _minor(revenue or "0", currency, locale)
