@@ -261,7 +261,7 @@ static int lead_register(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, u = 0, v;
-    if ((rc = cli_parse_minor("--value", value, 9000000000000000000L, &v)) ||
+    if ((rc = cli_parse_minor("--value", value, CLI_MAX_AMOUNT, &v)) ||
         (*close && (rc = cli_parse_day(cli, "--close", "expectedClose", close, false))) ||
         (rc = distributor_opt(cli, dist, &d)) ||
         (owner && (rc = cli_resolve(cli, CLI_USER, owner, 0, &u))))
@@ -440,7 +440,7 @@ static int lead_update(struct cli *cli, int argc, char **argv)
                             "--currency), --close or --owner\n");
         return EXIT_USAGE;
     }
-    if ((value && (rc = cli_parse_minor("--value", value, 9000000000000000000L, &amount))) ||
+    if ((value && (rc = cli_parse_minor("--value", value, CLI_MAX_AMOUNT, &amount))) ||
         (close && (rc = cli_parse_day(cli, "--close", "expectedClose", close, false))) ||
         (owner && (rc = cli_resolve(cli, CLI_USER, owner, 0, &u))))
         return rc;

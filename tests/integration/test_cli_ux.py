@@ -378,7 +378,13 @@ for args, said in (
         (("report", "save", "1", "--inventory", "BRK:-1"), "liaison: --inventory 'BRK:-1': "
          "LINE:UNITS_ON_HAND, a whole number of 0 or more (BRK:300)\n"),
         (("target", "set", "Nowhere", "BRK", "2027-Q1", "--units", "-1"),
-         "liaison: --units must be a whole number from 0 to 1000000000000000\n"),
+         "liaison: --units must be a whole number from 1 to 1000000000000000\n"),
+        # 0 was said to be allowed, then refused by the server (a try-out).
+        (("target", "set", "Nowhere", "BRK", "2027-Q1", "--units", "0"),
+         "liaison: --units must be a whole number from 1 to 1000000000000000\n"),
+        # A deal's value was said to go up to 9000000000000000000, then refused above 10^15.
+        (("lead", "update", "7", "--value", "9000000000000000000"),
+         "liaison: --value must be a whole number from 0 to 1000000000000000\n"),
         (("report", "save", "1", "--file", "/nonexistent/r.json"),
          "liaison: unable to open /nonexistent/r.json: No such file or directory\n")):
     rc, out, err = run(*args)

@@ -891,6 +891,12 @@ try:
     check(status == 400 and len(said) == 2 and said[0] == "Quantity: a whole number above 0"
           and said[1].startswith("Unit price: a price, e.g. "),
           "a row's errors are each shown, named by their box (%d %s)" % (status, said))
+    status, _, body = fetch("/orders/new", {"csrf_token": csrf, "key": "big-" + RUN,
+                                            "currency": "USD", "sku0": "PT-100",
+                                            "quantity0": "25", "price0": "99999999999999"})
+    said = re.findall(r'<span class="field-error">([^<]*)</span>', body)
+    check(status == 400 and said == ["Unit price: at most $10,000,000,000,000.00"],
+          "a unit price past the bound: said in dollars, not in cents (%d %s)" % (status, said))
     q = driver.find_element(By.ID, "quantity0")
     q.clear()
     q.send_keys("25")
@@ -1296,10 +1302,19 @@ try:
                              body))
     check(status == 400 and beside.get("title") == "at most 200 characters"
           and "far too long" not in body
-          and beside.get("value") == "at most ₫9,223,372,036,854,775,807"
+          and beside.get("value") == "at most ₫1,000,000,000,000,000"
           and 'value="Garage dài"' in body,
           "a 10,000-character deal title and a value too large: each says its bound (%d %s)"
           % (status, beside))
+    # Below the largest integer but above the server's bound: the same bound, in the currency,
+    # not the server's bare "at most 1000000000000000" (a try-out).
+    status, _, body = fetch("/leads/new", {"csrf_token": csrf, "account_name": "Garage dài",
+                                           "country": "VN", "title": "x", "currency": "VND",
+                                           "value": "10000000000000000"})
+    beside = dict(re.findall(r'<input id="([a-z_]+)"[^>]*>\s*<span class="field-error">([^<]*)<',
+                             body))
+    check(status == 400 and beside.get("value") == "at most ₫1,000,000,000,000,000",
+          "a value past the server's bound: said in the currency (%d %s)" % (status, beside))
 
     # ---------------- past meetings, and when notes can be added ----------------
     status, _, body = fetch("/meetings?past=1")

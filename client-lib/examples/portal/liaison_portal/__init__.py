@@ -1769,10 +1769,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         a value: a deal registered without one has 0, not yet known."""
         locale = str(pick_locale())
         value = _minor(text, currency, locale)
+        # The server's bound (10^15 minor units), in the currency: the
+        # largest integer was said here, then the server's bare figure.
+        if (value or 0) > FIGURE_MAX or (value is None and _too_large_amount(
+                text, currency, locale)):
+            return None, _("at most %(amount)s", amount=money(FIGURE_MAX, currency))
         if value is not None:
             return value, ""
-        if _too_large_amount(text, currency, locale, INT64_MAX):
-            return None, _("at most %(amount)s", amount=money(INT64_MAX, currency))
         if _decimals_refused(text, currency, locale):
             return None, _decimals_said(currency, locale)
         return None, _("an amount, 0 or more, e.g. %(example)s",
@@ -1993,8 +1996,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 if not qty:
                     errors["lines[%d].quantity" % len(lines)] = _("a whole number above 0")
                 price = _minor(row["price"], form["currency"], str(pick_locale()))
-                if price is None and _decimals_refused(row["price"], form["currency"],
-                                                       str(pick_locale())):
+                if (price or 0) > FIGURE_MAX or (price is None and _too_large_amount(
+                        row["price"], form["currency"], str(pick_locale()))):
+                    # The server said "at most 1000000000000000", in minor units.
+                    errors["lines[%d].unitPriceMinor" % len(lines)] = _(
+                        "at most %(amount)s", amount=money(FIGURE_MAX, form["currency"]))
+                    price = None
+                elif price is None and _decimals_refused(row["price"], form["currency"],
+                                                         str(pick_locale())):
                     errors["lines[%d].unitPriceMinor" % len(lines)] = _decimals_said(
                         form["currency"], str(pick_locale()))
                 elif price is None:
