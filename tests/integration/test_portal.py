@@ -1600,6 +1600,11 @@ try:
     facts = driver.find_element(By.CSS_SELECTOR, "dl.facts").text
     check("flagged · outside your territory" in facts and "outside_territory" not in facts,
           "a flagged registration says why in words, not by its code (%s)" % facts)
+    offered = [o.get_attribute("value") for o in
+               driver.find_elements(By.CSS_SELECTOR, "select#stage option")]
+    check("won" not in offered and "lost" in offered
+          and "Won once the exporter approves its registration." in text(),
+          "a flagged registration is not offered won, and says when it can be (%s)" % offered)
     # Won is not asked about where the server refuses it: its refusal is the answer.
     status, _, body = fetch("/leads/%d/stage" % flagged, {
         "csrf_token": csrf_of(driver.page_source), "stage": "won"})
