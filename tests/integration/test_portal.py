@@ -1093,7 +1093,9 @@ try:
     click(driver.find_element(By.ID, "save-report"))
     refused = "error-message" in driver.page_source
     error = driver.find_element(By.CLASS_NAME, "error-message").text if refused else ""
-    check("saved this report after you opened it" in error and "revision" not in error
+    # The same user saved it from elsewhere: "you", not their own e-mail as someone else's.
+    check("You saved this report again after opening this page" in error
+          and "portal@saigon.example" not in error and "revision" not in error
           and "user:" not in error and driver.find_element(By.ID, "units_%d" % line)
           .get_attribute("value") == "777",
           "the refusal says who saved, without revisions or ids, what was typed kept (%s)"
@@ -1180,7 +1182,7 @@ try:
     status, _, body = fetch(report_path + "/save", {"csrf_token": csrf, "currency": "VND",
                                                     "revision": "1", "units_%d" % line: "5",
                                                     "revenue_%d" % line: "50000"})
-    check(status == 400 and "changed this report after you opened it" in body
+    check(status == 400 and "You changed this report after opening this page" in body
           and "kept below" not in body,
           "a stale form after the submission: refused without promising to keep it (%d %s)"
           % (status, re.findall(r'error-message[^<]*<?[^<]*', body)[:1]))

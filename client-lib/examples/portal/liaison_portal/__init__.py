@@ -436,6 +436,29 @@ def _last_month() -> str:
 # migrations' liaison_check, the action items' states), each as the reader's
 # language says it; a reason not listed (a newer server's) is shown as sent.
 # The English is the server's, but for a section's code, which is worded.
+def _stale_report(status: str, who: str) -> str:
+    """A report saved after the form was made, in words: who saved it
+    (the reader themself, from another tab or a form sent twice, was named
+    by e-mail as if someone else, a try-out), and whether what was typed is
+    kept (still a draft: the form comes back with it; else it is gone)."""
+    mine = who == (getattr(g, "identity", None) or {}).get("name")
+    shown = str(LABELS["report status"].get(status, status))
+    if status == "draft" and mine:
+        return _("You saved this report again after opening this page (in another tab, or by "
+                 "sending the form twice), so nothing here was saved: what you typed is kept "
+                 "below to copy; reload the report to see what was saved, then enter your "
+                 "changes again")
+    if status == "draft":
+        return _("%(who)s saved this report after you opened it (it is now %(status)s), so "
+                 "nothing here was saved: what you typed is kept below to copy; reload the "
+                 "report to see their changes, then enter yours again", who=who, status=shown)
+    if mine:
+        return _("You changed this report after opening this page (it is now %(status)s), so "
+                 "nothing you typed here was saved", status=shown)
+    return _("%(who)s changed this report after you opened it (it is now %(status)s), so "
+             "nothing you typed was saved", who=who, status=shown)
+
+
 SERVER_REASONS = [
     (r"required", lambda m: _("required")),
     (r"may not be only spaces", lambda m: _("may not be only spaces")),
@@ -515,13 +538,7 @@ SERVER_REASONS = [
     (r"this report changed after your form was made \(from revision [0-9]+ to [0-9]+, now "
      r"([a-z]+), last saved by (?:[a-z_]+:[0-9]+ )?(.+) at [0-9T:.Z+-]+\): reload it and enter "
      r"your changes again",
-     # Still a draft, the form comes back with what was typed; else it is gone.
-     lambda m: _("%(who)s saved this report after you opened it (it is now %(status)s), so "
-                 "nothing here was saved: what you typed is kept below to copy; reload the "
-                 "report to see their changes, then enter yours again", who=m[2],
-                 status=str(LABELS["report status"].get(m[1], m[1]))) if m[1] == "draft" else
-     _("%(who)s changed this report after you opened it (it is now %(status)s), so nothing "
-       "you typed was saved", who=m[2], status=str(LABELS["report status"].get(m[1], m[1])))),
+     lambda m: _stale_report(m[1], m[2])),
     (r"the order's total passes the largest amount \((?:2\^63 - 1|[0-9]+) minor units\)",
      lambda m: _("the order's total is more than the service can hold: check the quantities "
                  "and prices")),
