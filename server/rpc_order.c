@@ -114,6 +114,19 @@ static struct db_stmt q_shipment_get = {
 #define SHIPMENT_SIDE                                                                              \
     "(SELECT o.distributor_id FROM orders o WHERE o.tenant_id = s.tenant_id"                       \
     " AND o.id = s.order_id)"
+/*
+ * The list's filters, each one the caller reaches: another distributor's order (or none) gave
+ * an empty list, where 'order show' of it says there is no such order (a try-out). $1
+ * distributor, $2 order (0: not given).
+ */
+static struct db_stmt q_shipment_filters = {
+    "SELECT liaison_found($1::bigint = 0 OR EXISTS (SELECT 1 FROM distributors d"
+    " WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
+    " AND liaison_sees_distributor(d.id, d.account_manager_id)), 'no such distributor'),"
+    " liaison_found($2::bigint = 0 OR EXISTS (SELECT 1 FROM orders o"
+    " WHERE o.tenant_id = liaison_tenant() AND o.id = $2::bigint"
+    " AND liaison_sees_side(o.distributor_id)), 'no such order')",
+    2, 0};
 static struct db_stmt q_shipment_list = {
     "SELECT " SHIPMENT_COLS " FROM shipments s CROSS JOIN LATERAL (SELECT " SHIPMENT_SIDE
     " AS distributor_id) o WHERE s.tenant_id = liaison_tenant() AND s.id > $1::bigint"
@@ -168,7 +181,7 @@ static struct exec_decl d_shipment_add = {
     .invalid = "etd: a date as YYYY-MM-DD"};
 static struct exec_decl d_shipment_list = {
     .method = "ListShipments",
-    .check = {&distributor_filter_reached, {"distributor_id"}},
+    .check = {&q_shipment_filters, {"distributor_id", "order_id"}},
     .query = {&q_shipment_list, {"@after", "@limit", "order_id", "distributor_id", "status"}},
     .shape = EXEC_PAGE,
     .out = "shipments",

@@ -540,6 +540,15 @@ check(code == "OK" and out.get("orders") and {x["distributorId"] for x in out["o
       == {vientiane}, "a distributor user lists its own orders only")
 code, out = call("ListShipments", {}, vientiane_user)
 check(code == "OK" and not out.get("shipments"), "and no other distributor's shipments")
+# Another distributor's order, or none, named as the filter: an empty list, where showing that
+# order says there is none (a try-out).
+for who, oid in ((vientiane_user, order), (admin, 999999999)):
+    code, out = call("ListShipments", {"orderId": oid}, who)
+    check(code == "NOT_FOUND" and out.get("message") == "no such order",
+          "shipments of an order the caller does not reach: no such order (%s %s)" % (code, out))
+code, out = cli("shipment", "list", "--order", "999999999", token=admin)
+check(code == "NOT_FOUND", "liaison shipment list --order of no order: exit 4 (%s %s)"
+      % (code, out))
 code, out = call("SetOrderStatus", {"id": vientiane_order, "status": "cancelled"}, vientiane_user)
 check(code == "OK" and out["order"]["status"] == "cancelled", "a distributor user cancels its own")
 
