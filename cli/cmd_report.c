@@ -101,9 +101,11 @@ static void report_print(struct cli *cli, json_t *report)
 
 /*
  * --nothing-to-report's "pipeline,competition" as the sections' names, the options' own
- * words taken too; into the request's nothingToReport. EXIT_USAGE after saying why.
+ * words taken too; into the request's nothingToReport. A section this save gives content
+ * (sections) is said in the options' words here: the server names it by its wire name
+ * ("sales_by_line has content", a try-out). EXIT_USAGE after saying why.
  */
-static int nothing_to_report(json_t *req, const char *list)
+static int nothing_to_report(json_t *req, const char *list, const json_t *sections)
 {
     static const char *const names[][2] = {{"sales", "sales_by_line"},
                                            {"inventory", "inventory_on_hand"},
@@ -129,6 +131,21 @@ static int nothing_to_report(json_t *req, const char *list)
             rc = EXIT_USAGE;
             break;
         }
+        size_t j;
+        json_t *given;
+        json_array_foreach(sections, j, given)
+        {
+            if (!strcmp(json_string_value(given), names[k][1])) {
+                fprintf(stderr,
+                        "liaison: --nothing-to-report %s: this save gives %s content too: one "
+                        "or the other\n",
+                        names[k][0], names[k][0]);
+                rc = EXIT_USAGE;
+                break;
+            }
+        }
+        if (rc)
+            break;
         json_array_append_new(out, json_string(names[k][1]));
     }
     if (!rc)
@@ -601,7 +618,7 @@ static int report_save(struct cli *cli, int argc, char **argv)
         section_once(sections, "market_intelligence");
     }
     if (!rc && none)
-        rc = nothing_to_report(req, none);
+        rc = nothing_to_report(req, none, sections);
     if (rc) {
         json_decref(req);
         json_decref(sections);

@@ -942,6 +942,15 @@ said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_re
                       text=True, env=_cli.env, timeout=60)
 check(said.returncode == 2 and "--nothing-to-report: 'pipelin' is no section" in said.stderr,
       "report save --nothing-to-report names a section it does not know (%r)" % said.stderr)
+# Content and "nothing" for one section were refused in the server's words ("sales_by_line has
+# content in this save"), not the options' (a try-out).
+said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report),
+                       "--sales", "BRK:1:1000:VND", "--nothing-to-report", "sales"],
+                      capture_output=True, text=True, env=_cli.env, timeout=60)
+check(said.returncode == 2 and "--nothing-to-report sales: this save gives sales content too"
+      in said.stderr and "sales_by_line" not in said.stderr,
+      "report save --sales with --nothing-to-report sales: said in the options' words (%r)"
+      % said.stderr)
 code, out = cli("report", "save", str(cli_report), "--nothing-to-report", "competition",
                 token=saigon_user)
 check(code == "OK" and out.get("nothingToReport") == ["competitive_activity"]
