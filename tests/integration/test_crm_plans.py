@@ -136,7 +136,7 @@ check(len(lists) >= 6, "%d CRM, order and document list statements found" % len(
 
 
 def placeholders(stmt):
-    """$N -> its cast (bigint, int, '' when none), from the statement itself."""
+    """$N -> its cast (bigint, int, boolean, '' when none), from the statement itself."""
     kinds = {}
     for m in re.finditer(r"\$(\d+)(::(\w+))?", stmt):
         n = int(m.group(1))
@@ -155,6 +155,9 @@ def values(kinds, filtered):
         elif k == "timestamptz":
             # A list in time order before its first page (exec.h, EXEC_BY_TIME).
             out.append("'-infinity'")
+        elif k == "boolean":
+            # A flag filter (ListOrdersRequest.delivered_short): off, as the API's default.
+            out.append("false")
         else:
             out.append("''")
     return out
