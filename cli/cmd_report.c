@@ -835,7 +835,7 @@ static int target_set(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, l, u = 0, m = 0;
-    /* A target of 0 is none (the API's 0): said "from 0" here, refused by the server. */
+    /* A units target of 0 is none (the API's 0): "from 0" was said here, and 0 alone refused. */
     if ((units && (rc = cli_parse_range("--units", units, 1, CLI_MAX_AMOUNT, &u))) ||
         (revenue && (rc = cli_parse_minor("--revenue", revenue, CLI_MAX_AMOUNT, &m))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &d)) ||

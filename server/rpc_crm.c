@@ -190,17 +190,18 @@ static struct db_stmt q_lead_decide = {
  * tenant's, so that whoever writes it, on either side, may name their own
  * today; a day of slack by UTC let two days past through where the
  * distributor was ahead of UTC (a try-out). A deal already won or lost
- * keeps the day it closed. $1 expected close ('': none), $2 lead (0: a new
- * registration), $3 its distributor (0: a distributor user's own).
+ * keeps the day it closed; the exporter's own deal, with no distributor, the
+ * tenant's today alone (least() passes over a NULL). $1 expected close ('':
+ * none), $2 lead (0: a new registration), $3 its distributor (0: a
+ * distributor user's own).
  */
 static struct db_stmt q_close_ahead = {
     "SELECT liaison_check($1 = '' OR $1::date >= least((liaison_now() AT TIME ZONE"
-    " coalesce((SELECT nullif(d.time_zone, '') FROM distributors d"
+    " (SELECT nullif(d.time_zone, '') FROM distributors d"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = coalesce((SELECT l.distributor_id"
     "  FROM leads l WHERE l.tenant_id = liaison_tenant() AND l.id = $2::bigint),"
     "  nullif($3::bigint, 0), nullif(current_setting('liaison.distributor_id', true), "
-    "'')::bigint)),"
-    " 'UTC'))::date, (SELECT (liaison_now() AT TIME ZONE coalesce(nullif(t.time_zone, ''),"
+    "'')::bigint)))::date, (SELECT (liaison_now() AT TIME ZONE coalesce(nullif(t.time_zone, ''),"
     " 'UTC'))::date FROM tenants t WHERE t.id = liaison_tenant()))"
     " OR EXISTS (SELECT 1 FROM leads l WHERE l.tenant_id = liaison_tenant()"
     " AND l.id = $2::bigint AND l.stage IN ('won', 'lost')), 'expectedClose',"
@@ -233,10 +234,11 @@ static struct db_stmt q_interaction_refs = {
     " liaison_check($1::bigint = 0 OR $2::bigint <> 0 OR NOT liaison_sees_side($1::bigint)"
     "  OR NOT EXISTS (SELECT 1 FROM key_accounts a WHERE a.tenant_id = liaison_tenant()"
     "  AND a.id = $4::bigint AND " SEES_ACCOUNT " AND a.distributor_id IS DISTINCT FROM"
-    "  $1::bigint), 'keyAccountId', (SELECT format('key account %s (%s) is %s: name its own"
-    " distributor, or none (the account says whose it is)', a.id, a.name, coalesce((SELECT"
-    " format('distributor %s''s (%s)', d.id, d.name) FROM distributors d WHERE d.tenant_id ="
-    " a.tenant_id AND d.id = a.distributor_id), 'the exporter''s own')) FROM key_accounts a"
+    "  $1::bigint), 'keyAccountId', (SELECT coalesce((SELECT format('key account %s (%s) is"
+    " distributor %s''s (%s): name its own distributor, or none (the account says whose it is)',"
+    " a.id, a.name, d.id, d.name) FROM distributors d WHERE d.tenant_id = a.tenant_id"
+    " AND d.id = a.distributor_id), format('key account %s (%s) is the exporter''s own: name no"
+    " distributor', a.id, a.name)) FROM key_accounts a"
     "  WHERE a.tenant_id = liaison_tenant() AND a.id = $4::bigint)),"
     " liaison_check($3 = '' OR $3::timestamptz <= liaison_now() + interval '1 day', 'at',"
     "  'a time that has come: an interaction is recorded once it took place'),"

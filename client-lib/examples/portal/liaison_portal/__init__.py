@@ -436,12 +436,12 @@ def _last_month() -> str:
 # migrations' liaison_check, the action items' states), each as the reader's
 # language says it; a reason not listed (a newer server's) is shown as sent.
 # The English is the server's, but for a section's code, which is worded.
-def _stale_report(status: str, who: str) -> str:
+def _stale_report(status: str, who: str, mine: bool) -> str:
     """A report saved after the form was made, in words: who saved it
-    (the reader themself, from another tab or a form sent twice, was named
-    by e-mail as if someone else, a try-out), and whether what was typed is
-    kept (still a draft: the form comes back with it; else it is gone)."""
-    mine = who == (getattr(g, "identity", None) or {}).get("name")
+    (mine: the reader's own session, from another tab or a form sent twice,
+    was named by e-mail as if someone else, a try-out; a save with an API
+    token is another's), and whether what was typed is kept (still a
+    draft: the form comes back with it; else it is gone)."""
     shown = str(LABELS["report status"].get(status, status))
     if status == "draft" and mine:
         return _("You saved this report again after opening this page (in another tab, or by "
@@ -536,9 +536,10 @@ SERVER_REASONS = [
     # The server names revisions, a user's id and a UTC instant: the reader
     # needs who, and that nothing typed was saved.
     (r"this report changed after your form was made \(from revision [0-9]+ to [0-9]+, now "
-     r"([a-z]+), last saved by (?:[a-z_]+:[0-9]+ )?(.+) at [0-9T:.Z+-]+\): reload it and enter "
-     r"your changes again",
-     lambda m: _stale_report(m[1], m[2])),
+     r"([a-z]+), last saved by (?:([a-z_]+):([0-9]+) )?(.+) at [0-9T:.Z+-]+\): reload it and "
+     r"enter your changes again",
+     lambda m: _stale_report(m[1], m[4], m[2] == "user" and m[3] == str(
+         (getattr(g, "identity", None) or {}).get("userId")))),
     (r"the order's total passes the largest amount \((?:2\^63 - 1|[0-9]+) minor units\)",
      lambda m: _("the order's total is more than the service can hold: check the quantities "
                  "and prices")),
