@@ -318,8 +318,12 @@ static int worker_port_free(const struct addrinfo *ai, const char *host, int por
 }
 
 /*
- * A bound, non-blocking socket with SO_REUSEPORT, so each worker has one.
- * The first (first set) also checks that no other process listens there.
+ * A bound, listening, non-blocking socket with SO_REUSEPORT, so each worker
+ * has one. It listens here, before "listening" is logged: listened to on
+ * the worker's thread only, a connection in the moment between was refused
+ * (integration_resilience, a server just started); the kernel queues what
+ * comes until the worker's loop accepts it. The first (first set) also
+ * checks that no other process listens there.
  */
 static int worker_socket(const char *host, int port, bool first, char *err, size_t errlen)
 {
@@ -342,7 +346,7 @@ static int worker_socket(const char *host, int port, bool first, char *err, size
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
+        bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
         snprintf(err, errlen, "listen on %s:%d: %s", host, port, strerror(errno));
         if (fd >= 0)
             close(fd);
