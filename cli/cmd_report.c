@@ -59,6 +59,20 @@ static const struct output_column attainment_cols[] = {
 #define MAX_REPEATS 100
 #define REPORT_FILE_MAX (4L << 20)
 
+/*
+ * A report's sections: the --nothing-to-report word, the key of a report file,
+ * the server's name and the title printed.
+ */
+static const struct {
+    const char *word, *key, *wire, *title;
+} sections_named[] = {
+    {"sales", "sales", "sales_by_line", "Sales by product line"},
+    {"inventory", "inventory", "inventory_on_hand", "Inventory on hand"},
+    {"pipeline", "pipeline", "pipeline", "Pipeline"},
+    {"market-intelligence", "marketIntelligence", "market_intelligence", "Market intelligence"},
+    {"competition", "competition", "competitive_activity", "Competitive activity"}};
+#define NSECTIONS (sizeof sections_named / sizeof sections_named[0])
+
 /* A report: its fields, then each section that holds something (or the whole object as JSON). */
 static void report_print(struct cli *cli, json_t *report)
 {
@@ -93,7 +107,15 @@ static void report_print(struct cli *cli, json_t *report)
     json_t *sec;
     json_array_foreach(none, i, sec)
     {
-        printf(i ? ", %s" : "\nNothing to report: %s", json_string_value(sec));
+        /* In the titles above, lower-cased after the first: the server's names are its own. */
+        const char *wire = json_string_value(sec);
+        size_t k = 0;
+        while (k < NSECTIONS && strcmp(wire, sections_named[k].wire))
+            k++;
+        const char *title = k < NSECTIONS ? sections_named[k].title : wire;
+        fputs(i ? ", " : "\nNothing to report: ", stdout);
+        putchar(i && *title >= 'A' && *title <= 'Z' ? *title - 'A' + 'a' : *title);
+        fputs(title + 1, stdout);
         if (i + 1 == json_array_size(none))
             putchar('\n');
     }
@@ -107,11 +129,6 @@ static void report_print(struct cli *cli, json_t *report)
  */
 static int nothing_to_report(json_t *req, const char *list, const json_t *sections)
 {
-    static const char *const names[][2] = {{"sales", "sales_by_line"},
-                                           {"inventory", "inventory_on_hand"},
-                                           {"pipeline", "pipeline"},
-                                           {"market-intelligence", "market_intelligence"},
-                                           {"competition", "competitive_activity"}};
     json_t *words = cli_split(list, false), *out = json_array();
     size_t i;
     json_t *w;
@@ -120,10 +137,10 @@ static int nothing_to_report(json_t *req, const char *list, const json_t *sectio
     {
         const char *word = json_string_value(w);
         size_t k = 0;
-        while (k < sizeof names / sizeof names[0] && strcmp(word, names[k][0]) &&
-               strcmp(word, names[k][1]))
+        while (k < NSECTIONS && strcmp(word, sections_named[k].word) &&
+               strcmp(word, sections_named[k].wire))
             k++;
-        if (k == sizeof names / sizeof names[0]) {
+        if (k == NSECTIONS) {
             fprintf(stderr,
                     "liaison: --nothing-to-report: '%s' is no section: sales, inventory, "
                     "pipeline, market-intelligence or competition\n",
@@ -135,18 +152,18 @@ static int nothing_to_report(json_t *req, const char *list, const json_t *sectio
         json_t *given;
         json_array_foreach(sections, j, given)
         {
-            if (!strcmp(json_string_value(given), names[k][1])) {
+            if (!strcmp(json_string_value(given), sections_named[k].wire)) {
                 fprintf(stderr,
                         "liaison: --nothing-to-report %s: this save gives %s content too: one "
                         "or the other\n",
-                        names[k][0], names[k][0]);
+                        sections_named[k].word, sections_named[k].word);
                 rc = EXIT_USAGE;
                 break;
             }
         }
         if (rc)
             break;
-        json_array_append_new(out, json_string(names[k][1]));
+        json_array_append_new(out, json_string(sections_named[k].wire));
     }
     if (!rc)
         json_object_set(req, "nothingToReport", out);
@@ -254,11 +271,6 @@ static bool report_field(const char *key)
 static int report_file(struct cli *cli, const char *path, json_t *req, json_t *sections,
                        json_t *from_file)
 {
-    static const char *const keys[][2] = {{"sales", "sales_by_line"},
-                                          {"inventory", "inventory_on_hand"},
-                                          {"pipeline", "pipeline"},
-                                          {"marketIntelligence", "market_intelligence"},
-                                          {"competition", "competitive_activity"}};
     json_error_t jerr;
     json_t *doc = !strcmp(path, "-") ? json_loadf(stdin, 0, &jerr) : json_load_file(path, 0, &jerr);
     if (!doc) {
@@ -303,9 +315,9 @@ static int report_file(struct cli *cli, const char *path, json_t *req, json_t *s
             break;
         }
         size_t k = 0;
-        while (k < sizeof keys / sizeof keys[0] && strcmp(key, keys[k][0]))
+        while (k < NSECTIONS && strcmp(key, sections_named[k].key))
             k++;
-        if (k == sizeof keys / sizeof keys[0]) {
+        if (k == NSECTIONS) {
             if (report_field(key))
                 continue;
             fprintf(stderr,
@@ -325,7 +337,7 @@ static int report_file(struct cli *cli, const char *path, json_t *req, json_t *s
         if (!text && (rc = resolve_lines(cli, v, key)))
             break;
         json_object_set(req, key, v);
-        json_array_append_new(sections, json_string(keys[k][1]));
+        json_array_append_new(sections, json_string(sections_named[k].wire));
         json_object_set_new(from_file, key, json_true());
     }
     json_decref(doc);

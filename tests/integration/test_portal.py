@@ -2573,6 +2573,16 @@ try:
           "1,250,000." in body and "whole number, 0 or more" not in body,
           "a VND revenue with decimals: VND has none, said so (%d %s)"
           % (status, re.findall(r'error-message"[^>]*>[^<]*', body)))
+    # "125.000" in English: ₫125 or ₫125,000? It was taken as ₫125 without a word.
+    for hdr, form_boxes, typed in (({}, boxes, "125.000"), (vi_hdr, vi_boxes, "125,000")):
+        status, _, body = fetch("/reports/%s/save" % rid4, dict(form_boxes, **{
+            "revenue_%d" % line: typed}), jar=kl, headers=hdr)
+        check(status == 400 and ("PT: revenue in VND has no decimals" in body
+                                 or "PT: doanh thu bằng VND không có phần thập phân" in body)
+              and 'value="%s"' % typed in body,
+              "a VND revenue of %s (a decimal sign, or a thousands' group?): refused, not "
+              "taken as 125 (%d %s)" % (typed, status,
+                                         re.findall(r'error-message"[^>]*>[^<]*', body)))
     status, _, body = fetch("/reports/%s/save" % rid4, dict(vi_boxes, **{
         "revenue_%d" % line: "150.000.000,50"}), jar=kl, headers=vi_hdr)
     check(status == 400 and "PT: doanh thu bằng VND không có phần thập phân" in body

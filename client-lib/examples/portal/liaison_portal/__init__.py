@@ -148,6 +148,19 @@ def _amount_example(currency: str, locale: str) -> str:
                           locale=locale)
 
 
+def _grouping_doubt(text: str, digits: int, locale: str) -> bool:
+    """Whether text is up to three digits, one separator and three more
+    that the reader's language reads as decimals ("125.000" in English,
+    "125,000" in Vietnamese) while another language groups thousands so,
+    of a currency with fewer than three decimals: ₫125 or ₫125,000? Taken
+    as decimals it was ₫125 without a word (a try-out); refused as
+    decimals the currency does not have, so that the reader writes it
+    again one way or the other."""
+    plain = _amount_text(text, locale)
+    return digits < 3 and plain is not None and bool(
+        re.fullmatch(r"[0-9]{1,3}\.[0-9]{3}", plain))
+
+
 def _minor(text: str, currency: str, locale: str = "en") -> Optional[int]:
     """An amount typed in major units ("1250.50", or as locale writes it:
     _amount_text) in currency's minor units (125050), never through a float;
@@ -156,7 +169,7 @@ def _minor(text: str, currency: str, locale: str = "en") -> Optional[int]:
         digits = get_currency_precision(currency.upper() or "USD")
         cent = decimal.Decimal(1).scaleb(-digits)
         plain = _amount_text(text, locale)
-        if plain is None:
+        if plain is None or _grouping_doubt(text, digits, locale):
             return None
         value = decimal.Decimal(plain)
         # Bounded before quantize(), which refuses a number longer than the
@@ -174,8 +187,9 @@ def _decimals_refused(text: str, currency: str, locale: str) -> bool:
     currency has: "150.000.000,50" of VND (or JPY, KRW: none), "12.345" of
     USD (two), "1.2345" of KWD or BHD (three): _minor refuses it, and the
     reader is told how many decimals the currency has (_decimals_said). A
-    trailing zero is no decimal ("12.340" of USD is 12.34); of a currency
-    Babel does not know, the portal cannot say how many it has."""
+    trailing zero is no decimal ("12.3400" of USD is 12.34) but where three
+    of them may group thousands (_grouping_doubt); of a currency Babel
+    does not know, the portal cannot say how many it has."""
     try:
         code = currency.upper()
         if not is_currency(code):
@@ -183,7 +197,9 @@ def _decimals_refused(text: str, currency: str, locale: str) -> bool:
         plain = _amount_text(text, locale)
         if plain is None:
             return False
-        return len(plain.partition(".")[2].rstrip("0")) > get_currency_precision(code)
+        digits = get_currency_precision(code)
+        return (len(plain.partition(".")[2].rstrip("0")) > digits
+                or _grouping_doubt(text, digits, locale))
     except (ValueError, KeyError):
         return False
 
@@ -1781,10 +1797,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                    "leads", before)
         return _page("leads.html", leads=items, older=older, paged=bool(before))
 
-    def deal_value(text: str, currency: str) -> tuple:
-        """A deal's value as typed in currency, the new-deal form's and the
-        correction's alike: (its minor units, ""), or (None, why not). 0 is
-        a value: a deal registered without one has 0, not yet known."""
+    def amount_value(text: str, currency: str, example: str) -> tuple:
+        """An amount as typed in currency, a deal's value or an order line's
+        price: (its minor units, ""), or (None, why not), where example is
+        the words for text that is no amount at all ("an amount, 0 or more,
+        e.g. %(example)s"). 0 is a value: a deal registered without one has
+        0, not yet known."""
         locale = str(pick_locale())
         value = _minor(text, currency, locale)
         # The server's bound (10^15 minor units), in the currency: the
@@ -1796,8 +1814,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             return value, ""
         if _decimals_refused(text, currency, locale):
             return None, _decimals_said(currency, locale)
-        return None, _("an amount, 0 or more, e.g. %(example)s",
-                       example=_amount_example(currency, locale))
+        return None, example % {"example": _amount_example(currency, locale)}
+
+    def deal_value(text: str, currency: str) -> tuple:
+        """A deal's value as typed, the new-deal form's and the correction's alike."""
+        return amount_value(text, currency, _("an amount, 0 or more, e.g. %(example)s"))
 
     def deal_close_error(text: str) -> str:
         """Why a deal's expected close as typed is none ("" when it is one,
@@ -2013,21 +2034,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 qty = _whole(_plain_count(row["quantity"], str(pick_locale()))) or 0
                 if not qty:
                     errors["lines[%d].quantity" % len(lines)] = _("a whole number above 0")
-                price = _minor(row["price"], form["currency"], str(pick_locale()))
-                if (price or 0) > FIGURE_MAX or (price is None and _too_large_amount(
-                        row["price"], form["currency"], str(pick_locale()))):
-                    # The server said "at most 1000000000000000", in minor units.
-                    errors["lines[%d].unitPriceMinor" % len(lines)] = _(
-                        "at most %(amount)s", amount=money(FIGURE_MAX, form["currency"]))
-                    price = None
-                elif price is None and _decimals_refused(row["price"], form["currency"],
-                                                         str(pick_locale())):
-                    errors["lines[%d].unitPriceMinor" % len(lines)] = _decimals_said(
-                        form["currency"], str(pick_locale()))
-                elif price is None:
-                    errors["lines[%d].unitPriceMinor" % len(lines)] = _(
-                        "a price, e.g. %(example)s",
-                        example=_amount_example(form["currency"], str(pick_locale())))
+                price, why = amount_value(row["price"], form["currency"],
+                                          _("a price, e.g. %(example)s"))
+                if why:
+                    errors["lines[%d].unitPriceMinor" % len(lines)] = why
                 lines.append({"sku": row["sku"], "quantity": qty, "unitPriceMinor": price or 0,
                               "row": i})
             if not lines:
@@ -2069,8 +2079,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return _page("order_new.html", form=form, errors=errors, by_row={}, others=[],
                      key=secrets.token_urlsafe(16), products=orderable_products())
 
-    def order_page(oid: int, status: int = 200, **ctx: Any) -> Response:
-        o = api().call("GetOrder", {"id": oid})["order"]
+    def order_page(oid: int, status: int = 200, o: Optional[Mapping[str, Any]] = None,
+                   **ctx: Any) -> Response:
+        """The order's page; o: the order as the caller read it already."""
+        o = o or api().call("GetOrder", {"id": oid})["order"]
         ships = api().call("ListShipments", {"orderId": oid,
                                              "page": {"pageSize": PAGE_SIZE}}).get("shipments", [])
         return _page("order.html", status, o=o, shipments=ships, zone=my_zone(), **ctx)
@@ -2092,9 +2104,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         an order the server would refuse to cancel is not asked about."""
         signed_in()
         if request.form.get("confirm") != "cancel":
-            if api().call("GetOrder", {"id": oid})["order"].get("status") in ("placed",
-                                                                              "confirmed"):
-                return order_page(oid, confirm_cancel=True)
+            o = api().call("GetOrder", {"id": oid})["order"]
+            if o.get("status") in ("placed", "confirmed"):
+                return order_page(oid, o=o, confirm_cancel=True)
         try:
             api().call("SetOrderStatus", {"id": oid, "status": "cancelled"})
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
