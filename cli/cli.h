@@ -396,9 +396,9 @@ int cli_user_hours(struct cli *cli, int argc, char **argv);
  * (its own, its account manager, a manager's or the tenant's): the server
  * counts the meetings to come against it (migration 0131) and moves none,
  * which standard error says, with the command that does (distributor 0:
- * any distributor's).
+ * any distributor's); not for a distributor with no meeting planned.
  */
-void cli_replan_hint(json_int_t distributor);
+void cli_replan_hint(struct cli *cli, json_int_t distributor);
 int cmd_account(struct cli *cli, int argc, char **argv);
 int cmd_lead(struct cli *cli, int argc, char **argv);
 int cmd_interaction(struct cli *cli, int argc, char **argv);

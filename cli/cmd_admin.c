@@ -597,7 +597,7 @@ static int tenant_rate_limit(struct cli *cli, int argc, char **argv)
 static const struct output_column recover_cols[] = {{"ID", "userId"},
                                                     {"EMAIL", "email"},
                                                     {"ROLE", "role", OUTPUT_ENUM, "ROLE_"},
-                                                    {"CREATED", "created", OUTPUT_BOOL}};
+                                                    {"NEW USER", "created", OUTPUT_BOOL}};
 
 static int tenant_recover(struct cli *cli, int argc, char **argv)
 {

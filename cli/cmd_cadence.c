@@ -549,7 +549,7 @@ static int tenant_hours(struct cli *cli, int argc, char **argv)
         cli_print_object(cli, hours_cols, 4, json_object_get(resp, "workingTime"));
     json_decref(resp);
     if (tz || hours || days)
-        cli_replan_hint(0);
+        cli_replan_hint(cli, 0);
     return EXIT_OK;
 }
 
@@ -561,8 +561,24 @@ int cmd_tenant(struct cli *cli, int argc, char **argv)
     return cli_subcommand("tenant", subs, argc, argv, cli);
 }
 
-void cli_replan_hint(json_int_t distributor)
+void cli_replan_hint(struct cli *cli, json_int_t distributor)
 {
+    if (distributor) {
+        /* Nothing planned, nothing to place again: no hint. Asked quietly: the change is made. */
+        char req[128], *out = NULL;
+        snprintf(req, sizeof req,
+                 "{\"distributorId\":%lld,\"status\":\"scheduled\",\"page\":{\"pageSize\":1}}",
+                 (long long)distributor);
+        json_t *resp =
+            cli->conn && liaison_call_json(cli->conn, "ListMeetings", req, &out) == LIAISON_OK
+                ? json_loads(out, 0, NULL)
+                : NULL;
+        free(out);
+        bool none = resp && json_array_size(json_object_get(resp, "meetings")) == 0;
+        json_decref(resp);
+        if (none)
+            return;
+    }
     if (distributor)
         fprintf(stderr,
                 "liaison: meetings already planned keep their times, now counted against the "
@@ -620,6 +636,6 @@ int cli_user_hours(struct cli *cli, int argc, char **argv)
     }
     json_decref(resp);
     if (clear || tz || hours || days)
-        cli_replan_hint(0);
+        cli_replan_hint(cli, 0);
     return EXIT_OK;
 }

@@ -222,9 +222,11 @@ static int ch_draft(struct cli *cli, int argc, char **argv)
         opts, 1, "charter draft \"Saigon Auto Parts\""};
     const struct cli_command_spec amend = {
         "charter amend DISTRIBUTOR",
-        "Starts an amendment: a new draft version copied from the active charter.\n"
-        "The active version stays in force until the amendment is activated; while a\n"
-        "draft exists, another is refused (exit code 5) naming the draft's version.",
+        "Starts an amendment: a new draft version copied from the active charter (or,\n"
+        "when it has expired, from the expired one). The active version stays in force\n"
+        "until the amendment is activated; while a draft exists, another is refused\n"
+        "(exit code 5) naming the draft's version, as is an amendment of a distributor\n"
+        "that has no charter yet: its first is started with 'charter draft'.",
         opts, 1, "charter amend \"Saigon Auto Parts\""};
     const char *arg = NULL;
     int rc = cli_args_parse(strcmp(argv[0], "amend") ? &draft : &amend, argc, argv, &arg, 1);
@@ -234,6 +236,23 @@ static int ch_draft(struct cli *cli, int argc, char **argv)
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, arg, 0, &d)))
         return rc;
     json_t *resp;
+    if (!strcmp(argv[0], "amend")) {
+        if ((rc = cli_call(cli, "ListCharterVersions",
+                           json_pack("{s:I,s:{s:i}}", "distributorId", d, "page", "pageSize", 1),
+                           &resp)))
+            return rc;
+        size_t n = json_array_size(json_object_get(resp, "versions"));
+        json_decref(resp);
+        if (!n) {
+            char msg[512];
+            snprintf(msg, sizeof msg,
+                     "distributor %s has no charter to amend: start its first with 'liaison "
+                     "charter draft'",
+                     arg);
+            cli_fail(cli, "FAILED_PRECONDITION", msg);
+            return EXIT_CONFLICT;
+        }
+    }
     if ((rc = cli_call(cli, "CreateCharterDraft", json_pack("{s:I}", "distributorId", d), &resp)))
         return rc;
     json_t *c = json_object_get(resp, "charter");
@@ -304,6 +323,12 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
         !signed_on) {
         fprintf(stderr, "liaison: nothing to change: give at least one of the options "
                         "(liaison charter terms --help)\n");
+        return EXIT_USAGE;
+    }
+    /* "" would leave the monthly report nothing it must hold: every report complete. */
+    if (sections && !sections[strspn(sections, " ,")]) {
+        fprintf(stderr, "liaison: --sections: name at least one section the monthly report "
+                        "must hold (liaison charter terms --help lists them)\n");
         return EXIT_USAGE;
     }
     json_int_t d = 0;
@@ -481,7 +506,7 @@ static int ch_grant(struct cli *cli, int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "update"))
         return ch_grant_update(cli, argc - 1, argv + 1);
-    const char *region = NULL, *lines = NULL, *from = NULL, *to = "";
+    const char *region = NULL, *lines = NULL, *from = NULL, *to = NULL;
     bool exclusive = false;
     const struct cli_opt opts[] = {
         {"region", &region, NULL, true, "country (VN) or subdivision (VN-SG)"},
@@ -512,13 +537,13 @@ static int ch_grant(struct cli *cli, int argc, char **argv)
     json_int_t id;
     json_t *l;
     if ((rc = cli_parse_day(cli, "--from", "grant.startsOn", from, false)) ||
-        (*to && (rc = cli_parse_day(cli, "--to", "grant.endsOn", to, false))) ||
+        (to && (rc = cli_parse_day(cli, "--to", "grant.endsOn", to, false))) ||
         (rc = charter_of(cli, arg, 0, &id)) ||
         !(l = cli_resolve_list(cli, CLI_PRODUCT_LINE, lines ? lines : "", &rc)))
         return rc;
-    json_t *grant =
-        json_pack("{s:s,s:b,s:o,s:b,s:s,s:s}", "region", region, "allLines", lines == NULL,
-                  "productLineIds", l, "exclusive", exclusive, "startsOn", from, "endsOn", to);
+    json_t *grant = json_pack("{s:s,s:b,s:o,s:b,s:s,s:s}", "region", region, "allLines",
+                              lines == NULL, "productLineIds", l, "exclusive", exclusive,
+                              "startsOn", from, "endsOn", to ? to : "");
     return charter_item_call(cli, "AddCharterGrant",
                              json_pack("{s:I,s:o}", "charterId", id, "grant", grant), "grants",
                              NULL, 0);
@@ -922,12 +947,16 @@ static int ch_history(struct cli *cli, int argc, char **argv)
                                                 {"CREATED BY", "createdBy"},
                                                 {"CREATED AT", "createdAt"},
                                                 {"ACTIVATED BY", "activatedBy"},
-                                                {"ACTIVATED AT", "activatedAt"}};
+                                                {"ACTIVATED AT", "activatedAt"},
+                                                {"IN FORCE UNTIL", "endedAt"}};
     struct cli_paging page = {0};
     const struct cli_opt opts[] = {CLI_PAGING_OPTS(page), {0}};
-    const struct cli_command_spec spec = {"charter history DISTRIBUTOR [--all]",
-                                          "Lists every version of a distributor's charter.", opts,
-                                          1, "charter history \"Saigon Auto Parts\""};
+    const struct cli_command_spec spec = {
+        "charter history DISTRIBUTOR [--all]",
+        "Lists every version of a distributor's charter: who made and activated it, and\n"
+        "until when it was in force (superseded, expired or "
+        "terminated).",
+        opts, 1, "charter history \"Saigon Auto Parts\""};
     const char *dist = NULL;
     json_int_t d;
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
@@ -936,7 +965,7 @@ static int ch_history(struct cli *cli, int argc, char **argv)
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     return cli_list(cli, "ListCharterVersions", json_pack("{s:I}", "distributorId", d), "versions",
-                    cols, 7, &page);
+                    cols, 8, &page);
 }
 
 int cmd_charter(struct cli *cli, int argc, char **argv)

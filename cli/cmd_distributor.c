@@ -154,7 +154,7 @@ static int dist_update(struct cli *cli, int argc, char **argv)
     rc = cli_show_one(cli, "UpdateDistributor", json_pack("{s:I,s:o}", "id", v, "fields", f),
                       "distributor", dist_cols, 10);
     if (rc == EXIT_OK && (o.tz || o.hours || o.days))
-        cli_replan_hint(v);
+        cli_replan_hint(cli, v);
     return rc;
 }
 
@@ -248,7 +248,7 @@ static int dist_assign(struct cli *cli, int argc, char **argv)
                       "distributor", dist_cols, 10);
     /* The exporter side of its calls is the new manager's working time now. */
     if (rc == EXIT_OK)
-        cli_replan_hint(v);
+        cli_replan_hint(cli, v);
     return rc;
 }
 

@@ -157,6 +157,7 @@ static int health_weights(struct cli *cli, int argc, char **argv)
             req, factors[f].json,
             json_integer(json_integer_value(json_object_get(weights, factors[f].json))));
     json_decref(resp);
+    bool given[N_FACTORS] = {false};
     for (size_t i = 1; i <= N_FACTORS && words[i]; i++) {
         const char *eq = strchr(words[i], '=');
         size_t f = 0, len = eq ? (size_t)(eq - words[i]) : 0;
@@ -173,6 +174,14 @@ static int health_weights(struct cli *cli, int argc, char **argv)
             json_decref(req);
             return EXIT_USAGE;
         }
+        /* order_trend=5 order_trend=7 would keep one of two and say nothing. */
+        if (given[f]) {
+            fprintf(stderr, "liaison: health weights set: %s is given twice: give each once\n",
+                    factors[f].factor);
+            json_decref(req);
+            return EXIT_USAGE;
+        }
+        given[f] = true;
         json_object_set_new(req, factors[f].json, json_integer(w));
     }
     if ((rc = cli_call(cli, "SetHealthWeights", json_pack("{s:o}", "weights", req), &resp)))

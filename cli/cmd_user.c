@@ -15,6 +15,7 @@ static const struct output_column user_cols[] = {{"ID", "id"},
                                                  {"EMAIL", "email"},
                                                  {"NAME", "displayName"},
                                                  {"ROLE", "role", OUTPUT_ENUM, "ROLE_"},
+                                                 {"SEES ALL", "seesAllDistributors", OUTPUT_BOOL},
                                                  {"DISABLED", "disabled", OUTPUT_BOOL},
                                                  {"CREATED", "createdAt"},
                                                  {"DISTRIBUTOR", "distributorName"}};
@@ -54,7 +55,7 @@ static int print_user(struct cli *cli, int rc, json_t *resp)
 {
     if (rc != EXIT_OK)
         return rc;
-    cli_print_object(cli, user_cols, 7, json_object_get(resp, "user"));
+    cli_print_object(cli, user_cols, 8, json_object_get(resp, "user"));
     json_decref(resp);
     return EXIT_OK;
 }
@@ -116,7 +117,7 @@ static int user_list(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return cli_list(cli, "ListUsers", json_pack("{s:s}", "name", name), "users", user_cols, 7,
+    return cli_list(cli, "ListUsers", json_pack("{s:s}", "name", name), "users", user_cols, 8,
                     &page);
 }
 
@@ -162,7 +163,8 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "user passwd [--user USER] [--password-stdin]",
         "Changes your password (asks for the current one), or with --user resets another "
-        "user's\npassword and ends their sessions.",
+        "user's\npassword and ends their sessions. --user naming yourself changes yours, "
+        "asking for\nthe current one.",
         opts, 0, "user passwd --user bao@acme.example"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
@@ -170,6 +172,15 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
     json_int_t uid = 0;
     if (user && (rc = cli_resolve(cli, CLI_USER, user, 0, &uid)))
         return rc;
+    if (uid) {
+        /* One's own password is changed, with the current one: the server resets no one's own. */
+        json_t *who;
+        if ((rc = cli_call(cli, "WhoAmI", NULL, &who)))
+            return rc;
+        if (cli_json_id(json_object_get(json_object_get(who, "identity"), "userId")) == uid)
+            uid = 0;
+        json_decref(who);
+    }
     char current[256] = "", fresh[256];
     if (!uid && (rc = cli_read_password("Current password: ", from_stdin, current, sizeof current)))
         return rc;
@@ -211,8 +222,11 @@ static int token_create(struct cli *cli, int argc, char **argv)
                                    {0}};
     const struct cli_command_spec spec = {
         "token create --name NAME --role ROLE [--days N]",
-        "Creates an API token; it is printed once and cannot be shown again.", opts, 0,
-        "token create --name erp-sync --role auditor --days 90"};
+        "Creates an API token; it is printed once and cannot be shown again. The token\n"
+        "acts as you, in the role given: a manager token reaches the distributors you are\n"
+        "the account manager of (every one if you see all distributors), and none when you\n"
+        "manage none; for an integration that reads every distributor, use auditor.",
+        opts, 0, "token create --name erp-sync --role auditor --days 90"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

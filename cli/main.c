@@ -332,7 +332,17 @@ void cli_print_error(struct cli *cli, int code, const char *response)
         return;
     }
     /* Messages may quote what other users stored: escaped like table cells. */
-    if (code == LIAISON_INVALID_ARGUMENT && json_array_size(violations)) {
+    const char *one =
+        json_array_size(violations) == 1
+            ? json_string_value(json_object_get(json_array_get(violations, 0), "field"))
+            : NULL;
+    if (code == LIAISON_INVALID_ARGUMENT && one && *message &&
+        cli_field_option(one, opt, sizeof opt) == one) {
+        /* A field no option or argument stands for (currentPassword): the server's sentence. */
+        fputs("liaison: ", stderr);
+        output_escaped(stderr, message);
+        fputc('\n', stderr);
+    } else if (code == LIAISON_INVALID_ARGUMENT && json_array_size(violations)) {
         print_violations(violations, "liaison: invalid ");
     } else if (code == LIAISON_UNAUTHENTICATED && cli->set.token_from == CLI_TOKEN_NONE &&
                cli->set.cert && *cli->set.cert) {

@@ -566,6 +566,12 @@ int cli_list_mapped(struct cli *cli, const char *method, json_t *request, const 
                     void (*map)(json_t *row))
 {
     long size = 0;
+    if (cli->set.csv && (cli->set.json || cli->set.ids)) {
+        fprintf(stderr, "liaison: --csv and --%s ask for two forms of output: give one\n",
+                cli->set.json ? "json" : "ids");
+        json_decref(request);
+        return EXIT_USAGE;
+    }
     if (paging->page_size) {
         char *end;
         size = strtol(paging->page_size, &end, 10);

@@ -142,9 +142,13 @@ const char *auth_password_problem(const char *password)
     size_t len = strlen(prepared);
     size_t chars =
         u8_check((const uint8_t *)prepared, len) ? len : u8_mbsnlen((const uint8_t *)prepared, len);
+    /* Every kind of space is one ' ' by now: twelve of them are no secret. */
+    bool blank = strspn(prepared, " \t\r\n") == len;
     OPENSSL_cleanse(prepared, len);
     free(prepared);
-    return chars < PASSWORD_MIN ? "must be at least 12 characters" : NULL;
+    if (chars < PASSWORD_MIN)
+        return "must be at least 12 characters";
+    return blank ? "must not be only spaces" : NULL;
 }
 
 enum auth_job_kind { AUTH_JOB_HASH, AUTH_JOB_VERIFY, AUTH_JOB_REHASH };

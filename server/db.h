@@ -32,7 +32,7 @@
 #define DB_RFC3339(expr) "liaison_rfc3339(" expr ")"
 #define DB_HHMM(expr) "liaison_hhmm(" expr ")"
 #define DB_MAX_PARAMS 16
-#define DB_MAX_STMTS 256
+#define DB_MAX_STMTS 512
 
 /* A statement, registered once at start-up by db_register(). */
 struct db_stmt {

@@ -451,14 +451,20 @@ void request_fail(struct request *r, int code, const char *message)
     request_fail_with(r, code, message, NULL);
 }
 
-void request_fail_field(struct request *r, const char *field, const char *description)
+void request_fail_field_said(struct request *r, const char *field, const char *description,
+                             const char *message)
 {
     Liaison__V1__FieldViolation v = LIAISON__V1__FIELD_VIOLATION__INIT;
     v.field = (char *)field;
     v.description = (char *)description;
+    request_fail_with(r, LIAISON__V1__CODE__INVALID_ARGUMENT, message, &v);
+}
+
+void request_fail_field(struct request *r, const char *field, const char *description)
+{
     char msg[WIRE_MAX_STRING];
     snprintf(msg, sizeof msg, "invalid %s: %s", field, description);
-    request_fail_with(r, LIAISON__V1__CODE__INVALID_ARGUMENT, msg, &v);
+    request_fail_field_said(r, field, description, msg);
 }
 
 char *request_printf(struct request *r, const char *fmt, ...)

@@ -371,6 +371,13 @@ bool request_check_once(struct request *r, const char *field, const uint64_t *id
 void request_fail_field(struct request *r, const char *field, const char *description);
 
 /*
+ * The same, with the message a person reads given whole: for a field whose
+ * wire name ("currentPassword") would read as jargon in "invalid %s: ...".
+ */
+void request_fail_field_said(struct request *r, const char *field, const char *description,
+                             const char *message);
+
+/*
  * A printf-formatted string in the request's arena; NULL when out of memory,
  * which request_submit() and request_reply() then refuse.
  */

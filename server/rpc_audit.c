@@ -38,9 +38,24 @@ static struct db_stmt q_audit_list = {
     " AND ($6 = '' OR a.entity = lower($6))"
     " AND ($7 = '' OR a.action = lower($7)"
     "  OR left(a.action, length($7) + 1) IN (lower($7) || '.', lower($7) || '_'))"
-    " AND ($8 = '' OR a.entity_id = $8)"
+    /* A charter's parts are logged as "7/grant/3": charter 7's history holds them. */
+    " AND ($8 = '' OR a.entity_id = $8 OR left(a.entity_id, length($8) + 1) = $8 || '/')"
     " ORDER BY a.id LIMIT $2::int",
     8, 0};
+
+/*
+ * Actor $1 ('' for any) is one of the tenant's users or has acted in it: a
+ * name mistyped lists nothing, which would read as "they did nothing".
+ */
+static struct db_stmt q_audit_actor = {
+    "SELECT liaison_check($1 = '' OR EXISTS (SELECT 1 FROM users u"
+    "  WHERE u.tenant_id = liaison_tenant() AND ('user:' || u.id IN ($1, split_part($1, ' ', 1))"
+    "  OR lower(u.email) = lower($1)))"
+    " OR EXISTS (SELECT 1 FROM audit_log a WHERE a.tenant_id = liaison_tenant()"
+    "  AND (a.actor = $1 OR split_part(a.actor, ' ', 1) = $1)),"
+    " 'actor', format('no user or other actor %s is known in this tenant (a user by e-mail or"
+    " user:ID, another as the ACTOR column shows it)', $1))",
+    1, 0};
 
 /*
  * $1 after id, $2 limit, $3 since, $4 until, $5 tenant slug, $6 action, $7 actor (each '' for
@@ -55,14 +70,29 @@ static struct db_stmt q_platform_audit_list = {
     "  'UTC' ELSE nullif($3, '')::timestamptz END)"
     " AND ($4 = '' OR a.at < CASE WHEN length($4) = 10 THEN $4::date::timestamp AT TIME ZONE"
     "  'UTC' ELSE nullif($4, '')::timestamptz END)"
-    " AND ($5 = '' OR a.tenant_slug = $5) AND ($6 = '' OR a.action = $6"
+    " AND ($5 = '' OR a.tenant_slug = lower($5)) AND ($6 = '' OR a.action = $6"
     "  OR left(a.action, length($6) + 1) IN ($6 || '.', $6 || '_'))"
     " AND ($7 = '' OR a.actor = $7)"
     " ORDER BY a.id LIMIT $2::int",
     7, 0};
 
+/*
+ * Tenant $1 ('' for any) is one, or was (its deletion is in the log), and
+ * actor $2 has acted on the platform: a slug or name mistyped lists nothing,
+ * which would read as "nothing happened".
+ */
+static struct db_stmt q_platform_audit_known = {
+    "SELECT liaison_check($1 = '' OR EXISTS (SELECT 1 FROM tenants t WHERE t.slug = lower($1))"
+    "  OR EXISTS (SELECT 1 FROM platform_audit a WHERE a.tenant_slug = lower($1)),"
+    "  'tenant', format('no tenant %s, now or before', $1)),"
+    " liaison_check($2 = '' OR EXISTS (SELECT 1 FROM platform_audit a WHERE a.actor = $2),"
+    "  'actor', format('no operator %s has acted on the platform (as the ACTOR column shows"
+    " it)', $2))",
+    2, 0};
+
 static struct exec_decl d_audit_list = {
     .method = "ListAuditLog",
+    .check = {&q_audit_actor, {"actor"}},
     .query = {&q_audit_list,
               {"@after", "@limit", "since", "until", "actor", "entity", "action", "entity_id"}},
     .shape = EXEC_PAGE,
@@ -73,6 +103,7 @@ static struct exec_decl d_audit_list = {
 
 static struct exec_decl d_platform_audit_list = {
     .method = "ListPlatformAudit",
+    .check = {&q_platform_audit_known, {"tenant", "actor"}},
     .query = {&q_platform_audit_list,
               {"@after", "@limit", "since", "until", "tenant", "action", "actor"}},
     .shape = EXEC_PAGE,

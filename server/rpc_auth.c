@@ -611,11 +611,15 @@ void rpc_login(struct request *r)
         return;
     }
     if (!in->email[0] || strlen(in->email) > EMAIL_MAX) {
-        request_fail_field(r, "email", "required, at most 254 bytes");
+        request_fail_field_said(r, "email", "required, at most 254 bytes",
+                                in->email[0] ? "an e-mail address is at most 254 bytes"
+                                             : "an e-mail address is required to log in");
         return;
     }
     if (!in->password[0] || strlen(in->password) > PASSWORD_MAX) {
-        request_fail_field(r, "password", "required, at most 128 bytes");
+        request_fail_field_said(r, "password", "required, at most 128 bytes",
+                                in->password[0] ? "a password is at most 128 bytes"
+                                                : "a password is required to log in");
         return;
     }
     if (in->client_address[0] && !login_client_address(r, in->client_address))

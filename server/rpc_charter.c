@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "credential.h"
 #include "exec.h"
@@ -71,7 +72,8 @@ static struct db_stmt q_charter = {
 
 /*
  * A new draft for distributor $1 with its audit row: a first version, or an
- * amendment that starts as a copy of the active version, parts and all.
+ * amendment that starts as a copy of the active version, parts and all (of
+ * the expired one when none is active: the relationship goes on from it).
  */
 static struct db_stmt q_draft = {
     "WITH dist AS (SELECT d.tenant_id, d.id FROM distributors d"
@@ -79,7 +81,7 @@ static struct db_stmt q_draft = {
     "  AND liaison_sees_distributor(d.id, d.account_manager_id) AND d.status <> 'terminated'),"
     " active AS (SELECT a.* FROM charters a"
     "  JOIN dist ON a.tenant_id = dist.tenant_id AND a.distributor_id = dist.id"
-    "  WHERE a.status = 'active'),"
+    "  WHERE a.status IN ('active', 'expired') ORDER BY a.version DESC LIMIT 1),"
     " draft AS (INSERT INTO charters (tenant_id, distributor_id, version, full_coverage,"
     "   covered_line_ids, competing_allowed, report_due_day, report_sections, signatories,"
     "   created_by)"
@@ -119,14 +121,19 @@ static struct db_stmt q_draft = {
     " FROM draft",
     1, 0};
 
-/* Distributor $1 has no draft yet, or ALREADY_EXISTS naming the draft's version. */
+/*
+ * Distributor $1 has no draft yet, or ALREADY_EXISTS naming the draft's
+ * version; and is not terminated, or FAILED_PRECONDITION saying so.
+ */
 static struct db_stmt q_no_draft = {
     "SELECT liaison_unique(v IS NULL, format('this distributor already has a draft charter"
-    " (version %s): edit, activate or discard it', v))"
-    " FROM (SELECT (SELECT c.version FROM charters c JOIN distributors d"
-    "  ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
-    "  WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = $1::bigint"
-    "  AND c.status = 'draft' AND liaison_sees_distributor(d.id, d.account_manager_id)) AS v) x",
+    " (version %s): edit, activate or discard it', v)),"
+    " liaison_precondition(st IS DISTINCT FROM 'terminated', format('%s is terminated: a"
+    " terminated distributor gets no new charter', name))"
+    " FROM (SELECT (SELECT c.version FROM charters c"
+    "  WHERE c.tenant_id = d.tenant_id AND c.distributor_id = d.id AND c.status = 'draft') AS v,"
+    "  d.status AS st, d.name FROM distributors d WHERE d.tenant_id = liaison_tenant()"
+    "  AND d.id = $1::bigint AND liaison_sees_distributor(d.id, d.account_manager_id)) x",
     1, 0};
 
 /* Charter $1 is a draft the caller may edit (locked until the end), or the edit stops here. */
@@ -317,7 +324,7 @@ static struct db_stmt q_charter_found = {
 static struct db_stmt q_conflicts = {
     "SELECT (SELECT json_agg(k) FROM liaison_charter_conflicts($1::bigint) k) AS conflicts,"
     " (SELECT array_to_json(array_agg(w)) FROM liaison_charter_warnings($1::bigint) w)::text"
-    " AS warnings",
+    " AS warnings, liaison_charter_ended_why($1::bigint) AS _ended",
     1, 0};
 static struct db_stmt q_activation_lock = {
     "SELECT pg_advisory_xact_lock(hashtextextended('liaison.charter.activation:' ||"
@@ -340,9 +347,9 @@ static struct db_stmt q_supersede = {
     " AND o.tenant_id = c.tenant_id AND o.distributor_id = c.distributor_id"
     " AND o.status = 'active' AND NOT EXISTS (SELECT 1 FROM liaison_charter_conflicts(c.id))"
     " AND EXISTS (SELECT 1 FROM charter_grants g WHERE g.tenant_id = c.tenant_id"
-    " AND g.charter_id = c.id)",
+    " AND g.charter_id = c.id) AND liaison_charter_ended_why(c.id) IS NULL",
     1, 0};
-/* $1 charter, activated when it is a draft without conflicts and with a grant */
+/* $1 charter, activated when it is a draft without conflicts, with a grant not all ended */
 static struct db_stmt q_activate = {
     "UPDATE charters c SET status = 'active', activated_by = liaison_request_setting('actor'),"
     " activated_at = liaison_now() FROM distributors d"
@@ -351,7 +358,7 @@ static struct db_stmt q_activate = {
     " AND liaison_sees_distributor(d.id, d.account_manager_id)"
     " AND NOT EXISTS (SELECT 1 FROM liaison_charter_conflicts(c.id))"
     " AND EXISTS (SELECT 1 FROM charter_grants g WHERE g.tenant_id = c.tenant_id"
-    " AND g.charter_id = c.id)"
+    " AND g.charter_id = c.id) AND liaison_charter_ended_why(c.id) IS NULL"
     " RETURNING c.id AS _id, liaison_audit('charter.activate', 'charter', c.id::text) AS _audit,"
     /* A first activation starts onboarding and plans the cadence (0016); what it did, said
      * (0193). */
@@ -366,10 +373,22 @@ static struct db_stmt q_versions_parent = {
     " AND d.id = $1::bigint AND liaison_sees_distributor(d.id, d.account_manager_id)),"
     " 'no such distributor')",
     1, 0};
-/* $1 distributor, $2 after, $3 limit */
+/*
+ * $1 distributor, $2 after, $3 limit. A version ended when the next one was
+ * activated, when its grants ended (the expiry job's instant, 0069) or when
+ * its distributor was terminated (that audit row's time).
+ */
 static struct db_stmt q_versions = {
     "SELECT c.id, c.version, c.status, c.created_by, liaison_rfc3339(c.created_at) AS created_at,"
-    " c.activated_by, liaison_rfc3339(c.activated_at) AS activated_at FROM charters c"
+    " c.activated_by, liaison_rfc3339(c.activated_at) AS activated_at,"
+    " liaison_rfc3339(CASE WHEN c.activated_at IS NULL THEN NULL"
+    "  WHEN c.status = 'superseded' THEN (SELECT min(n.activated_at) FROM charters n"
+    "   WHERE n.tenant_id = c.tenant_id AND n.distributor_id = c.distributor_id"
+    "   AND n.version > c.version AND n.activated_at IS NOT NULL)"
+    "  WHEN c.status = 'expired' THEN liaison_charter_ends_at(c.id)"
+    "  WHEN c.status = 'terminated' THEN (SELECT max(a.at) FROM audit_log a"
+    "   WHERE a.tenant_id = c.tenant_id AND a.entity = 'charter' AND a.entity_id = c.id::text"
+    "   AND a.action = 'charter.terminate') END) AS ended_at FROM charters c"
     " JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     " WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = $1::bigint"
     " AND liaison_sees_distributor(d.id, d.account_manager_id) AND liaison_charter_shown(c.status)"
@@ -614,6 +633,12 @@ void rpc_set_charter_terms(struct request *r)
         if (!request_check_text(r, f, in->signatories[i], 200, true) ||
             !request_check_one_line(r, f, in->signatories[i]))
             return;
+        for (size_t j = 0; j < i; j++) {
+            if (!strcasecmp(in->signatories[j], in->signatories[i])) {
+                request_fail_field(r, f, "each signatory once");
+                return;
+            }
+        }
     }
     if (request_check_id(r, "charterId", in->charter_id))
         exec_run(r, &d_terms);
@@ -887,6 +912,13 @@ static void activate_done(struct db_txn *txn, int code, const char *detail)
                      msg ? msg : "only a draft can be activated");
     } else if (found.n_conflicts > 0) {
         activation_refused(r, &found);
+    } else if (charter.n_grants > 0) {
+        /* Its grants have all ended: in force, it would expire at the scheduler's next run. */
+        const PGresult *res = txn->results[at->conflicts];
+        int col = PQfnumber(res, "_ended");
+        const char *why = col >= 0 && !PQgetisnull(res, 0, col) ? PQgetvalue(res, 0, col) : NULL;
+        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
+                     why ? why : "the grants of this charter have all ended");
     } else {
         request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
                      "a charter needs at least one territory grant");

@@ -6,10 +6,12 @@
  */
 #include "rpc_tenant.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "credential.h"
@@ -283,9 +285,15 @@ static bool slug_valid(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-/* Logs the request under the tenant it names, when the slug is one (nothing else reaches a log). */
-static void log_target(struct request *r, const char *slug)
+/*
+ * Lowers the slug a request names, as Login does ("ACME" is acme), and logs
+ * the request under that tenant when the slug is one (nothing else reaches a
+ * log).
+ */
+static void log_target(struct request *r, char *slug)
 {
+    for (char *p = slug; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     if (slug_valid(slug))
         r->log_tenant = slug;
 }
@@ -397,7 +405,7 @@ void rpc_delete_tenant(struct request *r)
 {
     const Liaison__V1__DeleteTenantRequest *in = (const Liaison__V1__DeleteTenantRequest *)r->input;
     log_target(r, in->slug);
-    if (strcmp(in->confirm, in->slug) != 0 || !in->slug[0]) {
+    if (strcasecmp(in->confirm, in->slug) != 0 || !in->slug[0]) {
         request_fail_field(r, "confirm", "must repeat the tenant's slug");
         return;
     }

@@ -52,14 +52,21 @@ static struct db_stmt q_user_list = {
     "  AND liaison_sees_distributor(d.id, d.account_manager_id)))"
     " ORDER BY id LIMIT $2::int",
     3, 0};
-/* $1 user, $2 disable: disabling also revokes the user's sessions and tokens. */
+/*
+ * $1 user, $2 disable: disabling also revokes the user's sessions and tokens.
+ * Audited when it changed something: a user disabled twice has one row.
+ */
 static struct db_stmt q_user_set_disabled = {
-    "WITH m AS (UPDATE users SET disabled_at = CASE WHEN $2::boolean"
+    "WITH o AS (SELECT disabled_at IS NOT NULL AS was FROM users"
+    "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint),"
+    " m AS (UPDATE users SET disabled_at = CASE WHEN $2::boolean"
     "  THEN coalesce(disabled_at, now()) END"
     "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING " USER_COLS "),"
     " s AS (UPDATE sessions SET revoked_at = now() WHERE tenant_id = liaison_tenant()"
-    "  AND user_id = $1::bigint AND revoked_at IS NULL AND $2::boolean)" EXEC_AUDITED(
-        "CASE WHEN $2::boolean THEN 'user.disable' ELSE 'user.enable' END", "user"),
+    "  AND user_id = $1::bigint AND revoked_at IS NULL AND $2::boolean)"
+    " SELECT m.* FROM m, o WHERE CASE WHEN o.was = $2::boolean THEN true"
+    "  ELSE liaison_audit(CASE WHEN $2::boolean THEN 'user.disable' ELSE 'user.enable' END,"
+    "  'user', m.id::text) END",
     2, 0};
 /*
  * A caller never disables itself: $1 user. The caller is the one
@@ -227,7 +234,8 @@ void rpc_enable_user(struct request *r)
 
 static void password_mismatch(struct request *r)
 {
-    request_fail_field(r, "currentPassword", "does not match");
+    request_fail_field_said(r, "currentPassword", "does not match",
+                            "the current password does not match");
 }
 
 static void password_saved(struct db_txn *txn, int code, const char *detail)
@@ -363,7 +371,8 @@ void rpc_change_password(struct request *r)
         (const Liaison__V1__ChangePasswordRequest *)r->input;
     const char *why;
     if ((why = auth_password_problem(in->new_password))) {
-        request_fail_field(r, "newPassword", why);
+        const char *said = request_printf(r, "the new password %s", why);
+        request_fail_field_said(r, "newPassword", why, said ? said : why);
         return;
     }
     struct login_account *account = arena_alloc(&r->arena, sizeof *account);
@@ -403,8 +412,16 @@ void rpc_reset_password(struct request *r)
     const char *why;
     if (!request_check_id(r, "userId", in->user_id))
         return;
+    /* A session alone, without the password it was opened with, may not take over the account. */
+    if (r->who.user_id > 0 && in->user_id == (uint64_t)r->who.user_id) {
+        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION,
+                     "that is your own account: your password is changed with the current one, "
+                     "not reset");
+        return;
+    }
     if ((why = auth_password_problem(in->new_password))) {
-        request_fail_field(r, "newPassword", why);
+        const char *said = request_printf(r, "the new password %s", why);
+        request_fail_field_said(r, "newPassword", why, said ? said : why);
         return;
     }
     request_password_job(r, in->new_password, NULL, reset_password_hashed);

@@ -147,7 +147,21 @@ check(code == "NOT_FOUND", "a removed contact is NOT_FOUND (%s)" % code)
 code, out = call("SetDistributorStatus", {"id": saigon["id"], "status": "active"}, admin)
 check(code == "FAILED_PRECONDITION" and "prospect to active" in out["message"],
       "prospect -> active refused")
-for st in ("onboarding", "active", "at_risk", "active"):
+code, out = call("SetDistributorStatus", {"id": saigon["id"], "status": "onboarding"}, admin)
+check(code == "OK" and out["distributor"]["status"] == "onboarding", "status -> onboarding")
+# Onboarding set by hand has not begun its 90 days: it began no cadence to keep, and was let
+# become active at once, stepping around the rule (a try-out).
+for st in ("active", "at_risk"):
+    code, out = call("SetDistributorStatus", {"id": saigon["id"], "status": st}, admin)
+    check(code == "FAILED_PRECONDITION" and out["message"].startswith(
+        "its onboarding period has not begun: it begins when the distributor's first charter is"
+        " activated"), "onboarding by hand -> %s refused (%s %s)" % (st, code, out.get("message")))
+# One made active before that rule (migration 0201) stays so; the tests below start from it.
+p = subprocess.run(w.env("LIAISON_TEST_PSQL").split() + [
+    "-U", "postgres", "-c", "SET session_replication_role = replica; UPDATE distributors SET"
+    " status = 'active' WHERE id = %s" % saigon["id"]], capture_output=True, text=True)
+check(p.returncode == 0, "an active distributor of before the rule (%s)" % p.stderr)
+for st in ("at_risk", "active"):
     code, out = call("SetDistributorStatus", {"id": saigon["id"], "status": st}, admin)
     check(code == "OK" and out["distributor"]["status"] == st, "status -> %s" % st)
 code, out = call("ListDistributors", {"status": "active", "country": "VN"}, admin)
@@ -604,7 +618,10 @@ check(code == "OK" and out["charter"]["version"] == 1 and out["charter"]["status
 code, out = call("CheckCharter", {"id": ch2["id"]}, admin)
 check(code == "OK" and not out.get("conflicts"), "... and frees its territory (%s)" % out)
 code, out = call("CreateCharterDraft", {"distributorId": d_old["id"]}, admin)
-check(code == "NOT_FOUND", "a terminated distributor gets no new draft (%s)" % code)
+check(code == "FAILED_PRECONDITION" and out.get("message", "").endswith(
+    "is terminated: a terminated distributor gets no new charter"),
+    "a terminated distributor gets no new draft, and is said to be terminated (%s %s)"
+    % (code, out.get("message")))
 code, out = call("ListCharterVersions", {"distributorId": d_old["id"]}, admin)
 check(code == "OK" and [v["status"] for v in out["versions"]] == ["terminated"],
       "... and nothing half-made was left (%s)" % out)
@@ -639,6 +656,33 @@ must("AddCharterGrant", {"charterId": c_sh, "grant": {
     "region": "MV", "allLines": True, "startsOn": "2026-01-01", "endsOn": "2030-12-31"}}, admin)
 warns = must("CheckCharter", {"id": c_sh}, admin).get("warnings", [])
 check(not any("onboarding" in x for x in warns), "... not one with a grant after it (%s)" % warns)
+
+# One draft said two things of one territory, Cambodia exclusively and Phnom Penh's brakes not,
+# without a word (a try-out); a draft without a grant passed check, and activation refused it.
+d_two = must("CreateDistributor", {"fields": dict(VN, name="Phnom Penh Two Grants", country="KH",
+                                                  timeZone="Asia/Phnom_Penh")},
+             admin)["distributor"]["id"]
+c_two = must("CreateCharterDraft", {"distributorId": d_two}, admin)["charter"]["id"]
+warns = must("CheckCharter", {"id": c_two}, admin).get("warnings", [])
+check(warns == ["no territory grant yet: a charter is activated with at least one"],
+      "check says a draft without a grant cannot be activated (%s)" % warns)
+g_kh = must("AddCharterGrant", {"charterId": c_two, "grant": {
+    "region": "KH", "allLines": True, "exclusive": True, "startsOn": "2031-01-01"}},
+    admin)["charter"]["grants"][0]["id"]
+g_pp = must("AddCharterGrant", {"charterId": c_two, "grant": {
+    "region": "KH-12", "productLineIds": [brk, flt], "startsOn": "2031-06-01",
+    "endsOn": "2032-05-31"}}, admin)["charter"]["grants"][1]["id"]
+warns = must("CheckCharter", {"id": c_two}, admin).get("warnings", [])
+check(warns == ["grants %s (KH, exclusive) and %s (KH-12, not exclusive) overlap in KH-12"
+                " (BRK,FLT) from 2031-06-01 to 2032-05-31: make them agree, or remove one"
+                % (g_kh, g_pp)], "... nor an exclusive and a non-exclusive grant of one"
+      " territory (%s)" % warns)
+# A charter's history in the audit log left out its parts, logged as "7/grant/3" (a try-out).
+code, out = cli("audit", "--entity", "charter", "--entity-id", str(c_two), token=admin)
+got = [e["entityId"] for e in out] if code == "OK" else out
+check(got == [str(c_two), "%s/grant/%s" % (c_two, g_kh), "%s/grant/%s" % (c_two, g_pp)],
+      "a charter's audit history holds its parts (%s)" % got)
+must("DiscardCharterDraft", {"id": c_two}, admin)
 
 # ---------------- one draft, updated grants, warnings ----------------
 dw = must("CreateDistributor", {"fields": dict(VN, name="Bandar Brakes", country="BN",
@@ -801,7 +845,25 @@ ce = must("CreateCharterDraft", {"distributorId": d_exp}, admin)["charter"]["id"
 must("AddCharterGrant", {"charterId": ce, "grant": {
     "region": "LA", "allLines": True, "exclusive": True, "startsOn": "2025-01-01",
     "endsOn": "2025-12-31"}}, admin)
+# A draft whose grants have all ended was activated and expired within the second, leaving the
+# distributor onboarding with no cadence (a try-out): check warns, activation refuses.
+ENDED = ("the grants of this charter have all ended, the last on 2025-12-31: activated, it would"
+         " expire at once; extend a grant, or leave one open-ended")
+warns = must("CheckCharter", {"id": ce}, admin).get("warnings", [])
+check(ENDED in warns, "check warns of a charter whose grants have all ended (%s)" % warns)
+code, out = call("ActivateCharter", {"id": ce}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message") == ENDED
+      and race_sql("SELECT status FROM charters WHERE id = %s" % ce) == "draft",
+      "... and its activation is refused, the draft kept (%s %s)" % (code, out.get("message")))
+# Time passes for this charter alone (the service clock is shared): it ends at the close of 2027,
+# then its grant and its expiry job are moved back as if that day had come.
+g_exp = must("GetCharter", {"distributorId": d_exp, "version": 1}, admin)["charter"]["grants"][0]
+must("UpdateCharterGrant", {"charterId": ce, "itemId": g_exp["id"], "grant": dict(
+    g_exp, endsOn="2027-12-31")}, admin)
 must("ActivateCharter", {"id": ce}, admin)
+race_sql("UPDATE charter_grants SET ends_on = '2025-12-31' WHERE charter_id = %s" % ce)
+race_sql("UPDATE jobs SET run_at = now() WHERE kind = 'charter_expiry' AND key = '%s'"
+         " AND done_at IS NULL" % ce)
 got = race_wait("SELECT status FROM charters WHERE id = %s" % ce, "expired")
 check(got == "expired", "a charter whose grants all ended expires (%s)" % got)
 code, out = call("GetCharter", {"distributorId": d_exp}, admin)
@@ -809,6 +871,17 @@ check(code == "OK" and out["charter"]["status"] == "expired",
       "and reads as expired (%s %s)" % (code, out.get("charter", out).get("status")))
 check(race_sql("SELECT count(*) FROM audit_log WHERE action = 'charter.expired'"
                " AND entity_id = '%s'" % ce) == "1", "the expiry is audited as charter.expired")
+# An amendment after the expiry started empty, as if there had been no charter (a try-out): it
+# starts as a copy of the expired version, whose grants it then extends.
+amended = must("CreateCharterDraft", {"distributorId": d_exp}, admin)["charter"]
+check(amended["version"] == 2 and [(g["region"], g["endsOn"]) for g in amended["grants"]]
+      == [("LA", "2025-12-31")], "an amendment after the expiry copies the expired version (%s)"
+      % amended.get("grants"))
+code, out = cli("charter", "history", str(d_exp), token=admin)
+ended = {v["version"]: v.get("endedAt", "") for v in (out if code == "OK" else [])}
+check(ended.get(1, "")[:10] in ("2025-12-31", "2026-01-01") and ended.get(2) == "",
+      "history says when the expired version stopped being in force (%s)" % ended)
+must("DiscardCharterDraft", {"id": amended["id"]}, admin)
 check(race_sql("SELECT count(*) FROM jobs WHERE kind = 'charter_expiry' AND key = '%s'"
                " AND done_at IS NULL AND run_at > now() + interval '3 years'" % cw) == "1"
       and race_sql("SELECT status FROM charters WHERE id = %s" % cw) == "active",

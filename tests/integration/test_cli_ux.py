@@ -612,6 +612,57 @@ rc, out, _ = run("user", "list")
 check(rc == 0 and "tenant_admin" in text(out) and "ROLE_" not in text(out),
       "roles shown in lower snake case")
 
+# ---------------- findings of an admin's try-out ----------------
+rc, out, _ = run("user", "list")
+check(rc == 0 and "SEES ALL" in text(out), "user list shows who sees every distributor")
+# 'user passwd --user me' reset one's own password without the current one, and logged one out.
+rc, _, err = run("user", "passwd", "--user", "a@ux.example", "--password-stdin",
+                 stdin=b"not the password at all\n" + PASSWORD.encode() + b" 2\n")
+check(rc == 2 and text(err) == "liaison: the current password does not match\n",
+      "--user naming oneself asks for the current password, said in words (%r)" % text(err))
+rc, _, err = run("user", "passwd", "--password-stdin",
+                 stdin=pw + b"            \n")
+check(rc == 2 and text(err) == "liaison: the new password must not be only spaces\n",
+      "a password of spaces is refused (%r)" % text(err))
+rc, _, err = run("audit", "--actor", "nobody@ux.example")
+check(rc == 2 and "no user or other actor nobody@ux.example is known" in text(err),
+      "an unknown --actor is refused, not answered with an empty table (%r)" % text(err))
+rc, out, err = run("audit", "--actor", "A@UX.EXAMPLE", "--page-size", "1")
+check(rc == 0 and "a@ux.example" in text(out), "... a user's e-mail in any case is known (%r)"
+      % text(err))
+rc, _, err = run("audit", "--csv", "--json")
+check(rc == 2 and "--csv and --json" in text(err), "--csv with --json is refused (%r)" % text(err))
+rc, _, err = run("health", "weights", "set", "order_trend=5", "order_trend=7")
+check(rc == 2 and "order_trend is given twice" in text(err),
+      "a health factor given twice is refused (%r)" % text(err))
+rc, _, err = run("admin", "audit", "--tenant", "no-such-" + RUN, env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 2 and "no tenant no-such-%s, now or before" % RUN in text(err),
+      "admin audit --tenant of no tenant is refused (%r)" % text(err))
+rc, out, err = run("admin", "tenant", "show", slug.upper(), env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 0 and field(out, "SLUG") == slug, "a slug in capitals names the tenant, as log-in"
+      " takes it (%d %r)" % (rc, text(err)))
+rc, _, err = run("charter", "amend", made[viet])
+check(rc == 5 and "has no charter to amend: start its first with 'liaison charter draft'"
+      in text(err), "amending a distributor without a charter is refused (%r)" % text(err))
+rc, _, err = run("charter", "draft", made[viet])
+check(rc == 0, "a first draft (%r)" % text(err))
+rc, out, err = run("charter", "check", made[viet])
+check(rc == 0 and "warning: no territory grant yet" in text(out + err),
+      "check says a draft without a grant cannot be activated (%r)" % text(out + err))
+rc, _, err = run("charter", "grant", made[viet], "--region", "VN", "--from", "2026-01-01",
+                 "--to", "")
+check(rc == 2 and "--to" in text(err), "an empty --to is refused, not taken as open-ended (%r)"
+      % text(err))
+rc, _, err = run("charter", "terms", made[viet], "--sections", "")
+check(rc == 2 and "--sections: name at least one section" in text(err),
+      "--sections '' is refused (%r)" % text(err))
+rc, _, err = run("charter", "terms", made[viet], "--signatories", "Lê Văn An,lê văn an")
+check(rc == 2 and "each signatory once" in text(err), "a signatory twice is refused (%r)"
+      % text(err))
+rc, _, err = run("distributor", "status", made[viet], "active")
+check(rc == 5 and "its onboarding period has not begun" in text(err),
+      "onboarding set by hand does not become active at once (%r)" % text(err))
+
 # ---------------- the saved session stays with its server ----------------
 other = t.Server("cli-other", LIAISOND, CLI)
 try:

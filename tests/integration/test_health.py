@@ -265,12 +265,14 @@ try:
     check(r.get("points") == 10 and "Bremsen Schmidt" in r.get("detail", "")
           and h.get("score") == 90,
           "a competing line declared against the charter loses the whole weight (%s)" % h)
-    check(r.get("detail", "").startswith("1 competing line declared against")
+    check(r.get("detail", "").startswith(
+        "1 competing line declared, though the charter allows none: ")
           and r.get("code") == "competing_lines.declared"
           and r.get("args", [None])[0] == "1",
           "one competing line is said in the singular, with its code (%s)" % r)
     r = reason(health(comp2), "competing_lines")
-    check(r.get("detail", "").startswith("2 competing lines declared against")
+    check(r.get("detail", "").startswith(
+        "2 competing lines declared, though the charter allows none: ")
           and "曙ブレーキ (ブレーキパッド)" in r.get("detail", "")
           and r.get("code") == "competing_lines.declared"
           and r.get("args", [None])[0] == "2" and "曙ブレーキ" in r.get("args", ["", ""])[1],

@@ -819,8 +819,8 @@ REASONS = {
         "%(num)s shipments past their ETA, not delivered, the oldest due %(day)s",
         _int(a[0]), day=a[1]),
     "competing_lines.declared": lambda a: ngettext(
-        "%(num)s competing line declared against the charter's exclusivity: %(lines)s",
-        "%(num)s competing lines declared against the charter's exclusivity: %(lines)s",
+        "%(num)s competing line declared, though the charter allows none: %(lines)s",
+        "%(num)s competing lines declared, though the charter allows none: %(lines)s",
         _int(a[0]), lines=a[1]),
     "competing_lines.undeclared": lambda a: ngettext(
         "%(num)s competitor reported but not declared in the charter: %(names)s",
