@@ -2,6 +2,7 @@
  * cmd_user.c - 'liaison user ...' and 'liaison token ...': a tenant's
  * users, passwords and API tokens.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,133 @@ static int user_create(struct cli *cli, int argc, char **argv)
     json_t *resp;
     rc = cli_call(cli, "CreateUser", req, &resp);
     return print_user(cli, rc, resp);
+}
+
+/* User id's row as ListUsers shows it (the caller decrefs), or NULL after saying why in *rc. */
+static json_t *user_row(struct cli *cli, json_int_t id, int *rc)
+{
+    char *cursor = strdup("");
+    json_t *found = NULL;
+    *rc = cursor ? EXIT_OK : EXIT_ERROR;
+    while (*rc == EXIT_OK && !found) {
+        json_t *resp;
+        *rc =
+            cli_call(cli, "ListUsers",
+                     json_pack("{s:{s:i,s:s}}", "page", "pageSize", 500, "cursor", cursor), &resp);
+        if (*rc != EXIT_OK)
+            break;
+        size_t i;
+        json_t *u;
+        json_array_foreach(json_object_get(resp, "users"), i, u)
+        {
+            if (cli_json_id(json_object_get(u, "id")) == id && !found)
+                found = json_incref(u);
+        }
+        const char *next =
+            json_string_value(json_object_get(json_object_get(resp, "page"), "nextCursor"));
+        free(cursor);
+        cursor = next && *next ? strdup(next) : NULL;
+        json_decref(resp);
+        if (!found && !cursor) {
+            cli_fail(cli, "NOT_FOUND", "no such user");
+            *rc = EXIT_NOT_FOUND;
+        }
+    }
+    free(cursor);
+    return found;
+}
+
+static int user_update(struct cli *cli, int argc, char **argv)
+{
+    const char *name = NULL, *role = NULL, *distributor = NULL;
+    bool sees_all = false, not_sees_all = false;
+    const struct cli_opt opts[] = {
+        {"name", &name, NULL, false, "display name (\"\": none)", "displayName"},
+        {"role", &role, NULL, false, "tenant_admin, manager, distributor_user or auditor"},
+        {"distributor", &distributor, NULL, false,
+         "distributor users: the distributor's id or name"},
+        {"sees-all", NULL, &sees_all, false, "a manager who sees every distributor",
+         "seesAllDistributors"},
+        {"not-sees-all", NULL, &not_sees_all, false,
+         "a manager who sees the distributors they manage"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "user update USER [--name NAME] [--role ROLE] [--distributor DISTRIBUTOR]\n"
+        "       [--sees-all | --not-sees-all]",
+        "Changes a user's display name, role, distributor or reach (tenant admins only):\n"
+        "what an option gives changes, the rest stays. USER is an id or e-mail; the e-mail\n"
+        "itself stays. A new role or distributor ends the user's sessions and revokes the\n"
+        "API tokens they made, which carry the reach they were made with: they log in\n"
+        "again. Nobody changes their own role, and an account manager keeps a manager's\n"
+        "role until their distributors are assigned to another.",
+        opts, 1, "user update bao@acme.example --role manager --sees-all"};
+    const char *who = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &who, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (sees_all && not_sees_all) {
+        fprintf(stderr, "liaison: --sees-all and --not-sees-all say opposite things: give one\n");
+        return EXIT_USAGE;
+    }
+    if (!name && !role && !distributor && !sees_all && !not_sees_all) {
+        fprintf(stderr, "liaison: nothing to change: give what changes (--name, --role, "
+                        "--distributor, --sees-all, --not-sees-all)\n");
+        return EXIT_USAGE;
+    }
+    const char *r = role ? role_enum(role, false) : NULL;
+    if (role && !r)
+        return EXIT_USAGE;
+    json_int_t uid, dist = 0;
+    if ((rc = cli_resolve(cli, CLI_USER, who, 0, &uid)) ||
+        (distributor && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, distributor, 0, &dist))))
+        return rc;
+    json_t *u = user_row(cli, uid, &rc);
+    if (!u)
+        return rc;
+    const char *was_role = json_string_value(json_object_get(u, "role"));
+    json_int_t was_dist = cli_json_id(json_object_get(u, "distributorId"));
+    const char *to_role = r ? r : was_role ? was_role : "";
+    bool to_distributor_user = !strcmp(to_role, "ROLE_DISTRIBUTOR_USER");
+    json_int_t to_dist = !to_distributor_user ? 0 : dist ? dist : was_dist;
+    if (to_distributor_user && !to_dist) {
+        fprintf(stderr, "liaison: --distributor: a distributor user needs their distributor\n");
+        json_decref(u);
+        return EXIT_USAGE;
+    }
+    if (distributor && !to_distributor_user) {
+        char lower[32];
+        size_t n = 0;
+        for (const char *c = to_role + strlen("ROLE_"); *c && n + 1 < sizeof lower; c++)
+            lower[n++] = (char)tolower((unsigned char)*c);
+        lower[n] = '\0';
+        fprintf(stderr, "liaison: --distributor is for distributor users only (the role is %s)\n",
+                lower);
+        json_decref(u);
+        return EXIT_USAGE;
+    }
+    /* A manager's reach: given, or kept while the user stays a manager. */
+    bool to_sees_all = sees_all || (!not_sees_all && !strcmp(to_role, "ROLE_MANAGER") &&
+                                    json_is_true(json_object_get(u, "seesAllDistributors")));
+    const char *to_name = name ? name : json_string_value(json_object_get(u, "displayName"));
+    json_t *req =
+        json_pack("{s:I,s:s,s:s,s:b,s:I}", "userId", uid, "displayName", to_name ? to_name : "",
+                  "role", to_role, "seesAllDistributors", to_sees_all, "distributorId", to_dist);
+    /* to_role and was_role may point into u: what is said after the call is decided now. */
+    bool new_role = strcmp(to_role, was_role ? was_role : "") != 0;
+    bool ends = new_role || to_dist != was_dist;
+    char email[256];
+    const char *stored = json_string_value(json_object_get(u, "email"));
+    snprintf(email, sizeof email, "%s", stored ? stored : who);
+    json_decref(u);
+    json_t *resp;
+    rc = cli_call(cli, "UpdateUser", req, &resp);
+    rc = print_user(cli, rc, resp);
+    if (rc == EXIT_OK && ends && !cli->set.json)
+        fprintf(stderr,
+                "liaison: %s's sessions ended and the API tokens they made were revoked: they "
+                "log in again with the new %s\n",
+                email, new_role ? "role" : "distributor");
+    return rc;
 }
 
 static int user_list(struct cli *cli, int argc, char **argv)
@@ -203,6 +331,7 @@ int cmd_user(struct cli *cli, int argc, char **argv)
     static const struct cli_subcommand subs[] = {
         {"create", user_create, "create a user"},
         {"list", user_list, "list users"},
+        {"update", user_update, "change a user's name, role, distributor or reach"},
         {"disable", user_disable, "disable a user"},
         {"enable", user_enable, "enable a user"},
         {"passwd", user_passwd, "change your password, or reset a user's"},

@@ -67,6 +67,7 @@
     M(RecoverTenantAdmin, rpc_recover_tenant_admin, AUTHZ_OPERATOR, WRITES)                        \
     M(CreateUser, rpc_create_user, AUTHZ_ADMIN, WRITES)                                            \
     M(ListUsers, rpc_list_users, AUTHZ_ADMIN | AUTHZ_MANAGER | AUTHZ_AUDITOR, READS)               \
+    M(UpdateUser, rpc_update_user, AUTHZ_ADMIN, WRITES)                                            \
     M(DisableUser, rpc_disable_user, AUTHZ_ADMIN, WRITES)                                          \
     M(EnableUser, rpc_enable_user, AUTHZ_ADMIN, WRITES)                                            \
     M(ChangePassword, rpc_change_password, AUTHZ_USERS, WRITES)                                    \

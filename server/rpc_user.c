@@ -1,7 +1,8 @@
 /*
- * rpc_user.c - users of a tenant: create, list, disable, enable, change and
- * reset passwords. Every change writes its audit row in the same statement.
- * Disabling a user or resetting a password revokes the user's sessions.
+ * rpc_user.c - users of a tenant: create, list, update, disable, enable,
+ * change and reset passwords. Every change writes its audit row in the same
+ * statement. Disabling a user, changing their role or distributor, or
+ * resetting a password revokes the user's sessions.
  */
 #include "rpc_user.h"
 
@@ -69,6 +70,19 @@ static struct db_stmt q_user_set_disabled = {
     "  'user', m.id::text) END",
     2, 0};
 /*
+ * $1 user, $2 name, $3 role (its enum name), $4 sees all, $5 distributor (0:
+ * none): through the owner's function (0204), which checks the change and
+ * ends the user's sessions when their role or distributor changes. A row
+ * when there is such a user.
+ */
+static struct db_stmt q_user_update = {
+    "SELECT id FROM liaison_user_update($1::bigint, $2, lower(substr($3, 6)), $4::boolean,"
+    " nullif($5::bigint, 0)) AS id WHERE id IS NOT NULL",
+    5, 0};
+/* User $1 as the answer shows it, read after its change. */
+static struct db_stmt q_user_get = {
+    "SELECT " USER_COLS " FROM users WHERE tenant_id = liaison_tenant() AND id = $1::bigint", 1, 0};
+/*
  * A caller never disables itself: $1 user. The caller is the one
  * liaison_auth() found live, so a revoked credential is refused first.
  */
@@ -116,6 +130,13 @@ static struct exec_decl d_user_list = {.method = "ListUsers",
                                        .out = "users",
                                        .cursor = "usr",
                                        .filters = {"name"}};
+static struct exec_decl d_user_update = {
+    .method = "UpdateUser",
+    .query = {&q_user_update,
+              {"user_id", "display_name", "role", "sees_all_distributors", "distributor_id"}},
+    .reply = {&q_user_get, {"user_id"}},
+    .out = "user",
+    .not_found = "no such user"};
 static struct exec_decl d_user_disable = {.method = "DisableUser",
                                           .check = {&q_user_not_self, {"user_id"}},
                                           .query = {&q_user_set_disabled, {"user_id", "=true"}},
@@ -133,8 +154,8 @@ static struct exec_decl d_password_reset = {
 
 int rpc_user_register(void)
 {
-    struct exec_decl *const decls[] = {&d_user_create, &d_user_list, &d_user_disable,
-                                       &d_user_enable, &d_password_reset};
+    struct exec_decl *const decls[] = {&d_user_create,  &d_user_list,   &d_user_update,
+                                       &d_user_disable, &d_user_enable, &d_password_reset};
     char err[256];
     if (db_register((struct db_stmt *[]){&q_user_salt, &q_user_matches}, 2) < 0)
         return -1;
@@ -173,6 +194,29 @@ static void create_user_hashed(void *arg, bool ok, const char *encoded)
     exec_run(r, &d_user_create);
 }
 
+/*
+ * A role, its distributor and its reach that go together, as CreateUser and
+ * UpdateUser take them; on failure answers and returns false.
+ */
+static bool user_reach_ok(struct request *r, Liaison__V1__Role role, uint64_t distributor_id,
+                          bool sees_all)
+{
+    if (!auth_role_name(role)) {
+        request_fail_field(r, "role", "one of the roles is required");
+        return false;
+    }
+    bool distributor = role == LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER;
+    if (distributor != (distributor_id != 0) || distributor_id > INT64_MAX) {
+        request_fail_field(r, "distributorId", "required for distributor users, and only for them");
+        return false;
+    }
+    if (sees_all && role != LIAISON__V1__ROLE__ROLE_MANAGER) {
+        request_fail_field(r, "seesAllDistributors", "applies to managers only");
+        return false;
+    }
+    return true;
+}
+
 void rpc_create_user(struct request *r)
 {
     const Liaison__V1__CreateUserRequest *in = (const Liaison__V1__CreateUserRequest *)r->input;
@@ -182,19 +226,8 @@ void rpc_create_user(struct request *r)
     if (!request_check_text(r, "displayName", in->display_name, 200, false) ||
         !request_check_one_line(r, "displayName", in->display_name))
         return;
-    if (!auth_role_name(in->role)) {
-        request_fail_field(r, "role", "one of the roles is required");
+    if (!user_reach_ok(r, in->role, in->distributor_id, in->sees_all_distributors))
         return;
-    }
-    bool distributor = in->role == LIAISON__V1__ROLE__ROLE_DISTRIBUTOR_USER;
-    if (distributor != (in->distributor_id != 0) || in->distributor_id > INT64_MAX) {
-        request_fail_field(r, "distributorId", "required for distributor users, and only for them");
-        return;
-    }
-    if (in->sees_all_distributors && in->role != LIAISON__V1__ROLE__ROLE_MANAGER) {
-        request_fail_field(r, "seesAllDistributors", "applies to managers only");
-        return;
-    }
     if ((why = auth_password_problem(in->password))) {
         request_fail_field(r, "password", why);
         return;
@@ -210,6 +243,19 @@ void rpc_list_users(struct request *r)
     if (request_check_text(r, "name", in->name, 200, false) &&
         request_check_one_line(r, "name", in->name))
         exec_run(r, &d_user_list);
+}
+
+/* Who a user is and reaches, checked as CreateUser checks it; the e-mail is not changed. */
+void rpc_update_user(struct request *r)
+{
+    const Liaison__V1__UpdateUserRequest *in = (const Liaison__V1__UpdateUserRequest *)r->input;
+    if (!request_check_id(r, "userId", in->user_id) ||
+        !request_check_text(r, "displayName", in->display_name, 200, false) ||
+        !request_check_one_line(r, "displayName", in->display_name))
+        return;
+    if (!user_reach_ok(r, in->role, in->distributor_id, in->sees_all_distributors))
+        return;
+    exec_run(r, &d_user_update);
 }
 
 void rpc_disable_user(struct request *r)

@@ -10,6 +10,7 @@ int rpc_user_register(void);
 
 void rpc_create_user(struct request *r);
 void rpc_list_users(struct request *r);
+void rpc_update_user(struct request *r);
 void rpc_disable_user(struct request *r);
 void rpc_enable_user(struct request *r);
 void rpc_change_password(struct request *r);

@@ -662,6 +662,33 @@ check(rc == 2 and "each signatory once" in text(err), "a signatory twice is refu
 rc, _, err = run("distributor", "status", made[viet], "active")
 check(rc == 5 and "its onboarding period has not begun" in text(err),
       "onboarding set by hand does not become active at once (%r)" % text(err))
+# A user's role, reach, distributor and name could not be changed once made (a try-out).
+rc, out, err = run("user", "create", "--email", "mai@ux.example", "--role", "auditor",
+                   "--password-stdin", stdin=pw)
+check(rc == 0, "an auditor made (%r)" % text(err))
+mai_home = tempfile.mkdtemp(prefix="liaison-cli-ux-mai.")
+rc, _, err = run("login", "--tenant", slug, "--email", "mai@ux.example", "--password-stdin",
+                 stdin=pw, home_dir=mai_home)
+check(rc == 0, "she logs in (%r)" % text(err))
+rc, out, err = run("user", "update", "mai@ux.example", "--role", "manager", "--sees-all",
+                   "--name", "Nguyễn Thị Mai 舞")
+check(rc == 0 and field(out, "ROLE") == "manager" and field(out, "SEES ALL") == "yes"
+      and field(out, "NAME") == "Nguyễn Thị Mai 舞"
+      and "sessions ended" in text(err), "an auditor made a manager who sees all, renamed,"
+      " told her sessions ended (%r %r)" % (text(out), text(err)))
+rc, _, err = run("whoami", home_dir=mai_home)
+check(rc == 3, "... her session opened as an auditor is over (%d %r)" % (rc, text(err)))
+rc, out, err = run("user", "update", "mai@ux.example", "--name", "Mai")
+check(rc == 0 and field(out, "ROLE") == "manager" and field(out, "SEES ALL") == "yes"
+      and "sessions ended" not in text(err), "a new name alone keeps the rest (%r %r)"
+      % (text(out), text(err)))
+rc, _, err = run("user", "update", "a@ux.example", "--role", "manager")
+check(rc == 2 and "you cannot change your own role" in text(err),
+      "nobody changes their own role (%r)" % text(err))
+rc, _, err = run("user", "update", "mai@ux.example", "--role", "distributor_user")
+check(rc == 2 and "a distributor user needs their distributor" in text(err),
+      "a distributor user without a distributor is refused (%r)" % text(err))
+shutil.rmtree(mai_home, ignore_errors=True)
 
 # ---------------- the saved session stays with its server ----------------
 other = t.Server("cli-other", LIAISOND, CLI)

@@ -238,6 +238,8 @@ MATRIX = {
     "CreateUser": ({"tenant_admin"}, True, {"email": "new@a.example", "role": "ROLE_AUDITOR",
                                             "password": PASSWORD}),
     "ListUsers": ({"tenant_admin", "manager", "auditor"}, False, {}),
+    "UpdateUser": ({"tenant_admin"}, True, {"userId": manager_id, "displayName": "Trần Quản lý",
+                                            "role": "ROLE_MANAGER"}),
     "DisableUser": ({"tenant_admin"}, True, {"userId": manager_id}),
     "EnableUser": ({"tenant_admin"}, True, {"userId": disabled_id}),
     "ChangePassword": (USERS, True, {"currentPassword": "wrong password x",

@@ -258,6 +258,14 @@ for what, query in (
           "a distributor user's SQL cannot %s (%s)" % (what, got[-90:]))
 check(t.psql("SELECT password_hash FROM users WHERE id = %s" % portal_user).startswith(
       "$argon2id$v=19$"), "its hash is as it was")
+# A user's role is changed only through the owner's function, by a tenant admin (0204).
+ok, got = app(auth_portal + "SELECT liaison_user_update(liaison_user_id(), 'x', 'tenant_admin',"
+              " false, NULL)")
+check(not ok and "a tenant admin changes users" in got,
+      "a distributor user's SQL cannot make its user an admin through the function (%s)"
+      % got[-90:])
+check(t.psql("SELECT role FROM users WHERE id = %s" % portal_user) == "distributor_user",
+      "its role is as it was")
 
 ok, got = app(auth_portal + "SELECT count(DISTINCT email) FROM users")
 check(ok and got == t.psql("SELECT count(*) FROM users WHERE tenant_id = %s" % a_id),
