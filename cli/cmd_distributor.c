@@ -17,6 +17,17 @@ static const struct output_column dist_cols[] = {{"ID", "id"},
                                                  {"HOURS TO", "businessHoursEnd"},
                                                  {"DAYS", "workDays", OUTPUT_DAYS, NULL},
                                                  {"MANAGER", "accountManagerName"}};
+/* A disabled account manager looks after nobody: the MANAGER cell says so. */
+static void dist_row(json_t *row)
+{
+    const char *name = json_string_value(json_object_get(row, "accountManagerName"));
+    if (name && json_is_true(json_object_get(row, "accountManagerDisabled"))) {
+        char cell[512];
+        snprintf(cell, sizeof cell, "%s (disabled)", name);
+        json_object_set_new(row, "accountManagerName", json_string(cell));
+    }
+}
+
 static const struct output_column contact_cols[] = {{"ID", "id"},
                                                     {"NAME", "name"},
                                                     {"ROLE", "role"},
@@ -185,17 +196,33 @@ static int dist_list(struct cli *cli, int argc, char **argv)
         json_object_set_new(req, "status", cli_enum_string(status));
     if (country)
         json_object_set_new(req, "country", json_string(country));
-    return cli_list(cli, "ListDistributors", req, "distributors", dist_cols, 10, &page);
+    return cli_list_mapped(cli, "ListDistributors", req, "distributors", dist_cols, 10, &page,
+                           cli->set.json ? NULL : dist_row);
 }
 
 static int dist_show(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"distributor show DISTRIBUTOR",
-                                          "Shows a distributor (DISTRIBUTOR: its id or name).",
-                                          opts, 1, "distributor show \"Saigon Auto Parts\""};
-    return cli_show_by_id(cli, argc, argv, &spec, CLI_DISTRIBUTOR, "GetDistributor", "distributor",
-                          dist_cols, 10);
+    const struct cli_command_spec spec = {
+        "distributor show DISTRIBUTOR",
+        "Shows a distributor (DISTRIBUTOR: its id or name). A MANAGER whose account is\n"
+        "disabled is marked so: assign another with 'distributor assign'.",
+        opts, 1, "distributor show \"Saigon Auto Parts\""};
+    const char *id = NULL;
+    json_int_t v;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_t *resp;
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, id, 0, &v)) ||
+        (rc = cli_call(cli, "GetDistributor", json_pack("{s:I}", "id", v), &resp)))
+        return rc;
+    json_t *d = json_object_get(resp, "distributor");
+    if (!cli->set.json)
+        dist_row(d);
+    cli_print_object(cli, dist_cols, 10, d);
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 static int dist_status(struct cli *cli, int argc, char **argv)

@@ -32,7 +32,9 @@
     " array_to_json(d.work_days)::text AS work_days, d.status, d.account_manager_id,"              \
     " liaison_rfc3339(d.created_at) AS created_at,"                                                \
     " (SELECT coalesce(nullif(u.display_name, ''), u.email) FROM users u"                          \
-    "  WHERE u.tenant_id = d.tenant_id AND u.id = d.account_manager_id) AS account_manager_name"
+    "  WHERE u.tenant_id = d.tenant_id AND u.id = d.account_manager_id) AS account_manager_name,"  \
+    " coalesce((SELECT u.disabled_at IS NOT NULL FROM users u WHERE u.tenant_id = d.tenant_id"     \
+    "  AND u.id = d.account_manager_id), false) AS account_manager_disabled"
 #define CONTACT_COLS                                                                               \
     "c.id, c.distributor_id, c.name, c.role, c.email, c.phone, c.messaging, c.language,"           \
     " c.time_zone, to_char(c.left_on, 'YYYY-MM-DD') AS left_on"

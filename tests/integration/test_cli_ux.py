@@ -688,6 +688,20 @@ check(rc == 2 and "you cannot change your own role" in text(err),
 rc, _, err = run("user", "update", "mai@ux.example", "--role", "distributor_user")
 check(rc == 2 and "a distributor user needs their distributor" in text(err),
       "a distributor user without a distributor is refused (%r)" % text(err))
+# A disabled account manager was shown as any other (a try-out).
+rc, _, err = run("distributor", "assign", made[viet], "mai@ux.example")
+check(rc == 0 and "cadence plan" not in text(err),
+      "assigned, and no hint to place meetings again where none is planned (%r)" % text(err))
+rc, _, err = run("user", "disable", "mai@ux.example")
+rc, out, err = run("distributor", "show", made[viet])
+check(rc == 0 and field(out, "MANAGER") == "Mai (disabled)",
+      "distributor show marks a disabled account manager (%r %r)" % (text(out), text(err)))
+rc, out, err = run("distributor", "list", "--all")
+check(rc == 0 and "Mai (disabled)" in text(out), "... and so does the list (%r)" % text(out))
+rc, out, err = run("--json", "distributor", "show", made[viet])
+check(rc == 0 and json.loads(out).get("accountManagerName") == "Mai"
+      and json.loads(out).get("accountManagerDisabled") is True,
+      "--json gives the name as it is, and the flag (%r)" % text(out))
 shutil.rmtree(mai_home, ignore_errors=True)
 
 # ---------------- the saved session stays with its server ----------------
