@@ -362,7 +362,7 @@ void rpc_create_tenant(struct request *r)
         return;
     if (!request_check_email(r, "adminEmail", in->admin_email, true))
         return;
-    if (!request_check_text(r, "adminName", in->admin_name, 200, false) ||
+    if (!request_check_chars(r, "adminName", in->admin_name, 200, false) ||
         !request_check_one_line(r, "adminName", in->admin_name))
         return;
     if (!request_check_zone(r, "timeZone", in->time_zone, false))
@@ -813,7 +813,7 @@ void rpc_recover_tenant_admin(struct request *r)
     if (!request_check_email(r, "adminEmail", in->admin_email, true))
         return;
     /* Bytes, as CreateTenant and CreateUser count a name, and an import checks it (0134). */
-    if (!request_check_text(r, "adminName", in->admin_name, 200, false) ||
+    if (!request_check_chars(r, "adminName", in->admin_name, 200, false) ||
         !request_check_one_line(r, "adminName", in->admin_name))
         return;
     if ((why = auth_password_problem(in->admin_password))) {

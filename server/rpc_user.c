@@ -223,7 +223,7 @@ void rpc_create_user(struct request *r)
     const char *why;
     if (!request_check_email(r, "email", in->email, true))
         return;
-    if (!request_check_text(r, "displayName", in->display_name, 200, false) ||
+    if (!request_check_chars(r, "displayName", in->display_name, 200, false) ||
         !request_check_one_line(r, "displayName", in->display_name))
         return;
     if (!user_reach_ok(r, in->role, in->distributor_id, in->sees_all_distributors))
@@ -250,7 +250,7 @@ void rpc_update_user(struct request *r)
 {
     const Liaison__V1__UpdateUserRequest *in = (const Liaison__V1__UpdateUserRequest *)r->input;
     if (!request_check_id(r, "userId", in->user_id) ||
-        !request_check_text(r, "displayName", in->display_name, 200, false) ||
+        !request_check_chars(r, "displayName", in->display_name, 200, false) ||
         !request_check_one_line(r, "displayName", in->display_name))
         return;
     if (!user_reach_ok(r, in->role, in->distributor_id, in->sees_all_distributors))

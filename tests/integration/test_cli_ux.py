@@ -682,6 +682,13 @@ rc, out, err = run("user", "update", "mai@ux.example", "--name", "Mai")
 check(rc == 0 and field(out, "ROLE") == "manager" and field(out, "SEES ALL") == "yes"
       and "sessions ended" not in text(err), "a new name alone keeps the rest (%r %r)"
       % (text(out), text(err)))
+# A name's bound was 200 bytes, said in bytes: 66 kanji (a try-out). It is 200 characters.
+rc, out, err = run("user", "update", "mai@ux.example", "--name", "舞" * 200)
+check(rc == 0 and field(out, "NAME") == "舞" * 200, "a name of 200 kanji is taken (%r)" % text(err))
+rc, out, err = run("user", "update", "mai@ux.example", "--name", "舞" * 201)
+check(rc == 2 and "at most 200 characters" in text(err), "201 are refused, in characters (%r)"
+      % text(err))
+rc, out, err = run("user", "update", "mai@ux.example", "--name", "Mai")
 rc, _, err = run("user", "update", "a@ux.example", "--role", "manager")
 check(rc == 2 and "you cannot change your own role" in text(err),
       "nobody changes their own role (%r)" % text(err))
