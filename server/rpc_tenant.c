@@ -812,7 +812,7 @@ void rpc_recover_tenant_admin(struct request *r)
     }
     if (!request_check_email(r, "adminEmail", in->admin_email, true))
         return;
-    /* Bytes, as CreateTenant and CreateUser count a name, and an import checks it (0134). */
+    /* Characters, as CreateTenant and CreateUser count a name, and an import checks it (0205). */
     if (!request_check_chars(r, "adminName", in->admin_name, 200, false) ||
         !request_check_one_line(r, "adminName", in->admin_name))
         return;

@@ -700,6 +700,11 @@ must("CreateContact", {"distributorId": h_d2, "fields": {
 must("CreateUser", {"email": "tuan@phutung.example", "displayName": "Phạm Minh Tuấn",
                     "role": "ROLE_MANAGER", "seesAllDistributors": True, "password": PASSWORD},
      h_admin)
+# A name is bounded in characters, as CreateUser bounds it: 200 kanji (600
+# bytes) import as they were taken (0205).
+LONG_NAME = "山" * 200
+must("CreateUser", {"email": "yama@phutung.example", "displayName": LONG_NAME,
+                    "role": "ROLE_AUDITOR", "password": PASSWORD}, h_admin)
 h_meeting = must("CreateMeeting", {"distributorId": h_d1, "title": "Họp đầu năm 年始会議",
                                    "startsAt": "2026-03-02T08:00:00Z", "durationMinutes": 60},
                  h_admin)["meeting"]["id"]
@@ -724,6 +729,8 @@ if code == "OK":
     check([(c["name"], c["email"], c["time_zone"]) for c in got["contacts"]]
           == [("山田 太郎", "yamada@yamada-shoji.example", "Asia/Tokyo")],
           "and its contact, e-mail and time zone (%s)" % got["contacts"])
+    check(LONG_NAME in [u["display_name"] for u in got["users"]],
+          "and a user's name of 200 kanji (%s)" % [u["display_name"][:20] for u in got["users"]])
 
 # An export made at an older schema (30, before issue 15's tables): it lacks
 # those tables' rows, and imports; what it holds comes back.

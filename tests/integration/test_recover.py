@@ -163,17 +163,18 @@ u = users().get(TANAKA, {})
 check(u.get("displayName") == "田中 花子" and u.get("role") == "ROLE_TENANT_ADMIN",
       "the new admin has its name and role (%s)" % u)
 check(login(SLUG, TANAKA, NEW)[0] == "OK", "the new admin logs in")
-# A name is bounded as CreateTenant and CreateUser bound it, in bytes: 66 kanji are 198, 67 are
-# 201. Counted in characters, a name of 150 kanji was taken that the tenant's export then could
-# not import (0134 holds a user's name to 200 bytes; a review).
+# A name is bounded as CreateTenant, CreateUser and an import bound it, in
+# characters, as the column holds it (0205): a Japanese name once stopped at
+# 66 kanji (200 bytes).
 LONG = "long@" + DOMAIN
-code, ans = recover(SLUG, LONG, NEW, adminName="山" * 66)
-check(code == "OK" and ans.get("created") is True, "a name of 66 kanji is taken (%s %s)"
+code, ans = recover(SLUG, LONG, NEW, adminName="山" * 200)
+check(code == "OK" and ans.get("created") is True, "a name of 200 kanji is taken (%s %s)"
       % (code, ans))
 long_id = ans.get("userId")
-code, out = recover(SLUG, "longer@" + DOMAIN, NEW, adminName="山" * 67)
-check(code == "INVALID_ARGUMENT" and "adminName" in json.dumps(out),
-      "a name of 67 kanji (201 bytes) is refused (%s %s)" % (code, out))
+code, out = recover(SLUG, "longer@" + DOMAIN, NEW, adminName="山" * 201)
+check(code == "INVALID_ARGUMENT" and "adminName" in json.dumps(out)
+      and "at most 200 characters" in json.dumps(out),
+      "a name of 201 kanji is refused, in characters (%s %s)" % (code, out))
 
 # ---------------- again, with the API tokens: the stolen laptop ----------------
 NEWER = "新しいパスワード 山田 2026"
