@@ -123,7 +123,10 @@ static const struct setting settings[] = {
     S(migrate_on_start, SET_BOOL, "false", 0, 1, false, "apply schema migrations at start"),
     S(session_ttl_s, SET_INT, "43200", 60, 31536000, false, "log-in sessions expire after this"),
     S(login_max_failures, SET_INT, "5", 1, 1000, false,
-      "failed log-ins per account in login_window_s before it is locked"),
+      "failed log-ins per account from one address in login_window_s before that address is"
+      " locked out of it"),
+    S(login_max_failures_per_account, SET_INT, "500", 1, 1000000, false,
+      "failed log-ins per account from every address in login_window_s before it is locked"),
     S(login_max_failures_per_address, SET_INT, "50", 1, 100000, false,
       "failed log-ins per source address in login_window_s before it is locked"),
     S(login_window_s, SET_INT, "900", 1, 86400, false, "window for counting failed log-ins"),

@@ -55,6 +55,7 @@ struct config {
     int session_ttl_s;
     int login_max_failures;
     int login_max_failures_per_address;
+    int login_max_failures_per_account;
     int login_window_s;
     int login_lockout_s;
     char *log_level;

@@ -7,8 +7,9 @@
  * the password with them and let the database compare the result with the
  * stored hash, which makes the session only when they match, or record a
  * failure. Failures are counted per account (tenant + e-mail, whether or
- * not either exists) and per source address; a locked key refuses even the
- * right password until the lock ends, without a hash, and every failure is
+ * not either exists) from the source address, per account from every
+ * address, and per source address; a locked key refuses even the right
+ * password until the lock ends, without a hash, and every failure is
  * answered after a delay that grows with the count. The answer never says
  * whether the account exists. Once a password is being checked, the log-in
  * runs to its end even past its deadline, so that a caller who stops
@@ -42,48 +43,60 @@
  */
 static struct db_stmt q_request = {"SELECT liaison_request(0, $1, $2, $3)", 3, 0};
 static struct db_stmt q_tenant_lookup = {"SELECT id, status FROM liaison_tenant_lookup($1)", 1, 0};
-/* $1 account key (NULL: none), $2 address key (NULL: none) */
+/*
+ * $1 the account's key from this address, $3 from every address (NULL:
+ * none), $2 the address's key (NULL: none). Either account key locks the
+ * account.
+ */
 static struct db_stmt q_throttle_check = {
-    "SELECT coalesce(bool_or(locked_until > now()) FILTER (WHERE key_hash = $1::bytea), false)"
-    "  AS account_locked,"
+    "SELECT coalesce(bool_or(locked_until > now())"
+    "  FILTER (WHERE key_hash IN ($1::bytea, $3::bytea)), false) AS account_locked,"
     " coalesce(bool_or(locked_until > now()) FILTER (WHERE key_hash = $2::bytea), false)"
     "  AS address_locked,"
-    " coalesce(ceil(extract(epoch FROM max(locked_until) FILTER (WHERE key_hash = $1::bytea)"
-    "  - now())), 0)::int AS account_wait_s,"
+    " coalesce(ceil(extract(epoch FROM max(locked_until)"
+    "  FILTER (WHERE key_hash IN ($1::bytea, $3::bytea)) - now())), 0)::int AS account_wait_s,"
     " coalesce(ceil(extract(epoch FROM max(locked_until) FILTER (WHERE key_hash = $2::bytea)"
     "  - now())), 0)::int AS address_wait_s"
-    " FROM login_throttle WHERE key_hash IN ($1::bytea, $2::bytea)",
-    2, 0};
+    " FROM login_throttle WHERE key_hash IN ($1::bytea, $2::bytea, $3::bytea)",
+    3, 0};
 /* $1 tenant, $2 e-mail: the user, and its hash's salt and parameters, never the hash. */
 static struct db_stmt q_user_by_email = {
     "SELECT id, salt, role, distributor_id, sees_all, disabled, email"
     " FROM liaison_login_user($1::bigint, $2)",
     2, 0};
-/* $1 key, $2 window seconds, $3 failures that lock, $4 lock seconds */
+/*
+ * One more failure of key K, within a window of $2 seconds; at M failures
+ * the key is locked for $4 seconds.
+ */
 #define THROTTLE_RESTART "t.window_start < now() - $2::int * interval '1 second'"
 #define THROTTLE_COUNT "CASE WHEN " THROTTLE_RESTART " THEN 1 ELSE t.failures + 1 END"
-#define THROTTLE_FAIL                                                                              \
+#define THROTTLE_FAIL(K, M)                                                                        \
     "INSERT INTO login_throttle AS t (key_hash, failures, window_start, locked_until)"             \
-    " VALUES ($1::bytea, 1, now(),"                                                                \
-    "  CASE WHEN 1 >= $3::int THEN now() + $4::int * interval '1 second' END)"                     \
+    " VALUES (" K "::bytea, 1, now(),"                                                             \
+    "  CASE WHEN 1 >= " M "::int THEN now() + $4::int * interval '1 second' END)"                  \
     " ON CONFLICT (key_hash) DO UPDATE SET"                                                        \
     "  failures = " THROTTLE_COUNT ","                                                             \
     "  window_start = CASE WHEN " THROTTLE_RESTART " THEN now() ELSE t.window_start END,"          \
-    "  locked_until = CASE WHEN " THROTTLE_COUNT " >= $3::int"                                     \
+    "  locked_until = CASE WHEN " THROTTLE_COUNT " >= " M "::int"                                  \
     "                 THEN now() + $4::int * interval '1 second' ELSE t.locked_until END"          \
-    " RETURNING failures, failures >= $3::int AS locked_now"
-static struct db_stmt q_throttle_fail = {THROTTLE_FAIL, 4, 0};
+    " RETURNING failures, failures >= " M "::int AS locked_now"
+/* $1 key, $2 window seconds, $3 failures that lock, $4 lock seconds */
+static struct db_stmt q_throttle_fail = {THROTTLE_FAIL("$1", "$3"), 4, 0};
 /*
- * The same for an account, and the lock in its tenant's audit log; a lock
- * is refused before the next hash, so each locking failure starts a lock.
- * $5 entity, $6 entity id
+ * An account's failure from an address ($1, at most $3) and from
+ * everywhere ($8, at most $9), the lock of either in its tenant's audit
+ * log ($7 tenant, NULL: none; $5 entity, $6 entity id); a lock is refused
+ * before the next hash, so each locking failure starts a lock. The
+ * failures are the address's, which set the answer's delay.
  */
+#define THROTTLE_FAIL_FROM_ADDRESS THROTTLE_FAIL("$1", "$3")
+#define THROTTLE_FAIL_FROM_EVERYWHERE THROTTLE_FAIL("$8", "$9")
 static struct db_stmt q_throttle_fail_account = {
-    "WITH f AS (" THROTTLE_FAIL ")"
-    " SELECT failures, locked_now FROM f"
-    " WHERE CASE WHEN locked_now THEN liaison_login_locked_audit($7::bigint, $5, $6) ELSE true"
-    " END",
-    7, 0};
+    "WITH f AS (" THROTTLE_FAIL_FROM_ADDRESS "), a AS (" THROTTLE_FAIL_FROM_EVERYWHERE ")"
+    " SELECT f.failures, f.locked_now OR a.locked_now AS locked_now FROM f, a"
+    " WHERE CASE WHEN (f.locked_now OR a.locked_now) AND $7::bigint IS NOT NULL"
+    " THEN liaison_login_locked_audit($7::bigint, $5, $6) ELSE true END",
+    9, 0};
 /*
  * $1 tenant, $2 user, $3 the password hashed with the stored salt, $4 token
  * hash (NULL: check only), $5 ttl seconds, $6 account key: the database
@@ -178,20 +191,39 @@ uint64_t login_delay_ms(int failures)
     return delay > LOGIN_DELAY_MAX_MS ? LOGIN_DELAY_MAX_MS : delay;
 }
 
+/*
+ * a's keys for account (lowered in ASCII here): from everywhere, its
+ * SHA-256; from r's source address, that followed by the address's, so
+ * that an operator's recovery finds every address's count by its first 32
+ * bytes (migration 0206).
+ */
+static bool login_account_keys(struct request *r, struct login_account *a, char *account)
+{
+    int len;
+    const char *source = request_source(r, &len);
+    char *from = request_printf(r, "from:%.*s", len, source);
+    if (!from)
+        return false;
+    for (char *p = account; *p; p++)
+        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+    char address[AUTH_HASH_HEX];
+    auth_hash_hex(account, a->account_key);
+    auth_hash_hex(from, address);
+    snprintf(a->key, sizeof a->key, "%s%s", a->account_key, address + 2);
+    return true;
+}
+
 bool login_account_init(struct request *r, struct login_account *a, int64_t tenant_id,
                         const char *email)
 {
     char *lowered = request_printf(r, "%s", email);
     char *key = request_printf(r, "acct:%" PRId64 ":%s", tenant_id, email);
-    if (!lowered || !key)
+    if (!lowered || !key || !login_account_keys(r, a, key))
         return false;
     for (char *p = lowered; *p; p++)
         *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
-    for (char *p = key; *p; p++)
-        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
     a->tenant_id = tenant_id;
     a->email = lowered;
-    auth_hash_hex(key, a->key);
     snprintf(a->tenant_param, sizeof a->tenant_param, "%" PRId64, tenant_id);
     return true;
 }
@@ -201,6 +233,7 @@ void login_check_step(struct db_step *s, const struct login_account *a, const ch
     s->stmt = &q_throttle_check;
     s->values[0] = a ? a->key : NULL;
     s->values[1] = address_key;
+    s->values[2] = a ? a->account_key : NULL;
 }
 
 void login_locked(const PGresult *res, bool *account, bool *address)
@@ -264,6 +297,20 @@ static const char *login_client(const struct request *r)
     return r->source[0] ? r->source : "-";
 }
 
+/* Sets s to count a failure of a's account from its address and from everywhere, unaudited. */
+static void login_fail_account_step(const struct config *cfg, struct db_step *s,
+                                    struct login_account *a)
+{
+    s->stmt = &q_throttle_fail_account;
+    login_fail_params(cfg, s, a->key, a->window, a->lock, a->max, cfg->login_max_failures);
+    snprintf(a->account_max, sizeof a->account_max, "%d", cfg->login_max_failures_per_account);
+    s->values[4] = NULL;
+    s->values[5] = NULL;
+    s->values[6] = NULL;
+    s->values[7] = a->account_key;
+    s->values[8] = a->account_max;
+}
+
 int login_fail_steps(struct request *r, struct db_step *steps, struct login_account *a)
 {
     steps[0].stmt = &q_request;
@@ -271,9 +318,7 @@ int login_fail_steps(struct request *r, struct db_step *steps, struct login_acco
     steps[0].values[1] = r->rid;
     steps[0].values[2] = login_from(r);
     struct db_step *s = &steps[1];
-    s->stmt = &q_throttle_fail_account;
-    login_fail_params(request_config(r), s, a->key, a->window, a->lock, a->max,
-                      request_config(r)->login_max_failures);
+    login_fail_account_step(request_config(r), s, a);
     if (a->user_id) {
         snprintf(a->entity_id, sizeof a->entity_id, "%" PRId64, a->user_id);
         s->values[4] = "user";
@@ -382,9 +427,7 @@ static void login_record_failure(struct request *r)
     if (l->account.tenant_id) {
         t->nsteps += login_fail_steps(r, &t->steps[1], &l->account);
     } else {
-        t->steps[1].stmt = &q_throttle_fail;
-        login_fail_params(cfg, &t->steps[1], l->account.key, l->account.window, l->account.lock,
-                          l->account.max, cfg->login_max_failures);
+        login_fail_account_step(cfg, &t->steps[1], &l->account);
         t->nsteps = 2;
     }
     request_submit(r, login_failed_done);
@@ -534,13 +577,10 @@ static void login_tenant_done(struct db_txn *txn, int code, const char *detail)
          * tenant id can equal) is counted and locked as a real one is.
          */
         char *key = request_printf(r, "acct:none:%s:%s", in->tenant, in->email);
-        if (!key) {
+        if (!key || !login_account_keys(r, &l->account, key)) {
             request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
             return;
         }
-        for (char *p = key; *p; p++)
-            *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
-        auth_hash_hex(key, l->account.key);
         x->nsteps = 1;
         login_check_step(&x->steps[0], &l->account, l->addr_key);
         request_submit(r, login_checked);

@@ -23,21 +23,34 @@ void auth_identity_pb(const struct identity *who, Liaison__V1__Identity *out);
  * user has it), shared by Login and ChangePassword. Filled before the
  * password is checked: no allocation may stand between a wrong guess and
  * its count.
+ *
+ * An account is counted twice. From the caller's address it is locked out
+ * after a few failures; from everywhere together only after many, so that
+ * someone who knows a user's e-mail cannot lock the user out by guessing
+ * wrong from one address (a try-out did, and the right password was
+ * refused everywhere for 15 minutes) while guessing spread over many
+ * addresses still stops.
  */
+/* "\x", the account's SHA-256 and the address's, in hex, and a NUL. */
+#define LOGIN_PAIR_HEX (AUTH_HASH_HEX + 64)
+
 struct login_account {
     int64_t tenant_id;
     int64_t user_id; /* 0: no user has the e-mail */
     const char *email;
     const char *actor; /* who the audit row of a lock names */
-    char key[AUTH_HASH_HEX];
+    /* The account from this address: locks it out at login_max_failures. */
+    char key[LOGIN_PAIR_HEX];
+    /* The account from every address: locks it at login_max_failures_per_account. */
+    char account_key[AUTH_HASH_HEX];
     char tenant_param[24], entity_id[24];
-    char window[16], max[16], lock[16];
+    char window[16], max[16], lock[16], account_max[16];
 };
 
 /*
  * Fills a for tenant_id and email (keyed as Login keys it: ASCII letters
- * lowered); user_id and actor are the caller's to set. False when out of
- * memory.
+ * lowered) and r's source address; user_id and actor are the caller's to
+ * set. False when out of memory.
  */
 bool login_account_init(struct request *r, struct login_account *a, int64_t tenant_id,
                         const char *email);
@@ -59,9 +72,10 @@ void login_locked(const PGresult *res, bool *account, bool *address);
 void login_refuse_locked(struct request *r, const PGresult *res, bool account, bool address);
 
 /*
- * Sets steps[0..1] to count one wrong password against a, in a's tenant;
- * when that locks it, an audit row user.login_locked goes to the tenant's
- * log. Returns the number of steps; read the last with login_failures().
+ * Sets steps[0..1] to count one wrong password against a, from its address
+ * and from everywhere, in a's tenant; when that locks either, an audit row
+ * user.login_locked goes to the tenant's log. Returns the number of steps;
+ * read the last with login_failures().
  */
 int login_fail_steps(struct request *r, struct db_step *steps, struct login_account *a);
 

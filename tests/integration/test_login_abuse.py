@@ -9,6 +9,9 @@ several loopback addresses:
   rest;
 - one address flooding log-ins holds at most max_password_jobs_per_address
   of the worker's password jobs: another address keeps logging in;
+- wrong passwords from one address lock that address out of the account,
+  not the account: its user still logs in from elsewhere; guesses spread
+  over many addresses lock the account;
 - a Frame.timeout_ms shorter than the hash does not keep a wrong password
   from being counted: the account locks all the same;
 - wrong current passwords in ChangePassword count against the account's
@@ -140,9 +143,11 @@ class Flood:
 psql("DELETE FROM login_throttle")
 
 # ---- a locked address flooding a tenant that does not exist ----
+# The account's count from every address locks as its count from one does, so that guesses
+# spread over addresses lock it (127.0.0.10 to .14 below).
 srv = Server("abuse-a", "max_password_jobs = 2", "max_password_jobs_per_address = 2",
              "login_max_failures_per_address = 3", "login_max_failures = 3",
-             "login_lockout_s = 120")
+             "login_max_failures_per_account = 3", "login_lockout_s = 120")
 try:
     slug, tid, admin = new_tenant(srv, "abuse-a")
     flood = Flood(srv, "127.0.0.1", 8, 4, "no-such-tenant-" + RUN, "x@y.example", "guess")
@@ -294,6 +299,37 @@ try:
     check(flood.count(RESOURCE_EXHAUSTED, "too many passwords from") > 0,
           "the flooding address is refused past its own cap")
     check(flood.count(OK, "") > 0, "... and still logs in within it")
+finally:
+    check(srv.stop(), "the server stops cleanly")
+
+psql("DELETE FROM login_throttle")
+
+# ---- one address's guesses lock that address out, not the user ----
+# A try-out locked an admin out everywhere, the right password refused, with five wrong ones
+# from anywhere: whoever knew the e-mail could keep the admin out.
+srv = Server("abuse-pair", "login_max_failures = 3", "login_max_failures_per_account = 100",
+             "login_max_failures_per_address = 100", "login_lockout_s = 120")
+try:
+    slug, tid, admin = new_tenant(srv, "abuse-pair")
+    admin_id = psql("SELECT id FROM users WHERE tenant_id = %s AND email = '%s'" % (tid, admin))
+    for i in range(3):
+        st, _ = login(srv, "127.0.0.60", slug, admin, "wrong %d" % i)
+    check(st["code"] == UNAUTHENTICATED, "three wrong passwords from one address (%s)" % st)
+    st, _ = login(srv, "127.0.0.60", slug, admin, PASSWORD)
+    check(st["code"] == RESOURCE_EXHAUSTED and LOCKED in st["message"],
+          "lock that address out: the right password from it is refused (%s)" % st)
+    st, _ = login(srv, "127.0.0.61", slug, admin, PASSWORD)
+    check(st["code"] == OK, "while the user logs in from another address (%s)" % st)
+    st, _ = login(srv, "127.0.0.60", slug, admin, PASSWORD)
+    check(st["code"] == RESOURCE_EXHAUSTED,
+          "that log-in does not lift the guesser's lock (%s)" % st)
+    check(("anonymous", "user", admin_id) in lock_audit(tid),
+          "the lock is in the tenant's audit log (%s)" % lock_audit(tid))
+    check(int(account_failures(tid, admin)) == 3,
+          "the account's count from every address has the three (%s)"
+          % account_failures(tid, admin))
+    check(re.search(r'msg="log-in refused: locked".*tenant=%s .*peer=127\.0\.0\.60:.*locked=account'
+                    % slug, srv.log()) is not None, "the refusal is logged for the address")
 finally:
     check(srv.stop(), "the server stops cleanly")
 

@@ -98,10 +98,13 @@ def users():
 
 
 # ---------------- the admin forgot the password and locked the account guessing ----------------
-# The account's lock as log-in keeps it (rpc_auth.c): SHA-256 of "acct:TENANT:email".
+# The account's locks as log-in keeps them (rpc_auth.c): from everywhere, SHA-256 of
+# "acct:TENANT:email"; from one address, that followed by SHA-256 of "from:ADDRESS".
 key = hashlib.sha256(("acct:%s:%s" % (tenant_id, HOA.lower())).encode()).hexdigest()
+pair = key + hashlib.sha256(b"from:203.0.113.9").hexdigest()
 t.psql("INSERT INTO login_throttle (key_hash, failures, window_start, locked_until) VALUES "
-       "('\\x%s', 3, now(), now() + interval '1 hour')" % key)
+       "('\\x%s', 3, now(), now() + interval '1 hour'),"
+       " ('\\x%s', 3, now(), now() + interval '1 hour')" % (key, pair))
 code, _ = login(SLUG, HOA, PASSWORD)
 check(code == "RESOURCE_EXHAUSTED", "before: the admin's account is locked (%s)" % code)
 
@@ -123,7 +126,10 @@ code, _ = call("WhoAmI", {}, hoa_old)
 check(code == "UNAUTHENTICATED", "the admin's old session has ended (%s)" % code)
 code, out = call("WhoAmI", {}, api_token)
 check(code == "OK", "its API token stays without --revoke-api-tokens (%s %s)" % (code, out))
-check(t.psql("SELECT count(*) FROM login_throttle WHERE key_hash = '\\x%s'" % key) == "0",
+# Forgotten from every address: since, one wrong password (the old one) from everywhere, and
+# none locks.
+check(t.psql("SELECT count(*) FROM login_throttle WHERE substring(key_hash FROM 1 FOR 32)"
+             " = '\\x%s' AND (failures > 1 OR locked_until > now())" % key) == "0",
       "the account's failed log-ins are forgotten")
 
 # ---------------- a disabled auditor becomes an enabled admin (table output) ----------------
