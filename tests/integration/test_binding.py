@@ -107,6 +107,9 @@ with liaison.Client(URL, ca=CA) as c:
     check(e is not None and e.violations and e.violations[0][0] == "fields.name"
           and all(isinstance(f, str) and why for f, why in e.violations),
           "INVALID_ARGUMENT carries its field violations (%s)" % (e and e.violations))
+    e = raises(liaison.InvalidArgument, c.call, "GetDistributor", {"id": -1})
+    check(e is not None and str(e) == "INVALID_ARGUMENT: " + e.message,
+          "a violation the message states is not said again (%r)" % str(e))
     # Refused by libliaison before sending, reported as the server reports its
     # own: "invalid FIELD: WHY" and the field's violation. These came with no
     # violations and messages of another shape ("id: expected ...").
@@ -134,6 +137,10 @@ with liaison.Client(URL, ca=CA) as c:
               and e.message == "invalid idempotencyKey: " + why,
               "an idempotency key refused locally is a violation of idempotencyKey (%r)"
               % (e and (e.message, e.violations),))
+    # An int key raised AttributeError ('int' object has no attribute 'encode'; a try-out).
+    e = raises(TypeError, lambda: c.call("CreateDistributor", req, idempotency_key=12345))
+    check(e is not None and str(e) == "idempotency_key is a str, not int",
+          "an idempotency key that is not a str is a TypeError saying so (%s)" % e)
     check(c.call("Ping", {"echo": "vẫn đây"}).get("echo") == "vẫn đây",
           "and the connection goes on")
     e = raises(liaison.InvalidArgument, c.login, "demo", "a\ud800@x.example", "password")

@@ -897,6 +897,17 @@ try:
     said = re.findall(r'<span class="field-error">([^<]*)</span>', body)
     check(status == 400 and said == ["Unit price: at most $10,000,000,000,000.00"],
           "a unit price past the bound: said in dollars, not in cents (%d %s)" % (status, said))
+    # A try-out: a SKU left out was said after the price, and a quantity past the bound
+    # as "above 0".
+    status, _, body = fetch("/orders/new", {"csrf_token": csrf, "key": "nosku-" + RUN,
+                                            "currency": "VND", "sku0": "",
+                                            "quantity0": "99999999999", "price0": "abc"})
+    said = re.findall(r'<span class="field-error">([^<]*)</span>', body)
+    check(status == 400 and said[:2] == ["SKU: required",
+                                         "Quantity: a whole number from 1 to 1000000000"]
+          and said[2].startswith("Unit price: "),
+          "a row's errors in its boxes' order, the quantity's bound said (%d %s)"
+          % (status, said))
     q = driver.find_element(By.ID, "quantity0")
     q.clear()
     q.send_keys("25")
@@ -1371,6 +1382,16 @@ try:
     check(status == 400 and err and "2026-01-01" in err[0]
           and "a year of the relationship" not in err[0],
           "a plan for 2025 posted anyway is refused in the page's language (%s)" % err)
+    # A new revision posted without a year opened this year's without a word (a try-out).
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    plans_before = len(adm.call("ListPlans", {"distributorId": d1}).get("plans", []))
+    status, _, body = fetch("/plans", {"csrf_token": csrf_of(body), "year": ""})
+    err = re.findall(r'error-message" role="alert">([^<]*)', body)
+    check(status == 400 and err and "Give the year of the plan" in err[0]
+          and len(adm.call("ListPlans", {"distributorId": d1}).get("plans", []))
+          == plans_before, "a new plan posted without a year is refused, none made (%s)" % err)
+    adm.close()
 
     # ---------------- the server's reasons, worded ----------------
     status, _, body = fetch("/documents/%d/content?language=../../etc" % doc)
@@ -2154,7 +2175,7 @@ try:
                "no such product line in this tenant", "no such product line",
                "new, qualified, proposal, negotiation, won or lost",
                "call, visit, email or message", "a BCP 47 language tag (vi, ja, en-GB)",
-               "this year's plan has an open revision", "this revision was superseded",
+               "this revision was superseded",
                "a plan needs at least one goal before it is proposed",
                "an approved plan is locked: start a new revision to change it",
                "this plan is proposed and awaits the other side's decision",
@@ -2170,7 +2191,10 @@ try:
                "the charter requires the sections inventory_on_hand, pipeline and "
                "market_intelligence, and they are empty",
                "a month of the relationship, which began on 2026-01-01: 2025-06 is before it",
-               "'2027-02-29' is no such day: February 2027 has 28 days"]
+               "'2027-02-29' is no such day: February 2027 has 28 days",
+               "revision 1 of the 2026 plan is still open (draft, plan 2): change that one",
+               "contains a NUL character (U+0000)", "may not hold control characters",
+               "may not hold bidirectional override characters"]
     with app.test_request_context("/", headers={"Accept-Language": "vi"}):
         as_sent = [m for m in sent_as if lp._why(m) == m
                    or not re.search("[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ]",

@@ -86,8 +86,11 @@ class Error(Exception):
 
     def __str__(self) -> str:
         text = "%s: %s" % (self.code_name, self.message)
+        # The server's message names a lone violation already ("invalid name:
+        # required"): said twice, it read as two problems (a try-out).
         for field, why in self.violations:
-            text += "\n  %s: %s" % (field, why)
+            if "%s: %s" % (field, why) not in self.message:
+                text += "\n  %s: %s" % (field, why)
         return text
 
 
@@ -488,6 +491,8 @@ class Client:
     def _key(self, key: Optional[str]) -> None:
         if key is None:
             return
+        if not isinstance(key, str):
+            raise TypeError("idempotency_key is a str, not %s" % type(key).__name__)
         # surrogatepass: a lone surrogate reaches the library's UTF-8 check
         # and is refused as the key, not as a UnicodeEncodeError.
         code = self._lib.liaison_set_idempotency_key(self._conn,

@@ -97,6 +97,8 @@ def _compile_catalogues() -> str:
 
 
 ORDER_LINES = 5
+# The most units a line may order (rpc_order.c's MAX_QUANTITY).
+ORDER_MAX_QUANTITY = 1000000000
 # The server's ids and amounts are signed 64-bit.
 INT64_MAX = 2**63 - 1
 # The most a report's units or revenue (in minor units) may be (request.c, README).
@@ -617,8 +619,12 @@ SERVER_REASONS = [
      lambda m: _("not a language code such as vi, ja or en-GB")),
     # The joint business plan (rpc_plan.c, migration 0033).
     (r"a year from 2000 to 2100", lambda m: _("a year from 2000 to 2100")),
-    (r"this year's plan has an open revision",
-     lambda m: _("this year's plan already has an open revision: open it from the list")),
+    # The server's words changed (migration 0033): these were left untranslated (a try-out).
+    (r"revision ([0-9]+) of the ([0-9]+) plan is still open \(([a-z_]+), plan [0-9]+\): "
+     r"change that one",
+     lambda m: _("revision %(revision)s of the %(year)s plan is still open (%(status)s): open "
+                 "it from the list and change it", revision=m[1], year=m[2],
+                 status=str(LABELS["plan status"].get(m[3], m[3])))),
     (r"a plan needs at least one goal before it is proposed",
      lambda m: _("a plan needs at least one goal before it is proposed")),
     (r"an approved plan is locked: start a new revision to change it",
@@ -677,6 +683,15 @@ SERVER_REASONS = [
                  day=m[1])),
     (r"a whole number from 1 to ([0-9]+)",
      lambda m: _("a whole number from 1 to %(n)s", n=m[1])),
+    # Text the client library refuses before sending it (proto/wire.c): a NUL
+    # pasted into a form was told in English (a try-out).
+    (r"contains a NUL character \(U\+0000\)",
+     lambda m: _("contains a NUL character (U+0000), which cannot be saved: remove it")),
+    (r"may not hold control characters",
+     lambda m: _("contains a control character, which cannot be saved: remove it")),
+    (r"may not hold bidirectional override characters",
+     lambda m: _("contains a character that reverses the text's direction, which cannot be "
+                 "saved: remove it")),
 ]
 
 
@@ -2031,8 +2046,17 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             for i, row in enumerate(form["rows"]):
                 if not (row["sku"] or row["quantity"] or row["price"]):
                     continue
-                qty = _whole(_plain_count(row["quantity"], str(pick_locale()))) or 0
-                if not qty:
+                # In the row's order, SKU first: a missing SKU was told after the price,
+                # and a quantity past the bound as "above 0" (a try-out).
+                if not row["sku"]:
+                    errors["lines[%d].sku" % len(lines)] = _("required")
+                typed = _plain_count(row["quantity"], str(pick_locale()))
+                qty = _whole(typed) or 0
+                if re.fullmatch(r"[0-9]+", typed) and int(typed) > ORDER_MAX_QUANTITY:
+                    errors["lines[%d].quantity" % len(lines)] = _(
+                        "a whole number from 1 to %(n)s", n=ORDER_MAX_QUANTITY)
+                    qty = 0
+                elif not qty:
                     errors["lines[%d].quantity" % len(lines)] = _("a whole number above 0")
                 price, why = amount_value(row["price"], form["currency"],
                                           _("a price, e.g. %(example)s"))
@@ -2239,6 +2263,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             "sales": {}, "stock": {},
             "marketIntelligence": f.get("market_intelligence", "").strip(),
             "revision": _whole(f.get("revision", "")) or 0}
+        # A report's revisions start at 1, and 0 saves whatever the report
+        # now holds: a revision missing or out of range was sent as 0, and
+        # another user's save in between was overwritten (a try-out).
+        if not 1 <= typed["revision"] <= 2**32 - 1:
+            errors.append(_("This form does not say which save of the report it was made from: "
+                            "open the report again and enter your changes there."))
         for key in f:
             if not key.startswith("units_"):
                 continue
@@ -2464,6 +2494,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         if not re.fullmatch(r"[0-9]{4}", year) or not 2000 <= int(year) <= 2100:
             error, year = (_("The year is four digits, from 2000 to 2100, e.g. 2027."),
                            str(my_today().year))
+        elif request.method == "POST" and not request.form.get("year", "").strip():
+            # A new revision is for the year the form names: with none, this
+            # year's was opened without a word (a try-out).
+            error = _("Give the year of the plan, e.g. %(year)s.", year=year)
         elif request.method == "POST":
             try:
                 p = api().call("CreatePlan", {"year": int(year)})["plan"]
