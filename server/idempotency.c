@@ -95,12 +95,16 @@ static char *idem_hex(struct arena *a, const uint8_t *data, size_t len)
     return text;
 }
 
-/* Whether field f is a password: left out of the hash (see idem_hash). */
-static bool idem_secret_field(const ProtobufCFieldDescriptor *f)
+/*
+ * Whether field f is left out of the hash (see idem_hash): a password, or
+ * a request's key of its own (PlaceOrder's), which is the frame's key.
+ */
+static bool idem_blanked_field(const ProtobufCFieldDescriptor *f)
 {
     size_t n = strlen(f->name);
-    return f->type == PROTOBUF_C_TYPE_STRING && f->label != PROTOBUF_C_LABEL_REPEATED && n >= 8 &&
-           !strcmp(f->name + n - 8, "password");
+    if (f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+        return false;
+    return (n >= 8 && !strcmp(f->name + n - 8, "password")) || !strcmp(f->name, "idempotency_key");
 }
 
 /*
@@ -114,7 +118,9 @@ static bool idem_secret_field(const ProtobufCFieldDescriptor *f)
  * differs only in the password is therefore answered the first response.
  * An upload_id is left out too: its upload's content hash takes its place
  * at the claim (q_claim_upload), as a repeat uploads the same content again.
- * Returns false without memory.
+ * So is a key the request carries in its body (PlaceOrder's): it is the
+ * frame's key or none (rpc_order.c), so a repeat that gives the key in
+ * both places is the same request. Returns false without memory.
  */
 static bool idem_hash(struct request *r)
 {
@@ -124,7 +130,7 @@ static bool idem_hash(struct request *r)
     char *kept[4];
     size_t nb = 0;
     for (unsigned i = 0; i < d->n_fields && nb < 4; i++) {
-        if (!idem_secret_field(&d->fields[i]))
+        if (!idem_blanked_field(&d->fields[i]))
             continue;
         blanked[nb] = (char **)((char *)in + d->fields[i].offset);
         kept[nb] = *blanked[nb];

@@ -270,6 +270,14 @@ void rpc_place_order(struct request *r)
         request_fail_field(r, "idempotencyKey", "at most 255 bytes");
         return;
     }
+    /*
+     * One namespace for the body's key and the frame's (a client library's):
+     * they were two, and a retry that moved its key from one to the other
+     * placed the order twice (a try-out). The body's key, where given, is
+     * the order's (a library makes a frame key of its own for every create).
+     */
+    if (r->idem_key && !in->idempotency_key[0])
+        in->idempotency_key = (char *)r->idem_key;
     geo_upcase(in->currency);
     if (!geo_currency(in->currency)) {
         request_fail_field(r, "currency", "not an ISO 4217 currency code");

@@ -114,6 +114,12 @@ why = violation(out, "lines[1].quantity")
 check(code == "INVALID_ARGUMENT"
       and why == ["below the minimum order of 200 (charter commitment for BRK)"],
       "a line below the charter commitment's MOQ is refused, naming the line (%s %s)" % (code, out))
+# Below both (BRK-1001's 50, BRK's 200): the higher said at once, not the product's and then,
+# ordered at 50, the commitment's (a try-out, 0207).
+code, out = place(saigon_user, [line("BRK-1001", 5, 125000)])
+check(code == "INVALID_ARGUMENT" and violation(out, "lines[0].quantity")
+      == ["below the minimum order of 200 (charter commitment for BRK)"],
+      "a line below both minimums is told the higher one (%s %s)" % (code, out))
 code, out = place(vientiane_user, [line("BRK-1001", 100, 125000)])
 check(code == "OK", "without a commitment for the line, the product's MOQ is the minimum (%s)"
       % code)
@@ -488,8 +494,10 @@ check(code == "INVALID_ARGUMENT" and violation(out, "idempotencyKey") and orders
 code, out = place(admin, req_lines, distributor_id=vientiane, idempotencyKey=key, note="Lần đầu")
 check(code == "INVALID_ARGUMENT", "a key is the tenant's: another caller's request is another "
       "request (%s)" % code)
-check(int(sql("SELECT count(*) FROM idempotency_keys WHERE tenant_id = %s" % tid)) == 1
-      and sql("SELECT method FROM idempotency_keys WHERE tenant_id = %s" % tid) == "PlaceOrder",
+check(int(sql("SELECT count(*) FROM idempotency_keys WHERE tenant_id = %s AND key = '%s'"
+              % (tid, key))) == 1
+      and sql("SELECT method FROM idempotency_keys WHERE tenant_id = %s AND key = '%s'"
+              % (tid, key)) == "PlaceOrder",
       "refused requests left no key; the key names its method")
 
 key2 = "concurrent-" + RUN
@@ -525,6 +533,28 @@ code, out = place(saigon_user, [line("BRK-1001", 251, 120000)], idempotencyKey=k
 check(code == "OK", "an expired key is free again (%s)" % code)
 code, out = place(saigon_user, req_lines, idempotencyKey="k" * 256)
 check(code == "INVALID_ARGUMENT" and violation(out, "idempotencyKey"), "a key over 255 bytes")
+# The body's key and the frame's (a client library's idempotency_key) are one: a retry that
+# moved its key from one to the other placed the order twice (a try-out).
+for first_in, then_in in (("frame", "body"), ("body", "frame")):
+    moved = "moved-%s-%s-%s" % (first_in, then_in, RUN)
+    before, answers = orders(), []
+    for where in (first_in, then_in):
+        req = {"distributorId": 0, "lines": req_lines, "currency": "VND", "note": "Chuyển khoá"}
+        if where == "body":
+            answers.append(call("PlaceOrder", dict(req, idempotencyKey=moved), saigon_user))
+        else:
+            answers.append(cli("--idempotency-key", moved, "call", "PlaceOrder", json.dumps(req),
+                               token=saigon_user))
+    ids = [a[1].get("order", {}).get("id") for a in answers]
+    check([a[0] for a in answers] == ["OK", "OK"] and ids[0] == ids[1]
+          and orders() == before + 1,
+          "a key in the %s, then in the %s: one order (%s %s)"
+          % (first_in, then_in, [a[0] for a in answers], ids))
+code, out = cli("--idempotency-key", "moved-frame-body-" + RUN, "call", "PlaceOrder",
+                json.dumps({"distributorId": 0, "lines": [line("BRK-1001", 9, 120000)],
+                            "currency": "VND"}), token=saigon_user)
+check(code == "INVALID_ARGUMENT" and violation(out, "idempotencyKey"),
+      "and another request under the frame's key is refused (%s %s)" % (code, out))
 
 # ---------------- reach: a distributor user its own only ----------------
 code, out = call("GetOrder", {"id": order}, vientiane_user)
