@@ -426,6 +426,93 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
+static const struct output_column session_cols[] = {{"ID", "id"},
+                                                    {"EMAIL", "email"},
+                                                    {"CREATED", "createdAt"},
+                                                    {"EXPIRES", "expiresAt"},
+                                                    {"THIS ONE", "current", OUTPUT_BOOL}};
+
+static int session_list(struct cli *cli, int argc, char **argv)
+{
+    const char *user = NULL;
+    struct cli_paging page = {0};
+    const struct cli_opt opts[] = {
+        {"user", &user, NULL, false, "another user's (tenant admins): an id or e-mail", "userId"},
+        CLI_PAGING_OPTS(page),
+        {0}};
+    const struct cli_command_spec spec = {
+        "session list [--user USER] [--page-size N] [--cursor C] [--all]",
+        "Lists your live log-in sessions (each log-in makes one), oldest first; THIS ONE\n"
+        "is the one this command used. A tenant admin lists another user's with --user.\n"
+        "API tokens are listed by 'token list'.",
+        opts, 0, "session list --user mai@acme.example"};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t uid = 0;
+    if (user && (rc = cli_resolve(cli, CLI_USER, user, 0, &uid)))
+        return rc;
+    return cli_list(cli, "ListSessions", json_pack("{s:I}", "userId", uid), "sessions",
+                    session_cols, 5, &page);
+}
+
+static int session_end(struct cli *cli, int argc, char **argv)
+{
+    const char *user = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"all", NULL, &all, false, "every log-in session of the user, this one included"},
+        {"user", &user, NULL, false, "with --all, another user's (tenant admins): id or e-mail",
+         "userId"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "session end ID\n       session end --all [--user USER]",
+        "Ends a log-in session (an id from 'session list'), or with --all every one of\n"
+        "yours, or of USER's (tenant admins): a laptop left signed in, a colleague who\n"
+        "left. Its token is refused from then on; API tokens stay ('token revoke').",
+        opts, 0, "session end --all --user mai@acme.example"};
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (!id == !all) {
+        fprintf(stderr, "liaison: give a session's ID or --all, %s\n",
+                id ? "not both" : "to end every session of the user");
+        return EXIT_USAGE;
+    }
+    if (user && !all) {
+        fprintf(stderr, "liaison: --user goes with --all: a session's ID names its user\n");
+        return EXIT_USAGE;
+    }
+    json_int_t sid = 0, uid = 0;
+    if ((id && (rc = cli_parse_id(id, &sid))) ||
+        (user && (rc = cli_resolve(cli, CLI_USER, user, 0, &uid))))
+        return rc;
+    json_t *resp;
+    rc = cli_call(cli, "RevokeSessions",
+                  json_pack("{s:I,s:I,s:b}", "id", sid, "userId", uid, "all", all), &resp);
+    if (rc == EXIT_OK && cli->set.json)
+        output_json(resp);
+    else if (rc == EXIT_OK && id)
+        printf("ended session %lld\n", (long long)sid);
+    else if (rc == EXIT_OK) {
+        json_int_t n = cli_json_id(json_object_get(resp, "revoked"));
+        printf("ended %lld log-in session%s%s\n", (long long)n, n == 1 ? "" : "s",
+               user ? "" : ", this one included: log in again to go on");
+    }
+    json_decref(resp);
+    return rc;
+}
+
+int cmd_session(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_subcommand subs[] = {
+        {"list", session_list, "list log-in sessions"},
+        {"end", session_end, "end a log-in session, or every one of a user's"},
+        {NULL, NULL, NULL}};
+    return cli_subcommand("session", subs, argc, argv, cli);
+}
+
 int cmd_token(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand subs[] = {{"create", token_create, "create an API token"},

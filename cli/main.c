@@ -76,6 +76,7 @@ static const struct command commands[] = {
     {"tenant", cmd_tenant, "your tenant's working time", GROUP_PEOPLE},
     {"user", cmd_user, "users of your tenant", GROUP_PEOPLE},
     {"token", cmd_token, "API tokens of your tenant", GROUP_PEOPLE},
+    {"session", cmd_session, "log-in sessions: yours, or a user's (list, end)", GROUP_PEOPLE},
     {"audit", cmd_audit, "your tenant's audit log", GROUP_PEOPLE},
     {"admin", cmd_admin, "platform operator: tenants", GROUP_OPERATOR},
     {"migrations", cmd_migrations, "schema migrations applied (list)", GROUP_OPERATOR},

@@ -58,14 +58,15 @@ int dispatch_init(char *err, size_t errlen)
     }
     if (db_register_own() < 0 || credential_register() < 0 || rpc_system_register() < 0 ||
         rpc_auth_register() < 0 || rpc_tenant_register() < 0 || rpc_user_register() < 0 ||
-        rpc_token_register() < 0 || rpc_audit_register() < 0 || rpc_catalog_register() < 0 ||
-        rpc_distributor_register() < 0 || rpc_charter_register() < 0 || rpc_crm_register() < 0 ||
-        rpc_escalation_register() < 0 || scheduler_register() < 0 || rpc_scheduler_register() < 0 ||
-        rpc_meeting_register() < 0 || rpc_calendar_register() < 0 || rpc_cadence_register() < 0 ||
-        rpc_document_register() < 0 || rpc_order_register() < 0 || ratelimit_register() < 0 ||
-        rpc_report_register() < 0 || rpc_target_register() < 0 || rpc_plan_register() < 0 ||
-        rpc_update_register() < 0 || rpc_health_register() < 0 || rpc_handbook_register() < 0 ||
-        replica_register() < 0 || rpc_events_register() < 0) {
+        rpc_token_register() < 0 || rpc_session_register() < 0 || rpc_audit_register() < 0 ||
+        rpc_catalog_register() < 0 || rpc_distributor_register() < 0 ||
+        rpc_charter_register() < 0 || rpc_crm_register() < 0 || rpc_escalation_register() < 0 ||
+        scheduler_register() < 0 || rpc_scheduler_register() < 0 || rpc_meeting_register() < 0 ||
+        rpc_calendar_register() < 0 || rpc_cadence_register() < 0 || rpc_document_register() < 0 ||
+        rpc_order_register() < 0 || ratelimit_register() < 0 || rpc_report_register() < 0 ||
+        rpc_target_register() < 0 || rpc_plan_register() < 0 || rpc_update_register() < 0 ||
+        rpc_health_register() < 0 || rpc_handbook_register() < 0 || replica_register() < 0 ||
+        rpc_events_register() < 0) {
         snprintf(err, errlen,
                  "too many prepared statements, or one whose parameters do not "
                  "match its placeholders (see the log)");

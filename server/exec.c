@@ -489,6 +489,11 @@ static const char *exec_bind(struct request *r, const char *spec, const struct e
         return pos->after_at;
     if (!strcmp(spec, "@limit"))
         return pos->limit;
+    if (!strcmp(spec, "@session")) {
+        const char *id = request_printf(r, "%" PRId64, r->who.session_id);
+        *ok = id != NULL;
+        return id;
+    }
     return exec_param(&r->arena, r->input, spec, ok);
 }
 
@@ -750,7 +755,7 @@ static int exec_check_step(const struct exec_decl *d, const struct exec_step *s,
                      p ? "is bound but the statement has no such parameter" : "is not bound");
             return -1;
         }
-        if (!p || p[0] == '=' || !strcmp(p, "@null"))
+        if (!p || p[0] == '=' || !strcmp(p, "@null") || !strcmp(p, "@session"))
             continue;
         if (!strcmp(p, "@after") || !strcmp(p, "@limit") || !strcmp(p, "@after_at")) {
             if (d->shape == EXEC_PAGE && (strcmp(p, "@after_at") || d->order == EXEC_BY_TIME))

@@ -38,6 +38,7 @@
 #include "rpc_handbook.h"
 #include "rpc_events.h"
 #include "rpc_meeting.h"
+#include "rpc_session.h"
 #include "rpc_system.h"
 #include "rpc_tenant.h"
 #include "rpc_token.h"
@@ -75,6 +76,8 @@
     M(CreateApiToken, rpc_create_api_token, AUTHZ_ADMIN, WRITES)                                   \
     M(ListApiTokens, rpc_list_api_tokens, AUTHZ_ADMIN | AUTHZ_AUDITOR, READS)                      \
     M(RevokeApiToken, rpc_revoke_api_token, AUTHZ_ADMIN, WRITES)                                   \
+    M(ListSessions, rpc_list_sessions, AUTHZ_USERS, READS)                                         \
+    M(RevokeSessions, rpc_revoke_sessions, AUTHZ_USERS, WRITES)                                    \
     M(ListAuditLog, rpc_list_audit_log, AUTHZ_ADMIN | AUTHZ_AUDITOR, READS)                        \
     M(ListPlatformAudit, rpc_list_platform_audit, AUTHZ_OPERATOR, READS)                           \
     M(CreateProductLine, rpc_create_product_line, AUTHZ_ADMIN, WRITES)                             \

@@ -248,6 +248,9 @@ MATRIX = {
     "CreateApiToken": ({"tenant_admin"}, True, {"name": "t", "role": "ROLE_AUDITOR"}),
     "ListApiTokens": ({"tenant_admin", "auditor"}, False, {}),
     "RevokeApiToken": ({"tenant_admin"}, True, {"id": api_token_id}),
+    # Another tenant's user, and a session id no caller here holds: nothing to end.
+    "ListSessions": (USERS, False, {"userId": manager_id}),
+    "RevokeSessions": (USERS, True, {"id": 1}),
     "ListAuditLog": ({"tenant_admin", "auditor"}, False, {}),
     "ListPlatformAudit": ({"operator"}, False, {"tenant": A}),
     "CreateProductLine": ({"tenant_admin"}, True, {"code": "X" + RUN, "name": "x"}),
