@@ -294,6 +294,20 @@ try:
           "a resume from before what is kept is refused, saying so: %s %s" % (code, out))
     t.psql("DELETE FROM event_prunes WHERE tenant_id = %d" % t1)
 
+    # ---------------- a reassigned deal's event goes with it ----------------
+    # The distributor that lost the deal kept reading its lead's id in its history, and the
+    # one that won it never saw the event (a try-out; 0208).
+    must("DecideLeadRegistration", {"id": l1, "decision": "reassign", "distributorId": d2},
+         admin)
+    for name, tok, want_l1 in (("portal1", portal1, False), ("portal2", portal2, True)):
+        hist = Sub(URL_B, tok, after=first_id, kinds=["deal_flagged"])
+        until(lambda: ("deal_flagged", l1) in hist.keys(), 3)
+        time.sleep(0.5)
+        hist.stop()
+        check((("deal_flagged", l1) in hist.keys()) == want_l1 and hist.error is None,
+              "after lead %d is reassigned from D1 to D2, %s's history %s its deal_flagged: %s"
+              % (l1, name, "has" if want_l1 else "no longer has", hist.keys()))
+
     # ---------------- a disabled user gets nothing more ----------------
     must("DisableUser", {"userId": u1}, admin)
     e4 = escalate(d1, "Sau khi khoá tài khoản")

@@ -1163,6 +1163,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "same-origin"
         resp.headers["X-Frame-Options"] = "DENY"
+        # Served over HTTPS (the Secure cookies say so): browsers keep to it
+        # for a year, so a later link or typed http:// is not sent in the clear.
+        if app.config["SECURE_COOKIES"]:
+            resp.headers["Strict-Transport-Security"] = "max-age=31536000"
         if not request.path.startswith("/static/"):
             # After logout, Back must not show a page from the cache.
             resp.headers["Cache-Control"] = "no-store"
