@@ -23,15 +23,11 @@ static struct db_stmt q_session_user_exists = {
     1, 0};
 /* $1 user (0: the caller), $2 the caller's session, $3 after, $4 limit */
 static struct db_stmt q_session_list = {
-    "SELECT s.id, s.user_id, u.email, " DB_RFC3339(
-        "s.created_at") " AS created_at,"
-                        " coalesce(" DB_RFC3339(
-                            "s.expires_at") ", '') AS expires_at, s.id = $2::bigint AS current"
-                                            " FROM sessions s JOIN users u ON u.tenant_id = "
-                                            "s.tenant_id AND u.id = s.user_id"
-                                            " WHERE " SESSION_LIVE " AND s.user_id = " SESSION_USER
-                                            " AND " SESSION_REACHED
-                                            " AND s.id > $3::bigint ORDER BY s.id LIMIT $4::int",
+    "SELECT s.id, s.user_id, u.email, liaison_rfc3339(s.created_at) AS created_at,"
+    " coalesce(liaison_rfc3339(s.expires_at), '') AS expires_at, s.id = $2::bigint AS current"
+    " FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
+    " WHERE " SESSION_LIVE " AND s.user_id = " SESSION_USER " AND " SESSION_REACHED
+    " AND s.id > $3::bigint ORDER BY s.id LIMIT $4::int",
     4, 0};
 /*
  * $1 user (0: the caller), $2 session (0: every one of the user's). None
