@@ -52,14 +52,14 @@ static bool meta_contains(const char *hay, const char *needle)
 void cli_method_suggest(const char *method, char *buf, size_t cap)
 {
     buf[0] = '\0';
+    /* Every 'call' asks this; the full list is built only for a name that is not an RPC. */
+    if (liaison_method_exists(method)) {
+        snprintf(buf, cap, "%s", method);
+        return;
+    }
     json_t *all = meta_methods();
     if (!all)
         return;
-    if (meta_find(all, method)) {
-        snprintf(buf, cap, "%s", method);
-        json_decref(all);
-        return;
-    }
     /* The nearest misspellings; failing those, names that contain what was typed. */
     size_t limit = strlen(method) / 3 > 2 ? strlen(method) / 3 : 2, best = limit + 1;
     size_t i;

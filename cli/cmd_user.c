@@ -493,12 +493,16 @@ static int session_end(struct cli *cli, int argc, char **argv)
                   json_pack("{s:I,s:I,s:b}", "id", sid, "userId", uid, "all", all), &resp);
     if (rc == EXIT_OK && cli->set.json)
         output_json(resp);
-    else if (rc == EXIT_OK && id)
-        printf("ended session %lld\n", (long long)sid);
     else if (rc == EXIT_OK) {
-        json_int_t n = cli_json_id(json_object_get(resp, "revoked"));
-        printf("ended %lld log-in session%s%s\n", (long long)n, n == 1 ? "" : "s",
-               user ? "" : ", this one included: log in again to go on");
+        /* Only the server knows whether the caller's own session was among them. */
+        const char *again = json_is_true(json_object_get(resp, "current"))
+                                ? ", this one included: log in again to go on"
+                                : "";
+        json_int_t n = id ? 1 : cli_json_id(json_object_get(resp, "revoked"));
+        if (id)
+            printf("ended session %lld%s\n", (long long)sid, again);
+        else
+            printf("ended %lld log-in session%s%s\n", (long long)n, n == 1 ? "" : "s", again);
     }
     json_decref(resp);
     return rc;

@@ -2,7 +2,8 @@
  * rpc_session.c - ListSessions and RevokeSessions. A user reaches their own
  * log-in sessions; a tenant admin any user's of the tenant. The handlers
  * refuse another user's for anyone else with PERMISSION_DENIED, and the
- * statements hold to the same rule.
+ * statements hold to the same rule. An API token lists its maker's, and
+ * ends sessions only with the tenant admin role.
  */
 #include "rpc_session.h"
 
@@ -30,19 +31,20 @@ static struct db_stmt q_session_list = {
     " AND s.id > $3::bigint ORDER BY s.id LIMIT $4::int",
     4, 0};
 /*
- * $1 user (0: the caller), $2 session (0: every one of the user's). None
- * ended is NOT_FOUND for one session, 0 for a user's. Audited on the user
- * whose session ended, as a log-in and a log-out are.
+ * $1 user (0: the caller), $2 session (0: every one of the user's), $3 the
+ * caller's session (0 for an API token). None ended is NOT_FOUND for one
+ * session, 0 for a user's. Audited on the user whose session ended, as a
+ * log-in and a log-out are.
  */
 static struct db_stmt q_session_revoke = {
     "WITH m AS (UPDATE sessions s SET revoked_at = now()"
     "  WHERE " SESSION_LIVE " AND " SESSION_REACHED
     "  AND CASE WHEN $2::bigint <> 0 THEN s.id = $2::bigint ELSE s.user_id = " SESSION_USER " END"
-    "  RETURNING s.user_id)"
-    " SELECT count(*) AS revoked FROM m"
+    "  RETURNING s.user_id, s.id = $3::bigint AS current)"
+    " SELECT count(*) AS revoked, coalesce(bool_or(m.current), false) AS current FROM m"
     " WHERE liaison_audit('session.revoke', 'user', m.user_id::text)"
     " HAVING count(*) > 0 OR $2::bigint = 0",
-    2, 0};
+    3, 0};
 
 static struct exec_decl d_session_list = {
     .method = "ListSessions",
@@ -52,10 +54,11 @@ static struct exec_decl d_session_list = {
     .out = "sessions",
     .cursor = "ses",
     .filters = {"user_id"}};
-static struct exec_decl d_session_revoke = {.method = "RevokeSessions",
-                                            .check = {&q_session_user_exists, {"user_id"}},
-                                            .query = {&q_session_revoke, {"user_id", "id"}},
-                                            .not_found = "no such live log-in session"};
+static struct exec_decl d_session_revoke = {
+    .method = "RevokeSessions",
+    .check = {&q_session_user_exists, {"user_id"}},
+    .query = {&q_session_revoke, {"user_id", "id", "@session"}},
+    .not_found = "no such live log-in session"};
 
 int rpc_session_register(void)
 {
@@ -102,6 +105,15 @@ void rpc_revoke_sessions(struct request *r)
     }
     if (in->id && in->user_id) {
         request_fail_field(r, "userId", "goes with all: a session's id names its user");
+        return;
+    }
+    /*
+     * A token's own user is whoever made it: a leaked read-only token must
+     * not sign its maker out. A tenant admin's token may (off-boarding).
+     */
+    if (r->who.api_token && r->who.role != LIAISON__V1__ROLE__ROLE_TENANT_ADMIN) {
+        request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED,
+                     "an API token ends log-in sessions only with the tenant admin role");
         return;
     }
     if ((in->id && !request_check_id(r, "id", in->id)) || !session_user_ok(r, in->user_id))

@@ -337,6 +337,12 @@ LIAISON_EXPORT int liaison_socket(const liaison_conn *conn);
 LIAISON_EXPORT int liaison_methods_json(char **methods_json);
 
 /*
+ * 1 when method names an RPC this library can call, else 0 (also for
+ * NULL): the check liaison_methods_json() answers, without building it.
+ */
+LIAISON_EXPORT int liaison_method_exists(const char *method);
+
+/*
  * Idempotency keys (proto/README.md, "Idempotency keys"). A create RPC
  * (liaison_method_is_create) sent with a key is carried out at most once
  * for that key within 24 hours: sent again with the same request it is

@@ -1285,6 +1285,11 @@ int liaison_method_is_create(const char *method)
     return method && client_listed(client_create_methods, method);
 }
 
+int liaison_method_exists(const char *method)
+{
+    return method && strlen(method) <= WIRE_MAX_METHOD && wire_method(method) != NULL;
+}
+
 /* ---------- content larger than a request: chunked uploads ---------- */
 
 /* Room a request leaves beside its content: the server keeps 8 KiB for the other fields. */

@@ -328,6 +328,10 @@ static void test_null_arguments(void)
     CHECK_EQ_INT(liaison_call_with_content(c, "CreateDocument", "[]", NULL, 0, NULL),
                  LIAISON_INVALID_ARGUMENT);
     CHECK_EQ_INT(liaison_methods_json(NULL), LIAISON_INVALID_ARGUMENT);
+    CHECK_EQ_INT(liaison_method_exists(NULL), 0);
+    CHECK_EQ_INT(liaison_method_exists("GetDistributor"), 1);
+    CHECK_EQ_INT(liaison_method_exists("getdistributor"), 0);
+    CHECK_EQ_INT(liaison_method_exists(""), 0);
     liaison_free(c);
 
     /* A NULL handle: refused, and the accessors answer as for no connection. */

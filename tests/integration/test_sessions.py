@@ -160,4 +160,25 @@ check(len(actors) == 4 and [a[1] for a in actors] == [str(mai_id)] * 2 + [str(ad
 code, mine = sessions(a3)
 check(code == "OK" and len(mine) == 1 and mine[0].get("current"),
       "a new log-in is a new session (%s %s)" % (code, mine))
+
+# ---------------- API tokens; ending the one in use ----------------
+rc, out, err = run("session", "end", "--all", token=api)
+check(rc == 3 and "only with the tenant admin role" in err and alive(a3),
+      "a read-only API token may not end its maker's sessions (%d %r)" % (rc, err))
+hr = must("CreateApiToken", {"name": "hr sync", "role": "ROLE_TENANT_ADMIN"}, a3)["token"]
+m3 = session(SLUG, MAI)
+rc, out, err = run("session", "end", "--all", "--user", MAI, token=hr)
+check(rc == 0 and out.strip() == "ended 1 log-in session" and not alive(m3) and alive(hr),
+      "an admin's API token ends a leaver's sessions, and says no log-in again (%d %r %r)"
+      % (rc, out, err))
+code, out = call("RevokeSessions", {"all": True, "userId": admin_id}, hr)
+check(code == "OK" and int(out.get("revoked", 0)) == 1 and not out.get("current")
+      and not alive(a3) and alive(hr),
+      "ending its maker's sessions leaves the token itself (%s %s)" % (code, out))
+a4 = session(SLUG, ADMIN)
+a4_id = [s["id"] for s in sessions(a4)[1] if s.get("current")][0]
+rc, out, err = run("session", "end", str(a4_id), token=a4)
+check(rc == 0 and out.strip() == "ended session %s, this one included: log in again to go on"
+      % a4_id and not alive(a4),
+      "ending the session in use by its id says to log in again (%d %r %r)" % (rc, out, err))
 t.finish("sessions")
