@@ -498,7 +498,7 @@ static int session_end(struct cli *cli, int argc, char **argv)
         const char *again = json_is_true(json_object_get(resp, "current"))
                                 ? ", this one included: log in again to go on"
                                 : "";
-        json_int_t n = id ? 1 : cli_json_id(json_object_get(resp, "revoked"));
+        json_int_t n = cli_json_id(json_object_get(resp, "revoked"));
         if (id)
             printf("ended session %lld%s\n", (long long)sid, again);
         else

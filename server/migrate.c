@@ -6,6 +6,7 @@
 #include "migrate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libpq-fe.h>
@@ -96,6 +97,47 @@ static int migrate_record_checksum(PGconn *pg, const struct migration *m, char *
 }
 
 /*
+ * Says which applied migrations this build does not have. Not an error:
+ * during a rolling upgrade the release before keeps serving, and may
+ * restart, on the schema the next one migrated (docs/scaling.md, 7). But
+ * an operator who removed a file, or started an older binary by mistake,
+ * is told. Returns 0, or -1 with err when the query failed.
+ */
+static int migrate_warn_unknown(PGconn *pg, char *err, size_t errlen)
+{
+    /* "{1,2,...}": at most 12 bytes a version and its comma. */
+    size_t cap = 3 + (size_t)migrations_count * 12, len = 0;
+    char *known = malloc(cap);
+    if (!known) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    known[len++] = '{';
+    for (int i = 0; i < migrations_count; i++)
+        len +=
+            (size_t)snprintf(known + len, cap - len, "%s%d", i ? "," : "", migrations[i].version);
+    snprintf(known + len, cap - len, "}");
+    const char *params[1] = {known};
+    PGresult *res = PQexecParams(pg,
+                                 "SELECT version, name FROM schema_migrations"
+                                 " WHERE version <> ALL ($1::int[]) ORDER BY version",
+                                 1, NULL, params, NULL, NULL, 0);
+    free(known);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+        PQclear(res);
+        return -1;
+    }
+    for (int i = 0; i < PQntuples(res); i++)
+        log_event(LOG_WARN, "applied migration unknown to this build",
+                  "version=%s name=%.100s why=\"applied by a newer release, or its file was "
+                  "removed\"",
+                  PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+    PQclear(res);
+    return 0;
+}
+
+/*
  * Compares every applied migration of this build with its recorded
  * checksum; with record, fills in the ones applied before checksums were
  * kept (trusting this build's text for them, the only text there is).
@@ -128,7 +170,7 @@ static int migrate_check_applied(PGconn *pg, int record, char *err, size_t errle
             return -1;
         }
     }
-    return 0;
+    return migrate_warn_unknown(pg, err, errlen);
 }
 
 static int migrate_one(PGconn *pg, const struct migration *m, char *err, size_t errlen)

@@ -4,7 +4,10 @@
  * advisory lock so that two servers starting together apply each once.
  * Each applied migration's SHA-256 is recorded in schema_migrations; one
  * whose text changed after it was applied stops migrate and serve, since
- * the schema no longer is what the migrations in this build describe.
+ * the schema no longer is what the migrations in this build describe. An
+ * applied migration this build lacks (a newer release's, or a removed
+ * file's) is logged as a warning, since the release before serves on the
+ * next one's schema during a rolling upgrade.
  */
 #ifndef LIAISON_MIGRATE_H
 #define LIAISON_MIGRATE_H

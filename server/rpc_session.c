@@ -32,8 +32,8 @@ static struct db_stmt q_session_list = {
     4, 0};
 /*
  * $1 user (0: the caller), $2 session (0: every one of the user's), $3 the
- * caller's session (0 for an API token). None ended is NOT_FOUND for one
- * session, 0 for a user's. Audited on the user whose session ended, as a
+ * caller's session (an API token's row, which is no log-in session). None
+ * ended is NOT_FOUND for one session, 0 for a user's. Audited on the user whose session ended, as a
  * log-in and a log-out are.
  */
 static struct db_stmt q_session_revoke = {

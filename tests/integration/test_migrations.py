@@ -124,6 +124,21 @@ try:
           "restored, the pending migration is applied (%s)" % out.strip())
     check(recorded(db) == EXPECTED, "... and every checksum matches")
 
+    # A migration of a newer release (a rolling upgrade's older server restarting), or one whose
+    # file was removed: said, not refused.
+    db.psql(None, "INSERT INTO schema_migrations (version, name, checksum) VALUES "
+            "(9998, 'from_the_next_release', repeat('a', 64))")
+    rc, out, err = db.liaisond(LIAISOND, "migrate")
+    check(rc == 0 and "migrations applied: 0" in out
+          and 'msg="applied migration unknown to this build" version=9998 '
+              'name=from_the_next_release' in err,
+          "an applied migration this build lacks is named in a warning, and migrate goes on "
+          "(%d %r)" % (rc, err.strip()[-300:]))
+    code, log = serve(db, "newer-schema", False)
+    check(code is None and "version=9998" in log and 'msg="listening"' in log,
+          "... and liaisond serves on the newer schema, saying so")
+    db.psql(None, "DELETE FROM schema_migrations WHERE version = 9998")
+
     # A line retired before 0162 kept its products live (a review): 0174 retires them at the
     # line's instant, as reinstating the line takes them, and leaves one retired on its own.
     db.psql(None, "INSERT INTO tenants (slug, name) VALUES ('old-lines', 'Dòng cũ');"
