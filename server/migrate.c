@@ -96,81 +96,60 @@ static int migrate_record_checksum(PGconn *pg, const struct migration *m, char *
     return rc;
 }
 
-/*
- * Says which applied migrations this build does not have. Not an error:
- * during a rolling upgrade the release before keeps serving, and may
- * restart, on the schema the next one migrated (docs/scaling.md, 7). But
- * an operator who removed a file, or started an older binary by mistake,
- * is told. Returns 0, or -1 with err when the query failed.
- */
-static int migrate_warn_unknown(PGconn *pg, char *err, size_t errlen)
+/* This build's migration of version, or NULL when it has none. */
+static const struct migration *migrate_find(long version)
 {
-    /* "{1,2,...}": at most 12 bytes a version and its comma. */
-    size_t cap = 3 + (size_t)migrations_count * 12, len = 0;
-    char *known = malloc(cap);
-    if (!known) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    known[len++] = '{';
     for (int i = 0; i < migrations_count; i++)
-        len +=
-            (size_t)snprintf(known + len, cap - len, "%s%d", i ? "," : "", migrations[i].version);
-    snprintf(known + len, cap - len, "}");
-    const char *params[1] = {known};
-    PGresult *res = PQexecParams(pg,
-                                 "SELECT version, name FROM schema_migrations"
-                                 " WHERE version <> ALL ($1::int[]) ORDER BY version",
-                                 1, NULL, params, NULL, NULL, 0);
-    free(known);
+        if (migrations[i].version == version)
+            return &migrations[i];
+    return NULL;
+}
+
+/*
+ * Compares every applied migration with this build's recorded checksum,
+ * in one read of schema_migrations; with record, fills in the ones applied
+ * before checksums were kept (trusting this build's text for them, the
+ * only text there is). One this build does not have is said, not refused:
+ * during a rolling upgrade the release before keeps serving, and may
+ * restart, on the schema the next one migrated (docs/scaling.md, 7); an
+ * operator who removed a file, or started an older binary by mistake, is
+ * told. Returns 0, or -1 with err naming the first migration that differs.
+ */
+static int migrate_check_applied(PGconn *pg, int record, char *err, size_t errlen)
+{
+    PGresult *res = PQexec(pg, "SELECT version, name, coalesce(checksum, '') AS checksum"
+                               " FROM schema_migrations ORDER BY version");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         snprintf(err, errlen, "%s", PQresultErrorMessage(res));
         PQclear(res);
         return -1;
     }
-    for (int i = 0; i < PQntuples(res); i++)
-        log_event(LOG_WARN, "applied migration unknown to this build",
-                  "version=%s name=%.100s why=\"applied by a newer release, or its file was "
-                  "removed\"",
-                  PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
-    PQclear(res);
-    return 0;
-}
-
-/*
- * Compares every applied migration of this build with its recorded
- * checksum; with record, fills in the ones applied before checksums were
- * kept (trusting this build's text for them, the only text there is).
- * Returns 0, or -1 with err naming the first migration that differs.
- */
-static int migrate_check_applied(PGconn *pg, int record, char *err, size_t errlen)
-{
-    for (int i = 0; i < migrations_count; i++) {
-        const struct migration *m = &migrations[i];
-        char sum[128];
-        int applied = migrate_recorded(pg, m->version, sum, sizeof sum, err, errlen);
-        if (applied < 0)
-            return -1;
-        if (!applied)
-            continue;
-        if (!sum[0]) {
+    int rc = 0;
+    for (int row = 0; rc == 0 && row < PQntuples(res); row++) {
+        const char *version = PQgetvalue(res, row, 0), *sum = PQgetvalue(res, row, 2);
+        const struct migration *m = migrate_find(strtol(version, NULL, 10));
+        if (!m) {
+            log_event(LOG_WARN, "applied migration unknown to this build",
+                      "version=%s name=%.100s why=\"applied by a newer release, or its file "
+                      "was removed\"",
+                      version, PQgetvalue(res, row, 1));
+        } else if (!sum[0]) {
             if (!record)
                 continue;
-            if (migrate_record_checksum(pg, m, err, errlen) < 0)
-                return -1;
-            log_event(LOG_INFO, "migration checksum recorded", "version=%d name=%s sha256=%s",
-                      m->version, m->name, m->sha256);
-            continue;
-        }
-        if (strcmp(sum, m->sha256)) {
+            rc = migrate_record_checksum(pg, m, err, errlen);
+            if (rc == 0)
+                log_event(LOG_INFO, "migration checksum recorded", "version=%d name=%s sha256=%s",
+                          m->version, m->name, m->sha256);
+        } else if (strcmp(sum, m->sha256)) {
             snprintf(err, errlen,
                      "migration %04d_%s.sql was changed after it was applied (recorded sha256 "
                      "%.64s, this build's %s): restore its text and add a new migration instead",
                      m->version, m->name, sum, m->sha256);
-            return -1;
+            rc = -1;
         }
     }
-    return migrate_warn_unknown(pg, err, errlen);
+    PQclear(res);
+    return rc;
 }
 
 static int migrate_one(PGconn *pg, const struct migration *m, char *err, size_t errlen)
