@@ -19,6 +19,11 @@ def _with_database(url, name):
     return "postgresql:///%s?%s" % (name, query)
 
 
+def database_of(url):
+    """The database a postgresql:///DB?... URL names."""
+    return urllib.parse.unquote(urllib.parse.urlsplit(url).path.lstrip("/"))
+
+
 def role_of(url):
     """The user= of a postgresql:// URL (liaisond's role, or the migrator's)."""
     return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["user"][0]

@@ -862,7 +862,8 @@ def pg(tool, *args, user="postgres", stdin=None):
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
 
 
-rc, whole, err = pg("pg_dump", "-Fc", "-d", "liaison")
+rc, whole, err = pg("pg_dump", "-Fc", "-d",
+                    scratch_db.database_of(w.env("LIAISON_TEST_MIGRATE_URL")))
 check(rc == 0 and whole, "the database dumps (%s)" % err[-300:])
 owner = scratch_db.role_of(w.env("LIAISON_TEST_MIGRATE_URL"))
 # As the superuser, the owner's extensions made first.
