@@ -4,16 +4,44 @@ test's own, started and stopped with server.sh (which fails the stop on any
 sanitizer report or unclean exit)."""
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import liaison_wire as w  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER_SH = os.path.join(HERE, "server.sh")
 failures = []
+
+# With LIAISON_TEST_CALLS=library and LIAISON_LIBRARY (CTest sets both for
+# the tests that make many calls), Cli.call() goes through libliaison over
+# connections it keeps, one per caller, instead of one CLI process each: the
+# same library call (liaison_call_json) and JSON that the CLI's "call" makes,
+# without a process start, a TLS handshake and a sanitizer's exit scan for
+# every set-up call. A sanitized library needs the sanitizer's runtime loaded
+# first, so the test starts itself again with it preloaded
+# (LIAISON_TEST_ASAN_RUNTIME), without leak checks of CPython itself; the
+# CLI, psql and servers it starts run as in every other test.
+_LIBRARY = (os.environ.get("LIAISON_TEST_CALLS") == "library"
+            and os.environ.get("LIAISON_LIBRARY"))
+_RUNTIME = os.environ.get("LIAISON_TEST_ASAN_RUNTIME")
+_PRELOADED = os.environ.pop("LIAISON_TEST_PRELOADED", None)
+if _LIBRARY and _RUNTIME and _PRELOADED != _RUNTIME:
+    os.execve(sys.executable, sys.orig_argv,
+              dict(os.environ, LD_PRELOAD=_RUNTIME, LIAISON_TEST_PRELOADED=_RUNTIME,
+                   LIAISON_TEST_CHILD_ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", ""),
+                   ASAN_OPTIONS="detect_leaks=0:abort_on_error=0"))
+if _PRELOADED:
+    os.environ.pop("LD_PRELOAD", None)
+    os.environ["ASAN_OPTIONS"] = os.environ.pop("LIAISON_TEST_CHILD_ASAN_OPTIONS", "")
+if _LIBRARY:
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "client-lib", "python"))
+    import liaison  # noqa: E402
+    from liaison import _native  # noqa: E402
 
 
 def check(cond, what):
@@ -61,7 +89,77 @@ class Cli:
             return "EXIT_%d" % p.returncode, p.stderr
 
     def call(self, method, request, token):
+        if self._through_library(method, request, token):
+            return self._library_call(method, request, token)
         return self.cli("call", method, json.dumps(request), token=token)
+
+    # Kept connections: (thread, url, ca, token) -> [liaison.Client, last use]. A
+    # libliaison handle is used by the thread that made it; the server closes a
+    # connection idle for LIAISON_TEST_IDLE_MS, so one idle for most of that is
+    # replaced before a call rather than risk a change racing the close.
+    _kept = {}
+    _KEPT_MAX = 16
+
+    def _through_library(self, method, request, token):
+        """Whether the library can answer as the CLI would: a method the CLI
+        knows, a dict request, a token the CLI would send as it is, and
+        nothing but --token and LIAISON_URL/LIAISON_CA choosing the caller
+        (no saved session, profile or token in the environment)."""
+        if not _LIBRARY or not isinstance(request, dict):
+            return False
+        if method not in liaison._schema.methods():
+            return False  # the CLI's own "unknown method" is what is tested
+        if token is not None and not re.fullmatch(r"[\x21-\x7e]{1,1024}", token):
+            return False
+        if any(k in self.env for k in ("LIAISON_TOKEN", "LIAISON_PROFILE", "XDG_CONFIG_HOME",
+                                       "LIAISON_CERT", "LIAISON_KEY")):
+            return False
+        if token is None and os.path.exists(os.path.join(self.env["HOME"], ".config",
+                                                         "liaison")):
+            return False
+        try:
+            json.dumps(request, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return False  # a lone surrogate: the CLI's own refusal is what is tested
+        return True
+
+    # These change who the connection is (the server binds a Login's user to
+    # it), which a CLI process's ends with it: they get a connection of their own.
+    _IDENTITY_METHODS = ("Login", "Authenticate", "Logout")
+
+    def _library_call(self, method, request, token):
+        url, ca = self.env["LIAISON_URL"], self.env.get("LIAISON_CA")
+        if method in Cli._IDENTITY_METHODS:
+            kept = [liaison.Client(url, ca=ca, token=token, client_name="liaison-test"), 0]
+            return self._library_call_on(kept, method, request)
+        key = (threading.get_ident(), url, ca, token)
+        stale = (int(os.environ.get("LIAISON_TEST_IDLE_MS", "1500")) - 600) / 1000.0
+        kept = Cli._kept.get(key)
+        if kept is None or time.monotonic() - kept[1] > stale:
+            if key not in Cli._kept and len(Cli._kept) >= Cli._KEPT_MAX:
+                del Cli._kept[min(Cli._kept, key=lambda k: Cli._kept[k][1])]
+            kept = Cli._kept[key] = [liaison.Client(url, ca=ca, token=token,
+                                                    client_name="liaison-test"), 0]
+        return self._library_call_on(kept, method, request)
+
+    @staticmethod
+    def _library_call_on(kept, method, request):
+        client = kept[0]
+        lib, conn = client._lib, client._conn  # the raw call, as the CLI makes it
+        if lib.liaison_method_is_create(method.encode()) == 1:
+            lib.liaison_set_idempotency_key(conn, None)  # a fresh key, as the CLI sends
+        out = _native.ctypes.c_void_p()
+        code = lib.liaison_call_json(conn, method.encode(),
+                                     json.dumps(request, ensure_ascii=False).encode("utf-8"),
+                                     _native.ctypes.byref(out))
+        text = _native.take_string(lib, out)
+        kept[1] = time.monotonic()
+        if code == 0:
+            return "OK", json.loads(text) if text else {}
+        status = json.loads(text) if text else {
+            "code": lib.liaison_code_name(code).decode(),
+            "message": (lib.liaison_error(conn) or b"").decode("utf-8", "replace")}
+        return status.get("code", "UNKNOWN"), status
 
     def must(self, method, request, token):
         code, out = self.call(method, request, token)
