@@ -75,7 +75,7 @@ static char *make_data(void)
                                               "language", "ja", "translated_from", 2, "language",
                                               "th", "translated_from", 1));
     for (int i = 0; i < 12; i++) {
-        char period[16];
+        char period[24];
         snprintf(period, sizeof period, "2025-%02d", i + 1);
         json_array_append_new(
             att, json_pack("{s:s,s:i,s:i}", "period", period, "units", 80 + 7 * i, "target", 100));
