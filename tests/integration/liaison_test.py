@@ -98,6 +98,7 @@ class Cli:
     # connection idle for LIAISON_TEST_IDLE_MS, so one idle for most of that is
     # replaced before a call rather than risk a change racing the close.
     _kept = {}
+    _kept_lock = threading.Lock()  # tests call from threads of their own too
     _KEPT_MAX = 16
 
     def _through_library(self, method, request, token):
@@ -134,12 +135,13 @@ class Cli:
             return self._library_call_on(kept, method, request)
         key = (threading.get_ident(), url, ca, token)
         stale = (int(os.environ.get("LIAISON_TEST_IDLE_MS", "1500")) - 600) / 1000.0
-        kept = Cli._kept.get(key)
-        if kept is None or time.monotonic() - kept[1] > stale:
-            if key not in Cli._kept and len(Cli._kept) >= Cli._KEPT_MAX:
-                del Cli._kept[min(Cli._kept, key=lambda k: Cli._kept[k][1])]
-            kept = Cli._kept[key] = [liaison.Client(url, ca=ca, token=token,
-                                                    client_name="liaison-test"), 0]
+        with Cli._kept_lock:
+            kept = Cli._kept.get(key)
+            if kept is None or time.monotonic() - kept[1] > stale:
+                if key not in Cli._kept and len(Cli._kept) >= Cli._KEPT_MAX:
+                    del Cli._kept[min(Cli._kept, key=lambda k: Cli._kept[k][1])]
+                kept = Cli._kept[key] = [liaison.Client(url, ca=ca, token=token,
+                                                        client_name="liaison-test"), 0]
         return self._library_call_on(kept, method, request)
 
     @staticmethod
