@@ -148,7 +148,7 @@ class Cli:
     def _library_call_on(kept, method, request):
         client = kept[0]
         lib, conn = client._lib, client._conn  # the raw call, as the CLI makes it
-        if lib.liaison_method_is_create(method.encode()) == 1:
+        if liaison.is_create(method):
             lib.liaison_set_idempotency_key(conn, None)  # a fresh key, as the CLI sends
         out = _native.ctypes.c_void_p()
         code = lib.liaison_call_json(conn, method.encode(),

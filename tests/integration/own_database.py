@@ -15,11 +15,11 @@ Usage: own_database.py TAG LIAISOND [--no-server] [--setting "K = V"]...
        -- COMMAND [ARG...]"""
 import os
 import signal
-import socket
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import liaison_wire as w  # noqa: E402
 import scratch_db  # noqa: E402
 
 SERVER_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server.sh")
@@ -48,12 +48,6 @@ def parse(argv):
         else:
             usage("unknown option %r" % opt)
     return tag, liaisond, serve, settings, command
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def own_psql(psql, name):
@@ -85,7 +79,7 @@ def main():
                    LIAISON_TEST_PSQL=own_psql(os.environ["LIAISON_TEST_PSQL"], db.name),
                    LIAISON_TEST_OPERATOR_TOKEN=token.strip())
         if serve:
-            port = free_port()
+            port = w.free_port()
             env.update(LIAISON_TEST_PORT=str(port),
                        LIAISON_TEST_URL="liaison://127.0.0.1:%d" % port)
             server = "own-%s" % tag
