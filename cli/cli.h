@@ -294,20 +294,27 @@ void cli_print_object(const struct cli *cli, const struct output_column *cols, i
 
 /*
  * A streamed download's destination (outfile.c): path, or standard output
- * when path is NULL. A file is written beside path and renamed over it by
- * cli_outfile_close only when everything went well.
+ * when path is NULL. A file is written beside path (beside the file, when
+ * path is a symbolic link) and renamed over it by cli_outfile_close only
+ * when everything went well. A device or a pipe (/dev/null, a terminal, a
+ * FIFO) is written into in place: a rename would replace it.
  */
 struct cli_outfile {
     FILE *out;
     const char *path;
-    char *partial;
+    char *partial; /* the file being written, NULL when writing in place */
+    char *target;  /* what partial replaces */
 };
 
-/* Opens o for path (NULL: standard output). 0, or -1 after printing why. */
 /* The file an --output names, or NULL for standard output (no option, or "-"). */
 const char *cli_outfile_path(const char *output);
 
-int cli_outfile_open(struct cli_outfile *o, const char *path);
+/*
+ * Opens o for path (NULL: standard output). A new file is its owner's only
+ * (0600); a file replaced keeps its permissions, unless owner_only (an
+ * export that may carry credentials). 0, or -1 after printing why.
+ */
+int cli_outfile_open(struct cli_outfile *o, const char *path, bool owner_only);
 
 /*
  * Finishes o: with rc EXIT_OK the file is closed and renamed into place

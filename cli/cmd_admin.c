@@ -243,33 +243,11 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    FILE *out = stdout;
-    char *partial = NULL;
-    if (output) {
-        /*
-         * Written beside the target and renamed over it only when complete,
-         * so a failed export leaves an earlier file as it was. mkstemp makes
-         * it 0600: a tenant's data, and with --include-secrets its
-         * credentials, are not for other users.
-         */
-        const char *base = strrchr(output, '/');
-        int dirlen = base ? (int)(base - output + 1) : 0;
-        if (asprintf(&partial, "%.*s.%s.XXXXXX", dirlen, output, base ? base + 1 : output) < 0) {
-            fprintf(stderr, "liaison: out of memory\n");
-            return EXIT_ERROR;
-        }
-        int fd = mkstemp(partial);
-        out = fd < 0 ? NULL : fdopen(fd, "w");
-        if (!out) {
-            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-                unlink(partial);
-            }
-            free(partial);
-            return EXIT_ERROR;
-        }
-    }
+    output = cli_outfile_path(output);
+    struct cli_outfile of;
+    if (cli_outfile_open(&of, output, true) < 0)
+        return EXIT_ERROR;
+    FILE *out = of.out;
     struct export_sink sink = {out, 0, 0, EVP_MD_CTX_new()};
     rc = sink.sha && EVP_DigestInit_ex(sink.sha, EVP_sha256(), NULL) == 1 ? cli_connect(cli)
                                                                           : EXIT_ERROR;
@@ -302,23 +280,7 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
         free(req);
     }
     EVP_MD_CTX_free(sink.sha);
-    if (output) {
-        if ((fflush(out) != 0 || fsync(fileno(out)) != 0) && rc == EXIT_OK) {
-            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
-            rc = EXIT_ERROR;
-        }
-        if (fclose(out) != 0 && rc == EXIT_OK) {
-            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
-            rc = EXIT_ERROR;
-        }
-        if (rc == EXIT_OK && rename(partial, output) != 0) {
-            fprintf(stderr, "liaison: %s: %s\n", output, strerror(errno));
-            rc = EXIT_ERROR;
-        }
-        if (rc != EXIT_OK)
-            unlink(partial);
-        free(partial);
-    }
+    rc = cli_outfile_close(&of, rc);
     if (rc == EXIT_OK && output)
         fprintf(stderr, "exported %ld rows to %s\n", sink.rows, output);
     return rc;

@@ -553,7 +553,7 @@ static int doc_get(struct cli *cli, int argc, char **argv)
         return EXIT_ERROR;
     }
     struct cli_outfile of;
-    if (cli_outfile_open(&of, output) < 0) {
+    if (cli_outfile_open(&of, output, false) < 0) {
         free(req);
         return EXIT_ERROR;
     }

@@ -72,7 +72,7 @@ static int handbook_receive(struct cli *cli, const char *method, json_t *jreq, c
         return EXIT_ERROR;
     }
     struct cli_outfile of;
-    if (cli_outfile_open(&of, output) < 0) {
+    if (cli_outfile_open(&of, output, false) < 0) {
         free(req);
         return EXIT_ERROR;
     }

@@ -125,7 +125,7 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
         return EXIT_ERROR;
     }
     struct cli_outfile of;
-    if (cli_outfile_open(&of, output) < 0) {
+    if (cli_outfile_open(&of, output, false) < 0) {
         json_decref(jreq);
         return EXIT_ERROR;
     }

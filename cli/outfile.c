@@ -4,9 +4,11 @@
  * keeps the old file, or standard output.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -16,21 +18,75 @@ const char *cli_outfile_path(const char *output)
     return output && strcmp(output, "-") ? output : NULL;
 }
 
-int cli_outfile_open(struct cli_outfile *o, const char *path)
+/*
+ * What to rename the finished file over: the file a symbolic link names, so
+ * that the link stays a link, or path itself; *mode is the permissions of
+ * the file it replaces, 0 when there is none. NULL, with errno, when path
+ * names something that is not a file to replace (a device, a pipe, a
+ * socket: written into in place; errno 0) or a directory (errno EISDIR).
+ */
+static char *replace_target(const char *path, mode_t *mode)
+{
+    struct stat st;
+    *mode = 0;
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? strdup(path) : NULL;
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        errno = 0;
+        return NULL;
+    }
+    *mode = st.st_mode & 07777;
+    return realpath(path, NULL);
+}
+
+int cli_outfile_open(struct cli_outfile *o, const char *path, bool owner_only)
 {
     o->path = path;
     o->partial = NULL;
+    o->target = NULL;
     o->out = stdout;
     if (!path)
         return 0;
-    const char *base = strrchr(path, '/');
-    int dirlen = base ? (int)(base - path + 1) : 0;
-    if (asprintf(&o->partial, "%.*s.%s.XXXXXX", dirlen, path, base ? base + 1 : path) < 0) {
+    mode_t mode;
+    char *target = replace_target(path, &mode);
+    if (!target && errno == 0) {
+        /*
+         * /dev/null, a terminal or a named pipe: renamed over, as root, a
+         * partial file would take the device's place for every program.
+         */
+        o->out = fopen(path, "wb");
+        if (!o->out) {
+            fprintf(stderr, "liaison: %s: %s\n", path, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (!target) {
+        fprintf(stderr, "liaison: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    const char *base = strrchr(target, '/');
+    int dirlen = base ? (int)(base - target + 1) : 0;
+    if (asprintf(&o->partial, "%.*s.%s.XXXXXX", dirlen, target, base ? base + 1 : target) < 0) {
         o->partial = NULL;
+        free(target);
         fprintf(stderr, "liaison: out of memory\n");
         return -1;
     }
+    o->target = target;
+    /* mkstemp makes it 0600; a file replaced keeps the permissions its owner gave it. */
     int fd = mkstemp(o->partial);
+    if (fd >= 0 && mode && !owner_only && fchmod(fd, mode) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(o->partial);
+        errno = e;
+        fd = -1;
+    }
     o->out = fd < 0 ? NULL : fdopen(fd, "wb");
     if (!o->out) {
         fprintf(stderr, "liaison: %s: %s\n", path, strerror(errno));
@@ -40,6 +96,8 @@ int cli_outfile_open(struct cli_outfile *o, const char *path)
         }
         free(o->partial);
         o->partial = NULL;
+        free(o->target);
+        o->target = NULL;
         return -1;
     }
     return 0;
@@ -54,18 +112,26 @@ int cli_outfile_close(struct cli_outfile *o, int rc)
         }
         return rc;
     }
+    /* On disk before it replaces the old file: a crash leaves one or the other whole. */
+    if (o->partial && rc == EXIT_OK && (fflush(o->out) != 0 || fsync(fileno(o->out)) != 0)) {
+        fprintf(stderr, "liaison: %s: %s\n", o->path, strerror(errno));
+        rc = EXIT_ERROR;
+    }
     if (fclose(o->out) != 0 && rc == EXIT_OK) {
         fprintf(stderr, "liaison: %s: %s\n", o->path, strerror(errno));
         rc = EXIT_ERROR;
     }
-    if (rc == EXIT_OK && rename(o->partial, o->path) != 0) {
+    o->out = NULL;
+    if (!o->partial)
+        return rc;
+    if (rc == EXIT_OK && rename(o->partial, o->target) != 0) {
         fprintf(stderr, "liaison: %s: %s\n", o->path, strerror(errno));
         rc = EXIT_ERROR;
     }
     if (rc != EXIT_OK)
         unlink(o->partial);
     free(o->partial);
-    o->partial = NULL;
-    o->out = NULL;
+    free(o->target);
+    o->partial = o->target = NULL;
     return rc;
 }

@@ -153,6 +153,30 @@ contains "export written" "$home/keep.jsonl" '{"table":'
 leftover=$(find "$home" -maxdepth 1 -name '.keep.jsonl.*' -o -maxdepth 1 -name '.none.jsonl.*')
 [ -z "$leftover" ] && echo "ok - no partial export left" ||
   { echo "not ok - partial export left: $leftover"; fail=1; }
+# Not a file to replace: a pipe (as /dev/null, a device) is written into, and
+# stays; renamed over as root, /dev/null would become a file for every program.
+mkfifo "$home/pipe"
+cat "$home/pipe" >"$home/piped.jsonl" &
+reader=$!
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "export into a named pipe" 0 "$cli" admin tenant export "$slug" --output "$home/pipe"
+wait $reader
+[ -p "$home/pipe" ] && echo "ok - the named pipe is still a pipe" ||
+  { echo "not ok - the named pipe was replaced"; fail=1; }
+contains "the export went through the pipe" "$home/piped.jsonl" '{"table":"#end"'
+# A symbolic link stays a link to the file it names; an export is its owner's only, whatever
+# the file it replaces allowed.
+echo old >"$home/real.jsonl"
+chmod 640 "$home/real.jsonl"
+ln -s real.jsonl "$home/link.jsonl"
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "export through a symbolic link" 0 "$cli" admin tenant export "$slug" --output "$home/link.jsonl"
+[ -L "$home/link.jsonl" ] && [ "$(readlink "$home/link.jsonl")" = real.jsonl ] &&
+  echo "ok - the symbolic link is still a link" || { echo "not ok - the symbolic link was replaced"; fail=1; }
+contains "the file the link names has the export" "$home/real.jsonl" '{"table":"#end"'
+[ "$(stat -c %a "$home/real.jsonl")" = 600 ] && echo "ok - the export replaced is 0600" ||
+  { echo "not ok - the export replaced has mode $(stat -c %a "$home/real.jsonl")"; fail=1; }
+mkdir -p "$home/a-dir"
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "export to a directory" 1 "$cli" admin tenant export "$slug" --output "$home/a-dir"
+contains "a directory is refused before the download" "$err" "a-dir: Is a directory"
 check "admin tenant --help" 0 "$cli" admin tenant --help
 contains "admin help lists export" "$out" "export"
 check "wrong password: authentication exit code" 3 sh -c "echo 'not the password at all' | \"$cli\" login --tenant $slug --email a@cli.example --password-stdin"
@@ -647,6 +671,13 @@ one_line "the refusal said once" "$err"
 contains "the refusal says to give the id" "$err" "liaison: not allowed: only tenant admins, managers and auditors find users"
 lacks "no call the user never made named" "$err" "ListUsers"
 check "a distributor user's own calendar by e-mail" 0 "$cli" --profile du cadence ics --user DU@cli.example
+# A calendar written over an earlier one keeps the permissions its owner gave that one.
+echo old >"$home/cal.ics"
+chmod 644 "$home/cal.ics"
+check "a calendar to a file" 0 "$cli" --profile du cadence ics --user DU@cli.example -o "$home/cal.ics"
+contains "the calendar written" "$home/cal.ics" "BEGIN:VCALENDAR"
+[ "$(stat -c %a "$home/cal.ics")" = 644 ] && echo "ok - the file replaced keeps its mode" ||
+  { echo "not ok - the file replaced has mode $(stat -c %a "$home/cal.ics")"; fail=1; }
 # Sharing is not told to a distributor user: '-', not a false 'no'.
 printf 'Bảng giá\n' >"$home/gia.txt"
 check "a document from a file that is not there: a usage error" 2 "$cli" doc add --kind price_sheet --title "Bảng giá" --language vi --share-all --file "$home/khong-co.txt"

@@ -817,6 +817,23 @@ code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id
 check(code == "INVALID_ARGUMENT" and violation(out, "leadId")
       == ["lead %s's registration was rejected: it is not this distributor's deal"
           % sg_lead["id"]], "an order on a rejected registration is refused (%s %s)" % (code, out))
+# A flagged lead with an order on it is not given to another distributor: the order would
+# name a lead its distributor can no longer open (a try-out, migration 0209).
+kobe = register(saigon_user, "Kobe Vans")
+check(kobe.get("registration") == "flagged", "a lead outside the territory is flagged (%s)" % kobe)
+kobe_order = must("PlaceOrder", {"lines": [line("BRK-1001", 200, 1000)], "currency": "VND",
+                                 "leadId": kobe["id"]}, saigon_user)["order"]["id"]
+code, out = call("DecideLeadRegistration", {"id": kobe["id"], "decision": "reassign",
+                                            "distributorId": vientiane}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message") ==
+      "lead %s has orders placed on it (%s): a lead stays with the distributor whose orders name"
+      " it; approve or reject the registration instead" % (kobe["id"], kobe_order),
+      "a lead with an order is not reassigned to another distributor (%s %s)" % (code, out))
+moved = must("GetLead", {"id": kobe["id"]}, saigon_user)["lead"]
+check(str(moved.get("distributorId")) == str(saigon) and moved.get("registration") == "flagged",
+      "the refused reassignment changed nothing (%s)" % moved)
+code, out = call("DecideLeadRegistration", {"id": kobe["id"], "decision": "approve"}, admin)
+check(code == "OK", "approving it is still open (%s %s)" % (code, out))
 
 # ---------------- an order for a carve-out account is flagged as the exporter's ----------------
 amend = must("CreateCharterDraft", {"distributorId": saigon}, admin)["charter"]["id"]
