@@ -209,6 +209,21 @@ try:
     code, out = call("GetEscalationProtocol", {"severity": "normal"}, admin)
     check(code == "OK" and [s["contactRole"] for s in out["protocols"][0]["steps"]] == roles,
           "and the default ladder is left as it was")
+    # Nor is another distributor's contact a role in a distributor's own ladder: no contact of
+    # Tokyo's holds it, and the rung reached nobody (a try-out, migration 0210).
+    code, out = call("GetEscalationProtocol", {"distributorId": tk, "severity": "normal"}, admin)
+    before = out.get("protocols")
+    code, out = cli("escalation", "protocol", str(tk), "set", "--severity", "normal",
+                    "--step", "Nguyễn Văn An:email:24", token=admin)
+    check(code == "INVALID_ARGUMENT" and
+          out["violations"][0].get("field") == "steps[0].contactRole" and
+          out["violations"][0].get("description") == "'Nguyễn Văn An' is a contact of Công ty "
+          "Phụ tùng Sài Gòn, not of this distributor: its ladder names its own contacts, or roles"
+          " they hold (purchasing manager, sales director, ...)",
+          "another distributor's contact in a distributor's ladder is refused, naming whose: %s"
+          % out)
+    code, out = call("GetEscalationProtocol", {"distributorId": tk, "severity": "normal"}, admin)
+    check(code == "OK" and out.get("protocols") == before, "and its ladder is left as it was")
 
     # Saigon's charter, version 1, in force.
     line = must("CreateProductLine", {"code": "BRK", "name": "Phanh xe"},
