@@ -1273,6 +1273,22 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         except (liaison.Unavailable, liaison.DeadlineExceeded, liaison.ResourceExhausted):
             return []
 
+    def line_minimums() -> Dict[str, int]:
+        """The active charter's minimum order per product line (its inventory
+        commitments), by line id: what an order's lines of that product line
+        reach together. Empty without an active charter, or when it cannot be
+        read: the form is still shown, the server still checks."""
+        try:
+            charter = api().call("GetCharter", {"distributorId": signed_in()["distributorId"]})
+        except (liaison.NotFound, liaison.Unavailable, liaison.DeadlineExceeded,
+                liaison.ResourceExhausted):
+            return {}
+        charter = charter.get("charter", {})
+        if charter.get("status") != "active":
+            return {}
+        return {str(cm.get("productLineId")): int(cm.get("moq") or 0)
+                for cm in charter.get("commitments", [])}
+
     def my_today() -> dt.date:
         """Today in the distributor's time zone, not the portal server's: a
         month or year offered by default is the reader's."""
@@ -2103,9 +2119,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                     others.append((_field_name(field), why))
             return _page("order_new.html", 400, form=form, errors=errors, by_row=by_row,
                          others=others, key=secrets.token_urlsafe(16) if g.get("key_spent")
-                         else request.form.get("key", ""), products=orderable_products())
+                         else request.form.get("key", ""), products=orderable_products(),
+                         line_min=line_minimums())
         return _page("order_new.html", form=form, errors=errors, by_row={}, others=[],
-                     key=secrets.token_urlsafe(16), products=orderable_products())
+                     key=secrets.token_urlsafe(16), products=orderable_products(),
+                     line_min=line_minimums())
 
     def order_page(oid: int, status: int = 200, o: Optional[Mapping[str, Any]] = None,
                    **ctx: Any) -> Response:
