@@ -173,6 +173,44 @@ static icalcomponent *ics_event(const struct ics_calendar *cal, const struct ics
     return ev;
 }
 
+/*
+ * "X-WR-CALNAME:" and name as a TEXT value, folded at 75 octets (malloc'd;
+ * NULL when memory ran out). libical writes an x-property's value as given
+ * but for its backslashes, and a ';' or ',' left bare ends a TEXT value's
+ * part for a strict reader; the value is escaped as NAME's is, then folded
+ * here between UTF-8 characters, as libical folds its own lines.
+ */
+static char *ics_x_calname(const char *name)
+{
+    icalvalue *v = icalvalue_new_text(name);
+    char *text = v ? icalvalue_as_ical_string_r(v) : NULL;
+    if (v)
+        icalvalue_free(v);
+    if (!text)
+        return NULL;
+    static const char key[] = "X-WR-CALNAME:";
+    size_t n = strlen(text);
+    /* Each fold adds 3 octets ("\r\n ") and continues with at least 1 of 74. */
+    char *out = malloc(sizeof key + n + 3 * (n / 70 + 1) + 2);
+    if (out) {
+        size_t o = strlen(strcpy(out, key)), col = o;
+        for (size_t k = 0; k < n; k++) {
+            unsigned char c = (unsigned char)text[k];
+            size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+            if (len && col + len > 75) {
+                memcpy(out + o, "\r\n ", 3);
+                o += 3;
+                col = 1;
+            }
+            out[o++] = (char)c;
+            col++;
+        }
+        memcpy(out + o, "\r\n", 3);
+    }
+    icalmemory_free_buffer(text);
+    return out;
+}
+
 char *ics_begin(const struct ics_calendar *cal, struct arena *a)
 {
     enum { N_PROPS = 5 };
@@ -183,13 +221,14 @@ char *ics_begin(const struct ics_calendar *cal, struct arena *a)
         icalproperty_new_method(ICAL_METHOD_PUBLISH),
         NULL,
     };
+    /* RFC 7986's NAME, and the X-WR-CALNAME that readers before it show. */
     char *name = ics_clean(cal->name, false, false);
-    if (name && (props[4] = icalproperty_new_x(name)))
-        icalproperty_set_x_name(props[4], "X-WR-CALNAME");
+    props[4] = name ? icalproperty_new_name(name) : NULL;
+    char *calname = name ? ics_x_calname(name) : NULL;
     free(name);
     char *lines[N_PROPS] = {0};
-    size_t len = strlen("BEGIN:VCALENDAR\r\n");
-    bool ok = true;
+    size_t len = strlen("BEGIN:VCALENDAR\r\n") + (calname ? strlen(calname) : 0);
+    bool ok = calname != NULL;
     for (int i = 0; i < N_PROPS; i++) {
         lines[i] = props[i] ? icalproperty_as_ical_string_r(props[i]) : NULL;
         ok = ok && lines[i];
@@ -202,9 +241,11 @@ char *ics_begin(const struct ics_calendar *cal, struct arena *a)
         strcpy(out, "BEGIN:VCALENDAR\r\n");
         for (int i = 0; i < N_PROPS; i++)
             strcat(out, lines[i]);
+        strcat(out, calname);
     }
     for (int i = 0; i < N_PROPS; i++)
         icalmemory_free_buffer(lines[i]);
+    free(calname);
     return out;
 }
 

@@ -2,10 +2,11 @@
  * ics_check.c - reads an .ics file the way a calendar application does
  * (libical's parser) and prints what it found as one JSON object, for the
  * integration tests to compare with the database: the calendar's METHOD,
- * VERSION, PRODID and name, how many parse errors libical reported, how
- * many lines are longer than 75 octets or not UTF-8 on their own, and per
- * VEVENT its UID, start and end (Unix seconds, UTC), STATUS, SEQUENCE,
- * SUMMARY, DESCRIPTION, DTSTAMP, ORGANIZER and ATTENDEEs.
+ * VERSION, PRODID and names (X-WR-CALNAME, and RFC 7986's NAME), how many
+ * parse errors libical reported, how many lines are longer than 75 octets
+ * or not UTF-8 on their own, and per VEVENT its UID, start and end (Unix
+ * seconds, UTC), STATUS, SEQUENCE, SUMMARY, DESCRIPTION, DTSTAMP,
+ * ORGANIZER and ATTENDEEs.
  * Usage: ics_check FILE. Exit 1 when the file cannot be read or parsed.
  */
 #include <stdbool.h>
@@ -125,14 +126,16 @@ int main(int argc, char **argv)
          ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT))
         json_array_append_new(events, event(ev));
     icalproperty *name = icalcomponent_get_first_property(cal, ICAL_X_PROPERTY);
+    icalproperty *name7986 = icalcomponent_get_first_property(cal, ICAL_NAME_PROPERTY);
     icalproperty *prodid = icalcomponent_get_first_property(cal, ICAL_PRODID_PROPERTY);
     icalproperty *version = icalcomponent_get_first_property(cal, ICAL_VERSION_PROPERTY);
     json_t *out =
-        json_pack("{s:s,s:o,s:o,s:o,s:i,s:I,s:I,s:I,s:I,s:o}", "method",
+        json_pack("{s:s,s:o,s:o,s:o,s:o,s:i,s:I,s:I,s:I,s:I,s:o}", "method",
                   icalenum_method_to_string(icalcomponent_get_method(cal)), "version",
                   str_or_null(version ? icalproperty_get_version(version) : NULL), "prodid",
                   str_or_null(prodid ? icalproperty_get_prodid(prodid) : NULL), "name",
-                  str_or_null(name ? icalproperty_get_x(name) : NULL), "errors",
+                  str_or_null(name ? icalproperty_get_x(name) : NULL), "name_7986",
+                  str_or_null(name7986 ? icalproperty_get_name(name7986) : NULL), "errors",
                   icalcomponent_count_errors(cal), "lines", (json_int_t)lines, "long_lines",
                   (json_int_t)long_lines, "bad_utf8_lines", (json_int_t)bad_utf8, "bare_newlines",
                   (json_int_t)bare_newlines, "events", events);

@@ -160,7 +160,9 @@ if code == "OK":
           "its events are exactly the stored meetings in range: UIDs, instants, status, sequence")
     check(first["cli"] == {"events": 4, "output": os.path.join(D, "sg1.ics")},
           "the CLI says how many meetings it wrote (%s)" % first["cli"])
-    check(first["name"] == "Sài Gòn Phụ Tùng", "the calendar is named after the distributor")
+    check(first["name"] == "Sài Gòn Phụ Tùng" and first["name_7986"] == "Sài Gòn Phụ Tùng",
+          "the calendar is named after the distributor, in X-WR-CALNAME and NAME (%s %s)"
+          % (first["name"], first["name_7986"]))
     by_uid = {e["uid"]: e for e in first["events"]}
     e1 = by_uid.get("meeting-%d@%s.liaison" % (m1, slug), {})
     e2 = by_uid.get("meeting-%d@%s.liaison" % (m2, slug), {})
@@ -200,6 +202,22 @@ check(code == "OK" and ids == {"meeting-%d@%s.liaison" % (m, slug) for m in near
       "without --from/--to: the meetings from 3 months ago to 12 months ahead (%s)" % code)
 for m in near:
     sql("DELETE FROM meetings WHERE tenant_id = %s AND id = %s" % (tid, m))
+
+# A name with TEXT's special characters, long enough to fold: X-WR-CALNAME is
+# escaped as NAME is (libical writes an x-property's ';' and ',' bare).
+ODD = "Công ty TNHH Phụ tùng; Ô tô, Đà Nẵng \\ chi nhánh Hội An và các tỉnh miền Trung"
+odd = c.must("CreateDistributor", {"fields": dict(VN, name=ODD)}, admin)["distributor"]["id"]
+code, cal = export(os.path.join(D, "odd.ics"), str(odd), *RANGE, token=admin)
+check(code == "OK" and cal["name"] == ODD and cal["name_7986"] == ODD,
+      "a name with ';', ',' and '\\' comes back whole from both (%r)"
+      % ([cal["name"], cal["name_7986"]] if code == "OK" else cal,))
+if code == "OK":
+    well_formed(cal, "a calendar with a long, odd name")
+    with open(os.path.join(D, "odd.ics"), encoding="utf-8", newline="") as f:
+        raw = f.read().replace("\r\n ", "")
+    check("X-WR-CALNAME:Công ty TNHH Phụ tùng\\; Ô tô\\, Đà Nẵng \\\\ chi" in raw,
+          "X-WR-CALNAME escapes ';', ',' and '\\' as TEXT (%s)"
+          % [ln for ln in raw.splitlines() if "CALNAME" in ln])
 
 # ---------------- a user's schedule ----------------
 code, cal = export(os.path.join(D, "bao.ics"), "--user", "me", *RANGE, token=manager)
