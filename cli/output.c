@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <uniwidth.h>
+
 #include "cli.h"
 
 #define OUTPUT_MAX_CELL 60
@@ -27,56 +29,15 @@ void output_json(const json_t *v)
     }
 }
 
-/* Code point ranges, sorted, for output_char_width. */
-struct output_range {
-    uint32_t first, last;
-};
-
-/* Combining marks and other characters that take no column of their own. */
-static const struct output_range output_zero_width[] = {
-    {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x05BF, 0x05BF}, {0x05C1, 0x05C2},
-    {0x05C4, 0x05C5}, {0x05C7, 0x05C7}, {0x0610, 0x061A}, {0x064B, 0x065F}, {0x0670, 0x0670},
-    {0x06D6, 0x06DC}, {0x06DF, 0x06E4}, {0x06E7, 0x06E8}, {0x06EA, 0x06ED}, {0x0900, 0x0902},
-    {0x093A, 0x093A}, {0x093C, 0x093C}, {0x0941, 0x0948}, {0x094D, 0x094D}, {0x0951, 0x0957},
-    {0x0E31, 0x0E31}, {0x0E34, 0x0E3A}, {0x0E47, 0x0E4E}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF},
-    {0x200B, 0x200F}, {0x202A, 0x202E}, {0x2060, 0x2064}, {0x20D0, 0x20FF}, {0x302A, 0x302D},
-    {0x3099, 0x309A}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0xFEFF, 0xFEFF}, {0xE0100, 0xE01EF}};
-
-/* East Asian wide and fullwidth characters: two columns each. */
-static const struct output_range output_double_width[] = {
-    {0x1100, 0x115F},   {0x231A, 0x231B},   {0x2329, 0x232A},   {0x23E9, 0x23EC},
-    {0x2E80, 0x303E},   {0x3041, 0x3247},   {0x3250, 0x4DBF},   {0x4E00, 0xA4CF},
-    {0xA960, 0xA97F},   {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},   {0xFE10, 0xFE19},
-    {0xFE30, 0xFE6F},   {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6},   {0x16FE0, 0x18CFF},
-    {0x1B000, 0x1B2FF}, {0x1F300, 0x1F64F}, {0x1F900, 0x1F9FF}, {0x20000, 0x3FFFD}};
-
-static bool output_in(const struct output_range *r, size_t n, uint32_t cp)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (cp < r[mid].first)
-            hi = mid;
-        else if (cp > r[mid].last)
-            lo = mid + 1;
-        else
-            return true;
-    }
-    return false;
-}
-
 /*
- * Terminal columns of a printable code point, by its own table rather than
- * wcwidth(3), whose answer depends on the process's locale.
+ * Terminal columns of a printable code point: libunistring's Unicode
+ * tables (emoji such as U+1F697 are wide since Unicode 9), not wcwidth(3),
+ * whose answer depends on the process's locale and its C library's age.
  */
 static int output_char_width(uint32_t cp)
 {
-    if (output_in(output_zero_width, sizeof output_zero_width / sizeof output_zero_width[0], cp))
-        return 0;
-    if (output_in(output_double_width, sizeof output_double_width / sizeof output_double_width[0],
-                  cp))
-        return 2;
-    return 1;
+    int w = uc_width(cp, "UTF-8");
+    return w < 0 ? 1 : w;
 }
 
 /* Decodes one UTF-8 character of s (len > 0 bytes); returns its length, or 0 if invalid. */

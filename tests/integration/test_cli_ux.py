@@ -539,11 +539,13 @@ check(rc == 3 and json.loads(lines(err)[-1])["code"] == "PERMISSION_DENIED",
 viet = unicodedata.normalize("NFD", "Công ty Phân phối Sài Gòn X\u0323\u0302")
 viet_long = unicodedata.normalize("NFD", "Công ty Cổ phần Phân phối Phụ tùng Ô tô Sài Gòn Miền Nam Việt Nam")
 japanese = "東京自動車部品株式会社" * 4
+# Emoji are wide (Unicode 9 and after): ✅ and 🚗 were counted as one column, 🔧 as two.
+emoji = "🚗 Xe ✅ Đà Nẵng 🔧"
 check(any(unicodedata.combining(c) for c in unicodedata.normalize("NFC", viet)),
       "the Vietnamese name has combining marks, in NFC too")
 made = {}
 for name, langs, days in ((viet, "vi,en", "Mon-Sat"), (viet_long, "vi", "mon,wed,fri"),
-                          (japanese, "ja", "1,2,3,5")):
+                          (japanese, "ja", "1,2,3,5"), (emoji, "vi", "Mon-Fri")):
     rc, out, err = run("distributor", "create", "--name", name, "--country", "VN",
                        "--time-zone", "Asia/Ho_Chi_Minh", "--languages", langs, "--days", days,
                        "-o", "ids")
@@ -566,7 +568,7 @@ def col(line, marker):
 
 want = col(header, "COUNTRY") if "COUNTRY" in header else -1
 starts = [col(r, " VN ") + 1 for r in rows[1:] if " VN " in r]
-check(len(starts) == 4 and all(s == want for s in starts),
+check(len(starts) == 5 and all(s == want for s in starts),
       "COUNTRY lines up by display width (%r, %r)" % (want, starts))
 row_of = {n: next((r for r in rows if r.split(" ", 1)[0] == i), "") for n, i in made.items()}
 vrow, lrow, jrow = row_of[viet], row_of[viet_long], row_of[japanese]
