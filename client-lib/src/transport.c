@@ -4,6 +4,7 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -84,11 +85,19 @@ static void sigpipe_restore(struct sigpipe_guard *g)
     pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
+/*
+ * "what: reason", the reason in OpenSSL's words ("certificate verify
+ * failed", "no certificate or crl found") rather than its packed code,
+ * which says nothing to a user; the code only when it has no words.
+ */
 static void transport_ssl_error(char *err, size_t errlen, const char *what)
 {
     unsigned long e = ERR_get_error();
     char buf[256] = "";
-    if (e)
+    const char *reason = e ? ERR_reason_error_string(e) : NULL;
+    if (reason)
+        snprintf(buf, sizeof buf, "%s", reason);
+    else if (e)
         ERR_error_string_n(e, buf, sizeof buf);
     ERR_clear_error();
     snprintf(err, errlen, "%s%s%s", what, e ? ": " : "", buf);
@@ -163,15 +172,23 @@ static int transport_tls(struct transport *t, const struct transport_opts *o, in
     }
     int ok = o->ca_file ? SSL_CTX_load_verify_locations(t->ctx, o->ca_file, NULL)
                         : SSL_CTX_set_default_verify_paths(t->ctx);
+    char what[PATH_MAX + 64];
     if (ok != 1) {
-        transport_ssl_error(err, errlen, "cannot load the CA file");
+        if (o->ca_file)
+            snprintf(what, sizeof what, "cannot load the CA file %s (PEM certificates expected)",
+                     o->ca_file);
+        transport_ssl_error(err, errlen, o->ca_file ? what : "cannot load the system's CAs");
         return LIAISON_INVALID_ARGUMENT;
     }
-    if (o->cert_file &&
-        (SSL_CTX_use_certificate_chain_file(t->ctx, o->cert_file) != 1 ||
-         SSL_CTX_use_PrivateKey_file(t->ctx, o->key_file ? o->key_file : o->cert_file,
-                                     SSL_FILETYPE_PEM) != 1)) {
-        transport_ssl_error(err, errlen, "cannot load the client certificate");
+    if (o->cert_file && SSL_CTX_use_certificate_chain_file(t->ctx, o->cert_file) != 1) {
+        snprintf(what, sizeof what, "cannot load the client certificate %s", o->cert_file);
+        transport_ssl_error(err, errlen, what);
+        return LIAISON_INVALID_ARGUMENT;
+    }
+    const char *key = o->key_file ? o->key_file : o->cert_file;
+    if (o->cert_file && SSL_CTX_use_PrivateKey_file(t->ctx, key, SSL_FILETYPE_PEM) != 1) {
+        snprintf(what, sizeof what, "cannot load the client key %s", key);
+        transport_ssl_error(err, errlen, what);
         return LIAISON_INVALID_ARGUMENT;
     }
     t->ssl = SSL_new(t->ctx);

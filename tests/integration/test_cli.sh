@@ -101,6 +101,11 @@ check "URL with a path" 2 "$cli" --url "$LIAISON_TEST_URL/path" health
 contains "URL path named" "$err" "URL may not have a path ('/path')"
 check "missing CA file" 2 "$cli" --ca /nonexistent health
 contains "missing CA file named" "$err" "cannot read the CA file /nonexistent: No such file or directory"
+# A file that is there but holds no certificate: named, in words, not as OpenSSL's packed code.
+echo "not a certificate" >"$home/not-a-ca.pem"
+check "a CA file without a certificate" 2 "$cli" --ca "$home/not-a-ca.pem" health
+contains "the CA file named, and what it lacks" "$err" "cannot load the CA file $home/not-a-ca.pem (PEM certificates expected): no certificate or crl found"
+lacks "no packed OpenSSL code" "$err" "error:"
 check "timeout 0" 2 "$cli" --timeout 0 health
 one_line "timeout 0 said once" "$err"
 contains "timeout 0 names the option" "$err" "liaison: --timeout: timeout must be"
