@@ -769,6 +769,7 @@ static bool one_of(const char *s, const char *const *values)
 }
 
 #define MAX_MINUTES 480
+#define MEETING_TIME_MIN 946684800LL /* 2000-01-01T00:00:00Z */
 
 static bool duration_ok(struct request *r, uint32_t minutes, bool required)
 {
@@ -806,6 +807,11 @@ void rpc_create_meeting(struct request *r)
         !duration_ok(r, in->duration_minutes, true) ||
         !ends_in_range(r, in->starts_at, in->duration_minutes))
         return;
+    /* A meeting recorded after the fact, as an interaction is: one before 2000 is a slip. */
+    if (request_time_utc(in->starts_at) < MEETING_TIME_MIN) {
+        request_fail_field(r, "startsAt", "in the year 2000 or later");
+        return;
+    }
     if (in->n_agenda > 32) {
         request_fail_field(r, "agenda", "at most 32 items");
         return;

@@ -161,6 +161,14 @@ try:
         check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
               == [field], "a meeting at %s for %d min is refused on %s (%s %s)"
               % (starts, minutes, field, code, out))
+    # Recorded after the fact, as an interaction is: before 2000 it is a slip (a try-out took
+    # 1999-12-08 and counted it held, its notes missing).
+    code, out = call("CreateMeeting", {"distributorId": d1, "title": "x", "startsAt":
+                                       "1999-12-08T10:00:00Z", "durationMinutes": 30}, manager)
+    check(code == "INVALID_ARGUMENT" and [(v.get("field"), v.get("description"))
+                                          for v in out.get("violations", [])]
+          == [("startsAt", "in the year 2000 or later")],
+          "a meeting before 2000 is refused, saying from when (%s %s)" % (code, out))
     code, out = call("RescheduleMeeting", {"id": ma, "startsAt": "2026-12-31T23:59:60Z"},
                      manager)
     check(code == "INVALID_ARGUMENT", "nor is a meeting moved to a 60th second (%s)" % code)
