@@ -634,5 +634,10 @@ void rpc_set_contact_left(struct request *r)
         request_fail_field(r, "leftOn", why ? why : "YYYY-MM-DD, a day of the years 1900 to 2999");
         return;
     }
+    /* As an interaction's day: a contact who left before 2000 is a slip (1990-01-01 was taken). */
+    if (in->left_on[0] && strcmp(in->left_on, "2000-01-01") < 0) {
+        request_fail_field(r, "leftOn", "in the year 2000 or later");
+        return;
+    }
     exec_run(r, &d_contact_left);
 }

@@ -155,6 +155,8 @@ try:
             ({"id": binh, "leftOn": "2026-02-30"}, "leftOn",
              "'2026-02-30' is no such day: February 2026 has 28 days"),
             ({"id": binh, "leftOn": "30/11/2026"}, "leftOn", "YYYY-MM-DD"),
+            # A try-out marked a contact made that day as gone since 1990.
+            ({"id": binh, "leftOn": "1990-01-01"}, "leftOn", "in the year 2000 or later"),
             ({"id": binh, "leftOn": EARLIER, "rejoined": True}, "leftOn", "empty when rejoined")):
         code, out = call("SetContactLeft", request, admin)
         check(code == "INVALID_ARGUMENT" and
