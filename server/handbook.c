@@ -1027,7 +1027,12 @@ int handbook_scorecard(const json_t *data, struct svg_text *out)
         para_end(&p);
     } else {
         fmt(&p, "<p><span class=\"score\">%lld</span> / 100, computed ", num(now, "score"));
-        user(&p, str(now, "computed_at"));
+        /* "2026-12-05T22:07:18.815Z" as a reader writes it: "2026-12-05 22:07 UTC". */
+        const char *at = str(now, "computed_at");
+        if (at && strlen(at) >= 17 && at[10] == 'T' && at[strlen(at) - 1] == 'Z')
+            fmt(&p, "%.10s %.5s UTC", at, at + 11);
+        else
+            user(&p, at);
         fixed(&p, "</p>\n");
         const json_t *reasons = json_object_get(now, "reasons");
         if (json_array_size(reasons)) {

@@ -544,6 +544,12 @@ check("2 báo cáo trễ " + HOSTILE in visible_text(sc), "the reason's detail i
 check("Report timeliness" in visible_text(sc) and "report_timeliness" not in visible_text(sc),
       "the reason's factor is named in words, not by its key")
 check('<span class="score">64</span>' in sc, "the current score is shown")
+newest = sql("SELECT to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM"
+             " health_scores WHERE tenant_id = %d AND distributor_id = %d"
+             " ORDER BY computed_at DESC, id DESC LIMIT 1" % (tid, da)).strip()
+check("/ 100, computed %s UTC" % newest in visible_text(sc),
+      "when it was computed, as a reader writes it, not as RFC 3339 (%s)"
+      % re.findall(r"computed [^<]*", sc)[:1])
 check(len(svgs(sc)) == 3, "the scorecard carries the three charts")
 
 # ---------------- who may ----------------
