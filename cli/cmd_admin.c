@@ -44,7 +44,8 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
     bool from_stdin = false;
     const struct cli_opt opts[] = {
         {"slug", &slug, NULL, true,
-         "short name: 2-63 of a-z, 0-9, '-', not starting or ending with '-'"},
+         "short name: 2-63 of a-z, 0-9, '-', not starting or ending with '-' (capitals are "
+         "taken as small letters)"},
         {"name", &name, NULL, true, "the exporter's company name"},
         {"admin-email", &email, NULL, true, "e-mail of the first tenant admin"},
         {"admin-name", &admin_name, NULL, false, "display name of the first tenant admin"},
