@@ -88,6 +88,34 @@ static int user_create(struct cli *cli, int argc, char **argv)
     json_int_t dist = 0;
     if (!r)
         return EXIT_USAGE;
+    /*
+     * Who may is asked before the password is: a user who may not create
+     * users was made to type one (or told there was no terminal) first.
+     */
+    json_t *who;
+    if ((rc = cli_call(cli, "WhoAmI", NULL, &who)))
+        return rc;
+    const json_t *id = json_object_get(who, "identity");
+    const char *me = json_string_value(json_object_get(id, "role"));
+    const char *kind = json_string_value(json_object_get(id, "kind"));
+    const char *as = !me                                    ? NULL
+                     : !strcmp(me, "ROLE_TENANT_ADMIN")     ? ""
+                     : !strcmp(me, "ROLE_MANAGER")          ? " (signed in as a manager)"
+                     : !strcmp(me, "ROLE_DISTRIBUTOR_USER") ? " (signed in as a distributor user)"
+                     : !strcmp(me, "ROLE_AUDITOR")          ? " (signed in as an auditor)"
+                                                            : "";
+    char why[200];
+    snprintf(why, sizeof why, "not allowed: only tenant admins create users%s",
+             as ? as
+             : kind && !strcmp(kind, "operator")
+                 ? " (an operator makes a tenant's first admin with 'liaison admin tenant create')"
+                 : "");
+    bool admin = me && !strcmp(me, "ROLE_TENANT_ADMIN");
+    json_decref(who);
+    if (!admin) {
+        cli_fail(cli, "PERMISSION_DENIED", why);
+        return EXIT_AUTH;
+    }
     if (distributor && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, distributor, 0, &dist)))
         return rc;
     char password[256];

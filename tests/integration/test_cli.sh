@@ -676,6 +676,9 @@ one_line "the refusal said once" "$err"
 contains "the refusal says to give the id" "$err" "liaison: not allowed: only tenant admins, managers and auditors find users"
 lacks "no call the user never made named" "$err" "ListUsers"
 check "a distributor user's own calendar by e-mail" 0 "$cli" --profile du cadence ics --user DU@cli.example
+# Refused before the password is asked (it asked first, or said there was no terminal).
+check "a distributor user may not create users" 3 "$cli" --profile du user create --email z@cli.example --role manager
+contains "refused saying who may, not for want of a terminal" "$err" "liaison: not allowed: only tenant admins create users (signed in as a distributor user)"
 # A calendar written over an earlier one keeps the permissions its owner gave that one.
 echo old >"$home/cal.ics"
 chmod 644 "$home/cal.ics"
