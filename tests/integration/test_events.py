@@ -20,6 +20,7 @@ Usage: test_events.py LIAISOND CLI
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -259,6 +260,10 @@ try:
     cli.wait(10)
     check([(e["kind"], int(e["subjectId"])) for e in lines] == want["admin"],
           "liaison events prints the admin's events as JSON lines: %s" % lines)
+    # To the millisecond, as every other time a client reads (migration 0211).
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    check(lines and all(re.fullmatch(stamp, e.get("at", "")) for e in lines),
+          "an event's time is RFC 3339 to the millisecond: %s" % [e.get("at") for e in lines[:3]])
 
     # ---------------- heartbeat ----------------
     time.sleep(3 * TIMEOUT_B / 1000.0)
