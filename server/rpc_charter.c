@@ -500,7 +500,9 @@ static struct exec_decl d_check = {.method = "CheckCharter",
                                    .check = {&q_charter_found, {"id"}},
                                    .query = {&q_conflicts, {"id"}},
                                    .not_found = "no such charter"};
+/* An unknown distributor is said as such, not as a distributor without a charter. */
 static struct exec_decl d_get = {.method = "GetCharter",
+                                 .check = {&q_versions_parent, {"distributor_id"}},
                                  .query = {&q_charter, {"=0", "distributor_id", "version"}},
                                  .out = "charter",
                                  .not_found = "no such charter"};

@@ -241,6 +241,16 @@ check(code == "FAILED_PRECONDITION" and len(out.get("violations", [])) == 1
       "activation refused with the conflict listed: %s" % out.get("violations"))
 code, out = call("GetCharter", {"distributorId": hanoi["id"]}, admin)
 check(code == "OK" and out["charter"]["status"] == "draft", "refused charter stays a draft")
+# A distributor that is not there is said so, not as one without a charter (a try-out:
+# 'charter show 99999' said "no such charter", 'charter history 99999' "no such distributor").
+code, out = call("GetCharter", {"distributorId": 999999999}, admin)
+check(code == "NOT_FOUND" and out.get("message") == "no such distributor",
+      "an unknown distributor's charter: no such distributor (%s %s)" % (code, out))
+none_yet = must("CreateDistributor", {"fields": dict(VN, name="Công ty Chưa Ký")},
+                admin)["distributor"]["id"]
+code, out = call("GetCharter", {"distributorId": none_yet}, admin)
+check(code == "NOT_FOUND" and out.get("message") == "no such charter",
+      "a distributor without a charter: no such charter (%s %s)" % (code, out))
 
 # ---------------- amend distributor 1: drop Filters ----------------
 amend = must("CreateCharterDraft", {"distributorId": saigon["id"]}, admin)["charter"]
