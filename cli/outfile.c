@@ -4,7 +4,6 @@
  * keeps the old file, or standard output.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
