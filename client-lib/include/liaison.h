@@ -272,6 +272,11 @@ LIAISON_EXPORT int liaison_call_stream(liaison_conn *conn, const char *method,
  * connection kept); responses may come back in any order. A request
  * refused for what it holds is LIAISON_INVALID_ARGUMENT with
  * liaison_error() "invalid FIELD: WHY", as for liaison_call_json().
+ * While any is outstanding, a blocking call on the same handle (the
+ * liaison_call_* functions and the typed calls) is refused with
+ * LIAISON_FAILED_PRECONDITION: receive what is outstanding first, or use
+ * a second handle. A pipelined stream (SubscribeEvents) stays outstanding
+ * until it ends, or until liaison_free() closes its connection.
  */
 LIAISON_EXPORT int liaison_send_json(liaison_conn *conn, const char *method,
                                      const char *request_json, uint64_t *request_id);
@@ -349,7 +354,11 @@ LIAISON_EXPORT int liaison_method_exists(const char *method);
  * answered the first response, byte for byte; with another request
  * LIAISON_INVALID_ARGUMENT; while the first is still being carried out
  * LIAISON_ABORTED (try again shortly). Keys belong to the caller's tenant
- * (to the operator for an operator's creates). A keyed create is one the
+ * (to the operator for an operator's creates), and a request is the same
+ * only from the same caller: another user of the tenant repeating a key
+ * is refused as another request, so that no one has another's answer by
+ * its key. Typed calls (liaison_ping, liaison_login, ...) leave a key set
+ * for the next call that sends a create. A keyed create is one the
  * library resends after a dropped connection (see Reconnection above);
  * keep the key to repeat the call safely later, from any connection.
  *

@@ -226,6 +226,9 @@ int liaison_set_option(liaison_conn *c, liaison_option option, const char *value
     }
     if (option < LIAISON_OPT_CA_FILE || option > LIAISON_OPT_TOKEN)
         return client_fail(c, LIAISON_INVALID_ARGUMENT, "unknown option");
+    /* "" is NULL, as the header says of every string: no token, not an empty one to present. */
+    if (value && !*value)
+        value = NULL;
     if (value && strlen(value) > 4096)
         return client_fail(c, LIAISON_INVALID_ARGUMENT, "option value too long");
     /* Sent in Hello or Authenticate, whose refusal would end every connection. */
@@ -677,9 +680,9 @@ static bool client_may_resend(const char *method, const char *key)
 static int client_call_stream(liaison_conn *c, const char *method, const ProtobufCMessage *req,
                               const ProtobufCMessageDescriptor *desc, struct client_stream *sc,
                               struct arena *a, ProtobufCMessage **out,
-                              const Liaison__V1__Status **status_out)
+                              const Liaison__V1__Status **status_out, bool keyed)
 {
-    const char *key = client_take_key(c);
+    const char *key = keyed ? client_take_key(c) : NULL;
     c->retry_after_ms = 0;
     if (c->outstanding > 0)
         return client_fail(c, LIAISON_FAILED_PRECONDITION,
@@ -728,11 +731,15 @@ static int client_call_stream(liaison_conn *c, const char *method, const Protobu
     return rc;
 }
 
+/*
+ * A typed call (Ping, Login, ...): none is a create, so it leaves a key set
+ * with liaison_set_idempotency_key() for the next generic call.
+ */
 static int client_call(liaison_conn *c, const char *method, const ProtobufCMessage *req,
                        const ProtobufCMessageDescriptor *desc, struct arena *a,
                        ProtobufCMessage **out, const Liaison__V1__Status **status_out)
 {
-    return client_call_stream(c, method, req, desc, NULL, a, out, status_out);
+    return client_call_stream(c, method, req, desc, NULL, a, out, status_out, false);
 }
 
 /* Checks the in-flight limit and makes room to remember one more request. */
@@ -895,7 +902,7 @@ int liaison_call_json(liaison_conn *c, const char *method, const char *request_j
     if (rc == LIAISON_OK && client_listed(client_endless_methods, method))
         sc = (struct client_stream){client_json_endless, (void *)method, true, 0};
     if (rc == LIAISON_OK)
-        rc = client_call_stream(c, method, req, md->output, &sc, &a, &resp, &st);
+        rc = client_call_stream(c, method, req, md->output, &sc, &a, &resp, &st, true);
     if (rc == LIAISON_OK) {
         json_t *last = pbjson_from_message(resp);
         if (last && client_json_merge(acc, last) == 0)
@@ -951,7 +958,7 @@ int liaison_call_stream(liaison_conn *c, const char *method, const char *request
     if (rc != LIAISON_OK)
         client_take_key(c); /* refused before sending, the call still took the key */
     if (rc == LIAISON_OK)
-        rc = client_call_stream(c, method, req, md->output, &sc, &a, &resp, &st);
+        rc = client_call_stream(c, method, req, md->output, &sc, &a, &resp, &st, true);
     if (rc == LIAISON_OK) {
         rc = client_stream_chunk(c, &sink, resp);
         if (rc == LIAISON_OK)
@@ -1121,6 +1128,16 @@ int liaison_login_for(liaison_conn *c, const char *tenant, const char *email, co
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
     ProtobufCMessage *out;
+    /*
+     * A log-in asks for no earlier identity, yet a token the server no
+     * longer takes (expired, revoked) had a new connection's Authenticate
+     * refused before the Login went out: the handle could never log in
+     * again. The token is put aside for the call, and kept when the log-in
+     * fails, a connection made without it closed so that the next call
+     * presents it again.
+     */
+    char *before = c->opt[LIAISON_OPT_TOKEN];
+    c->opt[LIAISON_OPT_TOKEN] = NULL;
     int rc = client_call(c, "Login", &req.base, &liaison__v1__login_response__descriptor, &a, &out,
                          NULL);
     if (rc == LIAISON_OK) {
@@ -1133,11 +1150,17 @@ int liaison_login_for(liaison_conn *c, const char *tenant, const char *email, co
             free(copy);
             rc = client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
         } else {
-            free(c->opt[LIAISON_OPT_TOKEN]);
+            free(before);
+            before = NULL;
             c->opt[LIAISON_OPT_TOKEN] = kept;
             if (token)
                 *token = copy;
         }
+    }
+    if (rc != LIAISON_OK && before) {
+        c->opt[LIAISON_OPT_TOKEN] = before;
+        if (c->connected && c->outstanding == 0)
+            client_disconnect(c);
     }
     arena_reset(&a);
     return rc;
@@ -1153,6 +1176,20 @@ int liaison_logout(liaison_conn *c)
     ProtobufCMessage *out;
     int rc = client_call(c, "Logout", &req.base, &liaison__v1__logout_response__descriptor, &a,
                          &out, NULL);
+    /*
+     * Its answer lost with the connection, the session may have ended or
+     * not: sent once more, which ends it if it had not; a token the new
+     * connection's Authenticate is refused is one that ended already.
+     */
+    bool lost = rc == LIAISON_UNAVAILABLE && !c->connected && c->opt[LIAISON_OPT_TOKEN];
+    if (lost)
+        rc = client_call(c, "Logout", &req.base, &liaison__v1__logout_response__descriptor, &a,
+                         &out, NULL);
+    if (lost && rc == LIAISON_UNAUTHENTICATED) {
+        client_disconnect(c);
+        c->err[0] = '\0';
+        rc = LIAISON_OK;
+    }
     if (rc == LIAISON_OK) {
         free(c->opt[LIAISON_OPT_TOKEN]);
         c->opt[LIAISON_OPT_TOKEN] = NULL;
@@ -1431,6 +1468,13 @@ int liaison_call_with_content(liaison_conn *c, const char *method, const char *r
     json_t *j = request_json && *request_json ? json_loads(request_json, 0, NULL) : json_object();
     int rc = json_is_object(j) ? LIAISON_OK
                                : client_refuse(c, "", "expected a JSON object", response_json);
+    /* Given twice, one would be dropped without a word: the argument is the content. */
+    if (rc == LIAISON_OK && (json_object_get(j, "content") || json_object_get(j, "uploadId") ||
+                             json_object_get(j, "upload_id")))
+        rc = client_refuse(c, json_object_get(j, "content") ? "content" : "uploadId",
+                           "given by liaison_call_with_content's content argument, not in the "
+                           "request",
+                           response_json);
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
     const Liaison__V1__Status *refused = NULL;

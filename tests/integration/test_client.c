@@ -690,6 +690,65 @@ static int batched_lines(const char *method, const char *status)
 enum { BATCH_CONNS = 4, BATCH_ROUNDS = 48 };
 
 /*
+ * A handle whose token the server no longer takes logs in all the same (its
+ * Authenticate was refused before the Login went out, for good); a failed
+ * log-in keeps the token it had; "" is no token, as NULL; a typed call
+ * leaves a pending idempotency key for the next create, which it would
+ * otherwise take and be refused for (a developer's try-out).
+ */
+static void test_login_past_a_stale_token(void)
+{
+    liaison_conn *op = liaison_new(url);
+    liaison_set_option(op, LIAISON_OPT_CA_FILE, ca);
+    liaison_set_option(op, LIAISON_OPT_TOKEN, env("LIAISON_TEST_OPERATOR_TOKEN"));
+    char slug[64];
+    liaison_conn *admin = tenant_admin(op, "stale", slug, sizeof slug);
+    liaison_free(admin);
+    liaison_free(op);
+
+    liaison_conn *c = liaison_new(url);
+    liaison_set_option(c, LIAISON_OPT_CA_FILE, ca);
+    liaison_set_option(c, LIAISON_OPT_TOKEN, "revoked-or-expired-long-ago");
+    CHECK_EQ_INT(liaison_login(c, slug, "admin@stale.example", "not the password", NULL),
+                 LIAISON_UNAUTHENTICATED);
+    CHECK(strstr(liaison_error(c), "Authenticate") == NULL);
+    CHECK_EQ_INT(liaison_call_json(c, "WhoAmI", NULL, NULL), LIAISON_UNAUTHENTICATED);
+    CHECK(strstr(liaison_error(c), "Authenticate refused") != NULL);
+    CHECK_EQ_INT(liaison_login(c, slug, "admin@stale.example", "twelve chars or more", NULL),
+                 LIAISON_OK);
+    call_ok(c, "WhoAmI", NULL, NULL);
+
+    CHECK_EQ_INT(liaison_set_idempotency_key(c, "kept-past-typed-calls"), LIAISON_OK);
+    CHECK_EQ_INT(liaison_ping(c, "x", NULL), LIAISON_OK);
+    liaison_health h;
+    CHECK_EQ_INT(liaison_get_health(c, &h), LIAISON_OK);
+    call_ok(c, "CreateProductLine", "{\"code\":\"STL\",\"name\":\"Phanh\"}", NULL);
+    CHECK_EQ_STR(liaison_idempotency_key(c), "kept-past-typed-calls");
+    CHECK_EQ_INT(liaison_set_idempotency_key(c, "not-for-logout"), LIAISON_OK);
+    CHECK_EQ_INT(liaison_logout(c), LIAISON_OK);
+    CHECK_EQ_INT(liaison_call_json(c, "WhoAmI", NULL, NULL), LIAISON_UNAUTHENTICATED);
+    liaison_free(c);
+
+    c = liaison_new(url);
+    liaison_set_option(c, LIAISON_OPT_CA_FILE, ca);
+    CHECK_EQ_INT(liaison_set_option(c, LIAISON_OPT_TOKEN, ""), LIAISON_OK);
+    CHECK_EQ_INT(liaison_ping(c, "anonymous", NULL), LIAISON_OK);
+    CHECK_EQ_INT(liaison_login(c, slug, "admin@stale.example", "twelve chars or more", NULL),
+                 LIAISON_OK);
+    /* Content given in the request too: refused, not one of the two dropped. */
+    char *json = NULL;
+    CHECK_EQ_INT(liaison_call_with_content(c, "CreateDocument",
+                                           "{\"kind\":\"other\",\"title\":\"x\","
+                                           "\"content\":\"aGVsbG8=\"}",
+                                           (const uint8_t *)"x", 1, &json),
+                 LIAISON_INVALID_ARGUMENT);
+    CHECK(json != NULL && strstr(json, "\"content\"") != NULL &&
+          strstr(json, "content argument") != NULL);
+    liaison_string_free(json);
+    liaison_free(c);
+}
+
+/*
  * Reads of several tenants and sessions, pipelined on several connections
  * at once, share database transactions. Each must still see only its own
  * tenant, a disabled user's and a suspended tenant's reads must fail on
@@ -966,6 +1025,7 @@ int main(void)
     RUN(test_refused_call_takes_its_key);
     RUN(test_null_arguments);
     RUN(test_refused_token_reports_status);
+    RUN(test_login_past_a_stale_token);
     RUN(test_oversized_request_refused_locally);
     RUN(test_certificate_checks);
     RUN(test_bad_urls_and_options);
