@@ -159,6 +159,28 @@ with liaison.Client(URL, ca=CA) as c:
           "an unknown method is refused as a status, not a crash")
     e = raises(TypeError, c.call, "Ping", ["not", "a", "dict"])
     check(e is not None, "a request that is not a dict raises TypeError")
+    # Wrong types said as TypeErrors, not AttributeErrors or values sent (a developer's try-out).
+    for args, what in (((None,), "call(None)"), ((b"WhoAmI",), "call(b'WhoAmI')")):
+        e = raises(TypeError, c.call, *args)
+        check(e is not None and "method" in str(e), "%s is a TypeError naming method (%s)"
+              % (what, e))
+    e = raises(TypeError, liaison.is_create, None)
+    check(e is not None, "is_create(None) is a TypeError (%s)" % e)
+    e = raises(TypeError, c.call, "Ping", {"echo": float("nan")})
+    check(e is not None and "NaN" in str(e), "a NaN in a request is a TypeError saying so (%s)" % e)
+    e = raises(ValueError, setattr, c, "read_after", -1)
+    check(e is not None and c.read_after != (1 << 64) - 1,
+          "a negative read_after is refused, not wrapped to 2**64 - 1 (%s)" % e)
+    with liaison.Client(URL, ca=CA.encode(), token="") as anon:
+        check(anon.call("Ping", {"echo": "bytes"}).get("echo") == "bytes",
+              "a CA path given as bytes, and token \"\" as none: an anonymous Ping answers")
+        e = raises(liaison.InvalidArgument, anon.set_token, "a\ud800b")
+        check(e is not None, "a token that UTF-8 cannot carry is InvalidArgument (%s)" % e)
+    with liaison.Client(URL, ca=CA) as fresh:
+        fresh.set_token("not-a-token-any-more")
+        fresh.set_token(None)
+        check(fresh.call("Ping", {"echo": "none"}).get("echo") == "none",
+              "set_token(None) before connecting forgets the token, not sends 'None'")
 
     # ---------------- pipelining ----------------
     sent = {}

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Type
 
@@ -133,7 +134,7 @@ def error_class(code: Any) -> Type[Error]:
 
 def is_create(method: str) -> bool:
     """Whether method is a create RPC, one that takes an idempotency key."""
-    return _native.load().liaison_method_is_create(method.encode()) == 1
+    return _native.load().liaison_method_is_create(_utf8(method, "method")) == 1
 
 
 def version() -> str:
@@ -180,7 +181,11 @@ def _dumps(request: Optional[dict]) -> Optional[bytes]:
         return None
     if not isinstance(request, dict):
         raise TypeError("a request is a dict, not %s" % type(request).__name__)
-    text = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
+    try:
+        # NaN and the infinities are no JSON: said as a TypeError, not "not valid JSON".
+        text = json.dumps(request, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError as e:
+        raise TypeError("a request holds no NaN or infinity: %s" % e) from None
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
@@ -256,8 +261,9 @@ class Client:
         """Connects now (calls connect on their own), to report problems early."""
         self._raise_if(self._lib.liaison_connect(self._handle()))
 
-    def set_token(self, token: str) -> None:
-        """The token to authenticate with from the next (re)connection on."""
+    def set_token(self, token: Optional[str]) -> None:
+        """The token to authenticate with from the next (re)connection on;
+        None or "" for none."""
         self._set("token", token)
 
     # ---- calls ----
@@ -274,10 +280,11 @@ class Client:
         connection drops. Reads are resent that way too; other changes are
         not, and raise Unavailable."""
         conn = self._handle()
+        name = _utf8(method, "method")
         body = _dumps(_schema.request_to_wire(method, request))
         self._key(idempotency_key)
         out = ctypes.c_void_p()
-        code = self._lib.liaison_call_json(conn, method.encode(), body, ctypes.byref(out))
+        code = self._lib.liaison_call_json(conn, name, body, ctypes.byref(out))
         text = _native.take_string(self._lib, out)
         if code != 0:
             err = self._error(code, text)
@@ -298,10 +305,11 @@ class Client:
         call()."""
         conn = self._handle()
         data = bytes(content)
+        name = _utf8(method, "method")
         body = _dumps(_schema.request_to_wire(method, request))
         self._key(idempotency_key)
         out = ctypes.c_void_p()
-        code = self._lib.liaison_call_with_content(conn, method.encode(), body, data, len(data),
+        code = self._lib.liaison_call_with_content(conn, name, body, data, len(data),
                                                    ctypes.byref(out))
         text = _native.take_string(self._lib, out)
         if code != 0:
@@ -333,9 +341,10 @@ class Client:
                 return 1
 
         fn = _native.CHUNK_FN(chunk)
+        name = _utf8(method, "method")
         body = _dumps(_schema.request_to_wire(method, request))
         err = ctypes.c_void_p()
-        code = self._lib.liaison_call_stream(conn, method.encode(), body, fn, None,
+        code = self._lib.liaison_call_stream(conn, name, body, fn, None,
                                              ctypes.byref(err))
         text = _native.take_string(self._lib, err)
         if failure:
@@ -382,9 +391,10 @@ class Client:
         A pipelined request is never resent by the library."""
         conn = self._handle()
         rid = ctypes.c_uint64()
+        name = _utf8(method, "method")
         body = _dumps(_schema.request_to_wire(method, request))
         self._key(idempotency_key)
-        self._raise_if(self._lib.liaison_send_json(conn, method.encode(), body,
+        self._raise_if(self._lib.liaison_send_json(conn, name, body,
                                                    ctypes.byref(rid)))
         self._sent[rid.value] = method
         return rid.value
@@ -440,7 +450,13 @@ class Client:
     def read_after(self, written_at_us: int) -> None:
         """Carries a session's writes over from another client (kept with a web
         session, say); a time older than the one held changes nothing."""
-        self._lib.liaison_set_read_after(self._handle(), int(written_at_us))
+        if isinstance(written_at_us, bool) or not isinstance(written_at_us, int):
+            raise TypeError("read_after is an int, not %s" % type(written_at_us).__name__)
+        if not 0 <= written_at_us < 1 << 64:
+            # Wrapped to 2**64 - 1 it held every read to the primary for good.
+            raise ValueError("read_after is microseconds since the epoch, 0 to 2**64 - 1, not %d"
+                             % written_at_us)
+        self._lib.liaison_set_read_after(self._handle(), written_at_us)
 
     @property
     def outstanding(self) -> int:
@@ -505,7 +521,27 @@ class Client:
             raise err
 
     def _set(self, name: str, value: Any) -> None:
-        code = self._lib.liaison_set_option(self._handle(), _OPTIONS[name], str(value).encode())
+        """An option as the library takes it: a timeout an int, a path a str or
+        os.PathLike (bytes too, as the file system names it), the rest a str.
+        None is no value: set_token(None) forgets the token, as "" does."""
+        if value is None:
+            raw = None
+        elif name.endswith("_timeout_ms"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError("%s is an int, not %s" % (name, type(value).__name__))
+            raw = str(value).encode()
+        elif name in ("ca", "cert", "key"):
+            path = os.fspath(value) if isinstance(value, (str, bytes, os.PathLike)) else value
+            if isinstance(path, bytes):
+                raw = path
+            elif isinstance(path, str):
+                raw = os.fsencode(path)
+            else:
+                raise TypeError("%s is a path (str, bytes or os.PathLike), not %s"
+                                % (name, type(value).__name__))
+        else:
+            raw = _utf8(value, name)
+        code = self._lib.liaison_set_option(self._handle(), _OPTIONS[name], raw)
         if code != 0:
             raise self._error(code, None)
 
