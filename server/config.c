@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* SET_RATE: a whole number of requests a second, "100", "100/s" or "100 requests/s". */
 enum setting_type { SET_INT, SET_BOOL, SET_STR, SET_RATE };
@@ -135,7 +136,8 @@ static const struct setting settings[] = {
       "ISO 3166 and ISO 639 lists (Debian's iso-codes)"),
     S(zoneinfo_dir, SET_STR, "/usr/share/zoneinfo", 1, PATH_MAX, false,
       "the tz database (for tzdata.zi)"),
-    S(log_level, SET_STR, "info", 1, 5, true, "debug, info, warn or error"),
+    /* Its bound only guards the copy: a wrong word is said with the four it may be. */
+    S(log_level, SET_STR, "info", 1, 64, true, "debug, info, warn or error"),
     S(scheduler_interval_ms, SET_INT, "1000", 0, 3600000, false,
       "how often this process looks for due jobs (one loop per process); 0: never, this process "
       "runs no jobs"),
@@ -490,6 +492,42 @@ bool config_proxy_trusted(const struct config *cfg, int family, const unsigned c
     return family && !config_proxies_walk(cfg->trusted_proxies, family, bytes, &matched) && matched;
 }
 
+/*
+ * A LIAISOND_ variable that overrides nothing: misspelt (LIAISOND_PROT) or
+ * in small letters, it was ignored without a word, as a misspelt name in
+ * the file is not. -1 with err naming it.
+ */
+static int config_env_unknown(char *err, size_t errlen)
+{
+    for (char **e = environ; *e; e++) {
+        if (strncmp(*e, "LIAISOND_", 9) != 0)
+            continue;
+        const char *n = *e + 9, *eq = strchr(n, '=');
+        size_t len = eq ? (size_t)(eq - n) : strlen(n);
+        char name[64], caps[64];
+        bool small = false;
+        if (len < sizeof name) {
+            for (size_t k = 0; k < len; k++) {
+                small = small || islower((unsigned char)n[k]);
+                name[k] = (char)tolower((unsigned char)n[k]);
+                caps[k] = (char)toupper((unsigned char)n[k]);
+            }
+            name[len] = caps[len] = '\0';
+        }
+        if (len >= sizeof name || !setting_find(name)) {
+            snprintf(err, errlen,
+                     "environment LIAISOND_%.*s: no such setting ('liaisond --help' lists them)",
+                     (int)(len > 64 ? 64 : len), n);
+            return -1;
+        }
+        if (small) {
+            snprintf(err, errlen, "environment LIAISOND_%s: in capitals, LIAISOND_%s", name, caps);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -498,6 +536,8 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
             goto fail;
     }
     if (path && config_read_file(cfg, path, err, errlen) < 0)
+        goto fail;
+    if (config_env_unknown(err, errlen) < 0)
         goto fail;
     for (size_t i = 0; i < N_SETTINGS; i++) {
         char env[64] = "LIAISOND_";
@@ -589,7 +629,8 @@ void config_apply_reload(struct config *cur, const struct config *next, char *er
 
 void config_print_help(FILE *out)
 {
-    fprintf(out, "Settings (config file 'name = value', or environment LIAISOND_NAME):\n");
+    fprintf(out, "Settings (config file 'name = value', the last line of a name taken, as in\n"
+                 "postgresql.conf; or environment LIAISOND_NAME, which overrides the file):\n");
     for (size_t i = 0; i < N_SETTINGS; i++) {
         const struct setting *s = &settings[i];
         fprintf(out, "  %-24s %s", s->name, s->help);

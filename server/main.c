@@ -246,6 +246,20 @@ static int serve(struct server *srv)
     return rc;
 }
 
+/*
+ * An owner's command refused by the database for want of rights: PostgreSQL
+ * says "permission denied for table operators", not which setting names
+ * the wrong role.
+ */
+static void owner_failed(const char *what, const char *err)
+{
+    fprintf(stderr, "liaisond: %s: %s%s\n", what, err,
+            strstr(err, "permission denied")
+                ? " (migrate_database_url must connect as the role that owns the tables, "
+                  "e.g. user=liaison; database_url's role only uses them)"
+                : "");
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
@@ -324,7 +338,8 @@ int main(int argc, char **argv)
                      srv.cfg.operator_ca, err, sizeof err) < 0) {
             fprintf(stderr, "liaisond: configuration: %s\n", err);
             rc = 2;
-        } else if (metrics_listen_check(srv.cfg.metrics_listen, err, sizeof err) < 0) {
+        } else if (worker_listen_check(srv.cfg.listen_host, srv.cfg.port, err, sizeof err) < 0 ||
+                   metrics_listen_check(srv.cfg.metrics_listen, err, sizeof err) < 0) {
             fprintf(stderr, "liaisond: configuration: %s\n", err);
             rc = 2;
         } else if (geo_load(srv.cfg.iso_codes_dir, srv.cfg.zoneinfo_dir, err, sizeof err) < 0) {
@@ -340,13 +355,13 @@ int main(int argc, char **argv)
         char token[AUTH_TOKEN_MAX];
         if (op_list) {
             if (operator_list(config_migrate_url(&srv.cfg), stdout, err, sizeof err) < 0) {
-                fprintf(stderr, "liaisond: operator list: %s\n", err);
+                owner_failed("operator list", err);
                 rc = 1;
             }
         } else if (!strcmp(verb, "create")) {
             if (operator_create(config_migrate_url(&srv.cfg), name, token, sizeof token, err,
                                 sizeof err) < 0) {
-                fprintf(stderr, "liaisond: operator create: %s\n", err);
+                owner_failed("operator create", err);
                 rc = 1;
             } else {
                 printf("%s\n", token);
@@ -363,8 +378,11 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(verb, "revoke")) {
             if (operator_revoke(config_migrate_url(&srv.cfg), name, err, sizeof err) < 0) {
-                fprintf(stderr, "liaisond: operator revoke: %s\n", err);
+                owner_failed("operator revoke", err);
                 rc = 1;
+            } else {
+                fprintf(stderr, "operator '%s' revoked: its token and certificate are refused\n",
+                        name);
             }
         } else {
             fprintf(stderr, "liaisond: operator: create, revoke or list, not '%s'\n", verb);
@@ -373,7 +391,7 @@ int main(int argc, char **argv)
     } else if (!strcmp(command, "migrate")) {
         int n = migrate_run(config_migrate_url(&srv.cfg), err, sizeof err);
         if (n < 0) {
-            fprintf(stderr, "liaisond: migrate: %s\n", err);
+            owner_failed("migrate", err);
             rc = 1;
         } else {
             printf("migrations applied: %d (schema at version %d)\n", n,

@@ -325,19 +325,38 @@ static int worker_port_free(const struct addrinfo *ai, const char *host, int por
  * comes until the worker's loop accepts it. The first (first set) also
  * checks that no other process listens there.
  */
-static int worker_socket(const char *host, int port, bool first, char *err, size_t errlen)
+/* The addresses host names for listening on port; -1 with err naming listen_host. */
+static int worker_resolve(const char *host, int port, struct addrinfo **res, char *err,
+                          size_t errlen)
 {
-    struct addrinfo hints = {0}, *res = NULL;
+    struct addrinfo hints = {0};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     char portstr[8];
     snprintf(portstr, sizeof portstr, "%d", port);
-    int gai = getaddrinfo(host, portstr, &hints, &res);
+    int gai = getaddrinfo(host, portstr, &hints, res);
     if (gai != 0) {
         snprintf(err, errlen, "listen_host %s: %s", host, gai_strerror(gai));
         return -1;
     }
+    return 0;
+}
+
+int worker_listen_check(const char *host, int port, char *err, size_t errlen)
+{
+    struct addrinfo *res = NULL;
+    if (worker_resolve(host, port, &res, err, errlen) < 0)
+        return -1;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static int worker_socket(const char *host, int port, bool first, char *err, size_t errlen)
+{
+    struct addrinfo *res = NULL;
+    if (worker_resolve(host, port, &res, err, errlen) < 0)
+        return -1;
     if (first && worker_port_free(res, host, port, err, errlen) < 0) {
         freeaddrinfo(res);
         return -1;

@@ -112,4 +112,10 @@ void worker_conn_release(const struct peer_address *addr);
 /* Called by the connection layer when a connection is gone. */
 void worker_conn_gone(struct worker *w);
 
+/*
+ * Whether host names an address to listen on (check-config: serve would
+ * stop at it). 0, or -1 with err saying why, naming listen_host.
+ */
+int worker_listen_check(const char *host, int port, char *err, size_t errlen);
+
 #endif

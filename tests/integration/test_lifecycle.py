@@ -124,7 +124,9 @@ if len(sys.argv) > 1:
              "database_url: sslmode: one of disable, allow, prefer, require, verify-ca"),
             ("iso_codes_dir = /nonexistent", "/nonexistent/iso_3166-1.json"),
             ("metrics_listen = nothost", "metrics_listen: expected host:port"),
-            ("metrics_listen = localhost:9469", "metrics_listen: \"localhost\" is not an IP")]:
+            ("metrics_listen = localhost:9469", "metrics_listen: \"localhost\" is not an IP"),
+            # Said as "longer than 5 characters", where "trace" got the four words.
+            ("log_level = verbose", "log_level: must be debug, info, warn or error")]:
         # serve reads metrics_listen only after its workers listen: check-config alone.
         for command in ("check-config",) if "metrics" in line else ("check-config", "serve"):
             # Not an address of this host: a serve that got past the check fails
@@ -135,6 +137,20 @@ if len(sys.argv) > 1:
             check(r.returncode != 0 and named in r.stderr,
                   "%s with '%s' stops, naming it (rc %d: %r)"
                   % (command, line, r.returncode, r.stderr[-300:]))
+
+    # What serve would stop at, check-config stops at too (a listen_host it cannot
+    # resolve passed as OK); a LIAISOND_ name that sets nothing is no silent no-op.
+    for extra, named in (({"LIAISOND_LISTEN_HOST": "not a host"},
+                          "listen_host not a host: Name or service not known"),
+                         ({"LIAISOND_PROT": "1234"},
+                          "environment LIAISOND_PROT: no such setting"),
+                         ({"LIAISOND_port": "1234"},
+                          "environment LIAISOND_port: in capitals, LIAISOND_PORT")):
+        r = subprocess.run([LIAISOND, "--config", conf, "check-config"], capture_output=True,
+                           text=True, timeout=30, env=dict(os.environ, **extra))
+        check(r.returncode == 2 and named in r.stderr,
+              "check-config with %s stops, naming it (rc %d: %r)"
+              % (extra, r.returncode, r.stderr[-300:]))
 
     # Without --config no file is read: the refusal says so, rather than leave a
     # newcomer looking for the tls_cert line in a file liaisond never opened.
@@ -177,6 +193,17 @@ if len(sys.argv) > 1:
     me = "host:" + pwd.getpwuid(os.getuid()).pw_name
     check(r.returncode == 0 and audited == "operator.create %s, operator.revoke %s" % (me, me),
           "operator create and revoke are audited, by the host's account (%s)" % audited)
+    check("operator '%s' revoked" % name in r.stderr,
+          "operator revoke says it was done, as create does (%r)" % r.stderr)
+    # The app's role where the owner's belongs: PostgreSQL's "permission denied" named no
+    # setting (an operator's try-out).
+    r = subprocess.run([LIAISOND, "--config", conf, "operator", "create", name + "-x"],
+                       capture_output=True, text=True, timeout=30,
+                       env=dict(os.environ,
+                                LIAISOND_MIGRATE_DATABASE_URL=w.env("LIAISON_TEST_DATABASE_URL")))
+    check(r.returncode == 1 and "permission denied" in r.stderr
+          and "migrate_database_url must connect as the role that owns the tables" in r.stderr,
+          "operator create as the app's role names migrate_database_url (%r)" % r.stderr)
     r = subprocess.run([LIAISOND, "--config", conf, "operator", "list"],
                        capture_output=True, text=True, timeout=30)
     row = [ln.split() for ln in r.stdout.splitlines() if ln.startswith(name + " ")]
