@@ -332,11 +332,17 @@ static long import_check(FILE *in, const char *file, bool *secrets)
     char *line = NULL, *want = NULL;
     size_t cap = 0;
     ssize_t len;
-    long rows = 0, end_rows = -1;
-    bool ok = sha && EVP_DigestInit_ex(sha, EVP_sha256(), NULL) == 1;
+    long rows = 0, end_rows = -1, lines = 0;
+    bool ok = sha && EVP_DigestInit_ex(sha, EVP_sha256(), NULL) == 1, export_like = false,
+         gzipped = false;
     while (ok && end_rows < 0 && (len = getline(&line, &cap, in)) > 0) {
         json_t *j = json_loadb(line, (size_t)len, 0, NULL);
         const char *table = json_string_value(json_object_get(j, "table"));
+        /* A file that is no export at all is said so, not "cut short". */
+        if (++lines == 1) {
+            export_like = table && json_is_object(json_object_get(j, "row"));
+            gzipped = len >= 2 && (unsigned char)line[0] == 0x1f && (unsigned char)line[1] == 0x8b;
+        }
         json_t *end = table && strcmp(table, EXPORT_END) == 0 ? json_object_get(j, "row") : NULL;
         if (end) {
             end_rows = (long)json_integer_value(json_object_get(end, "rows"));
@@ -350,14 +356,21 @@ static long import_check(FILE *in, const char *file, bool *secrets)
         }
         json_decref(j);
     }
+    int read_errno = ferror(in) ? errno : 0;
     bool trailing = ok && end_rows >= 0 && getline(&line, &cap, in) > 0;
     free(line);
     char *got = ok ? export_end_line(sha, rows) : NULL;
     json_t *gotj = got ? json_loads(got, 0, NULL) : NULL;
     const char *goth = json_string_value(json_object_get(json_object_get(gotj, "row"), "sha256"));
     long result = -1;
-    if (!ok || !goth)
-        fprintf(stderr, "liaison: %s: %s\n", file, ferror(in) ? strerror(errno) : "out of memory");
+    if (read_errno)
+        fprintf(stderr, "liaison: %s: %s\n", file, strerror(read_errno));
+    else if (!ok || !goth)
+        fprintf(stderr, "liaison: %s: out of memory\n", file);
+    else if (!export_like)
+        fprintf(stderr, "liaison: %s: not a file 'admin tenant export' wrote: %s%s\n", file,
+                lines ? "its first line is not {\"table\": ..., \"row\": {...}}" : "it is empty",
+                gzipped ? " (it is compressed with gzip: gunzip it first)" : "");
     else if (end_rows < 0)
         fprintf(stderr, "liaison: %s: no end line: the export is incomplete (cut short?)\n", file);
     else if (trailing || end_rows != rows || !want || strcmp(want, goth) != 0)
@@ -520,7 +533,7 @@ static int tenant_rate_limit(struct cli *cli, int argc, char **argv)
         {"rate", &rate, NULL, false, "requests a second the tenant may make (1-1000000)",
          "ratePerS"},
         {"burst", &burst, NULL, false,
-         "requests it may make at once above the rate (1-1000000; default: the rate)"},
+         "requests it may make at once above the rate (0-1000000; 0 or none: the rate)"},
         {"default", NULL, &back_to_default, false,
          "drop the tenant's own limit: liaisond.conf's tenant_rate and tenant_burst apply"},
         {0}};

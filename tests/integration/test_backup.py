@@ -10,6 +10,7 @@ tenant, a truncated, changed or tampered file, an export from a newer
 schema, and rows of unknown tables or columns are refused, leaving nothing."""
 import base64
 import datetime
+import gzip
 import hashlib
 import json
 import os
@@ -572,6 +573,18 @@ slug = "cut-" + RUN
 code, out = do_import(CUT, slug)
 check(code != "OK" and "incomplete" in str(out) and nothing_left(slug),
       "a truncated export is refused, nothing left (%s %s)" % (code, out))
+# What is no export at all is said so, not "cut short" (a try-out: a directory, a gzipped
+# export and plain text were all "incomplete").
+GZ = os.path.join(HOME, "export.jsonl.gz")
+with gzip.open(GZ, "wt", encoding="utf-8") as f:
+    f.write("\n".join(lines) + "\n")
+for path, words in ((GZ, "(it is compressed with gzip: gunzip it first)"),
+                    ("/etc/hostname", "its first line is not {\"table\""),
+                    (HOME, "Is a directory")):
+    code, out = do_import(path, slug)
+    check(code != "OK" and words in str(out) and "incomplete" not in str(out)
+          and nothing_left(slug), "importing %s is refused saying why (%s %s)"
+          % (os.path.basename(path), code, out))
 CHANGED = os.path.join(HOME, "changed.jsonl")
 with open(CHANGED, "w") as f:
     f.write("\n".join(lines).replace("Phân phối Sài Gòn", "Phân phối Hà Nội") + "\n")
