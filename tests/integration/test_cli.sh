@@ -139,6 +139,12 @@ contains "and shown again" "$out" "TIME ZONE  Asia/Ho_Chi_Minh"
 LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "admin tenant create with a short password" 2 sh -c "echo short | \"$cli\" admin tenant create --slug $slug-short --name Short --admin-email s@cli.example --password-stdin"
 contains "the short password named by the option given" "$err" "invalid --password-stdin: "
 lacks "not by the request's field" "$err" "adminPassword"
+# A name counted in characters, as the column holds it: 70 kanji (210 bytes) were refused.
+kanji150=$(printf '商%.0s' $(seq 150))
+kanji201=$(printf '商%.0s' $(seq 201))
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "a tenant named in 150 kanji" 0 sh -c "\"$cli\" admin tenant create --slug $slug-ja --name '$kanji150' --admin-email a@cli.example --password-stdin < \"$home/pw\""
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "a tenant named in 201 kanji" 2 sh -c "\"$cli\" admin tenant create --slug $slug-ja2 --name '$kanji201' --admin-email a@cli.example --password-stdin < \"$home/pw\""
+contains "the bound said in characters" "$err" "at most 200 characters"
 LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "admin tenant create again: conflict" 5 sh -c "\"$cli\" admin tenant create --slug $slug --name 'Cli GmbH' --admin-email a@cli.example --password-stdin < \"$home/pw\""
 LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "admin tenant list" 0 "$cli" admin tenant list --all
 contains "tenant listed" "$out" "$slug"
