@@ -691,10 +691,27 @@ static int report_show(struct cli *cli, int argc, char **argv)
 
 static int report_submit(struct cli *cli, int argc, char **argv)
 {
-    return report_by_id(cli, argc, argv, "report submit ID",
-                        "Submits a draft. Every section the charter requires must hold "
-                        "something; after the due day it is marked late.",
-                        "report submit 7", "SubmitReport");
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "report submit ID",
+        "Submits a draft. Every section the charter requires must hold something, or be "
+        "declared empty ('report save ID --nothing-to-report SECTIONS'); after the due day it "
+        "is marked late.",
+        opts, 1, "report submit 7"};
+    json_int_t v;
+    int rc = cli_args_id(&spec, argc, argv, &v);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    rc = report_answer(cli, "SubmitReport", json_pack("{s:I}", "id", v));
+    /* The refusal names the section as the server does (marketIntelligence): what to do, here. */
+    if (rc == EXIT_USAGE && !cli->set.json)
+        fprintf(stderr,
+                "liaison: fill it with 'liaison report save %lld --sales ... | --inventory ... | "
+                "--market-intelligence ... | --competition ...' (the pipeline is the open leads "
+                "the report was opened with), or declare it empty with 'liaison report save %lld "
+                "--nothing-to-report SECTION'\n",
+                (long long)v, (long long)v);
+    return rc;
 }
 
 /* review and reopen: an id and a comment. */

@@ -219,6 +219,13 @@ check(code == "INVALID_ARGUMENT" and fields(out) == ["inventory"]
       " empty" in out.get("message", ""),
       "submitting with empty required sections names them all, on the first's field (%s %s)"
       % (code, out))
+# The CLI says what to do about it: the refusal names the wire's field (a try-out).
+said = subprocess.run([CLI, "--token", saigon_user, "report", "submit", str(report)],
+                      capture_output=True, text=True, env=_cli.env, timeout=60)
+check(said.returncode == 2 and "liaison report save %s --sales" % report in said.stderr
+      and "--nothing-to-report SECTION" in said.stderr,
+      "report submit refused for an empty section says how to fill or declare it (%r)"
+      % said.stderr)
 code, out = call("SaveReport", {"id": report, "sections": ["inventory_on_hand",
                                                            "market_intelligence"],
                                 "inventory": [{"productLineId": brk, "unitsOnHand": 300}],
