@@ -14,7 +14,8 @@
  *     jansson). Only plain C types cross it, so any language's FFI can
  *     bind the whole protocol with five functions. That mapping writes a
  *     64-bit integer (every id, every amount) as a JSON string ("id":"42")
- *     and takes either; it leaves out a field at its default (0, "", false,
+ *     and takes either (as a number up to 2^63 - 1, the JSON parser's
+ *     bound; above it, a string); it leaves out a field at its default (0, "", false,
  *     an empty list), so read a missing field as that default.
  *
  * Rules that hold for the whole API:
