@@ -410,7 +410,7 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
         "schema than this installation's is refused. Without --include-secrets on the export, "
         "nobody's password came along: give --admin-email, and that admin resets the others'; "
         "with it, --admin-email is refused. API tokens do not move: their tokens name the "
-        "tenant's old id, so make new ones. "
+        "tenant's old id, so they come revoked; make new ones. "
         "The last step waits up to the server's import_timeout_ms (10 minutes by default) "
         "unless --timeout says less.",
         opts, 1, "admin tenant import acme.jsonl --slug acme-restored --name \"Acme GmbH\""};
