@@ -39,3 +39,18 @@ echo "ok: the installed example talks to liaisond"
 "$tmp/portal_example_static" "$LIAISON_TEST_URL" "$LIAISON_TEST_CA" | grep -q '^Ping -> OK' ||
     { echo "not ok: the example linked with libliaison.a failed"; exit 1; }
 echo "ok: libliaison.a links with pkg-config --static's libraries"
+# Only the API is global in it: a program that defines its own transport_open
+# or arena_alloc links (a developer's try-out: 28 internal names clashed).
+internal=$(nm -g --defined-only "$libdir/libliaison.a" | awk 'NF == 3 && $3 !~ /^liaison_/ {print $3}')
+[ -z "$internal" ] || { echo "not ok: libliaison.a exports internal symbols:" $internal; exit 1; }
+cat >"$tmp/clash.c" <<'C'
+#include <liaison.h>
+int transport_open(void) { return 0; }
+void *arena_alloc(void) { return 0; }
+int main(void) { return transport_open() + (arena_alloc() != 0) + (liaison_version() == 0); }
+C
+# shellcheck disable=SC2086
+"$cc" "$@" "$tmp/clash.c" $(pkg-config --cflags liaison) "$libdir/libliaison.a" \
+    $(pkg-config --static --libs-only-l liaison | sed 's/-lliaison//') -o "$tmp/clash"
+"$tmp/clash" || { echo "not ok: a program with its own transport_open did not run"; exit 1; }
+echo "ok: libliaison.a exports the API alone; a program may name its own transport_open"
