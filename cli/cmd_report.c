@@ -704,7 +704,8 @@ static int report_submit(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     rc = report_answer(cli, "SubmitReport", json_pack("{s:I}", "id", v));
     /* The refusal names the section as the server does (marketIntelligence): what to do, here. */
-    if (rc == EXIT_USAGE && !cli->set.json)
+    if (rc == EXIT_USAGE && !cli->set.json && cli->conn &&
+        strstr(liaison_error(cli->conn), "the charter requires the section"))
         fprintf(stderr,
                 "liaison: fill it with 'liaison report save %lld --sales ... | --inventory ... | "
                 "--market-intelligence ... | --competition ...' (the pipeline is the open leads "

@@ -18,28 +18,59 @@ const char *cli_outfile_path(const char *output)
 }
 
 /*
- * What to rename the finished file over: the file a symbolic link names, so
- * that the link stays a link, or path itself; *mode is the permissions of
- * the file it replaces, 0 when there is none. NULL, with errno, when path
- * names something that is not a file to replace (a device, a pipe, a
+ * What to rename the finished file over: the file a symbolic link names
+ * (there or not yet), so that the link stays a link, or path itself; *mode
+ * is the permission bits of the file it replaces (set-id bits left out: a
+ * download is no program), 0 when there is none. NULL, with errno, when
+ * path names something that is not a file to replace (a device, a pipe, a
  * socket: written into in place; errno 0) or a directory (errno EISDIR).
  */
 static char *replace_target(const char *path, mode_t *mode)
 {
     struct stat st;
     *mode = 0;
-    if (stat(path, &st) != 0)
-        return errno == ENOENT ? strdup(path) : NULL;
-    if (S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
+    char *target = strdup(path);
+    /* A chain of links is followed as the kernel follows one: at most 40. */
+    for (int hops = 0; target && hops < 40 && lstat(target, &st) == 0 && S_ISLNK(st.st_mode);
+         hops++) {
+        char *to = malloc((size_t)st.st_size + 1);
+        ssize_t n = to ? readlink(target, to, (size_t)st.st_size + 1) : -1;
+        if (n < 0 || n > st.st_size) {
+            int e = n < 0 ? errno : ENAMETOOLONG; /* the link changed under us */
+            free(to);
+            free(target);
+            errno = e;
+            return NULL;
+        }
+        to[n] = '\0';
+        /* A relative link names a file beside the link, not beside the caller. */
+        const char *slash = strrchr(target, '/');
+        char *next = to;
+        if (to[0] != '/' && slash &&
+            asprintf(&next, "%.*s%s", (int)(slash - target + 1), target, to) < 0)
+            next = NULL;
+        if (next != to)
+            free(to);
+        free(target);
+        target = next;
+    }
+    if (!target)
+        return NULL;
+    if (stat(target, &st) != 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return target;
+        free(target);
+        errno = e;
         return NULL;
     }
-    if (!S_ISREG(st.st_mode)) {
-        errno = 0;
+    if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
+        free(target);
+        errno = S_ISDIR(st.st_mode) ? EISDIR : 0;
         return NULL;
     }
-    *mode = st.st_mode & 07777;
-    return realpath(path, NULL);
+    *mode = st.st_mode & 0777;
+    return target;
 }
 
 int cli_outfile_open(struct cli_outfile *o, const char *path, bool owner_only)

@@ -1029,7 +1029,8 @@ int handbook_scorecard(const json_t *data, struct svg_text *out)
         fmt(&p, "<p><span class=\"score\">%lld</span> / 100, computed ", num(now, "score"));
         /* "2026-12-05T22:07:18.815Z" as a reader writes it: "2026-12-05 22:07 UTC". */
         const char *at = str(now, "computed_at");
-        if (at && strlen(at) >= 17 && at[10] == 'T' && at[strlen(at) - 1] == 'Z')
+        if (at && strlen(at) >= 17 && at[10] == 'T' && at[strlen(at) - 1] == 'Z' &&
+            strspn(at, "0123456789-") == 10 && strspn(at + 11, "0123456789:") >= 5)
             fmt(&p, "%.10s %.5s UTC", at, at + 11);
         else
             user(&p, at);

@@ -317,14 +317,6 @@ static int worker_port_free(const struct addrinfo *ai, const char *host, int por
     return -1;
 }
 
-/*
- * A bound, listening, non-blocking socket with SO_REUSEPORT, so each worker
- * has one. It listens here, before "listening" is logged: listened to on
- * the worker's thread only, a connection in the moment between was refused
- * (integration_resilience, a server just started); the kernel queues what
- * comes until the worker's loop accepts it. The first (first set) also
- * checks that no other process listens there.
- */
 /* The addresses host names for listening on port; -1 with err naming listen_host. */
 static int worker_resolve(const char *host, int port, struct addrinfo **res, char *err,
                           size_t errlen)
@@ -352,6 +344,14 @@ int worker_listen_check(const char *host, int port, char *err, size_t errlen)
     return 0;
 }
 
+/*
+ * A bound, listening, non-blocking socket with SO_REUSEPORT, so each worker
+ * has one. It listens here, before "listening" is logged: listened to on
+ * the worker's thread only, a connection in the moment between was refused
+ * (integration_resilience, a server just started); the kernel queues what
+ * comes until the worker's loop accepts it. The first (first set) also
+ * checks that no other process listens there.
+ */
 static int worker_socket(const char *host, int port, bool first, char *err, size_t errlen)
 {
     struct addrinfo *res = NULL;

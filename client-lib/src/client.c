@@ -38,6 +38,7 @@ struct liaison_conn {
     int request_timeout_ms;
     struct transport t;
     bool connected;
+    uint64_t connections;   /* connections made: tells a call whether it made a new one */
     uint32_t max_in_flight; /* from Hello, Login or Authenticate */
     /* The largest request frame the server takes now (0: not stated), and
      * the limits Hello stated, which apply again after a Logout. */
@@ -226,8 +227,11 @@ int liaison_set_option(liaison_conn *c, liaison_option option, const char *value
     }
     if (option < LIAISON_OPT_CA_FILE || option > LIAISON_OPT_TOKEN)
         return client_fail(c, LIAISON_INVALID_ARGUMENT, "unknown option");
-    /* "" is NULL, as the header says of every string: no token, not an empty one to present. */
-    if (value && !*value)
+    /*
+     * No token or client name is "", as NULL: an empty token presented had every connection's
+     * Authenticate refused. An empty file or server name stays a mistake, said when used.
+     */
+    if (value && !*value && (option == LIAISON_OPT_TOKEN || option == LIAISON_OPT_CLIENT_NAME))
         value = NULL;
     if (value && strlen(value) > 4096)
         return client_fail(c, LIAISON_INVALID_ARGUMENT, "option value too long");
@@ -529,6 +533,7 @@ static int client_connect(liaison_conn *c, const struct client_refusal *rf)
     if (rc != LIAISON_OK)
         return rc;
     c->connected = true;
+    c->connections++;
     c->outstanding = 0;
     /* A new connection starts from nothing the last one stated. */
     c->max_frame_bytes = 0;
@@ -1138,6 +1143,7 @@ int liaison_login_for(liaison_conn *c, const char *tenant, const char *email, co
      */
     char *before = c->opt[LIAISON_OPT_TOKEN];
     c->opt[LIAISON_OPT_TOKEN] = NULL;
+    uint64_t made = c->connections;
     int rc = client_call(c, "Login", &req.base, &liaison__v1__login_response__descriptor, &a, &out,
                          NULL);
     if (rc == LIAISON_OK) {
@@ -1159,7 +1165,8 @@ int liaison_login_for(liaison_conn *c, const char *tenant, const char *email, co
     }
     if (rc != LIAISON_OK && before) {
         c->opt[LIAISON_OPT_TOKEN] = before;
-        if (c->connected && c->outstanding == 0)
+        /* Only a connection this call made went without the token; one signed in stays. */
+        if (c->connected && c->connections != made && c->outstanding == 0)
             client_disconnect(c);
     }
     arena_reset(&a);
@@ -1174,14 +1181,17 @@ int liaison_logout(liaison_conn *c)
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
     ProtobufCMessage *out;
+    bool was_connected = c->connected;
     int rc = client_call(c, "Logout", &req.base, &liaison__v1__logout_response__descriptor, &a,
                          &out, NULL);
     /*
-     * Its answer lost with the connection, the session may have ended or
-     * not: sent once more, which ends it if it had not; a token the new
-     * connection's Authenticate is refused is one that ended already.
+     * Its answer lost with a connection it went out on, the session may
+     * have ended or not: sent once more, which ends it if it had not; a
+     * token the new connection's Authenticate is refused is one that ended
+     * already. A connection that could not be made is not tried twice.
      */
-    bool lost = rc == LIAISON_UNAVAILABLE && !c->connected && c->opt[LIAISON_OPT_TOKEN];
+    bool lost =
+        rc == LIAISON_UNAVAILABLE && was_connected && !c->connected && c->opt[LIAISON_OPT_TOKEN];
     if (lost)
         rc = client_call(c, "Logout", &req.base, &liaison__v1__logout_response__descriptor, &a,
                          &out, NULL);

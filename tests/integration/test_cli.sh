@@ -167,7 +167,9 @@ leftover=$(find "$home" -maxdepth 1 -name '.keep.jsonl.*' -o -maxdepth 1 -name '
 # Not a file to replace: a pipe (as /dev/null, a device) is written into, and
 # stays; renamed over as root, /dev/null would become a file for every program.
 mkfifo "$home/pipe"
-cat "$home/pipe" >"$home/piped.jsonl" &
+# The reader gives up after a minute: a CLI that renamed over the pipe would
+# leave it waiting, and the test would hang instead of failing.
+timeout 60 cat "$home/pipe" >"$home/piped.jsonl" &
 reader=$!
 LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "export into a named pipe" 0 "$cli" admin tenant export "$slug" --output "$home/pipe"
 wait $reader
@@ -185,6 +187,11 @@ LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "export through a symbolic link
 contains "the file the link names has the export" "$home/real.jsonl" '{"table":"#end"'
 [ "$(stat -c %a "$home/real.jsonl")" = 600 ] && echo "ok - the export replaced is 0600" ||
   { echo "not ok - the export replaced has mode $(stat -c %a "$home/real.jsonl")"; fail=1; }
+# A link to a file not there yet stays a link; the file is made where it points.
+ln -s later.jsonl "$home/dangling.jsonl"
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "export through a link to no file yet" 0 "$cli" admin tenant export "$slug" --output "$home/dangling.jsonl"
+[ -L "$home/dangling.jsonl" ] && contains "the file it names was made" "$home/later.jsonl" '{"table":"#end"' ||
+  { echo "not ok - the dangling link was replaced"; fail=1; }
 mkdir -p "$home/a-dir"
 LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "export to a directory" 1 "$cli" admin tenant export "$slug" --output "$home/a-dir"
 contains "a directory is refused before the download" "$err" "a-dir: Is a directory"
@@ -687,10 +694,11 @@ check "a distributor user may not create users" 3 "$cli" --profile du user creat
 contains "refused saying who may, not for want of a terminal" "$err" "liaison: not allowed: only tenant admins create users (signed in as a distributor user)"
 # A calendar written over an earlier one keeps the permissions its owner gave that one.
 echo old >"$home/cal.ics"
-chmod 644 "$home/cal.ics"
+# Set-user-id is no permission of a download: only the nine bits are kept.
+chmod 4754 "$home/cal.ics"
 check "a calendar to a file" 0 "$cli" --profile du cadence ics --user DU@cli.example -o "$home/cal.ics"
 contains "the calendar written" "$home/cal.ics" "BEGIN:VCALENDAR"
-[ "$(stat -c %a "$home/cal.ics")" = 644 ] && echo "ok - the file replaced keeps its mode" ||
+[ "$(stat -c %a "$home/cal.ics")" = 754 ] && echo "ok - the file replaced keeps its mode, not its set-id bit" ||
   { echo "not ok - the file replaced has mode $(stat -c %a "$home/cal.ics")"; fail=1; }
 # Sharing is not told to a distributor user: '-', not a false 'no'.
 printf 'Bảng giá\n' >"$home/gia.txt"

@@ -185,6 +185,8 @@ def _dumps(request: Optional[dict]) -> Optional[bytes]:
         # NaN and the infinities are no JSON: said as a TypeError, not "not valid JSON".
         text = json.dumps(request, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except ValueError as e:
+        if "Out of range float" not in str(e):
+            raise
         raise TypeError("a request holds no NaN or infinity: %s" % e) from None
     try:
         return text.encode("utf-8")

@@ -1280,8 +1280,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         read: the form is still shown, the server still checks."""
         try:
             charter = api().call("GetCharter", {"distributorId": signed_in()["distributorId"]})
-        except (liaison.NotFound, liaison.Unavailable, liaison.DeadlineExceeded,
-                liaison.ResourceExhausted):
+        except (liaison.NotFound, liaison.PermissionDenied, liaison.Unavailable,
+                liaison.DeadlineExceeded, liaison.ResourceExhausted):
             return {}
         charter = charter.get("charter", {})
         if charter.get("status") != "active":
