@@ -1279,7 +1279,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         reach together. Empty without an active charter, or when it cannot be
         read: the form is still shown, the server still checks."""
         try:
-            charter = api().call("GetCharter", {"distributorId": signed_in()["distributorId"]})
+            charter = api().call("GetCharter", {"distributorId": g.identity["distributorId"]})
         except (liaison.NotFound, liaison.PermissionDenied, liaison.Unavailable,
                 liaison.DeadlineExceeded, liaison.ResourceExhausted):
             return {}
@@ -2197,7 +2197,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         of the active charter, else its activation; "" without an active
         charter."""
         try:
-            charter = api().call("GetCharter", {"distributorId": signed_in()["distributorId"]})[
+            charter = api().call("GetCharter", {"distributorId": g.identity["distributorId"]})[
                 "charter"]
         except liaison.NotFound:
             return ""
