@@ -68,6 +68,27 @@ def psql(sql):
     return p.stdout.strip()
 
 
+def while_held(body, run, seconds=3, after="SELECT 1"):
+    """Runs body as the superuser in a transaction held open for seconds, then after, and
+    run() meanwhile, once the session is seen holding: run()'s answer. Two writers meet
+    this way every time, not by chance."""
+    holder = subprocess.Popen(
+        w.env("LIAISON_TEST_PSQL").split() + [
+            "-U", "postgres", "-c",
+            "BEGIN; %s; SELECT pg_sleep(%d), 'race-holder'; %s; COMMIT;" % (body, seconds, after)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + seconds
+        while time.time() < deadline and psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE"
+                " '%%''race-holder''%%' AND wait_event = 'PgSleep'") == "0":
+            time.sleep(0.05)
+        return run()
+    finally:
+        _, err = holder.communicate(timeout=seconds + 30)
+        check(holder.returncode == 0, "the holding session committed (%s)" % err.strip())
+
+
 class Cli:
     """The liaison CLI with --json against one server: (code, JSON) answers."""
 

@@ -1265,24 +1265,7 @@ try:
     # "refers to something that does not exist, or breaks a rule of the
     # data", and so did an item given to a contact being removed.
     def while_held(body, method, request, seconds=3, after="SELECT 1"):
-        """Runs body in a transaction held open for seconds, then after, and
-        method meanwhile (once the session is seen sleeping): its (code, out)."""
-        holder = subprocess.Popen(
-            w.env("LIAISON_TEST_PSQL").split() + [
-                "-U", "postgres", "-c",
-                "BEGIN; %s; SELECT pg_sleep(%d), 'race-holder'; %s; COMMIT;"
-                % (body, seconds, after)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try:
-            deadline = time.time() + seconds
-            while time.time() < deadline and sql(
-                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE"
-                    " '%%''race-holder''%%' AND wait_event = 'PgSleep'") == "0":
-                time.sleep(0.05)
-            return call(method, request, manager)
-        finally:
-            _, err = holder.communicate(timeout=seconds + 30)
-            check(holder.returncode == 0, "the holding session committed (%s)" % err.strip())
+        return t.while_held(body, lambda: call(method, request, manager), seconds, after)
 
     d3 = must("CreateDistributor", {"fields": {"name": "Race Parts", "country": "VN",
                                                "timeZone": "Asia/Ho_Chi_Minh"},

@@ -834,6 +834,23 @@ check(str(moved.get("distributorId")) == str(saigon) and moved.get("registration
       "the refused reassignment changed nothing (%s)" % moved)
 code, out = call("DecideLeadRegistration", {"id": kobe["id"], "decision": "approve"}, admin)
 check(code == "OK", "approving it is still open (%s %s)" % (code, out))
+# The same, met at once: the lead moved in a transaction still open while the order is
+# placed. Each read the other's change as not yet there, both committed, and the order
+# named a lead now another distributor's (migration 0213: the order holds its lead).
+osaka = register(saigon_user, "Osaka Trucks")
+before = orders()
+code, out = t.while_held(
+    "UPDATE leads SET distributor_id = %s WHERE tenant_id = %s AND id = %s"
+    % (vientiane, tid, osaka["id"]),
+    lambda: place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=osaka["id"]))
+check(code == "FAILED_PRECONDITION" and out.get("message") ==
+      "lead %s was given to another distributor while this order was placed: the order is not"
+      " placed; reload the lead" % osaka["id"] and orders() == before,
+      "an order on a lead moving to another distributor meanwhile is not placed (%s %s)"
+      % (code, out))
+check(sql("SELECT count(*) FROM orders o JOIN leads l ON l.tenant_id = o.tenant_id"
+          " AND l.id = o.lead_id WHERE o.tenant_id = %s AND o.distributor_id <> l.distributor_id"
+          % tid) == "0", "no order names another distributor's lead")
 
 # ---------------- an order for a carve-out account is flagged as the exporter's ----------------
 amend = must("CreateCharterDraft", {"distributorId": saigon}, admin)["charter"]["id"]
