@@ -697,6 +697,16 @@ check(rc == 2 and "you cannot change your own role" in text(err),
 rc, _, err = run("user", "update", "mai@ux.example", "--role", "distributor_user")
 check(rc == 2 and "a distributor user needs their distributor" in text(err),
       "a distributor user without a distributor is refused (%r)" % text(err))
+# A distributor's user became the exporter's admin with one word (a try-out, migration 0215).
+for role in ("tenant_admin", "manager", "auditor"):
+    rc, out, err = run("user", "update", "long@ux.example", "--role", role)
+    check(rc == 2 and "long@ux.example is a user of a distributor: a distributor's user does"
+          " not become one of the exporter's staff" in text(err) and "user create" in text(err),
+          "a distributor's user is not made %s, and is told how instead (%r %r)"
+          % (role, text(out), text(err)))
+rc, out, _ = run("user", "list")
+check(rc == 0 and next((r for r in lines(out) if "long@ux.example" in r), "").endswith(
+      "  " + japanese), "and stays its distributor's user (%r)" % text(out))
 # A disabled account manager was shown as any other (a try-out).
 rc, _, err = run("distributor", "assign", made[viet], "mai@ux.example")
 check(rc == 0 and "cadence plan" not in text(err),

@@ -115,7 +115,9 @@ minh_id, minh = user("minh@saigon.example", "ROLE_DISTRIBUTOR_USER", distributor
 lan_id, lan = user("lan@saigon.example", "ROLE_DISTRIBUTOR_USER", distributorId=saigon)
 haruki_id, haruki = user("haruki@hanoi.example", "ROLE_DISTRIBUTOR_USER", distributorId=hanoi)
 mgr_id, manager = user("manager@plan.example", "ROLE_MANAGER", seesAllDistributors=True)
-_, auditor = user("auditor@plan.example", "ROLE_AUDITOR")
+auditor_id, auditor = user("auditor@plan.example", "ROLE_AUDITOR")
+# A manager of no distributor here: not an initiative's owner (migration 0214).
+elsewhere_id, _ = user("elsewhere@plan.example", "ROLE_MANAGER")
 
 # ---------------- a first revision ----------------
 code, out = call("CreatePlan", {"distributorId": saigon, "year": 2027}, admin)
@@ -180,7 +182,13 @@ BAD = [
     ({"initiatives": [dict(INITIATIVES[0], title="計" * 201)]}, "initiatives[0].title",
      "at most 200 characters"),
     ({"initiatives": [dict(INITIATIVES[0], ownerUserId=haruki_id)]},
-     "initiatives[0].ownerUserId", "no such user of the exporter or of this distributor"),
+     "initiatives[0].ownerUserId", "no user of this tenant who may own this initiative"),
+    # An auditor changes nothing, and a manager who does not reach the distributor is not
+    # its; as owners each gave away the e-mail of any user id to a distributor's user.
+    ({"initiatives": [dict(INITIATIVES[0], ownerUserId=auditor_id)]},
+     "initiatives[0].ownerUserId", "no user of this tenant who may own this initiative"),
+    ({"initiatives": [dict(INITIATIVES[0], ownerUserId=elsewhere_id)]},
+     "initiatives[0].ownerUserId", "no user of this tenant who may own this initiative"),
     ({"initiatives": [dict(INITIATIVES[0], ownerUserId=0)]}, "initiatives[0].ownerUserId",
      "a user's id"),
     ({"goals": [GOALS[0]] * 201}, "goals", "at most 200"),
