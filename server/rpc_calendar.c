@@ -47,9 +47,11 @@ static struct db_stmt q_calendar_scope = {
 
 /*
  * A page of meetings: what both calendars select, then each one's own
- * condition, then the range and the page. Only meetings the caller sees:
- * of distributors it reaches, or that it attends itself (an invitation
- * shows the meeting).
+ * condition, then the range and the page. Only meetings of distributors the
+ * caller reaches, as GetMeeting: an invitation kept by a manager who no
+ * longer reaches its distributor went on sending its title, agenda and
+ * changes to their calendar, while the meeting itself was "no such meeting"
+ * to them (a try-out).
  */
 #define CALENDAR_PAGE_SELECT                                                                       \
     "SELECT m.id, m.sequence, m.status, m.kind, m.title,"                                          \
@@ -70,9 +72,7 @@ static struct db_stmt q_calendar_scope = {
     " ON d.tenant_id = m.tenant_id AND d.id = m.distributor_id"                                    \
     " LEFT JOIN users am ON am.tenant_id = d.tenant_id AND am.id = d.account_manager_id"           \
     " WHERE m.tenant_id = liaison_tenant()"                                                        \
-    " AND (liaison_sees_distributor(d.id, d.account_manager_id) OR EXISTS (SELECT 1"               \
-    " FROM meeting_attendees y WHERE y.tenant_id = liaison_tenant() AND y.meeting_id = m.id"       \
-    " AND y.user_id = nullif(current_setting('liaison.user_id', true), '')::bigint))"
+    " AND liaison_sees_distributor(d.id, d.account_manager_id)"
 
 /*
  * $2 from, $3 to (as the scope's: within one transaction the defaults are
@@ -95,10 +95,12 @@ static struct db_stmt q_calendar_distributor = {
  * $1 the user: the meetings they attend, those of the distributors they manage, and a
  * distributor's user those of its own distributor. The planned series invite nobody, so a
  * distributor's user exporting its own schedule got no meeting at all (a try-out), though
- * every one of them is its side's.
+ * every one of them is its side's. Only of distributors the user works on: an admin exporting
+ * a manager's schedule got the meetings of distributors taken from them.
  */
 static struct db_stmt q_calendar_user = {
     CALENDAR_PAGE_SELECT
+    " AND liaison_party_user_ok(d.id, $1::bigint)"
     " AND (d.account_manager_id = $1::bigint OR d.id = (SELECT u.distributor_id FROM users u"
     " WHERE u.tenant_id = liaison_tenant() AND u.id = $1::bigint) OR EXISTS (SELECT 1"
     " FROM meeting_attendees x WHERE x.tenant_id = liaison_tenant() AND x.meeting_id = m.id"

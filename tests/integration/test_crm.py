@@ -729,6 +729,9 @@ code, out = call("SetTarget", {"distributorId": danang, "productLineId": brk, "p
                                "units": 10}, admin)
 check(code == "FAILED_PRECONDITION" and "takes no new targets" in out.get("message", ""),
       "a terminated distributor gets no new target (%s %s)" % (code, out))
+code, out = call("CreatePlan", {"distributorId": danang, "year": 2027}, admin)
+check(code == "FAILED_PRECONDITION" and "is terminated: it takes no new plans"
+      in out.get("message", ""), "nor a new business plan (%s %s)" % (code, out))
 code, out = cli("lead", "register", "--distributor", "Đại lý Đà Nẵng", "--account", "Phnom Penh Auto",
                 "--country", "KH", "--title", "x", "--currency", "USD", token=admin)
 check(code == "FAILED_PRECONDITION" and "is terminated" in out.get("message", ""),
