@@ -341,7 +341,25 @@ static struct db_stmt q_attendee_remove = {
     "  AND NOT x.person = ANY (mt.uninvited) RETURNING mt.id),"
     " m AS (SELECT x.id FROM x)" EXEC_AUDITED("'meeting.attendee.remove'", "meeting_attendee"),
     2, 0};
-/* $1 meeting, $2 attendee (checked by q_attendee_found), $3 attended */
+/*
+ * $1 meeting, $2 attendee: as q_attendee_found, and a distributor user records the attendance
+ * of its own side only, one of its contacts or of its distributor's users, as it completes
+ * only their action items: it marked the exporter's staff absent (a try-out).
+ */
+static struct db_stmt q_attendance_can = {
+    "SELECT liaison_found(x.id IS NOT NULL, 'no such attendee of this meeting'),"
+    " liaison_denied(x.id IS NULL OR x.ours, format('%s is of the exporter: a distributor"
+    " records the attendance of its own people', x.who))"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.id, liaison_distributor_scope() = 0"
+    "  OR a.contact_id IS NOT NULL OR u.distributor_id IS NOT DISTINCT FROM m.distributor_id"
+    "  AS ours, coalesce(nullif(u.display_name, ''), u.email) AS who"
+    "  FROM meeting_attendees a"
+    "  JOIN meetings m ON m.tenant_id = a.tenant_id AND m.id = a.meeting_id" JOIN_DM
+    "  LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+    "  WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint"
+    "  AND a.meeting_id = $1::bigint AND " SEES ") x ON true",
+    2, 0};
+/* $1 meeting, $2 attendee (checked by q_attendance_can), $3 attended */
 static struct db_stmt q_attendance = {
     "WITH m AS (UPDATE meeting_attendees a SET attended = $3::boolean"
     "  WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint AND a.meeting_id = $1::bigint"
@@ -635,7 +653,7 @@ static struct exec_decl d_attendee_remove = {
     .not_found = "no such meeting"};
 static struct exec_decl d_attendance = {
     .method = "SetAttendance",
-    .check = {&q_attendee_found, {"meeting_id", "attendee_id"}},
+    .check = {&q_attendance_can, {"meeting_id", "attendee_id"}},
     .query = {&q_attendance, {"meeting_id", "attendee_id", "attended"}},
     MEETING_REPLY("meeting_id"),
     .not_found = "no such meeting"};

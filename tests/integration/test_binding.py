@@ -130,7 +130,10 @@ with liaison.Client(URL, ca=CA) as c:
     e = raises(liaison.InvalidArgument, c.send, "GetDistributor", {"id": -1})
     check(e is not None and e.message == "invalid id: expected an unsigned 64-bit integer"
           and c.outstanding == 0, "send() refuses it in the same words (%s)" % e)
-    for key, why in (("k" * 256, "longer than 255 bytes"), ("\udcff", "not valid UTF-8")):
+    for key, why in (("k" * 256, "longer than 255 bytes"), ("\udcff", "not valid UTF-8"),
+                     # Cut at the NUL, "k\0a" and "k\0b" were one key: the second create
+                     # was answered with the first's record (a try-out).
+                     ("k\0" + RUN, "contains a NUL character (U+0000)")):
         e = raises(liaison.InvalidArgument, lambda: c.call("CreateDistributor", req,
                                                            idempotency_key=key))
         check(e is not None and e.violations == [("idempotencyKey", why)]
@@ -146,6 +149,14 @@ with liaison.Client(URL, ca=CA) as c:
     e = raises(liaison.InvalidArgument, c.login, "demo", "a\ud800@x.example", "password")
     check(e is not None and e.violations == [("email", "not valid UTF-8")],
           "login refuses a lone surrogate as a violation of its argument (%s)" % e)
+    for args, name in ((("demo\0x", "a@x.example", "password"), "tenant"),
+                       (("demo", "a@x.example\0x", "password"), "email")):
+        e = raises(liaison.InvalidArgument, c.login, *args)
+        check(e is not None and e.violations == [(name, "contains a NUL character (U+0000)")],
+              "login refuses a NUL in its %s, which the C string would cut off (%s)" % (name, e))
+    e = raises(liaison.InvalidArgument, c.call, "Ping\0Whatever", {"echo": "x"})
+    check(e is not None and e.violations == [("method", "contains a NUL character (U+0000)")],
+          "call('Ping\\0Whatever') is refused, not run as Ping (%s)" % e)
     e = raises(TypeError, c.login, None, "a@x.example", "password")
     check(e is not None and "tenant" in str(e), "login(None, ...) is a TypeError naming it (%s)" % e)
     e = raises(TypeError, liaison.Client, None)

@@ -733,6 +733,19 @@ try:
     check(code == "OK" and [a["attendance"] for a in out.get("attendees", [])
                             if a["id"] == contact_row["id"]] == ["absent"],
           "liaison meeting attendance --absent records it (%s %s)" % (code, out))
+    # Its own side only, as with action items: it marked the exporter's manager absent.
+    bao_row = [a for a in must("GetMeeting", {"id": ma}, portal1)["meeting"]["attendees"]
+               if a.get("email", "").lower() == "bao@meet.example"][0]
+    code, out = call("SetAttendance", {"meetingId": ma, "attendeeId": bao_row["id"],
+                                       "attended": False}, portal1)
+    check(refused(code, out, "PERMISSION_DENIED", "is of the exporter: a distributor records the"
+                  " attendance of its own people"),
+          "a distributor user does not record the exporter's staff's attendance (%s %s)"
+          % (code, out))
+    check(audit_count("meeting.attendance", bao_row["id"]) == 0, "nothing recorded")
+    code, out = call("SetAttendance", {"meetingId": ma, "attendeeId": bao_row["id"],
+                                       "attended": True}, manager)
+    check(code == "OK", "the exporter's side records it (%s %s)" % (code, out))
     code, out = _cli.cli("meeting", "attendance", str(ma), str(contact_row["id"]), "--attended",
                          token=portal1)
     check(code == "OK" and [a["attendance"] for a in out.get("attendees", [])

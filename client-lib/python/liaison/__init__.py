@@ -143,6 +143,15 @@ def version() -> str:
 
 
 _NOT_UTF8 = "not valid UTF-8"  # the library's words for the same refusal
+_NUL = "contains a NUL character (U+0000)"  # and these for a NUL in a request field
+
+
+def _refuse_nul(raw: bytes, name: str) -> bytes:
+    """raw, unless it holds a NUL: the C string it becomes would end there, so
+    "GetDistributor\0x" called GetDistributor and keys "k\0a" and "k\0b" were one."""
+    if b"\0" in raw:
+        raise InvalidArgument("invalid %s: %s" % (name, _NUL), violations=[(name, _NUL)])
+    return raw
 
 
 def _unencodable(value: Any, path: str) -> Optional[str]:
@@ -170,10 +179,11 @@ def _utf8(value: Any, name: str) -> bytes:
     if not isinstance(value, str):
         raise TypeError("%s is a str, not %s" % (name, type(value).__name__))
     try:
-        return value.encode("utf-8")
+        raw = value.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidArgument("invalid %s: %s" % (name, _NOT_UTF8),
                               violations=[(name, _NOT_UTF8)]) from None
+    return _refuse_nul(raw, name)
 
 
 def _dumps(request: Optional[dict]) -> Optional[bytes]:
@@ -513,8 +523,8 @@ class Client:
             raise TypeError("idempotency_key is a str, not %s" % type(key).__name__)
         # surrogatepass: a lone surrogate reaches the library's UTF-8 check
         # and is refused as the key, not as a UnicodeEncodeError.
-        code = self._lib.liaison_set_idempotency_key(self._conn,
-                                                     key.encode("utf-8", "surrogatepass"))
+        code = self._lib.liaison_set_idempotency_key(
+            self._conn, _refuse_nul(key.encode("utf-8", "surrogatepass"), "idempotencyKey"))
         if code != 0:
             # The library says "invalid idempotencyKey: WHY", as the server
             # names a refused key; the violation is the server's too.
@@ -535,9 +545,9 @@ class Client:
         elif name in ("ca", "cert", "key"):
             path = os.fspath(value) if isinstance(value, (str, bytes, os.PathLike)) else value
             if isinstance(path, bytes):
-                raw = path
+                raw = _refuse_nul(path, name)
             elif isinstance(path, str):
-                raw = os.fsencode(path)
+                raw = _refuse_nul(os.fsencode(path), name)
             else:
                 raise TypeError("%s is a path (str, bytes or os.PathLike), not %s"
                                 % (name, type(value).__name__))
