@@ -260,6 +260,11 @@ void rpc_set_user_working_time(struct request *r)
         !request_other_user_ok(r, in->user_id, false,
                                "only tenant admins set another user's working time"))
         return;
+    /* Cleared, a working time given too was bound unchecked (a day 40000 failed in SQL). */
+    if (in->clear && in->working_time) {
+        request_fail_field(r, "clear", "either workingTime or clear, not both");
+        return;
+    }
     if (!in->clear && !working_time_ok(r, "workingTime", in->working_time))
         return;
     exec_run(r, &d_user_hours_set);

@@ -354,6 +354,12 @@ void rpc_add_translation(struct request *r)
 {
     const Liaison__V1__AddTranslationRequest *in =
         (const Liaison__V1__AddTranslationRequest *)r->input;
+    /* A version is a PostgreSQL integer: past it, the cast failed with no field named. */
+    if (in->from_version > INT32_MAX) {
+        request_fail_field(r, "fromVersion",
+                           "a version number, at most 2147483647 (0: the latest)");
+        return;
+    }
     if (request_check_id(r, "documentId", in->document_id) &&
         language_ok(r, "language", in->language) && media_type_ok(r, in->media_type) &&
         request_check_text(r, "title", in->title, 200, false) &&

@@ -183,6 +183,11 @@ try:
     out = must("SetUserWorkingTime", {"userId": other_id, "clear": True}, admin)
     check(not out.get("own") and out["workingTime"] == BERLIN,
           "cleared, the tenant's applies again")
+    # A working time given beside clear was bound unchecked: a day 40000 failed in SQL.
+    code, out = call("SetUserWorkingTime", {"userId": other_id, "clear": True, "workingTime":
+                                            dict(BERLIN, workDays=[40000])}, admin)
+    check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+          == ["clear"], "clear and a working time together are refused on clear (%s)" % out)
 
     # ---------------- first activation: Berlin <-> Ho Chi Minh City ----------------
     HCM_DAYS = [1, 2, 3, 4, 5, 6]

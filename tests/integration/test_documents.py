@@ -169,6 +169,11 @@ code, out = call("AddTranslation", {"documentId": sheet_id, "language": "ja", "f
                                     "content": b64(b"x")}, admin)
 check(code == "INVALID_ARGUMENT" and "1 to 2" in json.dumps(out, ensure_ascii=False),
       "a version the document does not have is refused in words (%s)" % out)
+# Past PostgreSQL's integer, the cast failed: "a value is out of range", no field (a try-out).
+code, out = call("AddTranslation", {"documentId": sheet_id, "language": "ja",
+                                    "fromVersion": 2**31, "content": b64(b"x")}, admin)
+check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+      == ["fromVersion"], "a version past 2^31 - 1 is refused on its field (%s)" % out)
 code, out = call("AddTranslation", {"documentId": sheet_id, "language": "EN",
                                     "content": b64(b"x")}, admin)
 check(code == "INVALID_ARGUMENT", "no translation into the document's own language")
