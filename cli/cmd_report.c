@@ -1009,13 +1009,17 @@ static bool attainment_cells(json_t *row)
                  (long long)json_whole(json_object_get(row, "bufferAmount")), unit);
         json_object_set_new(row, "commitment", json_string(buf));
     }
-    /* The server counts stock never reported as none: say so rather than a bare "yes". */
+    /*
+     * The server counts stock never reported as none once a period is over: say so rather
+     * than a bare "yes". Before (a period in progress, or before the relationship) it is not
+     * judged, which read "no", as if the stock were known to be enough (a try-out).
+     */
     bool below = json_is_true(json_object_get(row, "belowCommitment"));
+    bool known = json_is_true(json_object_get(row, "hasOnHand"));
     json_object_set_new(row, "belowCell",
-                        json_string(!below ? "no"
-                                    : json_is_true(json_object_get(row, "hasOnHand"))
-                                        ? "yes"
-                                        : "yes: no stock reported"));
+                        json_string(below   ? (known ? "yes" : "yes: no stock reported")
+                                    : known ? "no"
+                                            : "-"));
     return currency_cell(row);
 }
 

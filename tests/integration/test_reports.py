@@ -1146,6 +1146,15 @@ table = subprocess.run([CLI, "--token", admin, "attainment", "Công ty Phân ph�
 brk = [ln for ln in table.stdout.splitlines() if ln.startswith("BRK ")]
 check(table.returncode == 0 and len(brk) == 1 and brk[0].endswith("yes: no stock reported"),
       "below the commitment for want of a report says so (%r)" % table.stdout)
+# A month to come (or in progress) is not judged: it read "no", as if its stock were known to
+# be enough.
+this_month = "%d-06" % (datetime.datetime.now(datetime.timezone.utc).year + 1)
+table = subprocess.run([CLI, "--token", admin, "attainment", "Công ty Phân phối Sài Gòn",
+                        "--from", this_month, "--to", this_month], capture_output=True, text=True,
+                       env=_cli.env, timeout=60)
+brk = [ln for ln in table.stdout.splitlines() if ln.startswith("BRK ")]
+check(table.returncode == 0 and len(brk) == 1 and brk[0].rstrip().endswith(" -"),
+      "a month to come with no stock reported reads '-', not 'no' (%r)" % table.stdout)
 # A revenue target in USD against March's FLT sales reported in VND (350,000): with no exchange
 # rate, none of it counts, and the row says which currency was left out; the table reads n/a,
 # not 0.00 %, and says why on stderr. BRK's VND target leaves nothing out.
