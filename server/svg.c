@@ -2,9 +2,9 @@
  * svg.c - charts as inline SVG and the text they are written into. A chart
  * is a fixed 640 x 280 view box: the title on top, the plot with its
  * vertical axis from zero to a round maximum, at most twelve period labels
- * under it, the legend at the bottom. Coordinates are printed with one
- * decimal and tick values with %g, both in the C locale, so output depends
- * on the data alone.
+ * (fewer when wider ones would not fit) under it, the legend at the bottom. Coordinates are printed
+ * with one decimal and tick values with %g, both in the C locale, so output depends on the data
+ * alone.
  */
 #include "svg.h"
 
@@ -126,6 +126,24 @@ void svg_text_free(struct svg_text *t)
 #define PLOT_TOP 44.0
 #define PLOT_BOTTOM (H - 64.0)
 #define MAX_LABELS 12
+
+/*
+ * A label's width in the view box at the labels' 11 px: about 6.2 units an ASCII character,
+ * 6.6 a Latin letter with its accents, 11 a wide (CJK) character, whose UTF-8 is 3 or 4 bytes.
+ */
+static double label_width(const char *s)
+{
+    double w = 0.0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x80)
+            w += 6.2;
+        else if (*p >= 0xF0 || (*p >= 0xE0 && *p != 0xE1))
+            w += 11.0;
+        else if (*p >= 0xC0)
+            w += 6.6;
+    }
+    return w;
+}
 
 /* A round step of at least raw / 1: 1, 2, 2.5 or 5 times a power of ten. */
 static double nice_step(double raw)
@@ -264,14 +282,29 @@ int svg_chart(struct svg_text *out, const struct svg_chart *c)
                     (PLOT_TOP + PLOT_BOTTOM) / 2.0);
     svg_text_escaped(out, c->unit ? c->unit : "");
     svg_text_puts(out, "</text>");
-    /* Period labels, at most MAX_LABELS of them, evenly spaced, the last one always shown. */
-    size_t stride = c->n > MAX_LABELS ? (c->n + MAX_LABELS - 1) / MAX_LABELS : 1;
+    /*
+     * Period labels, evenly spaced, the last one always shown: at most MAX_LABELS, and no
+     * more than fit side by side; a label the one before it shown already says is left out.
+     * Twelve dates of a score computed many times a day were drawn over one another, each
+     * the same day (a try-out).
+     */
+    double widest = 1.0;
     for (size_t i = 0; i < c->n; i++) {
-        if ((c->n - 1 - i) % stride != 0)
+        double w = label_width(c->points[i].label ? c->points[i].label : "");
+        widest = w > widest ? w : widest;
+    }
+    size_t fit = (size_t)((PLOT_RIGHT - PLOT_LEFT) / (widest + 2.0));
+    fit = fit < 1 ? 1 : fit > MAX_LABELS ? MAX_LABELS : fit;
+    size_t stride = c->n > fit ? (c->n + fit - 1) / fit : 1;
+    const char *said = NULL;
+    for (size_t i = (c->n - 1) % stride; i < c->n; i += stride) {
+        const char *label = c->points[i].label ? c->points[i].label : "";
+        if (said && !strcmp(said, label))
             continue;
+        said = label;
         svg_text_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", X(i),
                         PLOT_BOTTOM + 16.0);
-        svg_text_escaped(out, c->points[i].label ? c->points[i].label : "");
+        svg_text_escaped(out, label);
         svg_text_puts(out, "</text>");
     }
     svg_text_puts(out, "</g>");
