@@ -79,6 +79,20 @@ static int handbook_receive(struct cli *cli, const char *method, json_t *jreq, c
     struct handbook_sink sink = {of.out, 0, 0, false, NULL};
     char *err_json = NULL;
     int code = liaison_call_stream(cli->conn, method, req, handbook_chunk, &sink, &err_json);
+    /*
+     * Distributor users and auditors read a handbook but store none: the command's default
+     * refused them, though what they asked for was to read it (a try-out). Nothing was
+     * written yet, so the reading goes to the same place.
+     */
+    bool read_only = false;
+    if (code == LIAISON_PERMISSION_DENIED && !strcmp(method, "GenerateHandbook") &&
+        sink.bytes == 0 && !sink.first) {
+        liaison_string_free(err_json);
+        err_json = NULL;
+        method = "GetHandbook";
+        read_only = true;
+        code = liaison_call_stream(cli->conn, method, req, handbook_chunk, &sink, &err_json);
+    }
     free(req);
     const char *where = output ? output : "standard output";
     int rc = EXIT_OK;
@@ -90,12 +104,10 @@ static int handbook_receive(struct cli *cli, const char *method, json_t *jreq, c
         rc = EXIT_ERROR;
     } else if (code != LIAISON_OK) {
         cli_print_error(cli, code, err_json);
-        /* Distributor users and auditors may read it: say how, not only no. */
-        if (code == LIAISON_PERMISSION_DENIED && !strcmp(method, "GenerateHandbook") &&
-            !cli->set.json)
-            fprintf(stderr,
-                    "hint: add --no-store to read the handbook without storing a version\n");
         rc = cli_exit_code(cli, code);
+    } else if (read_only && !cli->set.json) {
+        fprintf(stderr, "liaison: note: read, not stored: your role does not store handbook "
+                        "versions (--no-store says so)\n");
     }
     liaison_string_free(err_json);
     rc = cli_outfile_close(&of, rc);
@@ -151,8 +163,8 @@ int cmd_handbook(struct cli *cli, int argc, char **argv)
          "write to this file (-o FILE), replaced only once the whole handbook arrived "
          "(default, or -o -: standard output)"},
         {"no-store", NULL, &no_store, false,
-         "only render it (GetHandbook): store no new version of the handbook document; the "
-         "way distributor users and auditors read theirs"},
+         "only render it (GetHandbook): store no new version of the handbook document; "
+         "distributor users and auditors, who store none, read it so without asking"},
         {0}};
     const struct cli_command_spec spec = {
         "handbook DISTRIBUTOR [--format md|html] [--language en] [-o FILE] [--no-store]",

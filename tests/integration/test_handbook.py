@@ -578,8 +578,15 @@ code, _ = call("GetHandbook", {"distributorId": da, "format": "md"}, auditor)
 check(code == "OK", "an auditor reads a handbook")
 p = subprocess.run([CLI, "--token", auditor, "handbook", str(da), "-o", "-"],
                    capture_output=True, text=True, env=srv.env, timeout=60)
-check(p.returncode == 3 and "hint: add --no-store to read the handbook" in p.stderr,
-      "liaison handbook refused to an auditor says how to read it (%s)" % p.stderr)
+# The command's default stored a version, refused to readers, who had to add --no-store (a
+# try-out): it reads the handbook for them, and says it stored none.
+check(p.returncode == 0 and "# " in p.stdout and "read, not stored" in p.stderr,
+      "liaison handbook reads an auditor's handbook without --no-store, saying so (%d %s)"
+      % (p.returncode, p.stderr))
+p = subprocess.run([CLI, "--token", user_a, "handbook", str(da), "-o", "-"],
+                   capture_output=True, text=True, env=srv.env, timeout=60)
+check(p.returncode == 0 and "# " in p.stdout and "read, not stored" in p.stderr,
+      "... and a distributor user's own (%d %s)" % (p.returncode, p.stderr))
 check(versions() == versions_before and audits("handbook.generated") == audits_now,
       "refused and read-only requests store nothing and audit nothing")
 
