@@ -967,6 +967,24 @@ static size_t request_space_at(const unsigned char *s)
     return 0;
 }
 
+/*
+ * Bytes of a mark at s that combines with the letter before it, and alone shows nothing but a
+ * stray accent: the combining diacritical marks (U+0300 to U+036F, and their extended,
+ * supplement, for-symbols and half-mark blocks) and the variation selectors (U+FE00 to U+FE0F).
+ * A name of only U+0301 was taken, and invisible in every list (a try-out).
+ */
+static size_t request_mark_at(const unsigned char *s)
+{
+    if ((s[0] == 0xcc && s[1] >= 0x80 && s[1] <= 0xbf) ||
+        (s[0] == 0xcd && s[1] >= 0x80 && s[1] <= 0xaf))
+        return 2;
+    if ((s[0] == 0xe1 && s[1] == 0xaa && s[2] >= 0xb0) || (s[0] == 0xe1 && s[1] == 0xab) ||
+        (s[0] == 0xe1 && s[1] == 0xb7) || (s[0] == 0xe2 && s[1] == 0x83 && s[2] >= 0x90) ||
+        (s[0] == 0xef && s[1] == 0xb8 && s[2] <= 0xaf))
+        return 3;
+    return 0;
+}
+
 bool request_check_text(struct request *r, const char *field, const char *text, size_t max,
                         bool required)
 {
@@ -977,11 +995,17 @@ bool request_check_text(struct request *r, const char *field, const char *text, 
         return false;
     }
     const unsigned char *p = (const unsigned char *)text;
-    for (size_t n; (n = request_space_at(p)) > 0;)
-        p += n;
+    bool marks = false;
+    for (size_t n, m = 0; (n = request_space_at(p)) > 0 || (m = request_mark_at(p)) > 0;) {
+        p += n ? n : m;
+        marks = marks || !n;
+    }
     if (*p || (!required && !len))
         return true;
-    request_fail_field(r, field, len ? "may not be only spaces" : "required");
+    request_fail_field(r, field,
+                       !len    ? "required"
+                       : marks ? "may not be only spaces and accents with no letter"
+                               : "may not be only spaces");
     return false;
 }
 
