@@ -152,7 +152,14 @@ json_t *cli_current_fields(struct cli *cli, const char *get_method, json_int_t i
                            const char *const *keys, size_t n, int *rc);
 
 /* What cli_resolve looks up. */
-enum cli_kind { CLI_DISTRIBUTOR, CLI_PRODUCT_LINE, CLI_PRODUCT, CLI_USER, CLI_CONTACT };
+enum cli_kind {
+    CLI_DISTRIBUTOR,
+    CLI_PRODUCT_LINE,
+    CLI_PRODUCT,
+    CLI_USER,
+    CLI_CONTACT,
+    CLI_ACCOUNT
+};
 
 /* How a cell's value is shown in a table. */
 enum output_format {

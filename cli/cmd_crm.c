@@ -67,6 +67,13 @@ static int distributor_opt(struct cli *cli, const char *arg, json_int_t *out)
     return arg ? cli_resolve(cli, CLI_DISTRIBUTOR, arg, 0, out) : EXIT_OK;
 }
 
+/* A key account option, its id or name (0 when absent): 'VinFast' was "not an id" (a try-out). */
+static int account_opt(struct cli *cli, const char *arg, json_int_t *out)
+{
+    *out = 0;
+    return arg ? cli_resolve(cli, CLI_ACCOUNT, arg, 0, out) : EXIT_OK;
+}
+
 /* A plain id option: its value (0 when absent). */
 static int id_opt(const char *arg, json_int_t *out)
 {
@@ -284,18 +291,18 @@ static int lead_list(struct cli *cli, int argc, char **argv)
         {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
         {"stage", &stage, NULL, false, "new, qualified, proposal, negotiation, won, lost"},
         {"registration", &registration, NULL, false, "accepted, flagged, approved, rejected"},
-        {"account", &account, NULL, false, "only this key account (id)", "keyAccountId"},
+        {"account", &account, NULL, false, "only this key account (id or name)", "keyAccountId"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
-        "lead list [--distributor D] [--stage S] [--registration R] [--account ID] [--all]",
+        "lead list [--distributor D] [--stage S] [--registration R] [--account A] [--all]",
         "Lists the leads you reach; --registration flagged is what staff decide.", opts, 0,
         "lead list --registration flagged"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, a;
-    if ((rc = distributor_opt(cli, dist, &d)) || (rc = id_opt(account, &a)))
+    if ((rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, &a)))
         return rc;
     return cli_list(cli, "ListLeads",
                     json_pack("{s:I,s:s,s:s,s:I}", "distributorId", d, "stage", stage,
@@ -485,13 +492,13 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
         {"at", &at, NULL, false,
          "when: RFC 3339 or 'YYYY-MM-DD HH:MM' in this computer's time zone (TZ); default now"},
         {"lead", &lead, NULL, false, "about this lead (id); its account is the account", "leadId"},
-        {"account", &account, NULL, false, "about this key account (id)", "keyAccountId"},
+        {"account", &account, NULL, false, "about this key account (id or name)", "keyAccountId"},
         {"distributor", &dist, NULL, false,
          "the distributor whose side it is on (default: the lead's, else the account's)",
          "distributorId"},
         {0}};
     const struct cli_command_spec spec = {
-        "interaction add --kind K --summary S (--lead ID | --account ID) [--at TIME] "
+        "interaction add --kind K --summary S (--lead ID | --account A) [--at TIME] "
         "[--distributor D]",
         "Records a call, visit, e-mail or message with a customer. It is on its customer's\n"
         "side: one about a distributor's account or lead is read by that distributor's\n"
@@ -506,7 +513,7 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
     char when[64] = "";
     json_int_t l, a, d;
     if ((at && (rc = cli_parse_time("at", at, when, sizeof when))) || (rc = id_opt(lead, &l)) ||
-        (rc = id_opt(account, &a)) || (rc = distributor_opt(cli, dist, &d)))
+        (rc = account_opt(cli, account, &a)) || (rc = distributor_opt(cli, dist, &d)))
         return rc;
     return cli_show_one(cli, "CreateInteraction",
                         json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "kind", kind, "summary", summary,
@@ -520,19 +527,20 @@ static int interaction_list(struct cli *cli, int argc, char **argv)
     struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
-        {"account", &account, NULL, false, "only about this key account (id)", "keyAccountId"},
+        {"account", &account, NULL, false, "only about this key account (id or name)",
+         "keyAccountId"},
         {"lead", &lead, NULL, false, "only about this lead (id)", "leadId"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
-        "interaction list [--distributor D] [--account ID] [--lead ID] [--all]",
+        "interaction list [--distributor D] [--account A] [--lead ID] [--all]",
         "Lists the customer interactions you reach, in the order they took place.", opts, 0,
         "interaction list --lead 7"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, a, l;
-    if ((rc = distributor_opt(cli, dist, &d)) || (rc = id_opt(account, &a)) ||
+    if ((rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, &a)) ||
         (rc = id_opt(lead, &l)))
         return rc;
     return cli_list(cli, "ListInteractions",

@@ -274,7 +274,8 @@ static int order_place(struct cli *cli, int argc, char **argv)
          "once per line; a product id works for SKU",
          "lines"},
         {"currency", &currency, NULL, true, "ISO 4217 code, e.g. VND, USD"},
-        {"account", &account, NULL, false, "the key account it is for (id)", "keyAccountId"},
+        {"account", &account, NULL, false, "the key account it is for (id or name)",
+         "keyAccountId"},
         {"lead", &lead, NULL, false, "the lead it closes (id)", "leadId"},
         {"note", &note, NULL, false, "up to 2000 characters"},
         {"idempotency-key", &key, NULL, false,
@@ -283,7 +284,7 @@ static int order_place(struct cli *cli, int argc, char **argv)
         {"verbose", NULL, &verbose, false, "print the idempotency key sent"},
         {0}};
     const struct cli_command_spec spec = {
-        "order place DISTRIBUTOR --line SKU:QTY:PRICE ... --currency CUR [--account ID] "
+        "order place DISTRIBUTOR --line SKU:QTY:PRICE ... --currency CUR [--account A] "
         "[--lead ID] [--note TEXT] [--idempotency-key K] [--verbose]",
         "Places an order for a distributor (a distributor user: its own, as '-'). Each line must "
         "reach "
@@ -302,7 +303,8 @@ static int order_place(struct cli *cli, int argc, char **argv)
     }
     json_int_t d, a = 0, l = 0;
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)) ||
-        (account && (rc = cli_parse_id(account, &a))) || (lead && (rc = cli_parse_id(lead, &l))))
+        (account && (rc = cli_resolve(cli, CLI_ACCOUNT, account, 0, &a))) ||
+        (lead && (rc = cli_parse_id(lead, &l))))
         return rc;
     char made[33];
     /* liaison --idempotency-key K order place ... is the same promise as the option's. */
@@ -354,12 +356,12 @@ static int order_list(struct cli *cli, int argc, char **argv)
         {"status", &status, NULL, false, "placed, confirmed, shipped, delivered, cancelled"},
         {"from", &from, NULL, false, "placed at or after this time", "placedFrom"},
         {"to", &to, NULL, false, "placed before this time", "placedTo"},
-        {"account", &account, NULL, false, "only this key account's (id)", "keyAccountId"},
+        {"account", &account, NULL, false, "only this key account's (id or name)", "keyAccountId"},
         {"short", NULL, &shorted, false, "only the orders delivered short", "deliveredShort"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
-        "order list [--distributor D] [--status S] [--from TIME] [--to TIME] [--account ID] "
+        "order list [--distributor D] [--status S] [--from TIME] [--to TIME] [--account A] "
         "[--short] [--all]",
         "Lists the orders you reach, oldest first. LATE: one of its shipments is past its ETA "
         "and not delivered. An order delivered short has the STATUS 'delivered short'\n(its "
@@ -375,7 +377,7 @@ static int order_list(struct cli *cli, int argc, char **argv)
     if ((*from && (rc = cli_parse_bound("from", from, f, sizeof f))) ||
         (*to && (rc = cli_parse_bound("to", to, t, sizeof t))) ||
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
-        (account && (rc = cli_parse_id(account, &a))))
+        (account && (rc = cli_resolve(cli, CLI_ACCOUNT, account, 0, &a))))
         return rc;
     if (shorted && *status && strcasecmp(status, "delivered")) {
         cli_fail(cli, "INVALID_ARGUMENT",

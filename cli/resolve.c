@@ -43,6 +43,11 @@ static const struct resolve_kind kinds[] = {
     [CLI_PRODUCT] = {"product", "ListProducts", "products", {"sku", "name"}},
     [CLI_USER] = {"user", "ListUsers", "users", {"email", "displayName"}},
     [CLI_CONTACT] = {"contact", "ListContacts", "contacts", {"name", "email"}, {"role", NULL}},
+    [CLI_ACCOUNT] = {"key account",
+                     "ListKeyAccounts",
+                     "accounts",
+                     {"name", NULL},
+                     {"country", "distributorName"}},
 };
 
 /* The next code point of s (advanced past it); malformed bytes are taken one by one. */

@@ -668,6 +668,20 @@ check(code != "OK" and "--value" in json.dumps(out, ensure_ascii=False),
       "a value that is not whole minor units is refused naming --value (%s)" % out)
 code, out = cli("account", "list", "--name", "thủ đức", token=vientiane_user)
 check(code == "OK" and out == [], "another distributor's account is not listed to a distributor user")
+# --account took an id only: 'VinFast' was "not an id" (a try-out). A name, typed without its
+# diacritics too, is found as the distributor's and the lead's own account.
+code, out = cli("lead", "list", "--account", "Xưởng Cơ khí Thủ Đức", token=saigon_user)
+check(code == "OK" and len(out) == 1 and out[0].get("title") == "Phanh cho xe tải",
+      "lead list --account by the account's name (%s %s)" % (code, out))
+thu_duc = out[0].get("keyAccountId") if code == "OK" and out else None
+code, out = cli("interaction", "add", "--kind", "call", "--summary", "Hẹn gặp tuần sau",
+                "--account", "Xuong Co khi Thu Duc", token=saigon_user)
+check(code == "OK" and out.get("keyAccountId") == thu_duc,
+      "interaction add --account by the name without diacritics (%s %s)" % (code, out))
+code, out = cli("interaction", "list", "--account", "Xưởng Cơ khí Thủ Đức", token=vientiane_user)
+check(code == "NOT_FOUND" and "no key account" in json.dumps(out, ensure_ascii=False),
+      "another distributor's account is no key account to its user by name either (%s %s)"
+      % (code, out))
 code, out = cli("crm", "settings", token=admin)
 check(code == "OK" and out.get("dealProtectionDays") == 30, "crm settings shows the window")
 code, out = cli("crm", "settings", "--protection-days", "0", token=admin)
