@@ -617,6 +617,15 @@ static void contact_still_named(const json_t *c, const json_t *refs)
                     dist, severity, dist);
             continue;
         }
+        if (!strcmp(kind, "escalation_role")) {
+            fputs("liaison:   ", stderr);
+            output_escaped(stderr, summary ? summary : "");
+            fprintf(stderr,
+                    ": no current contact holds that role now; give it to one (liaison contact "
+                    "update CONTACT --distributor %lld --role ROLE)\n",
+                    dist);
+            continue;
+        }
         bool item = !strcmp(kind, "action_item");
         fprintf(stderr, "liaison:   %s %lld \"", item ? "action item" : "meeting", id);
         output_escaped(stderr, summary ? summary : "");

@@ -255,8 +255,9 @@ static struct db_stmt q_contact_left = {
 /*
  * $1 id: the contact as it is now and, when they left, what still names
  * them and wants someone else: the open action items they own, the rungs
- * of their distributor's own ladders that name them, and the meetings to
- * come with them as an attendee.
+ * of their distributor's own ladders that name them, the rungs by a role
+ * that only they held (a try-out: a sales director who left was on rung 2
+ * by her role, unsaid), and the meetings to come with them as an attendee.
  */
 static struct db_stmt q_contact_left_reply = {
     "SELECT (SELECT to_json(x) FROM (SELECT " CONTACT_COLS ") x) AS contact,"
@@ -269,6 +270,16 @@ static struct db_stmt q_contact_left_reply = {
     "  r.position, p.severity), NULL FROM escalation_protocol_steps r"
     "  JOIN escalation_protocols p ON p.tenant_id = r.tenant_id AND p.id = r.protocol_id"
     "  WHERE r.tenant_id = c.tenant_id AND r.contact_id = c.id"
+    /* A rung by role that found them, and now finds no one current: one they held alone. */
+    "  UNION ALL SELECT 2, 'escalation_role', 0, format('rung %s of the %s escalation ladder,"
+    " by role (%s)', r.position, p.severity, r.contact_role), NULL FROM escalation_protocol_steps r"
+    "  JOIN escalation_protocols p ON p.tenant_id = r.tenant_id AND p.id = r.protocol_id"
+    "  WHERE r.tenant_id = c.tenant_id AND r.contact_id IS NULL"
+    "  AND (p.distributor_id = c.distributor_id OR (p.distributor_id IS NULL AND NOT EXISTS"
+    "  (SELECT 1 FROM escalation_protocols o WHERE o.tenant_id = p.tenant_id"
+    "  AND o.distributor_id = c.distributor_id AND o.severity = p.severity)))"
+    "  AND lower(btrim(r.contact_role)) = lower(btrim(c.role))"
+    "  AND liaison_escalation_contact(c.distributor_id, r.contact_role) = c.id"
     "  UNION ALL SELECT 3, 'meeting', m.id, m.title, m.starts_at FROM meeting_attendees a"
     "  JOIN meetings m ON m.tenant_id = a.tenant_id AND m.id = a.meeting_id"
     "  WHERE a.tenant_id = c.tenant_id AND a.contact_id = c.id AND m.status = 'scheduled'"

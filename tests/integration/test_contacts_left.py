@@ -178,7 +178,10 @@ try:
     check(rc == 0 and TENANT_TODAY in so,
           "contact left, by name, on the tenant's today (%s, not UTC's): %s %s"
           % (TENANT_TODAY, so, se))
-    check("warning: Trần Văn Hùng left on %s and is still named by 3 things" % TENANT_TODAY in se
+    # The tenant default's ladders find him by his role, but for the critical one, Saigon's own.
+    check("warning: Trần Văn Hùng left on %s and is still named by 6 things" % TENANT_TODAY in se
+          and "rung 1 of the high escalation ladder, by role (purchasing manager)" in se
+          and "rung 1 of the critical escalation ladder, by role" not in se
           and 'action item %s "Gửi báo cáo tồn kho", due %s' % (item, rfc(T + 5 * DAY)) in se
           and "liaison action cancel %s" % item in se
           and "rung 1 of the critical escalation ladder" in se
@@ -191,7 +194,8 @@ try:
     code, out = call("SetContactLeft", {"id": hung, "leftOn": EARLIER}, manager)
     check(code == "OK" and out["contact"].get("leftOn") == EARLIER and
           [(r.get("kind"), r.get("id", 0)) for r in out.get("stillNamed", [])] ==
-          [("action_item", item), ("escalation_rung", 0), ("meeting", coming)],
+          [("action_item", item), ("escalation_rung", 0)] + [("escalation_role", 0)] * 3
+          + [("meeting", coming)],
           "marking again changes the day, and the answer lists the same: %s" % out)
     must("SetContactLeft", {"id": hung, "leftOn": EARLIER}, manager)
     check(audits("contact.left") == before + 2, "a repeat (a lost answer's retry) adds no audit")
@@ -344,8 +348,17 @@ try:
           and e.get("expectedBy") == rfc(T + 8 * H + 24 * H),
           "a contact who left meanwhile is passed over at once, the visit says so: %s"
           % e["steps"])
-    # The tenant default names roles: a role only a contact who left holds.
-    must("SetContactLeft", {"id": sato, "leftOn": EARLIER}, admin)
+    # The tenant default names roles: a role only a contact who left holds. Leaving, she was
+    # said to be named by nothing, though a rung found her by her role (a try-out).
+    out = must("SetContactLeft", {"id": sato, "leftOn": EARLIER}, admin)
+    check([(r.get("kind"), r.get("summary")) for r in out.get("stillNamed", [])]
+          == [("escalation_role", "rung 1 of the %s escalation ladder, by role (purchasing"
+               " manager)" % sev) for sev in ("critical", "high", "low", "normal")],
+          "the rungs her role filled are said to want someone: %s" % out)
+    rc, so, se = cli_text("contact", "left", str(sato), "--on", EARLIER, token=admin)
+    check(rc == 0 and "rung 1 of the normal escalation ladder, by role (purchasing manager):"
+          " no current contact holds that role now" in se and "--role ROLE" in se,
+          "contact left says so, and how to mend it:\n%s" % se)
     e2 = must("CreateEscalationRequest", {"distributorId": tk, "severity": "normal",
                                           "subject": "在庫の確認", "text": "ご確認ください。"},
               admin)["escalation"]
