@@ -15,6 +15,7 @@
 #include "exec.h"
 #include "geo.h"
 #include "log.h"
+#include "rpc_charter.h"
 
 #define KIND_WORDS "onboarding, weekly, monthly, quarterly or annual"
 /* The product's rule for the weekly operational check-in (DOMAIN: 15-30 min). */
@@ -146,16 +147,6 @@ static bool hhmm_ok(const char *s)
  * A date "YYYY-MM-DD" naming a real day: a 30 February refused here names
  * its field, where the database's refusal would name none.
  */
-static bool date_ok(const char *s)
-{
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return false;
-    return request_calendar_day(atoi(s), atoi(s + 5), atoi(s + 8));
-}
-
 /*
  * The formats of a WorkingTime at JSON path `at`, and its zone a name of the
  * tz database, the list distributors' and contacts' zones are checked
@@ -358,12 +349,17 @@ void rpc_get_cadence_fairness(struct request *r)
         (const Liaison__V1__CadenceFairnessRequest *)r->input;
     if (!request_check_id(r, "distributorId", in->distributor_id))
         return;
-    if (!date_ok(in->from)) {
-        request_fail_field(r, "from", "a date, YYYY-MM-DD");
+    /* The years every other day of the API keeps; 0001 to 9999 were taken here (a try-out). */
+    if (!charter_date_ok(in->from)) {
+        request_fail_field(r, "from", charter_date_why(r, in->from));
         return;
     }
-    if (!date_ok(in->to) || strcmp(in->to, in->from) < 0) {
-        request_fail_field(r, "to", "a date, YYYY-MM-DD, not before from");
+    if (!charter_date_ok(in->to)) {
+        request_fail_field(r, "to", charter_date_why(r, in->to));
+        return;
+    }
+    if (strcmp(in->to, in->from) < 0) {
+        request_fail_field(r, "to", "not before from");
         return;
     }
     exec_run(r, &d_fairness);

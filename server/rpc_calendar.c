@@ -164,6 +164,13 @@ static bool calendar_bound(const char *in, char *out, size_t cap)
     for (i = 0; i < n && i < sizeof instant - 1; i++)
         if (instant[i] == 'd' ? in[i] < '0' || in[i] > '9' : in[i] != instant[i])
             break;
+    /*
+     * The years of every other day of the API, 1900 to 2999, and 3000 for a range's end:
+     * it is exclusive, and a meeting in the last minute of 2999 is exported.
+     */
+    int year = atoi(in);
+    if (i >= 4 && (year < 1900 || year > 3000))
+        return false;
     if (i == sizeof date - 1 && n == i) {
         snprintf(out, cap, "%sT00:00:00Z", in);
         return request_calendar_day(atoi(in), atoi(in + 5), atoi(in + 8));
@@ -371,11 +378,15 @@ void rpc_export_calendar(struct request *r)
     memset(st, 0, sizeof *st);
     r->state = st;
     if (!calendar_bound(in->from, st->from, sizeof st->from)) {
-        request_fail_field(r, "from", "an RFC 3339 instant (2026-03-01T09:00:00Z) or a date");
+        request_fail_field(
+            r, "from",
+            "an RFC 3339 instant (2026-03-01T09:00:00Z) or a date, in the years 1900 to 3000");
         return;
     }
     if (!calendar_bound(in->to, st->to, sizeof st->to)) {
-        request_fail_field(r, "to", "an RFC 3339 instant (2026-03-01T09:00:00Z) or a date");
+        request_fail_field(
+            r, "to",
+            "an RFC 3339 instant (2026-03-01T09:00:00Z) or a date, in the years 1900 to 3000");
         return;
     }
     snprintf(st->distributor, sizeof st->distributor, "%llu",

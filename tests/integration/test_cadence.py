@@ -855,6 +855,17 @@ try:
     check(call("GetCadenceFairness", {"distributorId": d_vn, "from": "2026-01-01",
                                       "to": "2026-02-01"}, portal)[0] == "NOT_FOUND",
           "nor its fairness")
+    # Its days as every other day of the API: years 1900 to 2999, a day the calendar lacks
+    # named (0001 to 9999 were taken, and 2026-02-30 was "a date, YYYY-MM-DD").
+    for req, field, why in (({"from": "0001-01-01", "to": "2026-02-01"}, "from", "1900 to 2999"),
+                            ({"from": "2026-01-01", "to": "9999-12-31"}, "to", "1900 to 2999"),
+                            ({"from": "2026-02-30", "to": "2026-03-01"}, "from",
+                             "February 2026 has 28 days"),
+                            ({"from": "2026-03-01", "to": "2026-02-01"}, "to", "not before from")):
+        code, out = call("GetCadenceFairness", dict(req, distributorId=d_vn), admin)
+        check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
+              == [field] and why in json.dumps(out),
+              "fairness %s is refused on %s: %s (%s %s)" % (req, field, why, code, out))
     check(call("PlanCadence", {"distributorId": d_jp}, portal)[0] == "PERMISSION_DENIED",
           "a distributor user does not plan")
     check(call("GetCadence", {"distributorId": d_jp}, manager)[0] == "OK",

@@ -277,7 +277,10 @@ for req, field in (({"distributorId": saigon, "userId": manager_id}, "userId"),
                    # Days the calendar lacks: named here, not a database error.
                    ({"distributorId": saigon, "from": "2027-02-30"}, "from"),
                    ({"distributorId": saigon, "to": "2027-02-29T10:00:00Z"}, "to"),
-                   ({"distributorId": saigon, "from": "2026-07-01", "to": "2026-06-01"}, "to")):
+                   ({"distributorId": saigon, "from": "2026-07-01", "to": "2026-06-01"}, "to"),
+                   # The years of every other day of the API: 0001 to 9999 were taken.
+                   ({"distributorId": saigon, "from": "0001-01-01"}, "from"),
+                   ({"distributorId": saigon, "to": "9999-12-31T00:00:00Z"}, "to")):
     code, out = c.call("ExportCalendar", req, admin)
     check(code == "INVALID_ARGUMENT" and [v["field"] for v in out.get("violations", [])]
           == [field], "%s -> INVALID_ARGUMENT on %s (%s %s)" % (req, field, code, out))
