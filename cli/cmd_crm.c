@@ -67,11 +67,14 @@ static int distributor_opt(struct cli *cli, const char *arg, json_int_t *out)
     return arg ? cli_resolve(cli, CLI_DISTRIBUTOR, arg, 0, out) : EXIT_OK;
 }
 
-/* A key account option, its id or name (0 when absent): 'VinFast' was "not an id" (a try-out). */
-static int account_opt(struct cli *cli, const char *arg, json_int_t *out)
+/*
+ * A key account option, its id or name (0 when absent): 'VinFast' was "not an id" (a try-out).
+ * Named for distributor (0: any), one of its own or the exporter's.
+ */
+static int account_opt(struct cli *cli, const char *arg, json_int_t distributor, json_int_t *out)
 {
     *out = 0;
-    return arg ? cli_resolve(cli, CLI_ACCOUNT, arg, 0, out) : EXIT_OK;
+    return arg ? cli_resolve(cli, CLI_ACCOUNT, arg, distributor, out) : EXIT_OK;
 }
 
 /* A plain id option: its value (0 when absent). */
@@ -302,7 +305,7 @@ static int lead_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, a;
-    if ((rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, &a)))
+    if ((rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, d, &a)))
         return rc;
     return cli_list(cli, "ListLeads",
                     json_pack("{s:I,s:s,s:s,s:I}", "distributorId", d, "stage", stage,
@@ -513,7 +516,7 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
     char when[64] = "";
     json_int_t l, a, d;
     if ((at && (rc = cli_parse_time("at", at, when, sizeof when))) || (rc = id_opt(lead, &l)) ||
-        (rc = account_opt(cli, account, &a)) || (rc = distributor_opt(cli, dist, &d)))
+        (rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, d, &a)))
         return rc;
     return cli_show_one(cli, "CreateInteraction",
                         json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "kind", kind, "summary", summary,
@@ -540,7 +543,7 @@ static int interaction_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, a, l;
-    if ((rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, &a)) ||
+    if ((rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, d, &a)) ||
         (rc = id_opt(lead, &l)))
         return rc;
     return cli_list(cli, "ListInteractions",

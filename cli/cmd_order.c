@@ -303,7 +303,7 @@ static int order_place(struct cli *cli, int argc, char **argv)
     }
     json_int_t d, a = 0, l = 0;
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)) ||
-        (account && (rc = cli_resolve(cli, CLI_ACCOUNT, account, 0, &a))) ||
+        (account && (rc = cli_resolve(cli, CLI_ACCOUNT, account, d, &a))) ||
         (lead && (rc = cli_parse_id(lead, &l))))
         return rc;
     char made[33];
@@ -377,7 +377,7 @@ static int order_list(struct cli *cli, int argc, char **argv)
     if ((*from && (rc = cli_parse_bound("from", from, f, sizeof f))) ||
         (*to && (rc = cli_parse_bound("to", to, t, sizeof t))) ||
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
-        (account && (rc = cli_resolve(cli, CLI_ACCOUNT, account, 0, &a))))
+        (account && (rc = cli_resolve(cli, CLI_ACCOUNT, account, d, &a))))
         return rc;
     if (shorted && *status && strcasecmp(status, "delivered")) {
         cli_fail(cli, "INVALID_ARGUMENT",

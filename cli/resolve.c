@@ -527,6 +527,15 @@ static int resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_in
     rc = resolve_fetch(cli, k, arg, kind == CLI_CONTACT ? distributor : 0, &items);
     if (rc != EXIT_OK)
         return rc;
+    /*
+     * A key account for a distributor: its own copy of the customer, or the exporter's. Each
+     * distributor has its own (migration 0063): the others' made one name ambiguous (a review).
+     */
+    for (size_t n = json_array_size(items); kind == CLI_ACCOUNT && distributor && n-- > 0;) {
+        json_int_t side = cli_json_id(json_object_get(json_array_get(items, n), "distributorId"));
+        if (side && side != distributor)
+            json_array_remove(items, n);
+    }
     json_t *exact = json_array();
     size_t i;
     json_t *it;

@@ -980,7 +980,7 @@ static size_t request_mark_at(const unsigned char *s)
         return 2;
     if ((s[0] == 0xe1 && s[1] == 0xaa && s[2] >= 0xb0) || (s[0] == 0xe1 && s[1] == 0xab) ||
         (s[0] == 0xe1 && s[1] == 0xb7) || (s[0] == 0xe2 && s[1] == 0x83 && s[2] >= 0x90) ||
-        (s[0] == 0xef && s[1] == 0xb8 && s[2] <= 0xaf))
+        (s[0] == 0xef && s[1] == 0xb8 && (s[2] <= 0x8f || (s[2] >= 0xa0 && s[2] <= 0xaf))))
         return 3;
     return 0;
 }

@@ -144,10 +144,6 @@ static bool hhmm_ok(const char *s)
 }
 
 /*
- * A date "YYYY-MM-DD" naming a real day: a 30 February refused here names
- * its field, where the database's refusal would name none.
- */
-/*
  * The formats of a WorkingTime at JSON path `at`, and its zone a name of the
  * tz database, the list distributors' and contacts' zones are checked
  * against (geo.c). PostgreSQL's pg_timezone_names, which the database

@@ -284,7 +284,7 @@ int svg_chart(struct svg_text *out, const struct svg_chart *c)
     svg_text_puts(out, "</text>");
     /*
      * Period labels, evenly spaced, the last one always shown: at most MAX_LABELS, and no
-     * more than fit side by side; a label the one before it shown already says is left out.
+     * more than fit side by side; a label the one after it shown already says is left out.
      * Twelve dates of a score computed many times a day were drawn over one another, each
      * the same day (a try-out).
      */
@@ -297,7 +297,9 @@ int svg_chart(struct svg_text *out, const struct svg_chart *c)
     fit = fit < 1 ? 1 : fit > MAX_LABELS ? MAX_LABELS : fit;
     size_t stride = c->n > fit ? (c->n + fit - 1) / fit : 1;
     const char *said = NULL;
-    for (size_t i = (c->n - 1) % stride; i < c->n; i += stride) {
+    /* From the last leftwards, so that of labels alike the last one is kept. */
+    for (size_t k = 0; k < c->n; k += stride) {
+        size_t i = c->n - 1 - k;
         const char *label = c->points[i].label ? c->points[i].label : "";
         if (said && !strcmp(said, label))
             continue;

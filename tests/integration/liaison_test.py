@@ -78,11 +78,15 @@ def while_held(body, run, seconds=3, after="SELECT 1"):
             "BEGIN; %s; SELECT pg_sleep(%d), 'race-holder'; %s; COMMIT;" % (body, seconds, after)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.time() + seconds
-        while time.time() < deadline and psql(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE"
-                " '%%''race-holder''%%' AND wait_event = 'PgSleep'") == "0":
-            time.sleep(0.05)
+        # The holder's own start may be slow on a loaded host: waited for while it runs.
+        deadline, seen = time.time() + seconds + 30, False
+        while time.time() < deadline and not seen and holder.poll() is None:
+            seen = psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE"
+                        " '%%''race-holder''%%' AND wait_event = 'PgSleep'") != "0"
+            if not seen:
+                time.sleep(0.05)
+        # Not seen holding, run() would not meet it: the test would pass or fail by chance.
+        check(seen, "the holding session was seen holding before the call")
         return run()
     finally:
         _, err = holder.communicate(timeout=seconds + 30)

@@ -390,6 +390,20 @@ try:
                                           "ownerContactId": hung, "dueOn": TENANT_TODAY}, manager)
     check(code == "OK", "and they own new action items again: %s" % code)
 
+    # Two held a role; the one who left first was no news, the other still held it. The
+    # second leaving, dated before the first, empties it: said, though the rung's lookup
+    # finds the first (a review).
+    takahashi = contact(tk, "高橋 次郎", "Sales Director")
+    out = must("SetContactLeft", {"id": takahashi}, admin)
+    check(not [r for r in out.get("stillNamed", []) if r.get("kind") == "escalation_role"],
+          "one of two holding a role leaves: the role is still held: %s" % out)
+    out = must("SetContactLeft", {"id": suzuki, "leftOn": EARLIER}, admin)
+    check([r.get("summary") for r in out.get("stillNamed", [])
+           if r.get("kind") == "escalation_role"]
+          and all("by role (sales director)" in r.get("summary", "")
+                  for r in out.get("stillNamed", []) if r.get("kind") == "escalation_role"),
+          "the last of them leaving is told the role's rungs want someone: %s" % out)
+
     # ---------------- help ----------------
     rc, so, se = cli_text("contact", "--help")
     check(rc == 0 and "left" in so and "rejoin" in so, "contact --help lists left and rejoin")

@@ -682,6 +682,22 @@ code, out = cli("interaction", "list", "--account", "Xưởng Cơ khí Thủ Đ�
 check(code == "NOT_FOUND" and "no key account" in json.dumps(out, ensure_ascii=False),
       "another distributor's account is no key account to its user by name either (%s %s)"
       % (code, out))
+# Each distributor has its own copy of a customer (migration 0063): for one distributor the
+# name means its own copy, where every copy made it ambiguous (a review).
+twins = [must("CreateKeyAccount", {"name": "Công ty Song Sinh", "country": "VN",
+                                   "distributorId": d}, admin)["account"]["id"]
+         for d in (saigon, vientiane)]
+code, out = cli("lead", "list", "--distributor", str(saigon), "--account", "Công ty Song Sinh",
+                token=admin)
+check(code == "OK" and out == [], "--account NAME with --distributor is that distributor's copy"
+      " (%s %s)" % (code, out))
+code, out = cli("interaction", "add", "--kind", "visit", "--summary", "Thăm khách",
+                "--distributor", str(vientiane), "--account", "Công ty Song Sinh", token=admin)
+check(code == "OK" and str(out.get("keyAccountId")) == str(twins[1]),
+      "interaction add --distributor D --account NAME takes D's copy (%s %s)" % (code, out))
+code, out = cli("lead", "list", "--account", "Công ty Song Sinh", token=admin)
+check(code == "EXIT_2" or code == "INVALID_ARGUMENT",
+      "without a distributor the name of two copies is ambiguous (%s %s)" % (code, out))
 code, out = cli("crm", "settings", token=admin)
 check(code == "OK" and out.get("dealProtectionDays") == 30, "crm settings shows the window")
 code, out = cli("crm", "settings", "--protection-days", "0", token=admin)

@@ -839,9 +839,11 @@ check(code == "OK", "approving it is still open (%s %s)" % (code, out))
 # named a lead now another distributor's (migration 0213: the order holds its lead).
 osaka = register(saigon_user, "Osaka Trucks")
 before = orders()
+# The held side moves it as DecideLeadRegistration does: the lead locked FOR UPDATE first.
 code, out = t.while_held(
-    "UPDATE leads SET distributor_id = %s WHERE tenant_id = %s AND id = %s"
-    % (vientiane, tid, osaka["id"]),
+    "SELECT 1 FROM leads WHERE tenant_id = %s AND id = %s FOR UPDATE;"
+    " UPDATE leads SET distributor_id = %s WHERE tenant_id = %s AND id = %s"
+    % (tid, osaka["id"], vientiane, tid, osaka["id"]),
     lambda: place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=osaka["id"]))
 check(code == "FAILED_PRECONDITION" and out.get("message") ==
       "lead %s was given to another distributor while this order was placed: the order is not"
