@@ -2,9 +2,9 @@
  * svg.c - charts as inline SVG and the text they are written into. A chart
  * is a fixed 640 x 280 view box: the title on top, the plot with its
  * vertical axis from zero to a round maximum, at most twelve period labels
- * (fewer when wider ones would not fit) under it, the legend at the bottom. Coordinates are printed
- * with one decimal and tick values with %g, both in the C locale, so output depends on the data
- * alone.
+ * (fewer when wider ones would not fit) under it, the legend at the bottom.
+ * Coordinates are printed with one decimal and tick values with %g, both in
+ * the C locale, so output depends on the data alone.
  */
 #include "svg.h"
 
