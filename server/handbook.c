@@ -791,17 +791,165 @@ static void cover_lines(struct page *p, const json_t *ch)
     end_blocks(p);
 }
 
+/* "BRK (Brake pads)": a product line as the charts name it, the user's text escaped. */
+static void line_name(struct page *p, const json_t *l)
+{
+    user(p, str(l, "code"));
+    if (*str(l, "name")) {
+        fixed(p, " (");
+        user(p, str(l, "name"));
+        fixed(p, ")");
+    }
+}
+
+/* A line's buffer-stock commitment as a sentence's end, or that it has none. */
+static void line_commitment(struct page *p, const json_t *l)
+{
+    const char *unit = str(l, "buffer_unit");
+    if (!*unit)
+        fixed(p, ": no buffer-stock commitment");
+    else
+        fmt(p, ": buffer-stock commitment %lld %s", num(l, "buffer_amount"),
+            !strcmp(unit, "weeks") ? "weeks of cover" : "units on hand");
+}
+
+/* The health chart, or a sentence of its latest score in Markdown, after the lines' charts. */
+static void health_chart(struct page *p, const json_t *hea)
+{
+    size_t nh = json_array_size(hea);
+    if (nh > SVG_MAX_POINTS)
+        nh = SVG_MAX_POINTS;
+    if (p->f == HANDBOOK_MARKDOWN) {
+        para(p);
+        fmt(p, "Health scores recorded: %zu", json_array_size(hea));
+        if (nh) {
+            const json_t *last = json_array_get(hea, json_array_size(hea) - 1);
+            fmt(p, "; the latest %lld on ", num(last, "score"));
+            user(p, str(last, "at"));
+        }
+        fixed(p, ".");
+        para_end(p);
+        return;
+    }
+    struct svg_point ph[SVG_MAX_POINTS];
+    for (size_t i = 0; i < nh; i++) {
+        const json_t *h = json_array_get(hea, i);
+        ph[i] = (struct svg_point){.label = str(h, "at")};
+        ph[i].has_value = real(h, "score", &ph[i].value);
+    }
+    const struct svg_chart c = {
+        .id = "chart-health",
+        .title = "Health over time",
+        .desc = "The relationship's health score (0 to 100) each time it was computed.",
+        .unit = "score",
+        .value_name = "health score",
+        .points = ph,
+        .n = nh,
+        .y_max = 100.0};
+    end_blocks(p);
+    fixed(p, "<div class=\"charts\">\n<figure>");
+    if (svg_chart(p->out, &c) < 0)
+        p->out->failed = true;
+    fixed(p, "</figure>\n</div>\n");
+}
+
+/* One product line's months: a table in Markdown, two charts in HTML. */
+static void line_charts(struct page *p, const json_t *l, size_t n)
+{
+    const json_t *months = json_object_get(l, "months");
+    size_t nm = json_array_size(months);
+    if (nm > SVG_MAX_POINTS)
+        nm = SVG_MAX_POINTS;
+    para(p);
+    line_name(p, l);
+    line_commitment(p, l);
+    fixed(p, ".");
+    para_end(p);
+    if (p->f == HANDBOOK_MARKDOWN) {
+        static const char *const heads[] = {"Month", "Units sold", "Unit target", "Weeks of cover"};
+        table(p, heads, 4);
+        for (size_t i = 0; i < nm; i++) {
+            const json_t *m = json_array_get(months, i);
+            double v;
+            char sold[32] = "–", target[32] = "–", weeks[32] = "–";
+            if (real(m, "units", &v))
+                snprintf(sold, sizeof sold, "%.0f", v);
+            if (real(m, "target", &v))
+                snprintf(target, sizeof target, "%.0f", v);
+            if (real(m, "weeks", &v))
+                snprintf(weeks, sizeof weeks, "%.1f", v);
+            const char *cells[] = {str(m, "period"), sold, target, weeks};
+            row(p, cells, 4);
+        }
+        end_blocks(p);
+        return;
+    }
+    struct svg_point pa[SVG_MAX_POINTS], pc[SVG_MAX_POINTS];
+    for (size_t i = 0; i < nm; i++) {
+        const json_t *m = json_array_get(months, i);
+        pa[i] = (struct svg_point){.label = str(m, "period")};
+        pa[i].has_value = real(m, "units", &pa[i].value);
+        pa[i].has_target = real(m, "target", &pa[i].target);
+        pc[i] = (struct svg_point){.label = str(m, "period")};
+        pc[i].has_value = real(m, "weeks", &pc[i].value);
+    }
+    const char *code = str(l, "code");
+    bool weeks = !strcmp(str(l, "buffer_unit"), "weeks");
+    char att_id[32], cov_id[32], att_title[160], cov_title[160], commitment[64];
+    snprintf(att_id, sizeof att_id, "chart-attainment-%zu", n);
+    snprintf(cov_id, sizeof cov_id, "chart-cover-%zu", n);
+    /* A code is at most a few dozen bytes; a longer one is cut, not the chart lost. */
+    snprintf(att_title, sizeof att_title, "Attainment by month: %s", code);
+    snprintf(cov_title, sizeof cov_title, "Weeks of cover: %s", code);
+    snprintf(commitment, sizeof commitment, "commitment: %lld weeks", num(l, "buffer_amount"));
+    const struct svg_chart list[] = {
+        {.id = att_id,
+         .title = att_title,
+         .desc = "The line's units sold each month, from submitted reports, against its unit "
+                 "target for the month where it has one; from the relationship's first month, "
+                 "at most the last twelve.",
+         .unit = "units",
+         .value_name = "units sold",
+         .target_name = "target",
+         .kind = SVG_BAR,
+         .points = pa,
+         .n = nm},
+        {.id = cov_id,
+         .title = cov_title,
+         .desc = "The line's stock on hand at each month's end, in weeks of its sales over the "
+                 "reports of the trailing three months, against its buffer-stock commitment "
+                 "when that is in weeks.",
+         .unit = "weeks",
+         .value_name = "weeks of cover",
+         .points = pc,
+         .n = nm,
+         .has_line = weeks,
+         .line = (double)num(l, "buffer_amount"),
+         .line_name = commitment},
+    };
+    end_blocks(p);
+    fixed(p, "<div class=\"charts\">\n");
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
+        fixed(p, "<figure>");
+        if (svg_chart(p->out, &list[i]) < 0)
+            p->out->failed = true;
+        fixed(p, "</figure>\n");
+    }
+    fixed(p, "</div>\n");
+}
+
 /*
- * The three charts: SVG in HTML, their values as a table in Markdown. Their
- * months start at the relationship's first (migration 0087); with none over
- * yet there is nothing to chart, and a sentence says so and when there will be.
+ * Performance by product line (migration 0220): each line's sales against
+ * its own targets and its cover against its own commitment, since adding
+ * lines together hid one line's fall behind another's sales. SVG in HTML,
+ * tables in Markdown. The months start at the relationship's first
+ * (migration 0087); with none over yet there is nothing to chart, and a
+ * sentence says so and when there will be.
  */
 static void charts(struct page *p, const json_t *ch)
 {
-    const json_t *att = json_object_get(ch, "attainment"), *cov = json_object_get(ch, "cover"),
-                 *hea = json_object_get(ch, "health");
-    size_t na = json_array_size(att), nc = json_array_size(cov), nh = json_array_size(hea);
-    if (!na) {
+    const json_t *lines = json_object_get(ch, "lines");
+    if (!json_array_size(json_object_get(ch, "months"))) {
         const char *since = str(ch, "since");
         end_blocks(p);
         para(p);
@@ -823,115 +971,29 @@ static void charts(struct page *p, const json_t *ch)
         para_end(p);
         return;
     }
-    if (na > SVG_MAX_POINTS)
-        na = SVG_MAX_POINTS;
-    if (nc > SVG_MAX_POINTS)
-        nc = SVG_MAX_POINTS;
-    if (nh > SVG_MAX_POINTS)
-        nh = SVG_MAX_POINTS;
-    double commitment = 0.0;
-    bool has_commitment = real(ch, "commitment_weeks", &commitment);
-    if (p->f == HANDBOOK_MARKDOWN) {
-        static const char *const heads[] = {"Month", "Units sold", "Unit target", "Weeks of cover"};
-        table(p, heads, 4);
-        for (size_t i = 0; i < na; i++) {
-            const json_t *a = json_array_get(att, i), *c = json_array_get(cov, i);
-            double v;
-            char sold[32] = "–", target[32] = "–", weeks[32] = "–";
-            if (real(a, "units", &v))
-                snprintf(sold, sizeof sold, "%.0f", v);
-            if (real(a, "target", &v))
-                snprintf(target, sizeof target, "%.0f", v);
-            if (real(c, "weeks", &v))
-                snprintf(weeks, sizeof weeks, "%.1f", v);
-            const char *cells[] = {str(a, "period"), sold, target, weeks};
-            row(p, cells, 4);
-        }
-        end_blocks(p);
-        cover_lines(p, ch);
-        para(p);
-        /* With the lines listed, one figure would contradict all but the largest. */
-        if (has_commitment && !json_array_size(json_object_get(ch, "cover_lines")))
-            fmt(p, "%s: %.0f weeks of cover. ",
-                json_is_true(json_object_get(ch, "commitment_weeks_differ"))
-                    ? "Largest buffer-stock commitment"
-                    : "Buffer-stock commitment",
-                commitment);
-        fmt(p, "Health scores recorded: %zu", nh);
-        if (nh) {
-            const json_t *last = json_array_get(hea, nh - 1);
-            fmt(p, "; the latest %lld on ", num(last, "score"));
-            user(p, str(last, "at"));
-        }
-        fixed(p, ".");
-        para_end(p);
-        return;
-    }
-    struct svg_point pa[SVG_MAX_POINTS], pc[SVG_MAX_POINTS], ph[SVG_MAX_POINTS];
-    for (size_t i = 0; i < na; i++) {
-        const json_t *a = json_array_get(att, i);
-        pa[i] = (struct svg_point){.label = str(a, "period")};
-        pa[i].has_value = real(a, "units", &pa[i].value);
-        pa[i].has_target = real(a, "target", &pa[i].target);
-    }
-    for (size_t i = 0; i < nc; i++) {
-        const json_t *c = json_array_get(cov, i);
-        pc[i] = (struct svg_point){.label = str(c, "period")};
-        pc[i].has_value = real(c, "weeks", &pc[i].value);
-    }
-    for (size_t i = 0; i < nh; i++) {
-        const json_t *h = json_array_get(hea, i);
-        ph[i] = (struct svg_point){.label = str(h, "at")};
-        ph[i].has_value = real(h, "score", &ph[i].value);
-    }
-    bool differ = json_is_true(json_object_get(ch, "commitment_weeks_differ"));
-    char line_name[64];
-    snprintf(line_name, sizeof line_name, "%s: %.0f weeks",
-             differ ? "largest commitment" : "commitment", commitment);
-    const struct svg_chart list[] = {
-        {.id = "chart-attainment",
-         .title = "Attainment by month",
-         .desc = "Units sold each month, from submitted reports, against the month's unit "
-                 "targets: of the product lines with a target that month, or of every line "
-                 "in a month without one; from the relationship's first month, at most the "
-                 "last twelve.",
-         .unit = "units",
-         .value_name = "units sold",
-         .target_name = "target",
-         .kind = SVG_BAR,
-         .points = pa,
-         .n = na},
-        {.id = "chart-cover",
-         .title = "Weeks of cover",
-         .desc = "Stock on hand at each month's end, all product lines together, in weeks of "
-                 "the trailing three months' sales, against the charter's largest buffer-stock "
-                 "commitment; each line against its own is listed below.",
-         .unit = "weeks",
-         .value_name = "weeks of cover",
-         .points = pc,
-         .n = nc,
-         .has_line = has_commitment,
-         .line = commitment,
-         .line_name = line_name},
-        {.id = "chart-health",
-         .title = "Health over time",
-         .desc = "The relationship's health score (0 to 100) each time it was computed.",
-         .unit = "score",
-         .value_name = "health score",
-         .points = ph,
-         .n = nh,
-         .y_max = 100.0},
-    };
     end_blocks(p);
-    fixed(p, "<div class=\"charts\">\n");
-    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
-        fixed(p, "<figure>");
-        if (svg_chart(p->out, &list[i]) < 0)
-            p->out->failed = true;
-        fixed(p, "</figure>\n");
+    para(p);
+    if (!json_array_size(lines))
+        fixed(p, "No product line has sales, stock, a monthly unit target or a buffer-stock "
+                 "commitment in these months: no monthly report has been submitted for them.");
+    else
+        fixed(p, "Each product line on its own: units sold each month against its unit target, "
+                 "and weeks of cover against its buffer-stock commitment.");
+    para_end(p);
+    size_t i;
+    const json_t *l;
+    json_array_foreach(lines, i, l) line_charts(p, l, i + 1);
+    long long more = num(ch, "lines_more");
+    if (more > 0) {
+        para(p);
+        fmt(p,
+            "%lld more product line%s not charted here; the attainment command shows every "
+            "line.",
+            more, plural(more));
+        para_end(p);
     }
-    fixed(p, "</div>\n");
     cover_lines(p, ch);
+    health_chart(p, json_object_get(ch, "health"));
 }
 
 static const char style[] =

@@ -50,7 +50,9 @@
     " m.distributor_outside_minutes,"                                                              \
     " CASE WHEN m.status = 'held' THEN liaison_rfc3339(m.ends_at + interval '24 hours') END"       \
     "  AS notes_due_at,"                                                                           \
-    " liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ") AS notes_status,"                  \
+    " CASE WHEN m.status = 'scheduled' AND m.ends_at + interval '24 hours' < liaison_now()"        \
+    "  THEN 'unrecorded' ELSE liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ") END"       \
+    "  AS notes_status,"                                                                           \
     " liaison_rfc3339(m.notes_flagged_at) AS notes_flagged_at,"                                    \
     " ex.time_zone AS exporter_time_zone,"                                                         \
     " to_char(m.starts_at AT TIME ZONE ex.time_zone, 'YYYY-MM-DD HH24:MI')"                        \

@@ -5,7 +5,7 @@
  * zones, the escalation ladder and the documents' languages; user text
  * (with <script> in it, Vietnamese and Japanese) is escaped for each
  * format and otherwise kept byte for byte; the HTML is a standalone page
- * with a print stylesheet and the three charts; a distributor without a
+ * with a print stylesheet and two charts a product line and one of health; a distributor without a
  * charter or data gets words, not gaps; the same data gives the same
  * bytes; the scorecard shows the score and its reasons.
  */
@@ -54,10 +54,16 @@ static const char full[] =
     " 2}]}],"
     " \"notes\": {\"held\": 10, \"on_time\": 7, \"late\": 2, \"missing\": 1, \"open_actions\": 4,"
     " \"overdue_actions\": 1},"
-    " \"charts\": {\"attainment\": [{\"period\": \"2026-09\", \"units\": 120, \"target\": 100},"
-    " {\"period\": \"2026-10\", \"units\": null, \"target\": 100}], \"cover\": [{\"period\":"
-    " \"2026-09\", \"weeks\": 6.5}, {\"period\": \"2026-10\", \"weeks\": null}],"
-    " \"commitment_weeks\": 8, \"commitment_weeks_differ\": false, \"cover_lines\": [{\"period\": "
+    " \"charts\": {\"months\": [\"2026-09\", \"2026-10\"], \"lines_more\": 0, \"lines\": ["
+    " {\"code\": \"BRK <i>\", \"name\": \"Phanh *bold*\", \"buffer_unit\": \"weeks\","
+    " \"buffer_amount\": 8, \"months\": [{\"period\": \"2026-09\", \"units\": 120,"
+    " \"target\": 100, \"weeks\": 6.6}, {\"period\": \"2026-10\", \"units\": null,"
+    " \"target\": 100, \"weeks\": null}]},"
+    " {\"code\": \"FLT\", \"name\": \"\", \"buffer_unit\": \"units\", \"buffer_amount\": 2000,"
+    " \"months\": [{\"period\": \"2026-09\", \"units\": 300, \"target\": null,"
+    " \"weeks\": 37.1}, {\"period\": \"2026-10\", \"units\": 0, \"target\": null,"
+    " \"weeks\": null}]}],"
+    " \"cover_lines\": [{\"period\": "
     "\"2026-09\", \"line\": \"BRK <i>\","
     " \"on_hand\": 100, \"weeks\": 6.56, \"buffer_unit\": \"weeks\", \"buffer_amount\": 8, "
     "\"below\":"
@@ -121,9 +127,15 @@ static void test_markdown(void)
     CHECK(strstr(s, "Then a visit, due within 72 hours"));
     CHECK(strstr(s, "| Bảng giá 価格表 | price\\_sheet | en | 3 | vi (v2, stale) | ja |"));
     CHECK(strstr(s, "notes on time 7, late 2, missing 1"));
-    CHECK(strstr(s, "| 2026-09 | 120 | 100 | 6.5 |"));
+    /* Each line its own table, named, against its own commitment (migration 0220). */
+    CHECK(strstr(s, "BRK &lt;i&gt; (Phanh \\*bold\\*): buffer-stock commitment 8 weeks of "
+                    "cover."));
+    CHECK(strstr(s, "FLT: buffer-stock commitment 2000 units on hand."));
+    CHECK(strstr(s, "| 2026-09 | 120 | 100 | 6.6 |"));
     CHECK(strstr(s, "| 2026-10 | – | 100 | – |"));
-    CHECK(!strstr(s, "Buffer-stock commitment:")); /* the lines are listed instead */
+    CHECK(strstr(s, "| 2026-09 | 300 | – | 37.1 |"));
+    CHECK(strstr(s, "| 2026-10 | 0 | – | – |"));
+    CHECK_EQ_INT(count(s, "| Month | Units sold | Unit target | Weeks of cover |"), 2);
     /* Markdown carries no SVG: the charts' values are the table above. */
     CHECK(!strstr(s, "<svg"));
     svg_text_free(&t);
@@ -146,11 +158,14 @@ static void test_html(void)
     CHECK(strstr(s, "<td>Rival | Co</td>") == NULL); /* competing lines are a list */
     CHECK(strstr(s, "<li>Rival | Co: Bremsen &amp; Öl &amp;lt; R&amp;D</li>"));
     CHECK(strstr(s, "<td>vi (v2, stale)</td><td>ja</td>"));
-    CHECK_EQ_INT(count(s, "<svg "), 3);
-    CHECK_EQ_INT(count(s, "</svg>"), 3);
-    CHECK(strstr(s, "<title id=\"chart-attainment-title\">Attainment by month</title>"));
-    CHECK(strstr(s, ">commitment: 8 weeks</text>"));
-    CHECK(!strstr(s, "largest commitment"));
+    /* Two charts a line and the health chart; a commitment in units draws no line in weeks. */
+    CHECK_EQ_INT(count(s, "<svg "), 5);
+    CHECK_EQ_INT(count(s, "</svg>"), 5);
+    CHECK(strstr(s, "<title id=\"chart-attainment-1-title\">Attainment by month: BRK "
+                    "&lt;i&gt;</title>"));
+    CHECK(strstr(s, "<title id=\"chart-cover-2-title\">Weeks of cover: FLT</title>"));
+    CHECK_EQ_INT(count(s, ">commitment: 8 weeks</text>"), 1);
+    CHECK(!strstr(s, "commitment: 2000"));
     CHECK(strstr(s, "<li>BRK &lt;i&gt;: 6.6 weeks of cover against 8 weeks, below the "
                     "commitment</li>"));
     CHECK(strstr(s, "<li>FLT: 2500 units on hand against 2000 units</li>"));
@@ -222,18 +237,20 @@ static void test_empty(void)
           !strstr(t.s, "from 2027-03-01"));
     svg_text_free(&t);
     json_decref(to_sign);
-    json_t *differ = load("{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\": null,"
-                          " \"series\": [], \"escalation\": [], \"languages\": [],"
-                          " \"documents\": [], \"notes\": {}, \"charts\": {\"commitment_weeks\": 8,"
-                          " \"attainment\": [{\"period\": \"2026-11\"}],"
-                          " \"commitment_weeks_differ\": true, \"cover_lines\": null}}");
-    CHECK_EQ_INT(handbook_render(differ, HANDBOOK_MARKDOWN, &t), 0);
-    CHECK(strstr(t.s, "Largest buffer-stock commitment: 8 weeks of cover."));
+    /* Months over but nothing reported: a sentence, and more lines than charted are counted. */
+    json_t *bare = load("{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\": null,"
+                        " \"series\": [], \"escalation\": [], \"languages\": [],"
+                        " \"documents\": [], \"notes\": {}, \"charts\": {\"months\": [\"2026-11\"],"
+                        " \"lines\": [], \"lines_more\": 3, \"cover_lines\": null}}");
+    CHECK_EQ_INT(handbook_render(bare, HANDBOOK_MARKDOWN, &t), 0);
+    CHECK(strstr(t.s, "No product line has sales, stock, a monthly unit target or a buffer-stock "
+                      "commitment in these months"));
+    CHECK(strstr(t.s, "3 more product lines not charted here") && !strstr(t.s, "| Month |"));
     svg_text_free(&t);
-    CHECK_EQ_INT(handbook_render(differ, HANDBOOK_HTML, &t), 0);
-    CHECK(strstr(t.s, ">largest commitment: 8 weeks</text>"));
+    CHECK_EQ_INT(handbook_render(bare, HANDBOOK_HTML, &t), 0);
+    CHECK_EQ_INT(count(t.s, "<svg "), 1); /* health only */
     svg_text_free(&t);
-    json_decref(differ);
+    json_decref(bare);
     json_t *array = load("[]");
     CHECK_EQ_INT(handbook_render(array, HANDBOOK_MARKDOWN, &t), -1);
     CHECK_EQ_INT(handbook_scorecard(array, &t), -1);
@@ -255,7 +272,7 @@ static void test_scorecard(void)
     CHECK(strstr(s, "<td>report_timeliness &lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;</td>"
                     "<td>12</td><td>2 late báo cáo</td>"));
     CHECK(strstr(s, "charter version 2"));
-    CHECK_EQ_INT(count(s, "<svg "), 3);
+    CHECK_EQ_INT(count(s, "<svg "), 5);
     svg_text_free(&t);
     json_object_del(json_object_get(data, "charts"), "health_now");
     CHECK_EQ_INT(handbook_scorecard(data, &t), 0);

@@ -808,6 +808,14 @@ REASONS = {
         "%(num)s meetings in the last 180 days: %(missed)s missed; notes missing for "
         "%(missing)s and late (after 24 h) for %(late)s",
         _int(a[0]), missed=a[1], missing=a[2], late=a[3]),
+    "notes_compliance.unrecorded": lambda a: ngettext(
+        "%(num)s meeting in the last 180 days: %(missed)s missed, %(unrecorded)s never "
+        "recorded as held or missed; notes missing for %(missing)s and late (after 24 h) for "
+        "%(late)s",
+        "%(num)s meetings in the last 180 days: %(missed)s missed, %(unrecorded)s never "
+        "recorded as held or missed; notes missing for %(missing)s and late (after 24 h) for "
+        "%(late)s",
+        _int(a[0]), missed=a[1], unrecorded=a[2], missing=a[3], late=a[4]),
     "notes_compliance.none": lambda a: _("no meeting held in the last 180 days"),
     "responsiveness.unanswered": lambda a: ngettext(
         "%(late)s of %(num)s escalation request in the last 180 days not answered within "
@@ -849,6 +857,7 @@ REASONS = {
         "%(num)s deal registrations flagged or rejected in the last 180 days", _int(a[0])),
 }
 REASON_ARGS = {"report_timeliness.missing_late": 3, "notes_compliance.meetings": 4,
+               "notes_compliance.unrecorded": 5,
                "responsiveness.unanswered": 2, "target_attainment.below": 2,
                "inventory_cover.below": 3, "order_trend.fell": 2,
                "order_trend.late_shipments": 2,
@@ -895,6 +904,7 @@ LABELS = {
         "late": lazy_pgettext("notes status", "late"),
         "missing": lazy_pgettext("notes status", "missing"),
         "pending": lazy_pgettext("notes status", "pending"),
+        "unrecorded": lazy_pgettext("notes status", "not recorded"),
     },
     "order status": {
         "placed": lazy_pgettext("order status", "placed"),
