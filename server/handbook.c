@@ -895,7 +895,7 @@ static void line_charts(struct page *p, const json_t *l, size_t n)
     }
     const char *code = str(l, "code");
     bool weeks = !strcmp(str(l, "buffer_unit"), "weeks");
-    char att_id[32], cov_id[32], att_title[160], cov_title[160], commitment[64];
+    char att_id[48], cov_id[48], att_title[160], cov_title[160], commitment[64];
     snprintf(att_id, sizeof att_id, "chart-attainment-%zu", n);
     snprintf(cov_id, sizeof cov_id, "chart-cover-%zu", n);
     /* A code is at most a few dozen bytes; a longer one is cut, not the chart lost. */
