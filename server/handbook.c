@@ -885,11 +885,13 @@ static void line_charts(struct page *p, const json_t *l, size_t n)
         return;
     }
     struct svg_point pa[SVG_MAX_POINTS], pc[SVG_MAX_POINTS];
+    bool any_target = false;
     for (size_t i = 0; i < nm; i++) {
         const json_t *m = json_array_get(months, i);
         pa[i] = (struct svg_point){.label = str(m, "period")};
         pa[i].has_value = real(m, "units", &pa[i].value);
         pa[i].has_target = real(m, "target", &pa[i].target);
+        any_target |= pa[i].has_target;
         pc[i] = (struct svg_point){.label = str(m, "period")};
         pc[i].has_value = real(m, "weeks", &pc[i].value);
     }
@@ -910,7 +912,8 @@ static void line_charts(struct page *p, const json_t *l, size_t n)
                  "at most the last twelve.",
          .unit = "units",
          .value_name = "units sold",
-         .target_name = "target",
+         /* A legend naming targets that no month has would read as a line not drawn. */
+         .target_name = any_target ? "target" : NULL,
          .kind = SVG_BAR,
          .points = pa,
          .n = nm},

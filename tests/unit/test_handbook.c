@@ -166,6 +166,7 @@ static void test_html(void)
     CHECK(strstr(s, "<title id=\"chart-cover-2-title\">Weeks of cover: FLT</title>"));
     CHECK_EQ_INT(count(s, ">commitment: 8 weeks</text>"), 1);
     CHECK(!strstr(s, "commitment: 2000"));
+    CHECK_EQ_INT(count(s, ">target</text>"), 1); /* FLT has none: its legend names none */
     CHECK(strstr(s, "<li>BRK &lt;i&gt;: 6.6 weeks of cover against 8 weeks, below the "
                     "commitment</li>"));
     CHECK(strstr(s, "<li>FLT: 2500 units on hand against 2000 units</li>"));
