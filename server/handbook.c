@@ -588,9 +588,53 @@ static const char *method_words(const char *m)
                                          : "";
 }
 
+/*
+ * Migration 0222: the account manager and the distributor's current contacts with how to
+ * reach each, since a ladder of names and roles says whom to ask but not how.
+ */
+static void who_to_reach(struct page *p, const json_t *dist)
+{
+    heading(p, 3, "Who to reach");
+    const json_t *am = json_object_get(dist, "account_manager");
+    para(p);
+    if (json_is_object(am)) {
+        fixed(p, "The exporter's account manager: ");
+        if (*str(am, "name")) {
+            user(p, str(am, "name"));
+            fixed(p, ", ");
+        }
+        user(p, str(am, "email"));
+        fixed(p, ".");
+    } else {
+        fixed(p, "No account manager is assigned to this distributor.");
+    }
+    const json_t *contacts = json_object_get(dist, "contacts");
+    if (!json_array_size(contacts)) {
+        fixed(p, " No contact of the distributor is recorded.");
+        para_end(p);
+        return;
+    }
+    para_end(p);
+    static const char *const heads[] = {"Name", "Role", "E-mail", "Phone", "Messaging", "Language"};
+    table(p, heads, 6);
+    size_t i;
+    const json_t *c;
+    json_array_foreach(contacts, i, c)
+    {
+        const char *cells[6];
+        static const char *const keys[] = {"name",  "role",      "email",
+                                           "phone", "messaging", "language"};
+        for (size_t k = 0; k < 6; k++)
+            cells[k] = *str(c, keys[k]) ? str(c, keys[k]) : "–";
+        row(p, cells, 6);
+    }
+    end_blocks(p);
+}
+
 static void section_escalation(struct page *p, const json_t *data)
 {
     heading(p, 2, "3. Escalation protocol");
+    who_to_reach(p, json_object_get(data, "distributor"));
     const json_t *esc = json_object_get(data, "escalation");
     if (!json_array_size(esc)) {
         para(p);

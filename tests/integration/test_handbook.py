@@ -105,7 +105,8 @@ must("CreateUser", {"email": "auditor@hb.example", "role": "ROLE_AUDITOR",
                     "password": PASSWORD}, admin)
 auditor = login("auditor@hb.example")
 must("CreateContact", {"distributorId": da, "fields": {
-    "name": "Trần Thị Bình", "role": "purchasing manager", "language": "vi"}}, admin)
+    "name": "Trần Thị Bình", "role": "purchasing manager", "language": "vi",
+    "phone": "+84 28 3823 4567", "messaging": "Zalo 0903 123 456"}}, admin)
 must("CreateContact", {"distributorId": da, "fields": {
     "name": "田中 <b>太郎</b>", "role": "general manager", "language": "ja"}}, admin)
 
@@ -287,6 +288,12 @@ for want, what in (("# Relationship Operating Handbook: Sài Gòn &lt;script&gt;
                     "its languages in its order of preference, then its contacts'"),
                    ("| vi, ja |", "the languages the price sheet lacks, in that order"),
                    ("within 24 hours of its end", "the notes discipline"),
+                   ("### Who to reach\n\nNo account manager is assigned to this distributor.",
+                    "that no account manager is assigned"),
+                   ("| Trần Thị Bình | purchasing manager | – | +84 28 3823 4567 | Zalo 0903 123 456"
+                    " | vi |", "how to reach a contact"),
+                   ("| 田中 &lt;b&gt;太郎&lt;/b&gt; | general manager | – | – | – | ja |",
+                    "a contact with nothing but a role, escaped"),
                    ("Open action items: 1, of which overdue: 0",
                     "the open action items, the internal one not counted"),
                    ("| %s | 60 | 100 | " % months[2], "the last month's sales and target"),
@@ -642,6 +649,8 @@ binh = [c["id"] for c in must("ListContacts", {"distributorId": da}, admin)["con
 must("SetContactLeft", {"id": binh[0] if binh else 0}, admin)
 code, _ = cli("handbook", str(da), "--no-store", "-o", os.path.join(OUT, "left.md"), token=admin)
 left_md = open(os.path.join(OUT, "left.md"), encoding="utf-8").read() if code == "OK" else ""
+check("| Trần Thị Bình |" not in left_md,
+      "a contact who left is no longer in the handbook's list of whom to reach")
 check("Step 1: Trần Thị Bình (purchasing manager), who left on " in left_md
       and "a request skips this step until the ladder names someone else" in left_md,
       "the handbook says the first step's contact left (%s)" % code)

@@ -26,7 +26,13 @@ static const char full[] =
     " \"distributor_time\": {\"time_zone\": \"Asia/Ho_Chi_Minh\", \"business_hours_start\":"
     " \"08:00\", \"business_hours_end\": \"17:00\", \"work_days\": [1,2,3,4,5,6]},"
     " \"exporter_time\": {\"time_zone\": \"Europe/Berlin\", \"business_hours_start\": \"09:00\","
-    " \"business_hours_end\": \"17:00\", \"work_days\": [1,2,3,4,5]}},"
+    " \"business_hours_end\": \"17:00\", \"work_days\": [1,2,3,4,5]},"
+    " \"account_manager\": {\"name\": \"Jana Müller\", \"email\": \"jana@mueller.example\"},"
+    " \"contacts\": [{\"name\": \"Trần Thị Bình\", \"role\": \"purchasing manager\","
+    " \"email\": \"binh@saigon.example\", \"phone\": \"+84 28 1234 5678\", \"messaging\":"
+    " \"Zalo: binh.tran | " HOSTILE "\", \"language\": \"vi\"}, {\"name\": \"田中 太郎\","
+    " \"role\": \"\", \"email\": \"\", \"phone\": \"\", \"messaging\": \"\", \"language\": "
+    "\"ja\"}]},"
     " \"charter\": {\"id\": 3, \"version\": 2, \"status\": \"active\", \"signed_on\":"
     " \"2026-01-15\", \"signatories\": [\"Nguyễn Văn An\", \"田中 太郎\"], \"full_coverage\":"
     " false, \"covered_lines\": [\"BRK Phanh *bold*\"], \"competing_allowed\": false,"
@@ -125,6 +131,13 @@ static void test_markdown(void)
     CHECK(strstr(s, "Step 2: the general manager (no contact holds this role yet: a request "
                     "skips this step until one does), by e-mail"));
     CHECK(strstr(s, "Then a visit, due within 72 hours"));
+    /* Who to reach, and how (migration 0222), before the ladders that name them. */
+    CHECK(strstr(s, "### Who to reach\n\nThe exporter's account manager: Jana Müller, "
+                    "jana@mueller.example."));
+    CHECK(strstr(s, "| Trần Thị Bình | purchasing manager | binh@saigon.example | +84 28 1234 5678 "
+                    "| Zalo: binh.tran \\| &lt;/p&gt;&lt;script&gt;"));
+    CHECK(strstr(s, "| 田中 太郎 | – | – | – | – | ja |"));
+    CHECK(strstr(s, "### Who to reach") < strstr(s, "### Severity high"));
     CHECK(strstr(s, "| Bảng giá 価格表 | price\\_sheet | en | 3 | vi (v2, stale) | ja |"));
     CHECK(strstr(s, "notes on time 7, late 2, missing 1"));
     /* Each line its own table, named, against its own commitment (migration 0220). */
@@ -192,6 +205,8 @@ static void test_empty(void)
     CHECK(strstr(t.s, "No charter is active for this distributor"));
     CHECK(strstr(t.s, "No meeting series yet"));
     CHECK(strstr(t.s, "No escalation protocol is set"));
+    CHECK(strstr(t.s, "No account manager is assigned to this distributor. No contact of the "
+                      "distributor is recorded."));
     CHECK(strstr(t.s, "No documents are shared"));
     /* No month of a relationship to chart: a sentence, not three empty charts (0087). */
     CHECK_EQ_INT(count(t.s, ">No data yet</text>"), 0);
