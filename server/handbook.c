@@ -634,13 +634,13 @@ static void who_to_reach(struct page *p, const json_t *dist)
 static void section_escalation(struct page *p, const json_t *data)
 {
     heading(p, 2, "3. Escalation protocol");
-    who_to_reach(p, json_object_get(data, "distributor"));
     const json_t *esc = json_object_get(data, "escalation");
     if (!json_array_size(esc)) {
         para(p);
         fixed(p, "No escalation protocol is set, for this distributor or as the exporter's "
                  "default.");
         para_end(p);
+        who_to_reach(p, json_object_get(data, "distributor"));
         return;
     }
     para(p);
@@ -698,6 +698,7 @@ static void section_escalation(struct page *p, const json_t *data)
             num(e, "visit_hours"), working ? "working " : "", plural(num(e, "visit_hours")));
         item_end(p);
     }
+    who_to_reach(p, json_object_get(data, "distributor"));
 }
 
 /*
