@@ -490,6 +490,37 @@ static int esc_respond(struct cli *cli, int argc, char **argv)
     return escalation_call(cli, "RespondEscalation", json_pack("{s:I,s:s}", "id", v, "text", text));
 }
 
+/*
+ * Reads the request for the step it is at and asks for the next one from there, so that a
+ * repeated command is refused by the server rather than taking a second step.
+ */
+static int esc_advance(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "escalation advance ID",
+        "Takes an unanswered request's next step now instead of when its timeframe runs out\n"
+        "(exporter staff): the next contact on the ladder, the visit, or the formal written\n"
+        "performance concern, drafted now ('escalation concern ID' prints it). For when the\n"
+        "visit has taken place and nothing changed, or the matter is to be put in writing.",
+        opts, 1, "escalation advance 12"};
+    const char *id = NULL;
+    json_int_t v;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    json_t *resp;
+    if ((rc = cli_call(cli, "GetEscalation", json_pack("{s:I}", "id", v), &resp)))
+        return rc;
+    json_int_t step =
+        json_integer_value(json_object_get(json_object_get(resp, "escalation"), "stepNo"));
+    json_decref(resp);
+    return escalation_call(cli, "AdvanceEscalation",
+                           json_pack("{s:I,s:I}", "id", v, "stepNo", step));
+}
+
 /* 'pending' and 'list': one request, pending fixing the state to the unanswered ones. */
 static int esc_list(struct cli *cli, int argc, char **argv)
 {
@@ -592,6 +623,7 @@ int cmd_escalation(struct cli *cli, int argc, char **argv)
         {"protocol", esc_protocol, "show or set the escalation ladder per severity"},
         {"request", esc_request, "send a request to a distributor"},
         {"respond", esc_respond, "record a distributor's answer"},
+        {"advance", esc_advance, "take a request's next step now"},
         {"pending", esc_list, "unanswered requests"},
         {"list", esc_list, "requests, by state"},
         {"show", esc_show, "a request and the steps it has taken"},

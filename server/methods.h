@@ -137,6 +137,7 @@
     M(GetEscalationProtocol, rpc_get_escalation_protocol, AUTHZ_USERS, READS)                      \
     M(CreateEscalationRequest, rpc_create_escalation_request, ADMIN_MANAGER, WRITES)               \
     M(RespondEscalation, rpc_respond_escalation, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)        \
+    M(AdvanceEscalation, rpc_advance_escalation, ADMIN_MANAGER, WRITES)                            \
     M(ListEscalations, rpc_list_escalations, AUTHZ_USERS, WRITES)                                  \
     M(GetEscalation, rpc_get_escalation, AUTHZ_USERS, WRITES)                                      \
     M(GetEscalationConcern, rpc_get_escalation_concern, ADMIN_MANAGER | AUTHZ_AUDITOR, WRITES)     \

@@ -84,6 +84,9 @@ static struct db_stmt q_created = {"SELECT " ESC_COLS ESC_FROM
 /* $1 request, $2 text: raises NOT_FOUND or FAILED_PRECONDITION. */
 static struct db_stmt q_respond = {"SELECT liaison_escalation_respond($1::bigint, $2) AS _id", 2,
                                    0};
+/* $1 request, $2 the step it is at: raises NOT_FOUND or FAILED_PRECONDITION (migration 0223). */
+static struct db_stmt q_step_now = {
+    "SELECT liaison_escalation_step_now($1::bigint, $2::int) AS _id", 2, 0};
 /* The steps due by now of the requests the caller reaches: $1 distributor, $2 request (0: any). */
 static struct db_stmt q_advance = {"SELECT liaison_escalation_advance_seen($1::bigint, $2::bigint)",
                                    2, 0};
@@ -135,6 +138,11 @@ static struct exec_decl d_respond = {.method = "RespondEscalation",
                                      .reply = {&q_get, {"id"}},
                                      .out = "escalation",
                                      .not_found = "no such escalation request"};
+static struct exec_decl d_step_now = {.method = "AdvanceEscalation",
+                                      .query = {&q_step_now, {"id", "step_no"}},
+                                      .reply = {&q_get, {"id"}},
+                                      .out = "escalation",
+                                      .not_found = "no such escalation request"};
 static struct exec_decl d_list = {
     .method = "ListEscalations",
     .check = {&q_advance_list, {"distributor_id"}},
@@ -155,7 +163,7 @@ static struct exec_decl d_concern = {.method = "GetEscalationConcern",
 
 int rpc_escalation_register(void)
 {
-    struct exec_decl *const decls[] = {&d_protocol_get, &d_create, &d_respond,
+    struct exec_decl *const decls[] = {&d_protocol_get, &d_create, &d_respond, &d_step_now,
                                        &d_list,         &d_get,    &d_concern};
     char err[256];
     if (db_register((struct db_stmt *[]){&q_protocol_set}, 1) < 0)
@@ -345,6 +353,19 @@ void rpc_respond_escalation(struct request *r)
     if (request_check_id(r, "id", in->id) &&
         request_check_chars(r, "text", in->text, TEXT_MAX, true))
         exec_run(r, &d_respond);
+}
+
+void rpc_advance_escalation(struct request *r)
+{
+    const Liaison__V1__AdvanceEscalationRequest *in =
+        (const Liaison__V1__AdvanceEscalationRequest *)r->input;
+    if (!request_check_id(r, "id", in->id))
+        return;
+    if (in->step_no < 1 || in->step_no > INT32_MAX) {
+        request_fail_field(r, "stepNo", "the step the request is at, as GetEscalation shows it");
+        return;
+    }
+    exec_run(r, &d_step_now);
 }
 
 void rpc_list_escalations(struct request *r)

@@ -19,6 +19,8 @@ void rpc_set_escalation_protocol(struct request *r);
 void rpc_get_escalation_protocol(struct request *r);
 void rpc_create_escalation_request(struct request *r);
 void rpc_respond_escalation(struct request *r);
+/* AdvanceEscalation: an open request's next step taken now (migration 0223). */
+void rpc_advance_escalation(struct request *r);
 void rpc_list_escalations(struct request *r);
 void rpc_get_escalation(struct request *r);
 void rpc_get_escalation_concern(struct request *r);

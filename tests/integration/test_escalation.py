@@ -850,6 +850,55 @@ try:
                           token=admin)
     check(rc == 0 and "warning" not in se, "and not when it reaches someone: %s" % se)
 
+    # Taken now (migration 0223): the visit took place and nothing changed, so the concern is
+    # put in writing without waiting out the visit's hours; the caller names the step the
+    # request is at, so a repeated call is refused, not a second step taken.
+    NOW = T4 + 36 * H + SEC
+    e8 = must("CreateEscalationRequest", {"distributorId": tk, "severity": "low",
+                                          "subject": "在庫の確認", "text": "ご確認ください。"},
+              admin)["escalation"]
+    code, out = call("AdvanceEscalation", {"id": e8["id"], "stepNo": 2}, admin)
+    check(code == "FAILED_PRECONDITION" and "at step 1, not 2" in out.get("message", ""),
+          "a step the request is not at is refused, naming the one it is at (%s %s)" % (code, out))
+    code, out = call("AdvanceEscalation", {"id": e8["id"]}, admin)
+    check(code == "INVALID_ARGUMENT" and "stepNo" in json.dumps(out),
+          "the step is required (%s %s)" % (code, out))
+    before = audits("escalation.step_now")
+    rc, so, se = cli_text("escalation", "advance", str(e8["id"]), token=admin)
+    e8 = get(e8["id"], admin)
+    check(rc == 0 and "concern" in so
+          and [(x.get("stepNo"), x.get("kind"), x.get("reachedAt")) for x in e8.get("steps", [])]
+          == [(1, "visit", rfc(NOW)), (2, "concern", rfc(NOW))] and e8.get("concernDrafted")
+          and audits("escalation.step_now") == before + 1,
+          "escalation advance takes the concern now, audited (%s%s %s)" % (so, se, e8))
+    code, out = call("GetEscalationConcern", {"id": e8["id"]}, admin)
+    check(code == "OK" and "在庫の確認" in out.get("concern", "") and out.get("draftedAt")
+          == rfc(NOW), "and the concern is drafted at once, citing the request (%s)"
+          % out.get("draftedAt"))
+    code, out = call("AdvanceEscalation", {"id": e8["id"], "stepNo": 1}, admin)
+    check(code == "FAILED_PRECONDITION" and "at step 2, not 1" in out.get("message", ""),
+          "the same call again is refused, not a second step (%s %s)" % (code, out))
+    rc, so, se = cli_text("escalation", "advance", str(e8["id"]), token=admin)
+    check(rc == 5 and "the formal concern is drafted already" in se,
+          "past the concern there is no next step (%s %s)" % (rc, se))
+    e9 = must("CreateEscalationRequest", {"distributorId": sg, "severity": "normal",
+                                          "subject": "Tồn kho tháng này", "text": "Xin gửi."},
+              admin)["escalation"]
+    first = [(x.get("stepNo"), x.get("kind")) for x in e9.get("steps", [])]
+    code, out = call("AdvanceEscalation", {"id": e9["id"], "stepNo": 1}, manager)
+    check(code == "NOT_FOUND", "a manager who does not reach the distributor finds no request"
+          " (%s)" % code)
+    e9 = must("AdvanceEscalation", {"id": e9["id"], "stepNo": 1}, admin)["escalation"]
+    check(first == [(1, "contact")] and e9.get("stepNo") == 2
+          and e9["steps"][-1].get("reachedAt") == rfc(NOW) and not e9.get("concernDrafted"),
+          "a contact's step is followed at once by the ladder's next (%s)" % e9)
+    code, out = call("AdvanceEscalation", {"id": e9["id"], "stepNo": 2}, sg_user)
+    check(code == "PERMISSION_DENIED", "the distributor's user takes no step (%s)" % code)
+    must("RespondEscalation", {"id": e9["id"], "text": "Đã gửi."}, sg_user)
+    code, out = call("AdvanceEscalation", {"id": e9["id"], "stepNo": 2}, admin)
+    check(code == "FAILED_PRECONDITION" and "already answered" in out.get("message", ""),
+          "an answered request takes no further step (%s %s)" % (code, out))
+
     # A request stepping up to a contact removed at that very moment: the
     # step read the contact before the removal committed and its insert
     # then failed the contact's key, so the read that advanced the request

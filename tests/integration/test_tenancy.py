@@ -342,6 +342,7 @@ MATRIX = {
         "distributorId": d1, "severity": "critical", "subject": "x", "text": "y"}),
     "RespondEscalation": ({"tenant_admin", "manager", "distributor_user"}, True,
                           {"id": escalation_a, "text": "x"}),
+    "AdvanceEscalation": ({"tenant_admin", "manager"}, True, {"id": escalation_a, "stepNo": 1}),
     "ListEscalations": (USERS, False, {"distributorId": d1}),
     "GetEscalation": (USERS, False, {"id": escalation_a}),
     "GetEscalationConcern": ({"tenant_admin", "manager", "auditor"}, False, {"id": escalation_a}),
