@@ -1035,9 +1035,9 @@ static void charts(struct page *p, const json_t *ch)
     if (more > 0) {
         para(p);
         fmt(p,
-            "%lld more product line%s not charted here; the attainment command shows every "
-            "line.",
-            more, plural(more));
+            "%lld more product line%s %s not charted here: at most eight lines are, the first "
+            "eight by code.",
+            more, plural(more), more == 1 ? "is" : "are");
         para_end(p);
     }
     cover_lines(p, ch);

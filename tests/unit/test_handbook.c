@@ -261,7 +261,7 @@ static void test_empty(void)
     CHECK_EQ_INT(handbook_render(bare, HANDBOOK_MARKDOWN, &t), 0);
     CHECK(strstr(t.s, "No product line has sales, stock, a monthly unit target or a buffer-stock "
                       "commitment in these months"));
-    CHECK(strstr(t.s, "3 more product lines not charted here") && !strstr(t.s, "| Month |"));
+    CHECK(strstr(t.s, "3 more product lines are not charted here") && !strstr(t.s, "| Month |"));
     svg_text_free(&t);
     CHECK_EQ_INT(handbook_render(bare, HANDBOOK_HTML, &t), 0);
     CHECK_EQ_INT(count(t.s, "<svg "), 1); /* health only */
