@@ -139,9 +139,10 @@ static json_t *user_row(struct cli *cli, json_int_t id, int *rc)
     *rc = cursor ? EXIT_OK : EXIT_ERROR;
     while (*rc == EXIT_OK && !found) {
         json_t *resp;
-        *rc =
-            cli_call(cli, "ListUsers",
-                     json_pack("{s:{s:i,s:s}}", "page", "pageSize", 500, "cursor", cursor), &resp);
+        /* Refused, the server would name ListUsers, not the change that was asked for. */
+        *rc = cli_call_or_deny(
+            cli, "ListUsers", json_pack("{s:{s:i,s:s}}", "page", "pageSize", 500, "cursor", cursor),
+            &resp, "only tenant admins change users");
         if (*rc != EXIT_OK)
             break;
         size_t i;
