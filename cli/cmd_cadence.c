@@ -510,10 +510,13 @@ static json_t *working_time(struct cli *cli, const json_t *current, const char *
  */
 static int hours_show_or_set(struct cli *cli, const char *get_method, const char *set_method,
                              json_t *req, const char *tz, const char *hours, const char *days,
-                             json_t **resp)
+                             const char *set_denied, json_t **resp)
 {
     json_t *shown;
-    int rc = cli_call(cli, get_method, json_incref(req), &shown);
+    /* Read to be changed, a refused read would say the caller may not read, not set. */
+    bool setting = tz || hours || days;
+    int rc =
+        cli_call_or_deny(cli, get_method, json_incref(req), &shown, setting ? set_denied : NULL);
     if (rc || !(tz || hours || days)) {
         json_decref(req);
         *resp = rc ? NULL : shown;
@@ -544,7 +547,8 @@ static int tenant_hours(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     json_t *resp;
     if ((rc = hours_show_or_set(cli, "GetTenantWorkingTime", "SetTenantWorkingTime", json_object(),
-                                tz, hours, days, &resp)))
+                                tz, hours, days, "only tenant admins set the tenant's working time",
+                                &resp)))
         return rc;
     if (cli->set.json)
         output_json(resp);
@@ -626,7 +630,7 @@ int cli_user_hours(struct cli *cli, int argc, char **argv)
         rc = cli_call(cli, "SetUserWorkingTime", req, &resp);
     } else {
         rc = hours_show_or_set(cli, "GetUserWorkingTime", "SetUserWorkingTime", req, tz, hours,
-                               days, &resp);
+                               days, "only tenant admins set another user's working time", &resp);
     }
     if (rc)
         return rc;
