@@ -354,9 +354,9 @@ static int cad_series(struct cli *cli, int argc, char **argv)
         "invited to one meeting by hand stays, one taken out of one ('meeting uninvite')\n"
         "stays out of it, a person already in a meeting (a user and a contact of one\n"
         "e-mail are one person) is not added again, and a contact who left is left out.\n"
-        "A planned series starts with the account manager and the contacts in purchasing or\n"
-        "sales (the quarterly and annual ones also the general manager or director) as they\n"
-        "were when the charter was activated.",
+        "A planned series starts with the account manager and the contacts with an e-mail in\n"
+        "purchasing or sales (the quarterly and annual ones also the general manager or\n"
+        "managing director) as they were when the charter was activated.",
         opts, 2,
         "cadence series update 12 --title \"Họp hàng tuần\" --duration 25 --attendee me "
         "--attendee \"Nguyễn Văn An\""};

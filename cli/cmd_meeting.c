@@ -795,7 +795,9 @@ static int mt_compliance(struct cli *cli, int argc, char **argv)
         "meeting compliance [--distributor D | --manager M] [--from TIME] [--to TIME]",
         "Counts held meetings of a period by their notes, per distributor and per account\n"
         "manager: on time (first note at most 24 hours after the end, the instant itself\n"
-        "included), late, missing (none, and past due) or pending (none, not yet due).\n"
+        "included), late, missing (none, and past due) or pending (none, not yet due);\n"
+        "and the meetings that ended still scheduled, neither held nor missed, as\n"
+        "unrecorded (the distributor's health counts them as missed 24 hours on).\n"
         "TIME is RFC 3339, or 'YYYY-MM-DD HH:MM' or a day 'YYYY-MM-DD' (its 00:00) in this\n"
         "computer's time zone (TZ). Without them: the last 30 days, today included.",
         opts, 0, "meeting compliance --from 2026-03-01 --to 2026-04-01"};
@@ -855,7 +857,7 @@ int cmd_meeting(struct cli *cli, int argc, char **argv)
         {"uninvite", mt_invite, "remove an attendee"},
         {"attendance", mt_attendance, "record whether an attendee took part"},
         {"notes", mt_notes, "a meeting's notes, or add one"},
-        {"compliance", mt_compliance, "notes on time, late, missing, pending"},
+        {"compliance", mt_compliance, "notes on time, late, missing, pending; unrecorded"},
         {NULL, NULL, NULL}};
     return cli_subcommand("meeting", subs, argc, argv, cli);
 }

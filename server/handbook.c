@@ -606,11 +606,11 @@ static void who_to_reach(struct page *p, const json_t *dist)
         user(p, str(am, "email"));
         fixed(p, ".");
     } else {
-        fixed(p, "No account manager is assigned to this distributor.");
+        fixed(p, "No account manager who can be reached is assigned to this distributor.");
     }
     const json_t *contacts = json_object_get(dist, "contacts");
     if (!json_array_size(contacts)) {
-        fixed(p, " No contact of the distributor is recorded.");
+        fixed(p, " No current contact of the distributor is recorded.");
         para_end(p);
         return;
     }
@@ -629,6 +629,12 @@ static void who_to_reach(struct page *p, const json_t *dist)
         row(p, cells, 6);
     }
     end_blocks(p);
+    long long more = num(dist, "contacts_more");
+    if (more > 0) {
+        para(p);
+        fmt(p, "And %lld more current contact%s, not listed here.", more, plural(more));
+        para_end(p);
+    }
 }
 
 static void section_escalation(struct page *p, const json_t *data)
@@ -646,7 +652,8 @@ static void section_escalation(struct page *p, const json_t *data)
     para(p);
     fixed(p, "A request that goes unanswered past its timeframe moves to the next step: the next "
              "contact on the ladder, then a visit, then a formal written performance concern "
-             "citing the charter commitments being missed.");
+             "citing the charter commitments being missed. The exporter may also take the next "
+             "step sooner, for instance when a visit has changed nothing.");
     para_end(p);
     size_t i, j;
     const json_t *e, *step;
@@ -784,7 +791,8 @@ static void section_notes(struct page *p, const json_t *data)
     heading(p, 2, "5. Notes discipline");
     para(p);
     fixed(p, "Notes of every held meeting are written within 24 hours of its end; late and "
-             "missing notes are flagged. Each action item has one owner (a person on either "
+             "missing notes are flagged, and a meeting not marked held or missed within those "
+             "24 hours counts as missed. Each action item has one owner (a person on either "
              "side), a due date and a status; overdue ones are flagged.");
     para_end(p);
     item(p);
@@ -799,8 +807,7 @@ static void section_notes(struct page *p, const json_t *data)
 
 /*
  * Each committed product line's stock against its own buffer at the newest
- * report: the charts add the lines together, which would hide one below
- * its buffer behind another above.
+ * report, said in words beside the charts: the figure a reader acts on.
  */
 static void cover_lines(struct page *p, const json_t *ch)
 {
@@ -911,44 +918,49 @@ static void line_charts(struct page *p, const json_t *l, size_t n)
     fixed(p, ".");
     para_end(p);
     if (p->f == HANDBOOK_MARKDOWN) {
-        static const char *const heads[] = {"Month", "Units sold", "Unit target", "Weeks of cover"};
-        table(p, heads, 4);
+        static const char *const heads[] = {"Month", "Units sold", "Unit target", "Weeks of cover",
+                                            "Units on hand"};
+        table(p, heads, 5);
         for (size_t i = 0; i < nm; i++) {
             const json_t *m = json_array_get(months, i);
             double v;
-            char sold[32] = "–", target[32] = "–", weeks[32] = "–";
+            char sold[32] = "–", target[32] = "–", weeks[32] = "–", held[32] = "–";
             if (real(m, "units", &v))
                 snprintf(sold, sizeof sold, "%.0f", v);
             if (real(m, "target", &v))
                 snprintf(target, sizeof target, "%.0f", v);
             if (real(m, "weeks", &v))
                 snprintf(weeks, sizeof weeks, "%.1f", v);
-            const char *cells[] = {str(m, "period"), sold, target, weeks};
-            row(p, cells, 4);
+            if (real(m, "on_hand", &v))
+                snprintf(held, sizeof held, "%.0f", v);
+            const char *cells[] = {str(m, "period"), sold, target, weeks, held};
+            row(p, cells, 5);
         }
         end_blocks(p);
         return;
     }
     struct svg_point pa[SVG_MAX_POINTS], pc[SVG_MAX_POINTS];
-    bool any_target = false;
+    bool any_target = false, by_units = !strcmp(str(l, "buffer_unit"), "units");
     for (size_t i = 0; i < nm; i++) {
         const json_t *m = json_array_get(months, i);
         pa[i] = (struct svg_point){.label = str(m, "period")};
         pa[i].has_value = real(m, "units", &pa[i].value);
         pa[i].has_target = real(m, "target", &pa[i].target);
         any_target |= pa[i].has_target;
+        /* A commitment in units is read against the stock itself, one in weeks against cover. */
         pc[i] = (struct svg_point){.label = str(m, "period")};
-        pc[i].has_value = real(m, "weeks", &pc[i].value);
+        pc[i].has_value = real(m, by_units ? "on_hand" : "weeks", &pc[i].value);
     }
     const char *code = str(l, "code");
-    bool weeks = !strcmp(str(l, "buffer_unit"), "weeks");
     char att_id[48], cov_id[48], att_title[160], cov_title[160], commitment[64];
     snprintf(att_id, sizeof att_id, "chart-attainment-%zu", n);
     snprintf(cov_id, sizeof cov_id, "chart-cover-%zu", n);
     /* A code is at most a few dozen bytes; a longer one is cut, not the chart lost. */
     snprintf(att_title, sizeof att_title, "Attainment by month: %s", code);
-    snprintf(cov_title, sizeof cov_title, "Weeks of cover: %s", code);
-    snprintf(commitment, sizeof commitment, "commitment: %lld weeks", num(l, "buffer_amount"));
+    snprintf(cov_title, sizeof cov_title, "%s: %s", by_units ? "Stock on hand" : "Weeks of cover",
+             code);
+    snprintf(commitment, sizeof commitment, "commitment: %lld %s", num(l, "buffer_amount"),
+             by_units ? "units" : "weeks");
     const struct svg_chart list[] = {
         {.id = att_id,
          .title = att_title,
@@ -964,14 +976,17 @@ static void line_charts(struct page *p, const json_t *l, size_t n)
          .n = nm},
         {.id = cov_id,
          .title = cov_title,
-         .desc = "The line's stock on hand at each month's end, in weeks of its sales over the "
-                 "reports of the trailing three months, against its buffer-stock commitment "
-                 "when that is in weeks.",
-         .unit = "weeks",
-         .value_name = "weeks of cover",
+         .desc = by_units
+                     ? "The line's units on hand at each month's end, against its buffer-stock "
+                       "commitment in units."
+                     : "The line's stock on hand at each month's end, in weeks of its sales "
+                       "over the reports of the trailing three months, against its "
+                       "buffer-stock commitment when that is in weeks.",
+         .unit = by_units ? "units" : "weeks",
+         .value_name = by_units ? "units on hand" : "weeks of cover",
          .points = pc,
          .n = nm,
-         .has_line = weeks,
+         .has_line = *str(l, "buffer_unit") != '\0',
          .line = (double)num(l, "buffer_amount"),
          .line_name = commitment},
     };
@@ -1023,10 +1038,11 @@ static void charts(struct page *p, const json_t *ch)
     para(p);
     if (!json_array_size(lines))
         fixed(p, "No product line has sales, stock, a monthly unit target or a buffer-stock "
-                 "commitment in these months: no monthly report has been submitted for them.");
+                 "commitment in these months.");
     else
         fixed(p, "Each product line on its own: units sold each month against its unit target, "
-                 "and weeks of cover against its buffer-stock commitment.");
+                 "and weeks of cover against its buffer-stock commitment (units on hand, for a "
+                 "commitment in units).");
     para_end(p);
     size_t i;
     const json_t *l;

@@ -29,8 +29,14 @@
 #define ESC_FROM                                                                                   \
     " FROM escalation_requests e JOIN distributors d"                                              \
     " ON d.tenant_id = e.tenant_id AND d.id = e.distributor_id"
+/*
+ * Overdue once the first step's timeframe is over (migration 0225): a later step the exporter
+ * took early (AdvanceEscalation) is no answer the distributor owed yet.
+ */
 #define ESC_STATE                                                                                  \
-    "CASE WHEN e.status IN ('answered', 'closed') THEN e.status WHEN e.step_no > 1 THEN 'overdue'" \
+    "CASE WHEN e.status IN ('answered', 'closed') THEN e.status"                                   \
+    " WHEN (SELECT s.expected_by FROM escalation_steps s WHERE s.tenant_id = e.tenant_id"          \
+    "  AND s.request_id = e.id ORDER BY s.step_no LIMIT 1) <= liaison_now() THEN 'overdue'"        \
     " ELSE 'pending' END"
 #define ESC_COLS                                                                                   \
     "e.id, e.distributor_id, d.name AS distributor_name, e.severity, e.subject, e.body AS text,"   \

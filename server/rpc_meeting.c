@@ -50,7 +50,7 @@
     " m.distributor_outside_minutes,"                                                              \
     " CASE WHEN m.status = 'held' THEN liaison_rfc3339(m.ends_at + interval '24 hours') END"       \
     "  AS notes_due_at,"                                                                           \
-    " CASE WHEN m.status = 'scheduled' AND m.ends_at + interval '24 hours' < liaison_now()"        \
+    " CASE WHEN m.status = 'scheduled' AND m.ends_at <= liaison_now()"                             \
     "  THEN 'unrecorded' ELSE liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ") END"       \
     "  AS notes_status,"                                                                           \
     " liaison_rfc3339(m.notes_flagged_at) AS notes_flagged_at,"                                    \

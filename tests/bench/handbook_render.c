@@ -37,8 +37,8 @@ static char *make_data(void)
         "exporter_time", "time_zone", "Europe/Berlin", "business_hours_start", "09:00",
         "business_hours_end", "17:00", "work_days", 1, 2, 3, 4, 5);
     json_t *grants = json_array(), *commitments = json_array(), *series = json_array(),
-           *esc = json_array(), *docs = json_array(), *att = json_array(), *cov = json_array(),
-           *health = json_array();
+           *esc = json_array(), *docs = json_array(), *months = json_array(), *lines = json_array(),
+           *contacts = json_array(), *health = json_array();
     static const char *const regions[] = {"VN-SG", "VN-HN", "VN-DN", "VN-CT", "KH", "LA"};
     for (int i = 0; i < 6; i++)
         json_array_append_new(grants, json_pack("{s:s,s:b,s:[s,s],s:b,s:s,s:n}", "region",
@@ -74,13 +74,35 @@ static char *make_data(void)
                                               "variants", "language", "vi", "translated_from", 3,
                                               "language", "ja", "translated_from", 2, "language",
                                               "th", "translated_from", 1));
-    for (int i = 0; i < 12; i++) {
-        char period[24];
-        snprintf(period, sizeof period, "2025-%02d", i + 1);
-        json_array_append_new(
-            att, json_pack("{s:s,s:i,s:i}", "period", period, "units", 80 + 7 * i, "target", 100));
-        json_array_append_new(cov, json_pack("{s:s,s:f}", "period", period, "weeks", 5.5 + i % 4));
+    /* Three product lines, each charted on its own (migration 0220), twelve months each. */
+    static const char *const codes[] = {"BRK", "FLT", "OIL"};
+    for (int l = 0; l < 3; l++) {
+        json_t *lm = json_array();
+        for (int i = 0; i < 12; i++) {
+            char period[24];
+            snprintf(period, sizeof period, "2025-%02d", i + 1);
+            if (l == 0)
+                json_array_append_new(months, json_string(period));
+            json_array_append_new(lm, json_pack("{s:s,s:i,s:i,s:f,s:i}", "period", period, "units",
+                                                80 + 7 * i + 30 * l, "target", 100, "weeks",
+                                                5.5 + i % 4, "on_hand", 400 + 10 * i));
+        }
+        json_array_append_new(lines,
+                              json_pack("{s:s,s:s,s:s,s:i,s:o}", "code", codes[l], "name",
+                                        "Phụ tùng 部品", "buffer_unit", l == 1 ? "units" : "weeks",
+                                        "buffer_amount", l == 1 ? 2000 : 8, "months", lm));
     }
+    for (int i = 0; i < 6; i++)
+        json_array_append_new(contacts,
+                              json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "name", "Trần Thị Bình",
+                                        "role", "purchasing manager", "email",
+                                        "binh@saigon.example", "phone", "+84 28 3823 4567",
+                                        "messaging", "Zalo 0903 123", "language", "vi"));
+    json_t *dist = json_object_get(d, "distributor");
+    json_object_set_new(
+        dist, "account_manager",
+        json_pack("{s:s,s:s}", "name", "Jana Müller", "email", "jana@acme.example"));
+    json_object_set_new(dist, "contacts", contacts);
     for (int i = 0; i < 60; i++)
         json_array_append_new(health,
                               json_pack("{s:s,s:i}", "at", "2026-10-01", "score", 60 + i % 30));
@@ -106,8 +128,8 @@ static char *make_data(void)
                         json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "held", 30, "on_time", 25, "late", 3,
                                   "missing", 2, "open_actions", 12, "overdue_actions", 2));
     json_object_set_new(d, "charts",
-                        json_pack("{s:o,s:o,s:i,s:o,s:{s:i,s:s,s:[{s:s,s:i,s:s}]}}", "attainment",
-                                  att, "cover", cov, "commitment_weeks", 8, "health", health,
+                        json_pack("{s:o,s:o,s:i,s:o,s:{s:i,s:s,s:[{s:s,s:i,s:s}]}}", "months",
+                                  months, "lines", lines, "lines_more", 0, "health", health,
                                   "health_now", "score", 71, "computed_at",
                                   "2026-10-01T00:00:00.000Z", "reasons", "factor",
                                   "report_timeliness", "points", 12, "detail", "2 báo cáo trễ"));

@@ -619,11 +619,13 @@ try:
     set_clock("2026-04-01T00:00:00Z")
     d_jp = distributor(admin, "東京オートパーツ株式会社 " + RUN, "Asia/Tokyo", "09:00", "17:00",
                        [1, 2, 3, 4, 5], manager=manager_id)
-    # The plan's series start with the people the lesson puts in these calls (migration
-    # 0221): the account manager and the contacts in purchasing or sales, the quarterly and
-    # annual reviews also the general manager; not the accountant, nor one who left.
+    # The plan's series start with the people the lesson puts in these calls (migrations
+    # 0221, 0225): the account manager and the contacts in purchasing or sales (in Japanese
+    # too), the quarterly and annual reviews also the general manager; not the accountant,
+    # nor one who left, nor one without an e-mail, whom no invitation reaches.
     for name, role, email in (("山田 太郎", "purchasing manager", "yamada@tokyo.example"),
                               ("佐藤 花子", "Sales Director", ""),
+                              ("木村 健", "営業部長", "kimura@tokyo.example"),
                               ("鈴木 一郎", "general manager", "suzuki@tokyo.example"),
                               ("高橋 経理", "accountant", ""),
                               ("伊藤 元", "sales manager", "ito@tokyo.example")):
@@ -634,7 +636,7 @@ try:
     must("ActivateCharter", {"id": charter(manager, d_jp, "JP", "2026-04-06")}, manager)
     cad = must("GetCadence", {"distributorId": d_jp}, manager)
     by_kind = {x["kind"]: x.get("attendees", []) for x in cad.get("series", [])}
-    day_to_day = {"la@kadenz.example", "yamada@tokyo.example", "佐藤 花子"}
+    day_to_day = {"la@kadenz.example", "yamada@tokyo.example", "kimura@tokyo.example"}
     check(set(by_kind.get("weekly", [])) == day_to_day
           and by_kind["weekly"][0] == "la@kadenz.example"
           and set(by_kind.get("onboarding", [])) == day_to_day
@@ -648,7 +650,7 @@ try:
                         " AND kind = 'weekly'" % d_jp)
     names = sorted(a.get("name", "") for a in must("GetMeeting", {"id": int(first_weekly)},
                                                    manager)["meeting"].get("attendees", []))
-    check(len(names) == 3 and "山田 太郎" in names and "佐藤 花子" in names,
+    check(len(names) == 3 and "山田 太郎" in names and "木村 健" in names,
           "and each planned meeting has them, so its invitation reaches them: %s" % names)
     check(cad["exporter"]["timeZone"] == "America/Los_Angeles",
           "the exporter side is the account manager's working time")

@@ -875,6 +875,28 @@ try:
     check(code == "OK" and "在庫の確認" in out.get("concern", "") and out.get("draftedAt")
           == rfc(NOW), "and the concern is drafted at once, citing the request (%s)"
           % out.get("draftedAt"))
+    # A relationship entered today whose agreement was signed and began months ago: the
+    # concern dates it so, not from today's activation (migration 0224).
+    ct = must("CreateDistributor", {"fields": dict(VN, name="Công ty Cần Thơ")},
+              admin)["distributor"]["id"]
+    cct = must("CreateCharterDraft", {"distributorId": ct}, admin)["charter"]["id"]
+    must("AddCharterGrant", {"charterId": cct, "grant": {
+        "region": "TH", "allLines": True, "startsOn": "2026-01-01"}}, admin)
+    must("SetCharterTerms", {"charterId": cct, "fullCoverage": True, "reportDueDay": 10,
+                             "signatories": ["Võ Văn Tâm"], "signedOn": "2025-12-20"}, admin)
+    must("ActivateCharter", {"id": cct}, admin)
+    must("SetEscalationProtocol", {"distributorId": ct, "severity": "low", "visitHours": 6,
+                                   "steps": [{"contactRole": "kế toán", "method": "email",
+                                              "responseHours": 4}]}, admin)
+    e10 = must("CreateEscalationRequest", {"distributorId": ct, "severity": "low",
+                                           "subject": "Báo cáo", "text": "Xin gửi."},
+               admin)["escalation"]
+    must("AdvanceEscalation", {"id": e10["id"], "stepNo": 1}, admin)
+    concern = must("GetEscalationConcern", {"id": e10["id"]}, admin).get("concern", "")
+    check("(version 1, in force since %s, signed on 2025-12-20; our agreement has run since"
+          " 2026-01-01)" % NOW.strftime("%Y-%m-%d") in concern,
+          "the concern says when the charter was signed and since when the agreement has run:"
+          " %s" % concern[:400])
     code, out = call("AdvanceEscalation", {"id": e8["id"], "stepNo": 1}, admin)
     check(code == "FAILED_PRECONDITION" and "at step 2, not 1" in out.get("message", ""),
           "the same call again is refused, not a second step (%s %s)" % (code, out))
@@ -892,6 +914,9 @@ try:
     check(first == [(1, "contact")] and e9.get("stepNo") == 2
           and e9["steps"][-1].get("reachedAt") == rfc(NOW) and not e9.get("concernDrafted"),
           "a contact's step is followed at once by the ladder's next (%s)" % e9)
+    check(e9.get("state") == "pending" and get(e9["id"], sg_user).get("state") == "pending",
+          "a step taken early leaves the request pending, not overdue: its first timeframe is"
+          " not over (%s)" % e9.get("state"))
     code, out = call("AdvanceEscalation", {"id": e9["id"], "stepNo": 2}, sg_user)
     check(code == "PERMISSION_DENIED", "the distributor's user takes no step (%s)" % code)
     must("RespondEscalation", {"id": e9["id"], "text": "Đã gửi."}, sg_user)

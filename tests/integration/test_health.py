@@ -253,11 +253,11 @@ try:
     h = health(notes)
     r = reason(h, "notes_compliance")
     check(r.get("points") == points(15, 2 / 3) == 10 and h.get("score") == 90
-          and r.get("detail") == "3 meetings in the last 180 days: 0 missed, 1 never recorded as"
+          and r.get("detail") == "3 meetings in the last 180 days: 0 missed, 1 not recorded as"
                                  " held or missed; notes missing for 1 and late (after 24 h) for 0"
           and r.get("code") == "notes_compliance.unrecorded"
           and r.get("args") == ["3", "0", "1", "1", "0"],
-          "a held meeting without notes after 24 h and one never recorded lose two thirds of the"
+          "a held meeting without notes after 24 h and one not recorded lose two thirds of the"
           " notes weight (%s)" % h)
     h = health(actions)
     r = reason(h, "overdue_actions")

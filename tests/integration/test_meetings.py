@@ -541,19 +541,19 @@ try:
     check(code == "OK" and out.get("status") == "scheduled", "meeting reopen (%s %s)" % (code, out))
     for mid in oops:
         must("CancelMeeting", {"id": mid, "reason": "thử nghiệm"}, manager)
-    # A meeting nobody marks held or missed has no notes status until its notes would be
-    # due, and is unrecorded after (migration 0219 counts it in health as missed).
+    # A meeting nobody marks held or missed has no notes status until it ends, and is
+    # unrecorded after, as notes compliance counts it (health counts it as missed 24 h on).
     quiet = must("CreateMeeting", {"distributorId": d1, "title": "Gọi tuần không ai ghi",
-                                   "startsAt": "2026-03-03T03:00:00Z", "durationMinutes": 30},
+                                   "startsAt": "2026-03-04T03:00:00Z", "durationMinutes": 31},
                  manager)["meeting"]["id"]
     check(must("GetMeeting", {"id": quiet}, manager)["meeting"].get("notesStatus", "") == "",
-          "at the instant its notes would be due, an unmarked meeting is not yet unrecorded")
+          "a meeting under way has no notes status")
 
     # ---------------- a Japanese meeting of the other distributor ----------------
     TITLE_JA = "四半期ビジネスレビュー（第1四半期）"
     set_clock("2026-03-05T00:00:00Z")
     listed = [x.get("notesStatus") for x in must("ListMeetings", {
-        "distributorId": d1, "from": "2026-03-03T03:00:00Z", "to": "2026-03-03T03:00:01Z"}, manager)
+        "distributorId": d1, "from": "2026-03-04T03:00:00Z", "to": "2026-03-04T03:00:01Z"}, manager)
               .get("meetings", []) if x["id"] == quiet]
     check(listed == ["unrecorded"], "a day later it is listed as unrecorded (%s)" % listed)
     must("CancelMeeting", {"id": quiet, "reason": "thử nghiệm"}, manager)

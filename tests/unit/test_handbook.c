@@ -67,8 +67,8 @@ static const char full[] =
     " \"target\": 100, \"weeks\": null}]},"
     " {\"code\": \"FLT\", \"name\": \"\", \"buffer_unit\": \"units\", \"buffer_amount\": 2000,"
     " \"months\": [{\"period\": \"2026-09\", \"units\": 300, \"target\": null,"
-    " \"weeks\": 37.1}, {\"period\": \"2026-10\", \"units\": 0, \"target\": null,"
-    " \"weeks\": null}]}],"
+    " \"weeks\": 37.1, \"on_hand\": 2500}, {\"period\": \"2026-10\", \"units\": 0,"
+    " \"target\": null, \"weeks\": null}]}],"
     " \"cover_lines\": [{\"period\": "
     "\"2026-09\", \"line\": \"BRK <i>\","
     " \"on_hand\": 100, \"weeks\": 6.56, \"buffer_unit\": \"weeks\", \"buffer_amount\": 8, "
@@ -148,9 +148,19 @@ static void test_markdown(void)
     CHECK(strstr(s, "| 2026-10 | – | 100 | – |"));
     CHECK(strstr(s, "| 2026-09 | 300 | – | 37.1 |"));
     CHECK(strstr(s, "| 2026-10 | 0 | – | – |"));
-    CHECK_EQ_INT(count(s, "| Month | Units sold | Unit target | Weeks of cover |"), 2);
+    CHECK_EQ_INT(count(s, "| Month | Units sold | Unit target | Weeks of cover | Units on hand |"),
+                 2);
+    CHECK(strstr(s, "| 2026-09 | 300 | – | 37.1 | 2500 |")); /* FLT's units commitment, read */
+    CHECK(!strstr(s, "more product line") && !strstr(s, "more current contact"));
     /* Markdown carries no SVG: the charts' values are the table above. */
     CHECK(!strstr(s, "<svg"));
+    svg_text_free(&t);
+    /* Lines and contacts past the bounds are counted, in the singular for one. */
+    json_object_set_new(json_object_get(data, "charts"), "lines_more", json_integer(1));
+    json_object_set_new(json_object_get(data, "distributor"), "contacts_more", json_integer(3));
+    CHECK_EQ_INT(handbook_render(data, HANDBOOK_MARKDOWN, &t), 0);
+    CHECK(strstr(t.s, "1 more product line is not charted here"));
+    CHECK(strstr(t.s, "And 3 more current contacts, not listed here."));
     svg_text_free(&t);
     json_decref(data);
 }
@@ -171,14 +181,14 @@ static void test_html(void)
     CHECK(strstr(s, "<td>Rival | Co</td>") == NULL); /* competing lines are a list */
     CHECK(strstr(s, "<li>Rival | Co: Bremsen &amp; Öl &amp;lt; R&amp;D</li>"));
     CHECK(strstr(s, "<td>vi (v2, stale)</td><td>ja</td>"));
-    /* Two charts a line and the health chart; a commitment in units draws no line in weeks. */
+    /* Two charts a line and the health chart; a commitment in units is read against the stock. */
     CHECK_EQ_INT(count(s, "<svg "), 5);
     CHECK_EQ_INT(count(s, "</svg>"), 5);
     CHECK(strstr(s, "<title id=\"chart-attainment-1-title\">Attainment by month: BRK "
                     "&lt;i&gt;</title>"));
-    CHECK(strstr(s, "<title id=\"chart-cover-2-title\">Weeks of cover: FLT</title>"));
+    CHECK(strstr(s, "<title id=\"chart-cover-2-title\">Stock on hand: FLT</title>"));
     CHECK_EQ_INT(count(s, ">commitment: 8 weeks</text>"), 1);
-    CHECK(!strstr(s, "commitment: 2000"));
+    CHECK_EQ_INT(count(s, ">commitment: 2000 units</text>"), 1);
     CHECK_EQ_INT(count(s, ">target</text>"), 1); /* FLT has none: its legend names none */
     CHECK(strstr(s, "<li>BRK &lt;i&gt;: 6.6 weeks of cover against 8 weeks, below the "
                     "commitment</li>"));
@@ -205,8 +215,8 @@ static void test_empty(void)
     CHECK(strstr(t.s, "No charter is active for this distributor"));
     CHECK(strstr(t.s, "No meeting series yet"));
     CHECK(strstr(t.s, "No escalation protocol is set"));
-    CHECK(strstr(t.s, "No account manager is assigned to this distributor. No contact of the "
-                      "distributor is recorded."));
+    CHECK(strstr(t.s, "No account manager who can be reached is assigned to this distributor. No "
+                      "current contact of the distributor is recorded."));
     CHECK(strstr(t.s, "No documents are shared"));
     /* No month of a relationship to chart: a sentence, not three empty charts (0087). */
     CHECK_EQ_INT(count(t.s, ">No data yet</text>"), 0);
@@ -253,15 +263,15 @@ static void test_empty(void)
           !strstr(t.s, "from 2027-03-01"));
     svg_text_free(&t);
     json_decref(to_sign);
-    /* Months over but nothing reported: a sentence, and more lines than charted are counted. */
+    /* Months over but nothing reported: a sentence, no table. */
     json_t *bare = load("{\"distributor\": {\"name\": \"Kho Đà Nẵng\"}, \"charter\": null,"
                         " \"series\": [], \"escalation\": [], \"languages\": [],"
                         " \"documents\": [], \"notes\": {}, \"charts\": {\"months\": [\"2026-11\"],"
-                        " \"lines\": [], \"lines_more\": 3, \"cover_lines\": null}}");
+                        " \"lines\": [], \"lines_more\": 0, \"cover_lines\": null}}");
     CHECK_EQ_INT(handbook_render(bare, HANDBOOK_MARKDOWN, &t), 0);
     CHECK(strstr(t.s, "No product line has sales, stock, a monthly unit target or a buffer-stock "
-                      "commitment in these months"));
-    CHECK(strstr(t.s, "3 more product lines are not charted here") && !strstr(t.s, "| Month |"));
+                      "commitment in these months.") &&
+          !strstr(t.s, "| Month |") && !strstr(t.s, "more product line"));
     svg_text_free(&t);
     CHECK_EQ_INT(handbook_render(bare, HANDBOOK_HTML, &t), 0);
     CHECK_EQ_INT(count(t.s, "<svg "), 1); /* health only */

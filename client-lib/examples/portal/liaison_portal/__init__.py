@@ -809,10 +809,10 @@ REASONS = {
         "%(missing)s and late (after 24 h) for %(late)s",
         _int(a[0]), missed=a[1], missing=a[2], late=a[3]),
     "notes_compliance.unrecorded": lambda a: ngettext(
-        "%(num)s meeting in the last 180 days: %(missed)s missed, %(unrecorded)s never "
+        "%(num)s meeting in the last 180 days: %(missed)s missed, %(unrecorded)s not "
         "recorded as held or missed; notes missing for %(missing)s and late (after 24 h) for "
         "%(late)s",
-        "%(num)s meetings in the last 180 days: %(missed)s missed, %(unrecorded)s never "
+        "%(num)s meetings in the last 180 days: %(missed)s missed, %(unrecorded)s not "
         "recorded as held or missed; notes missing for %(missing)s and late (after 24 h) for "
         "%(late)s",
         _int(a[0]), missed=a[1], unrecorded=a[2], missing=a[3], late=a[4]),
