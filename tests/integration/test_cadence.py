@@ -652,6 +652,24 @@ try:
                                                    manager)["meeting"].get("attendees", []))
     check(len(names) == 3 and "山田 太郎" in names and "木村 健" in names,
           "and each planned meeting has them, so its invitation reaches them: %s" % names)
+    # A series attendee kept by name (a contact without an e-mail) who is renamed, with two
+    # people then sharing the old name: the series leaves them out of its meetings, never
+    # refuses to make them (0140; the lookup by a part of a name raised, migration 0226).
+    sato = [x["id"] for x in must("ListContacts", {"distributorId": d_jp}, manager)["contacts"]
+            if x["name"] == "佐藤 花子"][0]
+    annual = [x["id"] for x in cad["series"] if x["kind"] == "annual"][0]
+    must("UpdateMeetingSeries", {"id": annual, "attendees": ["佐藤 花子"]}, manager)
+    must("UpdateContact", {"id": sato, "fields": {"name": "佐藤 花子 Sr",
+                                                  "role": "Sales Director"}}, manager)
+    must("CreateContact", {"distributorId": d_jp, "fields": {"name": "佐藤 花子 Jr",
+                                                             "role": "clerk"}}, manager)
+    must("UpdateMeetingSeries", {"id": annual, "status": "paused"}, manager)
+    code, out = call("UpdateMeetingSeries", {"id": annual, "status": "active"}, manager)
+    annual_meeting = psql("SELECT min(id) FROM meetings WHERE series_id = %s" % annual)
+    gone = must("GetMeeting", {"id": int(annual_meeting)}, manager)["meeting"].get("attendees", [])
+    check(code == "OK" and not [a for a in gone if "佐藤" in a.get("name", "")],
+          "an attendee whose name now names nobody exactly is left out, not a refusal (%s %s; %s)"
+          % (code, out.get("message"), gone))
     check(cad["exporter"]["timeZone"] == "America/Los_Angeles",
           "the exporter side is the account manager's working time")
     quarter = ("2026-04-06", "2026-07-05")
