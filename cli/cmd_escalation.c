@@ -491,9 +491,9 @@ static int esc_respond(struct cli *cli, int argc, char **argv)
 }
 
 /*
- * Reads the request for the step it is at and asks for the next one from there: a call the
- * library retries is refused by the server rather than taking a second step. Running the
- * command again takes the next step, which is what it says.
+ * Reads the request for the step it is at and asks for the next one from there: the same call
+ * sent again after a lost answer is refused by the server rather than taking a second step.
+ * Running the command again reads again and takes the next step, which is what it says.
  */
 static int esc_advance(struct cli *cli, int argc, char **argv)
 {
