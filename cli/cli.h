@@ -470,6 +470,13 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
                 json_int_t *out);
 
 /*
+ * cli_resolve of a user for a command only some roles may run: a caller
+ * refused the look-up by e-mail or name (a distributor's user) is told
+ * "not allowed: " denied, the command's own rule, not a look-up's.
+ */
+int cli_resolve_user(struct cli *cli, const char *arg, const char *denied, json_int_t *out);
+
+/*
  * A party (a meeting's attendee, an action item's owner) as the server takes it, an e-mail
  * or a contact's name: "me" (any case) becomes the caller's own e-mail, as a user is "me"
  * elsewhere; anything else is arg. Returns a new JSON string, or NULL with *rc set after

@@ -616,7 +616,10 @@ int cli_user_hours(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t id = 0;
-    if (who && (rc = cli_resolve(cli, CLI_USER, who, 0, &id)))
+    const char *denied = tz || hours || days || clear
+                             ? "only tenant admins set another user's working time"
+                             : "only tenant admins and auditors read another user's working time";
+    if (who && (rc = cli_resolve_user(cli, who, denied, &id)))
         return rc;
     if (clear && (tz || hours || days)) {
         cli_fail(cli, "INVALID_ARGUMENT",

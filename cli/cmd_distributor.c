@@ -122,7 +122,8 @@ static int dist_create(struct cli *cli, int argc, char **argv)
     if (!f)
         return EXIT_USAGE;
     json_int_t m = 0;
-    if (o.manager && (rc = cli_resolve(cli, CLI_USER, o.manager, 0, &m))) {
+    if (o.manager &&
+        (rc = cli_resolve_user(cli, o.manager, "only tenant admins create distributors", &m))) {
         json_decref(f);
         return rc;
     }
@@ -269,7 +270,7 @@ static int dist_assign(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v, u;
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &v)) ||
-        (rc = cli_resolve(cli, CLI_USER, args[1], 0, &u)))
+        (rc = cli_resolve_user(cli, args[1], "only tenant admins assign account managers", &u)))
         return rc;
     rc = cli_show_one(cli, "AssignAccountManager", json_pack("{s:I,s:I}", "id", v, "userId", u),
                       "distributor", dist_cols, 10);

@@ -207,7 +207,7 @@ static int user_update(struct cli *cli, int argc, char **argv)
     if (role && !r)
         return EXIT_USAGE;
     json_int_t uid, dist = 0;
-    if ((rc = cli_resolve(cli, CLI_USER, who, 0, &uid)) ||
+    if ((rc = cli_resolve_user(cli, who, "only tenant admins change users", &uid)) ||
         (distributor && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, distributor, 0, &dist))))
         return rc;
     json_t *u = user_row(cli, uid, &rc);
@@ -279,7 +279,8 @@ static int user_list(struct cli *cli, int argc, char **argv)
 }
 
 static int user_toggle(struct cli *cli, int argc, char **argv, const char *method,
-                       const char *usage, const char *summary, const char *example)
+                       const char *usage, const char *summary, const char *example,
+                       const char *denied)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {usage, summary, opts, 1, example};
@@ -288,7 +289,7 @@ static int user_toggle(struct cli *cli, int argc, char **argv, const char *metho
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t uid;
-    if ((rc = cli_resolve(cli, CLI_USER, id, 0, &uid)))
+    if ((rc = cli_resolve_user(cli, id, denied, &uid)))
         return rc;
     json_t *resp;
     rc = cli_call(cli, method, json_pack("{s:I}", "userId", uid), &resp);
@@ -299,13 +300,14 @@ static int user_disable(struct cli *cli, int argc, char **argv)
 {
     return user_toggle(cli, argc, argv, "DisableUser", "user disable USER",
                        "Disables a user (id or e-mail) and ends their sessions.",
-                       "user disable bao@acme.example");
+                       "user disable bao@acme.example", "only tenant admins disable users");
 }
 
 static int user_enable(struct cli *cli, int argc, char **argv)
 {
     return user_toggle(cli, argc, argv, "EnableUser", "user enable USER",
-                       "Enables a disabled user (id or e-mail).", "user enable bao@acme.example");
+                       "Enables a disabled user (id or e-mail).", "user enable bao@acme.example",
+                       "only tenant admins enable users");
 }
 
 static int user_passwd(struct cli *cli, int argc, char **argv)
@@ -327,7 +329,8 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t uid = 0;
-    if (user && (rc = cli_resolve(cli, CLI_USER, user, 0, &uid)))
+    if (user && (rc = cli_resolve_user(cli, user,
+                                       "only tenant admins reset another user's password", &uid)))
         return rc;
     if (uid) {
         /* One's own password is changed, with the current one: the server resets no one's own. */
@@ -479,7 +482,8 @@ static int session_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t uid = 0;
-    if (user && (rc = cli_resolve(cli, CLI_USER, user, 0, &uid)))
+    if (user &&
+        (rc = cli_resolve_user(cli, user, "only tenant admins list another user's sessions", &uid)))
         return rc;
     return cli_list(cli, "ListSessions", json_pack("{s:I}", "userId", uid), "sessions",
                     session_cols, 5, &page);
@@ -515,7 +519,8 @@ static int session_end(struct cli *cli, int argc, char **argv)
     }
     json_int_t sid = 0, uid = 0;
     if ((id && (rc = cli_parse_id(id, &sid))) ||
-        (user && (rc = cli_resolve(cli, CLI_USER, user, 0, &uid))))
+        (user && (rc = cli_resolve_user(cli, user, "only tenant admins end another user's sessions",
+                                        &uid))))
         return rc;
     json_t *resp;
     rc = cli_call(cli, "RevokeSessions",

@@ -427,7 +427,7 @@ static int resolve_own_distributor(struct cli *cli, json_int_t *out)
 /* Every item the list RPC's name filter finds for arg, page by page, up to
  * RESOLVE_MAX_ITEMS, into *items (the caller's). Returns an exit code. */
 static int resolve_fetch(struct cli *cli, const struct resolve_kind *k, const char *arg,
-                         json_int_t distributor, json_t **items)
+                         json_int_t distributor, const char *denied, json_t **items)
 {
     json_t *all = json_array();
     char *cursor = strdup("");
@@ -448,11 +448,7 @@ static int resolve_fetch(struct cli *cli, const struct resolve_kind *k, const ch
             json_object_set_new(req, "includeLeft", json_true());
         json_t *resp;
         /* The server's refusal would name ListUsers, a call the user never made. */
-        rc = cli_call_or_deny(cli, k->method, req, &resp,
-                              k == &kinds[CLI_USER]
-                                  ? "only tenant admins, managers and auditors find users by "
-                                    "e-mail or name: give the user's id, or 'me'"
-                                  : NULL);
+        rc = cli_call_or_deny(cli, k->method, req, &resp, denied);
         if (rc != EXIT_OK)
             break;
         json_array_extend(all, json_object_get(resp, k->items_key));
@@ -476,21 +472,32 @@ static int resolve_fetch(struct cli *cli, const struct resolve_kind *k, const ch
 }
 
 static int resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,
-                   bool exact_only, json_int_t *out);
+                   bool exact_only, const char *denied, json_int_t *out);
+
+/* The server's refusal would name ListUsers, a call the user never made. */
+static const char user_lookup_denied[] =
+    "only tenant admins, managers and auditors find users by e-mail or name: give the user's "
+    "id, or 'me'";
 
 int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,
                 json_int_t *out)
 {
-    return resolve(cli, kind, arg, distributor, false, out);
+    return resolve(cli, kind, arg, distributor, false, kind == CLI_USER ? user_lookup_denied : NULL,
+                   out);
 }
 
 int cli_resolve_exact(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t *out)
 {
-    return resolve(cli, kind, arg, 0, true, out);
+    return resolve(cli, kind, arg, 0, true, kind == CLI_USER ? user_lookup_denied : NULL, out);
+}
+
+int cli_resolve_user(struct cli *cli, const char *arg, const char *denied, json_int_t *out)
+{
+    return resolve(cli, CLI_USER, arg, 0, false, denied, out);
 }
 
 static int resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,
-                   bool exact_only, json_int_t *out)
+                   bool exact_only, const char *denied, json_int_t *out)
 {
     const struct resolve_kind *k = &kinds[kind];
     if (!arg || !*arg) {
@@ -524,7 +531,7 @@ static int resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_in
             return rc;
     }
     json_t *items = NULL;
-    rc = resolve_fetch(cli, k, arg, kind == CLI_CONTACT ? distributor : 0, &items);
+    rc = resolve_fetch(cli, k, arg, kind == CLI_CONTACT ? distributor : 0, denied, &items);
     if (rc != EXIT_OK)
         return rc;
     /*

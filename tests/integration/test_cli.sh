@@ -688,6 +688,14 @@ check "a distributor user's calendar of another user: refused" 3 "$cli" --profil
 one_line "the refusal said once" "$err"
 contains "the refusal says to give the id" "$err" "liaison: not allowed: only tenant admins, managers and auditors find users"
 lacks "no call the user never made named" "$err" "ListUsers"
+# A command only tenant admins run says so, not that an id would have done.
+check "a distributor user may not assign account managers" 3 "$cli" --profile du distributor assign - m@cli.example
+contains "the command's own rule" "$err" "liaison: not allowed: only tenant admins assign account managers"
+lacks "no hint that an id would do" "$err" "give the user's id"
+check "nor list another user's sessions" 3 "$cli" --profile du session list --user m@cli.example
+contains "the sessions' rule" "$err" "liaison: not allowed: only tenant admins list another user's sessions"
+check "nor set another user's working time" 3 "$cli" --profile du user hours m@cli.example --hours 08:00-12:00
+contains "the setting's rule" "$err" "liaison: not allowed: only tenant admins set another user's working time"
 check "a distributor user's own calendar by e-mail" 0 "$cli" --profile du cadence ics --user DU@cli.example
 # Refused before the password is asked (it asked first, or said there was no terminal).
 check "a distributor user may not create users" 3 "$cli" --profile du user create --email z@cli.example --role manager
