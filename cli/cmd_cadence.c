@@ -356,7 +356,8 @@ static int cad_series(struct cli *cli, int argc, char **argv)
         "e-mail are one person) is not added again, and a contact who left is left out.\n"
         "A planned series starts with the account manager and the contacts with an e-mail in\n"
         "purchasing or sales (the quarterly and annual ones also the general manager or\n"
-        "managing director) as they were when the charter was activated.",
+        "managing director) as they were when the charter was activated; a new account\n"
+        "manager takes the previous one's place in each series that has them.",
         opts, 2,
         "cadence series update 12 --title \"Họp hàng tuần\" --duration 25 --attendee me "
         "--attendee \"Nguyễn Văn An\""};

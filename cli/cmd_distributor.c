@@ -262,8 +262,9 @@ static int dist_assign(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
         "distributor assign DISTRIBUTOR USER",
-        "Makes a manager (id or e-mail) the distributor's account manager.", opts, 2,
-        "distributor assign \"Saigon Auto Parts\" bao@acme.example"};
+        "Makes a manager (id or e-mail) the distributor's account manager. They take the\n"
+        "previous one's place in the distributor's meeting series and meetings to come.",
+        opts, 2, "distributor assign \"Saigon Auto Parts\" bao@acme.example"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
     if (rc)

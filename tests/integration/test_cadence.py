@@ -670,6 +670,24 @@ try:
     check(code == "OK" and not [a for a in gone if "佐藤" in a.get("name", "")],
           "an attendee whose name now names nobody exactly is left out, not a refusal (%s %s; %s)"
           % (code, out.get("message"), gone))
+    # A new account manager takes the previous one's place in each series that had them, and
+    # in their meetings to come (migration 0227); a series set by hand without them stays.
+    coming = psql("SELECT min(id) FROM meetings WHERE distributor_id = %d AND kind = 'weekly'"
+                  " AND status = 'scheduled' AND starts_at > liaison_now()" % d_jp)
+    for who, was in ((other_id, "la@kadenz.example"), (manager_id, "other@kadenz.example")):
+        now_is = "other@kadenz.example" if who == other_id else "la@kadenz.example"
+        must("AssignAccountManager", {"id": d_jp, "userId": who}, admin)
+        series = {x["kind"]: x.get("attendees", [])
+                  for x in must("GetCadence", {"distributorId": d_jp}, admin)["series"]}
+        check(series["weekly"][0] == now_is and was not in series["weekly"]
+              and set(series["quarterly"]) == day_to_day - {"la@kadenz.example"}
+              | {now_is, "suzuki@tokyo.example"},
+              "the series follow the account manager to %s: %s" % (now_is, series))
+        check(series["annual"] == ["佐藤 花子"], "a series set without them is left as it was")
+        emails = sorted(a.get("email", "") for a in must(
+            "GetMeeting", {"id": int(coming)}, admin)["meeting"].get("attendees", []))
+        check(now_is in emails and was not in emails,
+              "and so do the meetings to come: %s" % emails)
     check(cad["exporter"]["timeZone"] == "America/Los_Angeles",
           "the exporter side is the account manager's working time")
     quarter = ("2026-04-06", "2026-07-05")
