@@ -356,8 +356,9 @@ static int cad_series(struct cli *cli, int argc, char **argv)
         "e-mail are one person) is not added again, and a contact who left is left out.\n"
         "A planned series starts with the account manager and the contacts with an e-mail in\n"
         "purchasing or sales (the quarterly and annual ones also the general manager or\n"
-        "managing director) as they were when the charter was activated; a new account\n"
-        "manager takes the previous one's place in each series that has them.",
+        "managing director), and keeps them as contacts come, change role or leave, and as\n"
+        "the account manager changes, until --attendee or --no-attendees sets its own; a new\n"
+        "account manager then still takes the previous one's place in it.",
         opts, 2,
         "cadence series update 12 --title \"Họp hàng tuần\" --duration 25 --attendee me "
         "--attendee \"Nguyễn Văn An\""};

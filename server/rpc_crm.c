@@ -75,19 +75,31 @@
 /*
  * $1 owner (0: none), $2 distributor (0: the exporter): the owner is one of the exporter's
  * staff who reaches the account, or a user of its own distributor; no auditor, who only reads
- * (liaison_crm_owner_ok, migration 0107, which holds a lead's owner to the same).
+ * (liaison_crm_owner_ok, migration 0107, which holds a lead's owner to the same). $3 name,
+ * $4 country: the customer's lock, as a deal registration takes it, held to the end, so that
+ * the create's own statement, in a snapshot taken after it, sees a concurrent create's row.
  */
 static struct db_stmt q_account_refs = {
     "SELECT liaison_found(liaison_sees_side(nullif($2::bigint, 0)), 'no such distributor'),"
     " liaison_check($1::bigint = 0 OR liaison_crm_owner_ok(nullif($2::bigint, 0), $1::bigint),"
     "  'ownerId', 'no user of this tenant who may own this account (the exporter''s staff who"
-    " reach it, or a user of its distributor)')",
-    2, 0};
-/* $1..$4 name, country, region, industry, $5 distributor, $6 owner */
+    " reach it, or a user of its distributor)'),"
+    " pg_advisory_xact_lock(liaison_customer_lock_key(liaison_tenant(), $3, $4))",
+    4, 0};
+/*
+ * $1..$4 name, country, region, industry, $5 distributor, $6 owner. One
+ * customer is one account a side: by its name key (liaison_name_key),
+ * full-width "ＡＢＣ商事" is "ABC商事", as a deal registration finds it.
+ */
 static struct db_stmt q_account_create = {
     "WITH m AS (INSERT INTO key_accounts AS a (tenant_id, name, country, region, industry,"
-    "  distributor_id, owner_id) VALUES (liaison_tenant(), $1, $2, $3, $4,"
-    "  nullif($5::bigint, 0), nullif($6::bigint, 0)) RETURNING " ACCOUNT_COLS
+    "  distributor_id, owner_id) SELECT liaison_tenant(), $1, $2, $3, $4,"
+    "  nullif($5::bigint, 0), nullif($6::bigint, 0)"
+    "  WHERE liaison_unique(NOT EXISTS (SELECT 1 FROM key_accounts b"
+    "   WHERE b.tenant_id = liaison_tenant() AND coalesce(b.distributor_id, 0) = $5::bigint"
+    "   AND liaison_name_key(b.name) = liaison_name_key($1) AND b.country = $2),"
+    "  'a key account of this name (in any case) and country exists on this side (the"
+    " distributor''s, or the exporter''s own)') RETURNING " ACCOUNT_COLS
     ")" EXEC_AUDITED("'key_account.create'", "key_account"),
     6, 0};
 /* $1 after, $2 limit, $3 name part, $4 country, $5 distributor */
@@ -314,7 +326,7 @@ static struct db_stmt q_settings_update = {
     "distributor's, or the exporter's own)"
 static struct exec_decl d_account_create = {
     .method = "CreateKeyAccount",
-    .check = {&q_account_refs, {"owner_id", "distributor_id"}},
+    .check = {&q_account_refs, {"owner_id", "distributor_id", "name", "country"}},
     .query = {&q_account_create,
               {"name", "country", "region", "industry", "distributor_id", "owner_id"}},
     .out = "account",

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -67,6 +68,11 @@ static void tls_file_reason(const char *file, char *buf, size_t len)
         snprintf(buf, len, "%s", strerror(errno));
         return;
     }
+    /* A PEM file of something else (a key where a certificate belongs) has "-----BEGIN" too. */
+    char line[256];
+    bool pem = false;
+    for (int n = 0; !pem && n < 1000 && fgets(line, sizeof line, f); n++)
+        pem = !strncmp(line, "-----BEGIN ", 11);
     fclose(f);
     if (mismatch) {
         snprintf(buf, len, "it is not the key of the certificate in tls_cert");
@@ -77,11 +83,38 @@ static void tls_file_reason(const char *file, char *buf, size_t len)
         return;
     }
     if (no_pem) {
-        snprintf(buf, len, "no PEM block in it (no \"-----BEGIN\" line)");
+        snprintf(buf, len,
+                 pem ? "no certificate in it (a PEM \"CERTIFICATE\" block)"
+                     : "no PEM block in it (no \"-----BEGIN\" line)");
         return;
     }
     const char *reason = first ? ERR_reason_error_string(first) : NULL;
     snprintf(buf, len, "%s", reason ? reason : "unknown TLS error");
+}
+
+/*
+ * Whether certificate x is valid now; if not, why in words ("expired on
+ * ..."): a certificate out of its time loads without complaint, and every
+ * client then refuses the handshake.
+ */
+static bool tls_cert_current(const X509 *x, char *why, size_t len)
+{
+    const ASN1_TIME *from = X509_get0_notBefore(x), *until = X509_get0_notAfter(x);
+    /* X509_cmp_current_time: 1 after now, -1 before (or now), 0 unreadable. */
+    const ASN1_TIME *out = X509_cmp_current_time(from) > 0    ? from
+                           : X509_cmp_current_time(until) < 0 ? until
+                                                              : NULL;
+    if (!out)
+        return true;
+    char when[40] = "a date it cannot read";
+    struct tm tm;
+    if (ASN1_TIME_to_tm(out, &tm) == 1)
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+    char subject[128] = "";
+    X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof subject);
+    snprintf(why, len, "its certificate %s %s %s", subject,
+             out == from ? "is not valid before" : "expired on", when);
+    return false;
 }
 
 /* Picks liaison/1 from the client's offer, or ends the handshake. */
@@ -152,6 +185,14 @@ int tls_load(const char *cert, const char *key, bool allow_tls12, const char *op
     file = cert;
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
         goto fail;
+    char why[256];
+    STACK_OF(X509) *chain = NULL;
+    bool current = tls_cert_current(SSL_CTX_get0_certificate(ctx), why, sizeof why);
+    if (current && SSL_CTX_get0_chain_certs(ctx, &chain) == 1)
+        for (int i = 0; current && i < sk_X509_num(chain); i++)
+            current = tls_cert_current(sk_X509_value(chain, i), why, sizeof why);
+    if (!current)
+        goto out_of_time;
     what = "tls_key";
     file = key;
     if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
@@ -173,6 +214,12 @@ int tls_load(const char *cert, const char *key, bool allow_tls12, const char *op
             goto fail;
         }
         SSL_CTX_set_client_CA_list(ctx, names);
+        STACK_OF(X509) *cas = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(ctx));
+        for (int i = 0; current && i < sk_X509_num(cas); i++)
+            current = tls_cert_current(sk_X509_value(cas, i), why, sizeof why);
+        sk_X509_pop_free(cas, X509_free);
+        if (!current)
+            goto out_of_time;
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
         SSL_CTX_set_verify_depth(ctx, 4);
     }
@@ -183,6 +230,11 @@ int tls_load(const char *cert, const char *key, bool allow_tls12, const char *op
     pthread_mutex_unlock(&tls_lock);
     SSL_CTX_free(old);
     return 0;
+out_of_time:
+    ERR_clear_error();
+    snprintf(err, errlen, "%s: cannot use %s: %s", what, file, why);
+    SSL_CTX_free(ctx);
+    return -1;
 fail:
     if (what) {
         char reason[256];

@@ -375,9 +375,13 @@ try:
     p = subprocess.run([CLI, "--token", admin, "cadence", "show",
                         "Công ty Phụ tùng Sài Gòn " + RUN], capture_output=True, text=True,
                        env=_cli.env, timeout=60)
-    listed = p.stdout.split("\nSERIES ATTENDEES\n")[-1].split("\n\n")[0].splitlines()
+    listed = [ln.split(None, 2) for ln in
+              p.stdout.split("\nSERIES ATTENDEES\n")[-1].split("\n\n")[0].splitlines()[1:]]
+    # The series not set by hand have the plan's people, Lan of sales among them (0228).
     check(p.returncode == 0 and "\nSERIES ATTENDEES\n" in p.stdout and
-          [ln.split(None, 2) for ln in listed[1:]] == [[str(sid), "weekly", "Nguyễn Văn An"]],
+          [r for r in listed if r[0] == str(sid)] == [[str(sid), "weekly", "Nguyễn Văn An"]]
+          and len(listed) > 1 and all(r[2] == "lan@hanoi.example" for r in listed
+                                      if r[0] != str(sid)),
           "and its table says who is in which series: %r" % p.stdout[-300:])
     seq0 = int(psql("SELECT sum(sequence) FROM meetings m WHERE series_id = %d AND %s"
                     % (sid, upcoming)))
@@ -448,7 +452,12 @@ try:
     check(code == "INVALID_ARGUMENT" and "nothing to change" in str(out),
           "cadence series update with no option is refused, not answered as a change (%s %s)"
           % (code, out))
-    must("RemoveContact", {"id": lan}, admin)
+    # In the meetings of the series that have the plan's people (0228), she is no contact to
+    # remove: she leaves.
+    code, out = call("RemoveContact", {"id": lan}, admin)
+    check(code == "FAILED_PRECONDITION" and "mark the contact as left" in out.get("message", ""),
+          "a contact the series invited is marked left, not removed (%s %s)" % (code, out))
+    must("SetContactLeft", {"id": lan}, admin)
     # ---------------- one meeting changed by hand, then the series re-synced ----------------
     # A review and a try-out: someone taken out of one meeting by hand ('meeting
     # uninvite') was put back by the series' next re-sync (an attendee added to
@@ -688,6 +697,31 @@ try:
             "GetMeeting", {"id": int(coming)}, admin)["meeting"].get("attendees", []))
         check(now_is in emails and was not in emails,
               "and so do the meetings to come: %s" % emails)
+    # The successor of a purchasing manager who leaves is in the calls from the day they are
+    # a contact, and the one who left no longer (0228); the series set by hand keeps its own.
+    yamada = [x["id"] for x in must("ListContacts", {"distributorId": d_jp}, admin)["contacts"]
+              if x["name"] == "山田 太郎"][0]
+    must("SetContactLeft", {"id": yamada}, admin)
+    kobayashi = must("CreateContact", {"distributorId": d_jp, "fields": {
+        "name": "小林 次郎", "role": "購買担当", "email": "kobayashi@tokyo.example"}},
+        admin)["contact"]["id"]
+    series = {x["kind"]: x.get("attendees", [])
+              for x in must("GetCadence", {"distributorId": d_jp}, admin)["series"]}
+    emails = sorted(a.get("email", "") for a in must(
+        "GetMeeting", {"id": int(coming)}, admin)["meeting"].get("attendees", []))
+    check("kobayashi@tokyo.example" in series["weekly"]
+          and "yamada@tokyo.example" not in series["weekly"]
+          and "kobayashi@tokyo.example" in series["quarterly"] and series["annual"] == ["佐藤 花子"],
+          "the series take the successor in and the one who left out: %s" % series)
+    check("kobayashi@tokyo.example" in emails and "yamada@tokyo.example" not in emails,
+          "and so do the meetings to come: %s" % emails)
+    # As they were, for what follows.
+    must("SetContactLeft", {"id": kobayashi}, admin)
+    must("SetContactLeft", {"id": yamada, "rejoined": True}, admin)
+    series = {x["kind"]: x.get("attendees", [])
+              for x in must("GetCadence", {"distributorId": d_jp}, admin)["series"]}
+    check(set(series["weekly"]) == day_to_day,
+          "one who comes back is in them again: %s" % series["weekly"])
     check(cad["exporter"]["timeZone"] == "America/Los_Angeles",
           "the exporter side is the account manager's working time")
     quarter = ("2026-04-06", "2026-07-05")

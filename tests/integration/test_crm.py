@@ -246,6 +246,30 @@ p = subprocess.run([CLI, "--token", vientiane_user, "account", "show", str(their
 check(p.returncode == 0 and any(ln.split() == ["OUTSIDE", "TERRITORY", "yes"]
                                 for ln in p.stdout.splitlines()),
       "account show says OUTSIDE TERRITORY yes to the distributor's user (%s)" % p.stdout)
+# One customer in full-width and half-width letters is one account (migration 0229): both
+# were accepted, and a deal registration took the older where the other was typed.
+for typed, stored in (("ＴＯＹＯＴＡ販売株式会社", "TOYOTA販売株式会社"), ("ｵｵｻｶ運輸", "オオサカ運輸")):
+    w_first = must("CreateKeyAccount", {"name": typed, "country": "JP",
+                                      "distributorId": vientiane}, admin)["account"]["id"]
+    code, out = call("CreateKeyAccount", {"name": stored, "country": "JP",
+                                          "distributorId": vientiane}, admin)
+    check(code == "ALREADY_EXISTS" and "exists on this side" in out.get("message", ""),
+          "%s beside %s is refused as the same customer (%s %s)" % (stored, typed, code, out))
+    code, out = call("ListKeyAccounts", {"name": stored[:4].lower(), "distributorId": vientiane},
+                     admin)
+    check(code == "OK" and [a["id"] for a in out.get("accounts", [])] == [w_first],
+          "and a filter in the other width finds it (%s %s)" % (code, out))
+# Two of one key stored before: a registration takes the one named as typed.
+w_older = must("CreateKeyAccount", {"name": "ＸＹＺ運送", "country": "JP",
+                                  "distributorId": vientiane}, admin)["account"]["id"]
+t.psql("INSERT INTO key_accounts (tenant_id, name, country, distributor_id) VALUES"
+       " (%s, 'XYZ運送', 'JP', %s)" % (tid, vientiane))
+w_newer = t.psql("SELECT id FROM key_accounts WHERE tenant_id = %s AND name = 'XYZ運送'"
+               % tid).strip()
+code, out = register(vientiane_user, "XYZ運送", country="JP", currency="JPY")
+w_lead = out.get("lead", {})
+check(code == "OK" and str(w_lead.get("keyAccountId")) == w_newer and w_newer != str(w_older),
+      "a registration takes the account named as typed (%s; %s, %s)" % (w_lead, w_older, w_newer))
 
 
 def audited(action, entity_id):

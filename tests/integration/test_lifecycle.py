@@ -100,7 +100,43 @@ if len(sys.argv) > 1:
                        capture_output=True, text=True, timeout=30)
     check(r.returncode == 0 and "configuration OK" in r.stdout,
           "check-config passes the running configuration (%r)" % r.stderr)
+
+    # Certificates out of their time loaded without complaint, and every client then refused
+    # the handshake (an operator's try-out): one that expired, one valid only from 2030.
+    def certificate(name, start, end):
+        import datetime
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+        key = ec.generate_private_key(ec.SECP256R1())
+        who = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        cert = (x509.CertificateBuilder().subject_name(who).issuer_name(who)
+                .public_key(key.public_key()).serial_number(1)
+                .not_valid_before(datetime.datetime(*start)).not_valid_after(datetime.datetime(*end))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(key, hashes.SHA256()))
+        path = os.path.join(DIR, name + ".pem")
+        with open(path, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+        return path
+
+    expired = certificate("expired", (2020, 1, 1), (2020, 1, 2))
+    early = certificate("early", (2030, 1, 1), (2031, 1, 1))
     for line, named in [
+            ("tls_cert = " + expired,
+             "tls_cert: cannot use %s: its certificate /CN=expired expired on 2020-01-02 00:00 UTC"
+             % expired),
+            ("tls_cert = " + early,
+             "tls_cert: cannot use %s: its certificate /CN=early is not valid before 2030-01-01"
+             % early),
+            ("operator_ca = " + expired,
+             "operator_ca: cannot use %s: its certificate /CN=expired expired on 2020-01-02"
+             % expired),
+            # A key where the certificate belongs is no "file without a PEM block".
+            ("tls_cert = " + os.path.join(certs, "ca.key"),
+             "tls_cert: cannot use %s: no certificate in it (a PEM "
+             % os.path.join(certs, "ca.key")),
             # The reason in words, not OpenSSL's "error:80000002:system library::".
             ("tls_cert = /nonexistent/server.pem",
              "tls_cert: cannot use /nonexistent/server.pem: No such file or directory"),
