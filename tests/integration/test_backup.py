@@ -702,6 +702,24 @@ refused_row("rlo", "meeting_notes", lambda r: r.get("body") == "Đã thống nh�
             {"body": "Đã thống nhất \u202egiá quý 2"}, "body", "U+202E",
             "a meeting note with a right-to-left override")
 
+# A row the database itself refuses (a check, a unique key) is named as well (migration 0231):
+# it was "breaks a rule of the data" or "already exists", with nothing to find it by.
+for tag, change, words, what in (
+        ("role", {"role": "operator"}, 'violates check constraint "users_role_check"',
+         "a user of a role there is none of"),
+        ("twice", {"email": "an@saokhue.example"}, 'unique constraint "users_email"',
+         "a second user with the admin's e-mail")):
+    path = os.path.join(HOME, "forged-%s.jsonl" % tag)
+    rewrite(WITH, path, lambda tb, r: dict(r, **change)
+            if tb == "users" and r.get("email") == "minh@saokhue.example" else r)
+    ln, rid = line_of(WITH, "users", lambda r: r.get("email") == "minh@saokhue.example")
+    s = "forged-%s-%s" % (tag, RUN)
+    code, out = do_import(path, s)
+    said = json.dumps(out, ensure_ascii=False)
+    check(code == "INVALID_ARGUMENT" and "line %s of the export (users id %s)" % (ln, rid) in said
+          and words in out.get("message", "") and "$argon2" not in said and nothing_left(s),
+          "%s is refused, naming its line (%s %s)" % (what, code, said[:400]))
+
 # ---------------- an honest export still imports ----------------
 # Vietnamese and Japanese names and a note of several lines (a tab and a
 # carriage return too) are what the RPCs take: the import takes them.
