@@ -300,6 +300,14 @@ void cli_print_object(const struct cli *cli, const struct output_column *cols, i
                       const json_t *obj);
 
 /*
+ * The JSON document in path, or standard input for "-" (infile.c): a
+ * leading UTF-8 byte-order mark skipped, a key given twice refused, at
+ * most 16 MiB. NULL with err saying why (err->line -1 when the text was
+ * not read).
+ */
+json_t *cli_json_input(const char *path, size_t flags, json_error_t *err);
+
+/*
  * A streamed download's destination (outfile.c): path, or standard output
  * when path is NULL. A file is written beside path (beside the file, when
  * path is a symbolic link) and renamed over it by cli_outfile_close only

@@ -211,7 +211,7 @@ static int plan_save(struct cli *cli, int argc, char **argv)
     json_t *g, *in;
     if (file) {
         json_error_t err;
-        json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
+        json_t *doc = cli_json_input(file, 0, &err);
         if (!json_is_object(doc)) {
             fprintf(stderr, "liaison: --file %s: %s\n", file,
                     doc ? "a JSON object with goals and initiatives" : err.text);

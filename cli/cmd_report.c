@@ -272,7 +272,7 @@ static int report_file(struct cli *cli, const char *path, json_t *req, json_t *s
                        json_t *from_file)
 {
     json_error_t jerr;
-    json_t *doc = !strcmp(path, "-") ? json_loadf(stdin, 0, &jerr) : json_load_file(path, 0, &jerr);
+    json_t *doc = cli_json_input(path, 0, &jerr);
     if (!doc) {
         /* A file not opened at all has no line (-1), and jansson's text names it already. */
         if (jerr.line > 0)

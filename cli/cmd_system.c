@@ -150,8 +150,9 @@ int cmd_call(struct cli *cli, int argc, char **argv)
     if (argc == 3) {
         json_error_t jerr;
         /* A NUL is passed on so that the library can name the field that holds it. */
-        req = !strcmp(argv[2], "-") ? json_loadf(stdin, JSON_ALLOW_NUL, &jerr)
-                                    : json_loads(argv[2], JSON_ALLOW_NUL, &jerr);
+        req = !strcmp(argv[2], "-")
+                  ? cli_json_input("-", JSON_ALLOW_NUL, &jerr)
+                  : json_loads(argv[2], JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
         if (!req) {
             fprintf(stderr, "liaison: request is not valid JSON: %s\n", jerr.text);
             return EXIT_USAGE;

@@ -1007,6 +1007,20 @@ err = json.loads((said.stderr.strip().splitlines() or ["{}"])[-1])
 check(said.returncode == 2 and [(v.get("field"), v.get("option")) for v in err.get("violations", [])]
       == [("pipeline[0].stage", "--file, pipeline[0].stage")],
       "and with --json the violation's option is the file's field (%r)" % said.stderr)
+# A file saved by Notepad or Excel starts with a byte-order mark: taken, where it was refused
+# "near ''"; a section given twice kept only the second, silently: refused, naming it.
+said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report), "--file",
+                       "-"], input="\ufeff" + json.dumps({"competition": [
+                           {"competitor": "Đối thủ có BOM", "activity": "giảm giá"}]}),
+                      capture_output=True, text=True, env=_cli.env, timeout=60)
+check(said.returncode == 0 and "Đối thủ có BOM" in said.stdout,
+      "a report file with a byte-order mark is taken (%d %r)" % (said.returncode, said.stderr))
+said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report), "--file",
+                       "-"], input='{"competition": [{"competitor": "A", "activity": "x"}],'
+                                   ' "competition": []}',
+                      capture_output=True, text=True, env=_cli.env, timeout=60)
+check(said.returncode == 2 and "duplicate object key near '\"competition\"'" in said.stderr,
+      "a section given twice is refused, naming it (%d %r)" % (said.returncode, said.stderr))
 # A section given by an option over the file's is the option's, and sent once (both named
 # sales_by_line, refused as "sections[1]: each section once").
 said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report), "--file",
