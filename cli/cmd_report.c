@@ -702,6 +702,18 @@ static int report_submit(struct cli *cli, int argc, char **argv)
     int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    /* Sent again after a lost answer, or by a colleague first: no failure to retry. */
+    bool already = false;
+    if (!cli->set.json &&
+        (rc = cli_status_already(cli, "GetReport", "report", "status", v, "submitted", &already)))
+        return rc;
+    if (already) {
+        rc = report_answer(cli, "GetReport", json_pack("{s:I}", "id", v));
+        if (rc == EXIT_OK)
+            fprintf(stderr, "liaison: report %lld was already submitted: nothing changed\n",
+                    (long long)v);
+        return rc;
+    }
     rc = report_answer(cli, "SubmitReport", json_pack("{s:I}", "id", v));
     /* The refusal names the section as the server does (marketIntelligence): what to do, here. */
     if (rc == EXIT_USAGE && !cli->set.json && cli->conn &&

@@ -1044,6 +1044,13 @@ for bad in ("Phanh Việt:BRK", ":BRK:giảm giá", "Phanh Việt:BRK:"):
           "a malformed --competition %r is refused before sending (%s %r)" % (bad, code, out))
 code, out = cli("report", "submit", str(cli_report), token=saigon_user)
 check(code == "OK" and out.get("status") == "submitted", "report submit (%s %s)" % (code, out))
+# Sent again (after a lost answer, or a colleague was first): said, not failed.
+said = subprocess.run([CLI, "--token", saigon_user, "report", "submit", str(cli_report)],
+                      capture_output=True, text=True, env=_cli.env, timeout=60)
+check(said.returncode == 0 and "report %s was already submitted: nothing changed"
+      % cli_report in said.stderr and "submitted" in said.stdout,
+      "report submit of a submitted report says so, exit 0 (%d %r)"
+      % (said.returncode, said.stderr))
 code, out = cli("report", "reopen", str(cli_report), "--comment", "Bổ sung tồn kho", token=admin)
 check(code == "OK" and out.get("status") == "draft", "report reopen (%s)" % code)
 code, out = cli("report", "list", "--status", "draft", token=saigon_user)
