@@ -1088,17 +1088,20 @@ bool request_check_email(struct request *r, const char *field, const char *email
 bool request_check_chars(struct request *r, const char *field, const char *text, size_t max,
                          bool required)
 {
-    /* A UTF-8 character takes at most 4 bytes; protobuf-c checked the encoding. */
-    if (!request_check_text(r, field, text, 4 * max, required))
-        return false;
+    /*
+     * Characters first: a name too long is told the bound that applies
+     * ("at most 200 characters"), not the bytes those characters may take.
+     */
     size_t chars = 0;
-    for (const char *p = text; *p; p++)
+    for (const char *p = text; p && *p; p++)
         chars += ((unsigned char)*p & 0xC0) != 0x80;
-    if (chars <= max)
-        return true;
-    char *why = request_printf(r, "at most %zu characters", max);
-    request_fail_field(r, field, why ? why : "too long");
-    return false;
+    if (chars > max) {
+        char *why = request_printf(r, "at most %zu characters", max);
+        request_fail_field(r, field, why ? why : "too long");
+        return false;
+    }
+    /* A UTF-8 character takes at most 4 bytes; protobuf-c checked the encoding. */
+    return request_check_text(r, field, text, 4 * max, required);
 }
 
 bool request_fail_raised(struct request *r, int code)

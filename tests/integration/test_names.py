@@ -218,6 +218,19 @@ for b in blanks:
                                       "adminEmail": "a@b.example", "adminPassword": PASSWORD},
                      OPERATOR)
     check(code == "INVALID_ARGUMENT", "CreateTenant with a name of only %r: refused (%s)" % (b, code))
+# A tenant's name is stored trimmed and composed, as a customer's (migration 0232): "  Trailing  "
+# kept its spaces and a name typed decomposed stayed so. One too long is told the bound that
+# applies: 1,000 letters were "at most 800 bytes", and 799 then "at most 200 characters".
+slug = "nfd-" + RUN
+must("CreateTenant", {"slug": slug, "name": "  Cong ty Nguye\u0302\u0303n  ",
+                      "adminEmail": "a@nfd.example", "adminPassword": PASSWORD}, OPERATOR)
+shown = must("GetTenant", {"slug": slug}, OPERATOR)["tenant"]["name"]
+check(shown == "Cong ty Nguy\u1ec5n", "a tenant's name is trimmed and in NFC (%r)" % shown)
+code, out = call("CreateTenant", {"slug": "long-" + RUN, "name": "x" * 1000,
+                                  "adminEmail": "a@long.example", "adminPassword": PASSWORD},
+                 OPERATOR)
+check(code == "INVALID_ARGUMENT" and "at most 200 characters" in str(out),
+      "a tenant's name too long is told its bound in characters (%s %s)" % (code, out))
 # A name is one line: a line break or tab in it broke the CLI's tables, calendars' subject
 # lines and the handbook's headings (a CLI try-out saved "Line1\nLine2" as a contact). A
 # customer's name is not refused: its white space is made one space as it is stored (0071).
