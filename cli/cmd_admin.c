@@ -513,10 +513,9 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
                     "The export held no passwords: only %s can log in; they must reset "
                     "every other user's password (liaison user passwd --user USER).\n",
                     admin_email);
-        else /* a token names its tenant's id, which the import changed (auth_token_new) */
-            fprintf(stderr,
-                    "API tokens and log-in sessions do not move with a tenant: make new API "
-                    "tokens (liaison token create) and revoke the imported ones.\n");
+        /* A token names its tenant's id, which the import changed (migration 0212). */
+        fprintf(stderr, "API tokens and log-in sessions do not move with a tenant: the imported "
+                        "tokens are revoked; make new ones (liaison token create).\n");
     }
     json_decref(resp);
     return EXIT_OK;
