@@ -8,6 +8,7 @@
  * and the common small edits from options; a product line may be named by
  * its code ("productLine": "BRK") instead of its id.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -856,19 +857,75 @@ static int target_show(struct cli *cli, const char *method, json_t *req)
     return EXIT_OK;
 }
 
+/*
+ * What the target of distributor d, line l and period it already has for
+ * what set does not give: its units into *u unless keep_units is false,
+ * its revenue and currency unless keep_revenue is. Returns an exit code.
+ */
+static int target_kept(struct cli *cli, json_int_t d, json_int_t l, const char *period,
+                       bool keep_units, bool keep_revenue, json_int_t *u, json_int_t *m,
+                       char *currency, size_t cap)
+{
+    json_t *q = json_pack("{s:I,s:I,s:s,s:s}", "distributorId", d, "productLineId", l, "periodFrom",
+                          period, "periodTo", period);
+    char *req = q ? json_dumps(q, JSON_COMPACT) : NULL, *out = NULL;
+    json_decref(q);
+    int rc = req ? cli_connect(cli) : EXIT_ERROR;
+    if (rc != EXIT_OK) {
+        free(req);
+        return rc;
+    }
+    rc = liaison_call_json(cli->conn, "ListTargets", req, &out);
+    free(req);
+    /* A period it refuses, SetTarget refuses too, naming PERIOD rather than periodFrom. */
+    if (rc == LIAISON_INVALID_ARGUMENT) {
+        liaison_string_free(out);
+        return EXIT_OK;
+    }
+    if (rc != LIAISON_OK) {
+        cli_print_error(cli, rc, out);
+        liaison_string_free(out);
+        return cli_exit_code(cli, rc);
+    }
+    json_t *resp = json_loads(out, 0, NULL);
+    liaison_string_free(out);
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(resp, "targets"), i, t)
+    {
+        const char *its = json_string_value(json_object_get(t, "period"));
+        if (!its || strcmp(its, period))
+            continue;
+        if (keep_units)
+            *u = cli_json_id(json_object_get(t, "units"));
+        if (keep_revenue) {
+            *m = cli_json_id(json_object_get(t, "revenueMinor"));
+            const char *c = json_string_value(json_object_get(t, "currency"));
+            snprintf(currency, cap, "%s", *m && c ? c : "");
+        }
+    }
+    json_decref(resp);
+    return EXIT_OK;
+}
+
 static int target_set(struct cli *cli, int argc, char **argv)
 {
-    const char *units = NULL, *revenue = NULL, *currency = "";
+    const char *units = NULL, *revenue = NULL, *currency = NULL;
+    bool no_units = false, no_revenue = false;
     const struct cli_opt opts[] = {
         {"units", &units, NULL, false, "the units target"},
         {"revenue", &revenue, NULL, false, "the revenue target in minor units", "revenueMinor"},
         {"currency", &currency, NULL, false, "ISO 4217 code of the revenue target"},
+        {"no-units", NULL, &no_units, false, "the target has no units target from now"},
+        {"no-revenue", NULL, &no_revenue, false, "the target has no revenue target from now"},
         {0}};
     const struct cli_command_spec spec = {
-        "target set DISTRIBUTOR LINE PERIOD [--units N] [--revenue MINOR --currency CUR]",
-        "Sets the target of a distributor for a product line and a period: YYYY-MM, YYYY-Qn or "
-        "YYYY (exporter staff). Setting it again replaces it; a target from a joint business "
-        "plan changes only with the plan.",
+        "target set DISTRIBUTOR LINE PERIOD [--units N | --no-units]\n"
+        "       [--revenue MINOR --currency CUR | --no-revenue]",
+        "Sets the target of a distributor for a product line and a period: YYYY-MM, YYYY-Qn or\n"
+        "YYYY (exporter staff). Set again, it changes what is given and keeps the rest: --units\n"
+        "alone keeps the revenue target; --no-units or --no-revenue takes one away. A target\n"
+        "from a joint business plan changes only with the plan.",
         opts, 3,
         "target set \"Saigon Auto Parts\" BRK 2027-Q1 --units 400 --revenue 500000000 "
         "--currency VND"};
@@ -876,17 +933,35 @@ static int target_set(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, args, 3);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if ((units && no_units) || ((revenue || currency) && no_revenue)) {
+        fprintf(stderr, "liaison: %s: give a value or take it away, not both\n",
+                no_units && units ? "--units and --no-units" : "--revenue and --no-revenue");
+        return EXIT_USAGE;
+    }
+    /* 2027-q1 as 2027-Q1: the server takes the capital only. */
+    char period[16];
+    size_t n = 0;
+    for (; args[2][n] && n + 1 < sizeof period; n++)
+        period[n] = (char)toupper((unsigned char)args[2][n]);
+    period[n] = '\0';
     json_int_t d, l, u = 0, m = 0;
+    char kept_currency[8] = "";
     /* A units target of 0 is none (the API's 0): "from 0" was said here, and 0 alone refused. */
     if ((units && (rc = cli_parse_range("--units", units, 1, CLI_MAX_AMOUNT, &u))) ||
         (revenue && (rc = cli_parse_minor("--revenue", revenue, CLI_MAX_AMOUNT, &m))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &d)) ||
         (rc = cli_resolve(cli, CLI_PRODUCT_LINE, args[1], 0, &l)))
         return rc;
+    /* Replaced whole, a target set again for its units lost its revenue target unsaid. */
+    bool keep_units = !units && !no_units, keep_revenue = !revenue && !currency && !no_revenue;
+    if ((keep_units || keep_revenue) &&
+        (rc = target_kept(cli, d, l, period, keep_units, keep_revenue, &u, &m, kept_currency,
+                          sizeof kept_currency)))
+        return rc;
     return target_show(cli, "SetTarget",
                        json_pack("{s:I,s:I,s:s,s:I,s:I,s:s}", "distributorId", d, "productLineId",
-                                 l, "period", args[2], "units", u, "revenueMinor", m, "currency",
-                                 currency));
+                                 l, "period", period, "units", u, "revenueMinor", m, "currency",
+                                 currency ? currency : kept_currency));
 }
 
 static int target_list(struct cli *cli, int argc, char **argv)

@@ -240,6 +240,32 @@ static const char *cli_field_option(const char *field, char *buf, size_t cap)
                 snprintf(buf, cap, "--%s, item %ld", o->name, index + 1);
             else
                 snprintf(buf, cap, "--%s", o->name);
+            /*
+             * Which part of an item: "--line, item 1 (unit price)", where a
+             * bound alone left quantity and price to guess.
+             */
+            const char *part = strrchr(field, '.');
+            if (index >= 0 && part && part > start) {
+                size_t at = strlen(buf), n = strcspn(++part, "[");
+                if (n > 5 && !strncmp(part + n - 5, "Minor", 5))
+                    n -= 5;
+                if (n > 2 && !strncmp(part + n - 2, "Id", 2))
+                    n -= 2;
+                if (at + n + 4 < cap) {
+                    buf[at++] = ' ';
+                    buf[at++] = '(';
+                    for (size_t i = 0; i < n && at + 3 < cap; i++) {
+                        if (part[i] >= 'A' && part[i] <= 'Z') {
+                            buf[at++] = ' ';
+                            buf[at++] = (char)(part[i] - 'A' + 'a');
+                        } else {
+                            buf[at++] = part[i];
+                        }
+                    }
+                    buf[at++] = ')';
+                    buf[at] = '\0';
+                }
+            }
             return buf;
         }
         end = start > field ? start - 1 : field;

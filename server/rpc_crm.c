@@ -98,8 +98,8 @@ static struct db_stmt q_account_create = {
     "  WHERE liaison_unique(NOT EXISTS (SELECT 1 FROM key_accounts b"
     "   WHERE b.tenant_id = liaison_tenant() AND coalesce(b.distributor_id, 0) = $5::bigint"
     "   AND liaison_name_key(b.name) = liaison_name_key($1) AND b.country = $2),"
-    "  'a key account of this name (in any case) and country exists on this side (the"
-    " distributor''s, or the exporter''s own)') RETURNING " ACCOUNT_COLS
+    "  'a key account of this name (in any case or width: ＡＢＣ is ABC) and country exists on"
+    " this side (the distributor''s, or the exporter''s own)') RETURNING " ACCOUNT_COLS
     ")" EXEC_AUDITED("'key_account.create'", "key_account"),
     6, 0};
 /* $1 after, $2 limit, $3 name part, $4 country, $5 distributor */

@@ -205,9 +205,11 @@ static struct db_stmt q_contact_lock = {
 #define CONTACT_OWNS_ITEMS                                                                         \
     "EXISTS (SELECT 1 FROM action_items a WHERE a.tenant_id = c.tenant_id"                         \
     " AND a.owner_contact_id = c.id)"
+/* But for the meetings to come a series put them in, which do not keep them (migration 0233). */
 #define CONTACT_ATTENDS                                                                            \
-    "EXISTS (SELECT 1 FROM meeting_attendees a WHERE a.tenant_id = c.tenant_id"                    \
-    " AND a.contact_id = c.id)"
+    "EXISTS (SELECT 1 FROM meeting_attendees a JOIN meetings mt ON mt.tenant_id = a.tenant_id"     \
+    " AND mt.id = a.meeting_id WHERE a.tenant_id = c.tenant_id AND a.contact_id = c.id"            \
+    " AND NOT (a.from_series AND mt.status = 'scheduled' AND mt.starts_at >= liaison_now()))"
 static struct db_stmt q_contact_remove = {
     "WITH m AS (DELETE FROM contacts c USING distributors d"
     "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint"

@@ -100,8 +100,10 @@ static void tls_file_reason(const char *file, char *buf, size_t len)
 static bool tls_cert_current(const X509 *x, char *why, size_t len)
 {
     const ASN1_TIME *from = X509_get0_notBefore(x), *until = X509_get0_notAfter(x);
-    /* X509_cmp_current_time: 1 after now, -1 before (or now), 0 unreadable. */
-    const ASN1_TIME *out = X509_cmp_current_time(from) > 0    ? from
+    /* A certificate made a moment ago on a host whose clock runs ahead: five minutes' grace. */
+    time_t soon = time(NULL) + 300;
+    /* X509_cmp_time: 1 after the time, -1 before (or at) it, 0 unreadable. */
+    const ASN1_TIME *out = X509_cmp_time(from, &soon) > 0     ? from
                            : X509_cmp_current_time(until) < 0 ? until
                                                               : NULL;
     if (!out)
@@ -185,12 +187,12 @@ int tls_load(const char *cert, const char *key, bool allow_tls12, const char *op
     file = cert;
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
         goto fail;
+    /*
+     * The server's own certificate: the chain after it may hold an expired
+     * cross-signature that clients pass by, which is no reason to stop.
+     */
     char why[256];
-    STACK_OF(X509) *chain = NULL;
     bool current = tls_cert_current(SSL_CTX_get0_certificate(ctx), why, sizeof why);
-    if (current && SSL_CTX_get0_chain_certs(ctx, &chain) == 1)
-        for (int i = 0; current && i < sk_X509_num(chain); i++)
-            current = tls_cert_current(sk_X509_value(chain, i), why, sizeof why);
     if (!current)
         goto out_of_time;
     what = "tls_key";
@@ -214,8 +216,15 @@ int tls_load(const char *cert, const char *key, bool allow_tls12, const char *op
             goto fail;
         }
         SSL_CTX_set_client_CA_list(ctx, names);
+        /*
+         * At least one CA in its time: an old one left in the bundle while
+         * the operators' certificates move to a new one is no fault, a
+         * bundle of none that verifies anything is.
+         */
         STACK_OF(X509) *cas = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(ctx));
-        for (int i = 0; current && i < sk_X509_num(cas); i++)
+        current = false;
+        snprintf(why, sizeof why, "no CA certificate in it");
+        for (int i = 0; !current && i < sk_X509_num(cas); i++)
             current = tls_cert_current(sk_X509_value(cas, i), why, sizeof why);
         sk_X509_pop_free(cas, X509_free);
         if (!current)

@@ -452,12 +452,9 @@ try:
     check(code == "INVALID_ARGUMENT" and "nothing to change" in str(out),
           "cadence series update with no option is refused, not answered as a change (%s %s)"
           % (code, out))
-    # In the meetings of the series that have the plan's people (0228), she is no contact to
-    # remove: she leaves.
-    code, out = call("RemoveContact", {"id": lan}, admin)
-    check(code == "FAILED_PRECONDITION" and "mark the contact as left" in out.get("message", ""),
-          "a contact the series invited is marked left, not removed (%s %s)" % (code, out))
-    must("SetContactLeft", {"id": lan}, admin)
+    # The series that have the plan's people put her in their meetings to come (0228): those
+    # do not keep a contact from being removed (0233).
+    must("RemoveContact", {"id": lan}, admin)
     # ---------------- one meeting changed by hand, then the series re-synced ----------------
     # A review and a try-out: someone taken out of one meeting by hand ('meeting
     # uninvite') was put back by the series' next re-sync (an attendee added to
@@ -715,6 +712,21 @@ try:
           "the series take the successor in and the one who left out: %s" % series)
     check("kobayashi@tokyo.example" in emails and "yamada@tokyo.example" not in emails,
           "and so do the meetings to come: %s" % emails)
+    # A contact entered by mistake is removed, though the series had put them in its meetings
+    # to come (0233): they go from the series and the meetings, each re-sent to calendars.
+    oops = must("CreateContact", {"distributorId": d_jp, "fields": {
+        "name": "誤登録", "role": "sales", "email": "oops@tokyo.example"}}, admin)["contact"]["id"]
+    seq = int(psql("SELECT sequence FROM meetings WHERE id = %s" % coming))
+    code, out = call("RemoveContact", {"id": oops}, admin)
+    series = {x["kind"]: x.get("attendees", [])
+              for x in must("GetCadence", {"distributorId": d_jp}, admin)["series"]}
+    emails = sorted(a.get("email", "") for a in must(
+        "GetMeeting", {"id": int(coming)}, admin)["meeting"].get("attendees", []))
+    check(code == "OK" and "oops@tokyo.example" not in series["weekly"]
+          and "oops@tokyo.example" not in emails
+          and int(psql("SELECT sequence FROM meetings WHERE id = %s" % coming)) > seq,
+          "a contact the series invited is removed, from them too (%s %s; %s)"
+          % (code, out, emails))
     # As they were, for what follows.
     must("SetContactLeft", {"id": kobayashi}, admin)
     must("SetContactLeft", {"id": yamada, "rejoined": True}, admin)

@@ -668,7 +668,8 @@ check(code == "EXIT_2" and "the QUANTITY is a whole number of 1 or more" in str(
 code, out = cli("order", "place", "ビエンチャン商事", "--line", "BRK-1001:60:125000", "--line",
                 "FLT-7:5:98000", "--currency", "USD", token=admin)
 check(code == "INVALID_ARGUMENT" and [v.get("option") for v in out.get("violations", [])]
-      == ["--line, item 2"], "the CLI names the second --line for lines[1].quantity (%s %s)"
+      == ["--line, item 2 (quantity)"],
+      "the CLI names the second --line, and its part, for lines[1].quantity (%s %s)"
       % (code, out))
 code, again = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7:40:98000",
                   "--currency", "USD", "--idempotency-key", "cli-" + RUN, token=admin)

@@ -451,7 +451,7 @@ psave = subprocess.run([CLI, "--token", admin, "plan", "save", str(op), "--goal"
                         "--goal", "SUS:2027:10"], capture_output=True, text=True, env=_cli.env,
                        timeout=60)
 check(tset.returncode == psave.returncode == 2 and NOT_COVERED in tset.stderr
-      and "liaison: invalid --goal, item 2: " + NOT_COVERED in psave.stderr,
+      and "liaison: invalid --goal, item 2 (product line): " + NOT_COVERED in psave.stderr,
       "the CLI refuses the goal with target set's words (%r %r)" % (tset.stderr, psave.stderr))
 code, out = cli("plan", "save", str(op), "--goal", "BRK:2027:10", "--initiative",
                 "Hội chợ phụ tùng Tokyo 東京|kenji@osaka.example|2026-03-01|2026-03-31",

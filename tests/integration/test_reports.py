@@ -1026,7 +1026,7 @@ check(said.returncode == 2 and "duplicate object key near '\"competition\"'" in 
 said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report), "--file",
                        "-", "--sales", "BRK:1:1:XYZ"], input=json.dumps({"sales": []}),
                       capture_output=True, text=True, env=_cli.env, timeout=60)
-check(said.returncode == 2 and "invalid --sales, item 1: not an ISO 4217" in said.stderr,
+check(said.returncode == 2 and "invalid --sales, item 1 (currency): not an ISO 4217" in said.stderr,
       "an option's refusal still names the option (%r)" % said.stderr)
 # The competitive activity section (required by default) from an option, as the README's
 # save-then-submit does: the activity keeps its colons, the line may be left empty.
@@ -1090,6 +1090,22 @@ check(code == "OK" and out.get("period") == "2099-Q3" and n(out.get("units")) ==
 code, out = cli("target", "list", "--from", "2099", token=saigon_user)
 check(code == "OK" and isinstance(out, list) and [x["period"] for x in out] == ["2099-Q3"],
       "target list prints a JSON array (%s %s)" % (code, out))
+# Set again for its units, it lost its revenue target without a word (a try-out): what is not
+# given is kept, and --no-revenue takes it away.
+code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-q3", "--units", "90",
+                  token=admin)
+check(code == "OK" and n(again.get("units")) == 90 and n(again.get("revenueMinor")) == 5000000
+      and again.get("currency") == "VND",
+      "target set --units alone keeps the revenue target (%s %s)" % (code, again))
+code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3", "--no-revenue",
+                  token=admin)
+check(code == "OK" and n(again.get("units")) == 90 and not again.get("revenueMinor")
+      and not again.get("currency"),
+      "--no-revenue takes it away and keeps the units (%s %s)" % (code, again))
+code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3", "--units", "1",
+                  "--no-units", token=admin)
+check(code == "EXIT_2" and "not both" in str(again),
+      "--units with --no-units is refused (%s %s)" % (code, again))
 code, out = cli("target", "delete", str(out[0]["id"]) if out else "1", token=admin)
 check(code == "OK" and out.get("period") == "2099-Q3", "target delete (%s)" % code)
 # target list read UNITS 0 / REVENUE 0 where no units or no revenue target was set: a target of
