@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -326,7 +327,28 @@ static void import_refused(struct cli *cli, int rc, const char *file)
  * Checks FILE's end line against its lines: returns the row count, or -1
  * after saying what is wrong. Reads the file once, before anything is sent.
  */
-static long import_check(FILE *in, const char *file, bool *secrets)
+/* Of an export's users rows, the tenant admins' e-mails: the import's --admin-email is one. */
+struct import_admins {
+    const char *wanted; /* --admin-email, or NULL */
+    bool found;
+    bool tenant;    /* the export's tenants row was read: it says whether secrets came */
+    char some[256]; /* the first few, for a refusal to name */
+};
+
+static void import_admin_row(struct import_admins *a, const json_t *row)
+{
+    const char *email = json_string_value(json_object_get(row, "email"));
+    const char *role = json_string_value(json_object_get(row, "role"));
+    if (!email || !role || strcmp(role, "tenant_admin"))
+        return;
+    if (a->wanted && !strcasecmp(email, a->wanted))
+        a->found = true;
+    size_t n = strlen(a->some);
+    if (n + strlen(email) + 3 < sizeof a->some)
+        snprintf(a->some + n, sizeof a->some - n, "%s%s", n ? ", " : "", email);
+}
+
+static long import_check(FILE *in, const char *file, bool *secrets, struct import_admins *admins)
 {
     EVP_MD_CTX *sha = EVP_MD_CTX_new();
     char *line = NULL, *want = NULL;
@@ -349,8 +371,12 @@ static long import_check(FILE *in, const char *file, bool *secrets)
             const char *h = json_string_value(json_object_get(end, "sha256"));
             want = h ? strdup(h) : NULL;
         } else {
-            if (table && !strcmp(table, "tenants"))
+            if (table && !strcmp(table, "tenants")) {
                 *secrets = json_is_true(json_object_get(json_object_get(j, "row"), "secrets"));
+                admins->tenant = true;
+            }
+            if (table && !strcmp(table, "users"))
+                import_admin_row(admins, json_object_get(j, "row"));
             ok = EVP_DigestUpdate(sha, line, (size_t)len) == 1;
             rows++;
         }
@@ -429,7 +455,24 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
         return EXIT_ERROR;
     }
     bool secrets = false;
-    long total = import_check(in, file, &secrets);
+    struct import_admins admins = {.wanted = admin_email};
+    long total = import_check(in, file, &secrets, &admins);
+    /*
+     * What FinishTenantImport would refuse, said before the upload rather
+     * than after minutes of it (an operator's try-out).
+     */
+    if (total >= 0 && admins.tenant && !secrets && (!admin_email || !admins.found)) {
+        char why[512];
+        snprintf(why, sizeof why, "%s%s%s%s",
+                 admin_email ? "the export has no tenant admin with this e-mail"
+                             : "the export holds no passwords (made without --include-secrets): "
+                               "name a tenant admin of it, who gets a new password",
+                 admins.some[0] ? " (its tenant admins: " : "", admins.some,
+                 admins.some[0] ? ")" : "");
+        cli_fail_option(cli, "--admin-email", "adminEmail", why);
+        fclose(in);
+        return EXIT_USAGE;
+    }
     if (total >= 0 && secrets && admin_email) {
         /* Its users keep their passwords: a new one for the admin would be ignored. */
         fprintf(stderr,
@@ -446,6 +489,15 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
                                 sizeof password))) {
         fclose(in);
         return rc;
+    }
+    size_t chars = 0;
+    for (const char *p = password; *p; p++)
+        chars += ((unsigned char)*p & 0xC0) != 0x80;
+    if (total >= 0 && admin_email && chars < 12) {
+        /* The server's rule (server/auth.h, PASSWORD_MIN), in its words. */
+        cli_fail_option(cli, "--password-stdin", "adminPassword", "must be at least 12 characters");
+        fclose(in);
+        return EXIT_USAGE;
     }
     if (total < 0 || fseek(in, 0, SEEK_SET) != 0) {
         fclose(in);

@@ -220,9 +220,11 @@ static bool whole(const char *s, json_int_t *out)
 
 /*
  * Replaces "productLine" (a code, a name or an id) in each object of rows
- * with its "productLineId". Returns 0 or an exit code after saying why.
+ * with its "productLineId". Returns 0 or an exit code after saying why and
+ * where: option is "--file" for the file's section, else the option the
+ * rows came from. A competitor's line may be empty, as in the option.
  */
-static int resolve_lines(struct cli *cli, json_t *rows, const char *section)
+static int resolve_lines(struct cli *cli, json_t *rows, const char *section, const char *option)
 {
     size_t i;
     json_t *row;
@@ -235,10 +237,20 @@ static int resolve_lines(struct cli *cli, json_t *rows, const char *section)
         const char *name = json_string_value(json_object_get(row, "productLine"));
         if (!name)
             continue;
+        if (!*name && !strcmp(section, "competition")) {
+            json_object_del(row, "productLine");
+            continue;
+        }
         json_int_t id;
         int rc = cli_resolve(cli, CLI_PRODUCT_LINE, name, 0, &id);
-        if (rc)
-            return rc;
+        if (rc) {
+            /* Which of the file's rows, or of the option's items: the look-up said only what. */
+            if (!cli->set.json && !strcmp(option, "--file"))
+                fprintf(stderr, "liaison: that is --file, %s[%zu].productLine\n", section, i);
+            else if (!cli->set.json)
+                fprintf(stderr, "liaison: that is %s, item %zu\n", option, i + 1);
+            return rc == EXIT_NOT_FOUND ? EXIT_USAGE : rc;
+        }
         json_object_del(row, "productLine");
         json_object_set_new(row, "productLineId", json_integer(id));
     }
@@ -335,7 +347,7 @@ static int report_file(struct cli *cli, const char *path, json_t *req, json_t *s
             rc = EXIT_USAGE;
             break;
         }
-        if (!text && (rc = resolve_lines(cli, v, key)))
+        if (!text && (rc = resolve_lines(cli, v, key, "--file")))
             break;
         json_object_set(req, key, v);
         json_array_append_new(sections, json_string(sections_named[k].wire));
@@ -572,7 +584,7 @@ static int report_save(struct cli *cli, int argc, char **argv)
                                   json_pack("{s:s,s:I,s:I,s:s}", "productLine", p[0], "units",
                                             units, "revenueMinor", revenue, "currency", p[3]));
         }
-        if (!rc && !(rc = resolve_lines(cli, rows, "sales"))) {
+        if (!rc && !(rc = resolve_lines(cli, rows, "sales", "--sales"))) {
             json_object_set(req, "sales", rows);
             section_once(sections, "sales_by_line");
         }
@@ -594,7 +606,7 @@ static int report_save(struct cli *cli, int argc, char **argv)
             json_array_append_new(
                 rows, json_pack("{s:s,s:I}", "productLine", p[0], "unitsOnHand", units));
         }
-        if (!rc && !(rc = resolve_lines(cli, rows, "inventory"))) {
+        if (!rc && !(rc = resolve_lines(cli, rows, "inventory", "--inventory"))) {
             json_object_set(req, "inventory", rows);
             section_once(sections, "inventory_on_hand");
         }
@@ -620,7 +632,7 @@ static int report_save(struct cli *cli, int argc, char **argv)
                                     json_stringn(c1 + 1, (size_t)(c2 - c1 - 1)));
             json_array_append_new(rows, row);
         }
-        if (!rc && !(rc = resolve_lines(cli, rows, "competition"))) {
+        if (!rc && !(rc = resolve_lines(cli, rows, "competition", "--competition"))) {
             json_object_set(req, "competition", rows);
             section_once(sections, "competitive_activity");
         }

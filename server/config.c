@@ -284,7 +284,9 @@ static int config_read_file(struct config *cfg, const char *path, char *err, siz
         }
     }
     if (rc == 0 && ferror(f)) {
-        snprintf(err, errlen, "%s: read error", path);
+        /* fopen takes a directory; reading it is what fails (--config /etc/liaison). */
+        snprintf(err, errlen, "%s: %s", path,
+                 errno == EISDIR ? "a directory, not a configuration file" : strerror(errno));
         rc = -1;
     }
     fclose(f);

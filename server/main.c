@@ -359,10 +359,11 @@ int main(int argc, char **argv)
                 rc = 1;
             }
         } else if (!strcmp(verb, "create")) {
-            if (operator_create(config_migrate_url(&srv.cfg), name, token, sizeof token, err,
-                                sizeof err) < 0) {
+            int made = operator_create(config_migrate_url(&srv.cfg), name, token, sizeof token, err,
+                                       sizeof err);
+            if (made < 0) {
                 owner_failed("operator create", err);
-                rc = 1;
+                rc = made == -2 ? 2 : 1; /* a name refused is a usage error */
             } else {
                 printf("%s\n", token);
                 /* Redirected (dev-up.sh writes var/operator.token) there is no

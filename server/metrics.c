@@ -491,8 +491,13 @@ static int metrics_address(const char *listen, struct sockaddr_storage *ss, char
     size_t hlen = colon ? (size_t)(colon - listen) : 0;
     char *end;
     long port = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || hlen == 0 || hlen >= sizeof host || *end || port < 1 || port > 65535) {
+    if (!colon || hlen == 0 || hlen >= sizeof host || *end) {
         snprintf(err, errlen, "metrics_listen: expected host:port, got \"%s\"", listen);
+        return -1;
+    }
+    if (port < 1 || port > 65535) {
+        snprintf(err, errlen, "metrics_listen: port %s: not a port number from 1 to 65535",
+                 colon + 1);
         return -1;
     }
     if (listen[0] == '[' && listen[hlen - 1] == ']') {
@@ -534,12 +539,16 @@ int metrics_start(const struct config *cfg, char *err, size_t errlen)
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    /* Scrapers and probes are few: a small cap, and a short timeout for idle ones. */
+    /*
+     * Scrapers and probes are few, but 16 idle connections of a local
+     * process kept the probes out (an operator's try-out): a cap with room,
+     * at most 32 KiB each, and a short timeout for idle ones.
+     */
     /* The logger goes first: libmicrohttpd logs a warning for options given before it. */
     m.daemon =
         MHD_start_daemon(flags, 0, NULL, NULL, metrics_handle, NULL, MHD_OPTION_EXTERNAL_LOGGER,
                          metrics_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                         MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT, 5u,
+                         MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 5u,
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
     if (!m.daemon) {
         snprintf(err, errlen, "metrics_listen: cannot listen on %s (in use, or not local?)",

@@ -98,11 +98,18 @@ int operator_create(const char *conninfo, const char *name, char *token, size_t 
                     size_t errlen)
 {
     if (!operator_name_valid(name)) {
+        /* Said back to a terminal: a control character in it is shown, not obeyed. */
+        char shown[80];
+        size_t n = 0;
+        for (const char *p = name; *p && n + 5 < sizeof shown; p++)
+            n += (unsigned char)*p < 0x20 || *p == 0x7f
+                     ? (size_t)snprintf(shown + n, sizeof shown - n, "\\x%02x", (unsigned char)*p)
+                     : (size_t)snprintf(shown + n, sizeof shown - n, "%c", *p);
         snprintf(err, errlen,
                  "'%s' is not an operator name: 1-63 of a-z, 0-9, '.', '_', '-', starting with a "
                  "letter or digit (a certificate's common name, for operator_ca)",
-                 name);
-        return -1;
+                 shown);
+        return -2;
     }
     if (auth_token_new(token, cap, 0, true) < 0) {
         snprintf(err, errlen, "no randomness for a token");

@@ -11,7 +11,8 @@
 /*
  * Creates operator name with a new token, written to token (shown once;
  * only its hash is stored). Blocking: for the command line only.
- * Returns 0, or -1 with err set.
+ * Returns 0, -2 for a name that is no operator's (err says the rule), or
+ * -1 with err set.
  */
 int operator_create(const char *conninfo, const char *name, char *token, size_t cap, char *err,
                     size_t errlen);

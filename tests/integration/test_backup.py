@@ -499,9 +499,23 @@ check(short.stop(), "that server stops cleanly")
 # ---------------- without secrets: nobody but the named admin ----------------
 BARE = "sao-khue-bare-" + RUN
 code, out = do_import(WITHOUT, BARE)
-check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "adminPassword"
-      and tenant_id(BARE) == "0",
-      "an export without secrets needs an admin to give a password to (%s %s)" % (code, out))
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "adminEmail"
+      and "an@saokhue.example" in out["message"] and tenant_id(BARE) == "0",
+      "an export without secrets needs an admin to give a password to, named before anything"
+      " is sent (%s %s)" % (code, out))
+# An e-mail that is no tenant admin of the export, or a password too short, was refused only
+# once every row was uploaded (an operator's try-out): now before anything is sent.
+audits = t.psql("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s'" % BARE)
+code, out = do_import(WITHOUT, BARE, "--admin-email", "minh@saokhue.example", "--password-stdin",
+                      stdin="a long enough password\n")
+check(code == "INVALID_ARGUMENT" and "no tenant admin with this e-mail" in out["message"],
+      "an e-mail that is no tenant admin of the export is refused (%s %s)" % (code, out))
+code, out = do_import(WITHOUT, BARE, "--admin-email", "an@saokhue.example", "--password-stdin",
+                      stdin="short\n")
+check(code == "INVALID_ARGUMENT" and out["violations"][0]["field"] == "adminPassword",
+      "a password too short is refused (%s %s)" % (code, out))
+check(t.psql("SELECT count(*) FROM platform_audit WHERE tenant_slug = '%s'" % BARE) == audits,
+      "before the import began")
 NEW_PW = "mật khẩu mới thật dài 新しい"
 code, out = do_import(WITHOUT, BARE, "--admin-email", "an@saokhue.example", "--password-stdin",
                       stdin=NEW_PW + "\n")

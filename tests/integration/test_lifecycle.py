@@ -160,6 +160,8 @@ if len(sys.argv) > 1:
              "database_url: sslmode: one of disable, allow, prefer, require, verify-ca"),
             ("iso_codes_dir = /nonexistent", "/nonexistent/iso_3166-1.json"),
             ("metrics_listen = nothost", "metrics_listen: expected host:port"),
+            ("metrics_listen = 127.0.0.1:99999",
+             "metrics_listen: port 99999: not a port number from 1 to 65535"),
             ("metrics_listen = localhost:9469", "metrics_listen: \"localhost\" is not an IP"),
             # Said as "longer than 5 characters", where "trace" got the four words.
             ("log_level = verbose", "log_level: must be debug, info, warn or error")]:
@@ -188,6 +190,12 @@ if len(sys.argv) > 1:
               "check-config with %s stops, naming it (rc %d: %r)"
               % (extra, r.returncode, r.stderr[-300:]))
 
+    # A directory given for the file was "read error".
+    r = subprocess.run([LIAISOND, "--config", DIR, "check-config"], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 2 and "%s: a directory, not a configuration file" % DIR in r.stderr,
+          "check-config --config DIRECTORY says so (%r)" % r.stderr)
+
     # Without --config no file is read: the refusal says so, rather than leave a
     # newcomer looking for the tls_cert line in a file liaisond never opened.
     r = subprocess.run([LIAISOND, "check-config"], capture_output=True, text=True, timeout=30,
@@ -206,9 +214,13 @@ if len(sys.argv) > 1:
                               env={k: v for k, v in os.environ.items() if k != "SUDO_USER"}
                               | {"USER": "mallory"})
     r = operator_create("Bad Name")
-    check(r.returncode == 1 and "'Bad Name' is not an operator name: 1-63 of a-z" in r.stderr
+    check(r.returncode == 2 and "'Bad Name' is not an operator name: 1-63 of a-z" in r.stderr
           and "Failing row" not in r.stderr and not r.stdout,
-          "operator create with a bad name says the rule (%r)" % r.stderr)
+          "operator create with a bad name says the rule, exit 2 as a usage error (%r)" % r.stderr)
+    # A terminal escape in the name is shown, not sent to the operator's terminal.
+    r = operator_create("a\x1b[31mb")
+    check(r.returncode == 2 and "'a\\x1b[31mb' is not an operator name" in r.stderr
+          and "\x1b" not in r.stderr, "and a control character in it is shown (%r)" % r.stderr)
     name = "life-op-%d" % os.getpid()
     r = operator_create(name)
     check(r.returncode == 0 and r.stdout.strip(), "operator create makes %s" % name)

@@ -1021,6 +1021,23 @@ said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_re
                       capture_output=True, text=True, env=_cli.env, timeout=60)
 check(said.returncode == 2 and "duplicate object key near '\"competition\"'" in said.stderr,
       "a section given twice is refused, naming it (%d %r)" % (said.returncode, said.stderr))
+# A line the file names that is none was "no product line 'NOPE'" (exit 4), with neither row
+# nor section; a competitor's empty line, which the option takes, was "an empty product line".
+said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report), "--file",
+                       "-"], input=json.dumps({"inventory": [
+                           {"productLine": "BRK", "unitsOnHand": 1},
+                           {"productLine": "NOPE", "unitsOnHand": 2}]}),
+                      capture_output=True, text=True, env=_cli.env, timeout=60)
+check(said.returncode == 2 and "no product line 'NOPE'" in said.stderr
+      and "that is --file, inventory[1].productLine" in said.stderr,
+      "a file's unknown line names its row (%d %r)" % (said.returncode, said.stderr))
+said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report), "--file",
+                       "-"], input=json.dumps({"competition": [
+                           {"competitor": "Phanh Việt", "productLine": "", "activity": "giảm giá"}]}),
+                      capture_output=True, text=True, env=_cli.env, timeout=60)
+check(said.returncode == 0 and "Phanh Việt" in said.stdout,
+      "a competitor's empty line in the file is none, as in the option (%d %r)"
+      % (said.returncode, said.stderr))
 # A section given by an option over the file's is the option's, and sent once (both named
 # sales_by_line, refused as "sections[1]: each section once").
 said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report), "--file",
