@@ -323,10 +323,6 @@ static void import_refused(struct cli *cli, int rc, const char *file)
             file);
 }
 
-/*
- * Checks FILE's end line against its lines: returns the row count, or -1
- * after saying what is wrong. Reads the file once, before anything is sent.
- */
 /* Of an export's users rows, the tenant admins' e-mails: the import's --admin-email is one. */
 struct import_admins {
     const char *wanted; /* --admin-email, or NULL */
@@ -348,6 +344,11 @@ static void import_admin_row(struct import_admins *a, const json_t *row)
         snprintf(a->some + n, sizeof a->some - n, "%s%s", n ? ", " : "", email);
 }
 
+/*
+ * Checks FILE's end line against its lines: returns the row count, or -1
+ * after saying what is wrong. Reads the file once, before anything is sent,
+ * noting whether it holds secrets and its tenant admins into admins.
+ */
 static long import_check(FILE *in, const char *file, bool *secrets, struct import_admins *admins)
 {
     EVP_MD_CTX *sha = EVP_MD_CTX_new();

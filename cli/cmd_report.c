@@ -870,13 +870,14 @@ static int target_show(struct cli *cli, const char *method, json_t *req)
 }
 
 /*
- * What the target of distributor d, line l and period it already has for
- * what set does not give: its units into *u unless keep_units is false,
- * its revenue and currency unless keep_revenue is. Returns an exit code.
+ * What the target of distributor d, line l and period already has for what
+ * set does not give: its units into *u when keep_units, its revenue into
+ * *m when keep_revenue, its currency when keep_currency. Returns an exit
+ * code.
  */
 static int target_kept(struct cli *cli, json_int_t d, json_int_t l, const char *period,
-                       bool keep_units, bool keep_revenue, json_int_t *u, json_int_t *m,
-                       char *currency, size_t cap)
+                       bool keep_units, bool keep_revenue, bool keep_currency, json_int_t *u,
+                       json_int_t *m, char *currency, size_t cap)
 {
     json_t *q = json_pack("{s:I,s:I,s:s,s:s}", "distributorId", d, "productLineId", l, "periodFrom",
                           period, "periodTo", period);
@@ -910,11 +911,11 @@ static int target_kept(struct cli *cli, json_int_t d, json_int_t l, const char *
             continue;
         if (keep_units)
             *u = cli_json_id(json_object_get(t, "units"));
-        if (keep_revenue) {
+        if (keep_revenue)
             *m = cli_json_id(json_object_get(t, "revenueMinor"));
-            const char *c = json_string_value(json_object_get(t, "currency"));
-            snprintf(currency, cap, "%s", *m && c ? c : "");
-        }
+        const char *c = json_string_value(json_object_get(t, "currency"));
+        if (keep_currency && c && *m)
+            snprintf(currency, cap, "%s", c);
     }
     json_decref(resp);
     return EXIT_OK;
@@ -936,8 +937,9 @@ static int target_set(struct cli *cli, int argc, char **argv)
         "       [--revenue MINOR --currency CUR | --no-revenue]",
         "Sets the target of a distributor for a product line and a period: YYYY-MM, YYYY-Qn or\n"
         "YYYY (exporter staff). Set again, it changes what is given and keeps the rest: --units\n"
-        "alone keeps the revenue target; --no-units or --no-revenue takes one away. A target\n"
-        "from a joint business plan changes only with the plan.",
+        "alone keeps the revenue target, --revenue alone its currency; --no-units or\n"
+        "--no-revenue takes one away. A target from a joint business plan changes only with\n"
+        "the plan.",
         opts, 3,
         "target set \"Saigon Auto Parts\" BRK 2027-Q1 --units 400 --revenue 500000000 "
         "--currency VND"};
@@ -947,13 +949,19 @@ static int target_set(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     if ((units && no_units) || ((revenue || currency) && no_revenue)) {
         fprintf(stderr, "liaison: %s: give a value or take it away, not both\n",
-                no_units && units ? "--units and --no-units" : "--revenue and --no-revenue");
+                no_units && units ? "--units and --no-units"
+                : revenue         ? "--revenue and --no-revenue"
+                                  : "--currency and --no-revenue");
         return EXIT_USAGE;
     }
-    /* 2027-q1 as 2027-Q1: the server takes the capital only. */
+    /* 2027-q1 as 2027-Q1: the server takes the capital only. Longer is no period at all. */
     char period[16];
+    if (strlen(args[2]) >= sizeof period) {
+        cli_fail_option(cli, "PERIOD", "period", "a period: YYYY-MM, YYYY-Qn or YYYY");
+        return EXIT_USAGE;
+    }
     size_t n = 0;
-    for (; args[2][n] && n + 1 < sizeof period; n++)
+    for (; args[2][n]; n++)
         period[n] = (char)toupper((unsigned char)args[2][n]);
     period[n] = '\0';
     json_int_t d, l, u = 0, m = 0;
@@ -965,10 +973,12 @@ static int target_set(struct cli *cli, int argc, char **argv)
         (rc = cli_resolve(cli, CLI_PRODUCT_LINE, args[1], 0, &l)))
         return rc;
     /* Replaced whole, a target set again for its units lost its revenue target unsaid. */
-    bool keep_units = !units && !no_units, keep_revenue = !revenue && !currency && !no_revenue;
-    if ((keep_units || keep_revenue) &&
-        (rc = target_kept(cli, d, l, period, keep_units, keep_revenue, &u, &m, kept_currency,
-                          sizeof kept_currency)))
+    /* A new revenue alone keeps its currency, as a new currency alone keeps its revenue. */
+    bool keep_units = !units && !no_units, keep_revenue = !revenue && !no_revenue,
+         keep_currency = !currency && !no_revenue;
+    if ((keep_units || keep_revenue || keep_currency) &&
+        (rc = target_kept(cli, d, l, period, keep_units, keep_revenue, keep_currency, &u, &m,
+                          kept_currency, sizeof kept_currency)))
         return rc;
     return target_show(cli, "SetTarget",
                        json_pack("{s:I,s:I,s:s,s:I,s:I,s:s}", "distributorId", d, "productLineId",

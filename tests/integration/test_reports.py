@@ -1119,6 +1119,17 @@ code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "20
 check(code == "OK" and n(again.get("units")) == 90 and not again.get("revenueMinor")
       and not again.get("currency"),
       "--no-revenue takes it away and keeps the units (%s %s)" % (code, again))
+code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3", "--revenue",
+                  "7000000", "--currency", "VND", token=admin)
+code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3", "--revenue",
+                  "8000000", token=admin)
+check(code == "OK" and n(again.get("revenueMinor")) == 8000000 and again.get("currency") == "VND"
+      and n(again.get("units")) == 90,
+      "a new revenue alone keeps its currency and the units (%s %s)" % (code, again))
+code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3" + "x" * 20,
+                  "--units", "1", token=admin)
+check(code == "INVALID_ARGUMENT" and again["violations"][0]["option"] == "PERIOD",
+      "a period far too long is refused as no period (%s %s)" % (code, again))
 code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3", "--units", "1",
                   "--no-units", token=admin)
 check(code == "EXIT_2" and "not both" in str(again),
