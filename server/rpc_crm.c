@@ -95,11 +95,13 @@ static struct db_stmt q_account_create = {
     "WITH m AS (INSERT INTO key_accounts AS a (tenant_id, name, country, region, industry,"
     "  distributor_id, owner_id) SELECT liaison_tenant(), $1, $2, $3, $4,"
     "  nullif($5::bigint, 0), nullif($6::bigint, 0)"
-    "  WHERE liaison_unique(NOT EXISTS (SELECT 1 FROM key_accounts b"
+    "  FROM (SELECT (SELECT format('%s (%s)', b.id, b.name) FROM key_accounts b"
     "   WHERE b.tenant_id = liaison_tenant() AND coalesce(b.distributor_id, 0) = $5::bigint"
-    "   AND liaison_name_key(b.name) = liaison_name_key($1) AND b.country = $2),"
-    "  'a key account of this name (in any case or width: ＡＢＣ is ABC) and country exists on"
-    " this side (the distributor''s, or the exporter''s own)') RETURNING " ACCOUNT_COLS
+    "   AND liaison_name_key(b.name) = liaison_name_key($1) AND b.country = $2"
+    "   ORDER BY b.id LIMIT 1) AS taken) t"
+    "  WHERE liaison_unique(t.taken IS NULL, 'key account ' || coalesce(t.taken, '') || ' has"
+    " this name (in any case or width: ＡＢＣ is ABC) and country on this side (the"
+    " distributor''s, or the exporter''s own)') RETURNING " ACCOUNT_COLS
     ")" EXEC_AUDITED("'key_account.create'", "key_account"),
     6, 0};
 /* $1 after, $2 limit, $3 name part, $4 country, $5 distributor */

@@ -253,12 +253,22 @@ for typed, stored in (("ＴＯＹＯＴＡ販売株式会社", "TOYOTA販売株�
                                       "distributorId": vientiane}, admin)["account"]["id"]
     code, out = call("CreateKeyAccount", {"name": stored, "country": "JP",
                                           "distributorId": vientiane}, admin)
-    check(code == "ALREADY_EXISTS" and "exists on this side" in out.get("message", ""),
-          "%s beside %s is refused as the same customer (%s %s)" % (stored, typed, code, out))
+    check(code == "ALREADY_EXISTS"
+          and "key account %s (%s) has this name" % (w_first, typed) in out.get("message", ""),
+          "%s beside %s is refused as the same customer, named (%s %s)"
+          % (stored, typed, code, out))
     code, out = call("ListKeyAccounts", {"name": stored[:4].lower(), "distributorId": vientiane},
                      admin)
     check(code == "OK" and [a["id"] for a in out.get("accounts", [])] == [w_first],
           "and a filter in the other width finds it (%s %s)" % (code, out))
+# A correction into a name another account has, in another width, names that account too.
+w_other = must("CreateKeyAccount", {"name": "Kansai Logistics", "country": "JP",
+                                  "distributorId": vientiane}, admin)["account"]["id"]
+code, out = call("UpdateKeyAccount", {"id": w_other, "name": "ｵｵｻｶ運輸"}, admin)
+check(code == "ALREADY_EXISTS"
+      and "key account %s (ｵｵｻｶ運輸) has this name" % w_first in out.get("message", ""),
+      "a correction into a name in another width is refused, the account named (%s %s)"
+      % (code, out))
 # Two of one key stored before: a registration takes the one named as typed.
 w_older = must("CreateKeyAccount", {"name": "ＸＹＺ運送", "country": "JP",
                                   "distributorId": vientiane}, admin)["account"]["id"]
