@@ -180,13 +180,15 @@ static struct db_stmt q_import_rows = {
  * $1 import, $2 the export's row count, $3 admin e-mail, $4 that admin's new
  * hash (or ''). The finished tenant's jobs are queued again in the same
  * transaction (migration 0090): an export carries none. Its API tokens are
- * revoked (0212): each names the tenant's old id, and none could work.
+ * revoked (0212): each names the tenant's old id, and none could work. Its
+ * active charters are held to the territory rule (0235), as activation holds them.
  */
 static struct db_stmt q_import_finish = {
     "SELECT json_build_object('slug', f.slug, 'name', f.name, 'status', f.status,"
     " 'created_at', f.created_at) AS tenant, f.rows_imported, f.secrets, f.schema_version"
     " FROM liaison_tenant_import_finish($1::bigint, $2::bigint, $3, $4) f"
-    " WHERE liaison_tenant_import_jobs() >= 0 AND liaison_tenant_import_tokens() >= 0",
+    " WHERE liaison_tenant_import_jobs() >= 0 AND liaison_tenant_import_tokens() >= 0"
+    " AND liaison_tenant_import_territory()",
     4, 0};
 
 /*
