@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1085,6 +1086,21 @@ bool request_check_email(struct request *r, const char *field, const char *email
     return false;
 }
 
+/*
+ * A mark that joins the character before it, as text typed decomposed (NFD,
+ * which some keyboards and macOS give) carries them: Vietnamese "Ấ" is A,
+ * U+0302 and U+0301, one character once the name is stored in NFC
+ * (migration 0103). The combining blocks, Japanese (han)dakuten and Hangul
+ * vowel and final jamo.
+ */
+static bool request_combining(uint32_t cp)
+{
+    return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1160 && cp <= 0x11FF) ||
+           (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) ||
+           (cp >= 0x20D0 && cp <= 0x20FF) || cp == 0x3099 || cp == 0x309A ||
+           (cp >= 0xFE20 && cp <= 0xFE2F);
+}
+
 bool request_check_chars(struct request *r, const char *field, const char *text, size_t max,
                          bool required)
 {
@@ -1093,15 +1109,23 @@ bool request_check_chars(struct request *r, const char *field, const char *text,
      * ("at most 200 characters"), not the bytes those characters may take.
      */
     size_t chars = 0;
-    for (const char *p = text; p && *p; p++)
-        chars += ((unsigned char)*p & 0xC0) != 0x80;
+    for (const unsigned char *p = (const unsigned char *)text; p && *p;) {
+        /* protobuf-c checked the encoding: a lead byte, then its continuation bytes. */
+        uint32_t cp = *p < 0x80 ? *p : *p < 0xE0 ? *p & 0x1F : *p < 0xF0 ? *p & 0x0F : *p & 0x07;
+        for (p++; (*p & 0xC0) == 0x80; p++)
+            cp = cp << 6 | (*p & 0x3F);
+        chars += !request_combining(cp);
+    }
     if (chars > max) {
         char *why = request_printf(r, "at most %zu characters", max);
         request_fail_field(r, field, why ? why : "too long");
         return false;
     }
-    /* A UTF-8 character takes at most 4 bytes; protobuf-c checked the encoding. */
-    return request_check_text(r, field, text, 4 * max, required);
+    /*
+     * Room for every character decomposed: a Vietnamese letter with its two
+     * marks takes 5 bytes, a kana with its dakuten 6.
+     */
+    return request_check_text(r, field, text, 6 * max, required);
 }
 
 bool request_fail_raised(struct request *r, int code)

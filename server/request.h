@@ -303,8 +303,10 @@ bool request_check_zone(struct request *r, const char *field, const char *zone, 
 
 /*
  * request_check_text() counting characters, not bytes: text is at most
- * max UTF-8 characters (what the database's length() checks), so a title
- * in Vietnamese or Japanese gets the same room as one in English.
+ * max characters as they are shown, so a title in Vietnamese or Japanese
+ * gets the same room as one in English, typed composed or decomposed (a
+ * combining mark is part of the character before it). Its bytes are at
+ * most six times max, room for every character decomposed.
  */
 bool request_check_chars(struct request *r, const char *field, const char *text, size_t max,
                          bool required);

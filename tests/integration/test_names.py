@@ -231,6 +231,18 @@ code, out = call("CreateTenant", {"slug": "long-" + RUN, "name": "x" * 1000,
                  OPERATOR)
 check(code == "INVALID_ARGUMENT" and "at most 200 characters" in str(out),
       "a tenant's name too long is told its bound in characters (%s %s)" % (code, out))
+# A name's bound counts characters as shown: 100 of "Ấ" typed decomposed (A, U+0302, U+0301:
+# 300 code points, as macOS gives them) were refused as over 200 characters.
+nfd = "A\u0302\u0301" * 100
+code, out = call("CreateKeyAccount", {"name": nfd, "country": "JP"}, admin)
+check(code == "OK" and out["account"]["name"] == "\u1ea4" * 100,
+      "a name of 100 letters typed decomposed is taken, stored composed (%s %s)"
+      % (code, str(out)[:200]))
+code, out = call("CreateKeyAccount", {"name": "A\u0302\u0301" * 200, "country": "VN"}, admin)
+check(code == "OK", "and 200 such letters, the bound itself (%s %s)" % (code, str(out)[:200]))
+code, out = call("CreateKeyAccount", {"name": "A\u0302\u0301" * 201, "country": "TH"}, admin)
+check(code == "INVALID_ARGUMENT" and "at most 200 characters" in str(out),
+      "201 are refused, told the bound in characters (%s %s)" % (code, str(out)[:200]))
 # A name is one line: a line break or tab in it broke the CLI's tables, calendars' subject
 # lines and the handbook's headings (a CLI try-out saved "Line1\nLine2" as a contact). A
 # customer's name is not refused: its white space is made one space as it is stored (0071).
