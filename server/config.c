@@ -175,6 +175,31 @@ static const struct setting *setting_find(const char *name)
     return NULL;
 }
 
+/*
+ * A string setting's own rule, where it has one; true after saying why in
+ * err. Checked as each value is read, so that the message names the line of
+ * the file or the variable it came from.
+ */
+static bool setting_value_bad(const struct setting *s, const char *value, char *err, size_t errlen)
+{
+    if (!strcmp(s->name, "tls_min_version") && strcmp(value, "1.3") && strcmp(value, "1.2")) {
+        snprintf(err, errlen, "tls_min_version: must be 1.3 or 1.2");
+        return true;
+    }
+    if (!strcmp(s->name, "log_level") && strcmp(value, "debug") && strcmp(value, "info") &&
+        strcmp(value, "warn") && strcmp(value, "error")) {
+        snprintf(err, errlen, "log_level: must be debug, info, warn or error");
+        return true;
+    }
+    const char *bad = !strcmp(s->name, "trusted_proxies") ? config_proxies_bad(value) : NULL;
+    if (bad) {
+        snprintf(err, errlen, "trusted_proxies: '%.*s' is not an IP address",
+                 (int)strcspn(bad, ","), bad);
+        return true;
+    }
+    return false;
+}
+
 /* Parses value into the field of cfg that s describes. */
 static int setting_set(struct config *cfg, const struct setting *s, const char *value, char *err,
                        size_t errlen)
@@ -221,6 +246,8 @@ static int setting_set(struct config *cfg, const struct setting *s, const char *
             snprintf(err, errlen, "%s: longer than %ld characters", s->name, s->max);
             return -1;
         }
+        if (setting_value_bad(s, value, err, errlen))
+            return -1;
         char *copy = strdup(value);
         if (!copy) {
             snprintf(err, errlen, "%s: out of memory", s->name);
@@ -242,6 +269,40 @@ static char *trim(char *s)
     while (e > s && isspace((unsigned char)e[-1]))
         *--e = '\0';
     return s;
+}
+
+/*
+ * The value after a line's '=', in place, as postgresql.conf reads one: in
+ * single quotes ('' is a quote within them), or else up to a '#' after
+ * white space, which starts a comment; white space around it dropped. NULL
+ * for a quote not closed, or text after the closing one.
+ */
+static char *config_value(char *s)
+{
+    s = trim(s);
+    if (*s != '\'') {
+        for (char *c = s; *c; c++)
+            if (*c == '#' && c > s && isspace((unsigned char)c[-1])) {
+                *c = '\0';
+                break;
+            }
+        return trim(s);
+    }
+    char *out = s, *in = s + 1;
+    for (;;) {
+        if (!*in)
+            return NULL;
+        if (*in == '\'' && in[1] != '\'') {
+            in++;
+            break;
+        }
+        if (*in == '\'')
+            in++;
+        *out++ = *in++;
+    }
+    *out = '\0';
+    in = trim(in);
+    return *in && *in != '#' ? NULL : s;
 }
 
 static int config_read_file(struct config *cfg, const char *path, char *err, size_t errlen)
@@ -270,7 +331,14 @@ static int config_read_file(struct config *cfg, const char *path, char *err, siz
             break;
         }
         *eq = '\0';
-        char *name = trim(p), *value = trim(eq + 1);
+        char *name = trim(p), *value = config_value(eq + 1);
+        if (!value) {
+            snprintf(err, errlen,
+                     "%s:%d: a quoted value ends with its quote, and only a # comment may follow",
+                     path, lineno);
+            rc = -1;
+            break;
+        }
         const struct setting *s = setting_find(name);
         if (!s) {
             snprintf(err, errlen, "%s:%d: unknown setting '%s'", path, lineno, name);
@@ -365,15 +433,6 @@ static int config_check(const struct config *cfg, char *err, size_t errlen)
             return -1;
         }
     }
-    if (strcmp(cfg->tls_min_version, "1.3") && strcmp(cfg->tls_min_version, "1.2")) {
-        snprintf(err, errlen, "tls_min_version: must be 1.3 or 1.2");
-        return -1;
-    }
-    if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info") &&
-        strcmp(cfg->log_level, "warn") && strcmp(cfg->log_level, "error")) {
-        snprintf(err, errlen, "log_level: must be debug, info, warn or error");
-        return -1;
-    }
     if (cfg->preauth_max_frame_bytes > cfg->max_frame_bytes) {
         snprintf(err, errlen, "preauth_max_frame_bytes: may not exceed max_frame_bytes");
         return -1;
@@ -430,12 +489,6 @@ static int config_check(const struct config *cfg, char *err, size_t errlen)
             return -1;
         }
         PQconninfoFree(opts);
-    }
-    const char *bad = config_proxies_bad(cfg->trusted_proxies);
-    if (bad) {
-        snprintf(err, errlen, "trusted_proxies: '%.*s' is not an IP address",
-                 (int)strcspn(bad, ","), bad);
-        return -1;
     }
     return 0;
 }
@@ -632,7 +685,9 @@ void config_apply_reload(struct config *cur, const struct config *next, char *er
 void config_print_help(FILE *out)
 {
     fprintf(out, "Settings (config file 'name = value', the last line of a name taken, as in\n"
-                 "postgresql.conf; or environment LIAISOND_NAME, which overrides the file):\n");
+                 "postgresql.conf: a # after white space starts a comment, and a value in single\n"
+                 "quotes keeps its spaces and #, '' a quote; or environment LIAISOND_NAME, which\n"
+                 "overrides the file):\n");
     for (size_t i = 0; i < N_SETTINGS; i++) {
         const struct setting *s = &settings[i];
         fprintf(out, "  %-24s %s", s->name, s->help);

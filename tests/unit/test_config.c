@@ -38,6 +38,22 @@ static void test_defaults_and_file(void)
     config_free(&cfg);
     unsetenv("LIAISOND_PORT");
     unlink(path);
+    /*
+     * As postgresql.conf reads them: a # after white space starts a comment,
+     * a quoted value keeps its #, spaces and '' (a quote); a # inside a word
+     * is the value's.
+     */
+    path = write_file("tls_cert = '/c d.pem'  # the chain\ntls_key = /k#1.pem # key\n"
+                      "port = 9000 # ours\nlog_level = 'warn'\n"
+                      "database_url = 'host=h password=''a #b'''\n");
+    CHECK_EQ_INT(config_load(&cfg, path, err, sizeof err), 0);
+    CHECK_EQ_STR(cfg.tls_cert, "/c d.pem");
+    CHECK_EQ_STR(cfg.tls_key, "/k#1.pem");
+    CHECK_EQ_INT(cfg.port, 9000);
+    CHECK_EQ_STR(cfg.log_level, "warn");
+    CHECK_EQ_STR(cfg.database_url, "host=h password='a #b'");
+    config_free(&cfg);
+    unlink(path);
 }
 
 static void test_errors(void)
@@ -49,7 +65,13 @@ static void test_errors(void)
         {"tls_cert=/c\ntls_key=/k\nnope = 1\n", "unknown setting 'nope'"},
         {"tls_cert=/c\ntls_key=/k\nport\n", "expected 'name = value'"},
         {"tls_key=/k\n", "tls_cert: must be set"},
-        {"tls_cert=/c\ntls_key=/k\ntls_min_version = 1.1\n", "tls_min_version"},
+        {"tls_cert=/c\ntls_key=/k\ntls_min_version = 1.1\n", ":3: tls_min_version"},
+        /* A setting's own rule names its line, as a bound does. */
+        {"tls_cert=/c\ntls_key=/k\nlog_level = verbose\n", ":3: log_level: must be debug"},
+        {"tls_cert=/c\ntls_key=/k\ntrusted_proxies = 127.0.0.1, notanip\n",
+         ":3: trusted_proxies: 'notanip' is not an IP address"},
+        {"tls_cert=/c\ntls_key=/k\nlog_level = 'info\n", ":3: a quoted value ends"},
+        {"tls_cert=/c\ntls_key=/k\nlog_level = 'info' x\n", ":3: a quoted value ends"},
         {"tls_cert=/c\ntls_key=/k\nmigrate_on_start = maybe\n", "not true or false"},
         {"tls_cert=/c\ntls_key=/k\npreauth_max_frame_bytes = 20000\nmax_frame_bytes = 16384\n",
          "may not exceed"},
