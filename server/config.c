@@ -273,19 +273,29 @@ static char *trim(char *s)
 
 /*
  * The value after a line's '=', in place, as postgresql.conf reads one: in
- * single quotes ('' is a quote within them), or else up to a '#' after
- * white space, which starts a comment; white space around it dropped. NULL
- * for a quote not closed, or text after the closing one.
+ * single quotes ('' is a quote within them), or else up to a '#' at its
+ * start or after white space, which starts a comment; white space around
+ * it dropped. NULL for a quote not closed, or text after the closing one.
  */
 static char *config_value(char *s)
 {
     s = trim(s);
     if (*s != '\'') {
-        for (char *c = s; *c; c++)
-            if (*c == '#' && c > s && isspace((unsigned char)c[-1])) {
+        /*
+         * Not inside a libpq connection string's own quotes (password='a #1'),
+         * which such a value held before comments were read.
+         */
+        bool quoted = false;
+        for (char *c = s; *c; c++) {
+            if (*c == '\\' && quoted && c[1])
+                c++;
+            else if (*c == '\'')
+                quoted = !quoted;
+            else if (*c == '#' && !quoted && (c == s || isspace((unsigned char)c[-1]))) {
                 *c = '\0';
                 break;
             }
+        }
         return trim(s);
     }
     char *out = s, *in = s + 1;

@@ -1101,20 +1101,22 @@ static bool request_combining(uint32_t cp)
            (cp >= 0xFE20 && cp <= 0xFE2F);
 }
 
-bool request_check_chars(struct request *r, const char *field, const char *text, size_t max,
-                         bool required)
+/*
+ * text of at most max characters: code points, or with marks_join the
+ * characters as shown (a combining mark part of the one before it).
+ * Characters first: a name too long is told the bound that applies ("at
+ * most 200 characters"), not the bytes those characters may take.
+ */
+static bool request_chars_bound(struct request *r, const char *field, const char *text, size_t max,
+                                bool required, bool marks_join)
 {
-    /*
-     * Characters first: a name too long is told the bound that applies
-     * ("at most 200 characters"), not the bytes those characters may take.
-     */
     size_t chars = 0;
     for (const unsigned char *p = (const unsigned char *)text; p && *p;) {
         /* protobuf-c checked the encoding: a lead byte, then its continuation bytes. */
         uint32_t cp = *p < 0x80 ? *p : *p < 0xE0 ? *p & 0x1F : *p < 0xF0 ? *p & 0x0F : *p & 0x07;
         for (p++; (*p & 0xC0) == 0x80; p++)
             cp = cp << 6 | (*p & 0x3F);
-        chars += !request_combining(cp);
+        chars += !(marks_join && request_combining(cp));
     }
     if (chars > max) {
         char *why = request_printf(r, "at most %zu characters", max);
@@ -1122,10 +1124,22 @@ bool request_check_chars(struct request *r, const char *field, const char *text,
         return false;
     }
     /*
-     * Room for every character decomposed: a Vietnamese letter with its two
-     * marks takes 5 bytes, a kana with its dakuten 6.
+     * A UTF-8 code point takes at most 4 bytes; a Vietnamese letter typed
+     * decomposed, with its two marks, 5, and a kana with its dakuten 6.
      */
-    return request_check_text(r, field, text, 6 * max, required);
+    return request_check_text(r, field, text, (marks_join ? 6 : 4) * max, required);
+}
+
+bool request_check_chars(struct request *r, const char *field, const char *text, size_t max,
+                         bool required)
+{
+    return request_chars_bound(r, field, text, max, required, false);
+}
+
+bool request_check_name_chars(struct request *r, const char *field, const char *text, size_t max,
+                              bool required)
+{
+    return request_chars_bound(r, field, text, max, required, true);
 }
 
 bool request_fail_raised(struct request *r, int code)

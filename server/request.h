@@ -303,13 +303,20 @@ bool request_check_zone(struct request *r, const char *field, const char *zone, 
 
 /*
  * request_check_text() counting characters, not bytes: text is at most
- * max characters as they are shown, so a title in Vietnamese or Japanese
- * gets the same room as one in English, typed composed or decomposed (a
- * combining mark is part of the character before it). Its bytes are at
- * most six times max, room for every character decomposed.
+ * max UTF-8 code points (what the database's length() checks), so a title
+ * in Vietnamese or Japanese gets the same room as one in English.
  */
 bool request_check_chars(struct request *r, const char *field, const char *text, size_t max,
                          bool required);
+
+/*
+ * request_check_chars() for a name the database stores in NFC (a customer's,
+ * migration 0071; a tenant's, 0232): the characters as shown, so a name
+ * typed decomposed (NFD, as macOS and some keyboards give it) has the room
+ * its stored form has; a combining mark is part of the character before it.
+ */
+bool request_check_name_chars(struct request *r, const char *field, const char *text, size_t max,
+                              bool required);
 
 /*
  * True when text (a name or a title, shown on one line in tables, calendars

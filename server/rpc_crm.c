@@ -490,7 +490,7 @@ static bool line_ids_ok(struct request *r, const uint64_t *ids, size_t n)
 void rpc_create_key_account(struct request *r)
 {
     Liaison__V1__CreateKeyAccountRequest *in = (Liaison__V1__CreateKeyAccountRequest *)r->input;
-    if (request_check_chars(r, "name", in->name, 200, true) &&
+    if (request_check_name_chars(r, "name", in->name, 200, true) &&
         place_ok(r, in->country, in->region) &&
         request_check_chars(r, "industry", in->industry, 100, false) &&
         request_check_one_line(r, "industry", in->industry) &&
@@ -527,7 +527,7 @@ void rpc_update_key_account(struct request *r)
 {
     Liaison__V1__UpdateKeyAccountRequest *in = (Liaison__V1__UpdateKeyAccountRequest *)r->input;
     if (!request_check_id(r, "id", in->id) ||
-        !request_check_chars(r, "name", in->name, 200, false) ||
+        !request_check_name_chars(r, "name", in->name, 200, false) ||
         !request_check_chars(r, "industry", in->industry, 100, false) ||
         !request_check_one_line(r, "industry", in->industry) ||
         !id_or_zero_ok(r, "ownerId", in->owner_id))
@@ -558,7 +558,7 @@ void rpc_update_key_account(struct request *r)
 void rpc_register_lead(struct request *r)
 {
     Liaison__V1__RegisterLeadRequest *in = (Liaison__V1__RegisterLeadRequest *)r->input;
-    if (!request_check_chars(r, "accountName", in->account_name, 200, true) ||
+    if (!request_check_name_chars(r, "accountName", in->account_name, 200, true) ||
         !place_ok(r, in->country, in->region) ||
         !request_check_chars(r, "industry", in->industry, 100, false) ||
         !request_check_one_line(r, "industry", in->industry) ||

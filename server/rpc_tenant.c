@@ -360,7 +360,7 @@ void rpc_create_tenant(struct request *r)
         request_fail_field(r, "slug", SLUG_WORDS);
         return;
     }
-    if (!request_check_chars(r, "name", in->name, 200, true) ||
+    if (!request_check_name_chars(r, "name", in->name, 200, true) ||
         !request_check_one_line(r, "name", in->name))
         return;
     if (!request_check_email(r, "adminEmail", in->admin_email, true))
@@ -707,7 +707,7 @@ void rpc_begin_tenant_import(struct request *r)
         request_fail_field(r, "slug", SLUG_WORDS);
         return;
     }
-    if (!request_check_chars(r, "name", in->name, 200, true) ||
+    if (!request_check_name_chars(r, "name", in->name, 200, true) ||
         !request_check_one_line(r, "name", in->name))
         return;
     exec_run(r, &d_import_begin);

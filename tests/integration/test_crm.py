@@ -264,7 +264,7 @@ for typed, stored in (("ＴＯＹＯＴＡ販売株式会社", "TOYOTA販売株�
 # A correction into a name another account has, in another width, names that account too.
 w_other = must("CreateKeyAccount", {"name": "Kansai Logistics", "country": "JP",
                                   "distributorId": vientiane}, admin)["account"]["id"]
-code, out = call("UpdateKeyAccount", {"id": w_other, "name": "ｵｵｻｶ運輸"}, admin)
+code, out = call("UpdateKeyAccount", {"id": w_other, "name": "オオサカ運輸"}, admin)
 check(code == "ALREADY_EXISTS"
       and "key account %s (ｵｵｻｶ運輸) has this name" % w_first in out.get("message", ""),
       "a correction into a name in another width is refused, the account named (%s %s)"

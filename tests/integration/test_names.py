@@ -243,6 +243,13 @@ check(code == "OK", "and 200 such letters, the bound itself (%s %s)" % (code, st
 code, out = call("CreateKeyAccount", {"name": "A\u0302\u0301" * 201, "country": "TH"}, admin)
 check(code == "INVALID_ARGUMENT" and "at most 200 characters" in str(out),
       "201 are refused, told the bound in characters (%s %s)" % (code, str(out)[:200]))
+# A title is stored as typed, and the database counts its code points: one of 100 letters
+# typed decomposed is told its bound, not refused later as "breaks a rule of the data".
+code, out = call("RegisterLead", {"accountName": "Cty Tiêu Đề", "country": "VN",
+                                  "title": "A\u0302\u0301" * 100, "currency": "VND"}, admin)
+check(code == "INVALID_ARGUMENT" and "at most 200 characters" in str(out)
+      and out.get("violations", [{}])[0].get("field") == "title",
+      "a title of 300 code points is told the bound on title (%s %s)" % (code, str(out)[:200]))
 # A name is one line: a line break or tab in it broke the CLI's tables, calendars' subject
 # lines and the handbook's headings (a CLI try-out saved "Line1\nLine2" as a contact). A
 # customer's name is not refused: its white space is made one space as it is stored (0071).

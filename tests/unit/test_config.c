@@ -54,6 +54,14 @@ static void test_defaults_and_file(void)
     CHECK_EQ_STR(cfg.database_url, "host=h password='a #b'");
     config_free(&cfg);
     unlink(path);
+    /* A comment for a value (none), and a libpq string's own quotes, as such files had them. */
+    path = write_file("tls_cert = /c\ntls_key = /k\nmetrics_listen = # none yet\n"
+                      "database_url = host=h password='p #1\\' x' # the app's\n");
+    CHECK_EQ_INT(config_load(&cfg, path, err, sizeof err), 0);
+    CHECK_EQ_STR(cfg.metrics_listen, "");
+    CHECK_EQ_STR(cfg.database_url, "host=h password='p #1\\' x'");
+    config_free(&cfg);
+    unlink(path);
 }
 
 static void test_errors(void)

@@ -484,8 +484,8 @@ SERVER_REASONS = [
      lambda m: _("not in the past: the day the deal is expected to close")),
     (r"out of range", lambda m: _("out of range")),
     (r"at most ([0-9]+) characters", lambda m: _("at most %(n)s characters", n=m[1])),
-    # A text field's bound in characters has one in bytes too, six a
-    # character (request.c): "at most 12000 bytes" of a 2000-character
+    # A text field's bound in characters is checked in bytes first, at four
+    # a character (request.c): "at most 8000 bytes" of a 2000-character
     # note. _why names the field's own bound where it knows it (FIELD_CHARS);
     # any other bound is in bytes (a review: a 200-byte search read "at most
     # 50 characters").
