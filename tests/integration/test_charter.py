@@ -105,6 +105,12 @@ code, out = call("CreateContact", {"distributorId": saigon["id"], "fields": {
 check(code == "ALREADY_EXISTS" and out.get("message") == "Nguyễn Văn An <an@saigonauto.example>"
       " is already a contact of this distributor (contact %s)" % c["id"],
       "the same name and e-mail again is refused, naming the contact (%s %s)" % (code, out))
+# Compared by the key kept with each contact (migration 0237): in full width, with a
+# zero-width space, the same person.
+code, out = call("CreateContact", {"distributorId": saigon["id"], "fields": {
+    "name": "ＮＧＵＹỄＮ\u200b Văn An", "email": "an@saigonauto.example"}}, admin)
+check(code == "ALREADY_EXISTS" and "(contact %s)" % c["id"] in out.get("message", ""),
+      "the same name in full width is the same contact (%s %s)" % (code, out))
 code, out = call("CreateContact", {"distributorId": saigon["id"],
                                    "fields": {"name": "Trần Thị Bình"}}, admin)
 check(code == "ALREADY_EXISTS" and "(contact %s)" % c2["id"] in out.get("message", ""),
