@@ -179,6 +179,10 @@ must("SetHealthWeights", {"weights": {
     "inventoryCover": 10, "orderTrend": 10, "competingLines": 10, "overdueActions": 5,
     "flaggedDeals": 5}}, admin)
 must("GenerateHandbook", {"distributorId": d1}, admin)
+# One who leaves today: the end of their day takes them out of their series (migration 0238).
+tanaka = must("CreateContact", {"distributorId": d2, "fields": {
+    "name": "田中 一郎", "role": "購買部長", "email": "tanaka@tokyo.example"}}, admin)["contact"]["id"]
+must("SetContactLeft", {"id": tanaka}, admin)
 src_id = tenant_id(SRC)
 
 # ---------------- export, with and without secrets ----------------
@@ -277,12 +281,14 @@ dst_id = tenant_id(DST)
 # the ones its rows wait for (migration 0090), at the same instants.
 WAITING = ("SELECT coalesce(string_agg(kind || ' ' || run_at::text, ', ' ORDER BY kind, run_at),"
            " '') FROM jobs WHERE for_tenant = %s AND done_at IS NULL"
-           " AND kind IN ('notes_due', 'action_overdue', 'escalation_step', 'charter_expiry')")
+           " AND kind IN ('notes_due', 'action_overdue', 'escalation_step', 'charter_expiry',"
+           " 'series_contact_left')")
 waiting = t.psql(WAITING % src_id)
-check(all(k in waiting for k in ("action_overdue", "escalation_step", "charter_expiry"))
+check(all(k in waiting for k in ("action_overdue", "escalation_step", "charter_expiry",
+                                 "series_contact_left"))
       and t.psql(WAITING % dst_id) == waiting,
-      "the imported tenant's charter expiry, overdue action and escalation step are queued as"
-      " the source's are (%s / %s)" % (waiting, t.psql(WAITING % dst_id)))
+      "the imported tenant's charter expiry, overdue action, escalation step and a contact's"
+      " last day are queued as the source's are (%s / %s)" % (waiting, t.psql(WAITING % dst_id)))
 
 TABLES = t.psql(
     "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c"

@@ -696,22 +696,65 @@ try:
               "and so do the meetings to come: %s" % emails)
     # The successor of a purchasing manager who leaves is in the calls from the day they are
     # a contact, and the one who left no longer (0228); the series set by hand keeps its own.
+    # The one who left is in the series and its meetings until their last day is over (0141),
+    # not taken out of that day's meetings still to come (0238): the day of a meeting to
+    # come, an hour before it (not before its day's start in the tenant's zone, Berlin).
     yamada = [x["id"] for x in must("ListContacts", {"distributorId": d_jp}, admin)["contacts"]
               if x["name"] == "山田 太郎"][0]
+    coming_at, coming_next = rows(
+        "SELECT greatest(m.starts_at - interval '1 hour', date_trunc('day', m.starts_at AT TIME"
+        " ZONE 'Europe/Berlin') AT TIME ZONE 'Europe/Berlin'), (SELECT min(n.id) FROM meetings n"
+        " WHERE n.series_id = m.series_id AND n.starts_at > m.starts_at) FROM meetings m"
+        " WHERE m.id = %s" % coming)[0]
+    set_clock(coming_at)
+
+    def emails_of(meeting):
+        return sorted(a.get("email", "") for a in must(
+            "GetMeeting", {"id": int(meeting)}, admin)["meeting"].get("attendees", []))
+
+    def weekly_series():
+        return {x["kind"]: x.get("attendees", [])
+                for x in must("GetCadence", {"distributorId": d_jp}, admin)["series"]}["weekly"]
+
+    seq = psql("SELECT sequence FROM meetings WHERE id = %s" % coming)
     must("SetContactLeft", {"id": yamada}, admin)
+    check("yamada@tokyo.example" in weekly_series()
+          and "yamada@tokyo.example" in emails_of(coming)
+          and psql("SELECT sequence FROM meetings WHERE id = %s" % coming) == seq
+          and "yamada@tokyo.example" not in emails_of(coming_next),
+          "one who leaves today stays in the series and in today's meeting to come, not re-sent,"
+          " and is out of the next: %s %s" % (weekly_series(), emails_of(coming_next)))
     kobayashi = must("CreateContact", {"distributorId": d_jp, "fields": {
         "name": "小林 次郎", "role": "購買担当", "email": "kobayashi@tokyo.example"}},
         admin)["contact"]["id"]
+    check("kobayashi@tokyo.example" in weekly_series()
+          and "kobayashi@tokyo.example" in emails_of(coming)
+          and "kobayashi@tokyo.example" in emails_of(coming_next),
+          "the successor is in the series and its meetings from the day they are a contact: %s"
+          % weekly_series())
+    # The day is over: a job of the scheduler takes them out of the series.
+    set_clock(psql("SELECT ((timestamptz '%s' AT TIME ZONE 'Europe/Berlin')::date + 1)::timestamp"
+                   " AT TIME ZONE 'Europe/Berlin' + interval '1 minute'" % coming_at))
+    job = "SELECT count(*) FROM jobs WHERE kind = 'series_contact_left' AND key = '%s'" % yamada
+    deadline = time.monotonic() + 30
+    while psql(job + " AND done_at IS NULL") != "0" and time.monotonic() < deadline:
+        time.sleep(0.1)
     series = {x["kind"]: x.get("attendees", [])
               for x in must("GetCadence", {"distributorId": d_jp}, admin)["series"]}
-    emails = sorted(a.get("email", "") for a in must(
-        "GetMeeting", {"id": int(coming)}, admin)["meeting"].get("attendees", []))
-    check("kobayashi@tokyo.example" in series["weekly"]
+    check(psql(job + " AND done_at IS NOT NULL AND last_error IS NULL") == "1"
+          and "kobayashi@tokyo.example" in series["weekly"]
           and "yamada@tokyo.example" not in series["weekly"]
-          and "kobayashi@tokyo.example" in series["quarterly"] and series["annual"] == ["佐藤 花子"],
-          "the series take the successor in and the one who left out: %s" % series)
-    check("kobayashi@tokyo.example" in emails and "yamada@tokyo.example" not in emails,
-          "and so do the meetings to come: %s" % emails)
+          and "kobayashi@tokyo.example" in series["quarterly"] and series["annual"] == ["佐藤 花子"]
+          and psql("SELECT bool_or(attendees_by_hand) FROM meeting_series WHERE distributor_id"
+                   " = %d AND kind <> 'annual'" % d_jp) == "f",
+          "once the day is over the series take the one who left out, and follow the plan"
+          " still: %s" % series)
+    check("kobayashi@tokyo.example" in emails_of(coming_next)
+          and "yamada@tokyo.example" not in emails_of(coming_next)
+          and "yamada@tokyo.example" in emails_of(coming),
+          "and so do the meetings to come; the one held that day keeps them: %s"
+          % emails_of(coming_next))
+    set_clock("2026-04-01T00:00:00Z")
     # A contact entered by mistake is removed, though the series had put them in its meetings
     # to come (0233): they go from the series and the meetings, each re-sent to calendars.
     oops = must("CreateContact", {"distributorId": d_jp, "fields": {
@@ -728,7 +771,7 @@ try:
           "a contact the series invited is removed, from them too (%s %s; %s)"
           % (code, out, emails))
     # As they were, for what follows.
-    must("SetContactLeft", {"id": kobayashi}, admin)
+    must("SetContactLeft", {"id": kobayashi, "leftOn": "2026-03-31"}, admin)
     must("SetContactLeft", {"id": yamada, "rejoined": True}, admin)
     series = {x["kind"]: x.get("attendees", [])
               for x in must("GetCadence", {"distributorId": d_jp}, admin)["series"]}
