@@ -496,6 +496,8 @@ SERVER_REASONS = [
     (r"longer than ([0-9]+) bytes of UTF-8", lambda m: _(
         "far too long: at most %(n)s characters", n=int(m[1]) // 4)),
     (r"no such product", lambda m: _("no such product")),
+    (r"no such product: ([0-9]+)", lambda m: _("no such product: %(id)s", id=m[1])),
+    (r'no product has SKU "(.*)"', lambda m: _('no product has SKU "%(sku)s"', sku=m[1])),
     (r"no such product line(?: in this tenant)?", lambda m: _("no such product line")),
     (r"a product line's id", lambda m: _("choose a product line")),
     (r"not an ISO 4217 currency code", lambda m: _("not an ISO 4217 currency code")),
