@@ -192,19 +192,27 @@ static struct db_stmt q_import_finish = {
     4, 0};
 
 /*
- * $1 import, $2 the admin's new hash (or ''): an export with secrets keeps its users' passwords,
- * and a new one for an admin would be ignored (migration 0132).
+ * $1 import: refused, saying so, when a later import into its slug replaced it (migration
+ * 0240). Its WHERE runs before anything the statement selects.
+ */
+static struct db_stmt q_import_open = {"SELECT true WHERE liaison_tenant_import_open($1::bigint)",
+                                       1, 0};
+/*
+ * $1 import, $2 the admin's new hash (or ''): as q_import_open, then an export with secrets
+ * keeps its users' passwords, and a new one for an admin would be ignored (migration 0132).
  */
 static struct db_stmt q_import_secrets_ok = {
     "SELECT liaison_check(NOT ($2 <> '' AND liaison_tenant_import_secrets($1::bigint)),"
     " 'adminEmail', 'the export holds password hashes (it was made with --include-secrets): its"
-    " users keep their passwords, so a new password for an admin does not apply')",
+    " users keep their passwords, so a new password for an admin does not apply')"
+    " WHERE liaison_tenant_import_open($1::bigint)",
     2, 0};
 
 static struct exec_decl d_import_begin = {.method = "BeginTenantImport",
                                           .query = {&q_import_begin, {"slug", "name"}},
                                           .not_found = "no such tenant"};
 static struct exec_decl d_import_rows = {.method = "ImportTenantRows",
+                                         .check = {&q_import_open, {"import_id"}},
                                          .query = {&q_import_rows, {"import_id", "rows"}},
                                          .not_found = "no such import"};
 static struct exec_decl d_import_finish = {

@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -897,6 +898,26 @@ check(code == "FAILED_PRECONDITION" and "not empty" in out.get("message", ""),
       "beginning an import into a tenant with rows is refused (%s)" % out)
 code, out = call("FinishTenantImport", {"importId": imp, "rows": 1}, admin)
 check(code == "PERMISSION_DENIED", "a tenant admin may not import (%s)" % code)
+# A second import into the slug replaces the first, whose next step is told so (the earlier
+# "it may have expired: begin again" sent its operator to replace the other in turn; 0240).
+again = must("BeginTenantImport", {"slug": "rpc-" + RUN, "name": "Nhập lại"},
+             OPERATOR)["importId"]
+for method, req in (("ImportTenantRows", {"importId": imp, "rows": [
+        {"table": "tenants", "json": json.dumps(header[0])}]}),
+                    ("FinishTenantImport", {"importId": imp, "rows": 1})):
+    code, out = call(method, req, OPERATOR)
+    check(code == "NOT_FOUND" and re.fullmatch(
+        "import %s into rpc-%s was replaced by another import into rpc-%s, begun at "
+        "[0-9-]{10} [0-9:]{8} UTC by [^ ]+: a slug takes one import at a time, the latest; this "
+        "one can no longer go on" % (imp, RUN, RUN), out.get("message", "")),
+          "%s of the import replaced says so (%s %s)" % (method, code, out))
+code, out = call("ImportTenantRows", {"importId": again, "rows": [
+    {"table": "tenants", "json": json.dumps(header[0])}]}, OPERATOR)
+check(code == "OK", "and the later import goes on (%s %s)" % (code, out))
+code, out = call("ImportTenantRows", {"importId": 987654321, "rows": [
+    {"table": "tenants", "json": json.dumps(header[0])}]}, OPERATOR)
+check(code == "NOT_FOUND" and "may have expired" in out.get("message", ""),
+      "an import that never was is still no such import (%s %s)" % (code, out))
 
 # ---------------- another installation: a database of its own ----------------
 # Created empty on the test's cluster, migrated and served by a liaisond of
