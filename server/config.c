@@ -283,15 +283,22 @@ static char *config_value(char *s)
     if (*s != '\'') {
         /*
          * Not inside a libpq connection string's own quotes (password='a #1'),
-         * which such a value held before comments were read.
+         * which such a value held before comments were read. Such a quote
+         * opens right after a keyword's '=': an apostrophe in a word
+         * (/srv/o'brien) is the word's, and a comment after it still one.
          */
         bool quoted = false;
         for (char *c = s; *c; c++) {
-            if (*c == '\\' && quoted && c[1])
+            if (*c == '\\' && quoted && c[1]) {
                 c++;
-            else if (*c == '\'')
-                quoted = !quoted;
-            else if (*c == '#' && !quoted && (c == s || isspace((unsigned char)c[-1]))) {
+            } else if (*c == '\'' && quoted) {
+                quoted = false;
+            } else if (*c == '\'' && !quoted) {
+                const char *b = c;
+                while (b > s && isspace((unsigned char)b[-1]))
+                    b--;
+                quoted = b > s && b[-1] == '=';
+            } else if (*c == '#' && !quoted && (c == s || isspace((unsigned char)c[-1]))) {
                 *c = '\0';
                 break;
             }

@@ -55,11 +55,13 @@ static void test_defaults_and_file(void)
     config_free(&cfg);
     unlink(path);
     /* A comment for a value (none), and a libpq string's own quotes, as such files had them. */
-    path = write_file("tls_cert = /c\ntls_key = /k\nmetrics_listen = # none yet\n"
-                      "database_url = host=h password='p #1\\' x' # the app's\n");
+    path = write_file("tls_cert = /srv/o'brien/c.pem # an apostrophe in a word\ntls_key = /k\n"
+                      "metrics_listen = # none yet\n"
+                      "database_url = host=h password = 'p #1\\' x' # the app's\n");
     CHECK_EQ_INT(config_load(&cfg, path, err, sizeof err), 0);
+    CHECK_EQ_STR(cfg.tls_cert, "/srv/o'brien/c.pem");
     CHECK_EQ_STR(cfg.metrics_listen, "");
-    CHECK_EQ_STR(cfg.database_url, "host=h password='p #1\\' x'");
+    CHECK_EQ_STR(cfg.database_url, "host=h password = 'p #1\\' x'");
     config_free(&cfg);
     unlink(path);
 }
