@@ -181,9 +181,12 @@ must("SetHealthWeights", {"weights": {
     "flaggedDeals": 5}}, admin)
 must("GenerateHandbook", {"distributorId": d1}, admin)
 # One who leaves today: the end of their day takes them out of their series (migration 0238).
-tanaka = must("CreateContact", {"distributorId": d2, "fields": {
-    "name": "田中 一郎", "role": "購買部長", "email": "tanaka@tokyo.example"}}, admin)["contact"]["id"]
-must("SetContactLeft", {"id": tanaka}, admin)
+tan = must("CreateContact", {"distributorId": d1, "fields": {
+    "name": "Tăng Văn Tâm", "role": "trưởng phòng mua hàng", "email": "tam@saokhue.example"}},
+    admin)["contact"]["id"]
+must("SetContactLeft", {"id": tan}, admin)
+check("tam@saokhue.example" in str(must("GetCadence", {"distributorId": d1}, admin)["series"]),
+      "one who leaves today is still in the series that follow the plan's people")
 src_id = tenant_id(SRC)
 
 # ---------------- export, with and without secrets ----------------
