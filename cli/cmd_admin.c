@@ -292,12 +292,13 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
 #define IMPORT_BATCH_ROWS 500
 #define IMPORT_BATCH_BYTES (512 * 1024)
 
-/* Sends the batch in rows (emptied after) to import import_id. */
-static int import_send(struct cli *cli, json_int_t import_id, json_t *rows)
+/* Sends the batch in rows (emptied after) to import import_id, begun for slug. */
+static int import_send(struct cli *cli, json_int_t import_id, const char *slug, json_t *rows)
 {
     json_t *resp;
     int rc = cli_call(cli, "ImportTenantRows",
-                      json_pack("{s:I,s:O}", "importId", import_id, "rows", rows), &resp);
+                      json_pack("{s:I,s:O,s:s}", "importId", import_id, "rows", rows, "slug", slug),
+                      &resp);
     if (rc == EXIT_OK)
         json_decref(resp);
     json_array_clear(rows);
@@ -533,19 +534,19 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
         }
         bytes += (size_t)len;
         if (json_array_size(batch) >= IMPORT_BATCH_ROWS || bytes >= IMPORT_BATCH_BYTES) {
-            rc = import_send(cli, import_id, batch);
+            rc = import_send(cli, import_id, slug, batch);
             bytes = 0;
         }
     }
     free(line);
     fclose(in);
     if (rc == EXIT_OK && json_array_size(batch) > 0)
-        rc = import_send(cli, import_id, batch);
+        rc = import_send(cli, import_id, slug, batch);
     json_decref(batch);
     if (rc == EXIT_OK) {
-        json_t *req =
-            json_pack("{s:I,s:I,s:s,s:s}", "importId", import_id, "rows", (json_int_t)total,
-                      "adminEmail", admin_email ? admin_email : "", "adminPassword", password);
+        json_t *req = json_pack("{s:I,s:I,s:s,s:s,s:s}", "importId", import_id, "rows",
+                                (json_int_t)total, "adminEmail", admin_email ? admin_email : "",
+                                "adminPassword", password, "slug", slug);
         OPENSSL_cleanse(password, sizeof password);
         /* It writes the whole tenant: wait as long as the server may take (import_timeout_ms). */
         if (!cli->set.timeout_ms &&

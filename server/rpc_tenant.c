@@ -192,32 +192,33 @@ static struct db_stmt q_import_finish = {
     4, 0};
 
 /*
- * $1 import: refused, saying so, when a later import into its slug replaced it (migration
- * 0240). Its WHERE runs before anything the statement selects.
+ * $1 import, $2 the slug the request names (or ''): refused, saying so, when a later import
+ * into its slug replaced it (migration 0240), or when it is into another slug (0243). Its WHERE
+ * runs before anything the statement selects.
  */
-static struct db_stmt q_import_open = {"SELECT true WHERE liaison_tenant_import_open($1::bigint)",
-                                       1, 0};
+static struct db_stmt q_import_open = {
+    "SELECT true WHERE liaison_tenant_import_open($1::bigint, $2)", 2, 0};
 /*
- * $1 import, $2 the admin's new hash (or ''): as q_import_open, then an export with secrets
- * keeps its users' passwords, and a new one for an admin would be ignored (migration 0132).
+ * $1 import, $2 the admin's new hash (or ''), $3 the slug: as q_import_open, then an export with
+ * secrets keeps its users' passwords, and a new one for an admin would be ignored (0132).
  */
 static struct db_stmt q_import_secrets_ok = {
     "SELECT liaison_check(NOT ($2 <> '' AND liaison_tenant_import_secrets($1::bigint)),"
     " 'adminEmail', 'the export holds password hashes (it was made with --include-secrets): its"
     " users keep their passwords, so a new password for an admin does not apply')"
-    " WHERE liaison_tenant_import_open($1::bigint)",
-    2, 0};
+    " WHERE liaison_tenant_import_open($1::bigint, $3)",
+    3, 0};
 
 static struct exec_decl d_import_begin = {.method = "BeginTenantImport",
                                           .query = {&q_import_begin, {"slug", "name"}},
                                           .not_found = "no such tenant"};
 static struct exec_decl d_import_rows = {.method = "ImportTenantRows",
-                                         .check = {&q_import_open, {"import_id"}},
+                                         .check = {&q_import_open, {"import_id", "slug"}},
                                          .query = {&q_import_rows, {"import_id", "rows"}},
                                          .not_found = "no such import"};
 static struct exec_decl d_import_finish = {
     .method = "FinishTenantImport",
-    .check = {&q_import_secrets_ok, {"import_id", "admin_password"}},
+    .check = {&q_import_secrets_ok, {"import_id", "admin_password", "slug"}},
     .query = {&q_import_finish, {"import_id", "rows", "admin_email", "admin_password"}},
     .not_found = "no such import"};
 
@@ -725,6 +726,7 @@ void rpc_import_tenant_rows(struct request *r)
 {
     const Liaison__V1__ImportTenantRowsRequest *in =
         (const Liaison__V1__ImportTenantRowsRequest *)r->input;
+    log_target(r, in->slug);
     if (!request_check_id(r, "importId", in->import_id))
         return;
     if (in->n_rows < 1 || in->n_rows > IMPORT_BATCH_ROWS) {
@@ -775,6 +777,7 @@ void rpc_finish_tenant_import(struct request *r)
      */
     request_extend_deadline(r, (uint64_t)request_config(r)->import_timeout_ms);
     r->txn.flags = DB_TXN_ALONE;
+    log_target(r, in->slug);
     if (!request_check_id(r, "importId", in->import_id))
         return;
     if (in->rows < 1 || in->rows > INT64_MAX) {

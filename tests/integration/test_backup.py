@@ -917,6 +917,17 @@ for method, req in (("ImportTenantRows", {"importId": imp, "rows": [
 code, out = call("ImportTenantRows", {"importId": again, "rows": [
     {"table": "tenants", "json": json.dumps(header[0])}]}, OPERATOR)
 check(code == "OK", "and the later import goes on (%s %s)" % (code, out))
+# A step may name its import's slug (the CLI does): the log names the tenant by it, and another
+# slug is refused (0243).
+code, out = call("ImportTenantRows", {"importId": again, "slug": "khac-" + RUN, "rows": [
+    {"table": "tenants", "json": json.dumps(header[0])}]}, OPERATOR)
+check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "slug"
+      and "import %s is into rpc-%s, not khac-%s" % (again, RUN, RUN) in str(out),
+      "a step naming another slug is refused (%s %s)" % (code, out))
+log = _cli.log()
+check(all(re.search(r" tenant=%s method=%s status=OK" % (re.escape(DST), m), log)
+          for m in ("ImportTenantRows", "FinishTenantImport")),
+      "the log names the tenant of the CLI's import steps")
 code, out = call("ImportTenantRows", {"importId": 987654321, "rows": [
     {"table": "tenants", "json": json.dumps(header[0])}]}, OPERATOR)
 check(code == "NOT_FOUND" and "may have expired" in out.get("message", ""),
