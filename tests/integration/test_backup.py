@@ -102,11 +102,18 @@ action = must("CreateActionItem", {"distributorId": d1, "description": "Gửi b�
 must("CompleteActionItem", {"id": action}, admin)
 must("CreateActionItem", {"distributorId": d1, "description": "Chuẩn bị hội chợ Tokyo",
                           "ownerContactId": hoa, "dueOn": "2027-06-01"}, admin)
+# The ladder's second rung is a contact removed after the request was sent (entered by
+# mistake): the request keeps the rung by its name, and the export imports (migration 0244).
+bao = must("CreateContact", {"distributorId": d1, "fields": {"name": "Đỗ Văn Bảo",
+                                                             "role": "giám đốc"}},
+           admin)["contact"]["id"]
 must("SetEscalationProtocol", {"distributorId": d1, "severity": "critical", "steps": [
-    {"contactId": hoa, "method": "email", "responseHours": 4}]}, admin)
+    {"contactId": hoa, "method": "email", "responseHours": 4},
+    {"contactId": bao, "method": "phone", "responseHours": 8}]}, admin)
 must("CreateEscalationRequest", {"distributorId": d1, "severity": "critical",
                                  "subject": "Đơn hàng tối thiểu", "text": "Vui lòng xác nhận."},
      admin)
+must("RemoveContact", {"id": bao}, admin)
 lead = must("RegisterLead", {"distributorId": d1, "accountName": "Công ty Vận tải Bình Minh",
                              "country": "VN", "region": "VN-SG", "title": "Má phanh cho đội xe",
                              "valueMinor": 125000000, "currency": "VND",
@@ -382,7 +389,8 @@ def compare(src, dst, dst_id, dst_slug, where):
             elif (table, col) in PLAIN and v is not None:
                 v = idmap[PLAIN[(table, col)]].get(v, "missing")
             elif table == "escalation_requests" and col == "ladder":
-                v = [dict(s, contact_id=idmap["contacts"].get(s["contact_id"], "missing"))
+                # A rung's contact removed before the export names none (0244).
+                v = [dict(s, contact_id=idmap["contacts"].get(s["contact_id"]))
                      if s.get("contact_id") else s for s in v]
             elif table == "audit_log" and col == "entity_id" and v is not None:
                 v = entity(row["entity"], v)
