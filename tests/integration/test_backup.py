@@ -290,13 +290,17 @@ check(code == "OK" and out.get("tenant", {}).get("slug") == DST and out.get("sec
 dst_id = tenant_id(DST)
 # Jobs are no tenant's rows and are not exported: the import queues again
 # the ones its rows wait for (migration 0090), at the same instants.
+# A contact's last day ends at the tenant's midnight by the wall clock: a run that crossed it
+# has seen the source's job run, and then neither tenant waits for one.
+left_ran = t.psql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind = 'series_contact_left'"
+                  " AND done_at IS NOT NULL" % src_id) != "0"
+KINDS = ["action_overdue", "escalation_step", "charter_expiry"] + \
+    ([] if left_ran else ["series_contact_left"])
 WAITING = ("SELECT coalesce(string_agg(kind || ' ' || run_at::text, ', ' ORDER BY kind, run_at),"
-           " '') FROM jobs WHERE for_tenant = %s AND done_at IS NULL"
-           " AND kind IN ('notes_due', 'action_overdue', 'escalation_step', 'charter_expiry',"
-           " 'series_contact_left')")
+           " '') FROM jobs WHERE for_tenant = %%s AND done_at IS NULL"
+           " AND kind IN ('notes_due', %s)" % ", ".join("'%s'" % k for k in KINDS))
 waiting = t.psql(WAITING % src_id)
-check(all(k in waiting for k in ("action_overdue", "escalation_step", "charter_expiry",
-                                 "series_contact_left"))
+check(all(k in waiting for k in KINDS)
       and t.psql(WAITING % dst_id) == waiting,
       "the imported tenant's charter expiry, overdue action, escalation step and a contact's"
       " last day are queued as the source's are (%s / %s)" % (waiting, t.psql(WAITING % dst_id)))
