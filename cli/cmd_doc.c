@@ -516,7 +516,7 @@ static void doc_warn_stale(struct cli *cli, json_int_t id, const char *language,
 
 static int doc_get(struct cli *cli, int argc, char **argv)
 {
-    const char *output = NULL, *version = NULL, *language = "", *id = NULL;
+    const char *output = NULL, *version = NULL, *language = NULL, *id = NULL;
     const struct cli_opt opts[] = {
         {"version", &version, NULL, false,
          "this version (default: the latest); with --language, the translation made from it"},
@@ -542,6 +542,13 @@ static int doc_get(struct cli *cli, int argc, char **argv)
     if ((rc = cli_parse_id(id, &v)) ||
         (version && (rc = cli_parse_range("--version", version, 1, 2147483647L, &n))))
         return rc;
+    /* An empty variable in a script would otherwise fetch the original, in another language. */
+    if (language && !*language) {
+        cli_fail_option(cli, "--language", "language", "a language tag (BCP 47: vi, ja, en)");
+        return EXIT_USAGE;
+    }
+    if (!language)
+        language = "";
     if ((rc = cli_connect(cli)))
         return rc;
     json_t *jreq = json_pack("{s:I,s:I,s:s,s:b}", "documentId", v, "version", n, "language",

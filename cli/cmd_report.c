@@ -968,8 +968,17 @@ static int target_set(struct cli *cli, int argc, char **argv)
     char kept_currency[8] = "";
     /* A units target of 0 is none (the API's 0): "from 0" was said here, and 0 alone refused. */
     if ((units && (rc = cli_parse_range("--units", units, 1, CLI_MAX_AMOUNT, &u))) ||
-        (revenue && (rc = cli_parse_minor("--revenue", revenue, CLI_MAX_AMOUNT, &m))) ||
-        (rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &d)) ||
+        (revenue && (rc = cli_parse_minor("--revenue", revenue, CLI_MAX_AMOUNT, &m))))
+        return rc;
+    /* As with units, a revenue target of 0 is none: the server refuses it, so say it here. */
+    if (revenue && m == 0) {
+        fprintf(stderr,
+                "liaison: --revenue must be a whole number from 1 to %ld (--no-revenue takes the "
+                "revenue target away)\n",
+                CLI_MAX_AMOUNT);
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, args[0], 0, &d)) ||
         (rc = cli_resolve(cli, CLI_PRODUCT_LINE, args[1], 0, &l)))
         return rc;
     /* Replaced whole, a target set again for its units lost its revenue target unsaid. */

@@ -826,7 +826,11 @@ static void cover_lines(struct page *p, const json_t *ch)
         double weeks;
         item(p);
         user(p, str(l, "line"));
-        if (strcmp(str(l, "buffer_unit"), "weeks"))
+        /* A line the report gave no stock for: not "0 units", a figure nobody reported. */
+        if (!json_is_integer(json_object_get(l, "on_hand")))
+            fmt(p, ": no stock reported (commitment %lld %s)", num(l, "buffer_amount"),
+                str(l, "buffer_unit"));
+        else if (strcmp(str(l, "buffer_unit"), "weeks"))
             fmt(p, ": %lld units on hand against %lld units", num(l, "on_hand"),
                 num(l, "buffer_amount"));
         else if (real(l, "weeks", &weeks))

@@ -160,6 +160,12 @@ p = subprocess.run([CLI, "--token", admin, "doc", "get", str(sheet_id), "--langu
 check(p.returncode == 0 and open(stale_path, "rb").read() == b"old again"
       and "translation was made from version 1; the document is at version 2" in p.stderr,
       "a stale translation is written with a warning (%d %s)" % (p.returncode, p.stderr))
+# An empty variable in a script (--language "") fetched the original, another language, with
+# exit 0 (a try-out): it is refused, naming the option.
+p = subprocess.run([CLI, "--token", admin, "doc", "get", str(sheet_id), "--language", ""],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 2 and "--language" in p.stderr and not p.stdout,
+      "doc get --language \"\" is refused (%d %s)" % (p.returncode, p.stderr))
 code, out = call("AddTranslation", {"documentId": sheet_id, "language": "vi",
                                     "content": b64("Bảng giá v2 tiếng Việt".encode())}, admin)
 docs, _ = coverage(saigon)

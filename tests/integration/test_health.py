@@ -176,6 +176,7 @@ try:
     firstm = distributor("Công ty Vũng Tàu")
     targets = distributor("札幌パーツ", "JP")
     cover = distributor("Công ty Bà Rịa", commitment=True)
+    cover2 = distributor("Công ty Long Khánh", commitment=True)
     silent = distributor("Công ty Im Lặng Biên Hòa", commitment=True)
     for d, email in ((esc, "esc@health.example"), (clean, "clean@health.example")):
         must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER",
@@ -399,7 +400,9 @@ try:
                            "period": last.strftime("%Y-%m"), "revenueMinor": 500000,
                            "currency": "USD"}, admin),
         report(targets, last, sales={brk: 60}),
-        report(cover, last, sales={brk: 52}, inventory={brk: 48}))))
+        report(cover, last, sales={brk: 52}, inventory={brk: 48}),
+        # FLT's stock only: BRK's, the committed line's, not reported.
+        report(cover2, last, sales={brk: 52}, inventory={flt: 30}))))
     # The month the relationship began in owes no report, but one opened
     # for it is judged: submitted the day after its due day, late.
     began = month_start(REAL)
@@ -415,6 +418,9 @@ try:
         set_clock(when)
         step()
     set_clock(T3)
+    # This month's report, not over, with its stock far above the buffer: the
+    # shortfall of last month's stands until the month is over (0247).
+    report(cover, first3, sales={brk: 5}, inventory={brk: 1000})
     settle()
     settle()
     h = health(reports)
@@ -437,7 +443,14 @@ try:
     h = health(cover)
     r = reason(h, "inventory_cover")
     check(r.get("points") == points(10, 0.5) and "BRK 4.0 weeks against 8" in r.get("detail", ""),
-          "4 weeks of cover against 8 committed loses half the cover weight (%s)" % r)
+          "4 weeks of cover against 8 committed loses half the cover weight, whatever the report"
+          " of the month in progress says (%s)" % r)
+    r = reason(health(cover2), "inventory_cover")
+    check(r.get("points") == points(10, 1)
+          and "BRK stock not reported against 8 weeks" in r.get("detail", "")
+          and "0 units" not in r.get("detail", ""),
+          "a committed line the report gave no stock for is said so, and loses the weight (%s)"
+          % r)
     check(reason(h, "target_attainment") == {},
           "a revenue target in USD is not judged unmet by sales reported in VND (%s)"
           % reason(h, "target_attainment"))
@@ -479,9 +492,9 @@ try:
     everyone = must("GetPortfolio", {}, admin)["entries"]
     scores = [e.get("score", 0) for e in everyone]
     worst = [str(e["distributorId"]) for e in everyone if e.get("score", 0) == scores[0]]
-    # Every distributor of the tenant (comp2, the plural competing lines', and firstm, the
-    # first month's, make thirteen).
-    check(len(everyone) == 13 and scores == sorted(scores) and str(silent) in worst,
+    # Every distributor of the tenant (comp2, the plural competing lines', firstm, the
+    # first month's, and cover2, the stock not reported, make fourteen).
+    check(len(everyone) == 14 and scores == sorted(scores) and str(silent) in worst,
           "the portfolio is worst first, the silent distributor among the worst (%s)" % scores)
     check(all(len(e.get("topReasons", [])) <= 3 and 1 <= len(e.get("trend", [])) <= 12
               for e in everyone), "each entry has at most three reasons and a trend")
@@ -506,7 +519,7 @@ try:
           and any(ch in p.stdout for ch in "▁▂▃▄▅▆▇█") and "no order in the last 180 days"
           in p.stdout, "liaison health shows the score, a sparkline and the reasons:\n" + p.stdout)
     code, out = c.cli("portfolio", token=admin)
-    check(code == "OK" and isinstance(out, list) and len(out) == 13
+    check(code == "OK" and isinstance(out, list) and len(out) == 14
           and all(e.get("sparkline") for e in out),
           "liaison portfolio --json is a JSON array with sparklines (%s)" % code)
     p = subprocess.run([CLI, "--token", admin, "portfolio"], capture_output=True, text=True,

@@ -1126,6 +1126,12 @@ code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "20
 check(code == "OK" and n(again.get("revenueMinor")) == 8000000 and again.get("currency") == "VND"
       and n(again.get("units")) == 90,
       "a new revenue alone keeps its currency and the units (%s %s)" % (code, again))
+# The CLI said "from 0" and the server then refused 0 ("at least 1"): 0 is no target, so the
+# CLI refuses it itself and names --no-revenue (a try-out).
+code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3", "--revenue",
+                  "0", token=admin)
+check(code == "EXIT_2" and "from 1" in str(again) and "--no-revenue" in str(again),
+      "--revenue 0 is refused before the server, naming --no-revenue (%s %s)" % (code, again))
 code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3" + "x" * 20,
                   "--units", "1", token=admin)
 check(code == "INVALID_ARGUMENT" and again["violations"][0]["option"] == "PERIOD",

@@ -74,7 +74,9 @@ static const char full[] =
     " \"on_hand\": 100, \"weeks\": 6.56, \"buffer_unit\": \"weeks\", \"buffer_amount\": 8, "
     "\"below\":"
     " true}, {\"period\": \"2026-09\", \"line\": \"FLT\", \"on_hand\": 2500, \"weeks\": null,"
-    " \"buffer_unit\": \"units\", \"buffer_amount\": 2000, \"below\": false}],"
+    " \"buffer_unit\": \"units\", \"buffer_amount\": 2000, \"below\": false},"
+    " {\"period\": \"2026-09\", \"line\": \"OIL\", \"on_hand\": null, \"weeks\": null,"
+    " \"buffer_unit\": \"units\", \"buffer_amount\": 50, \"below\": true}],"
     " \"health\": [{\"at\": \"2026-10-01\", \"score\": 71}],"
     " \"health_now\": {\"score\": 71, \"computed_at\": \"2026-10-01T00:00:00.000Z\", \"reasons\":"
     " [{\"factor\": \"report_timeliness " HOSTILE "\", \"points\": 12, \"detail\": \"2 late"
@@ -193,6 +195,9 @@ static void test_html(void)
     CHECK(strstr(s, "<li>BRK &lt;i&gt;: 6.6 weeks of cover against 8 weeks, below the "
                     "commitment</li>"));
     CHECK(strstr(s, "<li>FLT: 2500 units on hand against 2000 units</li>"));
+    /* No stock reported for a committed line: said so, not "0 units on hand". */
+    CHECK(strstr(s, "<li>OIL: no stock reported (commitment 50 units), below the "
+                    "commitment</li>"));
     CHECK_EQ_INT(count(s, "<table>"), count(s, "</table>"));
     CHECK_EQ_INT(count(s, "<ul>"), count(s, "</ul>"));
     CHECK(!strcmp(s + t.len - 16, "</body>\n</html>\n"));
