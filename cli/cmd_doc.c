@@ -337,6 +337,65 @@ static int doc_add(struct cli *cli, int argc, char **argv)
                     file, media_type, true);
 }
 
+static int doc_share(struct cli *cli, int argc, char **argv)
+{
+    const char *add = NULL, *remove = NULL, *id = NULL;
+    bool all = false, listed_only = false;
+    const struct cli_opt opts[] = {
+        {"add", &add, NULL, false, "distributors who read it from now on (names or ids, a,b)"},
+        {"remove", &remove, NULL, false, "distributors who no longer read it (names or ids, a,b)"},
+        {"all", NULL, &all, false, "every distributor reads it", "shareAll"},
+        {"listed-only", NULL, &listed_only, false,
+         "no longer every distributor: only those it is shared with (after --add and --remove)",
+         "shareListedOnly"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "doc share ID [--add D,D] [--remove D,D] [--all | --listed-only]",
+        "Changes whom a document is shared with (exporter staff); its versions and translations "
+        "stay. A manager adds and removes the distributors it sees; sharing with every "
+        "distributor, or changing a document shared with all, is for a tenant admin or a "
+        "manager who sees them all.",
+        opts, 1, "doc share 7 --add \"Công ty Phân phối Hà Nội\" --remove \"Saigon Auto Parts\""};
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)))
+        return rc;
+    if (all && listed_only) {
+        cli_fail(cli, "INVALID_ARGUMENT", "give --all or --listed-only, not both");
+        return EXIT_USAGE;
+    }
+    if (!add && !remove && !all && !listed_only) {
+        cli_fail(cli, "INVALID_ARGUMENT",
+                 "nothing to change: give --add, --remove, --all or --listed-only");
+        return EXIT_USAGE;
+    }
+    json_t *added = add ? cli_resolve_list(cli, CLI_DISTRIBUTOR, add, &rc) : json_array();
+    if (!added)
+        return rc ? rc : EXIT_ERROR;
+    json_t *removed = remove ? cli_resolve_list(cli, CLI_DISTRIBUTOR, remove, &rc) : json_array();
+    if (!removed) {
+        json_decref(added);
+        return rc ? rc : EXIT_ERROR;
+    }
+    struct output_column cols[NCOLS(doc_cols)];
+    json_t *out = NULL;
+    if ((rc = doc_columns(cli, cols))) {
+        json_decref(added);
+        json_decref(removed);
+        return rc;
+    }
+    if ((rc = cli_call(cli, "ShareDocument",
+                       json_pack("{s:I,s:o,s:o,s:b,s:b}", "documentId", v, "add", added, "remove",
+                                 removed, "shareAll", all, "shareListedOnly", listed_only),
+                       &out)))
+        return rc;
+    doc_print(cli, cols, json_object_get(out, "document"));
+    json_decref(out);
+    return EXIT_OK;
+}
+
 static int doc_version(struct cli *cli, int argc, char **argv)
 {
     const char *file = NULL, *media_type = NULL, *id = NULL;
@@ -654,6 +713,7 @@ int cmd_doc(struct cli *cli, int argc, char **argv)
     static const struct cli_subcommand subs[] = {
         {"add", doc_add, "add a document with its first version"},
         {"version", doc_version, "add a document's next version"},
+        {"share", doc_share, "change whom a document is shared with"},
         {"translate", doc_translate, "add a translation of a document"},
         {"list", doc_list, "list documents"},
         {"show", doc_show, "show a document, its versions and variants"},

@@ -702,6 +702,23 @@ static int report_show(struct cli *cli, int argc, char **argv)
                         "report show 7", "GetReport");
 }
 
+/* The option that fills each section, in the order of sections_named. */
+static const char *const section_fill[NSECTIONS] = {
+    "--sales LINE:UNITS:REVENUE:CUR", "--inventory LINE:UNITS", "--file F with a \"pipeline\" list",
+    "--market-intelligence TEXT", "--competition COMPETITOR:LINE:ACTIVITY"};
+
+/* After a refusal naming empty sections: how to fill each, or declare it empty. */
+static void submit_hints(const char *message, json_int_t id)
+{
+    for (size_t i = 0; i < NSECTIONS; i++)
+        if (strstr(message, sections_named[i].wire))
+            fprintf(stderr,
+                    "liaison: %s: fill it with 'liaison report save %lld %s', or declare it "
+                    "empty with 'liaison report save %lld --nothing-to-report %s'\n",
+                    sections_named[i].wire, (long long)id, section_fill[i], (long long)id,
+                    sections_named[i].word);
+}
+
 static int report_submit(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
@@ -728,15 +745,11 @@ static int report_submit(struct cli *cli, int argc, char **argv)
         return rc;
     }
     rc = report_answer(cli, "SubmitReport", json_pack("{s:I}", "id", v));
-    /* The refusal names the section as the server does (marketIntelligence): what to do, here. */
+    /* The refusal names the sections as the server does (inventory_on_hand): say, for each,
+     * what fills it and the word that declares it empty (a try-out). */
     if (rc == EXIT_USAGE && !cli->set.json && cli->conn &&
         strstr(liaison_error(cli->conn), "the charter requires the section"))
-        fprintf(stderr,
-                "liaison: fill it with 'liaison report save %lld --sales ... | --inventory ... | "
-                "--market-intelligence ... | --competition ...' (the pipeline is the open leads "
-                "the report was opened with), or declare it empty with 'liaison report save %lld "
-                "--nothing-to-report SECTION'\n",
-                (long long)v, (long long)v);
+        submit_hints(liaison_error(cli->conn), v);
     return rc;
 }
 

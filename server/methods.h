@@ -177,6 +177,7 @@
     /* --- documents and translations --- */                                                       \
     M(CreateDocument, rpc_create_document, ADMIN_MANAGER, WRITES)                                  \
     M(AddDocumentVersion, rpc_add_document_version, ADMIN_MANAGER, WRITES)                         \
+    M(ShareDocument, rpc_share_document, ADMIN_MANAGER, WRITES)                                    \
     M(AddTranslation, rpc_add_translation, ADMIN_MANAGER, WRITES)                                  \
     M(ListDocuments, rpc_list_documents, AUTHZ_USERS, READS)                                       \
     M(GetDocument, rpc_get_document, AUTHZ_USERS, READS)                                           \

@@ -98,6 +98,20 @@ static struct db_stmt q_document_shares_reached = {
     " liaison_check(NOT $2::boolean OR " REACHES_ALL ", 'shareAll', 'a document for every"
     " distributor is shared by a tenant admin or a manager who sees every distributor')",
     2, 0};
+/*
+ * The document just shared, without liaison_sees_document: a manager who removed
+ * the last of its own distributors no longer sees it, yet changed it (the check
+ * before found it); the share list still holds only the distributors it reaches.
+ */
+static struct db_stmt q_document_shared = {"SELECT " DOC_COLS DOC_VERSIONS DOC_FROM
+                                           " WHERE d.tenant_id = liaison_tenant()"
+                                           " AND d.id = $1::bigint",
+                                           1, 0};
+/* $1 document, $2 add, $3 remove, $4 share with all, $5 only the listed from now */
+static struct db_stmt q_document_share = {
+    "SELECT liaison_document_share($1::bigint, $2::bigint[], $3::bigint[], $4::boolean,"
+    " $5::boolean) AS _id",
+    5, 0};
 /* $1 document, $2 media type, $3 content, $4 upload */
 static struct db_stmt q_document_version = {
     "SELECT liaison_document_version($1::bigint, $2, " CONTENT("$3", "$4") ") AS _id", 4, 0};
@@ -202,6 +216,14 @@ static struct exec_decl d_document_version = {
     .reply = {&q_document_get, {"document_id"}},
     .out = "document",
     .not_found = "no such document"};
+static struct exec_decl d_document_share = {
+    .method = "ShareDocument",
+    .check = {&q_document_writable, {"document_id"}},
+    .query = {&q_document_share,
+              {"document_id", "add", "remove", "share_all", "share_listed_only"}},
+    .reply = {&q_document_shared, {"document_id"}},
+    .out = "document",
+    .not_found = "no such document"};
 static struct exec_decl d_document_translate = {
     .method = "AddTranslation",
     .check = {&q_document_writable, {"document_id"}},
@@ -231,9 +253,9 @@ int rpc_document_register(void)
     struct db_stmt *const stmts[] = {&q_document_content, &q_upload_begin, &q_upload_chunk};
     if (db_register(stmts, (int)(sizeof stmts / sizeof stmts[0])) < 0)
         return -1;
-    struct exec_decl *const decls[] = {&d_document_create,    &d_document_version,
-                                       &d_document_translate, &d_document_list,
-                                       &d_document_get,       &d_document_coverage};
+    struct exec_decl *const decls[] = {
+        &d_document_create, &d_document_version, &d_document_share,   &d_document_translate,
+        &d_document_list,   &d_document_get,     &d_document_coverage};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "document RPCs refused", "reason=\"%s\"", err);
@@ -348,6 +370,44 @@ void rpc_add_document_version(struct request *r)
     if (request_check_id(r, "documentId", in->document_id) && media_type_ok(r, in->media_type) &&
         content_ok(r, &in->content, in->upload_id))
         exec_run(r, &d_document_version);
+}
+
+/* Each id given; how many, the wire's bound on a list (WIRE_MAX_REPEATED). */
+static bool share_ids_ok(struct request *r, const char *field, const uint64_t *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!request_check_id(r, field, ids[i]))
+            return false;
+    return true;
+}
+
+void rpc_share_document(struct request *r)
+{
+    const Liaison__V1__ShareDocumentRequest *in =
+        (const Liaison__V1__ShareDocumentRequest *)r->input;
+    if (!request_check_id(r, "documentId", in->document_id) ||
+        !share_ids_ok(r, "add", in->add, in->n_add) ||
+        !share_ids_ok(r, "remove", in->remove, in->n_remove))
+        return;
+    if (in->share_all && in->share_listed_only) {
+        request_fail_field(r, "shareListedOnly", "give shareAll or shareListedOnly, not both");
+        return;
+    }
+    if (!in->n_add && !in->n_remove && !in->share_all && !in->share_listed_only) {
+        request_fail_field(r, "add",
+                           "nothing to change: give add, remove, shareAll or shareListedOnly");
+        return;
+    }
+    /* Both at once would leave the answer to the order of two statements. */
+    for (size_t i = 0; i < in->n_add; i++)
+        for (size_t j = 0; j < in->n_remove; j++)
+            if (in->add[i] == in->remove[j]) {
+                const char *why = request_printf(
+                    r, "distributor %" PRIu64 " is both added and removed", in->add[i]);
+                request_fail_field(r, "remove", why ? why : "a distributor both added and removed");
+                return;
+            }
+    exec_run(r, &d_document_share);
 }
 
 void rpc_add_translation(struct request *r)

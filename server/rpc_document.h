@@ -13,6 +13,7 @@ int rpc_document_register(void);
 
 void rpc_create_document(struct request *r);
 void rpc_add_document_version(struct request *r);
+void rpc_share_document(struct request *r);
 void rpc_add_translation(struct request *r);
 void rpc_list_documents(struct request *r);
 void rpc_get_document(struct request *r);

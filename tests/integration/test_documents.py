@@ -477,4 +477,104 @@ p = subprocess.run([CLI, "--token", admin, "doc", "show", str(titled)], capture_
 check(p.returncode == 0 and "TITLE" in p.stdout and "価格表 2027（ベトナム）" in p.stdout,
       "doc show lists each variant's title (%s)" % p.stdout[-600:])
 
+# ---------------- whom a document is shared with, changed (ShareDocument) ----------------
+def fields(out):
+    return [v.get("field") for v in out.get("violations", [])]
+
+
+# Only at creation before (a try-out): a distributor signed later never got the price sheet.
+hanoi, hanoi_user = distributor("Công ty Phân phối Hà Nội", "VN", ["vi"])
+code, out = call("CreateDocument", {"kind": "catalogue", "title": "Danh mục 2027",
+                                    "language": "vi", "share": [saigon],
+                                    "content": b64(b"catalogue v1")}, admin)
+shared = out.get("document", {}).get("id")
+call("AddTranslation", {"documentId": shared, "language": "ja", "content": b64(b"ja")}, admin)
+code, out = call("GetDocument", {"id": shared}, hanoi_user)
+check(code == "NOT_FOUND", "Hanoi does not read a catalogue shared with Saigon (%s)" % code)
+before = audit_count("document.share")
+code, out = call("ShareDocument", {"documentId": shared, "add": [hanoi], "remove": [saigon]},
+                 admin)
+doc = out.get("document", {})
+check(code == "OK" and doc.get("share") == [hanoi] and doc.get("latestVersion") == 1
+      and [v["language"] for v in doc.get("variants", [])] == ["ja"],
+      "ShareDocument adds one distributor and removes another, keeping versions and "
+      "translations (%s %s)" % (code, out))
+check(audit_count("document.share") == before + 1, "the change is audited")
+code, out = call("GetDocument", {"id": shared}, hanoi_user)
+check(code == "OK" and out.get("document", {}).get("title") == "Danh mục 2027"
+      and "share" not in out.get("document", {}),
+      "Hanoi reads it now, without the share list (%s %s)" % (code, out))
+code, out = call("GetDocument", {"id": shared}, saigon_user)
+check(code == "NOT_FOUND", "and Saigon no longer does (%s)" % code)
+code, out = call("ShareDocument", {"documentId": shared, "add": [hanoi]}, admin)
+check(code == "OK" and out.get("document", {}).get("share") == [hanoi],
+      "adding a distributor again changes nothing (%s %s)" % (code, out))
+code, out = call("ShareDocument", {"documentId": shared, "shareAll": True}, admin)
+check(code == "OK" and out.get("document", {}).get("shareAll") is True,
+      "shared with every distributor (%s %s)" % (code, out))
+code, out = call("GetDocument", {"id": shared}, osaka_user)
+check(code == "OK", "which Osaka then reads (%s)" % code)
+code, out = call("ShareDocument", {"documentId": shared, "shareListedOnly": True}, admin)
+check(code == "OK" and not out.get("document", {}).get("shareAll")
+      and out["document"].get("share") == [hanoi],
+      "and back to the listed distributors only (%s %s)" % (code, out))
+code, out = call("GetDocument", {"id": shared}, osaka_user)
+check(code == "NOT_FOUND", "Osaka no longer reads it (%s)" % code)
+for req, field, why in (
+        ({"documentId": shared}, "add", "nothing to change"),
+        ({"documentId": shared, "add": [hanoi], "remove": [hanoi]}, "remove",
+         "both added and removed"),
+        ({"documentId": shared, "shareAll": True, "shareListedOnly": True}, "shareListedOnly",
+         "not both"),
+        ({"documentId": shared, "add": [987654321]}, "add", "no such distributor"),
+        ({"documentId": shared, "remove": [0]}, "remove", ""),
+        ({"documentId": shared, "add": list(range(1, 1002))}, "add", "too many elements")):
+    code, out = call("ShareDocument", req, admin)
+    check(code == "INVALID_ARGUMENT" and fields(out) == [field]
+          and why in out.get("message", ""),
+          "ShareDocument %s is refused on %s (%s %s)" % (sorted(req), field, code, out))
+code, out = call("ShareDocument", {"documentId": 987654321, "add": [hanoi]}, admin)
+check(code == "NOT_FOUND", "an unknown document is NOT_FOUND (%s)" % code)
+code, out = call("ShareDocument", {"documentId": shared, "add": [osaka]}, hanoi_user)
+check(code == "PERMISSION_DENIED", "a distributor user shares nothing (%s)" % code)
+# A manager of one distributor: adds and removes only its own, never shares with all.
+mgr_email = "quan.ly-%s@docs.example" % RUN
+mgr_id = int(must("CreateUser", {"email": mgr_email, "role": "ROLE_MANAGER",
+                                 "password": PASSWORD}, admin)["user"]["id"])
+danang = must("CreateDistributor", {"fields": {"name": "Công ty Đà Nẵng", "country": "VN",
+                                               "timeZone": "Asia/Ho_Chi_Minh"},
+                                    "accountManagerId": mgr_id}, admin)["distributor"]["id"]
+must("ShareDocument", {"documentId": shared, "add": [danang]}, admin)
+mgr = must("Login", {"tenant": slug, "email": mgr_email, "password": PASSWORD}, None)["token"]
+for req, field in (({"add": [osaka]}, "add"), ({"remove": [hanoi]}, "remove"),
+                   ({"shareAll": True}, "shareAll")):
+    code, out = call("ShareDocument", dict(req, documentId=shared), mgr)
+    check(code == "INVALID_ARGUMENT" and fields(out) == [field],
+          "a manager of one distributor is refused %s (%s %s)" % (req, code, out))
+code, out = call("ShareDocument", {"documentId": handbook_id, "add": [danang]}, mgr)
+check(code == "FAILED_PRECONDITION",
+      "nor changes a document shared with every distributor (%s %s)" % (code, out))
+code, out = call("ShareDocument", {"documentId": shared, "remove": [danang]}, mgr)
+check(code == "OK" and out.get("document", {}).get("id") == str(shared)
+      and out["document"].get("share", []) == [],
+      "but removes its own distributor, the others' shares kept and not shown (%s %s)"
+      % (code, out))
+code, out = call("GetDocument", {"id": shared}, admin)
+check(out.get("document", {}).get("share") == [hanoi],
+      "Hanoi's share stands (%s)" % out.get("document", {}).get("share"))
+# The CLI, by names.
+p = subprocess.run([CLI, "--token", admin, "doc", "share", str(shared), "--add",
+                    "Công ty Phân phối Sài Gòn,大阪部品商事株式会社", "--remove",
+                    "Công ty Phân phối Hà Nội"], capture_output=True, text=True, env=_cli.env,
+                   timeout=60)
+code, out = call("GetDocument", {"id": shared}, admin)
+check(p.returncode == 0 and "Công ty Phân phối Sài Gòn" in p.stdout
+      and sorted(out.get("document", {}).get("share", [])) == sorted([saigon, osaka]),
+      "liaison doc share adds and removes by name (%d %s %s)" % (p.returncode, p.stdout,
+                                                                 p.stderr))
+p = subprocess.run([CLI, "--token", admin, "doc", "share", str(shared)], capture_output=True,
+                   text=True, env=_cli.env, timeout=60)
+check(p.returncode == 2 and "nothing to change" in p.stderr,
+      "liaison doc share with nothing to change says so (%d %s)" % (p.returncode, p.stderr))
+
 t.finish("test_documents")

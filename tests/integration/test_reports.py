@@ -222,8 +222,15 @@ check(code == "INVALID_ARGUMENT" and fields(out) == ["inventory"]
 # The CLI says what to do about it: the refusal names the wire's field (a try-out).
 said = subprocess.run([CLI, "--token", saigon_user, "report", "submit", str(report)],
                       capture_output=True, text=True, env=_cli.env, timeout=60)
-check(said.returncode == 2 and "liaison report save %s --sales" % report in said.stderr
-      and "--nothing-to-report SECTION" in said.stderr,
+# Each empty section with its own option and --nothing-to-report word, not one list of all
+# (which offered no way to fill the pipeline, and other words than the refusal's).
+check(said.returncode == 2
+      and "inventory_on_hand: fill it with 'liaison report save %s --inventory LINE:UNITS'"
+      % report in said.stderr
+      and "--nothing-to-report inventory'" in said.stderr
+      and "--nothing-to-report market-intelligence'" in said.stderr
+      and "--nothing-to-report competition'" in said.stderr
+      and "--sales" not in said.stderr,
       "report submit refused for an empty section says how to fill or declare it (%r)"
       % said.stderr)
 code, out = call("SaveReport", {"id": report, "sections": ["inventory_on_hand",

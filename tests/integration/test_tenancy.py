@@ -397,6 +397,8 @@ MATRIX = {
                            {"documentId": document_a, "content": "eA=="}),
     "AddTranslation": ({"tenant_admin", "manager"}, True,
                        {"documentId": document_a, "language": "ja", "content": "eA=="}),
+    "ShareDocument": ({"tenant_admin", "manager"}, True,
+                      {"documentId": document_a, "shareListedOnly": True}),
     "ListDocuments": (USERS, False, {}),
     "GetDocument": (USERS, False, {"id": document_a}),
     "GetDocumentContent": (USERS, False, {"documentId": document_a}),

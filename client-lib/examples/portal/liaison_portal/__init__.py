@@ -343,9 +343,11 @@ def _attachment(parts: List[Dict[str, Any]], name: str, inline: bool = False) ->
 
 # One product line's cover in an inventory_cover.below reason (migration
 # 0065 writes them in English, joined by ", "): "FLT 900 units against 1000",
-# "BRK 0 units, no sales", "ENG 3.5 weeks against 6".
-_COVER_ITEM = re.compile(r"(?:^|, )(\S+) ([0-9]+(?:\.[0-9]+)?) (?:units against ([0-9]+)"
-                         r"|units(, no sales)|weeks against ([0-9]+))")
+# "BRK 0 units, no sales", "ENG 3.5 weeks against 6", and since 0247 "SY
+# stock not reported against 500 units" (or weeks).
+_COVER_ITEM = re.compile(r"(?:^|, )(\S+) (?:([0-9]+(?:\.[0-9]+)?) (?:units against ([0-9]+)"
+                         r"|units(, no sales)|weeks against ([0-9]+))"
+                         r"|stock not reported against ([0-9]+) (units|weeks))")
 
 
 def _cover_list(text: str) -> str:
@@ -356,6 +358,12 @@ def _cover_list(text: str) -> str:
         if m.start() != end:
             return text
         end = m.end()
+        if m[6] is not None:
+            items.append(_("%(line)s stock not reported against %(buffer)s units", line=m[1],
+                           buffer=m[6]) if m[7] == "units" else
+                         _("%(line)s stock not reported against %(buffer)s weeks", line=m[1],
+                           buffer=m[6]))
+            continue
         number = format_decimal(decimal.Decimal(m[2]), locale=str(get_locale() or "en"))
         if m[3] is not None:
             items.append(_("%(line)s %(units)s units against %(buffer)s", line=m[1],

@@ -1,20 +1,12 @@
--- Inventory cover in health (found in an exporter's try-out):
+-- Inventory cover in health (found in an exporter's try-out): a line with a
+-- buffer commitment that the newest report gave no stock for read "SY 0
+-- units against 500", a figure nobody reported, where the attainment table
+-- says "no stock reported". It still loses the whole factor for that line
+-- (stock not reported counts as none against a commitment, as in
+-- attainment once the period is over), and now says "stock not reported
+-- against 500 units".
 --
--- A line with a buffer commitment that the newest report gave no stock for
--- read "SY 0 units against 500", a figure nobody reported, where the
--- attainment table says "no stock reported". It still loses the whole
--- factor for that line (stock not reported counts as none against a
--- commitment, as in attainment once the period is over), and now says
--- "stock not reported against 500 units".
---
--- The report of the month still in progress counted as the newest: a
--- distributor who submitted December's on the 6th, with a week's sales and
--- its stock, had its cover judged on it, and a stock shortfall in November's
--- report disappeared from the score. Only months that are over count now
--- (by the UTC date, as every factor of the score): a month's report counts
--- from the first day after it.
---
--- liaison_health_compute (0225) is replaced whole but for those two.
+-- liaison_health_compute (0225) is replaced whole but for that.
 
 CREATE OR REPLACE FUNCTION liaison_health_compute(p_distributor bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
@@ -218,7 +210,6 @@ BEGIN
                          WHERE r.tenant_id = t AND r.distributor_id = p_distributor
                            AND r.status <> 'draft'
                            AND r.period >= (date_trunc('month', today::timestamp) - interval '3 months')::date
-                           AND r.period < date_trunc('month', today::timestamp)::date
                          ORDER BY r.period DESC LIMIT 1) last
                   JOIN public.charter_commitments k ON k.tenant_id = t AND k.charter_id = ch.id
                                                    AND k.buffer_amount > 0
