@@ -702,10 +702,14 @@ static int report_show(struct cli *cli, int argc, char **argv)
                         "report show 7", "GetReport");
 }
 
-/* The option that fills each section, in the order of sections_named. */
-static const char *const section_fill[NSECTIONS] = {
-    "--sales LINE:UNITS:REVENUE:CUR", "--inventory LINE:UNITS", "--file F with a \"pipeline\" list",
-    "--market-intelligence TEXT", "--competition COMPETITOR:LINE:ACTIVITY"};
+/* The option that fills each section, in the order of sections_named, and what it is. */
+static const struct {
+    const char *option, *note;
+} section_fill[NSECTIONS] = {{"--sales LINE:UNITS:REVENUE:CUR", ""},
+                             {"--inventory LINE:UNITS", ""},
+                             {"--file F", " (a report file with a \"pipeline\" list)"},
+                             {"--market-intelligence TEXT", ""},
+                             {"--competition COMPETITOR:LINE:ACTIVITY", ""}};
 
 /* After a refusal naming empty sections: how to fill each, or declare it empty. */
 static void submit_hints(const char *message, json_int_t id)
@@ -713,10 +717,10 @@ static void submit_hints(const char *message, json_int_t id)
     for (size_t i = 0; i < NSECTIONS; i++)
         if (strstr(message, sections_named[i].wire))
             fprintf(stderr,
-                    "liaison: %s: fill it with 'liaison report save %lld %s', or declare it "
+                    "liaison: %s: fill it with 'liaison report save %lld %s'%s, or declare it "
                     "empty with 'liaison report save %lld --nothing-to-report %s'\n",
-                    sections_named[i].wire, (long long)id, section_fill[i], (long long)id,
-                    sections_named[i].word);
+                    sections_named[i].wire, (long long)id, section_fill[i].option,
+                    section_fill[i].note, (long long)id, sections_named[i].word);
 }
 
 static int report_submit(struct cli *cli, int argc, char **argv)

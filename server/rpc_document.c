@@ -64,7 +64,7 @@ static struct db_stmt q_document_add = {
     "SELECT liaison_document_add($1, $2, $3, $4::boolean, $5::bigint[], $6, " CONTENT(
         "$7", "$8") ") AS _id",
     8, 0};
-/* The document the statement above made, read after it. */
+/* The document the write before made, or shared (liaison.created_id), read after it. */
 static struct db_stmt q_document_created = {
     "SELECT " DOC_COLS DOC_VERSIONS DOC_FROM " WHERE d.tenant_id = liaison_tenant()"
     " AND d.id = nullif(current_setting('liaison.created_id', true), '')::bigint",
@@ -98,15 +98,6 @@ static struct db_stmt q_document_shares_reached = {
     " liaison_check(NOT $2::boolean OR " REACHES_ALL ", 'shareAll', 'a document for every"
     " distributor is shared by a tenant admin or a manager who sees every distributor')",
     2, 0};
-/*
- * The document just shared, without liaison_sees_document: a manager who removed
- * the last of its own distributors no longer sees it, yet changed it (the check
- * before found it); the share list still holds only the distributors it reaches.
- */
-static struct db_stmt q_document_shared = {"SELECT " DOC_COLS DOC_VERSIONS DOC_FROM
-                                           " WHERE d.tenant_id = liaison_tenant()"
-                                           " AND d.id = $1::bigint",
-                                           1, 0};
 /* $1 document, $2 add, $3 remove, $4 share with all, $5 only the listed from now */
 static struct db_stmt q_document_share = {
     "SELECT liaison_document_share($1::bigint, $2::bigint[], $3::bigint[], $4::boolean,"
@@ -221,7 +212,10 @@ static struct exec_decl d_document_share = {
     .check = {&q_document_writable, {"document_id"}},
     .query = {&q_document_share,
               {"document_id", "add", "remove", "share_all", "share_listed_only"}},
-    .reply = {&q_document_shared, {"document_id"}},
+    /* The id the function leaves, not liaison_sees_document: a manager who removed the last of
+     * its own distributors no longer sees the document, yet changed it. The share list shows
+     * only the distributors it reaches. */
+    .reply = {&q_document_created, {NULL}},
     .out = "document",
     .not_found = "no such document"};
 static struct exec_decl d_document_translate = {

@@ -562,6 +562,28 @@ check(code == "OK" and out.get("document", {}).get("id") == str(shared)
 code, out = call("GetDocument", {"id": shared}, admin)
 check(out.get("document", {}).get("share") == [hanoi],
       "Hanoi's share stands (%s)" % out.get("document", {}).get("share"))
+code, out = call("ShareDocument", {"documentId": sheet_id, "add": [danang]}, mgr)
+check(code == "NOT_FOUND", "a document the manager does not see is NOT_FOUND (%s %s)"
+      % (code, out))
+# Shared with nobody, a document is the exporter's own, which every manager reads (0056): a
+# manager of some distributors neither empties a share list nor shares the exporter's own.
+only_dn = must("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá Đà Nẵng",
+                                  "language": "vi", "share": [danang], "content": b64(b"dn")},
+               admin)["document"]["id"]
+code, out = call("ShareDocument", {"documentId": only_dn, "remove": [danang]}, mgr)
+check(code == "FAILED_PRECONDITION" and "shared with nobody" in out.get("message", ""),
+      "a manager does not leave a document shared with nobody (%s %s)" % (code, out))
+own = must("CreateDocument", {"kind": "other", "title": "Nội bộ", "language": "vi",
+                              "content": b64(b"own")}, admin)["document"]["id"]
+code, out = call("ShareDocument", {"documentId": own, "add": [danang]}, mgr)
+check(code == "FAILED_PRECONDITION" and "exporter's own" in out.get("message", ""),
+      "nor gives the exporter's own document its first share (%s %s)" % (code, out))
+code, out = call("GetDocument", {"id": own}, mgr)
+check(code == "OK" and "share" not in out.get("document", {}),
+      "which stays the exporter's own (%s %s)" % (code, out))
+code, out = call("ShareDocument", {"documentId": only_dn, "remove": [danang]}, admin)
+check(code == "OK" and not out.get("document", {}).get("share"),
+      "a tenant admin does (%s %s)" % (code, out))
 # The CLI, by names.
 p = subprocess.run([CLI, "--token", admin, "doc", "share", str(shared), "--add",
                     "Công ty Phân phối Sài Gòn,大阪部品商事株式会社", "--remove",
