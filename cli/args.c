@@ -200,6 +200,21 @@ int cli_take_repeated(const char *name, int argc, char **argv, json_t *values)
     return out;
 }
 
+/*
+ * Whether a word is an option's name (--sees-all, --note=x), not a value: "--name --sees-all"
+ * made a manager named "--sees-all" (a try-out). A value that looks like one is given as
+ * --name=VALUE.
+ */
+static bool args_is_option_word(const char *s)
+{
+    if (s[0] != '-' || s[1] != '-' || !islower((unsigned char)s[2]))
+        return false;
+    for (s += 2; *s && *s != '='; s++)
+        if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-')
+            return false;
+    return true;
+}
+
 int cli_take_values(const char *name, int *argc, char **argv, const char **vals, int cap, int *n)
 {
     size_t len = strlen(name);
@@ -217,6 +232,13 @@ int cli_take_values(const char *name, int *argc, char **argv, const char **vals,
             if (!a[2 + len]) {
                 if (i + 1 >= *argc) {
                     fprintf(stderr, "liaison: --%s needs a value\n", name);
+                    return EXIT_USAGE;
+                }
+                if (args_is_option_word(argv[i + 1])) {
+                    fprintf(stderr, "liaison: --%s needs a value before ", name);
+                    output_escaped(stderr, argv[i + 1]);
+                    fprintf(stderr, " (a value that begins with -- is given as --%s=VALUE)\n",
+                            name);
                     return EXIT_USAGE;
                 }
                 v = argv[++i];
@@ -359,8 +381,13 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
         }
         if (eq) {
             *o->value = eq + 1;
-        } else if (i + 1 < argc) {
+        } else if (i + 1 < argc && !args_is_option_word(argv[i + 1])) {
             *o->value = argv[++i];
+        } else if (i + 1 < argc) {
+            fprintf(stderr, "liaison: --%s needs a value before ", o->name);
+            output_escaped(stderr, argv[i + 1]);
+            fprintf(stderr, " (a value that begins with -- is given as --%s=VALUE)\n", o->name);
+            return EXIT_USAGE;
         } else {
             fprintf(stderr, "liaison: --%s needs a value\n", o->name);
             return EXIT_USAGE;

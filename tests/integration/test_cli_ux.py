@@ -926,6 +926,22 @@ check(not missing, "every command's --help has an example (missing: %s)" % missi
 check(not dashes, "no --help shows an option with four dashes (%s)" % dashes)
 check(not paging, "every list command's paging options read alike (%s)" % paging)
 
+# An option given no value took the next option as it: "--name --sees-all" made a manager
+# named "--sees-all" who did not see all (a try-out). Refused before anything is sent; a value
+# that begins with -- is given as --name=VALUE.
+for args, what in ((["user", "create", "--email", "m@x.example", "--role", "manager", "--name",
+                     "--sees-all", "--password-stdin"], "--name needs a value before --sees-all"),
+                   (["order", "place", "1", "--line", "A:1:1", "--currency", "JPY", "--note",
+                     "--verbose"], "--note needs a value before --verbose"),
+                   (["report", "save", "1", "--sales", "--inventory", "X:1"],
+                    "--sales needs a value before --inventory")):
+    rc, out, err = run(*args, stdin=b"")
+    check(rc == 2 and what in text(err) and "=VALUE" in text(err) and not out,
+          "%s (%d %r)" % (what, rc, text(err)))
+rc, out, err = run("account", "create", "--name=--x", "--country", "VN",
+                   env={"LIAISON_URL": "liaison://127.0.0.1:9"})
+check("needs a value" not in text(err), "--name=--x is a value (%r)" % text(err))
+
 shutil.rmtree(home, ignore_errors=True)
 shutil.rmtree(fresh, ignore_errors=True)
 shutil.rmtree(stale_home, ignore_errors=True)
