@@ -897,6 +897,25 @@ try:
           " 2026-01-01)" % NOW.strftime("%Y-%m-%d") in concern,
           "the concern says when the charter was signed and since when the agreement has run:"
           " %s" % concern[:400])
+    # With nothing on record but the request, the letter said "the following commitments
+    # were not kept:", then nothing, then asked for "a plan to put these right" (0249).
+    vl = must("CreateDistributor", {"fields": dict(VN, name="Công ty Vĩnh Long")},
+              admin)["distributor"]["id"]
+    must("SetEscalationProtocol", {"distributorId": vl, "severity": "low", "visitHours": 6,
+                                   "steps": [{"contactRole": "kế toán", "method": "email",
+                                              "responseHours": 4}]}, admin)
+    e11 = must("CreateEscalationRequest", {"distributorId": vl, "severity": "low",
+                                           "subject": "Xác nhận giá", "text": "Xin trả lời."},
+               admin)["escalation"]
+    must("AdvanceEscalation", {"id": e11["id"], "stepNo": 1}, admin)
+    concern = must("GetEscalationConcern", {"id": e11["id"]}, admin).get("concern", "")
+    check("No relationship charter is in force between us; this request has gone unanswered"
+          " past the time we asked for; nothing else is on record as missed in the 90 days to %s."
+          % NOW.strftime("%Y-%m-%d") in concern and "the following" not in concern
+          and "put these right" not in concern and "within 14 days of this letter" in concern
+          and "sent %s UTC)" % NOW.strftime("%Y-%m-%d %H:%M") in concern,
+          "a concern citing nothing but the request says so, and asks for a response: %s"
+          % concern)
     code, out = call("AdvanceEscalation", {"id": e8["id"], "stepNo": 1}, admin)
     check(code == "FAILED_PRECONDITION" and "at step 2, not 1" in out.get("message", ""),
           "the same call again is refused, not a second step (%s %s)" % (code, out))
