@@ -371,6 +371,12 @@ static int doc_share(struct cli *cli, int argc, char **argv)
                  "nothing to change: give --add, --remove, --all or --listed-only");
         return EXIT_USAGE;
     }
+    /* An empty variable in a script: say which option, not the server's "nothing to change". */
+    if ((add && !*add) || (remove && !*remove)) {
+        cli_fail_option(cli, add && !*add ? "--add" : "--remove", add && !*add ? "add" : "remove",
+                        "one or more distributors (names or ids, a,b)");
+        return EXIT_USAGE;
+    }
     json_t *added = add ? cli_resolve_list(cli, CLI_DISTRIBUTOR, add, &rc) : json_array();
     if (!added)
         return rc ? rc : EXIT_ERROR;

@@ -573,6 +573,8 @@ only_dn = must("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá �
 code, out = call("ShareDocument", {"documentId": only_dn, "remove": [danang]}, mgr)
 check(code == "FAILED_PRECONDITION" and "shared with nobody" in out.get("message", ""),
       "a manager does not leave a document shared with nobody (%s %s)" % (code, out))
+check(must("GetDocument", {"id": only_dn}, admin)["document"].get("share") == [danang],
+      "and the refused change saved nothing")
 own = must("CreateDocument", {"kind": "other", "title": "Nội bộ", "language": "vi",
                               "content": b64(b"own")}, admin)["document"]["id"]
 code, out = call("ShareDocument", {"documentId": own, "add": [danang]}, mgr)
@@ -598,5 +600,9 @@ p = subprocess.run([CLI, "--token", admin, "doc", "share", str(shared)], capture
                    text=True, env=_cli.env, timeout=60)
 check(p.returncode == 2 and "nothing to change" in p.stderr,
       "liaison doc share with nothing to change says so (%d %s)" % (p.returncode, p.stderr))
+p = subprocess.run([CLI, "--token", admin, "doc", "share", str(shared), "--add", ""],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 2 and "invalid --add" in p.stderr and "one or more distributors" in p.stderr,
+      "liaison doc share --add \"\" names the option (%d %s)" % (p.returncode, p.stderr))
 
 t.finish("test_documents")
