@@ -559,6 +559,25 @@ try:
               "the concern leaves out the report for %s, submitted on time" % m)
     check(text.count("monthly report for") == 2 and text.count("stock of") == 1,
           "the concern cites two reports and one stock figure, no more")
+    # A tenant in Tokyo: each line's time is Tokyo's and says so, as its date
+    # does (0250; the lines gave UTC times beside dates of the tenant's day).
+    tokyo = sql("BEGIN; SELECT set_config('liaison.tenant_id', '%s', true);"
+                " UPDATE tenants SET time_zone = 'Asia/Tokyo' WHERE id = %s;"
+                " SELECT liaison_escalation_concern_draft(%s, '%s'); ROLLBACK"
+                % (tid, tid, e2["id"], p2.isoformat()))
+    jst = datetime.timedelta(hours=9)
+    for what, needle in (
+            ("the missed meeting", "- %s: Họp giao ban tuần (weekly meeting, %s Asia/Tokyo) was"
+             " missed" % (day(missed1 + jst), (missed1 + jst).strftime("%H:%M"))),
+            ("the notes' due time", "held); they were due %s Asia/Tokyo"
+             % (held_no_notes + 25 * H + jst).strftime("%Y-%m-%d %H:%M")),
+            ("the action's due time", "is overdue, due %s Asia/Tokyo"
+             % (overdue_due + jst).strftime("%Y-%m-%d %H:%M")),
+            ("the request's times", "(critical) sent %s Asia/Tokyo: no response, one was expected"
+             " by %s Asia/Tokyo" % ((T0 + jst).strftime("%Y-%m-%d %H:%M"),
+                                     (T0 + 2 * H + jst).strftime("%Y-%m-%d %H:%M")))):
+        check(needle in tokyo, "in Tokyo's time, the concern gives %s" % what)
+    check(" UTC" not in tokyo, "no line of Tokyo's concern is in UTC")
     for what, needle in (("a held meeting with notes", "Họp có biên bản"),
                          ("a cancelled meeting", "Cuộc họp bị hủy"),
                          ("a meeting after the concern's date", "Họp sau thư"),
