@@ -296,20 +296,36 @@ static int product_show(struct cli *cli, int argc, char **argv)
 static int product_retire(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"product retire PRODUCT",
-                                          "Retires a product (PRODUCT: its id, SKU or name).", opts,
-                                          1, "product retire BRK-1"};
+    const struct cli_command_spec spec = {
+        "product retire PRODUCT",
+        "Retires a product (PRODUCT: its id, SKU or name): kept for history, it can no longer be "
+        "ordered. 'product reinstate' undoes it.",
+        opts, 1, "product retire BRK-1"};
     return cli_show_by_id(cli, argc, argv, &spec, CLI_PRODUCT, "RetireProduct", "product",
+                          product_cols, 7);
+}
+
+static int product_reinstate(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "product reinstate PRODUCT",
+        "Offers a retired product again (PRODUCT: its id, SKU or name). A product whose line is "
+        "retired comes back with its line: 'product-line reinstate LINE'.",
+        opts, 1, "product reinstate BRK-1"};
+    return cli_show_by_id(cli, argc, argv, &spec, CLI_PRODUCT, "ReinstateProduct", "product",
                           product_cols, 7);
 }
 
 int cmd_product(struct cli *cli, int argc, char **argv)
 {
-    static const struct cli_subcommand subs[] = {{"create", product_create, "create a product"},
-                                                 {"list", product_list, "list products"},
-                                                 {"show", product_show, "show a product"},
-                                                 {"update", product_update, "update a product"},
-                                                 {"retire", product_retire, "retire a product"},
-                                                 {NULL, NULL, NULL}};
+    static const struct cli_subcommand subs[] = {
+        {"create", product_create, "create a product"},
+        {"list", product_list, "list products"},
+        {"show", product_show, "show a product"},
+        {"update", product_update, "update a product"},
+        {"retire", product_retire, "retire a product"},
+        {"reinstate", product_reinstate, "offer a retired product again"},
+        {NULL, NULL, NULL}};
     return cli_subcommand("product", subs, argc, argv, cli);
 }

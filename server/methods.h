@@ -90,6 +90,7 @@
     M(GetProduct, rpc_get_product, AUTHZ_USERS, READS)                                             \
     M(UpdateProduct, rpc_update_product, AUTHZ_ADMIN, WRITES)                                      \
     M(RetireProduct, rpc_retire_product, AUTHZ_ADMIN, WRITES)                                      \
+    M(ReinstateProduct, rpc_reinstate_product, AUTHZ_ADMIN, WRITES)                                \
     M(CreateDistributor, rpc_create_distributor, AUTHZ_ADMIN, WRITES)                              \
     M(ListDistributors, rpc_list_distributors, AUTHZ_USERS, READS)                                 \
     M(GetDistributor, rpc_get_distributor, AUTHZ_USERS, READS)                                     \

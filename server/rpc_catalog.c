@@ -80,14 +80,18 @@ static struct db_stmt q_product_list = {
 static struct db_stmt q_product_get = {
     "SELECT " PRODUCT_COLS " FROM products WHERE tenant_id = liaison_tenant() AND id = $1::bigint",
     1, 0};
-/* $1 id, $2 name, $3 unit, $4 moq (NULL: keep), $5 retire */
+/* $1 id, $2 name, $3 unit, $4 moq (NULL: keep) */
 static struct db_stmt q_product_update = {
     "WITH m AS (UPDATE products SET name = coalesce($2, name), unit = coalesce($3, unit),"
-    "  moq = coalesce($4::int, moq),"
-    "  retired_at = CASE WHEN $5::boolean THEN coalesce(retired_at, now()) ELSE retired_at END"
+    "  moq = coalesce($4::int, moq)"
     "  WHERE tenant_id = liaison_tenant() AND id = $1::bigint RETURNING " PRODUCT_COLS
     ")" EXEC_AUDITED("'product.update'", "product"),
-    5, 0};
+    4, 0};
+/* $1 id (migration 0251) */
+static struct db_stmt q_product_retire = {"SELECT liaison_product_retire($1::bigint) AS _id", 1, 0};
+/* $1 id: refused while its line is retired (migration 0251) */
+static struct db_stmt q_product_reinstate = {"SELECT liaison_product_reinstate($1::bigint) AS _id",
+                                             1, 0};
 
 static struct exec_decl d_line_create = {.method = "CreateProductLine",
                                          .query = {&q_line_create, {"code", "name"}},
@@ -136,20 +140,36 @@ static struct exec_decl d_product_get = {.method = "GetProduct",
                                          .not_found = "no such product"};
 static struct exec_decl d_product_update = {
     .method = "UpdateProduct",
-    .query = {&q_product_update, {"id", "name", "unit", "moq", "=false"}},
+    .query = {&q_product_update, {"id", "name", "unit", "moq"}},
     .out = "product",
     .not_found = "no such product"};
-static struct exec_decl d_product_retire = {
-    .method = "RetireProduct",
-    .query = {&q_product_update, {"id", "@null", "@null", "@null", "=true"}},
-    .out = "product",
-    .not_found = "no such product"};
+static struct exec_decl d_product_retire = {.method = "RetireProduct",
+                                            .query = {&q_product_retire, {"id"}},
+                                            .reply = {&q_product_get, {"id"}},
+                                            .out = "product",
+                                            .not_found = "no such product"};
+static struct exec_decl d_product_reinstate = {.method = "ReinstateProduct",
+                                               .query = {&q_product_reinstate, {"id"}},
+                                               .reply = {&q_product_get, {"id"}},
+                                               .out = "product",
+                                               .not_found = "no such product"};
+
+/* Clients name a line or product by its id, code or SKU in one argument, and
+ * read all digits as an id (the CLI does): a code or SKU of digits only
+ * would name another row. */
+#define ALL_DIGITS_WHY "not digits only: digits alone name a row by its id (add a letter or '-')"
+
+static bool all_digits(const char *s)
+{
+    return s[0] && strspn(s, "0123456789") == strlen(s);
+}
 
 int rpc_catalog_register(void)
 {
-    struct exec_decl *const decls[] = {
-        &d_line_create,    &d_line_list,    &d_line_update, &d_line_retire,    &d_line_reinstate,
-        &d_product_create, &d_product_list, &d_product_get, &d_product_update, &d_product_retire};
+    struct exec_decl *const decls[] = {&d_line_create,    &d_line_list,        &d_line_update,
+                                       &d_line_retire,    &d_line_reinstate,   &d_product_create,
+                                       &d_product_list,   &d_product_get,      &d_product_update,
+                                       &d_product_retire, &d_product_reinstate};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "catalogue RPCs refused", "reason=\"%s\"", err);
@@ -166,6 +186,10 @@ void rpc_create_product_line(struct request *r)
         strspn(in->code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
             strlen(in->code)) {
         request_fail_field(r, "code", "1 to 32 of A-Z, a-z, 0-9, '.', '_', '-'");
+        return;
+    }
+    if (all_digits(in->code)) {
+        request_fail_field(r, "code", ALL_DIGITS_WHY);
         return;
     }
     if (request_check_text(r, "name", in->name, 200, true) &&
@@ -211,6 +235,10 @@ void rpc_create_product(struct request *r)
         strspn(in->sku, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-") !=
             strlen(in->sku)) {
         request_fail_field(r, "sku", "1 to 64 of A-Z, a-z, 0-9, '.', '_', '/', '-'");
+        return;
+    }
+    if (all_digits(in->sku)) {
+        request_fail_field(r, "sku", ALL_DIGITS_WHY);
         return;
     }
     if (!request_check_id(r, "productLineId", in->product_line_id))
@@ -265,4 +293,10 @@ void rpc_retire_product(struct request *r)
 {
     if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
         exec_run(r, &d_product_retire);
+}
+
+void rpc_reinstate_product(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_product_reinstate);
 }

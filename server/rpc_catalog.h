@@ -18,5 +18,6 @@ void rpc_list_products(struct request *r);
 void rpc_get_product(struct request *r);
 void rpc_update_product(struct request *r);
 void rpc_retire_product(struct request *r);
+void rpc_reinstate_product(struct request *r);
 
 #endif

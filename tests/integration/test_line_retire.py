@@ -141,6 +141,41 @@ code, out = cli("product-line", "reinstate", "ARA", token=admin)
 check(code == "OK" and audits("product_line.reinstate") == 1,
       "reinstating a live line is no change (%s)" % code)
 
+# ---------------- a product retired on its own, and reinstated (0251) ----------------
+# It was audited as product.update, at the database's clock, and could not be undone.
+check(audits("product.retire") == 1, "a product's retirement is audited as such")
+rc, out, err = human("product", "reinstate", "ROB-0")
+check(rc == 0 and "ROB-0" in out and not retired("product", rob_old)
+      and audits("product.reinstate") == 1,
+      "'product reinstate' offers a product retired on its own again, by its SKU (%d %s %s)"
+      % (rc, out, err))
+must("PlaceOrder", {"distributorId": dist, "currency": "JPY", "lines": [
+    {"productId": rob_old, "quantity": 20, "unitPriceMinor": 1500}]}, admin)
+rc, out, err = human("product", "reinstate", "ROB-0")
+check(rc == 0 and audits("product.reinstate") == 1, "reinstating a live product is no change")
+rc, out, err = human("product", "reinstate", "OLD-1")
+check(rc == 5 and "its product line OLD is retired: reinstate the line" in err
+      and retired("product", free_1),
+      "a product whose line is retired is not reinstated alone; the message names the way"
+      " (%d %s)" % (rc, err.strip()))
+rc, out, err = human("product", "retire", "ROB-0")
+check(rc == 0 and retired("product", rob_old) and audits("product.retire") == 2,
+      "the CLI retires it again, audited (%d %s)" % (rc, err))
+rc, out, err = human("product", "--help")
+out += err
+check(rc == 0 and "reinstate" in out, "the command list offers reinstate (%s)" % out)
+
+# ---------------- codes and SKUs of digits only ----------------
+# The CLI reads an argument of digits as an id: SKU 92 named product 92.
+code, out = call("CreateProduct", {"sku": "92", "productLineId": arabica, "name": "Số 92",
+                                   "unit": "kg"}, admin)
+check(code == "INVALID_ARGUMENT" and "not digits only" in str(out),
+      "a SKU of digits only is refused (%s %s)" % (code, out))
+rc, out, err = human("product-line", "create", "--code", "182", "--name", "Dòng 182")
+check(rc == 2 and "--code" in err and "not digits only" in err,
+      "a line code of digits only is refused, naming --code (%d %s)" % (rc, err.strip()))
+product("92-A", arabica, "Số 92 A")
+
 # ---------------- wrong input ----------------
 rc, out, err = human("product-line", "retire", "999999999")
 check(rc == 4 and "no such product line" in err, "an unknown line: exit 4, said so (%d %s)"

@@ -273,6 +273,7 @@ MATRIX = {
     "GetProduct": (USERS, False, {"id": product_a}),
     "UpdateProduct": ({"tenant_admin"}, True, {"id": product_a, "name": "x", "unit": "pcs"}),
     "RetireProduct": ({"tenant_admin"}, True, {"id": product_a}),
+    "ReinstateProduct": ({"tenant_admin"}, True, {"id": product_a}),
     "CreateDistributor": ({"tenant_admin"}, True, {"fields": dict(FIELDS, name="New")}),
     "ListDistributors": (USERS, False, {}),
     "GetDistributor": (USERS, False, {"id": d1}),
