@@ -193,7 +193,9 @@ static int plan_save(struct cli *cli, int argc, char **argv)
         "plan save ID (--file F | [--goal G ...] [--initiative I ...])",
         "Replaces the goals and initiatives of a draft (or rejected) revision: --file both;\n"
         "--goal options the goals, --initiative options the initiatives, and what is not\n"
-        "given stays as it is. Units 0 means no units goal; revenue needs its currency.",
+        "given stays as it is. Units 0 means no units goal; revenue needs its currency.\n"
+        "A file from 'plan show --json' names the version it was read at: when the plan\n"
+        "was saved since (by a colleague, or the other side), the save is refused.",
         opts, 1,
         "plan save 7 --goal BRK:2027:12000 --goal BRK:2027-Q1:2500:3125000000:VND "
         "--initiative \"Hội thảo gara Hà Nội|minh@saigon.example|2027-03-01|2027-03-31\""};
@@ -208,7 +210,7 @@ static int plan_save(struct cli *cli, int argc, char **argv)
                         "(one kind or both), not both ways\n");
         return EXIT_USAGE;
     }
-    json_t *g, *in;
+    json_t *g, *in, *version = NULL;
     if (file) {
         json_error_t err;
         json_t *doc = cli_json_input(file, 0, &err);
@@ -223,6 +225,10 @@ static int plan_save(struct cli *cli, int argc, char **argv)
         json_t *from = json_is_object(plan) ? plan : doc;
         g = json_incref(json_object_get(from, "goals"));
         in = json_incref(json_object_get(from, "initiatives"));
+        /* The file of 'plan show --json' names the version it was read at: a plan saved by
+         * someone else since is refused, not overwritten. */
+        if (json_is_string(json_object_get(from, "version")))
+            version = json_incref(json_object_get(from, "version"));
         json_decref(doc);
         if (!g)
             g = json_array();
@@ -264,6 +270,9 @@ static int plan_save(struct cli *cli, int argc, char **argv)
         }
     }
     json_t *req = json_pack("{s:I,s:o,s:o}", "id", v, "goals", g, "initiatives", in);
+    if (req && version)
+        json_object_set(req, "ifVersion", version);
+    json_decref(version);
     return req ? plan_answer(cli, "SavePlan", req) : EXIT_ERROR;
 }
 

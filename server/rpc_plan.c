@@ -23,7 +23,7 @@
     " p.based_on_id, p.proposed_side, p.proposed_by, liaison_rfc3339(p.proposed_at) AS"            \
     " proposed_at, p.decided_by, liaison_rfc3339(p.decided_at) AS decided_at,"                     \
     " p.decision_comment, p.created_by, liaison_rfc3339(p.created_at) AS created_at,"              \
-    " p.updated_by, liaison_rfc3339(p.updated_at) AS updated_at"
+    " p.updated_by, liaison_rfc3339(p.updated_at) AS updated_at, p.xmin::text AS version"
 #define PLAN_PARTS                                                                                 \
     ", (SELECT json_agg(json_build_object('product_line_id', g.product_line_id,"                   \
     "  'product_line_code', pl.code, 'period', liaison_plan_period_text(g.period_kind,"            \
@@ -62,6 +62,17 @@ static struct db_stmt q_plan_get = {
     "SELECT " PLAN_COLS PLAN_PARTS PLAN_FROM
     " AND p.id = $1::bigint AND liaison_sees_side(p.distributor_id)",
     1, 0};
+/*
+ * $1 id, $2 the version the caller's form was made from ('': none). The row's xmin changes with
+ * every update of the plan (each change writes its row), so a save from a page older than
+ * another tab's or user's save is refused; the lock holds it until this save commits.
+ */
+static struct db_stmt q_plan_unchanged = {
+    "SELECT liaison_precondition($2 = '' OR p.xmin::text = $2, format('this plan changed after"
+    " your form was made (it is now %s, last saved by %s at %s): reload it and enter your"
+    " changes again', p.status, p.updated_by, liaison_rfc3339(p.updated_at)))" PLAN_FROM
+    " AND p.id = $1::bigint AND liaison_sees_side(p.distributor_id) FOR UPDATE OF p",
+    2, 0};
 /* $1 id, $2 goals (JSON), $3 initiatives (JSON) */
 static struct db_stmt q_plan_save = {
     "SELECT liaison_plan_save($1::bigint, $2::jsonb, $3::jsonb) AS _id", 3, 0};
@@ -87,6 +98,7 @@ static struct exec_decl d_plan_create = {
     .not_found = "no such plan",
     .exists = "this year's plan has an open revision"};
 static struct exec_decl d_plan_save = {.method = "SavePlan",
+                                       .check = {&q_plan_unchanged, {"id", "if_version"}},
                                        .query = {&q_plan_save, {"id", "goals", "initiatives"}},
                                        .reply = {&q_plan_get, {"id"}},
                                        .out = "plan",
@@ -262,6 +274,11 @@ void rpc_save_plan(struct request *r)
     Liaison__V1__SavePlanRequest *in = (Liaison__V1__SavePlanRequest *)r->input;
     if (!request_check_id(r, "id", in->id))
         return;
+    if (in->if_version[0] && (strlen(in->if_version) > 10 ||
+                              strspn(in->if_version, "0123456789") != strlen(in->if_version))) {
+        request_fail_field(r, "ifVersion", "a plan's version, as the plan was read");
+        return;
+    }
     if (in->n_goals > MAX_GOALS) {
         request_fail_field(r, "goals", "at most 200 goals");
         return;

@@ -229,6 +229,28 @@ check(code == "OK" and [(x["startsOn"], x["dueOn"]) for x in out["plan"]["initia
       "initiatives overlapping the plan's year at either end are accepted (%s %s)" % (code, out))
 must("SavePlan", {"id": p1, "goals": GOALS, "initiatives": INITIATIVES}, admin)
 
+# ---------------- a save from a form older than another's save ----------------
+# Two tabs or two users: the later save of the older form replaced all the
+# other had saved, without a word (a try-out of the portal).
+seen = must("GetPlan", {"id": p1}, minh)["plan"]["version"]
+mine = must("SavePlan", {"id": p1, "goals": GOALS, "initiatives": INITIATIVES[:1],
+                         "ifVersion": seen}, admin)["plan"]
+code, out = call("SavePlan", {"id": p1, "goals": GOALS[:1], "initiatives": INITIATIVES,
+                              "ifVersion": seen}, minh)
+kept = must("GetPlan", {"id": p1}, admin)["plan"]
+check(mine.get("version") and mine["version"] != seen and code == "FAILED_PRECONDITION"
+      and "this plan changed after your form was made" in out.get("message", "")
+      and "admin@" in out.get("message", "") and len(kept.get("goals", [])) == len(GOALS)
+      and len(kept.get("initiatives", [])) == 1,
+      "a save naming the version its form was made from is refused once another save came"
+      " between, naming who saved; nothing of theirs is overwritten (%s %s)" % (code, out))
+code, out = call("SavePlan", {"id": p1, "goals": GOALS, "initiatives": INITIATIVES,
+                              "ifVersion": "12ab"}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "ifVersion"),
+      "a version that is none is refused on ifVersion (%s %s)" % (code, out))
+must("SavePlan", {"id": p1, "goals": GOALS, "initiatives": INITIATIVES,
+                  "ifVersion": kept["version"]}, admin)
+
 code, out = call("ListPlans", {"status": "open"}, admin)
 check(code == "INVALID_ARGUMENT" and violation(out, "status"), "ListPlans: a bad status")
 code, out = call("RejectPlan", {"id": p1}, minh)
@@ -365,6 +387,10 @@ with open(path, "w") as f:
 code, out = cli("plan", "save", str(hp), "--file", path, token=admin)
 check(code == "OK" and str(out["goals"][0]["units"]) == "900",
       "liaison plan save --file takes what plan show prints (%s %s)" % (code, out))
+code, out = cli("plan", "save", str(hp), "--file", path, token=admin)
+check(code == "FAILED_PRECONDITION" and "this plan changed after your form was made"
+      in str(out), "the same file again, the plan saved since it was shown: refused (%s %s)"
+      % (code, out))
 code, out = cli("plan", "save", str(hp), "--goal", "BRK:2027-Q9:1", token=admin)
 check(code == "INVALID_ARGUMENT", "the CLI passes the server's refusal on (%s %s)" % (code, out))
 # One kind of option given: the other stays as the revision holds it.

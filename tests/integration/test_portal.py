@@ -130,6 +130,13 @@ def tenant(slug, name):
     return c
 
 
+def tenant_admin():
+    """The tenant's admin, signed in again (a's session is closed once the data is made)."""
+    c = liaison.Client(URL, ca=CA)
+    c.login(slug, "admin@%s.example" % slug, PASSWORD)
+    return c
+
+
 def distributor(c, name, country, zone, langs):
     return c.call("CreateDistributor", {"fields": {
         "name": name, "country": country, "timeZone": zone, "languages": langs,
@@ -445,6 +452,19 @@ try:
         check(status == 200, "a distributor with no contact, charter or data: %s (%d)"
               % (path, status))
     check("東京オートパーツ" in fetch("/", jar=tokyo)[2], "its own dashboard, without contacts")
+    # Its contacts a page at a time: the dashboard showed the first 50 and no
+    # more, the 51st left out without a word (a try-out).
+    staff = tenant_admin()
+    for i in range(51):
+        staff.call("CreateContact", {"distributorId": d2, "fields": {
+            "name": "担当者 %02d" % i, "role": "営業", "language": "ja"}})
+    staff.close()
+    first = fetch("/", jar=tokyo)[2]
+    more = re.search(r'id="more" href="([^"]+)"', first)
+    second = fetch(html.unescape(more.group(1)), jar=tokyo)[2] if more else ""
+    check(first.count("担当者 ") == 50 and "担当者 50" not in first and more
+          and "担当者 50" in second and "担当者 49" not in second and 'id="first-page"' in second,
+          "the dashboard's contacts page on with a More link, the 51st on the next page")
 
     # ---------------- Japanese ----------------
     # The Tokyo distributor's staff read the portal in Japanese: chosen by
@@ -1270,7 +1290,18 @@ try:
     du.call("SaveReport", {"id": quiet, "nothingToReport": [
         "sales_by_line", "inventory_on_hand", "pipeline", "market_intelligence",
         "competitive_activity"]})
-    du.call("SubmitReport", {"id": quiet})
+    # Submitted from the portal with a deal open: "No open opportunities" was
+    # undone on Submit, the pipeline filled with today's open deals (a try-out).
+    du.call("RegisterLead", {"accountName": "Garage Còn Mở", "country": "VN", "region": "VN-SG",
+                             "title": "Phanh cho xe khách", "valueMinor": 700,
+                             "currency": "USD"})
+    status, _, body = fetch("/reports/%s" % quiet)
+    status, _, body = fetch("/reports/%s/submit" % quiet, {"csrf_token": csrf_of(body)})
+    sent = du.call("GetReport", {"id": quiet})["report"]
+    check(status == 200 and sent.get("status") == "submitted"
+          and "pipeline" in sent.get("nothingToReport", []) and not sent.get("pipeline"),
+          "submitted from the portal, a pipeline declared empty stays so (%d %s)"
+          % (status, {k: sent.get(k) for k in ("status", "nothingToReport", "pipeline")}))
     du.close()
     status, _, body = fetch("/reports/%s" % quiet, headers={"Accept-Language": "en"})
     check(status == 200 and "Nothing to report this month: sales by product line, inventory on "
@@ -1799,6 +1830,23 @@ try:
     fill("init_description1", "")
     click(driver.find_element(By.ID, "save-plan"))
     check(not driver.find_elements(By.CLASS_NAME, "error-message"), "emptied, the draft saves")
+    # Two tabs: the older page's save replaced what the other had saved since,
+    # without a word (a try-out).
+    older = dict(re.findall(r'name="(csrf_token|version)" value="([^"]*)"', fetch(plan_path)[2]))
+    fill("init_title1", "Hội chợ Automechanika")
+    fill("init_starts1", "2098-05-01")
+    fill("init_due1", "2098-05-31")
+    click(driver.find_element(By.ID, "save-plan"))
+    status, _, body = fetch(plan_path + "/save", dict(
+        older, init_title0="Trang cũ", init_starts0="2098-02-01", init_due0="2098-03-31"))
+    titles = [i["title"] for i in adm.call("GetPlan", {"id": own_plan})["plan"]["initiatives"]]
+    check(older.get("version") and status == 409
+          and "This plan was saved again after you opened this page" in html.unescape(body)
+          and 'value="Trang cũ"' in body and titles == ["Hội thảo gara Thủ Đức — 東京セミナー",
+                                                        "Hội chợ Automechanika"],
+          "a save from a page older than another's save is refused, what was typed kept to"
+          " copy, nothing saved over (%d %s)" % (status, titles))
+    driver.get(base + plan_path)
     shot("plan-draft")
     click(driver.find_element(By.ID, "propose-plan"))
     check(driver.find_element(By.ID, "plan-status").text == "proposed"

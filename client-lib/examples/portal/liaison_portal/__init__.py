@@ -1683,10 +1683,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             charter = c.call("GetCharter", {"distributorId": did})["charter"]
         except liaison.NotFound:
             charter = None
-        contacts = c.call("ListContacts", {"distributorId": did,
-                                           "page": {"pageSize": PAGE_SIZE}}).get("contacts", [])
+        # A page of contacts at a time (?cursor=: the "More" link): one page
+        # alone left whoever came after the fiftieth out without a word.
+        contacts, more = server_page("ListContacts", {"distributorId": did}, "contacts")
         began = _charter_began(charter or {})
         return _page("dashboard.html", dist=dist, charter=charter, contacts=contacts,
+                     more=more, paged=bool(request.args.get("cursor")),
                      began=began, began_past=began <= my_today().isoformat())
 
     @app.route("/meetings")
@@ -2466,9 +2468,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         pipeline is taken from the leads when a report is first opened, and
         the portal has no form for it: a report opened before a deal was
         registered (or whose deals moved on) could otherwise never carry the
-        pipeline the charter requires, and could not be submitted here."""
-        if only_if_empty and api().call("GetReport", {"id": rid})["report"].get("pipeline"):
-            return
+        pipeline the charter requires, and could not be submitted here. A
+        pipeline declared to have nothing to report is the distributor's
+        answer, and is submitted as it was reviewed."""
+        if only_if_empty:
+            held = api().call("GetReport", {"id": rid})["report"]
+            if held.get("pipeline") or "pipeline" in (held.get("nothingToReport") or []):
+                return
         rows = open_pipeline()
         if rows or not only_if_empty:
             api().call("SaveReport", {"id": rid, "sections": ["pipeline"], "pipeline": rows})
@@ -2608,7 +2614,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         me = signed_in()
         f = request.form
         goals, initiatives, errors = [], [], []
-        typed: Dict[str, Any] = {"goals": [], "initiatives": []}
+        # The version the form was made from stays with what was typed: a form
+        # refused as stale and sent again is refused again, until reloaded.
+        typed: Dict[str, Any] = {"goals": [], "initiatives": [],
+                                 "version": f.get("version", "")[:10]}
         saved = api().call("GetPlan", {"id": pid})["plan"]
         plan_currency = next((gl["currency"] for gl in saved.get("goals", [])
                               if gl.get("currency")), "") or next(
@@ -2670,8 +2679,19 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         if errors:
             return plan_page(pid, 400, typed, error=" ".join(dict.fromkeys(errors)))
         try:
-            api().call("SavePlan", {"id": pid, "goals": goals, "initiatives": initiatives})
-        except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
+            api().call("SavePlan", {"id": pid, "goals": goals, "initiatives": initiatives,
+                                    "ifVersion": typed["version"]})
+        except liaison.FailedPrecondition as e:
+            # A save from a page older than another tab's or colleague's
+            # replaced all of theirs without a word (a try-out).
+            if "this plan changed after your form was made" in str(e):
+                return plan_page(pid, 409, typed, error=_(
+                    "This plan was saved again after you opened this page (in another tab, or "
+                    "by a colleague), so nothing here was saved: what you typed is kept below "
+                    "to copy; reload the plan to see what was saved, then enter your changes "
+                    "again"))
+            return plan_page(pid, 400, typed, error=_sentence(e))
+        except liaison.InvalidArgument as e:
             return plan_page(pid, 400, typed, error=_sentence(e))
         return redirect(url_for("plan", pid=pid))
 
