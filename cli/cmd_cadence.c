@@ -303,6 +303,12 @@ static int cad_defaults(struct cli *cli, int argc, char **argv)
                  "usage: cadence defaults set KIND (--duration MIN [--agenda A,..] | --reset)");
         return EXIT_USAGE;
     }
+    if (reset && (duration || agenda)) {
+        cli_fail(cli, "INVALID_ARGUMENT",
+                 "--reset goes back to the built-in default: give it alone, or --duration "
+                 "(and --agenda) instead");
+        return EXIT_USAGE;
+    }
     json_int_t minutes = 0;
     if (duration && (rc = cli_parse_range("--duration", duration, 5, 480, &minutes)))
         return rc;

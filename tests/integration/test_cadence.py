@@ -1094,6 +1094,10 @@ try:
     check(code == "OK" and out.get("cadenceDefault", {}).get("agenda") == ["Báo cáo tháng",
                                                                            "月次報告"],
           "cadence defaults set")
+    code, out = cli("cadence", "defaults", "set", "monthly", "--reset", "--duration", "45",
+                    token=admin)
+    check(code == "INVALID_ARGUMENT" and "--reset" in str(out),
+          "--reset with --duration is refused, not the duration dropped (%s %s)" % (code, out))
     code, out = cli("cadence", "series", "pause", str(weekly_new["id"]), token=admin)
     check(code == "FAILED_PRECONDITION" and "first 90 days" in out.get("message", ""),
           "cadence series pause of a weekly series in its first 90 days is refused (%s %s)"
