@@ -1267,6 +1267,32 @@ try:
     code, out = cli("cadence", "series", "pause", str(weekly_new["id"]), token=admin)
     check(code == "OK" and out.get("series", {}).get("status") == "paused",
           "after the first 90 days the weekly series is paused (%s %s)" % (code, out))
+
+    # ---------------- Berlin <-> Los Angeles across the summer-time changes ----------------
+    # Their hours do not meet but for an hour in the weeks between the two
+    # sides' changes; the planner took that hour five days into the week's
+    # window: twelve days between two check-ins, then two, and a calendar
+    # week with none (a try-out; 0252).
+    set_clock("2026-12-01T00:00:00Z")
+    d_us = distributor(admin, "Pacific Coast Parts " + RUN, "America/Los_Angeles", "08:00",
+                       "17:00", [1, 2, 3, 4, 5])
+    must("ActivateCharter", {"id": charter(admin, d_us, "US", "2026-12-01")}, admin)
+    starts = [datetime.datetime.fromisoformat(r[0]) for r in rows(
+        "SELECT starts_at AT TIME ZONE 'UTC' FROM meetings WHERE distributor_id = %d AND kind ="
+        " 'weekly' AND status = 'scheduled' ORDER BY starts_at" % d_us)]
+    gaps = [(b - a).total_seconds() / 86400 for a, b in zip(starts, starts[1:])]
+    weeks = {s.isocalendar()[:2] for s in starts}
+    every = set()
+    day = starts[0] if starts else None
+    while day and day <= starts[-1]:
+        every.add(day.isocalendar()[:2])
+        day += datetime.timedelta(days=7)
+    check(len(starts) >= 45 and starts[0] < datetime.datetime(2027, 3, 1)
+          and starts[-1] > datetime.datetime(2027, 11, 8)
+          and all(4.9 < g < 9.1 for g in gaps) and every <= weeks,
+          "a year of weekly check-ins spans both changes, 5 to 9 days apart, one in every"
+          " calendar week (%s)" % [(str(a), round(g, 2)) for a, g in zip(starts, gaps)
+                                   if not 4.9 < g < 9.1][:4])
 finally:
     psql("DELETE FROM liaison_clock")
 

@@ -1,0 +1,110 @@
+-- A weekly check-in twelve days after the last, then two days after that
+-- (found in a try-out): for an exporter in Berlin and a distributor in Los
+-- Angeles, whose hours do not meet, the check-in went on the first day of
+-- each week's window, outside hours; in the weeks between the two sides'
+-- changes to and from summer time the hours meet for an hour, and the
+-- planner took that hour wherever it fell in the window, five days on, so
+-- the calendar week before had no check-in at all (the same in March and
+-- September for Pacific/Chatham). Now a call goes within two days of the
+-- window's first slot that is on both sides' work days, at no one's night
+-- and clashing with nothing; within those days a slot inside both sides'
+-- hours is still taken first. With no such slot the whole window is looked
+-- at, as before. Meetings already planned move at their distributor's next
+-- plan. Replaces liaison_cadence_place (0144) whole but for that bound; its
+-- grant stays.
+
+CREATE OR REPLACE FUNCTION liaison_cadence_place(
+    p_distributor bigint, p_meeting bigint, p_first date, p_last date, p_minutes integer,
+    p_ex_zone text, p_ex_from time, p_ex_to time, p_ex_days smallint[],
+    p_di_zone text, p_di_from time, p_di_to time, p_di_days smallint[],
+    p_ex_total integer, p_di_total integer, p_not_before timestamptz)
+RETURNS TABLE (starts_at timestamptz, exporter_outside integer, distributor_outside integer)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
+#variable_conflict use_column
+DECLARE
+    v_manager bigint;
+BEGIN
+    SELECT d.account_manager_id INTO v_manager FROM distributors d
+     WHERE d.tenant_id = liaison_tenant() AND d.id = p_distributor;
+    RETURN QUERY
+    WITH days AS (SELECT d::date AS d FROM generate_series(p_first - 1, p_last + 1,
+                                                           interval '1 day') g (d)),
+    sides AS (SELECT s.side, days.d, (days.d + s.f) AT TIME ZONE s.z AS lo,
+                     (days.d + s.t) AT TIME ZONE s.z AS hi,
+                     extract(isodow FROM days.d)::smallint = ANY (s.w) AS works
+                FROM days, (VALUES (1, p_ex_zone, p_ex_from, p_ex_to, p_ex_days),
+                                   (2, p_di_zone, p_di_from, p_di_to, p_di_days))
+                           AS s (side, z, f, t, w)),
+    both_in AS (SELECT greatest(e.lo, x.lo) AS lo, least(e.hi, x.hi) AS hi
+                  FROM sides e JOIN sides x ON e.side = 1 AND x.side = 2 AND e.works AND x.works
+                                           AND x.lo < e.hi AND e.lo < x.hi),
+    cand AS (SELECT DISTINCT edge.at - o.halves * make_interval(mins => p_minutes) / 2 AS at
+               FROM sides, LATERAL (VALUES (sides.lo), (sides.hi)) AS edge (at),
+                    (VALUES (0), (1), (2)) AS o (halves)),
+    free0 AS (SELECT cand.at,
+                    EXISTS (SELECT 1 FROM meetings m
+                              JOIN distributors o ON o.tenant_id = m.tenant_id
+                                                 AND o.id = m.distributor_id
+                             WHERE v_manager IS NOT NULL
+                               AND m.tenant_id = liaison_tenant()
+                               AND o.account_manager_id = v_manager
+                               AND m.distributor_id <> p_distributor
+                               AND m.status <> 'cancelled'
+                               AND m.starts_at < cand.at + make_interval(mins => p_minutes)
+                               AND m.starts_at > cand.at - interval '1 day'
+                               AND m.ends_at > cand.at) AS clash
+               FROM cand
+              WHERE cand.at >= p_first::timestamp AT TIME ZONE p_ex_zone
+                AND cand.at + make_interval(mins => p_minutes)
+                    <= (p_last + 1)::timestamp AT TIME ZONE p_ex_zone
+                AND cand.at >= p_not_before
+                AND NOT EXISTS (SELECT 1 FROM meetings m
+                                 WHERE m.tenant_id = liaison_tenant()
+                                   AND m.distributor_id = p_distributor
+                                   AND m.status <> 'cancelled'
+                                   AND m.id IS DISTINCT FROM p_meeting
+                                   AND m.starts_at < cand.at + make_interval(mins => p_minutes)
+                                   AND m.starts_at > cand.at - interval '1 day'
+                                   AND m.ends_at > cand.at)),
+    -- The window's first slot on both sides' work days, at no one's night
+    -- and clashing with nothing: the call goes within two days of it.
+    decent AS (SELECT min(free0.at) AS at FROM free0
+                WHERE NOT free0.clash
+                  AND extract(isodow FROM free0.at AT TIME ZONE p_ex_zone)::smallint
+                      = ANY (p_ex_days)
+                  AND extract(isodow FROM free0.at AT TIME ZONE p_di_zone)::smallint
+                      = ANY (p_di_days)
+                  AND liaison_night_minutes(free0.at, p_minutes, p_ex_zone, p_ex_from, p_ex_to,
+                                            p_ex_days)
+                      + liaison_night_minutes(free0.at, p_minutes, p_di_zone, p_di_from,
+                                              p_di_to, p_di_days) = 0),
+    free AS (SELECT free0.* FROM free0, decent
+              WHERE decent.at IS NULL OR free0.at < decent.at + interval '2 days'),
+    inside AS (SELECT free.at FROM free
+                WHERE NOT free.clash
+                  AND EXISTS (SELECT 1 FROM both_in b WHERE free.at >= b.lo
+                                 AND free.at + make_interval(mins => p_minutes) <= b.hi)
+                ORDER BY free.at LIMIT 1)
+    SELECT inside.at, 0, 0 FROM inside
+    UNION ALL
+    (SELECT fit.at, fit.e, fit.x
+       FROM (SELECT free.at, free.clash,
+                    liaison_outside_minutes(free.at, p_minutes, p_ex_zone, p_ex_from, p_ex_to,
+                                            p_ex_days) AS e,
+                    liaison_outside_minutes(free.at, p_minutes, p_di_zone, p_di_from, p_di_to,
+                                            p_di_days) AS x,
+                    liaison_night_minutes(free.at, p_minutes, p_ex_zone, p_ex_from, p_ex_to,
+                                          p_ex_days)
+                    + liaison_night_minutes(free.at, p_minutes, p_di_zone, p_di_from, p_di_to,
+                                            p_di_days) AS night,
+                    (extract(isodow FROM free.at AT TIME ZONE p_ex_zone)::smallint
+                         <> ALL (p_ex_days))::integer
+                    + (extract(isodow FROM free.at AT TIME ZONE p_di_zone)::smallint
+                           <> ALL (p_di_days))::integer AS off_days
+               FROM free WHERE NOT EXISTS (SELECT 1 FROM inside)) fit
+      ORDER BY fit.clash, fit.night, fit.off_days,
+               greatest(p_ex_total + fit.e, p_di_total + fit.x),
+               fit.e + fit.x, fit.at
+      LIMIT 1);
+END $$;
+
