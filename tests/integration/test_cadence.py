@@ -1293,6 +1293,35 @@ try:
           "a year of weekly check-ins spans both changes, 5 to 9 days apart, one in every"
           " calendar week (%s)" % [(str(a), round(g, 2)) for a, g in zip(starts, gaps)
                                    if not 4.9 < g < 9.1][:4])
+
+    # ---------------- a charter activated weeks before its grant begins ----------------
+    # The first 90 days counted from the activation, the calls from the grant
+    # day: five weeks of "onboarding" had no meeting, so the move to active
+    # was refused however well the cadence was kept (a try-out; 0253).
+    d_late = distributor(admin, "Golden State Lubes " + RUN, "America/Los_Angeles", "08:00",
+                         "17:00", [1, 2, 3, 4, 5])
+    must("ActivateCharter", {"id": charter(admin, d_late, "US-CA", "2027-01-09")}, admin)
+    check(psql("SELECT onboarding_started_at = '2027-01-09 00:00 Europe/Berlin' FROM distributors"
+               " WHERE id = %d" % d_late) == "t",
+          "onboarding starts on the grant's first day, not at the activation")
+    empty = rows("SELECT w.s::date FROM distributors d, generate_series(0, 11) g (i),"
+                 " LATERAL (SELECT (d.onboarding_started_at + g.i * interval '7 days')"
+                 " AT TIME ZONE 'Europe/Berlin' AS s) w WHERE d.id = %d AND NOT EXISTS ("
+                 "SELECT 1 FROM meetings m WHERE m.distributor_id = d.id AND m.status ="
+                 " 'scheduled' AND m.starts_at >= d.onboarding_started_at + g.i * interval"
+                 " '7 days' AND m.starts_at < d.onboarding_started_at + (g.i + 1) * interval"
+                 " '7 days')" % d_late)
+    check(not empty, "each of its twelve onboarding weeks has a meeting planned (%s)" % empty)
+    code, out = call("SetDistributorStatus", {"id": d_late, "status": "active"}, admin)
+    check(code == "FAILED_PRECONDITION" and "onboarding starts on 2027-01-09" in str(out)
+          and "on 2027-04-09 at the earliest" in str(out),
+          "active is refused, saying when onboarding starts and ends (%s %s)" % (code, out))
+    late_weekly = psql("SELECT id FROM meeting_series WHERE distributor_id = %d"
+                       " AND kind = 'weekly'" % d_late)
+    code, out = cli("cadence", "series", "pause", late_weekly, token=admin)
+    check(code == "FAILED_PRECONDITION" and "onboarding starts on 2027-01-09" in str(out)
+          and "once they are over, on 2027-04-09" in str(out),
+          "its weekly series is kept until 90 days after the grant day (%s %s)" % (code, out))
 finally:
     psql("DELETE FROM liaison_clock")
 
