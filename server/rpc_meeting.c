@@ -321,12 +321,23 @@ static struct db_stmt q_attendee_add = {
     "  AND x.person = ANY (mt.uninvited) RETURNING mt.id),"
     " m AS (SELECT x.id FROM x)" EXEC_AUDITED("'meeting.attendee.add'", "meeting_attendee"),
     2, 0};
-/* $1 meeting, $2 attendee: an attendee of a meeting the caller reaches. */
+/*
+ * $1 meeting, $2 attendee: an attendee of a meeting the caller reaches, whose attendance is not
+ * recorded: taken off, the meeting's record no longer said who was there or absent (a try-out).
+ */
 static struct db_stmt q_attendee_found = {
-    "SELECT liaison_found(EXISTS (SELECT 1 FROM meeting_attendees a"
-    " JOIN meetings m ON m.tenant_id = a.tenant_id AND m.id = a.meeting_id" JOIN_DM
-    " WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint"
-    " AND a.meeting_id = $1::bigint AND " SEES "), 'no such attendee of this meeting')",
+    "SELECT liaison_found(x.id IS NOT NULL, 'no such attendee of this meeting'),"
+    " liaison_precondition(x.attended IS NULL, format('%s is recorded as %s: the meeting keeps"
+    " who was there; record them absent instead (meeting attendance --absent)', x.who,"
+    " CASE WHEN x.attended THEN 'attended' ELSE 'absent' END))"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.id, a.attended,"
+    "  coalesce(nullif(c.name, ''), nullif(u.display_name, ''), u.email) AS who"
+    "  FROM meeting_attendees a"
+    "  JOIN meetings m ON m.tenant_id = a.tenant_id AND m.id = a.meeting_id" JOIN_DM
+    "  LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
+    "  LEFT JOIN contacts c ON c.tenant_id = a.tenant_id AND c.id = a.contact_id"
+    "  WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint"
+    "  AND a.meeting_id = $1::bigint AND " SEES ") x ON true",
     2, 0};
 /*
  * $1 meeting, $2 attendee (checked by q_attendee_found). The meeting keeps
@@ -351,8 +362,14 @@ static struct db_stmt q_attendee_remove = {
 static struct db_stmt q_attendance_can = {
     "SELECT liaison_found(x.id IS NOT NULL, 'no such attendee of this meeting'),"
     " liaison_denied(x.id IS NULL OR x.ours, format('%s is of the exporter: a distributor"
-    " records the attendance of its own people', x.who))"
-    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.id, liaison_distributor_scope() = 0"
+    " records the attendance of its own people', x.who)),"
+    " liaison_precondition(x.id IS NULL OR x.status <> 'cancelled', 'this meeting was"
+    " cancelled: nobody attended it (reopen it first if it took place after all)'),"
+    " liaison_precondition(x.id IS NULL OR x.starts_at <= liaison_now(), format('this meeting"
+    " has not started (it starts at %s): attendance is recorded once it has',"
+    " liaison_rfc3339(x.starts_at)))"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.id, m.status, m.starts_at,"
+    "  liaison_distributor_scope() = 0"
     "  OR a.contact_id IS NOT NULL OR u.distributor_id IS NOT DISTINCT FROM m.distributor_id"
     "  AS ours, coalesce(nullif(u.display_name, ''), u.email) AS who"
     "  FROM meeting_attendees a"
@@ -455,6 +472,11 @@ static struct db_stmt q_action_can_create = {
     " liaison_check(NOT x.r OR $2::bigint = 0 OR EXISTS (SELECT 1 FROM meetings m"
     "  WHERE m.tenant_id = liaison_tenant() AND m.id = $2::bigint"
     "  AND m.distributor_id = $1::bigint), 'meetingId', 'no such meeting of this distributor'),"
+    /* The meeting an item came from took place: a cancelled one named as its source was a
+     * record of a talk that never happened (a try-out). */
+    " liaison_check(NOT x.r OR $2::bigint = 0 OR NOT EXISTS (SELECT 1 FROM meetings m"
+    "  WHERE m.tenant_id = liaison_tenant() AND m.id = $2::bigint AND m.status = 'cancelled'),"
+    "  'meetingId', 'a cancelled meeting: an action item comes from a meeting that took place'),"
     " liaison_check(NOT x.r OR $3::bigint = 0 OR liaison_party_user_ok($1::bigint, $3::bigint),"
     "  'ownerUserId', 'no user of this tenant who may own this distributor''s items'),"
     " liaison_check(NOT x.r OR $4::bigint = 0 OR EXISTS (SELECT 1 FROM contacts c"

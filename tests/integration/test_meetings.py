@@ -740,6 +740,32 @@ try:
                             if a["id"] == contact_row["id"]] == ["attended"],
           "a distributor user marks attendance at its own meeting")
     check(audit_count("meeting.attendance", contact_row["id"]) == 1, "attendance is audited")
+    # "Attended" a meeting a month ahead, or one that was cancelled (a try-out).
+    now = sql("SELECT to_char(liaison_now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+    ahead = must("CreateMeeting", {"distributorId": d1, "title": "Họp tháng sau", "startsAt":
+                                   (datetime.datetime.strptime(now, "%Y-%m-%dT%H:%M:%SZ")
+                                    + datetime.timedelta(days=30)).strftime(
+                                        "%Y-%m-%dT%H:%M:%SZ"),
+                                   "durationMinutes": 30, "attendees": ["an@saigon.example"]},
+                 manager)["meeting"]
+    code, out = call("SetAttendance", {"meetingId": ahead["id"], "attendeeId":
+                                       ahead["attendees"][0]["id"], "attended": True}, manager)
+    check(code == "FAILED_PRECONDITION" and "has not started" in str(out),
+          "attendance is not recorded before the meeting starts (%s %s)" % (code, out))
+    must("CancelMeeting", {"id": ahead["id"], "reason": "Tết"}, manager)
+    code, out = call("SetAttendance", {"meetingId": ahead["id"], "attendeeId":
+                                       ahead["attendees"][0]["id"], "attended": False}, portal1)
+    check(code == "FAILED_PRECONDITION" and "was cancelled" in str(out)
+          and sql("SELECT count(*) FROM meeting_attendees WHERE meeting_id = %s AND attended"
+                  " IS NOT NULL" % ahead["id"]) == "0",
+          "nor on a cancelled one, nothing recorded (%s %s)" % (code, out))
+    code, out = call("CreateActionItem", {"distributorId": d1, "meetingId": ahead["id"],
+                                          "description": "Từ cuộc họp đã hủy",
+                                          "owner": "an@saigon.example", "dueOn": "2026-12-31"},
+                     manager)
+    check(code == "INVALID_ARGUMENT" and "a cancelled meeting" in str(out)
+          and "meetingId" in str(out),
+          "an action item does not come from a cancelled meeting (%s %s)" % (code, out))
     code, out = _cli.cli("meeting", "attendance", str(ma), str(contact_row["id"]), "--absent",
                          token=portal1)
     check(code == "OK" and [a["attendance"] for a in out.get("attendees", [])
@@ -895,10 +921,20 @@ try:
     code, out = _cli.cli("meeting", "invite", str(moved), "山田 花子", token=manager)
     check(code == "INVALID_ARGUMENT" and "attendee" in str(out),
           "an unknown name is refused on the attendee (%s %s)" % (code, out))
+    # Taken off, a recorded attendee left the meeting's record without a word of who had
+    # been there (a try-out): refused, naming the way.
+    code, out = _cli.cli("meeting", "uninvite", str(moved), str(invited[0] if invited else 0),
+                         token=manager)
+    check(code == "FAILED_PRECONDITION" and "Nguyễn Văn An is recorded as attended" in str(out)
+          and "--absent" in str(out), "an attendee recorded as attended is not uninvited (%s %s)"
+          % (code, out))
+    sql("UPDATE meeting_attendees SET attended = NULL WHERE id = %s"
+        % (invited[0] if invited else 0))
     code, out = _cli.cli("meeting", "uninvite", str(moved), str(invited[0] if invited else 0),
                          token=manager)
     check(code == "OK" and not [a for a in out.get("attendees", []) if a["id"] in invited],
-          "liaison meeting uninvite removes it (%s %s)" % (code, out))
+          "liaison meeting uninvite removes one whose attendance is not recorded (%s %s)"
+          % (code, out))
     # Found only by the exact e-mail or name (an exporter's try-out): typed without
     # diacritics, or only part of the name, the contact was "not found", while
     # distributors and contacts are found elsewhere so. The one person whose name holds
