@@ -276,7 +276,8 @@ static int order_place(struct cli *cli, int argc, char **argv)
         {"currency", &currency, NULL, true, "ISO 4217 code, e.g. VND, USD"},
         {"account", &account, NULL, false, "the key account it is for (id or name)",
          "keyAccountId"},
-        {"lead", &lead, NULL, false, "the lead it closes (id)", "leadId"},
+        {"lead", &lead, NULL, false, "the lead (deal) it comes from: its id; not a lost one",
+         "leadId"},
         {"note", &note, NULL, false, "up to 2000 characters"},
         {"idempotency-key", &key, NULL, false,
          "retry a placing whose answer was lost: the same key and request answer the first order "

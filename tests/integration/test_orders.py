@@ -823,6 +823,14 @@ code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id
 check(code == "INVALID_ARGUMENT" and violation(out, "leadId")
       == ["lead %s's registration was rejected: it is not this distributor's deal"
           % sg_lead["id"]], "an order on a rejected registration is refused (%s %s)" % (code, out))
+# The pipeline said the deal was lost while the order booked its revenue (a try-out, 0254).
+lost = register(saigon_user, "Osaka Trucks")
+must("SetLeadStage", {"id": lost["id"], "stage": "lost"}, saigon_user)
+code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=lost["id"])
+check(code == "INVALID_ARGUMENT" and violation(out, "leadId")
+      == ["lead %s was lost: an order is placed on a deal still open or won (place it without"
+          " the lead, or on a lead of its own)" % lost["id"]],
+      "an order on a lost lead is refused (%s %s)" % (code, out))
 # A flagged lead with an order on it is not given to another distributor: the order would
 # name a lead its distributor can no longer open (a try-out, migration 0209).
 kobe = register(saigon_user, "Kobe Vans")
