@@ -363,6 +363,55 @@ static void hours_note(const struct cli *cli, const json_t *m)
 }
 
 /*
+ * A meeting added, moved or reopened onto another of its distributor's was
+ * stacked on it without a word, both in both sides' calendars (a try-out;
+ * the planner keeps them apart, a hand may not): each it overlaps is said.
+ * The look-up is the distributor's meetings that start at most 8 hours
+ * (the longest meeting) before this one ends.
+ */
+static void overlap_note(struct cli *cli, const json_t *m)
+{
+    const char *at = json_string_value(json_object_get(m, "startsAt"));
+    const char *end = json_string_value(json_object_get(m, "endsAt"));
+    json_int_t id = cli_json_id(json_object_get(m, "id"));
+    struct tm tm = {0};
+    if (cli->set.json || cli->set.ids || !at || !end ||
+        !strcmp(json_string_value(json_object_get(m, "status")) ?: "", "cancelled") ||
+        sscanf(at, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
+        return;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t from = timegm(&tm) - 8 * 3600;
+    char since[32];
+    if (!gmtime_r(&from, &tm) || !strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        return;
+    json_t *resp = NULL;
+    json_t *req = json_pack("{s:I,s:s,s:s,s:{s:i}}", "distributorId",
+                            cli_json_id(json_object_get(m, "distributorId")), "from", since, "to",
+                            end, "page", "pageSize", 100);
+    if (!req || cli_call(cli, "ListMeetings", req, &resp) != EXIT_OK)
+        return;
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(resp, "meetings"), i, o)
+    {
+        const char *o_at = json_string_value(json_object_get(o, "startsAt"));
+        const char *o_end = json_string_value(json_object_get(o, "endsAt"));
+        const char *o_st = json_string_value(json_object_get(o, "status"));
+        /* RFC 3339 in UTC, all of one form: ordered as strings. */
+        if (cli_json_id(json_object_get(o, "id")) == id || !o_at || !o_end ||
+            (o_st && !strcmp(o_st, "cancelled")) || strcmp(o_at, end) >= 0 ||
+            strcmp(o_end, at) <= 0)
+            continue;
+        fprintf(stderr, "liaison: note: it overlaps meeting %lld, \"%s\" (%.10s %.5s-%.5s UTC)\n",
+                (long long)cli_json_id(json_object_get(o, "id")),
+                json_string_value(json_object_get(o, "title")) ?: "", o_at, o_at + 11, o_end + 11);
+    }
+    json_decref(resp);
+}
+
+/*
  * A meeting marked held more than a day after its end has its notes
  * overdue at once, and whoever writes them next is late through no lapse
  * of their own (a try-out): said when marked, so it is not a surprise in
@@ -383,7 +432,8 @@ static void notes_due_note(const struct cli *cli, const json_t *m)
 /*
  * Calls method and prints the meeting it answers with; placed: the call
  * just set its start (add, reschedule), which started_note says when past
- * and hours_note when outside either side's hours; a meeting marked held
+ * and hours_note when outside either side's hours; one placed or reopened
+ * onto another of its distributor's, overlap_note; a meeting marked held
  * past its notes' due time, notes_due_note.
  */
 static int meeting_call(struct cli *cli, const char *method, json_t *req, bool placed)
@@ -398,6 +448,8 @@ static int meeting_call(struct cli *cli, const char *method, json_t *req, bool p
         started_note(cli, m);
         hours_note(cli, m);
     }
+    if (placed || !strcmp(method, "ReopenMeeting"))
+        overlap_note(cli, m);
     if (!strcmp(method, "MarkMeetingHeld"))
         notes_due_note(cli, m);
     json_decref(resp);

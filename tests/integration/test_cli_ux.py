@@ -287,8 +287,14 @@ check(rc == 0 and first == "liaison: note: it starts in the past (%s UTC); if it
       " mark it held: 'liaison meeting held %s'" % (yesterday, to_come),
       "a meeting moved into the past is said to be so (%d %r)" % (rc, text(err)))
 rc, out, err = run("meeting", "reschedule", to_come, "--at", "2999-02-06 10:00", env={"TZ": "UTC"})
-check(rc == 0 and "in the past" not in text(err), "one moved ahead is moved without that note"
-      " (%d %r)" % (rc, text(err)))
+check(rc == 0 and "in the past" not in text(err) and "overlaps" not in text(err),
+      "one moved ahead is moved without that note, nor an overlap's (%d %r)" % (rc, text(err)))
+# Moved onto another of its distributor's meetings, it was stacked on it without a word (a
+# try-out): said, naming the other.
+rc, out, err = run("meeting", "reschedule", to_come, "--at", "2999-01-06 10:15", env={"TZ": "UTC"})
+check(rc == 0 and "liaison: note: it overlaps meeting" in text(err)
+      and "\"会議\" (2999-01-06 10:00-" in text(err),
+      "a meeting moved onto another is said to overlap it (%d %r)" % (rc, text(err)))
 # A positional argument's refusal named the request's field: "invalid productLineId" (a try-out).
 rc, out, err = run("product-line", "retire", "OIL")
 rc, out, err = run("target", "set", empty_id, "OIL", "2027-01", "--units", "5")
