@@ -70,6 +70,15 @@ static char **ics_args(int argc, char **argv)
     return args;
 }
 
+/* A bound checked by cli_parse_day(): a day as its local 00:00 in buf, an instant as it is. */
+static int ics_bound(const char *option, const char *s, char *buf, size_t cap)
+{
+    if (strlen(s) == 10)
+        return cli_parse_bound(option, s, buf, cap);
+    snprintf(buf, cap, "%s", s);
+    return 0;
+}
+
 int cadence_ics(struct cli *cli, int argc, char **argv)
 {
     const char *output = NULL, *user = NULL, *from = NULL, *to = NULL;
@@ -79,18 +88,19 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
          "distributors they manage, or of the distributor they are a user of",
          "userId"},
         {"from", &from, NULL, false,
-         "meetings starting from this date or RFC 3339 instant (default: 3 months ago)"},
-        {"to", &to, NULL, false, "and before this one (default: 12 months ahead)"},
+         "meetings starting at or after this TIME (default: 3 months ago)"},
+        {"to", &to, NULL, false, "and before this TIME (default: 12 months ahead)"},
         {"output", &output, NULL, false,
          "write to this file (-o FILE), replaced only once the whole calendar arrived "
          "(default, or -o -: standard output)"},
         {0}};
     const struct cli_command_spec spec = {
-        "cadence ics DISTRIBUTOR [-o FILE] [--from DATE] [--to DATE] | cadence ics --user EMAIL",
+        "cadence ics DISTRIBUTOR [-o FILE] [--from TIME] [--to TIME] | cadence ics --user EMAIL",
         "Writes a distributor's meetings, or a user's schedule, as an iCalendar (RFC 5545) file "
         "for calendar applications: one event per meeting, in UTC, each with a UID that never "
         "changes, so importing a later export updates the events (a cancelled meeting shows as "
-        "cancelled).",
+        "cancelled). TIME is an RFC 3339 instant, or a day 'YYYY-MM-DD': its 00:00 in this "
+        "computer's time zone (TZ), as 'meeting list' takes it.",
         opts, 0, "cadence ics \"Saigon Auto Parts\" -o saigon.ics --from 2026-01-01"};
     char **args = ics_args(argc, argv);
     if (!args) {
@@ -111,6 +121,13 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
     if ((from && (rc = cli_parse_day(cli, "--from", "from", from, true))) ||
         (to && (rc = cli_parse_day(cli, "--to", "to", to, true))))
         return rc;
+    /* A day is its 00:00 in this computer's zone, as 'meeting list' reads it: it was midnight
+     * UTC, and the export for a day missed that day's meetings west or east of UTC (a try-out).
+     * An instant goes as it is, for the server to check. */
+    char f[64] = "", t[64] = "";
+    if ((from && (rc = ics_bound("from", from, f, sizeof f))) ||
+        (to && (rc = ics_bound("to", to, t, sizeof t))))
+        return rc;
     /* The caller itself by e-mail or "me" takes no ListUsers, which a distributor user may not
      * call. */
     rc = cli_resolve(cli, dist ? CLI_DISTRIBUTOR : CLI_USER, dist ? dist : user, 0, &id);
@@ -118,8 +135,8 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
         return rc;
     if ((rc = cli_connect(cli)))
         return rc;
-    json_t *jreq = json_pack("{s:I,s:s,s:s,s:b}", dist ? "distributorId" : "userId", id, "from",
-                             from ? from : "", "to", to ? to : "", "stream", true);
+    json_t *jreq = json_pack("{s:I,s:s,s:s,s:b}", dist ? "distributorId" : "userId", id, "from", f,
+                             "to", t, "stream", true);
     if (!jreq) {
         fprintf(stderr, "liaison: out of memory\n");
         return EXIT_ERROR;

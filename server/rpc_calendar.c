@@ -181,9 +181,12 @@ static bool calendar_bound(const char *in, char *out, size_t cap)
     if (*z == '.')
         for (z++; *z >= '0' && *z <= '9'; z++)
             ;
+    /* An offset PostgreSQL takes, as request_time_valid() bounds it: past it the cast failed,
+     * answered "a value is out of range or malformed" with no field named (a try-out). */
     bool zone =
         !strcmp(z, "Z") || (strlen(z) == 6 && (z[0] == '+' || z[0] == '-') && z[3] == ':' &&
-                            strspn(z + 1, "0123456789") == 2 && strspn(z + 4, "0123456789") == 2);
+                            strspn(z + 1, "0123456789") == 2 && strspn(z + 4, "0123456789") == 2 &&
+                            atoi(z + 1) <= 15 && atoi(z + 4) <= 59);
     snprintf(out, cap, "%s", in);
     return zone && request_calendar_day(atoi(in), atoi(in + 5), atoi(in + 8)) &&
            atoi(in + 11) <= 23 && atoi(in + 14) <= 59 && atoi(in + 17) <= 60;
