@@ -1808,6 +1808,18 @@ try:
     check(error == "Initiative 1, due: not before its start" and "startsOn" not in text(),
           "an initiative due before it starts: said in words, not by a field's code (%s)"
           % error)
+    # Before the plan's year: the server's English, "due: due before ..." (a try-out).
+    fill("init_starts0", "2097-01-01")
+    fill("init_due0", "2097-01-31")
+    click(driver.find_element(By.ID, "save-plan"))
+    error = driver.find_element(By.CLASS_NAME, "error-message").text
+    form = {"csrf_token": csrf_of(driver.page_source), "init_title0": "Hội chợ 2097",
+            "init_starts0": "2097-01-01", "init_due0": "2097-01-31"}
+    status, _, vi_body = fetch(plan_path + "/save", form, headers={"Accept-Language": "vi"})
+    check(error == "Initiative 1, due: before the plan's year 2098; an initiative runs at least"
+          " partly in that year" and "trước năm 2098 của kế hoạch" in html.unescape(vi_body),
+          "an initiative before the plan's year: said once, and in Vietnamese (%s)" % error)
+    fill("init_starts0", "2098-02-01")
     fill("init_due0", "2098-03-31")
     fill("goal_units0", "500")
     fill("goal_revenue0", "1250000")

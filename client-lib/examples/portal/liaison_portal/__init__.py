@@ -491,6 +491,14 @@ SERVER_REASONS = [
     (r"not in the past: the day the deal is expected to close",
      lambda m: _("not in the past: the day the deal is expected to close")),
     (r"out of range", lambda m: _("out of range")),
+    # An initiative's dates against its plan's year: passed on in English, and after the
+    # field's name its "due before" said "due" twice (a try-out).
+    (r"due before the plan's year ([0-9]+): an initiative of the plan runs at least partly in "
+     r"[0-9]+", lambda m: _("before the plan's year %(year)s; an initiative runs at least "
+                            "partly in that year", year=m[1])),
+    (r"starts after the plan's year ([0-9]+): an initiative of the plan runs at least partly "
+     r"in [0-9]+", lambda m: _("after the plan's year %(year)s; an initiative runs at least "
+                               "partly in that year", year=m[1])),
     (r"at most ([0-9]+) characters", lambda m: _("at most %(n)s characters", n=m[1])),
     # A text field's bound in characters is checked in bytes first, at four
     # a character (request.c): "at most 8000 bytes" of a 2000-character
