@@ -553,6 +553,11 @@ try:
     check(status == 405 and "portal.css" in body and "error-message" in body
           and "Werkzeug" not in body and "Method Not Allowed" not in body,
           "a form's address opened as a page: the portal's own 405 page (%d)" % status)
+    # It said "open the page from the menu" with no menu, nor Sign out (a try-out).
+    for path, code in (("/reports/2/save", 405), ("/no-such-page", 404), ("/meetings/0", 404)):
+        status, _, body = fetch(path, jar=tokyo)
+        check(status == code and 'id="logout"' in body and "山田花子" in body,
+              "%s (%d) keeps the signed-in header: the menu, the user, Sign out" % (path, status))
     status, _, body = fetch("/logout", jar=tokyo)
     check(status == 200 and 'id="logout-confirm"' in body,
           "GET /logout asks, and signs nobody out (%d)" % status)

@@ -1441,13 +1441,26 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                      message=_("The request could not be completed (%(code)s).",
                                code=e.code_name))
 
+    def error_menu() -> None:
+        """The signed-in header on an error page: a 404 or 405 of an address
+        no view took had no menu and no Sign out, so that the user thought
+        they were signed out, and the 405 sent them to a menu it did not
+        show (a try-out)."""
+        if g.get("identity") is None and g.get("session") and g.session["token"]:
+            try:
+                g.identity = api().call("WhoAmI")["identity"]
+            except liaison.Error:
+                pass
+
     @app.errorhandler(404)
     def not_found(_e: Any) -> Response:
+        error_menu()
         return _page("error.html", 404, title=_("Not found"),
                      message=_("There is nothing here, or it is not yours to see."))
 
     @app.errorhandler(405)
     def wrong_method(e: Any) -> Response:
+        error_menu()
         resp = _page("error.html", 405, title=_("This address is not a page"),
                      message=_("This address only takes a form sent from the portal. "
                                "Open the page from the menu."))
@@ -1460,12 +1473,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         """Any other HTTP error as the portal's own page, not Werkzeug's."""
         if e.code is None or e.response is not None:
             return e.get_response()  # one already made (a redirect given to abort())
+        error_menu()
         return _page("error.html", e.code, title=_("Something went wrong"),
                      message=_("The request could not be completed (%(code)s).",
                                code="%d %s" % (e.code, e.name)))
 
     @app.errorhandler(413)
     def too_large(_e: Any) -> Response:
+        error_menu()
         return _page("error.html", 413, title=_("Too large"),
                      message=_("What was sent is larger than this form takes."))
 
