@@ -156,8 +156,8 @@ static struct db_stmt q_lead_get = {"SELECT " LEAD_COLS " FROM leads l"
  * a retry of the move that closed it, which q_lead_stage answers as it is); a
  * registration the exporter has not decided yet is not won before it is approved (winning
  * it would settle whose deal it is, which is the exporter's decision), though it may be
- * worked on, or lost; a rejected one is only closed, as lost. For every caller: staff decide
- * first, with the decision audited.
+ * worked on, or lost; a rejected one is only closed, as lost; one with orders not cancelled
+ * is not lost. For every caller: staff decide first, with the decision audited.
  */
 static struct db_stmt q_lead_open = {
     "SELECT liaison_found(x.id IS NOT NULL, 'no such lead'),"
@@ -169,8 +169,15 @@ static struct db_stmt q_lead_open = {
     " reassign)', x.id, x.id)),"
     " liaison_precondition(x.id IS NULL OR x.registration IS DISTINCT FROM 'rejected'"
     "  OR $2 = 'lost', format('the exporter rejected this registration: lead %s is only closed,"
-    " as lost (lead stage %s lost)', x.id, x.id))"
-    " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT l.id, l.stage, l.registration FROM leads l"
+    " as lost (lead stage %s lost)', x.id, x.id)),"
+    /* An order on a lost lead booked revenue the pipeline said was lost (migration 0254). */
+    " liaison_precondition(x.id IS NULL OR $2 <> 'lost' OR x.stage = 'lost' OR x.orders IS NULL,"
+    "  format('lead %s has orders (%s): a deal with orders was not lost; cancel them first, or"
+    " mark it won', x.id, x.orders))"
+    " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT l.id, l.stage, l.registration,"
+    "  (SELECT string_agg(o.id::text, ', ' ORDER BY o.id) FROM orders o"
+    "   WHERE o.tenant_id = l.tenant_id AND o.lead_id = l.id AND o.status <> 'cancelled')"
+    "  AS orders FROM leads l"
     "  WHERE l.tenant_id = liaison_tenant() AND l.id = $1::bigint"
     "  AND liaison_sees_side(l.distributor_id) FOR UPDATE) x ON true",
     2, 0};

@@ -5,11 +5,12 @@
 -- changes to and from summer time the hours meet for an hour, and the
 -- planner took that hour wherever it fell in the window, five days on, so
 -- the calendar week before had no check-in at all (the same in March and
--- September for Pacific/Chatham). Now a call goes within two days of the
--- window's first slot that is on both sides' work days, at no one's night
--- and clashing with nothing; within those days a slot inside both sides'
--- hours is still taken first. With no such slot the whole window is looked
--- at, as before. Meetings already planned move at their distributor's next
+-- September for Pacific/Chatham). Now, when the two sides' hours do not
+-- meet in the window's first three days, a call goes within two days of
+-- the window's first slot that is on both sides' work days, at no one's
+-- night and clashing with nothing; within those days a slot inside both
+-- sides' hours is still taken first. When the hours do meet then, or no
+-- such slot exists, the whole window is looked at, as before. Meetings already planned move at their distributor's next
 -- plan. Replaces liaison_cadence_place (0144) whole but for that bound; its
 -- grant stays.
 
@@ -78,8 +79,16 @@ BEGIN
                                             p_ex_days)
                       + liaison_night_minutes(free0.at, p_minutes, p_di_zone, p_di_from,
                                               p_di_to, p_di_days) = 0),
+    -- Only where the two sides' hours do not meet, for the call's length,
+    -- in the window's first three days: where they do, a later in-hours
+    -- slot is still better than one outside (the first days' taken by the
+    -- account manager's other calls, or already past at a re-plan).
     free AS (SELECT free0.* FROM free0, decent
-              WHERE decent.at IS NULL OR free0.at < decent.at + interval '2 days'),
+              WHERE decent.at IS NULL OR free0.at < decent.at + interval '2 days'
+                 OR EXISTS (SELECT 1 FROM both_in b
+                             WHERE b.hi - b.lo >= make_interval(mins => p_minutes)
+                               AND b.hi > p_first::timestamp AT TIME ZONE p_ex_zone
+                               AND b.lo < (p_first + 3)::timestamp AT TIME ZONE p_ex_zone)),
     inside AS (SELECT free.at FROM free
                 WHERE NOT free.clash
                   AND EXISTS (SELECT 1 FROM both_in b WHERE free.at >= b.lo

@@ -11,9 +11,14 @@
 -- the exporter's zone as the move to active does (they were UTC days). A
 -- period already begun keeps its start.
 --
+-- A start still to come follows an amendment that moves the first grant
+-- day; the activation says when onboarding starts, and charter check's
+-- warning that the grants end inside onboarding counts from that day.
+--
 -- Replaces liaison_cadence_activated (0067), liaison_onboarding_unfinished
--- (0016) and liaison_cadence_series_update (0149), whole but for those;
--- their grants stay.
+-- (0016), liaison_cadence_series_update (0149), liaison_charter_activated
+-- (0193) and liaison_charter_warnings (0202), whole but for those; their
+-- grants stay.
 
 CREATE OR REPLACE FUNCTION liaison_cadence_activated(p_distributor bigint) RETURNS boolean
 LANGUAGE plpgsql VOLATILE AS $$
@@ -24,7 +29,9 @@ DECLARE
 BEGIN
     SELECT d.status, d.onboarding_started_at INTO was, started FROM distributors d
      WHERE d.tenant_id = liaison_tenant() AND d.id = p_distributor FOR UPDATE;
-    IF was IN ('prospect', 'onboarding') AND started IS NULL THEN
+    -- A start still to come follows the charter in force: an amendment
+    -- that moves the first grant day moves it.
+    IF was IN ('prospect', 'onboarding') AND (started IS NULL OR started > liaison_now()) THEN
         -- The first day of the charter in force, in the exporter's zone, as
         -- the cadence's anchor takes it (liaison_cadence_generate).
         SELECT min(g.starts_on)::timestamp AT TIME ZONE ex.time_zone INTO first_day
@@ -201,3 +208,200 @@ BEGIN
     END IF;
     RETURN QUERY SELECT liaison_cadence_series_json(s.distributor_id, p_series) -> 0;
 END $$;
+
+CREATE OR REPLACE FUNCTION liaison_charter_activated(p_distributor bigint) RETURNS json
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    was text;
+    now_is text;
+    begun boolean;
+    begins boolean;
+    before_ids bigint[];
+    before_at timestamptz[];
+    moved integer;
+    cancelled integer;
+    ahead integer;
+    notes text[] := '{}';
+    starts_on timestamptz;
+    ex_zone text;
+BEGIN
+    SELECT d.status, d.onboarding_started_at IS NOT NULL INTO was, begun FROM distributors d
+     WHERE d.tenant_id = liaison_tenant() AND d.id = p_distributor;
+    SELECT coalesce(array_agg(m.id ORDER BY m.id), '{}'),
+           coalesce(array_agg(m.starts_at ORDER BY m.id), '{}')
+      INTO before_ids, before_at
+      FROM meetings m
+     WHERE m.tenant_id = liaison_tenant() AND m.distributor_id = p_distributor
+       AND m.status = 'scheduled' AND m.starts_at >= liaison_now();
+    PERFORM liaison_cadence_activated(p_distributor);
+    SELECT d.status, NOT begun AND d.onboarding_started_at IS NOT NULL
+                         AND d.onboarding_started_at <= liaison_now(),
+           d.onboarding_started_at, ex.time_zone
+      INTO now_is, begins, starts_on, ex_zone
+      FROM distributors d
+     CROSS JOIN liaison_exporter_hours(d.account_manager_id) ex
+     WHERE d.tenant_id = liaison_tenant() AND d.id = p_distributor;
+    SELECT count(*) FILTER (WHERE m.status = 'scheduled' AND m.starts_at <> b.at),
+           count(*) FILTER (WHERE m.status <> 'scheduled')
+      INTO moved, cancelled
+      FROM unnest(before_ids, before_at) b (id, at)
+      JOIN meetings m ON m.tenant_id = liaison_tenant() AND m.id = b.id;
+    SELECT count(*) INTO ahead FROM meetings m
+     WHERE m.tenant_id = liaison_tenant() AND m.distributor_id = p_distributor
+       AND m.status = 'scheduled' AND m.starts_at >= liaison_now();
+    IF was IS DISTINCT FROM now_is THEN
+        notes := notes || format('the distributor''s status moved from %s to %s', was, now_is);
+    ELSIF begins THEN
+        notes := notes || 'the distributor''s onboarding period has begun'::text;
+    END IF;
+    -- Onboarding starts with the first grant day when that is still to come.
+    IF starts_on > liaison_now() THEN
+        notes := notes || format('its onboarding period starts with the first grant day, %s',
+                                 (starts_on AT TIME ZONE ex_zone)::date);
+    END IF;
+    IF moved > 0 OR cancelled > 0 THEN
+        notes := notes || (concat_ws(' and ',
+            CASE WHEN moved > 0 THEN format('%s meeting%s moved', moved,
+                                            CASE WHEN moved = 1 THEN '' ELSE 's' END) END,
+            CASE WHEN cancelled > 0 THEN format('%s%s cancelled', cancelled,
+                CASE WHEN moved > 0 THEN '' WHEN cancelled = 1 THEN ' meeting'
+                     ELSE ' meetings' END) END)
+            || ' to follow this version''s dates');
+    END IF;
+    notes := notes || format('%s meeting%s scheduled ahead', ahead,
+                             CASE WHEN ahead = 1 THEN ' is' ELSE 's are' END);
+    RETURN array_to_json(notes);
+END $$;
+
+CREATE OR REPLACE FUNCTION liaison_charter_warnings(p_charter bigint)
+RETURNS SETOF text LANGUAGE sql STABLE AS $$
+    SELECT w FROM (
+        SELECT 1 AS k, m.id, format('commitment for product line %s: no grant of this charter'
+                                    ' covers it', l.code) AS w
+          FROM charter_commitments m
+          JOIN product_lines l ON l.tenant_id = m.tenant_id AND l.id = m.product_line_id
+         WHERE m.tenant_id = liaison_tenant() AND m.charter_id = p_charter
+           AND NOT liaison_charter_grants_line(p_charter, l.id)
+        UNION ALL
+        SELECT 2, k.id, format('competing line %s of %s: product line %s is not granted by this'
+                               ' charter', k.line, k.competitor, l.code)
+          FROM charter_competing_lines k
+          JOIN product_lines l ON l.tenant_id = k.tenant_id
+               AND (lower(l.code) = lower(k.line) OR lower(l.name) = lower(k.line))
+         WHERE k.tenant_id = liaison_tenant() AND k.charter_id = p_charter
+           AND NOT liaison_charter_grants_line(p_charter, l.id)
+        UNION ALL
+        SELECT 3, k.id, format('competing line %s of %s is declared, but this charter does not'
+                               ' allow competing lines', k.line, k.competitor)
+          FROM charter_competing_lines k
+          JOIN charters c ON c.tenant_id = k.tenant_id AND c.id = k.charter_id
+         WHERE k.tenant_id = liaison_tenant() AND k.charter_id = p_charter
+           AND NOT c.competing_allowed
+        UNION ALL
+        SELECT 4, o.id, format('carve-out %s in %s: no grant of this charter holds that region',
+                               o.account_name, o.region)
+          FROM charter_carve_outs o
+         WHERE o.tenant_id = liaison_tenant() AND o.charter_id = p_charter AND o.region <> ''
+           AND NOT EXISTS (SELECT 1 FROM charter_grants g
+                            WHERE g.tenant_id = o.tenant_id AND g.charter_id = o.charter_id
+                              AND liaison_regions_overlap(g.region, o.region))
+        UNION ALL
+        SELECT 5, g.id, format('grant of %s in %s: the charter''s product coverage leaves that'
+                               ' line out, so its orders and reports will be refused',
+                               l.code, g.region)
+          FROM charter_grants g
+          JOIN charters c ON c.tenant_id = g.tenant_id AND c.id = g.charter_id
+          JOIN product_lines l ON l.tenant_id = g.tenant_id AND l.id = ANY (g.line_ids)
+         WHERE g.tenant_id = liaison_tenant() AND g.charter_id = p_charter
+           AND NOT g.all_lines AND NOT c.full_coverage
+           AND NOT l.id = ANY (c.covered_line_ids)
+        UNION ALL
+        SELECT 6, m.id, format('commitment for product line %s: the charter''s product coverage'
+                               ' leaves that line out (remove the commitment, or cover the line)',
+                               l.code)
+          FROM charter_commitments m
+          JOIN charters c ON c.tenant_id = m.tenant_id AND c.id = m.charter_id
+          JOIN product_lines l ON l.tenant_id = m.tenant_id AND l.id = m.product_line_id
+         WHERE m.tenant_id = liaison_tenant() AND m.charter_id = p_charter
+           AND NOT c.full_coverage AND NOT l.id = ANY (c.covered_line_ids)
+        UNION ALL
+        SELECT 7, c.id, format('no signing date: version %s was signed on %s%s; record the day'
+                               ' this version is signed', p.version, p.signed_on,
+                               CASE WHEN cardinality(p.signatories) > 0
+                                    THEN ' by ' || array_to_string(p.signatories, ', ') END)
+          FROM charters c
+          CROSS JOIN LATERAL (SELECT v.version, v.signed_on, v.signatories FROM charters v
+                               WHERE v.tenant_id = c.tenant_id
+                                 AND v.distributor_id = c.distributor_id
+                                 AND v.version < c.version AND v.status <> 'draft'
+                               ORDER BY v.version DESC LIMIT 1) p
+         WHERE c.tenant_id = liaison_tenant() AND c.id = p_charter AND c.status = 'draft'
+           AND c.signed_on IS NULL AND p.signed_on IS NOT NULL
+        UNION ALL
+        SELECT 8, c.id, format('the grants end on %s, before the distributor may become active'
+                               ' (after 90 days of onboarding, on %s at the earliest): it stays'
+                               ' onboarding while this version is in force; extend a grant, or'
+                               ' leave one open-ended',
+                               (e.ends_at AT TIME ZONE e.zone)::date - 1,
+                               (e.onboarding_ends_at AT TIME ZONE ex.time_zone)::date)
+          FROM charters c
+          JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id
+          JOIN tenants t ON t.id = c.tenant_id
+          -- The day in the zone the 90-day rule itself names it in (0016).
+          CROSS JOIN LATERAL liaison_exporter_hours(d.account_manager_id) ex
+          CROSS JOIN LATERAL (
+              SELECT liaison_charter_ends_at(c.id) AS ends_at,
+                     coalesce(nullif(t.time_zone, ''), 'UTC') AS zone,
+                     -- A first charter's activation begins the onboarding now, or on
+                     -- its first grant day when that comes later (0253).
+                     coalesce(d.onboarding_started_at,
+                              greatest(liaison_now(),
+                                       (SELECT min(g.starts_on)::timestamp AT TIME ZONE ex.time_zone
+                                          FROM charter_grants g
+                                         WHERE g.tenant_id = c.tenant_id
+                                           AND g.charter_id = c.id)))
+                         + interval '90 days' AS onboarding_ends_at) e
+         WHERE c.tenant_id = liaison_tenant() AND c.id = p_charter AND c.status = 'draft'
+           AND d.status IN ('prospect', 'onboarding')
+           AND e.ends_at > liaison_now() AND e.ends_at < e.onboarding_ends_at
+        UNION ALL
+        SELECT 9, c.id, 'no territory grant yet: a charter is activated with at least one'
+          FROM charters c
+         WHERE c.tenant_id = liaison_tenant() AND c.id = p_charter AND c.status = 'draft'
+           AND NOT EXISTS (SELECT 1 FROM charter_grants g
+                            WHERE g.tenant_id = c.tenant_id AND g.charter_id = c.id)
+        UNION ALL
+        SELECT 10, c.id, liaison_charter_ended_why(c.id)
+          FROM charters c
+         WHERE c.tenant_id = liaison_tenant() AND c.id = p_charter AND c.status = 'draft'
+           AND liaison_charter_ended_why(c.id) IS NOT NULL
+        UNION ALL
+        SELECT 11, b.id, format('grants %s (%s, %s) and %s (%s, %s) overlap in %s%s from %s%s:'
+                                ' make them agree, or remove one',
+                                a.id, a.region, CASE WHEN a.exclusive THEN 'exclusive'
+                                                     ELSE 'not exclusive' END,
+                                b.id, b.region, CASE WHEN b.exclusive THEN 'exclusive'
+                                                     ELSE 'not exclusive' END,
+                                -- The narrower region: a country holds its subdivisions.
+                                CASE WHEN length(a.region) >= length(b.region) THEN a.region
+                                     ELSE b.region END,
+                                CASE WHEN a.all_lines AND b.all_lines THEN ''
+                                     ELSE ' (' || (SELECT string_agg(l.code, ',' ORDER BY l.code)
+                                                     FROM product_lines l
+                                                    WHERE l.tenant_id = a.tenant_id
+                                                      AND (a.all_lines OR l.id = ANY (a.line_ids))
+                                                      AND (b.all_lines OR l.id = ANY (b.line_ids)))
+                                          || ')' END,
+                                greatest(a.starts_on, b.starts_on),
+                                CASE WHEN a.ends_on IS NULL AND b.ends_on IS NULL THEN ''
+                                     ELSE ' to ' || least(a.ends_on, b.ends_on) END)
+          FROM charter_grants a
+          JOIN charter_grants b ON b.tenant_id = a.tenant_id AND b.charter_id = a.charter_id
+                               AND b.id > a.id AND b.exclusive <> a.exclusive
+          JOIN charters c ON c.tenant_id = a.tenant_id AND c.id = a.charter_id
+         WHERE a.tenant_id = liaison_tenant() AND a.charter_id = p_charter AND c.status = 'draft'
+           AND liaison_regions_overlap(a.region, b.region)
+           AND liaison_lines_overlap(a.all_lines, a.line_ids, b.all_lines, b.line_ids)
+           AND liaison_dates_overlap(a.starts_on, a.ends_on, b.starts_on, b.ends_on)
+    ) x ORDER BY k, id
+$$;

@@ -1,9 +1,12 @@
 -- An order placed on a lost lead (found in a try-out): the pipeline said
 -- the deal was lost while the order booked its revenue. An order names a
--- lead still open or won; a lost one is refused, naming the ways on.
+-- lead still open or won; a lost one is refused, naming the ways on, also
+-- when the lead is marked lost while the order is placed (the trigger that
+-- holds the lead reads it locked); and a lead with orders not cancelled is
+-- not marked lost (rpc_crm.c).
 --
--- Replaces liaison_order_place (0239) whole but for that check; its grants
--- stay.
+-- Replaces liaison_order_place (0239) and liaison_order_holds_its_lead
+-- (0218) whole but for those checks; their grants stay.
 
 CREATE OR REPLACE FUNCTION liaison_order_place(p_distributor bigint, p_lines jsonb,
                                                p_currency text, p_account bigint, p_lead bigint,
@@ -165,4 +168,29 @@ BEGIN
     PERFORM set_config('liaison.created_id', ord::text, true);
     PERFORM liaison_audit('order.place', 'order', ord::text);
     RETURN ord;
+END $$;
+
+CREATE OR REPLACE FUNCTION liaison_order_holds_its_lead() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    owner bigint;
+    stage text;
+BEGIN
+    IF liaison_tenant() IS NULL
+       OR (current_setting('liaison.operator', true) = 'on' AND liaison_is_operator()) THEN
+        RETURN NEW;
+    END IF;
+    SELECT l.distributor_id, l.stage INTO owner, stage FROM leads l
+     WHERE l.tenant_id = NEW.tenant_id AND l.id = NEW.lead_id
+       FOR KEY SHARE OF l;
+    -- Not found: a distributor user's view lost the lead as it moved.
+    PERFORM liaison_precondition(FOUND AND (owner IS NULL OR owner = NEW.distributor_id),
+        format('lead %s was given to another distributor while this order was placed: the'
+               ' order is not placed; reload the lead', NEW.lead_id));
+    -- Read locked, after a stage change that committed meanwhile: an order
+    -- does not name a lead that was lost while it was placed.
+    PERFORM liaison_check(stage IS DISTINCT FROM 'lost', 'leadId',
+        format('lead %s was lost: an order is placed on a deal still open or won (place it'
+               ' without the lead, or on a lead of its own)', NEW.lead_id));
+    RETURN NEW;
 END $$;

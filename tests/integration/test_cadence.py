@@ -1300,7 +1300,21 @@ try:
     # was refused however well the cadence was kept (a try-out; 0253).
     d_late = distributor(admin, "Golden State Lubes " + RUN, "America/Los_Angeles", "08:00",
                          "17:00", [1, 2, 3, 4, 5])
-    must("ActivateCharter", {"id": charter(admin, d_late, "US-CA", "2027-01-09")}, admin)
+    draft = must("CreateCharterDraft", {"distributorId": d_late}, admin)["charter"]["id"]
+    must("AddCharterGrant", {"charterId": draft, "grant": {
+        "region": "US-NV", "allLines": True, "exclusive": False, "startsOn": "2027-01-09",
+        "endsOn": "2027-03-31"}}, admin)
+    warned = must("CheckCharter", {"id": draft}, admin).get("warnings", [])
+    check(any("on 2027-04-09 at the earliest" in x for x in warned),
+          "charter check counts the 90 days from the grant day, when it comes later (%s)"
+          % warned)
+    must("AddCharterGrant", {"charterId": draft, "grant": {
+        "region": "US-CA", "allLines": True, "exclusive": False, "startsOn": "2027-01-09"}},
+         admin)
+    notes = must("ActivateCharter", {"id": draft}, admin).get("notes", [])
+    check("its onboarding period starts with the first grant day, 2027-01-09" in notes
+          and "the distributor's onboarding period has begun" not in notes,
+          "the activation says when onboarding starts (%s)" % notes)
     check(psql("SELECT onboarding_started_at = '2027-01-09 00:00 Europe/Berlin' FROM distributors"
                " WHERE id = %d" % d_late) == "t",
           "onboarding starts on the grant's first day, not at the activation")

@@ -825,6 +825,13 @@ check(code == "INVALID_ARGUMENT" and violation(out, "leadId")
           % sg_lead["id"]], "an order on a rejected registration is refused (%s %s)" % (code, out))
 # The pipeline said the deal was lost while the order booked its revenue (a try-out, 0254).
 lost = register(saigon_user, "Osaka Trucks")
+first = must("PlaceOrder", {"lines": [line("BRK-1001", 200, 1000)], "currency": "VND",
+                            "leadId": lost["id"]}, saigon_user)["order"]["id"]
+code, out = call("SetLeadStage", {"id": lost["id"], "stage": "lost"}, saigon_user)
+check(code == "FAILED_PRECONDITION" and "lead %s has orders (%s): a deal with orders was not"
+      " lost" % (lost["id"], first) in out.get("message", ""),
+      "a lead with an order is not marked lost, its orders named (%s %s)" % (code, out))
+must("SetOrderStatus", {"id": first, "status": "cancelled"}, saigon_user)
 must("SetLeadStage", {"id": lost["id"], "stage": "lost"}, saigon_user)
 code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=lost["id"])
 check(code == "INVALID_ARGUMENT" and violation(out, "leadId")
