@@ -194,8 +194,9 @@ static int plan_save(struct cli *cli, int argc, char **argv)
         "Replaces the goals and initiatives of a draft (or rejected) revision: --file both;\n"
         "--goal options the goals, --initiative options the initiatives, and what is not\n"
         "given stays as it is. Units 0 means no units goal; revenue needs its currency.\n"
-        "A file from 'plan show --json' names the version it was read at: when the plan\n"
-        "was saved since (by a colleague, or the other side), the save is refused.",
+        "A file from 'plan show --json' of this plan names the version it was read at:\n"
+        "when the plan was changed since (saved again, proposed or decided), the save is\n"
+        "refused; show it again and redo the edit. Another plan's file is not checked.",
         opts, 1,
         "plan save 7 --goal BRK:2027:12000 --goal BRK:2027-Q1:2500:3125000000:VND "
         "--initiative \"Hội thảo gara Hà Nội|minh@saigon.example|2027-03-01|2027-03-31\""};
@@ -225,9 +226,11 @@ static int plan_save(struct cli *cli, int argc, char **argv)
         json_t *from = json_is_object(plan) ? plan : doc;
         g = json_incref(json_object_get(from, "goals"));
         in = json_incref(json_object_get(from, "initiatives"));
-        /* The file of 'plan show --json' names the version it was read at: a plan saved by
-         * someone else since is refused, not overwritten. */
-        if (json_is_string(json_object_get(from, "version")))
+        /* The file of 'plan show --json' names the version it was read at: this plan saved
+         * by someone else since is refused, not overwritten. Another plan's file (last year's
+         * goals copied) is checked against nothing. */
+        json_t *was = json_object_get(from, "id");
+        if (json_is_string(json_object_get(from, "version")) && (!was || cli_json_id(was) == v))
             version = json_incref(json_object_get(from, "version"));
         json_decref(doc);
         if (!g)
@@ -238,9 +241,10 @@ static int plan_save(struct cli *cli, int argc, char **argv)
         g = json_array();
         in = json_array();
         if (!ngoals || !ninitiatives) {
-            /* The part not given is sent back as the revision holds it now. */
-            static const char *const keys[] = {"goals", "initiatives"};
-            json_t *now = cli_current_fields(cli, "GetPlan", v, "plan", keys, 2, &rc);
+            /* The part not given is sent back as the revision holds it now, and the save is
+             * refused if someone saves the plan between that read and this save. */
+            static const char *const keys[] = {"goals", "initiatives", "version"};
+            json_t *now = cli_current_fields(cli, "GetPlan", v, "plan", keys, 3, &rc);
             if (!now) {
                 json_decref(g);
                 json_decref(in);
@@ -249,6 +253,8 @@ static int plan_save(struct cli *cli, int argc, char **argv)
             json_t *keep = json_object_get(now, ngoals ? "initiatives" : "goals");
             if (keep)
                 json_array_extend(ngoals ? in : g, keep);
+            if (json_is_string(json_object_get(now, "version")))
+                version = json_incref(json_object_get(now, "version"));
             json_decref(now);
         }
         for (int i = 0; g && i < ngoals; i++) {
@@ -266,6 +272,7 @@ static int plan_save(struct cli *cli, int argc, char **argv)
         if (rc) {
             json_decref(g);
             json_decref(in);
+            json_decref(version);
             return rc;
         }
     }

@@ -391,6 +391,11 @@ code, out = cli("plan", "save", str(hp), "--file", path, token=admin)
 check(code == "FAILED_PRECONDITION" and "this plan changed after your form was made"
       in str(out), "the same file again, the plan saved since it was shown: refused (%s %s)"
       % (code, out))
+# Another plan's file (its goals copied to this one) has another plan's version: not checked.
+with open(path, "w") as f:
+    json.dump({"plan": dict(shown, id=str(p1))}, f, ensure_ascii=False)
+code, out = cli("plan", "save", str(hp), "--file", path, token=admin)
+check(code == "OK", "another plan's file is saved, its version not checked (%s %s)" % (code, out))
 code, out = cli("plan", "save", str(hp), "--goal", "BRK:2027-Q9:1", token=admin)
 check(code == "INVALID_ARGUMENT", "the CLI passes the server's refusal on (%s %s)" % (code, out))
 # One kind of option given: the other stays as the revision holds it.

@@ -1870,6 +1870,14 @@ try:
           and "Waiting for the exporter" in text() and "portal@saigon.example" in text()
           and "user:" not in text(),
           "proposed, it waits for the exporter, its owner named (%s)" % text()[-300:])
+    # The older page sent again once the plan is proposed: its rows stood above Approve as if
+    # they were the proposal (a review).
+    status, _, body = fetch(plan_path + "/save", dict(
+        older, init_title0="Trang cũ", init_starts0="2098-02-01", init_due0="2098-03-31"))
+    check(status == 409 and "This plan changed after you opened this page (it is now proposed)"
+          in html.unescape(body) and "Trang cũ" not in body
+          and "Hội thảo gara Thủ Đức" in html.unescape(body),
+          "a stale save of a plan proposed since: said, the plan shown as it is (%d)" % status)
     got = adm.call("GetPlan", {"id": own_plan})["plan"]
     check(got["status"] == "proposed" and got.get("proposedSide") == "distributor"
           and got["initiatives"][0]["title"] == "Hội thảo gara Thủ Đức — 東京セミナー"

@@ -2602,7 +2602,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         p = api().call("GetPlan", {"id": pid})["plan"]
         owners = {it.get("ownerUserId"): it.get("ownerEmail", "")
                   for it in p.get("initiatives", [])}
-        if typed:
+        # What was typed refills the form; a plan proposed or decided since
+        # has no form, and shows what it holds, not the rows typed (a review:
+        # they stood above Approve as if they were the proposal).
+        if typed and p.get("status") in ("draft", "rejected"):
             p = dict(p, **typed)
         lines = [ln for ln in api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}})
                  .get("productLines", []) if not ln.get("retired")]
@@ -2708,6 +2711,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             # A save from a page older than another tab's or colleague's
             # replaced all of theirs without a word (a try-out).
             if "this plan changed after your form was made" in str(e):
+                status = api().call("GetPlan", {"id": pid})["plan"].get("status")
+                if status not in ("draft", "rejected"):
+                    return plan_page(pid, 409, typed, error=_(
+                        "This plan changed after you opened this page (it is now %(status)s), "
+                        "so nothing you typed here was saved",
+                        status=str(LABELS["plan status"].get(status, status))))
                 return plan_page(pid, 409, typed, error=_(
                     "This plan was saved again after you opened this page (in another tab, or "
                     "by a colleague), so nothing here was saved: what you typed is kept below "
