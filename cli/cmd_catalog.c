@@ -310,8 +310,9 @@ static int product_reinstate(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
         "product reinstate PRODUCT",
-        "Offers a retired product again (PRODUCT: its id, SKU or name). A product whose line is "
-        "retired comes back with its line: 'product-line reinstate LINE'.",
+        "Offers a retired product again (PRODUCT: its id, SKU or name). Not while its line is "
+        "retired: 'product-line reinstate LINE' first, which brings back the products retired "
+        "with the line.",
         opts, 1, "product reinstate BRK-1"};
     return cli_show_by_id(cli, argc, argv, &spec, CLI_PRODUCT, "ReinstateProduct", "product",
                           product_cols, 7);

@@ -154,12 +154,24 @@ must("PlaceOrder", {"distributorId": dist, "currency": "JPY", "lines": [
 rc, out, err = human("product", "reinstate", "ROB-0")
 check(rc == 0 and audits("product.reinstate") == 1, "reinstating a live product is no change")
 rc, out, err = human("product", "reinstate", "OLD-1")
-check(rc == 5 and "its product line OLD is retired: reinstate the line" in err
+check(rc == 5 and "it was retired with its product line OLD: reinstate the line" in err
       and retired("product", free_1),
       "a product whose line is retired is not reinstated alone; the message names the way"
       " (%d %s)" % (rc, err.strip()))
+tmp = line("TMP", "Tạm thời")
+tmp_1 = product("TMP-1", tmp, "Hàng tạm")
+must("RetireProduct", {"id": tmp_1}, admin)
+must("RetireProductLine", {"id": tmp}, admin)
+rc, out, err = human("product", "reinstate", "TMP-1")
+check(rc == 5 and "its product line TMP is retired too: reinstate the line first" in err,
+      "a product retired before its line: the line first, then the product (%d %s)"
+      % (rc, err.strip()))
+must("ReinstateProductLine", {"id": tmp}, admin)
+check(retired("product", tmp_1), "the line's reinstatement leaves it retired, as retired alone")
+rc, out, err = human("product", "reinstate", "TMP-1")
+check(rc == 0 and not retired("product", tmp_1), "then it is reinstated (%d %s)" % (rc, err))
 rc, out, err = human("product", "retire", "ROB-0")
-check(rc == 0 and retired("product", rob_old) and audits("product.retire") == 2,
+check(rc == 0 and retired("product", rob_old) and audits("product.retire") == 3,
       "the CLI retires it again, audited (%d %s)" % (rc, err))
 rc, out, err = human("product", "--help")
 out += err
