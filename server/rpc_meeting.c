@@ -323,14 +323,18 @@ static struct db_stmt q_attendee_add = {
     2, 0};
 /*
  * $1 meeting, $2 attendee: an attendee of a meeting the caller reaches, whose attendance is not
- * recorded: taken off, the meeting's record no longer said who was there or absent (a try-out).
+ * recorded once the meeting has started: taken off, the meeting's record no longer said who was
+ * there or absent (a try-out). One recorded ahead (before attendance waited for the start) may
+ * still be taken off a meeting to come.
  */
 static struct db_stmt q_attendee_found = {
     "SELECT liaison_found(x.id IS NOT NULL, 'no such attendee of this meeting'),"
-    " liaison_precondition(x.attended IS NULL, format('%s is recorded as %s: the meeting keeps"
-    " who was there; record them absent instead (meeting attendance --absent)', x.who,"
-    " CASE WHEN x.attended THEN 'attended' ELSE 'absent' END))"
-    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.id, a.attended,"
+    " liaison_precondition(x.attended IS NULL OR x.starts_at > liaison_now(), CASE"
+    "  WHEN x.attended THEN format('%s is recorded as attended: the meeting keeps who was"
+    " there; if they were not, record them absent (meeting attendance --absent)', x.who)"
+    "  ELSE format('%s is recorded as absent: the meeting keeps who was invited and did not"
+    " come', x.who) END)"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.id, a.attended, m.starts_at,"
     "  coalesce(nullif(c.name, ''), nullif(u.display_name, ''), u.email) AS who"
     "  FROM meeting_attendees a"
     "  JOIN meetings m ON m.tenant_id = a.tenant_id AND m.id = a.meeting_id" JOIN_DM
