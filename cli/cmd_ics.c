@@ -75,6 +75,10 @@ static int ics_bound(const char *option, const char *s, char *buf, size_t cap)
 {
     if (strlen(s) == 10)
         return cli_parse_bound(option, s, buf, cap);
+    if (strlen(s) >= cap) {
+        fprintf(stderr, "liaison: --%s: '%.40s...' is too long for a time\n", option, s);
+        return EXIT_USAGE;
+    }
     snprintf(buf, cap, "%s", s);
     return 0;
 }

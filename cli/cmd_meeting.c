@@ -369,7 +369,7 @@ static void hours_note(const struct cli *cli, const json_t *m)
  * The look-up is the distributor's meetings that start at most 8 hours
  * (the longest meeting) before this one ends.
  */
-static void overlap_note(struct cli *cli, const json_t *m)
+static void overlap_note(const struct cli *cli, const json_t *m)
 {
     const char *at = json_string_value(json_object_get(m, "startsAt"));
     const char *end = json_string_value(json_object_get(m, "endsAt"));
@@ -386,11 +386,18 @@ static void overlap_note(struct cli *cli, const json_t *m)
     char since[32];
     if (!gmtime_r(&from, &tm) || !strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm))
         return;
-    json_t *resp = NULL;
+    /* Called directly: a look-up that fails leaves the note out, rather than print an error
+     * after the command succeeded. */
     json_t *req = json_pack("{s:I,s:s,s:s,s:{s:i}}", "distributorId",
                             cli_json_id(json_object_get(m, "distributorId")), "from", since, "to",
                             end, "page", "pageSize", 100);
-    if (!req || cli_call(cli, "ListMeetings", req, &resp) != EXIT_OK)
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL, *text = NULL;
+    json_decref(req);
+    int called = body ? liaison_call_json(cli->conn, "ListMeetings", body, &text) : -1;
+    free(body);
+    json_t *resp = called == LIAISON_OK && text ? json_loads(text, 0, NULL) : NULL;
+    liaison_string_free(text);
+    if (!resp)
         return;
     size_t i;
     json_t *o;
