@@ -8,10 +8,14 @@
 -- (its time zone, UTC when none is set), named as the letter's header
 -- names it.
 --
+-- A late report's line was dated by its due day's midnight in UTC, so west
+-- of UTC "- 2026-03-09: monthly report ..., due 2026-03-10": it is the due
+-- day's midnight in the tenant's zone, the day it names.
+--
 -- Replaces liaison_concern_meetings_missed, liaison_concern_notes_missing
 -- and liaison_concern_requests_unanswered (0018) and
--- liaison_concern_actions_overdue (0061), whole but for the zone; their
--- grants stay.
+-- liaison_concern_actions_overdue and liaison_concern_reports_late (0061),
+-- whole but for the zone; their grants stay.
 
 CREATE OR REPLACE FUNCTION liaison_concern_meetings_missed(p_distributor bigint,
     p_since timestamptz, p_until timestamptz) RETURNS TABLE (at timestamptz, line text)
@@ -77,4 +81,53 @@ LANGUAGE sql STABLE AS $$
      WHERE e.tenant_id = liaison_tenant() AND e.distributor_id = p_distributor
        AND s.expected_by >= p_since AND s.expected_by <= p_until
        AND (e.responded_at IS NULL OR e.responded_at > p_until)
+$$;
+
+CREATE OR REPLACE FUNCTION liaison_concern_reports_late(p_distributor bigint,
+    p_since timestamptz, p_until timestamptz) RETURNS TABLE (at timestamptz, line text)
+LANGUAGE sql STABLE AS $$
+    WITH ch AS (
+        SELECT c.report_due_day,
+               (SELECT min(a.activated_at) FROM charters a
+                 WHERE a.tenant_id = c.tenant_id AND a.distributor_id = c.distributor_id
+                   AND a.status IN ('active', 'superseded') AND a.activated_at IS NOT NULL)
+                   AS started,
+               (SELECT coalesce(nullif(t.time_zone, ''), 'UTC') FROM tenants t
+                 WHERE t.id = c.tenant_id) AS zone
+          FROM charters c
+         WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = p_distributor
+           AND c.status = 'active'),
+    -- A due day falls at most two months after its month began, and at
+    -- least one month after: these are all the months that can qualify.
+    months AS (
+        SELECT m::date AS period, ch.report_due_day, ch.zone,
+               m >= date_trunc('month', (ch.started AT TIME ZONE 'UTC')
+                                        - interval '1 microsecond') + interval '1 month' AS owed
+          FROM ch CROSS JOIN generate_series(
+                   greatest(date_trunc('month', ch.started AT TIME ZONE 'UTC'),
+                            date_trunc('month', p_since AT TIME ZONE 'UTC') - interval '2 months'),
+                   date_trunc('month', p_until AT TIME ZONE 'UTC') - interval '1 month',
+                   interval '1 month') m
+         WHERE ch.started IS NOT NULL),
+    owed AS (
+        SELECT mo.period, mo.zone,
+               coalesce(r.due_on, (mo.period + interval '1 month')::date + mo.report_due_day - 1)
+                   AS due,
+               CASE WHEN r.status <> 'draft' AND r.submitted_at <= p_until
+                    THEN r.submitted_at END AS submitted_at,
+               coalesce(r.late, false) AS late
+          FROM months mo
+          LEFT JOIN monthly_reports r ON r.tenant_id = liaison_tenant()
+           AND r.distributor_id = p_distributor AND r.period = mo.period
+         WHERE mo.owed OR r.id IS NOT NULL)
+    SELECT o.due::timestamp AT TIME ZONE o.zone,
+           format('monthly report for %s, due %s: %s', to_char(o.period, 'YYYY-MM'),
+                  to_char(o.due, 'YYYY-MM-DD'),
+                  CASE WHEN o.submitted_at IS NULL THEN 'not submitted'
+                       ELSE 'submitted ' || to_char(o.submitted_at AT TIME ZONE o.zone,
+                                                    'YYYY-MM-DD') END)
+      FROM owed o
+     WHERE o.due >= (p_since AT TIME ZONE o.zone)::date
+       AND o.due < (p_until AT TIME ZONE o.zone)::date
+       AND (o.submitted_at IS NULL OR o.late)
 $$;

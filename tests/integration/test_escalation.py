@@ -578,6 +578,15 @@ try:
                                      (T0 + 2 * H + jst).strftime("%Y-%m-%d %H:%M")))):
         check(needle in tokyo, "in Tokyo's time, the concern gives %s" % what)
     check(" UTC" not in tokyo, "no line of Tokyo's concern is in UTC")
+    # West of UTC a late report's line was dated the day before the due day it named.
+    west = sql("BEGIN; SELECT set_config('liaison.tenant_id', '%s', true);"
+               " UPDATE tenants SET time_zone = 'America/Los_Angeles' WHERE id = %s;"
+               " SELECT liaison_escalation_concern_draft(%s, '%s'); ROLLBACK"
+               % (tid, tid, e2["id"], p2.isoformat()))
+    dated = re.findall(r"^- (\d{4}-\d\d-\d\d): monthly report for \d{4}-\d\d, due (\d{4}-\d\d-\d\d)",
+                       west, re.M)
+    check(dated and all(a == b for a, b in dated),
+          "in Los Angeles, a report's line is dated the day it was due (%s)" % dated)
     for what, needle in (("a held meeting with notes", "Họp có biên bản"),
                          ("a cancelled meeting", "Cuộc họp bị hủy"),
                          ("a meeting after the concern's date", "Họp sau thư"),
