@@ -88,11 +88,29 @@ static struct db_stmt q_dist_update = {
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
     "  RETURNING " DIST_COLS ")" EXEC_AUDITED("'distributor.update'", "distributor"),
     8, 0};
-/* $1 id, $2 user (checked by q_manager_ok) */
+/*
+ * $1 id, $2 user (checked by q_manager_ok). The distributor's leads and key accounts owned by
+ * the manager it leaves, who reaches it no more (a manager who does not see every
+ * distributor), go to the new one: they kept an owner who could not open them, and whom the
+ * owner's own rule refused when set again (a try-out).
+ */
 static struct db_stmt q_dist_assign = {
-    "WITH m AS (UPDATE distributors d SET account_manager_id = $2::bigint"
+    /* Read as the statement began: not FOR UPDATE, which skips the row m updates. */
+    "WITH was AS (SELECT d.account_manager_id AS id FROM distributors d"
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES "),"
+    " gone AS (SELECT was.id FROM was JOIN users u ON u.tenant_id = liaison_tenant()"
+    "  AND u.id = was.id WHERE u.role = 'manager' AND NOT u.sees_all_distributors"
+    "  AND was.id IS DISTINCT FROM nullif($2::bigint, 0)),"
+    " m AS (UPDATE distributors d SET account_manager_id = $2::bigint"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
-    "  RETURNING " DIST_COLS ")" EXEC_AUDITED("'distributor.assign'", "distributor"),
+    "  RETURNING " DIST_COLS "),"
+    " leads_moved AS (UPDATE leads l SET owner_id = nullif($2::bigint, 0)"
+    "  WHERE l.tenant_id = liaison_tenant() AND l.distributor_id = $1::bigint"
+    "  AND l.owner_id IN (SELECT gone.id FROM gone) RETURNING l.id),"
+    " accounts_moved AS (UPDATE key_accounts a SET owner_id = nullif($2::bigint, 0)"
+    "  WHERE a.tenant_id = liaison_tenant() AND a.distributor_id = $1::bigint"
+    "  AND a.owner_id IN (SELECT gone.id FROM gone) RETURNING a.id)" EXEC_AUDITED(
+        "'distributor.assign'", "distributor"),
     2, 0};
 /*
  * A status change the life cycle allows, of a distributor the caller

@@ -891,6 +891,20 @@ code, out = call("DecideLeadRegistration", {"id": out.get("lead", {}).get("id"),
 check(code == "INVALID_ARGUMENT" and "no such distributor" in json.dumps(out),
       "a manager does not reassign a lead to a distributor it does not reach (%s %s)"
       % (code, out))
+# The distributor given to another manager: the leads and accounts the first one owned kept
+# an owner who could not open them any more (a try-out).
+code, out = register(vientiane_user, "Nara Logistics", "JP-29", country="JP", currency="JPY")
+kobe = out.get("lead", {})
+must("UpdateLead", {"id": kobe["id"], "ownerId": mgr_id}, admin)
+must("UpdateKeyAccount", {"id": kobe["keyAccountId"], "ownerId": mgr_id}, admin)
+mgr2_id = must("CreateUser", {"email": "mgr2@crm.example", "role": "ROLE_MANAGER",
+                              "password": PASSWORD}, admin)["user"]["id"]
+must("AssignAccountManager", {"id": vientiane, "userId": mgr2_id}, admin)
+owners = (must("GetLead", {"id": kobe["id"]}, admin)["lead"].get("ownerId"),
+          must("GetKeyAccount", {"id": kobe["keyAccountId"]}, admin)["account"].get("ownerId"))
+check(owners == (mgr2_id, mgr2_id), "the new manager owns what the one who left it owned"
+      " (%s, the new one %s, the one who left %s; lead %s)" % (owners, mgr2_id, mgr_id, kobe))
+must("AssignAccountManager", {"id": vientiane, "userId": mgr_id}, admin)
 # Reassigned, a lead moves to its new side's account of the same name.
 code, out = call("DecideLeadRegistration", {"id": theirs_lead.get("id"), "decision": "reassign",
                                             "distributorId": saigon}, admin)
