@@ -261,8 +261,9 @@ static int cad_fairness(struct cli *cli, int argc, char **argv)
     if (cli->set.json || cli->set.ids) {
         output_json(resp);
     } else {
-        printf("%lld meetings from %s to %s\n\nEXPORTER SIDE\n",
-               (long long)cli_json_id(json_object_get(resp, "meetings")), from, to);
+        long long held = (long long)cli_json_id(json_object_get(resp, "meetings"));
+        printf("%lld meeting%s from %s to %s\n\nEXPORTER SIDE\n", held, held == 1 ? "" : "s", from,
+               to);
         output_fields(side_cols, 3, json_object_get(resp, "exporter"));
         printf("\nDISTRIBUTOR SIDE\n");
         output_fields(side_cols, 3, json_object_get(resp, "distributor"));

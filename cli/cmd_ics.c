@@ -161,7 +161,8 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
         if (done)
             output_json(done);
         else
-            fprintf(stderr, "wrote %ld meetings to %s\n", sink.events, output);
+            fprintf(stderr, "wrote %ld meeting%s to %s\n", sink.events, sink.events == 1 ? "" : "s",
+                    output);
         json_decref(done);
     }
     return rc;

@@ -770,6 +770,10 @@ static char *read_note(const char *path)
         free(buf);
         return NULL;
     }
+    /* A Windows editor's byte order mark is no part of the note: it was kept, and showed as
+     * U+FEFF before the text (a try-out). */
+    if (n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+        memmove(buf, buf + 3, n - 2);
     return buf;
 }
 

@@ -357,6 +357,11 @@ try:
     check(code == "OK" and must("GetMeeting", {"id": mc}, manager)["meeting"]["notes"][-1]["body"]
           == whole_ja, "a Japanese note of 100,000 characters (300,000 bytes) is taken whole (%s)"
           % code)
+    with open(note_file, "w", encoding="utf-8-sig") as f:
+        f.write("Biên bản từ Notepad")
+    code, out = _cli.cli("meeting", "notes", str(mc), "--file", note_file, token=manager)
+    check(code == "OK" and must("GetMeeting", {"id": mc}, manager)["meeting"]["notes"][-1]["body"]
+          == "Biên bản từ Notepad", "a Windows editor's byte order mark is not kept in the note")
     # A meeting goes out whole in one frame: its notes together are bounded,
     # so no one can make it unreadable (nor its changes answer INTERNAL).
     added = 0
