@@ -792,6 +792,10 @@ try:
     check("No health score has been computed yet." in text()
           or re.search(r"Relationship health: \d+ of 100\.", text()), "its performance page")
     shot("performance")
+    # Vietnamese and Japanese link titles opened English documents without a word (a try-out).
+    vi_perf = html.unescape(fetch("/performance", headers={"Accept-Language": "vi"})[2])
+    check("được viết bằng tiếng Anh" in vi_perf and 'id="written-in"' not in driver.page_source,
+          "in Vietnamese the page says the documents are in English; in English it does not")
     status, headers, body = fetch("/performance/handbook.html")
     # Its charter was activated today: no month of it to chart, said in a
     # sentence, not twelve empty months from before it began (migration 0087).
