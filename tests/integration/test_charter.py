@@ -650,8 +650,10 @@ c_ob = must("CreateCharterDraft", {"distributorId": d_ob["id"]}, admin)["charter
 must("AddCharterGrant", {"charterId": c_ob, "grant": {
     "region": "MV", "productLineIds": [eng], "startsOn": "2031-01-01"}}, admin)
 notes = must("ActivateCharter", {"id": c_ob}, admin).get("notes", [])
-check(notes[:1] == ["the distributor's onboarding period has begun"] and len(notes) == 2,
-      "... its status unchanged, the activation says the onboarding period has begun (%s)"
+# Its grant begins in 2031: onboarding starts with it, and the activation says so (0253).
+check(notes[:1] == ["its onboarding period starts with the first grant day, 2031-01-01"]
+      and len(notes) == 2,
+      "... its status unchanged, the activation says when the onboarding period starts (%s)"
       % notes)
 
 # A first charter whose grants all end inside the 90 days of onboarding was activated without a
@@ -840,9 +842,13 @@ check(p.returncode == 0 and "status             active" in p.stdout
       % (p.returncode, p.stdout[-200:], p.stderr))
 # ... and nothing of what the activation set going (a try-out): after the warnings, each
 # effect, in a line of its own; the status moved as a first charter's activation moves it.
+# While its grant is still to come, when onboarding starts is said too (0253).
+later = datetime.datetime.now(datetime.timezone.utc).date() < datetime.date(2027, 2, 1)
 check(said[1:2] == ["liaison: the distributor's status moved from prospect to onboarding"]
+      and said[2:3 if later else 2] == ["liaison: its onboarding period starts with the first"
+                                        " grant day, 2027-02-01"][:1 if later else 0]
       and re.fullmatch(r"liaison: \d+ meetings are scheduled ahead", said[-1] if said else "")
-      and len(said) == 3,
+      and len(said) == (4 if later else 3),
       "... then the status moved and the meetings planned (%r)" % said)
 code, out = call("UpdateCharterGrant", {"charterId": cw, "itemId": gw, "grant": {
     "region": "BN", "allLines": True, "startsOn": "2027-01-01"}}, admin)
