@@ -215,6 +215,15 @@ static bool args_is_option_word(const char *s)
     return true;
 }
 
+/* Says that option name was given the option word next instead of a value; EXIT_USAGE. */
+static int args_value_missing_before(const char *name, const char *next)
+{
+    fprintf(stderr, "liaison: --%s needs a value before ", name);
+    output_escaped(stderr, next);
+    fprintf(stderr, " (a value that begins with -- is given as --%s=VALUE)\n", name);
+    return EXIT_USAGE;
+}
+
 int cli_take_values(const char *name, int *argc, char **argv, const char **vals, int cap, int *n)
 {
     size_t len = strlen(name);
@@ -234,13 +243,8 @@ int cli_take_values(const char *name, int *argc, char **argv, const char **vals,
                     fprintf(stderr, "liaison: --%s needs a value\n", name);
                     return EXIT_USAGE;
                 }
-                if (args_is_option_word(argv[i + 1])) {
-                    fprintf(stderr, "liaison: --%s needs a value before ", name);
-                    output_escaped(stderr, argv[i + 1]);
-                    fprintf(stderr, " (a value that begins with -- is given as --%s=VALUE)\n",
-                            name);
-                    return EXIT_USAGE;
-                }
+                if (args_is_option_word(argv[i + 1]))
+                    return args_value_missing_before(name, argv[i + 1]);
                 v = argv[++i];
             } else if (a[2 + len] == '=') {
                 v = a + 3 + len;
@@ -384,10 +388,7 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
         } else if (i + 1 < argc && !args_is_option_word(argv[i + 1])) {
             *o->value = argv[++i];
         } else if (i + 1 < argc) {
-            fprintf(stderr, "liaison: --%s needs a value before ", o->name);
-            output_escaped(stderr, argv[i + 1]);
-            fprintf(stderr, " (a value that begins with -- is given as --%s=VALUE)\n", o->name);
-            return EXIT_USAGE;
+            return args_value_missing_before(o->name, argv[i + 1]);
         } else {
             fprintf(stderr, "liaison: --%s needs a value\n", o->name);
             return EXIT_USAGE;

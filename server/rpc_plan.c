@@ -68,9 +68,11 @@ static struct db_stmt q_plan_get = {
  * another tab's or user's save is refused; the lock holds it until this save commits.
  */
 static struct db_stmt q_plan_unchanged = {
+    /* Who saved it last, while a draft: a proposal or decision since is not a save. */
     "SELECT liaison_precondition($2 = '' OR p.xmin::text = $2, format('this plan changed after"
-    " your form was made (it is now %s, last saved by %s at %s): reload it and enter your"
-    " changes again', p.status, p.updated_by, liaison_rfc3339(p.updated_at)))" PLAN_FROM
+    " your form was made (it is now %s%s): reload it and enter your changes again', p.status,"
+    " CASE WHEN p.status = 'draft' THEN format(', last saved by %s at %s',"
+    " p.updated_by, liaison_rfc3339(p.updated_at)) ELSE '' END))" PLAN_FROM
     " AND p.id = $1::bigint AND liaison_sees_side(p.distributor_id) FOR UPDATE OF p",
     2, 0};
 /* $1 id, $2 goals (JSON), $3 initiatives (JSON) */
