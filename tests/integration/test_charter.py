@@ -190,6 +190,12 @@ ch = must("SetCommitment", {"charterId": cid, "commitment": {
     "productLineId": brk, "moq": 200, "bufferUnit": "weeks", "bufferAmount": 8,
     "financing": "shared", "paymentTermsDays": 60}}, admin)["charter"]
 check(ch["commitments"][0]["bufferAmount"] == 8, "inventory commitment")
+code, out = call("SetCommitment", {"charterId": cid, "commitment": {
+    "productLineId": brk, "moq": 200, "bufferUnit": "weeks", "bufferAmount": 100000,
+    "financing": "shared", "paymentTermsDays": 60}}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "commitment.bufferAmount")
+      and "0 to 104 weeks" in json.dumps(out, ensure_ascii=False),
+      "a buffer of 100,000 weeks of cover is refused (%s %s)" % (code, out))
 ch = must("DeclareCompetingLine", {"charterId": cid, "competingLine": {
     "competitor": "Bosch", "line": "brake pads"}}, admin)["charter"]
 code, out = call("DeclareCompetingLine", {"charterId": cid, "competingLine": {

@@ -905,6 +905,31 @@ owners = (must("GetLead", {"id": kobe["id"]}, admin)["lead"].get("ownerId"),
 check(owners == (mgr2_id, mgr2_id), "the new manager owns what the one who left it owned"
       " (%s, the new one %s, the one who left %s; lead %s)" % (owners, mgr2_id, mgr_id, kobe))
 must("AssignAccountManager", {"id": vientiane, "userId": mgr_id}, admin)
+# A distributor's user moved to another distributor, or made an auditor, kept owning leads and
+# accounts they could no longer open (a try-out): they go to the distributor's account manager.
+mover = must("CreateUser", {"email": "mover@crm.example", "role": "ROLE_DISTRIBUTOR_USER",
+                            "distributorId": vientiane, "password": PASSWORD},
+             admin)["user"]["id"]
+code, out = register(vientiane_user, "Sakai Logistics", "JP-27", country="JP", currency="JPY")
+sakai = out.get("lead", {})
+must("UpdateLead", {"id": sakai["id"], "ownerId": mover}, admin)
+must("UpdateKeyAccount", {"id": sakai["keyAccountId"], "ownerId": mover}, admin)
+must("UpdateUser", {"userId": mover, "role": "ROLE_DISTRIBUTOR_USER", "distributorId": saigon},
+     admin)
+owners = (must("GetLead", {"id": sakai["id"]}, admin)["lead"].get("ownerId"),
+          must("GetKeyAccount", {"id": sakai["keyAccountId"]}, admin)["account"].get("ownerId"))
+check(owners == (mgr_id, mgr_id), "a distributor's user moved to another distributor hands its"
+      " leads and accounts to the account manager (%s, manager %s)" % (owners, mgr_id))
+must("UpdateUser", {"userId": mover, "role": "ROLE_DISTRIBUTOR_USER", "distributorId": vientiane},
+     admin)
+must("UpdateLead", {"id": sakai["id"], "ownerId": mover}, admin)
+must("UpdateUser", {"userId": mover, "displayName": "Người chuyển", "role": "ROLE_DISTRIBUTOR_USER",
+                    "distributorId": vientiane}, admin)
+check(must("GetLead", {"id": sakai["id"]}, admin)["lead"].get("ownerId") == mover,
+      "a change of name alone keeps what the user owns")
+must("UpdateUser", {"userId": mover, "role": "ROLE_AUDITOR"}, admin)
+check(must("GetLead", {"id": sakai["id"]}, admin)["lead"].get("ownerId") == mgr_id,
+      "a user made an auditor, who owns nothing, hands its leads on too")
 # Reassigned, a lead moves to its new side's account of the same name.
 code, out = call("DecideLeadRegistration", {"id": theirs_lead.get("id"), "decision": "reassign",
                                             "distributorId": saigon}, admin)
