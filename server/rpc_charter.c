@@ -789,8 +789,8 @@ void rpc_set_commitment(struct request *r)
     /* Two years of cover is already more stock than a distributor holds; more is a slip. */
     if (!strcmp(m->buffer_unit, "weeks") && m->buffer_amount > 104) {
         request_fail_field(r, "commitment.bufferAmount",
-                           "0 to 104 weeks of cover (two years); a buffer counted in units "
-                           "takes --buffer-unit units");
+                           "0 to 104 weeks of cover (two years); count a larger buffer in "
+                           "units");
         return;
     }
     if (m->payment_terms_days > 365) {
