@@ -593,16 +593,22 @@ static int shipment_status(struct cli *cli, int argc, char **argv)
 static int shipment_update(struct cli *cli, int argc, char **argv)
 {
     const char *carrier = "", *tracking = "", *etd = "", *eta = "";
+    bool no_tracking = false, no_etd = false, no_eta = false;
     const struct cli_opt opts[] = {
         {"carrier", &carrier, NULL, false, "who carries it now"},
         {"tracking", &tracking, NULL, false, "the carrier's tracking number", "trackingNumber"},
         {"etd", &etd, NULL, false, "departure, YYYY-MM-DD"},
         {"eta", &eta, NULL, false, "arrival, YYYY-MM-DD"},
+        {"no-tracking", NULL, &no_tracking, false, "forget the tracking number"},
+        {"no-etd", NULL, &no_etd, false, "forget the departure date"},
+        {"no-eta", NULL, &no_eta, false, "forget the arrival date"},
         {0}};
     const struct cli_command_spec spec = {
-        "shipment update ID [--carrier C] [--tracking T] [--etd DATE] [--eta DATE]",
+        "shipment update ID [--carrier C] [--tracking T | --no-tracking] [--etd DATE | --no-etd] "
+        "[--eta DATE | --no-eta]",
         "Corrects a planned or in-transit shipment: each option given replaces what was "
-        "recorded (a slipped ETA, a new tracking number); the others stay as they were.",
+        "recorded (a slipped ETA, a new tracking number), each --no-... forgets it (one "
+        "entered by mistake); the others stay as they were.",
         opts, 1, "shipment update 3 --eta 2027-02-16"};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
@@ -611,12 +617,34 @@ static int shipment_update(struct cli *cli, int argc, char **argv)
     json_int_t v;
     if ((rc = cli_parse_id(id, &v)))
         return rc;
-    if (!*carrier && !*tracking && !*etd && !*eta) {
-        fprintf(stderr, "liaison: nothing to change: give --carrier, --tracking, --etd or --eta\n");
+    const struct {
+        bool cleared;
+        const char *given, *option, *field;
+    } forget[] = {{no_tracking, tracking, "tracking", "trackingNumber"},
+                  {no_etd, etd, "etd", "etd"},
+                  {no_eta, eta, "eta", "eta"}};
+    json_t *clear = json_array();
+    if (!clear)
+        return EXIT_ERROR;
+    for (int i = 0; i < NCOLS(forget); i++) {
+        if (!forget[i].cleared)
+            continue;
+        if (*forget[i].given) {
+            fprintf(stderr, "liaison: --%s and --no-%s: give one or the other\n", forget[i].option,
+                    forget[i].option);
+            json_decref(clear);
+            return EXIT_USAGE;
+        }
+        json_array_append_new(clear, json_string(forget[i].field));
+    }
+    if (!*carrier && !*tracking && !*etd && !*eta && !json_array_size(clear)) {
+        fprintf(stderr, "liaison: nothing to change: give --carrier, --tracking, --etd or --eta, "
+                        "or --no-tracking, --no-etd or --no-eta\n");
+        json_decref(clear);
         return EXIT_USAGE;
     }
-    json_t *req = json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", v, "carrier", carrier, "trackingNumber",
-                            tracking, "etd", etd, "eta", eta);
+    json_t *req = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", v, "carrier", carrier,
+                            "trackingNumber", tracking, "etd", etd, "eta", eta, "clear", clear);
     return req ? shipment_answer(cli, "UpdateShipment", req) : EXIT_ERROR;
 }
 

@@ -137,11 +137,11 @@ static struct db_stmt q_shipment_list = {
 /* $1 id, $2 status */
 static struct db_stmt q_shipment_status = {"SELECT liaison_shipment_status($1::bigint, $2) AS _id",
                                            2, 0};
-/* $1 id, $2 carrier, $3 tracking, $4 etd, $5 eta: '' leaves each as it was */
+/* $1 id, $2 carrier, $3 tracking, $4 etd, $5 eta: '' leaves each as it was; $6 those to forget */
 static struct db_stmt q_shipment_update = {
     "SELECT liaison_shipment_update($1::bigint, nullif($2, ''), nullif($3, ''),"
-    " nullif($4, '')::date, nullif($5, '')::date) AS _id",
-    5, 0};
+    " nullif($4, '')::date, nullif($5, '')::date, $6::text[]) AS _id",
+    6, 0};
 
 static struct exec_decl d_order_place = {
     .method = "PlaceOrder",
@@ -198,7 +198,7 @@ static struct exec_decl d_shipment_status = {.method = "SetShipmentStatus",
                                              .not_found = "no such shipment"};
 static struct exec_decl d_shipment_update = {
     .method = "UpdateShipment",
-    .query = {&q_shipment_update, {"id", "carrier", "tracking_number", "etd", "eta"}},
+    .query = {&q_shipment_update, {"id", "carrier", "tracking_number", "etd", "eta", "clear"}},
     .reply = {&q_shipment_get, {"id"}},
     .out = "shipment",
     .not_found = "no such shipment",
@@ -452,9 +452,34 @@ void rpc_update_shipment(struct request *r)
     if (!request_check_id(r, "id", in->id) ||
         !shipment_fields_ok(r, in->carrier, false, in->tracking_number, in->etd, in->eta))
         return;
-    if (!in->carrier[0] && !in->tracking_number[0] && !in->etd[0] && !in->eta[0]) {
+    if (in->n_clear > 3) {
+        request_fail_field(r, "clear", "at most trackingNumber, etd and eta, once each");
+        return;
+    }
+    for (size_t i = 0; i < in->n_clear; i++) {
+        const char *f = in->clear[i];
+        const char *given = !strcmp(f, "trackingNumber") ? in->tracking_number
+                            : !strcmp(f, "etd")          ? in->etd
+                            : !strcmp(f, "eta")          ? in->eta
+                                                         : NULL;
+        if (!given) {
+            request_fail_field(r, "clear", "trackingNumber, etd or eta (a carrier stays)");
+            return;
+        }
+        if (given[0]) {
+            request_fail_field(r, f, "given and cleared at once: one or the other");
+            return;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(in->clear[j], f)) {
+                request_fail_field(r, "clear", "each field once");
+                return;
+            }
+    }
+    if (!in->carrier[0] && !in->tracking_number[0] && !in->etd[0] && !in->eta[0] && !in->n_clear) {
         request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT,
-                     "nothing to change: give a carrier, a tracking number, an ETD or an ETA");
+                     "nothing to change: give a carrier, a tracking number, an ETD or an ETA, "
+                     "or one to clear");
         return;
     }
     exec_run(r, &d_shipment_update);

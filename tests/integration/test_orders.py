@@ -1101,6 +1101,23 @@ try:
     settle()
     check(order_trend() == [], "with its new ETA it is not late, and the health reason goes"
           " (%s)" % order_trend())
+    # A tracking number or a date entered by mistake is forgotten, not only replaced (a
+    # try-out): the CLI's --no-... options, UpdateShipment's clear.
+    code, out = cli("shipment", "update", str(was_late), "--no-tracking", "--no-eta", token=admin)
+    check(code == "OK" and not out.get("trackingNumber") and not out.get("eta")
+          and out.get("etd") == today and out.get("carrier") == "日本通運"
+          and audits("shipment.update") == 2,
+          "shipment update --no-tracking --no-eta forgets both, the rest kept (%s %s)"
+          % (code, out))
+    code, out = cli("shipment", "update", str(was_late), "--eta", later, "--no-eta", token=admin)
+    check(code == "EXIT_2", "--eta and --no-eta together are refused by the CLI (%s %s)"
+          % (code, out))
+    for bad, field in (({"eta": later, "clear": ["eta"]}, "eta"),
+                       ({"clear": ["carrier"]}, "clear"), ({"clear": ["etd", "etd"]}, "clear")):
+        code, out = call("UpdateShipment", dict(bad, id=was_late), admin)
+        check(code == "INVALID_ARGUMENT" and violation(out, field),
+              "UpdateShipment %s is refused on %s (%s %s)" % (bad, field, code, out))
+    must("UpdateShipment", {"id": was_late, "eta": later, "trackingNumber": "NX-12345"}, admin)
     must("SetShipmentStatus", {"id": was_late, "status": "delivered"}, admin)
     check(not must("GetOrder", {"id": late_order["id"]}, admin)["order"].get("late"),
           "delivered, it is late no more, nor its order")
