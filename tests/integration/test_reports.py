@@ -690,6 +690,21 @@ must("ActivateCharter", {"id": amended}, admin)
 check(draft_rep.get("dueOn") == NEXT + "-10"
       and must("GetReport", {"id": draft_rep["id"]}, admin)["report"].get("dueOn")
       == NEXT + "-20", "a draft takes the amended charter's due day (%s)" % draft_rep)
+# An amendment moving the due day earlier moved an old month's draft, due on the first due day
+# from the activation (0185), back to the month after it: overdue as it was activated, and late
+# for good once submitted (a try-out; migration 0257).
+old_rep = must("OpenReport", {"period": "2025-03"}, phnom_user)["report"]
+earlier = must("CreateCharterDraft", {"distributorId": phnom}, admin)["charter"]["id"]
+must("SetCharterTerms", {"charterId": earlier, "fullCoverage": False,
+                         "coveredLineIds": [brk, flt], "reportDueDay": 3}, admin)
+must("ActivateCharter", {"id": earlier}, admin)
+amended_on = sql("SELECT (activated_at AT TIME ZONE 'UTC')::date FROM charters"
+                 " WHERE tenant_id = %s AND id = %s" % (tid, earlier))
+old_now = must("GetReport", {"id": old_rep["id"]}, admin)["report"]
+check(old_rep.get("dueOn", "") >= amended_on and old_now.get("dueOn", "") >= amended_on
+      and old_now.get("overdue") is not True,
+      "an amendment to an earlier due day does not make an old month's draft due before it"
+      " (activated %s; opened %s, now %s)" % (amended_on, old_rep, old_now))
 # A pipeline stage stored before stages were a lead's (free text) is saved back as it was, so
 # that a report shown and saved again is not refused for a row nobody touched (a review).
 sql("INSERT INTO report_pipeline (tenant_id, report_id, position, title, stage, currency)"
