@@ -145,7 +145,8 @@ try:
                                    "steps": [{"contactRole": "purchasing manager",
                                               "method": "email", "responseHours": 24}]}, admin)
 
-    def distributor(name, country="VN", commitment=False, competing=None, manager=None):
+    def distributor(name, country="VN", commitment=False, competing=None, manager=None,
+                    covered=None):
         fields = {"name": name, "country": country, "timeZone": "Asia/Ho_Chi_Minh"}
         d = must("CreateDistributor", {"fields": fields, "accountManagerId": manager or 0},
                  admin)["distributor"]["id"]
@@ -158,6 +159,9 @@ try:
                 "financing": "shared", "paymentTermsDays": 60}}, admin)
         for line in ([competing] if isinstance(competing, dict) else competing or []):
             must("DeclareCompetingLine", {"charterId": cid, "competingLine": line}, admin)
+        if covered:
+            must("SetCharterTerms", {"charterId": cid, "fullCoverage": False,
+                                     "coveredLineIds": covered, "reportDueDay": 10}, admin)
         must("ActivateCharter", {"id": cid}, admin)
         return d
 
@@ -178,6 +182,9 @@ try:
     cover = distributor("Công ty Bà Rịa", commitment=True)
     cover2 = distributor("Công ty Long Khánh", commitment=True)
     silent = distributor("Công ty Im Lặng Biên Hòa", commitment=True)
+    before = distributor("Công ty Trước Đây Nha Trang")
+    # A BRK buffer commitment on a charter that covers FLT only: no report may carry BRK's stock.
+    uncovered = distributor("Công ty Ngoài Phạm Vi Vinh", commitment=True, covered=[flt])
     for d, email in ((esc, "esc@health.example"), (clean, "clean@health.example")):
         must("CreateUser", {"email": email, "role": "ROLE_DISTRIBUTOR_USER",
                             "password": PASSWORD, "distributorId": d}, admin)
@@ -418,8 +425,18 @@ try:
         set_clock(when)
         step()
     set_clock(T3)
+    # A target of the month before the first activation: the territory's, but before there was a
+    # charter to report under (migration 0258).
+    must("SetTarget", {"distributorId": before, "productLineId": brk,
+                       "period": month_start(REAL, 1).strftime("%Y-%m"), "units": 100}, admin)
     settle()
     settle()
+    check(reason(health(before), "target_attainment") == {},
+          "a target whose period ended before the relationship started is not judged (%s)"
+          % reason(health(before), "target_attainment"))
+    check(reason(health(uncovered), "inventory_cover") == {},
+          "a buffer commitment on a line the charter does not cover costs nothing (%s)"
+          % reason(health(uncovered), "inventory_cover"))
     h = health(reports)
     r = reason(h, "report_timeliness")
     n = len(due)
@@ -489,8 +506,9 @@ try:
     scores = [e.get("score", 0) for e in everyone]
     worst = [str(e["distributorId"]) for e in everyone if e.get("score", 0) == scores[0]]
     # Every distributor of the tenant (comp2, the plural competing lines', firstm, the
-    # first month's, and cover2, the stock not reported, make fourteen).
-    check(len(everyone) == 14 and scores == sorted(scores) and str(silent) in worst,
+    # first month's, cover2, the stock not reported, before, the target before the
+    # relationship, and uncovered, the commitment outside the coverage, make sixteen).
+    check(len(everyone) == 16 and scores == sorted(scores) and str(silent) in worst,
           "the portfolio is worst first, the silent distributor among the worst (%s)" % scores)
     check(all(len(e.get("topReasons", [])) <= 3 and 1 <= len(e.get("trend", [])) <= 12
               for e in everyone), "each entry has at most three reasons and a trend")
@@ -515,7 +533,7 @@ try:
           and any(ch in p.stdout for ch in "▁▂▃▄▅▆▇█") and "no order in the last 180 days"
           in p.stdout, "liaison health shows the score, a sparkline and the reasons:\n" + p.stdout)
     code, out = c.cli("portfolio", token=admin)
-    check(code == "OK" and isinstance(out, list) and len(out) == 14
+    check(code == "OK" and isinstance(out, list) and len(out) == 16
           and all(e.get("sparkline") for e in out),
           "liaison portfolio --json is a JSON array with sparklines (%s)" % code)
     p = subprocess.run([CLI, "--token", admin, "portfolio"], capture_output=True, text=True,
