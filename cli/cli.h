@@ -480,7 +480,11 @@ int cli_resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t
 /*
  * cli_resolve of a user for a command only some roles may run: a caller
  * refused the look-up by e-mail or name (a distributor's user) is told
- * "not allowed: " denied, the command's own rule, not a look-up's.
+ * "not allowed: " denied, the command's own rule, not a look-up's. Only a
+ * whole e-mail or name (in any case) or an id names the user: these
+ * commands reset passwords, disable users, change roles and hand over
+ * distributors, and a mistyped e-mail that was part of another's acted on
+ * that other user (a try-out).
  */
 int cli_resolve_user(struct cli *cli, const char *arg, const char *denied, json_int_t *out);
 

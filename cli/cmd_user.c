@@ -187,8 +187,11 @@ static int user_update(struct cli *cli, int argc, char **argv)
         "what an option gives changes, the rest stays. USER is an id or e-mail; the e-mail\n"
         "itself stays. A new role or distributor ends the user's sessions and revokes the\n"
         "API tokens they made, which carry the reach they were made with: they log in\n"
-        "again. Nobody changes their own role, and an account manager keeps a manager's\n"
-        "role until their distributors are assigned to another.",
+        "again. Nobody changes their own role, the tenant's last enabled tenant admin\n"
+        "keeps theirs, and an account manager keeps a manager's role until their\n"
+        "distributors are assigned to another. The leads, key accounts and open action\n"
+        "items of distributors the user no longer works on go to each distributor's\n"
+        "account manager, and the user leaves those distributors' meetings to come.",
         opts, 1, "user update bao@acme.example --role manager --sees-all"};
     const char *who = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &who, 1);

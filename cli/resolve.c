@@ -493,7 +493,7 @@ int cli_resolve_exact(struct cli *cli, enum cli_kind kind, const char *arg, json
 
 int cli_resolve_user(struct cli *cli, const char *arg, const char *denied, json_int_t *out)
 {
-    return resolve(cli, CLI_USER, arg, 0, false, denied, out);
+    return resolve(cli, CLI_USER, arg, 0, true, denied, out);
 }
 
 static int resolve(struct cli *cli, enum cli_kind kind, const char *arg, json_int_t distributor,

@@ -84,12 +84,23 @@ static struct db_stmt q_user_get = {
     "SELECT " USER_COLS " FROM users WHERE tenant_id = liaison_tenant() AND id = $1::bigint", 1, 0};
 /*
  * A caller never disables itself: $1 user. The caller is the one
- * liaison_auth() found live, so a revoked credential is refused first.
+ * liaison_auth() found live, so a revoked credential is refused first. Nor
+ * the tenant's last enabled admin: two admins disabling each other at the
+ * same moment left none (a try-out). The admins' rows, the user's among
+ * them, are locked in id order, as liaison_user_update (0255) takes them,
+ * and one changed by a transaction that committed meanwhile is read again
+ * as it is now.
  */
 static struct db_stmt q_user_not_self = {
     "SELECT liaison_check($1::bigint IS DISTINCT FROM"
     " nullif(current_setting('liaison.user_id', true), '')::bigint, 'userId',"
-    " 'you cannot disable yourself')",
+    " 'you cannot disable yourself'),"
+    " liaison_precondition(NOT EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = liaison_tenant()"
+    "  AND u.id = $1::bigint AND u.role = 'tenant_admin' AND u.disabled_at IS NULL)"
+    "  OR (SELECT count(*) FILTER (WHERE x.id <> $1::bigint) FROM (SELECT o.id FROM users o"
+    "   WHERE o.tenant_id = liaison_tenant() AND o.role = 'tenant_admin'"
+    "   AND o.disabled_at IS NULL ORDER BY o.id FOR UPDATE) x) > 0,"
+    "  'this is the tenant''s last enabled tenant admin: make another user a tenant admin first')",
     1, 0};
 /*
  * The caller's own hash without its last field: its salt and parameters. The

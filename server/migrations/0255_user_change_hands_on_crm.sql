@@ -1,11 +1,23 @@
 -- A user moved to another distributor, made a distributor's user, or made an
--- auditor kept owning the leads and key accounts they could no longer own
--- (found in a try-out): a distributor user moved from A to B still owned
--- A's leads, which A's people saw in the name of someone of B. The change
--- now hands each such lead and account to its distributor's account
--- manager, as assigning a distributor another manager does (rpc_distributor.c,
--- q_dist_assign), or to nobody when that manager may not own it either;
--- the exporter's own ones (no distributor) go to nobody.
+-- auditor kept what they could no longer reach (found in try-outs): a
+-- distributor user moved from A to B still owned A's leads, key accounts
+-- and open action items, which A's people saw in the name of someone of B
+-- and nobody could complete, and stayed an attendee of A's meetings to
+-- come, invited by A's calendar export. The change now hands each such
+-- lead, account and open action item to its distributor's account manager,
+-- as assigning a distributor another manager does (rpc_distributor.c,
+-- q_dist_assign), or, when that manager may not have it either, leads and
+-- accounts to nobody and action items to the admin making the change (an
+-- action item has an owner); an exporter-internal action item goes too
+-- from a user now on a distributor's side. The user leaves the meetings to
+-- come and the series of the distributors they no longer reach; meetings
+-- held stay as they were.
+--
+-- Two tenant admins who took each other's role at the same moment both
+-- succeeded and left the tenant without an admin (a try-out): a change
+-- that takes the role from an enabled tenant admin now first locks the
+-- tenant's admins, in id order, and is refused when no other enabled one
+-- remains. DisableUser checks the same (rpc_user.c).
 --
 -- Replaces liaison_user_update (0204) whole but for that.
 CREATE OR REPLACE FUNCTION liaison_user_update(p_user bigint, p_name text, p_role text,
@@ -15,9 +27,14 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public,
 DECLARE
     was public.users%ROWTYPE;
     managed text;
+    admins integer;
 BEGIN
     PERFORM public.liaison_precondition(public.liaison_is_tenant_admin(),
                                         'a tenant admin changes users');
+    -- Before the user's own row, in the order every such change takes them.
+    PERFORM 1 FROM public.users u
+     WHERE u.tenant_id = public.liaison_tenant() AND u.role = 'tenant_admin'
+     ORDER BY u.id FOR UPDATE;
     SELECT * INTO was FROM public.users u
      WHERE u.tenant_id = public.liaison_tenant() AND u.id = p_user FOR UPDATE;
     IF NOT FOUND THEN
@@ -26,6 +43,14 @@ BEGIN
     PERFORM public.liaison_check(was.id IS DISTINCT FROM public.liaison_user_id()
                                  OR was.role = p_role, 'role',
                                  'you cannot change your own role: another tenant admin can');
+    IF was.role = 'tenant_admin' AND p_role <> 'tenant_admin' AND was.disabled_at IS NULL THEN
+        SELECT count(*) INTO admins FROM public.users u
+         WHERE u.tenant_id = was.tenant_id AND u.role = 'tenant_admin'
+           AND u.disabled_at IS NULL AND u.id <> was.id;
+        PERFORM public.liaison_precondition(admins > 0, format(
+            '%s is the tenant''s last enabled tenant admin: make another user a tenant admin'
+            ' first', coalesce(nullif(was.display_name, ''), was.email)));
+    END IF;
     PERFORM public.liaison_check(p_distributor IS NULL OR EXISTS (
                                      SELECT 1 FROM public.distributors d
                                       WHERE d.tenant_id = was.tenant_id AND d.id = p_distributor),
@@ -45,7 +70,7 @@ BEGIN
     IF was.role <> p_role OR was.distributor_id IS DISTINCT FROM p_distributor THEN
         UPDATE public.sessions s SET revoked_at = now()
          WHERE s.tenant_id = was.tenant_id AND s.user_id = was.id AND s.revoked_at IS NULL;
-        -- Read after the users row changed: who may own each of them now.
+        -- Each read after the users row changed: who may have it now.
         UPDATE public.leads l
            SET owner_id = (SELECT d.account_manager_id FROM public.distributors d
                             WHERE d.tenant_id = l.tenant_id AND d.id = l.distributor_id
@@ -60,6 +85,28 @@ BEGIN
                               AND public.liaison_crm_owner_ok(d.id, d.account_manager_id))
          WHERE a.tenant_id = was.tenant_id AND a.owner_id = was.id
            AND NOT public.liaison_crm_owner_ok(a.distributor_id, was.id);
+        UPDATE public.action_items a
+           SET owner_user_id = coalesce(
+                   (SELECT d.account_manager_id FROM public.distributors d
+                     WHERE d.tenant_id = a.tenant_id AND d.id = a.distributor_id
+                       AND d.account_manager_id <> was.id
+                       AND public.liaison_party_user_ok(d.id, d.account_manager_id)),
+                   public.liaison_user_id())
+         WHERE a.tenant_id = was.tenant_id AND a.owner_user_id = was.id AND a.status = 'open'
+           AND (NOT public.liaison_party_user_ok(a.distributor_id, was.id)
+                OR a.internal AND p_distributor IS NOT NULL);
+        DELETE FROM public.meeting_attendees x
+         USING public.meetings m
+         WHERE x.tenant_id = was.tenant_id AND x.user_id = was.id
+           AND m.tenant_id = x.tenant_id AND m.id = x.meeting_id
+           AND m.status = 'scheduled' AND m.starts_at > public.liaison_now()
+           AND NOT public.liaison_party_user_ok(m.distributor_id, was.id);
+        UPDATE public.meeting_series s
+           SET attendees = array(SELECT w FROM unnest(s.attendees) w
+                                  WHERE lower(w) <> lower(was.email))
+         WHERE s.tenant_id = was.tenant_id
+           AND EXISTS (SELECT 1 FROM unnest(s.attendees) w WHERE lower(w) = lower(was.email))
+           AND NOT public.liaison_party_user_ok(s.distributor_id, was.id);
     END IF;
     PERFORM public.liaison_audit('user.update', 'user', was.id::text);
     RETURN was.id;

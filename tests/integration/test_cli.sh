@@ -226,6 +226,11 @@ contains "the direction mark said" "$err" "no spaces or characters that show as 
 check "user create with a bad role" 2 sh -c "\"$cli\" user create --email r@cli.example --role boss --password-stdin < \"$home/pw\""
 check "user list" 0 "$cli" user list
 contains "user listed" "$out" "m@cli.example"
+# A mistyped e-mail that is part of another user's acted on that user (a try-out): disabling,
+# a password reset or a role change takes a whole e-mail, name or id.
+check "user disable by part of an e-mail" 2 "$cli" user disable "@cli.exampl"
+check "user update by a mistyped e-mail that is part of another's" 2 "$cli" user update "m@cli.exampl" --role tenant_admin
+contains "the part named as such" "$err" "is only part of user 'm@cli.example'"
 check "user disable" 0 "$cli" user disable m@cli.example
 check "user disable unknown" 4 "$cli" user disable 999999999
 check "user enable" 0 "$cli" user enable m@cli.example

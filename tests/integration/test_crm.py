@@ -9,6 +9,7 @@ with the date, never the holder's name, and two simultaneous registrations
 of one account never both hold. Money is minor units with an ISO 4217
 code. A distributor user reaches its own leads, accounts and interactions
 only."""
+import concurrent.futures
 import datetime
 import json
 import os
@@ -914,12 +915,63 @@ code, out = register(vientiane_user, "Sakai Logistics", "JP-27", country="JP", c
 sakai = out.get("lead", {})
 must("UpdateLead", {"id": sakai["id"], "ownerId": mover}, admin)
 must("UpdateKeyAccount", {"id": sakai["keyAccountId"], "ownerId": mover}, admin)
+# And the action items they owned and the meetings to come they were in (a try-out).
+item = must("CreateActionItem", {"distributorId": vientiane, "description": "Gửi báo giá",
+                                 "ownerUserId": mover, "dueOn": "2099-01-31"},
+            admin)["actionItem"]["id"]
+meeting = must("CreateMeeting", {"distributorId": vientiane, "title": "Họp giao ban",
+                                 "startsAt": "2099-01-05T03:00:00Z", "durationMinutes": 30,
+                                 "attendees": ["mover@crm.example"]}, admin)["meeting"]["id"]
 must("UpdateUser", {"userId": mover, "role": "ROLE_DISTRIBUTOR_USER", "distributorId": saigon},
      admin)
 owners = (must("GetLead", {"id": sakai["id"]}, admin)["lead"].get("ownerId"),
           must("GetKeyAccount", {"id": sakai["keyAccountId"]}, admin)["account"].get("ownerId"))
 check(owners == (mgr_id, mgr_id), "a distributor's user moved to another distributor hands its"
       " leads and accounts to the account manager (%s, manager %s)" % (owners, mgr_id))
+got = next((a for a in must("ListActionItems", {"distributorId": vientiane, "page": {
+    "pageSize": 500}}, admin).get("actionItems", []) if a["id"] == item), {})
+check(got.get("ownerUserId") == mgr_id and got.get("status", "open") == "open",
+      "and its open action items (%s, manager %s)" % (got, mgr_id))
+got = must("GetMeeting", {"id": meeting}, admin)["meeting"]
+check(not [a for a in got.get("attendees", []) if a.get("email") == "mover@crm.example"],
+      "and it leaves the old distributor's meetings to come (%s)" % got.get("attendees"))
+# Two tenant admins taking each other's role, or disabling each other, at the same moment left
+# the tenant with none (a try-out): the last enabled tenant admin keeps the role. The two calls
+# meet behind a session holding the admins' rows.
+for first, second in (("UpdateUser", "UpdateUser"), ("DisableUser", "UpdateUser"),
+                      ("DisableUser", "DisableUser")):
+    pair = "pair-%s-%s" % (RUN, first[0] + second[0])
+    must("CreateTenant", {"slug": pair.lower(), "name": "Đôi quản trị", "adminEmail": "a@pair.example",
+                          "adminPassword": PASSWORD}, OPERATOR)
+    pa = must("Login", {"tenant": pair.lower(), "email": "a@pair.example", "password": PASSWORD},
+              None)["token"]
+    b_id = must("CreateUser", {"email": "b@pair.example", "role": "ROLE_TENANT_ADMIN",
+                               "password": PASSWORD}, pa)["user"]["id"]
+    pb = must("Login", {"tenant": pair.lower(), "email": "b@pair.example", "password": PASSWORD},
+              None)["token"]
+    a_id = must("WhoAmI", {}, pa)["identity"]["userId"]
+    ptid = t.psql("SELECT id FROM tenants WHERE slug = '%s'" % pair.lower()).strip()
+
+    def request(method, target):
+        return (method, {"userId": target, "role": "ROLE_MANAGER"} if method == "UpdateUser"
+                else {"userId": target})
+
+    def both():
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            one = pool.submit(call, *request(first, b_id), pa)
+            two = pool.submit(call, *request(second, a_id), pb)
+            return one.result()[0], two.result()[0]
+
+    codes = t.while_held("SELECT 1 FROM users WHERE tenant_id = %s AND role = 'tenant_admin'"
+                         " FOR UPDATE" % ptid, both)
+    left = t.psql("SELECT count(*) FROM users WHERE tenant_id = %s AND role = 'tenant_admin'"
+                  " AND disabled_at IS NULL" % ptid).strip()
+    # The second refused by the check, or, when both went in one batch, by its credential, which
+    # the first change revoked.
+    check(left == "1" and "OK" in codes
+          and set(codes) - {"OK"} <= {"FAILED_PRECONDITION", "UNAUTHENTICATED"},
+          "%s and %s of each other at once: one is refused, one admin is left (%s, %s left)"
+          % (first, second, codes, left))
 must("UpdateUser", {"userId": mover, "role": "ROLE_DISTRIBUTOR_USER", "distributorId": vientiane},
      admin)
 must("UpdateLead", {"id": sakai["id"], "ownerId": mover}, admin)
