@@ -143,12 +143,40 @@ const char *auth_password_problem(const char *password)
     size_t chars =
         u8_check((const uint8_t *)prepared, len) ? len : u8_mbsnlen((const uint8_t *)prepared, len);
     /* Every kind of space is one ' ' by now: twelve of them are no secret. */
-    bool blank = strspn(prepared, " \t\r\n") == len;
+    bool blank = strspn(prepared, " ") == len;
+    /*
+     * RFC 8265's OpaqueString, which the comparison follows, allows no
+     * control character: a tab or a line break taken into a password from
+     * a file or a paste is never typed again the same way (a try-out set
+     * one through --password-stdin). Nor is one character twelve times
+     * over a secret.
+     */
+    bool control = false, repeated = true;
+    ucs4_t first = 0;
+    bool utf8 = u8_check((const uint8_t *)prepared, len) == NULL;
+    for (size_t at = 0; at < len;) {
+        ucs4_t c = (unsigned char)prepared[at];
+        int step = 1;
+        if (utf8) {
+            step = u8_mbtouc(&c, (const uint8_t *)prepared + at, len - at);
+            if (step < 1)
+                break;
+        }
+        control = control || c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0 && utf8);
+        if (at == 0)
+            first = c;
+        repeated = repeated && c == first;
+        at += (size_t)step;
+    }
     OPENSSL_cleanse(prepared, len);
     free(prepared);
     if (chars < PASSWORD_MIN)
         return "must be at least 12 characters";
-    return blank ? "must not be only spaces" : NULL;
+    if (blank)
+        return "must not be only spaces";
+    if (control)
+        return "must not hold control characters (a tab, a line break or the like)";
+    return repeated ? "must not be one character repeated" : NULL;
 }
 
 enum auth_job_kind { AUTH_JOB_HASH, AUTH_JOB_VERIFY, AUTH_JOB_REHASH };

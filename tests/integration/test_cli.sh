@@ -210,6 +210,11 @@ contains "whoami shows the role" "$out" "tenant_admin"
 check "user create" 0 sh -c "\"$cli\" user create --email m@cli.example --role manager --name Mai --password-stdin < \"$home/pw\""
 check "user create with a short password" 2 sh -c "echo short | \"$cli\" user create --email s@cli.example --role manager --password-stdin"
 contains "short password named" "$err" "password"
+# RFC 8265 allows no control character in a password, and twelve of one letter is no secret (a try-out).
+check "user create with a control character in the password" 2 sh -c "printf 'abc\\001defghijklmn\\n' | \"$cli\" user create --email s@cli.example --role manager --password-stdin"
+contains "the control character named" "$err" "must not hold control characters"
+check "user create with one letter twelve times" 2 sh -c "echo aaaaaaaaaaaa | \"$cli\" user create --email s@cli.example --role manager --password-stdin"
+contains "the repeated letter named" "$err" "must not be one character repeated"
 check "user create with an e-mail ending in a dot" 2 sh -c "\"$cli\" user create --email m@cli.example. --role manager --password-stdin < \"$home/pw\""
 contains "the domain's fault said" "$err" "invalid --email: not an e-mail address: the domain's dots must separate names"
 for bad in m@-cli.example m@cli-.example m@cli.example-; do
