@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -954,9 +955,9 @@ static int target_set(struct cli *cli, int argc, char **argv)
         "       [--revenue MINOR --currency CUR | --no-revenue]",
         "Sets the target of a distributor for a product line and a period: YYYY-MM, YYYY-Qn or\n"
         "YYYY (exporter staff). Set again, it changes what is given and keeps the rest: --units\n"
-        "alone keeps the revenue target, --revenue alone its currency; --no-units or\n"
-        "--no-revenue takes one away. A target from a joint business plan changes only with\n"
-        "the plan.",
+        "alone keeps the revenue target, --revenue alone its currency (a new --currency\n"
+        "comes with its --revenue); --no-units or --no-revenue takes one away. A target\n"
+        "from a joint business plan changes only with the plan.",
         opts, 3,
         "target set \"Saigon Auto Parts\" BRK 2027-Q1 --units 400 --revenue 500000000 "
         "--currency VND"};
@@ -1002,10 +1003,24 @@ static int target_set(struct cli *cli, int argc, char **argv)
     /* A new revenue alone keeps its currency, as a new currency alone keeps its revenue. */
     bool keep_units = !units && !no_units, keep_revenue = !revenue && !no_revenue,
          keep_currency = !currency && !no_revenue;
+    /* A new currency alone is read against the one it replaces, below. */
     if ((keep_units || keep_revenue || keep_currency) &&
-        (rc = target_kept(cli, d, l, period, keep_units, keep_revenue, keep_currency, &u, &m,
-                          kept_currency, sizeof kept_currency)))
+        (rc = target_kept(cli, d, l, period, keep_units, keep_revenue,
+                          keep_currency || (currency && !revenue), &u, &m, kept_currency,
+                          sizeof kept_currency)))
         return rc;
+    /*
+     * The same amount in another currency is another target: 700,000,000 VND
+     * became US$7,000,000.00 unsaid (a try-out). The amount is given again.
+     */
+    if (currency && !revenue && m > 0 && kept_currency[0] &&
+        strcasecmp(currency, kept_currency) != 0) {
+        fprintf(stderr,
+                "liaison: --currency %s alone would read the revenue target of %lld %s as %lld "
+                "%s: give --revenue in %s with it\n",
+                currency, (long long)m, kept_currency, (long long)m, currency, currency);
+        return EXIT_USAGE;
+    }
     return target_show(cli, "SetTarget",
                        json_pack("{s:I,s:I,s:s,s:I,s:I,s:s}", "distributorId", d, "productLineId",
                                  l, "period", period, "units", u, "revenueMinor", m, "currency",

@@ -4,10 +4,11 @@
 --   month's report was not even due: a relationship activated a minute
 --   before, with targets for the two months before, scored 90 and stood
 --   worst in the portfolio. A target is now judged once its last month's
---   report is in or was due before today, as report timeliness counts a
---   month, and only when its period ended after the relationship started
---   (the first activation), as targets set before a charter existed were
---   never checked against one;
+--   report is in, or, when its period ended after the relationship started
+--   (the first activation), once that report was due before today, as
+--   report timeliness counts a month: a target set before a charter
+--   existed was never checked against one, and a month before the
+--   relationship owes no report;
 -- - a buffer commitment on a line the active charter no longer covers
 --   lost the inventory factor for good, as no report may carry that
 --   line's stock: such a commitment is left out, as orders of the line are.
@@ -169,12 +170,14 @@ BEGIN
              WHERE g.goal > 0 AND g.period_end <= today
                AND g.period_end > (today - interval '6 months')::date
                AND (ch.id IS NULL
-                    OR g.period_end > (since AT TIME ZONE 'UTC')::date
-                       AND coalesce((SELECT r.status <> 'draft' OR r.due_on < today
-                                       FROM public.monthly_reports r
-                                      WHERE r.tenant_id = t AND r.distributor_id = p_distributor
-                                        AND r.period = (g.period_end - interval '1 month')::date),
-                                    g.period_end + ch.report_due_day - 1 < today))
+                    OR coalesce((SELECT r.status <> 'draft'
+                                        OR g.period_end > (since AT TIME ZONE 'UTC')::date
+                                           AND r.due_on < today
+                                   FROM public.monthly_reports r
+                                  WHERE r.tenant_id = t AND r.distributor_id = p_distributor
+                                    AND r.period = (g.period_end - interval '1 month')::date),
+                                g.period_end > (since AT TIME ZONE 'UTC')::date
+                                AND g.period_end + ch.report_due_day - 1 < today))
                -- Revenue in another currency cannot be set against the goal
                -- (no exchange rate): such a target is not judged, rather
                -- than judged unmet.

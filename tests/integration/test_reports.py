@@ -1148,6 +1148,16 @@ code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "20
 check(code == "OK" and n(again.get("revenueMinor")) == 8000000 and again.get("currency") == "VND"
       and n(again.get("units")) == 90,
       "a new revenue alone keeps its currency and the units (%s %s)" % (code, again))
+# A new currency alone read the amount in it: 8,000,000 VND became 80,000.00 USD unsaid (a
+# try-out). It comes with its amount.
+code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3", "--currency",
+                  "USD", token=admin)
+check(code == "EXIT_2" and "give --revenue in USD with it" in str(again),
+      "--currency alone is refused, naming --revenue (%s %s)" % (code, again))
+code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3", "--currency",
+                  "vnd", token=admin)
+check(code == "OK" and n(again.get("revenueMinor")) == 8000000 and again.get("currency") == "VND",
+      "the same currency again changes nothing (%s %s)" % (code, again))
 # The CLI said "from 0" and the server then refused 0 ("at least 1"): 0 is no target, so the
 # CLI refuses it itself and names --no-revenue (a try-out).
 code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3", "--revenue",
