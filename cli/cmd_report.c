@@ -737,14 +737,16 @@ static int report_submit(struct cli *cli, int argc, char **argv)
     int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    /* Sent again after a lost answer, or by a colleague first: no failure to retry. */
+    /*
+     * Sent again after a lost answer, or by a colleague first: no failure to retry, with
+     * --json too (a script was told exit 5 where a person was told all is well; a try-out).
+     */
     bool already = false;
-    if (!cli->set.json &&
-        (rc = cli_status_already(cli, "GetReport", "report", "status", v, "submitted", &already)))
+    if ((rc = cli_status_already(cli, "GetReport", "report", "status", v, "submitted", &already)))
         return rc;
     if (already) {
         rc = report_answer(cli, "GetReport", json_pack("{s:I}", "id", v));
-        if (rc == EXIT_OK)
+        if (rc == EXIT_OK && !cli->set.json)
             fprintf(stderr, "liaison: report %lld was already submitted: nothing changed\n",
                     (long long)v);
         return rc;

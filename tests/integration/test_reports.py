@@ -1090,6 +1090,9 @@ check(said.returncode == 0 and "report %s was already submitted: nothing changed
       % cli_report in said.stderr and "submitted" in said.stdout,
       "report submit of a submitted report says so, exit 0 (%d %r)"
       % (said.returncode, said.stderr))
+code, out = cli("report", "submit", str(cli_report), token=saigon_user)
+check(code == "OK" and out.get("status") == "submitted",
+      "and with --json, as without: the report, exit 0 (%s %s)" % (code, out))
 code, out = cli("report", "reopen", str(cli_report), "--comment", "Bổ sung tồn kho", token=admin)
 check(code == "OK" and out.get("status") == "draft", "report reopen (%s)" % code)
 code, out = cli("report", "list", "--status", "draft", token=saigon_user)
