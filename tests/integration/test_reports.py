@@ -1325,6 +1325,20 @@ rows_ = {ln.split()[0]: ln.split() for ln in table.stdout.splitlines()[1:] if ln
 check(table.returncode == 0 and "10000000000000.00" in rows_.get("BRK", [])
       and "70.00" in rows_.get("FLT", []),
       "the table shows the capped BRK row and FLT's 70.00 (%r %r)" % (table.stdout, table.stderr))
+# A line's revenue without a revenue target is read in the currency of its most revenue: the
+# one of the most rows put a month of 0 JPY before one of 400,000 USD, and REVENUE read 0 for a
+# line that sold (a try-out; migration 0260).
+kobe, kobe_user = distributor("神戸商会 Kobe Shōkai", "JP", sections=["sales_by_line"])
+for month, sold in (("2025-01", {"units": 5, "revenueMinor": 0, "currency": "JPY"}),
+                    ("2025-02", {"units": 40, "revenueMinor": 400000, "currency": "USD"})):
+    rid = must("OpenReport", {"distributorId": kobe, "period": month}, admin)["report"]["id"]
+    must("SaveReport", {"id": rid, "sales": [dict(sold, productLineId=brk)]}, kobe_user)
+    must("SubmitReport", {"id": rid}, kobe_user)
+code, out = attainment(distributorId=kobe, **{"from": "2025-Q1", "to": "2025-Q1"})
+b = (by_line(out, "BRK") or [{}])[0]
+check(code == "OK" and b.get("currency") == "USD" and b.get("actualRevenueMinor") == 400000
+      and b.get("actualUnits") == 45,
+      "the quarter's revenue is read in USD, its 400,000, not JPY's 0 (%s %s)" % (code, out))
 _deadline = time.monotonic() + 90
 _due = ("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind LIKE 'health%%'"
         " AND done_at IS NULL AND run_at <= liaison_now()" % tid)
