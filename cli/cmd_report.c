@@ -27,7 +27,19 @@ static const struct output_column report_cols[] = {{"ID", "id"},
                                                    {"OVERDUE", "overdue", OUTPUT_BOOL},
                                                    {"SUBMITTED", "submittedAt"},
                                                    {"REVIEWED BY", "reviewedBy"},
-                                                   {"COMMENT", "reviewComment"}};
+                                                   {"COMMENT", "reviewComment"},
+                                                   /*
+                                                    * Shown, not listed: who put the figures in.
+                                                    * The exporter may reopen a distributor's
+                                                    * report, change it and submit it, and only
+                                                    * the audit log said so (a try-out).
+                                                    */
+                                                   {"SUBMITTED BY", "submittedBy"},
+                                                   {"REVIEWED", "reviewedAt"},
+                                                   {"LAST CHANGED", "updatedAt"},
+                                                   {"LAST CHANGED BY", "updatedBy"}};
+/* report list's columns: report_cols but its last four. */
+#define REPORT_LIST_COLS (NCOLS(report_cols) - 4)
 static const struct output_column sales_cols[] = {
     {"LINE", "productLineCode"},
     {"UNITS", "units", OUTPUT_COUNT},
@@ -823,7 +835,7 @@ static int report_list(struct cli *cli, int argc, char **argv)
     return cli_list(cli, "ListReports",
                     json_pack("{s:I,s:s,s:s,s:o}", "distributorId", d, "periodFrom", from,
                               "periodTo", to, "status", cli_enum_string(status)),
-                    "reports", report_cols, NCOLS(report_cols), &page);
+                    "reports", report_cols, REPORT_LIST_COLS, &page);
 }
 
 int cmd_report(struct cli *cli, int argc, char **argv)

@@ -1093,6 +1093,9 @@ check(said.returncode == 0 and "report %s was already submitted: nothing changed
 code, out = cli("report", "submit", str(cli_report), token=saigon_user)
 check(code == "OK" and out.get("status") == "submitted",
       "and with --json, as without: the report, exit 0 (%s %s)" % (code, out))
+by = [ln for ln in said.stdout.splitlines() if ln.startswith("SUBMITTED BY")]
+check(by and "portal-%s@rep.example" % saigon in by[0],
+      "the report shown names who submitted it (%r)" % said.stdout)
 code, out = cli("report", "reopen", str(cli_report), "--comment", "Bổ sung tồn kho", token=admin)
 check(code == "OK" and out.get("status") == "draft", "report reopen (%s)" % code)
 code, out = cli("report", "list", "--status", "draft", token=saigon_user)
