@@ -302,7 +302,9 @@ static int user_toggle(struct cli *cli, int argc, char **argv, const char *metho
 static int user_disable(struct cli *cli, int argc, char **argv)
 {
     return user_toggle(cli, argc, argv, "DisableUser", "user disable USER",
-                       "Disables a user (id or e-mail) and ends their sessions.",
+                       "Disables a user (id or e-mail): ends their sessions and revokes the API "
+                       "tokens they made,\nfor good ('user enable' lets them log in again, and "
+                       "their tokens are made anew).",
                        "user disable bao@acme.example", "only tenant admins disable users");
 }
 
@@ -320,7 +322,8 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         {"user", &user, NULL, false, "reset this user's password (id or e-mail; tenant admins)"},
         {"password-stdin", NULL, &from_stdin, false,
-         "read passwords from standard input (current, then new, one per line)"},
+         "read passwords from standard input (current, then new, one per line; with --user "
+         "another's new one only)"},
         {0}};
     const struct cli_command_spec spec = {
         "user passwd [--user USER] [--password-stdin]",
@@ -356,7 +359,13 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
     json_t *resp;
     rc = cli_call(cli, uid ? "ResetPassword" : "ChangePassword", req, &resp);
     json_decref(resp);
-    if (rc == EXIT_OK && !cli->set.json)
+    /* A reset names whose it was: a mistyped USER once reset someone else's (a try-out). */
+    if (rc == EXIT_OK && !cli->set.json && uid)
+        printf("password of user %lld%s%s%s reset: their log-in sessions ended\n", (long long)uid,
+               user[strspn(user, "0123456789")] ? " (" : "",
+               user[strspn(user, "0123456789")] ? user : "",
+               user[strspn(user, "0123456789")] ? ")" : "");
+    else if (rc == EXIT_OK && !cli->set.json)
         printf("password changed\n");
     return rc;
 }

@@ -1,5 +1,5 @@
--- A user moved to another distributor, made a distributor's user, or made an
--- auditor kept what they could no longer reach (found in try-outs): a
+-- A user moved to another distributor, or one of the exporter's made an
+-- auditor, kept what they could no longer reach (found in try-outs): a
 -- distributor user moved from A to B still owned A's leads, key accounts
 -- and open action items, which A's people saw in the name of someone of B
 -- and nobody could complete, and stayed an attendee of A's meetings to
@@ -19,7 +19,7 @@
 -- tenant's admins, in id order, and is refused when no other enabled one
 -- remains. DisableUser checks the same (rpc_user.c).
 --
--- Replaces liaison_user_update (0204) whole but for that.
+-- Replaces liaison_user_update (0215) whole but for that.
 CREATE OR REPLACE FUNCTION liaison_user_update(p_user bigint, p_name text, p_role text,
                                                p_sees_all boolean, p_distributor bigint)
 RETURNS bigint
@@ -55,6 +55,15 @@ BEGIN
                                      SELECT 1 FROM public.distributors d
                                       WHERE d.tenant_id = was.tenant_id AND d.id = p_distributor),
                                  'distributorId', 'no such distributor in this tenant');
+    -- The person is the distributor's: its e-mail, its company. Made the
+    -- exporter's staff, they would read every other distributor's charter,
+    -- prices and reports, one typed word away (the operator's recovery
+    -- already refuses a distributor's user as admin).
+    PERFORM public.liaison_check(was.role <> 'distributor_user' OR p_role = 'distributor_user',
+                                 'role', format(
+        '%s is a user of a distributor: a distributor''s user does not become one of the'
+        ' exporter''s staff; create a user with the e-mail the person has at the exporter'
+        ' (user create), and disable this one', was.email));
     IF p_role NOT IN ('manager', 'tenant_admin') THEN
         SELECT string_agg(d.name, ', ' ORDER BY d.name) INTO managed
           FROM public.distributors d

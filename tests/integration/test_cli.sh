@@ -239,6 +239,8 @@ contains "the part named as such" "$err" "is only part of user 'm@cli.example'"
 check "user disable" 0 "$cli" user disable m@cli.example
 check "user disable unknown" 4 "$cli" user disable 999999999
 check "user enable" 0 "$cli" user enable m@cli.example
+check "user passwd --user resets another's" 0 sh -c "\"$cli\" user passwd --user m@cli.example --password-stdin < \"$home/pw\""
+contains "the reset names whose it was" "$out" "(m@cli.example) reset: their log-in sessions ended"
 check "token create" 0 "$cli" token create --name ci --role auditor --days 30
 contains "token shown once" "$out" "token (shown once): lts_"
 tok=$(sed -n 's/^token (shown once): //p' "$out")

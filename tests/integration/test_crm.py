@@ -979,9 +979,13 @@ must("UpdateUser", {"userId": mover, "displayName": "Người chuyển", "role":
                     "distributorId": vientiane}, admin)
 check(must("GetLead", {"id": sakai["id"]}, admin)["lead"].get("ownerId") == mover,
       "a change of name alone keeps what the user owns")
-must("UpdateUser", {"userId": mover, "role": "ROLE_AUDITOR"}, admin)
+staff = must("CreateUser", {"email": "staff@crm.example", "role": "ROLE_MANAGER",
+                            "seesAllDistributors": True,
+                            "password": PASSWORD}, admin)["user"]["id"]
+must("UpdateLead", {"id": sakai["id"], "ownerId": staff}, admin)
+must("UpdateUser", {"userId": staff, "role": "ROLE_AUDITOR"}, admin)
 check(must("GetLead", {"id": sakai["id"]}, admin)["lead"].get("ownerId") == mgr_id,
-      "a user made an auditor, who owns nothing, hands its leads on too")
+      "one of the exporter's made an auditor, who owns nothing, hands its leads on too")
 # Reassigned, a lead moves to its new side's account of the same name.
 code, out = call("DecideLeadRegistration", {"id": theirs_lead.get("id"), "decision": "reassign",
                                             "distributorId": saigon}, admin)
