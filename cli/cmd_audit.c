@@ -1,7 +1,57 @@
 /*
  * cmd_audit.c - 'liaison audit': the tenant's audit log.
  */
+#include <string.h>
+
 #include "cli.h"
+
+/*
+ * A misspelt action ("user.disabled" for user.disable) listed nothing, exit 0, as if nothing
+ * had happened (a try-out); the server knows the groups of actions, not each action. When
+ * req's action of a known group finds no entry, says so on standard error with the actions of
+ * that group the log holds (from its first 500 entries of the group).
+ */
+static void audit_action_note(struct cli *cli, const json_t *req, const char *action)
+{
+    const char *dot = strchr(action, '.');
+    if (!dot)
+        return;
+    json_t *one = json_deep_copy(req), *resp = NULL;
+    if (!one)
+        return;
+    json_object_set_new(one, "page", json_pack("{s:i}", "pageSize", 1));
+    if (cli_call(cli, "ListAuditLog", one, &resp) != EXIT_OK ||
+        json_array_size(json_object_get(resp, "entries"))) {
+        json_decref(resp);
+        return;
+    }
+    json_decref(resp);
+    json_t *group =
+        json_pack("{s:s#,s:{s:i}}", "action", action, (int)(dot - action), "page", "pageSize", 500);
+    if (!group || cli_call(cli, "ListAuditLog", group, &resp) != EXIT_OK)
+        return;
+    json_t *seen = json_object();
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(resp, "entries"), i, e)
+    {
+        const char *a = json_string_value(json_object_get(e, "action"));
+        if (seen && a)
+            json_object_set_new(seen, a, json_true());
+    }
+    fprintf(stderr, "liaison: note: no entry has the action '%s'", action);
+    const char *a;
+    json_t *v;
+    bool first = true;
+    json_object_foreach(seen, a, v)
+    {
+        fprintf(stderr, "%s%s", first ? "; your log holds " : ", ", a);
+        first = false;
+    }
+    fprintf(stderr, first ? " (nor any of its group)\n" : "\n");
+    json_decref(seen);
+    json_decref(resp);
+}
 
 int cmd_audit(struct cli *cli, int argc, char **argv)
 {
@@ -65,5 +115,7 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
         json_object_set_new(req, "entityId", json_string(entity_id));
     if (action)
         json_object_set_new(req, "action", json_string(action));
+    if (action && !cli->set.json && !cli->set.csv)
+        audit_action_note(cli, req, action);
     return cli_list(cli, "ListAuditLog", req, "entries", cols, 8, &page);
 }

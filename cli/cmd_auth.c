@@ -67,6 +67,12 @@ int cmd_login(struct cli *cli, int argc, char **argv)
     liaison_string_free(token);
     if (saved < 0)
         return EXIT_ERROR;
+    /* The slug as the server took it: capitals are read as small letters. */
+    char slug[64];
+    snprintf(slug, sizeof slug, "%s", tenant);
+    for (char *p = slug; *p; p++)
+        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+    tenant = slug;
     if (cli->set.json) {
         json_t *out = json_pack("{s:s,s:s,s:b}", "tenant", tenant, "email", email, "loggedIn", 1);
         output_json(out);

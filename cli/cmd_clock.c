@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "cli.h"
@@ -117,9 +118,15 @@ int cmd_jobs(struct cli *cli, int argc, char **argv)
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
-        "jobs [--kind K] [--state S] [--page-size N] [--cursor C] [--all]",
+        "jobs [list] [--kind K] [--state S] [--page-size N] [--cursor C] [--all]",
         "Lists the scheduler's jobs, oldest first: what is due and what failed (operators).", opts,
         0, "jobs --state failed --all"};
+    /* As 'migrations list' reads: the word is taken, and means what the command alone does. */
+    if (argc > 1 && !strcmp(argv[1], "list")) {
+        argv[1] = argv[0];
+        argv++;
+        argc--;
+    }
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

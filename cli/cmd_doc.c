@@ -332,8 +332,8 @@ static int doc_add(struct cli *cli, int argc, char **argv)
     if (!ids)
         return rc ? rc : EXIT_ERROR;
     return doc_send(cli, "CreateDocument",
-                    json_pack("{s:s,s:s,s:s,s:b,s:o}", "kind", kind, "title", title, "language",
-                              language, "shareAll", share_all, "share", ids),
+                    json_pack("{s:o,s:s,s:s,s:b,s:o}", "kind", cli_enum_string(kind), "title",
+                              title, "language", language, "shareAll", share_all, "share", ids),
                     file, media_type, true);
 }
 
@@ -475,8 +475,8 @@ static int doc_list(struct cli *cli, int argc, char **argv)
     bool named = !cli->set.json && !cli->set.ids;
     if (named)
         share_names_use(cli);
-    rc = cli_list_mapped(cli, "ListDocuments", json_pack("{s:s}", "kind", kind), "documents", cols,
-                         NCOLS(doc_cols), &page, named ? doc_share_named : NULL);
+    rc = cli_list_mapped(cli, "ListDocuments", json_pack("{s:o}", "kind", cli_enum_string(kind)),
+                         "documents", cols, NCOLS(doc_cols), &page, named ? doc_share_named : NULL);
     share_names_use(NULL);
     return rc;
 }

@@ -66,6 +66,10 @@ if [ -f "$var/liaisond.pid" ] && kill -0 "$(cat "$var/liaisond.pid")" 2>/dev/nul
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 fi
 "$root/build/liaisond" --config "$var/liaisond.conf" migrate
+# The logs name tenants, users and client addresses: the owner's to read, not every local
+# user's (a try-out found them 0644).
+touch "$var/liaisond.log" "$var/portal.log"
+chmod 600 "$var/liaisond.log" "$var/portal.log"
 nohup "$root/build/liaisond" --config "$var/liaisond.conf" serve >>"$var/liaisond.log" 2>&1 &
 echo $! >"$var/liaisond.pid"
 up=0

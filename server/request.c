@@ -1068,6 +1068,10 @@ bool request_check_email(struct request *r, const char *field, const char *email
         why = "not an e-mail address: at most 64 bytes before the '@'";
     else if (at[1] == '.' || email[len - 1] == '.' || strstr(at, ".."))
         why = "not an e-mail address: the domain's dots must separate names";
+    else if (!strchr(at, '.'))
+        /* a@b took a user whose calendar invitations could never be delivered (a try-out). */
+        why = "not an e-mail address: the domain has a dot (saigon.example), as every domain "
+              "mail is delivered to does";
     else if (at[1] == '-' || email[len - 1] == '-' || strstr(at, ".-") || strstr(at, "-."))
         /* No host name may: mail to an@-saigon.example goes nowhere. */
         why = "not an e-mail address: a name in the domain may not begin or end with '-'";

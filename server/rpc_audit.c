@@ -144,7 +144,7 @@ static bool audit_range_ok(struct request *r, const char *since, const char *unt
         char *why = request_printf(
             r,
             "a day (YYYY-MM-DD, %s 00:00 in %s) or an RFC 3339 time with its offset, such as "
-            "%s",
+            "%s, in the years 1900 to 2999",
             from ? "from" : "before", zone, from ? "2026-11-01T00:00:00Z" : "2026-12-01T00:00:00Z");
         request_fail_field(r, bad, why ? why : "a day or an RFC 3339 time");
         return false;

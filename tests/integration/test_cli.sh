@@ -199,6 +199,8 @@ check "admin tenant --help" 0 "$cli" admin tenant --help
 contains "admin help lists export" "$out" "export"
 check "wrong password: authentication exit code" 3 sh -c "echo 'not the password at all' | \"$cli\" login --tenant $slug --email a@cli.example --password-stdin"
 check "login" 0 sh -c "\"$cli\" login --tenant $slug --email a@cli.example --password-stdin < \"$home/pw\""
+check "login with the slug in capitals" 0 sh -c "\"$cli\" login --tenant $(echo "$slug" | tr a-z A-Z) --email a@cli.example --password-stdin < \"$home/pw\""
+contains "the slug said as the server took it" "$out" "logged in to $slug as a@cli.example"
 [ "$(stat -c %a "$home/.config/liaison/session")" = 600 ] && echo "ok - session file is 0600" ||
   { echo "not ok - session file mode"; fail=1; }
 grep -q "$pw" "$home/.config/liaison/session" && { echo "not ok - password stored"; fail=1; } ||
@@ -217,6 +219,8 @@ check "user create with one letter twelve times" 2 sh -c "echo aaaaaaaaaaaa | \"
 contains "the repeated letter named" "$err" "must not be one character repeated"
 check "user create with an e-mail ending in a dot" 2 sh -c "\"$cli\" user create --email m@cli.example. --role manager --password-stdin < \"$home/pw\""
 contains "the domain's fault said" "$err" "invalid --email: not an e-mail address: the domain's dots must separate names"
+check "user create with a domain without a dot" 2 sh -c "\"$cli\" user create --email m@cli --role manager --password-stdin < \"$home/pw\""
+contains "the missing dot said" "$err" "the domain has a dot"
 for bad in m@-cli.example m@cli-.example m@cli.example-; do
   check "user create with $bad (a domain name beginning or ending with '-')" 2 sh -c "\"$cli\" user create --email $bad --role manager --password-stdin < \"$home/pw\""
   contains "the hyphen's fault said for $bad" "$err" "invalid --email: not an e-mail address: a name in the domain may not begin or end with '-'"
@@ -267,6 +271,9 @@ check "audit --action of a group nothing records" 2 "$cli" audit --action usr.cr
 contains "the refusal names the groups" "$err" "no action 'usr.create' is recorded: an action is one of action_item,"
 check "audit --entity in capitals, and --action by group" 0 "$cli" audit --entity USER --action user
 contains "finds the user's rows" "$out" "user.create"
+# A misspelt action of a known group listed nothing without a word (a try-out).
+check "audit --action misspelt in a known group" 0 "$cli" audit --action user.created
+contains "the note names the group's actions the log holds" "$err" "liaison: note: no entry has the action 'user.created'; your log holds user.create"
 # Catalogue, distributors, contacts and charters, as a person types them.
 for sub in product-line product distributor contact charter; do
   check "$sub --help" 0 "$cli" "$sub" --help

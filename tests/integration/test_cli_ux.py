@@ -118,9 +118,15 @@ check(rc == 2 and "did you mean 'tenant.rate_limit'" in text(err),
 rc, out, err = run("jobs", "--state", "bogus", env={"LIAISON_TOKEN": OPERATOR})
 check(rc == 2 and text(err) == "liaison: --state is pending, retrying, failed or done\n",
       "jobs --state names the states it takes (%r)" % text(err))
+# 'migrations list' takes its word and 'jobs list' refused it (a try-out).
+rc, out, err = run("jobs", "list", "--state", "failed", env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 0, "jobs list is jobs (%d %r)" % (rc, text(err)))
 rc, out, err = run("admin", "audit", "--since", "2026-13-01", env={"LIAISON_TOKEN": OPERATOR})
 check(rc == 2 and "--since" in text(err) and "UTC" in text(err),
       "admin audit names a bad --since and says a day is UTC's (%d %s)" % (rc, text(err)))
+rc, out, err = run("admin", "audit", "--since", "1899-12-31", env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 2 and "in the years 1900 to 2999" in text(err),
+      "a day out of range is said to be, not only its format (%d %s)" % (rc, text(err)))
 rc, out, err = run("admin", "audit", "--help")
 check(rc == 0 and "Example:\n  $ liaison admin audit" in text(out), "admin audit --help")
 rc, out, err = run("login", "--tenant", slug, "--email", "a@ux.example", "--password-stdin",
