@@ -302,6 +302,63 @@ try:
           == [an, binh, cuong],
           "the same contact on two rungs is refused naming it and its rung, the ladder kept "
           "(%d %s)" % (rc, err))
+    # One role written twice, in another case or spacing, asked one person twice; a role and
+    # the person holding it, the same (a try-out, migration 0270).
+    for who, steps, field, said in (
+            ("the tenant default", ["--default"], "steps[1].contactRole",
+             "'PURCHASING MANAGER' is the role of rung 1 already ('purchasing manager')"),
+            ("a distributor", ["Công ty Phụ tùng Sài Gòn"], "steps[1].contactRole",
+             "'PURCHASING MANAGER' is the role of rung 1 already ('purchasing manager')")):
+        code, out = cli("escalation", "protocol", *steps, "set", "--severity", "low",
+                        "--step", "purchasing manager:email:4",
+                        "--step", "PURCHASING MANAGER:phone:4", token=admin)
+        v = out.get("violations", [{}])[0] if code == "INVALID_ARGUMENT" else {}
+        check(v.get("field") == field and said in v.get("description", ""),
+              "%s's ladder refuses one role on two rungs in another case (%s %s)"
+              % (who, code, out))
+    code, out = cli("escalation", "protocol", "--default", "set", "--severity", "low",
+                    "--step", "purchasing manager:email:4", "--step", "sales director:email:4",
+                    "--step", "purchasing  manager:phone:5", token=admin)
+    v = out.get("violations", [{}])[0] if code == "INVALID_ARGUMENT" else {}
+    check(v.get("field") == "steps[2].contactRole" and "is the role of rung 1 already" in
+          v.get("description", ""), "and with a run of spaces (%s %s)" % (code, out))
+    code, out = call("GetEscalationProtocol", {"severity": "low"}, admin)
+    check(code == "OK" and [s_["contactRole"] for s_ in out["protocols"][0]["steps"]] == roles,
+          "the default ladder is left as it was (%s)" % out)
+    rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",
+                          "--severity", "low", "--step", "purchasing manager:email:4",
+                          "--step", "Nguyễn Văn An:phone:5", token=admin)
+    check(rc == 2 and "'purchasing manager' is the role of Nguyễn Văn An (contact %s), on rung 2"
+          " of this ladder already: a contact is on one rung of a ladder" % an in err,
+          "a role rung whose holder another rung names is refused, naming who and the rung"
+          " (%d %s)" % (rc, err))
+    code, out = cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity",
+                    "low", "--step", " Purchasing   Manager :email:4", token=admin)
+    st = out["protocols"][0]["steps"] if code == "OK" else []
+    check([(s_.get("contactRole"), s_.get("contactName")) for s_ in st]
+          == [("Purchasing Manager", "Nguyễn Văn An")],
+          "a role with runs of spaces is kept with them collapsed, and reaches its holder"
+          " (%s %s)" % (code, out))
+    # An e-mail address no contact of the distributor has was kept as a role no one holds
+    # (a try-out, migration 0270).
+    dn = must("CreateDistributor", {"fields": dict(VN, name="Công ty Đà Nẵng")},
+              admin)["distributor"]["id"]
+    must("CreateContact", {"distributorId": dn, "fields": {
+        "name": "Hồ Văn Lâm", "role": "kế toán", "email": "lam@danang.example"}}, admin)
+    for step, said in (("lam@danang.example", "'lam@danang.example' is the e-mail of Hồ Văn Lâm,"
+                        " a contact of Công ty Đà Nẵng, not of this distributor"),
+                       ("admin@esc.example", "no contact of this distributor has the e-mail"
+                        " 'admin@esc.example'")):
+        rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",
+                              "--severity", "low", "--step", step + ":email:4", token=admin)
+        check(rc == 2 and said in err and "warning" not in err,
+              "an e-mail no contact of the distributor has is refused, without a warning"
+              " first (%d %s)" % (rc, err))
+    code, out = call("GetEscalationProtocol", {"distributorId": sg, "severity": "low"}, admin)
+    check(code == "OK" and [s_.get("contactRole") for s_ in out["protocols"][0]["steps"]]
+          == ["Purchasing Manager"], "and the ladder is left as it was (%s)" % out)
+    code, _ = cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity", "low",
+                  "--remove", token=admin)
     rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",
                           "--severity", "low", "--step", "KẾ TOÁN TRƯỞNG:email:48", token=admin)
     check(rc == 0 and "no contact of the distributor has the role 'KẾ TOÁN TRƯỞNG' yet" in err,
@@ -970,6 +1027,26 @@ try:
     code, out = call("AdvanceEscalation", {"id": e9["id"], "stepNo": 2}, admin)
     check(code == "FAILED_PRECONDITION" and "already answered" in out.get("message", ""),
           "an answered request takes no further step (%s %s)" % (code, out))
+    # Roles change after a ladder is set: a rung whose role is now held by the contact an
+    # earlier rung names is passed over, not a second call to the same person.
+    hai = must("CreateContact", {"distributorId": dn, "fields": {
+        "name": "Phan Văn Hải", "role": "trưởng phòng"}}, admin)["contact"]["id"]
+    must("CreateContact", {"distributorId": dn, "fields": {
+        "name": "Đỗ Thị Hoa", "role": "giám đốc"}}, admin)
+    must("SetEscalationProtocol", {"distributorId": dn, "severity": "low", "visitHours": 6,
+                                   "steps": [{"contactId": hai, "method": "email",
+                                              "responseHours": 4},
+                                             {"contactRole": "giám đốc", "method": "phone",
+                                              "responseHours": 4}]}, admin)
+    rc, _, err = cli_text("contact", "update", str(hai), "--role", "Giám đốc", token=admin)
+    check(rc == 0, "a contact takes the role a later rung names (%d %s)" % (rc, err))
+    e12 = must("CreateEscalationRequest", {"distributorId": dn, "severity": "low",
+                                           "subject": "Hai lần", "text": "Xin trả lời."},
+               admin)["escalation"]
+    e12 = must("AdvanceEscalation", {"id": e12["id"], "stepNo": 1}, admin)["escalation"]
+    check([(x.get("kind"), x.get("contactName")) for x in e12.get("steps", [])]
+          == [("contact", "Phan Văn Hải"), ("visit", None)],
+          "a rung reaching the contact an earlier rung asked is passed over (%s)" % e12)
 
     # A request stepping up to a contact removed at that very moment: the
     # step read the contact before the removal committed and its insert
