@@ -31,7 +31,11 @@ static bool md_entity_like(const char *s)
     return n > 0 && s[1 + n] == ';';
 }
 
-/* User text in Markdown: no markup, no HTML, one line. */
+/*
+ * User text in Markdown: no markup, no HTML, one line. The formal concern,
+ * drafted in the database, escapes by the same rule (liaison_md_text,
+ * migration 0271): the two change together.
+ */
 static void md_escaped(struct svg_text *t, const char *s)
 {
     const char *run = s;

@@ -994,12 +994,46 @@ try:
                admin)["escalation"]
     must("AdvanceEscalation", {"id": e11["id"], "stepNo": 1}, admin)
     concern = must("GetEscalationConcern", {"id": e11["id"]}, admin).get("concern", "")
-    check("No relationship charter is in force between us; this request has gone unanswered"
-          " past the time we asked for; nothing else is on record as missed in the 90 days to %s."
-          % NOW.strftime("%Y-%m-%d") in concern and "the following" not in concern
+    # Its steps taken early, its answer not yet due: the letter said it "has gone unanswered
+    # past the time we asked for" (a try-out, migration 0271).
+    check("No relationship charter is in force between us; this request is still unanswered:"
+          " we asked for an answer by %s UTC, and put the matter in writing now; nothing else is"
+          " on record as missed in the 90 days to %s." % ((NOW + 6 * H).strftime("%Y-%m-%d %H:%M"),
+                                                          NOW.strftime("%Y-%m-%d")) in concern
+          and "past the time we asked for" not in concern and "the following" not in concern
           and "put these right" not in concern and "within 14 days of this letter" in concern
           and "sent %s UTC)" % NOW.strftime("%Y-%m-%d %H:%M") in concern,
           "a concern citing nothing but the request says so, and asks for a response: %s"
+          % concern)
+    # User text went into the letter's Markdown as typed: a description of several lines put
+    # a heading and list items of its own into it, a subject its markup (a try-out, 0271).
+    hue = must("CreateDistributor", {"fields": dict(VN, name="Công ty *Huế*")},
+               admin)["distributor"]["id"]
+    hoa = contact(hue, "Lý [Hoa](x)", "kế toán")
+    sql("INSERT INTO action_items (tenant_id, distributor_id, description, owner_contact_id,"
+        " due_at, status, created_at) VALUES (%s, %s, E'Line one\\n\\n## Fake heading\\n"
+        "- fabricated <b>x</b> & y', %s, '%s', 'open', '%s')"
+        % (tid, hue, hoa, NOW - 2 * H, NOW - 10 * H))
+    must("SetEscalationProtocol", {"distributorId": hue, "severity": "low", "visitHours": 6,
+                                   "steps": [{"contactId": hoa, "method": "email",
+                                              "responseHours": 4}]}, admin)
+    e13 = must("CreateEscalationRequest", {"distributorId": hue, "severity": "low",
+                                           "subject": '**Urgent** <b>x</b> # & "q"',
+                                           "text": "x"}, admin)["escalation"]
+    must("AdvanceEscalation", {"id": e13["id"], "stepNo": 1}, admin)
+    must("AdvanceEscalation", {"id": e13["id"], "stepNo": 2}, admin)
+    concern = must("GetEscalationConcern", {"id": e13["id"]}, admin).get("concern", "")
+    check("\n## Fake" not in concern and "\n- fabricated" not in concern
+          and 'action item "Line one  \\#\\# Fake heading - fabricated &lt;b&gt;x&lt;/b&gt; & y"'
+          " (owner: Lý \\[Hoa\\](x)) is overdue" in concern,
+          "the concern escapes an action item's text as the handbook does, on one line: %s"
+          % concern)
+    check("To: Công ty \\*Huế\\*\n" in concern and "Re: \\*\\*Urgent\\*\\* &lt;b&gt;x&lt;/b&gt;"
+          ' \\# & "q" (escalation request #%s' % e13["id"] in concern,
+          "and the distributor's name and the subject (%s)" % concern[:300])
+    check("\nThis request is still unanswered: we asked for an answer by %s UTC.\n"
+          % (NOW + 4 * H).strftime("%Y-%m-%d %H:%M") in concern,
+          "with other failures cited, a request whose answer is not due yet is named (%s)"
           % concern)
     code, out = call("AdvanceEscalation", {"id": e8["id"], "stepNo": 1}, admin)
     check(code == "FAILED_PRECONDITION" and "at step 2, not 1" in out.get("message", ""),
