@@ -228,15 +228,32 @@ static struct db_stmt q_contact_lock = {
     "EXISTS (SELECT 1 FROM meeting_attendees a JOIN meetings mt ON mt.tenant_id = a.tenant_id"     \
     " AND mt.id = a.meeting_id WHERE a.tenant_id = c.tenant_id AND a.contact_id = c.id"            \
     " AND NOT (a.from_series AND mt.status = 'scheduled' AND mt.starts_at >= liaison_now()))"
+/*
+ * Removing the contact took its rung off an escalation ladder without a word,
+ * the visit keeping the hours that rung had (a try-out): the ladder names
+ * them too, each rung said by severity.
+ */
+#define CONTACT_ON_LADDER                                                                          \
+    "EXISTS (SELECT 1 FROM escalation_protocol_steps s WHERE s.tenant_id = c.tenant_id"            \
+    " AND s.contact_id = c.id)"
+#define CONTACT_LADDER_RUNGS                                                                       \
+    "(SELECT string_agg(format('rung %s of the %s escalation ladder', s.position, p.severity),"    \
+    "  ' and ' ORDER BY array_position(ARRAY['low', 'normal', 'high', 'critical'], p.severity))"   \
+    " FROM escalation_protocol_steps s JOIN escalation_protocols p ON p.tenant_id = s.tenant_id"   \
+    " AND p.id = s.protocol_id WHERE s.tenant_id = c.tenant_id AND s.contact_id = c.id)"
 static struct db_stmt q_contact_remove = {
     "WITH m AS (DELETE FROM contacts c USING distributors d"
     "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint"
     "  AND d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     "  AND CASE WHEN " SEES " THEN liaison_precondition(NOT " CONTACT_OWNS_ITEMS
-    "   AND NOT " CONTACT_ATTENDS ", format('%s %s, which keep naming them: mark the contact as"
-    " left instead of removing it', c.name, concat_ws(' and ',"
-    "   CASE WHEN " CONTACT_OWNS_ITEMS " THEN 'owns action items' END,"
-    "   CASE WHEN " CONTACT_ATTENDS " THEN 'is an attendee of meetings' END))) ELSE false END"
+    "   AND NOT " CONTACT_ATTENDS " AND NOT " CONTACT_ON_LADDER ", format('%s %s, which keep"
+    " naming them: mark the contact as left instead of removing it%s', c.name,"
+    "   concat_ws(' and ', CASE WHEN " CONTACT_OWNS_ITEMS " THEN 'owns action items' END,"
+    "   CASE WHEN " CONTACT_ATTENDS " THEN 'is an attendee of meetings' END,"
+    "   CASE WHEN " CONTACT_ON_LADDER " THEN format('is on %s of %s', " CONTACT_LADDER_RUNGS ","
+    "   d.name) END),"
+    "   CASE WHEN " CONTACT_ON_LADDER " THEN ', or set those ladders without them' ELSE '' END))"
+    "  ELSE false END"
     "  RETURNING " CONTACT_COLS ")" EXEC_AUDITED("'contact.remove'", "contact"),
     1, 0};
 /*

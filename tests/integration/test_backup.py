@@ -113,6 +113,9 @@ must("SetEscalationProtocol", {"distributorId": d1, "severity": "critical", "ste
 must("CreateEscalationRequest", {"distributorId": d1, "severity": "critical",
                                  "subject": "Đơn hàng tối thiểu", "text": "Vui lòng xác nhận."},
      admin)
+# Off the ladder first: a contact on one is not removed.
+must("SetEscalationProtocol", {"distributorId": d1, "severity": "critical", "steps": [
+    {"contactId": hoa, "method": "email", "responseHours": 4}]}, admin)
 must("RemoveContact", {"id": bao}, admin)
 lead = must("RegisterLead", {"distributorId": d1, "accountName": "Công ty Vận tải Bình Minh",
                              "country": "VN", "region": "VN-SG", "title": "Má phanh cho đội xe",

@@ -784,7 +784,16 @@ try:
     temp = contact(tk, "山田 太郎", "buyer")
     must("SetEscalationProtocol", {"distributorId": tk, "severity": "high", "steps": [
         {"contactId": temp, "method": "email", "responseHours": 4}]}, admin)
-    must("RemoveContact", {"id": temp}, admin)
+    # Removing the contact took its rung off the ladder without a word (a try-out).
+    rc, so, se = cli_text("contact", "remove", str(temp), token=admin)
+    check(rc == 5 and "山田 太郎 is on rung 1 of the high escalation ladder of 東京モーターパーツ"
+          "株式会社, which keep naming them: mark the contact as left instead of removing it, or"
+          " set those ladders without them" in se and [
+              x.get("contactId") for x in must("GetEscalationProtocol", {
+                  "distributorId": tk, "severity": "high"}, admin)["protocols"][0]["steps"]]
+          == [temp], "contact remove refuses a contact on a ladder, naming it (%d %s)" % (rc, se))
+    # A release before it still removes them: the ladder is then left without the rung.
+    sql("DELETE FROM contacts WHERE tenant_id = %s AND id = %s" % (tid, temp))
     code, out = call("CreateEscalationRequest", {"distributorId": tk, "severity": "high",
                                                  "subject": "x", "text": "y"}, admin)
     check(code == "FAILED_PRECONDITION" and "no steps left" in out["message"],
