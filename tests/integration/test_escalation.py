@@ -1222,6 +1222,40 @@ try:
               admin)["escalation"]
     check(es.get("expectedBy") == rfc(FRI + 10 * DAY + 6 * H),
           "sent on Sunday 10:00 with 4 working hours: expected by Monday 13:00 (%s)" % es)
+    # A distributor working one minute a week: 8760 working hours fell in the year 12100 (a
+    # try-out, migration 0272); 24 fall in 27 years. Its ladder is refused, naming the date; a ladder set while its
+    # hours were wider, or the tenant default, refuses the request instead.
+    tiny = must("CreateDistributor", {"fields": dict(
+        VN, name="Công ty Giờ Ngắn", businessHoursStart="09:00", businessHoursEnd="09:01",
+        workDays=[7])}, admin)["distributor"]["id"]
+    tiny_pm = contact(tiny, "Lưu Văn Tài", "purchasing manager")
+    code, out = call("SetEscalationProtocol", {"distributorId": tiny, "severity": "high",
+                                               "visitHours": 8, "workingHoursOnly": True,
+                                               "steps": [{"contactId": tiny_pm, "method": "email",
+                                                          "responseHours": 24}]}, admin)
+    v = out.get("violations", [{}])[0] if code == "INVALID_ARGUMENT" else {}
+    check(v.get("field") == "steps[0].responseHours"
+          and re.search(r"^24 working hours from now end on [0-9]{4}-[0-9]{2}-[0-9]{2}, more "
+                        r"than a year away", v.get("description", "")),
+          "a working-hours ladder whose timeframe ends more than a year away is refused, naming"
+          " the date (%s %s)" % (code, out))
+    sql("UPDATE distributors SET business_hours_end = '17:00', work_days = '{1,2,3,4,5}'"
+        " WHERE id = %s" % tiny)
+    must("SetEscalationProtocol", {"distributorId": tiny, "severity": "high", "visitHours": 8,
+                                   "workingHoursOnly": True,
+                                   "steps": [{"contactId": tiny_pm, "method": "email",
+                                              "responseHours": 24}]}, admin)
+    sql("UPDATE distributors SET business_hours_end = '09:01', work_days = '{7}'"
+        " WHERE id = %s" % tiny)
+    n_req = sql("SELECT count(*) FROM escalation_requests WHERE tenant_id = %s" % tid)
+    code, out = call("CreateEscalationRequest", {"distributorId": tiny, "severity": "high",
+                                                 "subject": "Chậm?", "text": "x"}, admin)
+    check(code == "FAILED_PRECONDITION"
+          and re.search(r"^step 1 \(Lưu Văn Tài\) would be due [0-9]{4}-[0-9]{2}-[0-9]{2}, more"
+                        r" than a year after it is taken", out.get("message", ""))
+          and sql("SELECT count(*) FROM escalation_requests WHERE tenant_id = %s" % tid) == n_req,
+          "a request whose step would be due more than a year on is refused, naming the step"
+          " and the date (%s %s)" % (code, out))
     # The tenant default (no option) is plain hours as before: 4 hours from
     # Friday 16:00 is Friday 20:00, and 'escalation show' says how it counts.
     set_clock(fri16 + 14 * DAY)
