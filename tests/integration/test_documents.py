@@ -128,6 +128,14 @@ check(code == "OK" and variants.get("vi", {}).get("translatedFrom") == 1
       "a Vietnamese translation of version 1 (%s %s)" % (code, out))
 docs, _ = coverage(saigon)
 check(sheet_id not in docs, "with a fresh Vietnamese variant the price sheet is covered")
+# A contact who has left reads nothing of ours: their Korean was asked for nobody (a try-out,
+# migration 0273).
+kim = must("CreateContact", {"distributorId": saigon, "fields": {
+    "name": "Kim Min-jun", "role": "logistics", "language": "ko"}}, admin)["contact"]["id"]
+must("SetContactLeft", {"id": kim}, admin)
+docs, out = coverage(saigon)
+check(out.get("languages") == ["en", "vi"] and sheet_id not in docs,
+      "a contact who has left adds no language to coverage (%s)" % out)
 sheet_v2 = "Bảng giá 2027 (sửa đổi): má phanh 125.000 ₫\n".encode()
 code, out = call("AddDocumentVersion", {"documentId": sheet_id, "content": b64(sheet_v2)}, admin)
 doc = out.get("document", {})

@@ -655,6 +655,16 @@ check(code == "OK" and "| Trần Thị Bình |" not in left_md,
 check("Step 1: Trần Thị Bình (purchasing manager), who left on " in left_md
       and "a request skips this step until the ladder names someone else" in left_md,
       "the handbook says the first step's contact left (%s)" % code)
+# Nor does a contact who left add their language to what the distributor reads (a try-out,
+# migration 0273).
+kim = must("CreateContact", {"distributorId": da, "fields": {
+    "name": "Kim Min-jun", "role": "logistics", "language": "ko"}}, admin)["contact"]["id"]
+must("SetContactLeft", {"id": kim}, admin)
+code, _ = cli("handbook", str(da), "--no-store", "-o", os.path.join(OUT, "left.md"), token=admin)
+left_md = open(os.path.join(OUT, "left.md"), encoding="utf-8").read() if code == "OK" else ""
+check("The distributor reads: vi, en, ja." in left_md and "ko" not in left_md.split(
+    "The distributor reads:")[-1].split("\n")[0], "the handbook counts only current contacts'"
+      " languages (%s)" % [ln for ln in left_md.splitlines() if "reads:" in ln])
 
 # Weeks of cover in the charts count a month reported with nothing sold as 0 sold, as
 # attainment does: the chart left it out, 14.4 weeks where attainment said 28.9 (a try-out).
