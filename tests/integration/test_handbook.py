@@ -655,6 +655,12 @@ check(code == "OK" and "| Trần Thị Bình |" not in left_md,
 check("Step 1: Trần Thị Bình (purchasing manager), who left on " in left_md
       and "a request skips this step until the ladder names someone else" in left_md,
       "the handbook says the first step's contact left (%s)" % code)
+# Nor as an attendee of the weekly check-ins, which her meetings to come no longer name (a
+# try-out, migration 0274).
+check("; attended by 田中 &lt;b&gt;太郎&lt;/b&gt;\n" in left_md
+      and "attended by Trần Thị Bình" not in left_md,
+      "the handbook lists a series' current attendees only (%s)"
+      % [ln for ln in left_md.splitlines() if "attended by" in ln])
 # Nor does a contact who left add their language to what the distributor reads (a try-out,
 # migration 0273).
 kim = must("CreateContact", {"distributorId": da, "fields": {
