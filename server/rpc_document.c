@@ -98,14 +98,40 @@ static struct db_stmt q_document_shares_reached = {
     " liaison_check(NOT $2::boolean OR " REACHES_ALL ", 'shareAll', 'a document for every"
     " distributor is shared by a tenant admin or a manager who sees every distributor')",
     2, 0};
-/* $1 document, $2 add, $3 remove, $4 share with all, $5 only the listed from now */
+/*
+ * hb: the distributor whose generated operating handbook document $1 is (its id and name;
+ * nulls for any other document). The handbook holds that relationship's charter terms,
+ * escalation ladder and contacts' e-mails and phones, and is written by GenerateHandbook
+ * alone: a version by hand replaced it with anything and marked its translations stale, and a
+ * share gave another distributor all of it (a try-out).
+ */
+#define HANDBOOK_OF                                                                                \
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT h.distributor_id, d.name FROM handbook_documents h"  \
+    " JOIN distributors d ON d.tenant_id = h.tenant_id AND d.id = h.distributor_id"                \
+    " WHERE h.tenant_id = liaison_tenant() AND h.document_id = $1::bigint LIMIT 1) hb ON true"
+/*
+ * $1 document, $2 add, $3 remove, $4 share with all, $5 only the listed from now. A handbook
+ * is shared with its own distributor alone; taking it from that distributor is left free.
+ */
 static struct db_stmt q_document_share = {
     "SELECT liaison_document_share($1::bigint, $2::bigint[], $3::bigint[], $4::boolean,"
-    " $5::boolean) AS _id",
+    " $5::boolean) AS _id" HANDBOOK_OF
+    " WHERE liaison_precondition(hb.distributor_id IS NULL OR (NOT $4::boolean"
+    "  AND coalesce($2::bigint[], '{}') <@ ARRAY[hb.distributor_id]),"
+    " format('this is the operating handbook generated for %s, with its charter terms,"
+    " escalation ladder and contacts'' details: it is shared with that distributor alone',"
+    " hb.name))",
     5, 0};
+/* A version by hand of a handbook is refused: its versions are generated. */
+#define NOT_A_HANDBOOK                                                                             \
+    " WHERE liaison_precondition(hb.distributor_id IS NULL, format('this is the operating"         \
+    " handbook generated for %s: its versions come from generating the handbook again; add a"      \
+    " document of your own for other text', hb.name))"
 /* $1 document, $2 media type, $3 content, $4 upload */
 static struct db_stmt q_document_version = {
-    "SELECT liaison_document_version($1::bigint, $2, " CONTENT("$3", "$4") ") AS _id", 4, 0};
+    "SELECT liaison_document_version($1::bigint, $2, " CONTENT(
+        "$3", "$4") ") AS _id" HANDBOOK_OF NOT_A_HANDBOOK,
+    4, 0};
 /*
  * $1 document, $2 language, $3 from version (0: latest), $4 media type, $5 content, $6 upload,
  * $7 title ('': none)

@@ -509,6 +509,24 @@ code, _ = call("GetDocument", {"id": doc}, user_a)
 check(code == "OK", "distributor A's user reads its handbook document")
 code, _ = call("GetDocument", {"id": doc}, user_b)
 check(code == "NOT_FOUND", "distributor B's user does not (%s)" % code)
+# By hand, a version replaced the handbook with any text and a share gave another distributor
+# A's charter terms, ladder and contacts (a try-out): both refused, saying why.
+n_versions = versions()
+price_path = os.path.join(OUT, "price-en.txt")
+with open(price_path, "w", encoding="utf-8") as f:
+    f.write("Price sheet 2027: brake pads 4.80 EUR\n")
+code, out = cli("doc", "version", str(doc), "--file", price_path, token=admin)
+check(code == "FAILED_PRECONDITION" and "this is the operating handbook generated for "
+      in out.get("message", "") and "generating the handbook again" in out.get("message", "")
+      and versions() == n_versions,
+      "doc version of the handbook is refused, saying its versions are generated (%s %s)"
+      % (code, out))
+for change in ({"add": [db]}, {"shareAll": True}):
+    code, out = call("ShareDocument", dict(change, documentId=doc), admin)
+    check(code == "FAILED_PRECONDITION" and "it is shared with that distributor alone"
+          in out.get("message", "") and call("GetDocument", {"id": doc}, user_b)[0]
+          == "NOT_FOUND", "sharing the handbook beyond its distributor is refused (%s: %s %s)"
+          % (change, code, out))
 
 
 def coverage_of(document):
