@@ -116,6 +116,24 @@ static int escalation_call(struct cli *cli, const char *method, json_t *req)
     return EXIT_OK;
 }
 
+/*
+ * Role in place with its ends trimmed and each run of spaces one space, as the server keeps and
+ * matches a rung's role (migration 0270): "purchasing  manager" is the purchasing manager's. A
+ * role of spaces alone is left for the server to refuse as such.
+ */
+static void role_collapse(char *role)
+{
+    if (!role[strspn(role, " ")])
+        return;
+    char *out = role;
+    for (const char *in = role; *in; in++)
+        if (*in != ' ' || (out > role && out[-1] != ' '))
+            *out++ = *in;
+    if (out[-1] == ' ')
+        out--;
+    *out = '\0';
+}
+
 /* Whether contact c's name or e-mail is who, in any case, and with unmarked without marks. */
 static bool step_names(const json_t *c, const char *who, bool unmarked)
 {
@@ -218,6 +236,7 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
         json_object_set_new(step, "contactId", json_integer(id));
         return step;
     }
+    role_collapse(who);
     json_object_set_new(step, "contactRole", json_string(who));
     /* A role no contact holds is skipped by requests until one does: said, not refused. */
     bool held = by_role;

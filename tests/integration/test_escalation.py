@@ -332,13 +332,22 @@ try:
           " of this ladder already: a contact is on one rung of a ladder" % an in err,
           "a role rung whose holder another rung names is refused, naming who and the rung"
           " (%d %s)" % (rc, err))
-    code, out = cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity",
-                    "low", "--step", " Purchasing   Manager :email:4", token=admin)
+    rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",
+                          "--severity", "low", "--step", " Purchasing   Manager :email:4",
+                          token=admin)
+    st = must("GetEscalationProtocol", {"distributorId": sg, "severity": "low"},
+              admin)["protocols"][0]["steps"]
+    check(rc == 0 and "warning" not in err
+          and [(s_.get("contactRole"), s_.get("contactName")) for s_ in st]
+          == [("Purchasing Manager", "Nguyễn Văn An")],
+          "a role with runs of spaces is kept with them collapsed, and reaches its holder,"
+          " with no warning that no one holds it (%d %s %s)" % (rc, err, st))
+    code, out = call("SetEscalationProtocol", {"distributorId": sg, "severity": "low", "steps": [
+        {"contactRole": "purchasing  manager", "method": "email", "responseHours": 4}]}, admin)
     st = out["protocols"][0]["steps"] if code == "OK" else []
     check([(s_.get("contactRole"), s_.get("contactName")) for s_ in st]
-          == [("Purchasing Manager", "Nguyễn Văn An")],
-          "a role with runs of spaces is kept with them collapsed, and reaches its holder"
-          " (%s %s)" % (code, out))
+          == [("purchasing manager", "Nguyễn Văn An")],
+          "and so through the API (%s %s)" % (code, out))
     # An e-mail address no contact of the distributor has was kept as a role no one holds
     # (a try-out, migration 0270).
     dn = must("CreateDistributor", {"fields": dict(VN, name="Công ty Đà Nẵng")},
@@ -356,7 +365,7 @@ try:
               " first (%d %s)" % (rc, err))
     code, out = call("GetEscalationProtocol", {"distributorId": sg, "severity": "low"}, admin)
     check(code == "OK" and [s_.get("contactRole") for s_ in out["protocols"][0]["steps"]]
-          == ["Purchasing Manager"], "and the ladder is left as it was (%s)" % out)
+          == ["purchasing manager"], "and the ladder is left as it was (%s)" % out)
     code, _ = cli("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set", "--severity", "low",
                   "--remove", token=admin)
     rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",
