@@ -214,7 +214,9 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
     char who[256], method[64];
     size_t nwho = (size_t)(c1 - text), nmethod = (size_t)(c2 - c1 - 1);
     if (nwho >= sizeof who || nmethod >= sizeof method) {
-        fprintf(stderr, "liaison: --step: '%s' is too long\n", text);
+        /* Not echoed: a pasted page filled the screen (a try-out). */
+        fprintf(stderr, "liaison: --step: too long: a contact or role of at most 255 bytes, a "
+                        "method of at most 63\n");
         return NULL;
     }
     memcpy(who, text, nwho);
@@ -231,7 +233,9 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
         else if ((id = step_contact_named(contacts, who)) < 0)
             return NULL;
     }
-    json_t *step = json_pack("{s:s,s:I}", "method", method, "responseHours", hours);
+    /* As every enum option, in any case ("EMAIL"), which was refused (a try-out). */
+    json_t *step =
+        json_pack("{s:o,s:I}", "method", cli_enum_string(method), "responseHours", hours);
     if (id) {
         json_object_set_new(step, "contactId", json_integer(id));
         return step;

@@ -244,13 +244,13 @@ try:
     # ---------------- the protocol ----------------
     # The tenant default names roles; a distributor's own names contacts.
     code, out = cli("escalation", "protocol", "--default", "set", "--severity", "critical",
-                    "--step", "purchasing manager:email:4", "--step", "sales director:phone:8",
+                    "--step", "purchasing manager:EMAIL:4", "--step", "sales director:Phone:8",
                     "--visit-hours", "48", token=admin)
     p = out["protocols"][0] if code == "OK" else {}
     check(p.get("source") == "tenant_default" and
           [(s["contactRole"], s["method"], s["responseHours"]) for s in p.get("steps", [])] ==
           [("purchasing manager", "email", 4), ("sales director", "phone", 8)] and
-          p.get("visitHours") == 48, "CLI sets the tenant default ladder by roles: %s %s"
+          p.get("visitHours") == 48, "CLI sets the tenant default ladder by roles, methods in any case: %s %s"
           % (code, out))
     code, out = call("SetEscalationProtocol", {"severity": "high", "steps": [
         {"contactRole": "x", "method": "email", "responseHours": 1}]}, manager)
