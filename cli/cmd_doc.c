@@ -238,6 +238,13 @@ static unsigned char *doc_read(const char *path, size_t *len)
         free(data);
         return NULL;
     }
+    /* The server's "required: the document's bytes" read as if no file were given (a try-out). */
+    if (*len == 0) {
+        fprintf(stderr, "liaison: --file: %s is empty: a document has 1 to %ld bytes\n", path,
+                DOC_FILE_MAX);
+        free(data);
+        return NULL;
+    }
     return data;
 }
 

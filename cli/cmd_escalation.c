@@ -428,6 +428,17 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
                                  working_hours),
                        &resp)))
         return rc;
+    /* "no escalation protocol in force" alone did not say what --remove did (a try-out). */
+    if (remove && !cli->set.json && d)
+        fprintf(stderr,
+                "liaison: the distributor has no %s ladder of its own from now; in force for "
+                "it:\n",
+                severity);
+    else if (remove && !cli->set.json)
+        fprintf(stderr,
+                "liaison: the tenant has no default %s ladder from now: a distributor without "
+                "its own takes no %s request\n",
+                severity, severity);
     protocols_print(cli, resp);
     json_decref(resp);
     return EXIT_OK;

@@ -9,11 +9,6 @@
 --   report timeliness counts a month: a target set before a charter
 --   existed was never checked against one, and a month before the
 --   relationship owes no report;
--- - a report of the month in progress, submitted early, set the stock
---   judged against the commitment at once: six days of December's sales
---   and its stock replaced November's whole month, where attainment judges
---   a month's stock once the month is over. The newest report of a month
---   that is over is judged now;
 -- - a buffer commitment on a line the active charter no longer covers
 --   lost the inventory factor for good, as no report may carry that
 --   line's stock: such a commitment is left out, as orders of the line are.
@@ -235,7 +230,6 @@ BEGIN
                          WHERE r.tenant_id = t AND r.distributor_id = p_distributor
                            AND r.status <> 'draft'
                            AND r.period >= (date_trunc('month', today::timestamp) - interval '3 months')::date
-                           AND r.period < date_trunc('month', today::timestamp)::date
                          ORDER BY r.period DESC LIMIT 1) last
                   JOIN public.charter_commitments k ON k.tenant_id = t AND k.charter_id = ch.id
                                                    AND k.buffer_amount > 0

@@ -286,6 +286,19 @@ check(count("document_uploads") == 0 and count("document_upload_parts") == 0,
 code, out = chunk(ups[0], 40000, small[40000:])
 check(code == "NOT_FOUND", "an expired upload is gone (%s)" % code)
 check(begin(small)[0] == "OK", "and its place is free again")
+# Broken off (Ctrl-C in 'doc add'), an upload kept its person's place for its whole lifetime (a
+# try-out): one with no part for ten minutes is given up for a new one (migration 0275).
+check(begin(small)[0] == "OK", "a second upload of one person")
+code, out = begin(small)
+check(code == "RESOURCE_EXHAUSTED" and "had no part for ten minutes" in out.get("message", ""),
+      "a third, past the person's share, is refused saying when a place frees (%s %s)"
+      % (code, out))
+sql("UPDATE document_uploads SET created_at = created_at - interval '11 minutes'"
+    " WHERE tenant_id = %s" % tid)
+code, out = begin(small)
+check(code == "OK" and count("document_uploads") == 1,
+      "uploads idle for ten minutes are given up for the new one (%s %s, %d open)"
+      % (code, out, count("document_uploads")))
 
 # ---------------- ExportTenant with large documents ----------------
 # A tenant of its own, so that the export stays short: one 1.5 MiB document (past the 400 KiB

@@ -306,6 +306,13 @@ check(code == "INVALID_ARGUMENT", "an unknown kind is refused")
 code, out = call("CreateDocument", {"kind": "other", "title": "x", "language": "vi",
                                     "content": ""}, admin)
 check(code == "INVALID_ARGUMENT", "empty content is refused")
+empty_path = os.path.join(HOME, "trống.txt")
+open(empty_path, "wb").close()
+code, out = cli("doc", "add", "--kind", "other", "--title", "x", "--language", "vi", "--file",
+                empty_path, token=admin)
+check(code == "EXIT_2" and "trống.txt is empty: a document has 1 to" in str(out),
+      "doc add of an empty file says it is empty, not that no file was given (%s %s)"
+      % (code, out))
 code, out = call("CreateDocument", {"kind": "other", "title": "x", "language": "vi",
                                     "share": [999999999], "content": b64(b"x")}, admin)
 check(code == "INVALID_ARGUMENT" and audit_count("document.create") == 3,
