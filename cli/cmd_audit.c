@@ -9,27 +9,30 @@
  * A misspelt action ("user.disabled" for user.disable) listed nothing, exit 0, as if nothing
  * had happened (a try-out); the server knows the groups of actions, not each action. When
  * req's action of a known group finds no entry, says so on standard error with the actions of
- * that group the log holds (from its first 500 entries of the group).
+ * that group the log holds (from its first 500 entries of the group). Returns the exit code
+ * of a call that failed, said already, else EXIT_OK.
  */
-static void audit_action_note(struct cli *cli, const json_t *req, const char *action)
+static int audit_action_note(struct cli *cli, const json_t *req, const char *action)
 {
     const char *dot = strchr(action, '.');
     if (!dot)
-        return;
+        return EXIT_OK;
     json_t *one = json_deep_copy(req), *resp = NULL;
     if (!one)
-        return;
+        return EXIT_OK;
     json_object_set_new(one, "page", json_pack("{s:i}", "pageSize", 1));
-    if (cli_call(cli, "ListAuditLog", one, &resp) != EXIT_OK ||
-        json_array_size(json_object_get(resp, "entries"))) {
+    int rc = cli_call(cli, "ListAuditLog", one, &resp);
+    if (rc != EXIT_OK || json_array_size(json_object_get(resp, "entries"))) {
         json_decref(resp);
-        return;
+        return rc;
     }
     json_decref(resp);
     json_t *group =
         json_pack("{s:s#,s:{s:i}}", "action", action, (int)(dot - action), "page", "pageSize", 500);
-    if (!group || cli_call(cli, "ListAuditLog", group, &resp) != EXIT_OK)
-        return;
+    if (!group)
+        return EXIT_OK;
+    if ((rc = cli_call(cli, "ListAuditLog", group, &resp)) != EXIT_OK)
+        return rc;
     json_t *seen = json_object();
     size_t i;
     json_t *e;
@@ -51,6 +54,7 @@ static void audit_action_note(struct cli *cli, const json_t *req, const char *ac
     fprintf(stderr, first ? " (nor any of its group)\n" : "\n");
     json_decref(seen);
     json_decref(resp);
+    return EXIT_OK;
 }
 
 int cmd_audit(struct cli *cli, int argc, char **argv)
@@ -115,7 +119,10 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
         json_object_set_new(req, "entityId", json_string(entity_id));
     if (action)
         json_object_set_new(req, "action", json_string(action));
-    if (action && !cli->set.json && !cli->set.csv)
-        audit_action_note(cli, req, action);
+    /* A refusal (an action of no group, a caller not allowed) is said once, by the note's call. */
+    if (action && !cli->set.json && !cli->set.csv && (rc = audit_action_note(cli, req, action))) {
+        json_decref(req);
+        return rc;
+    }
     return cli_list(cli, "ListAuditLog", req, "entries", cols, 8, &page);
 }

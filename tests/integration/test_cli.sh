@@ -269,6 +269,8 @@ check "audit --entity of a kind nothing records" 2 "$cli" audit --entity users
 contains "the refusal names the kinds kept" "$err" "liaison: invalid --entity: no entity 'users' is recorded; one of: action_item, api_token,"
 check "audit --action of a group nothing records" 2 "$cli" audit --action usr.create
 contains "the refusal names the groups" "$err" "no action 'usr.create' is recorded: an action is one of action_item,"
+[ "$(grep -c "no action 'usr.create'" "$err")" = 1 ] && echo "ok - the refusal is said once" ||
+  { echo "not ok - the refusal is said once"; sed 's/^/    /' "$err"; fail=1; }
 check "audit --entity in capitals, and --action by group" 0 "$cli" audit --entity USER --action user
 contains "finds the user's rows" "$out" "user.create"
 # A misspelt action of a known group listed nothing without a word (a try-out).
