@@ -9,8 +9,12 @@
 -- checked by each request, its distributors' hours being theirs. A request
 -- already out keeps its deadlines.
 --
--- Replaces liaison_escalation_protocol_set and liaison_escalation_create
--- (0270) whole but for that.
+-- The same two functions carry 0270's changes: a ladder names a contact
+-- once (roles by liaison_role_key; a role beside its holder, or an e-mail
+-- no contact of the distributor has, refused), and a request passes over a
+-- rung reaching a contact an earlier rung reached. Replaces
+-- liaison_escalation_protocol_set (0210) and liaison_escalation_create
+-- (0139) whole but for those and this.
 
 CREATE OR REPLACE FUNCTION liaison_escalation_protocol_set(p_distributor bigint, p_severity text,
     p_contacts bigint[], p_roles text[], p_methods text[], p_hours integer[],
