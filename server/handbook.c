@@ -462,8 +462,8 @@ static void section_charter(struct page *p, const json_t *c)
         para(p);
         fixed(p, json_is_true(json_object_get(c, "competing_allowed"))
                      ? "Declared competing lines:"
-                     : "Declared competing lines, against this commitment (a warning sign to "
-                       "raise at the next review):");
+                     : "Declared competing lines, which this commitment does not allow; both "
+                       "sides take them up at the next review:");
         para_end(p);
         json_array_foreach(competing, i, g)
         {

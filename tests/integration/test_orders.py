@@ -812,12 +812,14 @@ sg_lead = register(saigon_user, "Nagoya Buses")
 code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id"])
 check(code == "OK" and out["order"].get("keyAccountId") == sg_lead["keyAccountId"],
       "an order on a lead takes the lead's account (%s %s)" % (code, out))
+sg_order = out["order"]["id"]
 code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id"],
                   keyAccountId=ours)
 check(code == "INVALID_ARGUMENT" and violation(out, "keyAccountId")
       == ["lead %s is for key account %s (Nagoya Buses): give that account, or none"
           % (sg_lead["id"], sg_lead["keyAccountId"])],
       "a lead of one account on an order for another is refused (%s %s)" % (code, out))
+must("SetOrderStatus", {"id": sg_order, "status": "cancelled"}, saigon_user)
 must("DecideLeadRegistration", {"id": sg_lead["id"], "decision": "reject"}, admin)
 code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id"])
 check(code == "INVALID_ARGUMENT" and violation(out, "leadId")
@@ -848,13 +850,43 @@ code, out = call("DecideLeadRegistration", {"id": kobe["id"], "decision": "reass
                                             "distributorId": vientiane}, admin)
 check(code == "FAILED_PRECONDITION" and out.get("message") ==
       "lead %s has orders placed on it (%s): a lead stays with the distributor whose orders name"
-      " it; approve or reject the registration instead" % (kobe["id"], kobe_order),
+      " it; approve the registration instead, or cancel them and reject it"
+      % (kobe["id"], kobe_order),
       "a lead with an order is not reassigned to another distributor (%s %s)" % (code, out))
 moved = must("GetLead", {"id": kobe["id"]}, saigon_user)["lead"]
 check(str(moved.get("distributorId")) == str(saigon) and moved.get("registration") == "flagged",
       "the refused reassignment changed nothing (%s)" % moved)
 code, out = call("DecideLeadRegistration", {"id": kobe["id"], "decision": "approve"}, admin)
 check(code == "OK", "approving it is still open (%s %s)" % (code, out))
+# Rejected with an order on it, the lead went on booking a deal the exporter had said was not
+# its distributor's, and could not be closed (a try-out, migration 0276): the rejection waits
+# for its orders to be cancelled, naming them.
+sendai = register(saigon_user, "Sendai Vans")
+check(sendai.get("registration") == "flagged", "a lead outside the territory is flagged (%s)"
+      % sendai)
+sendai_order = must("PlaceOrder", {"lines": [line("BRK-1001", 200, 1000)], "currency": "VND",
+                                   "leadId": sendai["id"]}, saigon_user)["order"]["id"]
+code, out = call("DecideLeadRegistration", {"id": sendai["id"], "decision": "reject"}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message") ==
+      "lead %s has orders (%s): a rejected registration is no deal of its distributor's, and"
+      " those orders book one; approve it, or cancel them first" % (sendai["id"], sendai_order)
+      and must("GetLead", {"id": sendai["id"]}, admin)["lead"].get("registration") == "flagged",
+      "a registration with an order is not rejected, its orders named (%s %s)" % (code, out))
+must("SetOrderStatus", {"id": sendai_order, "status": "cancelled"}, admin)
+code, out = call("DecideLeadRegistration", {"id": sendai["id"], "decision": "reject"}, admin)
+check(code == "OK", "once they are cancelled it is (%s %s)" % (code, out))
+# Met at once: the lead rejected in a transaction still open while the order is placed.
+sapporo = register(saigon_user, "Sapporo Vans")
+before = orders()
+code, out = t.while_held(
+    "SELECT 1 FROM leads WHERE tenant_id = %s AND id = %s FOR UPDATE;"
+    " UPDATE leads SET registration = 'rejected' WHERE tenant_id = %s AND id = %s"
+    % (tid, sapporo["id"], tid, sapporo["id"]),
+    lambda: place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sapporo["id"]))
+check(code == "INVALID_ARGUMENT" and violation(out, "leadId") ==
+      ["lead %s's registration was rejected: it is not this distributor's deal" % sapporo["id"]]
+      and orders() == before,
+      "an order on a lead rejected meanwhile is not placed (%s %s)" % (code, out))
 # The same, met at once: the lead moved in a transaction still open while the order is
 # placed. Each read the other's change as not yet there, both committed, and the order
 # named a lead now another distributor's (migration 0213: the order holds its lead).
