@@ -26,8 +26,9 @@
 #define ORDER_COLS                                                                                 \
     "o.id, o.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = o.tenant_id"   \
     "  AND d.id = o.distributor_id) AS distributor_name, o.status, o.currency, o.total_minor,"     \
-    " o.key_account_id, o.lead_id, o.note, o.placed_by, liaison_rfc3339(o.placed_at) AS "          \
-    "placed_at,"                                                                                   \
+    " o.key_account_id, (SELECT a.name FROM key_accounts a WHERE a.tenant_id = o.tenant_id"        \
+    "  AND a.id = o.key_account_id) AS account_name, o.lead_id, o.note, o.placed_by,"              \
+    " liaison_rfc3339(o.placed_at) AS placed_at,"                                                  \
     " o.status_changed_by, liaison_rfc3339(o.status_changed_at) AS status_changed_at,"             \
     " coalesce((SELECT liaison_account_carved_out(a.name, a.country, a.region)"                    \
     "  FROM key_accounts a WHERE a.tenant_id = o.tenant_id AND a.id = o.key_account_id), false)"   \

@@ -813,6 +813,16 @@ code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id
 check(code == "OK" and out["order"].get("keyAccountId") == sg_lead["keyAccountId"],
       "an order on a lead takes the lead's account (%s %s)" % (code, out))
 sg_order = out["order"]["id"]
+check(out["order"].get("accountName") == "Nagoya Buses",
+      "an order names its account (%s)" % out["order"])
+# The table named the account by its id alone (a try-out): by its name, the id beside it.
+p = subprocess.run([CLI, "--token", admin, "order", "show", str(sg_order)],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+fields = [ln.split(None, 1) if not ln.startswith("ACCOUNT ID") else ["ACCOUNT ID", ln[10:].strip()]
+          for ln in p.stdout.splitlines()]
+check(p.returncode == 0 and ["ACCOUNT", "Nagoya Buses"] in fields
+      and ["ACCOUNT ID", str(sg_lead["keyAccountId"])] in fields,
+      "order show names the account, and gives its id (%d %s)" % (p.returncode, p.stdout))
 code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id"],
                   keyAccountId=ours)
 check(code == "INVALID_ARGUMENT" and violation(out, "keyAccountId")
