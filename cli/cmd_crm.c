@@ -288,19 +288,22 @@ static int lead_register(struct cli *cli, int argc, char **argv)
 
 static int lead_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *stage = "", *registration = "", *account = NULL;
+    const char *dist = NULL, *stage = "", *registration = "", *account = NULL, *name = "";
     struct cli_paging page = {0};
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
+        {"name", &name, NULL, false, "only leads whose title or account name has this"},
         {"stage", &stage, NULL, false, "new, qualified, proposal, negotiation, won, lost"},
         {"registration", &registration, NULL, false, "accepted, flagged, approved, rejected"},
         {"account", &account, NULL, false, "only this key account (id or name)", "keyAccountId"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
-        "lead list [--distributor D] [--stage S] [--registration R] [--account A] [--all]",
-        "Lists the leads you reach; --registration flagged is what staff decide.", opts, 0,
-        "lead list --registration flagged"};
+        "lead list [--distributor D] [--name TEXT] [--stage S] [--registration R] [--account A] "
+        "[--all]",
+        "Lists the leads you reach; --registration flagged is what staff decide. --name finds a "
+        "part of the title or the account's name, in any case.",
+        opts, 0, "lead list --registration flagged"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -308,8 +311,8 @@ static int lead_list(struct cli *cli, int argc, char **argv)
     if ((rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, d, &a)))
         return rc;
     return cli_list(cli, "ListLeads",
-                    json_pack("{s:I,s:s,s:s,s:I}", "distributorId", d, "stage", stage,
-                              "registration", registration, "keyAccountId", a),
+                    json_pack("{s:I,s:s,s:s,s:I,s:s}", "distributorId", d, "stage", stage,
+                              "registration", registration, "keyAccountId", a, "name", name),
                     "leads", lead_cols, NCOLS(lead_cols), &page);
 }
 

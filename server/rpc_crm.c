@@ -139,14 +139,17 @@ static struct db_stmt q_lead_registered = {
     "SELECT " LEAD_COLS " FROM leads l WHERE l.tenant_id = liaison_tenant()"
     " AND l.id = nullif(current_setting('liaison.created_id', true), '')::bigint",
     0, 0};
-/* $1 after, $2 limit, $3 distributor, $4 stage, $5 registration, $6 account */
+/* $1 after, $2 limit, $3 distributor, $4 stage, $5 registration, $6 account, $7 name part */
 static struct db_stmt q_lead_list = {
     "SELECT " LEAD_COLS " FROM leads l WHERE l.tenant_id = liaison_tenant()"
     " AND l.id > $1::bigint AND liaison_sees_side(l.distributor_id)"
     " AND ($3::bigint = 0 OR l.distributor_id = $3::bigint) AND ($4 = '' OR l.stage = $4)"
     " AND ($5 = '' OR l.registration = $5)"
-    " AND ($6::bigint = 0 OR l.key_account_id = $6::bigint) ORDER BY l.id LIMIT $2::int",
-    6, 0};
+    " AND ($6::bigint = 0 OR l.key_account_id = $6::bigint)"
+    " AND ($7 = '' OR liaison_name_like(l.title, $7) OR EXISTS (SELECT 1 FROM key_accounts a"
+    "  WHERE a.tenant_id = l.tenant_id AND a.id = l.key_account_id"
+    "  AND liaison_name_like(a.name, $7))) ORDER BY l.id LIMIT $2::int",
+    7, 0};
 static struct db_stmt q_lead_get = {"SELECT " LEAD_COLS " FROM leads l"
                                     " WHERE l.tenant_id = liaison_tenant() AND l.id = $1::bigint"
                                     " AND liaison_sees_side(l.distributor_id)",
@@ -374,11 +377,12 @@ static struct exec_decl d_lead_list = {
     .method = "ListLeads",
     .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_lead_list,
-              {"@after", "@limit", "distributor_id", "stage", "registration", "key_account_id"}},
+              {"@after", "@limit", "distributor_id", "stage", "registration", "key_account_id",
+               "name"}},
     .shape = EXEC_PAGE,
     .out = "leads",
     .cursor = "led",
-    .filters = {"distributor_id", "stage", "registration", "key_account_id"}};
+    .filters = {"distributor_id", "stage", "registration", "key_account_id", "name"}};
 static struct exec_decl d_lead_get = {.method = "GetLead",
                                       .query = {&q_lead_get, {"id"}},
                                       .out = "lead",
@@ -607,7 +611,8 @@ void rpc_list_leads(struct request *r)
         return;
     }
     if (id_or_zero_ok(r, "distributorId", in->distributor_id) &&
-        id_or_zero_ok(r, "keyAccountId", in->key_account_id))
+        id_or_zero_ok(r, "keyAccountId", in->key_account_id) &&
+        request_check_text(r, "name", in->name, 200, false))
         exec_run(r, &d_lead_list);
 }
 

@@ -709,6 +709,21 @@ code, out = cli("lead", "list", "--account", "Xưởng Cơ khí Thủ Đức", t
 check(code == "OK" and len(out) == 1 and out[0].get("title") == "Phanh cho xe tải",
       "lead list --account by the account's name (%s %s)" % (code, out))
 thu_duc = out[0].get("keyAccountId") if code == "OK" and out else None
+# A lead was found only by its account's exact name or id (a try-out): --name finds a part of
+# its title or its account's name, in any case and without diacritics, and only what the caller
+# reaches.
+code, out = cli("lead", "list", "--name", "THU DUC", token=saigon_user)
+check(code == "OK" and [x.get("title") for x in out] == ["Phanh cho xe tải"],
+      "lead list --name finds a part of the account's name (%s %s)" % (code, out))
+code, out = cli("lead", "list", "--name", "xe tai", token=saigon_user)
+check(code == "OK" and "Phanh cho xe tải" in [x.get("title") for x in out],
+      "... and of the title (%s %s)" % (code, out))
+code, out = cli("lead", "list", "--name", "thủ đức", token=vientiane_user)
+check(code == "OK" and out == [], "another distributor's lead is not found by name (%s %s)"
+      % (code, out))
+code, out = call("ListLeads", {"name": "x" * 201}, admin)
+check(code == "INVALID_ARGUMENT" and "name" in json.dumps(out),
+      "a name part of 201 characters is refused (%s %s)" % (code, out))
 code, out = cli("interaction", "add", "--kind", "call", "--summary", "Hẹn gặp tuần sau",
                 "--account", "Xuong Co khi Thu Duc", token=saigon_user)
 check(code == "OK" and out.get("keyAccountId") == thu_duc,
