@@ -159,9 +159,20 @@ bool geo_region(const char *code)
 
 bool geo_currency(const char *code)
 {
-    /* ISO 4217's "no currency" and its code for tests name no money an amount is in. */
-    return strlen(code) == 3 && strcmp(code, "XXX") && strcmp(code, "XTS") &&
-           geo_has(&currencies, code);
+    /*
+     * ISO 4217 lists, beside money, codes of no money an amount is in: "no currency" (XXX), the
+     * code for tests (XTS), precious metals by the troy ounce (XAU, XAG, XPT, XPD), the IMF's
+     * special drawing right (XDR) and accounting units (XSU, XUA, XBA to XBD). An order or a
+     * deal in one of them was taken (a try-out).
+     */
+    static const char *const not_money[] = {"XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR",
+                                            "XSU", "XUA", "XBA", "XBB", "XBC", "XBD"};
+    if (strlen(code) != 3)
+        return false;
+    for (size_t i = 0; i < sizeof not_money / sizeof *not_money; i++)
+        if (!strcmp(code, not_money[i]))
+            return false;
+    return geo_has(&currencies, code);
 }
 
 bool geo_time_zone(const char *name)

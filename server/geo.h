@@ -29,7 +29,10 @@ void geo_upcase(const char *code);
 bool geo_country(const char *code);
 /* "VN" or "VN-SG": a country or one of its subdivisions. */
 bool geo_region(const char *code);
-/* "VND": an ISO 4217 currency code that money is counted in (not XXX, no currency, nor XTS). */
+/*
+ * "VND": an ISO 4217 currency code that money is counted in (not XXX, no currency, XTS, a
+ * precious metal, the SDR nor an accounting unit).
+ */
 bool geo_currency(const char *code);
 /* "Asia/Ho_Chi_Minh", or a link such as "Asia/Saigon". */
 bool geo_time_zone(const char *name);

@@ -166,8 +166,8 @@ code, out = place(saigon_user, [line(pad, 200, 1)], currency="XYZ")
 check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "currency",
       "an unknown currency is refused (%s)" % code)
 # ISO 4217 lists XXX ("no currency") and XTS (for tests): no money is counted in them (an
-# attacker's try-out placed an order in XXX).
-for code_ in ("XXX", "xts"):
+# attacker's try-out placed an order in XXX); nor in gold, silver or the IMF's SDR.
+for code_ in ("XXX", "xts", "XAU", "xag", "XDR"):
     code, out = place(saigon_user, [line(pad, 200, 1)], currency=code_)
     check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field") == "currency",
           "currency %s is refused (%s)" % (code_, code))

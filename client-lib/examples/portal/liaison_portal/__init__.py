@@ -76,6 +76,10 @@ PAST_DAYS = 92
 # updates, a lead's interactions) are shown newest first: the portal reads
 # them to their end, at most this many items, and keeps the newest PAGE_SIZE.
 NEWEST_SCAN = 10000
+# ISO 4217 codes of no money an amount is in (no currency, tests, precious
+# metals, the SDR, accounting units), as the server's geo_currency has them.
+NOT_MONEY = ("XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR", "XSU", "XUA", "XBA", "XBB", "XBC",
+             "XBD")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -1973,7 +1977,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 errors["country"] = _("not an ISO 3166-1 alpha-2 country code")
             if form["currency"] and not (re.fullmatch(r"[A-Za-z]{3}", form["currency"])
                                          and is_currency(form["currency"].upper())
-                                         and form["currency"].upper() not in ("XXX", "XTS")):
+                                         and form["currency"].upper() not in NOT_MONEY):
                 errors["currency"] = _("not an ISO 4217 currency code")
             # A box's value no list gives (a hand-made post): dropped, the deal
             # was registered for fewer lines than were sent.
