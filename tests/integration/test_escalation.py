@@ -17,6 +17,7 @@ requests and reach no other distributor's; refusals leave no row and no
 audit entry; a rung whose role no contact holds is skipped when a request
 is sent, and a ladder that reaches no one starts at the visit. Vietnamese
 and Japanese text throughout."""
+import base64
 import datetime
 import json
 import os
@@ -810,9 +811,9 @@ try:
           "a ladder whose only contact was removed is refused, not sent: %s" % out)
     gone = must("CreateDistributor", {"fields": dict(VN, name="Công ty Đã Chấm Dứt")},
                 admin)["distributor"]["id"]
+    gone_binh = contact(gone, "Trần Thị Bình", "purchasing manager")
     must("SetEscalationProtocol", {"distributorId": gone, "severity": "critical", "steps": [
-        {"contactId": contact(gone, "Trần Thị Bình", "purchasing manager"), "method": "email",
-         "responseHours": 4}]}, admin)
+        {"contactId": gone_binh, "method": "email", "responseHours": 4}]}, admin)
     # Its open request is closed with it: nobody is left to answer, and its ladder stops.
     open_req = must("CreateEscalationRequest", {"distributorId": gone, "severity": "critical",
                                                 "subject": "Hàng tồn", "text": "Xin trả lời."},
@@ -846,6 +847,33 @@ try:
           "a terminated distributor takes no escalation request (%s %s)" % (code, out))
     check(sql("SELECT count(*) FROM escalation_requests WHERE tenant_id = %s" % tid) == n_req and
           audits("escalation.create") == n_audit, "refused requests left no row and no audit entry")
+    # A ladder no request can climb, and a price sheet for a relationship that has ended, were
+    # taken without a word (a try-out, migration 0277); removing either still works.
+    code, out = call("SetEscalationProtocol", {"distributorId": gone, "severity": "high", "steps": [
+        {"contactId": gone_binh, "method": "email", "responseHours": 4}]}, admin)
+    check(code == "FAILED_PRECONDITION" and out.get("message") == "distributor %s (Công ty Đã"
+          " Chấm Dứt) is terminated: it takes no new escalation ladder" % gone,
+          "a terminated distributor takes no new ladder (%s %s)" % (code, out))
+    code, out = call("SetEscalationProtocol", {"distributorId": gone, "severity": "critical"},
+                     admin)
+    check(code == "OK", "its ladder is still removed (%s %s)" % (code, out))
+    code, out = call("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá 2027",
+                                        "language": "vi", "share": [gone],
+                                        "content": base64.b64encode(b"gia").decode()}, admin)
+    check(code == "FAILED_PRECONDITION" and out.get("message") == "distributor %s (Công ty Đã"
+          " Chấm Dứt) is terminated: it takes no new shared documents" % gone
+          and sql("SELECT count(*) FROM documents WHERE tenant_id = %s AND title = 'Bảng giá"
+                  " 2027'" % tid) == "0",
+          "nor a new document shared with it, and none is stored (%s %s)" % (code, out))
+    doc = must("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá 2027",
+                                  "language": "vi", "share": [sg],
+                                  "content": base64.b64encode(b"gia").decode()},
+               admin)["document"]["id"]
+    code, out = call("ShareDocument", {"documentId": doc, "add": [gone]}, admin)
+    check(code == "FAILED_PRECONDITION" and "it takes no new shared documents"
+          in out.get("message", ""), "nor an existing one (%s %s)" % (code, out))
+    rc, so, se = cli_text("handbook", str(gone), token=admin)
+    check(rc == 0, "its handbook is still generated, and stored (%d %s)" % (rc, se))
 
     # ---------------- removing a distributor's protocol falls back ----------------
     code, out = call("SetEscalationProtocol", {"distributorId": sg, "severity": "critical"},
