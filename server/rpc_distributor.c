@@ -89,10 +89,12 @@ static struct db_stmt q_dist_update = {
     "  RETURNING " DIST_COLS ")" EXEC_AUDITED("'distributor.update'", "distributor"),
     8, 0};
 /*
- * $1 id, $2 user (checked by q_manager_ok). The distributor's leads and key accounts owned by
- * the manager it leaves, who reaches it no more (a manager who does not see every
- * distributor), go to the new one: they kept an owner who could not open them, and whom the
- * owner's own rule refused when set again (a try-out).
+ * $1 id, $2 user (checked by q_manager_ok). The distributor's open leads, key accounts and open
+ * action items owned by the manager it leaves, who reaches it no more (a manager who does not
+ * see every distributor), go to the new one (the items, with none, to the caller): they kept an
+ * owner who could not open them, and whom the owner's own rule refused when set again (try-outs).
+ * A won or lost lead keeps its owner, who closed it. Each one moved is audited on itself, as a
+ * change of its owner by hand is.
  */
 static struct db_stmt q_dist_assign = {
     /* Read as the statement began: not FOR UPDATE, which skips the row m updates. */
@@ -106,10 +108,17 @@ static struct db_stmt q_dist_assign = {
     "  RETURNING " DIST_COLS "),"
     " leads_moved AS (UPDATE leads l SET owner_id = nullif($2::bigint, 0)"
     "  WHERE l.tenant_id = liaison_tenant() AND l.distributor_id = $1::bigint"
-    "  AND l.owner_id IN (SELECT gone.id FROM gone) RETURNING l.id),"
+    "  AND l.stage NOT IN ('won', 'lost') AND l.owner_id IN (SELECT gone.id FROM gone)"
+    "  RETURNING liaison_audit('lead.update', 'lead', l.id::text)),"
     " accounts_moved AS (UPDATE key_accounts a SET owner_id = nullif($2::bigint, 0)"
     "  WHERE a.tenant_id = liaison_tenant() AND a.distributor_id = $1::bigint"
-    "  AND a.owner_id IN (SELECT gone.id FROM gone) RETURNING a.id)" EXEC_AUDITED(
+    "  AND a.owner_id IN (SELECT gone.id FROM gone)"
+    "  RETURNING liaison_audit('key_account.update', 'key_account', a.id::text)),"
+    " items_moved AS (UPDATE action_items i"
+    "  SET owner_user_id = coalesce(nullif($2::bigint, 0), liaison_user_id())"
+    "  WHERE i.tenant_id = liaison_tenant() AND i.distributor_id = $1::bigint"
+    "  AND i.status = 'open' AND i.owner_user_id IN (SELECT gone.id FROM gone)"
+    "  RETURNING liaison_audit('action_item.reassign', 'action_item', i.id::text))" EXEC_AUDITED(
         "'distributor.assign'", "distributor"),
     2, 0};
 /*

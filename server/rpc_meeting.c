@@ -308,7 +308,10 @@ static struct db_stmt q_attendee_can_add = {
 /*
  * $1 meeting, $2 attendee. Invited by hand, a person taken out of this
  * meeting by hand (q_attendee_remove) is no longer kept out of it: its
- * series' re-syncs follow it for them again (migration 0148).
+ * series' re-syncs follow it for them again (migration 0148). The meeting's
+ * SEQUENCE and LAST-MODIFIED move, as a series' change of attendees moves
+ * them: a calendar that had imported the event kept its old attendees (a
+ * try-out).
  */
 static struct db_stmt q_attendee_add = {
     "WITH x AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
@@ -316,9 +319,9 @@ static struct db_stmt q_attendee_add = {
     "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, $2) p"
     "  WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
     "  RETURNING id, meeting_id, liaison_attendee_person(user_id, contact_id) AS person),"
-    " back AS (UPDATE meetings mt SET uninvited = array_remove(mt.uninvited, x.person)"
-    "  FROM x WHERE mt.tenant_id = liaison_tenant() AND mt.id = x.meeting_id"
-    "  AND x.person = ANY (mt.uninvited) RETURNING mt.id),"
+    " back AS (UPDATE meetings mt SET uninvited = array_remove(mt.uninvited, x.person),"
+    "  sequence = mt.sequence + 1, updated_at = now()"
+    "  FROM x WHERE mt.tenant_id = liaison_tenant() AND mt.id = x.meeting_id RETURNING mt.id),"
     " m AS (SELECT x.id FROM x)" EXEC_AUDITED("'meeting.attendee.add'", "meeting_attendee"),
     2, 0};
 /*
@@ -347,21 +350,24 @@ static struct db_stmt q_attendee_found = {
  * $1 meeting, $2 attendee (checked by q_attendee_found). The meeting keeps
  * the person taken out (migration 0148): its series' next re-sync put them
  * back (a review), though a removal by hand is the user's word on that one
- * meeting, until they are invited to it by hand again.
+ * meeting, until they are invited to it by hand again. SEQUENCE and
+ * LAST-MODIFIED move, as q_attendee_add says.
  */
 static struct db_stmt q_attendee_remove = {
     "WITH x AS (DELETE FROM meeting_attendees a WHERE a.tenant_id = liaison_tenant()"
     "  AND a.id = $2::bigint AND a.meeting_id = $1::bigint"
     "  RETURNING a.id, liaison_attendee_person(a.user_id, a.contact_id) AS person),"
-    " kept_out AS (UPDATE meetings mt SET uninvited = mt.uninvited || x.person"
-    "  FROM x WHERE mt.tenant_id = liaison_tenant() AND mt.id = $1::bigint"
-    "  AND NOT x.person = ANY (mt.uninvited) RETURNING mt.id),"
+    " kept_out AS (UPDATE meetings mt SET uninvited = CASE WHEN x.person = ANY (mt.uninvited)"
+    "  THEN mt.uninvited ELSE mt.uninvited || x.person END, sequence = mt.sequence + 1,"
+    "  updated_at = now()"
+    "  FROM x WHERE mt.tenant_id = liaison_tenant() AND mt.id = $1::bigint RETURNING mt.id),"
     " m AS (SELECT x.id FROM x)" EXEC_AUDITED("'meeting.attendee.remove'", "meeting_attendee"),
     2, 0};
 /*
  * $1 meeting, $2 attendee: as q_attendee_found, and a distributor user records the attendance
  * of its own side only, one of its contacts or of its distributor's users, as it completes
- * only their action items: it marked the exporter's staff absent (a try-out).
+ * only their action items: it marked the exporter's staff absent (a try-out). $3 attended: not on
+ * a meeting that was missed.
  */
 static struct db_stmt q_attendance_can = {
     "SELECT liaison_found(x.id IS NOT NULL, 'no such attendee of this meeting'),"
@@ -369,6 +375,10 @@ static struct db_stmt q_attendance_can = {
     " records the attendance of its own people', x.who)),"
     " liaison_precondition(x.id IS NULL OR x.status <> 'cancelled', 'this meeting was"
     " cancelled: nobody attended it (reopen it first if it took place after all)'),"
+    /* A no-show turned into "attended" left the record saying both (a try-out). */
+    " liaison_precondition(x.id IS NULL OR x.status <> 'missed' OR NOT $3::boolean, 'this"
+    " meeting was missed: nobody attended it (reopen it and mark it held first if it took"
+    " place after all)'),"
     " liaison_precondition(x.id IS NULL OR x.starts_at <= liaison_now(), format('this meeting"
     " has not started (it starts at %s): attendance is recorded once it has',"
     " liaison_rfc3339(x.starts_at)))"
@@ -381,7 +391,7 @@ static struct db_stmt q_attendance_can = {
     "  LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
     "  WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint"
     "  AND a.meeting_id = $1::bigint AND " SEES ") x ON true",
-    2, 0};
+    3, 0};
 /* $1 meeting, $2 attendee (checked by q_attendance_can), $3 attended */
 static struct db_stmt q_attendance = {
     "WITH m AS (UPDATE meeting_attendees a SET attended = $3::boolean"
@@ -681,7 +691,7 @@ static struct exec_decl d_attendee_remove = {
     .not_found = "no such meeting"};
 static struct exec_decl d_attendance = {
     .method = "SetAttendance",
-    .check = {&q_attendance_can, {"meeting_id", "attendee_id"}},
+    .check = {&q_attendance_can, {"meeting_id", "attendee_id", "attended"}},
     .query = {&q_attendance, {"meeting_id", "attendee_id", "attended"}},
     MEETING_REPLY("meeting_id"),
     .not_found = "no such meeting"};

@@ -915,11 +915,30 @@ must("UpdateLead", {"id": kobe["id"], "ownerId": mgr_id}, admin)
 must("UpdateKeyAccount", {"id": kobe["keyAccountId"], "ownerId": mgr_id}, admin)
 mgr2_id = must("CreateUser", {"email": "mgr2@crm.example", "role": "ROLE_MANAGER",
                               "password": PASSWORD}, admin)["user"]["id"]
+# Its open action items stayed with the one who left, who could no longer open or complete them;
+# a won deal was credited to the new manager; and no owner change was audited (a try-out).
+left_item = must("CreateActionItem", {"distributorId": vientiane, "ownerUserId": mgr_id,
+                                      "description": "Gửi bảng giá mới", "dueOn": "2099-02-01"},
+                 admin)["actionItem"]["id"]
+code, out = register(vientiane_user, "Nhà máy Viêng Chăn", "", country="LA")
+won = out.get("lead", {})
+must("UpdateLead", {"id": won["id"], "ownerId": mgr_id}, admin)
+must("SetLeadStage", {"id": won["id"], "stage": "won"}, admin)
+lead_audits = audited("lead.update", kobe["id"])
 must("AssignAccountManager", {"id": vientiane, "userId": mgr2_id}, admin)
 owners = (must("GetLead", {"id": kobe["id"]}, admin)["lead"].get("ownerId"),
           must("GetKeyAccount", {"id": kobe["keyAccountId"]}, admin)["account"].get("ownerId"))
 check(owners == (mgr2_id, mgr2_id), "the new manager owns what the one who left it owned"
       " (%s, the new one %s, the one who left %s; lead %s)" % (owners, mgr2_id, mgr_id, kobe))
+check(audited("lead.update", kobe["id"]) == lead_audits + 1
+      and audited("key_account.update", kobe["keyAccountId"]) >= 1,
+      "each owner moved is audited on its lead and account")
+got = next((a for a in must("ListActionItems", {"distributorId": vientiane, "page": {
+    "pageSize": 500}}, admin).get("actionItems", []) if a["id"] == left_item), {})
+check(got.get("ownerUserId") == mgr2_id and audited("action_item.reassign", left_item) == 1,
+      "and the open action items, audited (%s, the new one %s)" % (got, mgr2_id))
+check(must("GetLead", {"id": won["id"]}, admin)["lead"].get("ownerId") == mgr_id,
+      "a won deal keeps the owner who won it")
 must("AssignAccountManager", {"id": vientiane, "userId": mgr_id}, admin)
 # A distributor's user moved to another distributor, or made an auditor, kept owning leads and
 # accounts they could no longer open (a try-out): they go to the distributor's account manager.
@@ -1378,5 +1397,64 @@ check(code == "OK" and "similar_protected" not in out.get("lead", {}).get("flags
 code, out = call("DecideLeadRegistration", {"id": similar_lead, "decision": "approve"}, admin)
 check(code == "OK" and out["lead"]["registration"] == "approved",
       "the exporter may approve it: a different customer after all (%s %s)" % (code, out))
+
+# ---------------- a lost deal, or an ended relationship's, holds no customer (0278) ----------------
+# A deal registered and lost at once locked a competitor out of its customer for the whole
+# window, and so did a terminated distributor's; a terminated distributor's pending
+# registration was approved, and its deals worked on (a try-out).
+hue, hue_user = distributor("Đại lý Huế", "KH", [{"region": "KH", "allLines": True}])
+code, out = register(hue_user, "Khách Thua Campuchia", "", country="KH")
+check(code == "OK" and out["lead"].get("registration") == "accepted", "accepted (%s %s)"
+      % (code, out))
+must("SetLeadStage", {"id": out["lead"]["id"], "stage": "lost"}, hue_user)
+code, out = register(vientiane_user, "Khách Thua Campuchia", "", country="KH")
+check(code == "OK", "a lost deal protects its customer no more (%s %s)" % (code, out))
+kampot, kampot_user = distributor("Đại lý Kampot", "KH", [{"region": "KH", "allLines": True}])
+must("RegisterLead", {"accountName": "Xe tải Phnom Penh", "country": "KH", "title": "Phanh",
+                      "currency": "KHR"}, kampot_user)
+work = must("RegisterLead", {"accountName": "Xe buýt Kampot", "country": "KH", "title": "Phanh",
+                             "currency": "KHR"}, kampot_user)["lead"]
+pending = must("RegisterLead", {"accountName": "Bangkok Trucks", "country": "TH",
+                                "title": "Phanh", "currency": "THB"}, kampot_user)["lead"]
+check(pending.get("registration") == "flagged", "a registration outside its territory (%s)"
+      % pending)
+must("SetDistributorStatus", {"id": kampot, "status": "terminated"}, admin)
+code, out = register(vientiane_user, "Xe tải Phnom Penh", "", country="KH")
+check(code == "OK", "nor does a terminated distributor's deal (%s %s)" % (code, out))
+code, out = call("DecideLeadRegistration", {"id": pending["id"], "decision": "approve"}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message") ==
+      "distributor %s (Đại lý Kampot) is terminated: its registration is not approved; reject"
+      " it, or reassign the lead" % kampot,
+      "a terminated distributor's registration is not approved (%s %s)" % (code, out))
+code, out = call("SetLeadStage", {"id": work["id"], "stage": "qualified"}, admin)
+check(code == "FAILED_PRECONDITION" and "is a terminated distributor's: it only closes, as lost"
+      in out.get("message", ""), "its deal moves on no more (%s %s)" % (code, out))
+code, out = call("UpdateLead", {"id": work["id"], "title": "Phanh xe buýt"}, admin)
+check(code == "FAILED_PRECONDITION" and "terminated distributor's" in out.get("message", ""),
+      "nor is it corrected (%s %s)" % (code, out))
+code, out = call("CreateInteraction", {"kind": "call", "summary": "Gọi điện", "leadId":
+                                       work["id"]}, admin)
+check(code == "FAILED_PRECONDITION" and "it takes no new interactions" in out.get("message", ""),
+      "nor does it take a new interaction (%s %s)" % (code, out))
+code, out = call("SetLeadStage", {"id": work["id"], "stage": "lost"}, admin)
+check(code == "OK", "it closes, as lost (%s %s)" % (code, out))
+code, out = call("DecideLeadRegistration", {"id": pending["id"], "decision": "reject"}, admin)
+check(code == "OK", "its registration is rejected (%s %s)" % (code, out))
+# A rejected registration's value and close date were still corrected.
+code, out = call("UpdateLead", {"id": pending["id"], "title": "Phanh xe tải"}, admin)
+check(code == "FAILED_PRECONDITION" and "the exporter rejected this registration"
+      in out.get("message", ""), "a rejected registration is not corrected (%s %s)" % (code, out))
+# An account that changed side with its reassigned lead kept the old side's user as its owner,
+# who could no longer read it (a try-out).
+sg_uid = int(next(x.strip() for x in t.psql(
+    "SELECT id FROM users WHERE tenant_id = %s AND email = 'portal-%s@crm.example'"
+    % (tid, saigon)).splitlines() if x.strip().isdigit()))
+code, out = register(saigon_user, "Yokohama Owner Parts", "JP-14", country="JP", currency="JPY")
+moving = out.get("lead", {})
+must("UpdateKeyAccount", {"id": moving["keyAccountId"], "ownerId": sg_uid}, admin)
+must("DecideLeadRegistration", {"id": moving["id"], "decision": "reassign"}, admin)
+acc = must("GetKeyAccount", {"id": moving["keyAccountId"]}, admin)["account"]
+check(not acc.get("distributorId") and not acc.get("ownerId"),
+      "an account given to the exporter with its lead drops its distributor user owner (%s)" % acc)
 
 t.finish("test_crm")

@@ -849,9 +849,15 @@ try:
           "action add --owner me owns it yourself (%s %s)" % (code, out))
 
     # ---------------- attendees ----------------
+    seq = must("GetMeeting", {"id": moved}, manager)["meeting"].get("sequence", 0)
     code, out = call("AddMeetingAttendee", {"meetingId": moved, "attendee": "an@saigon.example"},
                      manager)
     check(code == "OK" and len(out["meeting"]["attendees"]) == 1, "an attendee is added")
+    # A calendar that had imported the event kept its old attendees (a try-out): an invitation
+    # moves the meeting's SEQUENCE, as a series' change of attendees does.
+    check(out["meeting"].get("sequence", 0) == seq + 1,
+          "an invitation moves the meeting's sequence (%s, was %s)"
+          % (out["meeting"].get("sequence"), seq))
     code, out = call("AddMeetingAttendee", {"meetingId": moved,
                                             "attendee": "portal@tokyo.example"}, manager)
     check(code == "INVALID_ARGUMENT", "another distributor's portal user is not")
@@ -897,8 +903,24 @@ try:
                      manager)
     check(code == "ALREADY_EXISTS", "not twice (by name this time)")
     att = must("GetMeeting", {"id": moved}, manager)["meeting"]["attendees"][0]["id"]
+    seq = must("GetMeeting", {"id": moved}, manager)["meeting"].get("sequence", 0)
     code, out = call("RemoveMeetingAttendee", {"meetingId": moved, "attendeeId": att}, manager)
-    check(code == "OK" and len(out["meeting"]["attendees"]) == 1, "and removed")
+    check(code == "OK" and len(out["meeting"]["attendees"]) == 1
+          and out["meeting"].get("sequence", 0) == seq + 1,
+          "and removed, the sequence moved (%s)" % out.get("meeting", {}).get("sequence"))
+    # A no-show recorded as attended: the record said both (a try-out).
+    noshow = must("CreateMeeting", {"distributorId": d1, "title": "Họp vắng mặt",
+                                    "startsAt": "2026-03-09T03:00:00Z", "durationMinutes": 30,
+                                    "attendees": ["an@saigon.example"]}, manager)["meeting"]
+    must("MarkMeetingMissed", {"id": noshow["id"], "reason": "nhà phân phối vắng"}, manager)
+    left = noshow["attendees"][0]["id"]
+    code, out = call("SetAttendance", {"meetingId": noshow["id"], "attendeeId": left,
+                                       "attended": True}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "this meeting was missed: nobody attended it"),
+          "nobody is recorded as attending a missed meeting (%s %s)" % (code, out))
+    code, out = call("SetAttendance", {"meetingId": noshow["id"], "attendeeId": left,
+                                       "attended": False}, manager)
+    check(code == "OK", "absent, they may be (%s %s)" % (code, out))
     check(audit_count("meeting.attendee.add") == 2 and audit_count("meeting.attendee.remove") == 1,
           "attendee changes are audited")
     gone = must("CreateUser", {"email": "da-nghi@meet.example", "role": "ROLE_MANAGER", "displayName": "Lê Đã Nghỉ",
@@ -912,30 +934,35 @@ try:
                                           "ownerUserId": gone, "dueOn": "2026-12-31"}, manager)
     check(code == "INVALID_ARGUMENT" and "ownerUserId" in str(out),
           "nor does it own a new action item")
+    # A held meeting: nobody attended one that was missed.
+    heldm = must("CreateMeeting", {"distributorId": d1, "title": "Họp đã diễn ra",
+                                   "startsAt": "2026-03-09T05:00:00Z", "durationMinutes": 30},
+                 manager)["meeting"]["id"]
+    must("MarkMeetingHeld", {"id": heldm}, manager)
     # From the CLI: a planned meeting has no attendees, so 'meeting attendance' needs
     # 'meeting invite' first (the README's walkthrough), and 'uninvite' takes one off.
-    code, out = _cli.cli("meeting", "invite", str(moved), "Nguyễn Văn An", token=manager)
+    code, out = _cli.cli("meeting", "invite", str(heldm), "Nguyễn Văn An", token=manager)
     invited = [a["id"] for a in out.get("attendees", []) if a.get("name") == "Nguyễn Văn An"]
     check(code == "OK" and len(invited) == 1,
           "liaison meeting invite adds a contact by name (%s %s)" % (code, out))
-    code, out = _cli.cli("meeting", "attendance", str(moved), str(invited[0] if invited else 0),
+    code, out = _cli.cli("meeting", "attendance", str(heldm), str(invited[0] if invited else 0),
                          "--attended", token=manager)
     check(code == "OK" and [a["attendance"] for a in out.get("attendees", [])
                             if a["id"] in invited] == ["attended"],
           "and meeting attendance records the invited one (%s %s)" % (code, out))
-    code, out = _cli.cli("meeting", "invite", str(moved), "山田 花子", token=manager)
+    code, out = _cli.cli("meeting", "invite", str(heldm), "山田 花子", token=manager)
     check(code == "INVALID_ARGUMENT" and "attendee" in str(out),
           "an unknown name is refused on the attendee (%s %s)" % (code, out))
     # Taken off, a recorded attendee left the meeting's record without a word of who had
     # been there (a try-out): refused, naming the way.
-    code, out = _cli.cli("meeting", "uninvite", str(moved), str(invited[0] if invited else 0),
+    code, out = _cli.cli("meeting", "uninvite", str(heldm), str(invited[0] if invited else 0),
                          token=manager)
     check(code == "FAILED_PRECONDITION" and "Nguyễn Văn An is recorded as attended" in str(out)
           and "--absent" in str(out), "an attendee recorded as attended is not uninvited (%s %s)"
           % (code, out))
     sql("UPDATE meeting_attendees SET attended = NULL WHERE id = %s"
         % (invited[0] if invited else 0))
-    code, out = _cli.cli("meeting", "uninvite", str(moved), str(invited[0] if invited else 0),
+    code, out = _cli.cli("meeting", "uninvite", str(heldm), str(invited[0] if invited else 0),
                          token=manager)
     check(code == "OK" and not [a for a in out.get("attendees", []) if a["id"] in invited],
           "liaison meeting uninvite removes one whose attendance is not recorded (%s %s)"
