@@ -345,9 +345,14 @@ void cli_print_rows(const struct cli *cli, const struct output_column *cols, int
 /* Terminal columns text takes: wide East Asian characters 2, combining marks 0. */
 size_t output_width(const char *text);
 
-/* Writes text with control characters escaped (\n, \x1b): what the server sent,
- * for a terminal. */
+/* Writes text with control characters escaped (\n, \x1b) and backslashes doubled:
+ * what the server sent, quoted inside a message, for a terminal. */
 void output_escaped(FILE *f, const char *text);
+
+/* Writes a value as a table cell shows it: as it is when it holds nothing to escape
+ * (backslashes and all), else between double quotes with C-style escapes (\n, \x1b,
+ * \u202e, and \\ and \" inside), as git's quotePath does. */
+void output_quoted(FILE *f, const char *text);
 
 /* Writes text as output_escaped does, but for its line breaks (LF, CRLF), which
  * start a new line indented by indent, and tabs, four spaces: notes and other

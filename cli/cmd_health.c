@@ -231,7 +231,8 @@ int cli_health_distributor(struct cli *cli, int argc, char **argv)
         json_decref(resp);
         return EXIT_OK;
     }
-    output_escaped(stdout, json_string_value(json_object_get(health, "distributorName")));
+    /* The name as a table shows it, so that it can be copied back whole. */
+    output_quoted(stdout, json_string_value(json_object_get(health, "distributorName")));
     if (!json_is_true(json_object_get(health, "scored"))) {
         printf(": not scored yet\n");
     } else {

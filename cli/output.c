@@ -2,7 +2,7 @@
  * output.c - human tables, JSON and ids for the CLI. Table cells are the
  * JSON values rendered as text, so one table routine serves every command:
  * lists as "vi, en", week days as "Mon–Sat", proto enum names in lower
- * snake case ("tenant_admin"), control characters escaped, and a cell past
+ * snake case ("tenant_admin"), a cell with something to escape quoted (C escapes), and a cell past
  * OUTPUT_MAX_CELL columns cut on a character boundary with "…", but for the
  * one that ends its line (a table's last column, a field's value): whole.
  */
@@ -76,36 +76,60 @@ size_t output_width(const char *s)
 }
 
 /*
+ * Whether the character at s (len > 0 bytes) cannot be shown as it is;
+ * *clen its bytes (1 for a byte that is not UTF-8), *cp the code point.
+ * Control characters (C0, DEL and C1), the line and paragraph separators,
+ * bidirectional embeddings, overrides and isolates, characters that show as
+ * nothing (U+00AD, U+034F, the Hangul fillers, U+180E, U+200B,
+ * U+2060-U+2064, U+FEFF; not the joiners nor the direction marks that
+ * scripts need) and bytes that are not UTF-8: text with them could move the
+ * cursor, colour the terminal, reorder the rest of its line, pass for rows
+ * of its own or for another name that looks alike.
+ */
+static bool output_hidden(const unsigned char *s, size_t len, size_t *clen, uint32_t *cp)
+{
+    *clen = output_utf8(s, len, cp);
+    if (*clen == 0 || *cp < 0x20 || *cp == 0x7F) {
+        *cp = s[0];
+        *clen = 1;
+        return true;
+    }
+    return (*cp >= 0x80 && *cp < 0xA0) || *cp == 0x2028 || *cp == 0x2029 ||
+           (*cp >= 0x202A && *cp <= 0x202E) || (*cp >= 0x2066 && *cp <= 0x2069) || *cp == 0xAD ||
+           *cp == 0x34F || *cp == 0x115F || *cp == 0x1160 || *cp == 0x180E || *cp == 0x200B ||
+           (*cp >= 0x2060 && *cp <= 0x2064) || *cp == 0x3164 || *cp == 0xFEFF || *cp == 0xFFA0;
+}
+
+/* What output_piece escapes beyond output_hidden's characters. */
+enum output_escapes {
+    OUTPUT_BARE,    /* nothing: a cell shown as it is */
+    OUTPUT_QUOTED,  /* the backslash and the double quote: a cell between double quotes */
+    OUTPUT_MESSAGE, /* the backslash: text quoted inside a message, or prose */
+};
+
+/*
  * The terminal form of the character at s (len > 0 bytes) in piece (NUL
  * terminated), its columns in *cols; returns the bytes of s it stands for.
- * Control characters (C0, DEL and C1), bidirectional embeddings, overrides
- * and isolates, characters that show as nothing (U+00AD, U+034F, the Hangul
- * fillers, U+180E, U+200B, U+2060-U+2064, U+FEFF; not the joiners nor the
- * direction marks that scripts need) and bytes that are not UTF-8 are
- * escaped (\n, \x1b, \u0085, \u202e, \u200b) and the backslash doubled,
- * so that text can neither move the cursor, colour the terminal, reorder
- * the rest of its line nor pass for rows of its own.
+ * What output_hidden finds is escaped (\n, \x1b, \u0085, \u202e, \u200b),
+ * and what escapes asks besides, so that an escape received and the same
+ * characters typed read apart wherever escapes are shown.
  */
-static size_t output_piece(const unsigned char *s, size_t len, char piece[8], size_t *cols)
+static size_t output_piece(const unsigned char *s, size_t len, char piece[8], size_t *cols,
+                           enum output_escapes escapes)
 {
     uint32_t cp;
-    size_t clen = output_utf8(s, len, &cp);
+    size_t clen;
     int n;
-    if (clen == 0 || cp < 0x20 || cp == 0x7F) {
-        uint8_t b = clen ? (uint8_t)cp : s[0];
+    bool hidden = output_hidden(s, len, &clen, &cp);
+    if (hidden && clen == 1) {
+        /* C0, DEL, or a byte that is not UTF-8 */
+        uint8_t b = (uint8_t)cp;
         const char *named = b == '\n' ? "\\n" : b == '\t' ? "\\t" : b == '\r' ? "\\r" : NULL;
         n = named ? snprintf(piece, 8, "%s", named) : snprintf(piece, 8, "\\x%02x", b);
-        clen = 1;
-    } else if ((cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029 ||
-               (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xAD ||
-               cp == 0x34F || cp == 0x115F || cp == 0x1160 || cp == 0x180E || cp == 0x200B ||
-               (cp >= 0x2060 && cp <= 0x2064) || cp == 0x3164 || cp == 0xFEFF || cp == 0xFFA0) {
-        /* C1 controls, the line and paragraph separators (a table row broken in two), the
-         * bidirectional overrides and isolates (text shown in another order), and the
-         * characters that show as nothing (two names that look alike but differ). */
+    } else if (hidden) {
         n = snprintf(piece, 8, "\\u%04x", (unsigned)cp);
-    } else if (cp == '\\') {
-        n = snprintf(piece, 8, "\\\\");
+    } else if ((cp == '\\' && escapes != OUTPUT_BARE) || (cp == '"' && escapes == OUTPUT_QUOTED)) {
+        n = snprintf(piece, 8, "\\%c", (char)cp);
     } else {
         memcpy(piece, s, clen);
         piece[clen] = '\0';
@@ -117,48 +141,101 @@ static size_t output_piece(const unsigned char *s, size_t len, char piece[8], si
 }
 
 /*
- * Renders len bytes of text with output_piece into buf, cut with "…" past
- * OUTPUT_MAX_CELL columns or what buf (at least 8 bytes) holds. Pieces are
- * whole characters or escapes, so a cut never splits a UTF-8 sequence, and
- * a combining mark stays with the character before it.
+ * Whether text (len bytes) is shown quoted: when it holds a character
+ * output_hidden finds, or starts with a double quote (which would read as
+ * the quoted form of another text). Else it is shown as it is, backslashes
+ * and all, so that what a table shows can be copied back as the name it is
+ * (git's quotePath, the same rule).
+ */
+static bool output_needs_quotes(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    if (len && s[0] == '"')
+        return true;
+    while (len) {
+        size_t clen;
+        uint32_t cp;
+        if (output_hidden(s, len, &clen, &cp))
+            return true;
+        s += clen;
+        len -= clen;
+    }
+    return false;
+}
+
+/*
+ * Renders len bytes of text into buf as a cell: as it is, or quoted with
+ * output_piece's escapes (output_needs_quotes), cut with "…" past
+ * OUTPUT_MAX_CELL columns or what buf (at least 12 bytes) holds, the cut
+ * inside the closing quote. Pieces are whole characters or escapes, so a
+ * cut never splits a UTF-8 sequence, and a combining mark stays with the
+ * character before it.
  */
 static void output_text(const char *text, size_t len, char *buf, size_t cap)
 {
     static const char ellipsis[] = "\u2026"; /* one column */
     const unsigned char *s = (const unsigned char *)text;
+    bool quoted = output_needs_quotes(text, len);
+    /* The closing quote's column and byte are kept from the start. */
+    size_t limit = OUTPUT_MAX_CELL - quoted, close = quoted;
     size_t n = 0, cols = 0, cut = 0;
+    if (quoted) {
+        buf[n++] = '"';
+        cols = cut = 1;
+    }
     while (len) {
         char piece[8];
         size_t w;
-        size_t clen = output_piece(s, len, piece, &w);
+        size_t clen = output_piece(s, len, piece, &w, quoted ? OUTPUT_QUOTED : OUTPUT_BARE);
         size_t plen = strlen(piece);
-        if (cols + w > OUTPUT_MAX_CELL || n + plen + sizeof ellipsis > cap) {
+        if (cols + w > limit || n + plen + sizeof ellipsis + close > cap) {
             memcpy(buf + cut, ellipsis, sizeof ellipsis);
-            return;
+            n = cut + sizeof ellipsis - 1;
+            break;
         }
         memcpy(buf + n, piece, plen);
         n += plen;
         cols += w;
-        if (cols <= OUTPUT_MAX_CELL - 1)
+        if (cols <= limit - 1)
             cut = n;
         s += clen;
         len -= clen;
     }
+    if (quoted)
+        buf[n++] = '"';
     buf[n] = '\0';
 }
 
-void output_escaped(FILE *f, const char *text)
+/* Writes text with output_piece's escapes. */
+static void output_pieces(FILE *f, const char *text, enum output_escapes escapes)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t len = strlen(text);
     while (len) {
         char piece[8];
         size_t w;
-        size_t clen = output_piece(s, len, piece, &w);
+        size_t clen = output_piece(s, len, piece, &w, escapes);
         fputs(piece, f);
         s += clen;
         len -= clen;
     }
+}
+
+void output_escaped(FILE *f, const char *text)
+{
+    output_pieces(f, text, OUTPUT_MESSAGE);
+}
+
+void output_quoted(FILE *f, const char *text)
+{
+    if (!text)
+        text = ""; /* a field the answer left out */
+    bool quoted = output_needs_quotes(text, strlen(text));
+    if (quoted)
+        fputc('"', f);
+    output_pieces(f, text, quoted ? OUTPUT_QUOTED : OUTPUT_BARE);
+    if (quoted)
+        fputc('"', f);
 }
 
 void output_prose(FILE *f, const char *text, const char *indent)
@@ -186,7 +263,7 @@ void output_prose(FILE *f, const char *text, const char *indent)
         }
         char piece[8];
         size_t w;
-        size_t clen = output_piece(s, len, piece, &w);
+        size_t clen = output_piece(s, len, piece, &w, OUTPUT_MESSAGE);
         fputs(piece, f);
         s += clen;
         len -= clen;
@@ -337,14 +414,14 @@ static const char *output_cell(const json_t *v, const struct output_column *col,
 }
 
 /*
- * Prints a column's value whole, escaped as output_text escapes it: the last
+ * Prints a column's value whole, quoted and escaped as output_text does it: the last
  * cell of a row pads nothing after it, so cutting it would only hide what
  * it says (a health reason's figures, a charter's last report section).
  */
 static void output_cell_whole(const json_t *v, const struct output_column *col)
 {
     char raw[256], *joined;
-    output_escaped(stdout, output_value(v, col, raw, &joined));
+    output_quoted(stdout, output_value(v, col, raw, &joined));
     free(joined);
 }
 

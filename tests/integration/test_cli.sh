@@ -430,6 +430,23 @@ check "a name with a zero width space" 0 "$cli" contact create --distributor "Sa
 check "contact list with a zero width space" 0 "$cli" contact list --distributor "Saigon Auto Parts"
 contains "is shown escaped" "$out" 'Nguyễn\u200bVăn'
 lacks "no raw zero width space in a table" "$out" $'\xe2\x80\x8b'
+# A cell with nothing to escape is shown as it is, backslashes and all, so that a name
+# copied from a table is the name; one that needs escaping is quoted, with C escapes
+# (\\ and \" too), as git's quotePath: the two forms cannot be taken for one another.
+check "a name with a backslash" 0 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name 'Back\slash Trần' --role backslash-role
+contains "a created contact shows its backslash once" "$out" 'Back\slash Trần'
+check "a name that starts with a double quote" 0 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name '"Quoted" Lê \ An' --role quoted-role
+check "contact list with a backslash" 0 "$cli" contact list --distributor "Saigon Auto Parts"
+contains "a backslash is shown once" "$out" 'Back\slash Trần'
+lacks "a backslash is not doubled" "$out" 'Back\\slash'
+contains "a name starting with a quote is quoted" "$out" '"\"Quoted\" Lê \\ An"'
+contains "an escaped name is quoted whole" "$out" '"Evil\nID  NAME\n99  Fake\tRED\x1b[31mX\x1b[0m\u0085"'
+contains "an override is quoted" "$out" '"Invoice \u202egpj.exe"'
+check "contact show with a backslash" 0 "$cli" contact show 'Back\slash Trần' --distributor "Saigon Auto Parts"
+contains "a field shows its backslash once" "$out" 'Back\slash Trần'
+lacks "a field's backslash is not doubled" "$out" 'Back\\slash'
 # Columns line up by display width, whatever the locale.
 check "contact wide name" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "山田 太郎" --role wide-role
 check "contact Vietnamese name" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "Trần Bảo" --role viet-role
