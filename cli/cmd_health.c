@@ -63,7 +63,9 @@ static void portfolio_row(json_t *row)
     set_sparkline(row, json_object_get(row, "trend"));
     const json_t *worst = json_array_get(json_object_get(row, "topReasons"), 0);
     const char *detail = json_string_value(json_object_get(worst, "detail"));
-    json_object_set_new(row, "worstReason", json_string(detail ? detail : ""));
+    /* A score of 100 has no reason: the cell says "-" as every empty cell does, not "". */
+    if (detail && *detail)
+        json_object_set_new(row, "worstReason", json_string(detail));
 }
 
 int cmd_portfolio(struct cli *cli, int argc, char **argv)

@@ -587,6 +587,16 @@ try:
     check(h.get("score") == 100 and not reason(h, "competing_lines"),
           "a competitor named in a report costs nothing where competing lines are allowed (%s)"
           % h)
+    # A score with no reason (100) showed an empty WORST REASON: "-", as other empty cells.
+    everyone = must("GetPortfolio", {"page": {"pageSize": 500}}, admin)["entries"]
+    p = subprocess.run([CLI, "--token", admin, "portfolio", "--all"], capture_output=True,
+                       text=True, env=c.env, timeout=60)
+    rows = {line.split()[0]: line for line in p.stdout.splitlines()[1:] if line.strip()}
+    reasonless = [str(e["distributorId"]) for e in everyone if not e.get("topReasons")]
+    check(p.returncode == 0 and str(open_d) in reasonless
+          and all(rows.get(d, "").endswith("  -") for d in reasonless)
+          and not any(line.endswith(" ") for line in p.stdout.splitlines()),
+          "a distributor scored 100 shows '-' as its worst reason:\n" + p.stdout)
 
     # ---------------- 1,000 distributors, answered from stored rows ----------------
     check(sql("SELECT has_function_privilege('liaison_app', 'liaison_health_compute(bigint)',"
