@@ -5,6 +5,7 @@
  * distributor you reach, worst first). Plain 'liaison health' is still the
  * server's status (cmd_system.c), which hands the rest to this file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,66 @@ static void print_weights(const struct cli *cli, const json_t *weights)
 }
 
 /*
+ * One FACTOR=WEIGHT of 'health weights set' into weight[f], given[f] set.
+ * Returns 0, or EXIT_USAGE after saying what is wrong with it: no '=', a
+ * factor not known (the known ones listed), a weight not a whole number or
+ * outside 0-100, or a factor given twice.
+ */
+static int weight_parse(const char *item, bool given[N_FACTORS], long weight[N_FACTORS])
+{
+    const char *eq = strchr(item, '=');
+    if (!eq) {
+        fputs("liaison: health weights set: '", stderr);
+        output_escaped(stderr, item);
+        fputs("' is not FACTOR=WEIGHT (order_trend=25)\n", stderr);
+        return EXIT_USAGE;
+    }
+    size_t f = 0, len = (size_t)(eq - item);
+    while (f < N_FACTORS &&
+           (strlen(factors[f].factor) != len || strncmp(item, factors[f].factor, len)))
+        f++;
+    if (f == N_FACTORS) {
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), item);
+        fputs("liaison: health weights set: '", stderr);
+        output_escaped(stderr, name);
+        fputs("' is not a factor; the factors are ", stderr);
+        for (size_t k = 0; k < N_FACTORS; k++)
+            fprintf(stderr, "%s%s", k ? ", " : "", factors[k].factor);
+        fputc('\n', stderr);
+        return EXIT_USAGE;
+    }
+    const char *text = eq + 1;
+    char *end = NULL;
+    errno = 0;
+    long w = strtol(text, &end, 10);
+    /* strtol would take " 5", "+5" and "": a weight is digits (a '-' first, to be refused
+     * for its range). */
+    const char *digits = text + (*text == '-');
+    if (!*digits || strspn(digits, "0123456789") != strlen(digits) || *end) {
+        fprintf(stderr, "liaison: health weights set: %s=", factors[f].factor);
+        output_escaped(stderr, text);
+        fputs(": a weight is a whole number, 0 (factor off) to 100\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (errno == ERANGE || w < 0 || w > 100) {
+        fprintf(stderr, "liaison: health weights set: %s=", factors[f].factor);
+        output_escaped(stderr, text);
+        fputs(": a weight is 0 (factor off) to 100\n", stderr);
+        return EXIT_USAGE;
+    }
+    /* order_trend=5 order_trend=7 would keep one of two and say nothing. */
+    if (given[f]) {
+        fprintf(stderr, "liaison: health weights set: %s is given twice: give each once\n",
+                factors[f].factor);
+        return EXIT_USAGE;
+    }
+    given[f] = true;
+    weight[f] = w;
+    return 0;
+}
+
+/*
  * 'health weights [set FACTOR=WEIGHT ...]': shows the weights, or changes
  * the named ones and keeps the others (read first, all nine sent).
  */
@@ -144,6 +205,13 @@ static int health_weights(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "liaison: health weights set: give FACTOR=WEIGHT at least once\n");
         return EXIT_USAGE;
     }
+    /* Every FACTOR=WEIGHT is checked before the server is asked anything, each refusal
+     * saying what is wrong with which item (one message for all four mistakes said none). */
+    long weight[N_FACTORS];
+    bool given[N_FACTORS] = {false};
+    for (size_t i = 1; i <= N_FACTORS && words[i]; i++)
+        if ((rc = weight_parse(words[i], given, weight)))
+            return rc;
     json_t *resp;
     if ((rc = cli_call(cli, "GetHealthWeights", json_object(), &resp)))
         return rc;
@@ -153,38 +221,20 @@ static int health_weights(struct cli *cli, int argc, char **argv)
         json_decref(resp);
         return EXIT_OK;
     }
+    /* The factors not given keep the value they have: all nine are sent. */
     json_t *req = json_object();
-    for (size_t f = 0; f < N_FACTORS; f++)
-        json_object_set_new(
-            req, factors[f].json,
-            json_integer(json_integer_value(json_object_get(weights, factors[f].json))));
+    for (size_t f = 0; req && f < N_FACTORS; f++) {
+        json_int_t w = given[f] ? (json_int_t)weight[f]
+                                : json_integer_value(json_object_get(weights, factors[f].json));
+        if (json_object_set_new(req, factors[f].json, json_integer(w)) < 0) {
+            json_decref(req);
+            req = NULL;
+        }
+    }
     json_decref(resp);
-    bool given[N_FACTORS] = {false};
-    for (size_t i = 1; i <= N_FACTORS && words[i]; i++) {
-        const char *eq = strchr(words[i], '=');
-        size_t f = 0, len = eq ? (size_t)(eq - words[i]) : 0;
-        while (f < N_FACTORS &&
-               (strlen(factors[f].factor) != len || strncmp(words[i], factors[f].factor, len)))
-            f++;
-        char *end = NULL;
-        long w = eq ? strtol(eq + 1, &end, 10) : -1;
-        if (f == N_FACTORS || !eq[1] || *end || w < 0 || w > 100) {
-            fprintf(stderr,
-                    "liaison: health weights set: '%s' is not FACTOR=WEIGHT (a factor named in "
-                    "--help, a weight 0 to 100)\n",
-                    words[i]);
-            json_decref(req);
-            return EXIT_USAGE;
-        }
-        /* order_trend=5 order_trend=7 would keep one of two and say nothing. */
-        if (given[f]) {
-            fprintf(stderr, "liaison: health weights set: %s is given twice: give each once\n",
-                    factors[f].factor);
-            json_decref(req);
-            return EXIT_USAGE;
-        }
-        given[f] = true;
-        json_object_set_new(req, factors[f].json, json_integer(w));
+    if (!req) {
+        fprintf(stderr, "liaison: out of memory\n");
+        return EXIT_ERROR;
     }
     if ((rc = cli_call(cli, "SetHealthWeights", json_pack("{s:o}", "weights", req), &resp)))
         return rc;

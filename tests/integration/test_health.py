@@ -545,6 +545,19 @@ try:
           "liaison health weights set changes one weight and keeps the others (%s)" % out)
     code, out = c.cli("health", "weights", "set", "bogus=3", token=admin)
     check(code != "OK", "an unknown factor is a usage error (%s)" % code)
+    # Each mistake is said for what it is, naming the item (one message said none of it).
+    for item, said in (("order_trend=101", "order_trend=101: a weight is 0 (factor off) to 100"),
+                       ("order_trend=-1", "order_trend=-1: a weight is 0 (factor off) to 100"),
+                       ("order_trend=1.5", "order_trend=1.5: a weight is a whole number"),
+                       ("bogus=5", "'bogus' is not a factor; the factors are report_timeliness,"),
+                       ("order_trend", "'order_trend' is not FACTOR=WEIGHT")):
+        p = subprocess.run([CLI, "--token", admin, "health", "weights", "set", "competing_lines=0",
+                            item], capture_output=True, text=True, env=c.env, timeout=60)
+        check(p.returncode == 2 and said in p.stderr and not p.stdout,
+              "health weights set %s is refused saying what is wrong with it: %r"
+              % (item, p.stderr))
+    check(must("GetHealthWeights", {}, admin)["weights"].get("competingLines") != 0,
+          "and a refused set changes no weight")
     # "-" is a distributor user's own distributor here too (it was "unexpected argument").
     code, out = c.cli("health", "-", token=clean_user)
     check(code == "OK" and str(out.get("distributorId")) == str(clean),
