@@ -1083,7 +1083,19 @@ static int target_delete(struct cli *cli, int argc, char **argv)
     int rc = cli_args_id(&spec, argc, argv, &v);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return target_show(cli, "DeleteTarget", json_pack("{s:I}", "id", v));
+    json_t *resp;
+    if ((rc = cli_call(cli, "DeleteTarget", json_pack("{s:I}", "id", v), &resp)))
+        return rc;
+    /* Its fields alone read as a 'target show' (a try-out): said as a deletion first, as
+     * 'admin tenant delete' says it, then what was deleted. --json keeps the target as it was. */
+    json_t *target = json_object_get(resp, "target");
+    if (!cli->set.json && !cli->set.ids)
+        printf("deleted target %lld; it was:\n", (long long)v);
+    if (!cli->set.json && json_is_object(target))
+        target_cells(target);
+    cli_print_object(cli, target_cols, NCOLS(target_cols), target);
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 int cmd_target(struct cli *cli, int argc, char **argv)

@@ -1234,6 +1234,10 @@ for what in ("set", "delete"):
     check(shown.returncode == 0 and fields.get("UNITS", "").strip() == "120"
           and fields.get("REVENUE", "").strip() == "-" and fields.get("CURRENCY", "").strip() == "-",
           "'target %s' shows the revenue not set as '-' (%s %s)" % (what, shown.stdout, shown.stderr))
+# 'target delete' printed the target as a 'target show' does, with no word that it was deleted.
+deleted = again or str(units_only)
+check(shown.stdout.startswith("deleted target %s; it was:\n" % deleted),
+      "'target delete' says it deleted the target, then what it was (%r)" % shown.stdout)
 code, out = cli("attainment", "Công ty Phân phối Sài Gòn", "--from", "2025-Q1", "--to", "2025-Q1",
                 token=admin)
 check(code == "OK" and isinstance(out, list)
