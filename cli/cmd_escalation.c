@@ -80,6 +80,18 @@ static void protocols_print(struct cli *cli, json_t *resp)
     }
 }
 
+/*
+ * A table's row of a request: a closed one (answered, or closed unanswered) is waited for no
+ * more, and a deadline beside it read as if it were still due (a try-out). The deadline goes
+ * from the table; --json keeps it, as the server gave it.
+ */
+static void escalation_shown(json_t *e)
+{
+    const char *state = json_string_value(json_object_get(e, "state"));
+    if (state && strcmp(state, "pending") && strcmp(state, "overdue"))
+        json_object_del(e, "expectedBy");
+}
+
 /* Prints an escalation: its fields, then the steps it has taken. */
 static void escalation_print(struct cli *cli, json_t *e)
 {
@@ -87,6 +99,7 @@ static void escalation_print(struct cli *cli, json_t *e)
         cli_print_object(cli, head_cols, NCOLS(head_cols), e);
         return;
     }
+    escalation_shown(e);
     output_fields(head_cols, NCOLS(head_cols), e);
     printf("\nSTEPS\n");
     output_table(taken_cols, NCOLS(taken_cols), json_object_get(e, "steps"));
@@ -591,9 +604,9 @@ static int esc_list(struct cli *cli, int argc, char **argv)
     json_int_t d = 0;
     if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
-    return cli_list(cli, "ListEscalations",
-                    json_pack("{s:I,s:s}", "distributorId", d, "state", state), "escalations",
-                    list_cols, NCOLS(list_cols), &page);
+    return cli_list_mapped(
+        cli, "ListEscalations", json_pack("{s:I,s:s}", "distributorId", d, "state", state),
+        "escalations", list_cols, NCOLS(list_cols), &page, cli->set.json ? NULL : escalation_shown);
 }
 
 static int esc_show(struct cli *cli, int argc, char **argv)

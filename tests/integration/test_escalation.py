@@ -765,6 +765,27 @@ try:
     code, out = call("ListEscalations", {"state": "answered"}, admin)
     check(code == "OK" and [x["id"] for x in out["escalations"]] == [e3, e4["id"]],
           "answered requests listed")
+    # An answered request is waited for no more: its table shows no deadline (it read as still
+    # due); --json keeps the field.
+    answered = {x["id"]: x.get("expectedBy", "") for x in out["escalations"]}
+    code, listed = cli("escalation", "list", "--state", "answered", token=admin)
+    check(code == "OK" and all(x.get("expectedBy") for x in listed),
+          "escalation list --json keeps an answered request's expectedBy (%s %s)" % (code, listed))
+    rc, text, err = cli_text("escalation", "list", "--state", "answered", token=admin)
+    rows = {ln.split()[0]: ln for ln in text.splitlines()[1:] if ln.strip()}
+    check(rc == 0 and set(rows) == {str(i) for i in answered}
+          and all(by and by not in rows[str(i)] for i, by in answered.items()),
+          "escalation list shows no EXPECTED BY for an answered request (%d %s %s)"
+          % (rc, text, err))
+    rc, text, err = cli_text("escalation", "pending", token=admin)
+    check(rc == 0 and all(x.get("expectedBy", "") in text for x in must("ListEscalations",
+                                                                 {"state": "open"},
+                                                                 admin)["escalations"]),
+          "and an open one's deadline is shown (%s)" % text)
+    rc, text, err = cli_text("escalation", "show", str(e3), token=admin)
+    check(rc == 0 and [ln.split(None, 2)[2:] for ln in text.splitlines()
+                       if ln.startswith("expected by ")] == [["-"]],
+          "escalation show of an answered request: expected by - (%s %s)" % (text, err))
     code, out = cli("escalation", "pending", "--distributor", "東京モーターパーツ株式会社",
                     token=admin)
     check(code == "OK" and out == [],
