@@ -413,6 +413,26 @@ const char *cli_local_day(char *buf, size_t cap, int days);
  */
 int cli_parse_day(const struct cli *cli, const char *option, const char *field, const char *s,
                   bool instant);
+/* What a reversed range is told, by the server (request_check_range) and the CLI alike. */
+#define RANGE_REVERSED "must not be before the start of the range"
+/*
+ * A reversed range refused, as every --from/--to pair refuses it: with
+ * reversed, "liaison: invalid --to: " RANGE_REVERSED (to_field: the
+ * request's, named with --json) and EXIT_USAGE; else 0.
+ */
+int cli_check_range(const struct cli *cli, const char *to_field, bool reversed);
+/* cli_check_range() for periods (YYYY, YYYY-Qn, YYYY-MM): reversed when from starts after to
+ * ends. Either NULL, or not a period (the server's to say), is no range to check. */
+int cli_check_period_range(const struct cli *cli, const char *to_field, const char *from,
+                           const char *to);
+/* cli_check_range() for RFC 3339 instants, as cli_parse_bound() gives them: reversed when
+ * from_utc is after to_utc. */
+int cli_check_instant_range(const struct cli *cli, const char *to_field, const char *from_utc,
+                            const char *to_utc);
+/* The first and last day of a period (YYYY, YYYY-Qn, YYYY-MM) as YYYY-MM-DD; false: none. */
+bool cli_period_days(const char *period, char first[11], char last[11]);
+/* Seconds since the epoch of an RFC 3339 instant; false when s is not one. */
+bool cli_instant_seconds(const char *s, long long *seconds);
 int cmd_cadence(struct cli *cli, int argc, char **argv);
 /* 'cadence ics' (cmd_ics.c), for the cadence group's table. */
 int cadence_ics(struct cli *cli, int argc, char **argv);

@@ -249,8 +249,10 @@ static int cad_fairness(struct cli *cli, int argc, char **argv)
         from = cli_local_day(from_buf, sizeof from_buf, -90);
     if (!to)
         to = cli_local_day(to_buf, sizeof to_buf, 90);
+    /* Days as YYYY-MM-DD compare as text in time order. */
     if ((rc = cli_parse_day(cli, "--from", "from", from, false)) ||
         (rc = cli_parse_day(cli, "--to", "to", to, false)) ||
+        (rc = cli_check_range(cli, "to", strcmp(from, to) > 0)) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     json_t *resp;

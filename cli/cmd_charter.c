@@ -472,6 +472,7 @@ static int ch_grant_update(struct cli *cli, int argc, char **argv)
     if ((rc = cli_parse_id(args[1], &item)) ||
         (from && (rc = cli_parse_day(cli, "--from", "grant.startsOn", from, false))) ||
         (to && (rc = cli_parse_day(cli, "--to", "grant.endsOn", to, false))) ||
+        (from && to && (rc = cli_check_range(cli, "grant.endsOn", strcmp(from, to) > 0))) ||
         (rc = charter_find(cli, args[0], 0, &ref)) ||
         (lines && !(l = cli_resolve_list(cli, CLI_PRODUCT_LINE, lines, &rc))) ||
         !(grant = draft_grant(cli, &ref, args[0], item, &rc))) {
@@ -538,6 +539,7 @@ static int ch_grant(struct cli *cli, int argc, char **argv)
     json_t *l;
     if ((rc = cli_parse_day(cli, "--from", "grant.startsOn", from, false)) ||
         (to && (rc = cli_parse_day(cli, "--to", "grant.endsOn", to, false))) ||
+        (to && (rc = cli_check_range(cli, "grant.endsOn", strcmp(from, to) > 0))) ||
         (rc = charter_of(cli, arg, 0, &id)) ||
         !(l = cli_resolve_list(cli, CLI_PRODUCT_LINE, lines ? lines : "", &rc)))
         return rc;

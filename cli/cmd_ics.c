@@ -130,7 +130,8 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
      * An instant goes as it is, for the server to check. */
     char f[64] = "", t[64] = "";
     if ((from && (rc = ics_bound("from", from, f, sizeof f))) ||
-        (to && (rc = ics_bound("to", to, t, sizeof t))))
+        (to && (rc = ics_bound("to", to, t, sizeof t))) ||
+        (from && to && (rc = cli_check_instant_range(cli, "to", f, t))))
         return rc;
     /* The caller itself by e-mail or "me" takes no ListUsers, which a distributor user may not
      * call. */

@@ -829,6 +829,8 @@ static int report_list(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    if ((rc = cli_check_period_range(cli, "periodTo", *from ? from : NULL, *to ? to : NULL)))
+        return rc;
     json_int_t d = 0;
     if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
@@ -1059,6 +1061,9 @@ static int target_list(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    /* The server took a reversed range and listed nothing. */
+    if ((rc = cli_check_period_range(cli, "periodTo", *from ? from : NULL, *to ? to : NULL)))
+        return rc;
     json_int_t d = 0, l = 0;
     if ((dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))) ||
         (line && (rc = cli_resolve(cli, CLI_PRODUCT_LINE, line, 0, &l))))
@@ -1225,7 +1230,8 @@ int cmd_attainment(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d = 0, n = 0;
-    if (last && (rc = cli_parse_range("--last", last, 1, 24, &n)))
+    if ((last && (rc = cli_parse_range("--last", last, 1, 24, &n))) ||
+        (rc = cli_check_period_range(cli, "to", *from ? from : NULL, to)))
         return rc;
     if (strcmp(dist, "-") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;

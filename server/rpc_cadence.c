@@ -355,7 +355,7 @@ void rpc_get_cadence_fairness(struct request *r)
         return;
     }
     if (strcmp(in->to, in->from) < 0) {
-        request_fail_field(r, "to", "not before from");
+        request_fail_field(r, "to", "must not be before the start of the range");
         return;
     }
     exec_run(r, &d_fairness);

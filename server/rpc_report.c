@@ -257,6 +257,36 @@ static long period_index(const char *s, const char *kind)
     return year * 12 + strtol(s + 5, NULL, 10) - 1;
 }
 
+/* The months (year * 12 + month - 1) period s (report_period_kind's kind) starts and ends in. */
+static void period_months(const char *s, const char *kind, long *first, long *last)
+{
+    long year = strtol(s, NULL, 10);
+    if (!strcmp(kind, "year")) {
+        *first = year * 12;
+        *last = *first + 11;
+    } else if (!strcmp(kind, "quarter")) {
+        *first = year * 12 + (s[6] - '1') * 3;
+        *last = *first + 2;
+    } else {
+        *first = *last = year * 12 + strtol(s + 5, NULL, 10) - 1;
+    }
+}
+
+bool report_range_ok(struct request *r, const char *to_field, const char *from, const char *to)
+{
+    const char *from_kind = report_period_kind(from), *to_kind = report_period_kind(to);
+    if (!from_kind || !to_kind)
+        return true;
+    long from_first, from_last, to_first, to_last;
+    period_months(from, from_kind, &from_first, &from_last);
+    period_months(to, to_kind, &to_first, &to_last);
+    if (from_first <= to_last)
+        return true;
+    /* The words of every reversed range, a meeting or order list's too (request_check_range). */
+    request_fail_field(r, to_field, "must not be before the start of the range");
+    return false;
+}
+
 bool report_period_ok(struct request *r, const char *field, const char *s, bool month_only,
                       bool required)
 {
@@ -578,11 +608,9 @@ void rpc_list_reports(struct request *r)
     if (!report_period_ok(r, "periodFrom", in->period_from, true, false) ||
         !report_period_ok(r, "periodTo", in->period_to, true, false))
         return;
-    /* Months as YYYY-MM compare as text in time order: a reversed range would list nothing. */
-    if (in->period_from[0] && in->period_to[0] && strcmp(in->period_from, in->period_to) > 0) {
-        request_fail_field(r, "periodTo", "not before the month the list starts from");
+    /* A reversed range would list nothing. */
+    if (!report_range_ok(r, "periodTo", in->period_from, in->period_to))
         return;
-    }
     if (in->status[0] && strcmp(in->status, "draft") && strcmp(in->status, "submitted") &&
         strcmp(in->status, "reviewed")) {
         request_fail_field(r, "status", "draft, submitted or reviewed");
@@ -627,10 +655,8 @@ void rpc_get_attainment(struct request *r)
             return;
         }
         long n = period_index(in->to, kind) - period_index(in->from, kind) + 1;
-        if (n < 1) {
-            request_fail_field(r, "from", "not after to");
+        if (!report_range_ok(r, "to", in->from, in->to))
             return;
-        }
         if (n > MAX_RANGE) {
             request_fail_field(r, "from", "at most 36 periods from from to to");
             return;

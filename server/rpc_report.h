@@ -17,6 +17,13 @@ int rpc_report_register(void);
 const char *report_period_kind(const char *s);
 
 /*
+ * True unless periods from and to (either may be empty) make a reversed
+ * range, from starting after to ends; then answers INVALID_ARGUMENT on
+ * to_field, as request_check_range does, and returns false.
+ */
+bool report_range_ok(struct request *r, const char *to_field, const char *from, const char *to);
+
+/*
  * True when s is a period (only a month when month_only), or empty and not
  * required; otherwise answers INVALID_ARGUMENT on field and returns false.
  */

@@ -124,7 +124,8 @@ void rpc_list_targets(struct request *r)
     if ((in->distributor_id && !request_check_id(r, "distributorId", in->distributor_id)) ||
         (in->product_line_id && !request_check_id(r, "productLineId", in->product_line_id)) ||
         !report_period_ok(r, "periodFrom", in->period_from, false, false) ||
-        !report_period_ok(r, "periodTo", in->period_to, false, false))
+        !report_period_ok(r, "periodTo", in->period_to, false, false) ||
+        !report_range_ok(r, "periodTo", in->period_from, in->period_to)) /* it listed nothing */
         return;
     exec_run(r, &d_target_list);
 }

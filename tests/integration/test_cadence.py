@@ -1043,7 +1043,8 @@ try:
                             ({"from": "2026-01-01", "to": "9999-12-31"}, "to", "1900 to 2999"),
                             ({"from": "2026-02-30", "to": "2026-03-01"}, "from",
                              "February 2026 has 28 days"),
-                            ({"from": "2026-03-01", "to": "2026-02-01"}, "to", "not before from")):
+                            ({"from": "2026-03-01", "to": "2026-02-01"}, "to",
+                             "must not be before the start of the range")):
         code, out = call("GetCadenceFairness", dict(req, distributorId=d_vn), admin)
         check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
               == [field] and why in json.dumps(out),
