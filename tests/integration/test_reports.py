@@ -940,7 +940,7 @@ code2, out2 = attainment(token=hanoi_user, to="2025-Q1", last=1, distributorId=m
 check(code == "NOT_FOUND" and (code2, out2.get("message")) == (code, out.get("message")),
       "another distributor's attainment: NOT_FOUND, as a missing one (%s)" % code)
 for req, field in (({"from": "2025-01", "to": "2025-Q1"}, "from"),
-                   ({"from": "2025-04", "to": "2025-01"}, "from"),
+                   ({"from": "2025-04", "to": "2025-01"}, "to"),
                    ({"from": "2020-01", "to": "2025-01"}, "from"),
                    ({"to": "2025-01", "last": 25}, "last"),
                    ({"from": "2025-01", "to": "2025-03", "last": 2}, "from"),
@@ -1147,20 +1147,20 @@ for argv in (["target", "list", "--from", "2099", "--to", "2098"],
     check(p.returncode == 2 and p.stderr == REVERSED and not p.stdout,
           "%s with a reversed range is refused as every range is (%d %r)"
           % (" ".join(argv[:2]), p.returncode, p.stderr))
-code, out = cli("target", "list", "--from", "2099-07", "--to", "2099-Q3", token=saigon_user)
-check(code == "OK" and [x["period"] for x in out] == ["2099-Q3"],
-      "a range from a month inside the last period is no reversed one (%s %s)" % (code, out))
+rcode, rout = cli("target", "list", "--from", "2099-07", "--to", "2099-Q3", token=saigon_user)
+check(rcode == "OK" and [x["period"] for x in rout] == ["2099-Q3"],
+      "a range from a month inside the last period is no reversed one (%s %s)" % (rcode, rout))
 for method, req, field in (("ListTargets", {"periodFrom": "2099", "periodTo": "2098-Q4"},
                             "periodTo"),
                            ("ListReports", {"periodFrom": "2099-02", "periodTo": "2099-01"},
                             "periodTo"),
                            ("GetAttainment", {"distributorId": saigon, "from": "2099-Q3",
                                               "to": "2099-Q2"}, "to")):
-    code, out = call(method, req, admin)
-    check(code == "INVALID_ARGUMENT"
-          and violation(out, field) == ["must not be before the start of the range"],
+    rcode, rout = call(method, req, admin)
+    check(rcode == "INVALID_ARGUMENT"
+          and violation(rout, field) == ["must not be before the start of the range"],
           "%s refuses a reversed range on %s, as ListOrders does (%s %s)"
-          % (method, field, code, out))
+          % (method, field, rcode, rout))
 # Set again for its units, it lost its revenue target without a word (a try-out): what is not
 # given is kept, and --no-revenue takes it away.
 code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-q3", "--units", "90",
