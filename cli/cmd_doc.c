@@ -654,7 +654,9 @@ static int doc_get(struct cli *cli, int argc, char **argv)
     }
     liaison_string_free(err_json);
     rc = cli_outfile_close(&of, rc);
-    if (rc == EXIT_OK && language[0] && !version)
+    /* With --version too: the translation of a version asked for by number (an old script's)
+     * is as out of date once the document has moved on, and it went without a word. */
+    if (rc == EXIT_OK && language[0])
         doc_warn_stale(cli, v, language, sink.version);
     if (rc == EXIT_OK && output) {
         json_t *done = cli->set.json ? json_pack("{s:I,s:s}", "bytes", (json_int_t)sink.bytes,

@@ -168,6 +168,15 @@ p = subprocess.run([CLI, "--token", admin, "doc", "get", str(sheet_id), "--langu
 check(p.returncode == 0 and open(stale_path, "rb").read() == b"old again"
       and "translation was made from version 1; the document is at version 2" in p.stderr,
       "a stale translation is written with a warning (%d %s)" % (p.returncode, p.stderr))
+# Asked for by the version it was made from (an old script's --version 1), it went without a
+# word: the same one line, naming the version it was made from and the current one.
+p = subprocess.run([CLI, "--token", admin, "doc", "get", str(sheet_id), "--language", "vi",
+                    "--version", "1"], capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and p.stdout == "old again"
+      and p.stderr == "liaison: warning: this vi translation was made from version 1; the "
+      "document is at version 2, so it may be out of date\n",
+      "a stale translation asked for by --version is written with a warning (%d %r)"
+      % (p.returncode, p.stderr))
 # An empty variable in a script (--language "") fetched the original, another language, with
 # exit 0 (a try-out): it is refused, naming the option.
 p = subprocess.run([CLI, "--token", admin, "doc", "get", str(sheet_id), "--language", ""],
