@@ -53,21 +53,20 @@ static const struct output_column pipeline_cols[] = {
     {"CURRENCY", "currency"}, {"CLOSES", "expectedClose"}};
 static const struct output_column competition_cols[] = {
     {"COMPETITOR", "competitor"}, {"LINE", "productLineCode"}, {"ACTIVITY", "activity"}};
-static const struct output_column attainment_cols[] = {
-    {"LINE", "productLineCode"},
-    {"PERIOD", "period"},
-    {"TARGET UNITS", "targetUnitsCell"},
-    {"UNITS", "actualUnits", OUTPUT_COUNT},
-    {"UNITS %", "unitsPercent"},
-    {"TARGET REVENUE", "targetRevenueCell"},
-    {"REVENUE", "actualRevenueMinor", OUTPUT_COUNT},
-    {"REVENUE %", "revenuePercent"},
-    {"CUR", "currencyCell"},
-    {"ON HAND", "onHand"},
-    {"TURNS", "turns"},
-    {"WEEKS OF COVER", "weeksOfCover"},
-    {"COMMITMENT", "commitment"},
-    {"BELOW", "belowCell"}};
+static const struct output_column attainment_cols[] = {{"LINE", "productLineCode"},
+                                                       {"PERIOD", "period"},
+                                                       {"TARGET UNITS", "targetUnitsCell"},
+                                                       {"UNITS", "actualUnitsCell"},
+                                                       {"UNITS %", "unitsPercent"},
+                                                       {"TARGET REVENUE", "targetRevenueCell"},
+                                                       {"REVENUE", "actualRevenueCell"},
+                                                       {"REVENUE %", "revenuePercent"},
+                                                       {"CUR", "currencyCell"},
+                                                       {"ON HAND", "onHand"},
+                                                       {"TURNS", "turns"},
+                                                       {"WEEKS OF COVER", "weeksOfCover"},
+                                                       {"COMMITMENT", "commitment"},
+                                                       {"BELOW", "belowCell"}};
 
 #define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))
 #define MAX_REPEATS 100
@@ -1147,7 +1146,9 @@ static bool currency_cell(json_t *row)
             len += (size_t)snprintf(buf + len, sizeof buf - len, "%s+%s", len ? " " : "",
                                     json_string_value(code));
     }
-    json_object_set_new(row, "currencyCell", json_string(buf));
+    /* No currency at all (nothing sold, no revenue target) is "-", as every empty cell. */
+    if (len)
+        json_object_set_new(row, "currencyCell", json_string(buf));
     if (!json_array_size(others))
         return false;
     if (json_is_true(json_object_get(row, "hasRevenueTarget")) &&
@@ -1162,17 +1163,28 @@ static bool currency_cell(json_t *row)
  */
 static bool attainment_cells(json_t *row)
 {
+    /* A period without a submitted report read UNITS 0 and REVENUE 0, as if nothing had sold
+     * (a try-out): nothing reported shows "-", and so does its attainment. */
+    bool reported = !json_is_true(json_object_get(row, "nothingReported"));
+    if (reported) {
+        json_object_set_new(row, "actualUnitsCell",
+                            json_integer(json_whole(json_object_get(row, "actualUnits"))));
+        json_object_set_new(row, "actualRevenueCell",
+                            json_integer(json_whole(json_object_get(row, "actualRevenueMinor"))));
+    }
     if (json_is_true(json_object_get(row, "hasUnitsTarget"))) {
         json_object_set_new(row, "targetUnitsCell",
                             json_integer(json_whole(json_object_get(row, "targetUnits"))));
-        json_object_set_new(row, "unitsPercent",
-                            centi(json_whole(json_object_get(row, "unitsAttainmentBp"))));
+        if (reported)
+            json_object_set_new(row, "unitsPercent",
+                                centi(json_whole(json_object_get(row, "unitsAttainmentBp"))));
     }
     if (json_is_true(json_object_get(row, "hasRevenueTarget"))) {
         json_object_set_new(row, "targetRevenueCell",
                             json_integer(json_whole(json_object_get(row, "targetRevenueMinor"))));
-        json_object_set_new(row, "revenuePercent",
-                            centi(json_whole(json_object_get(row, "revenueAttainmentBp"))));
+        if (reported)
+            json_object_set_new(row, "revenuePercent",
+                                centi(json_whole(json_object_get(row, "revenueAttainmentBp"))));
     }
     if (json_is_true(json_object_get(row, "hasOnHand")))
         json_object_set_new(row, "onHand",

@@ -160,7 +160,12 @@ static struct db_stmt q_attainment = {
               "    WHERE r.tenant_id = liaison_tenant() AND r.distributor_id = p.d"
               "     AND r.status IN ('submitted', 'reviewed') AND r.period >= x.period_start"
               "     AND r.period < x.period_start + liaison_period_step(p.k)"
-              "     AND s.revenue_minor > 0 AND s.currency IS DISTINCT FROM x.currency))"
+              "     AND s.revenue_minor > 0 AND s.currency IS DISTINCT FROM x.currency),"
+              /* Nothing reported is not zero sold: the table says "-" for it (a try-out). */
+              "   'nothing_reported', NOT EXISTS (SELECT 1 FROM monthly_reports r"
+              "    WHERE r.tenant_id = liaison_tenant() AND r.distributor_id = p.d"
+              "     AND r.status IN ('submitted', 'reviewed') AND r.period >= x.period_start"
+              "     AND r.period < x.period_start + liaison_period_step(p.k)))"
               "  ORDER BY x.product_line_code, x.product_line_id, x.period_start) FROM rows_ x) AS "
               "rows"
               " FROM p",

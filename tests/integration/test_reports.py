@@ -1285,6 +1285,20 @@ table = subprocess.run([CLI, "--token", admin, "attainment", "Công ty Phân ph�
 brk = [ln for ln in table.stdout.splitlines() if ln.startswith("BRK ")]
 check(table.returncode == 0 and len(brk) == 1 and brk[0].endswith("yes: no stock reported"),
       "below the commitment for want of a report says so (%r)" % table.stdout)
+# Nothing reported is not nothing sold: UNITS and REVENUE read 0 for the month with no report.
+cells = re.split(r"\s{2,}", brk[0].strip()) if len(brk) == 1 else []
+check(len(cells) == 14 and cells[:2] == ["BRK", "2025-04"] and cells[3] == "-"
+      and cells[4] == "-" and cells[6] == "-" and cells[7] == "-",
+      "a month with no report shows UNITS and REVENUE (and their %%) as '-', not 0 (%r)"
+      % table.stdout)
+code, out = cli("attainment", "Công ty Phân phối Sài Gòn", "--from", "2025-03", "--to", "2025-04",
+                token=admin)
+by_period = {r["period"]: r for r in out if r["productLineCode"] == "BRK"} if code == "OK" else {}
+check(by_period.get("2025-04", {}).get("nothingReported") is True
+      and not by_period.get("2025-03", {}).get("nothingReported")
+      and n(by_period.get("2025-03", {}).get("actualUnits")),
+      "--json says a month had nothing reported, and a reported one's units (%s %s)"
+      % (code, out))
 # A month to come (or in progress) is not judged: it read "no", as if its stock were known to
 # be enough.
 this_month = "%d-06" % (datetime.datetime.now(datetime.timezone.utc).year + 1)
