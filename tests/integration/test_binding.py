@@ -334,8 +334,27 @@ p = subprocess.run([sys.executable, "-m", "liaison", "call", "Pnig"],
 check(p.returncode == 2 and "no RPC named Pnig" in p.stderr, "an unknown RPC is named")
 p = subprocess.run([sys.executable, "-m", "liaison", "call", "GetDistributor", '{"id": 1}'],
                    capture_output=True, text=True, env=dict(env, LIAISON_TOKEN="nope"))
-check(p.returncode == 1 and "UNAUTHENTICATED" in p.stderr,
-      "a refused call prints its status (%s)" % p.stderr.strip())
+check(p.returncode == 3 and "UNAUTHENTICATED" in p.stderr,
+      "a refused call prints its status, exit 3 as the CLI's (%d %s)"
+      % (p.returncode, p.stderr.strip()))
+# Its exit codes are the CLI's (cli/main.c, cli_exit_code): it exited 1 for every status.
+for request, code, want in (('{"id": 999999999}', "NOT_FOUND", 4),
+                            ('{"id": 0}', "INVALID_ARGUMENT", 2)):
+    p = subprocess.run([sys.executable, "-m", "liaison", "call", "GetDistributor", request],
+                       capture_output=True, text=True, env=env)
+    check(p.returncode == want and code in p.stderr,
+          "python3 -m liaison exits %d on %s, as the CLI (%d %s)"
+          % (want, code, p.returncode, p.stderr.strip()))
+from liaison.__main__ import exit_code  # noqa: E402
+limited = liaison.ResourceExhausted("too many requests")
+limited.retry_after_ms = 1500
+check([exit_code(e) for e in (limited, liaison.ResourceExhausted("out of room"),
+                              liaison.PermissionDenied("no"), liaison.AlreadyExists("x"),
+                              liaison.FailedPrecondition("x"), liaison.Aborted("x"),
+                              liaison.Unavailable("x"), liaison.DeadlineExceeded("x"),
+                              liaison.OutOfRange("x"), liaison.Internal("x"))]
+      == [75, 1, 3, 5, 5, 5, 6, 6, 2, 1],
+      "every status exits as the CLI's: 75 only for a rate limit's wait")
 # Output to a reader that is gone (| head -1) ends quietly, as a Unix tool
 # killed by SIGPIPE; it printed a BrokenPipeError traceback.
 gone, pipe = os.pipe()

@@ -7,7 +7,10 @@
 
 The server, CA and token come from --url/--ca/--token or LIAISON_URL,
 LIAISON_CA and LIAISON_TOKEN. A failed call prints its status and message on
-standard error and exits with 1; bad usage exits with 2. Output to a reader
+standard error and exits as the liaison CLI does: 2 invalid argument (and bad
+usage), 3 not authenticated or not allowed, 4 not found, 5 conflict, 6
+unavailable, 75 rate-limited (run it again after retry_after_ms), 1 anything
+else. Output to a reader
 that stopped (`| head -1`) ends quietly with 141, as a Unix tool killed by
 SIGPIPE.
 """
@@ -47,6 +50,26 @@ def _parser() -> argparse.ArgumentParser:
 
 # What a shell reports for a program killed by SIGPIPE (128 + 13).
 _EXIT_BROKEN_PIPE = 141
+
+# The liaison CLI's exit codes by status (cli/main.c, cli_exit_code), so that a script reads a
+# failure alike from either: it exited 1 for everything (a try-out: 1 for UNAUTHENTICATED, where
+# the CLI exits 3).
+_EXIT_BY_CODE = {
+    "INVALID_ARGUMENT": 2, "OUT_OF_RANGE": 2,
+    "UNAUTHENTICATED": 3, "PERMISSION_DENIED": 3,
+    "NOT_FOUND": 4,
+    "ALREADY_EXISTS": 5, "FAILED_PRECONDITION": 5, "ABORTED": 5,
+    "UNAVAILABLE": 6, "DEADLINE_EXCEEDED": 6,
+}
+# EX_TEMPFAIL: refused for now, with the time to wait (a rate limit).
+_EXIT_TEMPFAIL = 75
+
+
+def exit_code(error: Error) -> int:
+    """The exit code of a failed call, as the liaison CLI gives it."""
+    if error.code_name == "RESOURCE_EXHAUSTED" and error.retry_after_ms > 0:
+        return _EXIT_TEMPFAIL
+    return _EXIT_BY_CODE.get(error.code_name, 1)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -95,7 +118,7 @@ def _main(argv: Optional[List[str]]) -> int:
             return 0
     except Error as e:
         print(str(e), file=sys.stderr)
-        return 1
+        return exit_code(e)
     except LibraryNotFound as e:
         print("python3 -m liaison: %s" % e, file=sys.stderr)
         return 1
