@@ -474,15 +474,32 @@ void rpc_get_translation_coverage(struct request *r)
 
 /* ---------- uploads, in parts ---------- */
 
+/* An upload with no part for this long is given up for its person's new one (0275). */
+#define UPLOAD_IDLE_S 600
+
 /* The one row of an upload statement fills the response (exec.h, by column name). */
 static void upload_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
-    /* The cap on open uploads (LS429) says how many are open, not that the server is busy. */
+    /*
+     * The cap on open uploads (LS429) says how many are open, not that the server is busy,
+     * and a time to begin again: the sooner of the ten minutes after which the caller's idle
+     * uploads are given up for a new one (migration 0275) and the lifetime within which every
+     * open upload has expired; one finished frees its place sooner. A refusal for now, not
+     * for good: without the retry-after the CLI exited 1 for it, where a rate limit's refusal
+     * exits 75 (a try-out).
+     */
     const PGresult *last = txn->results[txn->nsteps - 1];
     const char *state = last ? PQresultErrorField(last, PG_DIAG_SQLSTATE) : NULL;
     if (code == LIAISON__V1__CODE__RESOURCE_EXHAUSTED && state && !strcmp(state, "LS429")) {
-        request_fail(r, code, PQresultErrorField(last, PG_DIAG_MESSAGE_PRIMARY));
+        int lifetime_s = request_config(r)->document_upload_lifetime_s;
+        Liaison__V1__Status st = LIAISON__V1__STATUS__INIT;
+        st.code = code;
+        const char *message = PQresultErrorField(last, PG_DIAG_MESSAGE_PRIMARY);
+        st.message = (char *)(message ? message : "too many uploads are open");
+        st.retry_after_ms =
+            (uint32_t)(lifetime_s < UPLOAD_IDLE_S ? lifetime_s : UPLOAD_IDLE_S) * 1000u;
+        request_fail_status(r, &st);
         return;
     }
     if (code) {

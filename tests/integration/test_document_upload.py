@@ -293,6 +293,19 @@ code, out = begin(small)
 check(code == "RESOURCE_EXHAUSTED" and "had no part for ten minutes" in out.get("message", ""),
       "a third, past the person's share, is refused saying when a place frees (%s %s)"
       % (code, out))
+check(out.get("retryAfterMs") == 30000,
+      "with the time after which to begin again: the lifetime here, under ten minutes (%s)" % out)
+# 'doc add' refused so exited 1, as if for good, where a refusal for now exits 75 (a try-out).
+refused_path = os.path.join(HOME, "Bị từ chối.bin")
+with open(refused_path, "wb") as f:
+    f.write(os.urandom(1536 * 1024))  # past a frame: sent as an upload
+p = subprocess.run([CLI, "--token", admin, "doc", "add", "--kind", "other", "--title",
+                    "Bị từ chối " + RUN, "--language", "vi", "--file", refused_path],
+                   capture_output=True, text=True, env=srv.env, timeout=60)
+check(p.returncode == 75 and "had no part for ten minutes" in p.stderr
+      and "try again in 30 s" in p.stderr,
+      "doc add past the person's share exits 75 and says when to try again (%d %r)"
+      % (p.returncode, p.stderr))
 sql("UPDATE document_uploads SET created_at = created_at - interval '11 minutes'"
     " WHERE tenant_id = %s" % tid)
 code, out = begin(small)
