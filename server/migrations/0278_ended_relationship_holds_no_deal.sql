@@ -18,8 +18,11 @@
 --   side's user as its owner, who could no longer read it; its owner stays
 --   now only while it may own it on the new side, as the lead's does.
 --
+-- liaison_lead_decide here also holds 0276's check: a registration with
+-- orders not cancelled is not rejected until they are, naming them.
+--
 -- Replaces liaison_customer_protected_since (0071),
--- liaison_customer_near_protected (0178), liaison_lead_decide (0276) and
+-- liaison_customer_near_protected (0178), liaison_lead_decide (0170) and
 -- liaison_lead_update (0118) whole but for those.
 
 CREATE OR REPLACE FUNCTION liaison_customer_protected_since(p_name text, p_country text,
