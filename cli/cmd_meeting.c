@@ -321,13 +321,12 @@ static void meeting_print(struct cli *cli, json_t *m)
  * after the fact, or a mistyped year or month (1901, a try-out): made, but
  * said, as 'action add' says of a due time past.
  */
-static void started_note(const struct cli *cli, const json_t *m)
+static void started_note(const json_t *m)
 {
     const char *at = json_string_value(json_object_get(m, "startsAt"));
     struct tm tm = {0};
-    if (cli->set.json || cli->set.ids || !at ||
-        sscanf(at, "%4d-%2d-%2dT%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min) != 5)
+    if (!at || sscanf(at, "%4d-%2d-%2dT%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                      &tm.tm_min) != 5)
         return;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -344,13 +343,13 @@ static void started_note(const struct cli *cli, const json_t *m)
  * on a day off) was made without a word while a start in the past was
  * said (a try-out): said too, with the local start of each side it burdens.
  */
-static void hours_note(const struct cli *cli, const json_t *m)
+static void hours_note(const json_t *m)
 {
     json_int_t ex = json_integer_value(json_object_get(m, "exporterOutsideMinutes"));
     json_int_t di = json_integer_value(json_object_get(m, "distributorOutsideMinutes"));
     const char *ex_at = json_string_value(json_object_get(m, "exporterLocalStartsAt"));
     const char *di_at = json_string_value(json_object_get(m, "localStartsAt"));
-    if (cli->set.json || cli->set.ids || (!ex && !di))
+    if (!ex && !di)
         return;
     fprintf(stderr, "liaison: note: it falls outside business hours:");
     if (ex)
@@ -375,7 +374,7 @@ static void overlap_note(const struct cli *cli, const json_t *m)
     const char *end = json_string_value(json_object_get(m, "endsAt"));
     json_int_t id = cli_json_id(json_object_get(m, "id"));
     struct tm tm = {0};
-    if (cli->set.json || cli->set.ids || !at || !end ||
+    if (!at || !end ||
         !strcmp(json_string_value(json_object_get(m, "status")) ?: "", "cancelled") ||
         sscanf(at, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                &tm.tm_min, &tm.tm_sec) != 6)
@@ -424,11 +423,11 @@ static void overlap_note(const struct cli *cli, const json_t *m)
  * of their own (a try-out): said when marked, so it is not a surprise in
  * the health score.
  */
-static void notes_due_note(const struct cli *cli, const json_t *m)
+static void notes_due_note(const json_t *m)
 {
     const char *due = json_string_value(json_object_get(m, "notesDueAt"));
     const char *st = json_string_value(json_object_get(m, "notesStatus"));
-    if (cli->set.json || cli->set.ids || !due || strlen(due) < 16 || !st || strcmp(st, "missing"))
+    if (!due || strlen(due) < 16 || !st || strcmp(st, "missing"))
         return;
     fprintf(stderr,
             "liaison: note: its notes were due by %.10s %.5s UTC (24 hours after its end): notes "
@@ -441,7 +440,8 @@ static void notes_due_note(const struct cli *cli, const json_t *m)
  * just set its start (add, reschedule), which started_note says when past
  * and hours_note when outside either side's hours; one placed or reopened
  * onto another of its distributor's, overlap_note; a meeting marked held
- * past its notes' due time, notes_due_note.
+ * past its notes' due time, notes_due_note. The notes go to standard error with --json and
+ * -o ids too: a script that made a meeting onto another was told nothing (a try-out).
  */
 static int meeting_call(struct cli *cli, const char *method, json_t *req, bool placed)
 {
@@ -452,13 +452,13 @@ static int meeting_call(struct cli *cli, const char *method, json_t *req, bool p
     json_t *m = json_object_get(resp, "meeting");
     meeting_print(cli, m);
     if (placed) {
-        started_note(cli, m);
-        hours_note(cli, m);
+        started_note(m);
+        hours_note(m);
     }
     if (placed || !strcmp(method, "ReopenMeeting"))
         overlap_note(cli, m);
     if (!strcmp(method, "MarkMeetingHeld"))
-        notes_due_note(cli, m);
+        notes_due_note(m);
     json_decref(resp);
     return EXIT_OK;
 }

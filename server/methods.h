@@ -163,6 +163,7 @@
     M(ListActionItems, rpc_list_action_items, AUTHZ_USERS, READS)                                  \
     M(CompleteActionItem, rpc_complete_action_item, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)     \
     M(CancelActionItem, rpc_cancel_action_item, ADMIN_MANAGER, WRITES)                             \
+    M(UpdateActionItem, rpc_update_action_item, ADMIN_MANAGER, WRITES)                             \
     M(ExportCalendar, rpc_export_calendar, AUTHZ_USERS, READS)                                     \
     /* --- cadence plan --- */                                                                     \
     M(GetTenantWorkingTime, rpc_get_tenant_working_time, AUTHZ_USERS, READS)                       \

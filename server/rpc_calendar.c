@@ -51,7 +51,8 @@ static struct db_stmt q_calendar_scope = {
  * caller reaches, as GetMeeting: an invitation kept by a manager who no
  * longer reaches its distributor went on sending its title, agenda and
  * changes to their calendar, while the meeting itself was "no such meeting"
- * to them (a try-out).
+ * to them (a try-out). The organizer is the meeting's own account manager,
+ * kept when its distributor went to another (migration 0280).
  */
 #define CALENDAR_PAGE_SELECT                                                                       \
     "SELECT m.id, m.sequence, m.status, m.kind, m.title,"                                          \
@@ -70,7 +71,8 @@ static struct db_stmt q_calendar_scope = {
     " m.starts_at::text AS _after_at"                                                              \
     " FROM meetings m JOIN distributors d"                                                         \
     " ON d.tenant_id = m.tenant_id AND d.id = m.distributor_id"                                    \
-    " LEFT JOIN users am ON am.tenant_id = d.tenant_id AND am.id = d.account_manager_id"           \
+    " LEFT JOIN users am ON am.tenant_id = d.tenant_id"                                            \
+    "  AND am.id = coalesce(m.account_manager_id, d.account_manager_id)"                           \
     " WHERE m.tenant_id = liaison_tenant()"                                                        \
     " AND liaison_sees_distributor(d.id, d.account_manager_id)"
 

@@ -272,7 +272,8 @@ static struct db_stmt q_interaction_refs = {
     " distributor', a.id, a.name)) FROM key_accounts a"
     "  WHERE a.tenant_id = liaison_tenant() AND a.id = $4::bigint)),"
     " liaison_check($3 = '' OR $3::timestamptz <= liaison_now() + interval '1 day', 'at',"
-    "  'a time that has come: an interaction is recorded once it took place'),"
+    "  'a time that has come (a day ahead at the most, for clocks and time zones that differ):"
+    " an interaction is recorded once it took place'),"
     " liaison_check($3 = '' OR $3::timestamptz >= timestamptz '2000-01-01T00:00:00Z', 'at',"
     "  'in the year 2000 or later')",
     4, 0};

@@ -30,13 +30,18 @@
     "(SELECT min(n.created_at) FROM meeting_notes n WHERE n.tenant_id = m.tenant_id"               \
     " AND n.meeting_id = m.id)"
 /*
+ * The account manager of meeting m: the one it had when its distributor was given to another
+ * (migration 0280), else the distributor d's.
+ */
+#define MEETING_MANAGER "coalesce(m.account_manager_id, d.account_manager_id)"
+/*
  * Meetings m with their distributors d and the exporter side's working
  * time ex: the account manager's, else the tenant's (liaison_exporter_hours,
  * migration 0016), as the plan uses. Looked up once a row.
  */
 #define FROM_MEETINGS                                                                              \
-    " FROM meetings m" JOIN_DM                                                                     \
-    " LEFT JOIN LATERAL liaison_exporter_hours(d.account_manager_id) ex ON true"
+    " FROM meetings m" JOIN_DM " LEFT JOIN LATERAL liaison_exporter_hours(" MEETING_MANAGER        \
+    ") ex ON true"
 /* A Meeting without attendees and notes, FROM_MEETINGS. */
 #define MEETING_COLS                                                                               \
     "m.id, m.distributor_id, d.name AS distributor_name, m.series_id, m.occurrence_no, m.kind,"    \
@@ -262,23 +267,37 @@ static struct db_stmt q_meeting_reopen = {
     " SELECT m.id FROM m WHERE liaison_audit('meeting.reopen', 'meeting', m.id::text)"
     " AND liaison_unschedule('notes_due', m.id::text, 'the meeting was reopened') IS NOT NULL",
     1, 0};
+/* The end of meeting m moved to start at $2, $3 minutes long (0: its own length). */
+#define RESCHEDULED_END                                                                            \
+    "$2::timestamptz + CASE WHEN $3::int > 0 THEN make_interval(mins => $3::int)"                  \
+    " ELSE m.ends_at - m.starts_at END"
 /*
  * $1 id, $2 starts_at, $3 minutes (0: the meeting's own length). A meeting
  * moves at most a week into the past (it took place earlier than planned,
  * and is then marked held); further back is a typing error, not a meeting.
+ * One already there (a retry whose answer was lost) is answered as it is:
+ * moved again, its SEQUENCE went up and every attendee's calendar was sent
+ * the same event again, audited twice (a try-out). The UPDATE's snapshot
+ * still sees a meeting it moves where it was, so only one part answers.
  */
 static struct db_stmt q_meeting_reschedule = {
     "WITH m AS (UPDATE meetings m SET starts_at = $2::timestamptz,"
-    "  ends_at = $2::timestamptz + CASE WHEN $3::int > 0 THEN make_interval(mins => $3::int)"
-    "  ELSE m.ends_at - m.starts_at END, sequence = m.sequence + 1, updated_at = now(),"
+    "  ends_at = " RESCHEDULED_END ", sequence = m.sequence + 1, updated_at = now(),"
     /* The plan leaves a meeting someone moved where they put it (0081). */
     "  moved_by_user = true"
     "  FROM distributors d WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"
     "  AND d.tenant_id = m.tenant_id AND d.id = m.distributor_id AND " SEES
     "  AND m.status = 'scheduled'"
+    "  AND (m.starts_at, m.ends_at) IS DISTINCT FROM ($2::timestamptz, " RESCHEDULED_END ")"
     "  AND liaison_check($2::timestamptz >= liaison_now() - interval '7 days', 'startsAt',"
     "   'at most 7 days in the past: a meeting moved further back did not take place then')"
-    "  RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting"),
+    "  RETURNING m.id)" EXEC_AUDITED(
+        "'meeting.reschedule'",
+        "meeting") " UNION ALL SELECT m.id FROM meetings m" JOIN_DM
+                   " WHERE m.tenant_id = liaison_tenant()"
+                   "  AND m.id = $1::bigint AND " SEES " AND m.status = 'scheduled'"
+                   "  AND (m.starts_at, m.ends_at) = ($2::timestamptz, " RESCHEDULED_END ")"
+                   "  AND NOT EXISTS (SELECT 1 FROM m)",
     3, 0};
 /*
  * $1 meeting, $2 attendee: the meeting is reached, the attendee names someone, and someone not
@@ -449,13 +468,13 @@ static struct db_stmt q_note_add = {
 static struct db_stmt q_compliance = {
     /* Held meetings by their notes, and meetings that ended still scheduled:
      * neither held nor missed, the silence a report of held ones hid. */
-    "WITH h AS (SELECT m.distributor_id, d.name, d.account_manager_id,"
+    "WITH h AS (SELECT m.distributor_id, d.name, " MEETING_MANAGER " AS account_manager_id,"
     "  CASE WHEN m.status = 'held' THEN liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ")"
     "  ELSE 'unrecorded' END AS s"
     "  FROM meetings m" JOIN_DM "  WHERE m.tenant_id = liaison_tenant()"
     "  AND (m.status = 'held' OR (m.status = 'scheduled' AND m.ends_at <= liaison_now()))"
     "  AND " SEES " AND ($1::bigint = 0 OR m.distributor_id = $1::bigint)"
-    "  AND ($2::bigint = 0 OR d.account_manager_id = $2::bigint)"
+    "  AND ($2::bigint = 0 OR " MEETING_MANAGER " = $2::bigint)"
     "  AND m.starts_at >= $3::timestamptz AND m.starts_at < $4::timestamptz)"
     " SELECT (SELECT json_agg(g.o ORDER BY g.name, g.distributor_id) FROM"
     "  (SELECT h.distributor_id, h.name, json_build_object('distributor_id', h.distributor_id,"
@@ -619,6 +638,75 @@ static struct db_stmt q_action_close = {
     " AND a.status = $2 AND NOT EXISTS (SELECT 1 FROM m)",
     3, 0};
 
+/*
+ * $1 id, $2 owner user, $3 owner contact (0: not given), $4 owner by e-mail or name ('': not
+ * given): an open item the caller reaches, and a new owner who may own its distributor's items,
+ * as q_action_can_create holds a new item's; the pending action_overdue job locked first, as
+ * q_action_can says.
+ */
+static struct db_stmt q_action_can_update = {
+    "SELECT liaison_found(x.s IS NOT NULL, 'no such action item'),"
+    " liaison_precondition(x.s IS NULL OR x.s = 'open', format('the action item is %s; only an"
+    " open one is corrected', x.s)),"
+    " liaison_check(x.s IS NULL OR $2::bigint = 0 OR liaison_party_user_ok(x.d, $2::bigint),"
+    "  'ownerUserId', 'no user of this tenant who may own this distributor''s items'),"
+    " liaison_check(x.s IS NULL OR $3::bigint = 0 OR EXISTS (SELECT 1 FROM contacts c"
+    "  WHERE c.tenant_id = liaison_tenant() AND c.id = $3::bigint AND c.distributor_id = x.d),"
+    "  'ownerContactId', 'not a contact of this distributor'),"
+    " liaison_precondition(x.s IS NULL OR $4 = '' OR liaison_party_namesakes(x.d, $4) IS NULL,"
+    "  liaison_party_namesakes(x.d, $4)),"
+    " liaison_check(x.s IS NULL OR $4 = '' OR EXISTS (SELECT 1 FROM liaison_party_resolve(x.d,"
+    "  $4)), 'owner', '" NOBODY_BY_THAT_NAME "'),"
+    " liaison_check(x.s IS NULL OR NOT EXISTS (SELECT 1 FROM users u"
+    "  WHERE u.tenant_id = liaison_tenant() AND u.role = 'auditor'"
+    "  AND (u.id = $2::bigint OR ($4 <> '' AND lower(u.email) = lower($4)))),"
+    "  CASE WHEN $2::bigint <> 0 THEN 'ownerUserId' ELSE 'owner' END,"
+    "  'an auditor only reads and cannot complete an item: give it to someone who can')"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s, a.distributor_id AS d"
+    "  FROM action_items a" JOIN_DA " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint"
+    "  AND " SEES " AND liaison_job_lock('action_overdue', $1::bigint::text)::text = ''"
+    "  FOR UPDATE OF a) x ON true",
+    4, 0};
+/* An item's new due time: $5 due_at, or $6 due_on's end in its distributor d's zone. */
+#define ACTION_NEW_DUE                                                                             \
+    "coalesce(nullif($5, '')::timestamptz,"                                                        \
+    " (nullif($6, '')::date + 1)::timestamp AT TIME ZONE d.time_zone)"
+/*
+ * $1 id (checked by q_action_can_update), $2..$4 owner as there, $5 due_at, $6 due_on, $7
+ * description: what is given changes. An internal item stays owned by the exporter's staff. A
+ * due time moved is the overdue job's new time, and one moved past the clock is no lapse
+ * recorded any more (the scheduler records it again if it comes). Audited once, in a CTE of its
+ * own, as q_action_create says.
+ */
+static struct db_stmt q_action_update = {
+    "WITH it AS (SELECT a.distributor_id FROM action_items a"
+    "  WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint),"
+    " o AS (SELECT nullif($2::bigint, 0) AS user_id, nullif($3::bigint, 0) AS contact_id"
+    "  WHERE $4 = '' AND ($2::bigint <> 0 OR $3::bigint <> 0) UNION ALL"
+    "  SELECT p.user_id, p.contact_id FROM it, liaison_party_resolve(it.distributor_id, $4) p"
+    "  WHERE $4 <> ''),"
+    " m AS (UPDATE action_items a SET description = coalesce(nullif($7, ''), a.description),"
+    "  owner_user_id = CASE WHEN EXISTS (SELECT 1 FROM o) THEN (SELECT o.user_id FROM o)"
+    "  ELSE a.owner_user_id END,"
+    "  owner_contact_id = CASE WHEN EXISTS (SELECT 1 FROM o) THEN (SELECT o.contact_id FROM o)"
+    "  ELSE a.owner_contact_id END,"
+    "  due_at = coalesce(" ACTION_NEW_DUE ", a.due_at),"
+    "  overdue_flagged_at = CASE WHEN " ACTION_NEW_DUE " > liaison_now() THEN NULL"
+    "  ELSE a.overdue_flagged_at END"
+    "  FROM distributors d WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint"
+    "  AND d.tenant_id = a.tenant_id AND d.id = a.distributor_id AND " SEES
+    "  AND a.status = 'open' RETURNING a.*),"
+    " x AS MATERIALIZED (SELECT m.* FROM m"
+    "  WHERE liaison_check(NOT m.internal OR EXISTS (SELECT 1 FROM users u"
+    "  WHERE u.tenant_id = liaison_tenant() AND u.id = m.owner_user_id"
+    "  AND u.distributor_id IS NULL), 'owner', 'an internal item is owned by one of the"
+    " exporter''s staff')"
+    "  AND liaison_audit('action_item.update', 'action_item', m.id::text)"
+    "  AND ($5 = '' AND $6 = '' OR liaison_schedule('action_overdue', m.id::text, m.due_at,"
+    "  jsonb_build_object('action_item_id', m.id)) > 0))"
+    " SELECT " ACTION_COLS " FROM x a" JOIN_DA,
+    7, 0};
+
 /* ---- declarations ---- */
 
 #define MEETING_REPLY(field) .reply = {&q_meeting_get, {field}}, .out = "meeting"
@@ -737,6 +825,15 @@ static struct exec_decl d_action_cancel = {
     .query = {&q_action_close, {"id", "=cancelled", "reason"}},
     .out = "action_item",
     .not_found = "no such action item"};
+static struct exec_decl d_action_update = {
+    .method = "UpdateActionItem",
+    .check = {&q_action_can_update, {"id", "owner_user_id", "owner_contact_id", "owner"}},
+    .query = {&q_action_update,
+              {"id", "owner_user_id", "owner_contact_id", "owner", "due_at", "due_on",
+               "description"}},
+    .out = "action_item",
+    .not_found = "no such action item",
+    .invalid = "dueAt: not a time"};
 
 int rpc_meeting_register(void)
 {
@@ -745,7 +842,7 @@ int rpc_meeting_register(void)
                                        &d_meeting_cancel,     &d_meeting_reopen, &d_attendee_add,
                                        &d_attendee_remove,    &d_attendance,     &d_note_add,
                                        &d_compliance,         &d_action_create,  &d_action_list,
-                                       &d_action_complete,    &d_action_cancel};
+                                       &d_action_complete,    &d_action_cancel,  &d_action_update};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "meeting RPCs refused", "reason=\"%s\"", err);
@@ -1004,6 +1101,20 @@ void rpc_get_notes_compliance(struct request *r)
         exec_run(r, &d_compliance);
 }
 
+/* An item's due time as given: due_at an instant, due_on a day; either may be empty. */
+static bool action_due_ok(struct request *r, const char *due_at, const char *due_on)
+{
+    if (!instant_field_ok(r, "dueAt", due_at, false))
+        return false;
+    /* A day is due at its end: 2999-12-31's is in the year 3000 in every zone west of UTC. */
+    if (due_on[0] && (!charter_date_ok(due_on) || !strcmp(due_on, "2999-12-31"))) {
+        const char *why = charter_day_lacking(r, due_on);
+        request_fail_field(r, "dueOn", why ? why : "a day as YYYY-MM-DD, 1900-01-01 to 2999-12-30");
+        return false;
+    }
+    return true;
+}
+
 void rpc_create_action_item(struct request *r)
 {
     const Liaison__V1__CreateActionItemRequest *in =
@@ -1023,15 +1134,8 @@ void rpc_create_action_item(struct request *r)
         request_fail_field(r, "dueAt", "exactly one of dueAt, dueOn");
         return;
     }
-    if (!instant_field_ok(r, "dueAt", in->due_at, false))
-        return;
-    /* A day is due at its end: 2999-12-31's is in the year 3000 in every zone west of UTC. */
-    if (in->due_on[0] && (!charter_date_ok(in->due_on) || !strcmp(in->due_on, "2999-12-31"))) {
-        const char *why = charter_day_lacking(r, in->due_on);
-        request_fail_field(r, "dueOn", why ? why : "a day as YYYY-MM-DD, 1900-01-01 to 2999-12-30");
-        return;
-    }
-    exec_run(r, &d_action_create);
+    if (action_due_ok(r, in->due_at, in->due_on))
+        exec_run(r, &d_action_create);
 }
 
 static const char *const action_statuses[] = {"", "open", "done", "cancelled", "overdue", NULL};
@@ -1064,4 +1168,34 @@ void rpc_cancel_action_item(struct request *r)
     if (request_check_id(r, "id", in->id) &&
         request_check_chars(r, "reason", in->reason, 2000, false))
         exec_run(r, &d_action_cancel);
+}
+
+/* Checked as CreateActionItem checks the fields it shares; one field at least. */
+void rpc_update_action_item(struct request *r)
+{
+    const Liaison__V1__UpdateActionItemRequest *in =
+        (const Liaison__V1__UpdateActionItemRequest *)r->input;
+    if (!request_check_id(r, "id", in->id) ||
+        !optional_id_ok(r, "ownerUserId", in->owner_user_id) ||
+        !optional_id_ok(r, "ownerContactId", in->owner_contact_id) ||
+        !request_check_chars(r, "description", in->description, 2000, false) ||
+        !request_check_text(r, "owner", in->owner, 254, false))
+        return;
+    if ((in->owner_user_id != 0) + (in->owner_contact_id != 0) + (in->owner[0] != 0) > 1) {
+        request_fail_field(r, "owner", "at most one of owner, ownerUserId, ownerContactId");
+        return;
+    }
+    if (in->due_at[0] && in->due_on[0]) {
+        request_fail_field(r, "dueAt", "at most one of dueAt, dueOn");
+        return;
+    }
+    if (!action_due_ok(r, in->due_at, in->due_on))
+        return;
+    if (!in->description[0] && !in->owner_user_id && !in->owner_contact_id && !in->owner[0] &&
+        !in->due_at[0] && !in->due_on[0]) {
+        request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT,
+                     "nothing to change: give a description, an owner or a due time");
+        return;
+    }
+    exec_run(r, &d_action_update);
 }

@@ -31,5 +31,6 @@ void rpc_create_action_item(struct request *r);
 void rpc_list_action_items(struct request *r);
 void rpc_complete_action_item(struct request *r);
 void rpc_cancel_action_item(struct request *r);
+void rpc_update_action_item(struct request *r);
 
 #endif

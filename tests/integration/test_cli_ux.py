@@ -301,6 +301,18 @@ rc, out, err = run("meeting", "reschedule", to_come, "--at", "2999-01-06 10:15",
 check(rc == 0 and "liaison: note: it overlaps meeting" in text(err)
       and "\"会議\" (2999-01-06 10:00-" in text(err),
       "a meeting moved onto another is said to overlap it (%d %r)" % (rc, text(err)))
+# With --json or -o ids the notes were left out, so a script never learnt of the clash (a
+# try-out): said on standard error, the answer on standard output as it was.
+rc, out, err = run("--json", "meeting", "add", empty_id, "--title", "Chồng lịch", "--at",
+                   "2999-01-06 10:20", env={"TZ": "UTC"})
+check(rc == 0 and json.loads(text(out)).get("title") == "Chồng lịch"
+      and "liaison: note: it overlaps meeting" in text(err),
+      "meeting add --json says the overlap on standard error (%d %r)" % (rc, text(err)))
+rc, out, err = run("-o", "ids", "meeting", "add", empty_id, "--title", "Gọi đêm nữa", "--at",
+                   "2999-01-08 20:00", env={"TZ": "UTC"})
+check(rc == 0 and text(out).strip().isdigit()
+      and "liaison: note: it falls outside business hours:" in text(err),
+      "... and -o ids the hours (%d %r %r)" % (rc, text(out), text(err)))
 # A positional argument's refusal named the request's field: "invalid productLineId" (a try-out).
 rc, out, err = run("product-line", "retire", "OIL")
 rc, out, err = run("target", "set", empty_id, "OIL", "2027-01", "--units", "5")

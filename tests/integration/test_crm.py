@@ -573,7 +573,8 @@ code, out = call("CreateInteraction", {"kind": "call", "summary": "x", "leadId":
                                        "at": "2999-01-01T00:00:00Z"}, saigon_user)
 check(code == "INVALID_ARGUMENT" and [(v["field"], v["description"]) for v in
                                       out.get("violations", [])]
-      == [("at", "a time that has come: an interaction is recorded once it took place")],
+      == [("at", "a time that has come (a day ahead at the most, for clocks and time zones that"
+               " differ): an interaction is recorded once it took place")],
       "an interaction dated ahead is refused on at (%s %s)" % (code, out))
 
 # Interactions are written down after the fact: listed in id order, a call
@@ -925,7 +926,29 @@ won = out.get("lead", {})
 must("UpdateLead", {"id": won["id"], "ownerId": mgr_id}, admin)
 must("SetLeadStage", {"id": won["id"], "stage": "won"}, admin)
 lead_audits = audited("lead.update", kobe["id"])
+# Notes compliance charged a distributor's past meetings to whoever managed it today (a try-out,
+# migration 0280): a meeting held under the manager who leaves stays theirs.
+now = datetime.datetime.now(datetime.timezone.utc)
+held_mtg = must("CreateMeeting", {"distributorId": vientiane, "title": "Họp tuần",
+                                  "startsAt": (now - datetime.timedelta(hours=3)).strftime(
+                                      "%Y-%m-%dT%H:%M:00Z"), "durationMinutes": 30},
+                admin)["meeting"]["id"]
+must("MarkMeetingHeld", {"id": held_mtg}, admin)
+span = {"distributorId": vientiane, "from": (now - datetime.timedelta(days=1)).strftime(
+    "%Y-%m-%dT%H:%M:%SZ"), "to": (now + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def held_by(manager_id):
+    rows = must("GetNotesCompliance", dict(span, accountManagerId=manager_id),
+                admin).get("byAccountManager", [])
+    return sum(int(r.get("held", 0)) for r in rows)
+
+
+check(held_by(mgr_id) == 1, "the meeting held is its manager's (%s)" % held_by(mgr_id))
 must("AssignAccountManager", {"id": vientiane, "userId": mgr2_id}, admin)
+check((held_by(mgr_id), held_by(mgr2_id)) == (1, 0),
+      "given to another manager, the distributor's past meeting stays with the one who held it"
+      " (%s, %s)" % (held_by(mgr_id), held_by(mgr2_id)))
 owners = (must("GetLead", {"id": kobe["id"]}, admin)["lead"].get("ownerId"),
           must("GetKeyAccount", {"id": kobe["keyAccountId"]}, admin)["account"].get("ownerId"))
 check(owners == (mgr2_id, mgr2_id), "the new manager owns what the one who left it owned"
@@ -969,6 +992,19 @@ check(got.get("ownerUserId") == mgr_id and got.get("status", "open") == "open",
 got = must("GetMeeting", {"id": meeting}, admin)["meeting"]
 check(not [a for a in got.get("attendees", []) if a.get("email") == "mover@crm.example"],
       "and it leaves the old distributor's meetings to come (%s)" % got.get("attendees"))
+# A manager made auditor kept owning open action items, which an auditor neither owns nor
+# completes (a try-out, migration 0279): they go to the distributor's account manager.
+mai = must("CreateUser", {"email": "mai@crm.example", "role": "ROLE_MANAGER",
+                          "seesAllDistributors": True, "password": PASSWORD}, admin)["user"]["id"]
+mai_item = must("CreateActionItem", {"distributorId": vientiane, "description": "Mai: gửi bảng giá",
+                                     "ownerUserId": mai, "dueOn": "2099-01-15"},
+                admin)["actionItem"]["id"]
+must("UpdateUser", {"userId": mai, "role": "ROLE_AUDITOR"}, admin)
+got = next((a for a in must("ListActionItems", {"distributorId": vientiane, "page": {
+    "pageSize": 500}}, admin).get("actionItems", []) if a["id"] == mai_item), {})
+check(got.get("ownerUserId") == mgr_id and got.get("status", "open") == "open",
+      "a manager made auditor hands its open action items to the account manager (%s, manager %s)"
+      % (got, mgr_id))
 # Two tenant admins taking each other's role, or disabling each other, at the same moment left
 # the tenant with none (a try-out): the last enabled tenant admin keeps the role. The two calls
 # meet behind a session holding the admins' rows.

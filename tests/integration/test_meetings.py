@@ -479,6 +479,14 @@ try:
           and out["meeting"]["sequence"] == 1,
           "rescheduling moves it, keeps its length and bumps the sequence: %s" % out)
     check(audit_count("meeting.reschedule", moved) == 1, "the reschedule is audited")
+    # Moved again to where it is (a retry whose answer was lost), its sequence went up and every
+    # calendar was sent the same event again, audited twice (a try-out): answered as it is.
+    code, out = call("RescheduleMeeting", {"id": moved, "startsAt": "2026-03-04T03:30:00Z",
+                                           "durationMinutes": 45}, manager)
+    check(code == "OK" and out["meeting"]["sequence"] == 1
+          and out["meeting"]["startsAt"] == "2026-03-04T03:30:00.000Z"
+          and audit_count("meeting.reschedule", moved) == 1,
+          "rescheduling to the time it has changes nothing, unaudited (%s %s)" % (code, out))
     code, out = call("RescheduleMeeting", {"id": moved, "startsAt": "2020-03-10T08:00:00Z"},
                      manager)
     check(code == "INVALID_ARGUMENT" and "startsAt" in json.dumps(out)
@@ -847,6 +855,46 @@ try:
                          "--description", "Gọi lại cho anh An", "--internal", token=manager)
     check(code == "OK" and out.get("ownerEmail") == "bao@meet.example",
           "action add --owner me owns it yourself (%s %s)" % (code, out))
+    # An item whose date slipped, or whose owner was away, could only be cancelled and made
+    # again, losing its history (a try-out): UpdateActionItem corrects it in place.
+    mine_internal = out.get("id")
+    code, out = call("UpdateActionItem", {"id": mine_internal, "owner": "an@saigon.example"},
+                     manager)
+    check(refused(code, out, "INVALID_ARGUMENT", "an internal item is owned by one of the"
+                  " exporter's staff") and audit_count("action_item.update") == 0,
+          "an internal item is not handed to the distributor's side (%s %s)" % (code, out))
+    up = must("CreateActionItem", {"distributorId": d1, "description": "Gửi báo giá quý 2",
+                                   "owner": "an@saigon.example", "dueOn": "2026-03-09"},
+              manager)["actionItem"]
+    check(up.get("overdue"), "an item due yesterday is overdue (%s)" % up)
+    code, out = _cli.cli("action", "update", up["id"], "--due", "2026-04-15", "--owner",
+                         "portal@saigon.example", token=manager)
+    check(code == "OK" and out.get("ownerEmail") == "portal@saigon.example"
+          and out.get("dueOn") == "2026-04-15" and not out.get("overdue")
+          and out.get("description") == "Gửi báo giá quý 2"
+          and audit_count("action_item.update", up["id"]) == 1,
+          "action update moves the due date and hands it on, the rest kept, audited (%s %s)"
+          % (code, out))
+    check(sql("SELECT count(*) FROM jobs WHERE kind = 'action_overdue' AND key = '%s'"
+              " AND done_at IS NULL AND run_at = '%s'::timestamptz" % (up["id"], out.get("dueAt")))
+          == "1", "its overdue job waits for the new due time")
+    check(sql("SELECT count(*) FROM events WHERE tenant_id = %s AND kind = 'action_item_assigned'"
+              " AND subject_id = %s AND user_id = %s" % (tid, up["id"], portal_ids[0])) == "1",
+          "the new owner is told of it (action_item_assigned)")
+    code, out = _cli.cli("action", "update", up["id"], token=manager)
+    check(code == "EXIT_2" and "nothing to change" in str(out),
+          "action update with nothing to change says so (%s %s)" % (code, out))
+    code, out = call("UpdateActionItem", {"id": up["id"], "description": "x"}, portal1)
+    check(code == "PERMISSION_DENIED", "a distributor user does not correct an item (%s)" % code)
+    code, out = call("UpdateActionItem", {"id": up["id"], "owner": "an@saigon.example",
+                                          "ownerUserId": mgr_id}, manager)
+    check(refused(code, out, "INVALID_ARGUMENT", "at most one of owner"),
+          "two owners at once are refused (%s %s)" % (code, out))
+    code, out = call("UpdateActionItem", {"id": a1["id"], "dueOn": "2026-05-01"}, manager)
+    check(refused(code, out, "FAILED_PRECONDITION", "the action item is done; only an open one is"
+                  " corrected"), "a done item is not corrected (%s %s)" % (code, out))
+    must("UpdateActionItem", {"id": up["id"], "owner": "an@saigon.example"}, manager)
+    must("CancelActionItem", {"id": up["id"], "reason": "đã gửi"}, manager)
 
     # ---------------- attendees ----------------
     seq = must("GetMeeting", {"id": moved}, manager)["meeting"].get("sequence", 0)

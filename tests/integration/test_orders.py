@@ -265,6 +265,15 @@ check(code == "OK" and s1.get("status") == "planned" and s1.get("etd") == "2027-
       and [(str(x["orderLineId"]), str(x["quantity"])) for x in s1.get("lines", [])]
       == [(str(bl), "150")],
       "a first shipment of 150 of 200 (%s %s)" % (code, out))
+# A carrier's name was held to 100 bytes, a third of that in Japanese, told so in bytes (a
+# try-out): 100 characters, as the database holds it.
+code, out = call("UpdateShipment", {"id": s1["id"], "carrier": "日本通運" * 25}, admin)
+check(code == "OK" and out["shipment"]["carrier"] == "日本通運" * 25,
+      "a carrier of 100 Japanese characters is taken (%s %s)" % (code, out))
+code, out = call("UpdateShipment", {"id": s1["id"], "trackingNumber": "追" * 101}, admin)
+check(code == "INVALID_ARGUMENT" and violation(out, "trackingNumber") == ["at most 100 characters"],
+      "a tracking number of 101 is refused in characters (%s %s)" % (code, out))
+must("UpdateShipment", {"id": s1["id"], "carrier": "Gemadept"}, admin)
 code, out = ship([(fl, 20), (bl, 60)])
 why = violation(out, "lines[1].quantity")
 check(code == "INVALID_ARGUMENT" and why and "200 ordered, 150 in other shipments, 50 remain" in
@@ -626,6 +635,19 @@ must("SetShipmentStatus", {"id": s3.get("id"), "status": "in_transit"}, admin)
 must("SetShipmentStatus", {"id": s3.get("id"), "status": "cancelled"}, admin)
 check(must("GetOrder", {"id": o3.get("id")}, admin)["order"]["status"] == "shipped",
       "an order shipped by hand is not made confirmed by cancelling a later shipment")
+# Delivered by hand with no shipment, the order said it was delivered in full while its lines
+# said nothing had shipped or arrived (a try-out): its lines say all of it did.
+o4 = place(saigon_user, [line("BRK-1001", 200, 125000)])[1].get("order", {})
+for status in ("confirmed", "shipped"):
+    must("SetOrderStatus", {"id": o4.get("id"), "status": status}, admin)
+got = must("GetOrder", {"id": o4.get("id")}, admin)["order"]["lines"][0]
+check((got.get("shipped"), got.get("delivered")) == ("200", None),
+      "shipped by hand, its lines are shipped, not delivered (%s)" % got)
+must("SetOrderStatus", {"id": o4.get("id"), "status": "delivered"}, admin)
+got = must("GetOrder", {"id": o4.get("id")}, admin)["order"]
+check([(x.get("shipped"), x.get("delivered")) for x in got["lines"]] == [("200", "200")]
+      and got.get("deliveredMinor") == str(200 * 125000),
+      "delivered by hand, every unit of its lines is delivered, as its value is (%s)" % got)
 
 # ---------------- lists: filters and pages ----------------
 code, out = call("ListOrders", {"distributorId": saigon, "status": "placed"}, admin)
@@ -1100,11 +1122,12 @@ try:
     code, out = call("UpdateShipment", {"id": was_late, "eta": later}, saigon_user)
     check(code == "PERMISSION_DENIED", "a distributor's user does not correct a shipment (%s)"
           % code)
+    updates = audits("shipment.update")  # the carrier's checks above made their own
     code, out = cli("shipment", "update", str(was_late), "--eta", later, "--tracking",
                     "NX-12345", token=admin)
     check(code == "OK" and out.get("eta") == later and out.get("trackingNumber") == "NX-12345"
           and out.get("carrier") == "日本通運" and out.get("status") == "in_transit"
-          and not out.get("late") and audits("shipment.update") == 1,
+          and not out.get("late") and audits("shipment.update") == updates + 1,
           "shipment update moves the ETA and the tracking number, the rest kept, audited (%s %s)"
           % (code, out))
     before = (datetime.date.fromisoformat(today) - datetime.timedelta(days=1)).isoformat()
@@ -1137,7 +1160,7 @@ try:
           " in-transit shipment is corrected" in out.get("message", ""),
           "a delivered shipment is history (%s %s)" % (code, out))
     code, out = cli("shipment", "update", str(was_late), token=admin)
-    check(code == "EXIT_2" and audits("shipment.update") == 1,
+    check(code == "EXIT_2" and audits("shipment.update") == updates + 1,
           "the CLI asks for something to change, and nothing else is written (%s %s)"
           % (code, out))
     settle()
@@ -1148,7 +1171,7 @@ try:
     code, out = cli("shipment", "update", str(was_late), "--no-tracking", "--no-eta", token=admin)
     check(code == "OK" and not out.get("trackingNumber") and not out.get("eta")
           and out.get("etd") == today and out.get("carrier") == "日本通運"
-          and audits("shipment.update") == 2,
+          and audits("shipment.update") == updates + 2,
           "shipment update --no-tracking --no-eta forgets both, the rest kept (%s %s)"
           % (code, out))
     code, out = cli("shipment", "update", str(was_late), "--eta", later, "--no-eta", token=admin)

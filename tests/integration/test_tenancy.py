@@ -379,6 +379,8 @@ MATRIX = {
     "CompleteActionItem": ({"tenant_admin", "manager", "distributor_user"}, True,
                            {"id": action_a}),
     "CancelActionItem": ({"tenant_admin", "manager"}, True, {"id": action_a}),
+    "UpdateActionItem": ({"tenant_admin", "manager"}, True, {"id": action_a,
+                                                             "description": "y"}),
     "ExportCalendar": (USERS, False, {"distributorId": d1}),
     "GetTenantWorkingTime": (USERS, False, {}),
     "SetTenantWorkingTime": ({"tenant_admin"}, True, {"workingTime": WORKING_TIME}),
