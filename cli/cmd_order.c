@@ -61,6 +61,19 @@ static const struct output_column shipment_cols[] = {{"ID", "id"},
                                                      {"STATUS", "status"},
                                                      {"LATE", "late", OUTPUT_BOOL},
                                                      {"CREATED", "createdAt"}};
+/* One shipment shown alone has room for who added it and its last move. */
+static const struct output_column shipment_fields[] = {{"ID", "id"},
+                                                       {"ORDER", "orderId"},
+                                                       {"CARRIER", "carrier"},
+                                                       {"TRACKING", "trackingNumber"},
+                                                       {"ETD", "etd"},
+                                                       {"ETA", "eta"},
+                                                       {"STATUS", "status"},
+                                                       {"LATE", "late", OUTPUT_BOOL},
+                                                       {"CREATED", "createdAt"},
+                                                       {"BY", "createdBy"},
+                                                       {"STATUS CHANGED", "statusChangedAt"},
+                                                       {"CHANGED BY", "statusChangedBy"}};
 static const struct output_column shipment_line_cols[] = {{"ORDER LINE", "orderLineId"},
                                                           {"QUANTITY", "quantity"}};
 
@@ -462,9 +475,9 @@ static int shipment_answer(struct cli *cli, const char *method, json_t *req)
         return rc;
     json_t *s = json_object_get(resp, "shipment");
     if (cli->set.json || cli->set.ids) {
-        cli_print_object(cli, shipment_cols, NCOLS(shipment_cols), s);
+        cli_print_object(cli, shipment_fields, NCOLS(shipment_fields), s);
     } else {
-        output_fields(shipment_cols, NCOLS(shipment_cols), s);
+        output_fields(shipment_fields, NCOLS(shipment_fields), s);
         printf("\n");
         output_table(shipment_line_cols, NCOLS(shipment_line_cols), json_object_get(s, "lines"));
     }

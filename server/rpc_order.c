@@ -71,7 +71,9 @@
     " s.eta::text AS eta, s.status, (SELECT json_agg(json_build_object('order_line_id',"           \
     "  x.order_line_id, 'quantity', x.quantity) ORDER BY x.order_line_id) FROM shipment_lines x"   \
     "  WHERE x.tenant_id = s.tenant_id AND x.shipment_id = s.id) AS lines, s.created_by,"          \
-    " liaison_rfc3339(s.created_at) AS created_at, liaison_shipment_late(s.status, s.eta) AS late"
+    " liaison_rfc3339(s.created_at) AS created_at,"                                                \
+    " liaison_shipment_late(s.status, s.eta) AS late,"                                             \
+    " liaison_rfc3339(s.status_changed_at) AS status_changed_at, s.status_changed_by"
 #define SHIPMENT_FROM                                                                              \
     " FROM shipments s JOIN orders o ON o.tenant_id = s.tenant_id AND o.id = s.order_id"           \
     " WHERE s.tenant_id = liaison_tenant() AND liaison_sees_side(o.distributor_id)"

@@ -357,6 +357,18 @@ today = sql("SELECT (now() AT TIME ZONE coalesce(nullif(time_zone, ''), 'UTC')):
 check(code == "OK" and out["shipment"].get("etd") == today
       and out["shipment"].get("eta") == "2027-02-09",
       "a shipment that leaves before its ETD left today; its ETA stays (%s %s)" % (code, out))
+# A shipment kept no time of its moves, nor who made them (a try-out, migration 0281).
+check(out["shipment"].get("statusChangedAt", "").startswith(today)
+      and out["shipment"].get("statusChangedBy", "").startswith("user:")
+      and "admin@ord.example" in out["shipment"].get("statusChangedBy", ""),
+      "it says when it left and who said so (%s)" % out["shipment"])
+p = subprocess.run([CLI, "--token", admin, "shipment", "show", out["shipment"]["id"]],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and any(ln.startswith("STATUS CHANGED") and today in ln
+                                for ln in p.stdout.splitlines())
+      and any(ln.startswith("CHANGED BY") and "admin@ord.example" in ln
+              for ln in p.stdout.splitlines()),
+      "shipment show gives the time of its last move and who made it (%s)" % p.stdout)
 left = {int(x["orderLineId"]): int(x["quantity"]) for x in other[0].get("lines", [])}
 want = [(left.get(int(ln), 0), q - left.get(int(ln), 0)) for ln, q in ((bl, 200), (fl, 20))]
 check(shipped_planned() == want,
