@@ -27,13 +27,14 @@ static const struct output_column account_cols[] = {
     {"OWNER", "ownerEmail|ownerId"},
     {"CARVE-OUT", "carveOut", OUTPUT_BOOL},
     {"OUTSIDE TERRITORY", "outsideTerritory", OUTPUT_BOOL}};
+/* A deal's value of 0 is one not known yet, not a deal worth nothing: "-" (a try-out). */
 static const struct output_column lead_cols[] = {
     {"ID", "id"},
     {"ACCOUNT", "accountName"},
     {"DISTRIBUTOR", "distributorName"},
     {"TITLE", "title"},
     {"STAGE", "stage"},
-    {"VALUE (minor units)", "valueMinor", OUTPUT_COUNT},
+    {"VALUE (minor units)", "valueMinor"},
     {"CURRENCY", "currency"},
     {"LINES", "productLineCodes"},
     {"REGION", "region"},

@@ -722,6 +722,14 @@ check(code == "OK" and "Phanh cho xe tải" in [x.get("title") for x in out],
 code, out = cli("lead", "list", "--name", "thủ đức", token=vientiane_user)
 check(code == "OK" and out == [], "another distributor's lead is not found by name (%s %s)"
       % (code, out))
+# A deal registered without a value showed VALUE 0, as if worth nothing (a try-out): "-".
+novalue = must("RegisterLead", {"accountName": "Xưởng Chưa Báo Giá", "country": "VN",
+                                "title": "Chưa rõ giá trị", "currency": "VND"}, saigon_user)["lead"]
+p = subprocess.run([CLI, "--token", admin, "lead", "show", novalue["id"]], capture_output=True,
+                   text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and any(ln.split() == ["VALUE", "(minor", "units)", "-"]
+                                for ln in p.stdout.splitlines()),
+      "lead show gives a value not known as - (%s)" % p.stdout)
 code, out = call("ListLeads", {"name": "x" * 201}, admin)
 check(code == "INVALID_ARGUMENT" and "name" in json.dumps(out),
       "a name part of 201 characters is refused (%s %s)" % (code, out))
