@@ -271,6 +271,12 @@ static struct db_stmt q_meeting_reopen = {
 #define RESCHEDULED_END                                                                            \
     "$2::timestamptz + CASE WHEN $3::int > 0 THEN make_interval(mins => $3::int)"                  \
     " ELSE m.ends_at - m.starts_at END"
+/* The meeting q_meeting_reschedule names, already where it would move it, when it moved none. */
+#define RESCHEDULED_ALREADY                                                                        \
+    " UNION ALL SELECT m.id FROM meetings m" JOIN_DM " WHERE m.tenant_id = liaison_tenant()"       \
+    "  AND m.id = $1::bigint AND " SEES " AND m.status = 'scheduled'"                              \
+    "  AND (m.starts_at, m.ends_at) = ($2::timestamptz, " RESCHEDULED_END ")"                      \
+    "  AND NOT EXISTS (SELECT 1 FROM m)"
 /*
  * $1 id, $2 starts_at, $3 minutes (0: the meeting's own length). A meeting
  * moves at most a week into the past (it took place earlier than planned,
@@ -291,13 +297,7 @@ static struct db_stmt q_meeting_reschedule = {
     "  AND (m.starts_at, m.ends_at) IS DISTINCT FROM ($2::timestamptz, " RESCHEDULED_END ")"
     "  AND liaison_check($2::timestamptz >= liaison_now() - interval '7 days', 'startsAt',"
     "   'at most 7 days in the past: a meeting moved further back did not take place then')"
-    "  RETURNING m.id)" EXEC_AUDITED(
-        "'meeting.reschedule'",
-        "meeting") " UNION ALL SELECT m.id FROM meetings m" JOIN_DM
-                   " WHERE m.tenant_id = liaison_tenant()"
-                   "  AND m.id = $1::bigint AND " SEES " AND m.status = 'scheduled'"
-                   "  AND (m.starts_at, m.ends_at) = ($2::timestamptz, " RESCHEDULED_END ")"
-                   "  AND NOT EXISTS (SELECT 1 FROM m)",
+    "  RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting") RESCHEDULED_ALREADY,
     3, 0};
 /*
  * $1 meeting, $2 attendee: the meeting is reached, the attendee names someone, and someone not
