@@ -28,10 +28,8 @@ static struct db_stmt q_audit_list = {
     " FROM audit_log a CROSS JOIN (SELECT coalesce((SELECT nullif(t.time_zone, '')"
     "  FROM tenants t WHERE t.id = liaison_tenant()), 'UTC') AS zone) z"
     " WHERE a.tenant_id = liaison_tenant() AND a.id > $1::bigint"
-    " AND ($3 = '' OR a.at >= CASE WHEN length($3) = 10 THEN $3::date::timestamp AT TIME ZONE"
-    "  z.zone ELSE nullif($3, '')::timestamptz END)"
-    " AND ($4 = '' OR a.at < CASE WHEN length($4) = 10 THEN $4::date::timestamp AT TIME ZONE"
-    "  z.zone ELSE nullif($4, '')::timestamptz END)"
+    " AND ($3 = '' OR a.at >= liaison_audit_bound($3, z.zone))"
+    " AND ($4 = '' OR a.at < liaison_audit_bound($4, z.zone))"
     " AND ($5 = '' OR a.actor = $5 OR split_part(a.actor, ' ', 1) = $5"
     "  OR (a.actor LIKE 'user:% %' AND lower(substr(a.actor, strpos(a.actor, ' ') + 1)) ="
     "  lower($5)))"
@@ -44,18 +42,32 @@ static struct db_stmt q_audit_list = {
     8, 0};
 
 /*
+ * Until $3 comes after since $2 (either '' for none), each read as the list reads it in zone z: a
+ * range the wrong way round, of instants or of a day and an instant, listed nothing without a
+ * word, which reads as "nothing happened" (a try-out, migration 0282). Two bare days are
+ * refused before, in words of days (audit_range_ok).
+ */
+#define AUDIT_RANGE_OK                                                                             \
+    " liaison_check($2 = '' OR $3 = '' OR liaison_audit_bound($3, z.zone)"                         \
+    "  > liaison_audit_bound($2, z.zone), 'until',"                                                \
+    "  'a time after since: until is the first instant not listed')"
+/*
  * Actor $1 ('' for any) is one of the tenant's users or has acted in it: a
- * name mistyped lists nothing, which would read as "they did nothing".
+ * name mistyped lists nothing, which would read as "they did nothing"; since $2 and until $3,
+ * AUDIT_RANGE_OK in the tenant's zone.
  */
 static struct db_stmt q_audit_actor = {
-    "SELECT liaison_check($1 = '' OR EXISTS (SELECT 1 FROM users u"
+    "SELECT" AUDIT_RANGE_OK ","
+    " liaison_check($1 = '' OR EXISTS (SELECT 1 FROM users u"
     "  WHERE u.tenant_id = liaison_tenant() AND ('user:' || u.id IN ($1, split_part($1, ' ', 1))"
     "  OR lower(u.email) = lower($1)))"
     " OR EXISTS (SELECT 1 FROM audit_log a WHERE a.tenant_id = liaison_tenant()"
     "  AND (a.actor = $1 OR split_part(a.actor, ' ', 1) = $1)),"
     " 'actor', format('no user or other actor %s is known in this tenant (a user by e-mail or"
-    " user:ID, another as the ACTOR column shows it)', $1))",
-    1, 0};
+    " user:ID, another as the ACTOR column shows it)', $1))"
+    " FROM (SELECT coalesce((SELECT nullif(t.time_zone, '') FROM tenants t"
+    "  WHERE t.id = liaison_tenant()), 'UTC') AS zone) z",
+    3, 0};
 
 /*
  * $1 after id, $2 limit, $3 since, $4 until, $5 tenant slug, $6 action, $7 actor (each '' for
@@ -66,10 +78,8 @@ static struct db_stmt q_audit_actor = {
 static struct db_stmt q_platform_audit_list = {
     "SELECT id, liaison_rfc3339(at) AS at, actor, action, tenant_slug AS tenant, request_id,"
     " source, detail FROM platform_audit a WHERE a.id > $1::bigint"
-    " AND ($3 = '' OR a.at >= CASE WHEN length($3) = 10 THEN $3::date::timestamp AT TIME ZONE"
-    "  'UTC' ELSE nullif($3, '')::timestamptz END)"
-    " AND ($4 = '' OR a.at < CASE WHEN length($4) = 10 THEN $4::date::timestamp AT TIME ZONE"
-    "  'UTC' ELSE nullif($4, '')::timestamptz END)"
+    " AND ($3 = '' OR a.at >= liaison_audit_bound($3, 'UTC'))"
+    " AND ($4 = '' OR a.at < liaison_audit_bound($4, 'UTC'))"
     " AND ($5 = '' OR a.tenant_slug = lower($5)) AND ($6 = '' OR a.action = $6"
     "  OR left(a.action, length($6) + 1) IN ($6 || '.', $6 || '_'))"
     " AND ($7 = '' OR a.actor = $7)"
@@ -77,22 +87,24 @@ static struct db_stmt q_platform_audit_list = {
     7, 0};
 
 /*
- * Tenant $1 ('' for any) is one, or was (its deletion is in the log), and
- * actor $2 has acted on the platform: a slug or name mistyped lists nothing,
- * which would read as "nothing happened".
+ * Since $2 and until $3, AUDIT_RANGE_OK in UTC; tenant $1 ('' for any) is one, or was (its
+ * deletion is in the log), and actor $4 has acted on the platform: a slug or name mistyped lists
+ * nothing, which would read as "nothing happened".
  */
 static struct db_stmt q_platform_audit_known = {
-    "SELECT liaison_check($1 = '' OR EXISTS (SELECT 1 FROM tenants t WHERE t.slug = lower($1))"
+    "SELECT" AUDIT_RANGE_OK ","
+    " liaison_check($1 = '' OR EXISTS (SELECT 1 FROM tenants t WHERE t.slug = lower($1))"
     "  OR EXISTS (SELECT 1 FROM platform_audit a WHERE a.tenant_slug = lower($1)),"
     "  'tenant', format('no tenant %s, now or before', $1)),"
-    " liaison_check($2 = '' OR EXISTS (SELECT 1 FROM platform_audit a WHERE a.actor = $2),"
+    " liaison_check($4 = '' OR EXISTS (SELECT 1 FROM platform_audit a WHERE a.actor = $4),"
     "  'actor', format('no operator %s has acted on the platform (as the ACTOR column shows"
-    " it)', $2))",
-    2, 0};
+    " it)', $4))"
+    " FROM (SELECT 'UTC'::text AS zone) z",
+    4, 0};
 
 static struct exec_decl d_audit_list = {
     .method = "ListAuditLog",
-    .check = {&q_audit_actor, {"actor"}},
+    .check = {&q_audit_actor, {"actor", "since", "until"}},
     .query = {&q_audit_list,
               {"@after", "@limit", "since", "until", "actor", "entity", "action", "entity_id"}},
     .shape = EXEC_PAGE,
@@ -103,7 +115,7 @@ static struct exec_decl d_audit_list = {
 
 static struct exec_decl d_platform_audit_list = {
     .method = "ListPlatformAudit",
-    .check = {&q_platform_audit_known, {"tenant", "actor"}},
+    .check = {&q_platform_audit_known, {"tenant", "since", "until", "actor"}},
     .query = {&q_platform_audit_list,
               {"@after", "@limit", "since", "until", "tenant", "action", "actor"}},
     .shape = EXEC_PAGE,

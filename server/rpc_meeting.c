@@ -267,15 +267,21 @@ static struct db_stmt q_meeting_reopen = {
     " SELECT m.id FROM m WHERE liaison_audit('meeting.reopen', 'meeting', m.id::text)"
     " AND liaison_unschedule('notes_due', m.id::text, 'the meeting was reopened') IS NOT NULL",
     1, 0};
+/*
+ * A meeting's start $2 to the millisecond, as every answer shows it: a microsecond more, stored
+ * and never shown, made a reschedule to the time shown a move, sent to every calendar (a
+ * try-out).
+ */
+#define RESCHEDULED_START "date_trunc('milliseconds', $2::timestamptz)"
 /* The end of meeting m moved to start at $2, $3 minutes long (0: its own length). */
 #define RESCHEDULED_END                                                                            \
-    "$2::timestamptz + CASE WHEN $3::int > 0 THEN make_interval(mins => $3::int)"                  \
-    " ELSE m.ends_at - m.starts_at END"
+    RESCHEDULED_START " + CASE WHEN $3::int > 0 THEN make_interval(mins => $3::int)"               \
+                      " ELSE m.ends_at - m.starts_at END"
 /* The meeting q_meeting_reschedule names, already where it would move it, when it moved none. */
 #define RESCHEDULED_ALREADY                                                                        \
     " UNION ALL SELECT m.id FROM meetings m" JOIN_DM " WHERE m.tenant_id = liaison_tenant()"       \
     "  AND m.id = $1::bigint AND " SEES " AND m.status = 'scheduled'"                              \
-    "  AND (m.starts_at, m.ends_at) = ($2::timestamptz, " RESCHEDULED_END ")"                      \
+    "  AND (m.starts_at, m.ends_at) = (" RESCHEDULED_START ", " RESCHEDULED_END ")"                \
     "  AND NOT EXISTS (SELECT 1 FROM m)"
 /*
  * $1 id, $2 starts_at, $3 minutes (0: the meeting's own length). A meeting
@@ -287,14 +293,14 @@ static struct db_stmt q_meeting_reopen = {
  * still sees a meeting it moves where it was, so only one part answers.
  */
 static struct db_stmt q_meeting_reschedule = {
-    "WITH m AS (UPDATE meetings m SET starts_at = $2::timestamptz,"
+    "WITH m AS (UPDATE meetings m SET starts_at = " RESCHEDULED_START ","
     "  ends_at = " RESCHEDULED_END ", sequence = m.sequence + 1, updated_at = now(),"
     /* The plan leaves a meeting someone moved where they put it (0081). */
     "  moved_by_user = true"
     "  FROM distributors d WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"
     "  AND d.tenant_id = m.tenant_id AND d.id = m.distributor_id AND " SEES
     "  AND m.status = 'scheduled'"
-    "  AND (m.starts_at, m.ends_at) IS DISTINCT FROM ($2::timestamptz, " RESCHEDULED_END ")"
+    "  AND (m.starts_at, m.ends_at) IS DISTINCT FROM (" RESCHEDULED_START ", " RESCHEDULED_END ")"
     "  AND liaison_check($2::timestamptz >= liaison_now() - interval '7 days', 'startsAt',"
     "   'at most 7 days in the past: a meeting moved further back did not take place then')"
     "  RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting") RESCHEDULED_ALREADY,

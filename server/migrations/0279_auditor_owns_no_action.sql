@@ -3,9 +3,12 @@
 -- one) nor complete: an auditor reads every distributor, so the hand-over
 -- of 0255, which went by what the user could still reach, passed over
 -- them. They go to the distributor's account manager, or to the admin
--- making the change, as the others do.
+-- making the change, as the others do. Each lead, account and action item
+-- handed over is audited on itself (lead.update, key_account.update,
+-- action_item.reassign), as distributor assign audits them: the log said
+-- only user.update (a try-out).
 --
--- Replaces liaison_user_update (0255) whole but for that.
+-- Replaces liaison_user_update (0255) whole but for those.
 
 CREATE OR REPLACE FUNCTION liaison_user_update(p_user bigint, p_name text, p_role text,
                                                p_sees_all boolean, p_distributor bigint)
@@ -14,6 +17,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public,
 DECLARE
     was public.users%ROWTYPE;
     managed text;
+    moved record;
     admins integer;
 BEGIN
     PERFORM public.liaison_precondition(public.liaison_is_tenant_admin(),
@@ -67,31 +71,46 @@ BEGIN
         UPDATE public.sessions s SET revoked_at = now()
          WHERE s.tenant_id = was.tenant_id AND s.user_id = was.id AND s.revoked_at IS NULL;
         -- Each read after the users row changed: who may have it now.
-        UPDATE public.leads l
-           SET owner_id = (SELECT d.account_manager_id FROM public.distributors d
-                            WHERE d.tenant_id = l.tenant_id AND d.id = l.distributor_id
-                              AND d.account_manager_id <> was.id
-                              AND public.liaison_crm_owner_ok(d.id, d.account_manager_id))
-         WHERE l.tenant_id = was.tenant_id AND l.owner_id = was.id
-           AND NOT public.liaison_crm_owner_ok(l.distributor_id, was.id);
-        UPDATE public.key_accounts a
-           SET owner_id = (SELECT d.account_manager_id FROM public.distributors d
-                            WHERE d.tenant_id = a.tenant_id AND d.id = a.distributor_id
-                              AND d.account_manager_id <> was.id
-                              AND public.liaison_crm_owner_ok(d.id, d.account_manager_id))
-         WHERE a.tenant_id = was.tenant_id AND a.owner_id = was.id
-           AND NOT public.liaison_crm_owner_ok(a.distributor_id, was.id);
-        UPDATE public.action_items a
-           SET owner_user_id = coalesce(
-                   (SELECT d.account_manager_id FROM public.distributors d
-                     WHERE d.tenant_id = a.tenant_id AND d.id = a.distributor_id
-                       AND d.account_manager_id <> was.id
-                       AND public.liaison_party_user_ok(d.id, d.account_manager_id)),
-                   public.liaison_user_id())
-         WHERE a.tenant_id = was.tenant_id AND a.owner_user_id = was.id AND a.status = 'open'
-           AND (NOT public.liaison_party_user_ok(a.distributor_id, was.id)
-                OR a.internal AND p_distributor IS NOT NULL
-                OR p_role = 'auditor');
+        FOR moved IN
+            UPDATE public.leads l
+               SET owner_id = (SELECT d.account_manager_id FROM public.distributors d
+                                WHERE d.tenant_id = l.tenant_id AND d.id = l.distributor_id
+                                  AND d.account_manager_id <> was.id
+                                  AND public.liaison_crm_owner_ok(d.id, d.account_manager_id))
+             WHERE l.tenant_id = was.tenant_id AND l.owner_id = was.id
+               AND NOT public.liaison_crm_owner_ok(l.distributor_id, was.id)
+            RETURNING l.id
+        LOOP
+            PERFORM public.liaison_audit('lead.update', 'lead', moved.id::text);
+        END LOOP;
+        FOR moved IN
+            UPDATE public.key_accounts a
+               SET owner_id = (SELECT d.account_manager_id FROM public.distributors d
+                                WHERE d.tenant_id = a.tenant_id AND d.id = a.distributor_id
+                                  AND d.account_manager_id <> was.id
+                                  AND public.liaison_crm_owner_ok(d.id, d.account_manager_id))
+             WHERE a.tenant_id = was.tenant_id AND a.owner_id = was.id
+               AND NOT public.liaison_crm_owner_ok(a.distributor_id, was.id)
+            RETURNING a.id
+        LOOP
+            PERFORM public.liaison_audit('key_account.update', 'key_account', moved.id::text);
+        END LOOP;
+        FOR moved IN
+            UPDATE public.action_items a
+               SET owner_user_id = coalesce(
+                       (SELECT d.account_manager_id FROM public.distributors d
+                         WHERE d.tenant_id = a.tenant_id AND d.id = a.distributor_id
+                           AND d.account_manager_id <> was.id
+                           AND public.liaison_party_user_ok(d.id, d.account_manager_id)),
+                       public.liaison_user_id())
+             WHERE a.tenant_id = was.tenant_id AND a.owner_user_id = was.id AND a.status = 'open'
+               AND (NOT public.liaison_party_user_ok(a.distributor_id, was.id)
+                    OR a.internal AND p_distributor IS NOT NULL
+                    OR p_role = 'auditor')
+            RETURNING a.id
+        LOOP
+            PERFORM public.liaison_audit('action_item.reassign', 'action_item', moved.id::text);
+        END LOOP;
         DELETE FROM public.meeting_attendees x
          USING public.meetings m
          WHERE x.tenant_id = was.tenant_id AND x.user_id = was.id

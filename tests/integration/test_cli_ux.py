@@ -865,6 +865,21 @@ for since, until in (("2026-12-02", "2026-12-01"), ("2026-12-01", "2026-12-01"))
     check(rc == 2 and "invalid --until: a day after since" in text(err),
           "an audit range %s..%s (until not listed) is refused, not an empty list (%d %r)"
           % (since, until, rc, text(err)))
+# Of instants, or of a day and an instant, the wrong way round listed nothing without a word
+# (a try-out, migration 0282).
+for since, until in (("2026-12-10T00:00:00Z", "2026-12-09T23:59:59Z"),
+                     ("2026-12-10", "2026-12-09T23:59:59+07:00"),
+                     ("2026-12-10T07:00:00+07:00", "2026-12-10T00:00:00Z")):
+    rc, out, err = run("audit", "--since", since, "--until", until)
+    check(rc == 2 and "invalid --until: a time after since" in text(err),
+          "an audit range %s..%s is refused, not an empty list (%d %r)"
+          % (since, until, rc, text(err)))
+rc, out, err = run("audit", "--since", "2026-12-09T00:00:00Z", "--until", "2026-12-11")
+check(rc == 0, "a range of an instant and a day after it is taken (%d %r)" % (rc, text(err)))
+rc, out, err = run("admin", "audit", "--since", "2026-12-10T00:00:00Z", "--until",
+                   "2026-12-01T00:00:00Z", env={"LIAISON_TOKEN": OPERATOR})
+check(rc == 2 and "invalid --until: a time after since" in text(err),
+      "so is the platform's audit range of instants the wrong way round (%d %r)" % (rc, text(err)))
 rc, out, err = run("tenant", "hours", "--time-zone", "UTC")
 check(rc == 0, "the tenant's zone is UTC again (%s)" % text(err))
 

@@ -1010,9 +1010,13 @@ mai_item = must("CreateActionItem", {"distributorId": vientiane, "description": 
 must("UpdateUser", {"userId": mai, "role": "ROLE_AUDITOR"}, admin)
 got = next((a for a in must("ListActionItems", {"distributorId": vientiane, "page": {
     "pageSize": 500}}, admin).get("actionItems", []) if a["id"] == mai_item), {})
-check(got.get("ownerUserId") == mgr_id and got.get("status", "open") == "open",
-      "a manager made auditor hands its open action items to the account manager (%s, manager %s)"
-      % (got, mgr_id))
+check(got.get("ownerUserId") == mgr_id and got.get("status", "open") == "open"
+      and audited("action_item.reassign", mai_item) == 1,
+      "a manager made auditor hands its open action items to the account manager, audited on"
+      " each (%s, manager %s)" % (got, mgr_id))
+check(audited("lead.update", sakai["id"]) >= 2 and audited("key_account.update",
+                                                          sakai["keyAccountId"]) >= 2,
+      "a user moved hands its leads and accounts over, audited on each")
 # Two tenant admins taking each other's role, or disabling each other, at the same moment left
 # the tenant with none (a try-out): the last enabled tenant admin keeps the role. The two calls
 # meet behind a session holding the admins' rows.

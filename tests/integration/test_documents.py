@@ -536,6 +536,18 @@ check(code == "OK" and out.get("document", {}).get("share") == [hanoi],
 code, out = call("ShareDocument", {"documentId": shared, "shareAll": True}, admin)
 check(code == "OK" and out.get("document", {}).get("shareAll") is True,
       "shared with every distributor (%s %s)" % (code, out))
+# A terminated distributor's users read every document shared with all, also those added after
+# the relationship ended (a try-out, migration 0283): what was shared with it by name stays.
+ended, ended_user = distributor("Công ty Đã Ngừng", "VN", ["vi"])
+named = must("CreateDocument", {"kind": "price_sheet", "title": "Bảng giá riêng",
+                                "language": "vi", "share": [ended],
+                                "content": b64(b"gia rieng")}, admin)["document"]["id"]
+must("SetDistributorStatus", {"id": ended, "status": "terminated"}, admin)
+code, out = call("GetDocument", {"id": shared}, ended_user)
+check(code == "NOT_FOUND", "a terminated distributor no longer reads what is shared with all (%s)"
+      % code)
+code, out = call("GetDocument", {"id": named}, ended_user)
+check(code == "OK", "it still reads what was shared with it by name (%s %s)" % (code, out))
 code, out = call("GetDocument", {"id": shared}, osaka_user)
 check(code == "OK", "which Osaka then reads (%s)" % code)
 code, out = call("ShareDocument", {"documentId": shared, "shareListedOnly": True}, admin)

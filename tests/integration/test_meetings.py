@@ -487,6 +487,15 @@ try:
           and out["meeting"]["startsAt"] == "2026-03-04T03:30:00.000Z"
           and audit_count("meeting.reschedule", moved) == 1,
           "rescheduling to the time it has changes nothing, unaudited (%s %s)" % (code, out))
+    # A microsecond more, stored and never shown, made the next reschedule to the time shown a
+    # move (a try-out): a start is kept to the millisecond, as it is shown.
+    must("RescheduleMeeting", {"id": moved, "startsAt": "2026-03-04T03:30:00.000001Z",
+                               "durationMinutes": 45}, manager)
+    code, out = call("RescheduleMeeting", {"id": moved, "startsAt": "2026-03-04T03:30:00.000Z",
+                                           "durationMinutes": 45}, manager)
+    check(code == "OK" and out["meeting"]["sequence"] == 1
+          and audit_count("meeting.reschedule", moved) == 1,
+          "nor does a microsecond past it (%s %s)" % (code, out))
     code, out = call("RescheduleMeeting", {"id": moved, "startsAt": "2020-03-10T08:00:00Z"},
                      manager)
     check(code == "INVALID_ARGUMENT" and "startsAt" in json.dumps(out)
