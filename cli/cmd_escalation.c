@@ -391,6 +391,14 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
         (visit && (rc = cli_parse_range("--visit-hours", visit, 1, 8760, &visit_hours))))
         return rc;
     json_t *resp;
+    /* Taken for "show", a --remove without 'set' left the ladder as it was, exit 0 (a try-out). */
+    if (!verb && (remove || nsteps || visit || working_hours)) {
+        fprintf(stderr,
+                "liaison: escalation protocol: --step, --visit-hours, --working-hours and "
+                "--remove change a ladder: put 'set' after the %s\n",
+                is_default ? "--default" : "DISTRIBUTOR");
+        return EXIT_USAGE;
+    }
     if (!verb) {
         if ((rc =
                  cli_call(cli, "GetEscalationProtocol",

@@ -160,8 +160,8 @@ static struct db_stmt q_lead_get = {"SELECT " LEAD_COLS " FROM leads l"
  * registration the exporter has not decided yet is not won before it is approved (winning
  * it would settle whose deal it is, which is the exporter's decision), though it may be
  * worked on, or lost; a rejected one is only closed, as lost; one with orders not cancelled
- * is not lost; a terminated distributor's only closes, as lost. For every caller: staff decide
- * first, with the decision audited.
+ * is not lost; a terminated distributor's only closes, won or lost. For every caller: staff
+ * decide first, with the decision audited.
  */
 static struct db_stmt q_lead_open = {
     "SELECT liaison_found(x.id IS NOT NULL, 'no such lead'),"
@@ -178,10 +178,13 @@ static struct db_stmt q_lead_open = {
     " liaison_precondition(x.id IS NULL OR $2 <> 'lost' OR x.stage = 'lost' OR x.orders IS NULL,"
     "  format('lead %s has orders (%s): a deal with orders was not lost; cancel them first, or"
     " mark it won', x.id, x.orders)),"
-    /* A relationship that has ended works no deal on (migration 0278). */
-    " liaison_precondition(x.id IS NULL OR $2 = 'lost' OR x.stage = $2 OR NOT x.ended,"
-    "  format('lead %s is a terminated distributor''s: it only closes, as lost (lead stage %s"
-    " lost)', x.id, x.id))"
+    /*
+     * A relationship that has ended works no deal on (migration 0278); it closes its deals, won
+     * too: one with orders delivered is not lost, and was left open for good (a try-out).
+     */
+    " liaison_precondition(x.id IS NULL OR $2 IN ('won', 'lost') OR x.stage = $2 OR NOT x.ended,"
+    "  format('lead %s is a terminated distributor''s: it only closes, as won or lost (lead stage"
+    " %s won|lost)', x.id, x.id))"
     " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT l.id, l.stage, l.registration,"
     "  EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = l.tenant_id"
     "   AND d.id = l.distributor_id AND d.status = 'terminated') AS ended,"

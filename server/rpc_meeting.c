@@ -181,13 +181,12 @@ static struct db_stmt q_meeting_list = {
  * A transition from scheduled, of a meeting the caller reaches: $1 id, $2
  * what it would become (in words), $3 whether it must have started by the
  * clock, $4 the status it would have ('': none, a reschedule), $5 the
- * reason given. A meeting that has status $4 already passes too: a retry
- * whose answer was lost (q_meeting_status then leaves it as it is, and the
- * reply reads it), as orders and action items answer one (migration 0119,
- * q_action_can); but not with a reason other than the one it keeps, which
- * would be lost. NOT_FOUND or FAILED_PRECONDITION in words; each condition
- * holds when another fails, so their order does not matter. The row stays
- * locked until the change.
+ * reason given. Missed or cancelled, nobody is recorded as attended. A meeting that has status $4
+ * already passes too: a retry whose answer was lost (q_meeting_status then leaves it as it is, and
+ * the reply reads it), as orders and action items answer one (migration 0119, q_action_can); but
+ * not with a reason other than the one it keeps, which would be lost. NOT_FOUND or
+ * FAILED_PRECONDITION in words; each condition holds when another fails, so their order does not
+ * matter. The row stays locked until the change.
  */
 static struct db_stmt q_meeting_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such meeting'),"
@@ -198,9 +197,18 @@ static struct db_stmt q_meeting_can = {
     "  ELSE format('the meeting is %s; only a scheduled meeting can be %s', x.s, $2::text) END),"
     " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR NOT $3::boolean"
     "  OR x.starts_at <= liaison_now(), format('the meeting has not started yet (it starts at %s);"
-    " it can be %s only once it has started', liaison_rfc3339(x.starts_at), $2::text))"
+    " it can be %s only once it has started', liaison_rfc3339(x.starts_at), $2::text)),"
+    /* Held, attended, reopened, then missed: the record said both (a try-out). */
+    " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR $4::text NOT IN ('missed',"
+    "  'cancelled') OR x.came IS NULL, format('%s recorded as attended: a meeting someone"
+    " attended was not %s (record them absent first, or mark it held)', x.came, $4::text))"
     " FROM (VALUES (1)) one LEFT JOIN (SELECT m.status AS s, m.status_reason AS reason,"
-    " m.starts_at FROM meetings m" JOIN_DM
+    " m.starts_at, (SELECT string_agg(coalesce(nullif(c.name, ''), nullif(u.display_name, ''),"
+    "  u.email), ', ' ORDER BY a.id) || CASE WHEN count(*) > 1 THEN ' are' ELSE ' is' END"
+    "  FROM meeting_attendees a LEFT JOIN users u ON u.tenant_id = a.tenant_id"
+    "  AND u.id = a.user_id LEFT JOIN contacts c ON c.tenant_id = a.tenant_id"
+    "  AND c.id = a.contact_id WHERE a.tenant_id = m.tenant_id AND a.meeting_id = m.id"
+    "  AND a.attended) AS came FROM meetings m" JOIN_DM
     " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
     " FOR UPDATE OF m) x ON true",
     5, 0};
@@ -295,6 +303,9 @@ static struct db_stmt q_meeting_reopen = {
 static struct db_stmt q_meeting_reschedule = {
     "WITH m AS (UPDATE meetings m SET starts_at = " RESCHEDULED_START ","
     "  ends_at = " RESCHEDULED_END ", sequence = m.sequence + 1, updated_at = now(),"
+    /* Moved ahead, it is a meeting to come: its distributor's manager's (0280, a try-out). */
+    "  account_manager_id = CASE WHEN " RESCHEDULED_START " > liaison_now() THEN NULL"
+    "  ELSE m.account_manager_id END,"
     /* The plan leaves a meeting someone moved where they put it (0081). */
     "  moved_by_user = true"
     "  FROM distributors d WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint"

@@ -8,7 +8,7 @@
 --   distributor terminated.
 -- - A terminated distributor's pending registration was approved, and its
 --   user then won the deal, edited it and logged calls on it. Approval is
---   refused as a reassignment to it is; its leads move only to lost; a
+--   refused as a reassignment to it is; its leads only close (won or lost); a
 --   correction is refused; it takes no new interaction (the trigger of
 --   0101, in its words). Rejecting its registration, or reassigning it,
 --   stays open.
@@ -242,7 +242,7 @@ BEGIN
         ' lost)', l.id, l.id));
     PERFORM liaison_precondition(NOT EXISTS (SELECT 1 FROM distributors d
         WHERE d.tenant_id = l.tenant_id AND d.id = l.distributor_id AND d.status = 'terminated'),
-        format('lead %s is a terminated distributor''s: it is only closed, as lost, or its'
+        format('lead %s is a terminated distributor''s: it is only closed, won or lost, or its'
                ' registration decided', l.id));
     UPDATE leads x SET title = coalesce(p_title, x.title),
                        value_minor = coalesce(p_value, x.value_minor),

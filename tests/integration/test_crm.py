@@ -957,6 +957,13 @@ must("AssignAccountManager", {"id": vientiane, "userId": mgr2_id}, admin)
 check((held_by(mgr_id), held_by(mgr2_id)) == (1, 0),
       "given to another manager, the distributor's past meeting stays with the one who held it"
       " (%s, %s)" % (held_by(mgr_id), held_by(mgr2_id)))
+# Reopened and moved ahead, it is a meeting to come: the distributor's manager's (a try-out).
+must("ReopenMeeting", {"id": held_mtg}, admin)
+must("RescheduleMeeting", {"id": held_mtg, "startsAt": (now + datetime.timedelta(days=2)).strftime(
+    "%Y-%m-%dT%H:%M:00Z")}, admin)
+pinned = t.psql("SELECT coalesce(account_manager_id::text, 'none') FROM meetings WHERE id = %s"
+                % held_mtg).strip()
+check("none" in pinned.split(), "a meeting moved ahead is the current manager's again (%r)" % pinned)
 owners = (must("GetLead", {"id": kobe["id"]}, admin)["lead"].get("ownerId"),
           must("GetKeyAccount", {"id": kobe["keyAccountId"]}, admin)["account"].get("ownerId"))
 check(owners == (mgr2_id, mgr2_id), "the new manager owns what the one who left it owned"
@@ -1475,8 +1482,8 @@ check(code == "FAILED_PRECONDITION" and out.get("message") ==
       " it, or reassign the lead" % kampot,
       "a terminated distributor's registration is not approved (%s %s)" % (code, out))
 code, out = call("SetLeadStage", {"id": work["id"], "stage": "qualified"}, admin)
-check(code == "FAILED_PRECONDITION" and "is a terminated distributor's: it only closes, as lost"
-      in out.get("message", ""), "its deal moves on no more (%s %s)" % (code, out))
+check(code == "FAILED_PRECONDITION" and "is a terminated distributor's: it only closes, as won"
+      " or lost" in out.get("message", ""), "its deal moves on no more (%s %s)" % (code, out))
 code, out = call("UpdateLead", {"id": work["id"], "title": "Phanh xe buýt"}, admin)
 check(code == "FAILED_PRECONDITION" and "terminated distributor's" in out.get("message", ""),
       "nor is it corrected (%s %s)" % (code, out))

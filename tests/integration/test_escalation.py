@@ -214,6 +214,17 @@ try:
     # Tokyo's holds it, and the rung reached nobody (a try-out, migration 0210).
     code, out = call("GetEscalationProtocol", {"distributorId": tk, "severity": "normal"}, admin)
     before = out.get("protocols")
+    # Taken for "show", --remove without 'set' left the ladder as it was, exit 0 (a try-out).
+    for extra in (("--remove",), ("--step", "purchasing manager:email:24"), ("--visit-hours", "5")):
+        rc, so, se = cli_text("escalation", "protocol", str(tk), "--severity", "normal", *extra,
+                              token=admin)
+        check(rc == 2 and "put 'set' after the DISTRIBUTOR" in se,
+              "escalation protocol %s without set is refused, saying where set goes (%d %r)"
+              % (extra[0], rc, se))
+    rc, so, se = cli_text("escalation", "protocol", "--default", "--remove", "--severity", "normal",
+                          token=admin)
+    check(rc == 2 and "put 'set' after the --default" in se,
+          "... and for the default (%d %r)" % (rc, se))
     code, out = cli("escalation", "protocol", str(tk), "set", "--severity", "normal",
                     "--step", "Nguyễn Văn An:email:24", token=admin)
     check(code == "INVALID_ARGUMENT" and

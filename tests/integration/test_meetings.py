@@ -978,6 +978,23 @@ try:
     code, out = call("SetAttendance", {"meetingId": noshow["id"], "attendeeId": left,
                                        "attended": False}, manager)
     check(code == "OK", "absent, they may be (%s %s)" % (code, out))
+    # Held, attended, reopened, then marked missed: the record said both (a try-out).
+    twice = must("CreateMeeting", {"distributorId": d1, "title": "Họp hai lần",
+                                   "startsAt": "2026-03-09T07:00:00Z", "durationMinutes": 30,
+                                   "attendees": ["an@saigon.example"]}, manager)["meeting"]
+    must("MarkMeetingHeld", {"id": twice["id"]}, manager)
+    must("SetAttendance", {"meetingId": twice["id"], "attendeeId": twice["attendees"][0]["id"],
+                           "attended": True}, manager)
+    must("ReopenMeeting", {"id": twice["id"]}, manager)
+    for method in ("MarkMeetingMissed", "CancelMeeting"):
+        code, out = call(method, {"id": twice["id"], "reason": "nhầm"}, manager)
+        check(refused(code, out, "FAILED_PRECONDITION", "Nguyễn Văn An is recorded as attended:"
+                      " a meeting someone attended was not"),
+              "%s is refused while someone is recorded as attended (%s %s)" % (method, code, out))
+    must("SetAttendance", {"meetingId": twice["id"], "attendeeId": twice["attendees"][0]["id"],
+                           "attended": False}, manager)
+    code, out = call("MarkMeetingMissed", {"id": twice["id"], "reason": "nhầm"}, manager)
+    check(code == "OK", "recorded absent, it is marked missed (%s %s)" % (code, out))
     check(audit_count("meeting.attendee.add") == 2 and audit_count("meeting.attendee.remove") == 1,
           "attendee changes are audited")
     gone = must("CreateUser", {"email": "da-nghi@meet.example", "role": "ROLE_MANAGER", "displayName": "Lê Đã Nghỉ",

@@ -897,6 +897,12 @@ check(code == "FAILED_PRECONDITION" and out.get("message") ==
       " it; approve the registration instead, or cancel them and reject it"
       % (kobe["id"], kobe_order),
       "a lead with an order is not reassigned to another distributor (%s %s)" % (code, out))
+# Nor to the exporter: the order stayed on the distributor's account while the lead went to a
+# new one of the exporter's, which its user could not open (a try-out, migration 0284).
+code, out = call("DecideLeadRegistration", {"id": kobe["id"], "decision": "reassign"}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message", "").startswith(
+      "lead %s has orders placed on it (%s)" % (kobe["id"], kobe_order)),
+      "a lead with an order is not reassigned to the exporter either (%s %s)" % (code, out))
 moved = must("GetLead", {"id": kobe["id"]}, saigon_user)["lead"]
 check(str(moved.get("distributorId")) == str(saigon) and moved.get("registration") == "flagged",
       "the refused reassignment changed nothing (%s)" % moved)
