@@ -88,6 +88,22 @@ static void action_print(const struct cli *cli, json_t *item)
     cli_print_object(cli, action_fields, N_ACTION_FIELDS, item);
 }
 
+/*
+ * A due day already past is most often a typed year or month: made, or moved, but said. The item
+ * as action_print leaves it (its localDue only without --json).
+ */
+static void overdue_note(const struct cli *cli, const json_t *item)
+{
+    const char *local =
+        json_string_value(json_object_get(item, cli->set.json ? "localDueAt" : "localDue"));
+    const char *zone = json_string_value(json_object_get(item, "timeZone"));
+    if (json_is_true(json_object_get(item, "overdue")))
+        fprintf(stderr,
+                "liaison: note: its due time (%s %s) has already passed: it is overdue from the "
+                "start\n",
+                local ? local : "-", zone ? zone : "");
+}
+
 /* Calls method and prints the action item it answers with. */
 static int action_call(struct cli *cli, const char *method, json_t *req)
 {
@@ -150,15 +166,7 @@ static int ac_add(struct cli *cli, int argc, char **argv)
         return rc;
     json_t *item = json_object_get(resp, "actionItem");
     action_print(cli, item);
-    /* A due day already past is most often a typed year or month: made, but said. */
-    const char *local =
-        json_string_value(json_object_get(item, cli->set.json ? "localDueAt" : "localDue"));
-    const char *zone = json_string_value(json_object_get(item, "timeZone"));
-    if (json_is_true(json_object_get(item, "overdue")))
-        fprintf(stderr,
-                "liaison: note: its due time (%s %s) has already passed: it is overdue from the "
-                "start\n",
-                local ? local : "-", zone ? zone : "");
+    overdue_note(cli, item);
     json_decref(resp);
     return EXIT_OK;
 }
@@ -240,7 +248,7 @@ static int ac_cancel(struct cli *cli, int argc, char **argv)
  */
 static int ac_update(struct cli *cli, int argc, char **argv)
 {
-    const char *owner = NULL, *due = NULL, *description = "";
+    const char *owner = NULL, *due = NULL, *description = NULL;
     const struct cli_opt opts[] = {
         {"owner", &owner, NULL, false,
          "the new owner: a user's e-mail ('me': yourself), or a contact's e-mail or name"},
@@ -262,7 +270,17 @@ static int ac_update(struct cli *cli, int argc, char **argv)
     json_int_t id;
     if ((rc = cli_parse_id(arg, &id)))
         return rc;
-    if (!owner && !due && !description[0]) {
+    /* Given empty, each was taken for "not given" and the server said there was nothing to do. */
+    const char *empty = owner && !*owner               ? "--owner"
+                        : due && !*due                 ? "--due"
+                        : description && !*description ? "--description"
+                                                       : NULL;
+    if (empty) {
+        fprintf(stderr, "liaison: invalid %s: empty; leave it out to keep what the item has\n",
+                empty);
+        return EXIT_USAGE;
+    }
+    if (!owner && !due && !description) {
         fprintf(stderr, "liaison: nothing to change: give --owner, --due or --description\n");
         return EXIT_USAGE;
     }
@@ -274,9 +292,19 @@ static int ac_update(struct cli *cli, int argc, char **argv)
     json_t *who = owner ? cli_party(cli, owner, &rc) : json_string("");
     if (!who)
         return owner ? rc : EXIT_ERROR;
-    return action_call(cli, "UpdateActionItem",
-                       json_pack("{s:I,s:s,s:o,s:s,s:s}", "id", id, "description", description,
-                                 "owner", who, "dueAt", when, "dueOn", day ? due : ""));
+    json_t *resp;
+    if ((rc = cli_call(cli, "UpdateActionItem",
+                       json_pack("{s:I,s:s,s:o,s:s,s:s}", "id", id, "description",
+                                 description ? description : "", "owner", who, "dueAt", when,
+                                 "dueOn", day ? due : ""),
+                       &resp)))
+        return rc;
+    json_t *item = json_object_get(resp, "actionItem");
+    action_print(cli, item);
+    if (due)
+        overdue_note(cli, item);
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 int cmd_action(struct cli *cli, int argc, char **argv)

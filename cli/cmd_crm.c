@@ -28,24 +28,23 @@ static const struct output_column account_cols[] = {
     {"CARVE-OUT", "carveOut", OUTPUT_BOOL},
     {"OUTSIDE TERRITORY", "outsideTerritory", OUTPUT_BOOL}};
 /* A deal's value of 0 is one not known yet, not a deal worth nothing: "-" (a try-out). */
-static const struct output_column lead_cols[] = {
-    {"ID", "id"},
-    {"ACCOUNT", "accountName"},
-    {"DISTRIBUTOR", "distributorName"},
-    {"TITLE", "title"},
-    {"STAGE", "stage"},
-    {"VALUE (minor units)", "valueMinor"},
-    {"CURRENCY", "currency"},
-    {"LINES", "productLineCodes"},
-    {"REGION", "region"},
-    {"REGISTRATION", "registration"},
-    {"FLAGS", "flags"},
-    {"REGISTERED", "registeredAt"},
-    {"CLOSE", "expectedClose"},
-    {"OWNER", "ownerEmail|ownerId"},
-    {"DECIDED BY", "decidedBy"},
-    {"DECIDED", "decidedAt"},
-    {"DECISION NOTE", "decisionNote"}};
+static const struct output_column lead_cols[] = {{"ID", "id"},
+                                                 {"ACCOUNT", "accountName"},
+                                                 {"DISTRIBUTOR", "distributorName"},
+                                                 {"TITLE", "title"},
+                                                 {"STAGE", "stage"},
+                                                 {"VALUE (minor units)", "valueMinor"},
+                                                 {"CURRENCY", "currency"},
+                                                 {"LINES", "productLineCodes"},
+                                                 {"REGION", "region"},
+                                                 {"REGISTRATION", "registration"},
+                                                 {"FLAGS", "flags"},
+                                                 {"REGISTERED", "registeredAt"},
+                                                 {"CLOSE", "expectedClose"},
+                                                 {"OWNER", "ownerEmail|ownerId"},
+                                                 {"DECIDED BY", "decidedBy"},
+                                                 {"DECIDED", "decidedAt"},
+                                                 {"DECISION NOTE", "decisionNote"}};
 /* DISTRIBUTOR: whose it is, so who reads it ('-': the exporter's own); an id alone read as
  * nothing in a list across distributors (a try-out). */
 static const struct output_column interaction_cols[] = {{"ID", "id"},
@@ -311,6 +310,10 @@ static int lead_list(struct cli *cli, int argc, char **argv)
     json_int_t d, a;
     if ((rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, d, &a)))
         return rc;
+    /* "Won" and "REJECTED" as every enum option takes them (a try-out). */
+    char stage_word[16], registration_word[16];
+    stage = cli_enum_word(stage, stage_word, sizeof stage_word);
+    registration = cli_enum_word(registration, registration_word, sizeof registration_word);
     return cli_list(cli, "ListLeads",
                     json_pack("{s:I,s:s,s:s,s:I,s:s}", "distributorId", d, "stage", stage,
                               "registration", registration, "keyAccountId", a, "name", name),
@@ -517,7 +520,9 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    char when[64] = "";
+    char when[64] = "", kind_word[16];
+    /* "Call" as "call", as every enum option takes it (a try-out). */
+    kind = cli_enum_word(kind, kind_word, sizeof kind_word);
     json_int_t l, a, d;
     if ((at && (rc = cli_parse_time("at", at, when, sizeof when))) || (rc = id_opt(lead, &l)) ||
         (rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, d, &a)))

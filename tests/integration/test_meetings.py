@@ -902,6 +902,13 @@ try:
     code, out = call("UpdateActionItem", {"id": a1["id"], "dueOn": "2026-05-01"}, manager)
     check(refused(code, out, "FAILED_PRECONDITION", "the action item is done; only an open one is"
                   " corrected"), "a done item is not corrected (%s %s)" % (code, out))
+    code, out = _cli.cli("action", "update", up["id"], "--owner", "", token=manager)
+    check(code == "EXIT_2" and "invalid --owner: empty" in str(out),
+          "an empty --owner is refused as empty, not taken for none (%s %s)" % (code, out))
+    p = subprocess.run([CLI, "--token", manager, "action", "update", up["id"], "--due",
+                        "2026-03-01"], capture_output=True, text=True, env=_cli.env, timeout=60)
+    check(p.returncode == 0 and "has already passed: it is overdue from the start" in p.stderr,
+          "moved to a day past, it is said to be overdue, as action add says (%s)" % p.stderr)
     must("UpdateActionItem", {"id": up["id"], "owner": "an@saigon.example"}, manager)
     must("CancelActionItem", {"id": up["id"], "reason": "đã gửi"}, manager)
 
