@@ -345,8 +345,9 @@ void cli_print_rows(const struct cli *cli, const struct output_column *cols, int
 /* Terminal columns text takes: wide East Asian characters 2, combining marks 0. */
 size_t output_width(const char *text);
 
-/* Writes text with control characters escaped (\n, \x1b) and backslashes doubled:
- * what the server sent, quoted inside a message, for a terminal. */
+/* Writes text with control characters escaped (\n, \x1b), and then its backslashes
+ * doubled, so that an escape and the same characters typed read apart; text with
+ * nothing to escape is written as it is: what the server sent, for a terminal. */
 void output_escaped(FILE *f, const char *text);
 
 /* Writes a value as a table cell shows it: as it is when it holds nothing to escape

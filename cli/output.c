@@ -141,6 +141,29 @@ static size_t output_piece(const unsigned char *s, size_t len, char piece[8], si
 }
 
 /*
+ * Whether text (len bytes) holds a character output_hidden finds; in prose,
+ * line breaks (LF, CRLF) and tabs are laid out, not escaped, and so are not
+ * counted.
+ */
+static bool output_any_hidden(const char *text, size_t len, bool prose)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    while (len) {
+        size_t clen;
+        uint32_t cp;
+        if (prose && (s[0] == '\n' || s[0] == '\t'))
+            clen = 1;
+        else if (prose && s[0] == '\r' && len > 1 && s[1] == '\n')
+            clen = 2;
+        else if (output_hidden(s, len, &clen, &cp))
+            return true;
+        s += clen;
+        len -= clen;
+    }
+    return false;
+}
+
+/*
  * Whether text (len bytes) is shown quoted: when it holds a character
  * output_hidden finds, or starts with a double quote (which would read as
  * the quoted form of another text). Else it is shown as it is, backslashes
@@ -149,18 +172,7 @@ static size_t output_piece(const unsigned char *s, size_t len, char piece[8], si
  */
 static bool output_needs_quotes(const char *text, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)text;
-    if (len && s[0] == '"')
-        return true;
-    while (len) {
-        size_t clen;
-        uint32_t cp;
-        if (output_hidden(s, len, &clen, &cp))
-            return true;
-        s += clen;
-        len -= clen;
-    }
-    return false;
+    return (len && text[0] == '"') || output_any_hidden(text, len, false);
 }
 
 /*
@@ -223,7 +235,11 @@ static void output_pieces(FILE *f, const char *text, enum output_escapes escapes
 
 void output_escaped(FILE *f, const char *text)
 {
-    output_pieces(f, text, OUTPUT_MESSAGE);
+    /* A backslash is doubled only beside an escape, where a "\n" typed and a
+     * line break received must read apart; else it is shown as it is, as a
+     * table's cell shows it. */
+    bool escaping = output_any_hidden(text, strlen(text), false);
+    output_pieces(f, text, escaping ? OUTPUT_MESSAGE : OUTPUT_BARE);
 }
 
 void output_quoted(FILE *f, const char *text)
@@ -243,6 +259,7 @@ void output_prose(FILE *f, const char *text, const char *indent)
     const unsigned char *s = (const unsigned char *)text;
     size_t len = strlen(text);
     bool line_start = true;
+    enum output_escapes escapes = output_any_hidden(text, len, true) ? OUTPUT_MESSAGE : OUTPUT_BARE;
     while (len) {
         size_t nl = s[0] == '\n' ? 1 : s[0] == '\r' && len > 1 && s[1] == '\n' ? 2 : 0;
         if (nl) {
@@ -263,7 +280,7 @@ void output_prose(FILE *f, const char *text, const char *indent)
         }
         char piece[8];
         size_t w;
-        size_t clen = output_piece(s, len, piece, &w, OUTPUT_MESSAGE);
+        size_t clen = output_piece(s, len, piece, &w, escapes);
         fputs(piece, f);
         s += clen;
         len -= clen;

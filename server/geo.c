@@ -163,15 +163,27 @@ bool geo_currency(const char *code)
      * ISO 4217 lists, beside money, codes of no money an amount is in: "no currency" (XXX), the
      * code for tests (XTS), precious metals by the troy ounce (XAU, XAG, XPT, XPD), the IMF's
      * special drawing right (XDR) and accounting units (XSU, XUA, XBA to XBD). An order or a
-     * deal in one of them was taken (a try-out).
+     * deal in one of them was taken (a try-out). So were its fund codes, units of account
+     * for indexed contracts and money markets that no invoice is in (BOV, CHE, CHW, CLF,
+     * COU, MXV, USN, UYI, UYW), and codes withdrawn since the iso-codes package was made:
+     * the kuna (HRK, euro since 2023), the convertible peso (CUC, 2021), the old leone (SLL,
+     * redenominated as SLE), the Zimbabwe dollar (ZWL, ZWG since 2024) and the Antillean
+     * guilder (ANG, XCG since 2025). Their successors, ZWG and XCG, are newer than the package
+     * and taken here.
      */
     static const char *const not_money[] = {"XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR",
-                                            "XSU", "XUA", "XBA", "XBB", "XBC", "XBD"};
+                                            "XSU", "XUA", "XBA", "XBB", "XBC", "XBD", "BOV",
+                                            "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI",
+                                            "UYW", "HRK", "CUC", "SLL", "ZWL", "ANG"};
+    static const char *const newer[] = {"ZWG", "XCG"};
     if (strlen(code) != 3)
         return false;
     for (size_t i = 0; i < sizeof not_money / sizeof *not_money; i++)
         if (!strcmp(code, not_money[i]))
             return false;
+    for (size_t i = 0; i < sizeof newer / sizeof *newer; i++)
+        if (!strcmp(code, newer[i]))
+            return true;
     return geo_has(&currencies, code);
 }
 

@@ -458,6 +458,11 @@ contains "an override is quoted" "$out" '"Invoice \u202egpj.exe"'
 check "contact show with a backslash" 0 "$cli" contact show 'Back\slash Trần' --distributor "Saigon Auto Parts"
 contains "a field shows its backslash once" "$out" 'Back\slash Trần'
 lacks "a field's backslash is not doubled" "$out" 'Back\\slash'
+# So does a message that names it, with nothing else to escape.
+check "the same contact again" 5 "$cli" contact create --distributor "Saigon Auto Parts" \
+  --name 'Back\slash Trần' --role backslash-role
+contains "a message shows a backslash once" "$err" 'Back\slash Trần is already a contact'
+lacks "a message's backslash is not doubled" "$err" 'Back\\slash'
 # Columns line up by display width, whatever the locale.
 check "contact wide name" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "山田 太郎" --role wide-role
 check "contact Vietnamese name" 0 "$cli" contact create --distributor "Saigon Auto Parts" --name "Trần Bảo" --role viet-role

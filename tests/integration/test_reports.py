@@ -911,6 +911,29 @@ check(code == "OK" and [(x["period"], x.get("belowCommitment", False)) for x in 
       == [("2023-11", False), ("2023-12", False), ("2024-01", True)],
       "a month before the relationship is not below the commitment, its first month is (%s)"
       % f)
+# A month is judged by the charter in force at its end: an amendment raising BRK's buffer to 20
+# weeks made every past month below it (a try-out, migration 0287). The first version also holds
+# for the months before it was activated (its grant dates from 2024).
+
+
+def set_brk_buffer(weeks):
+    cid = must("CreateCharterDraft", {"distributorId": saigon}, admin)["charter"]["id"]
+    must("SetCommitment", {"charterId": cid, "commitment": {
+        "productLineId": brk, "moq": 1, "bufferUnit": "weeks", "bufferAmount": weeks,
+        "financing": "shared", "paymentTermsDays": 60}}, admin)
+    must("ActivateCharter", {"id": cid}, admin)
+
+
+set_brk_buffer(20)
+code, out = attainment(**{"from": "2025-Q1", "to": "2025-Q1"})
+b = (by_line(out, "BRK") or [{}])[0]
+code2, out2 = attainment(**{"from": "2099-01", "to": "2099-01"})
+b2 = (by_line(out2, "BRK") or [{}])[0]
+check(code == "OK" and (b.get("bufferAmount"), b.get("belowCommitment")) == (10, True)
+      and code2 == "OK" and b2.get("bufferAmount") == 20,
+      "a past quarter keeps its own charter's 10 weeks, a month to come takes the amendment's 20"
+      " (%s %s)" % (b, b2))
+set_brk_buffer(10)
 # The monthly trend, the last 3 months to March. January: turns 100 / 300 = 0.33; of
 # November-January only January was reported (November and December unreported count for
 # nothing, not as months of no sales), so 300 on hand is 300 * 52 / (12 * 100) = 13.00 weeks.

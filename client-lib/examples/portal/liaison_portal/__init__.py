@@ -77,9 +77,11 @@ PAST_DAYS = 92
 # them to their end, at most this many items, and keeps the newest PAGE_SIZE.
 NEWEST_SCAN = 10000
 # ISO 4217 codes of no money an amount is in (no currency, tests, precious
-# metals, the SDR, accounting units), as the server's geo_currency has them.
+# metals, the SDR, accounting units, fund codes) and withdrawn ones, as the
+# server's geo_currency has them.
 NOT_MONEY = ("XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR", "XSU", "XUA", "XBA", "XBB", "XBC",
-             "XBD")
+             "XBD", "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW", "HRK", "CUC",
+             "SLL", "ZWL", "ANG")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
