@@ -521,30 +521,32 @@ static int mt_show(struct cli *cli, int argc, char **argv)
 
 static int mt_attendance(struct cli *cli, int argc, char **argv)
 {
-    bool attended = false, absent = false;
-    const struct cli_opt opts[] = {{"attended", NULL, &attended, false, "took part"},
-                                   {"absent", NULL, &absent, false, "did not take part"},
-                                   {0}};
+    bool attended = false, absent = false, clear = false;
+    const struct cli_opt opts[] = {
+        {"attended", NULL, &attended, false, "took part"},
+        {"absent", NULL, &absent, false, "did not take part"},
+        {"clear", NULL, &clear, false, "forget what was recorded, a mistake: not known"},
+        {0}};
     const struct cli_command_spec spec = {
-        "meeting attendance ID ATTENDEE --attended | --absent",
-        "Records whether an attendee of a meeting took part. ATTENDEE: the attendee's id,\n"
-        "as 'meeting show ID' lists it.",
+        "meeting attendance ID ATTENDEE --attended | --absent | --clear",
+        "Records whether an attendee of a meeting took part, or forgets what was recorded.\n"
+        "ATTENDEE: the attendee's id, as 'meeting show ID' lists it.",
         opts, 2, "meeting attendance 42 7 --attended"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (attended == absent) {
-        fprintf(stderr, "liaison: --attended or --absent: one of them\n");
+    if (attended + absent + clear != 1) {
+        fprintf(stderr, "liaison: --attended, --absent or --clear: one of them\n");
         return EXIT_USAGE;
     }
     json_int_t id, attendee;
     if ((rc = cli_parse_id(args[0], &id)) || (rc = cli_parse_id(args[1], &attendee)))
         return rc;
-    return meeting_call(
-        cli, "SetAttendance",
-        json_pack("{s:I,s:I,s:b}", "meetingId", id, "attendeeId", attendee, "attended", attended),
-        false);
+    return meeting_call(cli, "SetAttendance",
+                        json_pack("{s:I,s:I,s:b,s:b}", "meetingId", id, "attendeeId", attendee,
+                                  "attended", attended, "clear", clear),
+                        false);
 }
 
 /*

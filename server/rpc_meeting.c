@@ -403,20 +403,23 @@ static struct db_stmt q_attendee_remove = {
  * $1 meeting, $2 attendee: as q_attendee_found, and a distributor user records the attendance
  * of its own side only, one of its contacts or of its distributor's users, as it completes
  * only their action items: it marked the exporter's staff absent (a try-out). $3 attended: not on
- * a meeting that was missed.
+ * a meeting that was missed. $4 clear: what was recorded is forgotten, on any meeting: a mistake
+ * could only be turned into its opposite, and an attendee recorded by error stayed so (a try-out).
  */
 static struct db_stmt q_attendance_can = {
     "SELECT liaison_found(x.id IS NOT NULL, 'no such attendee of this meeting'),"
     " liaison_denied(x.id IS NULL OR x.ours, format('%s is of the exporter: a distributor"
     " records the attendance of its own people', x.who)),"
-    " liaison_precondition(x.id IS NULL OR x.status <> 'cancelled', 'this meeting was"
-    " cancelled: nobody attended it (reopen it first if it took place after all)'),"
+    " liaison_precondition(x.id IS NULL OR $4::boolean OR x.status <> 'cancelled', 'this"
+    " meeting was cancelled: nobody attended it (reopen it first if it took place after"
+    " all)'),"
     /* A no-show turned into "attended" left the record saying both (a try-out). */
     " liaison_precondition(x.id IS NULL OR x.status <> 'missed' OR NOT $3::boolean, 'this"
     " meeting was missed: nobody attended it (reopen it and mark it held first if it took"
     " place after all)'),"
-    " liaison_precondition(x.id IS NULL OR x.starts_at <= liaison_now(), format('this meeting"
-    " has not started (it starts at %s): attendance is recorded once it has',"
+    " liaison_precondition(x.id IS NULL OR $4::boolean OR x.starts_at <= liaison_now(),"
+    " format('this meeting has not started (it starts at %s): attendance is recorded once it"
+    " has',"
     " liaison_rfc3339(x.starts_at)))"
     " FROM (VALUES (1)) one LEFT JOIN (SELECT a.id, m.status, m.starts_at,"
     "  liaison_distributor_scope() = 0"
@@ -427,13 +430,14 @@ static struct db_stmt q_attendance_can = {
     "  LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id"
     "  WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint"
     "  AND a.meeting_id = $1::bigint AND " SEES ") x ON true",
-    3, 0};
-/* $1 meeting, $2 attendee (checked by q_attendance_can), $3 attended */
+    4, 0};
+/* $1 meeting, $2 attendee (checked by q_attendance_can), $3 attended, $4 clear */
 static struct db_stmt q_attendance = {
-    "WITH m AS (UPDATE meeting_attendees a SET attended = $3::boolean"
+    "WITH m AS (UPDATE meeting_attendees a"
+    "  SET attended = CASE WHEN $4::boolean THEN NULL ELSE $3::boolean END"
     "  WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint AND a.meeting_id = $1::bigint"
     "  RETURNING a.id)" EXEC_AUDITED("'meeting.attendance'", "meeting_attendee"),
-    3, 0};
+    4, 0};
 /*
  * A meeting's notes, all together, in bytes: a meeting goes out whole, notes
  * and all, in one frame of max_frame_bytes (1 MiB by default), so without a
@@ -796,8 +800,8 @@ static struct exec_decl d_attendee_remove = {
     .not_found = "no such meeting"};
 static struct exec_decl d_attendance = {
     .method = "SetAttendance",
-    .check = {&q_attendance_can, {"meeting_id", "attendee_id", "attended"}},
-    .query = {&q_attendance, {"meeting_id", "attendee_id", "attended"}},
+    .check = {&q_attendance_can, {"meeting_id", "attendee_id", "attended", "clear"}},
+    .query = {&q_attendance, {"meeting_id", "attendee_id", "attended", "clear"}},
     MEETING_REPLY("meeting_id"),
     .not_found = "no such meeting"};
 static struct exec_decl d_note_add = {.method = "AddMeetingNote",
@@ -1087,6 +1091,10 @@ void rpc_set_attendance(struct request *r)
 {
     const Liaison__V1__SetAttendanceRequest *in =
         (const Liaison__V1__SetAttendanceRequest *)r->input;
+    if (in->clear && in->attended) {
+        request_fail_field(r, "clear", "attended or clear, not both");
+        return;
+    }
     if (request_check_id(r, "meetingId", in->meeting_id) &&
         request_check_id(r, "attendeeId", in->attendee_id))
         exec_run(r, &d_attendance);

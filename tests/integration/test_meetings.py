@@ -998,10 +998,26 @@ try:
         check(refused(code, out, "FAILED_PRECONDITION", "Nguyễn Văn An is recorded as attended:"
                       " a meeting someone attended was not"),
               "%s is refused while someone is recorded as attended (%s %s)" % (method, code, out))
-    must("SetAttendance", {"meetingId": twice["id"], "attendeeId": twice["attendees"][0]["id"],
-                           "attended": False}, manager)
+    # Recorded by mistake, attendance could only be turned into its opposite (a try-out): it is
+    # forgotten now, audited, from the CLI too.
+    first = twice["attendees"][0]["id"]
+    code, out = call("SetAttendance", {"meetingId": twice["id"], "attendeeId": first,
+                                       "attended": True, "clear": True}, manager)
+    check(refused(code, out, "INVALID_ARGUMENT", "attended or clear, not both"),
+          "attended and clear at once are refused (%s %s)" % (code, out))
+    cleared_before = audit_count("meeting.attendance")
+    code, out = _cli.cli("meeting", "attendance", str(twice["id"]), str(first), "--clear",
+                         token=manager)
+    row = must("GetMeeting", {"id": twice["id"]}, manager)["meeting"]["attendees"][0]
+    check(code == "OK" and row.get("attendance") == "unmarked"
+          and audit_count("meeting.attendance") == cleared_before + 1,
+          "meeting attendance --clear forgets it, audited (%s %s %s)" % (code, out, row))
+    code, out = _cli.cli("meeting", "attendance", str(twice["id"]), str(first), "--clear",
+                         "--absent", token=manager)
+    check(code == "EXIT_2" and "one of them" in str(out),
+          "--clear with --absent is refused (%s %s)" % (code, out))
     code, out = call("MarkMeetingMissed", {"id": twice["id"], "reason": "nhầm"}, manager)
-    check(code == "OK", "recorded absent, it is marked missed (%s %s)" % (code, out))
+    check(code == "OK", "nobody recorded as attended, it is marked missed (%s %s)" % (code, out))
     check(audit_count("meeting.attendee.add") == 2 and audit_count("meeting.attendee.remove") == 1,
           "attendee changes are audited")
     gone = must("CreateUser", {"email": "da-nghi@meet.example", "role": "ROLE_MANAGER", "displayName": "Lê Đã Nghỉ",
