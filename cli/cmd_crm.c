@@ -560,11 +560,60 @@ static int interaction_list(struct cli *cli, int argc, char **argv)
                     "interactions", interaction_cols, NCOLS(interaction_cols), &page);
 }
 
+/* A call written down with a slip (its summary, its time, e-mail for visit) had no mend (a
+ * try-out): corrected in place, audited. */
+static int interaction_update(struct cli *cli, int argc, char **argv)
+{
+    const char *kind = NULL, *summary = NULL, *at = NULL;
+    const struct cli_opt opts[] = {
+        {"kind", &kind, NULL, false, "call, visit, email or message"},
+        {"summary", &summary, NULL, false, "what was said or agreed, said again"},
+        {"at", &at, NULL, false,
+         "when: RFC 3339 or 'YYYY-MM-DD HH:MM' in this computer's time zone (TZ)"},
+        {0}};
+    const struct cli_command_spec spec = {
+        "interaction update ID [--kind K] [--summary S] [--at TIME]",
+        "Corrects a recorded interaction: its kind, its summary or when it took place; what\n"
+        "is not given stays. Its account and lead stay as they are.",
+        opts, 1, "interaction update 12 --at \"2026-11-02 14:30\""};
+    const char *arg = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &arg, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t id;
+    if ((rc = cli_parse_id(arg, &id)))
+        return rc;
+    const char *empty = kind && !*kind         ? "--kind"
+                        : summary && !*summary ? "--summary"
+                        : at && !*at           ? "--at"
+                                               : NULL;
+    if (empty) {
+        fprintf(stderr,
+                "liaison: invalid %s: empty; leave it out to keep what the interaction has\n",
+                empty);
+        return EXIT_USAGE;
+    }
+    if (!kind && !summary && !at) {
+        fprintf(stderr, "liaison: nothing to change: give --kind, --summary or --at\n");
+        return EXIT_USAGE;
+    }
+    char when[64] = "", kind_word[16] = "";
+    if (kind)
+        kind = cli_enum_word(kind, kind_word, sizeof kind_word);
+    if (at && (rc = cli_parse_time("at", at, when, sizeof when)))
+        return rc;
+    return cli_show_one(cli, "UpdateInteraction",
+                        json_pack("{s:I,s:s,s:s,s:s}", "id", id, "kind", kind ? kind : "",
+                                  "summary", summary ? summary : "", "at", when),
+                        "interaction", interaction_cols, NCOLS(interaction_cols));
+}
+
 int cmd_interaction(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand subs[] = {
         {"add", interaction_add, "record a call, visit, e-mail or message"},
         {"list", interaction_list, "list interactions"},
+        {"update", interaction_update, "correct an interaction's kind, summary or time"},
         {NULL, NULL, NULL}};
     return cli_subcommand("interaction", subs, argc, argv, cli);
 }

@@ -148,6 +148,7 @@ static const char *const wire_text_fields[] = {
     "liaison.v1.RespondEscalationRequest.text",
     "liaison.v1.SaveReportRequest.market_intelligence",
     "liaison.v1.UpdateActionItemRequest.description",
+    "liaison.v1.UpdateInteractionRequest.summary",
     "liaison.v1.UpdateVariant.body",
     "liaison.v1.UpstreamUpdate.body",
 };

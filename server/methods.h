@@ -131,6 +131,7 @@
     M(UpdateLead, rpc_update_lead, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)                      \
     M(CreateInteraction, rpc_create_interaction, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)        \
     M(ListInteractions, rpc_list_interactions, AUTHZ_USERS, READS)                                 \
+    M(UpdateInteraction, rpc_update_interaction, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)        \
     M(GetCrmSettings, rpc_get_crm_settings, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)                  \
     M(UpdateCrmSettings, rpc_update_crm_settings, AUTHZ_ADMIN, WRITES)                             \
     /* escalation: the reads take the steps due by the clock first, so they write */               \

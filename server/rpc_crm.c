@@ -249,6 +249,14 @@ static struct db_stmt q_lead_update = {
 
 /* ---------- interactions ---------- */
 
+/* $3 at ('': now, or kept): a time an interaction took place, as q_interaction_refs says. */
+#define INTERACTION_AT_OK                                                                          \
+    " liaison_check($3 = '' OR $3::timestamptz <= liaison_now() + interval '1 day', 'at',"         \
+    "  'a time that has come (a day ahead at the most, for clocks and time zones that differ):"    \
+    " an interaction is recorded once it took place'),"                                            \
+    " liaison_check($3 = '' OR $3::timestamptz >= timestamptz '2000-01-01T00:00:00Z', 'at',"       \
+    "  'in the year 2000 or later')"
+
 /*
  * $1 distributor (0: not named), $2 lead (0: none), $3 at ('': now), $4 account (0: none). An
  * interaction took place: one dated in the year 2999 was stored as if it had (a day ahead is let
@@ -273,12 +281,7 @@ static struct db_stmt q_interaction_refs = {
     " a.id, a.name, d.id, d.name) FROM distributors d WHERE d.tenant_id = a.tenant_id"
     " AND d.id = a.distributor_id), format('key account %s (%s) is the exporter''s own: name no"
     " distributor', a.id, a.name)) FROM key_accounts a"
-    "  WHERE a.tenant_id = liaison_tenant() AND a.id = $4::bigint)),"
-    " liaison_check($3 = '' OR $3::timestamptz <= liaison_now() + interval '1 day', 'at',"
-    "  'a time that has come (a day ahead at the most, for clocks and time zones that differ):"
-    " an interaction is recorded once it took place'),"
-    " liaison_check($3 = '' OR $3::timestamptz >= timestamptz '2000-01-01T00:00:00Z', 'at',"
-    "  'in the year 2000 or later')",
+    "  WHERE a.tenant_id = liaison_tenant() AND a.id = $4::bigint))," INTERACTION_AT_OK,
     4, 0};
 /*
  * $1 distributor, $2 kind, $3 at ('': now), $4 summary, $5 account, $6 lead. The lead, when
@@ -315,6 +318,31 @@ static struct db_stmt q_interaction_create = {
               "  RETURNING " INTERACTION_COLS
               ")" EXEC_AUDITED("'interaction.create'", "interaction"),
     6, 0};
+/*
+ * $1 interaction, $2 kind, $3 at: one the caller reaches, and not of a terminated distributor,
+ * whose records stay as the relationship left them (as its leads are not corrected, 0278).
+ */
+static struct db_stmt q_interaction_can_update = {
+    "SELECT liaison_found(x.id IS NOT NULL, 'no such interaction'),"
+    " liaison_precondition(x.id IS NULL OR NOT x.ended, format('interaction %s is of distributor"
+    " %s (%s), which is terminated: its records stay as they are', x.id, x.dist, x.name)),"
+    " liaison_check($2 = '' OR $2 IN ('call', 'visit', 'email', 'message'), 'kind',"
+    "  'call, visit, email or message'), " INTERACTION_AT_OK
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT i.id, d.id AS dist, d.name,"
+    "  d.status = 'terminated' AS ended FROM interactions i"
+    "  LEFT JOIN distributors d ON d.tenant_id = i.tenant_id AND d.id = i.distributor_id"
+    "  WHERE i.tenant_id = liaison_tenant() AND i.id = $1::bigint"
+    "  AND liaison_sees_side(i.distributor_id)) x ON true",
+    3, 0};
+/* $1 interaction (checked by q_interaction_can_update), $2 kind, $3 at, $4 summary: '' keeps. */
+static struct db_stmt q_interaction_update = {
+    "WITH m AS (UPDATE interactions i SET kind = coalesce(nullif($2, ''), i.kind),"
+    "  at = coalesce(nullif($3, '')::timestamptz, i.at),"
+    "  summary = coalesce(nullif($4, ''), i.summary)"
+    "  WHERE i.tenant_id = liaison_tenant() AND i.id = $1::bigint"
+    "  AND liaison_sees_side(i.distributor_id)"
+    "  RETURNING " INTERACTION_COLS ")" EXEC_AUDITED("'interaction.update'", "interaction"),
+    4, 0};
 /*
  * $1 after id, $2 limit, $3 distributor, $4 account, $5 lead, $6 after time.
  * In the order they happened, then id: a call is often written down days
@@ -428,6 +456,13 @@ static struct exec_decl d_interaction_create = {
     .out = "interaction",
     .not_found = "no such key account",
     .invalid = "at: not a time of the calendar"};
+static struct exec_decl d_interaction_update = {
+    .method = "UpdateInteraction",
+    .check = {&q_interaction_can_update, {"id", "kind", "at"}},
+    .query = {&q_interaction_update, {"id", "kind", "at", "summary"}},
+    .out = "interaction",
+    .not_found = "no such interaction",
+    .invalid = "at: not a time of the calendar"};
 static struct exec_decl d_interaction_list = {
     .method = "ListInteractions",
     .check = {&distributor_filter_reached, {"distributor_id"}},
@@ -451,10 +486,10 @@ static struct exec_decl d_settings_update = {
 int rpc_crm_register(void)
 {
     struct exec_decl *const decls[] = {
-        &d_account_create, &d_account_list,   &d_account_get,        &d_account_update,
-        &d_lead_register,  &d_lead_list,      &d_lead_get,           &d_lead_stage,
-        &d_lead_decide,    &d_lead_update,    &d_interaction_create, &d_interaction_list,
-        &d_settings_get,   &d_settings_update};
+        &d_account_create,     &d_account_list, &d_account_get,        &d_account_update,
+        &d_lead_register,      &d_lead_list,    &d_lead_get,           &d_lead_stage,
+        &d_lead_decide,        &d_lead_update,  &d_interaction_create, &d_interaction_list,
+        &d_interaction_update, &d_settings_get, &d_settings_update};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "CRM RPCs refused", "reason=\"%s\"", err);
@@ -743,6 +778,21 @@ void rpc_create_interaction(struct request *r)
         id_or_zero_ok(r, "keyAccountId", in->key_account_id) &&
         id_or_zero_ok(r, "leadId", in->lead_id))
         exec_run(r, &d_interaction_create);
+}
+
+void rpc_update_interaction(struct request *r)
+{
+    const Liaison__V1__UpdateInteractionRequest *in =
+        (const Liaison__V1__UpdateInteractionRequest *)r->input;
+    if (!request_check_id(r, "id", in->id))
+        return;
+    if (!in->kind[0] && !in->at[0] && !in->summary[0]) {
+        request_fail_field(r, "id", "nothing to change: give kind, at or summary");
+        return;
+    }
+    if (request_check_time(r, "at", in->at, false) &&
+        request_check_chars(r, "summary", in->summary, 4000, false))
+        exec_run(r, &d_interaction_update);
 }
 
 void rpc_list_interactions(struct request *r)

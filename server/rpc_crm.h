@@ -24,6 +24,7 @@ void rpc_decide_lead_registration(struct request *r);
 void rpc_update_lead(struct request *r);
 void rpc_create_interaction(struct request *r);
 void rpc_list_interactions(struct request *r);
+void rpc_update_interaction(struct request *r);
 void rpc_get_crm_settings(struct request *r);
 void rpc_update_crm_settings(struct request *r);
 

@@ -509,6 +509,48 @@ check(code == "OK" and out["interaction"]["distributorId"] == saigon
       and out["interaction"]["at"].startswith("2026-11-02T02:30:00")
       and out["interaction"]["accountName"] == "Công ty Vận tải Bình Minh",
       "a distributor user records a visit on its lead (%s)" % out)
+# A call written down with a slip had no mend (a try-out): corrected in place, audited; what is
+# not given stays, its account and lead stay.
+slip = must("CreateInteraction", {"kind": "email", "summary": "Gọi anh Minh",
+                                  "keyAccountId": must("GetLead", {"id": first}, saigon_user)
+                                  ["lead"]["keyAccountId"], "at": "2026-11-03T10:00:00+07:00"},
+            saigon_user)["interaction"]
+code, out = call("UpdateInteraction", {"id": slip["id"], "kind": "call",
+                                       "summary": "Gọi anh Minh: 東京で会議"}, saigon_user)
+fixed = out.get("interaction", {})
+check(code == "OK" and fixed.get("kind") == "call" and fixed.get("summary") == "Gọi anh Minh:"
+      " 東京で会議" and fixed.get("at") == slip["at"]
+      and fixed.get("keyAccountId") == slip["keyAccountId"]
+      and audited("interaction.update", slip["id"]) == 1,
+      "an interaction's kind and summary are corrected, its time kept, audited (%s %s)"
+      % (code, out))
+code, out = _cli.cli("interaction", "update", str(slip["id"]), "--at", "2026-11-03T09:15:00Z",
+                     "--kind", "VISIT", token=admin)
+check(code == "OK" and out.get("at", "").startswith("2026-11-03T09:15:00")
+      and out.get("kind") == "visit" and out.get("summary") == "Gọi anh Minh: 東京で会議",
+      "liaison interaction update moves its time and kind (%s %s)" % (code, out))
+before = audited("interaction.update", slip["id"])
+for req, want, field in (({"id": slip["id"]}, "INVALID_ARGUMENT", "id"),
+                         ({"id": slip["id"], "kind": "fax"}, "INVALID_ARGUMENT", "kind"),
+                         ({"id": slip["id"], "at": "3000-01-01T00:00:00Z"}, "INVALID_ARGUMENT",
+                          "at"),
+                         ({"id": slip["id"], "at": "2026-02-30T00:00:00Z"}, "INVALID_ARGUMENT",
+                          "at"),
+                         ({"id": slip["id"], "summary": "   "}, "INVALID_ARGUMENT", "summary"),
+                         ({"id": slip["id"], "summary": "x" * 4001}, "INVALID_ARGUMENT",
+                          "summary")):
+    code, out = call("UpdateInteraction", req, saigon_user)
+    named = [v.get("field") for v in out.get("violations", [])] == [field] \
+        or out.get("message", "").startswith(field + ":")
+    check(code == want and named, "an update of %s is refused on %s (%s %s)"
+          % (req, field, code, out))
+code, out = call("UpdateInteraction", {"id": slip["id"], "summary": "x"}, vientiane_user)
+check(code == "NOT_FOUND" and out.get("message") == "no such interaction",
+      "another distributor's interaction is not found (%s %s)" % (code, out))
+code, out = _cli.cli("interaction", "update", str(slip["id"]), "--summary", "", token=admin)
+check(code == "EXIT_2" and "invalid --summary: empty" in str(out),
+      "an empty --summary is refused as empty (%s %s)" % (code, out))
+check(audited("interaction.update", slip["id"]) == before, "refused updates leave no audit row")
 code, out = call("CreateInteraction", {"kind": "call", "summary": "電" * 4000, "leadId": first},
                  saigon_user)
 check(code == "OK", "a summary of 4,000 Japanese characters is taken (%s)" % code)
@@ -1477,7 +1519,14 @@ pending = must("RegisterLead", {"accountName": "Bangkok Trucks", "country": "TH"
                                 "title": "Phanh", "currency": "THB"}, kampot_user)["lead"]
 check(pending.get("registration") == "flagged", "a registration outside its territory (%s)"
       % pending)
+kampot_call = must("CreateInteraction", {"kind": "call", "summary": "Gọi khách Kampot",
+                                         "leadId": work["id"]}, kampot_user)["interaction"]["id"]
 must("SetDistributorStatus", {"id": kampot, "status": "terminated"}, admin)
+code, out = call("UpdateInteraction", {"id": kampot_call, "summary": "Sửa"}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message") == "interaction %s is of distributor"
+      " %s (Đại lý Kampot), which is terminated: its records stay as they are"
+      % (kampot_call, kampot), "a terminated distributor's interaction is not corrected (%s %s)"
+      % (code, out))
 code, out = register(vientiane_user, "Xe tải Phnom Penh", "", country="KH")
 check(code == "OK", "nor does a terminated distributor's deal (%s %s)" % (code, out))
 code, out = call("DecideLeadRegistration", {"id": pending["id"], "decision": "approve"}, admin)

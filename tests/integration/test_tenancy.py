@@ -135,8 +135,9 @@ lead_a = must("RegisterLead", {"distributorId": d1, "accountName": "Secret Accou
               admin_a)["lead"]
 account_a = lead_a["keyAccountId"]
 lead_a = lead_a["id"]
-must("CreateInteraction", {"distributorId": d1, "kind": "call", "summary": "Secret call",
-                           "leadId": lead_a}, admin_a)
+interaction_a = must("CreateInteraction", {"distributorId": d1, "kind": "call",
+                                           "summary": "Secret call", "leadId": lead_a},
+                     admin_a)["interaction"]["id"]
 # --- escalation ---
 ESCALATION_LADDER = [{"contactId": contact_a, "method": "email", "responseHours": 4}]
 must("SetEscalationProtocol", {"distributorId": d1, "severity": "critical",
@@ -333,6 +334,8 @@ MATRIX = {
     "CreateInteraction": ({"tenant_admin", "manager", "distributor_user"}, True,
                           {"kind": "call", "summary": "x", "leadId": lead_a}),
     "ListInteractions": (USERS, False, {}),
+    "UpdateInteraction": ({"tenant_admin", "manager", "distributor_user"}, True,
+                          {"id": interaction_a, "summary": "x"}),
     "GetCrmSettings": ({"tenant_admin", "manager", "auditor"}, False, {}),
     "UpdateCrmSettings": ({"tenant_admin"}, True, {"settings": {"dealProtectionDays": 10}}),
     # --- escalation ---
