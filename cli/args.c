@@ -311,6 +311,27 @@ static void args_too_many(const struct cli_command_spec *spec, const char *a,
     fputs("\n\n", stderr);
 }
 
+int cli_args_changes(const struct cli_opt *opts, const char *what)
+{
+    bool any = false;
+    const struct cli_opt *o;
+    for (o = opts; o->name; o++) {
+        if (o->value && *o->value && !**o->value) {
+            fprintf(stderr, "liaison: invalid --%s: empty; leave it out to keep what %s has\n",
+                    o->name, what);
+            return EXIT_USAGE;
+        }
+        any = any || (o->value && *o->value) || (o->flag && *o->flag);
+    }
+    if (any)
+        return 0;
+    fputs("liaison: nothing to change: give ", stderr);
+    for (o = opts; o->name; o++)
+        fprintf(stderr, "%s--%s", o == opts ? "" : o[1].name ? ", " : " or ", o->name);
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
 int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
                    const char **positional, int npositional)
 {

@@ -229,6 +229,13 @@ int cli_take_values(const char *name, int *argc, char **argv, const char **vals,
 int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
                    const char **positional, int npositional);
 
+/*
+ * For an update whose options are its changes: each value option given is not empty (given
+ * empty, one was taken for "keep" and the server said there was nothing to do), and one was
+ * given at all. what names the record ("the item"). Returns 0, or EXIT_USAGE after saying why.
+ */
+int cli_args_changes(const struct cli_opt *opts, const char *what);
+
 /* cli_args_parse for a command whose one argument is an id, parsed into *id. */
 int cli_args_id(const struct cli_command_spec *spec, int argc, char **argv, json_int_t *id);
 

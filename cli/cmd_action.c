@@ -270,20 +270,8 @@ static int ac_update(struct cli *cli, int argc, char **argv)
     json_int_t id;
     if ((rc = cli_parse_id(arg, &id)))
         return rc;
-    /* Given empty, each was taken for "not given" and the server said there was nothing to do. */
-    const char *empty = owner && !*owner               ? "--owner"
-                        : due && !*due                 ? "--due"
-                        : description && !*description ? "--description"
-                                                       : NULL;
-    if (empty) {
-        fprintf(stderr, "liaison: invalid %s: empty; leave it out to keep what the item has\n",
-                empty);
-        return EXIT_USAGE;
-    }
-    if (!owner && !due && !description) {
-        fprintf(stderr, "liaison: nothing to change: give --owner, --due or --description\n");
-        return EXIT_USAGE;
-    }
+    if ((rc = cli_args_changes(opts, "the item")))
+        return rc;
     char when[64] = "";
     bool day = due && strlen(due) == 10 && due[4] == '-' && due[7] == '-';
     if ((day && (rc = cli_parse_day(cli, "--due", "dueOn", due, false))) ||

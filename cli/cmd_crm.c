@@ -576,27 +576,12 @@ static int interaction_update(struct cli *cli, int argc, char **argv)
         "Corrects a recorded interaction: its kind, its summary or when it took place; what\n"
         "is not given stays. Its account and lead stay as they are.",
         opts, 1, "interaction update 12 --at \"2026-11-02 14:30\""};
-    const char *arg = NULL;
-    int rc = cli_args_parse(&spec, argc, argv, &arg, 1);
+    json_int_t id;
+    int rc = cli_args_id(&spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t id;
-    if ((rc = cli_parse_id(arg, &id)))
+    if ((rc = cli_args_changes(opts, "the interaction")))
         return rc;
-    const char *empty = kind && !*kind         ? "--kind"
-                        : summary && !*summary ? "--summary"
-                        : at && !*at           ? "--at"
-                                               : NULL;
-    if (empty) {
-        fprintf(stderr,
-                "liaison: invalid %s: empty; leave it out to keep what the interaction has\n",
-                empty);
-        return EXIT_USAGE;
-    }
-    if (!kind && !summary && !at) {
-        fprintf(stderr, "liaison: nothing to change: give --kind, --summary or --at\n");
-        return EXIT_USAGE;
-    }
     char when[64] = "", kind_word[16] = "";
     if (kind)
         kind = cli_enum_word(kind, kind_word, sizeof kind_word);
