@@ -611,6 +611,27 @@ try:
           and not any(line.endswith(" ") for line in p.stdout.splitlines()),
           "a distributor scored 100 shows '-' as its worst reason:\n" + p.stdout)
 
+    # ---------------- a relationship signed ahead of its first grant day ----------------
+    # Judged from the activation, a distributor whose grant starts months later was silent
+    # once the grace period was over and owed reports `report open` refuses (a try-out,
+    # migration 0288): its start is its first grant day, as onboarding counts it.
+    ahead = must("CreateDistributor", {"fields": {
+        "name": "Công ty Sắp Tới Quy Nhơn", "country": "VN", "timeZone": "Asia/Ho_Chi_Minh"}},
+        admin)["distributor"]["id"]
+    cid = must("CreateCharterDraft", {"distributorId": ahead}, admin)["charter"]["id"]
+    must("AddCharterGrant", {"charterId": cid, "grant": {
+        "region": "VN", "allLines": True,
+        "startsOn": (T3 + datetime.timedelta(days=100)).date().isoformat()}}, admin)
+    must("ActivateCharter", {"id": cid}, admin)
+    set_clock(T3 + datetime.timedelta(days=70))
+    settle()
+    h, h_fresh = health(ahead), health(fresh)
+    check(h.get("score") == 100 and not h.get("reasons"),
+          "70 days after its activation and before its first grant day, nothing is owed (%s)"
+          % h)
+    check(reason(h_fresh, "notes_compliance") and reason(h_fresh, "order_trend"),
+          "while one activated then with its grant under way is silent (%s)" % h_fresh)
+
     # ---------------- 1,000 distributors, answered from stored rows ----------------
     check(sql("SELECT has_function_privilege('liaison_app', 'liaison_health_compute(bigint)',"
               " 'EXECUTE')") == "f",
