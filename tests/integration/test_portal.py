@@ -2305,7 +2305,8 @@ try:
                "'2027-02-29' is no such day: February 2027 has 28 days",
                "revision 1 of the 2026 plan is still open (draft, plan 2): change that one",
                "contains a NUL character (U+0000)", "may not hold control characters",
-               "may not hold bidirectional override characters"]
+               "may not hold bidirectional override characters",
+               "distributor 4 (Công ty Phụ tùng Đà Nẵng) is terminated: it takes no new orders"]
     with app.test_request_context("/", headers={"Accept-Language": "vi"}):
         as_sent = [m for m in sent_as if lp._why(m) == m
                    or not re.search("[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ]",
@@ -2820,6 +2821,79 @@ try:
             check(status == 200 and not parse_error, "%s (%s): 200, valid HTML5 (%d %s)"
                   % (path, hdr.get("Accept-Language", "en"), status, parse_error))
     adm.close()
+
+    # ---------------- a cross-site form, an old sign-in page ----------------
+    # A form posted from another site comes without the session cookie (SameSite): answered
+    # with a new session's cookie, it signed the user out of every tab (a try-out).
+    status, headers, _ = fetch("/actions/1/done", {"x": "1"}, cookie=False,
+                               headers={"Sec-Fetch-Site": "cross-site",
+                                        "Origin": "http://evil.example"})
+    check(status == 400 and "Set-Cookie" not in headers,
+          "a cross-site form without a cookie is refused and sets none (%d %s)"
+          % (status, headers.get("Set-Cookie")))
+    # A sign-in page left open past its session (overnight) answered an error page that lost
+    # what was typed: the form again, organisation and e-mail kept, a session to send it with.
+    old_page = http.cookiejar.CookieJar()
+    stale = login_csrf(old_page)
+    status, headers, body = fetch("/login", {"csrf_token": stale, "tenant": slug,
+                                             "email": "portal@saigon.example",
+                                             "password": PASSWORD}, cookie=False,
+                                  headers={"Sec-Fetch-Site": "same-origin"})
+    check(status == 400 and 'id="sign-in"' in body and 'value="%s"' % slug in body
+          and 'value="portal@saigon.example"' in body
+          and "Your session has ended: sign in again." in body
+          and "liaison_portal=" in headers.get("Set-Cookie", ""),
+          "an expired sign-in page comes back with what was typed (%d)" % status)
+
+    # ---------------- a distributor user's own password ----------------
+    # Only the command line changed it: the password the exporter chose and sent stayed in
+    # use (a try-out).
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    adm.call("CreateUser", {"email": "doi-mat-khau@saigon.example",
+                            "role": "ROLE_DISTRIBUTOR_USER", "distributorId": d1,
+                            "password": PASSWORD})
+    adm.close()
+    pw = http.cookiejar.CookieJar()
+    check(sign_in(pw, "doi-mat-khau@saigon.example") == (302, "/"), "a new user signs in")
+    other = liaison.Client(URL, ca=CA)
+    other.login(slug, "doi-mat-khau@saigon.example", PASSWORD)
+    status, _, body = fetch("/password", jar=pw, headers=vi_hdr)
+    check(status == 200 and 'id="change-password"' in body and "Mật khẩu hiện tại" in body
+          and 'href="/password"' in body, "the password page, linked from every page (%d)"
+          % status)
+    token = csrf_of(body)
+    new_pw = "Mật khẩu mới 2026 ✓"
+    for form, said in (({"current": PASSWORD, "new": new_pw, "again": new_pw + "x"},
+                        "The two new passwords are not the same."),
+                       ({"current": PASSWORD, "new": "ngắn", "again": "ngắn"},
+                        "The new password must be at least 12 characters."),
+                       ({"current": "not the password", "new": new_pw, "again": new_pw},
+                        "The current password is not right."),
+                       ({"current": PASSWORD, "new": "", "again": ""},
+                        "Enter your current password and the new one twice.")):
+        status, _, body = fetch("/password", dict(form, csrf_token=token), jar=pw)
+        check(status == 400 and html.escape(said, quote=True) in body
+              and 'id="password-changed"' not in body,
+              "a refused change says why: %s (%d)" % (said, status))
+    status, _, body = fetch("/password", {"csrf_token": token, "current": PASSWORD,
+                                          "new": new_pw, "again": new_pw}, jar=pw)
+    check(status == 200 and 'id="password-changed"' in body,
+          "the password is changed, and it says so (%d)" % status)
+    check(fetch("/", jar=pw)[0] == 200, "this session goes on")
+    try:
+        other.call("WhoAmI")
+        ended = False
+    except liaison.Unauthenticated:
+        ended = True
+    other.close()
+    check(ended, "the user's other sessions are ended")
+    check(sign_in(http.cookiejar.CookieJar(), "doi-mat-khau@saigon.example")[0] == 401,
+          "the old password signs in no more")
+    fresh = http.cookiejar.CookieJar()
+    form = {"tenant": slug, "email": "doi-mat-khau@saigon.example", "password": new_pw,
+            "csrf_token": login_csrf(fresh)}
+    check(fetch("/login", form, jar=fresh)[0] == 302, "the new one does")
 finally:
     driver.quit()
     portal.terminate()

@@ -493,6 +493,10 @@ def _stale_report(status: str, who: str, mine: bool) -> str:
 
 SERVER_REASONS = [
     (r"required", lambda m: _("required")),
+    # A terminated distributor's user was told so in English, with the distributor's id.
+    (r"distributor [0-9]+ \(.*\) is terminated: it takes no new .+",
+     lambda m: _("The relationship with the exporter has ended: nothing new can be added "
+                 "here.")),
     (r"may not be only spaces", lambda m: _("may not be only spaces")),
     (r"not in the past: the day the deal is expected to close",
      lambda m: _("not in the past: the day the deal is expected to close")),
@@ -1141,6 +1145,23 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         if request.method == "POST":
             sent = request.form.get("csrf_token", "")
             if not secrets.compare_digest(sent, g.session["csrf"]):
+                if request.endpoint == "login" and same_site_post():
+                    # The sign-in page left open past its session's idle time
+                    # (overnight): an error page lost the organisation and
+                    # e-mail typed (a try-out). The form again, with this
+                    # request's new session and its token.
+                    form = {"tenant": request.form.get("tenant", "").strip(),
+                            "email": request.form.get("email", "").strip()}
+                    return _page("login.html", 400, form=form, notice="",
+                                 error=_("Your session has ended: sign in again."))
+                if g.new_sid:
+                    # A refused form leaves the browser's cookie as it was: a
+                    # form posted from another site comes without it (SameSite),
+                    # and a new session's cookie put in its place signed the user
+                    # out of every tab (a try-out). Pages that follow (the sign-in
+                    # page) make their own.
+                    store.delete(g.new_sid)
+                    g.new_sid = None
                 if sent and not g.session["token"] and request.endpoint not in (
                         "login", "logout", "language", None):
                     # A page's form with a token, sent by a session that is
@@ -1628,6 +1649,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                    minutes) if minutes > 0 else
                           _("Too many attempts: wait a few minutes and try again."))
                          if "failed log-ins" in e.message else
+                         # A field past the server's bound of a request (a pasted
+                         # 20,000-character password): no moment later helps.
+                         _("The organisation, e-mail or password is not right.")
+                         if "exceeds the server's limit" in e.message else
                          _("Many people are signing in right now: try again in a moment."))
             else:
                 if not ident.get("distributorId"):
@@ -1677,6 +1702,53 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         if lang:
             store.update(g.new_sid, lang=lang)
         return redirect(url_for("login", bye=1))
+
+    def password_reason(why: str) -> Optional[str]:
+        """The server's reason for a new password (auth_password_problem), as a sentence."""
+        return {
+            "must be at least 12 characters":
+                _("The new password must be at least 12 characters."),
+            "must not be only spaces": _("The new password must not be only spaces."),
+            "must not hold control characters (a tab, a line break or the like)":
+                _("The new password must not hold control characters (a tab, a line break or "
+                  "the like)."),
+            "must not be one character repeated":
+                _("The new password must not be one character repeated."),
+            "must be at most 128 bytes": _("The new password must be at most 128 bytes."),
+        }.get(why)
+
+    @app.route("/password", methods=["GET", "POST"])
+    def password() -> Response:
+        """The user's own password: the one the exporter chose and sent stayed in use, as
+        only the command line changed it (a try-out). The current one is asked for, and
+        the user's other sessions end (ChangePassword); this one goes on."""
+        signed_in()
+        error, done = "", False
+        if request.method == "POST":
+            current = request.form.get("current", "")
+            new = request.form.get("new", "")
+            if not (current and new and request.form.get("again", "")):
+                error = _("Enter your current password and the new one twice.")
+            elif new != request.form.get("again", ""):
+                error = _("The two new passwords are not the same.")
+            else:
+                try:
+                    api().call("ChangePassword", {"currentPassword": current,
+                                                  "newPassword": new})
+                    done = True
+                except liaison.InvalidArgument as e:
+                    said = dict(e.violations)
+                    error = (_("The current password is not right.")
+                             if "currentPassword" in said else
+                             password_reason(said.get("newPassword", "")) or _sentence(e))
+                except liaison.ResourceExhausted as e:
+                    said = re.search(r"try again in ([0-9]+) minute", e.message)
+                    minutes = int(said[1]) if said else -(-e.retry_after_ms // 60000)
+                    error = (ngettext("Too many attempts: wait %(num)d minute and try again.",
+                                      "Too many attempts: wait %(num)d minutes and try again.",
+                                      minutes) if minutes > 0 else
+                             _("Too many attempts: wait a few minutes and try again."))
+        return _page("password.html", 400 if error else 200, error=error, done=done)
 
     @app.route("/language", methods=["POST"])
     def language() -> Response:
