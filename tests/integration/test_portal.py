@@ -2894,6 +2894,14 @@ try:
     form = {"tenant": slug, "email": "doi-mat-khau@saigon.example", "password": new_pw,
             "csrf_token": login_csrf(fresh)}
     check(fetch("/login", form, jar=fresh)[0] == 302, "the new one does")
+    # A pasted 20,000-character password was told to try again in a moment ("busy").
+    long_jar = http.cookiejar.CookieJar()
+    form = {"tenant": slug, "email": "doi-mat-khau@saigon.example", "password": "p" * 20000,
+            "csrf_token": login_csrf(long_jar)}
+    status, _, body = fetch("/login", form, jar=long_jar)
+    check(status == 401 and "The organisation, e-mail or password is not right." in body
+          and "right now" not in body, "an over-long password is not right, not busy (%d)"
+          % status)
 finally:
     driver.quit()
     portal.terminate()
