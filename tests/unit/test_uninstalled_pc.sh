@@ -32,3 +32,8 @@ if [ "$rc" -ne 2 ] || ! grep -q '^usage:' "$tmp/err.txt"; then
     exit 1
 fi
 echo "ok: and runs with the build's libliaison"
+# The build tree's libliaison.a is the installed one: a program linked with it statically
+# named its own transport_open, and the link failed on the library's (a try-out).
+internal=$(nm -g --defined-only "$build/libliaison.a" | awk 'NF == 3 && $3 !~ /^liaison_/ {print $3}')
+[ -z "$internal" ] || { echo "not ok: the build's libliaison.a exports internal symbols:" $internal; exit 1; }
+echo "ok: the build's libliaison.a exports the API alone"
