@@ -393,6 +393,10 @@ LIAISON_EXPORT int liaison_method_is_create(const char *method);
  * account or address (liaison_retry_after_ms() is then minutes) or a server
  * checking as many passwords as it may at once, for everyone or for this
  * address (a retry-after of about 100 ms: send the login again after it).
+ * A log-in that fails keeps the session the handle had, if any, so that a
+ * user who mistypes a password while signed in stays signed in: a program
+ * that switches a handle to another user calls liaison_logout() first, or
+ * uses a handle of its own for each user.
  */
 LIAISON_EXPORT int liaison_login(liaison_conn *conn, const char *tenant, const char *email,
                                  const char *password, char **token);
