@@ -147,6 +147,12 @@ static int ac_add(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, m = 0;
     char when[64] = "";
+    /* The server's word for it named request fields the CLI has no option for (a try-out). */
+    if (!*owner) {
+        fprintf(stderr, "liaison: invalid --owner: empty: a user's e-mail ('me': yourself), or a "
+                        "contact's e-mail or name\n");
+        return EXIT_USAGE;
+    }
     bool day = strlen(due) == 10 && due[4] == '-' && due[7] == '-';
     if ((meeting && (rc = cli_parse_id(meeting, &m))) ||
         (day && (rc = cli_parse_day(cli, "--due", "dueOn", due, false))) ||

@@ -697,14 +697,16 @@ json_t *cli_split(const char *list, bool as_ints)
     const char *p = list;
     while (arr && p && *p) {
         size_t n = strcspn(p, ",");
-        char item[256];
-        if (n == 0 || n >= sizeof item) {
+        char item[32];
+        /* A word's length is the server's to bound: an agenda item of 300 bytes was refused
+         * as "a comma-separated list" (a try-out), and its bound is 200. */
+        if (n == 0 || (as_ints && n >= sizeof item)) {
             json_decref(arr);
             return NULL;
         }
-        memcpy(item, p, n);
-        item[n] = '\0';
         if (as_ints) {
+            memcpy(item, p, n);
+            item[n] = '\0';
             char *end;
             errno = 0;
             long long v = strtoll(item, &end, 10);
@@ -713,8 +715,9 @@ json_t *cli_split(const char *list, bool as_ints)
                 return NULL;
             }
             json_array_append_new(arr, json_integer(v));
-        } else {
-            json_array_append_new(arr, json_string(item));
+        } else if (json_array_append_new(arr, json_stringn(p, n)) != 0) {
+            json_decref(arr);
+            return NULL;
         }
         p += n;
         if (*p == ',')

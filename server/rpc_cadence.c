@@ -204,9 +204,12 @@ static bool agenda_ok(struct request *r, char **items, size_t n)
         request_fail_field(r, "agenda", "at most 32 items");
         return false;
     }
-    for (size_t i = 0; i < n; i++)
-        if (!request_check_text(r, "agenda", items[i], AGENDA_ITEM_MAX, true))
+    for (size_t i = 0; i < n; i++) {
+        /* Which item: one of several long ones said only "agenda" (a try-out). */
+        const char *field = request_printf(r, "agenda[%zu]", i);
+        if (!request_check_text(r, field ? field : "agenda", items[i], AGENDA_ITEM_MAX, true))
             return false;
+    }
     return true;
 }
 

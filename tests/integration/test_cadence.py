@@ -1095,6 +1095,19 @@ try:
     check(code == "OK" and out.get("cadenceDefault", {}).get("agenda") == ["Báo cáo tháng",
                                                                            "月次報告"],
           "cadence defaults set")
+    # An item past 255 bytes was refused as "a comma-separated list", not by its bound, and the
+    # server's refusal did not say which item (a try-out).
+    code, out = cli("cadence", "defaults", "set", "monthly", "--duration", "45", "--agenda",
+                    "Báo cáo tháng," + "あ" * 100, token=admin)
+    check(code == "INVALID_ARGUMENT" and "comma" not in str(out)
+          and [v.get("field") for v in out.get("violations", [])] == ["agenda[1]"]
+          and "at most 200 bytes" in str(out) and "--agenda" in str(out),
+          "a long agenda item is refused by its bound, naming the item (%s %s)" % (code, out))
+    code, out = cli("action", "add", "Hà Nội Phụ tùng " + RUN, "--owner", "", "--due",
+                    "2027-01-01", "--description", "x", token=admin)
+    check(code == "EXIT_2" and "invalid --owner: empty" in str(out)
+          and "ownerUserId" not in str(out),
+          "an empty --owner is said in the CLI's words (%s %s)" % (code, out))
     code, out = cli("cadence", "defaults", "set", "monthly", "--reset", "--duration", "45",
                     token=admin)
     check(code == "INVALID_ARGUMENT" and "--reset" in str(out),
