@@ -436,6 +436,32 @@ static void notes_due_note(const json_t *m)
 }
 
 /*
+ * The attendee an invitation just added (the highest id) when it has no e-mail: its meeting's
+ * SEQUENCE moved, yet the calendar invitation names nobody new, so they are never invited to
+ * it (a try-out).
+ */
+static void no_email_note(const json_t *m)
+{
+    const json_t *a, *added = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(m, "attendees"), i, a)
+    {
+        if (!added ||
+            cli_json_id(json_object_get(a, "id")) > cli_json_id(json_object_get(added, "id")))
+            added = a;
+    }
+    const char *email = json_string_value(json_object_get(added, "email"));
+    if (!added || (email && email[0]))
+        return;
+    fputs("liaison: note: ", stderr);
+    const char *name = json_string_value(json_object_get(added, "name"));
+    output_escaped(stderr, name ? name : "the attendee");
+    fputs(" has no e-mail: the meeting's calendar invitation (.ics) does not reach them until "
+          "they have one ('contact update')\n",
+          stderr);
+}
+
+/*
  * Calls method and prints the meeting it answers with; placed: the call
  * just set its start (add, reschedule), which started_note says when past
  * and hours_note when outside either side's hours; one placed or reopened
@@ -459,6 +485,8 @@ static int meeting_call(struct cli *cli, const char *method, json_t *req, bool p
         overlap_note(cli, m);
     if (!strcmp(method, "MarkMeetingHeld"))
         notes_due_note(m);
+    if (!strcmp(method, "AddMeetingAttendee"))
+        no_email_note(m);
     json_decref(resp);
     return EXIT_OK;
 }

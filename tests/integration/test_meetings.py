@@ -1085,6 +1085,21 @@ try:
           "action add --owner finds the one contact by part of the name (%s %s)" % (code, out))
     if code == "OK":
         must("CancelActionItem", {"id": out["id"]}, manager)
+    # A contact with no e-mail was invited without a word: the meeting's SEQUENCE moved, and
+    # the calendar invitation never reached them (a try-out).
+    must("CreateContact", {"distributorId": d1, "fields": {"name": "高橋 次郎"}}, admin)
+    p = subprocess.run([CLI, "--token", manager, "meeting", "invite", str(moved), "高橋 次郎"],
+                       capture_output=True, text=True, env=_cli.env, timeout=60)
+    check(p.returncode == 0 and "高橋 次郎 has no e-mail: the meeting's calendar invitation"
+          in p.stderr, "inviting a contact with no e-mail says it does not reach them (%s)"
+          % p.stderr)
+    p = subprocess.run([CLI, "--token", manager, "meeting", "invite", str(moved),
+                        "audit@meet.example"], capture_output=True, text=True, env=_cli.env,
+                       timeout=60)
+    check("has no e-mail" not in p.stderr, "one with an e-mail is not told so (%s)" % p.stderr)
+    for a in must("GetMeeting", {"id": moved}, manager)["meeting"]["attendees"]:
+        if a.get("name") == "高橋 次郎" or a.get("email") == "audit@meet.example":
+            must("RemoveMeetingAttendee", {"meetingId": moved, "attendeeId": a["id"]}, manager)
     anh = must("CreateContact", {"distributorId": d1, "fields": {
         "name": "Nguyễn Văn Anh", "email": "anh@saigon.example"}}, admin)["contact"]["id"]
     code, out = _cli.cli("meeting", "invite", str(moved), "nguyen van", token=manager)
