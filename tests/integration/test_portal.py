@@ -2338,6 +2338,18 @@ try:
                          "at most 4000 characters"],
               "a text over its bound in bytes: the field's bound said in characters (%s)"
               % bounds)
+        # A report sent signed out: its figures were numbered by how many came before (FLT's
+        # as "row 1"), and the "nothing to report" boxes shown as codes (a try-out).
+        kept = lp._typed(MultiDict([
+            ("csrf_token", "x"), ("code_7", "BRK"), ("units_7", ""), ("currency_7", "VND"),
+            ("code_9", "FLT"), ("units_9", "7"), ("currency_9", "VND"), ("competitor", "A"),
+            ("activity", ""), ("competitor", ""), ("activity", "giảm giá"),
+            ("nothing", "pipeline"), ("was_nothing", "pipeline")]))
+        check(kept == [("Currency, BRK", "VND"), ("Units sold, FLT", "7"),
+                       ("Currency, FLT", "VND"), ("Competitor, row 1", "A"),
+                       ("What they did, row 2", "giảm giá"),
+                       ("Nothing to report this month", "No open opportunities")],
+              "a report sent signed out is given back by product line and row (%s)" % kept)
 
     # ---------------- sign out, then Back ----------------
     driver.get(base + "/orders/%d" % order1["id"])

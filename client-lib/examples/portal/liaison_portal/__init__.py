@@ -386,7 +386,16 @@ def _cover_list(text: str) -> str:
 # revisions and what is chosen from a list. What is left of a form sent
 # without a session is what was typed (_typed).
 UNTYPED = re.compile(r"csrf_token|key|revision|competitor_line|next|lang|password|stage|"
-                     r"confirm|kind|language|year|goal_line[0-9]+|init_owner[0-9]+|lines")
+                     r"confirm|kind|language|year|goal_line[0-9]+|init_owner[0-9]+|lines|"
+                     r"was_nothing|code_[0-9]+")
+# A monthly report's "nothing to report" boxes (name "nothing", a section's code as value),
+# as the form words them.
+NOTHING_LABELS = {
+    "sales_by_line": lambda: _("No sales"), "inventory_on_hand": lambda: _("No stock on hand"),
+    "pipeline": lambda: _("No open opportunities"),
+    "market_intelligence": lambda: _("No market news"),
+    "competitive_activity": lambda: _("No competitor activity seen"),
+}
 # A form's field (by its name in the page, a row's number left out) as its
 # label on the page says it.
 TYPED_LABELS = {
@@ -415,15 +424,33 @@ def _typed(form: Any) -> List[tuple]:
     table's rows is numbered by its row ("Units sold, row 2"). Nothing when
     only a currency (which the form fills in) is left."""
     kept, rows = [], collections.Counter()
+    # A report's row is its product line's (units_7 is line 7's): named by the line's code,
+    # which the form carries; numbered by how many figures came before, FLT's figures
+    # read as another line's (a try-out).
+    codes = {name[5:]: value for name, value in form.items(multi=True)
+             if re.fullmatch(r"code_[0-9]+", name)}
     for name, value in form.items(multi=True):
+        if name in ("competitor", "activity"):
+            rows[name] += 1  # counted when empty too: the row as the form shows it
         if UNTYPED.fullmatch(name) or not value.strip():
+            continue
+        if name == "nothing":
+            word = NOTHING_LABELS.get(value)
+            kept.append((name, _("Nothing to report this month"),
+                         str(word()) if word else value))
             continue
         m = re.fullmatch(r"(units_|revenue_|onhand_|currency_|[a-z_]+?)([0-9]*)", name)
         base = m[1] if m else name
         word = TYPED_LABELS.get(base)
         label = str(word()) if word else name
-        if m and m[2] or base in ("competitor", "activity"):
+        if m and m[2] and base.endswith("_") and m[2] in codes:
+            label = "%s, %s" % (label, codes[m[2]])
+        elif m and m[2] and base.endswith("_"):
             rows[base] += 1
+            label = _("%(field)s, row %(n)s", field=label, n=rows[base])
+        elif m and m[2]:
+            label = _("%(field)s, row %(n)s", field=label, n=int(m[2]) + 1)
+        elif base in ("competitor", "activity"):
             label = _("%(field)s, row %(n)s", field=label, n=rows[base])
         kept.append((name, label, value))
     if all(re.fullmatch(r"currency(?:_[0-9]+)?", name) for name, _label, _value in kept):
