@@ -334,7 +334,8 @@ const char *cli_outfile_path(const char *output);
 /*
  * Opens o for path (NULL: standard output). A new file is its owner's only
  * (0600); a file replaced keeps its permissions, unless owner_only (an
- * export that may carry credentials). 0, or -1 after printing why.
+ * export that may carry credentials). 0, or -1 after printing why (-2: path is
+ * empty, a usage error).
  */
 int cli_outfile_open(struct cli_outfile *o, const char *path, bool owner_only);
 

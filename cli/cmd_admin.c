@@ -247,8 +247,9 @@ static int tenant_export(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     output = cli_outfile_path(output);
     struct cli_outfile of;
-    if (cli_outfile_open(&of, output, true) < 0)
-        return EXIT_ERROR;
+    int opened = cli_outfile_open(&of, output, true);
+    if (opened < 0)
+        return opened == -2 ? EXIT_USAGE : EXIT_ERROR;
     FILE *out = of.out;
     struct export_sink sink = {out, 0, 0, EVP_MD_CTX_new()};
     rc = sink.sha && EVP_DigestInit_ex(sink.sha, EVP_sha256(), NULL) == 1 ? cli_connect(cli)

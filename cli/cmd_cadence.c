@@ -192,6 +192,15 @@ static int cadence_one(struct cli *cli, int argc, char **argv, const char *metho
                        &resp)))
         return rc;
     cadence_print(cli, resp);
+    /* What the plan moved or cancelled: calendars were re-sent without a word (a try-out). */
+    size_t i;
+    const json_t *note;
+    json_array_foreach(json_object_get(resp, "notes"), i, note)
+    {
+        fputs("liaison: note: ", stderr);
+        output_escaped(stderr, json_string_value(note) ? json_string_value(note) : "");
+        fputc('\n', stderr);
+    }
     json_decref(resp);
     return EXIT_OK;
 }

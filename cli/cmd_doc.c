@@ -632,9 +632,10 @@ static int doc_get(struct cli *cli, int argc, char **argv)
         return EXIT_ERROR;
     }
     struct cli_outfile of;
-    if (cli_outfile_open(&of, output, false) < 0) {
+    int opened = cli_outfile_open(&of, output, false);
+    if (opened < 0) {
         free(req);
-        return EXIT_ERROR;
+        return opened == -2 ? EXIT_USAGE : EXIT_ERROR;
     }
     struct doc_sink sink = {of.out, 0, 0, 0, false};
     char *err_json = NULL;

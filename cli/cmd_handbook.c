@@ -72,9 +72,10 @@ static int handbook_receive(struct cli *cli, const char *method, json_t *jreq, c
         return EXIT_ERROR;
     }
     struct cli_outfile of;
-    if (cli_outfile_open(&of, output, false) < 0) {
+    int opened = cli_outfile_open(&of, output, false);
+    if (opened < 0) {
         free(req);
-        return EXIT_ERROR;
+        return opened == -2 ? EXIT_USAGE : EXIT_ERROR;
     }
     struct handbook_sink sink = {of.out, 0, 0, false, NULL};
     char *err_json = NULL;

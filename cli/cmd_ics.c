@@ -147,9 +147,10 @@ int cadence_ics(struct cli *cli, int argc, char **argv)
         return EXIT_ERROR;
     }
     struct cli_outfile of;
-    if (cli_outfile_open(&of, output, false) < 0) {
+    int opened = cli_outfile_open(&of, output, false);
+    if (opened < 0) {
         json_decref(jreq);
-        return EXIT_ERROR;
+        return opened == -2 ? EXIT_USAGE : EXIT_ERROR;
     }
     struct ics_sink sink = {of.out, 0, 0};
     rc = ics_receive(cli, jreq, &sink, output ? output : "standard output");

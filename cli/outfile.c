@@ -81,6 +81,13 @@ int cli_outfile_open(struct cli_outfile *o, const char *path, bool owner_only)
     o->out = stdout;
     if (!path)
         return 0;
+    if (!*path) {
+        /* fopen's word for it, "liaison: : No such file or directory", named nothing. */
+        fputs("liaison: invalid --output: an empty file name (leave it out, or give -, for "
+              "standard output)\n",
+              stderr);
+        return -2;
+    }
     mode_t mode;
     char *target = replace_target(path, &mode);
     if (!target && errno == 0) {

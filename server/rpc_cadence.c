@@ -56,7 +56,12 @@ static struct db_stmt q_default_set = {
     " FROM liaison_set_cadence_default($1, $2::int, $3::text[], $4::boolean)",
     4, 0};
 /* $1 distributor: the plan made or brought up to date; the answer is read after it. */
-static struct db_stmt q_plan = {"SELECT liaison_cadence_generate($1::bigint) AS _changed", 1, 0};
+static struct db_stmt q_plan = {"SELECT liaison_cadence_plan($1::bigint) AS _notes", 1, 0};
+/* $1 distributor, $2 upcoming: q_cadence with what q_plan moved (migration 0290). */
+static struct db_stmt q_planned = {
+    "SELECT c.*, coalesce(nullif(current_setting('liaison.plan_notes', true), ''), '[]')::json"
+    " AS notes FROM liaison_cadence_get($1::bigint, $2::int) c",
+    2, 0};
 /* $1 distributor, $2 how many upcoming occurrences (0: 10) */
 static struct db_stmt q_cadence = {"SELECT * FROM liaison_cadence_get($1::bigint, $2::int)", 2, 0};
 /*
@@ -104,7 +109,7 @@ static struct exec_decl d_default_set = {
 static struct exec_decl d_plan = {.method = "PlanCadence",
                                   .check = {&q_reach, {"distributor_id"}},
                                   .query = {&q_plan, {"distributor_id"}},
-                                  .reply = {&q_cadence, {"distributor_id", "upcoming"}},
+                                  .reply = {&q_planned, {"distributor_id", "upcoming"}},
                                   .not_found = "no such distributor"};
 static struct exec_decl d_cadence = {.method = "GetCadence",
                                      .check = {&q_reach, {"distributor_id"}},

@@ -33,6 +33,8 @@
     " liaison_rfc3339(d.created_at) AS created_at,"                                                \
     " (SELECT coalesce(nullif(u.display_name, ''), u.email) FROM users u"                          \
     "  WHERE u.tenant_id = d.tenant_id AND u.id = d.account_manager_id) AS account_manager_name,"  \
+    " (SELECT u.email FROM users u WHERE u.tenant_id = d.tenant_id"                                \
+    "  AND u.id = d.account_manager_id) AS account_manager_email,"                                 \
     " coalesce((SELECT u.disabled_at IS NOT NULL FROM users u WHERE u.tenant_id = d.tenant_id"     \
     "  AND u.id = d.account_manager_id), false) AS account_manager_disabled"
 #define CONTACT_COLS                                                                               \

@@ -184,7 +184,8 @@ LIAISON_EXPORT uint32_t liaison_retry_after_ms(const liaison_conn *conn);
 LIAISON_EXPORT uint64_t liaison_read_after(const liaison_conn *conn);
 LIAISON_EXPORT void liaison_set_read_after(liaison_conn *conn, uint64_t written_at_us);
 
-/* "NOT_FOUND" for LIAISON_NOT_FOUND and so on. */
+/* "NOT_FOUND" for LIAISON_NOT_FOUND and so on; a number that is no code (one a newer
+ * server might send) is "UNKNOWN", as gRPC reads a code it does not know. */
 LIAISON_EXPORT const char *liaison_code_name(int code);
 
 /* Frees a string the library returned. NULL is allowed. */

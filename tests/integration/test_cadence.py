@@ -278,13 +278,28 @@ try:
     # ---------------- regeneration ----------------
     before = meetings(d_vn)
     out = must("PlanCadence", {"distributorId": d_vn}, admin)
-    check(meetings(d_vn) == before, "regenerating changes no row")
+    check(meetings(d_vn) == before and not out.get("notes"),
+          "regenerating changes no row, and says nothing moved (%s)" % out.get("notes"))
     held_id = before[20][0]
     psql("UPDATE meetings SET status = 'held' WHERE id = %s" % held_id)
     held = meetings(d_vn, "id = %s" % held_id)
     must("SetTenantWorkingTime", {"workingTime": dict(BERLIN, businessHoursStart="10:00")}, admin)
-    must("PlanCadence", {"distributorId": d_vn}, admin)
+    out = must("PlanCadence", {"distributorId": d_vn}, admin)
     after = meetings(d_vn)
+    # It moved meetings already in calendars without a word, and no meeting's audit said so
+    # (a try-out, migration 0290).
+    notes = out.get("notes", [])
+    shifted = [a[0] for a, b in zip(after, before) if a[3] != b[3]]
+    audited = int(psql("SELECT count(*) FROM audit_log WHERE action = 'meeting.reschedule'"
+                       " AND entity_id IN (%s)" % ",".join("'%s'" % i for i in shifted or [0])))
+    more = re.fullmatch(r"and ([0-9]+) more meetings? moved or cancelled", notes[-1] if notes
+                        else "")
+    said = [n for n in notes if " moved from " in n]
+    check(said and re.fullmatch(r'meeting [0-9]+ ".+" moved from \d{4}-\d\d-\d\d \d\d:\d\d'
+                                r' to \d{4}-\d\d-\d\d \d\d:\d\d \(Europe/Berlin\)', said[0])
+          and audited == len(said) + (int(more[1]) if more else 0) and audited <= len(shifted),
+          "the plan says each meeting it moved, audited on the meeting (%d moved, %d audited:"
+          " %s)" % (len(shifted), audited, notes[:2]))
     check(meetings(d_vn, "id = %s" % held_id) == held, "a held occurrence is untouched")
     moved = [a for a, b in zip(after, before) if a[3] != b[3]]
     check(len(after) == len(before) and moved and all(int(m[4]) == 1 for m in moved),
@@ -292,7 +307,11 @@ try:
     must("PlanCadence", {"distributorId": d_vn}, admin)
     check(meetings(d_vn) == after, "a second regeneration gives the same rows")
     must("SetTenantWorkingTime", {"workingTime": BERLIN}, admin)
-    must("PlanCadence", {"distributorId": d_vn}, admin)
+    p = subprocess.run([CLI, "--token", admin, "cadence", "plan", str(d_vn)],
+                       capture_output=True, text=True, env=_cli.env, timeout=60)
+    check(p.returncode == 0 and re.search(r"^liaison: note: meeting [0-9]+ .* moved from ",
+                                          p.stderr, re.M),
+          "cadence plan says on standard error what it moved (%s)" % p.stderr[:300])
     restored = meetings(d_vn)
     said = must("ActivateCharter", {"id": must("CreateCharterDraft", {"distributorId": d_vn},
                                                admin)["charter"]["id"]}, admin).get("notes", [])

@@ -357,6 +357,9 @@ lacks "not a database error" "$err" "out of range"
 check "ics to an instant on 30 February" 2 "$cli" cadence ics "Saigon Auto Parts" --to 2027-02-30T08:00:00Z
 contains "the instant blames --to" "$err" "liaison: invalid --to: "
 check "ics over a day and an instant" 0 "$cli" cadence ics "Saigon Auto Parts" --from 2027-02-28 --to 2027-03-01T00:00:00Z
+# An empty file name was "liaison: : No such file or directory", exit 1 (a try-out).
+check "ics to an empty file name" 2 "$cli" cadence ics "Saigon Auto Parts" -o ""
+contains "an empty file name is said" "$err" "liaison: invalid --output: an empty file name"
 # Durations: what the server takes, 5 to 480 minutes, said before sending.
 for args in "meeting add Saigon --title x --at 2027-03-01T08:00:00Z --duration 481" \
   "meeting add Saigon --title x --at 2027-03-01T08:00:00Z --duration 4" \

@@ -1003,6 +1003,13 @@ try:
     check([(s.get("stepNo"), s.get("kind"), s.get("reachedAt")) for s in e7.get("steps", [])]
           == [(1, "visit", rfc(T4 + 30 * H)), (2, "concern", rfc(T4 + 36 * H))]
           and e7.get("concernDrafted"), "then the formal concern (%s)" % e7)
+    # That concern cited the request as sent with no response, blaming the distributor for a
+    # question no one of it was asked (a try-out, migration 0289).
+    letter = sql("BEGIN; SELECT set_config('liaison.tenant_id', '%s', true);"
+                 " SELECT liaison_escalation_concern_draft(%s, '%s'); ROLLBACK"
+                 % (tid, e7["id"], (T4 + 36 * H + SEC).isoformat()))
+    check("請求書の確認" in letter and '#%s "請求書の確認" (low) sent' % e7["id"] not in letter,
+          "a request that reached no one is not cited as unanswered:\n%s" % letter)
     # The sender is told that no one was asked.
     rc, so, se = cli_text("escalation", "request", "東京モーターパーツ株式会社", "--severity", "low",
                           "--subject", "請求書の再確認", "--text", "ご確認ください。", token=admin)

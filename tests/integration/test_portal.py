@@ -1858,6 +1858,10 @@ try:
     fill("init_starts1", "2098-05-01")
     fill("init_due1", "2098-05-31")
     click(driver.find_element(By.ID, "save-plan"))
+    # The page after a save looked as before it, saying nothing (a try-out).
+    notice = driver.find_elements(By.ID, "plan-notice")
+    check(notice and notice[0].text == "The draft is saved.",
+          "a saved plan says so (%s)" % [n.text for n in notice])
     status, _, body = fetch(plan_path + "/save", dict(
         older, init_title0="Trang cũ", init_starts0="2098-02-01", init_due0="2098-03-31"))
     titles = [i["title"] for i in adm.call("GetPlan", {"id": own_plan})["plan"]["initiatives"]]
@@ -1871,6 +1875,7 @@ try:
     shot("plan-draft")
     click(driver.find_element(By.ID, "propose-plan"))
     check(driver.find_element(By.ID, "plan-status").text == "proposed"
+          and "The plan is proposed to the exporter." in text()
           and "Waiting for the exporter" in text() and "portal@saigon.example" in text()
           and "user:" not in text(),
           "proposed, it waits for the exporter, its owner named (%s)" % text()[-300:])
@@ -2897,6 +2902,14 @@ try:
     check(status == 200 and 'id="password-changed"' in body,
           "the password is changed, and it says so (%d)" % status)
     check(fetch("/", jar=pw)[0] == 200, "this session goes on")
+    # The start page named the account manager with no way to reach them (a try-out).
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    adm.call("AssignAccountManager", {"id": d1, "userId": manager})
+    adm.close()
+    body = fetch("/", jar=pw)[2]
+    check('href="mailto:manager@%s.example" id="manager-email"' % slug in body,
+          "the start page gives the account manager's e-mail")
     try:
         other.call("WhoAmI")
         ended = False

@@ -2738,7 +2738,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     @app.route("/plans/<id:pid>")
     def plan(pid: int) -> Response:
         signed_in()
-        return plan_page(pid)
+        # ?done=: what the form the user just sent did. A save showed the page as it was
+        # before, and the user could not tell it was saved (a try-out).
+        notices = {"save": _("The draft is saved."),
+                   "propose": _("The plan is proposed to the exporter."),
+                   "approve": _("The plan is approved."), "reject": _("The plan is declined.")}
+        return plan_page(pid, notice=notices.get(request.args.get("done", ""), ""))
 
     def form_rows(form: Mapping[str, Any], prefix: str) -> List[int]:
         """The row numbers of a form's fields named prefix + number, in order:
@@ -2841,7 +2846,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             return plan_page(pid, 400, typed, error=_sentence(e))
         except liaison.InvalidArgument as e:
             return plan_page(pid, 400, typed, error=_sentence(e))
-        return redirect(url_for("plan", pid=pid))
+        return redirect(url_for("plan", pid=pid, done="save"), 303)
 
     @app.route("/plans/<id:pid>/<any(propose, approve, reject):step>", methods=["POST"])
     def plan_step(pid: int, step: str) -> Response:
@@ -2855,7 +2860,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         except (liaison.InvalidArgument, liaison.FailedPrecondition,
                 liaison.PermissionDenied) as e:
             return plan_page(pid, 400, error=_sentence(e))
-        return redirect(url_for("plan", pid=pid))
+        return redirect(url_for("plan", pid=pid, done=step), 303)
 
     # ---------------- upstream updates ----------------
 
