@@ -2318,8 +2318,8 @@ try:
                                     lp._why(m))]
         check(not as_sent, "the server's reasons the portal meets, in Vietnamese (%s)" % as_sent)
         # Units were bare digits beside amounts grouped as Vietnamese writes them (a try-out).
-        counted = [app.jinja_env.filters["count"](2500), app.jinja_env.filters["count"](None),
-                   app.jinja_env.filters["count"](0, True)]
+        counted = [app.jinja_env.filters["figure"](2500), app.jinja_env.filters["figure"](None),
+                   app.jinja_env.filters["figure"](0, True)]
         check(counted == ["2.500", "0", ""], "counts as Vietnamese writes them (%s)" % counted)
         # Several empty sections: "A, B và C", not "A, B, C".
         joined = lp._why("the charter requires the sections inventory_on_hand, pipeline and "

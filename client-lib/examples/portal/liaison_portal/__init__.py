@@ -1546,8 +1546,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         amount = decimal.Decimal(int(minor or 0)).scaleb(-digits)
         return format_currency(amount, currency or "USD", locale=str(pick_locale()))
 
-    @app.template_filter("count")
-    def count(n: Any, blank: bool = False) -> str:
+    # Not "count", Jinja's own name for length.
+    @app.template_filter("figure")
+    def figure(n: Any, blank: bool = False) -> str:
         """A count of units as the reader's language writes it (1.000 in Vietnamese): they
         were bare digits beside amounts so written (a try-out). blank: nothing for none."""
         if blank and not n:
