@@ -691,7 +691,8 @@ try:
     changed = dict(sent, title="Má phanh cho đội xe (sửa)")
     status, _, body = fetch("/leads/new", changed)
     again_key = re.search(r'name="key" value="([^"]+)"', body)
-    check(status in (200, 400) and "this form was sent before" in body and again_key
+    # Standing alone above the form, the reason starts as a sentence (it stood in lower case).
+    check(status in (200, 400) and "This form was sent before" in body and again_key
           and again_key.group(1) != sent.get("key"),
           "the registration changed and sent again under its spent key: told so, with a "
           "new key (%d %s)" % (status, body[-300:]))
@@ -1006,7 +1007,7 @@ try:
           % text()[-400:])
     status, _, body = fetch(lead_path + "/correct", {"csrf_token": csrf_of(driver.page_source),
                                                      "value": "", "expected_close": ""})
-    check(status == 400 and "nothing to change" in body,
+    check(status == 400 and "Nothing to change" in body,
           "a correction with nothing in it is refused (%d)" % status)
     driver.get(base + "/orders/%d" % order1["id"])
     # Cancelling is final: it was one click (a try-out), and is asked again now.

@@ -1546,6 +1546,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         amount = decimal.Decimal(int(minor or 0)).scaleb(-digits)
         return format_currency(amount, currency or "USD", locale=str(pick_locale()))
 
+    # A reason standing alone above a form, not after a field's name, starts as a sentence
+    # does: "biểu mẫu này đã được gửi…" stood in lower case at the top (a try-out).
+    app.add_template_filter(_capitalised, "sentence")
+
     # Not "count", Jinja's own name for length.
     @app.template_filter("figure")
     def figure(n: Any, blank: bool = False) -> str:
