@@ -1096,7 +1096,8 @@ try:
     p = subprocess.run([CLI, "--token", manager, "meeting", "invite", str(moved),
                         "audit@meet.example"], capture_output=True, text=True, env=_cli.env,
                        timeout=60)
-    check("has no e-mail" not in p.stderr, "one with an e-mail is not told so (%s)" % p.stderr)
+    check(p.returncode == 0 and "has no e-mail" not in p.stderr,
+          "one with an e-mail is invited and not told so (%d %s)" % (p.returncode, p.stderr))
     for a in must("GetMeeting", {"id": moved}, manager)["meeting"]["attendees"]:
         if a.get("name") == "高橋 次郎" or a.get("email") == "audit@meet.example":
             must("RemoveMeetingAttendee", {"meetingId": moved, "attendeeId": a["id"]}, manager)

@@ -2893,7 +2893,11 @@ try:
                        ({"current": "not the password", "new": new_pw, "again": new_pw},
                         "The current password is not right."),
                        ({"current": PASSWORD, "new": "", "again": ""},
-                        "Enter your current password and the new one twice.")):
+                        "Enter your current password and the new one twice."),
+                       ({"current": PASSWORD, "new": "m" * 20000, "again": "m" * 20000},
+                        "The new password must be at most 128 bytes."),
+                       ({"current": "c" * 20000, "new": new_pw, "again": new_pw},
+                        "The current password is not right.")):
         status, _, body = fetch("/password", dict(form, csrf_token=token), jar=pw)
         check(status == 400 and html.escape(said, quote=True) in body
               and 'id="password-changed"' not in body,

@@ -1774,6 +1774,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                 error = _("Enter your current password and the new one twice.")
             elif new != request.form.get("again", ""):
                 error = _("The two new passwords are not the same.")
+            # Said here: past the library's bound of a request, a pasted 20,000 characters
+            # came back as "too many attempts". No stored password is past 128 bytes.
+            elif len(current.encode()) > 128:
+                error = _("The current password is not right.")
+            elif len(new.encode()) > 128:
+                error = _("The new password must be at most 128 bytes.")
             else:
                 try:
                     api().call("ChangePassword", {"currentPassword": current,
