@@ -71,10 +71,17 @@ static int args_utf8(const char *word, const char *option, int position)
 
 /* One command runs per process: its spec is kept for the errors it may print. */
 static const struct cli_command_spec *args_current;
+/* The first option of the running command given an empty value, or NULL. */
+static const char *args_empty;
 
 const struct cli_command_spec *cli_args_spec(void)
 {
     return args_current;
+}
+
+const char *cli_args_empty(void)
+{
+    return args_empty;
 }
 
 /*
@@ -339,6 +346,7 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
     /* An option of one value given twice would silently keep the second. */
     bool seen[64] = {false};
     args_current = spec;
+    args_empty = NULL;
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -417,6 +425,8 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
         }
         if (args_utf8(*o->value, o->name, 0))
             return EXIT_USAGE;
+        if (!**o->value && !args_empty)
+            args_empty = o->name;
     }
     for (const struct cli_opt *o = spec->opts; o->name; o++) {
         if (o->required && o->value && !*o->value) {

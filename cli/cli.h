@@ -242,6 +242,9 @@ int cli_args_id(const struct cli_command_spec *spec, int argc, char **argv, json
 /* The spec the running command was parsed with, or NULL. */
 const struct cli_command_spec *cli_args_spec(void);
 
+/* The first option of the running command given an empty value ("--name ''"), or NULL. */
+const char *cli_args_empty(void);
+
 /* Whether the running command's usage names an argument word ("USER"). */
 bool cli_args_positional_named(const char *word);
 

@@ -627,6 +627,13 @@ int cli_list_mapped(struct cli *cli, const char *method, json_t *request, const 
         json_decref(request);
         return EXIT_USAGE;
     }
+    /* A filter given empty reached the server as "not given" and listed everything. */
+    const char *empty = cli_args_empty();
+    if (empty) {
+        fprintf(stderr, "liaison: invalid --%s: empty; leave it out to list without it\n", empty);
+        json_decref(request);
+        return EXIT_USAGE;
+    }
     if (paging->page_size) {
         char *end;
         size = strtol(paging->page_size, &end, 10);

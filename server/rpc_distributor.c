@@ -120,8 +120,10 @@ static struct db_stmt q_dist_assign = {
     "  SET owner_user_id = coalesce(nullif($2::bigint, 0), liaison_user_id())"
     "  WHERE i.tenant_id = liaison_tenant() AND i.distributor_id = $1::bigint"
     "  AND i.status = 'open' AND i.owner_user_id IN (SELECT gone.id FROM gone)"
-    "  RETURNING liaison_audit('action_item.reassign', 'action_item', i.id::text))" EXEC_AUDITED(
-        "'distributor.assign'", "distributor"),
+    "  RETURNING liaison_audit('action_item.reassign', 'action_item', i.id::text))"
+    /* The manager it already had is no change to audit. */
+    " SELECT * FROM m WHERE (SELECT was.id FROM was) IS NOT DISTINCT FROM nullif($2::bigint, 0)"
+    "  OR liaison_audit('distributor.assign', 'distributor', m.id::text)",
     2, 0};
 /*
  * A status change the life cycle allows, of a distributor the caller

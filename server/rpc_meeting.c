@@ -700,8 +700,8 @@ static struct db_stmt q_action_can_update = {
  * own, as q_action_create says.
  */
 static struct db_stmt q_action_update = {
-    "WITH it AS (SELECT a.distributor_id FROM action_items a"
-    "  WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint),"
+    "WITH it AS (SELECT a.distributor_id, a.description, a.owner_user_id, a.owner_contact_id,"
+    "  a.due_at FROM action_items a WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint),"
     " o AS (SELECT nullif($2::bigint, 0) AS user_id, nullif($3::bigint, 0) AS contact_id"
     "  WHERE $4 = '' AND ($2::bigint <> 0 OR $3::bigint <> 0) UNION ALL"
     "  SELECT p.user_id, p.contact_id FROM it, liaison_party_resolve(it.distributor_id, $4) p"
@@ -717,12 +717,15 @@ static struct db_stmt q_action_update = {
     "  FROM distributors d WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint"
     "  AND d.tenant_id = a.tenant_id AND d.id = a.distributor_id AND " SEES
     "  AND a.status = 'open' RETURNING a.*),"
-    " x AS MATERIALIZED (SELECT m.* FROM m"
+    " x AS MATERIALIZED (SELECT m.* FROM m, it"
     "  WHERE liaison_check(NOT m.internal OR EXISTS (SELECT 1 FROM users u"
     "  WHERE u.tenant_id = liaison_tenant() AND u.id = m.owner_user_id"
     "  AND u.distributor_id IS NULL), 'owner', 'an internal item is owned by one of the"
     " exporter''s staff')"
-    "  AND liaison_audit('action_item.update', 'action_item', m.id::text)"
+    /* Values it already had are no change to audit. */
+    "  AND ((m.description, m.owner_user_id, m.owner_contact_id, m.due_at) IS NOT DISTINCT FROM"
+    "  (it.description, it.owner_user_id, it.owner_contact_id, it.due_at)"
+    "  OR liaison_audit('action_item.update', 'action_item', m.id::text))"
     "  AND ($5 = '' AND $6 = '' OR liaison_schedule('action_overdue', m.id::text, m.due_at,"
     "  jsonb_build_object('action_item_id', m.id)) > 0))"
     " SELECT " ACTION_COLS " FROM x a" JOIN_DA,

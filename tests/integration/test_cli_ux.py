@@ -327,6 +327,15 @@ check(rc == 0 and json.loads(out) == [], "an empty list is [] with --json (%r)" 
 rc, out, _ = run("contact", "list", "--distributor", empty_id)
 check(rc == 0 and len(lines(out)) == 1 and lines(out)[0].startswith("ID"),
       "an empty list is its header line in a table")
+# An empty filter reached the server as none given, and listed everything (a try-out).
+for cmd in (("lead", "list", "--name", ""), ("account", "list", "--name="),
+            ("product", "list", "--name", ""), ("audit", "--action", "")):
+    rc, out, err = run(*cmd)
+    opt = [w for w in cmd if w.startswith("--")][0].rstrip("=")
+    check(rc == 2 and out == b"" and "invalid %s: empty; leave it out to list without it"
+          % opt in text(err),
+          "%s: an empty filter is refused, not taken for none (%d %r)" % (" ".join(cmd), rc,
+                                                                           text(err)))
 
 # ---------------- a name past the first page of the filter's matches ----------------
 # 600 distributors whose names contain "Đông Á", then "Đông Á" itself: the

@@ -232,6 +232,10 @@ def refused_distributors():
     check(out["distributor"]["accountManagerId"] == mgr_id
           and audit_count(tenant_id, "distributor.assign") == before + 1,
           "assigning an enabled manager: saved, one distributor.assign audit row")
+    out = must("AssignAccountManager", {"id": d2, "userId": mgr_id}, admin)
+    check(out["distributor"]["accountManagerId"] == mgr_id
+          and audit_count(tenant_id, "distributor.assign") == before + 1,
+          "assigning the manager it has: answered, no second audit row")
 
     d3 = must("CreateDistributor", {"fields": dict(VN, name="Da Nang Auto")}, admin)["distributor"]
     check((d3["businessHoursStart"], d3["businessHoursEnd"], d3["workDays"])

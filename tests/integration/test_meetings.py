@@ -890,6 +890,12 @@ try:
     check(sql("SELECT count(*) FROM events WHERE tenant_id = %s AND kind = 'action_item_assigned'"
               " AND subject_id = %s AND user_id = %s" % (tid, up["id"], portal_ids[0])) == "1",
           "the new owner is told of it (action_item_assigned)")
+    code, out = _cli.cli("action", "update", up["id"], "--due", "2026-04-15", "--owner",
+                         "portal@saigon.example", token=manager)
+    check(code == "OK" and out.get("dueOn") == "2026-04-15"
+          and audit_count("action_item.update", up["id"]) == 1,
+          "the same due date and owner again: answered, no second audit entry (%s %s)"
+          % (code, out))
     code, out = _cli.cli("action", "update", up["id"], token=manager)
     check(code == "EXIT_2" and "nothing to change" in str(out),
           "action update with nothing to change says so (%s %s)" % (code, out))

@@ -33,6 +33,12 @@ int cli_call(struct cli *cli, const char *method, json_t *req, json_t **resp)
     return EXIT_ERROR;
 }
 
+/* No command line was parsed: no option was given empty. */
+const char *cli_args_empty(void)
+{
+    return NULL;
+}
+
 /* What output_csv(cols, ncols, rows) writes to standard output, in buf. */
 static void csv_of(const struct output_column *cols, int ncols, const json_t *rows, char *buf,
                    size_t cap)
