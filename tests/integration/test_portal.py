@@ -755,6 +755,8 @@ try:
     shot("document")
     status, headers, body = fetch("/documents/%d/content" % doc)
     check(status == 200 and body == "Giá mới — 2027", "and its content downloads")
+    check(len(headers.get_all("Date") or []) == 1,
+          "a download has one Date header, the server's (%s)" % headers.get_all("Date"))
     disposition = headers.get("Content-Disposition", "")
     check("filename*=UTF-8''B%E1%BA%A3ng%20gi%C3%A1%202027.txt" in disposition,
           "a download's name keeps its Vietnamese and gains the extension of its type (%s)"
@@ -2158,6 +2160,21 @@ try:
     status, _, body = fetch("/escalations", jar=ended_jar, headers={"Accept-Language": "vi"})
     check(status == 200 and "Đã đóng khi chưa được trả lời vào " in body,
           "and in Vietnamese (%d %s)" % (status, body[-600:]))
+    # A terminated distributor was offered the forms for a new deal and order, which the
+    # server then refused (a try-out).
+    for page, form, button in (("/leads", "/leads/new", "Register a deal"),
+                               ("/orders", "/orders/new", "Place an order")):
+        status, _, body = fetch(page, jar=ended_jar, headers={"Accept-Language": "vi"})
+        check(status == 200 and "Quan hệ với nhà xuất khẩu đã chấm dứt" in body
+              and 'href="%s"' % form not in body,
+              "%s says the relationship ended, without the way to a new one (%d %s)"
+              % (page, status, body[-600:]))
+        status, headers, _ = fetch(form, jar=ended_jar)
+        check(status == 303 and headers.get("Location", "").endswith(page),
+              "%s leads back to %s (%d %s)" % (form, page, status, headers.get("Location")))
+    status, _, body = fetch("/orders", headers={"Accept-Language": "en"})
+    check(status == 200 and 'href="/orders/new"' in body and "has ended" not in body,
+          "an active distributor is offered its order form (%d)" % status)
     driver.get(base + "/meetings")
     check("Trao đổi hằng tuần · Công ty Phụ tùng Sài Gòn" in text()
           and "Weekly check-in" not in text() and "Onboarding call" not in text(),

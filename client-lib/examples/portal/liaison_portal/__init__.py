@@ -344,6 +344,8 @@ def _attachment(parts: List[Dict[str, Any]], name: str, inline: bool = False) ->
     if params:
         # The server's own charset: Werkzeug adds one of its own to a text/ type.
         resp.headers["Content-Type"] = media
+    # send_file dates the response, and the HTTP server dates it again.
+    del resp.headers["Date"]
     return resp
 
 
@@ -1993,6 +1995,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         return _page("customers.html", accounts=items, q=q, more=more,
                      paged=bool(request.args.get("cursor")))
 
+    def relationship_ended() -> bool:
+        """Whether the signed-in user's distributor is terminated: it takes no
+        new deal nor order, so their forms are not offered (a try-out was
+        given them, typed, and was refused)."""
+        did = g.identity["distributorId"]
+        return api().call("GetDistributor", {"id": did})["distributor"].get(
+            "status") == "terminated"
+
     @app.route("/leads")
     def leads() -> Response:
         """Its deals, newest first (the server lists them oldest first),
@@ -2002,7 +2012,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         before = link_before()
         items, older = newest_page("ListLeads", {"distributorId": me["distributorId"]},
                                    "leads", before)
-        return _page("leads.html", leads=items, older=older, paged=bool(before))
+        return _page("leads.html", leads=items, older=older, paged=bool(before),
+                     ended=relationship_ended())
 
     def amount_value(text: str, currency: str, example: str) -> tuple:
         """An amount as typed in currency, a deal's value or an order line's
@@ -2055,6 +2066,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     @app.route("/leads/new", methods=["GET", "POST"])
     def lead_new() -> Response:
         me = signed_in()
+        if relationship_ended():
+            return redirect(url_for("leads"), 303)
         lines = [ln for ln in api().call("ListProductLines", {"page": {"pageSize": PAGE_SIZE}})
                  .get("productLines", []) if not ln.get("retired")]
         # The lines its charter covers: a deal for another is refused by the server (the
@@ -2219,11 +2232,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         items, older = newest_page("ListOrders", {"distributorId": me["distributorId"]},
                                    "orders", before)
         return _page("orders.html", orders=items, older=older, paged=bool(before),
-                     zone=my_zone())
+                     zone=my_zone(), ended=relationship_ended())
 
     @app.route("/orders/new", methods=["GET", "POST"])
     def order_new() -> Response:
         signed_in()
+        if relationship_ended():
+            return redirect(url_for("orders"), 303)
         rows = [{"sku": "", "quantity": "", "price": ""} for _ in range(ORDER_LINES)]
         form: Dict[str, Any] = {"currency": my_currency(), "note": "", "rows": rows}
         errors: Dict[str, str] = {}
