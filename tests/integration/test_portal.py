@@ -2093,6 +2093,16 @@ try:
               "%s on a phone: no word in a table cut letter by letter (%s), the page %d px wide"
               % (path, cut[:8], width))
     shot("order-phone-vi")
+    driver.get(base + "/orders/new")
+    narrow = driver.execute_script(
+        "return [...document.querySelectorAll('main td input:not([type=hidden])')]"
+        ".filter(i => i.offsetWidth < (i.size == 4 ? 64 : 120)).map(i => i.id + ' '"
+        " + i.offsetWidth)")
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    check(not narrow and width <= 400,
+          "the order form on a phone: each box as wide as what goes in it (%s), the page %d px"
+          % (narrow[:6], width))
+    shot("order-new-phone-vi")
     driver.set_window_size(1280, 1000)
     # On a desktop too: a table's short columns keep their words ("scheduled", not
     # "schedule/d") beside a long title or note, which alone may break a word.
