@@ -612,7 +612,9 @@ static bool contact_fields_ok(struct request *r, const Liaison__V1__ContactField
                   {"fields.messaging", f->messaging, 200}};
     for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++) {
         if (strlen(bounds[i].value) > bounds[i].max) {
-            request_fail_field(r, bounds[i].field, "too long");
+            /* The bound said, as every other field's is. */
+            const char *why = request_printf(r, "at most %zu bytes", bounds[i].max);
+            request_fail_field(r, bounds[i].field, why ? why : "too long");
             return false;
         }
     }

@@ -221,6 +221,14 @@ for b in blanks:
                                       "adminEmail": "a@b.example", "adminPassword": PASSWORD},
                      OPERATOR)
     check(code == "INVALID_ARGUMENT", "CreateTenant with a name of only %r: refused (%s)" % (b, code))
+# A contact's field too long says its bound, as every other field does; it said "too long".
+for field, bound in (("phone", 40), ("role", 100), ("messaging", 200)):
+    code, out = call("CreateContact", {"distributorId": d, "fields": {
+        "name": "Nguyễn Văn Dài", field: "9" * (bound + 1)}}, admin)
+    said = [v.get("description") for v in out.get("violations", [])
+            if v.get("field") == "fields." + field] if isinstance(out, dict) else []
+    check(code == "INVALID_ARGUMENT" and said == ["at most %d bytes" % bound],
+          "a contact's %s of %d bytes: its bound said (%s %s)" % (field, bound + 1, code, said))
 # A tenant's name is stored trimmed and composed, as a customer's (migration 0232): "  Trailing  "
 # kept its spaces and a name typed decomposed stayed so. One too long is told the bound that
 # applies: 1,000 letters were "at most 800 bytes", and 799 then "at most 200 characters".
