@@ -271,10 +271,7 @@ static bool terms_list(json_t *req, const char *key, const char *option, const c
     json_t *a = cli_split(list, false);
     if (a && json_object_set_new(req, key, a) == 0)
         return true;
-    fprintf(stderr,
-            "liaison: --%s: comma-separated items of 1 to 255 bytes each (one was empty or "
-            "longer)\n",
-            option);
+    fprintf(stderr, "liaison: --%s: comma-separated items, none empty\n", option);
     return false;
 }
 

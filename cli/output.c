@@ -703,7 +703,14 @@ json_t *cli_split(const char *list, bool as_ints)
     json_t *arr = json_array();
     const char *p = list;
     while (arr && p && *p) {
-        size_t n = strcspn(p, ",");
+        size_t len = strcspn(p, ",");
+        /* "BRK, FLT" as every list is shown: the spaces after a comma are no part of an item. */
+        const char *w = p;
+        size_t n = len;
+        for (; n && (*w == ' ' || *w == '\t'); n--)
+            w++;
+        while (n && (w[n - 1] == ' ' || w[n - 1] == '\t'))
+            n--;
         char item[32];
         /* A word's length is the server's to bound: an agenda item of 300 bytes was refused
          * as "a comma-separated list" (a try-out), and its bound is 200. */
@@ -712,7 +719,7 @@ json_t *cli_split(const char *list, bool as_ints)
             return NULL;
         }
         if (as_ints) {
-            memcpy(item, p, n);
+            memcpy(item, w, n);
             item[n] = '\0';
             char *end;
             errno = 0;
@@ -722,11 +729,11 @@ json_t *cli_split(const char *list, bool as_ints)
                 return NULL;
             }
             json_array_append_new(arr, json_integer(v));
-        } else if (json_array_append_new(arr, json_stringn(p, n)) != 0) {
+        } else if (json_array_append_new(arr, json_stringn(w, n)) != 0) {
             json_decref(arr);
             return NULL;
         }
-        p += n;
+        p += len;
         if (*p == ',')
             p++;
     }
@@ -769,7 +776,12 @@ json_t *cli_days(const char *list)
     if (!*p)
         return NULL; /* "" would be no day at all, which the server reads as its default */
     while (*p) {
-        size_t n = strcspn(p, ",");
+        /* "Mon, Wed, Fri" as tables show it: spaces around a day are no part of it. */
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, ","), len = n;
+        while (n && p[n - 1] == ' ')
+            n--;
         /* A range is "Mon-Sat", or "Mon–Sat" as tables show it. */
         const char *dash = NULL;
         size_t dlen = 0;
@@ -789,7 +801,7 @@ json_t *cli_days(const char *list)
             if (d == to)
                 break;
         }
-        p += n;
+        p += len;
         if (*p == ',' && *++p == '\0')
             return NULL;
     }

@@ -605,6 +605,20 @@ void rpc_create_charter_draft(struct request *r)
         exec_run(r, &d_draft);
 }
 
+/*
+ * s without the spaces and tabs about it, in place: a list typed "田中 一郎, 鈴木 花子" and
+ * split at its commas kept " 鈴木 花子", shown so and not found the same as "鈴木 花子".
+ */
+static char *charter_trimmed(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
 void rpc_set_charter_terms(struct request *r)
 {
     const Liaison__V1__SetCharterTermsRequest *in =
@@ -632,6 +646,7 @@ void rpc_set_charter_terms(struct request *r)
             request_fail(r, LIAISON__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
             return;
         }
+        in->signatories[i] = charter_trimmed(in->signatories[i]);
         if (!request_check_text(r, f, in->signatories[i], 200, true) ||
             !request_check_one_line(r, f, in->signatories[i]))
             return;

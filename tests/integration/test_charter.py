@@ -218,6 +218,19 @@ ch = must("SetCharterTerms", {"charterId": cid, "fullCoverage": False,
                               "signedOn": "2025-12-15"}, admin)["charter"]
 check(ch["reportDueDay"] == 5 and ch["signatories"][1] == "Nguyễn Văn Minh",
       "terms, reporting and signatories")
+# Typed as a list is shown ("a, b"), a name kept its space and the same person came twice.
+terms = {"charterId": cid, "fullCoverage": False, "coveredLineIds": [brk, flt],
+         "competingAllowed": False, "reportDueDay": 5,
+         "reportSections": ["sales_by_line", "inventory_on_hand"], "signedOn": "2025-12-15"}
+code, out = call("SetCharterTerms", dict(terms, signatories=[
+    "田中 一郎", " 鈴木 花子", "鈴木 花子 "]), admin)
+check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("field")
+      == "signatories[2]" and "each signatory once" in out.get("message", ""),
+      "the same signatory with spaces about the name is refused as twice (%s %s)" % (code, out))
+ch = must("SetCharterTerms", dict(terms, signatories=[
+    "K. Müller", " Nguyễn Văn Minh\t"]), admin)["charter"]
+check(ch["signatories"] == ["K. Müller", "Nguyễn Văn Minh"],
+      "a signatory is stored without the spaces about it (%s)" % ch["signatories"])
 code, out = call("CheckCharter", {"id": cid}, admin)
 check(code == "OK" and not out.get("conflicts"), "no conflicts for the first charter")
 v1_warns = out.get("warnings", [])
