@@ -190,10 +190,19 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
         else
             cli_print_connect_error(cli, code);
     }
-    /* Unless the server could not be asked, the session is no use any more. */
-    if (code != LIAISON_UNAVAILABLE && code != LIAISON_DEADLINE_EXCEEDED &&
-        cli_session_remove(cli->set.profile) < 0)
+    /*
+     * Only a session the server ended (now or before) is forgotten here: one it would not end
+     * (a suspended tenant, a rate limit, the server down) is still live, and this file is the
+     * only way left to end it.
+     */
+    bool ended = code == LIAISON_OK || stale;
+    if (ended && cli_session_remove(cli->set.profile) < 0)
         return EXIT_ERROR;
+    if (!ended && cli->set.token_from == CLI_TOKEN_SESSION)
+        fprintf(stderr,
+                "liaison: the session is still live and stays saved: run `liaison%s%s "
+                "logout` again to end it\n",
+                cli->set.profile ? " --profile " : "", cli->set.profile ? cli->set.profile : "");
     if (!cli->set.json && (code == LIAISON_OK || stale))
         printf(stale ? "already logged out: the server had ended the session\n" : "logged out\n");
     if (given && cli->set.token_from == CLI_TOKEN_SESSION && (code == LIAISON_OK || stale))

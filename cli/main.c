@@ -336,6 +336,9 @@ void cli_print_error(struct cli *cli, int code, const char *response)
     json_t *st = response ? json_loads(response, 0, NULL) : NULL;
     const char *message = cli->conn ? liaison_error(cli->conn) : "";
     json_t *violations = json_object_get(st, "violations");
+    /* The way back names the profile in use: `liaison login` logged in to another one. */
+    const char *on = cli->set.profile ? " --profile " : "";
+    const char *profile = cli->set.profile ? cli->set.profile : "";
     char opt[160];
     size_t i;
     json_t *v;
@@ -394,12 +397,13 @@ void cli_print_error(struct cli *cli, int code, const char *response)
             output_escaped(stderr, cli->set.url);
             fputs(" (the saved session is for ", stderr);
             output_escaped(stderr, cli->set.session_url);
-            fputs(" and is sent nowhere else): run `liaison login`\n", stderr);
+            fprintf(stderr, " and is sent nowhere else): run `liaison%s%s login`\n", on, profile);
         } else {
-            fputs("liaison: not logged in: run `liaison login`\n", stderr);
+            fprintf(stderr, "liaison: not logged in: run `liaison%s%s login`\n", on, profile);
         }
     } else if (code == LIAISON_UNAUTHENTICATED && cli->set.token_from == CLI_TOKEN_SESSION) {
-        fputs("liaison: session expired or revoked: run `liaison login` again\n", stderr);
+        fprintf(stderr, "liaison: session expired or revoked: run `liaison%s%s login` again\n", on,
+                profile);
     } else if (code == LIAISON_UNAUTHENTICATED) {
         fputs("liaison: the token given is not valid (unknown, expired or revoked)\n", stderr);
     } else if (code == LIAISON_PERMISSION_DENIED) {

@@ -834,6 +834,17 @@ lacks "no RPC named" "$err" "Authenticate"
 check "a suspended tenant's user logs out: refused" 3 "$cli" --profile sus logout
 contains "suspension said in the user's words on logout too" "$err" "your organisation (tenant) is suspended"
 lacks "no RPC named on logout" "$err" "Authenticate"
+# The session the server would not end stays saved: removed, it stayed live for 12 hours with
+# no way left to end it (a try-out).
+contains "the live session is said to stay saved" "$err" "stays saved: run \`liaison --profile sus logout\` again"
+[ -e "$home/.config/liaison/profiles/sus/session" ] && echo "ok - the refused logout keeps the session file" ||
+    { echo "not ok - the refused logout removed the session file"; fail=1; }
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "resume it" 0 "$cli" admin tenant resume $slug-sus
+check "resumed, the kept session logs out" 0 "$cli" --profile sus logout
+contains "logged out once resumed" "$out" "logged out"
+check "the session is over" 3 "$cli" --profile sus whoami
+contains "and the way back names the profile" "$err" "run \`liaison --profile sus login\`"
+LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "suspend it again" 0 "$cli" admin tenant suspend $slug-sus
 check "a suspended tenant's user logs in: refused" 3 sh -c "\"$cli\" --profile sus2 login --tenant $slug-sus --email a@sus.example --password-stdin < \"$home/pw\""
 contains "suspension said in the user's words on login too" "$err" "not allowed: your organisation (tenant) is suspended"
 lacks "no status code on login" "$err" "PERMISSION_DENIED"
