@@ -111,7 +111,8 @@ static void usage(FILE *out)
                  "  --key FILE       client key (env LIAISON_KEY)\n"
                  "  --token TOKEN    session, API or operator token (env LIAISON_TOKEN;\n"
                  "                   default: the session saved by 'liaison login')\n"
-                 "  --timeout MS     per-request timeout in milliseconds (default 30000)\n"
+                 "  --timeout MS     per-request timeout in milliseconds (default 30000);\n"
+                 "                   connecting gives up after it too, or after 10000\n"
                  "  --idempotency-key KEY\n"
                  "                   the key of the command's create (1-255 bytes): the same\n"
                  "                   command with the same key again within 24 hours makes\n"
@@ -476,6 +477,17 @@ int cli_open(struct cli *cli)
                 fprintf(stderr, "liaison: %s: %s\n", opts[i].flag, liaison_error(cli->conn));
             return cli_exit_code(cli, rc);
         }
+    }
+    /*
+     * A command connects for its request: a --timeout shorter than the library's 10 s for
+     * connecting bounds that too (--timeout 500 against a hung server took 10 s, a try-out).
+     * The library took the value above, so it is a number.
+     */
+    if (cli->set.timeout_ms && strtol(cli->set.timeout_ms, NULL, 10) < 10000 &&
+        liaison_set_option(cli->conn, LIAISON_OPT_CONNECT_TIMEOUT_MS, cli->set.timeout_ms) !=
+            LIAISON_OK) {
+        fprintf(stderr, "liaison: --timeout: %s\n", liaison_error(cli->conn));
+        return EXIT_USAGE;
     }
     return EXIT_OK;
 }

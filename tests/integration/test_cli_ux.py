@@ -246,6 +246,19 @@ web.close()
 check(rc == 6 and "127.0.0.1:%d answered, but not with TLS (is it liaisond's address?"
       % web_port in text(err), "a server that does not speak TLS is named as such: %r"
       % text(err))
+# A server that takes the connection and never answers: --timeout bounds the handshake too; a
+# --timeout of 500 ms waited the library's 10 s for it (a try-out).
+hung = socket.socket()
+hung.bind(("127.0.0.1", 0))
+hung.listen(1)
+began = time.monotonic()
+rc, out, err = run("--timeout", "800", "ping",
+                   env={"LIAISON_URL": "liaison://127.0.0.1:%d" % hung.getsockname()[1]})
+took = time.monotonic() - began
+hung.close()
+check(rc == 6 and "timed out" in text(err) and took < 5,
+      "--timeout 800 against a server that never answers: given up in %.1f s (%d %r)"
+      % (took, rc, text(err)))
 for args, missing in [(("charter", "draft"),
                        "DISTRIBUTOR (its id or name; '-': a distributor user's own)"),
                       (("order", "place", "--line", "X:1:1", "--currency", "VND"),
