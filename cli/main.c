@@ -744,6 +744,17 @@ static int global_apply(struct cli_settings *set, int id, const char *name, cons
         fprintf(stderr, "liaison: %s: not valid UTF-8\n", name);
         return EXIT_USAGE;
     }
+    /*
+     * "liaison --ca whoami" (an empty $CA): the command was taken for the value. A profile or
+     * an idempotency key may be any word ("--profile admin"); a URL, file, time or token not.
+     */
+    for (size_t i = 0; id != G_PROFILE && id != G_IDEMPOTENCY_KEY && i < N_COMMANDS; i++) {
+        if (!strcmp(commands[i].name, value)) {
+            fprintf(stderr, "liaison: %s needs a value: '%s' is a command, given after it\n", name,
+                    value);
+            return EXIT_USAGE;
+        }
+    }
     if (id == G_OUTPUT) {
         if (strcmp(value, "json") && strcmp(value, "table") && strcmp(value, "ids")) {
             fprintf(stderr, "liaison: --output is json, table or ids\n");

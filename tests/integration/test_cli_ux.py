@@ -246,6 +246,13 @@ web.close()
 check(rc == 6 and "127.0.0.1:%d answered, but not with TLS (is it liaisond's address?"
       % web_port in text(err), "a server that does not speak TLS is named as such: %r"
       % text(err))
+# A global option's value left out ("--ca $CA" with CA empty) took the command for it, and
+# the whole help was printed without a word (a try-out).
+for opt, word in (("--timeout", "whoami"), ("--ca", "ping")):
+    rc, out, err = run(opt, word)
+    check(rc == 2 and text(err) == "liaison: %s needs a value: '%s' is a command, given after "
+          "it\n" % (opt, word), "%s %s: the value said missing (%d %r)" % (opt, word, rc,
+                                                                        text(err)[:200]))
 # A server that takes the connection and never answers: --timeout bounds the handshake too; a
 # --timeout of 500 ms waited the library's 10 s for it (a try-out).
 hung = socket.socket()
