@@ -320,7 +320,8 @@ static struct db_stmt q_interaction_create = {
     6, 0};
 /*
  * $1 interaction, $2 kind, $3 at: one the caller reaches, and not of a terminated distributor,
- * whose records stay as the relationship left them (as its leads are not corrected, 0278).
+ * whose records stay as the relationship left them (as its leads are not corrected, 0278). The
+ * exporter's own (no distributor) are corrected: they were refused as a terminated one's.
  */
 static struct db_stmt q_interaction_can_update = {
     "SELECT liaison_found(x.id IS NOT NULL, 'no such interaction'),"
@@ -329,19 +330,26 @@ static struct db_stmt q_interaction_can_update = {
     " liaison_check($2 = '' OR $2 IN ('call', 'visit', 'email', 'message'), 'kind',"
     "  'call, visit, email or message'), " INTERACTION_AT_OK
     " FROM (VALUES (1)) one LEFT JOIN (SELECT i.id, d.id AS dist, d.name,"
-    "  d.status = 'terminated' AS ended FROM interactions i"
+    "  coalesce(d.status = 'terminated', false) AS ended FROM interactions i"
     "  LEFT JOIN distributors d ON d.tenant_id = i.tenant_id AND d.id = i.distributor_id"
     "  WHERE i.tenant_id = liaison_tenant() AND i.id = $1::bigint"
     "  AND liaison_sees_side(i.distributor_id)) x ON true",
     3, 0};
 /* $1 interaction (checked by q_interaction_can_update), $2 kind, $3 at, $4 summary: '' keeps. */
 static struct db_stmt q_interaction_update = {
-    "WITH m AS (UPDATE interactions i SET kind = coalesce(nullif($2, ''), i.kind),"
+    "WITH was AS (SELECT i.kind, i.at, i.summary FROM interactions i"
+    "  WHERE i.tenant_id = liaison_tenant() AND i.id = $1::bigint),"
+    " m AS (UPDATE interactions i SET kind = coalesce(nullif($2, ''), i.kind),"
     "  at = coalesce(nullif($3, '')::timestamptz, i.at),"
     "  summary = coalesce(nullif($4, ''), i.summary)"
     "  WHERE i.tenant_id = liaison_tenant() AND i.id = $1::bigint"
     "  AND liaison_sees_side(i.distributor_id)"
-    "  RETURNING " INTERACTION_COLS ")" EXEC_AUDITED("'interaction.update'", "interaction"),
+    "  RETURNING i.at AS at_value, " INTERACTION_COLS ")"
+    /* What it already held is no change to audit. */
+    " SELECT m.id, m.distributor_id, m.distributor_name, m.kind, m.at, m.summary,"
+    "  m.key_account_id, m.account_name, m.lead_id, m.created_by, m.created_at FROM m, was"
+    " WHERE (m.kind, m.at_value, m.summary) IS NOT DISTINCT FROM (was.kind, was.at, was.summary)"
+    "  OR liaison_audit('interaction.update', 'interaction', m.id::text)",
     4, 0};
 /*
  * $1 after id, $2 limit, $3 distributor, $4 account, $5 lead, $6 after time.
@@ -787,7 +795,8 @@ void rpc_update_interaction(struct request *r)
     if (!request_check_id(r, "id", in->id))
         return;
     if (!in->kind[0] && !in->at[0] && !in->summary[0]) {
-        request_fail_field(r, "id", "nothing to change: give kind, at or summary");
+        request_fail(r, LIAISON__V1__CODE__INVALID_ARGUMENT,
+                     "nothing to change: give a kind, a time or a summary");
         return;
     }
     if (request_check_time(r, "at", in->at, false) &&

@@ -242,6 +242,14 @@ check(code == "OK" and theirs_jp.get("outsideTerritory") is True,
 code, out = call("CreateKeyAccount", {"name": "株式会社トヨタ販売", "country": "JP"}, admin)
 check(code == "OK" and not out["account"].get("outsideTerritory"),
       "the exporter's own account has no territory (%s %s)" % (code, out))
+own_jp = out.get("account", {}).get("id")
+# An interaction of the exporter's own was refused as a terminated distributor's (a review).
+own_talk = must("CreateInteraction", {"kind": "call", "summary": "Gọi trực tiếp",
+                                      "keyAccountId": own_jp}, admin)["interaction"]
+code, out = call("UpdateInteraction", {"id": own_talk["id"], "summary": "直接電話: 見積り"},
+                 admin)
+check(code == "OK" and out.get("interaction", {}).get("summary") == "直接電話: 見積り",
+      "the exporter's own interaction is corrected (%s %s)" % (code, out))
 p = subprocess.run([CLI, "--token", vientiane_user, "account", "show", str(theirs_jp.get("id"))],
                    capture_output=True, text=True, env=_cli.env, timeout=60)
 check(p.returncode == 0 and any(ln.split() == ["OUTSIDE", "TERRITORY", "yes"]
@@ -530,8 +538,14 @@ check(code == "OK" and out.get("at", "").startswith("2026-11-03T09:15:00")
       and out.get("kind") == "visit" and out.get("summary") == "Gọi anh Minh: 東京で会議",
       "liaison interaction update moves its time and kind (%s %s)" % (code, out))
 before = audited("interaction.update", slip["id"])
-for req, want, field in (({"id": slip["id"]}, "INVALID_ARGUMENT", "id"),
-                         ({"id": slip["id"], "kind": "fax"}, "INVALID_ARGUMENT", "kind"),
+code, out = call("UpdateInteraction", {"id": slip["id"]}, saigon_user)
+check(code == "INVALID_ARGUMENT" and not out.get("violations")
+      and out.get("message") == "nothing to change: give a kind, a time or a summary",
+      "an update with nothing to change says so, naming no field (%s %s)" % (code, out))
+code, out = call("UpdateInteraction", {"id": slip["id"], "kind": "visit"}, saigon_user)
+check(code == "OK" and audited("interaction.update", slip["id"]) == before,
+      "the kind it already has: answered, no audit row (%s %s)" % (code, out))
+for req, want, field in (({"id": slip["id"], "kind": "fax"}, "INVALID_ARGUMENT", "kind"),
                          ({"id": slip["id"], "at": "3000-01-01T00:00:00Z"}, "INVALID_ARGUMENT",
                           "at"),
                          ({"id": slip["id"], "at": "2026-02-30T00:00:00Z"}, "INVALID_ARGUMENT",

@@ -2934,6 +2934,22 @@ try:
     check(status == 200 and 'id="password-changed"' in body,
           "the password is changed, and it says so (%d)" % status)
     check(fetch("/", jar=pw)[0] == 200, "this session goes on")
+    # Sent after the session ended, the form came back "to copy" with the three passwords in
+    # clear (a review).
+    gone = http.cookiejar.CookieJar()
+    status, headers, body = fetch("/login", {"tenant": slug, "email":
+                                             "doi-mat-khau@saigon.example", "password": new_pw,
+                                             "csrf_token": login_csrf(gone)}, jar=gone)
+    check(status == 302, "signed in with the new password in another browser (%d %s)"
+          % (status, body[-300:]))
+    stale = csrf_of(fetch("/password", jar=gone)[2])
+    fetch("/logout", {"csrf_token": stale}, jar=gone)
+    status, _, body = fetch("/password", {"csrf_token": stale, "current": new_pw,
+                                          "new": "Bí mật không lộ 2027", "again":
+                                          "Bí mật không lộ 2027"}, jar=gone)
+    check(status == 303 and html.escape(new_pw) not in body and "Bí mật không lộ" not in body,
+          "a password form sent after signing out shows no password back: it leads to sign "
+          "in (%d %s)" % (status, body[-500:]))
     # The start page named the account manager with no way to reach them (a try-out).
     adm = liaison.Client(URL, ca=CA)
     adm.login(slug, "admin@%s.example" % slug, PASSWORD)

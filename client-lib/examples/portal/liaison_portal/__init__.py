@@ -385,9 +385,11 @@ def _cover_list(text: str) -> str:
 
 
 # The fields of the portal's forms that the user did not type: tokens, keys,
-# revisions and what is chosen from a list. What is left of a form sent
-# without a session is what was typed (_typed).
-UNTYPED = re.compile(r"csrf_token|key|revision|competitor_line|next|lang|password|stage|"
+# revisions and what is chosen from a list; and passwords, never shown back
+# (the Password page's current, new and again were, in clear, a review).
+# What is left of a form sent without a session is what was typed (_typed).
+UNTYPED = re.compile(r"csrf_token|key|revision|competitor_line|next|lang|password|current|new|"
+                     r"again|stage|"
                      r"confirm|kind|language|year|goal_line[0-9]+|init_owner[0-9]+|lines|"
                      r"was_nothing|code_[0-9]+")
 # A monthly report's "nothing to report" boxes (name "nothing", a section's code as value),
@@ -1793,12 +1795,16 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                              if "currentPassword" in said else
                              password_reason(said.get("newPassword", "")) or _sentence(e))
                 except liaison.ResourceExhausted as e:
+                    # As at sign-in: only a lock after failures is the user's doing; passwords
+                    # being checked for others at this moment was told "too many attempts".
                     said = re.search(r"try again in ([0-9]+) minute", e.message)
                     minutes = int(said[1]) if said else -(-e.retry_after_ms // 60000)
-                    error = (ngettext("Too many attempts: wait %(num)d minute and try again.",
-                                      "Too many attempts: wait %(num)d minutes and try again.",
-                                      minutes) if minutes > 0 else
-                             _("Too many attempts: wait a few minutes and try again."))
+                    error = ((ngettext("Too many attempts: wait %(num)d minute and try again.",
+                                       "Too many attempts: wait %(num)d minutes and try again.",
+                                       minutes) if minutes > 0 else
+                              _("Too many attempts: wait a few minutes and try again."))
+                             if "failed log-ins" in e.message else
+                             _("Many people are signing in right now: try again in a moment."))
         return _page("password.html", 400 if error else 200, error=error, done=done)
 
     @app.route("/language", methods=["POST"])
