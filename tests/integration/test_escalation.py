@@ -1010,6 +1010,16 @@ try:
                  % (tid, e7["id"], (T4 + 36 * H + SEC).isoformat()))
     check("請求書の確認" in letter and '#%s "請求書の確認" (low) sent' % e7["id"] not in letter,
           "a request that reached no one is not cited as unanswered:\n%s" % letter)
+    # Nor counted against its responsiveness in health (a review, migration 0292).
+    out = sql("BEGIN; SELECT set_config('liaison.tenant_id', '%s', true);"
+              " SELECT liaison_health_compute(%s); ROLLBACK" % (tid, tk))
+    health = json.loads(([ln for ln in out.splitlines() if ln.startswith("{")] or ["{}"])[0])
+    counted = [r for r in health.get("reasons", []) if r.get("factor") == "responsiveness"]
+    received = sql("SELECT count(*) FROM escalation_requests e JOIN escalation_steps s"
+                   " ON s.tenant_id = e.tenant_id AND s.request_id = e.id AND s.step_no = 1"
+                   " WHERE e.distributor_id = %s AND s.kind = 'contact'" % tk)
+    check(counted and all(r.get("args", [None, None])[1] == received for r in counted),
+          "health counts only the requests that reached a contact, %s (%s)" % (received, counted))
     # The sender is told that no one was asked.
     rc, so, se = cli_text("escalation", "request", "東京モーターパーツ株式会社", "--severity", "low",
                           "--subject", "請求書の再確認", "--text", "ご確認ください。", token=admin)
