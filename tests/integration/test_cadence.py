@@ -436,8 +436,11 @@ try:
         # The onboarding series may end the day after its last call (migration 0291).
         free_on = "2026-04-05" if kind == "weekly" else psql(
             "SELECT ends_on + 1 FROM meeting_series WHERE id = %s" % one)
+        said = ("once they are over, on %s" % free_on if kind == "weekly" else
+                "series may be %sed once its last call is past, on %s (its weekly series once "
+                "the 90 days are over, on 2026-04-05)" % (verb.rstrip("e"), free_on))
         check(code == "FAILED_PRECONDITION" and "first 90 days" in msg and "2026-01-05" in msg
-              and "once they are over, on %s" % free_on in msg and kind in msg,
+              and said in msg and kind in msg,
               "cadence series %s of the %s series in the first 90 days is refused (%s %s)"
               % (verb, kind, code, out))
     check(psql("SELECT count(*) FROM meeting_series WHERE distributor_id = %d"
@@ -1379,8 +1382,9 @@ try:
                               % d_late).split()
     after_last = (datetime.date.fromisoformat(onb_ends) + datetime.timedelta(days=1)).isoformat()
     code, out = cli("cadence", "series", "end", late_onb, token=admin)
-    check(code == "FAILED_PRECONDITION" and "its onboarding series may be ended once they are"
-          " over, on %s" % after_last in str(out) and after_last < "2027-04-09",
+    check(code == "FAILED_PRECONDITION" and "its onboarding series may be ended once its last"
+          " call is past, on %s (its weekly series once the 90 days are over, on 2027-04-09)"
+          % after_last in str(out) and after_last < "2027-04-09",
           "its onboarding series names the day after its last call (%s %s %s)"
           % (onb_ends, code, out))
 finally:
