@@ -131,7 +131,8 @@ static int account_list(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "account list [--name TEXT] [--country CC] [--distributor D] [--all]",
-        "Lists the key accounts you reach.", opts, 0, "account list --country VN --name vận tải"};
+        "Lists the key accounts you reach.", opts, 0,
+        "account list --country VN --name \"vận tải\""};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

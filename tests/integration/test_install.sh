@@ -67,4 +67,19 @@ if [ -n "$grace_s" ] && [ $((grace_s * 1000)) -gt "$drain_ms" ]; then
 else
   notok "docker-compose.yml's stop_grace_period (${grace_s:-10} s, Docker's default) does not outlast drain_timeout_ms ($drain_ms)"
 fi
+# The build context (COPY . .) held the dev cluster, the operator token and the private keys
+# of var/; and the web-facing portal had the CA's key mounted (a try-out).
+for kept in var build .git; do
+  if grep -qx "$kept\*\?" "$src/.dockerignore" 2>/dev/null; then
+    ok ".dockerignore keeps $kept out of the image's build context"
+  else
+    notok ".dockerignore does not keep $kept out of the build context"
+  fi
+done
+if grep -q "var/certs:" "$src/docker-compose.yml" ||
+   grep -E '\.key:/' "$src/docker-compose.yml" | grep -qv '/server\.key:'; then
+  notok "docker-compose.yml mounts a whole certificate folder or a CA key"
+else
+  ok "docker-compose.yml mounts each service only the certificate files it uses"
+fi
 exit $fail
