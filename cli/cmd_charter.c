@@ -493,6 +493,23 @@ static int ch_grant_update(struct cli *cli, int argc, char **argv)
         json_object_set_new(grant, "startsOn", json_string(from));
     if (to || open_ended)
         json_object_set_new(grant, "endsOn", json_string(to ? to : ""));
+    /* A day moved past the other, kept one: the server named --to though --from was given. */
+    const char *first = json_string_value(json_object_get(grant, "startsOn"));
+    const char *last = json_string_value(json_object_get(grant, "endsOn"));
+    if (first && last && last[0] && strcmp(last, first) < 0 && (!from || !to)) {
+        if (from)
+            fprintf(stderr,
+                    "liaison: invalid --from: %s is after the grant's last day, %s: give --to "
+                    "too, or --open-ended\n",
+                    from, last);
+        else
+            fprintf(stderr,
+                    "liaison: invalid --to: %s is before the grant's first day, %s: give --from "
+                    "too\n",
+                    to, first);
+        json_decref(grant);
+        return EXIT_USAGE;
+    }
     return charter_item_call(
         cli, "UpdateCharterGrant",
         json_pack("{s:I,s:I,s:o}", "charterId", ref.id, "itemId", item, "grant", grant), "grants",

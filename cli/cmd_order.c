@@ -631,6 +631,15 @@ static int shipment_update(struct cli *cli, int argc, char **argv)
     json_int_t v;
     if ((rc = cli_parse_id(id, &v)))
         return rc;
+    /* Given empty, an option was taken for "keep", and answered "nothing to change" (a try-out). */
+    const char *empty = cli_args_empty();
+    if (empty) {
+        fprintf(stderr,
+                "liaison: invalid --%s: empty; leave it out to keep what the shipment has%s%s\n",
+                empty, strcmp(empty, "carrier") ? ", or give --no-" : "",
+                strcmp(empty, "carrier") ? empty : "");
+        return EXIT_USAGE;
+    }
     const struct {
         bool cleared;
         const char *given, *option, *field;

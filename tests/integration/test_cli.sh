@@ -551,6 +551,9 @@ awk -v g="$g2" '/^GRANTS/{f=1; next} f && $1 == g && /2030-12-31/ && /yes/ {ok=1
 check "charter grant update --to alone" 0 "$cli" charter grant update "Saigon Auto Parts" "$g2" --to 2031-06-30
 awk -v g="$g2" '/^GRANTS/{f=1; next} f && $1 == g && $2 == "VN" && $3 == "no" && $4 == "BRK" && $5 == "yes" && $7 == "2031-06-30" {ok=1} END {exit !ok}' "$out" &&
   echo "ok - the grant's region, line and exclusivity stay, its end moves" || { echo "not ok - grant update --to alone"; sed 's/^/    /' "$out"; fail=1; }
+# --from alone past the grant's kept last day was refused naming --to (a try-out).
+check "charter grant update --from past its last day" 2 "$cli" charter grant update "Saigon Auto Parts" "$g2" --from 2031-07-01
+contains "names --from and the last day it passed" "$err" "invalid --from: 2031-07-01 is after the grant's last day, 2031-06-30: give --to too, or --open-ended"
 check "charter grant update --not-exclusive --open-ended" 0 "$cli" charter grant update "Saigon Auto Parts" "$g2" --not-exclusive --open-ended
 awk -v g="$g2" '/^GRANTS/{f=1; next} f && $1 == g && $4 == "BRK" && $5 == "no" && $7 == "-" {ok=1} END {exit !ok}' "$out" &&
   echo "ok - made non-exclusive and open-ended, its line kept" || { echo "not ok - grant update --not-exclusive --open-ended"; sed 's/^/    /' "$out"; fail=1; }
@@ -562,7 +565,7 @@ check "charter grant update back as it was" 0 "$cli" charter grant update "Saigo
 check "charter grant --lines ''" 2 "$cli" charter grant add "Saigon Auto Parts" --region VN-HN --lines '' --from 2026-01-01
 contains "an empty --lines is said so" "$err" "--lines is empty: list product lines (BRK,FLT), or leave it out for every line"
 check "a grant ending before it starts" 2 "$cli" charter grant update "Saigon Auto Parts" "$g2" --to 2025-12-31
-contains "both days named" "$err" "invalid --to: 2025-12-31 is before the first day, 2026-01-01"
+contains "both days named" "$err" "invalid --to: 2025-12-31 is before the grant's first day, 2026-01-01: give --from too"
 check "another grant" 0 "$cli" charter grant add "Saigon Auto Parts" --region VN-HN --lines FLT --from 2026-01-01
 g3=$(awk '/^GRANTS/{f=1; next} f && $1 ~ /^[0-9]+$/ && /VN-HN/ {print $1; exit}' "$out")
 check "a grant updated into the same as another: refused" 5 "$cli" charter grant update "Saigon Auto Parts" "$g3" --region VN --lines BRK --exclusive --from 2026-01-01 --to 2030-12-31

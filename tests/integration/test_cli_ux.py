@@ -347,6 +347,15 @@ check(rc == 0 and json.loads(out) == [], "an empty list is [] with --json (%r)" 
 rc, out, _ = run("contact", "list", "--distributor", empty_id)
 check(rc == 0 and len(lines(out)) == 1 and lines(out)[0].startswith("ID"),
       "an empty list is its header line in a table")
+# An empty value of a shipment's correction was taken for "keep", and answered "nothing to
+# change" (a try-out).
+for opt, said in (("--carrier", "invalid --carrier: empty; leave it out to keep what the "
+                   "shipment has\n"),
+                  ("--eta", "invalid --eta: empty; leave it out to keep what the shipment has, "
+                   "or give --no-eta\n")):
+    rc, out, err = run("shipment", "update", "1", opt, "")
+    check(rc == 2 and text(err) == "liaison: " + said,
+          "shipment update %s '': refused as empty (%d %r)" % (opt, rc, text(err)))
 # An empty filter reached the server as none given, and listed everything (a try-out).
 for cmd in (("lead", "list", "--name", ""), ("account", "list", "--name="),
             ("product", "list", "--name", ""), ("audit", "--action", "")):
