@@ -798,7 +798,9 @@ static int ch_check(struct cli *cli, int argc, char **argv)
         "Lists the territory conflicts the distributor's draft would have with other\n"
         "distributors' active charters, without changing anything, and warnings (lines no\n"
         "grant covers that have a commitment or a competing line). Exit code 5 when there\n"
-        "are conflicts; warnings alone do not change it.",
+        "are conflicts, or when activation would refuse the draft for another reason (no\n"
+        "grant yet, or grants that have all ended: printed as 'refused:'); other warnings\n"
+        "alone do not change it.",
         opts, 1, "charter check \"Hanoi Motor Supply\""};
     const char *dist = NULL;
     json_int_t id, v = 0;
@@ -814,12 +816,15 @@ static int ch_check(struct cli *cli, int argc, char **argv)
         return rc;
     json_t *conflicts = json_object_get(resp, "conflicts");
     json_t *warnings = json_object_get(resp, "warnings");
-    size_t n = json_array_size(conflicts);
+    json_t *refusals = json_object_get(resp, "refusals");
+    size_t n = json_array_size(conflicts), refused = json_array_size(refusals);
     /* Both left out on the wire when empty; always there for scripts. */
     if (!conflicts)
         json_object_set_new(resp, "conflicts", conflicts = json_array());
     if (!warnings)
         json_object_set_new(resp, "warnings", warnings = json_array());
+    if (!refusals)
+        json_object_set_new(resp, "refusals", refusals = json_array());
     size_t i;
     json_t *w;
     if (cli->set.json)
@@ -837,12 +842,17 @@ static int ch_check(struct cli *cli, int argc, char **argv)
     if (!cli->set.json && !cli->set.ids)
         json_array_foreach(warnings, i, w)
         {
-            fputs("warning: ", stdout);
+            /* A refusal is among the warnings too, for clients before it: said once. */
+            bool refusal = false;
+            size_t k;
+            json_t *x;
+            json_array_foreach(refusals, k, x) refusal = refusal || json_equal(x, w);
+            fputs(refusal ? "refused: " : "warning: ", stdout);
             output_escaped(stdout, json_string_value(w) ? json_string_value(w) : "");
             fputc('\n', stdout);
         }
     json_decref(resp);
-    return n ? EXIT_CONFLICT : EXIT_OK;
+    return n || refused ? EXIT_CONFLICT : EXIT_OK;
 }
 
 /* Each string of list on a line of its own on standard error, after prefix. */

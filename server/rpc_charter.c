@@ -324,7 +324,11 @@ static struct db_stmt q_charter_found = {
 static struct db_stmt q_conflicts = {
     "SELECT (SELECT json_agg(k) FROM liaison_charter_conflicts($1::bigint) k) AS conflicts,"
     " (SELECT array_to_json(array_agg(w)) FROM liaison_charter_warnings($1::bigint) w)::text"
-    " AS warnings, liaison_charter_ended_why($1::bigint) AS _ended",
+    " AS warnings, liaison_charter_ended_why($1::bigint) AS _ended,"
+    /* The warnings activation refuses on (no grant, 0202's ended grants): check said exit 0. */
+    " (SELECT array_to_json(array_agg(w)) FROM liaison_charter_warnings($1::bigint) w"
+    "  WHERE w LIKE 'no territory grant yet:%' OR w = liaison_charter_ended_why($1::bigint))::text"
+    " AS refusals",
     1, 0};
 static struct db_stmt q_activation_lock = {
     "SELECT pg_advisory_xact_lock(hashtextextended('liaison.charter.activation:' ||"

@@ -700,9 +700,11 @@ d_two = must("CreateDistributor", {"fields": dict(VN, name="Phnom Penh Two Grant
                                                   timeZone="Asia/Phnom_Penh")},
              admin)["distributor"]["id"]
 c_two = must("CreateCharterDraft", {"distributorId": d_two}, admin)["charter"]["id"]
-warns = must("CheckCharter", {"id": c_two}, admin).get("warnings", [])
-check(warns == ["no territory grant yet: a charter is activated with at least one"],
-      "check says a draft without a grant cannot be activated (%s)" % warns)
+checked = must("CheckCharter", {"id": c_two}, admin)
+warns = checked.get("warnings", [])
+check(warns == ["no territory grant yet: a charter is activated with at least one"]
+      and checked.get("refusals") == warns,
+      "check says a draft without a grant cannot be activated (%s)" % checked)
 g_kh = must("AddCharterGrant", {"charterId": c_two, "grant": {
     "region": "KH", "allLines": True, "exclusive": True, "startsOn": "2031-01-01"}},
     admin)["charter"]["grants"][0]["id"]
@@ -710,6 +712,8 @@ g_pp = must("AddCharterGrant", {"charterId": c_two, "grant": {
     "region": "KH-12", "productLineIds": [brk, flt], "startsOn": "2031-06-01",
     "endsOn": "2032-05-31"}}, admin)["charter"]["grants"][1]["id"]
 warns = must("CheckCharter", {"id": c_two}, admin).get("warnings", [])
+check(not must("CheckCharter", {"id": c_two}, admin).get("refusals"),
+      "a warning activation goes ahead on is no refusal")
 check(warns == ["grants %s (KH, exclusive) and %s (KH-12, not exclusive) overlap in KH-12"
                 " (BRK,FLT) from 2031-06-01 to 2032-05-31: make them agree, or remove one"
                 % (g_kh, g_pp)], "... nor an exclusive and a non-exclusive grant of one"
@@ -890,8 +894,10 @@ must("AddCharterGrant", {"charterId": ce, "grant": {
 # distributor onboarding with no cadence (a try-out): check warns, activation refuses.
 ENDED = ("the grants of this charter have all ended, the last on 2025-12-31: activated, it would"
          " expire at once; extend a grant, or leave one open-ended")
-warns = must("CheckCharter", {"id": ce}, admin).get("warnings", [])
-check(ENDED in warns, "check warns of a charter whose grants have all ended (%s)" % warns)
+checked = must("CheckCharter", {"id": ce}, admin)
+warns = checked.get("warnings", [])
+check(ENDED in warns and checked.get("refusals") == [ENDED],
+      "check warns of a charter whose grants have all ended, as a refusal (%s)" % checked)
 code, out = call("ActivateCharter", {"id": ce}, admin)
 check(code == "FAILED_PRECONDITION" and out.get("message") == ENDED
       and race_sql("SELECT status FROM charters WHERE id = %s" % ce) == "draft",

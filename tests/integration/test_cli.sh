@@ -530,10 +530,13 @@ awk -v g="$g" '/^GRANTS/{f=1; next} f && $1 == g {ok=1} END {exit !ok}' "$out" &
 lacks "the draft's show has no pointer to itself" "$out" "is open, with its own ids"
 check "charter show --draft --version 1" 2 "$cli" charter show "Saigon Auto Parts" --draft --version 1
 check "charter ungrant" 0 "$cli" charter ungrant "Saigon Auto Parts" "$g"
-check "charter check warns of an ungranted commitment" 0 "$cli" charter check "Saigon Auto Parts"
+# The draft has no grant yet, which activation refuses: exit 5, as for a conflict.
+check "charter check warns of an ungranted commitment" 5 "$cli" charter check "Saigon Auto Parts"
 contains "warning printed" "$out" "warning: commitment for product line BRK: no grant of this charter covers it"
-check "charter check --json has the warnings" 0 "$cli" --json charter check "Saigon Auto Parts"
+contains "what activation refuses is said so" "$out" "refused: no territory grant yet"
+check "charter check --json has the warnings" 5 "$cli" --json charter check "Saigon Auto Parts"
 contains "warnings in json" "$out" '"warnings": ['
+contains "refusals in json" "$out" '"refusals": ['
 check "charter check of version 1" 0 "$cli" --json charter check "Saigon Auto Parts" --version 1
 contains "version 1 has no warnings" "$out" '"warnings": []'
 check "charter check of a version that does not exist" 4 "$cli" charter check "Saigon Auto Parts" --version 9

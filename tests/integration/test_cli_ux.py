@@ -719,8 +719,11 @@ check(rc == 5 and "has no charter to amend: start its first with 'liaison charte
 rc, _, err = run("charter", "draft", made[viet])
 check(rc == 0, "a first draft (%r)" % text(err))
 rc, out, err = run("charter", "check", made[viet])
-check(rc == 0 and "warning: no territory grant yet" in text(out + err),
-      "check says a draft without a grant cannot be activated (%r)" % text(out + err))
+# Activation refuses it: the dry run said so as a warning, and exit 0 (a try-out).
+check(rc == 5 and "refused: no territory grant yet" in text(out + err)
+      and "warning: no territory grant" not in text(out + err),
+      "check says a draft without a grant cannot be activated, exit 5 (%d %r)"
+      % (rc, text(out + err)))
 rc, _, err = run("charter", "grant", made[viet], "--region", "VN", "--from", "2026-01-01",
                  "--to", "")
 check(rc == 2 and "--to" in text(err), "an empty --to is refused, not taken as open-ended (%r)"
