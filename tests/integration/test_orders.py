@@ -814,6 +814,22 @@ def register(token, account):
                                  "title": "Trucks", "currency": "JPY"}, token)["lead"]
 
 
+def set_registration(lead, registration):
+    sql("UPDATE leads SET registration = '%s' WHERE tenant_id = %s AND id = %s"
+        % (registration, tid, lead))
+
+
+def order_on_flagged(lead, token, lines):
+    """An order on a flagged lead, as one was placed before 0295 refused it: such leads from
+    before are still decided by the rules checked here (0209, 0276, 0285)."""
+    set_registration(lead, "approved")
+    try:
+        return must("PlaceOrder", {"lines": lines, "currency": "VND", "leadId": lead},
+                    token)["order"]["id"]
+    finally:
+        set_registration(lead, "flagged")
+
+
 theirs = register(vientiane_user, "Osaka Trucks")["keyAccountId"]
 ours = register(saigon_user, "OSAKA TRUCKS")["keyAccountId"]
 check(ours != theirs, "the same customer is an account of each distributor (%s %s)"
@@ -846,8 +862,16 @@ check(code == "INVALID_ARGUMENT" and violation(out, "keyAccountId") == [
       "key account %s is distributor %s's (ビエンチャン商事): an order is for an account of its"
       " own distributor, or one of the exporter's" % (theirs, vientiane)],
       "nor another distributor's account (%s %s)" % (code, out))
-# An order on a lead is for the lead's account (migration 0109).
+# A registration awaiting the exporter's decision took orders, which then stood in the way of
+# rejecting it (a try-out, migration 0295).
 sg_lead = register(saigon_user, "Nagoya Buses")
+code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id"])
+check(code == "INVALID_ARGUMENT" and violation(out, "leadId") == [
+      "lead %s's registration awaits the exporter's decision (flagged: outside_territory): an"
+      " order is placed on it once approved (or without the lead)" % sg_lead["id"]],
+      "an order on a flagged registration is refused, naming its flags (%s %s)" % (code, out))
+# An order on a lead is for the lead's account (migration 0109); seen on one from before 0295.
+set_registration(sg_lead["id"], "approved")
 code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id"])
 check(code == "OK" and out["order"].get("keyAccountId") == sg_lead["keyAccountId"],
       "an order on a lead takes the lead's account (%s %s)" % (code, out))
@@ -869,6 +893,7 @@ check(code == "INVALID_ARGUMENT" and violation(out, "keyAccountId")
           % (sg_lead["id"], sg_lead["keyAccountId"])],
       "a lead of one account on an order for another is refused (%s %s)" % (code, out))
 must("SetOrderStatus", {"id": sg_order, "status": "cancelled"}, saigon_user)
+set_registration(sg_lead["id"], "flagged")
 must("DecideLeadRegistration", {"id": sg_lead["id"], "decision": "reject"}, admin)
 code, out = place(saigon_user, [line("BRK-1001", 200, 1000)], leadId=sg_lead["id"])
 check(code == "INVALID_ARGUMENT" and violation(out, "leadId")
@@ -876,6 +901,7 @@ check(code == "INVALID_ARGUMENT" and violation(out, "leadId")
           % sg_lead["id"]], "an order on a rejected registration is refused (%s %s)" % (code, out))
 # The pipeline said the deal was lost while the order booked its revenue (a try-out, 0254).
 lost = register(saigon_user, "Osaka Trucks")
+must("DecideLeadRegistration", {"id": lost["id"], "decision": "approve"}, admin)
 first = must("PlaceOrder", {"lines": [line("BRK-1001", 200, 1000)], "currency": "VND",
                             "leadId": lost["id"]}, saigon_user)["order"]["id"]
 code, out = call("SetLeadStage", {"id": lost["id"], "stage": "lost"}, saigon_user)
@@ -893,8 +919,7 @@ check(code == "INVALID_ARGUMENT" and violation(out, "leadId")
 # name a lead its distributor can no longer open (a try-out, migration 0209).
 kobe = register(saigon_user, "Kobe Vans")
 check(kobe.get("registration") == "flagged", "a lead outside the territory is flagged (%s)" % kobe)
-kobe_order = must("PlaceOrder", {"lines": [line("BRK-1001", 200, 1000)], "currency": "VND",
-                                 "leadId": kobe["id"]}, saigon_user)["order"]["id"]
+kobe_order = order_on_flagged(kobe["id"], saigon_user, [line("BRK-1001", 200, 1000)])
 code, out = call("DecideLeadRegistration", {"id": kobe["id"], "decision": "reassign",
                                             "distributorId": vientiane}, admin)
 check(code == "FAILED_PRECONDITION" and out.get("message") ==
@@ -919,8 +944,7 @@ check(code == "OK", "approving it is still open (%s %s)" % (code, out))
 sendai = register(saigon_user, "Sendai Vans")
 check(sendai.get("registration") == "flagged", "a lead outside the territory is flagged (%s)"
       % sendai)
-sendai_order = must("PlaceOrder", {"lines": [line("BRK-1001", 200, 1000)], "currency": "VND",
-                                   "leadId": sendai["id"]}, saigon_user)["order"]["id"]
+sendai_order = order_on_flagged(sendai["id"], saigon_user, [line("BRK-1001", 200, 1000)])
 code, out = call("DecideLeadRegistration", {"id": sendai["id"], "decision": "reject"}, admin)
 check(code == "FAILED_PRECONDITION" and out.get("message") ==
       "lead %s has orders (%s): a rejected registration is no deal of its distributor's, and"
@@ -932,6 +956,7 @@ code, out = call("DecideLeadRegistration", {"id": sendai["id"], "decision": "rej
 check(code == "OK", "once they are cancelled it is (%s %s)" % (code, out))
 # Met at once: the lead rejected in a transaction still open while the order is placed.
 sapporo = register(saigon_user, "Sapporo Vans")
+must("DecideLeadRegistration", {"id": sapporo["id"], "decision": "approve"}, admin)
 before = orders()
 code, out = t.while_held(
     "SELECT 1 FROM leads WHERE tenant_id = %s AND id = %s FOR UPDATE;"
@@ -946,6 +971,7 @@ check(code == "INVALID_ARGUMENT" and violation(out, "leadId") ==
 # placed. Each read the other's change as not yet there, both committed, and the order
 # named a lead now another distributor's (migration 0213: the order holds its lead).
 osaka = register(saigon_user, "Osaka Trucks")
+must("DecideLeadRegistration", {"id": osaka["id"], "decision": "approve"}, admin)
 before = orders()
 # The held side moves it as DecideLeadRegistration does: the lead locked FOR UPDATE first.
 code, out = t.while_held(
@@ -990,8 +1016,7 @@ check("carve_out" in vf_other.get("flags", []) and code == "OK"
 # reassigned nor closed (a try-out, migration 0285): the order shows a deal made while it
 # served, so it is approved, and then it closes; one without orders is still not approved.
 nara = register(vientiane_user, "奈良フォークリフト")
-nara_order = must("PlaceOrder", {"lines": [line("BRK-1001", 100, 125000)], "currency": "VND",
-                                 "leadId": nara["id"]}, vientiane_user)["order"]["id"]
+nara_order = order_on_flagged(nara["id"], vientiane_user, [line("BRK-1001", 100, 125000)])
 for status in ("confirmed", "shipped", "delivered"):
     must("SetOrderStatus", {"id": nara_order, "status": status}, admin)
 nara_bare = register(vientiane_user, "Nara Cranes")
