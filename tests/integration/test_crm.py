@@ -713,6 +713,23 @@ for decision in ({"decision": "approve"}, {"decision": "reassign", "distributorI
           "%s of the flagged one is refused while the other protects it (%s %s)"
           % (decision["decision"], code, out))
 
+# Reassigned to a distributor that holds nothing there, the deal is approved with flags that
+# say so, without a word (a try-out): the command line says it.
+code, out = register(vientiane_user, "Xe buýt Phú Mỹ Hưng", "VN-SG")
+far = out.get("lead", {}).get("id")
+p = subprocess.run([CLI, "--token", admin, "lead", "decide", str(far), "reassign", "--to",
+                    str(bangkok)], capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and "note: approved for its new distributor, though its own "
+      "registration would be flagged: outside_territory" in p.stderr,
+      "lead decide reassign says the flags the deal keeps with its new holder (%d %s)"
+      % (p.returncode, p.stderr))
+code, out = register(vientiane_user, "Xe buýt Nhà Bè", "VN-SG")
+near = out.get("lead", {}).get("id")
+p = subprocess.run([CLI, "--token", admin, "lead", "decide", str(near), "reassign", "--to",
+                    str(saigon)], capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and "note:" not in p.stderr,
+      "no note for a deal its new holder holds unflagged (%d %s)" % (p.returncode, p.stderr))
+
 # ---------------- a distributor user's view ----------------
 for method, key in (("ListLeads", "leads"), ("ListKeyAccounts", "accounts"),
                     ("ListInteractions", "interactions")):
