@@ -216,7 +216,10 @@ static int cad_plan(struct cli *cli, int argc, char **argv)
         "Makes or brings up to date a distributor's meeting plan from its active charter:\n"
         "a series per kind, occurrences up to 12 months ahead, each placed in both sides'\n"
         "business hours where they overlap, else rotating the out-of-hours burden.\n"
-        "Held, missed and cancelled meetings are never touched; a moved one is re-sent.",
+        "Held, missed and cancelled meetings are never touched; a moved one is re-sent.\n"
+        "Each scheduled meeting it moves or cancels is said on standard error ('liaison:\n"
+        "note: meeting 12 ... moved from ... to ...', at most 20, then how many more), and a\n"
+        "move is audited on the meeting (meeting.reschedule).",
         opts, 1, "cadence plan \"Saigon Auto Parts\""};
     return cadence_one(cli, argc, argv, "PlanCadence", &spec, &upcoming);
 }
