@@ -851,6 +851,20 @@ static int ch_check(struct cli *cli, int argc, char **argv)
             output_escaped(stdout, json_string_value(w) ? json_string_value(w) : "");
             fputc('\n', stdout);
         }
+    /* A refusal that is no warning too (a retired line, 0296). */
+    if (!cli->set.json && !cli->set.ids)
+        json_array_foreach(refusals, i, w)
+        {
+            bool said = false;
+            size_t k;
+            json_t *x;
+            json_array_foreach(warnings, k, x) said = said || json_equal(x, w);
+            if (said)
+                continue;
+            fputs("refused: ", stdout);
+            output_escaped(stdout, json_string_value(w) ? json_string_value(w) : "");
+            fputc('\n', stdout);
+        }
     json_decref(resp);
     return n || refused ? EXIT_CONFLICT : EXIT_OK;
 }

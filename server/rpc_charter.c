@@ -143,7 +143,12 @@ static struct db_stmt q_edit_lines = {
     "SELECT liaison_charter_draft($1::bigint), liaison_check((SELECT count(*) FROM product_lines"
     " WHERE tenant_id = liaison_tenant() AND id = ANY ($2::bigint[]) AND retired_at IS NULL)"
     " = cardinality($2::bigint[]), $3,"
-    " 'names a product line that is not a live line of this tenant')",
+    /* A retired line named: "not a live line" told a grant's dates-only update nothing. */
+    " coalesce((SELECT format('product line %s is retired: a charter takes live lines only;"
+    " leave it out, or reinstate it (product-line reinstate)', string_agg(code, ', '))"
+    " FROM product_lines WHERE tenant_id = liaison_tenant() AND id = ANY ($2::bigint[])"
+    " AND retired_at IS NOT NULL HAVING count(*) > 0),"
+    " 'names a product line that is not a live line of this tenant'))",
     3, 0};
 /* ... the same for one line $2, named by commitment.productLineId. */
 static struct db_stmt q_edit_line = {
@@ -325,10 +330,16 @@ static struct db_stmt q_conflicts = {
     "SELECT (SELECT json_agg(k) FROM liaison_charter_conflicts($1::bigint) k) AS conflicts,"
     " (SELECT array_to_json(array_agg(w)) FROM liaison_charter_warnings($1::bigint) w)::text"
     " AS warnings, liaison_charter_ended_why($1::bigint) AS _ended,"
-    /* The warnings activation refuses on (no grant, 0202's ended grants): check said exit 0. */
-    " (SELECT array_to_json(array_agg(w)) FROM liaison_charter_warnings($1::bigint) w"
-    "  WHERE w LIKE 'no territory grant yet:%' OR w = liaison_charter_ended_why($1::bigint))::text"
-    " AS refusals",
+    " liaison_charter_retired_why($1::bigint) AS _retired,"
+    /*
+     * What activation refuses on besides conflicts: the warnings of no grant and of 0202's ended
+     * grants (check said exit 0), and a retired line (0296), a draft's only.
+     */
+    " (SELECT array_to_json(array_agg(w)) FROM (SELECT w FROM liaison_charter_warnings($1::bigint)"
+    "  w WHERE w LIKE 'no territory grant yet:%' OR w = liaison_charter_ended_why($1::bigint)"
+    "  UNION ALL SELECT liaison_charter_retired_why(c.id) FROM charters c"
+    "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND c.status = 'draft'"
+    "  AND liaison_charter_retired_why(c.id) IS NOT NULL) x)::text AS refusals",
     1, 0};
 static struct db_stmt q_activation_lock = {
     "SELECT pg_advisory_xact_lock(hashtextextended('liaison.charter.activation:' ||"
@@ -351,9 +362,13 @@ static struct db_stmt q_supersede = {
     " AND o.tenant_id = c.tenant_id AND o.distributor_id = c.distributor_id"
     " AND o.status = 'active' AND NOT EXISTS (SELECT 1 FROM liaison_charter_conflicts(c.id))"
     " AND EXISTS (SELECT 1 FROM charter_grants g WHERE g.tenant_id = c.tenant_id"
-    " AND g.charter_id = c.id) AND liaison_charter_ended_why(c.id) IS NULL",
+    " AND g.charter_id = c.id) AND liaison_charter_ended_why(c.id) IS NULL"
+    " AND liaison_charter_retired_why(c.id) IS NULL",
     1, 0};
-/* $1 charter, activated when it is a draft without conflicts, with a grant not all ended */
+/*
+ * $1 charter, activated when it is a draft without conflicts, with a grant not all ended, and
+ * naming no retired line (0296)
+ */
 static struct db_stmt q_activate = {
     "UPDATE charters c SET status = 'active', activated_by = liaison_request_setting('actor'),"
     " activated_at = liaison_now() FROM distributors d"
@@ -363,6 +378,7 @@ static struct db_stmt q_activate = {
     " AND NOT EXISTS (SELECT 1 FROM liaison_charter_conflicts(c.id))"
     " AND EXISTS (SELECT 1 FROM charter_grants g WHERE g.tenant_id = c.tenant_id"
     " AND g.charter_id = c.id) AND liaison_charter_ended_why(c.id) IS NULL"
+    " AND liaison_charter_retired_why(c.id) IS NULL"
     " RETURNING c.id AS _id, liaison_audit('charter.activate', 'charter', c.id::text) AS _audit,"
     /* A first activation starts onboarding and plans the cadence (0016); what it did, said
      * (0193). */
@@ -880,6 +896,15 @@ static void activation_refused(struct request *r, const Liaison__V1__CheckCharte
                             msg ? msg : "territory conflict", vp, n);
 }
 
+/* The reason a draft names a retired line (0296), or NULL. */
+static const char *retired_why(const struct db_txn *txn, const struct activation *at)
+{
+    const PGresult *res = txn->results[at->conflicts];
+    int col = PQfnumber(res, "_retired");
+    return col >= 0 && PQntuples(res) == 1 && !PQgetisnull(res, 0, col) ? PQgetvalue(res, 0, col)
+                                                                        : NULL;
+}
+
 static void activate_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
@@ -940,6 +965,8 @@ static void activate_done(struct db_txn *txn, int code, const char *detail)
                      msg ? msg : "only a draft can be activated");
     } else if (found.n_conflicts > 0) {
         activation_refused(r, &found);
+    } else if (charter.n_grants > 0 && retired_why(txn, at)) {
+        request_fail(r, LIAISON__V1__CODE__FAILED_PRECONDITION, retired_why(txn, at));
     } else if (charter.n_grants > 0) {
         /* Its grants have all ended: in force, it would expire at the scheduler's next run. */
         const PGresult *res = txn->results[at->conflicts];

@@ -188,6 +188,41 @@ check(rc == 2 and "--code" in err and "not digits only" in err,
       "a line code of digits only is refused, naming --code (%d %s)" % (rc, err.strip()))
 product("92-A", arabica, "Số 92 A")
 
+# ---------------- a retired line in an amendment (0296) ----------------
+# An amendment copied a retired line into its grants and coverage; check said nothing, and the
+# new version activated, granting the withdrawn line again (a try-out).
+hue = line("HUE", "Cà phê Huế")
+osaka = must("CreateDistributor", {"fields": {"name": "大阪珈琲株式会社", "country": "JP",
+                                              "timeZone": "Asia/Tokyo"}},
+             admin)["distributor"]["id"]
+first = must("CreateCharterDraft", {"distributorId": osaka}, admin)["charter"]["id"]
+must("AddCharterGrant", {"charterId": first, "grant": {
+    "region": "JP-27", "productLineIds": [hue], "startsOn": "2026-01-01"}}, admin)
+must("ActivateCharter", {"id": first}, admin)
+must("RetireProductLine", {"id": hue, "force": True}, admin)
+amend = must("CreateCharterDraft", {"distributorId": osaka}, admin)["charter"]
+copied = amend["grants"][0]
+why = ("grant %s names retired product line HUE: a new version takes live lines only; take it"
+       " out (charter grant update --lines, charter terms --lines, charter remove commitment) or"
+       " reinstate it (product-line reinstate)" % copied["id"])
+checked = must("CheckCharter", {"id": amend["id"]}, admin)
+check(checked.get("refusals") == [why],
+      "check says the amendment's retired line would be refused (%s)" % checked)
+rc, out, err = human("charter", "check", str(osaka))
+check(rc == 5 and "refused: " + why in out, "charter check exits 5 saying it (%d %s)" % (rc, out))
+code, out = call("ActivateCharter", {"id": amend["id"]}, admin)
+check(code == "FAILED_PRECONDITION" and out.get("message") == why,
+      "the amendment is not activated (%s %s)" % (code, out))
+rc, out, err = human("charter", "grant", "update", str(osaka), str(copied["id"]), "--to",
+                     "2027-12-31")
+check(rc == 2 and "product line HUE is retired: a charter takes live lines only" in err,
+      "a dates-only update of that grant names the retired line (%d %s)" % (rc, err.strip()))
+rc, out, err = human("charter", "grant", "update", str(osaka), str(copied["id"]), "--lines",
+                     "ARA")
+check(rc == 0, "its lines changed to a live one (%d %s)" % (rc, err.strip()))
+code, out = call("ActivateCharter", {"id": amend["id"]}, admin)
+check(code == "OK", "then the amendment is activated (%s %s)" % (code, out))
+
 # ---------------- wrong input ----------------
 rc, out, err = human("product-line", "retire", "999999999")
 check(rc == 4 and "no such product line" in err, "an unknown line: exit 4, said so (%d %s)"
