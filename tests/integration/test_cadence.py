@@ -1387,6 +1387,18 @@ try:
           % after_last in str(out) and after_last < "2027-04-09",
           "its onboarding series names the day after its last call (%s %s %s)"
           % (onb_ends, code, out))
+    # The meetings a plan cancels were said, not audited on the meeting (a review, 0297): its
+    # grant's end brought forward by hand, as an amendment would.
+    psql("UPDATE charter_grants SET ends_on = starts_on + 60 WHERE charter_id IN (SELECT id"
+         " FROM charters WHERE distributor_id = %d AND status = 'active')" % d_late)
+    out = must("PlanCadence", {"distributorId": d_late}, admin)
+    gone = [re.match(r"meeting ([0-9]+) ", n)[1] for n in out.get("notes", [])
+            if n.startswith("meeting ") and n.endswith(" cancelled")]
+    audited = psql("SELECT count(*) FROM audit_log WHERE action = 'meeting.cancelled'"
+                   " AND entity_id IN (%s)" % ",".join("'%s'" % i for i in gone or [0]))
+    check(gone and audited == str(len(gone)),
+          "each meeting the plan cancels is audited on it (%d cancelled, %s audited)"
+          % (len(gone), audited))
 finally:
     psql("DELETE FROM liaison_clock")
 
