@@ -432,6 +432,12 @@ void rpc_change_password(struct request *r)
         request_fail_field_said(r, "newPassword", why, said ? said : why);
         return;
     }
+    /* "Changed" to itself, a password handed out by someone else stayed what they know. */
+    if (!strcmp(in->new_password, in->current_password)) {
+        request_fail_field_said(r, "newPassword", "must not be the current one",
+                                "the new password must not be the current one");
+        return;
+    }
     struct login_account *account = arena_alloc(&r->arena, sizeof *account);
     if (account)
         memset(account, 0, sizeof *account);

@@ -2893,6 +2893,19 @@ try:
           and "Your session has ended: sign in again." in body
           and "liaison_portal=" in headers.get("Set-Cookie", ""),
           "an expired sign-in page comes back with what was typed (%d)" % status)
+    # A sign-in page left open while the user signed in in another tab said the session had
+    # ended, though it had just begun (a review): that sign-in stands.
+    both = http.cookiejar.CookieJar()
+    stale = login_csrf(both)
+    check(sign_in(both, "portal@saigon.example")[0] == 302, "signed in in another tab")
+    status, headers, _ = fetch("/login", {"csrf_token": stale, "tenant": slug,
+                                          "email": "portal@saigon.example",
+                                          "password": PASSWORD}, jar=both,
+                               headers={"Sec-Fetch-Site": "same-origin"})
+    check(status == 303 and headers.get("Location", "").endswith("/")
+          and fetch("/", jar=both)[0] == 200,
+          "the older sign-in page leads to the start page, still signed in (%d %s)"
+          % (status, headers.get("Location")))
 
     # ---------------- a distributor user's own password ----------------
     # Only the command line changed it: the password the exporter chose and sent stayed in
@@ -2919,6 +2932,9 @@ try:
                         "The new password must be at least 12 characters."),
                        ({"current": "not the password", "new": new_pw, "again": new_pw},
                         "The current password is not right."),
+                       # Changed to itself, a password someone else chose stayed in use.
+                       ({"current": PASSWORD, "new": PASSWORD, "again": PASSWORD},
+                        "The new password must not be the current one."),
                        ({"current": PASSWORD, "new": "", "again": ""},
                         "Enter your current password and the new one twice."),
                        ({"current": PASSWORD, "new": "m" * 20000, "again": "m" * 20000},

@@ -1185,6 +1185,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         if request.method == "POST":
             sent = request.form.get("csrf_token", "")
             if not secrets.compare_digest(sent, g.session["csrf"]):
+                if (request.endpoint == "login" and same_site_post() and g.session["token"]
+                        and not g.new_sid):
+                    # Signed in meanwhile in another tab, whose sign-in renewed the token:
+                    # that sign-in stands ("your session has ended" was said, a review).
+                    return redirect(url_for("dashboard"), 303)
                 if request.endpoint == "login" and same_site_post():
                     # The sign-in page left open past its session's idle time
                     # (overnight): an error page lost the organisation and
@@ -1771,6 +1776,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             "must not be one character repeated":
                 _("The new password must not be one character repeated."),
             "must be at most 128 bytes": _("The new password must be at most 128 bytes."),
+            "must not be the current one": _("The new password must not be the current one."),
         }.get(why)
 
     @app.route("/password", methods=["GET", "POST"])
