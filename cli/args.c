@@ -292,7 +292,7 @@ static void args_too_many(const struct cli_command_spec *spec, const char *a,
                           const char **positional, int got, bool after_dashes)
 {
     fprintf(stderr, "liaison: unexpected argument '");
-    output_escaped(stderr, a);
+    output_echo(stderr, a);
     fputc('\'', stderr);
     char name[64];
     for (int i = 0; i < got; i++) {
@@ -366,7 +366,7 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
         if (options && a[0] == '-' &&
             ((a[1] >= 'a' && a[1] <= 'z') || (a[1] >= 'A' && a[1] <= 'Z'))) {
             fprintf(stderr, "liaison: unknown option '");
-            output_escaped(stderr, a);
+            output_echo(stderr, a);
             fprintf(stderr, "'%s\n\n",
                     strcmp(a, "-o") ? "" : " (-o, --output: json, table or ids)");
             args_usage(stderr, spec);
@@ -391,7 +391,7 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
             o++;
         if (!o->name) {
             fprintf(stderr, "liaison: unknown option '");
-            output_escaped(stderr, a);
+            output_echo(stderr, a);
             fprintf(stderr, "'%s\n\n", args_global_hint(a));
             args_usage(stderr, spec);
             return EXIT_USAGE;
@@ -504,7 +504,7 @@ int cli_subcommand(const char *family, const struct cli_subcommand *subs, int ar
     if (!near)
         near = args_synonym(argv[1], names, n);
     fprintf(stderr, "liaison: unknown command '%s ", family);
-    output_escaped(stderr, argv[1]);
+    output_echo(stderr, argv[1]);
     if (*args_global_hint(argv[1]))
         fprintf(stderr, "'%s\n", args_global_hint(argv[1]));
     else if (near)

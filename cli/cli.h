@@ -361,6 +361,10 @@ size_t output_width(const char *text);
  * nothing to escape is written as it is: what the server sent, for a terminal. */
 void output_escaped(FILE *f, const char *text);
 
+/* Writes a word the user typed, echoed in an error, as output_escaped does; one past 200
+ * bytes cut as a table's cell is, with "…". */
+void output_echo(FILE *f, const char *text);
+
 /* Writes a value as a table cell shows it: as it is when it holds nothing to escape
  * (backslashes and all), else between double quotes with C-style escapes (\n, \x1b,
  * \u202e, and \\ and \" inside), as git's quotePath does. */

@@ -866,6 +866,12 @@ static int mt_notes(struct cli *cli, int argc, char **argv)
     char *text = file ? read_note(file) : NULL;
     if (file && !text)
         return EXIT_USAGE;
+    /* The server's "required" named --file, not what was wrong with it (a try-out). */
+    if (file && !text[strspn(text, " \t\r\n")]) {
+        fprintf(stderr, "liaison: invalid --file: %s holds no text\n", file);
+        free(text);
+        return EXIT_USAGE;
+    }
     rc = meeting_call(cli, "AddMeetingNote",
                       json_pack("{s:I,s:s,s:s}", "meetingId", id, "body", file ? text : add,
                                 "language", language),

@@ -290,7 +290,9 @@ static int order_place(struct cli *cli, int argc, char **argv)
         {"currency", &currency, NULL, true, "ISO 4217 code, e.g. VND, USD"},
         {"account", &account, NULL, false, "the key account it is for (id or name)",
          "keyAccountId"},
-        {"lead", &lead, NULL, false, "the lead (deal) it comes from: its id; not a lost one",
+        {"lead", &lead, NULL, false,
+         "the lead (deal) it comes from: its id; not a lost one, nor a registration still awaiting "
+         "the exporter's decision (flagged)",
          "leadId"},
         {"note", &note, NULL, false, "up to 2000 characters"},
         {"idempotency-key", &key, NULL, false,

@@ -13,7 +13,8 @@ int cmd_ping(struct cli *cli, int argc, char **argv)
 {
     const char *message = "ping", *count_text = "1";
     const struct cli_opt opts[] = {
-        {"message", &message, NULL, false, "text the server echoes (default \"ping\")", "echo"},
+        {"message", &message, NULL, false,
+         "text the server echoes, at most 4096 bytes (default \"ping\")", "echo"},
         {"count", &count_text, NULL, false, "number of pings, 1 to 1000 (default 1)"},
         {0}};
     const struct cli_command_spec spec = {"ping [--message TEXT] [--count N]",
@@ -26,6 +27,12 @@ int cmd_ping(struct cli *cli, int argc, char **argv)
     long count = strtol(count_text, &end, 10);
     if (*end || !*count_text || count < 1 || count > 1000) {
         fprintf(stderr, "liaison: --count must be 1 to 1000\n");
+        return EXIT_USAGE;
+    }
+    /* Past the frame a connection takes before it logs in, a long one was RESOURCE_EXHAUSTED,
+       "try again" (exit 75), where 5,000 bytes were the server's usage error (a try-out). */
+    if (strlen(message) > 4096) {
+        fprintf(stderr, "liaison: invalid --message: longer than 4096 bytes of UTF-8\n");
         return EXIT_USAGE;
     }
     cli->anonymous = true;

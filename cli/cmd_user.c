@@ -79,8 +79,11 @@ static int user_create(struct cli *cli, int argc, char **argv)
         "user create --email EMAIL --role ROLE [--name NAME] [--distributor DISTRIBUTOR] "
         "[--sees-all] "
         "[--password-stdin]",
-        "Creates a user in your tenant (tenant admins only).", opts, 0,
-        "user create --email bao@acme.example --role manager --name \"Trần Bảo\""};
+        "Creates a user in your tenant (tenant admins only). Asks for the user's first\n"
+        "password on the terminal (or reads it from standard input with\n"
+        "--password-stdin): at least 12 characters, at most 128 bytes, not one character\n"
+        "repeated, no control characters. Give it to the user to change ('user passwd').",
+        opts, 0, "user create --email bao@acme.example --role manager --name \"Trần Bảo\""};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

@@ -834,7 +834,7 @@ static int global_parse(struct cli *cli, int argc, char **argv, char **words, in
             rc = -1;
         } else if (before && argv[i][0] == '-') {
             fprintf(stderr, "liaison: unknown option '");
-            output_escaped(stderr, argv[i]);
+            output_echo(stderr, argv[i]);
             fprintf(stderr, "' (see 'liaison --help')\n");
             rc = EXIT_USAGE;
         } else {
@@ -903,7 +903,7 @@ int main(int argc, char **argv)
                 names[i] = commands[i].name;
             const char *near = cli_nearest(words[0], names, N_COMMANDS);
             fprintf(stderr, "liaison: unknown command '");
-            output_escaped(stderr, words[0]);
+            output_echo(stderr, words[0]);
             if (near)
                 fprintf(stderr, "'; did you mean '%s'? (see 'liaison --help')\n", near);
             else

@@ -242,6 +242,18 @@ void output_escaped(FILE *f, const char *text)
     output_pieces(f, text, escaping ? OUTPUT_MESSAGE : OUTPUT_BARE);
 }
 
+void output_echo(FILE *f, const char *text)
+{
+    /* A long one is cut as a table's cell is: 100,000 bytes of a pasted word came back whole. */
+    if (strlen(text) <= 200) {
+        output_escaped(f, text);
+        return;
+    }
+    char buf[OUTPUT_MAX_CELL * 8 + 16];
+    output_text(text, strlen(text), buf, sizeof buf);
+    fputs(buf, f);
+}
+
 void output_quoted(FILE *f, const char *text)
 {
     if (!text)

@@ -253,6 +253,13 @@ for opt, word in (("--timeout", "whoami"), ("--ca", "ping")):
     check(rc == 2 and text(err) == "liaison: %s needs a value: '%s' is a command, given after "
           "it\n" % (opt, word), "%s %s: the value said missing (%d %r)" % (opt, word, rc,
                                                                         text(err)[:200]))
+# A pasted word of 100,000 bytes came back whole in "unknown command" (a try-out): cut.
+rc, out, err = run("a" * 100000)
+check(rc == 2 and len(err) < 400 and "a\u2026' (see 'liaison --help')" in text(err),
+      "an unknown command of 100,000 bytes is echoed cut (%d bytes)" % len(err))
+rc, out, err = run("distributor", "list", "--" + "b" * 100000)
+check(rc == 2 and len(err) < 4000 and "\u2026'" in text(err),
+      "an unknown option of 100,000 bytes is echoed cut (%d bytes)" % len(err))
 # A server that takes the connection and never answers: --timeout bounds the handshake too; a
 # --timeout of 500 ms waited the library's 10 s for it (a try-out).
 hung = socket.socket()
@@ -347,6 +354,15 @@ check(rc == 0 and json.loads(out) == [], "an empty list is [] with --json (%r)" 
 rc, out, _ = run("contact", "list", "--distributor", empty_id)
 check(rc == 0 and len(lines(out)) == 1 and lines(out)[0].startswith("ID"),
       "an empty list is its header line in a table")
+# A --message past the frame a connection takes before logging in was RESOURCE_EXHAUSTED,
+# exit 1, where one of 5,000 bytes was a usage error; an empty note file was "--file:
+# required" (a try-out).
+rc, out, err = run("ping", "--message", "m" * 20000)
+check(rc == 2 and text(err) == "liaison: invalid --message: longer than 4096 bytes of UTF-8\n",
+      "ping --message of 20,000 bytes: a usage error (%d %r)" % (rc, text(err)[:200]))
+rc, out, err = run("meeting", "notes", "1", "--file", "/dev/null")
+check(rc == 2 and text(err) == "liaison: invalid --file: /dev/null holds no text\n",
+      "meeting notes --file of an empty file says so (%d %r)" % (rc, text(err)))
 # An empty value of a shipment's correction was taken for "keep", and answered "nothing to
 # change" (a try-out).
 for opt, said in (("--carrier", "invalid --carrier: empty; leave it out to keep what the "
