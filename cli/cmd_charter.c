@@ -788,6 +788,27 @@ static int ch_competing(struct cli *cli, int argc, char **argv)
                              "competingLines", NULL, 0);
 }
 
+/* Whether the JSON array list holds a value equal to v. */
+static bool json_has(const json_t *list, const json_t *v)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x)
+    {
+        if (json_equal(x, v))
+            return true;
+    }
+    return false;
+}
+
+/* One line of charter check after the conflicts: "warning: ..." or "refused: ...". */
+static void check_said(const char *kind, const json_t *w)
+{
+    fputs(kind, stdout);
+    output_escaped(stdout, json_string_value(w) ? json_string_value(w) : "");
+    fputc('\n', stdout);
+}
+
 static int ch_check(struct cli *cli, int argc, char **argv)
 {
     const char *version = NULL;
@@ -839,32 +860,19 @@ static int ch_check(struct cli *cli, int argc, char **argv)
         cli_print_rows(cli, conflict_cols, 9, conflicts);
     } else
         printf("no territory conflicts\n");
-    if (!cli->set.json && !cli->set.ids)
+    if (!cli->set.json && !cli->set.ids) {
+        /* A refusal is among the warnings too, for clients before it: said once, as a refusal;
+           one that is no warning (a retired line, 0296) after them. */
         json_array_foreach(warnings, i, w)
         {
-            /* A refusal is among the warnings too, for clients before it: said once. */
-            bool refusal = false;
-            size_t k;
-            json_t *x;
-            json_array_foreach(refusals, k, x) refusal = refusal || json_equal(x, w);
-            fputs(refusal ? "refused: " : "warning: ", stdout);
-            output_escaped(stdout, json_string_value(w) ? json_string_value(w) : "");
-            fputc('\n', stdout);
+            check_said(json_has(refusals, w) ? "refused: " : "warning: ", w);
         }
-    /* A refusal that is no warning too (a retired line, 0296). */
-    if (!cli->set.json && !cli->set.ids)
         json_array_foreach(refusals, i, w)
         {
-            bool said = false;
-            size_t k;
-            json_t *x;
-            json_array_foreach(warnings, k, x) said = said || json_equal(x, w);
-            if (said)
-                continue;
-            fputs("refused: ", stdout);
-            output_escaped(stdout, json_string_value(w) ? json_string_value(w) : "");
-            fputc('\n', stdout);
+            if (!json_has(warnings, w))
+                check_said("refused: ", w);
         }
+    }
     json_decref(resp);
     return n || refused ? EXIT_CONFLICT : EXIT_OK;
 }
