@@ -109,12 +109,17 @@ static void cli_config_path(const char *profile, const char *file, char *path, s
 
 int cli_config_load(struct cli_settings *set)
 {
-    if (cli_set(&set->url, "liaison://127.0.0.1:7443") < 0)
-        return -1;
+    free(set->url);
+    set->url = NULL;
     char path[4096];
     cli_config_path(set->profile, "config", path, sizeof path);
     if (path[0] && cli_config_file(set, path) < 0)
         return -1;
+    /*
+     * The config file's url outranks the saved session's, as --help says: an operator who
+     * moved the service and edited it went on reaching the old one (a try-out).
+     */
+    bool configured = set->url != NULL;
     if (set->token)
         set->token_from = CLI_TOKEN_GIVEN;
     /* Read aside: its token must not join the settings until the URL is final. */
@@ -128,12 +133,14 @@ int cli_config_load(struct cli_settings *set)
         set->session_url = session.url;
         set->session_token = session.token;
         session.url = session.token = NULL;
-        if (cli_set(&set->url, set->session_url) < 0) {
+        if (!configured && cli_set(&set->url, set->session_url) < 0) {
             cli_config_free(&session);
             return -1;
         }
     }
     cli_config_free(&session);
+    if (!set->url && cli_set(&set->url, "liaison://127.0.0.1:7443") < 0)
+        return -1;
     const struct {
         const char *env;
         char **slot;

@@ -569,6 +569,20 @@ rc, out, err = run("whoami", home_dir=stale_home)
 check(rc == 3 and text(err) == "liaison: session expired or revoked: run `liaison login` again\n",
       "an ended session: expired or revoked, exit 3 (%r)" % text(err))
 
+# The config file's url was ignored while a session was saved: an operator who moved the
+# service and edited it went on reaching the old one (a try-out).
+moved_home = tempfile.mkdtemp(prefix="liaison-cli-ux-moved.")
+rc, _, err = run("login", "--tenant", slug, "--email", "a@ux.example", "--password-stdin",
+                 stdin=pw, home_dir=moved_home)
+check(rc == 0, "logged in before the move (%r)" % text(err))
+with open(os.path.join(moved_home, ".config", "liaison", "config"), "w") as f:
+    f.write("url = liaison://127.0.0.1:1\n")
+rc, out, err = run("whoami", home_dir=moved_home, env={"LIAISON_URL": None})
+check(rc != 0 and "127.0.0.1:1:" in text(err) and out == b"",
+      "the config file's url is the one used, not the saved session's (%d %r)" % (rc, text(err)))
+rc, out, err = run("whoami", home_dir=moved_home)
+check(rc == 0, "LIAISON_URL still outranks the config file (%d %r)" % (rc, text(err)))
+
 # An operator's token left in LIAISON_TOKEN (an operator try-out): login says the token outranks
 # the session, logout still ends the saved session (it sent the operator's token, printed
 # "logged out" and left the session good), and with no session saved an operator's token is
