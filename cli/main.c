@@ -814,7 +814,10 @@ static int global_parse(struct cli *cli, int argc, char **argv, char **words, in
     *nwords = 0;
     for (int i = 1; i < argc && rc == 0;) {
         bool before = *nwords == 0;
-        if (!before && !strcmp(argv[i], "--")) { /* the rest are the command's arguments */
+        if (!strcmp(argv[i], "--")) {
+            /* After the command, the rest are its arguments ("--" theirs to see); before it,
+               the end of liaison's own options, as getopt has it (it was refused, a try-out). */
+            i += before;
             while (i < argc)
                 words[(*nwords)++] = argv[i++];
             break;

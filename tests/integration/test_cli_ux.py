@@ -253,6 +253,9 @@ for opt, word in (("--timeout", "whoami"), ("--ca", "ping")):
     check(rc == 2 and text(err) == "liaison: %s needs a value: '%s' is a command, given after "
           "it\n" % (opt, word), "%s %s: the value said missing (%d %r)" % (opt, word, rc,
                                                                         text(err)[:200]))
+# "--" before the command, the end of liaison's options as getopt has it, was refused.
+rc, out, err = run("--", "ping")
+check(rc == 0 and b"ping" in out, "liaison -- ping runs ping (%d %r)" % (rc, text(err)))
 # A pasted word of 100,000 bytes came back whole in "unknown command" (a try-out): cut.
 rc, out, err = run("a" * 100000)
 check(rc == 2 and len(err) < 400 and "a\u2026' (see 'liaison --help')" in text(err),

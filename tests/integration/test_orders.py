@@ -1021,7 +1021,13 @@ for status in ("confirmed", "shipped", "delivered"):
     must("SetOrderStatus", {"id": nara_order, "status": status}, admin)
 nara_bare = register(vientiane_user, "Nara Cranes")
 before = orders()
-must("SetDistributorStatus", {"id": vientiane, "status": "terminated"}, admin)
+# Terminated from the command line, it said nothing of what was left open (a try-out).
+p = subprocess.run([CLI, "--token", admin, "distributor", "status", str(vientiane),
+                    "terminated"], capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and "note: its registrations awaiting a decision: " in p.stderr
+      and "%s (flagged)" % nara["id"] in p.stderr and "%s (flagged)" % nara_bare["id"]
+      in p.stderr and "lead decide" in p.stderr,
+      "terminating says the registrations still to decide (%d %s)" % (p.returncode, p.stderr))
 code, out = call("DecideLeadRegistration", {"id": nara_bare["id"], "decision": "approve"}, admin)
 check(code == "FAILED_PRECONDITION" and "is terminated: its registration is not approved"
       in out.get("message", ""),
