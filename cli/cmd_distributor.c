@@ -245,8 +245,11 @@ static int ended_open(struct cli *cli, const char *method, const char *items, js
     {
         int n = snprintf(line + len, cap - len, "%s%lld (%s)", len ? ", " : "",
                          (long long)cli_json_id(json_object_get(row, "id")), value);
-        if (n > 0 && (size_t)n < cap - len)
-            len += (size_t)n;
+        if (n < 0 || (size_t)n >= cap - len) {
+            line[len] = '\0'; /* no id cut in two: the first ones, as many as fit */
+            break;
+        }
+        len += (size_t)n;
     }
     int n = (int)json_array_size(rows);
     json_decref(resp);
