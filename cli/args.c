@@ -425,7 +425,8 @@ int cli_args_parse(const struct cli_command_spec *spec, int argc, char **argv,
         }
         if (args_utf8(*o->value, o->name, 0))
             return EXIT_USAGE;
-        if (!**o->value && !args_empty)
+        /* An empty --cursor is the first page, as a script paging with "$next" starts. */
+        if (!**o->value && !args_empty && strcmp(o->name, "cursor"))
             args_empty = o->name;
     }
     for (const struct cli_opt *o = spec->opts; o->name; o++) {

@@ -252,6 +252,9 @@ static int ended_open(struct cli *cli, const char *method, const char *items, js
         len += (size_t)n;
     }
     int n = (int)json_array_size(rows);
+    /* A page full, or ids past the line: there are more than it names. */
+    if ((n == 50 || i < (size_t)n) && cap - len > sizeof ", and more")
+        strcat(line + len, ", and more");
     json_decref(resp);
     return n;
 }

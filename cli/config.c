@@ -119,7 +119,7 @@ int cli_config_load(struct cli_settings *set)
      * The config file's url outranks the saved session's, as --help says: an operator who
      * moved the service and edited it went on reaching the old one (a try-out).
      */
-    bool configured = set->url != NULL;
+    bool configured = set->url && *set->url;
     if (set->token)
         set->token_from = CLI_TOKEN_GIVEN;
     /* Read aside: its token must not join the settings until the URL is final. */

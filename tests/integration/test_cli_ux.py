@@ -366,6 +366,9 @@ check(rc == 2 and text(err) == "liaison: invalid --message: longer than 4096 byt
 rc, out, err = run("meeting", "notes", "1", "--file", "/dev/null")
 check(rc == 2 and text(err) == "liaison: invalid --file: /dev/null holds no text\n",
       "meeting notes --file of an empty file says so (%d %r)" % (rc, text(err)))
+# An empty --cursor is the first page, as a script paging with "$next" starts (a review).
+rc, out, err = run("product", "list", "--cursor", "")
+check(rc == 0, "--cursor '' lists the first page (%d %r)" % (rc, text(err)))
 # An empty value of a shipment's correction was taken for "keep", and answered "nothing to
 # change" (a try-out).
 for opt, said in (("--carrier", "invalid --carrier: empty; leave it out to keep what the "
