@@ -271,6 +271,12 @@ static int lead_register(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    /* Taken for "no lines", a deal then judged by its region alone (a try-out). */
+    if (lines && !*lines) {
+        fprintf(stderr, "liaison: --lines is empty: list the deal's product lines (BRK,FLT), or "
+                        "leave it out\n");
+        return EXIT_USAGE;
+    }
     json_int_t d, u = 0, v;
     if ((rc = cli_parse_minor("--value", value, CLI_MAX_AMOUNT, &v)) ||
         (*close && (rc = cli_parse_day(cli, "--close", "expectedClose", close, false))) ||

@@ -366,6 +366,11 @@ check(rc == 2 and text(err) == "liaison: invalid --message: longer than 4096 byt
 rc, out, err = run("meeting", "notes", "1", "--file", "/dev/null")
 check(rc == 2 and text(err) == "liaison: invalid --file: /dev/null holds no text\n",
       "meeting notes --file of an empty file says so (%d %r)" % (rc, text(err)))
+# An empty --lines registered a deal of no line, judged by its region alone (a try-out).
+rc, out, err = run("lead", "register", "--account", "Xe khách Thành Bưởi", "--country", "VN",
+                   "--title", "Xe khách", "--value", "1", "--currency", "VND", "--lines", "")
+check(rc == 2 and out == b"" and "--lines is empty: list the deal's product lines" in text(err),
+      "lead register --lines '' is refused as empty (%d %r)" % (rc, text(err)))
 # An empty --cursor is the first page, as a script paging with "$next" starts (a review).
 rc, out, err = run("product", "list", "--cursor", "")
 check(rc == 0, "--cursor '' lists the first page (%d %r)" % (rc, text(err)))
