@@ -820,8 +820,8 @@ static int ch_check(struct cli *cli, int argc, char **argv)
         "distributors' active charters, without changing anything, and warnings (lines no\n"
         "grant covers that have a commitment or a competing line). Exit code 5 when there\n"
         "are conflicts, or when activation would refuse the draft for another reason (no\n"
-        "grant yet, or grants that have all ended: printed as 'refused:'); other warnings\n"
-        "alone do not change it.",
+        "grant yet, grants that have all ended, a retired product line: printed as\n"
+        "'refused:'); other warnings alone do not change it.",
         opts, 1, "charter check \"Hanoi Motor Supply\""};
     const char *dist = NULL;
     json_int_t id, v = 0;
