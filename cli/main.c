@@ -130,6 +130,8 @@ static void usage(FILE *out)
                  "--json, --output and --profile may come anywhere on the line; the others go\n"
                  "before COMMAND. --output is global only with json, table or ids: 'admin tenant\n"
                  "export --output FILE' writes to FILE (write ./json for a file named json).\n"
+                 "An option given twice must have one value (of --json and --output the last\n"
+                 "wins).\n"
                  "\n"
                  "Settings are read from ~/.config/liaison/config ('url = ...', 'ca = ...',\n"
                  "'cert', 'key', 'timeout'), then the environment, then these options. With\n"
@@ -729,6 +731,19 @@ static int global_match(int argc, char **argv, int i, bool before_command, const
     return -1;
 }
 
+/* Where a global option that takes a value (not --output) keeps it. */
+static char **global_slot(struct cli_settings *set, int id)
+{
+    return id == G_PROFILE           ? &set->profile
+           : id == G_URL             ? &set->url
+           : id == G_CA              ? &set->ca
+           : id == G_CERT            ? &set->cert
+           : id == G_KEY             ? &set->key
+           : id == G_TIMEOUT         ? &set->timeout_ms
+           : id == G_IDEMPOTENCY_KEY ? &set->idempotency_key
+                                     : &set->token;
+}
+
 /* Sets a global option's value. Returns 0, or an exit code after saying why. */
 static int global_apply(struct cli_settings *set, int id, const char *name, const char *value)
 {
@@ -780,14 +795,7 @@ static int global_apply(struct cli_settings *set, int id, const char *name, cons
                 strlen(value));
         return EXIT_USAGE;
     }
-    char **slot = id == G_PROFILE           ? &set->profile
-                  : id == G_URL             ? &set->url
-                  : id == G_CA              ? &set->ca
-                  : id == G_CERT            ? &set->cert
-                  : id == G_KEY             ? &set->key
-                  : id == G_TIMEOUT         ? &set->timeout_ms
-                  : id == G_IDEMPOTENCY_KEY ? &set->idempotency_key
-                                            : &set->token;
+    char **slot = global_slot(set, id);
     char *copy = strdup(value);
     if (!copy) {
         fprintf(stderr, "liaison: out of memory\n");
@@ -824,6 +832,17 @@ static int global_parse(struct cli *cli, int argc, char **argv, char **words, in
         }
         const char *value;
         int used, id = global_match(argc, argv, i, before, &value, &used);
+        if (id >= 0 && seen[id] && id != G_JSON && id != G_OUTPUT && value &&
+            strcmp(*global_slot(&flags, id) ? *global_slot(&flags, id) : "", value)) {
+            /*
+             * "--profile ana ... --profile bao": which person acts must not hang on
+             * which came last. The format is the exception: its last word wins.
+             */
+            fprintf(stderr, "liaison: %.*s given twice with different values: give it once\n",
+                    (int)strcspn(argv[i], "="), argv[i]);
+            rc = EXIT_USAGE;
+            break;
+        }
         if (id >= 0) {
             rc = global_apply(&flags, id, argv[i], value);
             seen[id] = true;

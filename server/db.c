@@ -24,6 +24,12 @@
 /* A connection with work out that hears nothing this long past timeout_ms is hung. */
 #define DB_STALL_GRACE_MS 1000
 
+/*
+ * While the database cannot be reached, one line says so when it starts and
+ * then one this often, not one per connection per reconnect.
+ */
+#define DB_UNREACHABLE_LOG_MS 60000
+
 /* Resolved host addresses are used this long before they are looked up again. */
 #define DB_RESOLVE_TTL_MS 60000
 
@@ -100,6 +106,11 @@ struct db_pool {
      * listening serves its first clients rather than calling itself down.
      */
     int starting;
+    int reconnect_ms;
+    /* Failed connection attempts since the last line about them, and that line's loop time. */
+    unsigned long failed_attempts;
+    uint64_t unreachable_logged;
+    bool unreachable; /* no attempt has succeeded since one failed */
     void (*closed_cb)(void *);
     void *closed_arg;
 };
@@ -391,12 +402,39 @@ static void db_pool_stop_waiting(struct db_pool *pool)
     }
 }
 
+/*
+ * A connection attempt failed: said once when the database becomes
+ * unreachable, then once a DB_UNREACHABLE_LOG_MS with the attempts since.
+ * Every connection of every worker retries each db_reconnect_ms: a line
+ * each was dozens a second that hid everything else in the log.
+ */
+static void db_pool_attempt_failed(struct db_pool *pool, enum log_level level, const char *msg,
+                                   const char *why)
+{
+    uint64_t now = uv_now(pool->loop);
+    pool->failed_attempts++;
+    metrics_db_lost();
+    if (pool->unreachable && now - pool->unreachable_logged < DB_UNREACHABLE_LOG_MS)
+        return;
+    log_event(level, msg, "reason=\"%.200s\" attempts=%lu retry_ms=%d", why ? why : "unknown",
+              pool->failed_attempts, pool->reconnect_ms);
+    pool->unreachable = true;
+    pool->unreachable_logged = now;
+    pool->failed_attempts = 0;
+}
+
 static void db_conn_fail(struct db_conn *dc, const char *why)
 {
     struct db_pool *pool = dc->pool;
-    if (dc->state != DB_DOWN && !pool->closing) {
+    if (dc->state == DB_UP && !pool->closing) {
         log_event(LOG_WARN, "database connection lost", "reason=\"%.200s\"", why ? why : "unknown");
         metrics_db_lost();
+    } else if ((dc->state == DB_CONNECTING || dc->state == DB_PREPARING) && !pool->closing) {
+        /* Statements the schema refuses: a server newer than its migrations, most often. */
+        bool prepare = dc->state == DB_PREPARING && dc->prepare_error[0];
+        db_pool_attempt_failed(
+            pool, prepare ? LOG_ERROR : LOG_WARN,
+            prepare ? "preparing statements failed" : "cannot connect to the database", why);
     }
     db_unwatch(dc);
     if (dc->pg)
@@ -507,6 +545,9 @@ static void db_conn_start(struct db_conn *dc)
         keys[4] = NULL;
     dc->pg = PQconnectStartParams(keys, vals, 1);
     if (!dc->pg || PQstatus(dc->pg) == CONNECTION_BAD) {
+        /* A Unix socket that is not there fails here, before any polling. */
+        db_pool_attempt_failed(pool, LOG_WARN, "cannot connect to the database",
+                               dc->pg ? PQerrorMessage(dc->pg) : "out of memory");
         if (dc->pg)
             PQfinish(dc->pg);
         dc->pg = NULL;
@@ -733,14 +774,18 @@ static void db_read(struct db_conn *dc)
             PQclear(r);
             if (st == PGRES_PIPELINE_SYNC) {
                 if (dc->prepare_error[0]) {
-                    log_event(LOG_ERROR, "preparing statements failed", "reason=\"%.200s\"",
-                              dc->prepare_error);
                     db_conn_fail(dc, dc->prepare_error);
                     return;
                 }
                 dc->state = DB_UP;
                 metrics_db_connected();
                 dc->pool->starting = 0;
+                if (dc->pool->unreachable) {
+                    log_event(LOG_INFO, "database reachable again", "failed_attempts=%lu",
+                              dc->pool->failed_attempts);
+                    dc->pool->unreachable = false;
+                    dc->pool->failed_attempts = 0;
+                }
                 log_event(LOG_DEBUG, "database connection ready", NULL);
                 if (dc->pool->queued)
                     uv_prepare_start(&dc->pool->flush, db_flush_cb);
@@ -1344,6 +1389,7 @@ struct db_pool *db_pool_create(uv_loop_t *loop, const struct db_options *opt)
              2 * opt->timeout_ms);
     pool->handles = 2;
     pool->timer.data = pool;
+    pool->reconnect_ms = opt->reconnect_ms;
     uv_timer_start(&pool->timer, db_timer_cb, (uint64_t)opt->reconnect_ms,
                    (uint64_t)opt->reconnect_ms);
     pool->starting = 1;

@@ -29,6 +29,8 @@
 #define EVENTS_WORKERS 64
 #define EVENTS_QUEUE 1024
 #define EVENTS_POLL_MS 200
+/* While the database is unreachable, a line about it this often, not at every retry. */
+#define EVENTS_FAIL_LOG_MS 60000
 
 struct events_worker {
     uv_async_t async; /* first: the close callback gets this pointer */
@@ -189,7 +191,8 @@ static const char *events_reason(const PGconn *pg, char *buf, size_t cap)
     return buf;
 }
 
-static PGconn *events_connect(void)
+/* A connection listening on the channel, or NULL with why it is not in why. */
+static PGconn *events_connect(char *why, size_t cap)
 {
     const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
     const char *values[] = {conninfo, "5", "liaisond events", NULL};
@@ -201,9 +204,7 @@ static PGconn *events_connect(void)
         if (ok)
             return pg;
     }
-    char why[256];
-    log_event(LOG_WARN, "live events: cannot listen", "reason=\"%s\" retry_ms=%d",
-              events_reason(pg, why, sizeof why), reconnect_ms);
+    events_reason(pg, why, cap);
     PQfinish(pg);
     return NULL;
 }
@@ -211,14 +212,28 @@ static PGconn *events_connect(void)
 static void *events_main(void *arg)
 {
     (void)arg;
-    bool lost = false;
+    bool lost = false, failing = false;
+    unsigned long attempts = 0;
+    uint64_t logged_ms = 0;
     while (!atomic_load(&stopping)) {
-        PGconn *pg = events_connect();
+        char why[256];
+        PGconn *pg = events_connect(why, sizeof why);
         if (!pg) {
             lost = true;
+            attempts++;
+            uint64_t now_ms = uv_hrtime() / 1000000;
+            if (!failing || now_ms - logged_ms >= EVENTS_FAIL_LOG_MS) {
+                log_event(LOG_WARN, "live events: cannot listen",
+                          "reason=\"%s\" attempts=%lu retry_ms=%d", why, attempts, reconnect_ms);
+                failing = true;
+                logged_ms = now_ms;
+                attempts = 0;
+            }
             events_sleep(reconnect_ms);
             continue;
         }
+        failing = false;
+        attempts = 0;
         if (lost) {
             log_event(LOG_INFO, "live events: listening again", "channel=liaison_events");
             events_hand_over(NULL, 0, true);
@@ -228,7 +243,6 @@ static void *events_main(void *arg)
         while (!atomic_load(&stopping)) {
             int rc = poll(&pfd, 1, EVENTS_POLL_MS);
             if (rc < 0 || (rc > 0 && !PQconsumeInput(pg))) {
-                char why[256];
                 log_event(LOG_WARN, "live events: connection lost", "reason=\"%s\" retry_ms=%d",
                           events_reason(pg, why, sizeof why), reconnect_ms);
                 break;

@@ -253,6 +253,15 @@ for opt, word in (("--timeout", "whoami"), ("--ca", "ping")):
     check(rc == 2 and text(err) == "liaison: %s needs a value: '%s' is a command, given after "
           "it\n" % (opt, word), "%s %s: the value said missing (%d %r)" % (opt, word, rc,
                                                                         text(err)[:200]))
+# "--profile ana ... --profile bao" acted as bao without a word (a try-out): which person acts
+# must not hang on the order. The same value twice, and the format's last word, stay allowed.
+rc, out, err = run("--profile", "ana", "whoami", "--profile=bao")
+check(rc == 2 and text(err) == "liaison: --profile given twice with different values: give it "
+      "once\n", "a profile given twice with two values is refused (%d %r)" % (rc, text(err)))
+rc, out, err = run("--timeout", "5000", "--timeout=5000", "ping")
+check(rc == 0, "the same --timeout twice is taken (%d %r)" % (rc, text(err)))
+rc, out, err = run("--json", "ping", "-o", "table")
+check(rc == 0 and not out.startswith(b"{"), "of --json and -o table the last wins (%r)" % out)
 # "--" before the command, the end of liaison's options as getopt has it, was refused.
 rc, out, err = run("--", "ping")
 check(rc == 0 and b"ping" in out, "liaison -- ping runs ping (%d %r)" % (rc, text(err)))

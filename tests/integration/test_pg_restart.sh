@@ -27,6 +27,8 @@ wait_for_exit() { # wait_for_exit CODE SECONDS COMMAND...
 "$cli" health >/dev/null || { echo "not ok - health before the stop"; exit 1; }
 echo "ok - health before the stop"
 
+log=$LIAISON_TEST_DIR/main/server.log
+before=$(wc -l <"$log")
 "$pgctl" stop "$LIAISON_TEST_PGDIR"
 if wait_for_exit 6 10 "$cli" health; then echo "ok - UNAVAILABLE while PostgreSQL is down"; else
   echo "not ok - health did not report UNAVAILABLE"
@@ -46,6 +48,19 @@ if wait_for_exit 0 30 "$cli" health; then echo "ok - recovered without restartin
   exit 1
 fi
 [ "$(cat "$LIAISON_TEST_DIR/main/pid")" = "$pid" ] && kill -0 "$pid" || { echo "not ok - restarted"; exit 1; }
-grep -q 'database connection lost' "$LIAISON_TEST_DIR/main/server.log" &&
+grep -q 'database connection lost' "$log" &&
   echo "ok - loss logged" || { echo "not ok - loss not logged"; fail=1; }
+# Each of the 2 workers' 2 connections retried every 200 ms, each failure a line: the log
+# filled with them. Now a worker says it once a minute, and once when it is back.
+outage=$(tail -n +"$((before + 1))" "$log")
+unreachable=$(grep -c 'msg="cannot connect to the database"' <<<"$outage")
+listen=$(grep -c 'msg="live events: cannot listen"' <<<"$outage")
+if [ "$unreachable" -ge 1 ] && [ "$unreachable" -le 2 ] && [ "$listen" -le 1 ]; then
+  echo "ok - the outage is said once per worker, not at every retry"
+else
+  echo "not ok - $unreachable 'cannot connect' and $listen 'cannot listen' lines in the outage"
+  fail=1
+fi
+grep -q 'msg="database reachable again" failed_attempts=' <<<"$outage" &&
+  echo "ok - the return is logged" || { echo "not ok - the return not logged"; fail=1; }
 exit ${fail:-0}
