@@ -106,6 +106,11 @@ static struct db_stmt q_session_create = {
     "SELECT matched, suspended, id, expires_at"
     " FROM liaison_login($1::bigint, $2::bigint, $3, $4::bytea, $5::int, $6::bytea)",
     6, 0};
+/* The same columns for a disabled user: whether the password was right, no session. */
+static struct db_stmt q_login_disabled = {
+    "SELECT liaison_login_disabled($1::bigint, $2::bigint, $3) AS matched, false AS suspended,"
+    " NULL::bigint AS id, NULL::text AS expires_at",
+    3, 0};
 static struct db_stmt q_operator_by_name = {
     "SELECT id, name FROM operators WHERE name = $1 AND revoked_at IS NULL", 1, 0};
 static struct db_stmt q_operator_by_token = {
@@ -140,19 +145,11 @@ static struct db_stmt q_whoami_names = {
 
 int rpc_auth_register(void)
 {
-    struct db_stmt *const stmts[] = {&q_request,
-                                     &q_tenant_lookup,
-                                     &q_throttle_check,
-                                     &q_user_by_email,
-                                     &q_throttle_fail,
-                                     &q_session_create,
-                                     &q_operator_by_token,
-                                     &q_operator_by_name,
-                                     &q_session_by_token,
-                                     &q_session_revoke,
-                                     &q_nothing,
-                                     &q_whoami_names,
-                                     &q_throttle_fail_account};
+    struct db_stmt *const stmts[] = {
+        &q_request,          &q_tenant_lookup,        &q_throttle_check, &q_user_by_email,
+        &q_throttle_fail,    &q_session_create,       &q_login_disabled, &q_operator_by_token,
+        &q_operator_by_name, &q_session_by_token,     &q_session_revoke, &q_nothing,
+        &q_whoami_names,     &q_throttle_fail_account};
     return db_register(stmts, (int)(sizeof stmts / sizeof stmts[0]));
 }
 
@@ -451,6 +448,15 @@ static void login_session_done(struct db_txn *txn, int code, const char *detail)
         login_refuse(r);
         return;
     }
+    if (l->disabled) {
+        log_event(LOG_INFO, "log-in of a disabled user refused",
+                  "req=%s tenant=%s user=%" PRId64 " peer=%s", r->rid, l->who.tenant_slug,
+                  l->who.user_id, r->peer);
+        request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED,
+                     "this login is disabled in its organisation: ask one of its admins to "
+                     "enable it");
+        return;
+    }
     if (PQgetvalue(res, 0, PQfnumber(res, "suspended"))[0] == 't') {
         request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED, "the tenant is suspended");
         return;
@@ -480,12 +486,12 @@ static void login_verified(void *arg, bool ok, const char *encoded)
 {
     struct request *r = arg;
     struct login *l = login_of(r);
-    if (!ok || !l->user_found || l->disabled) {
+    if (!ok || !l->user_found) {
         login_record_failure(r);
         return;
     }
     snprintf(l->encoded, sizeof l->encoded, "%s", encoded);
-    if (!r->answered && !l->suspended) {
+    if (!r->answered && !l->suspended && !l->disabled) {
         if (auth_token_new(l->token, sizeof l->token, l->account.tenant_id, false) < 0) {
             request_fail(r, LIAISON__V1__CODE__INTERNAL, "no randomness for a token");
             return;
@@ -507,6 +513,8 @@ static void login_verified(void *arg, bool ok, const char *encoded)
     t->steps[1].values[3] = l->token[0] ? l->token_hash : NULL;
     t->steps[1].values[4] = l->ttl_param;
     t->steps[1].values[5] = l->account.key;
+    if (l->disabled)
+        t->steps[1].stmt = &q_login_disabled;
     request_submit(r, login_session_done);
 }
 

@@ -1588,6 +1588,19 @@ try:
           "back, and a way to sign in and back to its page (%d %s)" % (status, body[-500:]))
     sign_in(ended, "portal@tokyo.example")
     adm.call("DisableUser", {"userId": tokyo_user})
+    # The right password of a disabled login was "not right": the user tried again until the
+    # account locked, and asked nobody.
+    disabled = http.cookiejar.CookieJar()
+    form = {"tenant": slug, "email": "portal@tokyo.example", "password": PASSWORD,
+            "csrf_token": login_csrf(disabled)}
+    status, _, body = fetch("/login", form, jar=disabled)
+    check(status == 401 and "This login is disabled. Ask the exporter you work with to enable "
+          "it again." in body and "not right" not in body,
+          "a disabled login with the right password is told it is disabled (%d)" % status)
+    form["password"] = "not the password"
+    status, _, body = fetch("/login", form, jar=disabled)
+    check(status == 401 and "is not right" in body and "disabled" not in body,
+          "a disabled login with a wrong password is told only that (%d)" % status)
     adm.call("EnableUser", {"userId": tokyo_user})
     adm.close()
     status, headers, _ = fetch("/orders?page=2", jar=ended)

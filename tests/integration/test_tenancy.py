@@ -177,6 +177,17 @@ code, _ = call("DisableUser", {"userId": disabled_id}, token=admin_a)
 check(code == "OK", "a user is disabled")
 code, _ = call("WhoAmI", {}, token=leaver)
 check(code == "UNAUTHENTICATED", "a disabled user's session is refused at once")
+# A disabled user with the right password was told it was wrong, tried again and locked the
+# account (a try-out): the right password is told the login is disabled, and nothing else is.
+code, out = call("Login", {"tenant": A, "email": "leaver@a.example", "password": PASSWORD})
+check(code == "PERMISSION_DENIED" and "this login is disabled" in out.get("message", "")
+      and "token" not in out, "a disabled user with the right password is told the login is "
+      "disabled (%s %s)" % (code, out))
+code, out = call("Login", {"tenant": A, "email": "leaver@a.example", "password": "guess"})
+check(code == "UNAUTHENTICATED" and "disabled" not in json.dumps(out),
+      "a disabled user's wrong password says only that it failed (%s %s)" % (code, out))
+check(sql("SELECT count(*) FROM sessions WHERE user_id = %s AND revoked_at IS NULL"
+          % disabled_id) == "0", "no session is made for a disabled user")
 code, out = call("WhoAmI", {}, token=api_token)
 check(code == "OK" and out["identity"]["kind"] == "api_token", "API token authenticates")
 

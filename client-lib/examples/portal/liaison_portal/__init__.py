@@ -1697,9 +1697,15 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             except (liaison.Unauthenticated, liaison.InvalidArgument):
                 error = _("The organisation, e-mail or password is not right.")
             except liaison.PermissionDenied as e:
-                if not _tenant_suspended(e):
+                if "this login is disabled" in (e.message or ""):
+                    # The right password of a disabled user: "not right" sent them
+                    # trying again until the account locked.
+                    error = _("This login is disabled. Ask the exporter you work with to "
+                              "enable it again.")
+                elif _tenant_suspended(e):
+                    error = _suspended_message()
+                else:
                     raise
-                error = _suspended_message()
             except liaison.ResourceExhausted as e:
                 # A lock after failures, or passwords being checked for
                 # others at this moment: only the first is the user's doing.
