@@ -365,6 +365,19 @@ void output_escaped(FILE *f, const char *text);
  * bytes cut as a table's cell is, with "…". */
 void output_echo(FILE *f, const char *text);
 
+/* The page size of what cli_list_some names. */
+#define CLI_SOME 50
+
+/*
+ * Appends to line, ", " between them, the rows (array items) of method's answer to request
+ * (taken; it asks for a page of CLI_SOME), each as its id and in brackets its field
+ * label_field, or label when that is NULL; ", and more" when the page was full or the line
+ * could not hold them all (no item is cut). Returns the count of rows on the page, or -1
+ * when it could not ask (the error said): for notes of what an act left open.
+ */
+int cli_list_some(struct cli *cli, const char *method, json_t *request, const char *items,
+                  const char *label_field, const char *label, char *line, size_t cap);
+
 /* Writes a value as a table cell shows it: as it is when it holds nothing to escape
  * (backslashes and all), else between double quotes with C-style escapes (\n, \x1b,
  * \u202e, and \\ and \" inside), as git's quotePath does. */

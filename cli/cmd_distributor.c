@@ -227,39 +227,6 @@ static int dist_show(struct cli *cli, int argc, char **argv)
 }
 
 /*
- * Appends to line the ids of the first page of method's rows of distributor d with field =
- * value, as " 14 (placed)" items; the count of rows it saw, or -1 when it could not ask.
- */
-static int ended_open(struct cli *cli, const char *method, const char *items, json_int_t d,
-                      const char *field, const char *value, char *line, size_t cap)
-{
-    json_t *resp;
-    if (cli_call(cli, method,
-                 json_pack("{s:I,s:s,s:{s:i}}", "distributorId", d, field, value, "page",
-                           "pageSize", 50),
-                 &resp))
-        return -1;
-    json_t *rows = json_object_get(resp, items), *row;
-    size_t i, len = strlen(line);
-    json_array_foreach(rows, i, row)
-    {
-        int n = snprintf(line + len, cap - len, "%s%lld (%s)", len ? ", " : "",
-                         (long long)cli_json_id(json_object_get(row, "id")), value);
-        if (n < 0 || (size_t)n >= cap - len) {
-            line[len] = '\0'; /* no id cut in two: the first ones, as many as fit */
-            break;
-        }
-        len += (size_t)n;
-    }
-    int n = (int)json_array_size(rows);
-    /* A page full, or ids past the line: there are more than it names. */
-    if ((n == 50 || i < (size_t)n) && cap - len > sizeof ", and more")
-        strcat(line + len, ", and more");
-    json_decref(resp);
-    return n;
-}
-
-/*
  * What a termination left open, said after it: its orders on their way and its registrations
  * awaiting a decision, which the exporter still settles (a try-out: it printed the record alone).
  */
@@ -269,16 +236,20 @@ static void ended_notes(struct cli *cli, json_int_t d)
     char orders[2048] = "", leads[2048] = "";
     int n = 0, m;
     for (size_t i = 0; i < sizeof moving / sizeof moving[0]; i++)
-        if ((m = ended_open(cli, "ListOrders", "orders", d, "status", moving[i], orders,
-                            sizeof orders)) > 0)
+        if ((m = cli_list_some(cli, "ListOrders",
+                               json_pack("{s:I,s:s,s:{s:i}}", "distributorId", d, "status",
+                                         moving[i], "page", "pageSize", CLI_SOME),
+                               "orders", NULL, moving[i], orders, sizeof orders)) > 0)
             n += m;
     if (n > 0)
         fprintf(stderr,
                 "liaison: note: its orders still open: %s; confirm, ship, deliver or "
                 "cancel them ('liaison order status')\n",
                 orders);
-    if (ended_open(cli, "ListLeads", "leads", d, "registration", "flagged", leads, sizeof leads) >
-        0)
+    if (cli_list_some(cli, "ListLeads",
+                      json_pack("{s:I,s:s,s:{s:i}}", "distributorId", d, "registration", "flagged",
+                                "page", "pageSize", CLI_SOME),
+                      "leads", NULL, "flagged", leads, sizeof leads) > 0)
         fprintf(stderr,
                 "liaison: note: its registrations awaiting a decision: %s; decide them "
                 "('liaison lead decide')\n",

@@ -284,9 +284,10 @@ static int user_list(struct cli *cli, int argc, char **argv)
                     &page);
 }
 
+/* Disables or enables the user the command line names, whose id goes to *uid. */
 static int user_toggle(struct cli *cli, int argc, char **argv, const char *method,
                        const char *usage, const char *summary, const char *example,
-                       const char *denied)
+                       const char *denied, json_int_t *uid)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {usage, summary, opts, 1, example};
@@ -294,28 +295,59 @@ static int user_toggle(struct cli *cli, int argc, char **argv, const char *metho
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    json_int_t uid;
-    if ((rc = cli_resolve_user(cli, id, denied, &uid)))
+    if ((rc = cli_resolve_user(cli, id, denied, uid)))
         return rc;
     json_t *resp;
-    rc = cli_call(cli, method, json_pack("{s:I}", "userId", uid), &resp);
+    rc = cli_call(cli, method, json_pack("{s:I}", "userId", *uid), &resp);
     return print_user(cli, rc, resp);
+}
+
+/*
+ * What a disabled user still holds, said after it: the distributors they manage and their
+ * open action items, which nobody follows up until they are handed over (a try-out: the
+ * record alone was printed).
+ */
+static void disabled_notes(struct cli *cli, json_int_t uid)
+{
+    char managed[2048] = "", actions[2048] = "";
+    if (cli_list_some(
+            cli, "ListDistributors",
+            json_pack("{s:I,s:{s:i}}", "accountManagerId", uid, "page", "pageSize", CLI_SOME),
+            "distributors", "name", NULL, managed, sizeof managed) > 0) {
+        fputs("liaison: note: still the account manager of distributors ", stderr);
+        output_escaped(stderr, managed);
+        fputs("; assign another ('liaison distributor assign')\n", stderr);
+    }
+    if (cli_list_some(cli, "ListActionItems",
+                      json_pack("{s:I,s:s,s:{s:i}}", "ownerUserId", uid, "status", "open", "page",
+                                "pageSize", CLI_SOME),
+                      "actionItems", "dueOn", NULL, actions, sizeof actions) > 0)
+        fprintf(stderr,
+                "liaison: note: still the owner of open action items (due day) %s; hand them over "
+                "('liaison action update ID --owner')\n",
+                actions);
 }
 
 static int user_disable(struct cli *cli, int argc, char **argv)
 {
-    return user_toggle(cli, argc, argv, "DisableUser", "user disable USER",
-                       "Disables a user (id or e-mail): ends their sessions and revokes the API "
-                       "tokens they made,\nfor good ('user enable' lets them log in again, and "
-                       "their tokens are made anew).",
-                       "user disable bao@acme.example", "only tenant admins disable users");
+    json_int_t uid = 0;
+    int rc = user_toggle(cli, argc, argv, "DisableUser", "user disable USER",
+                         "Disables a user (id or e-mail): ends their sessions and revokes the API "
+                         "tokens they made,\nfor good ('user enable' lets them log in again, and "
+                         "their tokens are made anew). What they still hold is\nsaid after: the "
+                         "distributors they manage and their open action items.",
+                         "user disable bao@acme.example", "only tenant admins disable users", &uid);
+    if (rc == EXIT_OK)
+        disabled_notes(cli, uid);
+    return rc;
 }
 
 static int user_enable(struct cli *cli, int argc, char **argv)
 {
+    json_int_t uid = 0;
     return user_toggle(cli, argc, argv, "EnableUser", "user enable USER",
                        "Enables a disabled user (id or e-mail).", "user enable bao@acme.example",
-                       "only tenant admins enable users");
+                       "only tenant admins enable users", &uid);
 }
 
 static int user_passwd(struct cli *cli, int argc, char **argv)

@@ -825,3 +825,31 @@ json_t *cli_days(const char *list)
         }
     return days;
 }
+
+int cli_list_some(struct cli *cli, const char *method, json_t *request, const char *items,
+                  const char *label_field, const char *label, char *line, size_t cap)
+{
+    json_t *resp;
+    if (cli_call(cli, method, request, &resp))
+        return -1;
+    json_t *rows = json_object_get(resp, items), *row;
+    size_t i, len = strlen(line);
+    json_array_foreach(rows, i, row)
+    {
+        const char *what =
+            label_field ? json_string_value(json_object_get(row, label_field)) : label;
+        int n = snprintf(line + len, cap - len, "%s%lld (%s)", len ? ", " : "",
+                         (long long)cli_json_id(json_object_get(row, "id")), what ? what : "");
+        if (n < 0 || (size_t)n >= cap - len) {
+            line[len] = '\0'; /* no item cut in two: the first ones, as many as fit */
+            break;
+        }
+        len += (size_t)n;
+    }
+    int n = (int)json_array_size(rows);
+    /* A page full, or items past the line: there are more than it names. */
+    if ((n == CLI_SOME || i < (size_t)n) && cap - len > sizeof ", and more")
+        strcat(line + len, ", and more");
+    json_decref(resp);
+    return n;
+}

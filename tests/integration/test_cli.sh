@@ -719,6 +719,17 @@ check "user by e-mail in another case" 0 "$cli" distributor assign "Hanoi Motor 
 check "distributor user of a named distributor" 0 sh -c "\"$cli\" user create --email du@cli.example --role distributor_user --name 'Lê Thị Hoa' --distributor 'Công ty Phụ tùng Đà Nẵng' --password-stdin < \"$home/pw\""
 check "a distributor user is no account manager" 2 "$cli" distributor assign "Hanoi Motor Supply" du@cli.example
 contains "the refusal names the argument, not a wire field" "$err" "liaison: invalid USER: not an enabled manager"
+# Disabling a user printed the record alone: their distributors and open items went unattended
+# without a word (a try-out).
+check "an action item owned by the manager" 0 "$cli" -o ids action add "Hanoi Motor Supply" --owner m@cli.example --due 2030-01-15 --description "Gửi báo giá"
+held_action=$(cat "$out")
+check "user disable of a manager who holds things" 0 "$cli" user disable m@cli.example
+contains "the distributors they manage are named" "$err" "liaison: note: still the account manager of distributors "
+contains "by name" "$err" "(Hanoi Motor Supply)"
+contains "their open action items are named" "$err" "liaison: note: still the owner of open action items (due day) $held_action (2030-01-15);"
+check "user enable again" 0 "$cli" user enable m@cli.example
+lacks "enabling says nothing of it" "$err" "note:"
+check "the action item handed back done" 0 "$cli" action done "$held_action"
 check "an idempotency key" 0 "$cli" --idempotency-key "khóa-1" product-line create --code IDK --name "Khóa"
 check "the same key for another request" 2 "$cli" --idempotency-key "khóa-1" product-line create --code IDL --name "Khác"
 contains "the refusal names --idempotency-key" "$err" "liaison: invalid --idempotency-key: "

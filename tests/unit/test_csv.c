@@ -33,6 +33,13 @@ int cli_call(struct cli *cli, const char *method, json_t *req, json_t **resp)
     return EXIT_ERROR;
 }
 
+/* Never reached: the stub above answers no list. */
+json_int_t cli_json_id(const json_t *v)
+{
+    (void)v;
+    return 0;
+}
+
 /* No command line was parsed: no option was given empty. */
 const char *cli_args_empty(void)
 {
