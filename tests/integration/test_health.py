@@ -277,7 +277,7 @@ try:
     h = health(deals)
     r = reason(h, "flagged_deals")
     check(r.get("points") == points(2, 1 / 3)
-          and r.get("detail", "").startswith("1 deal registration flagged or rejected"),
+          and r.get("detail", "").startswith("1 deal registration flagged and undecided, or rejected"),
           "a flagged deal registration loses a third of its weight, in the singular (%s)" % h)
     check(r.get("code") == "flagged_deals.flagged" and r.get("args") == ["1"],
           "the flagged deals' code and count (%s)" % r)
@@ -419,8 +419,18 @@ try:
     at.append((max(datetime.datetime(late_day.year, late_day.month, late_day.day, 0, 0, 3,
                                      tzinfo=utc), T2 + datetime.timedelta(days=2)),
                lambda: report(firstm, began)))
-    at.append((T3 - datetime.timedelta(days=5), lambda: must(
-        "PlaceOrder", {"distributorId": orders, "lines": order_line, "currency": "VND"}, admin)))
+
+    def late_goods():
+        """The third order, confirmed and shipped with an ETA that passes before T3: late."""
+        placed = must("PlaceOrder", {"distributorId": orders, "lines": order_line,
+                                     "currency": "VND"}, admin)["order"]
+        must("SetOrderStatus", {"id": placed["id"], "status": "confirmed"}, admin)
+        must("AddShipment", {"orderId": placed["id"], "carrier": "Nippon Express",
+                             "eta": (T3 - datetime.timedelta(days=2)).date().isoformat(),
+                             "lines": [{"orderLineId": placed["lines"][0]["id"],
+                                        "quantity": 10}]}, admin)
+
+    at.append((T3 - datetime.timedelta(days=5), late_goods))
     for when, step in sorted(at, key=lambda x: x[0]):
         set_clock(when)
         step()
@@ -458,6 +468,10 @@ try:
     r = reason(h, "inventory_cover")
     check(r.get("points") == points(10, 0.5) and "BRK 4.0 weeks against 8" in r.get("detail", ""),
           "4 weeks of cover against 8 committed loses half the cover weight (%s)" % r)
+    # "BRK 0.7 weeks against 8" in June was March's stock (a try-out): the month is named.
+    check(r.get("args", [])[3:] == [last.strftime("%Y-%m")]
+          and "in the %s report: BRK" % last.strftime("%Y-%m") in r.get("detail", ""),
+          "the cover reason names the month of the report its stock comes from (%s)" % r)
     r = reason(health(cover2), "inventory_cover")
     check(r.get("points") == points(10, 1)
           and "BRK stock not reported against 8 weeks" in r.get("detail", "")
@@ -471,6 +485,12 @@ try:
     r = reason(h, "order_trend")
     check(r.get("points") == points(20, 0.5) and "from 2 to 1" in r.get("detail", ""),
           "orders falling from 2 to 1 lose half the trend weight (%s)" % r)
+    # A shipment stuck past its ETA went unsaid while orders fell (a try-out): both are said,
+    # the larger loss counts.
+    eta = (T3 - datetime.timedelta(days=2)).date().isoformat()
+    check(r.get("code") == "order_trend.fell_late" and r.get("args") == ["2", "1", "1", eta]
+          and r.get("detail", "").endswith("; 1 shipment past its ETA %s, not delivered" % eta),
+          "orders that fell and a late shipment are both said (%s)" % r)
     h = health(silent)
     factors = {x.get("factor") for x in h.get("reasons", [])}
     want = {"notes_compliance", "order_trend", "inventory_cover", "report_timeliness"}
@@ -631,6 +651,14 @@ try:
           % h)
     check(reason(h_fresh, "notes_compliance") and reason(h_fresh, "order_trend"),
           "while one activated then with its grant under way is silent (%s)" % h_fresh)
+    # A registration flagged at the start and never decided, 190 days on, dropped out while
+    # still waiting (a try-out). Judged afresh now: the stored row is this clock's.
+    fresh_row = sql("SELECT count(*) FROM health_current WHERE distributor_id = %s"
+                    " AND computed_at >= liaison_now() - interval '1 day'" % deals)
+    r = reason(health(deals), "flagged_deals")
+    check(fresh_row == "1" and r.get("args") == ["1"],
+          "a flagged registration still undecided after 180 days still counts (%s %s)"
+          % (fresh_row, r))
 
     # ---------------- 1,000 distributors, answered from stored rows ----------------
     check(sql("SELECT has_function_privilege('liaison_app', 'liaison_health_compute(bigint)',"

@@ -1746,19 +1746,20 @@ try:
     with urllib.request.urlopen(req, timeout=30) as r:
         vi = r.read().decode("utf-8")
     check("Sức khỏe quan hệ" in vi and "Điểm bị trừ" in vi, "the health page in Vietnamese")
-    check("1 deal registration flagged or rejected in the last 180 days" in body,
+    check("1 deal registration flagged and undecided, or rejected in the last 180 days" in body,
           "the English reason in the singular (%s)" % body[-300:])
     check("1 shipment past its ETA 2025-06-30, not delivered" in body
           and "1 lô hàng quá ngày dự kiến đến mà chưa giao (ETA sớm nhất 2025-06-30)" in vi,
           "the late shipment is a health reason, in English and Vietnamese (%s)" % body[-400:])
-    check("1 đăng ký thương vụ bị gắn cờ hoặc từ chối trong 180 ngày qua" in vi
+    check("1 đăng ký thương vụ bị gắn cờ chưa được quyết định, hoặc bị từ chối trong 180 ngày qua" in vi
           and "deal registration" not in vi,
           "a Vietnamese reader gets the reason worded from its code")
     # The report above left 45 units on hand against 130 sold a month, under
     # the charter's 6 weeks: the cover reason's figures came in English
     # ("PT 1.5 weeks against 6") inside the Vietnamese sentence.
     check("PT 1.5 weeks against 6" in body and "PT: đủ bán 1,5 tuần so với mức cam kết 6 tuần"
-          in vi and "weeks against" not in vi,
+          in vi and "weeks against" not in vi and re.search(
+              r"theo báo cáo tháng \d{4}-\d{2}: PT: đủ bán", vi),
           "the stock cover reason's figures in Vietnamese too (%s)"
           % re.findall(r"Tồn kho[^<]*<[^>]*>[^<]*", vi)[:2])
     req = urllib.request.Request(base + "/leads/%d" % flagged, headers={

@@ -897,13 +897,24 @@ REASONS = {
     "inventory_cover.below": lambda a: ngettext(
         "stock below the buffer commitment on %(short)s of %(num)s product line: %(lines)s",
         "stock below the buffer commitment on %(short)s of %(num)s product lines: %(lines)s",
-        _int(a[1]), short=a[0], lines=_cover_list(a[2])),
+        _int(a[1]), short=a[0], lines=_cover_list(a[2])) if len(a) < 4 else ngettext(
+        "stock below the buffer commitment on %(short)s of %(num)s product line in the "
+        "%(month)s report: %(lines)s",
+        "stock below the buffer commitment on %(short)s of %(num)s product lines in the "
+        "%(month)s report: %(lines)s",
+        _int(a[1]), short=a[0], lines=_cover_list(a[2]), month=a[3]),
     "inventory_cover.none": lambda a: _(
         "no inventory reported in the last three months against the charter's buffer "
         "commitments"),
     "order_trend.fell": lambda a: _(
         "orders fell from %(before)s to %(now)s (the last 90 days against the 90 before)",
         before=a[0], now=a[1]),
+    "order_trend.fell_late": lambda a: _(
+        "orders fell from %(before)s to %(now)s (the last 90 days against the 90 before); "
+        "%(late)s", before=a[0], now=a[1], late=ngettext(
+            "%(num)s shipment past its ETA %(day)s, not delivered",
+            "%(num)s shipments past their ETA, not delivered, the oldest due %(day)s",
+            _int(a[2]), day=a[3])),
     "order_trend.none": lambda a: _("no order in the last 180 days"),
     "order_trend.late_shipments": lambda a: ngettext(
         "%(num)s shipment past its ETA %(day)s, not delivered",
@@ -921,13 +932,14 @@ REASONS = {
         "%(num)s action item overdue, due %(day)s",
         "%(num)s action items overdue, the oldest due %(day)s", _int(a[0]), day=a[1]),
     "flagged_deals.flagged": lambda a: ngettext(
-        "%(num)s deal registration flagged or rejected in the last 180 days",
-        "%(num)s deal registrations flagged or rejected in the last 180 days", _int(a[0])),
+        "%(num)s deal registration flagged and undecided, or rejected in the last 180 days",
+        "%(num)s deal registrations flagged and undecided, or rejected in the last 180 days",
+        _int(a[0])),
 }
 REASON_ARGS = {"report_timeliness.missing_late": 3, "notes_compliance.meetings": 4,
                "notes_compliance.unrecorded": 5,
                "responsiveness.unanswered": 2, "target_attainment.below": 2,
-               "inventory_cover.below": 3, "order_trend.fell": 2,
+               "inventory_cover.below": 3, "order_trend.fell": 2, "order_trend.fell_late": 4,
                "order_trend.late_shipments": 2,
                "competing_lines.declared": 2, "competing_lines.undeclared": 2,
                "overdue_actions.overdue": 2, "flagged_deals.flagged": 1}
