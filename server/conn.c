@@ -610,8 +610,15 @@ void conn_handshake_done(struct handshake_job *job, bool cancelled)
         metrics_conn_phase(METRICS_HANDSHAKE, METRICS_HELLO);
         metrics_tls_handshake(true);
     } else if (job->result < 0) {
-        log_event(LOG_INFO, "TLS handshake failed", "peer=%s reason=\"%s\"", c->peer,
-                  why ? why : "out of memory for the reason");
+        /*
+         * A few junk bytes and a close fail a handshake, 6,000 times a second from one
+         * client loop (an attack try-out: 9 MB of log in 10 s): CONN_PREAUTH_LOG_PER_S
+         * lines a second per worker, the rest counted.
+         */
+        if (log_limit_admit(&c->w->handshake_log, uv_now(&c->w->loop), CONN_PREAUTH_LOG_PER_S,
+                            "TLS handshake failures suppressed", NULL))
+            log_event(LOG_INFO, "TLS handshake failed", "peer=%s reason=\"%s\"", c->peer,
+                      why ? why : "out of memory for the reason");
         metrics_tls_handshake(false);
         /* Let the alert OpenSSL wrote go out, then close. */
         c->close_after_flush = true;

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,12 @@ struct worker_report {
     atomic_int db_size, db_up, db_busy, db_queued;
     atomic_bool draining;
 };
+
+/* Connections to /metrics and the probes, in all and from one address; lines a second of
+ * libmicrohttpd's messages. */
+#define METRICS_CONN_MAX 256u
+#define METRICS_CONN_PER_ADDRESS 16u
+#define METRICS_LOG_PER_S 5
 
 static struct {
     int n_methods, n_codes, n_workers;
@@ -472,14 +479,27 @@ static enum MHD_Result metrics_handle(void *cls, struct MHD_Connection *conn, co
 }
 
 /* libmicrohttpd's own messages: fmt is its format, checked as one. */
+/*
+ * libmicrohttpd's messages, at most METRICS_LOG_PER_S lines a second and the
+ * rest counted: it says one for each connection it refuses at the limit,
+ * which a stranger provokes as fast as it connects (an attack try-out: 17 MB
+ * of log in 15 s). Its thread and the one starting or stopping it may both
+ * call this.
+ */
 __attribute__((format(printf, 2, 0))) static void metrics_mhd_log(void *cls, const char *fmt,
                                                                   va_list ap)
 {
     (void)cls;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static struct log_limit limit;
     char text[256];
     vsnprintf(text, sizeof text, fmt, ap);
     text[strcspn(text, "\n")] = '\0';
-    log_event(LOG_WARN, "metrics endpoint", "reason=\"%s\"", text);
+    pthread_mutex_lock(&lock);
+    if (log_limit_admit(&limit, uv_hrtime() / 1000000, METRICS_LOG_PER_S,
+                        "metrics endpoint lines suppressed", NULL))
+        log_event(LOG_WARN, "metrics endpoint", "reason=\"%s\"", text);
+    pthread_mutex_unlock(&lock);
 }
 
 /* host:port (an IPv6 host in brackets) into a socket address. */
@@ -541,15 +561,19 @@ int metrics_start(const struct config *cfg, char *err, size_t errlen)
         flags |= MHD_USE_IPv6;
     /*
      * Scrapers and probes are few, but 16 idle connections of a local
-     * process kept the probes out (an operator's try-out): a cap with room,
-     * at most 32 KiB each, and a short timeout for idle ones.
+     * process kept the probes out (an operator's try-out), and 64 slow ones
+     * of a stranger every probe (an attack try-out): a cap with room, at
+     * most 32 KiB each, METRICS_CONN_PER_ADDRESS of them from one address,
+     * so that one source cannot hold them all, and a short timeout for idle
+     * ones. Probes from the same address as such a stranger still wait.
      */
     /* The logger goes first: libmicrohttpd logs a warning for options given before it. */
-    m.daemon =
-        MHD_start_daemon(flags, 0, NULL, NULL, metrics_handle, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-                         metrics_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                         MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 5u,
-                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
+    m.daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, metrics_handle, NULL, MHD_OPTION_EXTERNAL_LOGGER, metrics_mhd_log,
+        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+        METRICS_CONN_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT, METRICS_CONN_PER_ADDRESS,
+        MHD_OPTION_CONNECTION_TIMEOUT, 5u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+        MHD_OPTION_END);
     if (!m.daemon) {
         snprintf(err, errlen, "metrics_listen: cannot listen on %s (in use, or not local?)",
                  cfg->metrics_listen);

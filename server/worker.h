@@ -45,7 +45,8 @@ struct worker {
     /* The addresses with password jobs, the first n_password_sources in use. */
     struct worker_password_source password_sources[WORKER_PASSWORD_SOURCES];
     int n_password_sources;
-    struct log_limit login_log; /* log-in failures and refusals a client provokes */
+    struct log_limit login_log;     /* log-in failures and refusals a client provokes */
+    struct log_limit handshake_log; /* failed TLS handshakes, as cheap to provoke */
     uv_thread_t thread;
     int index;
     int listen_fd;
