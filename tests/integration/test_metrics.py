@@ -120,6 +120,55 @@ try:
     t.check(value(scrape(mport), "liaison_connections", phase="ready") == 0,
             "a closed connection leaves the gauge")
 
+    # A stranger failing handshakes as fast as it connects wrote a log line each: 9 MB in 10 s
+    # (an attack try-out). Now 10 lines a second per worker, and a count of the rest.
+    log_before = len(srv.log())
+    began = time.monotonic()
+    n = 0
+    while time.monotonic() - began < 2 or n < 500:
+        s = socket.create_connection(("127.0.0.1", srv.port))
+        s.sendall(b"\x16\x03\x01\x00\x05hello")
+        s.settimeout(5)
+        try:
+            s.recv(100)
+        except OSError:
+            pass
+        s.close()
+        n += 1
+    took = time.monotonic() - began
+    time.sleep(1.2)  # the next line of a second says how many were left out
+    s = socket.create_connection(("127.0.0.1", srv.port))
+    s.sendall(b"\x16\x03\x01\x00\x05hello")
+    s.settimeout(5)
+    try:
+        s.recv(100)
+    except OSError:
+        pass
+    s.close()
+    time.sleep(0.5)
+    flood = srv.log()[log_before:]
+    lines = flood.count('msg="TLS handshake failed"')
+    print("# %d failed handshakes in %.1f s: %d lines" % (n, took, lines))
+    t.check(lines <= 2 * 10 * (int(took) + 3) and 'msg="TLS handshake failures suppressed" count='
+            in flood, "%d failed handshakes wrote %d lines, the rest counted" % (n, lines))
+    # 64 slow connections from one address held every slot of the metrics port, and the probes
+    # failed with them (the same try-out). 16 from one address now; another is served.
+    slow = []
+    for _ in range(300):
+        try:
+            c = socket.create_connection(("127.0.0.1", mport), timeout=5,
+                                         source_address=("127.0.0.2", 0))
+            c.sendall(b"GET /readyz HTTP/1.1\r\n")
+            slow.append(c)
+        except OSError:
+            pass
+    time.sleep(0.3)
+    status, _ = get(mport, "/livez")
+    t.check(status == 200, "/livez answers while another address tries 300 slow connections (%d)"
+            % status)
+    for c in slow:
+        c.close()
+
     status, _ = get(mport, "/nothing")
     t.check(status == 404, "an unknown path is 404")
     status, _ = get(mport, "/metrics", method="POST")
