@@ -306,14 +306,55 @@ static bool language_ok(struct request *r, const char *field, char *tag)
 }
 
 /* An empty media type, or type/subtype in printable ASCII without spaces. */
+/* RFC 9110's tchar: what a token is made of. */
+static bool media_tchar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* Skips a token at *p; false when there is none. */
+static bool media_token(const char **p)
+{
+    const char *start = *p;
+    while (media_tchar(**p))
+        (*p)++;
+    return *p > start;
+}
+
+/*
+ * A media type as RFC 9110 writes one, type "/" subtype *( OWS ";" OWS
+ * name "=" value ), at most 127 bytes; a value a token or a quoted string
+ * of token characters and spaces. The grammar's other quoted text (quotes,
+ * backslashes, angle brackets) names no real parameter's value, and
+ * anything with a "/" was taken before (an attack try-out), while
+ * "text/plain; charset=utf-8" was refused for its space.
+ */
 static bool media_type_ok(struct request *r, const char *media_type)
 {
-    size_t n = strlen(media_type);
-    bool ok = n == 0 || (n >= 3 && n <= 127 && strchr(media_type, '/'));
-    for (size_t i = 0; ok && i < n; i++)
-        ok = media_type[i] > ' ' && media_type[i] < 127;
+    const char *p = media_type;
+    bool ok = !*p || (strlen(p) <= 127 && media_token(&p) && *p++ == '/' && media_token(&p));
+    while (ok && *p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        ok = *p++ == ';';
+        while (ok && (*p == ' ' || *p == '\t'))
+            p++;
+        if (!ok || !*p)
+            break;
+        ok = media_token(&p) && *p++ == '=';
+        if (ok && *p == '"') {
+            for (p++; *p == ' ' || media_tchar(*p); p++)
+                ;
+            ok = *p++ == '"';
+        } else if (ok) {
+            ok = media_token(&p);
+        }
+    }
     if (!ok)
-        request_fail_field(r, "mediaType", "type/subtype, as application/pdf");
+        request_fail_field(r, "mediaType",
+                           "type/subtype and parameters, as application/pdf or text/plain; "
+                           "charset=utf-8");
     return ok;
 }
 

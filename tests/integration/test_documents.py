@@ -641,4 +641,17 @@ p = subprocess.run([CLI, "--token", admin, "doc", "share", str(shared), "--add",
 check(p.returncode == 2 and "invalid --add" in p.stderr and "one or more distributors" in p.stderr,
       "liaison doc share --add \"\" names the option (%d %s)" % (p.returncode, p.stderr))
 
+# The media type took anything with a "/" in it ('text/html;x="<script>"') and refused RFC 9110's
+# own 'text/plain; charset=utf-8' for its space (an attack try-out).
+for media, good in (("text/plain; charset=utf-8", True), ("text/plain;charset=UTF-8", True),
+                    ('multipart/mixed; boundary="a b"', True), ("application/vnd.ms-excel", True),
+                    ('text/html;x="<script>"', False), ("text/plain;charset=utf-8;/", False),
+                    ("a/", False), ("/b", False), ("text plain", False), ("text/plain;x", False),
+                    ("text/pláin", False)):
+    code, out = call("CreateDocument", {"kind": "other", "title": "Media " + media,
+                                        "language": "en", "mediaType": media,
+                                        "content": b64(b"x")}, admin)
+    check((code == "OK") == good and (good or "type/subtype and parameters" in str(out)),
+          "media type %r is %s (%s %s)" % (media, "taken" if good else "refused", code, out))
+
 t.finish("test_documents")
