@@ -318,7 +318,8 @@ static int doc_add(struct cli *cli, int argc, char **argv)
         {"share", &share, NULL, false, "the distributors who read it (names or ids, a,b)"},
         {"share-all", NULL, &share_all, false, "every distributor reads it"},
         {"file", &file, NULL, true, "the content, version 1", "content sizeBytes"},
-        {"media-type", &media_type, NULL, false, "e.g. application/pdf or 'text/plain; charset=utf-8' (default: from the name)"},
+        {"media-type", &media_type, NULL, false,
+         "e.g. application/pdf or 'text/plain; charset=utf-8' (default: from the name)"},
         {0}};
     const struct cli_command_spec spec = {
         "doc add --kind K --title T --language L [--share D,D | --share-all] --file F "
