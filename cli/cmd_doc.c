@@ -516,7 +516,29 @@ struct doc_sink {
     json_int_t version; /* the source version, of a translation the one it was made from */
     int write_errno;    /* set when writing failed: the stream was stopped for it */
     bool bad_part;      /* a part whose content was not base64 */
+    bool terminal;      /* out is a terminal the user did not ask for by -o - */
+    bool after_c2;      /* the part before ended in 0xC2, a C1 control's first byte */
+    bool held_back;     /* a part with control characters was not written to the terminal */
 };
+
+/*
+ * Whether data holds what a terminal takes as a command: C0 controls but
+ * tab, line feed and carriage return, DEL, and C1 controls as UTF-8 (C2
+ * 80..9F). A document's bytes are the uploader's: printed as they are, they
+ * set the window's title, cleared the screen and wrote the clipboard (OSC
+ * 52) of the distributor's user who read it (an attack try-out).
+ */
+static bool doc_controls(struct doc_sink *sink, const unsigned char *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = data[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f ||
+            (sink->after_c2 && c >= 0x80 && c <= 0x9f))
+            return true;
+        sink->after_c2 = c == 0xc2;
+    }
+    return false;
+}
 
 /* One part of GetDocumentContent's stream, written out. Non-zero stops it. */
 static int doc_chunk(void *arg, const char *chunk_json)
@@ -540,6 +562,11 @@ static int doc_chunk(void *arg, const char *chunk_json)
     if (len < 0) {
         free(data);
         sink->bad_part = true;
+        return 1;
+    }
+    if (sink->terminal && doc_controls(sink, data, (size_t)len)) {
+        free(data);
+        sink->held_back = true;
         return 1;
     }
     if (fwrite(data, 1, (size_t)len, sink->out) != (size_t)len) {
@@ -596,7 +623,8 @@ static int doc_get(struct cli *cli, int argc, char **argv)
         {"language", &language, NULL, false, "the newest translation into this language"},
         {"output", &output, NULL, false,
          "write to this file (-o FILE), replaced only once the whole document arrived "
-         "(default, or -o -: standard output)"},
+         "(default, or -o -: standard output; to a terminal, content with control "
+         "characters only with -o -)"},
         {0}};
     const struct cli_command_spec spec = {"doc get ID [--version N] [--language L] [-o FILE]",
                                           "Writes a document's bytes, received as a stream.", opts,
@@ -610,6 +638,8 @@ static int doc_get(struct cli *cli, int argc, char **argv)
     free(args);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    /* Asked for by -o -, the bytes go to the terminal as they are. */
+    bool terminal = !output && isatty(STDOUT_FILENO);
     output = cli_outfile_path(output);
     json_int_t v, n = 0;
     if ((rc = cli_parse_id(id, &v)) ||
@@ -638,7 +668,7 @@ static int doc_get(struct cli *cli, int argc, char **argv)
         free(req);
         return opened == -2 ? EXIT_USAGE : EXIT_ERROR;
     }
-    struct doc_sink sink = {of.out, 0, 0, 0, false};
+    struct doc_sink sink = {.out = of.out, .terminal = terminal};
     char *err_json = NULL;
     int code =
         liaison_call_stream(cli->conn, "GetDocumentContent", req, doc_chunk, &sink, &err_json);
@@ -649,6 +679,14 @@ static int doc_get(struct cli *cli, int argc, char **argv)
         rc = EXIT_ERROR;
     } else if (sink.bad_part) {
         fprintf(stderr, "liaison: the server sent content that is not base64\n");
+        rc = EXIT_ERROR;
+    } else if (sink.held_back) {
+        fprintf(stderr,
+                "%sliaison: document %lld holds control characters (or is not text), which a "
+                "terminal would obey: not written to it%s; write it to a file with -o FILE, or "
+                "to the terminal anyway with -o -\n",
+                sink.bytes ? "\n" : "", (long long)v,
+                sink.bytes ? " past what is shown above" : "");
         rc = EXIT_ERROR;
     } else if (code != LIAISON_OK) {
         cli_print_error(cli, code, err_json);

@@ -654,4 +654,46 @@ for media, good in (("text/plain; charset=utf-8", True), ("text/plain;charset=UT
     check((code == "OK") == good and (good or "type/subtype and parameters" in str(out)),
           "media type %r is %s (%s %s)" % (media, "taken" if good else "refused", code, out))
 
+# A document's bytes went to the reader's terminal as they were: a window title, a cleared
+# screen and OSC 52 (the clipboard) from whoever uploaded it (an attack try-out). A terminal
+# gets text only, unless -o - asks for it all; a file or a pipe gets every byte.
+hostile = b"Price list\n\x1b]0;PWNED\x07\x1b[2J\x1b]52;c;ZWNobyBwd25lZA==\x07\n"
+code, out = call("CreateDocument", {"kind": "price_sheet", "title": "Escapes", "language": "en",
+                                    "share": [saigon], "content": b64(hostile)}, admin)
+hostile_id = out.get("document", {}).get("id")
+
+
+def on_terminal(*args):
+    """The CLI's exit code, what reached the terminal it wrote to and its stderr."""
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.Popen([CLI, "--token", saigon_user, "doc", "get", str(hostile_id)]
+                         + list(args), stdout=slave, stderr=subprocess.PIPE, env=_cli.env)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            part = os.read(master, 4096)
+        except OSError:
+            break
+        if not part:
+            break
+        seen += part
+    os.close(master)
+    return p.wait(timeout=60), seen, p.stderr.read().decode()
+
+
+rc, seen, err = on_terminal()
+check(rc == 1 and b"\x1b" not in seen and b"\x07" not in seen
+      and "document %s holds control characters (or is not text), which a terminal would obey: "
+      "not written to it" % hostile_id in err and "-o FILE" in err,
+      "a document with escape sequences is not written to a terminal (%d %r %r)"
+      % (rc, seen, err))
+rc, seen, _ = on_terminal("-o", "-")
+check(rc == 0 and b"\x1b]52;c;" in seen, "with -o - it is, as asked (%d %r)" % (rc, seen))
+p = subprocess.run([CLI, "--token", saigon_user, "doc", "get", str(hostile_id)],
+                   capture_output=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and p.stdout == hostile,
+      "to a pipe every byte goes as it is (%d %r)" % (p.returncode, p.stdout))
+
 t.finish("test_documents")
