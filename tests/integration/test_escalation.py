@@ -503,9 +503,14 @@ try:
         " (%(t)s, %(sg)s, 'Gửi dự báo doanh số quý 2', %(an)s, '%(od)s', 'open', NULL, '%(c)s'),"
         " (%(t)s, %(sg)s, 'Việc đã xong', %(an)s, '%(od)s', 'done', '%(c)s', '%(c)s'),"
         " (%(t)s, %(sg)s, 'Việc chưa đến hạn', %(an)s, '%(fut)s', 'open', NULL, '%(c)s'),"
-        " (%(t)s, %(tk)s, '東京の宿題', %(sato)s, '%(od)s', 'open', NULL, '%(c)s')"
+        " (%(t)s, %(tk)s, '東京の宿題', %(sato)s, '%(od)s', 'open', NULL, '%(c)s'),"
+        # Overdue since long before the concern's 90 days and still open: it was left out (a
+        # try-out), the longest broken commitment the least likely to be cited.
+        " (%(t)s, %(sg)s, 'Khảo sát ý kiến khách hàng', %(an)s, '%(old)s', 'open', NULL,"
+        " '%(oldc)s'),"
+        " (%(t)s, %(sg)s, 'Việc cũ đã xong', %(an)s, '%(old)s', 'done', '%(c)s', '%(oldc)s')"
         % {"t": tid, "sg": sg, "tk": tk, "an": an, "sato": sato, "od": overdue_due,
-           "c": T0 - 10 * d, "fut": T0 + 10 * d})
+           "c": T0 - 10 * d, "fut": T0 + 10 * d, "old": T0 - 120 * d, "oldc": T0 - 130 * d})
     # Overdue items owned by users: the exporter's own (not the
     # distributor's to answer for) and the distributor's user's, who has no
     # display name.
@@ -609,6 +614,9 @@ try:
              % (held_no_notes + H + 24 * H).strftime("%Y-%m-%d %H:%M")),
             ("the overdue action with its due date", "- %s: action item \"Gửi dự báo doanh số quý"
              " 2\" (owner: Nguyễn Văn An) is overdue" % day(overdue_due)),
+            ("the action overdue since before its 90 days, still open",
+             "- %s: action item \"Khảo sát ý kiến khách hàng\" (owner: Nguyễn Văn An) is overdue"
+             % day(T0 - 120 * d)),
             ("the unanswered first request with its dates",
              "escalation request #%s \"Báo cáo tồn kho tháng 3 chưa gửi\" (critical) sent %s"
              % (eid, T0.strftime("%Y-%m-%d %H:%M"))),
@@ -670,6 +678,7 @@ try:
                          ("a cancelled meeting", "Cuộc họp bị hủy"),
                          ("a meeting after the concern's date", "Họp sau thư"),
                          ("a done action", "Việc đã xong"),
+                         ("an old action done before the concern", "Việc cũ đã xong"),
                          ("an action not yet due", "Việc chưa đến hạn"),
                          ("another distributor's meeting", "東京"),
                          ("the exporter's own overdue action", "Việc của nhà xuất khẩu"),
