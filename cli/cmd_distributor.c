@@ -415,7 +415,10 @@ static void role_note(struct cli *cli, json_int_t dist, json_int_t contact, cons
             /* A rung naming a person answers with that person's role: not a rung of it. */
             if (!r || !*r || !named || !json_is_true(json_object_get(step, "byRole")))
                 continue;
-            held = held || cli_fold_equal(r, role);
+            /* The server matches titles across languages (migration 0301): the rung that
+               reaches this contact holds it, whatever its words. */
+            held = held || cli_fold_equal(r, role) ||
+                   (contact && cli_json_id(json_object_get(step, "contactId")) == contact);
             role_add(named, r);
         }
     }
@@ -459,11 +462,16 @@ static int contact_create(struct cli *cli, int argc, char **argv)
     json_t *f = contact_fields(&o, json_object());
     if (!f)
         return EXIT_ERROR;
-    rc = cli_show_one(cli, "CreateContact", json_pack("{s:I,s:o}", "distributorId", d, "fields", f),
-                      "contact", contact_cols, CONTACT_NCOLS);
-    if (rc == EXIT_OK)
-        role_note(cli, d, 0, o.role);
-    return rc;
+    json_t *resp;
+    rc = cli_call(cli, "CreateContact", json_pack("{s:I,s:o}", "distributorId", d, "fields", f),
+                  &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    json_t *made = json_object_get(resp, "contact");
+    cli_print_object(cli, contact_cols, CONTACT_NCOLS, made);
+    role_note(cli, d, cli_json_id(json_object_get(made, "id")), o.role);
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 static int contact_list(struct cli *cli, int argc, char **argv)

@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 import time
+import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import liaison_wire as w  # noqa: E402
@@ -195,6 +196,43 @@ try:
     check(code == "OK" and [s.get("contactName") for s in out["protocols"][0]["steps"]] ==
           ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"],
           "the standard ladder reaches Saigon's contacts by their roles: %s" % out)
+    # A Japanese distributor's 購買部長 and 社長 were never asked by the English ladder: every
+    # request went straight to a visit, and cost it nothing in health (a try-out). Titles of
+    # the three ladder roles match across English, Vietnamese and Japanese (migration 0301).
+    osaka = must("CreateDistributor", {"fields": dict(JP, name="大阪オート販売株式会社")},
+                 admin)["distributor"]["id"]
+    for name, role in (("山本 健", "購買部長"), ("中村 直子", "営業部長")):
+        contact(osaka, name, role)
+    rc, out, err = cli_text("contact", "create", "--distributor", str(osaka), "--name",
+                            "小林 誠", "--role", "代表取締役社長", token=admin)
+    check(rc == 0 and "no rung" not in err,
+          "a Japanese general manager's title is one a rung names: no note (%d %s)" % (rc, err))
+    code, out = call("GetEscalationProtocol", {"distributorId": osaka, "severity": "normal"},
+                     admin)
+    check(code == "OK" and [s.get("contactName") for s in out["protocols"][0]["steps"]] ==
+          ["山本 健", "中村 直子", "小林 誠"],
+          "the English ladder reaches 購買部長, 営業部長 and 代表取締役社長: %s" % out)
+    hanoi = must("CreateDistributor", {"fields": dict(VN, name="Công ty Phụ tùng Hà Nội")},
+                 admin)["distributor"]["id"]
+    # Typed decomposed (NFD), as some keyboards send it, in capitals.
+    contact(hanoi, "Đỗ Thị Hạnh", unicodedata.normalize("NFD", "TRƯỞNG PHÒNG MUA HÀNG"))
+    rc, out, err = cli_text("contact", "create", "--distributor", str(hanoi), "--name",
+                            "Vũ Văn Khoa", "--role", "Phó giám đốc", token=admin)
+    check(rc == 0 and "names the role 'Phó giám đốc'" in err,
+          "a deputy is no general manager: only whole titles match (%d %s)" % (rc, err))
+    code, out = call("GetEscalationProtocol", {"distributorId": hanoi, "severity": "normal"},
+                     admin)
+    check(code == "OK" and [s.get("contactName") for s in out["protocols"][0]["steps"]][:1]
+          == ["Đỗ Thị Hạnh"],
+          "a Vietnamese purchasing manager's title, in capitals and decomposed, is reached: %s"
+          % out)
+    code, out = call("SetEscalationProtocol", {
+        "distributorId": osaka, "severity": "low", "visitHours": 48,
+        "steps": [{"contactRole": "purchasing manager", "method": "email", "responseHours": 24},
+                  {"contactRole": "購買部長", "method": "phone", "responseHours": 24}]}, admin)
+    check(code == "INVALID_ARGUMENT" and "is the role of rung 1 already" in str(out),
+          "one role in two languages on two rungs is refused as one role twice (%s %s)"
+          % (code, out))
     # The tenant default names roles: a contact's name or an e-mail typed
     # there would be a role nobody holds, skipped by every request.
     for step, field_why in (("Nguyễn Văn An:email:24",
