@@ -454,6 +454,11 @@ try:
           and r.get("detail", "").startswith("1 of the last %d monthly reports missing, 1 submitted"
                                              " late" % n),
           "one missing and one late report of %d lose 1.5/%d of the weight (%s)" % (n, n, r))
+    # Which months was never said: nobody could tell what to chase (a try-out).
+    check(r.get("args", [])[3:] == [due[0].strftime("%Y-%m"), "", due[1].strftime("%Y-%m")]
+          and r.get("detail", "").endswith("(not opened: %s; submitted late: %s)"
+                                           % (due[0].strftime("%Y-%m"), due[1].strftime("%Y-%m"))),
+          "the reason names the month not opened and the one submitted late (%s)" % r)
     h = health(firstm)
     r = reason(h, "report_timeliness")
     check(r.get("detail", "").startswith("%d of the last %d monthly reports missing, 1 submitted"

@@ -865,11 +865,24 @@ def _int(text: str) -> int:
 
 # A health reason's sentence from its code and figures (migration 0042),
 # in the reader's language; the count that governs a noun chooses its form.
+
+
+def _report_months(months: list) -> str:
+    """The months of a report_timeliness reason (migration 0302: not opened,
+    still a draft, submitted late), as " (…)"; "" from an older score."""
+    if len(months) < 3:
+        return ""
+    parts = [said % {"months": m} for said, m in zip(
+        (_("not opened: %(months)s"), _("still a draft: %(months)s"),
+         _("submitted late: %(months)s")), months) if m]
+    return " (%s)" % "; ".join(parts) if parts else ""
+
+
 REASONS = {
     "report_timeliness.missing_late": lambda a: ngettext(
         "the one monthly report due so far: %(missing)s missing, %(late)s submitted late",
         "%(missing)s of the last %(num)s monthly reports missing, %(late)s submitted late",
-        _int(a[1]), missing=a[0], late=a[2]),
+        _int(a[1]), missing=a[0], late=a[2]) + _report_months(a[3:6]),
     "notes_compliance.meetings": lambda a: ngettext(
         "%(num)s meeting in the last 180 days: %(missed)s missed; notes missing for "
         "%(missing)s and late (after 24 h) for %(late)s",
