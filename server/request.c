@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <openssl/rand.h>
+#include <unictype.h>
+#include <unistr.h>
 
 #include "conn.h"
 #include "credential.h"
@@ -1143,7 +1145,55 @@ bool request_check_chars(struct request *r, const char *field, const char *text,
 bool request_check_name_chars(struct request *r, const char *field, const char *text, size_t max,
                               bool required)
 {
-    return request_chars_bound(r, field, text, max, required, true);
+    return request_chars_bound(r, field, text, max, required, true) &&
+           request_check_one_script(r, field, text);
+}
+
+/* The bit of cp's script among those whose letters look alike; 0 for any other. */
+static unsigned request_lookalike_script(ucs4_t cp)
+{
+    static const char *const scripts[] = {"Latin", "Greek", "Cyrillic"};
+    const uc_script_t *s = uc_is_alpha(cp) ? uc_script(cp) : NULL;
+    for (unsigned i = 0; s && i < sizeof scripts / sizeof scripts[0]; i++)
+        if (!strcmp(s->name, scripts[i]))
+            return 1u << i;
+    return 0;
+}
+
+bool request_check_one_script(struct request *r, const char *field, const char *text)
+{
+    static const char *const names[] = {"Latin", "Greek", "Cyrillic"};
+    const uint8_t *word = NULL, *p = (const uint8_t *)text, *end = p + strlen(text);
+    unsigned mask = 0;
+    for (;;) {
+        ucs4_t cp = 0;
+        /* protobuf-c checked the encoding; the end of the text ends the last word. */
+        int n = p < end ? u8_mbtouc(&cp, p, (size_t)(end - p)) : 0;
+        bool in_word = n > 0 && (uc_is_alpha(cp) || uc_is_general_category(cp, UC_CATEGORY_M));
+        if (in_word) {
+            word = word ? word : p;
+            mask |= request_lookalike_script(cp);
+            p += n;
+            continue;
+        }
+        if (mask & (mask - 1)) {
+            const char *a = NULL, *b = NULL;
+            for (unsigned i = 0; i < 3; i++)
+                if (mask & (1u << i))
+                    *(a ? &b : &a) = names[i];
+            char *why = request_printf(r,
+                                       "mixes %s and %s letters in the word '%.*s', which then "
+                                       "reads as another name: write it in one script",
+                                       a, b, (int)(p - word), (const char *)word);
+            request_fail_field(r, field, why ? why : "mixes the letters of two scripts in a word");
+            return false;
+        }
+        if (n <= 0)
+            return true;
+        word = NULL;
+        mask = 0;
+        p += n;
+    }
 }
 
 bool request_fail_raised(struct request *r, int code)

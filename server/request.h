@@ -319,6 +319,15 @@ bool request_check_name_chars(struct request *r, const char *field, const char *
                               bool required);
 
 /*
+ * True when no word of text (a name) mixes Latin, Greek and Cyrillic
+ * letters; otherwise answers INVALID_ARGUMENT on field, naming the word,
+ * and returns false. "Cоng ty" with a Cyrillic о reads as "Công ty" and
+ * passed every comparison of names (an attack try-out). Words of one
+ * script, and other scripts beside each other (東京オート, Sài Gòn), pass.
+ */
+bool request_check_one_script(struct request *r, const char *field, const char *text);
+
+/*
  * True when text (a name or a title, shown on one line in tables, calendars
  * and subject lines) holds no line break or tab; otherwise answers
  * INVALID_ARGUMENT on field and returns false. Chained after

@@ -784,7 +784,8 @@ void rpc_add_carve_out(struct request *r)
         return;
     }
     if (!request_check_text(r, "carveOut.accountName", o->account_name, 200, true) ||
-        !request_check_one_line(r, "carveOut.accountName", o->account_name))
+        !request_check_one_line(r, "carveOut.accountName", o->account_name) ||
+        !request_check_one_script(r, "carveOut.accountName", o->account_name))
         return;
     geo_upcase(o->region);
     if (o->region[0] && !geo_region(o->region)) {

@@ -441,7 +441,8 @@ static bool dist_fields_ok(struct request *r, const Liaison__V1__DistributorFiel
         return false;
     }
     if (!request_check_text(r, "fields.name", f->name, 200, true) ||
-        !request_check_one_line(r, "fields.name", f->name))
+        !request_check_one_line(r, "fields.name", f->name) ||
+        !request_check_one_script(r, "fields.name", f->name))
         return false;
     geo_upcase(f->country);
     if (!geo_country(f->country)) {

@@ -496,4 +496,23 @@ check(waited and rc == 0 and code == "ALREADY_EXISTS"
       and "product line SIM1 (" in out.get("message", ""),
       "so is a product line (waited %s: %s %s; psql %s %s)" % (waited, code, out, rc, err))
 
+# A Cyrillic о in "Cоng ty" read as "Công ty" and passed every comparison of names (an attack
+# try-out): a word may not mix Latin, Greek and Cyrillic letters. Words of one script each,
+# and scripts that do not look alike side by side, are names as before.
+for kind, method, body in (
+        ("distributor", "CreateDistributor", lambda n: {"fields": {
+            "name": n, "country": "VN", "timeZone": "Asia/Ho_Chi_Minh"}}),
+        ("account", "CreateKeyAccount", lambda n: {"name": n, "country": "VN"})):
+    code, out = call(method, body("C\u043eng ty Ph\u1ee5 t\u00f9ng Mixed"), admin)
+    check(code == "INVALID_ARGUMENT" and "mixes Latin and Cyrillic letters in the word "
+          "'C\u043eng'" in out.get("message", ""),
+          "a %s name with a Cyrillic letter in a Latin word is refused (%s %s)"
+          % (kind, code, out))
+    code, out = call(method, body("VinF\u0430st Scripts"), admin)
+    check(code == "INVALID_ARGUMENT", "... also inside a brand (%s %s)" % (code, out))
+for name in ("Торговый дом Sài Gòn", "東京オートパーツ Ω Partners", "Αθήνα Auto Parts"):
+    code, out = call("CreateDistributor", {"fields": {
+        "name": name, "country": "VN", "timeZone": "Asia/Ho_Chi_Minh"}}, admin)
+    check(code == "OK", "%r, each word of one script, is a name (%s %s)" % (name, code, out))
+
 t.finish("names")
