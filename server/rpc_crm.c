@@ -230,16 +230,19 @@ static struct db_stmt q_lead_decide = {
  * distributor user's own).
  */
 static struct db_stmt q_close_ahead = {
-    "SELECT liaison_check($1 = '' OR $1::date >= least((liaison_now() AT TIME ZONE"
+    "SELECT liaison_check($1 = '' OR $1::date >= x.today"
+    " OR EXISTS (SELECT 1 FROM leads l WHERE l.tenant_id = liaison_tenant()"
+    " AND l.id = $2::bigint AND l.stage IN ('won', 'lost')), 'expectedClose',"
+    /* The day it is said: a user a zone away from the distributor took "today" for theirs. */
+    " format('not in the past: %s is before today, %s, the earliest day the deal may be "
+    "expected to close', $1, x.today))"
+    " FROM (SELECT least((liaison_now() AT TIME ZONE"
     " (SELECT nullif(d.time_zone, '') FROM distributors d"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = coalesce((SELECT l.distributor_id"
     "  FROM leads l WHERE l.tenant_id = liaison_tenant() AND l.id = $2::bigint),"
     "  nullif($3::bigint, 0), nullif(current_setting('liaison.distributor_id', true), "
     "'')::bigint)))::date, (SELECT (liaison_now() AT TIME ZONE coalesce(nullif(t.time_zone, ''),"
-    " 'UTC'))::date FROM tenants t WHERE t.id = liaison_tenant()))"
-    " OR EXISTS (SELECT 1 FROM leads l WHERE l.tenant_id = liaison_tenant()"
-    " AND l.id = $2::bigint AND l.stage IN ('won', 'lost')), 'expectedClose',"
-    " 'not in the past: the day the deal is expected to close')",
+    " 'UTC'))::date FROM tenants t WHERE t.id = liaison_tenant())) AS today) x",
     3, 0};
 static struct db_stmt q_lead_update = {
     "SELECT liaison_lead_update($1::bigint, nullif($2, ''), $3::bigint, nullif($4, ''),"
