@@ -370,8 +370,8 @@ void output_echo(FILE *f, const char *text);
 
 /*
  * Appends to line, ", " between them, the rows (array items) of method's answer to request
- * (taken; it asks for a page of CLI_SOME), each as its id and in brackets its field
- * label_field, or label when that is NULL; ", and more" when the page was full or the line
+ * (taken; it must ask for a page of CLI_SOME, for "and more"), each as its id and in brackets its
+ * field label_field, or label when that is NULL; ", and more" when the page was full or the line
  * could not hold them all (no item is cut). Returns the count of rows on the page, or -1
  * when it could not ask (the error said): for notes of what an act left open.
  */

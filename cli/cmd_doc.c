@@ -517,25 +517,42 @@ struct doc_sink {
     int write_errno;    /* set when writing failed: the stream was stopped for it */
     bool bad_part;      /* a part whose content was not base64 */
     bool terminal;      /* out is a terminal the user did not ask for by -o - */
-    bool after_c2;      /* the part before ended in 0xC2, a C1 control's first byte */
     bool held_back;     /* a part with control characters was not written to the terminal */
+    /* The text so far, for the parts after it: UTF-8 continuation bytes still due, and
+       whether it ended in 0xC2 (a C1 control's first byte) or a carriage return. */
+    int need;
+    bool after_c2, after_cr;
 };
 
 /*
- * Whether data holds what a terminal takes as a command: C0 controls but
- * tab, line feed and carriage return, DEL, and C1 controls as UTF-8 (C2
- * 80..9F). A document's bytes are the uploader's: printed as they are, they
- * set the window's title, cleared the screen and wrote the clipboard (OSC
- * 52) of the distributor's user who read it (an attack try-out).
+ * Whether data holds what a terminal takes as a command or is no UTF-8
+ * text: C0 controls but tab and line feed, a carriage return not before a
+ * line feed (it lets a line be written over), DEL, C1 controls as UTF-8
+ * (C2 80..9F), and bytes that are no UTF-8, among them raw 8-bit C1
+ * controls (0x9B is CSI to some terminals). A document's bytes are the
+ * uploader's: printed as they are, they set the window's title, cleared the
+ * screen and wrote the clipboard (OSC 52) of the distributor's user who
+ * read it (an attack try-out).
  */
 static bool doc_controls(struct doc_sink *sink, const unsigned char *data, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = data[i];
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f ||
-            (sink->after_c2 && c >= 0x80 && c <= 0x9f))
+        if (sink->after_cr && c != '\n')
             return true;
-        sink->after_c2 = c == 0xc2;
+        sink->after_cr = c == '\r';
+        if (sink->need > 0) {
+            if ((c & 0xC0) != 0x80 || (sink->after_c2 && c <= 0x9f))
+                return true;
+            sink->need--;
+            sink->after_c2 = false;
+            continue;
+        }
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f ||
+            (c >= 0x80 && c < 0xC2) || c > 0xF4)
+            return true;
+        sink->need = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : 0;
+        sink->after_c2 = c == 0xC2;
     }
     return false;
 }

@@ -110,7 +110,9 @@ struct db_pool {
     /* Failed connection attempts since the last line about them, and that line's loop time. */
     unsigned long failed_attempts;
     uint64_t unreachable_logged;
-    bool unreachable; /* no attempt has succeeded since one failed */
+    bool failing;                  /* no attempt has succeeded since one failed */
+    bool said_down;                /* and none was up then: the database said unreachable */
+    unsigned long outage_attempts; /* failed since the first of them */
     void (*closed_cb)(void *);
     void *closed_arg;
 };
@@ -413,12 +415,15 @@ static void db_pool_attempt_failed(struct db_pool *pool, enum log_level level, c
 {
     uint64_t now = uv_now(pool->loop);
     pool->failed_attempts++;
+    pool->outage_attempts++;
+    /* With another connection up, the database answers: one more could not be made. */
+    pool->said_down = pool->said_down || !db_pool_up(pool);
     metrics_db_lost();
-    if (pool->unreachable && now - pool->unreachable_logged < DB_UNREACHABLE_LOG_MS)
+    if (pool->failing && now - pool->unreachable_logged < DB_UNREACHABLE_LOG_MS)
         return;
     log_event(level, msg, "reason=\"%.200s\" attempts=%lu retry_ms=%d", why ? why : "unknown",
               pool->failed_attempts, pool->reconnect_ms);
-    pool->unreachable = true;
+    pool->failing = true;
     pool->unreachable_logged = now;
     pool->failed_attempts = 0;
 }
@@ -780,12 +785,11 @@ static void db_read(struct db_conn *dc)
                 dc->state = DB_UP;
                 metrics_db_connected();
                 dc->pool->starting = 0;
-                if (dc->pool->unreachable) {
+                if (dc->pool->said_down)
                     log_event(LOG_INFO, "database reachable again", "failed_attempts=%lu",
-                              dc->pool->failed_attempts);
-                    dc->pool->unreachable = false;
-                    dc->pool->failed_attempts = 0;
-                }
+                              dc->pool->outage_attempts);
+                dc->pool->failing = dc->pool->said_down = false;
+                dc->pool->failed_attempts = dc->pool->outage_attempts = 0;
                 log_event(LOG_DEBUG, "database connection ready", NULL);
                 if (dc->pool->queued)
                     uv_prepare_start(&dc->pool->flush, db_flush_cb);
@@ -1270,8 +1274,8 @@ static void db_resolve_after(uv_work_t *w, int status)
                 if (pool->conns[i].state == DB_DOWN)
                     db_conn_start(&pool->conns[i]);
         } else {
-            log_event(LOG_WARN, "cannot resolve the database host", "reason=\"%s\"",
-                      status ? uv_strerror(status) : j->error);
+            db_pool_attempt_failed(pool, LOG_WARN, "cannot resolve the database host",
+                                   status ? uv_strerror(status) : j->error);
             db_pool_stop_waiting(pool);
         }
     }

@@ -478,28 +478,37 @@ static enum MHD_Result metrics_handle(void *cls, struct MHD_Connection *conn, co
     return metrics_text(conn, MHD_HTTP_NOT_FOUND, "not found: /metrics, /livez, /readyz\n");
 }
 
-/* libmicrohttpd's own messages: fmt is its format, checked as one. */
 /*
- * libmicrohttpd's messages, at most METRICS_LOG_PER_S lines a second and the
- * rest counted: it says one for each connection it refuses at the limit,
- * which a stranger provokes as fast as it connects (an attack try-out: 17 MB
- * of log in 15 s). Its thread and the one starting or stopping it may both
- * call this.
+ * libmicrohttpd's messages (fmt is its format, checked as one), at most
+ * METRICS_LOG_PER_S lines a second and the rest counted: it says one for
+ * each connection it refuses at the limit, which a stranger provokes as
+ * fast as it connects (an attack try-out: 17 MB of log in 15 s). Its
+ * thread, the one starting or stopping it and worker 0's sweep
+ * (metrics_log_flush) share the limit under the lock.
  */
+static pthread_mutex_t mhd_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct log_limit mhd_log_limit;
+
 __attribute__((format(printf, 2, 0))) static void metrics_mhd_log(void *cls, const char *fmt,
                                                                   va_list ap)
 {
     (void)cls;
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static struct log_limit limit;
     char text[256];
     vsnprintf(text, sizeof text, fmt, ap);
     text[strcspn(text, "\n")] = '\0';
-    pthread_mutex_lock(&lock);
-    if (log_limit_admit(&limit, uv_hrtime() / 1000000, METRICS_LOG_PER_S,
+    pthread_mutex_lock(&mhd_log_lock);
+    if (log_limit_admit(&mhd_log_limit, uv_hrtime() / 1000000, METRICS_LOG_PER_S,
                         "metrics endpoint lines suppressed", NULL))
         log_event(LOG_WARN, "metrics endpoint", "reason=\"%s\"", text);
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&mhd_log_lock);
+}
+
+void metrics_log_flush(void)
+{
+    pthread_mutex_lock(&mhd_log_lock);
+    if (uv_hrtime() / 1000000 - mhd_log_limit.window_ms >= 1000)
+        log_limit_flush(&mhd_log_limit, "metrics endpoint lines suppressed", NULL);
+    pthread_mutex_unlock(&mhd_log_lock);
 }
 
 /* host:port (an IPv6 host in brackets) into a socket address. */
@@ -556,7 +565,9 @@ int metrics_start(const struct config *cfg, char *err, size_t errlen)
     struct sockaddr_storage ss;
     if (metrics_address(cfg->metrics_listen, &ss, err, errlen) < 0)
         return -1;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    /* poll or epoll, not select(): its sockets past FD_SETSIZE (1024), which a busy client
+       port makes, were refused, probes and all. */
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /*
@@ -588,6 +599,9 @@ void metrics_stop(void)
     if (m.daemon)
         MHD_stop_daemon(m.daemon);
     m.daemon = NULL;
+    pthread_mutex_lock(&mhd_log_lock);
+    log_limit_flush(&mhd_log_limit, "metrics endpoint lines suppressed", NULL);
+    pthread_mutex_unlock(&mhd_log_lock);
     free(m.methods);
     free(m.codes);
     free(m.workers);

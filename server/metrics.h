@@ -73,6 +73,9 @@ void metrics_tls_handshake(bool ok);
 void metrics_rate_limited(bool tenant);
 
 /* A PostgreSQL connection came up, or one that was up (or coming) failed. */
+/* Writes the count of libmicrohttpd's lines held back, once their second is over. */
+void metrics_log_flush(void);
+
 void metrics_db_connected(void);
 void metrics_db_lost(void);
 

@@ -449,9 +449,10 @@ static void login_session_done(struct db_txn *txn, int code, const char *detail)
         return;
     }
     if (l->disabled) {
-        log_event(LOG_INFO, "log-in of a disabled user refused",
-                  "req=%s tenant=%s user=%" PRId64 " peer=%s", r->rid, l->who.tenant_slug,
-                  l->who.user_id, r->peer);
+        if (login_log_admit(r))
+            log_event(LOG_INFO, "log-in of a disabled user refused",
+                      "req=%s tenant=%s user=%" PRId64 " peer=%s client=%s", r->rid,
+                      l->who.tenant_slug, l->who.user_id, r->peer, r->source[0] ? r->source : "-");
         request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED,
                      "this login is disabled in its organisation: ask one of its admins to "
                      "enable it");

@@ -305,7 +305,6 @@ static bool language_ok(struct request *r, const char *field, char *tag)
     return false;
 }
 
-/* An empty media type, or type/subtype in printable ASCII without spaces. */
 /* RFC 9110's tchar: what a token is made of. */
 static bool media_tchar(char c)
 {
@@ -323,12 +322,13 @@ static bool media_token(const char **p)
 }
 
 /*
- * A media type as RFC 9110 writes one, type "/" subtype *( OWS ";" OWS
- * name "=" value ), at most 127 bytes; a value a token or a quoted string
- * of token characters and spaces. The grammar's other quoted text (quotes,
- * backslashes, angle brackets) names no real parameter's value, and
- * anything with a "/" was taken before (an attack try-out), while
- * "text/plain; charset=utf-8" was refused for its space.
+ * An empty media type, or one as RFC 9110 writes it, type "/" subtype
+ * *( OWS ";" OWS name "=" value ), at most 127 bytes; a value a token or a
+ * quoted string of printable ASCII and spaces but for quotes, backslashes
+ * and angle brackets (escapes and markup name no real parameter's value;
+ * a boundary's "=" or "/" or a file name's brackets do). Anything with a
+ * "/" was taken before (an attack try-out), while "text/plain;
+ * charset=utf-8" was refused for its space.
  */
 static bool media_type_ok(struct request *r, const char *media_type)
 {
@@ -344,7 +344,8 @@ static bool media_type_ok(struct request *r, const char *media_type)
             break;
         ok = media_token(&p) && *p++ == '=';
         if (ok && *p == '"') {
-            for (p++; *p == ' ' || media_tchar(*p); p++)
+            for (p++; *p == ' ' || *p == '\t' || (*p > ' ' && *p < 0x7f && !strchr("\"\\<>", *p));
+                 p++)
                 ;
             ok = *p++ == '"';
         } else if (ok) {

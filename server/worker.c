@@ -168,15 +168,22 @@ static void worker_sweep(uv_timer_t *t)
     for (struct conn *c = w->conns; c; c = c->next)
         if (now - c->last_activity >= SWEEP_MS / 2 && conn_trim(c))
             trimmed++;
-    /*
-     * Freed TLS buffers and frame buffers sit in the middle of the heap,
-     * where free() keeps them; glibc's malloc_trim hands whole free pages back to the kernel.
-     */
     /* Refusals left out of the log since its last line are counted now, not only at the next. */
     if (w->refusals_suppressed && now - w->refusal_logged >= 1000) {
         log_event(LOG_WARN, "connections refused", "suppressed=%lu", w->refusals_suppressed);
         w->refusals_suppressed = 0;
     }
+    /* So are failed handshakes and log-in lines: a flood that stops has no next line. */
+    if (now - w->handshake_log.window_ms >= 1000)
+        log_limit_flush(&w->handshake_log, "TLS handshake failures suppressed", NULL);
+    if (now - w->login_log.window_ms >= 1000)
+        log_limit_flush(&w->login_log, "log-in lines suppressed", NULL);
+    if (w->index == 0)
+        metrics_log_flush();
+    /*
+     * Freed TLS buffers and frame buffers sit in the middle of the heap,
+     * where free() keeps them; glibc's malloc_trim hands whole free pages back to the kernel.
+     */
     bool burst_over = w->conns_gone > 0 && w->conns_gone == w->conns_gone_seen;
     if (trimmed >= SWEEP_TRIM_RELEASE || w->frames.released >= SWEEP_FRAME_RELEASE ||
         w->conns_gone >= SWEEP_GONE_RELEASE || burst_over) {
@@ -193,6 +200,9 @@ static void worker_db_closed(void *arg)
 {
     struct worker *w = arg;
     w->db_closed = true;
+    /* The sweep stops here: what it would have counted is said now. */
+    log_limit_flush(&w->handshake_log, "TLS handshake failures suppressed", NULL);
+    log_limit_flush(&w->login_log, "log-in lines suppressed", NULL);
     uv_close((uv_handle_t *)&w->drain_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->sweep_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->deadline_timer, worker_handle_closed);

@@ -645,6 +645,9 @@ check(p.returncode == 2 and "invalid --add" in p.stderr and "one or more distrib
 # own 'text/plain; charset=utf-8' for its space (an attack try-out).
 for media, good in (("text/plain; charset=utf-8", True), ("text/plain;charset=UTF-8", True),
                     ('multipart/mixed; boundary="a b"', True), ("application/vnd.ms-excel", True),
+                    ('multipart/mixed; boundary="----=_NextPart_000/01"', True),
+                    ('application/pdf; name="price list (2026).pdf"', True),
+                    ('text/plain; x="a\\"b"', False),
                     ('text/html;x="<script>"', False), ("text/plain;charset=utf-8;/", False),
                     ("a/", False), ("/b", False), ("text plain", False), ("text/plain;x", False),
                     ("text/pláin", False)):
@@ -663,11 +666,11 @@ code, out = call("CreateDocument", {"kind": "price_sheet", "title": "Escapes", "
 hostile_id = out.get("document", {}).get("id")
 
 
-def on_terminal(*args):
+def on_terminal(*args, doc=None):
     """The CLI's exit code, what reached the terminal it wrote to and its stderr."""
     import pty
     master, slave = pty.openpty()
-    p = subprocess.Popen([CLI, "--token", saigon_user, "doc", "get", str(hostile_id)]
+    p = subprocess.Popen([CLI, "--token", saigon_user, "doc", "get", str(doc or hostile_id)]
                          + list(args), stdout=slave, stderr=subprocess.PIPE, env=_cli.env)
     os.close(slave)
     seen = b""
@@ -691,6 +694,20 @@ check(rc == 1 and b"\x1b" not in seen and b"\x07" not in seen
       % (rc, seen, err))
 rc, seen, _ = on_terminal("-o", "-")
 check(rc == 0 and b"\x1b]52;c;" in seen, "with -o - it is, as asked (%d %r)" % (rc, seen))
+# A raw 8-bit CSI (0x9B, no UTF-8) and a carriage return that writes a line over are held back
+# too; text in Vietnamese and Japanese with CRLF line ends is text (a review).
+for what, content, written in (("a raw 8-bit CSI", b"Gi\xc3\xa1 \x9b2J", False),
+                               ("a line written over", b"Total: 100\rTotal: 999\n", False),
+                               ("text with CRLF", "Bảng giá\r\n東京の価格表\r\n".encode(), True)):
+    code, out = call("CreateDocument", {"kind": "price_sheet", "title": "Terminal " + what,
+                                        "language": "en", "share": [saigon],
+                                        "content": b64(content)}, admin)
+    rc, seen, err = on_terminal(doc=out.get("document", {}).get("id"))
+    # The terminal writes each line feed as CRLF: compared without the carriage returns.
+    check((rc == 0 and seen.replace(b"\r", b"") == content.replace(b"\r", b""))
+          if written else (rc == 1 and seen == b"" and "holds control characters" in err),
+          "%s %s the terminal (%d %r %r)" % (what, "reaches" if written else "is kept from",
+                                               rc, seen, err))
 p = subprocess.run([CLI, "--token", saigon_user, "doc", "get", str(hostile_id)],
                    capture_output=True, env=_cli.env, timeout=60)
 check(p.returncode == 0 and p.stdout == hostile,

@@ -233,6 +233,23 @@ try:
     check(code == "INVALID_ARGUMENT" and "is the role of rung 1 already" in str(out),
           "one role in two languages on two rungs is refused as one role twice (%s %s)"
           % (code, out))
+    # Titles that often name two people stay two roles (a review of 0301: a "general manager"
+    # then "CEO" ladder reached the general manager twice): and a rung's own title is found
+    # before one of its other languages.
+    for name, role in (("Ken Tanaka", "General Manager"), ("Yuki Mori", "CEO"),
+                       ("Aiko Sato", "purchasing manager")):
+        contact(osaka, name, role)
+    code, out = call("SetEscalationProtocol", {
+        "distributorId": osaka, "severity": "low", "visitHours": 48,
+        "steps": [{"contactRole": "購買部長", "method": "email", "responseHours": 24},
+                  {"contactRole": "general manager", "method": "phone", "responseHours": 24},
+                  {"contactRole": "CEO", "method": "phone", "responseHours": 24}]}, admin)
+    check(code == "OK", "a general manager and a CEO are two rungs (%s %s)" % (code, out))
+    code, out = call("GetEscalationProtocol", {"distributorId": osaka, "severity": "low"}, admin)
+    reached = [s.get("contactName") for s in out["protocols"][0]["steps"]] if code == "OK" else out
+    check(reached == ["山本 健", "Ken Tanaka", "Yuki Mori"],
+          "each rung reaches the contact of its own title first: 購買部長 before a 'purchasing "
+          "manager', a 'General Manager' before a 代表取締役社長, and the CEO (%s)" % (reached,))
     # The tenant default names roles: a contact's name or an e-mail typed
     # there would be a role nobody holds, skipped by every request.
     for step, field_why in (("Nguyễn Văn An:email:24",
