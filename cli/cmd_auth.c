@@ -59,6 +59,8 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         /* A suspended organisation is said as every other command says it. */
         if (rc == LIAISON_PERMISSION_DENIED && strstr(liaison_error(cli->conn), "suspended"))
             cli_print_connect_error(cli, rc);
+        else if (rc == LIAISON_PERMISSION_DENIED && !cli->set.json)
+            fprintf(stderr, "liaison: not allowed: %s\n", liaison_error(cli->conn));
         else
             fprintf(stderr, "liaison: %s: %s\n", liaison_code_name(rc), liaison_error(cli->conn));
         return cli_exit_code(cli, rc);

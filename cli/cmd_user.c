@@ -309,11 +309,17 @@ static int user_toggle(struct cli *cli, int argc, char **argv, const char *metho
  */
 static void disabled_notes(struct cli *cli, json_int_t uid)
 {
+    /* A terminated distributor needs no manager: the relationships still running do. */
+    static const char *const running[] = {"prospect", "onboarding", "active", "at_risk"};
     char managed[2048] = "", actions[2048] = "";
-    if (cli_list_some(
-            cli, "ListDistributors",
-            json_pack("{s:I,s:{s:i}}", "accountManagerId", uid, "page", "pageSize", CLI_SOME),
-            "distributors", "name", NULL, managed, sizeof managed) > 0) {
+    int n = 0, m;
+    for (size_t i = 0; i < sizeof running / sizeof running[0]; i++)
+        if ((m = cli_list_some(cli, "ListDistributors",
+                               json_pack("{s:I,s:s,s:{s:i}}", "accountManagerId", uid, "status",
+                                         running[i], "page", "pageSize", CLI_SOME),
+                               "distributors", "name", NULL, managed, sizeof managed)) > 0)
+            n += m;
+    if (n > 0) {
         fputs("liaison: note: still the account manager of distributors ", stderr);
         output_escaped(stderr, managed);
         fputs("; assign another ('liaison distributor assign')\n", stderr);

@@ -727,6 +727,9 @@ check "user disable of a manager who holds things" 0 "$cli" user disable m@cli.e
 contains "the distributors they manage are named" "$err" "liaison: note: still the account manager of distributors "
 contains "by name" "$err" "(Hanoi Motor Supply)"
 contains "their open action items are named" "$err" "liaison: note: still the owner of open action items (due day) $held_action (2030-01-15);"
+# The right password of a disabled login was told it was wrong (a try-out): it is told disabled.
+check "a disabled user logs in with the right password" 3 sh -c "\"$cli\" --profile gone login --tenant $slug --email m@cli.example --password-stdin < \"$home/pw\""
+contains "the login is said disabled" "$err" "liaison: not allowed: this login is disabled in its organisation: ask one of its admins to enable it"
 check "user enable again" 0 "$cli" user enable m@cli.example
 lacks "enabling says nothing of it" "$err" "note:"
 check "the action item handed back done" 0 "$cli" action done "$held_action"
