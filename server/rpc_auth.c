@@ -452,7 +452,7 @@ static void login_session_done(struct db_txn *txn, int code, const char *detail)
         if (login_log_admit(r))
             log_event(LOG_INFO, "log-in of a disabled user refused",
                       "req=%s tenant=%s user=%" PRId64 " peer=%s client=%s", r->rid,
-                      l->who.tenant_slug, l->who.user_id, r->peer, r->source[0] ? r->source : "-");
+                      l->who.tenant_slug, l->who.user_id, r->peer, login_client(r));
         request_fail(r, LIAISON__V1__CODE__PERMISSION_DENIED,
                      "this login is disabled in its organisation: ask one of its admins to "
                      "enable it");

@@ -669,9 +669,10 @@ try:
              % (held_no_notes + H + 24 * H).strftime("%Y-%m-%d %H:%M")),
             ("the overdue action with its due date", "- %s: action item \"Gửi dự báo doanh số quý"
              " 2\" (owner: Nguyễn Văn An) is overdue" % day(overdue_due)),
-            ("the action overdue since before its 90 days, still open",
-             "- %s: action item \"Khảo sát ý kiến khách hàng\" (owner: Nguyễn Văn An) is overdue"
-             % day(T0 - 120 * d)),
+            ("the action overdue since before its 90 days, said still open",
+             "- %s: action item \"Khảo sát ý kiến khách hàng\" (owner: Nguyễn Văn An) is overdue,"
+             " due %s UTC, still open" % (day(T0 - 120 * d),
+                                           (T0 - 120 * d).strftime("%Y-%m-%d %H:%M"))),
             ("the unanswered first request with its dates",
              "escalation request #%s \"Báo cáo tồn kho tháng 3 chưa gửi\" (critical) sent %s"
              % (eid, T0.strftime("%Y-%m-%d %H:%M"))),
