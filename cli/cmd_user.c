@@ -343,7 +343,8 @@ static int user_disable(struct cli *cli, int argc, char **argv)
                          "their tokens are made anew). What they still hold is\nsaid after: the "
                          "distributors they manage and their open action items.",
                          "user disable bao@acme.example", "only tenant admins disable users", &uid);
-    if (rc == EXIT_OK)
+    /* After --help nobody was disabled: uid stays 0, which ListDistributors takes for "any". */
+    if (rc == EXIT_OK && uid > 0)
         disabled_notes(cli, uid);
     return rc;
 }

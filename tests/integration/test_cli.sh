@@ -730,6 +730,8 @@ contains "their open action items are named" "$err" "liaison: note: still the ow
 # The right password of a disabled login was told it was wrong (a try-out): it is told disabled.
 check "a disabled user logs in with the right password" 3 sh -c "\"$cli\" --profile gone login --tenant $slug --email m@cli.example --password-stdin < \"$home/pw\""
 contains "the login is said disabled" "$err" "liaison: not allowed: this login is disabled in its organisation: ask one of its admins to enable it"
+check "user disable --help" 0 "$cli" user disable --help
+lacks "its help disables nobody and says nothing held" "$err" "note:"
 check "user enable again" 0 "$cli" user enable m@cli.example
 lacks "enabling says nothing of it" "$err" "note:"
 check "the action item handed back done" 0 "$cli" action done "$held_action"
