@@ -365,18 +365,20 @@ void output_escaped(FILE *f, const char *text);
  * bytes cut as a table's cell is, with "…". */
 void output_echo(FILE *f, const char *text);
 
-/* The page size of what cli_list_some names. */
+/* The page cli_list_some reads. */
 #define CLI_SOME 50
 
 /*
- * Appends to line, ", " between them, the rows (array items) of method's answer to request
- * (taken; it must ask for a page of CLI_SOME, for "and more"), each as its id and in brackets its
- * field label_field, or label when that is NULL; ", and more" when the page was full or the line
- * could not hold them all (no item is cut). Returns the count of rows on the page, or -1
- * when it could not ask (the error said): for notes of what an act left open.
+ * Appends to line, ", " between them, the rows (array items) of the first page (CLI_SOME) of
+ * method's answer to request (taken), each as its id and in brackets its field label_field,
+ * or label when that is NULL. Sets *more when there are more than it named: the page was
+ * full, or an item did not fit in the line (none is cut, and none follows once *more is
+ * set). Returns the count of rows on the page, or -1 when it could not ask (the error said):
+ * for notes of what an act left open, after several calls one line with ", and more" when
+ * *more.
  */
 int cli_list_some(struct cli *cli, const char *method, json_t *request, const char *items,
-                  const char *label_field, const char *label, char *line, size_t cap);
+                  const char *label_field, const char *label, char *line, size_t cap, bool *more);
 
 /* Writes a value as a table cell shows it: as it is when it holds nothing to escape
  * (backslashes and all), else between double quotes with C-style escapes (\n, \x1b,

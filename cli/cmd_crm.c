@@ -401,17 +401,18 @@ static int lead_decide(struct cli *cli, int argc, char **argv)
     }
     if (to && strcmp(to, "exporter") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, to, 0, &d)))
         return rc;
-    rc = cli_show_one(cli, "DecideLeadRegistration",
-                      json_pack("{s:I,s:o,s:I,s:s}", "id", v, "decision", cli_enum_string(args[1]),
-                                "distributorId", d, "note", note),
-                      "lead", lead_cols, NCOLS(lead_cols));
     json_t *resp;
-    if (rc != EXIT_OK || !d || cli_call(cli, "GetLead", json_pack("{s:I}", "id", v), &resp))
+    rc = cli_call(cli, "DecideLeadRegistration",
+                  json_pack("{s:I,s:o,s:I,s:s}", "id", v, "decision", cli_enum_string(args[1]),
+                            "distributorId", d, "note", note),
+                  &resp);
+    if (rc != EXIT_OK)
         return rc;
+    json_t *lead = json_object_get(resp, "lead"), *flags = json_object_get(lead, "flags");
+    cli_print_object(cli, lead_cols, NCOLS(lead_cols), lead);
     /* Approved as reassigned, flags and all: "approved" beside outside_territory read as a
        contradiction no one would look at again (a try-out). */
-    json_t *lead = json_object_get(resp, "lead"), *flags = json_object_get(lead, "flags");
-    if (json_array_size(flags)) {
+    if (d && json_array_size(flags)) {
         fputs("liaison: note: approved for its new distributor, though its own registration "
               "would be flagged: ",
               stderr);
@@ -425,7 +426,7 @@ static int lead_decide(struct cli *cli, int argc, char **argv)
         fputc('\n', stderr);
     }
     json_decref(resp);
-    return rc;
+    return EXIT_OK;
 }
 
 static int lead_update(struct cli *cli, int argc, char **argv)

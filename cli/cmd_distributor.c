@@ -234,26 +234,26 @@ static void ended_notes(struct cli *cli, json_int_t d)
 {
     static const char *const moving[] = {"placed", "confirmed", "shipped"};
     char orders[2048] = "", leads[2048] = "";
+    bool more = false;
     int n = 0, m;
     for (size_t i = 0; i < sizeof moving / sizeof moving[0]; i++)
         if ((m = cli_list_some(cli, "ListOrders",
-                               json_pack("{s:I,s:s,s:{s:i}}", "distributorId", d, "status",
-                                         moving[i], "page", "pageSize", CLI_SOME),
-                               "orders", NULL, moving[i], orders, sizeof orders)) > 0)
+                               json_pack("{s:I,s:s}", "distributorId", d, "status", moving[i]),
+                               "orders", NULL, moving[i], orders, sizeof orders, &more)) > 0)
             n += m;
     if (n > 0)
         fprintf(stderr,
-                "liaison: note: its orders still open: %s; confirm, ship, deliver or "
+                "liaison: note: its orders still open: %s%s; confirm, ship, deliver or "
                 "cancel them ('liaison order status')\n",
-                orders);
+                orders, more ? ", and more" : "");
+    more = false;
     if (cli_list_some(cli, "ListLeads",
-                      json_pack("{s:I,s:s,s:{s:i}}", "distributorId", d, "registration", "flagged",
-                                "page", "pageSize", CLI_SOME),
-                      "leads", NULL, "flagged", leads, sizeof leads) > 0)
+                      json_pack("{s:I,s:s}", "distributorId", d, "registration", "flagged"),
+                      "leads", NULL, "flagged", leads, sizeof leads, &more) > 0)
         fprintf(stderr,
-                "liaison: note: its registrations awaiting a decision: %s; decide them "
+                "liaison: note: its registrations awaiting a decision: %s%s; decide them "
                 "('liaison lead decide')\n",
-                leads);
+                leads, more ? ", and more" : "");
 }
 
 static int dist_status(struct cli *cli, int argc, char **argv)

@@ -312,26 +312,28 @@ static void disabled_notes(struct cli *cli, json_int_t uid)
     /* A terminated distributor needs no manager: the relationships still running do. */
     static const char *const running[] = {"prospect", "onboarding", "active", "at_risk"};
     char managed[2048] = "", actions[2048] = "";
+    bool more = false;
     int n = 0, m;
     for (size_t i = 0; i < sizeof running / sizeof running[0]; i++)
-        if ((m = cli_list_some(cli, "ListDistributors",
-                               json_pack("{s:I,s:s,s:{s:i}}", "accountManagerId", uid, "status",
-                                         running[i], "page", "pageSize", CLI_SOME),
-                               "distributors", "name", NULL, managed, sizeof managed)) > 0)
+        if ((m = cli_list_some(
+                 cli, "ListDistributors",
+                 json_pack("{s:I,s:s}", "accountManagerId", uid, "status", running[i]),
+                 "distributors", "name", NULL, managed, sizeof managed, &more)) > 0)
             n += m;
     if (n > 0) {
         fputs("liaison: note: still the account manager of distributors ", stderr);
         output_escaped(stderr, managed);
-        fputs("; assign another ('liaison distributor assign')\n", stderr);
+        fprintf(stderr, "%s; assign another ('liaison distributor assign')\n",
+                more ? ", and more" : "");
     }
+    more = false;
     if (cli_list_some(cli, "ListActionItems",
-                      json_pack("{s:I,s:s,s:{s:i}}", "ownerUserId", uid, "status", "open", "page",
-                                "pageSize", CLI_SOME),
-                      "actionItems", "dueOn", NULL, actions, sizeof actions) > 0)
+                      json_pack("{s:I,s:s}", "ownerUserId", uid, "status", "open"), "actionItems",
+                      "dueOn", NULL, actions, sizeof actions, &more) > 0)
         fprintf(stderr,
-                "liaison: note: still the owner of open action items (due day) %s; hand them over "
-                "('liaison action update ID --owner')\n",
-                actions);
+                "liaison: note: still the owner of open action items (due day) %s%s; hand them "
+                "over ('liaison action update ID --owner')\n",
+                actions, more ? ", and more" : "");
 }
 
 static int user_disable(struct cli *cli, int argc, char **argv)

@@ -827,9 +827,11 @@ json_t *cli_days(const char *list)
 }
 
 int cli_list_some(struct cli *cli, const char *method, json_t *request, const char *items,
-                  const char *label_field, const char *label, char *line, size_t cap)
+                  const char *label_field, const char *label, char *line, size_t cap, bool *more)
 {
     json_t *resp;
+    if (request)
+        json_object_set_new(request, "page", json_pack("{s:i}", "pageSize", CLI_SOME));
     if (cli_call(cli, method, request, &resp))
         return -1;
     json_t *rows = json_object_get(resp, items), *row;
@@ -840,16 +842,16 @@ int cli_list_some(struct cli *cli, const char *method, json_t *request, const ch
             label_field ? json_string_value(json_object_get(row, label_field)) : label;
         int n = snprintf(line + len, cap - len, "%s%lld (%s)", len ? ", " : "",
                          (long long)cli_json_id(json_object_get(row, "id")), what ? what : "");
-        if (n < 0 || (size_t)n >= cap - len) {
+        if (*more || n < 0 || (size_t)n >= cap - len) {
             line[len] = '\0'; /* no item cut in two: the first ones, as many as fit */
+            *more = true;
             break;
         }
         len += (size_t)n;
     }
     int n = (int)json_array_size(rows);
-    /* A page full, or items past the line: there are more than it names. */
-    if ((n == CLI_SOME || i < (size_t)n) && cap - len > sizeof ", and more")
-        strcat(line + len, ", and more");
+    /* A page full: there are more than it names. */
+    *more = *more || n == CLI_SOME;
     json_decref(resp);
     return n;
 }

@@ -327,19 +327,22 @@ static struct db_stmt q_charter_found = {
     1, 0};
 /* Every grant of charter $1 that the territory rule forbids, as one JSON array. */
 static struct db_stmt q_conflicts = {
-    "SELECT (SELECT json_agg(k) FROM liaison_charter_conflicts($1::bigint) k) AS conflicts,"
-    " (SELECT array_to_json(array_agg(w)) FROM liaison_charter_warnings($1::bigint) w)::text"
-    " AS warnings, liaison_charter_ended_why($1::bigint) AS _ended,"
-    " liaison_charter_retired_why($1::bigint) AS _retired,"
+    /* Each of the charter's checks once: the refusals are made of the warnings and reasons. */
+    "WITH w AS (SELECT w FROM liaison_charter_warnings($1::bigint) w),"
+    " e AS (SELECT liaison_charter_ended_why($1::bigint) AS why),"
+    " rt AS (SELECT liaison_charter_retired_why($1::bigint) AS why)"
+    " SELECT (SELECT json_agg(k) FROM liaison_charter_conflicts($1::bigint) k) AS conflicts,"
+    " (SELECT array_to_json(array_agg(w.w)) FROM w)::text AS warnings, e.why AS _ended,"
+    " rt.why AS _retired,"
     /*
      * What activation refuses on besides conflicts: the warnings of no grant and of 0202's ended
      * grants (check said exit 0), and a retired line (0296), a draft's only.
      */
-    " (SELECT array_to_json(array_agg(w)) FROM (SELECT w FROM liaison_charter_warnings($1::bigint)"
-    "  w WHERE w LIKE 'no territory grant yet:%' OR w = liaison_charter_ended_why($1::bigint)"
-    "  UNION ALL SELECT liaison_charter_retired_why(c.id) FROM charters c"
-    "  WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND c.status = 'draft'"
-    "  AND liaison_charter_retired_why(c.id) IS NOT NULL) x)::text AS refusals",
+    " (SELECT array_to_json(array_agg(x.w)) FROM (SELECT w.w FROM w"
+    "  WHERE w.w LIKE 'no territory grant yet:%' OR w.w = e.why"
+    "  UNION ALL SELECT rt.why FROM charters c WHERE c.tenant_id = liaison_tenant()"
+    "  AND c.id = $1::bigint AND c.status = 'draft' AND rt.why IS NOT NULL) x)::text AS refusals"
+    " FROM e, rt",
     1, 0};
 static struct db_stmt q_activation_lock = {
     "SELECT pg_advisory_xact_lock(hashtextextended('liaison.charter.activation:' ||"

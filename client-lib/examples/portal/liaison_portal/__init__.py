@@ -863,10 +863,6 @@ def _int(text: str) -> int:
     return _whole(text) or 0
 
 
-# A health reason's sentence from its code and figures (migration 0042),
-# in the reader's language; the count that governs a noun chooses its form.
-
-
 def _report_months(months: list) -> str:
     """The months of a report_timeliness reason (migration 0302: not opened,
     still a draft, submitted late), as " (…)"; "" from an older score."""
@@ -878,6 +874,8 @@ def _report_months(months: list) -> str:
     return " (%s)" % "; ".join(parts) if parts else ""
 
 
+# A health reason's sentence from its code and figures (migration 0042),
+# in the reader's language; the count that governs a noun chooses its form.
 REASONS = {
     "report_timeliness.missing_late": lambda a: ngettext(
         "the one monthly report due so far: %(missing)s missing, %(late)s submitted late",
