@@ -730,6 +730,26 @@ try:
                        west, re.M)
     check(dated and all(a == b for a, b in dated),
           "in Los Angeles, a report's line is dated the day it was due (%s)" % dated)
+    # A partnership neglected for long: 25 more items overdue since long
+    # before and still open. The section cites its 20 latest lines after
+    # one that counts the 8 earlier it leaves out (0306).
+    old0 = T0 - 300 * d
+    long_ = sql("BEGIN; SELECT set_config('liaison.tenant_id', '%s', true);"
+                " INSERT INTO action_items (tenant_id, distributor_id, description,"
+                " owner_contact_id, due_at, status, created_at)"
+                " SELECT %s, %s, 'Việc tồn đọng số ' || k, %s, '%s'::timestamptz + k * interval"
+                " '1 day', 'open', '%s' FROM generate_series(0, 24) k;"
+                " SELECT liaison_escalation_concern_draft(%s, '%s'); ROLLBACK"
+                % (tid, tid, sg, an, old0, old0 - 10 * d, e2["id"], p2.isoformat()))
+    section = long_.split("## Action items overdue", 1)[-1].split("\n## ", 1)[0]
+    cited = [ln for ln in section.splitlines() if ln.startswith("- ")]
+    check(len(cited) == 21 and cited[0] == "- 8 earlier, from %s to %s, not listed here"
+          % (day(old0), day(old0 + 7 * d)),
+          "a section of 28 overdue items cites the 20 latest after a count of the 8 earlier:"
+          " %s" % cited[:2])
+    check("Việc tồn đọng số 7\"" not in section and "Việc tồn đọng số 8\"" in section
+          and "Gửi dự báo doanh số quý 2" in section and "Khảo sát ý kiến khách hàng" in section,
+          "the items left out are the oldest; the 90 days' and the older ones after them stay")
     for what, needle in (("a held meeting with notes", "Họp có biên bản"),
                          ("a cancelled meeting", "Cuộc họp bị hủy"),
                          ("a meeting after the concern's date", "Họp sau thư"),
