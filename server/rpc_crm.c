@@ -651,6 +651,13 @@ void rpc_register_lead(struct request *r)
     }
     if (!line_ids_ok(r, in->product_line_ids, in->n_product_line_ids))
         return;
+    /*
+     * A distributor's registration is its registrant's to follow up unless it names another:
+     * left without an owner, no one was asked about it (a try-out).
+     */
+    if (!in->owner_id && r->who.kind == IDENTITY_USER && !r->who.api_token &&
+        r->who.distributor_id > 0)
+        in->owner_id = (uint64_t)r->who.user_id;
     exec_run(r, &d_lead_register);
 }
 

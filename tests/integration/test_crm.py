@@ -87,6 +87,9 @@ check(code == "OK" and lead.get("registration") == "accepted" and not lead.get("
 check(lead.get("stage") == "new" and lead.get("currency") == "VND" and lead.get("region") == "VN-SG"
       and lead.get("registeredAt", "").endswith("Z"), "the lead: stage new, VND, region, when")
 first = lead.get("id")
+check(lead.get("ownerEmail") == "portal-%s@crm.example" % saigon and lead.get("ownerId"),
+      "a distributor user's registration is its own to follow up: it owns the lead (%s)"
+      % lead.get("ownerEmail"))
 
 # ---------------- the same account by another distributor: refused, no name ----------------
 code, out = register(vientiane_user, "CÔNG TY VẬN TẢI BÌNH MINH", "VN-SG")
