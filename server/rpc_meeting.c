@@ -141,6 +141,10 @@ static struct db_stmt q_meeting_create = {
     "  SELECT liaison_tenant(), d.id, 'ad_hoc', $2, $3::text[], $4::timestamptz,"
     "  $4::timestamptz + make_interval(mins => $5::int) FROM distributors d"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
+    /* As far back as a meeting is rescheduled: a year typed 2020 for 2026 took (a try-out). */
+    "  AND liaison_check($4::timestamptz >= liaison_now() - interval '7 days', 'startsAt',"
+    "   'at most 7 days in the past: a meeting further back is a typing error, not one to"
+    " record now')"
     "  RETURNING id, distributor_id),"
     " a AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
     "  SELECT DISTINCT ON (liaison_attendee_person(p.user_id, p.contact_id)) liaison_tenant(),"
@@ -946,7 +950,6 @@ static bool one_of(const char *s, const char *const *values)
 }
 
 #define MAX_MINUTES 480
-#define MEETING_TIME_MIN 946684800LL /* 2000-01-01T00:00:00Z */
 
 static bool duration_ok(struct request *r, uint32_t minutes, bool required)
 {
@@ -984,11 +987,6 @@ void rpc_create_meeting(struct request *r)
         !duration_ok(r, in->duration_minutes, true) ||
         !ends_in_range(r, in->starts_at, in->duration_minutes))
         return;
-    /* A meeting recorded after the fact, as an interaction is: one before 2000 is a slip. */
-    if (request_time_utc(in->starts_at) < MEETING_TIME_MIN) {
-        request_fail_field(r, "startsAt", "in the year 2000 or later");
-        return;
-    }
     if (in->n_agenda > 32) {
         request_fail_field(r, "agenda", "at most 32 items");
         return;

@@ -90,8 +90,11 @@ must("PlanCadence", {"distributorId": d1}, admin)
 weekly = [s for s in must("GetCadence", {"distributorId": d1}, admin)["series"]
           if s["kind"] == "weekly"][0]["id"]
 must("UpdateMeetingSeries", {"id": weekly, "attendees": ["Lê Thị Hoa"]}, admin)
+# A day ago: a meeting is recorded at most 7 days back.
+RECENT = (datetime.datetime.now(datetime.timezone.utc)
+          - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:00:00Z")
 meeting = must("CreateMeeting", {"distributorId": d1, "title": "Họp quý", "startsAt":
-                                 "2026-03-02T08:00:00Z", "durationMinutes": 60,
+                                 RECENT, "durationMinutes": 60,
                                  "attendees": ["Lê Thị Hoa"]}, admin)["meeting"]["id"]
 must("MarkMeetingHeld", {"id": meeting}, admin)
 must("AddMeetingNote", {"meetingId": meeting, "body": "Đã thống nhất giá quý 2",
@@ -825,7 +828,7 @@ LONG_NAME = "山" * 200
 must("CreateUser", {"email": "yama@phutung.example", "displayName": LONG_NAME,
                     "role": "ROLE_AUDITOR", "password": PASSWORD}, h_admin)
 h_meeting = must("CreateMeeting", {"distributorId": h_d1, "title": "Họp đầu năm 年始会議",
-                                   "startsAt": "2026-03-02T08:00:00Z", "durationMinutes": 60},
+                                   "startsAt": RECENT, "durationMinutes": 60},
                  h_admin)["meeting"]["id"]
 must("MarkMeetingHeld", {"id": h_meeting}, h_admin)
 NOTE = "Đã thống nhất:\n- giá quý 2\n- 山田商事: 納期は\t4月\r\nHẹn gặp lại."

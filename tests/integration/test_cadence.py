@@ -306,12 +306,22 @@ try:
           "occurrences whose time changed moved with sequence bumped (%d)" % len(moved))
     must("PlanCadence", {"distributorId": d_vn}, admin)
     check(meetings(d_vn) == after, "a second regeneration gives the same rows")
+    # Back to 09:00, the calls at 10:00 still suit both sides: they stay (0307; a re-plan
+    # took them back to the hours' edge, and sent each attendee the move: a try-out).
     must("SetTenantWorkingTime", {"workingTime": BERLIN}, admin)
+    out = must("PlanCadence", {"distributorId": d_vn}, admin)
+    check(meetings(d_vn) == after and not out.get("notes"),
+          "hours that still hold the calls' times move none of them (%s)" % out.get("notes"))
+    # Hours that leave their time out move them, and the CLI says so.
+    must("SetTenantWorkingTime", {"workingTime": dict(BERLIN, businessHoursStart="10:30")},
+         admin)
     p = subprocess.run([CLI, "--token", admin, "cadence", "plan", str(d_vn)],
                        capture_output=True, text=True, env=_cli.env, timeout=60)
     check(p.returncode == 0 and re.search(r"^liaison: note: meeting [0-9]+ .* moved from ",
                                           p.stderr, re.M),
           "cadence plan says on standard error what it moved (%s)" % p.stderr[:300])
+    must("SetTenantWorkingTime", {"workingTime": BERLIN}, admin)
+    must("PlanCadence", {"distributorId": d_vn}, admin)
     restored = meetings(d_vn)
     said = must("ActivateCharter", {"id": must("CreateCharterDraft", {"distributorId": d_vn},
                                                admin)["charter"]["id"]}, admin).get("notes", [])

@@ -304,13 +304,21 @@ rc, out, _ = run("distributor", "create", "--name", "Empty Co", "--country", "VN
                  "--time-zone", "Asia/Ho_Chi_Minh", "-o", "ids")
 empty_id = text(out).strip()
 # A meeting added in 1901 was made without a word (a try-out): made, and said.
+two_days_ago = (datetime.datetime.now(datetime.timezone.utc)
+                - datetime.timedelta(days=2)).strftime("%Y-%m-%d 10:00")
 rc, out, err = run("meeting", "add", empty_id, "--title", "Họp đã diễn ra", "--at",
-                   "2020-01-06 10:00", env={"TZ": "UTC"})
+                   two_days_ago, env={"TZ": "UTC"})
 past = field(out, "meeting")
 first = (lines(err) or [""])[0]
-check(rc == 0 and first == "liaison: note: it starts in the past (2020-01-06 10:00 UTC); if it"
-      " took place, mark it held: 'liaison meeting held %s'" % past,
+check(rc == 0 and first == "liaison: note: it starts in the past (%s UTC); if it"
+      " took place, mark it held: 'liaison meeting held %s'" % (two_days_ago, past),
       "a meeting added in the past is said to be so (%d %r)" % (rc, text(err)))
+# One a year back, a slip of the year, was made too, and counted against the notes (a try-out).
+rc, out, err = run("meeting", "add", empty_id, "--title", "Họp năm ngoái", "--at",
+                   "2020-01-06 10:00", env={"TZ": "UTC"})
+check(rc == 2 and text(err) == "liaison: invalid --at: at most 7 days in the past: a meeting"
+      " further back is a typing error, not one to record now\n" and not out,
+      "a meeting added years back is refused, naming the bound (%d %r)" % (rc, text(err)))
 rc, out, err = run("meeting", "add", empty_id, "--title", "会議", "--at", "2999-01-06 10:00",
                    env={"TZ": "UTC"})
 check(rc == 0 and "in the past" not in text(err),
@@ -966,8 +974,9 @@ for since, until in (("2026-12-02", "2026-12-01"), ("2026-12-01", "2026-12-01"))
           % (since, until, rc, text(err)))
 # Of instants, or of a day and an instant, the wrong way round listed nothing without a word
 # (a try-out, migration 0282).
+# The day is the tenant's, at UTC+14 or UTC-11 here (above): an instant before it in both.
 for since, until in (("2026-12-10T00:00:00Z", "2026-12-09T23:59:59Z"),
-                     ("2026-12-10", "2026-12-09T23:59:59+07:00"),
+                     ("2026-12-10", "2026-12-08T23:59:59+07:00"),
                      ("2026-12-10T07:00:00+07:00", "2026-12-10T00:00:00Z")):
     rc, out, err = run("audit", "--since", since, "--until", until)
     check(rc == 2 and "invalid --until: a time after since" in text(err),

@@ -161,14 +161,20 @@ try:
         check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
               == [field], "a meeting at %s for %d min is refused on %s (%s %s)"
               % (starts, minutes, field, code, out))
-    # Recorded after the fact, as an interaction is: before 2000 it is a slip (a try-out took
-    # 1999-12-08 and counted it held, its notes missing).
-    code, out = call("CreateMeeting", {"distributorId": d1, "title": "x", "startsAt":
-                                       "1999-12-08T10:00:00Z", "durationMinutes": 30}, manager)
-    check(code == "INVALID_ARGUMENT" and [(v.get("field"), v.get("description"))
-                                          for v in out.get("violations", [])]
-          == [("startsAt", "in the year 2000 or later")],
-          "a meeting before 2000 is refused, saying from when (%s %s)" % (code, out))
+    # Recorded after the fact at most 7 days back, as a meeting is rescheduled: 1999 is a
+    # slip (a try-out took 1999-12-08 and counted it held, its notes missing), and so is
+    # 2020 for this year (another; the clock is 2026-03-02 00:00 UTC; two days back is taken
+    # in test_cli_ux).
+    for starts in ("1999-12-08T10:00:00Z", "2020-03-01T10:00:00Z", "2026-02-22T23:59:59Z"):
+        code, out = call("CreateMeeting", {"distributorId": d1, "title": "x", "startsAt": starts,
+                                           "durationMinutes": 30}, manager)
+        check(code == "INVALID_ARGUMENT" and [(v.get("field"), v.get("description"))
+                                              for v in out.get("violations", [])]
+              == [("startsAt", "at most 7 days in the past: a meeting further back is a typing"
+                               " error, not one to record now")],
+              "a meeting starting %s is refused, saying how far back one may (%s %s)"
+              % (starts, code, out))
+
     code, out = call("RescheduleMeeting", {"id": ma, "startsAt": "2026-12-31T23:59:60Z"},
                      manager)
     check(code == "INVALID_ARGUMENT", "nor is a meeting moved to a 60th second (%s)" % code)

@@ -145,8 +145,10 @@ must("SetEscalationProtocol", {"distributorId": d1, "severity": "critical",
 escalation_a = must("CreateEscalationRequest", {"distributorId": d1, "severity": "critical",
                                                 "subject": "x", "text": "y"},
                     admin_a)["escalation"]["id"]
+# A day ago: a meeting is recorded at most 7 days back (a try-out).
+RECENT = time.strftime("%Y-%m-%dT%H:00:00Z", time.gmtime(time.time() - 86400))
 meeting_a = must("CreateMeeting", {"distributorId": d1, "title": "Secret meeting",
-                                   "startsAt": "2026-03-02T08:00:00Z", "durationMinutes": 30,
+                                   "startsAt": RECENT, "durationMinutes": 30,
                                    "attendees": ["Secret Contact"]}, admin_a)["meeting"]
 meeting_a, attendee_a = meeting_a["id"], meeting_a["attendees"][0]["id"]
 action_a = must("CreateActionItem", {"distributorId": d1, "description": "Secret action",
@@ -366,7 +368,7 @@ MATRIX = {
     "ListJobs": ({"operator"}, False, {}),
     # --- meetings, notes and action items ---
     "CreateMeeting": ({"tenant_admin", "manager"}, True, {
-        "distributorId": d1, "title": "x", "startsAt": "2026-03-02T08:00:00Z",
+        "distributorId": d1, "title": "x", "startsAt": RECENT,
         "durationMinutes": 30}),
     "ListMeetings": (USERS, False, {"distributorId": d1}),
     "GetMeeting": (USERS, False, {"id": meeting_a}),
