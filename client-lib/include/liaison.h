@@ -155,7 +155,13 @@ LIAISON_EXPORT int liaison_set_option(liaison_conn *conn, liaison_option option,
  */
 LIAISON_EXPORT int liaison_connect(liaison_conn *conn);
 
-/* Closes the connection (if any) and frees the handle. NULL is allowed. */
+/*
+ * Closes the connection (if any) and frees the handle. NULL is allowed.
+ * Called from a chunk callback of liaison_call_stream() on the same
+ * handle, it takes effect when that call returns (LIAISON_CANCELLED, the
+ * stream stopped after the chunk): the handle is gone then, liaison_error()
+ * included.
+ */
 LIAISON_EXPORT void liaison_free(liaison_conn *conn);
 
 /* The message of the last failed call on conn ("" after a success). */
@@ -247,7 +253,9 @@ LIAISON_EXPORT int liaison_call_with_content(liaison_conn *conn, const char *met
  * (free it with liaison_string_free()), otherwise NULL. A chunk that
  * returns non-zero stops the call with LIAISON_CANCELLED; the connection
  * is then closed, as the rest of the stream cannot be skipped, and the
- * next call reconnects. Each part must arrive within the request timeout
+ * next call reconnects. A chunk may not call on the same handle: every
+ * call made from it on conn is refused with LIAISON_FAILED_PRECONDITION
+ * and the stream goes on (use a second handle). Each part must arrive within the request timeout
  * of the one before, however long the whole stream takes; the server's
  * own deadline works the same way. A method that does not stream answers
  * with one part.

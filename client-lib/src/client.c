@@ -59,6 +59,15 @@ struct liaison_conn {
     bool key_set;
     char key[256];
     char last_key[256];
+    /*
+     * Inside a stream's chunk callback: a call made from there would read
+     * the outer stream's frames as its own, and a free would pull the
+     * handle from under the call still running (an attack try-out of the
+     * Python binding: SIGSEGV). Such a call is refused; a free waits for
+     * the stream to return.
+     */
+    bool in_callback;
+    bool free_deferred;
     char err[1024];
 };
 
@@ -121,6 +130,18 @@ __attribute__((format(printf, 3, 4))) static int client_fail(liaison_conn *c, in
     vsnprintf(c->err, sizeof c->err, fmt, ap);
     va_end(ap);
     return code;
+}
+
+/* Whether conn may be used now: not from a stream's callback on it. */
+static int client_usable(liaison_conn *c)
+{
+    if (!c)
+        return LIAISON_INVALID_ARGUMENT;
+    if (c->in_callback)
+        return client_fail(c, LIAISON_FAILED_PRECONDITION,
+                           "this connection is in the middle of a stream: its chunk callback "
+                           "may not call on it (use a second connection)");
+    return LIAISON_OK;
 }
 
 /* Splits liaison://host[:port] into the handle; errors wait for connect. */
@@ -198,6 +219,10 @@ void liaison_free(liaison_conn *conn)
 {
     if (!conn)
         return;
+    if (conn->in_callback) {
+        conn->free_deferred = true;
+        return;
+    }
     client_disconnect(conn);
     arena_reset(&conn->raw_arena);
     free(conn->pending);
@@ -547,8 +572,9 @@ static int client_connect(liaison_conn *c, const struct client_refusal *rf)
 
 int liaison_connect(liaison_conn *c)
 {
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     return client_connect(c, &client_nobody);
 }
 
@@ -891,8 +917,9 @@ int liaison_call_json(liaison_conn *c, const char *method, const char *request_j
     if (!response_json)
         response_json = &unwanted;
     *response_json = NULL;
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
     const ProtobufCMethodDescriptor *md;
@@ -938,8 +965,12 @@ static int client_stream_chunk(liaison_conn *c, void *arg, const ProtobufCMessag
     char *json = client_json_dump(m);
     if (!json)
         return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    c->in_callback = true;
     int stop = sink->fn(sink->arg, json);
+    c->in_callback = false;
     free(json);
+    if (c->free_deferred)
+        return client_fail(c, LIAISON_CANCELLED, "the connection was freed during its stream");
     return stop ? client_fail(c, LIAISON_CANCELLED, "the caller stopped the stream") : LIAISON_OK;
 }
 
@@ -950,8 +981,9 @@ int liaison_call_stream(liaison_conn *c, const char *method, const char *request
     if (!error_json)
         error_json = &unwanted;
     *error_json = NULL;
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
     const ProtobufCMethodDescriptor *md;
@@ -973,6 +1005,8 @@ int liaison_call_stream(liaison_conn *c, const char *method, const char *request
     }
     arena_reset(&a);
     free(unwanted);
+    if (c->free_deferred)
+        liaison_free(c);
     return rc;
 }
 
@@ -982,8 +1016,9 @@ int liaison_send_json(liaison_conn *c, const char *method, const char *request_j
     uint64_t unwanted;
     if (!request_id)
         request_id = &unwanted;
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
     const ProtobufCMethodDescriptor *md;
@@ -1020,8 +1055,9 @@ int liaison_recv_json(liaison_conn *c, int timeout_ms, uint64_t *request_id, int
     if (!response_json)
         response_json = &unwanted_json;
     *response_json = NULL;
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     if (!c->connected || c->outstanding == 0)
         return client_fail(c, LIAISON_FAILED_PRECONDITION, "no request is outstanding");
     int64_t deadline = transport_now_ms() + (timeout_ms < 0 ? c->request_timeout_ms : timeout_ms);
@@ -1071,8 +1107,9 @@ int liaison_ping(liaison_conn *c, const char *echo, char **echo_out)
 {
     if (echo_out)
         *echo_out = NULL;
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     Liaison__V1__PingRequest req = LIAISON__V1__PING_REQUEST__INIT;
     req.echo = (char *)(echo ? echo : "");
     struct arena a;
@@ -1093,8 +1130,9 @@ int liaison_get_health(liaison_conn *c, liaison_health *h)
 {
     if (h)
         memset(h, 0, sizeof *h);
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     Liaison__V1__GetHealthRequest req = LIAISON__V1__GET_HEALTH_REQUEST__INIT;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
@@ -1123,8 +1161,9 @@ int liaison_login_for(liaison_conn *c, const char *tenant, const char *email, co
 {
     if (token)
         *token = NULL;
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     Liaison__V1__LoginRequest req = LIAISON__V1__LOGIN_REQUEST__INIT;
     req.tenant = (char *)(tenant ? tenant : "");
     req.email = (char *)(email ? email : "");
@@ -1175,8 +1214,9 @@ int liaison_login_for(liaison_conn *c, const char *tenant, const char *email, co
 
 int liaison_logout(liaison_conn *c)
 {
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     Liaison__V1__LogoutRequest req = LIAISON__V1__LOGOUT_REQUEST__INIT;
     struct arena a;
     arena_init(&a, CLIENT_DECODE_BUDGET);
@@ -1214,8 +1254,9 @@ int liaison_send_raw(liaison_conn *c, const char *method, const uint8_t *payload
     uint64_t unwanted;
     if (!request_id)
         request_id = &unwanted;
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     const ProtobufCMethodDescriptor *md;
     const char *key = client_take_key(c);
     if (!payload && len)
@@ -1255,8 +1296,9 @@ int liaison_recv_raw(liaison_conn *c, int timeout_ms, uint64_t *request_id, int 
         len = &unwanted_len;
     *payload = NULL;
     *len = 0;
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     if (!c->connected || c->outstanding == 0)
         return client_fail(c, LIAISON_FAILED_PRECONDITION, "no request is outstanding");
     int64_t deadline = transport_now_ms() + (timeout_ms < 0 ? c->request_timeout_ms : timeout_ms);
@@ -1300,8 +1342,9 @@ int liaison_recv_raw(liaison_conn *c, int timeout_ms, uint64_t *request_id, int 
 
 int liaison_set_idempotency_key(liaison_conn *c, const char *key)
 {
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     if (!key) {
         unsigned char raw[16];
         if (RAND_bytes(raw, sizeof raw) != 1)
@@ -1459,8 +1502,9 @@ int liaison_call_with_content(liaison_conn *c, const char *method, const char *r
     if (!response_json)
         response_json = &unwanted;
     *response_json = NULL;
-    if (!c)
-        return LIAISON_INVALID_ARGUMENT;
+    int usable = client_usable(c);
+    if (usable != LIAISON_OK)
+        return usable;
     /*
      * The caller's idempotency key is for method, not for the upload's
      * BeginDocumentUpload and UploadDocumentChunk (no creates, which the

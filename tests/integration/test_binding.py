@@ -272,6 +272,41 @@ with liaison.Client(URL, ca=CA) as c:
           "call_with_content uploads 3 MiB past a frame, keyed, byte for byte")
     small = c.call_with_content("AddDocumentVersion", {"documentId": doc["id"]}, "Xin chào".encode())
     check(small["document"]["latestVersion"] == 2, "and small content inline")
+    e = raises(TypeError, c.call_with_content, "AddDocumentVersion", {"documentId": doc["id"]}, 5)
+    check(e is not None and "bytes-like" in str(e),
+          "content 5 is a TypeError, not five NUL bytes uploaded (%s)" % e)
+    for bad in (2**40, -2):
+        e = raises(ValueError, c.recv, bad)
+        check(e is not None and "timeout_ms" in str(e),
+              "recv(%d) is refused, not wrapped to a C int (%s)" % (bad, e))
+
+    # ---------------- on_part calling on its own Client ----------------
+    # It read the stream's frames as its own answer, and close() freed the
+    # handle under the stream: SIGSEGV (an attack try-out).
+    inner, parts_seen = [], []
+
+    def on_part(part):
+        parts_seen.append(part)
+        inner.append(raises(liaison.FailedPrecondition, c.call, "WhoAmI"))
+    c.stream("GetDocumentContent", {"documentId": doc["id"], "version": 1, "stream": True},
+             on_part=on_part)
+    again = b"".join(base64.b64decode(p.get("content", "")) for p in parts_seen)
+    check(again == big and len(inner) >= 2 and all(e is not None and "second connection" in str(e) for e in inner)
+          and c.call("WhoAmI")["identity"]["role"] == "ROLE_TENANT_ADMIN",
+          "a call from on_part raises FailedPrecondition, the stream goes on whole, and the"
+          " Client works after (%d parts: %s)" % (len(inner), inner[:1]))
+    with liaison.Client(URL, ca=CA, token=token) as closer:
+        seen = []
+
+        def close_in_part(part):
+            seen.append(part)
+            closer.close()
+        back = closer.stream("GetDocumentContent", {"documentId": doc["id"], "version": 1,
+                                                    "stream": True}, on_part=close_in_part)
+        e = raises(ValueError, closer.call, "WhoAmI")
+        check(back == [] and len(seen) == 1 and e is not None and "closed" in str(e),
+              "close() in on_part stops the stream after that part; the Client is closed (%s)"
+              % e)
 
     # ---------------- the JSON mapping ----------------
     who = c.call("WhoAmI")["identity"]

@@ -231,6 +231,13 @@ pdf_doc = a.call("CreateDocument", {"kind": "other", "title": 'Giá <b>"mới"</
                                     "mediaType": "application/pdf",
                                     "content": base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()}
                  )["document"]["id"]
+# Full-width quotes and equals signs fold to ASCII ones: the ASCII name closed its quotes and
+# added parameters, a text/plain file saved as .html by curl -J (an attack try-out).
+wide_doc = a.call("CreateDocument", {"kind": "price_sheet",
+                                     "title": "Bảng giá ｕｐｄａｔｅ.html＂; x＝＂",
+                                     "language": "vi", "share": [d1], "mediaType": "text/plain",
+                                     "content": base64.b64encode(b"<p>gia</p>").decode()}
+                  )["document"]["id"]
 # A Japanese title: the ASCII name beside it has no letter of it left.
 ja_doc = a.call("CreateDocument", {"kind": "other", "title": "価格表 2027", "language": "ja",
                                    "share": [d1], "mediaType": "text/plain",
@@ -770,6 +777,14 @@ try:
           and not set('<>/\\"') & set(name) and ascii_name
           and not set('<>/\\') & set(ascii_name.group(1)),
           "a PDF titled with < > / \\ \" downloads as a safe name ending .pdf (%s)" % disposition)
+    status, headers, body = fetch("/documents/%d/content" % wide_doc)
+    disposition = headers.get("Content-Disposition", "")
+    ascii_name = re.fullmatch(r'attachment; filename="([^"\\]*)"; filename\*=UTF-8\'\'\S+',
+                              disposition)
+    check(status == 200 and ascii_name and ascii_name.group(1).endswith(".txt")
+          and "=" not in ascii_name.group(1),
+          "full-width quotes in a title add no parameter to the ASCII name, which ends .txt (%s)"
+          % disposition)
     status, headers, body = fetch("/documents/%d/content" % ja_doc)
     disposition = headers.get("Content-Disposition", "")
     check(status == 200 and 'filename="document.txt"' in disposition

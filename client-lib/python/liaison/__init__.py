@@ -316,7 +316,12 @@ class Client:
         liaison_call_with_content). idempotency_key is the create's, as for
         call()."""
         conn = self._handle()
-        data = bytes(content)
+        # bytes(5) is five NUL bytes: an int given by mistake uploaded them (an attack try-out).
+        try:
+            data = bytes(memoryview(content))
+        except TypeError:
+            raise TypeError("content is bytes-like (bytes, bytearray, memoryview), not %s"
+                            % type(content).__name__) from None
         name = _utf8(method, "method")
         body = _dumps(_schema.request_to_wire(method, request))
         self._key(idempotency_key)
@@ -335,7 +340,10 @@ class Client:
         Each part is passed to on_part as it arrives; without on_part the parts
         are returned as a list. An exception raised by on_part stops the stream
         (the connection is closed, and the next call reconnects) and is raised
-        again here."""
+        again here. on_part may not call on this Client: such a call raises
+        FailedPrecondition and the stream goes on (use a second Client);
+        close() from on_part stops the stream after that part, and stream()
+        returns the parts gathered."""
         conn = self._handle()
         parts: List[Dict[str, Any]] = []
         failure: List[BaseException] = []
@@ -361,6 +369,8 @@ class Client:
         text = _native.take_string(self._lib, err)
         if failure:
             raise failure[0]
+        if code != 0 and self._conn is None:
+            return parts  # closed by on_part: the library freed the handle as the call returned
         if code != 0:
             raise self._error(code, text)
         return parts
@@ -420,6 +430,12 @@ class Client:
         liaison.Error with .request_id set; a failed connection raises
         Unavailable (request_id None) and every outstanding request is lost;
         with nothing outstanding it raises FailedPrecondition."""
+        # ctypes passes a C int: 2**40 wrapped to 0, and "do not wait" (an attack try-out).
+        if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int):
+            raise TypeError("timeout_ms is an int, not %s" % type(timeout_ms).__name__)
+        if not -1 <= timeout_ms <= 2**31 - 1:
+            raise ValueError("timeout_ms is -1 (the request timeout), 0 (do not wait) or up to"
+                             " %d milliseconds, not %d" % (2**31 - 1, timeout_ms))
         conn = self._handle()
         rid, status, out = ctypes.c_uint64(), ctypes.c_int(), ctypes.c_void_p()
         code = self._lib.liaison_recv_json(conn, timeout_ms, ctypes.byref(rid),

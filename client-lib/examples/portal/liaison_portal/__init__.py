@@ -342,11 +342,14 @@ def _attachment(parts: List[Dict[str, Any]], name: str, inline: bool = False) ->
     # left, "document" stands in.
     if not shown.isascii():
         base, ext = os.path.splitext(shown)
-        simple = re.sub(r"\s+", " ", unicodedata.normalize("NFKD", base).encode(
-            "ascii", "ignore").decode("ascii")).strip(" .")
+        # Folded after _download_name's filter, full-width ＂ and ＝ became " and =: a title
+        # closed the quoted name and added parameters (an attack try-out). Only plain
+        # letters, digits and a few marks are kept.
+        folded = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+        simple = re.sub(r"\s+", " ", re.sub(r"[^A-Za-z0-9 ()+,.\-_]", " ", folded)).strip(" .")
         if len(re.sub(r"[^A-Za-z]", "", simple)) < 2:
             simple = "document"
-        ext = ext.encode("ascii", "ignore").decode("ascii")
+        ext = re.sub(r"[^A-Za-z0-9.]", "", ext)
         resp.headers["Content-Disposition"] = "%s; filename=\"%s%s\"; filename*=UTF-8''%s" % (
             "inline" if inline else "attachment", simple, ext,
             urllib.parse.quote(shown, safe="!#$&+-.^_`|~"))
