@@ -242,8 +242,10 @@ static int cad_fairness(struct cli *cli, int argc, char **argv)
 {
     const char *from = NULL, *to = NULL;
     const struct cli_opt opts[] = {
-        {"from", &from, NULL, false, "first day, YYYY-MM-DD (default: 90 days ago)"},
-        {"to", &to, NULL, false, "last day, YYYY-MM-DD (default: 90 days from today)"},
+        {"from", &from, NULL, false,
+         "first day, YYYY-MM-DD (default: 90 days before today, the exporter's, by the service's "
+         "clock)"},
+        {"to", &to, NULL, false, "last day, YYYY-MM-DD (default: 90 days after today)"},
         {0}};
     const struct cli_command_spec spec = {
         "cadence fairness DISTRIBUTOR [--from DATE] [--to DATE]",
@@ -256,28 +258,25 @@ static int cad_fairness(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    char from_buf[16], to_buf[16];
-    if (!from)
-        from = cli_local_day(from_buf, sizeof from_buf, -90);
-    if (!to)
-        to = cli_local_day(to_buf, sizeof to_buf, 90);
-    /* Days as YYYY-MM-DD compare as text in time order. */
-    if ((rc = cli_parse_day(cli, "--from", "from", from, false)) ||
-        (rc = cli_parse_day(cli, "--to", "to", to, false)) ||
-        (rc = cli_check_range(cli, "to", strcmp(from, to) > 0)) ||
+    /* Days as YYYY-MM-DD compare as text in time order; the server sets those not given. */
+    if ((from && (rc = cli_parse_day(cli, "--from", "from", from, false))) ||
+        (to && (rc = cli_parse_day(cli, "--to", "to", to, false))) ||
+        (from && to && (rc = cli_check_range(cli, "to", strcmp(from, to) > 0))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
         return rc;
     json_t *resp;
     if ((rc = cli_call(cli, "GetCadenceFairness",
-                       json_pack("{s:I,s:s,s:s}", "distributorId", d, "from", from, "to", to),
+                       json_pack("{s:I,s:s,s:s}", "distributorId", d, "from", from ? from : "",
+                                 "to", to ? to : ""),
                        &resp)))
         return rc;
     if (cli->set.json || cli->set.ids) {
         output_json(resp);
     } else {
         long long held = (long long)cli_json_id(json_object_get(resp, "meetings"));
-        printf("%lld meeting%s from %s to %s\n\nEXPORTER SIDE\n", held, held == 1 ? "" : "s", from,
-               to);
+        printf("%lld meeting%s from %s to %s\n\nEXPORTER SIDE\n", held, held == 1 ? "" : "s",
+               json_string_value(json_object_get(resp, "from")),
+               json_string_value(json_object_get(resp, "to")));
         output_fields(side_cols, 3, json_object_get(resp, "exporter"));
         printf("\nDISTRIBUTOR SIDE\n");
         output_fields(side_cols, 3, json_object_get(resp, "distributor"));

@@ -1023,13 +1023,15 @@ bool request_check_one_line(struct request *r, const char *field, const char *te
 
 /*
  * Whether s starts a character that shows as nothing and that request_space_at() leaves to
- * names, where joiners and marks have their uses: the direction marks (U+200E, U+200F), the
- * invisible operators (U+2061 to U+2064), the variation selectors (U+FE00 to U+FE0F) and the
- * tags (U+E0000 to U+E007F). wire_text_refused() refuses the embeddings and isolates already.
+ * names, where joiners and marks have their uses: the direction marks (U+200E, U+200F and the
+ * Arabic letter mark U+061C), the invisible operators (U+2061 to U+2064), the variation
+ * selectors (U+FE00 to U+FE0F) and the tags (U+E0000 to U+E007F). wire_text_refused() refuses the
+ * embeddings and isolates already.
  */
 static bool request_invisible_at(const unsigned char *s)
 {
     return (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f)) ||
+           (s[0] == 0xd8 && s[1] == 0x9c) ||
            (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa1 && s[2] <= 0xa4) ||
            (s[0] == 0xef && s[1] == 0xb8 && s[2] >= 0x80 && s[2] <= 0x8f) ||
            (s[0] == 0xf3 && s[1] == 0xa0 && (s[2] == 0x80 || s[2] == 0x81));

@@ -1120,6 +1120,19 @@ try:
     code, out = cli("cadence", "fairness", "東京オートパーツ株式会社 " + RUN, "--from", quarter[0],
                     "--to", quarter[1], token=manager)
     check(code == "OK" and out.get("exporter") == ex, "cadence fairness gives the same figures")
+    # Without dates, 90 days either side of the exporter's today by the service's clock (the
+    # CLI took the computer's: a try-out on the test clock).
+    today = datetime.date.fromisoformat(psql("SELECT (liaison_now() AT TIME ZONE '%s')::date"
+                                             % zone))
+    code, out = cli("cadence", "fairness", "東京オートパーツ株式会社 " + RUN, token=manager)
+    check(code == "OK" and (out.get("from"), out.get("to"))
+          == (str(today - datetime.timedelta(days=90)), str(today + datetime.timedelta(days=90))),
+          "cadence fairness without dates: 90 days around the service's today (%s %s)"
+          % (today, out))
+    code, out = cli("cadence", "fairness", "東京オートパーツ株式会社 " + RUN, "--to", "2020-01-01",
+                    token=manager)
+    check(code == "INVALID_ARGUMENT" and "must not be before the start of the range" in str(out),
+          "a --to before the default start is refused (%s %s)" % (code, out))
     code, out = cli("cadence", "fairness", "東京オートパーツ株式会社 " + RUN, "--from", "tomorrow",
                     "--to", quarter[1], token=manager)
     check(code == "INVALID_ARGUMENT" and "--from" in str(out), "errors name the option")

@@ -232,6 +232,9 @@ contains "the invisible character said" "$err" "invalid --email: not an e-mail a
 lrm=$'z\xe2\x80\x8e@cli.example'
 check "user create with a direction mark in the e-mail" 2 sh -c "\"$cli\" user create --email '$lrm' --role manager --password-stdin < \"$home/pw\""
 contains "the direction mark said" "$err" "no spaces or characters that show as nothing"
+alm=$'z\xd8\x9c@cli.example'
+check "user create with an Arabic letter mark in the e-mail" 2 sh -c "\"$cli\" user create --email '$alm' --role manager --password-stdin < \"$home/pw\""
+contains "the Arabic letter mark said" "$err" "no spaces or characters that show as nothing"
 check "user create with a bad role" 2 sh -c "\"$cli\" user create --email r@cli.example --role boss --password-stdin < \"$home/pw\""
 check "user list" 0 "$cli" user list
 contains "user listed" "$out" "m@cli.example"

@@ -853,8 +853,10 @@ try:
               "cancelling a cancelled item again for its reason (%r) answers it as it is (%s %s)"
               % (reason, code, out))
     code, out = call("CancelActionItem", {"id": a_mgr, "reason": "lý do khác"}, manager)
-    check(refused(code, out, "FAILED_PRECONDITION", "the action item is cancelled; only an open one"
-                  " can be cancelled"), "but not for another reason, which would be lost")
+    check(refused(code, out, "FAILED_PRECONDITION", "the action item is already cancelled (trùng"
+                  " lặp); it is not cancelled again for another reason"),
+          "but not for another reason, which would be lost; the refusal names the first, as a"
+          " meeting's does (%s %s)" % (code, out))
     code, out = call("CompleteActionItem", {"id": a_mgr}, manager)
     check(refused(code, out, "FAILED_PRECONDITION", "the action item is cancelled; only an open one"
                   " can be completed"), "nor completed")
