@@ -839,6 +839,38 @@ static int report_list(struct cli *cli, int argc, char **argv)
                     "reports", report_cols, REPORT_LIST_COLS, &page);
 }
 
+static const struct output_column owed_cols[] = {{"DISTRIBUTOR ID", "distributorId"},
+                                                 {"DISTRIBUTOR", "distributorName"},
+                                                 {"PERIOD", "period"},
+                                                 {"DUE", "dueOn"},
+                                                 {"OVERDUE", "overdue", OUTPUT_BOOL},
+                                                 {"DRAFT", "reportId"}};
+
+static int report_owed(struct cli *cli, int argc, char **argv)
+{
+    const char *dist = NULL;
+    struct cli_paging page = {0};
+    const struct cli_opt opts[] = {
+        {"distributor", &dist, NULL, false, "only this distributor's", "distributorId"},
+        CLI_PAGING_OPTS(page),
+        {0}};
+    const struct cli_command_spec spec = {
+        "report owed [--distributor D] [--all]",
+        "Lists the monthly reports owed, oldest due first: each month over since a\n"
+        "relationship began whose report is not submitted, none opened or still a draft\n"
+        "(DRAFT: its id), for the distributors with an active charter you reach.\n"
+        "'report list' lists the reports opened.",
+        opts, 0, "report owed --distributor \"Saigon Auto Parts\""};
+    int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t d = 0;
+    if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+        return rc;
+    return cli_list(cli, "ListReportsOwed", json_pack("{s:I}", "distributorId", d), "reports",
+                    owed_cols, NCOLS(owed_cols), &page);
+}
+
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand subs[] = {
@@ -849,6 +881,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
         {"review", report_review, "review a submitted report (exporter)"},
         {"reopen", report_reopen, "return a submitted report to draft (exporter)"},
         {"list", report_list, "list reports"},
+        {"owed", report_owed, "list the months whose report is not submitted"},
         {NULL, NULL, NULL}};
     return cli_subcommand("report", subs, argc, argv, cli);
 }

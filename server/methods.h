@@ -209,6 +209,7 @@
     M(ReopenReport, rpc_reopen_report, ADMIN_MANAGER, WRITES)                                      \
     M(GetReport, rpc_get_report, AUTHZ_USERS, READS)                                               \
     M(ListReports, rpc_list_reports, AUTHZ_USERS, READS)                                           \
+    M(ListReportsOwed, rpc_list_reports_owed, AUTHZ_USERS, READS)                                  \
     M(SetTarget, rpc_set_target, ADMIN_MANAGER, WRITES)                                            \
     M(DeleteTarget, rpc_delete_target, ADMIN_MANAGER, WRITES)                                      \
     M(ListTargets, rpc_list_targets, AUTHZ_USERS, READS)                                           \

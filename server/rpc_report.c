@@ -113,6 +113,42 @@ static struct db_stmt q_report_list = {
     " ORDER BY r.period, r.id LIMIT $2::int",
     7, 0};
 
+/*
+ * $1 after distributor, $2 limit, $3 distributor (0: every one seen), $4 after due day (its
+ * 00:00 UTC). The months are health's (liaison_health_compute, 0304): from the month after
+ * the relationship began, and the month it began in when a report was opened for it; every
+ * month over, not only the last six, for a distributor whose first reports never came.
+ */
+static struct db_stmt q_report_owed = {
+    "WITH d AS (SELECT d.id, d.name, c.report_due_day, greatest((SELECT min(a.activated_at)"
+    "  FROM charters a WHERE a.tenant_id = d.tenant_id AND a.distributor_id = d.id"
+    "  AND a.status IN ('active', 'superseded') AND a.activated_at IS NOT NULL),"
+    "  liaison_relationship_began(d.id)::timestamp AT TIME ZONE 'UTC') AS since"
+    "  FROM distributors d JOIN charters c ON c.tenant_id = d.tenant_id"
+    "  AND c.distributor_id = d.id AND c.status = 'active'"
+    "  WHERE d.tenant_id = liaison_tenant() AND liaison_sees_distributor(d.id, "
+    "d.account_manager_id)"
+    "  AND ($3::bigint = 0 OR d.id = $3::bigint)),"
+    " o AS (SELECT d.id, d.name, m.m, r.id AS report_id,"
+    "  coalesce(r.due_on, (m.m + interval '1 month')::date + d.report_due_day - 1) AS due"
+    "  FROM d CROSS JOIN LATERAL generate_series(date_trunc('month', d.since AT TIME ZONE 'UTC'),"
+    "  date_trunc('month', liaison_now() AT TIME ZONE 'UTC') - interval '1 month',"
+    "  interval '1 month') m (m)"
+    "  LEFT JOIN monthly_reports r ON r.tenant_id = liaison_tenant() AND r.distributor_id = d.id"
+    "  AND r.period = m.m::date"
+    "  WHERE (r.id IS NULL OR r.status = 'draft')"
+    "  AND (m.m >= date_trunc('month', (d.since AT TIME ZONE 'UTC') - interval '1 microsecond')"
+    "  + interval '1 month' OR r.id IS NOT NULL))"
+    " SELECT o.id AS distributor_id, o.name AS distributor_name,"
+    " to_char(o.m, 'YYYY-MM') AS period, o.due::text AS due_on,"
+    " o.due < (SELECT (liaison_now() AT TIME ZONE coalesce(nullif(t.time_zone, ''), 'UTC'))::date"
+    "  FROM tenants t WHERE t.id = liaison_tenant()) AS overdue, o.report_id, o.id AS "
+    "_id, " EXEC_PAGE_AT(
+        "(o.due::timestamp AT TIME ZONE 'UTC')") " FROM o WHERE (o.due::timestamp AT TIME ZONE "
+                                                 "'UTC', o.id) > ($4::timestamptz, $1::bigint)"
+                                                 " ORDER BY o.due, o.id LIMIT $2::int",
+    4, 0};
+
 /* $1 distributor */
 static struct db_stmt q_attainment_reach = {
     "SELECT liaison_found(" SIDE("$1") " IS NOT NULL AND liaison_sees_side(" SIDE(
@@ -215,6 +251,15 @@ static struct exec_decl d_report_list = {
     .cursor = "rpt",
     .order = EXEC_BY_TIME,
     .filters = {"distributor_id", "period_from", "period_to", "status"}};
+static struct exec_decl d_report_owed = {
+    .method = "ListReportsOwed",
+    .check = {&distributor_filter_reached, {"distributor_id"}},
+    .query = {&q_report_owed, {"@after", "@limit", "distributor_id", "@after_at"}},
+    .shape = EXEC_PAGE,
+    .out = "reports",
+    .cursor = "rpo",
+    .order = EXEC_BY_TIME,
+    .filters = {"distributor_id"}};
 static struct exec_decl d_attainment = {
     .method = "GetAttainment",
     .check = {&q_attainment_reach, {"distributor_id"}},
@@ -225,7 +270,7 @@ int rpc_report_register(void)
 {
     struct exec_decl *const decls[] = {&d_report_open,   &d_report_save,   &d_report_submit,
                                        &d_report_review, &d_report_reopen, &d_report_get,
-                                       &d_report_list,   &d_attainment};
+                                       &d_report_list,   &d_report_owed,   &d_attainment};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "report RPCs refused", "reason=\"%s\"", err);
@@ -622,6 +667,14 @@ void rpc_list_reports(struct request *r)
         return;
     }
     exec_run(r, &d_report_list);
+}
+
+void rpc_list_reports_owed(struct request *r)
+{
+    const Liaison__V1__ListReportsOwedRequest *in =
+        (const Liaison__V1__ListReportsOwedRequest *)r->input;
+    if (!in->distributor_id || request_check_id(r, "distributorId", in->distributor_id))
+        exec_run(r, &d_report_owed);
 }
 
 #define MAX_RANGE 36

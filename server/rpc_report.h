@@ -45,6 +45,8 @@ void rpc_review_report(struct request *r);
 void rpc_reopen_report(struct request *r);
 void rpc_get_report(struct request *r);
 void rpc_list_reports(struct request *r);
+/* The months over whose report is not submitted, per distributor the caller sees. */
+void rpc_list_reports_owed(struct request *r);
 void rpc_get_attainment(struct request *r);
 
 #endif

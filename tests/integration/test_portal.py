@@ -2604,6 +2604,38 @@ try:
             check(status in (302, 303) and "/reports/" in headers.get("Location", ""),
                   "the month offered opens (%d)" % status)
 
+    # ---------------- the reports owed ----------------
+    # A month none was opened for was in no list of the portal (a try-out): the page lists the
+    # months over whose report is not in, each with its way to it, in the reader's language.
+    dx = distributor(adm, "Đại lý nợ báo cáo 未提出", "MM", "UTC", ["vi", "ja"])
+    cx = adm.call("CreateCharterDraft", {"distributorId": dx})["charter"]["id"]
+    adm.call("AddCharterGrant", {"charterId": cx, "grant": {
+        "region": "MM", "allLines": True, "startsOn": "2020-01-01"}})
+    adm.call("SetCharterTerms", {"charterId": cx, "fullCoverage": True, "reportDueDay": 10,
+                                 "reportSections": ["sales_by_line"]})
+    adm.call("ActivateCharter", {"id": cx})
+    t.psql("UPDATE charters SET activated_at = now() - interval '100 days' WHERE id = %d" % cx)
+    owed = [r["period"] for r in adm.items("ListReportsOwed", {"distributorId": dx})]
+    adm.call("CreateUser", {"email": "portal@owed-mm.example", "role": "ROLE_DISTRIBUTOR_USER",
+                            "distributorId": dx, "password": PASSWORD})
+    jar = http.cookiejar.CookieJar()
+    check(sign_in(jar, "portal@owed-mm.example") == (302, "/"), "the owing distributor signs in")
+    status, _, body = fetch("/reports", jar=jar, headers={"Accept-Language": "ja"})
+    table = body.split('id="reports-owed"', 1)[-1].split("</table>", 1)[0]
+    shown = re.findall(r"<tr[^>]*><td>(\d{4}-\d\d)</td>", table)
+    check(status == 200 and len(owed) >= 2 and shown == owed and "未提出の月次報告" in body
+          and table.count("報告を開く") == len(owed),
+          "the reports page lists each month owed, oldest first, each with its button, in"
+          " Japanese (%s %s)" % (owed, shown))
+    status, headers, _ = fetch("/reports", {"csrf_token": csrf_of(body), "period": owed[0]},
+                               jar=jar)
+    status2, _, body = fetch("/reports", jar=jar, headers={"Accept-Language": "ja"})
+    table = body.split('id="reports-owed"', 1)[-1].split("</table>", 1)[0]
+    check(status in (302, 303) and "/reports/" in headers.get("Location", "")
+          and "続ける" in table and table.count("報告を開く") == len(owed) - 1,
+          "its button opens the month, which stays owed as a draft to continue (%d %s)"
+          % (status, re.findall(r"<tr.*?</tr>", table, re.S)[:1]))
+
     # ---------------- from the distributor try-out of the portal's report and lists ----------------
     # A distributor in Malaysia (MYR by its country) selling in VND and USD, with more
     # deals, customers, action items and documents than a page holds.

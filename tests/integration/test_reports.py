@@ -1443,4 +1443,65 @@ brk_row = [ln.split() for ln in table.stdout.splitlines() if ln.startswith("BRK 
 check(table.returncode == 0 and len(brk_row) == 1 and "10000000000000.00" in brk_row[0],
       "the table shows the capped turns (%r %r)" % (table.stdout, table.stderr))
 
+# ---------------- the reports owed ----------------
+# A month with no report opened was in no list: 'report list' lists reports, and only health
+# named the missing months, the last six of them (a try-out).
+clock("2026-05-15T03:00:00Z")
+owe, owe_user = distributor("Công ty Nợ Báo cáo Đà Nẵng", "MM", sections=["sales_by_line"])
+clock("2026-09-20T03:00:00Z")
+start_draft = must("OpenReport", {"distributorId": owe, "period": "2026-05"}, admin)["report"]
+july = must("OpenReport", {"distributorId": owe, "period": "2026-07"}, owe_user)["report"]
+aug = must("OpenReport", {"distributorId": owe, "period": "2026-08"}, owe_user)["report"]
+must("SaveReport", {"id": aug["id"], "sales": [{"productLineId": brk, "units": 3,
+                                                "revenueMinor": 30000, "currency": "VND"}]},
+     owe_user)
+must("SubmitReport", {"id": aug["id"]}, owe_user)
+sept = must("OpenReport", {"distributorId": owe, "period": "2026-09"}, owe_user)["report"]
+
+
+def owed(token, **req):
+    code, out = call("ListReportsOwed", dict(req, page={"pageSize": 500}), token)
+    return code, [(r["period"], r["dueOn"], bool(r.get("overdue")), n(r.get("reportId")))
+                  for r in out.get("reports", []) if r.get("distributorId") == owe] \
+        if code == "OK" else out
+
+
+want = [("2026-05", "2026-06-10", True, n(start_draft["id"])), ("2026-06", "2026-07-10", True, None),
+        ("2026-07", "2026-08-10", True, n(july["id"]))]
+code, got = owed(admin, distributorId=owe)
+check(code == "OK" and got == want,
+      "owed: the month it began in (a draft opened), a month none was opened for, a draft;"
+      " not the month submitted nor the one not over (%s %s)" % (code, got))
+code, got = owed(owe_user)
+check(code == "OK" and got == want, "its distributor user sees the same, its own (%s)" % got)
+code, out = call("ListReportsOwed", {"page": {"pageSize": 500}}, owe_user)
+check(code == "OK" and {r["distributorId"] for r in out.get("reports", [])} == {owe},
+      "and no other distributor's (%s)" % {r["distributorId"] for r in out.get("reports", [])})
+code, out = call("ListReportsOwed", {"distributorId": owe}, saigon_user)
+check(code == "NOT_FOUND", "another distributor's user asking for it: not found (%s)" % code)
+code, out = call("ListReportsOwed", {"distributorId": vientiane}, admin)
+check(code == "OK" and not out.get("reports"), "a distributor with no charter owes none")
+code, out = call("ListReportsOwed", {"distributorId": owe, "page": {"pageSize": 2}}, admin)
+cursor = out.get("page", {}).get("nextCursor", "")
+code2, out2 = call("ListReportsOwed", {"distributorId": owe,
+                                       "page": {"pageSize": 2, "cursor": cursor}}, admin)
+check(code == "OK" and code2 == "OK" and [r["period"] for r in out["reports"]
+                                          + out2.get("reports", [])]
+      == ["2026-05", "2026-06", "2026-07"] and not out2.get("page", {}).get("nextCursor"),
+      "owed pages by due day: 2, then 1 (%s %s)" % (out, out2))
+table = subprocess.run([CLI, "--token", admin, "report", "owed", "--distributor",
+                        "Công ty Nợ Báo cáo Đà Nẵng"], capture_output=True, text=True,
+                       env=_cli.env, timeout=60)
+lines_ = table.stdout.splitlines()
+check(table.returncode == 0 and lines_[0].split()[:3] == ["DISTRIBUTOR", "ID", "DISTRIBUTOR"]
+      and [ln.split()[-4:] for ln in lines_[1:]]
+      == [["2026-05", "2026-06-10", "yes", str(start_draft["id"])],
+          ["2026-06", "2026-07-10", "yes", "-"], ["2026-07", "2026-08-10", "yes", str(july["id"])]],
+      "report owed prints them, oldest due first, a draft's id (%r %r)"
+      % (table.stdout, table.stderr))
+clock("2026-10-11T03:00:00Z")
+code, got = owed(admin, distributorId=owe)
+check(code == "OK" and got[-1] == ("2026-09", "2026-10-10", True, n(sept["id"])),
+      "September's draft is owed once September is over, overdue after its due day (%s)" % got)
+
 t.finish("test_reports")

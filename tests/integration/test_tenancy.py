@@ -454,6 +454,7 @@ MATRIX = {
     "ReopenReport": ({"tenant_admin", "manager"}, True, {"id": report_a, "comment": "x"}),
     "GetReport": (USERS, False, {"id": report_a}),
     "ListReports": (USERS, False, {}),
+    "ListReportsOwed": (USERS, False, {}),
     "SetTarget": ({"tenant_admin", "manager"}, True,
                   {"distributorId": d1, "productLineId": line_a, "period": "2099", "units": 1}),
     "DeleteTarget": ({"tenant_admin", "manager"}, True, {"id": target_a}),
@@ -569,7 +570,7 @@ for client in clients.values():
 # the matrix's Logout ended dist2's.
 dist2_again = login(A, "dist2@a.example")
 for method in ("ListKeyAccounts", "ListLeads", "ListInteractions", "ListOrders", "ListShipments",
-               "ListPlans", "ListReports", "ListTargets", "ListUpstreamUpdates", "ListMeetings",
+               "ListPlans", "ListReports", "ListReportsOwed", "ListTargets", "ListUpstreamUpdates", "ListMeetings",
                "ListActionItems", "ListContacts", "ListEscalations"):
     allowed = "distributor_user" in MATRIX[method][0]
     code, out = call(method, {"distributorId": d1}, token=dist2_again)

@@ -2419,8 +2419,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             period = "" if period > this_month else period
         page = {"distributorId": me["distributorId"], "page": {"pageSize": PAGE_SIZE}}
         items = newest("ListReports", {"distributorId": me["distributorId"]}, "reports")
+        # The months over whose report is not in, each with its way to it: a month none was
+        # opened for was in no list (a try-out). Ten years of them at most.
+        owed = list(itertools.islice(api().items("ListReportsOwed", {
+            "distributorId": me["distributorId"]}, page_size=120), 120))
         targets = api().call("ListTargets", page).get("targets", [])
-        return _page("reports.html", 400 if error else 200, reports=items,
+        return _page("reports.html", 400 if error else 200, reports=items, owed=owed,
                      targets=targets, error=error, period=period, zone=my_zone(),
                      first=first if first > this_month else "")
 
