@@ -637,7 +637,7 @@ static int mt_add(struct cli *cli, int argc, char **argv)
         "       [--attendee EMAIL|CONTACT]...",
         "Schedules an ad-hoc meeting with a distributor.", opts, 1,
         "meeting add \"Saigon Auto Parts\" --title \"Họp khẩn: giao hàng trễ\" --at "
-        "\"2026-03-02 15:00\" --duration 45 --attendee an@saigon.example --attendee "
+        "\"2027-03-02 15:00\" --duration 45 --attendee an@saigon.example --attendee "
         "bao@acme.example"};
     json_t *attendees = json_array();
     argc = cli_take_repeated("attendee", argc, argv, attendees);

@@ -90,7 +90,9 @@ static struct db_stmt q_fairness = {
     "  FROM distributors d CROSS JOIN liaison_exporter_hours(d.account_manager_id) ex"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint)"
     " SELECT f.* FROM t, liaison_cadence_fairness($1::bigint, t.f, t.u) f"
-    " WHERE liaison_check(t.u >= t.f, 'to', 'must not be before the start of the range')",
+    " WHERE liaison_check(t.u >= t.f, 'to', 'must not be before the start of the range'"
+    "  || CASE WHEN $2 = '' THEN format(' (%s, 90 days before today: from not given)', t.f)"
+    "  ELSE '' END)",
     3, 0};
 
 #define WORKING_TIME_PARAMS                                                                        \

@@ -254,8 +254,11 @@ LIAISON_EXPORT int liaison_call_with_content(liaison_conn *conn, const char *met
  * returns non-zero stops the call with LIAISON_CANCELLED; the connection
  * is then closed, as the rest of the stream cannot be skipped, and the
  * next call reconnects. A chunk may not call on the same handle: every
- * call made from it on conn is refused with LIAISON_FAILED_PRECONDITION
- * and the stream goes on (use a second handle). Each part must arrive within the request timeout
+ * call made from it on conn (a liaison_call_*, send, recv, ping, health,
+ * log-in or log-out, connect, or setting an idempotency key) is refused with
+ * LIAISON_FAILED_PRECONDITION and the stream goes on (use a second handle);
+ * the getters and liaison_set_option() and liaison_set_read_after(), which
+ * touch no connection, still work. Each part must arrive within the request timeout
  * of the one before, however long the whole stream takes; the server's
  * own deadline works the same way. A method that does not stream answers
  * with one part.

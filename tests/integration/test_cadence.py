@@ -1131,8 +1131,9 @@ try:
           % (today, out))
     code, out = cli("cadence", "fairness", "東京オートパーツ株式会社 " + RUN, "--to", "2020-01-01",
                     token=manager)
-    check(code == "INVALID_ARGUMENT" and "must not be before the start of the range" in str(out),
-          "a --to before the default start is refused (%s %s)" % (code, out))
+    check(code == "INVALID_ARGUMENT" and "must not be before the start of the range (%s, 90 days"
+          " before today: from not given)" % (today - datetime.timedelta(days=90)) in str(out),
+          "a --to before the default start is refused, naming that start (%s %s)" % (code, out))
     code, out = cli("cadence", "fairness", "東京オートパーツ株式会社 " + RUN, "--from", "tomorrow",
                     "--to", quarter[1], token=manager)
     check(code == "INVALID_ARGUMENT" and "--from" in str(out), "errors name the option")

@@ -852,6 +852,29 @@ static int count_chunk(void *arg, const char *json)
     return k->stop_after && k->chunks >= k->stop_after;
 }
 
+/* A chunk callback that calls on its own handle, and may free it at one chunk. */
+struct reenter {
+    liaison_conn *c;
+    int chunks, refused, free_at, stop;
+};
+
+static int reenter_chunk(void *arg, const char *json)
+{
+    (void)json;
+    struct reenter *r = arg;
+    r->chunks++;
+    char *echo = NULL;
+    uint64_t id = 0;
+    if (liaison_ping(r->c, "inside", &echo) == LIAISON_FAILED_PRECONDITION &&
+        strstr(liaison_error(r->c), "second connection") &&
+        liaison_send_json(r->c, "Ping", "{}", &id) == LIAISON_FAILED_PRECONDITION && !id)
+        r->refused++;
+    liaison_string_free(echo);
+    if (r->chunks == r->free_at)
+        liaison_free(r->c);
+    return r->stop;
+}
+
 static void test_streamed_export(void)
 {
     liaison_conn *op = liaison_new(url);
@@ -908,6 +931,29 @@ static void test_streamed_export(void)
     CHECK_EQ_INT(count_of(json, "\"table\":"), rows + 3);
     CHECK(strstr(json, "Nhà phân phối 119") != NULL);
     liaison_string_free(json);
+
+    /*
+     * A chunk that calls on its own handle is refused and the stream goes on; a free there
+     * waits for the stream to return (an attack try-out: it read the stream's frames as its
+     * own answer, and a free pulled the handle from under the stream).
+     */
+    struct reenter re = {op, 0, 0, 0, 0};
+    CHECK_EQ_INT(liaison_call_stream(op, "ExportTenant", req, reenter_chunk, &re, NULL),
+                 LIAISON_OK);
+    CHECK(re.chunks >= parts); /* the exports before add their audit rows */
+    CHECK_EQ_INT(re.refused, re.chunks);
+    CHECK_EQ_INT(liaison_ping(op, "after a stream called into", &echo), LIAISON_OK);
+    liaison_string_free(echo);
+    for (int halt = 0; halt <= 1; halt++) {
+        liaison_conn *own = liaison_new(url);
+        liaison_set_option(own, LIAISON_OPT_CA_FILE, ca);
+        liaison_set_option(own, LIAISON_OPT_TOKEN, env("LIAISON_TEST_OPERATOR_TOKEN"));
+        /* Freed at a late part (as many as the first export had), or at the first, stopped. */
+        struct reenter fr = {own, 0, 0, halt ? 1 : parts, halt};
+        CHECK_EQ_INT(liaison_call_stream(own, "ExportTenant", req, reenter_chunk, &fr, NULL),
+                     LIAISON_CANCELLED);
+        CHECK_EQ_INT(fr.chunks, halt ? 1 : parts);
+    }
 
     /* A failure ends the stream with the server's status. */
     CHECK_EQ_INT(liaison_call_stream(op, "ExportTenant", "{\"slug\":\"no-such\",\"stream\":true}",

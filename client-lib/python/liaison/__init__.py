@@ -318,7 +318,7 @@ class Client:
         conn = self._handle()
         # bytes(5) is five NUL bytes: an int given by mistake uploaded them (an attack try-out).
         try:
-            data = bytes(memoryview(content))
+            data = content if isinstance(content, bytes) else bytes(memoryview(content))
         except TypeError:
             raise TypeError("content is bytes-like (bytes, bytearray, memoryview), not %s"
                             % type(content).__name__) from None
@@ -343,7 +343,7 @@ class Client:
         again here. on_part may not call on this Client: such a call raises
         FailedPrecondition and the stream goes on (use a second Client);
         close() from on_part stops the stream after that part, and stream()
-        returns the parts gathered."""
+        returns (an empty list, the parts having gone to on_part)."""
         conn = self._handle()
         parts: List[Dict[str, Any]] = []
         failure: List[BaseException] = []
