@@ -187,8 +187,10 @@ try:
     # ---------------- held only once it started ----------------
     set_clock("2026-03-02T07:59:59Z")
     code, out = call("MarkMeetingHeld", {"id": ma}, manager)
-    check(refused(code, out, "FAILED_PRECONDITION", "has not started yet"),
-          "one second before its start a meeting cannot be marked held: %s" % out)
+    check(refused(code, out, "FAILED_PRECONDITION", "has not started yet (it starts at"
+                  " 2026-03-02 08:00 UTC, 2026-03-02 15:00 Asia/Ho_Chi_Minh)"),
+          "one second before its start a meeting cannot be marked held, its start given on"
+          " both sides' clocks: %s" % out)
     check(audit_count("meeting.held", ma) == 0, "the refused change left no audit row")
     code, out = call("MarkMeetingMissed", {"id": ma}, manager)
     check(refused(code, out, "FAILED_PRECONDITION", "has not started yet"),
