@@ -90,9 +90,12 @@ static struct db_stmt q_fairness = {
     "  FROM distributors d CROSS JOIN liaison_exporter_hours(d.account_manager_id) ex"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint)"
     " SELECT f.* FROM t, liaison_cadence_fairness($1::bigint, t.f, t.u) f"
-    " WHERE liaison_check(t.u >= t.f, 'to', 'must not be before the start of the range'"
-    "  || CASE WHEN $2 = '' THEN format(' (%s, 90 days before today: from not given)', t.f)"
-    "  ELSE '' END)",
+    /* The date given is the one blamed, against the other's default, said. */
+    " WHERE liaison_check(t.u >= t.f, CASE WHEN $3 = '' THEN 'from' ELSE 'to' END,"
+    "  CASE WHEN $3 = '' THEN format('must not be after the end of the range (%s, 90 days after"
+    " today: to not given)', t.u) WHEN $2 = '' THEN format('must not be before the start of the"
+    " range (%s, 90 days before today: from not given)', t.f)"
+    "  ELSE 'must not be before the start of the range' END)",
     3, 0};
 
 #define WORKING_TIME_PARAMS                                                                        \

@@ -25,6 +25,16 @@
 #define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
 /* The distributor d of a meeting m, or of an action item a. */
 #define JOIN_DM " JOIN distributors d ON d.tenant_id = m.tenant_id AND d.id = m.distributor_id"
+/*
+ * A meeting's start (at, a parameter) is at most a week back: one further back did not take
+ * place then, or is a year mistyped. The refusal names the first minute taken, on the tenant's
+ * clock ("it starts in the past" alone left the user guessing how far: a try-out).
+ */
+#define WEEK_BACK(at)                                                                              \
+    "liaison_check(" at "::timestamptz >= liaison_now() - interval '7 days', 'startsAt',"          \
+    " format('at most 7 days in the past: %s or later', liaison_local_time(date_trunc('minute',"   \
+    " liaison_now() - interval '7 days' + interval '59.999999 seconds'), (SELECT"                  \
+    " coalesce(nullif(t.time_zone, ''), 'UTC') FROM tenants t WHERE t.id = liaison_tenant()))))"
 #define JOIN_DA " JOIN distributors d ON d.tenant_id = a.tenant_id AND d.id = a.distributor_id"
 #define FIRST_NOTE                                                                                 \
     "(SELECT min(n.created_at) FROM meeting_notes n WHERE n.tenant_id = m.tenant_id"               \
@@ -142,20 +152,19 @@ static struct db_stmt q_meeting_create = {
     "  $4::timestamptz + make_interval(mins => $5::int) FROM distributors d"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
     /* As far back as a meeting is rescheduled: a year typed 2020 for 2026 took (a try-out). */
-    "  AND liaison_check($4::timestamptz >= liaison_now() - interval '7 days', 'startsAt',"
-    "   'at most 7 days in the past: a meeting further back is a typing error, not one to"
-    " record now')"
-    "  RETURNING id, distributor_id),"
-    " a AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
-    "  SELECT DISTINCT ON (liaison_attendee_person(p.user_id, p.contact_id)) liaison_tenant(),"
-    "  m.id, p.user_id, p.contact_id"
-    "  FROM m CROSS JOIN LATERAL unnest($6::text[]) w (who)"
-    "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, w.who) p"
-    "  ORDER BY liaison_attendee_person(p.user_id, p.contact_id), p.user_id NULLS LAST"
-    "  RETURNING id)"
-    " SELECT m.id, (SELECT count(*) FROM a) AS _attendees FROM m"
-    " WHERE liaison_audit('meeting.create', 'meeting', m.id::text)"
-    " AND set_config('liaison.created_meeting', m.id::text, true) <> ''",
+    "  AND " WEEK_BACK(
+        "$4") "  RETURNING id, distributor_id),"
+              " a AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
+              "  SELECT DISTINCT ON (liaison_attendee_person(p.user_id, p.contact_id)) "
+              "liaison_tenant(),"
+              "  m.id, p.user_id, p.contact_id"
+              "  FROM m CROSS JOIN LATERAL unnest($6::text[]) w (who)"
+              "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, w.who) p"
+              "  ORDER BY liaison_attendee_person(p.user_id, p.contact_id), p.user_id NULLS LAST"
+              "  RETURNING id)"
+              " SELECT m.id, (SELECT count(*) FROM a) AS _attendees FROM m"
+              " WHERE liaison_audit('meeting.create', 'meeting', m.id::text)"
+              " AND set_config('liaison.created_meeting', m.id::text, true) <> ''",
     6, 0};
 static struct db_stmt q_meeting_created = {
     "SELECT " MEETING_FULL FROM_MEETINGS " WHERE m.tenant_id = liaison_tenant()"
@@ -320,9 +329,8 @@ static struct db_stmt q_meeting_reschedule = {
     "  AND d.tenant_id = m.tenant_id AND d.id = m.distributor_id AND " SEES
     "  AND m.status = 'scheduled'"
     "  AND (m.starts_at, m.ends_at) IS DISTINCT FROM (" RESCHEDULED_START ", " RESCHEDULED_END ")"
-    "  AND liaison_check($2::timestamptz >= liaison_now() - interval '7 days', 'startsAt',"
-    "   'at most 7 days in the past: a meeting moved further back did not take place then')"
-    "  RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting") RESCHEDULED_ALREADY,
+    "  AND " WEEK_BACK("$2") "  RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting")
+        RESCHEDULED_ALREADY,
     3, 0};
 /*
  * $1 meeting, $2 attendee: the meeting is reached, the attendee names someone, and someone not

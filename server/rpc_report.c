@@ -117,22 +117,27 @@ static struct db_stmt q_report_list = {
  * $1 after distributor, $2 limit, $3 distributor (0: every one seen), $4 after due day (its
  * 00:00 UTC). The months are health's (liaison_health_compute, 0304): from the month after
  * the relationship began, and the month it began in when a report was opened for it; every
- * month over, not only the last six, for a distributor whose first reports never came.
+ * month over, not only the last six, for a distributor whose first reports never came. A month
+ * is over in the distributor's zone, as OpenReport takes one begun (in UTC, Tokyo's November
+ * was left out for nine hours of December 1, and Tijuana's listed on its last evening: a
+ * try-out).
  */
+#define OWED_DUE_AT "(o.due::timestamp AT TIME ZONE 'UTC')"
 static struct db_stmt q_report_owed = {
-    "WITH d AS (SELECT d.id, d.name, c.report_due_day, greatest((SELECT min(a.activated_at)"
-    "  FROM charters a WHERE a.tenant_id = d.tenant_id AND a.distributor_id = d.id"
+    "WITH d AS (SELECT d.id, d.name, d.time_zone, c.report_due_day,"
+    "  greatest((SELECT min(a.activated_at) FROM charters a"
+    "  WHERE a.tenant_id = d.tenant_id AND a.distributor_id = d.id"
     "  AND a.status IN ('active', 'superseded') AND a.activated_at IS NOT NULL),"
     "  liaison_relationship_began(d.id)::timestamp AT TIME ZONE 'UTC') AS since"
     "  FROM distributors d JOIN charters c ON c.tenant_id = d.tenant_id"
     "  AND c.distributor_id = d.id AND c.status = 'active'"
-    "  WHERE d.tenant_id = liaison_tenant() AND liaison_sees_distributor(d.id, "
-    "d.account_manager_id)"
+    "  WHERE d.tenant_id = liaison_tenant()"
+    "  AND liaison_sees_distributor(d.id, d.account_manager_id)"
     "  AND ($3::bigint = 0 OR d.id = $3::bigint)),"
     " o AS (SELECT d.id, d.name, m.m, r.id AS report_id,"
     "  coalesce(r.due_on, (m.m + interval '1 month')::date + d.report_due_day - 1) AS due"
     "  FROM d CROSS JOIN LATERAL generate_series(date_trunc('month', d.since AT TIME ZONE 'UTC'),"
-    "  date_trunc('month', liaison_now() AT TIME ZONE 'UTC') - interval '1 month',"
+    "  date_trunc('month', liaison_now() AT TIME ZONE d.time_zone) - interval '1 month',"
     "  interval '1 month') m (m)"
     "  LEFT JOIN monthly_reports r ON r.tenant_id = liaison_tenant() AND r.distributor_id = d.id"
     "  AND r.period = m.m::date"
@@ -142,11 +147,10 @@ static struct db_stmt q_report_owed = {
     " SELECT o.id AS distributor_id, o.name AS distributor_name,"
     " to_char(o.m, 'YYYY-MM') AS period, o.due::text AS due_on,"
     " o.due < (SELECT (liaison_now() AT TIME ZONE coalesce(nullif(t.time_zone, ''), 'UTC'))::date"
-    "  FROM tenants t WHERE t.id = liaison_tenant()) AS overdue, o.report_id, o.id AS "
-    "_id, " EXEC_PAGE_AT(
-        "(o.due::timestamp AT TIME ZONE 'UTC')") " FROM o WHERE (o.due::timestamp AT TIME ZONE "
-                                                 "'UTC', o.id) > ($4::timestamptz, $1::bigint)"
-                                                 " ORDER BY o.due, o.id LIMIT $2::int",
+    "  FROM tenants t WHERE t.id = liaison_tenant()) AS overdue, o.report_id, o.id AS _id,"
+    " " EXEC_PAGE_AT(OWED_DUE_AT) " FROM o"
+                                  " WHERE (" OWED_DUE_AT ", o.id) > ($4::timestamptz, $1::bigint)"
+                                  " ORDER BY o.due, o.id LIMIT $2::int",
     4, 0};
 
 /* $1 distributor */

@@ -1134,6 +1134,13 @@ try:
     check(code == "INVALID_ARGUMENT" and "must not be before the start of the range (%s, 90 days"
           " before today: from not given)" % (today - datetime.timedelta(days=90)) in str(out),
           "a --to before the default start is refused, naming that start (%s %s)" % (code, out))
+    code, out = cli("cadence", "fairness", "東京オートパーツ株式会社 " + RUN, "--from", "2099-01-01",
+                    token=manager)
+    check(code == "INVALID_ARGUMENT" and "--from" in str(out)
+          and "must not be after the end of the range (%s, 90 days after today: to not given)"
+          % (today + datetime.timedelta(days=90)) in str(out),
+          "a --from after the default end is refused on --from, naming that end (%s %s)"
+          % (code, out))
     code, out = cli("cadence", "fairness", "東京オートパーツ株式会社 " + RUN, "--from", "tomorrow",
                     "--to", quarter[1], token=manager)
     check(code == "INVALID_ARGUMENT" and "--from" in str(out), "errors name the option")

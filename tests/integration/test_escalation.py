@@ -739,8 +739,13 @@ try:
                 " owner_contact_id, due_at, status, created_at)"
                 " SELECT %s, %s, 'Việc tồn đọng số ' || k, %s, '%s'::timestamptz + k * interval"
                 " '1 day', 'open', '%s' FROM generate_series(0, 24) k;"
+                " INSERT INTO meetings (tenant_id, distributor_id, kind, title, starts_at, ends_at,"
+                " status) VALUES (%s, %s, 'ad_hoc', 'Họp gấp', '%s', '%s', 'missed');"
                 " SELECT liaison_escalation_concern_draft(%s, '%s'); ROLLBACK"
-                % (tid, tid, sg, an, old0, old0 - 10 * d, e2["id"], p2.isoformat()))
+                % (tid, tid, sg, an, old0, old0 - 10 * d, tid, sg, p2 - 2 * d, p2 - 2 * d + H,
+                   e2["id"], p2.isoformat()))
+    check("Họp gấp (ad-hoc meeting, " in long_,
+          "an ad-hoc meeting is named in words, not by its code (0308)")
     section = long_.split("## Action items overdue", 1)[-1].split("\n## ", 1)[0]
     cited = [ln for ln in section.splitlines() if ln.startswith("- ")]
     check(len(cited) == 21 and cited[0] == "- 8 earlier, from %s to %s, not listed here"

@@ -170,8 +170,7 @@ try:
                                            "durationMinutes": 30}, manager)
         check(code == "INVALID_ARGUMENT" and [(v.get("field"), v.get("description"))
                                               for v in out.get("violations", [])]
-              == [("startsAt", "at most 7 days in the past: a meeting further back is a typing"
-                               " error, not one to record now")],
+              == [("startsAt", "at most 7 days in the past: 2026-02-23 00:00 UTC or later")],
               "a meeting starting %s is refused, saying how far back one may (%s %s)"
               % (starts, code, out))
 

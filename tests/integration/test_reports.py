@@ -1499,6 +1499,11 @@ check(table.returncode == 0 and lines_[0].split()[:3] == ["DISTRIBUTOR", "ID", "
           ["2026-06", "2026-07-10", "yes", "-"], ["2026-07", "2026-08-10", "yes", str(july["id"])]],
       "report owed prints them, oldest due first, a draft's id (%r %r)"
       % (table.stdout, table.stderr))
+# 18:00 UTC on 30 September is 1 October in Ho Chi Minh City: its September is over there.
+clock("2026-09-30T18:00:00Z")
+code, got = owed(admin, distributorId=owe)
+check(code == "OK" and got[-1] == ("2026-09", "2026-10-10", False, n(sept["id"])),
+      "a month is over in the distributor's zone, not UTC's; not overdue yet (%s)" % got)
 clock("2026-10-11T03:00:00Z")
 code, got = owed(admin, distributorId=owe)
 check(code == "OK" and got[-1] == ("2026-09", "2026-10-10", True, n(sept["id"])),

@@ -48,7 +48,8 @@ from zoneinfo import ZoneInfo
 
 import liaison
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime, format_skeleton
+from babel.dates import (format_date, format_skeleton, format_time,
+                         get_datetime_format)
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import (format_currency, format_decimal, get_currency_precision,
@@ -1608,11 +1609,17 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     @app.template_filter("when")
     def when(rfc3339: str, zone: str = "UTC") -> str:
+        """A time as the reader's language writes a day and a time of day, without the
+        seconds babel's medium format gives ("15:30:00, 12 thg 12, 2026" beside the
+        page's "15:00 – 15:30": a try-out)."""
         if not rfc3339:
             return ""
         t = dt.datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
-        return format_datetime(t.astimezone(ZoneInfo(zone or "UTC")), "medium",
-                               locale=str(pick_locale()))
+        t = t.astimezone(ZoneInfo(zone or "UTC"))
+        loc = str(pick_locale())
+        return str(get_datetime_format("medium", locale=loc)).replace("'", "").replace(
+            "{0}", format_time(t, "short", locale=loc)).replace(
+            "{1}", format_date(t, "medium", locale=loc))
 
     @app.template_filter("due")
     def due(item: Mapping[str, Any]) -> str:
@@ -2423,6 +2430,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         # opened for was in no list (a try-out). Ten years of them at most.
         owed = list(itertools.islice(api().items("ListReportsOwed", {
             "distributorId": me["distributorId"]}, page_size=120), 120))
+        for o in owed:
+            # A variable, not a literal: Jinja folds 'draft'|label(...) once, in the language
+            # of the first reader after start (a try-out).
+            o["status"] = "draft" if o.get("reportId") else ""
         targets = api().call("ListTargets", page).get("targets", [])
         return _page("reports.html", 400 if error else 200, reports=items, owed=owed,
                      targets=targets, error=error, period=period, zone=my_zone(),
