@@ -516,13 +516,21 @@ static int esc_request(struct cli *cli, int argc, char **argv)
         output_escaped(stderr, dist);
         fprintf(stderr, "\" --severity %s')\n", severity);
     } else if (json_integer_value(json_object_get(e, "stepNo")) == 1 && kind &&
-               !strcmp(kind, "visit"))
+               !strcmp(kind, "visit")) {
+        /* By its name, as stored: an id typed read "no contact of 2" (a try-out). */
+        const char *name = json_string_value(json_object_get(e, "distributorName"));
+        fputs("liaison: warning: no contact of ", stderr);
+        output_escaped(stderr, name && *name ? name : dist);
         fprintf(stderr,
-                "liaison: warning: no contact of %s holds a role of the %s ladder, so no one "
-                "was asked and the request starts at the visit; see 'liaison escalation "
-                "protocol \"%s\" --severity %s' for the roles, and give contacts those roles "
-                "('liaison contact update')\n",
-                dist, severity, dist, severity);
+                " holds a role of the %s ladder, so no one was asked and the request starts at "
+                "the visit; see 'liaison escalation protocol \"",
+                severity);
+        output_escaped(stderr, dist);
+        fprintf(stderr,
+                "\" --severity %s' for the roles, and give contacts those roles ('liaison "
+                "contact update')\n",
+                severity);
+    }
     json_decref(resp);
     return EXIT_OK;
 }

@@ -1116,6 +1116,11 @@ try:
     check(rc == 0 and "no contact of 東京モーターパーツ株式会社 holds a role of the low ladder, so no"
           " one was asked and the request starts at the visit" in se and "visit" in so,
           "escalation request warns when it reaches no one:\n%s%s" % (so, se))
+    rc, so, se = cli_text("escalation", "request", str(tk), "--severity", "low",
+                          "--subject", "請求書の再確認 2", "--text", "ご確認ください。", token=admin)
+    check(rc == 0 and "no contact of 東京モーターパーツ株式会社 holds a role" in se
+          and "'liaison escalation protocol \"%s\" --severity low'" % tk in se,
+          "given its id, the warning names the distributor, and the command keeps the id: %s" % se)
     rc, so, se = cli_text("escalation", "request", "Công ty Phụ tùng Sài Gòn", "--severity",
                           "normal", "--subject", "Tồn kho", "--text", "Xin gửi số liệu.",
                           token=admin)
