@@ -35,6 +35,9 @@
     " format('at most 7 days in the past: %s or later', liaison_local_time(date_trunc('minute',"   \
     " liaison_now() - interval '7 days' + interval '59.999999 seconds'), (SELECT"                  \
     " coalesce(nullif(t.time_zone, ''), 'UTC') FROM tenants t WHERE t.id = liaison_tenant()))))"
+/* Named, not called, inside the statements: clang-format breaks a string list at a call. */
+#define WEEK_BACK_2 WEEK_BACK("$2")
+#define WEEK_BACK_4 WEEK_BACK("$4")
 #define JOIN_DA " JOIN distributors d ON d.tenant_id = a.tenant_id AND d.id = a.distributor_id"
 #define FIRST_NOTE                                                                                 \
     "(SELECT min(n.created_at) FROM meeting_notes n WHERE n.tenant_id = m.tenant_id"               \
@@ -152,19 +155,17 @@ static struct db_stmt q_meeting_create = {
     "  $4::timestamptz + make_interval(mins => $5::int) FROM distributors d"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
     /* As far back as a meeting is rescheduled: a year typed 2020 for 2026 took (a try-out). */
-    "  AND " WEEK_BACK(
-        "$4") "  RETURNING id, distributor_id),"
-              " a AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
-              "  SELECT DISTINCT ON (liaison_attendee_person(p.user_id, p.contact_id)) "
-              "liaison_tenant(),"
-              "  m.id, p.user_id, p.contact_id"
-              "  FROM m CROSS JOIN LATERAL unnest($6::text[]) w (who)"
-              "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, w.who) p"
-              "  ORDER BY liaison_attendee_person(p.user_id, p.contact_id), p.user_id NULLS LAST"
-              "  RETURNING id)"
-              " SELECT m.id, (SELECT count(*) FROM a) AS _attendees FROM m"
-              " WHERE liaison_audit('meeting.create', 'meeting', m.id::text)"
-              " AND set_config('liaison.created_meeting', m.id::text, true) <> ''",
+    "  AND " WEEK_BACK_4 "  RETURNING id, distributor_id),"
+    " a AS (INSERT INTO meeting_attendees (tenant_id, meeting_id, user_id, contact_id)"
+    "  SELECT DISTINCT ON (liaison_attendee_person(p.user_id, p.contact_id)) liaison_tenant(),"
+    "  m.id, p.user_id, p.contact_id"
+    "  FROM m CROSS JOIN LATERAL unnest($6::text[]) w (who)"
+    "  CROSS JOIN LATERAL liaison_party_resolve(m.distributor_id, w.who) p"
+    "  ORDER BY liaison_attendee_person(p.user_id, p.contact_id), p.user_id NULLS LAST"
+    "  RETURNING id)"
+    " SELECT m.id, (SELECT count(*) FROM a) AS _attendees FROM m"
+    " WHERE liaison_audit('meeting.create', 'meeting', m.id::text)"
+    " AND set_config('liaison.created_meeting', m.id::text, true) <> ''",
     6, 0};
 static struct db_stmt q_meeting_created = {
     "SELECT " MEETING_FULL FROM_MEETINGS " WHERE m.tenant_id = liaison_tenant()"
@@ -329,7 +330,7 @@ static struct db_stmt q_meeting_reschedule = {
     "  AND d.tenant_id = m.tenant_id AND d.id = m.distributor_id AND " SEES
     "  AND m.status = 'scheduled'"
     "  AND (m.starts_at, m.ends_at) IS DISTINCT FROM (" RESCHEDULED_START ", " RESCHEDULED_END ")"
-    "  AND " WEEK_BACK("$2") "  RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting")
+    "  AND " WEEK_BACK_2 "  RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting")
         RESCHEDULED_ALREADY,
     3, 0};
 /*

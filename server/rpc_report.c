@@ -123,6 +123,7 @@ static struct db_stmt q_report_list = {
  * try-out).
  */
 #define OWED_DUE_AT "(o.due::timestamp AT TIME ZONE 'UTC')"
+#define OWED_PAGE_AT EXEC_PAGE_AT(OWED_DUE_AT)
 static struct db_stmt q_report_owed = {
     "WITH d AS (SELECT d.id, d.name, d.time_zone, c.report_due_day,"
     "  greatest((SELECT min(a.activated_at) FROM charters a"
@@ -148,9 +149,8 @@ static struct db_stmt q_report_owed = {
     " to_char(o.m, 'YYYY-MM') AS period, o.due::text AS due_on,"
     " o.due < (SELECT (liaison_now() AT TIME ZONE coalesce(nullif(t.time_zone, ''), 'UTC'))::date"
     "  FROM tenants t WHERE t.id = liaison_tenant()) AS overdue, o.report_id, o.id AS _id,"
-    " " EXEC_PAGE_AT(OWED_DUE_AT) " FROM o"
-                                  " WHERE (" OWED_DUE_AT ", o.id) > ($4::timestamptz, $1::bigint)"
-                                  " ORDER BY o.due, o.id LIMIT $2::int",
+    " " OWED_PAGE_AT " FROM o WHERE (" OWED_DUE_AT ", o.id) > ($4::timestamptz, $1::bigint)"
+    " ORDER BY o.due, o.id LIMIT $2::int",
     4, 0};
 
 /* $1 distributor */
