@@ -661,6 +661,17 @@ static void contact_still_named(const json_t *c, const json_t *refs)
                     dist, severity, dist);
             continue;
         }
+        if (!strcmp(kind, "login")) {
+            /* Their own login as the distributor's user: it still reads what is shared with it. */
+            fputs("liaison:   their login ", stderr);
+            output_escaped(stderr, summary ? summary : "");
+            fputs(" still signs in and reads what is shared with the distributor: disable it "
+                  "(liaison user disable ",
+                  stderr);
+            output_escaped(stderr, summary ? summary : "");
+            fputs(")\n", stderr);
+            continue;
+        }
         if (!strcmp(kind, "escalation_role")) {
             fputs("liaison:   ", stderr);
             output_escaped(stderr, summary ? summary : "");

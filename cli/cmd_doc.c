@@ -217,7 +217,10 @@ static unsigned char *doc_read(const char *path, size_t *len)
             cap = cap ? 2 * cap : 65536;
             unsigned char *more = cap <= (size_t)DOC_FILE_MAX + 1 ? realloc(data, cap) : NULL;
             if (!more) {
-                fprintf(stderr, "liaison: --file: %s: larger than %ld bytes\n", path, DOC_FILE_MAX);
+                fprintf(stderr,
+                        "liaison: --file: %s: larger than %ld bytes, the most a server may be "
+                        "set to take (by default it takes 16 MiB, 16777216 bytes)\n",
+                        path, DOC_FILE_MAX);
                 free(data);
                 fclose(f);
                 return NULL;
@@ -440,7 +443,8 @@ static int doc_translate(struct cli *cli, int argc, char **argv)
         {"language", &language, NULL, true, "the translation's language (BCP 47: ja, vi)"},
         {"file", &file, NULL, true, "the translation", "content sizeBytes"},
         {"title", &title, NULL, false,
-         "the title in that language (default: none; the document's title stands for it)"},
+         "the title in that language (default: that language's last title, else the "
+         "document's)"},
         {"from-version", &from, NULL, false, "the version translated (default: the latest)"},
         {"media-type", &media_type, NULL, false, "default: the source version's"},
         {0}};

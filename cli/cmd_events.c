@@ -45,14 +45,15 @@ int cmd_events(struct cli *cli, int argc, char **argv)
          "(without it: from now on)"},
         {"kinds", &kinds, NULL, false,
          "only these kinds, comma-separated: action_item_assigned, report_submitted, "
-         "escalation_raised, charter_activated, deal_flagged"},
+         "escalation_raised, escalation_step, charter_activated, deal_flagged"},
         {0}};
     const struct cli_command_spec spec = {
         "events [--after ID] [--kinds KIND,...]",
         "Prints your live events as they happen on any server, one JSON object a line "
         "({\"id\", \"kind\", \"subjectId\", \"distributorId\", \"at\"}): action items assigned "
-        "to you, reports submitted, escalations raised, charters activated and deal "
-        "registrations flagged for the distributors you see. Runs until interrupted; after a "
+        "to you, the next step of an escalation you are to act on, reports submitted, "
+        "escalations raised, charters activated and deal registrations flagged for the "
+        "distributors you see. Runs until interrupted; after a "
         "reconnect, --after with the last id printed resumes with nothing lost (events are "
         "kept 24 hours).",
         opts, 0, "events --kinds escalation_raised,deal_flagged"};

@@ -308,14 +308,20 @@ static struct db_stmt q_contact_left = {
  * of their distributor's own ladders that name them, the rungs by a role
  * that only they held (a try-out: a sales director who left was on rung 2
  * by her role, unsaid), and the meetings to come with them as an attendee.
+ * A distributor user with their e-mail is the same person (0148): that
+ * login, while enabled, and what it owns or attends are named too (a
+ * try-out: one who left kept reading the price sheet, unsaid).
  */
+#define SAME_PERSON                                                                                \
+    "(SELECT u.id FROM users u WHERE u.tenant_id = c.tenant_id AND u.role = 'distributor_user'"    \
+    " AND u.distributor_id = c.distributor_id AND lower(u.email) = lower(c.email))"
 static struct db_stmt q_contact_left_reply = {
     "SELECT (SELECT to_json(x) FROM (SELECT " CONTACT_COLS ") x) AS contact,"
     " (SELECT json_agg(json_build_object('kind', s.kind, 'id', s.id, 'summary', s.summary,"
     "  'at', liaison_rfc3339(s.at)) ORDER BY s.rank, s.at, s.id, s.summary) FROM ("
     "  SELECT 1 AS rank, 'action_item' AS kind, a.id, a.description AS summary, a.due_at AS at"
-    "  FROM action_items a WHERE a.tenant_id = c.tenant_id AND a.owner_contact_id = c.id"
-    "  AND a.status = 'open'"
+    "  FROM action_items a WHERE a.tenant_id = c.tenant_id AND (a.owner_contact_id = c.id"
+    "  OR a.owner_user_id IN " SAME_PERSON ") AND a.status = 'open'"
     "  UNION ALL SELECT 2, 'escalation_rung', 0, format('rung %s of the %s escalation ladder',"
     "  r.position, p.severity), NULL FROM escalation_protocol_steps r"
     "  JOIN escalation_protocols p ON p.tenant_id = r.tenant_id AND p.id = r.protocol_id"
@@ -333,8 +339,11 @@ static struct db_stmt q_contact_left_reply = {
     "  AND liaison_role_key(o.role) = liaison_role_key(r.contact_role))"
     "  UNION ALL SELECT 3, 'meeting', m.id, m.title, m.starts_at FROM meeting_attendees a"
     "  JOIN meetings m ON m.tenant_id = a.tenant_id AND m.id = a.meeting_id"
-    "  WHERE a.tenant_id = c.tenant_id AND a.contact_id = c.id AND m.status = 'scheduled'"
-    "  AND m.ends_at > liaison_now()) s WHERE c.left_on IS NOT NULL) AS still_named"
+    "  WHERE a.tenant_id = c.tenant_id AND (a.contact_id = c.id OR a.user_id IN " SAME_PERSON ")"
+    "  AND m.status = 'scheduled' AND m.ends_at > liaison_now()"
+    "  UNION ALL SELECT 0, 'login', u.id, u.email, NULL FROM users u"
+    "  WHERE u.tenant_id = c.tenant_id AND u.id IN " SAME_PERSON " AND u.disabled_at IS NULL)"
+    " s WHERE c.left_on IS NOT NULL) AS still_named"
     " FROM contacts c JOIN distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
     " WHERE c.tenant_id = liaison_tenant() AND c.id = $1::bigint AND " SEES,
     1, 0};

@@ -81,12 +81,38 @@ static struct db_stmt q_document_created = {
  * NOT_FOUND; one shared with every distributor, only if the caller
  * reaches them all.
  */
-static struct db_stmt q_document_writable = {
-    "SELECT liaison_found(liaison_sees_document($1::bigint), 'no such document'),"
-    " liaison_precondition(NOT coalesce((SELECT d.share_all FROM documents d"
-    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint), false) OR " REACHES_ALL ","
-    "  'this document is shared with every distributor: a tenant admin or a manager who sees"
-    " every distributor changes it')",
+#define DOCUMENT_WRITABLE                                                                          \
+    "SELECT liaison_found(liaison_sees_document($1::bigint), 'no such document'),"                 \
+    " liaison_precondition(NOT coalesce((SELECT d.share_all FROM documents d"                      \
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint), false) OR " REACHES_ALL ","    \
+    "  'this document is shared with every distributor: a tenant admin or a manager who sees"      \
+    " every distributor changes it')"
+static struct db_stmt q_document_writable = {DOCUMENT_WRITABLE, 1, 0};
+/*
+ * Document $1 may take a version or a translation from the caller: writable, and, for a
+ * manager who does not reach every distributor, shared with none it does not reach. Such a
+ * manager's price sheet went to another manager's distributor that shared the document (an
+ * attack try-out), as one shared with all is kept from it above.
+ */
+static struct db_stmt q_document_content_writable = {
+    DOCUMENT_WRITABLE
+    ", liaison_precondition(" REACHES_ALL " OR NOT EXISTS (SELECT 1"
+    " FROM document_shares s WHERE s.tenant_id = liaison_tenant() AND s.document_id = $1::bigint"
+    " AND NOT liaison_sees_side(s.distributor_id)), 'this document is shared with distributors"
+    " you do not manage too: a tenant admin or a manager who sees every distributor changes it')",
+    1, 0};
+/*
+ * The exporter's own documents (shared with nobody) among $1 that the caller sees, which an
+ * upstream update may carry only from a caller who reaches every distributor: publishing it
+ * shares them, as ShareDocument refuses such a caller (liaison_document_share, 0248).
+ */
+struct db_stmt documents_attachable = {
+    "SELECT liaison_check(" REACHES_ALL " OR NOT EXISTS (SELECT 1 FROM documents d"
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = ANY ($1::bigint[]) AND NOT d.share_all"
+    "  AND liaison_sees_document(d.id) AND NOT EXISTS (SELECT 1 FROM document_shares s"
+    "  WHERE s.tenant_id = d.tenant_id AND s.document_id = d.id)), 'documentIds',"
+    "  'the exporter''s own documents (shared with no distributor) are attached by a tenant"
+    " admin or a manager who sees every distributor: publishing an update shares them')",
     1, 0};
 /*
  * Every distributor in $1 is one the caller reaches, or INVALID_ARGUMENT on
@@ -228,7 +254,7 @@ static struct exec_decl d_document_create = {
     .not_found = "no such document"};
 static struct exec_decl d_document_version = {
     .method = "AddDocumentVersion",
-    .check = {&q_document_writable, {"document_id"}},
+    .check = {&q_document_content_writable, {"document_id"}},
     .query = {&q_document_version, {"document_id", "media_type", "content", "upload_id"}},
     .reply = {&q_document_get, {"document_id"}},
     .out = "document",
@@ -246,7 +272,7 @@ static struct exec_decl d_document_share = {
     .not_found = "no such document"};
 static struct exec_decl d_document_translate = {
     .method = "AddTranslation",
-    .check = {&q_document_writable, {"document_id"}},
+    .check = {&q_document_content_writable, {"document_id"}},
     .query = {&q_document_translate,
               {"document_id", "language", "from_version", "media_type", "content", "upload_id",
                "title"}},

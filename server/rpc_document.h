@@ -11,6 +11,13 @@
 
 int rpc_document_register(void);
 
+/*
+ * $1 the document ids an upstream update attaches: INVALID_ARGUMENT on documentIds when one
+ * the caller sees is the exporter's own (shared with no distributor) and the caller does not
+ * reach every distributor, whom ShareDocument would refuse its first share.
+ */
+extern struct db_stmt documents_attachable;
+
 void rpc_create_document(struct request *r);
 void rpc_add_document_version(struct request *r);
 void rpc_share_document(struct request *r);

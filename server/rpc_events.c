@@ -35,7 +35,8 @@ int rpc_events_register(void)
 }
 
 static const char *const event_kinds[] = {"action_item_assigned", "report_submitted",
-                                          "escalation_raised", "charter_activated", "deal_flagged"};
+                                          "escalation_raised",    "escalation_step",
+                                          "charter_activated",    "deal_flagged"};
 #define N_KINDS (sizeof event_kinds / sizeof event_kinds[0])
 
 struct events_stream {
@@ -217,7 +218,8 @@ void rpc_subscribe_events(struct request *r)
             snprintf(field, sizeof field, "kinds[%zu]", i);
             request_fail_field(r, field,
                                "one of action_item_assigned, report_submitted, "
-                               "escalation_raised, charter_activated, deal_flagged");
+                               "escalation_raised, escalation_step, charter_activated, "
+                               "deal_flagged");
             return;
         }
         /* Each known kind once at most: the list's length stays bounded. */

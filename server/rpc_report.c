@@ -120,12 +120,13 @@ static struct db_stmt q_report_list = {
  * month over, not only the last six, for a distributor whose first reports never came. A month
  * is over in the distributor's zone, as OpenReport takes one begun (in UTC, Tokyo's November
  * was left out for nine hours of December 1, and Tijuana's listed on its last evening: a
- * try-out).
+ * try-out). A month not opened is due under the charter version in force when it ended
+ * (liaison_report_due, 0309), not under the one active now.
  */
 #define OWED_DUE_AT "(o.due::timestamp AT TIME ZONE 'UTC')"
 #define OWED_PAGE_AT EXEC_PAGE_AT(OWED_DUE_AT)
 static struct db_stmt q_report_owed = {
-    "WITH d AS (SELECT d.id, d.name, d.time_zone, c.report_due_day,"
+    "WITH d AS (SELECT d.id, d.name, d.time_zone,"
     "  greatest((SELECT min(a.activated_at) FROM charters a"
     "  WHERE a.tenant_id = d.tenant_id AND a.distributor_id = d.id"
     "  AND a.status IN ('active', 'superseded') AND a.activated_at IS NOT NULL),"
@@ -136,7 +137,7 @@ static struct db_stmt q_report_owed = {
     "  AND liaison_sees_distributor(d.id, d.account_manager_id)"
     "  AND ($3::bigint = 0 OR d.id = $3::bigint)),"
     " o AS (SELECT d.id, d.name, m.m, r.id AS report_id,"
-    "  coalesce(r.due_on, (m.m + interval '1 month')::date + d.report_due_day - 1) AS due"
+    "  coalesce(r.due_on, liaison_report_due(d.id, m.m::date)) AS due"
     "  FROM d CROSS JOIN LATERAL generate_series(date_trunc('month', d.since AT TIME ZONE 'UTC'),"
     "  date_trunc('month', liaison_now() AT TIME ZONE d.time_zone) - interval '1 month',"
     "  interval '1 month') m (m)"

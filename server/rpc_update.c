@@ -14,6 +14,7 @@
 #include "log.h"
 #include "rpc_charter.h"
 #include "rpc_distributor.h"
+#include "rpc_document.h"
 
 #define UPDATE_COLS                                                                                \
     "u.id, u.kind, u.title, u.language, u.effective_on::text AS effective_on,"                     \
@@ -91,6 +92,7 @@ static struct db_stmt q_receipt_list = {
 
 static struct exec_decl d_update_create = {
     .method = "CreateUpstreamUpdate",
+    .check = {&documents_attachable, {"document_ids"}},
     .query = {&q_update_create,
               {"kind", "title", "body", "language", "effective_on", "regions", "product_line_ids",
                "document_ids", "variants"}},

@@ -404,6 +404,30 @@ try:
                   for r in out.get("stillNamed", []) if r.get("kind") == "escalation_role"),
           "the last of them leaving is told the role's rungs want someone: %s" % out)
 
+    # ---------------- the same person's login ----------------
+    # A distributor user with the contact's e-mail is the same person: leaving, their login
+    # is named first with the command that ends it, and what that user owns or attends is
+    # listed too (a try-out: one who left kept reading the price sheet, unsaid).
+    an = contact(sg, "Nguyễn Văn An", "logistics", "an@saigon.example")
+    an_user = must("CreateUser", {"email": "An@Saigon.example", "role": "ROLE_DISTRIBUTOR_USER",
+                                  "password": PASSWORD, "distributorId": sg}, admin)["user"]["id"]
+    an_item = must("CreateActionItem", {"distributorId": sg, "description": "Gửi danh sách",
+                                        "ownerUserId": an_user,
+                                        "dueOn": (T + 10 * DAY).strftime("%Y-%m-%d")},
+                   admin)["actionItem"]["id"]
+    out = must("SetContactLeft", {"id": an}, admin)
+    check([(r.get("kind"), r.get("id", 0), r.get("summary")) for r in out.get("stillNamed", [])]
+          == [("login", an_user, "An@Saigon.example"), ("action_item", an_item, "Gửi danh sách")],
+          "a contact who is also a distributor user: the login and its item are named: %s" % out)
+    rc, so, se = cli_text("contact", "left", str(an), token=admin)
+    check(rc == 0 and "their login An@Saigon.example still signs in" in se
+          and "(liaison user disable An@Saigon.example)" in se,
+          "contact left says to disable it:\n%s" % se)
+    must("DisableUser", {"userId": an_user}, admin)
+    out = must("SetContactLeft", {"id": an}, admin)
+    check([r.get("kind") for r in out.get("stillNamed", [])] == ["action_item"],
+          "a disabled login is named no more: %s" % out)
+
     # ---------------- help ----------------
     rc, so, se = cli_text("contact", "--help")
     check(rc == 0 and "left" in so and "rejoin" in so, "contact --help lists left and rejoin")

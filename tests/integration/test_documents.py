@@ -713,4 +713,17 @@ p = subprocess.run([CLI, "--token", saigon_user, "doc", "get", str(hostile_id)],
 check(p.returncode == 0 and p.stdout == hostile,
       "to a pipe every byte goes as it is (%d %r)" % (p.returncode, p.stdout))
 
+# A translation given again without a title kept none: the reader's list fell back to the
+# source language's title (a try-out). It keeps its language's last title; a new one replaces it.
+titled = must("CreateDocument", {"kind": "price_sheet", "title": "Preisliste 2027",
+                                 "language": "de", "content": b64(b"Preisliste")},
+                admin)["document"]["id"]
+titles = []
+for req in ({"title": "価格表 2027"}, {}, {"title": "価格表 2027 改訂"}):
+    out = must("AddTranslation", dict(req, documentId=titled, language="ja",
+                                      content=b64("価格表".encode())), admin)
+    titles += [v.get("title") for v in out["document"].get("variants", []) if v["language"] == "ja"]
+check(titles == ["価格表 2027", "価格表 2027", "価格表 2027 改訂"],
+      "a translation without a title keeps its language's last one (%s)" % titles)
+
 t.finish("test_documents")

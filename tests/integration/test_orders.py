@@ -549,6 +549,14 @@ ids = {a[1].get("order", {}).get("id") for a in answers}
 check([a[0] for a in answers] == ["OK"] * 6 and len(ids) == 1 and orders() == before + 1,
       "six concurrent creates with one key: all answer the one order they made (%s)"
       % [a[0] for a in answers])
+# A key answers only the caller who made it, as the frame's key does (0311): the distributor's
+# user sending the admin's very request under its key was answered the admin's order.
+code, out = place(vientiane_user, [line(fil, 30, 98000)], distributor_id=vientiane,
+                  idempotencyKey=key2, note="同時の注文")
+check(code == "INVALID_ARGUMENT" and violation(out, "idempotencyKey")
+      and orders() == before + 1,
+      "another caller's very request under the key is refused, not answered (%s %s)"
+      % (code, out))
 check(sql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND kind = 'idempotency_prune' "
           "AND done_at IS NULL" % tid) == "1", "one prune job is pending for the tenant")
 # The prune forgets keys past 24 hours (the job's function, run as the scheduler would).

@@ -1508,5 +1508,23 @@ clock("2026-10-11T03:00:00Z")
 code, got = owed(admin, distributorId=owe)
 check(code == "OK" and got[-1] == ("2026-09", "2026-10-10", True, n(sept["id"])),
       "September's draft is owed once September is over, overdue after its due day (%s)" % got)
+# A month is due under the charter in force when it ended (0309): an amendment of 11 November
+# moving the due day to the 20th made October's report, overdue since the 10th, "due on
+# November 20, not overdue" (a try-out). November, ended under the amendment, takes the 20th.
+clock("2026-11-11T03:00:00Z")
+later = must("CreateCharterDraft", {"distributorId": owe}, admin)["charter"]["id"]
+must("SetCharterTerms", {"charterId": later, "fullCoverage": False,
+                         "coveredLineIds": [brk, flt], "reportDueDay": 20}, admin)
+must("ActivateCharter", {"id": later}, admin)
+code, got = owed(admin, distributorId=owe)
+check(code == "OK" and ("2026-10", "2026-11-10", True, None) in got,
+      "October's report stays due on the 10th, overdue, after the amendment (%s)" % got)
+oct_rep = must("OpenReport", {"distributorId": owe, "period": "2026-10"}, owe_user)["report"]
+check(oct_rep.get("dueOn") == "2026-11-10" and oct_rep.get("overdue") is True,
+      "and opened now it is due then (%s)" % oct_rep)
+clock("2026-12-01T03:00:00Z")
+code, got = owed(admin, distributorId=owe)
+check(code == "OK" and got[-1] == ("2026-11", "2026-12-20", False, None),
+      "November, which ended under the amendment, is due on its 20th (%s)" % got)
 
 t.finish("test_reports")

@@ -455,6 +455,43 @@ code, out = call("CreateDocument", {"kind": "price_sheet", "title": "x", "langua
                                     "shareAll": True, "content": "eA=="}, mgr)
 check(code == "INVALID_ARGUMENT" and "shareAll" in str(out),
       "nor shared with every distributor by one (%s %s)" % (code, out))
+# Nor one shared with its distributor and another: the other would read what it wrote (an
+# attack try-out). One shared with its own distributors alone takes both from it.
+for method, req in (("AddDocumentVersion", {"documentId": both, "mediaType": "text/plain",
+                                            "content": "eg=="}),
+                    ("AddTranslation", {"documentId": both, "language": "th",
+                                        "title": "ราคา", "content": "eg=="})):
+    code, out = call(method, req, mgr)
+    check(code == "FAILED_PRECONDITION" and "do not manage" in out.get("message", ""),
+          "a manager's %s of a document its distributor shares with another is refused (%s %s)"
+          % (method, code, out))
+got = must("GetDocument", {"id": both}, admin)["document"]
+check(int(got["latestVersion"]) == 1 and not got.get("variants"),
+      "and nothing of it was saved (%s)" % got)
+code, out = call("AddDocumentVersion", {"documentId": ours, "mediaType": "text/plain",
+                                        "content": "eg=="}, mgr)
+check(code == "OK" and int(out.get("document", {}).get("latestVersion", 0)) == 2,
+      "a manager adds a version to its own distributor's document (%s %s)" % (code, out))
+# The exporter's own document, which publishing would share, is attached by a tenant admin (or
+# a manager who sees every distributor) alone, as ShareDocument gives it its first share.
+code, out = call("CreateUpstreamUpdate", dict(LAUNCH, regions=["VN-DN"], documentIds=[own],
+                                              variants=[]), mgr)
+check(code == "INVALID_ARGUMENT" and "documentIds" in str(out)
+      and "exporter's own" in out.get("message", ""),
+      "a manager of some distributors does not attach the exporter's own document (%s %s)"
+      % (code, out))
+# A draft someone else wrote is theirs to publish: published by this manager it would reach
+# only the distributors it manages, for good (an attack try-out).
+adm_draft = int(must("CreateUpstreamUpdate", dict(LAUNCH, title="Bản nháp của quản trị",
+                                                  regions=["VN-DN"], documentIds=[own],
+                                                  variants=[]), admin)["update"]["id"])
+code, out = call("PublishUpstreamUpdate", {"id": adm_draft}, mgr)
+check(code == "FAILED_PRECONDITION" and "someone else" in out.get("message", ""),
+      "a manager of some distributors does not publish an admin's draft (%s %s)" % (code, out))
+got = must("GetUpstreamUpdate", {"id": adm_draft}, admin)["update"]
+check(got.get("status") == "draft" and not got.get("recipients")
+      and not must("GetDocument", {"id": own}, admin)["document"].get("share"),
+      "which stays a draft, its attachment the exporter's own (%s)" % got)
 
 # An update reaches who holds its territory on its effective date (a try-out: a launch
 # effective after one distributor's grant ended and another's began went to the first).

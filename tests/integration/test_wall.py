@@ -125,6 +125,19 @@ auth_portal = "SELECT liaison_auth(%s, '%s');" % (a_id, portal)
 zero(auth_portal + forge({"role": "tenant_admin"}),
      "a distributor user's genuine context with liaison.role set to tenant_admin")
 zero(auth_a + forge({"operator": "on"}), "A's genuine context with liaison.operator on")
+# The platform's own tables (0312): platform_audit names every tenant and the operators'
+# source addresses, job_runs every tenant's jobs. The first shows rows to a verified
+# operator's context alone (ListPlatformAudit answers through it), the second to none.
+check(int(t.psql("SELECT count(*) FROM platform_audit")) > 0,
+      "the platform audit has rows (so that zero means something)")
+for prefix, what in (("", "no context"), (forge(every), "every setting by hand, operator on"),
+                     (auth_a, "a tenant admin's genuine context"),
+                     (auth_a + forge({"operator": "on"}), "that context with operator on")):
+    ok, got = app(prefix + "SELECT count(*) FROM platform_audit")
+    check(ok and got == "0", "platform_audit as the server's role, %s: no row (%s)" % (what, got))
+ok, got = app("SELECT count(*) FROM job_runs")
+check(not ok and "permission denied" in got,
+      "the server's role may not read job_runs (%s)" % got[-80:])
 # B's genuine context moved onto tenant A's id in the same transaction.
 ok, b_context = app("SELECT liaison_auth(%s, '%s');" % (b_id, admin_b) + READ_CONTEXT)
 bf = dict(zip(SETTINGS, b_context.split("|")))
