@@ -665,8 +665,8 @@ static void contact_still_named(const json_t *c, const json_t *refs)
             /* Their own login as the distributor's user: it still reads what is shared with it. */
             fputs("liaison:   their login ", stderr);
             output_escaped(stderr, summary ? summary : "");
-            fputs(" still signs in and reads what is shared with the distributor: disable it "
-                  "(liaison user disable ",
+            fputs(" still signs in and reads what is shared with the distributor: a tenant "
+                  "admin disables it (liaison user disable ",
                   stderr);
             output_escaped(stderr, summary ? summary : "");
             fputs(")\n", stderr);

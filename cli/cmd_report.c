@@ -677,10 +677,11 @@ static int report_open(struct cli *cli, int argc, char **argv)
     const struct cli_command_spec spec = {
         "report open PERIOD [--distributor D]",
         "Opens the monthly report for a month (YYYY-MM) that has begun in the distributor's "
-        "time zone: the first opening makes the draft, due on the active charter's due day of "
-        "the month after (a month whose due day passed before a charter was first activated: "
-        "the first due day from the activation), its pipeline filled from the distributor's "
-        "open leads; opening again shows the same report.",
+        "time zone: the first opening makes the draft, due on the due day of the charter "
+        "version in force when the month ended, of the month after (a month that ended before "
+        "a charter was first activated: no earlier than the first due day from the "
+        "activation), its pipeline filled from the distributor's open leads; opening again "
+        "shows the same report.",
         opts, 1, "report open 2026-11 --distributor \"Saigon Auto Parts\""};
     const char *period = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &period, 1);

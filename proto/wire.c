@@ -241,6 +241,15 @@ const char *wire_text_refused(const char *s)
         if (c[0] == 0xe2 && ((c[1] == 0x80 && c[2] >= 0xaa && c[2] <= 0xae) ||
                              (c[1] == 0x81 && c[2] >= 0xa6 && c[2] <= 0xa9)))
             return "may not hold bidirectional override characters";
+        /*
+         * Noncharacters: U+FDD0-U+FDEF and the last two of every plane. No text holds them;
+         * U+FFFE reads as a byte-order mark swapped, and tools that meet one stop or drop it.
+         */
+        if ((c[0] == 0xef && c[1] == 0xb7 && c[2] >= 0x90 && c[2] <= 0xaf) ||
+            (c[0] == 0xef && c[1] == 0xbf && (c[2] == 0xbe || c[2] == 0xbf)) ||
+            (c[0] >= 0xf0 && c[0] <= 0xf4 && c[1] && (c[1] & 0x0f) == 0x0f && c[2] == 0xbf &&
+             (c[3] == 0xbe || c[3] == 0xbf)))
+            return "may not hold noncharacters (such as U+FFFE or U+FFFF)";
     }
     return NULL;
 }

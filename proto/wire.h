@@ -46,7 +46,8 @@ bool wire_validate(const ProtobufCMessage *msg, char *field, size_t field_cap, c
  * Why text s may not be stored: it holds a control character (C0 but tab
  * and line breaks, DEL, C1) or a bidirectional embedding, override or
  * isolate (U+202A-U+202E, U+2066-U+2069), which would move a terminal's
- * cursor, recolour it or reorder what is shown after it. NULL when it may.
+ * cursor, recolour it or reorder what is shown after it, or a noncharacter
+ * (U+FDD0-U+FDEF, U+xxFFFE, U+xxFFFF). NULL when it may.
  */
 const char *wire_text_refused(const char *s);
 

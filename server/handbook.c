@@ -541,7 +541,15 @@ static void section_cadence(struct page *p, const json_t *data)
                 user(p, str(s, "ends_on"));
             }
             fixed(p, ", ");
-            user(p, str(s, "status"));
+            /*
+             * A series keeps its status once its last day is over: the onboarding calls of
+             * the first month read "active" for good (a try-out). Dates are ISO, so compare.
+             */
+            const char *ends = str(s, "ends_on"), *today = str(dist, "generated_on");
+            if (!strcmp(str(s, "status"), "active") && *ends && *today && strcmp(ends, today) < 0)
+                fixed(p, "ended");
+            else
+                user(p, str(s, "status"));
             if (*note) {
                 fixed(p, "; ");
                 user(p, note);
@@ -802,6 +810,11 @@ static void section_notes(struct page *p, const json_t *data)
     item(p);
     fmt(p, "Held meetings in the last 90 days: %lld; notes on time %lld, late %lld, missing %lld",
         num(n, "held"), num(n, "on_time"), num(n, "late"), num(n, "missing"));
+    item_end(p);
+    /* Migration 0315: the meetings never held read as a clean record beside held ones alone. */
+    item(p);
+    fmt(p, "Meetings missed or not recorded within 24 hours, in the last 90 days: %lld",
+        num(n, "missed"));
     item_end(p);
     item(p);
     fmt(p, "Open action items: %lld, of which overdue: %lld", num(n, "open_actions"),

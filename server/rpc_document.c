@@ -79,12 +79,14 @@ static struct db_stmt q_document_created = {
 /*
  * Document $1 is one the caller sees (liaison_sees_document), or
  * NOT_FOUND; one shared with every distributor, only if the caller
- * reaches them all.
+ * reaches them all. The document is locked as ShareDocument's function
+ * locks it, so that a change of its shares waits for this request's.
  */
 #define DOCUMENT_WRITABLE                                                                          \
     "SELECT liaison_found(liaison_sees_document($1::bigint), 'no such document'),"                 \
     " liaison_precondition(NOT coalesce((SELECT d.share_all FROM documents d"                      \
-    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint), false) OR " REACHES_ALL ","    \
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint FOR NO KEY UPDATE), false) "     \
+    "OR " REACHES_ALL ","                                                                          \
     "  'this document is shared with every distributor: a tenant admin or a manager who sees"      \
     " every distributor changes it')"
 static struct db_stmt q_document_writable = {DOCUMENT_WRITABLE, 1, 0};
@@ -102,12 +104,17 @@ static struct db_stmt q_document_content_writable = {
     " you do not manage too: a tenant admin or a manager who sees every distributor changes it')",
     1, 0};
 /*
- * The exporter's own documents (shared with nobody) among $1 that the caller sees, which an
- * upstream update may carry only from a caller who reaches every distributor: publishing it
- * shares them, as ShareDocument refuses such a caller (liaison_document_share, 0248).
+ * Publishing an upstream update shares its attachments ($1) with its recipients, so it carries
+ * none that ShareDocument would refuse to share: a distributor's generated handbook (with that
+ * distributor alone, whoever asks), and the exporter's own documents (shared with nobody) that
+ * the caller sees, unless it reaches every distributor (liaison_document_share, 0248).
  */
 struct db_stmt documents_attachable = {
-    "SELECT liaison_check(" REACHES_ALL " OR NOT EXISTS (SELECT 1 FROM documents d"
+    "SELECT liaison_check(NOT EXISTS (SELECT 1 FROM handbook_documents h"
+    "  WHERE h.tenant_id = liaison_tenant() AND h.document_id = ANY ($1::bigint[])), 'documentIds',"
+    "  'an operating handbook is shared with its own distributor alone: it is attached to no"
+    " update'),"
+    " liaison_check(" REACHES_ALL " OR NOT EXISTS (SELECT 1 FROM documents d"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = ANY ($1::bigint[]) AND NOT d.share_all"
     "  AND liaison_sees_document(d.id) AND NOT EXISTS (SELECT 1 FROM document_shares s"
     "  WHERE s.tenant_id = d.tenant_id AND s.document_id = d.id)), 'documentIds',"

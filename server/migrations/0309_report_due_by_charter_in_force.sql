@@ -15,51 +15,44 @@
 -- liaison_report_due says it, and every place that gave a month's due day
 -- asks it: opening a report, the drafts an activation follows, the health
 -- score's report timeliness, the concern's late reports and the reports
--- owed (rpc_report.c). Drafts opened before keep the day they were given.
+-- owed (rpc_report.c). An activation moves the drafts of the months that
+-- end after it alone: a draft of a month that ended before keeps the day
+-- it was given, by this rule or an older one.
 --
 -- The concern cited a late report only when its due day fell in the 90
 -- days it covers, so a report missing for 100 days and delivered within
--- them was not cited at all (the same try-out). One still missing when
--- the 90 days began is cited as an overdue action item is (0300).
+-- them was not cited at all (the same try-out). One never submitted
+-- before the 90 days began is cited as an overdue action item is (0300);
+-- one returned to draft after it was submitted is not, and the months
+-- counted begin with the relationship, as health's do.
 --
 -- Replaces liaison_report_open (0185), liaison_report_due_follow (0257),
 -- liaison_concern_reports_late (0250) and liaison_health_compute (0304),
 -- each whole but for that.
 
+-- One expression of scalar subqueries, so that the planner inlines it into
+-- the statements that call it once per month (ListReportsOwed, health).
 CREATE OR REPLACE FUNCTION liaison_report_due(p_distributor bigint, p_period date) RETURNS date
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    ended timestamptz;
-    day_ integer;
-    first_at timestamptz;
-    first_due date;
-BEGIN
-    SELECT (p_period + interval '1 month')::timestamp
-               AT TIME ZONE coalesce(nullif(d.time_zone, ''), 'UTC')
-      INTO ended
-      FROM public.distributors d
-     WHERE d.tenant_id = liaison_tenant() AND d.id = p_distributor;
-    SELECT c.report_due_day INTO day_ FROM public.charters c
-     WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = p_distributor
-       AND c.activated_at <= ended
-     ORDER BY c.activated_at DESC, c.version DESC LIMIT 1;
-    IF day_ IS NOT NULL THEN
-        RETURN (p_period + interval '1 month')::date + day_ - 1;
-    END IF;
-    SELECT c.report_due_day, c.activated_at INTO day_, first_at FROM public.charters c
-     WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = p_distributor
-       AND c.activated_at IS NOT NULL
-     ORDER BY c.activated_at, c.version LIMIT 1;
-    IF day_ IS NULL THEN
-        RETURN NULL;
-    END IF;
-    SELECT (date_trunc('month', a.d::timestamp) + (day_ - 1) * interval '1 day'
-            + CASE WHEN extract(day FROM a.d) > day_ THEN interval '1 month'
-                   ELSE interval '0' END)::date
-      INTO first_due
-      FROM (SELECT (first_at AT TIME ZONE 'UTC')::date AS d) a;
-    RETURN greatest((p_period + interval '1 month')::date + day_ - 1, first_due);
-END $$;
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(
+        (SELECT (p_period + interval '1 month')::date + c.report_due_day - 1
+           FROM public.charters c
+           JOIN public.distributors d ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id
+          WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = p_distributor
+            AND c.activated_at <= (p_period + interval '1 month')::timestamp
+                                  AT TIME ZONE coalesce(nullif(d.time_zone, ''), 'UTC')
+          ORDER BY c.activated_at DESC, c.version DESC LIMIT 1),
+        (SELECT greatest((p_period + interval '1 month')::date + c.report_due_day - 1,
+                         (date_trunc('month', a.d::timestamp)
+                          + (c.report_due_day - 1) * interval '1 day'
+                          + CASE WHEN extract(day FROM a.d) > c.report_due_day
+                                 THEN interval '1 month' ELSE interval '0' END)::date)
+           FROM public.charters c
+          CROSS JOIN LATERAL (SELECT (c.activated_at AT TIME ZONE 'UTC')::date AS d) a
+          WHERE c.tenant_id = liaison_tenant() AND c.distributor_id = p_distributor
+            AND c.activated_at IS NOT NULL
+          ORDER BY c.activated_at, c.version LIMIT 1))
+$$;
 
 CREATE OR REPLACE FUNCTION liaison_report_open(p_distributor bigint, p_period text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $$
@@ -139,8 +132,13 @@ BEGIN
     UPDATE public.monthly_reports r SET due_on = x.due
       FROM (SELECT y.id, liaison_report_due(y.distributor_id, y.period) AS due
               FROM public.monthly_reports y
+              JOIN public.distributors d ON d.tenant_id = y.tenant_id AND d.id = y.distributor_id
              WHERE y.tenant_id = NEW.tenant_id AND y.distributor_id = NEW.distributor_id
-               AND y.status = 'draft' AND y.submitted_at IS NULL) x
+               AND y.status = 'draft' AND y.submitted_at IS NULL
+               -- The months the version governs: a month that ended before it keeps
+               -- its day, whatever rule gave it (0185, 0257).
+               AND (y.period + interval '1 month')::timestamp
+                   AT TIME ZONE coalesce(nullif(d.time_zone, ''), 'UTC') >= NEW.activated_at) x
      WHERE r.tenant_id = NEW.tenant_id AND r.id = x.id AND x.due IS NOT NULL
        AND r.due_on <> x.due;
     RETURN NEW;
@@ -150,9 +148,13 @@ CREATE OR REPLACE FUNCTION liaison_concern_reports_late(p_distributor bigint,
     p_since timestamptz, p_until timestamptz) RETURNS TABLE (at timestamptz, line text)
 LANGUAGE sql STABLE AS $$
     WITH ch AS (
-        SELECT (SELECT min(a.activated_at) FROM charters a
-                 WHERE a.tenant_id = c.tenant_id AND a.distributor_id = c.distributor_id
-                   AND a.status IN ('active', 'superseded') AND a.activated_at IS NOT NULL)
+        -- The relationship's start as health and the reports owed count it: the
+        -- first activation, or the first grant's day when that comes later.
+        SELECT greatest((SELECT min(a.activated_at) FROM charters a
+                          WHERE a.tenant_id = c.tenant_id AND a.distributor_id = c.distributor_id
+                            AND a.status IN ('active', 'superseded')
+                            AND a.activated_at IS NOT NULL),
+                        liaison_relationship_began(p_distributor)::timestamp AT TIME ZONE 'UTC')
                    AS started,
                (SELECT coalesce(nullif(t.time_zone, ''), 'UTC') FROM tenants t
                  WHERE t.id = c.tenant_id) AS zone
@@ -176,6 +178,7 @@ LANGUAGE sql STABLE AS $$
                coalesce(r.due_on, liaison_report_due(p_distributor, mo.period)) AS due,
                CASE WHEN r.status <> 'draft' AND r.submitted_at <= p_until
                     THEN r.submitted_at END AS submitted_at,
+               r.first_submitted_at IS NULL OR r.first_submitted_at > p_since AS open_at_since,
                coalesce(r.late, false) AS late
           FROM months mo
           LEFT JOIN monthly_reports r ON r.tenant_id = liaison_tenant()
@@ -189,8 +192,7 @@ LANGUAGE sql STABLE AS $$
                                                     'YYYY-MM-DD') END)
       FROM owed o
      WHERE o.due < (p_until AT TIME ZONE o.zone)::date
-       AND (o.due >= (p_since AT TIME ZONE o.zone)::date
-            OR o.submitted_at IS NULL OR o.submitted_at >= p_since)
+       AND (o.due >= (p_since AT TIME ZONE o.zone)::date OR o.open_at_since)
        AND (o.submitted_at IS NULL OR o.late)
 $$;
 

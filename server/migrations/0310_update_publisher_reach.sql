@@ -5,10 +5,15 @@
 --   published again, so the others never got it;
 -- - attach the exporter's own document (shared with nobody, 0248) and
 --   publish it, which shares it with the recipients: ShareDocument refuses
---   that manager exactly this.
--- Both are refused now (FAILED_PRECONDITION, the draft left as it was);
--- CreateUpstreamUpdate refuses the attachment already (rpc_update.c). A
--- manager's own draft still reaches the distributors it manages (0046).
+--   that manager exactly this;
+-- - publish an attachment an admin has since taken from its distributors,
+--   which publishing shared with them again.
+-- Each is refused now (FAILED_PRECONDITION, the draft left as it was);
+-- CreateUpstreamUpdate refuses the exporter's own attachment already
+-- (rpc_update.c). A manager's own draft still reaches the distributors it
+-- manages (0046). And a distributor's generated operating handbook, which
+-- ShareDocument shares with that distributor alone, is attached by no one:
+-- publishing shared it with every recipient (a review).
 --
 -- Replaces liaison_update_publish (0167) whole but for that.
 
@@ -31,12 +36,29 @@ BEGIN
     PERFORM liaison_precondition(u.status = 'draft', format(
         'this update was published at %s and is not published again',
         liaison_rfc3339(u.published_at)));
-    -- An actor is 'user:N e-mail': the user, whatever its e-mail is now.
-    PERFORM liaison_precondition(reaches_all OR split_part(u.created_by, ' ', 1)
-                                                = split_part(liaison_request_setting('actor'), ' ', 1),
+    -- An actor is 'user:N e-mail' or 'token:N name', N the user's id: one
+    -- user, whether through a session or an API token of its own.
+    PERFORM liaison_precondition(reaches_all OR substring(u.created_by
+                                     FROM '^(?:user|token):([0-9]{1,18})(?: |$)')
+                                 = substring(liaison_request_setting('actor')
+                                     FROM '^(?:user|token):([0-9]{1,18})(?: |$)'),
         'this draft was written by someone else, for every distributor its regions reach: a'
         ' tenant admin or a manager who sees every distributor publishes it (yours would reach'
         ' only the distributors you manage)');
+    -- A distributor's generated handbook is shared with it alone, as
+    -- ShareDocument keeps it, whoever publishes.
+    SELECT d.id, d.title, x.name INTO own_doc FROM public.handbook_documents h
+      JOIN public.documents d ON d.tenant_id = h.tenant_id AND d.id = h.document_id
+      JOIN public.distributors x ON x.tenant_id = h.tenant_id AND x.id = h.distributor_id
+     WHERE h.tenant_id = liaison_tenant() AND h.document_id = ANY (u.document_ids)
+     ORDER BY d.id LIMIT 1;
+    PERFORM liaison_precondition(own_doc.id IS NULL, format(
+        'document %s is the operating handbook generated for %s, with its charter terms,'
+        ' escalation ladder and contacts'' details: it is shared with that distributor alone;'
+        ' take it out of the update', own_doc.id, own_doc.name));
+    -- Publishing shares each attachment with the recipients: a caller who
+    -- does not reach every distributor shares only what it could share
+    -- itself, a document it still sees that is not the exporter's own.
     SELECT d.id, d.title INTO own_doc FROM public.documents d
      WHERE d.tenant_id = liaison_tenant() AND d.id = ANY (u.document_ids) AND NOT d.share_all
        AND NOT EXISTS (SELECT 1 FROM public.document_shares s
@@ -46,6 +68,11 @@ BEGIN
         'document %s (%s) is the exporter''s own, which every manager reads, and publishing'
         ' shares it: a tenant admin or a manager who sees every distributor publishes this',
         own_doc.id, own_doc.title));
+    PERFORM liaison_precondition(reaches_all OR NOT EXISTS (
+        SELECT 1 FROM unnest(u.document_ids) x WHERE NOT liaison_sees_document(x)),
+        'an attachment of this update is no longer shared with a distributor you manage:'
+        ' publishing would share it again; take it out of the update, or a tenant admin or a'
+        ' manager who sees every distributor publishes this');
     reach_day := greatest((now_ AT TIME ZONE 'UTC')::date, u.effective_on);
     item := left('Upstream update: ' || u.title, 200);
     FOR rcp IN SELECT d.id FROM distributors d

@@ -1,11 +1,13 @@
 -- PlaceOrder's own idempotencyKey answered any caller of the tenant who
 -- sent the same request with it (an attack try-out): a manager repeating a
--- distributor user's order got that order back, and another distributor's
--- user learned that a key was used, or took one first. The frame's key
+-- distributor user's order got that order back. The frame's key
 -- (request_keys, idempotency.c) answers only the caller who made it; the
--- body's key now does the same: the caller (its actor: one user or token)
--- is part of the request's hash, so another caller's same key is "used for
--- another request" (INVALID_ARGUMENT), as the frame's key is.
+-- body's key now does the same: the caller (the user, through a session or
+-- an API token of its own) is part of the request's hash, so another
+-- caller's same key is "used for another request" (INVALID_ARGUMENT), as
+-- the frame's key is. Keys stay one per tenant, as the frame's are: a
+-- caller who knows another's key learns that it was used and may take it
+-- first, which random keys (the CLI's and the library's) keep out of reach.
 --
 -- Replaces liaison_idempotency_claim (0022, SECURITY DEFINER since 0036)
 -- whole but for that; a key claimed before keeps its hash, so a retry
@@ -17,10 +19,11 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public,
 DECLARE
     kid bigint;
     prior public.idempotency_keys%ROWTYPE;
-    -- The caller: its actor is 'user:N e-mail' or 'token:N name', one user or token whatever
-    -- its e-mail or name is now.
-    hash bytea := sha256(p_hash || convert_to(
-        split_part(public.liaison_request_setting('actor'), ' ', 1), 'UTF8'));
+    -- The caller: its actor is 'user:N e-mail' or 'token:N name', N the user's id, whatever
+    -- its e-mail or the token's name is now.
+    hash bytea := sha256(p_hash || convert_to(coalesce(substring(
+        public.liaison_request_setting('actor') FROM '^(?:user|token):([0-9]{1,18})(?: |$)'),
+        public.liaison_request_setting('actor')), 'UTF8'));
 BEGIN
     INSERT INTO public.idempotency_keys (tenant_id, key, method, request_hash, created_at)
     VALUES (public.liaison_tenant(), p_key, p_method, hash, public.liaison_now())

@@ -2,8 +2,8 @@
 -- (a try-out): the Vietnamese price sheet "Bảng giá 2027", translated again
 -- from the document's new version without --title, was listed to the
 -- Vietnamese distributor under the German "Preisliste 2027", and nothing
--- said so. A translation without a title now keeps the title of that
--- language's last translation; one given replaces it.
+-- said so. A translation without a title now keeps the last title that
+-- language's translations had; one given replaces it.
 --
 -- Replaces liaison_document_translate (0177) whole but for that.
 
@@ -35,6 +35,7 @@ BEGIN
             coalesce(p_title, (SELECT t.title FROM document_translations t
                                 WHERE t.tenant_id = d.tenant_id AND t.document_id = d.id
                                   AND lower(t.language) = lower(p_language)
+                                  AND t.title IS NOT NULL
                                 ORDER BY t.id DESC LIMIT 1)))
     RETURNING id INTO tr;
     PERFORM liaison_audit('document.translate', 'document', d.id::text);

@@ -5,7 +5,8 @@
 -- poll `escalation pending` to learn that a visit was due or a letter
 -- ready. Each step after the first now writes an escalation_step event
 -- (its subject the request), for the one who is to act on it: the
--- distributor's account manager, else the user who sent the request. It
+-- distributor's account manager, else the user who sent the request (by a
+-- session or an API token of its own). It
 -- is that user's alone (events.user_id), never the distributor's users':
 -- a step is the exporter's next move, the concern a draft of its own.
 
@@ -28,7 +29,7 @@ BEGIN
      WHERE u.tenant_id = NEW.tenant_id AND u.disabled_at IS NULL
        AND u.role <> 'distributor_user'
        AND u.id IN (req.account_manager_id,
-                    substring(req.sent_by FROM '^user:([0-9]{1,18})( |$)')::bigint)
+                    substring(req.sent_by FROM '^(?:user|token):([0-9]{1,18})(?: |$)')::bigint)
      ORDER BY u.id = req.account_manager_id DESC LIMIT 1;
     IF told IS NOT NULL THEN
         PERFORM public.liaison_event_emit(NEW.tenant_id, 'escalation_step', NEW.request_id,

@@ -604,6 +604,9 @@ try:
     started = today - 150 * d
     sql("UPDATE charters SET activated_at = '%s' WHERE tenant_id = %s AND id = %s"
         % (started, tid, charter))
+    # Its grant too: the months owed begin with the relationship, as health's do (0309).
+    sql("UPDATE charter_grants SET starts_on = '%s' WHERE tenant_id = %s AND charter_id = %s"
+        % (started.date(), tid, charter))
     p2 = T1 + 36 * H
     since2 = p2 - 90 * d
 
@@ -766,6 +769,18 @@ try:
           % (day(old0), day(old0 + 7 * d)),
           "a section of 28 overdue items cites the 20 latest after a count of the 8 earlier:"
           " %s" % cited[:2])
+    # One line left out: its day, not a span from that day to itself (0316).
+    one = sql("BEGIN; SELECT set_config('liaison.tenant_id', '%s', true);"
+              " INSERT INTO action_items (tenant_id, distributor_id, description,"
+              " owner_contact_id, due_at, status, created_at)"
+              " SELECT %s, %s, 'Việc tồn đọng số ' || k, %s, '%s'::timestamptz + k * interval"
+              " '1 day', 'open', '%s' FROM generate_series(0, 17) k;"
+              " SELECT liaison_escalation_concern_draft(%s, '%s'); ROLLBACK"
+              % (tid, tid, sg, an, old0, old0 - 10 * d, e2["id"], p2.isoformat()))
+    one_cited = [ln for ln in one.split("## Action items overdue", 1)[-1].split("\n## ", 1)[0]
+                 .splitlines() if ln.startswith("- ")]
+    check(len(one_cited) == 21 and one_cited[0] == "- 1 earlier, on %s, not listed here"
+          % day(old0), "one line left out is said with its day: %s" % one_cited[:2])
     check("Việc tồn đọng số 7\"" not in section and "Việc tồn đọng số 8\"" in section
           and "Gửi dự báo doanh số quý 2" in section and "Khảo sát ý kiến khách hàng" in section,
           "the items left out are the oldest; the 90 days' and the older ones after them stay")

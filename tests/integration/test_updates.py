@@ -492,6 +492,26 @@ got = must("GetUpstreamUpdate", {"id": adm_draft}, admin)["update"]
 check(got.get("status") == "draft" and not got.get("recipients")
       and not must("GetDocument", {"id": own}, admin)["document"].get("share"),
       "which stays a draft, its attachment the exporter's own (%s)" % got)
+# An attachment the admin has since taken from the manager's distributors is not shared with
+# them again by the manager's publishing (a review).
+moved = document("Bảng giá sắp chuyển", [mine])
+mgr_draft = int(must("CreateUpstreamUpdate", dict(LAUNCH, title="Bảng giá mới",
+                                                  regions=["VN-DN"], documentIds=[moved],
+                                                  variants=[]), mgr)["update"]["id"])
+must("ShareDocument", {"documentId": moved, "add": [th], "remove": [mine]}, admin)
+code, out = call("PublishUpstreamUpdate", {"id": mgr_draft}, mgr)
+check(code == "FAILED_PRECONDITION" and "no longer shared" in out.get("message", "")
+      and [int(x) for x in must("GetDocument", {"id": moved}, admin)["document"]["share"]]
+      == [th], "nor publishes an attachment taken from its distributors (%s %s)" % (code, out))
+# A distributor's operating handbook is shared with it alone: no update carries it, whoever
+# attaches it (a review: publishing shared it with every recipient).
+hb = int(must("GenerateHandbook", {"distributorId": mine}, admin)["documentId"])
+code, out = call("CreateUpstreamUpdate", dict(LAUNCH, regions=["VN"], documentIds=[hb],
+                                              variants=[]), admin)
+check(code == "INVALID_ARGUMENT" and "documentIds" in str(out)
+      and "operating handbook" in out.get("message", ""),
+      "an operating handbook is attached to no update, not even by an admin (%s %s)"
+      % (code, out))
 
 # An update reaches who holds its territory on its effective date (a try-out: a launch
 # effective after one distributor's grant ended and another's began went to the first).

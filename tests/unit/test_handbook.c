@@ -47,7 +47,8 @@ static const char full[] =
     "R&D\"}]},"
     " \"series\": [{\"kind\": \"weekly\", \"title\": \"Họp tuần 週次 " HOSTILE "\","
     " \"duration_minutes\": 30, \"starts_on\": \"2026-02-01\", \"ends_on\": null, \"status\":"
-    " \"active\"}],"
+    " \"active\"}, {\"kind\": \"onboarding\", \"title\": \"Khởi động\", \"duration_minutes\": 30,"
+    " \"starts_on\": \"2026-01-05\", \"ends_on\": \"2026-02-04\", \"status\": \"active\"}],"
     " \"fairness\": {\"meetings\": 12, \"exporter\": {\"outside_count\": 2, \"outside_minutes\":"
     " 60}, \"distributor\": {\"outside_count\": 3, \"outside_minutes\": 90}},"
     " \"escalation\": [{\"severity\": \"high\", \"source\": \"distributor\", \"visit_hours\": 72,"
@@ -58,7 +59,8 @@ static const char full[] =
     " \"documents\": [{\"title\": \"Bảng giá 価格表\", \"kind\": \"price_sheet\", \"language\":"
     " \"en\", \"latest_version\": 3, \"variants\": [{\"language\": \"vi\", \"translated_from\":"
     " 2}]}],"
-    " \"notes\": {\"held\": 10, \"on_time\": 7, \"late\": 2, \"missing\": 1, \"open_actions\": 4,"
+    " \"notes\": {\"held\": 10, \"on_time\": 7, \"late\": 2, \"missing\": 1, \"missed\": 3,"
+    " \"open_actions\": 4,"
     " \"overdue_actions\": 1},"
     " \"charts\": {\"months\": [\"2026-09\", \"2026-10\"], \"lines_more\": 0, \"lines\": ["
     " {\"code\": \"BRK <i>\", \"name\": \"Phanh *bold*\", \"buffer_unit\": \"weeks\","
@@ -143,6 +145,10 @@ static void test_markdown(void)
     CHECK(strstr(s, "### Who to reach") > strstr(s, "Then a visit, due within 72 hours"));
     CHECK(strstr(s, "| Bảng giá 価格表 | price\\_sheet | en | 3 | vi (v2, stale) | ja |"));
     CHECK(strstr(s, "notes on time 7, late 2, missing 1"));
+    CHECK(strstr(s, "Meetings missed or not recorded within 24 hours, in the last 90 days: 3"));
+    /* A series whose last day is over before the handbook's day has ended, whatever its status. */
+    CHECK(strstr(s, "from 2026-01-05 to 2026-02-04, ended"));
+    CHECK(strstr(s, "from 2026-02-01, active"));
     /* Each line its own table, named, against its own commitment (migration 0220). */
     CHECK(strstr(s, "BRK &lt;i&gt; (Phanh \\*bold\\*): buffer-stock commitment 8 weeks of "
                     "cover."));

@@ -314,6 +314,14 @@ static void test_text_clean(void)
     CHECK(wire_text_refused("Invoice \xe2\x80\xaegpj.exe")); /* U+202E */
     CHECK(wire_text_refused("x \xe2\x81\xa7y"));             /* U+2067 */
     CHECK(!wire_text_refused("\xe2\x80\xa9"));               /* U+2029, not an override */
+    CHECK(wire_text_refused("a\xef\xbf\xbe"));               /* U+FFFE */
+    CHECK(wire_text_refused("\xef\xbf\xbf"));                /* U+FFFF */
+    CHECK(wire_text_refused("\xef\xb7\x90"));                /* U+FDD0 */
+    CHECK(wire_text_refused("\xf4\x8f\xbf\xbf"));            /* U+10FFFF */
+    CHECK(wire_text_refused("\xf0\x9f\xbf\xbe"));            /* U+1FFFE */
+    CHECK(!wire_text_refused("\xef\xbf\xbd"));               /* U+FFFD, a replacement */
+    CHECK(!wire_text_refused("\xf0\x9f\x98\x80"));           /* U+1F600, an emoji */
+    CHECK(!wire_text_refused("\xef\xb7\xb0"));               /* U+FDF0, an Arabic ligature */
 
     char field[128];
     const char *why = NULL;
