@@ -55,7 +55,7 @@ BEGIN
     PERFORM liaison_precondition(own_doc.id IS NULL, format(
         'document %s is the operating handbook generated for %s, with its charter terms,'
         ' escalation ladder and contacts'' details: it is shared with that distributor alone;'
-        ' take it out of the update', own_doc.id, own_doc.name));
+        ' draft the update again without it', own_doc.id, own_doc.name));
     -- Publishing shares each attachment with the recipients: a caller who
     -- does not reach every distributor shares only what it could share
     -- itself, a document it still sees that is not the exporter's own.
@@ -71,8 +71,8 @@ BEGIN
     PERFORM liaison_precondition(reaches_all OR NOT EXISTS (
         SELECT 1 FROM unnest(u.document_ids) x WHERE NOT liaison_sees_document(x)),
         'an attachment of this update is no longer shared with a distributor you manage:'
-        ' publishing would share it again; take it out of the update, or a tenant admin or a'
-        ' manager who sees every distributor publishes this');
+        ' publishing would share it again; draft the update again without it, or a tenant'
+        ' admin or a manager who sees every distributor publishes this');
     reach_day := greatest((now_ AT TIME ZONE 'UTC')::date, u.effective_on);
     item := left('Upstream update: ' || u.title, 200);
     FOR rcp IN SELECT d.id FROM distributors d
