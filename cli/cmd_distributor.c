@@ -622,11 +622,13 @@ static int contact_remove(struct cli *cli, int argc, char **argv)
 
 /*
  * Says on stderr what still names contact c, who left (refs: the answer's stillNamed), each
- * with the command that finds it someone current.
+ * with the command that finds it someone current; past CONTACT_MEETINGS_SHOWN meetings, how
+ * many more.
  */
+#define CONTACT_MEETINGS_SHOWN 5
 static void contact_still_named(const json_t *c, const json_t *refs)
 {
-    size_t n = json_array_size(refs);
+    size_t n = json_array_size(refs), meetings = 0;
     if (!n)
         return;
     const char *name = json_string_value(json_object_get(c, "name"));
@@ -682,17 +684,29 @@ static void contact_still_named(const json_t *c, const json_t *refs)
             continue;
         }
         bool item = !strcmp(kind, "action_item");
+        /* A login's series run a year ahead: the first few meetings, then how many more. */
+        if (!item && ++meetings > CONTACT_MEETINGS_SHOWN)
+            continue;
         fprintf(stderr, "liaison:   %s %lld \"", item ? "action item" : "meeting", id);
         output_escaped(stderr, summary ? summary : "");
         if (item)
             fprintf(stderr,
-                    "\", due %s: cancel it and add it for someone current (liaison action "
-                    "cancel %lld)\n",
+                    "\", due %s: hand it to someone current (liaison action update %lld --owner "
+                    "WHO)\n",
                     at ? at : "", id);
         else
-            fprintf(stderr, "\", at %s: uninvite them (liaison meeting show %lld)\n", at ? at : "",
-                    id);
+            fprintf(stderr,
+                    "\", at %s: uninvite them ('liaison meeting show %lld' gives their attendee "
+                    "id for 'liaison meeting uninvite %lld ATTENDEE')\n",
+                    at ? at : "", id, id);
     }
+    if (meetings > CONTACT_MEETINGS_SHOWN)
+        fprintf(stderr,
+                "liaison:   and %zu more meeting%s to come with them; in a series, take them "
+                "out of its attendees (liaison cadence show %lld; liaison cadence series update "
+                "SERIES_ID --attendee ...)\n",
+                meetings - CONTACT_MEETINGS_SHOWN,
+                meetings - CONTACT_MEETINGS_SHOWN == 1 ? "" : "s", dist);
 }
 
 /* 'contact left' and 'contact rejoin': SetContactLeft. */
@@ -714,7 +728,9 @@ static int contact_left(struct cli *cli, int argc, char **argv)
         "them), own no new action item, attend no meeting after that day (one held before it\n"
         "can still be written up with them) and are no new rung of an escalation ladder; a\n"
         "request passes over a rung that names them. What still names them (open action\n"
-        "items, ladder rungs, meetings to come) is listed on stderr. Marking again with --on\n"
+        "items, ladder rungs, meetings to come; and the distributor's user with their e-mail,\n"
+        "the same person, while that login is enabled, with its own items and meetings) is\n"
+        "listed on stderr. Marking again with --on\n"
         "changes the day (without it, the day stays); 'contact rejoin' undoes a mistake.\n"
         "CONTACT: its id, or its name or e-mail with --distributor.",
         left_opts, 1,

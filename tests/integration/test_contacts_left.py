@@ -183,7 +183,7 @@ try:
           and "rung 1 of the high escalation ladder, by role (purchasing manager)" in se
           and "rung 1 of the critical escalation ladder, by role" not in se
           and 'action item %s "Gửi báo cáo tồn kho", due %s' % (item, rfc(T + 5 * DAY)) in se
-          and "liaison action cancel %s" % item in se
+          and "liaison action update %s --owner WHO" % item in se
           and "rung 1 of the critical escalation ladder" in se
           and "liaison escalation protocol %s" % sg in se
           and 'meeting %s "Kiểm tra hàng tuần", at %s' % (coming, rfc(T + 2 * DAY)) in se
@@ -415,17 +415,26 @@ try:
                                         "ownerUserId": an_user,
                                         "dueOn": (T + 10 * DAY).strftime("%Y-%m-%d")},
                    admin)["actionItem"]["id"]
+    an_meetings = [must("CreateMeeting", {"distributorId": sg, "title": "Giao hàng %d" % k,
+                                          "startsAt": rfc(T + (3 + k) * DAY),
+                                          "durationMinutes": 30,
+                                          "attendees": ["An@Saigon.example"]},
+                        admin)["meeting"]["id"] for k in range(6)]
     out = must("SetContactLeft", {"id": an}, admin)
-    check([(r.get("kind"), r.get("id", 0), r.get("summary")) for r in out.get("stillNamed", [])]
-          == [("login", an_user, "An@Saigon.example"), ("action_item", an_item, "Gửi danh sách")],
-          "a contact who is also a distributor user: the login and its item are named: %s" % out)
+    named = [(r.get("kind"), r.get("id", 0)) for r in out.get("stillNamed", [])]
+    check(named[:2] == [("login", an_user), ("action_item", an_item)]
+          and [x for x in named if x[0] == "meeting"] == [("meeting", x) for x in an_meetings]
+          and out["stillNamed"][0].get("summary") == "An@Saigon.example",
+          "a contact who is also a distributor user: the login, its item and its meetings are "
+          "named: %s" % out)
     rc, so, se = cli_text("contact", "left", str(an), token=admin)
     check(rc == 0 and "their login An@Saigon.example still signs in" in se
-          and "(liaison user disable An@Saigon.example)" in se,
-          "contact left says to disable it:\n%s" % se)
+          and "(liaison user disable An@Saigon.example)" in se
+          and se.count("liaison:   meeting ") == 5 and "and 1 more meeting to come" in se,
+          "contact left says to disable it, and counts the meetings past five:\n%s" % se)
     must("DisableUser", {"userId": an_user}, admin)
     out = must("SetContactLeft", {"id": an}, admin)
-    check([r.get("kind") for r in out.get("stillNamed", [])] == ["action_item"],
+    check([r.get("kind") for r in out.get("stillNamed", [])] == ["action_item"] + ["meeting"] * 6,
           "a disabled login is named no more: %s" % out)
 
     # ---------------- help ----------------

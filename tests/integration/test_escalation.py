@@ -543,6 +543,7 @@ try:
     missed1 = T0 - 7 * d + H
     held_no_notes = T0 - 5 * d + H
     held_notes = T0 - 3 * d + H
+    unrecorded = T0 - 4 * d + H  # neither held nor missed: counts as missed (0318)
     overdue_due = T0 - 2 * d + 8 * H
     T1 = T0 + 40 * H  # the second request's sending
     late = T1 + 36 * H + 2 * H  # after the second request's concern
@@ -553,10 +554,12 @@ try:
         " (%(t)s, %(sg)s, 'weekly', 'Họp có biên bản', '%(h2)s', '%(h2e)s', 'held'),"
         " (%(t)s, %(sg)s, 'weekly', 'Cuộc họp bị hủy', '%(h2)s', '%(h2e)s', 'cancelled'),"
         " (%(t)s, %(sg)s, 'weekly', 'Họp sau thư', '%(late)s', '%(latee)s', 'missed'),"
+        " (%(t)s, %(sg)s, 'weekly', 'Họp không ai ghi nhận', '%(un)s', '%(une)s', 'scheduled'),"
         " (%(t)s, %(tk)s, 'weekly', '東京の定例会議', '%(m1)s', '%(m1e)s', 'missed')"
         % {"t": tid, "sg": sg, "tk": tk, "m1": missed1, "m1e": missed1 + H / 2,
            "h1": held_no_notes, "h1e": held_no_notes + H, "h2": held_notes,
-           "h2e": held_notes + H / 2, "late": late, "latee": late + H})
+           "h2e": held_notes + H / 2, "late": late, "latee": late + H,
+           "un": unrecorded, "une": unrecorded + H / 2})
     admin_id = sql("SELECT id FROM users WHERE tenant_id = %s AND email = 'admin@esc.example'"
                    % tid)
     sql("INSERT INTO meeting_notes (tenant_id, meeting_id, author_id, language, body, created_at)"
@@ -678,6 +681,10 @@ try:
              % day(started)),
             ("the missed meeting with its date", "- %s: Họp giao ban tuần (weekly meeting"
              % day(missed1)),
+            ("the meeting nobody recorded, counted as missed",
+             "- %s: Họp không ai ghi nhận (weekly meeting, %s UTC) was not recorded as held"
+             " within 24 hours of its end, and so counts as missed"
+             % (day(unrecorded), unrecorded.strftime("%H:%M"))),
             ("the missing notes with their due time",
              "no notes for Đánh giá hiệu quả tháng (monthly meeting, held); they were due %s"
              % (held_no_notes + H + 24 * H).strftime("%Y-%m-%d %H:%M")),

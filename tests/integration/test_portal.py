@@ -2368,6 +2368,7 @@ try:
                "revision 1 of the 2026 plan is still open (draft, plan 2): change that one",
                "contains a NUL character (U+0000)", "may not hold control characters",
                "may not hold bidirectional override characters",
+               "may not hold noncharacters (such as U+FFFE or U+FFFF)",
                "distributor 4 (Công ty Phụ tùng Đà Nẵng) is terminated: it takes no new orders"]
     with app.test_request_context("/", headers={"Accept-Language": "vi"}):
         as_sent = [m for m in sent_as if lp._why(m) == m

@@ -1526,5 +1526,15 @@ clock("2026-12-01T03:00:00Z")
 code, got = owed(admin, distributorId=owe)
 check(code == "OK" and got[-1] == ("2026-11", "2026-12-20", False, None),
       "November, which ended under the amendment, is due on its 20th (%s)" % got)
+# Each monthly review follows its own report's due day (0317): October's, still due on the
+# 10th, is reviewed in the week from 11 November; November's, due on the 20th, after that.
+reviews = sql("SELECT string_agg(to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ' '"
+              " ORDER BY starts_at) FROM meetings WHERE tenant_id = %s AND distributor_id = %s"
+              " AND kind = 'monthly' AND status = 'scheduled'"
+              " AND starts_at >= '2026-11-01' AND starts_at < '2027-01-01'" % (tid, owe)).split()
+check(len(reviews) == 2 and "2026-11-10" <= reviews[0] <= "2026-11-18"
+      and "2026-12-20" <= reviews[1] <= "2026-12-28",
+      "the review of October stays after its due day, November's follows the new one (%s)"
+      % reviews)
 
 t.finish("test_reports")

@@ -764,6 +764,9 @@ SERVER_REASONS = [
     (r"may not hold bidirectional override characters",
      lambda m: _("contains a character that reverses the text's direction, which cannot be "
                  "saved: remove it")),
+    (r"may not hold noncharacters \(such as U\+FFFE or U\+FFFF\)",
+     lambda m: _("contains an invisible character that is not text (such as U+FFFE, often "
+                 "left by copying from another program), which cannot be saved: remove it")),
 ]
 
 
