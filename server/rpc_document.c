@@ -110,8 +110,8 @@ static struct db_stmt q_document_content_writable = {
  * the caller sees, unless it reaches every distributor (liaison_document_share, 0248).
  */
 struct db_stmt documents_attachable = {
-    "SELECT liaison_check(NOT EXISTS (SELECT 1 FROM handbook_documents h"
-    "  WHERE h.tenant_id = liaison_tenant() AND h.document_id = ANY ($1::bigint[])), 'documentIds',"
+    "SELECT liaison_precondition(NOT EXISTS (SELECT 1 FROM handbook_documents h"
+    "  WHERE h.tenant_id = liaison_tenant() AND h.document_id = ANY ($1::bigint[])),"
     "  'an operating handbook is shared with its own distributor alone: it is attached to no"
     " update'),"
     " liaison_check(" REACHES_ALL " OR NOT EXISTS (SELECT 1 FROM documents d"

@@ -12,9 +12,10 @@
 int rpc_document_register(void);
 
 /*
- * $1 the document ids an upstream update attaches: INVALID_ARGUMENT on documentIds when one is
- * a distributor's generated handbook, or one the caller sees is the exporter's own (shared with
- * no distributor) and the caller does not reach every distributor: shares ShareDocument refuses.
+ * $1 the document ids an upstream update attaches: FAILED_PRECONDITION when one is a
+ * distributor's generated handbook, INVALID_ARGUMENT on documentIds when one the caller sees is
+ * the exporter's own (shared with no distributor) and the caller does not reach every
+ * distributor: shares ShareDocument refuses.
  */
 extern struct db_stmt documents_attachable;
 

@@ -4,8 +4,8 @@
 -- (request_keys, idempotency.c) answers only the caller who made it; the
 -- body's key now does the same: the caller (the user, through a session or
 -- an API token of its own) is part of the request's hash, so another
--- caller's same key is "used for another request" (INVALID_ARGUMENT), as
--- the frame's key is. Keys stay one per tenant, as the frame's are: a
+-- caller's same key is "used for another request, or by another caller"
+-- (INVALID_ARGUMENT), as the frame's key is refused. Keys stay one per tenant, as the frame's are: a
 -- caller who knows another's key learns that it was used and may take it
 -- first, which random keys (the CLI's and the library's) keep out of reach.
 --
@@ -42,6 +42,7 @@ BEGIN
     SELECT * INTO prior FROM public.idempotency_keys k
      WHERE k.tenant_id = public.liaison_tenant() AND k.method = p_method AND k.key = p_key;
     PERFORM public.liaison_check(prior.request_hash = hash, 'idempotencyKey',
-                                 'this key was used for another request in the last 24 hours');
+                                 'this key was used for another request, or by another caller,'
+                                 ' in the last 24 hours');
     RETURN prior.created_id;
 END $$;

@@ -590,7 +590,7 @@ SERVER_REASONS = [
     (r"a date as YYYY-MM-DD", lambda m: _("a date as YYYY-MM-DD")),
     (r"a date as YYYY-MM-DD, 1900 to 2999", lambda m: _("a date as YYYY-MM-DD, 1900 to 2999")),
     (r"at most ([0-9]+)", lambda m: _("at most %(n)s", n=m[1])),
-    (r"this key was used for another request in the last 24 hours",
+    (r"this key was used for another request(?:, or by another caller,)? in the last 24 hours",
      lambda m: _("this form was sent before and made its record then; what you changed was "
                  "not saved: open that record to change it, or send this form again for a new "
                  "one")),
