@@ -704,7 +704,7 @@ static void contact_still_named(const json_t *c, const json_t *refs)
         fprintf(stderr,
                 "liaison:   and %zu more meeting%s to come with them; in a series, take them "
                 "out of its attendees (liaison cadence show %lld; liaison cadence series update "
-                "SERIES_ID --attendee ...)\n",
+                "SERIES_ID --attendee WHO, once for each who stays)\n",
                 meetings - CONTACT_MEETINGS_SHOWN,
                 meetings - CONTACT_MEETINGS_SHOWN == 1 ? "" : "s", dist);
 }

@@ -94,15 +94,17 @@ static struct db_stmt q_document_writable = {DOCUMENT_WRITABLE, 1, 0};
  * Document $1 may take a version or a translation from the caller: writable, and, for a
  * manager who does not reach every distributor, shared with none it does not reach. Such a
  * manager's price sheet went to another manager's distributor that shared the document (an
- * attack try-out), as one shared with all is kept from it above.
+ * attack try-out), as one shared with all is kept from it above. The statement that writes
+ * asks again: a share committed while the check waited for the document's lock is seen only
+ * by a later statement's snapshot.
  */
-static struct db_stmt q_document_content_writable = {
-    DOCUMENT_WRITABLE
-    ", liaison_precondition(" REACHES_ALL " OR NOT EXISTS (SELECT 1"
-    " FROM document_shares s WHERE s.tenant_id = liaison_tenant() AND s.document_id = $1::bigint"
-    " AND NOT liaison_sees_side(s.distributor_id)), 'this document is shared with distributors"
-    " you do not manage too: a tenant admin or a manager who sees every distributor changes it')",
-    1, 0};
+#define NOT_SHARED_BEYOND_REACH                                                                    \
+    "liaison_precondition(" REACHES_ALL " OR NOT EXISTS (SELECT 1 FROM document_shares s"          \
+    " WHERE s.tenant_id = liaison_tenant() AND s.document_id = $1::bigint"                         \
+    " AND NOT liaison_sees_side(s.distributor_id)), 'this document is shared with distributors"    \
+    " you do not manage too: a tenant admin or a manager who sees every distributor changes it')"
+static struct db_stmt q_document_content_writable = {DOCUMENT_WRITABLE ", " NOT_SHARED_BEYOND_REACH,
+                                                     1, 0};
 /*
  * Publishing an upstream update shares its attachments ($1) with its recipients, so it carries
  * none that ShareDocument would refuse to share: a distributor's generated handbook (with that
@@ -111,7 +113,8 @@ static struct db_stmt q_document_content_writable = {
  */
 struct db_stmt documents_attachable = {
     "SELECT liaison_precondition(NOT EXISTS (SELECT 1 FROM handbook_documents h"
-    "  WHERE h.tenant_id = liaison_tenant() AND h.document_id = ANY ($1::bigint[])),"
+    "  WHERE h.tenant_id = liaison_tenant() AND h.document_id = ANY ($1::bigint[])"
+    "  AND liaison_sees_document(h.document_id)),"
     "  'an operating handbook is shared with its own distributor alone: it is attached to no"
     " update'),"
     " liaison_check(" REACHES_ALL " OR NOT EXISTS (SELECT 1 FROM documents d"
@@ -163,7 +166,7 @@ static struct db_stmt q_document_share = {
 /* $1 document, $2 media type, $3 content, $4 upload */
 static struct db_stmt q_document_version = {
     "SELECT liaison_document_version($1::bigint, $2, " CONTENT(
-        "$3", "$4") ") AS _id" HANDBOOK_OF NOT_A_HANDBOOK,
+        "$3", "$4") ") AS _id" HANDBOOK_OF NOT_A_HANDBOOK " AND " NOT_SHARED_BEYOND_REACH,
     4, 0};
 /*
  * $1 document, $2 language, $3 from version (0: latest), $4 media type, $5 content, $6 upload,
@@ -171,7 +174,7 @@ static struct db_stmt q_document_version = {
  */
 static struct db_stmt q_document_translate = {
     "SELECT liaison_document_translate($1::bigint, $2, nullif($3::int, 0), $4, " CONTENT(
-        "$5", "$6") ", nullif($7, '')) AS _id",
+        "$5", "$6") ", nullif($7, '')) AS _id WHERE " NOT_SHARED_BEYOND_REACH,
     7, 0};
 /* $1 size, $2 SHA-256, $3 bytes per chunk, $4 uploads a tenant may have open, $5 lifetime (s) */
 static struct db_stmt q_upload_begin = {

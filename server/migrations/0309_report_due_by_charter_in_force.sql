@@ -22,16 +22,17 @@
 -- The concern cited a late report only when its due day fell in the 90
 -- days it covers, so a report missing for 100 days and delivered within
 -- them was not cited at all (the same try-out). One never submitted
--- before the 90 days began is cited as an overdue action item is (0300);
--- one returned to draft after it was submitted is not, and the months
--- counted begin with the relationship, as health's do.
+-- before the 90 days began is cited however old, as an overdue action item
+-- is (0300); one submitted before them and since returned to draft is
+-- cited only when due within them. The months counted begin with the
+-- relationship, as health's do.
 --
 -- Replaces liaison_report_open (0185), liaison_report_due_follow (0257),
 -- liaison_concern_reports_late (0250) and liaison_health_compute (0304),
 -- each whole but for that.
 
--- One expression of scalar subqueries, so that the planner inlines it into
--- the statements that call it once per month (ListReportsOwed, health).
+-- The version in force at the month's end in the distributor's zone; the
+-- fallback's first activation is taken by its UTC date, as 0185 took it.
 CREATE OR REPLACE FUNCTION liaison_report_due(p_distributor bigint, p_period date) RETURNS date
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(

@@ -12,10 +12,12 @@
 -- monthly review is placed in.
 
 -- The window of a monthly review that liaison_cadence_window_after_report
--- (0110) gave from the active charter's due day (p_first to p_last): the
--- week from the day after the report of the month before p_first's falls
--- due (liaison_report_due), not before the series begins (p_start). Other
--- kinds, and a month no charter governs, keep theirs.
+-- (0110) gave from the active charter's due day (p_first to p_last, p_first
+-- the day after that due day, so that p_first - 1 is in the review's month
+-- even when the day is the 28th of a February): the week from the day after
+-- the report of the month before falls due (liaison_report_due), not before
+-- the series begins (p_start). Other kinds, and a month no charter
+-- governs, keep theirs.
 CREATE OR REPLACE FUNCTION liaison_cadence_review_window(p_distributor bigint, p_kind text,
                                                          p_start date, p_first date,
                                                          p_last date, OUT first_day date,
@@ -24,7 +26,8 @@ LANGUAGE sql STABLE AS $$
     SELECT coalesce(x.f, p_first), coalesce(x.f + 6, p_last)
       FROM (SELECT CASE WHEN p_kind = 'monthly'
                         THEN greatest(liaison_report_due(p_distributor,
-                                          (date_trunc('month', p_first) - interval '1 month')::date)
+                                          (date_trunc('month', p_first - 1)
+                                           - interval '1 month')::date)
                                       + 1, p_start) END AS f) x
 $$;
 
@@ -154,15 +157,19 @@ BEGIN
           CROSS JOIN LATERAL generate_series(1, 800) AS n (no)
           CROSS JOIN LATERAL liaison_cadence_window_after_report(s.kind, s.starts_on, n.no,
                                                                  due_day) w
-          -- The windows are chosen by the charter's day, as before; a monthly
-          -- review's then starts after its own report's due day.
+          -- A monthly review's week starts after its own report's due day (r),
+          -- at most a month from the one the charter's day gives (w): w's
+          -- bounds, a month wider, keep the review window's lookups to the
+          -- occurrences near the plan's span, and r's decide.
           CROSS JOIN LATERAL liaison_cadence_review_window(p_distributor, s.kind, s.starts_on,
                                                            w.first_day, w.last_day) r
          WHERE s.tenant_id = liaison_tenant() AND s.distributor_id = p_distributor
            AND s.status = 'active'
-           AND w.first_day < horizon AND w.first_day <= coalesce(s.ends_on, 'infinity')
-           AND least(w.last_day, s.ends_on) >= today - 1
-         ORDER BY w.first_day, kk.rank, n.no
+           AND w.first_day < horizon + 31 AND w.first_day <= coalesce(s.ends_on + 31, 'infinity')
+           AND least(w.last_day + 31, s.ends_on) >= today - 1
+           AND r.first_day < horizon AND r.first_day <= coalesce(s.ends_on, 'infinity')
+           AND least(r.last_day, s.ends_on) >= today - 1
+         ORDER BY r.first_day, kk.rank, n.no
     LOOP
         SELECT * INTO m FROM meetings mt
          WHERE mt.tenant_id = liaison_tenant() AND mt.series_id = t.series_id

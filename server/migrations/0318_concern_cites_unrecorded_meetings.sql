@@ -2,8 +2,8 @@
 -- missed: the handbook says so to the distributor, and health counts it
 -- (0219), but the formal concern cited none of them (a try-out: 15 such
 -- meetings in its 90 days, and no meetings section). It cites them now,
--- saying what they were: "... was not recorded as held within 24 hours of
--- its end, and so counts as missed".
+-- saying what they were: "... was not recorded as held by either side
+-- within 24 hours of its end, and so counts as missed".
 --
 -- Replaces liaison_concern_meetings_missed (0308) whole but for that; its
 -- grant stays.
@@ -15,8 +15,8 @@ LANGUAGE sql STABLE AS $$
                                replace(m.kind, '_', '-'),
                                to_char(m.starts_at AT TIME ZONE z.tz, 'HH24:MI'), z.tz,
                                CASE WHEN m.status = 'missed' THEN 'missed'
-                                    ELSE 'not recorded as held within 24 hours of its end,'
-                                         ' and so counts as missed' END)
+                                    ELSE 'not recorded as held by either side within 24'
+                                         ' hours of its end, and so counts as missed' END)
       FROM meetings m
      CROSS JOIN (SELECT coalesce(nullif(t.time_zone, ''), 'UTC') AS tz FROM tenants t
                   WHERE t.id = liaison_tenant()) z

@@ -683,7 +683,7 @@ try:
              % day(missed1)),
             ("the meeting nobody recorded, counted as missed",
              "- %s: Họp không ai ghi nhận (weekly meeting, %s UTC) was not recorded as held"
-             " within 24 hours of its end, and so counts as missed"
+             " by either side within 24 hours of its end, and so counts as missed"
              % (day(unrecorded), unrecorded.strftime("%H:%M"))),
             ("the missing notes with their due time",
              "no notes for Đánh giá hiệu quả tháng (monthly meeting, held); they were due %s"

@@ -1536,5 +1536,20 @@ check(len(reviews) == 2 and "2026-11-10" <= reviews[0] <= "2026-11-18"
       and "2026-12-20" <= reviews[1] <= "2026-12-28",
       "the review of October stays after its due day, November's follows the new one (%s)"
       % reviews)
+# Due on the 28th, February's own due day is its last: January's review is in the week from
+# 1 March and February's from 29 March, one each (a review: the window of 1 March was taken
+# for March's, and two reviews fell in one week).
+last = must("CreateCharterDraft", {"distributorId": owe}, admin)["charter"]["id"]
+must("SetCharterTerms", {"charterId": last, "fullCoverage": False,
+                         "coveredLineIds": [brk, flt], "reportDueDay": 28}, admin)
+must("ActivateCharter", {"id": last}, admin)
+reviews = sql("SELECT string_agg(to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ' '"
+              " ORDER BY starts_at) FROM meetings WHERE tenant_id = %s AND distributor_id = %s"
+              " AND kind = 'monthly' AND status = 'scheduled'"
+              " AND starts_at >= '2027-02-15' AND starts_at < '2027-04-10'" % (tid, owe)).split()
+check(len(reviews) == 2 and "2027-02-28" <= reviews[0] <= "2027-03-08"
+      and "2027-03-28" <= reviews[1] <= "2027-04-05",
+      "due on the 28th, January's review follows 28 February and February's 28 March (%s)"
+      % reviews)
 
 t.finish("test_reports")
