@@ -730,8 +730,8 @@ static int contact_left(struct cli *cli, int argc, char **argv)
         "request passes over a rung that names them. What still names them (open action\n"
         "items, ladder rungs, meetings to come; and the distributor's user with their e-mail,\n"
         "the same person, while that login is enabled, with its own items and meetings) is\n"
-        "listed on stderr. Marking again with --on\n"
-        "changes the day (without it, the day stays); 'contact rejoin' undoes a mistake.\n"
+        "listed on stderr. Marking again with --on changes the day (without it, the day\n"
+        "stays); 'contact rejoin' undoes a mistake.\n"
         "CONTACT: its id, or its name or e-mail with --distributor.",
         left_opts, 1,
         "contact left \"Trần Văn Hùng\" --distributor \"Saigon Auto Parts\" --on 2026-11-28"};
