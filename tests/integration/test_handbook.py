@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+import zoneinfo
 
 sys.path.insert(0, "/usr/lib/python3/dist-packages")  # Debian's html5lib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -716,6 +717,23 @@ cover = [m for ln in chart_data(db).get("lines", []) if ln.get("code") == "BRK"
 weeks = [c.get("weeks") for c in cover if c.get("period") == months[2]]
 check(weeks == [28.9], "a month with nothing sold counts as 0 sold in the chart's weeks of cover:"
       " 140 on hand, 42 sold over two reported months, 28.9 weeks (%s)" % cover)
+
+# "Generated on" is the exporter's date, not UTC's (a review): at any hour of the UTC day
+# one of these two zones, 25 hours apart, is on another date than UTC.
+zone_was = sql("SELECT time_zone FROM tenants WHERE id = %d" % tid)
+for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+    sql("UPDATE tenants SET time_zone = '%s' WHERE id = %d" % (zone, tid))
+    there = zoneinfo.ZoneInfo(zone)
+    before = datetime.datetime.now(there).date().isoformat()
+    path = os.path.join(OUT, "dated-%s.md" % zone.replace("/", "-"))
+    code, out = cli("handbook", str(db), "--no-store", "-o", path, token=admin)
+    after = datetime.datetime.now(there).date().isoformat()
+    text = open(path, encoding="utf-8").read() if code == "OK" else ""
+    dated = re.search(r"Generated on (\d{4}-\d\d-\d\d)", text)
+    check(code == "OK" and dated and dated.group(1) in (before, after),
+          "with the tenant in %s the handbook is generated on %s there (%s %s)"
+          % (zone, before, code, dated and dated.group(0)))
+sql("UPDATE tenants SET time_zone = '%s' WHERE id = %d" % (zone_was, tid))
 
 check(srv.stop(), "the server stops cleanly (no sanitizer report)")
 t.finish("handbook")
