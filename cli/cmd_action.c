@@ -1,7 +1,8 @@
 /*
- * cmd_action.c - 'liaison action ...': action items (add, list, done,
- * cancel). A due day (YYYY-MM-DD) means the end of that day in the
- * distributor's time zone; a due time is as cli_parse_time() reads it.
+ * cmd_action.c - 'liaison action ...': action items (add, list, show,
+ * done, cancel, update). A due day (YYYY-MM-DD) means the end of that day
+ * in the distributor's time zone; a due time is as cli_parse_time() reads
+ * it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +219,21 @@ static int ac_list(struct cli *cli, int argc, char **argv)
                            cli->set.json ? NULL : action_cells);
 }
 
+static int ac_show(struct cli *cli, int argc, char **argv)
+{
+    const struct cli_opt opts[] = {{0}};
+    const struct cli_command_spec spec = {
+        "action show ID",
+        "Shows one action item: its meeting, owner, due time in the distributor's zone and\n"
+        "UTC, and whether it is done, cancelled or overdue.",
+        opts, 1, "action show 7"};
+    json_int_t id;
+    int rc = action_id(&spec, argc, argv, &id);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    return action_call(cli, "GetActionItem", json_pack("{s:I}", "id", id));
+}
+
 static int ac_done(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
@@ -306,6 +322,7 @@ int cmd_action(struct cli *cli, int argc, char **argv)
     static const struct cli_subcommand subs[] = {
         {"add", ac_add, "create an action item"},
         {"list", ac_list, "action items (--overdue, --mine)"},
+        {"show", ac_show, "one action item"},
         {"done", ac_done, "complete an action item"},
         {"cancel", ac_cancel, "cancel an action item"},
         {"update", ac_update, "correct an open action item: owner, due date, description"},

@@ -162,6 +162,7 @@
     M(GetNotesCompliance, rpc_get_notes_compliance, ADMIN_MANAGER | AUTHZ_AUDITOR, READS)          \
     M(CreateActionItem, rpc_create_action_item, ADMIN_MANAGER, WRITES)                             \
     M(ListActionItems, rpc_list_action_items, AUTHZ_USERS, READS)                                  \
+    M(GetActionItem, rpc_get_action_item, AUTHZ_USERS, READS)                                      \
     M(CompleteActionItem, rpc_complete_action_item, ADMIN_MANAGER | AUTHZ_DISTRIBUTOR, WRITES)     \
     M(CancelActionItem, rpc_cancel_action_item, ADMIN_MANAGER, WRITES)                             \
     M(UpdateActionItem, rpc_update_action_item, ADMIN_MANAGER, WRITES)                             \

@@ -618,6 +618,11 @@ static struct db_stmt q_action_list = {
                     "  OR ($6 = 'overdue' AND a.status = 'open' AND a.due_at < liaison_now()))"
                     " ORDER BY a.due_at, a.id LIMIT $2::int",
     7, 0};
+/* $1 id: one item the caller reaches; an internal one not for a distributor's user (0096). */
+static struct db_stmt q_action_get = {"SELECT " ACTION_COLS " FROM action_items a" JOIN_DA
+                                      " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint"
+                                      " AND " SEES,
+                                      1, 0};
 /*
  * $1 id, $2 what it would become (in words), $3 the cancel's reason:
  * reached, and open, or already what it would become (a retry whose answer
@@ -858,6 +863,10 @@ static struct exec_decl d_action_list = {
     .cursor = "act",
     .order = EXEC_BY_TIME,
     .filters = {"distributor_id", "owner_user_id", "owner_contact_id", "status"}};
+static struct exec_decl d_action_get = {.method = "GetActionItem",
+                                        .query = {&q_action_get, {"id"}},
+                                        .out = "action_item",
+                                        .not_found = "no such action item"};
 static struct exec_decl d_action_complete = {.method = "CompleteActionItem",
                                              .check = {&q_action_can, {"id", "=completed", "="}},
                                              .query = {&q_action_close, {"id", "=done", "="}},
@@ -881,12 +890,12 @@ static struct exec_decl d_action_update = {
 
 int rpc_meeting_register(void)
 {
-    struct exec_decl *const decls[] = {&d_meeting_create,     &d_meeting_list,   &d_meeting_get,
-                                       &d_meeting_reschedule, &d_meeting_held,   &d_meeting_missed,
-                                       &d_meeting_cancel,     &d_meeting_reopen, &d_attendee_add,
-                                       &d_attendee_remove,    &d_attendance,     &d_note_add,
-                                       &d_compliance,         &d_action_create,  &d_action_list,
-                                       &d_action_complete,    &d_action_cancel,  &d_action_update};
+    struct exec_decl *const decls[] = {
+        &d_meeting_create,  &d_meeting_list,    &d_meeting_get,    &d_meeting_reschedule,
+        &d_meeting_held,    &d_meeting_missed,  &d_meeting_cancel, &d_meeting_reopen,
+        &d_attendee_add,    &d_attendee_remove, &d_attendance,     &d_note_add,
+        &d_compliance,      &d_action_create,   &d_action_list,    &d_action_get,
+        &d_action_complete, &d_action_cancel,   &d_action_update};
     char err[256];
     if (exec_register(decls, (int)(sizeof decls / sizeof decls[0]), err, sizeof err) < 0) {
         log_event(LOG_ERROR, "meeting RPCs refused", "reason=\"%s\"", err);
@@ -1195,6 +1204,12 @@ void rpc_list_action_items(struct request *r)
         return;
     }
     exec_run(r, &d_action_list);
+}
+
+void rpc_get_action_item(struct request *r)
+{
+    if (request_check_id(r, "id", ((const Liaison__V1__IdRequest *)r->input)->id))
+        exec_run(r, &d_action_get);
 }
 
 void rpc_complete_action_item(struct request *r)

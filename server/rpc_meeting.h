@@ -29,6 +29,7 @@ void rpc_add_meeting_note(struct request *r);
 void rpc_get_notes_compliance(struct request *r);
 void rpc_create_action_item(struct request *r);
 void rpc_list_action_items(struct request *r);
+void rpc_get_action_item(struct request *r);
 void rpc_complete_action_item(struct request *r);
 void rpc_cancel_action_item(struct request *r);
 void rpc_update_action_item(struct request *r);

@@ -745,6 +745,28 @@ try:
           "staff list the internal one")
     code, out = call("CompleteActionItem", {"id": a_internal}, portal1)
     check(code == "NOT_FOUND", "an internal item is NOT_FOUND to the distributor (%s)" % code)
+    # One item by its id (GetActionItem, 'action show'): the distributor's own, never
+    # another's or an internal one, each refused as one that does not exist.
+    code, out = call("GetActionItem", {"id": a1["id"]}, portal1)
+    check(code == "OK" and out["actionItem"]["id"] == a1["id"]
+          and out["actionItem"]["description"] == a1["description"],
+          "a distributor user reads its own distributor's action item (%s %s)" % (code, out))
+    for other, what in ((a2["id"], "another distributor's"), (a_internal, "an internal"),
+                        ("999999999", "a missing")):
+        code, out = call("GetActionItem", {"id": other}, portal1)
+        check(refused(code, out, "NOT_FOUND", "no such action item"),
+              "%s action item is NOT_FOUND to the distributor user (%s %s)" % (what, code, out))
+    code, out = _cli.cli("action", "show", a_internal, token=manager)
+    check(code == "OK" and out.get("id") == a_internal and out.get("internal") is True,
+          "liaison action show reads an internal item to staff (%s %s)" % (code, out))
+    p = subprocess.run([CLI, "--token", manager, "action", "show", a1["id"]],
+                       capture_output=True, text=True, env=_cli.env, timeout=60)
+    check(p.returncode == 0 and "description" in p.stdout and a1["description"] in p.stdout
+          and "local due" in p.stdout, "and as a table of its fields (%r %r)" % (p.stdout, p.stderr))
+    p = subprocess.run([CLI, "--token", manager, "action", "show", "x7"], capture_output=True,
+                       text=True, env=_cli.env, timeout=60)
+    check(p.returncode == 2 and p.stderr, "a malformed id is a usage error (%s %r)"
+          % (p.returncode, p.stderr))
     code, out = _cli.cli("action", "add", str(d1), "--owner", "bao@meet.example", "--due",
                          "2026-06-30", "--description", "社内メモ", "--internal", token=manager)
     check(code == "OK" and out.get("internal") is True,

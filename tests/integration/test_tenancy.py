@@ -392,6 +392,7 @@ MATRIX = {
         "distributorId": d1, "description": "x", "ownerContactId": contact_a,
         "dueOn": "2026-03-10"}),
     "ListActionItems": (USERS, False, {"distributorId": d1}),
+    "GetActionItem": (USERS, False, {"id": action_a}),
     "CompleteActionItem": ({"tenant_admin", "manager", "distributor_user"}, True,
                            {"id": action_a}),
     "CancelActionItem": ({"tenant_admin", "manager"}, True, {"id": action_a}),
