@@ -859,7 +859,8 @@ static int report_owed(struct cli *cli, int argc, char **argv)
         "report owed [--distributor D] [--all]",
         "Lists the monthly reports owed, oldest due first: each month over since a\n"
         "relationship began whose report is not submitted, none opened or still a draft\n"
-        "(DRAFT: its id), for the distributors with an active charter you reach.\n"
+        "(DRAFT: its id), and a draft opened for an earlier month, for the distributors\n"
+        "with an active charter you reach.\n"
         "'report list' lists the reports opened.",
         opts, 0, "report owed --distributor \"Saigon Auto Parts\""};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);

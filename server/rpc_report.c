@@ -121,7 +121,10 @@ static struct db_stmt q_report_list = {
  * is over in the distributor's zone, as OpenReport takes one begun (in UTC, Tokyo's November
  * was left out for nine hours of December 1, and Tijuana's listed on its last evening: a
  * try-out). A month not opened is due under the charter version in force when it ended
- * (liaison_report_due, 0309), not under the one active now.
+ * (liaison_report_due, 0309), not under the one active now. A draft of a month before those
+ * (opened as history, due on the first due day from the activation: 0185) is owed too once
+ * opened: `report list` called it overdue while this list left it out (a try-out); health and
+ * the concern still judge only the relationship's own months.
  */
 #define OWED_DUE_AT "(o.due::timestamp AT TIME ZONE 'UTC')"
 #define OWED_PAGE_AT EXEC_PAGE_AT(OWED_DUE_AT)
@@ -130,7 +133,9 @@ static struct db_stmt q_report_owed = {
     "  greatest((SELECT min(a.activated_at) FROM charters a"
     "  WHERE a.tenant_id = d.tenant_id AND a.distributor_id = d.id"
     "  AND a.status IN ('active', 'superseded') AND a.activated_at IS NOT NULL),"
-    "  liaison_relationship_began(d.id)::timestamp AT TIME ZONE 'UTC') AS since"
+    "  liaison_relationship_began(d.id)::timestamp AT TIME ZONE 'UTC') AS since,"
+    "  (SELECT min(r.period) FROM monthly_reports r WHERE r.tenant_id = d.tenant_id"
+    "  AND r.distributor_id = d.id AND r.status = 'draft') AS first_draft"
     "  FROM distributors d JOIN charters c ON c.tenant_id = d.tenant_id"
     "  AND c.distributor_id = d.id AND c.status = 'active'"
     "  WHERE d.tenant_id = liaison_tenant()"
@@ -138,7 +143,8 @@ static struct db_stmt q_report_owed = {
     "  AND ($3::bigint = 0 OR d.id = $3::bigint)),"
     " o AS (SELECT d.id, d.name, m.m, r.id AS report_id,"
     "  coalesce(r.due_on, liaison_report_due(d.id, m.m::date)) AS due"
-    "  FROM d CROSS JOIN LATERAL generate_series(date_trunc('month', d.since AT TIME ZONE 'UTC'),"
+    "  FROM d CROSS JOIN LATERAL generate_series(least(date_trunc('month', d.since AT TIME ZONE"
+    "  'UTC'), d.first_draft::timestamp),"
     "  date_trunc('month', liaison_now() AT TIME ZONE d.time_zone) - interval '1 month',"
     "  interval '1 month') m (m)"
     "  LEFT JOIN monthly_reports r ON r.tenant_id = liaison_tenant() AND r.distributor_id = d.id"
