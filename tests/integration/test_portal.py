@@ -2873,6 +2873,15 @@ try:
           "the value's words say 0 or more, as both forms take 0; VND has no decimals; a day"
           " February lacks is said so (%s)"
           % said)
+    # A close already past is the server's to refuse (the distributor's today): its sentence
+    # reached the vi portal in English once the server named the days (a try-out).
+    _, _, body = fetch("/leads/new", {"csrf_token": csrf, "account_name": "Garage KL",
+                                      "country": "MY", "title": "x", "value": "12",
+                                      "currency": "VND", "expected_close": "2020-01-02"},
+                       jar=kl, headers=vi_hdr)
+    check(any(e.startswith("không được là ngày đã qua: 2020-01-02 là trước hôm nay, ")
+              for e in field_errors(body)) and "not in the past" not in body,
+          "a past close is refused in Vietnamese, naming the day (%s)" % field_errors(body))
     # USD 12.345: USD has two decimals. The new deal, its correction and an
     # order's price say so in the same words, and keep what was typed.
     usd_lead = deals[-2]

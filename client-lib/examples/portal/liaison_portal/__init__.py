@@ -542,8 +542,12 @@ SERVER_REASONS = [
      lambda m: _("The relationship with the exporter has ended: nothing new can be added "
                  "here.")),
     (r"may not be only spaces", lambda m: _("may not be only spaces")),
-    (r"not in the past: the day the deal is expected to close",
-     lambda m: _("not in the past: the day the deal is expected to close")),
+    # The server names the day and the distributor's today since rpc_crm.c's q_close_ahead;
+    # this pattern was the older form's, and the newer one reached vi/ja in English (a try-out).
+    (r"not in the past: ([0-9]{4}-[0-9]{2}-[0-9]{2}) is before today, ([0-9]{4}-[0-9]{2}-"
+     r"[0-9]{2}), the earliest day the deal may be expected to close",
+     lambda m: _("not in the past: %(day)s is before today, %(today)s, the earliest day the "
+                 "deal may be expected to close", day=m[1], today=m[2])),
     (r"out of range", lambda m: _("out of range")),
     # An initiative's dates against its plan's year: passed on in English, and after the
     # field's name its "due before" said "due" twice (a try-out).
