@@ -275,3 +275,58 @@ int migrate_verify(const char *conninfo, int connect_timeout_s, char *err, size_
     PQfinish(pg);
     return rc;
 }
+
+/*
+ * What the role may do that row-level security does not stop: a superuser
+ * or BYPASSRLS skips the policies, and a table's owner is not bound by them
+ * unless forced, and may change them and the audit tables. At most three
+ * things owned are named.
+ */
+#define ROLE_CHECK_SQL                                                                             \
+    "SELECT r.rolname, r.rolsuper, r.rolbypassrls,"                                                \
+    " (SELECT string_agg(o.what, ', ' ORDER BY o.k, o.what) FROM (SELECT * FROM ("                 \
+    "  SELECT CASE WHEN c.relkind = 'S' THEN 2 WHEN c.relkind IN ('v', 'm') THEN 1 ELSE 0 END,"    \
+    "  format('%s %s', CASE WHEN c.relkind = 'S' THEN 'sequence' WHEN c.relkind IN ('v', 'm')"     \
+    "  THEN 'view' ELSE 'table' END, c.oid::regclass) FROM pg_class c"                             \
+    "  WHERE c.relowner = r.oid AND c.relkind IN ('r', 'p', 'S', 'v', 'm')"                        \
+    "  AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)" \
+    "  AND c.relpersistence <> 't'"                                                                \
+    "  UNION ALL SELECT 3, format('function %s', p.oid::regprocedure) FROM pg_proc p"              \
+    "  WHERE p.proowner = r.oid"                                                                   \
+    "  AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)" \
+    "  UNION ALL SELECT 4, format('schema %s', n.nspname) FROM pg_namespace n"                     \
+    "  WHERE n.nspowner = r.oid AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> "                 \
+    "'information_schema'"                                                                         \
+    "  ) x (k, what) ORDER BY k, what LIMIT 3) o)"                                                 \
+    " FROM pg_roles r WHERE r.rolname = current_user"
+
+int migrate_check_role(const char *conninfo, int connect_timeout_s, char *err, size_t errlen)
+{
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d", connect_timeout_s);
+    PGconn *pg = migrate_connect(conninfo, timeout, err, errlen);
+    if (!pg)
+        return 1;
+    PGresult *res = PQexec(pg, ROLE_CHECK_SQL);
+    int rc = 1;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        snprintf(err, errlen, "the role could not be read: %s", PQerrorMessage(pg));
+    } else {
+        const char *role = PQgetvalue(res, 0, 0), *owned = PQgetvalue(res, 0, 3);
+        const char *why = !strcmp(PQgetvalue(res, 0, 1), "t")   ? "is a superuser"
+                          : !strcmp(PQgetvalue(res, 0, 2), "t") ? "has BYPASSRLS"
+                          : *owned                              ? "owns "
+                                                                : NULL;
+        rc = why ? -1 : 0;
+        if (why)
+            snprintf(err, errlen,
+                     "database_url connects as role %s, which %s%s: row-level security, the "
+                     "second wall between tenants, would not hold for it; connect as a role that "
+                     "only uses the tables (e.g. user=liaison_app) and keep the owner for "
+                     "migrate_database_url",
+                     role, why, *why == 'o' ? owned : "");
+    }
+    PQclear(res);
+    PQfinish(pg);
+    return rc;
+}

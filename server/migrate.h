@@ -45,4 +45,13 @@ int migrate_run(const char *conninfo, char *err, size_t errlen);
  */
 int migrate_verify(const char *conninfo, int connect_timeout_s, char *err, size_t errlen);
 
+/*
+ * Connects with liaisond's own conninfo (database_url; blocking, at most
+ * connect_timeout_s to connect) and checks that its role is bound by
+ * row-level security: not a superuser, without BYPASSRLS, owning no table,
+ * sequence, view, function or schema. Returns 0 when it is, -1 with err
+ * naming what it may do, 1 with err set when nothing could be checked.
+ */
+int migrate_check_role(const char *conninfo, int connect_timeout_s, char *err, size_t errlen);
+
 #endif

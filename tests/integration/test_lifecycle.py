@@ -273,6 +273,21 @@ if len(sys.argv) > 1:
     except subprocess.TimeoutExpired:
         check(False, "a second liaisond on the same port stops (it served beside the first)")
 
+    # liaisond as the tables' owner: row-level security would not bind it, and a sample
+    # configuration once named the owner here, which ran without a word (a try-out).
+    try:
+        r = subprocess.run([LIAISOND, "--config", conf, "serve"], capture_output=True, text=True,
+                           timeout=30, env=dict(os.environ, LIAISOND_METRICS_LISTEN="",
+                                                LIAISOND_DATABASE_URL=w.env(
+                                                    "LIAISON_TEST_MIGRATE_URL")))
+        check(r.returncode == 1 and 'msg="start failed: database role"' in r.stderr
+              and "database_url connects as role liaison, which owns table " in r.stderr
+              and "e.g. user=liaison_app" in r.stderr,
+              "serve refuses a database_url whose role owns the tables, naming them (%r)"
+              % r.stderr[-400:])
+    except subprocess.TimeoutExpired:
+        check(False, "serve refuses a database_url whose role owns the tables (it served)")
+
     # A database that refuses the live events' connection is logged with its
     # reason whole: PostgreSQL's 'database "x" does not exist' was cut at its
     # first quote, leaving 'connection to server on socket '.
