@@ -4,6 +4,7 @@
 #include "credential.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,12 +33,19 @@ static struct db_stmt q_auth_operator = {"SELECT liaison_auth_operator($1, $2::b
 static struct db_stmt q_auth_operator_certificate = {
     "SELECT liaison_auth_operator_certificate($1, $2, $3::bigint, $4, $5, $6)", 6, 0};
 
-/* Set once at start, before any worker runs; read-only afterwards. */
+/*
+ * Set by the main thread at start, on reload (a new TLS key derives a new
+ * one) and when a registration that failed succeeds later; each request
+ * takes a copy under the lock, since workers read it meanwhile.
+ */
 static char operator_key[65];
+static pthread_mutex_t operator_key_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void credential_set_operator_key(const char *key)
 {
+    pthread_mutex_lock(&operator_key_lock);
     snprintf(operator_key, sizeof operator_key, "%s", key);
+    pthread_mutex_unlock(&operator_key_lock);
 }
 
 int credential_register(void)
@@ -56,8 +64,11 @@ int credential_txn_begin(struct request *r)
         s->stmt = by_token ? &q_auth_operator : &q_auth_operator_certificate;
         s->values[0] = by_token ? r->who.token : r->who.actor + strlen("operator:");
         at = 1;
-        if (!by_token)
-            s->values[at++] = operator_key;
+        if (!by_token) {
+            pthread_mutex_lock(&operator_key_lock);
+            s->values[at++] = request_printf(r, "%s", operator_key);
+            pthread_mutex_unlock(&operator_key_lock);
+        }
     } else {
         s->stmt = r->method->read_only ? &q_auth_read : &q_auth_user;
         s->values[0] = request_printf(r, "%" PRId64, r->who.tenant_id);

@@ -23,7 +23,8 @@ int credential_register(void);
 /*
  * The key an operator's certificate check gives the database
  * (tls_operator_key()); "" when none could be registered, and then the
- * database refuses every operator certificate.
+ * database refuses every operator certificate. Safe to call while workers
+ * run: each check copies the key it sends.
  */
 void credential_set_operator_key(const char *key);
 

@@ -44,6 +44,8 @@ struct server {
     struct worker *workers;
     int nworkers;
     uv_signal_t sigterm, sigint, sighup;
+    /* Registers the operator certificate key again until it is (operator_key_start). */
+    uv_timer_t operator_retry;
 };
 
 static void usage(FILE *out)
@@ -88,6 +90,59 @@ static int server_config_load(const struct server *srv, struct config *cfg, char
     return 0;
 }
 
+#define OPERATOR_RETRY_MS 10000
+
+/* Derives this process's operator certificate key and registers it. 0, or -1 with err set. */
+static int operator_key_register(const struct config *cfg, char *err, size_t errlen)
+{
+    char key[65];
+    int rc =
+        tls_operator_key(key, sizeof key, err, errlen) < 0 ||
+                operator_certificate_key_register(config_migrate_url(cfg), key, err, errlen) < 0
+            ? -1
+            : 0;
+    if (rc == 0)
+        credential_set_operator_key(key);
+    OPENSSL_cleanse(key, sizeof key);
+    return rc;
+}
+
+static void on_operator_retry(uv_timer_t *t)
+{
+    struct server *srv = t->data;
+    char err[512];
+    if (operator_key_register(&srv->cfg, err, sizeof err) < 0) {
+        log_event(LOG_DEBUG, "operator certificates still refused", "reason=\"%s\"", err);
+        return;
+    }
+    uv_timer_stop(t);
+    log_event(LOG_INFO, "operator certificates accepted", "after=retry");
+}
+
+/*
+ * Operators by certificate need this process's key registered with the
+ * database (migration 0044), again after a reload (operator_ca set then, or
+ * a new TLS key). Without it the server still serves users and operator
+ * tokens; the database refuses certificates, the log says why, and the
+ * registration is tried again every 10 s: a database down at start, or an
+ * operator_ca added by SIGHUP, needed a restart once (a try-out).
+ */
+static void operator_key_start(struct server *srv)
+{
+    char err[512];
+    uv_timer_stop(&srv->operator_retry);
+    if (!srv->cfg.operator_ca || !*srv->cfg.operator_ca)
+        return;
+    if (operator_key_register(&srv->cfg, err, sizeof err) == 0)
+        return;
+    log_event(LOG_WARN, "operator certificates refused until the key is registered",
+              "reason=\"%s\" retry_ms=%d%s", err, OPERATOR_RETRY_MS,
+              strstr(err, "permission denied")
+                  ? " hint=\"migrate_database_url must be the tables' owner\""
+                  : "");
+    uv_timer_start(&srv->operator_retry, on_operator_retry, OPERATOR_RETRY_MS, OPERATOR_RETRY_MS);
+}
+
 static void on_stop_signal(uv_signal_t *s, int signum)
 {
     struct server *srv = s->data;
@@ -101,6 +156,7 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sighup, NULL);
+    uv_close((uv_handle_t *)&srv->operator_retry, NULL);
     /*
      * Closing the handles gave SIGTERM its default action back: a second
      * one (a service manager or script asking again) would end the drain
@@ -133,24 +189,7 @@ static void on_reload_signal(uv_signal_t *s, int signum)
     if (err[0])
         log_event(LOG_WARN, "reload partial", "reason=\"%s\"", err);
     log_event(LOG_INFO, "reloaded", "cert=%s", srv->cfg.tls_cert);
-}
-
-/*
- * Operators by certificate need this process's key registered with the
- * database (migration 0044). Without it the server still serves users and
- * operator tokens; the database refuses certificates, and the log says why.
- */
-static void operator_key_start(const struct config *cfg)
-{
-    char key[65], err[512];
-    if (tls_operator_key(key, sizeof key, err, sizeof err) < 0 ||
-        operator_certificate_key_register(config_migrate_url(cfg), key, err, sizeof err) < 0) {
-        log_event(LOG_WARN, "operator certificates will be refused",
-                  "reason=\"%s\" hint=\"migrate_database_url must be the tables' owner\"", err);
-        return;
-    }
-    credential_set_operator_key(key);
-    OPENSSL_cleanse(key, sizeof key);
+    operator_key_start(srv);
 }
 
 static int serve(struct server *srv)
@@ -193,8 +232,9 @@ static int serve(struct server *srv)
     }
     if (role > 0)
         log_event(LOG_WARN, "database role not checked", "reason=\"%s\"", err);
-    if (cfg->operator_ca && *cfg->operator_ca)
-        operator_key_start(cfg);
+    uv_timer_init(uv_default_loop(), &srv->operator_retry);
+    srv->operator_retry.data = srv;
+    operator_key_start(srv);
     srv->nworkers = cfg->workers ? cfg->workers : (int)uv_available_parallelism();
     if (srv->nworkers > MAX_WORKERS)
         srv->nworkers = MAX_WORKERS;

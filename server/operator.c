@@ -17,8 +17,9 @@
 
 static PGconn *operator_connect(const char *conninfo, char *err, size_t errlen)
 {
-    const char *keys[] = {"dbname", "application_name", NULL};
-    const char *vals[] = {conninfo, "liaisond-operator", NULL};
+    /* At most 10 s: the server's start and reload wait on it too. */
+    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
+    const char *vals[] = {conninfo, "liaisond-operator", "10", NULL};
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     if (!pg || PQstatus(pg) != CONNECTION_OK) {
         snprintf(err, errlen, "cannot connect: %s", pg ? PQerrorMessage(pg) : "out of memory");

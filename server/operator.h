@@ -29,7 +29,8 @@ int operator_list(const char *conninfo, FILE *out, char *err, size_t errlen);
 /*
  * Registers key (tls_operator_key()) as the proof that this server verified
  * an operator's client certificate (migration 0044). Needs the tables'
- * owner: conninfo is the migration connection. Blocking: at start only.
+ * owner: conninfo is the migration connection. Blocking (at most 10 s to
+ * connect): on the main thread only, at start, on reload and on its retries.
  * Returns 0, or -1 with err set.
  */
 int operator_certificate_key_register(const char *conninfo, const char *key, char *err,

@@ -20,6 +20,7 @@ Usage: test_tls.py LIAISOND CLI
 """
 import json
 import os
+import signal
 import shutil
 import socket
 import ssl
@@ -255,6 +256,21 @@ try:
     t.check(suites and all(("GCM" in s or "CHACHA20" in s) and s.startswith("ECDHE")
                            for s in suites),
             "tls12: the suites found are ECDHE with AEAD only: %s" % " ".join(suites))
+
+    # ---- operator_ca added by SIGHUP: certificates are taken without a restart ----
+    # The key that lets the database believe this server's certificate check was registered
+    # at start only, so after a reload every operator certificate was refused (a try-out).
+    t.check(operator_session(srv12.port, "ops-valid") != (0, 0),
+            "tls12, no operator_ca yet: an operator certificate is not taken")
+    with open(os.path.join(srv12.dir, "liaisond.conf"), "a") as conf:
+        conf.write(OPERATOR_CA + "\n")
+    os.kill(srv12.pid, signal.SIGHUP)
+    deadline, got = time.time() + 20, None
+    while time.time() < deadline and got != (0, 0):
+        time.sleep(0.2)
+        got = operator_session(srv12.port, "ops-valid")
+    t.check(got == (0, 0), "tls12: operator_ca added by SIGHUP, an operator certificate"
+            " authenticates and may list tenants (%s)" % (got,))
 finally:
     t.check(srv13.stop(), "tls13: liaisond stopped cleanly")
     t.check(srv12.stop(), "tls12: liaisond stopped cleanly")
