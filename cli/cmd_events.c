@@ -45,7 +45,8 @@ int cmd_events(struct cli *cli, int argc, char **argv)
          "(without it: from now on)"},
         {"kinds", &kinds, NULL, false,
          "only these kinds, comma-separated: action_item_assigned, report_submitted, "
-         "escalation_raised, escalation_step, charter_activated, deal_flagged"},
+         "escalation_raised, escalation_step, escalation_answered, charter_activated, "
+         "deal_flagged"},
         {0}};
     const struct cli_command_spec spec = {
         "events [--after ID] [--kinds KIND,...]",

@@ -34,9 +34,9 @@ int rpc_events_register(void)
     return db_register(stmts, 1);
 }
 
-static const char *const event_kinds[] = {"action_item_assigned", "report_submitted",
-                                          "escalation_raised",    "escalation_step",
-                                          "charter_activated",    "deal_flagged"};
+static const char *const event_kinds[] = {
+    "action_item_assigned", "report_submitted",  "escalation_raised", "escalation_step",
+    "escalation_answered",  "charter_activated", "deal_flagged"};
 #define N_KINDS (sizeof event_kinds / sizeof event_kinds[0])
 
 struct events_stream {
@@ -218,7 +218,8 @@ void rpc_subscribe_events(struct request *r)
             snprintf(field, sizeof field, "kinds[%zu]", i);
             request_fail_field(r, field,
                                "one of action_item_assigned, report_submitted, "
-                               "escalation_raised, escalation_step, charter_activated, "
+                               "escalation_raised, escalation_step, escalation_answered, "
+                               "charter_activated, "
                                "deal_flagged");
             return;
         }

@@ -846,6 +846,14 @@ try:
           r.get("respondedBy", "").endswith("sg@esc.example") and
           r.get("response", "").startswith("Lô hàng"),
           "the distributor's user answers its own request at the service clock: %s" % r)
+    # Its answer tells the one who sent it, as each step does (0320; a try-out: nobody was).
+    answered_events = ("SELECT string_agg(coalesce(u.email, '-'), ',') FROM events e"
+                       " LEFT JOIN users u ON u.tenant_id = e.tenant_id AND u.id = e.user_id"
+                       " WHERE e.tenant_id = %s AND e.kind = 'escalation_answered'"
+                       " AND e.subject_id = %s")
+    got = sql(answered_events % (tid, e3))
+    check(got == "admin@esc.example",
+          "the answer is an escalation_answered event for the sender alone (%s)" % got)
     done = sql("SELECT last_error FROM jobs WHERE for_tenant = %s AND key = 'escalation:%s'"
                " AND done_at IS NOT NULL ORDER BY id DESC LIMIT 1" % (tid, e3))
     check(done == "answered" and sql("SELECT count(*) FROM jobs WHERE for_tenant = %s AND key ="
@@ -1050,6 +1058,8 @@ try:
                     "Anh An đã trả lời qua điện thoại.", token=admin)
     check(code == "OK" and out.get("respondedBy", "").endswith("admin@esc.example"),
           "exporter staff record an answer on the distributor's behalf")
+    got = sql(answered_events % (tid, e5["id"]))
+    check(got == "", "an answer the sender recorded itself tells nobody (%s)" % got)
     code, out = cli("escalation", "list", "--state", "overdue", "--distributor",
                     "Công ty Phụ tùng Sài Gòn", token=admin)
     check(code == "OK" and [x["id"] for x in out] == [eid, e2["id"]],
