@@ -36,7 +36,9 @@
     " (SELECT u.email FROM users u WHERE u.tenant_id = d.tenant_id"                                \
     "  AND u.id = d.account_manager_id) AS account_manager_email,"                                 \
     " coalesce((SELECT u.disabled_at IS NOT NULL FROM users u WHERE u.tenant_id = d.tenant_id"     \
-    "  AND u.id = d.account_manager_id), false) AS account_manager_disabled"
+    "  AND u.id = d.account_manager_id), false) AS account_manager_disabled,"                      \
+    " to_char(liaison_now() AT TIME ZONE coalesce(nullif(d.time_zone, ''), 'UTC'), 'YYYY-MM-DD')"  \
+    "  AS local_today"
 #define CONTACT_COLS                                                                               \
     "c.id, c.distributor_id, c.name, c.role, c.email, c.phone, c.messaging, c.language,"           \
     " c.time_zone, to_char(c.left_on, 'YYYY-MM-DD') AS left_on"

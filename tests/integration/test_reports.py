@@ -484,6 +484,16 @@ check(late.get("dueOn") == first_due.isoformat() and late.get("overdue") is not 
       % (first_due, late))
 # Late: past that day on the service clock (two days on, past it in every zone).
 clock("%sT12:00:00Z" % (first_due + datetime.timedelta(days=2)).isoformat())
+# The distributor's today is the service clock's, in its zone (19:00 in Ho Chi Minh City): the
+# day the portal offers, which took the portal host's own clock (a try-out).
+check(must("GetDistributor", {"id": saigon}, saigon_user)["distributor"].get("localToday")
+      == (first_due + datetime.timedelta(days=2)).isoformat(),
+      "GetDistributor says the distributor's today by the service clock")
+clock("%sT20:00:00Z" % (first_due + datetime.timedelta(days=2)).isoformat())
+check(must("GetDistributor", {"id": saigon}, saigon_user)["distributor"].get("localToday")
+      == (first_due + datetime.timedelta(days=3)).isoformat(),
+      "at 20:00 UTC it is the next day there")
+clock("%sT12:00:00Z" % (first_due + datetime.timedelta(days=2)).isoformat())
 late = must("GetReport", {"id": late["id"]}, admin)["report"]
 # A draft past its due day read "late: no" (late is decided at submission);
 # it says it is overdue, and stops saying so once submitted.

@@ -1425,7 +1425,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     def my_today() -> dt.date:
         """Today in the distributor's time zone, not the portal server's: a
-        month or year offered by default is the reader's."""
+        month or year offered by default is the reader's. By the service's
+        clock (the distributor's localToday), which the server's rules use:
+        the portal host's own clock said "will begin" of a relationship three
+        months old on a server whose clock was set ahead (a try-out)."""
+        try:
+            return dt.date.fromisoformat(my_distributor().get("localToday", ""))
+        except ValueError:
+            pass
         try:
             return dt.datetime.now(ZoneInfo(my_zone())).date()
         except (KeyError, ValueError):
@@ -1916,9 +1923,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         the last PAST_DAYS days, newest first: a held meeting to add notes
         to is found there however long ago it was."""
         me = signed_in()
-        now = dt.datetime.now(dt.timezone.utc)
         past = request.args.get("past") == "1"
-        since = now - dt.timedelta(days=PAST_DAYS if past else 31)
+        # From the start of that day in UTC, a day by the service's clock (my_today).
+        since = dt.datetime.combine(my_today() - dt.timedelta(days=PAST_DAYS if past else 31),
+                                    dt.time(), dt.timezone.utc)
         # The server pages in time order (by start, then id), so the pages
         # read one after another are the schedule itself; past MEETING_PAGES
         # it is the furthest meetings that are left out.
@@ -1927,6 +1935,16 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                "from": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                "page": {"pageSize": PAGE_SIZE}}
         if past:
+            # Now, by this host's clock while it agrees with the service's on the day; a
+            # service clock set elsewhere (tests, demos) has its whole day.
+            now = dt.datetime.now(dt.timezone.utc)
+            try:
+                here = now.astimezone(ZoneInfo(my_zone())).date()
+            except (KeyError, ValueError):
+                here = now.date()
+            if here != my_today():
+                now = dt.datetime.combine(my_today() + dt.timedelta(days=1), dt.time(),
+                                          dt.timezone.utc)
             req["to"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         for _page_no in range(MEETING_PAGES):
             out = api().call("ListMeetings", req)
