@@ -73,7 +73,7 @@ struct cli {
 int cli_config_load(struct cli_settings *set);
 
 /* After the flags: the saved session's token, only when set->url is the URL
- * it was made for and no other token was given. */
+ * it was made for and no other token, nor a client certificate, was given. */
 void cli_config_resolve_token(struct cli_settings *set);
 void cli_config_free(struct cli_settings *set);
 

@@ -180,7 +180,12 @@ static void cli_url_canonical(const char *url, char *out, size_t cap)
 
 void cli_config_resolve_token(struct cli_settings *set)
 {
-    if (set->token || !set->session_token)
+    /*
+     * A client certificate is an operator's (operator_ca): the saved session, a tenant user's,
+     * went with it and the server took the session, refusing the operator's command in the
+     * user's name (a try-out).
+     */
+    if (set->token || !set->session_token || (set->cert && *set->cert))
         return;
     char a[1024], b[1024];
     cli_url_canonical(set->url, a, sizeof a);

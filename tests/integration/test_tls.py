@@ -226,6 +226,19 @@ try:
                               capture_output=True, text=True, env=srv13.env, timeout=60)
     r = cli_by_cert("ops-valid")
     t.check(r.returncode == 0, "the CLI lists tenants with an operator certificate (%r)" % r.stderr)
+    # A tenant user's session saved in the same profile is not sent with the certificate: it
+    # was, and the server refused the operator's command as the user's (a try-out).
+    slug = "tls-%d" % os.getpid()
+    srv13.must("CreateTenant", {"slug": slug, "name": "TLS Thử nghiệm", "adminEmail":
+                                "admin@tls.example", "adminPassword": "correct horse battery"},
+               w.env("LIAISON_TEST_OPERATOR_TOKEN"))
+    r = subprocess.run([CLI, "login", "--tenant", slug, "--email", "admin@tls.example",
+                        "--password-stdin"], input="correct horse battery\n",
+                       capture_output=True, text=True, env=srv13.env, timeout=60)
+    t.check(r.returncode == 0, "a tenant admin logs in, its session saved (%r)" % r.stderr)
+    r = cli_by_cert("ops-valid")
+    t.check(r.returncode == 0 and slug in r.stdout,
+            "the CLI with --cert still lists tenants as the operator (%r)" % r.stderr)
     r = cli_by_cert("ops-nobody")
     t.check(r.returncode == 3 and "certificate identifies no operator" in r.stderr
             and "liaison login" not in r.stderr,
