@@ -680,8 +680,9 @@ static int report_open(struct cli *cli, int argc, char **argv)
         "time zone: the first opening makes the draft, due on the due day of the charter "
         "version in force when the month ended, of the month after (a month that ended before "
         "a charter was first activated: no earlier than the first due day from the "
-        "activation), its pipeline filled from the distributor's open leads; opening again "
-        "shows the same report.",
+        "activation; the month the relationship began in or an earlier one: no earlier than "
+        "the first due day from its opening), its pipeline filled from the distributor's open "
+        "leads; opening again shows the same report.",
         opts, 1, "report open 2026-11 --distributor \"Saigon Auto Parts\""};
     const char *period = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &period, 1);

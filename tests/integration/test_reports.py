@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import liaison_test as t  # noqa: E402
@@ -476,6 +477,9 @@ check(code == "INVALID_ARGUMENT" and fields(out) == ["comment"], "a comment past
 activated = datetime.date.fromisoformat(sql(
     "SELECT min(activated_at AT TIME ZONE 'UTC')::date FROM charters WHERE tenant_id = %s"
     " AND distributor_id = %s" % (tid, saigon)))
+# No earlier than the first due day from the day it is opened where the distributor is
+# (migration 0321), which is the activation's here but on the evening (UTC) of a 10th.
+activated = max(activated, datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")).date())
 first_due = activated.replace(day=10) if activated.day <= 10 else (
     activated.replace(day=10) + datetime.timedelta(days=31)).replace(day=10)
 late = must("OpenReport", {"distributorId": saigon, "period": "2025-01"}, admin)["report"]
@@ -523,6 +527,24 @@ out = must("ReopenReport", {"id": late["id"], "comment": "Thiếu tồn kho"}, a
 check(out.get("status") == "draft" and out.get("overdue") is not True and out.get("late") is True,
       "a report returned to draft is not overdue, and keeps its first lateness (%s)" % out)
 must("SubmitReport", {"id": late["id"]}, saigon_user)
+
+# The month a relationship began in is owed only once its report is opened (0304). Opened after
+# its due day, it was overdue at once, health fell, and submitted that minute it was late for
+# good, while not opening it cost nothing (a try-out). It is due no earlier than the first due
+# day from its opening (0321).
+danang, danang_user = distributor("Công ty TNHH Đà Nẵng", "VN", sections=["sales_by_line"])
+after = datetime.date.fromisoformat(NEXT + "-20")
+clock("%sT03:00:00Z" % after.isoformat())
+owed = [o["period"] for o in must("ListReportsOwed", {}, danang_user).get("reports", [])]
+check(CUR not in owed, "the month the relationship began in is not owed unopened (%s)" % owed)
+first = must("OpenReport", {"period": CUR}, danang_user)["report"]
+want = (after.replace(day=1) + datetime.timedelta(days=40)).replace(day=10).isoformat()
+check(first.get("dueOn") == want and first.get("overdue") is not True,
+      "opened on %s, past the 10th, the first month's report is due on %s, the next due day,"
+      " not overdue (%s)" % (after, want, first))
+must("SaveReport", {"id": first["id"], "sales": SALES}, danang_user)
+out = must("SubmitReport", {"id": first["id"]}, danang_user)["report"]
+check(out.get("late") is not True, "and submitted at once it is not late (%s)" % out)
 t.psql("DELETE FROM liaison_clock")
 
 # ---------------- another distributor's reports: NOT_FOUND, as none at all ----------------
@@ -1483,8 +1505,9 @@ def owed(token, **req):
         if code == "OK" else out
 
 
-want = [("2026-05", "2026-06-10", True, n(start_draft["id"])), ("2026-06", "2026-07-10", True, None),
-        ("2026-07", "2026-08-10", True, n(july["id"]))]
+# The month it began in, opened on 20 September, is due on the first due day from then (0321).
+want = [("2026-06", "2026-07-10", True, None), ("2026-07", "2026-08-10", True, n(july["id"])),
+        ("2026-05", "2026-10-10", False, n(start_draft["id"]))]
 code, got = owed(admin, distributorId=owe)
 check(code == "OK" and got == want,
       "owed: the month it began in (a draft opened), a month none was opened for, a draft;"
@@ -1504,7 +1527,7 @@ code2, out2 = call("ListReportsOwed", {"distributorId": owe,
                                        "page": {"pageSize": 2, "cursor": cursor}}, admin)
 check(code == "OK" and code2 == "OK" and [r["period"] for r in out["reports"]
                                           + out2.get("reports", [])]
-      == ["2026-05", "2026-06", "2026-07"] and not out2.get("page", {}).get("nextCursor"),
+      == ["2026-06", "2026-07", "2026-05"] and not out2.get("page", {}).get("nextCursor"),
       "owed pages by due day: 2, then 1 (%s %s)" % (out, out2))
 table = subprocess.run([CLI, "--token", admin, "report", "owed", "--distributor",
                         "Công ty Nợ Báo cáo Đà Nẵng"], capture_output=True, text=True,
@@ -1512,8 +1535,8 @@ table = subprocess.run([CLI, "--token", admin, "report", "owed", "--distributor"
 lines_ = table.stdout.splitlines()
 check(table.returncode == 0 and lines_[0].split()[:3] == ["DISTRIBUTOR", "ID", "DISTRIBUTOR"]
       and [ln.split()[-4:] for ln in lines_[1:]]
-      == [["2026-05", "2026-06-10", "yes", str(start_draft["id"])],
-          ["2026-06", "2026-07-10", "yes", "-"], ["2026-07", "2026-08-10", "yes", str(july["id"])]],
+      == [["2026-06", "2026-07-10", "yes", "-"], ["2026-07", "2026-08-10", "yes", str(july["id"])],
+          ["2026-05", "2026-10-10", "no", str(start_draft["id"])]],
       "report owed prints them, oldest due first, a draft's id (%r %r)"
       % (table.stdout, table.stderr))
 # 18:00 UTC on 30 September is 1 October in Ho Chi Minh City: its September is over there.
@@ -1525,6 +1548,17 @@ clock("2026-10-11T03:00:00Z")
 code, got = owed(admin, distributorId=owe)
 check(code == "OK" and got[-1] == ("2026-09", "2026-10-10", True, n(sept["id"])),
       "September's draft is owed once September is over, overdue after its due day (%s)" % got)
+# May and September are both due on 10 October: a page's edge between them skips neither.
+paged, cursor = [], ""
+for _ in range(10):
+    code, out = call("ListReportsOwed", {"distributorId": owe, "page": {
+        "pageSize": 1, "cursor": cursor}}, admin)
+    paged += [r["period"] for r in out.get("reports", [])]
+    cursor = out.get("page", {}).get("nextCursor", "")
+    if code != "OK" or not cursor:
+        break
+check(paged == [g[0] for g in got], "one a page, every month owed comes once, in order (%s, want %s)"
+      % (paged, [g[0] for g in got]))
 # A month is due under the charter in force when it ended (0309): an amendment of 11 November
 # moving the due day to the 20th made October's report, overdue since the 10th, "due on
 # November 20, not overdue" (a try-out). November, ended under the amendment, takes the 20th.
