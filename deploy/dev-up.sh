@@ -14,7 +14,9 @@
 #
 # Ports, when the defaults are taken: LIAISON_PORT (liaisond, 7443),
 # LIAISON_PGPORT (PostgreSQL, 55432), LIAISON_METRICS_PORT (/metrics,
-# 9469), LIAISON_PORTAL_PORT (the portal, 8080).
+# 9469), LIAISON_PORTAL_PORT (the portal, 8080). LIAISON_TEST_CLOCK=1 starts
+# liaisond with a service clock an operator may set (liaison clock ...), to
+# live through weeks of the cadence in minutes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 var=$root/var
@@ -59,6 +61,10 @@ migrate_database_url = postgresql:///liaison?host=$pgdir&port=$pgport&user=liais
 # development machine's, never a shared host's setting.
 trusted_proxies = 127.0.0.1
 CONF
+if [ "${LIAISON_TEST_CLOCK:-0}" = 1 ]; then
+  printf '%s\n' "# LIAISON_TEST_CLOCK=1: 'liaison clock set|shift|reset' (an operator) moves time." \
+    "test_clock = true" >>"$var/liaisond.conf"
+fi
 
 if [ -f "$var/liaisond.pid" ] && kill -0 "$(cat "$var/liaisond.pid")" 2>/dev/null; then
   pid=$(cat "$var/liaisond.pid")
@@ -136,6 +142,15 @@ if [ "$up" = 0 ]; then
   exit 1
 fi
 
+clock_hint=""
+if [ "${LIAISON_TEST_CLOCK:-0}" = 1 ]; then
+  clock_hint="
+The service clock is settable (LIAISON_TEST_CLOCK=1): a week ahead, then back to now:
+
+  LIAISON_TOKEN=\$(cat $var/operator.token) $root/build/liaison clock shift 604800
+  LIAISON_TOKEN=\$(cat $var/operator.token) $root/build/liaison clock reset
+"
+fi
 cat <<MSG
 
 liaisond is running (pid $(cat "$var/liaisond.pid"), log var/liaisond.log).
@@ -154,9 +169,9 @@ As the platform operator (token in var/operator.token), create a tenant
 
 The distributor portal is on http://127.0.0.1:$portal_port (log var/portal.log).
 Sign in to organisation "demo" as the distributor user; the logins of the
-demonstration tenant are in var/demo-logins:
-
-$(sed 's/^/  /' "$var/demo-logins")
-
+demonstration tenant, with their passwords, are in var/demo-logins (only
+root reads it; they are not printed here, where terminal and CI logs keep
+them): cat $var/demo-logins
+$clock_hint
 Stop them with: kill \$(cat $var/liaisond.pid) \$(cat $var/portal.pid)
 MSG
