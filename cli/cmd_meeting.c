@@ -66,12 +66,14 @@ static const struct output_column compliance_cols[] = {{"ID", "distributorId"},
                                                        {"LATE", "late", OUTPUT_COUNT},
                                                        {"MISSING", "missing", OUTPUT_COUNT},
                                                        {"PENDING", "pending", OUTPUT_COUNT},
-                                                       {"UNRECORDED", "unrecorded", OUTPUT_COUNT}};
+                                                       {"UNRECORDED", "unrecorded", OUTPUT_COUNT},
+                                                       {"MISSED", "missed", OUTPUT_COUNT}};
 static const struct output_column manager_cols[] = {
     {"ID", "accountManagerId"},           {"ACCOUNT MANAGER", "accountManagerEmail"},
     {"HELD", "held", OUTPUT_COUNT},       {"ON TIME", "onTime", OUTPUT_COUNT},
     {"LATE", "late", OUTPUT_COUNT},       {"MISSING", "missing", OUTPUT_COUNT},
-    {"PENDING", "pending", OUTPUT_COUNT}, {"UNRECORDED", "unrecorded", OUTPUT_COUNT}};
+    {"PENDING", "pending", OUTPUT_COUNT}, {"UNRECORDED", "unrecorded", OUTPUT_COUNT},
+    {"MISSED", "missed", OUTPUT_COUNT}};
 
 /*
  * tm, a local time as people write it (1-based month, full year), as an
@@ -895,8 +897,9 @@ static int mt_compliance(struct cli *cli, int argc, char **argv)
         "Counts held meetings of a period by their notes, per distributor and per account\n"
         "manager: on time (first note at most 24 hours after the end, the instant itself\n"
         "included), late, missing (none, and past due) or pending (none, not yet due);\n"
-        "and the meetings that ended still scheduled, neither held nor missed, as\n"
-        "unrecorded (the distributor's health counts them as missed 24 hours on).\n"
+        "the meetings that ended still scheduled, neither held nor missed, as\n"
+        "unrecorded (the distributor's health counts them as missed 24 hours on); and\n"
+        "those marked missed.\n"
         "TIME is RFC 3339, or 'YYYY-MM-DD HH:MM' or a day 'YYYY-MM-DD' (its 00:00) in this\n"
         "computer's time zone (TZ). Without them: the last 30 days, today included.",
         opts, 0, "meeting compliance --from 2026-03-01 --to 2026-04-01"};

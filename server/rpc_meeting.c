@@ -496,21 +496,24 @@ static struct db_stmt q_note_add = {
     3, 0};
 /* The counts of one group of h, the held meetings of the period. */
 #define COUNTS                                                                                     \
-    "'held', count(*) FILTER (WHERE h.s <> 'unrecorded'),"                                         \
+    "'held', count(*) FILTER (WHERE h.s NOT IN ('unrecorded', 'missed')),"                         \
     " 'on_time', count(*) FILTER (WHERE h.s = 'on_time'),"                                         \
     " 'late', count(*) FILTER (WHERE h.s = 'late'),"                                               \
     " 'missing', count(*) FILTER (WHERE h.s = 'missing'),"                                         \
     " 'pending', count(*) FILTER (WHERE h.s = 'pending'),"                                         \
-    " 'unrecorded', count(*) FILTER (WHERE h.s = 'unrecorded')"
+    " 'unrecorded', count(*) FILTER (WHERE h.s = 'unrecorded'),"                                   \
+    " 'missed', count(*) FILTER (WHERE h.s = 'missed')"
 /* $1 distributor (0: any), $2 account manager (0: any), $3 from, $4 to */
 static struct db_stmt q_compliance = {
-    /* Held meetings by their notes, and meetings that ended still scheduled:
-     * neither held nor missed, the silence a report of held ones hid. */
+    /* Held meetings by their notes, meetings that ended still scheduled:
+     * neither held nor missed, the silence a report of held ones hid, and
+     * those marked missed, which health and the handbook count too. */
     "WITH h AS (SELECT m.distributor_id, d.name, " MEETING_MANAGER " AS account_manager_id,"
     "  CASE WHEN m.status = 'held' THEN liaison_notes_status(m.status, m.ends_at, " FIRST_NOTE ")"
-    "  ELSE 'unrecorded' END AS s"
+    "  WHEN m.status = 'missed' THEN 'missed' ELSE 'unrecorded' END AS s"
     "  FROM meetings m" JOIN_DM "  WHERE m.tenant_id = liaison_tenant()"
-    "  AND (m.status = 'held' OR (m.status = 'scheduled' AND m.ends_at <= liaison_now()))"
+    "  AND (m.status IN ('held', 'missed')"
+    "  OR (m.status = 'scheduled' AND m.ends_at <= liaison_now()))"
     "  AND " SEES " AND ($1::bigint = 0 OR m.distributor_id = $1::bigint)"
     "  AND ($2::bigint = 0 OR " MEETING_MANAGER " = $2::bigint)"
     "  AND m.starts_at >= $3::timestamptz AND m.starts_at < $4::timestamptz)"

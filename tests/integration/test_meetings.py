@@ -519,6 +519,13 @@ try:
     check(code == "OK" and out["meeting"]["status"] == "missed"
           and out["meeting"].get("notesStatus", "") == "", "a started meeting is marked missed")
     check(audit_count("meeting.missed", moved) == 1, "the miss is audited")
+    # Compliance counts it as missed, not held (a try-out: it was in no column).
+    code, out = call("GetNotesCompliance", dict(PERIOD, distributorId=d1), manager)
+    row = (out.get("byDistributor") or [{}])[0]
+    check(code == "OK" and row.get("missed") == 1 and row.get("held") == sum(
+        row.get(k, 0) for k in ("onTime", "late", "missing", "pending")),
+          "meeting compliance counts the missed meeting apart from the held ones (%s %s)"
+          % (code, row))
     missed_row = meeting_row(moved)
     set_clock("2026-03-04T03:31:00Z")
     code, out = call("MarkMeetingMissed", {"id": moved, "reason": "no one dialled in"}, manager)
