@@ -497,8 +497,10 @@ static int token_list(struct cli *cli, int argc, char **argv)
 static int token_revoke(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"token revoke ID", "Revokes an API token at once.", opts,
-                                          1, "token revoke 3"};
+    const struct cli_command_spec spec = {"token revoke ID",
+                                          "Revokes an API token at once; one revoked already "
+                                          "is left as it is (a retry is safe).",
+                                          opts, 1, "token revoke 3"};
     const char *id = NULL;
     int rc = cli_args_parse(&spec, argc, argv, &id, 1);
     if (rc)

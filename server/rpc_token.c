@@ -32,11 +32,17 @@ static struct db_stmt q_token_list = {
     "SELECT " TOKEN_COLS " FROM sessions WHERE tenant_id = liaison_tenant() AND kind = 'api'"
     " AND id > $1::bigint ORDER BY id LIMIT $2::int",
     2, 0};
-/* $1 id */
+/*
+ * $1 id. One revoked already answers as done, unaudited: a retry whose answer was lost said
+ * "no such live API token" (a try-out). The second SELECT sees the rows as they were before the
+ * UPDATE, so a token this statement revokes is not found there.
+ */
 static struct db_stmt q_token_revoke = {
     "WITH m AS (UPDATE sessions SET revoked_at = now() WHERE tenant_id = liaison_tenant()"
     "  AND kind = 'api' AND id = $1::bigint AND revoked_at IS NULL RETURNING id)" EXEC_AUDITED(
-        "'api_token.revoke'", "api_token"),
+        "'api_token.revoke'", "api_token") " UNION ALL SELECT id FROM sessions"
+                                           " WHERE tenant_id = liaison_tenant() AND kind = 'api'"
+                                           " AND id = $1::bigint AND revoked_at IS NOT NULL",
     1, 0};
 
 static struct exec_decl d_token_list = {.method = "ListApiTokens",
@@ -47,7 +53,7 @@ static struct exec_decl d_token_list = {.method = "ListApiTokens",
 static struct exec_decl d_token_revoke = {.method = "RevokeApiToken",
                                           .query = {&q_token_revoke, {"id"}},
                                           .shape = EXEC_NONE,
-                                          .not_found = "no such live API token"};
+                                          .not_found = "no such API token"};
 
 int rpc_token_register(void)
 {

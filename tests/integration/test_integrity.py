@@ -275,6 +275,13 @@ def test_revoked_credential_is_checked_first():
     check(code == "FAILED_PRECONDITION", "a live token has no password to change (%s)" % code)
     check(audit_count(tenant_id, "user.disable") == 0, "the refused self-disable wrote nothing")
     must("RevokeApiToken", {"id": token_id}, admin)
+    # Again (a retry whose answer was lost): done already, not "no such live API token", and
+    # audited once; one that never was is still not found.
+    code, out = call("RevokeApiToken", {"id": token_id}, admin)
+    check(code == "OK" and audit_count(tenant_id, "api_token.revoke") == 1,
+          "revoking a revoked token again answers OK, audited once (%s %s)" % (code, out))
+    code, out = call("RevokeApiToken", {"id": 999999999}, admin)
+    check(code == "NOT_FOUND", "a token that never was is not found (%s)" % code)
     # On the connection that authenticated with it, the token is now revoked:
     # every answer is the same, whatever the arguments say about its owner.
     for rid, method, payload, what in (
