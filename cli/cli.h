@@ -302,6 +302,11 @@ int cli_list_mapped(struct cli *cli, const char *method, json_t *request, const 
  * printing why. */
 int cli_read_password(const char *prompt, bool from_stdin, char *buf, size_t cap);
 
+/* A password to be set: as cli_read_password(), but at a terminal it is asked
+ * twice, and two that differ are refused (a typo would have locked its user
+ * out). Returns 0, or an exit code after printing why. */
+int cli_read_new_password(const char *prompt, bool from_stdin, char *buf, size_t cap);
+
 /* Prints a JSON value, indented. */
 void output_json(const json_t *v);
 

@@ -69,7 +69,7 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     char password[256];
-    if ((rc = cli_read_password("Admin password: ", from_stdin, password, sizeof password)))
+    if ((rc = cli_read_new_password("Admin password: ", from_stdin, password, sizeof password)))
         return rc;
     json_t *req =
         json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "slug", slug, "name", name, "adminEmail", email,
@@ -488,8 +488,8 @@ static int tenant_import(struct cli *cli, int argc, char **argv)
     }
     char password[256] = "";
     if (total >= 0 && admin_email &&
-        (rc = cli_read_password("New password for the admin: ", from_stdin, password,
-                                sizeof password))) {
+        (rc = cli_read_new_password("New password for the admin: ", from_stdin, password,
+                                    sizeof password))) {
         fclose(in);
         return rc;
     }
@@ -665,7 +665,7 @@ static int tenant_recover(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     char password[256];
-    if ((rc = cli_read_password("New admin password: ", from_stdin, password, sizeof password)))
+    if ((rc = cli_read_new_password("New admin password: ", from_stdin, password, sizeof password)))
         return rc;
     json_t *req =
         json_pack("{s:s,s:s,s:s,s:s,s:b}", "slug", slug, "adminEmail", email, "adminName",

@@ -122,8 +122,8 @@ static int user_create(struct cli *cli, int argc, char **argv)
     if (distributor && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, distributor, 0, &dist)))
         return rc;
     char password[256];
-    if ((rc = cli_read_password("Password for the new user: ", from_stdin, password,
-                                sizeof password)))
+    if ((rc = cli_read_new_password("Password for the new user: ", from_stdin, password,
+                                    sizeof password)))
         return rc;
     json_t *req =
         json_pack("{s:s,s:s,s:s,s:s,s:b,s:I}", "email", email, "displayName", name, "role", r,
@@ -394,7 +394,7 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
     char current[256] = "", fresh[256];
     if (!uid && (rc = cli_read_password("Current password: ", from_stdin, current, sizeof current)))
         return rc;
-    if ((rc = cli_read_password("New password: ", from_stdin, fresh, sizeof fresh)))
+    if ((rc = cli_read_new_password("New password: ", from_stdin, fresh, sizeof fresh)))
         return rc;
     json_t *req = uid ? json_pack("{s:I,s:s}", "userId", uid, "newPassword", fresh)
                       : json_pack("{s:s,s:s}", "currentPassword", current, "newPassword", fresh);

@@ -10,6 +10,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cli.h"
 
 /* Reads one line from f into buf without its newline. */
@@ -64,6 +66,26 @@ int cli_read_password(const char *prompt, bool from_stdin, char *buf, size_t cap
     fclose(tty);
     if (r < 0) {
         fprintf(stderr, "liaison: %s\n", r == -2 ? "password too long" : "no password given");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+int cli_read_new_password(const char *prompt, bool from_stdin, char *buf, size_t cap)
+{
+    int rc = cli_read_password(prompt, from_stdin, buf, cap);
+    if (rc || from_stdin)
+        return rc;
+    char again[256];
+    if ((rc = cli_read_password("Again, to be sure: ", false, again, sizeof again))) {
+        OPENSSL_cleanse(buf, cap);
+        return rc;
+    }
+    bool same = strcmp(buf, again) == 0;
+    OPENSSL_cleanse(again, sizeof again);
+    if (!same) {
+        OPENSSL_cleanse(buf, cap);
+        fprintf(stderr, "liaison: the two passwords differ: nothing was changed\n");
         return EXIT_USAGE;
     }
     return 0;

@@ -13,7 +13,9 @@ introspection; an example in every command's --help."""
 import datetime
 import json
 import os
+import pty
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -80,6 +82,50 @@ rc, out, err = run("admin", "tenant", "create", "--slug", slug, "--name", "UX Gm
                    "--admin-email", "a@ux.example", "--password-stdin", stdin=pw,
                    env={"LIAISON_TOKEN": OPERATOR})
 check(rc == 0 and field(out, "STATUS") == "active", "tenant status shown as 'active'")
+
+
+def at_terminal(args, answers, env):
+    """The CLI with args on a terminal of its own (a pty: /dev/tty), each of answers, (prompt,
+    text), typed once its prompt shows (the CLI flushes what was typed before it asks);
+    (exit code, everything the terminal showed)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(CLI, [CLI] + list(args), dict(BASE_ENV, HOME=home, LIAISON_URL=URL,
+                                                LIAISON_CA=CA, **env))
+    shown, pending, seen = b"", list(answers), 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            got = os.read(fd, 4096)
+        except OSError:
+            break
+        if not got:
+            break
+        shown += got
+        at = shown.find(pending[0][0].encode(), seen) if pending else -1
+        if at >= 0:
+            seen = at + len(pending[0][0].encode())
+            os.write(fd, pending.pop(0)[1].encode() + b"\n")
+    os.close(fd)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), text(shown)
+
+
+# A new password is asked twice at a terminal: a typo once locked the new admin out (a try-out).
+rc, shown = at_terminal(["admin", "tenant", "create", "--slug", slug + "-typo", "--name", "Typo",
+                         "--admin-email", "a@typo.example"],
+                        [("Admin password:", PASSWORD), ("Again, to be sure:", PASSWORD + "x")],
+                        {"LIAISON_TOKEN": OPERATOR})
+made = t.psql("SELECT count(*) FROM tenants WHERE slug = '%s-typo'" % slug).strip()
+check(rc == 2 and "Again, to be sure:" in shown and "the two passwords differ" in shown
+      and made == "0", "two passwords that differ make no tenant (%d %r %s)" % (rc, shown, made))
+rc, shown = at_terminal(["admin", "tenant", "create", "--slug", slug + "-typo", "--name", "Typo",
+                         "--admin-email", "a@typo.example"],
+                        [("Admin password:", PASSWORD), ("Again, to be sure:", PASSWORD)],
+                        {"LIAISON_TOKEN": OPERATOR})
+check(rc == 0 and "active" in shown, "the same twice makes it (%d %r)" % (rc, shown))
 # A tenant's zone was UTC until its admin found 'tenant hours' (an operator's try-out).
 rc, out, err = run("admin", "tenant", "create", "--slug", slug + "-jp", "--name", "東京商事",
                    "--admin-email", "a@jp.example", "--time-zone", "asia/tokyo",
