@@ -50,7 +50,7 @@ static const struct command commands[] = {
     {"cadence", cmd_cadence, "meeting plan, rotation, fairness and the calendar (ics)",
      GROUP_CADENCE},
     {"meeting", cmd_meeting, "meetings, attendance, notes and their compliance", GROUP_CADENCE},
-    {"action", cmd_action, "action items: add, list, done", GROUP_CADENCE},
+    {"action", cmd_action, "action items: add, list, show, done, cancel, update", GROUP_CADENCE},
     {"escalation", cmd_escalation, "escalation protocol, requests, answers, concerns",
      GROUP_CADENCE},
     {"handbook", cmd_handbook, "a distributor's operating handbook (Markdown or HTML)",
@@ -108,8 +108,8 @@ static void usage(FILE *out)
                  "                   else liaison://127.0.0.1:7443)\n"
                  "  --ca FILE        CA certificate to verify the server (env LIAISON_CA;\n"
                  "                   default: the system's trust store)\n"
-                 "  --cert FILE      operator's client certificate (env LIAISON_CERT): the\n"
-                 "                   saved session is not sent with it\n"
+                 "  --cert FILE      operator's client certificate (env LIAISON_CERT, or the\n"
+                 "                   config file's): the saved session is not sent with it\n"
                  "  --key FILE       client key (env LIAISON_KEY)\n"
                  "  --token TOKEN    session, API or operator token (env LIAISON_TOKEN;\n"
                  "                   default: the session saved by 'liaison login')\n"

@@ -107,16 +107,28 @@ static int operator_key_register(const struct config *cfg, char *err, size_t err
     return rc;
 }
 
+/* A refusal no retry mends: the migration connection's role may not register the key. */
+static bool operator_key_hopeless(const char *err)
+{
+    return strstr(err, "permission denied") != NULL;
+}
+
+/* Armed once at a time, 10 s after the last attempt ended: an attempt may take as long. */
 static void on_operator_retry(uv_timer_t *t)
 {
     struct server *srv = t->data;
     char err[512];
-    if (operator_key_register(&srv->cfg, err, sizeof err) < 0) {
-        log_event(LOG_DEBUG, "operator certificates still refused", "reason=\"%s\"", err);
+    if (operator_key_register(&srv->cfg, err, sizeof err) == 0) {
+        log_event(LOG_INFO, "operator certificates accepted", "after=retry");
         return;
     }
-    uv_timer_stop(t);
-    log_event(LOG_INFO, "operator certificates accepted", "after=retry");
+    if (operator_key_hopeless(err)) {
+        log_event(LOG_WARN, "operator certificates refused until a reload or restart",
+                  "reason=\"%s\" hint=\"migrate_database_url must be the tables' owner\"", err);
+        return;
+    }
+    log_event(LOG_DEBUG, "operator certificates still refused", "reason=\"%s\"", err);
+    uv_timer_start(t, on_operator_retry, OPERATOR_RETRY_MS, 0);
 }
 
 /*
@@ -135,12 +147,14 @@ static void operator_key_start(struct server *srv)
         return;
     if (operator_key_register(&srv->cfg, err, sizeof err) == 0)
         return;
+    if (operator_key_hopeless(err)) {
+        log_event(LOG_WARN, "operator certificates refused until a reload or restart",
+                  "reason=\"%s\" hint=\"migrate_database_url must be the tables' owner\"", err);
+        return;
+    }
     log_event(LOG_WARN, "operator certificates refused until the key is registered",
-              "reason=\"%s\" retry_ms=%d%s", err, OPERATOR_RETRY_MS,
-              strstr(err, "permission denied")
-                  ? " hint=\"migrate_database_url must be the tables' owner\""
-                  : "");
-    uv_timer_start(&srv->operator_retry, on_operator_retry, OPERATOR_RETRY_MS, OPERATOR_RETRY_MS);
+              "reason=\"%s\" retry_ms=%d", err, OPERATOR_RETRY_MS);
+    uv_timer_start(&srv->operator_retry, on_operator_retry, OPERATOR_RETRY_MS, 0);
 }
 
 static void on_stop_signal(uv_signal_t *s, int signum)
@@ -224,14 +238,21 @@ static int serve(struct server *srv)
         log_event(LOG_WARN, "migrations not verified", "reason=\"%s\"", err);
     /* A sample once named the tables' owner here, and such a server ran without a word (a
      * try-out): the tenant wall in the database then held nothing back. */
-    int role = migrate_check_role(cfg->database_url, 10, err, sizeof err);
-    if (role < 0) {
-        log_event(LOG_ERROR, "start failed: database role", "reason=\"%s\"", err);
-        tls_shutdown();
-        return 1;
+    const char *const urls[][2] = {{"database_url", cfg->database_url},
+                                   {"standby_database_url", cfg->standby_database_url}};
+    for (size_t u = 0; u < sizeof urls / sizeof urls[0]; u++) {
+        if (!urls[u][1] || !*urls[u][1])
+            continue;
+        int role = migrate_check_role(urls[u][0], urls[u][1], 10, err, sizeof err);
+        if (role < 0) {
+            log_event(LOG_ERROR, "start failed: database role", "reason=\"%s\"", err);
+            tls_shutdown();
+            return 1;
+        }
+        if (role > 0)
+            log_event(LOG_WARN, "database role not checked", "setting=%s reason=\"%s\"", urls[u][0],
+                      err);
     }
-    if (role > 0)
-        log_event(LOG_WARN, "database role not checked", "reason=\"%s\"", err);
     uv_timer_init(uv_default_loop(), &srv->operator_retry);
     srv->operator_retry.data = srv;
     operator_key_start(srv);

@@ -279,28 +279,33 @@ int migrate_verify(const char *conninfo, int connect_timeout_s, char *err, size_
 /*
  * What the role may do that row-level security does not stop: a superuser
  * or BYPASSRLS skips the policies, and a table's owner is not bound by them
- * unless forced, and may change them and the audit tables. At most three
- * things owned are named.
+ * unless forced, and may change them and the audit tables. A member of such
+ * a role may do the same (SET ROLE, or ownership inherited), so membership
+ * counts (pg_has_role ... MEMBER). At most three things owned are named.
  */
 #define ROLE_CHECK_SQL                                                                             \
-    "SELECT r.rolname, r.rolsuper, r.rolbypassrls,"                                                \
+    "SELECT r.rolname, (SELECT string_agg(s.rolname, ', ' ORDER BY s.rolname) FROM pg_roles s"     \
+    "  WHERE s.rolsuper AND pg_has_role(r.oid, s.oid, 'MEMBER')),"                                 \
+    " (SELECT string_agg(s.rolname, ', ' ORDER BY s.rolname) FROM pg_roles s"                      \
+    "  WHERE s.rolbypassrls AND pg_has_role(r.oid, s.oid, 'MEMBER')),"                             \
     " (SELECT string_agg(o.what, ', ' ORDER BY o.k, o.what) FROM (SELECT * FROM ("                 \
     "  SELECT CASE WHEN c.relkind = 'S' THEN 2 WHEN c.relkind IN ('v', 'm') THEN 1 ELSE 0 END,"    \
     "  format('%s %s', CASE WHEN c.relkind = 'S' THEN 'sequence' WHEN c.relkind IN ('v', 'm')"     \
     "  THEN 'view' ELSE 'table' END, c.oid::regclass) FROM pg_class c"                             \
-    "  WHERE c.relowner = r.oid AND c.relkind IN ('r', 'p', 'S', 'v', 'm')"                        \
+    "  WHERE pg_has_role(r.oid, c.relowner, 'MEMBER') AND c.relkind IN ('r', 'p', 'S', 'v', 'm')"  \
     "  AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)" \
     "  AND c.relpersistence <> 't'"                                                                \
     "  UNION ALL SELECT 3, format('function %s', p.oid::regprocedure) FROM pg_proc p"              \
-    "  WHERE p.proowner = r.oid"                                                                   \
+    "  WHERE pg_has_role(r.oid, p.proowner, 'MEMBER')"                                             \
     "  AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)" \
     "  UNION ALL SELECT 4, format('schema %s', n.nspname) FROM pg_namespace n"                     \
-    "  WHERE n.nspowner = r.oid AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> "                 \
-    "'information_schema'"                                                                         \
+    "  WHERE pg_has_role(r.oid, n.nspowner, 'MEMBER') AND n.nspname NOT LIKE 'pg\\_%'"             \
+    "  AND n.nspname <> 'information_schema'"                                                      \
     "  ) x (k, what) ORDER BY k, what LIMIT 3) o)"                                                 \
     " FROM pg_roles r WHERE r.rolname = current_user"
 
-int migrate_check_role(const char *conninfo, int connect_timeout_s, char *err, size_t errlen)
+int migrate_check_role(const char *setting, const char *conninfo, int connect_timeout_s, char *err,
+                       size_t errlen)
 {
     char timeout[16];
     snprintf(timeout, sizeof timeout, "%d", connect_timeout_s);
@@ -311,20 +316,30 @@ int migrate_check_role(const char *conninfo, int connect_timeout_s, char *err, s
     int rc = 1;
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         snprintf(err, errlen, "the role could not be read: %s", PQerrorMessage(pg));
+        size_t n = strlen(err);
+        while (n && (err[n - 1] == '\n' || err[n - 1] == ' '))
+            err[--n] = '\0';
     } else {
-        const char *role = PQgetvalue(res, 0, 0), *owned = PQgetvalue(res, 0, 3);
-        const char *why = !strcmp(PQgetvalue(res, 0, 1), "t")   ? "is a superuser"
-                          : !strcmp(PQgetvalue(res, 0, 2), "t") ? "has BYPASSRLS"
-                          : *owned                              ? "owns "
-                                                                : NULL;
-        rc = why ? -1 : 0;
-        if (why)
+        const char *role = PQgetvalue(res, 0, 0), *super = PQgetvalue(res, 0, 1),
+                   *bypass = PQgetvalue(res, 0, 2), *owned = PQgetvalue(res, 0, 3);
+        char why[600] = "";
+        if (*super)
+            snprintf(why, sizeof why, "is a superuser%s%s", strcmp(super, role) ? " through " : "",
+                     strcmp(super, role) ? super : "");
+        else if (*bypass)
+            snprintf(why, sizeof why, "has BYPASSRLS%s%s", strcmp(bypass, role) ? " through " : "",
+                     strcmp(bypass, role) ? bypass : "");
+        else if (*owned)
+            snprintf(why, sizeof why, "owns %s (itself or through a role it is a member of)",
+                     owned);
+        rc = *why ? -1 : 0;
+        if (*why)
             snprintf(err, errlen,
-                     "database_url connects as role %s, which %s%s: row-level security, the "
-                     "second wall between tenants, would not hold for it; connect as a role that "
-                     "only uses the tables (e.g. user=liaison_app) and keep the owner for "
+                     "%s connects as role %s, which %s: row-level security, the second wall "
+                     "between tenants, would not hold for it; connect as a role that only uses "
+                     "the tables (e.g. user=liaison_app) and keep the owner for "
                      "migrate_database_url",
-                     role, why, *why == 'o' ? owned : "");
+                     setting, role, why);
     }
     PQclear(res);
     PQfinish(pg);

@@ -46,12 +46,15 @@ int migrate_run(const char *conninfo, char *err, size_t errlen);
 int migrate_verify(const char *conninfo, int connect_timeout_s, char *err, size_t errlen);
 
 /*
- * Connects with liaisond's own conninfo (database_url; blocking, at most
- * connect_timeout_s to connect) and checks that its role is bound by
- * row-level security: not a superuser, without BYPASSRLS, owning no table,
- * sequence, view, function or schema. Returns 0 when it is, -1 with err
- * naming what it may do, 1 with err set when nothing could be checked.
+ * Connects with one of liaisond's own conninfos (setting names it:
+ * database_url, standby_database_url; blocking, at most connect_timeout_s
+ * to connect) and checks that its role is bound by row-level security: not
+ * a superuser, without BYPASSRLS, owning no table, sequence, view, function
+ * or schema, neither itself nor through a role it is a member of. Returns
+ * 0 when it is, -1 with err naming what it may do, 1 with err set when
+ * nothing could be checked.
  */
-int migrate_check_role(const char *conninfo, int connect_timeout_s, char *err, size_t errlen);
+int migrate_check_role(const char *setting, const char *conninfo, int connect_timeout_s, char *err,
+                       size_t errlen);
 
 #endif

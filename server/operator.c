@@ -17,9 +17,13 @@
 
 static PGconn *operator_connect(const char *conninfo, char *err, size_t errlen)
 {
-    /* At most 10 s: the server's start and reload wait on it too. */
-    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
-    const char *vals[] = {conninfo, "liaisond-operator", "10", NULL};
+    /*
+     * At most 10 s to connect and 5 s a statement: the server's start, reload and retries
+     * wait on it on the thread that handles its signals.
+     */
+    const char *keys[] = {"dbname", "application_name", "connect_timeout", "options", NULL};
+    const char *vals[] = {conninfo, "liaisond-operator", "10",
+                          "-c statement_timeout=5000 -c lock_timeout=5000", NULL};
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     if (!pg || PQstatus(pg) != CONNECTION_OK) {
         snprintf(err, errlen, "cannot connect: %s", pg ? PQerrorMessage(pg) : "out of memory");

@@ -114,15 +114,16 @@ static struct db_stmt q_report_list = {
     7, 0};
 
 /*
- * $1 after distributor, $2 limit, $3 distributor (0: every one seen), $4 after due day (its
- * 00:00 UTC). The months are health's (liaison_health_compute, 0304): from the month after
+ * $1 after key (k below), $2 limit, $3 distributor (0: every one seen), $4 after due day
+ * (its 00:00 UTC). The months are health's (liaison_health_compute, 0304): from the month after
  * the relationship began, and the month it began in when a report was opened for it; every
  * month over, not only the last six, for a distributor whose first reports never came. A month
  * is over in the distributor's zone, as OpenReport takes one begun (in UTC, Tokyo's November
  * was left out for nine hours of December 1, and Tijuana's listed on its last evening: a
  * try-out). A month not opened is due under the charter version in force when it ended
  * (liaison_report_due, 0309), not under the one active now. A draft of a month before those
- * (opened as history, due on the first due day from the activation: 0185) is owed too once
+ * (opened as history, due no earlier than the first due day from its opening: 0185, 0321) is
+ * owed too once
  * opened: `report list` called it overdue while this list left it out (a try-out); health and
  * the concern still judge only the relationship's own months. Two months of a distributor may
  * be due on one day (a first month opened late, 0321): rows page by due day, then by a key of

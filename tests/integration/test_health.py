@@ -465,7 +465,7 @@ try:
     # opened cost nothing (a try-out): it is due from its opening now (0321), neither late
     # nor missing.
     args = r.get("args", [])
-    check(len(args) >= 4 and args[0] == str(n) and args[2] == "0"
+    check(len(args) >= 4 and args[0] == str(n) and args[1] == str(n + 1) and args[2] == "0"
           and began.strftime("%Y-%m") not in r.get("detail", ""),
           "the first month's report, opened after its due day and submitted at once, is neither"
           " late nor missing beside the %d due after it (%s)" % (n, r))

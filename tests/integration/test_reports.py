@@ -532,7 +532,13 @@ must("SubmitReport", {"id": late["id"]}, saigon_user)
 # its due day, it was overdue at once, health fell, and submitted that minute it was late for
 # good, while not opening it cost nothing (a try-out). It is due no earlier than the first due
 # day from its opening (0321).
+# Activated on the 5th of this month (a review: at the clock left above, past the 10th, the
+# month was one before the relationship, which 0185's rule alone made due as wanted).
+clock("%s-05T03:00:00Z" % CUR)
 danang, danang_user = distributor("Công ty TNHH Đà Nẵng", "VN", sections=["sales_by_line"])
+check(sql("SELECT to_char(min(activated_at AT TIME ZONE 'UTC'), 'YYYY-MM') FROM charters"
+          " WHERE tenant_id = %s AND distributor_id = %s" % (tid, danang)) == CUR,
+      "the relationship began this month")
 after = datetime.date.fromisoformat(NEXT + "-20")
 clock("%sT03:00:00Z" % after.isoformat())
 owed = [o["period"] for o in must("ListReportsOwed", {}, danang_user).get("reports", [])]

@@ -1924,9 +1924,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         to is found there however long ago it was."""
         me = signed_in()
         past = request.args.get("past") == "1"
-        # From the start of that day in UTC, a day by the service's clock (my_today).
+        try:
+            here = ZoneInfo(my_zone())
+        except (KeyError, ValueError):
+            here = dt.timezone.utc
+        # From the start of that day where the distributor is, a day by the service's clock.
         since = dt.datetime.combine(my_today() - dt.timedelta(days=PAST_DAYS if past else 31),
-                                    dt.time(), dt.timezone.utc)
+                                    dt.time(), here).astimezone(dt.timezone.utc)
         # The server pages in time order (by start, then id), so the pages
         # read one after another are the schedule itself; past MEETING_PAGES
         # it is the furthest meetings that are left out.
@@ -1936,15 +1940,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                                "page": {"pageSize": PAGE_SIZE}}
         if past:
             # Now, by this host's clock while it agrees with the service's on the day; a
-            # service clock set elsewhere (tests, demos) has its whole day.
+            # service clock set to another day (tests, demos) has that day whole, where the
+            # distributor is.
             now = dt.datetime.now(dt.timezone.utc)
-            try:
-                here = now.astimezone(ZoneInfo(my_zone())).date()
-            except (KeyError, ValueError):
-                here = now.date()
-            if here != my_today():
+            if now.astimezone(here).date() != my_today():
                 now = dt.datetime.combine(my_today() + dt.timedelta(days=1), dt.time(),
-                                          dt.timezone.utc)
+                                          here).astimezone(dt.timezone.utc)
             req["to"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         for _page_no in range(MEETING_PAGES):
             out = api().call("ListMeetings", req)
