@@ -2394,6 +2394,13 @@ try:
                          "the charter requires the sections “inventory on hand”, “pipeline” and "
                          "“market intelligence”, and they are empty"],
               "empty sections are listed as A and B, or A, B and C (%s)" % joined)
+    # Japanese quotes a name in 「」, not in English quotes (a try-out).
+    with app.test_request_context("/", headers={"Accept-Language": "ja"}):
+        joined = lp._why("the charter requires the sections sales_by_line and "
+                         "inventory_on_hand, and they are empty")
+        check("「" in joined and "“" not in joined,
+              "several empty sections are quoted in 「」 in Japanese (%s)" % joined)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
         bounds = [lp._why("at most 8000 bytes", "note"),
                   lp._why("longer than 4096 bytes of UTF-8", "title"),
                   lp._why("at most 16000 bytes", "initiatives[2].description")]

@@ -736,7 +736,8 @@ SERVER_REASONS = [
                  section=_section_name(m[1]))),
     (r"the charter requires the sections ([a-z_, ]+) and ([a-z_]+), and they are empty",
      lambda m: _("the charter requires the sections %(sections)s, and they are empty",
-                 sections=_and_list(["“%s”" % _section_name(x)
+                 # Each name quoted as the language quotes: Japanese in 「」 (a try-out).
+                 sections=_and_list([_("“%(name)s”", name=_section_name(x))
                                      for x in m[1].split(", ") + [m[2]]]))),
     (r"a month of the relationship, which began on ([0-9-]+): ([0-9-]+) is before it",
      lambda m: _("%(month)s is before the relationship began (on %(day)s): no report is due "
