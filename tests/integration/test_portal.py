@@ -2152,6 +2152,12 @@ try:
     check("Bảng giá Nhật 2027" in text() and "価格表 2027" not in text(),
           "a document with a Vietnamese translation is listed under its Vietnamese title (%s)"
           % text()[-400:])
+    # Beside the original's language, the translation the title is: a stale Vietnamese
+    # handbook read as a current one (a try-out).
+    row = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr")
+           if "Bảng giá Nhật 2027" in r.text]
+    check(row and "bản dịch tiếng việt" in row[0].lower() and "(" not in row[0],
+          "its row names the Vietnamese translation, current (%s)" % row)
     # A customer another distributor registered: the refusal in Vietnamese.
     adm = liaison.Client(URL, ca=CA)
     adm.login(slug, "admin@%s.example" % slug, PASSWORD)

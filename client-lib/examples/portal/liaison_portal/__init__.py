@@ -1147,14 +1147,20 @@ SERIES_AGENDA = {
 }
 
 
-def _variant_title(d: Mapping[str, Any], language: str) -> str:
-    """The own title of document d's translation into language (its primary
-    subtag: "vi" finds a "vi-VN" variant), or ""."""
+def _variant(d: Mapping[str, Any], language: str) -> Optional[Mapping[str, Any]]:
+    """Document d's translation into language (its primary subtag: "vi" finds
+    a "vi-VN" variant), or None."""
     want = language.replace("_", "-").split("-")[0].lower()
     for v in d.get("variants") or []:
-        if v.get("title") and v.get("language", "").split("-")[0].lower() == want:
-            return str(v["title"])
-    return ""
+        if v.get("language", "").split("-")[0].lower() == want:
+            return v
+    return None
+
+
+def _variant_title(d: Mapping[str, Any], language: str) -> str:
+    """The own title of document d's translation into language, or ""."""
+    v = _variant(d, language)
+    return str(v["title"]) if v and v.get("title") else ""
 
 
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
@@ -1701,6 +1707,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         """A document's title in the reader's language: its translation's own
         title (AddTranslation's title) when there is one, else as written."""
         return _variant_title(d, str(pick_locale())) or d.get("title", "")
+
+    @app.template_filter("reader_variant")
+    def reader_variant(d: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
+        """The translation of d into the reader's language, when it is not d's own: the list
+        showed its title beside the original's language and version, and a stale Vietnamese
+        handbook read as a current one (a try-out)."""
+        v = _variant(d, str(pick_locale()))
+        return v if v and v.get("language") != d.get("language") else None
 
     @app.template_filter("language_name")
     def language_name(tag: str) -> str:
