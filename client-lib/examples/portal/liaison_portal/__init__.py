@@ -1147,14 +1147,18 @@ SERIES_AGENDA = {
 }
 
 
-def _variant(d: Mapping[str, Any], language: str) -> Optional[Mapping[str, Any]]:
-    """Document d's translation into language (its primary subtag: "vi" finds
-    a "vi-VN" variant), or None."""
+def _variants(d: Mapping[str, Any], language: str) -> List[Mapping[str, Any]]:
+    """Document d's translations into language (its primary subtag: "vi" finds
+    a "vi-VN" variant too)."""
     want = language.replace("_", "-").split("-")[0].lower()
-    for v in d.get("variants") or []:
-        if v.get("language", "").split("-")[0].lower() == want:
-            return v
-    return None
+    return [v for v in d.get("variants") or []
+            if v.get("language", "").split("-")[0].lower() == want]
+
+
+def _variant(d: Mapping[str, Any], language: str) -> Optional[Mapping[str, Any]]:
+    """The translation a title is shown from (the first with one), else the first, or None."""
+    found = _variants(d, language)
+    return next((v for v in found if v.get("title")), found[0] if found else None)
 
 
 def _variant_title(d: Mapping[str, Any], language: str) -> str:
