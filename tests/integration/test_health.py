@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import time
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import liaison_test as t  # noqa: E402
@@ -255,21 +256,27 @@ try:
     h = health(esc)
     r = reason(h, "responsiveness")
     check(r.get("points") == points(10, 1) and h.get("score") == 100 - points(10, 1)
-          and "1 of 1 escalation requests" in r.get("detail", ""),
+          and r.get("detail") == "the one escalation request in the last 180 days not"
+                                 " answered within its timeframe",
           "an escalation request unanswered past its 24 h loses the responsiveness weight (%s)"
           % h)
     h = health(notes)
     r = reason(h, "notes_compliance")
     check(r.get("points") == points(15, 2 / 3) == 10 and h.get("score") == 90
-          and r.get("detail") == "3 meetings in the last 180 days: 0 missed, 1 not recorded as"
-                                 " held or missed; notes missing for 1 and late (after 24 h) for 0"
+          # A part whose figure is 0 is not said (migration 0322).
+          and r.get("detail") == "3 meetings in the last 180 days: 1 not recorded as held or"
+                                 " missed; notes missing for 1"
           and r.get("code") == "notes_compliance.unrecorded"
           and r.get("args") == ["3", "0", "1", "1", "0"],
           "a held meeting without notes after 24 h and one not recorded lose two thirds of the"
           " notes weight (%s)" % h)
     h = health(actions)
     r = reason(h, "overdue_actions")
-    check(r.get("points") == points(3, 2 / 3) and "2 action items overdue" in r.get("detail", ""),
+    # The day `action list` gives: due at the end of it where the distributor is (0322).
+    due_on = (T1 + datetime.timedelta(days=1, microseconds=-1)).astimezone(
+        zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+    check(r.get("points") == points(3, 2 / 3)
+          and r.get("detail") == "2 action items overdue, the oldest due %s" % due_on,
           "two overdue action items lose two thirds of their weight, an overdue internal one"
           " nothing (%s)" % h)
     check(r.get("code") == "overdue_actions.overdue" and r.get("args", [None])[0] == "2",
@@ -668,6 +675,32 @@ try:
     check(fresh_row == "1" and r.get("args") == ["1"],
           "a flagged registration still undecided after 180 days still counts (%s %s)"
           % (fresh_row, r))
+
+    # ---------------- today is the exporter's (migration 0322) ----------------
+    # `report list` calls a month's report overdue from the exporter's midnight; health took
+    # UTC's date, and a missing report cost nothing for up to 14 hours more.
+    early = distributor("Công ty Giờ Sớm Phú Quốc")
+    T4 = T3 + datetime.timedelta(days=70)
+    owed = next_month(month_start(T4))
+    due_day = next_month(owed) + datetime.timedelta(days=9)
+    # Noon in UTC on the due day is 02:00 the day after at Kiritimati (UTC+14).
+    set_clock(datetime.datetime(due_day.year, due_day.month, due_day.day, 12, 0, tzinfo=utc))
+
+    def computed(zone):
+        sql("UPDATE tenants SET time_zone = '%s' WHERE id = %s" % (zone, tid))
+        return json.loads(sql("WITH c AS MATERIALIZED (SELECT liaison_context_set(%s, NULL, NULL,"
+                              " NULL, NULL, false)) SELECT liaison_health_compute(%s)::text FROM c"
+                              % (tid, early)))
+
+    zone_was = sql("SELECT time_zone FROM tenants WHERE id = %s" % tid)
+    in_utc, in_kiritimati = computed("UTC"), computed("Pacific/Kiritimati")
+    r = reason(in_kiritimati, "report_timeliness")
+    check(not reason(in_utc, "report_timeliness")
+          and r.get("detail") == "the one monthly report due so far missing (not opened: %s)"
+          % owed.strftime("%Y-%m"),
+          "a report due yesterday at the exporter's is missing there, not yet in UTC (%s; %s)"
+          % (in_utc, in_kiritimati))
+    sql("UPDATE tenants SET time_zone = '%s' WHERE id = %s" % (zone_was, tid))
 
     # ---------------- 1,000 distributors, answered from stored rows ----------------
     check(sql("SELECT has_function_privilege('liaison_app', 'liaison_health_compute(bigint)',"

@@ -9,6 +9,7 @@ of the portal's own (to see that a broken catalogue is caught)."""
 import os
 import re
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PORTAL = os.path.join(HERE, "..", "..", "client-lib", "examples", "portal")
@@ -106,6 +107,37 @@ for lang, catalog in sorted(catalogues.items()):
 money = {c: liaison_portal._is_money(c) for c in ("USD", "VND", "XCG", "ZWG", "HRK", "XAU", "ZZZ")}
 check(money == {"USD": True, "VND": True, "XCG": True, "ZWG": True, "HRK": False, "XAU": False,
                 "ZZZ": False}, "the portal's currencies are the server's (%s)" % money)
+
+# Health's sentences from their codes leave out a part whose figure is 0 and say "all" or
+# "the one" for all of a count, as the server's English does (migration 0322).
+with tempfile.TemporaryDirectory() as tmp:
+    app = liaison_portal.create_app({"LIAISON_URL": "liaison://127.0.0.1:9", "PORTAL_CLIENT_ADDRESS": "1",
+                                     "PORTAL_SESSION_DB": os.path.join(tmp, "s.sqlite3")})
+    said = {}
+    for lang in ("en", "vi", "ja"):
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            said[lang] = [liaison_portal.REASONS[code](args) for code, args in (
+                ("notes_compliance.unrecorded", ["3", "0", "1", "1", "0"]),
+                ("notes_compliance.meetings", ["4", "1", "0", "2"]),
+                ("responsiveness.unanswered", ["1", "1"]),
+                ("responsiveness.unanswered", ["3", "3"]),
+                ("responsiveness.unanswered", ["1", "3"]),
+                ("report_timeliness.missing_late", ["0", "3", "2", "", "", "2027-01, 2027-02"]),
+                ("report_timeliness.missing_late", ["1", "1", "0", "2027-02", "", ""]))]
+check(said["en"] == [
+    "3 meetings in the last 180 days: 1 not recorded as held or missed; notes missing for 1",
+    "4 meetings in the last 180 days: 1 missed; notes late (after 24 h) for 2",
+    "the one escalation request in the last 180 days not answered within its timeframe",
+    "all 3 escalation requests in the last 180 days not answered within their timeframe",
+    "1 of 3 escalation requests in the last 180 days not answered within their timeframe",
+    "2 of the last 3 monthly reports submitted late (submitted late: 2027-01, 2027-02)",
+    "the one monthly report due so far missing (not opened: 2027-02)"],
+    "health's English sentences leave out the parts of 0 (%s)" % said["en"])
+check(said["vi"][0] == "3 cuộc họp trong 180 ngày qua: 1 chưa được ghi nhận là đã họp hay bị"
+      " lỡ; thiếu biên bản ở 1 cuộc"
+      and said["ja"][1] == "過去180日間の会議4件：不参加1件、議事録の遅延提出（24時間超）2件"
+      and not any(" 0 " in x or "0件" in x for x in said["vi"] + said["ja"]),
+      "and so do the Vietnamese and Japanese ones (%s %s)" % (said["vi"], said["ja"]))
 
 if failures:
     sys.exit("%d failed" % len(failures))

@@ -886,29 +886,63 @@ def _report_months(months: list) -> str:
     return " (%s)" % "; ".join(parts) if parts else ""
 
 
+def _parts(*parts: str, sep: str = "comma") -> str:
+    """The parts of a sentence that say something, joined as the reader's
+    language joins them: "a, b" or "a; b" (Japanese 「、」 for both)."""
+    said = [p for p in parts if p]
+    if not said:
+        return ""
+    out = said[0]
+    for p in said[1:]:
+        out = (_("%(a)s, %(b)s", a=out, b=p) if sep == "comma"
+               else _("%(a)s; %(b)s", a=out, b=p))
+    return out
+
+
+def _reports_said(a: list) -> str:
+    """report_timeliness.missing_late without the parts whose figure is 0,
+    and "all" for all of them, as the server says it since migration 0322."""
+    num, missing, late = _int(a[1]), _int(a[0]), _int(a[2])
+    if num == 1:
+        return (_("the one monthly report due so far missing") if missing
+                else _("the one monthly report due so far submitted late"))
+    return _parts(
+        _("all of the last %(num)s monthly reports missing", num=a[1]) if missing == num
+        else _("%(missing)s of the last %(num)s monthly reports missing", missing=a[0],
+               num=a[1]) if missing else "",
+        _("%(num)s submitted late", num=a[2]) if late and missing
+        else _("all of the last %(num)s monthly reports submitted late", num=a[1])
+        if late == num else _("%(late)s of the last %(num)s monthly reports submitted late",
+                              late=a[2], num=a[1]) if late else "")
+
+
+def _meetings_said(num: str, missed: str, unrecorded: str, missing: str, late: str) -> str:
+    """notes_compliance's sentence without the parts whose figure is 0
+    (migration 0322); unrecorded is "" for notes_compliance.meetings."""
+    notes = (_("notes missing for %(missing)s and late (after 24 h) for %(late)s",
+               missing=missing, late=late) if _int(missing) and _int(late)
+             else _("notes missing for %(num)s", num=missing) if _int(missing)
+             else _("notes late (after 24 h) for %(num)s", num=late) if _int(late) else "")
+    return ngettext("%(num)s meeting in the last 180 days: %(what)s",
+                    "%(num)s meetings in the last 180 days: %(what)s", _int(num),
+                    what=_parts(_parts(_("%(num)s missed", num=missed) if _int(missed) else "",
+                                       _("%(num)s not recorded as held or missed",
+                                         num=unrecorded) if _int(unrecorded) else ""),
+                                notes, sep="semicolon"))
+
+
 # A health reason's sentence from its code and figures (migration 0042),
 # in the reader's language; the count that governs a noun chooses its form.
 REASONS = {
-    "report_timeliness.missing_late": lambda a: ngettext(
-        "the one monthly report due so far: %(missing)s missing, %(late)s submitted late",
-        "%(missing)s of the last %(num)s monthly reports missing, %(late)s submitted late",
-        _int(a[1]), missing=a[0], late=a[2]) + _report_months(a[3:6]),
-    "notes_compliance.meetings": lambda a: ngettext(
-        "%(num)s meeting in the last 180 days: %(missed)s missed; notes missing for "
-        "%(missing)s and late (after 24 h) for %(late)s",
-        "%(num)s meetings in the last 180 days: %(missed)s missed; notes missing for "
-        "%(missing)s and late (after 24 h) for %(late)s",
-        _int(a[0]), missed=a[1], missing=a[2], late=a[3]),
-    "notes_compliance.unrecorded": lambda a: ngettext(
-        "%(num)s meeting in the last 180 days: %(missed)s missed, %(unrecorded)s not "
-        "recorded as held or missed; notes missing for %(missing)s and late (after 24 h) for "
-        "%(late)s",
-        "%(num)s meetings in the last 180 days: %(missed)s missed, %(unrecorded)s not "
-        "recorded as held or missed; notes missing for %(missing)s and late (after 24 h) for "
-        "%(late)s",
-        _int(a[0]), missed=a[1], unrecorded=a[2], missing=a[3], late=a[4]),
+    "report_timeliness.missing_late": lambda a: _reports_said(a) + _report_months(a[3:6]),
+    "notes_compliance.meetings": lambda a: _meetings_said(a[0], a[1], "", a[2], a[3]),
+    "notes_compliance.unrecorded": lambda a: _meetings_said(*a[:5]),
     "notes_compliance.none": lambda a: _("no meeting held in the last 180 days"),
-    "responsiveness.unanswered": lambda a: ngettext(
+    "responsiveness.unanswered": lambda a: _(
+        "the one escalation request in the last 180 days not answered within its "
+        "timeframe") if _int(a[1]) == 1 else _(
+        "all %(num)s escalation requests in the last 180 days not answered within their "
+        "timeframe", num=a[1]) if a[0] == a[1] else ngettext(
         "%(late)s of %(num)s escalation request in the last 180 days not answered within "
         "its timeframe",
         "%(late)s of %(num)s escalation requests in the last 180 days not answered within "
