@@ -46,6 +46,12 @@ struct server {
     uv_signal_t sigterm, sigint, sighup;
     /* Registers the operator certificate key again until it is (operator_key_start). */
     uv_timer_t operator_retry;
+    /* Checks again the database roles the start could not reach (role_check). */
+    uv_timer_t role_retry;
+    /* Which of database_url (1) and standby_database_url (2) are still unchecked. */
+    unsigned roles_unchecked;
+    /* Stopped for a reason of its own, not a signal: the exit status is 1. */
+    bool failed;
 };
 
 static void usage(FILE *out)
@@ -157,20 +163,20 @@ static void operator_key_start(struct server *srv)
     uv_timer_start(&srv->operator_retry, on_operator_retry, OPERATOR_RETRY_MS, 0);
 }
 
-static void on_stop_signal(uv_signal_t *s, int signum)
+/* Stops the workers and closes the main loop's handles; why is logged (signal 0: reason). */
+static void server_stop(struct server *srv, int signum, const char *reason)
 {
-    struct server *srv = s->data;
-    /* 0: no signal came, the start failed (its reason was logged just before). */
     if (signum)
         log_event(LOG_INFO, "stopping", "signal=%d", signum);
     else
-        log_event(LOG_INFO, "stopping", "reason=\"start failed\"");
+        log_event(LOG_INFO, "stopping", "reason=\"%s\"", reason);
     for (int i = 0; i < srv->nworkers; i++)
         worker_stop(&srv->workers[i]);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sighup, NULL);
     uv_close((uv_handle_t *)&srv->operator_retry, NULL);
+    uv_close((uv_handle_t *)&srv->role_retry, NULL);
     /*
      * Closing the handles gave SIGTERM its default action back: a second
      * one (a service manager or script asking again) would end the drain
@@ -179,6 +185,64 @@ static void on_stop_signal(uv_signal_t *s, int signum)
      */
     if (signal(SIGTERM, SIG_IGN) == SIG_ERR)
         log_event(LOG_WARN, "a second SIGTERM will stop at once", "reason=\"%s\"", strerror(errno));
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+    server_stop(s->data, signum, "");
+}
+
+#define ROLE_RETRY_MS 10000
+
+/*
+ * Checks the roles of database_url and standby_database_url still unchecked
+ * (migrate_check_role). -1 when one is not bound by row-level security (logged
+ * as refused), else 0; one the database cannot be asked about yet stays unchecked.
+ */
+static int role_check(struct server *srv, const char *refused)
+{
+    const char *const urls[][2] = {{"database_url", srv->cfg.database_url},
+                                   {"standby_database_url", srv->cfg.standby_database_url}};
+    char err[512];
+    for (unsigned u = 0; u < sizeof urls / sizeof urls[0]; u++) {
+        if (!(srv->roles_unchecked & 1u << u))
+            continue;
+        if (!urls[u][1] || !*urls[u][1]) {
+            srv->roles_unchecked &= ~(1u << u);
+            continue;
+        }
+        int role = migrate_check_role(urls[u][0], urls[u][1], 10, err, sizeof err);
+        if (role < 0) {
+            log_event(LOG_ERROR, refused, "reason=\"%s\"", err);
+            return -1;
+        }
+        if (role == 0)
+            srv->roles_unchecked &= ~(1u << u);
+        else
+            log_event(LOG_WARN, "database role not checked", "setting=%s reason=\"%s\" retry_ms=%d",
+                      urls[u][0], err, ROLE_RETRY_MS);
+    }
+    return 0;
+}
+
+/*
+ * A role the start could not check (the database down) was never checked
+ * again, and a server on the tables' owner served on once the database came
+ * back (a review): it is checked every 10 s until it is, and such a server
+ * stops then, as it would have at start.
+ */
+static void on_role_retry(uv_timer_t *t)
+{
+    struct server *srv = t->data;
+    if (role_check(srv, "database role refused") < 0) {
+        srv->failed = true;
+        server_stop(srv, 0, "database role");
+        return;
+    }
+    if (srv->roles_unchecked)
+        uv_timer_start(t, on_role_retry, ROLE_RETRY_MS, 0);
+    else
+        log_event(LOG_INFO, "database role checked", "after=retry");
 }
 
 static void on_reload_signal(uv_signal_t *s, int signum)
@@ -238,23 +302,17 @@ static int serve(struct server *srv)
         log_event(LOG_WARN, "migrations not verified", "reason=\"%s\"", err);
     /* A sample once named the tables' owner here, and such a server ran without a word (a
      * try-out): the tenant wall in the database then held nothing back. */
-    const char *const urls[][2] = {{"database_url", cfg->database_url},
-                                   {"standby_database_url", cfg->standby_database_url}};
-    for (size_t u = 0; u < sizeof urls / sizeof urls[0]; u++) {
-        if (!urls[u][1] || !*urls[u][1])
-            continue;
-        int role = migrate_check_role(urls[u][0], urls[u][1], 10, err, sizeof err);
-        if (role < 0) {
-            log_event(LOG_ERROR, "start failed: database role", "reason=\"%s\"", err);
-            tls_shutdown();
-            return 1;
-        }
-        if (role > 0)
-            log_event(LOG_WARN, "database role not checked", "setting=%s reason=\"%s\"", urls[u][0],
-                      err);
+    srv->roles_unchecked = 3;
+    if (role_check(srv, "start failed: database role") < 0) {
+        tls_shutdown();
+        return 1;
     }
     uv_timer_init(uv_default_loop(), &srv->operator_retry);
     srv->operator_retry.data = srv;
+    uv_timer_init(uv_default_loop(), &srv->role_retry);
+    srv->role_retry.data = srv;
+    if (srv->roles_unchecked)
+        uv_timer_start(&srv->role_retry, on_role_retry, ROLE_RETRY_MS, 0);
     operator_key_start(srv);
     srv->nworkers = cfg->workers ? cfg->workers : (int)uv_available_parallelism();
     if (srv->nworkers > MAX_WORKERS)
@@ -300,8 +358,10 @@ static int serve(struct server *srv)
         log_event(LOG_INFO, "listening", "host=%s port=%d workers=%d version=%s", cfg->listen_host,
                   cfg->port, srv->nworkers, LIAISON_VERSION);
     else
-        on_stop_signal(&srv->sigterm, 0);
+        server_stop(srv, 0, "start failed");
     uv_run(loop, UV_RUN_DEFAULT);
+    if (srv->failed)
+        rc = 1;
     for (int i = 0; i < srv->nworkers; i++)
         if (worker_join(&srv->workers[i]) < 0)
             rc = 1;

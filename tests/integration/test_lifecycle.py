@@ -11,6 +11,8 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -29,6 +31,43 @@ def check(cond, what):
     print(("ok - " if cond else "not ok - ") + what)
     if not cond:
         failures.append(what)
+
+
+def unix_forward(path, target):
+    """A Unix socket at path whose connections are passed on to the socket target: a
+    database that appears at path when this is called. Its listening socket, to close."""
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(path)
+    listener.listen(16)
+
+    def pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for x in (a, b):
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def accept():
+        while True:
+            try:
+                c, _ = listener.accept()
+                u = socket.socket(socket.AF_UNIX)
+                u.connect(target)
+            except OSError:
+                return
+            threading.Thread(target=pump, args=(c, u), daemon=True).start()
+            threading.Thread(target=pump, args=(u, c), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return listener
 
 
 def session():
@@ -287,6 +326,49 @@ if len(sys.argv) > 1:
               % r.stderr[-400:])
     except subprocess.TimeoutExpired:
         check(False, "serve refuses a database_url whose role owns the tables (it served)")
+
+    # The same role behind a database that is down at start: the role was not checked, and
+    # the server served on as the owner once the database came back (a review). It is
+    # checked again every 10 s, and the server stops then.
+    proxy_dir = tempfile.mkdtemp(dir=DIR)
+    m = re.search(r"host=([^&]+)&port=(\d+)", w.env("LIAISON_TEST_MIGRATE_URL"))
+    late_url = w.env("LIAISON_TEST_MIGRATE_URL").replace("host=" + m.group(1),
+                                                         "host=" + proxy_dir)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        free = sock.getsockname()[1]
+    p = subprocess.Popen([LIAISOND, "--config", conf, "serve"], stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, LIAISOND_METRICS_LISTEN="", LIAISOND_PORT=str(free),
+                                  LIAISOND_DATABASE_URL=late_url,
+                                  LIAISOND_SCHEDULER_INTERVAL_MS="0"))
+    proxy = None
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and p.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", free), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        serving = p.poll() is None
+        proxy = unix_forward(os.path.join(proxy_dir, ".s.PGSQL." + m.group(2)),
+                             os.path.join(m.group(1), ".s.PGSQL." + m.group(2)))
+        rc = p.wait(timeout=60)
+        err = p.communicate(timeout=30)[1]
+        check(serving and rc == 1 and 'msg="database role not checked"' in err
+              and 'msg="database role refused"' in err
+              and "database_url connects as role liaison, which owns table " in err
+              and 'msg="stopping" reason="database role"' in err,
+              "a role unchecked at start is checked once the database is back, and the server"
+              " stops on the owner's (%s %r)" % (rc, err[-600:]))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        check(False, "a role unchecked at start is checked once the database is back (it"
+              " served on)")
+    finally:
+        if proxy:
+            proxy.close()
 
     # A database that refuses the live events' connection is logged with its
     # reason whole: PostgreSQL's 'database "x" does not exist' was cut at its
