@@ -1,6 +1,8 @@
 # Makes the installed libliaison.a from the build's (IN): its objects linked
 # into one (ld -r), whose only global symbols are then the API's (liaison_*,
-# the generated liaison__v1__* descriptors among them). The build's own
+# not the generated code's liaison__v1__*, as in the shared library: a
+# program with its own code generated from proto/liaison.proto, for
+# liaison_send_raw, clashed with 2,350 of them). The build's own
 # archive exports its internals (arena_alloc, transport_open, ...) for the
 # unit tests and fuzz harnesses; a program linking the installed one
 # statically may name its own functions so without a clash.
@@ -21,7 +23,8 @@ execute_process(COMMAND "${LD}" -r -o "${dir}/liaison.o" ${objects} RESULT_VARIA
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "static_api: ${LD} -r failed")
 endif()
-execute_process(COMMAND "${OBJCOPY}" --wildcard --keep-global-symbol=liaison_*
+execute_process(COMMAND "${OBJCOPY}" --wildcard "--keep-global-symbol=!liaison__*"
+                        --keep-global-symbol=liaison_*
                         "${dir}/liaison.o" RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "static_api: ${OBJCOPY} failed")

@@ -656,7 +656,9 @@ void rpc_login(struct request *r)
 {
     const Liaison__V1__LoginRequest *in = (const Liaison__V1__LoginRequest *)r->input;
     if (!in->tenant[0] || strlen(in->tenant) > 63) {
-        request_fail_field(r, "tenant", "a tenant slug is required");
+        request_fail_field_said(r, "tenant", "required, at most 63 bytes",
+                                in->tenant[0] ? "a tenant slug is at most 63 bytes"
+                                              : "a tenant slug is required to log in");
         return;
     }
     if (!in->email[0] || strlen(in->email) > EMAIL_MAX) {

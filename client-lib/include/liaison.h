@@ -143,9 +143,17 @@ LIAISON_EXPORT const char *liaison_version(void);
  */
 LIAISON_EXPORT liaison_conn *liaison_new(const char *url);
 
-/* Sets an option before connecting. Returns LIAISON_INVALID_ARGUMENT for a
- * bad value, with liaison_error() saying why: the token and the client
- * name, sent when every connection is set up, must be UTF-8. */
+/*
+ * Sets an option. The timeouts apply from the next call. The others apply
+ * to a connection as it is made: set on a connected handle, they close its
+ * connection, and the next call connects with them (a new token, say,
+ * authenticates it at once, not at some later reconnection); with a call
+ * in flight on the handle (a stream's chunk callback, a pipelined request
+ * not yet received) they are refused with LIAISON_FAILED_PRECONDITION.
+ * Returns LIAISON_INVALID_ARGUMENT for a bad value, with liaison_error()
+ * saying why: the token and the client name, sent when every connection
+ * is set up, must be UTF-8.
+ */
 LIAISON_EXPORT int liaison_set_option(liaison_conn *conn, liaison_option option, const char *value);
 
 /*
@@ -404,7 +412,12 @@ LIAISON_EXPORT int liaison_method_is_create(const char *method);
  * LIAISON_UNAUTHENTICATED. LIAISON_RESOURCE_EXHAUSTED is either a locked
  * account or address (liaison_retry_after_ms() is then minutes) or a server
  * checking as many passwords as it may at once, for everyone or for this
- * address (a retry-after of about 100 ms: send the login again after it).
+ * address (a retry-after of about 100 ms: send the login again after it);
+ * with a retry-after of 0 it is a request larger than the server takes
+ * before a log-in (Hello's max_frame_bytes, 16 KiB by default), which no
+ * wait mends. An empty or over-long tenant, e-mail or password is
+ * LIAISON_INVALID_ARGUMENT, liaison_error() naming which: a typed call
+ * gives no status JSON, so the field is said in the message only.
  * A log-in that fails keeps the session the handle had, if any, so that a
  * user who mistypes a password while signed in stays signed in: a program
  * that switches a handle to another user calls liaison_logout() first, or

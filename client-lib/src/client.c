@@ -265,9 +265,18 @@ int liaison_set_option(liaison_conn *c, liaison_option option, const char *value
         !wire_utf8_valid(value, strlen(value)))
         return client_fail(c, LIAISON_INVALID_ARGUMENT, "%s is not valid UTF-8",
                            option == LIAISON_OPT_TOKEN ? "the token" : "the client name");
+    /*
+     * The rest apply to a connection as it is made: a token set on a connected handle did
+     * nothing until a reconnection the program did not choose, and then changed the user
+     * (a developer's try-out). The connection is closed, so the next call makes one with it.
+     */
+    if (c->in_callback || (c->connected && c->outstanding > 0))
+        return client_fail(c, LIAISON_FAILED_PRECONDITION,
+                           "a call is in flight on this handle: set this option between calls");
     char *copy = NULL;
     if (value && !(copy = strdup(value)))
         return client_fail(c, LIAISON_RESOURCE_EXHAUSTED, "out of memory");
+    client_disconnect(c);
     free(c->opt[option]);
     c->opt[option] = copy;
     c->err[0] = '\0';
@@ -836,6 +845,22 @@ static int client_refuse(liaison_conn *c, const char *field, const char *why, ch
 }
 
 /*
+ * A method no such RPC names, echoed only when it reads as a name: its raw bytes (a 0xFF, a
+ * control character) went into liaison_error(), which bindings decode as UTF-8 (a try-out).
+ */
+static int client_unknown_method(liaison_conn *c, const char *method)
+{
+    bool plain = method && strlen(method) <= WIRE_MAX_METHOD;
+    for (const char *p = method; plain && *p; p++)
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                *p == '_' || *p == '.';
+    if (!plain)
+        return client_fail(c, LIAISON_UNIMPLEMENTED, "unknown method (%s)",
+                           method ? "not a method's name" : "none given");
+    return client_fail(c, LIAISON_UNIMPLEMENTED, "unknown method '%s'", method);
+}
+
+/*
  * Parses request_json for method into a; sets *md to the method. A request
  * refused for what it holds comes with its status in *status_json (when
  * status_json is not NULL), as client_refuse() makes it.
@@ -845,8 +870,7 @@ static int client_json_request(liaison_conn *c, const char *method, const char *
                                ProtobufCMessage **req, char **status_json)
 {
     if (!method || strlen(method) > WIRE_MAX_METHOD || !(*md = wire_method(method)))
-        return client_fail(c, LIAISON_UNIMPLEMENTED, "unknown method '%s'",
-                           method ? method : "(null)");
+        return client_unknown_method(c, method);
     json_error_t jerr;
     json_t *j = request_json && *request_json
                     ? json_loads(request_json, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr)
@@ -1262,8 +1286,7 @@ int liaison_send_raw(liaison_conn *c, const char *method, const uint8_t *payload
     if (!payload && len)
         return client_fail(c, LIAISON_INVALID_ARGUMENT, "no payload, yet a length of %zu", len);
     if (!method || strlen(method) > WIRE_MAX_METHOD || !(md = wire_method(method)))
-        return client_fail(c, LIAISON_UNIMPLEMENTED, "unknown method '%s'",
-                           method ? method : "(null)");
+        return client_unknown_method(c, method);
     int rc = c->outstanding == 0 ? client_ready(c, &client_nobody) : LIAISON_OK;
     if (rc == LIAISON_OK && !c->connected)
         rc =

@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -295,6 +296,38 @@ with liaison.Client(URL, ca=CA) as c:
           and c.call("WhoAmI")["identity"]["role"] == "ROLE_TENANT_ADMIN",
           "a call from on_part raises FailedPrecondition, the stream goes on whole, and the"
           " Client works after (%d parts: %s)" % (len(inner), inner[:1]))
+    # A token set on a connected Client did nothing until a reconnection the program did not
+    # choose, which then changed its user (a developer's try-out): it applies from the next call.
+    viewer = liaison.Client(URL, ca=CA)
+    viewer.login(slug, "admin@py.example", PASSWORD)
+    viewer.call("WhoAmI")
+    viewer.set_token(OPERATOR)
+    check(viewer.call("WhoAmI")["identity"].get("kind") == "operator",
+          "set_token on a connected Client applies from the next call")
+    viewer.set_token(token)
+    e = []
+    viewer.stream("GetDocumentContent", {"documentId": doc["id"], "version": 1, "stream": True},
+                  on_part=lambda p: e.append(raises(liaison.FailedPrecondition, viewer.set_token,
+                                                    OPERATOR)))
+    check(e and all(x is not None and "in flight" in str(x) for x in e)
+          and viewer.call("WhoAmI")["identity"].get("role") == "ROLE_TENANT_ADMIN",
+          "set_token from a stream's on_part is refused, and the stream's user stays (%s)" % e[:1])
+    viewer.close()
+    # Ctrl-C while a stream's parts arrive: its KeyboardInterrupt, raised at the entry of the
+    # chunk callback, was swallowed by ctypes ("Exception ignored"), and the caller got
+    # Cancelled (a developer's try-out). Heartbeats come every third of the request timeout.
+    with liaison.Client(URL, ca=CA, token=token, request_timeout_ms=1500) as sub:
+        interrupted, beats = None, []
+        threading.Timer(0.8, os.kill, (os.getpid(), signal.SIGINT)).start()
+        try:
+            sub.stream("SubscribeEvents", {}, on_part=beats.append)
+        except BaseException as x:  # noqa: B036 - the KeyboardInterrupt is the point
+            interrupted = x
+        check(isinstance(interrupted, KeyboardInterrupt),
+              "Ctrl-C during a stream raises KeyboardInterrupt from stream() (%r after %d"
+              " parts)" % (interrupted, len(beats)))
+        check(sub.call("WhoAmI")["identity"].get("role") == "ROLE_TENANT_ADMIN",
+              "and the Client works after it")
     with liaison.Client(URL, ca=CA, token=token) as closer:
         seen = []
 

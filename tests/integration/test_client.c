@@ -146,6 +146,10 @@ static void test_errors(void)
     /* local refusals: no request is sent; an unknown method gives no JSON */
     CHECK_EQ_INT(liaison_call_json(c, "NoSuchMethod", "{}", &json), LIAISON_UNIMPLEMENTED);
     CHECK(json == NULL);
+    CHECK(strcmp(liaison_error(c), "unknown method 'NoSuchMethod'") == 0);
+    /* Its raw bytes are not echoed: bindings read liaison_error() as UTF-8. */
+    CHECK_EQ_INT(liaison_call_json(c, "Get\xffOrder\x1b[2J", "{}", &json), LIAISON_UNIMPLEMENTED);
+    CHECK(strcmp(liaison_error(c), "unknown method (not a method's name)") == 0);
     CHECK_EQ_INT(liaison_call_json(c, "Ping", "{not json", &json), LIAISON_INVALID_ARGUMENT);
     CHECK(json != NULL && strstr(json, "not valid JSON") && !strstr(json, "violations"));
     liaison_string_free(json);

@@ -41,11 +41,14 @@ echo "ok: the installed example talks to liaisond"
 echo "ok: libliaison.a links with pkg-config --static's libraries"
 # Only the API is global in it: a program that defines its own transport_open
 # or arena_alloc links (a developer's try-out: 28 internal names clashed).
-internal=$(nm -g --defined-only "$libdir/libliaison.a" | awk 'NF == 3 && $3 !~ /^liaison_/ {print $3}')
+internal=$(nm -g --defined-only "$libdir/libliaison.a" |
+    awk 'NF == 3 && ($3 !~ /^liaison_/ || $3 ~ /^liaison__/) {print $3}' | head -5)
 [ -z "$internal" ] || { echo "not ok: libliaison.a exports internal symbols:" $internal; exit 1; }
 cat >"$tmp/clash.c" <<'C'
 #include <liaison.h>
 int transport_open(void) { return 0; }
+/* As the program's own code generated from proto/liaison.proto names it (liaison_send_raw). */
+void liaison__v1__ping_request__init(void *m) { (void)m; }
 void *arena_alloc(void) { return 0; }
 int main(void) { return transport_open() + (arena_alloc() != 0) + (liaison_version() == 0); }
 C
@@ -53,4 +56,5 @@ C
 "$cc" "$@" "$tmp/clash.c" $(pkg-config --cflags liaison) "$libdir/libliaison.a" \
     $(pkg-config --static --libs-only-l liaison | sed 's/-lliaison//') -o "$tmp/clash"
 "$tmp/clash" || { echo "not ok: a program with its own transport_open did not run"; exit 1; }
-echo "ok: libliaison.a exports the API alone; a program may name its own transport_open"
+echo "ok: libliaison.a exports the API alone; a program may name its own transport_open" \
+    "and have its own generated code"

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import sys
 import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Type
 
@@ -143,6 +144,40 @@ def version() -> str:
 
 
 _NOT_UTF8 = "not valid UTF-8"  # the library's words for the same refusal
+# A signal's handler (Ctrl-C's KeyboardInterrupt) runs where Python next
+# executes: at the entry of a stream's chunk callback, outside its try, and
+# ctypes hands what it raises to sys.unraisablehook, not to the stream; the
+# caller got Cancelled (a developer's try-out). One hook, installed at the
+# first stream, gives such an exception back to the stream whose callback
+# it came from (by the callback's identity), and passes on every other.
+_SWALLOWED: Dict[int, List[BaseException]] = {}
+_SWALLOWED_LOCK = threading.Lock()
+_SWALLOWED_HOOKED = False
+
+
+def _catch_swallowed(callback: Any, into: List[BaseException]) -> None:
+    global _SWALLOWED_HOOKED
+    with _SWALLOWED_LOCK:
+        if not _SWALLOWED_HOOKED:
+            before = sys.unraisablehook
+
+            def hook(u: Any) -> None:
+                with _SWALLOWED_LOCK:
+                    mine = _SWALLOWED.get(id(u.object))
+                if mine is not None and u.exc_value is not None:
+                    mine.append(u.exc_value)
+                else:
+                    before(u)
+            sys.unraisablehook = hook
+            _SWALLOWED_HOOKED = True
+        _SWALLOWED[id(callback)] = into
+
+
+def _release_swallowed(callback: Any) -> None:
+    with _SWALLOWED_LOCK:
+        _SWALLOWED.pop(id(callback), None)
+
+
 _NUL = "contains a NUL character (U+0000)"  # and these for a NUL in a request field
 
 
@@ -274,8 +309,10 @@ class Client:
         self._raise_if(self._lib.liaison_connect(self._handle()))
 
     def set_token(self, token: Optional[str]) -> None:
-        """The token to authenticate with from the next (re)connection on;
-        None or "" for none."""
+        """The token to authenticate with, None or "" for none. On a connected
+        Client it closes the connection, and the next call connects and
+        authenticates with it: the Client is that token's user from the next
+        call on. Refused (FailedPrecondition) from a stream's on_part."""
         self._set("token", token)
 
     # ---- calls ----
@@ -343,13 +380,17 @@ class Client:
         again here. on_part may not call on this Client: such a call raises
         FailedPrecondition and the stream goes on (use a second Client);
         close() from on_part stops the stream after that part, and stream()
-        returns (an empty list, the parts having gone to on_part)."""
+        returns (an empty list, the parts having gone to on_part). A
+        KeyboardInterrupt (Ctrl-C) while parts arrive stops the stream and is
+        raised here, as one raised by on_part is."""
         conn = self._handle()
         parts: List[Dict[str, Any]] = []
         failure: List[BaseException] = []
 
         def chunk(_arg: Any, data: bytes) -> int:
             try:
+                if failure:  # an interrupt the hook caught: what this call returned is unknown
+                    return 1
                 part = _schema.response_from_wire(method, json.loads(data.decode("utf-8")))
                 if on_part is None:
                     parts.append(part or {})
@@ -364,8 +405,12 @@ class Client:
         name = _utf8(method, "method")
         body = _dumps(_schema.request_to_wire(method, request))
         err = ctypes.c_void_p()
-        code = self._lib.liaison_call_stream(conn, name, body, fn, None,
-                                             ctypes.byref(err))
+        _catch_swallowed(chunk, failure)
+        try:
+            code = self._lib.liaison_call_stream(conn, name, body, fn, None,
+                                                 ctypes.byref(err))
+        finally:
+            _release_swallowed(chunk)
         text = _native.take_string(self._lib, err)
         if failure:
             raise failure[0]
@@ -498,7 +543,11 @@ class Client:
     def login(self, tenant: str, email: str, password: str, client_address: str = "") -> str:
         """Logs in to a tenant and returns the session token (also kept by the
         Client to authenticate again after a reconnection). Wrong credentials
-        raise Unauthenticated; a locked account ResourceExhausted.
+        raise Unauthenticated; a locked account ResourceExhausted (with
+        retry_after_ms; 0 for a request larger than the server takes before a
+        log-in, which no wait mends). An empty or over-long tenant, e-mail or
+        password raises InvalidArgument whose message names it; its
+        violations are empty, as libliaison's typed log-in returns none.
 
         A proxy that signs its users in (a portal) names each user's own IP
         address as client_address, so that liaisond's per-address limits
