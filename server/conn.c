@@ -430,6 +430,11 @@ void conn_send(struct conn *c, const uint8_t *data, size_t len)
         conn_schedule(c);
 }
 
+static void conn_no_sleep_cb(uv_idle_t *h)
+{
+    uv_idle_stop(h);
+}
+
 /* Writes out what conn_send() left for the end of the loop iteration. */
 static void conn_flush_cb(uv_prepare_t *h)
 {
@@ -439,8 +444,11 @@ static void conn_flush_cb(uv_prepare_t *h)
         w->flush_list = c->flush_next;
         c->flush_listed = false;
         c->flush_next = NULL;
-        if (c->unhold)
+        if (c->unhold) {
             conn_unhold(c);
+            /* Prepare callbacks started from here run after the poll, not before it. */
+            uv_idle_start(&w->no_sleep, conn_no_sleep_cb);
+        }
         conn_flush(c);
         if (c->read_yielded) {
             c->read_yielded = false;

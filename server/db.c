@@ -188,12 +188,22 @@ static struct db_stmt q_batch_deadline = {
 /*
  * What one transaction of a batch leaves behind for the next: its tenant
  * context (until the next one's credential check makes its own, nothing
- * runs in it) and the ids its creation made for the answer's read.
+ * runs in it), the ids its creation made for the answer's read, and the
+ * other settings its statements pass on to later ones (a cadence plan's
+ * notes, a series being followed, a tenant being imported). A meeting's id
+ * escaped this once: a CreateMeeting whose insert made no row answered the
+ * meeting the member before it had made (a review). $1, the session's
+ * statement and lock timeout: the member before set its own deadline's,
+ * which would otherwise govern this one's credential check, and the whole
+ * of an idempotency key's store, which sets none.
  */
 static struct db_stmt q_reset = {
     "SELECT set_config('liaison.context_mac', '', true),"
-    " set_config('liaison.created_id', '', true), set_config('liaison.escalation_id', '', true)",
-    0, 0};
+    " set_config('liaison.created_id', '', true), set_config('liaison.escalation_id', '', true),"
+    " set_config('liaison.created_meeting', '', true), set_config('liaison.plan_notes', '', true),"
+    " set_config('liaison.series_following', '', true), set_config('liaison.importing', '', true),"
+    " set_config('statement_timeout', $1, true), set_config('lock_timeout', $1, true)",
+    1, 0};
 
 int db_register_own(void)
 {
@@ -301,6 +311,12 @@ static int db_txn_outcome(const struct db_txn *txn, int *failed_step, const char
         return LIAISON__V1__CODE__ABORTED;
     }
     *failed_step = -1;
+    /* Every step went through, and then the COMMIT did not: nothing of it holds (a review:
+     * such a change was answered OK). A batch's own COMMIT is judged by db_writes_complete. */
+    if (!txn->in_writes && txn->commit) {
+        *detail = PQresultErrorMessage(txn->commit);
+        return db_code(txn->commit);
+    }
     return 0;
 }
 
@@ -832,6 +848,9 @@ static void db_read(struct db_conn *dc)
             t->guard = r;
         else if (t->in_writes && t->last && t->after == DB_WRITES_AFTER_LAST - 1 && !t->commit)
             t->commit = r;
+        else if (!t->in_writes && t->pos >= t->nsteps && st == PGRES_FATAL_ERROR && !t->commit)
+            /* The implicit transaction's COMMIT failed at the Sync (a deferred check, NOTIFY). */
+            t->commit = r;
         else
             PQclear(r);
     }
@@ -874,11 +893,17 @@ static bool db_same_step(const struct db_step *a, const struct db_step *b)
     return true;
 }
 
-static int db_send_own(struct db_conn *dc, const struct db_stmt *stmt)
+static int db_send_own_with(struct db_conn *dc, const struct db_stmt *stmt,
+                            const char *const *values)
 {
     char name[16];
     db_stmt_name(stmt->index, name, sizeof name);
-    return PQsendQueryPrepared(dc->pg, name, 0, NULL, NULL, NULL, 0) ? 0 : -1;
+    return PQsendQueryPrepared(dc->pg, name, stmt->nparams, values, NULL, NULL, 0) ? 0 : -1;
+}
+
+static int db_send_own(struct db_conn *dc, const struct db_stmt *stmt)
+{
+    return db_send_own_with(dc, stmt, NULL);
 }
 
 /*
@@ -912,7 +937,7 @@ static int db_send_txn(struct db_conn *dc, struct db_txn *txn, const struct db_t
     dc->tail = txn;
     if (writes &&
         ((!prev && (db_send_own(dc, &q_begin) < 0 || db_send_own(dc, &q_savepoint) < 0)) ||
-         db_send_own(dc, &q_reset) < 0))
+         db_send_own_with(dc, &q_reset, (const char *const[]){dc->pool->session_timeouts[0]}) < 0))
         return -1;
     if (guarded) {
         char name[16];

@@ -672,6 +672,13 @@ static void request_expire(struct request *r)
      */
     if (r->waits == WAIT_DB && r->w->db && !r->outlives_deadline && db_txn_cancel(r->pool, &r->txn))
         r->waits = WAIT_NONE;
+    /*
+     * A stream its reader left behind: answered now, nothing else holds it. Said before the
+     * answer goes: a send that fails closes the connection, whose detach would otherwise free
+     * a stream still waiting for its reader under this function (a review).
+     */
+    if (r->waits == WAIT_CLIENT)
+        r->waits = WAIT_NONE;
     st.code = r->late_code ? (Liaison__V1__Code)r->late_code : LIAISON__V1__CODE__DEADLINE_EXCEEDED;
     st.message = (char *)(r->late_message ? r->late_message
                                           : "the request did not finish within its deadline");
@@ -684,8 +691,6 @@ static void request_expire(struct request *r)
         r->timer = NULL;
         r->waits = WAIT_NONE;
     }
-    if (r->waits == WAIT_CLIENT)
-        r->waits = WAIT_NONE; /* a stream its reader left behind: nothing else holds it */
     if (r->waits == WAIT_NONE)
         request_discard(r);
 }
@@ -746,11 +751,11 @@ static bool request_retry_on_primary(struct request *r, int code)
 static void request_txn_done(struct db_txn *txn, int code, const char *detail)
 {
     struct request *r = txn->arg;
-    if (request_settle(r))
-        return;
-    if (code && r->pool == replica_pool(r->w->replica) && request_retry_on_primary(r, code))
-        return;
-    /* Recorded before the caller hears of it: its next read must see this transaction. */
+    /*
+     * Recorded before the caller hears of it: its next read must see this transaction. So is
+     * one whose caller was told DEADLINE_EXCEEDED already: its COMMIT may have landed, and the
+     * read that looks for it must not go to a standby without it (a review).
+     */
     if (!(txn->flags & DB_TXN_BATCH) && r->who.kind == IDENTITY_USER) {
         int64_t now = db_wall_us();
         if (now > 0 && (uint64_t)now > r->written_at_us)
@@ -758,6 +763,10 @@ static void request_txn_done(struct db_txn *txn, int code, const char *detail)
         if (r->w->replica)
             replica_wrote(r->who.tenant_id, r->who.token, r->written_at_us);
     }
+    if (request_settle(r))
+        return;
+    if (code && r->pool == replica_pool(r->w->replica) && request_retry_on_primary(r, code))
+        return;
     if (!idem_refused(r, code))
         r->txn_done(txn, code, detail);
 }

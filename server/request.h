@@ -450,12 +450,13 @@ void request_password_job(struct request *r, const char *password, const char *e
  * for CPU-bound steps (rendering a calendar) that would hold up every
  * other connection of the worker. While work runs it owns r->state and
  * r->chunk (it may allocate from r->chunk: nothing else does meanwhile)
- * and may read r->input and the results of r->txn's last transaction;
- * it must touch nothing else of r and call nothing of the loop's or of
- * this API. done continues as a handler does, and must answer or take a
- * next step. When the deadline answers the caller first, done is not
- * called and r is freed once work returns. When the job cannot be queued
- * it answers RESOURCE_EXHAUSTED itself and neither is called.
+ * and may read r->input; never r->txn's results, which are freed when the
+ * transaction's callback returns, before work runs: that callback copies
+ * what work needs into r->state or r->chunk. It must touch nothing else of
+ * r and call nothing of the loop's or of this API. done continues as a handler does, and must
+ * answer or take a next step. When the deadline answers the caller first, done is not called and r
+ * is freed once work returns. When the job cannot be queued it answers RESOURCE_EXHAUSTED itself
+ * and neither is called.
  */
 void request_work(struct request *r, void (*work)(struct request *r),
                   void (*done)(struct request *r));

@@ -169,7 +169,7 @@ static struct db_stmt q_meeting_create = {
     6, 0};
 static struct db_stmt q_meeting_created = {
     "SELECT " MEETING_FULL FROM_MEETINGS " WHERE m.tenant_id = liaison_tenant()"
-    " AND m.id = current_setting('liaison.created_meeting')::bigint",
+    " AND m.id = nullif(current_setting('liaison.created_meeting', true), '')::bigint",
     0, 0};
 /* $1 id */
 static struct db_stmt q_meeting_get = {"SELECT " MEETING_FULL FROM_MEETINGS

@@ -208,6 +208,7 @@ static void worker_db_closed(void *arg)
     uv_close((uv_handle_t *)&w->deadline_timer, worker_handle_closed);
     uv_close((uv_handle_t *)&w->wakeup, worker_handle_closed);
     uv_close((uv_handle_t *)&w->flusher, worker_handle_closed);
+    uv_close((uv_handle_t *)&w->no_sleep, worker_handle_closed);
     handshake_close(&w->hs, worker_handle_closed);
     events_worker_close(w);
     if (w->scheduler)
@@ -433,6 +434,7 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     w->deadline_timer.data = w;
     uv_prepare_init(&w->loop, &w->flusher);
     w->flusher.data = w;
+    uv_idle_init(&w->loop, &w->no_sleep);
     w->listener.data = w;
     w->wakeup.data = w;
     w->drain_timer.data = w;

@@ -52,11 +52,17 @@ struct worker {
     int listen_fd;
     const struct config *cfg;
     struct db_pool *db;
-    struct replica *replica;            /* the standby's pool and poller; NULL: none configured */
-    struct scheduler *scheduler;        /* worker 0's, unless scheduler_interval_ms is 0 */
-    struct ratelimit_refresh *rates;    /* worker 0's: reads tenants' rate limits */
-    struct conn *conns;                 /* every open connection, for draining */
-    uv_prepare_t flusher;               /* writes answers out before the loop sleeps */
+    struct replica *replica;         /* the standby's pool and poller; NULL: none configured */
+    struct scheduler *scheduler;     /* worker 0's, unless scheduler_interval_ms is 0 */
+    struct ratelimit_refresh *rates; /* worker 0's: reads tenants' rate limits */
+    struct conn *conns;              /* every open connection, for draining */
+    uv_prepare_t flusher;            /* writes answers out before the loop sleeps */
+    /*
+     * Keeps the loop from sleeping once: work the flusher started (a held frame's database
+     * step, whose pool flushes in a prepare callback too) would otherwise wait for the next
+     * wake-up, up to db_reconnect_ms (conn_unhold).
+     */
+    uv_idle_t no_sleep;
     struct conn *flush_list;            /* connections with answers not written yet */
     struct handshake_thread hs;         /* TLS handshake steps, on a thread of lower priority */
     struct frame_budget frames;         /* incomplete frames of all its connections */

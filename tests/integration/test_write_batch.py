@@ -392,6 +392,42 @@ per_row = shared.sql("SELECT string_agg(n::text, ',' ORDER BY e) FROM (SELECT en
 check(per_row == "2,2,2", "X, Y and Z each updated twice, as asked, none doubled (%s)" % per_row)
 for c in a + b + [b1, b2]:
     c.close()
+
+# ---------------- a COMMIT that fails after every statement went through ----------------
+# A change alone commits at its pipeline's Sync, and a failure there was answered OK (a
+# review). A deferred constraint trigger of the test's own makes the COMMIT fail for one code.
+refused = "NOCOMMIT-" + RUN
+shared.sql("CREATE FUNCTION wb_refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$"
+           " BEGIN IF NEW.code = '%s' THEN RAISE EXCEPTION 'refused at commit'"
+           " USING ERRCODE = 'check_violation'; END IF; RETURN NULL; END $$;"
+           " CREATE CONSTRAINT TRIGGER wb_refuse_at_commit AFTER INSERT ON product_lines"
+           " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION wb_refuse_at_commit()"
+           % refused)
+try:
+    try:
+        ten.admin.call("CreateProductLine", {"code": refused, "name": "Không bao giờ"})
+        alone = "OK"
+    except liaison.Error as e:
+        alone = e.code_name
+    # And in a batch: its COMMIT fails, and each change is sent again alone.
+    clients = [ten.client() for _ in range(2)]
+    lock = Locker(shared, [blocked])
+    blockers = fill_pool(ten, shared, blocked)
+    send_all(clients, [("CreateProductLine", {"code": refused, "name": "Lần nữa"}),
+                       ("CreateProductLine", {"code": "OK-" + RUN, "name": "Được"})])
+    check(all_queued(metrics_port, 2), "the two are queued behind the blockers")
+    lock.release()
+    batched = [outcome(c)[0] for c in clients]
+    for c in clients + blockers:
+        c.close()
+finally:
+    shared.sql("DROP TRIGGER wb_refuse_at_commit ON product_lines;"
+               " DROP FUNCTION wb_refuse_at_commit()")
+rows = shared.sql("SELECT string_agg(code, ',' ORDER BY code) FROM product_lines"
+                  " WHERE tenant_id = %s AND code IN ('%s', 'OK-%s')" % (tid, refused, RUN))
+check(alone != "OK" and batched[0] != "OK" and batched[1] == "OK" and rows == "OK-" + RUN,
+      "a change whose COMMIT fails is refused, alone (%s) and in a batch (%s), and only the"
+      " other change holds (%s)" % (alone, batched, rows))
 ten.admin.close()
 ten2.admin.close()
 check(srv.stop(), "the server stops cleanly")
