@@ -1540,6 +1540,16 @@ check(code == "OK" and "similar_protected" not in out.get("lead", {}).get("flags
 code, out = call("DecideLeadRegistration", {"id": similar_lead, "decision": "approve"}, admin)
 check(code == "OK" and out["lead"]["registration"] == "approved",
       "the exporter may approve it: a different customer after all (%s %s)" % (code, out))
+# Sài Gòn registered its customer first: the similar one let through after it does not flag
+# Sài Gòn's next deal for its own customer (a try-out, migration 0323); Vientiane's next one
+# still is.
+code, out = register(saigon_user, "Công ty Thép Miền Nam", "VN-SG")
+check(code == "OK" and out["lead"].get("registration") == "accepted"
+      and "similar_protected" not in out["lead"].get("flags", []),
+      "the first registrant's next deal for its customer is not flagged (%s %s)" % (code, out))
+code, out = register(vientiane_user, "Thép Miền Nam Co., Ltd.", "VN-SG")
+check(code == "OK" and "similar_protected" in out.get("lead", {}).get("flags", []),
+      "the later registrant's next one still is (%s %s)" % (code, out))
 
 # ---------------- a lost deal, or an ended relationship's, holds no customer (0278) ----------------
 # A deal registered and lost at once locked a competitor out of its customer for the whole
