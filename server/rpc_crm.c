@@ -176,8 +176,8 @@ static struct db_stmt q_lead_open = {
     " as lost (lead stage %s lost)', x.id, x.id)),"
     /* An order on a lost lead booked revenue the pipeline said was lost (migration 0254). */
     " liaison_precondition(x.id IS NULL OR $2 <> 'lost' OR x.stage = 'lost' OR x.orders IS NULL,"
-    "  format('lead %s has orders (%s): a deal with orders was not lost; cancel them first, or"
-    " mark it won', x.id, x.orders)),"
+    "  format('lead %s has orders (%s): a deal with orders cannot be marked lost; cancel them"
+    " first, or mark it won', x.id, x.orders)),"
     /*
      * A relationship that has ended works no deal on (migration 0278); it closes its deals, won
      * too: one with orders delivered is not lost, and was left open for good (a try-out).

@@ -913,8 +913,8 @@ must("DecideLeadRegistration", {"id": lost["id"], "decision": "approve"}, admin)
 first = must("PlaceOrder", {"lines": [line("BRK-1001", 200, 1000)], "currency": "VND",
                             "leadId": lost["id"]}, saigon_user)["order"]["id"]
 code, out = call("SetLeadStage", {"id": lost["id"], "stage": "lost"}, saigon_user)
-check(code == "FAILED_PRECONDITION" and "lead %s has orders (%s): a deal with orders was not"
-      " lost" % (lost["id"], first) in out.get("message", ""),
+check(code == "FAILED_PRECONDITION" and "lead %s has orders (%s): a deal with orders cannot be"
+      " marked lost" % (lost["id"], first) in out.get("message", ""),
       "a lead with an order is not marked lost, its orders named (%s %s)" % (code, out))
 must("SetOrderStatus", {"id": first, "status": "cancelled"}, saigon_user)
 must("SetLeadStage", {"id": lost["id"], "stage": "lost"}, saigon_user)

@@ -124,6 +124,21 @@ with tempfile.TemporaryDirectory() as tmp:
                 ("responsiveness.unanswered", ["1", "3"]),
                 ("report_timeliness.missing_late", ["0", "3", "2", "", "", "2027-01, 2027-02"]),
                 ("report_timeliness.missing_late", ["1", "1", "0", "2027-02", "", ""]))]
+    # Server refusals: two that reached vi/ja in English, and one the portal has no words
+    # for, which says it is the server's English (a try-out).
+    why = {}
+    for lang in ("en", "vi", "ja"):
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            why[lang] = [liaison_portal._why(r) for r in (
+                "product line SUS is not covered by the distributor's charter (product SUS-3001)",
+                "lead 1 has orders (3, 4): a deal with orders cannot be marked lost; cancel them"
+                " first, or mark it won", "a reason no portal knows")]
+check(why["en"][2] == "a reason no portal knows"
+      and why["vi"][0] == "dòng sản phẩm SUS không thuộc phạm vi hợp đồng của bạn (sản phẩm"
+      " SUS-3001)" and why["ja"][1].startswith("この商談には注文があります（3, 4）")
+      and why["vi"][2] == "a reason no portal knows (thông báo của máy chủ, bằng tiếng Anh)"
+      and why["ja"][2].endswith("（サーバーからの英語のメッセージ）"),
+      "server refusals in the reader's language, or marked as the server's English (%s)" % why)
 check(said["en"] == [
     "3 meetings in the last 180 days: 1 not recorded as held or missed; notes missing for 1",
     "4 meetings in the last 180 days: 1 missed; notes late (after 24 h) for 2",

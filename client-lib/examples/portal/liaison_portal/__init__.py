@@ -549,6 +549,14 @@ SERVER_REASONS = [
      lambda m: _("not in the past: %(day)s is before today, %(today)s, the earliest day the "
                  "deal may be expected to close", day=m[1], today=m[2])),
     (r"out of range", lambda m: _("out of range")),
+    # Reached vi/ja in English (a try-out).
+    (r"product line (\S+) is not covered by the distributor's charter \(product (.+)\)",
+     lambda m: _("product line %(line)s is not covered by your charter (product %(sku)s)",
+                 line=m[1], sku=m[2])),
+    (r"lead [0-9]+ has orders \(([0-9, ]+)\): a deal with orders cannot be marked lost; "
+     r"cancel them first, or mark it won",
+     lambda m: _("this deal has orders (%(orders)s): a deal with orders cannot be marked lost; "
+                 "cancel them first, or mark it won", orders=m[1])),
     # An initiative's dates against its plan's year: passed on in English, and after the
     # field's name its "due before" said "due" twice (a try-out).
     (r"due before the plan's year ([0-9]+): an initiative of the plan runs at least partly in "
@@ -815,6 +823,10 @@ def _why(reason: str, field: str = "") -> str:
         m = re.fullmatch(pattern, reason)
         if m:
             return str(sentence(m))
+    # A reason this portal has no words for reached a Vietnamese or Japanese reader in English
+    # as if it were the page's own sentence (a try-out): it says what it is.
+    if str(get_locale() or "en").split("_")[0] != "en":
+        return _("%(reason)s (the server's words, in English)", reason=reason)
     return reason
 
 
