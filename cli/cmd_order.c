@@ -156,7 +156,8 @@ static json_t *order_line(const char *arg)
     }
     /* Which part is wrong, said: "the price in minor units" misled about a quantity of 0. */
     if (!line_number(c1 + 1, (size_t)(c2 - c1 - 1), false, &qty)) {
-        fprintf(stderr, "liaison: --line '%s': the QUANTITY is a whole number of 1 or more\n", arg);
+        fprintf(stderr, "liaison: --line '%s': the QUANTITY is a whole number from 1 to 1000000000\n",
+                arg);
         return NULL;
     }
     if (!line_number(c2 + 1, strlen(c2 + 1), true, &price)) {
@@ -185,7 +186,8 @@ static json_t *shipment_line(const char *arg)
     }
     /* Which part is wrong, said, as an order's --line does. */
     if (!line_number(c + 1, strlen(c + 1), false, &qty)) {
-        fprintf(stderr, "liaison: --line '%s': the QUANTITY is a whole number of 1 or more\n", arg);
+        fprintf(stderr, "liaison: --line '%s': the QUANTITY is a whole number from 1 to 1000000000\n",
+                arg);
         return NULL;
     }
     return json_pack("{s:I,s:I}", "orderLineId", line, "quantity", qty);

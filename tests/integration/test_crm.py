@@ -996,6 +996,19 @@ code, out = call("DecideLeadRegistration", {"id": out.get("lead", {}).get("id"),
 check(code == "INVALID_ARGUMENT" and "no such distributor" in json.dumps(out),
       "a manager does not reassign a lead to a distributor it does not reach (%s %s)"
       % (code, out))
+# Nor approve one inside another distributor's exclusive territory, which it may not even see
+# (a try-out, migration 0324): that is the whole exporter's decision. Rejecting it is its own.
+code, out = register(vientiane_user, "Xe khách Bến Thành", "VN-SG")
+inside = out.get("lead", {})
+code, out = call("DecideLeadRegistration", {"id": inside.get("id"), "decision": "approve"}, mgr)
+check("exclusive_elsewhere" in inside.get("flags", []) and code == "PERMISSION_DENIED"
+      and "a tenant admin or a manager who sees every distributor decides" in out.get("message",
+                                                                                  ""),
+      "a manager who sees its own distributors only does not approve a deal inside another's"
+      " exclusive territory (%s %s %s)" % (inside.get("flags"), code, out))
+code, out = call("DecideLeadRegistration", {"id": inside.get("id"), "decision": "reject"}, mgr)
+check(code == "OK" and out["lead"]["registration"] == "rejected",
+      "it rejects it (%s %s)" % (code, out))
 # The distributor given to another manager: the leads and accounts the first one owned kept
 # an owner who could not open them any more (a try-out).
 code, out = register(vientiane_user, "Nara Logistics", "JP-29", country="JP", currency="JPY")

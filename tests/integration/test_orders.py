@@ -705,7 +705,9 @@ code, out = cli("order", "place", "ビエンチャン商事", "--line", "FLT-7:4
 check(code == "OK" and out.get("currency") == "USD" and len(out.get("lines", [])) == 2
       and out.get("note") == "ラオス向け第一便", "liaison order place (%s %s)" % (code, out))
 cli_order = out.get("id")
-for bad, says in (("FLT-7:0:98000", "the QUANTITY is a whole number of 1 or more"),
+for bad, says in (("FLT-7:0:98000", "the QUANTITY is a whole number from 1 to 1000000000"),
+                  ("FLT-7:99999999999999999999:1",
+                   "the QUANTITY is a whole number from 1 to 1000000000"),
                   ("FLT-7:40:-5", "the UNIT_PRICE is a whole number of the currency's minor"
                                   " units, 0 or more: 125000 for 1,250.00 USD (cents); VND and"
                                   " JPY have none")):
@@ -715,7 +717,7 @@ for bad, says in (("FLT-7:0:98000", "the QUANTITY is a whole number of 1 or more
           "--line %s: the part that is wrong is named (%s %s)" % (bad, code, out))
 code, out = cli("shipment", "add", str(order), "--carrier", "Gemadept", "--line", "%s:0" % bl,
                 token=admin)
-check(code == "EXIT_2" and "the QUANTITY is a whole number of 1 or more" in str(out),
+check(code == "EXIT_2" and "the QUANTITY is a whole number from 1 to 1000000000" in str(out),
       "a shipment's --line with no units says the quantity is wrong (%s %s)" % (code, out))
 code, out = cli("order", "place", "ビエンチャン商事", "--line", "BRK-1001:60:125000", "--line",
                 "FLT-7:5:98000", "--currency", "USD", token=admin)
