@@ -192,14 +192,19 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     server_stop(s->data, signum, "");
 }
 
-#define ROLE_RETRY_MS 10000
+/*
+ * Soon, and briefly: while a role is unchecked the pools may serve as it, and each attempt holds
+ * the main loop (signals wait) for up to its connect timeout.
+ */
+#define ROLE_RETRY_MS 1000
+#define ROLE_RETRY_CONNECT_S 2
 
 /*
  * Checks the roles of database_url and standby_database_url still unchecked
  * (migrate_check_role). -1 when one is not bound by row-level security (logged
  * as refused), else 0; one the database cannot be asked about yet stays unchecked.
  */
-static int role_check(struct server *srv, const char *refused)
+static int role_check(struct server *srv, const char *refused, int connect_timeout_s)
 {
     const char *const urls[][2] = {{"database_url", srv->cfg.database_url},
                                    {"standby_database_url", srv->cfg.standby_database_url}};
@@ -211,15 +216,16 @@ static int role_check(struct server *srv, const char *refused)
             srv->roles_unchecked &= ~(1u << u);
             continue;
         }
-        int role = migrate_check_role(urls[u][0], urls[u][1], 10, err, sizeof err);
+        int role = migrate_check_role(urls[u][0], urls[u][1], connect_timeout_s, err, sizeof err);
         if (role < 0) {
             log_event(LOG_ERROR, refused, "reason=\"%s\"", err);
             return -1;
         }
         if (role == 0)
             srv->roles_unchecked &= ~(1u << u);
-        else
-            log_event(LOG_WARN, "database role not checked", "setting=%s reason=\"%s\" retry_ms=%d",
+        else /* said once; the attempts that follow, every second, only at debug */
+            log_event(connect_timeout_s == ROLE_RETRY_CONNECT_S ? LOG_DEBUG : LOG_WARN,
+                      "database role not checked", "setting=%s reason=\"%s\" retry_ms=%d",
                       urls[u][0], err, ROLE_RETRY_MS);
     }
     return 0;
@@ -228,13 +234,13 @@ static int role_check(struct server *srv, const char *refused)
 /*
  * A role the start could not check (the database down) was never checked
  * again, and a server on the tables' owner served on once the database came
- * back (a review): it is checked every 10 s until it is, and such a server
+ * back (a review): it is checked every second until it is, and such a server
  * stops then, as it would have at start.
  */
 static void on_role_retry(uv_timer_t *t)
 {
     struct server *srv = t->data;
-    if (role_check(srv, "database role refused") < 0) {
+    if (role_check(srv, "database role refused", ROLE_RETRY_CONNECT_S) < 0) {
         srv->failed = true;
         server_stop(srv, 0, "database role");
         return;
@@ -303,7 +309,7 @@ static int serve(struct server *srv)
     /* A sample once named the tables' owner here, and such a server ran without a word (a
      * try-out): the tenant wall in the database then held nothing back. */
     srv->roles_unchecked = 3;
-    if (role_check(srv, "start failed: database role") < 0) {
+    if (role_check(srv, "start failed: database role", 10) < 0) {
         tls_shutdown();
         return 1;
     }

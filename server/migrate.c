@@ -312,7 +312,12 @@ int migrate_check_role(const char *setting, const char *conninfo, int connect_ti
     PGconn *pg = migrate_connect(conninfo, timeout, err, errlen);
     if (!pg)
         return 1;
-    PGresult *res = PQexec(pg, ROLE_CHECK_SQL);
+    /* A database that takes the connection and then stalls holds liaisond's main loop no
+     * longer than this. */
+    PGresult *res = PQexec(pg, "SET statement_timeout = 5000");
+    bool limited = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    res = limited ? PQexec(pg, ROLE_CHECK_SQL) : NULL;
     int rc = 1;
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         snprintf(err, errlen, "the role could not be read: %s", PQerrorMessage(pg));

@@ -150,7 +150,8 @@ LIAISON_EXPORT liaison_conn *liaison_new(const char *url);
  * authenticates it at once, not at some later reconnection); with a call
  * in flight on the handle (a stream's chunk callback, a pipelined request
  * not yet received) they are refused with LIAISON_FAILED_PRECONDITION.
- * Returns LIAISON_INVALID_ARGUMENT for a bad value, with liaison_error()
+ * The value an option has already changes nothing (a file named again is
+ * not read again until the next connection). Returns LIAISON_INVALID_ARGUMENT for a bad value, with liaison_error()
  * saying why: the token and the client name, sent when every connection
  * is set up, must be UTF-8.
  */

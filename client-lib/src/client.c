@@ -270,6 +270,11 @@ int liaison_set_option(liaison_conn *c, liaison_option option, const char *value
      * nothing until a reconnection the program did not choose, and then changed the user
      * (a developer's try-out). The connection is closed, so the next call makes one with it.
      */
+    const char *now = c->opt[option];
+    if ((!value && !now) || (value && now && !strcmp(value, now))) {
+        c->err[0] = '\0'; /* the same value: the connection made with it stays */
+        return LIAISON_OK;
+    }
     if (c->in_callback || (c->connected && c->outstanding > 0))
         return client_fail(c, LIAISON_FAILED_PRECONDITION,
                            "a call is in flight on this handle: set this option between calls");

@@ -693,14 +693,16 @@ try:
                               % (tid, early)))
 
     zone_was = sql("SELECT time_zone FROM tenants WHERE id = %s" % tid)
-    in_utc, in_kiritimati = computed("UTC"), computed("Pacific/Kiritimati")
+    try:
+        in_utc, in_kiritimati = computed("UTC"), computed("Pacific/Kiritimati")
+    finally:
+        sql("UPDATE tenants SET time_zone = '%s' WHERE id = %s" % (zone_was, tid))
     r = reason(in_kiritimati, "report_timeliness")
     check(not reason(in_utc, "report_timeliness")
           and r.get("detail") == "the one monthly report due so far missing (not opened: %s)"
           % owed.strftime("%Y-%m"),
           "a report due yesterday at the exporter's is missing there, not yet in UTC (%s; %s)"
           % (in_utc, in_kiritimati))
-    sql("UPDATE tenants SET time_zone = '%s' WHERE id = %s" % (zone_was, tid))
 
     # ---------------- 1,000 distributors, answered from stored rows ----------------
     check(sql("SELECT has_function_privilege('liaison_app', 'liaison_health_compute(bigint)',"

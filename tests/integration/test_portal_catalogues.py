@@ -125,7 +125,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 ("report_timeliness.missing_late", ["0", "3", "2", "", "", "2027-01, 2027-02"]),
                 ("report_timeliness.missing_late", ["1", "1", "0", "2027-02", "", ""]))]
     # Server refusals: two that reached vi/ja in English, and one the portal has no words
-    # for, which says it is the server's English (a try-out).
+    # for, which says it is in English (a try-out).
     why = {}
     for lang in ("en", "vi", "ja"):
         with app.test_request_context(headers={"Accept-Language": lang}):
@@ -136,9 +136,9 @@ with tempfile.TemporaryDirectory() as tmp:
 check(why["en"][2] == "a reason no portal knows"
       and why["vi"][0] == "dòng sản phẩm SUS không thuộc phạm vi hợp đồng của bạn (sản phẩm"
       " SUS-3001)" and why["ja"][1].startswith("この商談には注文があります（3, 4）")
-      and why["vi"][2] == "a reason no portal knows (thông báo của máy chủ, bằng tiếng Anh)"
-      and why["ja"][2].endswith("（サーバーからの英語のメッセージ）"),
-      "server refusals in the reader's language, or marked as the server's English (%s)" % why)
+      and why["vi"][2] == "a reason no portal knows (thông báo này bằng tiếng Anh)"
+      and why["ja"][2].endswith("（このメッセージは英語です）"),
+      "server refusals in the reader's language, or marked as English (%s)" % why)
 check(said["en"] == [
     "3 meetings in the last 180 days: 1 not recorded as held or missed; notes missing for 1",
     "4 meetings in the last 180 days: 1 missed; notes late (after 24 h) for 2",

@@ -147,30 +147,43 @@ _NOT_UTF8 = "not valid UTF-8"  # the library's words for the same refusal
 # A signal's handler (Ctrl-C's KeyboardInterrupt) runs where Python next
 # executes: at the entry of a stream's chunk callback, outside its try, and
 # ctypes hands what it raises to sys.unraisablehook, not to the stream; the
-# caller got Cancelled (a developer's try-out). One hook, installed at the
-# first stream, gives such an exception back to the stream whose callback
-# it came from (by the callback's identity), and passes on every other.
-_SWALLOWED: Dict[int, List[BaseException]] = {}
-_SWALLOWED_LOCK = threading.Lock()
-_SWALLOWED_HOOKED = False
+# caller got Cancelled (a developer's try-out). A hook gives such an
+# exception back to the stream whose callback it came from, and passes on
+# every other. The callback is u.object up to Python 3.12; from 3.13 ctypes
+# names it in u.err_msg instead (its repr, unique while it lives). The hook
+# is put back when something else (a test runner) has replaced it.
+_SWALLOWED: Dict[int, Tuple[str, List[BaseException]]] = {}
+_SWALLOWED_LOCK = threading.RLock()
+
+
+_SWALLOWED_PASSING = threading.local()
+
+
+def _swallowed_hook(u: Any) -> None:
+    with _SWALLOWED_LOCK:
+        if u.object is not None:
+            entry = _SWALLOWED.get(id(u.object))
+        else:
+            entry = next((e for e in _SWALLOWED.values() if e[0] in (u.err_msg or "")), None)
+    if entry is not None and u.exc_value is not None:
+        entry[1].append(u.exc_value)
+    elif getattr(_SWALLOWED_PASSING, "on", False):
+        # A hook that wrapped this one and was wrapped by it again: Python's own ends the loop.
+        sys.__unraisablehook__(u)
+    else:
+        _SWALLOWED_PASSING.on = True
+        try:
+            _swallowed_hook.before(u)  # type: ignore[attr-defined]
+        finally:
+            _SWALLOWED_PASSING.on = False
 
 
 def _catch_swallowed(callback: Any, into: List[BaseException]) -> None:
-    global _SWALLOWED_HOOKED
     with _SWALLOWED_LOCK:
-        if not _SWALLOWED_HOOKED:
-            before = sys.unraisablehook
-
-            def hook(u: Any) -> None:
-                with _SWALLOWED_LOCK:
-                    mine = _SWALLOWED.get(id(u.object))
-                if mine is not None and u.exc_value is not None:
-                    mine.append(u.exc_value)
-                else:
-                    before(u)
-            sys.unraisablehook = hook
-            _SWALLOWED_HOOKED = True
-        _SWALLOWED[id(callback)] = into
+        if sys.unraisablehook is not _swallowed_hook:
+            _swallowed_hook.before = sys.unraisablehook  # type: ignore[attr-defined]
+            sys.unraisablehook = _swallowed_hook
+        _SWALLOWED[id(callback)] = (repr(callback), into)
 
 
 def _release_swallowed(callback: Any) -> None:
@@ -381,8 +394,9 @@ class Client:
         FailedPrecondition and the stream goes on (use a second Client);
         close() from on_part stops the stream after that part, and stream()
         returns (an empty list, the parts having gone to on_part). A
-        KeyboardInterrupt (Ctrl-C) while parts arrive stops the stream and is
-        raised here, as one raised by on_part is."""
+        KeyboardInterrupt (Ctrl-C) while parts arrive stops the stream at
+        the next part (for SubscribeEvents, its next heartbeat: a third of
+        the request timeout) and is raised here, as one raised by on_part is."""
         conn = self._handle()
         parts: List[Dict[str, Any]] = []
         failure: List[BaseException] = []
@@ -405,8 +419,8 @@ class Client:
         name = _utf8(method, "method")
         body = _dumps(_schema.request_to_wire(method, request))
         err = ctypes.c_void_p()
-        _catch_swallowed(chunk, failure)
         try:
+            _catch_swallowed(chunk, failure)
             code = self._lib.liaison_call_stream(conn, name, body, fn, None,
                                                  ctypes.byref(err))
         finally:

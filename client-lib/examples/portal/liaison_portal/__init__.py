@@ -826,7 +826,7 @@ def _why(reason: str, field: str = "") -> str:
     # A reason this portal has no words for reached a Vietnamese or Japanese reader in English
     # as if it were the page's own sentence (a try-out): it says what it is.
     if str(get_locale() or "en").split("_")[0] != "en":
-        return _("%(reason)s (the server's words, in English)", reason=reason)
+        return _("%(reason)s (this message is in English)", reason=reason)
     return reason
 
 
