@@ -722,6 +722,24 @@ try:
     driver.get(base + "/orders/%d" % order1["id"])
     check("PT-100" in text() and "Đơn tháng 12" in text(), "its order with its lines")
     shot("order")
+    # Which customer and deal an order is for: the command line said, the portal did not
+    # (a try-out).
+    adm = liaison.Client(URL, ca=CA)
+    adm.login(slug, "admin@%s.example" % slug, PASSWORD)
+    deal = adm.call("RegisterLead", {"distributorId": d1, "accountName": "Garage Phú Mỹ",
+                                     "country": "VN", "region": "VN-SG", "title": "Má phanh",
+                                     "currency": "VND"})["lead"]
+    for_deal = adm.call("PlaceOrder", {"distributorId": d1, "currency": "VND",
+                                       "keyAccountId": deal["keyAccountId"],
+                                       "leadId": deal["id"], "lines": [
+                                           {"sku": "PT-100", "quantity": 25,
+                                            "unitPriceMinor": 150000}]})["order"]
+    adm.close()
+    driver.get(base + "/orders/%d" % for_deal["id"])
+    links = [e.get_attribute("href") for e in driver.find_elements(By.ID, "order-lead")]
+    check("for Garage Phú Mỹ" in text() and "deal #%s" % deal["id"] in text()
+          and links and links[0].endswith("/leads/%s" % deal["id"]),
+          "an order names its customer and links its deal (%s %s)" % (text()[:300], links))
     check("a shipment is late" not in text() and not driver.find_elements(By.ID, "order-late"),
           "an order with no late shipment is not flagged")
     driver.get(base + "/orders")
