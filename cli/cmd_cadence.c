@@ -592,22 +592,23 @@ int cmd_tenant(struct cli *cli, int argc, char **argv)
 
 void cli_replan_hint(struct cli *cli, json_int_t distributor)
 {
-    if (distributor) {
-        /* Nothing planned, nothing to place again: no hint. Asked quietly: the change is made. */
-        char req[128], *out = NULL;
-        snprintf(req, sizeof req,
-                 "{\"distributorId\":%lld,\"status\":\"scheduled\",\"page\":{\"pageSize\":1}}",
-                 (long long)distributor);
-        json_t *resp =
-            cli->conn && liaison_call_json(cli->conn, "ListMeetings", req, &out) == LIAISON_OK
-                ? json_loads(out, 0, NULL)
-                : NULL;
-        free(out);
-        bool none = resp && json_array_size(json_object_get(resp, "meetings")) == 0;
-        json_decref(resp);
-        if (none)
-            return;
-    }
+    /*
+     * Nothing planned, nothing to place again: no hint (a new tenant's hours got one, a
+     * try-out). Asked quietly: the change is made. 0: any distributor's meetings.
+     */
+    char req[128], *out = NULL;
+    snprintf(req, sizeof req,
+             "{\"distributorId\":%lld,\"status\":\"scheduled\",\"page\":{\"pageSize\":1}}",
+             (long long)distributor);
+    json_t *resp =
+        cli->conn && liaison_call_json(cli->conn, "ListMeetings", req, &out) == LIAISON_OK
+            ? json_loads(out, 0, NULL)
+            : NULL;
+    free(out);
+    bool none = resp && json_array_size(json_object_get(resp, "meetings")) == 0;
+    json_decref(resp);
+    if (none)
+        return;
     if (distributor)
         fprintf(stderr,
                 "liaison: meetings already planned keep their times, now counted against the "

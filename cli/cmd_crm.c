@@ -14,8 +14,8 @@
 
 /* Who may own an account, a lead or an interaction (migration 0107), as every --owner says. */
 #define OWNER_HELP                                                                                 \
-    "the user who owns it (id, e-mail or me): the exporter's staff, not an auditor, or a user of " \
-    "its distributor"
+    "the user who owns it (id, me, or for the exporter's staff an e-mail): the exporter's staff, " \
+    "not an auditor, or a user of its distributor"
 
 static const struct output_column account_cols[] = {
     {"ID", "id"},

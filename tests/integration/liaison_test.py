@@ -5,6 +5,7 @@ sanitizer report or unclean exit)."""
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -66,6 +67,38 @@ def psql(sql):
     if p.returncode != 0:
         raise RuntimeError("psql: %s" % p.stderr)
     return p.stdout.strip()
+
+
+def forward(listener, target):
+    """Passes each connection the listening socket takes on to the Unix socket at target
+    (a cluster's), both ways, on daemon threads, until the listener is closed."""
+    def pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for x in (a, b):
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def accept():
+        while True:
+            try:
+                c, _ = listener.accept()
+                u = socket.socket(socket.AF_UNIX)
+                u.connect(target)
+            except OSError:
+                return
+            threading.Thread(target=pump, args=(c, u), daemon=True).start()
+            threading.Thread(target=pump, args=(u, c), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
 
 
 def while_held(body, run, seconds=3, after="SELECT 1"):

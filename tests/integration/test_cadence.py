@@ -1206,6 +1206,17 @@ try:
     check(p.returncode == 0 and "'liaison cadence plan DISTRIBUTOR'" in p.stderr,
           "tenant hours set says the calls planned keep their times (%d %s)"
           % (p.returncode, p.stderr))
+    # A tenant with nothing planned is told nothing of re-planning (a try-out).
+    must("CreateTenant", {"slug": slug + "-new", "name": "Neu GmbH",
+                          "adminEmail": "admin@neu.example", "adminPassword": PASSWORD}, OPERATOR)
+    new_admin = must("Login", {"tenant": slug + "-new", "email": "admin@neu.example",
+                               "password": PASSWORD}, None)["token"]
+    p = subprocess.run([CLI, "--token", new_admin, "tenant", "hours", "--time-zone",
+                        "Europe/Berlin", "--hours", "08:00-16:00"], capture_output=True,
+                       text=True, env=_cli.env, timeout=60)
+    check(p.returncode == 0 and "planned" not in p.stderr,
+          "a new tenant's hours say nothing of meetings planned (%d %r)"
+          % (p.returncode, p.stderr))
     code, out = cli("user", "hours", "--clear", "--time-zone", "Asia/Tokyo", token=manager)
     check(code == "INVALID_ARGUMENT" and "--clear" in str(out),
           "user hours: --clear with a working time is refused, not one of them dropped (%s)"

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -39,34 +38,7 @@ def unix_forward(path, target):
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(path)
     listener.listen(16)
-
-    def pump(a, b):
-        try:
-            while True:
-                data = a.recv(65536)
-                if not data:
-                    break
-                b.sendall(data)
-        except OSError:
-            pass
-        for x in (a, b):
-            try:
-                x.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def accept():
-        while True:
-            try:
-                c, _ = listener.accept()
-                u = socket.socket(socket.AF_UNIX)
-                u.connect(target)
-            except OSError:
-                return
-            threading.Thread(target=pump, args=(c, u), daemon=True).start()
-            threading.Thread(target=pump, args=(u, c), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
+    t.forward(listener, target)
     return listener
 
 

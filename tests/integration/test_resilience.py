@@ -25,7 +25,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -327,32 +326,7 @@ def proxy_to_postgres():
     lsn = socket.socket()
     lsn.bind(("127.0.0.1", 0))
     lsn.listen(16)
-    path = os.path.join(PGDIR, ".s.PGSQL.%s" % w.env("LIAISON_TEST_PGPORT"))
-
-    def pump(a, b):
-        try:
-            while True:
-                data = a.recv(65536)
-                if not data:
-                    break
-                b.sendall(data)
-        except OSError:
-            pass
-        for x in (a, b):
-            try:
-                x.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def serve():
-        while True:
-            client, _ = lsn.accept()
-            pg = socket.socket(socket.AF_UNIX)
-            pg.connect(path)
-            threading.Thread(target=pump, args=(client, pg), daemon=True).start()
-            threading.Thread(target=pump, args=(pg, client), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
+    t.forward(lsn, os.path.join(PGDIR, ".s.PGSQL.%s" % w.env("LIAISON_TEST_PGPORT")))
     return lsn.getsockname()[1]
 
 
