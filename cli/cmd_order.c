@@ -117,6 +117,9 @@ static int take_lines(int *argc, char **argv, const char **lines, int *nlines)
     return EXIT_OK;
 }
 
+/* The server's bound on a line's units (rpc_order.c's MAX_QUANTITY), said where the CLI refuses. */
+#define QUANTITY_WORDS "the QUANTITY is a whole number from 1 to 1000000000"
+
 /* A whole number from 1 (or 0 when zero_ok) up, for --line's part what. */
 static bool line_number(const char *s, size_t n, bool zero_ok, json_int_t *out)
 {
@@ -156,8 +159,7 @@ static json_t *order_line(const char *arg)
     }
     /* Which part is wrong, said: "the price in minor units" misled about a quantity of 0. */
     if (!line_number(c1 + 1, (size_t)(c2 - c1 - 1), false, &qty)) {
-        fprintf(stderr, "liaison: --line '%s': the QUANTITY is a whole number from 1 to 1000000000\n",
-                arg);
+        fprintf(stderr, "liaison: --line '%s': " QUANTITY_WORDS "\n", arg);
         return NULL;
     }
     if (!line_number(c2 + 1, strlen(c2 + 1), true, &price)) {
@@ -186,8 +188,7 @@ static json_t *shipment_line(const char *arg)
     }
     /* Which part is wrong, said, as an order's --line does. */
     if (!line_number(c + 1, strlen(c + 1), false, &qty)) {
-        fprintf(stderr, "liaison: --line '%s': the QUANTITY is a whole number from 1 to 1000000000\n",
-                arg);
+        fprintf(stderr, "liaison: --line '%s': " QUANTITY_WORDS "\n", arg);
         return NULL;
     }
     return json_pack("{s:I,s:I}", "orderLineId", line, "quantity", qty);

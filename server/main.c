@@ -201,10 +201,11 @@ static void on_stop_signal(uv_signal_t *s, int signum)
 
 /*
  * Checks the roles of database_url and standby_database_url still unchecked
- * (migrate_check_role). -1 when one is not bound by row-level security (logged
- * as refused), else 0; one the database cannot be asked about yet stays unchecked.
+ * (migrate_check_role), at start or (retry) from the timer. -1 when one is not
+ * bound by row-level security (logged), else 0; one the database cannot be
+ * asked about yet stays unchecked, said at start and only at debug after.
  */
-static int role_check(struct server *srv, const char *refused, int connect_timeout_s)
+static int role_check(struct server *srv, bool retry)
 {
     const char *const urls[][2] = {{"database_url", srv->cfg.database_url},
                                    {"standby_database_url", srv->cfg.standby_database_url}};
@@ -216,17 +217,18 @@ static int role_check(struct server *srv, const char *refused, int connect_timeo
             srv->roles_unchecked &= ~(1u << u);
             continue;
         }
-        int role = migrate_check_role(urls[u][0], urls[u][1], connect_timeout_s, err, sizeof err);
+        int role = migrate_check_role(urls[u][0], urls[u][1], retry ? ROLE_RETRY_CONNECT_S : 10,
+                                      err, sizeof err);
         if (role < 0) {
-            log_event(LOG_ERROR, refused, "reason=\"%s\"", err);
+            log_event(LOG_ERROR, retry ? "database role refused" : "start failed: database role",
+                      "reason=\"%s\"", err);
             return -1;
         }
         if (role == 0)
             srv->roles_unchecked &= ~(1u << u);
-        else /* said once; the attempts that follow, every second, only at debug */
-            log_event(connect_timeout_s == ROLE_RETRY_CONNECT_S ? LOG_DEBUG : LOG_WARN,
-                      "database role not checked", "setting=%s reason=\"%s\" retry_ms=%d",
-                      urls[u][0], err, ROLE_RETRY_MS);
+        else
+            log_event(retry ? LOG_DEBUG : LOG_WARN, "database role not checked",
+                      "setting=%s reason=\"%s\" retry_ms=%d", urls[u][0], err, ROLE_RETRY_MS);
     }
     return 0;
 }
@@ -240,7 +242,7 @@ static int role_check(struct server *srv, const char *refused, int connect_timeo
 static void on_role_retry(uv_timer_t *t)
 {
     struct server *srv = t->data;
-    if (role_check(srv, "database role refused", ROLE_RETRY_CONNECT_S) < 0) {
+    if (role_check(srv, true) < 0) {
         srv->failed = true;
         server_stop(srv, 0, "database role");
         return;
@@ -309,7 +311,7 @@ static int serve(struct server *srv)
     /* A sample once named the tables' owner here, and such a server ran without a word (a
      * try-out): the tenant wall in the database then held nothing back. */
     srv->roles_unchecked = 3;
-    if (role_check(srv, "start failed: database role", 10) < 0) {
+    if (role_check(srv, false) < 0) {
         tls_shutdown();
         return 1;
     }

@@ -179,12 +179,21 @@ rollback:;
 }
 
 /* A blocking connection for the migrator, or NULL with err set. */
-static PGconn *migrate_connect(const char *conninfo, const char *connect_timeout, char *err,
-                               size_t errlen)
+/* connect_timeout and options (the server's "-c" settings) may be NULL: libpq's defaults. */
+static PGconn *migrate_connect(const char *conninfo, const char *connect_timeout,
+                               const char *options, char *err, size_t errlen)
 {
-    const char *keys[] = {"dbname", "application_name", connect_timeout ? "connect_timeout" : NULL,
-                          NULL};
-    const char *vals[] = {conninfo, "liaisond-migrate", connect_timeout, NULL};
+    const char *keys[5] = {"dbname", "application_name"};
+    const char *vals[5] = {conninfo, "liaisond-migrate"};
+    int n = 2;
+    if (connect_timeout) {
+        keys[n] = "connect_timeout";
+        vals[n++] = connect_timeout;
+    }
+    if (options) {
+        keys[n] = "options";
+        vals[n++] = options;
+    }
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     if (!pg || PQstatus(pg) != CONNECTION_OK) {
         snprintf(err, errlen, "cannot connect: %s", pg ? PQerrorMessage(pg) : "out of memory");
@@ -196,7 +205,7 @@ static PGconn *migrate_connect(const char *conninfo, const char *connect_timeout
 
 int migrate_run(const char *conninfo, char *err, size_t errlen)
 {
-    PGconn *pg = migrate_connect(conninfo, NULL, err, errlen);
+    PGconn *pg = migrate_connect(conninfo, NULL, NULL, err, errlen);
     if (!pg)
         return -1;
     int applied = 0;
@@ -262,7 +271,7 @@ int migrate_verify(const char *conninfo, int connect_timeout_s, char *err, size_
 {
     char timeout[16];
     snprintf(timeout, sizeof timeout, "%d", connect_timeout_s);
-    PGconn *pg = migrate_connect(conninfo, timeout, err, errlen);
+    PGconn *pg = migrate_connect(conninfo, timeout, NULL, err, errlen);
     if (!pg)
         return 1;
     int rc = migrate_has_checksums(pg, err, errlen);
@@ -309,15 +318,12 @@ int migrate_check_role(const char *setting, const char *conninfo, int connect_ti
 {
     char timeout[16];
     snprintf(timeout, sizeof timeout, "%d", connect_timeout_s);
-    PGconn *pg = migrate_connect(conninfo, timeout, err, errlen);
+    /* A database that takes the connection and then stalls holds liaisond's main loop no
+     * longer than the statement timeout. */
+    PGconn *pg = migrate_connect(conninfo, timeout, "-c statement_timeout=5000", err, errlen);
     if (!pg)
         return 1;
-    /* A database that takes the connection and then stalls holds liaisond's main loop no
-     * longer than this. */
-    PGresult *res = PQexec(pg, "SET statement_timeout = 5000");
-    bool limited = PQresultStatus(res) == PGRES_COMMAND_OK;
-    PQclear(res);
-    res = limited ? PQexec(pg, ROLE_CHECK_SQL) : NULL;
+    PGresult *res = PQexec(pg, ROLE_CHECK_SQL);
     int rc = 1;
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         snprintf(err, errlen, "the role could not be read: %s", PQerrorMessage(pg));

@@ -151,9 +151,10 @@ LIAISON_EXPORT liaison_conn *liaison_new(const char *url);
  * in flight on the handle (a stream's chunk callback, a pipelined request
  * not yet received) they are refused with LIAISON_FAILED_PRECONDITION.
  * The value an option has already changes nothing (a file named again is
- * not read again until the next connection). Returns LIAISON_INVALID_ARGUMENT for a bad value, with liaison_error()
- * saying why: the token and the client name, sent when every connection
- * is set up, must be UTF-8.
+ * not read again until the next connection). Returns
+ * LIAISON_INVALID_ARGUMENT for a bad value, with liaison_error() saying why:
+ * the token and the client name, sent when every connection is set up, must
+ * be UTF-8.
  */
 LIAISON_EXPORT int liaison_set_option(liaison_conn *conn, liaison_option option, const char *value);
 
