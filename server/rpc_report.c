@@ -123,11 +123,10 @@ static struct db_stmt q_report_list = {
  * try-out). A month not opened is due under the charter version in force when it ended
  * (liaison_report_due, 0309), not under the one active now. A draft of a month before those
  * (opened as history, due no earlier than the first due day from its opening: 0185, 0321) is
- * owed too once
- * opened: `report list` called it overdue while this list left it out (a try-out); health and
- * the concern still judge only the relationship's own months. Two months of a distributor may
- * be due on one day (a first month opened late, 0321): rows page by due day, then by a key of
- * distributor and month (k), so that a page's edge between them skips neither.
+ * owed too once opened: `report list` called it overdue while this list left it out (a
+ * try-out); health and the concern still judge only the relationship's own months. Two months of a
+ * distributor may be due on one day (a first month opened late, 0321): rows page by due day, then
+ * by a key of distributor and month (k), so that a page's edge between them skips neither.
  */
 #define OWED_DUE_AT "(o.due::timestamp AT TIME ZONE 'UTC')"
 #define OWED_PAGE_AT EXEC_PAGE_AT(OWED_DUE_AT)

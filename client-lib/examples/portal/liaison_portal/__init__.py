@@ -918,14 +918,20 @@ def _reports_said(a: list) -> str:
     if num == 1:
         return (_("the one monthly report due so far missing") if missing
                 else _("the one monthly report due so far submitted late"))
-    return _parts(
-        _("all of the last %(num)s monthly reports missing", num=a[1]) if missing == num
-        else _("%(missing)s of the last %(num)s monthly reports missing", missing=a[0],
-               num=a[1]) if missing else "",
-        _("%(num)s submitted late", num=a[2]) if late and missing
-        else _("all of the last %(num)s monthly reports submitted late", num=a[1])
-        if late == num else _("%(late)s of the last %(num)s monthly reports submitted late",
-                              late=a[2], num=a[1]) if late else "")
+    said_missing = said_late = ""
+    if missing == num:
+        said_missing = _("all of the last %(num)s monthly reports missing", num=a[1])
+    elif missing:
+        said_missing = _("%(missing)s of the last %(num)s monthly reports missing",
+                         missing=a[0], num=a[1])
+    if late and missing:
+        said_late = _("%(num)s submitted late", num=a[2])
+    elif late == num:
+        said_late = _("all of the last %(num)s monthly reports submitted late", num=a[1])
+    elif late:
+        said_late = _("%(late)s of the last %(num)s monthly reports submitted late",
+                      late=a[2], num=a[1])
+    return _parts(said_missing, said_late)
 
 
 def _meetings_said(num: str, missed: str, unrecorded: str, missing: str, late: str) -> str:
