@@ -18,6 +18,7 @@
 #include "liaison.pb-c.h"
 #include "metrics.h"
 #include "log.h"
+#include "migrate.h"
 
 #define DB_CONNECT_TIMEOUT_MS 10000
 
@@ -72,7 +73,8 @@ struct db_conn {
     uint64_t last_progress;     /* loop time of the last result, or of sending to an idle one */
     int nulls;
     int prepare_pending;
-    char prepare_error[256];
+    bool role_refused; /* prepare_error says why the role may not serve */
+    char prepare_error[640];
 };
 
 struct db_queue {
@@ -86,6 +88,7 @@ struct db_pool {
     uv_timer_t timer;   /* reconnects */
     uv_prepare_t flush; /* sends what was queued, before the loop sleeps */
     char *conninfo;
+    const char *setting; /* db_options.setting: a literal */
     struct db_conn *conns;
     int size, depth, max_batches, batches, queue_max, queued, timeout_ms, alone_out, write_batch;
     /* While a DB_TXN_ALONE transaction waits: the connection left to drain for it. */
@@ -453,9 +456,11 @@ static void db_conn_fail(struct db_conn *dc, const char *why)
     } else if ((dc->state == DB_CONNECTING || dc->state == DB_PREPARING) && !pool->closing) {
         /* Statements the schema refuses: a server newer than its migrations, most often. */
         bool prepare = dc->state == DB_PREPARING && dc->prepare_error[0];
-        db_pool_attempt_failed(
-            pool, prepare ? LOG_ERROR : LOG_WARN,
-            prepare ? "preparing statements failed" : "cannot connect to the database", why);
+        db_pool_attempt_failed(pool, prepare ? LOG_ERROR : LOG_WARN,
+                               dc->role_refused ? "database role refused"
+                               : prepare        ? "preparing statements failed"
+                                                : "cannot connect to the database",
+                               why);
     }
     db_unwatch(dc);
     if (dc->pg)
@@ -492,8 +497,11 @@ static void db_flush(struct db_conn *dc)
 }
 
 /*
- * Pipeline mode on, the session's time limits set, then every registered
- * statement prepared, one sync.
+ * Pipeline mode on, the session's time limits set, the role checked, then
+ * every registered statement prepared, one sync. The start checks the role
+ * too, but one it could not reach is checked again only each second (main.c),
+ * and a pool that connected in between would have served as it: so no
+ * connection serves before its own role has been checked.
  */
 static void db_conn_prepare(struct db_conn *dc)
 {
@@ -502,7 +510,8 @@ static void db_conn_prepare(struct db_conn *dc)
         " set_config('idle_in_transaction_session_timeout', $2, false)";
     const char *values[2] = {dc->pool->session_timeouts[0], dc->pool->session_timeouts[1]};
     if (PQsetnonblocking(dc->pg, 1) != 0 || PQenterPipelineMode(dc->pg) != 1 ||
-        !PQsendQueryParams(dc->pg, limits, 2, NULL, values, NULL, NULL, 0)) {
+        !PQsendQueryParams(dc->pg, limits, 2, NULL, values, NULL, NULL, 0) ||
+        !PQsendQueryParams(dc->pg, migrate_role_sql, 0, NULL, NULL, NULL, NULL, 0)) {
         db_conn_fail(dc, PQerrorMessage(dc->pg));
         return;
     }
@@ -520,6 +529,7 @@ static void db_conn_prepare(struct db_conn *dc)
     }
     dc->state = DB_PREPARING;
     dc->prepare_pending = 1;
+    dc->role_refused = false;
     dc->prepare_error[0] = '\0';
     db_flush(dc);
 }
@@ -788,8 +798,13 @@ static void db_read(struct db_conn *dc)
         dc->last_progress = uv_now(dc->pool->loop);
         ExecStatusType st = PQresultStatus(r);
         if (dc->state == DB_PREPARING) {
-            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_SYNC &&
-                !dc->prepare_error[0])
+            /* Of the preparation's results, only the role check's has four columns. */
+            if (st == PGRES_TUPLES_OK && PQnfields(r) == 4 && !dc->prepare_error[0] &&
+                migrate_role_verdict(r, dc->pool->setting, dc->prepare_error,
+                                     sizeof dc->prepare_error) != 0)
+                dc->role_refused = true;
+            else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_SYNC &&
+                     !dc->prepare_error[0])
                 snprintf(dc->prepare_error, sizeof dc->prepare_error, "%s",
                          PQresultErrorMessage(r));
             PQclear(r);
@@ -1394,6 +1409,7 @@ struct db_pool *db_pool_create(uv_loop_t *loop, const struct db_options *opt)
     bool err = false;
     pool->conns = calloc((size_t)opt->size, sizeof *pool->conns);
     pool->conninfo = strdup(opt->conninfo);
+    pool->setting = opt->setting;
     pool->hosts = db_hosts_to_resolve(opt->conninfo, &err);
     if (!pool->conns || !pool->conninfo || err || uv_timer_init(loop, &pool->timer) != 0) {
         free(pool->conns);

@@ -125,12 +125,13 @@ struct db_pool;
 /* What a pool is made with (see db_pool_create). */
 struct db_options {
     const char *conninfo;
-    int size;         /* connections */
-    int depth;        /* segments in flight on one connection */
-    int max_batches;  /* batches of reads in flight in the pool */
-    int write_batch;  /* most DB_TXN_WRITES transactions in one database transaction */
-    int queue_max;    /* transactions waiting to be sent */
-    int reconnect_ms; /* between attempts to reach PostgreSQL */
+    const char *setting; /* conninfo's name in the configuration, for messages */
+    int size;            /* connections */
+    int depth;           /* segments in flight on one connection */
+    int max_batches;     /* batches of reads in flight in the pool */
+    int write_batch;     /* most DB_TXN_WRITES transactions in one database transaction */
+    int queue_max;       /* transactions waiting to be sent */
+    int reconnect_ms;    /* between attempts to reach PostgreSQL */
     /*
      * statement_timeout and lock_timeout of every session; a connection
      * that has work out and gets no result for this long (plus a second)

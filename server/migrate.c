@@ -292,26 +292,58 @@ int migrate_verify(const char *conninfo, int connect_timeout_s, char *err, size_
  * a role may do the same (SET ROLE, or ownership inherited), so membership
  * counts (pg_has_role ... MEMBER). At most three things owned are named.
  */
-#define ROLE_CHECK_SQL                                                                             \
-    "SELECT r.rolname, (SELECT string_agg(s.rolname, ', ' ORDER BY s.rolname) FROM pg_roles s"     \
-    "  WHERE s.rolsuper AND pg_has_role(r.oid, s.oid, 'MEMBER')),"                                 \
-    " (SELECT string_agg(s.rolname, ', ' ORDER BY s.rolname) FROM pg_roles s"                      \
-    "  WHERE s.rolbypassrls AND pg_has_role(r.oid, s.oid, 'MEMBER')),"                             \
-    " (SELECT string_agg(o.what, ', ' ORDER BY o.k, o.what) FROM (SELECT * FROM ("                 \
-    "  SELECT CASE WHEN c.relkind = 'S' THEN 2 WHEN c.relkind IN ('v', 'm') THEN 1 ELSE 0 END,"    \
-    "  format('%s %s', CASE WHEN c.relkind = 'S' THEN 'sequence' WHEN c.relkind IN ('v', 'm')"     \
-    "  THEN 'view' ELSE 'table' END, c.oid::regclass) FROM pg_class c"                             \
-    "  WHERE pg_has_role(r.oid, c.relowner, 'MEMBER') AND c.relkind IN ('r', 'p', 'S', 'v', 'm')"  \
-    "  AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)" \
-    "  AND c.relpersistence <> 't'"                                                                \
-    "  UNION ALL SELECT 3, format('function %s', p.oid::regprocedure) FROM pg_proc p"              \
-    "  WHERE pg_has_role(r.oid, p.proowner, 'MEMBER')"                                             \
-    "  AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)" \
-    "  UNION ALL SELECT 4, format('schema %s', n.nspname) FROM pg_namespace n"                     \
-    "  WHERE pg_has_role(r.oid, n.nspowner, 'MEMBER') AND n.nspname NOT LIKE 'pg\\_%'"             \
-    "  AND n.nspname <> 'information_schema'"                                                      \
-    "  ) x (k, what) ORDER BY k, what LIMIT 3) o)"                                                 \
-    " FROM pg_roles r WHERE r.rolname = current_user"
+const char migrate_role_sql[] =
+    "SELECT r.rolname, (SELECT string_agg(s.rolname, ', ' ORDER BY s.rolname) FROM pg_roles s"
+    "  WHERE s.rolsuper AND pg_has_role(r.oid, s.oid, 'MEMBER')),"
+    " (SELECT string_agg(s.rolname, ', ' ORDER BY s.rolname) FROM pg_roles s"
+    "  WHERE s.rolbypassrls AND pg_has_role(r.oid, s.oid, 'MEMBER')),"
+    " (SELECT string_agg(o.what, ', ' ORDER BY o.k, o.what) FROM (SELECT * FROM ("
+    "  SELECT CASE WHEN c.relkind = 'S' THEN 2 WHEN c.relkind IN ('v', 'm') THEN 1 ELSE 0 END,"
+    "  format('%s %s', CASE WHEN c.relkind = 'S' THEN 'sequence' WHEN c.relkind IN ('v', 'm')"
+    "  THEN 'view' ELSE 'table' END, c.oid::regclass) FROM pg_class c"
+    "  WHERE pg_has_role(r.oid, c.relowner, 'MEMBER') AND c.relkind IN ('r', 'p', 'S', 'v', 'm')"
+    "  AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)"
+    "  AND c.relpersistence <> 't'"
+    "  UNION ALL SELECT 3, format('function %s', p.oid::regprocedure) FROM pg_proc p"
+    "  WHERE pg_has_role(r.oid, p.proowner, 'MEMBER')"
+    "  AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)"
+    "  UNION ALL SELECT 4, format('schema %s', n.nspname) FROM pg_namespace n"
+    "  WHERE pg_has_role(r.oid, n.nspowner, 'MEMBER') AND n.nspname NOT LIKE 'pg\\_%'"
+    "  AND n.nspname <> 'information_schema'"
+    "  ) x (k, what) ORDER BY k, what LIMIT 3) o)"
+    " FROM pg_roles r WHERE r.rolname = current_user";
+
+int migrate_role_verdict(const PGresult *res, const char *setting, char *err, size_t errlen)
+{
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) != 4) {
+        const char *why = PQresultErrorMessage(res);
+        snprintf(err, errlen, "the role could not be read: %s", *why ? why : "no answer");
+        size_t n = strlen(err);
+        while (n && (err[n - 1] == '\n' || err[n - 1] == ' '))
+            err[--n] = '\0';
+        return 1;
+    }
+    const char *role = PQgetvalue(res, 0, 0), *super = PQgetvalue(res, 0, 1),
+               *bypass = PQgetvalue(res, 0, 2), *owned = PQgetvalue(res, 0, 3);
+    char why[600] = "";
+    if (*super)
+        snprintf(why, sizeof why, "is a superuser%s%s", strcmp(super, role) ? " through " : "",
+                 strcmp(super, role) ? super : "");
+    else if (*bypass)
+        snprintf(why, sizeof why, "has BYPASSRLS%s%s", strcmp(bypass, role) ? " through " : "",
+                 strcmp(bypass, role) ? bypass : "");
+    else if (*owned)
+        snprintf(why, sizeof why, "owns %s (itself or through a role it is a member of)", owned);
+    if (!*why)
+        return 0;
+    snprintf(err, errlen,
+             "%s connects as role %s, which %s: row-level security, the second wall "
+             "between tenants, would not hold for it; connect as a role that only uses "
+             "the tables (e.g. user=liaison_app) and keep the owner for "
+             "migrate_database_url",
+             setting, role, why);
+    return -1;
+}
 
 int migrate_check_role(const char *setting, const char *conninfo, int connect_timeout_s, char *err,
                        size_t errlen)
@@ -323,35 +355,8 @@ int migrate_check_role(const char *setting, const char *conninfo, int connect_ti
     PGconn *pg = migrate_connect(conninfo, timeout, "-c statement_timeout=5000", err, errlen);
     if (!pg)
         return 1;
-    PGresult *res = PQexec(pg, ROLE_CHECK_SQL);
-    int rc = 1;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        snprintf(err, errlen, "the role could not be read: %s", PQerrorMessage(pg));
-        size_t n = strlen(err);
-        while (n && (err[n - 1] == '\n' || err[n - 1] == ' '))
-            err[--n] = '\0';
-    } else {
-        const char *role = PQgetvalue(res, 0, 0), *super = PQgetvalue(res, 0, 1),
-                   *bypass = PQgetvalue(res, 0, 2), *owned = PQgetvalue(res, 0, 3);
-        char why[600] = "";
-        if (*super)
-            snprintf(why, sizeof why, "is a superuser%s%s", strcmp(super, role) ? " through " : "",
-                     strcmp(super, role) ? super : "");
-        else if (*bypass)
-            snprintf(why, sizeof why, "has BYPASSRLS%s%s", strcmp(bypass, role) ? " through " : "",
-                     strcmp(bypass, role) ? bypass : "");
-        else if (*owned)
-            snprintf(why, sizeof why, "owns %s (itself or through a role it is a member of)",
-                     owned);
-        rc = *why ? -1 : 0;
-        if (*why)
-            snprintf(err, errlen,
-                     "%s connects as role %s, which %s: row-level security, the second wall "
-                     "between tenants, would not hold for it; connect as a role that only uses "
-                     "the tables (e.g. user=liaison_app) and keep the owner for "
-                     "migrate_database_url",
-                     setting, role, why);
-    }
+    PGresult *res = PQexec(pg, migrate_role_sql);
+    int rc = migrate_role_verdict(res, setting, err, errlen);
     PQclear(res);
     PQfinish(pg);
     return rc;

@@ -12,6 +12,7 @@
 #ifndef LIAISON_MIGRATE_H
 #define LIAISON_MIGRATE_H
 
+#include <libpq-fe.h>
 #include <stddef.h>
 
 struct migration {
@@ -56,5 +57,13 @@ int migrate_verify(const char *conninfo, int connect_timeout_s, char *err, size_
  */
 int migrate_check_role(const char *setting, const char *conninfo, int connect_timeout_s, char *err,
                        size_t errlen);
+
+/*
+ * The check itself, for a connection that is already open (the pools run it
+ * as each connection is prepared): migrate_role_sql, no parameters, one row;
+ * migrate_role_verdict reads its result as migrate_check_role answers.
+ */
+extern const char migrate_role_sql[];
+int migrate_role_verdict(const PGresult *res, const char *setting, char *err, size_t errlen);
 
 #endif

@@ -225,6 +225,7 @@ struct replica *replica_create(uv_loop_t *loop, struct db_pool *primary,
         rep->samples = calloc((size_t)rep->cap, sizeof *rep->samples);
     struct db_options opt = *primary_opt;
     opt.conninfo = cfg->standby_database_url;
+    opt.setting = "standby_database_url";
     if (rep && rep->samples)
         rep->standby = db_pool_create(loop, &opt);
     if (!rep || !rep->standby) {

@@ -444,6 +444,7 @@ int worker_start(struct worker *w, int index, const struct config *cfg, char *er
     /* At once too: the metrics hear from the worker as soon as its loop runs. */
     uv_timer_start(&w->sweep_timer, worker_sweep, 0, SWEEP_MS);
     struct db_options dbo = {.conninfo = cfg->database_url,
+                             .setting = "database_url",
                              .size = cfg->db_pool_size,
                              .depth = cfg->db_pipeline_depth,
                              .max_batches = cfg->db_read_batches,

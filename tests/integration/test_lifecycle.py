@@ -17,6 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import liaison_test as t  # noqa: E402
 import liaison_wire as w  # noqa: E402
+from scratch_db import ScratchDatabase, role_of  # noqa: E402
 
 PORT = int(w.env("LIAISON_TEST_LIFE_PORT"))
 CA = w.env("LIAISON_TEST_CA")
@@ -360,6 +361,84 @@ if len(sys.argv) > 1:
           in events[0], "the live events' connection failure is logged whole (%r)" % events[:1])
     # It was said again at every retry, 5 a second here: once a minute now.
     check(len(events) == 1, "and once, not at every retry (%d lines)" % len(events))
+
+    # A role that becomes unfit while liaisond runs (here: made the owner of a table in a
+    # database of this test's own): the start's check passed, and each connection the pools
+    # made again afterwards served as it (a review). Each connection checks its role as it is
+    # prepared: no request is served on one that fails, and service comes back when the role
+    # is fit again, without a restart.
+    db, p = ScratchDatabase("roleturn"), None
+    try:
+        rc, _, err = db.liaisond(LIAISOND, "migrate")
+        check(rc == 0, "a scratch database migrates (%r)" % err[-300:])
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            free = sock.getsockname()[1]
+        log = open(os.path.join(DIR, "roleturn.log"), "w+")
+        p = subprocess.Popen([LIAISOND, "--config", conf, "serve"], stderr=log, text=True,
+                             env=dict(os.environ, LIAISOND_METRICS_LISTEN="",
+                                      LIAISOND_PORT=str(free), LIAISOND_DATABASE_URL=db.app_url,
+                                      LIAISOND_MIGRATE_DATABASE_URL=db.migrate_url,
+                                      LIAISOND_DB_RECONNECT_MS="100",
+                                      LIAISOND_LOGIN_MAX_FAILURES="1000",
+                                      LIAISOND_LOGIN_MAX_FAILURES_PER_ADDRESS="100000",
+                                      LIAISOND_SCHEDULER_INTERVAL_MS="0"))
+
+        def login_code():
+            """The code a Login for a tenant that does not exist gets: the database's answer
+            (UNAUTHENTICATED, 16) or none (UNAVAILABLE, 14)."""
+            s = w.connect(free, os.path.join(newcerts, "ca.pem"))
+            try:
+                s.sendall(w.hello() + w.login(2, "no-such-tenant", "a@example.com", "x" * 12))
+                w.recv_frame(s)
+                return w.recv_frame(s)[1]
+            finally:
+                s.close()
+
+        def codes_for(seconds):
+            seen, until = [], time.monotonic() + seconds
+            while time.monotonic() < until:
+                try:
+                    seen.append(login_code())
+                except OSError:
+                    seen.append(None)
+                time.sleep(0.1)
+            return seen
+
+        deadline = time.monotonic() + 30
+        first = None
+        while time.monotonic() < deadline and first != 16:
+            try:
+                first = login_code()
+            except OSError:
+                time.sleep(0.2)
+        check(first == 16, "a server on a scratch database answers a login (%r)" % first)
+        db.psql(None, "CREATE TABLE role_turn (); ALTER TABLE role_turn OWNER TO %s;"
+                " SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND usename = '%s'"
+                % (role_of(db.app_url), role_of(db.app_url)))
+        seen = codes_for(4)
+        turned = seen.index(14) if 14 in seen else len(seen)
+        check(turned < len(seen) and set(seen[turned:]) == {14} and p.poll() is None,
+              "once its role owns a table, no connection serves: UNAVAILABLE from the first"
+              " (%r)" % seen)
+        log.seek(0)
+        text = log.read()
+        check('msg="database role refused"' in text
+              and "database_url connects as role %s, which owns table role_turn"
+              % role_of(db.app_url) in text,
+              "the refused connection is logged with its reason (%r)" % text[-500:])
+        db.psql(None, "DROP TABLE role_turn")
+        seen = codes_for(3)
+        check(seen and seen[-1] == 16 and 16 in seen[:15],
+              "and service comes back when the role is fit again, without a restart (%r)" % seen)
+        p.terminate()
+        check(p.wait(timeout=30) == 0, "the server stops cleanly after")
+        log.close()
+    finally:
+        if p and p.poll() is None:
+            p.kill()
+        db.drop()
 
     # --- deploy/liaisond.conf.sample: every setting, each value its default ---
     help_text = subprocess.run([LIAISOND, "--help"], capture_output=True, text=True).stdout
