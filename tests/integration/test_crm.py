@@ -1530,6 +1530,7 @@ check(sorted(i["id"] for i in must("ListInteractions", {"keyAccountId": now_on},
 # that differ only in marks, punctuation and legal form.
 code, out = register(saigon_user, "Công ty Thép Miền Nam", "VN-SG")
 check(code == "OK" and out["lead"]["registration"] == "accepted", "a new customer (%s)" % code)
+saigon_first = out["lead"]["id"]
 # And in look-alike letters: a Cyrillic "М" and "а" (an attacker's review, migration 0183), which
 # were flagged; since a word may mix no Latin and Cyrillic letters, such a name is refused,
 # naming the word.
@@ -1563,6 +1564,16 @@ check(code == "OK" and out["lead"].get("registration") == "accepted"
 code, out = register(vientiane_user, "Thép Miền Nam Co., Ltd.", "VN-SG")
 check(code == "OK" and "similar_protected" in out.get("lead", {}).get("flags", []),
       "the later registrant's next one still is (%s %s)" % (code, out))
+# Both at one instant (a frozen clock): each counted as before the other, and the first
+# registrant was flagged by the second (migration 0325); the one recorded first is first.
+t.psql("UPDATE leads SET registered_at = (SELECT registered_at FROM leads WHERE id = %d)"
+       " WHERE id = %d" % (int(saigon_first), int(similar_lead)))
+code, out = register(saigon_user, "Công ty Thép Miền Nam", "VN-SG")
+check(code == "OK" and "similar_protected" not in out.get("lead", {}).get("flags", []),
+      "registered at the same instant, the first recorded is not flagged (%s %s)" % (code, out))
+code, out = register(vientiane_user, "Thép Miền Nam Co., Ltd.", "VN-SG")
+check(code == "OK" and "similar_protected" in out.get("lead", {}).get("flags", []),
+      "the second still is (%s %s)" % (code, out))
 
 # ---------------- a lost deal, or an ended relationship's, holds no customer (0278) ----------------
 # A deal registered and lost at once locked a competitor out of its customer for the whole
