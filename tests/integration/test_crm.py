@@ -700,6 +700,7 @@ check(code == "OK" and out["lead"].get("registration") == "flagged", "a flagged 
 code, out = register(saigon_user, "Cảng Container Bến Nghé", "VN-SG")
 check(code == "OK" and out["lead"].get("registration") == "accepted",
       "the territory's holder registers the customer too, accepted (%s %s)" % (code, out))
+holder = out.get("lead", {}).get("id")
 code, out = call("DecideLeadRegistration", {"id": early, "decision": "reassign",
                                             "distributorId": vientiane}, admin)
 check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violations", [])]
@@ -710,10 +711,15 @@ check(code == "INVALID_ARGUMENT" and [v.get("field") for v in out.get("violation
 check(audited("lead.reassign", early) == 0
       and must("GetLead", {"id": early}, admin)["lead"].get("registration") == "flagged",
       "... and changes nothing")
+# The refusal names the protecting lead and its distributor (staff searched the leads for it,
+# a try-out, migration 0326), and says what may still be done.
 for decision in ({"decision": "approve"}, {"decision": "reassign", "distributorId": bangkok}):
     code, out = call("DecideLeadRegistration", dict(decision, id=early), admin)
-    check(code == "FAILED_PRECONDITION" and "protects this account" in out.get("message", ""),
-          "%s of the flagged one is refused while the other protects it (%s %s)"
+    check(code == "FAILED_PRECONDITION" and "protects this account (lead %s, of distributor %s"
+          " (Công ty Phân phối Sài Gòn))" % (holder, saigon) in out.get("message", "")
+          and ("reassign the lead to the exporter" in out["message"])
+          == (decision["decision"] == "approve"),
+          "%s of the flagged one is refused while the other protects it, naming it (%s %s)"
           % (decision["decision"], code, out))
 
 # Reassigned to a distributor that holds nothing there, the deal is approved with flags that
