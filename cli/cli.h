@@ -430,6 +430,10 @@ int cmd_escalation(struct cli *cli, int argc, char **argv);
 int cmd_meeting(struct cli *cli, int argc, char **argv);
 int cmd_action(struct cli *cli, int argc, char **argv);
 
+/* Adds an action item's "localDue" for a table: its due time in its distributor's zone, a due
+ * day's ending midnight as "YYYY-MM-DD 24:00" (cmd_action.c). */
+void cli_action_cells(json_t *item);
+
 /*
  * A time from the command line (option names it in errors) as an RFC 3339
  * UTC string in buf: RFC 3339 passes as it is, for the server to check;

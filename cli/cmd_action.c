@@ -56,7 +56,7 @@ static const struct output_column action_fields[] = {{"action item", "id"},
  * 2026-12-04) reads as that day's end, "2026-12-04 24:00". Shown as the
  * next day, it looked like the day typed had moved by one.
  */
-static void action_cells(json_t *item)
+void cli_action_cells(json_t *item)
 {
     const char *local = json_string_value(json_object_get(item, "localDueAt"));
     if (!local)
@@ -81,11 +81,11 @@ static void action_cells(json_t *item)
     json_object_set_new(item, "localDue", json_string(local));
 }
 
-/* Prints an action item: the wire's fields with --json, else with action_cells' due time. */
+/* Prints an action item: the wire's fields with --json, else with cli_action_cells' due time. */
 static void action_print(const struct cli *cli, json_t *item)
 {
     if (!cli->set.json && json_is_object(item))
-        action_cells(item);
+        cli_action_cells(item);
     cli_print_object(cli, action_fields, N_ACTION_FIELDS, item);
 }
 
@@ -180,19 +180,20 @@ static int ac_add(struct cli *cli, int argc, char **argv)
 
 static int ac_list(struct cli *cli, int argc, char **argv)
 {
-    const char *dist = NULL, *status = "";
+    const char *dist = NULL, *status = "", *meeting = NULL;
     struct cli_paging page = {0};
     bool overdue = false, mine = false;
     const struct cli_opt opts[] = {
         {"distributor", &dist, NULL, false, "a distributor: id or name", "distributorId"},
-        {"status", &status, NULL, false, "open, done or cancelled"},
-        {"overdue", NULL, &overdue, false, "open and past due"},
+        {"meeting", &meeting, NULL, false, "those written down at this meeting (id)", "meetingId"},
+        {"status", &status, NULL, false, "open, done, cancelled or overdue (open and past due)"},
+        {"overdue", NULL, &overdue, false, "open and past due (--status overdue)"},
         {"mine", NULL, &mine, false, "those you own, also as the contact with your e-mail",
          "ownerUserId"},
         CLI_PAGING_OPTS(page),
         {0}};
     const struct cli_command_spec spec = {
-        "action list [--distributor D] [--status S] [--overdue] [--mine] [--all]",
+        "action list [--distributor D] [--meeting ID] [--status S] [--overdue] [--mine] [--all]",
         "Lists action items of the distributors you reach, by due date.", opts, 0,
         "action list --overdue --mine"};
     int rc = cli_args_parse(&spec, argc, argv, NULL, 0);
@@ -202,8 +203,9 @@ static int ac_list(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "liaison: --overdue and --status: one or the other\n");
         return EXIT_USAGE;
     }
-    json_int_t d = 0, me = 0;
-    if (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
+    json_int_t d = 0, me = 0, m = 0;
+    if ((meeting && (rc = cli_parse_id(meeting, &m))) ||
+        (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
         return rc;
     if (mine) {
         json_t *who;
@@ -212,11 +214,11 @@ static int ac_list(struct cli *cli, int argc, char **argv)
         me = cli_json_id(json_object_get(json_object_get(who, "identity"), "userId"));
         json_decref(who);
     }
-    return cli_list_mapped(cli, "ListActionItems",
-                           json_pack("{s:I,s:I,s:o}", "distributorId", d, "ownerUserId", me,
-                                     "status", cli_enum_string(overdue ? "overdue" : status)),
-                           "actionItems", action_cols, N_ACTION_COLS, &page,
-                           cli->set.json ? NULL : action_cells);
+    return cli_list_mapped(
+        cli, "ListActionItems",
+        json_pack("{s:I,s:I,s:I,s:o}", "distributorId", d, "meetingId", m, "ownerUserId", me,
+                  "status", cli_enum_string(overdue ? "overdue" : status)),
+        "actionItems", action_cols, N_ACTION_COLS, &page, cli->set.json ? NULL : cli_action_cells);
 }
 
 static int ac_show(struct cli *cli, int argc, char **argv)

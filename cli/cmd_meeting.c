@@ -53,6 +53,13 @@ static const struct output_column meeting_fields[] = {{"meeting", "id"},
 #define N_MEETING_FIELDS ((int)(sizeof meeting_fields / sizeof meeting_fields[0]))
 static const struct output_column attendee_cols[] = {
     {"ID", "id"}, {"NAME", "name"}, {"E-MAIL", "email"}, {"ATTENDANCE", "attendance"}};
+static const struct output_column meeting_action_cols[] = {{"ID", "id"},
+                                                           {"DESCRIPTION", "description"},
+                                                           {"OWNER", "ownerName"},
+                                                           {"LOCAL DUE", "localDue"},
+                                                           {"ZONE", "timeZone"},
+                                                           {"STATUS", "status"},
+                                                           {"OVERDUE", "overdue", OUTPUT_BOOL}};
 static const struct output_column note_cols[] = {{"ID", "id"},
                                                  {"AT (UTC)", "createdAt"},
                                                  {"BY", "authorEmail"},
@@ -316,6 +323,15 @@ static void meeting_print(struct cli *cli, json_t *m)
         printf("\nNOTES\n");
         output_table(note_cols, 5, notes);
     }
+    json_t *actions = json_object_get(m, "actionItems");
+    if (json_array_size(actions)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(actions, i, item) cli_action_cells(item);
+        printf("\nACTION ITEMS\n");
+        output_table(meeting_action_cols,
+                     (int)(sizeof meeting_action_cols / sizeof meeting_action_cols[0]), actions);
+    }
 }
 
 /*
@@ -539,14 +555,38 @@ static int meeting_id(const struct cli_command_spec *spec, int argc, char **argv
 static int mt_show(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
-    const struct cli_command_spec spec = {"meeting show ID",
-                                          "Shows a meeting with its attendees and notes.", opts, 1,
-                                          "meeting show 42"};
+    const struct cli_command_spec spec = {
+        "meeting show ID",
+        "Shows a meeting with its attendees, notes and the action items written down at it\n"
+        "(with --json, as actionItems).",
+        opts, 1, "meeting show 42"};
     json_int_t id;
     int rc = meeting_id(&spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return meeting_call(cli, "GetMeeting", json_pack("{s:I}", "id", id), false);
+    json_t *resp, *list;
+    if ((rc = cli_call(cli, "GetMeeting", json_pack("{s:I}", "id", id), &resp)))
+        return rc;
+    /* A meeting's action items could be added to it but found from it nowhere (a try-out). */
+    if ((rc = cli_call(cli, "ListActionItems",
+                       json_pack("{s:I,s:{s:i}}", "meetingId", id, "page", "pageSize", CLI_SOME),
+                       &list))) {
+        json_decref(resp);
+        return rc;
+    }
+    json_t *m = json_object_get(resp, "meeting"), *items = json_object_get(list, "actionItems");
+    json_object_set_new(m, "actionItems", items ? json_incref(items) : json_array());
+    const char *next =
+        json_string_value(json_object_get(json_object_get(list, "page"), "nextCursor"));
+    meeting_print(cli, m);
+    if (next && *next && !cli->set.json)
+        fprintf(stderr,
+                "liaison: note: it has more action items than these %d: 'liaison action "
+                "list --meeting %lld'\n",
+                CLI_SOME, (long long)id);
+    json_decref(list);
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 static int mt_attendance(struct cli *cli, int argc, char **argv)

@@ -602,8 +602,9 @@ static struct db_stmt q_action_create = {
     9, 0};
 /*
  * $1 after id, $2 limit, $3 distributor, $4 owner user, $5 owner contact
- * (0: any), $6 status, $7 after time. By due date then id, what falls due
- * first first, whenever it was written down (index action_items_due, 0082).
+ * (0: any), $6 status, $7 after time, $8 meeting (0: any; index
+ * action_items_meeting, 0328). By due date then id, what falls due first
+ * first, whenever it was written down (index action_items_due, 0082).
  * A contact's items are also those of the user who is that contact (the
  * same e-mail, liaison_contact_user, migration 0148): a distributor's user
  * who is also one of its contacts did not find them with 'action list
@@ -619,8 +620,9 @@ static struct db_stmt q_action_list = {
                     " AND ($5::bigint = 0 OR a.owner_contact_id = $5::bigint)"
                     " AND ($6 = '' OR a.status = $6"
                     "  OR ($6 = 'overdue' AND a.status = 'open' AND a.due_at < liaison_now()))"
+                    " AND ($8::bigint = 0 OR a.meeting_id = $8::bigint)"
                     " ORDER BY a.due_at, a.id LIMIT $2::int",
-    7, 0};
+    8, 0};
 /* $1 id: one item the caller reaches; an internal one not for a distributor's user (0096). */
 static struct db_stmt q_action_get = {"SELECT " ACTION_COLS " FROM action_items a" JOIN_DA
                                       " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint"
@@ -860,12 +862,12 @@ static struct exec_decl d_action_list = {
     .check = {&distributor_filter_reached, {"distributor_id"}},
     .query = {&q_action_list,
               {"@after", "@limit", "distributor_id", "owner_user_id", "owner_contact_id", "status",
-               "@after_at"}},
+               "@after_at", "meeting_id"}},
     .shape = EXEC_PAGE,
     .out = "action_items",
     .cursor = "act",
     .order = EXEC_BY_TIME,
-    .filters = {"distributor_id", "owner_user_id", "owner_contact_id", "status"}};
+    .filters = {"distributor_id", "owner_user_id", "owner_contact_id", "status", "meeting_id"}};
 static struct exec_decl d_action_get = {.method = "GetActionItem",
                                         .query = {&q_action_get, {"id"}},
                                         .out = "action_item",

@@ -638,6 +638,27 @@ try:
           and out["actionItem"]["ownerUserId"] == mgr_id,
           "a due day is the end of that day in the distributor's zone (+07:00): %s" % out)
     a_mgr = out["actionItem"]["id"]
+    # A meeting's items are found from it: `meeting show` and the portal's meeting page did not
+    # list them, and `action list` took no meeting (a try-out, 0328). The item above without a
+    # meeting is not among them.
+    code, out = call("ListActionItems", {"meetingId": ma}, manager)
+    check(code == "OK" and [i["id"] for i in out.get("actionItems", [])] == [a1["id"]],
+          "the items of a meeting, not its distributor's others (%s %s)" % (code, out))
+    code, out = _cli.cli("action", "list", "--meeting", str(ma), token=manager)
+    check(code == "OK" and [i["id"] for i in out] == [a1["id"]],
+          "action list --meeting lists them (%s %s)" % (code, out))
+    code, out = _cli.cli("action", "list", "--meeting", "x1", token=manager)
+    check(code == "EXIT_2", "action list --meeting of no id is refused (%s %s)" % (code, out))
+    code, out = _cli.cli("meeting", "show", str(ma), token=manager)
+    check(code == "OK" and [i["id"] for i in out.get("actionItems", [])] == [a1["id"]],
+          "meeting show --json holds them as actionItems (%s %s)" % (code, out))
+    p = subprocess.run([CLI, "--token", manager, "meeting", "show", str(ma)],
+                       capture_output=True, text=True, env=_cli.env, timeout=60)
+    listed = p.stdout.split("\nACTION ITEMS\n", 1)[-1].splitlines()
+    check(p.returncode == 0 and "\nACTION ITEMS\n" in p.stdout and len(listed) == 2
+          and listed[1].split()[0] == a1["id"] and "Gửi dự báo tồn kho quý 2" in listed[1]
+          and "Nguyễn Văn An" in listed[1] and "2026-03-10 17:00" in listed[1],
+          "meeting show prints them, with owner and local due time:\n%s" % p.stdout)
     before = int(sql("SELECT count(*) FROM action_items WHERE tenant_id = %s" % tid))
     # The end of 2999-12-31 is in the year 3000 west of Greenwich, and at it.
     for due in ({"dueOn": "2999-12-31"}, {"dueAt": "2999-12-31T23:00:00-02:00"}):

@@ -252,6 +252,10 @@ held = a.call("CreateMeeting", {"distributorId": d1, "title": "Họp khẩn về
                                 "durationMinutes": 30, "attendees": ["an@saigon.example"]}
                 )["meeting"]["id"]
 a.call("MarkMeetingHeld", {"id": held})
+# What was agreed there: on the meeting's page (a try-out found a meeting's items on none).
+a.call("CreateActionItem", {"distributorId": d1, "meetingId": held, "ownerContactId": contact,
+                            "description": "Gửi số liệu tồn kho kho Bình Dương",
+                            "dueOn": "2027-01-20"})
 a.call("SetEscalationProtocol", {"distributorId": d1, "severity": "high", "steps": [
     {"contactId": contact, "method": "email", "responseHours": 24}]})
 a.call("CreateEscalationRequest", {"distributorId": d1, "severity": "high",
@@ -614,8 +618,9 @@ try:
     done_paths = [urllib.parse.urlparse(f.get_attribute("action")).path
                   for f in driver.find_elements(By.CSS_SELECTOR, "main form")]
     rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr")]
-    check(len(done_paths) == 1 and any("Send the 2027 price list" in r and "exporter" in r
-                                       for r in rows),
+    check(len(done_paths) == 2 and any("Send the 2027 price list" in r and "exporter" in r
+                                       for r in rows)
+          and not any("Send the 2027 price list" in r and "Mark done" in r for r in rows),
           "Mark done only on the item its side owns; the exporter's says whose it is (%r %r)"
           % (done_paths, rows))
     click(driver.find_element(By.CSS_SELECTOR, "main form button"))
@@ -873,6 +878,11 @@ try:
     due = driver.find_element(By.ID, "notes-due").text
     check("Notes due by" in due and "on time" in due and "after the 24 hours" not in text(),
           "the meeting says by when its notes are due, and that they came on time (%s)" % due)
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#meeting-actions tbody tr")]
+    check(len(rows) == 1 and "Gửi số liệu tồn kho kho Bình Dương" in rows[0]
+          and "2027-01-20" in rows[0] and "open" in rows[0],
+          "the meeting lists the action item written down at it, not the distributor's others"
+          " (%s)" % rows)
     shot("meeting-note")
     check(driver.find_element(By.ID, "body").get_attribute("maxlength") == "100000",
           "the note's box says the server's limit")

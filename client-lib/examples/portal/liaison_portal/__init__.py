@@ -1054,6 +1054,11 @@ LABELS = {
         "missed": lazy_pgettext("meeting status", "missed"),
         "cancelled": lazy_pgettext("meeting status", "cancelled"),
     },
+    "action status": {
+        "open": lazy_pgettext("action status", "open"),
+        "done": lazy_pgettext("action status", "done"),
+        "cancelled": lazy_pgettext("action status", "cancelled"),
+    },
     "notes status": {
         "on_time": lazy_pgettext("notes status", "on time"),
         "late": lazy_pgettext("notes status", "late"),
@@ -2038,6 +2043,12 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         langs = my_distributor().get("languages", [])
         return list(dict.fromkeys(list(langs) + [str(pick_locale()), "en"]))
 
+    def meeting_actions(mid: int) -> List[Dict[str, Any]]:
+        """The action items written down at a meeting, what falls due first
+        first, a page of them (a try-out found them on no meeting's page)."""
+        out = api().call("ListActionItems", {"meetingId": mid, "page": {"pageSize": PAGE_SIZE}})
+        return out.get("actionItems", [])
+
     @app.route("/meetings/<id:mid>")
     def meeting(mid: int) -> Response:
         signed_in()
@@ -2045,7 +2056,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         # ?noted=1: a note was just added (or had been, the form sent twice).
         notice = _("Your note is added.") if request.args.get("noted") else ""
         return _page("meeting.html", m=m, key=form_key(), note_langs=note_languages(),
-                     notice=notice)
+                     notice=notice, items=meeting_actions(mid))
 
     @app.route("/meetings/<id:mid>/notes", methods=["POST"])
     def meeting_note(mid: int) -> Response:
@@ -2057,7 +2068,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         except (liaison.InvalidArgument, liaison.FailedPrecondition) as e:
             m = api().call("GetMeeting", {"id": mid})["meeting"]
             return _page("meeting.html", 400, m=m, note_error=_sentence(e), note_body=body,
-                         key=form_key(), note_langs=note_languages(), note_lang=lang)
+                         key=form_key(), note_langs=note_languages(), note_lang=lang,
+                         items=meeting_actions(mid))
         return redirect(url_for("meeting", mid=mid, noted=1), 303)
 
     @app.route("/escalations")
