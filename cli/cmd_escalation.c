@@ -209,9 +209,13 @@ static json_int_t step_contact_named(json_t *contacts, const char *who)
  * always is for the tenant default. A part of a contact's name that no
  * contact holds as a role is refused: it was taken as a role no one held,
  * and the rung skipped by every request (a try-out). NULL after saying why.
+ * *unheld is set to a role no contact holds yet, for a warning once the
+ * server has taken the ladder: said before, it came beside the server's
+ * refusal of the same text as another distributor's contact (a try-out).
  */
-static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
+static json_t *step_parse(const char *text, json_t *contacts, bool by_role, bool *unheld)
 {
+    *unheld = false;
     const char *c2 = strrchr(text, ':');
     const char *c1 = NULL;
     for (const char *p = text; c2 && p < c2; p++)
@@ -255,7 +259,6 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
     }
     role_collapse(who);
     json_object_set_new(step, "contactRole", json_string(who));
-    /* A role no contact holds is skipped by requests until one does: said, not refused. */
     bool held = by_role;
     const json_t *part_of = NULL;
     const char *unmarked_role = NULL; /* "giam doc" typed for a contact's "Giám đốc" */
@@ -287,11 +290,7 @@ static json_t *step_parse(const char *text, json_t *contacts, bool by_role)
         return NULL;
     }
     /* An e-mail address is no role: the server refuses it, saying whose it is (migration 0270). */
-    if (!held && !strchr(who, '@'))
-        fprintf(stderr,
-                "liaison: warning: no contact of the distributor has the role '%s' yet: a "
-                "request skips this rung until one does\n",
-                who);
+    *unheld = !held && !strchr(who, '@');
     return step;
 }
 
@@ -431,8 +430,10 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
                        &contacts)))
         return rc;
     json_t *list = json_array();
+    bool unheld[16];
     for (int i = 0; i < nsteps && rc == EXIT_OK; i++) {
-        json_t *step = step_parse(steps[i], json_object_get(contacts, "contacts"), d == 0);
+        json_t *step =
+            step_parse(steps[i], json_object_get(contacts, "contacts"), d == 0, &unheld[i]);
         if (!step)
             rc = EXIT_USAGE;
         else
@@ -443,12 +444,24 @@ static int esc_protocol(struct cli *cli, int argc, char **argv)
         json_decref(list);
         return rc;
     }
+    json_incref(list);
     if ((rc = cli_call(cli, "SetEscalationProtocol",
                        json_pack("{s:I,s:s,s:o,s:I,s:b}", "distributorId", d, "severity", severity,
                                  "steps", list, "visitHours", visit_hours, "workingHoursOnly",
                                  working_hours),
-                       &resp)))
+                       &resp))) {
+        json_decref(list);
         return rc;
+    }
+    /* A role no contact holds is skipped by requests until one does: said, not refused. */
+    for (int i = 0; i < nsteps; i++)
+        if (unheld[i])
+            fprintf(
+                stderr,
+                "liaison: warning: no contact of the distributor has the role '%s' yet: a "
+                "request skips this rung until one does\n",
+                json_string_value(json_object_get(json_array_get(list, (size_t)i), "contactRole")));
+    json_decref(list);
     /* "no escalation protocol in force" alone did not say what --remove did (a try-out). */
     if (remove && !cli->set.json && d)
         fprintf(stderr,

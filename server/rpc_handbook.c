@@ -254,11 +254,15 @@ static void handbook_start(struct request *r, enum handbook_kind kind, uint64_t 
         request_fail_field(r, "language", "a BCP 47 language tag (en, vi, ja)");
         return;
     }
+    /* A distributor's user was sent to 'doc translate', which only staff may run, while the
+     * translation it wanted could be read (a try-out). */
     if (language[0] && strcasecmp(language, HANDBOOK_TEMPLATE_LANGUAGE)) {
         request_fail_field(r, "language",
                            "the handbook has a template in " HANDBOOK_TEMPLATE_LANGUAGE
-                           " only; for another language, add a translation of the handbook "
-                           "document (AddTranslation; the CLI's 'doc translate')");
+                           " only; its translations are the handbook document's: read one "
+                           "with GetDocument and its language (the CLI's 'doc get DOCUMENT "
+                           "--language TAG'; 'doc list' names the document), and the "
+                           "exporter's staff add one with AddTranslation ('doc translate')");
         return;
     }
     enum handbook_format f = HANDBOOK_MARKDOWN;

@@ -421,8 +421,11 @@ try:
               admin)["distributor"]["id"]
     must("CreateContact", {"distributorId": dn, "fields": {
         "name": "Hồ Văn Lâm", "role": "kế toán", "email": "lam@danang.example"}}, admin)
+    # By name too; the warning that no contact holds it as a role came before the refusal,
+    # which said the opposite (a try-out).
     for step, said in (("lam@danang.example", "'lam@danang.example' is the e-mail of Hồ Văn Lâm,"
                         " a contact of Công ty Đà Nẵng, not of this distributor"),
+                       ("Hồ Văn Lâm", "a contact of Công ty Đà Nẵng, not of this distributor"),
                        ("admin@esc.example", "no contact of this distributor has the e-mail"
                         " 'admin@esc.example'")):
         rc, _, err = cli_text("escalation", "protocol", "Công ty Phụ tùng Sài Gòn", "set",

@@ -567,6 +567,7 @@ for lang, words in (("vi", "template in en only"), ("ja-JP", "template in en onl
 code, out = cli("handbook", str(da), "--language", "vi", "-o", os.path.join(OUT, "vi.md"),
                 token=admin)
 check(code == "INVALID_ARGUMENT" and "template in en only" in json.dumps(out)
+      and "'doc get DOCUMENT --language TAG'" in json.dumps(out)
       and not os.path.exists(os.path.join(OUT, "vi.md")),
       "liaison handbook --language vi says the same and writes no file (%s %s)" % (code, out))
 check(versions() == 1, "a refused language stores nothing")
