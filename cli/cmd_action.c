@@ -93,16 +93,15 @@ static void action_print(const struct cli *cli, json_t *item)
  * A due day already past is most often a typed year or month: made, or moved, but said. The item
  * as action_print leaves it (its localDue only without --json).
  */
-static void overdue_note(const struct cli *cli, const json_t *item)
+static void overdue_note(const struct cli *cli, const json_t *item, bool moved)
 {
     const char *local =
         json_string_value(json_object_get(item, cli->set.json ? "localDueAt" : "localDue"));
     const char *zone = json_string_value(json_object_get(item, "timeZone"));
     if (json_is_true(json_object_get(item, "overdue")))
         fprintf(stderr,
-                "liaison: note: its due time (%s %s) has already passed: it is overdue from the "
-                "start\n",
-                local ? local : "-", zone ? zone : "");
+                "liaison: note: its due time (%s %s) has already passed: it is overdue %s\n",
+                local ? local : "-", zone ? zone : "", moved ? "now" : "from the start");
 }
 
 /* Calls method and prints the action item it answers with. */
@@ -173,7 +172,7 @@ static int ac_add(struct cli *cli, int argc, char **argv)
         return rc;
     json_t *item = json_object_get(resp, "actionItem");
     action_print(cli, item);
-    overdue_note(cli, item);
+    overdue_note(cli, item, false);
     json_decref(resp);
     return EXIT_OK;
 }
@@ -314,7 +313,7 @@ static int ac_update(struct cli *cli, int argc, char **argv)
     json_t *item = json_object_get(resp, "actionItem");
     action_print(cli, item);
     if (due)
-        overdue_note(cli, item);
+        overdue_note(cli, item, true);
     json_decref(resp);
     return EXIT_OK;
 }

@@ -587,7 +587,8 @@ static int tenant_rate_limit(struct cli *cli, int argc, char **argv)
         {"rate", &rate, NULL, false, "requests a second the tenant may make (1-1000000)",
          "ratePerS"},
         {"burst", &burst, NULL, false,
-         "requests it may make at once above the rate (0-1000000; 0 or none: the rate)"},
+         "requests it may make at once, the token bucket's size: a burst under the rate also "
+         "holds back a second's requests sent together (0-1000000; 0 or none: the rate)"},
         {"default", NULL, &back_to_default, false,
          "drop the tenant's own limit: liaisond.conf's tenant_rate and tenant_burst apply"},
         {0}};

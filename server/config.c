@@ -149,12 +149,14 @@ static const struct setting settings[] = {
       "token bucket; an operator may set a tenant's own with SetTenantRateLimit); past it "
       "RESOURCE_EXHAUSTED with Status.retry_after_ms; 0: unlimited"),
     S(tenant_burst, SET_INT, "0", 0, 1000000, false,
-      "requests a tenant may make at once above tenant_rate (the bucket's size); 0: tenant_rate"),
+      "requests a tenant may make at once (the token bucket's size, also when under "
+      "tenant_rate); 0: tenant_rate"),
     S(address_rate, SET_RATE, "0", 0, 1000000, false,
       "requests a second from one client address (IPv6: one /64) before a tenant is known (Hello, "
       "Login, Authenticate, ...); past it RESOURCE_EXHAUSTED with retry_after_ms; 0: unlimited"),
     S(address_burst, SET_INT, "0", 0, 1000000, false,
-      "requests an address may make at once above address_rate; 0: address_rate"),
+      "requests an address may make at once (the token bucket's size, also when under "
+      "address_rate); 0: address_rate"),
     S(rate_buckets_max, SET_INT, "65536", 16, 10000000, false,
       "token buckets kept for tenants, and as many for addresses (about 100 bytes each); past it "
       "the one idle longest is dropped"),

@@ -121,10 +121,13 @@
     "  WHERE u.tenant_id = a.tenant_id AND u.id = a.owner_user_id) IS NOT NULL"                    \
     "  THEN 'distributor' ELSE 'exporter' END AS owner_side"
 #define CALLER "nullif(current_setting('liaison.user_id', true), '')::bigint"
-#define NOBODY_BY_THAT_NAME                                                                        \
-    "no user of this tenant who works on this distributor (an admin, an auditor, its account"      \
+#define NOBODY_WHO(auditor)                                                                        \
+    "no user of this tenant who works on this distributor (an admin, " auditor "its account"       \
     " manager, a manager who sees every distributor or one of its own users; not disabled), and"   \
     " no single contact of this distributor, by that e-mail or name"
+#define NOBODY_BY_THAT_NAME NOBODY_WHO("an auditor, ")
+/* An auditor attends, but owns no item: the list of who may was offered one (a try-out). */
+#define NOBODY_TO_OWN NOBODY_WHO("")
 
 /* ---- meetings ---- */
 
@@ -559,7 +562,7 @@ static struct db_stmt q_action_can_create = {
     " liaison_precondition(NOT x.r OR $5 = '' OR liaison_party_namesakes($1::bigint, $5) IS NULL,"
     "  liaison_party_namesakes($1::bigint, $5)),"
     " liaison_check(NOT x.r OR $5 = '' OR EXISTS (SELECT 1 FROM"
-    "  liaison_party_resolve($1::bigint, $5)), 'owner', '" NOBODY_BY_THAT_NAME "'),"
+    "  liaison_party_resolve($1::bigint, $5)), 'owner', '" NOBODY_TO_OWN "'),"
     /* An auditor may not complete an item, so an item it owned would stay
      * open and overdue for good. */
     " liaison_check(NOT x.r OR NOT EXISTS (SELECT 1 FROM users u"
@@ -707,7 +710,7 @@ static struct db_stmt q_action_can_update = {
     " liaison_precondition(x.s IS NULL OR $4 = '' OR liaison_party_namesakes(x.d, $4) IS NULL,"
     "  liaison_party_namesakes(x.d, $4)),"
     " liaison_check(x.s IS NULL OR $4 = '' OR EXISTS (SELECT 1 FROM liaison_party_resolve(x.d,"
-    "  $4)), 'owner', '" NOBODY_BY_THAT_NAME "'),"
+    "  $4)), 'owner', '" NOBODY_TO_OWN "'),"
     " liaison_check(x.s IS NULL OR NOT EXISTS (SELECT 1 FROM users u"
     "  WHERE u.tenant_id = liaison_tenant() AND u.role = 'auditor'"
     "  AND (u.id = $2::bigint OR ($4 <> '' AND lower(u.email) = lower($4)))),"
