@@ -80,6 +80,12 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
     if (rc != EXIT_OK)
         return rc;
     cli_print_object(cli, tenant_cols, 5, json_object_get(resp, "tenant"));
+    /* The admin it made was said nowhere (a try-out): who it is, and how they start. */
+    if (!cli->set.json && !cli->set.ids)
+        fprintf(stderr,
+                "liaison: its tenant admin is %s (user %lld): 'liaison login --tenant %s --email "
+                "%s'\n",
+                email, (long long)cli_json_id(json_object_get(resp, "adminUserId")), slug, email);
     json_decref(resp);
     return EXIT_OK;
 }

@@ -82,6 +82,9 @@ rc, out, err = run("admin", "tenant", "create", "--slug", slug, "--name", "UX Gm
                    "--admin-email", "a@ux.example", "--password-stdin", stdin=pw,
                    env={"LIAISON_TOKEN": OPERATOR})
 check(rc == 0 and field(out, "STATUS") == "active", "tenant status shown as 'active'")
+check(re.fullmatch(r"liaison: its tenant admin is a@ux\.example \(user [0-9]+\): 'liaison login"
+                   r" --tenant %s --email a@ux\.example'\n" % re.escape(slug), text(err)),
+      "and its admin is named, with how they log in (%r)" % text(err))
 
 
 def at_terminal(args, answers, env):
