@@ -203,7 +203,8 @@ static struct db_stmt q_meeting_list = {
  * the reply reads it), as orders and action items answer one (migration 0119, q_action_can); but
  * not with a reason other than the one it keeps, which would be lost. NOT_FOUND or
  * FAILED_PRECONDITION in words; each condition holds when another fails, so their order does not
- * matter. The row stays locked until the change.
+ * matter. Cancelled, it may not leave a week of onboarding without a call (0329). The row stays
+ * locked until the change.
  */
 static struct db_stmt q_meeting_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such meeting'),"
@@ -221,7 +222,9 @@ static struct db_stmt q_meeting_can = {
     /* Held, attended, reopened, then missed: the record said both (a try-out). */
     " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR $4::text NOT IN ('missed',"
     "  'cancelled') OR x.came IS NULL, format('%s recorded as attended: a meeting someone"
-    " attended was not %s (record them absent first, or mark it held)', x.came, $4::text))"
+    " attended was not %s (record them absent first, or mark it held)', x.came, $4::text)),"
+    /* The last call of an onboarding week (0329). */
+    " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR x.emptied IS NULL, x.emptied)"
     " FROM (VALUES (1)) one LEFT JOIN (SELECT m.status AS s, m.status_reason AS reason,"
     " m.starts_at, d.time_zone AS zone, (SELECT string_agg(coalesce(nullif(c.name, ''), "
     "nullif(u.display_name, ''),"
@@ -229,7 +232,8 @@ static struct db_stmt q_meeting_can = {
     "  FROM meeting_attendees a LEFT JOIN users u ON u.tenant_id = a.tenant_id"
     "  AND u.id = a.user_id LEFT JOIN contacts c ON c.tenant_id = a.tenant_id"
     "  AND c.id = a.contact_id WHERE a.tenant_id = m.tenant_id AND a.meeting_id = m.id"
-    "  AND a.attended) AS came FROM meetings m" JOIN_DM
+    "  AND a.attended) AS came, CASE WHEN $4::text = 'cancelled'"
+    "  THEN liaison_onboarding_week_emptied(m.id) END AS emptied FROM meetings m" JOIN_DM
     " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
     " FOR UPDATE OF m) x ON true",
     5, 0};

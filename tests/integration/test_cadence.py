@@ -459,6 +459,35 @@ try:
                    " WHERE s.distributor_id = %d AND s.kind IN ('onboarding', 'weekly')"
                    " AND m.status = 'scheduled'" % d_vn) == kept,
           "and both series keep their meetings")
+    # Nor by cancelling a week's calls one by one, which was taken without a word (a try-out,
+    # migration 0329): the last call of an onboarding week to come is refused, naming the week;
+    # it may be moved within it.
+    wk_from, week = psql("SELECT w.s::date || ' ' || string_agg(m.id::text, ' ' ORDER BY"
+                       " m.starts_at) FROM (SELECT timestamptz '2026-01-05T00:00:00Z'"
+                       " + i * interval '7 days' AS s FROM generate_series(0, 11) i) w"
+                       " JOIN meetings m ON m.starts_at >= w.s"
+                       " AND m.starts_at < w.s + interval '7 days' AND m.distributor_id = %d"
+                       " AND m.status = 'scheduled' WHERE w.s > liaison_now()"
+                       " GROUP BY w.s HAVING count(*) >= 2 ORDER BY w.s LIMIT 1"
+                       % d_vn).split(" ", 1)
+    week = week.split()
+    wk_to = (datetime.date.fromisoformat(wk_from) + datetime.timedelta(days=6)).isoformat()
+    check(len(week) >= 2, "an onboarding week has calls planned (%s %s)" % (wk_from, week))
+    for mid in week[:-1]:
+        code, out = cli("meeting", "cancel", mid, "--reason", "Nghỉ lễ", token=admin)
+        check(code == "OK", "a call of a week with another left is cancelled (%s %s)"
+              % (code, out))
+    code, out = cli("meeting", "cancel", week[-1], "--reason", "Nghỉ lễ", token=admin)
+    check(code == "FAILED_PRECONDITION" and "leaves the week from %s to %s without a call"
+          % (wk_from, wk_to) in out.get("message", "") and "'meeting move'" in out["message"],
+          "its last call is not, naming the week and what to do (%s %s)" % (code, out))
+    check(psql("SELECT status FROM meetings WHERE id = %s" % week[-1]) == "scheduled",
+          "and it stays scheduled")
+    for mid in week[:-1]:
+        must("ReopenMeeting", {"id": int(mid)}, admin)
+    code, out = cli("meeting", "cancel", week[-1], "--reason", "Nghỉ lễ", token=admin)
+    check(code == "OK", "with the others back, it is cancelled (%s %s)" % (code, out))
+    must("ReopenMeeting", {"id": int(week[-1])}, admin)
     # What follows is of a pause, not of the 90 days: they are put behind it meanwhile.
     psql("UPDATE distributors SET onboarding_started_at = onboarding_started_at - interval"
          " '90 days' WHERE id = %d" % d_vn)
