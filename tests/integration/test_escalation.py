@@ -691,8 +691,9 @@ try:
             ("the missing notes with their due time",
              "no notes for Đánh giá hiệu quả tháng (monthly meeting, held); they were due %s"
              % (held_no_notes + H + 24 * H).strftime("%Y-%m-%d %H:%M")),
-            ("the overdue action with its due date", "- %s: action item \"Gửi dự báo doanh số quý"
-             " 2\" (owner: Nguyễn Văn An) is overdue" % day(overdue_due)),
+            ("the overdue action with its due date, said still open (0330)",
+             "- %s: action item \"Gửi dự báo doanh số quý 2\" (owner: Nguyễn Văn An) is overdue,"
+             " due %s UTC, still open" % (day(overdue_due), overdue_due.strftime("%Y-%m-%d %H:%M"))),
             ("the action overdue since before its 90 days, said still open",
              "- %s: action item \"Khảo sát ý kiến khách hàng\" (owner: Nguyễn Văn An) is overdue,"
              " due %s UTC, still open" % (day(T0 - 120 * d),
