@@ -851,7 +851,7 @@ static char *read_note(const char *path)
 
 static int mt_notes(struct cli *cli, int argc, char **argv)
 {
-    const char *add = NULL, *file = NULL, *language = "";
+    const char *add = NULL, *file = NULL, *language = NULL;
     const struct cli_opt opts[] = {
         {"add", &add, NULL, false, "a note's text", "body"},
         {"file", &file, NULL, false, "a note's text from a file (UTF-8)", "body"},
@@ -868,6 +868,13 @@ static int mt_notes(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     if (add && file) {
         fprintf(stderr, "liaison: --add and --file: one or the other\n");
+        return EXIT_USAGE;
+    }
+    /* --language "" was taken as no language at all, where every other option given empty is
+     * refused (a try-out): leave the option out for none. */
+    if (language && !*language) {
+        cli_fail_option(cli, "--language", "language",
+                        "empty: give a BCP 47 tag (vi, ja, en), or leave --language out");
         return EXIT_USAGE;
     }
     if (!add && !file) {
@@ -916,7 +923,7 @@ static int mt_notes(struct cli *cli, int argc, char **argv)
     }
     rc = meeting_call(cli, "AddMeetingNote",
                       json_pack("{s:I,s:s,s:s}", "meetingId", id, "body", file ? text : add,
-                                "language", language),
+                                "language", language ? language : ""),
                       false);
     free(text);
     return rc;

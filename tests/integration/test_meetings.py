@@ -359,6 +359,13 @@ try:
     whole_ja = "議" * 100000
     with open(note_file, "w", encoding="utf-8") as f:
         f.write(whole_ja)
+    # An explicitly empty --language was taken as none (a try-out); other empty options are
+    # refused.
+    code, out = _cli.cli("meeting", "notes", str(mc), "--file", note_file, "--language", "",
+                         token=manager)
+    check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("option") == "--language"
+          and "empty: give a BCP 47 tag" in json.dumps(out),
+          "meeting notes --language '' is refused as empty (%s %s)" % (code, out))
     code, out = _cli.cli("meeting", "notes", str(mc), "--file", note_file, "--language", "ja",
                          token=manager)
     check(code == "OK" and must("GetMeeting", {"id": mc}, manager)["meeting"]["notes"][-1]["body"]
