@@ -296,9 +296,10 @@ static int cad_defaults(struct cli *cli, int argc, char **argv)
         {"reset", NULL, &reset, false, "back to the built-in default"},
         {0}};
     const struct cli_command_spec spec = {
-        "cadence defaults [set KIND (--duration MIN [--agenda A,..] | --reset)]",
+        "cadence defaults [set KIND ([--duration MIN] [--agenda A,..] | --reset)]",
         "Lists each kind of meeting's default for new series (onboarding, weekly, monthly,\n"
-        "quarterly, annual); 'set' gives the tenant its own (tenant admins).",
+        "quarterly, annual); 'set' gives the tenant its own (tenant admins): what is not\n"
+        "given stays as it is.",
         opts, 0, "cadence defaults set weekly --duration 25 --agenda \"pipeline,orders,issues\""};
     const char *pos[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, pos, 2);
@@ -312,24 +313,49 @@ static int cad_defaults(struct cli *cli, int argc, char **argv)
         json_decref(resp);
         return EXIT_OK;
     }
-    if (strcmp(pos[0], "set") || !pos[1] || (!duration && !reset)) {
+    if (strcmp(pos[0], "set") || !pos[1] || (!duration && !agenda && !reset)) {
         cli_fail(cli, "INVALID_ARGUMENT",
-                 "usage: cadence defaults set KIND (--duration MIN [--agenda A,..] | --reset)");
+                 "usage: cadence defaults set KIND (--duration MIN | --agenda A,.. | --reset)");
         return EXIT_USAGE;
     }
     if (reset && (duration || agenda)) {
         cli_fail(cli, "INVALID_ARGUMENT",
                  "--reset goes back to the built-in default: give it alone, or --duration "
-                 "(and --agenda) instead");
+                 "and --agenda instead");
         return EXIT_USAGE;
     }
     json_int_t minutes = 0;
     if (duration && (rc = cli_parse_range("--duration", duration, 5, 480, &minutes)))
         return rc;
-    json_t *items = cli_split(agenda ? agenda : "", false);
-    if (!items) {
+    json_t *items = agenda ? cli_split(agenda, false) : NULL;
+    if (agenda && !items) {
         cli_fail(cli, "INVALID_ARGUMENT", "--agenda is a comma-separated list");
         return EXIT_USAGE;
+    }
+    /*
+     * What is not given stays as it is: the call sets both, so --duration alone emptied the
+     * agenda, and --agenda alone was refused for want of a duration (a try-out).
+     */
+    if (!reset && (!duration || !agenda)) {
+        json_t *now, *row = NULL, *d;
+        size_t i;
+        if ((rc = cli_call(cli, "ListCadenceDefaults", json_object(), &now))) {
+            json_decref(items);
+            return rc;
+        }
+        json_array_foreach(json_object_get(now, "defaults"), i, d)
+        {
+            const char *kind = json_string_value(json_object_get(d, "kind"));
+            if (kind && !strcmp(kind, pos[1]))
+                row = d;
+        }
+        if (row && !duration)
+            minutes = json_integer_value(json_object_get(row, "durationMinutes"));
+        if (!items)
+            items = row && json_is_array(json_object_get(row, "agenda"))
+                        ? json_deep_copy(json_object_get(row, "agenda"))
+                        : json_array();
+        json_decref(now);
     }
     if ((rc = cli_call(cli, "SetCadenceDefault",
                        json_pack("{s:s,s:I,s:o,s:b}", "kind", pos[1], "durationMinutes", minutes,

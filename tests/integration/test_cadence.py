@@ -1180,6 +1180,17 @@ try:
     check(code == "OK" and out.get("cadenceDefault", {}).get("agenda") == ["Báo cáo tháng",
                                                                            "月次報告"],
           "cadence defaults set")
+    # What is not given stays: --duration alone emptied the agenda, and --agenda alone was
+    # refused for want of a duration (a try-out).
+    code, out = cli("cadence", "defaults", "set", "monthly", "--duration", "50", token=admin)
+    check(code == "OK" and out.get("cadenceDefault", {}).get("durationMinutes") == 50
+          and out["cadenceDefault"].get("agenda") == ["Báo cáo tháng", "月次報告"],
+          "cadence defaults set --duration alone keeps the agenda (%s %s)" % (code, out))
+    code, out = cli("cadence", "defaults", "set", "monthly", "--agenda", "Doanh số,在庫",
+                    token=admin)
+    check(code == "OK" and out.get("cadenceDefault", {}).get("durationMinutes") == 50
+          and out["cadenceDefault"].get("agenda") == ["Doanh số", "在庫"],
+          "and --agenda alone keeps the duration (%s %s)" % (code, out))
     # An item past 255 bytes was refused as "a comma-separated list", not by its bound, and the
     # server's refusal did not say which item (a try-out).
     code, out = cli("cadence", "defaults", "set", "monthly", "--duration", "45", "--agenda",
