@@ -81,11 +81,13 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
         return rc;
     cli_print_object(cli, tenant_cols, 5, json_object_get(resp, "tenant"));
     /* The admin it made was said nowhere (a try-out): who it is, and how they start. */
+    const char *made = json_string_value(json_object_get(json_object_get(resp, "tenant"), "slug"));
     if (!cli->set.json && !cli->set.ids)
         fprintf(stderr,
                 "liaison: its tenant admin is %s (user %lld): 'liaison login --tenant %s --email "
                 "%s'\n",
-                email, (long long)cli_json_id(json_object_get(resp, "adminUserId")), slug, email);
+                email, (long long)cli_json_id(json_object_get(resp, "adminUserId")),
+                made ? made : slug, email);
     json_decref(resp);
     return EXIT_OK;
 }

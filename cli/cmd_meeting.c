@@ -299,7 +299,7 @@ int cli_parse_day(const struct cli *cli, const char *option, const char *field, 
     return EXIT_USAGE;
 }
 
-/* Prints a meeting: its fields, attendees and notes (or JSON / its id). */
+/* Prints a meeting: its fields, attendees, notes and action items (or JSON / its id). */
 static void meeting_print(struct cli *cli, json_t *m)
 {
     if (cli->set.json || cli->set.ids) {
@@ -579,7 +579,7 @@ static int mt_show(struct cli *cli, int argc, char **argv)
     const char *next =
         json_string_value(json_object_get(json_object_get(list, "page"), "nextCursor"));
     meeting_print(cli, m);
-    if (next && *next && !cli->set.json)
+    if (next && *next && !cli->set.json && !cli->set.ids)
         fprintf(stderr,
                 "liaison: note: it has more action items than these %d: 'liaison action "
                 "list --meeting %lld'\n",
@@ -995,7 +995,7 @@ int cmd_meeting(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_subcommand subs[] = {
         {"list", mt_list, "meetings of the distributors you reach"},
-        {"show", mt_show, "a meeting with its attendees and notes"},
+        {"show", mt_show, "a meeting with its attendees, notes and action items"},
         {"add", mt_add, "schedule an ad-hoc meeting"},
         {"held", mt_status, "mark a meeting held"},
         {"missed", mt_status, "mark a meeting missed"},

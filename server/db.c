@@ -440,7 +440,7 @@ static void db_pool_attempt_failed(struct db_pool *pool, enum log_level level, c
     metrics_db_lost();
     if (pool->failing && now - pool->unreachable_logged < DB_UNREACHABLE_LOG_MS)
         return;
-    log_event(level, msg, "reason=\"%.200s\" attempts=%lu retry_ms=%d", why ? why : "unknown",
+    log_event(level, msg, "reason=\"%.640s\" attempts=%lu retry_ms=%d", why ? why : "unknown",
               pool->failed_attempts, pool->reconnect_ms);
     pool->failing = true;
     pool->unreachable_logged = now;
@@ -457,9 +457,9 @@ static void db_conn_fail(struct db_conn *dc, const char *why)
         /* Statements the schema refuses: a server newer than its migrations, most often. */
         bool prepare = dc->state == DB_PREPARING && dc->prepare_error[0];
         db_pool_attempt_failed(pool, prepare ? LOG_ERROR : LOG_WARN,
-                               dc->role_refused ? "database role refused"
-                               : prepare        ? "preparing statements failed"
-                                                : "cannot connect to the database",
+                               prepare && dc->role_refused ? "database role refused"
+                               : prepare                   ? "preparing statements failed"
+                                                           : "cannot connect to the database",
                                why);
     }
     db_unwatch(dc);
@@ -467,6 +467,8 @@ static void db_conn_fail(struct db_conn *dc, const char *why)
         PQfinish(dc->pg);
     dc->pg = NULL;
     dc->state = pool->closing ? DB_CLOSED : DB_DOWN;
+    dc->role_refused = false;
+    dc->prepare_error[0] = '\0';
     struct db_txn *t = dc->head;
     dc->head = dc->tail = dc->cur = NULL;
     dc->depth = 0;

@@ -260,7 +260,7 @@ static void handbook_start(struct request *r, enum handbook_kind kind, uint64_t 
         request_fail_field(r, "language",
                            "the handbook has a template in " HANDBOOK_TEMPLATE_LANGUAGE
                            " only; its translations are the handbook document's: read one "
-                           "with GetDocument and its language (the CLI's 'doc get DOCUMENT "
+                           "with GetDocumentContent and its language (the CLI's 'doc get DOCUMENT "
                            "--language TAG'; 'doc list' names the document), and the "
                            "exporter's staff add one with AddTranslation ('doc translate')");
         return;

@@ -337,6 +337,9 @@ static struct db_stmt q_meeting_reschedule = {
     "  AND d.tenant_id = m.tenant_id AND d.id = m.distributor_id AND " SEES
     "  AND m.status = 'scheduled'"
     "  AND (m.starts_at, m.ends_at) IS DISTINCT FROM (" RESCHEDULED_START ", " RESCHEDULED_END ")"
+    /* The last call of an onboarding week stays in it (0331). */
+    "  AND liaison_precondition(liaison_onboarding_week_moved(m.id, " RESCHEDULED_START ") IS NULL,"
+    "  liaison_onboarding_week_moved(m.id, " RESCHEDULED_START "))"
     "  AND " WEEK_BACK_2 "  RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting")
         RESCHEDULED_ALREADY,
     3, 0};

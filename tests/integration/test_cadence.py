@@ -479,10 +479,20 @@ try:
               % (code, out))
     code, out = cli("meeting", "cancel", week[-1], "--reason", "Nghỉ lễ", token=admin)
     check(code == "FAILED_PRECONDITION" and "leaves the week from %s to %s without a call"
-          % (wk_from, wk_to) in out.get("message", "") and "'meeting move'" in out["message"],
+          % (wk_from, wk_to) in out.get("message", "")
+          and "'meeting reschedule'" in out["message"],
           "its last call is not, naming the week and what to do (%s %s)" % (code, out))
     check(psql("SELECT status FROM meetings WHERE id = %s" % week[-1]) == "scheduled",
           "and it stays scheduled")
+    # Nor moved out of its week (0331): moved a week on, the week was as empty.
+    at = psql("SELECT to_char((starts_at + interval '7 days') AT TIME ZONE 'UTC',"
+              " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM meetings WHERE id = %s" % week[-1])
+    code, out = call("RescheduleMeeting", {"id": int(week[-1]), "startsAt": at}, admin)
+    check(code == "FAILED_PRECONDITION" and "moving it out of the week from %s to %s leaves"
+          " that week without a call" % (wk_from, wk_to) in out.get("message", ""),
+          "nor is it moved out of the week (%s %s)" % (code, out))
+    check(psql("SELECT starts_at < '%s' FROM meetings WHERE id = %s" % (at, week[-1])) == "t",
+          "and it stays where it was")
     for mid in week[:-1]:
         must("ReopenMeeting", {"id": int(mid)}, admin)
     code, out = cli("meeting", "cancel", week[-1], "--reason", "Nghỉ lễ", token=admin)

@@ -417,7 +417,8 @@ if len(sys.argv) > 1:
                 " SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND usename = '%s'"
                 % (role_of(db.app_url), role_of(db.app_url)))
-        seen = codes_for(4)
+        # A connection the loaded host refused (None) says nothing either way.
+        seen = [c for c in codes_for(4) if c is not None]
         turned = seen.index(14) if 14 in seen else len(seen)
         check(turned < len(seen) and set(seen[turned:]) == {14} and p.poll() is None,
               "once its role owns a table, no connection serves: UNAVAILABLE from the first"
@@ -429,7 +430,7 @@ if len(sys.argv) > 1:
               % role_of(db.app_url) in text,
               "the refused connection is logged with its reason (%r)" % text[-500:])
         db.psql(None, "DROP TABLE role_turn")
-        seen = codes_for(3)
+        seen = [c for c in codes_for(3) if c is not None]
         check(seen and seen[-1] == 16 and 16 in seen[:15],
               "and service comes back when the role is fit again, without a restart (%r)" % seen)
         p.terminate()
