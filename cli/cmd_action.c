@@ -243,10 +243,19 @@ static int ac_done(struct cli *cli, int argc, char **argv)
         "Completes an open action item; one already done is left as it is (a retry is safe).", opts,
         1, "action done 7"};
     json_int_t id;
+    bool already = false;
     int rc = action_id(&spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return action_call(cli, "CompleteActionItem", json_pack("{s:I}", "id", id));
+    /* Said as 'meeting held' says it: a done item printed alone looked just done (a try-out). */
+    if (!cli->set.json && (rc = cli_status_already(cli, "GetActionItem", "actionItem", "status", id,
+                                                   "done", &already)))
+        return rc;
+    rc = action_call(cli, "CompleteActionItem", json_pack("{s:I}", "id", id));
+    if (rc == EXIT_OK && already)
+        fprintf(stderr, "liaison: action item %lld was already done: nothing changed\n",
+                (long long)id);
+    return rc;
 }
 
 static int ac_cancel(struct cli *cli, int argc, char **argv)
@@ -259,10 +268,18 @@ static int ac_cancel(struct cli *cli, int argc, char **argv)
                                           "left as it is.",
                                           opts, 1, "action cancel 7 --reason \"superseded\""};
     json_int_t id;
+    bool already = false;
     int rc = action_id(&spec, argc, argv, &id);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return action_call(cli, "CancelActionItem", json_pack("{s:I,s:s}", "id", id, "reason", reason));
+    if (!cli->set.json && (rc = cli_status_already(cli, "GetActionItem", "actionItem", "status", id,
+                                                   "cancelled", &already)))
+        return rc;
+    rc = action_call(cli, "CancelActionItem", json_pack("{s:I,s:s}", "id", id, "reason", reason));
+    if (rc == EXIT_OK && already)
+        fprintf(stderr, "liaison: action item %lld was already cancelled: nothing changed\n",
+                (long long)id);
+    return rc;
 }
 
 /*

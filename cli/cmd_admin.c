@@ -128,14 +128,14 @@ static int tenant_suspend(struct cli *cli, int argc, char **argv)
     return tenant_simple(cli, argc, argv, "SuspendTenant", "admin tenant suspend SLUG",
                          "Suspends a tenant: its sessions and tokens are refused at once. One "
                          "suspended already is left as it is, with no second audit row.",
-                         "admin tenant suspend acme", 4);
+                         "admin tenant suspend acme", 5);
 }
 
 static int tenant_resume(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "ResumeTenant", "admin tenant resume SLUG",
                          "Resumes a suspended tenant; an active one is left as it is.",
-                         "admin tenant resume acme", 4);
+                         "admin tenant resume acme", 5);
 }
 
 static int tenant_delete(struct cli *cli, int argc, char **argv)

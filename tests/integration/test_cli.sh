@@ -852,6 +852,7 @@ check "charter show of an unknown distributor" 4 "$cli" charter show 999999997
 LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "a tenant to suspend" 0 sh -c "\"$cli\" admin tenant create --slug $slug-sus --name Sus --admin-email a@sus.example --password-stdin < \"$home/pw\""
 check "its admin logs in" 0 sh -c "\"$cli\" --profile sus login --tenant $slug-sus --email a@sus.example --password-stdin < \"$home/pw\""
 LIAISON_TOKEN=$LIAISON_TEST_OPERATOR_TOKEN check "suspend it" 0 "$cli" admin tenant suspend $slug-sus
+contains "suspend prints the tenant as create does, its time zone too" "$out" "TIME ZONE  UTC"
 check "a suspended tenant's user: refused" 3 "$cli" --profile sus distributor list
 one_line "suspension said once" "$err"
 contains "suspension said in the user's words" "$err" "not allowed: your organisation (tenant) is suspended"

@@ -1370,6 +1370,13 @@ try:
     p = subprocess.run([CLI, "--json", "--token", portal1, "action", "done", str(ca.get("id", 0))],
                        capture_output=True, text=True, env=env, timeout=60)
     check(p.returncode == 0 and json.loads(p.stdout).get("status") == "done", "action done")
+    check("already" not in p.stderr,
+          "and says nothing of having been done before (%s)" % p.stderr)
+    # Done again, it said nothing, as if just done; 'meeting held' says so (a try-out).
+    p = subprocess.run([CLI, "--token", portal1, "action", "done", str(ca.get("id", 0))],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and "liaison: action item %s was already done: nothing changed"
+          % ca.get("id") in p.stderr, "action done of a done item says so (%s)" % p.stderr)
     p = subprocess.run([CLI, "--token", manager, "meeting", "compliance", "--from",
                         "2026-03-01 00:00", "--to", "2026-04-01 00:00"],
                        capture_output=True, text=True, env=env, timeout=60)
