@@ -1411,7 +1411,7 @@ struct db_pool *db_pool_create(uv_loop_t *loop, const struct db_options *opt)
     bool err = false;
     pool->conns = calloc((size_t)opt->size, sizeof *pool->conns);
     pool->conninfo = strdup(opt->conninfo);
-    pool->setting = opt->setting;
+    pool->setting = opt->setting ? opt->setting : "database_url";
     pool->hosts = db_hosts_to_resolve(opt->conninfo, &err);
     if (!pool->conns || !pool->conninfo || err || uv_timer_init(loop, &pool->timer) != 0) {
         free(pool->conns);
