@@ -327,8 +327,8 @@ static int cad_defaults(struct cli *cli, int argc, char **argv)
     json_int_t minutes = 0;
     if (duration && (rc = cli_parse_range("--duration", duration, 5, 480, &minutes)))
         return rc;
-    json_t *items = agenda ? cli_split(agenda, false) : NULL;
-    if (agenda && !items) {
+    json_t *items = agenda ? cli_split(agenda, false) : reset ? json_array() : NULL;
+    if (!items && (agenda || reset)) {
         cli_fail(cli, "INVALID_ARGUMENT", "--agenda is a comma-separated list");
         return EXIT_USAGE;
     }

@@ -471,15 +471,21 @@ try:
                        " GROUP BY w.s HAVING count(*) >= 2 ORDER BY w.s LIMIT 1"
                        % d_vn).split(" ", 1)
     week = week.split()
-    wk_to = (datetime.date.fromisoformat(wk_from) + datetime.timedelta(days=6)).isoformat()
+    # The week is named by its bounds, to the minute in the exporter's zone (0335): by two
+    # days it read as if it were a calendar week (a try-out).
+    zone = must("GetCadence", {"distributorId": d_vn}, admin)["exporter"]["timeZone"]
+    named = psql("SELECT format('the week from %%s until %%s (%%s)',"
+                 " to_char(timestamptz '%sT00:00:00Z' AT TIME ZONE '%s', 'YYYY-MM-DD HH24:MI'),"
+                 " to_char((timestamptz '%sT00:00:00Z' + interval '7 days') AT TIME ZONE '%s',"
+                 " 'YYYY-MM-DD HH24:MI'), '%s')" % (wk_from, zone, wk_from, zone, zone))
     check(len(week) >= 2, "an onboarding week has calls planned (%s %s)" % (wk_from, week))
     for mid in week[:-1]:
         code, out = cli("meeting", "cancel", mid, "--reason", "Nghỉ lễ", token=admin)
         check(code == "OK", "a call of a week with another left is cancelled (%s %s)"
               % (code, out))
     code, out = cli("meeting", "cancel", week[-1], "--reason", "Nghỉ lễ", token=admin)
-    check(code == "FAILED_PRECONDITION" and "leaves the week from %s to %s without a call"
-          % (wk_from, wk_to) in out.get("message", "")
+    check(code == "FAILED_PRECONDITION" and "leaves %s without a call" % named
+          in out.get("message", "")
           and "'meeting reschedule'" in out["message"],
           "its last call is not, naming the week and what to do (%s %s)" % (code, out))
     check(psql("SELECT status FROM meetings WHERE id = %s" % week[-1]) == "scheduled",
@@ -488,8 +494,8 @@ try:
     at = psql("SELECT to_char((starts_at + interval '7 days') AT TIME ZONE 'UTC',"
               " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM meetings WHERE id = %s" % week[-1])
     code, out = call("RescheduleMeeting", {"id": int(week[-1]), "startsAt": at}, admin)
-    check(code == "FAILED_PRECONDITION" and "moving it out of the week from %s to %s leaves"
-          " that week without a call" % (wk_from, wk_to) in out.get("message", ""),
+    check(code == "FAILED_PRECONDITION" and "moving it out of %s leaves that week without a"
+          " call" % named in out.get("message", ""),
           "nor is it moved out of the week (%s %s)" % (code, out))
     check(psql("SELECT starts_at < '%s' FROM meetings WHERE id = %s" % (at, week[-1])) == "t",
           "and it stays where it was")
@@ -1201,6 +1207,12 @@ try:
     check(code == "OK" and out.get("cadenceDefault", {}).get("durationMinutes") == 50
           and out["cadenceDefault"].get("agenda") == ["Doanh số", "在庫"],
           "and --agenda alone keeps the duration (%s %s)" % (code, out))
+    code, out = cli("cadence", "defaults", "set", "monthly", "--reset", token=admin)
+    check(code == "OK" and out.get("cadenceDefault", {}).get("builtIn") is True
+          and out["cadenceDefault"].get("durationMinutes") != 50,
+          "--reset alone goes back to the built-in default (%s %s)" % (code, out))
+    must("SetCadenceDefault", {"kind": "monthly", "durationMinutes": 45,
+                               "agenda": ["Báo cáo tháng", "月次報告"]}, admin)
     # An item past 255 bytes was refused as "a comma-separated list", not by its bound, and the
     # server's refusal did not say which item (a try-out).
     code, out = cli("cadence", "defaults", "set", "monthly", "--duration", "45", "--agenda",

@@ -754,6 +754,12 @@ for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
     check(code == "OK" and dated and dated.group(1) in (before, after),
           "with the tenant in %s the handbook is generated on %s there (%s %s)"
           % (zone, before, code, dated and dated.group(0)))
+    # And the day the charter was first activated too: it was UTC's (a try-out, 0334).
+    first_day = sql("SELECT (min(activated_at) AT TIME ZONE '%s')::date FROM charters"
+                    " WHERE tenant_id = %d AND distributor_id = %s" % (zone, tid, db))
+    check(chart_data(db).get("since") == first_day,
+          "with the tenant in %s the charter was first activated on %s there (%s)"
+          % (zone, first_day, chart_data(db).get("since")))
 sql("UPDATE tenants SET time_zone = '%s' WHERE id = %d" % (zone_was, tid))
 
 check(srv.stop(), "the server stops cleanly (no sanitizer report)")
