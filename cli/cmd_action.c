@@ -206,6 +206,14 @@ static int ac_list(struct cli *cli, int argc, char **argv)
     if ((meeting && (rc = cli_parse_id(meeting, &m))) ||
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
         return rc;
+    /* A meeting out of reach listed nothing, as if it had no items (a try-out): said, as
+     * --distributor says one. */
+    if (m) {
+        json_t *got;
+        if ((rc = cli_call(cli, "GetMeeting", json_pack("{s:I}", "id", m), &got)))
+            return rc;
+        json_decref(got);
+    }
     if (mine) {
         json_t *who;
         if ((rc = cli_call(cli, "WhoAmI", json_object(), &who)))

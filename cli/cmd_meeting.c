@@ -579,7 +579,7 @@ static int mt_show(struct cli *cli, int argc, char **argv)
     const char *next =
         json_string_value(json_object_get(json_object_get(list, "page"), "nextCursor"));
     meeting_print(cli, m);
-    if (next && *next && !cli->set.json && !cli->set.ids)
+    if (next && *next && !cli->set.ids)
         fprintf(stderr,
                 "liaison: note: it has more action items than these %d: 'liaison action "
                 "list --meeting %lld'\n",

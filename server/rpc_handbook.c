@@ -256,7 +256,10 @@ static void handbook_start(struct request *r, enum handbook_kind kind, uint64_t 
     }
     /* A distributor's user was sent to 'doc translate', which only staff may run, while the
      * translation it wanted could be read (a try-out). */
-    if (language[0] && strcasecmp(language, HANDBOOK_TEMPLATE_LANGUAGE)) {
+    size_t tl = strlen(HANDBOOK_TEMPLATE_LANGUAGE);
+    /* "en-US" is English too: it was refused while "EN" was taken (a try-out). */
+    if (language[0] && (strncasecmp(language, HANDBOOK_TEMPLATE_LANGUAGE, tl) ||
+                        (language[tl] && language[tl] != '-'))) {
         request_fail_field(r, "language",
                            "the handbook has a template in " HANDBOOK_TEMPLATE_LANGUAGE
                            " only; its translations are the handbook document's: read one "

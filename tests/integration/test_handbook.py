@@ -569,6 +569,12 @@ for lang, words in (("vi", "template in en only"), ("ja-JP", "template in en onl
           and words in json.dumps(out, ensure_ascii=False),
           "GenerateHandbook in %s is refused naming language and saying %r (%s %s)"
           % (lang, words, code, out))
+# English by any tag: "en-US" was refused while "EN" was taken (a try-out).
+code, out = cli("handbook", str(da), "--no-store", "--language", "en-US", "-o",
+                os.path.join(OUT, "en-US.md"), token=admin)
+check(code == "OK", "the handbook in en-US is the English one (%s %s)" % (code, str(out)[:200]))
+code, out = call("GetHandbook", {"distributorId": da, "language": "eng"}, admin)
+check(code == "INVALID_ARGUMENT", "and \"eng\" is not taken for it (%s)" % code)
 code, out = cli("handbook", str(da), "--language", "vi", "-o", os.path.join(OUT, "vi.md"),
                 token=admin)
 check(code == "INVALID_ARGUMENT" and "template in en only" in json.dumps(out)

@@ -656,6 +656,10 @@ try:
           "action list --meeting lists them (%s %s)" % (code, out))
     code, out = _cli.cli("action", "list", "--meeting", "x1", token=manager)
     check(code == "EXIT_2", "action list --meeting of no id is refused (%s %s)" % (code, out))
+    code, out = _cli.cli("action", "list", "--meeting", "999999", token=manager)
+    check(code == "NOT_FOUND" and "no such meeting" in str(out),
+          "action list --meeting of a meeting out of reach says so, not an empty list (%s %s)"
+          % (code, out))
     code, out = _cli.cli("meeting", "show", str(ma), token=manager)
     check(code == "OK" and [i["id"] for i in out.get("actionItems", [])] == [a1["id"]],
           "meeting show --json holds them as actionItems (%s %s)" % (code, out))

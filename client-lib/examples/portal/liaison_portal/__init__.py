@@ -2043,11 +2043,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         langs = my_distributor().get("languages", [])
         return list(dict.fromkeys(list(langs) + [str(pick_locale()), "en"]))
 
-    def meeting_actions(mid: int) -> List[Dict[str, Any]]:
+    def meeting_actions(mid: int) -> Dict[str, Any]:
         """The action items written down at a meeting, what falls due first
-        first, a page of them (a try-out found them on no meeting's page)."""
+        first: a page of them, and whether there are more (a try-out found
+        them on no meeting's page)."""
         out = api().call("ListActionItems", {"meetingId": mid, "page": {"pageSize": PAGE_SIZE}})
-        return out.get("actionItems", [])
+        return {"items": out.get("actionItems", []),
+                "more_items": PAGE_SIZE if out.get("page", {}).get("nextCursor") else 0}
 
     @app.route("/meetings/<id:mid>")
     def meeting(mid: int) -> Response:
@@ -2056,7 +2058,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         # ?noted=1: a note was just added (or had been, the form sent twice).
         notice = _("Your note is added.") if request.args.get("noted") else ""
         return _page("meeting.html", m=m, key=form_key(), note_langs=note_languages(),
-                     notice=notice, items=meeting_actions(mid))
+                     notice=notice, **meeting_actions(mid))
 
     @app.route("/meetings/<id:mid>/notes", methods=["POST"])
     def meeting_note(mid: int) -> Response:
@@ -2069,7 +2071,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
             m = api().call("GetMeeting", {"id": mid})["meeting"]
             return _page("meeting.html", 400, m=m, note_error=_sentence(e), note_body=body,
                          key=form_key(), note_langs=note_languages(), note_lang=lang,
-                         items=meeting_actions(mid))
+                         **meeting_actions(mid))
         return redirect(url_for("meeting", mid=mid, noted=1), 303)
 
     @app.route("/escalations")
