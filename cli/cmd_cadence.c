@@ -313,11 +313,18 @@ static int cad_defaults(struct cli *cli, int argc, char **argv)
         json_decref(resp);
         return EXIT_OK;
     }
-    if (strcmp(pos[0], "set") || !pos[1] || (!duration && !agenda && !reset)) {
+    if (strcmp(pos[0], "set")) {
         cli_fail(cli, "INVALID_ARGUMENT",
-                 "usage: cadence defaults set KIND (--duration MIN | --agenda A,.. | --reset)");
+                 "cadence defaults: nothing after it lists the defaults; 'set KIND' changes one");
         return EXIT_USAGE;
     }
+    if (!pos[1] || (!duration && !agenda && !reset)) {
+        cli_fail(cli, "INVALID_ARGUMENT",
+                 "cadence defaults set KIND: give --duration, --agenda or both, or --reset");
+        return EXIT_USAGE;
+    }
+    char kind_word[16]; /* "Monthly" as "monthly", as every enum option takes it */
+    pos[1] = cli_enum_word(pos[1], kind_word, sizeof kind_word);
     if (reset && (duration || agenda)) {
         cli_fail(cli, "INVALID_ARGUMENT",
                  "--reset goes back to the built-in default: give it alone, or --duration "

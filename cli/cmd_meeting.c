@@ -59,7 +59,8 @@ static const struct output_column meeting_action_cols[] = {{"ID", "id"},
                                                            {"LOCAL DUE", "localDue"},
                                                            {"ZONE", "timeZone"},
                                                            {"STATUS", "status"},
-                                                           {"OVERDUE", "overdue", OUTPUT_BOOL}};
+                                                           {"OVERDUE", "overdue", OUTPUT_BOOL},
+                                                           {"INTERNAL", "internal", OUTPUT_BOOL}};
 static const struct output_column note_cols[] = {{"ID", "id"},
                                                  {"AT (UTC)", "createdAt"},
                                                  {"BY", "authorEmail"},

@@ -121,6 +121,14 @@
     "  WHERE u.tenant_id = a.tenant_id AND u.id = a.owner_user_id) IS NOT NULL"                    \
     "  THEN 'distributor' ELSE 'exporter' END AS owner_side"
 #define CALLER "nullif(current_setting('liaison.user_id', true), '')::bigint"
+/*
+ * A retry's reason, given (none: any) against the one kept: the same words with a space more at
+ * an end, or typed with combining accents (a Vietnamese keyboard), were refused as another
+ * reason (a try-out).
+ */
+#define SAME_REASON(given, kept)                                                                   \
+    "(btrim(" given ") = '' OR normalize(btrim(" given "), NFC) = normalize(btrim(" kept "), "     \
+                                                                                         "NFC))"
 #define NOBODY_WHO(auditor)                                                                        \
     "no user of this tenant who works on this distributor (an admin, " auditor "its account"       \
     " manager, a manager who sees every distributor or one of its own users; not disabled), and"   \
@@ -209,33 +217,50 @@ static struct db_stmt q_meeting_list = {
 static struct db_stmt q_meeting_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such meeting'),"
     " liaison_precondition(x.s IS NULL OR x.s = 'scheduled'"
-    "  OR (x.s = $4::text AND $5::text IN ('', x.reason)),"
-    "  CASE WHEN x.s = $4::text THEN format('the meeting is already %s (%s); it is not %s again"
-    " for another reason', x.s, coalesce(nullif(x.reason, ''), 'no reason given'), $2::text)"
-    "  ELSE format('the meeting is %s; only a scheduled meeting can be %s', x.s, $2::text) END),"
-    " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR NOT $3::boolean"
-    /* Both sides' times: UTC alone was no one's (a try-out). */
-    "  OR x.starts_at <= liaison_now(), format('the meeting has not started yet (it starts at %s,"
-    " %s); it can be %s only once it has started', liaison_local_time(x.starts_at, (SELECT"
-    "  coalesce(nullif(t.time_zone, ''), 'UTC') FROM tenants t WHERE t.id = liaison_tenant())),"
-    "  liaison_local_time(x.starts_at, x.zone), $2::text)),"
-    /* Held, attended, reopened, then missed: the record said both (a try-out). */
-    " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR $4::text NOT IN ('missed',"
-    "  'cancelled') OR x.came IS NULL, format('%s recorded as attended: a meeting someone"
-    " attended was not %s (record them absent first, or mark it held)', x.came, $4::text)),"
-    /* The last call of an onboarding week (0329). */
-    " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR x.emptied IS NULL, x.emptied)"
-    " FROM (VALUES (1)) one LEFT JOIN (SELECT m.status AS s, m.status_reason AS reason,"
-    " m.starts_at, d.time_zone AS zone, (SELECT string_agg(coalesce(nullif(c.name, ''), "
-    "nullif(u.display_name, ''),"
-    "  u.email), ', ' ORDER BY a.id) || CASE WHEN count(*) > 1 THEN ' are' ELSE ' is' END"
-    "  FROM meeting_attendees a LEFT JOIN users u ON u.tenant_id = a.tenant_id"
-    "  AND u.id = a.user_id LEFT JOIN contacts c ON c.tenant_id = a.tenant_id"
-    "  AND c.id = a.contact_id WHERE a.tenant_id = m.tenant_id AND a.meeting_id = m.id"
-    "  AND a.attended) AS came, CASE WHEN $4::text = 'cancelled'"
-    "  THEN liaison_onboarding_week_emptied(m.id) END AS emptied FROM meetings m" JOIN_DM
-    " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
-    " FOR UPDATE OF m) x ON true",
+    "  OR (x.s = $4::text AND " SAME_REASON(
+        "$5::text",
+        "x.reason") "),"
+                    "  CASE WHEN x.s = $4::text THEN format('the meeting is already %s (%s); it is "
+                    "not %s again"
+                    " for another reason', x.s, coalesce(nullif(x.reason, ''), 'no reason given'), "
+                    "$2::text)"
+                    "  ELSE format('the meeting is %s; only a scheduled meeting can be %s', x.s, "
+                    "$2::text) END),"
+                    " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR NOT $3::boolean"
+                    /* Both sides' times: UTC alone was no one's (a try-out). */
+                    "  OR x.starts_at <= liaison_now(), format('the meeting has not started yet "
+                    "(it starts at %s,"
+                    " %s); it can be %s only once it has started', liaison_local_time(x.starts_at, "
+                    "(SELECT"
+                    "  coalesce(nullif(t.time_zone, ''), 'UTC') FROM tenants t WHERE t.id = "
+                    "liaison_tenant())),"
+                    "  liaison_local_time(x.starts_at, x.zone), $2::text)),"
+                    /* Held, attended, reopened, then missed: the record said both (a try-out). */
+                    " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR $4::text NOT IN "
+                    "('missed',"
+                    "  'cancelled') OR x.came IS NULL, format('%s recorded as attended: a meeting "
+                    "someone"
+                    " attended was not %s (record them absent first, or mark it held)', x.came, "
+                    "$4::text)),"
+                    /* The last call of an onboarding week (0329). */
+                    " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR x.emptied IS NULL, "
+                    "x.emptied)"
+                    " FROM (VALUES (1)) one LEFT JOIN (SELECT m.status AS s, m.status_reason AS "
+                    "reason,"
+                    " m.starts_at, d.time_zone AS zone, (SELECT string_agg(coalesce(nullif(c.name, "
+                    "''), "
+                    "nullif(u.display_name, ''),"
+                    "  u.email), ', ' ORDER BY a.id) || CASE WHEN count(*) > 1 THEN ' are' ELSE ' "
+                    "is' END"
+                    "  FROM meeting_attendees a LEFT JOIN users u ON u.tenant_id = a.tenant_id"
+                    "  AND u.id = a.user_id LEFT JOIN contacts c ON c.tenant_id = a.tenant_id"
+                    "  AND c.id = a.contact_id WHERE a.tenant_id = m.tenant_id AND a.meeting_id = "
+                    "m.id"
+                    "  AND a.attended) AS came, CASE WHEN $4::text = 'cancelled'"
+                    "  THEN liaison_onboarding_week_emptied(m.id) END AS emptied FROM meetings "
+                    "m" JOIN_DM
+                    " WHERE m.tenant_id = liaison_tenant() AND m.id = $1::bigint AND " SEES
+                    " FOR UPDATE OF m) x ON true",
     5, 0};
 /*
  * $1 id, $2 status, $3 reason, $4 whether calendars must see it (SEQUENCE
@@ -658,21 +683,30 @@ static struct db_stmt q_action_get = {"SELECT " ACTION_COLS " FROM action_items 
 static struct db_stmt q_action_can = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such action item'),"
     " liaison_precondition(x.s IS NULL OR x.s = 'open' OR (x.s = 'done' AND $2 = 'completed')"
-    "  OR (x.s = 'cancelled' AND $2 = 'cancelled' AND $3 IN ('', x.reason)),"
-    "  CASE WHEN x.s = 'cancelled' AND $2 = 'cancelled'"
-    "  THEN format('the action item is already cancelled (%s); it is not cancelled again for"
-    " another reason', coalesce(nullif(x.reason, ''), 'no reason given'))"
-    "  ELSE format('the action item is %s; only an open one can be %s', x.s, $2::text) END),"
-    " liaison_denied(x.s IS NULL OR x.ours, format('the action item is owned by %s of the"
-    " exporter: a distributor completes only the items of its own people', x.owner))"
-    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s, a.cancel_reason AS reason,"
-    "  liaison_distributor_scope() = 0 OR a.owner_contact_id IS NOT NULL OR u.distributor_id"
-    "  IS NOT DISTINCT FROM a.distributor_id AS ours, coalesce(nullif(u.display_name, ''),"
-    "  u.email) AS owner FROM action_items a" JOIN_DA
-    " LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.owner_user_id"
-    " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint AND " SEES
-    " AND liaison_job_lock('action_overdue', $1::bigint::text)::text = ''"
-    " FOR UPDATE OF a) x ON true",
+    "  OR (x.s = 'cancelled' AND $2 = 'cancelled' AND " SAME_REASON(
+        "$3",
+        "x.reason") "),"
+                    "  CASE WHEN x.s = 'cancelled' AND $2 = 'cancelled'"
+                    "  THEN format('the action item is already cancelled (%s); it is not cancelled "
+                    "again for"
+                    " another reason', coalesce(nullif(x.reason, ''), 'no reason given'))"
+                    "  ELSE format('the action item is %s; only an open one can be %s', x.s, "
+                    "$2::text) END),"
+                    " liaison_denied(x.s IS NULL OR x.ours, format('the action item is owned by %s "
+                    "of the"
+                    " exporter: a distributor completes only the items of its own people', "
+                    "x.owner))"
+                    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s, a.cancel_reason AS "
+                    "reason,"
+                    "  liaison_distributor_scope() = 0 OR a.owner_contact_id IS NOT NULL OR "
+                    "u.distributor_id"
+                    "  IS NOT DISTINCT FROM a.distributor_id AS ours, "
+                    "coalesce(nullif(u.display_name, ''),"
+                    "  u.email) AS owner FROM action_items a" JOIN_DA
+                    " LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.owner_user_id"
+                    " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint AND " SEES
+                    " AND liaison_job_lock('action_overdue', $1::bigint::text)::text = ''"
+                    " FOR UPDATE OF a) x ON true",
     3, 0};
 /*
  * $1 id, $2 status (done or cancelled), $3 reason. The pending
