@@ -127,8 +127,8 @@
  * reason (a try-out).
  */
 #define SAME_REASON(given, kept)                                                                   \
-    "(btrim(" given ") = '' OR normalize(btrim(" given "), NFC) = normalize(btrim(" kept "), "     \
-                                                                                         "NFC))"
+    "(btrim(" given ") = ''"                                                                       \
+    " OR normalize(btrim(" given "), NFC) = normalize(btrim(" kept "), NFC))"
 #define NOBODY_WHO(auditor)                                                                        \
     "no user of this tenant who works on this distributor (an admin, " auditor "its account"       \
     " manager, a manager who sees every distributor or one of its own users; not disabled), and"   \
@@ -363,8 +363,8 @@ static struct db_stmt q_meeting_reschedule = {
     "  AND m.status = 'scheduled'"
     "  AND (m.starts_at, m.ends_at) IS DISTINCT FROM (" RESCHEDULED_START ", " RESCHEDULED_END ")"
     /* The last call of an onboarding week stays in it (0331). */
-    "  AND liaison_precondition(liaison_onboarding_week_moved(m.id, " RESCHEDULED_START ") IS NULL,"
-    "  liaison_onboarding_week_moved(m.id, " RESCHEDULED_START "))"
+    "  AND (SELECT liaison_precondition(w IS NULL, w)"
+    "  FROM liaison_onboarding_week_moved(m.id, " RESCHEDULED_START ") w)"
     "  AND " WEEK_BACK_2 "  RETURNING m.id)" EXEC_AUDITED("'meeting.reschedule'", "meeting")
         RESCHEDULED_ALREADY,
     3, 0};
