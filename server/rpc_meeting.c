@@ -23,6 +23,10 @@
 #include "rpc_distributor.h"
 
 #define SEES "liaison_sees_distributor(d.id, d.account_manager_id)"
+/* The tenant's (the exporter's) zone, UTC where it has none. */
+#define TENANT_ZONE                                                                                \
+    "(SELECT coalesce(nullif(t.time_zone, ''), 'UTC') FROM tenants t WHERE t.id = "                \
+    "liaison_tenant())"
 /* The distributor d of a meeting m, or of an action item a. */
 #define JOIN_DM " JOIN distributors d ON d.tenant_id = m.tenant_id AND d.id = m.distributor_id"
 /*
@@ -33,11 +37,20 @@
 #define WEEK_BACK(at)                                                                              \
     "liaison_check(" at "::timestamptz >= liaison_now() - interval '7 days', 'startsAt',"          \
     " format('at most 7 days in the past: %s or later', liaison_local_time(date_trunc('minute',"   \
-    " liaison_now() - interval '7 days' + interval '59.999999 seconds'), (SELECT"                  \
-    " coalesce(nullif(t.time_zone, ''), 'UTC') FROM tenants t WHERE t.id = liaison_tenant()))))"
+    " liaison_now() - interval '7 days' + interval '59.999999 seconds'), " TENANT_ZONE ")))"
+/*
+ * An action item's due instant: the instant at, else the end of the day on (midnight after it) in
+ * the distributor's zone.
+ */
+#define ACTION_DUE(at, on, zone)                                                                   \
+    "coalesce(nullif(" at ", '')::timestamptz, (nullif(" on ", '')::date + 1)::timestamp"          \
+    " AT TIME ZONE " zone ")"
 /* Named, not called, inside the statements: clang-format breaks a string list at a call. */
 #define WEEK_BACK_2 WEEK_BACK("$2")
 #define WEEK_BACK_4 WEEK_BACK("$4")
+#define ACTION_DUE_CHECKED ACTION_DUE("$6", "$7", "x.zone")
+#define ACTION_DUE_UPDATING ACTION_DUE("$5", "$6", "x.zone")
+#define ACTION_DUE_CREATED ACTION_DUE("$7", "$8", "d.time_zone")
 #define JOIN_DA " JOIN distributors d ON d.tenant_id = a.tenant_id AND d.id = a.distributor_id"
 #define FIRST_NOTE                                                                                 \
     "(SELECT min(n.created_at) FROM meeting_notes n WHERE n.tenant_id = m.tenant_id"               \
@@ -574,7 +587,8 @@ static struct db_stmt q_compliance = {
 
 /*
  * $1 distributor, $2 meeting (0: none), $3 owner user, $4 owner contact (0:
- * not given), $5 owner by e-mail or name ('': not given).
+ * not given), $5 owner by e-mail or name ('': not given), $6 due_at, $7
+ * due_on: the meeting took place, and the item falls due after it began.
  */
 static struct db_stmt q_action_can_create = {
     "SELECT liaison_found(x.r, 'no such distributor'),"
@@ -586,6 +600,17 @@ static struct db_stmt q_action_can_create = {
     " liaison_check(NOT x.r OR $2::bigint = 0 OR NOT EXISTS (SELECT 1 FROM meetings m"
     "  WHERE m.tenant_id = liaison_tenant() AND m.id = $2::bigint AND m.status = 'cancelled'),"
     "  'meetingId', 'a cancelled meeting: an action item comes from a meeting that took place'),"
+    /* One weeks ahead had not taken place either, and an item due before its meeting began
+     * was agreed at none (a try-out). */
+    " liaison_precondition(NOT x.r OR x.ms IS NULL OR x.ms <= liaison_now(),"
+    "  format('this meeting has not started yet (it starts at %s, %s): its action items are"
+    " written down once it has taken place', liaison_local_time(x.ms, " TENANT_ZONE "),"
+    "  liaison_local_time(x.ms, x.zone))),"
+    " liaison_check(NOT x.r OR x.ms IS NULL OR x.ms > liaison_now() OR " ACTION_DUE_CHECKED
+    " >= x.ms,"
+    "  CASE WHEN $6 <> '' THEN 'dueAt' ELSE 'dueOn' END, format('due before the meeting it comes"
+    " from began (%s, %s): an item agreed there falls due after it', "
+    "liaison_local_time(x.ms, " TENANT_ZONE "), liaison_local_time(x.ms, x.zone))),"
     " liaison_check(NOT x.r OR $3::bigint = 0 OR liaison_party_user_ok($1::bigint, $3::bigint),"
     "  'ownerUserId', 'no user of this tenant who may own this distributor''s items'),"
     " liaison_check(NOT x.r OR $4::bigint = 0 OR EXISTS (SELECT 1 FROM contacts c"
@@ -603,8 +628,12 @@ static struct db_stmt q_action_can_create = {
     "  CASE WHEN $3::bigint <> 0 THEN 'ownerUserId' ELSE 'owner' END,"
     "  'an auditor only reads and cannot complete an item: give it to someone who can')"
     " FROM (SELECT EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = liaison_tenant()"
-    "  AND d.id = $1::bigint AND " SEES ") AS r) x",
-    5, 0};
+    "  AND d.id = $1::bigint AND " SEES ") AS r, (SELECT d.time_zone FROM distributors d"
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint) AS zone,"
+    "  (SELECT m.starts_at FROM meetings m WHERE m.tenant_id = liaison_tenant()"
+    "  AND m.id = $2::bigint AND m.distributor_id = $1::bigint AND m.status <> 'cancelled') AS ms) "
+    "x",
+    7, 0};
 /*
  * $1 distributor, $2 meeting, $3 description, $4 owner user, $5 owner
  * contact, $6 owner ('': by id), $7 due_at, $8 due_on: the end of that day,
@@ -622,8 +651,7 @@ static struct db_stmt q_action_create = {
     " m AS (INSERT INTO action_items (tenant_id, distributor_id, meeting_id, description,"
     "  owner_user_id, owner_contact_id, due_at, created_by, created_at, internal)"
     "  SELECT liaison_tenant(), d.id, nullif($2::bigint, 0), $3, o.user_id, o.contact_id,"
-    "  coalesce(nullif($7, '')::timestamptz,"
-    "  (nullif($8, '')::date + 1)::timestamp AT TIME ZONE d.time_zone), " CALLER ", liaison_now(),"
+    " " ACTION_DUE_CREATED ", " CALLER ", liaison_now(),"
     "  $9::boolean FROM distributors d, o"
     "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
     "  AND " SEES " AND liaison_check(NOT $9::boolean OR EXISTS (SELECT 1 FROM users u"
@@ -737,7 +765,7 @@ static struct db_stmt q_action_close = {
  * $1 id, $2 owner user, $3 owner contact (0: not given), $4 owner by e-mail or name ('': not
  * given): an open item the caller reaches, and a new owner who may own its distributor's items,
  * as q_action_can_create holds a new item's; the pending action_overdue job locked first, as
- * q_action_can says.
+ * q_action_can says. $5 due_at, $6 due_on: a new due time, not before the item's meeting began.
  */
 static struct db_stmt q_action_can_update = {
     "SELECT liaison_found(x.s IS NOT NULL, 'no such action item'),"
@@ -756,16 +784,20 @@ static struct db_stmt q_action_can_update = {
     "  WHERE u.tenant_id = liaison_tenant() AND u.role = 'auditor'"
     "  AND (u.id = $2::bigint OR ($4 <> '' AND lower(u.email) = lower($4)))),"
     "  CASE WHEN $2::bigint <> 0 THEN 'ownerUserId' ELSE 'owner' END,"
-    "  'an auditor only reads and cannot complete an item: give it to someone who can')"
-    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s, a.distributor_id AS d"
+    "  'an auditor only reads and cannot complete an item: give it to someone who can'),"
+    " liaison_check(x.s IS NULL OR x.ms IS NULL OR ($5 = '' AND $6 = '') OR " ACTION_DUE_UPDATING
+    " >= x.ms, CASE WHEN $5 <> '' THEN 'dueAt' ELSE 'dueOn' END, format('due before the"
+    " meeting it comes from began (%s, %s): an item agreed there falls due after it',"
+    "  liaison_local_time(x.ms, " TENANT_ZONE "), liaison_local_time(x.ms, x.zone)))"
+    " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s, a.distributor_id AS d,"
+    "  d.time_zone AS zone, (SELECT m.starts_at FROM meetings m WHERE m.tenant_id = a.tenant_id"
+    "  AND m.id = a.meeting_id) AS ms"
     "  FROM action_items a" JOIN_DA " WHERE a.tenant_id = liaison_tenant() AND a.id = $1::bigint"
     "  AND " SEES " AND liaison_job_lock('action_overdue', $1::bigint::text)::text = ''"
     "  FOR UPDATE OF a) x ON true",
-    4, 0};
+    6, 0};
 /* An item's new due time: $5 due_at, or $6 due_on's end in its distributor d's zone. */
-#define ACTION_NEW_DUE                                                                             \
-    "coalesce(nullif($5, '')::timestamptz,"                                                        \
-    " (nullif($6, '')::date + 1)::timestamp AT TIME ZONE d.time_zone)"
+#define ACTION_NEW_DUE ACTION_DUE("$5", "$6", "d.time_zone")
 /*
  * $1 id (checked by q_action_can_update), $2..$4 owner as there, $5 due_at, $6 due_on, $7
  * description: what is given changes. An internal item stays owned by the exporter's staff. A
@@ -894,7 +926,8 @@ static struct exec_decl d_compliance = {
 static struct exec_decl d_action_create = {
     .method = "CreateActionItem",
     .check = {&q_action_can_create,
-              {"distributor_id", "meeting_id", "owner_user_id", "owner_contact_id", "owner"}},
+              {"distributor_id", "meeting_id", "owner_user_id", "owner_contact_id", "owner",
+               "due_at", "due_on"}},
     .query = {&q_action_create,
               {"distributor_id", "meeting_id", "description", "owner_user_id", "owner_contact_id",
                "owner", "due_at", "due_on", "internal"}},
@@ -929,7 +962,8 @@ static struct exec_decl d_action_cancel = {
     .not_found = "no such action item"};
 static struct exec_decl d_action_update = {
     .method = "UpdateActionItem",
-    .check = {&q_action_can_update, {"id", "owner_user_id", "owner_contact_id", "owner"}},
+    .check = {&q_action_can_update,
+              {"id", "owner_user_id", "owner_contact_id", "owner", "due_at", "due_on"}},
     .query = {&q_action_update,
               {"id", "owner_user_id", "owner_contact_id", "owner", "due_at", "due_on",
                "description"}},

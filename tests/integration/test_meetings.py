@@ -629,6 +629,21 @@ try:
         "ownerContactId": c1, "dueAt": "2026-03-10T10:00:00Z"}, manager)
     check(code == "OK", "an action item from a meeting, owned by a contact (%s %s)" % (code, out))
     a1 = out["actionItem"]
+    # Due before the meeting it came from began: agreed at no meeting (a try-out).
+    for due in ({"dueAt": "2026-03-01T10:00:00Z"}, {"dueOn": "2026-03-01"}):
+        code, out = call("CreateActionItem", dict(due, distributorId=d1, meetingId=ma,
+                                                  description="Hạn trước cuộc họp",
+                                                  ownerContactId=c1), manager)
+        check(code == "INVALID_ARGUMENT" and list(due)[0] in str(out)
+              and "due before the meeting it comes from began (2026-03-02 08:00 UTC,"
+              " 2026-03-02 15:00 Asia/Ho_Chi_Minh)" in str(out),
+              "an item is not due before its meeting began, %s (%s %s)" % (due, code, out))
+    code, out = call("UpdateActionItem", {"id": a1["id"], "dueOn": "2026-03-01"}, manager)
+    check(code == "INVALID_ARGUMENT" and "dueOn" in str(out)
+          and "due before the meeting" in str(out)
+          and sql("SELECT liaison_rfc3339(due_at) FROM action_items WHERE id = %s" % a1["id"])
+          == "2026-03-10T10:00:00.000Z",
+          "nor moved to before it, and it keeps its due time (%s %s)" % (code, out))
     check(a1["ownerName"] == "Nguyễn Văn An" and a1["ownerEmail"] == "an@saigon.example"
           and a1["status"] == "open" and not a1.get("overdue") and a1["meetingId"] == ma
           and a1["localDueAt"] == "2026-03-10 17:00", "its owner, status and local due time")
@@ -849,6 +864,14 @@ try:
                                        ahead["attendees"][0]["id"], "attended": True}, manager)
     check(code == "FAILED_PRECONDITION" and "has not started" in str(out),
           "attendance is not recorded before the meeting starts (%s %s)" % (code, out))
+    code, out = call("CreateActionItem", {"distributorId": d1, "meetingId": ahead["id"],
+                                          "description": "Từ cuộc họp tháng sau",
+                                          "owner": "an@saigon.example", "dueOn": "2026-12-31"},
+                     manager)
+    check(code == "FAILED_PRECONDITION" and "this meeting has not started yet (it starts at"
+          in str(out) and "its action items are written down once it has taken place" in str(out)
+          and sql("SELECT count(*) FROM action_items WHERE meeting_id = %s" % ahead["id"]) == "0",
+          "nor an action item from a meeting a month ahead (%s %s)" % (code, out))
     must("CancelMeeting", {"id": ahead["id"], "reason": "Tết"}, manager)
     code, out = call("SetAttendance", {"meetingId": ahead["id"], "attendeeId":
                                        ahead["attendees"][0]["id"], "attended": False}, portal1)
