@@ -90,6 +90,8 @@ static struct db_stmt q_account_refs = {
  * $1..$4 name, country, region, industry, $5 distributor, $6 owner. One
  * customer is one account a side: by its name key (liaison_name_key),
  * full-width "ＡＢＣ商事" is "ABC商事", as a deal registration finds it.
+ * A distributor's side holds no customer another distributor's registration
+ * protects (migration 0336), looked up after q_account_refs took its lock.
  */
 static struct db_stmt q_account_create = {
     "WITH m AS (INSERT INTO key_accounts AS a (tenant_id, name, country, region, industry,"
@@ -98,11 +100,12 @@ static struct db_stmt q_account_create = {
     "  FROM (SELECT (SELECT format('%s (%s)', b.id, b.name) FROM key_accounts b"
     "   WHERE b.tenant_id = liaison_tenant() AND coalesce(b.distributor_id, 0) = $5::bigint"
     "   AND liaison_name_key(b.name) = liaison_name_key($1) AND b.country = $2"
-    "   ORDER BY b.id LIMIT 1) AS taken) t"
+    "   ORDER BY b.id LIMIT 1) AS taken, CASE WHEN $5::bigint <> 0 THEN"
+    "   liaison_customer_protection_refusal($1, $2, $5::bigint, liaison_now()) END AS held) t"
     "  WHERE liaison_unique(t.taken IS NULL, 'key account ' || coalesce(t.taken, '') || ' has"
     " this name (in any case or width: ＡＢＣ is ABC) and country on this side (the"
-    " distributor''s, or the exporter''s own)') RETURNING " ACCOUNT_COLS
-    ")" EXEC_AUDITED("'key_account.create'", "key_account"),
+    " distributor''s, or the exporter''s own)') AND liaison_unique(t.held IS NULL, t.held)"
+    " RETURNING " ACCOUNT_COLS ")" EXEC_AUDITED("'key_account.create'", "key_account"),
     6, 0};
 /* $1 after, $2 limit, $3 name part, $4 country, $5 distributor */
 static struct db_stmt q_account_list = {

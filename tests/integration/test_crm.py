@@ -109,6 +109,35 @@ for variant, how in ((unicodedata.normalize("NFD", "Công ty Vận tải Bình M
     code, out = register(vientiane_user, variant, "VN-SG")
     check(code == "ALREADY_EXISTS" and "protected until" in out.get("message", ""),
           "the protected customer's name %s is the same customer (%s %s)" % (how, code, out))
+# A tenant admin is told which registration protects it (a try-out): the dates alone left it
+# to search the leads.
+code, out = register(admin, "Công ty Vận tải Bình Minh", "VN-SG", distributor_id=vientiane)
+check(code == "ALREADY_EXISTS" and "protected until" in out.get("message", "")
+      and "(lead %s, of distributor %s (Công ty Phân phối Sài Gòn))" % (first, saigon)
+      in out.get("message", ""),
+      "to staff, the refusal names the registration that protects the customer (%s %s)"
+      % (code, out))
+# Nor is the customer given to the other distributor as a key account (a try-out: staff made
+# one on its side, and it ordered and visited there), or by renaming one it has.
+before = t.psql("SELECT count(*) FROM key_accounts WHERE distributor_id = %s" % vientiane)
+code, out = call("CreateKeyAccount", {"name": "Công ty Vận tải Bình Minh", "country": "VN",
+                                      "region": "VN-SG", "distributorId": vientiane}, admin)
+msg = out.get("message", "")
+check(code == "ALREADY_EXISTS" and "registered by another distributor on " in msg
+      and "protected until" in msg and "(lead %s, of distributor %s" % (first, saigon) in msg,
+      "an account of a customer another distributor protects is refused (%s %s)" % (code, out))
+renamed = must("CreateKeyAccount", {"name": "Công ty Vận tải Bình An", "country": "VN",
+                                    "distributorId": vientiane}, admin)["account"]["id"]
+code, out = call("UpdateKeyAccount", {"id": renamed, "name": "CÔNG TY VẬN TẢI BÌNH MINH"},
+                 admin)
+check(code == "ALREADY_EXISTS" and "protected until" in out.get("message", "")
+      and t.psql("SELECT name FROM key_accounts WHERE id = %s" % renamed) == "Công ty Vận tải Bình An",
+      "nor renamed to it (%s %s)" % (code, out))
+check(t.psql("SELECT count(*) FROM key_accounts WHERE distributor_id = %s" % vientiane)
+      == str(int(before) + 1), "nothing else was made on its side")
+code, out = call("CreateKeyAccount", {"name": "Công ty Vận tải Bình Minh", "country": "VN"},
+                 admin)
+check(code == "OK", "the exporter's own side may hold it (%s %s)" % (code, out))
 
 # ---------------- flagged: another's exclusive territory, outside lines, carve-out ----------------
 code, out = register(vientiane_user, "株式会社ハノイ物流", "VN-HN")
