@@ -374,6 +374,48 @@ static int lead_stage(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
+/*
+ * The lead v as a retry of the decision would leave it (reassigned to d, 0: the exporter), or
+ * NULL: the lead to print, with what it already is in said. A retry whose first try had been
+ * decided was refused as "only a flagged registration is decided", exit 5, where 'lead stage'
+ * says nothing changed (a try-out).
+ */
+static json_t *lead_decided_already(struct cli *cli, json_int_t v, const char *decision,
+                                    json_int_t d, char *said, size_t cap)
+{
+    if (cli->set.json || cli_read_current(cli) != EXIT_OK || cli_connect(cli) != EXIT_OK)
+        return NULL;
+    char req[64], *resp = NULL;
+    snprintf(req, sizeof req, "{\"id\":%lld}", (long long)v);
+    json_t *out = NULL, *lead = NULL;
+    if (liaison_call_json(cli->conn, "GetLead", req, &resp) == LIAISON_OK)
+        out = json_loads(resp, 0, NULL);
+    liaison_string_free(resp);
+    json_t *l = json_object_get(out, "lead");
+    const char *reg = json_string_value(json_object_get(l, "registration"));
+    json_int_t holder = cli_json_id(json_object_get(l, "distributorId"));
+    bool decided = json_object_get(l, "decidedAt") != NULL;
+    if (!strcasecmp(decision, "approve") && reg && !strcmp(reg, "approved")) {
+        snprintf(said, cap, "approved");
+    } else if (!strcasecmp(decision, "reject") && reg && !strcmp(reg, "rejected")) {
+        snprintf(said, cap, "rejected");
+    } else if (!strcasecmp(decision, "reassign") && decided && holder == d &&
+               (d ? reg && !strcmp(reg, "approved") : !reg)) {
+        const char *name = json_string_value(json_object_get(l, "distributorName"));
+        if (d)
+            snprintf(said, cap, "reassigned to distributor %lld (%s)", (long long)d,
+                     name ? name : "");
+        else
+            snprintf(said, cap, "reassigned to the exporter");
+    } else {
+        l = NULL;
+    }
+    if (l)
+        lead = json_incref(l);
+    json_decref(out);
+    return lead;
+}
+
 static int lead_decide(struct cli *cli, int argc, char **argv)
 {
     const char *to = NULL, *note = "";
@@ -401,7 +443,14 @@ static int lead_decide(struct cli *cli, int argc, char **argv)
     }
     if (to && strcmp(to, "exporter") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, to, 0, &d)))
         return rc;
-    json_t *resp;
+    char said[300];
+    json_t *resp, *done = lead_decided_already(cli, v, args[1], d, said, sizeof said);
+    if (done) {
+        cli_print_object(cli, lead_cols, NCOLS(lead_cols), done);
+        fprintf(stderr, "liaison: lead %lld was already %s: nothing changed\n", (long long)v, said);
+        json_decref(done);
+        return EXIT_OK;
+    }
     rc = cli_call(cli, "DecideLeadRegistration",
                   json_pack("{s:I,s:o,s:I,s:s}", "id", v, "decision", cli_enum_string(args[1]),
                             "distributorId", d, "note", note),

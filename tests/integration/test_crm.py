@@ -5,7 +5,7 @@ inside one's own territory is accepted; in another distributor's exclusive
 territory, outside one's lines, or for a carve-out it is flagged for
 exporter staff, who approve, reject or reassign it (audited); an account
 another distributor registered within the protection window is refused
-with the date, never the holder's name, and two simultaneous registrations
+with the date (the holder named to staff who see it only), and two simultaneous registrations
 of one account never both hold. Money is minor units with an ISO 4217
 code. A distributor user reaches its own leads, accounts and interactions
 only."""
@@ -767,6 +767,28 @@ p = subprocess.run([CLI, "--token", admin, "lead", "decide", str(near), "reassig
                     str(saigon)], capture_output=True, text=True, env=_cli.env, timeout=60)
 check(p.returncode == 0 and "note:" not in p.stderr,
       "no note for a deal its new holder holds unflagged (%d %s)" % (p.returncode, p.stderr))
+# The same decision again (a retry) changed nothing but was refused, exit 5, and the reassigned
+# lead was called "approved" (a try-out): it says what the lead already is.
+p = subprocess.run([CLI, "--token", admin, "lead", "decide", str(near), "reassign", "--to",
+                    str(saigon)], capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and "liaison: lead %s was already reassigned to distributor %s (Công ty"
+      " Phân phối Sài Gòn): nothing changed" % (near, saigon) in p.stderr
+      and audited("lead.reassign", near) == 1,
+      "lead decide repeated says it was already reassigned (%d %s)" % (p.returncode, p.stderr))
+code, out = register(vientiane_user, "Xe buýt Cần Giờ", "VN-SG")
+twice = out.get("lead", {}).get("id")
+for attempt in (1, 2):
+    p = subprocess.run([CLI, "--token", admin, "lead", "decide", str(twice), "reject", "--note",
+                        "ngoài lãnh thổ"], capture_output=True, text=True, env=_cli.env,
+                       timeout=60)
+    check(p.returncode == 0 and ("was already rejected: nothing changed" in p.stderr)
+          == (attempt == 2) and "rejected" in p.stdout,
+          "lead decide reject, try %d (%d %s)" % (attempt, p.returncode, p.stderr))
+p = subprocess.run([CLI, "--token", admin, "lead", "decide", str(twice), "approve"],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 5 and "only a flagged registration is decided; this lead's is rejected"
+      in p.stderr, "another decision of a decided lead is still refused (%d %s)"
+      % (p.returncode, p.stderr))
 
 # ---------------- a distributor user's view ----------------
 for method, key in (("ListLeads", "leads"), ("ListKeyAccounts", "accounts"),
