@@ -1608,6 +1608,18 @@ for similar in ("Thép Miền Nam Co., Ltd.", "CTCP Thép Miền Nam",
 code, out = register(vientiane_user, "Thép Miền Bắc Co., Ltd.", "VN-SG")
 check(code == "OK" and "similar_protected" not in out.get("lead", {}).get("flags", []),
       "another name is not (%s %s)" % (code, out))
+# Not by Vientiane's manager, who does not see Sài Gòn's registration it would set aside (a
+# try-out, migration 0337). Its exclusive_elsewhere, decided so since 0324, is taken off here,
+# so that the flag refused is this one.
+t.psql("UPDATE leads SET flags = '{outside_territory,similar_protected}' WHERE id = %d"
+       % int(similar_lead))
+code, out = call("DecideLeadRegistration", {"id": similar_lead, "decision": "approve"}, mgr)
+check(code == "PERMISSION_DENIED" and "(similar_protected): approving it sets that protection"
+      " aside, which a tenant admin or a manager who sees every distributor decides" in
+      out.get("message", "") and "Sài Gòn" not in json.dumps(out, ensure_ascii=False)
+      and must("GetLead", {"id": similar_lead}, admin)["lead"]["registration"] == "flagged",
+      "a manager who does not see the protecting distributor does not approve it (%s %s)"
+      % (code, out))
 code, out = call("DecideLeadRegistration", {"id": similar_lead, "decision": "approve"}, admin)
 check(code == "OK" and out["lead"]["registration"] == "approved",
       "the exporter may approve it: a different customer after all (%s %s)" % (code, out))
