@@ -142,6 +142,22 @@ static struct db_stmt q_lead_registered = {
     "SELECT " LEAD_COLS " FROM leads l WHERE l.tenant_id = liaison_tenant()"
     " AND l.id = nullif(current_setting('liaison.created_id', true), '')::bigint",
     0, 0};
+/*
+ * $1 distributor, $2 key account, $3 lead (0: not a filter): each a list is filtered by is one
+ * the caller reaches. Another's account or lead, or a mistyped id, read as an empty list, as if
+ * nothing had been logged there, where a distributor's was NOT_FOUND (a try-out).
+ */
+static struct db_stmt q_filters_reached = {
+    "SELECT liaison_found($1::bigint = 0 OR EXISTS (SELECT 1 FROM distributors d"
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
+    "  AND liaison_sees_distributor(d.id, d.account_manager_id)), 'no such distributor'),"
+    " liaison_found($2::bigint = 0 OR EXISTS (SELECT 1 FROM key_accounts a"
+    "  WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint AND " SEES_ACCOUNT "),"
+    "  'no such key account'),"
+    " liaison_found($3::bigint = 0 OR EXISTS (SELECT 1 FROM leads l"
+    "  WHERE l.tenant_id = liaison_tenant() AND l.id = $3::bigint"
+    "  AND liaison_sees_side(l.distributor_id)), 'no such lead')",
+    3, 0};
 /* $1 after, $2 limit, $3 distributor, $4 stage, $5 registration, $6 account, $7 name part */
 static struct db_stmt q_lead_list = {
     "SELECT " LEAD_COLS " FROM leads l WHERE l.tenant_id = liaison_tenant()"
@@ -428,7 +444,7 @@ static struct exec_decl d_lead_register = {
     .invalid = "expectedClose: a date as YYYY-MM-DD"};
 static struct exec_decl d_lead_list = {
     .method = "ListLeads",
-    .check = {&distributor_filter_reached, {"distributor_id"}},
+    .check = {&q_filters_reached, {"distributor_id", "key_account_id", "=0"}},
     .query = {&q_lead_list,
               {"@after", "@limit", "distributor_id", "stage", "registration", "key_account_id",
                "name"}},
@@ -479,7 +495,7 @@ static struct exec_decl d_interaction_update = {
     .invalid = "at: not a time of the calendar"};
 static struct exec_decl d_interaction_list = {
     .method = "ListInteractions",
-    .check = {&distributor_filter_reached, {"distributor_id"}},
+    .check = {&q_filters_reached, {"distributor_id", "key_account_id", "lead_id"}},
     .query = {&q_interaction_list,
               {"@after", "@limit", "distributor_id", "key_account_id", "lead_id", "@after_at"}},
     .shape = EXEC_PAGE,

@@ -878,6 +878,18 @@ code, out = cli("interaction", "list", "--account", "Xưởng Cơ khí Thủ Đ�
 check(code == "NOT_FOUND" and "no key account" in json.dumps(out, ensure_ascii=False),
       "another distributor's account is no key account to its user by name either (%s %s)"
       % (code, out))
+# Nor by id: a list filtered by another's account or lead was empty, as if nothing had been
+# logged there, where another's distributor was NOT_FOUND (a try-out).
+for method, where, said in (("ListInteractions", {"keyAccountId": thu_duc}, "no such key account"),
+                            ("ListInteractions", {"leadId": first}, "no such lead"),
+                            ("ListLeads", {"keyAccountId": thu_duc}, "no such key account"),
+                            ("ListInteractions", {"leadId": "999999999"}, "no such lead")):
+    code, out = call(method, where, vientiane_user)
+    check(code == "NOT_FOUND" and out.get("message") == said,
+          "%s %s of another distributor's, or none, is NOT_FOUND (%s %s)"
+          % (method, where, code, out))
+check(must("ListInteractions", {"keyAccountId": thu_duc}, saigon_user).get("interactions"),
+      "its own distributor lists them")
 # Each distributor has its own copy of a customer (migration 0063): for one distributor the
 # name means its own copy, where every copy made it ambiguous (a review).
 twins = [must("CreateKeyAccount", {"name": "Công ty Song Sinh", "country": "VN",
