@@ -1357,6 +1357,18 @@ try:
           and "pipeline" in sent.get("nothingToReport", []) and not sent.get("pipeline"),
           "submitted from the portal, a pipeline declared empty stays so (%d %s)"
           % (status, {k: sent.get(k) for k in ("status", "nothingToReport", "pipeline")}))
+    # A deal whose value is not known yet read as worth ₫0 (a try-out): a dash, as the CLI's.
+    unpriced = du.call("RegisterLead", {"accountName": "Garage Chưa Giá", "country": "VN",
+                                        "region": "VN-SG", "title": "Chưa báo giá",
+                                        "currency": "VND"})["lead"]["id"]
+    status, _, body = fetch("/leads", headers={"Accept-Language": "vi"})
+    row = next((html.unescape(r) for r in body.split("<tr") if "Garage Chưa Giá" in
+                html.unescape(r)), "")
+    status2, _, body2 = fetch("/leads/%s" % unpriced, headers={"Accept-Language": "vi"})
+    check(status == status2 == 200 and "<td class=\"num\">—</td>" in row and "₫" not in row
+          and "—</dd>" in html.unescape(body2) and "0 ₫" not in html.unescape(body2),
+          "a deal without a value shows a dash on the deals and the deal's page (%d %d %s)"
+          % (status, status2, row))
     du.close()
     status, _, body = fetch("/reports/%s" % quiet, headers={"Accept-Language": "en"})
     check(status == 200 and "Nothing to report this month: sales by product line, inventory on "

@@ -1668,7 +1668,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     # ---------------- formatting ----------------
 
     @app.template_filter("money")
-    def money(minor: Any, currency: str) -> str:
+    def money(minor: Any, currency: str, blank: bool = False) -> str:
+        """blank: a dash for none, a deal's value not known yet (the CLI's "-"), where "₫0"
+        read as a deal worth nothing (a try-out)."""
+        if blank and not int(minor or 0):
+            return "—"
         digits = get_currency_precision(currency or "USD")
         amount = decimal.Decimal(int(minor or 0)).scaleb(-digits)
         return format_currency(amount, currency or "USD", locale=str(pick_locale()))
