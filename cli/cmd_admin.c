@@ -79,9 +79,20 @@ static int tenant_create(struct cli *cli, int argc, char **argv)
     rc = cli_call(cli, "CreateTenant", req, &resp);
     if (rc != EXIT_OK)
         return rc;
-    cli_print_object(cli, tenant_cols, 5, json_object_get(resp, "tenant"));
-    /* The admin it made was said nowhere (a try-out): who it is, and how they start. */
-    const char *made = json_string_value(json_object_get(json_object_get(resp, "tenant"), "slug"));
+    json_t *tenant = json_object_get(resp, "tenant");
+    /* The admin it made was said nowhere (a try-out): who it is, and how they start; with
+     * --json in the object, beside the tenant's fields. */
+    if (cli->set.json && json_is_object(tenant)) {
+        json_t *admin_id = json_object_get(resp, "adminUserId");
+        if ((admin_id && json_object_set(tenant, "adminUserId", admin_id)) ||
+            json_object_set_new(tenant, "adminEmail", json_string(email))) {
+            fprintf(stderr, "liaison: out of memory\n");
+            json_decref(resp);
+            return EXIT_ERROR;
+        }
+    }
+    cli_print_object(cli, tenant_cols, 5, tenant);
+    const char *made = json_string_value(json_object_get(tenant, "slug"));
     if (!cli->set.json && !cli->set.ids)
         fprintf(stderr,
                 "liaison: its tenant admin is %s (user %lld): 'liaison login --tenant %s --email "
@@ -104,9 +115,35 @@ static int tenant_list(struct cli *cli, int argc, char **argv)
     return cli_list(cli, "ListTenants", json_object(), "tenants", tenant_cols, 7, &page);
 }
 
-/* show, suspend, resume: one slug in, the tenant out. */
+/*
+ * Whether tenant slug's status is already status: a suspend or resume repeated answered as the
+ * first had, without a word that it changed nothing (a try-out). false where it cannot be read:
+ * the change that follows says why.
+ */
+static bool tenant_already(struct cli *cli, const char *slug, const char *status)
+{
+    if (cli->set.json || cli_read_current(cli) != EXIT_OK || cli_connect(cli) != EXIT_OK)
+        return false;
+    json_t *req = json_pack("{s:s}", "slug", slug);
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL, *resp = NULL;
+    json_decref(req);
+    bool already = false;
+    if (body && liaison_call_json(cli->conn, "GetTenant", body, &resp) == LIAISON_OK) {
+        json_t *out = json_loads(resp, 0, NULL);
+        const char *now =
+            json_string_value(json_object_get(json_object_get(out, "tenant"), "status"));
+        already = now && !strcmp(now, status);
+        json_decref(out);
+    }
+    free(body);
+    liaison_string_free(resp);
+    return already;
+}
+
+/* show, suspend, resume: one slug in, the tenant out; status: what suspend or resume makes it. */
 static int tenant_simple(struct cli *cli, int argc, char **argv, const char *method,
-                         const char *usage, const char *summary, const char *example, size_t ncols)
+                         const char *usage, const char *summary, const char *example, size_t ncols,
+                         const char *status)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {usage, summary, opts, 1, example};
@@ -114,13 +151,19 @@ static int tenant_simple(struct cli *cli, int argc, char **argv, const char *met
     int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    return tenant_one(cli, method, json_pack("{s:s}", "slug", slug), ncols);
+    bool already = status && tenant_already(cli, slug, status);
+    rc = tenant_one(cli, method, json_pack("{s:s}", "slug", slug), ncols);
+    if (rc == EXIT_OK && already)
+        fprintf(stderr, "liaison: tenant %s was already %s: nothing changed\n", slug,
+                strcmp(status, "TENANT_STATUS_ACTIVE") ? "suspended" : "active");
+    return rc;
 }
 
 static int tenant_show(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "GetTenant", "admin tenant show SLUG",
-                         "Shows one tenant, with its own rate limit.", "admin tenant show acme", 7);
+                         "Shows one tenant, with its own rate limit.", "admin tenant show acme", 7,
+                         NULL);
 }
 
 static int tenant_suspend(struct cli *cli, int argc, char **argv)
@@ -128,14 +171,14 @@ static int tenant_suspend(struct cli *cli, int argc, char **argv)
     return tenant_simple(cli, argc, argv, "SuspendTenant", "admin tenant suspend SLUG",
                          "Suspends a tenant: its sessions and tokens are refused at once. One "
                          "suspended already is left as it is, with no second audit row.",
-                         "admin tenant suspend acme", 5);
+                         "admin tenant suspend acme", 5, "TENANT_STATUS_SUSPENDED");
 }
 
 static int tenant_resume(struct cli *cli, int argc, char **argv)
 {
     return tenant_simple(cli, argc, argv, "ResumeTenant", "admin tenant resume SLUG",
                          "Resumes a suspended tenant; an active one is left as it is.",
-                         "admin tenant resume acme", 5);
+                         "admin tenant resume acme", 5, "TENANT_STATUS_ACTIVE");
 }
 
 static int tenant_delete(struct cli *cli, int argc, char **argv)

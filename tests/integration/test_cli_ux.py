@@ -143,6 +143,26 @@ rc, out, err = run("admin", "tenant", "create", "--slug", slug + "-jp", "--name"
 zone = t.psql("SELECT time_zone FROM tenants WHERE slug = '%s-jp'" % slug).strip()
 check(rc == 0 and zone == "Asia/Tokyo", "admin tenant create --time-zone sets the tenant's zone"
       " (%d %r %r)" % (rc, zone, text(err)))
+# With --json the admin it made was left out (a try-out): in the object, beside the tenant.
+rc, out, err = run("admin", "tenant", "create", "--slug", slug + "-js", "--name", "Công ty Á Đông",
+                   "--admin-email", "a@js.example", "--password-stdin", "--json", stdin=pw,
+                   env={"LIAISON_TOKEN": OPERATOR})
+made = json.loads(text(out)) if rc == 0 else {}
+admin_id = t.psql("SELECT id FROM users WHERE email = 'a@js.example' AND tenant_id ="
+                  " (SELECT id FROM tenants WHERE slug = '%s-js')" % slug).strip()
+check(rc == 0 and made.get("slug") == slug + "-js" and made.get("name") == "Công ty Á Đông"
+      and made.get("adminEmail") == "a@js.example" and made.get("adminUserId") == admin_id
+      and made.get("status") == "TENANT_STATUS_ACTIVE" and text(err) == "",
+      "admin tenant create --json names its admin (%d %r %r)" % (rc, made, text(err)))
+# A suspend or resume repeated says that it changed nothing (a try-out).
+for verb, said, again in (("suspend", "suspended", False), ("suspend", "suspended", True),
+                          ("resume", "active", False), ("resume", "active", True)):
+    rc, out, err = run("admin", "tenant", verb, slug + "-js", env={"LIAISON_TOKEN": OPERATOR})
+    want = ("liaison: tenant %s-js was already %s: nothing changed\n" % (slug, said)
+            if again else "")
+    check(rc == 0 and field(out, "STATUS") == said and text(err) == want,
+          "admin tenant %s%s (%d %r)" % (verb, " again says nothing changed" if again else "",
+                                         rc, text(err)))
 # A slug ends up in calendar UIDs (meeting-1@trail-.liaison): a DNS label's shape (a try-out).
 rc, out, err = run("admin", "tenant", "create", "--slug", "trail-" + RUN + "-", "--name", "X",
                    "--admin-email", "a@ux.example", "--password-stdin", stdin=pw,
