@@ -54,7 +54,12 @@
     " array_to_json(l.flags)::text AS flags, liaison_crm_actor(l.decided_by) AS decided_by,"       \
     " liaison_rfc3339(l.decided_at) AS decided_at, l.decision_note,"                               \
     " liaison_crm_actor(l.created_by) AS created_by,"                                              \
-    " liaison_rfc3339(l.created_at) AS created_at"
+    " liaison_rfc3339(l.created_at) AS created_at,"                                                \
+    " CASE WHEN l.registration IN ('accepted', 'approved') AND l.stage <> 'lost'"                  \
+    "  AND NOT EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = l.tenant_id"               \
+    "  AND d.id = l.distributor_id AND d.status = 'terminated')"                                   \
+    "  THEN to_char((l.registered_at + liaison_deal_protection_days() * interval '1 day')"         \
+    "  AT TIME ZONE 'UTC', 'YYYY-MM-DD') END AS protected_until"
 #define INTERACTION_COLS                                                                           \
     "i.id, i.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = i.tenant_id"   \
     "  AND d.id = i.distributor_id) AS distributor_name,"                                          \

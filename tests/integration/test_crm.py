@@ -87,6 +87,13 @@ check(code == "OK" and lead.get("registration") == "accepted" and not lead.get("
 check(lead.get("stage") == "new" and lead.get("currency") == "VND" and lead.get("region") == "VN-SG"
       and lead.get("registeredAt", "").endswith("Z"), "the lead: stage new, VND, region, when")
 first = lead.get("id")
+# How long it keeps other distributors away was said only in their refusals, and a distributor's
+# user may not read the tenant's setting (a try-out): the lead says it.
+until = (datetime.datetime.strptime(lead.get("registeredAt", "")[:10], "%Y-%m-%d")
+         + datetime.timedelta(days=90)).strftime("%Y-%m-%d") if lead.get("registeredAt") else ""
+check(lead.get("protectedUntil") == until and until,
+      "an accepted registration says until when it protects its customer (%s, %s)"
+      % (lead.get("protectedUntil"), until))
 check(lead.get("ownerEmail") == "portal-%s@crm.example" % saigon and lead.get("ownerId"),
       "a distributor user's registration is its own to follow up: it owns the lead (%s)"
       % lead.get("ownerEmail"))
@@ -143,8 +150,10 @@ check(code == "OK", "the exporter's own side may hold it (%s %s)" % (code, out))
 code, out = register(vientiane_user, "株式会社ハノイ物流", "VN-HN")
 lead = out.get("lead", {})
 check(code == "OK" and lead.get("registration") == "flagged"
-      and set(lead.get("flags", [])) == {"outside_territory", "exclusive_elsewhere"},
-      "a registration in another distributor's exclusive territory is flagged (%s)" % out)
+      and set(lead.get("flags", [])) == {"outside_territory", "exclusive_elsewhere"}
+      and "protectedUntil" not in lead,
+      "a registration in another distributor's exclusive territory is flagged, and protects"
+      " nothing (%s)" % out)
 flag_exclusive = lead.get("id")
 code, out = register(saigon_user, "Nhà máy Lọc Đồng Nai", "VN-39", lines=(flt,))
 lead = out.get("lead", {})

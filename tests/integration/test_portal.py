@@ -1369,6 +1369,10 @@ try:
           and "—</dd>" in html.unescape(body2) and "0 ₫" not in html.unescape(body2),
           "a deal without a value shows a dash on the deals and the deal's page (%d %d %s)"
           % (status, status2, row))
+    until = du.call("GetLead", {"id": unpriced})["lead"].get("protectedUntil", "")
+    check(until and "<dt>Được bảo hộ trước các nhà phân phối khác đến ngày</dt><dd>%s (giờ UTC)"
+          "</dd>" % until in html.unescape(body2),
+          "the deal's page says until when its registration protects the customer (%s)" % until)
     du.close()
     status, _, body = fetch("/reports/%s" % quiet, headers={"Accept-Language": "en"})
     check(status == 200 and "Nothing to report this month: sales by product line, inventory on "
@@ -1768,8 +1772,10 @@ try:
     adm.close()
     driver.get(base + "/leads/%d" % flagged)
     facts = driver.find_element(By.CSS_SELECTOR, "dl.facts").text
-    check("flagged · outside your territory" in facts and "outside_territory" not in facts,
-          "a flagged registration says why in words, not by its code (%s)" % facts)
+    check("flagged · outside your territory" in facts and "outside_territory" not in facts
+          and "Protected" not in facts,
+          "a flagged registration says why in words, not by its code, and protects nothing (%s)"
+          % facts)
     offered = [o.get_attribute("value") for o in
                driver.find_elements(By.CSS_SELECTOR, "select#stage option")]
     check("won" not in offered and "lost" in offered
