@@ -798,6 +798,21 @@ static int report_comment(struct cli *cli, int argc, char **argv, bool reopen)
     json_int_t v;
     if ((rc = cli_parse_id(id, &v)))
         return rc;
+    /* A review retried after a lost answer failed, exit 5, where a submit says nothing changed
+     * (a try-out). A reopen's retry finds a draft, which may never have been submitted. */
+    bool already = false;
+    if (!reopen &&
+        (rc = cli_status_already(cli, "GetReport", "report", "status", v, "reviewed", &already)))
+        return rc;
+    if (already) {
+        rc = report_answer(cli, "GetReport", json_pack("{s:I}", "id", v));
+        if (rc == EXIT_OK && !cli->set.json)
+            fprintf(stderr,
+                    "liaison: report %lld was already reviewed: nothing changed, its review "
+                    "comment neither\n",
+                    (long long)v);
+        return rc;
+    }
     return report_answer(cli, reopen ? "ReopenReport" : "ReviewReport",
                          json_pack("{s:I,s:s}", "id", v, "comment", comment));
 }

@@ -2601,6 +2601,15 @@ try:
                      for s in kept.get("inventory", [])) == [("LOC", 40), ("PT", 5)],
           "submitted unchanged from the portal, the month's figures of both lines are kept "
           "(%d %s)" % (status, kept))
+    # The same form sent again (a double click) was refused as a save made after the page,
+    # "nothing you typed here was saved", though all of it was (a try-out).
+    status, _, body = fetch("/reports/%s/submit" % amended_rid, form, jar=danang)
+    again = adm.call("GetReport", {"id": amended_rid})["report"]
+    check(status == 200 and "You had already submitted this report (in another tab, or by "
+          "sending the form twice): this submission changed nothing." in html.unescape(body)
+          and "error-message" not in body and again.get("revision") == kept.get("revision"),
+          "the form submitted twice says it was already submitted (%d %s)"
+          % (status, re.findall(r'(?:notice|error-message)"[^>]*>[^<]*', body)))
     # Submitted again, the return's comment is no longer the last word: said as what it was;
     # the figures sit under a heading of their own (they had none).
     body = fetch("/reports/%s" % amended_rid, jar=danang)[2]

@@ -467,6 +467,16 @@ for method in ("ReopenReport", "ReviewReport"):
     code, out = call(method, {"id": report, "comment": "again"}, admin)
     check(code == "FAILED_PRECONDITION", "a reviewed report is final: %s refused (%s)"
           % (method, code))
+# The command line's review retried (a lost answer) said FAILED_PRECONDITION, exit 5, where a
+# submit retried says nothing changed (a try-out).
+said = subprocess.run([CLI, "--token", admin, "report", "review", str(report), "--comment",
+                       "Tốt. よくできました"], capture_output=True, text=True, env=_cli.env,
+                      timeout=60)
+check(said.returncode == 0 and "report %s was already reviewed: nothing changed, its review"
+      " comment neither" % report in said.stderr and "reviewed" in said.stdout
+      and audits("report.reviewed") == 1,
+      "report review of a reviewed report says so, exit 0 (%d %r)" % (said.returncode,
+                                                                       said.stderr))
 code, out = call("ReviewReport", {"id": report, "comment": "ö" * 10001}, admin)
 check(code == "INVALID_ARGUMENT" and fields(out) == ["comment"], "a comment past 10000 characters"
       " is refused (%s)" % code)

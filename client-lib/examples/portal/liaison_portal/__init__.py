@@ -2845,8 +2845,17 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         """Submits the draft; sent from the draft's form, what it holds is
         saved first, so that figures typed and not yet saved are neither
         lost nor missing from what the exporter gets."""
-        signed_in()
+        me = signed_in()
+        # Sent twice (a double click, or a second tab): the second was refused as a save made
+        # after the page, "nothing you typed here was saved", though the first had saved and
+        # submitted it all (a try-out). Submitted by this reader already, it is said so.
         if "revision" in request.form or "currency" in request.form:
+            now = api().call("GetReport", {"id": rid})["report"]
+            by = re.match(r"user:([0-9]+)\b", now.get("submittedBy", ""))
+            if now.get("status") == "submitted" and by and by[1] == str(me.get("userId")):
+                return report_page(rid, 200, already=_(
+                    "You had already submitted this report (in another tab, or by sending the "
+                    "form twice): this submission changed nothing."))
             refused = save_report_form(rid)
             if refused is not None:
                 return refused
