@@ -154,7 +154,7 @@ static int ac_add(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     bool day = strlen(due) == 10 && due[4] == '-' && due[7] == '-';
-    if ((meeting && (rc = cli_parse_id(meeting, &m))) ||
+    if ((meeting && (rc = cli_parse_id_of("meeting", meeting, &m))) ||
         (day && (rc = cli_parse_day(cli, "--due", "dueOn", due, false))) ||
         (!day && (rc = cli_parse_time("due", due, when, sizeof when))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
@@ -203,7 +203,7 @@ static int ac_list(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_int_t d = 0, me = 0, m = 0;
-    if ((meeting && (rc = cli_parse_id(meeting, &m))) ||
+    if ((meeting && (rc = cli_parse_id_of("meeting", meeting, &m))) ||
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
         return rc;
     /* A meeting out of reach listed nothing, as if it had no items (a try-out): said, as

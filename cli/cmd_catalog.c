@@ -40,17 +40,32 @@ int cli_show_by_id(struct cli *cli, int argc, char **argv, const struct cli_comm
     return cli_show_one(cli, method, json_pack("{s:I}", "id", v), key, cols, ncols);
 }
 
-int cli_parse_id(const char *s, json_int_t *out)
+/* option: the option s is the value of, named in the refusal; NULL for an argument. */
+static int parse_id(const char *option, const char *s, json_int_t *out)
 {
     char *end;
     errno = 0;
     long long v = strtoll(s ? s : "", &end, 10);
     if (!s || *end || errno == ERANGE || v <= 0) {
-        fprintf(stderr, "liaison: '%s' is not an id\n", s ? s : "");
+        if (option)
+            fprintf(stderr, "liaison: invalid --%s: ", option);
+        else
+            fputs("liaison: ", stderr);
+        fprintf(stderr, "'%s' is not an id\n", s ? s : "");
         return EXIT_USAGE;
     }
     *out = v;
     return 0;
+}
+
+int cli_parse_id(const char *s, json_int_t *out)
+{
+    return parse_id(NULL, s, out);
+}
+
+int cli_parse_id_of(const char *option, const char *s, json_int_t *out)
+{
+    return parse_id(option, s, out);
 }
 
 int cli_parse_range(const char *name, const char *s, long min, long max, json_int_t *out)

@@ -78,11 +78,11 @@ static int account_opt(struct cli *cli, const char *arg, json_int_t distributor,
     return arg ? cli_resolve(cli, CLI_ACCOUNT, arg, distributor, out) : EXIT_OK;
 }
 
-/* A plain id option: its value (0 when absent). */
-static int id_opt(const char *arg, json_int_t *out)
+/* A plain id option, --lead: its value (0 when absent). */
+static int lead_opt(const char *arg, json_int_t *out)
 {
     *out = 0;
-    return arg ? cli_parse_id(arg, out) : EXIT_OK;
+    return arg ? cli_parse_id_of("lead", arg, out) : EXIT_OK;
 }
 
 /* ---------- accounts ---------- */
@@ -603,7 +603,7 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
     /* "Call" as "call", as every enum option takes it (a try-out). */
     kind = cli_enum_word(kind, kind_word, sizeof kind_word);
     json_int_t l, a, d;
-    if ((at && (rc = cli_parse_time("at", at, when, sizeof when))) || (rc = id_opt(lead, &l)) ||
+    if ((at && (rc = cli_parse_time("at", at, when, sizeof when))) || (rc = lead_opt(lead, &l)) ||
         (rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, d, &a)))
         return rc;
     return cli_show_one(cli, "CreateInteraction",
@@ -632,7 +632,7 @@ static int interaction_list(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, a, l;
     if ((rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, d, &a)) ||
-        (rc = id_opt(lead, &l)))
+        (rc = lead_opt(lead, &l)))
         return rc;
     return cli_list(cli, "ListInteractions",
                     json_pack("{s:I,s:I,s:I}", "distributorId", d, "keyAccountId", a, "leadId", l),

@@ -673,7 +673,8 @@ try:
     check(code == "OK" and [i["id"] for i in out] == [a1["id"]],
           "action list --meeting lists them (%s %s)" % (code, out))
     code, out = _cli.cli("action", "list", "--meeting", "x1", token=manager)
-    check(code == "EXIT_2", "action list --meeting of no id is refused (%s %s)" % (code, out))
+    check(code == "EXIT_2" and "invalid --meeting: 'x1' is not an id" in str(out),
+          "action list --meeting of no id is refused, naming the option (%s %s)" % (code, out))
     code, out = _cli.cli("action", "list", "--meeting", "999999", token=manager)
     check(code == "NOT_FOUND" and "no such meeting" in str(out),
           "action list --meeting of a meeting out of reach says so, not an empty list (%s %s)"
