@@ -645,12 +645,14 @@ void cli_replan_hint(struct cli *cli, json_int_t distributor)
     if (distributor)
         fprintf(stderr,
                 "liaison: meetings already planned keep their times, now counted against the "
-                "new hours; 'liaison cadence plan %lld' places the coming ones within them\n",
+                "exporter's working hours as they are now (its account manager's, else the "
+                "tenant's); 'liaison cadence plan %lld' places the coming ones within them\n",
                 (long long)distributor);
     else
         fprintf(stderr, "liaison: meetings already planned keep their times, now counted against "
-                        "the new hours; 'liaison cadence plan DISTRIBUTOR' places a distributor's "
-                        "coming ones within them\n");
+                        "the exporter's working hours as they are now (each account manager's, "
+                        "else the tenant's); 'liaison cadence plan DISTRIBUTOR' places a "
+                        "distributor's coming ones within them\n");
 }
 
 int cli_user_hours(struct cli *cli, int argc, char **argv)

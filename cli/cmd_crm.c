@@ -404,10 +404,10 @@ static json_t *lead_decided_already(struct cli *cli, json_int_t v, const char *d
                (d ? reg && !strcmp(reg, "approved") : !reg)) {
         const char *name = json_string_value(json_object_get(l, "distributorName"));
         if (d)
-            snprintf(said, cap, "reassigned to distributor %lld (%s)", (long long)d,
+            snprintf(said, cap, "distributor %lld (%s)'s, approved", (long long)d,
                      name ? name : "");
         else
-            snprintf(said, cap, "reassigned to the exporter");
+            snprintf(said, cap, "the exporter's");
     } else {
         l = NULL;
     }

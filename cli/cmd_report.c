@@ -447,6 +447,7 @@ static bool report_file_refusal(const struct cli *cli, int code, const char *res
 static int report_save_call(struct cli *cli, json_t *req, const json_t *from_file)
 {
     char *body = json_dumps(req, JSON_COMPACT);
+    json_int_t id = json_integer_value(json_object_get(req, "id"));
     json_decref(req);
     if (!body) {
         fprintf(stderr, "liaison: out of memory\n");
@@ -463,6 +464,14 @@ static int report_save_call(struct cli *cli, json_t *req, const json_t *from_fil
     if (rc != LIAISON_OK) {
         if (!report_file_refusal(cli, rc, resp, from_file))
             cli_print_error(cli, rc, resp);
+        /* The server's words are the portal's ("your form", "reload it"): what they mean for a
+         * file made by 'report show --json' (a try-out). */
+        if (from_file && !cli->set.json && resp && strstr(resp, "changed after your form was made"))
+            fprintf(stderr,
+                    "liaison: nothing was saved: the file's 'revision' is from before that "
+                    "change; 'liaison report show %lld --json' gives what the report holds now, "
+                    "to make your changes in again\n",
+                    (long long)id);
         liaison_string_free(resp);
         return cli_exit_code(cli, rc);
     }

@@ -780,10 +780,11 @@ check(p.returncode == 0 and "note:" not in p.stderr,
 # lead was called "approved" (a try-out): it says what the lead already is.
 p = subprocess.run([CLI, "--token", admin, "lead", "decide", str(near), "reassign", "--to",
                     str(saigon)], capture_output=True, text=True, env=_cli.env, timeout=60)
-check(p.returncode == 0 and "liaison: lead %s was already reassigned to distributor %s (Công ty"
-      " Phân phối Sài Gòn): nothing changed" % (near, saigon) in p.stderr
+check(p.returncode == 0 and "liaison: lead %s was already distributor %s (Công ty Phân phối"
+      " Sài Gòn)'s, approved: nothing changed" % (near, saigon) in p.stderr
       and audited("lead.reassign", near) == 1,
-      "lead decide repeated says it was already reassigned (%d %s)" % (p.returncode, p.stderr))
+      "lead decide repeated says the lead is already its new distributor's (%d %s)"
+      % (p.returncode, p.stderr))
 code, out = register(vientiane_user, "Xe buýt Cần Giờ", "VN-SG")
 twice = out.get("lead", {}).get("id")
 for attempt in (1, 2):

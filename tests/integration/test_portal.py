@@ -1406,8 +1406,10 @@ try:
         status, _, body = fetch(report_path + "/save", {
             "csrf_token": csrf, "currency": "VND", "units_%d" % line: units,
             "revenue_%d" % line: revenue})
-        check(status == 400 and ("whole number" in body if len(units) < 40 else
-                                 "at most 1,000,000,000,000,000 units" in body),
+        check(status == 400 and ("at most 1,000,000,000,000,000 units" in body
+                                 if len(units) >= 40 else
+                                 "the revenue 1e400 is not an amount" in body if units == "1"
+                                 else "whole number" in body),
               "a report's units %r and revenue %r: 400, the form says why (%d)"
               % (units, revenue, status))
     # Past the server's bound the page said only "at most 1000000000000000":
@@ -2898,6 +2900,15 @@ try:
               "a VND revenue of %s (a decimal sign, or a thousands' group?): refused, not "
               "taken as 125 (%d %s)" % (typed, status,
                                          re.findall(r'error-message"[^>]*>[^<]*', body)))
+    # "52.000.000" in English, the units fine: both were blamed, and which was wrong unsaid
+    # (a try-out).
+    status, _, body = fetch("/reports/%s/save" % rid4, dict(boxes, **{
+        "revenue_%d" % line: "52.000.000"}), jar=kl)
+    check(status == 400 and "PT: the revenue 52.000.000 is not an amount as this page's language"
+          " writes one, e.g. 1,250,000." in html.unescape(body)
+          and "whole number, 0 or more" not in body,
+          "a revenue written as another language writes it is named as the revenue (%d %s)"
+          % (status, re.findall(r'error-message"[^>]*>[^<]*', body)))
     status, _, body = fetch("/reports/%s/save" % rid4, dict(vi_boxes, **{
         "revenue_%d" % line: "150.000.000,50"}), jar=kl, headers=vi_hdr)
     check(status == 400 and "PT: doanh thu bằng VND không có phần thập phân" in body

@@ -1085,6 +1085,12 @@ check(code == "OK" and [(c["competitor"], c.get("productLineCode")) for c in
 code, out = cli("report", "save", str(cli_report), "--file", fh.name, token=saigon_user)
 check(code == "FAILED_PRECONDITION" and "changed after your form was made"
       in out.get("message", ""), "a file from an older revision is refused (%s %s)" % (code, out))
+# Said in the portal's words only ("your form", "reload it"), with no form here (a try-out).
+said = subprocess.run([CLI, "--token", saigon_user, "report", "save", str(cli_report), "--file",
+                       fh.name], capture_output=True, text=True, env=_cli.env, timeout=60)
+check(said.returncode == 5 and "liaison: nothing was saved: the file's 'revision' is from before"
+      " that change; 'liaison report show %s --json' gives what the report holds now" % cli_report
+      in said.stderr, "and says what to do with the file (%d %r)" % (said.returncode, said.stderr))
 code, out = cli("report", "save", str(int(cli_report) + 1), "--file", fh.name, token=saigon_user)
 check(code == "EXIT_2" and "is report %s's ('id'), not report %d's" % (cli_report,
                                                                         int(cli_report) + 1)

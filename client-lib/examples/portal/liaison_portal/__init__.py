@@ -2705,6 +2705,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                         errors.append(_("%(line)s: revenue in %(currency)s has no decimals: "
                                         "a whole amount, e.g. %(example)s.", line=code,
                                         currency=currency, example=example))
+                elif count is not None and minor is None:
+                    # The units were fine: "52.000.000" as revenue in English blamed both
+                    # (a try-out).
+                    errors.append(_("%(line)s: the revenue %(typed)s is not an amount as this "
+                                    "page's language writes one, e.g. %(example)s.",
+                                    line=line_codes().get(str(line), line), typed=revenue,
+                                    example=_amount_example(currency, locale)))
                 elif count is None or minor is None:
                     errors.append(_("%(line)s: units are a whole number, 0 or more, and revenue "
                                     "an amount, e.g. %(example)s.",
