@@ -739,7 +739,20 @@ try:
                                        "leadId": deal["id"], "lines": [
                                            {"sku": "PT-100", "quantity": 25,
                                             "unitPriceMinor": 150000}]})["order"]
+    # Booked on the exporter's own deal, which the distributor cannot open: its link led to
+    # "Not found" (a try-out).
+    own = adm.call("RegisterLead", {"accountName": "Garage Nhà Xuất Khẩu", "country": "VN",
+                                    "region": "VN-SG", "title": "Trực tiếp",
+                                    "currency": "VND"})["lead"]
+    on_own = adm.call("PlaceOrder", {"distributorId": d1, "currency": "VND", "leadId": own["id"],
+                                     "lines": [{"sku": "PT-100", "quantity": 25,
+                                                "unitPriceMinor": 150000}]})["order"]
     adm.close()
+    driver.get(base + "/orders/%d" % on_own["id"])
+    check("on a deal of the exporter's" in text() and "deal #%s" % own["id"] not in text()
+          and not driver.find_elements(By.ID, "order-lead"),
+          "an order on the exporter's deal names it without a link it may not follow (%s)"
+          % text()[:300])
     driver.get(base + "/orders/%d" % for_deal["id"])
     links = [e.get_attribute("href") for e in driver.find_elements(By.ID, "order-lead")]
     check("for Garage Phú Mỹ" in text() and "deal #%s" % deal["id"] in text()

@@ -2492,7 +2492,17 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         o = o or api().call("GetOrder", {"id": oid})["order"]
         ships = api().call("ListShipments", {"orderId": oid,
                                              "page": {"pageSize": PAGE_SIZE}}).get("shipments", [])
-        return _page("order.html", status, o=o, shipments=ships, zone=my_zone(), **ctx)
+        # Staff may book a distributor's order on the exporter's own deal: its link led to
+        # "Not found" (a try-out), so such a deal is named without one.
+        deal_open = False
+        if o.get("leadId"):
+            try:
+                api().call("GetLead", {"id": o["leadId"]})
+                deal_open = True
+            except liaison.NotFound:
+                pass
+        return _page("order.html", status, o=o, shipments=ships, zone=my_zone(),
+                     deal_open=deal_open, **ctx)
 
     @app.route("/orders/<id:oid>")
     def order(oid: int) -> Response:
