@@ -1096,6 +1096,21 @@ static int target_set(struct cli *cli, int argc, char **argv)
                 currency, (long long)m, kept_currency, (long long)m, currency, currency);
         return EXIT_USAGE;
     }
+    /* The server's words name a field ("invalid --units", "invalid --currency") where what was
+     * meant was the whole target, or a currency this target never had (a try-out). */
+    if (u == 0 && m == 0 && (no_units || no_revenue)) {
+        fprintf(stderr,
+                "liaison: the target would have neither a units nor a revenue target left: to "
+                "remove it, 'liaison target list --distributor %lld' gives its ID for 'liaison "
+                "target delete ID'\n",
+                (long long)d);
+        return EXIT_USAGE;
+    }
+    if (m > 0 && !currency && !kept_currency[0]) {
+        fprintf(stderr, "liaison: --revenue needs --currency (e.g. --currency VND): there is no "
+                        "revenue target here whose currency it would keep\n");
+        return EXIT_USAGE;
+    }
     return target_show(cli, "SetTarget",
                        json_pack("{s:I,s:I,s:s,s:I,s:I,s:s}", "distributorId", d, "productLineId",
                                  l, "period", period, "units", u, "revenueMinor", m, "currency",

@@ -1288,6 +1288,17 @@ code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "20
                   "--no-units", token=admin)
 check(code == "EXIT_2" and "not both" in str(again),
       "--units with --no-units is refused (%s %s)" % (code, again))
+# Taking its last part away was refused as "invalid --units", and a revenue without a currency
+# to keep as "invalid --currency" (a try-out): said for what they are.
+code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q3", "--no-units",
+                  "--no-revenue", token=admin)
+check(code == "EXIT_2" and "neither a units nor a revenue target left" in str(again)
+      and "target delete ID" in str(again),
+      "taking both away points at target delete (%s %s)" % (code, again))
+code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-Q4", "--revenue",
+                  "100", token=admin)
+check(code == "EXIT_2" and "--revenue needs --currency" in str(again),
+      "a revenue with no currency to keep names --currency (%s %s)" % (code, again))
 code, out = cli("target", "delete", str(out[0]["id"]) if out else "1", token=admin)
 check(code == "OK" and out.get("period") == "2099-Q3", "target delete (%s)" % code)
 # target list read UNITS 0 / REVENUE 0 where no units or no revenue target was set: a target of
