@@ -530,8 +530,12 @@ int cli_show_one(struct cli *cli, const char *method, json_t *req, const char *k
 
 /* A positive id, or EXIT_USAGE after saying why. */
 int cli_parse_id(const char *s, json_int_t *out);
-/* As cli_parse_id, for the value of --option (its name without the dashes), which it names. */
-int cli_parse_id_of(const char *option, const char *s, json_int_t *out);
+/*
+ * As cli_parse_id, for the value s of option ("--meeting"), the request's field (meetingId):
+ * the refusal names them, as cli_fail_option does (a status object with --json).
+ */
+int cli_parse_id_of(const struct cli *cli, const char *option, const char *field, const char *s,
+                    json_int_t *out);
 
 /*
  * An id, or the id of what arg names (resolve.c has the rule): a

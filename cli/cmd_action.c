@@ -127,7 +127,9 @@ static int ac_add(struct cli *cli, int argc, char **argv)
         {"due", &due, NULL, true, "a day YYYY-MM-DD (its end in the distributor's zone), or a time",
          "dueAt dueOn"},
         {"description", &description, NULL, true, "what is to be done"},
-        {"meeting", &meeting, NULL, false, "the meeting it came from (id)", "meetingId"},
+        {"meeting", &meeting, NULL, false,
+         "the meeting it came from (id): one that has started, and the item due no earlier",
+         "meetingId"},
         {"internal", NULL, &internal, false,
          "the exporter's own, owned by its staff: the distributor's users never see it"},
         {0}};
@@ -154,7 +156,7 @@ static int ac_add(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     bool day = strlen(due) == 10 && due[4] == '-' && due[7] == '-';
-    if ((meeting && (rc = cli_parse_id_of("meeting", meeting, &m))) ||
+    if ((meeting && (rc = cli_parse_id_of(cli, "--meeting", "meetingId", meeting, &m))) ||
         (day && (rc = cli_parse_day(cli, "--due", "dueOn", due, false))) ||
         (!day && (rc = cli_parse_time("due", due, when, sizeof when))) ||
         (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)))
@@ -203,7 +205,7 @@ static int ac_list(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_int_t d = 0, me = 0, m = 0;
-    if ((meeting && (rc = cli_parse_id_of("meeting", meeting, &m))) ||
+    if ((meeting && (rc = cli_parse_id_of(cli, "--meeting", "meetingId", meeting, &m))) ||
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
         return rc;
     /* A meeting out of reach listed nothing, as if it had no items (a try-out): said, as

@@ -116,28 +116,29 @@ static int tenant_list(struct cli *cli, int argc, char **argv)
 }
 
 /*
- * Whether tenant slug's status is already status: a suspend or resume repeated answered as the
- * first had, without a word that it changed nothing (a try-out). false where it cannot be read:
- * the change that follows says why.
+ * Whether tenant slug's status is already status, into *already: a suspend or resume repeated
+ * answered as the first had, without a word that it changed nothing (a try-out). false where
+ * the tenant cannot be read: the change that follows says why. Returns an exit code.
  */
-static bool tenant_already(struct cli *cli, const char *slug, const char *status)
+static int tenant_already(struct cli *cli, const char *slug, const char *status, bool *already)
 {
-    if (cli->set.json || cli_read_current(cli) != EXIT_OK || cli_connect(cli) != EXIT_OK)
-        return false;
+    *already = false;
+    int rc = cli_read_current(cli);
+    if (rc != EXIT_OK || (rc = cli_connect(cli)) != EXIT_OK)
+        return rc;
     json_t *req = json_pack("{s:s}", "slug", slug);
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL, *resp = NULL;
     json_decref(req);
-    bool already = false;
     if (body && liaison_call_json(cli->conn, "GetTenant", body, &resp) == LIAISON_OK) {
         json_t *out = json_loads(resp, 0, NULL);
         const char *now =
             json_string_value(json_object_get(json_object_get(out, "tenant"), "status"));
-        already = now && !strcmp(now, status);
+        *already = now && !strcmp(now, status);
         json_decref(out);
     }
     free(body);
     liaison_string_free(resp);
-    return already;
+    return EXIT_OK;
 }
 
 /* show, suspend, resume: one slug in, the tenant out; status: what suspend or resume makes it. */
@@ -151,7 +152,9 @@ static int tenant_simple(struct cli *cli, int argc, char **argv, const char *met
     int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    bool already = status && tenant_already(cli, slug, status);
+    bool already = false;
+    if (status && !cli->set.json && (rc = tenant_already(cli, slug, status, &already)))
+        return rc;
     rc = tenant_one(cli, method, json_pack("{s:s}", "slug", slug), ncols);
     if (rc == EXIT_OK && already)
         fprintf(stderr, "liaison: tenant %s was already %s: nothing changed\n", slug,

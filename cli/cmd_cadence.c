@@ -637,22 +637,23 @@ void cli_replan_hint(struct cli *cli, json_int_t distributor)
         cli->conn && liaison_call_json(cli->conn, "ListMeetings", req, &out) == LIAISON_OK
             ? json_loads(out, 0, NULL)
             : NULL;
-    free(out);
+    liaison_string_free(out);
     bool none = resp && json_array_size(json_object_get(resp, "meetings")) == 0;
     json_decref(resp);
     if (none)
         return;
     if (distributor)
         fprintf(stderr,
-                "liaison: meetings already planned keep their times, now counted against the "
-                "exporter's working hours as they are now (its account manager's, else the "
-                "tenant's); 'liaison cadence plan %lld' places the coming ones within them\n",
+                "liaison: meetings already planned keep their times, now counted against both "
+                "sides' working hours as they are now (the distributor's, and the exporter's: "
+                "its account manager's, else the tenant's); 'liaison cadence plan %lld' places "
+                "the coming ones within them\n",
                 (long long)distributor);
     else
         fprintf(stderr, "liaison: meetings already planned keep their times, now counted against "
-                        "the exporter's working hours as they are now (each account manager's, "
-                        "else the tenant's); 'liaison cadence plan DISTRIBUTOR' places a "
-                        "distributor's coming ones within them\n");
+                        "both sides' working hours as they are now (each distributor's, and the "
+                        "exporter's: its account manager's, else the tenant's); 'liaison cadence "
+                        "plan DISTRIBUTOR' places a distributor's coming ones within them\n");
 }
 
 int cli_user_hours(struct cli *cli, int argc, char **argv)

@@ -40,32 +40,36 @@ int cli_show_by_id(struct cli *cli, int argc, char **argv, const struct cli_comm
     return cli_show_one(cli, method, json_pack("{s:I}", "id", v), key, cols, ncols);
 }
 
-/* option: the option s is the value of, named in the refusal; NULL for an argument. */
-static int parse_id(const char *option, const char *s, json_int_t *out)
+/* A positive id in s, else 0. */
+static json_int_t id_value(const char *s)
 {
     char *end;
     errno = 0;
     long long v = strtoll(s ? s : "", &end, 10);
-    if (!s || *end || errno == ERANGE || v <= 0) {
-        if (option)
-            fprintf(stderr, "liaison: invalid --%s: ", option);
-        else
-            fputs("liaison: ", stderr);
-        fprintf(stderr, "'%s' is not an id\n", s ? s : "");
-        return EXIT_USAGE;
-    }
-    *out = v;
-    return 0;
+    return !s || *end || errno == ERANGE || v <= 0 ? 0 : v;
 }
 
 int cli_parse_id(const char *s, json_int_t *out)
 {
-    return parse_id(NULL, s, out);
+    if (!(*out = id_value(s))) {
+        fputs("liaison: '", stderr);
+        output_escaped(stderr, s ? s : "");
+        fputs("' is not an id\n", stderr);
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
-int cli_parse_id_of(const char *option, const char *s, json_int_t *out)
+int cli_parse_id_of(const struct cli *cli, const char *option, const char *field, const char *s,
+                    json_int_t *out)
 {
-    return parse_id(option, s, out);
+    if (!(*out = id_value(s))) {
+        char why[160];
+        snprintf(why, sizeof why, "'%.100s' is not an id", s ? s : "");
+        cli_fail_option(cli, option, field, why);
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
 int cli_parse_range(const char *name, const char *s, long min, long max, json_int_t *out)

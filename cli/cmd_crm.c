@@ -79,10 +79,10 @@ static int account_opt(struct cli *cli, const char *arg, json_int_t distributor,
 }
 
 /* A plain id option, --lead: its value (0 when absent). */
-static int lead_opt(const char *arg, json_int_t *out)
+static int lead_opt(const struct cli *cli, const char *arg, json_int_t *out)
 {
     *out = 0;
-    return arg ? cli_parse_id_of("lead", arg, out) : EXIT_OK;
+    return arg ? cli_parse_id_of(cli, "--lead", "leadId", arg, out) : EXIT_OK;
 }
 
 /* ---------- accounts ---------- */
@@ -376,33 +376,37 @@ static int lead_stage(struct cli *cli, int argc, char **argv)
 }
 
 /*
- * The lead v as a retry of the decision would leave it (reassigned to d, 0: the exporter), or
- * NULL: the lead to print, with what it already is in said. A retry whose first try had been
- * decided was refused as "only a flagged registration is decided", exit 5, where 'lead stage'
- * says nothing changed (a try-out).
+ * The lead v, into *lead, where a retry of the decision would leave it as it is (reassigned to
+ * d, 0: the exporter), with what it already is in said; else NULL. Returns an exit code. A retry
+ * whose first try had been decided was refused as "only a flagged registration is decided", exit 5,
+ * where 'lead stage' says nothing changed (a try-out).
  */
-static json_t *lead_decided_already(struct cli *cli, json_int_t v, const char *decision,
-                                    json_int_t d, char *said, size_t cap)
+static int lead_decided_already(struct cli *cli, json_int_t v, const char *decision, json_int_t d,
+                                json_t **lead, char *said, size_t cap)
 {
-    if (cli->set.json || cli_read_current(cli) != EXIT_OK || cli_connect(cli) != EXIT_OK)
-        return NULL;
+    *lead = NULL;
+    int rc = cli_read_current(cli);
+    if (rc != EXIT_OK || (rc = cli_connect(cli)) != EXIT_OK)
+        return rc;
     char req[64], *resp = NULL;
     snprintf(req, sizeof req, "{\"id\":%lld}", (long long)v);
-    json_t *out = NULL, *lead = NULL;
+    json_t *out = NULL;
     if (liaison_call_json(cli->conn, "GetLead", req, &resp) == LIAISON_OK)
         out = json_loads(resp, 0, NULL);
     liaison_string_free(resp);
     json_t *l = json_object_get(out, "lead");
     const char *reg = json_string_value(json_object_get(l, "registration"));
+    const char *name = json_string_value(json_object_get(l, "distributorName"));
     json_int_t holder = cli_json_id(json_object_get(l, "distributorId"));
     bool decided = json_object_get(l, "decidedAt") != NULL;
+    /* Whose it is now, said: approved for another after a reassignment is not this approval. */
     if (!strcasecmp(decision, "approve") && reg && !strcmp(reg, "approved")) {
-        snprintf(said, cap, "approved");
+        snprintf(said, cap, "approved, distributor %lld (%s)'s", (long long)holder,
+                 name ? name : "");
     } else if (!strcasecmp(decision, "reject") && reg && !strcmp(reg, "rejected")) {
         snprintf(said, cap, "rejected");
     } else if (!strcasecmp(decision, "reassign") && decided && holder == d &&
                (d ? reg && !strcmp(reg, "approved") : !reg)) {
-        const char *name = json_string_value(json_object_get(l, "distributorName"));
         if (d)
             snprintf(said, cap, "distributor %lld (%s)'s, approved", (long long)d,
                      name ? name : "");
@@ -412,9 +416,9 @@ static json_t *lead_decided_already(struct cli *cli, json_int_t v, const char *d
         l = NULL;
     }
     if (l)
-        lead = json_incref(l);
+        *lead = json_incref(l);
     json_decref(out);
-    return lead;
+    return EXIT_OK;
 }
 
 static int lead_decide(struct cli *cli, int argc, char **argv)
@@ -444,11 +448,17 @@ static int lead_decide(struct cli *cli, int argc, char **argv)
     }
     if (to && strcmp(to, "exporter") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, to, 0, &d)))
         return rc;
-    char said[300];
-    json_t *resp, *done = lead_decided_already(cli, v, args[1], d, said, sizeof said);
+    char said[1024];
+    json_t *resp, *done;
+    if ((rc = lead_decided_already(cli, v, args[1], d, &done, said, sizeof said)))
+        return rc;
     if (done) {
         cli_print_object(cli, lead_cols, NCOLS(lead_cols), done);
-        fprintf(stderr, "liaison: lead %lld was already %s: nothing changed\n", (long long)v, said);
+        if (!cli->set.json) {
+            fprintf(stderr, "liaison: lead %lld was already ", (long long)v);
+            output_escaped(stderr, said);
+            fputs(": nothing changed\n", stderr);
+        }
         json_decref(done);
         return EXIT_OK;
     }
@@ -603,8 +613,9 @@ static int interaction_add(struct cli *cli, int argc, char **argv)
     /* "Call" as "call", as every enum option takes it (a try-out). */
     kind = cli_enum_word(kind, kind_word, sizeof kind_word);
     json_int_t l, a, d;
-    if ((at && (rc = cli_parse_time("at", at, when, sizeof when))) || (rc = lead_opt(lead, &l)) ||
-        (rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, d, &a)))
+    if ((at && (rc = cli_parse_time("at", at, when, sizeof when))) ||
+        (rc = lead_opt(cli, lead, &l)) || (rc = distributor_opt(cli, dist, &d)) ||
+        (rc = account_opt(cli, account, d, &a)))
         return rc;
     return cli_show_one(cli, "CreateInteraction",
                         json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "kind", kind, "summary", summary,
@@ -632,7 +643,7 @@ static int interaction_list(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t d, a, l;
     if ((rc = distributor_opt(cli, dist, &d)) || (rc = account_opt(cli, account, d, &a)) ||
-        (rc = lead_opt(lead, &l)))
+        (rc = lead_opt(cli, lead, &l)))
         return rc;
     return cli_list(cli, "ListInteractions",
                     json_pack("{s:I,s:I,s:I}", "distributorId", d, "keyAccountId", a, "leadId", l),

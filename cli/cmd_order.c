@@ -324,7 +324,7 @@ static int order_place(struct cli *cli, int argc, char **argv)
     json_int_t d, a = 0, l = 0;
     if ((rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d)) ||
         (account && (rc = cli_resolve(cli, CLI_ACCOUNT, account, d, &a))) ||
-        (lead && (rc = cli_parse_id_of("lead", lead, &l))))
+        (lead && (rc = cli_parse_id_of(cli, "--lead", "leadId", lead, &l))))
         return rc;
     char made[33];
     /* liaison --idempotency-key K order place ... is the same promise as the option's. */
@@ -565,7 +565,7 @@ static int shipment_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t o = 0, d = 0;
-    if ((order && (rc = cli_parse_id_of("order", order, &o))) ||
+    if ((order && (rc = cli_parse_id_of(cli, "--order", "orderId", order, &o))) ||
         (dist && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
         return rc;
     return cli_list(cli, "ListShipments",

@@ -465,8 +465,8 @@ static int report_save_call(struct cli *cli, json_t *req, const json_t *from_fil
         if (!report_file_refusal(cli, rc, resp, from_file))
             cli_print_error(cli, rc, resp);
         /* The server's words are the portal's ("your form", "reload it"): what they mean for a
-         * file made by 'report show --json' (a try-out). */
-        if (from_file && !cli->set.json && resp && strstr(resp, "changed after your form was made"))
+         * file made by 'report show --json', whose 'revision' alone is checked (a try-out). */
+        if (!cli->set.json && resp && strstr(resp, "changed after your form was made"))
             fprintf(stderr,
                     "liaison: nothing was saved: the file's 'revision' is from before that "
                     "change; 'liaison report show %lld --json' gives what the report holds now, "

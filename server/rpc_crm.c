@@ -56,6 +56,7 @@
     " liaison_crm_actor(l.created_by) AS created_by,"                                              \
     " liaison_rfc3339(l.created_at) AS created_at,"                                                \
     " CASE WHEN l.registration IN ('accepted', 'approved') AND l.stage <> 'lost'"                  \
+    "  AND l.registered_at > liaison_now() - liaison_deal_protection_days() * interval '1 day'"    \
     "  AND NOT EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = l.tenant_id"               \
     "  AND d.id = l.distributor_id AND d.status = 'terminated')"                                   \
     "  THEN to_char((l.registered_at + liaison_deal_protection_days() * interval '1 day')"         \
@@ -107,9 +108,10 @@ static struct db_stmt q_account_create = {
     "   AND liaison_name_key(b.name) = liaison_name_key($1) AND b.country = $2"
     "   ORDER BY b.id LIMIT 1) AS taken, CASE WHEN $5::bigint <> 0 THEN"
     "   liaison_customer_protection_refusal($1, $2, $5::bigint, liaison_now()) END AS held) t"
-    "  WHERE liaison_unique(t.taken IS NULL, 'key account ' || coalesce(t.taken, '') || ' has"
-    " this name (in any case or width: ＡＢＣ is ABC) and country on this side (the"
-    " distributor''s, or the exporter''s own)') AND liaison_unique(t.held IS NULL, t.held)"
+    /* One check, so that which refusal comes first is not the planner's choice (a review). */
+    "  WHERE liaison_unique(t.taken IS NULL AND t.held IS NULL, CASE WHEN t.taken IS NOT NULL"
+    "  THEN 'key account ' || t.taken || ' has this name (in any case or width: ＡＢＣ is ABC)"
+    " and country on this side (the distributor''s, or the exporter''s own)' ELSE t.held END)"
     " RETURNING " ACCOUNT_COLS ")" EXEC_AUDITED("'key_account.create'", "key_account"),
     6, 0};
 /* $1 after, $2 limit, $3 name part, $4 country, $5 distributor */

@@ -794,6 +794,15 @@ for attempt in (1, 2):
     check(p.returncode == 0 and ("was already rejected: nothing changed" in p.stderr)
           == (attempt == 2) and "rejected" in p.stdout,
           "lead decide reject, try %d (%d %s)" % (attempt, p.returncode, p.stderr))
+code, out = _cli.cli("lead", "decide", str(twice), "reject", token=admin)
+check(code == "OK" and out.get("registration") == "rejected",
+      "and with --json: the lead, exit 0, for a script's retry (%s %s)" % (code, out))
+p = subprocess.run([CLI, "--token", admin, "lead", "decide", str(near), "approve"],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and "lead %s was already approved, distributor %s (Công ty Phân phối Sài"
+      " Gòn)'s: nothing changed" % (near, saigon) in p.stderr,
+      "approve of a lead reassigned and so approved says whose it is (%d %s)"
+      % (p.returncode, p.stderr))
 p = subprocess.run([CLI, "--token", admin, "lead", "decide", str(twice), "approve"],
                    capture_output=True, text=True, env=_cli.env, timeout=60)
 check(p.returncode == 5 and "only a flagged registration is decided; this lead's is rejected"
@@ -1665,6 +1674,43 @@ check(code == "OK" and "similar_protected" not in out.get("lead", {}).get("flags
 code, out = register(vientiane_user, "Thép Miền Nam Co., Ltd.", "VN-SG")
 check(code == "OK" and "similar_protected" in out.get("lead", {}).get("flags", []),
       "the second still is (%s %s)" % (code, out))
+# Nor may such a manager reassign it to a distributor it sees, which approves it there and
+# drops the flag; and once the protection has ended, it is no one's to set aside (a review,
+# migration 0338). Three distributors in Cambodia, none exclusive; the manager sees two.
+pp, pp_user = distributor("Đại lý Phnôm Pênh", "KH", [{"region": "KH", "allLines": True}])
+sr, sr_user = distributor("Đại lý Siêm Riệp", "KH", [{"region": "KH", "allLines": True}])
+bb, _ = distributor("Đại lý Battambang", "KH", [{"region": "KH", "allLines": True}])
+for d in (sr, bb):
+    must("AssignAccountManager", {"id": d, "userId": mgr_id}, admin)
+code, out = register(pp_user, "Công ty Xi Măng Kampot", "", country="KH")
+cement = out.get("lead", {}).get("id")
+code, out = register(sr_user, "Xi Mang Kampot Co., Ltd.", "", country="KH")
+alike = out.get("lead", {})
+check(alike.get("flags") == ["similar_protected"], "flagged similar_protected only (%s)" % out)
+code, out = call("DecideLeadRegistration", {"id": alike.get("id"), "decision": "reassign",
+                                            "distributorId": bb}, mgr)
+check(code == "PERMISSION_DENIED" and "distributor %s would hold lead %s, whose customer has the"
+      " name of one another distributor's registration protects" % (bb, alike.get("id"))
+      in out.get("message", "") and "Phnôm Pênh" not in json.dumps(out, ensure_ascii=False)
+      and must("GetLead", {"id": alike["id"]}, admin)["lead"].get("distributorId") == sr,
+      "a manager who does not see the protecting distributor does not reassign it to one it"
+      " sees (%s %s)" % (code, out))
+code, out = call("DecideLeadRegistration", {"id": alike.get("id"), "decision": "approve"}, mgr)
+check(code == "PERMISSION_DENIED" and "(similar_protected)" in out.get("message", ""),
+      "nor approve it (%s %s)" % (code, out))
+must("SetLeadStage", {"id": cement, "stage": "lost"}, pp_user)
+code, out = call("DecideLeadRegistration", {"id": alike.get("id"), "decision": "approve"}, mgr)
+check(code == "OK" and out["lead"]["registration"] == "approved",
+      "once the protection has ended (the deal lost), the manager approves it (%s %s)"
+      % (code, out))
+# A registration past its window, or lost, says no protection (a review: it gave a past day).
+old_one = register(pp_user, "Công ty Gạch Kampot", "", country="KH")[1]["lead"]["id"]
+t.psql("UPDATE leads SET registered_at = registered_at - interval '91 days' WHERE id = %d"
+       % int(old_one))
+check(not must("GetLead", {"id": old_one}, pp_user)["lead"].get("protectedUntil")
+      and not must("GetLead", {"id": cement}, pp_user)["lead"].get("protectedUntil")
+      and must("GetLead", {"id": alike["id"]}, sr_user)["lead"].get("protectedUntil"),
+      "protectedUntil is left out past the window and for a lost deal, kept for one approved")
 
 # ---------------- a lost deal, or an ended relationship's, holds no customer (0278) ----------------
 # A deal registered and lost at once locked a competitor out of its customer for the whole

@@ -673,8 +673,13 @@ try:
     check(code == "OK" and [i["id"] for i in out] == [a1["id"]],
           "action list --meeting lists them (%s %s)" % (code, out))
     code, out = _cli.cli("action", "list", "--meeting", "x1", token=manager)
-    check(code == "EXIT_2" and "invalid --meeting: 'x1' is not an id" in str(out),
+    check(code == "INVALID_ARGUMENT" and out.get("violations", [{}])[0].get("option")
+          == "--meeting" and "'x1' is not an id" in str(out),
           "action list --meeting of no id is refused, naming the option (%s %s)" % (code, out))
+    p = subprocess.run([CLI, "--token", manager, "action", "list", "--meeting", "x1"],
+                       capture_output=True, text=True, env=_cli.env, timeout=60)
+    check(p.returncode == 2 and p.stderr == "liaison: invalid --meeting: 'x1' is not an id\n",
+          "and in words without --json (%d %r)" % (p.returncode, p.stderr))
     code, out = _cli.cli("action", "list", "--meeting", "999999", token=manager)
     check(code == "NOT_FOUND" and "no such meeting" in str(out),
           "action list --meeting of a meeting out of reach says so, not an empty list (%s %s)"

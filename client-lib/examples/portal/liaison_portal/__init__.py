@@ -2715,7 +2715,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
                         errors.append(_("%(line)s: revenue in %(currency)s has no decimals: "
                                         "a whole amount, e.g. %(example)s.", line=code,
                                         currency=currency, example=example))
-                elif count is not None and minor is None:
+                elif count is not None and minor is None and not revenue.startswith(("-", "−")):
                     # The units were fine: "52.000.000" as revenue in English blamed both
                     # (a try-out).
                     errors.append(_("%(line)s: the revenue %(typed)s is not an amount as this "
