@@ -588,9 +588,26 @@ static void db_conn_start(struct db_conn *dc)
         db_pool_stop_waiting(pool);
         return;
     }
+    db_log_notices(dc->pg);
     dc->state = DB_CONNECTING;
     dc->connect_started = uv_now(dc->pool->loop);
     db_connect_step(dc);
+}
+
+/* Severities above NOTICE are worth an operator's eye; the rest is detail. */
+static void db_notice(void *arg, const char *message)
+{
+    (void)arg;
+    bool loud = !strncmp(message, "WARNING", 7) || !strncmp(message, "ERROR", 5) ||
+                !strncmp(message, "FATAL", 5) || !strncmp(message, "PANIC", 5);
+    size_t n = strcspn(message, "\n");
+    log_event(loud ? LOG_WARN : LOG_DEBUG, "database notice", "text=\"%.*s\"", (int)n, message);
+}
+
+void db_log_notices(PGconn *pg)
+{
+    if (pg)
+        PQsetNoticeProcessor(pg, db_notice, NULL);
 }
 
 /* A batched transaction that did not run because an earlier one failed. */

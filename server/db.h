@@ -187,6 +187,14 @@ int64_t db_wall_us(void);
 /* True when at least one connection is ready. */
 int db_pool_up(const struct db_pool *pool);
 
+/*
+ * Sends what PostgreSQL says outside an answer on pg (a warning, a backend
+ * terminated: "FATAL: terminating connection due to administrator command")
+ * to the log as one line, where libpq would write it raw to stderr among the
+ * logfmt lines (a try-out). Every connection liaisond opens is given this.
+ */
+void db_log_notices(PGconn *pg);
+
 /* What the pool is doing now, for the metrics. */
 struct db_pool_stats {
     int size;   /* connections configured */

@@ -23,6 +23,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "db.h"
 #include "log.h"
 #include "worker.h"
 
@@ -198,6 +199,7 @@ static PGconn *events_connect(char *why, size_t cap)
     const char *values[] = {conninfo, "5", "liaisond events", NULL};
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     if (pg && PQstatus(pg) == CONNECTION_OK) {
+        db_log_notices(pg);
         PGresult *res = PQexec(pg, "LISTEN liaison_events");
         bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
         PQclear(res);

@@ -11,6 +11,7 @@
 
 #include <libpq-fe.h>
 
+#include "db.h"
 #include "log.h"
 
 /* pg_advisory_lock key: "liaison" in ASCII, as a bigint. */
@@ -200,6 +201,7 @@ static PGconn *migrate_connect(const char *conninfo, const char *connect_timeout
         PQfinish(pg);
         return NULL;
     }
+    db_log_notices(pg);
     return pg;
 }
 

@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include "auth.h"
+#include "db.h"
 
 static PGconn *operator_connect(const char *conninfo, char *err, size_t errlen)
 {
@@ -30,6 +31,7 @@ static PGconn *operator_connect(const char *conninfo, char *err, size_t errlen)
         PQfinish(pg);
         return NULL;
     }
+    db_log_notices(pg);
     return pg;
 }
 

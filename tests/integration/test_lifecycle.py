@@ -429,6 +429,10 @@ if len(sys.argv) > 1:
               and "database_url connects as role %s, which owns table role_turn"
               % role_of(db.app_url) in text,
               "the refused connection is logged with its reason (%r)" % text[-500:])
+        # libpq wrote PostgreSQL's word on a terminated backend to stderr raw ("FATAL:
+        # terminating connection ...") among the logfmt lines (a try-out).
+        raw = [ln for ln in text.splitlines() if not ln.startswith("ts=")]
+        check(not raw, "every line of the log is logfmt, PostgreSQL's notices too (%r)" % raw[:3])
         db.psql(None, "DROP TABLE role_turn")
         seen = [c for c in codes_for(3) if c is not None]
         check(seen and seen[-1] == 16 and 16 in seen[:15],
