@@ -14,6 +14,7 @@ packages=(
   postgresql postgresql-client postgresql-server-dev-15 openssl ca-certificates python3 iso-codes tzdata
   python3-pip python3-setuptools python3-wheel
   python3-flask python3-flask-babel python3-babel python3-cryptography gunicorn
+  curl
 )
 tools=()
 if [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--tools-only" ]; then

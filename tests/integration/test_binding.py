@@ -386,6 +386,14 @@ with liaison.Client("liaison://127.0.0.1:%d" % own.port, ca=CA, token=token,
         except liaison.Unavailable:
             time.sleep(0.1)
     check(ok, "the next call reconnects and authenticates again")
+    # Timeouts were in the constructor only, and undocumented (a try-out).
+    c.set_request_timeout(200)
+    e = raises(liaison.DeadlineExceeded, c.call, "Ping", {"delayMs": 2000})
+    c.set_request_timeout(3000)
+    check(e is not None and c.call("Ping", {"echo": "lại"}).get("echo") == "lại",
+          "set_request_timeout bounds the calls after it, and the Client stays usable (%s)" % e)
+    e = raises(TypeError, c.set_request_timeout, "200")
+    check(e is not None, "a timeout is an int (%s)" % e)
 own.stop()
 
 # ---------------- python3 -m liaison ----------------

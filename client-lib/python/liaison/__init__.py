@@ -328,6 +328,13 @@ class Client:
         call on. Refused (FailedPrecondition) from a stream's on_part."""
         self._set("token", token)
 
+    def set_request_timeout(self, ms: int) -> None:
+        """How long each call from now on waits for its answer, in ms (the
+        constructor's request_timeout_ms, 30000 unless given); the server is
+        sent it as the call's deadline. Past it a call raises
+        liaison.DeadlineExceeded and the Client stays usable."""
+        self._set("request_timeout_ms", ms)
+
     # ---- calls ----
 
     def call(self, method: str, request: Optional[dict] = None, *,
