@@ -97,6 +97,7 @@ void dispatch_detach(struct conn *c)
     for (; r; r = next) {
         next = r->next;
         r->conn = NULL;
+        r->orphaned = true;
         if (r->waits == WAIT_CLIENT)
             request_stream_abandon(r);
     }

@@ -436,10 +436,14 @@ bool log_limit_admit(struct log_limit *l, uint64_t now_ms, unsigned per_s, const
 }
 
 void log_request(uint64_t request_id, const char *rid, const char *tenant, const char *method,
-                 const char *status, uint64_t duration_us, int db_batch, const char *peer)
+                 const char *status, uint64_t duration_us, int db_batch, const char *peer,
+                 bool lost)
 {
     log_event(LOG_INFO, "request",
-              "req=%s rid=%llu tenant=%s method=%s status=%s dur_us=%llu db_batch=%d peer=%s", rid,
-              (unsigned long long)request_id, tenant && *tenant ? tenant : "-", method, status,
+              lost
+                  ? "req=%s rid=%llu tenant=%s method=%s status=%s dur_us=%llu db_batch=%d peer=%s"
+                    " answer=lost"
+                  : "req=%s rid=%llu tenant=%s method=%s status=%s dur_us=%llu db_batch=%d peer=%s",
+              rid, (unsigned long long)request_id, tenant && *tenant ? tenant : "-", method, status,
               (unsigned long long)duration_us, db_batch, peer);
 }

@@ -74,7 +74,9 @@ bool log_limit_admit(struct log_limit *l, uint64_t now_ms, unsigned per_s, const
 /* Writes msg with the count of lines held back so far, if any, and starts again. */
 void log_limit_flush(struct log_limit *l, const char *msg, const char *peer);
 
+/* lost: the request's connection closed before its answer, which went nowhere. */
 void log_request(uint64_t request_id, const char *rid, const char *tenant, const char *method,
-                 const char *status, uint64_t duration_us, int db_batch, const char *peer);
+                 const char *status, uint64_t duration_us, int db_batch, const char *peer,
+                 bool lost);
 
 #endif

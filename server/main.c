@@ -370,9 +370,15 @@ static int serve(struct server *srv)
     uv_run(loop, UV_RUN_DEFAULT);
     if (srv->failed)
         rc = 1;
-    for (int i = 0; i < srv->nworkers; i++)
+    /* A drain cut short at drain_timeout_ms closed connections with requests in flight: said
+     * in the last line too, where "clean" alone read as if every answer had gone out (a
+     * try-out). */
+    bool drained = true;
+    for (int i = 0; i < srv->nworkers; i++) {
         if (worker_join(&srv->workers[i]) < 0)
             rc = 1;
+        drained = drained && !srv->workers[i].drain_timed_out;
+    }
     events_stop();
     if (uv_loop_close(loop) != 0)
         rc = 1;
@@ -381,7 +387,8 @@ static int serve(struct server *srv)
     tls_shutdown();
     geo_free();
     ratelimit_reset();
-    log_event(LOG_INFO, "stopped", "clean=%s", rc == 0 ? "yes" : "no");
+    log_event(LOG_INFO, "stopped", "clean=%s drained=%s", rc == 0 ? "yes" : "no",
+              drained ? "yes" : "no");
     return rc;
 }
 

@@ -197,7 +197,7 @@ static void request_close(struct request *r, int code)
     uint64_t dur = (uv_hrtime() - r->started_ns) / 1000;
     if (!r->conn || r->who.kind != IDENTITY_NONE || conn_log_admit(r->conn))
         log_request(r->id, r->rid, request_log_tenant(r), request_method_name(r),
-                    wire_code_name(code), dur, r->txn.batch, r->peer);
+                    wire_code_name(code), dur, r->txn.batch, r->peer, r->orphaned);
     metrics_request(r->method && r->method->desc
                         ? (int)(r->method->desc - liaison__v1__liaison__descriptor.methods)
                         : -1,

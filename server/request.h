@@ -92,6 +92,11 @@ struct request {
      * their answer goes nowhere.
      */
     bool outlives_deadline;
+    /*
+     * Its connection closed while it ran (the peer went, or a drain timed out): the answer
+     * goes nowhere, and its log line says so (answer=lost) beside the status of what was done.
+     */
+    bool orphaned;
     /* Where txn was submitted: the primary's pool or the standby's. */
     struct db_pool *pool;
     /* The frame's read_after_us; the answer's written_at_us (0: the request wrote nothing). */

@@ -242,6 +242,7 @@ static void worker_drain_timeout(uv_timer_t *t)
 {
     struct worker *w = t->data;
     log_event(LOG_WARN, "drain timeout: closing remaining connections", "worker=%d", w->index);
+    w->drain_timed_out = w->conns != NULL;
     while (w->conns)
         conn_close(w->conns, "drain timeout");
     worker_maybe_finish(w);

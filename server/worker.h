@@ -70,6 +70,7 @@ struct worker {
     int conns_gone;                     /* connections freed since memory was last given back */
     int conns_gone_seen;                /* conns_gone at the sweep before */
     bool draining;
+    bool drain_timed_out; /* connections were closed at drain_timeout_ms; read after the join */
     unsigned long long requests_seen;  /* for request ids */
     uint64_t refusal_logged;           /* when a refused connection was last logged */
     unsigned long refusals_suppressed; /* refused since then, not logged */

@@ -511,7 +511,8 @@ while time.monotonic() < deadline:
     except ProcessLookupError:
         break
 log = open(os.path.join(DIR, "server.log")).read()
-check('msg="stopped" clean=yes' in log, "liaisond stopped with every handle closed")
+check('msg="stopped" clean=yes drained=yes' in log,
+      "liaisond stopped with every handle closed, every answer sent")
 
 if failures:
     print("lifecycle: FAILED")

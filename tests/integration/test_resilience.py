@@ -317,6 +317,12 @@ for round_ in range(2):
         except ProcessLookupError:
             break
     check(srv.stop(), "round %d: SIGTERM while log-ins hash stops cleanly" % round_)
+    # Cut off at the drain's end, they were logged status=... as if answered, and the last
+    # line said only clean=yes (a try-out).
+    lost = [ln for ln in srv.log().splitlines() if 'msg="request"' in ln and "answer=lost" in ln]
+    check('msg="stopped" clean=yes drained=no' in srv.log() and lost,
+          "round %d: the drain cut short says so, and the requests it cut off (%d lost)"
+          % (round_, len(lost)))
     for s in socks:
         s.close()
 
