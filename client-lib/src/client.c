@@ -742,8 +742,18 @@ static int client_call_stream(liaison_conn *c, const char *method, const Protobu
     int rc;
     for (int attempt = 0;; attempt++) {
         rc = client_ready(c, &rf);
-        if (rc != LIAISON_OK)
+        if (rc != LIAISON_OK) {
+            /* The resend's own failure ("cannot connect ... refused") alone hid that the call's
+             * connection had dropped first (a try-out). */
+            if (attempt > 0 && rc == LIAISON_UNAVAILABLE) {
+                char why[sizeof c->err];
+                snprintf(why, sizeof why, "%s", c->err);
+                rc = client_fail(c, rc, "connection lost before the answer, and sending it again "
+                                        "failed: %s", why);
+            }
+            arena_reset(&fa);
             return rc;
+        }
         int64_t deadline = transport_now_ms() + c->request_timeout_ms;
         uint64_t id;
         rc = client_send(c, method, req, key, deadline, &id);

@@ -40,6 +40,7 @@ static struct {
     atomic_int drops;       /* answers dropped, connections closed with them */
     atomic_int connections; /* accepted */
     atomic_bool stop;
+    atomic_bool refuse; /* new connections are closed at once, as a server gone would */
     pthread_t thread;
 } proxy;
 
@@ -104,7 +105,8 @@ static void *proxy_run(void *unused)
         if (client < 0)
             continue;
         atomic_fetch_add(&proxy.connections, 1);
-        proxy_relay(client);
+        if (!atomic_load(&proxy.refuse))
+            proxy_relay(client);
         close(client);
     }
     return NULL;
@@ -272,6 +274,23 @@ static void test_unkeyed_writes_not_resent(void)
     liaison_string_free(list);
 }
 
+/*
+ * The resend fails too (the server gone): the error said only why the resend failed,
+ * "cannot connect", as if the call had never been sent (a try-out).
+ */
+static void test_resend_failing_says_both(void)
+{
+    atomic_store(&proxy.arm, PROXY_ARMED);
+    atomic_store(&proxy.refuse, true);
+    char *resp = NULL;
+    CHECK_EQ_INT(liaison_call_json(admin, "ListProductLines", "{}", &resp), LIAISON_UNAVAILABLE);
+    liaison_string_free(resp);
+    CHECK(!strncmp(liaison_error(admin),
+                   "connection lost before the answer, and sending it again failed: ", 64));
+    atomic_store(&proxy.refuse, false);
+    liaison_string_free(call_ok(admin, "ListProductLines", "{}"));
+}
+
 int main(void)
 {
     ca = env("LIAISON_TEST_CA");
@@ -281,6 +300,7 @@ int main(void)
     RUN(test_read_resent_after_drop);
     RUN(test_keyed_create_resent_after_drop);
     RUN(test_unkeyed_writes_not_resent);
+    RUN(test_resend_failing_says_both);
     liaison_free(admin);
     proxy_stop();
     return 0;
