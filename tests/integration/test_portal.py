@@ -1141,9 +1141,16 @@ try:
         "Nhu cầu má phanh tăng trước mùa mưa; 日系ブランドが値下げ")
     driver.find_element(By.ID, "competitor0").send_keys("Phanh Hàn Quốc")
     driver.find_element(By.ID, "activity0").send_keys("Giảm giá 8% cho gara")
+    # The line a competitor's activity was about could be given by the CLI only (a try-out).
+    Select(driver.find_element(By.ID, "competitor_line0")).select_by_value(str(line))
     click(driver.find_element(By.ID, "save-report"))
     check("Phanh Hàn Quốc" in driver.page_source and "18000000" in driver.page_source,
           "the draft is saved with its sales, stock and competitor")
+    check(Select(driver.find_element(By.ID, "competitor_line0")).first_selected_option
+          .get_attribute("value") == str(line)
+          and Select(driver.find_element(By.ID, "competitor_line1")).first_selected_option
+          .get_attribute("value") == "",
+          "with the product line chosen for it, and none for the empty row")
     shot("report")
     typed_mi = "Thị trường tốt, giữ lại văn bản này — 市場は好調"
     fill("units_%d" % line, "abc")
