@@ -594,20 +594,29 @@ static void db_conn_start(struct db_conn *dc)
     db_connect_step(dc);
 }
 
-/* Severities above NOTICE are worth an operator's eye; the rest is detail. */
-static void db_notice(void *arg, const char *message)
+/*
+ * Severities above NOTICE are worth an operator's eye; the rest is detail. The severity is
+ * read in English whatever the server's lc_messages (PG_DIAG_SEVERITY_NONLOCALIZED).
+ */
+static void db_notice(void *arg, const PGresult *res)
 {
     (void)arg;
-    bool loud = !strncmp(message, "WARNING", 7) || !strncmp(message, "ERROR", 5) ||
-                !strncmp(message, "FATAL", 5) || !strncmp(message, "PANIC", 5);
-    size_t n = strcspn(message, "\n");
-    log_event(loud ? LOG_WARN : LOG_DEBUG, "database notice", "text=\"%.*s\"", (int)n, message);
+    const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *text = PQresultErrorMessage(res);
+    if (!sev)
+        sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
+    if (!text)
+        return;
+    bool loud = sev && (!strcmp(sev, "WARNING") || !strcmp(sev, "ERROR") || !strcmp(sev, "FATAL") ||
+                        !strcmp(sev, "PANIC"));
+    size_t n = strcspn(text, "\n");
+    log_event(loud ? LOG_WARN : LOG_DEBUG, "database notice", "text=\"%.*s\"", (int)n, text);
 }
 
 void db_log_notices(PGconn *pg)
 {
     if (pg)
-        PQsetNoticeProcessor(pg, db_notice, NULL);
+        PQsetNoticeReceiver(pg, db_notice, NULL);
 }
 
 /* A batched transaction that did not run because an earlier one failed. */
