@@ -748,8 +748,10 @@ static int client_call_stream(liaison_conn *c, const char *method, const Protobu
             if (attempt > 0 && rc == LIAISON_UNAVAILABLE) {
                 char why[sizeof c->err];
                 snprintf(why, sizeof why, "%s", c->err);
-                rc = client_fail(c, rc, "connection lost before the answer, and sending it again "
-                                        "failed: %s", why);
+                rc = client_fail(c, rc,
+                                 "connection lost before the answer, and sending it again "
+                                 "failed: %s",
+                                 why);
             }
             arena_reset(&fa);
             return rc;
