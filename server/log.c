@@ -27,6 +27,11 @@ void log_set_level(const char *name)
             atomic_store(&log_min, i);
 }
 
+bool log_enabled(enum log_level level)
+{
+    return (int)level >= atomic_load(&log_min);
+}
+
 /*
  * A line being built. cap leaves room for the newline; once full, nothing
  * more is added, so a line cut short ends at a character, with "..." and

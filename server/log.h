@@ -43,6 +43,9 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 /* Sets the lowest level written; takes "debug", "info", "warn", "error". */
 void log_set_level(const char *name);
 
+/* Whether a line of level is written now. */
+bool log_enabled(enum log_level level);
+
 /*
  * Writes "ts=… level=… msg=…" followed by the caller's key=value pairs: fmt
  * and its arguments as printf's, each value escaped as said above (msg

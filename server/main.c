@@ -271,10 +271,19 @@ static void on_reload_signal(uv_signal_t *s, int signum)
     }
     config_apply_reload(&srv->cfg, &next, err, sizeof err);
     config_free(&next);
-    log_set_level(srv->cfg.log_level);
     if (err[0])
         log_event(LOG_WARN, "reload partial", "reason=\"%s\"", err);
-    log_event(LOG_INFO, "reloaded", "cert=%s", srv->cfg.tls_cert);
+    /* Said under the level before or the one after, whichever writes it: a reload to
+     * log_level = warn confirmed nothing, its line filtered out by the level it set (a
+     * try-out). */
+    bool said = log_enabled(LOG_INFO);
+    if (said)
+        log_event(LOG_INFO, "reloaded", "cert=%s log_level=%s", srv->cfg.tls_cert,
+                  srv->cfg.log_level);
+    log_set_level(srv->cfg.log_level);
+    if (!said)
+        log_event(LOG_INFO, "reloaded", "cert=%s log_level=%s", srv->cfg.tls_cert,
+                  srv->cfg.log_level);
     operator_key_start(srv);
 }
 
