@@ -30,26 +30,29 @@ static const struct output_column meeting_cols[] = {{"ID", "id"},
                                                     {"DISTRIBUTOR ZONE", "timeZone"},
                                                     {"STATUS", "status"},
                                                     {"NOTES", "notesStatus"}};
-static const struct output_column meeting_fields[] = {{"meeting", "id"},
-                                                      {"distributor", "distributorName"},
-                                                      {"kind", "kind"},
-                                                      {"title", "title"},
-                                                      {"agenda", "agenda"},
-                                                      {"distributor zone", "timeZone"},
-                                                      {"distributor start", "localStartsAt"},
-                                                      {"distributor end", "localEndsAt"},
-                                                      {"exporter zone", "exporterTimeZone"},
-                                                      {"exporter start", "exporterLocalStartsAt"},
-                                                      {"exporter end", "exporterLocalEndsAt"},
-                                                      {"start (UTC)", "startsAt"},
-                                                      {"end (UTC)", "endsAt"},
-                                                      {"outside hours", "outsideHours"},
-                                                      {"status", "status"},
-                                                      {"status changed (UTC)", "statusChangedAt"},
-                                                      {"reason", "statusReason"},
-                                                      {"sequence", "sequence", OUTPUT_COUNT},
-                                                      {"notes due (UTC)", "notesDueAt"},
-                                                      {"notes", "notesStatus"}};
+static const struct output_column meeting_fields[] = {
+    {"meeting", "id"},
+    {"distributor", "distributorName"},
+    {"kind", "kind"},
+    {"title", "title"},
+    {"agenda", "agenda"},
+    {"distributor zone", "timeZone"},
+    {"distributor start", "localStartsAt"},
+    {"distributor end", "localEndsAt"},
+    {"exporter zone", "exporterTimeZone"},
+    {"exporter start", "exporterLocalStartsAt"},
+    {"exporter end", "exporterLocalEndsAt"},
+    {"start (UTC)", "startsAt"},
+    {"end (UTC)", "endsAt"},
+    {"outside hours", "outsideHours"},
+    {"status", "status"},
+    {"status changed (UTC)", "statusChangedAt"},
+    {"reason", "statusReason"},
+    {"sequence", "sequence", OUTPUT_COUNT},
+    {"notes due (distributor)", "localNotesDueAt"},
+    {"notes due (exporter)", "exporterLocalNotesDueAt"},
+    {"notes due (UTC)", "notesDueAt"},
+    {"notes", "notesStatus"}};
 #define N_MEETING_FIELDS ((int)(sizeof meeting_fields / sizeof meeting_fields[0]))
 static const struct output_column attendee_cols[] = {
     {"ID", "id"}, {"NAME", "name"}, {"E-MAIL", "email"}, {"ATTENDANCE", "attendance"}};
@@ -448,10 +451,16 @@ static void notes_due_note(const json_t *m)
     const char *st = json_string_value(json_object_get(m, "notesStatus"));
     if (!due || strlen(due) < 16 || !st || strcmp(st, "missing"))
         return;
+    /* On the exporter's clock too, where it is not UTC: the time is its staff's to keep. */
+    const char *local = json_string_value(json_object_get(m, "exporterLocalNotesDueAt"));
+    const char *zone = json_string_value(json_object_get(m, "exporterTimeZone"));
+    char beside[96] = "";
+    if (local && zone && strcmp(zone, "UTC"))
+        snprintf(beside, sizeof beside, ", %.16s %.64s", local, zone);
     fprintf(stderr,
-            "liaison: note: its notes were due by %.10s %.5s UTC (24 hours after its end): notes "
-            "written now count as late, in the meeting and in the distributor's health\n",
-            due, due + 11);
+            "liaison: note: its notes were due by %.10s %.5s UTC%s (24 hours after its end): "
+            "notes written now count as late, in the meeting and in the distributor's health\n",
+            due, due + 11, beside);
 }
 
 /*

@@ -89,7 +89,11 @@
     " to_char(m.starts_at AT TIME ZONE ex.time_zone, 'YYYY-MM-DD HH24:MI')"                        \
     "  AS exporter_local_starts_at,"                                                               \
     " to_char(m.ends_at AT TIME ZONE ex.time_zone, 'YYYY-MM-DD HH24:MI')"                          \
-    "  AS exporter_local_ends_at"
+    "  AS exporter_local_ends_at,"                                                                 \
+    " CASE WHEN m.status = 'held' THEN to_char((m.ends_at + interval '24 hours')"                  \
+    "  AT TIME ZONE d.time_zone, 'YYYY-MM-DD HH24:MI') END AS local_notes_due_at,"                 \
+    " CASE WHEN m.status = 'held' THEN to_char((m.ends_at + interval '24 hours')"                  \
+    "  AT TIME ZONE ex.time_zone, 'YYYY-MM-DD HH24:MI') END AS exporter_local_notes_due_at"
 /* The whole Meeting: its attendees and notes too. */
 #define MEETING_FULL                                                                               \
     MEETING_COLS                                                                                   \

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import unicodedata
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import liaison_test as t  # noqa: E402
@@ -1447,6 +1448,28 @@ try:
           and shown.get("distributor start") == "2026-03-02 15:00"
           and re.fullmatch(r"exporter \d+ min, distributor 0 min", shown.get("outside hours", "")),
           "meeting show gives both sides' local times and minutes outside hours:\n" + p.stdout)
+    # Marked held late, the note gave the due time in UTC alone: the exporter's clock too.
+    now = datetime.datetime.strptime(sql("SELECT to_char(liaison_now() AT TIME ZONE 'UTC',"
+                                         " 'YYYY-MM-DD HH24:MI')"), "%Y-%m-%d %H:%M")
+    begun = now - datetime.timedelta(days=2)
+    late2 = must("CreateMeeting", {"distributorId": d1, "title": "Gọi muộn lần hai",
+                                   "startsAt": begun.strftime("%Y-%m-%dT%H:%M:00Z"),
+                                   "durationMinutes": 30}, manager)["meeting"]["id"]
+    q = subprocess.run([CLI, "--token", manager, "meeting", "held", str(late2)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    due = begun + datetime.timedelta(minutes=30, hours=24)
+    berlin = due.replace(tzinfo=datetime.timezone.utc).astimezone(ZoneInfo("Europe/Berlin"))
+    check(q.returncode == 0 and "its notes were due by %s UTC, %s Europe/Berlin (24 hours"
+          % (due.strftime("%Y-%m-%d %H:%M"), berlin.strftime("%Y-%m-%d %H:%M")) in q.stderr,
+          "and on the exporter's clock (%d %s)" % (q.returncode, q.stderr))
+    # Its notes' due time was given in UTC alone (a try-out): on both sides' clocks too.
+    check(m.get("localNotesDueAt") == "2026-03-03 16:00"
+          and m.get("exporterLocalNotesDueAt") == "2026-03-03 10:00"
+          and shown.get("notes due (distributor)") == "2026-03-03 16:00"
+          and shown.get("notes due (exporter)") == "2026-03-03 10:00",
+          "the notes' due time on both sides' clocks: %s\n%s"
+          % ({k: m.get(k) for k in ("notesDueAt", "localNotesDueAt", "exporterLocalNotesDueAt")},
+             p.stdout))
     p = subprocess.run([CLI, "--token", manager, "meeting", "list", "--distributor",
                         "Công ty Phụ tùng Sài Gòn", "--status", "held"],
                        capture_output=True, text=True, env=env, timeout=60)
