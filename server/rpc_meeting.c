@@ -51,6 +51,11 @@
 #define ACTION_DUE_CHECKED ACTION_DUE("$6", "$7", "x.zone")
 #define ACTION_DUE_UPDATING ACTION_DUE("$5", "$6", "x.zone")
 #define ACTION_DUE_CREATED ACTION_DUE("$7", "$8", "d.time_zone")
+/* An instant on the exporter's clock, then on the distributor's (x.zone): two %s of a format. */
+#define BOTH_CLOCKS(at)                                                                            \
+    "liaison_local_time(" at ", " TENANT_ZONE "), liaison_local_time(" at ", x.zone)"
+#define BOTH_CLOCKS_MS BOTH_CLOCKS("x.ms")
+#define BOTH_CLOCKS_STARTS BOTH_CLOCKS("x.starts_at")
 #define JOIN_DA " JOIN distributors d ON d.tenant_id = a.tenant_id AND d.id = a.distributor_id"
 #define FIRST_NOTE                                                                                 \
     "(SELECT min(n.created_at) FROM meeting_notes n WHERE n.tenant_id = m.tenant_id"               \
@@ -247,11 +252,8 @@ static struct db_stmt q_meeting_can = {
                     /* Both sides' times: UTC alone was no one's (a try-out). */
                     "  OR x.starts_at <= liaison_now(), format('the meeting has not started yet "
                     "(it starts at %s,"
-                    " %s); it can be %s only once it has started', liaison_local_time(x.starts_at, "
-                    "(SELECT"
-                    "  coalesce(nullif(t.time_zone, ''), 'UTC') FROM tenants t WHERE t.id = "
-                    "liaison_tenant())),"
-                    "  liaison_local_time(x.starts_at, x.zone), $2::text)),"
+                    " %s); it can be %s only once it has started', " BOTH_CLOCKS_STARTS
+                    ", $2::text)),"
                     /* Held, attended, reopened, then missed: the record said both (a try-out). */
                     " liaison_precondition(x.s IS DISTINCT FROM 'scheduled' OR $4::text NOT IN "
                     "('missed',"
@@ -608,13 +610,11 @@ static struct db_stmt q_action_can_create = {
      * was agreed at none (a try-out). */
     " liaison_precondition(NOT x.r OR x.ms IS NULL OR x.ms <= liaison_now(),"
     "  format('this meeting has not started yet (it starts at %s, %s): its action items are"
-    " written down once it has taken place', liaison_local_time(x.ms, " TENANT_ZONE "),"
-    "  liaison_local_time(x.ms, x.zone))),"
+    " written down once it has taken place', " BOTH_CLOCKS_MS ")),"
     " liaison_check(NOT x.r OR x.ms IS NULL OR x.ms > liaison_now() OR " ACTION_DUE_CHECKED
     " >= x.ms,"
     "  CASE WHEN $6 <> '' THEN 'dueAt' ELSE 'dueOn' END, format('due before the meeting it comes"
-    " from began (%s, %s): an item agreed there falls due after it', "
-    "liaison_local_time(x.ms, " TENANT_ZONE "), liaison_local_time(x.ms, x.zone))),"
+    " from began (%s, %s): an item agreed there falls due after it', " BOTH_CLOCKS_MS ")),"
     " liaison_check(NOT x.r OR $3::bigint = 0 OR liaison_party_user_ok($1::bigint, $3::bigint),"
     "  'ownerUserId', 'no user of this tenant who may own this distributor''s items'),"
     " liaison_check(NOT x.r OR $4::bigint = 0 OR EXISTS (SELECT 1 FROM contacts c"
@@ -792,7 +792,7 @@ static struct db_stmt q_action_can_update = {
     " liaison_check(x.s IS NULL OR x.ms IS NULL OR ($5 = '' AND $6 = '') OR " ACTION_DUE_UPDATING
     " >= x.ms, CASE WHEN $5 <> '' THEN 'dueAt' ELSE 'dueOn' END, format('due before the"
     " meeting it comes from began (%s, %s): an item agreed there falls due after it',"
-    "  liaison_local_time(x.ms, " TENANT_ZONE "), liaison_local_time(x.ms, x.zone)))"
+    "  " BOTH_CLOCKS_MS "))"
     " FROM (VALUES (1)) one LEFT JOIN (SELECT a.status AS s, a.distributor_id AS d,"
     "  d.time_zone AS zone, (SELECT m.starts_at FROM meetings m WHERE m.tenant_id = a.tenant_id"
     "  AND m.id = a.meeting_id) AS ms"
