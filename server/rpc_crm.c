@@ -94,8 +94,9 @@ static struct db_stmt q_account_refs = {
     4, 0};
 /*
  * $1..$4 name, country, region, industry, $5 distributor, $6 owner. One
- * customer is one account a side: by its name key (liaison_name_key),
- * full-width "ＡＢＣ商事" is "ABC商事", as a deal registration finds it.
+ * customer is one account a side: by its name key (liaison_name_key) without
+ * its marks (liaison_fold), full-width "ＡＢＣ商事" is "ABC商事" and "Bình Minh"
+ * is "Binh Minh", as a deal registration finds it (migration 0339).
  * A distributor's side holds no customer another distributor's registration
  * protects (migration 0336), looked up after q_account_refs took its lock.
  */
@@ -105,13 +106,15 @@ static struct db_stmt q_account_create = {
     "  nullif($5::bigint, 0), nullif($6::bigint, 0)"
     "  FROM (SELECT (SELECT format('%s (%s)', b.id, b.name) FROM key_accounts b"
     "   WHERE b.tenant_id = liaison_tenant() AND coalesce(b.distributor_id, 0) = $5::bigint"
-    "   AND liaison_name_key(b.name) = liaison_name_key($1) AND b.country = $2"
+    "   AND liaison_fold(liaison_name_key(b.name)) = liaison_fold(liaison_name_key($1))"
+    "   AND b.country = $2"
     "   ORDER BY b.id LIMIT 1) AS taken, CASE WHEN $5::bigint <> 0 THEN"
     "   liaison_customer_protection_refusal($1, $2, $5::bigint, liaison_now()) END AS held) t"
     /* One check, so that which refusal comes first is not the planner's choice (a review). */
     "  WHERE liaison_unique(t.taken IS NULL AND t.held IS NULL, CASE WHEN t.taken IS NOT NULL"
-    "  THEN 'key account ' || t.taken || ' has this name (in any case or width: ＡＢＣ is ABC)"
-    " and country on this side (the distributor''s, or the exporter''s own)' ELSE t.held END)"
+    "  THEN 'key account ' || t.taken || ' has this name (in any case or width, or without its"
+    " marks: ＡＢＣ is ABC, Bình is Binh) and country on this side (the distributor''s, or the"
+    " exporter''s own)' ELSE t.held END)"
     " RETURNING " ACCOUNT_COLS ")" EXEC_AUDITED("'key_account.create'", "key_account"),
     6, 0};
 /* $1 after, $2 limit, $3 name part, $4 country, $5 distributor */

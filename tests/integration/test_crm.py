@@ -330,6 +330,49 @@ code, out = register(vientiane_user, "XYZ運送", country="JP", currency="JPY")
 w_lead = out.get("lead", {})
 check(code == "OK" and str(w_lead.get("keyAccountId")) == w_newer and w_newer != str(w_older),
       "a registration takes the account named as typed (%s; %s, %s)" % (w_lead, w_older, w_newer))
+# One customer with and without its Vietnamese marks is one account of a side (migration
+# 0339): both were accepted, and a registration typed without them made a third.
+m_first = must("CreateKeyAccount", {"name": "Công ty Cơ khí Đồng Tâm", "country": "VN",
+                                    "distributorId": vientiane}, admin)["account"]["id"]
+code, out = call("CreateKeyAccount", {"name": "CONG TY CO KHI DONG TAM", "country": "VN",
+                                      "distributorId": vientiane}, admin)
+check(code == "ALREADY_EXISTS"
+      and "key account %s (Công ty Cơ khí Đồng Tâm) has this name" % m_first
+      in out.get("message", "") and "without its marks" in out.get("message", ""),
+      "a name without its marks beside the name with them is refused, named (%s %s)"
+      % (code, out))
+code, out = call("CreateKeyAccount", {"name": "Cong ty Co khi Dong Tam", "country": "VN"}, admin)
+check(code == "OK", "the exporter's own side is another side (%s %s)" % (code, out))
+m_own = out.get("account", {}).get("id")
+code, out = register(vientiane_user, "Cong Ty Co Khi Dong Tam")
+m_lead = out.get("lead", {})
+check(code == "OK" and str(m_lead.get("keyAccountId")) == str(m_first),
+      "a registration typed without the marks takes the account with them (%s %s; %s)"
+      % (code, out, m_first))
+m_other = must("CreateKeyAccount", {"name": "Xưởng Tiện Bình Dương", "country": "VN",
+                                    "distributorId": vientiane}, admin)["account"]["id"]
+code, out = call("UpdateKeyAccount", {"id": m_other, "name": "Công Ty Cơ Khí Đông Tam"}, admin)
+check(code == "ALREADY_EXISTS"
+      and "key account %s (Công ty Cơ khí Đồng Tâm) has this name" % m_first
+      in out.get("message", ""),
+      "a rename into it with other marks is refused, named (%s %s)" % (code, out))
+# Two stored before stay correctable in everything but such a name.
+t.psql("INSERT INTO key_accounts (tenant_id, name, country, distributor_id) VALUES"
+       " (%s, 'Cong ty Co khi Dong Tam', 'VN', %s)" % (tid, vientiane))
+m_pair = t.psql("SELECT id FROM key_accounts WHERE tenant_id = %s"
+                " AND name = 'Cong ty Co khi Dong Tam' AND distributor_id = %s"
+                % (tid, vientiane)).strip()
+for acc in (m_pair, m_first):
+    code, out = call("UpdateKeyAccount", {"id": acc, "industry": "Cơ khí chính xác"}, admin)
+    check(code == "OK", "one of a pair stored before is still corrected (%s %s)" % (code, out))
+# Reassigned to the exporter, whose account spells the customer without marks, the lead joins
+# that account: it took an account of its own there beside it.
+check(m_lead.get("registration") == "flagged", "Vientiane's deal in VN is flagged (%s)" % m_lead)
+code, out = call("DecideLeadRegistration", {"id": m_lead.get("id"), "decision": "reassign"},
+                 admin)
+check(code == "OK" and str(out.get("lead", {}).get("keyAccountId")) == str(m_own),
+      "a lead reassigned joins the side's account of the name without marks (%s %s; %s)"
+      % (code, out, m_own))
 
 
 def audited(action, entity_id):
