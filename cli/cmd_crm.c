@@ -264,7 +264,8 @@ static int lead_register(struct cli *cli, int argc, char **argv)
         "Registers a deal: checked at once against the charters (own territory and lines, "
         "carve-outs, another distributor's registration of the account within the protection "
         "window). Accepted, flagged for exporter staff, or refused (exit 5) with the date the "
-        "account is protected from.",
+        "account is protected from. The same deal twice is one: while the side has an open lead "
+        "of this title on the account, it is refused (exit 5), naming that lead.",
         opts, 0,
         "lead register --distributor \"Saigon Auto Parts\" --account \"Công ty Vận tải Bình "
         "Minh\" --country VN --region VN-SG --title \"Má phanh cho đội xe\" --value 125000000 "

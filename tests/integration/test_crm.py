@@ -67,11 +67,19 @@ vientiane, vientiane_user = distributor(
 vientiane_email = "portal-%s@crm.example" % vientiane
 
 
+deals_registered = []
+
+
 def register(token, account, region="", country="VN", lines=(brk,), distributor_id=0,
              currency="VND", value=125000000):
+    """A new deal each time, numbered from the second: one side's open deals on one account
+    differ by title (migration 0340), and look-alike names are one account (0229, 0339)."""
+    deals_registered.append(account)
+    title = "Má phanh cho đội xe " + " ".join(account.split())
+    if len(deals_registered) > 1:
+        title += " (%d)" % len(deals_registered)
     return call("RegisterLead", {"distributorId": distributor_id, "accountName": account,
-                                 "country": country, "region": region,
-                                 "title": "Má phanh cho đội xe " + " ".join(account.split()),
+                                 "country": country, "region": region, "title": title,
                                  "valueMinor": value, "currency": currency,
                                  "expectedClose": "2027-03-31",
                                  "productLineIds": list(lines)}, token)
@@ -399,8 +407,10 @@ auditor_id = must("CreateUser", {"email": "auditor@crm.example", "role": "ROLE_A
 
 def owned(token, account, owner, distributor_id=0, country="VN", region="VN-SG",
           currency="VND"):
+    deals_registered.append(account)
     return call("RegisterLead", {"distributorId": distributor_id, "accountName": account,
-                                 "country": country, "region": region, "title": "Chủ sở hữu",
+                                 "country": country, "region": region,
+                                 "title": "Chủ sở hữu %d" % len(deals_registered),
                                  "currency": currency, "productLineIds": [brk],
                                  "ownerId": owner}, token)
 
@@ -447,6 +457,30 @@ for again in ("Chủ Của Mình", "Chủ Của\u200b Mình"):
           and audited("key_account.create", made) == 1,
           "a registration on an account that exists (%r) makes none, and audits none (%s)"
           % (again, out.get("lead", {}).get("keyAccountId")))
+# The same deal registered again, as a command run twice does: refused, the first named
+# (migration 0340). It made a second lead, identical, exit 0.
+dup = must("RegisterLead", {"accountName": "Nhà xe Phương Trang", "country": "VN",
+                            "region": "VN-SG", "title": "Phanh đĩa cho xe khách",
+                            "currency": "VND"}, saigon_user)["lead"]
+code, out = _cli.cli("lead", "register", "--account", "NHA XE PHUONG TRANG", "--country", "VN",
+                     "--region", "VN-SG", "--title", "phanh dia cho xe khach",
+                     "--currency", "VND", token=saigon_user)
+check(code == "ALREADY_EXISTS" and "lead %s is this deal already: open (new)" % dup["id"]
+      in out.get("message", ""),
+      "liaison lead register of the same deal again: refused, the first named (%s %s)"
+      % (code, out))
+code, out = call("RegisterLead", {"accountName": "Nhà xe Phương Trang", "country": "VN",
+                                  "region": "VN-SG", "title": "Phanh tang trống",
+                                  "currency": "VND"}, saigon_user)
+check(code == "OK" and out["lead"]["keyAccountId"] == dup["keyAccountId"],
+      "a second deal with one customer, under another title, is registered (%s %s)"
+      % (code, out))
+must("SetLeadStage", {"id": dup["id"], "stage": "lost"}, saigon_user)
+code, out = call("RegisterLead", {"accountName": "Nhà xe Phương Trang", "country": "VN",
+                                  "region": "VN-SG", "title": "Phanh đĩa cho xe khách",
+                                  "currency": "VND"}, saigon_user)
+check(code == "OK" and out["lead"]["id"] != dup["id"],
+      "once the first is lost, the deal is registered again (%s %s)" % (code, out))
 code, out = owned(admin, "Staff Owned GmbH", admin_id, country="DE", region="", currency="EUR")
 check(code == "OK" and out["lead"].get("ownerId") == admin_id
       and out["lead"].get("ownerEmail") == "admin@crm.example",

@@ -819,9 +819,15 @@ check(code == "OK", "a covered line is taken (%s %s)" % (code, out))
 # ---------------- an order's account: its own distributor's (migration 0063) ----------------
 # Two distributors register the same customer (each flagged: not their
 # territory, so neither protects it): each has an account of its own.
+registered = []
+
+
 def register(token, account):
+    """A new deal each time: one side's open deals on one account differ by title (0340)."""
+    registered.append(account)
     return must("RegisterLead", {"accountName": account, "country": "JP", "region": "JP-27",
-                                 "title": "Trucks", "currency": "JPY"}, token)["lead"]
+                                 "title": "Trucks %d" % len(registered), "currency": "JPY"},
+                token)["lead"]
 
 
 def set_registration(lead, registration):

@@ -2241,6 +2241,16 @@ try:
     click(driver.find_element(By.ID, "register"))
     check("được bảo hộ đến ngày" in text() and "is protected until" not in text(),
           "a customer another distributor protects: refused in Vietnamese (%s)" % text()[:400])
+    # The same deal registered again from a new form (its own key): refused, naming the first,
+    # in Vietnamese (migration 0340). It made a second lead.
+    for attempt in (1, 2):
+        driver.get(base + "/leads/new")
+        for box, value in (("account_name", "Garage Hai Lần"), ("country", "VN"),
+                           ("title", "Lọc dầu cho xe buýt"), ("currency", "VND")):
+            fill(box, value)
+        click(driver.find_element(By.ID, "register"))
+    check("chính là giao dịch này" in text() and "tiếng Anh" not in text(),
+          "the same deal from a new form: refused in Vietnamese (%s)" % text()[:400])
     driver.get(base + "/meetings/%d" % held)
     check("đã diễn ra" in text() and "held" not in text().split(),
           "a meeting's status in Vietnamese (%s)" % text()[:300])

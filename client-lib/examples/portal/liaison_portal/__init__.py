@@ -631,6 +631,12 @@ SERVER_REASONS = [
      lambda m: _("shipment %(id)s of this order is %(status)s: an order is cancelled only "
                  "while none of its shipments is on its way or delivered", id=m[1],
                  status=str(LABELS["shipment status"].get(m[2], m[2])))),
+    (r"lead ([0-9]+) is this deal already: open \(([a-z]+)\) on this account, with this title "
+     r"\(in any case, width or marks\); correct it with lead update, or give a second deal "
+     r"another title",
+     lambda m: _("deal %(id)s is this deal already: it is open (%(stage)s) for this customer "
+                 "under this title; change that deal, or give a second deal another title",
+                 id=m[1], stage=str(LABELS["lead stage"].get(m[2], m[2])))),
     (r"this account was registered by another distributor on ([0-9-]+) and is protected "
      r"until ([0-9-]+)",
      lambda m: _("this customer was registered by another distributor on %(since)s and is "
