@@ -45,7 +45,8 @@ static const struct output_column lead_cols[] = {{"ID", "id"},
                                                  {"OWNER", "ownerEmail|ownerId"},
                                                  {"DECIDED BY", "decidedBy"},
                                                  {"DECIDED", "decidedAt"},
-                                                 {"DECISION NOTE", "decisionNote"}};
+                                                 {"DECISION NOTE", "decisionNote"},
+                                                 {"PROTECTED BY", "protectedBy"}};
 /* DISTRIBUTOR: whose it is, so who reads it ('-': the exporter's own); an id alone read as
  * nothing in a list across distributors (a try-out). */
 static const struct output_column interaction_cols[] = {{"ID", "id"},
@@ -265,7 +266,9 @@ static int lead_register(struct cli *cli, int argc, char **argv)
         "carve-outs, another distributor's registration of the account within the protection "
         "window). Accepted, flagged for exporter staff, or refused (exit 5) with the date the "
         "account is protected from. The same deal twice is one: while the side has an open lead "
-        "of this title on the account, it is refused (exit 5), naming that lead.",
+        "of this title on the account, it is refused (exit 5), naming that lead. The exporter's "
+        "own lead (no --distributor) on a customer a distributor's registration protects is "
+        "taken, with a note naming that registration (PROTECTED BY).",
         opts, 0,
         "lead register --distributor \"Saigon Auto Parts\" --account \"Công ty Vận tải Bình "
         "Minh\" --country VN --region VN-SG --title \"Má phanh cho đội xe\" --value 125000000 "
@@ -292,7 +295,21 @@ static int lead_register(struct cli *cli, int argc, char **argv)
                             "accountName", account, "country", country, "region", region,
                             "industry", industry, "title", title, "valueMinor", v, "currency",
                             currency, "expectedClose", close, "productLineIds", l, "ownerId", u);
-    return cli_show_one(cli, "RegisterLead", req, "lead", lead_cols, NCOLS(lead_cols));
+    json_t *resp;
+    if ((rc = cli_call(cli, "RegisterLead", req, &resp)) != EXIT_OK)
+        return rc;
+    const json_t *lead = json_object_get(resp, "lead");
+    cli_print_object(cli, lead_cols, NCOLS(lead_cols), lead);
+    /* The exporter's own lead is taken on a customer a distributor's deal holds: said, so that
+     * the exporter does not compete with its distributor unknowingly (a try-out). */
+    const char *by = json_string_value(json_object_get(lead, "protectedBy"));
+    if (by) {
+        fputs("liaison: note: a distributor's registration protects this customer (", stderr);
+        output_escaped(stderr, by);
+        fputs("): this lead of the exporter's own is taken beside it\n", stderr);
+    }
+    json_decref(resp);
+    return EXIT_OK;
 }
 
 static int lead_list(struct cli *cli, int argc, char **argv)

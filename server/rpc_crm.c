@@ -60,7 +60,14 @@
     "  AND NOT EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = l.tenant_id"               \
     "  AND d.id = l.distributor_id AND d.status = 'terminated')"                                   \
     "  THEN to_char((l.registered_at + liaison_deal_protection_days() * interval '1 day')"         \
-    "  AT TIME ZONE 'UTC', 'YYYY-MM-DD') END AS protected_until"
+    "  AT TIME ZONE 'UTC', 'YYYY-MM-DD') END AS protected_until,"                                  \
+    " CASE WHEN l.distributor_id IS NULL AND l.stage NOT IN ('won', 'lost') THEN"                  \
+    "  (SELECT coalesce(liaison_customer_holder(a.name, a.country, NULL, liaison_now()),"          \
+    "   'a distributor''s registration') || ', until ' || to_char((s.held"                         \
+    "   + liaison_deal_protection_days() * interval '1 day') AT TIME ZONE 'UTC', 'YYYY-MM-DD')"    \
+    "   FROM key_accounts a CROSS JOIN LATERAL (SELECT liaison_customer_protected_since(a.name,"   \
+    "   a.country, NULL, liaison_now()) AS held) s WHERE a.tenant_id = l.tenant_id"                \
+    "   AND a.id = l.key_account_id AND s.held IS NOT NULL) END AS protected_by"
 #define INTERACTION_COLS                                                                           \
     "i.id, i.distributor_id, (SELECT d.name FROM distributors d WHERE d.tenant_id = i.tenant_id"   \
     "  AND d.id = i.distributor_id) AS distributor_name,"                                          \

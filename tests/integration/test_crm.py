@@ -153,6 +153,19 @@ check(t.psql("SELECT count(*) FROM key_accounts WHERE distributor_id = %s" % vie
 code, out = call("CreateKeyAccount", {"name": "Công ty Vận tải Bình Minh", "country": "VN"},
                  admin)
 check(code == "OK", "the exporter's own side may hold it (%s %s)" % (code, out))
+# The exporter's own lead on that customer is taken, and says whose registration it meets: it
+# was taken without a word (a try-out).
+p = subprocess.run([CLI, "--token", admin, "lead", "register", "--account",
+                    "Công ty Vận tải Bình Minh", "--country", "VN", "--region", "VN-SG",
+                    "--title", "Bán trực tiếp", "--currency", "VND"],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 0 and "liaison: note: a distributor's registration protects this customer"
+      " (lead %s, of distributor %s (" % (first, saigon) in p.stderr
+      and "until %s)" % until in p.stderr
+      and any(ln.startswith("PROTECTED BY") and "lead %s" % first in ln
+              for ln in p.stdout.splitlines()),
+      "the exporter's own lead on a protected customer: taken, the registration named "
+      "(%s %s)" % (p.stdout, p.stderr))
 
 # ---------------- flagged: another's exclusive territory, outside lines, carve-out ----------------
 code, out = register(vientiane_user, "株式会社ハノイ物流", "VN-HN")
