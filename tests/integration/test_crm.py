@@ -489,6 +489,23 @@ check(code == "OK" and out["lead"]["keyAccountId"] == dup["keyAccountId"],
       "a second deal with one customer, under another title, is registered (%s %s)"
       % (code, out))
 must("SetLeadStage", {"id": dup["id"], "stage": "lost"}, saigon_user)
+# An account known by its country alone takes the region of a deal registered on it (0341):
+# where the territory is a subdivision, it said OUTSIDE TERRITORY beside an accepted
+# registration there.
+vague = must("RegisterLead", {"accountName": "Công ty Xa", "country": "VN", "title": "Lần đầu",
+                              "currency": "VND"}, saigon_user)["lead"]["keyAccountId"]
+check(not must("GetKeyAccount", {"id": vague}, saigon_user)["account"].get("region"),
+      "an account made by a deal in VN alone has no region")
+must("RegisterLead", {"accountName": "Công ty Xa", "country": "VN", "region": "VN-SG",
+                      "title": "Lần hai", "currency": "VND"}, saigon_user)
+got = must("GetKeyAccount", {"id": vague}, saigon_user)["account"]
+check(got.get("region") == "VN-SG" and not got.get("outsideTerritory")
+      and audited("key_account.update", vague) == 1,
+      "a deal in VN-SG gives it its region, audited, and it is inside (%s)" % got)
+must("RegisterLead", {"accountName": "Công ty Xa", "country": "VN", "region": "VN-HN",
+                      "title": "Lần ba", "currency": "VND"}, saigon_user)
+check(must("GetKeyAccount", {"id": vague}, saigon_user)["account"].get("region") == "VN-SG",
+      "a region it has is kept")
 code, out = call("RegisterLead", {"accountName": "Nhà xe Phương Trang", "country": "VN",
                                   "region": "VN-SG", "title": "Phanh đĩa cho xe khách",
                                   "currency": "VND"}, saigon_user)
