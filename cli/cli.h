@@ -128,6 +128,15 @@ int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
 int cli_call_or_deny(struct cli *cli, const char *method, json_t *request, json_t **out,
                      const char *denied);
 /*
+ * cli_call(), but a refusal of status `quiet` (a liaison_code) is not said: its answer goes to
+ * *refusal (free with liaison_string_free) and the exit code is returned, for a command that
+ * first learns whether the refusal means its work was done already (a retry whose answer was
+ * lost), else says it with cli_print_error. Asked after the call, so that a caller who may not
+ * make the move is refused as such, not told it was made.
+ */
+int cli_call_unless(struct cli *cli, const char *method, json_t *request, json_t **out, int quiet,
+                    char **refusal);
+/*
  * Sets the idempotency key of the invocation's next create (for a create
  * not made through cli_call, such as liaison_call_with_content's):
  * --idempotency-key for the first, KEY/2, KEY/3 ... after it, else a fresh

@@ -397,7 +397,8 @@ static int lead_stage(struct cli *cli, int argc, char **argv)
  * The lead v, into *lead, where a retry of the decision would leave it as it is (reassigned to
  * d, 0: the exporter), with what it already is in said; else NULL. Returns an exit code. A retry
  * whose first try had been decided was refused as "only a flagged registration is decided", exit 5,
- * where 'lead stage' says nothing changed (a try-out).
+ * where 'lead stage' says nothing changed (a try-out). Asked once the server has refused so: a
+ * caller who may not decide is told that, not that nothing changed (a review).
  */
 static int lead_decided_already(struct cli *cli, json_int_t v, const char *decision, json_int_t d,
                                 json_t **lead, char *said, size_t cap)
@@ -448,8 +449,9 @@ static int lead_decide(struct cli *cli, int argc, char **argv)
         {0}};
     const struct cli_command_spec spec = {
         "lead decide ID approve|reject|reassign [--to DISTRIBUTOR|exporter] [--note TEXT]",
-        "Decides a flagged registration (exporter staff); every decision is audited.", opts, 2,
-        "lead decide 9 reassign --to exporter --note \"carve-out: served directly\""};
+        "Decides a flagged registration (exporter staff); every decision is audited. The same "
+        "decision again (a retry whose answer was lost) changes nothing and says so, exit 0.",
+        opts, 2, "lead decide 9 reassign --to exporter --note \"carve-out: served directly\""};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);
     if (rc)
@@ -466,24 +468,29 @@ static int lead_decide(struct cli *cli, int argc, char **argv)
     }
     if (to && strcmp(to, "exporter") && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, to, 0, &d)))
         return rc;
-    char said[1024];
+    char said[1024], *refusal;
     json_t *resp, *done;
-    if ((rc = lead_decided_already(cli, v, args[1], d, &done, said, sizeof said)))
-        return rc;
-    if (done) {
-        cli_print_object(cli, lead_cols, NCOLS(lead_cols), done);
-        if (!cli->set.json) {
-            fprintf(stderr, "liaison: lead %lld was already ", (long long)v);
-            output_escaped(stderr, said);
-            fputs(": nothing changed\n", stderr);
+    rc = cli_call_unless(cli, "DecideLeadRegistration",
+                         json_pack("{s:I,s:o,s:I,s:s}", "id", v, "decision",
+                                   cli_enum_string(args[1]), "distributorId", d, "note", note),
+                         &resp, LIAISON_FAILED_PRECONDITION, &refusal);
+    if (refusal) {
+        int read = lead_decided_already(cli, v, args[1], d, &done, said, sizeof said);
+        if (read == EXIT_OK && done) {
+            cli_print_object(cli, lead_cols, NCOLS(lead_cols), done);
+            if (!cli->set.json) {
+                fprintf(stderr, "liaison: lead %lld was already ", (long long)v);
+                output_escaped(stderr, said);
+                fputs(": nothing changed\n", stderr);
+            }
+            json_decref(done);
+            liaison_string_free(refusal);
+            return EXIT_OK;
         }
-        json_decref(done);
-        return EXIT_OK;
+        cli_print_error(cli, LIAISON_FAILED_PRECONDITION, refusal);
+        liaison_string_free(refusal);
+        return rc;
     }
-    rc = cli_call(cli, "DecideLeadRegistration",
-                  json_pack("{s:I,s:o,s:I,s:s}", "id", v, "decision", cli_enum_string(args[1]),
-                            "distributorId", d, "note", note),
-                  &resp);
     if (rc != EXIT_OK)
         return rc;
     json_t *lead = json_object_get(resp, "lead"), *flags = json_object_get(lead, "flags");

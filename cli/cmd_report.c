@@ -198,6 +198,43 @@ static int report_answer(struct cli *cli, const char *method, json_t *req)
     return EXIT_OK;
 }
 
+/*
+ * method's answer (req consumed) on report v, printed; refused as FAILED_PRECONDITION while the
+ * report is `done` already (sent again after a lost answer, or a colleague was first), the
+ * report as it is and, without --json, "already done: nothing changed" and `more`. Asked after
+ * the server refused, so that a caller who may not make the move is told that (a review).
+ */
+static int report_move(struct cli *cli, const char *method, json_t *req, json_int_t v,
+                       const char *done, const char *more)
+{
+    if (!req)
+        return EXIT_ERROR;
+    json_t *resp;
+    char *refusal;
+    int rc = cli_call_unless(cli, method, req, &resp, LIAISON_FAILED_PRECONDITION, &refusal);
+    if (refusal) {
+        bool already = false;
+        if (cli_status_already(cli, "GetReport", "report", "status", v, done, &already) ==
+                EXIT_OK &&
+            already) {
+            liaison_string_free(refusal);
+            rc = report_answer(cli, "GetReport", json_pack("{s:I}", "id", v));
+            if (rc == EXIT_OK && !cli->set.json)
+                fprintf(stderr, "liaison: report %lld was already %s: nothing changed%s\n",
+                        (long long)v, done, more);
+            return rc;
+        }
+        cli_print_error(cli, LIAISON_FAILED_PRECONDITION, refusal);
+        liaison_string_free(refusal);
+        return rc;
+    }
+    if (rc != EXIT_OK)
+        return rc;
+    report_print(cli, json_object_get(resp, "report"));
+    json_decref(resp);
+    return EXIT_OK;
+}
+
 /* "a:b:c" split at ':' into at most n parts (copies in buf); the number of parts. */
 static int split_colons(const char *s, char *buf, size_t cap, char **parts, int n)
 {
@@ -763,17 +800,7 @@ static int report_submit(struct cli *cli, int argc, char **argv)
      * Sent again after a lost answer, or by a colleague first: no failure to retry, with
      * --json too (a script was told exit 5 where a person was told all is well; a try-out).
      */
-    bool already = false;
-    if ((rc = cli_status_already(cli, "GetReport", "report", "status", v, "submitted", &already)))
-        return rc;
-    if (already) {
-        rc = report_answer(cli, "GetReport", json_pack("{s:I}", "id", v));
-        if (rc == EXIT_OK && !cli->set.json)
-            fprintf(stderr, "liaison: report %lld was already submitted: nothing changed\n",
-                    (long long)v);
-        return rc;
-    }
-    rc = report_answer(cli, "SubmitReport", json_pack("{s:I}", "id", v));
+    rc = report_move(cli, "SubmitReport", json_pack("{s:I}", "id", v), v, "submitted", "");
     /* The refusal names the sections as the server does (inventory_on_hand): say, for each,
      * what fills it and the word that declares it empty (a try-out). */
     if (rc == EXIT_USAGE && !cli->set.json && cli->conn &&
@@ -809,21 +836,10 @@ static int report_comment(struct cli *cli, int argc, char **argv, bool reopen)
         return rc;
     /* A review retried after a lost answer failed, exit 5, where a submit says nothing changed
      * (a try-out). A reopen's retry finds a draft, which may never have been submitted. */
-    bool already = false;
-    if (!reopen &&
-        (rc = cli_status_already(cli, "GetReport", "report", "status", v, "reviewed", &already)))
-        return rc;
-    if (already) {
-        rc = report_answer(cli, "GetReport", json_pack("{s:I}", "id", v));
-        if (rc == EXIT_OK && !cli->set.json)
-            fprintf(stderr,
-                    "liaison: report %lld was already reviewed: nothing changed, its review "
-                    "comment neither\n",
-                    (long long)v);
-        return rc;
-    }
-    return report_answer(cli, reopen ? "ReopenReport" : "ReviewReport",
-                         json_pack("{s:I,s:s}", "id", v, "comment", comment));
+    json_t *req = json_pack("{s:I,s:s}", "id", v, "comment", comment);
+    if (reopen)
+        return report_answer(cli, "ReopenReport", req);
+    return report_move(cli, "ReviewReport", req, v, "reviewed", ", its review comment neither");
 }
 
 static int report_review(struct cli *cli, int argc, char **argv)

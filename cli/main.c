@@ -339,7 +339,10 @@ static void print_violations(json_t *violations, const char *prefix)
 void cli_print_error(struct cli *cli, int code, const char *response)
 {
     json_t *st = response ? json_loads(response, 0, NULL) : NULL;
-    const char *message = cli->conn ? liaison_error(cli->conn) : "";
+    /* The answer's own: a refusal said after another call (cli_call_unless) is not the last. */
+    const char *message = json_string_value(json_object_get(st, "message"));
+    if (!message)
+        message = cli->conn ? liaison_error(cli->conn) : "";
     json_t *violations = json_object_get(st, "violations");
     /* The way back names the profile in use: `liaison login` logged in to another one. */
     const char *on = cli->set.profile ? " --profile " : "";
@@ -612,10 +615,27 @@ int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)
     return cli_call_or_deny(cli, method, request, out, NULL);
 }
 
+static int call_said(struct cli *cli, const char *method, json_t *request, json_t **out,
+                     const char *denied, int quiet, char **refusal);
+
 int cli_call_or_deny(struct cli *cli, const char *method, json_t *request, json_t **out,
                      const char *denied)
 {
+    return call_said(cli, method, request, out, denied, LIAISON_OK, NULL);
+}
+
+int cli_call_unless(struct cli *cli, const char *method, json_t *request, json_t **out, int quiet,
+                    char **refusal)
+{
+    return call_said(cli, method, request, out, NULL, quiet, refusal);
+}
+
+static int call_said(struct cli *cli, const char *method, json_t *request, json_t **out,
+                     const char *denied, int quiet, char **refusal)
+{
     *out = NULL;
+    if (refusal)
+        *refusal = NULL;
     char *req = request ? json_dumps(request, JSON_COMPACT) : NULL;
     json_decref(request);
     int rc = cli_connect(cli);
@@ -638,6 +658,10 @@ int cli_call_or_deny(struct cli *cli, const char *method, json_t *request, json_
         /* The create may have been made: the key makes trying again safe. */
         if (key[0] && (rc == LIAISON_UNAVAILABLE || rc == LIAISON_DEADLINE_EXCEEDED))
             fprintf(stderr, "liaison: to repeat this create safely: --idempotency-key %s\n", key);
+        if (refusal && rc == quiet) {
+            *refusal = resp;
+            return cli_exit_code(cli, rc);
+        }
         if (denied && rc == LIAISON_PERMISSION_DENIED && !cli->set.json)
             fprintf(stderr, "liaison: not allowed: %s\n", denied);
         else

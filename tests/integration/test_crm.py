@@ -915,6 +915,13 @@ p = subprocess.run([CLI, "--token", admin, "lead", "decide", str(twice), "approv
 check(p.returncode == 5 and "only a flagged registration is decided; this lead's is rejected"
       in p.stderr, "another decision of a decided lead is still refused (%d %s)"
       % (p.returncode, p.stderr))
+# One who may not decide was told the decision stood, exit 0, when it had been made (a review):
+# the server is asked first.
+p = subprocess.run([CLI, "--token", saigon_user, "lead", "decide", str(near), "approve"],
+                   capture_output=True, text=True, env=_cli.env, timeout=60)
+check(p.returncode == 3 and "not allowed" in p.stderr and "nothing changed" not in p.stderr,
+      "a distributor's user deciding its own approved lead is refused as such (%d %s)"
+      % (p.returncode, p.stderr))
 
 # ---------------- a distributor user's view ----------------
 for method, key in (("ListLeads", "leads"), ("ListKeyAccounts", "accounts"),
