@@ -656,8 +656,14 @@ static int tenant_rate_limit(struct cli *cli, int argc, char **argv)
     int rc = cli_args_parse(&spec, argc, argv, &slug, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (!back_to_default == !rate) {
-        fprintf(stderr, "liaison: give --rate (and optionally --burst), or --default\n");
+    /* Both given read as if neither were (a try-out). */
+    if (back_to_default && rate) {
+        fprintf(stderr, "liaison: --rate and --default: give one or the other\n");
+        return EXIT_USAGE;
+    }
+    if (!back_to_default && !rate) {
+        fprintf(stderr, burst ? "liaison: --burst goes with --rate: give --rate N too\n"
+                              : "liaison: give --rate (and optionally --burst), or --default\n");
         return EXIT_USAGE;
     }
     if (back_to_default && burst) {

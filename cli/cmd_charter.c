@@ -258,9 +258,10 @@ static int ch_draft(struct cli *cli, int argc, char **argv)
     json_t *c = json_object_get(resp, "charter");
     charter_print(cli, c);
     if (!cli->set.json && !cli->set.ids)
-        printf("\ndraft version %lld started (charter %lld)\n",
-               (long long)cli_json_id(json_object_get(c, "version")),
-               (long long)cli_json_id(json_object_get(c, "id")));
+        /* "(charter 4)" was typed back as 'charter show 4', which takes a distributor: another
+         * company's charter was shown (a try-out). The commands name the distributor. */
+        printf("\ndraft version %lld started: 'liaison charter show %lld' shows it\n",
+               (long long)cli_json_id(json_object_get(c, "version")), (long long)d);
     json_decref(resp);
     return EXIT_OK;
 }
@@ -639,9 +640,8 @@ static int ch_discard(struct cli *cli, int argc, char **argv)
     if (cli->set.json || cli->set.ids)
         cli_print_object(cli, head_cols, 15, ch);
     else
-        printf("draft version %lld discarded (charter %lld)\n",
-               (long long)cli_json_id(json_object_get(ch, "version")),
-               (long long)cli_json_id(json_object_get(ch, "id")));
+        printf("draft version %lld discarded\n",
+               (long long)cli_json_id(json_object_get(ch, "version")));
     json_decref(resp);
     return EXIT_OK;
 }

@@ -243,8 +243,8 @@ static unsigned char *doc_read(const char *path, size_t *len)
     }
     /* The server's "required: the document's bytes" read as if no file were given (a try-out). */
     if (*len == 0) {
-        fprintf(stderr, "liaison: --file: %s is empty: a document has 1 to %ld bytes\n", path,
-                DOC_FILE_MAX);
+        /* Not the 64 MiB this CLI reads at most: a server takes 16 MiB unless set otherwise. */
+        fprintf(stderr, "liaison: --file: %s is empty: a document has at least 1 byte\n", path);
         free(data);
         return NULL;
     }

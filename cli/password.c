@@ -3,6 +3,7 @@
  * line: from standard input (--password-stdin) or from the terminal with
  * echo turned off.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,8 +35,12 @@ int cli_read_password(const char *prompt, bool from_stdin, char *buf, size_t cap
     if (from_stdin) {
         int r = read_line(stdin, buf, cap);
         if (r < 0) {
-            fprintf(stderr, "liaison: %s\n",
-                    r == -2 ? "password too long" : "no password on standard input");
+            /* Which line is missing, by its prompt ("New password: "): 'user passwd' reads the
+             * current one first, and one line read as if none had been given (a try-out). */
+            size_t n = strcspn(prompt, ":");
+            fprintf(stderr, "liaison: %c%.*s %s on standard input\n",
+                    tolower((unsigned char)*prompt), (int)(n ? n - 1 : 0), prompt + 1,
+                    r == -2 ? "too long" : "missing");
             return EXIT_USAGE;
         }
         return 0;

@@ -88,15 +88,15 @@
 /*
  * $1 owner (0: none), $2 distributor (0: the exporter): the owner is one of the exporter's
  * staff who reaches the account, or a user of its own distributor; no auditor, who only reads
- * (liaison_crm_owner_ok, migration 0107, which holds a lead's owner to the same). $3 name,
+ * (liaison_crm_owner_ok, migration 0107, which holds a lead's owner to the same; the refusal
+ * names an auditor as one, 0342). $3 name,
  * $4 country: the customer's lock, as a deal registration takes it, held to the end, so that
  * the create's own statement, in a snapshot taken after it, sees a concurrent create's row.
  */
 static struct db_stmt q_account_refs = {
     "SELECT liaison_found(liaison_sees_side(nullif($2::bigint, 0)), 'no such distributor'),"
     " liaison_check($1::bigint = 0 OR liaison_crm_owner_ok(nullif($2::bigint, 0), $1::bigint),"
-    "  'ownerId', 'no user of this tenant who may own this account (the exporter''s staff who"
-    " reach it, or a user of its distributor)'),"
+    "  'ownerId', liaison_crm_owner_why($1::bigint, 'account')),"
     " pg_advisory_xact_lock(liaison_customer_lock_key(liaison_tenant(), $3, $4))",
     4, 0};
 /*

@@ -222,7 +222,9 @@ static struct db_stmt q_document_content = {
  * the ones no variant covers (in the distributor's order of preference,
  * as the handbook lists them) and its stale variants in them. A variant
  * serves a reader of its tag or of one it falls back to (en for en-GB);
- * a stale one is listed only for a reader no fresh variant serves.
+ * a stale one is listed only for a reader no fresh variant serves. A
+ * language's variant is the translation added last, as the content served
+ * is: a fresh one replaced by another was counted as serving (a try-out).
  */
 static struct db_stmt q_document_coverage = {
     "SELECT array_to_json(g.langs)::text AS languages,"
@@ -241,8 +243,10 @@ static struct db_stmt q_document_coverage = {
     "    WHERE t.translated_from < lv.latest AND EXISTS (SELECT 1 FROM unnest(g.langs) l"
     "     WHERE liaison_language_covers(t.language, l)"
     "     AND NOT liaison_language_covers(d.language, l) AND NOT EXISTS (SELECT 1"
-    "      FROM document_translations f WHERE f.tenant_id = d.tenant_id"
-    "      AND f.document_id = d.id AND f.translated_from >= lv.latest"
+    "      FROM (SELECT DISTINCT ON (lower(z.language)) z.language, z.translated_from"
+    "       FROM document_translations z WHERE z.tenant_id = d.tenant_id"
+    "       AND z.document_id = d.id ORDER BY lower(z.language), z.id DESC) f"
+    "      WHERE f.translated_from >= lv.latest"
     "      AND liaison_language_covers(f.language, l)))) AS stale" DOC_FROM
     "  WHERE d.tenant_id = liaison_tenant() AND (d.share_all OR EXISTS (SELECT 1"
     "   FROM document_shares s WHERE s.tenant_id = d.tenant_id AND s.document_id = d.id"

@@ -437,12 +437,19 @@ for who, token, dist in (("its distributor's user", saigon_user, 0), ("staff", a
     check(code == "INVALID_ARGUMENT" and refused_on(out, "ownerId"),
           "%s does not give a lead to another distributor's user (%s %s)" % (who, code, out))
 code, out = owned(admin, "Auditor Owned GmbH", auditor_id, country="DE", region="", currency="EUR")
-check(code == "INVALID_ARGUMENT" and refused_on(out, "ownerId"),
+# Said as an auditor, not as no user (a try-out: an auditor is one of the exporter's staff).
+auditor_said = "user %s (auditor@crm.example) is an auditor, who only reads" % auditor_id
+check(code == "INVALID_ARGUMENT" and refused_on(out, "ownerId")
+      and auditor_said in json.dumps(out, ensure_ascii=False),
       "an auditor, who only reads, owns no lead (%s %s)" % (code, out))
 code, out = call("CreateKeyAccount", {"name": "Auditor Owned GmbH", "country": "DE",
                                       "ownerId": auditor_id}, admin)
-check(code == "INVALID_ARGUMENT" and refused_on(out, "ownerId"),
+check(code == "INVALID_ARGUMENT" and refused_on(out, "ownerId")
+      and auditor_said in json.dumps(out, ensure_ascii=False),
       "nor an account (%s %s)" % (code, out))
+code, out = call("UpdateLead", {"id": first, "ownerId": auditor_id}, admin)
+check(code == "INVALID_ARGUMENT" and auditor_said in json.dumps(out, ensure_ascii=False),
+      "nor is given one (%s %s)" % (code, out))
 for token, country, region, currency in ((admin, "DE", "", "EUR"),
                                          (saigon_user, "VN", "VN-SG", "VND")):
     code, out = owned(token, "Nobody Owned", 999999999, country=country, region=region,

@@ -188,6 +188,23 @@ code, out = call("AddTranslation", {"documentId": sheet_id, "language": "vi",
 docs, _ = coverage(saigon)
 check(code == "OK" and sheet_id not in docs,
       "and fresh after a new translation of the latest version (%s)" % docs.get(sheet_id))
+# A translation of an older version, added after a current one, became the one served, and
+# coverage went on counting the current one (a try-out): refused, naming the version in use.
+code, out = call("AddTranslation", {"documentId": sheet_id, "language": "vi", "fromVersion": 1,
+                                    "content": b64(b"older still")}, admin)
+check(code == "FAILED_PRECONDITION" and "the vi translation in use was made from version 2: one"
+      " made from version 1 would replace it with an older text" in out.get("message", ""),
+      "a translation older than the one in use is refused (%s %s)" % (code, out))
+# One stored so before: coverage judges by the variant served.
+sql("INSERT INTO document_translations (tenant_id, document_id, language, translated_from,"
+    " media_type, content, created_by, created_at) VALUES (%s, %s, 'vi', 1, 'text/plain',"
+    " 'older', 'test', now())" % (tid, sheet_id))
+docs, _ = coverage(saigon)
+check(sheet_id in docs and docs[sheet_id].get("stale") == [
+    {"language": "vi", "translatedFrom": 1, "latestVersion": 2}],
+    "a stale variant served after a fresh one is listed stale (%s)" % docs.get(sheet_id))
+sql("DELETE FROM document_translations WHERE tenant_id = %s AND document_id = %s"
+    " AND content = 'older'" % (tid, sheet_id))
 code, out = call("AddTranslation", {"documentId": sheet_id, "language": "ja", "fromVersion": 3,
                                     "content": b64(b"x")}, admin)
 check(code == "INVALID_ARGUMENT" and "1 to 2" in json.dumps(out, ensure_ascii=False),
@@ -319,7 +336,7 @@ empty_path = os.path.join(HOME, "trống.txt")
 open(empty_path, "wb").close()
 code, out = cli("doc", "add", "--kind", "other", "--title", "x", "--language", "vi", "--file",
                 empty_path, token=admin)
-check(code == "EXIT_2" and "trống.txt is empty: a document has 1 to" in str(out),
+check(code == "EXIT_2" and "trống.txt is empty: a document has at least 1 byte" in str(out),
       "doc add of an empty file says it is empty, not that no file was given (%s %s)"
       % (code, out))
 code, out = call("CreateDocument", {"kind": "other", "title": "x", "language": "vi",

@@ -157,6 +157,11 @@ a.call("AddCharterGrant", {"charterId": ch, "grant": {
 a.call("SetCommitment", {"charterId": ch, "commitment": {
     "productLineId": line, "moq": 20, "bufferUnit": "weeks", "bufferAmount": 6,
     "financing": "distributor", "paymentTermsDays": 60}})
+# A commitment with no minimum order and no buffer stock: the dashboard said MOQ 0 (a try-out).
+extra_line = a.call("CreateProductLine", {"code": "PK", "name": "Phụ kiện"})["productLine"]["id"]
+a.call("SetCommitment", {"charterId": ch, "commitment": {
+    "productLineId": extra_line, "bufferUnit": "weeks", "financing": "distributor",
+    "paymentTermsDays": 30}})
 a.call("DeclareCompetingLine", {"charterId": ch, "competingLine": {
     "competitor": "Bosch", "line": "Má phanh Bosch"}})
 a.call("ActivateCharter", {"id": ch})
@@ -441,6 +446,8 @@ try:
     check("Nguyễn Văn An" in body and "Giám đốc kinh doanh" in body,
           "and its contacts, in Vietnamese")
     check("6 weeks" in body and "60 days" in body, "and its inventory commitments")
+    check("PK — —" in body, "a commitment with no minimum order or buffer says none, not 0 (%s)"
+          % body[body.find("Inventory commitments"):][:300])
     check("Competing lines declared" in body and "Má phanh Bosch (Bosch)" in body,
           "and the competing lines its charter declares (a try-out missed them)")
     check("東京オートパーツ" not in driver.page_source and "Other Distribution" not in body,
