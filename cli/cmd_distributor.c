@@ -261,8 +261,9 @@ static int dist_status(struct cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
         "distributor status DISTRIBUTOR STATUS",
-        "Moves a distributor: prospect -> onboarding -> active <-> at_risk, onboarding ->\n"
-        "at_risk (active once its 90 days of onboarding are over); any -> terminated.",
+        "Moves a distributor: prospect -> onboarding -> active <-> at_risk, onboarding <->\n"
+        "at_risk (back to onboarding while its 90 days last; active once they are over);\n"
+        "any -> terminated.",
         opts, 2, "distributor status \"Saigon Auto Parts\" onboarding"};
     const char *args[2] = {NULL, NULL};
     int rc = cli_args_parse(&spec, argc, argv, args, 2);

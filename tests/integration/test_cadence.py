@@ -671,7 +671,11 @@ try:
     check(code == "FAILED_PRECONDITION" and "90 days" in out.get("message", "")
           and "2026-04-05" in out.get("message", ""),
           "but does not become active from at_risk before 90 days: %s" % out.get("message"))
-    psql("UPDATE distributors SET status = 'onboarding' WHERE id = %d" % d_vn)
+    # Marked at_risk by mistake, it could not be set back: it read "at risk" for 90 days (a
+    # try-out, migration 0344).
+    code, out = call("SetDistributorStatus", {"id": d_vn, "status": "onboarding"}, admin)
+    check(code == "OK" and out["distributor"]["status"] == "onboarding",
+          "and goes back to onboarding inside its 90 days (%s %s)" % (code, out.get("message")))
     set_clock("2026-04-04T23:59:59Z")
     code, out = call("SetDistributorStatus", {"id": d_vn, "status": "active"}, admin)
     check(code == "FAILED_PRECONDITION" and "90 days" in out.get("message", ""),
@@ -692,6 +696,11 @@ try:
     code, out = call("SetDistributorStatus", {"id": d_vn, "status": "at_risk"}, admin)
     check(code == "OK" and out["distributor"]["status"] == "at_risk",
           "an onboarding not kept may be marked at risk (%s %s)" % (code, out.get("message")))
+    code, out = call("SetDistributorStatus", {"id": d_vn, "status": "onboarding"}, admin)
+    check(code == "FAILED_PRECONDITION" and "its 90 days of onboarding ended on 2026-04-05 (UTC):"
+          " an at_risk distributor goes back to active" in out.get("message", ""),
+          "once the 90 days are over, at_risk does not go back to onboarding (%s %s)"
+          % (code, out.get("message")))
     psql("UPDATE distributors SET status = 'onboarding' WHERE id = %d" % d_vn)
     check(psql("SELECT count(*) FROM audit_log WHERE action = 'distributor.status.active' AND "
                "entity_id = '%d'" % d_vn) == "0", "refusals left no audit row")
