@@ -129,10 +129,12 @@ struct charter_ref {
 /*
  * The charter a command acts on: distributor's (an id or a name) version
  * number version, or with version 0 its draft. Returns 0, or an exit code
- * after saying why (EXIT_NOT_FOUND when there is no such version).
+ * after saying why (EXIT_NOT_FOUND when there is no such version). No draft
+ * is said as no_draft when given (a command that only reads it), else as a
+ * draft to start, or to a reader as a draft not theirs to start.
  */
 static int charter_find(struct cli *cli, const char *distributor, json_int_t version,
-                        struct charter_ref *ref)
+                        struct charter_ref *ref, const char *no_draft)
 {
     json_int_t d;
     int rc = cli_resolve(cli, CLI_DISTRIBUTOR, distributor, 0, &d);
@@ -168,6 +170,11 @@ static int charter_find(struct cli *cli, const char *distributor, json_int_t ver
         cli_fail(cli, "NOT_FOUND", msg);
         return rc;
     }
+    if (no_draft) {
+        snprintf(msg, sizeof msg, "distributor %s has no draft charter: %s", distributor, no_draft);
+        cli_fail(cli, "NOT_FOUND", msg);
+        return rc;
+    }
     /* Only staff draft: a distributor user or an auditor is told so, not to start a draft. */
     json_t *who;
     if ((rc = cli_call(cli, "WhoAmI", NULL, &who)))
@@ -193,7 +200,7 @@ static int charter_of(struct cli *cli, const char *distributor, json_int_t versi
                       json_int_t *charter_id)
 {
     struct charter_ref ref;
-    int rc = charter_find(cli, distributor, version, &ref);
+    int rc = charter_find(cli, distributor, version, &ref, NULL);
     if (!rc)
         *charter_id = ref.id;
     return rc;
@@ -337,7 +344,7 @@ static int ch_terms(struct cli *cli, int argc, char **argv)
         return rc;
     struct charter_ref ref;
     json_t *resp;
-    if ((rc = cli_read_current(cli)) || (rc = charter_find(cli, dist, 0, &ref)) ||
+    if ((rc = cli_read_current(cli)) || (rc = charter_find(cli, dist, 0, &ref, NULL)) ||
         (rc = cli_call(
              cli, "GetCharter",
              json_pack("{s:I,s:I}", "distributorId", ref.distributor, "version", ref.version),
@@ -471,7 +478,7 @@ static int ch_grant_update(struct cli *cli, int argc, char **argv)
         (from && (rc = cli_parse_day(cli, "--from", "grant.startsOn", from, false))) ||
         (to && (rc = cli_parse_day(cli, "--to", "grant.endsOn", to, false))) ||
         (from && to && (rc = cli_check_range(cli, "grant.endsOn", strcmp(from, to) > 0))) ||
-        (rc = charter_find(cli, args[0], 0, &ref)) ||
+        (rc = charter_find(cli, args[0], 0, &ref, NULL)) ||
         (lines && !(l = cli_resolve_list(cli, CLI_PRODUCT_LINE, lines, &rc))) ||
         !(grant = draft_grant(cli, &ref, args[0], item, &rc))) {
         json_decref(l);
@@ -737,7 +744,7 @@ static int ch_commitment(struct cli *cli, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     struct charter_ref ref;
     json_t *resp;
-    if ((rc = charter_find(cli, dist, 0, &ref)) ||
+    if ((rc = charter_find(cli, dist, 0, &ref, NULL)) ||
         (rc = cli_resolve(cli, CLI_PRODUCT_LINE, line, 0, &l)) ||
         (rc = cli_call(
              cli, "GetCharter",
@@ -824,13 +831,17 @@ static int ch_check(struct cli *cli, int argc, char **argv)
         "'refused:'); other warnings alone do not change it.",
         opts, 1, "charter check \"Hanoi Motor Supply\""};
     const char *dist = NULL;
-    json_int_t id, v = 0;
+    json_int_t v = 0;
+    struct charter_ref ref;
     int rc = cli_args_parse(&spec, argc, argv, &dist, 1);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    /* An auditor, who may check, was told that drafting was not theirs (a try-out). */
     if ((version && (rc = cli_parse_range("--version", version, 1, 2147483647, &v))) ||
-        (rc = charter_of(cli, dist, v, &id)))
+        (rc = charter_find(cli, dist, v, &ref,
+                           "'liaison charter check DISTRIBUTOR --version N' checks a version")))
         return rc;
+    json_int_t id = ref.id;
     json_t *resp;
     rc = cli_call(cli, "CheckCharter", json_pack("{s:I}", "id", id), &resp);
     if (rc != EXIT_OK)
@@ -943,7 +954,7 @@ static int ch_show(struct cli *cli, int argc, char **argv)
     }
     struct charter_ref ref = {0};
     if ((version && (rc = cli_parse_range("--version", version, 1, 2147483647, &v))) ||
-        (draft && (rc = charter_find(cli, dist, 0, &ref))) ||
+        (draft && (rc = charter_find(cli, dist, 0, &ref, NULL))) ||
         (!draft && (rc = cli_resolve(cli, CLI_DISTRIBUTOR, dist, 0, &d))))
         return rc;
     if (draft) {

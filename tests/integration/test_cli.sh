@@ -550,6 +550,11 @@ check "charter check of version 1" 0 "$cli" --json charter check "Saigon Auto Pa
 contains "version 1 has no warnings" "$out" '"warnings": []'
 check "charter check of a version that does not exist" 4 "$cli" charter check "Saigon Auto Parts" --version 9
 contains "missing version named" "$err" "has no charter version 9"
+# An auditor, who may check, was told that drafting is not an auditor's (a try-out).
+LIAISON_TOKEN=$tok check "an auditor checks a charter version" 0 "$cli" charter check "Saigon Auto Parts" --version 1
+check "a distributor with no charter yet" 0 "$cli" distributor create --name "Xưởng Thử Điều Lệ" --country VN --time-zone Asia/Ho_Chi_Minh
+LIAISON_TOKEN=$tok check "an auditor's check of no draft" 4 "$cli" charter check "Xưởng Thử Điều Lệ"
+contains "no draft, and how to check a version" "$err" "has no draft charter: 'liaison charter check DISTRIBUTOR --version N' checks a version"
 check "an option given twice is refused, not the first dropped" 2 "$cli" charter grant add "Saigon Auto Parts" --region VN --lines FLT --lines BRK --from 2026-01-01
 contains "the option is named" "$err" "--lines given twice: give it once"
 check "the number of an id past what a number holds is no id" 2 "$cli" charter ungrant "Saigon Auto Parts" 99999999999999999999
