@@ -16,6 +16,7 @@
 
 #include <openssl/rand.h>
 #include <unictype.h>
+#include <uninorm.h>
 #include <unistr.h>
 
 #include "conn.h"
@@ -1064,10 +1065,48 @@ bool request_check_zone(struct request *r, const char *field, const char *zone, 
     return false;
 }
 
-bool request_check_email(struct request *r, const char *field, const char *email, bool required)
+bool request_nfc_in_place(char *text)
+{
+    size_t len = strlen(text), got = 0;
+    uint8_t *nfc = u8_normalize(UNINORM_NFC, (const uint8_t *)text, len, NULL, &got);
+    bool fits = nfc && got <= len;
+    if (fits) {
+        memcpy(text, nfc, got);
+        text[got] = '\0';
+    }
+    free(nfc);
+    return fits;
+}
+
+/* Whether text (in NFC) is its own NFKC: no full-width letter, ligature or other such form. */
+static bool request_plain_form(const char *text)
+{
+    size_t len = strlen(text), got = 0;
+    uint8_t *nfkc = u8_normalize(UNINORM_NFKC, (const uint8_t *)text, len, NULL, &got);
+    bool same = nfkc && got == len && !memcmp(nfkc, text, len);
+    free(nfkc);
+    return same;
+}
+
+bool request_check_email(struct request *r, const char *field, char *email, bool required)
 {
     if (!*email && !required)
         return true;
+    /*
+     * The NFC and NFD forms of hồng@… were two users, and the one stored decomposed could not
+     * log in typing the address; ＡＤＭＩＮ@… in full-width letters stood beside admin@… (an
+     * attacker's try-out).
+     */
+    if (!request_nfc_in_place(email)) {
+        request_fail_field(r, field, "not an e-mail address: not text that can be put in NFC");
+        return false;
+    }
+    if (!request_plain_form(email)) {
+        request_fail_field(r, field,
+                           "not an e-mail address: write it in ordinary letters (full-width "
+                           "ＡＢＣ is ABC; no ligatures or other such forms)");
+        return false;
+    }
     const char *at = strchr(email, '@');
     size_t len = strlen(email);
     const char *why = NULL;

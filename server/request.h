@@ -293,10 +293,20 @@ bool request_check_text(struct request *r, const char *field, const char *text, 
  * True when email is an e-mail address (or empty, when not required): one
  * '@' between 1 to 64 bytes and a domain whose dots separate names, at most
  * 254 bytes, nothing a mail header or a mailto: URI would have to quote
- * (white space, quotes, brackets, commas, colons, semicolons). Otherwise
- * answers INVALID_ARGUMENT on field saying which, and returns false.
+ * (white space, quotes, brackets, commas, colons, semicolons), written in
+ * ordinary letters (no full-width or other compatibility forms). Otherwise
+ * answers INVALID_ARGUMENT on field saying which, and returns false. The
+ * address is first put in Unicode NFC in place (request_nfc_in_place), so
+ * that one typed decomposed is stored and found as the same address.
  */
-bool request_check_email(struct request *r, const char *field, const char *email, bool required);
+bool request_check_email(struct request *r, const char *field, char *email, bool required);
+
+/*
+ * Puts text in Unicode NFC in place (as names and passwords are compared).
+ * False, text unchanged, when it is not valid UTF-8 or its NFC would not fit
+ * in its bytes (a composition exclusion that decomposes).
+ */
+bool request_nfc_in_place(char *text);
 
 /*
  * True when zone names a zone of the tz database (or is empty, when not

@@ -667,6 +667,9 @@ void rpc_login(struct request *r)
                                              : "an e-mail address is required to log in");
         return;
     }
+    /* As users are stored (request_check_email): one typed decomposed is the same address. One
+     * that cannot be put in NFC is looked up as typed, and finds nobody. */
+    (void)request_nfc_in_place(in->email);
     if (!in->password[0] || strlen(in->password) > PASSWORD_MAX) {
         request_fail_field_said(r, "password", "required, at most 128 bytes",
                                 in->password[0] ? "a password is at most 128 bytes"

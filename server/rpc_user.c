@@ -30,14 +30,19 @@ static struct db_stmt q_user_distributor = {
     " 'no such distributor in this tenant')",
     1, 0};
 /*
- * $1 email, $2 name, $3 role (its enum name: ROLE_MANAGER is 'manager'),
- * $4 password hash, $5 sees all, $6 distributor (0: none)
+ * $1 email (in NFC), $2 name, $3 role (its enum name: ROLE_MANAGER is 'manager'),
+ * $4 password hash, $5 sees all, $6 distributor (0: none). An address stored
+ * decomposed before it was put in NFC (migration 0345) is the same address.
  */
 static struct db_stmt q_user_create = {
     "WITH m AS (INSERT INTO users (tenant_id, email, display_name, role, password_hash,"
     "  sees_all_distributors, distributor_id)"
-    "  VALUES (liaison_tenant(), $1, $2, lower(substr($3, 6)), $4, $5::boolean,"
-    "  nullif($6::bigint, 0)) RETURNING " USER_COLS ")" EXEC_AUDITED("'user.create'", "user"),
+    "  SELECT liaison_tenant(), $1, $2, lower(substr($3, 6)), $4, $5::boolean,"
+    "  nullif($6::bigint, 0) WHERE liaison_unique(NOT EXISTS (SELECT 1 FROM users o"
+    "  WHERE o.tenant_id = liaison_tenant() AND o.email IS NOT NFC NORMALIZED"
+    "  AND lower(normalize(o.email, NFC)) = lower($1)),"
+    "  'a user with this e-mail address already exists')"
+    "  RETURNING " USER_COLS ")" EXEC_AUDITED("'user.create'", "user"),
     6, 0};
 /*
  * $1 after, $2 limit, $3 name filter. A distributor's users only for a

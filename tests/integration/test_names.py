@@ -178,6 +178,26 @@ got = names("ListUsers", {"name": "pham thuy"}, "users", admin, "email")
 check(got == ["linh@names.example"], "users by a display name without diacritics (%s)" % got)
 got = names("ListUsers", {"name": "ADMIN@"}, "users", admin, "email")
 check(got == ["admin@names-%s.example" % RUN], "users by e-mail, this tenant's only (%s)" % got)
+# One address in two forms was two users, and one stored decomposed could not log in typing it;
+# a full-width ＡＤＭＩＮ@ stood beside admin@ (an attacker's try-out, migration 0345).
+hong_nfd = unicodedata.normalize("NFD", "hồng@names.example")
+made = must("CreateUser", {"email": hong_nfd, "role": "ROLE_AUDITOR", "password": PASSWORD},
+            admin)["user"]
+check(made.get("email") == unicodedata.normalize("NFC", hong_nfd),
+      "an address typed decomposed is stored in NFC (%r)" % made.get("email"))
+code, out = call("CreateUser", {"email": unicodedata.normalize("NFC", "HỒNG@names.example"),
+                                "role": "ROLE_AUDITOR", "password": PASSWORD}, admin)
+check(code == "ALREADY_EXISTS", "its composed twin, in another case, is the same user (%s %s)"
+      % (code, out))
+slug_names = "names-%s" % RUN
+for typed in (unicodedata.normalize("NFC", "hồng@names.example"), hong_nfd):
+    code, out = call("Login", {"tenant": slug_names, "email": typed, "password": PASSWORD}, None)
+    check(code == "OK", "it logs in typed %s (%s %s)"
+          % ("composed" if typed != hong_nfd else "decomposed", code, out))
+code, out = call("CreateUser", {"email": "ＡＤＭＩＮ@names.example", "role": "ROLE_AUDITOR",
+                                "password": PASSWORD}, admin)
+check(code == "INVALID_ARGUMENT" and "ordinary letters" in json.dumps(out, ensure_ascii=False),
+      "an address in full-width letters is refused (%s %s)" % (code, out))
 
 # The filters are served by trigram indexes: codes, SKUs and e-mails as written, names folded.
 for table in ("distributors", "contacts", "product_lines", "products", "users"):
