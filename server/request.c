@@ -768,6 +768,12 @@ static void request_txn_done(struct db_txn *txn, int code, const char *detail)
         return;
     if (code && r->pool == replica_pool(r->w->replica) && request_retry_on_primary(r, code))
         return;
+    /* The wall's words are a session's: an API token, which cannot log in, was told to (an
+     * attacker's try-out). */
+    if (code == LIAISON__V1__CODE__UNAUTHENTICATED && r->who.api_token && detail &&
+        !strcmp(detail, "session expired or revoked; log in again"))
+        detail = "API token revoked or expired: ask a tenant admin for a new one (liaison token "
+                 "create)";
     if (!idem_refused(r, code))
         r->txn_done(txn, code, detail);
 }

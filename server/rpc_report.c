@@ -366,7 +366,10 @@ bool report_period_ok(struct request *r, const char *field, const char *s, bool 
         return false;
     }
     if (!month_only) {
-        request_fail_field(r, field, "a period: YYYY-MM, YYYY-Qn or YYYY");
+        /* Left out, it read as typed wrong (an attacker's try-out). */
+        request_fail_field(r, field,
+                           s[0] ? "a period: YYYY-MM, YYYY-Qn or YYYY"
+                                : "required: a period, YYYY-MM, YYYY-Qn or YYYY");
         return false;
     }
     /*

@@ -293,6 +293,10 @@ def test_revoked_credential_is_checked_first():
         code, msg = wire_call(s, rid, method, payload)
         check(code == "UNAUTHENTICATED", "revoked token, %s: UNAUTHENTICATED (%s %s)"
               % (what, code, msg))
+    # It was told to log in again, which an API token cannot (an attacker's try-out).
+    code, msg = wire_call(s, 9, "ListDistributors", b"")
+    check(code == "UNAUTHENTICATED" and "API token revoked or expired: ask a tenant admin for a"
+          " new one" in msg, "a revoked API token is told what to do (%s %s)" % (code, msg))
     s.close()
     code, out = call("DisableUser", {"userId": admin_id}, admin)
     check(code == "INVALID_ARGUMENT" and violation(out, "userId"),

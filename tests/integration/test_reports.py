@@ -1245,6 +1245,11 @@ for method, req, field in (("ListTargets", {"periodFrom": "2099", "periodTo": "2
           and violation(rout, field) == ["must not be before the start of the range"],
           "%s refuses a reversed range on %s, as ListOrders does (%s %s)"
           % (method, field, rcode, rout))
+# Left out, "to" was said to be typed wrong (an attacker's try-out).
+rcode, rout = call("GetAttainment", {"distributorId": saigon, "from": "2099-Q3"}, admin)
+check(rcode == "INVALID_ARGUMENT"
+      and violation(rout, "to") == ["required: a period, YYYY-MM, YYYY-Qn or YYYY"],
+      "GetAttainment without to says it is required (%s %s)" % (rcode, rout))
 # Set again for its units, it lost its revenue target without a word (a try-out): what is not
 # given is kept, and --no-revenue takes it away.
 code, again = cli("target", "set", "Công ty Phân phối Sài Gòn", "BRK", "2099-q3", "--units", "90",
