@@ -938,9 +938,27 @@ static struct exec_decl d_action_create = {
     .out = "action_item",
     .not_found = "no such distributor",
     .invalid = "dueAt: not a time"};
+/*
+ * $1 distributor, $2 meeting, $3 contact (0: not a filter): each one the caller reaches.
+ * Another's meeting or contact, or a mistyped id, listed nothing, as if no item had been set
+ * (an attacker's try-out).
+ */
+static struct db_stmt q_action_filters_reached = {
+    "SELECT liaison_found($1::bigint = 0 OR EXISTS (SELECT 1 FROM distributors d"
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint AND " SEES
+    "), 'no such distributor'),"
+    " liaison_found($2::bigint = 0 OR EXISTS (SELECT 1 FROM meetings m JOIN distributors d"
+    "  ON d.tenant_id = m.tenant_id AND d.id = m.distributor_id"
+    "  WHERE m.tenant_id = liaison_tenant() AND m.id = $2::bigint AND " SEES
+    "), 'no such meeting'),"
+    " liaison_found($3::bigint = 0 OR EXISTS (SELECT 1 FROM contacts c JOIN distributors d"
+    "  ON d.tenant_id = c.tenant_id AND d.id = c.distributor_id"
+    "  WHERE c.tenant_id = liaison_tenant() AND c.id = $3::bigint AND " SEES
+    "), 'no such contact')",
+    3, 0};
 static struct exec_decl d_action_list = {
     .method = "ListActionItems",
-    .check = {&distributor_filter_reached, {"distributor_id"}},
+    .check = {&q_action_filters_reached, {"distributor_id", "meeting_id", "owner_contact_id"}},
     .query = {&q_action_list,
               {"@after", "@limit", "distributor_id", "owner_user_id", "owner_contact_id", "status",
                "@after_at", "meeting_id"}},

@@ -165,9 +165,22 @@ static struct exec_decl d_order_place = {
     .reply = {&q_order_created, {NULL}},
     .out = "order",
     .not_found = "no such order"};
+/*
+ * $1 distributor, $2 key account (0: not a filter): each one the caller reaches. Another's
+ * account, or a mistyped id, listed nothing, as if nothing had been ordered, where ListLeads
+ * says NOT_FOUND (an attacker's try-out).
+ */
+static struct db_stmt q_order_filters_reached = {
+    "SELECT liaison_found($1::bigint = 0 OR EXISTS (SELECT 1 FROM distributors d"
+    "  WHERE d.tenant_id = liaison_tenant() AND d.id = $1::bigint"
+    "  AND liaison_sees_distributor(d.id, d.account_manager_id)), 'no such distributor'),"
+    " liaison_found($2::bigint = 0 OR EXISTS (SELECT 1 FROM key_accounts a"
+    "  WHERE a.tenant_id = liaison_tenant() AND a.id = $2::bigint"
+    "  AND liaison_sees_side(a.distributor_id)), 'no such key account')",
+    2, 0};
 static struct exec_decl d_order_list = {
     .method = "ListOrders",
-    .check = {&distributor_filter_reached, {"distributor_id"}},
+    .check = {&q_order_filters_reached, {"distributor_id", "key_account_id"}},
     .query = {&q_order_list,
               {"@after", "@limit", "distributor_id", "status", "placed_from", "placed_to",
                "key_account_id", "delivered_short"}},

@@ -685,6 +685,14 @@ try:
     check(code == "NOT_FOUND" and "no such meeting" in str(out),
           "action list --meeting of a meeting out of reach says so, not an empty list (%s %s)"
           % (code, out))
+    # Through the API too, and for a contact: an empty list read as no item set (an attacker's
+    # try-out).
+    for filt, what in (({"meetingId": 999999999}, "no such meeting"),
+                       ({"ownerContactId": 999999999}, "no such contact")):
+        code, out = call("ListActionItems", filt, manager)
+        check(code == "NOT_FOUND" and what in out.get("message", ""),
+              "ListActionItems filtered by %s out of reach: NOT_FOUND (%s %s)"
+              % (list(filt)[0], code, out))
     code, out = _cli.cli("meeting", "show", str(ma), token=manager)
     check(code == "OK" and [i["id"] for i in out.get("actionItems", [])] == [a1["id"]],
           "meeting show --json holds them as actionItems (%s %s)" % (code, out))

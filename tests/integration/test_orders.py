@@ -609,6 +609,12 @@ check(code == "OK" and out.get("orders") and {x["distributorId"] for x in out["o
       == {vientiane}, "a distributor user lists its own orders only")
 code, out = call("ListShipments", {}, vientiane_user)
 check(code == "OK" and not out.get("shipments"), "and no other distributor's shipments")
+# A key account out of reach, or none, named as the filter listed nothing, as if nothing had
+# been ordered, where ListLeads says NOT_FOUND (an attacker's try-out).
+for who in (vientiane_user, admin):
+    code, out = call("ListOrders", {"keyAccountId": 999999999}, who)
+    check(code == "NOT_FOUND" and "no such key account" in out.get("message", ""),
+          "ListOrders by a key account out of reach: NOT_FOUND (%s %s)" % (code, out))
 # Another distributor's order, or none, named as the filter: an empty list, where showing that
 # order says there is none (a try-out).
 for who, oid in ((vientiane_user, order), (admin, 999999999)):
