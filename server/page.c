@@ -117,7 +117,8 @@ int page_cursor_decode(const char *cursor, const char *tag, const char *filters,
         memcmp(raw + taglen + 1, binding, PAGE_BINDING_HEX) != 0 || raw[head - 1] != ':')
         return -1;
     size_t keylen = (size_t)n - head;
-    if (keylen >= cap || memchr(raw + head, '\0', keylen))
+    /* No cursor the server made has an empty key: one forged so started the list over. */
+    if (keylen == 0 || keylen >= cap || memchr(raw + head, '\0', keylen))
         return -1;
     memcpy(key, raw + head, keylen);
     key[keylen] = '\0';
