@@ -79,13 +79,9 @@ static void set_line_codes(struct cli *cli, json_t *u)
 }
 
 /* An update: its fields, body, variants and recipients (or the whole object as JSON). */
-static int update_answer(struct cli *cli, const char *method, json_t *req)
+/* An update as the commands print it. */
+static void update_print(struct cli *cli, json_t *u)
 {
-    json_t *resp;
-    int rc = cli_call(cli, method, req, &resp);
-    if (rc != EXIT_OK)
-        return rc;
-    json_t *u = json_object_get(resp, "update");
     if (cli->set.json || cli->set.ids) {
         cli_print_object(cli, update_cols, NCOLS(update_cols), u);
     } else {
@@ -105,6 +101,15 @@ static int update_answer(struct cli *cli, const char *method, json_t *req)
             output_table(recipient_cols, NCOLS(recipient_cols), recipients);
         }
     }
+}
+
+static int update_answer(struct cli *cli, const char *method, json_t *req)
+{
+    json_t *resp;
+    int rc = cli_call(cli, method, req, &resp);
+    if (rc != EXIT_OK)
+        return rc;
+    update_print(cli, json_object_get(resp, "update"));
     json_decref(resp);
     return EXIT_OK;
 }
@@ -229,19 +234,107 @@ static int update_by_id(struct cli *cli, int argc, char **argv, const char *meth
     return update_answer(cli, method, json_pack("{s:I}", "id", v));
 }
 
+/* The answer of read method ({"id": id}) under key, or NULL, quietly: for a note, not a command. */
+static json_t *quiet_read(struct cli *cli, const char *method, json_int_t id, const char *key)
+{
+    char req[64], *resp = NULL;
+    snprintf(req, sizeof req, "{\"id\":%lld}", (long long)id);
+    json_t *out = NULL, *got = NULL;
+    if (liaison_call_json(cli->conn, method, req, &resp) == LIAISON_OK)
+        out = json_loads(resp, 0, NULL);
+    liaison_string_free(resp);
+    got = json_incref(json_object_get(out, key));
+    json_decref(out);
+    return got;
+}
+
+/* Whether the JSON array of ids holds id. */
+static bool ids_hold(const json_t *ids, json_int_t id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        if (cli_json_id(v) == id)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Each attachment whose share list the publication grew (docs: the documents as they were
+ * before it), with the recipients it reached that way: publishing shared a staff-only price
+ * sheet, or another distributor's, with every recipient without a word (an attacker's try-out).
+ */
+static void shared_note(const json_t *docs, const json_t *update)
+{
+    size_t i, k;
+    json_t *d, *r;
+    json_array_foreach(docs, i, d)
+    {
+        if (json_is_true(json_object_get(d, "shareAll")))
+            continue;
+        bool said = false;
+        json_array_foreach(json_object_get(update, "recipients"), k, r)
+        {
+            json_int_t who = cli_json_id(json_object_get(r, "distributorId"));
+            if (ids_hold(json_object_get(d, "share"), who))
+                continue;
+            if (!said) {
+                fprintf(stderr, "liaison: note: document %lld (",
+                        (long long)cli_json_id(json_object_get(d, "id")));
+                output_escaped(stderr, json_string_value(json_object_get(d, "title")));
+                fputs(") is now shared with ", stderr);
+            }
+            fputs(said ? ", " : "", stderr);
+            output_escaped(stderr, json_string_value(json_object_get(r, "distributorName")));
+            said = true;
+        }
+        if (said)
+            fputs(", as an attachment of this update\n", stderr);
+    }
+}
+
 static int update_publish(struct cli *cli, int argc, char **argv)
 {
     const struct cli_opt opts[] = {{0}};
     const struct cli_command_spec spec = {
         "update publish ID",
-        "Publishes a draft: its recipients are fixed now, its attachments are shared with them, "
-        "and it goes on each one's next scheduled monthly review agenda (left off an agenda "
-        "that already has 32 items: the recipient then shows 'full'). Its recipients are the "
-        "distributors whose active charter grants one of its regions for one of its lines on "
-        "its effective date (today once that is past); a draft that would reach none is "
-        "refused and stays a draft.",
+        "Publishes a draft: its recipients are fixed now, its attachments are shared with them "
+        "(each document whose sharing grew is named), and it goes on each one's next scheduled "
+        "monthly review agenda (left off an agenda that already has 32 items: the recipient "
+        "then shows 'full'). Its recipients are the distributors whose active charter grants "
+        "one of its regions for one of its lines on its effective date (today once that is "
+        "past); a draft that would reach none is refused and stays a draft.",
         opts, 1, "update publish 4"};
-    return update_by_id(cli, argc, argv, "PublishUpstreamUpdate", &spec);
+    const char *id = NULL;
+    int rc = cli_args_parse(&spec, argc, argv, &id, 1);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    json_int_t v;
+    if ((rc = cli_parse_id(id, &v)) || (rc = cli_connect(cli)))
+        return rc;
+    json_t *draft = quiet_read(cli, "GetUpstreamUpdate", v, "update"), *docs = json_array();
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(draft, "documentIds"), i, d)
+    {
+        json_t *doc = quiet_read(cli, "GetDocument", cli_json_id(d), "document");
+        if (doc)
+            json_array_append_new(docs, doc);
+    }
+    json_decref(draft);
+    json_t *resp;
+    rc = cli_call(cli, "PublishUpstreamUpdate", json_pack("{s:I}", "id", v), &resp);
+    if (rc == EXIT_OK) {
+        json_t *u = json_object_get(resp, "update");
+        update_print(cli, u);
+        if (!cli->set.json)
+            shared_note(docs, u);
+        json_decref(resp);
+    }
+    json_decref(docs);
+    return rc;
 }
 
 static int update_show(struct cli *cli, int argc, char **argv)

@@ -209,7 +209,17 @@ check(code == "PERMISSION_DENIED", "a distributor user does not publish (%s)" % 
 vn_later_agenda = agenda(vn_later)
 SEQUENCE = "SELECT sequence FROM meetings WHERE tenant_id = %s AND id = %s"
 vn_next_seq, vn_later_seq = (int(sql(SEQUENCE % (tid, m))) for m in (vn_next, vn_later))
-code, out = call("PublishUpstreamUpdate", {"id": u1}, admin)
+# Through the CLI, which names the attachment whose sharing grew: publishing shared a staff-only
+# document with every recipient without a word (an attacker's try-out).
+p = subprocess.run([CLI, "--token", admin, "update", "publish", str(u1)], capture_output=True,
+                   text=True, env=_cli.env, timeout=60)
+code, out = call("GetUpstreamUpdate", {"id": u1}, admin)
+names = sorted(r.get("distributorName", "") for r in out.get("update", {}).get("recipients", []))
+check(p.returncode == 0 and "liaison: note: document %d (Catalogue má phanh gốm) is now shared"
+      " with " % doc in p.stderr and all(n in p.stderr for n in names) and names
+      and p.stderr.rstrip().endswith("as an attachment of this update"),
+      "update publish names the attachment now shared, and with whom (%d %s)"
+      % (p.returncode, p.stderr))
 rcp = {int(r["distributorId"]): r for r in out.get("update", {}).get("recipients", [])}
 check(code == "OK" and out["update"]["status"] == "published" and set(rcp) == {vn_all, hn_brk},
       "VN-HN brakes reach Vietnam (VN contains VN-HN) and Hanoi's brake grant; not Saigon, "
