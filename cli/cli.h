@@ -594,6 +594,12 @@ int cli_resolve_exact(struct cli *cli, enum cli_kind kind, const char *arg, json
  */
 int cli_status_already(struct cli *cli, const char *get, const char *key, const char *field,
                        json_int_t id, const char *wanted, bool *already);
+/*
+ * The object under key of read method's answer for {"id": id} (caller decrefs), or NULL without
+ * a word when the read is refused: for what a command says beside its own call, never for the
+ * call itself. Connects first; NULL when it cannot.
+ */
+json_t *cli_read_quiet(struct cli *cli, const char *method, json_int_t id, const char *key);
 
 /* Whether arg (--token or --token=T, say) is an option of liaison itself, given before commands. */
 bool cli_global_option(const char *arg);

@@ -407,13 +407,7 @@ static int lead_decided_already(struct cli *cli, json_int_t v, const char *decis
     int rc = cli_read_current(cli);
     if (rc != EXIT_OK || (rc = cli_connect(cli)) != EXIT_OK)
         return rc;
-    char req[64], *resp = NULL;
-    snprintf(req, sizeof req, "{\"id\":%lld}", (long long)v);
-    json_t *out = NULL;
-    if (liaison_call_json(cli->conn, "GetLead", req, &resp) == LIAISON_OK)
-        out = json_loads(resp, 0, NULL);
-    liaison_string_free(resp);
-    json_t *l = json_object_get(out, "lead");
+    json_t *l = cli_read_quiet(cli, "GetLead", v, "lead");
     const char *reg = json_string_value(json_object_get(l, "registration"));
     const char *name = json_string_value(json_object_get(l, "distributorName"));
     json_int_t holder = cli_json_id(json_object_get(l, "distributorId"));
@@ -432,11 +426,10 @@ static int lead_decided_already(struct cli *cli, json_int_t v, const char *decis
         else
             snprintf(said, cap, "the exporter's");
     } else {
+        json_decref(l);
         l = NULL;
     }
-    if (l)
-        *lead = json_incref(l);
-    json_decref(out);
+    *lead = l;
     return EXIT_OK;
 }
 

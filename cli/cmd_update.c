@@ -234,20 +234,6 @@ static int update_by_id(struct cli *cli, int argc, char **argv, const char *meth
     return update_answer(cli, method, json_pack("{s:I}", "id", v));
 }
 
-/* The answer of read method ({"id": id}) under key, or NULL, quietly: for a note, not a command. */
-static json_t *quiet_read(struct cli *cli, const char *method, json_int_t id, const char *key)
-{
-    char req[64], *resp = NULL;
-    snprintf(req, sizeof req, "{\"id\":%lld}", (long long)id);
-    json_t *out = NULL, *got = NULL;
-    if (liaison_call_json(cli->conn, method, req, &resp) == LIAISON_OK)
-        out = json_loads(resp, 0, NULL);
-    liaison_string_free(resp);
-    got = json_incref(json_object_get(out, key));
-    json_decref(out);
-    return got;
-}
-
 /* Whether the JSON array of ids holds id. */
 static bool ids_hold(const json_t *ids, json_int_t id)
 {
@@ -312,14 +298,14 @@ static int update_publish(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     json_int_t v;
-    if ((rc = cli_parse_id(id, &v)) || (rc = cli_connect(cli)))
+    if ((rc = cli_parse_id(id, &v)))
         return rc;
-    json_t *draft = quiet_read(cli, "GetUpstreamUpdate", v, "update"), *docs = json_array();
+    json_t *draft = cli_read_quiet(cli, "GetUpstreamUpdate", v, "update"), *docs = json_array();
     size_t i;
     json_t *d;
     json_array_foreach(json_object_get(draft, "documentIds"), i, d)
     {
-        json_t *doc = quiet_read(cli, "GetDocument", cli_json_id(d), "document");
+        json_t *doc = cli_read_quiet(cli, "GetDocument", cli_json_id(d), "document");
         if (doc)
             json_array_append_new(docs, doc);
     }

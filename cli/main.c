@@ -598,16 +598,26 @@ int cli_status_already(struct cli *cli, const char *get, const char *key, const 
     *already = false;
     if ((rc = cli_read_current(cli)) || (rc = cli_connect(cli)))
         return rc;
+    json_t *it = cli_read_quiet(cli, get, id, key);
+    const char *now = json_string_value(json_object_get(it, field));
+    *already = now && !strcmp(now, wanted);
+    json_decref(it);
+    return EXIT_OK;
+}
+
+json_t *cli_read_quiet(struct cli *cli, const char *method, json_int_t id, const char *key)
+{
+    if (cli_connect(cli) != EXIT_OK)
+        return NULL;
     char req[64], *resp = NULL;
     snprintf(req, sizeof req, "{\"id\":%lld}", (long long)id);
-    if (liaison_call_json(cli->conn, get, req, &resp) == LIAISON_OK) {
-        json_t *out = json_loads(resp, 0, NULL);
-        const char *now = json_string_value(json_object_get(json_object_get(out, key), field));
-        *already = now && !strcmp(now, wanted);
-        json_decref(out);
-    }
+    json_t *out = NULL;
+    if (liaison_call_json(cli->conn, method, req, &resp) == LIAISON_OK)
+        out = json_loads(resp, 0, NULL);
     liaison_string_free(resp);
-    return EXIT_OK;
+    json_t *it = json_incref(json_object_get(out, key));
+    json_decref(out);
+    return it;
 }
 
 int cli_call(struct cli *cli, const char *method, json_t *request, json_t **out)

@@ -1074,9 +1074,12 @@ bool request_check_zone(struct request *r, const char *field, const char *zone, 
 bool request_nfc_in_place(char *text)
 {
     size_t len = strlen(text), got = 0;
+    /* Written only when it changes: an empty field is protobuf-c's one read-only "". */
+    if (!len)
+        return true;
     uint8_t *nfc = u8_normalize(UNINORM_NFC, (const uint8_t *)text, len, NULL, &got);
     bool fits = nfc && got <= len;
-    if (fits) {
+    if (fits && (got != len || memcmp(nfc, text, len))) {
         memcpy(text, nfc, got);
         text[got] = '\0';
     }
