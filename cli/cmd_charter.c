@@ -267,7 +267,7 @@ static int ch_draft(struct cli *cli, int argc, char **argv)
     if (!cli->set.json && !cli->set.ids)
         /* "(charter 4)" was typed back as 'charter show 4', which takes a distributor: another
          * company's charter was shown (a try-out). The commands name the distributor. */
-        printf("\ndraft version %lld started: 'liaison charter show %lld' shows it\n",
+        printf("\ndraft version %lld started: 'liaison charter show %lld --draft' shows it\n",
                (long long)cli_json_id(json_object_get(c, "version")), (long long)d);
     json_decref(resp);
     return EXIT_OK;

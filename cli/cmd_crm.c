@@ -303,10 +303,10 @@ static int lead_register(struct cli *cli, int argc, char **argv)
     /* The exporter's own lead is taken on a customer a distributor's deal holds: said, so that
      * the exporter does not compete with its distributor unknowingly (a try-out). */
     const char *by = json_string_value(json_object_get(lead, "protectedBy"));
-    if (by) {
-        fputs("liaison: note: a distributor's registration protects this customer (", stderr);
+    if (by && !cli->set.json) {
+        fputs("liaison: note: this customer is protected by ", stderr);
         output_escaped(stderr, by);
-        fputs("): this lead of the exporter's own is taken beside it\n", stderr);
+        fputs(": this lead of the exporter's own is taken beside it\n", stderr);
     }
     json_decref(resp);
     return EXIT_OK;

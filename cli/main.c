@@ -668,7 +668,7 @@ static int call_said(struct cli *cli, const char *method, json_t *request, json_
         /* The create may have been made: the key makes trying again safe. */
         if (key[0] && (rc == LIAISON_UNAVAILABLE || rc == LIAISON_DEADLINE_EXCEEDED))
             fprintf(stderr, "liaison: to repeat this create safely: --idempotency-key %s\n", key);
-        if (refusal && rc == quiet) {
+        if (refusal && rc == quiet && resp) {
             *refusal = resp;
             return cli_exit_code(cli, rc);
         }

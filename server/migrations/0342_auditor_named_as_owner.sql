@@ -3,11 +3,12 @@
 -- this tenant who may own this lead (the exporter's staff who reach it, or
 -- a user of its distributor)", and an auditor is one of the exporter's
 -- staff. The refusal now says that the user is an auditor, who only reads,
--- where the caller may read who the user is (liaison_crm_user_shown); else
--- it reads as before, so that no one learns of users out of their reach.
+-- to the exporter's staff; to a distributor's user it reads as before, so
+-- that trying ids does not tell them who the exporter's auditors are (a
+-- review).
 -- CreateKeyAccount says the same (rpc_crm.c).
 --
--- Replaces liaison_key_account_update (0339), liaison_lead_register (0340)
+-- Replaces liaison_key_account_update (0339), liaison_lead_register (0341)
 -- and liaison_lead_update (0278) whole but for that message.
 
 -- Why p_user may not own a p_what ('lead', 'account'), for a refusal.
@@ -19,7 +20,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
                        u.id, u.email, p_what)
            FROM public.users u
           WHERE u.tenant_id = public.liaison_tenant() AND u.id = p_user
-            AND u.role = 'auditor' AND public.liaison_crm_user_shown(u.id)),
+            AND u.role = 'auditor' AND public.liaison_distributor_scope() = 0),
         format('no user of this tenant who may own this %s (the exporter''s staff who reach it,'
                ' or a user of its distributor)', p_what))
 $$;
@@ -169,6 +170,17 @@ BEGIN
              WHERE a.tenant_id = liaison_tenant() AND a.id = acc
                AND liaison_account_carved_out(a.name, a.country, a.region)) THEN
             flags := flags || 'carve_out'::text;
+        END IF;
+    END IF;
+    -- An account known by its country alone learns its subdivision from a
+    -- deal that names one and holds: accepted, or the exporter's own. A
+    -- flagged one may yet be rejected, and a region once set is kept.
+    IF cardinality(coalesce(flags, '{}')) = 0
+       AND left(coalesce(p_region, ''), 3) = p_country || '-' THEN
+        UPDATE key_accounts a SET region = p_region
+         WHERE a.tenant_id = liaison_tenant() AND a.id = acc AND a.region = '';
+        IF FOUND THEN
+            PERFORM liaison_audit('key_account.update', 'key_account', acc::text);
         END IF;
     END IF;
     INSERT INTO leads (tenant_id, distributor_id, key_account_id, title, value_minor, currency,

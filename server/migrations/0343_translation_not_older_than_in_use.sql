@@ -21,7 +21,10 @@ DECLARE
     tr bigint;
     in_use integer;
 BEGIN
-    SELECT * INTO d FROM documents x WHERE x.tenant_id = liaison_tenant() AND x.id = p_document;
+    -- Locked, so that of two translations sent at once the second sees the
+    -- first as the one in use (a review).
+    SELECT * INTO d FROM documents x WHERE x.tenant_id = liaison_tenant() AND x.id = p_document
+       FOR UPDATE;
     PERFORM liaison_found(d.id IS NOT NULL, 'no such document');
     PERFORM liaison_check(lower(p_language) <> lower(d.language), 'language',
                           'the document''s own language: add a version instead');

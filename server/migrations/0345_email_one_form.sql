@@ -8,7 +8,8 @@
 -- stored decomposed before this finds its user at log-in by its NFC form,
 -- and CreateUser refuses its NFC twin (rpc_user.c). Stored addresses are
 -- not rewritten: two users of one address in two forms may exist, and the
--- unique index on lower(email) would refuse the rewrite.
+-- unique index on lower(email) would refuse the rewrite; of such a pair,
+-- the one stored as typed logs in (a tenant admin renames the other).
 --
 -- Replaces liaison_login_user (0026) whole but for that comparison; its
 -- grant stays.
@@ -29,6 +30,10 @@ BEGIN
          WHERE u.tenant_id = p_tenant
            AND (lower(u.email) = lower(p_email)
                 OR (u.email IS NOT NFC NORMALIZED
-                    AND lower(normalize(u.email, NFC)) = lower(normalize(p_email, NFC))));
+                    AND lower(normalize(u.email, NFC)) = lower(normalize(p_email, NFC))))
+         -- One row, as the caller needs: of two stored in both forms, the
+         -- one as typed.
+         ORDER BY lower(u.email) = lower(p_email) DESC, u.id
+         LIMIT 1;
     PERFORM public.liaison_context_set(NULL, NULL, NULL, NULL, NULL, false);
 END $$;

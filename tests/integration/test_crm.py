@@ -159,9 +159,9 @@ p = subprocess.run([CLI, "--token", admin, "lead", "register", "--account",
                     "Công ty Vận tải Bình Minh", "--country", "VN", "--region", "VN-SG",
                     "--title", "Bán trực tiếp", "--currency", "VND"],
                    capture_output=True, text=True, env=_cli.env, timeout=60)
-check(p.returncode == 0 and "liaison: note: a distributor's registration protects this customer"
-      " (lead %s, of distributor %s (" % (first, saigon) in p.stderr
-      and "until %s)" % until in p.stderr
+check(p.returncode == 0 and "liaison: note: this customer is protected by lead %s, of"
+      " distributor %s (" % (first, saigon) in p.stderr
+      and "until %s: this lead of the exporter's own" % until in p.stderr
       and any(ln.startswith("PROTECTED BY") and "lead %s" % first in ln
               for ln in p.stdout.splitlines()),
       "the exporter's own lead on a protected customer: taken, the registration named "
@@ -450,6 +450,12 @@ check(code == "INVALID_ARGUMENT" and refused_on(out, "ownerId")
 code, out = call("UpdateLead", {"id": first, "ownerId": auditor_id}, admin)
 check(code == "INVALID_ARGUMENT" and auditor_said in json.dumps(out, ensure_ascii=False),
       "nor is given one (%s %s)" % (code, out))
+# A distributor's user trying ids is not told who the exporter's auditors are (a review).
+code, out = owned(saigon_user, "Kiểm Toán Thử", auditor_id)
+check(code == "INVALID_ARGUMENT" and refused_on(out, "ownerId")
+      and "auditor" not in json.dumps(out, ensure_ascii=False),
+      "to a distributor's user, an auditor named as owner is no user it may name (%s %s)"
+      % (code, out))
 for token, country, region, currency in ((admin, "DE", "", "EUR"),
                                          (saigon_user, "VN", "VN-SG", "VND")):
     code, out = owned(token, "Nobody Owned", 999999999, country=country, region=region,

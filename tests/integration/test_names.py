@@ -194,6 +194,18 @@ for typed in (unicodedata.normalize("NFC", "hồng@names.example"), hong_nfd):
     code, out = call("Login", {"tenant": slug_names, "email": typed, "password": PASSWORD}, None)
     check(code == "OK", "it logs in typed %s (%s %s)"
           % ("composed" if typed != hong_nfd else "decomposed", code, out))
+# One stored decomposed before addresses were put in NFC: found at log-in typed composed, and
+# its composed twin is refused (migration 0345).
+tuan_nfd = unicodedata.normalize("NFD", "tuấn@names.example")
+t.psql("INSERT INTO users (tenant_id, email, role, password_hash) SELECT tenant_id, '%s',"
+       " 'auditor', password_hash FROM users WHERE email = 'admin@%s.example'"
+       % (tuan_nfd, slug_names))
+code, out = call("Login", {"tenant": slug_names, "password": PASSWORD,
+                           "email": unicodedata.normalize("NFC", tuan_nfd)}, None)
+check(code == "OK", "an address stored decomposed logs in typed composed (%s %s)" % (code, out))
+code, out = call("CreateUser", {"email": unicodedata.normalize("NFC", tuan_nfd),
+                                "role": "ROLE_AUDITOR", "password": PASSWORD}, admin)
+check(code == "ALREADY_EXISTS", "and its composed twin is refused (%s %s)" % (code, out))
 code, out = call("CreateUser", {"email": "ＡＤＭＩＮ@names.example", "role": "ROLE_AUDITOR",
                                 "password": PASSWORD}, admin)
 check(code == "INVALID_ARGUMENT" and "ordinary letters" in json.dumps(out, ensure_ascii=False),
