@@ -89,7 +89,7 @@
  * $1 owner (0: none), $2 distributor (0: the exporter): the owner is one of the exporter's
  * staff who reaches the account, or a user of its own distributor; no auditor, who only reads
  * (liaison_crm_owner_ok, migration 0107, which holds a lead's owner to the same; the refusal
- * names an auditor as one, 0342). $3 name,
+ * names an auditor as one to staff, 0342). $3 name,
  * $4 country: the customer's lock, as a deal registration takes it, held to the end, so that
  * the create's own statement, in a snapshot taken after it, sees a concurrent create's row.
  */
