@@ -244,8 +244,8 @@ static int lead_register(struct cli *cli, int argc, char **argv)
          "whose registration it is (a distributor user: its own; staff without it: the "
          "exporter's own lead)",
          "distributorId"},
-        {"account", &account, NULL, true, "the customer's name (found in any case, else made)",
-         "accountName"},
+        {"account", &account, NULL, true,
+         "the customer's name (found in any case, width or marks, else made)", "accountName"},
         {"country", &country, NULL, true, "the customer's country, ISO 3166-1 alpha-2"},
         {"region", &region, NULL, false, "where the deal is: ISO 3166-2 subdivision"},
         {"industry", &industry, NULL, false, "for a new account"},
